@@ -1,0 +1,56 @@
+"""Settings: precedence, validation messages naming the variable, secrets never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ticket_processor.errors import ConfigError
+from ticket_processor.settings import load_settings
+
+
+def test_flag_beats_env_file_beats_environment(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("TICKETBOT_WORKERS=4\nTICKETBOT_TAG_PREFIX=tb_\n")
+    settings = load_settings(
+        {"TICKETBOT_WORKERS": "2", "TICKETBOT_TAG_PREFIX": "x_", "TICKETBOT_LLM_TIMEOUT": "7"},
+        env_file=env_file,
+        overrides={"workers": 16, "tag_prefix": None},
+    )
+    assert settings.workers == 16
+    assert settings.tag_prefix == "tb_"
+    assert settings.llm_timeout == 7.0
+
+
+def test_zendesk_url_overrides_subdomain() -> None:
+    settings = load_settings(
+        {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_URL": "http://127.0.0.1:9/"}, env_file=None
+    )
+    assert settings.zendesk_base_url == "http://127.0.0.1:9"
+    only_sub = load_settings({"ZENDESK_SUBDOMAIN": "acme.zendesk.com"}, env_file=None)
+    assert only_sub.zendesk_base_url == "https://acme.zendesk.com"
+
+
+def test_error_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="TICKETBOT_WORKERS"):
+        load_settings({"TICKETBOT_WORKERS": "many"}, env_file=None)
+    with pytest.raises(ConfigError, match=r"ZENDESK_URL: .*http"):
+        load_settings({"ZENDESK_URL": "ftp://x"}, env_file=None)
+
+
+def test_missing_token_says_how_to_fix() -> None:
+    settings = load_settings({"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "a@b.c"}, env_file=None)
+    with pytest.raises(ConfigError, match=r"ZENDESK_API_TOKEN is not set: put it in \.env"):
+        settings.require_zendesk()
+
+
+def test_model_list_and_secret_never_printed() -> None:
+    settings = load_settings(
+        {"TICKETBOT_MODEL": "gpt-4o-mini, llama3.1", "OPENAI_API_KEY": "sk-very-secret-123"},
+        env_file=None,
+    )
+    assert settings.models == ("gpt-4o-mini", "llama3.1")
+    assert "sk-very-secret-123" not in repr(settings)
+    assert "sk-very-secret-123" not in str(settings.model_dump())
+    assert settings.secrets == ("sk-very-secret-123",)

@@ -1,0 +1,206 @@
+"""The one error tree of ticketbot.
+
+Every failure that crosses a module boundary is one of these; transport errors from
+requests and openai are translated at the client boundary (``raise ... from exc``), so
+nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
+
+    TicketBotError
+    ├── ConfigError                      bad or missing setting (exit 2)
+    ├── RetryableError                   worth another try; carries ``retry_after``
+    ├── HelpdeskError(status_code, request_id)
+    │   ├── AuthError                    401 / 403 (exit 1)
+    │   ├── NotFoundError                404
+    │   ├── RecordInvalidError           422, with Zendesk's ``details``
+    │   ├── ConflictError                409 stale ``updated_stamp`` (also retryable)
+    │   ├── HelpdeskRateLimited          429 (also retryable)
+    │   ├── HelpdeskServerError          5xx (also retryable)
+    │   └── HelpdeskConnectionError      refused, reset, timed out (also retryable)
+    ├── LLMError
+    │   ├── LLMRateLimited               429 (also retryable)
+    │   ├── LLMServerError               5xx (also retryable)
+    │   ├── LLMConnectionError           refused, reset, timed out (also retryable)
+    │   ├── LLMAuthError                 401 / 403
+    │   └── LLMResponseError             answer is not a valid analysis
+    ├── BreakerOpenError(dependency)     a circuit breaker refuses the call
+    ├── RunAborted                       the run cannot go on (exit 1)
+    └── LockHeldError                    another run holds the state lock (exit 0)
+
+Retryable errors share ``RetryableError`` so the one retry layer (``resilience.py``)
+decides by type, never by message.
+"""
+
+from __future__ import annotations
+
+
+class TicketBotError(Exception):
+    """Root of every error ticketbot raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(TicketBotError):
+    """A setting is missing or invalid; the message names the variable and the fix."""
+
+    exit_code = 2
+
+
+class RetryableError(TicketBotError):
+    """Worth retrying; ``retry_after`` is the server's wish in seconds, if it stated one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class HelpdeskError(TicketBotError):
+    """The helpdesk answered with an error (or could not be reached)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class AuthError(HelpdeskError):
+    """401/403: credentials wrong or lacking a permission; retrying will not help."""
+
+
+class NotFoundError(HelpdeskError):
+    """404: the ticket (or job) does not exist."""
+
+
+class RecordInvalidError(HelpdeskError):
+    """422: Zendesk refused the record; ``details`` is Zendesk's field-by-field reason."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = 422,
+        request_id: str | None = None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, request_id=request_id)
+        self.details = details or {}
+
+
+class ConflictError(HelpdeskError, RetryableError):
+    """409: the ticket changed since we read it (stale ``updated_stamp``); re-read and re-merge."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = 409,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        HelpdeskError.__init__(self, message, status_code=status_code, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class HelpdeskRateLimited(HelpdeskError, RetryableError):
+    """429 from the helpdesk; ``retry_after`` from its ``Retry-After`` header."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = 429,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        HelpdeskError.__init__(self, message, status_code=status_code, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class HelpdeskServerError(HelpdeskError, RetryableError):
+    """5xx from the helpdesk."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = 500,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        HelpdeskError.__init__(self, message, status_code=status_code, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class HelpdeskConnectionError(HelpdeskError, RetryableError):
+    """The helpdesk could not be reached: refused, reset, DNS, timeout."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        HelpdeskError.__init__(self, message)
+        self.retry_after = retry_after
+
+
+class LLMError(TicketBotError):
+    """The LLM endpoint failed or answered something unusable."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class LLMRateLimited(LLMError, RetryableError):
+    """429 from the LLM endpoint."""
+
+    def __init__(
+        self, message: str, *, status_code: int | None = 429, retry_after: float | None = None
+    ) -> None:
+        LLMError.__init__(self, message, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class LLMServerError(LLMError, RetryableError):
+    """5xx from the LLM endpoint."""
+
+    def __init__(
+        self, message: str, *, status_code: int | None = 500, retry_after: float | None = None
+    ) -> None:
+        LLMError.__init__(self, message, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class LLMConnectionError(LLMError, RetryableError):
+    """The LLM endpoint could not be reached, or did not answer in time."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        LLMError.__init__(self, message)
+        self.retry_after = retry_after
+
+
+class LLMAuthError(LLMError):
+    """401/403 from the LLM endpoint: the key is wrong."""
+
+
+class LLMResponseError(LLMError):
+    """The model answered, but not with a valid analysis (after recovery and repair)."""
+
+
+class BreakerOpenError(TicketBotError):
+    """A circuit breaker is open and refuses calls to ``dependency`` for now."""
+
+    def __init__(self, dependency: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"circuit breaker for {dependency} is open")
+        self.dependency = dependency
+        self.retry_after = retry_after
+
+
+class RunAborted(TicketBotError):
+    """The run cannot go on (auth failure, helpdesk unreachable, breaker open)."""
+
+
+class LockHeldError(TicketBotError):
+    """Another run holds the lock on the state directory; not a failure."""
+
+    exit_code = 0

@@ -1,0 +1,147 @@
+"""Domain values shared by every module: tickets, analyses, write-backs.
+
+Pure data, no I/O. The analysis enums here are the *only* values that ever become tags or
+priorities: ticket text can say what it likes, it cannot add a member to these enums.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Zendesk's values for the ticket fields ticketbot touches.
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+PRIORITY_RANK: dict[Priority, int] = {
+    Priority.LOW: 0,
+    Priority.NORMAL: 1,
+    Priority.HIGH: 2,
+    Priority.URGENT: 3,
+}
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    HOLD = "hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+# The analysis vocabulary.
+
+
+class Urgency(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+Engine = Literal["llm", "rules"]
+
+CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+
+
+class Ticket(BaseModel):
+    """A helpdesk ticket as ticketbot needs it (a projection of Zendesk's ticket object)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: int
+    subject: str = ""
+    description: str = ""
+    status: str = "new"
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    @field_validator("subject", "description", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags_tuple(cls, value: object) -> object:
+        return () if value is None else tuple(value)  # type: ignore[arg-type]
+
+
+class Analysis(BaseModel):
+    """What the LLM (or the rules) concluded about one ticket.
+
+    ``category`` is checked against the configured taxonomy by whoever builds the analysis
+    (``Taxonomy.validate_category``); here it only has to look like a category name.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category: Annotated[str, Field(pattern=CATEGORY_NAME.pattern)]
+    urgency: Urgency
+    sentiment: Sentiment
+    language: Annotated[str, Field(pattern=LANGUAGE_CODE.pattern)]
+    summary: Annotated[str, Field(max_length=300)]
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    reply_draft: str | None = None
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _lower_language(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class TokenUsage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Triage(BaseModel):
+    """An analysis plus where it came from: the unit the pipeline writes back and logs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    analysis: Analysis
+    engine: Engine
+    model: str | None = None
+    fallback: bool = False
+    fallback_reason: str | None = None
+    usage: TokenUsage = TokenUsage()
+    cached: bool = False
+    llm_seconds: float = 0.0
+
+
+class WriteBack(BaseModel):
+    """The change ticketbot makes to one ticket: tags to add, maybe a priority, one note."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: int
+    additional_tags: tuple[str, ...]
+    priority: Priority | None = None
+    note: str | None = None
+    updated_stamp: str | None = None

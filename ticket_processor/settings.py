@@ -1,0 +1,190 @@
+"""Settings: one validated model, read once in ``cli.py`` and passed down as a value.
+
+Sources, lowest precedence first: the process environment, a ``.env`` file, command-line
+flags (a flag wins). Every error names the variable and how to fix it. Secrets are
+``SecretStr`` so they never print, not even in a traceback or a ``repr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+# Field name -> environment variable. The variable names are the user-facing contract.
+ENV_VARS: dict[str, str] = {
+    "zendesk_url": "ZENDESK_URL",
+    "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
+    "zendesk_email": "ZENDESK_EMAIL",
+    "zendesk_api_token": "ZENDESK_API_TOKEN",
+    "zendesk_oauth_token": "ZENDESK_OAUTH_TOKEN",
+    "openai_api_key": "OPENAI_API_KEY",
+    "openai_base_url": "OPENAI_BASE_URL",
+    "models": "TICKETBOT_MODEL",
+    "state_dir": "TICKETBOT_STATE_DIR",
+    "log_dir": "TICKETBOT_LOG_DIR",
+    "taxonomy_file": "TICKETBOT_TAXONOMY",
+    "tag_prefix": "TICKETBOT_TAG_PREFIX",
+    "workers": "TICKETBOT_WORKERS",
+    "confidence_threshold": "TICKETBOT_CONFIDENCE_THRESHOLD",
+    "llm_timeout": "TICKETBOT_LLM_TIMEOUT",
+    "http_timeout": "TICKETBOT_HTTP_TIMEOUT",
+    "max_input_tokens": "TICKETBOT_MAX_INPUT_TOKENS",
+    "reply_draft": "TICKETBOT_REPLY_DRAFT",
+    "keep_days": "TICKETBOT_KEEP_DAYS",
+    "alert_webhook": "TICKETBOT_ALERT_WEBHOOK",
+}
+
+_HINTS: dict[str, str] = {
+    "ZENDESK_URL": "e.g. http://127.0.0.1:8765 for the local sandbox",
+    "ZENDESK_SUBDOMAIN": "the 'acme' in acme.zendesk.com",
+    "TICKETBOT_MODEL": "a comma-separated list such as gpt-4o-mini,llama3.1",
+}
+
+
+class Settings(BaseModel):
+    """Every knob ticketbot has, validated. Build it with ``load_settings``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    zendesk_url: str | None = None
+    zendesk_subdomain: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_oauth_token: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    models: tuple[str, ...] = (DEFAULT_MODEL,)
+    state_dir: Path = Path(".ticketbot")
+    log_dir: Path = Path("logs")
+    taxonomy_file: Path | None = None
+    tag_prefix: Annotated[str, Field(pattern=r"^[a-z0-9_]{0,20}$")] = "ai_"
+    workers: Annotated[int, Field(ge=1, le=256)] = 8
+    confidence_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+    llm_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    http_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    max_input_tokens: Annotated[int, Field(ge=100, le=100_000)] = 2000
+    reply_draft: bool = False
+    keep_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    alert_webhook: SecretStr | None = None
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = tuple(part.strip() for part in value.split(",") if part.strip())
+            if not names:
+                raise ValueError("must name at least one model")
+            return names
+        return value
+
+    @field_validator("zendesk_url", "openai_base_url", mode="before")
+    @classmethod
+    def _check_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if not value:
+                return None
+            if not value.startswith(("http://", "https://")):
+                raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("zendesk_subdomain", mode="before")
+    @classmethod
+    def _check_subdomain(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().removesuffix(".zendesk.com")
+            if value and not value.replace("-", "").isalnum():
+                raise ValueError("must be the subdomain only, such as 'acme'")
+            return value or None
+        return value
+
+    # -- resolved values -------------------------------------------------------------
+
+    @property
+    def zendesk_base_url(self) -> str:
+        """``ZENDESK_URL`` if set (the sandbox), else ``https://{subdomain}.zendesk.com``."""
+        if self.zendesk_url:
+            return self.zendesk_url
+        if self.zendesk_subdomain:
+            return f"https://{self.zendesk_subdomain}.zendesk.com"
+        raise ConfigError(
+            "ZENDESK_SUBDOMAIN is not set: put it (or ZENDESK_URL) in .env or the environment"
+        )
+
+    def require_zendesk(self) -> None:
+        """Raise a ConfigError naming the first missing Zendesk setting, if any."""
+        _ = self.zendesk_base_url
+        if self.zendesk_oauth_token is not None:
+            return
+        if not self.zendesk_email:
+            raise ConfigError(
+                "ZENDESK_EMAIL is not set: put the agent's email in .env or the environment"
+            )
+        if self.zendesk_api_token is None:
+            raise ConfigError(
+                "ZENDESK_API_TOKEN is not set: put it in .env or the environment "
+                "(Admin Center > Apps and integrations > Zendesk API)"
+            )
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an LLM endpoint is configured (an OpenAI key or a compatible base URL)."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values, for scrubbing anything that might echo them."""
+        values = (
+            self.zendesk_api_token,
+            self.zendesk_oauth_token,
+            self.openai_api_key,
+            self.alert_webhook,
+        )
+        return tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    *,
+    env_file: Path | None = Path(".env"),
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge environment < ``.env`` < flags and validate once.
+
+    ``overrides`` are flag values keyed by field name; ``None`` means "flag not given".
+    """
+    raw: dict[str, Any] = {}
+    file_values: Mapping[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        file_values = dotenv_values(env_file)
+    for field, var in ENV_VARS.items():
+        for source in (environ, file_values):
+            value = source.get(var)
+            if value is not None and value != "":
+                raw[field] = value
+    for field, value in (overrides or {}).items():
+        if value is not None:
+            raw[field] = value
+    try:
+        return Settings(**raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        var = ENV_VARS.get(field, field)
+        hint = _HINTS.get(var)
+        message = f"{var}: {error['msg']}"
+        lines.append(f"{message} ({hint})" if hint else message)
+    return "; ".join(lines)
