@@ -87,6 +87,26 @@ def _root(
     """Triage helpdesk tickets with an LLM."""
 
 
+# --- run and demo ------------------------------------------------------------
+# (owned by the {name} work; keep each command a few lines calling the library)
+
+
+# --- sandbox -----------------------------------------------------------------
+# (owned by the {name} work; keep each command a few lines calling the library)
+
+
+# --- seed --------------------------------------------------------------------
+# (owned by the {name} work; keep each command a few lines calling the library)
+
+
+# --- eval --------------------------------------------------------------------
+# (owned by the {name} work; keep each command a few lines calling the library)
+
+
+# --- health, report, schedule ------------------------------------------------
+# (owned by the {name} work; keep each command a few lines calling the library)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="ticketbot")
