@@ -88,23 +88,23 @@ def _root(
 
 
 # --- run and demo ------------------------------------------------------------
-# (owned by the {name} work; keep each command a few lines calling the library)
+# (keep each command a few lines calling the library)
 
 
 # --- sandbox -----------------------------------------------------------------
-# (owned by the {name} work; keep each command a few lines calling the library)
+# (keep each command a few lines calling the library)
 
 
 # --- seed --------------------------------------------------------------------
-# (owned by the {name} work; keep each command a few lines calling the library)
+# (keep each command a few lines calling the library)
 
 
 # --- eval --------------------------------------------------------------------
-# (owned by the {name} work; keep each command a few lines calling the library)
+# (keep each command a few lines calling the library)
 
 
 # --- health, report, schedule ------------------------------------------------
-# (owned by the {name} work; keep each command a few lines calling the library)
+# (keep each command a few lines calling the library)
 
 
 def main() -> None:
