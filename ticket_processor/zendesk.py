@@ -1,0 +1,423 @@
+"""Zendesk client: discover tickets, write back, create samples. The only Zendesk HTTP speaker.
+
+Endpoints and their shapes live here; the transport (session, retries, pacing, the status ->
+error table) lives in ``zendesk_http.py``. What this module promises the pipeline:
+
+- Discovery streams pages (``TicketPage``) from the cursor-based incremental export or the
+  Search API; the backlog is never held in memory. A ticket object that does not parse is
+  skipped and reported in ``TicketPage.malformed``; it never stops the stream.
+- A 403 on the incremental export (it needs an admin's token) raises
+  ``IncrementalExportForbidden`` so the caller can switch to search.
+- Writes add, never replace: ``additional_tags``, a priority, and one internal note
+  (``public: false``). Batches go through ``update_many`` (a job, polled with backoff);
+  the single-ticket path uses ``safe_update`` + ``updated_stamp`` and raises ``ConflictError``
+  on 409 without retrying (a stale stamp stays stale).
+- No per-ticket GET in the normal paths; ``show_many`` reads up to 100 tickets a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import AuthError, ConflictError, HelpdeskError, RecordInvalidError
+from .models import Ticket, WriteBack
+from .resilience import RateLimitThrottle, Retrier
+from .settings import Settings
+from .zendesk_http import WriteOutcomeUnknown, ZendeskTransport
+
+__all__ = [
+    "BATCH_LIMIT",
+    "SEARCH_RESULT_LIMIT",
+    "IncrementalExportForbidden",
+    "JobResult",
+    "JobStatus",
+    "JobTimeoutError",
+    "TicketPage",
+    "WriteOutcomeUnknown",
+    "ZendeskClient",
+]
+
+log = logging.getLogger(__name__)
+
+BATCH_LIMIT = 100  # show_many, create_many and update_many take at most 100 tickets
+SEARCH_RESULT_LIMIT = 1000  # the Search API serves no result past the 1,000th
+JOB_DONE_STATES = frozenset({"completed", "failed", "killed"})
+
+
+class IncrementalExportForbidden(AuthError):
+    """403 on the incremental export: it needs an admin's token; the Search API does not."""
+
+
+class JobTimeoutError(HelpdeskError):
+    """A background job was still running when ``wait_for_job`` gave up."""
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of discovered tickets; save ``after_cursor`` once the page is written back."""
+
+    tickets: list[Ticket]
+    after_cursor: str | None
+    end_of_stream: bool
+    malformed: list[dict[str, Any]] = field(default_factory=list)
+    limit_reached: bool = False
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """One ticket's outcome in a job (``ticket_id`` is the new id for a create)."""
+
+    ticket_id: int | None
+    index: int | None
+    success: bool
+    status: str | None
+    error: str | None
+    details: str | None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    id: str
+    status: str
+    total: int | None
+    progress: int | None
+    results: list[JobResult]
+
+    @property
+    def done(self) -> bool:
+        return self.status in JOB_DONE_STATES
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if not r.success]
+
+
+def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:
+    """Zendesk ticket objects -> (tickets, malformed); never raises on bad data."""
+    tickets: list[Ticket] = []
+    malformed: list[dict[str, Any]] = []
+    if not isinstance(items, list):
+        return tickets, malformed
+    for item in items:
+        if not isinstance(item, dict):
+            malformed.append({"value": item})
+            continue
+        try:
+            tickets.append(Ticket.model_validate(item))
+        except ValidationError:
+            malformed.append(item)
+    if malformed:
+        log.warning("skipped %d malformed ticket object(s)", len(malformed))
+    return tickets, malformed
+
+
+def _opt_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def parse_job_status(body: dict[str, Any]) -> JobStatus:
+    job = body.get("job_status")
+    if not isinstance(job, dict) or not job.get("id"):
+        raise HelpdeskError("Zendesk answered without a job status")
+    results: list[JobResult] = []
+    raw = job.get("results")
+    # ``results`` is a list per ticket, or a single {"success": ...} object for some jobs.
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(item, dict):
+            continue
+        error = item.get("error")
+        success = item.get("success")
+        results.append(
+            JobResult(
+                ticket_id=_opt_int(item.get("id")),
+                index=_opt_int(item.get("index", index)),
+                success=bool(success) if success is not None else error is None,
+                status=_opt_str(item.get("status")),
+                error=_opt_str(error),
+                details=_opt_str(item.get("details")),
+            )
+        )
+    return JobStatus(
+        id=str(job["id"]),
+        status=str(job.get("status") or "queued"),
+        total=_opt_int(job.get("total")),
+        progress=_opt_int(job.get("progress")),
+        results=results,
+    )
+
+
+def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
+    """The additive change: tags to add, maybe a priority, maybe one internal note."""
+    change: dict[str, Any] = {"additional_tags": list(writeback.additional_tags)}
+    if writeback.priority is not None:
+        change["priority"] = writeback.priority.value
+    if writeback.note:
+        change["comment"] = {"body": writeback.note, "public": False}
+    return change
+
+
+def _check_batch(items: Sequence[Any], what: str) -> None:
+    if not items:
+        raise ValueError(f"{what} needs at least one ticket")
+    if len(items) > BATCH_LIMIT:
+        raise ValueError(f"{what} takes at most {BATCH_LIMIT} tickets, got {len(items)}")
+
+
+class ZendeskClient:
+    """The Zendesk Support API as ticketbot uses it. Thread-safe; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        email: str | None = None,
+        api_token: str | None = None,
+        oauth_token: str | None = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retrier: Retrier | None = None,
+        throttle: RateLimitThrottle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 16,
+    ) -> None:
+        self._http = ZendeskTransport(
+            base_url,
+            email=email,
+            api_token=api_token,
+            oauth_token=oauth_token,
+            timeout=timeout,
+            retrier=retrier,
+            throttle=throttle,
+            sleep=sleep,
+            pool_size=pool_size,
+        )
+        self._sleep = sleep
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> ZendeskClient:
+        """Build from validated settings; raises ``ConfigError`` naming what is missing."""
+        settings.require_zendesk()
+        token = settings.zendesk_api_token
+        oauth = settings.zendesk_oauth_token
+        kwargs.setdefault("timeout", (5.0, settings.http_timeout))
+        return cls(
+            settings.zendesk_base_url,
+            email=settings.zendesk_email,
+            api_token=token.get_secret_value() if token else None,
+            oauth_token=oauth.get_secret_value() if oauth else None,
+            **kwargs,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    def __repr__(self) -> str:
+        return f"ZendeskClient(base_url={self._http.base_url!r}, auth={self._http.auth_kind!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ZendeskClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """The authenticated user (an auth check that costs one request)."""
+        user = self._http.request("GET", "/api/v2/users/me.json").get("user")
+        return user if isinstance(user, dict) else {}
+
+    def incremental_tickets(
+        self, *, start_time: int | None = None, cursor: str | None = None, per_page: int = 1000
+    ) -> Iterator[TicketPage]:
+        """Stream the cursor-based incremental export from ``cursor`` (or ``start_time``).
+
+        Each page's ``after_cursor`` resumes after it. Deleted and solved tickets come too;
+        filtering is the caller's. Raises ``IncrementalExportForbidden`` on 403.
+        """
+        if cursor is None and start_time is None:
+            raise ValueError("incremental_tickets needs a cursor or a start_time")
+        params: dict[str, Any] = {"per_page": max(1, min(per_page, 1000))}
+        if cursor is not None:
+            params["cursor"] = cursor
+        else:
+            params["start_time"] = start_time
+        while True:
+            try:
+                body = self._http.request(
+                    "GET", "/api/v2/incremental/tickets/cursor.json", params=params
+                )
+            except AuthError as exc:
+                if exc.status_code == 403:
+                    raise IncrementalExportForbidden(
+                        "Zendesk refused the incremental ticket export (403): it needs an "
+                        "admin's API token; use an admin for ZENDESK_EMAIL or the Search API",
+                        status_code=403,
+                        request_id=exc.request_id,
+                    ) from exc
+                raise
+            tickets, malformed = parse_tickets(body.get("tickets"))
+            after = body.get("after_cursor")
+            after_cursor = str(after) if after else None
+            # A page without a cursor to go on from is the last one, whatever it claims.
+            end = bool(body.get("end_of_stream")) or after_cursor is None
+            yield TicketPage(tickets, after_cursor, end, malformed)
+            if end:
+                return
+            params = {"per_page": params["per_page"], "cursor": after_cursor}
+
+    def search_tickets(self, query: str, *, per_page: int = 100) -> Iterator[TicketPage]:
+        """Stream Search API results for ``query`` (``type:ticket`` is added if missing).
+
+        Zendesk serves at most 1,000 results a query: the page that reaches the limit (or the
+        422 past it) comes with ``limit_reached=True`` and ends the stream; narrow the query
+        (e.g. by ``created>``) and search again for the rest.
+        """
+        if "type:ticket" not in query:
+            query = f"type:ticket {query}".strip()
+        per_page = max(1, min(per_page, 100))
+        page = 1
+        while True:
+            params = {"query": query, "per_page": per_page, "page": page}
+            try:
+                body = self._http.request("GET", "/api/v2/search.json", params=params)
+            except RecordInvalidError:
+                if page == 1:
+                    raise
+                log.warning("search stopped at Zendesk's %d-result limit", SEARCH_RESULT_LIMIT)
+                yield TicketPage([], None, True, limit_reached=True)
+                return
+            results = body.get("results")
+            items = [
+                r
+                for r in (results if isinstance(results, list) else [])
+                if not isinstance(r, dict) or r.get("result_type", "ticket") == "ticket"
+            ]
+            tickets, malformed = parse_tickets(items)
+            has_next = bool(body.get("next_page")) and bool(results)
+            limit = has_next and page * per_page >= SEARCH_RESULT_LIMIT
+            end = not has_next or limit
+            yield TicketPage(tickets, None, end, malformed, limit_reached=limit)
+            if end:
+                return
+            page += 1
+
+    def show_many(self, ids: Sequence[int]) -> list[Ticket]:
+        """The tickets with these ids, 100 a request; ids Zendesk does not know are left out."""
+        found: list[Ticket] = []
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), BATCH_LIMIT):
+            chunk = unique[start : start + BATCH_LIMIT]
+            body = self._http.request(
+                "GET",
+                "/api/v2/tickets/show_many.json",
+                params={"ids": ",".join(str(i) for i in chunk)},
+            )
+            tickets, _ = parse_tickets(body.get("tickets"))
+            found.extend(tickets)
+        return found
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        """Every comment on a ticket, oldest first (cursor pagination, 100 a page)."""
+        path = f"/api/v2/tickets/{int(ticket_id)}/comments.json"
+        params: dict[str, Any] = {"page[size]": 100}
+        found: list[dict[str, Any]] = []
+        while True:
+            body = self._http.request("GET", path, params=params)
+            items = body.get("comments")
+            found.extend(
+                c for c in (items if isinstance(items, list) else []) if isinstance(c, dict)
+            )
+            meta = body.get("meta")
+            after = meta.get("after_cursor") if isinstance(meta, dict) else None
+            if not (isinstance(meta, dict) and meta.get("has_more") and after):
+                return found
+            params = {"page[size]": 100, "page[after]": after}
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def update_many(self, writebacks: Sequence[WriteBack]) -> JobStatus:
+        """Queue one job updating up to 100 tickets, each with its own change."""
+        _check_batch(writebacks, "update_many")
+        tickets = [{"id": wb.ticket_id, **_ticket_changes(wb)} for wb in writebacks]
+        body = self._http.request(
+            "PUT",
+            "/api/v2/tickets/update_many.json",
+            json={"tickets": tickets},
+            replay_safe=False,  # a replay would add every note twice
+        )
+        return parse_job_status(body)
+
+    def create_many(self, tickets: Sequence[dict[str, Any]]) -> JobStatus:
+        """Queue one job creating up to 100 tickets (Zendesk ticket objects)."""
+        _check_batch(tickets, "create_many")
+        body = self._http.request(
+            "POST",
+            "/api/v2/tickets/create_many.json",
+            json={"tickets": list(tickets)},
+            replay_safe=False,  # a replay would create every ticket twice
+        )
+        return parse_job_status(body)
+
+    def job_status(self, job_id: str) -> JobStatus:
+        return parse_job_status(self._http.request("GET", f"/api/v2/job_statuses/{job_id}.json"))
+
+    def wait_for_job(self, job: JobStatus, *, timeout: float = 300.0) -> JobStatus:
+        """Poll until the job completed, failed or was killed: 0.2 s doubling to 5 s.
+
+        ``timeout`` counts the time slept between polls (so an injected sleep controls it);
+        past it, ``JobTimeoutError``.
+        """
+        delay, waited = 0.2, 0.0
+        while not job.done:
+            if waited >= timeout:
+                raise JobTimeoutError(
+                    f"Zendesk job {job.id} still {job.status} after {waited:.0f}s "
+                    f"({job.progress or 0}/{job.total or '?'} done)"
+                )
+            self._sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 5.0)
+            job = self.job_status(job.id)
+        return job
+
+    def update_ticket(self, writeback: WriteBack) -> Ticket:
+        """Apply one change with ``PUT /tickets/{id}``; with ``updated_stamp``, only if the
+        ticket is unchanged since (``safe_update``), else ``ConflictError`` at once."""
+        change = _ticket_changes(writeback)
+        if writeback.updated_stamp:
+            change["safe_update"] = True
+            change["updated_stamp"] = writeback.updated_stamp
+        body = self._http.request(
+            "PUT",
+            f"/api/v2/tickets/{int(writeback.ticket_id)}.json",
+            json={"ticket": change},
+            # With safe_update a replay of an applied change is refused with 409, so it is safe.
+            replay_safe=bool(writeback.updated_stamp) or not writeback.note,
+            no_retry=(ConflictError,),
+        )
+        tickets, _ = parse_tickets([body.get("ticket")])
+        if not tickets:
+            raise HelpdeskError(
+                f"Zendesk answered the update of ticket {writeback.ticket_id} without a ticket"
+            )
+        return tickets[0]

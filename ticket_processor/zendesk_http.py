@@ -1,0 +1,315 @@
+"""Zendesk HTTP transport: the session, the one request path, and the status -> error table.
+
+``zendesk.py`` builds on this; together they are the only code that speaks Zendesk HTTP. Every
+request goes the same way: ``throttle.wait()`` (pace from the rate-limit headers, and honour a
+``Retry-After`` we were given), one try on a pooled ``requests.Session`` with no urllib3 retries
+(ours is the only retry layer), the answer's ``X-Rate-Limit`` headers fed back to the throttle,
+and any failure translated to ``ticket_processor.errors`` here, so nothing above sees a requests
+type. The retrier wraps the whole try, so each retry is paced as well.
+
+Credentials live in the session's auth object only: they never reach a message, a log line or
+``repr``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from .errors import (
+    AuthError,
+    ConflictError,
+    HelpdeskConnectionError,
+    HelpdeskError,
+    HelpdeskRateLimited,
+    HelpdeskServerError,
+    NotFoundError,
+    RecordInvalidError,
+)
+from .resilience import RateLimitThrottle, Retrier, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+USER_AGENT = "ticketbot (+https://github.com/ticketbot)"
+
+
+class WriteOutcomeUnknown(HelpdeskError):
+    """A write was sent but the connection broke before the answer came back.
+
+    Zendesk may or may not have applied it. Replaying it blindly could add a second internal
+    note (or create duplicate tickets), so it is not retried here; the caller re-reads and
+    decides (the single-ticket path's ``safe_update`` turns a replay into a 409).
+    """
+
+
+@dataclass
+class _Deferred:
+    """An error the retrier must not retry, carried out of ``Retrier.call`` as a value."""
+
+    error: HelpdeskError
+
+
+def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
+    """``Retry-After`` as seconds: Zendesk sends an integer, HTTP also allows a date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - now())
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    return headers.get("X-Request-Id") or headers.get("X-Zendesk-Request-Id")
+
+
+def _reached_server(exc: requests.RequestException) -> bool:
+    """False when the request certainly never left (refused, DNS, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return not isinstance(reason, NewConnectionError)
+
+
+def _body(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _describe(body: Mapping[str, Any]) -> str:
+    """Zendesk's error body in one line: ``error: description`` (either may be missing)."""
+    error = body.get("error")
+    if isinstance(error, dict):  # some endpoints nest {"title", "message"}
+        error = error.get("title") or error.get("message")
+    description = body.get("description")
+    parts = [str(p) for p in (error, description) if p]
+    return ": ".join(parts) if parts else "no error description"
+
+
+class ZendeskTransport:
+    """A pooled session plus the one request path; used by ``ZendeskClient``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        email: str | None = None,
+        api_token: str | None = None,
+        oauth_token: str | None = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retrier: Retrier | None = None,
+        throttle: RateLimitThrottle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 16,
+    ) -> None:
+        base_url = base_url.rstrip("/")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("base_url must be an http(s) URL such as https://acme.zendesk.com")
+        self.base_url = base_url
+        self.timeout = timeout
+        self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
+        self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
+        self.sleep = sleep
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        if oauth_token:
+            self.auth_kind = "oauth"
+            self.session.headers["Authorization"] = f"Bearer {oauth_token}"
+        elif email and api_token:
+            self.auth_kind = "api_token"
+            self.session.auth = (f"{email}/token", api_token)
+        else:
+            self.auth_kind = "none"
+        # Requests from environment proxies/netrc could swap our credentials; we pass them.
+        self.session.trust_env = False
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- the request path ------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        replay_safe: bool = True,
+        no_retry: tuple[type[HelpdeskError], ...] = (),
+    ) -> dict[str, Any]:
+        """One logical request, retried by the retrier; returns the JSON body.
+
+        ``replay_safe=False`` marks writes that must not be sent twice: a connection that broke
+        after sending raises ``WriteOutcomeUnknown`` instead of being retried. Errors listed in
+        ``no_retry`` are raised at once although retryable (a 409 on a stale stamp stays stale).
+        """
+
+        def attempt() -> dict[str, Any] | _Deferred:
+            try:
+                return self._send(method, path, params=params, json=json, replay_safe=replay_safe)
+            except no_retry as exc:
+                return _Deferred(exc)
+
+        result = self.retrier.call(attempt)
+        if isinstance(result, _Deferred):
+            raise result.error
+        return result
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        replay_safe: bool,
+    ) -> dict[str, Any]:
+        self.throttle.wait()
+        where = f"{method} {path}"
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method, self.base_url + path, params=params, json=json, timeout=self.timeout
+            )
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            kind = type(exc).__name__
+            if not replay_safe and _reached_server(exc):
+                raise WriteOutcomeUnknown(
+                    f"connection to Zendesk lost after sending {where} ({kind}); "
+                    "the change may or may not have been applied"
+                ) from exc
+            raise HelpdeskConnectionError(
+                f"could not reach Zendesk at {self.base_url} for {where} ({kind}): "
+                "check ZENDESK_URL / ZENDESK_SUBDOMAIN and the network"
+            ) from exc
+        except requests.RequestException as exc:
+            raise HelpdeskError(f"request {where} failed ({type(exc).__name__})") from exc
+        headers = response.headers
+        self.throttle.observe(
+            _int_header(headers, "X-Rate-Limit"), _int_header(headers, "X-Rate-Limit-Remaining")
+        )
+        log.debug(
+            "zendesk %s -> %s in %.3fs",
+            where,
+            response.status_code,
+            time.monotonic() - started,
+            extra={"request_id": _request_id(headers)},
+        )
+        if response.status_code >= 400:
+            raise self._error(response, where)
+        try:
+            data = response.json() if response.content else {}
+        except ValueError as exc:
+            # A proxy's HTML page or a truncated body: the server side is not well, try again.
+            raise HelpdeskServerError(
+                f"Zendesk answered {where} with something that is not JSON",
+                status_code=response.status_code,
+                request_id=_request_id(headers),
+            ) from exc
+        if not isinstance(data, dict):
+            raise HelpdeskServerError(
+                f"Zendesk answered {where} with JSON that is not an object",
+                status_code=response.status_code,
+                request_id=_request_id(headers),
+            )
+        return data
+
+    def _error(self, response: requests.Response, where: str) -> HelpdeskError:
+        """The status -> error table; messages say how to fix what can be fixed."""
+        status = response.status_code
+        rid = _request_id(response.headers)
+        body = _body(response)
+        if status == 401:
+            fix = (
+                "check ZENDESK_OAUTH_TOKEN"
+                if self.auth_kind == "oauth"
+                else "check ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+            )
+            return AuthError(
+                f"Zendesk rejected the credentials (401): {fix}", status_code=401, request_id=rid
+            )
+        if status == 403:
+            return AuthError(
+                f"Zendesk refused {where} (403: {_describe(body)}): the user behind "
+                "ZENDESK_EMAIL lacks a permission this needs",
+                status_code=403,
+                request_id=rid,
+            )
+        if status == 404:
+            return NotFoundError(
+                f"Zendesk found nothing at {where} (404: {_describe(body)})",
+                status_code=404,
+                request_id=rid,
+            )
+        if status == 409:
+            return ConflictError(
+                f"Zendesk refused {where} (409): the record changed since it was read",
+                request_id=rid,
+            )
+        if status == 422:
+            details = body.get("details")
+            if details is not None and not isinstance(details, dict):
+                details = {"details": details}
+            return RecordInvalidError(
+                f"Zendesk refused {where} (422: {_describe(body)})",
+                request_id=rid,
+                details=details,
+            )
+        if status == 429:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None:
+                self.throttle.defer(wait)
+            return HelpdeskRateLimited(
+                f"Zendesk rate limit reached on {where} (429); retry after {wait}s",
+                request_id=rid,
+                retry_after=wait,
+            )
+        if status >= 500:
+            return HelpdeskServerError(
+                f"Zendesk failed on {where} ({status}: {_describe(body)})",
+                status_code=status,
+                request_id=rid,
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            )
+        return HelpdeskError(
+            f"Zendesk refused {where} ({status}: {_describe(body)})",
+            status_code=status,
+            request_id=rid,
+        )
