@@ -1,0 +1,215 @@
+"""Ticket text preparation: what of a ticket may leave the machine for the LLM, and its identity.
+
+``prepare_ticket`` turns a raw subject and description into a ``PreparedTicket``: invisible and
+control characters stripped, HTML turned into text, quoted reply history and signatures cut,
+whitespace folded, personal data redacted (``redact.py``) and the body cut to a token budget,
+keeping the start (where customers say what they want).
+
+Hostile input is the normal case here: a 1 MB body is capped before any regex sees it, and every
+pattern is linear, so preparation stays in milliseconds whatever arrives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .redact import redact
+
+CHARS_PER_TOKEN = 4
+SUBJECT_MAX_CHARS = 250
+TRUNCATION_MARK = " [truncated]"
+# Raw text beyond this is never looked at: quoted history and signatures sit at the end, and
+# the budget keeps the start anyway. Generous so HTML markup does not eat the real text.
+RAW_FLOOR_CHARS = 64_000
+RAW_BUDGET_FACTOR = 8
+# Redaction runs on a window a little larger than the final cut, so a number straddling the
+# cut is redacted whole instead of leaking its first digits.
+REDACTION_MARGIN = 256
+
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0/C1 controls except \t \n \r
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"  # soft hyphen, fillers
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f"  # zero-width, bidi embeddings/overrides
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]"
+)
+
+# --- HTML -------------------------------------------------------------------------------
+
+_LOOKS_HTML = re.compile(r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul)\b")
+_HTML_DROP = re.compile(r"(?is)<(script|style|head|title)\b[^>]{0,1000}>.*?</\1\s*>")
+_HTML_COMMENT = re.compile(r"(?s)<!--.*?-->")
+# Mail clients mark the quoted history: Gmail, Outlook, Apple Mail, Thunderbird.
+_HTML_QUOTE_START = re.compile(
+    r"(?i)<blockquote\b|<div[^>]{0,200}class=\"?[^\">]{0,100}(?:gmail_quote|moz-cite-prefix)"
+    r"|<div[^>]{0,200}id=\"?(?:appendonsend|divRplyFwdMsg)"
+)
+_HTML_BREAK = re.compile(r"(?i)<(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b[^>]{0,1000}>")
+_HTML_TAG = re.compile(r"<[^<>]{0,2000}>")
+
+
+def html_to_text(text: str) -> str:
+    """Plain text of an HTML body: scripts/styles dropped, quoted history cut, entities decoded."""
+    text = _HTML_COMMENT.sub(" ", text)
+    text = _HTML_DROP.sub(" ", text)
+    quote = _HTML_QUOTE_START.search(text)
+    if quote and quote.start() > 0:
+        text = text[: quote.start()]
+    text = _HTML_BREAK.sub("\n", text)
+    text = _HTML_TAG.sub("", text)
+    return html.unescape(text)
+
+
+# --- quoted history and signatures -------------------------------------------------------
+
+_HISTORY_MARKERS = re.compile(
+    r"(?im)^[ \t]*(?:"
+    r"On\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bwrote:[ \t]*$"
+    r"|Am\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bschrieb[^\n]{0,100}:[ \t]*$"
+    r"|Le\b[^\n]{0,300}(?:\n[^\n]{0,300})?\ba écrit[ \t]*:[ \t]*$"
+    r"|El\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bescribió[ \t]*:[ \t]*$"
+    r"|-{2,}[ \t]*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)"
+    r"[ \t]*-{2,}"
+    r"|_{10,}[ \t]*$"
+    r"|From:[^\n]{1,300}\n(?:[^\n]{0,300}\n){0,3}?[ \t]*(?:Sent|Date):"
+    r"|Von:[^\n]{1,300}\n(?:[^\n]{0,300}\n){0,3}?[ \t]*(?:Gesendet|Datum):"
+    r")"
+)
+_QUOTED_LINE = re.compile(r"(?m)^[ \t]*>[^\n]*\n?")
+_SIGNATURE_DELIMITER = re.compile(r"(?m)^-- ?$")
+_MOBILE_FOOTER = re.compile(
+    r"(?im)^[ \t]*(?:Sent from my [^\n]{1,40}|Get Outlook for [^\n]{1,20}"
+    r"|Sent from (?:Mail|Yahoo Mail|Outlook) for [^\n]{1,30}|Von meinem [^\n]{1,40} gesendet)"
+    r"[ \t]*$"
+)
+_SIGN_OFF = re.compile(
+    r"(?im)^[ \t]*(?:(?:best|kind|warm|many thanks and)? ?regards|best wishes|best|cheers|thanks"
+    r"|thank you|many thanks|sincerely|yours sincerely|yours truly|mit freundlichen grüßen"
+    r"|viele grüße|beste grüße|cordialement|bien à vous|saludos|atentamente)[ \t]*[,!.]?[ \t]*$"
+)
+_SIGN_OFF_TAIL_LINES = 6
+
+
+def trim_history(text: str) -> str:
+    """Cut quoted reply history and the trailing signature; keep the customer's own words."""
+    marker = _HISTORY_MARKERS.search(text)
+    if marker and text[: marker.start()].strip():
+        text = text[: marker.start()]
+    elif marker:
+        # The whole message is a forward: the quoted part is all there is, keep it.
+        text = text[marker.end() :]
+    without_quotes = _QUOTED_LINE.sub("", text)
+    if without_quotes.strip():
+        text = without_quotes
+    delimiter = _SIGNATURE_DELIMITER.search(text)
+    if delimiter and text[: delimiter.start()].strip():
+        text = text[: delimiter.start()]
+    text = _MOBILE_FOOTER.sub("", text)
+    return _cut_sign_off(text)
+
+
+def _cut_sign_off(text: str) -> str:
+    lines = text.rstrip().split("\n")
+    start = max(0, len(lines) - _SIGN_OFF_TAIL_LINES)
+    for index in range(start, len(lines)):
+        if index > 0 and _SIGN_OFF.match(lines[index]):
+            # Only a sign-off followed by a few short lines (a name, a title) is a signature.
+            tail = lines[index + 1 :]
+            if all(len(line) <= 60 for line in tail):
+                return "\n".join(lines[:index])
+    return text
+
+
+# --- whitespace, budget, identity --------------------------------------------------------
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_MANY_NEWLINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Controls and zero-width characters out, compatibility forms folded, line ends unified."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    return unicodedata.normalize("NFKC", text)
+
+
+def fold_whitespace(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+def normalise_for_hash(text: str) -> str:
+    """Case- and whitespace-folded text: two tickets equal under this are the same ticket."""
+    return _WHITESPACE_RUN.sub(" ", text.casefold()).strip()
+
+
+def _cut(text: str, limit: int) -> str:
+    """The first ``limit`` characters, ending at a whitespace when one is near."""
+    if len(text) <= limit:
+        return text
+    window_start = max(0, limit - 200)
+    space = max(text.rfind(" ", window_start, limit), text.rfind("\n", window_start, limit))
+    return text[: space if space > 0 else limit].rstrip()
+
+
+@dataclass(frozen=True)
+class PreparedTicket:
+    """Ticket text that may leave the machine: trimmed, redacted, length-capped."""
+
+    subject: str
+    body: str
+    redactions: dict[str, int] = field(default_factory=dict)
+    truncated: bool = False
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 over the case/whitespace-folded subject and body: identical tickets share it."""
+        folded = normalise_for_hash(self.subject) + "\n\x1f\n" + normalise_for_hash(self.body)
+        return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def prepare_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> PreparedTicket:
+    """Trim, redact and cap a ticket for the LLM; ``max_tokens`` is the rough input budget."""
+    budget_chars = max(max_tokens, 1) * CHARS_PER_TOKEN
+    raw_cap = max(RAW_FLOOR_CHARS, budget_chars * RAW_BUDGET_FACTOR)
+    truncated = len(subject or "") > raw_cap
+
+    clean_subject = fold_whitespace(clean((subject or "")[:raw_cap]).replace("\n", " "))
+    if _LOOKS_HTML.search(clean_subject):
+        clean_subject = fold_whitespace(html_to_text(clean_subject).replace("\n", " "))
+    if len(clean_subject) > SUBJECT_MAX_CHARS:
+        clean_subject = _cut(clean_subject, SUBJECT_MAX_CHARS)
+        truncated = True
+
+    body = clean((description or "")[:raw_cap])
+    if _LOOKS_HTML.search(body):
+        body = html_to_text(body)
+    body = fold_whitespace(trim_history(body))
+
+    body_limit = max(budget_chars - len(clean_subject), 200)
+    body_truncated = len(description or "") > raw_cap
+    if len(body) > body_limit:
+        body = body[: body_limit + REDACTION_MARGIN]
+        body_truncated = True
+
+    redacted_subject, subject_counts = redact(clean_subject)
+    redacted_body, body_counts = redact(body)
+    if len(redacted_body) > body_limit:
+        redacted_body = _cut(redacted_body, body_limit)
+    if body_truncated:
+        redacted_body += TRUNCATION_MARK
+
+    counts = dict(subject_counts)
+    for kind, count in body_counts.items():
+        counts[kind] = counts.get(kind, 0) + count
+    return PreparedTicket(
+        subject=redacted_subject,
+        body=redacted_body,
+        redactions=counts,
+        truncated=truncated or body_truncated,
+    )
