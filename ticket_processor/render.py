@@ -1,0 +1,111 @@
+"""What a person sees after a run: a summary table on a terminal, one line under cron,
+and the table of planned changes for ``--dry-run`` and the demo. Output only, no logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from .pipeline import PlannedChange, RunSummary
+
+
+def summary_line(summary: RunSummary) -> str:
+    """The one line cron mails or a log collector keeps."""
+    parts = [
+        f"ticketbot run {summary.run_id}: {summary.status}",
+        f"triaged={summary.triaged}",
+        f"failed={summary.failed}",
+        f"skipped={summary.skipped}",
+        f"fallback={summary.fallback}",
+        f"cached={summary.cached}",
+        f"tokens={summary.prompt_tokens + summary.completion_tokens}",
+        f"cost_usd={summary.cost_usd:.4f}",
+        f"seconds={summary.seconds:.1f}",
+    ]
+    if summary.stopped_early:
+        parts.append(f"stopped={summary.stopped_early}")
+    if summary.reason:
+        parts.append(f"reason={summary.reason!r}")
+    return " ".join(parts)
+
+
+def summary_table(summary: RunSummary) -> Table:
+    table = Table(title=f"ticketbot run {summary.run_id}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", justify="right")
+    rows: list[tuple[str, Any]] = [
+        ("status", summary.status),
+        ("tickets seen", summary.tickets_seen),
+        ("triaged", summary.triaged),
+        ("  by the rules (fallback)", summary.fallback),
+        ("  from the cache", summary.cached),
+        ("skipped (already done, solved)", summary.skipped),
+        ("failed (retried next run)", summary.failed),
+        ("tokens (prompt / completion)", f"{summary.prompt_tokens} / {summary.completion_tokens}"),
+        ("estimated cost", f"${summary.cost_usd:.4f}"),
+        ("seconds", f"{summary.seconds:.1f}"),
+    ]
+    if summary.categories:
+        top = sorted(summary.categories.items(), key=lambda kv: -kv[1])
+        rows.append(("categories", ", ".join(f"{name} {count}" for name, count in top)))
+    if summary.stopped_early:
+        rows.append(("stopped early", summary.stopped_early))
+    if summary.reason:
+        rows.append(("reason", summary.reason))
+    for what, value in rows:
+        table.add_row(what, str(value))
+    return table
+
+
+def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200) -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("ticket", justify="right")
+    table.add_column("subject", max_width=34, overflow="ellipsis", no_wrap=True)
+    table.add_column("category")
+    table.add_column("urgency → priority")
+    table.add_column("engine")
+    table.add_column("tags to add", max_width=40)
+    table.add_column("note", max_width=40, overflow="ellipsis", no_wrap=True)
+    for change in sorted(planned, key=lambda c: c.ticket_id)[:limit]:
+        analysis = change.triage.analysis
+        wb = change.writeback
+        priority = wb.priority.value if wb.priority else "(unchanged)"
+        engine = change.triage.engine + (" (fallback)" if change.triage.fallback else "")
+        table.add_row(
+            str(change.ticket_id),
+            change.subject or "(no subject)",
+            analysis.category,
+            f"{analysis.urgency.value} → {priority}",
+            engine,
+            " ".join(wb.additional_tags),
+            analysis.summary,
+        )
+    if len(planned) > limit:
+        table.caption = f"first {limit} of {len(planned)} tickets"
+    return table
+
+
+@contextmanager
+def progress_bar(console: Console, *, enabled: bool, label: str) -> Iterator[Any]:
+    """A rich progress bar on a terminal; under cron a callback that does nothing."""
+    if not enabled:
+        yield lambda event: None
+        return
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.elapsed:.0f}s"),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(label, total=None)
+        yield lambda event: progress.advance(task)
