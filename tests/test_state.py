@@ -175,6 +175,8 @@ def test_breaker_state_survives_across_runs(store: StateStore) -> None:
     )
     assert second.state == "open"
     assert CircuitBreaker("llm", storage=again.breaker_storage()).failures == 1
+    assert set(again.breaker_states()) == {"zendesk", "llm"}
+    assert again.breaker_states()["zendesk"]["state"] == "open"
     now[0] += 60
     assert second.retry_after() == 0.0
     assert str(second.state) in {"half_open"}

@@ -55,12 +55,26 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
     _fsync_directory(path.parent)
+
+
+def _replace(source: Path, target: Path) -> None:
+    # On Windows a rename onto a file that a reader has open fails for a moment; readers here
+    # hold files for microseconds, so a few short retries are enough. POSIX never needs them.
+    for pause in (0.01, 0.05, 0.2):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if sys.platform != "win32":
+                raise
+            time.sleep(pause)
+    os.replace(source, target)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -200,6 +214,12 @@ class StateStore:
                 self._breakers = FileBreakerStorage(self)
             return self._breakers
 
+    def breaker_states(self) -> dict[str, dict[str, Any]]:
+        """Every persisted breaker record by dependency name (for ``ticketbot health``);
+        build a ``CircuitBreaker(name, storage=store.breaker_storage())`` to read its state."""
+        data = self.read_json(BREAKERS_FILE) or {}
+        return {name: entry for name, entry in data.items() if isinstance(entry, dict)}
+
     # -- in-flight journal -----------------------------------------------------------------
 
     def inflight(self) -> set[int]:
@@ -260,12 +280,6 @@ class FileBreakerStorage:
             everything = self._store.read_json(BREAKERS_FILE) or {}
             everything[name] = data
             self._store.write_json(BREAKERS_FILE, everything)
-
-    def all(self) -> dict[str, dict[str, Any]]:
-        """Every stored breaker (for ``ticketbot health``)."""
-        with self._lock:
-            data = self._store.read_json(BREAKERS_FILE) or {}
-            return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
 class AnalysisCache:
