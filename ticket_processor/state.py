@@ -376,7 +376,8 @@ class RunLock:
         if self._fd is not None:
             raise RuntimeError("RunLock is not re-entrant")
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        # O_BINARY: Windows would otherwise turn the info line's \n into \r\n.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
         try:
             _lock_byte(fd)
         except OSError:
