@@ -1,0 +1,59 @@
+"""A language guess from stopwords: good enough to tag a ticket, no model, no dependency.
+
+Function words are the most frequent words of any text and differ between languages, so
+counting them tells English from German or Spanish after a sentence or two. The list covers
+the languages helpdesks commonly receive; anything unclear is English, the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DEFAULT_LANGUAGE = "en"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# About twenty frequent function words each, chosen to overlap little between languages.
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": _words(
+        "the and is are was were you your my i to of in it that this for with have has not "
+        "be can please would"
+    ),
+    "de": _words(
+        "der die das und ist nicht ich sie mit ein eine den dem zu auf für von wir bitte "
+        "haben sind kann"
+    ),
+    "fr": _words(
+        "le la les et est je vous nous une des pour pas avec sur dans mon ma que qui "
+        "merci bonjour ne"
+    ),
+    "es": _words(
+        "el la los las y es que de en un una por para con mi no se lo hola gracias está estoy pero"
+    ),
+    "it": _words(
+        "il lo la gli le e è che di un una per con non sono mi ho grazie buongiorno questo della"
+    ),
+    "pt": _words(
+        "o a os as e é que de em um uma para com não meu minha obrigado olá está estou mas você"
+    ),
+    "nl": _words("de het een en is van ik je niet met op te dat voor zijn heb bedankt graag wij u"),
+}
+
+# Below this many stopword hits the text is too short to judge.
+_MIN_HITS = 2
+
+
+def detect_language(tokens: Iterable[str]) -> str:
+    """ISO 639-1 code of the language whose stopwords occur most; ``en`` when unsure."""
+    counts = dict.fromkeys(STOPWORDS, 0)
+    for token in tokens:
+        for code, words in STOPWORDS.items():
+            if token in words:
+                counts[code] += 1
+    best = max(counts, key=lambda code: (counts[code], code == DEFAULT_LANGUAGE))
+    if counts[best] < _MIN_HITS or counts[best] <= counts[DEFAULT_LANGUAGE]:
+        return DEFAULT_LANGUAGE
+    return best
