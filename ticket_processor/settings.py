@@ -40,6 +40,8 @@ ENV_VARS: dict[str, str] = {
     "reply_draft": "TICKETBOT_REPLY_DRAFT",
     "keep_days": "TICKETBOT_KEEP_DAYS",
     "alert_webhook": "TICKETBOT_ALERT_WEBHOOK",
+    "success_objective": "TICKETBOT_SUCCESS_OBJECTIVE",
+    "prices": "TICKETBOT_PRICES",
 }
 
 _HINTS: dict[str, str] = {
@@ -74,6 +76,10 @@ class Settings(BaseModel):
     reply_draft: bool = False
     keep_days: Annotated[int, Field(ge=1, le=3650)] = 30
     alert_webhook: SecretStr | None = None
+    # Share of tickets that must be triaged (not failed); below it health degrades and alerts.
+    success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
+    # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
+    prices: str | None = None
 
     @field_validator("models", mode="before")
     @classmethod
