@@ -95,6 +95,65 @@ def _root(
 # (keep each command a few lines calling the library)
 
 
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    plan: Annotated[
+        str, typer.Option(help="Rate-limit plan: team, professional, enterprise, high_volume.")
+    ] = "enterprise",
+    state: Annotated[
+        Path | None, typer.Option(help="Keep the tickets in this JSON file across restarts.")
+    ] = None,
+    latency_ms: Annotated[float, typer.Option(min=0, help="Added latency per request.")] = 0,
+    jitter_ms: Annotated[float, typer.Option(min=0, help="Random +/- on the latency.")] = 0,
+    error_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of 500/503s.")] = 0,
+    conflict_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of 409s.")] = 0,
+    drop_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of cut connections.")] = 0,
+    email: Annotated[str, typer.Option(help="Agent email accepted for basic auth.")] = (
+        "agent@example.com"
+    ),
+    token: Annotated[
+        str, typer.Option(help="API token accepted for basic auth.", show_default=False)
+    ] = "sandbox-token",  # noqa: S107 - the sandbox's documented default
+) -> None:
+    """Serve a local Zendesk-compatible API (Ctrl-C stops it)."""
+    import signal
+
+    from .sandbox import PLAN_LIMITS, SandboxConfig, serve_forever
+
+    config = SandboxConfig(
+        email=email,
+        token=token,
+        plan=plan,
+        state_file=state,
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        error_rate=error_rate,
+        conflict_rate=conflict_rate,
+        drop_rate=drop_rate,
+    )
+
+    def ready(url: str) -> None:
+        typer.echo(f"Zendesk sandbox listening on {url}  (ZENDESK_URL={url}, Ctrl-C stops)")
+
+    with exit_codes(lambda: (token,)):
+        if plan not in PLAN_LIMITS:
+            raise ConfigError(f"--plan must be one of {', '.join(PLAN_LIMITS)}")
+        # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            serve_forever(config, host=host, port=port, on_ready=ready)
+        except OSError as exc:
+            raise ConfigError(f"--port {port}: cannot listen on {host}: {exc.strerror}") from None
+        except KeyboardInterrupt:
+            typer.echo("sandbox stopped")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 # --- seed --------------------------------------------------------------------
 # (keep each command a few lines calling the library)
 

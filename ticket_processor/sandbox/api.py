@@ -1,0 +1,408 @@
+"""The Zendesk endpoints the sandbox serves: routing table and one function per endpoint.
+
+Handlers take a parsed ``Call`` and return ``(status, body)`` or raise ``ApiError``; HTTP,
+auth, limits and fault knobs are ``server.py``'s business. Paths match with or without
+``.json``. Next-page URLs are absolute and point back at the server the client called.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .config import ApiError, SandboxConfig, bad_request, not_found, too_many_values
+from .jobs import JobQueue
+from .search import run_search
+from .store import AGENT_ID, TicketStore
+
+MAX_MANY = 100
+SEARCH_LIMIT = 1000
+
+
+@dataclass
+class Call:
+    """One API request as the handlers see it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    base: str  # scheme://host:port the client used
+    args: tuple[str, ...] = ()
+
+
+@dataclass
+class Services:
+    """What the handlers work on."""
+
+    config: SandboxConfig
+    store: TicketStore
+    jobs: JobQueue
+    rng: random.Random
+    now: Callable[[], float]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Services, Call], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str  # the stats key, e.g. "/api/v2/tickets/{id}"
+    regex: re.Pattern[str]
+    handler: Handler
+    update: bool = False  # counts against the Update Ticket limit
+    incremental: bool = False  # counts against the incremental export limit
+
+
+def _encode(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    except ValueError:
+        raise bad_request("InvalidPaginationParameter", "cursor is invalid") from None
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_request("InvalidValue", f"{name} must be an integer") from None
+
+
+def _ids(call: Call) -> list[int]:
+    raw = call.query.get("ids", "")
+    try:
+        ids = [int(x) for x in raw.split(",") if x.strip()]
+    except ValueError:
+        raise bad_request("InvalidValue", "ids must be comma-separated integers") from None
+    if len(ids) > MAX_MANY:
+        raise too_many_values(MAX_MANY)
+    return ids
+
+
+def _object(call: Call, key: str) -> Any:
+    if not isinstance(call.body, dict) or key not in call.body:
+        raise bad_request("InvalidValue", f"request body must be a JSON object with {key!r}")
+    return call.body[key]
+
+
+def _ticket_id(call: Call) -> int:
+    return int(call.args[0])
+
+
+# --- users -------------------------------------------------------------------
+
+
+def users_me(svc: Services, call: Call) -> tuple[int, Any]:
+    role = "admin" if svc.config.admin else "agent"
+    return 200, {
+        "user": {
+            "id": AGENT_ID,
+            "url": f"{call.base}/api/v2/users/{AGENT_ID}.json",
+            "name": "Sandbox Agent",
+            "email": svc.config.email,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "time_zone": "UTC",
+            "iana_time_zone": "Etc/UTC",
+            "locale": "en-US",
+            "locale_id": 1,
+            "role": role,
+            "role_type": None,
+            "active": True,
+            "verified": True,
+            "suspended": False,
+            "restricted_agent": False,
+            "tags": [],
+            "user_fields": {},
+        }
+    }
+
+
+# --- tickets -------------------------------------------------------------------
+
+
+def list_tickets(svc: Services, call: Call) -> tuple[int, Any]:
+    q = call.query
+    if "page[size]" in q or "page[after]" in q:
+        size = _int(q.get("page[size]"), "page[size]", 100)
+        if not 1 <= size <= 100:
+            raise bad_request("InvalidPaginationParameter", "page[size] must be between 1 and 100")
+        after = _decode(q["page[after]"]) if q.get("page[after]") else 0
+        tickets, more = svc.store.page_after(after, size)
+        after_cursor = _encode(tickets[-1]["id"]) if tickets else None
+        before_cursor = _encode(tickets[0]["id"]) if tickets else None
+        base = f"{call.base}/api/v2/tickets.json?page%5Bsize%5D={size}"
+        return 200, {
+            "tickets": tickets,
+            "meta": {
+                "has_more": more,
+                "after_cursor": after_cursor,
+                "before_cursor": before_cursor,
+            },
+            "links": {
+                "prev": f"{base}&page%5Bbefore%5D={before_cursor}" if before_cursor else None,
+                "next": f"{base}&page%5Bafter%5D={after_cursor}" if after_cursor else None,
+            },
+        }
+    per_page = min(max(_int(q.get("per_page"), "per_page", 100), 1), 100)
+    page = max(_int(q.get("page"), "page", 1), 1)
+    everything = svc.store.all_tickets()
+    chunk = everything[(page - 1) * per_page : page * per_page]
+    url = f"{call.base}/api/v2/tickets.json?per_page={per_page}&page="
+    return 200, {
+        "tickets": chunk,
+        "count": len(everything),
+        "next_page": f"{url}{page + 1}" if page * per_page < len(everything) else None,
+        "previous_page": f"{url}{page - 1}" if page > 1 else None,
+    }
+
+
+def show_ticket(svc: Services, call: Call) -> tuple[int, Any]:
+    return 200, {"ticket": svc.store.find(_ticket_id(call))}
+
+
+def show_many(svc: Services, call: Call) -> tuple[int, Any]:
+    return 200, {"tickets": svc.store.show_many(_ids(call))}
+
+
+def create_ticket(svc: Services, call: Call) -> tuple[int, Any]:
+    fields = _object(call, "ticket")
+    if not isinstance(fields, dict):
+        raise bad_request("InvalidValue", "ticket must be an object")
+    ticket = svc.store.create(fields)
+    comments = svc.store.comments(ticket["id"])
+    audit = {
+        "id": comments[0]["id"],
+        "ticket_id": ticket["id"],
+        "created_at": ticket["created_at"],
+        "author_id": AGENT_ID,
+        "via": ticket["via"],
+        "metadata": {},
+        "events": [{"id": comments[0]["id"], "type": "Comment", "body": comments[0]["body"]}],
+    }
+    return 201, {"ticket": ticket, "audit": audit}
+
+
+def update_ticket(svc: Services, call: Call) -> tuple[int, Any]:
+    changes = _object(call, "ticket")
+    if not isinstance(changes, dict):
+        raise bad_request("InvalidValue", "ticket must be an object")
+    ticket, audit = svc.store.update(_ticket_id(call), changes)
+    return 200, {"ticket": ticket, "audit": audit}
+
+
+def create_many(svc: Services, call: Call) -> tuple[int, Any]:
+    items = _object(call, "tickets")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise bad_request("InvalidValue", "tickets must be a list of objects")
+    if len(items) > MAX_MANY:
+        raise too_many_values(MAX_MANY)
+    store = svc.store
+    job = svc.jobs.submit("bulk_create_tickets", len(items), lambda: store.create_many(items))
+    return 200, {"job_status": job}
+
+
+def update_many(svc: Services, call: Call) -> tuple[int, Any]:
+    if "ids" in call.query:
+        changes = _object(call, "ticket")
+        if not isinstance(changes, dict):
+            raise bad_request("InvalidValue", "ticket must be an object")
+        items = [(tid, changes) for tid in _ids(call)]
+    else:
+        raw = _object(call, "tickets")
+        if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+            raise bad_request("InvalidValue", "tickets must be a list of objects")
+        if len(raw) > MAX_MANY:
+            raise too_many_values(MAX_MANY)
+        items = []
+        for entry in raw:
+            if not isinstance(entry.get("id"), int):
+                raise bad_request("InvalidValue", "every ticket needs an integer id")
+            items.append((entry["id"], {k: v for k, v in entry.items() if k != "id"}))
+    # The conflict knob makes chosen tickets fail as if someone else had just updated them.
+    rate = svc.config.conflict_rate
+    stale = {"safe_update": True, "updated_stamp": "1970-01-01T00:00:00Z"}
+    items = [(tid, {**ch, **stale}) if svc.rng.random() < rate else (tid, ch) for tid, ch in items]
+    if rate:
+        svc.extra["conflicts_injected"] = svc.extra.get("conflicts_injected", 0) + sum(
+            1 for _, ch in items if ch.get("updated_stamp") == stale["updated_stamp"]
+        )
+    store = svc.store
+    job = svc.jobs.submit("bulk_update_tickets", len(items), lambda: store.update_many(items))
+    return 200, {"job_status": job}
+
+
+def job_status(svc: Services, call: Call) -> tuple[int, Any]:
+    return 200, {"job_status": svc.jobs.get(call.args[0])}
+
+
+# --- tags and comments -----------------------------------------------------------
+
+
+def _tags_from(call: Call) -> object:
+    if isinstance(call.body, dict) and "tags" in call.body:
+        return call.body["tags"]
+    if "tags" in call.query:
+        return call.query["tags"].split(",")
+    raise bad_request("InvalidValue", "tags are required")
+
+
+def list_tags(svc: Services, call: Call) -> tuple[int, Any]:
+    return 200, {"tags": list(svc.store.find(_ticket_id(call))["tags"])}
+
+
+def _change_tags(op: str, status: int) -> Handler:
+    def handler(svc: Services, call: Call) -> tuple[int, Any]:
+        body = call.body if isinstance(call.body, dict) else {}
+        return status, {"tags": svc.store.change_tags(_ticket_id(call), op, _tags_from(call), body)}
+
+    return handler
+
+
+def list_comments(svc: Services, call: Call) -> tuple[int, Any]:
+    try:
+        comments = svc.store.comments(_ticket_id(call))
+    except KeyError:
+        raise not_found() from None
+    if call.query.get("sort_order") == "desc":
+        comments.reverse()
+    return 200, {
+        "comments": comments,
+        "count": len(comments),
+        "next_page": None,
+        "previous_page": None,
+    }
+
+
+# --- search and incremental export ---------------------------------------------------
+
+
+def search(svc: Services, call: Call) -> tuple[int, Any]:
+    query = call.query.get("query")
+    if not query:
+        raise bad_request("InvalidValue", "query is required")
+    per_page = min(max(_int(call.query.get("per_page"), "per_page", 100), 1), 100)
+    page = max(_int(call.query.get("page"), "page", 1), 1)
+    if (page - 1) * per_page >= SEARCH_LIMIT:
+        raise ApiError(
+            422,
+            {
+                "error": "invalid",
+                "description": "Invalid search: Requested response size was greater than "
+                "Search Response Limits",
+            },
+        )
+    sort_by, sort_order = call.query.get("sort_by"), call.query.get("sort_order")
+    found = run_search(
+        svc.store.all_tickets(), query, sort_by=sort_by, sort_order=sort_order, now=svc.now()
+    )
+    chunk = found[(page - 1) * per_page : page * per_page]
+    params = {"query": query, "per_page": per_page}
+    if sort_by:
+        params["sort_by"] = sort_by
+    if sort_order:
+        params["sort_order"] = sort_order
+    url = f"{call.base}/api/v2/search.json?{urlencode(params, quote_via=quote)}&page="
+    return 200, {
+        "results": [{**t, "result_type": "ticket"} for t in chunk],
+        "facets": None,
+        "count": len(found),
+        "next_page": f"{url}{page + 1}" if page * per_page < len(found) else None,
+        "previous_page": f"{url}{page - 1}" if page > 1 else None,
+    }
+
+
+def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
+    if not svc.config.admin:
+        raise ApiError(
+            403,
+            {
+                "error": "Forbidden",
+                "description": "You do not have access to this page. Please contact the "
+                "account owner of this help desk for further help.",
+            },
+        )
+    q = call.query
+    per_page = min(max(_int(q.get("per_page"), "per_page", 1000), 1), 1000)
+    if q.get("cursor"):
+        after = _decode(q["cursor"])
+    elif q.get("start_time"):
+        start = _int(q["start_time"], "start_time", 0)
+        if start > svc.now():
+            raise ApiError(
+                422,
+                {"error": "InvalidValue", "description": "start_time cannot be in the future"},
+            )
+        after = svc.store.seq_before(start)
+    else:
+        raise bad_request("InvalidValue", "start_time or cursor is required")
+    tickets, last, end = svc.store.export_after(after, per_page)
+    cursor = _encode(last)
+    extra = f"&per_page={per_page}" if "per_page" in q else ""
+    return 200, {
+        "tickets": tickets,
+        "after_cursor": cursor,
+        "before_cursor": None,
+        "after_url": f"{call.base}/api/v2/incremental/tickets/cursor.json?cursor={cursor}{extra}",
+        "before_url": None,
+        "end_of_stream": end,
+    }
+
+
+# --- routing -----------------------------------------------------------------------
+
+_ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
+    ("GET", "/api/v2/users/me", users_me, False, False),
+    ("GET", "/api/v2/tickets", list_tickets, False, False),
+    ("POST", "/api/v2/tickets", create_ticket, False, False),
+    ("GET", "/api/v2/tickets/show_many", show_many, False, False),
+    ("POST", "/api/v2/tickets/create_many", create_many, False, False),
+    ("PUT", "/api/v2/tickets/update_many", update_many, True, False),
+    ("GET", "/api/v2/tickets/{id}", show_ticket, False, False),
+    ("PUT", "/api/v2/tickets/{id}", update_ticket, True, False),
+    ("GET", "/api/v2/tickets/{id}/comments", list_comments, False, False),
+    ("GET", "/api/v2/tickets/{id}/tags", list_tags, False, False),
+    ("PUT", "/api/v2/tickets/{id}/tags", _change_tags("add", 200), True, False),
+    ("POST", "/api/v2/tickets/{id}/tags", _change_tags("set", 201), True, False),
+    ("DELETE", "/api/v2/tickets/{id}/tags", _change_tags("remove", 200), True, False),
+    ("GET", "/api/v2/job_statuses/{job_id}", job_status, False, False),
+    ("GET", "/api/v2/search", search, False, False),
+    ("GET", "/api/v2/incremental/tickets/cursor", incremental_cursor, False, True),
+]
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    regex = pattern.replace("{id}", r"(\d+)").replace("{job_id}", r"([0-9A-Za-z_-]+)")
+    return re.compile(f"^{regex}$")
+
+
+ROUTES: list[Route] = [
+    Route(m, p, _compile(p), h, update=u, incremental=i) for m, p, h, u, i in _ROUTES
+]
+
+
+def resolve(method: str, path: str) -> tuple[Route, tuple[str, ...]] | None:
+    """The route for a request path (``.json`` and a trailing slash ignored), with its args."""
+    if path.endswith(".json"):
+        path = path[:-5]
+    path = path.rstrip("/") or "/"
+    for route in ROUTES:
+        if route.method == method:
+            match = route.regex.match(path)
+            if match:
+                return route, match.groups()
+    return None

@@ -1,0 +1,364 @@
+"""The sandbox's HTTP server: auth, rate limits, fault knobs, counters, and how to run it.
+
+A stdlib ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, one thread per connection.
+Per request: drop (knob) → latency (knob) → auth → rate limits → injected 5xx/409 (knobs) →
+the endpoint in ``api.py``. ``/sandbox/*`` needs no auth: stats, run-time config, reset.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hmac
+import itertools
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+
+from .api import Call, Services, resolve
+from .config import ApiError, SandboxConfig
+from .jobs import JobQueue
+from .limits import RateLimiter, checks_for
+from .store import Persister, TicketStore, load_state
+
+_UNAUTHORIZED = ApiError(401, {"error": "Couldn't authenticate you"})
+
+
+class Sandbox:
+    """Everything one running sandbox holds, apart from its sockets."""
+
+    def __init__(self, config: SandboxConfig, base_url: str) -> None:
+        self.config = config
+        self.store = TicketStore(base_url=base_url, agent_email=config.email)
+        self.limiter = RateLimiter(lambda: self.config.clock())
+        self.jobs = JobQueue(config, lambda: self.store.base_url)
+        self.rng = random.Random(config.seed)
+        self.services = Services(config, self.store, self.jobs, self.rng, time.time)
+        self._stats_lock = threading.Lock()
+        self._request_ids = itertools.count(1)
+        self.reset_stats()
+        self.persister: Persister | None = None
+        if config.state_file is not None:
+            load_state(self.store, Path(config.state_file))
+            self.persister = Persister(self.store, Path(config.state_file))
+
+    def reset_stats(self) -> None:
+        with self._stats_lock:
+            self._requests: dict[str, int] = {}
+            self._counters = {"rate_limited": 0, "errors_injected": 0, "dropped": 0}
+            self._jobs_at_reset = self.jobs.submitted
+            self.services.extra["conflicts_injected"] = 0
+
+    def count(self, key: str, counter: str | None = None) -> None:
+        with self._stats_lock:
+            self._requests[key] = self._requests.get(key, 0) + 1
+            if counter:
+                self._counters[counter] += 1
+
+    def bump(self, counter: str) -> None:
+        with self._stats_lock:
+            self._counters[counter] += 1
+
+    def stats(self) -> dict[str, Any]:
+        with self._stats_lock:
+            requests = dict(sorted(self._requests.items()))
+            return {
+                "requests": requests,
+                "requests_total": sum(requests.values()),
+                **self._counters,
+                "conflicts_injected": self.services.extra.get("conflicts_injected", 0),
+                "jobs": self.jobs.submitted - self._jobs_at_reset,
+                "jobs_pending": self.jobs.pending(),
+                "tickets": self.store.count(),
+            }
+
+    def authorized(self, header: str | None) -> bool:
+        if not header:
+            return False
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            token = self.config.oauth_token
+            return bool(token) and hmac.compare_digest(value.strip(), token or "")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        expected = f"{self.config.email}/token:{self.config.token}"
+        return hmac.compare_digest(decoded, expected)
+
+    def next_request_id(self) -> str:
+        return f"sbx-{next(self._request_ids)}"
+
+    def close(self) -> None:
+        self.jobs.close()
+        if self.persister is not None:
+            self.persister.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    sandbox: Sandbox
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ticketbot-sandbox"
+    timeout = 120  # idle keep-alive connections are closed after this
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):
+            super().finish()
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: a benchmark sends thousands of requests."""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        payload = orjson.dumps(body)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw.strip():
+            return None
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ApiError(
+                400, {"error": "InvalidJSON", "description": "The request body is not JSON"}
+            ) from None
+
+    def _handle(self) -> None:
+        sandbox = self.server.sandbox
+        config = sandbox.config
+        split = urlsplit(self.path)
+        if split.path.startswith("/sandbox/"):
+            self._control(sandbox, split.path)
+            return
+        resolved = resolve(self.command, split.path)
+        key = f"{self.command} {resolved[0].pattern if resolved else '<unknown>'}"
+        try:
+            body = self._read_body()
+        except ApiError as exc:
+            sandbox.count(key)
+            self._send(exc.status, exc.body)
+            return
+        if config.drop_rate and sandbox.rng.random() < config.drop_rate:
+            sandbox.count(key, "dropped")
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        delay = config.latency_ms
+        if config.jitter_ms:
+            delay += sandbox.rng.uniform(-config.jitter_ms, config.jitter_ms)
+        if delay > 0:
+            time.sleep(delay / 1000.0)
+        headers = {"X-Request-Id": sandbox.next_request_id()}
+        counter: str | None = None
+        try:
+            if not sandbox.authorized(self.headers.get("Authorization")):
+                raise _UNAUTHORIZED
+            if resolved is None:
+                raise ApiError(404, {"error": "InvalidEndpoint", "description": "Not found"})
+            route, args = resolved
+            checks = checks_for(config, update=route.update, incremental=route.incremental)
+            try:
+                remaining = sandbox.limiter.admit(checks)
+            except ApiError:
+                counter = "rate_limited"
+                headers["X-Rate-Limit"] = str(config.rate_limit)
+                headers["X-Rate-Limit-Remaining"] = str(
+                    sandbox.limiter.remaining("account", config.rate_limit)
+                )
+                raise
+            headers["X-Rate-Limit"] = str(config.rate_limit)
+            headers["X-Rate-Limit-Remaining"] = str(max(0, remaining))
+            if config.error_rate and sandbox.rng.random() < config.error_rate:
+                counter = "errors_injected"
+                status = sandbox.rng.choice((500, 503))
+                error = "InternalServerError" if status == 500 else "ServiceUnavailable"
+                raise ApiError(status, {"error": error, "description": "Injected by the sandbox"})
+            if (
+                route.update
+                and route.pattern != "/api/v2/tickets/update_many"
+                and config.conflict_rate
+                and sandbox.rng.random() < config.conflict_rate
+            ):
+                sandbox.services.extra["conflicts_injected"] = (
+                    sandbox.services.extra.get("conflicts_injected", 0) + 1
+                )
+                raise ApiError(
+                    409,
+                    {
+                        "error": "UpdateConflict",
+                        "description": "Safe Update prevented the update due to outdated "
+                        "ticket data. Please fetch the latest ticket data and try again.",
+                    },
+                )
+            host = self.headers.get("Host") or self.server.sandbox.store.base_url.split("//")[1]
+            call = Call(
+                self.command,
+                split.path,
+                dict(parse_qsl(split.query, keep_blank_values=True)),
+                body,
+                f"http://{host}",
+                args,
+            )
+            status, payload = route.handler(sandbox.services, call)
+        except ApiError as exc:
+            if exc.status == 429 and counter is None:
+                counter = "rate_limited"
+            sandbox.count(key, counter)
+            self._send(exc.status, exc.body, {**headers, **exc.headers})
+            return
+        sandbox.count(key)
+        self._send(status, payload, headers)
+
+    def _control(self, sandbox: Sandbox, path: str) -> None:
+        path = path.removesuffix(".json")
+        if self.command == "GET" and path == "/sandbox/stats":
+            self._send(200, sandbox.stats())
+        elif self.command == "POST" and path == "/sandbox/reset_stats":
+            self._read_body()
+            sandbox.reset_stats()
+            self._send(200, sandbox.stats())
+        elif self.command == "POST" and path == "/sandbox/config":
+            try:
+                changes = self._read_body()
+                if not isinstance(changes, dict):
+                    raise ValueError("config must be a JSON object")
+                sandbox.config.apply(changes)
+            except (ValueError, ApiError) as exc:
+                self._send(400, {"error": "InvalidValue", "description": str(exc)})
+                return
+            self._send(200, sandbox.config.public())
+        else:
+            self._send(404, {"error": "InvalidEndpoint", "description": "Not found"})
+
+
+class RunningSandbox:
+    """A sandbox serving in a background thread; a context manager."""
+
+    def __init__(self, server: _Server, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        self.port: int = server.server_address[1]
+        self.url = server.sandbox.store.base_url
+        self.store = server.sandbox.store
+        self.config = server.sandbox.config
+        self._closed = False
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return self._server.sandbox
+
+    def stats(self) -> dict[str, Any]:
+        """Same as ``GET /sandbox/stats``."""
+        return self._server.sandbox.stats()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._server.shutdown()
+        _close_server(self._server)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _build(config: SandboxConfig | None, host: str, port: int) -> _Server:
+    config = config if config is not None else SandboxConfig()
+    server = _Server((host, port))
+    url_host = "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104 - only compared
+    server.sandbox = Sandbox(config, f"http://{url_host}:{server.server_address[1]}")
+    return server
+
+
+def _close_server(server: _Server) -> None:
+    """Stop accepting, cut idle keep-alive connections, stop the jobs, save the state."""
+    server.server_close()
+    with server.connections_lock:
+        for conn in list(server.connections):
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+    server.sandbox.close()
+
+
+def serve_in_thread(
+    config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> RunningSandbox:
+    """Start a sandbox on ``host:port`` (0 picks a free port) in a daemon thread."""
+    server = _build(config, host, port)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    return RunningSandbox(server, thread)
+
+
+def serve_forever(
+    config: SandboxConfig, *, host: str, port: int, on_ready: Callable[[str], None]
+) -> None:
+    """Serve in this thread until interrupted (Ctrl-C); state is saved on the way out."""
+    server = _build(config, host, port)
+    try:
+        on_ready(server.sandbox.store.base_url)
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        _close_server(server)
