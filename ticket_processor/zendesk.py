@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -36,6 +36,7 @@ __all__ = [
     "BATCH_LIMIT",
     "SEARCH_RESULT_LIMIT",
     "IncrementalExportForbidden",
+    "JobRef",
     "JobResult",
     "JobStatus",
     "JobTimeoutError",
@@ -59,6 +60,16 @@ class JobTimeoutError(HelpdeskError):
     """A background job was still running when ``wait_for_job`` gave up."""
 
 
+class JobRef(Protocol):
+    """What ``wait_for_job`` needs of a job: its id and last known status."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class TicketPage:
     """One page of discovered tickets; save ``after_cursor`` once the page is written back."""
@@ -72,7 +83,8 @@ class TicketPage:
 
 @dataclass(frozen=True)
 class JobResult:
-    """One ticket's outcome in a job (``ticket_id`` is the new id for a create)."""
+    """One ticket's outcome in a job (``ticket_id`` is the new id for a create; ``index`` is
+    the position in the request, which Zendesk keeps in its results)."""
 
     ticket_id: int | None
     index: int | None
@@ -161,7 +173,7 @@ def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
     """The additive change: tags to add, maybe a priority, maybe one internal note."""
     change: dict[str, Any] = {"additional_tags": list(writeback.additional_tags)}
     if writeback.priority is not None:
-        change["priority"] = writeback.priority.value
+        change["priority"] = str(writeback.priority)
     if writeback.note:
         change["comment"] = {"body": writeback.note, "public": False}
     return change
@@ -381,24 +393,26 @@ class ZendeskClient:
     def job_status(self, job_id: str) -> JobStatus:
         return parse_job_status(self._http.request("GET", f"/api/v2/job_statuses/{job_id}.json"))
 
-    def wait_for_job(self, job: JobStatus, *, timeout: float = 300.0) -> JobStatus:
+    def wait_for_job(self, job: JobRef, *, timeout: float = 300.0) -> JobStatus:
         """Poll until the job completed, failed or was killed: 0.2 s doubling to 5 s.
 
-        ``timeout`` counts the time slept between polls (so an injected sleep controls it);
-        past it, ``JobTimeoutError``.
+        ``job`` is a ``JobStatus`` or anything with its ``id`` and ``status`` (a job id kept
+        across a crash). ``timeout`` counts the time slept between polls (so an injected sleep
+        controls it); past it, ``JobTimeoutError``.
         """
+        current = job if isinstance(job, JobStatus) else self.job_status(job.id)
         delay, waited = 0.2, 0.0
-        while not job.done:
+        while not current.done:
             if waited >= timeout:
                 raise JobTimeoutError(
-                    f"Zendesk job {job.id} still {job.status} after {waited:.0f}s "
-                    f"({job.progress or 0}/{job.total or '?'} done)"
+                    f"Zendesk job {current.id} still {current.status} after {waited:.0f}s "
+                    f"({current.progress or 0}/{current.total or '?'} done)"
                 )
             self._sleep(delay)
             waited += delay
             delay = min(delay * 2, 5.0)
-            job = self.job_status(job.id)
-        return job
+            current = self.job_status(current.id)
+        return current
 
     def update_ticket(self, writeback: WriteBack) -> Ticket:
         """Apply one change with ``PUT /tickets/{id}``; with ``updated_stamp``, only if the
