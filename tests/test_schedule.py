@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import yaml
@@ -37,9 +39,31 @@ def test_cron_line_runs_every_ten_minutes_in_the_workdir() -> None:
     assert "%" not in line
 
 
-def test_cron_names_an_env_file_outside_the_workdir() -> None:
-    words = shlex.split(render("cron", posix_spec(env_file="/etc/ticketbot.env")).splitlines()[1])
-    assert words[words.index("--env-file") + 1] == "/etc/ticketbot.env"
+@pytest.mark.parametrize(
+    ("env_file", "loaded"),
+    [("/etc/ticketbot.env", "/etc/ticketbot.env"), ("prod.env", "/srv/ticket bot/prod.env")],
+)
+def test_cron_exports_an_env_file_other_than_dot_env(env_file: str, loaded: str) -> None:
+    line = render("cron", posix_spec(env_file=env_file)).splitlines()[1]
+    words = shlex.split(line.removeprefix("*/10 * * * * "))
+    dot = words.index(".")
+    assert words[dot - 3 : dot + 5] == ["set", "-a", "&&", ".", loaded, "&&", "set", "+a"]
+    assert dot < words.index("/srv/ticket bot/.venv/bin/ticketbot")
+
+
+def test_cron_env_file_export_works_in_a_real_shell(tmp_path: Path) -> None:
+    """The generated line, run by /bin/sh with a stand-in executable, sees the variables."""
+    (tmp_path / "prod.env").write_text("ZENDESK_EMAIL=ops@example.com\n", "utf-8")
+    fake = tmp_path / "ticketbot"
+    fake.write_text('#!/bin/sh\necho "$ZENDESK_EMAIL $*" > seen.txt\n', "utf-8")
+    fake.chmod(0o755)
+    spec = ScheduleSpec(workdir=str(tmp_path), executable=str(fake), env_file="prod.env")
+    line = render("cron", spec).splitlines()[1].removeprefix("*/10 * * * * ")
+    subprocess.run(["/bin/sh", "-c", line], check=True, cwd="/")
+    assert (tmp_path / "seen.txt").read_text("utf-8").strip() == (
+        "ops@example.com run --max-runtime 540"
+    )
+    assert (tmp_path / "logs" / "cron.log").exists()
 
 
 def test_cron_rejects_a_percent_sign() -> None:
@@ -57,7 +81,7 @@ def test_windows_task_is_valid_task_scheduler_xml() -> None:
     spec = ScheduleSpec(
         workdir="C:\\ticketbot",
         executable="C:\\ticketbot\\.venv\\Scripts\\ticketbot.exe",
-        env_file="D:\\secrets\\ticketbot.env",
+        env_file="C:\\ticketbot\\.env",
         max_runtime=480,
     )
     text = render("windows", spec)
@@ -76,8 +100,14 @@ def test_windows_task_is_valid_task_scheduler_xml() -> None:
     assert root.findtext(exec_ + "Command", None, TASK_NS) == "cmd.exe"
     arguments = root.findtext(exec_ + "Arguments", None, TASK_NS) or ""
     assert '"C:\\ticketbot\\.venv\\Scripts\\ticketbot.exe" run --max-runtime 480' in arguments
-    assert '--env-file "D:\\secrets\\ticketbot.env"' in arguments
+    assert "env-file" not in arguments  # .env in the working directory is read by the run
     assert '>> "C:\\ticketbot\\logs\\task.log" 2>&1' in arguments
+
+
+def test_windows_refuses_an_env_file_it_cannot_load() -> None:
+    spec = ScheduleSpec(workdir="C:\\tb", executable="ticketbot.exe", env_file="D:\\x.env")
+    with pytest.raises(ConfigError, match=r"C:\\tb\\.env"):
+        render("windows", spec)
 
 
 def test_kubernetes_cronjob_is_valid_yaml_and_forbids_overlap() -> None:

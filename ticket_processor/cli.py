@@ -166,6 +166,123 @@ def _interrupt(signum: int, frame: object) -> None:
 # (keep each command a few lines calling the library)
 
 
+@app.command()
+def health(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+) -> None:
+    """Check helpdesk, LLM, disk, breakers and recent runs.
+
+    Exit code 0 healthy, 1 degraded, 2 unhealthy.
+    """
+    from .health import check_health, health_table
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        verdict = check_health(settings)
+        if json_output:
+            typer.echo(scrub(_json(verdict.to_dict()), settings.secrets))
+        else:
+            Console(highlight=False).print(health_table(verdict, secrets=settings.secrets))
+    raise typer.Exit(verdict.exit_code)
+
+
+@app.command()
+def report(
+    since: Annotated[
+        str, typer.Option(help="A span back from now (24h, 7d, 30m) or a date (2026-11-01).")
+    ] = "24h",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the figures as one JSON object.")
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option(help="Also write a self-contained HTML report to this file.")
+    ] = None,
+) -> None:
+    """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
+    from datetime import UTC, datetime
+
+    from .logs import read_events
+    from .report import DEFAULT_PRICES, build_report, parse_prices, parse_since
+    from .report_html import render_html
+    from .report_table import print_report
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        prices = {**DEFAULT_PRICES, **parse_prices(settings.prices or "")}
+        now = datetime.now(UTC)
+        start = parse_since(since, now=now)
+        events = read_events(settings.log_dir, since=start)
+        summary = build_report(events, prices=prices, since=start, until=now)
+        if json_output:
+            typer.echo(_json({**summary.to_dict(), "corrupt_lines": events.corrupt_lines}))
+        else:
+            print_report(summary, console, log_dir=settings.log_dir)
+            if events.corrupt_lines:
+                err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
+        if html is not None:
+            try:
+                html.parent.mkdir(parents=True, exist_ok=True)
+                html.write_text(render_html(summary), encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
+            if not json_output:
+                console.print(f"HTML report written to {html}")
+
+
+@app.command()
+def schedule(
+    print_format: Annotated[
+        str, typer.Option("--print", help="cron, windows (Task Scheduler XML) or kubernetes.")
+    ],
+    workdir: Annotated[
+        Path | None, typer.Option(help="Directory the run starts in. Default: this one.")
+    ] = None,
+    env_file: Annotated[
+        Path | None, typer.Option(help="Settings file. Default: .env in the working directory.")
+    ] = None,
+    max_runtime: Annotated[
+        int, typer.Option(help="Seconds a run may take new tickets (below the 600 s interval).")
+    ] = 540,
+    executable: Annotated[
+        str | None, typer.Option(help="Path of the ticketbot command. Default: this install's.")
+    ] = None,
+    image: Annotated[str | None, typer.Option(help="Container image (kubernetes).")] = None,
+) -> None:
+    """Print a schedule that runs ticketbot every 10 minutes (crontab, Task Scheduler, CronJob)."""
+    import dataclasses
+    import sys
+
+    from .schedule import ScheduleSpec, default_executable, render
+
+    with exit_codes():
+        settings = load()
+        windows = print_format == "windows"
+        where = str(workdir) if workdir else os.getcwd()
+        if executable is None and windows and sys.platform != "win32":
+            executable = where.rstrip("\\") + "\\.venv\\Scripts\\ticketbot.exe"
+        spec = ScheduleSpec(
+            workdir=where if windows or workdir is None else str(workdir.resolve()),
+            executable=executable or default_executable(Path(sys.executable), windows=windows),
+            env_file=str(env_file) if env_file else None,
+            max_runtime=max_runtime,
+            log_dir=str(settings.log_dir),
+        )
+        if image:
+            spec = dataclasses.replace(spec, image=image)
+        typer.echo(render(print_format, spec), nl=False)
+
+
+def _json(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="ticketbot")

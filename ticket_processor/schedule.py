@@ -2,7 +2,7 @@
 
 Pure text generation; ``cli.py`` prints the result. Every form starts the run in the right
 working directory (so the state and log directories resolve where the operator expects),
-names the env file when it is not the default ``.env`` there, passes a ``--max-runtime``
+loads the env file (``.env`` there is read by the run itself), passes a ``--max-runtime``
 below the interval so a run never overlaps the next, and keeps the output in the log
 directory. Overlap is refused twice over: by the scheduler (``IgnoreNew``,
 ``concurrencyPolicy: Forbid``) and by the run's own lock.
@@ -73,16 +73,17 @@ def cron_entry(spec: ScheduleSpec) -> str:
     """A crontab entry (with a comment line) for ``crontab -e``."""
     workdir = PurePosixPath(spec.workdir)
     log_dir = workdir / spec.log_dir
+    steps = [f"cd {shlex.quote(str(workdir))}", f"mkdir -p {shlex.quote(str(log_dir))}"]
     env_file = _explicit_env_file(spec, PurePosixPath)
-    command = " ".join(shlex.quote(part) for part in [spec.executable, *spec.run_args])
     if env_file:
-        command += f" --env-file {shlex.quote(env_file)}"
+        # The run reads .env from its working directory by itself; any other file is exported
+        # into its environment (plain KEY=value lines, as python-dotenv writes them).
+        # (absolute: a bare name after "." would be looked up on PATH)
+        steps.append(f"set -a && . {shlex.quote(str(workdir / env_file))} && set +a")
+    command = " ".join(shlex.quote(part) for part in [spec.executable, *spec.run_args])
+    steps.append(f"{command} >> {shlex.quote(str(log_dir / 'cron.log'))} 2>&1")
     # cron treats an unescaped % as a newline, so the entry must not contain one.
-    line = (
-        f"*/{spec.interval_minutes} * * * * cd {shlex.quote(str(workdir))} && "
-        f"mkdir -p {shlex.quote(str(log_dir))} && "
-        f"{command} >> {shlex.quote(str(log_dir / 'cron.log'))} 2>&1"
-    )
+    line = f"*/{spec.interval_minutes} * * * * " + " && ".join(steps)
     if "%" in line:
         raise ConfigError("cron: paths must not contain '%' (cron reads it as a newline)")
     return f"# {spec.description}\n{line}\n"
@@ -102,10 +103,12 @@ def windows_task_xml(spec: ScheduleSpec) -> str:
     """
     workdir = PureWindowsPath(spec.workdir)
     log_file = workdir / spec.log_dir / "task.log"
-    env_file = _explicit_env_file(spec, PureWindowsPath)
+    if _explicit_env_file(spec, PureWindowsPath):
+        raise ConfigError(
+            f"--env-file: a scheduled task reads the settings from {workdir / '.env'}; "
+            "copy the file there (or set the variables for the task's user)"
+        )
     run = " ".join(spec.run_args)
-    if env_file:
-        run += f" --env-file {_cmd_quote(env_file)}"
     # cmd /c strips the first and the last quote when the line starts with one, hence the pair.
     inner = f"{_cmd_quote(spec.executable)} {run} >> {_cmd_quote(str(log_file))} 2>&1"
     arguments = f'/d /c "if not exist {_cmd_quote(str(log_file.parent))} mkdir '
