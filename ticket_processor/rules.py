@@ -19,6 +19,7 @@ from .models import Analysis, Sentiment, Urgency
 from .taxonomy import CueSet, Taxonomy
 
 SUMMARY_LIMIT = 300
+SUMMARY_SENTENCES = 2
 # Confidence the rules report when no cue matched at all: a guess, and saying so.
 NO_MATCH_CONFIDENCE = 0.1
 # Never claim certainty: keyword rules can always be fooled.
@@ -30,7 +31,8 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_MARKUP = re.compile(r"<[^>]{0,200}>|[*_`#>]{1,3}|\[([^\]]*)\]\([^)]*\)")
+_BLOCK_TAG = re.compile(r"</?(br|p|div|li|tr|h\d)\b[^>]{0,200}>", re.IGNORECASE)
+_MARKUP = re.compile(r"<[^>]{0,200}>|[*`#>]{1,3}|\[([^\]]*)\]\([^)]*\)")
 _SPACE = re.compile(r"\s+")
 
 
@@ -60,8 +62,14 @@ class RulesEngine:
         self._negators = frozenset(taxonomy.sentiment.negators)
 
     def _register(self, table: str, key: str, cues: CueSet) -> None:
+        # Cues that read the same once tokenised ("question" and "question:") count once, at
+        # the larger weight, so punctuation in the file cannot double a word's weight.
+        merged: dict[int, float] = {}
         for cue, weight in cues.cue_weights().items():
             cue_id = self._index.add(cue)
+            known = merged.get(cue_id)
+            merged[cue_id] = weight if known is None or abs(weight) > abs(known) else known
+        for cue_id, weight in merged.items():
             self._targets.setdefault(cue_id, []).append(_Weighted(table, key, weight))
 
     # -- the public call -------------------------------------------------------------
@@ -160,29 +168,24 @@ class RulesEngine:
 
 
 def summarise(subject: str, body: str, limit: int = SUMMARY_LIMIT) -> str:
-    """The subject and the first sentence(s) of the body as plain text, at most ``limit`` chars."""
-    text = _plain(body[:4000])
-    text = _GREETING.sub("", text, count=1).strip()
-    sentences = _SENTENCE_END.split(text)
+    """The subject and the first sentences of the body as plain text, at most ``limit`` chars."""
+    text = _GREETING.sub("", _plain(body[:4000]), count=1).strip()
     head = _plain(subject)
-    parts = [head] if head else []
+    taken: list[str] = []
     length = len(head)
-    for sentence in sentences:
-        sentence = sentence.strip()
-        if not sentence:
-            continue
-        if parts and length + len(sentence) + 2 > limit:
+    for sentence in _SENTENCE_END.split(text)[:SUMMARY_SENTENCES]:
+        if taken and length + len(sentence) + 2 > limit:
             break
-        parts.append(sentence)
+        taken.append(sentence)
         length += len(sentence) + 2
-    summary = ": ".join(parts[:1]) if len(parts) == 1 else parts[0] + ": " + " ".join(parts[1:])
-    if not head:
-        summary = " ".join(parts)
+    first = " ".join(taken)
+    summary = f"{head}: {first}" if head and first else head or first
     return _clip(summary, limit)
 
 
 def _plain(text: str) -> str:
-    text = _MARKUP.sub(lambda m: m.group(1) or " ", text)
+    text = _BLOCK_TAG.sub(" ", text)
+    text = _MARKUP.sub(lambda m: m.group(1) or "", text)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -221,21 +221,16 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy") -> Taxonomy:
     for name, spec in table.items():
         if not isinstance(spec, dict):
             raise ConfigError(f"{source}: categories.{name}: must be a table with a description")
+    categories = []
+    for name, spec in table.items():
+        try:
+            categories.append(Category(**{**spec, "name": name}))
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, source, prefix=f"categories.{name}")) from None
     try:
-        categories = tuple(Category(name=name, **spec) for name, spec in table.items())
-        taxonomy = Taxonomy(categories=categories, **rest)
+        taxonomy = Taxonomy(categories=tuple(categories), **rest)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        if where.startswith("categories."):
-            # Name the category, not its position in the tuple.
-            index = first["loc"][1]
-            if isinstance(index, int):
-                where = ".".join(
-                    ["categories", list(table)[index], *(str(p) for p in first["loc"][2:])]
-                )
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{source}: {where}: {message}") from None
+        raise ConfigError(_describe(exc, source)) from None
     if taxonomy.fallback_category not in taxonomy.names:
         raise ConfigError(
             f"{source}: fallback_category {taxonomy.fallback_category!r} is not a category"
@@ -244,6 +239,16 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy") -> Taxonomy:
         if name not in taxonomy.names:
             raise ConfigError(f"{source}: urgency.category_bias: {name!r} is not a category")
     return taxonomy
+
+
+def _describe(exc: ValidationError, source: str, prefix: str = "") -> str:
+    """``source: where.in.file: what is wrong`` for the first error pydantic found."""
+    first = exc.errors()[0]
+    parts = [prefix] if prefix else []
+    parts += [str(part) for part in first["loc"]]
+    where = ".".join(part for part in parts if part)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{source}: {where}: {message}"
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
