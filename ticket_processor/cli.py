@@ -158,6 +158,31 @@ def _interrupt(signum: int, frame: object) -> None:
 # (keep each command a few lines calling the library)
 
 
+@app.command()
+def seed(
+    count: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=100_000, help="Tickets to create (default 50 samples; with --from all)."
+        ),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from", dir_okay=False, help="JSON lines with subject and description."),
+    ] = None,
+) -> None:
+    """Create realistic sample tickets in the configured Zendesk (or the local sandbox)."""
+    from .seed import run_seed
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        settings.require_zendesk()
+        result = run_seed(settings, count=count, source=from_file, console=console)
+    raise typer.Exit(EXIT_PARTIAL if result.failed else EXIT_OK)
+
+
 # --- eval --------------------------------------------------------------------
 # (keep each command a few lines calling the library)
 
