@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ticket_processor.alerts import Alerter
+from ticket_processor.report import RunSummary
 from ticket_processor.state import StateStore
 
 
@@ -155,3 +156,28 @@ def test_secrets_in_the_reason_are_scrubbed(receiver: Receiver, tmp_path: Path) 
     alerter.run_aborted("401 for token tok-123")
     assert "tok-123" not in receiver.bodies[0]["text"]
     assert "***" in receiver.bodies[0]["text"]
+
+
+def test_after_run_alerts_on_abort_and_a_low_rate_over_enough_tickets(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    def run(triaged: int, failed: int, status: str = "partial") -> RunSummary:
+        return RunSummary("r", None, None, status, triaged=triaged, failed=failed)
+
+    alerter = make(receiver.url, tmp_path, Clock())
+    # 3 failures of 5 tickets: too few to call it a trend.
+    assert (
+        alerter.after_run(status="partial", reason=None, recent=[run(2, 3)], objective=0.95) == []
+    )
+    outcomes = alerter.after_run(
+        status="aborted",
+        reason="helpdesk unreachable",
+        recent=[run(15, 10), run(0, 0, "aborted")],
+        objective=0.95,
+    )
+    assert [(o.condition, o.outcome) for o in outcomes] == [
+        ("run_aborted", "sent"),
+        ("success_rate_low", "sent"),
+    ]
+    assert "helpdesk unreachable" in receiver.bodies[0]["text"]
+    assert "60.0%" in receiver.bodies[1]["text"]

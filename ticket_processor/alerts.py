@@ -15,17 +15,19 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 import requests
 
+from .report import RunSummary, recent_success_rate
 from .state import StateStore
 
 ALERTS_FILE = "alerts.json"
 # One alert per condition per hour: enough to wake someone, not enough to flood a channel.
 QUIET_SECONDS = 3600.0
+MIN_TICKETS_FOR_RATE = 20
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,23 @@ class Alerter:
             f"breaker_opened:{dependency}",
             f"circuit breaker for {what} opened after repeated failures; {consequence}",
         )
+
+    def after_run(
+        self, *, status: str, reason: str | None, recent: Iterable[RunSummary], objective: float
+    ) -> list[AlertOutcome]:
+        """The alerts a finished run calls for: aborted, and the recent success rate.
+
+        ``recent`` is ``report.summarise_runs`` over the last hours of logs, this run included.
+        Breakers alert on their own, through ``breaker_opened`` as the breakers' ``on_open``.
+        """
+        outcomes = []
+        if status == "aborted":
+            outcomes.append(self.run_aborted(reason or "no reason given"))
+        rate, attempts = recent_success_rate(recent)
+        # A handful of tickets says little: one failure in five is not an incident.
+        if rate is not None and attempts >= MIN_TICKETS_FOR_RATE:
+            outcomes.append(self.success_rate_low(rate, objective))
+        return outcomes
 
     def success_rate_low(self, rate: float, objective: float) -> AlertOutcome:
         if rate >= objective:

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from .errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
 from .logs import read_events
-from .report import RunSummary, summarise_runs
+from .report import RunSummary, recent_success_rate, summarise_runs
 from .settings import Settings
 from .state import StateStore
 
@@ -147,11 +147,9 @@ def success_check(runs: Iterable[RunSummary], *, objective: float) -> Check:
     """Triaged / (triaged + failed) over the recent finished runs."""
     name = "success rate"
     recent = [r for r in runs if r.status is not None and not r.dry_run][-RECENT_RUNS:]
-    triaged = sum(r.triaged for r in recent)
-    attempts = triaged + sum(r.failed for r in recent)
-    if not attempts:
+    rate, attempts = recent_success_rate(recent, last=RECENT_RUNS)
+    if rate is None:
         return Check(name, "healthy", f"no tickets in the last {len(recent)} runs")
-    rate = triaged / attempts
     told = f"{rate:.1%} of {attempts} tickets in the last {len(recent)} runs"
     if rate < objective / 2:
         return Check(name, "unhealthy", f"{told}, far below the {objective:.0%} objective")

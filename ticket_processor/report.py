@@ -248,6 +248,18 @@ def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[RunSummary]:
     return runs
 
 
+def recent_success_rate(runs: Iterable[RunSummary], *, last: int = 12) -> tuple[float | None, int]:
+    """Triaged / (triaged + failed) over the ``last`` finished, non-dry runs, and the attempts.
+
+    Per run the figure is noisy (one failure in three tickets is 67%); over a dozen runs, two
+    hours at the cron pace, it says whether the job is doing its work.
+    """
+    recent = [r for r in runs if r.status is not None and not r.dry_run][-last:]
+    triaged = sum(r.triaged for r in recent)
+    attempts = triaged + sum(r.failed for r in recent)
+    return (triaged / attempts if attempts else None), attempts
+
+
 def _bucket(moment: datetime, hourly: bool) -> str:
     return moment.strftime("%Y-%m-%d %H:00" if hourly else "%Y-%m-%d")
 
