@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from ticket_processor.cli import app
 from ticket_processor.errors import ConfigError
 from ticket_processor.schedule import ScheduleSpec, render
 
@@ -135,3 +137,51 @@ def test_kubernetes_cronjob_is_valid_yaml_and_forbids_overlap() -> None:
 def test_unknown_format_is_a_usage_error() -> None:
     with pytest.raises(ConfigError, match="cron, windows, kubernetes"):
         render("launchd", posix_spec())
+
+
+# --- the command ---------------------------------------------------------------------
+
+
+def test_schedule_command_prints_each_format(tmp_path: Path) -> None:
+    runner = CliRunner()
+    cron = runner.invoke(app, ["schedule", "--print", "cron", "--workdir", str(tmp_path)])
+    assert cron.exit_code == 0, cron.output
+    line = cron.stdout.splitlines()[1]
+    assert line.startswith("*/10 * * * * cd ")
+    assert str(tmp_path / "logs" / "cron.log") in line
+    windows = runner.invoke(app, ["schedule", "--print", "windows", "--workdir", "C:\\tb"])
+    assert windows.exit_code == 0, windows.output
+    root = ET.fromstring(windows.stdout.encode("utf-16"))  # noqa: S314  (our own output)
+    command = root.findtext("t:Actions/t:Exec/t:Arguments", None, TASK_NS) or ""
+    assert '"C:\\tb\\.venv\\Scripts\\ticketbot.exe" run --max-runtime 540' in command
+    kube = runner.invoke(
+        app,
+        ["schedule", "--print", "kubernetes", "--image", "r.example/tb:2", "--max-runtime", "300"],
+    )
+    assert kube.exit_code == 0, kube.output
+    doc = yaml.safe_load(kube.stdout)
+    container = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "r.example/tb:2"
+    assert container["args"] == ["run", "--max-runtime", "300"]
+
+
+def test_schedule_log_dir_follows_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_LOG_DIR", "/var/log/ticketbot")
+    result = CliRunner().invoke(app, ["schedule", "--print", "cron", "--workdir", str(tmp_path)])
+    assert ">> /var/log/ticketbot/cron.log 2>&1" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--print", "launchd"],
+        ["--print", "cron", "--max-runtime", "700"],
+        ["--print", "windows", "--workdir", "C:\\tb", "--env-file", "D:\\x.env"],
+    ],
+)
+def test_schedule_command_usage_errors_exit_2(args: list[str]) -> None:
+    result = CliRunner().invoke(app, ["schedule", *args])
+    assert result.exit_code == 2
+    assert "error" in result.stderr
