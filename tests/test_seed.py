@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread
+from ticket_processor.sandbox import RunningSandbox
 from ticket_processor.seed import SeedTicket, create_tickets, cycle, load_samples, parse_lines
 from ticket_processor.zendesk import ZendeskClient
 
 EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=3)) as running:
-        yield running
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from ticket_processor.errors import (
 )
 from ticket_processor.models import Priority, WriteBack
 from ticket_processor.resilience import RateLimitThrottle, Retrier, RetryPolicy
-from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread
+from ticket_processor.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.settings import load_settings
 from ticket_processor.zendesk import (
     IncrementalExportForbidden,
@@ -59,9 +59,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def sandbox(clock: FakeClock) -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=7, clock=clock.now)) as running:
-        yield running
+def sandbox(sandbox_factory: Callable[..., RunningSandbox], clock: FakeClock) -> RunningSandbox:
+    """The shared sandbox, on the fake clock, with seeded fault knobs."""
+    return sandbox_factory(SandboxConfig(seed=7, clock=clock.now))
 
 
 def make_client(
