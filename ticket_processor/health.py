@@ -148,9 +148,10 @@ def success_check(runs: Iterable[RunSummary], *, objective: float) -> Check:
     name = "success rate"
     recent = [r for r in runs if r.status is not None and not r.dry_run][-RECENT_RUNS:]
     rate, attempts = recent_success_rate(recent, last=RECENT_RUNS)
+    window = "the last run" if len(recent) == 1 else f"the last {len(recent)} runs"
     if rate is None:
-        return Check(name, "healthy", f"no tickets in the last {len(recent)} runs")
-    told = f"{rate:.1%} of {attempts} tickets in the last {len(recent)} runs"
+        return Check(name, "healthy", f"no tickets in {window}")
+    told = f"{rate:.1%} of {attempts} tickets in {window}"
     if rate < objective / 2:
         return Check(name, "unhealthy", f"{told}, far below the {objective:.0%} objective")
     if rate < objective:
