@@ -185,3 +185,16 @@ def test_schedule_command_usage_errors_exit_2(args: list[str]) -> None:
     result = CliRunner().invoke(app, ["schedule", *args])
     assert result.exit_code == 2
     assert "error" in result.stderr
+
+
+def test_schedule_output_file_matches_its_declared_encoding(tmp_path: Path) -> None:
+    target = tmp_path / "ticketbot-task.xml"
+    args = ["schedule", "--print", "windows", "--workdir", "C:\\tb", "-o", str(target)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    raw = target.read_bytes()
+    assert raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # a UTF-16 byte-order mark
+    root = ET.fromstring(raw)  # noqa: S314  (our own output)
+    assert root.findtext("t:Triggers/t:TimeTrigger/t:Repetition/t:Interval", None, TASK_NS) == (
+        "PT10M"
+    )

@@ -357,6 +357,10 @@ def schedule(
         str | None, typer.Option(help="Path of the ticketbot command. Default: this install's.")
     ] = None,
     image: Annotated[str | None, typer.Option(help="Container image (kubernetes).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (Task Scheduler XML as UTF-16)."),
+    ] = None,
 ) -> None:
     """Print a schedule that runs ticketbot every 10 minutes (crontab, Task Scheduler, CronJob)."""
     import dataclasses
@@ -379,7 +383,16 @@ def schedule(
         )
         if image:
             spec = dataclasses.replace(spec, image=image)
-        typer.echo(render(print_format, spec), nl=False)
+        text = render(print_format, spec)
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        # The XML declares UTF-16, as Task Scheduler exports do; the bytes must match it.
+        try:
+            output.write_text(text, encoding="utf-16" if windows else "utf-8", newline="")
+        except OSError as exc:
+            raise ConfigError(f"--output: cannot write {output} ({exc.strerror or exc})") from None
+        err_console.print(f"written to {output}")
 
 
 def _json(data: object) -> str:
