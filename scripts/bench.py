@@ -1,0 +1,124 @@
+"""Throughput benchmark of ``ticketbot run`` against the local sandbox and LLM stand-in (issue 5).
+
+    python scripts/bench.py                      # 2,000 tickets, 64 workers, 1.0 s LLM
+    python scripts/bench.py --engine rules --zendesk-latency-ms 0 --tickets 10000
+    python scripts/bench.py --duplicates 0.2 --json
+
+Starts the Zendesk sandbox (a plan's limits, 80-150 ms a request) and the OpenAI-compatible
+stand-in (1.0 s +/- 20 %, 5,000 requests a minute) in this process, seeds N distinct tickets,
+runs ``ticketbot run`` as a separate process and prints a table, or with ``--json`` one JSON
+object: throughput against the bound (the smallest of workers x 60 / LLM latency, the LLM
+RPM limit and the sandbox's write capacity of 100 tickets per update job x the Update Ticket
+limit), Zendesk requests and 429s, LLM calls, per-ticket p50/p95 and the run's peak RSS.
+Exit status: 0 when every ticket was triaged, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+from bench_harness import BenchSettings, parse_latency_range, run_bench
+from rich.console import Console
+from rich.table import Table
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    add = parser.add_argument
+    add("--tickets", type=int, default=2000, help="tickets to seed and triage (2000)")
+    add("--workers", type=int, default=64, help="ticketbot run --workers (64)")
+    add("--engine", choices=("llm", "rules"), default="llm", help="llm or rules (llm)")
+    add("--llm-latency", type=float, default=1.0, help="stand-in seconds per call (1.0)")
+    add("--llm-jitter", type=float, default=0.2, help="+/- share of the latency (0.2)")
+    add("--llm-rpm", type=int, default=5000, help="stand-in requests a minute; 0: none (5000)")
+    add("--zendesk-latency-ms", default="80-150", help="sandbox latency, MS or LOW-HIGH (80-150)")
+    add("--plan", default="enterprise", help="sandbox plan: team .. high_volume (enterprise)")
+    add("--update-limit", type=int, default=100, help="Update Ticket requests a minute (100)")
+    add("--duplicates", type=float, default=0.0, help="share of tickets repeating another (0)")
+    add("--seed", type=int, default=7, help="random seed for texts and jitter (7)")
+    add("--timeout", type=float, default=1800.0, help="kill the run after this many seconds")
+    add("--workdir", type=Path, help="keep state, logs and the run's output in this new dir")
+    add("--profile", type=Path, help="run ticketbot under py-spy record -o PROFILE (.svg)")
+    add("--json", action="store_true", help="print one JSON object instead of a table")
+    args = parser.parse_args(argv)
+    if args.tickets < 1 or args.workers < 1:
+        parser.error("--tickets and --workers must be at least 1")
+    if not 0.0 <= args.duplicates < 1.0:
+        parser.error("--duplicates must be in [0, 1)")
+    try:
+        latency = parse_latency_range(args.zendesk_latency_ms)
+    except ValueError as exc:
+        parser.error(f"--zendesk-latency-ms: {exc}")
+    return BenchSettings(
+        tickets=args.tickets,
+        workers=args.workers,
+        engine=args.engine,
+        llm_latency=args.llm_latency,
+        llm_jitter=args.llm_jitter,
+        llm_rpm=args.llm_rpm or None,
+        zendesk_latency_ms=latency,
+        plan=args.plan,
+        update_limit_per_min=args.update_limit,
+        duplicates=args.duplicates,
+        seed=args.seed,
+        timeout=args.timeout,
+        workdir=args.workdir,
+        profile=args.profile,
+    ), bool(args.json)
+
+
+def table(result: dict[str, Any]) -> Table:
+    s = result["settings"]
+    title = (
+        f"ticketbot run: {result['tickets']} tickets, {s['workers']} workers, engine {s['engine']}"
+    )
+    out = Table(title=title, show_header=True, header_style="bold")
+    out.add_column("measure")
+    out.add_column("value", justify="right")
+    rows = [
+        ("triaged / failed / fallback", "{triaged} / {failed} / {fallback}"),
+        ("wall seconds (pipeline seconds)", "{seconds} ({run_seconds})"),
+        ("startup / shutdown seconds", "{startup_seconds} / {shutdown_seconds}"),
+        ("tickets a minute", "{tickets_per_min}"),
+        ("bound a minute (by)", "{bound_tickets_per_min} ({bound_by})"),
+        ("ratio to bound", "{ratio_to_bound}"),
+        ("Zendesk requests (per ticket)", "{zendesk_requests} ({zendesk_requests_per_ticket})"),
+        ("Zendesk 429s", "{zendesk_429}"),
+        ("LLM calls (per ticket)", "{llm_calls} ({llm_calls_per_ticket})"),
+        ("LLM 429s / max in flight", "{llm_429} / {llm_max_inflight}"),
+        ("mean LLM seconds", "{mean_llm_seconds}"),
+        ("ticket seconds p50 / p95", "{p50_ticket_seconds} / {p95_ticket_seconds}"),
+        ("peak RSS MB / CPU seconds", "{peak_rss_mb} / {child_cpu_seconds}"),
+        ("load average before / after", "{load_avg_1min_before} / {load_avg_1min_after}"),
+        ("exit code", "{exit_code}"),
+    ]
+    for label, template in rows:
+        out.add_row(label, template.format(**result))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings, as_json = parse_args(argv)
+    err = Console(stderr=True, highlight=False)
+
+    def say(message: str) -> None:
+        if not as_json:
+            err.print(f"[dim]{message}[/]")
+
+    result = run_bench(settings, say=say)
+    ok = result["exit_code"] == 0 and result["triaged"] == result["tickets"] == settings.tickets
+    if not ok and result["child_stderr_tail"]:
+        err.print(f"[red]ticketbot run said:[/]\n{result['child_stderr_tail']}")
+    if as_json:
+        sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        Console(highlight=False).print(table(result))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

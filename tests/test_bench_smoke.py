@@ -1,0 +1,110 @@
+"""A tiny run of ``scripts/bench.py`` end to end, and its pure parts (issue 5).
+
+The smoke run seeds 30 tickets into the sandbox, runs ``ticketbot run --engine rules`` as a
+child process and checks the JSON the benchmark prints: every ticket triaged, the keys the
+issue names present, and the counts consistent with batched writes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+REQUIRED_KEYS = {
+    "tickets",
+    "seconds",
+    "tickets_per_min",
+    "bound_tickets_per_min",
+    "ratio_to_bound",
+    "zendesk_requests",
+    "zendesk_requests_per_ticket",
+    "zendesk_429",
+    "llm_calls_per_ticket",
+    "p50_ticket_seconds",
+    "p95_ticket_seconds",
+    "peak_rss_mb",
+    "settings",
+}
+
+
+@pytest.fixture(scope="module")
+def harness() -> ModuleType:
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        return importlib.import_module("bench_harness")
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPTS / "bench.py"),
+            "--tickets",
+            "30",
+            "--engine",
+            "rules",
+            "--zendesk-latency-ms",
+            "0",
+            "--workers",
+            "8",
+            "--json",
+        ],
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    result: dict[str, Any] = orjson.loads(done.stdout)
+    assert result.keys() >= REQUIRED_KEYS
+    assert result["tickets"] == 30
+    assert result["triaged"] == 30
+    assert result["failed"] == 0
+    assert result["exit_code"] == 0
+    assert result["zendesk_429"] == 0
+    assert result["llm_calls_per_ticket"] == 0  # --engine rules: no LLM at all
+    # 30 tickets are one update_many job: a handful of requests, never one per ticket.
+    assert 1 <= result["zendesk_requests"] < 10
+    assert result["bound_tickets_per_min"] == 10_000  # 100 updates/min x 100 tickets a job
+    assert result["peak_rss_mb"] > 10
+    assert result["settings"]["engine"] == "rules"
+    assert result["settings"]["workers"] == 8
+    assert result["seconds"] > 0
+    assert result["p50_ticket_seconds"] <= result["p95_ticket_seconds"]
+
+
+def test_latency_range_parses_a_span_or_one_value(harness: ModuleType) -> None:
+    assert harness.parse_latency_range("80-150") == (80.0, 150.0)
+    assert harness.parse_latency_range("0") == (0.0, 0.0)
+    with pytest.raises(ValueError, match="LOW"):
+        harness.parse_latency_range("150-80")
+
+
+def test_tickets_are_distinct_unless_asked_to_repeat(harness: ModuleType) -> None:
+    distinct = harness.make_tickets(500, duplicates=0.0, seed=1)
+    assert len({(t.subject.lower(), t.description.lower()) for t in distinct}) == 500
+    repeated = harness.make_tickets(500, duplicates=0.2, seed=1)
+    assert len(repeated) == 500
+    assert len({(t.subject, t.description) for t in repeated}) == 400
+
+
+def test_bound_is_the_tightest_limit(harness: ModuleType) -> None:
+    settings = harness.BenchSettings(workers=64, llm_latency=1.0, llm_rpm=5000)
+    assert harness.bound_terms(settings) == {
+        "zendesk_writes": 10_000.0,
+        "llm_concurrency": 3840.0,
+        "llm_rpm": 5000.0,
+    }
+    rules = harness.BenchSettings(engine="rules", update_limit_per_min=300)
+    assert harness.bound_terms(rules) == {"zendesk_writes": 30_000.0}
