@@ -125,6 +125,14 @@ def test_a_ticket_zendesk_refuses_is_reported(sandbox: RunningSandbox) -> None:
     assert [(t.subject, "Priority" in why) for t, why in result.failed] == [("odd", True)]
 
 
+def test_ticket_text_is_not_rich_markup(zendesk_env: RunningSandbox, tmp_path: Path) -> None:
+    source = tmp_path / "odd[red].jsonl"
+    source.write_text('{"subject": "[red]x[/", "description": 1}\n{"subject": "ok"}\n')
+    code, output = invoke("--from", str(source))
+    assert code == 0, output
+    assert "odd[red].jsonl line 1" in output
+
+
 # --- pure parts ---------------------------------------------------------------------------
 
 

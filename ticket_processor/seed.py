@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .errors import ConfigError
@@ -224,7 +225,7 @@ def run_seed(
     if source is not None:
         found = read_file(source)
         for problem in found.problems:
-            console.print(f"[yellow]skipped[/] {source.name} {problem}")
+            console.print(f"[yellow]skipped[/] {escape(source.name)} {escape(problem)}")
         tickets = found.tickets[:count] if count is not None else found.tickets
         if not tickets:
             raise ConfigError(f"--from: {source} holds no usable ticket")
@@ -241,12 +242,14 @@ def run_seed(
     where = zendesk.base_url
     if span is not None:
         console.print(
-            f"Created {len(result.created_ids)} tickets in {where} (ids {span[0]}-{span[1]})."
+            f"Created {len(result.created_ids)} tickets in {escape(where)} "
+            f"(ids {span[0]}-{span[1]})."
         )
     else:
-        console.print(f"Created no ticket in {where}.")
+        console.print(f"Created no ticket in {escape(where)}.")
     for ticket, reason in result.failed[:10]:
-        console.print(f"[red]failed:[/] {ticket.subject[:60]!r}: {reason}")
+        # Subjects and reasons are ticket text: never let them act as rich markup.
+        console.print(f"[red]failed:[/] {escape(repr(ticket.subject[:60]))}: {escape(reason)}")
     if len(result.failed) > 10:
         console.print(f"[red]... and {len(result.failed) - 10} more failed[/]")
     return result
