@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -512,3 +516,37 @@ def test_64_concurrent_clients_all_get_correct_answers(sandbox_factory: Factory)
     assert all(results)
     assert len(sandbox.store.all_tickets()) == 64 * 5
     assert len({t["id"] for t in sandbox.store.all_tickets()}) == 64 * 5
+
+
+def test_string_false_makes_an_internal_note(sandbox: RunningSandbox) -> None:
+    s = session(sandbox)
+    ticket = create(s, sandbox)
+    note = {"ticket": {"comment": {"body": "n", "public": "false"}}}
+    s.put(f"{sandbox.url}/api/v2/tickets/{ticket['id']}", json=note, timeout=5)
+    assert sandbox.store.comments(ticket["id"])[-1]["public"] is False
+
+
+def test_cli_serves_until_interrupted_and_keeps_state(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    command = [sys.executable, "-m", "ticket_processor", "sandbox", "--port", "0"]
+    proc = subprocess.Popen(
+        [*command, "--state", str(state), "--token", "t0k"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert url, line
+        r = requests.post(
+            f"{url.group(0)}/api/v2/tickets.json",
+            json={"ticket": {"subject": "kept", "comment": {"body": "b"}}},
+            auth=("agent@example.com/token", "t0k"),
+            timeout=5,
+        )
+        assert r.status_code == 201
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert json.loads(state.read_text())["tickets"][0]["subject"] == "kept"

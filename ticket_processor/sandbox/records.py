@@ -79,6 +79,13 @@ def validate_fields(fields: dict[str, Any]) -> None:
         raise record_invalid(details)
 
 
+def _truthy(value: object) -> bool:
+    """JSON booleans, and the strings some clients send (``"false"`` is false, as in Zendesk)."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "")
+    return bool(value)
+
+
 def comment_record(
     comment_id: int, spec: dict[str, Any] | str, author_id: int, now: float
 ) -> dict[str, Any]:
@@ -103,7 +110,7 @@ def comment_record(
         "body": body,
         "html_body": html_body,
         "plain_body": body,
-        "public": bool(spec.get("public", True)),
+        "public": _truthy(spec.get("public", True)),
         "attachments": [],
         "audit_id": comment_id,
         "via": VIA_API,
