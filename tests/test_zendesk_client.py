@@ -6,6 +6,7 @@ sleep, so a 60-second ``Retry-After`` costs nothing and the waits can be asserte
 
 from __future__ import annotations
 
+import logging
 import random
 import socket
 import time
@@ -105,7 +106,10 @@ def test_me_authenticates_and_repr_hides_the_token(client: ZendeskClient) -> Non
     assert "api_token" in repr(client)
 
 
-def test_bad_credentials_fail_once_with_the_fix(sandbox: RunningSandbox, clock: FakeClock) -> None:
+def test_bad_credentials_fail_once_with_the_fix(
+    sandbox: RunningSandbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     with (
         make_client(sandbox, clock, token="wrong-token-123") as zd,
         pytest.raises(AuthError) as info,
@@ -118,6 +122,20 @@ def test_bad_credentials_fail_once_with_the_fix(sandbox: RunningSandbox, clock: 
     assert info.value.request_id is not None
     assert sandbox.stats()["requests_total"] == 1  # an auth failure is never retried
     assert clock.waits == []
+    assert "zendesk GET /api/v2/users/me.json -> 401" in caplog.text
+    assert "wrong-token-123" not in caplog.text
+
+
+def test_oauth_bearer_token(
+    sandbox_factory: Callable[..., RunningSandbox], clock: FakeClock
+) -> None:
+    sb = sandbox_factory(SandboxConfig(oauth_token="oauth-abc"))
+    with ZendeskClient(sb.url, oauth_token="oauth-abc", sleep=clock.sleep) as zd:
+        assert zd.me()["email"] == EMAIL
+        assert "oauth-abc" not in repr(zd)
+    wrong = ZendeskClient(sb.url, oauth_token="oauth-wrong", sleep=clock.sleep)
+    with wrong, pytest.raises(AuthError, match="ZENDESK_OAUTH_TOKEN"):
+        wrong.me()
 
 
 def test_from_settings_builds_a_working_client(sandbox: RunningSandbox) -> None:

@@ -210,14 +210,18 @@ class ZendeskTransport:
             requests.exceptions.ChunkedEncodingError,
         ) as exc:
             kind = type(exc).__name__
-            if not replay_safe and _reached_server(exc):
+            if not _reached_server(exc):
+                raise HelpdeskConnectionError(
+                    f"could not reach Zendesk at {self.base_url} for {where} ({kind}): "
+                    "check ZENDESK_URL / ZENDESK_SUBDOMAIN and the network"
+                ) from exc
+            if not replay_safe:
                 raise WriteOutcomeUnknown(
                     f"connection to Zendesk lost after sending {where} ({kind}); "
                     "the change may or may not have been applied"
                 ) from exc
             raise HelpdeskConnectionError(
-                f"could not reach Zendesk at {self.base_url} for {where} ({kind}): "
-                "check ZENDESK_URL / ZENDESK_SUBDOMAIN and the network"
+                f"connection to Zendesk at {self.base_url} broke during {where} ({kind})"
             ) from exc
         except requests.RequestException as exc:
             raise HelpdeskError(f"request {where} failed ({type(exc).__name__})") from exc
