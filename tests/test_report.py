@@ -21,6 +21,7 @@ from ticket_processor.report import (
     parse_since,
     percentile,
     price_for,
+    pricer,
 )
 from ticket_processor.report_html import render_html
 
@@ -158,6 +159,10 @@ def test_prices() -> None:
     }
     with pytest.raises(ConfigError, match="TICKETBOT_PRICES"):
         parse_prices("gpt-4o-mini=cheap")
+    price = pricer({**DEFAULT_PRICES, "local": (1.0, 2.0)})
+    assert price("gpt-4o-mini", 1_000_000, 1_000_000) == pytest.approx(0.75)
+    assert price("local", 500_000, 0) == pytest.approx(0.5)
+    assert price(None, 10, 10) == 0.0
 
 
 def test_parse_since() -> None:

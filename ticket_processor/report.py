@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -87,6 +87,20 @@ def price_for(model: str, prices: Mapping[str, tuple[float, float]]) -> tuple[fl
         return prices[model]
     matches = [name for name in prices if model.startswith(name)]
     return prices[max(matches, key=len)] if matches else (0.0, 0.0)
+
+
+def pricer(
+    prices: Mapping[str, tuple[float, float]] = DEFAULT_PRICES,
+) -> Callable[[str | None, int, int], float]:
+    """``price(model, prompt_tokens, completion_tokens) -> USD`` for the pipeline's cost figure."""
+
+    def price(model: str | None, prompt_tokens: int, completion_tokens: int) -> float:
+        if not model:
+            return 0.0
+        price_in, price_out = price_for(model, prices)
+        return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+
+    return price
 
 
 def percentile(values: list[float], q: float) -> float | None:
