@@ -5,9 +5,9 @@
     with serve_in_thread(SandboxConfig(latency_ms=20)) as sb:
         ...  # talk to sb.url with basic auth f"{email}/token", token
 
-Modules: ``config`` (knobs, ``ApiError``), ``records`` (ticket/comment JSON rules), ``store``
-(tickets and persistence), ``jobs`` (job statuses), ``search`` (query language), ``limits``
-(rate limits), ``api`` (endpoints), ``server`` (HTTP, auth, knobs, running it).
+Modules: ``config`` (knobs, ``ApiError``), ``records`` (ticket/comment JSON rules),
+``store`` (tickets), ``persist`` (state file), ``jobs`` (job statuses), ``search`` (query
+language), ``limits`` (rate limits), ``api`` (endpoints), ``server`` (HTTP, auth, knobs).
 """
 
 from __future__ import annotations

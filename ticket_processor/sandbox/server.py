@@ -29,7 +29,8 @@ from .api import Call, Services, resolve
 from .config import ApiError, SandboxConfig
 from .jobs import JobQueue
 from .limits import RateLimiter, checks_for
-from .store import Persister, TicketStore, load_state
+from .persist import Persister, load_state
+from .store import TicketStore
 
 _UNAUTHORIZED = ApiError(401, {"error": "Couldn't authenticate you"})
 

@@ -6,21 +6,16 @@ ticket written again appears again later; its older log entries are skipped). ``
 is to the second like Zendesk's, but a ticket written twice in one second gets the next
 second the second time, so a stale ``updated_stamp`` is always detected by exact comparison.
 
-State is saved by ``Persister``: debounced, written to a temp file and ``os.replace``d.
+``to_state`` / ``load_state`` turn the contents into JSON-able data; ``persist.py`` writes it.
 """
 
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
-
-import orjson
 
 from .config import ApiError, not_found
 from .records import (
@@ -376,55 +371,3 @@ def _failure(
     if index is not None:
         result["index"] = index
     return result
-
-
-def save_state(store: TicketStore, path: Path) -> None:
-    """Write the store to ``path`` atomically (temp file in the same directory, then replace)."""
-    data = orjson.dumps(store.to_state())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def load_state(store: TicketStore, path: Path) -> bool:
-    """Load ``path`` into the store if it exists; returns whether it did."""
-    if not path.exists():
-        return False
-    store.load_state(orjson.loads(path.read_bytes()))
-    return True
-
-
-class Persister:
-    """Saves the store to its state file shortly after each change, and once more on close."""
-
-    def __init__(self, store: TicketStore, path: Path, interval: float = 0.2) -> None:
-        self._store = store
-        self._path = path
-        self._interval = interval
-        self._saved = store.writes
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="sandbox-persister", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            self.flush()
-
-    def flush(self) -> None:
-        writes = self._store.writes
-        if writes != self._saved:
-            save_state(self._store, self._path)
-            self._saved = writes
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.flush()
