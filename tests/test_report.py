@@ -24,6 +24,7 @@ from ticket_processor.report import (
     pricer,
 )
 from ticket_processor.report_html import render_html
+from ticket_processor.sandbox import RunningSandbox
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -287,3 +288,28 @@ def test_timeline_shows_empty_hours_of_the_window() -> None:
     weekly = build_report(sample_events(), since=NOW - timedelta(days=6), until=NOW)
     assert weekly.timeline[0][0] == "2026-11-16"
     assert len(weekly.timeline) == 7
+
+
+def test_report_and_html_after_a_real_run_against_the_sandbox(
+    sandbox: RunningSandbox, log_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events the pipeline really writes are the ones the report reads."""
+    monkeypatch.setenv("ZENDESK_URL", sandbox.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", sandbox.config.email)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.config.token)
+    runner = CliRunner()
+    assert runner.invoke(app, ["seed", "--count", "12"]).exit_code == 0
+    ran = runner.invoke(app, ["run", "--engine", "rules"])
+    assert ran.exit_code == 0, ran.output
+    result = runner.invoke(app, ["report", "--json", "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["runs"] == 1
+    assert data["run_status"] == {"ok": 1}
+    assert data["tickets_triaged"] == 12
+    assert data["success_rate"] == 1.0
+    assert sum(data["categories"].values()) == 12
+    assert data["latency_p50"] is not None
+    page = (tmp_path / "r.html").read_text("utf-8")
+    assert "100.0%" in page
+    assert max(data["categories"], key=data["categories"].get) in page
