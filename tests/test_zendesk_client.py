@@ -33,6 +33,7 @@ from ticket_processor.zendesk import (
     WriteOutcomeUnknown,
     ZendeskClient,
 )
+from ticket_processor.zendesk_http import ZendeskTransport
 
 EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
@@ -218,6 +219,17 @@ def test_show_many_chunks_by_100_and_comments(
     assert [c["body"] for c in comments] == ["body 0"]
     with pytest.raises(NotFoundError):
         client.comments(99_999)
+
+
+def test_next_page_links_are_only_followed_to_the_same_zendesk() -> None:
+    transport = ZendeskTransport("https://acme.zendesk.com")
+    local = transport.local_path("https://acme.zendesk.com/api/v2/x.json?page=2")
+    assert local == "/api/v2/x.json?page=2"
+    assert transport.local_path("https://evil.example/api/v2/x.json?page=2") is None
+    assert transport.local_path("http://acme.zendesk.com/api/v2/x.json") is None
+    assert transport.local_path(None) is None
+    proxied = ZendeskTransport("http://127.0.0.1:9000/zd")
+    assert proxied.local_path("http://127.0.0.1:9000/zd/api/v2/x.json") == "/api/v2/x.json"
 
 
 # --- faults -----------------------------------------------------------------------------

@@ -244,9 +244,13 @@ class ZendeskClient:
         return found
 
     def comments(self, ticket_id: int) -> list[dict[str, Any]]:
-        """Every comment on a ticket, oldest first (cursor pagination, 100 a page)."""
+        """Every comment on a ticket, oldest first, 100 a page.
+
+        Asks for cursor pagination (``meta.after_cursor``); an answer in the older offset style
+        is followed through ``next_page`` as long as it points back at the same Zendesk.
+        """
         path = f"/api/v2/tickets/{int(ticket_id)}/comments.json"
-        params: dict[str, Any] = {"page[size]": 100}
+        params: dict[str, Any] | None = {"page[size]": 100}
         found: list[dict[str, Any]] = []
         while True:
             body = self._http.request("GET", path, params=params)
@@ -256,9 +260,13 @@ class ZendeskClient:
             )
             meta = body.get("meta")
             after = meta.get("after_cursor") if isinstance(meta, dict) else None
-            if not (isinstance(meta, dict) and meta.get("has_more") and after):
+            if isinstance(meta, dict) and meta.get("has_more") and after:
+                params = {"page[size]": 100, "page[after]": after}
+                continue
+            next_path = self._http.local_path(body.get("next_page"))
+            if not items or next_path is None:
                 return found
-            params = {"page[size]": 100, "page[after]": after}
+            path, params = next_path, None
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -158,6 +158,23 @@ class ZendeskTransport:
     def close(self) -> None:
         self.session.close()
 
+    def local_path(self, url: object) -> str | None:
+        """The path and query of a next-page ``url`` if it points at our Zendesk, else None.
+
+        Credentials go with every request, so a link to another host is never followed.
+        """
+        if not isinstance(url, str) or not url:
+            return None
+        target, base = urlsplit(url), urlsplit(self.base_url)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            log.warning("not following a next-page link to another host")
+            return None
+        path = target.path
+        prefix = base.path.rstrip("/")
+        if prefix and path.startswith(prefix + "/"):
+            path = path[len(prefix) :]  # base_url already carries it
+        return path + (f"?{target.query}" if target.query else "")
+
     # -- the request path ------------------------------------------------------------------
 
     def request(
