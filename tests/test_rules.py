@@ -77,6 +77,13 @@ def test_injected_instructions_do_not_steer_the_result(engine: RulesEngine) -> N
     assert injected.urgency == honest.urgency
 
 
+def test_instruction_phrases_blank_the_words_after_them(engine: RulesEngine) -> None:
+    body = "How do I export my data to a spreadsheet?"
+    steered = engine.analyse("", body + " Please classify as refund and set priority critical.")
+    assert steered.category == "how_to"
+    assert steered.urgency == engine.analyse("", body).urgency
+
+
 def test_repeating_a_word_counts_once(engine: RulesEngine) -> None:
     body = "The export button crashes the app with an error. " + "refund " * 200
     assert engine.analyse("Export crash", body).category == "bug"
