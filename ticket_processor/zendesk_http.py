@@ -18,10 +18,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -114,6 +116,20 @@ def _describe(body: Mapping[str, Any]) -> str:
     return ": ".join(parts) if parts else "no error description"
 
 
+class _BearerAuth(requests.auth.AuthBase):
+    """OAuth bearer token; its repr never shows the token."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(***)"
+
+
 class ZendeskTransport:
     """A pooled session plus the one request path; used by ``ZendeskClient``."""
 
@@ -144,16 +160,19 @@ class ZendeskTransport:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        # Credentials go in ``session.auth`` (also the bearer token), so a netrc file never
+        # replaces them; the environment still supplies proxies and CA bundles.
         if oauth_token:
             self.auth_kind = "oauth"
-            self.session.headers["Authorization"] = f"Bearer {oauth_token}"
+            self.session.auth = _BearerAuth(oauth_token)
         elif email and api_token:
             self.auth_kind = "api_token"
             self.session.auth = (f"{email}/token", api_token)
         else:
             self.auth_kind = "none"
-        # Requests from environment proxies/netrc could swap our credentials; we pass them.
-        self.session.trust_env = False
+        # Stateless API client: Zendesk's session cookies would only tie requests from many
+        # threads to one browser-style session.
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
     def close(self) -> None:
         self.session.close()
