@@ -132,9 +132,7 @@ def test_report_figures() -> None:
 def test_report_json_round_trips() -> None:
     data = json.loads(json.dumps(build_report(sample_events()).to_dict()))
     assert data["tickets_triaged"] == 8
-    assert data["timeline"] == [
-        {"bucket": "2026-11-22 10:00", "llm": 6, "fallback": 2, "failed": 3}
-    ]
+    assert data["timeline"] == [{"bucket": "2026-11-22 10:00", "llm": 6, "rules": 2, "failed": 3}]
 
 
 def test_empty_and_odd_events_do_not_break_the_report() -> None:

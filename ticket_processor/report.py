@@ -182,7 +182,7 @@ class Report:
     failures: list[Failure]
     aborts: dict[str, int]
     timeline: list[tuple[str, int, int, int]] = field(default_factory=list)
-    """(bucket label, triaged by the LLM, triaged by fallback rules, failed), oldest first."""
+    """Per hour or day, oldest first: (label, by the LLM, by the keyword rules, failed)."""
 
     @property
     def empty(self) -> bool:
@@ -194,8 +194,7 @@ class Report:
             value = getattr(self, key)
             data[key] = value.isoformat() if value else None
         data["timeline"] = [
-            {"bucket": b, "llm": llm, "fallback": fb, "failed": f}
-            for b, llm, fb, f in self.timeline
+            {"bucket": b, "llm": llm, "rules": fb, "failed": f} for b, llm, fb, f in self.timeline
         ]
         return data
 

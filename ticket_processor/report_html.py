@@ -75,7 +75,7 @@ def bar_chart(counts: dict[str, int], *, colour: str = BAR_COLOUR, label: str = 
 
 
 def timeline_chart(timeline: Sequence[tuple[str, int, int, int]]) -> str:
-    """Stacked columns per hour (or day): by the LLM, by the fallback rules, failed."""
+    """Stacked columns per hour (or day): by the LLM, by the keyword rules, failed."""
     if not timeline:
         return '<p class="muted">no tickets in this period</p>'
     top = max(llm + fb + failed for _, llm, fb, failed in timeline) or 1
@@ -110,7 +110,7 @@ def timeline_chart(timeline: Sequence[tuple[str, int, int, int]]) -> str:
         f'<span><i style="background:{c}"></i>{n}</span>'
         for n, c in (
             ("LLM", LLM_COLOUR),
-            ("fallback rules", FALLBACK_COLOUR),
+            ("keyword rules", FALLBACK_COLOUR),
             ("failed", FAILED_COLOUR),
         )
     )
