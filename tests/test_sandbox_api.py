@@ -256,6 +256,8 @@ def test_list_cursor_pagination_links_point_back(sandbox: RunningSandbox) -> Non
         if url:
             assert url.startswith(f"{sandbox.url}/api/v2/tickets.json?")
     assert seen == ids
+    back = s.get(body["links"]["prev"], timeout=5).json()  # from the last page (ids[4])
+    assert [t["id"] for t in back["tickets"]] == ids[2:4]
     r = s.get(f"{sandbox.url}/api/v2/tickets", params={"page[size]": 101}, timeout=5)
     assert r.status_code == 400
     offset = s.get(f"{sandbox.url}/api/v2/tickets", params={"per_page": 2}, timeout=5).json()

@@ -122,6 +122,20 @@ class TicketStore:
             more = any(i in self._tickets for i in range(tid, last + 1)) if out else False
         return out, more
 
+    def page_before(self, before_id: int, size: int) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``size`` tickets with id < ``before_id`` in id order, and whether more precede."""
+        out: list[dict[str, Any]] = []
+        with self._lock:
+            tid = min(before_id, self._next_id) - 1
+            while tid >= 1 and len(out) < size:
+                ticket = self._tickets.get(tid)
+                if ticket is not None:
+                    out.append(ticket)
+                tid -= 1
+            more = any(i in self._tickets for i in range(tid, 0, -1)) if out else False
+        out.reverse()
+        return out, more
+
     def export_after(self, after_seq: int, per_page: int) -> tuple[list[dict[str, Any]], int, bool]:
         """Tickets written after ``after_seq`` in write order: (tickets, last seq, at end)."""
         out: list[dict[str, Any]] = []
