@@ -552,3 +552,19 @@ def test_cli_serves_until_interrupted_and_keeps_state(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert json.loads(state.read_text())["tickets"][0]["subject"] == "kept"
+
+
+def test_conflict_knob_fails_update_many_tickets_one_by_one(sandbox_factory: Factory) -> None:
+    sb = sandbox_factory(SandboxConfig(conflict_rate=1.0, seed=3))
+    s = session(sb)
+    tid = sb.store.create({"subject": "x", "comment": "y"})["id"]
+    r = s.put(
+        f"{sb.url}/api/v2/tickets/update_many",
+        json={"tickets": [{"id": tid, "priority": "high"}]},
+        timeout=5,
+    )
+    results = wait_job(s, r.json()["job_status"]["url"])["results"]
+    outcome = [(x["id"], x["success"], x["error"]) for x in results]
+    assert outcome == [(tid, False, "UpdateConflict")]
+    assert sb.store.get(tid)["priority"] is None
+    assert sb.stats()["conflicts_injected"] == 1

@@ -11,7 +11,7 @@ import base64
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -45,7 +45,7 @@ class Services:
     jobs: JobQueue
     rng: random.Random
     now: Callable[[], float]
-    extra: dict[str, Any] = field(default_factory=dict)
+    count: Callable[[str, int], None] = lambda counter, n: None  # stats counters
 
 
 Handler = Callable[[Services, Call], tuple[int, Any]]
@@ -238,12 +238,12 @@ def update_many(svc: Services, call: Call) -> tuple[int, Any]:
             items.append((entry["id"], {k: v for k, v in entry.items() if k != "id"}))
     # The conflict knob makes chosen tickets fail as if someone else had just updated them.
     rate = svc.config.conflict_rate
-    stale = {"safe_update": True, "updated_stamp": "1970-01-01T00:00:00Z"}
-    items = [(tid, {**ch, **stale}) if svc.rng.random() < rate else (tid, ch) for tid, ch in items]
     if rate:
-        svc.extra["conflicts_injected"] = svc.extra.get("conflicts_injected", 0) + sum(
-            1 for _, ch in items if ch.get("updated_stamp") == stale["updated_stamp"]
-        )
+        stale = {"safe_update": True, "updated_stamp": "1970-01-01T00:00:00Z"}
+        chosen = [svc.rng.random() < rate for _ in items]
+        marked = zip(items, chosen, strict=True)
+        items = [(t, {**ch, **stale}) if c else (t, ch) for (t, ch), c in marked]
+        svc.count("conflicts_injected", sum(chosen))
     store = svc.store
     job = svc.jobs.submit("bulk_update_tickets", len(items), lambda: store.update_many(items))
     return 200, {"job_status": job}

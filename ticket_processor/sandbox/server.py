@@ -44,7 +44,7 @@ class Sandbox:
         self.limiter = RateLimiter(lambda: self.config.clock())
         self.jobs = JobQueue(config, lambda: self.store.base_url)
         self.rng = random.Random(config.seed)
-        self.services = Services(config, self.store, self.jobs, self.rng, time.time)
+        self.services = Services(config, self.store, self.jobs, self.rng, time.time, self.bump)
         self._stats_lock = threading.Lock()
         self._request_ids = itertools.count(1)
         self.reset_stats()
@@ -56,9 +56,13 @@ class Sandbox:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._requests: dict[str, int] = {}
-            self._counters = {"rate_limited": 0, "errors_injected": 0, "dropped": 0}
+            self._counters = {
+                "rate_limited": 0,
+                "errors_injected": 0,
+                "conflicts_injected": 0,
+                "dropped": 0,
+            }
             self._jobs_at_reset = self.jobs.submitted
-            self.services.extra["conflicts_injected"] = 0
 
     def count(self, key: str, counter: str | None = None) -> None:
         with self._stats_lock:
@@ -66,9 +70,9 @@ class Sandbox:
             if counter:
                 self._counters[counter] += 1
 
-    def bump(self, counter: str) -> None:
+    def bump(self, counter: str, n: int = 1) -> None:
         with self._stats_lock:
-            self._counters[counter] += 1
+            self._counters[counter] += n
 
     def stats(self) -> dict[str, Any]:
         with self._stats_lock:
@@ -77,7 +81,6 @@ class Sandbox:
                 "requests": requests,
                 "requests_total": sum(requests.values()),
                 **self._counters,
-                "conflicts_injected": self.services.extra.get("conflicts_injected", 0),
                 "jobs": self.jobs.submitted - self._jobs_at_reset,
                 "jobs_pending": self.jobs.pending(),
                 "tickets": self.store.count(),
@@ -231,9 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
                 and config.conflict_rate
                 and sandbox.rng.random() < config.conflict_rate
             ):
-                sandbox.services.extra["conflicts_injected"] = (
-                    sandbox.services.extra.get("conflicts_injected", 0) + 1
-                )
+                sandbox.bump("conflicts_injected")
                 raise ApiError(
                     409,
                     {
