@@ -35,6 +35,7 @@ svg{width:100%;max-width:640px;height:auto;display:block}
 svg text{fill:currentColor;font-size:12px}
 table{width:100%;border-collapse:collapse;font-size:.9rem}
 th,td{text-align:left;padding:6px 4px;border-bottom:1px solid var(--line);vertical-align:top}
+td:last-child{overflow-wrap:anywhere}
 td.n,th.n{text-align:right;white-space:nowrap}
 .legend span{display:inline-block;margin-right:12px;font-size:.85rem}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
@@ -166,11 +167,11 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
         ]
     if report.failures:
         rows: list[tuple[str, ...]] = [
-            (f.stage, f.error_type, fmt_count(f.count), f.example) for f in report.failures
+            (f"{f.error_type} ({f.stage})", fmt_count(f.count), f.example) for f in report.failures
         ]
         sections += [
             "<h2>Most frequent failures</h2>",
-            _table(("stage", "error", "count", "latest message"), rows, {2}),
+            _table(("error (stage)", "count", "latest message"), rows, {1}),
         ]
     if report.aborts:
         rows = [(reason, fmt_count(n)) for reason, n in report.aborts.items()]
