@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ticket_processor.models import Sentiment, Urgency
 from ticket_processor.rules import NO_MATCH_CONFIDENCE, RulesEngine, summarise
 from ticket_processor.taxonomy import load_taxonomy, parse_taxonomy
+
+RULES = RulesEngine(load_taxonomy())
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +148,13 @@ description = "The rest."
     assert engine.analyse("", "Is my kettle still under the warranty?").category == "warranty"
     assert engine.analyse("", "Your extended warranty offer is spam").category == "misc"
     assert engine.analyse("", "hello").category == "misc"
+
+
+@settings(max_examples=150, deadline=None)
+@given(subject=st.text(max_size=200), body=st.text(max_size=2000))
+def test_any_text_gives_a_valid_analysis(subject: str, body: str) -> None:
+    analysis = RULES.analyse(subject, body)
+    assert analysis.category in RULES.taxonomy.names
+    assert 0.0 <= analysis.confidence <= 1.0
+    assert len(analysis.summary) <= 300
+    assert "\n" not in analysis.summary
