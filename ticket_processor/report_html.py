@@ -31,7 +31,7 @@ h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
 .kpi{background:var(--card);border-radius:10px;padding:10px 12px}
 .kpi b{display:block;font-size:1.35rem}.kpi span{color:var(--muted);font-size:.85rem}
 .bad b{color:#d0342c}
-svg{width:100%;max-width:640px;height:auto;display:block}
+svg{width:100%;max-width:520px;height:auto;display:block}
 svg text{fill:currentColor;font-size:12px}
 table{width:100%;border-collapse:collapse;font-size:.9rem}
 th,td{text-align:left;padding:6px 4px;border-bottom:1px solid var(--line);vertical-align:top}
