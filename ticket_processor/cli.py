@@ -212,7 +212,7 @@ def eval_(
     import orjson
 
     from .eval_report import print_result, result_json
-    from .eval_run import run_eval, write_predictions
+    from .eval_run import build_llm_analyser, run_eval, write_predictions
     from .render import progress_bar
     from .taxonomy import load_taxonomy
 
@@ -223,7 +223,7 @@ def eval_(
             raise ConfigError(f"--engine: {engine!r} is not one of rules, llm")
         settings = load({"workers": workers, "taxonomy_file": taxonomy})
         chosen = load_taxonomy(settings.taxonomy_file)
-        analyser = _eval_analyser(settings, chosen) if engine == "llm" else None
+        analyser = build_llm_analyser(settings, chosen) if engine == "llm" else None
         show = console.is_terminal and not as_json and engine == "llm"
         with progress_bar(console, enabled=show, label="analysing") as tick:
             result = run_eval(
@@ -242,29 +242,6 @@ def eval_(
             typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         else:
             print_result(result, console)
-
-
-def _eval_analyser(settings: Settings, taxonomy: Any) -> Any:
-    """The LLM analyser eval measures: the configured endpoint, retried, behind a breaker."""
-    if not settings.llm_configured:
-        raise ConfigError(
-            "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
-            "in .env or the environment"
-        )
-    from .llm import LLMAnalyser
-    from .resilience import CircuitBreaker, Retrier
-    from .runner import LLM_RETRY
-
-    api_key = settings.openai_api_key
-    return LLMAnalyser(
-        models=settings.models,
-        taxonomy=taxonomy,
-        api_key=api_key.get_secret_value() if api_key else None,
-        base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout,
-        # A dead endpoint opens the breaker, and the remaining rows go straight to the rules.
-        retrier=Retrier(LLM_RETRY, breaker=CircuitBreaker("llm")),
-    )
 
 
 # --- health, report, schedule ------------------------------------------------

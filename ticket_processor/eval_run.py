@@ -22,8 +22,13 @@ from .errors import ConfigError, TicketBotError
 from .evaluate import FieldReport, evaluate
 from .models import Sentiment, Triage, Urgency
 from .prepare import PreparedTicket, prepare_ticket
+from .resilience import CircuitBreaker, Retrier, RetryPolicy
 from .rules import RulesEngine
+from .settings import Settings
 from .taxonomy import Taxonomy
+
+# As in a run: a few bounded retries that honour Retry-After.
+EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
 
 
 class TicketAnalyser(Protocol):
@@ -157,6 +162,30 @@ def predict_llm(
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eval") as pool:
         return list(pool.map(one, rows))
+
+
+def build_llm_analyser(settings: Settings, taxonomy: Taxonomy) -> TicketAnalyser:
+    """The analyser ``--engine llm`` measures: the configured endpoint, retried, with a breaker.
+
+    A dead endpoint opens the breaker after a few failures, and the remaining rows go straight
+    to the rules instead of each waiting through its own retries.
+    """
+    if not settings.llm_configured:
+        raise ConfigError(
+            "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
+            "in .env or the environment"
+        )
+    from .llm import LLMAnalyser  # only the LLM path pays for importing openai
+
+    api_key = settings.openai_api_key
+    return LLMAnalyser(
+        models=settings.models,
+        taxonomy=taxonomy,
+        api_key=api_key.get_secret_value() if api_key else None,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        retrier=Retrier(EVAL_LLM_RETRY, breaker=CircuitBreaker("llm")),
+    )
 
 
 def allowed_values(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
