@@ -258,6 +258,7 @@ class _Answer:
     finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
+    refusal: str | None = None
 
 
 def retry_after_seconds(headers: httpx2.Headers) -> float | None:
@@ -412,6 +413,8 @@ class LLMAnalyser:
 
     def _read(self, answer: _Answer) -> Analysis:
         if not answer.content or not answer.content.strip():
+            if answer.refusal:
+                raise LLMResponseError(f"the model refused: {answer.refusal[:200]}")
             raise LLMResponseError("the model answered with empty content")
         if answer.finish_reason == "length":
             raise InvalidAnswer("the answer was cut off; keep the summary short")
@@ -472,6 +475,7 @@ class LLMAnalyser:
             finish_reason=choice.finish_reason,
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
+            refusal=getattr(choice.message, "refusal", None),
         )
 
     def _with_retries(self, fn: Callable[[], T]) -> T:
