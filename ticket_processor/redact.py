@@ -96,7 +96,8 @@ def _iban(match: re.Match[str]) -> str | None:
 
 # --- cards ------------------------------------------------------------------------------
 
-_CARD = re.compile(r"(?<![\w+.,/-])(\d(?:[ -]?\d){12,22})(?![\w.,/-]?\d)")
+# Not after "=" either: ``a=516770465071103`` in a stack trace is a value, not a card.
+_CARD = re.compile(r"(?<![\w+.,/=-])(\d(?:[ -]?\d){12,22})(?![\w.,/-]?\d)")
 
 # Words that, just before a number, say it is not a card even when Luhn happens to pass.
 _NOT_CARD_CONTEXT = re.compile(
@@ -121,9 +122,29 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _card_shape(digits: str) -> bool:
-    # Issuer prefixes (Visa 4, Mastercard 2/5, Amex 34/37, Discover/UnionPay/Maestro 6,
-    # Diners/JCB 3): random reference numbers starting 0, 1, 7, 8, 9 are not cards.
-    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
+    """Issuer prefix and length agree (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay,
+    Maestro) and the Luhn digit checks: a random reference number passes Luhn one time in ten,
+    but rarely also looks like a card of the right length."""
+    length = len(digits)
+    if not 13 <= length <= 19:
+        return False
+    two, four = int(digits[:2]), int(digits[:4])
+    if length == 13:
+        fits = digits[0] == "4"
+    elif length == 14:
+        fits = two in (30, 36, 38, 39)
+    elif length == 15:
+        fits = two in (34, 37)
+    else:
+        fits = (
+            digits[0] == "4"
+            or (length == 16 and (51 <= two <= 55 or 2221 <= four <= 2720))
+            or two in (35, 50, 56, 57, 58, 62, 65)
+            or four == 6011
+            or 644 <= int(digits[:3]) <= 649
+            or digits[0] == "6"
+        )
+    return fits and luhn_valid(digits)
 
 
 def _card(match: re.Match[str], text: str) -> str | None:
@@ -168,6 +189,10 @@ _PHONE = re.compile(
     r"|0\d{1,4}(?:[ /-]\d{2,8}){1,4}"
     r")(?![\w:])(?![ .-]?\d)"
 )
+_NOT_PHONE_CONTEXT = re.compile(
+    r"(?i)(?:order|invoice|ticket|case|ref(?:erence)?|sku|serial|tracking|item|id)\b"
+    r"[ #:.no]{0,6}$"
+)
 _DATE_START = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2,4}")
 
 _PHONE_CONTEXT = re.compile(
@@ -180,13 +205,19 @@ def _digit_count(text: str) -> int:
     return sum(1 for c in text if c.isdigit())
 
 
-def _phone(match: re.Match[str]) -> str | None:
+def _phone(match: re.Match[str], text: str) -> str | None:
     raw = match.group(0)
     if _DATE_START.match(raw):
         return None
+    before = text[max(0, match.start() - 40) : match.start()]
+    if not raw.startswith("+") and _NOT_PHONE_CONTEXT.search(before):
+        return None  # "+CC ..." is a phone whatever precedes it
     digits = _digit_count(raw)
-    if raw.startswith(("+", "00")):
+    if raw.startswith("+"):
         ok = 8 <= digits <= 15
+    elif raw.startswith("00"):
+        # "order 00123842" is a zero-padded number; a dialled 00 number has groups.
+        ok = 10 <= digits <= 15 and any(not c.isdigit() for c in raw)
     elif raw.startswith("("):
         ok = digits == 10
     elif raw.startswith("0"):
@@ -241,6 +272,7 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     text = _apply(_CARD, current, "card", counts, lambda m: _card(m, current))
     text = _apply(_SSN, text, "ssn", counts, lambda m: "[SSN]")
     text = _apply(_SSN_KEYED, text, "ssn", counts, lambda m: m.group(1) + m.group(2) + "[SSN]")
-    text = _apply(_PHONE, text, "phone", counts, _phone)
+    current = text
+    text = _apply(_PHONE, current, "phone", counts, lambda m: _phone(m, current))
     text = _apply(_PHONE_CONTEXT, text, "phone", counts, _context_phone)
     return text, counts
