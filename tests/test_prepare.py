@@ -39,6 +39,11 @@ def test_a_pure_forward_keeps_the_forwarded_text() -> None:
     assert "printer is broken" in prepare_ticket("fwd", body).body
 
 
+def test_unclosed_script_and_comment_swallow_the_rest() -> None:
+    body = "<p>visible</p><!-- hidden --><SCRIPT x>evil()</script >after<script>never"
+    assert prepare_ticket("s", body).body == "visible\nafter"
+
+
 def test_html_to_text_and_gmail_quote() -> None:
     body = (
         "<html><head><style>p{color:red}</style></head><body><div>Hello <b>there</b>&amp; hi"
@@ -107,6 +112,11 @@ def test_a_megabyte_body_is_fast() -> None:
         "<p>hello</p>" * 85_000,
         "> quoted\n" * 110_000,
         "\u200b" * 1_000_000,
+        "<div " * 200_000,
+        '<div class="' * 100_000,
+        "<p><script>" * 100_000,
+        "<p><!--" * 150_000,
+        "On " + "a " * 148 + "\n" * 3000,
     ]
     for body in bodies:
         started = time.perf_counter()

@@ -40,21 +40,53 @@ _INVISIBLE = re.compile(
 # --- HTML -------------------------------------------------------------------------------
 
 _LOOKS_HTML = re.compile(r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul)\b")
-_HTML_DROP = re.compile(r"(?is)<(script|style|head|title)\b[^>]{0,1000}>.*?</\1\s*>")
-_HTML_COMMENT = re.compile(r"(?s)<!--.*?-->")
+# ``[^<>]`` (not ``[^>]``) stops each attempt at the next tag: ``<div <div <div`` stays linear.
+_DROPPED = ("script", "style", "head", "title")
+_HTML_DROP_OPEN = re.compile(rf"(?i)<({'|'.join(_DROPPED)})\b[^<>]{{0,1000}}>")
 # Mail clients mark the quoted history: Gmail, Outlook, Apple Mail, Thunderbird.
 _HTML_QUOTE_START = re.compile(
-    r"(?i)<blockquote\b|<div[^>]{0,200}class=\"?[^\">]{0,100}(?:gmail_quote|moz-cite-prefix)"
-    r"|<div[^>]{0,200}id=\"?(?:appendonsend|divRplyFwdMsg)"
+    r"(?i)<blockquote\b|<div[^<>]{0,200}class=\"?[^\"<>]{0,100}(?:gmail_quote|moz-cite-prefix)"
+    r"|<div[^<>]{0,200}id=\"?(?:appendonsend|divRplyFwdMsg)"
 )
-_HTML_BREAK = re.compile(r"(?i)<(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b[^>]{0,1000}>")
+_HTML_BREAK = re.compile(r"(?i)<(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b[^<>]{0,1000}>")
 _HTML_TAG = re.compile(r"<[^<>]{0,2000}>")
+
+
+_CLOSING = {name: re.compile(rf"(?i)</{name}\b[^<>]{{0,100}}>") for name in _DROPPED}
+_COMMENT_OPEN = re.compile(r"<!--")
+_COMMENT_CLOSE = re.compile(r"-->")
+
+
+def _drop_elements(text: str) -> str:
+    """Remove comments and script/style/head/title elements; an unclosed one swallows the rest.
+
+    A loop of searches rather than one lazy regex: a lazy ``.*?`` rescans to the end of the text
+    for every unclosed ``<script>`` or ``<!--``, which is quadratic on hostile input.
+    """
+    for opening_pattern in (_COMMENT_OPEN, _HTML_DROP_OPEN):
+        parts: list[str] = []
+        position = 0
+        while True:
+            opening = opening_pattern.search(text, position)
+            if opening is None:
+                parts.append(text[position:])
+                break
+            parts.append(text[position : opening.start()])
+            closing_pattern = (
+                _CLOSING[opening.group(1).lower()] if opening.groups() else _COMMENT_CLOSE
+            )
+            closing = closing_pattern.search(text, opening.end())
+            if closing is None:
+                break
+            position = closing.end()
+            parts.append(" ")
+        text = "".join(parts)
+    return text
 
 
 def html_to_text(text: str) -> str:
     """Plain text of an HTML body: scripts/styles dropped, quoted history cut, entities decoded."""
-    text = _HTML_COMMENT.sub(" ", text)
-    text = _HTML_DROP.sub(" ", text)
+    text = _drop_elements(text)
     quote = _HTML_QUOTE_START.search(text)
     if quote and quote.start() > 0:
         text = text[: quote.start()]
