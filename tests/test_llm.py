@@ -536,3 +536,14 @@ def test_hostile_tickets_end_in_enum_only_analyses(standin: RunningStandin, name
     assert "\x00" not in sent
     assert "\u202e" not in sent
     assert "<script>" not in sent
+
+
+@pytest.mark.parametrize(
+    "body", ["<html>502 Bad Gateway</html>", '{"foo": 1}', "[]", '{"choices": []}']
+)
+def test_an_answer_that_is_not_a_completion_is_a_response_error(
+    standin: RunningStandin, body: str
+) -> None:
+    standin.config.script = [{"body": body}]
+    with pytest.raises(LLMResponseError, match="not a chat completion"):
+        analyser(standin).analyse(TICKET)

@@ -261,6 +261,32 @@ class _Answer:
     refusal: str | None = None
 
 
+def _answer_of(response: object, model: str) -> _Answer:
+    """The parts of a completion we use; anything not shaped like one is a response error.
+
+    The SDK does not validate bodies, so a proxy's HTML page or a foreign JSON arrives here as
+    a str or a half-built object.
+    """
+    try:
+        if not isinstance(response, ChatCompletion):
+            raise TypeError(type(response).__name__)
+        choice = response.choices[0]
+        content: object = choice.message.content
+        usage = response.usage
+        return _Answer(
+            content=content if content is None or isinstance(content, str) else str(content),
+            finish_reason=str(choice.finish_reason) if choice.finish_reason else None,
+            prompt_tokens=int(usage.prompt_tokens or 0) if usage else 0,
+            completion_tokens=int(usage.completion_tokens or 0) if usage else 0,
+            refusal=getattr(choice.message, "refusal", None),
+        )
+    except (AttributeError, IndexError, TypeError, ValueError):
+        raise LLMResponseError(
+            f"model {model}: the endpoint's answer is not a chat completion "
+            "(is OPENAI_BASE_URL the OpenAI-compatible /v1 URL?)"
+        ) from None
+
+
 def retry_after_seconds(headers: httpx2.Headers) -> float | None:
     """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
     milliseconds = headers.get("retry-after-ms")
@@ -466,17 +492,7 @@ class LLMAnalyser:
                 raise self._translate(exc, model, mode) from exc
 
         response = self._with_retries(once)
-        if not response.choices:
-            raise LLMResponseError(f"model {model} answered without choices")
-        choice = response.choices[0]
-        usage = response.usage
-        return _Answer(
-            content=choice.message.content,
-            finish_reason=choice.finish_reason,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            refusal=getattr(choice.message, "refusal", None),
-        )
+        return _answer_of(response, model)
 
     def _with_retries(self, fn: Callable[[], T]) -> T:
         return self._retrier.call(fn) if self._retrier is not None else fn()

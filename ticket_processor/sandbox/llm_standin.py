@@ -38,6 +38,7 @@ class StandinConfig:
     ``script`` items are consumed one per chat request, before any random fault:
     a dict with ``"status"`` -> that HTTP error (optional ``"retry_after"``, ``"message"``);
     a dict with ``"content"`` -> that raw content (optional ``"finish_reason"``);
+    a dict with ``"body"`` -> that text as the whole HTTP body, status 200 (a proxy's page);
     any other dict -> that JSON as the content; a str -> that raw content.
     """
 
@@ -218,14 +219,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode("utf-8")
+        raw = isinstance(payload, RawBody)
+        data = payload.encode("utf-8") if raw else json.dumps(payload).encode("utf-8")
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/html" if raw else "application/json")
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+class RawBody(str):
+    """A scripted body sent as it is, not as JSON."""
 
 
 def _error(message: str, kind: str, code: str | None = None, param: str | None = None) -> Any:
@@ -351,6 +357,8 @@ class RunningStandin:
                 _error(message, "server_error" if status >= 500 else "invalid_request_error"),
                 {},
             )
+        if "body" in item:
+            return 200, RawBody(str(item["body"])), {}
         if "content" in item:
             content = item["content"]
             finish = str(item.get("finish_reason", "stop"))
