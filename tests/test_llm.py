@@ -547,3 +547,9 @@ def test_an_answer_that_is_not_a_completion_is_a_response_error(
     standin.config.script = [{"body": body}]
     with pytest.raises(LLMResponseError, match="not a chat completion"):
         analyser(standin).analyse(TICKET)
+
+
+def test_health_check_matches_ollama_style_tags(standin: RunningStandin) -> None:
+    standin.config.models = ("llama3.1:latest", "org/mistral-7b")
+    described = analyser(standin, models=("llama3.1", "mistral-7b")).check()
+    assert "not listed" not in described

@@ -287,6 +287,14 @@ def _answer_of(response: object, model: str) -> _Answer:
         ) from None
 
 
+def _listed(model: str, listed: Sequence[str]) -> bool:
+    # Ollama lists "llama3.1:latest" for "llama3.1"; vLLM and llama.cpp may list a path.
+    return any(
+        name == model or name.startswith(model + ":") or name.endswith("/" + model)
+        for name in listed
+    )
+
+
 def retry_after_seconds(headers: httpx2.Headers) -> float | None:
     """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
     milliseconds = headers.get("retry-after-ms")
@@ -387,11 +395,15 @@ class LLMAnalyser:
         """A cheap liveness check for ``ticketbot health``; raises LLMError."""
         client = self._client.with_options(timeout=timeout)
         try:
-            listed = [model.id for model in client.models.list().data]
+            listed = [str(model.id) for model in client.models.list().data]
         except openai.NotFoundError:
             listed = []
         except openai.OpenAIError as exc:
             raise self._translate(exc, self.models[0], "text") from exc
+        except (AttributeError, TypeError):
+            raise LLMResponseError(
+                "the endpoint's model list is not OpenAI-shaped: is OPENAI_BASE_URL the /v1 URL?"
+            ) from None
         if not listed:
             try:
                 client.chat.completions.create(
@@ -402,7 +414,7 @@ class LLMAnalyser:
             except openai.OpenAIError as exc:
                 raise self._translate(exc, self.models[0], "text") from exc
             return f"answers chat completions with {self.models[0]}"
-        missing = [model for model in self.models if model not in listed]
+        missing = [model for model in self.models if not _listed(model, listed)]
         note = f"; not listed: {', '.join(missing)}" if missing else ""
         return f"{len(listed)} model(s) available, using {self.models[0]}{note}"
 
