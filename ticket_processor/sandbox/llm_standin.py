@@ -18,6 +18,7 @@ import html
 import json
 import random
 import re
+import sys
 import threading
 import time
 import uuid
@@ -178,6 +179,11 @@ class _Server(ThreadingHTTPServer):
     # The listen backlog: 64 clients connecting at once must not be refused or queued.
     request_queue_size = 1024
     standin: RunningStandin
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (its timeout) closes the socket mid-answer: expected, not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
