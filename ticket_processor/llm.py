@@ -326,7 +326,7 @@ class LLMAnalyser:
         timeout: float = 30.0,
         retrier: Retrier | None = None,
         reply_draft: bool = False,
-        max_tokens: int = 600,
+        max_tokens: int | None = None,
         temperature: float = 0.0,
         pool_size: int = 64,
     ) -> None:
@@ -336,7 +336,8 @@ class LLMAnalyser:
         self.taxonomy = taxonomy
         self.timeout = timeout
         self.reply_draft = reply_draft
-        self.max_tokens = max_tokens
+        # Room for the JSON and a 300-character summary; a reply draft needs about as much again.
+        self.max_tokens = max_tokens or (1200 if reply_draft else 600)
         self.temperature = temperature
         self._retrier = retrier
         self._secret = api_key or ""
