@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from bench_harness import BenchSettings, parse_latency_range, run_bench
+from bench_figures import BenchSettings
+from bench_harness import parse_latency_range, run_bench
 from rich.console import Console
 from rich.table import Table
 
@@ -42,7 +43,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--seed", type=int, default=7, help="random seed for texts and jitter (7)")
     add("--timeout", type=float, default=1800.0, help="kill the run after this many seconds")
     add("--workdir", type=Path, help="keep state, logs and the run's output in this new dir")
-    add("--profile", type=Path, help="run ticketbot under py-spy record -o PROFILE (.svg)")
+    add("--profile", type=Path, help="py-spy the run: .svg flame graph, .json speedscope, else raw")
     add("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
     if args.tickets < 1 or args.workers < 1:

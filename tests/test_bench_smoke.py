@@ -36,13 +36,22 @@ REQUIRED_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def harness() -> ModuleType:
+def _script_module(name: str) -> ModuleType:
     sys.path.insert(0, str(SCRIPTS))
     try:
-        return importlib.import_module("bench_harness")
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(SCRIPTS))
+
+
+@pytest.fixture(scope="module")
+def harness() -> ModuleType:
+    return _script_module("bench_harness")
+
+
+@pytest.fixture(scope="module")
+def bench_figures() -> ModuleType:
+    return _script_module("bench_figures")
 
 
 def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -> None:
@@ -99,12 +108,12 @@ def test_tickets_are_distinct_unless_asked_to_repeat(harness: ModuleType) -> Non
     assert len({(t.subject, t.description) for t in repeated}) == 400
 
 
-def test_bound_is_the_tightest_limit(harness: ModuleType) -> None:
-    settings = harness.BenchSettings(workers=64, llm_latency=1.0, llm_rpm=5000)
-    assert harness.bound_terms(settings) == {
+def test_bound_is_the_tightest_limit(bench_figures: ModuleType) -> None:
+    settings = bench_figures.BenchSettings(workers=64, llm_latency=1.0, llm_rpm=5000)
+    assert bench_figures.bound_terms(settings) == {
         "zendesk_writes": 10_000.0,
         "llm_concurrency": 3840.0,
         "llm_rpm": 5000.0,
     }
-    rules = harness.BenchSettings(engine="rules", update_limit_per_min=300)
-    assert harness.bound_terms(rules) == {"zendesk_writes": 30_000.0}
+    rules = bench_figures.BenchSettings(engine="rules", update_limit_per_min=300)
+    assert bench_figures.bound_terms(rules) == {"zendesk_writes": 30_000.0}

@@ -1,0 +1,153 @@
+"""The benchmark's figures: settings, the child's measurements, and the JSON ``bench.py`` prints.
+
+Pure: reads the run's JSON-lines events and the servers' counters, computes the bound (the
+tightest of the LLM's concurrency, its RPM limit and Zendesk's write capacity) and the ratios.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ticket_processor.zendesk import BATCH_LIMIT
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """One benchmark's knobs (the flags of ``bench.py``)."""
+
+    tickets: int = 2000
+    workers: int = 64
+    engine: str = "llm"
+    llm_latency: float = 1.0
+    llm_jitter: float = 0.2
+    llm_rpm: int | None = 5000
+    zendesk_latency_ms: tuple[float, float] = (80.0, 150.0)
+    plan: str = "enterprise"
+    update_limit_per_min: int = 100
+    duplicates: float = 0.0
+    seed: int = 7
+    timeout: float = 1800.0
+    workdir: Path | None = None  # keep state, logs and the child's output here
+    profile: Path | None = None  # run the child under ``py-spy record -o PROFILE``
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """How the ``ticketbot run`` child went."""
+
+    exit_code: int
+    seconds: float
+    peak_rss_mb: float
+    cpu_seconds: float
+    started_at: float  # epoch seconds, to place the log's run_started / run_finished
+    ended_at: float
+    stdout: str
+    stderr: str
+
+
+def read_events(log_dir: Path) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for path in sorted(log_dir.glob("*.jsonl")):
+        for line in path.read_bytes().splitlines():
+            if line.strip():
+                events.append(orjson.loads(line))
+    return events
+
+
+def _epoch(ts: Any) -> float:
+    return datetime.fromisoformat(str(ts)).timestamp()
+
+
+def percentile(values: list[float], pct: int) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def bound_terms(settings: BenchSettings) -> dict[str, float]:
+    """Tickets a minute each limit allows; the bound is the smallest."""
+    terms = {"zendesk_writes": float(settings.update_limit_per_min * BATCH_LIMIT)}
+    if settings.engine == "llm":
+        if settings.llm_latency > 0:
+            terms["llm_concurrency"] = settings.workers * 60.0 / settings.llm_latency
+        if settings.llm_rpm:
+            terms["llm_rpm"] = float(settings.llm_rpm)
+    return terms
+
+
+def figures(
+    settings: BenchSettings,
+    created: int,
+    child: ChildRun,
+    zendesk: dict[str, Any],
+    llm: dict[str, int],
+    events: list[dict[str, Any]],
+) -> dict[str, Any]:
+    triaged = [e for e in events if e.get("event") == "ticket_triaged"]
+    finished = next((e for e in events if e.get("event") == "run_finished"), {})
+    per_ticket = [float(e["seconds"]) for e in triaged if "seconds" in e]
+    llm_seconds = [
+        float(e["llm_seconds"])
+        for e in triaged
+        if e.get("engine") == "llm" and not e.get("cached") and e.get("llm_seconds")
+    ]
+    terms = bound_terms(settings)
+    bound = min(terms.values())
+    began = next((e for e in events if e.get("event") == "run_started"), {})
+    startup = _epoch(began.get("ts")) - child.started_at if began else None
+    shutdown = child.ended_at - _epoch(finished.get("ts")) if finished else None
+    per_min = len(triaged) * 60.0 / child.seconds if child.seconds > 0 else 0.0
+    n = max(created, 1)
+
+    def rounded(value: float | None, digits: int = 3) -> float | None:
+        return None if value is None or math.isnan(value) else round(value, digits)
+
+    return {
+        "tickets": created,
+        "triaged": len(triaged),
+        "failed": int(finished.get("failed", 0)),
+        "fallback": int(finished.get("fallback", 0)),
+        "cached": int(finished.get("cached", 0)),
+        "exit_code": child.exit_code,
+        "seconds": rounded(child.seconds, 2),
+        "run_seconds": finished.get("seconds"),
+        "tickets_per_min": rounded(per_min, 1),
+        "bound_tickets_per_min": rounded(bound, 1),
+        "bound_by": min(terms, key=lambda k: terms[k]),
+        "ratio_to_bound": rounded(per_min / bound if bound else None),
+        "zendesk_requests": int(zendesk.get("requests_total", 0)),
+        "zendesk_requests_per_ticket": rounded(zendesk.get("requests_total", 0) / n, 4),
+        "zendesk_429": int(zendesk.get("rate_limited", 0)),
+        "zendesk_requests_by_endpoint": zendesk.get("requests", {}),
+        "llm_calls": int(llm.get("requests", 0)),
+        "llm_calls_per_ticket": rounded(llm.get("requests", 0) / n, 4),
+        "llm_429": int(llm.get("rate_limited", 0)),
+        "llm_max_inflight": int(llm.get("max_inflight", 0)),
+        "mean_llm_seconds": rounded(statistics.fmean(llm_seconds) if llm_seconds else None),
+        "p50_ticket_seconds": rounded(percentile(per_ticket, 50)),
+        "p95_ticket_seconds": rounded(percentile(per_ticket, 95)),
+        "startup_seconds": rounded(startup, 2),
+        "shutdown_seconds": rounded(shutdown, 2),
+        "peak_rss_mb": rounded(child.peak_rss_mb, 1),
+        "child_cpu_seconds": rounded(child.cpu_seconds, 2),
+        "child_stderr_tail": child.stderr[-2000:],
+        "settings": {
+            **asdict(settings),
+            "zendesk_latency_ms": list(settings.zendesk_latency_ms),
+            "workdir": str(settings.workdir) if settings.workdir else None,
+            "profile": str(settings.profile) if settings.profile else None,
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+        },
+    }
