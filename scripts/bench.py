@@ -36,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--llm-latency", type=float, default=1.0, help="stand-in seconds per call (1.0)")
     add("--llm-jitter", type=float, default=0.2, help="+/- share of the latency (0.2)")
     add("--llm-rpm", type=int, default=5000, help="stand-in requests a minute; 0: none (5000)")
+    add("--llm-429-rate", type=float, default=0.0, help="share of LLM calls answered 429 (0)")
     add("--zendesk-latency-ms", default="80-150", help="sandbox latency, MS or LOW-HIGH (80-150)")
     add("--plan", default="enterprise", help="sandbox plan: team .. high_volume (enterprise)")
     add("--update-limit", type=int, default=100, help="Update Ticket requests a minute (100)")
@@ -48,6 +49,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     args = parser.parse_args(argv)
     if args.tickets < 1 or args.workers < 1:
         parser.error("--tickets and --workers must be at least 1")
+    if not 0.0 <= args.llm_429_rate <= 1.0:
+        parser.error("--llm-429-rate must be in [0, 1]")
     if not 0.0 <= args.duplicates < 1.0:
         parser.error("--duplicates must be in [0, 1)")
     try:
@@ -61,6 +64,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         llm_latency=args.llm_latency,
         llm_jitter=args.llm_jitter,
         llm_rpm=args.llm_rpm or None,
+        llm_429_rate=args.llm_429_rate,
         zendesk_latency_ms=latency,
         plan=args.plan,
         update_limit_per_min=args.update_limit,

@@ -30,6 +30,7 @@ class BenchSettings:
     llm_latency: float = 1.0
     llm_jitter: float = 0.2
     llm_rpm: int | None = 5000
+    llm_429_rate: float = 0.0  # share of LLM calls the stand-in answers 429 (Retry-After 1 s)
     zendesk_latency_ms: tuple[float, float] = (80.0, 150.0)
     plan: str = "enterprise"
     update_limit_per_min: int = 100

@@ -133,6 +133,7 @@ def servers(
         latency_s=settings.llm_latency,
         latency_jitter=settings.llm_jitter,
         rpm_limit=settings.llm_rpm,
+        rate_limit_rate=settings.llm_429_rate,
         seed=settings.seed,
     )
     with serve_sandbox(config) as sandbox, serve_standin(standin_config) as standin:
