@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The checkout's package, so ``python scripts/bench.py`` works in a clone that is not installed.
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+
 import orjson
 from bench_figures import BenchSettings
 from bench_harness import parse_latency_range, run_bench

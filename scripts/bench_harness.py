@@ -29,6 +29,7 @@ from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standi
 from ticket_processor.seed import SeedTicket, load_samples
 from ticket_processor.zendesk import BATCH_LIMIT, JobStatus, ZendeskClient
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 EMAIL = "bench@example.com"
 TOKEN = "bench-token"
 SEED_JOBS_IN_FLIGHT = 20  # below the sandbox's 30 queued jobs an account
@@ -154,6 +155,8 @@ def child_env(
     sandbox: RunningSandbox, standin: RunningStandin, workdir: Path, settings: BenchSettings
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
+    # The checkout's package first, so a clone benchmarks its own code, installed or not.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.update(
         ZENDESK_URL=sandbox.url,
         ZENDESK_EMAIL=EMAIL,
