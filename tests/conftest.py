@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fixtures_sandbox", "fixtures_llm"]
+pytest_plugins = ["fixtures_sandbox", "fixtures_llm", "fixtures_webhook"]
 
 
 @pytest.fixture(autouse=True)

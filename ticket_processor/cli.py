@@ -10,15 +10,27 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .errors import ConfigError, LockHeldError, TicketBotError
 from .settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from .pipeline import RunSummary
+
+
+class Engine(StrEnum):
+    llm = "llm"
+    rules = "rules"
+
 
 app = typer.Typer(
     name="ticketbot",
@@ -89,6 +101,110 @@ def _root(
 
 # --- run and demo ------------------------------------------------------------
 # (keep each command a few lines calling the library)
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"--since: {value!r} is not a date or time; use ISO 8601 such as 2026-11-01 "
+            "or 2026-11-01T08:00:00+00:00"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None:
+    from .render import planned_lines, planned_table, summary_line, summary_table, wide_enough
+
+    title = "Dry run: planned changes (nothing written)"
+    if dry_run and wide_enough(console):
+        console.print(planned_table(summary.planned, title=title))
+    elif dry_run:
+        console.print(
+            title, *planned_lines(summary.planned), sep="\n", soft_wrap=True, markup=False
+        )
+    if console.is_terminal:
+        console.print(summary_table(summary))
+    else:
+        console.print(summary_line(summary), markup=False, soft_wrap=True)
+
+
+@app.command()
+def run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Analyse and show the planned changes; write nothing.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Triage at most this many tickets.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=256, help="Concurrent LLM calls [TICKETBOT_WORKERS].")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="First run only: tickets updated since (ISO date). Default 24 h back."),
+    ] = None,
+    engine: Annotated[
+        Engine, typer.Option(help="llm (rules when it fails) or rules only.")
+    ] = Engine.llm,
+    max_runtime: Annotated[
+        float | None,
+        typer.Option(min=1, help="Stop taking new tickets after this many seconds; flush, save."),
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option(help="Use the Search API with this query instead of the export.")
+    ] = None,
+    no_priority: Annotated[
+        bool, typer.Option("--no-priority", help="Never change a ticket's priority.")
+    ] = False,
+    taxonomy: Annotated[
+        Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
+    ] = None,
+) -> None:
+    """Triage the tickets that are new since the last run (the job cron runs)."""
+    from .runner import execute_run, run_options
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load({"workers": workers, "taxonomy_file": taxonomy})
+        options = run_options(
+            settings,
+            dry_run=dry_run,
+            limit=limit,
+            since=_since(since),
+            engine=engine.value,
+            max_runtime=max_runtime,
+            query=query,
+            set_priority=not no_priority,
+        )
+        from .render import progress_bar
+
+        with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
+            summary, _ = execute_run(settings, options, on_progress=tick)
+        _report_run(summary, console, dry_run=dry_run)
+        if summary.status == "aborted":
+            reason = scrub(summary.reason or "", settings.secrets)
+            err_console.print(f"[red]run aborted:[/] {escape(reason)}")
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def demo(
+    count: Annotated[int, typer.Option(min=1, max=500, help="Sample tickets to create.")] = 60,
+) -> None:
+    """Zero-configuration tour: a local sandbox, sample tickets, one triage run, the result."""
+    from .demo import run_demo
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        code = run_demo(settings, console=console, count=count)
+    raise typer.Exit(code)
 
 
 # --- sandbox -----------------------------------------------------------------

@@ -11,8 +11,17 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from .pipeline import PlannedChange, RunSummary
+
+# rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
+# columns the per-ticket tables are printed one line a ticket instead, as in a pipe.
+TABLE_MIN_WIDTH = 120
+
+
+def wide_enough(console: Console) -> bool:
+    return console.is_terminal and console.width >= TABLE_MIN_WIDTH
 
 
 def summary_line(summary: RunSummary) -> str:
@@ -59,7 +68,7 @@ def summary_table(summary: RunSummary) -> Table:
     if summary.reason:
         rows.append(("reason", summary.reason))
     for what, value in rows:
-        table.add_row(what, str(value))
+        table.add_row(what, Text(str(value)))
     return table
 
 
@@ -77,18 +86,35 @@ def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200)
         wb = change.writeback
         priority = wb.priority.value if wb.priority else "(unchanged)"
         engine = change.triage.engine + (" (fallback)" if change.triage.fallback else "")
+        # Subject and summary are ticket text: Text() so they never act as rich markup.
         table.add_row(
             str(change.ticket_id),
-            change.subject or "(no subject)",
+            Text(change.subject or "(no subject)"),
             analysis.category,
             f"{analysis.urgency.value} → {priority}",
             engine,
             " ".join(wb.additional_tags),
-            analysis.summary,
+            Text(analysis.summary),
         )
     if len(planned) > limit:
         table.caption = f"first {limit} of {len(planned)} tickets"
     return table
+
+
+def planned_lines(planned: list[PlannedChange]) -> list[str]:
+    """The planned changes one line a ticket, for a pipe or a file (no table to squeeze)."""
+    lines = []
+    for change in sorted(planned, key=lambda c: c.ticket_id):
+        analysis = change.triage.analysis
+        wb = change.writeback
+        priority = wb.priority.value if wb.priority else "unchanged"
+        engine = change.triage.engine + ("/fallback" if change.triage.fallback else "")
+        lines.append(
+            f"ticket {change.ticket_id}: category={analysis.category} "
+            f"urgency={analysis.urgency.value} priority={priority} engine={engine} "
+            f"add_tags={','.join(wb.additional_tags)} summary={analysis.summary!r}"
+        )
+    return lines
 
 
 @contextmanager
