@@ -163,11 +163,13 @@ class Pipeline:
         self._slots = threading.BoundedSemaphore(options.workers + 300)
         self._writer_flush_after = writer_flush_after
         self._writer: BatchWriter | None = None
+        self._started_at: datetime | None = None
 
     # -- the run ---------------------------------------------------------------------
 
     def run(self) -> RunSummary:
         started = self.clock()
+        self._started_at = self.now()
         opts = self.options
         self.log.emit(
             "run_started",
@@ -200,6 +202,9 @@ class Pipeline:
             since=opts.since or (self.now() - timedelta(hours=24)),
             query=opts.query,
             log=self.log,
+            run_started=self._started_at,
+            clock=self.clock,
+            sleep=self.sleep,
         )
         if not opts.dry_run:
             self._writer = BatchWriter(
