@@ -32,7 +32,7 @@ from ticket_processor.llm import (
 )
 from ticket_processor.models import Sentiment, Urgency
 from ticket_processor.prepare import PreparedTicket, prepare_ticket
-from ticket_processor.resilience import CircuitBreaker, Retrier, RetryPolicy
+from ticket_processor.resilience import AdaptiveLimit, CircuitBreaker, Retrier, RetryPolicy
 from ticket_processor.sandbox.llm_standin import RunningStandin, ticket_from_messages
 from ticket_processor.taxonomy import Taxonomy, load_taxonomy
 
@@ -249,6 +249,30 @@ def test_429_carries_retry_after_and_the_retrier_honours_it(standin: RunningStan
     analyser(standin, retrier=retrier).analyse(TICKET)
     assert len(waits) == 1
     assert waits[0] >= 3.0
+
+
+def test_429s_halve_the_concurrency_and_get_more_tries_than_other_errors(
+    standin: RunningStandin,
+) -> None:
+    limit = AdaptiveLimit(8)
+    waits: list[float] = []
+    policy = RetryPolicy(attempts=2, throttled_attempts=5)
+    retrier = Retrier(policy, sleep=waits.append)
+    standin.config.script = [
+        {"status": 429, "retry_after": 1},
+        {"status": 429, "retry_after": 1},
+        {"status": 429, "retry_after": 1},
+        GOOD,
+    ]
+    triage = analyser(standin, retrier=retrier, limit=limit).analyse(TICKET)
+    assert triage.analysis.category == "billing"  # four tries: beyond attempts=2
+    assert len(waits) == 3
+    assert limit.limit == 2  # 8 -> 4 -> 2 -> 1 (one halving per 429), then +1 on the success
+    assert limit.in_use == 0  # released on every path, the wait included
+    # A 500 still gets only ``attempts`` tries.
+    standin.config.script = [{"status": 500}, {"status": 500}, GOOD]
+    with pytest.raises(LLMServerError):
+        analyser(standin, retrier=retrier, limit=limit).analyse(TICKET)
 
 
 def test_timeout_is_a_connection_error(standin: RunningStandin) -> None:

@@ -7,16 +7,17 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     TicketBotError
     ├── ConfigError                      bad or missing setting (exit 2)
     ├── RetryableError                   worth another try; carries ``retry_after``
+    │   └── RateLimitedError             a 429: up, but asking us to slow down
     ├── HelpdeskError(status_code, request_id)
     │   ├── AuthError                    401 / 403 (exit 1)
     │   ├── NotFoundError                404
     │   ├── RecordInvalidError           422, with Zendesk's ``details``
     │   ├── ConflictError                409 stale ``updated_stamp`` (also retryable)
-    │   ├── HelpdeskRateLimited          429 (also retryable)
+    │   ├── HelpdeskRateLimited          429 (also RateLimitedError)
     │   ├── HelpdeskServerError          5xx (also retryable)
     │   └── HelpdeskConnectionError      refused, reset, timed out (also retryable)
     ├── LLMError
-    │   ├── LLMRateLimited               429 (also retryable)
+    │   ├── LLMRateLimited               429 (also RateLimitedError)
     │   ├── LLMServerError               5xx (also retryable)
     │   ├── LLMConnectionError           refused, reset, timed out (also retryable)
     │   ├── LLMAuthError                 401 / 403
@@ -50,6 +51,11 @@ class RetryableError(TicketBotError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimitedError(RetryableError):
+    """429: the dependency is up and asks us to slow down (retried longer, never a breaker
+    failure)."""
 
 
 class HelpdeskError(TicketBotError):
@@ -105,7 +111,7 @@ class ConflictError(HelpdeskError, RetryableError):
         self.retry_after = retry_after
 
 
-class HelpdeskRateLimited(HelpdeskError, RetryableError):
+class HelpdeskRateLimited(HelpdeskError, RateLimitedError):
     """429 from the helpdesk; ``retry_after`` from its ``Retry-After`` header."""
 
     def __init__(
@@ -151,7 +157,7 @@ class LLMError(TicketBotError):
         self.status_code = status_code
 
 
-class LLMRateLimited(LLMError, RetryableError):
+class LLMRateLimited(LLMError, RateLimitedError):
     """429 from the LLM endpoint."""
 
     def __init__(

@@ -10,6 +10,10 @@ extracted from the prose. An answer that does not validate gets one repair attem
 validation error; then ``LLMResponseError``. Models are tried in the configured order: a model
 that is missing (404) or fails for good hands over to the next.
 
+A 429 halves the concurrency of LLM calls (``resilience.AdaptiveLimit``, shared by the workers)
+and successes let it creep back, so a throttled endpoint slows the run down to its rate instead
+of sending tickets to the rules.
+
 The ticket is untrusted: it travels inside a ``<ticket>`` fence declared to be data, any fence
 tags in it are neutralised, and only enum values can come back out (pydantic + the taxonomy).
 """
@@ -41,7 +45,7 @@ from .errors import (
 )
 from .models import Analysis, Sentiment, TokenUsage, Triage, Urgency
 from .prepare import PreparedTicket
-from .resilience import Retrier
+from .resilience import AdaptiveLimit, Retrier
 from .taxonomy import Taxonomy
 
 T = TypeVar("T")
@@ -325,6 +329,7 @@ class LLMAnalyser:
         base_url: str | None,
         timeout: float = 30.0,
         retrier: Retrier | None = None,
+        limit: AdaptiveLimit | None = None,
         reply_draft: bool = False,
         max_tokens: int | None = None,
         temperature: float = 0.0,
@@ -340,6 +345,7 @@ class LLMAnalyser:
         self.max_tokens = max_tokens or (1200 if reply_draft else 600)
         self.temperature = temperature
         self._retrier = retrier
+        self._limit = limit
         self._secret = api_key or ""
         self._schema = analysis_schema(taxonomy, reply_draft=reply_draft)
         self._system = system_prompt(taxonomy, reply_draft=reply_draft)
@@ -493,8 +499,12 @@ class LLMAnalyser:
             response_format = {"type": "json_object"}
 
         def once() -> ChatCompletion:
+            # The adaptive limit is held for the request only, never across a retry's wait.
+            gate = self._limit
+            if gate is not None:
+                gate.acquire()
             try:
-                return self._client.chat.completions.create(
+                response = self._client.chat.completions.create(
                     model=model,
                     messages=messages,
                     max_tokens=self.max_tokens,
@@ -502,7 +512,16 @@ class LLMAnalyser:
                     response_format=response_format,
                 )
             except openai.OpenAIError as exc:
-                raise self._translate(exc, model, mode) from exc
+                error = self._translate(exc, model, mode)
+                if gate is not None and isinstance(error, LLMRateLimited):
+                    gate.on_throttled()
+                raise error from exc
+            finally:
+                if gate is not None:
+                    gate.release()
+            if gate is not None:
+                gate.on_success()
+            return response
 
         response = self._with_retries(once)
         return _answer_of(response, model)

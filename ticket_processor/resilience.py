@@ -10,6 +10,7 @@ generator are injected, so tests assert the waits (``sleep=waits.append``) inste
   through a ``BreakerStorage`` on every change so an open breaker survives into the next cron run.
 - ``RateLimitThrottle``: paces requests from Zendesk's ``X-Rate-Limit-Remaining`` so we spread the
   budget instead of running into 429s.
+- ``RequestWindow``: a sliding-window count for limits the server does not announce.
 - ``AdaptiveLimit``: an AIMD concurrency limit for LLM calls (halve on 429, creep back up).
 """
 
@@ -28,6 +29,7 @@ from .errors import (
     HelpdeskServerError,
     LLMConnectionError,
     LLMServerError,
+    RateLimitedError,
     RetryableError,
 )
 
@@ -62,9 +64,14 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 60.0
     jitter: Literal["full", "equal"] = "equal"
+    # Tries for a 429 (None: ``attempts``). A throttled dependency is up and will answer once
+    # we slow down, so waiting longer beats giving the ticket up.
+    throttled_attempts: int | None = None
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
+        if self.attempts < 1 or (
+            self.throttled_attempts is not None and self.throttled_attempts < 1
+        ):
             raise ValueError("attempts must be at least 1")
         if self.base_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
             raise ValueError("delays must not be negative")
@@ -89,6 +96,11 @@ class RetryPolicy:
         if self.jitter == "full":
             return rng.uniform(0.0, cap)
         return cap / 2.0 + rng.uniform(0.0, cap / 2.0)
+
+    def attempts_for(self, exc: BaseException) -> int:
+        if isinstance(exc, RateLimitedError) and self.throttled_attempts is not None:
+            return self.throttled_attempts
+        return self.attempts
 
     @property
     def longest_delay(self) -> float:
@@ -296,7 +308,7 @@ class Retrier:
                 result = fn()
             except BaseException as exc:
                 self._account(exc)
-                if not isinstance(exc, RetryableError) or attempt >= self.policy.attempts:
+                if not isinstance(exc, RetryableError) or attempt >= self.policy.attempts_for(exc):
                     raise
                 if exc.retry_after is not None and exc.retry_after > self.policy.max_retry_after:
                     raise
@@ -409,6 +421,37 @@ class RateLimitThrottle:
             self._sleep(pause)
             return pause
         return 0.0
+
+
+class RequestWindow:
+    """At most ``limit`` requests in any ``window`` seconds, counted on our side.
+
+    For limits the server's headers do not announce, such as Zendesk's 10 incremental exports a
+    minute (``X-Rate-Limit`` is the account's budget). A sliding window is never looser than the
+    server's fixed minute, so staying inside it never draws that 429. Not thread-safe: one
+    reader pages through an export.
+    """
+
+    def __init__(
+        self, limit: int, *, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("need limit >= 1 and window > 0")
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sent: list[float] = []
+
+    def wait_time(self) -> float:
+        """Seconds until one more request fits (0 when it fits now)."""
+        now = self._clock()
+        self._sent = [t for t in self._sent if now - t < self.window]
+        if len(self._sent) < self.limit:
+            return 0.0
+        return self._sent[-self.limit] + self.window - now
+
+    def record(self) -> None:
+        self._sent.append(self._clock())
 
 
 # --- adaptive concurrency ---------------------------------------------------------------

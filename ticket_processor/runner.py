@@ -14,18 +14,27 @@ from typing import Any
 
 from .alerts import Alerter, AlertOutcome
 from .errors import ConfigError
-from .llm import LLMAnalyser
 from .logs import EventLog, new_run_id, prune_logs, read_events
 from .pipeline import Pipeline, RunOptions, RunSummary
 from .report import DEFAULT_PRICES, parse_prices, pricer, summarise_runs
-from .resilience import CircuitBreaker, RateLimitThrottle, Retrier, RetryPolicy
+from .resilience import (
+    AdaptiveLimit,
+    CircuitBreaker,
+    RateLimitThrottle,
+    Retrier,
+    RetryPolicy,
+)
 from .rules import RulesEngine
 from .settings import Settings
 from .state import AnalysisCache, RunLock, StateStore
 from .taxonomy import load_taxonomy
 from .zendesk import ZendeskClient
 
-LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
+# A 429 gets more tries and waits out a whole rate-limit minute: the endpoint is up, and the
+# adaptive limit is meanwhile bringing the run down to its rate.
+LLM_RETRY = RetryPolicy(
+    attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=60.0, throttled_attempts=6
+)
 ZENDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -99,6 +108,9 @@ def _run(
     taxonomy = load_taxonomy(settings.taxonomy_file)
     analyser = None
     if options.engine == "llm":
+        # Imported here: openai costs most of a second of start-up, which --engine rules skips.
+        from .llm import LLMAnalyser
+
         analyser = LLMAnalyser(
             models=settings.models,
             taxonomy=taxonomy,
@@ -106,6 +118,7 @@ def _run(
             base_url=settings.openai_base_url,
             timeout=settings.llm_timeout,
             retrier=Retrier(LLM_RETRY, breaker=llm_breaker),
+            limit=AdaptiveLimit(options.workers),
             reply_draft=settings.reply_draft,
         )
     cache_tag = ",".join(settings.models) + "|" + ",".join(taxonomy.names)
