@@ -1,0 +1,142 @@
+"""Shared by the end-to-end tests of issue 7 (LLM faults, hostile tickets, secrets).
+
+``ticketbot run`` through Typer's CliRunner against the real Zendesk sandbox and the stand-in
+LLM, then checks on what the sandbox holds afterwards: every tag ticketbot added comes from the
+analysis vocabulary, the priority follows the stated policy, and there is exactly one note.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ticket_processor.cli import app
+from ticket_processor.models import PRIORITY_RANK, Priority, Sentiment, Urgency
+from ticket_processor.sandbox import RunningSandbox
+from ticket_processor.tags import NOTE_HEADER, URGENCY_TO_PRIORITY
+from ticket_processor.taxonomy import load_taxonomy
+from ticket_processor.zendesk import ZendeskClient
+
+PREFIX = "ai_"
+TAXONOMY = load_taxonomy()
+_LANG_TAG = re.compile(rf"^{PREFIX}lang_[a-z]{{2}}$")
+
+
+def vocabulary(prefix: str = PREFIX) -> set[str]:
+    """Every tag ticketbot may add (bar ``<prefix>lang_xx``): enum values and taxonomy names."""
+    words = {"processed", "fallback", "low_confidence"}
+    words |= {f"category_{name}" for name in TAXONOMY.names}
+    words |= {f"urgency_{u.value}" for u in Urgency}
+    words |= {f"sentiment_{s.value}" for s in Sentiment}
+    words |= {f"priority_{p.value}" for p in Priority}
+    return {prefix + word for word in words}
+
+
+def configure(
+    monkeypatch: pytest.MonkeyPatch,
+    root: Path,
+    *,
+    sandbox: RunningSandbox,
+    llm_url: str,
+    workers: int = 8,
+    **extra: str,
+) -> Path:
+    """Point ticketbot at the sandbox and an LLM URL; returns the log directory."""
+    env = {
+        "ZENDESK_URL": sandbox.url,
+        "ZENDESK_EMAIL": sandbox.config.email,
+        "ZENDESK_API_TOKEN": sandbox.config.token,
+        "OPENAI_BASE_URL": llm_url,
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "TICKETBOT_MODEL": "stand-in",
+        "TICKETBOT_STATE_DIR": str(root / "state"),
+        "TICKETBOT_LOG_DIR": str(root / "logs"),
+        "TICKETBOT_WORKERS": str(workers),
+        **extra,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return root / "logs"
+
+
+def create(sandbox: RunningSandbox, tickets: list[dict[str, Any]]) -> list[int]:
+    """Create tickets through the sandbox's API (``create_many``); their ids, in order."""
+    client = ZendeskClient(sandbox.url, email=sandbox.config.email, api_token=sandbox.config.token)
+    ids: list[int] = []
+    with client:
+        for start in range(0, len(tickets), 100):
+            job = client.wait_for_job(client.create_many(tickets[start : start + 100]), timeout=30)
+            done = sorted(job.results, key=lambda r: r.index or 0)
+            ids += [int(r.ticket_id) for r in done if r.success and r.ticket_id is not None]
+    assert len(ids) == len(tickets), "the sandbox refused some tickets"
+    return ids
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def events(log_dir: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted(log_dir.glob("ticketbot-*.jsonl"))
+        for line in path.read_text("utf-8").splitlines()
+    ]
+
+
+def triaged_events(log_dir: Path) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for event in events(log_dir):
+        if event["event"] == "ticket_triaged":
+            assert event["ticket_id"] not in found, f"ticket {event['ticket_id']} triaged twice"
+            found[event["ticket_id"]] = event
+    return found
+
+
+def notes(sandbox: RunningSandbox, ticket_id: int) -> list[str]:
+    return [
+        str(c["body"])
+        for c in sandbox.store.comments(ticket_id)
+        if not c["public"] and NOTE_HEADER in str(c["body"])
+    ]
+
+
+def assert_written_within_policy(
+    sandbox: RunningSandbox, ticket_id: int, before: dict[str, Any]
+) -> dict[str, Any]:
+    """One note; original tags kept; added tags only from the vocabulary; priority per policy.
+
+    Returns the ticket as the sandbox now holds it.
+    """
+    after = sandbox.store.get(ticket_id)
+    tags = list(after["tags"])
+    assert set(before["tags"]) <= set(tags), f"ticket {ticket_id} lost a tag"
+    added = [tag for tag in tags if tag not in set(before["tags"])]
+    allowed = vocabulary()
+    strays = [tag for tag in added if tag not in allowed and not _LANG_TAG.match(tag)]
+    assert not strays, f"ticket {ticket_id}: tags outside the vocabulary {strays}"
+    assert f"{PREFIX}processed" in added
+    for kind in ("category", "urgency", "sentiment", "lang"):
+        found = [tag for tag in added if tag.startswith(f"{PREFIX}{kind}_")]
+        assert len(found) == 1, f"ticket {ticket_id}: {kind} tags {found}"
+    assert len(notes(sandbox, ticket_id)) == 1, f"ticket {ticket_id}: not one note"
+
+    urgency = Urgency(next(t for t in added if t.startswith(f"{PREFIX}urgency_")).split("_", 2)[2])
+    old, new = before["priority"], after["priority"]
+    assert new is None or new in {p.value for p in Priority}
+    wanted = URGENCY_TO_PRIORITY[urgency]
+    if f"{PREFIX}low_confidence" in added:
+        assert new == old, f"ticket {ticket_id}: priority changed at low confidence"
+    elif old is None:
+        assert new == wanted.value, f"ticket {ticket_id}: priority {new}, policy says {wanted}"
+    else:
+        assert PRIORITY_RANK[Priority(new)] >= PRIORITY_RANK[Priority(old)], ticket_id
+        assert new in (old, wanted.value), f"ticket {ticket_id}: priority {old} -> {new}"
+    priority_tags = [t for t in added if t.startswith(f"{PREFIX}priority_")]
+    assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
+    return after
