@@ -223,3 +223,85 @@ def test_dry_run_prints_hostile_text_as_text(
         for i in ids.values()
     }
     assert after == before
+
+
+# --- personal data: what the stand-in received ----------------------------------------------
+
+PII = {
+    "email": ["jane.doe+tickets@example.com", "first.last@sub.example.co.uk", "LI.WEI@EXAMPLE.CN"],
+    "phone": [
+        "(415) 555-0132",
+        "+1 415 555 0199",
+        "+44 20 7946 0958",
+        "020 7946 0018",
+        "+49 (0)30 1234 5678",
+        "030 12345678",
+        "+33 6 12 34 56 78",
+        "06 12 34 56 78",
+        "+91 98765 43210",
+        "+81 3-1234-5678",
+    ],
+    "card": ["4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005", "6011111111111117"],
+    "iban": ["DE89 3704 0044 0532 0130 00", "GB82 WEST 1234 5698 7654 32", "NL91ABNA0417164300"],
+    "ssn": ["123-45-6789", "078051120"],
+    "secret": [
+        "sk-proj-Ab3dEfGh1jKlMn0pQrStUvWx",
+        "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+        "AKIAIOSFODNN7EXAMPLE",
+        "xoxb-123456789012-abcdefABCDEF",
+        "abcd1234efgh5678ijkl",
+    ],
+}
+# What must reach the LLM untouched: a card number failing Luhn, an order number, a date, money.
+KEPT = ["4111 1111 1111 1112", "order 12345678", "2026-11-02", "49.99 EUR"]
+
+
+def pii_ticket() -> dict[str, Any]:
+    email, phone, card, iban, ssn, secret = (PII[k] for k in PII)
+    body = (
+        f"Hi, I am writing from {email[0]} (old address {email[1]}, cc {email[2]}).\n"
+        f"Call me on {phone[0]} or {phone[1]}; in London {phone[2]} or {phone[3]}; "
+        f"Berlin {phone[4]} / {phone[5]}; Paris {phone[6]} or {phone[7]}; "
+        f"Mumbai {phone[8]}; Tokyo {phone[9]}.\n"
+        f"You charged my card {card[0]} twice, and my Mastercard {card[1]}; my Amex is {card[2]} "
+        f"and the Discover {card[3]}. The number {KEPT[0]} on the receipt looks wrong.\n"
+        f"Refund to IBAN {iban[0]}, or {iban[1]}, or {iban[2]}.\n"
+        f"For the tax form: SSN {ssn[0]}, my wife's SSN: {ssn[1]}.\n"
+        f"Our integration keys, in case they matter: {secret[0]}, {secret[1]}, {secret[2]}, "
+        f"{secret[3]} and api_key={secret[4]}.\n"
+        f"This is about {KEPT[1]} of {KEPT[2]}, {KEPT[3]}."
+    )
+    return {"subject": f"Refund for {email[0]}, call {phone[2]}", "comment": {"body": body}}
+
+
+@pytest.mark.parametrize("engine_works", [True, False], ids=["llm", "llm_failing"])
+def test_no_personal_data_reaches_the_llm_or_the_record(
+    monkeypatch: pytest.MonkeyPatch, isolated_env: Path, engine_works: bool
+) -> None:
+    config = StandinConfig(seed=6, malformed_rate=0.0 if engine_works else 1.0)
+    with serve_in_thread(SandboxConfig(seed=6)) as sandbox, serve_standin(config) as standin:
+        log_dir = configure(monkeypatch, isolated_env, sandbox=sandbox, llm_url=standin.url)
+        [ticket_id] = create(sandbox, [pii_ticket()])
+        result = invoke("run")
+        received = json.dumps(standin.received, ensure_ascii=False)
+        note = notes(sandbox, ticket_id)
+
+    assert result.exit_code == 0, result.output
+    assert len(standin.received) == (1 if engine_works else 2)  # the answer, or one repair
+    assert len(note) == 1
+    state = "".join(p.read_text("utf-8") for p in (isolated_env / "state").rglob("*.json"))
+    logs = "".join(p.read_text("utf-8") for p in log_dir.iterdir())
+    leaks = [
+        (kind, value, where)
+        for kind, values in PII.items()
+        for value in values
+        for where, text in (("llm", received), ("note", note[0]), ("state", state), ("log", logs))
+        if value in text or value.lower() in text.lower()
+    ]
+    assert not leaks, leaks
+    for kept in KEPT:
+        assert kept in received, f"{kept!r} was redacted but is not personal data"
+    for placeholder in ("[EMAIL]", "[PHONE]", "[CARD]", "[IBAN]", "[SSN]", "[SECRET]"):
+        assert placeholder in received
+    triaged = triaged_events(log_dir)[ticket_id]
+    assert triaged["fallback"] is not engine_works
