@@ -13,6 +13,7 @@ Credentials live in the session's auth object only: they never reach a message, 
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -106,14 +107,21 @@ def _body(response: requests.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _describe(body: Mapping[str, Any]) -> str:
-    """Zendesk's error body in one line: ``error: description`` (either may be missing)."""
+def _describe(body: Mapping[str, Any], credentials: tuple[str, ...] = ()) -> str:
+    """Zendesk's error body in one line: ``error: description`` (either may be missing).
+
+    The body is the server's text (or a proxy's): one that quotes the ``Authorization`` header
+    it was sent would put the token in our message, so ``credentials`` are blanked out.
+    """
     error = body.get("error")
     if isinstance(error, dict):  # some endpoints nest {"title", "message"}
         error = error.get("title") or error.get("message")
     description = body.get("description")
     parts = [str(p) for p in (error, description) if p]
-    return ": ".join(parts) if parts else "no error description"
+    text = ": ".join(parts) if parts else "no error description"
+    for secret in credentials:
+        text = text.replace(secret, "***")
+    return text
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -162,12 +170,17 @@ class ZendeskTransport:
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         # Credentials go in ``session.auth`` (also the bearer token), so a netrc file never
         # replaces them; the environment still supplies proxies and CA bundles.
+        # The forms the credentials take on the wire, blanked out of any server text we quote.
+        self._credentials: tuple[str, ...] = ()
         if oauth_token:
             self.auth_kind = "oauth"
             self.session.auth = _BearerAuth(oauth_token)
+            self._credentials = (oauth_token,)
         elif email and api_token:
             self.auth_kind = "api_token"
             self.session.auth = (f"{email}/token", api_token)
+            pair = base64.b64encode(f"{email}/token:{api_token}".encode()).decode("ascii")
+            self._credentials = (pair, api_token)
         else:
             self.auth_kind = "none"
         # Stateless API client: Zendesk's session cookies would only tie requests from many
@@ -296,6 +309,7 @@ class ZendeskTransport:
         status = response.status_code
         rid = _request_id(response.headers)
         body = _body(response)
+        detail = _describe(body, self._credentials)
         if status == 401:
             fix = (
                 "check ZENDESK_OAUTH_TOKEN"
@@ -307,14 +321,14 @@ class ZendeskTransport:
             )
         if status == 403:
             return AuthError(
-                f"Zendesk refused {where} (403: {_describe(body)}): the user behind "
+                f"Zendesk refused {where} (403: {detail}): the user behind "
                 "ZENDESK_EMAIL lacks a permission this needs",
                 status_code=403,
                 request_id=rid,
             )
         if status == 404:
             return NotFoundError(
-                f"Zendesk found nothing at {where} (404: {_describe(body)})",
+                f"Zendesk found nothing at {where} (404: {detail})",
                 status_code=404,
                 request_id=rid,
             )
@@ -328,7 +342,7 @@ class ZendeskTransport:
             if details is not None and not isinstance(details, dict):
                 details = {"details": details}
             return RecordInvalidError(
-                f"Zendesk refused {where} (422: {_describe(body)})",
+                f"Zendesk refused {where} (422: {detail})",
                 request_id=rid,
                 details=details,
             )
@@ -343,13 +357,13 @@ class ZendeskTransport:
             )
         if status >= 500:
             return HelpdeskServerError(
-                f"Zendesk failed on {where} ({status}: {_describe(body)})",
+                f"Zendesk failed on {where} ({status}: {detail})",
                 status_code=status,
                 request_id=rid,
                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         return HelpdeskError(
-            f"Zendesk refused {where} ({status}: {_describe(body)})",
+            f"Zendesk refused {where} ({status}: {detail})",
             status_code=status,
             request_id=rid,
         )
