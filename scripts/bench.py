@@ -3,6 +3,7 @@
     python scripts/bench.py                      # 2,000 tickets, 64 workers, 1.0 s LLM
     python scripts/bench.py --engine rules --zendesk-latency-ms 0 --tickets 10000
     python scripts/bench.py --duplicates 0.2 --json
+    python scripts/bench.py --llm-down refused   # see also scripts/llm_down_bench.py
 
 Starts the Zendesk sandbox (a plan's limits, 80-150 ms a request) and the OpenAI-compatible
 stand-in (1.0 s +/- 20 %, 5,000 requests a minute) in this process, seeds N distinct tickets,
@@ -25,7 +26,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 import orjson
 from bench_figures import BenchSettings
-from bench_harness import parse_latency_range, run_bench
+from bench_harness import LLM_DOWN_MODES, parse_latency_range, run_bench
 from rich.console import Console
 from rich.table import Table
 
@@ -40,6 +41,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--llm-jitter", type=float, default=0.2, help="+/- share of the latency (0.2)")
     add("--llm-rpm", type=int, default=5000, help="stand-in requests a minute; 0: none (5000)")
     add("--llm-429-rate", type=float, default=0.0, help="share of LLM calls answered 429 (0)")
+    add("--llm-down", choices=LLM_DOWN_MODES, help="the LLM fully down: refused, error or hang")
     add("--zendesk-latency-ms", default="80-150", help="sandbox latency, MS or LOW-HIGH (80-150)")
     add("--plan", default="enterprise", help="sandbox plan: team .. high_volume (enterprise)")
     add("--update-limit", type=int, default=100, help="Update Ticket requests a minute (100)")
@@ -76,6 +78,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         timeout=args.timeout,
         workdir=args.workdir,
         profile=args.profile,
+        llm_down=args.llm_down,
     ), bool(args.json)
 
 
@@ -84,6 +87,8 @@ def table(result: dict[str, Any]) -> Table:
     title = (
         f"ticketbot run: {result['tickets']} tickets, {s['workers']} workers, engine {s['engine']}"
     )
+    if s.get("llm_down"):
+        title += f" (LLM down: {s['llm_down']})"
     out = Table(title=title, show_header=True, header_style="bold")
     out.add_column("measure")
     out.add_column("value", justify="right")

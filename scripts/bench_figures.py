@@ -38,6 +38,9 @@ class BenchSettings:
     seed: int = 7
     timeout: float = 1800.0
     workdir: Path | None = None  # keep state, logs and the child's output here
+    # The LLM fully down (issue 7): "refused" (nothing listens), "error" (500 to every call,
+    # after the usual latency) or "hang" (no answer within the client's timeout). None: it works.
+    llm_down: str | None = None
     profile: Path | None = None  # run the child under ``py-spy record -o PROFILE``
 
 
@@ -79,7 +82,7 @@ def percentile(values: list[float], pct: int) -> float | None:
 def bound_terms(settings: BenchSettings) -> dict[str, float]:
     """Tickets a minute each limit allows; the bound is the smallest."""
     terms = {"zendesk_writes": float(settings.update_limit_per_min * BATCH_LIMIT)}
-    if settings.engine == "llm":
+    if settings.engine == "llm" and settings.llm_down is None:
         if settings.llm_latency > 0:
             terms["llm_concurrency"] = settings.workers * 60.0 / settings.llm_latency
         if settings.llm_rpm:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EMAIL = "bench@example.com"
 TOKEN = "bench-token"
 SEED_JOBS_IN_FLIGHT = 20  # below the sandbox's 30 queued jobs an account
+LLM_DOWN_MODES = ("refused", "error", "hang")
+# A hung LLM answers after this long: past any client timeout worth having.
+LLM_HANG_SECONDS = 120.0
 # Variables of the caller's environment the child must not inherit (a real account, say).
 _CHILD_ENV_PREFIXES = ("ZENDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
 
@@ -131,10 +135,11 @@ def servers(
         clock=clock,
     )
     standin_config = StandinConfig(
-        latency_s=settings.llm_latency,
-        latency_jitter=settings.llm_jitter,
+        latency_s=LLM_HANG_SECONDS if settings.llm_down == "hang" else settings.llm_latency,
+        latency_jitter=0.0 if settings.llm_down == "hang" else settings.llm_jitter,
         rpm_limit=settings.llm_rpm,
         rate_limit_rate=settings.llm_429_rate,
+        error_rate=1.0 if settings.llm_down == "error" else 0.0,
         seed=settings.seed,
     )
     with serve_sandbox(config) as sandbox, serve_standin(standin_config) as standin:
@@ -161,7 +166,7 @@ def child_env(
         ZENDESK_URL=sandbox.url,
         ZENDESK_EMAIL=EMAIL,
         ZENDESK_API_TOKEN=TOKEN,
-        OPENAI_BASE_URL=standin.url,
+        OPENAI_BASE_URL=closed_url() if settings.llm_down == "refused" else standin.url,
         OPENAI_API_KEY="bench-key",
         TICKETBOT_MODEL="stand-in",
         TICKETBOT_STATE_DIR=str(workdir / "state"),
@@ -169,6 +174,14 @@ def child_env(
         TICKETBOT_WORKERS=str(settings.workers),
     )
     return env
+
+
+def closed_url() -> str:
+    """An OpenAI base URL on a local port nothing listens on: every connect is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
 
 
 def run_child(
