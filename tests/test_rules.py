@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ticket_processor.cues import tokenise
 from ticket_processor.models import Sentiment, Urgency
 from ticket_processor.rules import NO_MATCH_CONFIDENCE, RulesEngine, summarise
 from ticket_processor.taxonomy import load_taxonomy, parse_taxonomy
@@ -60,6 +61,20 @@ def test_urgency_levels(engine: RulesEngine) -> None:
     assert low.urgency is Urgency.LOW
     plain = engine.analyse("", "Hello")
     assert plain.urgency is Urgency.MEDIUM
+
+
+def test_escaped_newlines_do_not_glue_words(engine: RulesEngine) -> None:
+    # Exports often carry a literal backslash-n; "\nOutage" must still read as "outage".
+    assert tokenise("Dear team,\\n\\nThe export fails.\\tNow") == [
+        "dear",
+        "team",
+        "the",
+        "export",
+        "fails",
+        "now",
+    ]
+    escaped = engine.analyse("", "Hello,\\nOutage since 9am.")
+    assert escaped.urgency in (Urgency.HIGH, Urgency.CRITICAL)
 
 
 def test_sentiment_with_negation(engine: RulesEngine) -> None:

@@ -21,6 +21,7 @@ _TOKEN = re.compile(
     r"|[\u2600-\u27bf\U0001f300-\U0001faff]"
     r"|[!?]"
 )
+_ESCAPE = re.compile(r"\\[nrt]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 
 ANY = ""  # a pattern element that matches any one token
@@ -28,7 +29,7 @@ ANY = ""  # a pattern element that matches any one token
 
 def tokenise(text: str) -> list[str]:
     """Lower-cased tokens of ``text``; curly apostrophes count as straight ones."""
-    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
+    return _TOKEN.findall(_ESCAPE.sub(" ", text.lower().replace("\u2019", "'")))
 
 
 @dataclass(frozen=True)
