@@ -1,13 +1,15 @@
 """Tune the keyword rules with held-out discipline: score a random half, check the other.
 
     python scripts/tune_rules.py ../shared/data/tickets-dev.jsonl [--taxonomy FILE] [--seed 7]
-        [--errors CATEGORY] [--words]
+        [--split random|even|odd] [--errors CATEGORY] [--words]
 
 Prints category / urgency / sentiment macro-F1 per source and pooled on the *tune* half, the
-*check* half and the whole file. ``--errors bug`` lists tune-half rows whose gold label is
-``bug`` but were predicted otherwise; ``--words`` lists the words most over-represented in each
-gold category of the tune half (ideas for general vocabulary, to be judged by a person, never
-pasted in wholesale).
+*check* half and the whole file. ``--split even`` tunes on the even-numbered rows of each source
+and checks on the odd ones (``odd`` the other way round): a fixed split, so a change judged on
+one half can be checked on the other, and both directions reported. ``--errors bug`` lists
+tune-half rows whose gold label is ``bug`` but were predicted otherwise; ``--words`` lists the
+words most over-represented in each gold category of the tune half (ideas for general
+vocabulary, to be judged by a person, never pasted in wholesale).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import math
 import random
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 from ticket_processor.cues import is_word, tokenise
 from ticket_processor.evaluate import POOLED, evaluate
@@ -30,15 +33,14 @@ def main() -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--taxonomy", type=Path)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--split", choices=("random", "even", "odd"), default="random")
     parser.add_argument("--errors")
     parser.add_argument("--source")
     parser.add_argument("--field", default="category")
     parser.add_argument("--words", action="store_true")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.file.read_text("utf-8").splitlines() if line]
-    shuffled = rows[:]
-    random.Random(args.seed).shuffle(shuffled)
-    tune, check = shuffled[: len(rows) // 2], shuffled[len(rows) // 2 :]
+    tune, check = split(rows, args.split, args.seed)
     taxonomy = load_taxonomy(args.taxonomy)
     engine = RulesEngine(taxonomy)
     allowed = {
@@ -81,6 +83,21 @@ def main() -> None:
                 print(f"-> {row['_pred'][args.field]:14} {row['source']:9} {text}")
     if args.words:
         print_words(tune, args.field, args.source)
+
+
+def split(rows: list[Any], how: str, seed: int) -> tuple[list[Any], list[Any]]:
+    """The tune and check halves: a seeded shuffle, or alternate rows within each source."""
+    if how == "random":
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        return shuffled[: len(rows) // 2], shuffled[len(rows) // 2 :]
+    halves: tuple[list[Any], list[Any]] = ([], [])
+    position: Counter[object] = Counter()
+    for row in rows:
+        parity = position[row["source"]] % 2
+        position[row["source"]] += 1
+        halves[parity].append(row)
+    return halves if how == "even" else (halves[1], halves[0])
 
 
 def print_words(rows: list[dict[str, object]], field: str, source: str | None) -> None:
