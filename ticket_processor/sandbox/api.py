@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .config import ApiError, SandboxConfig, bad_request, not_found, too_many_values
+from .config import (
+    ApiError,
+    SandboxConfig,
+    bad_request,
+    not_found,
+    record_invalid,
+    too_many_values,
+)
 from .jobs import JobQueue
 from .search import run_search
 from .store import AGENT_ID, TicketStore
@@ -200,10 +207,19 @@ def create_ticket(svc: Services, call: Call) -> tuple[int, Any]:
     return 201, {"ticket": ticket, "audit": audit}
 
 
+def required_field_missing() -> ApiError:
+    """The 422 of the ``invalid_ticket_ids`` knob: what Zendesk says of an empty required field."""
+    return record_invalid(
+        {"base": [{"description": "Product: is required", "error": "BlankValue"}]}
+    )
+
+
 def update_ticket(svc: Services, call: Call) -> tuple[int, Any]:
     changes = _object(call, "ticket")
     if not isinstance(changes, dict):
         raise bad_request("InvalidValue", "ticket must be an object")
+    if _ticket_id(call) in svc.config.invalid_ticket_ids:
+        raise required_field_missing()
     ticket, audit = svc.store.update(_ticket_id(call), changes)
     return 200, {"ticket": ticket, "audit": audit}
 
@@ -244,8 +260,15 @@ def update_many(svc: Services, call: Call) -> tuple[int, Any]:
         marked = zip(items, chosen, strict=True)
         items = [(t, {**ch, **stale}) if c else (t, ch) for (t, ch), c in marked]
         svc.count("conflicts_injected", sum(chosen))
-    store = svc.store
-    job = svc.jobs.submit("bulk_update_tickets", len(items), lambda: store.update_many(items))
+    store, config = svc.store, svc.config
+    job = svc.jobs.submit(
+        "bulk_update_tickets",
+        len(items),
+        # The knob is read when the job runs, as Zendesk validates then.
+        lambda: store.update_many(
+            items, refuse=set(config.invalid_ticket_ids), refusal=required_field_missing()
+        ),
+    )
     return 200, {"job_status": job}
 
 

@@ -3,6 +3,10 @@
 ``SandboxConfig`` is read on every request, so tests and ``POST /sandbox/config`` can change it
 while the server runs. ``ApiError`` is how any layer of the sandbox says "answer this status with
 this Zendesk error body" without knowing about HTTP.
+
+Besides the random fault rates there are deterministic ones, for tests that must not be flaky:
+``faults`` (the fate of the next requests, one item each), ``start_storm`` (every request is
+answered 429 for a while) and ``invalid_ticket_ids`` (updates of these tickets get a 422).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ PLAN_LIMITS: dict[str, int] = {
     "high_volume": 2500,
 }
 
+# What a ``faults`` item may ask for: an error status, a cut connection, or a slow answer.
+FAULTS = ("409", "500", "503", "drop", "slow")
+
 # Knobs that ``POST /sandbox/config`` may change, with the type each must have.
 _RUNTIME_KNOBS: dict[str, type] = {
     "plan": str,
@@ -35,6 +42,10 @@ _RUNTIME_KNOBS: dict[str, type] = {
     "drop_rate": float,
     "admin": bool,
     "job_delay_ms": float,
+    "faults": list,
+    "slow_ms": float,
+    "invalid_ticket_ids": list,
+    "storm_seconds": float,  # not a field: starts a storm of that length (``start_storm``)
 }
 
 
@@ -56,6 +67,19 @@ class SandboxConfig:
     drop_rate: float = 0
     admin: bool = True
     job_delay_ms: float = 0
+    # The fate of the next API requests, one item each, in arrival order: "409", "500" or "503"
+    # (that error), "drop" (connection cut before the request is handled), "slow" (``slow_ms`` more
+    # latency, then handled: a client that timed out meanwhile never learns that it was).
+    # "FAULT METHOD /pattern" (e.g. "slow PUT /api/v2/tickets/update_many") waits for a request
+    # to that endpoint; other requests pass it by.
+    faults: list[str] = field(default_factory=list)
+    slow_ms: float = 2000
+    # Updates of these tickets (single or in a job) are refused with 422 RecordInvalid, as
+    # Zendesk refuses a ticket whose required field is empty.
+    invalid_ticket_ids: list[int] = field(default_factory=list)
+    # Until this moment (on ``clock``) every API request is answered 429 with a Retry-After
+    # that ends the storm: a helpdesk shedding load. Set through ``start_storm``.
+    storm_until: float = 0.0
     state_file: Path | None = None
     seed: int | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
@@ -77,11 +101,41 @@ class SandboxConfig:
                 raise ValueError(f"sandbox knob {key!r} must be {kind.__name__}")
             if key == "plan" and value not in PLAN_LIMITS:
                 raise ValueError(f"plan must be one of {', '.join(PLAN_LIMITS)}")
+            if key == "faults" and isinstance(value, list):
+                value = [check_fault(item) for item in value]
+            if key == "invalid_ticket_ids" and not _integers(value):
+                raise ValueError("sandbox knob 'invalid_ticket_ids' must list integers")
+            if key == "storm_seconds" and isinstance(value, float):
+                self.start_storm(value)
+                continue
             setattr(self, key, value)
+
+    def start_storm(self, seconds: float) -> None:
+        """Answer every API request with 429 for the next ``seconds`` (0 ends a storm)."""
+        self.storm_until = self.clock() + max(0.0, seconds)
 
     def public(self) -> dict[str, Any]:
         """The knobs as JSON (no credentials)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in _RUNTIME_KNOBS}
+
+
+def _integers(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(i, int) and not isinstance(i, bool) for i in value
+    )
+
+
+def check_fault(item: object) -> str:
+    """A ``faults`` item as given, or ``ValueError`` saying what a valid one looks like."""
+    if isinstance(item, str):
+        fault, _, target = item.partition(" ")
+        method, _, path = target.partition(" ")
+        if fault in FAULTS and (not target or (method.isupper() and path.startswith("/"))):
+            return item
+    raise ValueError(
+        f"fault {item!r} must be one of {', '.join(FAULTS)}, "
+        "optionally followed by an endpoint such as 'PUT /api/v2/tickets/update_many'"
+    )
 
 
 class ApiError(Exception):

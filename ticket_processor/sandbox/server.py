@@ -1,8 +1,9 @@
 """The sandbox's HTTP server: auth, rate limits, fault knobs, counters, and how to run it.
 
 A stdlib ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, one thread per connection.
-Per request: drop (knob) → latency (knob) → auth → rate limits → injected 5xx/409 (knobs) →
-the endpoint in ``api.py``. ``/sandbox/*`` needs no auth: stats, run-time config, reset.
+Per request: the next scripted fault (``faults``) → drop (knob) → latency (knob) → auth → a 429
+storm → rate limits → injected 5xx/409 (knobs) → the endpoint in ``api.py``. ``/sandbox/*``
+needs no auth: stats, run-time config, reset.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import binascii
 import contextlib
 import hmac
 import itertools
+import math
 import random
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +36,7 @@ from .persist import Persister, load_state
 from .store import TicketStore
 
 _UNAUTHORIZED = ApiError(401, {"error": "Couldn't authenticate you"})
+_HISTORY = 10_000  # requests remembered for ``Sandbox.history``
 
 
 class Sandbox:
@@ -46,6 +50,7 @@ class Sandbox:
         self.rng = random.Random(config.seed)
         self.services = Services(config, self.store, self.jobs, self.rng, time.time, self.bump)
         self._stats_lock = threading.Lock()
+        self._faults_lock = threading.Lock()
         self._request_ids = itertools.count(1)
         self.reset_stats()
         self.persister: Persister | None = None
@@ -56,6 +61,7 @@ class Sandbox:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._requests: dict[str, int] = {}
+            self._history: deque[tuple[float, str, int | None]] = deque(maxlen=_HISTORY)
             self._counters = {
                 "rate_limited": 0,
                 "errors_injected": 0,
@@ -64,11 +70,18 @@ class Sandbox:
             }
             self._jobs_at_reset = self.jobs.submitted
 
-    def count(self, key: str, counter: str | None = None) -> None:
+    def count(self, key: str, counter: str | None = None, status: int | None = None) -> None:
+        """Count one answered request; ``status`` None means the connection was cut."""
         with self._stats_lock:
             self._requests[key] = self._requests.get(key, 0) + 1
             if counter:
                 self._counters[counter] += 1
+            self._history.append((self.config.clock(), key, status))
+
+    def history(self) -> list[tuple[float, str, int | None]]:
+        """The last requests answered: (moment on ``config.clock``, endpoint key, status)."""
+        with self._stats_lock:
+            return list(self._history)
 
     def bump(self, counter: str, n: int = 1) -> None:
         with self._stats_lock:
@@ -101,6 +114,21 @@ class Sandbox:
             return False
         expected = f"{self.config.email}/token:{self.config.token}"
         return hmac.compare_digest(decoded, expected)
+
+    def take_fault(self, key: str) -> str | None:
+        """The first scripted fault meant for this request (``"PUT /api/v2/tickets/{id}"``)."""
+        with self._faults_lock:
+            for index, item in enumerate(self.config.faults):
+                fault, _, target = item.partition(" ")
+                if not target or target == key:
+                    del self.config.faults[index]
+                    return fault
+        return None
+
+    def storm_retry_after(self) -> int | None:
+        """Whole seconds until the current 429 storm ends, or None outside a storm."""
+        left = self.config.storm_until - self.config.clock()
+        return max(1, math.ceil(left)) if left > 0 else None
 
     def next_request_id(self) -> str:
         return f"sbx-{next(self._request_ids)}"
@@ -189,16 +217,17 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except ApiError as exc:
-            sandbox.count(key)
+            sandbox.count(key, status=exc.status)
             self._send(exc.status, exc.body)
             return
-        if config.drop_rate and sandbox.rng.random() < config.drop_rate:
+        fault = sandbox.take_fault(key)
+        if fault == "drop" or (config.drop_rate and sandbox.rng.random() < config.drop_rate):
             sandbox.count(key, "dropped")
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        delay = config.latency_ms
+        delay = config.latency_ms + (config.slow_ms if fault == "slow" else 0.0)
         if config.jitter_ms:
             delay += sandbox.rng.uniform(-config.jitter_ms, config.jitter_ms)
         if delay > 0:
@@ -211,6 +240,19 @@ class _Handler(BaseHTTPRequestHandler):
             if resolved is None:
                 raise ApiError(404, {"error": "InvalidEndpoint", "description": "Not found"})
             route, args = resolved
+            storm = sandbox.storm_retry_after()
+            if storm is not None:
+                counter = "rate_limited"
+                # The account's budget is not spent: the helpdesk is shedding load.
+                headers["X-Rate-Limit"] = str(config.rate_limit)
+                headers["X-Rate-Limit-Remaining"] = str(
+                    sandbox.limiter.remaining("account", config.rate_limit)
+                )
+                raise ApiError(
+                    429,
+                    {"error": "APIRateLimitExceeded", "description": "Rate limit exceeded"},
+                    {"Retry-After": str(storm)},
+                )
             checks = checks_for(config, update=route.update, incremental=route.incremental)
             try:
                 remaining = sandbox.limiter.admit(checks)
@@ -223,12 +265,14 @@ class _Handler(BaseHTTPRequestHandler):
                 raise
             headers["X-Rate-Limit"] = str(config.rate_limit)
             headers["X-Rate-Limit-Remaining"] = str(max(0, remaining))
-            if config.error_rate and sandbox.rng.random() < config.error_rate:
+            if fault in ("500", "503") or (
+                config.error_rate and sandbox.rng.random() < config.error_rate
+            ):
                 counter = "errors_injected"
-                status = sandbox.rng.choice((500, 503))
+                status = int(fault) if fault else sandbox.rng.choice((500, 503))
                 error = "InternalServerError" if status == 500 else "ServiceUnavailable"
                 raise ApiError(status, {"error": error, "description": "Injected by the sandbox"})
-            if (
+            if fault == "409" or (
                 route.update
                 and route.pattern != "/api/v2/tickets/update_many"
                 and config.conflict_rate
@@ -256,10 +300,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             if exc.status == 429 and counter is None:
                 counter = "rate_limited"
-            sandbox.count(key, counter)
+            sandbox.count(key, counter, exc.status)
             self._send(exc.status, exc.body, {**headers, **exc.headers})
             return
-        sandbox.count(key)
+        sandbox.count(key, status=status)
         self._send(status, payload, headers)
 
     def _control(self, sandbox: Sandbox, path: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from .config import ApiError, not_found
@@ -186,12 +186,23 @@ class TicketStore:
         with self._lock:
             return self._update_locked(ticket_id, changes)
 
-    def update_many(self, items: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Apply updates one by one; a failing ticket does not stop the others."""
+    def update_many(
+        self,
+        items: list[tuple[int, dict[str, Any]]],
+        *,
+        refuse: Collection[int] = (),
+        refusal: ApiError | None = None,
+    ) -> list[dict[str, Any]]:
+        """Apply updates one by one; a failing ticket does not stop the others.
+
+        Tickets in ``refuse`` fail with ``refusal`` (a 422 unless given) and stay unchanged.
+        """
         results: list[dict[str, Any]] = []
         with self._lock:
             for ticket_id, changes in items:
                 try:
+                    if ticket_id in refuse:
+                        raise refusal or ApiError(422, {"error": "RecordInvalid"})
                     self._update_locked(ticket_id, changes)
                 except ApiError as exc:
                     results.append(_failure(ticket_id, None, "update", exc))
