@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ticket_processor.cues import tokenise
+from ticket_processor.evaluate import evaluate
 from ticket_processor.models import Sentiment, Urgency
 from ticket_processor.rules import NO_MATCH_CONFIDENCE, RulesEngine, summarise
 from ticket_processor.taxonomy import load_taxonomy, parse_taxonomy
 
 RULES = RulesEngine(load_taxonomy())
+DEV_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tickets-dev.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +67,48 @@ def test_urgency_levels(engine: RulesEngine) -> None:
     assert plain.urgency is Urgency.MEDIUM
 
 
+@pytest.mark.parametrize(
+    ("subject", "body", "expected"),
+    [
+        # What is broken outweighs what the sender says about hurry.
+        ("Pricing page", "Urgent, please fix: there is a typo on the pricing page.", {Urgency.LOW}),
+        (
+            "Dashboard offline",
+            "The dashboard has been offline and unavailable for our whole team since 9am.",
+            {Urgency.HIGH, Urgency.CRITICAL},
+        ),
+        (
+            "Login",
+            "Everyone is locked out, the login page is down.",
+            {Urgency.HIGH, Urgency.CRITICAL},
+        ),
+        # Degraded service is medium.
+        (
+            "VPN drops",
+            "The VPN connection drops sometimes, intermittent disconnects a few times a day.",
+            {Urgency.MEDIUM},
+        ),
+        # A security word in a hardening request is not an incident.
+        (
+            "Security documentation",
+            "Please send documentation on how you prevent unauthorized access.",
+            {Urgency.MEDIUM, Urgency.LOW},
+        ),
+        # Requests for information with time for pleasantries lean low.
+        (
+            "Question about exports",
+            "I hope this message finds you well. I would like to know more about the "
+            "documentation for exports.",
+            {Urgency.LOW},
+        ),
+    ],
+)
+def test_urgency_reads_impact_not_said_hurry(
+    engine: RulesEngine, subject: str, body: str, expected: set[Urgency]
+) -> None:
+    assert engine.analyse(subject, body).urgency in expected
+
+
 def test_escaped_newlines_do_not_glue_words(engine: RulesEngine) -> None:
     # Exports often carry a literal backslash-n; "\nOutage" must still read as "outage".
     assert tokenise("Dear team,\\n\\nThe export fails.\\tNow") == [
@@ -75,6 +121,31 @@ def test_escaped_newlines_do_not_glue_words(engine: RulesEngine) -> None:
     ]
     escaped = engine.analyse("", "Hello,\\nOutage since 9am.")
     assert escaped.urgency in (Urgency.HIGH, Urgency.CRITICAL)
+
+
+@pytest.mark.skipif(
+    not DEV_DATA.is_file(), reason="the shared labelled data is not next to the repo"
+)
+def test_urgency_on_the_tobi_dev_rows_stays_at_the_bar(engine: RulesEngine) -> None:
+    rows = [json.loads(line) for line in DEV_DATA.read_text("utf-8").splitlines() if line]
+    tobi = [row for row in rows if row["source"] == "tobi" and "urgency" in row["labels"]]
+    predictions = []
+    for row in tobi:
+        analysis = engine.analyse(row["subject"], row["description"])
+        predictions.append(
+            {
+                "category": analysis.category,
+                "urgency": analysis.urgency.value,
+                "sentiment": analysis.sentiment.value,
+            }
+        )
+    allowed = {
+        "category": engine.taxonomy.names,
+        "urgency": tuple(level.value for level in Urgency),
+        "sentiment": tuple(side.value for side in Sentiment),
+    }
+    report = evaluate(tobi, predictions, allowed)["urgency"]
+    assert report.scores["tobi"].macro_f1 >= 0.45
 
 
 def test_sentiment_with_negation(engine: RulesEngine) -> None:

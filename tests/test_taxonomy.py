@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ticket_processor.cues import compile_cue
 from ticket_processor.errors import ConfigError
 from ticket_processor.taxonomy import MAX_WEIGHT, load_taxonomy, parse_taxonomy
 
@@ -92,3 +93,13 @@ def test_mistakes_are_named(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as caught:
         parse_taxonomy(text, source="my.toml")
     assert str(caught.value).startswith("my.toml: ")
+
+
+def test_no_urgency_cue_is_listed_under_two_levels() -> None:
+    # A cue under two levels would add to both and decide nothing; moving a cue from one level
+    # to another must remove it from the first.
+    seen: dict[tuple[object, ...], str] = {}
+    for level, cues in load_taxonomy().urgency.levels().items():
+        for cue in cues.cue_weights():
+            key = compile_cue(cue)
+            assert seen.setdefault(key, level.value) == level.value, cue
