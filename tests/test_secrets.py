@@ -52,7 +52,7 @@ def forms(token: str) -> set[str]:
 class EchoingRefuser:
     """Answers every request with ``status`` and a body quoting the credentials it received."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, remark: str = "") -> None:
         self.requests = 0
         refuser = self
 
@@ -76,7 +76,7 @@ class EchoingRefuser:
                             "code": "invalid_api_key",
                         },
                         # ... and Zendesk's, for whichever client reads it.
-                        "description": f"Forbidden for {quoted}",
+                        "description": f"Forbidden for {quoted}{remark}",
                     }
                 ).encode()
                 self.send_response(status)
@@ -273,3 +273,27 @@ def test_no_command_leaks_a_secret_on_any_path(
     assert receiver.bodies, "no alert was sent: the webhook path went untested"
     found = t.found + leaks("webhook", json.dumps(receiver.bodies))
     assert not found, "\n".join(dict.fromkeys(found))
+
+
+def test_error_text_from_a_server_or_a_path_is_printed_not_taken_as_markup(
+    monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+) -> None:
+    """A ``[/]`` in a message made rich raise MarkupError: a traceback instead of one line."""
+    refuser = EchoingRefuser(403, remark=" - see [/] and [bold]docs[/bold]")
+    try:
+        monkeypatch.setenv("ZENDESK_URL", refuser.url)
+        monkeypatch.setenv("ZENDESK_EMAIL", EMAIL)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", ZENDESK_TOKEN)
+        seeded = CliRunner().invoke(app, ["seed", "--count", "2"])
+    finally:
+        refuser.close()
+    assert seeded.exception is None or isinstance(seeded.exception, SystemExit), seeded.exception
+    assert seeded.exit_code == 1
+    assert "see [/] and [bold]docs[/bold]" in seeded.stderr
+    assert ZENDESK_TOKEN not in seeded.stderr
+
+    missing = isolated_env / "labels [/] [red]x.jsonl"
+    evaluated = CliRunner().invoke(app, ["eval", str(missing)])
+    assert evaluated.exception is None or isinstance(evaluated.exception, SystemExit)
+    assert evaluated.exit_code == 2
+    assert "labels[/][red]x.jsonl" in squeezed(evaluated.stderr)  # rich may wrap the path

@@ -66,17 +66,21 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
 
 @contextmanager
 def exit_codes(secrets: Callable[[], tuple[str, ...]] = tuple) -> Iterator[None]:
-    """Turn ticketbot errors into one clean line on stderr and the documented exit code."""
+    """Turn ticketbot errors into one clean line on stderr and the documented exit code.
+
+    Messages quote paths, flags and servers' error bodies: escaped, so a ``[/]`` in them is
+    printed, not taken as rich markup (which would crash the command with a MarkupError).
+    """
     try:
         yield
     except LockHeldError as exc:
-        err_console.print(f"ticketbot: {exc}")
+        err_console.print(f"ticketbot: {escape(str(exc))}")
         raise typer.Exit(EXIT_OK) from None
     except ConfigError as exc:
-        err_console.print(f"[red]configuration error:[/] {scrub(str(exc), secrets())}")
+        err_console.print(f"[red]configuration error:[/] {escape(scrub(str(exc), secrets()))}")
         raise typer.Exit(EXIT_CONFIG) from None
     except TicketBotError as exc:
-        err_console.print(f"[red]error:[/] {scrub(str(exc), secrets())}")
+        err_console.print(f"[red]error:[/] {escape(scrub(str(exc), secrets()))}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")
