@@ -9,9 +9,10 @@ error table) lives in ``zendesk_http.py``. What this module promises the pipelin
 - A 403 on the incremental export (it needs an admin's token) raises
   ``IncrementalExportForbidden`` so the caller can switch to search.
 - Writes add, never replace: ``additional_tags``, a priority, and one internal note
-  (``public: false``). Batches go through ``update_many`` (a job, polled with backoff);
-  the single-ticket path uses ``safe_update`` + ``updated_stamp`` and raises ``ConflictError``
-  on 409 without retrying (a stale stamp stays stale).
+  (``public: false``), each a ``safe_update`` against the ``updated_stamp`` it was planned
+  from. Batches go through ``update_many`` (a job, polled with backoff; a ticket changed since
+  it was read fails in the job's results); the single-ticket path raises ``ConflictError`` on
+  409 without retrying (a stale stamp stays stale).
 - No per-ticket GET in the normal paths; ``show_many`` reads up to 100 tickets a request.
 """
 
@@ -65,12 +66,22 @@ class JobTimeoutError(HelpdeskError):
 
 
 def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
-    """The additive change: tags to add, maybe a priority, maybe one internal note."""
+    """The additive change: tags to add, maybe a priority, maybe one internal note.
+
+    With ``updated_stamp`` (the ``updated_at`` the change was planned from) the change is a
+    ``safe_update``: Zendesk applies it only to the ticket as it was read, else refuses it with a
+    conflict. So a priority decided from a stale read never lands over an agent's newer one, and
+    of two copies of one change (a write that timed out but landed late, and its re-send) only
+    the first can land: a ticket never gets a second note.
+    """
     change: dict[str, Any] = {"additional_tags": list(writeback.additional_tags)}
     if writeback.priority is not None:
         change["priority"] = str(writeback.priority)
     if writeback.note:
         change["comment"] = {"body": writeback.note, "public": False}
+    if writeback.updated_stamp:
+        change["safe_update"] = True
+        change["updated_stamp"] = writeback.updated_stamp
     return change
 
 
@@ -321,9 +332,6 @@ class ZendeskClient:
         """Apply one change with ``PUT /tickets/{id}``; with ``updated_stamp``, only if the
         ticket is unchanged since (``safe_update``), else ``ConflictError`` at once."""
         change = _ticket_changes(writeback)
-        if writeback.updated_stamp:
-            change["safe_update"] = True
-            change["updated_stamp"] = writeback.updated_stamp
         body = self._http.request(
             "PUT",
             f"/api/v2/tickets/{int(writeback.ticket_id)}.json",
