@@ -326,6 +326,43 @@ def test_5xx_bursts_are_retried_and_never_write_twice(desk: Desk) -> None:
     assert not run_events(desk, "breaker_opened")
 
 
+def test_dropped_connections_mid_run_leave_every_ticket_noted_once(desk: Desk) -> None:
+    desk.sandbox.config.faults = [
+        f"drop {EXPORT}",
+        f"drop {JOB_STATUS}",
+        f"drop {UPDATE_MANY}",
+        "drop GET /api/v2/tickets/show_many",
+    ]
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    desk.assert_all_triaged_once()
+    assert desk.sandbox.stats()["dropped"] == 4
+    # The batch whose update_many was cut is read again in bulk and re-sent as one job, not
+    # written one PUT a ticket (Zendesk allows 100 ticket updates a minute per account).
+    assert desk.requests_to(UPDATE_ONE) == 0
+    assert desk.requests_to(UPDATE_MANY) == len(desk.original) // 100 + 2
+
+
+def test_timeouts_on_reads_and_on_a_write_that_lands_late(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer slower than TICKETBOT_HTTP_TIMEOUT: the read is retried; the write's outcome
+    is unknown to ticketbot, and the sandbox applies it after the client gave up on it."""
+    monkeypatch.setenv("TICKETBOT_HTTP_TIMEOUT", "0.4")
+    desk.sandbox.config.slow_ms = 1200
+    desk.sandbox.config.faults = [f"slow {EXPORT}", f"slow {UPDATE_MANY}"]
+    result = invoke("run")
+    # Let the slowed update_many land and its job run: it is what could add a second note.
+    desk.settle(min_seconds=1.2)
+    assert result.exit_code == 0, result.output
+    desk.assert_all_triaged_once()
+    assert desk.sandbox.config.faults == []
+    assert desk.requests_to(UPDATE_ONE) == 0
+    # One job a batch, and one re-sent for the batch that timed out. The late original found
+    # every ticket changed since it was planned: refused (see the one note each above).
+    assert desk.sandbox.stats()["jobs"] == len(desk.original) // 100 + 2
+
+
 def test_409_on_the_single_ticket_path_remerges_and_keeps_the_agents_change(
     desk: Desk,
 ) -> None:

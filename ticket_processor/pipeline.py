@@ -507,12 +507,12 @@ class _StateJournal:
             jobs[job_id] = list(ticket_ids)
             self._state.write_json("jobs", {"jobs": jobs})
 
-    def end(self, ticket_ids: Sequence[int], job_id: str | None) -> None:
+    def end(self, ticket_ids: Sequence[int], job_ids: Sequence[str]) -> None:
         with self._lock:
             self._state.clear_inflight(ticket_ids)
-            if job_id is not None:
+            if job_ids:
                 jobs = (self._state.read_json("jobs") or {}).get("jobs", {})
-                if jobs.pop(job_id, None) is not None:
+                if any([jobs.pop(job_id, None) is not None for job_id in job_ids]):
                     self._state.write_json("jobs", {"jobs": jobs})
 
 

@@ -5,8 +5,17 @@ per ticket caps any processor near 100 tickets a minute; one job carries 100 tic
 
 Why a journal: the ids of a batch are recorded as in flight *before* the job is sent, and the
 job id right after, so a run killed mid-write lets the next run wait for that job instead of
-writing the same note twice. Tickets a job reports as failed go through ``update_ticket`` with
-``safe_update``; on a 409 the ticket is re-read and the change re-planned against its new state.
+writing the same note twice.
+
+When things go wrong every change is a ``safe_update`` against the stamp it was planned from,
+and the tickets are read again *in bulk* (``show_many``, 100 a request) before anything is sent
+again, so no ticket is written twice and the account's Update Ticket budget (100 a minute) is
+not spent one PUT per ticket:
+
+- a job that failed as a whole, or whose outcome is unknown (a cut connection, a timeout: it
+  may still land), is replaced by one new job for the tickets that are still to do;
+- tickets a job reports as failed (a 409, a 422), and a batch whose second job failed as well,
+  go through ``update_ticket``; on a 409 the ticket is re-read and the change re-planned.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from .errors import (
 from .models import Ticket, WriteBack
 
 SINGLE_TICKET_ATTEMPTS = 3
+JOB_ATTEMPTS = 2  # jobs sent for one batch (the first, and one re-send) before single writes
 
 
 class JobResultLike(Protocol):
@@ -65,7 +75,7 @@ class WriteJournal(Protocol):
 
     def begin(self, ticket_ids: Sequence[int]) -> None: ...
     def job_sent(self, job_id: str, ticket_ids: Sequence[int]) -> None: ...
-    def end(self, ticket_ids: Sequence[int], job_id: str | None) -> None: ...
+    def end(self, ticket_ids: Sequence[int], job_ids: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -155,26 +165,57 @@ class BatchWriter:
         if self._aborted is not None:
             self._fail_all(batch, self._aborted)
             return
-        job_id: str | None = None
+        settled: set[int] = set()
+
+        def report(outcome: WriteOutcome) -> None:
+            settled.add(outcome.ticket_id)
+            self._on_outcome(outcome)
+
+        jobs: list[str] = []
         try:
             self._journal.begin(ids)
-            job = self._client.update_many(batch)
-            job_id = job.id
-            self._journal.job_sent(job_id, ids)
-            done = self._client.wait_for_job(job)
+            self._write_jobs(batch, jobs, report)
         except (AuthError, BreakerOpenError) as exc:
-            # A definite refusal: no job exists unless its id was recorded.
+            # A definite refusal. A job whose id was recorded may still land: its tickets stay
+            # in the journal for the next run to wait for. (A request whose answer was lost
+            # may land too; its safe_update stamps refuse it on a ticket written since.)
             self._abort(exc)
-            self._fail_all(batch, exc)
-            if job_id is None:
-                self._journal.end(ids, None)
+            self._fail_all([wb for wb in batch if wb.ticket_id not in settled], exc)
+            if not jobs:
+                self._journal.end(ids, ())
             return
-        except TicketBotError:
-            # The job as a whole failed (or its status could not be read): each ticket takes
-            # the single-ticket path, which re-reads the ticket and so never writes twice.
-            self._write_singly(batch, reread_first=True)
-            self._journal.end(ids, job_id)
+        self._journal.end(ids, jobs)
+
+    def _write_jobs(
+        self, batch: list[WriteBack], jobs: list[str], report: Callable[[WriteOutcome], None]
+    ) -> None:
+        """Write ``batch`` as a job, re-sending once; every ticket gets its outcome reported."""
+        todo = batch
+        for attempt in range(JOB_ATTEMPTS):
+            if attempt > 0:
+                todo = self._reread(todo, report)
+                if not todo:
+                    return
+            try:
+                job = self._client.update_many(todo)
+                jobs.append(job.id)
+                self._journal.job_sent(job.id, [wb.ticket_id for wb in todo])
+                done = self._client.wait_for_job(job)
+            except (AuthError, BreakerOpenError):
+                raise
+            except TicketBotError:
+                # The job failed as a whole, or whether Zendesk took it is unknown (a cut
+                # connection, a timeout): it may still land, so read the tickets again and
+                # send only what is still to do; safe_update keeps the two from both landing.
+                continue
+            self._settle(todo, done, report)
             return
+        self._write_singly(self._reread(todo, report), report)
+
+    def _settle(
+        self, batch: list[WriteBack], done: JobStatusLike, report: Callable[[WriteOutcome], None]
+    ) -> None:
+        """Report the job's successes; re-read and write singly what it did not do."""
         by_id = {wb.ticket_id: wb for wb in batch}
         failed: list[WriteBack] = []
         reported: set[int] = set()
@@ -183,27 +224,58 @@ class BatchWriter:
                 continue
             reported.add(result.ticket_id)
             if result.success:
-                self._on_outcome(WriteOutcome(result.ticket_id, by_id[result.ticket_id]))
+                report(WriteOutcome(result.ticket_id, by_id[result.ticket_id]))
             else:
                 failed.append(by_id[result.ticket_id])
         failed.extend(wb for wb in batch if wb.ticket_id not in reported)
         if failed:
-            self._write_singly(failed, reread_first=done.status != "completed")
-        self._journal.end(ids, job_id)
+            self._write_singly(self._reread(failed, report), report)
 
-    def _write_singly(self, batch: list[WriteBack], *, reread_first: bool) -> None:
+    def _reread(
+        self, batch: list[WriteBack], report: Callable[[WriteOutcome], None]
+    ) -> list[WriteBack]:
+        """Read ``batch`` again (100 tickets a request) and re-plan each ticket against what
+        Zendesk holds now; a ticket already written (or gone) is reported, not returned."""
+        if not batch:
+            return []
+        try:
+            fresh = {t.id: t for t in self._client.show_many([wb.ticket_id for wb in batch])}
+        except (AuthError, BreakerOpenError):
+            raise
+        except TicketBotError as exc:
+            for writeback in batch:
+                report(WriteOutcome(writeback.ticket_id, None, exc))
+            return []
+        todo: list[WriteBack] = []
+        for writeback in batch:
+            ticket = fresh.get(writeback.ticket_id)
+            if ticket is None:
+                gone = NotFoundError(
+                    f"ticket {writeback.ticket_id} no longer exists", status_code=404
+                )
+                report(WriteOutcome(writeback.ticket_id, None, gone))
+                continue
+            plan = self._replan(ticket)
+            if plan is None:  # the marker is already there: written before
+                report(WriteOutcome(writeback.ticket_id, None))
+            else:
+                todo.append(plan)
+        return todo
+
+    def _write_singly(self, batch: list[WriteBack], report: Callable[[WriteOutcome], None]) -> None:
         for writeback in batch:
             if self._aborted is not None:
-                self._on_outcome(WriteOutcome(writeback.ticket_id, None, self._aborted))
+                report(WriteOutcome(writeback.ticket_id, None, self._aborted))
                 continue
-            self._on_outcome(self._write_one(writeback, reread_first=reread_first))
+            report(self._write_one(writeback))
 
-    def _write_one(self, writeback: WriteBack, *, reread_first: bool) -> WriteOutcome:
+    def _write_one(self, writeback: WriteBack) -> WriteOutcome:
+        """One PUT with ``safe_update``; on a 409 re-read, re-plan and try again."""
         current: WriteBack | None = writeback
         last_error: TicketBotError | None = None
         for attempt in range(SINGLE_TICKET_ATTEMPTS):
             try:
-                if reread_first or attempt > 0:
+                if attempt > 0:
                     fresh = self._client.show_many([writeback.ticket_id])
                     if not fresh:
                         raise NotFoundError(
