@@ -1,0 +1,491 @@
+"""Crash consistency of ``ticketbot run``: SIGKILL it at random moments, then check every ticket.
+
+What it does (issue 7, "Crash consistency"):
+
+1. starts the Zendesk sandbox and the OpenAI stand-in as threads of this process, and seeds one
+   backlog of ``--tickets`` open tickets (some with an agent's tags, some with a priority a human
+   set), all from a seeded RNG;
+2. ``--kills`` times: starts ``python -m ticket_processor run`` as a child process and sends it
+   SIGKILL at a random moment (seeded): half the time up to ``--max-delay`` seconds after the
+   run's first request to Zendesk, half the time up to a quarter of that after its first write
+   request, so that many kills land while a job is queued, polled or being recorded. The
+   stand-in answers after ``--llm-latency`` seconds and the sandbox runs each ``update_many``
+   job ``--job-delay-ms`` late, so a run takes a while;
+3. lets one more run finish (a run that stops early for a reason of its own, such as Zendesk's
+   export limit, gets up to two successors, as cron would give it);
+4. checks every ticket in the sandbox: exactly one ticketbot note, every original tag, the
+   ``ai_processed`` marker, a priority per the policy of ``ticket_processor/tags.py``, nothing
+   skipped; and after each kill, that no ticket has a second note already.
+
+It prints the figures (kills, kills that landed mid-run, kills with a write in flight, tickets
+checked, violations) and exits 1 on any violation, 2 when the final run itself fails, 3 when the
+backlog was done before all the kills were made (give it more tickets or a slower LLM).
+
+    python scripts/crash_test.py                          # 20 kills over 1500 tickets, seed 7
+    python scripts/crash_test.py --kills 50 --tickets 3000 --seed 3 --max-delay 3
+
+The sandbox's rate limits are raised out of the way (this is about crashes, not throttling; the
+fault tests in ``tests/test_faults.py`` cover 429s). ``tests/test_crash.py`` runs a short
+variant in CI through ``campaign()``. Runs only on POSIX (SIGKILL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing it
+    sys.path.insert(0, str(REPO_ROOT))
+
+from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread  # noqa: E402
+from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig  # noqa: E402
+from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin  # noqa: E402
+from ticket_processor.seed import cycle, load_samples  # noqa: E402
+from ticket_processor.tags import NOTE_HEADER  # noqa: E402
+
+EMAIL = "crash@example.com"
+TOKEN = "crash-test-token"
+MARKER = "ai_processed"
+URGENCY_TO_PRIORITY = {"critical": "urgent", "high": "high", "medium": "normal", "low": "low"}
+PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+FINAL_RUN_TIMEOUT = 300.0
+START_TIMEOUT = 20.0  # seconds a child gets to send its first request
+# The caller's own helpdesk or LLM settings must never reach the child.
+_CHILD_ENV_PREFIXES = ("ZENDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    kills: int = 20
+    tickets: int = 1500
+    seed: int = 7
+    llm_latency: float = 0.05
+    workers: int = 4
+    max_delay: float = 2.0
+    job_delay_ms: float = 150.0
+
+
+@dataclass
+class Attempt:
+    """One child run that was meant to be killed."""
+
+    index: int
+    trigger: str  # "start": the delay counts from the run's first request; "write": its first write
+    delay: float
+    started_talking: bool = False  # it had sent a request to Zendesk before the kill
+    killed: bool = False  # still running at the kill moment (else it had exited on its own)
+    exit_code: int | None = None
+    writes_in_flight: int = 0  # tickets in its crash journal after the kill
+    jobs_pending: int = 0  # update_many jobs still queued or working at the kill
+    tickets_done: int = 0  # tickets carrying the marker after this attempt
+
+
+@dataclass
+class Report:
+    settings: CampaignSettings
+    attempts: list[Attempt] = field(default_factory=list)
+    final_runs: list[int] = field(default_factory=list)  # their exit codes
+    tickets_checked: int = 0
+    violations: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def kills(self) -> int:
+        return sum(a.killed for a in self.attempts)
+
+    @property
+    def mid_run(self) -> int:
+        return sum(a.killed and a.started_talking for a in self.attempts)
+
+    @property
+    def mid_write(self) -> int:
+        return sum(
+            a.killed and (a.writes_in_flight > 0 or a.jobs_pending > 0) for a in self.attempts
+        )
+
+    @property
+    def final_ok(self) -> bool:
+        return bool(self.final_runs) and self.final_runs[-1] == 0
+
+    def lines(self) -> list[str]:
+        s = self.settings
+        done = [a.tickets_done for a in self.attempts]
+        return [
+            f"settings: kills={s.kills} tickets={s.tickets} seed={s.seed} "
+            f"llm_latency={s.llm_latency}s workers={s.workers} max_delay={s.max_delay}s "
+            f"job_delay_ms={s.job_delay_ms:g}",
+            f"kills: {self.kills} of {len(self.attempts)} runs started "
+            f"({len(self.attempts) - self.kills} exited before their kill moment)",
+            f"kills that landed mid-run (after the run's first Zendesk request): {self.mid_run}",
+            f"kills with a write in flight (journal non-empty or a job still queued): "
+            f"{self.mid_write}",
+            f"tickets done after each kill: {done}",
+            f"final runs: {len(self.final_runs)} (exit codes {self.final_runs})",
+            f"tickets checked: {self.tickets_checked}",
+            f"violations: {len(self.violations)}",
+            *(f"  {v}" for v in self.violations[:50]),
+            f"seconds: {self.seconds:.1f}",
+        ]
+
+
+# --- the backlog ---------------------------------------------------------------------------
+
+
+def seed_backlog(
+    sandbox: RunningSandbox, count: int, rng: random.Random
+) -> dict[int, dict[str, Any]]:
+    """``count`` distinct open tickets; a third with agents' tags, a fifth with a priority."""
+    for n, sample in enumerate(cycle(load_samples(), count)):
+        fields: dict[str, Any] = {
+            "subject": sample.subject or f"(no subject) #{n}",
+            "comment": {"body": sample.description or f"ticket {n}"},
+            "status": rng.choice(("new", "open", "pending")),
+        }
+        tags = list(sample.tags)
+        if rng.random() < 1 / 3:
+            tags += ["agent_tag", f"queue_{rng.randrange(5)}"]
+        if tags:
+            fields["tags"] = tags
+        priority = sample.priority or (
+            rng.choice(("low", "normal", "high", "urgent")) if rng.random() < 0.2 else None
+        )
+        if priority:
+            fields["priority"] = priority
+        sandbox.store.create(fields)
+    return {int(t["id"]): dict(t) for t in sandbox.store.all_tickets()}
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+
+def notes(sandbox: RunningSandbox, ticket_id: int) -> int:
+    return sum(
+        1
+        for c in sandbox.store.comments(ticket_id)
+        if not c["public"] and c["body"].startswith(NOTE_HEADER)
+    )
+
+
+def done_count(sandbox: RunningSandbox) -> int:
+    return sum(MARKER in t["tags"] for t in sandbox.store.all_tickets())
+
+
+def duplicate_notes(sandbox: RunningSandbox) -> list[int]:
+    return [int(t["id"]) for t in sandbox.store.all_tickets() if notes(sandbox, int(t["id"])) > 1]
+
+
+def check_ticket(before: dict[str, Any], after: dict[str, Any], note_count: int) -> list[str]:
+    """What is wrong with one ticket after the campaign (empty when it is right).
+
+    The priority policy restated from ``tags.py`` on purpose (a check must not reuse the code it
+    checks): below the confidence threshold the priority is left alone; a ticket without one gets
+    the urgency's; a human's is never lowered, and raised when the urgency's is higher.
+    """
+    tid = before["id"]
+    tags = list(after["tags"])
+    problems: list[str] = []
+    if MARKER not in tags:
+        return [f"ticket {tid}: skipped (no {MARKER} marker, {note_count} notes)"]
+    if note_count != 1:
+        problems.append(f"ticket {tid}: {note_count} ticketbot notes")
+    lost = [t for t in before["tags"] if t not in tags]
+    if lost:
+        problems.append(f"ticket {tid}: lost tags {lost}")
+    urgencies = [t.removeprefix("ai_urgency_") for t in tags if t.startswith("ai_urgency_")]
+    if len(urgencies) != 1 or urgencies[0] not in URGENCY_TO_PRIORITY:
+        return [*problems, f"ticket {tid}: urgency tags {urgencies}"]
+    old, new = before["priority"], after["priority"]
+    wanted = URGENCY_TO_PRIORITY[urgencies[0]]
+    if "ai_low_confidence" in tags:
+        expected = old
+    elif old is None or PRIORITY_RANK[wanted] > PRIORITY_RANK[old]:
+        expected = wanted
+    else:
+        expected = old
+    if new != expected:
+        problems.append(
+            f"ticket {tid}: priority {old!r} -> {new!r}, policy says {expected!r} "
+            f"(urgency {urgencies[0]})"
+        )
+    return problems
+
+
+def check_helpdesk(sandbox: RunningSandbox, original: dict[int, dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
+    for tid, before in sorted(original.items()):
+        problems += check_ticket(before, sandbox.store.get(tid), notes(sandbox, tid))
+    return problems
+
+
+# --- the child runs --------------------------------------------------------------------------
+
+
+def child_env(
+    sandbox: RunningSandbox, standin: RunningStandin, work: Path, workers: int
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
+    env.update(
+        {
+            "ZENDESK_URL": sandbox.url,
+            "ZENDESK_EMAIL": EMAIL,
+            "ZENDESK_API_TOKEN": TOKEN,
+            "OPENAI_BASE_URL": standin.url,
+            "OPENAI_API_KEY": "sk-crash-test-not-a-key",
+            "TICKETBOT_MODEL": "stand-in",
+            "TICKETBOT_STATE_DIR": str(work / "state"),
+            "TICKETBOT_LOG_DIR": str(work / "logs"),
+            "TICKETBOT_WORKERS": str(workers),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
+            ),
+        }
+    )
+    return env
+
+
+def start_run(env: dict[str, str], work: Path, output: Path) -> subprocess.Popen[bytes]:
+    with output.open("ab") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ticket_processor", "run"],
+            env=env,
+            cwd=work,  # no .env of the caller's is read
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_for(
+    condition: Callable[[], bool], child: subprocess.Popen[bytes], timeout: float = START_TIMEOUT
+) -> bool:
+    """Poll ``condition`` until it holds (True), the child exits or the time is up (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if child.poll() is not None:
+            return False
+        time.sleep(0.005)
+    return False
+
+
+def _requests(sandbox: RunningSandbox, fragment: str = "") -> int:
+    return sum(n for key, n in sandbox.stats()["requests"].items() if fragment in key)
+
+
+def inflight_tickets(work: Path) -> int:
+    import orjson
+
+    try:
+        data = orjson.loads((work / "state" / "inflight.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return 0
+    ids = data.get("ticket_ids") if isinstance(data, dict) else None
+    return len(ids) if isinstance(ids, list) else 0
+
+
+def kill_one(
+    index: int,
+    sandbox: RunningSandbox,
+    env: dict[str, str],
+    work: Path,
+    rng: random.Random,
+    max_delay: float,
+) -> Attempt:
+    """Start a run and SIGKILL it at a random moment after a random trigger.
+
+    Half the kills count their delay from the run's first Zendesk request (anywhere in the
+    run), half from its first write request (``update_many`` or a single-ticket PUT), with a
+    shorter delay, so that many land while a job is queued, polled or being recorded.
+    """
+    after_write = rng.random() < 0.5
+    delay = rng.uniform(0.0, max_delay / 4 if after_write else max_delay)
+    attempt = Attempt(index, trigger="write" if after_write else "start", delay=round(delay, 3))
+    talked, wrote = _requests(sandbox), _requests(sandbox, "PUT /api/v2/tickets/")
+    child = start_run(env, work, work / "runs.log")
+    try:
+        attempt.started_talking = wait_for(lambda: _requests(sandbox) > talked, child)
+        if after_write:
+            wait_for(lambda: _requests(sandbox, "PUT /api/v2/tickets/") > wrote, child, 60.0)
+        try:
+            attempt.exit_code = child.wait(timeout=attempt.delay)
+        except subprocess.TimeoutExpired:
+            attempt.jobs_pending = sandbox.stats()["jobs_pending"]
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+            attempt.killed = True
+    finally:
+        if child.poll() is None:  # an exception above: never leave a child behind
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+    attempt.writes_in_flight = inflight_tickets(work)
+    attempt.tickets_done = done_count(sandbox)
+    return attempt
+
+
+def finish(env: dict[str, str], work: Path, report: Report, limit: int = 3) -> None:
+    """Let runs finish, as cron would: another only after one that left work on purpose."""
+    for _ in range(limit):
+        child = start_run(env, work, work / "runs.log")
+        try:
+            code = child.wait(timeout=FINAL_RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+            code = -int(signal.SIGKILL)
+        report.final_runs.append(code)
+        if code != 0 or not _left_for_later(work):
+            return
+
+
+def _left_for_later(work: Path) -> bool:
+    """Did the last run stop reading on purpose (export limit, caught up with itself)?"""
+    import orjson
+
+    events = [
+        orjson.loads(line)
+        for path in sorted((work / "logs").glob("ticketbot-*.jsonl"))
+        for line in path.read_bytes().splitlines()
+        if line.strip()
+    ]
+    starts = [e for e in events if e.get("event") == "run_started"]
+    if not starts:
+        return False
+    mine = [e for e in events if e.get("run_id") == starts[-1].get("run_id")]
+    on_purpose = ("discover_paused", "discover_limit", "discover_caught_up")
+    return any(e.get("event") in on_purpose for e in mine) or any(
+        e.get("event") == "run_finished" and e.get("stopped_early") for e in mine
+    )
+
+
+# --- the campaign ------------------------------------------------------------------------------
+
+
+def campaign(
+    settings: CampaignSettings,
+    work: Path,
+    *,
+    on_attempt: Callable[[Attempt], None] = lambda attempt: None,
+) -> Report:
+    """Seed, kill ``settings.kills`` runs, let one finish, check every ticket."""
+    if sys.platform == "win32":
+        raise SystemExit("crash_test needs SIGKILL (POSIX)")
+    started = time.monotonic()
+    rng = random.Random(settings.seed)
+    report = Report(settings)
+    config = SandboxConfig(
+        email=EMAIL,
+        token=TOKEN,
+        plan="high_volume",
+        update_limit_per_min=100_000,
+        incremental_limit_per_min=100_000,
+        max_queued_jobs=1000,
+        job_delay_ms=settings.job_delay_ms,
+        seed=settings.seed,
+    )
+    standin_config = StandinConfig(latency_s=settings.llm_latency, seed=settings.seed)
+    with serve_in_thread(config) as sandbox, serve_standin(standin_config) as standin:
+        original = seed_backlog(sandbox, settings.tickets, rng)
+        env = child_env(sandbox, standin, work, settings.workers)
+        while len(report.attempts) < settings.kills * 3 and report.kills < settings.kills:
+            attempt = kill_one(
+                len(report.attempts) + 1, sandbox, env, work, rng, settings.max_delay
+            )
+            standin.received.clear()  # it keeps every request body; we do not need them
+            report.attempts.append(attempt)
+            on_attempt(attempt)
+            for tid in duplicate_notes(sandbox):
+                report.violations.append(f"ticket {tid}: a second note after kill #{attempt.index}")
+            if attempt.tickets_done == len(original):
+                break  # nothing left for a kill to interrupt
+        finish(env, work, report)
+        # Jobs a killed run left queued have run by now (the final run waited for them).
+        report.tickets_checked = len(original)
+        report.violations += check_helpdesk(sandbox, original)
+    report.violations = list(dict.fromkeys(report.violations))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = CampaignSettings()
+    parser = argparse.ArgumentParser(
+        description="SIGKILL `ticketbot run` at random moments, then check every ticket."
+    )
+    parser.add_argument("--kills", type=int, default=defaults.kills, help="runs to kill")
+    parser.add_argument("--tickets", type=int, default=defaults.tickets, help="backlog size")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of every RNG")
+    parser.add_argument(
+        "--llm-latency", type=float, default=defaults.llm_latency, help="stand-in LLM seconds"
+    )
+    parser.add_argument("--workers", type=int, default=defaults.workers, help="TICKETBOT_WORKERS")
+    parser.add_argument(
+        "--max-delay",
+        type=float,
+        default=defaults.max_delay,
+        help="latest kill, in seconds after the run's first Zendesk request",
+    )
+    parser.add_argument(
+        "--job-delay-ms", type=float, default=defaults.job_delay_ms, help="sandbox job delay"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the state, logs and run output here")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.kills < 1 or args.tickets < 1:
+        raise SystemExit("--kills and --tickets must be at least 1")
+    settings = CampaignSettings(
+        kills=args.kills,
+        tickets=args.tickets,
+        seed=args.seed,
+        llm_latency=args.llm_latency,
+        workers=args.workers,
+        max_delay=args.max_delay,
+        job_delay_ms=args.job_delay_ms,
+    )
+
+    def progress(attempt: Attempt) -> None:
+        what = "killed" if attempt.killed else f"exited {attempt.exit_code}"
+        print(
+            f"run {attempt.index:>3}: {what} {attempt.delay:.2f}s after its first "
+            f"{'request' if attempt.trigger == 'start' else 'write'}, "
+            f"journal {attempt.writes_in_flight}, jobs pending {attempt.jobs_pending}, "
+            f"done {attempt.tickets_done}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        report = campaign(settings, args.keep, on_attempt=progress)
+    else:
+        with tempfile.TemporaryDirectory(prefix="ticketbot-crash-") as tmp:
+            report = campaign(settings, Path(tmp), on_attempt=progress)
+    print("\n".join(report.lines()))
+    if report.violations:
+        return 1
+    if not report.final_ok:
+        return 2
+    if report.kills < settings.kills:
+        print(
+            f"only {report.kills} kills: the backlog was done before the last one; "
+            "use more --tickets or a slower --llm-latency"
+        )
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
