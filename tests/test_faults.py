@@ -31,7 +31,6 @@ import requests
 from e2e_support import (
     assert_written_within_policy,
     configure,
-    create,
     events,
     invoke,
     notes,
@@ -277,7 +276,7 @@ def desk(
         serve_in_thread(SandboxConfig(seed=5)) as sandbox,
         serve_standin(StandinConfig(seed=5)) as standin,
     ):
-        ids = create(sandbox, backlog(250))
+        ids = [sandbox.store.create(ticket)["id"] for ticket in backlog(250)]
         original = {i: dict(sandbox.store.get(i)) for i in ids}
         log_dir = configure(monkeypatch, isolated_env, sandbox=sandbox, llm_url=standin.url)
         sandbox.sandbox.reset_stats()
@@ -289,7 +288,7 @@ def run_events(desk: Desk, event: str) -> list[dict[str, Any]]:
 
 
 def test_429_storm_mid_run_is_waited_out_and_the_run_completes(desk: Desk) -> None:
-    storm = 1.5
+    storm = 0.8
     desk.when_first(UPDATE_MANY, lambda: desk.sandbox.config.start_storm(storm))
     result = invoke("run")
     assert result.exit_code == 0, result.output
