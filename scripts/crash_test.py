@@ -24,6 +24,12 @@ backlog was done before all the kills were made (give it more tickets or a slowe
     python scripts/crash_test.py                          # 20 kills over 1500 tickets, seed 7
     python scripts/crash_test.py --kills 50 --tickets 3000 --seed 3 --max-delay 3
 
+    # Jobs slower than the next run's 5 s recovery wait, kills right after a write: a kill
+    # between Zendesk queueing a job and the journal recording its id. Before every write
+    # was a safe_update this left a batch of tickets with two notes.
+    python scripts/crash_test.py --kills 8 --tickets 800 --seed 5 --max-delay 0.02 \
+        --job-delay-ms 7000
+
 The sandbox's rate limits are raised out of the way (this is about crashes, not throttling; the
 fault tests in ``tests/test_faults.py`` cover 429s). ``tests/test_crash.py`` runs a short
 variant in CI through ``campaign()``. Runs only on POSIX (SIGKILL).
