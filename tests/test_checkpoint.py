@@ -74,3 +74,19 @@ def test_safe_cursor_never_passes_an_unsettled_ticket(sizes: list[int], rnd: ran
             upto = int(safe[1:])
             assert all(t in settled for t, page in ticket_page.items() if page <= upto)
     assert cp.safe_cursor == f"c{len(sizes) - 1}"
+
+
+def test_an_abandoned_ticket_holds_the_cursor_before_its_page() -> None:
+    cp = Checkpoint()
+    cp.open_page("c1")
+    cp.take(1)
+    cp.close_page()
+    cp.open_page("c2")
+    cp.take(2)
+    cp.take(3)
+    cp.close_page()
+    cp.settle(1)
+    cp.abandon(2)  # --max-runtime passed before a worker reached it
+    cp.settle(3)
+    assert cp.safe_cursor == "c1"
+    assert cp.unsettled == 0

@@ -237,3 +237,41 @@ def test_cost_is_priced_with_the_configured_table(
 @pytest.fixture
 def hd(helpdesk: Helpdesk) -> Helpdesk:
     return helpdesk
+
+
+def test_max_runtime_stops_taking_tickets_and_the_next_run_finishes(hd: Helpdesk) -> None:
+    hd.standin.config.latency_s = 0.2  # 16 workers: about 80 tickets a second at most
+    result = invoke("--max-runtime", "1")
+    assert result.exit_code == 0, result.output
+    assert "stopped=max_runtime" in result.output
+    first = [e for e in events(hd.log_dir) if e["event"] == "run_finished"][-1]
+    assert 0 < first["triaged"] < 300
+    assert first["triaged"] + first["deferred"] == 300  # queued ones left, none failed
+    assert first["failed"] == 0
+    hd.standin.config.latency_s = 0.0
+    result = invoke()
+    assert result.exit_code == 0, result.output
+    assert_triaged_once(hd, fallback=False)
+    second = [e for e in events(hd.log_dir) if e["event"] == "run_finished"][-1]
+    assert second["triaged"] == 300 - first["triaged"]
+
+
+def test_limit_takes_that_many_and_the_next_run_takes_the_rest(hd: Helpdesk) -> None:
+    result = invoke("--limit", "40")
+    assert result.exit_code == 0, result.output
+    assert "triaged=40 " in result.output
+    assert "stopped=limit" in result.output
+    result = invoke()
+    assert result.exit_code == 0, result.output
+    assert "triaged=260 " in result.output
+    assert_triaged_once(hd, fallback=False)
+
+
+def test_query_uses_the_search_api_instead_of_the_export(hd: Helpdesk) -> None:
+    result = invoke("--query", "type:ticket status<solved -tags:ai_processed")
+    assert result.exit_code == 0, result.output
+    assert "triaged=300 " in result.output
+    requests = hd.sandbox.stats()["requests"]
+    assert any(key.startswith("GET /api/v2/search") for key in requests)
+    assert not any("incremental" in key for key in requests)
+    assert_triaged_once(hd, fallback=False)

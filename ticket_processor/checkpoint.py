@@ -3,8 +3,9 @@
 Pages arrive in order, each with the cursor that follows it. A page is settled when every
 ticket taken from it is settled (written back, skipped, or failed and queued for a retry);
 the cursor that may be saved is the one after the last page such that it and every earlier
-page are settled. A page left part-way (``--limit``, ``--max-runtime``, an abort) never
-settles, so the next run reads it again and the processed marker skips what was done.
+page are settled. A page left part-way (``--limit``, ``--max-runtime``, an abort) or holding a
+ticket that was taken but then abandoned (``--max-runtime`` passed before a worker reached it)
+never settles, so the next run reads it again and the processed marker skips what was done.
 
 Pure and thread-safe: workers settle tickets while the main thread opens pages.
 """
@@ -59,6 +60,14 @@ class Checkpoint:
             if page is not None:
                 page.pending.discard(ticket_id)
                 self._advance()
+
+    def abandon(self, ticket_id: int) -> None:
+        """A taken ticket will not be worked on in this run: its page must be read again."""
+        with self._lock:
+            page = self._by_ticket.pop(ticket_id, None)
+            if page is not None:
+                page.pending.discard(ticket_id)
+                page.complete = False
 
     def _advance(self) -> None:
         while self._pages:

@@ -10,7 +10,9 @@ The pipeline owns the order of things and the guarantees between them:
   ``ai_fallback`` tag: every ticket is triaged;
 - write-backs go through ``BatchWriter`` (``update_many`` jobs of up to 100 tickets);
 - the saved cursor only passes tickets whose write-back finished (``Checkpoint``); tickets that
-  failed are queued for the next run; a killed run's jobs are waited for before anything else.
+  failed are queued for the next run; a killed run's jobs are waited for before anything else;
+- past ``--max-runtime`` no new ticket is taken and queued ones are left to the next run
+  (``deferred``); the analyses under way and the writes are finished.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class RunSummary:
     triaged: int = 0
     failed: int = 0
     skipped: int = 0
+    deferred: int = 0  # taken, but --max-runtime passed before a worker reached them
     fallback: int = 0
     cached: int = 0
     prompt_tokens: int = 0
@@ -164,11 +167,13 @@ class Pipeline:
         self._writer_flush_after = writer_flush_after
         self._writer: BatchWriter | None = None
         self._started_at: datetime | None = None
+        self._clock_started = 0.0
 
     # -- the run ---------------------------------------------------------------------
 
     def run(self) -> RunSummary:
         started = self.clock()
+        self._clock_started = started
         self._started_at = self.now()
         opts = self.options
         self.log.emit(
@@ -251,6 +256,20 @@ class Pipeline:
             yield DiscoveredPage(tickets=tickets, after_cursor=None)
         yield from discovery.pages()
 
+    def _past_deadline(self) -> bool:
+        limit = self.options.max_runtime
+        return limit is not None and self.clock() - self._clock_started >= limit
+
+    def _defer(self, ticket_id: int) -> None:
+        """Leave a queued ticket to the next run: --max-runtime passed before it was started."""
+        with self._lock:
+            self._inflight.pop(ticket_id, None)
+            self.summary.deferred += 1
+            self.summary.stopped_early = "max_runtime"
+        self._checkpoint.abandon(ticket_id)
+        self._slots.release()
+        self.on_progress("ticket")
+
     def _stop_reason(self, started: float, taken: int) -> str | None:
         if self.options.limit is not None and taken >= self.options.limit:
             return "limit"
@@ -293,6 +312,9 @@ class Pipeline:
     # -- analysis --------------------------------------------------------------------
 
     def _analyse_and_queue(self, ticket: Ticket, prepared: PreparedTicket) -> None:
+        if self._past_deadline():
+            self._defer(ticket.id)
+            return
         try:
             triage = self._triage(prepared)
         except Exception as exc:  # noqa: BLE001 - a bug in one ticket must not sink the batch
