@@ -7,13 +7,13 @@ down every ticket is still triaged, with ``ai_fallback``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_support import events, notes
 from fixtures_webhook import Receiver
 from typer.testing import CliRunner
 
@@ -22,7 +22,6 @@ from ticket_processor.models import PRIORITY_RANK, Priority
 from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread
 from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin
-from ticket_processor.tags import NOTE_HEADER
 from ticket_processor.zendesk import ZendeskClient
 
 TEXTS = [
@@ -93,20 +92,6 @@ def helpdesk(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> Iterator[He
 
 def invoke(*args: str) -> Any:
     return CliRunner().invoke(app, ["run", *args], catch_exceptions=False)
-
-
-def events(log_dir: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for path in sorted(log_dir.glob("ticketbot-*.jsonl"))
-        for line in path.read_text().splitlines()
-    ]
-
-
-def notes(sandbox: RunningSandbox, ticket_id: int) -> list[dict[str, Any]]:
-    return [
-        c for c in sandbox.store.comments(ticket_id) if not c["public"] and NOTE_HEADER in c["body"]
-    ]
 
 
 def snapshot(sandbox: RunningSandbox) -> dict[int, tuple[Any, ...]]:

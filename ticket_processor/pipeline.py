@@ -189,7 +189,7 @@ class Pipeline:
             if not opts.dry_run:
                 self._recover()
             self._retry = self._load_retry()
-            self._process(started)
+            self._process()
         except (AuthError, BreakerOpenError, RunAborted) as exc:
             self._abort(str(exc))
         except HelpdeskError as exc:
@@ -198,7 +198,7 @@ class Pipeline:
             self._finish(started)
         return self.summary
 
-    def _process(self, started: float) -> None:
+    def _process(self) -> None:
         opts = self.options
         discovery = Discovery(
             self.client,
@@ -226,7 +226,7 @@ class Pipeline:
                     self._checkpoint.open_page(page.after_cursor)
                     stop = None
                     for ticket in page.tickets:
-                        stop = self._stop_reason(started, taken)
+                        stop = self._stop_reason(taken)
                         if stop:
                             break
                         if self._skip(ticket):
@@ -270,13 +270,10 @@ class Pipeline:
         self._slots.release()
         self.on_progress("ticket")
 
-    def _stop_reason(self, started: float, taken: int) -> str | None:
+    def _stop_reason(self, taken: int) -> str | None:
         if self.options.limit is not None and taken >= self.options.limit:
             return "limit"
-        if (
-            self.options.max_runtime is not None
-            and self.clock() - started >= self.options.max_runtime
-        ):
+        if self._past_deadline():
             return "max_runtime"
         if self._writer is not None and self._writer.aborted is not None:
             return "aborted"
@@ -534,7 +531,8 @@ class _StateJournal:
             self._state.clear_inflight(ticket_ids)
             if job_ids:
                 jobs = (self._state.read_json("jobs") or {}).get("jobs", {})
-                if any([jobs.pop(job_id, None) is not None for job_id in job_ids]):
+                removed = [job_id for job_id in job_ids if jobs.pop(job_id, None) is not None]
+                if removed:
                     self._state.write_json("jobs", {"jobs": jobs})
 
 
