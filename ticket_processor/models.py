@@ -55,7 +55,7 @@ class Sentiment(StrEnum):
     NEGATIVE = "negative"
 
 
-Engine = Literal["llm", "rules"]
+Engine = Literal["llm", "learned", "rules"]
 
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
@@ -74,6 +74,13 @@ class Ticket(BaseModel):
     tags: tuple[str, ...] = ()
     created_at: str | None = None
     updated_at: str | None = None
+    # Where the ticket sits, for routing and scope: ids as the helpdesk numbers them.
+    group_id: int | None = None
+    assignee_id: int | None = None
+    brand_id: int | None = None
+    form_id: int | None = None
+    channel: str | None = None
+    custom_fields: dict[str, object] = Field(default_factory=dict)
 
     @field_validator("subject", "description", mode="before")
     @classmethod
@@ -136,12 +143,21 @@ class Triage(BaseModel):
 
 
 class WriteBack(BaseModel):
-    """The change ticketbot makes to one ticket: tags to add, maybe a priority, one note."""
+    """The planned change to one ticket, whatever the helpdesk: tags to add (and, for a revert
+    only, to remove), maybe a priority, a group and an assignee, custom fields, one note.
+
+    ``updated_stamp`` is the ``updated_at`` the change was planned from: an adapter uses it to
+    refuse (Zendesk ``safe_update``) or detect (a fresh read) a ticket changed since.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     ticket_id: int
     additional_tags: tuple[str, ...]
+    remove_tags: tuple[str, ...] = ()
     priority: Priority | None = None
     note: str | None = None
+    group_id: int | None = None
+    assignee_id: int | None = None
+    custom_fields: dict[str, object] = Field(default_factory=dict)
     updated_stamp: str | None = None
