@@ -9,8 +9,8 @@ from typing import Any
 from fixtures_webhook import Receiver
 
 from ticket_processor.alerts import Alerter
+from ticket_processor.ledger import RunLedger as StateStore
 from ticket_processor.report import RunSummary
-from ticket_processor.state import StateStore
 
 
 class Clock:

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from ticket_processor.discover import Discovery
+
+from ticket_processor.ledger import RunLedger as StateStore
 from ticket_processor.resilience import RequestWindow
 from ticket_processor.sandbox import RunningSandbox, SandboxConfig
-from ticket_processor.state import StateStore
 from ticket_processor.zendesk import ZendeskClient
 
 

@@ -22,12 +22,12 @@ from ticket_processor.health import (
     last_run_check,
     success_check,
 )
+from ticket_processor.ledger import RunLedger as StateStore
 from ticket_processor.logs import EventLog
 from ticket_processor.report import RunSummary
 from ticket_processor.sandbox import RunningSandbox
 from ticket_processor.sandbox.llm_standin import RunningStandin
 from ticket_processor.settings import load_settings
-from ticket_processor.state import StateStore
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ come from the OpenAI-compatible stand-in (its script, its answer function and it
 valid LLM analysis or with the keyword rules and ``ai_fallback``; the run never crashes and
 exits 0.
 
-The retry policy's waits are shrunk (``runner.LLM_RETRY``) so the test does not sleep for real;
+The retry policy's waits are shrunk (``engines.LLM_RETRY``) so the test does not sleep for real;
 the waits themselves are asserted in ``test_resilience.py`` and ``test_llm.py``.
 """
 
@@ -32,7 +32,7 @@ from e2e_support import (
     triaged_events,
 )
 
-from ticket_processor import runner
+from ticket_processor import engines
 from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread
 from ticket_processor.sandbox.llm_standin import (
     StandinConfig,
@@ -54,16 +54,16 @@ WRONG_ENUM = {**GOOD, "category": "vip_escalation", "urgency": "immediate"}
 EXTRA_KEYS = {**GOOD, "tags": ["vip", "free_refund"], "priority": "urgent"}
 LLM_TIMEOUT = 0.75  # far above a local answer (ms), even on a busy CI machine
 # The run's policy: tries for a failed call, and (more of them) for a 429.
-ATTEMPTS = runner.LLM_RETRY.attempts
-THROTTLED = runner.LLM_RETRY.throttled_attempts or ATTEMPTS
+ATTEMPTS = engines.LLM_RETRY.attempts
+THROTTLED = engines.LLM_RETRY.throttled_attempts or ATTEMPTS
 BREAKER_THRESHOLD = 5  # runner's CircuitBreaker default: dependency failures in a row
 
 
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's real retry policy (3 attempts, Retry-After honoured), with tiny backoffs."""
-    fast = dataclasses.replace(runner.LLM_RETRY, base_delay=0.01, max_delay=0.05)
-    monkeypatch.setattr(runner, "LLM_RETRY", fast)
+    fast = dataclasses.replace(engines.LLM_RETRY, base_delay=0.01, max_delay=0.05)
+    monkeypatch.setattr(engines, "LLM_RETRY", fast)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import pytest
 from fixtures_webhook import Receiver
 from typer.testing import CliRunner
 
-from ticket_processor import runner
+from ticket_processor import engines, helpdesks
 from ticket_processor.cli import app
 from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread
 from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig
@@ -175,9 +175,9 @@ def test_no_command_leaks_a_secret_on_any_path(
 ) -> None:
     sandbox, standin, llm_refuser, zendesk_refuser = servers
     # The real policies, minus the seconds of backoff against hosts that are down.
-    for name in ("LLM_RETRY", "ZENDESK_RETRY"):
-        policy = getattr(runner, name)
-        monkeypatch.setattr(runner, name, dataclasses.replace(policy, base_delay=0.01))
+    for module, name in ((engines, "LLM_RETRY"), (helpdesks, "HELPDESK_RETRY")):
+        policy = getattr(module, name)
+        monkeypatch.setattr(module, name, dataclasses.replace(policy, base_delay=0.01))
     webhook = receiver.url.rsplit("/", 1)[0] + f"/{WEBHOOK_TOKEN}"
     good = {
         "ZENDESK_URL": sandbox.url,

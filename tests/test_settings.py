@@ -10,16 +10,18 @@ from ticket_processor.errors import ConfigError
 from ticket_processor.settings import load_settings
 
 
-def test_flag_beats_env_file_beats_environment(tmp_path: Path) -> None:
+def test_flag_beats_environment_beats_env_file(tmp_path: Path) -> None:
+    """python-dotenv's and twelve-factor's order: a .env never overrides the environment."""
     env_file = tmp_path / ".env"
-    env_file.write_text("TICKETBOT_WORKERS=4\nTICKETBOT_TAG_PREFIX=tb_\n")
+    env_file.write_text("TICKETBOT_WORKERS=4\nTICKETBOT_TAG_PREFIX=tb_\nTICKETBOT_KEEP_DAYS=9\n")
     settings = load_settings(
         {"TICKETBOT_WORKERS": "2", "TICKETBOT_TAG_PREFIX": "x_", "TICKETBOT_LLM_TIMEOUT": "7"},
         env_file=env_file,
         overrides={"workers": 16, "tag_prefix": None},
     )
-    assert settings.workers == 16
-    assert settings.tag_prefix == "tb_"
+    assert settings.workers == 16  # the flag
+    assert settings.tag_prefix == "x_"  # the environment over the file
+    assert settings.keep_days == 9  # the file where the environment says nothing
     assert settings.llm_timeout == 7.0
 
 

@@ -21,8 +21,8 @@ from typing import Literal
 
 import requests
 
+from .ledger import RunLedger
 from .report import RunSummary, recent_success_rate
-from .state import StateStore
 
 ALERTS_FILE = "alerts.json"
 # One alert per condition per hour: enough to wake someone, not enough to flood a channel.
@@ -58,7 +58,7 @@ class Alerter:
         self,
         webhook_url: str | None,
         *,
-        state: StateStore,
+        state: RunLedger,
         clock: Callable[[], float] = time.time,
         timeout: float = 5.0,
         secrets: tuple[str, ...] = (),
@@ -126,7 +126,7 @@ class Alerter:
             return AlertOutcome(condition, "disabled")
         with self._lock:
             now = self._clock()
-            sent = self._state.read_json(ALERTS_FILE) or {}
+            sent = self._state.alerts_sent()
             last = sent.get(condition)
             if isinstance(last, int | float) and 0 <= now - last < QUIET_SECONDS:
                 minutes = int((QUIET_SECONDS - (now - last)) // 60) + 1
@@ -138,7 +138,7 @@ class Alerter:
                 return AlertOutcome(condition, "failed", failure)
             sent[condition] = now
             try:
-                self._state.write_json(ALERTS_FILE, sent)
+                self._state.save_alerts_sent(sent)
             except OSError as exc:
                 log.warning("could not remember alert %s: %s", condition, exc.strerror or exc)
             return AlertOutcome(condition, "sent")

@@ -16,10 +16,12 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
+from .helpdesk import Cursor
+
 
 @dataclass
 class _Page:
-    after_cursor: str | None
+    after_cursor: Cursor | None
     pending: set[int] = field(default_factory=set)
     closed: bool = False  # every ticket of the page has been handed out
     complete: bool = True  # False when the page was abandoned part-way
@@ -32,10 +34,10 @@ class Checkpoint:
         self._lock = threading.Lock()
         self._pages: deque[_Page] = deque()
         self._by_ticket: dict[int, _Page] = {}
-        self._safe: str | None = None
+        self._safe: Cursor | None = None
         self._advanced = False
 
-    def open_page(self, after_cursor: str | None) -> None:
+    def open_page(self, after_cursor: Cursor | None) -> None:
         with self._lock:
             self._pages.append(_Page(after_cursor))
 
@@ -80,7 +82,7 @@ class Checkpoint:
                 self._advanced = True
 
     @property
-    def safe_cursor(self) -> str | None:
+    def safe_cursor(self) -> Cursor | None:
         """The newest cursor past only settled tickets, or None if it has not moved."""
         with self._lock:
             return self._safe if self._advanced else None

@@ -1,8 +1,9 @@
-"""The ``ticketbot`` command line: parse flags, load settings, build the parts, call the library.
+"""The ``ticketbot`` command line: parse flags, load settings, call the library.
 
-This is the composition root and the one place where errors become exit codes
-(0 success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed).
-Each command is a few lines; the work lives in the modules it calls.
+This is the one place where errors become exit codes (``exitcodes.ExitCode``: 0 success, 1 run
+aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped by a signal;
+``health`` 0 / 1 / 2 / 3 as monitoring plugins do). Each command is a few lines; the work lives
+in the library (``runner.run_once`` for a run).
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ from rich.markup import escape
 
 from . import __version__
 from .errors import ConfigError, LockHeldError, TicketBotError
+from .exitcodes import ExitCode
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from .pipeline import RunSummary
+    from .run_types import RunSummary
 
 
 class Engine(StrEnum):
     llm = "llm"
+    learned = "learned"
     rules = "rules"
 
 
@@ -42,11 +45,6 @@ app = typer.Typer(
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-EXIT_OK = 0
-EXIT_ABORTED = 1
-EXIT_CONFIG = 2
-EXIT_PARTIAL = 3
 
 
 def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
@@ -65,7 +63,9 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
 
 
 @contextmanager
-def exit_codes(secrets: Callable[[], tuple[str, ...]] = tuple) -> Iterator[None]:
+def exit_codes(
+    secrets: Callable[[], tuple[str, ...]] = tuple, *, config_code: int = ExitCode.CONFIG
+) -> Iterator[None]:
     """Turn ticketbot errors into one clean line on stderr and the documented exit code.
 
     Messages quote paths, flags and servers' error bodies: escaped, so a ``[/]`` in them is
@@ -75,16 +75,16 @@ def exit_codes(secrets: Callable[[], tuple[str, ...]] = tuple) -> Iterator[None]
         yield
     except LockHeldError as exc:
         err_console.print(f"ticketbot: {escape(str(exc))}")
-        raise typer.Exit(EXIT_OK) from None
+        raise typer.Exit(ExitCode.OK) from None
     except ConfigError as exc:
         err_console.print(f"[red]configuration error:[/] {escape(scrub(str(exc), secrets()))}")
-        raise typer.Exit(EXIT_CONFIG) from None
+        raise typer.Exit(config_code) from None
     except TicketBotError as exc:
         err_console.print(f"[red]error:[/] {escape(scrub(str(exc), secrets()))}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
 def _version(value: bool) -> None:
@@ -152,7 +152,11 @@ def run(
         typer.Option(help="First run only: tickets updated since (ISO date). Default 24 h back."),
     ] = None,
     engine: Annotated[
-        Engine, typer.Option(help="llm (rules when it fails) or rules only.")
+        Engine,
+        typer.Option(
+            help="llm: the best engine available (LLM, else the learned model, else rules), "
+            "learned: the model then rules, rules: the rules only."
+        ),
     ] = Engine.llm,
     max_runtime: Annotated[
         float | None,
@@ -169,30 +173,61 @@ def run(
     ] = None,
 ) -> None:
     """Triage the tickets that are new since the last run (the job cron runs)."""
-    from .runner import execute_run, run_options
+    from .render import progress_bar
+    from .runner import run_once
 
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers, "taxonomy_file": taxonomy})
-        options = run_options(
-            settings,
-            dry_run=dry_run,
-            limit=limit,
-            since=_since(since),
-            engine=engine.value,
-            max_runtime=max_runtime,
-            query=query,
-            set_priority=not no_priority,
-        )
-        from .render import progress_bar
-
         with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
-            summary, _ = execute_run(settings, options, on_progress=tick)
+            summary = run_once(
+                settings,
+                dry_run=dry_run,
+                limit=limit,
+                since=_since(since),
+                engine=engine.value,
+                max_runtime=max_runtime,
+                query=query,
+                set_priority=not no_priority,
+                on_progress=tick,
+            )
         _report_run(summary, console, dry_run=dry_run)
-        if summary.status == "aborted":
-            reason = scrub(summary.reason or "", settings.secrets)
-            err_console.print(f"[red]run aborted:[/] {escape(reason)}")
+        _tell(summary, settings.secrets)
+    _exit(summary)
+
+
+def _tell(summary: RunSummary, secrets: tuple[str, ...]) -> None:
+    """What the user must know on stderr: an abort, a stop, set-aside state, fallbacks."""
+    for note in summary.warnings:
+        err_console.print(f"[yellow]note:[/] {escape(scrub(note, secrets))}")
+    if summary.set_aside:
+        files = ", ".join(summary.set_aside)
+        err_console.print(
+            f"[yellow]warning:[/] damaged state file(s) set aside and replaced by safe defaults: "
+            f"{escape(files)} (see the log's state_file_set_aside events)"
+        )
+    if summary.fallback_reasons:
+        reasons = ", ".join(f"{k} ×{v}" for k, v in sorted(summary.fallback_reasons.items()))
+        err_console.print(
+            f"[yellow]warning:[/] {summary.fallback} ticket(s) fell back to a local engine: "
+            f"{escape(scrub(reasons, secrets))}"
+        )
+    if summary.status == "aborted":
+        err_console.print(f"[red]run aborted:[/] {escape(scrub(summary.reason or '', secrets))}")
+    elif summary.status == "stopped":
+        err_console.print(f"run stopped: {escape(summary.reason or '')}")
+
+
+def _exit(summary: RunSummary) -> None:
+    """Exit with the run's code; after a stop whose grace ran out, without waiting for the
+    abandoned analyses (their tickets were left to the next run)."""
+    if summary.abandoned:
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(summary.exit_code)
     raise typer.Exit(summary.exit_code)
 
 
@@ -300,7 +335,7 @@ def seed(
         settings = load()
         settings.require_zendesk()
         result = run_seed(settings, count=count, source=from_file, console=console)
-    raise typer.Exit(EXIT_PARTIAL if result.failed else EXIT_OK)
+    raise typer.Exit(ExitCode.PARTIAL if result.failed else ExitCode.OK)
 
 
 # --- eval --------------------------------------------------------------------
@@ -364,6 +399,39 @@ def eval_(
             print_result(result, console)
 
 
+# --- breaker -------------------------------------------------------------------
+
+breaker_app = typer.Typer(help="Circuit breakers kept between runs (by dependency and endpoint).")
+app.add_typer(breaker_app, name="breaker")
+
+
+@breaker_app.command("reset")
+def breaker_reset(
+    name: Annotated[
+        str | None, typer.Argument(help="One breaker (as `health` lists it). Default: all.")
+    ] = None,
+) -> None:
+    """Close the persisted circuit breakers now (after fixing a URL or a key)."""
+    from .ledger import RunLedger
+    from .state import RunLock
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        with RunLock(settings.state_dir):
+            ledger = RunLedger(settings.state_dir)
+            known = ledger.breaker_states()
+            if name is not None and name not in known:
+                listed = ", ".join(sorted(known)) or "none"
+                raise ConfigError(f"no breaker named {name!r}; the breakers are: {listed}")
+            opened = ledger.reset_breakers(None if name is None else [name])
+        typer.echo(
+            f"closed {len(opened)} open breaker(s): {', '.join(opened)}"
+            if opened
+            else "no breaker was open"
+        )
+
+
 # --- health, report, schedule ------------------------------------------------
 # (keep each command a few lines calling the library)
 
@@ -376,12 +444,14 @@ def health(
 ) -> None:
     """Check helpdesk, LLM, disk, breakers and recent runs.
 
-    Exit code 0 healthy, 1 degraded, 2 unhealthy.
+    Exit code 0 healthy, 1 degraded, 2 unhealthy, 3 could not check (as monitoring plugins).
     """
     from .health import check_health, health_table
 
     settings: Settings | None = None
-    with exit_codes(lambda: settings.secrets if settings else ()):
+    with exit_codes(
+        lambda: settings.secrets if settings else (), config_code=ExitCode.HEALTH_UNKNOWN
+    ):
         settings = load()
         verdict = check_health(settings)
         if json_output:

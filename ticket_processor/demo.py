@@ -25,7 +25,7 @@ from rich.text import Text
 
 from .models import Ticket
 from .render import progress_bar, summary_line, summary_table, wide_enough
-from .runner import execute_run, run_options
+from .runner import run_once
 from .sandbox import SandboxConfig, serve_in_thread
 from .seed import create_tickets, cycle, load_samples
 from .settings import Settings
@@ -94,9 +94,8 @@ def run_demo(settings: Settings, *, console: Console, count: int) -> int:
                 f"Seeded {len(ids)} sample tickets into a local Zendesk sandbox at "
                 f"{escape(sandbox.url)}."
             )
-            options = run_options(demo_settings, engine=engine)
             with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
-                summary, _ = execute_run(demo_settings, options, on_progress=tick)
+                summary = run_once(demo_settings, engine=engine, on_progress=tick)
             rows = _read_back(client, before, ids[:SHOWN])
     if wide_enough(console):
         console.print(result_table(rows, total=len(ids), prefix=settings.tag_prefix))

@@ -24,7 +24,9 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     │   └── LLMResponseError             answer is not a valid analysis
     ├── BreakerOpenError(dependency)     a circuit breaker refuses the call
     ├── RunAborted                       the run cannot go on (exit 1)
-    └── LockHeldError                    another run holds the state lock (exit 0)
+    ├── LockHeldError                    another run holds the state lock (exit 0)
+    ├── StaleLockError                   ... and has held it longer than any run may (exit 1)
+    └── StopRequested(signal_name)       SIGINT / SIGTERM: stop, save, exit 130 / 143
 
 Retryable errors share ``RetryableError`` so the one retry layer (``resilience.py``)
 decides by type, never by message.
@@ -197,8 +199,15 @@ class BreakerOpenError(TicketBotError):
     """A circuit breaker is open and refuses calls to ``dependency`` for now."""
 
     def __init__(self, dependency: str, *, retry_after: float | None = None) -> None:
-        super().__init__(f"circuit breaker for {dependency} is open")
-        self.dependency = dependency
+        name, _, endpoint = dependency.partition("@")
+        where = f" ({endpoint})" if endpoint else ""
+        when = f"; it lets a trial call through in {retry_after:.0f} s" if retry_after else ""
+        super().__init__(
+            f"circuit breaker for {name}{where} is open{when} "
+            "(`ticketbot breaker reset` closes it now)"
+        )
+        self.dependency = name
+        self.endpoint = endpoint or None
         self.retry_after = retry_after
 
 
@@ -210,3 +219,15 @@ class LockHeldError(TicketBotError):
     """Another run holds the lock on the state directory; not a failure."""
 
     exit_code = 0
+
+
+class StaleLockError(TicketBotError):
+    """The lock is held by a run older than any run may be: that process is hung (exit 1)."""
+
+
+class StopRequested(TicketBotError):
+    """SIGINT or SIGTERM asked the run to stop; it saves its progress first."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(f"stopped by {signal_name}")
+        self.signal_name = signal_name

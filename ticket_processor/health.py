@@ -4,7 +4,8 @@ Six checks, each healthy / degraded / unhealthy with a reason a person can act o
 helpdesk (an authenticated ``users/me``), the LLM endpoint (or "not configured": the rules
 engine is then in use, which is healthy), free disk for logs and state, the circuit breakers
 saved by the last runs, the age of the last run, and the success rate of the recent runs.
-The overall status is the worst one; its rank is the exit code (0 / 1 / 2).
+The overall status is the worst one; the exit code follows the monitoring-plugin convention
+(0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not check).
 
 The network probes are injected (``probes``) so the verdict logic is testable as plain data;
 the defaults talk to the real endpoints with short timeouts and no retries.
@@ -23,10 +24,10 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
+from .ledger import RunLedger
 from .logs import read_events
 from .report import RunSummary, recent_success_rate, summarise_runs
 from .settings import Settings
-from .state import StateStore
 
 Status = Literal["healthy", "degraded", "unhealthy"]
 RANK: dict[Status, int] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
@@ -176,18 +177,22 @@ def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
 # -- the probes (network) -----------------------------------------------------------------
 
 
-def probe_zendesk(settings: Settings) -> tuple[Status, str]:
-    from .resilience import Retrier, RetryPolicy
-    from .zendesk import ZendeskClient
+def probe_helpdesk(settings: Settings) -> tuple[Status, str]:
+    from .helpdesks import connect
 
-    # One try with short timeouts: health answers now, the run is the one that retries.
-    with ZendeskClient.from_settings(
-        settings, timeout=(PROBE_TIMEOUT, PROBE_TIMEOUT), retrier=Retrier(RetryPolicy(attempts=1))
-    ) as client:
-        user = client.me()
-    who = user.get("email") or user.get("name") or "unknown user"
-    role = user.get("role")
-    return "healthy", f"{client.base_url} as {who}" + (f" ({role})" if role else "")
+    # Short timeouts: health answers now, the run is the one that retries.
+    quick = settings.model_copy(update={"http_timeout": PROBE_TIMEOUT})
+    helpdesk = connect(quick)
+    try:
+        found = helpdesk.probe()
+    finally:
+        helpdesk.close()
+    if not found.ok:
+        return "unhealthy", found.detail
+    return "healthy", f"{settings.helpdesk} at {helpdesk.base_url}: {found.detail}"
+
+
+probe_zendesk = probe_helpdesk  # the name the checks and tests have used
 
 
 def probe_llm(settings: Settings) -> tuple[Status, str]:
@@ -229,11 +234,13 @@ def check_health(
     probes: Mapping[str, Probe] | None = None,
     free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
 ) -> HealthReport:
-    """Run every check; ``probes`` may replace ``"zendesk"`` and ``"llm"``."""
+    """Run every check; ``probes`` may replace ``"helpdesk"`` (or ``"zendesk"``) and ``"llm"``."""
     now = now or datetime.now(UTC)
-    chosen = {"zendesk": probe_zendesk, "llm": probe_llm, **(probes or {})}
+    given = dict(probes or {})
+    helpdesk_probe = given.get("helpdesk") or given.get("zendesk") or probe_helpdesk
+    chosen = {"helpdesk": helpdesk_probe, "llm": given.get("llm") or probe_llm}
     checks = [
-        _probe_check("zendesk", chosen["zendesk"], settings),
+        _probe_check(settings.helpdesk, chosen["helpdesk"], settings),
         _probe_check("llm", chosen["llm"], settings),
     ]
     for name, path in (("disk (logs)", settings.log_dir), ("disk (state)", settings.state_dir)):
@@ -242,11 +249,20 @@ def check_health(
     last: dict[str, Any] | None = None
     breakers: dict[str, Any] = {}
     if settings.state_dir.is_dir():
-        try:
-            state = StateStore(settings.state_dir)
-            last, breakers = state.last_run(), state.breaker_states()
-        except ConfigError as exc:
-            checks.append(Check("state", "unhealthy", str(exc)))
+        ledger = RunLedger(settings.state_dir, read_only=True)
+        last, breakers = ledger.last_run(), ledger.breaker_states()
+        damaged = ledger.damaged_files()
+        if damaged:
+            told = "; ".join(f"{name}: {why}" for name, why in damaged)
+            checks.append(
+                Check(
+                    "state",
+                    "degraded",
+                    f"{told} — the next run sets it aside and starts from a safe default",
+                )
+            )
+        else:
+            checks.append(Check("state", "healthy", f"{settings.state_dir} is readable"))
     checks.append(breaker_check(breakers, now=now.timestamp()))
     runs = summarise_runs(read_events(settings.log_dir, since=now - RECENT_WINDOW))
     checks.append(last_run_check(last, runs, now=now))

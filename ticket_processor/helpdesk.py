@@ -175,9 +175,16 @@ class Helpdesk(Protocol):
         ...
 
     def write_batch(
-        self, changes: Sequence[WriteBack], *, replan: Replan, journal: WriteJournal
-    ) -> list[WriteOutcome]:
-        """Write up to ``limits.batch_size`` changes; one outcome per change."""
+        self,
+        changes: Sequence[WriteBack],
+        *,
+        replan: Replan,
+        journal: WriteJournal,
+        report: Callable[[WriteOutcome], None],
+    ) -> None:
+        """Write up to ``limits.batch_size`` changes, calling ``report`` once per change as it
+        settles. Raises ``AuthError`` or ``BreakerOpenError`` (after reporting what settled)
+        when writing any further is pointless; the caller fails the rest."""
         ...
 
     def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-from .pipeline import PlannedChange, RunSummary
+from .run_types import PlannedChange, RunSummary
 
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
 # columns the per-ticket tables are printed one line a ticket instead, as in a pipe.

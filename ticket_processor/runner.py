@@ -1,150 +1,144 @@
-"""Builds the parts of one run from the settings and runs the pipeline.
+"""``run_once``: ticketbot's public Python API, and what ``ticketbot run`` and ``demo`` call.
 
-Shared by ``ticketbot run`` and ``ticketbot demo``: the run lock, the state directory, the
-event log (with retention), one circuit breaker and retry layer per dependency, the Zendesk
-client, the rules and, when configured, the LLM analyser; the price table for the run's cost;
-the alerts (a breaker opening, an aborted run, a low success rate over the recent runs).
+    from ticket_processor import Settings, load_settings, run_once
+    summary = run_once(load_settings(os.environ), dry_run=True, limit=20)
+    print(summary.status, summary.triaged, summary.exit_code)
+
+It builds the parts from the settings — the run lock and the ``RunLedger`` (read-only for a dry
+run, which writes no state at all), the event log (with retention), the helpdesk (through one
+builder), a circuit breaker per dependency keyed on its endpoint, the engine chain (through one
+builder), the price table, the alerts — runs one batch and returns the ``RunSummary``.
+SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOnSignal``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .alerts import Alerter, AlertOutcome
-from .errors import ConfigError
+from .cache import AnalysisCache
+from .engines import build_chain, llm_breaker_name
+from .helpdesks import breaker_name, connect
+from .ledger import RunLedger
 from .logs import EventLog, new_run_id, prune_logs, read_events
-from .pipeline import Pipeline, RunOptions, RunSummary
+from .pipeline import Pipeline
+from .planner import ChangePlanner
 from .report import DEFAULT_PRICES, parse_prices, pricer, summarise_runs
-from .resilience import (
-    AdaptiveLimit,
-    CircuitBreaker,
-    RateLimitThrottle,
-    Retrier,
-    RetryPolicy,
-)
-from .rules import RulesEngine
+from .resilience import CircuitBreaker
+from .run_types import RunOptions, RunSummary
 from .settings import Settings
-from .state import AnalysisCache, RunLock, StateStore
+from .signals import StopOnSignal
+from .state import RunLock
 from .taxonomy import load_taxonomy
-from .zendesk import ZendeskClient
+from .triage import TriageCache
 
-# A 429 gets more tries and waits out a whole rate-limit minute: the endpoint is up, and the
-# adaptive limit is meanwhile bringing the run down to its rate.
-LLM_RETRY = RetryPolicy(
-    attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=60.0, throttled_attempts=6
-)
-ZENDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
+# A run holding the lock longer than this is hung (the CronJob we print allows 540 s).
+DEFAULT_STALE_LOCK = 3 * 3600.0
 
 
 def run_options(settings: Settings, **flags: Any) -> RunOptions:
-    """RunOptions from the settings plus the command's flags."""
+    """RunOptions from the settings plus the command's flags (None: flag not given)."""
+    given = {k: v for k, v in flags.items() if v is not None}
     return RunOptions(
-        workers=settings.workers,
+        workers=given.pop("workers", settings.workers),
         prefix=settings.tag_prefix,
         confidence_threshold=settings.confidence_threshold,
         max_input_tokens=settings.max_input_tokens,
-        **flags,
+        **given,
     )
 
 
-def execute_run(
+def run_once(
     settings: Settings,
-    options: RunOptions,
+    options: RunOptions | None = None,
     *,
     on_progress: Callable[[str], None] = lambda event: None,
     price: Callable[[str | None, int, int], float] | None = None,
     writer_flush_after: float = 1.0,
-) -> tuple[RunSummary, EventLog]:
-    """Take the lock (not for a dry run), build the parts, run one batch."""
-    settings.require_zendesk()
-    if options.engine == "llm" and not settings.llm_configured:
-        raise ConfigError(
-            "OPENAI_API_KEY is not set (nor OPENAI_BASE_URL): put it in .env or the "
-            "environment, or run with --engine rules"
-        )
-    state = StateStore(settings.state_dir)
+    stop: Callable[[], str | None] | None = None,
+    **flags: Any,
+) -> RunSummary:
+    """One batch: take the lock (not for a dry run), build the parts, run, record."""
+    settings.require_helpdesk()
+    options = options or run_options(settings, **flags)
     if options.dry_run:
-        return _run(settings, options, state, on_progress, price, writer_flush_after)
-    with RunLock(settings.state_dir):
-        return _run(settings, options, state, on_progress, price, writer_flush_after)
+        ledger = RunLedger(settings.state_dir, read_only=True)
+        return _run(settings, options, ledger, on_progress, price, writer_flush_after, stop)
+    stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
+    with RunLock(settings.state_dir, stale_after=stale):
+        ledger = RunLedger(settings.state_dir)
+        return _run(settings, options, ledger, on_progress, price, writer_flush_after, stop)
 
 
 def _run(
     settings: Settings,
     options: RunOptions,
-    state: StateStore,
+    ledger: RunLedger,
     on_progress: Callable[[str], None],
     price: Callable[[str | None, int, int], float] | None,
     writer_flush_after: float,
-) -> tuple[RunSummary, EventLog]:
+    stop: Callable[[], str | None] | None,
+) -> RunSummary:
     run_id = new_run_id()
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.secrets)
     if not options.dry_run:
+        ledger.validate_all()
         for path in prune_logs(
             settings.log_dir, keep_days=settings.keep_days, today=datetime.now(UTC).date()
         ):
             log.emit("log_pruned", file=path.name)
-
     alerter = Alerter(
         settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
-        state=state,
+        state=ledger,
         secrets=settings.secrets,
     )
-    if price is None:
-        price = pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+    price = price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
 
     def opened(name: str) -> None:
-        log.emit("breaker_opened", dependency=name)
+        dependency, _, endpoint = name.partition("@")
+        log.emit("breaker_opened", dependency=dependency, endpoint=endpoint)
         if not options.dry_run:
-            _log_alert(log, alerter.breaker_opened(name))
+            _log_alert(log, alerter.breaker_opened(dependency))
 
-    storage = state.breaker_storage()
-    zendesk_breaker = CircuitBreaker("zendesk", storage=storage, on_open=opened)
-    llm_breaker = CircuitBreaker("llm", storage=storage, on_open=opened)
+    storage = ledger.breaker_storage()
+    helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage, on_open=opened)
+    llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage, on_open=opened)
     taxonomy = load_taxonomy(settings.taxonomy_file)
-    analyser = None
-    if options.engine == "llm":
-        # Imported here: openai costs most of a second of start-up, which --engine rules skips.
-        from .llm import LLMAnalyser
-
-        analyser = LLMAnalyser(
-            models=settings.models,
-            taxonomy=taxonomy,
-            api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
-            base_url=settings.openai_base_url,
-            timeout=settings.llm_timeout,
-            retrier=Retrier(LLM_RETRY, breaker=llm_breaker),
-            limit=AdaptiveLimit(options.workers),
-            reply_draft=settings.reply_draft,
-        )
+    choice = build_chain(
+        settings, taxonomy, options.engine, workers=options.workers, llm_breaker=llm_breaker
+    )
     cache_tag = ",".join(settings.models) + "|" + ",".join(taxonomy.names)
-    options = _with(options, cache_tag=cache_tag)
-    with ZendeskClient.from_settings(
-        settings,
-        retrier=Retrier(ZENDESK_RETRY, breaker=zendesk_breaker),
-        throttle=RateLimitThrottle(),
-        pool_size=max(16, options.workers // 4),
-    ) as client:
-        pipeline = Pipeline(
-            client=client,
-            rules=RulesEngine(taxonomy),
-            analyser=analyser,
-            state=state,
-            cache=AnalysisCache(state.directory / "cache.json"),
-            log=log,
-            options=options,
-            run_id=run_id,
-            on_progress=on_progress,
-            writer_flush_after=writer_flush_after,
-            price=price,
-        )
-        summary = pipeline.run()
+    options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
+    cache = AnalysisCache(ledger)
+    helpdesk = connect(settings, breaker=helpdesk_breaker, pool_size=max(16, options.workers // 4))
+    try:
+        with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
+            pipeline = Pipeline(
+                helpdesk=helpdesk,
+                ledger=ledger,
+                chain=choice.chain,
+                cache=TriageCache(cache, tag=cache_tag),
+                planner=ChangePlanner(options, run_id=run_id),
+                log=log,
+                options=options,
+                run_id=run_id,
+                stop_signal=stop or sig,
+                on_progress=on_progress,
+                writer_flush_after=writer_flush_after,
+                price=price,
+            )
+            pipeline.summary.warnings.extend(choice.notes)
+            summary = pipeline.run()
+    finally:
+        helpdesk.close()
     if not options.dry_run:
-        state.save_last_run(
+        cache.flush()
+        ledger.save_last_run(
             {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat(), **summary.as_event()}
         )
         recent = summarise_runs(
@@ -158,7 +152,7 @@ def _run(
         ):
             _log_alert(log, outcome)
     log.close()
-    return summary, log
+    return summary
 
 
 def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:
@@ -166,9 +160,3 @@ def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:
         log.emit(
             "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
         )
-
-
-def _with(options: RunOptions, **changes: Any) -> RunOptions:
-    from dataclasses import replace
-
-    return replace(options, **changes)

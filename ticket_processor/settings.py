@@ -1,7 +1,8 @@
 """Settings: one validated model, read once in ``cli.py`` and passed down as a value.
 
-Sources, lowest precedence first: the process environment, a ``.env`` file, command-line
-flags (a flag wins). Every error names the variable and how to fix it. Secrets are
+Precedence, highest first: a command-line flag, the real environment, a ``.env`` file, the
+default — the convention of python-dotenv and twelve-factor apps: a ``.env`` never overrides
+what the environment says. Every error names the variable and how to fix it. Secrets are
 ``SecretStr`` so they never print, not even in a traceback or a ``repr``.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -20,6 +21,10 @@ DEFAULT_MODEL = "gpt-4o-mini"
 
 # Field name -> environment variable. The variable names are the user-facing contract.
 ENV_VARS: dict[str, str] = {
+    "helpdesk": "TICKETBOT_HELPDESK",
+    "freshdesk_domain": "FRESHDESK_DOMAIN",
+    "freshdesk_url": "FRESHDESK_URL",
+    "freshdesk_api_key": "FRESHDESK_API_KEY",
     "zendesk_url": "ZENDESK_URL",
     "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
     "zendesk_email": "ZENDESK_EMAIL",
@@ -56,6 +61,10 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    helpdesk: Literal["zendesk", "freshdesk"] = "zendesk"
+    freshdesk_domain: str | None = None
+    freshdesk_url: str | None = None
+    freshdesk_api_key: SecretStr | None = None
     zendesk_url: str | None = None
     zendesk_subdomain: str | None = None
     zendesk_email: str | None = None
@@ -91,7 +100,23 @@ class Settings(BaseModel):
             return names
         return value
 
-    @field_validator("zendesk_url", "openai_base_url", mode="before")
+    @field_validator("helpdesk", mode="before")
+    @classmethod
+    def _lower_helpdesk(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("freshdesk_domain", mode="before")
+    @classmethod
+    def _check_freshdesk_domain(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().removeprefix("https://").rstrip("/")
+            value = value.removesuffix(".freshdesk.com")
+            if value and not value.replace("-", "").isalnum():
+                raise ValueError("must be the domain only, such as 'acme' (acme.freshdesk.com)")
+            return value or None
+        return value
+
+    @field_validator("zendesk_url", "openai_base_url", "freshdesk_url", mode="before")
     @classmethod
     def _check_url(cls, value: object) -> object:
         if isinstance(value, str):
@@ -125,6 +150,34 @@ class Settings(BaseModel):
             "ZENDESK_SUBDOMAIN is not set: put it (or ZENDESK_URL) in .env or the environment"
         )
 
+    @property
+    def freshdesk_base_url(self) -> str:
+        """``FRESHDESK_URL`` if set (the sandbox), else ``https://{domain}.freshdesk.com``."""
+        if self.freshdesk_url:
+            return self.freshdesk_url
+        if self.freshdesk_domain:
+            return f"https://{self.freshdesk_domain}.freshdesk.com"
+        raise ConfigError(
+            "FRESHDESK_DOMAIN is not set: put it (or FRESHDESK_URL) in .env or the environment "
+            "(TICKETBOT_HELPDESK=freshdesk)"
+        )
+
+    @property
+    def helpdesk_base_url(self) -> str:
+        return self.freshdesk_base_url if self.helpdesk == "freshdesk" else self.zendesk_base_url
+
+    def require_helpdesk(self) -> None:
+        """Raise a ConfigError naming the first missing setting of the chosen helpdesk."""
+        if self.helpdesk == "zendesk":
+            self.require_zendesk()
+            return
+        _ = self.freshdesk_base_url
+        if self.freshdesk_api_key is None:
+            raise ConfigError(
+                "FRESHDESK_API_KEY is not set: put it in .env or the environment "
+                "(Freshdesk > Profile settings > Your API Key)"
+            )
+
     def require_zendesk(self) -> None:
         """Raise a ConfigError naming the first missing Zendesk setting, if any."""
         _ = self.zendesk_base_url
@@ -149,6 +202,7 @@ class Settings(BaseModel):
     def secrets(self) -> tuple[str, ...]:
         """The secret values, for scrubbing anything that might echo them."""
         values = (
+            self.freshdesk_api_key,
             self.zendesk_api_token,
             self.zendesk_oauth_token,
             self.openai_api_key,
@@ -163,7 +217,7 @@ def load_settings(
     env_file: Path | None = Path(".env"),
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge environment < ``.env`` < flags and validate once.
+    """Merge ``.env`` < environment < flags and validate once.
 
     ``overrides`` are flag values keyed by field name; ``None`` means "flag not given".
     """
@@ -172,7 +226,7 @@ def load_settings(
     if env_file is not None and env_file.is_file():
         file_values = dotenv_values(env_file)
     for field, var in ENV_VARS.items():
-        for source in (environ, file_values):
+        for source in (file_values, environ):  # the environment wins over the file
             value = source.get(var)
             if value is not None and value != "":
                 raw[field] = value

@@ -74,8 +74,10 @@ def triage_tags(
         f"{prefix}sentiment_{analysis.sentiment.value}",
         f"{prefix}lang_{analysis.language}",
     ]
-    if triage.fallback:
+    if triage.engine == "rules" and triage.fallback:
         names.append(f"{prefix}fallback")
+    if triage.engine == "learned":
+        names.append(f"{prefix}engine_learned")
     if analysis.confidence < confidence_threshold:
         names.append(f"{prefix}low_confidence")
     if priority is not None:
@@ -118,10 +120,14 @@ def decide_priority(
 def render_note(triage: Triage, *, priority: Priority | None, run_id: str) -> str:
     """The internal note: what ticketbot concluded and from what, in plain text."""
     analysis = triage.analysis
-    source = f"LLM ({triage.model})" if triage.engine == "llm" else "keyword rules"
+    source = {
+        "llm": f"LLM ({triage.model})",
+        "learned": "learned model",
+        "rules": "keyword rules",
+    }[triage.engine]
     if triage.fallback:
         reason = f": {triage.fallback_reason}" if triage.fallback_reason else ""
-        source += f" — fallback, the LLM was not usable{reason}"
+        source += f" — fallback{reason}"
     lines = [
         f"{NOTE_HEADER} ({source})",
         "",

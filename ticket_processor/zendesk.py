@@ -75,8 +75,19 @@ def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
     the first can land: a ticket never gets a second note.
     """
     change: dict[str, Any] = {"additional_tags": list(writeback.additional_tags)}
+    if writeback.remove_tags:
+        change["remove_tags"] = list(writeback.remove_tags)
     if writeback.priority is not None:
         change["priority"] = str(writeback.priority)
+    if writeback.group_id is not None:
+        change["group_id"] = writeback.group_id
+    if writeback.assignee_id is not None:
+        change["assignee_id"] = writeback.assignee_id
+    if writeback.custom_fields:
+        change["custom_fields"] = [
+            {"id": int(key) if key.isdigit() else key, "value": value}
+            for key, value in writeback.custom_fields.items()
+        ]
     if writeback.note:
         change["comment"] = {"body": writeback.note, "public": False}
     if writeback.updated_stamp:
@@ -139,6 +150,11 @@ class ZendeskClient:
     @property
     def base_url(self) -> str:
         return self._http.base_url
+
+    @property
+    def sandbox_kind(self) -> str | None:
+        """``"zendesk"`` when the last answer came from ticketbot's own sandbox."""
+        return self._http.sandbox_kind
 
     def __repr__(self) -> str:
         return f"ZendeskClient(base_url={self._http.base_url!r}, auth={self._http.auth_kind!r})"
@@ -238,6 +254,23 @@ class ZendeskClient:
             if end:
                 return
             page += 1
+
+    def paged(
+        self, path: str, key: str, *, params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every object under ``key`` of a list endpoint, following ``next_page`` (100 a page)."""
+        found: list[dict[str, Any]] = []
+        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+        current: str | None = path
+        while current is not None:
+            body = self._http.request("GET", current, params=query)
+            items = body.get(key)
+            found.extend(
+                i for i in (items if isinstance(items, list) else []) if isinstance(i, dict)
+            )
+            current = self._http.local_path(body.get("next_page")) if items else None
+            query = None  # the next-page link carries its own query
+        return found
 
     def show_many(self, ids: Sequence[int]) -> list[Ticket]:
         """The tickets with these ids, 100 a request; ids Zendesk does not know are left out."""

@@ -163,6 +163,7 @@ class ZendeskTransport:
         self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
         self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
         self.sleep = sleep
+        self.sandbox_kind: str | None = None
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -275,6 +276,8 @@ class ZendeskTransport:
         except requests.RequestException as exc:
             raise HelpdeskError(f"request {where} failed ({type(exc).__name__})") from exc
         headers = response.headers
+        # ticketbot's own sandboxes say so; ``seed`` writes samples only there without --yes.
+        self.sandbox_kind = headers.get("X-Ticketbot-Sandbox")
         self.throttle.observe(
             _int_header(headers, "X-Rate-Limit"), _int_header(headers, "X-Rate-Limit-Remaining")
         )

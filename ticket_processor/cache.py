@@ -1,0 +1,90 @@
+"""The analysis cache: content hash -> analysis, across runs, least recently used out first.
+
+Held in memory during a run and written with ``flush`` through the ledger (atomic; a dry run's
+read-only ledger writes nothing). The file is validated like every ledger file: a damaged one is
+set aside and reported, and the cache starts empty — it is only a cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from .ledger import RunLedger
+
+DEFAULT_MAX_ENTRIES = 50_000
+
+
+class CacheFileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    entries: dict[str, dict[str, Any]]
+
+
+class AnalysisCache:
+    """Thread-safe LRU of analyses keyed by content hash (plus models and taxonomy)."""
+
+    def __init__(
+        self, ledger: RunLedger | None = None, *, max_entries: int = DEFAULT_MAX_ENTRIES
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        from .ledger import CACHE
+
+        self._ledger = ledger
+        self._file = CACHE
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._dirty = False
+        found = ledger._read(CACHE, CacheFileModel) if ledger is not None else None
+        if found is not None:
+            for key, value in found.entries.items():
+                self._entries[key] = value
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+            self._dirty = True
+
+    def flush(self) -> None:
+        if self._ledger is None:
+            return
+        with self._lock:
+            if not self._dirty:
+                return
+            # orjson keeps a dict's storage order, which move_to_end does not change: copy in
+            # recency order so the file keeps the LRU order.
+            payload = {"version": 1, "entries": dict(self._entries.items())}
+            self._dirty = False
+        try:
+            self._ledger._write(self._file, payload)
+        except BaseException:
+            with self._lock:
+                self._dirty = True
+            raise
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries

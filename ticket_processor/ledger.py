@@ -1,0 +1,331 @@
+"""``RunLedger``: everything that survives between scheduled runs, typed and validated.
+
+One state directory (``TICKETBOT_STATE_DIR``), one file per concern, each written atomically
+(temp file, fsync, ``os.replace``) so a kill -9 leaves the old or the new version:
+
+    cursor.json      where discovery resumes (saved after every settled page, and on abort)
+    inflight.json    tickets whose write was sent but not confirmed (the crash journal)
+    jobs.json        helpdesk jobs sent for them, so the next run can wait for them
+    retry.json       tickets that failed, with their attempt counts, for the next runs
+    breakers.json    circuit breaker states, by dependency and endpoint
+    alerts.json      when each alert condition last went out
+    last_run.json    the summary of the last finished run
+    cache.json       the analysis cache (``cache.AnalysisCache``)
+
+Every file is validated on read (``ledger_files``). One that does not validate is set aside as
+``<name>.bad-<timestamp>``, reported once (``set_aside``, which the run logs and puts in its
+summary) and replaced by a safe default: no cursor (start again from ``--since``; the processed
+marker skips what was done), an empty journal (a re-read decides; ``safe_update`` and the marker
+keep a second note out), no retries, closed breakers.
+
+A read-only ledger (dry runs) reads the same files and writes nothing, not even a set-aside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+from .errors import ConfigError
+from .helpdesk import Cursor
+from .ledger_files import (
+    AlertsFile,
+    BreakerRecord,
+    BreakersFile,
+    CursorFile,
+    InflightFile,
+    JobsFile,
+    LastRunFile,
+    M,
+    RetryFile,
+    SetAside,
+    read_validated,
+)
+from .state import atomic_write_bytes
+
+CURSOR = "cursor.json"
+INFLIGHT = "inflight.json"
+JOBS = "jobs.json"
+RETRY = "retry.json"
+BREAKERS = "breakers.json"
+ALERTS = "alerts.json"
+LAST_RUN = "last_run.json"
+CACHE = "cache.json"
+LEDGER_FILES = (CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE)
+
+_STALE_TEMP_SECONDS = 3600.0  # temp files older than this are a crashed writer's leftovers
+
+
+class RunLedger:
+    """The state directory as typed values. Thread-safe; writes go straight to disk."""
+
+    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
+        self.directory = Path(directory)
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        self._set_aside: list[SetAside] = []
+        if not read_only:
+            _prepare(self.directory)
+        self._inflight: set[int] = set()
+        self._jobs: dict[str, list[int]] = {}
+        self._breakers: dict[str, dict[str, Any]] = {}
+        self._loaded = False
+
+    # -- reading and writing one file --------------------------------------------------
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+    def _read(self, name: str, model: type[M]) -> M | None:
+        path = self.path(name)
+        if self.read_only:
+            # Look, but move nothing: a dry run leaves the directory as it found it.
+            found, _ = _peek(path, model)
+            return found
+        found, aside = read_validated(path, model)
+        if aside is not None:
+            with self._lock:
+                self._set_aside.append(aside)
+        return found
+
+    def _write(self, name: str, value: BaseModel | Mapping[str, Any]) -> None:
+        if self.read_only:
+            return
+        data = value.model_dump(mode="json") if isinstance(value, BaseModel) else dict(value)
+        atomic_write_bytes(self.path(name), orjson.dumps(data, option=orjson.OPT_INDENT_2))
+
+    def take_set_aside(self) -> list[SetAside]:
+        """The files set aside since the last call (each reported once)."""
+        with self._lock:
+            found, self._set_aside = self._set_aside, []
+        return found
+
+    def validate_all(self) -> None:
+        """Read every ledger file once, setting aside what does not validate (start of a run);
+        ``take_set_aside`` then says what was set aside."""
+        from .cache import CacheFileModel  # the cache's own shape lives with the cache
+
+        for name, model in (
+            (CURSOR, CursorFile),
+            (INFLIGHT, InflightFile),
+            (JOBS, JobsFile),
+            (RETRY, RetryFile),
+            (BREAKERS, BreakersFile),
+            (ALERTS, AlertsFile),
+            (LAST_RUN, LastRunFile),
+            (CACHE, CacheFileModel),
+        ):
+            self._read(name, model)
+        self._load_journal()
+
+    def damaged_files(self) -> list[tuple[str, str]]:
+        """Ledger files that would be set aside, and why, without moving anything (health)."""
+        from .cache import CacheFileModel
+
+        found: list[tuple[str, str]] = []
+        for name, model in (
+            (CURSOR, CursorFile),
+            (INFLIGHT, InflightFile),
+            (JOBS, JobsFile),
+            (RETRY, RetryFile),
+            (BREAKERS, BreakersFile),
+            (ALERTS, AlertsFile),
+            (LAST_RUN, LastRunFile),
+            (CACHE, CacheFileModel),
+        ):
+            path = self.path(name)
+            if not path.exists() and not path.is_symlink():
+                continue
+            _, why = _peek(path, model)
+            if why is not None:
+                found.append((name, why))
+        return found
+
+    # -- cursor ------------------------------------------------------------------------
+
+    def load_cursor(self, helpdesk: str | None = None) -> Cursor | None:
+        found = self._read(CURSOR, CursorFile)
+        if found is None or (helpdesk and found.helpdesk and found.helpdesk != helpdesk):
+            return None
+        return Cursor(kind=found.kind, value=found.value, start_time=found.start_time)
+
+    def save_cursor(self, cursor: Cursor, *, helpdesk: str | None = None) -> None:
+        self._write(
+            CURSOR,
+            CursorFile(
+                kind=cursor.kind,
+                value=cursor.value,
+                start_time=cursor.start_time,
+                updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                helpdesk=helpdesk,
+            ),
+        )
+
+    def discard_cursor(self) -> None:
+        if not self.read_only:
+            with contextlib.suppress(FileNotFoundError):
+                self.path(CURSOR).unlink()
+
+    # -- the write journal (``helpdesk.WriteJournal``) -----------------------------------
+
+    def _load_journal(self) -> None:
+        with self._lock:
+            if self._loaded:
+                return
+            inflight = self._read(INFLIGHT, InflightFile)
+            jobs = self._read(JOBS, JobsFile)
+            self._inflight = set(inflight.ticket_ids) if inflight else set()
+            self._jobs = {k: list(v) for k, v in jobs.jobs.items()} if jobs else {}
+            self._loaded = True
+
+    def inflight(self) -> set[int]:
+        self._load_journal()
+        with self._lock:
+            return set(self._inflight)
+
+    def jobs(self) -> dict[str, list[int]]:
+        self._load_journal()
+        with self._lock:
+            return {k: list(v) for k, v in self._jobs.items()}
+
+    def begin(self, ticket_ids: Sequence[int]) -> None:
+        """Persist (fsync'd) before the write is sent, so a crash right after it is remembered."""
+        self._load_journal()
+        with self._lock:
+            if set(ticket_ids) <= self._inflight:
+                return
+            self._inflight |= set(ticket_ids)
+            self._write(INFLIGHT, InflightFile(ticket_ids=sorted(self._inflight)))
+
+    def job_sent(self, job_id: str, ticket_ids: Sequence[int]) -> None:
+        self._load_journal()
+        with self._lock:
+            self._jobs[job_id] = list(ticket_ids)
+            self._write(JOBS, JobsFile(jobs=self._jobs))
+
+    def end(self, ticket_ids: Sequence[int], job_ids: Sequence[str]) -> None:
+        self._load_journal()
+        with self._lock:
+            if self._inflight & set(ticket_ids):
+                self._inflight -= set(ticket_ids)
+                self._write(INFLIGHT, InflightFile(ticket_ids=sorted(self._inflight)))
+            removed = [job_id for job_id in job_ids if self._jobs.pop(job_id, None) is not None]
+            if removed:
+                self._write(JOBS, JobsFile(jobs=self._jobs))
+
+    def clear_journal(self) -> None:
+        """After recovery: nothing is in flight any more."""
+        self._load_journal()
+        with self._lock:
+            self._inflight.clear()
+            self._jobs.clear()
+            self._write(INFLIGHT, InflightFile(ticket_ids=[]))
+            self._write(JOBS, JobsFile(jobs={}))
+
+    # -- retry queue ---------------------------------------------------------------------
+
+    def retry_queue(self) -> dict[int, int]:
+        found = self._read(RETRY, RetryFile)
+        return {int(k): v for k, v in found.tickets.items()} if found else {}
+
+    def save_retry_queue(self, queue: Mapping[int, int]) -> None:
+        self._write(RETRY, RetryFile(tickets={str(k): v for k, v in sorted(queue.items())}))
+
+    # -- breakers (``resilience.BreakerStorage``) ----------------------------------------
+
+    def breaker_storage(self) -> _BreakerStorage:
+        return _BreakerStorage(self)
+
+    def breaker_states(self) -> dict[str, dict[str, Any]]:
+        found = self._read(BREAKERS, BreakersFile)
+        return {k: v.model_dump() for k, v in found.root.items()} if found else {}
+
+    def _save_breaker(self, name: str, record: dict[str, Any]) -> None:
+        with self._lock:
+            states = self.breaker_states()
+            states[name] = BreakerRecord.model_validate(record).model_dump()
+            self._write(BREAKERS, states)
+
+    def reset_breakers(self, names: Iterable[str] | None = None) -> list[str]:
+        """Close the named breakers (all when None); the names that were open."""
+        with self._lock:
+            states = self.breaker_states()
+            chosen = set(states) if names is None else set(names)
+            opened = [n for n in sorted(chosen & set(states)) if states[n].get("state") == "open"]
+            for name in chosen & set(states):
+                states[name] = {"state": "closed", "failures": 0, "opened_at": None}
+            self._write(BREAKERS, states)
+            return opened
+
+    # -- alerts and the last run ----------------------------------------------------------
+
+    def alerts_sent(self) -> dict[str, float]:
+        found = self._read(ALERTS, AlertsFile)
+        return dict(found.root) if found else {}
+
+    def save_alerts_sent(self, sent: Mapping[str, float]) -> None:
+        self._write(ALERTS, dict(sent))
+
+    def last_run(self) -> dict[str, Any] | None:
+        found = self._read(LAST_RUN, LastRunFile)
+        return found.model_dump() if found else None
+
+    def save_last_run(self, summary: Mapping[str, Any]) -> None:
+        self._write(LAST_RUN, LastRunFile.model_validate(dict(summary)))
+
+
+class _BreakerStorage:
+    """``resilience.BreakerStorage`` over the ledger's ``breakers.json``."""
+
+    def __init__(self, ledger: RunLedger) -> None:
+        self._ledger = ledger
+
+    def load(self, name: str) -> dict[str, Any] | None:
+        return self._ledger.breaker_states().get(name)
+
+    def save(self, name: str, data: dict[str, Any]) -> None:
+        self._ledger._save_breaker(name, data)
+
+
+def _peek(path: Path, model: type[M]) -> tuple[M | None, str | None]:
+    """Read and validate without setting anything aside; (None, why) when damaged."""
+    try:
+        return model.model_validate(orjson.loads(path.read_bytes())), None
+    except IsADirectoryError:
+        return None, "a directory where a file should be"
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or exc})"
+    except orjson.JSONDecodeError:
+        return None, "not JSON" if path.read_bytes().strip() else "empty file"
+    except ValueError as exc:
+        return None, f"wrong shape ({str(exc).splitlines()[0][:120]})"
+
+
+def _prepare(directory: Path) -> None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        probe_fd, probe = tempfile.mkstemp(dir=directory, prefix=".probe-")
+        os.close(probe_fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"TICKETBOT_STATE_DIR: cannot write to {directory} ({exc.strerror or exc}); "
+            "point it at a writable directory"
+        ) from None
+    cutoff = time.time() - _STALE_TEMP_SECONDS
+    for leftover in directory.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
