@@ -123,10 +123,10 @@ def test_escaped_newlines_do_not_glue_words(engine: RulesEngine) -> None:
     assert escaped.urgency in (Urgency.HIGH, Urgency.CRITICAL)
 
 
-@pytest.mark.skipif(
-    not DEV_DATA.is_file(), reason="the shared labelled data is not next to the repo"
-)
 def test_urgency_on_the_tobi_dev_rows_stays_at_the_bar(engine: RulesEngine) -> None:
+    assert DEV_DATA.is_file(), (
+        f"the shared labelled data is missing: {DEV_DATA} (clone next to shared/)"
+    )
     rows = [json.loads(line) for line in DEV_DATA.read_text("utf-8").splitlines() if line]
     tobi = [row for row in rows if row["source"] == "tobi" and "urgency" in row["labels"]]
     predictions = []

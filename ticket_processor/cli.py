@@ -348,8 +348,9 @@ def eval_(
         Path, typer.Argument(dir_okay=False, help="Labelled JSON lines (id, source, subject, ...).")
     ],
     engine: Annotated[
-        str, typer.Option(help="rules, or llm (the configured endpoint; rules on failure).")
-    ] = "rules",
+        Engine,
+        typer.Option(help="rules, learned (the model, rules on failure) or llm (the endpoint)."),
+    ] = Engine.rules,
     limit: Annotated[int | None, typer.Option(min=1, help="Score only the first N rows.")] = None,
     taxonomy: Annotated[
         Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
@@ -367,25 +368,22 @@ def eval_(
     import orjson
 
     from .eval_report import print_result, result_json
-    from .eval_run import build_llm_analyser, run_eval, write_predictions
+    from .eval_run import build_eval_chain, run_eval, write_predictions
     from .render import progress_bar
     from .taxonomy import load_taxonomy
 
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
-        if engine not in ("rules", "llm"):
-            raise ConfigError(f"--engine: {engine!r} is not one of rules, llm")
         settings = load({"workers": workers, "taxonomy_file": taxonomy})
         chosen = load_taxonomy(settings.taxonomy_file)
-        analyser = build_llm_analyser(settings, chosen) if engine == "llm" else None
-        show = console.is_terminal and not as_json and engine == "llm"
+        chain = build_eval_chain(settings, chosen, engine.value)
+        show = console.is_terminal and not as_json and engine != Engine.rules
         with progress_bar(console, enabled=show, label="analysing") as tick:
             result = run_eval(
                 file,
                 chosen,
-                engine=engine,
-                analyser=analyser,
+                chain=chain,
                 limit=limit,
                 workers=settings.workers,
                 max_input_tokens=settings.max_input_tokens,

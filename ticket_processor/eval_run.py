@@ -1,9 +1,10 @@
 """``ticketbot eval``: run an engine over a labelled JSON-lines file and score it.
 
-Reads the file (``id``, ``source``, ``subject``, ``description``, ``labels``), predicts every
-row with the keyword rules or the configured LLM (concurrently, with a per-row fallback to the
-rules when the LLM fails, exactly as a real run would), and hands the predictions to the pure
-metrics in ``evaluate.py``. Printing is ``eval_report.py``'s job.
+Reads the file (``id``, ``source``, ``subject``, ``description``, ``labels``), prepares every
+row as a run does (trimmed, cut to the token budget, personal data replaced) and predicts it
+with the run's own ``triage()`` over the engine chain ``--engine`` picks (concurrently; a row the
+first engine fails falls back down the chain, exactly as in a run), then hands the predictions
+to the pure metrics in ``evaluate.py``. Printing is ``eval_report.py``'s job.
 """
 
 from __future__ import annotations
@@ -14,27 +15,22 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
-from .errors import ConfigError, TicketBotError
+from .engines import ChainChoice, build_chain
+from .errors import ConfigError
 from .evaluate import FieldReport, evaluate
-from .models import Sentiment, Triage, Urgency
-from .prepare import PreparedTicket, prepare_ticket
-from .resilience import CircuitBreaker, Retrier, RetryPolicy
-from .rules import RulesEngine
+from .models import Engine, Sentiment, Urgency
+from .prepare import prepare_ticket
+from .resilience import CircuitBreaker, RetryPolicy
 from .settings import Settings
 from .taxonomy import Taxonomy
+from .triage import TriageEngine, triage
 
 # As in a run: a few bounded retries that honour Retry-After.
 EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
-
-
-class TicketAnalyser(Protocol):
-    """What eval needs of the LLM path (``llm.LLMAnalyser`` satisfies it)."""
-
-    def analyse(self, ticket: PreparedTicket) -> Triage: ...
 
 
 @dataclass(frozen=True)
@@ -116,75 +112,60 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
     return rows
 
 
-def _from_rules(row: LabelledTicket, rules: RulesEngine, reason: str | None = None) -> Prediction:
-    analysis = rules.analyse(row.subject, row.description)
-    return Prediction(
-        row.id,
-        analysis.category,
-        analysis.urgency.value,
-        analysis.sentiment.value,
-        "rules",
-        reason,
-    )
-
-
-def predict_rules(rows: Sequence[LabelledTicket], rules: RulesEngine) -> list[Prediction]:
-    return [_from_rules(row, rules) for row in rows]
-
-
-def predict_llm(
+def predict(
     rows: Sequence[LabelledTicket],
-    analyser: TicketAnalyser,
-    rules: RulesEngine,
+    chain: Sequence[TriageEngine],
     *,
+    preferred: Engine,
     workers: int,
     max_input_tokens: int = 2000,
     on_progress: Callable[[], None] = lambda: None,
 ) -> list[Prediction]:
-    """Every row through the LLM, ``workers`` at a time; a failed row falls back to the rules."""
+    """Every row through ``triage()`` on its prepared text — exactly what a run analyses —
+    ``workers`` at a time; a row the first engine fails falls back down the chain."""
 
     def one(row: LabelledTicket) -> Prediction:
-        try:
-            prepared = prepare_ticket(row.subject, row.description, max_tokens=max_input_tokens)
-            triage = analyser.analyse(prepared)
-            analysis = triage.analysis
-            prediction = Prediction(
-                row.id,
-                analysis.category,
-                analysis.urgency.value,
-                analysis.sentiment.value,
-                "llm",
-            )
-        except TicketBotError as exc:  # LLMError, or BreakerOpenError once the LLM is down
-            prediction = _from_rules(row, rules, reason=type(exc).__name__)
+        prepared = prepare_ticket(row.subject, row.description, max_tokens=max_input_tokens)
+        result = triage(prepared, chain, preferred=preferred)
+        analysis = result.analysis
         on_progress()
-        return prediction
+        return Prediction(
+            row.id,
+            analysis.category,
+            analysis.urgency.value,
+            analysis.sentiment.value,
+            result.engine,
+            _reason_kind(result.fallback_reason) if result.fallback else None,
+        )
 
+    if len(chain) == 1 or workers <= 1:
+        return [one(row) for row in rows]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eval") as pool:
         return list(pool.map(one, rows))
 
 
-def build_llm_analyser(settings: Settings, taxonomy: Taxonomy) -> TicketAnalyser:
-    """The analyser ``--engine llm`` measures: the configured endpoint, retried, with a breaker.
+def _reason_kind(reason: str | None) -> str:
+    """``"llm: LLMConnectionError: refused"`` -> ``"LLMConnectionError"``."""
+    parts = [part.strip() for part in (reason or "").split(":")]
+    return parts[1] if len(parts) > 2 and parts[1] else (reason or "unknown")[:60]
 
-    A dead endpoint opens the breaker after a few failures, and the remaining rows go straight
-    to the rules instead of each waiting through its own retries.
-    """
-    if not settings.llm_configured:
+
+def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> ChainChoice:
+    """The chain ``--engine`` measures, built as a run builds it. The LLM has a breaker of its
+    own (not the run's persisted one): a dead endpoint opens it after a few failures and the
+    remaining rows go straight down the chain instead of each waiting through its retries."""
+    if engine == "llm" and not settings.llm_configured:
         raise ConfigError(
             "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
             "in .env or the environment"
         )
-    from .llm import LLMAnalyser  # only the LLM path pays for importing openai
-
-    api_key = settings.openai_api_key
-    return LLMAnalyser(
-        models=settings.models,
-        taxonomy=taxonomy,
-        api_key=api_key.get_secret_value() if api_key else None,
-        base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout,
-        retrier=Retrier(EVAL_LLM_RETRY, breaker=CircuitBreaker("llm")),
+    return build_chain(
+        settings,
+        taxonomy,
+        engine,
+        workers=settings.workers,
+        llm_breaker=CircuitBreaker("llm"),
+        llm_retry=EVAL_LLM_RETRY,
     )
 
 
@@ -201,31 +182,24 @@ def run_eval(
     path: Path,
     taxonomy: Taxonomy,
     *,
-    engine: str = "rules",
-    analyser: TicketAnalyser | None = None,
+    chain: ChainChoice,
     limit: int | None = None,
     workers: int = 8,
     max_input_tokens: int = 2000,
     on_progress: Callable[[], None] = lambda: None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalResult:
-    """Load, predict and score; ``analyser`` is required for ``engine="llm"``."""
+    """Load, predict (through ``chain``, on the prepared text) and score."""
     rows = load_labelled(path, limit=limit)
-    rules = RulesEngine(taxonomy)
     started = clock()
-    if engine == "llm":
-        if analyser is None:
-            raise ConfigError("--engine llm needs an LLM analyser")
-        predictions = predict_llm(
-            rows,
-            analyser,
-            rules,
-            workers=workers,
-            max_input_tokens=max_input_tokens,
-            on_progress=on_progress,
-        )
-    else:
-        predictions = predict_rules(rows, rules)
+    predictions = predict(
+        rows,
+        chain.chain,
+        preferred=chain.preferred,
+        workers=workers,
+        max_input_tokens=max_input_tokens,
+        on_progress=on_progress,
+    )
     seconds = clock() - started
     labelled: list[dict[str, Any]] = [{"source": row.source, "labels": row.labels} for row in rows]
     predicted = [
@@ -235,7 +209,7 @@ def run_eval(
     reasons = Counter(p.fallback_reason for p in predictions if p.fallback_reason)
     return EvalResult(
         file=str(path),
-        engine=engine,
+        engine=chain.preferred,
         rows=len(rows),
         seconds=seconds,
         predictions=predictions,
