@@ -56,3 +56,32 @@ def test_model_list_and_secret_never_printed() -> None:
     assert "sk-very-secret-123" not in repr(settings)
     assert "sk-very-secret-123" not in str(settings.model_dump())
     assert settings.secrets == ("sk-very-secret-123",)
+
+
+def test_config_shows_values_sources_and_masks_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from ticket_processor.cli import app
+
+    env_file = tmp_path / "prod.env"
+    env_file.write_text("ZENDESK_API_TOKEN=abcdefghijklmnopqrstuvwx\nTICKETBOT_WORKERS=4\n")
+    monkeypatch.setenv("TICKETBOT_WORKERS", "6")
+    result = CliRunner().invoke(app, ["--env-file", str(env_file), "config", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["variable"]: row for row in json.loads(result.output)}
+    assert rows["TICKETBOT_WORKERS"] == {
+        "variable": "TICKETBOT_WORKERS",
+        "value": "6",
+        "source": "environment",
+    }
+    assert rows["ZENDESK_API_TOKEN"]["source"] == str(env_file)
+    assert "abcdefghijklmnop" not in result.output
+    assert rows["TICKETBOT_TAG_PREFIX"] == {
+        "variable": "TICKETBOT_TAG_PREFIX",
+        "value": "ai_",
+        "source": "default",
+    }

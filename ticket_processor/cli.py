@@ -47,11 +47,16 @@ app = typer.Typer(
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+_ENV_FILE: list[Path] = []  # --env-file, set by the root callback
+
+
+def env_file_path() -> Path:
+    return _ENV_FILE[0] if _ENV_FILE else Path(".env")
+
+
 def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
-    """Read the settings once: environment < .env < flags."""
-    return load_settings(
-        os.environ, env_file=env_file if env_file is not None else Path(".env"), overrides=overrides
-    )
+    """Read the settings once: flag > environment > .env > default."""
+    return load_settings(os.environ, env_file=env_file or env_file_path(), overrides=overrides)
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -99,8 +104,24 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file",
+            dir_okay=False,
+            help="Settings file instead of ./.env (the environment wins).",
+        ),
+    ] = None,
 ) -> None:
     """Triage helpdesk tickets with an LLM."""
+    _ENV_FILE.clear()
+    if env_file is not None:
+        if not env_file.is_file():
+            err_console.print(
+                f"[red]configuration error:[/] --env-file: no file at {escape(str(env_file))}"
+            )
+            raise typer.Exit(ExitCode.CONFIG)
+        _ENV_FILE.append(env_file)
 
 
 # --- run and demo ------------------------------------------------------------
@@ -171,6 +192,14 @@ def run(
     taxonomy: Annotated[
         Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
     ] = None,
+    ticket: Annotated[
+        list[int] | None,
+        typer.Option("--ticket", help="Triage exactly this ticket (repeat for more)."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --ticket: triage again although already triaged."),
+    ] = False,
 ) -> None:
     """Triage the tickets that are new since the last run (the job cron runs)."""
     from .render import progress_bar
@@ -180,6 +209,8 @@ def run(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers, "taxonomy_file": taxonomy})
+        if force and not ticket:
+            raise ConfigError("--force goes with --ticket ID: it re-triages chosen tickets only")
         with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
             summary = run_once(
                 settings,
@@ -190,6 +221,8 @@ def run(
                 max_runtime=max_runtime,
                 query=query,
                 set_priority=not no_priority,
+                ticket_ids=tuple(ticket or ()),
+                force=force,
                 on_progress=tick,
             )
         _report_run(summary, console, dry_run=dry_run)
@@ -395,6 +428,79 @@ def eval_(
             typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         else:
             print_result(result, console)
+
+
+# --- revert --------------------------------------------------------------------
+
+
+@app.command()
+def revert(
+    run_id: Annotated[str, typer.Option("--run", help="The run to undo (from `report`).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be undone; write nothing.")
+    ] = False,
+) -> None:
+    """Undo one run: remove its tags, restore priority and group where nobody changed them."""
+    from .helpdesks import connect
+    from .ledger import RunLedger
+    from .logs import read_events
+    from .revert import apply_revert, plan_revert, writes_of_run
+    from .state import RunLock
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        writes = writes_of_run(read_events(settings.log_dir), run_id)
+        if not writes:
+            raise ConfigError(
+                f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
+                "(see `ticketbot report` for run ids)"
+            )
+        helpdesk = connect(settings)
+        try:
+            tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
+            plan = plan_revert(run_id, writes, tickets, prefix=settings.tag_prefix)
+            for change in plan.changes:
+                typer.echo(
+                    f"ticket {change.ticket_id}: remove {', '.join(change.remove_tags) or '-'}"
+                    + (f"; priority -> {change.priority.value}" if change.priority else "")
+                    + (f"; group -> {change.group_id}" if change.group_id is not None else "")
+                )
+            typer.echo(
+                f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
+                f"someone since, {len(plan.missing)} gone"
+            )
+            if dry_run or not plan.changes:
+                return
+            with RunLock(settings.state_dir):
+                outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+        finally:
+            helpdesk.close()
+        failed = [o for o in outcomes if o.error is not None]
+        for outcome in failed:
+            err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
+        typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
+    raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
+
+
+# --- config --------------------------------------------------------------------
+
+
+@app.command()
+def config(
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Show the effective settings, where each came from, and secrets masked."""
+    from .settings import describe_settings
+
+    with exit_codes():
+        rows = describe_settings(os.environ, env_file=env_file_path())
+        if json_output:
+            typer.echo(_json(rows))
+            return
+        width = max(len(row["variable"]) for row in rows)
+        for row in rows:
+            typer.echo(f"{row['variable']:<{width}}  {row['value']}  ({row['source']})")
 
 
 # --- breaker -------------------------------------------------------------------

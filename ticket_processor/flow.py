@@ -86,7 +86,12 @@ class TicketFlow:
     # -- taking a ticket (main thread) --------------------------------------------------
 
     def should_skip(self, ticket: Ticket) -> bool:
-        """Already done (marker), solved or closed: counted, not taken."""
+        """Out of scope, already done (marker), solved or closed: counted, not taken."""
+        if not self.options.scope.admits(ticket):
+            with self._lock:
+                self.summary.out_of_scope += 1
+                self.retry.pop(ticket.id, None)
+            return True
         if self.options.force and self.options.ticket_ids:
             return False
         done = is_processed(ticket.tags, self.options.prefix) or ticket.status in (
@@ -274,6 +279,7 @@ class TicketFlow:
             previous_priority=entry.ticket.priority,
             tags_added=list(wb.additional_tags),
             group_id=wb.group_id,
+            previous_group_id=entry.ticket.group_id,
             ticket_url=self.ticket_url(entry.ticket.id),
             dry_run=self.options.dry_run,
         )

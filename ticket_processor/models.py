@@ -156,6 +156,7 @@ class WriteBack(BaseModel):
     additional_tags: tuple[str, ...]
     remove_tags: tuple[str, ...] = ()
     priority: Priority | None = None
+    clear_priority: bool = False  # a revert of a priority set where there was none
     note: str | None = None
     group_id: int | None = None
     assignee_id: int | None = None

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from .models import Engine, Triage, WriteBack
+from .scope import Scope
 
 RunStatus = Literal["ok", "partial", "aborted", "stopped"]
 
@@ -33,6 +34,7 @@ class RunOptions:
     max_input_tokens: int = 2000
     cache_tag: str = ""  # what else an analysis depends on (models, taxonomy) for the cache key
     stop_grace: float = 10.0  # seconds analyses under way get to finish after a stop
+    scope: Scope = field(default_factory=Scope)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class RunSummary:
     triaged: int = 0
     failed: int = 0
     skipped: int = 0
+    out_of_scope: int = 0  # TICKETBOT_SCOPE or the <prefix>skip tag
     deferred: int = 0  # taken, but the run stopped (--max-runtime, a signal) before them
     fallback: int = 0
     fallback_reasons: dict[str, int] = field(default_factory=dict)

@@ -29,6 +29,7 @@ from .planner import ChangePlanner
 from .report import DEFAULT_PRICES, parse_prices, pricer, summarise_runs
 from .resilience import CircuitBreaker
 from .run_types import RunOptions, RunSummary
+from .scope import parse_scope
 from .settings import Settings
 from .signals import StopOnSignal
 from .state import RunLock
@@ -44,6 +45,7 @@ DEFAULT_STALE_LOCK = 3 * 3600.0
 def run_options(settings: Settings, **flags: Any) -> RunOptions:
     """RunOptions from the settings plus the command's flags (None: flag not given)."""
     given = {k: v for k, v in flags.items() if v is not None}
+    given.setdefault("scope", parse_scope(settings.scope, prefix=settings.tag_prefix))
     return RunOptions(
         workers=given.pop("workers", settings.workers),
         prefix=settings.tag_prefix,

@@ -47,6 +47,7 @@ ENV_VARS: dict[str, str] = {
     "alert_webhook": "TICKETBOT_ALERT_WEBHOOK",
     "success_objective": "TICKETBOT_SUCCESS_OBJECTIVE",
     "prices": "TICKETBOT_PRICES",
+    "scope": "TICKETBOT_SCOPE",
 }
 
 _HINTS: dict[str, str] = {
@@ -89,6 +90,8 @@ class Settings(BaseModel):
     success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
     # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
     prices: str | None = None
+    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see scope.py.
+    scope: str | None = None
 
     @field_validator("models", mode="before")
     @classmethod
@@ -248,3 +251,33 @@ def _describe(exc: ValidationError) -> str:
         message = f"{var}: {error['msg']}"
         lines.append(f"{message} ({hint})" if hint else message)
     return "; ".join(lines)
+
+
+def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> list[dict[str, str]]:
+    """Every setting's effective value (secrets masked) and where it came from: ``environment``,
+    the ``.env`` file's name, or ``default``. Validates like ``load_settings``."""
+    settings = load_settings(environ, env_file=env_file)
+    file_values: Mapping[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        file_values = dotenv_values(env_file)
+    rows = []
+    for name, var in ENV_VARS.items():
+        if environ.get(var):
+            source = "environment"
+        elif file_values.get(var):
+            source = str(env_file)
+        else:
+            source = "default"
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            shown = (
+                "****" + value.get_secret_value()[-2:]
+                if len(value.get_secret_value()) >= 12
+                else "****"
+            )
+        elif isinstance(value, tuple):
+            shown = ",".join(str(v) for v in value)
+        else:
+            shown = "" if value is None else str(value)
+        rows.append({"variable": var, "value": shown or "(not set)", "source": source})
+    return rows

@@ -79,6 +79,8 @@ def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
         change["remove_tags"] = list(writeback.remove_tags)
     if writeback.priority is not None:
         change["priority"] = str(writeback.priority)
+    elif writeback.clear_priority:
+        change["priority"] = None
     if writeback.group_id is not None:
         change["group_id"] = writeback.group_id
     if writeback.assignee_id is not None:
