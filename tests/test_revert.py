@@ -55,7 +55,8 @@ def test_revert_undoes_one_run_where_nobody_changed_it(
         reverted = [
             c for c in sandbox.store.comments(ticket_id) if "was reverted" in str(c["body"])
         ]
-        assert len(reverted) == 1 and not reverted[0]["public"]
+        assert len(reverted) == 1
+        assert not reverted[0]["public"]
     assert sandbox.store.get(ids[0])["priority"] == "low"  # the agent's change is kept
     for ticket_id in ids[1:]:
         assert sandbox.store.get(ticket_id)["priority"] == before[ticket_id]["priority"]
