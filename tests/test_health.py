@@ -227,3 +227,16 @@ def test_missing_zendesk_settings_are_unhealthy_not_a_crash(
     code, _, checks = invoke_json()
     assert code == 2
     assert "ZENDESK_SUBDOMAIN" in checks["zendesk"]["reason"]
+
+
+def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> None:
+    from ticket_processor.health import fallback_check
+
+    failing = {"triaged": 20, "fallback_reasons": {"LLMConnectionError": 20}}
+    check = fallback_check(failing)
+    assert check.status == "degraded"
+    assert "20 of 20 tickets" in check.reason
+    assert "LLMConnectionError" in check.reason
+    chosen = {"triaged": 20, "fallback_reasons": {"no LLM configured": 20}}
+    assert fallback_check(chosen).status == "healthy"
+    assert fallback_check(None).status == "healthy"

@@ -160,6 +160,23 @@ def success_check(runs: Iterable[RunSummary], *, objective: float) -> Check:
     return Check(name, "healthy", told)
 
 
+def fallback_check(last: Mapping[str, Any] | None) -> Check:
+    """Did the last run's LLM answer? Tickets that fell back to a local engine because the LLM
+    failed (not because none is configured) make the job degraded: it works, but not as set up."""
+    name = "llm fallback"
+    if not last:
+        return Check(name, "healthy", "no run yet")
+    reasons = last.get("fallback_reasons")
+    reasons = reasons if isinstance(reasons, Mapping) else {}
+    failing = {k: v for k, v in reasons.items() if "no LLM configured" not in str(k)}
+    fell = sum(int(v) for v in failing.values() if isinstance(v, int))
+    if not fell:
+        return Check(name, "healthy", "the last run's analyses came from the engine it wanted")
+    total = last.get("triaged") if isinstance(last.get("triaged"), int) else 0
+    told = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items()))
+    return Check(name, "degraded", f"{fell} of {total} tickets in the last run fell back: {told}")
+
+
 def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
     try:
         status, detail = probe(settings)
@@ -264,6 +281,7 @@ def check_health(
         else:
             checks.append(Check("state", "healthy", f"{settings.state_dir} is readable"))
     checks.append(breaker_check(breakers, now=now.timestamp()))
+    checks.append(fallback_check(last))
     runs = summarise_runs(read_events(settings.log_dir, since=now - RECENT_WINDOW))
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=settings.success_objective))
