@@ -171,3 +171,22 @@ def test_seed_ticket_becomes_a_create_many_object() -> None:
         "priority": "high",
     }
     assert "subject" not in SeedTicket("", "only a body").to_zendesk()
+
+
+def test_seed_refuses_a_helpdesk_that_is_not_a_sandbox_without_yes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A real Zendesk says nothing of being a sandbox: seed must not fill it with samples."""
+    from ticket_processor.sandbox import SandboxConfig, serve_in_thread
+
+    with serve_in_thread(SandboxConfig(identify=False)) as sandbox:
+        monkeypatch.setenv("ZENDESK_URL", sandbox.url)
+        monkeypatch.setenv("ZENDESK_EMAIL", sandbox.config.email)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.config.token)
+        refused = CliRunner().invoke(app, ["seed", "--count", "2"])
+        assert refused.exit_code == 2, refused.output
+        assert "not a ticketbot sandbox" in refused.output
+        assert sandbox.store.count() == 0
+        allowed = CliRunner().invoke(app, ["seed", "--count", "2", "--yes"])
+        assert allowed.exit_code == 0, allowed.output
+        assert sandbox.store.count() == 2

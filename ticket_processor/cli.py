@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__
-from .errors import ConfigError, LockHeldError, TicketBotError
+from .errors import ConfigError, LockHeldError, RunAborted, TicketBotError
 from .exitcodes import ExitCode
 from .settings import Settings, load_settings
 
@@ -358,15 +358,31 @@ def seed(
         Path | None,
         typer.Option("--from", dir_okay=False, help="JSON lines with subject and description."),
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Seed a real helpdesk (not a ticketbot sandbox) all the same."),
+    ] = False,
 ) -> None:
-    """Create realistic sample tickets in the configured Zendesk (or the local sandbox)."""
+    """Create realistic sample tickets in the local sandbox (a real helpdesk only with --yes)."""
+    from .helpdesks import connect
     from .seed import run_seed
 
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        settings.require_zendesk()
+        helpdesk = connect(settings)
+        try:
+            probe = helpdesk.probe()
+        finally:
+            helpdesk.close()
+        if not probe.ok:
+            raise RunAborted(probe.detail)
+        if not probe.sandbox and not yes:
+            raise ConfigError(
+                f"{helpdesk.base_url} is not a ticketbot sandbox: seed would write sample tickets "
+                "into a real helpdesk. Add --yes if that is what you want."
+            )
         result = run_seed(settings, count=count, source=from_file, console=console)
     raise typer.Exit(ExitCode.PARTIAL if result.failed else ExitCode.OK)
 

@@ -60,6 +60,8 @@ class SandboxConfig:
     update_limit_per_min: int = 100
     incremental_limit_per_min: int = 10
     max_queued_jobs: int = 30
+    # Answer with ``X-Ticketbot-Sandbox`` (False: look like a real Zendesk, for seed's check).
+    identify: bool = True
     latency_ms: float = 0
     jitter_ms: float = 0
     error_rate: float = 0

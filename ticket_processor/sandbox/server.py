@@ -195,6 +195,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        if self.server.sandbox.config.identify:  # so seed knows it is no real account
+            self.send_header("X-Ticketbot-Sandbox", "zendesk")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
