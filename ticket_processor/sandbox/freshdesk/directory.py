@@ -59,7 +59,7 @@ class Directory:
         self._groups: dict[int, dict[str, Any]] = {}
         self._agents: dict[int, dict[str, Any]] = {}
         self._next = 100  # one id sequence for everything here: ids never collide
-        stamp = iso(0)
+        stamp = iso(1_767_225_600)  # 2026-01-01, when the sandbox account "opened"
         self._agents[_SANDBOX_AGENT] = self._agent_record(
             _SANDBOX_AGENT, {"email": self._agent_email, "name": "Sandbox Agent"}, stamp
         )
