@@ -89,7 +89,9 @@ def test_status_codes_become_the_error_tree(sb: RunningFreshdesk, clock: Clock) 
     with pytest.raises(RecordInvalidError) as invalid:
         fd.request("PUT", f"/api/v2/tickets/{ticket}", json={"priority": 9, "status": 1})
     assert invalid.value.status_code == 400
-    assert [e["field"] for e in invalid.value.details["errors"]] == ["status", "priority"]
+    errors = invalid.value.details["errors"]
+    assert isinstance(errors, list)
+    assert [e["field"] for e in errors] == ["status", "priority"]
     sb.config.apply({"faults": ["409"]})
     with pytest.raises(ConflictError):
         fd.request("GET", f"/api/v2/tickets/{ticket}", no_retry=(ConflictError,))
