@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -328,3 +333,35 @@ def test_state_file_keeps_tickets_notes_groups_and_articles(
     assert [g["name"] for g in s2.get(f"{again.url}/api/v2/groups").json()] == ["Billing"]
     assert [c["name"] for c in s2.get(f"{again.url}/api/v2/solutions/categories").json()] == ["FAQ"]
     assert create(s2, again)["id"] == ticket["id"] + 1
+
+
+def test_cli_serves_freshdesk_until_terminated_and_keeps_state(tmp_path: Path) -> None:
+    state = tmp_path / "fd.json"
+    command = [sys.executable, "-m", "ticket_processor", "sandbox", "--helpdesk", "freshdesk"]
+    flags = ["--port", "0", "--api-key", "k3y", "--plan", "growth", "--state", str(state)]
+    proc = subprocess.Popen([*command, *flags], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert url, line
+        assert "FRESHDESK_URL" in line
+        body = {"subject": "kept", "description": "d", "email": "a@example.com"}
+        r = requests.post(f"{url.group(0)}/api/v2/tickets", json=body, auth=("k3y", "X"), timeout=5)
+        assert r.status_code == 201
+        assert r.headers["X-RateLimit-Total"] == "200"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert json.loads(state.read_text())["tickets"][0]["subject"] == "kept"
+
+
+def test_cli_refuses_a_zendesk_plan_for_freshdesk() -> None:
+    command = [sys.executable, "-m", "ticket_processor", "sandbox", "--helpdesk", "freshdesk"]
+    done = subprocess.run(
+        [*command, "--port", "0", "--plan", "team"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert "--plan must be one of trial, growth, pro, enterprise" in done.stdout + done.stderr
