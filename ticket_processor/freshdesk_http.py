@@ -255,7 +255,7 @@ class FreshdeskTransport:
             extra={"request_id": _request_id(headers)},
         )
         if response.status_code >= 400:
-            raise self._error(response, where)
+            raise error_for(response, where, self._credentials, self.throttle)
         if not response.content:
             return Answer(None, headers)
         try:
@@ -268,58 +268,67 @@ class FreshdeskTransport:
                 request_id=_request_id(headers),
             ) from exc
 
-    def _error(self, response: requests.Response, where: str) -> HelpdeskError:
-        """The status -> error table; messages say how to fix what can be fixed."""
-        status = response.status_code
-        rid = _request_id(response.headers)
-        try:
-            body = response.json() if response.content else {}
-        except ValueError:
-            body = {}
-        detail = _describe(body, self._credentials)
-        if status == 401:
-            return AuthError(
-                "Freshdesk rejected the API key (401): check FRESHDESK_API_KEY",
-                status_code=401,
-                request_id=rid,
-            )
-        if status == 403:
-            return AuthError(
-                f"Freshdesk refused {where} (403: {detail}): the agent behind "
-                "FRESHDESK_API_KEY lacks a permission this needs",
-                status_code=403,
-                request_id=rid,
-            )
-        if status == 404:
-            return NotFoundError(
-                f"Freshdesk found nothing at {where} (404)", status_code=404, request_id=rid
-            )
-        if status == 409:
-            return ConflictError(f"Freshdesk refused {where} (409: {detail})", request_id=rid)
-        if status in (400, 422):
-            errors = body.get("errors") if isinstance(body, dict) else None
-            return RecordInvalidError(
-                f"Freshdesk refused {where} ({status}: {detail})",
-                status_code=status,
-                request_id=rid,
-                details={"errors": errors} if isinstance(errors, list) else {},
-            )
-        if status == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            if wait is not None:
-                self.throttle.defer(wait)
-            return HelpdeskRateLimited(
-                f"Freshdesk rate limit reached on {where} (429); retry after {wait}s",
-                request_id=rid,
-                retry_after=wait,
-            )
-        if status >= 500:
-            return HelpdeskServerError(
-                f"Freshdesk failed on {where} ({status}: {detail})",
-                status_code=status,
-                request_id=rid,
-                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
-            )
-        return HelpdeskError(
-            f"Freshdesk refused {where} ({status}: {detail})", status_code=status, request_id=rid
+
+def error_for(
+    response: requests.Response,
+    where: str,
+    credentials: tuple[str, ...],
+    throttle: RateLimitThrottle,
+) -> HelpdeskError:
+    """The status -> error table; messages say how to fix what can be fixed.
+
+    A 429's ``Retry-After`` is also handed to ``throttle``, so every thread waits it out.
+    """
+    status = response.status_code
+    rid = _request_id(response.headers)
+    try:
+        body = response.json() if response.content else {}
+    except ValueError:
+        body = {}
+    detail = _describe(body, credentials)
+    if status == 401:
+        return AuthError(
+            "Freshdesk rejected the API key (401): check FRESHDESK_API_KEY",
+            status_code=401,
+            request_id=rid,
         )
+    if status == 403:
+        return AuthError(
+            f"Freshdesk refused {where} (403: {detail}): the agent behind "
+            "FRESHDESK_API_KEY lacks a permission this needs",
+            status_code=403,
+            request_id=rid,
+        )
+    if status == 404:
+        return NotFoundError(
+            f"Freshdesk found nothing at {where} (404)", status_code=404, request_id=rid
+        )
+    if status == 409:
+        return ConflictError(f"Freshdesk refused {where} (409: {detail})", request_id=rid)
+    if status in (400, 422):
+        errors = body.get("errors") if isinstance(body, dict) else None
+        return RecordInvalidError(
+            f"Freshdesk refused {where} ({status}: {detail})",
+            status_code=status,
+            request_id=rid,
+            details={"errors": errors} if isinstance(errors, list) else {},
+        )
+    if status == 429:
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is not None:
+            throttle.defer(wait)
+        return HelpdeskRateLimited(
+            f"Freshdesk rate limit reached on {where} (429); retry after {wait}s",
+            request_id=rid,
+            retry_after=wait,
+        )
+    if status >= 500:
+        return HelpdeskServerError(
+            f"Freshdesk failed on {where} ({status}: {detail})",
+            status_code=status,
+            request_id=rid,
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+        )
+    return HelpdeskError(
+        f"Freshdesk refused {where} ({status}: {detail})", status_code=status, request_id=rid
+    )
