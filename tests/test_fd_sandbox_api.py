@@ -365,3 +365,15 @@ def test_cli_refuses_a_zendesk_plan_for_freshdesk() -> None:
     )
     assert done.returncode == 2
     assert "--plan must be one of trial, growth, pro, enterprise" in done.stdout + done.stderr
+
+
+def test_cli_refuses_a_state_file_that_is_not_freshdesks(tmp_path: Path) -> None:
+    state = tmp_path / "zendesk.json"
+    state.write_text('{"version": 1, "tickets": []}')
+    command = [sys.executable, "-m", "ticket_processor", "sandbox", "--helpdesk", "freshdesk"]
+    done = subprocess.run(
+        [*command, "--port", "0", "--state", str(state)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert "not a Freshdesk sandbox state file" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

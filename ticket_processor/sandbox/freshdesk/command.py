@@ -47,5 +47,11 @@ def serve_from_flags(
         serve_forever(config, host=host, port=port, on_ready=ready)
     except OSError as exc:
         raise ConfigError(f"--port {port}: cannot listen on {host}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        # orjson's decode error is a ValueError too.
+        raise ConfigError(
+            f"--state {state}: not a Freshdesk sandbox state file ({exc}); "
+            "give another file or move this one away"
+        ) from None
     except KeyboardInterrupt:
         echo("sandbox stopped")

@@ -19,16 +19,9 @@ from .config import field_error, validation_failed
 
 STATUSES = (2, 3, 4, 5)  # open, pending, resolved, closed
 PRIORITIES = (1, 2, 3, 4)  # low, medium, high, urgent
-SOURCES = (
-    1,
-    2,
-    3,
-    5,
-    6,
-    7,
-    9,
-    10,
-)  # email, portal, phone, twitter, facebook, chat, widget, outbound
+# email, portal, phone, twitter, facebook, chat, feedback widget, outbound email
+SOURCES = (1, 2, 3, 5, 6, 7, 9, 10)
+TYPES = ("Question", "Incident", "Problem", "Feature Request", "Refund")  # a new account's
 TAG_MAX = 32
 ONLY_IN_SHOW = ("description", "description_text", "attachments")
 
@@ -129,6 +122,8 @@ def check_fields(
         if name in fields and fields[name] not in values:
             listing = ",".join(str(v) for v in values)
             errors.append(field_error(name, f"It should be one of these values: '{listing}'"))
+    if fields.get("type") is not None and fields["type"] not in TYPES:
+        errors.append(field_error("type", f"It should be one of these values: '{','.join(TYPES)}'"))
     tags = fields.get("tags")
     if tags is not None:
         if not all(isinstance(t, str) for t in tags):
