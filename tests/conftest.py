@@ -7,14 +7,19 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fixtures_sandbox", "fixtures_llm", "fixtures_webhook"]
+pytest_plugins = [
+    "fixtures_sandbox",
+    "fixtures_freshdesk",
+    "fixtures_llm",
+    "fixtures_webhook",
+]
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No ticketbot, Zendesk or OpenAI variable leaks in from the machine; cwd is a temp dir."""
     for name in list(os.environ):
-        if name.startswith(("ZENDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")):
+        if name.startswith(("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -304,9 +304,25 @@ def sandbox(
     token: Annotated[
         str, typer.Option(help="API token accepted for basic auth.", show_default=False)
     ] = "sandbox-token",  # noqa: S107 - the sandbox's documented default
+    helpdesk: Annotated[
+        str, typer.Option(help="zendesk, or freshdesk (plans trial, growth, pro, enterprise).")
+    ] = "zendesk",
+    api_key: Annotated[
+        str, typer.Option(help="Freshdesk API key accepted for basic auth.", show_default=False)
+    ] = "sandbox-key",
 ) -> None:
-    """Serve a local Zendesk-compatible API (Ctrl-C stops it)."""
+    """Serve a local Zendesk- or Freshdesk-compatible API (Ctrl-C stops it)."""
     import signal
+
+    if helpdesk == "freshdesk":
+        from .sandbox.freshdesk.command import serve_from_flags
+
+        with exit_codes(lambda: (api_key,)):
+            signal.signal(signal.SIGTERM, _interrupt)
+            # --conflict-rate is Freshdesk's kind of conflict: an agent edits the ticket meanwhile.
+            rates = (latency_ms, jitter_ms, error_rate, conflict_rate, drop_rate)
+            serve_from_flags(host, port, plan, api_key, state, rates, echo=typer.echo)
+        return
 
     from .sandbox import PLAN_LIMITS, SandboxConfig, serve_forever
 
@@ -326,6 +342,8 @@ def sandbox(
         typer.echo(f"Zendesk sandbox listening on {url}  (ZENDESK_URL={url}, Ctrl-C stops)")
 
     with exit_codes(lambda: (token,)):
+        if helpdesk != "zendesk":
+            raise ConfigError("--helpdesk must be zendesk or freshdesk")
         if plan not in PLAN_LIMITS:
             raise ConfigError(f"--plan must be one of {', '.join(PLAN_LIMITS)}")
         # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.

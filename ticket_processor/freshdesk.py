@@ -170,8 +170,8 @@ class FreshdeskHelpdesk:
             )
             body = answer.body if isinstance(answer.body, dict) else {}
             tickets, malformed = parse_tickets(body.get("results"))
-            total = body.get("total") if isinstance(body.get("total"), int) else 0
-            more = page_number * 30 < total and bool(tickets)
+            total = body.get("total")
+            more = isinstance(total, int) and page_number * 30 < total and bool(tickets)
             notices: tuple[tuple[str, str], ...] = ()
             if more and page_number == SEARCH_PAGES:
                 notices = (("discover_limit", "Freshdesk search stops at 10 pages of 30"),)
@@ -259,7 +259,9 @@ class FreshdeskHelpdesk:
             for item in page:
                 if isinstance(item, dict) and item.get("private"):
                     text = item.get("body_text")
-                    found.append(text if isinstance(text, str) else plain_text(str(item.get("body") or "")))
+                    found.append(
+                        text if isinstance(text, str) else plain_text(str(item.get("body") or ""))
+                    )
         return found
 
     def groups(self) -> list[Group]:
@@ -282,7 +284,8 @@ class FreshdeskHelpdesk:
             for a in page:
                 if not isinstance(a, dict) or not isinstance(a.get("id"), int):
                     continue
-                contact = a.get("contact") if isinstance(a.get("contact"), dict) else {}
+                contact = a.get("contact")
+                contact = contact if isinstance(contact, dict) else {}
                 found.append(
                     Agent(
                         int(a["id"]),
@@ -318,7 +321,9 @@ class FreshdeskHelpdesk:
                 yield Article(
                     id=int(item["id"]),
                     title=str(item.get("title") or ""),
-                    body=text if isinstance(text, str) else plain_text(str(item.get("description") or "")),
+                    body=text
+                    if isinstance(text, str)
+                    else plain_text(str(item.get("description") or "")),
                     url=f"{self.base_url}/support/solutions/articles/{item['id']}",
                     locale=str(item.get("language") or "en"),
                     updated_at=str(item.get("updated_at") or ""),
@@ -332,7 +337,8 @@ class FreshdeskHelpdesk:
         except HelpdeskError as exc:
             return Probe(False, str(exc))
         body = answer.body if isinstance(answer.body, dict) else {}
-        contact = body.get("contact") if isinstance(body.get("contact"), dict) else {}
+        contact = body.get("contact")
+        contact = contact if isinstance(contact, dict) else {}
         email = contact.get("email")
         return Probe(
             True,

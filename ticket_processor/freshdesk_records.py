@@ -62,7 +62,9 @@ def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
         "group_id": item.get("group_id"),
         "assignee_id": item.get("responder_id"),
         "brand_id": item.get("product_id"),
-        "channel": SOURCE_CHANNEL.get(item["source"]) if isinstance(item.get("source"), int) else None,
+        "channel": SOURCE_CHANNEL.get(item["source"])
+        if isinstance(item.get("source"), int)
+        else None,
         "custom_fields": custom if isinstance(custom, dict) else {},
     }
 

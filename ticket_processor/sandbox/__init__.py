@@ -7,7 +7,8 @@
 
 Modules: ``config`` (knobs, ``ApiError``), ``records`` (ticket/comment JSON rules),
 ``store`` (tickets), ``persist`` (state file), ``jobs`` (job statuses), ``search`` (query
-language), ``limits`` (rate limits), ``api`` (endpoints), ``server`` (HTTP, auth, knobs).
+language), ``limits`` (rate limits), ``api`` (endpoints), ``server`` (HTTP, auth, knobs),
+``httpbase`` (HTTP plumbing shared with the Freshdesk sandbox in ``freshdesk/``).
 """
 
 from __future__ import annotations

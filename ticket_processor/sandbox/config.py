@@ -127,15 +127,15 @@ def _integers(value: object) -> bool:
     )
 
 
-def check_fault(item: object) -> str:
+def check_fault(item: object, allowed: tuple[str, ...] = FAULTS) -> str:
     """A ``faults`` item as given, or ``ValueError`` saying what a valid one looks like."""
     if isinstance(item, str):
         fault, _, target = item.partition(" ")
         method, _, path = target.partition(" ")
-        if fault in FAULTS and (not target or (method.isupper() and path.startswith("/"))):
+        if fault in allowed and (not target or (method.isupper() and path.startswith("/"))):
             return item
     raise ValueError(
-        f"fault {item!r} must be one of {', '.join(FAULTS)}, "
+        f"fault {item!r} must be one of {', '.join(allowed)}, "
         "optionally followed by an endpoint such as 'PUT /api/v2/tickets/update_many'"
     )
 

@@ -12,9 +12,17 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from .config import ApiError, SandboxConfig, not_found
+from .config import ApiError, not_found
+
+
+class JobKnobs(Protocol):
+    """The knobs the queue reads on every job (both sandboxes' configs have them)."""
+
+    max_queued_jobs: int
+    job_delay_ms: float
+
 
 _KEEP = 10_000  # finished jobs remembered (Zendesk keeps them a day)
 
@@ -22,7 +30,7 @@ _KEEP = 10_000  # finished jobs remembered (Zendesk keeps them a day)
 class JobQueue:
     """Job statuses by id plus one worker thread that runs them in order."""
 
-    def __init__(self, config: SandboxConfig, base_url: Callable[[], str]) -> None:
+    def __init__(self, config: JobKnobs, base_url: Callable[[], str]) -> None:
         self._config = config
         self._base_url = base_url
         self._lock = threading.Lock()

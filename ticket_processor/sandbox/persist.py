@@ -11,13 +11,23 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any, Protocol
 
 import orjson
 
-from .store import TicketStore
+
+class Persistable(Protocol):
+    """A store ``Persister`` can save: both sandboxes' stores are."""
+
+    @property
+    def writes(self) -> int: ...
+
+    def to_state(self) -> dict[str, Any]: ...
+
+    def load_state(self, state: dict[str, Any]) -> None: ...
 
 
-def save_state(store: TicketStore, path: Path) -> None:
+def save_state(store: Persistable, path: Path) -> None:
     """Write the store to ``path`` atomically (temp file in the same directory, then replace)."""
     data = orjson.dumps(store.to_state())
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,7 +43,7 @@ def save_state(store: TicketStore, path: Path) -> None:
         raise
 
 
-def load_state(store: TicketStore, path: Path) -> bool:
+def load_state(store: Persistable, path: Path) -> bool:
     """Load ``path`` into the store if it exists; returns whether it did."""
     if not path.exists():
         return False
@@ -44,7 +54,7 @@ def load_state(store: TicketStore, path: Path) -> bool:
 class Persister:
     """Saves the store to its state file shortly after each change, and once more on close."""
 
-    def __init__(self, store: TicketStore, path: Path, interval: float = 0.2) -> None:
+    def __init__(self, store: Persistable, path: Path, interval: float = 0.2) -> None:
         self._store = store
         self._path = path
         self._interval = interval

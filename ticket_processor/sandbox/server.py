@@ -1,6 +1,7 @@
 """The sandbox's HTTP server: auth, rate limits, fault knobs, counters, and how to run it.
 
-A stdlib ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, one thread per connection.
+HTTP plumbing (threaded keep-alive server, JSON answers) is ``httpbase.py``'s, shared with
+the Freshdesk sandbox.
 Per request: the next scripted fault (``faults``) → drop (knob) → latency (knob) → auth → a 429
 storm → rate limits → injected 5xx/409 (knobs) → the endpoint in ``api.py``. ``/sandbox/*``
 needs no auth: stats, run-time config, reset.
@@ -10,27 +11,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hmac
 import itertools
 import math
 import random
-import socket
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import orjson
-
 from .api import Call, Services, resolve
 from .config import ApiError, SandboxConfig
+from .httpbase import BadBody, JsonHandler, JsonServer, close_server, start_thread, take_fault
 from .jobs import JobQueue
 from .limits import RateLimiter, checks_for
 from .persist import Persister, load_state
@@ -118,13 +114,7 @@ class Sandbox:
 
     def take_fault(self, key: str) -> str | None:
         """The first scripted fault meant for this request (``"PUT /api/v2/tickets/{id}"``)."""
-        with self._faults_lock:
-            for index, item in enumerate(self.config.faults):
-                fault, _, target = item.partition(" ")
-                if not target or target == key:
-                    del self.config.faults[index]
-                    return fault
-        return None
+        return take_fault(self.config.faults, self._faults_lock, key)
 
     def storm_retry_after(self) -> int | None:
         """Whole seconds until the current 429 storm ends, or None outside a storm."""
@@ -140,79 +130,33 @@ class Sandbox:
             self.persister.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
+class _Server(JsonServer):
+    flavour = "zendesk"
     sandbox: Sandbox
 
     def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that gave up (its timeout, the "slow" fault) closes the socket before the
-        # answer: expected, not worth a traceback.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ticketbot-sandbox"
-    timeout = 120  # idle keep-alive connections are closed after this
+class _Handler(JsonHandler):
     server: _Server
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):
-            super().finish()
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: a benchmark sends thousands of requests."""
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = orjson.dumps(body)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        if self.server.sandbox.config.identify:  # so seed knows it is no real account
-            self.send_header("X-Ticketbot-Sandbox", "zendesk")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_json(status, body, headers)
+
+    def identifies(self) -> bool:
+        return bool(self.server.sandbox.config.identify)  # off: look like a real Zendesk
 
     def _read_body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if not raw.strip():
-            return None
         try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            return self.read_json()
+        except BadBody:
             raise ApiError(
                 400, {"error": "InvalidJSON", "description": "The request body is not JSON"}
             ) from None
+
+    def handle_request(self) -> None:
+        self._handle()
 
     def _handle(self) -> None:
         sandbox = self.server.sandbox
@@ -232,9 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = sandbox.take_fault(key)
         if fault == "drop" or (config.drop_rate and sandbox.rng.random() < config.drop_rate):
             sandbox.count(key, "dropped")
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+            self.cut_connection()
             return
         delay = config.latency_ms + (config.slow_ms if fault == "slow" else 0.0)
         if config.jitter_ms:
@@ -387,12 +329,7 @@ def _build(config: SandboxConfig | None, host: str, port: int) -> _Server:
 
 def _close_server(server: _Server) -> None:
     """Stop accepting, cut idle keep-alive connections, stop the jobs, save the state."""
-    server.server_close()
-    with server.connections_lock:
-        for conn in list(server.connections):
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-    server.sandbox.close()
+    close_server(server, server.sandbox.close)
 
 
 def serve_in_thread(
@@ -400,11 +337,7 @@ def serve_in_thread(
 ) -> RunningSandbox:
     """Start a sandbox on ``host:port`` (0 picks a free port) in a daemon thread."""
     server = _build(config, host, port)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    return RunningSandbox(server, thread)
+    return RunningSandbox(server, start_thread(server))
 
 
 def serve_forever(

@@ -1,0 +1,42 @@
+"""Fixtures that start the Freshdesk sandbox on port 0 in a thread.
+
+def test_x(freshdesk_sandbox):             # a fresh sandbox, default config (enterprise plan)
+    requests.get(f"{freshdesk_sandbox.url}/api/v2/tickets", auth=freshdesk_auth(freshdesk_sandbox))
+
+def test_y(freshdesk_factory):             # your own config; all closed at teardown
+    sb = freshdesk_factory(FreshdeskConfig(plan="growth", clock=clock))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk, serve_in_thread
+
+
+def freshdesk_auth(sb: RunningFreshdesk) -> tuple[str, str]:
+    """Basic-auth pair for ``requests``: the API key as user name, any password."""
+    return (sb.config.api_key, "X")
+
+
+@pytest.fixture
+def freshdesk_factory() -> Iterator[Callable[..., RunningFreshdesk]]:
+    """Start Freshdesk sandboxes with a given config; every one is closed after the test."""
+    started: list[RunningFreshdesk] = []
+
+    def start(config: FreshdeskConfig | None = None, **kwargs: object) -> RunningFreshdesk:
+        sb = serve_in_thread(config, **kwargs)  # type: ignore[arg-type]
+        started.append(sb)
+        return sb
+
+    yield start
+    for sb in started:
+        sb.close()
+
+
+@pytest.fixture
+def freshdesk_sandbox(freshdesk_factory: Callable[..., RunningFreshdesk]) -> RunningFreshdesk:
+    """A fresh Freshdesk sandbox with the default config (enterprise plan, no faults)."""
+    return freshdesk_factory(FreshdeskConfig())
