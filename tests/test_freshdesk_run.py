@@ -1,0 +1,146 @@
+"""`ticketbot run` against the Freshdesk sandbox (issue 13): every open ticket gets its marker
+and exactly one private note, no tag is lost (an agent's concurrent edit included), no
+priority is lowered, a rerun changes nothing, a dry run writes nothing, and a run killed
+between a note and its update does not post a second note."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import events, invoke
+
+from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk, serve_in_thread
+from ticket_processor.tags import NOTE_HEADER
+
+TEXTS = [
+    ("Refund please", "<p>I returned the blender and still have no refund.</p>"),
+    ("App crashes", "<p>Since the update the app crashes at login. Error 500.</p>"),
+    ("Invoice question", "<p>Why was I charged twice on my March invoice?</p>"),
+    ("Where is my parcel", "<p>My order has not arrived, tracking shows nothing.</p>"),
+]
+
+
+@pytest.fixture
+def desk() -> Iterator[RunningFreshdesk]:
+    with serve_in_thread(FreshdeskConfig(seed=4)) as running:
+        yield running
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, root: Path, desk: RunningFreshdesk) -> Path:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ZENDESK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        "TICKETBOT_HELPDESK": "freshdesk",
+        "FRESHDESK_URL": desk.url,
+        "FRESHDESK_API_KEY": desk.config.api_key,
+        "TICKETBOT_STATE_DIR": str(root / "state"),
+        "TICKETBOT_LOG_DIR": str(root / "logs"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return root / "logs"
+
+
+def seed(desk: RunningFreshdesk, count: int) -> dict[int, dict[str, Any]]:
+    created = {}
+    for i in range(count):
+        subject, body = TEXTS[i % len(TEXTS)]
+        fields: dict[str, Any] = {
+            "subject": f"{subject} #{i}",
+            "description": body,
+            "email": f"customer{i}@example.com",
+            "priority": 4 if i % 5 == 0 else 1,  # some a person marked urgent
+            "status": 2,
+        }
+        if i % 3 == 0:
+            fields["tags"] = ["vip", f"legacy_{i}"]
+        ticket = desk.store.create(fields)
+        created[ticket["id"]] = dict(ticket)
+    return created
+
+
+def our_notes(desk: RunningFreshdesk, ticket_id: int) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in desk.store.conversations(ticket_id)
+        if c.get("private") and NOTE_HEADER in str(c.get("body_text") or c.get("body"))
+    ]
+
+
+def assert_triaged_once(desk: RunningFreshdesk, before: dict[int, dict[str, Any]]) -> None:
+    for ticket_id, original in before.items():
+        now = desk.store.find(ticket_id)
+        assert "ai_processed" in now["tags"], ticket_id
+        assert set(original["tags"]) <= set(now["tags"]), f"ticket {ticket_id} lost a tag"
+        assert now["priority"] >= original["priority"], f"ticket {ticket_id}: priority lowered"
+        assert len(our_notes(desk, ticket_id)) == 1, ticket_id
+
+
+def test_run_triages_every_ticket_once_and_a_rerun_changes_nothing(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    log_dir = configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 30)
+    dry = invoke("run", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert all("ai_processed" not in desk.store.find(i)["tags"] for i in before)
+    assert not (tmp_path / "state").exists() or not any((tmp_path / "state").iterdir())
+
+    first = invoke("run")
+    assert first.exit_code == 0, first.output
+    assert_triaged_once(desk, before)
+    requests = desk.stats()["requests"]
+    # A fresh read, a note and one update a ticket, plus the list page: about three requests.
+    per_ticket = sum(requests.values()) / len(before)
+    assert per_ticket <= 3.2, requests
+
+    snapshot = {i: dict(desk.store.find(i)) for i in before}
+    second = invoke("run")
+    assert second.exit_code == 0, second.output
+    assert {i: dict(desk.store.find(i)) for i in before} == snapshot
+    finished = [e for e in events(log_dir) if e["event"] == "run_finished"]
+    assert [e["helpdesk"] for e in finished] == ["freshdesk"] * 3
+    assert finished[-1]["triaged"] == 0
+
+
+def test_an_agents_edit_before_the_write_survives(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Freshdesk's tags replace the list: the fresh read right before the write must keep a tag
+    an agent added after ticketbot's discovery read."""
+    configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 12)
+    # Four edits, each landing on a ticket right before ticketbot's fresh read of it.
+    desk.config.faults = ["edit GET /api/v2/tickets/{id}"] * 4
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert desk.stats()["concurrent_edits"] == 4
+    assert_triaged_once(desk, before)
+    kept = [i for i in before if "agent_edit" in desk.store.find(i)["tags"]]
+    assert len(kept) == 4, "an agent's tag was lost to the write"
+
+
+def test_a_run_killed_after_a_note_does_not_post_a_second_one(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The journal names the ticket before its note; the next run finds the note and only
+    finishes the update."""
+    configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 6)
+    victim = sorted(before)[2]
+    # The update after the note fails for good: as if the run died between the two.
+    desk.config.invalid_ticket_ids = [victim]
+    first = invoke("run")
+    assert first.exit_code == 3, first.output
+    assert len(our_notes(desk, victim)) == 1
+    assert "ai_processed" not in desk.store.find(victim)["tags"]
+    state = tmp_path / "state"
+    (state / "inflight.json").write_text(f'{{"ticket_ids": [{victim}]}}')
+
+    desk.config.invalid_ticket_ids = []
+    second = invoke("run")
+    assert second.exit_code == 0, second.output
+    assert_triaged_once(desk, before)
