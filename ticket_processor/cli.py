@@ -43,6 +43,17 @@ app = typer.Typer(
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
+# Typer's rich help prints a value placeholder (``<bool>``) after every flag, --help included,
+# though a flag takes no value (its plain formatter already skips flags). Same rule here.
+_option_type = typer.core.TyperOption.display_type_rich
+
+
+def _flag_takes_no_value(option: typer.core.TyperOption, ctx: Any) -> str | None:
+    return None if option.is_flag else _option_type(option, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_takes_no_value  # type: ignore[method-assign,assignment]
+
 EXIT_OK = 0
 EXIT_ABORTED = 1
 EXIT_CONFIG = 2
@@ -108,16 +119,9 @@ def _root(
 
 
 def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"--since: {value!r} is not a date or time; use ISO 8601 such as 2026-11-01 "
-            "or 2026-11-01T08:00:00+00:00"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    from .timespec import parse_moment
+
+    return None if value is None else parse_moment(value, now=datetime.now(UTC), flag="--since")
 
 
 def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None:
@@ -149,7 +153,9 @@ def run(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(help="First run only: tickets updated since (ISO date). Default 24 h back."),
+        typer.Option(
+            help="First run only: tickets updated since 24h, 7d or an ISO date. Default 24h."
+        ),
     ] = None,
     engine: Annotated[
         Engine, typer.Option(help="llm (rules when it fails) or rules only.")
@@ -394,7 +400,7 @@ def health(
 @app.command()
 def report(
     since: Annotated[
-        str, typer.Option(help="A span back from now (24h, 7d, 30m) or a date (2026-11-01).")
+        str, typer.Option(help="A span back from now (24h, 7d, 30m) or an ISO date or time.")
     ] = "24h",
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the figures as one JSON object.")
@@ -402,10 +408,11 @@ def report(
     html: Annotated[
         Path | None, typer.Option(help="Also write a self-contained HTML report to this file.")
     ] = None,
+    log_dir: Annotated[
+        Path | None, typer.Option(file_okay=False, help="Logs to read [TICKETBOT_LOG_DIR].")
+    ] = None,
 ) -> None:
     """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
-    from datetime import UTC, datetime
-
     from .logs import read_events
     from .report import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from .report_html import render_html
@@ -413,27 +420,44 @@ def report(
 
     console = Console(highlight=False)
     settings: Settings | None = None
-    with exit_codes(lambda: settings.secrets if settings else ()):
-        settings = load()
+    with exit_codes(lambda: settings.secrets if settings else ()), _stdout_may_close():
+        settings = load({"log_dir": log_dir})
         prices = {**DEFAULT_PRICES, **parse_prices(settings.prices or "")}
         now = datetime.now(UTC)
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
         summary = build_report(events, prices=prices, since=start, until=now)
+        if html is not None:  # first: a reader that closes stdout early must not cost the file
+            try:
+                html.parent.mkdir(parents=True, exist_ok=True)
+                html.write_text(render_html(summary), encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
         if json_output:
             typer.echo(_json({**summary.to_dict(), "corrupt_lines": events.corrupt_lines}))
         else:
             print_report(summary, console, log_dir=settings.log_dir)
             if events.corrupt_lines:
                 err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
-        if html is not None:
-            try:
-                html.parent.mkdir(parents=True, exist_ok=True)
-                html.write_text(render_html(summary), encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
-            if not json_output:
+            if html is not None:
                 console.print(f"HTML report written to {html}")
+
+
+@contextmanager
+def _stdout_may_close() -> Iterator[None]:
+    """``ticketbot report | head``: stdout closed by the reader is not an error; exit 0, quietly."""
+    import sys
+
+    try:
+        yield
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # not a real file (tests' captured output)
+            pass
+        raise typer.Exit(EXIT_OK) from None
 
 
 @app.command()
