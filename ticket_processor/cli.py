@@ -418,7 +418,7 @@ def report(
     from .report_html import render_html
     from .report_table import print_report
 
-    console = Console(highlight=False)
+    console = _PipeConsole(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()), _stdout_may_close():
         settings = load({"log_dir": log_dir})
@@ -443,6 +443,14 @@ def report(
                 console.print(f"HTML report written to {html}")
 
 
+class _PipeConsole(Console):
+    """Rich exits 1 when stdout is closed under it; for ``report | head`` that is no failure."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 @contextmanager
 def _stdout_may_close() -> Iterator[None]:
     """``ticketbot report | head``: stdout closed by the reader is not an error; exit 0, quietly."""
@@ -450,6 +458,7 @@ def _stdout_may_close() -> Iterator[None]:
 
     try:
         yield
+        sys.stdout.flush()  # inside: the last block may fail only when flushed
     except BrokenPipeError:
         # Point stdout at /dev/null so the interpreter's final flush does not fail again.
         try:
