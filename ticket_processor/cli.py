@@ -414,13 +414,14 @@ def report(
 ) -> None:
     """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
     from .logs import read_events
+    from .pipe_output import PipeConsole, stdout_may_close
     from .report import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from .report_html import render_html
     from .report_table import print_report
 
-    console = _PipeConsole(highlight=False)
+    console = PipeConsole(highlight=False)
     settings: Settings | None = None
-    with exit_codes(lambda: settings.secrets if settings else ()), _stdout_may_close():
+    with exit_codes(lambda: settings.secrets if settings else ()), stdout_may_close():
         settings = load({"log_dir": log_dir})
         prices = {**DEFAULT_PRICES, **parse_prices(settings.prices or "")}
         now = datetime.now(UTC)
@@ -443,32 +444,6 @@ def report(
                 console.print(f"HTML report written to {html}")
 
 
-class _PipeConsole(Console):
-    """Rich exits 1 when stdout is closed under it; for ``report | head`` that is no failure."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
-
-
-@contextmanager
-def _stdout_may_close() -> Iterator[None]:
-    """``ticketbot report | head``: stdout closed by the reader is not an error; exit 0, quietly."""
-    import sys
-
-    try:
-        yield
-        sys.stdout.flush()  # inside: the last block may fail only when flushed
-    except BrokenPipeError:
-        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):  # not a real file (tests' captured output)
-            pass
-        raise typer.Exit(EXIT_OK) from None
-
-
 @app.command()
 def schedule(
     print_format: Annotated[
@@ -487,6 +462,10 @@ def schedule(
         str | None, typer.Option(help="Path of the ticketbot command. Default: this install's.")
     ] = None,
     image: Annotated[str | None, typer.Option(help="Container image (kubernetes).")] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="accounts.toml: one CronJob per account (kubernetes)."),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file (Task Scheduler XML as UTF-16)."),
@@ -514,6 +493,8 @@ def schedule(
         if image:
             spec = dataclasses.replace(spec, image=image)
         text = render(print_format, spec)
+        if accounts is not None:
+            text = _accounts_schedule(print_format, accounts, spec.image)
         if output is None:
             typer.echo(text, nl=False)
             return
@@ -523,6 +504,15 @@ def schedule(
         except OSError as exc:
             raise ConfigError(f"--output: cannot write {output} ({exc.strerror or exc})") from None
         err_console.print(f"written to {output}")
+
+
+def _accounts_schedule(print_format: str, path: Path, image: str) -> str:
+    from .accounts import load_accounts
+    from .schedule_kube import accounts_manifests
+
+    if print_format != "kubernetes":
+        raise ConfigError("--accounts: one job per account is rendered for --print kubernetes")
+    return accounts_manifests(load_accounts(path), image=image)
 
 
 def _json(data: object) -> str:

@@ -27,8 +27,9 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
 ``breaker_opened``
     dependency
 ``run_finished``
-    status ("ok" | "partial" | "aborted" | "stopped" | "locked"), exit_code, tickets_seen, triaged, failed,
-    skipped, fallback, cached, seconds, prompt_tokens, completion_tokens, cost_usd, reason
+    status ("ok" | "partial" | "aborted" | "stopped" | "locked"), exit_code, tickets_seen,
+    triaged, failed, skipped, fallback, cached, seconds, prompt_tokens, completion_tokens,
+    cost_usd, reason
 
 Other events may be added; readers must ignore events and fields they do not know.
 """
