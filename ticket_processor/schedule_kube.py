@@ -53,7 +53,7 @@ def cronjob_yaml(job: CronJob) -> str:
     labels = f"    app.kubernetes.io/name: {IMAGE_NAME}\n"
     if job.instance:
         labels += f"    app.kubernetes.io/instance: {_q(job.instance)}\n"
-    pod_labels = "".join(f"        {line.strip()}\n" for line in labels.splitlines())
+    pod_labels = "".join(f"            {line.strip()}\n" for line in labels.splitlines())
     env = {
         "TICKETBOT_STATE_DIR": f"{DATA_DIR}/state",
         "TICKETBOT_LOG_DIR": f"{DATA_DIR}/logs",
