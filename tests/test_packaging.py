@@ -18,7 +18,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from setuptools import find_namespace_packages
+from setuptools import find_namespace_packages  # type: ignore[import-untyped]
 
 from ticket_processor import __version__
 from ticket_processor.schedule import DEFAULT_MAX_RUNTIME, INTERVAL_MINUTES
