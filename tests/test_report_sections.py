@@ -136,6 +136,18 @@ def test_runs_table_has_start_duration_tickets_engines_outcome() -> None:
     assert dry[5] == "ok dry run"
 
 
+def test_runs_table_keeps_every_run_that_was_not_ok() -> None:
+    events: list[dict[str, Any]] = []
+    for i in range(30):
+        status = "aborted" if i == 2 else "ok"
+        events += run(f"r{i:02d}", status, f"2026-11-22T{i // 6:02d}:{i % 6}0:00Z")
+    page = Page(render_html(build_report(events)))
+    rows = page.table("start (UTC)")[1:]
+    assert [row[5] for row in rows] == ["ok"] * 8 + ["aborted"]
+    assert rows[-1][0] == "2026-11-22 00:20"
+    assert "and 21 older runs that were ok" in render_html(build_report(events))
+
+
 def test_failed_tickets_are_listed_with_safe_links() -> None:
     events = [
         failed(7, ticket_url="https://acme.zendesk.com/agent/tickets/7", error="422 RecordInvalid"),

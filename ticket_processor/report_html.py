@@ -24,6 +24,7 @@ from .report_svg import (
 )
 
 MAX_RUN_ROWS = 60
+LATEST_OK_RUNS = 8
 PRIORITY_COLOURS = {
     "urgent": "#d0342c",
     "high": "#c64600",
@@ -100,10 +101,13 @@ def _when(moment: datetime | None) -> str:
 
 
 def runs_table(runs: Sequence[RunSummary]) -> str:
-    """Newest first: start, duration, tickets, failed, engine mix, outcome (and why, if aborted)."""
+    """Newest first: every run that was not ok, and the latest ok ones; the rest are counted."""
     if not runs:
         return '<p class="muted">no runs in this period</p>'
-    shown = list(reversed(runs))[:MAX_RUN_ROWS]
+    newest = list(reversed(runs))
+    ok = [r for r in newest if r.outcome == "ok"]
+    keep = {id(r) for r in ok[:LATEST_OK_RUNS]} | {id(r) for r in newest if r.outcome != "ok"}
+    shown = [r for r in newest if id(r) in keep][:MAX_RUN_ROWS]
     rows = [
         (
             escape(_when(r.started)),
@@ -116,8 +120,10 @@ def runs_table(runs: Sequence[RunSummary]) -> str:
         )
         for r in shown
     ]
-    more = len(runs) - len(shown)
-    note = f'<p class="muted">and {more} older runs</p>' if more > 0 else ""
+    hidden = len(runs) - len(shown)
+    all_ok = all(r.outcome == "ok" for r in newest if r not in shown)
+    kind = " that were ok" if all_ok else ""
+    note = f'<p class="muted">and {hidden} older runs{kind}</p>' if hidden else ""
     headers = ("start (UTC)", "duration", "tickets", "failed", "engines", "outcome")
     return _table(headers, rows, {1, 2, 3}, raw=True) + note
 
