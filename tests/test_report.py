@@ -142,9 +142,10 @@ def test_report_json_round_trips() -> None:
     data = json.loads(json.dumps(build_report(sample_events()).to_dict()))
     assert data["tickets_triaged"] == 8
     first = data["timeline"][0]
-    assert (first["bucket"], first["llm"], first["other"], first["failed"]) == (
+    assert (first["bucket"], first["llm"], first["learned"], first["rules"], first["failed"]) == (
         "2026-11-22 10:00",
         6,
+        0,
         2,
         3,
     )
@@ -292,7 +293,7 @@ def test_report_bad_since_is_a_usage_error(log_dir: Path) -> None:
 
 
 def cells(report: Report) -> list[tuple[str, int, int, int]]:
-    return [(b.label, b.llm, b.other, b.failed) for b in report.timeline]
+    return [(b.label, b.llm, b.rules, b.failed) for b in report.timeline]
 
 
 def test_timeline_shows_empty_hours_of_the_window() -> None:

@@ -208,7 +208,8 @@ class Report:
             {
                 "bucket": b.label,
                 "llm": b.llm,
-                "other": b.other,
+                "learned": b.learned,
+                "rules": b.rules,
                 "failed": b.failed,
                 "prompt_tokens": b.prompt_tokens,
                 "completion_tokens": b.completion_tokens,

@@ -54,6 +54,7 @@ table{width:100%;border-collapse:collapse;font-size:.9rem}
 th,td{text-align:left;padding:6px 4px;border-bottom:1px solid var(--line);vertical-align:top}
 td:last-child{overflow-wrap:anywhere}
 td.n,th.n{text-align:right;white-space:nowrap}
+td.t{white-space:nowrap}
 .outcome{display:inline-block;padding:0 8px;border-radius:9px;color:#fff;font-size:.8rem}
 .legend span{display:inline-block;margin-right:12px;font-size:.85rem}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
@@ -68,12 +69,17 @@ def _kpi(label: str, value: str, *, bad: bool = False) -> str:
 
 
 def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int], *, raw: bool = False
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: set[int],
+    *,
+    raw: bool = False,
+    nowrap: frozenset[int] = frozenset(),
 ) -> str:
     """A table; cells are escaped here unless ``raw`` (then the caller escaped them)."""
 
     def cell(tag: str, i: int, text: str, escaped: bool) -> str:
-        cls = ' class="n"' if i in numeric else ""
+        cls = ' class="n"' if i in numeric else ' class="t"' if i in nowrap else ""
         return f"<{tag}{cls}>{text if escaped else escape(text)}</{tag}>"
 
     head = "".join(cell("th", i, h, False) for i, h in enumerate(headers))
@@ -125,7 +131,7 @@ def runs_table(runs: Sequence[RunSummary]) -> str:
     kind = " that were ok" if all_ok else ""
     note = f'<p class="muted">and {hidden} older runs{kind}</p>' if hidden else ""
     headers = ("start (UTC)", "duration", "tickets", "failed", "engines", "outcome")
-    return _table(headers, rows, {1, 2, 3}, raw=True) + note
+    return _table(headers, rows, {1, 2, 3}, raw=True, nowrap=frozenset({0})) + note
 
 
 def failed_tickets_table(report: Report) -> str:
@@ -135,7 +141,8 @@ def failed_tickets_table(report: Report) -> str:
         if f.url:
             ticket = f'<a href="{escape(f.url)}" rel="noreferrer">{ticket}</a>'
         rows.append((ticket, escape(f.at), escape(f"{f.error_type} ({f.stage})"), escape(f.error)))
-    return _table(("ticket", "when (UTC)", "error (stage)", "reason"), rows, set(), raw=True)
+    headers = ("ticket", "when (UTC)", "error (stage)", "reason")
+    return _table(headers, rows, set(), raw=True, nowrap=frozenset({1}))
 
 
 def agreement_section(report: Report) -> list[str]:

@@ -21,6 +21,7 @@ STEPS: tuple[tuple[str, timedelta, timedelta], ...] = (
     ("day", timedelta(days=1), timedelta.max),
 )
 MAX_BUCKETS = 120
+_ENGINE_COLUMN = {"llm": 0, "learned": 1}  # anything else is the keyword rules' column
 
 
 def choose_step(start: datetime | None, end: datetime | None) -> tuple[str, timedelta]:
@@ -53,11 +54,12 @@ def label(moment: datetime, step: timedelta) -> str:
 
 @dataclass(frozen=True)
 class Bucket:
-    """One column: tickets by the LLM, by a fallback engine, failed; tokens; cost (USD)."""
+    """One column: tickets per engine (LLM, learned model, keyword rules), failed; tokens; cost."""
 
     label: str
     llm: int = 0
-    other: int = 0
+    learned: int = 0
+    rules: int = 0
     failed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -77,21 +79,21 @@ def series(
     rows: dict[str, list[float]] = {}
 
     def row(moment: datetime) -> list[float]:
-        return rows.setdefault(label(moment, step), [0, 0, 0, 0, 0, 0.0])
+        return rows.setdefault(label(moment, step), [0, 0, 0, 0, 0, 0, 0.0])
 
     for e in triaged:
         moment = event_time(e)
         if moment is None:
             continue
         r = row(moment)
-        r[0 if e.get("engine") == "llm" and not e.get("fallback") else 1] += 1
-        r[3] += as_int(e.get("prompt_tokens"))
-        r[4] += as_int(e.get("completion_tokens"))
-        r[5] += cost(e)
+        r[_ENGINE_COLUMN.get(str(e.get("engine")), 2)] += 1
+        r[4] += as_int(e.get("prompt_tokens"))
+        r[5] += as_int(e.get("completion_tokens"))
+        r[6] += cost(e)
     for e in failed:
         moment = event_time(e)
         if moment is not None:
-            row(moment)[2] += 1
+            row(moment)[3] += 1
     if start and end:
         moment = floor(start, step)
         if (end - moment) / step <= MAX_BUCKETS:
@@ -99,6 +101,15 @@ def series(
                 row(moment)
                 moment += step
     return [
-        Bucket(name, int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]), round(r[5], 6))
+        Bucket(
+            name,
+            llm=int(r[0]),
+            learned=int(r[1]),
+            rules=int(r[2]),
+            failed=int(r[3]),
+            prompt_tokens=int(r[4]),
+            completion_tokens=int(r[5]),
+            cost_usd=round(r[6], 6),
+        )
         for name, r in sorted(rows.items())
     ]

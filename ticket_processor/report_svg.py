@@ -13,6 +13,7 @@ from .report import fmt_count, fmt_usd
 from .report_series import Bucket
 
 LLM_COLOUR = "#2f6fde"
+LEARNED_COLOUR = "#2a9d8f"
 OTHER_COLOUR = "#e5a50a"
 FAILED_COLOUR = "#d0342c"
 BAR_COLOUR = "#2f6fde"
@@ -97,24 +98,30 @@ def _columns(
 
 
 def timeline_chart(buckets: Sequence[Bucket], *, step: str) -> str:
-    """Tickets per bucket, stacked: by the LLM, by another engine (rules, learned), failed."""
+    """Tickets per bucket, stacked: by the LLM, the learned model, the keyword rules; failed."""
     if not buckets:
         return '<p class="muted">no tickets in this period</p>'
     stacks = [
         [
             (b.llm, LLM_COLOUR, f"{b.llm} by the LLM"),
-            (b.other, OTHER_COLOUR, f"{b.other} by rules or learned model"),
+            (b.learned, LEARNED_COLOUR, f"{b.learned} by the learned model"),
+            (b.rules, OTHER_COLOUR, f"{b.rules} by the keyword rules"),
             (b.failed, FAILED_COLOUR, f"{b.failed} failed"),
         ]
         for b in buckets
     ]
-    top = max(b.llm + b.other + b.failed for b in buckets)
+    top = max(b.llm + b.learned + b.rules + b.failed for b in buckets)
     parts = _columns(buckets, stacks, label="tickets over time", top_text=f"{fmt_count(top)}")
     parts.append("</svg>")
     return (
         "".join(parts)
         + legend(
-            (("LLM", LLM_COLOUR), ("rules or learned", OTHER_COLOUR), ("failed", FAILED_COLOUR))
+            (
+                ("LLM", LLM_COLOUR),
+                ("learned model", LEARNED_COLOUR),
+                ("keyword rules", OTHER_COLOUR),
+                ("failed", FAILED_COLOUR),
+            )
         )
         + f'<p class="muted">one column per {"10 minutes" if step == "10min" else step}</p>'
     )
