@@ -310,3 +310,15 @@ def test_no_command_help_shows_a_value_after_a_flag() -> None:
     # Options that take a value still say which.
     run_help = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "160"}).stdout
     assert "<int range>" in run_help
+
+
+def test_report_table_counts_stopped_runs_apart(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    write_log(logs, outcome_events(), at=datetime.now(UTC) - timedelta(hours=1))
+    result = CliRunner().invoke(app, ["report", "--log-dir", str(logs)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    runs_line = next(line for line in result.stdout.splitlines() if "│ runs" in line)
+    assert "2 ok" in runs_line
+    assert "2 stopped" in runs_line
+    assert "1 aborted" in runs_line
+    assert "dry runs, not counted above" in result.stdout
