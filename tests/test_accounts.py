@@ -217,3 +217,23 @@ def test_schedule_command_with_accounts(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert "[account.acme] openai_api_key" in bad.stderr
     assert "sk-live-123" not in bad.stderr
+
+
+def test_account_environ_lays_the_profile_over_the_environment(tmp_path: Path) -> None:
+    from ticket_processor.accounts import account_environ
+
+    path = tmp_path / "accounts.toml"
+    path.write_text(ACCOUNTS, encoding="utf-8")
+    environ = {
+        "ACME_ZENDESK_TOKEN": "zd-1",
+        "OPENAI_API_KEY": "sk-1",
+        "TICKETBOT_STATE_DIR": "/elsewhere",
+        "PATH": "/usr/bin",
+    }
+    merged = account_environ(environ, path, "acme")
+    assert merged["ZENDESK_API_TOKEN"] == "zd-1"
+    assert merged["TICKETBOT_STATE_DIR"] == "/srv/ticketbot/acme/state"
+    assert merged["PATH"] == "/usr/bin"
+    assert environ["TICKETBOT_STATE_DIR"] == "/elsewhere"  # the input is left alone
+    with pytest.raises(ConfigError, match=r"cannot read .*missing\.toml"):
+        account_environ(environ, tmp_path / "missing.toml", "acme")

@@ -239,3 +239,14 @@ def profile_env(account: Account, environ: Mapping[str, str] | None = None) -> d
             )
         overlay[variable] = value
     return overlay
+
+
+def account_environ(environ: Mapping[str, str], path: Path, name: str) -> dict[str, str]:
+    """``environ`` with the profile ``name`` of the accounts file at ``path`` laid over it.
+
+    For the settings loader: call it when ``TICKETBOT_ACCOUNT`` (or ``--account``) is set and
+    load the settings from the result. The profile wins over the environment and ``.env``
+    (it was chosen explicitly); flags still win over the profile.
+    """
+    account = select_account(load_accounts(path), name)
+    return {**environ, **profile_env(account, environ)}

@@ -43,16 +43,18 @@ app = typer.Typer(
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-# Typer's rich help prints a value placeholder (``<bool>``) after every flag, --help included,
-# though a flag takes no value (its plain formatter already skips flags). Same rule here.
-_option_type = typer.core.TyperOption.display_type_rich
+# Typer 0.29's rich help prints a value placeholder (``<bool>``) after every flag, --help
+# included, though a flag takes no value (its plain formatter already skips flags). Same rule
+# here (older Typers have no such method: nothing to change).
+_option_type = getattr(typer.core.TyperOption, "display_type_rich", None)
 
 
 def _flag_takes_no_value(option: typer.core.TyperOption, ctx: Any) -> str | None:
-    return None if option.is_flag else _option_type(option, ctx)
+    return None if option.is_flag or _option_type is None else _option_type(option, ctx)
 
 
-typer.core.TyperOption.display_type_rich = _flag_takes_no_value  # type: ignore[method-assign,assignment]
+if _option_type is not None:
+    typer.core.TyperOption.display_type_rich = _flag_takes_no_value  # type: ignore[method-assign,assignment]
 
 EXIT_OK = 0
 EXIT_ABORTED = 1
