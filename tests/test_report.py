@@ -16,6 +16,7 @@ from ticket_processor.errors import ConfigError
 from ticket_processor.logs import EventLog
 from ticket_processor.report import (
     DEFAULT_PRICES,
+    Report,
     build_report,
     parse_prices,
     parse_since,
@@ -126,13 +127,29 @@ def test_report_figures() -> None:
         ("RecordInvalidError", 1),
     ]
     assert report.failures[1].example == "RecordInvalidError on ticket 11"
-    assert report.timeline == [("2026-11-22 10:00", 6, 2, 3)]
+    # Events span 20 minutes: one column per 10 minutes, the empty ones drawn too.
+    assert cells(report) == [
+        ("2026-11-22 10:00", 6, 2, 3),
+        ("2026-11-22 10:10", 0, 0, 0),
+        ("2026-11-22 10:20", 0, 0, 0),
+    ]
+    assert report.timeline_step == "10min"
+    assert report.timeline[0].prompt_tokens == 5000
+    assert report.timeline[0].cost_usd == pytest.approx(report.cost_usd)
 
 
 def test_report_json_round_trips() -> None:
     data = json.loads(json.dumps(build_report(sample_events()).to_dict()))
     assert data["tickets_triaged"] == 8
-    assert data["timeline"] == [{"bucket": "2026-11-22 10:00", "llm": 6, "rules": 2, "failed": 3}]
+    first = data["timeline"][0]
+    assert (first["bucket"], first["llm"], first["learned"], first["rules"], first["failed"]) == (
+        "2026-11-22 10:00",
+        6,
+        0,
+        2,
+        3,
+    )
+    assert [r["outcome"] for r in data["run_list"]] == ["partial", "aborted", "unfinished"]
 
 
 def test_empty_and_odd_events_do_not_break_the_report() -> None:
@@ -275,16 +292,23 @@ def test_report_bad_since_is_a_usage_error(log_dir: Path) -> None:
     assert "--since" in result.stderr
 
 
+def cells(report: Report) -> list[tuple[str, int, int, int]]:
+    return [(b.label, b.llm, b.rules, b.failed) for b in report.timeline]
+
+
 def test_timeline_shows_empty_hours_of_the_window() -> None:
-    report = build_report(sample_events(), since=NOW - timedelta(hours=3), until=NOW)
-    assert report.timeline == [
+    report = build_report(sample_events(), since=NOW - timedelta(hours=8), until=NOW)
+    assert report.timeline_step == "hour"
+    assert len(report.timeline) == 9  # 04:00 to 12:00
+    assert cells(report)[5:] == [
         ("2026-11-22 09:00", 0, 0, 0),
         ("2026-11-22 10:00", 6, 2, 3),
         ("2026-11-22 11:00", 0, 0, 0),
         ("2026-11-22 12:00", 0, 0, 0),
     ]
     weekly = build_report(sample_events(), since=NOW - timedelta(days=6), until=NOW)
-    assert weekly.timeline[0][0] == "2026-11-16"
+    assert weekly.timeline_step == "day"
+    assert weekly.timeline[0].label == "2026-11-16"
     assert len(weekly.timeline) == 7
 
 

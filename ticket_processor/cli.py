@@ -46,6 +46,18 @@ app = typer.Typer(
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
+# Typer 0.29's rich help prints a value placeholder (``<bool>``) after every flag, --help
+# included, though a flag takes no value (its plain formatter already skips flags). Same rule
+# here (older Typers have no such method: nothing to change).
+_option_type = getattr(typer.core.TyperOption, "display_type_rich", None)
+
+
+def _flag_takes_no_value(option: typer.core.TyperOption, ctx: Any) -> str | None:
+    return None if option.is_flag or _option_type is None else _option_type(option, ctx)
+
+
+if _option_type is not None:
+    typer.core.TyperOption.display_type_rich = _flag_takes_no_value  # type: ignore[method-assign,assignment]
 
 _ENV_FILE: list[Path] = []  # --env-file, set by the root callback
 
@@ -129,16 +141,9 @@ def _root(
 
 
 def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"--since: {value!r} is not a date or time; use ISO 8601 such as 2026-11-01 "
-            "or 2026-11-01T08:00:00+00:00"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    from .timespec import parse_moment
+
+    return None if value is None else parse_moment(value, now=datetime.now(UTC), flag="--since")
 
 
 def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None:
@@ -170,7 +175,9 @@ def run(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(help="First run only: tickets updated since (ISO date). Default 24 h back."),
+        typer.Option(
+            help="First run only: tickets updated since 24h, 7d or an ISO date. Default 24h."
+        ),
     ] = None,
     engine: Annotated[
         Engine,
@@ -602,7 +609,7 @@ def health(
 @app.command()
 def report(
     since: Annotated[
-        str, typer.Option(help="A span back from now (24h, 7d, 30m) or a date (2026-11-01).")
+        str, typer.Option(help="A span back from now (24h, 7d, 30m) or an ISO date or time.")
     ] = "24h",
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the figures as one JSON object.")
@@ -610,37 +617,39 @@ def report(
     html: Annotated[
         Path | None, typer.Option(help="Also write a self-contained HTML report to this file.")
     ] = None,
+    log_dir: Annotated[
+        Path | None, typer.Option(file_okay=False, help="Logs to read [TICKETBOT_LOG_DIR].")
+    ] = None,
 ) -> None:
     """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
-    from datetime import UTC, datetime
-
     from .logs import read_events
+    from .pipe_output import PipeConsole, stdout_may_close
     from .report import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from .report_html import render_html
     from .report_table import print_report
 
-    console = Console(highlight=False)
+    console = PipeConsole(highlight=False)
     settings: Settings | None = None
-    with exit_codes(lambda: settings.secrets if settings else ()):
-        settings = load()
+    with exit_codes(lambda: settings.secrets if settings else ()), stdout_may_close():
+        settings = load({"log_dir": log_dir})
         prices = {**DEFAULT_PRICES, **parse_prices(settings.prices or "")}
         now = datetime.now(UTC)
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
         summary = build_report(events, prices=prices, since=start, until=now)
+        if html is not None:  # first: a reader that closes stdout early must not cost the file
+            try:
+                html.parent.mkdir(parents=True, exist_ok=True)
+                html.write_text(render_html(summary), encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
         if json_output:
             typer.echo(_json({**summary.to_dict(), "corrupt_lines": events.corrupt_lines}))
         else:
             print_report(summary, console, log_dir=settings.log_dir)
             if events.corrupt_lines:
                 err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
-        if html is not None:
-            try:
-                html.parent.mkdir(parents=True, exist_ok=True)
-                html.write_text(render_html(summary), encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
-            if not json_output:
+            if html is not None:
                 console.print(f"HTML report written to {html}")
 
 
@@ -662,6 +671,10 @@ def schedule(
         str | None, typer.Option(help="Path of the ticketbot command. Default: this install's.")
     ] = None,
     image: Annotated[str | None, typer.Option(help="Container image (kubernetes).")] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="accounts.toml: one CronJob per account (kubernetes)."),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file (Task Scheduler XML as UTF-16)."),
@@ -689,6 +702,8 @@ def schedule(
         if image:
             spec = dataclasses.replace(spec, image=image)
         text = render(print_format, spec)
+        if accounts is not None:
+            text = _accounts_schedule(print_format, accounts, spec.image)
         if output is None:
             typer.echo(text, nl=False)
             return
@@ -698,6 +713,15 @@ def schedule(
         except OSError as exc:
             raise ConfigError(f"--output: cannot write {output} ({exc.strerror or exc})") from None
         err_console.print(f"written to {output}")
+
+
+def _accounts_schedule(print_format: str, path: Path, image: str) -> str:
+    from .accounts import load_accounts
+    from .schedule_kube import accounts_manifests
+
+    if print_format != "kubernetes":
+        raise ConfigError("--accounts: one job per account is rendered for --print kubernetes")
+    return accounts_manifests(load_accounts(path), image=image)
 
 
 def _json(data: object) -> str:

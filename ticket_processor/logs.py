@@ -17,14 +17,19 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
 ``ticket_triaged``
     ticket_id, category, urgency, sentiment, language, confidence, engine ("llm" | "rules"),
     model, fallback (bool), fallback_reason, cached (bool), prompt_tokens, completion_tokens,
-    llm_seconds, seconds, priority (set, or null), tags_added (list), dry_run
+    llm_seconds, seconds, priority (set, or null), tags_added (list), dry_run; with routing:
+    route (a name or a list), group, escalated (bool)
 ``ticket_failed``
-    ticket_id, stage ("analyse" | "write"), error_type, error
+    ticket_id, stage ("analyse" | "write"), error_type, error, ticket_url (optional)
+``agreement``
+    ticket_id, field ("category" | "urgency" | ...), ticketbot (what it set), agent (what an
+    agent left), agreed (optional bool): one field of one ticket compared after the fact
 ``breaker_opened``
     dependency
 ``run_finished``
-    status ("ok" | "partial" | "aborted" | "locked"), exit_code, tickets_seen, triaged, failed,
-    skipped, fallback, cached, seconds, prompt_tokens, completion_tokens, cost_usd, reason
+    status ("ok" | "partial" | "aborted" | "stopped" | "locked"), exit_code, tickets_seen,
+    triaged, failed, skipped, fallback, cached, seconds, prompt_tokens, completion_tokens,
+    cost_usd, reason
 
 Other events may be added; readers must ignore events and fields they do not know.
 """

@@ -9,14 +9,45 @@ estimates from per-model prices per million tokens; unknown and local models cos
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from .errors import ConfigError
+from .report_detail import (
+    Agreement,
+    FailedTicket,
+    Routing,
+    agreement,
+    failed_tickets,
+    priorities,
+    routing,
+)
+from .report_runs import (
+    RunSummary,
+    as_float,
+    as_int,
+    event_time,
+    recent_success_rate,
+    summarise_runs,
+)
+from .report_series import Bucket, choose_step, series
+from .timespec import parse_moment
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "Report",
+    "RunSummary",
+    "build_report",
+    "event_time",
+    "parse_prices",
+    "parse_since",
+    "pricer",
+    "recent_success_rate",
+    "summarise_runs",
+]
 
 # USD per million (input, output) tokens, from the providers' public price lists. A model
 # name matches its longest listed prefix, so dated snapshots ("gpt-4o-mini-2024-07-18")
@@ -36,28 +67,12 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "o3-mini": (1.10, 4.40),
 }
 
-_SPAN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
-_SPAN_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 TOP_FAILURES = 5
-MAX_BUCKETS = 100
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
-    """A span back from ``now`` (``30m``, ``24h``, ``7d``) or a date or ISO datetime (UTC)."""
-    match = _SPAN.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        return now - timedelta(**{_SPAN_UNITS[unit]: amount})
-    try:
-        if len(text.strip()) == 10:
-            day = date.fromisoformat(text.strip())
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(
-            f"--since: {text!r} is neither a span like 24h, 7d, 30m nor a date like 2026-01-31"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """``report --since``: a span back from ``now`` or an ISO date or date-time (``timespec``)."""
+    return parse_moment(text, now=now, flag="--since")
 
 
 def parse_prices(text: str) -> dict[str, tuple[float, float]]:
@@ -114,21 +129,6 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class RunSummary:
-    """One run as its ``run_finished`` event tells it (``status`` None if it never finished)."""
-
-    run_id: str
-    started: datetime | None
-    finished: datetime | None
-    status: str | None
-    triaged: int = 0
-    failed: int = 0
-    fallback: int = 0
-    reason: str | None = None
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
 class Failure:
     """A kind of failure and how often it happened, with the latest message as an example."""
 
@@ -149,7 +149,11 @@ class ModelUsage:
 
 @dataclass(frozen=True)
 class Report:
-    """Everything ``ticketbot report`` shows; ``to_dict`` is the ``--json`` form."""
+    """Everything ``ticketbot report`` shows; ``to_dict`` is the ``--json`` form.
+
+    Ticket figures count real runs only: a dry run's tickets are in ``dry_run_tickets`` and
+    nowhere else, since nothing was written for them.
+    """
 
     since: datetime | None
     until: datetime | None
@@ -181,8 +185,15 @@ class Report:
     models: list[ModelUsage]
     failures: list[Failure]
     aborts: dict[str, int]
-    timeline: list[tuple[str, int, int, int]] = field(default_factory=list)
-    """Per hour or day, oldest first: (label, by the LLM, by the keyword rules, failed)."""
+    dry_runs: int = 0
+    timeline_step: str = "10min"
+    timeline: list[Bucket] = field(default_factory=list)
+    """Per bucket of ``timeline_step``, oldest first: tickets by engine, failed, tokens, cost."""
+    run_list: list[RunSummary] = field(default_factory=list)
+    failed_tickets: list[FailedTicket] = field(default_factory=list)
+    priorities: dict[str, int] = field(default_factory=dict)
+    routing: Routing = field(default_factory=lambda: Routing({}, {}, 0))
+    agreement: list[Agreement] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -194,87 +205,76 @@ class Report:
             value = getattr(self, key)
             data[key] = value.isoformat() if value else None
         data["timeline"] = [
-            {"bucket": b, "llm": llm, "rules": fb, "failed": f} for b, llm, fb, f in self.timeline
+            {
+                "bucket": b.label,
+                "llm": b.llm,
+                "learned": b.learned,
+                "rules": b.rules,
+                "failed": b.failed,
+                "prompt_tokens": b.prompt_tokens,
+                "completion_tokens": b.completion_tokens,
+                "cost_usd": b.cost_usd,
+            }
+            for b in self.timeline
         ]
+        data["run_list"] = [
+            {
+                "run_id": r.run_id,
+                "started": r.started.isoformat() if r.started else None,
+                "seconds": r.seconds,
+                "outcome": r.outcome,
+                "triaged": r.triaged,
+                "failed": r.failed,
+                "engines": r.engines,
+                "dry_run": r.dry_run,
+                "reason": r.reason,
+            }
+            for r in self.run_list
+        ]
+        data["routing"]["escalated"] = self.routing.escalated
+        data["agreement"] = [{**asdict(a), "rate": a.rate} for a in self.agreement]
         return data
-
-
-def event_time(event: Mapping[str, Any]) -> datetime | None:
-    """The event's ``ts`` as an aware datetime, or None if missing or unreadable."""
-    raw = event.get("ts")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _int(value: object) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
 
 
 def _label(value: object) -> str:
     return str(value) if value not in (None, "") else "unknown"
 
 
-def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[RunSummary]:
-    """One ``RunSummary`` per run id, in order of start (runs still going have no status)."""
-    started: dict[str, datetime | None] = {}
-    finished: dict[str, Mapping[str, Any]] = {}
-    dry: dict[str, bool] = {}
-    for event in events:
-        run_id = event.get("run_id")
-        if not isinstance(run_id, str):
+def _is_dry(event: Mapping[str, Any], dry_runs: set[str]) -> bool:
+    return bool(event.get("dry_run")) or event.get("run_id") in dry_runs
+
+
+def _model_usage(
+    triaged: list[Mapping[str, Any]], prices: Mapping[str, tuple[float, float]]
+) -> list[ModelUsage]:
+    usage: dict[str, list[int]] = {}
+    for e in triaged:
+        model = e.get("model")
+        if not model:
             continue
-        if event.get("event") == "run_started":
-            started.setdefault(run_id, event_time(event))
-            dry[run_id] = bool(event.get("dry_run"))
-        elif event.get("event") == "run_finished":
-            finished[run_id] = event
-            started.setdefault(run_id, None)
-    runs = []
-    for run_id, start in started.items():
-        end = finished.get(run_id, {})
-        runs.append(
-            RunSummary(
-                run_id=run_id,
-                started=start,
-                finished=event_time(end) if end else None,
-                status=str(end["status"]) if end.get("status") else None,
-                triaged=_int(end.get("triaged")),
-                failed=_int(end.get("failed")),
-                fallback=_int(end.get("fallback")),
-                reason=str(end["reason"]) if end.get("reason") else None,
-                dry_run=dry.get(run_id, False),
-            )
-        )
-    epoch = datetime.min.replace(tzinfo=UTC)
-    runs.sort(key=lambda run: run.started or run.finished or epoch)
-    return runs
+        row = usage.setdefault(str(model), [0, 0, 0])
+        row[0] += 1
+        row[1] += as_int(e.get("prompt_tokens"))
+        row[2] += as_int(e.get("completion_tokens"))
+    models = []
+    for name, (count, inp, out) in sorted(usage.items(), key=lambda kv: -kv[1][0]):
+        price_in, price_out = price_for(name, prices)
+        cost = (inp * price_in + out * price_out) / 1_000_000
+        models.append(ModelUsage(name, count, inp, out, round(cost, 6)))
+    return models
 
 
-def recent_success_rate(runs: Iterable[RunSummary], *, last: int = 12) -> tuple[float | None, int]:
-    """Triaged / (triaged + failed) over the ``last`` finished, non-dry runs, and the attempts.
-
-    Per run the figure is noisy (one failure in three tickets is 67%); over a dozen runs, two
-    hours at the cron pace, it says whether the job is doing its work.
-    """
-    recent = [r for r in runs if r.status is not None and not r.dry_run][-last:]
-    triaged = sum(r.triaged for r in recent)
-    attempts = triaged + sum(r.failed for r in recent)
-    return (triaged / attempts if attempts else None), attempts
-
-
-def _bucket(moment: datetime, hourly: bool) -> str:
-    return moment.strftime("%Y-%m-%d %H:00" if hourly else "%Y-%m-%d")
+def _failure_kinds(failed: list[Mapping[str, Any]]) -> list[Failure]:
+    kinds: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    for e in failed:
+        key = (_label(e.get("stage")), _label(e.get("error_type")))
+        kinds[key] += 1
+        examples[key] = str(e.get("error") or "")[:300]
+    return [
+        Failure(stage, kind, count, examples[(stage, kind)])
+        for (stage, kind), count in kinds.most_common(TOP_FAILURES)
+    ]
 
 
 def build_report(
@@ -288,72 +288,33 @@ def build_report(
     events = [e for e in events if isinstance(e, Mapping)]
     times = [t for t in map(event_time, events) if t is not None]
     first, last = (min(times), max(times)) if times else (None, None)
-    span_start = since or first
-    hourly = bool(span_start and last and last - span_start <= timedelta(hours=48))
+    span_start, span_end = since or first, until or last
+    step_name, step = choose_step(span_start, span_end)
 
     runs = summarise_runs(events)
-    status = Counter(run.status or "unfinished" for run in runs)
+    dry_runs = {r.run_id for r in runs if r.dry_run}
+    status = Counter(run.outcome for run in runs)
     aborts = Counter(run.reason or "no reason given" for run in runs if run.status == "aborted")
 
-    triaged = [e for e in events if e.get("event") == "ticket_triaged"]
-    failed = [e for e in events if e.get("event") == "ticket_failed"]
+    all_triaged = [e for e in events if e.get("event") == "ticket_triaged"]
+    triaged = [e for e in all_triaged if not _is_dry(e, dry_runs)]
+    failed = [e for e in events if e.get("event") == "ticket_failed" and not _is_dry(e, dry_runs)]
     attempts = len(triaged) + len(failed)
-    seconds = [s for s in (_float(e.get("seconds")) for e in triaged) if s is not None]
+    seconds = [s for s in (as_float(e.get("seconds")) for e in triaged) if s is not None]
     # Cached answers cost no LLM time; counting their zeros would flatter the endpoint.
     llm_rows = [e for e in triaged if e.get("engine") == "llm" and not e.get("cached")]
-    llm_seconds = [s for s in (_float(e.get("llm_seconds")) for e in llm_rows) if s is not None]
+    llm_seconds = [s for s in (as_float(e.get("llm_seconds")) for e in llm_rows) if s is not None]
     fallbacks = sum(1 for e in triaged if e.get("fallback"))
+    models = _model_usage(triaged, prices)
+    price = pricer(prices)
 
-    usage: dict[str, list[int]] = {}
-    for e in triaged:
+    def cost(e: Mapping[str, Any]) -> float:
         model = e.get("model")
-        if not model:
-            continue
-        row = usage.setdefault(str(model), [0, 0, 0])
-        row[0] += 1
-        row[1] += _int(e.get("prompt_tokens"))
-        row[2] += _int(e.get("completion_tokens"))
-    models = []
-    for name, (count, inp, out) in sorted(usage.items(), key=lambda kv: -kv[1][0]):
-        price_in, price_out = price_for(name, prices)
-        cost = (inp * price_in + out * price_out) / 1_000_000
-        models.append(ModelUsage(name, count, inp, out, round(cost, 6)))
-
-    kinds: Counter[tuple[str, str]] = Counter()
-    examples: dict[tuple[str, str], str] = {}
-    for e in failed:
-        key = (_label(e.get("stage")), _label(e.get("error_type")))
-        kinds[key] += 1
-        examples[key] = str(e.get("error") or "")[:300]
-    failures = [
-        Failure(stage, kind, count, examples[(stage, kind)])
-        for (stage, kind), count in kinds.most_common(TOP_FAILURES)
-    ]
-
-    timeline: dict[str, list[int]] = {}
-    for e in (*triaged, *failed):
-        moment = event_time(e)
-        if moment is None:
-            continue
-        row = timeline.setdefault(_bucket(moment, hourly), [0, 0, 0])
-        if e.get("event") == "ticket_failed":
-            row[2] += 1
-        elif e.get("fallback") or e.get("engine") == "rules":
-            row[1] += 1
-        else:
-            row[0] += 1
-
-    # Empty hours (days) are drawn too, so a gap in the chart is a gap in the runs.
-    span_end = until or last
-    if span_start and span_end:
-        step = timedelta(hours=1) if hourly else timedelta(days=1)
-        moment = span_start.replace(minute=0, second=0, microsecond=0)
-        if not hourly:
-            moment = moment.replace(hour=0)
-        if (span_end - moment) / step <= MAX_BUCKETS:
-            while moment <= span_end:
-                timeline.setdefault(_bucket(moment, hourly), [0, 0, 0])
-                moment += step
+        return price(
+            str(model) if model else None,
+            as_int(e.get("prompt_tokens")),
+            as_int(e.get("completion_tokens")),
+        )
 
     def dist(key: str, rows: list[Mapping[str, Any]] = triaged) -> dict[str, int]:
         return dict(Counter(_label(e.get(key)) for e in rows).most_common())
@@ -372,7 +333,7 @@ def build_report(
         success_rate=len(triaged) / attempts if attempts else None,
         fallback_rate=fallbacks / len(triaged) if triaged else None,
         cached_rate=sum(1 for e in triaged if e.get("cached")) / len(triaged) if triaged else None,
-        dry_run_tickets=sum(1 for e in triaged if e.get("dry_run")),
+        dry_run_tickets=len(all_triaged) - len(triaged),
         latency_p50=percentile(seconds, 50),
         latency_p95=percentile(seconds, 95),
         latency_max=max(seconds) if seconds else None,
@@ -388,9 +349,16 @@ def build_report(
         completion_tokens=sum(m.completion_tokens for m in models),
         cost_usd=round(sum(m.cost_usd for m in models), 6),
         models=models,
-        failures=failures,
+        failures=_failure_kinds(failed),
         aborts=dict(aborts.most_common()),
-        timeline=[(label, c[0], c[1], c[2]) for label, c in sorted(timeline.items())],
+        dry_runs=len(dry_runs),
+        timeline_step=step_name,
+        timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),
+        run_list=runs,
+        failed_tickets=failed_tickets(failed),
+        priorities=priorities(triaged),
+        routing=routing(triaged),
+        agreement=agreement(events),
     )
 
 

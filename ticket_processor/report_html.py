@@ -2,21 +2,36 @@
 
 Made to be opened from a mail attachment or a shared folder on a phone: a viewport meta tag,
 one column that widens on a desk, charts that scale with their ``viewBox``, and dark mode.
-Everything that comes from the logs is escaped (ticket text can reach an error message).
+Everything that comes from the logs is escaped (ticket text can reach an error message), and
+only http(s) ticket links become links. The charts are in ``report_svg``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
 from . import __version__
 from .report import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
+from .report_runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, RunSummary, engine_mix
+from .report_svg import (
+    FAILED_COLOUR,
+    OTHER_COLOUR,
+    bar_chart,
+    timeline_chart,
+    usage_chart,
+)
 
-LLM_COLOUR = "#2f6fde"
-FALLBACK_COLOUR = "#e5a50a"
-FAILED_COLOUR = "#d0342c"
-BAR_COLOUR = "#2f6fde"
+MAX_RUN_ROWS = 60
+LATEST_OK_RUNS = 8
+PRIORITY_COLOURS = {
+    "urgent": "#d0342c",
+    "high": "#c64600",
+    "normal": "#2f6fde",
+    "low": "#2a8a8a",
+    "unchanged": "#8e8e93",
+}
 
 _CSS = """
 :root{color-scheme:light dark;--fg:#1c1c1e;--muted:#6b6b70;--card:#f4f5f7;--line:#dcdde1}
@@ -24,22 +39,27 @@ _CSS = """
 body{background:#151517}}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}
-main{max-width:760px;margin:0 auto;padding:16px}
+main{max-width:980px;margin:0 auto;padding:16px}
 h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
 .muted{color:var(--muted);font-size:.9rem}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;margin-top:1rem}
 .kpi{background:var(--card);border-radius:10px;padding:10px 12px}
 .kpi b{display:block;font-size:1.35rem}.kpi span{color:var(--muted);font-size:.85rem}
 .bad b{color:#d0342c}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:0 24px}
 svg{width:100%;max-width:520px;height:auto;display:block}
+svg.wide{max-width:none}
 svg text{fill:currentColor;font-size:12px}
 table{width:100%;border-collapse:collapse;font-size:.9rem}
 th,td{text-align:left;padding:6px 4px;border-bottom:1px solid var(--line);vertical-align:top}
 td:last-child{overflow-wrap:anywhere}
 td.n,th.n{text-align:right;white-space:nowrap}
+td.t{white-space:nowrap}
+.outcome{display:inline-block;padding:0 8px;border-radius:9px;color:#fff;font-size:.8rem}
 .legend span{display:inline-block;margin-right:12px;font-size:.85rem}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
 .scroll{overflow-x:auto}
+a{color:#2f6fde}
 """
 
 
@@ -48,86 +68,94 @@ def _kpi(label: str, value: str, *, bad: bool = False) -> str:
     return f'<div class="{cls}"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
 
 
-def bar_chart(counts: dict[str, int], *, colour: str = BAR_COLOUR, label: str = "") -> str:
-    """Horizontal bars, one row per key, biggest first (the input's order)."""
-    if not counts:
-        return '<p class="muted">nothing recorded</p>'
-    total = sum(counts.values()) or 1
-    top = max(counts.values()) or 1
-    row, label_w, bar_w = 24, 110, 150
-    height = row * len(counts) + 4
-    parts = [
-        f'<svg viewBox="0 0 340 {height}" role="img" aria-label="{escape(label)}" '
-        'xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for i, (name, count) in enumerate(counts.items()):
-        y = i * row + 2
-        width = max(1.0, bar_w * count / top)
-        shown = name if len(name) <= 16 else name[:15] + "…"
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(shown)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="16" rx="3" '
-            f'fill="{colour}"><title>{escape(name)}: {count}</title></rect>'
-            f'<text x="{label_w + width + 6:.1f}" y="{y + 15}">'
-            f"{fmt_count(count)} ({count / total:.0%})</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: set[int],
+    *,
+    raw: bool = False,
+    nowrap: frozenset[int] = frozenset(),
+) -> str:
+    """A table; cells are escaped here unless ``raw`` (then the caller escaped them)."""
 
+    def cell(tag: str, i: int, text: str, escaped: bool) -> str:
+        cls = ' class="n"' if i in numeric else ' class="t"' if i in nowrap else ""
+        return f"<{tag}{cls}>{text if escaped else escape(text)}</{tag}>"
 
-def timeline_chart(timeline: Sequence[tuple[str, int, int, int]]) -> str:
-    """Stacked columns per hour (or day): by the LLM, by the keyword rules, failed."""
-    if not timeline:
-        return '<p class="muted">no tickets in this period</p>'
-    top = max(llm + fb + failed for _, llm, fb, failed in timeline) or 1
-    width, height, base = 340, 150, 130
-    slot = width / len(timeline)
-    column = max(2.0, min(28.0, slot * 0.7))
-    parts = [
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="tickets over time" '
-        'xmlns="http://www.w3.org/2000/svg">',
-        f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="currentColor" '
-        'stroke-opacity=".3"/>',
-        f'<text x="0" y="10">{fmt_count(top)}</text>',
-    ]
-    for i, (bucket, llm, fb, failed) in enumerate(timeline):
-        x = i * slot + (slot - column) / 2
-        y = float(base)
-        for count, colour in ((llm, LLM_COLOUR), (fb, FALLBACK_COLOUR), (failed, FAILED_COLOUR)):
-            if not count:
-                continue
-            h = (base - 16) * count / top
-            y -= h
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{column:.1f}" height="{h:.1f}" '
-                f'fill="{colour}"><title>{escape(bucket)}: {count}</title></rect>'
-            )
-    parts.append(f'<text x="0" y="{height - 2}">{escape(timeline[0][0])}</text>')
-    if len(timeline) > 1:
-        end = escape(timeline[-1][0])
-        parts.append(f'<text x="{width}" y="{height - 2}" text-anchor="end">{end}</text>')
-    parts.append("</svg>")
-    legend = "".join(
-        f'<span><i style="background:{c}"></i>{n}</span>'
-        for n, c in (
-            ("LLM", LLM_COLOUR),
-            ("keyword rules", FALLBACK_COLOUR),
-            ("failed", FAILED_COLOUR),
-        )
-    )
-    return "".join(parts) + f'<p class="legend">{legend}</p>'
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
-    def cell(tag: str, i: int, text: str) -> str:
-        cls = ' class="n"' if i in numeric else ""
-        return f"<{tag}{cls}>{escape(text)}</{tag}>"
-
-    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
+    head = "".join(cell("th", i, h, False) for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>" for row in rows
+        "<tr>" + "".join(cell("td", i, v, raw) for i, v in enumerate(row)) + "</tr>" for row in rows
     )
     return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
+
+
+def outcome_badge(outcome: str, *, dry_run: bool = False) -> str:
+    colour = OUTCOME_COLOURS.get(outcome, OTHER_OUTCOME_COLOUR)
+    badge = f'<span class="outcome" style="background:{colour}">{escape(outcome)}</span>'
+    return badge + (" dry run" if dry_run else "")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{seconds:.1f} s"
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "–"
+
+
+def runs_table(runs: Sequence[RunSummary]) -> str:
+    """Newest first: every run that was not ok, and the latest ok ones; the rest are counted."""
+    if not runs:
+        return '<p class="muted">no runs in this period</p>'
+    newest = list(reversed(runs))
+    ok = [r for r in newest if r.outcome == "ok"]
+    keep = {id(r) for r in ok[:LATEST_OK_RUNS]} | {id(r) for r in newest if r.outcome != "ok"}
+    shown = [r for r in newest if id(r) in keep][:MAX_RUN_ROWS]
+    rows = [
+        (
+            escape(_when(r.started)),
+            escape(_duration(r.seconds)),
+            fmt_count(r.triaged),
+            fmt_count(r.failed),
+            escape(engine_mix(r.engines)),
+            outcome_badge(r.outcome, dry_run=r.dry_run)
+            + (f" {escape(r.reason)}" if r.reason else ""),
+        )
+        for r in shown
+    ]
+    hidden = len(runs) - len(shown)
+    all_ok = all(r.outcome == "ok" for r in newest if r not in shown)
+    kind = " that were ok" if all_ok else ""
+    note = f'<p class="muted">and {hidden} older runs{kind}</p>' if hidden else ""
+    headers = ("start (UTC)", "duration", "tickets", "failed", "engines", "outcome")
+    return _table(headers, rows, {1, 2, 3}, raw=True, nowrap=frozenset({0})) + note
+
+
+def failed_tickets_table(report: Report) -> str:
+    rows = []
+    for f in report.failed_tickets:
+        ticket = escape(str(f.ticket_id if f.ticket_id is not None else "–"))
+        if f.url:
+            ticket = f'<a href="{escape(f.url)}" rel="noreferrer">{ticket}</a>'
+        rows.append((ticket, escape(f.at), escape(f"{f.error_type} ({f.stage})"), escape(f.error)))
+    headers = ("ticket", "when (UTC)", "error (stage)", "reason")
+    return _table(headers, rows, set(), raw=True, nowrap=frozenset({1}))
+
+
+def agreement_section(report: Report) -> list[str]:
+    rows = []
+    for a in report.agreement:
+        corrections = ", ".join(f"{ours} → {theirs} ({n})" for ours, theirs, n in a.corrections)
+        rows.append((a.field, fmt_count(a.compared), fmt_pct(a.rate), corrections or "–"))
+    return [
+        "<h2>Agents' agreement</h2>",
+        '<p class="muted">How often agents kept what ticketbot set, and their most common '
+        "corrections (ticketbot → agent).</p>",
+        _table(("field", "tickets compared", "kept", "most common corrections"), rows, {1, 2}),
+    ]
 
 
 def render_html(report: Report, *, title: str = "ticketbot report") -> str:
@@ -138,6 +166,7 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
         moment.strftime("%Y-%m-%d %H:%M UTC") for moment in (period_from, period_to) if moment
     )
     low_success = report.success_rate is not None and report.success_rate < 0.95
+    not_ok = sum(n for status, n in report.run_status.items() if status != "ok")
     kpis = [
         _kpi("tickets triaged", fmt_count(report.tickets_triaged)),
         _kpi("failed", fmt_count(report.tickets_failed), bad=report.tickets_failed > 0),
@@ -146,27 +175,23 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
         _kpi("latency p50", fmt_seconds(report.latency_p50)),
         _kpi("latency p95", fmt_seconds(report.latency_p95)),
         _kpi("runs", fmt_count(report.runs)),
+        _kpi("runs not ok", fmt_count(not_ok), bad=not_ok > 0),
         _kpi("estimated cost", fmt_usd(report.cost_usd)),
     ]
+    if report.routing.escalated:
+        kpis.append(_kpi("escalated", fmt_count(report.routing.escalated)))
     sections = [
         "<h2>Tickets over time</h2>",
-        timeline_chart(report.timeline),
-        "<h2>Categories</h2>",
-        bar_chart(report.categories, label="categories"),
-        "<h2>Urgency</h2>",
-        bar_chart(report.urgencies, colour="#c64600", label="urgency"),
-        "<h2>Sentiment</h2>",
-        bar_chart(report.sentiments, colour="#7a4fc9", label="sentiment"),
+        timeline_chart(report.timeline, step=report.timeline_step),
         "<h2>Runs</h2>",
-        bar_chart(report.run_status, colour="#2a8a57", label="runs by status"),
+        bar_chart(report.run_status, colours=OUTCOME_COLOURS, label="runs by outcome"),
+        runs_table(report.run_list),
     ]
-    if report.languages:
-        sections[8:8] = [
-            "<h2>Languages</h2>",
-            bar_chart(report.languages, colour="#2a8a8a", label="languages"),
-        ]
+    if report.failed_tickets:
+        sections += ["<h2>Failed tickets</h2>", failed_tickets_table(report)]
+    rows: list[tuple[str, ...]]
     if report.failures:
-        rows: list[tuple[str, ...]] = [
+        rows = [
             (f"{f.error_type} ({f.stage})", fmt_count(f.count), f.example) for f in report.failures
         ]
         sections += [
@@ -176,11 +201,49 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
     if report.aborts:
         rows = [(reason, fmt_count(n)) for reason, n in report.aborts.items()]
         sections += ["<h2>Aborted runs</h2>", _table(("reason", "runs"), rows, {1})]
+    charts = [
+        ("Categories", bar_chart(report.categories, label="categories")),
+        ("Urgency", bar_chart(report.urgencies, colour="#c64600", label="urgency")),
+        ("Sentiment", bar_chart(report.sentiments, colour="#7a4fc9", label="sentiment")),
+        (
+            "Priority set",
+            bar_chart(report.priorities, colours=PRIORITY_COLOURS, label="priority set"),
+        ),
+    ]
+    if report.languages:
+        charts.append(
+            ("Languages", bar_chart(report.languages, colour="#2a8a8a", label="languages"))
+        )
     if report.fallback_reasons:
-        sections += [
-            "<h2>Why the rules took over</h2>",
-            bar_chart(report.fallback_reasons, colour=FALLBACK_COLOUR, label="fallback reasons"),
-        ]
+        charts.append(
+            (
+                "Why the rules took over",
+                bar_chart(report.fallback_reasons, colour=OTHER_COLOUR, label="fallback reasons"),
+            )
+        )
+    if report.routing.routes:
+        charts.append(("Routes", bar_chart(report.routing.routes, label="tickets per route")))
+    if report.routing.groups:
+        charts.append(
+            ("Groups", bar_chart(report.routing.groups, colour="#2a8a57", label="groups"))
+        )
+    if report.routing.escalated:
+        share = report.routing.escalated / (report.tickets_triaged or 1)
+        charts.append(
+            (
+                "Escalations",
+                f'<p><b style="color:{FAILED_COLOUR}">{fmt_count(report.routing.escalated)}</b> '
+                f"tickets escalated ({share:.1%} of those triaged)</p>",
+            )
+        )
+    sections.append(
+        '<div class="grid">'
+        + "".join(f"<section><h2>{escape(name)}</h2>{body}</section>" for name, body in charts)
+        + "</div>"
+    )
+    if report.agreement:
+        sections += agreement_section(report)
+    sections += ["<h2>Tokens and cost over time</h2>", usage_chart(report.timeline)]
     if report.models:
         rows = [
             (
@@ -193,7 +256,6 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
             for m in report.models
         ]
         sections += [
-            "<h2>Tokens and cost</h2>",
             _table(("model", "tickets", "input", "output", "cost"), rows, {1, 2, 3, 4}),
             '<p class="muted">Estimates from prices per million tokens '
             "(TICKETBOT_PRICES); local models count as free.</p>",
@@ -208,6 +270,7 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
         + "".join(sections)
         + f'<p class="muted">LLM latency p50 {fmt_seconds(report.llm_latency_p50)}, '
         f"p95 {fmt_seconds(report.llm_latency_p95)} · cached answers "
-        f"{fmt_pct(report.cached_rate)} · dry-run tickets {fmt_count(report.dry_run_tickets)}</p>"
+        f"{fmt_pct(report.cached_rate)} · dry runs {fmt_count(report.dry_runs)} "
+        f"({fmt_count(report.dry_run_tickets)} tickets, counted nowhere else)</p>"
         "</main></body></html>\n"
     )

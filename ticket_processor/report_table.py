@@ -59,8 +59,9 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         ),
         ("estimated cost", fmt_usd(report.cost_usd)),
     ]
-    if report.dry_run_tickets:
-        rows.append(("of which dry runs", fmt_count(report.dry_run_tickets)))
+    if report.dry_runs:
+        dry = f"{fmt_count(report.dry_runs)} ({fmt_count(report.dry_run_tickets)} tickets)"
+        rows.append(("dry runs, not counted above", dry))
     for name, value in rows:
         summary.add_row(name, value)
     console.print(summary)

@@ -10,7 +10,6 @@ directory. Overlap is refused twice over: by the scheduler (``IgnoreNew``,
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
@@ -18,12 +17,11 @@ from xml.sax.saxutils import escape
 
 from . import __version__
 from .errors import ConfigError
+from .schedule_kube import DEFAULT_IMAGE, GRACE_SECONDS, CronJob, cronjob_yaml
 
 FORMATS = ("cron", "windows", "kubernetes")
 INTERVAL_MINUTES = 10
 DEFAULT_MAX_RUNTIME = 540
-# Seconds past --max-runtime a run gets to flush and save before the scheduler may kill it.
-GRACE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class ScheduleSpec:
     max_runtime: int = DEFAULT_MAX_RUNTIME
     log_dir: str = "logs"
     interval_minutes: int = INTERVAL_MINUTES
-    image: str = f"ticketbot:{__version__}"
+    image: str = DEFAULT_IMAGE
     secret_name: str = "ticketbot-env"  # noqa: S105  (a Secret object name, not a secret)
 
     def __post_init__(self) -> None:
@@ -167,69 +165,26 @@ def windows_task_xml(spec: ScheduleSpec) -> str:
 
 
 def kubernetes_cronjob(spec: ScheduleSpec) -> str:
-    """A ``batch/v1`` CronJob; settings and secrets come from a Secret made from the env file."""
-    q = json.dumps  # a JSON string is a valid YAML scalar, quoting done right
+    """A ``batch/v1`` CronJob; settings and secrets come from a Secret made from the env file.
+
+    For several helpdesk accounts, ``schedule_kube.accounts_manifests`` renders one per account.
+    """
     env_file = spec.env_file or ".env"
-    data = "/var/lib/ticketbot"
-    args = ", ".join(q(a) for a in spec.run_args)
+    job = CronJob(
+        name="ticketbot",
+        schedule=f"*/{spec.interval_minutes} * * * *",
+        max_runtime=spec.max_runtime,
+        interval_minutes=spec.interval_minutes,
+        image=spec.image,
+        secret_name=spec.secret_name,
+    )
     return f"""# {spec.description}.
 # Settings and secrets come from a Secret made from your env file:
 #   kubectl create secret generic {spec.secret_name} --from-env-file={env_file}
-# State (cursor, breakers, cache) and logs live on a volume so they survive between runs.
-apiVersion: batch/v1
-kind: CronJob
-metadata:
-  name: ticketbot
-  labels:
-    app.kubernetes.io/name: ticketbot
-spec:
-  schedule: "*/{spec.interval_minutes} * * * *"
-  concurrencyPolicy: Forbid
-  startingDeadlineSeconds: {spec.interval_minutes * 60 // 2}
-  successfulJobsHistoryLimit: 3
-  failedJobsHistoryLimit: 5
-  jobTemplate:
-    spec:
-      backoffLimit: 0
-      activeDeadlineSeconds: {spec.max_runtime + GRACE_SECONDS}
-      template:
-        metadata:
-          labels:
-            app.kubernetes.io/name: ticketbot
-        spec:
-          restartPolicy: Never
-          securityContext:
-            runAsNonRoot: true
-            runAsUser: 10001
-            fsGroup: 10001
-          containers:
-            - name: ticketbot
-              image: {q(spec.image)}
-              command: ["ticketbot"]
-              args: [{args}]
-              workingDir: {q(data)}
-              envFrom:
-                - secretRef:
-                    name: {q(spec.secret_name)}
-              env:
-                - name: TICKETBOT_STATE_DIR
-                  value: {q(data + "/state")}
-                - name: TICKETBOT_LOG_DIR
-                  value: {q(data + "/logs")}
-              resources:
-                requests:
-                  cpu: 100m
-                  memory: 256Mi
-                limits:
-                  memory: 512Mi
-              volumeMounts:
-                - name: data
-                  mountPath: {q(data)}
-          volumes:
-            - name: data
-              persistentVolumeClaim:
-                claimName: ticketbot-data
-"""
+# State (cursor, breakers, cache) and logs live on a volume so they survive between runs:
+#   a PersistentVolumeClaim named {job.claim} (ticketbot schedule --print kubernetes
+#   --accounts accounts.toml renders the claims too).
+{cronjob_yaml(job)}"""
 
 
 def render(kind: str, spec: ScheduleSpec) -> str:
