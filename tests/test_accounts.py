@@ -237,3 +237,34 @@ def test_account_environ_lays_the_profile_over_the_environment(tmp_path: Path) -
     assert environ["TICKETBOT_STATE_DIR"] == "/elsewhere"  # the input is left alone
     with pytest.raises(ConfigError, match=r"cannot read .*missing\.toml"):
         account_environ(environ, tmp_path / "missing.toml", "acme")
+
+
+def test_account_selects_a_profile_for_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--account NAME`` lays the profile over the environment; flags still win."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ticket_processor.cli import app
+
+    (tmp_path / "accounts.toml").write_text(
+        "[account.acme]\n"
+        'helpdesk = "freshdesk"\n'
+        'freshdesk_domain = "acme"\n'
+        'credentials = { FRESHDESK_API_KEY = "ACME_KEY" }\n'
+        f'state_dir = "{tmp_path / "acme-state"}"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACME_KEY", "acme-key-0123456789")
+    result = CliRunner().invoke(app, ["--account", "acme", "config", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["variable"]: row["value"] for row in json.loads(result.output)}
+    assert rows["TICKETBOT_HELPDESK"] == "freshdesk"
+    assert rows["FRESHDESK_DOMAIN"] == "acme"
+    assert rows["TICKETBOT_STATE_DIR"] == str(tmp_path / "acme-state")
+    assert "acme-key-0123456789" not in result.output
+    missing = CliRunner().invoke(app, ["--account", "globex", "config"])
+    assert missing.exit_code == 2
+    assert "globex" in missing.output

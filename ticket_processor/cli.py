@@ -60,15 +60,39 @@ if _option_type is not None:
     typer.core.TyperOption.display_type_rich = _flag_takes_no_value  # type: ignore[method-assign,assignment]
 
 _ENV_FILE: list[Path] = []  # --env-file, set by the root callback
+_ACCOUNT: list[str] = []  # --account, set by the root callback
 
 
 def env_file_path() -> Path:
     return _ENV_FILE[0] if _ENV_FILE else Path(".env")
 
 
+def environment() -> dict[str, str]:
+    """The process environment, with the selected account's profile laid over it.
+
+    ``--account NAME`` (or ``TICKETBOT_ACCOUNT``) picks a profile of ``accounts.toml``
+    (``TICKETBOT_ACCOUNTS`` names another file). In a CronJob rendered by ``schedule --accounts``
+    the profile's values are already in the environment and ``TICKETBOT_ACCOUNT`` only names
+    it: without an accounts file that is fine, but ``--account`` without one is an error.
+    """
+    name = _ACCOUNT[0] if _ACCOUNT else os.environ.get("TICKETBOT_ACCOUNT")
+    if not name:
+        return dict(os.environ)
+    path = Path(os.environ.get("TICKETBOT_ACCOUNTS") or "accounts.toml")
+    if not path.is_file():
+        if _ACCOUNT:
+            raise ConfigError(
+                f"--account {name}: no accounts file at {path} (set TICKETBOT_ACCOUNTS)"
+            )
+        return dict(os.environ)
+    from .accounts import account_environ
+
+    return account_environ(os.environ, path, name)
+
+
 def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
-    """Read the settings once: flag > environment > .env > default."""
-    return load_settings(os.environ, env_file=env_file or env_file_path(), overrides=overrides)
+    """Read the settings once: flag > account profile > environment > .env > default."""
+    return load_settings(environment(), env_file=env_file or env_file_path(), overrides=overrides)
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -116,6 +140,10 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="A profile of accounts.toml [TICKETBOT_ACCOUNT]."),
+    ] = None,
     env_file: Annotated[
         Path | None,
         typer.Option(
@@ -127,6 +155,9 @@ def _root(
 ) -> None:
     """Triage helpdesk tickets with an LLM."""
     _ENV_FILE.clear()
+    _ACCOUNT.clear()
+    if account:
+        _ACCOUNT.append(account)
     if env_file is not None:
         if not env_file.is_file():
             err_console.print(
@@ -535,7 +566,7 @@ def config(
     from .settings import describe_settings
 
     with exit_codes():
-        rows = describe_settings(os.environ, env_file=env_file_path())
+        rows = describe_settings(environment(), env_file=env_file_path())
         if json_output:
             typer.echo(_json(rows))
             return
