@@ -6,6 +6,7 @@ Composition only: the core asks for a ``Helpdesk`` here and never imports an ada
 from __future__ import annotations
 
 import importlib
+import random
 import time
 from collections.abc import Callable
 
@@ -30,10 +31,11 @@ def connect(
     pool_size: int = 16,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
 ) -> Helpdesk:
     """The configured helpdesk, ready to use; raises ``ConfigError`` naming what is missing."""
     settings.require_helpdesk()
-    retrier = Retrier(HELPDESK_RETRY, breaker=breaker, sleep=sleep)
+    retrier = Retrier(HELPDESK_RETRY, breaker=breaker, sleep=sleep, rng=rng)
     throttle = RateLimitThrottle(sleep=sleep)
     marker = marker or f"{settings.tag_prefix}processed"
     timeout = (min(5.0, settings.http_timeout), settings.http_timeout)

@@ -14,7 +14,7 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from .planner import ChangePlanner
 from .report import DEFAULT_PRICES, parse_prices, pricer, summarise_runs
 from .resilience import CircuitBreaker
 from .run_types import RunOptions, RunSummary
+from .runtime import Runtime
 from .scope import parse_scope
 from .settings import Settings
 from .signals import StopOnSignal
@@ -63,29 +64,31 @@ def run_once(
     price: Callable[[str | None, int, int], float] | None = None,
     writer_flush_after: float = 1.0,
     stop: Callable[[], str | None] | None = None,
+    runtime: Runtime | None = None,
     **flags: Any,
 ) -> RunSummary:
     """One batch: take the lock (not for a dry run), build the parts, run, record."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
+    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime or Runtime())
     if options.dry_run:
-        ledger = RunLedger(settings.state_dir, read_only=True)
-        return _run(settings, options, ledger, on_progress, price, writer_flush_after, stop)
+        return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
     with RunLock(settings.state_dir, stale_after=stale):
-        ledger = RunLedger(settings.state_dir)
-        return _run(settings, options, ledger, on_progress, price, writer_flush_after, stop)
+        return _run(settings, options, RunLedger(settings.state_dir), parts)
 
 
-def _run(
-    settings: Settings,
-    options: RunOptions,
-    ledger: RunLedger,
-    on_progress: Callable[[str], None],
-    price: Callable[[str | None, int, int], float] | None,
-    writer_flush_after: float,
-    stop: Callable[[], str | None] | None,
-) -> RunSummary:
+@dataclass(frozen=True)
+class _Parts:
+    on_progress: Callable[[str], None]
+    price: Callable[[str | None, int, int], float] | None
+    writer_flush_after: float
+    stop: Callable[[], str | None] | None
+    runtime: Runtime
+
+
+def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
+    runtime = parts.runtime
     run_id = new_run_id()
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.secrets)
     if not options.dry_run:
@@ -99,7 +102,7 @@ def _run(
         state=ledger,
         secrets=settings.secrets,
     )
-    price = price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+    price = parts.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
 
     def opened(name: str) -> None:
         dependency, _, endpoint = name.partition("@")
@@ -117,7 +120,14 @@ def _run(
     cache_tag = ",".join(settings.models) + "|" + ",".join(taxonomy.names)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
     cache = AnalysisCache(ledger)
-    helpdesk = connect(settings, breaker=helpdesk_breaker, pool_size=max(16, options.workers // 4))
+    helpdesk = connect(
+        settings,
+        breaker=helpdesk_breaker,
+        pool_size=max(16, options.workers // 4),
+        sleep=runtime.sleep,
+        clock=runtime.clock,
+        rng=runtime.rng,
+    )
     try:
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             pipeline = Pipeline(
@@ -129,10 +139,12 @@ def _run(
                 log=log,
                 options=options,
                 run_id=run_id,
-                stop_signal=stop or sig,
-                on_progress=on_progress,
-                writer_flush_after=writer_flush_after,
+                stop_signal=parts.stop or sig,
+                on_progress=parts.on_progress,
+                writer_flush_after=parts.writer_flush_after,
                 price=price,
+                clock=runtime.clock,
+                now=runtime.now,
             )
             pipeline.summary.warnings.extend(choice.notes)
             summary = pipeline.run()

@@ -1,0 +1,25 @@
+"""The run's view of time and chance: one value injected everywhere, so tests move a fake
+clock and record the waits instead of sleeping, and runs can be made repeatable.
+
+``Runtime()`` is the real thing; tests build one fake (``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    clock: Callable[[], float] = time.monotonic  # intervals: deadlines, latency
+    sleep: Callable[[float], None] = time.sleep  # every wait goes through this
+    now: Callable[[], datetime] = _utc_now  # wall-clock time: cursors, logs
+    rng: random.Random = field(default_factory=random.Random)  # backoff jitter
