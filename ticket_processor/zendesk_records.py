@@ -82,12 +82,29 @@ def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:
             malformed.append({"value": item})
             continue
         try:
-            tickets.append(Ticket.model_validate(item))
-        except ValidationError:
+            tickets.append(Ticket.model_validate(_ticket_fields(item)))
+        except (ValidationError, TypeError, ValueError):
             malformed.append(item)
     if malformed:
         log.warning("skipped %d malformed ticket object(s)", len(malformed))
     return tickets, malformed
+
+
+def _ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """Zendesk's ticket object in ``models.Ticket``'s names (form, channel, custom fields)."""
+    fields = dict(item)
+    fields.pop("custom_fields", None)
+    via = item.get("via")
+    fields["channel"] = via.get("channel") if isinstance(via, dict) else None
+    fields["form_id"] = item.get("ticket_form_id")
+    custom = item.get("custom_fields")
+    if isinstance(custom, list):
+        fields["custom_fields"] = {
+            str(f["id"]): f.get("value")
+            for f in custom
+            if isinstance(f, dict) and f.get("id") is not None
+        }
+    return fields
 
 
 def _opt_int(value: object) -> int | None:
