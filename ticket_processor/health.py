@@ -25,6 +25,7 @@ from rich.text import Text
 from .errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
 from .logs import read_events
 from .report import RunSummary, recent_success_rate, summarise_runs
+from .scrub import Scrubber, display_url
 from .settings import Settings
 from .state import StateStore
 
@@ -187,7 +188,7 @@ def probe_zendesk(settings: Settings) -> tuple[Status, str]:
         user = client.me()
     who = user.get("email") or user.get("name") or "unknown user"
     role = user.get("role")
-    return "healthy", f"{client.base_url} as {who}" + (f" ({role})" if role else "")
+    return "healthy", f"{display_url(client.base_url)} as {who}" + (f" ({role})" if role else "")
 
 
 def probe_llm(settings: Settings) -> tuple[Status, str]:
@@ -257,7 +258,7 @@ def check_health(
 _STYLE: dict[Status, str] = {"healthy": "green", "degraded": "yellow", "unhealthy": "red"}
 
 
-def health_table(report: HealthReport, *, secrets: tuple[str, ...] = ()) -> Table:
+def health_table(report: HealthReport, *, scrubber: Scrubber | None = None) -> Table:
     """The checks as a rich table titled with the overall verdict."""
     overall = report.status
     table = Table(
@@ -269,8 +270,6 @@ def health_table(report: HealthReport, *, secrets: tuple[str, ...] = ()) -> Tabl
     table.add_column("status", no_wrap=True)
     table.add_column("reason")
     for check in report.checks:
-        reason = check.reason
-        for secret in secrets:
-            reason = reason.replace(secret, "***") if secret else reason
+        reason = scrubber.text(check.reason) if scrubber is not None else check.reason
         table.add_row(check.name, Text(check.status, style=_STYLE[check.status]), reason)
     return table

@@ -46,6 +46,7 @@ from .errors import (
 from .models import Analysis, Sentiment, TokenUsage, Triage, Urgency
 from .prepare import PreparedTicket
 from .resilience import AdaptiveLimit, Retrier
+from .scrub import Scrubber, url_credentials
 from .taxonomy import Taxonomy
 
 T = TypeVar("T")
@@ -346,7 +347,7 @@ class LLMAnalyser:
         self.temperature = temperature
         self._retrier = retrier
         self._limit = limit
-        self._secret = api_key or ""
+        self._scrubber = Scrubber((api_key or "", *url_credentials(base_url)))
         self._schema = analysis_schema(taxonomy, reply_draft=reply_draft)
         self._system = system_prompt(taxonomy, reply_draft=reply_draft)
         self._mode_lock = threading.Lock()
@@ -533,7 +534,7 @@ class LLMAnalyser:
 
     def _detail(self, exc: openai.APIError) -> str:
         text = " ".join(str(exc.message).split())[:300]
-        return text.replace(self._secret, "***") if len(self._secret) >= 4 else text
+        return self._scrubber.text(text)
 
     def _translate(self, exc: openai.OpenAIError, model: str, mode: str) -> LLMError:
         """openai's exception -> ours, carrying status, Retry-After and a fix-it message."""

@@ -15,6 +15,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigError
+from .scrub import Scrubber, short_secret_warnings, url_credentials
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -147,14 +148,32 @@ class Settings(BaseModel):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The secret values, for scrubbing anything that might echo them."""
+        """The secret values, for scrubbing anything that might echo them.
+
+        The userinfo of a URL setting (``https://user:pass@host``) counts as a secret too.
+        """
         values = (
             self.zendesk_api_token,
             self.zendesk_oauth_token,
             self.openai_api_key,
             self.alert_webhook,
         )
-        return tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
+        found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
+        return found + url_credentials(self.zendesk_url) + url_credentials(self.openai_base_url)
+
+    def scrubber(self) -> Scrubber:
+        """The one scrubber for everything this configuration might leak (see ``scrub``)."""
+        return Scrubber(self.secrets, identities=(self.zendesk_email or "",))
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Configuration that works but deserves a word on stderr (printed once by the CLI)."""
+        named = {
+            ENV_VARS[name]: value.get_secret_value()
+            for name in ("zendesk_api_token", "zendesk_oauth_token", "openai_api_key")
+            if (value := getattr(self, name)) is not None
+        }
+        return tuple(short_secret_warnings(named))
 
 
 def load_settings(
