@@ -43,6 +43,7 @@ from .errors import (
     LLMResponseError,
     LLMServerError,
 )
+from .language import closed_language
 from .models import Analysis, Sentiment, TokenUsage, Triage, Urgency
 from .prepare import PreparedTicket
 from .resilience import AdaptiveLimit, Retrier
@@ -189,14 +190,17 @@ def _balanced_end(text: str, start: int) -> int | None:
 
 
 def language_code(value: object) -> object:
-    """'English' -> 'en', 'en-US' -> 'en', 'DE' -> 'de'; anything else is left to validation."""
+    """'English' -> 'en', 'en-US' -> 'en', 'DE' -> 'de'; 'zz', 'vip', 'Klingon' -> 'und'.
+
+    Only ISO 639-1 codes become tags (``language.closed_language``); a non-string is left to
+    validation.
+    """
     if not isinstance(value, str):
         return value
     cleaned = value.strip().lower()
     if cleaned in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[cleaned]
-    head = re.split(r"[-_ ]", cleaned, maxsplit=1)[0]
-    return head if len(head) == 2 and head.isalpha() else cleaned
+    return closed_language(re.split(r"[-_ ]", cleaned, maxsplit=1)[0])
 
 
 def _confidence(value: object) -> object:
