@@ -7,11 +7,13 @@ flags (a flag wins). Every error names the variable and how to fix it. Secrets a
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigError
@@ -189,6 +191,7 @@ def load_settings(
     raw: dict[str, Any] = {}
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
+        check_env_file(env_file)
         file_values = dotenv_values(env_file)
     for field, var in ENV_VARS.items():
         for source in (environ, file_values):
@@ -202,6 +205,34 @@ def load_settings(
         return Settings(**raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+def check_env_file(path: Path) -> None:
+    """Raise a ``ConfigError`` naming ``path`` and the lines python-dotenv cannot parse.
+
+    python-dotenv only logs a warning without the file's name and drops the setting, so a
+    typo in ``.env`` silently changes what runs. A name without ``=`` counts as malformed too
+    (python-dotenv reads it as "no value", so it sets nothing; it is usually a value pasted on
+    a line of its own). The message gives line numbers, never the line's text: a malformed
+    line is often a pasted secret.
+    """
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise ConfigError(f"{path}: cannot read the settings file ({why or exc})") from None
+    bad = []
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and binding.value is None):
+            raw = binding.original.string
+            # A binding's text starts with the blank lines before it; count past them.
+            bad.append(binding.original.line + len(raw) - len(raw.lstrip("\r\n")))
+    if bad:
+        where = f"line {bad[0]}" if len(bad) == 1 else f"lines {', '.join(map(str, bad))}"
+        raise ConfigError(
+            f"{path}, {where}: not a NAME=value line; fix or remove it "
+            "(quote a value that holds spaces or #, and close every quote)"
+        )
 
 
 def _describe(exc: ValidationError) -> str:
