@@ -194,7 +194,7 @@ def run(
             summary, _ = execute_run(settings, options, on_progress=tick)
         _report_run(summary, console, dry_run=dry_run)
         if summary.status == "aborted":
-            reason = scrub(summary.reason or "", settings.secrets)
+            reason = settings.scrubber().text(summary.reason or "")
             err_console.print(f"[red]run aborted:[/] {escape(reason)}")
     raise typer.Exit(summary.exit_code)
 
