@@ -127,6 +127,19 @@ def test_library_warnings_land_in_the_log_scrubbed(tmp_path: Path) -> None:
     assert shown == [f"warning: urllib3.connectionpool: {record['message']}\n"]
 
 
+def test_every_command_routes_library_warnings_to_its_log(
+    monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+) -> None:
+    monkeypatch.setenv("ZENDESK_API_TOKEN", TOKEN)
+    monkeypatch.setenv("TICKETBOT_LOG_DIR", str(isolated_env / "logs"))
+    result = CliRunner().invoke(app, ["report"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    logging.getLogger("openai._base_client").warning("retrying with key %s", TOKEN)
+    [record] = [e for e in events(isolated_env / "logs") if e["event"] == EVENT]
+    assert record["message"] == "retrying with key ***"
+    assert record["logger"] == "openai._base_client"
+
+
 # --- end to end ---------------------------------------------------------------------------
 
 

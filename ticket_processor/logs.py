@@ -22,6 +22,9 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
     ticket_id, stage ("analyse" | "write"), error_type, error
 ``breaker_opened``
     dependency
+``library_warning``
+    logger, level, message, error_type: a warning from a library or module through ``logging``
+    (``logsetup``), scrubbed
 ``run_finished``
     status ("ok" | "partial" | "aborted" | "locked"), exit_code, tickets_seen, triaged, failed,
     skipped, fallback, cached, seconds, prompt_tokens, completion_tokens, cost_usd, reason
