@@ -129,6 +129,7 @@ class Scrubber:
         if isinstance(value, list | tuple | set | frozenset):
             return [self(item) for item in value]
         if isinstance(value, datetime):
+            # The log's timestamp format lives in ``logs``, which imports this module.
             from .logs import format_ts
 
             return format_ts(value)
