@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ticket_processor.logsetup import LibraryWarningHandler
 
 pytest_plugins = [
     "fixtures_sandbox",
@@ -23,3 +27,15 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _logging_reset() -> Iterator[None]:
+    """Each CLI command routes ``logging`` to its own log (``logsetup``); undo it per test, so
+    one test's warnings never land in another test's log directory."""
+    yield
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, LibraryWarningHandler)]:
+        root.removeHandler(handler)
+        handler.close()
+    logging.captureWarnings(False)

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ticket_processor.cli import app
+from ticket_processor.language import ISO_639_1
 from ticket_processor.models import PRIORITY_RANK, Priority, Sentiment, Urgency
 from ticket_processor.sandbox import RunningSandbox
 from ticket_processor.tags import NOTE_HEADER, URGENCY_TO_PRIORITY
@@ -24,11 +25,14 @@ from ticket_processor.zendesk import ZendeskClient
 
 PREFIX = "ai_"
 TAXONOMY = load_taxonomy()
-_LANG_TAG = re.compile(rf"^{PREFIX}lang_[a-z]{{2}}$")
+_LANG_TAG = re.compile(rf"^{PREFIX}lang_(?:{'|'.join(sorted(ISO_639_1))}|und)$")
 
 
 def vocabulary(prefix: str = PREFIX) -> set[str]:
-    """Every tag ticketbot may add (bar ``<prefix>lang_xx``): enum values and taxonomy names."""
+    """Every tag ticketbot may add (bar ``<prefix>lang_xx``): enum values and taxonomy names.
+
+    Language tags are checked apart: an ISO 639-1 code or ``und``.
+    """
     words = {"processed", "fallback", "low_confidence"}
     words |= {f"category_{name}" for name in TAXONOMY.names}
     words |= {f"urgency_{u.value}" for u in Urgency}

@@ -105,9 +105,9 @@ def test_timeout_is_returned_not_raised(receiver: Receiver, tmp_path: Path) -> N
 
 
 def test_secrets_in_the_reason_are_scrubbed(receiver: Receiver, tmp_path: Path) -> None:
-    alerter = make(receiver.url, tmp_path, Clock(), secrets=("tok-123",))
-    alerter.run_aborted("401 for token tok-123")
-    assert "tok-123" not in receiver.bodies[0]["text"]
+    alerter = make(receiver.url, tmp_path, Clock(), secrets=("tok-12345",))
+    alerter.run_aborted("401 for token tok-12345")
+    assert "tok-12345" not in receiver.bodies[0]["text"]
     assert "***" in receiver.bodies[0]["text"]
 
 

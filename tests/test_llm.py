@@ -456,7 +456,7 @@ def test_extract_json_object(text: str, expected: object) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("English", "en"), ("de-DE", "de"), ("FR", "fr"), ("Deutsch", "de"), ("xx-yy", "xx")],
+    [("English", "en"), ("de-DE", "de"), ("FR", "fr"), ("Deutsch", "de"), ("xx-yy", "und")],
 )
 def test_language_code(value: str, expected: str) -> None:
     assert language_code(value) == expected

@@ -118,9 +118,15 @@ def test_a_megabyte_body_is_fast() -> None:
         "<p><!--" * 150_000,
         "On " + "a " * 148 + "\n" * 3000,
     ]
+    # By ratio against a megabyte of ordinary prose, not by a wall-clock limit: the machine
+    # is shared, but a pattern that backtracks on these shapes is hundreds of times slower.
+    prose = "The export to CSV fails with an empty file since Monday. " * 18_000
+    started = time.perf_counter()
+    prepare_ticket("big", prose)
+    baseline = max(time.perf_counter() - started, 0.002)
     for body in bodies:
         started = time.perf_counter()
         prepared = prepare_ticket("big", body)
         elapsed = time.perf_counter() - started
-        assert elapsed < 0.05, (body[:20], elapsed)
+        assert elapsed < 30 * baseline, (body[:20], elapsed, baseline)
         assert len(prepared.body) <= 2000 * 4 + len(TRUNCATION_MARK)

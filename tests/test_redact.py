@@ -109,6 +109,14 @@ def test_empty_text() -> None:
     ],
 )
 def test_linear_time_on_hostile_input(hostile: str) -> None:
-    started = time.perf_counter()
-    redact(hostile)
-    assert time.perf_counter() - started < 1.0
+    # By ratio to prose of the same length, not by wall clock: a loaded machine slows both.
+    prose = ("My order has not arrived and the tracking page shows nothing. " * 4_000)[
+        : len(hostile)
+    ]
+
+    def seconds(text: str) -> float:
+        started = time.perf_counter()
+        redact(text)
+        return time.perf_counter() - started
+
+    assert seconds(hostile) / min(seconds(prose), seconds(prose)) < 30

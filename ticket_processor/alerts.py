@@ -23,6 +23,7 @@ import requests
 
 from .ledger import RunLedger
 from .report import RunSummary, recent_success_rate
+from .scrub import Scrubber
 
 ALERTS_FILE = "alerts.json"
 # One alert per condition per hour: enough to wake someone, not enough to flood a channel.
@@ -68,7 +69,7 @@ class Alerter:
         self._state = state
         self._clock = clock
         self._timeout = timeout
-        self._secrets = tuple(s for s in (*secrets, webhook_url or "") if s)
+        self._scrubber = Scrubber((*secrets, webhook_url or ""))
         self._source = source if source is not None else socket.gethostname()
         self._lock = threading.Lock()
 
@@ -160,6 +161,4 @@ class Alerter:
         return None
 
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self._scrubber.text(text)

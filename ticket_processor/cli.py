@@ -23,6 +23,8 @@ from rich.markup import escape
 from . import __version__
 from .errors import ConfigError, LockHeldError, RunAborted, TicketBotError
 from .exitcodes import ExitCode
+from .logsetup import configure_logging_for
+from .scrub import Scrubber
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -91,16 +93,20 @@ def environment() -> dict[str, str]:
 
 
 def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
-    """Read the settings once: flag > account profile > environment > .env > default."""
-    return load_settings(environment(), env_file=env_file or env_file_path(), overrides=overrides)
+    """Read the settings once (flag > account profile > environment > .env > default);
+    print their warnings once and send library warnings to the log, scrubbed."""
+    settings = load_settings(
+        environment(), env_file=env_file or env_file_path(), overrides=overrides
+    )
+    for warning in settings.warnings:
+        err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
+    configure_logging_for(settings, on_terminal=err_console.is_terminal)
+    return settings
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every secret value in ``text`` with ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """``text`` with every secret (and URL credentials) masked: the one ``Scrubber``."""
+    return Scrubber(secrets).text(text)
 
 
 @contextmanager
@@ -631,9 +637,9 @@ def health(
         settings = load()
         verdict = check_health(settings)
         if json_output:
-            typer.echo(scrub(_json(verdict.to_dict()), settings.secrets))
+            typer.echo(_json(settings.scrubber()(verdict.to_dict())))
         else:
-            Console(highlight=False).print(health_table(verdict, secrets=settings.secrets))
+            Console(highlight=False).print(health_table(verdict, scrubber=settings.scrubber()))
     raise typer.Exit(verdict.exit_code)
 
 

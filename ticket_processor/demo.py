@@ -27,6 +27,7 @@ from .models import Ticket
 from .render import progress_bar, summary_line, summary_table, wide_enough
 from .runner import run_once
 from .sandbox import SandboxConfig, serve_in_thread
+from .scrub import display_url
 from .seed import create_tickets, cycle, load_samples
 from .settings import Settings
 from .tags import NOTE_HEADER
@@ -63,7 +64,7 @@ def run_demo(settings: Settings, *, console: Console, count: int) -> int:
     engine = "llm" if settings.llm_configured else "rules"
     workdir = Path(tempfile.mkdtemp(prefix="ticketbot-demo-"))
     if engine == "llm":
-        where = settings.openai_base_url or "OpenAI"
+        where = display_url(settings.openai_base_url) if settings.openai_base_url else "OpenAI"
         console.print(
             f"Engine: the LLM ({escape(', '.join(settings.models))} at {escape(where)}), "
             "keyword rules where it fails."

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .models import Engine
 from .resilience import AdaptiveLimit, CircuitBreaker, Retrier, RetryPolicy
 from .rules import RulesEngine
+from .scrub import display_url
 from .settings import Settings
 from .taxonomy import Taxonomy
 from .triage import LLMEngine, LocalEngine, TriageEngine
@@ -38,7 +39,7 @@ class ChainChoice:
 
 
 def llm_breaker_name(settings: Settings) -> str:
-    return f"llm@{settings.openai_base_url or 'https://api.openai.com/v1'}"
+    return f"llm@{display_url(settings.openai_base_url or 'https://api.openai.com/v1')}"
 
 
 def build_llm(

@@ -27,6 +27,7 @@ from .errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMErro
 from .ledger import RunLedger
 from .logs import read_events
 from .report import RunSummary, recent_success_rate, summarise_runs
+from .scrub import Scrubber, display_url
 from .settings import Settings
 
 Status = Literal["healthy", "degraded", "unhealthy"]
@@ -206,7 +207,7 @@ def probe_helpdesk(settings: Settings) -> tuple[Status, str]:
         helpdesk.close()
     if not found.ok:
         return "unhealthy", found.detail
-    return "healthy", f"{settings.helpdesk} at {helpdesk.base_url}: {found.detail}"
+    return "healthy", f"{settings.helpdesk} at {display_url(helpdesk.base_url)}: {found.detail}"
 
 
 probe_zendesk = probe_helpdesk  # the name the checks and tests have used
@@ -291,7 +292,7 @@ def check_health(
 _STYLE: dict[Status, str] = {"healthy": "green", "degraded": "yellow", "unhealthy": "red"}
 
 
-def health_table(report: HealthReport, *, secrets: tuple[str, ...] = ()) -> Table:
+def health_table(report: HealthReport, *, scrubber: Scrubber | None = None) -> Table:
     """The checks as a rich table titled with the overall verdict."""
     overall = report.status
     table = Table(
@@ -303,8 +304,6 @@ def health_table(report: HealthReport, *, secrets: tuple[str, ...] = ()) -> Tabl
     table.add_column("status", no_wrap=True)
     table.add_column("reason")
     for check in report.checks:
-        reason = check.reason
-        for secret in secrets:
-            reason = reason.replace(secret, "***") if secret else reason
+        reason = scrubber.text(check.reason) if scrubber is not None else check.reason
         table.add_row(check.name, Text(check.status, style=_STYLE[check.status]), reason)
     return table

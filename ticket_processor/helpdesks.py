@@ -13,6 +13,7 @@ from collections.abc import Callable
 from .errors import ConfigError
 from .helpdesk import Helpdesk
 from .resilience import CircuitBreaker, RateLimitThrottle, Retrier, RetryPolicy
+from .scrub import display_url
 from .settings import Settings
 
 HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
@@ -20,7 +21,7 @@ HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retr
 
 def breaker_name(settings: Settings) -> str:
     """Breakers are keyed on the endpoint: fixing a wrong URL is not punished by the old one's."""
-    return f"{settings.helpdesk}@{settings.helpdesk_base_url}"
+    return f"{settings.helpdesk}@{display_url(settings.helpdesk_base_url)}"
 
 
 def connect(

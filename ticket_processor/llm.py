@@ -43,9 +43,11 @@ from .errors import (
     LLMResponseError,
     LLMServerError,
 )
+from .language import closed_language
 from .models import Analysis, Sentiment, TokenUsage, Triage, Urgency
 from .prepare import PreparedTicket
 from .resilience import AdaptiveLimit, Retrier
+from .scrub import Scrubber, url_credentials
 from .taxonomy import Taxonomy
 
 T = TypeVar("T")
@@ -188,14 +190,17 @@ def _balanced_end(text: str, start: int) -> int | None:
 
 
 def language_code(value: object) -> object:
-    """'English' -> 'en', 'en-US' -> 'en', 'DE' -> 'de'; anything else is left to validation."""
+    """'English' -> 'en', 'en-US' -> 'en', 'DE' -> 'de'; 'zz', 'vip', 'Klingon' -> 'und'.
+
+    Only ISO 639-1 codes become tags (``language.closed_language``); a non-string is left to
+    validation.
+    """
     if not isinstance(value, str):
         return value
     cleaned = value.strip().lower()
     if cleaned in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[cleaned]
-    head = re.split(r"[-_ ]", cleaned, maxsplit=1)[0]
-    return head if len(head) == 2 and head.isalpha() else cleaned
+    return closed_language(re.split(r"[-_ ]", cleaned, maxsplit=1)[0])
 
 
 def _confidence(value: object) -> object:
@@ -346,7 +351,7 @@ class LLMAnalyser:
         self.temperature = temperature
         self._retrier = retrier
         self._limit = limit
-        self._secret = api_key or ""
+        self._scrubber = Scrubber((api_key or "", *url_credentials(base_url)))
         self._schema = analysis_schema(taxonomy, reply_draft=reply_draft)
         self._system = system_prompt(taxonomy, reply_draft=reply_draft)
         self._mode_lock = threading.Lock()
@@ -533,7 +538,7 @@ class LLMAnalyser:
 
     def _detail(self, exc: openai.APIError) -> str:
         text = " ".join(str(exc.message).split())[:300]
-        return text.replace(self._secret, "***") if len(self._secret) >= 4 else text
+        return self._scrubber.text(text)
 
     def _translate(self, exc: openai.OpenAIError, model: str, mode: str) -> LLMError:
         """openai's exception -> ours, carrying status, Retry-After and a fix-it message."""

@@ -7,8 +7,8 @@ one JSON object with at least::
 
 Each line goes out in a single unbuffered ``write`` under a lock, so threads never interleave
 and a line is on disk (in the OS) as soon as ``emit`` returns; a kill -9 can at worst cut the
-last line short, and readers skip such a line. Every string (values and keys, nested dicts and
-lists included) has each configured secret replaced by ``***`` before it is written.
+last line short, and readers skip such a line. Every string value (nested dicts and lists
+included; never a key) passes through ``scrub.Scrubber`` before it is written.
 
 Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
 
@@ -26,6 +26,9 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
     agent left), agreed (optional bool): one field of one ticket compared after the fact
 ``breaker_opened``
     dependency
+``library_warning``
+    logger, level, message, error_type: a warning from a library or module through ``logging``
+    (``logsetup``), scrubbed
 ``run_finished``
     status ("ok" | "partial" | "aborted" | "stopped" | "locked"), exit_code, tickets_seen,
     triaged, failed, skipped, fallback, cached, seconds, prompt_tokens, completion_tokens,
@@ -39,18 +42,19 @@ from __future__ import annotations
 import re
 import secrets as _random
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from .scrub import Scrubber
+
 FILE_PREFIX = "ticketbot-"
 FILE_SUFFIX = ".jsonl"
 _FILE_NAME = re.compile(r"^ticketbot-(\d{4}-\d{2}-\d{2})\.jsonl$")
 RESERVED = ("ts", "event", "run_id")
-REDACTED = "***"
 
 
 def log_file_name(day: date) -> str:
@@ -75,37 +79,6 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{_random.token_hex(3)}"
 
 
-class Scrubber:
-    """Replaces each secret in every string of a JSON-like value by ``***``."""
-
-    def __init__(self, secrets: tuple[str, ...]) -> None:
-        # Longest first, so a secret that contains another is removed whole.
-        self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
-
-    def text(self, value: str) -> str:
-        for secret in self.secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(str(value))  # str() also turns a StrEnum into plain text
-        if value is None or isinstance(value, bool | int | float):
-            return value
-        if isinstance(value, Mapping):
-            return {self.text(str(k)): self(v) for k, v in value.items()}
-        if isinstance(value, list | tuple | set | frozenset):
-            return [self(v) for v in value]
-        if isinstance(value, datetime):
-            return format_ts(value)
-        if isinstance(value, date):
-            return value.isoformat()
-        # Paths, exceptions, models...: their text, scrubbed (an exception message may echo a URL
-        # with a token in it).
-        return self.text(str(value))
-
-
 class EventLog:
     """Appends events for one run to the day's file. Thread-safe; also a context manager."""
 
@@ -114,12 +87,12 @@ class EventLog:
         directory: Path,
         *,
         run_id: str,
-        secrets: tuple[str, ...] = (),
+        secrets: tuple[str, ...] | Scrubber = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.directory = Path(directory)
         self.run_id = run_id
-        self._scrub = Scrubber(secrets)
+        self._scrub = secrets if isinstance(secrets, Scrubber) else Scrubber(secrets)
         self._clock = clock
         self._lock = threading.Lock()
         self._handle: IO[bytes] | None = None

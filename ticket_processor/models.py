@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .language import closed_language
+
 # Zendesk's values for the ticket fields ticketbot touches.
 
 
@@ -58,7 +60,7 @@ class Sentiment(StrEnum):
 Engine = Literal["llm", "learned", "rules"]
 
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2}|und)$")  # ISO 639-1, or und (undetermined)
 
 
 class Ticket(BaseModel):
@@ -113,7 +115,8 @@ class Analysis(BaseModel):
     @field_validator("language", mode="before")
     @classmethod
     def _lower_language(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
+        # The closed vocabulary: whoever built the analysis, only ISO 639-1 becomes a tag.
+        return closed_language(value) if isinstance(value, str) else value
 
 
 class TokenUsage(BaseModel):

@@ -1,8 +1,10 @@
 """Personal-data redaction: what must never leave the machine for the LLM.
 
-``redact(text)`` replaces emails, phone numbers, payment-card numbers (Luhn-checked), IBANs
-(mod-97-checked), US social security numbers and API keys/tokens with placeholders such as
-``[EMAIL]`` and counts what it replaced.
+``redact(text)`` replaces emails (also spelled out: ``[at]``, ``(dot)``, ``&#64;``, ``%40``),
+phone numbers (also split across lines, or ten bare digits), payment-card numbers (Luhn-checked,
+also inside URLs), IBANs (mod-97-checked), social security and identity-document numbers,
+labelled dates of birth and addresses, and credentials (API keys and tokens, passwords, PINs:
+``redact_secrets``) with placeholders such as ``[EMAIL]`` and counts what it replaced.
 
 Precision matters as much as recall: order numbers, dates, version strings and amounts are what
 tickets are made of, and eating them makes the analysis worse. So every numeric pattern is
@@ -16,49 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-Replacer = Callable[[re.Match[str]], str]
+from .redact_personal import decode_entities, personal_rules
+from .redact_secrets import secret_rules
 
-# --- secrets ----------------------------------------------------------------------------
-
-# Tokens whose shape alone says "credential": vendor prefixes with long random tails.
-_VENDOR_SECRET = re.compile(
-    r"(?<![\w-])(?:"
-    r"sk-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_-]{16,200}"  # OpenAI / Anthropic style
-    r"|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,200}"  # Stripe
-    r"|gh[pousr]_[A-Za-z0-9]{30,200}"  # GitHub
-    r"|github_pat_[A-Za-z0-9_]{40,200}"
-    r"|glpat-[A-Za-z0-9_-]{20,200}"  # GitLab
-    r"|(?:AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key id
-    r"|xox[abposr]-[A-Za-z0-9-]{10,200}"  # Slack
-    r"|AIza[0-9A-Za-z_-]{35}"  # Google API key
-    r"|eyJ[A-Za-z0-9_-]{10,2000}\.eyJ[A-Za-z0-9_-]{10,4000}\.[A-Za-z0-9_-]{10,2000}"  # JWT
-    r")(?![\w-])"
-)
-
-# A value after a credential-ish key: ``api_key=...``, ``token: ...``, ``Bearer ...``.
-_KEYED_SECRET = re.compile(
-    r"(?i)(?<![\w-])("
-    r"(?:api[_ -]?key|apikey|access[_ -]?key|secret(?:[_ -]?key)?|client[_ -]?secret"
-    r"|(?:access|auth|api|refresh|bearer)?[_ -]?token|password|passwd|pwd)"
-    r"[\"']?\s{0,3}[:=]\s{0,3}[\"']?"
-    r"|bearer\s{1,3}|basic\s{1,3}"
-    r")([A-Za-z0-9+/=_.~-]{8,400})"
-)
-
-
-def _keyed_secret(match: re.Match[str]) -> str | None:
-    key, value = match.group(1), match.group(2)
-    mixed = any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
-    lowered = key.lower()
-    if lowered.startswith(("bearer", "basic")):
-        ok = len(value) >= 16 and mixed
-    elif lowered.startswith(("password", "passwd", "pwd")):
-        ok = any(c.isdigit() for c in value)
-    else:
-        # A plain word after "token:" is prose ("token: expired"); a key is long or mixed.
-        ok = (len(value) >= 12 and mixed) or len(value) >= 24
-    return key + "[SECRET]" if ok else None
-
+Decide = Callable[[re.Match[str]], str | None]
 
 # --- emails -----------------------------------------------------------------------------
 
@@ -97,7 +60,15 @@ def _iban(match: re.Match[str]) -> str | None:
 # --- cards ------------------------------------------------------------------------------
 
 # Not after "=" either: ``a=516770465071103`` in a stack trace is a value, not a card.
-_CARD = re.compile(r"(?<![\w+.,/=-])(\d(?:[ -]?\d){12,22})(?![\w.,/-]?\d)")
+_CARD = re.compile(r"(?<![\w+.,/=-])(\d(?:[ .-]?\d){12,22})(?![\w.,/-]?\d)")
+# After a card-ish key (``card=``, ``cc_number:``) the ``=`` does not rule a card out.
+_KEYED_CARD = re.compile(
+    r"(?i)\b((?:card|cc|ccnum|cc_?number|card_?number|cardno|card_?no|pan)\w{0,10}[\"']?\s{0,2}"
+    r"[:=]\s{0,2}[\"']?)(\d(?:[ -]?\d){12,18})(?!\d)"
+)
+# Inside a URL, a card number may sit in the path or the query, spaces encoded.
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']{1,2048}")
+_URL_DIGITS = re.compile(r"(?<![0-9])[0-9](?:(?:%20|[+ -])?[0-9]){12,18}(?![0-9])")
 
 # Words that, just before a number, say it is not a card even when Luhn happens to pass.
 _NOT_CARD_CONTEXT = re.compile(
@@ -154,7 +125,7 @@ def _card(match: re.Match[str], text: str) -> str | None:
         return None
     if _IBAN_HEAD.search(before):
         return None  # the tail of an IBAN whose check failed: not a card either
-    groups = re.split(r"[ -]", raw)
+    groups = re.split(r"[ .-]", raw)
     # Whole match first, then prefixes at group edges (a card followed by another number).
     for end in range(len(groups), 0, -1):
         digits = "".join(groups[:end])
@@ -168,7 +139,9 @@ def _card(match: re.Match[str], text: str) -> str | None:
 
 # --- SSN --------------------------------------------------------------------------------
 
-_SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
+_SSN = re.compile(
+    r"(?<![\w.-])(?!000|666|9\d\d)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|\.\d)"
+)
 # Nine digits without dashes only count when the text says it is an SSN.
 _SSN_KEYED = re.compile(
     r"(?i)\b(ssn|social security (?:number|no\.?))(\s{0,3}[:#]?\s{0,3})"
@@ -177,21 +150,43 @@ _SSN_KEYED = re.compile(
 
 # --- phones -----------------------------------------------------------------------------
 
-_PHONE = re.compile(
-    r"(?<![\w+])(?<!\d[ .-])(?:"
-    # International: +CC or 00CC, optional (0), then groups.
-    r"(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(0\))?"
-    r"(?:[ .-]?\(\d{1,4}\)|[ .-]?\d{1,4})(?:[ .-]?\d{2,6}){1,4}"
-    # North American: (415) 555-0132 / 415-555-0132 / 415.555.0132 / 415 555 0132.
-    r"|\(\d{3}\)[ ]?\d{3}[ .-]?\d{4}"
-    r"|[2-9]\d{2}([.-]|[ ])\d{3}\1\d{4}"
-    # National with a trunk 0: 030 12345678, 020 7946 0958, 06 12 34 56 78, 030/1234567.
-    r"|0\d{1,4}(?:[ /-]\d{2,8}){1,4}"
-    r")(?![\w:])(?![ .-]?\d)"
+
+def _phone_pattern(sep: str, trunk_sep: str, *, split: bool) -> re.Pattern[str]:
+    # Split: any separator per gap; else the same one twice (415-555-0132, 1-800-555-0199).
+    same = r"(?:1[ .-])?[2-9]\d{2}([.-]|[ ])\d{3}\1\d{4}"
+    nanp = rf"(?:1{sep})?[2-9]\d{{2}}{sep}\d{{3}}{sep}\d{{4}}" if split else same
+    return re.compile(
+        r"(?<![\w+])(?<!\d[ .-])(?:"
+        # International: +CC or 00CC (maybe in parentheses), optional (0), then groups.
+        rf"\(?(?:\+|00)[1-9]\d{{0,2}}\)?(?:{sep}?\(0\))?"
+        rf"(?:{sep}?\(\d{{1,4}}\)|{sep}?\d{{1,4}})(?:{sep}?\d{{2,6}}){{1,4}}"
+        # North American: (415) 555-0132 / 415-555-0132 / 415.555.0132 / 415 555 0132.
+        rf"|\(\d{{3}}\){sep}?\d{{3}}{sep}?\d{{4}}"
+        rf"|{nanp}"
+        # National with a trunk 0: 030 12345678, 020 7946 0958, 06 12 34 56 78, 030/1234567.
+        rf"|0\d{{1,4}}(?:{trunk_sep}\d{{2,8}}){{1,4}}"
+        # Ten bare digits shaped like a North American number (area and exchange 2-9).
+        + ("" if split else r"|[2-9]\d{2}[2-9]\d{6}")
+        + r")(?![\w:])(?![ .-]?\d)"
+    )
+
+
+_PHONE = _phone_pattern("[ .-]", "[ /-]", split=False)
+# The same shapes with a line break between two groups ("+44 20\n7946 0958").
+_BREAK = r"[ \t]{0,3}\n[ \t]{0,3}"
+_PHONE_SPLIT = _phone_pattern(
+    rf"(?:[ .-]?{_BREAK}|[ .-])", rf"(?:[ /-]?{_BREAK}|[ /-])", split=True
 )
 _NOT_PHONE_CONTEXT = re.compile(
-    r"(?i)(?:order|invoice|ticket|case|ref(?:erence)?|sku|serial|tracking|item|id)\b"
-    r"[ #:.no]{0,6}$"
+    r"(?i)(?:(?:order|invoice|ticket|case|ref(?:erence)?|sku|serial|tracking|item|id"
+    r"|transaction|confirmation|account|customer|booking|shipment|parcel|po|imei|build"
+    r"|version|error|code|amount|total|qty|quantity|receipt|policy|contract|member)\b"
+    r"(?:\s?(?:number|no\.?|nr\.?|num|id))?[ #:.]{0,4}|#\s?)$"
+)
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|mobile?|cell|call|ring|reach|whatsapp|fax|handy|telefon"
+    r"|number|contact|erreichbar|rufnummer|telefonnummer|portable|téléphone|appeler|numéro"
+    r"|número|llamar|móvil|cellulare)\b[^\n]{0,30}\n?[^\n]{0,30}$"
 )
 _DATE_START = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2,4}")
 
@@ -206,12 +201,14 @@ def _digit_count(text: str) -> int:
 
 
 def _phone(match: re.Match[str], text: str) -> str | None:
-    raw = match.group(0)
+    raw = match.group(0).lstrip("(")
     if _DATE_START.match(raw):
         return None
     before = text[max(0, match.start() - 40) : match.start()]
     if not raw.startswith("+") and _NOT_PHONE_CONTEXT.search(before):
         return None  # "+CC ..." is a phone whatever precedes it
+    if raw.isdigit() and before[-1:] not in ("", " ", "\n", "\t", ":", "(", ",", ";"):
+        return None  # "SN-4155550132", "id_2125550147": bare digits glued to a code
     digits = _digit_count(raw)
     if raw.startswith("+"):
         ok = 8 <= digits <= 15
@@ -223,8 +220,20 @@ def _phone(match: re.Match[str], text: str) -> str | None:
     elif raw.startswith("0"):
         ok = 9 <= digits <= 12
     else:
-        ok = digits == 10
+        ok = digits == 10 or (digits == 11 and raw.startswith("1"))  # 1-800-555-0199
     return "[PHONE]" if ok else None
+
+
+def _split_phone(match: re.Match[str], text: str) -> str | None:
+    """A number broken over lines counts when it is plainly dialled (``+``, ``(``, ``00``) or
+    a phone word precedes it; otherwise two numbers on two lines are two numbers."""
+    raw = match.group(0)
+    if "\n" not in raw:
+        return None  # on one line: the ordinary pass already decided
+    before = text[max(0, match.start() - 60) : match.start()]
+    if not (raw.startswith(("+", "(", "00")) or _PHONE_CUE.search(before)):
+        return None
+    return _phone(match, text)
 
 
 def _context_phone(match: re.Match[str]) -> str | None:
@@ -255,24 +264,69 @@ def _apply(
     return pattern.sub(replace, text)
 
 
+def _url_cards(text: str, counts: dict[str, int]) -> str:
+    """Card numbers inside URLs (``/pay?card=4111111111111111``), where ``=`` and ``/`` sit
+    right before the digits and the ordinary card pattern steps back."""
+
+    def digits(match: re.Match[str]) -> str:
+        found = match.group(0)
+        plain = re.sub(r"%20|\D", "", found)
+        if not _card_shape(plain):
+            return found
+        counts["card"] = counts.get("card", 0) + 1
+        return "[CARD]"
+
+    return _URL.sub(lambda m: _URL_DIGITS.sub(digits, m.group(0)), text)
+
+
+def _keyed_card(match: re.Match[str]) -> str | None:
+    plain = re.sub(r"\D", "", match.group(2))
+    return match.group(1) + "[CARD]" if _card_shape(plain) else None
+
+
 def redact(text: str) -> tuple[str, dict[str, int]]:
     """Replace personal data in ``text`` with placeholders; return the text and counts per kind.
 
-    Order matters: secrets and emails first (they contain digits and dots the number patterns
-    would otherwise nibble at), then IBANs, cards, SSNs and phones.
+    Order matters: character references decoded, then secrets and emails (they contain digits
+    and dots the number patterns would otherwise nibble at), labelled dates, IDs and
+    addresses, then cards (URLs first), IBANs, SSNs and phones.
     """
     counts: dict[str, int] = {}
     if not text:
         return text, counts
-    text = _apply(_VENDOR_SECRET, text, "secret", counts, lambda m: "[SECRET]")
-    text = _apply(_KEYED_SECRET, text, "secret", counts, _keyed_secret)
-    text = _apply(_EMAIL, text, "email", counts, lambda m: "[EMAIL]")
-    text = _apply(_IBAN, text, "iban", counts, _iban)
-    current = text
-    text = _apply(_CARD, current, "card", counts, lambda m: _card(m, current))
-    text = _apply(_SSN, text, "ssn", counts, lambda m: "[SSN]")
-    text = _apply(_SSN_KEYED, text, "ssn", counts, lambda m: m.group(1) + m.group(2) + "[SSN]")
-    current = text
-    text = _apply(_PHONE, current, "phone", counts, lambda m: _phone(m, current))
-    text = _apply(_PHONE_CONTEXT, text, "phone", counts, _context_phone)
-    return text, counts
+    state = [decode_entities(text)]
+    lowered = state[0].lower()  # for the gates: placeholders added later only open more
+
+    def text_of() -> str:
+        return state[0]
+
+    def run(
+        kind: str, pattern: re.Pattern[str], decide: Decide, gate: tuple[str, ...] | None = None
+    ) -> None:
+        if gate is None or any(word in lowered for word in gate):
+            state[0] = _apply(pattern, state[0], kind, counts, decide)
+
+    for pattern, decide, gate in secret_rules(text_of):
+        run("secret", pattern, decide, gate)
+    run("email", _EMAIL, lambda m: "[EMAIL]", _AT_SIGN)
+    for kind, pattern, decide, gate in personal_rules(text_of):
+        run(kind, pattern, decide, gate)
+    if "://" in state[0] or "www." in state[0]:
+        state[0] = _url_cards(state[0], counts)
+    run("card", _KEYED_CARD, _keyed_card, _CARD_WORD)
+    run("iban", _IBAN, _iban)
+    run("card", _CARD, lambda m: _card(m, text_of()))
+    run("ssn", _SSN, lambda m: "[SSN]")
+    run("ssn", _SSN_KEYED, lambda m: m.group(1) + m.group(2) + "[SSN]", _SSN_WORD)
+    run("phone", _PHONE, lambda m: _phone(m, text_of()))
+    if "\n" in state[0]:
+        run("phone", _PHONE_SPLIT, lambda m: _split_phone(m, text_of()))
+    run("phone", _PHONE_CONTEXT, _context_phone, _PHONE_WORD)
+    return state[0], counts
+
+
+# Gates: a rule anchored on a word runs only when the word is there (see redact_secrets).
+_AT_SIGN = ("@",)
+_CARD_WORD = ("card", "cc", "pan")
+_SSN_WORD = ("ssn", "social")
+_PHONE_WORD = ("phone", "tel", "mobile", "cell", "call me", "whatsapp", "fax", "handy")

@@ -90,7 +90,7 @@ class _Parts:
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
     runtime = parts.runtime
     run_id = new_run_id()
-    log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.secrets)
+    log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
     if not options.dry_run:
         ledger.validate_all()
         for path in prune_logs(

@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .errors import ConfigError
 from .models import Priority
+from .scrub import display_url
 from .settings import Settings
 from .zendesk import BATCH_LIMIT, JobResult, JobStatus, ZendeskClient
 
@@ -239,7 +240,7 @@ def run_seed(
         if own_client:
             zendesk.close()
     span = result.id_range
-    where = zendesk.base_url
+    where = display_url(zendesk.base_url)  # never the user:password of ZENDESK_URL
     if span is not None:
         console.print(
             f"Created {len(result.created_ids)} tickets in {escape(where)} "

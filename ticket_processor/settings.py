@@ -8,14 +8,17 @@ what the environment says. Every error names the variable and how to fix it. Sec
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigError
+from .scrub import Scrubber, short_secret_warnings, url_credentials
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -203,7 +206,10 @@ class Settings(BaseModel):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The secret values, for scrubbing anything that might echo them."""
+        """The secret values, for scrubbing anything that might echo them.
+
+        The userinfo of a URL setting (``https://user:pass@host``) counts as a secret too.
+        """
         values = (
             self.freshdesk_api_key,
             self.zendesk_api_token,
@@ -211,7 +217,22 @@ class Settings(BaseModel):
             self.openai_api_key,
             self.alert_webhook,
         )
-        return tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
+        found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
+        return found + url_credentials(self.zendesk_url) + url_credentials(self.openai_base_url)
+
+    def scrubber(self) -> Scrubber:
+        """The one scrubber for everything this configuration might leak (see ``scrub``)."""
+        return Scrubber(self.secrets, identities=(self.zendesk_email or "",))
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Configuration that works but deserves a word on stderr (printed once by the CLI)."""
+        named = {
+            ENV_VARS[name]: value.get_secret_value()
+            for name in ("zendesk_api_token", "zendesk_oauth_token", "openai_api_key")
+            if (value := getattr(self, name)) is not None
+        }
+        return tuple(short_secret_warnings(named))
 
 
 def load_settings(
@@ -227,6 +248,7 @@ def load_settings(
     raw: dict[str, Any] = {}
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
+        check_env_file(env_file)
         file_values = dotenv_values(env_file)
     for field, var in ENV_VARS.items():
         for source in (file_values, environ):  # the environment wins over the file
@@ -240,6 +262,34 @@ def load_settings(
         return Settings(**raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+def check_env_file(path: Path) -> None:
+    """Raise a ``ConfigError`` naming ``path`` and the lines python-dotenv cannot parse.
+
+    python-dotenv only logs a warning without the file's name and drops the setting, so a
+    typo in ``.env`` silently changes what runs. A name without ``=`` counts as malformed too
+    (python-dotenv reads it as "no value", so it sets nothing; it is usually a value pasted on
+    a line of its own). The message gives line numbers, never the line's text: a malformed
+    line is often a pasted secret.
+    """
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise ConfigError(f"{path}: cannot read the settings file ({why or exc})") from None
+    bad = []
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and binding.value is None):
+            raw = binding.original.string
+            # A binding's text starts with the blank lines before it; count past them.
+            bad.append(binding.original.line + len(raw) - len(raw.lstrip("\r\n")))
+    if bad:
+        where = f"line {bad[0]}" if len(bad) == 1 else f"lines {', '.join(map(str, bad))}"
+        raise ConfigError(
+            f"{path}, {where}: not a NAME=value line; fix or remove it "
+            "(quote a value that holds spaces or #, and close every quote)"
+        )
 
 
 def _describe(exc: ValidationError) -> str:

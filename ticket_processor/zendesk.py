@@ -27,6 +27,7 @@ from typing import Any
 from .errors import AuthError, ConflictError, HelpdeskError, RecordInvalidError
 from .models import Ticket, WriteBack
 from .resilience import RateLimitThrottle, Retrier
+from .scrub import display_url
 from .settings import Settings
 from .zendesk_http import WriteOutcomeUnknown, ZendeskTransport
 from .zendesk_records import (
@@ -159,7 +160,8 @@ class ZendeskClient:
         return self._http.sandbox_kind
 
     def __repr__(self) -> str:
-        return f"ZendeskClient(base_url={self._http.base_url!r}, auth={self._http.auth_kind!r})"
+        shown = display_url(self._http.base_url)
+        return f"ZendeskClient(base_url={shown!r}, auth={self._http.auth_kind!r})"
 
     def close(self) -> None:
         self._http.close()

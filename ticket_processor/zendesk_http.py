@@ -13,7 +13,6 @@ Credentials live in the session's auth object only: they never reach a message, 
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +38,7 @@ from .errors import (
     RecordInvalidError,
 )
 from .resilience import RateLimitThrottle, Retrier, RetryPolicy
+from .scrub import Scrubber, display_url, url_credentials
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +107,11 @@ def _body(response: requests.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _describe(body: Mapping[str, Any], credentials: tuple[str, ...] = ()) -> str:
+def _describe(body: Mapping[str, Any], scrubber: Scrubber | None = None) -> str:
     """Zendesk's error body in one line: ``error: description`` (either may be missing).
 
     The body is the server's text (or a proxy's): one that quotes the ``Authorization`` header
-    it was sent would put the token in our message, so ``credentials`` are blanked out.
+    it was sent would put the token in our message, so the credentials are masked.
     """
     error = body.get("error")
     if isinstance(error, dict):  # some endpoints nest {"title", "message"}
@@ -119,9 +119,7 @@ def _describe(body: Mapping[str, Any], credentials: tuple[str, ...] = ()) -> str
     description = body.get("description")
     parts = [str(p) for p in (error, description) if p]
     text = ": ".join(parts) if parts else "no error description"
-    for secret in credentials:
-        text = text.replace(secret, "***")
-    return text
+    return scrubber.text(text) if scrubber is not None else text
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -171,17 +169,19 @@ class ZendeskTransport:
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         # Credentials go in ``session.auth`` (also the bearer token), so a netrc file never
         # replaces them; the environment still supplies proxies and CA bundles.
-        # The forms the credentials take on the wire, blanked out of any server text we quote.
-        self._credentials: tuple[str, ...] = ()
+        # The credentials in every form they take on the wire (base64 basic auth included),
+        # masked in any server text we quote, as is the userinfo of the base URL.
+        self._scrubber = Scrubber(
+            (oauth_token or "", api_token or "", *url_credentials(base_url)),
+            identities=(email or "",),
+        )
+        self._shown_url = display_url(base_url)
         if oauth_token:
             self.auth_kind = "oauth"
             self.session.auth = _BearerAuth(oauth_token)
-            self._credentials = (oauth_token,)
         elif email and api_token:
             self.auth_kind = "api_token"
             self.session.auth = (f"{email}/token", api_token)
-            pair = base64.b64encode(f"{email}/token:{api_token}".encode()).decode("ascii")
-            self._credentials = (pair, api_token)
         else:
             self.auth_kind = "none"
         # Stateless API client: Zendesk's session cookies would only tie requests from many
@@ -262,7 +262,7 @@ class ZendeskTransport:
             kind = type(exc).__name__
             if not _reached_server(exc):
                 raise HelpdeskConnectionError(
-                    f"could not reach Zendesk at {self.base_url} for {where} ({kind}): "
+                    f"could not reach Zendesk at {self._shown_url} for {where} ({kind}): "
                     "check ZENDESK_URL / ZENDESK_SUBDOMAIN and the network"
                 ) from exc
             if not replay_safe:
@@ -271,7 +271,7 @@ class ZendeskTransport:
                     "the change may or may not have been applied"
                 ) from exc
             raise HelpdeskConnectionError(
-                f"connection to Zendesk at {self.base_url} broke during {where} ({kind})"
+                f"connection to Zendesk at {self._shown_url} broke during {where} ({kind})"
             ) from exc
         except requests.RequestException as exc:
             raise HelpdeskError(f"request {where} failed ({type(exc).__name__})") from exc
@@ -312,7 +312,7 @@ class ZendeskTransport:
         status = response.status_code
         rid = _request_id(response.headers)
         body = _body(response)
-        detail = _describe(body, self._credentials)
+        detail = _describe(body, self._scrubber)
         if status == 401:
             fix = (
                 "check ZENDESK_OAUTH_TOKEN"

@@ -1,0 +1,65 @@
+"""Redaction figures (issue 12 item 5): precision and recall on both corpora, and throughput.
+
+    python scripts/redaction_figures.py
+
+Prints, for the labelled case file (``tests/data/redaction_cases.jsonl``) and the hostile
+corpus (``tests/redaction_corpus.py``): values found and leaked, harmless texts changed,
+precision and recall; then megabytes a second on prose and on each hostile shape of
+``tests/test_redact_hostile.py`` (best of three; the machine's load moves these, the ratios
+to prose much less). Exit status 0 when nothing leaked and nothing harmless was changed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(1, str(ROOT))
+sys.path.insert(1, str(ROOT / "tests"))
+
+from redaction_corpus import HARMLESS, PII  # noqa: E402
+from test_redact import load_cases, score  # noqa: E402
+from test_redact_hostile import HOSTILE_MEGABYTE, PROSE, leaks  # noqa: E402
+
+from ticket_processor.redact import redact  # noqa: E402
+
+
+def _rate(text: str) -> float:
+    best = min(_time(text) for _ in range(3))
+    return len(text) / 1_000_000 / best
+
+
+def _time(text: str) -> float:
+    started = time.perf_counter()
+    redact(text)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    tp, fp, fn, _ = score(load_cases())
+    print(
+        f"case file: tp={tp} fp={fp} fn={fn} "
+        f"precision={tp / (tp + fp):.3f} recall={tp / (tp + fn):.3f}"
+    )
+    values = sum(len(v) for _, _, v in PII)
+    leaked = sum(len(leaks(text, v)) for _, text, v in PII)
+    changed = sum(1 for _, text in HARMLESS if redact(text)[0] != text)
+    found = values - leaked
+    print(
+        f"hostile corpus: {len(PII)} PII texts, {values} values, {leaked} leaked; "
+        f"{len(HARMLESS)} harmless texts, {changed} changed; "
+        f"precision={found / (found + changed):.3f} recall={found / values:.3f}"
+    )
+    prose = (PROSE * (1_000_000 // len(PROSE) + 1))[:1_000_000]
+    base = _rate(prose)
+    print(f"throughput: prose {base:.2f} MB/s")
+    for hostile in HOSTILE_MEGABYTE:
+        rate = _rate(hostile[:1_000_000])
+        print(f"  {hostile[:18]!r:24} {rate:6.2f} MB/s  ({base / rate:.1f}x prose's time)")
+    return 0 if leaked == 0 and changed == 0 and fp == 0 and fn == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

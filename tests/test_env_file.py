@@ -1,0 +1,68 @@
+"""A malformed ``.env`` line (issue 17 item 9): one clear error naming the file and line, exit 2.
+
+python-dotenv alone logs a warning without the file name and drops the setting, so the run goes
+on with a setting silently missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ticket_processor.cli import app
+from ticket_processor.errors import ConfigError
+from ticket_processor.settings import check_env_file, load_settings
+
+PASTED = "sk-pasted-alone-0a9b8c7d6e5f"
+
+
+def test_a_well_formed_file_passes(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(
+        '# comment\n\nexport ZENDESK_URL=http://127.0.0.1:8765\nTICKETBOT_MODEL="a, b"\n'
+        "TICKETBOT_WORKERS=4 # inline comment\nEMPTY=\n",
+        "utf-8",
+    )
+    check_env_file(env)
+    settings = load_settings({}, env_file=env)
+    assert settings.models == ("a", "b")
+    assert settings.workers == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (f"ZENDESK_URL=http://x\n\n\n{PASTED} here\nTICKETBOT_WORKERS=4\n", "line 4"),
+        ('TICKETBOT_MODEL="unclosed\nTICKETBOT_WORKERS=4\n', "line 1"),
+        ("A=1\nZENDESK_API_TOKEN: abc\n=novalue\n", "lines 2, 3"),
+        (f"A=1\n{PASTED}\n", "line 2"),  # dotenv reads a bare name as "no value": a paste
+    ],
+)
+def test_malformed_lines_are_named_without_their_text(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    env = tmp_path / ".env"
+    env.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, env_file=env)
+    message = str(caught.value)
+    assert message.startswith(f"{env}, {where}: not a NAME=value line"), message
+    assert PASTED not in message
+    assert "abc" not in message
+
+
+def test_the_cli_exits_2_naming_the_file_and_line(isolated_env: Path) -> None:
+    (isolated_env / ".env").write_text(f"TICKETBOT_LOG_DIR=logs\n{PASTED}\n", "utf-8")
+    result = CliRunner().invoke(app, ["report"])
+    assert result.exit_code == 2, result.output
+    assert ".env, line 2: not a NAME=value line" in result.stderr
+    assert PASTED not in result.output + result.stderr
+
+
+def test_a_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(b"A=\xff\xfe\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        check_env_file(env)
