@@ -47,6 +47,7 @@ ENV_VARS: dict[str, str] = {
     "alert_webhook": "TICKETBOT_ALERT_WEBHOOK",
     "success_objective": "TICKETBOT_SUCCESS_OBJECTIVE",
     "prices": "TICKETBOT_PRICES",
+    "routes_file": "TICKETBOT_ROUTES",
 }
 
 _HINTS: dict[str, str] = {
@@ -89,6 +90,8 @@ class Settings(BaseModel):
     success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
     # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
     prices: str | None = None
+    # Routing and escalation rules (routes.toml); None: no routing, nothing changes.
+    routes_file: Path | None = None
 
     @field_validator("models", mode="before")
     @classmethod
