@@ -103,7 +103,8 @@ def test_an_unknown_group_lists_the_groups_that_exist() -> None:
     with pytest.raises(ConfigError) as caught:
         book.resolve(GROUPS, AGENTS, prefix="ai_")
     message = str(caught.value)
-    assert 'route "m", group' in message and "'Finance'" in message
+    assert 'route "m", group' in message
+    assert "'Finance'" in message
     assert "'Billing', 'Security', 'Technical'" in message
 
 
@@ -140,7 +141,8 @@ def test_the_first_route_with_a_group_decides_and_every_match_adds_tags() -> Non
         "Security",
         "security to the security team",
     )
-    assert d.escalate and d.escalated_by == (
+    assert d.escalate
+    assert d.escalated_by == (
         "security to the security team",
         "#3 (urgency=critical)",
     )
@@ -154,16 +156,20 @@ def test_a_person_is_never_overridden() -> None:
     r = router()
     assigned = r.decide(Ticket(id=1, group_id=30, assignee_id=200), triage("security"), 0.5)
     assert (assigned.group_id, assigned.assignee_id) == (None, None)
-    assert assigned.escalate and assigned.kept == "it already has an assignee"
+    assert assigned.escalate
+    assert assigned.kept == "it already has an assignee"
     grouped = r.decide(Ticket(id=2, group_id=30), triage("billing"), 0.5)
-    assert grouped.group_id is None and grouped.kept == "it is already in a group"
+    assert grouped.group_id is None
+    assert grouped.kept == "it is already in a group"
     already = r.decide(Ticket(id=3, group_id=10), triage("billing"), 0.5)
-    assert already.group_id is None and already.kept is None  # nothing to change
+    assert already.group_id is None
+    assert already.kept is None
 
 
 def test_override_group_moves_a_ticket_without_an_assignee_only() -> None:
     r = router(
-        '[[route]]\nname = "o"\nwhen = { category = "billing" }\ngroup = "Billing"\noverride_group = true'
+        '[[route]]\nname = "o"\nwhen = { category = "billing" }\ngroup = "Billing"\n'
+        "override_group = true"
     )
     assert r.decide(Ticket(id=1, group_id=30), triage(), 0.5).group_id == 10
     assert r.decide(Ticket(id=1, group_id=30, assignee_id=200), triage(), 0.5).group_id is None
@@ -204,20 +210,20 @@ def test_the_planner_escalates_to_urgent_and_says_why_in_the_note() -> None:
     ticket = Ticket(id=7, subject="We were hacked, call +1 415 555 0100", priority="low")
     wb = planner.plan(ticket, triage("security", Urgency.HIGH))
     assert isinstance(wb, RoutedWriteBack)
-    assert wb.priority == Priority.URGENT and wb.group_id == 20
+    assert wb.priority == Priority.URGENT
+    assert wb.group_id == 20
     assert {"ai_escalated", "ai_priority_urgent"} <= set(wb.additional_tags)
-    assert (
-        wb.note is not None
-        and "ESCALATED" in wb.note
-        and "security to the security team" in wb.note
-    )
+    assert wb.note is not None
+    assert "ESCALATED" in wb.note
+    assert "security to the security team" in wb.note
     assert routing_fields(wb) == {
         "route": ["security to the security team"],
         "group": "Security",
         "escalated": True,
     }
     escalation = planner.escalation(7)
-    assert escalation is not None and "555" not in escalation.subject
+    assert escalation is not None
+    assert "555" not in escalation.subject
     # already urgent: not written again; never lowered
     again = planner.plan(ticket.model_copy(update={"priority": "urgent"}), triage("security"))
     assert again.priority is None
@@ -225,5 +231,6 @@ def test_the_planner_escalates_to_urgent_and_says_why_in_the_note() -> None:
 
 def test_without_routes_the_planner_is_unchanged() -> None:
     plain = ChangePlanner(RunOptions(), run_id="r1").plan(Ticket(id=1), triage("security"))
-    assert type(plain).__name__ == "WriteBack" and plain.group_id is None
+    assert type(plain).__name__ == "WriteBack"
+    assert plain.group_id is None
     assert routing_fields(plain) == {"route": [], "group": None, "escalated": False}
