@@ -50,7 +50,7 @@ def triage(
         summary="s",
         confidence=confidence,
     )
-    return Triage(analysis=analysis, engine=engine)  # type: ignore[arg-type]
+    return Triage(analysis=analysis, engine=engine)
 
 
 def router(text: str = ISSUE_EXAMPLE) -> Router:

@@ -19,7 +19,7 @@ from .store import TicketStore
 
 def save_state(store: TicketStore, path: Path) -> None:
     """Write the store to ``path`` atomically (temp file in the same directory, then replace)."""
-    data = orjson.dumps(store.to_state())
+    data = orjson.dumps({**store.to_state(), "directory": store.directory.to_state()})
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -37,7 +37,9 @@ def load_state(store: TicketStore, path: Path) -> bool:
     """Load ``path`` into the store if it exists; returns whether it did."""
     if not path.exists():
         return False
-    store.load_state(orjson.loads(path.read_bytes()))
+    state = orjson.loads(path.read_bytes())
+    store.load_state(state)
+    store.directory.load_state(state.get("directory", {}))
     return True
 
 
