@@ -1,8 +1,9 @@
 """Loading ``routes.toml`` and resolving it against the helpdesk: the I/O around ``routing``.
 
 Run once per run (and by ``ticketbot routes check``): read the file, parse it (categories
-checked against the taxonomy), read the helpdesk's groups and agents (three requests on
-Zendesk), turn names into ids. Any problem is a ``ConfigError`` that names the route and key.
+checked against the taxonomy), read the helpdesk's groups (one request on Zendesk) and, when a
+route names an assignee, its agents (two more), turn names into ids. Any problem is a
+``ConfigError`` that names the route and key.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def load_router(
     book = read_route_book(path, categories=categories)
     if not book.routes:
         return None
+    # Agents (two more requests on Zendesk) only when a route names an assignee.
+    wants_agents = any(route.assignee is not None for route in book.routes)
     try:
-        return book.resolve(helpdesk.groups(), helpdesk.agents(), prefix=prefix)
+        agents = helpdesk.agents() if wants_agents else []
+        return book.resolve(helpdesk.groups(), agents, prefix=prefix)
     except ConfigError as exc:
         raise ConfigError(f"TICKETBOT_ROUTES ({path}): {exc}") from None
