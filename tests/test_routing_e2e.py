@@ -39,7 +39,7 @@ def model_answer(subject: str, body: str) -> dict[str, Any]:
 
 
 TICKETS: list[tuple[str, str]] = [
-    ("Our account was hacked", "Someone changed our admin password overnight."),
+    ("Our account was hacked, call bob@example.com", "Someone changed our admin password."),
     ("Phishing mail in your name", "Customers got a phishing email with your logo."),
     ("Compromised API token", "Our API token was compromised, please revoke it."),
     ("Not sure: hacked?", "Not sure, but maybe someone was hacked? Odd logins."),
@@ -183,6 +183,8 @@ def test_routing_escalation_alert_and_rerun(
             assert f"/agent/tickets/{tid}|" in text
     assert "security to the security team" in text
     assert receiver.url not in text
+    assert "bob@example.com" not in text
+    assert "[EMAIL]" in text
 
     # a rerun changes nothing and posts nothing
     before = snapshot(sandbox)
@@ -197,10 +199,18 @@ def test_dry_run_shows_group_and_escalation_and_routes_check(
     tmp_path: Path,
     sandbox: RunningSandbox,
     make_standin: Callable[..., RunningStandin],
+    receiver: Receiver,
 ) -> None:
     llm = make_standin(answer=model_answer)
     groups, _, ids = seed_world(sandbox)
-    configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url=llm.url, TICKETBOT_ROUTES=str(ROUTES))
+    configure(
+        monkeypatch,
+        tmp_path,
+        sandbox=sandbox,
+        llm_url=llm.url,
+        TICKETBOT_ROUTES=str(ROUTES),
+        TICKETBOT_ALERT_WEBHOOK=receiver.url,
+    )
     before = snapshot(sandbox)
     result = invoke("run", "--dry-run")
     assert result.exit_code == 0, result.output
@@ -213,6 +223,7 @@ def test_dry_run_shows_group_and_escalation_and_routes_check(
     assert "group='Security' escalated=yes" in lines[ids[0]]
     assert "group='Shipping' escalated=no" in lines[ids[9]]
     assert "group='unchanged' escalated=yes" in lines[ids[-2]]
+    assert receiver.bodies == []  # a dry run alerts nobody
 
     check = invoke("routes", "check")
     assert check.exit_code == 0, check.output
@@ -285,3 +296,20 @@ def test_requests_per_ticket_do_not_rise_with_routing(
         writes[routed] = stats["jobs"]
     assert per_ticket[True] / per_ticket[False] <= 1.0, per_ticket
     assert writes[True] == writes[False]
+
+
+def test_escalation_alerts_are_not_held_back_by_the_hourly_limit(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    from ticket_processor.alerts import Alerter
+    from ticket_processor.ledger import RunLedger
+
+    alerter = Alerter(receiver.url, state=RunLedger(tmp_path / "state"), clock=lambda: 1000.0)
+    assert alerter.run_aborted("helpdesk down").sent
+    assert not alerter.run_aborted("helpdesk down").sent  # the hourly limit of the others
+    assert alerter.escalations("1 ticket escalated in run a").sent
+    assert alerter.escalations("1 ticket escalated in run b").sent
+    assert [b["text"].split(": ", 1)[1] for b in receiver.bodies[1:]] == [
+        "1 ticket escalated in run a",
+        "1 ticket escalated in run b",
+    ]

@@ -62,7 +62,7 @@ def route_note(decision: RouteDecision) -> list[str]:
         whom = f", assignee {decision.assignee_name}" if decision.assignee_name else ""
         lines.append(f"- group {decision.group_name}{whom}, by route {decision.group_route}")
     if decision.escalate:
-        lines.append("- ESCALATED (priority urgent) by route " + "; ".join(decision.escalated_by))
+        lines.append("- ESCALATED by route " + "; ".join(decision.escalated_by))
     lines += [f"- matched {reason}" for reason in decision.reasons]
     return lines
 
