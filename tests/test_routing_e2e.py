@@ -8,6 +8,7 @@ the routes say for each ticket's *analysis* (read from the run's log), never wit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ from fixtures_webhook import Receiver
 from ticket_processor.routing import parse_routes
 from ticket_processor.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.sandbox.llm_standin import RunningStandin, keyword_answer
-from ticket_processor.seed import create_directory, cycle, load_samples
+from ticket_processor.seed import SAMPLE_GROUPS, create_directory, cycle, load_samples
 from ticket_processor.zendesk import ZendeskClient
 
 ROUTES = resources.files("ticket_processor") / "sample_routes.toml"
@@ -313,3 +314,31 @@ def test_escalation_alerts_are_not_held_back_by_the_hourly_limit(
         "1 ticket escalated in run a",
         "1 ticket escalated in run b",
     ]
+
+
+def test_seed_creates_the_teams_once_and_the_sandbox_keeps_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sandbox: RunningSandbox
+) -> None:
+    from ticket_processor.sandbox.persist import load_state, save_state
+    from ticket_processor.sandbox.store import TicketStore
+
+    configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9")
+    for _ in range(2):  # a second seed reuses the groups, agents and memberships
+        result = invoke("seed", "--count", "2")
+        assert result.exit_code == 0, result.output
+    directory = sandbox.store.directory
+    assert [g["name"] for g in directory.listing("groups")] == list(SAMPLE_GROUPS)
+    assert len(directory.listing("agents")) == 5
+    assert len(directory.listing("memberships")) == 6
+    saved = tmp_path / "sandbox.json"
+    save_state(sandbox.store, saved)
+    restored = TicketStore()
+    assert load_state(restored, saved)
+    assert restored.directory.listing("memberships") == directory.listing("memberships")
+
+
+def test_demo_routes_with_the_shipped_routes() -> None:
+    result = invoke("demo", "--count", "20")
+    assert result.exit_code == 0, result.output
+    routed = re.findall(r"; group (Billing|Security|Technical|Shipping)[ ;]", result.output)
+    assert len(routed) >= 3, result.output
