@@ -113,6 +113,12 @@ EXCHANGES: dict[str, tuple[str, str, str]] = {
     "comments": ("/api/v2/tickets/{ticket_id}/comments", "GET", "200"),
     "search": ("/api/v2/search", "GET", "200"),
     "incremental": ("/api/v2/incremental/tickets/cursor", "GET", "200"),
+    "groups_create": ("/api/v2/groups", "POST", "201"),
+    "groups_list": ("/api/v2/groups", "GET", "200"),
+    "users_create": ("/api/v2/users", "POST", "201"),
+    "users_list": ("/api/v2/users", "GET", "200"),
+    "memberships_create": ("/api/v2/group_memberships", "POST", "201"),
+    "memberships_list": ("/api/v2/group_memberships", "GET", "200"),
     # Zendesk documents its error envelope on a few endpoints only; these are the ones
     # whose documented 401 / 404 bodies are the same envelope the ticket endpoints answer with.
     "error_401": ("/api/v2/users/me/settings", "PUT", "401"),
@@ -183,6 +189,19 @@ def served() -> Iterator[tuple[RunningSandbox, dict[str, tuple[int, Any]]]]:
         keep("search", s.get(f"{api}/search.json", params=query, timeout=5))
         cursor = {"start_time": "0", "per_page": "2"}
         keep("incremental", s.get(f"{api}/incremental/tickets/cursor.json", params=cursor))
+        group = keep(
+            "groups_create", s.post(f"{api}/groups.json", json={"group": {"name": "Billing"}})
+        )
+        keep("groups_list", s.get(f"{api}/groups.json", timeout=5))
+        agent = {"name": "Bea Biller", "email": "bea@example.com", "role": "agent"}
+        user = keep("users_create", s.post(f"{api}/users.json", json={"user": agent}))
+        keep("users_list", s.get(f"{api}/users.json", params={"role[]": "agent"}, timeout=5))
+        member = {"user_id": user["user"]["id"], "group_id": group["group"]["id"]}
+        keep(
+            "memberships_create",
+            s.post(f"{api}/group_memberships.json", json={"group_membership": member}),
+        )
+        keep("memberships_list", s.get(f"{api}/group_memberships.json", timeout=5))
         keep("error_401", requests.get(f"{api}/tickets/{tid}.json", timeout=5))
         keep("error_404", s.get(f"{api}/tickets/999999.json", timeout=5))
         yield sb, out

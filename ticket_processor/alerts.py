@@ -120,6 +120,17 @@ class Alerter:
             "see `ticketbot report --since 24h` for the failures",
         )
 
+    def escalations(self, message: str) -> AlertOutcome:
+        """A run's escalated tickets: posted every time, never held back by the hourly limit
+        (each run's list is news); the caller posts at most once per run."""
+        if self._url is None:
+            return AlertOutcome("escalated", "disabled")
+        failure = self._post(f"ticketbot@{self._source}: {self._scrub(message)}")
+        if failure is not None:
+            log.warning("escalation alert not delivered: %s", failure)
+            return AlertOutcome("escalated", "failed", failure)
+        return AlertOutcome("escalated", "sent")
+
     # -- delivery ------------------------------------------------------------------------
 
     def _alert(self, condition: str, message: str) -> AlertOutcome:

@@ -614,6 +614,13 @@ def breaker_reset(
         )
 
 
+# --- routes (its own module) -------------------------------------------------
+
+from .routes_cli import routes_app  # noqa: E402 - registered where the other sub-apps are
+
+app.add_typer(routes_app, name="routes")
+
+
 # --- health, report, schedule ------------------------------------------------
 # (keep each command a few lines calling the library)
 

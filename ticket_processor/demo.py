@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -28,7 +29,7 @@ from .render import progress_bar, summary_line, summary_table, wide_enough
 from .runner import run_once
 from .sandbox import SandboxConfig, serve_in_thread
 from .scrub import display_url
-from .seed import create_tickets, cycle, load_samples
+from .seed import create_directory, create_tickets, cycle, load_samples
 from .settings import Settings
 from .tags import NOTE_HEADER
 from .zendesk import ZendeskClient
@@ -43,6 +44,7 @@ class DemoRow:
     before: Ticket
     after: Ticket
     note: str | None
+    group: str = "-"  # the group's name after the run
 
     @property
     def added_tags(self) -> list[str]:
@@ -74,7 +76,8 @@ def run_demo(settings: Settings, *, console: Console, count: int) -> int:
             "Engine: keyword rules (no OPENAI_API_KEY or OPENAI_BASE_URL is set; set one to "
             "see the LLM triage)."
         )
-    with serve_in_thread(SandboxConfig()) as sandbox:
+    sample_routes = resources.files("ticket_processor") / "sample_routes.toml"
+    with serve_in_thread(SandboxConfig()) as sandbox, resources.as_file(sample_routes) as routes:
         demo_settings = settings.model_copy(
             update={
                 "zendesk_url": sandbox.url,
@@ -85,10 +88,12 @@ def run_demo(settings: Settings, *, console: Console, count: int) -> int:
                 "state_dir": workdir / "state",
                 "log_dir": workdir / "logs",
                 "alert_webhook": None,  # a demo is not an incident
+                "routes_file": settings.routes_file or routes,
             }
         )
         with ZendeskClient.from_settings(demo_settings) as client:
             seeded = create_tickets(client, cycle(load_samples(), count))
+            groups = {gid: name for name, gid in create_directory(client).items()}
             ids = sorted(seeded.created_ids)
             before = {t.id: t for t in client.show_many(ids)}
             console.print(
@@ -97,7 +102,7 @@ def run_demo(settings: Settings, *, console: Console, count: int) -> int:
             )
             with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
                 summary = run_once(demo_settings, engine=engine, on_progress=tick)
-            rows = _read_back(client, before, ids[:SHOWN])
+            rows = _read_back(client, before, ids[:SHOWN], groups)
     if wide_enough(console):
         console.print(result_table(rows, total=len(ids), prefix=settings.tag_prefix))
     else:
@@ -117,7 +122,9 @@ def run_demo(settings: Settings, *, console: Console, count: int) -> int:
     return summary.exit_code
 
 
-def _read_back(client: ZendeskClient, before: dict[int, Ticket], ids: list[int]) -> list[DemoRow]:
+def _read_back(
+    client: ZendeskClient, before: dict[int, Ticket], ids: list[int], groups: dict[int, str]
+) -> list[DemoRow]:
     """The shown tickets as the sandbox's API now returns them, with ticketbot's note."""
     rows = []
     for ticket in client.show_many(ids):
@@ -126,7 +133,8 @@ def _read_back(client: ZendeskClient, before: dict[int, Ticket], ids: list[int])
             for c in client.comments(ticket.id)
             if c.get("public") is False and NOTE_HEADER in str(c.get("body", ""))
         ]
-        rows.append(DemoRow(before[ticket.id], ticket, notes[0] if notes else None))
+        group = groups.get(ticket.group_id, str(ticket.group_id)) if ticket.group_id else "-"
+        rows.append(DemoRow(before[ticket.id], ticket, notes[0] if notes else None, group))
     return rows
 
 
@@ -142,6 +150,7 @@ def result_table(rows: list[DemoRow], *, total: int, prefix: str) -> Table:
     table.add_column("category", no_wrap=True)
     table.add_column("urgency", no_wrap=True)
     table.add_column("priority", no_wrap=True)
+    table.add_column("group", no_wrap=True)
     table.add_column("tags kept", style="dim")
     table.add_column("note (summary)", max_width=60)
     for row in rows:
@@ -152,6 +161,7 @@ def result_table(rows: list[DemoRow], *, total: int, prefix: str) -> Table:
             found.get("category", "-"),
             found.get("urgency", "-"),
             _priority_change(row),
+            row.group + (" (escalated)" if f"{prefix}escalated" in row.added_tags else ""),
             Text(" ".join(row.before.tags) or "-"),
             Text(_summary_of(row.note)[:120] if row.note else "(no note)"),
         )
@@ -168,7 +178,7 @@ def result_lines(rows: list[DemoRow], *, total: int) -> list[str]:
     for row in rows:
         lines.append(
             f"ticket {row.after.id} {row.after.subject[:40]!r}: "
-            f"priority {_priority_change(row)}; "
+            f"priority {_priority_change(row)}; group {row.group}; "
             f"kept {' '.join(row.before.tags) or '-'}; added {' '.join(row.added_tags)}; "
             f"note: {_summary_of(row.note) if row.note else '(no note)'}"
         )

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from .checkpoint import Checkpoint
 from .helpdesk import WriteOutcome
 from .models import Ticket, Triage, WriteBack
+from .planner import routing_fields
 from .prepare import PreparedTicket, prepare_ticket
 from .run_types import PlannedChange, RunOptions, RunSummary
 from .tags import is_processed
@@ -280,6 +281,7 @@ class TicketFlow:
             tags_added=list(wb.additional_tags),
             group_id=wb.group_id,
             previous_group_id=entry.ticket.group_id,
+            **routing_fields(wb),
             ticket_url=self.ticket_url(entry.ticket.id),
             dry_run=self.options.dry_run,
         )

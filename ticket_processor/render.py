@@ -13,6 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
+from .models import WriteBack
+from .planner import RoutedWriteBack
 from .run_types import PlannedChange, RunSummary
 
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
@@ -74,6 +76,16 @@ def summary_table(summary: RunSummary) -> Table:
     return table
 
 
+def route_cell(wb: WriteBack) -> str | None:
+    """The planned group and escalation (None: no routes configured)."""
+    if not isinstance(wb, RoutedWriteBack):
+        return None
+    group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
+    if wb.group_id is not None and wb.assignee_name:
+        group += f" / {wb.assignee_name}"
+    return group + (" ESCALATED" if wb.escalated else "")
+
+
 def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200) -> Table:
     table = Table(title=title, show_lines=False)
     table.add_column("ticket", justify="right")
@@ -81,6 +93,9 @@ def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200)
     table.add_column("category")
     table.add_column("urgency → priority")
     table.add_column("engine")
+    routed = any(isinstance(c.writeback, RoutedWriteBack) for c in planned)
+    if routed:
+        table.add_column("group", no_wrap=True)
     table.add_column("tags to add", max_width=40)
     table.add_column("note", max_width=40, overflow="ellipsis", no_wrap=True)
     for change in sorted(planned, key=lambda c: c.ticket_id)[:limit]:
@@ -89,12 +104,14 @@ def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200)
         priority = wb.priority.value if wb.priority else "(unchanged)"
         engine = change.triage.engine + (" (fallback)" if change.triage.fallback else "")
         # Subject and summary are ticket text: Text() so they never act as rich markup.
+        route = [route_cell(wb) or "unchanged"] if routed else []
         table.add_row(
             str(change.ticket_id),
             Text(change.subject or "(no subject)"),
             analysis.category,
             f"{analysis.urgency.value} → {priority}",
             engine,
+            *route,
             " ".join(wb.additional_tags),
             Text(analysis.summary),
         )
@@ -111,9 +128,13 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
         wb = change.writeback
         priority = wb.priority.value if wb.priority else "unchanged"
         engine = change.triage.engine + ("/fallback" if change.triage.fallback else "")
+        routing = ""
+        if isinstance(wb, RoutedWriteBack):
+            group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
+            routing = f"group={group!r} escalated={'yes' if wb.escalated else 'no'} "
         lines.append(
             f"ticket {change.ticket_id}: category={analysis.category} "
-            f"urgency={analysis.urgency.value} priority={priority} engine={engine} "
+            f"urgency={analysis.urgency.value} priority={priority} engine={engine} {routing}"
             f"add_tags={','.join(wb.additional_tags)} summary={analysis.summary!r}"
         )
     return lines

@@ -21,13 +21,15 @@ from typing import Any
 from .alerts import Alerter, AlertOutcome
 from .cache import AnalysisCache
 from .engines import build_chain, llm_breaker_name
+from .escalation import EscalationWatch, escalation_message
 from .helpdesks import breaker_name, connect
 from .ledger import RunLedger
 from .logs import EventLog, new_run_id, prune_logs, read_events
 from .pipeline import Pipeline
-from .planner import ChangePlanner
+from .planner import ChangePlanner, Escalation
 from .report import DEFAULT_PRICES, parse_prices, pricer, summarise_runs
 from .resilience import CircuitBreaker
+from .routebook import load_router
 from .run_types import RunOptions, RunSummary
 from .runtime import Runtime
 from .scope import parse_scope
@@ -128,15 +130,21 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         clock=runtime.clock,
         rng=runtime.rng,
     )
+    watch = EscalationWatch(log)
     try:
+        # Routes are resolved once per run, before any ticket: a bad file changes nothing.
+        router = load_router(
+            settings.routes_file, helpdesk, prefix=options.prefix, categories=taxonomy.names
+        )
+        planner = ChangePlanner(options, run_id=run_id, router=router)
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             pipeline = Pipeline(
                 helpdesk=helpdesk,
                 ledger=ledger,
                 chain=choice.chain,
                 cache=TriageCache(cache, tag=cache_tag),
-                planner=ChangePlanner(options, run_id=run_id),
-                log=log,
+                planner=planner,
+                log=watch,
                 options=options,
                 run_id=run_id,
                 stop_signal=parts.stop or sig,
@@ -148,9 +156,11 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             )
             pipeline.summary.warnings.extend(choice.notes)
             summary = pipeline.run()
+        ticket_url = helpdesk.ticket_url
     finally:
         helpdesk.close()
     if not options.dry_run:
+        _alert_escalations(log, alerter, planner, watch, run_id=run_id, ticket_url=ticket_url)
         cache.flush()
         ledger.save_last_run(
             {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat(), **summary.as_event()}
@@ -167,6 +177,27 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             _log_alert(log, outcome)
     log.close()
     return summary
+
+
+def _alert_escalations(
+    log: EventLog,
+    alerter: Alerter,
+    planner: ChangePlanner,
+    watch: EscalationWatch,
+    *,
+    run_id: str,
+    ticket_url: Callable[[int], str],
+) -> None:
+    """One post listing the tickets this run escalated; none when it escalated nothing."""
+    escalated = watch.escalated()
+    if not escalated:
+        return
+    items = [
+        planner.escalation(ticket_id) or Escalation(ticket_id, "", routes)
+        for ticket_id, routes in escalated.items()
+    ]
+    message = escalation_message(items, run_id=run_id, ticket_url=ticket_url)
+    _log_alert(log, alerter.escalations(message))
 
 
 def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:

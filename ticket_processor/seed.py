@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,6 +31,14 @@ from .zendesk import BATCH_LIMIT, JobResult, JobStatus, ZendeskClient
 
 DEFAULT_COUNT = 50
 IN_FLIGHT_JOBS = 4
+
+# The teams the sample routes (``sample_routes.toml``) send tickets to: group -> its agents.
+SAMPLE_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Billing": (("Bea Biller", "bea.biller@example.com"),),
+    "Security": (("Sam Secure", "sam.secure@example.com"),),
+    "Technical": (("Tess Tech", "tess.tech@example.com"), ("Lee Lead", "lee.lead@example.com")),
+    "Shipping": (("Sid Shipper", "sid.shipper@example.com"), ("Lee Lead", "lee.lead@example.com")),
+}
 
 _PRIORITIES = frozenset(p.value for p in Priority)
 
@@ -213,6 +222,46 @@ def _collect(
             result.failed.append((ticket, f"job {status} without a result for it"))
 
 
+def create_directory(
+    client: ZendeskClient, groups: dict[str, tuple[tuple[str, str], ...]] = SAMPLE_GROUPS
+) -> dict[str, int]:
+    """Create the sample groups, their agents and memberships (what exists is reused);
+    returns group name -> id. Only for a sandbox: on a real account agents are paid seats."""
+
+    def post(path: str, key: str, obj: dict[str, Any]) -> dict[str, Any]:
+        # ZendeskClient has no public create for these yet; the transport is the one it uses.
+        body = client._http.request("POST", path, json={key: obj}, replay_safe=False)
+        created: dict[str, Any] = body[key]
+        return created
+
+    group_ids = {g["name"]: int(g["id"]) for g in client.paged("/api/v2/groups.json", "groups")}
+    users = client.paged("/api/v2/users.json", "users", params={"role[]": ["agent", "admin"]})
+    agent_ids = {u["email"]: int(u["id"]) for u in users}
+    members = {
+        (m["user_id"], m["group_id"])
+        for m in client.paged("/api/v2/group_memberships.json", "group_memberships")
+    }
+    for group, agents in groups.items():
+        if group not in group_ids:
+            group_ids[group] = int(post("/api/v2/groups.json", "group", {"name": group})["id"])
+        for name, email in agents:
+            if email not in agent_ids:
+                user = {"name": name, "email": email, "role": "agent"}
+                agent_ids[email] = int(post("/api/v2/users.json", "user", user)["id"])
+            pair = (agent_ids[email], group_ids[group])
+            if pair not in members:
+                link = {"user_id": pair[0], "group_id": pair[1]}
+                post("/api/v2/group_memberships.json", "group_membership", link)
+                members.add(pair)
+    return group_ids
+
+
+def _own_sandbox(client: ZendeskClient) -> bool:
+    """ticketbot's sandbox (it says so in a header, and it only listens on this machine)."""
+    host = urlsplit(client.base_url).hostname or ""
+    return client.sandbox_kind == "zendesk" or host in ("127.0.0.1", "localhost", "::1")
+
+
 def run_seed(
     settings: Settings,
     *,
@@ -236,6 +285,9 @@ def run_seed(
     zendesk = client if client is not None else ZendeskClient.from_settings(settings)
     try:
         result = _create_with_progress(zendesk, tickets, console)
+        if _own_sandbox(zendesk):
+            made = create_directory(zendesk)
+            console.print(f"Groups with agents for routing: {escape(', '.join(made))}.")
     finally:
         if own_client:
             zendesk.close()

@@ -51,6 +51,7 @@ ENV_VARS: dict[str, str] = {
     "success_objective": "TICKETBOT_SUCCESS_OBJECTIVE",
     "prices": "TICKETBOT_PRICES",
     "scope": "TICKETBOT_SCOPE",
+    "routes_file": "TICKETBOT_ROUTES",
 }
 
 _HINTS: dict[str, str] = {
@@ -95,6 +96,8 @@ class Settings(BaseModel):
     prices: str | None = None
     # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see scope.py.
     scope: str | None = None
+    # Routing and escalation rules (routes.toml); None: no routing, nothing changes.
+    routes_file: Path | None = None
 
     @field_validator("models", mode="before")
     @classmethod

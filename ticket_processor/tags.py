@@ -10,7 +10,9 @@ Priority policy (stated once, here and in the README):
 - below the confidence threshold, or with priorities switched off, the priority is left alone;
 - a ticket with no priority gets the mapped one;
 - a priority ticketbot set earlier (it leaves a ``<prefix>priority_<value>`` tag) may be changed;
-- a priority a human set is never lowered; it may be raised when the analysis is more urgent.
+- a priority a human set is never lowered; it may be raised when the analysis is more urgent;
+- an escalated ticket (``routing``) is raised to urgent, whatever the urgency and confidence
+  (a route asked for it), unless priorities are switched off.
 """
 
 from __future__ import annotations
@@ -101,11 +103,12 @@ def decide_priority(
     confidence_threshold: float,
     prefix: str,
     enabled: bool = True,
+    escalated: bool = False,
 ) -> Priority | None:
     """The priority to write, or None to leave the ticket's priority as it is (see module doc)."""
-    if not enabled or confidence < confidence_threshold:
+    if not enabled or (confidence < confidence_threshold and not escalated):
         return None
-    wanted = URGENCY_TO_PRIORITY[urgency]
+    wanted = Priority.URGENT if escalated else URGENCY_TO_PRIORITY[urgency]
     present = _parse_priority(current)
     if present is None:
         return wanted
@@ -117,7 +120,9 @@ def decide_priority(
     return None
 
 
-def render_note(triage: Triage, *, priority: Priority | None, run_id: str) -> str:
+def render_note(
+    triage: Triage, *, priority: Priority | None, run_id: str, extra: Sequence[str] = ()
+) -> str:
     """The internal note: what ticketbot concluded and from what, in plain text."""
     analysis = triage.analysis
     source = {
@@ -141,6 +146,8 @@ def render_note(triage: Triage, *, priority: Priority | None, run_id: str) -> st
     ]
     if analysis.reply_draft:
         lines += ["", "Suggested reply (draft, not sent):", analysis.reply_draft]
+    if extra:
+        lines += ["", *extra]
     lines += ["", f"run {run_id}"]
     return "\n".join(lines)
 
@@ -156,8 +163,14 @@ def plan_writeback(
     confidence_threshold: float,
     set_priority: bool,
     run_id: str,
+    escalated: bool = False,
+    extra_tags: Sequence[str] = (),
+    note_lines: Sequence[str] = (),
 ) -> WriteBack:
-    """Everything ticketbot will change on one ticket, decided from its current state."""
+    """Everything ticketbot will change on one ticket, decided from its current state.
+
+    ``escalated``, ``extra_tags`` and ``note_lines`` are what routing adds (``planner.py``).
+    """
     analysis = triage.analysis
     priority = decide_priority(
         current=current_priority,
@@ -167,14 +180,15 @@ def plan_writeback(
         confidence_threshold=confidence_threshold,
         prefix=prefix,
         enabled=set_priority,
+        escalated=escalated,
     )
     tags = triage_tags(
         triage, prefix=prefix, confidence_threshold=confidence_threshold, priority=priority
     )
     return WriteBack(
         ticket_id=ticket_id,
-        additional_tags=tags,
+        additional_tags=tuple(dict.fromkeys((*tags, *extra_tags))),
         priority=priority,
-        note=render_note(triage, priority=priority, run_id=run_id),
+        note=render_note(triage, priority=priority, run_id=run_id, extra=note_lines),
         updated_stamp=updated_at,
     )

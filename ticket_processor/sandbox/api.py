@@ -24,6 +24,7 @@ from .config import (
     too_many_values,
 )
 from .jobs import JobQueue
+from .people import PEOPLE_ROUTES
 from .search import run_search
 from .store import AGENT_ID, TicketStore
 
@@ -409,6 +410,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     ("GET", "/api/v2/job_statuses/{job_id}", job_status, False, False),
     ("GET", "/api/v2/search", search, False, False),
     ("GET", "/api/v2/incremental/tickets/cursor", incremental_cursor, False, True),
+    *PEOPLE_ROUTES,
 ]
 
 

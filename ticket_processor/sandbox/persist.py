@@ -47,7 +47,8 @@ def load_state(store: Persistable, path: Path) -> bool:
     """Load ``path`` into the store if it exists; returns whether it did."""
     if not path.exists():
         return False
-    store.load_state(orjson.loads(path.read_bytes()))
+    state = orjson.loads(path.read_bytes())
+    store.load_state(state)
     return True
 
 

@@ -1,11 +1,10 @@
-"""The sandbox's tickets, comments and users behind one lock, and their file persistence.
+"""The sandbox's tickets, comments, users (and ``directory``) behind one lock; persistence.
 
 Tickets live in a dict keyed by id. Every write gets a global, strictly increasing sequence
 number and an entry in a write log, which is what the incremental export pages through (a
 ticket written again appears again later; its older log entries are skipped). ``updated_at``
 is to the second like Zendesk's, but a ticket written twice in one second gets the next
 second the second time, so a stale ``updated_stamp`` is always detected by exact comparison.
-
 ``to_state`` / ``load_state`` turn the contents into JSON-able data; ``persist.py`` writes it.
 """
 
@@ -18,6 +17,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from .config import ApiError, not_found
+from .directory import Directory
 from .records import (
     apply_changes,
     audit_events,
@@ -62,6 +62,7 @@ class TicketStore:
         self._reset()
 
     def _reset(self) -> None:
+        self.directory = Directory(self._now)  # groups, agents: checked on every update
         self._tickets: dict[int, dict[str, Any]] = {}
         self._comments: dict[int, list[dict[str, Any]]] = {}
         self._users: dict[str, dict[str, Any]] = {}
@@ -271,6 +272,7 @@ class TicketStore:
             stamp = parse_iso(str(changes["updated_stamp"]))
             if stamp is None or stamp != parse_iso(current["updated_at"]):
                 raise _conflict()
+        self.directory.check_assignment(current, changes)
         after = apply_changes(current, changes)
         now = self._now()
         comment = None
@@ -357,6 +359,7 @@ class TicketStore:
                 "walls": [walls.get(i, 0.0) for i in order],
                 "comments": {str(k): v for k, v in self._comments.items()},
                 "users": list(self._users.values()),
+                "directory": self.directory.to_state(),
             }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -366,6 +369,7 @@ class TicketStore:
             self._next_id = int(state["next_id"])
             self._next_comment_id = int(state["next_comment_id"])
             self._next_user_id = int(state.get("next_user_id", 1000))
+            self.directory.load_state(state.get("directory", {}))
             for ticket, wall in zip(state["tickets"], state["walls"], strict=True):
                 tid = int(ticket["id"])
                 ticket["url"] = f"{self.base_url}/api/v2/tickets/{tid}.json"
