@@ -144,3 +144,63 @@ def test_a_run_killed_after_a_note_does_not_post_a_second_one(
     second = invoke("run")
     assert second.exit_code == 0, second.output
     assert_triaged_once(desk, before)
+
+
+def test_routing_and_escalation_work_through_the_freshdesk_api(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Groups created through Freshdesk's API; the routes resolve them by name; a ticket that
+    already has an agent keeps its group and agent (issue 14, for the second helpdesk)."""
+    import requests
+
+    configure(monkeypatch, tmp_path, desk)
+    auth = (desk.config.api_key, "X")
+    groups = {}
+    for name in ("Billing", "Shipping"):
+        answer = requests.post(f"{desk.url}/api/v2/groups", auth=auth, json={"name": name})
+        assert answer.status_code == 201, answer.text
+        groups[name] = answer.json()["id"]
+    routes = tmp_path / "routes.toml"
+    routes.write_text(
+        '[[route]]\nname = "money"\nwhen = { category = ["billing", "refund"] }\n'
+        'group = "Billing"\n\n'
+        '[[route]]\nname = "parcels"\nwhen = { category = "shipping" }\ngroup = "Shipping"\n\n'
+        '[[route]]\nname = "hot"\nwhen = { urgency = "critical" }\nescalate = true\n'
+    )
+    monkeypatch.setenv("TICKETBOT_ROUTES", str(routes))
+    refund = desk.store.create(
+        {
+            "subject": "Refund please",
+            "description": "<p>I want a refund for my order.</p>",
+            "email": "a@example.com",
+            "priority": 1,
+            "status": 2,
+        }
+    )
+    parcel = desk.store.create(
+        {
+            "subject": "Where is my parcel",
+            "description": "<p>The parcel never arrived, tracking shows no movement.</p>",
+            "email": "b@example.com",
+            "priority": 1,
+            "status": 2,
+        }
+    )
+    assigned = desk.store.create(
+        {
+            "subject": "Refund please",
+            "description": "<p>Refund my order.</p>",
+            "email": "c@example.com",
+            "priority": 1,
+            "status": 2,
+            "group_id": groups["Shipping"],
+        }
+    )
+    checked = invoke("routes", "check")
+    assert checked.exit_code == 0, checked.output
+    assert "Billing" in checked.output
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    assert desk.store.find(refund["id"])["group_id"] == groups["Billing"]
+    assert desk.store.find(parcel["id"])["group_id"] == groups["Shipping"]
+    assert desk.store.find(assigned["id"])["group_id"] == groups["Shipping"]  # kept
