@@ -138,6 +138,13 @@ def _read_back(
     return rows
 
 
+def _clip_words(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary within ``limit`` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def result_table(rows: list[DemoRow], *, total: int, prefix: str) -> Table:
     """What the run changed on each shown ticket, from the tags and note read back.
 
@@ -152,7 +159,7 @@ def result_table(rows: list[DemoRow], *, total: int, prefix: str) -> Table:
     table.add_column("priority", no_wrap=True)
     table.add_column("group", no_wrap=True)
     table.add_column("tags kept", style="dim")
-    table.add_column("note (summary)", max_width=60)
+    table.add_column("note (summary)", min_width=30, ratio=1, overflow="fold")
     for row in rows:
         found = row.tagged(prefix)
         table.add_row(
@@ -163,7 +170,7 @@ def result_table(rows: list[DemoRow], *, total: int, prefix: str) -> Table:
             _priority_change(row),
             row.group + (" (escalated)" if f"{prefix}escalated" in row.added_tags else ""),
             Text(" ".join(row.before.tags) or "-"),
-            Text(_summary_of(row.note)[:120] if row.note else "(no note)"),
+            Text(_clip_words(_summary_of(row.note), 160) if row.note else "(no note)"),
         )
     table.caption = (
         f"each ticket also got {prefix}processed, {prefix}sentiment_*, {prefix}lang_* tags"

@@ -40,6 +40,12 @@ def summary_line(summary: RunSummary) -> str:
         f"cost_usd={summary.cost_usd:.4f}",
         f"seconds={summary.seconds:.1f}",
     ]
+    if summary.out_of_scope:
+        parts.append(f"out_of_scope={summary.out_of_scope}")
+    if summary.engines:
+        parts.append("engines=" + ",".join(f"{k}:{v}" for k, v in sorted(summary.engines.items())))
+    if summary.set_aside:
+        parts.append(f"set_aside={','.join(summary.set_aside)}")
     if summary.stopped_early:
         parts.append(f"stopped={summary.stopped_early}")
     if summary.reason:
@@ -58,12 +64,18 @@ def summary_table(summary: RunSummary) -> Table:
         ("  by the rules (fallback)", summary.fallback),
         ("  from the cache", summary.cached),
         ("skipped (already done, solved)", summary.skipped),
+        ("out of scope (TICKETBOT_SCOPE, skip tag)", summary.out_of_scope),
+        ("marked by another writer meanwhile", summary.second_writer),
         ("deferred to the next run (--max-runtime)", summary.deferred),
         ("failed (retried next run)", summary.failed),
         ("tokens (prompt / completion)", f"{summary.prompt_tokens} / {summary.completion_tokens}"),
         ("estimated cost", f"${summary.cost_usd:.4f}"),
         ("seconds", f"{summary.seconds:.1f}"),
     ]
+    if summary.engines:
+        rows.append(("engines", ", ".join(f"{k} {v}" for k, v in sorted(summary.engines.items()))))
+    if summary.set_aside:
+        rows.append(("state files set aside", ", ".join(summary.set_aside)))
     if summary.categories:
         top = sorted(summary.categories.items(), key=lambda kv: -kv[1])
         rows.append(("categories", ", ".join(f"{name} {count}" for name, count in top)))
@@ -96,8 +108,9 @@ def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200)
     routed = any(isinstance(c.writeback, RoutedWriteBack) for c in planned)
     if routed:
         table.add_column("group", no_wrap=True)
-    table.add_column("tags to add", max_width=40)
-    table.add_column("note", max_width=40, overflow="ellipsis", no_wrap=True)
+    # Tags and the summary wrap (fold) instead of being cut: they are what a reviewer reads.
+    table.add_column("tags to add", min_width=22, overflow="fold")
+    table.add_column("summary (in the note)", min_width=30, ratio=1, overflow="fold")
     for change in sorted(planned, key=lambda c: c.ticket_id)[:limit]:
         analysis = change.triage.analysis
         wb = change.writeback
