@@ -22,7 +22,7 @@ from .errors import ConfigError, TicketBotError
 from .evaluate import FieldReport, evaluate
 from .models import Sentiment, Triage, Urgency
 from .prepare import PreparedTicket, prepare_ticket
-from .resilience import CircuitBreaker, Retrier, RetryPolicy
+from .resilience import CircuitBreaker, RetryPolicy
 from .rules import RulesEngine
 from .settings import Settings
 from .taxonomy import Taxonomy
@@ -164,7 +164,9 @@ def predict_llm(
         return list(pool.map(one, rows))
 
 
-def build_llm_analyser(settings: Settings, taxonomy: Taxonomy) -> TicketAnalyser:
+def build_llm_analyser(
+    settings: Settings, taxonomy: Taxonomy, *, workers: int | None = None
+) -> TicketAnalyser:
     """The analyser ``--engine llm`` measures: the configured endpoint, retried, with a breaker.
 
     A dead endpoint opens the breaker after a few failures, and the remaining rows go straight
@@ -175,16 +177,14 @@ def build_llm_analyser(settings: Settings, taxonomy: Taxonomy) -> TicketAnalyser
             "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
             "in .env or the environment"
         )
-    from .llm import LLMAnalyser  # only the LLM path pays for importing openai
+    from .llm import build_analyser  # only the LLM path pays for importing openai
 
-    api_key = settings.openai_api_key
-    return LLMAnalyser(
-        models=settings.models,
+    return build_analyser(
+        settings,
+        workers=workers if workers is not None else settings.workers,
+        breaker=CircuitBreaker("llm"),
         taxonomy=taxonomy,
-        api_key=api_key.get_secret_value() if api_key else None,
-        base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout,
-        retrier=Retrier(EVAL_LLM_RETRY, breaker=CircuitBreaker("llm")),
+        retry=EVAL_LLM_RETRY,
     )
 
 

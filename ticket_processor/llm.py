@@ -24,25 +24,16 @@ the provider's announced rate limits before any 429; a 429 still halves the conc
 
 from __future__ import annotations
 
-import email.utils
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionMessageParam
 
-from .errors import (
-    LLMAuthError,
-    LLMConnectionError,
-    LLMError,
-    LLMRateLimited,
-    LLMResponseError,
-    LLMServerError,
-)
+from .errors import LLMAuthError, LLMError, LLMRateLimited, LLMResponseError
 from .llm_http import build_http_client, call_deadline
 from .llm_prompt import (
     MODES,
@@ -59,6 +50,13 @@ from .llm_prompt import (
     response_format,
     system_prompt,
     ticket_message,
+)
+from .llm_wire import (
+    Answer,
+    ModeRejected,
+    answer_of,
+    retry_after_seconds,
+    translate_error,
 )
 from .models import Analysis, TokenUsage, Triage
 from .prepare import PreparedTicket
@@ -80,6 +78,7 @@ __all__ = [
     "retry_after_seconds",
     "system_prompt",
     "ticket_message",
+    "translate_error",
 ]
 
 T = TypeVar("T")
@@ -90,56 +89,6 @@ CONNECT_TIMEOUT = 5.0
 LLM_RETRY = RetryPolicy(
     attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=60.0, throttled_attempts=6
 )
-_MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
-
-
-class ModeRejected(LLMError):
-    """The server refused a response_format (400/422 naming it): try the next output mode."""
-
-
-@dataclass
-class _Answer:
-    content: str | None
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    cached_tokens: int = 0
-    refusal: str | None = None
-
-
-def _cached_tokens(usage: object) -> int:
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None)
-    if cached is None and isinstance(details, dict):
-        cached = details.get("cached_tokens")
-    return int(cached) if isinstance(cached, int) and not isinstance(cached, bool) else 0
-
-
-def _answer_of(response: object, model: str) -> _Answer:
-    """The parts of a completion we use; anything not shaped like one is a response error.
-
-    The SDK does not validate bodies, so a proxy's HTML page or a foreign JSON arrives here as
-    a str or a half-built object.
-    """
-    try:
-        if not isinstance(response, ChatCompletion):
-            raise TypeError(type(response).__name__)
-        choice = response.choices[0]
-        content: object = choice.message.content
-        usage = response.usage
-        return _Answer(
-            content=content if content is None or isinstance(content, str) else str(content),
-            finish_reason=str(choice.finish_reason) if choice.finish_reason else None,
-            prompt_tokens=int(usage.prompt_tokens or 0) if usage else 0,
-            completion_tokens=int(usage.completion_tokens or 0) if usage else 0,
-            cached_tokens=_cached_tokens(usage) if usage else 0,
-            refusal=getattr(choice.message, "refusal", None),
-        )
-    except (AttributeError, IndexError, TypeError, ValueError):
-        raise LLMResponseError(
-            f"model {model}: the endpoint's answer is not a chat completion "
-            "(is OPENAI_BASE_URL the OpenAI-compatible /v1 URL?)"
-        ) from None
 
 
 def _listed(model: str, listed: Sequence[str]) -> bool:
@@ -148,24 +97,6 @@ def _listed(model: str, listed: Sequence[str]) -> bool:
         name == model or name.startswith(model + ":") or name.endswith("/" + model)
         for name in listed
     )
-
-
-def retry_after_seconds(headers: httpx2.Headers) -> float | None:
-    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
 class LLMAnalyser:
@@ -255,49 +186,13 @@ class LLMAnalyser:
             return MODES[self._first_mode.get(model, 0)]
 
     def concurrency(self) -> dict[str, Any]:
-        """What bounds the LLM side of a run, for the run summary (``LLMPacer.stats``)."""
-        if self.pacer is None:
-            return {}
-        stats = self.pacer.stats()
-        return {
-            "llm_concurrency": stats.concurrency,
-            "llm_bound": stats.bound,
-            "llm_latency_s": round(stats.latency_s, 3) if stats.latency_s is not None else None,
-            "llm_limit_requests": stats.limit_requests,
-            "llm_limit_tokens": stats.limit_tokens,
-            "llm_max_in_flight": stats.max_in_flight,
-            "llm_pacer_waits": stats.waits,
-            "llm_pacer_waited_s": stats.waited_s,
-        }
+        """What bounds the LLM side of a run, for the run summary (``PacerStats.as_fields``)."""
+        return self.pacer.stats().as_fields() if self.pacer is not None else {}
 
     def check(self, timeout: float = 5.0) -> str:
         """A cheap liveness check for ``ticketbot health``; raises LLMError."""
         client = self._client.with_options(timeout=timeout)
-        try:
-            with call_deadline(timeout):
-                listed = [str(model.id) for model in client.models.list().data]
-        except openai.NotFoundError:
-            listed = []
-        except openai.OpenAIError as exc:
-            raise self._translate(exc, self.models[0], "text") from exc
-        except (AttributeError, TypeError):
-            raise LLMResponseError(
-                "the endpoint's model list is not OpenAI-shaped: is OPENAI_BASE_URL the /v1 URL?"
-            ) from None
-        if not listed:
-            try:
-                with call_deadline(timeout):
-                    client.chat.completions.create(
-                        model=self.models[0],
-                        messages=[{"role": "user", "content": "ping"}],
-                        max_tokens=1,
-                    )
-            except openai.OpenAIError as exc:
-                raise self._translate(exc, self.models[0], "text") from exc
-            return f"answers chat completions with {self.models[0]}"
-        missing = [model for model in self.models if not _listed(model, listed)]
-        note = f"; not listed: {', '.join(missing)}" if missing else ""
-        return f"{len(listed)} model(s) available, using {self.models[0]}{note}"
+        return _check(client, self.models, self._translate, timeout)
 
     def close(self) -> None:
         self._client.close()
@@ -308,7 +203,7 @@ class LLMAnalyser:
         messages: list[Any] = chat_messages(self.system, ticket)
         answer = self._complete(model, messages, usage)
         try:
-            return self._read(answer)
+            return _read(answer, self.taxonomy, self.reply_draft)
         except InvalidAnswer as problem:
             repair: list[Any] = [
                 *messages,
@@ -321,25 +216,15 @@ class LLMAnalyser:
             ]
         answer = self._complete(model, repair, usage)
         try:
-            return self._read(answer)
+            return _read(answer, self.taxonomy, self.reply_draft)
         except InvalidAnswer as problem:
             raise LLMResponseError(
                 f"model {model} gave no valid analysis after one repair: {problem}"
             ) from None
 
-    def _read(self, answer: _Answer) -> Analysis:
-        if answer.refusal and not (answer.content or "").strip():
-            raise LLMResponseError(f"the model refused: {answer.refusal[:200]}")
-        try:
-            return read_analysis(
-                answer.content, answer.finish_reason, self.taxonomy, reply_draft=self.reply_draft
-            )
-        except EmptyAnswer as exc:
-            raise LLMResponseError(str(exc)) from None
-
     def _complete(
         self, model: str, messages: list[ChatCompletionMessageParam], usage: list[int]
-    ) -> _Answer:
+    ) -> Answer:
         """One completion, falling through the output modes the server refuses."""
         with self._mode_lock:
             index = self._first_mode.get(model, 0)
@@ -358,7 +243,7 @@ class LLMAnalyser:
             usage[2] += answer.cached_tokens
             return answer
 
-    def _call(self, model: str, messages: list[ChatCompletionMessageParam], mode: str) -> _Answer:
+    def _call(self, model: str, messages: list[ChatCompletionMessageParam], mode: str) -> Answer:
         form = response_format(mode, self.schema)
         # What the provider charges against its token limit: the prompt plus max_tokens.
         charge = sum(len(str(m.get("content") or "")) for m in messages) // 4 + self.max_tokens
@@ -399,51 +284,60 @@ class LLMAnalyser:
             return response
 
         response = self._with_retries(once)
-        return _answer_of(response, model)
+        return answer_of(response, model)
 
     def _with_retries(self, fn: Callable[[], T]) -> T:
         return self._retrier.call(fn) if self._retrier is not None else fn()
 
     # -- errors --------------------------------------------------------------------------
 
-    def _detail(self, exc: openai.APIError) -> str:
-        text = " ".join(str(exc.message).split())[:300]
-        return text.replace(self._secret, "***") if len(self._secret) >= 4 else text
-
     def _translate(self, exc: openai.OpenAIError, model: str, mode: str) -> LLMError:
-        """openai's exception -> ours, carrying status, Retry-After and a fix-it message."""
-        if isinstance(exc, openai.APITimeoutError):
-            return LLMConnectionError(
-                f"the LLM endpoint did not answer: no complete answer within {self.timeout:g} s"
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return LLMConnectionError("cannot reach the LLM endpoint: check OPENAI_BASE_URL")
-        if not isinstance(exc, openai.APIStatusError):
-            return LLMError(f"LLM call failed: {type(exc).__name__}")
-        status = exc.status_code
-        detail = self._detail(exc)
-        if isinstance(exc, openai.RateLimitError):
-            if exc.code == "insufficient_quota":
-                return LLMError(f"LLM quota exhausted (429): {detail}", status_code=status)
-            return LLMRateLimited(
-                f"LLM rate limit (429) for {model}",
-                retry_after=retry_after_seconds(exc.response.headers),
-            )
-        if status >= 500:
-            return LLMServerError(f"LLM server error {status} for {model}", status_code=status)
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return LLMAuthError(
-                f"the LLM endpoint refused the API key ({status}): check OPENAI_API_KEY",
-                status_code=status,
-            )
-        rejects_mode = any(word in detail.lower() for word in _MODE_REJECTION)
-        if status in (400, 422) and mode != "text" and rejects_mode:
-            return ModeRejected(f"{model} refused {mode}: {detail}", status_code=status)
-        if status == 404:
-            return LLMError(
-                f"model {model} not found (404): check TICKETBOT_MODEL", status_code=404
-            )
-        return LLMError(f"LLM endpoint answered {status} for {model}: {detail}", status_code=status)
+        return translate_error(
+            exc, model=model, mode=mode, timeout=self.timeout, secret=self._secret
+        )
+
+
+def _read(answer: Answer, taxonomy: Taxonomy, reply_draft: bool) -> Analysis:
+    if answer.refusal and not (answer.content or "").strip():
+        raise LLMResponseError(f"the model refused: {answer.refusal[:200]}")
+    try:
+        return read_analysis(
+            answer.content, answer.finish_reason, taxonomy, reply_draft=reply_draft
+        )
+    except EmptyAnswer as exc:
+        raise LLMResponseError(str(exc)) from None
+
+
+def _check(
+    client: openai.OpenAI,
+    models: tuple[str, ...],
+    translate: Callable[[openai.OpenAIError, str, str], LLMError],
+    timeout: float,
+) -> str:
+    """The model list (or, without one, a one-token completion) within ``timeout``."""
+    try:
+        with call_deadline(timeout):
+            listed = [str(model.id) for model in client.models.list().data]
+    except openai.NotFoundError:
+        listed = []
+    except openai.OpenAIError as exc:
+        raise translate(exc, models[0], "text") from exc
+    except (AttributeError, TypeError):
+        raise LLMResponseError(
+            "the endpoint's model list is not OpenAI-shaped: is OPENAI_BASE_URL the /v1 URL?"
+        ) from None
+    if not listed:
+        try:
+            with call_deadline(timeout):
+                client.chat.completions.create(
+                    model=models[0], messages=[{"role": "user", "content": "ping"}], max_tokens=1
+                )
+        except openai.OpenAIError as exc:
+            raise translate(exc, models[0], "text") from exc
+        return f"answers chat completions with {models[0]}"
+    missing = [model for model in models if not _listed(model, listed)]
+    note = f"; not listed: {', '.join(missing)}" if missing else ""
+    return f"{len(listed)} model(s) available, using {models[0]}{note}"
 
 
 def build_analyser(

@@ -159,6 +159,20 @@ class PacerStats:
     waits: int
     waited_s: float
 
+    def as_fields(self) -> dict[str, object]:
+        """The numbers for the run summary / ``run_finished`` event."""
+        latency = round(self.latency_s, 3) if self.latency_s is not None else None
+        return {
+            "llm_concurrency": self.concurrency,
+            "llm_bound": self.bound,
+            "llm_latency_s": latency,
+            "llm_limit_requests": self.limit_requests,
+            "llm_limit_tokens": self.limit_tokens,
+            "llm_max_in_flight": self.max_in_flight,
+            "llm_pacer_waits": self.waits,
+            "llm_pacer_waited_s": self.waited_s,
+        }
+
 
 class LLMPacer:
     """Thread-safe pacing of LLM calls.
