@@ -35,6 +35,8 @@ Bound = Literal["llm_rate", "llm_latency", "helpdesk_writes"]
 # Calls in flight above what the rate sustains at the measured latency: latency varies, and a
 # few spare calls keep the rate busy while an answer is late.
 LITTLE_MARGIN = 1.2
+# Headers round their reset times (``12ms``, ``6m0s``) and clocks differ: go a little later.
+RESET_SLACK = 0.05
 _LATENCY_WEIGHT = 0.2  # EWMA weight of the newest call's latency
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
@@ -106,46 +108,83 @@ def auto_concurrency(
 
 
 class _Budget:
-    """What is left of one limit until it resets; spent before sending, lowered by answers."""
+    """One limit (requests or tokens): what is left, and when it is full again.
+
+    ``spent`` counts everything we ever charged; a call's ``mark`` is ``spent`` right after its
+    own charge. An answer's ``remaining`` counts that call and everything before it, not the
+    calls sent after it, so our estimate is ``remaining - (spent - mark)``. The answer to the
+    most recent call is the truth (also when the budget went up: it refills); older answers
+    can only lower the estimate. After ``reset_at`` (the latest reset any answer announced) the
+    limit is full again, less what was charged after the answers seen so far.
+    """
 
     def __init__(self) -> None:
         self.limit: int | None = None
         self.remaining: float | None = None
         self.reset_at = 0.0
+        self.spent = 0.0
+        self._mark = -1.0
+        self._reset_mark = 0.0
+
+    def spend(self, cost: float) -> float:
+        self.spent += cost
+        if self.remaining is not None:
+            self.remaining -= cost
+        return self.spent
 
     def observe(
-        self, limit: int | None, remaining: int | None, reset: float | None, now: float
+        self,
+        limit: int | None,
+        remaining: int | None,
+        reset: float | None,
+        now: float,
+        mark: float,
+        unconfirmed: float = 0.0,
     ) -> None:
+        """``unconfirmed``: the charge of the calls in flight when this one was sent."""
         if limit is not None and limit > 0:
             self.limit = limit
         if remaining is None:
             return
-        reset_at = now + (reset if reset is not None else 60.0)
-        if self.remaining is None or now >= self.reset_at:
-            self.remaining = float(remaining)
-        elif reset_at + 1.0 < self.reset_at:
-            return  # a late answer from before the last reset: stale
+        estimate = remaining - (self.spent - mark) - unconfirmed
+        if mark >= self._mark or self.remaining is None:
+            self.remaining = estimate
+            self._mark = mark
         else:
-            self.remaining = min(self.remaining, float(remaining))
-        self.reset_at = max(self.reset_at, reset_at)
+            self.remaining = min(self.remaining, estimate)
+        # The latest reset any answer announced: a call that reached the server after the
+        # most recent one (they overtake each other) is counted until then.
+        announced = now + (reset if reset is not None else 60.0) + RESET_SLACK
+        self.reset_at = max(self.reset_at, announced)
+        self._reset_mark = max(self._reset_mark, mark)
 
-    def wait(self, cost: float, now: float) -> float:
-        """0 when ``cost`` fits now, else the seconds until the budget resets."""
-        if self.remaining is None:
+    def wait(self, cost: float, now: float) -> float | None:
+        """0: ``cost`` fits now; seconds until the reset; None: only an answer can tell."""
+        if self.remaining is None or self.remaining >= cost:
             return 0.0
-        if now >= self.reset_at and self.limit is not None:
-            self.remaining = float(self.limit)  # the window reset: full again until told
-        if self.remaining >= cost or (self.limit is not None and cost > self.limit):
-            return 0.0  # a call larger than the whole limit can never fit: let the server say
-        return max(self.reset_at - now, 0.001)
+        if self.limit is not None and cost > self.limit:
+            return 0.0  # larger than the whole limit: it never fits, let the server say so
+        if now < self.reset_at:
+            return max(self.reset_at - now, 0.001)
+        if self.limit is not None:
+            self.remaining = max(self.remaining, self.limit - (self.spent - self._reset_mark))
+            if self.remaining >= cost:
+                return 0.0
+        return None
 
 
 @dataclass(frozen=True)
 class Permit:
-    """One call let through: when, and the tokens it was charged."""
+    """One call let through: when, the tokens it was charged, and its marks in the budgets."""
 
     started: float
     tokens: int
+    request_mark: float = 0.0
+    token_mark: float = 0.0
+    # Calls (and their tokens) in flight when this one was sent: they may reach the server
+    # after it, so its answer's ``remaining`` may not count them yet.
+    overlap: int = 0
+    overlap_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,6 +238,7 @@ class LLMPacer:
         self._tokens = _Budget()
         self._announced: bool | None = None if probe_first else False
         self._in_flight = 0
+        self._open: set[Permit] = set()  # calls sent and not yet answered
         self._max_in_flight = 0
         self._latency: float | None = None
         self._tokens_per_call: float | None = None
@@ -221,27 +261,43 @@ class LLMPacer:
                     waited = True
                 self._pause(wait)
                 self._waited += max(0.0, self._clock() - now)
-            if self._requests.remaining is not None:
-                self._requests.remaining -= 1
-            if self._tokens.remaining is not None:
-                self._tokens.remaining -= tokens
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
-            return Permit(started=now, tokens=tokens)
+            permit = Permit(
+                started=now,
+                tokens=tokens,
+                overlap=len(self._open),
+                overlap_tokens=sum(p.tokens for p in self._open),
+                request_mark=self._requests.spend(1),
+                token_mark=self._tokens.spend(tokens),
+            )
+            self._open.add(permit)
+            return permit
 
     def release(self, permit: Permit, headers: Mapping[str, str] | None = None) -> None:
         """The call ended (answered, failed or throttled); ``headers`` are its answer's."""
         with self._cond:
             now = self._clock()
             self._in_flight = max(0, self._in_flight - 1)
+            self._open.discard(permit)
             limits = parse_rate_limits(headers) if headers is not None else None
             if limits is not None:
                 self._announced = True
                 self._requests.observe(
-                    limits.limit_requests, limits.remaining_requests, limits.reset_requests, now
+                    limits.limit_requests,
+                    limits.remaining_requests,
+                    limits.reset_requests,
+                    now,
+                    permit.request_mark,
+                    unconfirmed=permit.overlap,
                 )
                 self._tokens.observe(
-                    limits.limit_tokens, limits.remaining_tokens, limits.reset_tokens, now
+                    limits.limit_tokens,
+                    limits.remaining_tokens,
+                    limits.reset_tokens,
+                    now,
+                    permit.token_mark,
+                    unconfirmed=permit.overlap_tokens,
                 )
             elif headers is not None and self._announced is None:
                 self._announced = False  # an answer without limits: nothing to pace by
@@ -293,7 +349,11 @@ class LLMPacer:
         concurrency, _ = auto_concurrency(self._rate(), self._latency, self.maximum)
         if self._in_flight >= concurrency:
             return math.inf
-        return max(self._requests.wait(1, now), self._tokens.wait(tokens, now))
+        waits = [self._requests.wait(1, now), self._tokens.wait(tokens, now)]
+        if None in waits:
+            # Only an answer can tell; with none to come, one call goes to ask.
+            return math.inf if self._in_flight > 0 else 0.0
+        return max(w for w in waits if w is not None)
 
     def _pause(self, seconds: float) -> None:
         if self._sleep is None or math.isinf(seconds):

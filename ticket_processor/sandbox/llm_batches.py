@@ -75,6 +75,11 @@ class BatchStore:
     def get(self, path: str) -> tuple[int, Any, str]:
         """(status, payload, content type): file content is JSONL, the rest JSON."""
         parts = path.strip("/").split("/")
+        if parts == ["v1", "batches"]:
+            with self._lock:
+                data = [_public(batch) for batch in reversed(self._batches.values())]
+            listing = {"object": "list", "data": data[:20], "has_more": len(data) > 20}
+            return 200, listing, "application/json"
         if len(parts) == 3 and parts[:2] == ["v1", "batches"]:
             status, payload = self._batch(parts[2])
             return status, payload, "application/json"

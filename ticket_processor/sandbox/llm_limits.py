@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from typing import Any
 def duration_text(seconds: float) -> str:
     """Seconds as OpenAI writes a reset: ``250ms``, ``12s``, ``6m0s``."""
     if seconds < 1:
-        return f"{max(1, round(seconds * 1000))}ms"
+        return f"{max(1, math.ceil(seconds * 1000))}ms"  # up: never earlier than true
     minutes, rest = divmod(int(-(-seconds // 1)), 60)
     return f"{minutes}m{rest}s" if minutes else f"{rest}s"
 
