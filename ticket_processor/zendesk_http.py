@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 
 from .errors import (
     AuthError,
@@ -99,6 +99,33 @@ def _reached_server(exc: requests.RequestException) -> bool:
     return not isinstance(reason, NewConnectionError)
 
 
+class _DeadlinePassed(Exception):
+    """The whole-call deadline passed while the answer was still coming."""
+
+
+def _read_within(response: requests.Response, deadline: float, read_timeout: float) -> bytes:
+    """The body of a streamed response, or ``_DeadlinePassed``; each read gets the time left."""
+    raw = response.raw
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _DeadlinePassed
+        if sock is not None:
+            sock.settimeout(min(left, read_timeout))
+        try:
+            chunk = raw.read1(65536)
+        except (ReadTimeoutError, TimeoutError) as exc:
+            if deadline - time.monotonic() <= 0:
+                raise _DeadlinePassed from exc
+            raise
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def _body(response: requests.Response) -> dict[str, Any]:
     try:
         data = response.json()
@@ -153,13 +180,17 @@ class ZendeskTransport:
         throttle: RateLimitThrottle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
+        deadline: float | None = None,
     ) -> None:
+        """``timeout`` is (connect, read) per socket operation; ``deadline`` bounds the whole
+        request, answer included (default: connect + read)."""
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("base_url must be an http(s) URL such as https://acme.zendesk.com")
         self.base_url = base_url
         self.timeout = timeout
+        self.deadline = deadline
         self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
         self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
         self.sleep = sleep
@@ -249,17 +280,45 @@ class ZendeskTransport:
         self.throttle.wait()
         where = f"{method} {path}"
         started = time.monotonic()
+        # A deadline for the whole call (issue 12): requests' timeouts bound each socket read,
+        # so a server that trickles its answer would hold the run for good. The body is read
+        # here, chunk by chunk, each socket read given at most the time left.
+        connect, read = self.timeout
+        total = self.deadline if self.deadline is not None else connect + read
         try:
             response = self.session.request(
-                method, self.base_url + path, params=params, json=json, timeout=self.timeout
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                timeout=(connect, min(read, total)),
+                stream=True,
             )
+            try:
+                # What .json() and .content read from now on; consumed, so closing the
+                # response hands the connection back to the pool instead of dropping it.
+                response._content = _read_within(response, started + total, read)
+                response._content_consumed = True  # type: ignore[attr-defined]
+            finally:
+                response.close()
+        except _DeadlinePassed as exc:
+            if not replay_safe:
+                raise WriteOutcomeUnknown(
+                    f"Zendesk gave no complete answer to {where} within {total:g} s; "
+                    "the change may or may not have been applied"
+                ) from exc
+            raise HelpdeskConnectionError(
+                f"Zendesk gave no complete answer to {where} within {total:g} s"
+            ) from exc
         except (
             requests.ConnectionError,
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,
+            ProtocolError,
+            ReadTimeoutError,
         ) as exc:
             kind = type(exc).__name__
-            if not _reached_server(exc):
+            if isinstance(exc, requests.RequestException) and not _reached_server(exc):
                 raise HelpdeskConnectionError(
                     f"could not reach Zendesk at {self.base_url} for {where} ({kind}): "
                     "check ZENDESK_URL / ZENDESK_SUBDOMAIN and the network"

@@ -198,7 +198,14 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        trickle = self.server.sandbox.config.trickle_seconds
+        if trickle <= 0:
+            self.wfile.write(payload)
+            return
+        for index in range(len(payload)):  # a client that gave up: BrokenPipe, ends here
+            time.sleep(trickle)
+            self.wfile.write(payload[index : index + 1])
+            self.wfile.flush()
 
     def _read_body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
