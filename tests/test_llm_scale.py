@@ -206,3 +206,16 @@ def test_pacer_waits_for_the_announced_reset_and_not_longer() -> None:
     pacer.acquire()  # the fourth waits for the reset
     assert sum(clock.waits) == pytest.approx(20.0, abs=0.1)
     assert pacer.stats().waits == 1
+
+
+def test_the_run_bound_names_the_tightest_limit() -> None:
+    from ticket_processor.llm_pacer import run_bound
+
+    def bound(rate: float | None, writes: float | None) -> tuple[str, float | None]:
+        return run_bound(
+            workers=64, latency_s=1.0, llm_calls_per_minute=rate, helpdesk_writes_per_minute=writes
+        )
+
+    assert bound(None, None) == ("llm_latency", 3840.0)  # 64 workers x 60 s / 1 s
+    assert bound(500, None) == ("llm_rate", 500.0)
+    assert bound(5000, 1000) == ("helpdesk_writes", 1000.0)

@@ -107,6 +107,32 @@ def auto_concurrency(
     return maximum, "llm_latency"
 
 
+def run_bound(
+    *,
+    workers: int,
+    latency_s: float | None,
+    llm_calls_per_minute: float | None,
+    helpdesk_writes_per_minute: float | None,
+) -> tuple[Bound, float | None]:
+    """What bounds a run's tickets a minute, and that bound (None: nothing known binds).
+
+    ``llm_latency``: the workers, each waiting one LLM latency per ticket; ``llm_rate``: the
+    endpoint's announced calls a minute; ``helpdesk_writes``: the tickets a minute the
+    helpdesk's write limits let through (e.g. Zendesk's 100 update jobs of 100 tickets).
+    """
+    bounds: list[tuple[float, Bound]] = []
+    if latency_s is not None and latency_s > 0:
+        bounds.append((workers * 60.0 / latency_s, "llm_latency"))
+    if llm_calls_per_minute is not None:
+        bounds.append((float(llm_calls_per_minute), "llm_rate"))
+    if helpdesk_writes_per_minute is not None:
+        bounds.append((float(helpdesk_writes_per_minute), "helpdesk_writes"))
+    if not bounds:
+        return "llm_latency", None
+    value, name = min(bounds)
+    return name, round(value, 1)
+
+
 class _Budget:
     """One limit (requests or tokens): what is left, and when it is full again.
 

@@ -32,7 +32,14 @@ from .errors import (
     RateLimitedError,
     RetryableError,
 )
-from .llm_pacer import LLMPacer, Permit, RateLimits, auto_concurrency, parse_rate_limits
+from .llm_pacer import (
+    LLMPacer,
+    Permit,
+    RateLimits,
+    auto_concurrency,
+    parse_rate_limits,
+    run_bound,
+)
 from .pacing import AdaptiveLimit, RateLimitThrottle, RequestWindow
 
 __all__ = [
@@ -51,6 +58,7 @@ __all__ = [
     "RetryPolicy",
     "auto_concurrency",
     "parse_rate_limits",
+    "run_bound",
 ]
 
 T = TypeVar("T")
