@@ -219,3 +219,14 @@ def test_the_run_bound_names_the_tightest_limit() -> None:
     assert bound(None, None) == ("llm_latency", 3840.0)  # 64 workers x 60 s / 1 s
     assert bound(500, None) == ("llm_rate", 500.0)
     assert bound(5000, 1000) == ("helpdesk_writes", 1000.0)
+
+
+def test_the_first_call_goes_alone_until_an_answer_tells_the_limits() -> None:
+    clock = FakeClock()
+    pacer = LLMPacer(8, clock=clock, sleep=clock.sleep)
+    probe = pacer.acquire()
+    assert pacer._wait_time(0, clock.now) == float("inf")  # a second caller would wait
+    pacer.release(probe, {})  # answered, no limits announced: nothing to pace by
+    permits = [pacer.acquire() for _ in range(8)]
+    assert len(permits) == 8
+    assert clock.waits == []

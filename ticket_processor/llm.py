@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-EventSink = Callable[..., None]
+EventSink = Callable[..., object]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 CONNECT_TIMEOUT = 5.0

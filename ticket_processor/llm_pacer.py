@@ -325,8 +325,11 @@ class LLMPacer:
                     permit.token_mark,
                     unconfirmed=permit.overlap_tokens,
                 )
-            elif headers is not None and self._announced is None:
-                self._announced = False  # an answer without limits: nothing to pace by
+            elif self._announced is None:
+                # An answer without limits: nothing to pace by. No answer at all (refused, cut
+                # at the deadline): probing one call at a time would only make a dead endpoint
+                # cost its timeout per call until the breaker opens.
+                self._announced = False
             if headers is not None:
                 took = max(0.0, now - permit.started)
                 self._latency = _ewma(self._latency, took)
