@@ -38,6 +38,7 @@ from .errors import (
     NotFoundError,
     RecordInvalidError,
 )
+from .http_deadline import DeadlinePassed, read_within
 from .resilience import RateLimitThrottle, Retrier, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -99,33 +100,6 @@ def _reached_server(exc: requests.RequestException) -> bool:
     return not isinstance(reason, NewConnectionError)
 
 
-class _DeadlinePassed(Exception):
-    """The whole-call deadline passed while the answer was still coming."""
-
-
-def _read_within(response: requests.Response, deadline: float, read_timeout: float) -> bytes:
-    """The body of a streamed response, or ``_DeadlinePassed``; each read gets the time left."""
-    raw = response.raw
-    connection = getattr(raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    chunks: list[bytes] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise _DeadlinePassed
-        if sock is not None:
-            sock.settimeout(min(left, read_timeout))
-        try:
-            chunk = raw.read1(65536)
-        except (ReadTimeoutError, TimeoutError) as exc:
-            if deadline - time.monotonic() <= 0:
-                raise _DeadlinePassed from exc
-            raise
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
 def _body(response: requests.Response) -> dict[str, Any]:
     try:
         data = response.json()
@@ -182,8 +156,7 @@ class ZendeskTransport:
         pool_size: int = 16,
         deadline: float | None = None,
     ) -> None:
-        """``timeout`` is (connect, read) per socket operation; ``deadline`` bounds the whole
-        request, answer included (default: connect + read)."""
+        # ``timeout``: (connect, read) per socket operation; ``deadline``: the whole request.
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -280,9 +253,7 @@ class ZendeskTransport:
         self.throttle.wait()
         where = f"{method} {path}"
         started = time.monotonic()
-        # A deadline for the whole call (issue 12): requests' timeouts bound each socket read,
-        # so a server that trickles its answer would hold the run for good. The body is read
-        # here, chunk by chunk, each socket read given at most the time left.
+        # A deadline for the whole call, answer included (issue 12; ``http_deadline``).
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
         try:
@@ -297,11 +268,11 @@ class ZendeskTransport:
             try:
                 # What .json() and .content read from now on; consumed, so closing the
                 # response hands the connection back to the pool instead of dropping it.
-                response._content = _read_within(response, started + total, read)
+                response._content = read_within(response, started + total, read)
                 response._content_consumed = True  # type: ignore[attr-defined]
             finally:
                 response.close()
-        except _DeadlinePassed as exc:
+        except DeadlinePassed as exc:
             if not replay_safe:
                 raise WriteOutcomeUnknown(
                     f"Zendesk gave no complete answer to {where} within {total:g} s; "
