@@ -4,6 +4,7 @@
     python scripts/bench.py --engine rules --zendesk-latency-ms 0 --tickets 10000
     python scripts/bench.py --duplicates 0.2 --json
     python scripts/bench.py --llm-down refused   # see also scripts/llm_down_bench.py
+    python scripts/bench.py --llm-rpm 1000 --llm-announce   # paced by x-ratelimit-* headers
 
 Starts the Zendesk sandbox (a plan's limits, 80-150 ms a request) and the OpenAI-compatible
 stand-in (1.0 s +/- 20 %, 5,000 requests a minute) in this process, seeds N distinct tickets,
@@ -40,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--llm-latency", type=float, default=1.0, help="stand-in seconds per call (1.0)")
     add("--llm-jitter", type=float, default=0.2, help="+/- share of the latency (0.2)")
     add("--llm-rpm", type=int, default=5000, help="stand-in requests a minute; 0: none (5000)")
+    add("--llm-tpm", type=int, default=0, help="stand-in tokens a minute; 0: none (0)")
+    add("--llm-announce", action="store_true", help="stand-in sends x-ratelimit-* headers")
     add("--llm-429-rate", type=float, default=0.0, help="share of LLM calls answered 429 (0)")
     add("--llm-down", choices=LLM_DOWN_MODES, help="the LLM fully down: refused, error or hang")
     add("--zendesk-latency-ms", default="80-150", help="sandbox latency, MS or LOW-HIGH (80-150)")
@@ -69,6 +72,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         llm_latency=args.llm_latency,
         llm_jitter=args.llm_jitter,
         llm_rpm=args.llm_rpm or None,
+        llm_tpm=args.llm_tpm or None,
+        llm_announce=bool(args.llm_announce),
         llm_429_rate=args.llm_429_rate,
         zendesk_latency_ms=latency,
         plan=args.plan,

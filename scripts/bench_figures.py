@@ -31,6 +31,8 @@ class BenchSettings:
     llm_jitter: float = 0.2
     llm_rpm: int | None = 5000
     llm_429_rate: float = 0.0  # share of LLM calls the stand-in answers 429 (Retry-After 1 s)
+    llm_tpm: int | None = None  # stand-in tokens a minute (prompt + max_tokens per call)
+    llm_announce: bool = False  # the stand-in sends x-ratelimit-* headers, as OpenAI does
     zendesk_latency_ms: tuple[float, float] = (80.0, 150.0)
     plan: str = "enterprise"
     update_limit_per_min: int = 100

@@ -138,6 +138,8 @@ def servers(
         latency_s=LLM_HANG_SECONDS if settings.llm_down == "hang" else settings.llm_latency,
         latency_jitter=0.0 if settings.llm_down == "hang" else settings.llm_jitter,
         rpm_limit=settings.llm_rpm,
+        tpm_limit=settings.llm_tpm,
+        announce_limits=settings.llm_announce,
         rate_limit_rate=settings.llm_429_rate,
         error_rate=1.0 if settings.llm_down == "error" else 0.0,
         seed=settings.seed,

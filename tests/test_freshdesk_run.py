@@ -157,7 +157,9 @@ def test_routing_and_escalation_work_through_the_freshdesk_api(
     auth = (desk.config.api_key, "X")
     groups = {}
     for name in ("Billing", "Shipping"):
-        answer = requests.post(f"{desk.url}/api/v2/groups", auth=auth, json={"name": name})
+        answer = requests.post(
+            f"{desk.url}/api/v2/groups", auth=auth, json={"name": name}, timeout=10
+        )
         assert answer.status_code == 201, answer.text
         groups[name] = answer.json()["id"]
     routes = tmp_path / "routes.toml"

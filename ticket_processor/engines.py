@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .models import Engine
-from .resilience import AdaptiveLimit, CircuitBreaker, Retrier, RetryPolicy
+from .resilience import CircuitBreaker, RetryPolicy
 from .rules import RulesEngine
 from .scrub import display_url
 from .settings import Settings
@@ -49,20 +49,17 @@ def build_llm(
     workers: int,
     breaker: CircuitBreaker | None,
     retry: RetryPolicy = LLM_RETRY,
+    on_event: Callable[..., object] | None = None,
 ) -> LLMEngine:
-    from .llm import LLMAnalyser  # only the LLM path pays for importing openai
+    from .llm import build_analyser  # only the LLM path pays for importing openai
 
-    key = settings.openai_api_key
-    analyser = LLMAnalyser(
-        models=settings.models,
+    analyser = build_analyser(
+        settings,
+        workers=workers,
+        breaker=breaker,
         taxonomy=taxonomy,
-        api_key=key.get_secret_value() if key else None,
-        base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout,
-        retrier=Retrier(retry, breaker=breaker),
-        limit=AdaptiveLimit(workers),
-        reply_draft=settings.reply_draft,
-        pool_size=workers,
+        retry=retry,
+        on_event=on_event,
     )
     return LLMEngine(analyser)
 
@@ -86,6 +83,7 @@ def build_chain(
     llm_breaker: CircuitBreaker | None = None,
     llm_retry: RetryPolicy | None = None,
     llm_factory: Callable[..., TriageEngine] | None = None,
+    on_event: Callable[..., object] | None = None,
 ) -> ChainChoice:
     rules = LocalEngine("rules", RulesEngine(taxonomy))
     if engine == "rules":
@@ -97,7 +95,14 @@ def build_chain(
             make = llm_factory or build_llm
             retry = llm_retry or LLM_RETRY  # read now: tests shrink the module's policy
             chain.append(
-                make(settings, taxonomy, workers=workers, breaker=llm_breaker, retry=retry)
+                make(
+                    settings,
+                    taxonomy,
+                    workers=workers,
+                    breaker=llm_breaker,
+                    retry=retry,
+                    on_event=on_event,
+                )
             )
         else:
             notes.append("no LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL)")

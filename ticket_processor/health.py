@@ -218,17 +218,9 @@ def probe_llm(settings: Settings) -> tuple[Status, str]:
         return "healthy", (
             "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the rules engine triages"
         )
-    from .llm import LLMAnalyser
-    from .taxonomy import load_taxonomy
+    from .llm import build_analyser
 
-    key = settings.openai_api_key
-    analyser = LLMAnalyser(
-        models=settings.models,
-        taxonomy=load_taxonomy(settings.taxonomy_file),
-        api_key=key.get_secret_value() if key else None,
-        base_url=settings.openai_base_url,
-        timeout=PROBE_TIMEOUT,
-    )
+    analyser = build_analyser(settings, workers=1, breaker=None, retry=None, timeout=PROBE_TIMEOUT)
     try:
         found = analyser.check(timeout=PROBE_TIMEOUT)
     finally:

@@ -124,6 +124,9 @@ class TokenUsage(BaseModel):
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Of the prompt tokens, those the provider served from its prompt cache (billed at a
+    # discount): ``usage.prompt_tokens_details.cached_tokens`` where the provider reports it.
+    cached_tokens: int = 0
 
     @property
     def total(self) -> int:

@@ -74,6 +74,8 @@ class RunSummary:
     set_aside: list[str] = field(default_factory=list)  # state files that failed validation
     warnings: list[str] = field(default_factory=list)
     abandoned: int = 0  # analyses still running when a stop's grace ran out
+    bound: str | None = None  # what limited the run: llm_latency, llm_rate, helpdesk_writes
+    llm: dict[str, object] = field(default_factory=dict)  # the LLM pacer's figures
     planned: list[PlannedChange] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
 
@@ -81,7 +83,7 @@ class RunSummary:
         fields = {
             key: value for key, value in self.__dict__.items() if key not in {"run_id", "planned"}
         }
-        for key in ("categories", "engines", "fallback_reasons"):
+        for key in ("categories", "engines", "fallback_reasons", "llm"):
             fields[key] = dict(fields[key])
         fields["set_aside"] = list(self.set_aside)
         fields["warnings"] = list(self.warnings)

@@ -20,10 +20,12 @@ from typing import Any
 
 from .alerts import Alerter, AlertOutcome
 from .cache import AnalysisCache
-from .engines import build_chain, llm_breaker_name
+from .engines import ChainChoice, build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
+from .helpdesk import WriteLimits
 from .helpdesks import breaker_name, connect
 from .ledger import RunLedger
+from .llm_pacer import run_bound
 from .logs import EventLog, new_run_id, prune_logs, read_events
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
@@ -37,7 +39,7 @@ from .settings import Settings
 from .signals import StopOnSignal
 from .state import RunLock
 from .taxonomy import load_taxonomy
-from .triage import TriageCache
+from .triage import LLMEngine, TriageCache
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -117,7 +119,12 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage, on_open=opened)
     taxonomy = load_taxonomy(settings.taxonomy_file)
     choice = build_chain(
-        settings, taxonomy, options.engine, workers=options.workers, llm_breaker=llm_breaker
+        settings,
+        taxonomy,
+        options.engine,
+        workers=options.workers,
+        llm_breaker=llm_breaker,
+        on_event=log.emit,
     )
     cache_tag = ",".join(settings.models) + "|" + ",".join(taxonomy.names)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
@@ -156,6 +163,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             )
             pipeline.summary.warnings.extend(choice.notes)
             summary = pipeline.run()
+            _name_the_bound(summary, choice, helpdesk.limits)
         ticket_url = helpdesk.ticket_url
     finally:
         helpdesk.close()
@@ -198,6 +206,28 @@ def _alert_escalations(
     ]
     message = escalation_message(items, run_id=run_id, ticket_url=ticket_url)
     _log_alert(log, alerter.escalations(message))
+
+
+def _name_the_bound(summary: RunSummary, choice: ChainChoice, limits: WriteLimits) -> None:
+    """Say what limited the run: the LLM's latency or rate, or the helpdesk's writes."""
+    first = choice.chain[0]
+    if not isinstance(first, LLMEngine):
+        return
+    stats = first.concurrency()
+    summary.llm = stats
+    latency = stats.get("llm_latency_s")
+    limit = stats.get("llm_limit_requests")
+    bound, _ = run_bound(
+        workers=int(str(stats.get("llm_concurrency") or 1)),
+        latency_s=float(latency) if isinstance(latency, int | float) else None,
+        llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
+        helpdesk_writes_per_minute=(
+            float(limits.updates_per_minute * limits.batch_size)
+            if limits.updates_per_minute
+            else None
+        ),
+    )
+    summary.bound = bound
 
 
 def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:

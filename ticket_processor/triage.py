@@ -73,6 +73,12 @@ class LLMEngine:
     def analyse(self, ticket: PreparedTicket) -> Triage:
         return self._analyser.analyse(ticket)
 
+    def concurrency(self) -> dict[str, object]:
+        """What bounded the LLM side of the run (the analyser's pacer), for the summary."""
+        stats = getattr(self._analyser, "concurrency", None)
+        found = stats() if callable(stats) else {}
+        return dict(found) if isinstance(found, dict) else {}
+
 
 def triage(
     ticket: PreparedTicket, chain: Sequence[TriageEngine], *, preferred: Engine | None = None

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 
 from .errors import (
     AuthError,
@@ -37,6 +37,7 @@ from .errors import (
     NotFoundError,
     RecordInvalidError,
 )
+from .http_deadline import DeadlinePassed, read_within
 from .resilience import RateLimitThrottle, Retrier, RetryPolicy
 from .scrub import Scrubber, display_url, url_credentials
 
@@ -151,13 +152,16 @@ class ZendeskTransport:
         throttle: RateLimitThrottle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
+        deadline: float | None = None,
     ) -> None:
+        # ``timeout``: (connect, read) per socket operation; ``deadline``: the whole request.
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("base_url must be an http(s) URL such as https://acme.zendesk.com")
         self.base_url = base_url
         self.timeout = timeout
+        self.deadline = deadline
         self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
         self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
         self.sleep = sleep
@@ -250,17 +254,43 @@ class ZendeskTransport:
         self.throttle.wait()
         where = f"{method} {path}"
         started = time.monotonic()
+        # A deadline for the whole call, answer included (issue 12; ``http_deadline``).
+        connect, read = self.timeout
+        total = self.deadline if self.deadline is not None else connect + read
         try:
             response = self.session.request(
-                method, self.base_url + path, params=params, json=json, timeout=self.timeout
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                timeout=(connect, min(read, total)),
+                stream=True,
             )
+            try:
+                # What .json() and .content read from now on; consumed, so closing the
+                # response hands the connection back to the pool instead of dropping it.
+                response._content = read_within(response, started + total, read)
+                response._content_consumed = True  # type: ignore[attr-defined]
+            finally:
+                response.close()
+        except DeadlinePassed as exc:
+            if not replay_safe:
+                raise WriteOutcomeUnknown(
+                    f"Zendesk gave no complete answer to {where} within {total:g} s; "
+                    "the change may or may not have been applied"
+                ) from exc
+            raise HelpdeskConnectionError(
+                f"Zendesk gave no complete answer to {where} within {total:g} s"
+            ) from exc
         except (
             requests.ConnectionError,
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,
+            ProtocolError,
+            ReadTimeoutError,
         ) as exc:
             kind = type(exc).__name__
-            if not _reached_server(exc):
+            if isinstance(exc, requests.RequestException) and not _reached_server(exc):
                 raise HelpdeskConnectionError(
                     f"could not reach Zendesk at {self._shown_url} for {where} ({kind}): "
                     "check ZENDESK_URL / ZENDESK_SUBDOMAIN and the network"

@@ -44,6 +44,7 @@ _RUNTIME_KNOBS: dict[str, type] = {
     "job_delay_ms": float,
     "faults": list,
     "slow_ms": float,
+    "trickle_seconds": float,
     "invalid_ticket_ids": list,
     "storm_seconds": float,  # not a field: starts a storm of that length (``start_storm``)
 }
@@ -76,6 +77,9 @@ class SandboxConfig:
     # to that endpoint; other requests pass it by.
     faults: list[str] = field(default_factory=list)
     slow_ms: float = 2000
+    # Answers send their headers, then one byte of the body every N seconds: a stalled proxy
+    # that only a deadline for the whole request gets past (0: off).
+    trickle_seconds: float = 0
     # Updates of these tickets (single or in a job) are refused with 422 RecordInvalid, as
     # Zendesk refuses a ticket whose required field is empty.
     invalid_ticket_ids: list[int] = field(default_factory=list)

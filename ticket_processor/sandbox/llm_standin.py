@@ -1,35 +1,58 @@
 """An OpenAI-compatible stand-in LLM server for tests and benchmarks (never used unless pointed at).
 
 A real HTTP server on 127.0.0.1 (``ThreadingHTTPServer``, HTTP/1.1 keep-alive, a deep listen
-queue so 64+ clients at 1 s latency each are served side by side) answering
-``POST /v1/chat/completions`` in OpenAI's response shape, ``GET /v1/models`` and ``GET /stats``.
+queue so hundreds of clients at 1 s latency each are served side by side) answering
+``POST /v1/chat/completions`` in OpenAI's response shape, ``GET /v1/models``, ``GET /stats``
+and the Batch API (``/v1/files``, ``/v1/batches``: ``llm_batches.py``).
 
-It parses the ticket back out of the prompt's ``<ticket>`` fence and answers with a schema-valid
-analysis: from ``StandinConfig.answer`` if given, else from the rules engine, else from a small
-keyword table. Knobs (``StandinConfig``, mutable while running) add latency, 500s, random and
-per-minute 429s with ``Retry-After``, malformed JSON, out-of-taxonomy values, a server without
+Answers come from ``StandinConfig.answer`` if given, else from ``llm_answers.default_answer``.
+Knobs (``StandinConfig``, mutable while running) add latency, a trickled answer, 500s, random
+and per-window 429s with ``Retry-After``, announced rate limits (``x-ratelimit-*``), a prompt
+cache (``cached_tokens``), malformed JSON, out-of-taxonomy values, a server without
 ``json_schema`` support, unknown models, and scripted answers consumed in order. Every request
 body is kept in ``received`` so tests can prove what left the machine (redaction).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import random
-import re
 import sys
 import threading
 import time
-import uuid
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-AnswerFn = Callable[[str, str], dict[str, Any]]
+from .llm_answers import (
+    AnswerFn,
+    RawBody,
+    _error,
+    _fit_enums,
+    _schema_enums,
+    completion_body,
+    default_answer,
+    keyword_answer,
+    ticket_from_messages,
+)
+from .llm_batches import BatchStore
+from .llm_limits import PromptCache, RateWindow, charged_tokens
+
+__all__ = [
+    "AnswerFn",
+    "RawBody",
+    "RunningStandin",
+    "StandinConfig",
+    "default_answer",
+    "iter_requests",
+    "keyword_answer",
+    "serve_in_thread",
+    "ticket_from_messages",
+]
+
+Reply = tuple[int, Any, dict[str, str]]
 
 
 @dataclass
@@ -41,133 +64,37 @@ class StandinConfig:
     a dict with ``"content"`` -> that raw content (optional ``"finish_reason"``);
     a dict with ``"body"`` -> that text as the whole HTTP body, status 200 (a proxy's page);
     any other dict -> that JSON as the content; a str -> that raw content.
+
+    ``trickle_seconds``: chat answers send their headers, then one byte every N seconds (a
+    proxy that stalls; only a deadline for the whole call ends it). ``rpm_limit`` and
+    ``tpm_limit`` count requests and tokens per ``limit_window_s`` (60: a minute; tests shorten
+    it); with ``announce_limits`` every answer carries OpenAI's ``x-ratelimit-*`` headers.
+    ``prompt_cache``: a repeated request prefix of at least ``cache_min_tokens`` comes back as
+    ``usage.prompt_tokens_details.cached_tokens``. ``batch_api`` False answers 404 on the
+    Batch API; a batch completes ``batch_delay_s`` after it was created, or on
+    ``complete_batches()`` / ``POST /sandbox/batches/complete``.
     """
 
     latency_s: float = 0.0
     latency_jitter: float = 0.0
+    trickle_seconds: float = 0.0
     rpm_limit: int | None = None
+    tpm_limit: int | None = None
+    limit_window_s: float = 60.0
+    announce_limits: bool = False
     error_rate: float = 0.0
     rate_limit_rate: float = 0.0
     malformed_rate: float = 0.0
     wrong_enum_rate: float = 0.0
     supports_json_schema: bool = True
+    prompt_cache: bool = True
+    cache_min_tokens: int = 0
+    batch_api: bool = True
+    batch_delay_s: float = 0.0
     script: list[dict[str, Any] | str] | None = None
     models: tuple[str, ...] = ("stand-in",)
     seed: int | None = None
     answer: AnswerFn | None = None
-
-
-# --- the default answer --------------------------------------------------------------------
-
-_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("security", ("fraud", "phishing", "hacked", "unauthori", "compromised", "vulnerab")),
-    ("refund", ("refund", "money back", "chargeback", "return")),
-    ("billing", ("invoice", "charged", "charge", "billing", "payment", "subscription", "price")),
-    ("account", ("password", "login", "log in", "sign in", "2fa", "two-factor", "account")),
-    ("shipping", ("delivery", "shipping", "parcel", "tracking", "shipped", "arrived")),
-    ("bug", ("crash", "error", "bug", "broken", "fails", "not working", "doesn't work")),
-    ("feature_request", ("feature", "would be nice", "please add", "suggestion")),
-    ("how_to", ("how do i", "how to", "how can i", "where can i")),
-)
-_URGENT = ("urgent", "asap", "immediately", "down", "outage", "critical", "emergency")
-_NEGATIVE = ("angry", "terrible", "worst", "unacceptable", "disappointed", "furious", "broken")
-_POSITIVE = ("thank", "great", "love", "awesome", "appreciate")
-
-
-def keyword_answer(subject: str, body: str) -> dict[str, Any]:
-    """A deterministic analysis from a few keywords: enough to look like a model."""
-    text = f"{subject}\n{body}".lower()
-    category = next(
-        (name for name, words in _KEYWORDS if any(word in text for word in words)), "other"
-    )
-    urgency = "high" if any(word in text for word in _URGENT) else "medium"
-    if any(word in text for word in _NEGATIVE):
-        sentiment = "negative"
-    elif any(word in text for word in _POSITIVE):
-        sentiment = "positive"
-    else:
-        sentiment = "neutral"
-    summary = " ".join(f"{subject}. {body}".split())[:200] or "Empty ticket."
-    return {
-        "category": category,
-        "urgency": urgency,
-        "sentiment": sentiment,
-        "language": "en",
-        "summary": summary,
-        "confidence": 0.8,
-    }
-
-
-_rules_lock = threading.Lock()
-_rules_answer: list[AnswerFn | None] = []
-
-
-def default_answer() -> AnswerFn:
-    """The rules engine's analysis when it can be built, else ``keyword_answer``."""
-    with _rules_lock:
-        if not _rules_answer:
-            _rules_answer.append(_build_rules_answer())
-        found = _rules_answer[0]
-    return found if found is not None else keyword_answer
-
-
-def _build_rules_answer() -> AnswerFn | None:
-    try:
-        from ..rules import RulesEngine
-        from ..taxonomy import load_taxonomy
-
-        engine = RulesEngine(load_taxonomy())
-    except Exception:  # noqa: BLE001 - any trouble building the rules means: use the keywords
-        return None
-
-    def answer(subject: str, body: str) -> dict[str, Any]:
-        return engine.analyse(subject, body).model_dump(mode="json", exclude_none=True)
-
-    return answer
-
-
-# --- request parsing -----------------------------------------------------------------------
-
-_FENCE = re.compile(r"(?s)<ticket>\s*(?:<subject>(.*?)</subject>)?\s*(?:<body>(.*?)</body>)?")
-
-
-def ticket_from_messages(messages: list[dict[str, Any]]) -> tuple[str, str]:
-    """The (subject, body) inside the last user message's ``<ticket>`` fence."""
-    text = ""
-    for message in reversed(messages):
-        if message.get("role") == "user" and isinstance(message.get("content"), str):
-            text = message["content"]
-            if "<ticket>" in text:
-                break
-    found = _FENCE.search(text)
-    if not found:
-        return "", text
-    return html.unescape((found.group(1) or "").strip()), html.unescape(
-        (found.group(2) or "").strip()
-    )
-
-
-def _schema_enums(body: dict[str, Any]) -> dict[str, list[str]]:
-    """The enum of each property of a json_schema response format, if one was sent."""
-    response_format = body.get("response_format")
-    if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
-        return {}
-    schema = (response_format.get("json_schema") or {}).get("schema") or {}
-    properties = schema.get("properties") or {}
-    return {
-        name: list(spec["enum"])
-        for name, spec in properties.items()
-        if isinstance(spec, dict) and isinstance(spec.get("enum"), list)
-    }
-
-
-def _fit_enums(analysis: dict[str, Any], enums: dict[str, list[str]]) -> dict[str, Any]:
-    # A json_schema server never answers outside the schema's enums.
-    fitted = dict(analysis)
-    for name, allowed in enums.items():
-        if name in fitted and fitted[name] not in allowed and allowed:
-            fitted[name] = "other" if "other" in allowed else allowed[-1]
-    return fitted
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -176,7 +103,7 @@ def _fit_enums(analysis: dict[str, Any], enums: dict[str, list[str]]) -> dict[st
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
-    # The listen backlog: 64 clients connecting at once must not be refused or queued.
+    # The listen backlog: hundreds of clients connecting at once must not be refused or queued.
     request_queue_size = 1024
     standin: RunningStandin
 
@@ -198,20 +125,36 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         standin = self.server.standin
-        if self.path.rstrip("/") in ("/v1/models", "/models"):
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if path in ("/v1/models", "/models"):
             data = [
                 {"id": m, "object": "model", "owned_by": "stand-in"} for m in standin.config.models
             ]
             self._send(200, {"object": "list", "data": data})
-        elif self.path.rstrip("/") == "/stats":
+        elif path == "/stats":
             self._send(200, standin.stats())
+        elif path.startswith(("/v1/batches", "/v1/files")) and standin.config.batch_api:
+            status, payload, kind = standin.batches.get(path)
+            if kind == "application/json":
+                self._send(status, payload)
+            else:
+                self._send(status, RawBody(payload.decode("utf-8")), content_type=kind)
         else:
             self._send(404, _error("not found", "not_found"))
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
+        standin = self.server.standin
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if path == "/sandbox/batches/complete":
+            self._send(200, {"completed": standin.complete_batches()})
+            return
+        if path.startswith(("/v1/batches", "/v1/files")) and standin.config.batch_api:
+            status, payload = standin.batches.post(path, self.headers.get("Content-Type", ""), raw)
+            self._send(status, payload)
+            return
+        if path not in ("/v1/chat/completions", "/chat/completions"):
             self._send(404, _error("not found", "not_found"))
             return
         try:
@@ -221,27 +164,35 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(400, _error("request body is not JSON", "invalid_request_error"))
             return
-        status, payload, headers = self.server.standin.complete(body)
-        self._send(status, payload, headers)
+        status, payload, headers = standin.complete(body)
+        self._send(status, payload, headers, trickle=standin.config.trickle_seconds)
 
-    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        *,
+        content_type: str | None = None,
+        trickle: float = 0.0,
+    ) -> None:
         raw = isinstance(payload, RawBody)
         data = payload.encode("utf-8") if raw else json.dumps(payload).encode("utf-8")
         self.send_response(status)
-        self.send_header("Content-Type", "text/html" if raw else "application/json")
+        kind = content_type or ("text/html" if raw else "application/json")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
-
-
-class RawBody(str):
-    """A scripted body sent as it is, not as JSON."""
-
-
-def _error(message: str, kind: str, code: str | None = None, param: str | None = None) -> Any:
-    return {"error": {"message": message, "type": kind, "code": code, "param": param}}
+        if trickle <= 0:
+            self.wfile.write(data)
+            return
+        self.wfile.flush()
+        for index in range(len(data)):
+            time.sleep(trickle)
+            self.wfile.write(data[index : index + 1])  # a client that gave up: BrokenPipe
+            self.wfile.flush()
 
 
 class RunningStandin:
@@ -253,7 +204,9 @@ class RunningStandin:
         self._server = server
         self._lock = threading.Lock()
         self._rng = random.Random(config.seed)
-        self._window: deque[float] = deque()
+        self._window = RateWindow()
+        self._cache = PromptCache()
+        self.batches = BatchStore(self._batch_answer, delay_s=config.batch_delay_s)
         self._counts = {"requests": 0, "rate_limited": 0, "errors": 0, "completions": 0}
         self._inflight = 0
         self._max_inflight = 0
@@ -270,6 +223,10 @@ class RunningStandin:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {**self._counts, "max_inflight": self._max_inflight}
+
+    def complete_batches(self) -> int:
+        """Every batch in progress completes at its next poll; returns how many."""
+        return self.batches.complete()
 
     def close(self) -> None:
         self._server.shutdown()
@@ -289,7 +246,7 @@ class RunningStandin:
 
     # -- one chat completion ---------------------------------------------------------------
 
-    def complete(self, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+    def complete(self, body: dict[str, Any]) -> Reply:
         config = self.config
         with self._lock:
             self.received.append(body)
@@ -297,17 +254,31 @@ class RunningStandin:
             self._inflight += 1
             self._max_inflight = max(self._max_inflight, self._inflight)
         try:
-            return self._complete(body, config)
+            wait, limit_headers = self._window.admit(
+                rpm=config.rpm_limit,
+                tpm=config.tpm_limit,
+                window=config.limit_window_s,
+                tokens=charged_tokens(body),
+                announce=config.announce_limits,
+            )
+            if wait is not None:
+                status, payload, headers = self._rate_limited(wait)
+            else:
+                status, payload, headers = self._complete(body, config, online=True)
+            return status, payload, {**limit_headers, **headers}
         finally:
             with self._lock:
                 self._inflight -= 1
 
-    def _complete(
-        self, body: dict[str, Any], config: StandinConfig
-    ) -> tuple[int, Any, dict[str, str]]:
-        limited = self._over_rpm(config.rpm_limit)
-        if limited is not None:
-            return self._rate_limited(limited)
+    def _batch_answer(self, body: dict[str, Any]) -> tuple[int, Any]:
+        # A batch line is answered like an online call, without latency, limits or trickle.
+        with self._lock:
+            self.received.append(body)
+            self._counts["requests"] += 1
+        status, payload, _ = self._complete(body, self.config, online=False)
+        return status, payload
+
+    def _complete(self, body: dict[str, Any], config: StandinConfig, *, online: bool) -> Reply:
         model = str(body.get("model", ""))
         if model not in config.models:
             message = f"The model `{model}` does not exist or you do not have access to it."
@@ -320,7 +291,8 @@ class RunningStandin:
         ):
             message = "response_format type 'json_schema' is not supported by this server"
             return 400, _error(message, "invalid_request_error", None, "response_format"), {}
-        self._wait(config)
+        if online:
+            self._wait(config)
 
         scripted = self._next_script(config)
         if scripted is not None:
@@ -346,9 +318,7 @@ class RunningStandin:
             content = f"Here is the analysis:\n```json\n{content}\n```\nLet me know if needed."
         return 200, self._completion(body, model, content, "stop"), {}
 
-    def _scripted(
-        self, item: dict[str, Any] | str, body: dict[str, Any], model: str
-    ) -> tuple[int, Any, dict[str, str]]:
+    def _scripted(self, item: dict[str, Any] | str, body: dict[str, Any], model: str) -> Reply:
         if isinstance(item, str):
             return 200, self._completion(body, model, item, "stop"), {}
         if "status" in item:
@@ -374,39 +344,14 @@ class RunningStandin:
     def _completion(
         self, body: dict[str, Any], model: str, content: str | None, finish: str
     ) -> dict[str, Any]:
-        max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-        if (
-            isinstance(content, str)
-            and isinstance(max_tokens, int)
-            and len(content) > max_tokens * 4
-        ):
-            content, finish = content[: max_tokens * 4], "length"
-        prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages") or [])
-        completion_tokens = len(content or "") // 4 + 1
-        prompt_tokens = prompt_chars // 4 + 1
+        cached = None
+        if self.config.prompt_cache:
+            cached = self._cache.cached_tokens(body, minimum=self.config.cache_min_tokens)
         with self._lock:
             self._counts["completions"] += 1
-        return {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": finish,
-                    "logprobs": None,
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-            },
-        }
+        return completion_body(body, model, content, finish, cached_tokens=cached)
 
-    def _rate_limited(self, retry_after: Any) -> tuple[int, Any, dict[str, str]]:
+    def _rate_limited(self, retry_after: Any) -> Reply:
         with self._lock:
             self._counts["rate_limited"] += 1
         headers = {}
@@ -415,7 +360,7 @@ class RunningStandin:
         message = "Rate limit reached for requests. Please try again later."
         return 429, _error(message, "requests", "rate_limit_exceeded"), headers
 
-    def _server_error(self, status: int) -> tuple[int, Any, dict[str, str]]:
+    def _server_error(self, status: int) -> Reply:
         with self._lock:
             self._counts["errors"] += 1
         return (
@@ -423,19 +368,6 @@ class RunningStandin:
             _error("The server had an error processing your request.", "server_error"),
             {},
         )
-
-    def _over_rpm(self, limit: int | None) -> float | None:
-        """Seconds until the next slot when the per-minute budget is spent, else None."""
-        if limit is None:
-            return None
-        now = time.monotonic()
-        with self._lock:
-            while self._window and now - self._window[0] >= 60.0:
-                self._window.popleft()
-            if len(self._window) >= limit:
-                return max(0.001, 60.0 - (now - self._window[0]))
-            self._window.append(now)
-        return None
 
     def _next_script(self, config: StandinConfig) -> dict[str, Any] | str | None:
         with self._lock:

@@ -24,6 +24,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
+
 from .api import Call, Services, resolve
 from .config import ApiError, SandboxConfig
 from .httpbase import BadBody, JsonHandler, JsonServer, close_server, start_thread, take_fault
@@ -142,7 +144,22 @@ class _Handler(JsonHandler):
     server: _Server
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self.send_json(status, body, headers)
+        trickle = self.server.sandbox.config.trickle_seconds
+        if trickle <= 0:
+            self.send_json(status, body, headers)
+            return
+        # The trickle knob: headers at once, then the body one byte every ``trickle`` seconds.
+        payload = orjson.dumps(body)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        for index in range(len(payload)):  # a client that gave up: BrokenPipe, ends here
+            time.sleep(trickle)
+            self.wfile.write(payload[index : index + 1])
+            self.wfile.flush()
 
     def identifies(self) -> bool:
         return bool(self.server.sandbox.config.identify)  # off: look like a real Zendesk
