@@ -21,6 +21,7 @@ from rich.markup import escape
 
 from . import __version__
 from .errors import ConfigError, LockHeldError, TicketBotError
+from .learn_cli import learn
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -29,6 +30,12 @@ if TYPE_CHECKING:
 
 class Engine(StrEnum):
     llm = "llm"
+    rules = "rules"
+
+
+class EvalEngine(StrEnum):
+    llm = "llm"
+    learned = "learned"
     rules = "rules"
 
 
@@ -313,8 +320,15 @@ def eval_(
         Path, typer.Argument(dir_okay=False, help="Labelled JSON lines (id, source, subject, ...).")
     ],
     engine: Annotated[
-        str, typer.Option(help="rules, or llm (the configured endpoint; rules on failure).")
-    ] = "rules",
+        EvalEngine,
+        typer.Option(help="rules, learned, or llm (the configured endpoint; rules on failure)."),
+    ] = EvalEngine.rules,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="--engine learned: model file [TICKETBOT_LEARNED_MODEL]."
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Score only the first N rows.")] = None,
     taxonomy: Annotated[
         Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
@@ -339,18 +353,22 @@ def eval_(
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
-        if engine not in ("rules", "llm"):
-            raise ConfigError(f"--engine: {engine!r} is not one of rules, llm")
-        settings = load({"workers": workers, "taxonomy_file": taxonomy})
+        settings = load({"workers": workers, "taxonomy_file": taxonomy, "learned_model": model})
         chosen = load_taxonomy(settings.taxonomy_file)
         analyser = build_llm_analyser(settings, chosen) if engine == "llm" else None
-        show = console.is_terminal and not as_json and engine == "llm"
+        learned = None
+        if engine == "learned":
+            from .learned import open_engine
+
+            learned = open_engine(settings.learned_model, settings.state_dir, chosen)
+        show = console.is_terminal and not as_json and engine != "rules"
         with progress_bar(console, enabled=show, label="analysing") as tick:
             result = run_eval(
                 file,
                 chosen,
-                engine=engine,
+                engine=engine.value,
                 analyser=analyser,
+                learned=learned,
                 limit=limit,
                 workers=settings.workers,
                 max_input_tokens=settings.max_input_tokens,
@@ -362,6 +380,9 @@ def eval_(
             typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         else:
             print_result(result, console)
+
+
+app.command()(learn)
 
 
 # --- health, report, schedule ------------------------------------------------

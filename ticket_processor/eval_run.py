@@ -20,7 +20,7 @@ import orjson
 
 from .errors import ConfigError, TicketBotError
 from .evaluate import FieldReport, evaluate
-from .models import Sentiment, Triage, Urgency
+from .models import Analysis, Sentiment, Triage, Urgency
 from .prepare import PreparedTicket, prepare_ticket
 from .resilience import CircuitBreaker, Retrier, RetryPolicy
 from .rules import RulesEngine
@@ -29,6 +29,12 @@ from .taxonomy import Taxonomy
 
 # As in a run: a few bounded retries that honour Retry-After.
 EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
+
+
+class TicketEngine(Protocol):
+    """An offline engine over prepared text (``learned.LearnedEngine`` satisfies it)."""
+
+    def analyse(self, subject: str, body: str) -> Analysis: ...
 
 
 class TicketAnalyser(Protocol):
@@ -132,6 +138,28 @@ def predict_rules(rows: Sequence[LabelledTicket], rules: RulesEngine) -> list[Pr
     return [_from_rules(row, rules) for row in rows]
 
 
+def predict_offline(
+    rows: Sequence[LabelledTicket],
+    engine: TicketEngine,
+    name: str,
+    *,
+    max_input_tokens: int = 2000,
+    on_progress: Callable[[], None] = lambda: None,
+) -> list[Prediction]:
+    """Every row through an offline engine, on prepared text as a run would feed it."""
+    predictions = []
+    for row in rows:
+        prepared = prepare_ticket(row.subject, row.description, max_tokens=max_input_tokens)
+        analysis = engine.analyse(prepared.subject, prepared.body)
+        predictions.append(
+            Prediction(
+                row.id, analysis.category, analysis.urgency.value, analysis.sentiment.value, name
+            )
+        )
+        on_progress()
+    return predictions
+
+
 def predict_llm(
     rows: Sequence[LabelledTicket],
     analyser: TicketAnalyser,
@@ -203,13 +231,15 @@ def run_eval(
     *,
     engine: str = "rules",
     analyser: TicketAnalyser | None = None,
+    learned: TicketEngine | None = None,
     limit: int | None = None,
     workers: int = 8,
     max_input_tokens: int = 2000,
     on_progress: Callable[[], None] = lambda: None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalResult:
-    """Load, predict and score; ``analyser`` is required for ``engine="llm"``."""
+    """Load, predict and score; ``analyser`` is required for ``engine="llm"``, ``learned``
+    for ``engine="learned"``."""
     rows = load_labelled(path, limit=limit)
     rules = RulesEngine(taxonomy)
     started = clock()
@@ -221,6 +251,16 @@ def run_eval(
             analyser,
             rules,
             workers=workers,
+            max_input_tokens=max_input_tokens,
+            on_progress=on_progress,
+        )
+    elif engine == "learned":
+        if learned is None:
+            raise ConfigError("--engine learned needs a learned model")
+        predictions = predict_offline(
+            rows,
+            learned,
+            "learned",
             max_input_tokens=max_input_tokens,
             on_progress=on_progress,
         )

@@ -42,6 +42,7 @@ ENV_VARS: dict[str, str] = {
     "alert_webhook": "TICKETBOT_ALERT_WEBHOOK",
     "success_objective": "TICKETBOT_SUCCESS_OBJECTIVE",
     "prices": "TICKETBOT_PRICES",
+    "learned_model": "TICKETBOT_LEARNED_MODEL",
 }
 
 _HINTS: dict[str, str] = {
@@ -80,6 +81,8 @@ class Settings(BaseModel):
     success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
     # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
     prices: str | None = None
+    # The learned engine's model file; unset: <state dir>/learned-model.zip, else the bundled one.
+    learned_model: Path | None = None
 
     @field_validator("models", mode="before")
     @classmethod

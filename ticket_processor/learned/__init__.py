@@ -17,6 +17,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ..taxonomy import Taxonomy
 from .engine import LearnedEngine
 from .model import LearnedModel
 from .model_file import ModelFileError, load_model, read_model, save_model
@@ -47,6 +48,13 @@ __all__ = [
     "bundled_model_path",
     "load_model",
     "model_path",
+    "open_engine",
     "read_model",
     "save_model",
 ]
+
+
+def open_engine(configured: Path | None, state_dir: Path, taxonomy: Taxonomy) -> LearnedEngine:
+    """The engine over the model ``model_path`` picks; ``ModelFileError`` when it is unusable
+    (for commands that asked for the learned engine, where a missing model is an error)."""
+    return LearnedEngine(read_model(model_path(configured, state_dir), taxonomy.names), taxonomy)
