@@ -86,7 +86,9 @@ def test_round_trip_keeps_predictions(trained: TrainingResult, model_file: Path)
 
 
 def _embedding(row: LabelledTicket) -> npt.NDArray[np.float32]:
-    return ENCODER.encode([f"{row.subject}\n{row.description}"])[0]
+    vectors = ENCODER.encode([f"{row.subject}\n{row.description}"])
+    first: npt.NDArray[np.float32] = vectors[0]
+    return first
 
 
 def test_analysis_fills_the_rest_like_the_rules(model_file: Path) -> None:
