@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +224,18 @@ def test_the_bundled_model_loads_and_is_trained_on_shippable_data_only() -> None
     engine = LearnedEngine(model, TAXONOMY, encoder=ENCODER)
     analysis = engine.analyse("Refund for my order", "Please give me my money back for order 5.")
     assert analysis.category == "refund"
+
+
+def test_two_classes_keep_the_right_sign() -> None:
+    """sklearn stores one weight row for two classes; the softmax pair must point the same way."""
+    rows = [r for r in sample_rows() if r.labels.get("sentiment") in ("positive", "negative")]
+    rows = [replace(r, labels={"sentiment": r.labels["sentiment"]}) for r in rows]
+    result = train(rows, TAXONOMY, options=TrainOptions(folds=0, embedding_weight=0.0))
+    field = result.model.fields["sentiment"]
+    assert field.classes == ("negative", "positive")
+    assert field.coef.shape[0] == 2
+    right = sum(
+        result.model.predict(r.subject, r.description)["sentiment"].label == r.labels["sentiment"]
+        for r in rows
+    )
+    assert right / len(rows) > 0.9
