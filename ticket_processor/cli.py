@@ -23,6 +23,7 @@ from rich.markup import escape
 from . import __version__
 from .errors import ConfigError, LockHeldError, RunAborted, TicketBotError
 from .exitcodes import ExitCode
+from .learn_cli import learn
 from .logsetup import configure_logging_for
 from .scrub import Scrubber
 from .settings import Settings, load_settings
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 
 
 class Engine(StrEnum):
+    llm = "llm"
+    learned = "learned"
+    rules = "rules"
+
+
+class EvalEngine(StrEnum):
     llm = "llm"
     learned = "learned"
     rules = "rules"
@@ -462,6 +469,12 @@ def eval_(
         Engine,
         typer.Option(help="rules, learned (the model, rules on failure) or llm (the endpoint)."),
     ] = Engine.rules,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="--engine learned: model file [TICKETBOT_LEARNED_MODEL]."
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Score only the first N rows.")] = None,
     taxonomy: Annotated[
         Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
@@ -486,7 +499,7 @@ def eval_(
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
-        settings = load({"workers": workers, "taxonomy_file": taxonomy})
+        settings = load({"workers": workers, "taxonomy_file": taxonomy, "learned_model": model})
         chosen = load_taxonomy(settings.taxonomy_file)
         chain = build_eval_chain(settings, chosen, engine.value)
         show = console.is_terminal and not as_json and engine != Engine.rules
@@ -619,6 +632,7 @@ def breaker_reset(
 from .routes_cli import routes_app  # noqa: E402 - registered where the other sub-apps are
 
 app.add_typer(routes_app, name="routes")
+app.command()(learn)
 
 
 # --- health, report, schedule ------------------------------------------------

@@ -8,11 +8,14 @@ rules`` uses the rules alone. The rules close every chain, so every ticket is tr
 
 from __future__ import annotations
 
-import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .models import Engine
+from .errors import ConfigError
+from .models import Engine, Triage
+from .prepare import PreparedTicket
 from .resilience import CircuitBreaker, RetryPolicy
 from .rules import RulesEngine
 from .scrub import display_url
@@ -64,14 +67,64 @@ def build_llm(
     return LLMEngine(analyser)
 
 
-def build_learned(settings: Settings, taxonomy: Taxonomy) -> tuple[TriageEngine | None, str]:
-    """The learned model if a model file is there and fits the taxonomy; else why not."""
-    try:
-        module = importlib.import_module(f"{__package__}.learned")
-    except ImportError:
-        return None, "no learned engine in this build"
-    load: Callable[[Settings, Taxonomy], tuple[TriageEngine | None, str]] = module.load_engine
-    return load(settings, taxonomy)
+class LazyLearned:
+    """The learned engine as a fallback link: the model (and its sentence encoder, tens of MB)
+    is loaded on the first ticket that needs it, so a run whose LLM answers never pays for it.
+    A model that cannot be loaded makes the link fail, and the rules take the ticket."""
+
+    def __init__(self, path: Path, taxonomy: Taxonomy) -> None:
+        self._path = path
+        self._taxonomy = taxonomy
+        self._lock = threading.Lock()
+        self._engine: LocalEngine | None = None
+        self._failure: str | None = None
+
+    @property
+    def name(self) -> Engine:
+        return "learned"
+
+    def analyse(self, ticket: PreparedTicket) -> Triage:
+        with self._lock:
+            if self._engine is None and self._failure is None:
+                from .learned import LearnedEngine, load_model
+
+                model, reason = load_model(self._path, self._taxonomy.names)
+                if model is None:
+                    self._failure = reason or "unusable model file"
+                else:
+                    self._engine = LocalEngine("learned", LearnedEngine(model, self._taxonomy))
+        if self._engine is None:
+            raise ConfigError(f"the learned model is not usable: {self._failure}")
+        return self._engine.analyse(ticket)
+
+
+def build_learned(
+    settings: Settings, taxonomy: Taxonomy, *, offline_first: bool
+) -> tuple[TriageEngine | None, str]:
+    """The learned link, or why there is none.
+
+    A model the user trained (``TICKETBOT_LEARNED_MODEL``, or the state directory's
+    ``learned-model.zip``) is always in the chain. The model bundled with the package (trained
+    on public tickets) stands in only when the run has no LLM (``offline_first``): then it is
+    the best engine available, better than the rules on the shipped samples.
+    """
+    from .learned import MODEL_FILE_NAME, bundled_model_path, load_model
+
+    own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
+    if settings.learned_model is not None or own.exists():
+        path = own
+    elif offline_first:
+        path = bundled_model_path()
+    else:
+        return None, "no model trained (ticketbot learn)"
+    if not offline_first:
+        return LazyLearned(path, taxonomy), ""
+    model, reason = load_model(path, taxonomy.names)
+    if model is None:
+        return None, reason or "unusable model file"
+    from .learned import LearnedEngine
+
+    return LocalEngine("learned", LearnedEngine(model, taxonomy)), ""
 
 
 def build_chain(
@@ -106,7 +159,8 @@ def build_chain(
             )
         else:
             notes.append("no LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL)")
-    learned, why = build_learned(settings, taxonomy)
+    offline_first = engine == "learned" or not chain
+    learned, why = build_learned(settings, taxonomy, offline_first=offline_first)
     if learned is not None:
         chain.append(learned)
     elif engine == "learned" or not chain:

@@ -52,6 +52,7 @@ ENV_VARS: dict[str, str] = {
     "prices": "TICKETBOT_PRICES",
     "scope": "TICKETBOT_SCOPE",
     "routes_file": "TICKETBOT_ROUTES",
+    "learned_model": "TICKETBOT_LEARNED_MODEL",
 }
 
 _HINTS: dict[str, str] = {
@@ -98,6 +99,8 @@ class Settings(BaseModel):
     scope: str | None = None
     # Routing and escalation rules (routes.toml); None: no routing, nothing changes.
     routes_file: Path | None = None
+    # The learned engine's model file; unset: <state dir>/learned-model.zip, else the bundled one.
+    learned_model: Path | None = None
 
     @field_validator("models", mode="before")
     @classmethod

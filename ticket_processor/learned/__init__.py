@@ -1,0 +1,60 @@
+"""The learned triage engine: a model trained on labelled tickets, used when there is no LLM.
+
+What the core calls::
+
+    path = model_path(settings.learned_model, settings.state_dir)
+    model, reason = load_model(path, taxonomy.names)   # reason: log it once, go on without
+    engine = LearnedEngine(model, taxonomy)            # engine.analyse(subject, body) -> Analysis
+
+Modules: ``features`` (n-gram TF-IDF), ``embed`` (sentence encoder), ``model`` (arrays in
+memory), ``model_file`` (the zip on disk, never a pickle), ``train`` (scikit-learn fitting and
+cross-validation), ``engine`` (inference), ``labels`` and ``feedback`` (labels from helpdesk
+tags, agents' corrections).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from ..taxonomy import Taxonomy
+from .engine import LearnedEngine
+from .model import LearnedModel
+from .model_file import ModelFileError, load_model, read_model, save_model
+
+MODEL_FILE_NAME = "learned-model.zip"
+DEFAULT_MODEL_RESOURCE = "default-model.zip"
+
+
+def bundled_model_path() -> Path:
+    """The default model shipped in the package (trained on shippable data only)."""
+    return Path(str(resources.files(__package__).joinpath(DEFAULT_MODEL_RESOURCE)))
+
+
+def model_path(configured: Path | None, state_dir: Path) -> Path:
+    """Which model file a run uses: ``TICKETBOT_LEARNED_MODEL`` if set, else the state
+    directory's ``learned-model.zip`` if ``ticketbot learn`` wrote one, else the bundled one."""
+    if configured is not None:
+        return configured
+    learned = state_dir / MODEL_FILE_NAME
+    return learned if learned.exists() else bundled_model_path()
+
+
+__all__ = [
+    "MODEL_FILE_NAME",
+    "LearnedEngine",
+    "LearnedModel",
+    "ModelFileError",
+    "bundled_model_path",
+    "load_model",
+    "model_path",
+    "open_engine",
+    "read_model",
+    "save_model",
+]
+
+
+def open_engine(configured: Path | None, state_dir: Path, taxonomy: Taxonomy) -> LearnedEngine:
+    """The engine over the model ``model_path`` picks; ``ModelFileError`` when it is unusable
+    (for commands that asked for the learned engine, where a missing model is an error)."""
+    return LearnedEngine(read_model(model_path(configured, state_dir), taxonomy.names), taxonomy)

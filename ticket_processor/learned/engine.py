@@ -1,0 +1,63 @@
+"""The learned engine: ``analyse(subject, body) -> Analysis``, shaped like ``RulesEngine``.
+
+The model decides the fields it was trained for (category, urgency, sentiment, whichever it
+has); language and summary, and any field the model lacks, come from the keyword rules, as
+they would without a model. Confidence is the probability the model gives its category, so the
+run's threshold (``TICKETBOT_CONFIDENCE_THRESHOLD``) means what it means for the LLM: how sure
+the engine is of the category. Feed it prepared text (``prepare_ticket``), as the model was
+trained on. Pure apart from the encoder's lazily loaded weights; safe to share between threads.
+"""
+
+from __future__ import annotations
+
+from ..models import Analysis, Sentiment, Urgency
+from ..rules import RulesEngine
+from ..taxonomy import Taxonomy
+from .embed import Encoder
+from .model import LearnedModel, Prediction
+
+
+class LearnedEngine:
+    """Build once per run with a loaded model; call ``analyse`` per ticket."""
+
+    def __init__(
+        self,
+        model: LearnedModel,
+        taxonomy: Taxonomy,
+        *,
+        rules: RulesEngine | None = None,
+        encoder: Encoder | None = None,
+    ) -> None:
+        if model.taxonomy != taxonomy.names:
+            raise ValueError("the model was trained for another taxonomy")
+        self.model = model
+        self.taxonomy = taxonomy
+        self.rules = rules or RulesEngine(taxonomy)
+        self._encoder = encoder or (Encoder() if model.uses_embeddings else None)
+
+    @property
+    def name(self) -> str:
+        """What a triage records as its model: the engine and when it was trained."""
+        return f"learned {self.model.trained_at}".strip()
+
+    def predict(self, subject: str, body: str) -> dict[str, Prediction]:
+        """Per field the model covers, its most probable label and that label's probability."""
+        embedding = None
+        if self._encoder is not None:
+            embedding = self._encoder.encode([f"{subject}\n{body}"])[0]
+        return self.model.predict(subject, body, embedding)
+
+    def analyse(self, subject: str, body: str) -> Analysis:
+        """Category, urgency, sentiment from the model; the rest as the rules make it."""
+        base = self.rules.analyse(subject, body)
+        predicted = self.predict(subject, body)
+        update: dict[str, object] = {}
+        category = predicted.get("category")
+        if category is not None:
+            update["category"] = self.taxonomy.validate_category(category.label)
+            update["confidence"] = round(min(1.0, max(0.0, category.probability)), 3)
+        if "urgency" in predicted:
+            update["urgency"] = Urgency(predicted["urgency"].label)
+        if "sentiment" in predicted:
+            update["sentiment"] = Sentiment(predicted["sentiment"].label)
+        return Analysis.model_validate({**base.model_dump(), **update})

@@ -1,0 +1,129 @@
+"""Labels from a helpdesk ticket: what agents tagged, and whether anyone reviewed it at all.
+
+By default a field's label is the ``<prefix>category_<value>`` (``urgency_``, ``sentiment_``)
+tag; ``--label category=tag:team_cat_`` reads another tag prefix and
+``--label category=field:<custom field id or name>`` a custom field. A ticket with two
+different tags for one field has no label for it (ambiguous beats wrong).
+
+A label ticketbot wrote itself and nobody changed is not a label: training on it would learn
+ticketbot's own guesses. Ticketbot's internal note says what it wrote (``tags.render_note``);
+``is_unreviewed`` compares that with the label tags the ticket carries now. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..errors import ConfigError
+from ..tags import NOTE_HEADER, sanitise_tag
+from .model import FIELD_NAMES
+
+SpecKind = Literal["tag", "field"]
+_NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """Where one field's label is read: a tag prefix, or a custom field (id or name)."""
+
+    field: str
+    kind: SpecKind
+    key: str
+
+
+def default_specs(prefix: str) -> dict[str, LabelSpec]:
+    return {name: LabelSpec(name, "tag", f"{prefix}{name}_") for name in FIELD_NAMES}
+
+
+def parse_label_spec(text: str) -> LabelSpec:
+    """``FIELD=tag:PREFIX`` or ``FIELD=field:CUSTOM_FIELD``; anything else is a ConfigError."""
+    usage = "expected FIELD=tag:PREFIX or FIELD=field:NAME, e.g. category=tag:team_cat_"
+    name, equals, source = text.partition("=")
+    name = name.strip()
+    kind, colon, key = source.partition(":")
+    kind, key = kind.strip(), key.strip()
+    if not equals or not colon:
+        raise ConfigError(f"--label {text!r}: {usage}")
+    if name not in FIELD_NAMES:
+        raise ConfigError(f"--label {text!r}: {name!r} is not one of {', '.join(FIELD_NAMES)}")
+    if kind not in ("tag", "field"):
+        raise ConfigError(f"--label {text!r}: {kind!r} is neither 'tag' nor 'field' ({usage})")
+    if not key:
+        raise ConfigError(f"--label {text!r}: the {kind} name is empty ({usage})")
+    if kind == "tag" and sanitise_tag(key + "x") != key + "x":
+        raise ConfigError(f"--label {text!r}: {key!r} cannot start a helpdesk tag")
+    return LabelSpec(name, "tag" if kind == "tag" else "field", key)
+
+
+def label_specs(prefix: str, overrides: Sequence[str] = ()) -> dict[str, LabelSpec]:
+    """The default tag specs with each ``--label`` override applied (later ones win)."""
+    specs = default_specs(prefix)
+    for text in overrides:
+        spec = parse_label_spec(text)
+        specs[spec.field] = spec
+    return specs
+
+
+def _value(raw: object) -> str | None:
+    if raw is None or isinstance(raw, bool):
+        return None
+    value = sanitise_tag(str(raw))
+    return value or None
+
+
+def labels_from_tags(
+    tags: Iterable[str],
+    prefix: str = "ai_",
+    mapping: Mapping[str, LabelSpec] | None = None,
+    *,
+    custom_fields: Mapping[str, object] | None = None,
+    allowed: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, str]:
+    """The labels a ticket carries, per field; a field with no or conflicting values is absent.
+
+    ``allowed`` (per field, e.g. ``eval_run.allowed_values(taxonomy)``) drops values outside it.
+    """
+    specs = mapping if mapping is not None else default_specs(prefix)
+    tag_list = list(tags)
+    labels: dict[str, str] = {}
+    for name, spec in specs.items():
+        if spec.kind == "tag":
+            found = {t[len(spec.key) :] for t in tag_list if t.startswith(spec.key)}
+            values = {v for v in (_value(f) for f in found) if v}
+        else:
+            value = _value((custom_fields or {}).get(spec.key))
+            values = {value} if value else set()
+        if allowed is not None and name in allowed:
+            values &= set(allowed[name])
+        if len(values) == 1:
+            labels[name] = values.pop()
+    return labels
+
+
+def written_labels(note_text: str | None) -> dict[str, str] | None:
+    """What ticketbot's internal note says it wrote (category, urgency, sentiment), or None
+    when the text is not a ticketbot note."""
+    if not note_text or NOTE_HEADER not in note_text:
+        return None
+    found = {key.lower(): value for key, value in _NOTE_LINE.findall(note_text)}
+    return found or None
+
+
+def is_unreviewed(tags: Iterable[str], note_text: str | None, prefix: str = "ai_") -> bool:
+    """True when the ticket's label tags are exactly what ticketbot wrote (nobody changed them).
+
+    Without a ticketbot note the labels are an agent's own, so they are reviewed (False).
+    """
+    written = written_labels(note_text)
+    if written is None:
+        return False
+    tag_list = set(tags)
+    for name in FIELD_NAMES:
+        present = {t for t in tag_list if t.startswith(f"{prefix}{name}_")}
+        expected = {f"{prefix}{name}_{written[name]}"} if name in written else set()
+        if present != expected:
+            return False
+    return True

@@ -1,0 +1,219 @@
+"""The model file: a zip of ``.npy`` arrays and JSON, read without ever unpickling.
+
+Members: ``header.json`` (format, version, the taxonomy's category names, the fields with their
+classes, class counts and cross-validated scores, training date, the arrays' shapes),
+``words.json`` and ``chars.json`` (the vocabularies) and one ``.npy`` per array, read with
+``allow_pickle=False``: an object array, which is how a pickle hides in a ``.npy``, is refused.
+Unknown members, oversized members, wrong shapes and non-finite numbers are refused too.
+
+``read_model`` raises ``ModelFileError`` (a ``ConfigError``: exit 2 where a command asked for
+that file); ``load_model`` is the run's path: ``(model, None)`` or ``(None, reason)``, so the
+engine chain goes on without a model and the reason is logged once.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import ConfigError
+from .features import Bag, Featuriser
+from .model import FIELD_NAMES, FORMAT, FORMAT_VERSION, FieldModel, LearnedModel
+
+HEADER = "header.json"
+VOCABULARIES = ("words.json", "chars.json")
+# Far above a real model (a few MB); bounds what a hostile zip can make us inflate.
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+
+
+class ModelFileError(ConfigError):
+    """The model file is missing, damaged, not ours, or for another taxonomy."""
+
+
+def _array_names(fields: list[str]) -> list[str]:
+    names = ["idf_words", "idf_chars"]
+    for name in fields:
+        names += [f"coef_{name}", f"intercept_{name}"]
+    return names
+
+
+def _npy(array: npt.NDArray[Any]) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def header_of(model: LearnedModel) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "taxonomy": list(model.taxonomy),
+        "trained_at": model.trained_at,
+        "rows": model.rows,
+        "sources": model.sources,
+        "embedding": {"encoder": model.encoder, "weight": model.embedding_weight}
+        if model.uses_embeddings
+        else None,
+        "fields": {
+            name: {
+                "classes": list(field.classes),
+                "counts": field.counts,
+                "cv_macro_f1": field.cv_macro_f1,
+                "cv_per_source": field.cv_per_source,
+            }
+            for name, field in model.fields.items()
+        },
+    }
+
+
+def save_model(model: LearnedModel, path: Path) -> None:
+    """Write the model atomically (a temp file beside it, then ``os.replace``)."""
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "idf_words": model.featuriser.words.idf,
+        "idf_chars": model.featuriser.chars.idf,
+    }
+    for name, field in model.fields.items():
+        arrays[f"coef_{name}"] = field.coef.astype(np.float32)
+        arrays[f"intercept_{name}"] = field.intercept.astype(np.float32)
+    header = header_of(model)
+    header["arrays"] = {k: list(v.shape) for k, v in arrays.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(HEADER, json.dumps(header, indent=1, sort_keys=True))
+            zf.writestr("words.json", json.dumps(model.featuriser.words.term_list()))
+            zf.writestr("chars.json", json.dumps(model.featuriser.chars.term_list()))
+            for name, array in arrays.items():
+                zf.writestr(f"{name}.npy", _npy(array))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise ModelFileError(f"{where}: damaged model file: {name} is missing") from None
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise ModelFileError(f"{where}: damaged model file: {name} is too large")
+    return zf.read(info)
+
+
+def _array(zf: zipfile.ZipFile, name: str, shape: list[int], where: str) -> npt.NDArray[Any]:
+    try:
+        array: npt.NDArray[Any] = np.load(
+            io.BytesIO(_member(zf, f"{name}.npy", where)), allow_pickle=False
+        )
+    except ValueError as exc:  # object arrays (pickles) land here, never unpickled
+        raise ModelFileError(f"{where}: refused {name}.npy: {exc}") from None
+    if array.dtype != np.float32 or list(array.shape) != shape:
+        raise ModelFileError(f"{where}: damaged model file: {name} is not float32 {shape}")
+    if not np.isfinite(array).all():
+        raise ModelFileError(f"{where}: damaged model file: {name} has non-finite numbers")
+    return array
+
+
+def _json(zf: zipfile.ZipFile, name: str, where: str) -> Any:
+    try:
+        return json.loads(_member(zf, name, where))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelFileError(f"{where}: damaged model file: {name} is not JSON") from None
+
+
+def _check_header(header: Any, where: str, taxonomy: tuple[str, ...]) -> None:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError(f"{where}: not a ticketbot learned model")
+    if header.get("version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{where}: model format version {header.get('version')!r}; this ticketbot reads "
+            f"version {FORMAT_VERSION}: run 'ticketbot learn' again"
+        )
+    trained_for = tuple(header.get("taxonomy") or ())
+    if trained_for != taxonomy:
+        raise ModelFileError(
+            f"{where}: the model was trained for the categories {', '.join(trained_for)} but "
+            f"the taxonomy has {', '.join(taxonomy)}: run 'ticketbot learn' with this taxonomy"
+        )
+
+
+def _build(zf: zipfile.ZipFile, header: dict[str, Any], where: str) -> LearnedModel:
+    fields_meta = header.get("fields")
+    shapes = header.get("arrays")
+    if not isinstance(fields_meta, dict) or not isinstance(shapes, dict):
+        raise ModelFileError(f"{where}: damaged model file: header lacks fields or arrays")
+    names = [n for n in fields_meta if n in FIELD_NAMES]
+    expected = {f"{n}.npy" for n in _array_names(names)} | {HEADER, *VOCABULARIES}
+    unknown = set(zf.namelist()) - expected
+    if unknown:
+        raise ModelFileError(f"{where}: refused: unexpected members {', '.join(sorted(unknown))}")
+    words, chars = (_json(zf, name, where) for name in VOCABULARIES)
+    if not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in (words, chars)):
+        raise ModelFileError(f"{where}: damaged model file: vocabularies are not string lists")
+    embedding = header.get("embedding") or {}
+    weight = float(embedding.get("weight", 0.0)) if isinstance(embedding, dict) else 0.0
+    width = len(words) + len(chars) + (512 if weight > 0 else 0)
+    featuriser = Featuriser(
+        Bag.from_terms(words, _array(zf, "idf_words", [len(words)], where)),
+        Bag.from_terms(chars, _array(zf, "idf_chars", [len(chars)], where)),
+    )
+    fields: dict[str, FieldModel] = {}
+    for name in names:
+        meta = fields_meta[name]
+        classes = tuple(str(c) for c in meta.get("classes", ()))
+        if len(classes) < 2:
+            raise ModelFileError(f"{where}: damaged model file: {name} has fewer than 2 classes")
+        fields[name] = FieldModel(
+            classes=classes,
+            coef=_array(zf, f"coef_{name}", [len(classes), width], where),
+            intercept=_array(zf, f"intercept_{name}", [len(classes)], where),
+            counts={str(k): int(v) for k, v in dict(meta.get("counts", {})).items()},
+            cv_macro_f1=meta.get("cv_macro_f1"),
+            cv_per_source=dict(meta.get("cv_per_source") or {}),
+        )
+    return LearnedModel(
+        taxonomy=tuple(header["taxonomy"]),
+        featuriser=featuriser,
+        fields=fields,
+        embedding_weight=weight,
+        trained_at=str(header.get("trained_at", "")),
+        rows=int(header.get("rows", 0)),
+        sources=dict(header.get("sources") or {}),
+        encoder=embedding.get("encoder") if isinstance(embedding, dict) else None,
+    )
+
+
+def read_model(path: Path, taxonomy: tuple[str, ...]) -> LearnedModel:
+    """The model at ``path`` for a taxonomy with these category names, or ``ModelFileError``."""
+    where = str(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = _json(zf, HEADER, where)
+            _check_header(header, where, taxonomy)
+            return _build(zf, header, where)
+    except FileNotFoundError:
+        raise ModelFileError(f"{where}: no model file: train one with 'ticketbot learn'") from None
+    except OSError as exc:
+        raise ModelFileError(f"{where}: cannot read the model file: {exc.strerror}") from None
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile):
+        raise ModelFileError(f"{where}: damaged model file: not a readable zip") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ModelFileError(f"{where}: damaged model file: {exc}") from None
+
+
+def load_model(path: Path, taxonomy: tuple[str, ...]) -> tuple[LearnedModel | None, str | None]:
+    """``(model, None)``, or ``(None, reason)`` for a missing, damaged or foreign file."""
+    try:
+        return read_model(path, taxonomy), None
+    except ModelFileError as exc:
+        return None, str(exc)
