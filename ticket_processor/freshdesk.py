@@ -1,10 +1,11 @@
 """Freshdesk as a ``Helpdesk``: discovery, read-merge-write, one note, groups, agents, probe.
 
 Discovery lists ``GET /api/v2/tickets?updated_since=…&order_by=updated_at&order_type=asc``
-with ``include=description`` (two credits a page of 100, instead of one request a ticket), 100
-a page, following ``Link``. Freshdesk refuses pages past 300: the stream then restarts from the
-last ``updated_at`` it saw. The cursor is that time; tickets updated in its second are read
-again and skipped by the marker.
+with ``include=description`` (two more credits a page of 100, instead of one request a ticket),
+100 a page. Each next page is a new query from the last ``updated_at`` seen (``_next_query``:
+offsets into a list our own writes reorder would skip tickets), so Freshdesk's cap of 300 pages
+is never reached either. The cursor is that time; tickets updated in its second are read again
+and skipped by the marker.
 
 Writing, per ticket, because Freshdesk has no add-tags call and no conditional update: a fresh
 ``GET`` right before the write (the change is re-planned from it, so an agent's edit since the
@@ -19,7 +20,7 @@ ticket and notes are per ticket anyway, so it would not save a request.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,38 @@ VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else
 
 def _iso(moment: int) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _moment(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _latest(stamps: Iterable[str | None]) -> str | None:
+    found = [s for s in stamps if s]
+    return max(found, key=_moment) if found else None
+
+
+def _earliest(a: str | None, b: str) -> str:
+    return b if a is None or _moment(b) <= _moment(a) else a
+
+
+def _next_query(updated_since: str, page: int, top: str) -> tuple[str, int] | None:
+    """Where the list goes on after a page whose latest ``updated_at`` is ``top``.
+
+    Pages are offsets into a list that moves while we read it: every ticket written (by us or
+    by an agent) jumps to its end, so ``page=N+1`` would skip as many unread tickets as were
+    written since page N. So the next query starts again at ``page=1`` from ``top`` (keyset
+    paging; the tickets of ``top``'s second are read twice, and the pipeline takes them once).
+    Only a page wholly inside one second cannot move on that way: it takes the next page of
+    the same query, and as tickets skipped there have that second's stamp, the cursor stays at
+    it for the rest of the stream (the next run reads them again; the marker skips done ones).
+    """
+    if _moment(top) > _moment(updated_since):
+        return top, 1
+    if page >= MAX_PAGE:
+        return None  # more than 30,000 tickets in one second: the next run goes on
+    return updated_since, page + 1
 
 
 class FreshdeskHelpdesk:
@@ -131,37 +164,37 @@ class FreshdeskHelpdesk:
             except ValueError:
                 raise CursorRejectedError(f"the saved position {start!r} is not a time") from None
         updated_since = start or _iso(since)
+        floor: str | None = None  # the cursor may not pass this (see _next_query)
+        page_number = 1
         while True:
-            last_seen: str | None = None
-            for page_number in range(1, MAX_PAGE + 1):
-                params = {
-                    "updated_since": updated_since,
-                    "order_by": "updated_at",
-                    "order_type": "asc",
-                    "per_page": PER_PAGE,
-                    "page": page_number,
-                    "include": "description",
-                }
-                try:
-                    answer = self.http.request("GET", "/api/v2/tickets", params=params)
-                except HelpdeskError as exc:
-                    if page_number == 1 and exc.status_code == 400 and start is not None:
-                        raise CursorRejectedError(
-                            f"Freshdesk refused the saved position ({exc})"
-                        ) from exc
-                    raise
-                tickets, malformed = parse_tickets(answer.body)
-                stamps = [t.updated_at for t in tickets if t.updated_at]
-                last_seen = max(stamps) if stamps else last_seen
-                after = Cursor("updated_since", last_seen) if last_seen else None
-                more = self.http.next_page(answer.headers) is not None
-                yield TicketPage(tickets, after, malformed, last=not more)
-                if not more:
-                    return
-            # Past the deepest page Freshdesk serves: go on from the last time seen.
-            if last_seen is None or last_seen == updated_since:
+            params = {
+                "updated_since": updated_since,
+                "order_by": "updated_at",
+                "order_type": "asc",
+                "per_page": PER_PAGE,
+                "page": page_number,
+                "include": "description",
+            }
+            try:
+                answer = self.http.request("GET", "/api/v2/tickets", params=params)
+            except HelpdeskError as exc:
+                if page_number == 1 and exc.status_code == 400 and start is not None:
+                    raise CursorRejectedError(
+                        f"Freshdesk refused the saved position ({exc})"
+                    ) from exc
+                raise
+            tickets, malformed = parse_tickets(answer.body)
+            top = _latest(t.updated_at for t in tickets)
+            more = self.http.next_page(answer.headers) is not None and top is not None
+            following = _next_query(updated_since, page_number, top) if more else None
+            if following is not None and following[1] > 1:
+                floor = floor or updated_since
+            resume = _earliest(floor, top) if top is not None else floor
+            after = Cursor("updated_since", resume) if resume else None
+            yield TicketPage(tickets, after, malformed, last=following is None)
+            if following is None:
                 return
-            updated_since = last_seen
+            updated_since, page_number = following
 
     def _search(self, query: str) -> Iterator[TicketPage]:
         for page_number in range(1, SEARCH_PAGES + 1):
