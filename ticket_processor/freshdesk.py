@@ -185,8 +185,9 @@ class FreshdeskHelpdesk:
                 raise
             tickets, malformed = parse_tickets(answer.body)
             top = _latest(t.updated_at for t in tickets)
-            more = self.http.next_page(answer.headers) is not None and top is not None
-            following = _next_query(updated_since, page_number, top) if more else None
+            following = None
+            if top is not None and self.http.next_page(answer.headers) is not None:
+                following = _next_query(updated_since, page_number, top)
             if following is not None and following[1] > 1:
                 floor = floor or updated_since
             resume = _earliest(floor, top) if top is not None else floor
