@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import AuthError, BreakerOpenError, ConflictError, HelpdeskError, NotFoundError
-from .freshdesk_http import FreshdeskTransport
+from .freshdesk_http import FreshdeskTransport, WriteOutcomeUnknown
 from .freshdesk_records import note_html, parse_tickets, plain_text, update_body
 from .helpdesk import (
     Agent,
@@ -240,14 +240,17 @@ class FreshdeskHelpdesk:
         report: Callable[[WriteOutcome], None],
     ) -> None:
         ids = [change.ticket_id for change in changes]
+        noted: set[int] = set()  # tickets whose note went out and whose update did not (yet)
         journal.begin(ids)
         try:
             for change in changes:
-                report(self._write_one(change, replan))
+                report(self._write_one(change, replan, noted))
         finally:
-            journal.end(ids, ())
+            # A ticket with its note but without its update stays in the journal, so the next
+            # run's ``recover`` finds the note and does not post a second one.
+            journal.end([i for i in ids if i not in noted], ())
 
-    def _write_one(self, change: WriteBack, replan: Replan) -> WriteOutcome:
+    def _write_one(self, change: WriteBack, replan: Replan, noted: set[int]) -> WriteOutcome:
         ticket_id = change.ticket_id
         try:
             fresh = self._read(ticket_id)
@@ -258,23 +261,32 @@ class FreshdeskHelpdesk:
             if plan is None:  # the marker is already there: written before
                 return WriteOutcome(ticket_id, None)
             if plan.note and ticket_id not in self._noted:
-                self.http.request(
-                    "POST",
-                    f"/api/v2/tickets/{ticket_id}/notes",
-                    json={"body": note_html(plan.note), "private": True},
-                    replay_safe=False,  # a replay would add the note twice
-                )
+                noted.add(ticket_id)
+                self._post_note(ticket_id, plan.note)
             body = update_body(plan, fresh)
             if body:
                 self.http.request(
                     "PUT", f"/api/v2/tickets/{ticket_id}", json=body, no_retry=(ConflictError,)
                 )
+            noted.discard(ticket_id)
             self._noted.discard(ticket_id)
             return WriteOutcome(ticket_id, plan)
         except (AuthError, BreakerOpenError):
             raise
         except HelpdeskError as exc:
             return WriteOutcome(ticket_id, None, exc)
+
+    def _post_note(self, ticket_id: int, note: str) -> None:
+        """Post the private note once: when the connection broke after sending it, look
+        whether it arrived before sending it again (a replay would add it twice)."""
+        body = {"body": note_html(note), "private": True}
+        path = f"/api/v2/tickets/{ticket_id}/notes"
+        try:
+            self.http.request("POST", path, json=body, replay_safe=False)
+        except WriteOutcomeUnknown:
+            if any(NOTE_HEADER in text for text in self.notes(ticket_id)):
+                return
+            self.http.request("POST", path, json=body, replay_safe=False)
 
     def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
         """A killed run's tickets: remember which already have their note, so none gets two."""
