@@ -19,7 +19,7 @@ from ticket_processor.freshdesk_records import PRIORITY_FROM_FRESHDESK, PRIORITY
 from ticket_processor.models import Priority
 from ticket_processor.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.sandbox import serve_in_thread as serve_zendesk
-from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk
+from ticket_processor.sandbox.freshdesk import FreshdeskConfig, PlanLimits, RunningFreshdesk
 from ticket_processor.sandbox.freshdesk import serve_in_thread as serve_freshdesk
 from ticket_processor.tags import NOTE_HEADER
 
@@ -32,6 +32,7 @@ class NewTicket:
     body: str
     tags: tuple[str, ...] = ()
     priority: str | None = None  # ticketbot's words: low, normal, high, urgent
+    status: str = "open"  # ticketbot's words: new, open, pending
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Desk(Protocol):
     def env(self) -> dict[str, str]: ...
     def create(self, tickets: list[NewTicket]) -> list[int]: ...
     def snapshot(self, ticket_id: int) -> Snapshot: ...
+    def ids(self) -> list[int]: ...
     def stats(self) -> dict[str, Any]: ...
     def reset_stats(self) -> None: ...
     def history(self) -> list[tuple[float, str, int | None]]: ...
@@ -100,7 +102,11 @@ class ZendeskDesk:
     def create(self, tickets: list[NewTicket]) -> list[int]:
         ids = []
         for t in tickets:
-            fields: dict[str, Any] = {"subject": t.subject, "comment": {"body": t.body}}
+            fields: dict[str, Any] = {
+                "subject": t.subject,
+                "comment": {"body": t.body},
+                "status": t.status,
+            }
             if t.tags:
                 fields["tags"] = list(t.tags)
             if t.priority:
@@ -116,6 +122,9 @@ class ZendeskDesk:
             if not c["public"] and NOTE_HEADER in str(c["body"])
         ]
         return Snapshot(list(ticket["tags"]), ticket["priority"], notes)
+
+    def ids(self) -> list[int]:
+        return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
 
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
@@ -174,7 +183,7 @@ class FreshdeskDesk:
                 "subject": t.subject,
                 "description": f"<p>{html.escape(t.body)}</p>",
                 "email": f"customer{n}@example.com",
-                "status": 2,
+                "status": 3 if t.status == "pending" else 2,  # no "new" in Freshdesk
                 # Every Freshdesk ticket has a priority; 1 (low) is its default.
                 "priority": PRIORITY_TO_FRESHDESK[Priority(t.priority)] if t.priority else 1,
             }
@@ -191,6 +200,9 @@ class FreshdeskDesk:
             if c.get("private") and NOTE_HEADER in str(c.get("body_text") or c.get("body"))
         ]
         return Snapshot(list(ticket["tags"]), PRIORITY_FROM_FRESHDESK[ticket["priority"]], notes)
+
+    def ids(self) -> list[int]:
+        return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
 
     def stats(self) -> dict[str, Any]:
         return self.sandbox.stats()
@@ -221,14 +233,26 @@ class FreshdeskDesk:
         )
 
 
+UNLIMITED = 100_000
+
+
 @contextmanager
-def serve_desk(kind: str, *, seed: int = 5) -> Iterator[Desk]:
-    """A fresh sandbox of ``kind`` on port 0, as a ``Desk``."""
+def serve_desk(
+    kind: str, *, seed: int = 5, unlimited: bool = False, job_delay_ms: float = 0
+) -> Iterator[Desk]:
+    """A fresh sandbox of ``kind`` on port 0, as a ``Desk``; ``unlimited``: rate limits out of
+    the way (the crash test is about crashes, not throttling)."""
     if kind == "zendesk":
-        with serve_zendesk(SandboxConfig(seed=seed)) as zendesk:
+        config = SandboxConfig(seed=seed, job_delay_ms=job_delay_ms)
+        if unlimited:
+            config.plan = "high_volume"
+            config.update_limit_per_min = config.incremental_limit_per_min = UNLIMITED
+            config.max_queued_jobs = 1000
+        with serve_zendesk(config) as zendesk:
             yield ZendeskDesk(zendesk)
     elif kind == "freshdesk":
-        with serve_freshdesk(FreshdeskConfig(seed=seed)) as freshdesk:
+        limits = PlanLimits(UNLIMITED, UNLIMITED, UNLIMITED) if unlimited else None
+        with serve_freshdesk(FreshdeskConfig(seed=seed, limits_override=limits)) as freshdesk:
             yield FreshdeskDesk(freshdesk)
     else:
         raise ValueError(f"no desk {kind!r}")
