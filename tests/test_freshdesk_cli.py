@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from e2e_support import invoke
 
-from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk, serve_in_thread
-from ticket_processor.sandbox.freshdesk import serving
+from ticket_processor.sandbox.freshdesk import (
+    FreshdeskConfig,
+    RunningFreshdesk,
+    serve_in_thread,
+    serving,
+)
 
 CREATE = "POST /api/v2/tickets"
 
