@@ -144,3 +144,19 @@ def test_a_run_killed_after_a_note_does_not_post_a_second_one(
     second = invoke("run")
     assert second.exit_code == 0, second.output
     assert_triaged_once(desk, before)
+
+
+def test_an_edit_between_the_fresh_read_and_the_put_is_overwritten(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The limit the README states: Freshdesk has no conditional update, so an agent's tag
+    added in the moment between ticketbot's fresh read and its PUT is replaced away. If this
+    test fails, the limit is gone: update the README's Freshdesk section."""
+    configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 3)
+    desk.config.faults = ["edit PUT /api/v2/tickets/{id}"]
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert desk.stats()["concurrent_edits"] == 1
+    assert_triaged_once(desk, before)
+    assert not any("agent_edit" in desk.store.find(i)["tags"] for i in before)
