@@ -20,12 +20,20 @@ ticket and notes are per ticket anyway, so it would not save a request.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from .errors import AuthError, BreakerOpenError, ConflictError, HelpdeskError, NotFoundError
+from .errors import (
+    AuthError,
+    BreakerOpenError,
+    ConflictError,
+    HelpdeskError,
+    NotFoundError,
+    RecordInvalidError,
+)
 from .freshdesk_http import FreshdeskTransport, WriteOutcomeUnknown
+from .freshdesk_paging import earliest, iso, latest, next_query, note_sent_tag
 from .freshdesk_records import note_html, parse_tickets, plain_text, update_body
 from .helpdesk import (
     Agent,
@@ -48,46 +56,9 @@ from .settings import Settings
 from .tags import NOTE_HEADER
 
 PER_PAGE = 100
-MAX_PAGE = 300  # Freshdesk serves no list page past this one
 SEARCH_PAGES = 10  # ... and no search page past the tenth (30 results each)
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
 VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else is internal
-
-
-def _iso(moment: int) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _moment(stamp: str) -> datetime:
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _latest(stamps: Iterable[str | None]) -> str | None:
-    found = [s for s in stamps if s]
-    return max(found, key=_moment) if found else None
-
-
-def _earliest(a: str | None, b: str) -> str:
-    return b if a is None or _moment(b) <= _moment(a) else a
-
-
-def _next_query(updated_since: str, page: int, top: str) -> tuple[str, int] | None:
-    """Where the list goes on after a page whose latest ``updated_at`` is ``top``.
-
-    Pages are offsets into a list that moves while we read it: every ticket written (by us or
-    by an agent) jumps to its end, so ``page=N+1`` would skip as many unread tickets as were
-    written since page N. So the next query starts again at ``page=1`` from ``top`` (keyset
-    paging; the tickets of ``top``'s second are read twice, and the pipeline takes them once).
-    Only a page wholly inside one second cannot move on that way: it takes the next page of
-    the same query, and as tickets skipped there have that second's stamp, the cursor stays at
-    it for the rest of the stream (the next run reads them again; the marker skips done ones).
-    """
-    if _moment(top) > _moment(updated_since):
-        return top, 1
-    if page >= MAX_PAGE:
-        return None  # more than 30,000 tickets in one second: the next run goes on
-    return updated_since, page + 1
 
 
 class FreshdeskHelpdesk:
@@ -104,6 +75,7 @@ class FreshdeskHelpdesk:
         self._marker = marker
         self._sleep = sleep
         self._noted: set[int] = set()  # journaled tickets whose note a killed run did post
+        self._note_sent = note_sent_tag(marker)
         self._sandbox: str | None = None
 
     @classmethod
@@ -163,7 +135,7 @@ class FreshdeskHelpdesk:
                 datetime.fromisoformat(start.replace("Z", "+00:00"))
             except ValueError:
                 raise CursorRejectedError(f"the saved position {start!r} is not a time") from None
-        updated_since = start or _iso(since)
+        updated_since = start or iso(since)
         floor: str | None = None  # the cursor may not pass this (see _next_query)
         page_number = 1
         while True:
@@ -184,13 +156,13 @@ class FreshdeskHelpdesk:
                     ) from exc
                 raise
             tickets, malformed = parse_tickets(answer.body)
-            top = _latest(t.updated_at for t in tickets)
+            top = latest(t.updated_at for t in tickets)
             following = None
             if top is not None and self.http.next_page(answer.headers) is not None:
-                following = _next_query(updated_since, page_number, top)
+                following = next_query(updated_since, page_number, top)
             if following is not None and following[1] > 1:
                 floor = floor or updated_since
-            resume = _earliest(floor, top) if top is not None else floor
+            resume = earliest(floor, top) if top is not None else floor
             after = Cursor("updated_since", resume) if resume else None
             yield TicketPage(tickets, after, malformed, last=following is None)
             if following is None:
@@ -260,10 +232,15 @@ class FreshdeskHelpdesk:
             plan = replan(fresh)
             if plan is None:  # the marker is already there: written before
                 return WriteOutcome(ticket_id, None)
-            if plan.note and ticket_id not in self._noted:
+            sent = ticket_id in self._noted or self._note_sent in fresh.tags
+            if plan.note and not sent:
                 noted.add(ticket_id)
                 self._post_note(ticket_id, plan.note)
-            body = update_body(plan, fresh)
+            written = plan
+            if self._note_sent in fresh.tags:  # recover's mark: off again with the update
+                removed = (*plan.remove_tags, self._note_sent)
+                written = plan.model_copy(update={"remove_tags": removed})
+            body = update_body(written, fresh)
             if body:
                 self.http.request(
                     "PUT", f"/api/v2/tickets/{ticket_id}", json=body, no_retry=(ConflictError,)
@@ -289,13 +266,27 @@ class FreshdeskHelpdesk:
             self.http.request("POST", path, json=body, replay_safe=False)
 
     def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
-        """A killed run's tickets: remember which already have their note, so none gets two."""
+        """A killed run's tickets: mark those that already have their note, so none gets two.
+
+        The mark is a tag on the ticket itself (``ai_note_sent``; the update that finishes the
+        ticket takes it off again), because the journal is cleared once this returns: a run
+        killed again before it wrote the ticket must not leave the next one without the fact.
+        """
         for ticket_id in inflight:
             try:
-                if any(NOTE_HEADER in body for body in self.notes(ticket_id)):
-                    self._noted.add(int(ticket_id))
-            except NotFoundError:
-                continue
+                if not any(NOTE_HEADER in body for body in self.notes(ticket_id)):
+                    continue
+                self._noted.add(int(ticket_id))
+                fresh = self._read(ticket_id)
+                if fresh is None or {self._marker, self._note_sent} & set(fresh.tags):
+                    continue
+                self.http.request(
+                    "PUT",
+                    f"/api/v2/tickets/{int(ticket_id)}",
+                    json={"tags": [*fresh.tags, self._note_sent]},
+                )
+            except (NotFoundError, RecordInvalidError):
+                continue  # gone, or refused: this run still knows (``_noted``)
 
     # -- reading for notes, routing and the help centre -------------------------------------
 
