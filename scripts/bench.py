@@ -43,7 +43,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--llm-rpm", type=int, default=5000, help="stand-in requests a minute; 0: none (5000)")
     add("--llm-429-rate", type=float, default=0.0, help="share of LLM calls answered 429 (0)")
     add("--llm-down", choices=LLM_DOWN_MODES, help="the LLM fully down: refused, error or hang")
-    add("--zendesk-latency-ms", default="80-150", help="sandbox latency, MS or LOW-HIGH (80-150)")
+    add(
+        "--zendesk-latency-ms",
+        "--helpdesk-latency-ms",
+        default="80-150",
+        help="sandbox latency, MS or LOW-HIGH (80-150)",
+    )
     add("--plan", help="sandbox plan: Zendesk team .. high_volume, Freshdesk trial .. enterprise")
     add("--update-limit", type=int, default=100, help="Update Ticket requests a minute (100)")
     add("--duplicates", type=float, default=0.0, help="share of tickets repeating another (0)")
