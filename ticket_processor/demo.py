@@ -58,9 +58,7 @@ class DemoRow:
         return found
 
 
-def run_demo(
-    settings: Settings, *, console: Console, count: int, helpdesk: str = "zendesk"
-) -> int:
+def run_demo(settings: Settings, *, console: Console, count: int, helpdesk: str = "zendesk") -> int:
     """Seed a sandbox, triage it once, show the result; the run's exit code."""
     engine = "llm" if settings.llm_configured else "rules"
     workdir = Path(tempfile.mkdtemp(prefix="ticketbot-demo-"))
