@@ -5,6 +5,7 @@
     python scripts/bench.py --duplicates 0.2 --json
     python scripts/bench.py --llm-down refused   # see also scripts/llm_down_bench.py
     python scripts/bench.py --llm-rpm 1000 --llm-announce   # paced by x-ratelimit-* headers
+    python scripts/bench.py --helpdesk freshdesk --plan pro --json   # 400 tickets, Pro's limits
 
 Starts the Zendesk sandbox (a plan's limits, 80-150 ms a request) and the OpenAI-compatible
 stand-in (1.0 s +/- 20 %, 5,000 requests a minute) in this process, seeds N distinct tickets,
@@ -35,7 +36,7 @@ from rich.table import Table
 def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     add = parser.add_argument
-    add("--tickets", type=int, default=2000, help="tickets to seed and triage (2000)")
+    add("--tickets", type=int, help="tickets to seed and triage (2000; Freshdesk 400)")
     add("--workers", type=int, default=64, help="ticketbot run --workers (64)")
     add("--engine", choices=("llm", "rules"), default="llm", help="llm or rules (llm)")
     add("--llm-latency", type=float, default=1.0, help="stand-in seconds per call (1.0)")
@@ -45,8 +46,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--llm-announce", action="store_true", help="stand-in sends x-ratelimit-* headers")
     add("--llm-429-rate", type=float, default=0.0, help="share of LLM calls answered 429 (0)")
     add("--llm-down", choices=LLM_DOWN_MODES, help="the LLM fully down: refused, error or hang")
-    add("--zendesk-latency-ms", default="80-150", help="sandbox latency, MS or LOW-HIGH (80-150)")
-    add("--plan", default="enterprise", help="sandbox plan: team .. high_volume (enterprise)")
+    add(
+        "--zendesk-latency-ms",
+        "--helpdesk-latency-ms",
+        default="80-150",
+        help="sandbox latency, MS or LOW-HIGH (80-150)",
+    )
+    add("--plan", help="sandbox plan: Zendesk team .. high_volume, Freshdesk trial .. enterprise")
     add("--update-limit", type=int, default=100, help="Update Ticket requests a minute (100)")
     add("--duplicates", type=float, default=0.0, help="share of tickets repeating another (0)")
     add("--seed", type=int, default=7, help="random seed for texts and jitter (7)")
@@ -54,7 +60,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--workdir", type=Path, help="keep state, logs and the run's output in this new dir")
     add("--profile", type=Path, help="py-spy the run: .svg flame graph, .json speedscope, else raw")
     add("--json", action="store_true", help="print one JSON object instead of a table")
+    add("--helpdesk", choices=("zendesk", "freshdesk"), default="zendesk", help="(zendesk)")
     args = parser.parse_args(argv)
+    freshdesk = args.helpdesk == "freshdesk"
+    if args.tickets is None:
+        args.tickets = 400 if freshdesk else 2000
+    if args.plan is None:
+        args.plan = "pro" if freshdesk else "enterprise"
     if args.tickets < 1 or args.workers < 1:
         parser.error("--tickets and --workers must be at least 1")
     if not 0.0 <= args.llm_429_rate <= 1.0:
@@ -84,13 +96,15 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         workdir=args.workdir,
         profile=args.profile,
         llm_down=args.llm_down,
+        helpdesk=args.helpdesk,
     ), bool(args.json)
 
 
 def table(result: dict[str, Any]) -> Table:
     s = result["settings"]
     title = (
-        f"ticketbot run: {result['tickets']} tickets, {s['workers']} workers, engine {s['engine']}"
+        f"ticketbot run ({s['helpdesk']}): {result['tickets']} tickets, {s['workers']} workers, "
+        f"engine {s['engine']}"
     )
     if s.get("llm_down"):
         title += f" (LLM down: {s['llm_down']})"
@@ -104,8 +118,8 @@ def table(result: dict[str, Any]) -> Table:
         ("tickets a minute", "{tickets_per_min}"),
         ("bound a minute (by)", "{bound_tickets_per_min} ({bound_by})"),
         ("ratio to bound", "{ratio_to_bound}"),
-        ("Zendesk requests (per ticket)", "{zendesk_requests} ({zendesk_requests_per_ticket})"),
-        ("Zendesk 429s", "{zendesk_429}"),
+        ("helpdesk requests (per ticket)", "{helpdesk_requests} ({helpdesk_requests_per_ticket})"),
+        ("helpdesk 429s", "{helpdesk_429}"),
         ("LLM calls (per ticket)", "{llm_calls} ({llm_calls_per_ticket})"),
         ("LLM 429s / max in flight", "{llm_429} / {llm_max_inflight}"),
         ("mean LLM seconds", "{mean_llm_seconds}"),
@@ -127,7 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         if not as_json:
             err.print(f"[dim]{message}[/]")
 
-    result = run_bench(settings, say=say)
+    if settings.helpdesk == "freshdesk":
+        from bench_freshdesk import run_bench as run_freshdesk_bench
+
+        result = run_freshdesk_bench(settings, say=say)
+    else:
+        result = run_bench(settings, say=say)
     ok = result["exit_code"] == 0 and result["triaged"] == result["tickets"] == settings.tickets
     if not ok and result["child_stderr_tail"]:
         err.print(f"[red]ticketbot run said:[/]\n{result['child_stderr_tail']}")

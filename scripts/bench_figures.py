@@ -1,7 +1,9 @@
 """The benchmark's figures: settings, the child's measurements, and the JSON ``bench.py`` prints.
 
 Pure: reads the run's JSON-lines events and the servers' counters, computes the bound (the
-tightest of the LLM's concurrency, its RPM limit and Zendesk's write capacity) and the ratios.
+tightest of the LLM's concurrency, its RPM limit and the helpdesk's capacity: Zendesk's update
+jobs, or Freshdesk's requests a minute / 3) and the ratios. Helpdesk figures are
+``helpdesk_*``; a Zendesk run also has them as ``zendesk_*``, their names before Freshdesk.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from typing import Any
 
 import orjson
 
+from ticket_processor.sandbox.freshdesk import PLAN_LIMITS
 from ticket_processor.zendesk import BATCH_LIMIT
+
+FRESHDESK_REQUESTS_PER_TICKET = 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class BenchSettings:
     # after the usual latency) or "hang" (no answer within the client's timeout). None: it works.
     llm_down: str | None = None
     profile: Path | None = None  # run the child under ``py-spy record -o PROFILE``
+    helpdesk: str = "zendesk"  # or "freshdesk" (bench_freshdesk.py)
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,12 @@ def percentile(values: list[float], pct: int) -> float | None:
 
 def bound_terms(settings: BenchSettings) -> dict[str, float]:
     """Tickets a minute each limit allows; the bound is the smallest."""
-    terms = {"zendesk_writes": float(settings.update_limit_per_min * BATCH_LIMIT)}
+    if settings.helpdesk == "freshdesk":
+        # A fresh read, a note and an update: at least three requests a ticket.
+        total = PLAN_LIMITS.get(settings.plan, PLAN_LIMITS["enterprise"]).total
+        terms = {"freshdesk_requests": total / FRESHDESK_REQUESTS_PER_TICKET}
+    else:
+        terms = {"zendesk_writes": float(settings.update_limit_per_min * BATCH_LIMIT)}
     if settings.engine == "llm" and settings.llm_down is None:
         if settings.llm_latency > 0:
             terms["llm_concurrency"] = settings.workers * 60.0 / settings.llm_latency
@@ -101,7 +112,7 @@ def figures(
     events: list[dict[str, Any]],
 ) -> dict[str, Any]:
     triaged = [e for e in events if e.get("event") == "ticket_triaged"]
-    finished = next((e for e in events if e.get("event") == "run_finished"), {})
+    finished = next((e for e in reversed(events) if e.get("event") == "run_finished"), {})
     per_ticket = [float(e["seconds"]) for e in triaged if "seconds" in e]
     llm_seconds = [
         float(e["llm_seconds"])
@@ -115,6 +126,12 @@ def figures(
     shutdown = child.ended_at - _epoch(finished.get("ts")) if finished else None
     per_min = len(triaged) * 60.0 / child.seconds if child.seconds > 0 else 0.0
     n = max(created, 1)
+    helpdesk_figures = {
+        "helpdesk_requests": int(zendesk.get("requests_total", 0)),
+        "helpdesk_requests_per_ticket": round(zendesk.get("requests_total", 0) / n, 4),
+        "helpdesk_429": int(zendesk.get("rate_limited", 0)),
+        "helpdesk_requests_by_endpoint": zendesk.get("requests", {}),
+    }
 
     def rounded(value: float | None, digits: int = 3) -> float | None:
         return None if value is None or math.isnan(value) else round(value, digits)
@@ -122,7 +139,7 @@ def figures(
     return {
         "tickets": created,
         "triaged": len(triaged),
-        "failed": int(finished.get("failed", 0)),
+        "failed": sum(int(e.get("failed", 0)) for e in events if e.get("event") == "run_finished"),
         "fallback": int(finished.get("fallback", 0)),
         "cached": int(finished.get("cached", 0)),
         "exit_code": child.exit_code,
@@ -132,10 +149,14 @@ def figures(
         "bound_tickets_per_min": rounded(bound, 1),
         "bound_by": min(terms, key=lambda k: terms[k]),
         "ratio_to_bound": rounded(per_min / bound if bound else None),
-        "zendesk_requests": int(zendesk.get("requests_total", 0)),
-        "zendesk_requests_per_ticket": rounded(zendesk.get("requests_total", 0) / n, 4),
-        "zendesk_429": int(zendesk.get("rate_limited", 0)),
-        "zendesk_requests_by_endpoint": zendesk.get("requests", {}),
+        "helpdesk": settings.helpdesk,
+        **helpdesk_figures,
+        # The names before Freshdesk came, kept for scripts that read them.
+        **(
+            {f"zendesk_{k.removeprefix('helpdesk_')}": v for k, v in helpdesk_figures.items()}
+            if settings.helpdesk == "zendesk"
+            else {}
+        ),
         "llm_calls": int(llm.get("requests", 0)),
         "llm_calls_per_ticket": rounded(llm.get("requests", 0) / n, 4),
         "llm_429": int(llm.get("rate_limited", 0)),

@@ -2,7 +2,8 @@
 
 What it does (issue 7, "Crash consistency"):
 
-1. starts the Zendesk sandbox and the OpenAI stand-in as threads of this process, and seeds one
+1. starts the Zendesk sandbox (``--helpdesk freshdesk``: the Freshdesk one; both as the tests'
+   ``Desk``, ``tests/desks.py``) and the OpenAI stand-in as threads of this process, and seeds one
    backlog of ``--tickets`` open tickets (some with an agent's tags, some with a priority a human
    set), all from a seeded RNG;
 2. ``--kills`` times: starts ``python -m ticket_processor run`` as a child process and sends it
@@ -23,6 +24,7 @@ backlog was done before all the kills were made (give it more tickets or a slowe
 
     python scripts/crash_test.py                          # 20 kills over 1500 tickets, seed 7
     python scripts/crash_test.py --kills 50 --tickets 3000 --seed 3 --max-delay 3
+    python scripts/crash_test.py --helpdesk freshdesk     # the same against Freshdesk
 
     # Jobs slower than the next run's 5 s recovery wait, kills right after a write: a kill
     # between Zendesk queueing a job and the journal recording its id. Before every write
@@ -54,21 +56,22 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing it
     sys.path.insert(0, str(REPO_ROOT))
 
-from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread  # noqa: E402
+if str(REPO_ROOT / "tests") not in sys.path:  # the sandboxes as ``Desk``s, as the tests drive them
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+
+from desks import KINDS, Desk, NewTicket, Snapshot, serve_desk  # noqa: E402
+
 from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig  # noqa: E402
 from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin  # noqa: E402
 from ticket_processor.seed import cycle, load_samples  # noqa: E402
-from ticket_processor.tags import NOTE_HEADER  # noqa: E402
 
-EMAIL = "crash@example.com"
-TOKEN = "crash-test-token"
 MARKER = "ai_processed"
 URGENCY_TO_PRIORITY = {"critical": "urgent", "high": "high", "medium": "normal", "low": "low"}
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 FINAL_RUN_TIMEOUT = 300.0
 START_TIMEOUT = 20.0  # seconds a child gets to send its first request
 # The caller's own helpdesk or LLM settings must never reach the child.
-_CHILD_ENV_PREFIXES = ("ZENDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
+_CHILD_ENV_PREFIXES = ("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class CampaignSettings:
     workers: int = 4
     max_delay: float = 2.0
     job_delay_ms: float = 150.0
+    helpdesk: str = "zendesk"  # or "freshdesk"
 
 
 @dataclass
@@ -128,12 +132,12 @@ class Report:
         s = self.settings
         done = [a.tickets_done for a in self.attempts]
         return [
-            f"settings: kills={s.kills} tickets={s.tickets} seed={s.seed} "
+            f"settings: helpdesk={s.helpdesk} kills={s.kills} tickets={s.tickets} seed={s.seed} "
             f"llm_latency={s.llm_latency}s workers={s.workers} max_delay={s.max_delay}s "
             f"job_delay_ms={s.job_delay_ms:g}",
             f"kills: {self.kills} of {len(self.attempts)} runs started "
             f"({len(self.attempts) - self.kills} exited before their kill moment)",
-            f"kills that landed mid-run (after the run's first Zendesk request): {self.mid_run}",
+            f"kills that landed mid-run (after the run's first helpdesk request): {self.mid_run}",
             f"kills with a write in flight (journal non-empty or a job still queued): "
             f"{self.mid_write}",
             f"tickets done after each kill: {done}",
@@ -148,47 +152,37 @@ class Report:
 # --- the backlog ---------------------------------------------------------------------------
 
 
-def seed_backlog(
-    sandbox: RunningSandbox, count: int, rng: random.Random
-) -> dict[int, dict[str, Any]]:
+def seed_backlog(desk: Desk, count: int, rng: random.Random) -> dict[int, Snapshot]:
     """``count`` distinct open tickets; a third with agents' tags, a fifth with a priority."""
+    tickets = []
     for n, sample in enumerate(cycle(load_samples(), count)):
-        fields: dict[str, Any] = {
-            "subject": sample.subject or f"(no subject) #{n}",
-            "comment": {"body": sample.description or f"ticket {n}"},
-            "status": rng.choice(("new", "open", "pending")),
-        }
+        status = rng.choice(("new", "open", "pending"))
         tags = list(sample.tags)
         if rng.random() < 1 / 3:
             tags += ["agent_tag", f"queue_{rng.randrange(5)}"]
-        if tags:
-            fields["tags"] = tags
         priority = sample.priority or (
             rng.choice(("low", "normal", "high", "urgent")) if rng.random() < 0.2 else None
         )
-        if priority:
-            fields["priority"] = priority
-        sandbox.store.create(fields)
-    return {int(t["id"]): dict(t) for t in sandbox.store.all_tickets()}
+        subject = sample.subject or f"(no subject) #{n}"
+        body = sample.description or f"ticket {n}"
+        tickets.append(NewTicket(subject, body, tuple(tags), priority, status))
+    desk.create(tickets)
+    return {i: desk.snapshot(i) for i in desk.ids()}
 
 
 # --- the checks ----------------------------------------------------------------------------
 
 
-def notes(sandbox: RunningSandbox, ticket_id: int) -> int:
-    return sum(
-        1
-        for c in sandbox.store.comments(ticket_id)
-        if not c["public"] and c["body"].startswith(NOTE_HEADER)
-    )
+def notes(desk: Desk, ticket_id: int) -> int:
+    return len(desk.snapshot(ticket_id).notes)
 
 
-def done_count(sandbox: RunningSandbox) -> int:
-    return sum(MARKER in t["tags"] for t in sandbox.store.all_tickets())
+def done_count(desk: Desk) -> int:
+    return sum(MARKER in desk.snapshot(i).tags for i in desk.ids())
 
 
-def duplicate_notes(sandbox: RunningSandbox) -> list[int]:
-    return [int(t["id"]) for t in sandbox.store.all_tickets() if notes(sandbox, int(t["id"])) > 1]
+def duplicate_notes(desk: Desk) -> list[int]:
+    return [i for i in desk.ids() if notes(desk, i) > 1]
 
 
 def check_ticket(before: dict[str, Any], after: dict[str, Any], note_count: int) -> list[str]:
@@ -227,25 +221,26 @@ def check_ticket(before: dict[str, Any], after: dict[str, Any], note_count: int)
     return problems
 
 
-def check_helpdesk(sandbox: RunningSandbox, original: dict[int, dict[str, Any]]) -> list[str]:
+def check_helpdesk(desk: Desk, original: dict[int, Snapshot]) -> list[str]:
     problems: list[str] = []
     for tid, before in sorted(original.items()):
-        problems += check_ticket(before, sandbox.store.get(tid), notes(sandbox, tid))
+        after = desk.snapshot(tid)
+        problems += check_ticket(
+            {"id": tid, "tags": before.tags, "priority": before.priority},
+            {"id": tid, "tags": after.tags, "priority": after.priority},
+            len(after.notes),
+        )
     return problems
 
 
 # --- the child runs --------------------------------------------------------------------------
 
 
-def child_env(
-    sandbox: RunningSandbox, standin: RunningStandin, work: Path, workers: int
-) -> dict[str, str]:
+def child_env(desk: Desk, standin: RunningStandin, work: Path, workers: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
     env.update(
         {
-            "ZENDESK_URL": sandbox.url,
-            "ZENDESK_EMAIL": EMAIL,
-            "ZENDESK_API_TOKEN": TOKEN,
+            **desk.env(),
             "OPENAI_BASE_URL": standin.url,
             "OPENAI_API_KEY": "sk-crash-test-not-a-key",
             "TICKETBOT_MODEL": "stand-in",
@@ -285,8 +280,8 @@ def wait_for(
     return False
 
 
-def _requests(sandbox: RunningSandbox, fragment: str = "") -> int:
-    return sum(n for key, n in sandbox.stats()["requests"].items() if fragment in key)
+def _requests(desk: Desk, fragment: str = "") -> int:
+    return sum(n for key, n in desk.stats()["requests"].items() if fragment in key)
 
 
 def inflight_tickets(work: Path) -> int:
@@ -302,7 +297,7 @@ def inflight_tickets(work: Path) -> int:
 
 def kill_one(
     index: int,
-    sandbox: RunningSandbox,
+    desk: Desk,
     env: dict[str, str],
     work: Path,
     rng: random.Random,
@@ -317,16 +312,16 @@ def kill_one(
     after_write = rng.random() < 0.5
     delay = rng.uniform(0.0, max_delay / 4 if after_write else max_delay)
     attempt = Attempt(index, trigger="write" if after_write else "start", delay=round(delay, 3))
-    talked, wrote = _requests(sandbox), _requests(sandbox, "PUT /api/v2/tickets/")
+    talked, wrote = _requests(desk), _requests(desk, "PUT /api/v2/tickets/")
     child = start_run(env, work, work / "runs.log")
     try:
-        attempt.started_talking = wait_for(lambda: _requests(sandbox) > talked, child)
+        attempt.started_talking = wait_for(lambda: _requests(desk) > talked, child)
         if after_write:
-            wait_for(lambda: _requests(sandbox, "PUT /api/v2/tickets/") > wrote, child, 60.0)
+            wait_for(lambda: _requests(desk, "PUT /api/v2/tickets/") > wrote, child, 60.0)
         try:
             attempt.exit_code = child.wait(timeout=attempt.delay)
         except subprocess.TimeoutExpired:
-            attempt.jobs_pending = sandbox.stats()["jobs_pending"]
+            attempt.jobs_pending = int(desk.stats().get("jobs_pending", 0))
             os.kill(child.pid, signal.SIGKILL)
             child.wait()
             attempt.killed = True
@@ -335,7 +330,7 @@ def kill_one(
             os.kill(child.pid, signal.SIGKILL)
             child.wait()
     attempt.writes_in_flight = inflight_tickets(work)
-    attempt.tickets_done = done_count(sandbox)
+    attempt.tickets_done = done_count(desk)
     return attempt
 
 
@@ -389,35 +384,31 @@ def campaign(
     started = time.monotonic()
     rng = random.Random(settings.seed)
     report = Report(settings)
-    config = SandboxConfig(
-        email=EMAIL,
-        token=TOKEN,
-        plan="high_volume",
-        update_limit_per_min=100_000,
-        incremental_limit_per_min=100_000,
-        max_queued_jobs=1000,
-        job_delay_ms=settings.job_delay_ms,
-        seed=settings.seed,
-    )
     standin_config = StandinConfig(latency_s=settings.llm_latency, seed=settings.seed)
-    with serve_in_thread(config) as sandbox, serve_standin(standin_config) as standin:
-        original = seed_backlog(sandbox, settings.tickets, rng)
-        env = child_env(sandbox, standin, work, settings.workers)
+    with (
+        serve_desk(
+            settings.helpdesk,
+            seed=settings.seed,
+            unlimited=True,
+            job_delay_ms=settings.job_delay_ms,
+        ) as desk,
+        serve_standin(standin_config) as standin,
+    ):
+        original = seed_backlog(desk, settings.tickets, rng)
+        env = child_env(desk, standin, work, settings.workers)
         while len(report.attempts) < settings.kills * 3 and report.kills < settings.kills:
-            attempt = kill_one(
-                len(report.attempts) + 1, sandbox, env, work, rng, settings.max_delay
-            )
+            attempt = kill_one(len(report.attempts) + 1, desk, env, work, rng, settings.max_delay)
             standin.received.clear()  # it keeps every request body; we do not need them
             report.attempts.append(attempt)
             on_attempt(attempt)
-            for tid in duplicate_notes(sandbox):
+            for tid in duplicate_notes(desk):
                 report.violations.append(f"ticket {tid}: a second note after kill #{attempt.index}")
             if attempt.tickets_done == len(original):
                 break  # nothing left for a kill to interrupt
         finish(env, work, report)
         # Jobs a killed run left queued have run by now (the final run waited for them).
         report.tickets_checked = len(original)
-        report.violations += check_helpdesk(sandbox, original)
+        report.violations += check_helpdesk(desk, original)
     report.violations = list(dict.fromkeys(report.violations))
     report.seconds = time.monotonic() - started
     return report
@@ -444,6 +435,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--job-delay-ms", type=float, default=defaults.job_delay_ms, help="sandbox job delay"
     )
+    parser.add_argument("--helpdesk", choices=KINDS, default="zendesk", help="the sandbox")
     parser.add_argument("--keep", type=Path, help="keep the state, logs and run output here")
     return parser.parse_args(argv)
 
@@ -460,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         max_delay=args.max_delay,
         job_delay_ms=args.job_delay_ms,
+        helpdesk=args.helpdesk,
     )
 
     def progress(attempt: Attempt) -> None:

@@ -118,9 +118,26 @@ def assert_written_within_policy(
     Returns the ticket as the sandbox now holds it.
     """
     after = sandbox.store.get(ticket_id)
-    tags = list(after["tags"])
-    assert set(before["tags"]) <= set(tags), f"ticket {ticket_id} lost a tag"
-    added = [tag for tag in tags if tag not in set(before["tags"])]
+    assert_policy(
+        ticket_id,
+        (list(before["tags"]), before["priority"]),
+        (list(after["tags"]), after["priority"]),
+        len(notes(sandbox, ticket_id)),
+    )
+    return after
+
+
+def assert_policy(
+    ticket_id: int,
+    before: tuple[list[str], str | None],
+    after: tuple[list[str], str | None],
+    note_count: int,
+) -> None:
+    """The checks of ``assert_written_within_policy`` on (tags, priority) pairs in ticketbot's
+    words, whatever the helpdesk (``desks.py`` reads them from either sandbox)."""
+    (old_tags, old), (tags, new) = before, after
+    assert set(old_tags) <= set(tags), f"ticket {ticket_id} lost a tag"
+    added = [tag for tag in tags if tag not in set(old_tags)]
     allowed = vocabulary()
     strays = [tag for tag in added if tag not in allowed and not _LANG_TAG.match(tag)]
     assert not strays, f"ticket {ticket_id}: tags outside the vocabulary {strays}"
@@ -128,10 +145,9 @@ def assert_written_within_policy(
     for kind in ("category", "urgency", "sentiment", "lang"):
         found = [tag for tag in added if tag.startswith(f"{PREFIX}{kind}_")]
         assert len(found) == 1, f"ticket {ticket_id}: {kind} tags {found}"
-    assert len(notes(sandbox, ticket_id)) == 1, f"ticket {ticket_id}: not one note"
+    assert note_count == 1, f"ticket {ticket_id}: {note_count} notes, not one"
 
     urgency = Urgency(next(t for t in added if t.startswith(f"{PREFIX}urgency_")).split("_", 2)[2])
-    old, new = before["priority"], after["priority"]
     assert new is None or new in {p.value for p in Priority}
     wanted = URGENCY_TO_PRIORITY[urgency]
     if f"{PREFIX}low_confidence" in added:
@@ -139,8 +155,8 @@ def assert_written_within_policy(
     elif old is None:
         assert new == wanted.value, f"ticket {ticket_id}: priority {new}, policy says {wanted}"
     else:
+        assert new is not None, ticket_id
         assert PRIORITY_RANK[Priority(new)] >= PRIORITY_RANK[Priority(old)], ticket_id
         assert new in (old, wanted.value), f"ticket {ticket_id}: priority {old} -> {new}"
     priority_tags = [t for t in added if t.startswith(f"{PREFIX}priority_")]
     assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
-    return after

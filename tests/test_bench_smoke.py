@@ -28,6 +28,9 @@ REQUIRED_KEYS = {
     "zendesk_requests",
     "zendesk_requests_per_ticket",
     "zendesk_429",
+    "helpdesk_requests",
+    "helpdesk_requests_per_ticket",
+    "helpdesk_429",
     "llm_calls_per_ticket",
     "p50_ticket_seconds",
     "p95_ticket_seconds",
@@ -91,6 +94,34 @@ def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -
     assert result["settings"]["workers"] == 8
     assert result["seconds"] > 0
     assert result["p50_ticket_seconds"] <= result["p95_ticket_seconds"]
+
+
+def test_freshdesk_smoke_run_names_its_figures_and_stays_at_three_requests(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPTS / "bench.py"),
+            *("--helpdesk", "freshdesk", "--tickets", "30", "--engine", "rules"),
+            *("--helpdesk-latency-ms", "0", "--workers", "8", "--json"),
+        ],
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    result: dict[str, Any] = orjson.loads(done.stdout)
+    assert result["triaged"] == result["tickets"] == 30
+    assert result["runs"] == 1
+    assert result["helpdesk"] == "freshdesk"
+    assert result["helpdesk_429"] == 0
+    # A fresh read, a note and an update a ticket, and one list page.
+    assert result["helpdesk_requests"] == 3 * 30 + 1, result["helpdesk_requests_by_endpoint"]
+    assert result["bound_tickets_per_min"] == 133.3  # Pro: 400 requests a minute / 3
+    assert result["bound_by"] == "freshdesk_requests"
+    assert not any(key.startswith("zendesk_") for key in result), "aliases are Zendesk's only"
 
 
 def test_latency_range_parses_a_span_or_one_value(harness: ModuleType) -> None:

@@ -28,20 +28,14 @@ from typing import Any
 
 import pytest
 import requests
-from e2e_support import (
-    assert_written_within_policy,
-    configure,
-    events,
-    invoke,
-    notes,
-    triaged_events,
-)
+from desks import KINDS, Desk, NewTicket, Snapshot, ZendeskDesk, serve_desk
+from e2e_support import assert_policy, events, invoke, triaged_events
 from fixtures_sandbox import sandbox_auth
 
 from ticket_processor import helpdesks
 from ticket_processor.models import WriteBack
 from ticket_processor.resilience import RateLimitThrottle, Retrier, RetryPolicy
-from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread
+from ticket_processor.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig, default_answer
 from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin
 from ticket_processor.zendesk import ZendeskClient
@@ -207,29 +201,33 @@ def test_update_many_is_a_safe_update_per_ticket(sandbox: RunningSandbox) -> Non
     assert sandbox.store.get(fresh["id"])["priority"] == "low"
 
 
-# --- ticketbot run against a faulty Zendesk ---------------------------------------------------
+# --- ticketbot run against a faulty helpdesk, Zendesk and Freshdesk alike ---------------------
 
 
 @dataclass
-class Desk:
-    sandbox: RunningSandbox
+class Run:
+    """A desk (either sandbox) with a backlog, the stand-in LLM, and ticketbot pointed at both."""
+
+    desk: Desk
     standin: RunningStandin
-    original: dict[int, dict[str, Any]]
+    original: dict[int, Snapshot]
     root: Path
     log_dir: Path
 
     def assert_all_triaged_once(self, ids: set[int] | None = None) -> None:
         for ticket_id in ids if ids is not None else self.original:
-            assert_written_within_policy(self.sandbox, ticket_id, self.original[ticket_id])
+            after = self.desk.snapshot(ticket_id)
+            before = self.original[ticket_id]
+            assert_policy(ticket_id, before.pair, after.pair, len(after.notes))
 
     def requests_to(self, key: str) -> int:
-        return int(self.sandbox.stats()["requests"].get(key, 0))
+        return int(self.desk.stats()["requests"].get(key, 0))
 
     def settle(self, min_seconds: float) -> None:
         """Wait ``min_seconds`` (requests still being answered land), then for queued jobs."""
         time.sleep(min_seconds)
         deadline = time.monotonic() + 10
-        while self.sandbox.stats()["jobs_pending"] and time.monotonic() < deadline:
+        while self.desk.stats().get("jobs_pending") and time.monotonic() < deadline:
             time.sleep(0.01)
 
     def when_first(self, key: str, action: Callable[[], None]) -> threading.Thread:
@@ -250,201 +248,223 @@ class Desk:
 
 @pytest.fixture
 def fast_zendesk_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The run's Zendesk policy (5 tries, Retry-After honoured up to 60 s), tiny backoffs."""
+    """The run's helpdesk policy (5 tries, Retry-After honoured up to 60 s), tiny backoffs."""
     fast = dataclasses.replace(helpdesks.HELPDESK_RETRY, base_delay=0.01, max_delay=0.05)
     monkeypatch.setattr(helpdesks, "HELPDESK_RETRY", fast)
 
 
-def backlog(count: int) -> list[dict[str, Any]]:
+# Zendesk writes in jobs of 100, so its backlog spans several; Freshdesk writes a ticket at a
+# time (three requests each), in batches of 10.
+BACKLOG = {"zendesk": 250, "freshdesk": 60}
+
+
+def backlog(count: int) -> list[NewTicket]:
     tickets = []
     for i in range(count):
         subject, body = SUBJECTS[i % len(SUBJECTS)]
-        ticket: dict[str, Any] = {"subject": f"{subject} #{i}", "comment": {"body": body}}
-        if i % 3 == 0:
-            ticket["tags"] = ["vip", f"queue_{i % 4}"]
-        if i % 5 == 0:
-            ticket["priority"] = ("low", "normal", "high", "urgent")[i % 4]
-        tickets.append(ticket)
+        tags = ("vip", f"queue_{i % 4}") if i % 3 == 0 else ()
+        priority = ("low", "normal", "high", "urgent")[i % 4] if i % 5 == 0 else None
+        tickets.append(NewTicket(f"{subject} #{i}", body, tags, priority))
     return tickets
 
 
+def start_run(kind: str, monkeypatch: pytest.MonkeyPatch, root: Path) -> Iterator[Run]:
+    with serve_desk(kind) as desk, serve_standin(StandinConfig(seed=5)) as standin:
+        ids = desk.create(backlog(BACKLOG[kind]))
+        original = {i: desk.snapshot(i) for i in ids}
+        env = {
+            **desk.env(),
+            "OPENAI_BASE_URL": standin.url,
+            "OPENAI_API_KEY": "sk-test-not-a-real-key",
+            "TICKETBOT_MODEL": "stand-in",
+            "TICKETBOT_STATE_DIR": str(root / "state"),
+            "TICKETBOT_LOG_DIR": str(root / "logs"),
+            "TICKETBOT_WORKERS": "8",
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        desk.reset_stats()
+        yield Run(desk, standin, original, root, root / "logs")
+
+
+@pytest.fixture(params=KINDS)
+def run(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_env: Path,
+    fast_zendesk_retries: None,
+) -> Iterator[Run]:
+    yield from start_run(request.param, monkeypatch, isolated_env)
+
+
 @pytest.fixture
-def desk(
+def zendesk_run(
     monkeypatch: pytest.MonkeyPatch, isolated_env: Path, fast_zendesk_retries: None
-) -> Iterator[Desk]:
-    with (
-        serve_in_thread(SandboxConfig(seed=5)) as sandbox,
-        serve_standin(StandinConfig(seed=5)) as standin,
-    ):
-        ids = [sandbox.store.create(ticket)["id"] for ticket in backlog(250)]
-        original = {i: dict(sandbox.store.get(i)) for i in ids}
-        log_dir = configure(monkeypatch, isolated_env, sandbox=sandbox, llm_url=standin.url)
-        sandbox.sandbox.reset_stats()
-        yield Desk(sandbox, standin, original, isolated_env, log_dir)
+) -> Iterator[Run]:
+    yield from start_run("zendesk", monkeypatch, isolated_env)
 
 
-def run_events(desk: Desk, event: str) -> list[dict[str, Any]]:
-    return [e for e in events(desk.log_dir) if e["event"] == event]
+def zendesk_of(run: Run) -> RunningSandbox:
+    assert isinstance(run.desk, ZendeskDesk)
+    return run.desk.sandbox
 
 
-def test_429_storm_mid_run_is_waited_out_and_the_run_completes(desk: Desk) -> None:
+def run_events(run: Run, event: str) -> list[dict[str, Any]]:
+    return [e for e in events(run.log_dir) if e["event"] == event]
+
+
+def test_429_storm_mid_run_is_waited_out_and_the_run_completes(run: Run) -> None:
     storm = 0.8
-    desk.when_first(UPDATE_MANY, lambda: desk.sandbox.config.start_storm(storm))
+    run.when_first(run.desk.ops["write"], lambda: run.desk.start_storm(storm))
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    desk.assert_all_triaged_once()
-    throttled = [
-        (moment, key) for moment, key, status in desk.sandbox.sandbox.history() if status == 429
-    ]
+    run.assert_all_triaged_once()
+    throttled = [(moment, key) for moment, key, status in run.desk.history() if status == 429]
     assert throttled, "the storm never met a request"
     # Retry-After covered the whole storm: after the first 429 no request may arrive until it
     # is over. Requests already on the wire at that moment may still land in the first
     # milliseconds; a retry before Retry-After would land later and be answered 429 too.
     first = throttled[0][0]
     assert all(moment - first < 0.1 for moment, _ in throttled), throttled
-    assert run_events(desk, "run_finished")[-1]["seconds"] >= storm - 0.1
+    assert run_events(run, "run_finished")[-1]["seconds"] >= storm - 0.1
 
 
-def test_5xx_bursts_are_retried_and_never_write_twice(desk: Desk) -> None:
-    desk.sandbox.config.faults = [
-        f"503 {EXPORT}",
-        f"500 {EXPORT}",
-        f"503 {UPDATE_MANY}",
-        f"500 {UPDATE_MANY}",
-        f"503 {JOB_STATUS}",
-        f"500 {JOB_STATUS}",
-    ]
+def test_5xx_bursts_are_retried_and_never_write_twice(run: Run) -> None:
+    faults = [f"{status} {key}" for key in run.desk.ops.values() for status in (503, 500)]
+    run.desk.faults().extend(faults)
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    desk.assert_all_triaged_once()
-    assert desk.sandbox.stats()["errors_injected"] == 6
-    assert desk.sandbox.config.faults == []
-    # A 5xx on update_many is answered before anything is queued: it is retried as a job, not
-    # turned into a PUT per ticket.
-    assert desk.requests_to(UPDATE_ONE) == 0
-    assert not run_events(desk, "breaker_opened")
+    run.assert_all_triaged_once()
+    assert run.desk.stats()["errors_injected"] == len(faults)
+    assert run.desk.faults() == []
+    assert not run_events(run, "breaker_opened")
+    if run.desk.kind == "zendesk":
+        # A 5xx on update_many is answered before anything is queued: it is retried as a job,
+        # not turned into a PUT per ticket.
+        assert run.requests_to(UPDATE_ONE) == 0
 
 
-def test_dropped_connections_mid_run_leave_every_ticket_noted_once(desk: Desk) -> None:
-    desk.sandbox.config.faults = [
-        f"drop {EXPORT}",
-        f"drop {JOB_STATUS}",
-        f"drop {UPDATE_MANY}",
-        "drop GET /api/v2/tickets/show_many",
-    ]
+def test_dropped_connections_mid_run_leave_every_ticket_noted_once(run: Run) -> None:
+    faults = [f"drop {key}" for key in run.desk.ops.values()]
+    if run.desk.kind == "zendesk":
+        faults.append("drop GET /api/v2/tickets/show_many")  # the re-read after a cut job
+    run.desk.faults().extend(faults)
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    desk.assert_all_triaged_once()
-    assert desk.sandbox.stats()["dropped"] == 4
-    # The batch whose update_many was cut is read again in bulk and re-sent as one job, not
-    # written one PUT a ticket (Zendesk allows 100 ticket updates a minute per account).
-    assert desk.requests_to(UPDATE_ONE) == 0
-    assert desk.requests_to(UPDATE_MANY) == len(desk.original) // 100 + 2
+    run.assert_all_triaged_once()
+    assert run.desk.stats()["dropped"] == len(faults)
+    if run.desk.kind == "zendesk":
+        # The batch whose update_many was cut is read again in bulk and re-sent as one job, not
+        # written one PUT a ticket (Zendesk allows 100 ticket updates a minute per account).
+        assert run.requests_to(UPDATE_ONE) == 0
+        assert run.requests_to(UPDATE_MANY) == len(run.original) // 100 + 2
 
 
 def test_timeouts_on_reads_and_on_a_write_that_lands_late(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    zendesk_run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An answer slower than TICKETBOT_HTTP_TIMEOUT: the read is retried; the write's outcome
     is unknown to ticketbot, and the sandbox applies it after the client gave up on it."""
     monkeypatch.setenv("TICKETBOT_HTTP_TIMEOUT", "0.4")
-    desk.sandbox.config.slow_ms = 1200
-    desk.sandbox.config.faults = [f"slow {EXPORT}", f"slow {UPDATE_MANY}"]
+    zendesk_of(zendesk_run).config.slow_ms = 1200
+    zendesk_of(zendesk_run).config.faults = [f"slow {EXPORT}", f"slow {UPDATE_MANY}"]
     result = invoke("run")
     # Let the slowed update_many land and its job run: it is what could add a second note.
-    desk.settle(min_seconds=1.2)
+    zendesk_run.settle(min_seconds=1.2)
     assert result.exit_code == 0, result.output
-    desk.assert_all_triaged_once()
-    assert desk.sandbox.config.faults == []
-    assert desk.requests_to(UPDATE_ONE) == 0
+    zendesk_run.assert_all_triaged_once()
+    assert zendesk_of(zendesk_run).config.faults == []
+    assert zendesk_run.requests_to(UPDATE_ONE) == 0
     # One job a batch, and one re-sent for the batch that timed out. The late original found
     # every ticket changed since it was planned: refused (see the one note each above).
-    assert desk.sandbox.stats()["jobs"] == len(desk.original) // 100 + 2
+    assert zendesk_of(zendesk_run).stats()["jobs"] == len(zendesk_run.original) // 100 + 2
 
 
-def test_conflicting_tickets_are_replanned_into_a_new_job_keeping_the_agents_change(
-    desk: Desk,
-) -> None:
-    """An agent edits tickets while ticketbot analyses them: the write must see the edit, and
-    the conflicting tickets go back as one more ``update_many`` job, not one PUT each (which
-    would run straight into Zendesk's 100 ticket updates a minute)."""
-    edited: dict[int, dict[str, Any]] = {}
+def test_an_agents_edit_during_analysis_is_kept_by_the_write(run: Run) -> None:
+    """An agent edits tickets while ticketbot analyses them: the write must see the edit (a
+    Zendesk conflict goes back as one more ``update_many`` job, not one PUT each, which would run
+    straight into Zendesk's 100 ticket updates a minute; Freshdesk's fresh read sees it)."""
+    edited: dict[int, Snapshot] = {}
     answer = default_answer()
-    targets = {i for i in sorted(desk.original)[::25]}
-
-    def analyse_while_an_agent_edits(subject: str, body: str) -> dict[str, Any]:
-        ticket_id = next(i for i in targets if desk.original[i]["subject"] == subject)
-        desk.sandbox.store.update(
-            ticket_id, {"additional_tags": ["agent_escalated"], "priority": "urgent"}
-        )
-        edited[ticket_id] = dict(desk.sandbox.store.get(ticket_id))
-        return answer(subject, body)
+    targets = set(sorted(run.original)[::25])
+    subjects = {run_subject(run, i): i for i in targets}
 
     def answer_for(subject: str, body: str) -> dict[str, Any]:
-        if any(desk.original[i]["subject"] == subject for i in targets):
-            return analyse_while_an_agent_edits(subject, body)
+        ticket_id = subjects.get(subject)
+        if ticket_id is not None:
+            run.desk.agent_edit(ticket_id, "agent_escalated", "urgent")
+            edited[ticket_id] = run.desk.snapshot(ticket_id)
         return answer(subject, body)
 
-    desk.standin.config.answer = answer_for
+    run.standin.config.answer = answer_for
     result = invoke("run")
     assert result.exit_code == 0, result.output
     assert set(edited) == targets
-    desk.assert_all_triaged_once(set(desk.original) - targets)
+    run.assert_all_triaged_once(set(run.original) - targets)
     for ticket_id, as_the_agent_left_it in edited.items():
-        after = assert_written_within_policy(desk.sandbox, ticket_id, as_the_agent_left_it)
-        assert "agent_escalated" in after["tags"]
-        assert after["priority"] == "urgent", f"ticket {ticket_id}: the agent's priority lost"
-    assert desk.requests_to(UPDATE_ONE) == 0, "conflicts were written one PUT a ticket"
+        after = run.desk.snapshot(ticket_id)
+        assert_policy(ticket_id, as_the_agent_left_it.pair, after.pair, len(after.notes))
+        assert "agent_escalated" in after.tags
+        assert after.priority == "urgent", f"ticket {ticket_id}: the agent's priority lost"
+    if run.desk.kind == "zendesk":
+        assert run.requests_to(UPDATE_ONE) == 0, "conflicts were written one PUT a ticket"
 
 
-def test_422_on_one_ticket_fails_it_alone_and_the_next_run_retries_it(desk: Desk) -> None:
-    refused = sorted(desk.original)[7]
-    desk.sandbox.config.invalid_ticket_ids = [refused]
+def run_subject(run: Run, ticket_id: int) -> str:
+    position = sorted(run.original).index(ticket_id)
+    return backlog(position + 1)[position].subject
+
+
+def test_422_on_one_ticket_fails_it_alone_and_the_next_run_retries_it(run: Run) -> None:
+    refused = sorted(run.original)[7]
+    run.desk.refuse_updates([refused])
     first = invoke("run")
     assert first.exit_code == 3, first.output
-    failed = run_events(desk, "ticket_failed")
+    failed = run_events(run, "ticket_failed")
     assert [(e["ticket_id"], e["stage"], e["error_type"]) for e in failed] == [
         (refused, "write", "RecordInvalidError")
     ]
-    assert "RecordInvalid" in failed[0]["error"]
-    desk.assert_all_triaged_once(set(desk.original) - {refused})
-    assert "ai_processed" not in desk.sandbox.store.get(refused)["tags"]
-    assert notes(desk.sandbox, refused) == []
+    assert run.desk.invalid_word in failed[0]["error"]
+    run.assert_all_triaged_once(set(run.original) - {refused})
+    after = run.desk.snapshot(refused)
+    assert "ai_processed" not in after.tags
+    # Zendesk writes note and tags in one update; Freshdesk's note goes first, alone.
+    assert len(after.notes) == (0 if run.desk.kind == "zendesk" else 1)
 
-    desk.sandbox.config.invalid_ticket_ids = []  # an admin fixed the required field
+    run.desk.refuse_updates([])  # an admin fixed the required field
     second = invoke("run")
     assert second.exit_code == 0, second.output
-    desk.assert_all_triaged_once()
-    triaged = triaged_events(desk.log_dir)  # also: no ticket triaged twice over both runs
-    assert triaged[refused]["run_id"] != triaged[sorted(desk.original)[0]]["run_id"]
+    run.assert_all_triaged_once()  # one note, also on Freshdesk
+    triaged = triaged_events(run.log_dir)  # also: no ticket triaged twice over both runs
+    assert triaged[refused]["run_id"] != triaged[sorted(run.original)[0]]["run_id"]
 
 
-def test_zendesk_breaker_opens_mid_run_stops_cleanly_and_the_next_run_finishes(
-    desk: Desk,
-) -> None:
-    # The first job goes through; then Zendesk fails every request until the breaker opens.
-    desk.standin.config.latency_s = 0.03  # analyses (and so batches) spread over a second
-    desk.when_first(JOB_STATUS, lambda: desk.sandbox.config.faults.extend(["503"] * 60))
+def test_breaker_opens_mid_run_stops_cleanly_and_the_next_run_finishes(run: Run) -> None:
+    # The first writes go through; then the helpdesk fails every request until the breaker opens.
+    kind = run.desk.kind
+    run.standin.config.latency_s = 0.03  # analyses (and so batches) spread over a second
+    after = run.desk.ops["job" if kind == "zendesk" else "write"]
+    run.when_first(after, lambda: run.desk.faults().extend(["503"] * 60))
     first = invoke("run")
     assert first.exit_code == 1, first.output
-    assert "circuit breaker for zendesk (" in first.output
-    assert run_events(desk, "breaker_opened")[0]["dependency"] == "zendesk"
-    finished = run_events(desk, "run_finished")[-1]
+    assert f"circuit breaker for {kind} (" in first.output
+    assert run_events(run, "breaker_opened")[0]["dependency"] == kind
+    finished = run_events(run, "run_finished")[-1]
     assert finished["status"] == "aborted"
-    done = {i for i in desk.original if "ai_processed" in desk.sandbox.store.get(i)["tags"]}
+    done = {i for i in run.original if "ai_processed" in run.desk.snapshot(i).tags}
     assert done, "nothing was written before the breaker opened"
-    assert len(done) < len(desk.original)
-    desk.assert_all_triaged_once(done)
+    assert len(done) < len(run.original)
+    run.assert_all_triaged_once(done)
 
-    # The next cron run comes after the breaker's reset time: it half-opens, and Zendesk is well.
-    desk.sandbox.config.faults.clear()
-    breakers = desk.root / "state" / "breakers.json"
+    # The next cron run comes after the breaker's reset time: it half-opens, and all is well.
+    run.desk.faults().clear()
+    breakers = run.root / "state" / "breakers.json"
     state = json.loads(breakers.read_text())
-    [key] = [name for name in state if name.startswith("zendesk@")]  # keyed on the endpoint
+    [key] = [name for name in state if name.startswith(f"{kind}@")]  # keyed on the endpoint
     state[key]["opened_at"] -= 3600
     breakers.write_text(json.dumps(state))
     second = invoke("run")
     assert second.exit_code == 0, second.output
-    desk.assert_all_triaged_once()
-    triaged = triaged_events(desk.log_dir)  # no ticket triaged (or noted) twice
-    assert set(triaged) == set(desk.original)
+    run.assert_all_triaged_once()
+    triaged = triaged_events(run.log_dir)  # no ticket triaged (or noted) twice
+    assert set(triaged) == set(run.original)

@@ -6,12 +6,15 @@ between a note and its update does not post a second note."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_support import events, invoke
 
+from ticket_processor.freshdesk import FreshdeskHelpdesk
+from ticket_processor.freshdesk_http import FreshdeskTransport
 from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk, serve_in_thread
 from ticket_processor.tags import NOTE_HEADER
 
@@ -206,3 +209,44 @@ def test_routing_and_escalation_work_through_the_freshdesk_api(
     assert desk.store.find(refund["id"])["group_id"] == groups["Billing"]
     assert desk.store.find(parcel["id"])["group_id"] == groups["Shipping"]
     assert desk.store.find(assigned["id"])["group_id"] == groups["Shipping"]  # kept
+
+
+def test_an_edit_between_the_fresh_read_and_the_put_is_overwritten(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The limit the README states: Freshdesk has no conditional update, so an agent's tag
+    added in the moment between ticketbot's fresh read and its PUT is replaced away. If this
+    test fails, the limit is gone: update the README's Freshdesk section."""
+    configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 3)
+    desk.config.faults = ["edit PUT /api/v2/tickets/{id}"]
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert desk.stats()["concurrent_edits"] == 1
+    assert_triaged_once(desk, before)
+    assert not any("agent_edit" in desk.store.find(i)["tags"] for i in before)
+
+
+def test_a_run_killed_after_recovering_a_note_leaves_no_second_note(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Run 1 posts a note and dies before its update; run 2 recovers (and so clears the journal)
+    and dies too, before it wrote the ticket; run 3 must still know the note is there."""
+    configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 6)
+    victim = sorted(before)[2]
+    desk.config.invalid_ticket_ids = [victim]  # the update after the note fails, as if killed
+    assert invoke("run").exit_code == 3
+    assert len(our_notes(desk, victim)) == 1
+    desk.config.invalid_ticket_ids = []
+    recovering = FreshdeskHelpdesk(
+        FreshdeskTransport(desk.url, api_key=desk.config.api_key), marker="ai_processed"
+    )
+    with closing(recovering):  # run 2: recover, then killed before writing anything
+        recovering.recover({}, [victim])
+    (tmp_path / "state" / "inflight.json").write_text('{"ticket_ids": []}')
+
+    third = invoke("run")
+    assert third.exit_code == 0, third.output
+    assert_triaged_once(desk, before)
+    assert "ai_note_sent" not in desk.store.find(victim)["tags"]  # the mark is off again

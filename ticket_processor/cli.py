@@ -318,6 +318,9 @@ def _exit(summary: RunSummary) -> None:
 @app.command()
 def demo(
     count: Annotated[int, typer.Option(min=1, max=500, help="Sample tickets to create.")] = 60,
+    helpdesk: Annotated[
+        str, typer.Option(help="The sandbox to start: zendesk or freshdesk.")
+    ] = "zendesk",
 ) -> None:
     """Zero-configuration tour: a local sandbox, sample tickets, one triage run, the result."""
     from .demo import run_demo
@@ -325,8 +328,10 @@ def demo(
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
+        if helpdesk not in ("zendesk", "freshdesk"):
+            raise ConfigError("--helpdesk must be zendesk or freshdesk")
         settings = load()
-        code = run_demo(settings, console=console, count=count)
+        code = run_demo(settings, console=console, count=count, helpdesk=helpdesk)
     raise typer.Exit(code)
 
 

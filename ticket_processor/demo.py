@@ -61,7 +61,7 @@ class DemoRow:
         return found
 
 
-def run_demo(settings: Settings, *, console: Console, count: int) -> int:
+def run_demo(settings: Settings, *, console: Console, count: int, helpdesk: str = "zendesk") -> int:
     """Seed a sandbox, triage it once, show the result; the run's exit code."""
     engine = "llm" if settings.llm_configured else "rules"
     workdir = Path(tempfile.mkdtemp(prefix="ticketbot-demo-"))
@@ -76,6 +76,10 @@ def run_demo(settings: Settings, *, console: Console, count: int) -> int:
             "Engine: keyword rules (no OPENAI_API_KEY or OPENAI_BASE_URL is set; set one to "
             "see the LLM triage)."
         )
+    if helpdesk == "freshdesk":
+        from .demo_freshdesk import run_demo_freshdesk
+
+        return run_demo_freshdesk(settings, console=console, count=count, engine=engine)
     sample_routes = resources.files("ticket_processor") / "sample_routes.toml"
     with serve_in_thread(SandboxConfig()) as sandbox, resources.as_file(sample_routes) as routes:
         demo_settings = settings.model_copy(

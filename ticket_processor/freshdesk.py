@@ -1,10 +1,11 @@
 """Freshdesk as a ``Helpdesk``: discovery, read-merge-write, one note, groups, agents, probe.
 
 Discovery lists ``GET /api/v2/tickets?updated_since=…&order_by=updated_at&order_type=asc``
-with ``include=description`` (two credits a page of 100, instead of one request a ticket), 100
-a page, following ``Link``. Freshdesk refuses pages past 300: the stream then restarts from the
-last ``updated_at`` it saw. The cursor is that time; tickets updated in its second are read
-again and skipped by the marker.
+with ``include=description`` (two more credits a page of 100, instead of one request a ticket),
+100 a page. Each next page is a new query from the last ``updated_at`` seen (``_next_query``:
+offsets into a list our own writes reorder would skip tickets), so Freshdesk's cap of 300 pages
+is never reached either. The cursor is that time; tickets updated in its second are read again
+and skipped by the marker.
 
 Writing, per ticket, because Freshdesk has no add-tags call and no conditional update: a fresh
 ``GET`` right before the write (the change is re-planned from it, so an agent's edit since the
@@ -20,11 +21,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from .errors import AuthError, BreakerOpenError, ConflictError, HelpdeskError, NotFoundError
-from .freshdesk_http import FreshdeskTransport
+from .errors import (
+    AuthError,
+    BreakerOpenError,
+    ConflictError,
+    HelpdeskError,
+    NotFoundError,
+    RecordInvalidError,
+)
+from .freshdesk_http import FreshdeskTransport, WriteOutcomeUnknown
+from .freshdesk_paging import earliest, iso, latest, next_query, note_sent_tag
 from .freshdesk_records import note_html, parse_tickets, plain_text, update_body
 from .helpdesk import (
     Agent,
@@ -47,14 +56,9 @@ from .settings import Settings
 from .tags import NOTE_HEADER
 
 PER_PAGE = 100
-MAX_PAGE = 300  # Freshdesk serves no list page past this one
 SEARCH_PAGES = 10  # ... and no search page past the tenth (30 results each)
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
 VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else is internal
-
-
-def _iso(moment: int) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class FreshdeskHelpdesk:
@@ -71,6 +75,7 @@ class FreshdeskHelpdesk:
         self._marker = marker
         self._sleep = sleep
         self._noted: set[int] = set()  # journaled tickets whose note a killed run did post
+        self._note_sent = note_sent_tag(marker)
         self._sandbox: str | None = None
 
     @classmethod
@@ -130,38 +135,39 @@ class FreshdeskHelpdesk:
                 datetime.fromisoformat(start.replace("Z", "+00:00"))
             except ValueError:
                 raise CursorRejectedError(f"the saved position {start!r} is not a time") from None
-        updated_since = start or _iso(since)
+        updated_since = start or iso(since)
+        floor: str | None = None  # the cursor may not pass this (see _next_query)
+        page_number = 1
         while True:
-            last_seen: str | None = None
-            for page_number in range(1, MAX_PAGE + 1):
-                params = {
-                    "updated_since": updated_since,
-                    "order_by": "updated_at",
-                    "order_type": "asc",
-                    "per_page": PER_PAGE,
-                    "page": page_number,
-                    "include": "description",
-                }
-                try:
-                    answer = self.http.request("GET", "/api/v2/tickets", params=params)
-                except HelpdeskError as exc:
-                    if page_number == 1 and exc.status_code == 400 and start is not None:
-                        raise CursorRejectedError(
-                            f"Freshdesk refused the saved position ({exc})"
-                        ) from exc
-                    raise
-                tickets, malformed = parse_tickets(answer.body)
-                stamps = [t.updated_at for t in tickets if t.updated_at]
-                last_seen = max(stamps) if stamps else last_seen
-                after = Cursor("updated_since", last_seen) if last_seen else None
-                more = self.http.next_page(answer.headers) is not None
-                yield TicketPage(tickets, after, malformed, last=not more)
-                if not more:
-                    return
-            # Past the deepest page Freshdesk serves: go on from the last time seen.
-            if last_seen is None or last_seen == updated_since:
+            params = {
+                "updated_since": updated_since,
+                "order_by": "updated_at",
+                "order_type": "asc",
+                "per_page": PER_PAGE,
+                "page": page_number,
+                "include": "description",
+            }
+            try:
+                answer = self.http.request("GET", "/api/v2/tickets", params=params)
+            except HelpdeskError as exc:
+                if page_number == 1 and exc.status_code == 400 and start is not None:
+                    raise CursorRejectedError(
+                        f"Freshdesk refused the saved position ({exc})"
+                    ) from exc
+                raise
+            tickets, malformed = parse_tickets(answer.body)
+            top = latest(t.updated_at for t in tickets)
+            following = None
+            if top is not None and self.http.next_page(answer.headers) is not None:
+                following = next_query(updated_since, page_number, top)
+            if following is not None and following[1] > 1:
+                floor = floor or updated_since
+            resume = earliest(floor, top) if top is not None else floor
+            after = Cursor("updated_since", resume) if resume else None
+            yield TicketPage(tickets, after, malformed, last=following is None)
+            if following is None:
                 return
-            updated_since = last_seen
+            updated_since, page_number = following
 
     def _search(self, query: str) -> Iterator[TicketPage]:
         for page_number in range(1, SEARCH_PAGES + 1):
@@ -206,14 +212,17 @@ class FreshdeskHelpdesk:
         report: Callable[[WriteOutcome], None],
     ) -> None:
         ids = [change.ticket_id for change in changes]
+        noted: set[int] = set()  # tickets whose note went out and whose update did not (yet)
         journal.begin(ids)
         try:
             for change in changes:
-                report(self._write_one(change, replan))
+                report(self._write_one(change, replan, noted))
         finally:
-            journal.end(ids, ())
+            # A ticket with its note but without its update stays in the journal, so the next
+            # run's ``recover`` finds the note and does not post a second one.
+            journal.end([i for i in ids if i not in noted], ())
 
-    def _write_one(self, change: WriteBack, replan: Replan) -> WriteOutcome:
+    def _write_one(self, change: WriteBack, replan: Replan, noted: set[int]) -> WriteOutcome:
         ticket_id = change.ticket_id
         try:
             fresh = self._read(ticket_id)
@@ -223,18 +232,20 @@ class FreshdeskHelpdesk:
             plan = replan(fresh)
             if plan is None:  # the marker is already there: written before
                 return WriteOutcome(ticket_id, None)
-            if plan.note and ticket_id not in self._noted:
-                self.http.request(
-                    "POST",
-                    f"/api/v2/tickets/{ticket_id}/notes",
-                    json={"body": note_html(plan.note), "private": True},
-                    replay_safe=False,  # a replay would add the note twice
-                )
-            body = update_body(plan, fresh)
+            sent = ticket_id in self._noted or self._note_sent in fresh.tags
+            if plan.note and not sent:
+                noted.add(ticket_id)
+                self._post_note(ticket_id, plan.note)
+            written = plan
+            if self._note_sent in fresh.tags:  # recover's mark: off again with the update
+                removed = (*plan.remove_tags, self._note_sent)
+                written = plan.model_copy(update={"remove_tags": removed})
+            body = update_body(written, fresh)
             if body:
                 self.http.request(
                     "PUT", f"/api/v2/tickets/{ticket_id}", json=body, no_retry=(ConflictError,)
                 )
+            noted.discard(ticket_id)
             self._noted.discard(ticket_id)
             return WriteOutcome(ticket_id, plan)
         except (AuthError, BreakerOpenError):
@@ -242,14 +253,40 @@ class FreshdeskHelpdesk:
         except HelpdeskError as exc:
             return WriteOutcome(ticket_id, None, exc)
 
+    def _post_note(self, ticket_id: int, note: str) -> None:
+        """Post the private note once: when the connection broke after sending it, look
+        whether it arrived before sending it again (a replay would add it twice)."""
+        body = {"body": note_html(note), "private": True}
+        path = f"/api/v2/tickets/{ticket_id}/notes"
+        try:
+            self.http.request("POST", path, json=body, replay_safe=False)
+        except WriteOutcomeUnknown:
+            if any(NOTE_HEADER in text for text in self.notes(ticket_id)):
+                return
+            self.http.request("POST", path, json=body, replay_safe=False)
+
     def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
-        """A killed run's tickets: remember which already have their note, so none gets two."""
+        """A killed run's tickets: mark those that already have their note, so none gets two.
+
+        The mark is a tag on the ticket itself (``ai_note_sent``; the update that finishes the
+        ticket takes it off again), because the journal is cleared once this returns: a run
+        killed again before it wrote the ticket must not leave the next one without the fact.
+        """
         for ticket_id in inflight:
             try:
-                if any(NOTE_HEADER in body for body in self.notes(ticket_id)):
-                    self._noted.add(int(ticket_id))
-            except NotFoundError:
-                continue
+                if not any(NOTE_HEADER in body for body in self.notes(ticket_id)):
+                    continue
+                self._noted.add(int(ticket_id))
+                fresh = self._read(ticket_id)
+                if fresh is None or {self._marker, self._note_sent} & set(fresh.tags):
+                    continue
+                self.http.request(
+                    "PUT",
+                    f"/api/v2/tickets/{int(ticket_id)}",
+                    json={"tags": [*fresh.tags, self._note_sent]},
+                )
+            except (NotFoundError, RecordInvalidError):
+                continue  # gone, or refused: this run still knows (``_noted``)
 
     # -- reading for notes, routing and the help centre -------------------------------------
 

@@ -1,4 +1,5 @@
-"""``ticketbot seed``: create realistic tickets in the configured Zendesk through ``create_many``.
+"""``ticketbot seed``: create realistic tickets in the configured Zendesk through ``create_many``
+(Freshdesk: ``seed_freshdesk.py``, one create a ticket).
 
 Sources: the sample tickets the project ships (``samples/tickets.jsonl``, cycled with a varied
 suffix past their number so every ticket stays distinct) or a JSON-lines file in the format of
@@ -281,18 +282,22 @@ def run_seed(
             raise ConfigError(f"--from: {source} holds no usable ticket")
     else:
         tickets = cycle(load_samples(), count if count is not None else DEFAULT_COUNT)
-    own_client = client is None
-    zendesk = client if client is not None else ZendeskClient.from_settings(settings)
-    try:
-        result = _create_with_progress(zendesk, tickets, console)
-        if _own_sandbox(zendesk):
-            made = create_directory(zendesk)
-            console.print(f"Groups with agents for routing: {escape(', '.join(made))}.")
-    finally:
-        if own_client:
-            zendesk.close()
+    if settings.helpdesk == "freshdesk":
+        from .seed_freshdesk import seed_freshdesk
+
+        result, where = seed_freshdesk(settings, tickets, console)
+    else:
+        zendesk = client if client is not None else ZendeskClient.from_settings(settings)
+        try:
+            result = _create_with_progress(zendesk, tickets, console)
+            if _own_sandbox(zendesk):
+                made = create_directory(zendesk)
+                console.print(f"Groups with agents for routing: {escape(', '.join(made))}.")
+        finally:
+            if client is None:
+                zendesk.close()
+        where = display_url(zendesk.base_url)  # never the user:password of ZENDESK_URL
     span = result.id_range
-    where = display_url(zendesk.base_url)  # never the user:password of ZENDESK_URL
     if span is not None:
         console.print(
             f"Created {len(result.created_ids)} tickets in {escape(where)} "

@@ -80,6 +80,8 @@ class FreshdeskConfig:
     # Freshdesk refuses list pages beyond 300: a long backlog restarts from the last updated_at.
     max_list_page: int = 300
     storm_until: float = 0.0
+    # Limits of no plan (the crash test's: rate limits out of the way); None: the plan's.
+    limits_override: PlanLimits | None = None
     state_file: Path | None = None
     seed: int | None = None
     # Rate-limit windows, timestamps, the 30-day list window: all on this clock.
@@ -87,6 +89,8 @@ class FreshdeskConfig:
 
     @property
     def limits(self) -> PlanLimits:
+        if self.limits_override is not None:
+            return self.limits_override
         return PLAN_LIMITS.get(self.plan, PLAN_LIMITS["enterprise"])
 
     def apply(self, changes: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ import itertools
 import math
 import random
 import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from .limits import CreditLimiter
 from .routes import Route, Services
 from .store import FreshdeskStore
 
+_HISTORY = 10_000  # requests remembered for ``history`` (as the Zendesk sandbox's)
 _EDITABLE = ("GET /api/v2/tickets/{id}", "PUT /api/v2/tickets/{id}")
 
 
@@ -53,6 +55,7 @@ class FreshdeskSandbox:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._requests: dict[str, int] = {}
+            self._history: deque[tuple[float, str, int | None]] = deque(maxlen=_HISTORY)
             self._counters = {
                 "rate_limited": 0,
                 "errors_injected": 0,
@@ -63,12 +66,21 @@ class FreshdeskSandbox:
             }
             self._jobs_at_reset = self.jobs.submitted
 
-    def count(self, key: str, counter: str | None = None, credits: int = 0) -> None:
+    def count(
+        self, key: str, counter: str | None = None, credits: int = 0, status: int | None = None
+    ) -> None:
+        """Count one answered request; ``status`` None means the connection was cut."""
         with self._stats_lock:
             self._requests[key] = self._requests.get(key, 0) + 1
             if counter:
                 self._counters[counter] += 1
             self._counters["credits_used"] += credits
+            self._history.append((self.config.clock(), key, status))
+
+    def history(self) -> list[tuple[float, str, int | None]]:
+        """The last requests answered: (moment on ``config.clock``, endpoint key, status)."""
+        with self._stats_lock:
+            return list(self._history)
 
     def stats(self) -> dict[str, Any]:
         with self._stats_lock:

@@ -37,8 +37,8 @@ class _Handler(JsonHandler):
         try:
             body = self.read_json()
         except BadBody:
-            sandbox.count(key)
             error = invalid_json()
+            sandbox.count(key, status=error.status)
             self.send_json(error.status, error.body)
             return
         fault = sandbox.take_fault(key)
@@ -76,10 +76,11 @@ class _Handler(JsonHandler):
                     sandbox.limiter.remaining("total", limits.total)
                 )
                 headers["X-RateLimit-Used-CurrentRequest"] = "0"
-            sandbox.count(key, "rate_limited" if exc.status == 429 else None, credits)
+            counter = "rate_limited" if exc.status == 429 else None
+            sandbox.count(key, counter, credits, status=exc.status)
             self.send_json(exc.status, exc.body or None, {**headers, **exc.headers})
             return
-        sandbox.count(key, credits=credits)
+        sandbox.count(key, credits=credits, status=status)
         self.send_json(status, payload, {**headers, **extra})
 
     def _control(self, sandbox: FreshdeskSandbox, path: str) -> None:

@@ -1,0 +1,143 @@
+"""The benchmark against the Freshdesk sandbox (``bench.py --helpdesk freshdesk``).
+
+Freshdesk has no bulk write that saves a request (tags differ per ticket, notes are per ticket),
+so a ticket costs at least a fresh read, a private note and one update: the plan's requests a
+minute / 3 is the bound (Pro: 400 / 3 = 133 tickets a minute). The sandbox serves the plan's
+limits and 80-150 ms a request; the backlog is put straight into its store (seeding is not what
+is measured), one ticket every ``SPACING`` seconds over the last hours, as a real backlog
+arrives. ``ticketbot run`` then runs as a child process, again while a run leaves tickets
+behind (as cron would run it), up to ``MAX_RUNS``; the figures add the runs up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bench_figures import BenchSettings, ChildRun, figures, read_events
+from bench_harness import (
+    LLM_HANG_SECONDS,
+    WindowClock,
+    _workdir,
+    closed_url,
+    make_tickets,
+    run_child,
+)
+
+from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk
+from ticket_processor.sandbox.freshdesk import serve_in_thread as serve_freshdesk
+from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig
+from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin
+from ticket_processor.seed_freshdesk import to_freshdesk
+
+API_KEY = "bench-key"
+SPACING = 7.0  # seconds between two tickets of the seeded backlog
+MAX_RUNS = 5
+_CHILD_ENV_PREFIXES = ("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
+
+
+@contextlib.contextmanager
+def servers(
+    settings: BenchSettings,
+) -> Iterator[tuple[RunningFreshdesk, RunningStandin, WindowClock]]:
+    clock = WindowClock()
+    config = FreshdeskConfig(api_key=API_KEY, plan=settings.plan, seed=settings.seed, clock=clock)
+    standin_config = StandinConfig(
+        latency_s=LLM_HANG_SECONDS if settings.llm_down == "hang" else settings.llm_latency,
+        latency_jitter=0.0 if settings.llm_down == "hang" else settings.llm_jitter,
+        rpm_limit=settings.llm_rpm,
+        rate_limit_rate=settings.llm_429_rate,
+        error_rate=1.0 if settings.llm_down == "error" else 0.0,
+        seed=settings.seed,
+    )
+    with serve_freshdesk(config) as sandbox, serve_standin(standin_config) as standin:
+        yield sandbox, standin, clock
+
+
+def seed_store(sandbox: RunningFreshdesk, clock: WindowClock, count: int, seed: int) -> int:
+    """The backlog, created in the store as if it had arrived over the last hours."""
+    tickets = make_tickets(count, duplicates=0.0, seed=seed)
+    for n, ticket in enumerate(tickets):
+        clock.offset = -(len(tickets) - n) * SPACING
+        sandbox.store.create(to_freshdesk(ticket, requester=f"customer{n}@example.com"))
+    clock.offset = 0.0
+    return sandbox.store.count()
+
+
+def child_env(
+    sandbox: RunningFreshdesk, standin: RunningStandin, workdir: Path, settings: BenchSettings
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    env.update(
+        TICKETBOT_HELPDESK="freshdesk",
+        FRESHDESK_URL=sandbox.url,
+        FRESHDESK_API_KEY=API_KEY,
+        OPENAI_BASE_URL=closed_url() if settings.llm_down == "refused" else standin.url,
+        OPENAI_API_KEY="bench-key",
+        TICKETBOT_MODEL="stand-in",
+        TICKETBOT_STATE_DIR=str(workdir / "state"),
+        TICKETBOT_LOG_DIR=str(workdir / "logs"),
+        TICKETBOT_WORKERS=str(settings.workers),
+    )
+    return env
+
+
+def _done(sandbox: RunningFreshdesk) -> int:
+    return sum("ai_processed" in t["tags"] for t in sandbox.store.all_tickets())
+
+
+def combined(runs: list[ChildRun]) -> ChildRun:
+    """The runs as one: their seconds and CPU added up, the largest RSS."""
+    return ChildRun(
+        exit_code=next((r.exit_code for r in runs if r.exit_code != 0), 0),
+        seconds=sum(r.seconds for r in runs),
+        peak_rss_mb=max(r.peak_rss_mb for r in runs),
+        cpu_seconds=sum(r.cpu_seconds for r in runs),
+        started_at=runs[0].started_at,
+        ended_at=runs[-1].ended_at,
+        stdout=runs[-1].stdout,
+        stderr="".join(r.stderr for r in runs),
+    )
+
+
+def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[str, Any]:
+    with _workdir(settings.workdir) as workdir, servers(settings) as (sandbox, standin, clock):
+        say(f"seeding {settings.tickets} tickets into {sandbox.url}")
+        created = seed_store(sandbox, clock, settings.tickets, settings.seed)
+        low, high = settings.zendesk_latency_ms
+        sandbox.config.apply({"latency_ms": (low + high) / 2, "jitter_ms": (high - low) / 2})
+        clock.start_fresh_window()
+        sandbox.sandbox.reset_stats()
+        load_before = os.getloadavg()[0]
+        args = ["run", "--workers", str(settings.workers), "--engine", settings.engine]
+        env = child_env(sandbox, standin, workdir, settings)
+        runs: list[ChildRun] = []
+        while len(runs) < MAX_RUNS:
+            say(f"run {len(runs) + 1}: {_done(sandbox)} of {created} triaged so far")
+            runs.append(
+                run_child(
+                    args, env=env, cwd=workdir, timeout=settings.timeout, profile=settings.profile
+                )
+            )
+            if runs[-1].exit_code != 0 or _done(sandbox) >= created:
+                break
+            time.sleep(0.1)
+        stats = sandbox.stats()
+        llm = standin.stats()
+        events = read_events(workdir / "logs")
+    result = figures(settings, created, combined(runs), stats, llm, events)
+    result["runs"] = len(runs)
+    result["triaged_per_run"] = [
+        sum(1 for e in events if e.get("event") == "ticket_triaged" and e.get("run_id") == run)
+        for run in dict.fromkeys(e.get("run_id") for e in events if e.get("event") == "run_started")
+    ]
+    result["helpdesk_credits"] = int(stats.get("credits_used", 0))
+    result["load_avg_1min_before"] = round(load_before, 2)
+    result["load_avg_1min_after"] = round(os.getloadavg()[0], 2)
+    return result

@@ -1,0 +1,258 @@
+"""One harness for both helpdesk sandboxes (issue 11): a ``Desk`` is a running sandbox the
+fault and crash tests drive the same way, whichever helpdesk it imitates.
+
+A desk creates tickets, reads one back in ticketbot's words (tags, priority, ticketbot's notes),
+tells its request counts and history, and injects faults: scripted ``faults`` items in the
+sandbox's own ``"503 KEY"`` form for the endpoint keys in ``ops`` (``list``, ``write`` ... as
+each helpdesk spells them), a 429 storm, refused updates and an agent's concurrent edit.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ticket_processor.freshdesk_records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
+from ticket_processor.models import Priority
+from ticket_processor.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.sandbox import serve_in_thread as serve_zendesk
+from ticket_processor.sandbox.freshdesk import FreshdeskConfig, PlanLimits, RunningFreshdesk
+from ticket_processor.sandbox.freshdesk import serve_in_thread as serve_freshdesk
+from ticket_processor.tags import NOTE_HEADER
+
+KINDS = ("zendesk", "freshdesk")
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    body: str
+    tags: tuple[str, ...] = ()
+    priority: str | None = None  # ticketbot's words: low, normal, high, urgent
+    status: str = "open"  # ticketbot's words: new, open, pending
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A ticket as ticketbot would name it: tags, priority, and ticketbot's own notes."""
+
+    tags: list[str]
+    priority: str | None
+    notes: list[str]
+
+    @property
+    def pair(self) -> tuple[list[str], str | None]:
+        return self.tags, self.priority
+
+
+class Desk(Protocol):
+    kind: str
+    invalid_word: str  # what the helpdesk's refusal of an update says
+
+    @property
+    def ops(self) -> dict[str, str]:
+        """Operation -> the sandbox's endpoint key; every run calls each."""
+        ...
+
+    @property
+    def url(self) -> str: ...
+    def env(self) -> dict[str, str]: ...
+    def create(self, tickets: list[NewTicket]) -> list[int]: ...
+    def snapshot(self, ticket_id: int) -> Snapshot: ...
+    def ids(self) -> list[int]: ...
+    def stats(self) -> dict[str, Any]: ...
+    def reset_stats(self) -> None: ...
+    def history(self) -> list[tuple[float, str, int | None]]: ...
+    def faults(self) -> list[str]: ...
+    def start_storm(self, seconds: float) -> None: ...
+    def refuse_updates(self, ticket_ids: list[int]) -> None: ...
+    def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None: ...
+
+
+class ZendeskDesk:
+    kind = "zendesk"
+
+    @property
+    def ops(self) -> dict[str, str]:
+        return {
+            "list": "GET /api/v2/incremental/tickets/cursor",
+            "write": "PUT /api/v2/tickets/update_many",
+            "job": "GET /api/v2/job_statuses/{job_id}",
+        }
+
+    invalid_word = "RecordInvalid"
+
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.url
+
+    def env(self) -> dict[str, str]:
+        return {
+            "ZENDESK_URL": self.sandbox.url,
+            "ZENDESK_EMAIL": self.sandbox.config.email,
+            "ZENDESK_API_TOKEN": self.sandbox.config.token,
+        }
+
+    def create(self, tickets: list[NewTicket]) -> list[int]:
+        ids = []
+        for t in tickets:
+            fields: dict[str, Any] = {
+                "subject": t.subject,
+                "comment": {"body": t.body},
+                "status": t.status,
+            }
+            if t.tags:
+                fields["tags"] = list(t.tags)
+            if t.priority:
+                fields["priority"] = t.priority
+            ids.append(int(self.sandbox.store.create(fields)["id"]))
+        return ids
+
+    def snapshot(self, ticket_id: int) -> Snapshot:
+        ticket = self.sandbox.store.get(ticket_id)
+        notes = [
+            str(c["body"])
+            for c in self.sandbox.store.comments(ticket_id)
+            if not c["public"] and NOTE_HEADER in str(c["body"])
+        ]
+        return Snapshot(list(ticket["tags"]), ticket["priority"], notes)
+
+    def ids(self) -> list[int]:
+        return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.stats()
+
+    def reset_stats(self) -> None:
+        self.sandbox.sandbox.reset_stats()
+
+    def history(self) -> list[tuple[float, str, int | None]]:
+        return self.sandbox.sandbox.history()
+
+    def faults(self) -> list[str]:
+        return self.sandbox.config.faults
+
+    def start_storm(self, seconds: float) -> None:
+        self.sandbox.config.start_storm(seconds)
+
+    def refuse_updates(self, ticket_ids: list[int]) -> None:
+        self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
+
+    def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
+        self.sandbox.store.update(ticket_id, {"additional_tags": [tag], "priority": priority})
+
+
+class FreshdeskDesk:
+    kind = "freshdesk"
+
+    @property
+    def ops(self) -> dict[str, str]:
+        return {
+            "list": "GET /api/v2/tickets",
+            "read": "GET /api/v2/tickets/{id}",
+            "note": "POST /api/v2/tickets/{id}/notes",
+            "write": "PUT /api/v2/tickets/{id}",
+        }
+
+    invalid_word = "Validation failed"
+
+    def __init__(self, sandbox: RunningFreshdesk) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.url
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TICKETBOT_HELPDESK": "freshdesk",
+            "FRESHDESK_URL": self.sandbox.url,
+            "FRESHDESK_API_KEY": self.sandbox.config.api_key,
+        }
+
+    def create(self, tickets: list[NewTicket]) -> list[int]:
+        ids = []
+        for n, t in enumerate(tickets):
+            fields: dict[str, Any] = {
+                "subject": t.subject,
+                "description": f"<p>{html.escape(t.body)}</p>",
+                "email": f"customer{n}@example.com",
+                "status": 3 if t.status == "pending" else 2,  # no "new" in Freshdesk
+                # Every Freshdesk ticket has a priority; 1 (low) is its default.
+                "priority": PRIORITY_TO_FRESHDESK[Priority(t.priority)] if t.priority else 1,
+            }
+            if t.tags:
+                fields["tags"] = list(t.tags)
+            ids.append(int(self.sandbox.store.create(fields)["id"]))
+        return ids
+
+    def snapshot(self, ticket_id: int) -> Snapshot:
+        ticket = self.sandbox.store.find(ticket_id)
+        notes = [
+            str(c.get("body_text") or c.get("body"))
+            for c in self.sandbox.store.conversations(ticket_id)
+            if c.get("private") and NOTE_HEADER in str(c.get("body_text") or c.get("body"))
+        ]
+        return Snapshot(list(ticket["tags"]), PRIORITY_FROM_FRESHDESK[ticket["priority"]], notes)
+
+    def ids(self) -> list[int]:
+        return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.stats()
+
+    def reset_stats(self) -> None:
+        self.sandbox.sandbox.reset_stats()
+
+    def history(self) -> list[tuple[float, str, int | None]]:
+        return self.sandbox.sandbox.history()
+
+    def faults(self) -> list[str]:
+        return self.sandbox.config.faults
+
+    def start_storm(self, seconds: float) -> None:
+        self.sandbox.config.start_storm(seconds)
+
+    def refuse_updates(self, ticket_ids: list[int]) -> None:
+        self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
+
+    def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
+        ticket = self.sandbox.store.find(ticket_id)
+        self.sandbox.store.update(
+            ticket_id,
+            {
+                "tags": [*ticket["tags"], tag],
+                "priority": PRIORITY_TO_FRESHDESK[Priority(priority)],
+            },
+        )
+
+
+UNLIMITED = 100_000
+
+
+@contextmanager
+def serve_desk(
+    kind: str, *, seed: int = 5, unlimited: bool = False, job_delay_ms: float = 0
+) -> Iterator[Desk]:
+    """A fresh sandbox of ``kind`` on port 0, as a ``Desk``; ``unlimited``: rate limits out of
+    the way (the crash test is about crashes, not throttling)."""
+    if kind == "zendesk":
+        config = SandboxConfig(seed=seed, job_delay_ms=job_delay_ms)
+        if unlimited:
+            config.plan = "high_volume"
+            config.update_limit_per_min = config.incremental_limit_per_min = UNLIMITED
+            config.max_queued_jobs = 1000
+        with serve_zendesk(config) as zendesk:
+            yield ZendeskDesk(zendesk)
+    elif kind == "freshdesk":
+        limits = PlanLimits(UNLIMITED, UNLIMITED, UNLIMITED) if unlimited else None
+        with serve_freshdesk(FreshdeskConfig(seed=seed, limits_override=limits)) as freshdesk:
+            yield FreshdeskDesk(freshdesk)
+    else:
+        raise ValueError(f"no desk {kind!r}")

@@ -1,0 +1,55 @@
+"""Where Freshdesk's ticket list goes on, and the tag that marks a note already sent. Pure.
+
+Pages are offsets into a list sorted by ``updated_at`` that moves while it is read: every ticket
+written (by ticketbot or an agent) jumps to its end. ``next_query`` pages by ``updated_at``
+instead (keyset paging), so no unread ticket is skipped and the cursor never passes one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+MAX_PAGE = 300  # Freshdesk serves no list page past this one
+
+
+def iso(moment: int) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def note_sent_tag(marker: str) -> str:
+    """``ai_processed`` -> ``ai_note_sent``: the mark of a ticket whose note is already there."""
+    prefix = marker.removesuffix("processed")
+    return f"{prefix}note_sent" if prefix != marker else f"{marker}_note_sent"
+
+
+def moment(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def latest(stamps: Iterable[str | None]) -> str | None:
+    found = [s for s in stamps if s]
+    return max(found, key=moment) if found else None
+
+
+def earliest(a: str | None, b: str) -> str:
+    return b if a is None or moment(b) <= moment(a) else a
+
+
+def next_query(updated_since: str, page: int, top: str) -> tuple[str, int] | None:
+    """Where the list goes on after a page whose latest ``updated_at`` is ``top``.
+
+    Pages are offsets into a list that moves while we read it: every ticket written (by us or
+    by an agent) jumps to its end, so ``page=N+1`` would skip as many unread tickets as were
+    written since page N. So the next query starts again at ``page=1`` from ``top`` (keyset
+    paging; the tickets of ``top``'s second are read twice, and the pipeline takes them once).
+    Only a page wholly inside one second cannot move on that way: it takes the next page of
+    the same query, and as tickets skipped there have that second's stamp, the cursor stays at
+    it for the rest of the stream (the next run reads them again; the marker skips done ones).
+    """
+    if moment(top) > moment(updated_since):
+        return top, 1
+    if page >= MAX_PAGE:
+        return None  # more than 30,000 tickets in one second: the next run goes on
+    return updated_since, page + 1
