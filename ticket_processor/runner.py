@@ -22,6 +22,7 @@ from .alerts import Alerter, AlertOutcome
 from .cache import AnalysisCache
 from .engines import build_chain, llm_breaker_name
 from .helpdesks import breaker_name, connect
+from .kb.run import open_for_run
 from .ledger import RunLedger
 from .logs import EventLog, new_run_id, prune_logs, read_events
 from .pipeline import Pipeline
@@ -33,7 +34,6 @@ from .settings import Settings
 from .signals import StopOnSignal
 from .state import RunLock
 from .taxonomy import load_taxonomy
-from .triage import TriageCache
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -116,14 +116,22 @@ def _run(
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
     cache = AnalysisCache(ledger)
     helpdesk = connect(settings, breaker=helpdesk_breaker, pool_size=max(16, options.workers // 4))
+    kb = open_for_run(settings, helpdesk, dry_run=options.dry_run, emit=log.emit)
     try:
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             pipeline = Pipeline(
                 helpdesk=helpdesk,
                 ledger=ledger,
                 chain=choice.chain,
-                cache=TriageCache(cache, tag=cache_tag),
-                planner=ChangePlanner(options, run_id=run_id),
+                cache=kb.triage_cache(
+                    cache,
+                    tag=cache_tag,
+                    suggestions=settings.kb_suggestions,
+                    drafts=settings.reply_draft and choice.preferred == "llm",
+                ),
+                planner=ChangePlanner(
+                    options, run_id=run_id, kb_suggestions=settings.kb_suggestions
+                ),
                 log=log,
                 options=options,
                 run_id=run_id,
@@ -133,8 +141,11 @@ def _run(
                 price=price,
             )
             pipeline.summary.warnings.extend(choice.notes)
+            pipeline.summary.warnings.extend(kb.warnings)
+            pipeline.summary.set_aside.extend(kb.set_aside)
             summary = pipeline.run()
     finally:
+        kb.close()
         helpdesk.close()
     if not options.dry_run:
         cache.flush()

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from .models import PRIORITY_RANK, Priority, Triage, Urgency, WriteBack
+from .models import PRIORITY_RANK, Priority, Suggestion, Triage, Urgency, WriteBack
 
 URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
     Urgency.CRITICAL: Priority.URGENT,
@@ -117,7 +117,27 @@ def decide_priority(
     return None
 
 
-def render_note(triage: Triage, *, priority: Priority | None, run_id: str) -> str:
+def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
+    """The note's help-centre section: numbered as a draft cites them, title and link."""
+    if not suggestions:
+        return []
+    lines = ["", "Help-centre articles that may answer this:"]
+    for number, article in enumerate(suggestions, start=1):
+        internal = " (internal: for agents, not for the customer)"
+        lines.append(
+            f"[{number}] {article.title}{internal if article.visibility == 'internal' else ''}"
+        )
+        lines.append(f"    {article.url}")
+    return lines
+
+
+def render_note(
+    triage: Triage,
+    *,
+    priority: Priority | None,
+    run_id: str,
+    suggestions: Sequence[Suggestion] = (),
+) -> str:
     """The internal note: what ticketbot concluded and from what, in plain text."""
     analysis = triage.analysis
     source = {
@@ -139,6 +159,7 @@ def render_note(triage: Triage, *, priority: Priority | None, run_id: str) -> st
         f"Language: {analysis.language}",
         f"Confidence: {analysis.confidence:.2f}",
     ]
+    lines += render_suggestions(suggestions)
     if analysis.reply_draft:
         lines += ["", "Suggested reply (draft, not sent):", analysis.reply_draft]
     lines += ["", f"run {run_id}"]

@@ -1,0 +1,78 @@
+"""``lookup``: the help-centre articles that answer a ticket, or none.
+
+BM25 scores are unbounded and grow with the length of the query, so a fixed cut on them would
+suggest something for every long ticket. Each hit is scored instead as a share of the query's
+own weight: BM25 of the hit over the sum of the query terms' IDF (times the column weights,
+what an article holding every term once would score). Terms the help centre lacks count at the
+weight of the rarest term, so a ticket mostly about something no article mentions scores low
+even when a few of its words match. ``DEFAULT_THRESHOLD`` was set on ``tests/data/kb_*``
+(``scripts/kb_bench.py --calibrate`` prints the figures).
+
+The ticket's language is preferred: articles in it come first when the help centre has any
+that pass the threshold, then the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models import Suggestion
+from .index import BODY_WEIGHT, TITLE_WEIGHT, ArticleIndex, Hit, IndexUnavailable
+from .text import query_terms
+
+DEFAULT_THRESHOLD = 0.035
+CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class Scored:
+    hit: Hit
+    share: float
+
+
+def rank(index: ArticleIndex, text: str, *, limit: int = CANDIDATES) -> list[Scored]:
+    """Candidates for ``text`` with their share of the query's own score, best first."""
+    terms = query_terms(text)
+    if not terms:
+        return []
+    try:
+        hits = index.search(terms, limit)
+        if not hits:
+            return []
+        idf = index.idf(terms)
+    except IndexUnavailable:
+        return []
+    own = sum(idf.values()) * (TITLE_WEIGHT + BODY_WEIGHT)
+    return [Scored(hit, min(hit.score / own, 1.0)) for hit in hits]
+
+
+def _language_of(locale: str) -> str:
+    return locale.split("-")[0].lower()
+
+
+def lookup(
+    index: ArticleIndex,
+    text: str,
+    language: str | None,
+    k: int,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Suggestion]:
+    """The best ``k`` articles above ``threshold`` for ``text`` (prepared ticket text)."""
+    if k <= 0:
+        return []
+    passing = [s for s in rank(index, text) if s.share >= threshold]
+    if language:
+        mine = [s for s in passing if _language_of(s.hit.locale) == language]
+        passing = mine + [s for s in passing if _language_of(s.hit.locale) != language]
+    return [
+        Suggestion(
+            article_id=s.hit.article_id,
+            title=s.hit.title,
+            url=s.hit.url,
+            locale=s.hit.locale,
+            visibility=s.hit.visibility,
+            score=round(s.share, 4),
+        )
+        for s in passing[:k]
+    ]
