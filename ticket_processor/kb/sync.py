@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from ..helpdesk import Helpdesk
 from .index import ArticleIndex
 
+# Zendesk's incremental export says what changed, not what was archived: everything is listed
+# again this often, so archived articles leave the index too.
+FULL_LISTING_EVERY = 7 * 86400.0
+
 
 @dataclass(frozen=True)
 class SyncReport:
@@ -45,8 +49,10 @@ def sync(
     origin = helpdesk.base_url
     if index.meta("helpdesk") != origin:
         index.set_meta("since", None)  # an index of another help centre is rebuilt in full
-    since_text = index.meta("since")
+    since_text, full_at = index.meta("since"), index.meta("full_at")
     since = int(since_text) if since_text else None
+    if full_at is None or clock() - float(full_at) > FULL_LISTING_EVERY:
+        since = None
     listing = helpdesk.articles(since)
     stamps = index.stamps()
     listed = indexed = removed = 0
@@ -65,6 +71,7 @@ def sync(
         if listing.complete:
             for article_id, locale in stamps.keys() - seen:
                 removed += index.delete(article_id, locale)
+            index.set_meta("full_at", repr(clock()))
         index.set_meta("helpdesk", origin)
         next_since = listing.next_since if listing.next_since is not None else since
         index.set_meta("since", None if next_since is None else str(next_since))

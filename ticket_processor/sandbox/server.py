@@ -46,6 +46,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig, base_url: str) -> None:
         self.config = config
         self.store = TicketStore(base_url=base_url, agent_email=config.email)
+        self.store.guide.use_clock(lambda: self.config.clock())
         self.limiter = RateLimiter(lambda: self.config.clock())
         self.jobs = JobQueue(config, lambda: self.store.base_url)
         self.rng = random.Random(config.seed)
@@ -191,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = orjson.dumps(body)
+        payload = b"" if status == 204 else orjson.dumps(body)  # 204 No Content has no body
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -272,6 +273,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise
             headers["X-Rate-Limit"] = str(config.rate_limit)
             headers["X-Rate-Limit-Remaining"] = str(max(0, remaining))
+            if fault == "404":
+                raise ApiError(404, {"error": "InvalidEndpoint", "description": "Not found"})
             if fault in ("500", "503") or (
                 config.error_rate and sandbox.rng.random() < config.error_rate
             ):
