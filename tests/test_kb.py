@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 import requests
-
 from e2e_support import configure, create, events, invoke, notes
+
 from ticket_processor.help_centre import HelpCentreArticle, parse_articles, publish
 from ticket_processor.helpdesks import connect
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
@@ -93,11 +93,13 @@ def test_notes_suggest_the_answering_article_and_nothing_when_none_answers(
         else:
             answered += 1
             found_top3 += keys[key] in suggested
-    assert answered >= 10 and unanswered >= 10
+    assert answered >= 10
+    assert unanswered >= 10
     assert found_top3 / answered >= 0.9, f"{found_top3}/{answered} answered in the top three"
     assert quiet / unanswered >= 0.8, f"{quiet}/{unanswered} left without suggestions"
     synced = [e for e in events(log_dir) if e["event"] == "kb_synced"]
-    assert synced and synced[0]["indexed"] == len(keys)
+    assert synced
+    assert synced[0]["indexed"] == len(keys)
 
 
 def test_internal_articles_are_marked_and_the_tag_follows_the_prefix(
@@ -124,7 +126,8 @@ def test_internal_articles_are_marked_and_the_tag_follows_the_prefix(
     (note,) = notes(sandbox, ticket_id)
     assert "Escalation: suspected account takeover (internal" in note
     tags = set(sandbox.store.get(ticket_id)["tags"])
-    assert "tb_kb_suggested" in tags and "ai_kb_suggested" not in tags
+    assert "tb_kb_suggested" in tags
+    assert "ai_kb_suggested" not in tags
 
 
 def test_suggestions_off_leave_note_and_tags_alone(
@@ -171,7 +174,8 @@ def test_a_second_sync_fetches_only_what_changed(sandbox_factory: Any, tmp_path:
 
     sandbox.sandbox.reset_stats()
     second = sync(helpdesk, index)
-    assert not second.full and second.indexed == 0
+    assert not second.full
+    assert second.indexed == 0
     assert sandbox.stats()["requests_total"] == 2  # user segments + one export page
     assert second.listed <= 1  # the last change, listed again on purpose
 
@@ -205,7 +209,9 @@ def test_a_complete_listing_drops_what_is_gone(sandbox: RunningSandbox, tmp_path
     Api(sandbox).request("DELETE", f"/api/v2/help_center/articles/{keys['sso']}.json")
     index.set_meta("full_at", "0")  # the weekly full listing is due
     report = sync(helpdesk, index)
-    assert report.full and report.removed == 1 and report.indexed == 0
+    assert report.full
+    assert report.removed == 1
+    assert report.indexed == 0
     assert keys["sso"] not in {article_id for article_id, _ in index.stamps()}
     index.close()
     helpdesk.close()
@@ -236,7 +242,8 @@ def test_a_damaged_index_is_set_aside_and_rebuilt(
     assert [e["file"] for e in aside] == [INDEX_FILE]
     assert list(path.parent.glob(f"{INDEX_FILE}.bad-*"))
     synced = [e for e in found if e["event"] == "kb_synced"]
-    assert synced[0]["full"] and synced[0]["articles"] == len(keys)
+    assert synced[0]["full"]
+    assert synced[0]["articles"] == len(keys)
 
 
 def test_a_failing_sync_is_a_warning_and_the_run_goes_on(
@@ -270,8 +277,10 @@ def test_kb_sync_and_eval_commands(
     result = invoke("kb", "eval", str(labelled), "--json")
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
-    assert figures["unlabelled"] == 1 and figures["answerable"] == 20
-    assert figures["hit@3"] >= 0.9 and figures["quiet"] >= 0.8
+    assert figures["unlabelled"] == 1
+    assert figures["answerable"] == 20
+    assert figures["hit@3"] >= 0.9
+    assert figures["quiet"] >= 0.8
     assert figures["hit@1"] <= figures["hit@3"]
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n")
