@@ -29,7 +29,7 @@ _LANG_TAG = re.compile(rf"^{PREFIX}lang_[a-z]{{2}}$")
 
 def vocabulary(prefix: str = PREFIX) -> set[str]:
     """Every tag ticketbot may add (bar ``<prefix>lang_xx``): enum values and taxonomy names."""
-    words = {"processed", "fallback", "low_confidence"}
+    words = {"processed", "fallback", "low_confidence", "kb_suggested"}
     words |= {f"category_{name}" for name in TAXONOMY.names}
     words |= {f"urgency_{u.value}" for u in Urgency}
     words |= {f"sentiment_{s.value}" for s in Sentiment}

@@ -23,9 +23,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .errors import ConfigError
+from .help_centre import seed_help_centre
 from .models import Priority
 from .settings import Settings
 from .zendesk import BATCH_LIMIT, JobResult, JobStatus, ZendeskClient
+from .zendesk_guide import guide_api
 
 DEFAULT_COUNT = 50
 IN_FLIGHT_JOBS = 4
@@ -235,6 +237,12 @@ def run_seed(
     zendesk = client if client is not None else ZendeskClient.from_settings(settings)
     try:
         result = _create_with_progress(zendesk, tickets, console)
+        if source is None and zendesk.sandbox_kind == "zendesk":
+            # Only ticketbot's own sandbox gets the sample help centre: published articles
+            # in a real one would be visible to customers.
+            made = seed_help_centre(guide_api(zendesk))
+            if made:
+                console.print(f"Created a sample help centre of {made} articles.")
     finally:
         if own_client:
             zendesk.close()

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import AuthError
+from .help_centre import HttpApi
 from .helpdesk import Article, ArticleListing, ArticleVisibility
 from .zendesk import ZendeskClient
 
@@ -91,3 +92,9 @@ def _parse(items: list[dict[str, Any]], signed_in: set[int]) -> Iterator[Article
         article = _article(item, signed_in)
         if article is not None:
             yield article
+
+
+def guide_api(client: ZendeskClient) -> HttpApi:
+    """The client's connection, for publishing articles (``help_centre.publish``): the Help
+    Center writes are not ticket writes, so ``ZendeskClient`` has no methods for them."""
+    return client._http

@@ -282,6 +282,16 @@ class ArticleIndex:
             for r in rows
         ]
 
+    def text(self, rowid: int) -> str:
+        """Title and plain-text body of the article in row ``rowid``, as indexed."""
+        with self._lock:
+            row = (
+                self._conn()
+                .execute("SELECT title, body FROM articles_fts WHERE rowid = ?", (rowid,))
+                .fetchone()
+            )
+        return "" if row is None else f"{row[0]}\n{row[1]}"
+
     def body(self, article_id: int, locale: str) -> str:
         """The plain-text body of one indexed article ("" if it is not there)."""
         with self._lock:

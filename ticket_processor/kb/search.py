@@ -8,6 +8,10 @@ weight of the rarest term, so a ticket mostly about something no article mention
 even when a few of its words match. ``DEFAULT_THRESHOLD`` was set on ``tests/data/kb_*``
 (``scripts/kb_bench.py --calibrate`` prints the figures).
 
+A suggestion must also share at least ``MIN_SHARED_TERMS`` words with the ticket: a two-word
+ticket ("call me back") whose one content word happens to be in an article is not answered by
+it, however large that word's share of so short a query.
+
 The ticket's language is preferred: articles in it come first when the help centre has any
 that pass the threshold, then the others.
 """
@@ -18,9 +22,10 @@ from dataclasses import dataclass
 
 from ..models import Suggestion
 from .index import BODY_WEIGHT, TITLE_WEIGHT, ArticleIndex, Hit, IndexUnavailable
-from .text import query_terms
+from .text import query_terms, words
 
 DEFAULT_THRESHOLD = 0.035
+MIN_SHARED_TERMS = 2
 CANDIDATES = 20
 
 
@@ -61,7 +66,13 @@ def lookup(
     """The best ``k`` articles above ``threshold`` for ``text`` (prepared ticket text)."""
     if k <= 0:
         return []
-    passing = [s for s in rank(index, text) if s.share >= threshold]
+    terms = set(query_terms(text))
+    passing = [
+        s
+        for s in rank(index, text)
+        if s.share >= threshold
+        and len(terms & set(words(index.text(s.hit.rowid)))) >= MIN_SHARED_TERMS
+    ]
     if language:
         mine = [s for s in passing if _language_of(s.hit.locale) == language]
         passing = mine + [s for s in passing if _language_of(s.hit.locale) != language]
