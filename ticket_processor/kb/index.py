@@ -58,6 +58,11 @@ _SEARCH_SQL = (
 _TABLES = {"meta", "articles", "articles_fts", "articles_vocab"}
 
 
+def bm25_idf(total: int, holding: int) -> float:
+    """FTS5's IDF: log((N - n + 0.5) / (n + 0.5)), at least 1e-6."""
+    return max(math.log((total - holding + 0.5) / (holding + 0.5)), 1e-6)
+
+
 class IndexUnavailable(Exception):
     """The index could not be opened (read-only and missing or damaged)."""
 
@@ -96,6 +101,9 @@ class ArticleIndex:
         self.set_aside: SetAside | None = None
         self._lock = threading.RLock()
         self._db = self._open_read_only() if read_only else self._open()
+        # Document frequency of every term, read once after each change: a lookup needs the
+        # IDF of its terms, and fts5vocab answers an IN (...) with a scan of the whole index.
+        self._df: tuple[int, dict[str, int]] | None = None
 
     def _connect(self, uri: str | None = None) -> sqlite3.Connection:
         target = uri or str(self.path)
@@ -198,6 +206,7 @@ class ArticleIndex:
     def upsert(self, article: Article) -> None:
         self.delete(article.id, article.locale)
         with self._lock:
+            self._df = None
             db = self._conn()
             cursor = db.execute(
                 "INSERT INTO articles (article_id, locale, title, url, visibility, updated_at) "
@@ -219,6 +228,7 @@ class ArticleIndex:
     def delete(self, article_id: int, locale: str | None = None) -> int:
         """Remove an article (one locale, or all of them); how many rows went."""
         with self._lock:
+            self._df = None
             db = self._conn()
             if locale is None:
                 rows = db.execute(
@@ -244,24 +254,21 @@ class ArticleIndex:
         with self._lock:
             return {str(r[0]) for r in self._conn().execute("SELECT DISTINCT locale FROM articles")}
 
+    def doc_freqs(self) -> tuple[int, dict[str, int]]:
+        """The number of articles and, for every indexed term, how many hold it."""
+        with self._lock:
+            if self._df is None:
+                db = self._conn()
+                total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+                freqs = dict(db.execute("SELECT term, doc FROM articles_vocab").fetchall())
+                self._df = (total, freqs)
+            return self._df
+
     def idf(self, terms: Sequence[str]) -> dict[str, float]:
         """FTS5's BM25 inverse document frequency of each term (a term the index lacks gets
         the value of a term in no document: the most a term can weigh)."""
-        with self._lock:
-            db = self._conn()
-            total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
-            marks = ",".join("?" * len(terms))
-            found = dict(
-                db.execute(
-                    f"SELECT term, doc FROM articles_vocab WHERE term IN ({marks})",  # noqa: S608
-                    tuple(terms),
-                ).fetchall()
-            )
-        return {
-            t: max(math.log((total - n + 0.5) / (n + 0.5)), 1e-6)
-            for t in terms
-            for n in (int(found.get(t, 0)),)
-        }
+        total, freqs = self.doc_freqs()
+        return {t: bm25_idf(total, freqs.get(t, 0)) for t in terms}
 
     def search(self, terms: Sequence[str], limit: int) -> list[Hit]:
         """The best ``limit`` articles matching any of ``terms`` (plain words, already folded)."""

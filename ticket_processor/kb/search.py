@@ -21,12 +21,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Suggestion
-from .index import BODY_WEIGHT, TITLE_WEIGHT, ArticleIndex, Hit, IndexUnavailable
+from .index import BODY_WEIGHT, TITLE_WEIGHT, ArticleIndex, Hit, IndexUnavailable, bm25_idf
 from .text import query_terms, words
 
 DEFAULT_THRESHOLD = 0.035
 MIN_SHARED_TERMS = 2
 CANDIDATES = 20
+# Terms held by more than this share of a large help centre are left out of the search (and of
+# the query's own score): they weigh little and make FTS5 rank most of the index.
+MAX_DF_SHARE = 0.1
+MIN_DF_CUT = 50
+# The most telling terms searched for; the rest still count in the query's own score.
+SEARCH_TERMS = 24
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,14 @@ def rank(index: ArticleIndex, text: str, *, limit: int = CANDIDATES) -> list[Sco
     if not terms:
         return []
     try:
-        hits = index.search(terms, limit)
-        if not hits:
-            return []
-        idf = index.idf(terms)
+        total, freqs = index.doc_freqs()
+        cut = max(total * MAX_DF_SHARE, MIN_DF_CUT)
+        kept = {t: bm25_idf(total, freqs.get(t, 0)) for t in terms if freqs.get(t, 0) <= cut}
+        present = sorted((t for t in kept if freqs.get(t, 0)), key=lambda t: -kept[t])
+        hits = index.search(present[:SEARCH_TERMS], limit)
     except IndexUnavailable:
         return []
-    own = sum(idf.values()) * (TITLE_WEIGHT + BODY_WEIGHT)
+    own = sum(kept.values()) * (TITLE_WEIGHT + BODY_WEIGHT)
     return [Scored(hit, min(hit.score / own, 1.0)) for hit in hits]
 
 
@@ -66,16 +73,17 @@ def lookup(
     """The best ``k`` articles above ``threshold`` for ``text`` (prepared ticket text)."""
     if k <= 0:
         return []
-    terms = set(query_terms(text))
-    passing = [
-        s
-        for s in rank(index, text)
-        if s.share >= threshold
-        and len(terms & set(words(index.text(s.hit.rowid)))) >= MIN_SHARED_TERMS
-    ]
+    passing = [s for s in rank(index, text) if s.share >= threshold]
     if language:
         mine = [s for s in passing if _language_of(s.hit.locale) == language]
         passing = mine + [s for s in passing if _language_of(s.hit.locale) != language]
+    terms = set(query_terms(text))
+    chosen: list[Scored] = []
+    for candidate in passing:
+        if len(chosen) == k:
+            break
+        if len(terms & set(words(index.text(candidate.hit.rowid)))) >= MIN_SHARED_TERMS:
+            chosen.append(candidate)
     return [
         Suggestion(
             article_id=s.hit.article_id,
@@ -85,5 +93,5 @@ def lookup(
             visibility=s.hit.visibility,
             score=round(s.share, 4),
         )
-        for s in passing[:k]
+        for s in chosen
     ]
