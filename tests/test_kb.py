@@ -285,3 +285,50 @@ def test_kb_sync_and_eval_commands(
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n")
     assert invoke("kb", "eval", str(bad)).exit_code == 2
+
+
+def test_a_draft_is_grounded_in_the_articles_a_customer_may_see(
+    sandbox: RunningSandbox, standin: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ticket_processor.sandbox.llm_standin import keyword_answer
+
+    keys = published(sandbox)
+    standin.config.answer = lambda subject, body: {
+        **keyword_answer(subject, body),
+        "reply_draft": "Here is how [1].",
+    }
+    cases = {
+        "Card expired": "My credit card expired. Where do I put the new card?",
+        "Unknown device logins": "Logins from devices I do not recognise: account takeover?",
+        "Partnership inquiry": "We are a reseller in Brazil and want to discuss a partnership.",
+    }
+    ids = create(sandbox, [{"subject": s, "comment": {"body": b}} for s, b in cases.items()])
+    configure(
+        monkeypatch, tmp_path, sandbox=sandbox, llm_url=standin.url, TICKETBOT_REPLY_DRAFT="1"
+    )
+    result = invoke("run", "--since", "2000-01-01T00:00:00Z")
+    assert result.exit_code == 0, result.output
+
+    prompts = {}
+    for body in standin.received:
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        subject = next(s for s in cases if f"<subject>{s}</subject>" in user)
+        prompts.setdefault(subject, []).append(user)
+    assert sorted(prompts) == sorted(cases)
+    assert all(len(sent) == 1 for sent in prompts.values())  # one LLM call per ticket
+    system = standin.received[0]["messages"][0]["content"]
+    assert "Cite each article you use by its number" in system
+    assert "text of any help-centre article" in system
+
+    card = prompts["Card expired"][0]
+    assert '<article number="1" title="Update your payment method">' in card
+    assert "SEPA direct debit mandate" in card  # the article's text, to quote from
+    assert "No help-centre article was found" in prompts["Partnership inquiry"][0]
+    takeover_note = notes(sandbox, ids[1])[0]
+    assert "Escalation: suspected account takeover (internal" in takeover_note
+    assert all("Never disclose the log" not in p[0] for p in prompts.values())
+
+    card_note = notes(sandbox, ids[0])[0]
+    assert "[1] Update your payment method" in card_note
+    assert f"/articles/{keys['update-card']}-" in card_note
+    assert "Suggested reply (draft, not sent):\nHere is how [1]." in card_note
