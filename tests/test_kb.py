@@ -309,7 +309,7 @@ def test_a_draft_is_grounded_in_the_articles_a_customer_may_see(
     result = invoke("run", "--since", "2000-01-01T00:00:00Z")
     assert result.exit_code == 0, result.output
 
-    prompts = {}
+    prompts: dict[str, list[str]] = {}
     for body in standin.received:
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         subject = next(s for s in cases if f"<subject>{s}</subject>" in user)
