@@ -42,6 +42,9 @@ class BenchSettings:
     # after the usual latency) or "hang" (no answer within the client's timeout). None: it works.
     llm_down: str | None = None
     profile: Path | None = None  # run the child under ``py-spy record -o PROFILE``
+    # Help-centre suggestions a ticket gets (TICKETBOT_KB_SUGGESTIONS; 0: off). The sandbox is
+    # given the sample help centre either way, so on and off differ only in the lookups.
+    kb_suggestions: int = 3
 
 
 @dataclass(frozen=True)
