@@ -18,11 +18,16 @@ from typing import Any
 
 from .config import ApiError, invalid_field, not_found, record_invalid
 from .records import iso, parse_iso
+from .store import TicketStore
 
 SIGNED_IN_SEGMENT = 360000001
 STAFF_SEGMENT = 360000002
 PERMISSION_GROUP = 360000101
 _SLUG = re.compile(r"[^a-z0-9]+")
+# What an update may change: a translation (PUT .../translations/{locale}), or the article.
+_TRANSLATION_KEYS = ("title", "body", "draft")
+_ARTICLE_KEYS: tuple[str, ...] = ("user_segment_id", "permission_group_id", "section_id")
+_ARTICLE_KEYS += ("position", "promoted", "label_names", "title", "body")
 
 
 def _slug(title: str) -> str:
@@ -90,19 +95,7 @@ class GuideStore:
             raise record_invalid({"name": [invalid_field("name", "cannot be blank", "BlankValue")]})
         with self._lock:
             cid, stamp, base = self._new_id(), self._stamp(), self._base()
-            category = {
-                "id": cid,
-                "url": f"{base}/api/v2/help_center/{locale}/categories/{cid}.json",
-                "html_url": f"{base}/hc/{locale}/categories/{cid}-{_slug(name)}",
-                "position": int(fields.get("position") or 0),
-                "created_at": stamp,
-                "updated_at": stamp,
-                "name": name,
-                "description": str(fields.get("description") or ""),
-                "locale": locale,
-                "source_locale": locale,
-                "outdated": False,
-            }
+            category = _category(cid, stamp, base, name, fields, locale)
             self.categories[cid] = category
         self._on_change()
         return category
@@ -117,51 +110,10 @@ class GuideStore:
             if category_id not in self.categories:
                 raise not_found()
             sid, stamp, base = self._new_id(), self._stamp(), self._base()
-            section = {
-                "id": sid,
-                "url": f"{base}/api/v2/help_center/{locale}/sections/{sid}.json",
-                "html_url": f"{base}/hc/{locale}/sections/{sid}-{_slug(name)}",
-                "category_id": category_id,
-                "position": int(fields.get("position") or 0),
-                "sorting": "manual",
-                "created_at": stamp,
-                "updated_at": stamp,
-                "name": name,
-                "description": str(fields.get("description") or ""),
-                "locale": locale,
-                "source_locale": locale,
-                "outdated": False,
-                "parent_section_id": None,
-                "theme_template": "section_page",
-            }
+            section = _section(sid, stamp, base, name, category_id, fields, locale)
             self.sections[sid] = section
         self._on_change()
         return section
-
-    def _check_article(self, fields: dict[str, Any], *, creating: bool) -> None:
-        details: dict[str, list[dict[str, str]]] = {}
-        title = fields.get("title")
-        if creating and (not isinstance(title, str) or not title.strip()):
-            details["title"] = [invalid_field("title", "cannot be blank", "BlankValue")]
-        # Zendesk requires both keys on create; user_segment_id null means everyone.
-        if creating or "permission_group_id" in fields:
-            group = fields.get("permission_group_id")
-            if group not in self.permission_groups:
-                details["permission_group_id"] = [
-                    invalid_field("permission_group_id", "must be an existing permission group")
-                ]
-        if creating and "user_segment_id" not in fields:
-            details["user_segment_id"] = [
-                invalid_field("user_segment_id", "is required (null for everyone)")
-            ]
-        elif "user_segment_id" in fields:
-            segment = fields.get("user_segment_id")
-            if segment is not None and segment not in self.segments:
-                details["user_segment_id"] = [
-                    invalid_field("user_segment_id", "must be an existing user segment or null")
-                ]
-        if details:
-            raise record_invalid(details)
 
     def create_article(
         self, section_id: int, fields: dict[str, Any], locale: str, author_id: int
@@ -169,39 +121,9 @@ class GuideStore:
         with self._lock:
             if section_id not in self.sections:
                 raise not_found()
-            self._check_article(fields, creating=True)
+            _check_article(fields, self.segments, self.permission_groups, creating=True)
             aid, stamp, base = self._new_id(), self._stamp(), self._base()
-            locale = str(fields.get("locale") or locale)
-            title = str(fields["title"])
-            segment = fields.get("user_segment_id")
-            article = {
-                "id": aid,
-                "url": f"{base}/api/v2/help_center/{locale}/articles/{aid}.json",
-                "html_url": f"{base}/hc/{locale}/articles/{aid}-{_slug(title)}",
-                "author_id": author_id,
-                "comments_disabled": False,
-                "draft": bool(fields.get("draft", False)),
-                "promoted": bool(fields.get("promoted", False)),
-                "position": int(fields.get("position") or 0),
-                "vote_sum": 0,
-                "vote_count": 0,
-                "section_id": section_id,
-                "created_at": stamp,
-                "updated_at": stamp,
-                "edited_at": stamp,
-                "name": title,
-                "title": title,
-                "source_locale": locale,
-                "locale": locale,
-                "outdated": False,
-                "outdated_locales": [],
-                "permission_group_id": fields["permission_group_id"],
-                "user_segment_id": segment,
-                "user_segment_ids": [] if segment is None else [segment],
-                "content_tag_ids": [],
-                "label_names": [str(x) for x in fields.get("label_names") or []],
-                "body": str(fields.get("body") or ""),
-            }
+            article = _article(aid, stamp, base, section_id, fields, locale, author_id)
             self.articles[aid] = article
         self._on_change()
         return article
@@ -215,22 +137,8 @@ class GuideStore:
             article = self.articles.get(article_id)
             if article is None or (locale is not None and article["locale"] != locale):
                 raise not_found()
-            self._check_article(fields, creating=False)
-            keys = (
-                ("title", "body", "draft")
-                if locale
-                else (
-                    "user_segment_id",
-                    "permission_group_id",
-                    "section_id",
-                    "position",
-                    "promoted",
-                    "label_names",
-                    "title",
-                    "body",
-                )
-            )
-            for key in keys:
+            _check_article(fields, self.segments, self.permission_groups, creating=False)
+            for key in _TRANSLATION_KEYS if locale else _ARTICLE_KEYS:
                 if key in fields:
                     article[key] = fields[key]
             article["name"] = article["title"]
@@ -316,6 +224,114 @@ class GuideStore:
             self.segments.update({int(s["id"]): s for s in state["segments"]})
 
 
+def _category(
+    cid: int, stamp: str, base: str, name: str, fields: dict[str, Any], locale: str
+) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "url": f"{base}/api/v2/help_center/{locale}/categories/{cid}.json",
+        "html_url": f"{base}/hc/{locale}/categories/{cid}-{_slug(name)}",
+        "position": int(fields.get("position") or 0),
+        "created_at": stamp,
+        "updated_at": stamp,
+        "name": name,
+        "description": str(fields.get("description") or ""),
+        "locale": locale,
+        "source_locale": locale,
+        "outdated": False,
+    }
+
+
+def _section(
+    sid: int,
+    stamp: str,
+    base: str,
+    name: str,
+    category_id: int,
+    fields: dict[str, Any],
+    locale: str,
+) -> dict[str, Any]:
+    return {
+        **_category(sid, stamp, base, name, fields, locale),
+        "url": f"{base}/api/v2/help_center/{locale}/sections/{sid}.json",
+        "html_url": f"{base}/hc/{locale}/sections/{sid}-{_slug(name)}",
+        "category_id": category_id,
+        "sorting": "manual",
+        "parent_section_id": None,
+        "theme_template": "section_page",
+    }
+
+
+def _article(
+    aid: int,
+    stamp: str,
+    base: str,
+    section_id: int,
+    fields: dict[str, Any],
+    locale: str,
+    author_id: int,
+) -> dict[str, Any]:
+    locale = str(fields.get("locale") or locale)
+    title = str(fields["title"])
+    segment = fields.get("user_segment_id")
+    return {
+        "id": aid,
+        "url": f"{base}/api/v2/help_center/{locale}/articles/{aid}.json",
+        "html_url": f"{base}/hc/{locale}/articles/{aid}-{_slug(title)}",
+        "author_id": author_id,
+        "comments_disabled": False,
+        "draft": bool(fields.get("draft", False)),
+        "promoted": bool(fields.get("promoted", False)),
+        "position": int(fields.get("position") or 0),
+        "vote_sum": 0,
+        "vote_count": 0,
+        "section_id": section_id,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "edited_at": stamp,
+        "name": title,
+        "title": title,
+        "source_locale": locale,
+        "locale": locale,
+        "outdated": False,
+        "outdated_locales": [],
+        "permission_group_id": fields["permission_group_id"],
+        "user_segment_id": segment,
+        "user_segment_ids": [] if segment is None else [segment],
+        "content_tag_ids": [],
+        "label_names": [str(x) for x in fields.get("label_names") or []],
+        "body": str(fields.get("body") or ""),
+    }
+
+
+def _check_article(
+    fields: dict[str, Any], segments: dict[int, Any], groups: dict[int, Any], *, creating: bool
+) -> None:
+    details: dict[str, list[dict[str, str]]] = {}
+    title = fields.get("title")
+    if creating and (not isinstance(title, str) or not title.strip()):
+        details["title"] = [invalid_field("title", "cannot be blank", "BlankValue")]
+    # Zendesk requires both keys on create; user_segment_id null means everyone.
+    if creating or "permission_group_id" in fields:
+        group = fields.get("permission_group_id")
+        if group not in groups:
+            details["permission_group_id"] = [
+                invalid_field("permission_group_id", "must be an existing permission group")
+            ]
+    if creating and "user_segment_id" not in fields:
+        details["user_segment_id"] = [
+            invalid_field("user_segment_id", "is required (null for everyone)")
+        ]
+    elif "user_segment_id" in fields:
+        segment = fields.get("user_segment_id")
+        if segment is not None and segment not in segments:
+            details["user_segment_id"] = [
+                invalid_field("user_segment_id", "must be an existing user segment or null")
+            ]
+    if details:
+        raise record_invalid(details)
+
+
 def _segment(sid: int, name: str, user_type: str) -> dict[str, Any]:
     created = iso(0)
     return {
@@ -334,3 +350,29 @@ def _segment(sid: int, name: str, user_type: str) -> dict[str, Any]:
 
 def not_an_object(key: str) -> ApiError:
     return ApiError(400, {"error": "InvalidValue", "description": f"{key} must be an object"})
+
+
+class GuidedStore(TicketStore):
+    """The sandbox's tickets and its help centre, saved together (``persist.py``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.guide = GuideStore(base_url=lambda: self.base_url, on_change=self._guide_changed)
+
+    def _guide_changed(self) -> None:
+        with self._lock:
+            self.writes += 1  # the persister saves when this moves
+
+    def to_state(self) -> dict[str, Any]:
+        return {**super().to_state(), "guide": self.guide.to_state()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        self.guide.load_state(state.get("guide"))
+
+
+def guide_of(store: TicketStore) -> GuideStore:
+    """The help centre of a sandbox's store (a plain ``TicketStore`` has none: 404)."""
+    if not isinstance(store, GuidedStore):
+        raise not_found()
+    return store.guide

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from .config import bad_request
-from .guide import not_an_object
+from .guide import guide_of, not_an_object
 from .records import parse_iso
 from .store import AGENT_ID
 
@@ -74,19 +74,19 @@ def _locale(call: Call, position: int = 0) -> str | None:
 
 def list_categories(svc: Services, call: Call) -> tuple[int, Any]:
     locale = _locale(call)
-    found = [c for c in svc.store.guide.categories.values() if locale in (None, c["locale"])]
+    found = [c for c in guide_of(svc.store).categories.values() if locale in (None, c["locale"])]
     return _page(call, "categories", found)
 
 
 def create_category(svc: Services, call: Call) -> tuple[int, Any]:
     fields = _fields(call, "category")
     locale = _locale(call) or str(fields.get("locale") or DEFAULT_LOCALE)
-    return 201, {"category": svc.store.guide.create_category(fields, locale)}
+    return 201, {"category": guide_of(svc.store).create_category(fields, locale)}
 
 
 def list_sections(svc: Services, call: Call) -> tuple[int, Any]:
     locale = _locale(call)
-    found = [s for s in svc.store.guide.sections.values() if locale in (None, s["locale"])]
+    found = [s for s in guide_of(svc.store).sections.values() if locale in (None, s["locale"])]
     return _page(call, "sections", found)
 
 
@@ -94,20 +94,20 @@ def create_section(svc: Services, call: Call) -> tuple[int, Any]:
     fields = _fields(call, "section")
     *prefix, category_id = call.args
     locale = prefix[0] if prefix else str(fields.get("locale") or DEFAULT_LOCALE)
-    return 201, {"section": svc.store.guide.create_section(int(category_id), fields, locale)}
+    return 201, {"section": guide_of(svc.store).create_section(int(category_id), fields, locale)}
 
 
 # --- articles ------------------------------------------------------------------------
 
 
 def list_articles(svc: Services, call: Call) -> tuple[int, Any]:
-    return _page(call, "articles", svc.store.guide.list_articles(locale=_locale(call)))
+    return _page(call, "articles", guide_of(svc.store).list_articles(locale=_locale(call)))
 
 
 def list_section_articles(svc: Services, call: Call) -> tuple[int, Any]:
     *prefix, section_id = call.args
     locale = prefix[0] if prefix else None
-    found = svc.store.guide.list_articles(locale=locale, section_id=int(section_id))
+    found = guide_of(svc.store).list_articles(locale=locale, section_id=int(section_id))
     return _page(call, "articles", found)
 
 
@@ -115,23 +115,23 @@ def create_article(svc: Services, call: Call) -> tuple[int, Any]:
     fields = _fields(call, "article")
     *prefix, section_id = call.args
     locale = prefix[0] if prefix else str(fields.get("locale") or DEFAULT_LOCALE)
-    article = svc.store.guide.create_article(int(section_id), fields, locale, AGENT_ID)
+    article = guide_of(svc.store).create_article(int(section_id), fields, locale, AGENT_ID)
     return 201, {"article": article}
 
 
 def show_article(svc: Services, call: Call) -> tuple[int, Any]:
-    return 200, {"article": svc.store.guide.get_article(int(call.args[-1]))}
+    return 200, {"article": guide_of(svc.store).get_article(int(call.args[-1]))}
 
 
 def update_article(svc: Services, call: Call) -> tuple[int, Any]:
     fields = _fields(call, "article")
-    return 200, {"article": svc.store.guide.update_article(int(call.args[-1]), fields)}
+    return 200, {"article": guide_of(svc.store).update_article(int(call.args[-1]), fields)}
 
 
 def update_translation(svc: Services, call: Call) -> tuple[int, Any]:
     fields = _fields(call, "translation")
     article_id, locale = int(call.args[0]), call.args[1]
-    article = svc.store.guide.update_article(article_id, fields, locale)
+    article = guide_of(svc.store).update_article(article_id, fields, locale)
     translation = {
         "id": article_id,
         "source_id": article_id,
@@ -148,7 +148,7 @@ def update_translation(svc: Services, call: Call) -> tuple[int, Any]:
 
 
 def archive_article(svc: Services, call: Call) -> tuple[int, Any]:
-    svc.store.guide.archive_article(int(call.args[-1]))
+    guide_of(svc.store).archive_article(int(call.args[-1]))
     return 204, None
 
 
@@ -159,7 +159,7 @@ def search_articles(svc: Services, call: Call) -> tuple[int, Any]:
     words = query.split()
     locale = call.query.get("locale")
     scored = []
-    for article in svc.store.guide.list_articles(locale=locale):
+    for article in guide_of(svc.store).list_articles(locale=locale):
         if article["draft"]:
             continue
         text = f"{article['title']} {article['body']}".lower()
@@ -177,7 +177,7 @@ def incremental_articles(svc: Services, call: Call) -> tuple[int, Any]:
     if not raw:
         raise bad_request("InvalidValue", "start_time is required")
     start = _int(raw, "start_time", 0)
-    changed = svc.store.guide.changed_since(start)
+    changed = guide_of(svc.store).changed_since(start)
     page = changed[:EXPORT_PAGE]
     end_time = int(parse_iso(page[-1]["updated_at"]) or start) if page else start
     more = len(changed) > EXPORT_PAGE
@@ -193,15 +193,15 @@ def incremental_articles(svc: Services, call: Call) -> tuple[int, Any]:
 
 
 def list_user_segments(svc: Services, call: Call) -> tuple[int, Any]:
-    return _page(call, "user_segments", list(svc.store.guide.segments.values()))
+    return _page(call, "user_segments", list(guide_of(svc.store).segments.values()))
 
 
 def create_user_segment(svc: Services, call: Call) -> tuple[int, Any]:
-    return 201, {"user_segment": svc.store.guide.create_segment(_fields(call, "user_segment"))}
+    return 201, {"user_segment": guide_of(svc.store).create_segment(_fields(call, "user_segment"))}
 
 
 def list_permission_groups(svc: Services, call: Call) -> tuple[int, Any]:
-    return _page(call, "permission_groups", list(svc.store.guide.permission_groups.values()))
+    return _page(call, "permission_groups", list(guide_of(svc.store).permission_groups.values()))
 
 
 _HC = "/api/v2/help_center"

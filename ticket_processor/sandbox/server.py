@@ -31,10 +31,10 @@ import orjson
 
 from .api import Call, Services, resolve
 from .config import ApiError, SandboxConfig
+from .guide import GuidedStore
 from .jobs import JobQueue
 from .limits import RateLimiter, checks_for
 from .persist import Persister, load_state
-from .store import TicketStore
 
 _UNAUTHORIZED = ApiError(401, {"error": "Couldn't authenticate you"})
 _HISTORY = 10_000  # requests remembered for ``Sandbox.history``
@@ -45,7 +45,7 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig, base_url: str) -> None:
         self.config = config
-        self.store = TicketStore(base_url=base_url, agent_email=config.email)
+        self.store = GuidedStore(base_url=base_url, agent_email=config.email)
         self.store.guide.use_clock(lambda: self.config.clock())
         self.limiter = RateLimiter(lambda: self.config.clock())
         self.jobs = JobQueue(config, lambda: self.store.base_url)

@@ -18,7 +18,6 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from .config import ApiError, not_found
-from .guide import GuideStore
 from .records import (
     apply_changes,
     audit_events,
@@ -61,14 +60,6 @@ class TicketStore:
         self.agent_email = agent_email
         self.writes = 0  # bumped on every change; the persister saves when it moves
         self._reset()
-        # The help centre (Zendesk Guide) lives beside the tickets and is saved with them.
-        self.guide = GuideStore(
-            base_url=lambda: self.base_url, on_change=self._guide_changed, now=now
-        )
-
-    def _guide_changed(self) -> None:
-        with self._lock:
-            self.writes += 1
 
     def _reset(self) -> None:
         self._tickets: dict[int, dict[str, Any]] = {}
@@ -366,7 +357,6 @@ class TicketStore:
                 "walls": [walls.get(i, 0.0) for i in order],
                 "comments": {str(k): v for k, v in self._comments.items()},
                 "users": list(self._users.values()),
-                "guide": self.guide.to_state(),
             }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -388,7 +378,6 @@ class TicketStore:
             self._last_wall = self._log_wall[-1] if self._log_wall else 0.0
             self._comments = {int(k): v for k, v in state["comments"].items()}
             self._users = {u["email"]: u for u in state.get("users", [])}
-        self.guide.load_state(state.get("guide"))
 
 
 def _failure(
