@@ -92,6 +92,47 @@ def _check(db: sqlite3.Connection) -> None:
     db.execute("SELECT count(*) FROM articles_fts").fetchone()
 
 
+def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+    db = sqlite3.connect(target, uri=uri, timeout=10, check_same_thread=False)
+    db.isolation_level = None  # transactions are explicit (``ArticleIndex.transaction``)
+    return db
+
+
+def open_writable(path: Path) -> tuple[sqlite3.Connection, SetAside | None]:
+    """The index at ``path``, created if missing; a damaged one is set aside (and said)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = None
+    if path.is_dir():
+        aside = set_aside(path, "a directory where the index file should be")
+    try:
+        db = _connect(str(path))
+    except sqlite3.Error as exc:
+        aside = set_aside(path, f"cannot be opened ({exc})")
+        db = _connect(str(path))
+    try:
+        _check(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        aside = set_aside(path, f"not an index of this version ({exc})")
+        db = _connect(str(path))
+        _check(db)
+    return db, aside
+
+
+def open_read_only(path: Path) -> sqlite3.Connection | None:
+    """The index at ``path`` if there is a usable one; nothing is created or moved."""
+    if not path.is_file():
+        return None
+    try:
+        db = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            db.close()
+            return None
+    except sqlite3.Error:
+        return None
+    return db
+
+
 class ArticleIndex:
     """The index file, thread-safe (one connection behind a lock; a lookup takes ~1 ms)."""
 
@@ -100,47 +141,13 @@ class ArticleIndex:
         self.read_only = read_only
         self.set_aside: SetAside | None = None
         self._lock = threading.RLock()
-        self._db = self._open_read_only() if read_only else self._open()
+        if read_only:
+            self._db = open_read_only(self.path)
+        else:
+            self._db, self.set_aside = open_writable(self.path)
         # Document frequency of every term, read once after each change: a lookup needs the
         # IDF of its terms, and fts5vocab answers an IN (...) with a scan of the whole index.
         self._df: tuple[int, dict[str, int]] | None = None
-
-    def _connect(self, uri: str | None = None) -> sqlite3.Connection:
-        target = uri or str(self.path)
-        db = sqlite3.connect(target, uri=uri is not None, timeout=10, check_same_thread=False)
-        db.isolation_level = None  # transactions are explicit (``transaction``)
-        return db
-
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.is_dir():
-            self.set_aside = set_aside(self.path, "a directory where the index file should be")
-        try:
-            db = self._connect()
-        except sqlite3.Error as exc:
-            self.set_aside = set_aside(self.path, f"cannot be opened ({exc})")
-            db = self._connect()
-        try:
-            _check(db)
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            self.set_aside = set_aside(self.path, f"not an index of this version ({exc})")
-            db = self._connect()
-            _check(db)
-        return db
-
-    def _open_read_only(self) -> sqlite3.Connection | None:
-        if not self.path.is_file():
-            return None
-        try:
-            db = self._connect(f"{self.path.resolve().as_uri()}?mode=ro")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version != SCHEMA_VERSION:
-                db.close()
-                return None
-        except sqlite3.Error:
-            return None
-        return db
 
     @property
     def available(self) -> bool:
