@@ -332,3 +332,38 @@ def test_a_draft_is_grounded_in_the_articles_a_customer_may_see(
     assert "[1] Update your payment method" in card_note
     assert f"/articles/{keys['update-card']}-" in card_note
     assert "Suggested reply (draft, not sent):\nHere is how [1]." in card_note
+
+
+def test_the_sandbox_help_centre_speaks_zendesk_guide(sandbox: RunningSandbox) -> None:
+    keys = published(sandbox)
+    api = Api(sandbox)
+    german = api.request("GET", "/api/v2/help_center/de-de/articles.json")
+    assert {a["locale"] for a in german["articles"]} == {"de-de"}
+    assert german["count"] == 2
+    found = api.request(
+        "GET", "/api/v2/help_center/articles/search.json", params={"query": "card reader"}
+    )
+    assert found["results"][0]["id"] == keys["tracking"]
+    page = api.request("GET", "/api/v2/help_center/articles.json", params={"per_page": 5})
+    assert len(page["articles"]) == 5
+    assert page["next_page"].startswith(sandbox.url)
+    section = page["articles"][0]["section_id"]
+    for missing in ("permission_group_id", "user_segment_id"):
+        fields = {"title": "T", "body": "B", "permission_group_id": 360000101}
+        fields["user_segment_id"] = None
+        del fields[missing]
+        answer = requests.post(
+            f"{sandbox.url}/api/v2/help_center/sections/{section}/articles.json",
+            json={"article": fields},
+            auth=api.auth,
+            timeout=10,
+        )
+        assert answer.status_code == 422
+        assert missing in answer.json()["details"]
+    segments = api.request("GET", "/api/v2/help_center/user_segments.json")["user_segments"]
+    assert {s["user_type"] for s in segments} == {"signed_in_users", "staff"}
+    gone = requests.delete(
+        f"{sandbox.url}/api/v2/help_center/articles/{keys['sso']}.json", auth=api.auth, timeout=10
+    )
+    assert gone.status_code == 204
+    assert not gone.content
