@@ -59,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--timeout", type=float, default=1800.0, help="kill the run after this many seconds")
     add("--workdir", type=Path, help="keep state, logs and the run's output in this new dir")
     add("--profile", type=Path, help="py-spy the run: .svg flame graph, .json speedscope, else raw")
+    add("--kb-suggestions", type=int, default=3, help="help-centre suggestions; 0: off (3)")
     add("--json", action="store_true", help="print one JSON object instead of a table")
     add("--helpdesk", choices=("zendesk", "freshdesk"), default="zendesk", help="(zendesk)")
     args = parser.parse_args(argv)
@@ -90,6 +91,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         zendesk_latency_ms=latency,
         plan=args.plan,
         update_limit_per_min=args.update_limit,
+        kb_suggestions=args.kb_suggestions,
         duplicates=args.duplicates,
         seed=args.seed,
         timeout=args.timeout,

@@ -50,6 +50,9 @@ class BenchSettings:
     llm_down: str | None = None
     profile: Path | None = None  # run the child under ``py-spy record -o PROFILE``
     helpdesk: str = "zendesk"  # or "freshdesk" (bench_freshdesk.py)
+    # Help-centre suggestions a ticket gets (TICKETBOT_KB_SUGGESTIONS; 0: off). The sandbox is
+    # given the sample help centre either way, so on and off differ only in the lookups.
+    kb_suggestions: int = 3
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,14 @@ from typing import Any
 
 from bench_figures import BenchSettings, ChildRun, figures, read_events
 
+from ticket_processor.help_centre import seed_help_centre
 from ticket_processor.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.sandbox import serve_in_thread as serve_sandbox
 from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin
 from ticket_processor.seed import SeedTicket, load_samples
 from ticket_processor.zendesk import BATCH_LIMIT, JobStatus, ZendeskClient
+from ticket_processor.zendesk_guide import guide_api
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EMAIL = "bench@example.com"
@@ -108,6 +110,7 @@ def seed_sandbox(sandbox: RunningSandbox, tickets: list[SeedTicket]) -> int:
                 created += _finish_job(client, *pending.pop(0))
         for job, size in pending:
             created += _finish_job(client, job, size)
+        seed_help_centre(guide_api(client))  # the sample help centre, for the suggestions
     return created
 
 
@@ -174,6 +177,7 @@ def child_env(
         TICKETBOT_STATE_DIR=str(workdir / "state"),
         TICKETBOT_LOG_DIR=str(workdir / "logs"),
         TICKETBOT_WORKERS=str(settings.workers),
+        TICKETBOT_KB_SUGGESTIONS=str(settings.kb_suggestions),
     )
     return env
 

@@ -210,7 +210,10 @@ def test_credentials_inside_urls_reach_no_output(
             result = CliRunner().invoke(app, args)
             assert result.exception is None or isinstance(result.exception, SystemExit), args
             outputs.append(f"{args}: {result.stdout}\n{result.stderr}")
-    written = [p.read_text("utf-8") for p in isolated_env.rglob("*") if p.is_file()]
+    # Every file written, binary ones (the help-centre index) read as bytes decoded leniently.
+    written = [
+        p.read_bytes().decode("utf-8", "replace") for p in isolated_env.rglob("*") if p.is_file()
+    ]
     everything = "\n".join(outputs + written)
     for credential in ("zd-user", "zd-pass-0815", "llm-user", "llm-pass-4711", "hook:pw"):
         assert credential not in everything, credential

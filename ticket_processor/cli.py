@@ -604,6 +604,10 @@ def config(
 breaker_app = typer.Typer(help="Circuit breakers kept between runs (by dependency and endpoint).")
 app.add_typer(breaker_app, name="breaker")
 
+from .kb_cli import kb_app  # noqa: E402 - the help-centre commands live in their own module
+
+app.add_typer(kb_app, name="kb")
+
 
 @breaker_app.command("reset")
 def breaker_reset(

@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from .help_centre import seed_help_centre
 from .models import Ticket
 from .render import progress_bar, summary_line, summary_table, wide_enough
 from .runner import run_once
@@ -33,6 +34,7 @@ from .seed import create_directory, create_tickets, cycle, load_samples
 from .settings import Settings
 from .tags import NOTE_HEADER
 from .zendesk import ZendeskClient
+from .zendesk_guide import guide_api
 
 SHOWN = 15  # tickets shown in the result table; the rest are counted
 
@@ -100,9 +102,10 @@ def run_demo(settings: Settings, *, console: Console, count: int, helpdesk: str 
             groups = {gid: name for name, gid in create_directory(client).items()}
             ids = sorted(seeded.created_ids)
             before = {t.id: t for t in client.show_many(ids)}
+            articles = seed_help_centre(guide_api(client))
             console.print(
-                f"Seeded {len(ids)} sample tickets into a local Zendesk sandbox at "
-                f"{escape(sandbox.url)}."
+                f"Seeded {len(ids)} sample tickets and a help centre of {articles} articles "
+                f"into a local Zendesk sandbox at {escape(sandbox.url)}."
             )
             with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
                 summary = run_once(demo_settings, engine=engine, on_progress=tick)

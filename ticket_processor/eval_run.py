@@ -159,6 +159,16 @@ def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> 
             "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
             "in .env or the environment"
         )
+    if engine == "learned":
+        # Measuring the learned engine with no usable model would score the rules: an error.
+        from .learned import open_engine
+        from .rules import RulesEngine
+        from .triage import LocalEngine
+
+        model = LocalEngine(
+            "learned", open_engine(settings.learned_model, settings.state_dir, taxonomy)
+        )
+        return ChainChoice([model, LocalEngine("rules", RulesEngine(taxonomy))], "learned")
     return build_chain(
         settings,
         taxonomy,

@@ -133,6 +133,23 @@ class TokenUsage(BaseModel):
         return self.prompt_tokens + self.completion_tokens
 
 
+class Suggestion(BaseModel):
+    """A help-centre article that answers the ticket, as the note links it (``kb.search``).
+
+    ``visibility``: ``everyone`` and ``signed_in`` articles may be quoted to the customer,
+    ``internal`` ones only suggested to the agent. ``score``: the match's share of the
+    ticket's own score (0..1), what the threshold is set on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: int
+    title: str
+    url: str
+    locale: str
+    visibility: str
+    score: float
+
+
 class Triage(BaseModel):
     """An analysis plus where it came from: the unit the pipeline writes back and logs."""
 
@@ -146,6 +163,8 @@ class Triage(BaseModel):
     usage: TokenUsage = TokenUsage()
     cached: bool = False
     llm_seconds: float = 0.0
+    # Help-centre articles found for the ticket before its triage (``kb.retrieve``).
+    suggestions: tuple[Suggestion, ...] = ()
 
 
 class WriteBack(BaseModel):

@@ -19,7 +19,7 @@ from .models import Ticket, Triage, WriteBack
 from .redact import redact
 from .routing import RouteDecision, Router
 from .run_types import RunOptions
-from .tags import plan_writeback
+from .tags import plan_writeback, render_note, sanitise_tag
 
 
 class RoutedWriteBack(WriteBack):
@@ -68,14 +68,45 @@ def route_note(decision: RouteDecision) -> list[str]:
 
 
 class ChangePlanner:
-    def __init__(self, options: RunOptions, *, run_id: str, router: Router | None = None) -> None:
+    """``kb_suggestions``: how many of the triage's help-centre suggestions go in the note
+    (0: none, and no ``<prefix>kb_suggested`` tag)."""
+
+    def __init__(
+        self,
+        options: RunOptions,
+        *,
+        run_id: str,
+        router: Router | None = None,
+        kb_suggestions: int = 0,
+    ) -> None:
         self._options = options
+        self._kb_suggestions = kb_suggestions
         self._run_id = run_id
         self._router = router
         self._lock = threading.Lock()
         self._escalations: dict[int, Escalation] = {}
 
     def plan(self, ticket: Ticket, triage: Triage) -> WriteBack:
+        writeback = self._plan_triage(ticket, triage)
+        suggestions = triage.suggestions[: self._kb_suggestions]
+        if not suggestions:
+            return writeback
+        return writeback.model_copy(
+            update={
+                "additional_tags": (
+                    *writeback.additional_tags,
+                    sanitise_tag(f"{self._options.prefix}kb_suggested"),
+                ),
+                "note": render_note(
+                    triage,
+                    priority=writeback.priority,
+                    run_id=self._run_id,
+                    suggestions=suggestions,
+                ),
+            }
+        )
+
+    def _plan_triage(self, ticket: Ticket, triage: Triage) -> WriteBack:
         opts = self._options
         decision = (
             self._router.decide(ticket, triage, opts.confidence_threshold)
@@ -95,6 +126,7 @@ class ChangePlanner:
             escalated=decision.escalate,
             extra_tags=decision.tags,
             note_lines=route_note(decision),
+            suggestions=triage.suggestions[: self._kb_suggestions],
         )
         if self._router is None:
             return base

@@ -190,6 +190,17 @@ def _cut(text: str, limit: int) -> str:
 
 
 @dataclass(frozen=True)
+class ArticleExcerpt:
+    """A help-centre article a customer may see, given to the LLM to ground a reply draft
+    (``kb.retrieve``); ``number`` is its place in the note's list, what the draft cites."""
+
+    number: int
+    title: str
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
 class PreparedTicket:
     """Ticket text that may leave the machine: trimmed, redacted, length-capped."""
 
@@ -197,11 +208,17 @@ class PreparedTicket:
     body: str
     redactions: dict[str, int] = field(default_factory=dict)
     truncated: bool = False
+    # Retrieved articles for a grounded draft (kb): None when retrieval did not run (drafts or
+    # suggestions off), () when it found nothing a customer may be quoted.
+    articles: tuple[ArticleExcerpt, ...] | None = None
 
     @property
     def content_hash(self) -> str:
-        """sha256 over the case/whitespace-folded subject and body: identical tickets share it."""
+        """sha256 over the case/whitespace-folded subject and body: identical tickets share it
+        (and the articles a draft is grounded on, when there are any)."""
         folded = normalise_for_hash(self.subject) + "\n\x1f\n" + normalise_for_hash(self.body)
+        for article in self.articles or ():
+            folded += f"\x1e{article.number}\x1f{article.url}\x1f{article.title}\x1f{article.text}"
         return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 

@@ -24,6 +24,7 @@ from .engines import ChainChoice, build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
 from .helpdesk import WriteLimits
 from .helpdesks import breaker_name, connect
+from .kb.run import open_for_run
 from .ledger import RunLedger
 from .llm_pacer import run_bound
 from .logs import EventLog, new_run_id, prune_logs, read_events
@@ -39,7 +40,7 @@ from .settings import Settings
 from .signals import StopOnSignal
 from .state import RunLock
 from .taxonomy import load_taxonomy
-from .triage import LLMEngine, TriageCache
+from .triage import LLMEngine
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -138,18 +139,26 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         rng=runtime.rng,
     )
     watch = EscalationWatch(log)
+    kb = open_for_run(settings, helpdesk, dry_run=options.dry_run, emit=log.emit)
     try:
         # Routes are resolved once per run, before any ticket: a bad file changes nothing.
         router = load_router(
             settings.routes_file, helpdesk, prefix=options.prefix, categories=taxonomy.names
         )
-        planner = ChangePlanner(options, run_id=run_id, router=router)
+        planner = ChangePlanner(
+            options, run_id=run_id, router=router, kb_suggestions=settings.kb_suggestions
+        )
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             pipeline = Pipeline(
                 helpdesk=helpdesk,
                 ledger=ledger,
                 chain=choice.chain,
-                cache=TriageCache(cache, tag=cache_tag),
+                cache=kb.triage_cache(
+                    cache,
+                    tag=cache_tag,
+                    suggestions=settings.kb_suggestions,
+                    drafts=settings.reply_draft and choice.preferred == "llm",
+                ),
                 planner=planner,
                 log=watch,
                 options=options,
@@ -162,10 +171,13 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 now=runtime.now,
             )
             pipeline.summary.warnings.extend(choice.notes)
+            pipeline.summary.warnings.extend(kb.warnings)
+            pipeline.summary.set_aside.extend(kb.set_aside)
             summary = pipeline.run()
             _name_the_bound(summary, choice, helpdesk.limits)
         ticket_url = helpdesk.ticket_url
     finally:
+        kb.close()
         helpdesk.close()
     if not options.dry_run:
         _alert_escalations(log, alerter, planner, watch, run_id=run_id, ticket_url=ticket_url)

@@ -25,10 +25,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .errors import ConfigError
+from .help_centre import seed_help_centre
 from .models import Priority
 from .scrub import display_url
 from .settings import Settings
 from .zendesk import BATCH_LIMIT, JobResult, JobStatus, ZendeskClient
+from .zendesk_guide import guide_api
 
 DEFAULT_COUNT = 50
 IN_FLIGHT_JOBS = 4
@@ -293,6 +295,12 @@ def run_seed(
             if _own_sandbox(zendesk):
                 made = create_directory(zendesk)
                 console.print(f"Groups with agents for routing: {escape(', '.join(made))}.")
+            if source is None and zendesk.sandbox_kind == "zendesk":
+                # Only ticketbot's own sandbox gets the sample help centre: published
+                # articles in a real one would be visible to customers.
+                articles = seed_help_centre(guide_api(zendesk))
+                if articles:
+                    console.print(f"Created a sample help centre of {articles} articles.")
         finally:
             if client is None:
                 zendesk.close()

@@ -53,13 +53,18 @@ ENV_VARS: dict[str, str] = {
     "scope": "TICKETBOT_SCOPE",
     "routes_file": "TICKETBOT_ROUTES",
     "learned_model": "TICKETBOT_LEARNED_MODEL",
+    "kb_suggestions": "TICKETBOT_KB_SUGGESTIONS",
+    "kb_max_age": "TICKETBOT_KB_MAX_AGE",
 }
 
 _HINTS: dict[str, str] = {
     "ZENDESK_URL": "e.g. http://127.0.0.1:8765 for the local sandbox",
     "ZENDESK_SUBDOMAIN": "the 'acme' in acme.zendesk.com",
     "TICKETBOT_MODEL": "a comma-separated list such as gpt-4o-mini,llama3.1",
+    "TICKETBOT_KB_MAX_AGE": "seconds, or a number with s, m, h or d such as 24h",
 }
+
+_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 class Settings(BaseModel):
@@ -101,6 +106,23 @@ class Settings(BaseModel):
     routes_file: Path | None = None
     # The learned engine's model file; unset: <state dir>/learned-model.zip, else the bundled one.
     learned_model: Path | None = None
+    # Help-centre suggestions in the note (kb): how many (0: off), and how old the local
+    # index may be before a run syncs it (seconds; the variable also takes 30m, 24h, 2d).
+    kb_suggestions: Annotated[int, Field(ge=0, le=10)] = 3
+    kb_max_age: Annotated[float, Field(gt=0, le=365 * 86400)] = 86400.0
+
+    @field_validator("kb_max_age", mode="before")
+    @classmethod
+    def _parse_duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            unit = _DURATION_UNITS.get(text[-1:]) if text else None
+            number = text[:-1] if unit else text
+            try:
+                return float(number) * (unit or 1.0)
+            except ValueError:
+                raise ValueError("must be a duration such as 3600, 90m, 24h or 2d") from None
+        return value
 
     @field_validator("models", mode="before")
     @classmethod

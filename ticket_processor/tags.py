@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from .models import PRIORITY_RANK, Priority, Triage, Urgency, WriteBack
+from .models import PRIORITY_RANK, Priority, Suggestion, Triage, Urgency, WriteBack
 
 URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
     Urgency.CRITICAL: Priority.URGENT,
@@ -120,8 +120,27 @@ def decide_priority(
     return None
 
 
+def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
+    """The note's help-centre section: numbered as a draft cites them, title and link."""
+    if not suggestions:
+        return []
+    lines = ["", "Help-centre articles that may answer this:"]
+    for number, article in enumerate(suggestions, start=1):
+        internal = " (internal: for agents, not for the customer)"
+        lines.append(
+            f"[{number}] {article.title}{internal if article.visibility == 'internal' else ''}"
+        )
+        lines.append(f"    {article.url}")
+    return lines
+
+
 def render_note(
-    triage: Triage, *, priority: Priority | None, run_id: str, extra: Sequence[str] = ()
+    triage: Triage,
+    *,
+    priority: Priority | None,
+    run_id: str,
+    suggestions: Sequence[Suggestion] = (),
+    extra: Sequence[str] = (),
 ) -> str:
     """The internal note: what ticketbot concluded and from what, in plain text."""
     analysis = triage.analysis
@@ -144,6 +163,7 @@ def render_note(
         f"Language: {analysis.language}",
         f"Confidence: {analysis.confidence:.2f}",
     ]
+    lines += render_suggestions(suggestions)
     if analysis.reply_draft:
         lines += ["", "Suggested reply (draft, not sent):", analysis.reply_draft]
     if extra:
@@ -166,10 +186,12 @@ def plan_writeback(
     escalated: bool = False,
     extra_tags: Sequence[str] = (),
     note_lines: Sequence[str] = (),
+    suggestions: Sequence[Suggestion] = (),
 ) -> WriteBack:
     """Everything ticketbot will change on one ticket, decided from its current state.
 
-    ``escalated``, ``extra_tags`` and ``note_lines`` are what routing adds (``planner.py``).
+    ``escalated``, ``extra_tags`` and ``note_lines`` are what routing adds (``planner.py``);
+    ``suggestions`` the help-centre articles for the note (and ``<prefix>kb_suggested``).
     """
     analysis = triage.analysis
     priority = decide_priority(
@@ -185,10 +207,13 @@ def plan_writeback(
     tags = triage_tags(
         triage, prefix=prefix, confidence_threshold=confidence_threshold, priority=priority
     )
+    kb = (sanitise_tag(f"{prefix}kb_suggested"),) if suggestions else ()
     return WriteBack(
         ticket_id=ticket_id,
-        additional_tags=tuple(dict.fromkeys((*tags, *extra_tags))),
+        additional_tags=tuple(dict.fromkeys((*tags, *kb, *extra_tags))),
         priority=priority,
-        note=render_note(triage, priority=priority, run_id=run_id, extra=note_lines),
+        note=render_note(
+            triage, priority=priority, run_id=run_id, suggestions=suggestions, extra=note_lines
+        ),
         updated_stamp=updated_at,
     )

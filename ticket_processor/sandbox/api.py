@@ -23,6 +23,7 @@ from .config import (
     record_invalid,
     too_many_values,
 )
+from .guide_api import GUIDE_ROUTES
 from .jobs import JobQueue
 from .people import PEOPLE_ROUTES
 from .search import run_search
@@ -411,11 +412,13 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     ("GET", "/api/v2/search", search, False, False),
     ("GET", "/api/v2/incremental/tickets/cursor", incremental_cursor, False, True),
     *PEOPLE_ROUTES,
+    *((method, path, handler, False, False) for method, path, handler in GUIDE_ROUTES),
 ]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
     regex = pattern.replace("{id}", r"(\d+)").replace("{job_id}", r"([0-9A-Za-z_-]+)")
+    regex = regex.replace("{locale}", r"([a-z]{2}(?:-[a-z0-9]{2,4})?)")
     return re.compile(f"^{regex}$")
 
 

@@ -26,8 +26,9 @@ PLAN_LIMITS: dict[str, int] = {
     "high_volume": 2500,
 }
 
-# What a ``faults`` item may ask for: an error status, a cut connection, or a slow answer.
-FAULTS = ("409", "500", "503", "drop", "slow")
+# What a ``faults`` item may ask for: an error status, a cut connection, or a slow answer
+# (404: as a Zendesk without the product, e.g. Guide not activated, answers its endpoints).
+FAULTS = ("404", "409", "500", "503", "drop", "slow")
 
 # Knobs that ``POST /sandbox/config`` may change, with the type each must have.
 _RUNTIME_KNOBS: dict[str, type] = {

@@ -82,7 +82,7 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         """Answer ``status`` with ``body`` as JSON (``None``: an empty body)."""
-        payload = b"" if body is None else orjson.dumps(body)
+        payload = b"" if body is None or status == 204 else orjson.dumps(body)
         self.send_response(status)
         if body is not None:
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -28,11 +28,11 @@ import orjson
 
 from .api import Call, Services, resolve
 from .config import ApiError, SandboxConfig
+from .guide import GuidedStore
 from .httpbase import BadBody, JsonHandler, JsonServer, close_server, start_thread, take_fault
 from .jobs import JobQueue
 from .limits import RateLimiter, checks_for
 from .persist import Persister, load_state
-from .store import TicketStore
 
 _UNAUTHORIZED = ApiError(401, {"error": "Couldn't authenticate you"})
 _HISTORY = 10_000  # requests remembered for ``Sandbox.history``
@@ -43,7 +43,8 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig, base_url: str) -> None:
         self.config = config
-        self.store = TicketStore(base_url=base_url, agent_email=config.email)
+        self.store = GuidedStore(base_url=base_url, agent_email=config.email)
+        self.store.guide.use_clock(lambda: self.config.clock())
         self.limiter = RateLimiter(lambda: self.config.clock())
         self.jobs = JobQueue(config, lambda: self.store.base_url)
         self.rng = random.Random(config.seed)
@@ -149,7 +150,7 @@ class _Handler(JsonHandler):
             self.send_json(status, body, headers)
             return
         # The trickle knob: headers at once, then the body one byte every ``trickle`` seconds.
-        payload = orjson.dumps(body)
+        payload = b"" if status == 204 else orjson.dumps(body)  # 204 No Content has no body
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -233,6 +234,8 @@ class _Handler(JsonHandler):
                 raise
             headers["X-Rate-Limit"] = str(config.rate_limit)
             headers["X-Rate-Limit-Remaining"] = str(max(0, remaining))
+            if fault == "404":
+                raise ApiError(404, {"error": "InvalidEndpoint", "description": "Not found"})
             if fault in ("500", "503") or (
                 config.error_rate and sandbox.rng.random() < config.error_rate
             ):

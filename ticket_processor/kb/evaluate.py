@@ -1,0 +1,121 @@
+"""``kb eval``: how well the index finds the article that answers a ticket.
+
+A labelled file is JSON lines of tickets (``subject``, ``description``) with
+``labels.article_id``: the id of the help-centre article that answers it (a list when several
+do), or ``null`` when no article does. Lines without the label are counted and left out.
+Each ticket is prepared as a run prepares it (trimmed, redacted) and looked up with the run's
+threshold. The figures: hit@1 and hit@3 over the answerable tickets (the answer is the first
+suggestion, or among the first three), and, over the unanswerable ones, the share left
+without any suggestion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..language import detect_language
+from ..prepare import prepare_ticket
+from .index import ArticleIndex
+from .search import DEFAULT_THRESHOLD, lookup
+from .text import words
+
+LABEL = "article_id"
+
+
+@dataclass(frozen=True)
+class LabelledTicket:
+    subject: str
+    description: str
+    answers: frozenset[int]  # empty: no article answers it
+
+
+@dataclass(frozen=True)
+class KbEvalReport:
+    answerable: int
+    hit_at_1: int
+    hit_at_3: int
+    unanswerable: int
+    quiet: int
+    unlabelled: int
+
+    def as_dict(self) -> dict[str, object]:
+        def share(n: int, of: int) -> float | None:
+            return round(n / of, 4) if of else None
+
+        return {
+            "answerable": self.answerable,
+            "hit@1": share(self.hit_at_1, self.answerable),
+            "hit@3": share(self.hit_at_3, self.answerable),
+            "unanswerable": self.unanswerable,
+            "quiet": share(self.quiet, self.unanswerable),
+            "unlabelled": self.unlabelled,
+        }
+
+
+def parse_labelled(lines: Iterable[str]) -> tuple[list[LabelledTicket], int]:
+    """The labelled tickets and how many lines had no ``labels.article_id``."""
+    found: list[LabelledTicket] = []
+    unlabelled = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            labels = data.get("labels") or {}
+            if LABEL not in labels:
+                unlabelled += 1
+                continue
+            raw = labels[LABEL]
+            ids = [] if raw is None else raw if isinstance(raw, list) else [raw]
+            found.append(
+                LabelledTicket(
+                    str(data.get("subject") or ""),
+                    str(data.get("description") or ""),
+                    frozenset(int(i) for i in ids),
+                )
+            )
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ConfigError(
+                f"line {number}: not a labelled ticket ({exc}); expected "
+                '{"subject": ..., "description": ..., "labels": {"article_id": 123 or null}}'
+            ) from None
+    return found, unlabelled
+
+
+def evaluate(
+    index: ArticleIndex,
+    tickets: Iterable[LabelledTicket],
+    *,
+    unlabelled: int = 0,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_tokens: int = 2000,
+) -> KbEvalReport:
+    answerable = hit1 = hit3 = unanswerable = quiet = 0
+    for ticket in tickets:
+        prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
+        text = f"{prepared.subject}\n{prepared.body}"
+        found = lookup(index, text, detect_language(words(text)), 3, threshold=threshold)
+        ids = [s.article_id for s in found]
+        if ticket.answers:
+            answerable += 1
+            hit1 += bool(ids[:1] and ids[0] in ticket.answers)
+            hit3 += bool(ticket.answers & set(ids))
+        else:
+            unanswerable += 1
+            quiet += not ids
+    return KbEvalReport(answerable, hit1, hit3, unanswerable, quiet, unlabelled)
+
+
+def evaluate_file(index: ArticleIndex, path: Path, **kwargs: float | int) -> KbEvalReport:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    tickets, unlabelled = parse_labelled(lines)
+    if not tickets:
+        raise ConfigError(f"{path}: no ticket has labels.{LABEL}")
+    return evaluate(index, tickets, unlabelled=unlabelled, **kwargs)  # type: ignore[arg-type]

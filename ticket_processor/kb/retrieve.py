@@ -1,0 +1,87 @@
+"""Retrieval in a run: the help-centre lookup for every ticket, before its triage.
+
+``SuggestingTriageCache`` is the run's ``TriageCache`` with the lookup in front: it searches
+the index on the prepared (redacted, trimmed) ticket text, in the ticket's language as the
+stopwords tell it (the LLM's answer comes later), hands the articles a customer may see to the
+engines when reply drafts are on (still one LLM call: the articles travel in the same prompt),
+and returns the triage with its ``suggestions``, which the planner puts in the note. An index
+that fails mid-run costs the suggestions of that ticket, never the ticket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ..language import detect_language
+from ..models import Engine, Suggestion, Triage
+from ..prepare import ArticleExcerpt, PreparedTicket
+from ..triage import TriageCache, TriageEngine, _Store
+from .index import ArticleIndex
+from .search import DEFAULT_THRESHOLD, lookup
+from .text import words
+
+# Visibilities a customer-facing draft may quote; ``internal`` is for agents only.
+QUOTABLE = frozenset({"everyone", "signed_in"})
+EXCERPT_CHARS = 1500
+
+
+def ticket_text(ticket: PreparedTicket) -> str:
+    return f"{ticket.subject}\n{ticket.body}"
+
+
+def excerpts(index: ArticleIndex, found: Sequence[Suggestion]) -> tuple[ArticleExcerpt, ...]:
+    """The suggestions a customer may see, with their text, numbered as the note lists them."""
+    out = []
+    for number, suggestion in enumerate(found, start=1):
+        if suggestion.visibility not in QUOTABLE:
+            continue
+        text = index.body(suggestion.article_id, suggestion.locale)[:EXCERPT_CHARS]
+        out.append(ArticleExcerpt(number, suggestion.title, suggestion.url, text))
+    return tuple(out)
+
+
+class SuggestingTriageCache(TriageCache):
+    """A ``TriageCache`` that looks the ticket up in the help-centre index first."""
+
+    def __init__(
+        self,
+        store: _Store,
+        *,
+        tag: str,
+        index: ArticleIndex,
+        suggestions: int,
+        drafts: bool = False,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
+        super().__init__(store, tag=tag)
+        self._index = index
+        self._k = suggestions
+        self._drafts = drafts
+        self._threshold = threshold
+
+    def suggest(self, ticket: PreparedTicket) -> list[Suggestion]:
+        text = ticket_text(ticket)
+        try:
+            return lookup(
+                self._index,
+                text,
+                detect_language(words(text)),
+                self._k,
+                threshold=self._threshold,
+            )
+        except sqlite3.Error:
+            return []
+
+    def triage(
+        self, ticket: PreparedTicket, chain: Sequence[TriageEngine], preferred: Engine | None
+    ) -> Triage:
+        found = self.suggest(ticket)
+        if self._drafts:
+            # An index failing here leaves the draft without articles: it then says so.
+            with contextlib.suppress(sqlite3.Error):
+                ticket = replace(ticket, articles=excerpts(self._index, found))
+        result = super().triage(ticket, chain, preferred)
+        return result.model_copy(update={"suggestions": tuple(found)})
