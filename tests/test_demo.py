@@ -24,10 +24,14 @@ def log_events(output: str) -> list[dict[str, object]]:
     ]
 
 
-def test_demo_without_configuration_uses_the_rules_and_says_so(isolated_env: Path) -> None:
+def test_demo_without_configuration_uses_the_best_offline_engine_and_says_so(
+    isolated_env: Path,
+) -> None:
+    """Issue 17 item 10: no LLM, so the learned model, with its measured accuracy."""
     result = CliRunner().invoke(app, ["demo", "--count", "12"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "keyword rules (no OPENAI_API_KEY or OPENAI_BASE_URL" in result.output
+    assert "the learned model bundled with ticketbot" in result.output
+    assert re.search(r"category \d\.\d\d, urgency \d\.\d\d, sentiment \d\.\d\d", result.output)
     assert "Seeded 12 sample tickets" in result.output
     assert "triaged=12 failed=0" in result.output
     # What is shown was read back from the sandbox: every shown ticket carries a note.
@@ -36,7 +40,7 @@ def test_demo_without_configuration_uses_the_rules_and_says_so(isolated_env: Pat
     assert all("added ai_processed" in line and "(no note)" not in line for line in shown)
     triaged = [e for e in log_events(result.output) if e["event"] == "ticket_triaged"]
     assert len(triaged) == 12
-    assert {e["engine"] for e in triaged} == {"rules"}
+    assert {e["engine"] for e in triaged} == {"learned"}
     # The user's own state and log directories are not touched.
     assert not (isolated_env / ".ticketbot").exists()
     assert not (isolated_env / "logs").exists()
