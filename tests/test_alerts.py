@@ -134,3 +134,33 @@ def test_after_run_alerts_on_abort_and_a_low_rate_over_enough_tickets(
     ]
     assert "helpdesk unreachable" in receiver.bodies[0]["text"]
     assert "60.0%" in receiver.bodies[1]["text"]
+
+
+def test_an_llm_failing_in_a_run_alerts_once_an_hour(tmp_path: Path, receiver: Receiver) -> None:
+    """Issue 17 item 3: an unreachable LLM is not silent."""
+    alerter = make(receiver.url, tmp_path, Clock())
+    first = alerter.after_run(
+        status="ok",
+        reason=None,
+        recent=[],
+        objective=0.95,
+        llm_failures={"LLMConnectionError": 20},
+    )
+    assert [o.outcome for o in first if o.condition == "llm_failing"] == ["sent"]
+    assert "LLMConnectionError" in receiver.bodies[-1]["text"]
+    again = alerter.after_run(
+        status="ok",
+        reason=None,
+        recent=[],
+        objective=0.95,
+        llm_failures={"LLMConnectionError": 5},
+    )
+    assert [o.outcome for o in again if o.condition == "llm_failing"] == ["suppressed"]
+    chosen = alerter.after_run(
+        status="ok",
+        reason=None,
+        recent=[],
+        objective=0.95,
+        llm_failures={"no LLM configured": 5},
+    )
+    assert not [o for o in chosen if o.condition == "llm_failing"]

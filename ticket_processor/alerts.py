@@ -95,9 +95,16 @@ class Alerter:
         )
 
     def after_run(
-        self, *, status: str, reason: str | None, recent: Iterable[RunSummary], objective: float
+        self,
+        *,
+        status: str,
+        reason: str | None,
+        recent: Iterable[RunSummary],
+        objective: float,
+        llm_failures: dict[str, int] | None = None,
     ) -> list[AlertOutcome]:
-        """The alerts a finished run calls for: aborted, and the recent success rate.
+        """The alerts a finished run calls for: aborted, the LLM failing (its tickets fell back
+        to a local engine), and the recent success rate.
 
         ``recent`` is ``report.summarise_runs`` over the last hours of logs, this run included.
         Breakers alert on their own, through ``breaker_opened`` as the breakers' ``on_open``.
@@ -105,6 +112,17 @@ class Alerter:
         outcomes = []
         if status == "aborted":
             outcomes.append(self.run_aborted(reason or "no reason given"))
+        failing = {k: v for k, v in (llm_failures or {}).items() if "no LLM configured" not in k}
+        if failing:
+            told = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items()))
+            outcomes.append(
+                self._alert(
+                    "llm_failing",
+                    f"the LLM did not answer for {sum(failing.values())} ticket(s) in the last "
+                    f"run ({told}); they were triaged by a local engine. "
+                    "Check OPENAI_BASE_URL and `ticketbot health`",
+                )
+            )
         rate, attempts = recent_success_rate(recent)
         # A handful of tickets says little: one failure in five is not an incident.
         if rate is not None and attempts >= MIN_TICKETS_FOR_RATE:

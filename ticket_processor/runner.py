@@ -193,6 +193,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             reason=summary.reason,
             recent=recent,
             objective=settings.success_objective,
+            llm_failures=summary.fallback_reasons,
         ):
             _log_alert(log, outcome)
     log.close()
