@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from fake_runtime import FakeClock
 
 pytest_plugins = ["fixtures_sandbox", "fixtures_llm", "fixtures_webhook"]
 
@@ -18,3 +19,9 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """The shared fake clock (``fake_runtime.FakeClock``), at the wall clock's current second."""
+    return FakeClock()
