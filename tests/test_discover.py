@@ -56,7 +56,13 @@ def helpdesk(sb: RunningSandbox, clock: FakeClock) -> ZendeskHelpdesk:
 
 
 def pages(sb: RunningSandbox, clock: FakeClock, cursor: Cursor | None = None) -> list[TicketPage]:
-    return list(helpdesk(sb, clock).ticket_pages(cursor, since=int(clock.now) - 3600))
+    """The pages from ``cursor`` (or an hour back), without the start page (checked here)."""
+    since = int(clock.now) - 3600
+    found = list(helpdesk(sb, clock).ticket_pages(cursor, since=since))
+    if cursor is None:
+        assert found[0] == TicketPage([], Cursor("incremental", None, since))
+        return found[1:]
+    return found
 
 
 def create(sb: RunningSandbox, count: int) -> list[dict[str, Any]]:
@@ -65,6 +71,20 @@ def create(sb: RunningSandbox, count: int) -> list[dict[str, Any]]:
 
 def notices(found: list[TicketPage]) -> list[str]:
     return [event for page in found for event, _ in page.notices]
+
+
+def test_a_first_run_saves_its_start_before_any_page(
+    sandbox: RunningSandbox, fake_clock: FakeClock
+) -> None:
+    # Stopped inside the first page (here: before it), a run still has a cursor to save: its
+    # start, so the next run goes on from the same point and not from its own default.
+    create(sandbox, 5)
+    since = int(fake_clock.now) - 7200
+    first = next(helpdesk(sandbox, fake_clock).ticket_pages(None, since=since))
+    assert first == TicketPage([], Cursor("incremental", None, since))
+    assert export_requests(sandbox) == 0  # no request for it
+    resumed = list(helpdesk(sandbox, fake_clock).ticket_pages(first.next_cursor, since=0))
+    assert [len(p.tickets) for p in resumed] == [5]
 
 
 def test_reads_to_the_end_page_by_page_each_with_the_cursor_after_it(
@@ -104,7 +124,7 @@ def test_a_short_wait_for_the_export_is_taken(
     for page in helpdesk(sandbox, fake_clock).ticket_pages(None, since=int(fake_clock.now) - 60):
         found.append(page)
         fake_clock.advance(5.9)  # the pipeline works through a page: ten pages take 59 s
-    assert [len(p.tickets) for p in found] == [10] * 13
+    assert [len(p.tickets) for p in found] == [0] + [10] * 13
     assert notices(found) == []
     assert fake_clock.sleeps == [pytest.approx(1.0)]  # the 11th waited for the 1st to age out
     assert sandbox.stats()["rate_limited"] == 0

@@ -305,7 +305,8 @@ def test_an_aborted_run_saves_its_cursor_and_the_next_goes_on_after_it(
         clock=fake_clock,
         sleep=fake_clock.sleep,
     )
-    after_page_2 = list(reader.ticket_pages(None, since=int(since.timestamp())))[1].next_cursor
+    # (Page 0 is the start, empty: where a run stopped before page 1 would go on from.)
+    after_page_2 = list(reader.ticket_pages(None, since=int(since.timestamp())))[2].next_cursor
     base = export_requests(sandbox)
 
     def fail_page_3() -> str | None:
@@ -389,3 +390,27 @@ def test_a_marker_appearing_between_read_and_write_counts_as_a_second_writer(
     ]
     assert notes(sandbox, raced) == []  # the other host's to write; never a second note
     assert all(len(notes(sandbox, i)) == 1 for i in ids)
+
+
+# --- a first run stopped part-way --------------------------------------------------------------
+
+
+def test_a_first_run_stopped_part_way_keeps_its_starting_point(
+    sandbox: RunningSandbox, desk: Path, isolated_env: Path
+) -> None:
+    # A backfill (``--since`` days back) stopped inside its first export page (by --limit
+    # here; SIGTERM, --max-runtime and an abort take the same path) has no page-end cursor to
+    # save. The scheduled run after it has no --since: it must go on from where the backfill
+    # began, not from its own default of 24 hours back, or the older tickets are never triaged.
+    written_at = sandbox.store._now
+    sandbox.store._now = lambda: written_at() - 3 * 86400  # tickets last updated 3 days ago
+    ids = make_tickets(sandbox, 5)
+    sandbox.store._now = written_at
+    since = (datetime.now(UTC) - timedelta(days=4)).date().isoformat()
+    first = invoke("run", "--engine", "rules", "--since", since, "--limit", "2")
+    assert first.exit_code == 0, first.output
+    assert "stopped=limit" in first.output
+    assert sum(len(notes(sandbox, i)) for i in ids) == 2
+    second = invoke("run", "--engine", "rules")
+    assert second.exit_code == 0, second.output
+    assert all(len(notes(sandbox, i)) == 1 for i in ids), [len(notes(sandbox, i)) for i in ids]
