@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_runtime import FakeClock
 
 from ticket_processor.logsetup import LibraryWarningHandler
 
@@ -39,3 +40,9 @@ def _logging_reset() -> Iterator[None]:
         root.removeHandler(handler)
         handler.close()
     logging.captureWarnings(False)
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """The shared fake clock (``fake_runtime.FakeClock``), at the wall clock's current second."""
+    return FakeClock()

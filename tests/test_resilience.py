@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 import pytest
+from fake_runtime import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -37,22 +38,6 @@ from ticket_processor.resilience import (
     Retrier,
     RetryPolicy,
 )
-
-
-class FakeClock:
-    """A clock that only moves when something sleeps on it."""
-
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def state_of(breaker: CircuitBreaker) -> str:
@@ -203,7 +188,7 @@ def test_last_error_is_reraised_and_on_retry_is_told() -> None:
     ],
 )
 def test_only_dependency_failures_trip_the_breaker(error: Exception, counts: bool) -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     breaker = CircuitBreaker("zendesk", threshold=2, clock=clock)
     retrier = Retrier(RetryPolicy(attempts=2), sleep=clock.sleep, breaker=breaker)
     fn, _ = always(error)
@@ -213,7 +198,7 @@ def test_only_dependency_failures_trip_the_breaker(error: Exception, counts: boo
 
 
 def test_open_breaker_stops_retries_without_sleeping_and_success_closes() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     opened: list[str] = []
     breaker = CircuitBreaker("llm", threshold=3, clock=clock, on_open=opened.append)
     retrier = Retrier(RetryPolicy(attempts=10), sleep=clock.sleep, breaker=breaker)
@@ -237,7 +222,7 @@ def test_open_breaker_stops_retries_without_sleeping_and_success_closes() -> Non
 
 
 def test_half_open_lets_one_trial_through_at_a_time() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     breaker = CircuitBreaker("zendesk", threshold=1, reset_after=10, clock=clock)
     breaker.record_failure()
     clock.now += 10
@@ -256,7 +241,7 @@ def test_half_open_lets_one_trial_through_at_a_time() -> None:
 
 
 def test_breaker_survives_a_new_process_through_its_storage() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     storage = MemoryBreakerStorage()
     first = CircuitBreaker("zendesk", threshold=2, reset_after=60, clock=clock, storage=storage)
     first.record_failure()
@@ -276,13 +261,13 @@ def test_breaker_survives_a_new_process_through_its_storage() -> None:
 def test_breaker_treats_damaged_storage_as_closed(data: dict[str, Any]) -> None:
     storage = MemoryBreakerStorage()
     storage.save("llm", data)
-    breaker = CircuitBreaker("llm", storage=storage, clock=FakeClock())
+    breaker = CircuitBreaker("llm", storage=storage, clock=FakeClock(1_000_000.0))
     assert state_of(breaker) == "closed"
     assert breaker.failures == 0
 
 
 def test_breaker_reanchors_when_the_clock_goes_back() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     breaker = CircuitBreaker("llm", threshold=1, reset_after=60, clock=clock)
     breaker.record_failure()
     clock.now -= 3600
@@ -299,7 +284,7 @@ class BreakerModel(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.clock = FakeClock()
+        self.clock = FakeClock(1_000_000.0)
         self.storage = MemoryBreakerStorage()
         self.opened: list[str] = []
         self.breaker = self._new()
@@ -396,7 +381,7 @@ test_breaker_matches_model = BreakerModel.TestCase
 
 
 def test_throttle_does_not_wait_while_budget_is_plentiful() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     throttle = RateLimitThrottle(clock=clock, sleep=clock.sleep)
     assert throttle.wait() == 0.0  # nothing known yet
     throttle.observe(400, 300)
@@ -406,7 +391,7 @@ def test_throttle_does_not_wait_while_budget_is_plentiful() -> None:
 
 
 def test_throttle_spreads_a_low_budget_over_the_rest_of_the_window() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     throttle = RateLimitThrottle(clock=clock, sleep=clock.sleep, window=60, reserve=5)
     throttle.observe(100, 15)  # 10 requests may go in the next 60 s
     start = clock.now
@@ -422,7 +407,7 @@ def test_throttle_spreads_a_low_budget_over_the_rest_of_the_window() -> None:
 
 
 def test_throttle_waits_for_the_next_window_when_only_the_reserve_is_left() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     throttle = RateLimitThrottle(clock=clock, sleep=clock.sleep, window=60, reserve=5)
     throttle.observe(200, 100)
     clock.now += 20
@@ -433,7 +418,7 @@ def test_throttle_waits_for_the_next_window_when_only_the_reserve_is_left() -> N
 
 
 def test_throttle_defer_holds_everyone_until_retry_after() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     throttle = RateLimitThrottle(clock=clock, sleep=clock.sleep)
     throttle.defer(30)
     throttle.defer(5)  # a shorter wish does not shorten the longer one
@@ -442,7 +427,7 @@ def test_throttle_defer_holds_everyone_until_retry_after() -> None:
 
 
 def test_throttle_gives_concurrent_callers_distinct_slots() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000_000.0)
     slept: list[float] = []
     lock = threading.Lock()
 

@@ -109,8 +109,11 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     )
     price = parts.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
 
+    opened_now: list[str] = []
+
     def opened(name: str) -> None:
         dependency, _, endpoint = name.partition("@")
+        opened_now.append(dependency)
         log.emit("breaker_opened", dependency=dependency, endpoint=endpoint)
         if not options.dry_run:
             _log_alert(log, alerter.breaker_opened(dependency))
@@ -193,7 +196,8 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             reason=summary.reason,
             recent=recent,
             objective=settings.success_objective,
-            llm_failures=summary.fallback_reasons,
+            # The LLM breaker's own alert already said it: one message for one outage.
+            llm_failures=None if "llm" in opened_now else summary.fallback_reasons,
         ):
             _log_alert(log, outcome)
     log.close()

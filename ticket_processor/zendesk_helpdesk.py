@@ -95,6 +95,11 @@ class ZendeskHelpdesk:
             return
         value = cursor.value if cursor is not None and cursor.kind == "incremental" else None
         start = (cursor.start_time if cursor is not None else None) or since
+        if cursor is None:
+            # Reading from ``since``: first an empty page whose cursor is that start, so a run
+            # stopped inside its first page still saves where it began (a backfill's --since)
+            # and the next run does not start from its own default instead.
+            yield TicketPage([], Cursor("incremental", None, start))
         stream = self.client.incremental_tickets(
             start_time=None if value else start, cursor=value, per_page=self._page_size
         )
