@@ -38,7 +38,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add = parser.add_argument
     add("--tickets", type=int, help="tickets to seed and triage (2000; Freshdesk 400)")
     add("--workers", type=int, default=64, help="ticketbot run --workers (64)")
-    add("--engine", choices=("llm", "rules"), default="llm", help="llm or rules (llm)")
+    add(
+        "--engine",
+        choices=("llm", "learned", "rules"),
+        default="llm",
+        help="llm, learned or rules (llm)",
+    )
     add("--llm-latency", type=float, default=1.0, help="stand-in seconds per call (1.0)")
     add("--llm-jitter", type=float, default=0.2, help="+/- share of the latency (0.2)")
     add("--llm-rpm", type=int, default=5000, help="stand-in requests a minute; 0: none (5000)")
