@@ -85,3 +85,11 @@ def test_config_shows_values_sources_and_masks_secrets(
         "value": "ai_",
         "source": "default",
     }
+
+
+def test_no_message_leaks_pydantics_value_error_prefix() -> None:
+    """Issue 17 item 7: messages read as ours, not as a validation library's."""
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TICKETBOT_MODEL": ","}, env_file=None)
+    assert "Value error" not in str(info.value)
+    assert "TICKETBOT_MODEL: must name at least one model" in str(info.value)

@@ -231,3 +231,10 @@ class StopRequested(TicketBotError):
     def __init__(self, signal_name: str) -> None:
         super().__init__(f"stopped by {signal_name}")
         self.signal_name = signal_name
+
+
+def plain_message(message: str) -> str:
+    """A pydantic validation message without its ``Value error, `` prefix (users read it)."""
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message

@@ -28,6 +28,8 @@ from pydantic import (
     ValidationError,
 )
 
+from .errors import plain_message
+
 M = TypeVar("M", bound=BaseModel)
 
 NonNegative = Annotated[StrictInt, Field(ge=0)]
@@ -114,7 +116,7 @@ def set_aside(path: Path, reason: str) -> SetAside:
 def _why(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "the top level"
-    return f"{where}: {first['msg']}"
+    return f"{where}: {plain_message(str(first['msg']))}"
 
 
 def read_validated(path: Path, model: type[M]) -> tuple[M | None, SetAside | None]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .errors import plain_message
 from .language import closed_language
 from .models import Analysis, Sentiment, Urgency
 from .prepare import PreparedTicket
@@ -240,8 +241,8 @@ def coerce_analysis(data: object, taxonomy: Taxonomy, *, reply_draft: bool = Fal
         return Analysis.model_validate(fixed)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'answer'}: {error['msg']}"
-            for error in exc.errors()[:6]
+            f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {plain_message(str(e['msg']))}"
+            for e in exc.errors()[:6]
         )
         raise InvalidAnswer(problems) from None
     except ValueError as exc:

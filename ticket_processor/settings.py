@@ -17,7 +17,7 @@ from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, plain_message
 from .scrub import Scrubber, short_secret_warnings, url_credentials
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -326,7 +326,7 @@ def _describe(exc: ValidationError) -> str:
         field = str(error["loc"][0]) if error["loc"] else "?"
         var = ENV_VARS.get(field, field)
         hint = _HINTS.get(var)
-        message = f"{var}: {error['msg']}"
+        message = f"{var}: {plain_message(str(error['msg']))}"
         lines.append(f"{message} ({hint})" if hint else message)
     return "; ".join(lines)
 

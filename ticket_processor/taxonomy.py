@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, plain_message
 from .models import CATEGORY_NAME, Urgency
 
 # A single cue may not weigh more than this: ticket text is untrusted, and one word (say, an
@@ -247,7 +247,7 @@ def _describe(exc: ValidationError, source: str, prefix: str = "") -> str:
     parts = [prefix] if prefix else []
     parts += [str(part) for part in first["loc"]]
     where = ".".join(part for part in parts if part)
-    message = str(first["msg"]).removeprefix("Value error, ")
+    message = plain_message(str(first["msg"]))
     return f"{source}: {where}: {message}"
 
 
