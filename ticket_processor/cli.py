@@ -1,9 +1,13 @@
-"""The ``ticketbot`` command line: parse flags, load settings, call the library.
+"""The ``ticketbot`` command line: the Typer app, the root options and the command registry.
 
-This is the one place where errors become exit codes (``exitcodes.ExitCode``: 0 success, 1 run
-aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped by a signal;
-``health`` 0 / 1 / 2 / 3 as monitoring plugins do). Each command is a few lines; the work lives
-in the library (``runner.run_once`` for a run).
+Errors become exit codes in one place, ``cli_common.exit_codes`` (``exitcodes.ExitCode``: 0
+success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped
+by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands live in their own
+modules (``cli_run``: run, demo, revert; ``cli_sandbox``: sandbox, seed; ``cli_eval``: eval;
+``cli_ops``: config, breaker, health, report, schedule; ``learn_cli``, ``kb_cli``,
+``routes_cli``), each a few lines calling the library, and are registered below, one line each.
+``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
+them from ``cli``.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from .routes_cli import routes_app
 __all__ = [
     "Engine",
     "EvalEngine",
-    "_since",
+    "_since",  # tests import it from here
     "app",
     "env_file_path",
     "environment",
