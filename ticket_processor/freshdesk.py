@@ -2,10 +2,10 @@
 
 Discovery lists ``GET /api/v2/tickets?updated_since=…&order_by=updated_at&order_type=asc``
 with ``include=description`` (two more credits a page of 100, instead of one request a ticket),
-100 a page. Each next page is a new query from the last ``updated_at`` seen (``_next_query``:
-offsets into a list our own writes reorder would skip tickets), so Freshdesk's cap of 300 pages
-is never reached either. The cursor is that time; tickets updated in its second are read again
-and skipped by the marker.
+100 a page (``freshdesk_discovery``). Each next page is a new query from the last ``updated_at``
+seen (``freshdesk_paging.next_query``: offsets into a list our own writes reorder would skip
+tickets), so Freshdesk's cap of 300 pages is never reached either. The cursor is that time;
+tickets updated in its second are read again and skipped by the marker.
 
 Writing, per ticket, because Freshdesk has no add-tags call and no conditional update: a fresh
 ``GET`` right before the write (the change is re-planned from it, so an agent's edit since the
@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import Any
 
+from . import freshdesk_reads
 from .errors import (
     AuthError,
     BreakerOpenError,
@@ -32,15 +31,14 @@ from .errors import (
     NotFoundError,
     RecordInvalidError,
 )
+from .freshdesk_discovery import ticket_pages
 from .freshdesk_http import FreshdeskTransport, WriteOutcomeUnknown
-from .freshdesk_paging import earliest, iso, latest, next_query, note_sent_tag
-from .freshdesk_records import note_html, parse_tickets, plain_text, update_body
+from .freshdesk_paging import note_sent_tag
+from .freshdesk_records import note_html, parse_tickets, update_body
 from .helpdesk import (
     Agent,
-    Article,
     ArticleListing,
     Cursor,
-    CursorRejectedError,
     Group,
     HelpdeskKind,
     Probe,
@@ -55,10 +53,7 @@ from .resilience import RateLimitThrottle, Retrier
 from .settings import Settings
 from .tags import NOTE_HEADER
 
-PER_PAGE = 100
-SEARCH_PAGES = 10  # ... and no search page past the tenth (30 results each)
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
-VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else is internal
 
 
 class FreshdeskHelpdesk:
@@ -126,64 +121,7 @@ class FreshdeskHelpdesk:
     def ticket_pages(
         self, cursor: Cursor | None, *, since: int, query: str | None = None
     ) -> Iterator[TicketPage]:
-        if query is not None:
-            yield from self._search(query)
-            return
-        start = cursor.value if cursor is not None and cursor.kind == "updated_since" else None
-        if start is not None:
-            try:
-                datetime.fromisoformat(start.replace("Z", "+00:00"))
-            except ValueError:
-                raise CursorRejectedError(f"the saved position {start!r} is not a time") from None
-        updated_since = start or iso(since)
-        floor: str | None = None  # the cursor may not pass this (see _next_query)
-        page_number = 1
-        while True:
-            params = {
-                "updated_since": updated_since,
-                "order_by": "updated_at",
-                "order_type": "asc",
-                "per_page": PER_PAGE,
-                "page": page_number,
-                "include": "description",
-            }
-            try:
-                answer = self.http.request("GET", "/api/v2/tickets", params=params)
-            except HelpdeskError as exc:
-                if page_number == 1 and exc.status_code == 400 and start is not None:
-                    raise CursorRejectedError(
-                        f"Freshdesk refused the saved position ({exc})"
-                    ) from exc
-                raise
-            tickets, malformed = parse_tickets(answer.body)
-            top = latest(t.updated_at for t in tickets)
-            following = None
-            if top is not None and self.http.next_page(answer.headers) is not None:
-                following = next_query(updated_since, page_number, top)
-            if following is not None and following[1] > 1:
-                floor = floor or updated_since
-            resume = earliest(floor, top) if top is not None else floor
-            after = Cursor("updated_since", resume) if resume else None
-            yield TicketPage(tickets, after, malformed, last=following is None)
-            if following is None:
-                return
-            updated_since, page_number = following
-
-    def _search(self, query: str) -> Iterator[TicketPage]:
-        for page_number in range(1, SEARCH_PAGES + 1):
-            answer = self.http.request(
-                "GET", "/api/v2/search/tickets", params={"query": f'"{query}"', "page": page_number}
-            )
-            body = answer.body if isinstance(answer.body, dict) else {}
-            tickets, malformed = parse_tickets(body.get("results"))
-            total = body.get("total")
-            more = isinstance(total, int) and page_number * 30 < total and bool(tickets)
-            notices: tuple[tuple[str, str], ...] = ()
-            if more and page_number == SEARCH_PAGES:
-                notices = (("discover_limit", "Freshdesk search stops at 10 pages of 30"),)
-            yield TicketPage(tickets, None, malformed, notices, last=not more)
-            if not more:
-                return
+        return ticket_pages(self.http, cursor, since=since, query=query)
 
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         found: list[Ticket] = []
@@ -288,85 +226,20 @@ class FreshdeskHelpdesk:
             except (NotFoundError, RecordInvalidError):
                 continue  # gone, or refused: this run still knows (``_noted``)
 
-    # -- reading for notes, routing and the help centre -------------------------------------
+    # -- reading for notes, routing and the help centre (``freshdesk_reads``) ---------------
 
     def notes(self, ticket_id: int) -> list[str]:
-        found: list[str] = []
-        for page in self.http.pages(f"/api/v2/tickets/{int(ticket_id)}/conversations"):
-            for item in page:
-                if isinstance(item, dict) and item.get("private"):
-                    text = item.get("body_text")
-                    found.append(
-                        text if isinstance(text, str) else plain_text(str(item.get("body") or ""))
-                    )
-        return found
+        return freshdesk_reads.notes(self.http, ticket_id)
 
     def groups(self) -> list[Group]:
-        return [
-            Group(int(g["id"]), str(g.get("name") or ""))
-            for page in self.http.pages("/api/v2/groups", {"per_page": 100})
-            for g in page
-            if isinstance(g, dict) and isinstance(g.get("id"), int)
-        ]
+        return freshdesk_reads.groups(self.http)
 
     def agents(self) -> list[Agent]:
-        members: dict[int, list[int]] = {}
-        for group in self.http.pages("/api/v2/groups", {"per_page": 100}):
-            for g in group:
-                for agent_id in g.get("agent_ids") or () if isinstance(g, dict) else ():
-                    if isinstance(agent_id, int) and isinstance(g.get("id"), int):
-                        members.setdefault(agent_id, []).append(g["id"])
-        found = []
-        for page in self.http.pages("/api/v2/agents", {"per_page": 100}):
-            for a in page:
-                if not isinstance(a, dict) or not isinstance(a.get("id"), int):
-                    continue
-                contact = a.get("contact")
-                contact = contact if isinstance(contact, dict) else {}
-                found.append(
-                    Agent(
-                        int(a["id"]),
-                        str(contact.get("name") or ""),
-                        contact.get("email") if isinstance(contact.get("email"), str) else None,
-                        tuple(members.get(int(a["id"]), ())),
-                    )
-                )
-        return found
+        return freshdesk_reads.agents(self.http)
 
     def articles(self, since: int | None) -> ArticleListing:
         """Freshdesk Solutions has no changed-since filter: always the whole help centre."""
-        return ArticleListing(self._all_articles(), complete=True)
-
-    def _all_articles(self) -> Iterator[Article]:
-        for categories in self.http.pages("/api/v2/solutions/categories"):
-            for category in categories:
-                if not isinstance(category, dict):
-                    continue
-                path = f"/api/v2/solutions/categories/{category.get('id')}/folders"
-                for folders in self.http.pages(path):
-                    for folder in folders:
-                        if isinstance(folder, dict):
-                            yield from self._folder_articles(folder)
-
-    def _folder_articles(self, folder: dict[str, Any]) -> Iterator[Article]:
-        visibility = VISIBILITY.get(folder.get("visibility"), "internal")  # type: ignore[arg-type]
-        for page in self.http.pages(f"/api/v2/solutions/folders/{folder.get('id')}/articles"):
-            for item in page:
-                if not isinstance(item, dict) or not isinstance(item.get("id"), int):
-                    continue
-                text = item.get("description_text")
-                yield Article(
-                    id=int(item["id"]),
-                    title=str(item.get("title") or ""),
-                    body=text
-                    if isinstance(text, str)
-                    else plain_text(str(item.get("description") or "")),
-                    url=f"{self.base_url}/support/solutions/articles/{item['id']}",
-                    locale=str(item.get("language") or "en"),
-                    updated_at=str(item.get("updated_at") or ""),
-                    visibility=visibility,  # type: ignore[arg-type]
-                    removed=item.get("status") != 2,  # 1 draft, 2 published
-                )
+        return freshdesk_reads.articles(self.http)
 
     def probe(self) -> Probe:
         try:

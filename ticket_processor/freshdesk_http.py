@@ -37,7 +37,8 @@ from .errors import (
     RecordInvalidError,
 )
 from .resilience import RateLimitThrottle, Retrier, RetryPolicy
-from .zendesk_http import USER_AGENT, WriteOutcomeUnknown, _reached_server, retry_after_seconds
+from .zendesk_http import USER_AGENT, WriteOutcomeUnknown, _reached_server
+from .zendesk_status import retry_after_seconds
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Zendesk client: discover tickets, write back, create samples. The only Zendesk HTTP speaker.
 
-Endpoints and their shapes live here; the transport (session, retries, pacing, the status ->
-error table) lives in ``zendesk_http.py``. What this module promises the pipeline:
+Endpoints and their shapes live here and in ``zendesk_pages.py`` (the paged reads: export,
+search, lists, comments); the transport (session, retries, pacing) in ``zendesk_http.py``, its
+status -> error table in ``zendesk_status.py``. What this module promises the pipeline:
 
 - Discovery streams pages (``TicketPage``) from the cursor-based incremental export or the
   Search API; the backlog is never held in memory. A ticket object that does not parse is
@@ -24,12 +25,20 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
-from .errors import AuthError, ConflictError, HelpdeskError, RecordInvalidError
+from .errors import ConflictError, HelpdeskError
 from .models import Ticket, WriteBack
 from .resilience import RateLimitThrottle, Retrier
 from .scrub import display_url
 from .settings import Settings
 from .zendesk_http import WriteOutcomeUnknown, ZendeskTransport
+from .zendesk_pages import (
+    SEARCH_RESULT_LIMIT,
+    IncrementalExportForbidden,
+    comments,
+    incremental_pages,
+    paged,
+    search_pages,
+)
 from .zendesk_records import (
     JobRef,
     JobResult,
@@ -55,11 +64,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BATCH_LIMIT = 100  # show_many, create_many and update_many take at most 100 tickets
-SEARCH_RESULT_LIMIT = 1000  # the Search API serves no result past the 1,000th
-
-
-class IncrementalExportForbidden(AuthError):
-    """403 on the incremental export: it needs an admin's token; the Search API does not."""
 
 
 class JobTimeoutError(HelpdeskError):
@@ -187,94 +191,22 @@ class ZendeskClient:
     def incremental_tickets(
         self, *, start_time: int | None = None, cursor: str | None = None, per_page: int = 1000
     ) -> Iterator[TicketPage]:
-        """Stream the cursor-based incremental export from ``cursor`` (or ``start_time``).
-
-        Each page's ``after_cursor`` resumes after it. Deleted and solved tickets come too;
-        filtering is the caller's. Raises ``IncrementalExportForbidden`` on 403.
-        """
-        if cursor is None and start_time is None:
-            raise ValueError("incremental_tickets needs a cursor or a start_time")
-        params: dict[str, Any] = {"per_page": max(1, min(per_page, 1000))}
-        if cursor is not None:
-            params["cursor"] = cursor
-        else:
-            params["start_time"] = start_time
-        while True:
-            try:
-                body = self._http.request(
-                    "GET", "/api/v2/incremental/tickets/cursor.json", params=params
-                )
-            except AuthError as exc:
-                if exc.status_code == 403:
-                    raise IncrementalExportForbidden(
-                        "Zendesk refused the incremental ticket export (403): it needs an "
-                        "admin's API token; use an admin for ZENDESK_EMAIL or the Search API",
-                        status_code=403,
-                        request_id=exc.request_id,
-                    ) from exc
-                raise
-            tickets, malformed = parse_tickets(body.get("tickets"))
-            after = body.get("after_cursor")
-            after_cursor = str(after) if after else None
-            # A page without a cursor to go on from is the last one, whatever it claims.
-            end = bool(body.get("end_of_stream")) or after_cursor is None
-            yield TicketPage(tickets, after_cursor, end, malformed)
-            if end:
-                return
-            params = {"per_page": params["per_page"], "cursor": after_cursor}
+        """Stream the cursor-based incremental export from ``cursor`` (or ``start_time``);
+        ``IncrementalExportForbidden`` on 403 (``zendesk_pages.incremental_pages``)."""
+        return incremental_pages(
+            self._http, start_time=start_time, cursor=cursor, per_page=per_page
+        )
 
     def search_tickets(self, query: str, *, per_page: int = 100) -> Iterator[TicketPage]:
-        """Stream Search API results for ``query`` (``type:ticket`` is added if missing).
-
-        Zendesk serves at most 1,000 results a query: the page that reaches the limit (or the
-        422 past it) comes with ``limit_reached=True`` and ends the stream; narrow the query
-        (e.g. by ``created>``) and search again for the rest.
-        """
-        if "type:ticket" not in query:
-            query = f"type:ticket {query}".strip()
-        per_page = max(1, min(per_page, 100))
-        page = 1
-        while True:
-            params = {"query": query, "per_page": per_page, "page": page}
-            try:
-                body = self._http.request("GET", "/api/v2/search.json", params=params)
-            except RecordInvalidError:
-                if page == 1:
-                    raise
-                log.warning("search stopped at Zendesk's %d-result limit", SEARCH_RESULT_LIMIT)
-                yield TicketPage([], None, True, limit_reached=True)
-                return
-            results = body.get("results")
-            items = [
-                r
-                for r in (results if isinstance(results, list) else [])
-                if not isinstance(r, dict) or r.get("result_type", "ticket") == "ticket"
-            ]
-            tickets, malformed = parse_tickets(items)
-            has_next = bool(body.get("next_page")) and bool(results)
-            limit = has_next and page * per_page >= SEARCH_RESULT_LIMIT
-            end = not has_next or limit
-            yield TicketPage(tickets, None, end, malformed, limit_reached=limit)
-            if end:
-                return
-            page += 1
+        """Stream Search API results for ``query``, up to Zendesk's 1,000-result limit
+        (``zendesk_pages.search_pages``)."""
+        return search_pages(self._http, query, per_page=per_page)
 
     def paged(
         self, path: str, key: str, *, params: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """Every object under ``key`` of a list endpoint, following ``next_page`` (100 a page)."""
-        found: list[dict[str, Any]] = []
-        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
-        current: str | None = path
-        while current is not None:
-            body = self._http.request("GET", current, params=query)
-            items = body.get(key)
-            found.extend(
-                i for i in (items if isinstance(items, list) else []) if isinstance(i, dict)
-            )
-            current = self._http.local_path(body.get("next_page")) if items else None
-            query = None  # the next-page link carries its own query
-        return found
+        return paged(self._http, path, key, params=params)
 
     def show_many(self, ids: Sequence[int]) -> list[Ticket]:
         """The tickets with these ids, 100 a request; ids Zendesk does not know are left out."""
@@ -292,29 +224,8 @@ class ZendeskClient:
         return found
 
     def comments(self, ticket_id: int) -> list[dict[str, Any]]:
-        """Every comment on a ticket, oldest first, 100 a page.
-
-        Asks for cursor pagination (``meta.after_cursor``); an answer in the older offset style
-        is followed through ``next_page`` as long as it points back at the same Zendesk.
-        """
-        path = f"/api/v2/tickets/{int(ticket_id)}/comments.json"
-        params: dict[str, Any] | None = {"page[size]": 100}
-        found: list[dict[str, Any]] = []
-        while True:
-            body = self._http.request("GET", path, params=params)
-            items = body.get("comments")
-            found.extend(
-                c for c in (items if isinstance(items, list) else []) if isinstance(c, dict)
-            )
-            meta = body.get("meta")
-            after = meta.get("after_cursor") if isinstance(meta, dict) else None
-            if isinstance(meta, dict) and meta.get("has_more") and after:
-                params = {"page[size]": 100, "page[after]": after}
-                continue
-            next_path = self._http.local_path(body.get("next_page"))
-            if not items or next_path is None:
-                return found
-            path, params = next_path, None
+        """Every comment on a ticket, oldest first, 100 a page."""
+        return comments(self._http, ticket_id)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
-"""Zendesk HTTP transport: the session, the one request path, and the status -> error table.
+"""Zendesk HTTP transport: the session and the one request path.
 
 ``zendesk.py`` builds on this; together they are the only code that speaks Zendesk HTTP. Every
 request goes the same way: ``throttle.wait()`` (pace from the rate-limit headers, and honour a
 ``Retry-After`` we were given), one try on a pooled ``requests.Session`` with no urllib3 retries
 (ours is the only retry layer), the answer's ``X-Rate-Limit`` headers fed back to the throttle,
-and any failure translated to ``ticket_processor.errors`` here, so nothing above sees a requests
-type. The retrier wraps the whole try, so each retry is paced as well.
+and any failure translated to ``ticket_processor.errors`` here (the status -> error table is
+``zendesk_status``), so nothing above sees a requests type. The retrier wraps the whole try,
+so each retry is paced as well.
 
 Credentials live in the session's auth object only: they never reach a message, a log line or
 ``repr``.
@@ -17,7 +18,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,18 +28,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 
 from .errors import (
-    AuthError,
-    ConflictError,
     HelpdeskConnectionError,
     HelpdeskError,
-    HelpdeskRateLimited,
-    HelpdeskServerError,
-    NotFoundError,
-    RecordInvalidError,
 )
 from .http_deadline import DeadlinePassed, read_within
 from .resilience import RateLimitThrottle, Retrier, RetryPolicy
 from .scrub import Scrubber, display_url, url_credentials
+from .zendesk_status import error_for, json_object, request_id_of
 
 log = logging.getLogger(__name__)
 
@@ -63,31 +58,11 @@ class _Deferred:
     error: HelpdeskError
 
 
-def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
-    """``Retry-After`` as seconds: Zendesk sends an integer, HTTP also allows a date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - now())
-
-
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     try:
         return int(headers[name])
     except (KeyError, ValueError):
         return None
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    return headers.get("X-Request-Id") or headers.get("X-Zendesk-Request-Id")
 
 
 def _reached_server(exc: requests.RequestException) -> bool:
@@ -98,29 +73,6 @@ def _reached_server(exc: requests.RequestException) -> bool:
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return not isinstance(reason, NewConnectionError)
-
-
-def _body(response: requests.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _describe(body: Mapping[str, Any], scrubber: Scrubber | None = None) -> str:
-    """Zendesk's error body in one line: ``error: description`` (either may be missing).
-
-    The body is the server's text (or a proxy's): one that quotes the ``Authorization`` header
-    it was sent would put the token in our message, so the credentials are masked.
-    """
-    error = body.get("error")
-    if isinstance(error, dict):  # some endpoints nest {"title", "message"}
-        error = error.get("title") or error.get("message")
-    description = body.get("description")
-    parts = [str(p) for p in (error, description) if p]
-    text = ": ".join(parts) if parts else "no error description"
-    return scrubber.text(text) if scrubber is not None else text
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -316,87 +268,14 @@ class ZendeskTransport:
             where,
             response.status_code,
             time.monotonic() - started,
-            extra={"request_id": _request_id(headers)},
+            extra={"request_id": request_id_of(headers)},
         )
         if response.status_code >= 400:
-            raise self._error(response, where)
-        try:
-            data = response.json() if response.content else {}
-        except ValueError as exc:
-            # A proxy's HTML page or a truncated body: the server side is not well, try again.
-            raise HelpdeskServerError(
-                f"Zendesk answered {where} with something that is not JSON",
-                status_code=response.status_code,
-                request_id=_request_id(headers),
-            ) from exc
-        if not isinstance(data, dict):
-            raise HelpdeskServerError(
-                f"Zendesk answered {where} with JSON that is not an object",
-                status_code=response.status_code,
-                request_id=_request_id(headers),
+            raise error_for(
+                response,
+                where,
+                auth_kind=self.auth_kind,
+                scrubber=self._scrubber,
+                throttle=self.throttle,
             )
-        return data
-
-    def _error(self, response: requests.Response, where: str) -> HelpdeskError:
-        """The status -> error table; messages say how to fix what can be fixed."""
-        status = response.status_code
-        rid = _request_id(response.headers)
-        body = _body(response)
-        detail = _describe(body, self._scrubber)
-        if status == 401:
-            fix = (
-                "check ZENDESK_OAUTH_TOKEN"
-                if self.auth_kind == "oauth"
-                else "check ZENDESK_EMAIL and ZENDESK_API_TOKEN"
-            )
-            return AuthError(
-                f"Zendesk rejected the credentials (401): {fix}", status_code=401, request_id=rid
-            )
-        if status == 403:
-            return AuthError(
-                f"Zendesk refused {where} (403: {detail}): the user behind "
-                "ZENDESK_EMAIL lacks a permission this needs",
-                status_code=403,
-                request_id=rid,
-            )
-        if status == 404:
-            return NotFoundError(
-                f"Zendesk found nothing at {where} (404: {detail})",
-                status_code=404,
-                request_id=rid,
-            )
-        if status == 409:
-            return ConflictError(
-                f"Zendesk refused {where} (409): the record changed since it was read",
-                request_id=rid,
-            )
-        if status == 422:
-            details = body.get("details")
-            if details is not None and not isinstance(details, dict):
-                details = {"details": details}
-            return RecordInvalidError(
-                f"Zendesk refused {where} (422: {detail})",
-                request_id=rid,
-                details=details,
-            )
-        if status == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            if wait is not None:
-                self.throttle.defer(wait)
-            return HelpdeskRateLimited(
-                f"Zendesk rate limit reached on {where} (429); retry after {wait}s",
-                request_id=rid,
-                retry_after=wait,
-            )
-        if status >= 500:
-            return HelpdeskServerError(
-                f"Zendesk failed on {where} ({status}: {detail})",
-                status_code=status,
-                request_id=rid,
-                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
-            )
-        return HelpdeskError(
-            f"Zendesk refused {where} ({status}: {detail})",
-            status_code=status,
-            request_id=rid,
-        )
+        return json_object(response, where)

@@ -1,19 +1,18 @@
 """The Zendesk endpoints the sandbox serves: routing table and one function per endpoint.
 
 Handlers take a parsed ``Call`` and return ``(status, body)`` or raise ``ApiError``; HTTP,
-auth, limits and fault knobs are ``server.py``'s business. Paths match with or without
-``.json``. Next-page URLs are absolute and point back at the server the client called.
+auth, limits and fault knobs are ``server.py``'s business; the listings (``GET /tickets``,
+search, incremental export) are in ``listing_api.py``. Paths match with or without ``.json``.
+Next-page URLs are absolute and point back at the server the client called.
 """
 
 from __future__ import annotations
 
-import base64
 import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from .config import (
     ApiError,
@@ -25,12 +24,11 @@ from .config import (
 )
 from .guide_api import GUIDE_ROUTES
 from .jobs import JobQueue
+from .listing_api import incremental_cursor, list_tickets, search
 from .people import PEOPLE_ROUTES
-from .search import run_search
 from .store import AGENT_ID, TicketStore
 
 MAX_MANY = 100
-SEARCH_LIMIT = 1000
 
 
 @dataclass
@@ -68,27 +66,6 @@ class Route:
     handler: Handler
     update: bool = False  # counts against the Update Ticket limit
     incremental: bool = False  # counts against the incremental export limit
-
-
-def _encode(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
-    except ValueError:
-        raise bad_request("InvalidPaginationParameter", "cursor is invalid") from None
-
-
-def _int(value: str | None, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise bad_request("InvalidValue", f"{name} must be an integer") from None
 
 
 def _ids(call: Call) -> list[int]:
@@ -142,45 +119,6 @@ def users_me(svc: Services, call: Call) -> tuple[int, Any]:
 
 
 # --- tickets -------------------------------------------------------------------
-
-
-def list_tickets(svc: Services, call: Call) -> tuple[int, Any]:
-    q = call.query
-    if "page[size]" in q or "page[after]" in q or "page[before]" in q:
-        size = _int(q.get("page[size]"), "page[size]", 100)
-        if not 1 <= size <= 100:
-            raise bad_request("InvalidPaginationParameter", "page[size] must be between 1 and 100")
-        if q.get("page[before]"):
-            tickets, more = svc.store.page_before(_decode(q["page[before]"]), size)
-        else:
-            after = _decode(q["page[after]"]) if q.get("page[after]") else 0
-            tickets, more = svc.store.page_after(after, size)
-        after_cursor = _encode(tickets[-1]["id"]) if tickets else None
-        before_cursor = _encode(tickets[0]["id"]) if tickets else None
-        base = f"{call.base}/api/v2/tickets.json?page%5Bsize%5D={size}"
-        return 200, {
-            "tickets": tickets,
-            "meta": {
-                "has_more": more,
-                "after_cursor": after_cursor,
-                "before_cursor": before_cursor,
-            },
-            "links": {
-                "prev": f"{base}&page%5Bbefore%5D={before_cursor}" if before_cursor else None,
-                "next": f"{base}&page%5Bafter%5D={after_cursor}" if after_cursor else None,
-            },
-        }
-    per_page = min(max(_int(q.get("per_page"), "per_page", 100), 1), 100)
-    page = max(_int(q.get("page"), "page", 1), 1)
-    everything = svc.store.all_tickets()
-    chunk = everything[(page - 1) * per_page : page * per_page]
-    url = f"{call.base}/api/v2/tickets.json?per_page={per_page}&page="
-    return 200, {
-        "tickets": chunk,
-        "count": len(everything),
-        "next_page": f"{url}{page + 1}" if page * per_page < len(everything) else None,
-        "previous_page": f"{url}{page - 1}" if page > 1 else None,
-    }
 
 
 def show_ticket(svc: Services, call: Call) -> tuple[int, Any]:
@@ -313,82 +251,6 @@ def list_comments(svc: Services, call: Call) -> tuple[int, Any]:
         "count": len(comments),
         "next_page": None,
         "previous_page": None,
-    }
-
-
-# --- search and incremental export ---------------------------------------------------
-
-
-def search(svc: Services, call: Call) -> tuple[int, Any]:
-    query = call.query.get("query")
-    if not query:
-        raise bad_request("InvalidValue", "query is required")
-    per_page = min(max(_int(call.query.get("per_page"), "per_page", 100), 1), 100)
-    page = max(_int(call.query.get("page"), "page", 1), 1)
-    if (page - 1) * per_page >= SEARCH_LIMIT:
-        raise ApiError(
-            422,
-            {
-                "error": "invalid",
-                "description": "Invalid search: Requested response size was greater than "
-                "Search Response Limits",
-            },
-        )
-    sort_by, sort_order = call.query.get("sort_by"), call.query.get("sort_order")
-    found = run_search(
-        svc.store.all_tickets(), query, sort_by=sort_by, sort_order=sort_order, now=svc.now()
-    )
-    chunk = found[(page - 1) * per_page : page * per_page]
-    params = {"query": query, "per_page": per_page}
-    if sort_by:
-        params["sort_by"] = sort_by
-    if sort_order:
-        params["sort_order"] = sort_order
-    url = f"{call.base}/api/v2/search.json?{urlencode(params, quote_via=quote)}&page="
-    return 200, {
-        "results": [{**t, "result_type": "ticket"} for t in chunk],
-        "facets": None,
-        "count": len(found),
-        "next_page": f"{url}{page + 1}" if page * per_page < len(found) else None,
-        "previous_page": f"{url}{page - 1}" if page > 1 else None,
-    }
-
-
-def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
-    if not svc.config.admin:
-        raise ApiError(
-            403,
-            {
-                "error": "Forbidden",
-                "description": "You do not have access to this page. Please contact the "
-                "account owner of this help desk for further help.",
-            },
-        )
-    q = call.query
-    per_page = min(max(_int(q.get("per_page"), "per_page", 1000), 1), 1000)
-    if q.get("cursor"):
-        after = _decode(q["cursor"])
-    elif q.get("start_time"):
-        start = _int(q["start_time"], "start_time", 0)
-        # Some slack: a ticket written twice in one second is stamped a second ahead.
-        if start > svc.now() + 300:
-            raise ApiError(
-                422,
-                {"error": "InvalidValue", "description": "start_time cannot be in the future"},
-            )
-        after = svc.store.seq_before(start)
-    else:
-        raise bad_request("InvalidValue", "start_time or cursor is required")
-    tickets, last, end = svc.store.export_after(after, per_page)
-    cursor = _encode(last)
-    extra = f"&per_page={per_page}" if "per_page" in q else ""
-    return 200, {
-        "tickets": tickets,
-        "after_cursor": cursor,
-        "before_cursor": None,
-        "after_url": f"{call.base}/api/v2/incremental/tickets/cursor.json?cursor={cursor}{extra}",
-        "before_url": None,
-        "end_of_stream": end,
     }
 
 

@@ -1,16 +1,15 @@
-"""The sandbox's tickets, comments, users (and ``directory``) behind one lock; persistence.
+"""The sandbox's tickets behind one lock: the thread-safe API the endpoints call.
 
-Tickets live in a dict keyed by id. Every write gets a global, strictly increasing sequence
-number and an entry in a write log, which is what the incremental export pages through (a
-ticket written again appears again later; its older log entries are skipped). ``updated_at``
-is to the second like Zendesk's, but a ticket written twice in one second gets the next
-second the second time, so a stale ``updated_stamp`` is always detected by exact comparison.
-``to_state`` / ``load_state`` turn the contents into JSON-able data; ``persist.py`` writes it.
+Every method takes the lock and works on one ``ticket_book.TicketBook`` (the tickets, comments,
+users, ``directory`` and the write log, and the rules of writing them). Reads page by id
+(``id_pages``) or in write order for the incremental export (``writelog.WriteLog``); batch
+writes (``create_many``, ``update_many``) hold the lock for the whole batch and answer with
+Zendesk's per-ticket job results. ``to_state`` / ``load_state`` turn the contents into
+JSON-able data; ``persist.py`` writes it.
 """
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -18,30 +17,11 @@ from typing import Any
 
 from .config import ApiError, not_found
 from .directory import Directory
-from .records import (
-    apply_changes,
-    audit_events,
-    comment_record,
-    iso,
-    new_ticket,
-    normalize_tags,
-    parse_iso,
-    validate_fields,
-)
+from .id_pages import page_after, page_before
+from .records import normalize_tags
+from .ticket_book import AGENT_ID, TicketBook
 
-AGENT_ID = 1
-_STATE_VERSION = 1
-
-
-def _conflict() -> ApiError:
-    return ApiError(
-        409,
-        {
-            "error": "UpdateConflict",
-            "description": "Safe Update prevented the update due to outdated ticket data. "
-            "Please fetch the latest ticket data and try again.",
-        },
-    )
+__all__ = ["AGENT_ID", "TicketStore"]
 
 
 class TicketStore:
@@ -58,114 +38,82 @@ class TicketStore:
         self._now = now
         self._lock = threading.Lock()
         self.agent_email = agent_email
-        self.writes = 0  # bumped on every change; the persister saves when it moves
-        self._reset()
+        self._book = TicketBook(base_url=base_url, now=now)
 
-    def _reset(self) -> None:
-        self.directory = Directory(self._now)  # groups, agents: checked on every update
-        self._tickets: dict[int, dict[str, Any]] = {}
-        self._comments: dict[int, list[dict[str, Any]]] = {}
-        self._users: dict[str, dict[str, Any]] = {}
-        self._seq_of: dict[int, int] = {}
-        self._log_seq: list[int] = []
-        self._log_id: list[int] = []
-        self._log_wall: list[float] = []
-        self._next_id = 1
-        self._next_comment_id = 1
-        self._next_user_id = 1000
-        self._seq = 0
-        self._last_wall = 0.0
+    @property
+    def directory(self) -> Directory:
+        """Groups, agents and memberships (thread-safe on its own)."""
+        return self._book.directory
+
+    @property
+    def writes(self) -> int:
+        """Bumped on every change; the persister saves when it moves."""
+        return self._book.writes
+
+    @writes.setter
+    def writes(self, value: int) -> None:
+        self._book.writes = value
 
     # --- reading -------------------------------------------------------------
 
     def get(self, ticket_id: int) -> dict[str, Any]:
         """The ticket's Zendesk JSON; ``KeyError`` when there is none."""
         with self._lock:
-            return self._tickets[ticket_id]
+            return self._book.tickets[ticket_id]
 
     def find(self, ticket_id: int) -> dict[str, Any]:
         """Like ``get`` but raises the 404 ``ApiError``."""
         with self._lock:
-            ticket = self._tickets.get(ticket_id)
+            ticket = self._book.tickets.get(ticket_id)
         if ticket is None:
             raise not_found()
         return ticket
 
     def comments(self, ticket_id: int) -> list[dict[str, Any]]:
         with self._lock:
-            if ticket_id not in self._tickets:
+            if ticket_id not in self._book.tickets:
                 raise KeyError(ticket_id)
-            return list(self._comments.get(ticket_id, ()))
+            return list(self._book.comments.get(ticket_id, ()))
 
     def all_tickets(self) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._tickets.values())
+            return list(self._book.tickets.values())
 
     def count(self) -> int:
         with self._lock:
-            return len(self._tickets)
+            return len(self._book.tickets)
 
     def show_many(self, ids: Iterable[int]) -> list[dict[str, Any]]:
         with self._lock:
-            return [self._tickets[i] for i in ids if i in self._tickets]
+            return [self._book.tickets[i] for i in ids if i in self._book.tickets]
 
     def page_after(self, after_id: int, size: int) -> tuple[list[dict[str, Any]], bool]:
         """Up to ``size`` tickets with id > ``after_id`` in id order, and whether more follow."""
-        out: list[dict[str, Any]] = []
         with self._lock:
-            last = self._next_id - 1
-            tid = after_id + 1
-            while tid <= last and len(out) < size:
-                ticket = self._tickets.get(tid)
-                if ticket is not None:
-                    out.append(ticket)
-                tid += 1
-            more = any(i in self._tickets for i in range(tid, last + 1)) if out else False
-        return out, more
+            return page_after(self._book.tickets, self._book.next_id - 1, after_id, size)
 
     def page_before(self, before_id: int, size: int) -> tuple[list[dict[str, Any]], bool]:
         """Up to ``size`` tickets with id < ``before_id`` in id order, and whether more precede."""
-        out: list[dict[str, Any]] = []
         with self._lock:
-            tid = min(before_id, self._next_id) - 1
-            while tid >= 1 and len(out) < size:
-                ticket = self._tickets.get(tid)
-                if ticket is not None:
-                    out.append(ticket)
-                tid -= 1
-            more = any(i in self._tickets for i in range(tid, 0, -1)) if out else False
-        out.reverse()
-        return out, more
+            return page_before(self._book.tickets, self._book.next_id, before_id, size)
 
     def export_after(self, after_seq: int, per_page: int) -> tuple[list[dict[str, Any]], int, bool]:
         """Tickets written after ``after_seq`` in write order: (tickets, last seq, at end)."""
-        out: list[dict[str, Any]] = []
         with self._lock:
-            pos = bisect.bisect_right(self._log_seq, after_seq)
-            last_seq = after_seq
-            n = len(self._log_seq)
-            while pos < n and len(out) < per_page:
-                seq, tid = self._log_seq[pos], self._log_id[pos]
-                pos += 1
-                if self._seq_of.get(tid) == seq:
-                    out.append(self._tickets[tid])
-                    last_seq = seq
-            # Stale log entries past the page do not count as "more".
-            end = all(self._seq_of.get(self._log_id[i]) != self._log_seq[i] for i in range(pos, n))
-        return out, last_seq, end
+            ids, last_seq, end = self._book.log.after(after_seq, per_page)
+            return [self._book.tickets[i] for i in ids], last_seq, end
 
     def seq_before(self, start_time: float) -> int:
         """The sequence number just before the first write at or after ``start_time``."""
         with self._lock:
-            pos = bisect.bisect_left(self._log_wall, start_time)
-            return self._log_seq[pos] - 1 if pos < len(self._log_seq) else self._seq
+            return self._book.log.seq_before(start_time)
 
     # --- writing -------------------------------------------------------------
 
     def create(self, fields: dict[str, Any], author_id: int = AGENT_ID) -> dict[str, Any]:
         """Create one ticket (422 on invalid fields) and return it."""
         with self._lock:
-            return self._create_locked(fields, author_id)
+            return self._book.create(fields, author_id)
 
     def create_many(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Create tickets in one go; job results per Zendesk (``id``, ``index``) or failures."""
@@ -173,7 +121,7 @@ class TicketStore:
         with self._lock:
             for index, fields in enumerate(items):
                 try:
-                    ticket = self._create_locked(fields, AGENT_ID)
+                    ticket = self._book.create(fields, AGENT_ID)
                 except ApiError as exc:
                     results.append(_failure(None, index, "create", exc))
                 else:
@@ -185,7 +133,7 @@ class TicketStore:
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Apply one ticket update; returns (ticket, audit). 404, 409 and 422 as ``ApiError``."""
         with self._lock:
-            return self._update_locked(ticket_id, changes)
+            return self._book.update(ticket_id, changes)
 
     def update_many(
         self,
@@ -204,7 +152,7 @@ class TicketStore:
                 try:
                     if ticket_id in refuse:
                         raise refusal or ApiError(422, {"error": "RecordInvalid"})
-                    self._update_locked(ticket_id, changes)
+                    self._book.update(ticket_id, changes)
                 except ApiError as exc:
                     results.append(_failure(ticket_id, None, "update", exc))
                 else:
@@ -223,165 +171,16 @@ class TicketStore:
         ticket, _ = self.update(ticket_id, changes)
         return list(ticket["tags"])
 
-    # --- internals (lock held) -------------------------------------------------
-
-    def _create_locked(self, fields: dict[str, Any], author_id: int) -> dict[str, Any]:
-        validate_fields(fields)
-        now = self._now()
-        comment_spec = fields.get("comment")
-        if comment_spec is None and "description" in fields:
-            comment_spec = {"body": fields["description"]}
-        if comment_spec is None:
-            raise ApiError(
-                422,
-                {
-                    "error": "RecordInvalid",
-                    "description": "Record validation errors",
-                    "details": {
-                        "base": [
-                            {"description": "Description: cannot be blank", "error": "BlankValue"}
-                        ]
-                    },
-                },
-            )
-        requester_id = self._requester_id(fields, author_id)
-        ticket_id = self._next_id
-        self._next_id += 1
-        comment = comment_record(self._next_comment_id, comment_spec, requester_id, now)
-        self._next_comment_id += 1
-        ticket = new_ticket(
-            ticket_id,
-            fields,
-            base_url=self.base_url,
-            requester_id=requester_id,
-            submitter_id=author_id,
-            description=comment["body"],
-            now=now,
-        )
-        self._publish(ticket, now, created=True)
-        self._comments[ticket_id] = [comment]
-        return ticket
-
-    def _update_locked(
-        self, ticket_id: int, changes: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        current = self._tickets.get(ticket_id)
-        if current is None:
-            raise not_found()
-        if "safe_update" in changes and changes.get("updated_stamp") is not None:
-            stamp = parse_iso(str(changes["updated_stamp"]))
-            if stamp is None or stamp != parse_iso(current["updated_at"]):
-                raise _conflict()
-        self.directory.check_assignment(current, changes)
-        after = apply_changes(current, changes)
-        now = self._now()
-        comment = None
-        spec = changes.get("comment")
-        if spec:
-            comment = comment_record(self._next_comment_id, spec, AGENT_ID, now)
-            self._next_comment_id += 1
-            self._comments[ticket_id] = [*self._comments.get(ticket_id, ()), comment]
-        self._publish(after, now)
-        audit = {
-            "id": self._seq,
-            "ticket_id": ticket_id,
-            "created_at": after["updated_at"],
-            "author_id": AGENT_ID,
-            "via": after["via"],
-            "metadata": {},
-            "events": audit_events(current, after, comment),
-        }
-        return after, audit
-
-    def _requester_id(self, fields: dict[str, Any], default: int) -> int:
-        if isinstance(fields.get("requester_id"), int):
-            return int(fields["requester_id"])
-        requester = fields.get("requester")
-        if isinstance(requester, int):
-            return requester
-        email = name = None
-        if isinstance(requester, str):
-            email = requester
-        elif isinstance(requester, dict):
-            email, name = requester.get("email"), requester.get("name")
-        if not email:
-            return default
-        email = str(email).lower()
-        user = self._users.get(email)
-        if user is None:
-            user = {"id": self._next_user_id, "email": email, "name": name or email}
-            self._next_user_id += 1
-            self._users[email] = user
-        return int(user["id"])
-
-    def _publish(self, ticket: dict[str, Any], now: float, *, created: bool = False) -> None:
-        """Stamp a new version of ``ticket`` and make it the current one."""
-        tid = ticket["id"]
-        wall = max(now, self._last_wall)
-        self._last_wall = wall
-        if not created:
-            previous = parse_iso(self._tickets[tid]["updated_at"]) or 0.0
-            stamp_ts = max(float(int(now)), previous + 1.0)
-            ticket["updated_at"] = iso(stamp_ts)
-            ticket["generated_timestamp"] = int(stamp_ts)
-        self._seq += 1
-        self._seq_of[tid] = self._seq
-        self._tickets[tid] = ticket
-        self._log_seq.append(self._seq)
-        self._log_id.append(tid)
-        self._log_wall.append(wall)
-        self.writes += 1
-        if len(self._log_seq) > 2 * len(self._tickets) + 1024:
-            self._compact_log()
-
-    def _compact_log(self) -> None:
-        keep = [
-            (s, i, w)
-            for s, i, w in zip(self._log_seq, self._log_id, self._log_wall, strict=True)
-            if self._seq_of.get(i) == s
-        ]
-        self._log_seq = [k[0] for k in keep]
-        self._log_id = [k[1] for k in keep]
-        self._log_wall = [k[2] for k in keep]
-
     # --- persistence -----------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:
         with self._lock:
-            order = sorted(self._seq_of, key=self._seq_of.__getitem__)
-            walls = dict(zip(self._log_id, self._log_wall, strict=True))
-            return {
-                "version": _STATE_VERSION,
-                "next_id": self._next_id,
-                "next_comment_id": self._next_comment_id,
-                "next_user_id": self._next_user_id,
-                "tickets": [self._tickets[i] for i in order],
-                "walls": [walls.get(i, 0.0) for i in order],
-                "comments": {str(k): v for k, v in self._comments.items()},
-                "users": list(self._users.values()),
-                "directory": self.directory.to_state(),
-            }
+            return self._book.to_state()
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Replace the contents with a saved state (tickets re-pointed at this server's URL)."""
         with self._lock:
-            self._reset()
-            self._next_id = int(state["next_id"])
-            self._next_comment_id = int(state["next_comment_id"])
-            self._next_user_id = int(state.get("next_user_id", 1000))
-            self.directory.load_state(state.get("directory", {}))
-            for ticket, wall in zip(state["tickets"], state["walls"], strict=True):
-                tid = int(ticket["id"])
-                ticket["url"] = f"{self.base_url}/api/v2/tickets/{tid}.json"
-                self._seq += 1
-                self._seq_of[tid] = self._seq
-                self._tickets[tid] = ticket
-                self._log_seq.append(self._seq)
-                self._log_id.append(tid)
-                self._log_wall.append(float(wall))
-            self._last_wall = self._log_wall[-1] if self._log_wall else 0.0
-            self._comments = {int(k): v for k, v in state["comments"].items()}
-            self._users = {u["email"]: u for u in state.get("users", [])}
+            self._book.load_state(state)
 
 
 def _failure(
