@@ -38,13 +38,13 @@ def sandbox(
         "agent@example.com"
     ),
     token: Annotated[
-        str, typer.Option(help="API token accepted for basic auth.", show_default=False)
+        str, typer.Option(help="API token accepted for basic auth (a sandbox default, no secret).")
     ] = "sandbox-token",  # noqa: S107 - the sandbox's documented default
     helpdesk: Annotated[
         str, typer.Option(help="zendesk, or freshdesk (plans trial, growth, pro, enterprise).")
     ] = "zendesk",
     api_key: Annotated[
-        str, typer.Option(help="Freshdesk API key accepted for basic auth.", show_default=False)
+        str, typer.Option(help="Freshdesk API key accepted for basic auth (a sandbox default).")
     ] = "sandbox-key",
 ) -> None:
     """Serve a local Zendesk- or Freshdesk-compatible API (Ctrl-C stops it)."""
