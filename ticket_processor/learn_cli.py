@@ -114,6 +114,7 @@ def learn(
             data = harvest.examples_path
         elif label or include_unreviewed:
             raise ConfigError("--label and --include-unreviewed go with --from-helpdesk")
+        source = "--from-helpdesk" if harvest is not None else str(data)
         rows = load_labelled(data)
         options = TrainOptions(
             folds=folds,
@@ -135,7 +136,7 @@ def learn(
         except OSError as exc:
             raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None
         console.print(
-            f"[bold]ticketbot learn[/] {escape(str(data))}: {len(rows)} rows, {seconds:.1f} s"
+            f"[bold]ticketbot learn[/] {escape(source)}: {len(rows)} rows, {seconds:.1f} s"
         )
         console.print(result_table(result))
         for field in result.fields.values():
