@@ -10,6 +10,7 @@ the same order with the same deterministic solver, so any difference is a bug, n
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from collections.abc import Iterator
@@ -210,10 +211,12 @@ def test_an_interrupted_harvest_continues_where_it_stopped(tmp_path: Path) -> No
             client, marker="ai_processed", page_size=25, clock=lambda: now[0], sleep=sleep
         )
         options = HarvestOptions(
-            since=0, specs=label_specs("ai_"), allowed=allowed_values(TAXONOMY)
+            since=0, specs=label_specs("ai_"), allowed=allowed_values(TAXONOMY), since_text="1d"
         )
         state = tmp_path / "state"
         first = Harvest(helpdesk, state, options, sleep=sleep, stop_after_pages=2)
+        # "1d" typed again a minute later is a later moment, but the same harvest.
+        options = dataclasses.replace(options, since=60)
         assert first.run() is None
         assert first.counts.pages == 2
         assert (state / CHECKPOINT_NAME).is_file()
@@ -266,3 +269,12 @@ def test_include_unreviewed_and_label_overrides(tmp_path: Path) -> None:
         assert [r["labels"] for r in rows] == [{"category": "billing"}]
         assert harvest.counts.notes_read == 0  # --include-unreviewed reads no notes
         helpdesk.close()
+
+
+def test_an_agent_token_is_told_the_export_needs_an_admin(tmp_path: Path) -> None:
+    with serve_zendesk(SandboxConfig(seed=1, admin=False)) as zd:
+        seeder = Seeder("zendesk", zd)
+        seeder.create(TRAIN[0], label_tags(TRAIN[0].labels), True, [])
+        result = invoke(seeder.env(tmp_path), "learn", "--from-helpdesk", "--no-embeddings")
+        assert result.exit_code == 2, result.output
+        assert "admin" in result.output

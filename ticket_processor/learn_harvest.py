@@ -63,6 +63,7 @@ def harvest_examples(
         allowed=allowed_values(taxonomy),
         prefix=settings.tag_prefix,
         include_unreviewed=include_unreviewed,
+        since_text=since.strip(),
     )
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     helpdesk = connect(settings)

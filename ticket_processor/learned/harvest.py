@@ -28,6 +28,7 @@ from typing import BinaryIO
 import orjson
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
+from ..errors import ConfigError
 from ..helpdesk import Cursor, Helpdesk
 from ..ledger_files import NonNegative, read_validated
 from ..models import Ticket
@@ -84,12 +85,14 @@ class HarvestOptions:
     allowed: Mapping[str, tuple[str, ...]]
     prefix: str = "ai_"
     include_unreviewed: bool = False
+    # ``--since`` as typed ("180d"): what a resumed harvest must match (``since`` moves with now)
+    since_text: str | None = None
 
 
 def settings_key(helpdesk: Helpdesk, options: HarvestOptions) -> str:
     specs = ",".join(f"{s.field}={s.kind}:{s.key}" for s in options.specs.values())
     return (
-        f"{helpdesk.kind}@{helpdesk.base_url}|since={options.since}|{specs}"
+        f"{helpdesk.kind}@{helpdesk.base_url}|since={options.since_text or options.since}|{specs}"
         f"|prefix={options.prefix}|unreviewed={options.include_unreviewed}"
     )
 
@@ -202,6 +205,12 @@ class Harvest:
                     if any(name == "discover_paused" for name, _ in page.notices):
                         paused = True
                         break
+                    if any(name == "discover_fallback" for name, _ in page.notices):
+                        raise ConfigError(
+                            "learn --from-helpdesk reads Zendesk's incremental export, which "
+                            "needs an admin's API token (this one got 403); search cannot list "
+                            "more than 1,000 solved tickets"
+                        )
                     self.counts.notices.extend(reason for _, reason in page.notices)
                     if not page.tickets and page.next_cursor is None and not page.last:
                         continue  # a notice-only page (e.g. the switch to search)
