@@ -9,6 +9,7 @@ outcome at no extra request, and the report counts how often agents changed tick
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -135,5 +136,8 @@ def test_report_shows_how_often_agents_changed_ticketbots_labels(tmp_path: Path)
     assert category["compared"] == len(ids)
     assert category["agreed"] == len(ids) - changed
     assert next(a for a in report["agreement"] if a["field"] == "urgency")["rate"] == 1.0
-    text = runner.invoke(app, ["report", "--since", "1h"], env=env)
+    page = tmp_path / "report.html"
+    text = runner.invoke(app, ["report", "--since", "1h", "--html", str(page)], env=env)
     assert "Agents' corrections" in text.output
+    assert "agreement</h2>" in page.read_text()
+    assert re.search(rf"category\W+all\W+{len(ids)}\W", text.output), text.output

@@ -107,6 +107,10 @@ def corrections_table(found: Corrections) -> Table:
     for heading in ("field", "ticketbot chose", "tickets", "changed", "most often to"):
         table.add_column(heading, justify="right" if heading in ("tickets", "changed") else "left")
     for name, per_value in found.items():
+        compared = sum(row["compared"] for row in per_value.values())
+        changed = sum(row["changed"] for row in per_value.values())
+        share = f"{changed / compared:.0%}" if compared else "–"
+        table.add_row(name, "all", str(compared), share, "", style="bold")
         for value, row in per_value.items():
             share = row["changed"] / row["compared"] if row["compared"] else 0.0
             to = ", ".join(f"{final} ({n})" for final, n in row["to"]) or "–"
