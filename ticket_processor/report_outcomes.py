@@ -109,8 +109,8 @@ def corrections_table(found: Corrections) -> Table:
     for name, per_value in found.items():
         compared = sum(row["compared"] for row in per_value.values())
         changed = sum(row["changed"] for row in per_value.values())
-        share = f"{changed / compared:.0%}" if compared else "–"
-        table.add_row(name, "all", str(compared), share, "", style="bold")
+        overall = f"{changed / compared:.0%}" if compared else "–"
+        table.add_row(name, "all", str(compared), overall, "", style="bold")
         for value, row in per_value.items():
             share = row["changed"] / row["compared"] if row["compared"] else 0.0
             to = ", ".join(f"{final} ({n})" for final, n in row["to"]) or "–"
