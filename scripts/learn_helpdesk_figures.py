@@ -28,11 +28,13 @@ from typer.testing import CliRunner
 
 from ticket_processor.cli import app
 from ticket_processor.eval_run import LabelledTicket, load_labelled
+from ticket_processor.helpdesks import connect
 from ticket_processor.learned import LearnedEngine, read_model
 from ticket_processor.sandbox import SandboxConfig
 from ticket_processor.sandbox import serve_in_thread as serve_zendesk
 from ticket_processor.sandbox.freshdesk import FreshdeskConfig
 from ticket_processor.sandbox.freshdesk import serve_in_thread as serve_freshdesk
+from ticket_processor.settings import load_settings
 from ticket_processor.tags import NOTE_HEADER
 from ticket_processor.taxonomy import load_taxonomy
 
@@ -102,6 +104,7 @@ def main() -> int:
         env |= {"TICKETBOT_STATE_DIR": str(root / "state"), "TICKETBOT_LOG_DIR": str(root / "l")}
         env |= {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
         kept: list[LabelledTicket] = []
+        kept_ids: list[int] = []
         for n, row in enumerate(train_rows):
             tags = [f"ai_{k}_{v}" for k, v in row.labels.items()]
             if n % 20 == 0:  # ticketbot's own labels, unchanged: must not be learned
@@ -110,7 +113,7 @@ def main() -> int:
                 )
                 create(args.helpdesk, sb, row, ["ai_processed", *tags], True, note)
             else:
-                create(args.helpdesk, sb, row, tags, True, "")
+                kept_ids.append(create(args.helpdesk, sb, row, tags, True, ""))
                 kept.append(row)
         open_ids = [create(args.helpdesk, sb, row, [], False, "") for row in open_rows]
         fast = ["--folds", "0"] + ([] if args.embeddings else ["--no-embeddings"])
@@ -123,11 +126,17 @@ def main() -> int:
         print(learned.output)
         if learned.exit_code != 0:
             return 1
+        # The same tickets as the helpdesk holds them (Freshdesk keeps HTML: its text differs
+        # from the source file's for some tickets), written to a file: "learn FILE" on it.
+        helpdesk = connect(load_settings(env, env_file=None))
+        held = {t.id: t for t in helpdesk.tickets([*kept_ids, *open_ids])}
+        helpdesk.close()
         data = root / "same.jsonl"
         with data.open("w", encoding="utf-8") as out:
-            for row in kept:
-                line = {"id": row.id, "source": args.helpdesk, "subject": subject_of(row),
-                        "description": row.description or "-", "labels": row.labels}  # fmt: skip
+            for ticket_id, row in zip(kept_ids, kept, strict=True):
+                t = held[ticket_id]
+                line = {"id": row.id, "source": args.helpdesk, "subject": t.subject,
+                        "description": t.description, "labels": row.labels}  # fmt: skip
                 out.write(json.dumps(line) + "\n")
         other = root / "file.zip"
         runner.invoke(app, ["learn", str(data), "--out", str(other), *fast], env=env)
@@ -143,7 +152,9 @@ def main() -> int:
                 for t in tags_of(args.helpdesk, sb, ticket_id)
                 if t.startswith("ai_category_")
             ]
-            predicted = engine.analyse(subject_of(row), row.description or "-").category
+            predicted = engine.analyse(
+                held[ticket_id].subject, held[ticket_id].description
+            ).category
             same += written == [predicted]
             if "category" in row.labels:
                 scored += 1

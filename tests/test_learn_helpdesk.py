@@ -278,3 +278,24 @@ def test_an_agent_token_is_told_the_export_needs_an_admin(tmp_path: Path) -> Non
         result = invoke(seeder.env(tmp_path), "learn", "--from-helpdesk", "--no-embeddings")
         assert result.exit_code == 2, result.output
         assert "admin" in result.output
+
+
+def test_a_ticket_listed_twice_is_learned_once(tmp_path: Path) -> None:
+    """Freshdesk's list re-reads the tickets of a page boundary's second: 60 tickets in one
+    second and 60 in the next put 40 of the second batch on two pages."""
+    now = [1_800_000_000.0]
+    with serve_freshdesk(FreshdeskConfig(seed=1, clock=lambda: now[0])) as fd:
+        seeder = Seeder("freshdesk", fd)
+        for _second in range(2):
+            now[0] += 1
+            for row in TRAIN:
+                seeder.create(row, label_tags(row.labels), True, [])
+        now[0] += 60
+        env = seeder.env(tmp_path)
+        result = invoke(env, "learn", "--from-helpdesk", "--since", "1d", "--folds", "0",
+                        "--no-embeddings")  # fmt: skip
+        assert result.exit_code == 0, result.output
+        out = " ".join(result.output.split())
+        assert f"{2 * len(TRAIN)} tickets read" in out
+        assert f"{2 * len(TRAIN)} labelled examples" in out
+        assert "2 ticket pages" in out  # 100 + 60 listed: the boundary second twice

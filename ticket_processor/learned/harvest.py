@@ -119,6 +119,9 @@ class Harvest:
         self.on_page = on_page
         self.sleep = sleep
         self.stop_after_pages = stop_after_pages
+        # Ticket ids taken or left out: a ticket listed twice (Freshdesk re-reads the tickets of
+        # a page boundary's second; an export re-lists a ticket updated meanwhile) counts once.
+        self._seen: set[int] = set()
 
     # -- the checkpoint ---------------------------------------------------------------
 
@@ -160,6 +163,11 @@ class Harvest:
         if len(kept) < lines or any(not line.strip() for line in kept):
             return False
         self.examples_path.write_bytes(b"".join(line + b"\n" for line in kept))
+        for line in kept:
+            try:
+                self._seen.add(int(orjson.loads(line)["id"]))
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                return False
         return True
 
     def _reset(self) -> bool:
@@ -238,6 +246,9 @@ class Harvest:
 
     def _take(self, ticket: Ticket, out: BinaryIO) -> None:
         c = self.counts
+        if ticket.id in self._seen:
+            return
+        self._seen.add(ticket.id)
         c.seen += 1
         if ticket.status not in SOLVED:
             return
