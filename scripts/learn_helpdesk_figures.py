@@ -129,7 +129,7 @@ def main() -> int:
         # The same tickets as the helpdesk holds them (Freshdesk keeps HTML: its text differs
         # from the source file's for some tickets), written to a file: "learn FILE" on it.
         helpdesk = connect(load_settings(env, env_file=None))
-        held = {t.id: t for t in helpdesk.tickets([*kept_ids, *open_ids])}
+        held = {t.id: t for page in helpdesk.ticket_pages(None, since=0) for t in page.tickets}
         helpdesk.close()
         data = root / "same.jsonl"
         with data.open("w", encoding="utf-8") as out:
