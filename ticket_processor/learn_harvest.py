@@ -86,6 +86,9 @@ def harvest_examples(
         else:
             harvest = Harvest(helpdesk, settings.state_dir, options)
             finished = harvest.run()
+    except KeyboardInterrupt:
+        console.print("interrupted: the same command continues from the last page read")
+        raise
     finally:
         helpdesk.close()
     counts = harvest.counts
