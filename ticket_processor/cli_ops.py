@@ -126,7 +126,8 @@ def report(
         now = datetime.now(UTC)
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
-        summary = build_report(events, prices=prices, since=start, until=now)
+        older = read_events(settings.log_dir, until=start)  # for agents' agreement
+        summary = build_report(events, prices=prices, since=start, until=now, history=older)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from .checkpoint import Checkpoint
 from .helpdesk import WriteOutcome
 from .models import Ticket, Triage, WriteBack
+from .outcomes import observe_outcome
 from .planner import routing_fields
 from .prepare import PreparedTicket, prepare_ticket
 from .run_types import PlannedChange, RunOptions, RunSummary
@@ -88,6 +89,7 @@ class TicketFlow:
 
     def should_skip(self, ticket: Ticket) -> bool:
         """Out of scope, already done (marker), solved or closed: counted, not taken."""
+        observe_outcome(self.log, ticket, self.options.prefix)  # agents' corrections
         if not self.options.scope.admits(ticket):
             with self._lock:
                 self.summary.out_of_scope += 1

@@ -38,9 +38,9 @@ def result_table(result: TrainingResult) -> Table:
 
 def learn(
     data: Annotated[
-        Path,
+        Path | None,
         typer.Argument(dir_okay=False, help="Labelled JSON lines (subject, description, labels)."),
-    ],
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -61,8 +61,35 @@ def learn(
     taxonomy: Annotated[
         Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
     ] = None,
+    from_helpdesk: Annotated[
+        bool,
+        typer.Option(
+            "--from-helpdesk",
+            help="Learn from the configured helpdesk's solved and closed tickets instead of DATA.",
+        ),
+    ] = False,
+    since: Annotated[
+        str,
+        typer.Option(help="With --from-helpdesk: tickets changed since (180d, 2w, or a date)."),
+    ] = "180d",
+    label: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --from-helpdesk: where a field's label is, FIELD=tag:PREFIX or "
+            "FIELD=field:CUSTOM_FIELD (repeatable) [default <prefix>category_ ... tags].",
+        ),
+    ] = None,
+    include_unreviewed: Annotated[
+        bool,
+        typer.Option(
+            "--include-unreviewed",
+            help="With --from-helpdesk: keep tickets whose labels ticketbot wrote and nobody "
+            "changed.",
+        ),
+    ] = False,
 ) -> None:
-    """Train the learned engine (category, urgency, sentiment) on a labelled JSONL file."""
+    """Train the learned engine (category, urgency, sentiment) on a labelled JSONL file, or
+    on the helpdesk's solved tickets (--from-helpdesk)."""
     from .cli import err_console, exit_codes, load
     from .errors import ConfigError
     from .eval_run import load_labelled
@@ -75,6 +102,19 @@ def learn(
         settings = load({"taxonomy_file": taxonomy})
         chosen = load_taxonomy(settings.taxonomy_file)
         target = out or settings.learned_model or settings.state_dir / MODEL_FILE_NAME
+        harvest = None
+        if from_helpdesk == (data is not None):
+            raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
+        if data is None:
+            from .learn_harvest import harvest_examples
+
+            harvest = harvest_examples(settings, chosen, since, label or [], include_unreviewed)
+            if harvest is None:
+                raise typer.Exit(1)  # interrupted: the checkpoint keeps what was read
+            data = harvest.examples_path
+        elif label or include_unreviewed:
+            raise ConfigError("--label and --include-unreviewed go with --from-helpdesk")
+        source = "--from-helpdesk" if harvest is not None else str(data)
         rows = load_labelled(data)
         options = TrainOptions(
             folds=folds,
@@ -96,10 +136,12 @@ def learn(
         except OSError as exc:
             raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None
         console.print(
-            f"[bold]ticketbot learn[/] {escape(str(data))}: {len(rows)} rows, {seconds:.1f} s"
+            f"[bold]ticketbot learn[/] {escape(source)}: {len(rows)} rows, {seconds:.1f} s"
         )
         console.print(result_table(result))
         for field in result.fields.values():
             for warning in field.warnings:
                 err_console.print(f"[yellow]warning:[/] {escape(warning)}")
         console.print(f"model written to {escape(str(target))}")
+        if harvest is not None:
+            harvest.discard()  # the training file holds ticket text: gone once the model is

@@ -25,6 +25,7 @@ from .report_detail import (
     priorities,
     routing,
 )
+from .report_outcomes import agreement_events, corrections, outcome_pairs
 from .report_runs import (
     RunSummary,
     as_float,
@@ -194,6 +195,7 @@ class Report:
     priorities: dict[str, int] = field(default_factory=dict)
     routing: Routing = field(default_factory=lambda: Routing({}, {}, 0))
     agreement: list[Agreement] = field(default_factory=list)
+    corrections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -283,8 +285,10 @@ def build_report(
     prices: Mapping[str, tuple[float, float]] = DEFAULT_PRICES,
     since: datetime | None = None,
     until: datetime | None = None,
+    history: Iterable[Mapping[str, Any]] = (),
 ) -> Report:
-    """Aggregate the events (already filtered to the window) into a ``Report``."""
+    """Aggregate the events (already filtered to the window) into a ``Report``; ``history``
+    (older events) only supplies what ticketbot wrote on tickets solved in the window."""
     events = [e for e in events if isinstance(e, Mapping)]
     times = [t for t in map(event_time, events) if t is not None]
     first, last = (min(times), max(times)) if times else (None, None)
@@ -320,6 +324,7 @@ def build_report(
         return dict(Counter(_label(e.get(key)) for e in rows).most_common())
 
     ticket_ids = {e.get("ticket_id") for e in (*triaged, *failed) if e.get("ticket_id") is not None}
+    outcomes = outcome_pairs(events, history, frozenset(dry_runs))
     return Report(
         since=since,
         until=until,
@@ -358,7 +363,8 @@ def build_report(
         failed_tickets=failed_tickets(failed),
         priorities=priorities(triaged),
         routing=routing(triaged),
-        agreement=agreement(events),
+        agreement=agreement([*events, *agreement_events(outcomes)]),
+        corrections=corrections(outcomes),
     )
 
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .report import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
+from .report_outcomes import corrections_table
 
 
 def _distribution(title: str, counts: dict[str, int]) -> Table:
@@ -86,6 +87,8 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         for reason, count in report.aborts.items():
             aborts.add_row(reason, fmt_count(count))
         console.print(aborts)
+    if report.corrections:
+        console.print(corrections_table(report.corrections))
 
 
 def _inline(counts: dict[str, int]) -> str:

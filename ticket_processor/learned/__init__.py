@@ -9,7 +9,8 @@ What the core calls::
 Modules: ``features`` (n-gram TF-IDF), ``embed`` (sentence encoder), ``model`` (arrays in
 memory), ``model_file`` (the zip on disk, never a pickle), ``train`` (scikit-learn fitting and
 cross-validation), ``engine`` (inference), ``labels`` and ``feedback`` (labels from helpdesk
-tags, agents' corrections).
+tags, agents' corrections), ``harvest`` (a resumable training file from the helpdesk's solved
+tickets, for ``learn --from-helpdesk``).
 """
 
 from __future__ import annotations

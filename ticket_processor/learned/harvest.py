@@ -1,0 +1,277 @@
+"""Labelled examples from the helpdesk's solved and closed tickets, for ``learn --from-helpdesk``.
+
+Through the ``Helpdesk`` protocol only: ``ticket_pages`` from ``since`` (Zendesk's incremental
+export yields every ticket changed since then, Freshdesk's list likewise, ``4``/``5`` already
+mapped to ``solved``/``closed``), keeping solved and closed tickets whose tags (or custom
+fields) carry a label. A ticket with ticketbot's processed marker costs one more read,
+``notes(id)``, to learn what ticketbot wrote: if nobody changed it the ticket is "unreviewed"
+and left out (``include_unreviewed`` keeps it).
+
+Bounded memory: each kept ticket becomes one line of ``learn-examples.jsonl`` in the state
+directory (the training file, in ``ticketbot learn FILE``'s format) and the raw page is dropped.
+After every page ``learn-harvest.json`` records the cursor that resumes after it and how many
+lines were settled, so an interrupted harvest continues where it stopped; a damaged checkpoint
+is set aside (``ledger_files.read_validated``) and the harvest starts over. Both files hold
+ticket text: the caller deletes them once the model is written.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+
+from ..errors import ConfigError
+from ..helpdesk import Cursor, Helpdesk
+from ..ledger_files import NonNegative, read_validated
+from ..models import Ticket
+from ..tags import NOTE_HEADER, is_processed
+from .labels import LabelSpec, is_unreviewed, labels_from_tags
+
+CHECKPOINT_NAME = "learn-harvest.json"
+EXAMPLES_NAME = "learn-examples.jsonl"
+SOLVED = ("solved", "closed")
+MAX_TEXT = 32_000  # characters of subject or description kept per ticket (training truncates)
+PAUSE_WAIT = 6.0  # seconds to wait when the helpdesk's export budget for the minute is spent
+MAX_PAUSES = 100
+
+
+class HarvestFile(BaseModel):
+    """The checkpoint: where to resume, how many example lines are settled, the counts so far.
+
+    ``key`` names the helpdesk, ``since``, the label specs and the unreviewed policy: a
+    checkpoint made for other settings is not resumed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: StrictStr
+    cursor_kind: StrictStr | None
+    cursor_value: StrictStr | None
+    cursor_start: StrictInt | None
+    examples: NonNegative
+    seen: NonNegative
+    solved: NonNegative
+    unreviewed: NonNegative
+    unlabelled: NonNegative
+    notes_read: NonNegative
+    pages: NonNegative
+    updated_at: StrictStr
+
+
+@dataclass
+class HarvestCounts:
+    seen: int = 0  # tickets the pages carried
+    solved: int = 0  # solved or closed among them
+    examples: int = 0  # kept: lines in the training file
+    unreviewed: int = 0  # left out: ticketbot's own labels, unchanged
+    unlabelled: int = 0  # solved, but no label for any field
+    notes_read: int = 0  # notes() calls: one per solved ticket carrying the marker
+    pages: int = 0  # ticket_pages pages read (list requests, including earlier sessions)
+    resumed: bool = False
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HarvestOptions:
+    since: int  # Unix seconds
+    specs: Mapping[str, LabelSpec]
+    allowed: Mapping[str, tuple[str, ...]]
+    prefix: str = "ai_"
+    include_unreviewed: bool = False
+    # ``--since`` as typed ("180d"): what a resumed harvest must match (``since`` moves with now)
+    since_text: str | None = None
+
+
+def settings_key(helpdesk: Helpdesk, options: HarvestOptions) -> str:
+    specs = ",".join(f"{s.field}={s.kind}:{s.key}" for s in options.specs.values())
+    return (
+        f"{helpdesk.kind}@{helpdesk.base_url}|since={options.since_text or options.since}|{specs}"
+        f"|prefix={options.prefix}|unreviewed={options.include_unreviewed}"
+    )
+
+
+class Harvest:
+    """One resumable harvest into ``state_dir``; ``run`` returns the training file's path."""
+
+    def __init__(
+        self,
+        helpdesk: Helpdesk,
+        state_dir: Path,
+        options: HarvestOptions,
+        *,
+        on_page: Callable[[HarvestCounts], None] = lambda counts: None,
+        sleep: Callable[[float], None] = time.sleep,
+        stop_after_pages: int | None = None,  # for tests: an interruption after N pages
+    ) -> None:
+        self.helpdesk = helpdesk
+        self.options = options
+        self.checkpoint_path = state_dir / CHECKPOINT_NAME
+        self.examples_path = state_dir / EXAMPLES_NAME
+        self.key = settings_key(helpdesk, options)
+        self.counts = HarvestCounts()
+        self.on_page = on_page
+        self.sleep = sleep
+        self.stop_after_pages = stop_after_pages
+        # Ticket ids taken or left out: a ticket listed twice (Freshdesk re-reads the tickets of
+        # a page boundary's second; an export re-lists a ticket updated meanwhile) counts once.
+        self._seen: set[int] = set()
+
+    # -- the checkpoint ---------------------------------------------------------------
+
+    def _resume(self) -> Cursor | None:
+        saved, aside = read_validated(self.checkpoint_path, HarvestFile)
+        if aside is not None:
+            self.counts.notices.append(
+                f"{self.checkpoint_path.name}: {aside.reason}; starting over"
+            )
+        if saved is None or saved.key != self.key:
+            if saved is not None:
+                self.counts.notices.append(
+                    "the saved harvest was for other settings; starting over"
+                )
+            self.examples_path.parent.mkdir(parents=True, exist_ok=True)
+            self.examples_path.write_bytes(b"")
+            return None
+        if not self._truncate(saved.examples):
+            self.counts.notices.append(
+                f"{self.examples_path.name} is shorter than recorded; starting over"
+            )
+            self.examples_path.write_bytes(b"")
+            return None
+        c = self.counts
+        c.examples, c.seen, c.solved = saved.examples, saved.seen, saved.solved
+        c.unreviewed, c.unlabelled = saved.unreviewed, saved.unlabelled
+        c.notes_read, c.pages, c.resumed = saved.notes_read, saved.pages, True
+        if saved.cursor_kind is None:
+            return None
+        return Cursor(saved.cursor_kind, saved.cursor_value, saved.cursor_start)
+
+    def _truncate(self, lines: int) -> bool:
+        """Keep the first ``lines`` lines (a page cut short by a kill wrote more)."""
+        try:
+            data = self.examples_path.read_bytes()
+        except OSError:
+            return lines == 0 and self._reset()
+        kept = data.split(b"\n")[:lines]
+        if len(kept) < lines or any(not line.strip() for line in kept):
+            return False
+        self.examples_path.write_bytes(b"".join(line + b"\n" for line in kept))
+        for line in kept:
+            try:
+                self._seen.add(int(orjson.loads(line)["id"]))
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                return False
+        return True
+
+    def _reset(self) -> bool:
+        self.examples_path.parent.mkdir(parents=True, exist_ok=True)
+        self.examples_path.write_bytes(b"")
+        return True
+
+    def _save(self, cursor: Cursor | None) -> None:
+        c = self.counts
+        record = HarvestFile(
+            key=self.key,
+            cursor_kind=cursor.kind if cursor else None,
+            cursor_value=cursor.value if cursor else None,
+            cursor_start=cursor.start_time if cursor else None,
+            examples=c.examples,
+            seen=c.seen,
+            solved=c.solved,
+            unreviewed=c.unreviewed,
+            unlabelled=c.unlabelled,
+            notes_read=c.notes_read,
+            pages=c.pages,
+            updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        temporary = self.checkpoint_path.with_suffix(".tmp")
+        temporary.write_bytes(orjson.dumps(record.model_dump()))
+        os.replace(temporary, self.checkpoint_path)
+
+    def discard(self) -> None:
+        """Remove the checkpoint and the training file (they hold ticket text)."""
+        for path in (self.checkpoint_path, self.examples_path):
+            path.unlink(missing_ok=True)
+
+    # -- the harvest ------------------------------------------------------------------
+
+    def run(self) -> Path | None:
+        """Harvest to the end of the stream; the training file, or None when interrupted."""
+        cursor = self._resume()
+        pauses = 0
+        while True:
+            paused = False
+            with self.examples_path.open("ab") as out:
+                for page in self.helpdesk.ticket_pages(cursor, since=self.options.since):
+                    if any(name == "discover_paused" for name, _ in page.notices):
+                        paused = True
+                        break
+                    if any(name == "discover_fallback" for name, _ in page.notices):
+                        raise ConfigError(
+                            "learn --from-helpdesk reads Zendesk's incremental export, which "
+                            "needs an admin's API token (this one got 403); search cannot list "
+                            "more than 1,000 solved tickets"
+                        )
+                    self.counts.notices.extend(reason for _, reason in page.notices)
+                    if not page.tickets and page.next_cursor is None and not page.last:
+                        continue  # a notice-only page (e.g. the switch to search)
+                    for ticket in page.tickets:
+                        self._take(ticket, out)
+                    out.flush()
+                    self.counts.pages += 1
+                    cursor = page.next_cursor or cursor
+                    self._save(cursor)
+                    self.on_page(self.counts)
+                    if (
+                        self.stop_after_pages is not None
+                        and self.counts.pages >= self.stop_after_pages
+                    ):
+                        return None
+                    if page.last:
+                        return self.examples_path
+            if not paused:
+                return self.examples_path
+            pauses += 1
+            if pauses > MAX_PAUSES:
+                self.counts.notices.append("the helpdesk kept refusing exports; run learn again")
+                return None
+            self.sleep(PAUSE_WAIT)
+
+    def _take(self, ticket: Ticket, out: BinaryIO) -> None:
+        c = self.counts
+        if ticket.id in self._seen:
+            return
+        self._seen.add(ticket.id)
+        c.seen += 1
+        if ticket.status not in SOLVED:
+            return
+        c.solved += 1
+        o = self.options
+        labels = labels_from_tags(
+            ticket.tags, o.prefix, o.specs, custom_fields=ticket.custom_fields, allowed=o.allowed
+        )
+        if not labels:
+            c.unlabelled += 1
+            return
+        if not o.include_unreviewed and is_processed(ticket.tags, o.prefix):
+            c.notes_read += 1
+            notes = [n for n in self.helpdesk.notes(ticket.id) if NOTE_HEADER in n]
+            if notes and is_unreviewed(ticket.tags, notes[-1], o.prefix):
+                c.unreviewed += 1
+                return
+        row = {
+            "id": str(ticket.id),
+            "source": self.helpdesk.kind,
+            "subject": ticket.subject[:MAX_TEXT],
+            "description": ticket.description[:MAX_TEXT],
+            "labels": labels,
+        }
+        out.write(orjson.dumps(row) + b"\n")
+        c.examples += 1
