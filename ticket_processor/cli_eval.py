@@ -43,14 +43,19 @@ def eval_(
         typer.Option(dir_okay=False, help="Write one JSON line per ticket with the prediction."),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, max=256, help="Concurrent LLM calls [TICKETBOT_WORKERS].")
+        str | None,
+        typer.Option(
+            metavar="N|auto",
+            help="Concurrent tickets: a number, or auto (the default: as many LLM calls as "
+            "the endpoint's latency and rate limits sustain) [TICKETBOT_WORKERS].",
+        ),
     ] = None,
 ) -> None:
     """Accuracy and macro-F1 per field of an engine on a labelled JSONL file."""
     import orjson
 
     from .eval_report import print_result, result_json
-    from .eval_run import build_eval_chain, run_eval, write_predictions
+    from .eval_run import build_eval_chain, eval_workers, run_eval, write_predictions
     from .render import progress_bar
     from .taxonomy import load_taxonomy
 
@@ -67,7 +72,7 @@ def eval_(
                 chosen,
                 chain=chain,
                 limit=limit,
-                workers=settings.workers,
+                workers=eval_workers(settings, engine.value)[0],
                 max_input_tokens=settings.max_input_tokens,
                 on_progress=lambda: tick("row"),
             )

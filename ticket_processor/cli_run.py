@@ -60,7 +60,12 @@ def run(
         int | None, typer.Option(min=1, help="Triage at most this many tickets.")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, max=256, help="Concurrent LLM calls [TICKETBOT_WORKERS].")
+        str | None,
+        typer.Option(
+            metavar="N|auto",
+            help="Concurrent tickets: a number, or auto (the default: as many LLM calls as "
+            "the endpoint's latency and rate limits sustain) [TICKETBOT_WORKERS].",
+        ),
     ] = None,
     since: Annotated[
         str | None,

@@ -53,6 +53,7 @@ def build_llm(
     breaker: CircuitBreaker | None,
     retry: RetryPolicy = LLM_RETRY,
     on_event: Callable[..., object] | None = None,
+    auto_workers: bool = False,
 ) -> LLMEngine:
     from .llm import build_analyser  # only the LLM path pays for importing openai
 
@@ -63,6 +64,7 @@ def build_llm(
         taxonomy=taxonomy,
         retry=retry,
         on_event=on_event,
+        auto_workers=auto_workers,
     )
     return LLMEngine(analyser)
 
@@ -133,6 +135,7 @@ def build_chain(
     engine: Engine,
     *,
     workers: int,
+    auto_workers: bool = False,
     llm_breaker: CircuitBreaker | None = None,
     llm_retry: RetryPolicy | None = None,
     llm_factory: Callable[..., TriageEngine] | None = None,
@@ -155,6 +158,7 @@ def build_chain(
                     breaker=llm_breaker,
                     retry=retry,
                     on_event=on_event,
+                    auto_workers=auto_workers,
                 )
             )
         else:

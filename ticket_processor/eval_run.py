@@ -23,6 +23,7 @@ from .engines import ChainChoice, build_chain
 from .errors import ConfigError
 from .evaluate import FieldReport, evaluate
 from .models import Engine, Sentiment, Urgency
+from .pacing import resolve_workers
 from .prepare import prepare_ticket
 from .resilience import CircuitBreaker, RetryPolicy
 from .settings import Settings
@@ -150,6 +151,12 @@ def _reason_kind(reason: str | None) -> str:
     return parts[1] if len(parts) > 2 and parts[1] else (reason or "unknown")[:60]
 
 
+def eval_workers(settings: Settings, engine: Engine) -> tuple[int, bool]:
+    """Rows analysed at once, and whether the LLM's calls follow the endpoint (auto)."""
+    llm = engine == "llm" and settings.llm_configured
+    return resolve_workers(settings.workers, llm=llm)
+
+
 def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> ChainChoice:
     """The chain ``--engine`` measures, built as a run builds it. The LLM has a breaker of its
     own (not the run's persisted one): a dead endpoint opens it after a few failures and the
@@ -169,11 +176,13 @@ def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> 
             "learned", open_engine(settings.learned_model, settings.state_dir, taxonomy)
         )
         return ChainChoice([model, LocalEngine("rules", RulesEngine(taxonomy))], "learned")
+    workers, auto = eval_workers(settings, engine)
     return build_chain(
         settings,
         taxonomy,
         engine,
-        workers=settings.workers,
+        workers=workers,
+        auto_workers=auto,
         llm_breaker=CircuitBreaker("llm"),
         llm_retry=EVAL_LLM_RETRY,
     )

@@ -59,6 +59,7 @@ from .llm_wire import (
     translate_error,
 )
 from .models import Analysis, TokenUsage, Triage
+from .pacing import AUTO_LLM_START
 from .prepare import PreparedTicket
 from .resilience import AdaptiveLimit, CircuitBreaker, LLMPacer, Retrier, RetryPolicy
 from .scrub import url_credentials
@@ -189,7 +190,10 @@ class LLMAnalyser:
 
     def concurrency(self) -> dict[str, Any]:
         """What bounds the LLM side of a run, for the run summary (``PacerStats.as_fields``)."""
-        return self.pacer.stats().as_fields() if self.pacer is not None else {}
+        fields = self.pacer.stats().as_fields() if self.pacer is not None else {}
+        if self._limit is not None:
+            fields.update(self._limit.stats())
+        return fields
 
     def check(self, timeout: float = 5.0) -> str:
         """A cheap liveness check for ``ticketbot health``; raises LLMError."""
@@ -257,6 +261,7 @@ class LLMAnalyser:
             if gate is not None:
                 gate.acquire()
             permit = pacer.acquire(charge) if pacer is not None else None
+            started = time.monotonic()
             headers: Mapping[str, str] | None = None
             try:
                 with call_deadline(self.timeout):
@@ -282,7 +287,7 @@ class LLMAnalyser:
                 if gate is not None:
                     gate.release()
             if gate is not None:
-                gate.on_success()
+                gate.on_success(time.monotonic() - started)
             return response
 
         response = self._with_retries(once)
@@ -351,12 +356,14 @@ def build_analyser(
     taxonomy: Taxonomy | None = None,
     retry: RetryPolicy | None = LLM_RETRY,
     timeout: float | None = None,
+    auto_workers: bool = False,
 ) -> LLMAnalyser:
     """The analyser every command uses, from the settings; the one place one is built.
 
     ``workers`` is the most calls that may be in flight (the threads that call ``analyse``):
     the connection pool, the adaptive limit and the pacer are sized to it. For ``--workers
-    auto`` pass the ceiling; the pacer then keeps the calls in flight at what the endpoint's
+    auto`` pass the ceiling and ``auto_workers``: the adaptive limit then starts low and follows
+    the endpoint's latency, and the pacer keeps the calls in flight at what the endpoint's
     announced rate sustains (``analyser.concurrency()`` says what bound it). ``breaker`` counts
     the endpoint's failures (None with ``retry=None``: one try, as ``health`` probes).
     ``on_event(name, **fields)`` hears each retry (``llm_retry``), e.g. ``EventLog.emit``.
@@ -382,7 +389,11 @@ def build_analyser(
         base_url=settings.openai_base_url,
         timeout=timeout if timeout is not None else settings.llm_timeout,
         retrier=retrier,
-        limit=AdaptiveLimit(workers),
+        limit=(
+            AdaptiveLimit(workers, start=AUTO_LLM_START, follow_latency=True)
+            if auto_workers
+            else AdaptiveLimit(workers)
+        ),
         pacer=LLMPacer(workers),
         reply_draft=settings.reply_draft,
         pool_size=workers,

@@ -3,13 +3,15 @@
 - ``RateLimitThrottle``: paces requests from Zendesk's ``X-Rate-Limit-Remaining`` so we spread the
   budget instead of running into 429s.
 - ``RequestWindow``: a sliding-window count for limits the server does not announce.
-- ``AdaptiveLimit``: an AIMD concurrency limit for LLM calls (halve on 429, creep back up).
+- ``AdaptiveLimit``: an AIMD concurrency limit for LLM calls (halve on 429, creep back up),
+  which with ``--workers auto`` also follows the endpoint's latency (``resolve_workers``).
 
 The clock and ``sleep`` are injected, so tests assert the waits instead of sleeping.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -135,24 +137,69 @@ class RequestWindow:
 # --- adaptive concurrency ---------------------------------------------------------------
 
 
+# ``--workers auto``: the most LLM calls a run may have in flight (the threads it starts), and
+# where the latency-following limit starts before it has measured anything.
+AUTO_LLM_CEILING = 256
+AUTO_LLM_START = 4
+# The endpoint queues our calls (an Ollama with 4 slots, a saturated vLLM) when the recent
+# latency is this many times the lowest recent latency seen: fewer calls in flight then.
+QUEUEING_FACTOR = 2.0
+_RECENT_WEIGHT = 0.2  # EWMA weight of the newest call's latency
+
+
+def resolve_workers(value: int | str, *, llm: bool) -> tuple[int, bool]:
+    """Threads for a run and whether their LLM calls follow the endpoint (``--workers auto``).
+
+    A number is taken as given. ``auto`` with an LLM starts ``AUTO_LLM_CEILING`` threads and
+    lets the endpoint decide how many call at once (its latency, its announced limits); without
+    one the engines are CPU-bound and the machine's cores are the concurrency.
+    """
+    if isinstance(value, int):
+        return value, False
+    if llm:
+        return AUTO_LLM_CEILING, True
+    return max(2, min(8, os.cpu_count() or 2)), False
+
+
 class AdaptiveLimit:
     """A blocking semaphore whose size follows AIMD: halve on a 429, +1 per ``limit`` successes.
 
     Throttles reported by calls that started before the last decrease are ignored, so a burst of
     429s from one wave of requests halves the limit once, not once per request.
+
+    ``follow_latency`` (``--workers auto``): the limit starts at ``start`` and doubles each
+    round (slow start) while the calls use all of it and their latency stays flat. Once the
+    recent latency (an EWMA) passes ``QUEUEING_FACTOR`` times the lowest seen, the endpoint is
+    queueing our calls: the limit drops by as much as the latency overshoots (at most half,
+    once per round) and from then on grows by one per round. An endpoint that serves
+    everything at the same latency ends at ``maximum``.
     """
 
-    def __init__(self, maximum: int, *, minimum: int = 1) -> None:
+    def __init__(
+        self,
+        maximum: int,
+        *,
+        minimum: int = 1,
+        start: int | None = None,
+        follow_latency: bool = False,
+    ) -> None:
         if minimum < 1 or maximum < minimum:
             raise ValueError("need 1 <= minimum <= maximum")
         self.maximum = maximum
         self.minimum = minimum
-        self._limit = maximum
+        self._limit = maximum if start is None else max(minimum, min(maximum, start))
         self._in_use = 0
         self._credit = 0.0
         self._epoch = 0
         self._cond = threading.Condition()
         self._local = threading.local()
+        self._follow = follow_latency
+        self._slow_start = follow_latency
+        self._recent: float | None = None
+        self._floor: float | None = None
+        self._full = False  # every permit was taken since the last change
+        self._since_change = 0
+        self._peak = 0
 
     @property
     def limit(self) -> int:
@@ -164,11 +211,23 @@ class AdaptiveLimit:
         with self._cond:
             return self._in_use
 
+    def stats(self) -> dict[str, int | bool]:
+        """For the run summary: the limit now, the most calls ever in flight, latency-following."""
+        with self._cond:
+            return {
+                "llm_limit_now": self._limit,
+                "llm_limit_peak": self._peak,
+                "llm_workers_auto": self._follow,
+            }
+
     def acquire(self) -> None:
         with self._cond:
             while self._in_use >= self._limit:
                 self._cond.wait()
             self._in_use += 1
+            self._peak = max(self._peak, self._in_use)
+            if self._in_use >= self._limit:
+                self._full = True
             self._local.epoch = self._epoch
 
     def release(self) -> None:
@@ -184,18 +243,48 @@ class AdaptiveLimit:
             if started_in is not None and started_in < self._epoch:
                 return
             self._limit = max(self.minimum, self._limit // 2)
-            self._credit = 0.0
-            self._epoch += 1
+            self._slow_start = False
+            self._changed()
 
-    def on_success(self) -> None:
+    def on_success(self, latency_s: float | None = None) -> None:
         with self._cond:
-            if self._limit >= self.maximum:
+            self._since_change += 1
+            if self._follow and latency_s is not None and self._queueing(latency_s):
                 return
-            self._credit += 1.0 / self._limit
+            if self._limit >= self.maximum or (self._follow and not self._full):
+                return
+            self._credit += 1.0 if self._slow_start else 1.0 / self._limit
             if self._credit >= 1.0:
                 self._credit = 0.0
-                self._limit += 1
+                self._limit = min(self.maximum, self._limit + 1)
+                self._full = self._in_use >= self._limit
                 self._cond.notify()
+
+    def _queueing(self, latency_s: float) -> bool:
+        """Inside the lock: note a call's latency; True when the limit dropped for it."""
+        self._recent = (
+            latency_s
+            if self._recent is None
+            else self._recent + _RECENT_WEIGHT * (latency_s - self._recent)
+        )
+        self._floor = self._recent if self._floor is None else min(self._floor, self._recent)
+        if self._recent <= QUEUEING_FACTOR * self._floor or self._since_change < self._limit:
+            return False
+        started_in = getattr(self._local, "epoch", None)
+        if started_in is not None and started_in < self._epoch:
+            return False
+        # Shrink as far as the latency says we overshoot (4x the floor: by half), at most half.
+        share = max(0.5, QUEUEING_FACTOR * self._floor / self._recent)
+        self._limit = max(self.minimum, min(self._limit - 1, int(self._limit * share)))
+        self._slow_start = False
+        self._changed()
+        return True
+
+    def _changed(self) -> None:
+        self._credit = 0.0
+        self._epoch += 1
+        self._since_change = 0
+        self._full = False
 
     def __enter__(self) -> AdaptiveLimit:
         self.acquire()

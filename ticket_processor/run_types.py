@@ -22,6 +22,7 @@ class RunOptions:
     dry_run: bool = False
     limit: int | None = None
     workers: int = 8
+    auto_workers: bool = False  # --workers auto: LLM calls in flight follow the endpoint
     since: datetime | None = None  # first run only; default 24 hours back
     engine: Engine = "llm"
     max_runtime: float | None = None

@@ -28,6 +28,7 @@ from .kb.run import open_for_run
 from .ledger import RunLedger
 from .llm_pacer import run_bound
 from .logs import EventLog, new_run_id, prune_logs, read_events
+from .pacing import resolve_workers
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
 from .report import DEFAULT_PRICES, parse_prices, pricer, summarise_runs
@@ -52,8 +53,11 @@ def run_options(settings: Settings, **flags: Any) -> RunOptions:
     """RunOptions from the settings plus the command's flags (None: flag not given)."""
     given = {k: v for k, v in flags.items() if v is not None}
     given.setdefault("scope", parse_scope(settings.scope, prefix=settings.tag_prefix))
+    llm = given.get("engine", "llm") == "llm" and settings.llm_configured
+    workers, auto = resolve_workers(given.pop("workers", settings.workers), llm=llm)
     return RunOptions(
-        workers=given.pop("workers", settings.workers),
+        workers=workers,
+        auto_workers=auto,
         prefix=settings.tag_prefix,
         confidence_threshold=settings.confidence_threshold,
         max_input_tokens=settings.max_input_tokens,
@@ -127,6 +131,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         taxonomy,
         options.engine,
         workers=options.workers,
+        auto_workers=options.auto_workers,
         llm_breaker=llm_breaker,
         on_event=log.emit,
     )
@@ -234,8 +239,12 @@ def _name_the_bound(summary: RunSummary, choice: ChainChoice, limits: WriteLimit
     summary.llm = stats
     latency = stats.get("llm_latency_s")
     limit = stats.get("llm_limit_requests")
+    workers = int(str(stats.get("llm_concurrency") or 1))
+    settled = stats.get("llm_limit_now")
+    if isinstance(settled, int):
+        workers = min(workers, settled)  # where the adaptive limit (--workers auto) ended
     bound, _ = run_bound(
-        workers=int(str(stats.get("llm_concurrency") or 1)),
+        workers=workers,
         latency_s=float(latency) if isinstance(latency, int | float) else None,
         llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
         helpdesk_writes_per_minute=(

@@ -88,7 +88,8 @@ class Settings(BaseModel):
     log_dir: Path = Path("logs")
     taxonomy_file: Path | None = None
     tag_prefix: Annotated[str, Field(pattern=r"^[a-z0-9_]{0,20}$")] = "ai_"
-    workers: Annotated[int, Field(ge=1, le=256)] = 8
+    # Concurrent tickets; "auto": as many LLM calls as the endpoint's latency and limits sustain.
+    workers: int | Literal["auto"] = "auto"
     confidence_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
     llm_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
     http_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
@@ -123,6 +124,20 @@ class Settings(BaseModel):
             except ValueError:
                 raise ValueError("must be a duration such as 3600, 90m, 24h or 2d") from None
         return value
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _parse_workers(cls, value: object) -> object:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            number = int(text)
+        except ValueError:
+            number = 0
+        if isinstance(value, bool) or not 1 <= number <= 256:
+            raise ValueError("must be auto or a number from 1 to 256")
+        return number
 
     @field_validator("models", mode="before")
     @classmethod

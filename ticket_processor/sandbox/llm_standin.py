@@ -72,7 +72,9 @@ class StandinConfig:
     ``prompt_cache``: a repeated request prefix of at least ``cache_min_tokens`` comes back as
     ``usage.prompt_tokens_details.cached_tokens``. ``batch_api`` False answers 404 on the
     Batch API; a batch completes ``batch_delay_s`` after it was created, or on
-    ``complete_batches()`` / ``POST /sandbox/batches/complete``.
+    ``complete_batches()`` / ``POST /sandbox/batches/complete``. ``slots``: at most that many
+    answers are worked on at once and the rest queue (an Ollama's ``OLLAMA_NUM_PARALLEL``, a
+    saturated vLLM), so the latency a caller sees grows with what it sends.
     """
 
     latency_s: float = 0.0
@@ -91,6 +93,7 @@ class StandinConfig:
     cache_min_tokens: int = 0
     batch_api: bool = True
     batch_delay_s: float = 0.0
+    slots: int | None = None
     script: list[dict[str, Any] | str] | None = None
     models: tuple[str, ...] = ("stand-in",)
     seed: int | None = None
@@ -210,6 +213,7 @@ class RunningStandin:
         self._counts = {"requests": 0, "rate_limited": 0, "errors": 0, "completions": 0}
         self._inflight = 0
         self._max_inflight = 0
+        self._slots: threading.BoundedSemaphore | None = None
         host, port = server.server_address[:2]
         self.url = f"http://{host!s}:{port}/v1"
         server.standin = self
@@ -380,7 +384,14 @@ class RunningStandin:
             return
         with self._lock:
             factor = 1.0 + self._rng.uniform(-config.latency_jitter, config.latency_jitter)
-        time.sleep(max(0.0, config.latency_s * factor))
+            if config.slots is not None and self._slots is None:
+                self._slots = threading.BoundedSemaphore(config.slots)
+            slots = self._slots
+        if slots is None:
+            time.sleep(max(0.0, config.latency_s * factor))
+            return
+        with slots:
+            time.sleep(max(0.0, config.latency_s * factor))
 
 
 def serve_in_thread(

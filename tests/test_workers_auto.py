@@ -1,0 +1,116 @@
+"""``--workers auto`` (issue 18): the LLM calls in flight follow the endpoint, not a constant.
+
+The adaptive limit is driven directly for its rules, then through the real client against the
+stand-in: an endpoint that serves every call at the same latency gets all the workers, one
+that queues behind four slots (an Ollama) gets a handful.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from ticket_processor.llm import build_analyser
+from ticket_processor.pacing import AUTO_LLM_CEILING, AdaptiveLimit, resolve_workers
+from ticket_processor.prepare import prepare_ticket
+from ticket_processor.runner import run_options
+from ticket_processor.sandbox.llm_standin import RunningStandin
+from ticket_processor.settings import ConfigError, load_settings
+
+
+def saturate(limit: AdaptiveLimit, calls: int, latency: Callable[[int], float]) -> None:
+    """Callers always waiting: whenever a call ends another takes every free permit."""
+    while limit.in_use < limit.limit:
+        limit.acquire()
+    for _n in range(calls):
+        limit.release()
+        limit.on_success(latency(limit.in_use + 1))
+        while limit.in_use < limit.limit:
+            limit.acquire()
+
+
+def test_flat_latency_grows_from_the_start_to_the_ceiling() -> None:
+    limit = AdaptiveLimit(256, start=4, follow_latency=True)
+    saturate(limit, 400, lambda in_flight: 1.0)
+    assert limit.limit == 256
+    assert limit.stats()["llm_limit_peak"] == 256
+
+
+def test_a_queueing_endpoint_brings_the_limit_down_to_what_it_serves() -> None:
+    # Four slots: a call waits behind the others, latency = in flight / 4 (at least one call).
+    limit = AdaptiveLimit(256, start=4, follow_latency=True)
+    saturate(limit, 2000, lambda in_flight: max(1.0, in_flight / 4))
+    assert 4 <= limit.limit <= 12, limit.limit
+
+
+def test_a_fixed_limit_does_not_follow_latency() -> None:
+    limit = AdaptiveLimit(32)
+    saturate(limit, 200, lambda in_flight: 10.0 * in_flight)
+    assert limit.limit == 32
+
+
+def test_unused_permits_do_not_grow_the_limit() -> None:
+    limit = AdaptiveLimit(256, start=4, follow_latency=True)
+    for _ in range(100):  # one call at a time: the limit is never what binds
+        limit.acquire()
+        limit.release()
+        limit.on_success(1.0)
+    assert limit.limit == 4
+
+
+def test_workers_resolve_from_a_number_or_auto() -> None:
+    assert resolve_workers(12, llm=True) == (12, False)
+    assert resolve_workers("auto", llm=True) == (AUTO_LLM_CEILING, True)
+    threads, auto = resolve_workers("auto", llm=False)
+    assert not auto
+    assert 2 <= threads <= 8
+
+
+def test_auto_is_the_default_and_the_variable_takes_a_number_or_auto() -> None:
+    llm = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "ZENDESK_URL": "http://127.0.0.1:9"}
+    assert load_settings(llm, env_file=None).workers == "auto"
+    options = run_options(load_settings(llm, env_file=None))
+    assert (options.workers, options.auto_workers) == (AUTO_LLM_CEILING, True)
+    rules = run_options(load_settings(llm, env_file=None), engine="rules")
+    assert not rules.auto_workers
+    assert rules.workers <= 8
+    fixed = run_options(load_settings({**llm, "TICKETBOT_WORKERS": "24"}, env_file=None))
+    assert (fixed.workers, fixed.auto_workers) == (24, False)
+    with pytest.raises(ConfigError, match=r"TICKETBOT_WORKERS.*auto or a number from 1 to 256"):
+        load_settings({**llm, "TICKETBOT_WORKERS": "lots"}, env_file=None)
+
+
+def run_calls(standin: RunningStandin, count: int, threads: int) -> dict[str, object]:
+    settings = load_settings(
+        {"OPENAI_BASE_URL": standin.url, "TICKETBOT_MODEL": "stand-in"}, env_file=None
+    )
+    bot = build_analyser(settings, workers=threads, breaker=None, retry=None, auto_workers=True)
+    ticket = prepare_ticket("Login", "I cannot log in since this morning.")
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = list(pool.map(lambda _: bot.analyse(ticket), range(count)))
+    assert len(results) == count
+    stats = bot.concurrency()
+    bot.close()
+    return stats
+
+
+def test_auto_takes_every_worker_from_an_endpoint_that_keeps_its_latency(
+    make_standin: Callable[..., RunningStandin],
+) -> None:
+    standin = make_standin(latency_s=0.2, prompt_cache=False)
+    stats = run_calls(standin, 600, 64)
+    assert stats["llm_workers_auto"] is True
+    assert stats["llm_limit_peak"] == 64
+    assert standin.stats()["max_inflight"] >= 56
+
+
+def test_auto_backs_off_from_an_endpoint_that_queues(
+    make_standin: Callable[..., RunningStandin],
+) -> None:
+    standin = make_standin(latency_s=0.04, slots=4, prompt_cache=False)
+    stats = run_calls(standin, 240, 64)
+    settled = stats["llm_limit_now"]
+    assert isinstance(settled, int)
+    assert settled <= 12, stats
