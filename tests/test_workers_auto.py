@@ -12,12 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ticket_processor.errors import ConfigError
 from ticket_processor.llm import build_analyser
 from ticket_processor.pacing import AUTO_LLM_CEILING, AdaptiveLimit, resolve_workers
 from ticket_processor.prepare import prepare_ticket
 from ticket_processor.runner import run_options
 from ticket_processor.sandbox.llm_standin import RunningStandin
-from ticket_processor.settings import ConfigError, load_settings
+from ticket_processor.settings import load_settings
 
 
 def saturate(limit: AdaptiveLimit, calls: int, latency: Callable[[int], float]) -> None:
