@@ -124,6 +124,9 @@ def test_a_batch_backfill_submits_then_collects_each_ticket_once(
     assert submitted["tickets"] == len(ids)
     assert (collect["from_batch"], collect["online"], collect["triaged"]) == (len(ids), 0, len(ids))
 
+    report = CliRunner().invoke(app, ["report", "--json"], catch_exceptions=False)
+    assert orjson.loads(report.output)["backfilled"] == len(ids)
+
     again = backfill("--since", "7d")  # a new backfill over the same history: nothing to do
     assert again.exit_code == 0, again.output
     assert "backfill complete" in again.output
@@ -180,3 +183,29 @@ def test_without_a_batch_api_it_waits_out_the_export_window(
         assert len(runs) >= 2  # slices, each under the run lock
         assert runs[0]["stopped_early"] == "read_window"
         assert sandbox.stats()["rate_limited"] == 0
+
+
+def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --no-batch although the endpoint has a Batch API; a slow LLM, one worker, a 1 s budget.
+    with (
+        serve_desk("zendesk", unlimited=True) as desk,
+        serve_in_thread(StandinConfig(seed=7, latency_s=0.25, latency_jitter=0.0)) as llm,
+    ):
+        configure(monkeypatch, tmp_path, desk.env(), llm.url)
+        monkeypatch.setenv("TICKETBOT_WORKERS", "1")
+        ids = desk.create([*BACKLOG, *BACKLOG])
+
+        stopped = backfill("--since", "7d", "--no-batch", "--max-runtime", "1")
+        assert stopped.exit_code == 0, stopped.output
+        assert "backfill paused (max_runtime)" in stopped.output
+        assert (tmp_path / "state" / "backfill.json").is_file()  # where to go on from
+        written = [i for i in ids if desk.snapshot(i).notes]
+        assert 0 < len(written) < len(ids)
+
+        finished = backfill("--no-batch")
+        assert finished.exit_code == 0, finished.output
+        assert "backfill complete" in finished.output
+        assert_triaged_once(desk, ids)
+        assert httpx2.get(f"{llm.url}/batches").json()["data"] == []

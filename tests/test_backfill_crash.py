@@ -60,10 +60,10 @@ def batches(standin: RunningStandin) -> int:
     return len(httpx2.get(f"{standin.url}/batches", params={"limit": 100}).json()["data"])
 
 
-def start(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
+def start(env: dict[str, str], work: Path, *flags: str) -> subprocess.Popen[bytes]:
     with (work / "child.log").open("ab") as sink:
         return subprocess.Popen(
-            [sys.executable, "-m", "ticket_processor", "backfill", "--since", "7d"],
+            [sys.executable, "-m", "ticket_processor", "backfill", "--since", "7d", *flags],
             env=env,
             cwd=work,
             stdout=sink,
@@ -159,3 +159,24 @@ def check(desk: Desk, ids: list[int]) -> None:
         if marker not in snap.tags or not any(t.startswith("ai_category_") for t in snap.tags):
             problems.append(f"ticket {ticket_id}: tags {snap.tags}")
     assert problems == [], problems
+
+
+def test_sigterm_stops_a_backfill_on_the_normal_path_with_its_progress_saved(
+    crash_test: ModuleType, tmp_path: Path
+) -> None:
+    with (
+        serve_desk("zendesk", unlimited=True) as desk,
+        serve_in_thread(StandinConfig(seed=7, latency_s=0.1, batch_api=False)) as llm,
+    ):
+        ids = desk.create(backlog())
+        env = crash_test.child_env(desk, llm, tmp_path, workers=1)
+        child = start(env, tmp_path)
+        write = desk.ops["write"]
+        assert crash_test.wait_for(lambda: crash_test._requests(desk, write) > 0, child, 30.0)
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=30) == 143, (tmp_path / "child.log").read_text()
+        assert "run `ticketbot backfill` again" in (tmp_path / "child.log").read_text()
+        assert any(not desk.snapshot(i).notes for i in ids)  # stopped before the end
+
+        finish(env, tmp_path)
+        check(desk, ids)

@@ -184,6 +184,7 @@ class Backfill:
             summary = run_once(
                 self.settings,
                 ticket_ids=ids,
+                backfill=True,
                 workers=self.options.workers,
                 max_runtime=self.remaining(),
                 runtime=self.runtime,

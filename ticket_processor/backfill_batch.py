@@ -97,6 +97,7 @@ class BatchPath:
         summary = run_once(
             self.owner.settings,
             ticket_ids=ids,
+            backfill=True,
             workers=self.owner.options.workers,
             max_runtime=self.owner.remaining(),
             runtime=self.owner.runtime,

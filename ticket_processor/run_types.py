@@ -79,6 +79,7 @@ class RunSummary:
     llm: dict[str, object] = field(default_factory=dict)  # the LLM pacer's figures
     planned: list[PlannedChange] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
+    backfill: bool = False  # a run of ``ticketbot backfill`` (its slices and its collections)
 
     def as_event(self) -> dict[str, Any]:
         fields = {

@@ -79,7 +79,7 @@ def run_once(
     scheduled runs'; the lock, the limits and the writes are the same."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
-    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime or Runtime())
+    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime or Runtime(), backfill)
     if options.dry_run:
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
@@ -99,6 +99,7 @@ class _Parts:
     writer_flush_after: float
     stop: Callable[[], str | None] | None
     runtime: Runtime
+    backfill: bool = False
 
 
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
@@ -182,6 +183,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 clock=runtime.clock,
                 now=runtime.now,
             )
+            pipeline.summary.backfill = parts.backfill
             pipeline.summary.warnings.extend(choice.notes)
             pipeline.summary.warnings.extend(kb.warnings)
             pipeline.summary.set_aside.extend(kb.set_aside)
