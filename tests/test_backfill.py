@@ -145,9 +145,10 @@ def test_a_cancelled_batch_says_so_and_its_tickets_take_the_online_path(
         cancelled = httpx2.post(f"{slow_llm.url}/batches/{batch_id}/cancel")
         assert cancelled.json()["status"] == "cancelled"
 
-        result = backfill()
+        result = backfill("--since", "30d")
         assert result.exit_code == 0, result.output
         assert "ended cancelled" in result.output
+        assert "is under way: continuing it" in result.output  # not a second backfill
         assert_triaged_once(desk, ids)
         [collect] = named(tmp_path / "logs", "backfill_collected")
         assert (collect["from_batch"], collect["online"]) == (0, 3)

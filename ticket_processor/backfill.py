@@ -87,6 +87,7 @@ class Backfill:
         self.taxonomy = load_taxonomy(settings.taxonomy_file)
         self._started = self.runtime.clock()
         self._stop: Callable[[], str | None] = lambda: None
+        self.notes: list[str] = []  # said once on stderr at the end
 
     def run(self) -> BackfillResult:
         try:
@@ -102,6 +103,7 @@ class Backfill:
                 finally:
                     if client is not None:
                         client.close()
+            result.notes = list(dict.fromkeys([*self.notes, *result.notes]))
             signal_name = sig()
             if signal_name is not None and result.exit_code == ExitCode.OK:
                 result.exit_code = SIGNAL_EXIT.get(signal_name, ExitCode.TERMINATED)
@@ -136,31 +138,25 @@ class Backfill:
         return None
 
     def ledger(self) -> RunLedger:
-        ledger = RunLedger(self.settings.state_dir)
-        for aside in ledger.take_set_aside():
-            self.log.emit(
-                "state_file_set_aside",
-                level="warning",
-                file=aside.file,
-                moved_to=aside.moved_to,
-                reason=aside.reason,
-            )
-        return ledger
+        return RunLedger(self.settings.state_dir)
 
     def record(self, ledger: RunLedger) -> BackfillFile:
         """The backfill under way, or a new one from ``--since`` (default: 24 hours back)."""
         found = ledger.backfill()
         for aside in ledger.take_set_aside():
-            self.log.emit(
-                "state_file_set_aside",
-                level="warning",
-                file=aside.file,
-                moved_to=aside.moved_to,
-                reason=aside.reason,
+            self.log.emit("state_file_set_aside", level="warning", file=aside.file,
+                          moved_to=aside.moved_to, reason=aside.reason)  # fmt: skip
+            self.notes.append(
+                f"damaged {aside.file} set aside ({aside.reason}): the backfill starts again "
+                "from --since (the processed marker skips what was done)"
             )
+        since = self.options.since
         if found is not None:
+            if since is not None and int(since.timestamp()) != found.since:
+                began = datetime.fromtimestamp(found.since, UTC).isoformat()
+                self.notes.append(f"a backfill since {began} is under way: continuing it")
             return found
-        since = self.options.since or (self.runtime.now() - timedelta(hours=24))
+        since = since or (self.runtime.now() - timedelta(hours=24))
         record = BackfillFile(
             since=int(since.timestamp()), started_at=self.runtime.now().isoformat()
         )
