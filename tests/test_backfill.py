@@ -210,3 +210,27 @@ def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
         assert "backfill complete" in finished.output
         assert_triaged_once(desk, ids)
         assert httpx2.get(f"{llm.url}/batches").json()["data"] == []
+
+
+def test_batch_lines_that_failed_or_do_not_validate_take_the_online_path(
+    slow_llm: RunningStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve_desk("zendesk", unlimited=True) as desk:
+        configure(monkeypatch, tmp_path, desk.env(), slow_llm.url)
+        ids = desk.create(BACKLOG)
+        assert backfill("--since", "7d").exit_code == 0
+        # The batch's first two lines: a 500, then an answer outside the schema.
+        slow_llm.config.script = [
+            {"status": 500},
+            {"category": "vip_escalation", "urgency": "extreme"},
+        ]
+        slow_llm.complete_batches()
+        result = backfill()
+        assert result.exit_code == 0, result.output
+        assert_triaged_once(desk, ids)
+        [collect] = named(tmp_path / "logs", "backfill_collected")
+        assert (collect["from_batch"], collect["online"], collect["triaged"]) == (3, 2, 5)
+        online = [e for e in named(tmp_path / "logs", "ticket_triaged") if not e["cached"]]
+        assert len(online) == 2
+        assert all(e["engine"] == "llm" and not e["fallback"] for e in online)
+        assert len(slow_llm.received) == len(ids) + 2  # five batch lines, two online calls
