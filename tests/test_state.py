@@ -168,6 +168,7 @@ def test_the_ledger_knows_every_file_of_the_state_directory() -> None:
         "alerts.json",
         "last_run.json",
         "cache.json",
+        "backfill.json",
     }
 
 

@@ -109,6 +109,9 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
         golden.state.joinpath("alerts.json").write_bytes(b"{}")
         golden.state.joinpath("cache.json").write_bytes(b'{"version": 1, "entries": {}}')
         golden.state.joinpath("breakers.json").write_bytes(b"{}")
+        golden.state.joinpath("backfill.json").write_bytes(  # a backfill under way
+            b'{"since": 1735689600, "started_at": "2026-01-01T00:00:00+00:00"}'
+        )
         missing = [n for n in LEDGER_FILES if not golden.state.joinpath(n).is_file()]
         assert missing == [], f"the good run left no {missing}"
         yield golden

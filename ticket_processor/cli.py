@@ -3,9 +3,10 @@
 Errors become exit codes in one place, ``cli_common.exit_codes`` (``exitcodes.ExitCode``: 0
 success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped
 by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands live in their own
-modules (``cli_run``: run, demo, revert; ``cli_sandbox``: sandbox, seed; ``cli_eval``: eval;
-``cli_ops``: config, breaker, health, report, schedule; ``learn_cli``, ``kb_cli``,
-``routes_cli``), each a few lines calling the library, and are registered below, one line each.
+modules (``cli_run``: run, demo, revert; ``cli_backfill``: backfill; ``cli_sandbox``: sandbox,
+seed; ``cli_eval``: eval; ``cli_ops``: config, breaker, health, report, schedule; ``learn_cli``,
+``kb_cli``, ``routes_cli``), each a few lines calling the library, and are registered below,
+one line each.
 ``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
 them from ``cli``.
 """
@@ -19,6 +20,7 @@ import typer
 from rich.markup import escape
 
 from . import __version__
+from .cli_backfill import backfill
 from .cli_common import (
     _ACCOUNT,
     _ENV_FILE,
@@ -120,6 +122,7 @@ def _root(
 # --- registration: one line per command, in the order --help lists them ------
 
 app.command()(run)
+app.command()(backfill)
 app.command()(demo)
 app.command()(sandbox)
 app.command()(seed)

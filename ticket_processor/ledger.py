@@ -11,6 +11,7 @@ One state directory (``TICKETBOT_STATE_DIR``), one file per concern, each writte
     alerts.json      when each alert condition last went out
     last_run.json    the summary of the last finished run
     cache.json       the analysis cache (``cache.AnalysisCache``)
+    backfill.json    a backfill under way: its own discovery cursor, the batch it waits for
 
 Every file is validated on read (``ledger_files``). One that does not validate is set aside as
 ``<name>.bad-<timestamp>``, reported once (``set_aside``, which the run logs and puts in its
@@ -28,7 +29,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,11 @@ from .errors import ConfigError
 from .helpdesk import Cursor
 from .ledger_files import (
     AlertsFile,
+    BackfillFile,
     BreakerRecord,
     BreakersFile,
     CursorFile,
+    CursorRecord,
     InflightFile,
     JobsFile,
     LastRunFile,
@@ -51,35 +54,60 @@ from .ledger_files import (
     SetAside,
     read_validated,
 )
+from .ledger_journal import INFLIGHT, JOBS, WriteJournalFiles
 from .state import atomic_write_bytes
 
 CURSOR = "cursor.json"
-INFLIGHT = "inflight.json"
-JOBS = "jobs.json"
 RETRY = "retry.json"
 BREAKERS = "breakers.json"
 ALERTS = "alerts.json"
 LAST_RUN = "last_run.json"
 CACHE = "cache.json"
-LEDGER_FILES = (CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE)
+BACKFILL = "backfill.json"
+LEDGER_FILES = (CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE, BACKFILL)
 
 _STALE_TEMP_SECONDS = 3600.0  # temp files older than this are a crashed writer's leftovers
 
 
-class RunLedger:
-    """The state directory as typed values. Thread-safe; writes go straight to disk."""
+def _file_models() -> list[tuple[str, type[BaseModel]]]:
+    from .cache import CacheFileModel  # the cache's own shape lives with the cache
 
-    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
+    return [
+        (CURSOR, CursorFile),
+        (INFLIGHT, InflightFile),
+        (JOBS, JobsFile),
+        (RETRY, RetryFile),
+        (BREAKERS, BreakersFile),
+        (ALERTS, AlertsFile),
+        (LAST_RUN, LastRunFile),
+        (CACHE, CacheFileModel),
+        (BACKFILL, BackfillFile),
+    ]
+
+
+class RunLedger:
+    """The state directory as typed values. Thread-safe; writes go straight to disk.
+
+    ``backfill=True``: discovery's cursor is the backfill's own (in ``backfill.json``), so a
+    backfill and the scheduled runs each keep their place in the helpdesk's stream.
+    """
+
+    def __init__(self, directory: Path, *, read_only: bool = False, backfill: bool = False) -> None:
         self.directory = Path(directory)
         self.read_only = read_only
+        self.backfill_cursor = backfill
         self._lock = threading.RLock()
         self._set_aside: list[SetAside] = []
         if not read_only:
             _prepare(self.directory)
-        self._inflight: set[int] = set()
-        self._jobs: dict[str, list[int]] = {}
-        self._breakers: dict[str, dict[str, Any]] = {}
-        self._loaded = False
+        self.journal = WriteJournalFiles(self._read, self._write)
+        # ``helpdesk.WriteJournal`` and the recovery's reads, as the ledger's own methods
+        self.begin = self.journal.begin
+        self.job_sent = self.journal.job_sent
+        self.end = self.journal.end
+        self.inflight = self.journal.inflight
+        self.jobs = self.journal.jobs
+        self.clear_journal = self.journal.clear
 
     # -- reading and writing one file --------------------------------------------------
 
@@ -113,36 +141,15 @@ class RunLedger:
     def validate_all(self) -> None:
         """Read every ledger file once, setting aside what does not validate (start of a run);
         ``take_set_aside`` then says what was set aside."""
-        from .cache import CacheFileModel  # the cache's own shape lives with the cache
-
-        for name, model in (
-            (CURSOR, CursorFile),
-            (INFLIGHT, InflightFile),
-            (JOBS, JobsFile),
-            (RETRY, RetryFile),
-            (BREAKERS, BreakersFile),
-            (ALERTS, AlertsFile),
-            (LAST_RUN, LastRunFile),
-            (CACHE, CacheFileModel),
-        ):
-            self._read(name, model)
-        self._load_journal()
+        for name, model in _file_models():
+            if name not in (INFLIGHT, JOBS):
+                self._read(name, model)
+        self.journal.load()
 
     def damaged_files(self) -> list[tuple[str, str]]:
         """Ledger files that would be set aside, and why, without moving anything (health)."""
-        from .cache import CacheFileModel
-
         found: list[tuple[str, str]] = []
-        for name, model in (
-            (CURSOR, CursorFile),
-            (INFLIGHT, InflightFile),
-            (JOBS, JobsFile),
-            (RETRY, RetryFile),
-            (BREAKERS, BreakersFile),
-            (ALERTS, AlertsFile),
-            (LAST_RUN, LastRunFile),
-            (CACHE, CacheFileModel),
-        ):
+        for name, model in _file_models():
             path = self.path(name)
             if not path.exists() and not path.is_symlink():
                 continue
@@ -151,15 +158,28 @@ class RunLedger:
                 found.append((name, why))
         return found
 
-    # -- cursor ------------------------------------------------------------------------
+    # -- cursor (the scheduled runs', or the backfill's) -----------------------------------
 
     def load_cursor(self, helpdesk: str | None = None) -> Cursor | None:
+        if self.backfill_cursor:
+            record = self.backfill()
+            saved = record.cursor if record is not None else None
+            return Cursor(saved.kind, saved.value, saved.start_time) if saved else None
         found = self._read(CURSOR, CursorFile)
         if found is None or (helpdesk and found.helpdesk and found.helpdesk != helpdesk):
             return None
         return Cursor(kind=found.kind, value=found.value, start_time=found.start_time)
 
     def save_cursor(self, cursor: Cursor, *, helpdesk: str | None = None) -> None:
+        if self.backfill_cursor:
+            with self._lock:
+                record = self.backfill()
+                if record is not None:
+                    saved = CursorRecord(
+                        kind=cursor.kind, value=cursor.value, start_time=cursor.start_time
+                    )
+                    self.save_backfill(record.model_copy(update={"cursor": saved}))
+            return
         self._write(
             CURSOR,
             CursorFile(
@@ -172,65 +192,26 @@ class RunLedger:
         )
 
     def discard_cursor(self) -> None:
-        if not self.read_only:
+        if self.backfill_cursor:
+            record = self.backfill()
+            if record is not None:
+                self.save_backfill(record.model_copy(update={"cursor": None}))
+        elif not self.read_only:
             with contextlib.suppress(FileNotFoundError):
                 self.path(CURSOR).unlink()
 
-    # -- the write journal (``helpdesk.WriteJournal``) -----------------------------------
+    # -- a backfill under way ------------------------------------------------------------
 
-    def _load_journal(self) -> None:
-        with self._lock:
-            if self._loaded:
-                return
-            inflight = self._read(INFLIGHT, InflightFile)
-            jobs = self._read(JOBS, JobsFile)
-            self._inflight = set(inflight.ticket_ids) if inflight else set()
-            self._jobs = {k: list(v) for k, v in jobs.jobs.items()} if jobs else {}
-            self._loaded = True
+    def backfill(self) -> BackfillFile | None:
+        return self._read(BACKFILL, BackfillFile)
 
-    def inflight(self) -> set[int]:
-        self._load_journal()
-        with self._lock:
-            return set(self._inflight)
+    def save_backfill(self, record: BackfillFile) -> None:
+        self._write(BACKFILL, record)
 
-    def jobs(self) -> dict[str, list[int]]:
-        self._load_journal()
-        with self._lock:
-            return {k: list(v) for k, v in self._jobs.items()}
-
-    def begin(self, ticket_ids: Sequence[int]) -> None:
-        """Persist (fsync'd) before the write is sent, so a crash right after it is remembered."""
-        self._load_journal()
-        with self._lock:
-            if set(ticket_ids) <= self._inflight:
-                return
-            self._inflight |= set(ticket_ids)
-            self._write(INFLIGHT, InflightFile(ticket_ids=sorted(self._inflight)))
-
-    def job_sent(self, job_id: str, ticket_ids: Sequence[int]) -> None:
-        self._load_journal()
-        with self._lock:
-            self._jobs[job_id] = list(ticket_ids)
-            self._write(JOBS, JobsFile(jobs=self._jobs))
-
-    def end(self, ticket_ids: Sequence[int], job_ids: Sequence[str]) -> None:
-        self._load_journal()
-        with self._lock:
-            if self._inflight & set(ticket_ids):
-                self._inflight -= set(ticket_ids)
-                self._write(INFLIGHT, InflightFile(ticket_ids=sorted(self._inflight)))
-            removed = [job_id for job_id in job_ids if self._jobs.pop(job_id, None) is not None]
-            if removed:
-                self._write(JOBS, JobsFile(jobs=self._jobs))
-
-    def clear_journal(self) -> None:
-        """After recovery: nothing is in flight any more."""
-        self._load_journal()
-        with self._lock:
-            self._inflight.clear()
-            self._jobs.clear()
-            self._write(INFLIGHT, InflightFile(ticket_ids=[]))
-            self._write(JOBS, JobsFile(jobs={}))
+    def clear_backfill(self) -> None:
+        if not self.read_only:
+            with contextlib.suppress(FileNotFoundError):
+                self.path(BACKFILL).unlink()
 
     # -- retry queue ---------------------------------------------------------------------
 

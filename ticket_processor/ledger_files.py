@@ -82,6 +82,31 @@ class AlertsFile(RootModel[dict[str, float]]):
     """When each alert condition last went out (Unix seconds)."""
 
 
+class CursorRecord(_File):
+    kind: StrictStr
+    value: StrictStr | None
+    start_time: StrictInt | None = None
+
+
+class BatchRecord(_File):
+    """A batch submitted to the LLM's Batch API and not collected yet."""
+
+    batch_id: Annotated[str, Field(min_length=1, max_length=200)]
+    submitted_at: StrictStr
+    # ticket id -> the content hash of its prepared text, as it was submitted
+    tickets: dict[Annotated[str, Field(pattern=r"^\d{1,19}$")], StrictStr]
+
+
+class BackfillFile(_File):
+    """A backfill under way: where its discovery resumes, and the batch it waits for."""
+
+    since: StrictInt  # Unix seconds, from --since
+    started_at: StrictStr
+    cursor: CursorRecord | None = None
+    discovered_all: bool = False  # discovery reached the end: nothing more to submit
+    batch: BatchRecord | None = None
+
+
 class CacheFile(_File):
     version: Literal[1]
     entries: dict[str, dict[str, Any]]

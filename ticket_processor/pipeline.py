@@ -137,6 +137,8 @@ class Pipeline:
             for page in self._pages():
                 for event, reason in page.notices:
                     self.log.emit(event, reason=reason)
+                    if event == "discover_paused":  # the read window: a backfill waits for it
+                        self.summary.stopped_early = "read_window"
                 self.checkpoint.open_page(page.next_cursor)
                 stop = None
                 for ticket in page.tickets:

@@ -187,6 +187,7 @@ class Report:
     failures: list[Failure]
     aborts: dict[str, int]
     dry_runs: int = 0
+    backfilled: int = 0  # tickets triaged by ``ticketbot backfill`` (in ``tickets_triaged`` too)
     timeline_step: str = "10min"
     timeline: list[Bucket] = field(default_factory=list)
     """Per bucket of ``timeline_step``, oldest first: tickets by engine, failed, tokens, cost."""
@@ -357,6 +358,7 @@ def build_report(
         failures=_failure_kinds(failed),
         aborts=dict(aborts.most_common()),
         dry_runs=len(dry_runs),
+        backfilled=sum(r.triaged for r in runs if r.backfill and not r.dry_run),
         timeline_step=step_name,
         timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),
         run_list=runs,

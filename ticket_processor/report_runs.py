@@ -67,6 +67,7 @@ class RunSummary:
     seconds: float | None = None
     exit_code: int | None = None
     engines: dict[str, int] = field(default_factory=dict)
+    backfill: bool = False  # a run of ``ticketbot backfill``
 
     @property
     def outcome(self) -> str:
@@ -127,6 +128,7 @@ def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[RunSummary]:
                 seconds=seconds,
                 exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
                 engines=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
+                backfill=end.get("backfill") is True,
             )
         )
     epoch = datetime.min.replace(tzinfo=UTC)

@@ -71,7 +71,8 @@ class RunSummary:
     cost_usd: float = 0.0
     seconds: float = 0.0
     reason: str | None = None
-    stopped_early: str | None = None  # "limit" | "max_runtime" | "caught_up" | "SIGTERM" ...
+    # "limit" | "max_runtime" | "caught_up" | "read_window" | "SIGTERM" ...
+    stopped_early: str | None = None
     set_aside: list[str] = field(default_factory=list)  # state files that failed validation
     warnings: list[str] = field(default_factory=list)
     abandoned: int = 0  # analyses still running when a stop's grace ran out
@@ -79,6 +80,7 @@ class RunSummary:
     llm: dict[str, object] = field(default_factory=dict)  # the LLM pacer's figures
     planned: list[PlannedChange] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
+    backfill: bool = False  # a run of ``ticketbot backfill`` (its slices and its collections)
 
     def as_event(self) -> dict[str, Any]:
         fields = {

@@ -40,7 +40,7 @@ from .scope import parse_scope
 from .settings import Settings
 from .signals import StopOnSignal
 from .state import RunLock
-from .taxonomy import load_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy
 from .triage import LLMEngine
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
@@ -74,17 +74,26 @@ def run_once(
     writer_flush_after: float = 1.0,
     stop: Callable[[], str | None] | None = None,
     runtime: Runtime | None = None,
+    backfill: bool = False,
     **flags: Any,
 ) -> RunSummary:
-    """One batch: take the lock (not for a dry run), build the parts, run, record."""
+    """One batch: take the lock (not for a dry run), build the parts, run, record.
+
+    ``backfill``: discovery keeps the backfill's own cursor (``backfill.json``), not the
+    scheduled runs'; the lock, the limits and the writes are the same."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
-    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime or Runtime())
+    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime or Runtime(), backfill)
     if options.dry_run:
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
     with RunLock(settings.state_dir, stale_after=stale):
-        return _run(settings, options, RunLedger(settings.state_dir), parts)
+        return _run(settings, options, RunLedger(settings.state_dir, backfill=backfill), parts)
+
+
+def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
+    """What an analysis depends on besides the ticket's text: the models and the taxonomy."""
+    return ",".join(settings.models) + "|" + ",".join(taxonomy.names)
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,7 @@ class _Parts:
     writer_flush_after: float
     stop: Callable[[], str | None] | None
     runtime: Runtime
+    backfill: bool = False
 
 
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
@@ -135,7 +145,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         llm_breaker=llm_breaker,
         on_event=log.emit,
     )
-    cache_tag = ",".join(settings.models) + "|" + ",".join(taxonomy.names)
+    cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
     cache = AnalysisCache(ledger)
     helpdesk = connect(
@@ -178,6 +188,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 clock=runtime.clock,
                 now=runtime.now,
             )
+            pipeline.summary.backfill = parts.backfill
             pipeline.summary.warnings.extend(choice.notes)
             pipeline.summary.warnings.extend(kb.warnings)
             pipeline.summary.set_aside.extend(kb.set_aside)

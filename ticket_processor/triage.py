@@ -108,6 +108,11 @@ def triage(
     raise AssertionError("unreachable: the last engine answered or raised")
 
 
+def cache_key(content_hash: str, tag: str) -> str:
+    """The analysis cache's key for a prepared ticket's text (``tag``: models and taxonomy)."""
+    return hashlib.sha256(f"{content_hash}|{tag}".encode()).hexdigest()
+
+
 class TriageCache:
     """Content-hash cache and in-flight coalescing around ``triage()`` for LLM answers."""
 
@@ -122,7 +127,7 @@ class TriageCache:
     ) -> Triage:
         if not chain or chain[0].name != "llm":
             return triage(ticket, chain, preferred=preferred)
-        key = hashlib.sha256(f"{ticket.content_hash}|{self._tag}".encode()).hexdigest()
+        key = cache_key(ticket.content_hash, self._tag)
         hit = self._store.get(key)
         if hit is not None:
             try:

@@ -39,6 +39,7 @@ from .zendesk import BATCH_LIMIT, IncrementalExportForbidden, ZendeskClient
 from .zendesk_writer import ZendeskBatchWrite
 
 EXPORT_PER_MINUTE = 10  # Zendesk's limit on the incremental export, per account
+EXPORT_PAGE = 1000  # tickets an export page (Zendesk's maximum)
 EXPORT_MAX_WAIT = 5.0  # seconds worth waiting for the export's next slot; longer: next run
 SEARCH_PAGE = 100
 RECOVERY_JOB_TIMEOUT = 120.0
@@ -59,13 +60,13 @@ class ZendeskHelpdesk:
         marker: str,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        page_size: int = 1000,
+        page_size: int | None = None,
     ) -> None:
         self.client = client
         self._marker = marker
         self._window = RequestWindow(EXPORT_PER_MINUTE, clock=clock)
         self._sleep = sleep
-        self._page_size = page_size
+        self._page_size = page_size or EXPORT_PAGE
 
     @property
     def kind(self) -> HelpdeskKind:
