@@ -114,4 +114,4 @@ def test_auto_backs_off_from_an_endpoint_that_queues(
     stats = run_calls(standin, 240, 64)
     settled = stats["llm_limit_now"]
     assert isinstance(settled, int)
-    assert settled <= 12, stats
+    assert settled <= 16, stats  # four slots serve ~8 at twice the floor; a fixed limit: 64

@@ -69,7 +69,7 @@ class BackfillOptions:
     use_batch: bool = True
     batch_size: int = DEFAULT_BATCH_SIZE
     max_runtime: float | None = None
-    workers: int | None = None
+    workers: int | None = None  # None: the settings' (a number or auto)
     read_window_wait: float | None = None  # None: READ_WINDOW_WAIT
 
 

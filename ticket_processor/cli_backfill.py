@@ -38,7 +38,12 @@ def backfill(
         typer.Option(min=1, help="Stop after this many seconds; progress is saved."),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, max=256, help="Concurrent LLM calls [TICKETBOT_WORKERS].")
+        str | None,
+        typer.Option(
+            metavar="N|auto",
+            help="Concurrent tickets on the normal path: a number, or auto (the default) "
+            "[TICKETBOT_WORKERS].",
+        ),
     ] = None,
 ) -> None:
     """Triage history: through the LLM's Batch API at half price where it has one (run it
@@ -53,7 +58,6 @@ def backfill(
             use_batch=not no_batch,
             batch_size=batch_size,
             max_runtime=max_runtime,
-            workers=workers,
         )
         result = run_backfill(settings, options)
         for note in result.notes:
