@@ -124,8 +124,18 @@ def test_a_batch_backfill_submits_then_collects_each_ticket_once(
     assert submitted["tickets"] == len(ids)
     assert (collect["from_batch"], collect["online"], collect["triaged"]) == (len(ids), 0, len(ids))
 
+    # The batch's tokens are counted once, at the Batch API's half of the list price.
+    triaged = named(logs, "ticket_triaged")
+    assert {e["billing"] for e in triaged} == {"batch"}
+    tokens_in = sum(e["prompt_tokens"] for e in triaged)
+    tokens_out = sum(e["completion_tokens"] for e in triaged)
+    assert tokens_in > 0
+    monkeypatch.setenv("TICKETBOT_PRICES", "stand-in=1/4")
     report = CliRunner().invoke(app, ["report", "--json"], catch_exceptions=False)
-    assert orjson.loads(report.output)["backfilled"] == len(ids)
+    figures = orjson.loads(report.output)
+    assert figures["backfilled"] == len(ids)
+    list_price = (tokens_in * 1 + tokens_out * 4) / 1_000_000
+    assert figures["cost_usd"] == pytest.approx(list_price / 2, abs=1e-6)
 
     again = backfill("--since", "7d")  # a new backfill over the same history: nothing to do
     assert again.exit_code == 0, again.output

@@ -138,6 +138,7 @@ class BatchPath:
             answer = answers.get(ticket_id)
             if isinstance(answer, Triage):
                 value = answer.model_dump(mode="json", exclude={"cached"})
+                value["billing"] = "batch"  # its tokens are counted, at the batch price, once
                 cache.put(cache_key(content_hash, tag), value)
                 seeded += 1
         cache.flush()

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from .checkpoint import Checkpoint
 from .helpdesk import WriteOutcome
-from .models import Ticket, Triage, WriteBack
+from .models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from .outcomes import observe_outcome
 from .planner import routing_fields
 from .prepare import PreparedTicket, prepare_ticket
@@ -258,7 +258,7 @@ class TicketFlow:
             s.completion_tokens += triage.usage.completion_tokens
             s.cost_usd += self.price(
                 triage.model, triage.usage.prompt_tokens, triage.usage.completion_tokens
-            )
+            ) * (BATCH_PRICE_SHARE if triage.billing == "batch" else 1.0)
             s.categories[analysis.category] = s.categories.get(analysis.category, 0) + 1
             self.retry.pop(entry.ticket.id, None)
         self.log.emit(
@@ -274,6 +274,7 @@ class TicketFlow:
             fallback=triage.fallback,
             fallback_reason=triage.fallback_reason,
             cached=triage.cached,
+            billing=triage.billing,
             prompt_tokens=triage.usage.prompt_tokens,
             completion_tokens=triage.usage.completion_tokens,
             llm_seconds=round(triage.llm_seconds, 4),

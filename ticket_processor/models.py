@@ -150,6 +150,10 @@ class Suggestion(BaseModel):
     score: float
 
 
+# What the Batch API bills against the online price (OpenAI: half).
+BATCH_PRICE_SHARE = 0.5
+
+
 class Triage(BaseModel):
     """An analysis plus where it came from: the unit the pipeline writes back and logs."""
 
@@ -162,6 +166,8 @@ class Triage(BaseModel):
     fallback_reason: str | None = None
     usage: TokenUsage = TokenUsage()
     cached: bool = False
+    # "batch": answered through the Batch API (a backfill), billed at BATCH_PRICE_SHARE.
+    billing: Literal["online", "batch"] = "online"
     llm_seconds: float = 0.0
     # Help-centre articles found for the ticket before its triage (``kb.retrieve``).
     suggestions: tuple[Suggestion, ...] = ()

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import ConfigError
+from .models import BATCH_PRICE_SHARE
 from .report_detail import (
     Agreement,
     FailedTicket,
@@ -103,6 +104,11 @@ def price_for(model: str, prices: Mapping[str, tuple[float, float]]) -> tuple[fl
         return prices[model]
     matches = [name for name in prices if model.startswith(name)]
     return prices[max(matches, key=len)] if matches else (0.0, 0.0)
+
+
+def billed_share(event: Mapping[str, Any]) -> float:
+    """The share of the list price a ``ticket_triaged`` event's tokens cost."""
+    return BATCH_PRICE_SHARE if event.get("billing") == "batch" else 1.0
 
 
 def pricer(
@@ -250,21 +256,22 @@ def _is_dry(event: Mapping[str, Any], dry_runs: set[str]) -> bool:
 def _model_usage(
     triaged: list[Mapping[str, Any]], prices: Mapping[str, tuple[float, float]]
 ) -> list[ModelUsage]:
-    usage: dict[str, list[int]] = {}
+    usage: dict[str, list[float]] = {}
+    price = pricer(prices)
     for e in triaged:
         model = e.get("model")
         if not model:
             continue
-        row = usage.setdefault(str(model), [0, 0, 0])
+        row = usage.setdefault(str(model), [0, 0, 0, 0.0])
+        tokens_in, tokens_out = as_int(e.get("prompt_tokens")), as_int(e.get("completion_tokens"))
         row[0] += 1
-        row[1] += as_int(e.get("prompt_tokens"))
-        row[2] += as_int(e.get("completion_tokens"))
-    models = []
-    for name, (count, inp, out) in sorted(usage.items(), key=lambda kv: -kv[1][0]):
-        price_in, price_out = price_for(name, prices)
-        cost = (inp * price_in + out * price_out) / 1_000_000
-        models.append(ModelUsage(name, count, inp, out, round(cost, 6)))
-    return models
+        row[1] += tokens_in
+        row[2] += tokens_out
+        row[3] += price(str(model), tokens_in, tokens_out) * billed_share(e)
+    return [
+        ModelUsage(name, int(count), int(inp), int(out), round(cost, 6))
+        for name, (count, inp, out, cost) in sorted(usage.items(), key=lambda kv: -kv[1][0])
+    ]
 
 
 def _failure_kinds(failed: list[Mapping[str, Any]]) -> list[Failure]:
@@ -319,7 +326,7 @@ def build_report(
             str(model) if model else None,
             as_int(e.get("prompt_tokens")),
             as_int(e.get("completion_tokens")),
-        )
+        ) * billed_share(e)
 
     def dist(key: str, rows: list[Mapping[str, Any]] = triaged) -> dict[str, int]:
         return dict(Counter(_label(e.get(key)) for e in rows).most_common())

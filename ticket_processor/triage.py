@@ -131,9 +131,17 @@ class TriageCache:
         hit = self._store.get(key)
         if hit is not None:
             try:
-                return Triage.model_validate({**hit, "cached": True})
+                found = Triage.model_validate({**hit, "cached": True})
             except ValueError:
-                pass  # an entry in an older format: analyse again
+                found = None  # an entry in an older format: analyse again
+            if found is not None and found.billing == "batch":
+                # A backfill's batch answer is paid for by its first use, at the batch price;
+                # after that it is an answer like any other in the cache.
+                self._store.put(key, {**hit, "billing": "online"})
+                return found
+            if found is not None:
+                # An online answer was paid for when it was made: using it again costs nothing.
+                return found.model_copy(update={"usage": TokenUsage()})
         with self._lock:
             running = self._running.get(key)
             if running is None:
