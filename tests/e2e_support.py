@@ -47,7 +47,7 @@ def configure(
     *,
     sandbox: RunningSandbox,
     llm_url: str,
-    workers: int = 8,
+    workers: int | str = 8,
     **extra: str,
 ) -> Path:
     """Point ticketbot at the sandbox and an LLM URL; returns the log directory."""

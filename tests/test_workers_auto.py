@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from e2e_support import configure, create, events, invoke
 
 from ticket_processor.errors import ConfigError
 from ticket_processor.llm import build_analyser
 from ticket_processor.pacing import AUTO_LLM_CEILING, AdaptiveLimit, resolve_workers
 from ticket_processor.prepare import prepare_ticket
 from ticket_processor.runner import run_options
-from ticket_processor.sandbox.llm_standin import RunningStandin
+from ticket_processor.sandbox import SandboxConfig, serve_in_thread
+from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig
+from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin
 from ticket_processor.settings import load_settings
 
 
@@ -101,7 +105,7 @@ def test_auto_takes_every_worker_from_an_endpoint_that_keeps_its_latency(
     make_standin: Callable[..., RunningStandin],
 ) -> None:
     standin = make_standin(latency_s=0.2, prompt_cache=False)
-    stats = run_calls(standin, 600, 64)
+    stats = run_calls(standin, 400, 64)
     assert stats["llm_workers_auto"] is True
     assert stats["llm_limit_peak"] == 64
     assert standin.stats()["max_inflight"] >= 56
@@ -115,3 +119,29 @@ def test_auto_backs_off_from_an_endpoint_that_queues(
     settled = stats["llm_limit_now"]
     assert isinstance(settled, int)
     assert settled <= 16, stats  # four slots serve ~8 at twice the floor; a fixed limit: 64
+
+
+def test_a_run_with_auto_workers_says_what_bound_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # 600 calls a minute announced, 0.2 s a call: the rate allows ~3 calls in flight, far
+    # below the 256 threads auto starts, so the rate is what bounds the run.
+    with (
+        serve_in_thread(SandboxConfig(seed=3)) as sandbox,
+        serve_standin(StandinConfig(latency_s=0.2, rpm_limit=600, announce_limits=True)) as llm,
+    ):
+        log_dir = configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url=llm.url, workers="auto")
+        ids = create(
+            sandbox,
+            [{"subject": f"Refund {n}", "comment": {"body": "Refund please."}} for n in range(30)],
+        )
+        result = invoke("run")
+        assert result.exit_code == 0, result.output
+        assert "bound=llm_rate" in result.output
+        [bound] = [e for e in events(log_dir) if e["event"] == "run_bound"]
+        assert bound["llm_workers_auto"] is True
+        assert bound["llm_limit_requests"] == 600
+        assert bound["llm_concurrency"] <= 6
+        assert llm.stats()["rate_limited"] == 0
+        triaged = [e for e in events(log_dir) if e["event"] == "ticket_triaged"]
+        assert sorted(e["ticket_id"] for e in triaged) == sorted(ids)

@@ -48,9 +48,38 @@ def summary_line(summary: RunSummary) -> str:
         parts.append(f"set_aside={','.join(summary.set_aside)}")
     if summary.stopped_early:
         parts.append(f"stopped={summary.stopped_early}")
+    if summary.bound:
+        parts.append(f"bound={summary.bound}")
+        if summary.llm.get("llm_max_in_flight") is not None:
+            parts.append(f"llm_in_flight_peak={summary.llm['llm_max_in_flight']}")
     if summary.reason:
         parts.append(f"reason={summary.reason!r}")
     return " ".join(parts)
+
+
+_BOUND_WORDS = {
+    "llm_latency": "the LLM's latency at the calls in flight",
+    "llm_rate": "the LLM's announced rate limit",
+    "helpdesk_writes": "the helpdesk's write limits",
+}
+
+
+def bound_text(summary: RunSummary) -> str | None:
+    """What limited the run, in words, with the LLM figures behind it."""
+    if not summary.bound:
+        return None
+    words = _BOUND_WORDS.get(summary.bound, summary.bound)
+    llm = summary.llm
+    figures = [
+        f"{llm[key]}{unit}"
+        for key, unit in (
+            ("llm_max_in_flight", " calls in flight at the peak"),
+            ("llm_latency_s", " s a call"),
+            ("llm_limit_requests", " requests a minute allowed"),
+        )
+        if llm.get(key) is not None
+    ]
+    return words + (f" ({', '.join(figures)})" if figures else "")
 
 
 def summary_table(summary: RunSummary) -> Table:
@@ -81,6 +110,9 @@ def summary_table(summary: RunSummary) -> Table:
         rows.append(("categories", ", ".join(f"{name} {count}" for name, count in top)))
     if summary.stopped_early:
         rows.append(("stopped early", summary.stopped_early))
+    bound = bound_text(summary)
+    if bound:
+        rows.append(("what bounded the run", bound))
     if summary.reason:
         rows.append(("reason", summary.reason))
     for what, value in rows:

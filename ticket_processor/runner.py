@@ -194,6 +194,8 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             pipeline.summary.set_aside.extend(kb.set_aside)
             summary = pipeline.run()
             _name_the_bound(summary, choice, helpdesk.limits)
+            if summary.bound is not None:
+                log.emit("run_bound", bound=summary.bound, **summary.llm)
         ticket_url = helpdesk.ticket_url
     finally:
         kb.close()
