@@ -276,6 +276,7 @@ class TicketFlow:
             cached=triage.cached,
             prompt_tokens=triage.usage.prompt_tokens,
             completion_tokens=triage.usage.completion_tokens,
+            cached_tokens=triage.usage.cached_tokens,
             llm_seconds=round(triage.llm_seconds, 4),
             seconds=round(self.clock() - entry.started, 4),
             priority=wb.priority.value if wb.priority else None,
