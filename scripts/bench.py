@@ -65,6 +65,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--workdir", type=Path, help="keep state, logs and the run's output in this new dir")
     add("--profile", type=Path, help="py-spy the run: .svg flame graph, .json speedscope, else raw")
     add("--kb-suggestions", type=int, default=3, help="help-centre suggestions; 0: off (3)")
+    add("--max-runs", type=int, default=50, help="runs to finish the backlog in, as cron (50)")
     add("--json", action="store_true", help="print one JSON object instead of a table")
     add("--helpdesk", choices=("zendesk", "freshdesk"), default="zendesk", help="(zendesk)")
     args = parser.parse_args(argv)
@@ -104,6 +105,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         profile=args.profile,
         llm_down=args.llm_down,
         helpdesk=args.helpdesk,
+        max_runs=args.max_runs,
     ), bool(args.json)
 
 
@@ -131,7 +133,11 @@ def table(result: dict[str, Any]) -> Table:
         ("LLM 429s / max in flight", "{llm_429} / {llm_max_inflight}"),
         ("mean LLM seconds", "{mean_llm_seconds}"),
         ("ticket seconds p50 / p95", "{p50_ticket_seconds} / {p95_ticket_seconds}"),
-        ("peak RSS MB / CPU seconds", "{peak_rss_mb} / {child_cpu_seconds}"),
+        ("runs (triaged in each)", "{runs} ({triaged_per_run})"),
+        ("minutes taken (runs back to back)", "{minutes}"),
+        ("peak RSS MB over all runs / CPU seconds", "{peak_rss_mb} / {child_cpu_seconds}"),
+        ("peak RSS MB per run", "{peak_rss_mb_per_run}"),
+        ("prompt / completion / cached tokens a ticket", "{tokens_per_ticket}"),
         ("load average before / after", "{load_avg_1min_before} / {load_avg_1min_after}"),
         ("exit code", "{exit_code}"),
     ]

@@ -53,6 +53,8 @@ class BenchSettings:
     # Help-centre suggestions a ticket gets (TICKETBOT_KB_SUGGESTIONS; 0: off). The sandbox is
     # given the sample help centre either way, so on and off differ only in the lookups.
     kb_suggestions: int = 3
+    # Runs until the backlog is done, as cron would start them (Zendesk: 10 export pages a run).
+    max_runs: int = 50
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,12 @@ def figures(
     ]
     terms = bound_terms(settings)
     bound = min(terms.values())
+    tokens = {
+        kind: round(sum(int(e.get(f"{kind}_tokens") or 0) for e in triaged) / len(triaged), 1)
+        if triaged
+        else 0.0
+        for kind in ("prompt", "completion", "cached")
+    }
     began = next((e for e in events if e.get("event") == "run_started"), {})
     startup = _epoch(began.get("ts")) - child.started_at if began else None
     shutdown = child.ended_at - _epoch(finished.get("ts")) if finished else None
@@ -164,6 +172,9 @@ def figures(
         "llm_calls_per_ticket": rounded(llm.get("requests", 0) / n, 4),
         "llm_429": int(llm.get("rate_limited", 0)),
         "llm_max_inflight": int(llm.get("max_inflight", 0)),
+        # Per triaged ticket, as the run logged them (cached: of the prompt, the provider's
+        # prompt cache served; cache hits of our own analysis cache count 0 tokens).
+        "tokens_per_ticket": tokens,
         "mean_llm_seconds": rounded(statistics.fmean(llm_seconds) if llm_seconds else None),
         "p50_ticket_seconds": rounded(percentile(per_ticket, 50)),
         "p95_ticket_seconds": rounded(percentile(per_ticket, 95)),
@@ -180,4 +191,32 @@ def figures(
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
         },
+    }
+
+
+def combined(runs: list[ChildRun]) -> ChildRun:
+    """The runs as one: their seconds and CPU added up, the largest RSS."""
+    return ChildRun(
+        exit_code=next((r.exit_code for r in runs if r.exit_code != 0), 0),
+        seconds=sum(r.seconds for r in runs),
+        peak_rss_mb=max(r.peak_rss_mb for r in runs),
+        cpu_seconds=sum(r.cpu_seconds for r in runs),
+        started_at=runs[0].started_at,
+        ended_at=runs[-1].ended_at,
+        stdout=runs[-1].stdout,
+        stderr="".join(r.stderr for r in runs),
+    )
+
+
+def runs_figures(runs: list[ChildRun], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the runs of one benchmark went, one by one (a backlog may take several)."""
+    started = [e.get("run_id") for e in events if e.get("event") == "run_started"]
+    return {
+        "runs": len(runs),
+        "triaged_per_run": [
+            sum(1 for e in events if e.get("event") == "ticket_triaged" and e.get("run_id") == run)
+            for run in dict.fromkeys(started)
+        ],
+        "peak_rss_mb_per_run": [round(r.peak_rss_mb, 1) for r in runs],
+        "minutes": round(sum(r.seconds for r in runs) / 60.0, 2),
     }

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench_figures import BenchSettings, ChildRun, figures, read_events
+from bench_figures import BenchSettings, ChildRun, combined, figures, read_events, runs_figures
 from bench_harness import (
     LLM_HANG_SECONDS,
     WindowClock,
@@ -92,20 +92,6 @@ def _done(sandbox: RunningFreshdesk) -> int:
     return sum("ai_processed" in t["tags"] for t in sandbox.store.all_tickets())
 
 
-def combined(runs: list[ChildRun]) -> ChildRun:
-    """The runs as one: their seconds and CPU added up, the largest RSS."""
-    return ChildRun(
-        exit_code=next((r.exit_code for r in runs if r.exit_code != 0), 0),
-        seconds=sum(r.seconds for r in runs),
-        peak_rss_mb=max(r.peak_rss_mb for r in runs),
-        cpu_seconds=sum(r.cpu_seconds for r in runs),
-        started_at=runs[0].started_at,
-        ended_at=runs[-1].ended_at,
-        stdout=runs[-1].stdout,
-        stderr="".join(r.stderr for r in runs),
-    )
-
-
 def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[str, Any]:
     with _workdir(settings.workdir) as workdir, servers(settings) as (sandbox, standin, clock):
         say(f"seeding {settings.tickets} tickets into {sandbox.url}")
@@ -132,11 +118,7 @@ def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[st
         llm = standin.stats()
         events = read_events(workdir / "logs")
     result = figures(settings, created, combined(runs), stats, llm, events)
-    result["runs"] = len(runs)
-    result["triaged_per_run"] = [
-        sum(1 for e in events if e.get("event") == "ticket_triaged" and e.get("run_id") == run)
-        for run in dict.fromkeys(e.get("run_id") for e in events if e.get("event") == "run_started")
-    ]
+    result.update(runs_figures(runs, events))
     result["helpdesk_credits"] = int(stats.get("credits_used", 0))
     result["load_avg_1min_before"] = round(load_before, 2)
     result["load_avg_1min_after"] = round(os.getloadavg()[0], 2)

@@ -16,7 +16,11 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     from .ledger import RunLedger
 
-DEFAULT_MAX_ENTRIES = 50_000
+# Duplicates (a customer writing twice, an outage's flood) arrive close together: the most
+# recent 5,000 analyses catch them, and at ~2.8 KB an entry the cache stays ~14 MB. It is read
+# whole at the start of every run, so an uncapped cache would grow a run's memory with the
+# backlog (TICKETBOT_CACHE_ENTRIES).
+DEFAULT_MAX_ENTRIES = 5_000
 
 
 class CacheFileModel(BaseModel):

@@ -13,6 +13,7 @@ them from ``cli``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ import typer
 from rich.markup import escape
 
 from . import __version__
+from .arenas import limit_arenas
 from .cli_backfill import backfill
 from .cli_common import (
     _ACCOUNT,
@@ -140,6 +142,8 @@ app.add_typer(routes_app, name="routes")
 
 def main() -> None:
     """Console-script entry point."""
+    # Before any thread: glibc sizes a thread's arena when it first allocates.
+    limit_arenas(os.environ)
     app(prog_name="ticketbot")
 
 

@@ -2,7 +2,8 @@
 
 ``TicketFlow`` owns everything a run tracks per ticket, in one place: the tickets in flight
 (one ``_InFlight`` each), the bounded slots that keep memory flat, the page checkpoint, the
-retry counts and the summary's counters. Every ticket that is taken ends in exactly one of
+retry counts, and the summary's counters (kept by ``flow_record.TicketRecorder``, which also
+logs each end). Every ticket that is taken ends in exactly one of
 ``_triaged``, ``fail`` or ``defer`` — the one closing path — which settles (or abandons) it in
 the checkpoint, releases its slot and reports progress.
 """
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .checkpoint import Checkpoint
+from .flow_record import TicketRecorder
 from .helpdesk import WriteOutcome
-from .models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
+from .models import Ticket, Triage, WriteBack
 from .outcomes import observe_outcome
-from .planner import routing_fields
 from .prepare import PreparedTicket, prepare_ticket
 from .run_types import PlannedChange, RunOptions, RunSummary
 from .tags import is_processed
@@ -84,6 +85,14 @@ class TicketFlow:
         self._slots = threading.BoundedSemaphore(options.workers + 300)
         self._closed = False  # after a stop's grace: late results are dropped, not written
         self._futures: set[Future[None]] = set()
+        self.record = TicketRecorder(
+            options=options,
+            log=log,
+            summary=summary,
+            lock=self._lock,
+            price=price,
+            ticket_url=ticket_url,
+        )
 
     # -- taking a ticket (main thread) --------------------------------------------------
 
@@ -229,68 +238,12 @@ class TicketFlow:
         self.on_progress("ticket")
 
     def _close_failed(self, ticket_id: int | None, stage: str, error_type: str, error: str) -> None:
-        with self._lock:
-            self.summary.failed += 1
-            if ticket_id is not None:
+        if ticket_id is not None:
+            with self._lock:
                 self.retry[ticket_id] = self.retry.get(ticket_id, 0) + 1
-        self.log.emit(
-            "ticket_failed",
-            ticket_id=ticket_id,
-            stage=stage,
-            error_type=error_type,
-            error=error,
-            ticket_url=self.ticket_url(ticket_id) if ticket_id is not None else None,
-            dry_run=self.options.dry_run,
-        )
+        self.record.failed(ticket_id, stage, error_type, error)
 
     def _triaged(self, entry: _InFlight, triage: Triage, wb: WriteBack) -> None:
-        analysis = triage.analysis
         with self._lock:
-            s = self.summary
-            s.triaged += 1
-            s.fallback += triage.fallback
-            if triage.fallback and triage.fallback_reason:
-                key = _reason_kind(triage.fallback_reason)
-                s.fallback_reasons[key] = s.fallback_reasons.get(key, 0) + 1
-            s.engines[triage.engine] = s.engines.get(triage.engine, 0) + 1
-            s.cached += triage.cached
-            s.prompt_tokens += triage.usage.prompt_tokens
-            s.completion_tokens += triage.usage.completion_tokens
-            s.cost_usd += self.price(
-                triage.model, triage.usage.prompt_tokens, triage.usage.completion_tokens
-            ) * (BATCH_PRICE_SHARE if triage.billing == "batch" else 1.0)
-            s.categories[analysis.category] = s.categories.get(analysis.category, 0) + 1
             self.retry.pop(entry.ticket.id, None)
-        self.log.emit(
-            "ticket_triaged",
-            ticket_id=entry.ticket.id,
-            category=analysis.category,
-            urgency=analysis.urgency.value,
-            sentiment=analysis.sentiment.value,
-            language=analysis.language,
-            confidence=analysis.confidence,
-            engine=triage.engine,
-            model=triage.model,
-            fallback=triage.fallback,
-            fallback_reason=triage.fallback_reason,
-            cached=triage.cached,
-            billing=triage.billing,
-            prompt_tokens=triage.usage.prompt_tokens,
-            completion_tokens=triage.usage.completion_tokens,
-            llm_seconds=round(triage.llm_seconds, 4),
-            seconds=round(self.clock() - entry.started, 4),
-            priority=wb.priority.value if wb.priority else None,
-            previous_priority=entry.ticket.priority,
-            tags_added=list(wb.additional_tags),
-            group_id=wb.group_id,
-            previous_group_id=entry.ticket.group_id,
-            **routing_fields(wb),
-            ticket_url=self.ticket_url(entry.ticket.id),
-            dry_run=self.options.dry_run,
-        )
-
-
-def _reason_kind(reason: str) -> str:
-    """``"llm: LLMConnectionError: refused"`` -> ``"LLMConnectionError"``; else the reason."""
-    parts = [part.strip() for part in reason.split(":")]
-    return parts[1] if len(parts) > 2 and parts[1] else reason[:60]
+        self.record.triaged(entry.ticket, self.clock() - entry.started, triage, wb)

@@ -6,8 +6,9 @@ adapter's, what survives between runs the ``RunLedger``'s.
 
 - A killed run's writes are settled before anything is read (``Helpdesk.recover``).
 - Tickets that failed last time are read again first (the retry queue), then the helpdesk's
-  pages from the saved cursor. A cursor the helpdesk refuses is discarded, said, and discovery
-  starts again from ``--since`` (the processed marker keeps done tickets from being redone).
+  pages from the saved cursor, one page at a time (``discovery.Discovery``; ledger upkeep in
+  ``upkeep.LedgerUpkeep``). A cursor the helpdesk refuses is discarded and discovery starts
+  again from ``--since`` (the processed marker keeps done tickets from being redone).
 - After a page holding a ticket updated since the run began, discovery stops: what follows is
   the run's own write-backs, or new tickets the next run takes from the saved cursor.
 - The cursor is saved whenever it advances past settled tickets, and once more at the end,
@@ -19,22 +20,21 @@ adapter's, what survives between runs the ``RunLedger``'s.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from .checkpoint import Checkpoint
+from .discovery import Discovery
 from .errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted
 from .flow import EventSink, Planner, TicketFlow
-from .helpdesk import CursorRejectedError, Helpdesk, TicketPage
+from .helpdesk import Helpdesk
 from .ledger import RunLedger
-from .models import Ticket
 from .run_types import RunOptions, RunSummary
 from .triage import TriageCache, TriageEngine
+from .upkeep import LedgerUpkeep
 from .writer import BatchWriter, DryRunWriter
-
-RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (and logged)
 
 
 class Pipeline:
@@ -70,8 +70,11 @@ class Pipeline:
         self.checkpoint = Checkpoint()
         self._started = 0.0
         self._started_at = now()
-        self._saved_cursor: object = None
-        self._seen: set[int] = set()
+        summary = self.summary
+        self.discovery = Discovery(
+            helpdesk=helpdesk, ledger=ledger, options=options, log=log, summary=summary, now=now
+        )
+        self.upkeep = LedgerUpkeep(helpdesk=helpdesk, ledger=ledger, log=log, summary=summary)
         self.flow = TicketFlow(
             options=options,
             chain=chain,
@@ -104,12 +107,12 @@ class Pipeline:
             since=opts.since.isoformat() if opts.since else None,
             query=opts.query,
         )
-        self._report_set_aside()
+        self.upkeep.report_set_aside()
         try:
             if not opts.dry_run:
-                self._recover()
+                self.upkeep.recover()
             self.flow.retry = self.ledger.retry_queue()
-            self._report_set_aside()
+            self.upkeep.report_set_aside()
             self._process()
         except (AuthError, BreakerOpenError, RunAborted) as exc:
             self._abort(str(exc))
@@ -134,7 +137,7 @@ class Pipeline:
         pool = ThreadPoolExecutor(opts.workers, thread_name_prefix="analyse")
         taken = 0
         try:
-            for page in self._pages():
+            for page in self.discovery.pages(self.flow.retry):
                 for event, reason in page.notices:
                     self.log.emit(event, reason=reason)
                     if event == "discover_paused":  # the read window: a backfill waits for it
@@ -142,23 +145,19 @@ class Pipeline:
                 self.checkpoint.open_page(page.next_cursor)
                 stop = None
                 for ticket in page.tickets:
-                    stop = self._stop_reason() or ("limit" if self._at_limit(taken) else None)
+                    limit = "limit" if self.discovery.at_limit(taken) else None
+                    stop = self._stop_reason() or limit
                     if stop:
                         break
-                    if not self._wanted(ticket):
+                    if not self.discovery.wanted(ticket, self.flow.should_skip):
                         continue
                     taken += 1
                     self.flow.take(pool, ticket)
                 for bad in page.malformed:
                     self.flow.fail(_ticket_id(bad), "discover", "MalformedTicket", "malformed")
                 self.checkpoint.close_page(complete=stop is None)
-                if stop is None and self._caught_up(page):
+                if stop is None and self.discovery.caught_up(page, self._started_at):
                     stop = "caught_up"
-                    self.log.emit(
-                        "discover_caught_up",
-                        reason="reached tickets updated since this run began; "
-                        "the next run continues from here",
-                    )
                 if stop:
                     self.summary.stopped_early = stop
                     break
@@ -192,38 +191,6 @@ class Pipeline:
             self.flow.writer.close()
         self._save_cursor()
 
-    def _pages(self) -> Iterator[TicketPage]:
-        opts = self.options
-        retry = sorted(self.flow.retry)
-        if opts.ticket_ids:
-            yield TicketPage(self.helpdesk.tickets(list(opts.ticket_ids)), None)
-            return
-        if retry and not opts.query:
-            yield TicketPage(self.helpdesk.tickets(retry), None)
-        since = int((opts.since or (self.now() - timedelta(hours=24))).timestamp())
-        cursor = None if opts.query else self.ledger.load_cursor(self.helpdesk.kind)
-        try:
-            yield from self.helpdesk.ticket_pages(cursor, since=since, query=opts.query)
-        except CursorRejectedError as exc:
-            self.log.emit(
-                "cursor_discarded",
-                reason=f"{exc}; starting again from {datetime.fromtimestamp(since, UTC)}",
-            )
-            self.summary.warnings.append(f"the saved cursor was refused and discarded: {exc}")
-            self.ledger.discard_cursor()
-            yield from self.helpdesk.ticket_pages(None, since=since)
-
-    def _wanted(self, ticket: Ticket) -> bool:
-        """Seen once per run, and not done already."""
-        if ticket.id in self._seen:
-            return False  # reappeared in the export (updated meanwhile): handled once
-        self._seen.add(ticket.id)
-        self.summary.tickets_seen += 1
-        return not self.flow.should_skip(ticket)
-
-    def _at_limit(self, taken: int) -> bool:
-        return self.options.limit is not None and taken >= self.options.limit
-
     def _stop_reason(self) -> str | None:
         signal_name = self._stop_signal()
         if signal_name is not None:
@@ -236,45 +203,15 @@ class Pipeline:
             return "aborted"
         return None
 
-    def _caught_up(self, page: TicketPage) -> bool:
-        return any(_updated(t) >= self._started_at for t in page.tickets if t.updated_at)
-
     # -- outcomes and state ------------------------------------------------------------
 
     def _on_written(self, outcome: Any) -> None:
         self.flow.on_written(outcome)
-        if self.checkpoint.safe_cursor is not self._saved_cursor:
-            self._save_cursor()
+        self._save_cursor()
 
     def _save_cursor(self) -> None:
-        cursor = self.checkpoint.safe_cursor
-        if cursor is None or self.options.dry_run or self.options.query:
-            return
-        if cursor is self._saved_cursor:
-            return
-        self._saved_cursor = cursor
-        self.ledger.save_cursor(cursor, helpdesk=self.helpdesk.kind)
-
-    def _recover(self) -> None:
-        """Settle a killed run's writes before reading tickets again."""
-        inflight = self.ledger.inflight()
-        if not inflight:
-            return
-        jobs = self.ledger.jobs()
-        self.helpdesk.recover(jobs, sorted(inflight))
-        self.log.emit("run_recovered", tickets=len(inflight), jobs=len(jobs))
-        self.ledger.clear_journal()
-
-    def _report_set_aside(self) -> None:
-        for aside in self.ledger.take_set_aside():
-            self.summary.set_aside.append(aside.file)
-            self.log.emit(
-                "state_file_set_aside",
-                level="warning",
-                file=aside.file,
-                moved_to=aside.moved_to,
-                reason=aside.reason,
-            )
+        if not (self.options.dry_run or self.options.query):
+            self.upkeep.save_cursor(self.checkpoint.safe_cursor)
 
     def _abort(self, reason: str) -> None:
         self.summary.status = "aborted"
@@ -294,21 +231,9 @@ class Pipeline:
             s.status, s.exit_code = "partial", 3
         if not self.options.dry_run:
             self._save_cursor()
-            retry = self.flow.retry
-            keep = {k: v for k, v in retry.items() if v < RETRY_LIMIT}
-            for ticket_id in set(retry) - set(keep):
-                self.log.emit("ticket_given_up", ticket_id=ticket_id, attempts=RETRY_LIMIT)
-            self.ledger.save_retry_queue(keep)
-        self._report_set_aside()
+            self.upkeep.save_retry_queue(self.flow.retry)
+        self.upkeep.report_set_aside()
         self.log.emit("run_finished", **s.as_event())
-
-
-def _updated(ticket: Ticket) -> datetime:
-    try:
-        moment = datetime.fromisoformat(ticket.updated_at or "")
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)  # unreadable: never a reason to stop
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _ticket_id(raw: dict[str, Any]) -> int | None:

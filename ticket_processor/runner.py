@@ -147,7 +147,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
-    cache = AnalysisCache(ledger)
+    cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
     helpdesk = connect(
         settings,
         breaker=helpdesk_breaker,

@@ -1,0 +1,35 @@
+"""Run one command and write its own peak RSS and CPU time as JSON: ``bench_launch.py OUT CMD...``.
+
+Why a launcher: Linux charges a child's ``ru_maxrss`` with the high-water mark of the memory it
+was forked from (``exec`` records the old image's peak). Forked from the benchmark process,
+whose sandbox holds the whole seeded backlog, ``ticketbot run`` was charged with the
+benchmark's memory: 281 MB for a run whose own peak (``VmHWM``) was 95 MB at 50,000 seeded
+tickets. Forked from this small process instead, the figure is the larger of this launcher
+(about 10 MB) and the run itself, i.e. the run's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+
+def main(argv: list[str]) -> int:
+    out, command = argv[0], argv[1:]
+    proc = subprocess.Popen(command)
+    _, status, usage = os.wait4(proc.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    figures = {
+        "exit_code": code,
+        "maxrss_kb": usage.ru_maxrss,  # Linux: KiB
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    }
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(figures, fh)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
