@@ -190,10 +190,8 @@ class LLMAnalyser:
 
     def concurrency(self) -> dict[str, Any]:
         """What bounds the LLM side of a run, for the run summary (``PacerStats.as_fields``)."""
-        fields = self.pacer.stats().as_fields() if self.pacer is not None else {}
-        if self._limit is not None:
-            fields.update(self._limit.stats())
-        return fields
+        pacer = self.pacer.stats().as_fields() if self.pacer is not None else {}
+        return pacer | (self._limit.stats() if self._limit is not None else {})
 
     def check(self, timeout: float = 5.0) -> str:
         """A cheap liveness check for ``ticketbot health``; raises LLMError."""

@@ -15,7 +15,15 @@ from typing import Annotated, Any, Literal
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from .cache import DEFAULT_MAX_ENTRIES
 from .errors import ConfigError, plain_message
@@ -69,6 +77,31 @@ _HINTS: dict[str, str] = {
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
+def _parse_duration(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        unit = _DURATION_UNITS.get(text[-1:]) if text else None
+        number = text[:-1] if unit else text
+        try:
+            return float(number) * (unit or 1.0)
+        except ValueError:
+            raise ValueError("must be a duration such as 3600, 90m, 24h or 2d") from None
+    return value
+
+
+def _parse_workers(value: object) -> object:
+    text = str(value).strip().lower()
+    if text == "auto":
+        return "auto"
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if isinstance(value, bool) or not 1 <= number <= 256:
+        raise ValueError("must be auto or a number from 1 to 256")
+    return number
+
+
 class Settings(BaseModel):
     """Every knob ticketbot has, validated. Build it with ``load_settings``."""
 
@@ -91,7 +124,7 @@ class Settings(BaseModel):
     taxonomy_file: Path | None = None
     tag_prefix: Annotated[str, Field(pattern=r"^[a-z0-9_]{0,20}$")] = "ai_"
     # Concurrent tickets; "auto": as many LLM calls as the endpoint's latency and limits sustain.
-    workers: int | Literal["auto"] = "auto"
+    workers: Annotated[int | Literal["auto"], BeforeValidator(_parse_workers)] = "auto"
     confidence_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
     llm_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
     http_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
@@ -112,37 +145,12 @@ class Settings(BaseModel):
     # Help-centre suggestions in the note (kb): how many (0: off), and how old the local
     # index may be before a run syncs it (seconds; the variable also takes 30m, 24h, 2d).
     kb_suggestions: Annotated[int, Field(ge=0, le=10)] = 3
-    kb_max_age: Annotated[float, Field(gt=0, le=365 * 86400)] = 86400.0
+    kb_max_age: Annotated[float, Field(gt=0, le=365 * 86400), BeforeValidator(_parse_duration)] = (
+        86400.0
+    )
     # Analyses the content-hash cache keeps across runs (LRU). About 2.8 KB of memory each, held
     # for the whole run: 5,000 is ~14 MB; the old 50,000 reached ~140 MB on a large backlog.
     cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = DEFAULT_MAX_ENTRIES
-
-    @field_validator("kb_max_age", mode="before")
-    @classmethod
-    def _parse_duration(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip().lower()
-            unit = _DURATION_UNITS.get(text[-1:]) if text else None
-            number = text[:-1] if unit else text
-            try:
-                return float(number) * (unit or 1.0)
-            except ValueError:
-                raise ValueError("must be a duration such as 3600, 90m, 24h or 2d") from None
-        return value
-
-    @field_validator("workers", mode="before")
-    @classmethod
-    def _parse_workers(cls, value: object) -> object:
-        text = str(value).strip().lower()
-        if text == "auto":
-            return "auto"
-        try:
-            number = int(text)
-        except ValueError:
-            number = 0
-        if isinstance(value, bool) or not 1 <= number <= 256:
-            raise ValueError("must be auto or a number from 1 to 256")
-        return number
 
     @field_validator("models", mode="before")
     @classmethod

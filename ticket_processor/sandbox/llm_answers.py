@@ -12,8 +12,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 AnswerFn = Callable[[str, str], dict[str, Any]]
 
@@ -178,3 +178,15 @@ def completion_body(
         ],
         "usage": usage,
     }
+
+
+class _Received(Protocol):
+    received: list[dict[str, Any]]
+
+
+def iter_requests(standin: _Received) -> Iterator[str]:
+    """Every user message the stand-in received, for asserting what left the machine."""
+    for body in list(standin.received):
+        for message in body.get("messages") or []:
+            if message.get("role") == "user":
+                yield str(message.get("content", ""))

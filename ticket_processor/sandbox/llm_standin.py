@@ -15,12 +15,12 @@ body is kept in ``received`` so tests can prove what left the machine (redaction
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -34,6 +34,7 @@ from .llm_answers import (
     _schema_enums,
     completion_body,
     default_answer,
+    iter_requests,
     keyword_answer,
     ticket_from_messages,
 )
@@ -386,10 +387,7 @@ class RunningStandin:
             factor = 1.0 + self._rng.uniform(-config.latency_jitter, config.latency_jitter)
             if config.slots is not None and self._slots is None:
                 self._slots = threading.BoundedSemaphore(config.slots)
-            slots = self._slots
-        if slots is None:
-            time.sleep(max(0.0, config.latency_s * factor))
-            return
+            slots = self._slots or contextlib.nullcontext()
         with slots:
             time.sleep(max(0.0, config.latency_s * factor))
 
@@ -400,11 +398,3 @@ def serve_in_thread(
     """Start a stand-in on ``host:port`` (0 = a free port) in a daemon thread."""
     server = _Server((host, port), _Handler)
     return RunningStandin(config if config is not None else StandinConfig(), server)
-
-
-def iter_requests(standin: RunningStandin) -> Iterator[str]:
-    """Every user message the stand-in received, for asserting what left the machine."""
-    for body in list(standin.received):
-        for message in body.get("messages") or []:
-            if message.get("role") == "user":
-                yield str(message.get("content", ""))
