@@ -35,6 +35,10 @@ REQUIRED_KEYS = {
     "p50_ticket_seconds",
     "p95_ticket_seconds",
     "peak_rss_mb",
+    "peak_rss_mb_per_run",
+    "runs",
+    "minutes",
+    "tokens_per_ticket",
     "settings",
 }
 
@@ -90,6 +94,10 @@ def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -
     assert 1 <= result["zendesk_requests"] < 10
     assert result["bound_tickets_per_min"] == 10_000  # 100 updates/min x 100 tickets a job
     assert result["peak_rss_mb"] > 10
+    # The run's own memory (through bench_launch.py), not the benchmark's: one run, one figure.
+    assert result["runs"] == 1
+    assert result["peak_rss_mb_per_run"] == [result["peak_rss_mb"]]
+    assert result["tokens_per_ticket"] == {"prompt": 0.0, "completion": 0.0, "cached": 0.0}
     assert result["settings"]["engine"] == "rules"
     assert result["settings"]["workers"] == 8
     assert result["seconds"] > 0
