@@ -178,9 +178,11 @@ def test_sigterm_stops_a_backfill_on_the_normal_path_with_its_progress_saved(
 ) -> None:
     with (
         serve_desk("zendesk", unlimited=True) as desk,
-        serve_in_thread(StandinConfig(seed=7, latency_s=0.1, batch_api=False)) as llm,
+        # One worker at 0.3 s a call: 24 tickets take ~7 s, the first write comes within ~1-2 s,
+        # so the stop lands with most of the backlog still to do, however fast the machine.
+        serve_in_thread(StandinConfig(seed=7, latency_s=0.3, batch_api=False)) as llm,
     ):
-        ids = desk.create(backlog()[:12])
+        ids = desk.create(backlog())
         env = crash_test.child_env(desk, llm, tmp_path, workers=1)
         child = start(env, tmp_path)
         write = desk.ops["write"]
