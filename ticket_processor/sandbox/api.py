@@ -22,6 +22,7 @@ from .config import (
     record_invalid,
     too_many_values,
 )
+from .directory import agent_record
 from .guide_api import GUIDE_ROUTES
 from .jobs import JobQueue
 from .listing_api import incremental_cursor, list_tickets, search
@@ -94,28 +95,10 @@ def _ticket_id(call: Call) -> int:
 
 def users_me(svc: Services, call: Call) -> tuple[int, Any]:
     role = "admin" if svc.config.admin else "agent"
-    return 200, {
-        "user": {
-            "id": AGENT_ID,
-            "url": f"{call.base}/api/v2/users/{AGENT_ID}.json",
-            "name": "Sandbox Agent",
-            "email": svc.config.email,
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
-            "time_zone": "UTC",
-            "iana_time_zone": "Etc/UTC",
-            "locale": "en-US",
-            "locale_id": 1,
-            "role": role,
-            "role_type": None,
-            "active": True,
-            "verified": True,
-            "suspended": False,
-            "restricted_agent": False,
-            "tags": [],
-            "user_fields": {},
-        }
-    }
+    me = agent_record(
+        AGENT_ID, "Sandbox Agent", svc.config.email, role, call.base, "2026-01-01T00:00:00Z"
+    )
+    return 200, {"user": me}
 
 
 # --- tickets -------------------------------------------------------------------
