@@ -21,7 +21,7 @@ import typer
 from rich.markup import escape
 
 from . import __version__
-from .arenas import limit_arenas
+from .arenas import tune_malloc
 from .cli_backfill import backfill
 from .cli_common import (
     _ACCOUNT,
@@ -143,7 +143,7 @@ app.add_typer(routes_app, name="routes")
 def main() -> None:
     """Console-script entry point."""
     # Before any thread: glibc sizes a thread's arena when it first allocates.
-    limit_arenas(os.environ)
+    tune_malloc(os.environ)
     app(prog_name="ticketbot")
 
 
