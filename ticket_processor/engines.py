@@ -110,7 +110,7 @@ def build_learned(
     on public tickets) stands in only when the run has no LLM (``offline_first``): then it is
     the best engine available, better than the rules on the shipped samples.
     """
-    from .learned import MODEL_FILE_NAME, bundled_model_path, load_model
+    from .learned import MODEL_FILE_NAME, bundled_model_path
 
     own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
     if settings.learned_model is not None or own.exists():
@@ -121,10 +121,11 @@ def build_learned(
         return None, "no model trained (ticketbot learn)"
     if not offline_first:
         return LazyLearned(path, taxonomy), ""
+    from .learned import LearnedEngine, load_model  # numpy: only now the model is needed
+
     model, reason = load_model(path, taxonomy.names)
     if model is None:
         return None, reason or "unusable model file"
-    from .learned import LearnedEngine
 
     return LocalEngine("learned", LearnedEngine(model, taxonomy)), ""
 

@@ -15,13 +15,37 @@ tickets, for ``learn --from-helpdesk``).
 
 from __future__ import annotations
 
+import importlib
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..taxonomy import Taxonomy
-from .engine import LearnedEngine
-from .model import LearnedModel
-from .model_file import ModelFileError, load_model, read_model, save_model
+
+if TYPE_CHECKING:
+    from .engine import LearnedEngine
+    from .model import LearnedModel
+    from .model_file import ModelFileError, load_model, read_model, save_model
+
+# The names that need numpy are imported when first used (PEP 562): a run imports this package
+# for the agents' corrections (``labels``, ``feedback``), and numpy is ~12 MB of resident
+# memory that a run whose LLM answers never needs.
+_LAZY = {
+    "LearnedEngine": "engine",
+    "LearnedModel": "model",
+    "ModelFileError": "model_file",
+    "load_model": "model_file",
+    "read_model": "model_file",
+    "save_model": "model_file",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
 
 MODEL_FILE_NAME = "learned-model.zip"
 DEFAULT_MODEL_RESOURCE = "default-model.zip"

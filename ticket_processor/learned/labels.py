@@ -19,9 +19,10 @@ from typing import Literal
 
 from ..errors import ConfigError
 from ..tags import NOTE_HEADER, sanitise_tag
-from .model import FIELD_NAMES
 
 SpecKind = Literal["tag", "field"]
+# The fields a model predicts and a label can be read for (numpy-free: a run imports this).
+FIELD_NAMES = ("category", "urgency", "sentiment")
 _NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)", re.MULTILINE)
 
 

@@ -18,7 +18,6 @@ from .features import Featuriser, grams_of, ticket_text
 
 FORMAT = "ticketbot-learned-model"
 FORMAT_VERSION = 1
-FIELD_NAMES = ("category", "urgency", "sentiment")
 
 FloatArray = npt.NDArray[np.float32]
 

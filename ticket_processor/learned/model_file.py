@@ -26,7 +26,8 @@ import numpy.typing as npt
 
 from ..errors import ConfigError
 from .features import Bag, Featuriser
-from .model import FIELD_NAMES, FORMAT, FORMAT_VERSION, FieldModel, LearnedModel
+from .labels import FIELD_NAMES
+from .model import FORMAT, FORMAT_VERSION, FieldModel, LearnedModel
 
 HEADER = "header.json"
 VOCABULARIES = ("words.json", "chars.json")

@@ -24,7 +24,8 @@ from ..prepare import prepare_ticket
 from ..taxonomy import Taxonomy
 from .embed import DIMENSIONS, Encoder, encoder_version
 from .features import Featuriser, all_grams, ticket_text
-from .model import FIELD_NAMES, FieldModel, LearnedModel
+from .labels import FIELD_NAMES
+from .model import FieldModel, LearnedModel
 
 # Fewer examples than this and a class's figures (and predictions) are shaky: warn.
 MIN_CLASS_EXAMPLES = 10
