@@ -82,4 +82,7 @@ __all__ = [
 def open_engine(configured: Path | None, state_dir: Path, taxonomy: Taxonomy) -> LearnedEngine:
     """The engine over the model ``model_path`` picks; ``ModelFileError`` when it is unusable
     (for commands that asked for the learned engine, where a missing model is an error)."""
+    from .engine import LearnedEngine
+    from .model_file import read_model
+
     return LearnedEngine(read_model(model_path(configured, state_dir), taxonomy.names), taxonomy)
