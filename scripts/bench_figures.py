@@ -117,7 +117,9 @@ def figures(
     events: list[dict[str, Any]],
 ) -> dict[str, Any]:
     triaged = [e for e in events if e.get("event") == "ticket_triaged"]
-    finished = next((e for e in reversed(events) if e.get("event") == "run_finished"), {})
+    finished: dict[str, Any] = next(
+        (e for e in reversed(events) if e.get("event") == "run_finished"), {}
+    )
     per_ticket = [float(e["seconds"]) for e in triaged if "seconds" in e]
     llm_seconds = [
         float(e["llm_seconds"])

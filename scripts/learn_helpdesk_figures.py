@@ -95,12 +95,13 @@ def main() -> int:
     runner = CliRunner()
     with desk as sb, tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        if args.helpdesk == "zendesk":
-            env = {"ZENDESK_URL": sb.url, "ZENDESK_EMAIL": sb.config.email}
-            env["ZENDESK_API_TOKEN"] = sb.config.token
+        config = sb.config
+        if isinstance(config, SandboxConfig):
+            env = {"ZENDESK_URL": sb.url, "ZENDESK_EMAIL": config.email}
+            env["ZENDESK_API_TOKEN"] = config.token
         else:
             env = {"TICKETBOT_HELPDESK": "freshdesk", "FRESHDESK_URL": sb.url}
-            env["FRESHDESK_API_KEY"] = sb.config.api_key
+            env["FRESHDESK_API_KEY"] = config.api_key
         env |= {"TICKETBOT_STATE_DIR": str(root / "state"), "TICKETBOT_LOG_DIR": str(root / "l")}
         env |= {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
         kept: list[LabelledTicket] = []
