@@ -14,6 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TICKETBOT_STATE_DIR=/data/state \
     TICKETBOT_LOG_DIR=/data/logs
 
+# glibc's per-thread malloc cache: ~80 KB a worker thread, ~20 MB at 256 (docs/operations.md, "Memory").
+ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=0
+
 # The user the CronJob's securityContext names (runAsUser 10001); it owns /data only.
 RUN groupadd --gid 10001 ticketbot \
     && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home \
