@@ -14,9 +14,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TICKETBOT_STATE_DIR=/data/state \
     TICKETBOT_LOG_DIR=/data/logs
 
-# glibc's per-thread malloc cache: ~80 KB a worker thread, ~20 MB at 256 (docs/operations.md, "Memory").
-ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=0
-
 # The user the CronJob's securityContext names (runAsUser 10001); it owns /data only.
 RUN groupadd --gid 10001 ticketbot \
     && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home \
@@ -27,6 +24,10 @@ RUN groupadd --gid 10001 ticketbot \
 COPY pyproject.toml setup.cfg README.md /src/
 COPY ticket_processor /src/ticket_processor
 RUN pip install --no-cache-dir /src && rm -rf /src
+
+# glibc's per-thread malloc cache: ~80 KB a worker thread, ~20 MB at 256 (docs/operations.md,
+# "Memory"). Only the run needs it, not the build.
+ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=0
 
 USER 10001:10001
 WORKDIR /data

@@ -16,9 +16,10 @@ Two habits of glibc's malloc turn into resident memory no Python object accounts
   the system when freed: 206 MB -> 143 MB peak RSS on the same benchmark (docs/benchmarks.md).
   Fixing the threshold also stops glibc from sliding it.
 
-Each setting is applied only when its variable (``MALLOC_ARENA_MAX``,
-``MALLOC_MMAP_THRESHOLD_``) is unset: an operator's own setting wins. Elsewhere than glibc
-(musl, macOS) nothing is changed.
+Each setting is applied only when the operator has not set it, by its old variable
+(``MALLOC_ARENA_MAX``, ``MALLOC_MMAP_THRESHOLD_``) or as a tunable in ``GLIBC_TUNABLES``
+(``glibc.malloc.arena_max``, ``glibc.malloc.mmap_threshold``): their setting wins. Elsewhere
+than glibc (musl, macOS) nothing is changed.
 """
 
 from __future__ import annotations
@@ -63,9 +64,16 @@ def tune_malloc(
     mallopt = _glibc_mallopt()
     if mallopt is None:
         return []
+    tunables = environ.get("GLIBC_TUNABLES", "")
+
+    def operator_set(variable: str, tunable: str) -> bool:
+        return variable in environ or f"glibc.malloc.{tunable}=" in tunables
+
     applied = []
-    if "MALLOC_ARENA_MAX" not in environ and mallopt(M_ARENA_MAX, arenas):
+    if not operator_set("MALLOC_ARENA_MAX", "arena_max") and mallopt(M_ARENA_MAX, arenas):
         applied.append(f"M_ARENA_MAX={arenas}")
-    if "MALLOC_MMAP_THRESHOLD_" not in environ and mallopt(M_MMAP_THRESHOLD, mmap_threshold):
+    if not operator_set("MALLOC_MMAP_THRESHOLD_", "mmap_threshold") and mallopt(
+        M_MMAP_THRESHOLD, mmap_threshold
+    ):
         applied.append(f"M_MMAP_THRESHOLD={mmap_threshold}")
     return applied
