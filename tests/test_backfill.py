@@ -244,3 +244,26 @@ def test_batch_lines_that_failed_or_do_not_validate_take_the_online_path(
         assert len(online) == 2
         assert all(e["engine"] == "llm" and not e["fallback"] for e in online)
         assert len(slow_llm.received) == len(ids) + 2  # five batch lines, two online calls
+
+
+def test_a_batch_is_never_larger_than_the_cache_its_answers_wait_in(
+    desk: Desk, slow_llm: RunningStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The answers wait in the analysis cache until the write-back reads them: a batch larger
+    # than the cache would lose the oldest answers and pay for them again online.
+    configure(monkeypatch, tmp_path, desk.env(), slow_llm.url)
+    monkeypatch.setenv("TICKETBOT_CACHE_ENTRIES", "2")
+    ids = desk.create(BACKLOG)
+    first = backfill("--since", "7d")
+    assert first.exit_code == 0, first.output
+    assert "batches of 2 tickets, not 5000" in first.output
+    assert "with 2 tickets" in first.output  # cut inside the helpdesk's first page
+    for _ in range(len(BACKLOG)):
+        slow_llm.complete_batches()
+        result = backfill()
+        assert result.exit_code == 0, result.output
+        if "backfill complete" in result.output:
+            break
+    assert "backfill complete" in result.output
+    assert_triaged_once(desk, ids)
+    assert len(list(iter_requests(slow_llm))) == len(ids)  # every answer from a batch

@@ -43,7 +43,9 @@ from .signals import StopOnSignal
 from .state import RunLock
 from .taxonomy import load_taxonomy
 
-DEFAULT_BATCH_SIZE = 5000  # tickets a batch (OpenAI allows 50,000; the cache holds 50,000)
+# Tickets a batch (OpenAI allows 50,000). The answers wait in the analysis cache until the
+# write-back reads them, so a batch is never larger than the cache (TICKETBOT_CACHE_ENTRIES).
+DEFAULT_BATCH_SIZE = 5000
 READ_WINDOW_WAIT = 60.0  # the helpdesk's read window: Zendesk counts exports per minute
 WAIT_STEP = 1.0  # seconds between looks at a stop while waiting
 
@@ -69,7 +71,6 @@ class BackfillOptions:
     use_batch: bool = True
     batch_size: int = DEFAULT_BATCH_SIZE
     max_runtime: float | None = None
-    workers: int | None = None  # None: the settings' (a number or auto)
     read_window_wait: float | None = None  # None: READ_WINDOW_WAIT
 
 
@@ -88,6 +89,11 @@ class Backfill:
         self._started = self.runtime.clock()
         self._stop: Callable[[], str | None] = lambda: None
         self.notes: list[str] = []  # said once on stderr at the end
+        if options.batch_size > settings.cache_entries and options.use_batch:
+            self.notes.append(
+                f"batches of {settings.cache_entries} tickets, not {options.batch_size}: "
+                "the answers wait in the analysis cache (TICKETBOT_CACHE_ENTRIES)"
+            )
 
     def run(self) -> BackfillResult:
         try:
@@ -137,6 +143,11 @@ class Backfill:
         self.log.emit("backfill_online", reason=reason)
         return None
 
+    @property
+    def batch_size(self) -> int:
+        """Tickets a batch: as asked, but no more than the cache holds (see DEFAULT_BATCH_SIZE)."""
+        return min(self.options.batch_size, self.settings.cache_entries)
+
     def ledger(self) -> RunLedger:
         return RunLedger(self.settings.state_dir)
 
@@ -181,7 +192,6 @@ class Backfill:
                 self.settings,
                 ticket_ids=ids,
                 backfill=True,
-                workers=self.options.workers,
                 max_runtime=self.remaining(),
                 runtime=self.runtime,
             )
@@ -196,7 +206,6 @@ class Backfill:
             summary = run_once(
                 self.settings,
                 since=since,
-                workers=self.options.workers,
                 max_runtime=self.remaining(),
                 runtime=self.runtime,
                 backfill=True,

@@ -98,7 +98,6 @@ class BatchPath:
             self.owner.settings,
             ticket_ids=ids,
             backfill=True,
-            workers=self.owner.options.workers,
             max_runtime=self.owner.remaining(),
             runtime=self.owner.runtime,
         )
@@ -131,8 +130,9 @@ class BatchPath:
 
     def _seed_cache(self, batch: BatchRecord, answers: dict[str, Triage | LLMError]) -> int:
         """Put the batch's good answers where ``run`` looks first; how many there were."""
-        cache = AnalysisCache(RunLedger(self.owner.settings.state_dir))
-        tag = analysis_cache_tag(self.owner.settings, self.owner.taxonomy)
+        settings = self.owner.settings
+        cache = AnalysisCache(RunLedger(settings.state_dir), max_entries=settings.cache_entries)
+        tag = analysis_cache_tag(settings, self.owner.taxonomy)
         seeded = 0
         for ticket_id, content_hash in batch.tickets.items():
             answer = answers.get(ticket_id)
@@ -198,17 +198,24 @@ class BatchPath:
                 if any(event == "discover_paused" for event, _ in page.notices):
                     paused = True
                     break
-                for ticket in page.tickets:
-                    if ticket.id not in prepared and self._wanted(ticket, scope):
-                        prepared[ticket.id] = prepare_ticket(
-                            ticket.subject,
-                            ticket.description,
-                            max_tokens=self.owner.settings.max_input_tokens,
-                        )
+                wanted = [
+                    t for t in page.tickets if t.id not in prepared and self._wanted(t, scope)
+                ]
+                room = self.owner.batch_size - len(prepared)
+                for ticket in wanted[:room]:
+                    prepared[ticket.id] = prepare_ticket(
+                        ticket.subject,
+                        ticket.description,
+                        max_tokens=self.owner.settings.max_input_tokens,
+                    )
+                if len(wanted) > room:
+                    # The batch is full inside this page: the cursor stays before it, and the
+                    # next batch reads it again (the processed marker skips what this one did).
+                    return prepared, _record_of(cursor), False
                 cursor = page.next_cursor or cursor
                 if page.last or any(_updated_since(t, started) for t in page.tickets):
                     return prepared, _record_of(cursor), True
-                if len(prepared) >= self.owner.options.batch_size or self.owner.stopping():
+                if len(prepared) >= self.owner.batch_size or self.owner.stopping():
                     return prepared, _record_of(cursor), False
             if not paused:
                 return prepared, _record_of(cursor), True

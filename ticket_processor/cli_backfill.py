@@ -31,8 +31,13 @@ def backfill(
         ),
     ] = False,
     batch_size: Annotated[
-        int, typer.Option(min=1, max=50_000, help="Tickets a batch at most.")
-    ] = 5000,
+        int | None,
+        typer.Option(
+            min=1,
+            max=50_000,
+            help="Tickets a batch at most (default 5000; never more than TICKETBOT_CACHE_ENTRIES).",
+        ),
+    ] = None,
     max_runtime: Annotated[
         float | None,
         typer.Option(min=1, help="Stop after this many seconds; progress is saved."),
@@ -48,7 +53,7 @@ def backfill(
 ) -> None:
     """Triage history: through the LLM's Batch API at half price where it has one (run it
     again to collect), else through the normal path, waiting out the helpdesk's read limits."""
-    from .backfill import BackfillOptions, run_backfill
+    from .backfill import DEFAULT_BATCH_SIZE, BackfillOptions, run_backfill
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
@@ -56,7 +61,7 @@ def backfill(
         options = BackfillOptions(
             since=_since(since),
             use_batch=not no_batch,
-            batch_size=batch_size,
+            batch_size=batch_size or DEFAULT_BATCH_SIZE,
             max_runtime=max_runtime,
         )
         result = run_backfill(settings, options)
