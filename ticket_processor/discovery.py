@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from .flow import EventSink
 from .helpdesk import CursorRejectedError, Helpdesk, TicketPage
 from .ledger import RunLedger
+from .logs import EventSink
 from .models import Ticket
 from .run_types import RunOptions, RunSummary
 

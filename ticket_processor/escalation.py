@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
+from .logs import EventSink
 from .planner import Escalation
-
-
-class EventSink(Protocol):
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]: ...
 
 
 class EscalationWatch:

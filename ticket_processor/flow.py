@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from .checkpoint import Checkpoint
 from .flow_record import TicketRecorder
 from .helpdesk import WriteOutcome
+from .logs import EventSink
 from .models import Ticket, Triage, WriteBack
 from .outcomes import observe_outcome
 from .prepare import PreparedTicket, prepare_ticket
@@ -27,10 +28,6 @@ from .run_types import PlannedChange, RunOptions, RunSummary
 from .tags import is_processed
 from .triage import TriageCache, TriageEngine
 from .writer import Writer
-
-
-class EventSink(Protocol):
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]: ...
 
 
 class Planner(Protocol):

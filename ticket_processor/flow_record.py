@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
 
+from .logs import EventSink
 from .models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from .planner import routing_fields
 from .run_types import RunOptions, RunSummary
-
-
-class EventSink(Protocol):
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]: ...
 
 
 class TicketRecorder:

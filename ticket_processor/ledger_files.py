@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import orjson
 from pydantic import (
@@ -105,11 +105,6 @@ class BackfillFile(_File):
     cursor: CursorRecord | None = None
     discovered_all: bool = False  # discovery reached the end: nothing more to submit
     batch: BatchRecord | None = None
-
-
-class CacheFile(_File):
-    version: Literal[1]
-    entries: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)

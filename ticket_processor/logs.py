@@ -49,7 +49,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -81,6 +81,12 @@ def parse_ts(text: str) -> datetime:
 def new_run_id() -> str:
     """A run id that sorts by start time and is unique enough: ``20261122T053441Z-3f9a1c``."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{_random.token_hex(3)}"
+
+
+class EventSink(Protocol):
+    """What records events: ``EventLog``, or anything with its ``emit`` (a test's list)."""
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]: ...
 
 
 class EventLog:

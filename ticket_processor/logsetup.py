@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from .logs import EventSink
 from .scrub import Scrubber
 
 if TYPE_CHECKING:
@@ -24,12 +25,6 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 EVENT = "library_warning"
-
-
-class EventSink(Protocol):
-    """What the handler writes to: ``EventLog`` or anything with its ``emit``."""
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]: ...
 
 
 class _LazyEventLog:

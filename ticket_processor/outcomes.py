@@ -14,18 +14,13 @@ tags were removed, or that carries two values, is left out of ``labels`` (not co
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
 from .learned.feedback import AGREEMENT_FIELDS
 from .learned.labels import default_specs, labels_from_tags
+from .logs import EventSink
 from .models import Ticket
 from .tags import is_processed
 
 SOLVED = ("solved", "closed")
-
-
-class EventSink(Protocol):
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]: ...
 
 
 def outcome_labels(ticket: Ticket, prefix: str) -> dict[str, str] | None:

@@ -28,9 +28,10 @@ from typing import Any
 from .checkpoint import Checkpoint
 from .discovery import Discovery
 from .errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted
-from .flow import EventSink, Planner, TicketFlow
+from .flow import Planner, TicketFlow
 from .helpdesk import Helpdesk
 from .ledger import RunLedger
+from .logs import EventSink
 from .run_types import RunOptions, RunSummary
 from .triage import TriageCache, TriageEngine
 from .upkeep import LedgerUpkeep

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .flow import EventSink
 from .helpdesk import Cursor, Helpdesk
 from .ledger import RunLedger
+from .logs import EventSink
 from .run_types import RunSummary
 
 RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (and logged)
