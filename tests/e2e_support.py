@@ -7,9 +7,12 @@ analysis vocabulary, the priority follows the stated policy, and there is exactl
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -160,3 +163,15 @@ def assert_policy(
         assert new in (old, wanted.value), f"ticket {ticket_id}: priority {old} -> {new}"
     priority_tags = [t for t in added if t.startswith(f"{PREFIX}priority_")]
     assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
+
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def script_module(name: str) -> ModuleType:
+    """A module of ``scripts/`` (the benchmark's and the crash campaign's helpers)."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(SCRIPTS))

@@ -10,7 +10,6 @@ then finish the backfill, and every ticket has exactly one note and its tags.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -23,11 +22,11 @@ import httpx2
 import orjson
 import pytest
 from desks import KINDS, Desk, NewTicket, serve_desk
+from e2e_support import script_module
 
 from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig, serve_in_thread
 from ticket_processor.tags import marker_tag
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 TICKETS = 24
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -36,11 +35,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 @pytest.fixture(scope="module")
 def crash_test() -> ModuleType:
     """The crash campaign's child-process helpers (environment, waiting for a moment)."""
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        return importlib.import_module("crash_test")
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    return script_module("crash_test")
 
 
 @pytest.fixture
@@ -85,19 +80,24 @@ def finish(env: dict[str, str], work: Path) -> str:
     """Run ``backfill`` until it says it is complete (each run must exit 0)."""
     said = ""
     for _ in range(4):
-        done = subprocess.run(
-            [sys.executable, "-m", "ticket_processor", "backfill"],
-            env=env,
-            cwd=work,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = backfill_child(env, work)
         said += done.stdout + done.stderr
         assert done.returncode == 0, said
         if "backfill complete" in done.stdout:
             return said
     raise AssertionError(f"the backfill never completed:\n{said}")
+
+
+def backfill_child(env: dict[str, str], work: Path) -> subprocess.CompletedProcess[str]:
+    """``ticketbot backfill`` as a process of its own, as cron starts it."""
+    return subprocess.run(
+        [sys.executable, "-m", "ticket_processor", "backfill"],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -149,14 +149,7 @@ def jobs_recorded(state: Path) -> bool:
 
 
 def finish_or_wait(env: dict[str, str], work: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "ticket_processor", "backfill"],
-        env=env,
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = backfill_child(env, work)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -7,7 +7,6 @@ issue names present, and the counts consistent with batched writes.
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +15,7 @@ from typing import Any
 
 import orjson
 import pytest
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+from e2e_support import SCRIPTS, script_module
 
 REQUIRED_KEYS = {
     "tickets",
@@ -43,22 +41,14 @@ REQUIRED_KEYS = {
 }
 
 
-def _script_module(name: str) -> ModuleType:
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(SCRIPTS))
-
-
 @pytest.fixture(scope="module")
 def harness() -> ModuleType:
-    return _script_module("bench_harness")
+    return script_module("bench_harness")
 
 
 @pytest.fixture(scope="module")
 def bench_figures() -> ModuleType:
-    return _script_module("bench_figures")
+    return script_module("bench_figures")
 
 
 def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -> None:

@@ -9,26 +9,20 @@ data, so a broken check cannot pass a broken helpdesk.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+from e2e_support import script_module
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 
 @pytest.fixture(scope="module")
 def crash_test() -> ModuleType:
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        return importlib.import_module("crash_test")
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    return script_module("crash_test")
 
 
 @pytest.mark.parametrize("helpdesk", ["zendesk", "freshdesk"])
