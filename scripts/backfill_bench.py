@@ -26,7 +26,7 @@ if str(REPO_ROOT / "tests") not in sys.path:  # the sandboxes as ``Desk``s, as t
 
 from desks import NewTicket, serve_desk  # noqa: E402
 
-from ticket_processor.sandbox.llm_standin import StandinConfig, serve_in_thread  # noqa: E402
+from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread  # noqa: E402
 
 SUBJECTS = ["Refund for order", "Cannot log in", "Parcel late", "Charged twice"]
 _CHILD_ENV_PREFIXES = ("TICKETBOT_", "ZENDESK_", "FRESHDESK_", "OPENAI_")

@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from ticket_processor.sandbox.freshdesk import PLAN_LIMITS
-from ticket_processor.zendesk import BATCH_LIMIT
+from ticket_processor.helpdesks.freshdesk.sandbox import PLAN_LIMITS
+from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT
 
 FRESHDESK_REQUESTS_PER_TICKET = 3
 

@@ -28,11 +28,11 @@ from bench_harness import (
     run_child,
 )
 
-from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk
-from ticket_processor.sandbox.freshdesk import serve_in_thread as serve_freshdesk
-from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig
-from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin
-from ticket_processor.seed_freshdesk import to_freshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig, RunningFreshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
+from ticket_processor.helpdesks.freshdesk.seed import to_freshdesk
+from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
+from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 
 API_KEY = "bench-key"
 SPACING = 7.0  # seconds between two tickets of the seeded backlog

@@ -25,14 +25,14 @@ from typing import Any
 import orjson
 from bench_figures import BenchSettings, ChildRun, combined, figures, read_events, runs_figures
 
-from ticket_processor.help_centre import seed_help_centre
-from ticket_processor.sandbox import RunningSandbox, SandboxConfig
-from ticket_processor.sandbox import serve_in_thread as serve_sandbox
-from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig
-from ticket_processor.sandbox.llm_standin import serve_in_thread as serve_standin
-from ticket_processor.seed import SeedTicket, load_samples
-from ticket_processor.zendesk import BATCH_LIMIT, ZendeskClient
-from ticket_processor.zendesk_guide import guide_api
+from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
+from ticket_processor.helpdesks.zendesk.guide import guide_api
+from ticket_processor.helpdesks.zendesk.help_centre import seed_help_centre
+from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_sandbox
+from ticket_processor.helpdesks.zendesk.seed import SeedTicket, load_samples
+from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
+from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EMAIL = "bench@example.com"

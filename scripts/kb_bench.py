@@ -30,11 +30,11 @@ from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-from ticket_processor.helpdesk import Article, ArticleListing
+from ticket_processor.helpdesks.protocol import Article, ArticleListing
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.kb.search import DEFAULT_THRESHOLD, lookup, rank
 from ticket_processor.kb.sync import sync
-from ticket_processor.prepare import prepare_ticket
+from ticket_processor.triage.prepare import prepare_ticket
 
 SYLLABLES = [
     "ka",

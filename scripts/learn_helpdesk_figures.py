@@ -27,16 +27,16 @@ from typing import Any
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.eval_run import LabelledTicket, load_labelled
-from ticket_processor.helpdesks import connect
+from ticket_processor.evaluation.labelled import LabelledTicket, load_labelled
+from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig
+from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
+from ticket_processor.helpdesks.registry import connect
+from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
 from ticket_processor.learned import LearnedEngine, read_model
-from ticket_processor.sandbox import SandboxConfig
-from ticket_processor.sandbox import serve_in_thread as serve_zendesk
-from ticket_processor.sandbox.freshdesk import FreshdeskConfig
-from ticket_processor.sandbox.freshdesk import serve_in_thread as serve_freshdesk
 from ticket_processor.settings import load_settings
 from ticket_processor.tags import NOTE_HEADER
-from ticket_processor.taxonomy import load_taxonomy
+from ticket_processor.triage.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,7 @@ from redaction_corpus import HARMLESS, PII  # noqa: E402
 from test_redact import load_cases, score  # noqa: E402
 from test_redact_hostile import HOSTILE_MEGABYTE, PROSE, leaks  # noqa: E402
 
-from ticket_processor.redact import redact  # noqa: E402
+from ticket_processor.triage.redact import redact  # noqa: E402
 
 
 def _rate(text: str) -> float:

@@ -22,10 +22,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from ticket_processor.cues import is_word, tokenise
-from ticket_processor.evaluate import POOLED, evaluate
-from ticket_processor.rules import RulesEngine
-from ticket_processor.taxonomy import load_taxonomy
+from ticket_processor.evaluation.scoring import POOLED, evaluate
+from ticket_processor.triage.cues import is_word, tokenise
+from ticket_processor.triage.rules import RulesEngine
+from ticket_processor.triage.taxonomy import load_taxonomy
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fake_runtime import FakeClock
 
-from ticket_processor.logsetup import LibraryWarningHandler
+from ticket_processor.ops.logsetup import LibraryWarningHandler
 
 pytest_plugins = [
     "fixtures_sandbox",

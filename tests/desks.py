@@ -15,12 +15,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ticket_processor.freshdesk_records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
+from ticket_processor.helpdesks.freshdesk.records import (
+    PRIORITY_FROM_FRESHDESK,
+    PRIORITY_TO_FRESHDESK,
+)
+from ticket_processor.helpdesks.freshdesk.sandbox import (
+    FreshdeskConfig,
+    PlanLimits,
+    RunningFreshdesk,
+)
+from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
+from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
 from ticket_processor.models import Priority
-from ticket_processor.sandbox import RunningSandbox, SandboxConfig
-from ticket_processor.sandbox import serve_in_thread as serve_zendesk
-from ticket_processor.sandbox.freshdesk import FreshdeskConfig, PlanLimits, RunningFreshdesk
-from ticket_processor.sandbox.freshdesk import serve_in_thread as serve_freshdesk
 from ticket_processor.tags import NOTE_HEADER
 
 KINDS = ("zendesk", "freshdesk")

@@ -19,12 +19,12 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ticket_processor.cli import app
-from ticket_processor.language import ISO_639_1
+from ticket_processor.helpdesks.zendesk.client import ZendeskClient
+from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
 from ticket_processor.models import PRIORITY_RANK, Priority, Sentiment, Urgency
-from ticket_processor.sandbox import RunningSandbox
 from ticket_processor.tags import NOTE_HEADER, URGENCY_TO_PRIORITY
-from ticket_processor.taxonomy import load_taxonomy
-from ticket_processor.zendesk import ZendeskClient
+from ticket_processor.triage.language import ISO_639_1
+from ticket_processor.triage.taxonomy import load_taxonomy
 
 PREFIX = "ai_"
 TAXONOMY = load_taxonomy()

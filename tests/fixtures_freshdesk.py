@@ -13,7 +13,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ticket_processor.sandbox.freshdesk import FreshdeskConfig, RunningFreshdesk, serve_in_thread
+from ticket_processor.helpdesks.freshdesk.sandbox import (
+    FreshdeskConfig,
+    RunningFreshdesk,
+    serve_in_thread,
+)
 
 
 def freshdesk_auth(sb: RunningFreshdesk) -> tuple[str, str]:

@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 
-from ticket_processor.sandbox.llm_standin import RunningStandin, StandinConfig, serve_in_thread
+from ticket_processor.sandbox.llm_standin.server import (
+    RunningStandin,
+    StandinConfig,
+    serve_in_thread,
+)
 
 # The assembled GGUF is ~250 MB: build it once per machine, not once per session.
 MODEL_CACHE = Path(tempfile.gettempdir()) / "ticketbot-test-models"

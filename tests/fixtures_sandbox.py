@@ -13,7 +13,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ticket_processor.sandbox import RunningSandbox, SandboxConfig, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox import (
+    RunningSandbox,
+    SandboxConfig,
+    serve_in_thread,
+)
 
 
 def sandbox_auth(sb: RunningSandbox) -> tuple[str, str]:

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .run_types import RunOptions, RunSummary
-    from .runner import run_once
+    from .run.runner import run_once
+    from .run.types import RunOptions, RunSummary
     from .settings import Settings, load_settings
 
 __all__ = ["RunOptions", "RunSummary", "Settings", "load_settings", "run_once"]
 
 _LAZY = {
-    "run_once": "runner",
-    "RunOptions": "run_types",
-    "RunSummary": "run_types",
+    "run_once": "run.runner",
+    "RunOptions": "run.types",
+    "RunSummary": "run.types",
     "Settings": "settings",
     "load_settings": "settings",
 }

@@ -21,42 +21,21 @@ import typer
 from rich.markup import escape
 
 from . import __version__
-from .arenas import tune_malloc
-from .cli_backfill import backfill
-from .cli_common import (
+from .commands.backfill import backfill
+from .commands.common import (
     _ACCOUNT,
     _ENV_FILE,
-    Engine,
-    EvalEngine,
-    env_file_path,
-    environment,
     err_console,
-    exit_codes,
-    load,
-    scrub,
 )
-from .cli_eval import eval_
-from .cli_ops import breaker_app, config, health, report, schedule
-from .cli_run import _since, demo, revert, run
-from .cli_sandbox import sandbox, seed
+from .commands.eval import eval_
+from .commands.kb import kb_app
+from .commands.learn import learn
+from .commands.ops import breaker_app, config, health, report, schedule
+from .commands.routes import routes_app
+from .commands.run import demo, revert, run
+from .commands.sandbox import sandbox, seed
 from .exitcodes import ExitCode
-from .kb_cli import kb_app
-from .learn_cli import learn
-from .routes_cli import routes_app
-
-__all__ = [
-    "Engine",
-    "EvalEngine",
-    "_since",  # tests import it from here
-    "app",
-    "env_file_path",
-    "environment",
-    "err_console",
-    "exit_codes",
-    "load",
-    "main",
-    "scrub",
-]
+from .ops.arenas import tune_malloc
 
 app = typer.Typer(
     name="ticketbot",

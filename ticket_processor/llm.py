@@ -34,8 +34,8 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from .errors import LLMAuthError, LLMError, LLMRateLimited, LLMResponseError
-from .llm_http import build_http_client, call_deadline
-from .llm_prompt import (
+from .llm_client.http import build_http_client, call_deadline
+from .llm_client.prompt import (
     MODES,
     REPAIR_ECHO_CHARS,
     EmptyAnswer,
@@ -51,19 +51,13 @@ from .llm_prompt import (
     system_prompt,
     ticket_message,
 )
-from .llm_wire import (
-    Answer,
-    ModeRejected,
-    answer_of,
-    retry_after_seconds,
-    translate_error,
-)
+from .llm_client.wire import Answer, ModeRejected, answer_of, retry_after_seconds, translate_error
 from .models import Analysis, TokenUsage, Triage
-from .pacing import AUTO_LLM_START
-from .prepare import PreparedTicket
-from .resilience import AdaptiveLimit, CircuitBreaker, LLMPacer, Retrier, RetryPolicy
-from .scrub import url_credentials
-from .taxonomy import Taxonomy
+from .ops.scrub import url_credentials
+from .resilience.pacing import AUTO_LLM_START
+from .resilience.retry import AdaptiveLimit, CircuitBreaker, LLMPacer, Retrier, RetryPolicy
+from .triage.prepare import PreparedTicket
+from .triage.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -366,7 +360,7 @@ def build_analyser(
     the endpoint's failures (None with ``retry=None``: one try, as ``health`` probes).
     ``on_event(name, **fields)`` hears each retry (``llm_retry``), e.g. ``EventLog.emit``.
     """
-    from .taxonomy import load_taxonomy
+    from .triage.taxonomy import load_taxonomy
 
     key = settings.openai_api_key
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .language import closed_language
+from .triage.language import closed_language
 
 # Zendesk's values for the ticket fields ticketbot touches.
 

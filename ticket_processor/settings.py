@@ -25,9 +25,9 @@ from pydantic import (
     field_validator,
 )
 
-from .cache import DEFAULT_MAX_ENTRIES
 from .errors import ConfigError, plain_message
-from .scrub import Scrubber, short_secret_warnings, url_credentials
+from .ops.scrub import Scrubber, short_secret_warnings, url_credentials
+from .state.cache import DEFAULT_MAX_ENTRIES
 
 DEFAULT_MODEL = "gpt-4o-mini"
 

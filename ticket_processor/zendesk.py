@@ -1,296 +1,249 @@
-"""Zendesk client: discover tickets, write back, create samples. The only Zendesk HTTP speaker.
+"""Zendesk as a ``Helpdesk``: discovery, batched write-back, recovery, groups, agents, probe.
 
-Endpoints and their shapes live here and in ``zendesk_pages.py`` (the paged reads: export,
-search, lists, comments); the transport (session, retries, pacing) in ``zendesk_http.py``, its
-status -> error table in ``zendesk_status.py``. What this module promises the pipeline:
-
-- Discovery streams pages (``TicketPage``) from the cursor-based incremental export or the
-  Search API; the backlog is never held in memory. A ticket object that does not parse is
-  skipped and reported in ``TicketPage.malformed``; it never stops the stream.
-- A 403 on the incremental export (it needs an admin's token) raises
-  ``IncrementalExportForbidden`` so the caller can switch to search.
-- Writes add, never replace: ``additional_tags``, a priority, and one internal note
-  (``public: false``), each a ``safe_update`` against the ``updated_stamp`` it was planned
-  from. Batches go through ``update_many`` (a job, polled with backoff; a ticket changed since
-  it was read fails in the job's results); the single-ticket path raises ``ConflictError`` on
-  409 without retrying (a stale stamp stays stale).
-- No per-ticket GET in the normal paths; ``show_many`` reads up to 100 tickets a request.
+Discovery reads Zendesk's cursor-based incremental export (up to 1,000 full tickets a page,
+tags included) from the saved cursor, or from ``since`` on a first run. An agent's token gets
+403 there: then it says so (a notice) and uses the Search API
+(``type:ticket status<solved -tags:<marker>``), as it does for ``--query``. A ``RequestWindow``
+keeps the run inside the export's own limit of 10 requests a minute, which Zendesk's headers do
+not announce: when the next request would be the 11th within a minute it waits if that is short
+(``EXPORT_MAX_WAIT``), else ends discovery so the next scheduled run goes on from the cursor.
+A cursor Zendesk refuses (400/422: malformed, or a start time in the future) raises
+``CursorRejectedError``.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .errors import ConflictError, HelpdeskError
-from .models import Ticket, WriteBack
-from .resilience import RateLimitThrottle, Retrier
-from .scrub import display_url
-from .settings import Settings
-from .zendesk_http import WriteOutcomeUnknown, ZendeskTransport
-from .zendesk_pages import (
-    SEARCH_RESULT_LIMIT,
-    IncrementalExportForbidden,
-    comments,
-    incremental_pages,
-    paged,
-    search_pages,
-)
-from .zendesk_records import (
-    JobRef,
-    JobResult,
-    JobStatus,
+from .errors import HelpdeskError, RecordInvalidError
+from .helpdesks.protocol import (
+    Agent,
+    ArticleListing,
+    Cursor,
+    CursorRejectedError,
+    Group,
+    HelpdeskKind,
+    Probe,
+    Replan,
     TicketPage,
-    parse_job_status,
-    parse_tickets,
+    WriteJournal,
+    WriteLimits,
+    WriteOutcome,
 )
+from .helpdesks.zendesk.client import BATCH_LIMIT, IncrementalExportForbidden, ZendeskClient
+from .helpdesks.zendesk.writer import ZendeskBatchWrite
+from .models import Ticket, WriteBack
+from .resilience.retry import RequestWindow
 
-__all__ = [
-    "BATCH_LIMIT",
-    "SEARCH_RESULT_LIMIT",
-    "IncrementalExportForbidden",
-    "JobRef",
-    "JobResult",
-    "JobStatus",
-    "JobTimeoutError",
-    "TicketPage",
-    "WriteOutcomeUnknown",
-    "ZendeskClient",
-]
-
-log = logging.getLogger(__name__)
-
-BATCH_LIMIT = 100  # show_many, create_many and update_many take at most 100 tickets
+EXPORT_PER_MINUTE = 10  # Zendesk's limit on the incremental export, per account
+EXPORT_PAGE = 1000  # tickets an export page (Zendesk's maximum)
+EXPORT_MAX_WAIT = 5.0  # seconds worth waiting for the export's next slot; longer: next run
+SEARCH_PAGE = 100
+RECOVERY_JOB_TIMEOUT = 120.0
+RECOVERY_WAIT = 5.0  # seconds a killed run's unrecorded job gets to land before re-reading
 
 
-class JobTimeoutError(HelpdeskError):
-    """A background job was still running when ``wait_for_job`` gave up."""
+def default_query(marker: str) -> str:
+    return f"type:ticket status<solved -tags:{marker}"
 
 
-def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
-    """The additive change: tags to add, maybe a priority, maybe one internal note.
-
-    With ``updated_stamp`` (the ``updated_at`` the change was planned from) the change is a
-    ``safe_update``: Zendesk applies it only to the ticket as it was read, else refuses it with a
-    conflict. So a priority decided from a stale read never lands over an agent's newer one, and
-    of two copies of one change (a write that timed out but landed late, and its re-send) only
-    the first can land: a ticket never gets a second note.
-    """
-    change: dict[str, Any] = {"additional_tags": list(writeback.additional_tags)}
-    if writeback.remove_tags:
-        change["remove_tags"] = list(writeback.remove_tags)
-    if writeback.priority is not None:
-        change["priority"] = str(writeback.priority)
-    elif writeback.clear_priority:
-        change["priority"] = None
-    if writeback.group_id is not None:
-        change["group_id"] = writeback.group_id
-    if writeback.assignee_id is not None:
-        change["assignee_id"] = writeback.assignee_id
-    if writeback.custom_fields:
-        change["custom_fields"] = [
-            {"id": int(key) if key.isdigit() else key, "value": value}
-            for key, value in writeback.custom_fields.items()
-        ]
-    if writeback.note:
-        change["comment"] = {"body": writeback.note, "public": False}
-    if writeback.updated_stamp:
-        change["safe_update"] = True
-        change["updated_stamp"] = writeback.updated_stamp
-    return change
-
-
-def _check_batch(items: Sequence[Any], what: str) -> None:
-    if not items:
-        raise ValueError(f"{what} needs at least one ticket")
-    if len(items) > BATCH_LIMIT:
-        raise ValueError(f"{what} takes at most {BATCH_LIMIT} tickets, got {len(items)}")
-
-
-class ZendeskClient:
-    """The Zendesk Support API as ticketbot uses it. Thread-safe; close it (or use ``with``)."""
+class ZendeskHelpdesk:
+    """``Helpdesk`` over a ``ZendeskClient``. Thread-safe as the client is."""
 
     def __init__(
         self,
-        base_url: str,
+        client: ZendeskClient,
         *,
-        email: str | None = None,
-        api_token: str | None = None,
-        oauth_token: str | None = None,
-        timeout: tuple[float, float] = (5.0, 30.0),
-        retrier: Retrier | None = None,
-        throttle: RateLimitThrottle | None = None,
+        marker: str,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        pool_size: int = 16,
+        page_size: int | None = None,
     ) -> None:
-        self._http = ZendeskTransport(
-            base_url,
-            email=email,
-            api_token=api_token,
-            oauth_token=oauth_token,
-            timeout=timeout,
-            retrier=retrier,
-            throttle=throttle,
-            sleep=sleep,
-            pool_size=pool_size,
-        )
+        self.client = client
+        self._marker = marker
+        self._window = RequestWindow(EXPORT_PER_MINUTE, clock=clock)
         self._sleep = sleep
+        self._page_size = page_size or EXPORT_PAGE
 
-    @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> ZendeskClient:
-        """Build from validated settings; raises ``ConfigError`` naming what is missing."""
-        settings.require_zendesk()
-        token = settings.zendesk_api_token
-        oauth = settings.zendesk_oauth_token
-        kwargs.setdefault("timeout", (5.0, settings.http_timeout))
-        return cls(
-            settings.zendesk_base_url,
-            email=settings.zendesk_email,
-            api_token=token.get_secret_value() if token else None,
-            oauth_token=oauth.get_secret_value() if oauth else None,
-            **kwargs,
-        )
+    @property
+    def kind(self) -> HelpdeskKind:
+        return "zendesk"
 
     @property
     def base_url(self) -> str:
-        return self._http.base_url
+        return self.client.base_url
 
     @property
-    def sandbox_kind(self) -> str | None:
-        """``"zendesk"`` when the last answer came from ticketbot's own sandbox."""
-        return self._http.sandbox_kind
+    def limits(self) -> WriteLimits:
+        return WriteLimits(batch_size=BATCH_LIMIT, updates_per_minute=100)
 
-    def __repr__(self) -> str:
-        shown = display_url(self._http.base_url)
-        return f"ZendeskClient(base_url={shown!r}, auth={self._http.auth_kind!r})"
+    def ticket_url(self, ticket_id: int) -> str:
+        return f"{self.base_url}/agent/tickets/{int(ticket_id)}"
 
     def close(self) -> None:
-        self._http.close()
+        self.client.close()
 
-    def __enter__(self) -> ZendeskClient:
-        return self
+    # -- discovery -------------------------------------------------------------------------
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def me(self) -> dict[str, Any]:
-        """The authenticated user (an auth check that costs one request)."""
-        user = self._http.request("GET", "/api/v2/users/me.json").get("user")
-        return user if isinstance(user, dict) else {}
-
-    def incremental_tickets(
-        self, *, start_time: int | None = None, cursor: str | None = None, per_page: int = 1000
+    def ticket_pages(
+        self, cursor: Cursor | None, *, since: int, query: str | None = None
     ) -> Iterator[TicketPage]:
-        """Stream the cursor-based incremental export from ``cursor`` (or ``start_time``);
-        ``IncrementalExportForbidden`` on 403 (``zendesk_pages.incremental_pages``)."""
-        return incremental_pages(
-            self._http, start_time=start_time, cursor=cursor, per_page=per_page
+        if query is not None:
+            yield from self._search(query)
+            return
+        value = cursor.value if cursor is not None and cursor.kind == "incremental" else None
+        start = (cursor.start_time if cursor is not None else None) or since
+        if cursor is None:
+            # Reading from ``since``: first an empty page whose cursor is that start, so a run
+            # stopped inside its first page still saves where it began (a backfill's --since)
+            # and the next run does not start from its own default instead.
+            yield TicketPage([], Cursor("incremental", None, start))
+        stream = self.client.incremental_tickets(
+            start_time=None if value else start, cursor=value, per_page=self._page_size
         )
-
-    def search_tickets(self, query: str, *, per_page: int = 100) -> Iterator[TicketPage]:
-        """Stream Search API results for ``query``, up to Zendesk's 1,000-result limit
-        (``zendesk_pages.search_pages``)."""
-        return search_pages(self._http, query, per_page=per_page)
-
-    def paged(
-        self, path: str, key: str, *, params: dict[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        """Every object under ``key`` of a list endpoint, following ``next_page`` (100 a page)."""
-        return paged(self._http, path, key, params=params)
-
-    def show_many(self, ids: Sequence[int]) -> list[Ticket]:
-        """The tickets with these ids, 100 a request; ids Zendesk does not know are left out."""
-        found: list[Ticket] = []
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), BATCH_LIMIT):
-            chunk = unique[start : start + BATCH_LIMIT]
-            body = self._http.request(
-                "GET",
-                "/api/v2/tickets/show_many.json",
-                params={"ids": ",".join(str(i) for i in chunk)},
+        produced = False
+        try:
+            while True:
+                pause = self._export_slot()
+                if pause is not None:
+                    yield TicketPage([], None, notices=(pause,), last=True)
+                    return
+                page = next(stream, None)
+                if page is None:
+                    return
+                produced = True
+                after = (
+                    Cursor("incremental", page.after_cursor, start) if page.after_cursor else None
+                )
+                yield TicketPage(
+                    list(page.tickets), after, list(page.malformed), last=page.end_of_stream
+                )
+                if page.end_of_stream:
+                    return
+        except IncrementalExportForbidden:
+            if produced:
+                raise
+            notice = (
+                "discover_fallback",
+                "the incremental export needs an admin's token (403); using the Search API",
             )
-            tickets, _ = parse_tickets(body.get("tickets"))
-            found.extend(tickets)
-        return found
+            yield TicketPage([], None, notices=(notice,))
+            yield from self._search(default_query(self._marker))
+        except (RecordInvalidError, HelpdeskError) as exc:
+            if produced or exc.status_code not in (400, 422):
+                raise
+            raise CursorRejectedError(
+                f"Zendesk refused the saved export position ({exc.status_code}): {exc}"
+            ) from exc
 
-    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
-        """Every comment on a ticket, oldest first, 100 a page."""
-        return comments(self._http, ticket_id)
+    def _export_slot(self) -> tuple[str, str] | None:
+        """Record one export request if it fits the minute (waiting briefly); else a notice."""
+        wait = self._window.wait_time()
+        if wait > EXPORT_MAX_WAIT:
+            return (
+                "discover_paused",
+                f"used Zendesk's {EXPORT_PER_MINUTE} incremental exports a minute; "
+                "the next run continues from here",
+            )
+        if wait > 0:
+            self._sleep(wait)
+        self._window.record()
+        return None
+
+    def _search(self, query: str) -> Iterator[TicketPage]:
+        for page in self.client.search_tickets(query, per_page=SEARCH_PAGE):
+            notices: tuple[tuple[str, str], ...] = ()
+            if page.limit_reached:
+                notices = (
+                    ("discover_limit", "search stops at 1,000 results; the next run continues"),
+                )
+            yield TicketPage(
+                list(page.tickets), None, list(page.malformed), notices, page.end_of_stream
+            )
+
+    def tickets(self, ids: Sequence[int]) -> list[Ticket]:
+        return self.client.show_many(ids)
 
     # -- writing ---------------------------------------------------------------------------
 
-    def update_many(self, writebacks: Sequence[WriteBack]) -> JobStatus:
-        """Queue one job updating up to 100 tickets, each with its own change."""
-        _check_batch(writebacks, "update_many")
-        tickets = [{"id": wb.ticket_id, **_ticket_changes(wb)} for wb in writebacks]
-        body = self._http.request(
-            "PUT",
-            "/api/v2/tickets/update_many.json",
-            json={"tickets": tickets},
-            replay_safe=False,  # a replay would add every note twice
+    def write_batch(
+        self,
+        changes: Sequence[WriteBack],
+        *,
+        replan: Replan,
+        journal: WriteJournal,
+        report: Callable[[WriteOutcome], None],
+    ) -> None:
+        ZendeskBatchWrite(self.client, changes, replan=replan, journal=journal, report=report).run()
+
+    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
+        """Wait for a killed run's jobs; give one whose id was never recorded time to land."""
+        covered: set[int] = set()
+        for job_id, ids in jobs.items():
+            # Expired or unknown jobs raise; re-reading the tickets decides then.
+            with contextlib.suppress(HelpdeskError):
+                self.client.wait_for_job(_JobRef(str(job_id)), timeout=RECOVERY_JOB_TIMEOUT)
+            covered.update(int(i) for i in ids)
+        if set(inflight) - covered:
+            self._sleep(RECOVERY_WAIT)
+
+    # -- reading for notes, routing and the help centre -------------------------------------
+
+    def notes(self, ticket_id: int) -> list[str]:
+        return [
+            str(c.get("plain_body") or c.get("body") or "")
+            for c in self.client.comments(ticket_id)
+            if c.get("public") is False
+        ]
+
+    def groups(self) -> list[Group]:
+        return [
+            Group(int(g["id"]), str(g.get("name") or ""))
+            for g in self.client.paged("/api/v2/groups.json", "groups")
+            if isinstance(g.get("id"), int) and not g.get("deleted")
+        ]
+
+    def agents(self) -> list[Agent]:
+        members: dict[int, list[int]] = {}
+        for m in self.client.paged("/api/v2/group_memberships.json", "group_memberships"):
+            if isinstance(m.get("user_id"), int) and isinstance(m.get("group_id"), int):
+                members.setdefault(m["user_id"], []).append(m["group_id"])
+        users = self.client.paged(
+            "/api/v2/users.json", "users", params={"role[]": ["agent", "admin"]}
         )
-        return parse_job_status(body)
-
-    def create_many(self, tickets: Sequence[dict[str, Any]]) -> JobStatus:
-        """Queue one job creating up to 100 tickets (Zendesk ticket objects)."""
-        _check_batch(tickets, "create_many")
-        body = self._http.request(
-            "POST",
-            "/api/v2/tickets/create_many.json",
-            json={"tickets": list(tickets)},
-            replay_safe=False,  # a replay would create every ticket twice
-        )
-        return parse_job_status(body)
-
-    def job_status(self, job_id: str) -> JobStatus:
-        return parse_job_status(self._http.request("GET", f"/api/v2/job_statuses/{job_id}.json"))
-
-    def wait_for_job(self, job: JobRef, *, timeout: float = 300.0) -> JobStatus:
-        """Poll until the job completed, failed or was killed: 0.2 s doubling to 5 s.
-
-        ``job`` is a ``JobStatus`` or anything with its ``id`` and ``status`` (a job id kept
-        across a crash). ``timeout`` counts the time slept between polls (so an injected sleep
-        controls it); past it, ``JobTimeoutError``.
-        """
-        current = job if isinstance(job, JobStatus) else self.job_status(job.id)
-        delay, waited = 0.2, 0.0
-        while not current.done:
-            if waited >= timeout:
-                raise JobTimeoutError(
-                    f"Zendesk job {current.id} still {current.status} after {waited:.0f}s "
-                    f"({current.progress or 0}/{current.total or '?'} done)"
-                )
-            self._sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 5.0)
-            current = self.job_status(current.id)
-        return current
-
-    def update_ticket(self, writeback: WriteBack) -> Ticket:
-        """Apply one change with ``PUT /tickets/{id}``; with ``updated_stamp``, only if the
-        ticket is unchanged since (``safe_update``), else ``ConflictError`` at once."""
-        change = _ticket_changes(writeback)
-        body = self._http.request(
-            "PUT",
-            f"/api/v2/tickets/{int(writeback.ticket_id)}.json",
-            json={"ticket": change},
-            # With safe_update a replay of an applied change is refused with 409, so it is safe.
-            replay_safe=bool(writeback.updated_stamp) or not writeback.note,
-            no_retry=(ConflictError,),
-        )
-        tickets, _ = parse_tickets([body.get("ticket")])
-        if not tickets:
-            raise HelpdeskError(
-                f"Zendesk answered the update of ticket {writeback.ticket_id} without a ticket"
+        return [
+            Agent(
+                int(u["id"]),
+                str(u.get("name") or ""),
+                u.get("email") if isinstance(u.get("email"), str) else None,
+                tuple(members.get(int(u["id"]), ())),
             )
-        return tickets[0]
+            for u in users
+            if isinstance(u.get("id"), int) and u.get("active", True)
+        ]
+
+    def articles(self, since: int | None) -> ArticleListing:
+        from .helpdesks.zendesk.guide import list_articles  # the help centre has its own module
+
+        return list_articles(self.client, since)
+
+    def probe(self) -> Probe:
+        try:
+            user = self.client.me()
+        except HelpdeskError as exc:
+            return Probe(False, str(exc), sandbox=self.client.sandbox_kind == "zendesk")
+        who: dict[str, Any] = {"role": user.get("role"), "email": user.get("email")}
+        ok = user.get("id") is not None
+        detail = f"signed in as {user.get('email')} ({user.get('role')})" if ok else "anonymous"
+        return Probe(ok, detail, sandbox=self.client.sandbox_kind == "zendesk", account=who)
+
+
+class _JobRef:
+    """Just enough of a job status to poll it again by id."""
+
+    def __init__(self, job_id: str) -> None:
+        self.id = job_id
+        self.status = "queued"

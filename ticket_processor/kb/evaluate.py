@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..language import detect_language
-from ..prepare import prepare_ticket
+from ..triage.language import detect_language
+from ..triage.prepare import prepare_ticket
 from .index import ArticleIndex
 from .search import DEFAULT_THRESHOLD, lookup
 from .text import words
@@ -27,7 +27,7 @@ LABEL = "article_id"
 
 
 @dataclass(frozen=True)
-class LabelledTicket:
+class AnsweredTicket:
     subject: str
     description: str
     answers: frozenset[int]  # empty: no article answers it
@@ -56,9 +56,9 @@ class KbEvalReport:
         }
 
 
-def parse_labelled(lines: Iterable[str]) -> tuple[list[LabelledTicket], int]:
+def parse_labelled(lines: Iterable[str]) -> tuple[list[AnsweredTicket], int]:
     """The labelled tickets and how many lines had no ``labels.article_id``."""
-    found: list[LabelledTicket] = []
+    found: list[AnsweredTicket] = []
     unlabelled = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -72,7 +72,7 @@ def parse_labelled(lines: Iterable[str]) -> tuple[list[LabelledTicket], int]:
             raw = labels[LABEL]
             ids = [] if raw is None else raw if isinstance(raw, list) else [raw]
             found.append(
-                LabelledTicket(
+                AnsweredTicket(
                     str(data.get("subject") or ""),
                     str(data.get("description") or ""),
                     frozenset(int(i) for i in ids),
@@ -88,7 +88,7 @@ def parse_labelled(lines: Iterable[str]) -> tuple[list[LabelledTicket], int]:
 
 def evaluate(
     index: ArticleIndex,
-    tickets: Iterable[LabelledTicket],
+    tickets: Iterable[AnsweredTicket],
     *,
     unlabelled: int = 0,
     threshold: float = DEFAULT_THRESHOLD,

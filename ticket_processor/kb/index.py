@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..helpdesk import Article
-from ..ledger_files import SetAside, set_aside
+from ..helpdesks.protocol import Article
+from ..state.shapes import SetAside, set_aside
 from .text import article_text
 
 INDEX_FILE = "kb.sqlite3"

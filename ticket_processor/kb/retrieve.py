@@ -15,10 +15,10 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..language import detect_language
 from ..models import Engine, Suggestion, Triage
-from ..prepare import ArticleExcerpt, PreparedTicket
-from ..triage import TriageCache, TriageEngine, _Store
+from ..triage.chain import TriageCache, TriageEngine, _Store
+from ..triage.language import detect_language
+from ..triage.prepare import ArticleExcerpt, PreparedTicket
 from .index import ArticleIndex
 from .search import DEFAULT_THRESHOLD, lookup
 from .text import words

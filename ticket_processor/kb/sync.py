@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..helpdesk import Helpdesk
-from ..scrub import display_url
+from ..helpdesks.protocol import Helpdesk
+from ..ops.scrub import display_url
 from .index import ArticleIndex
 
 # Zendesk's incremental export says what changed, not what was archived: everything is listed

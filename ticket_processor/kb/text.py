@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..language import STOPWORDS
-from ..prepare import clean, fold_whitespace, html_to_text
+from ..triage.language import STOPWORDS
+from ..triage.prepare import clean, fold_whitespace, html_to_text
 
 _WORD = re.compile(r"\w+")
 # What ``redact.py`` put in place of personal data: not words the customer wrote.

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..taxonomy import Taxonomy
+from ..triage.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from .engine import LearnedEngine

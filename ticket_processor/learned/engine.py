@@ -11,10 +11,10 @@ trained on. Pure apart from the encoder's lazily loaded weights; safe to share b
 from __future__ import annotations
 
 from ..models import Analysis, Sentiment, Urgency
-from ..rules import RulesEngine
-from ..taxonomy import Taxonomy
+from ..triage.rules import RulesEngine
+from ..triage.taxonomy import Taxonomy
 from .embed import Encoder
-from .model import LearnedModel, Prediction
+from .model import FieldPrediction, LearnedModel
 
 
 class LearnedEngine:
@@ -40,7 +40,7 @@ class LearnedEngine:
         """What a triage records as its model: the engine and when it was trained."""
         return f"learned {self.model.trained_at}".strip()
 
-    def predict(self, subject: str, body: str) -> dict[str, Prediction]:
+    def predict(self, subject: str, body: str) -> dict[str, FieldPrediction]:
         """Per field the model covers, its most probable label and that label's probability."""
         embedding = None
         if self._encoder is not None:

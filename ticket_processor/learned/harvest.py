@@ -29,9 +29,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from ..errors import ConfigError
-from ..helpdesk import Cursor, Helpdesk
-from ..ledger_files import NonNegative, read_validated
+from ..helpdesks.protocol import Cursor, Helpdesk
 from ..models import Ticket
+from ..state.shapes import NonNegative, read_validated
 from ..tags import NOTE_HEADER, is_processed
 from .labels import LabelSpec, is_unreviewed, labels_from_tags
 

@@ -49,7 +49,7 @@ class FieldModel:
 
 
 @dataclass(frozen=True)
-class Prediction:
+class FieldPrediction:
     label: str
     probability: float
 
@@ -73,7 +73,7 @@ class LearnedModel:
 
     def predict(
         self, subject: str, body: str, embedding: FloatArray | None = None
-    ) -> dict[str, Prediction]:
+    ) -> dict[str, FieldPrediction]:
         """The most probable class and its probability, per field the model covers."""
         columns, values = self.featuriser.row(grams_of(ticket_text(subject, body)))
         scaled = None
@@ -81,11 +81,11 @@ class LearnedModel:
             if embedding is None:
                 raise ValueError("this model needs the ticket's sentence embedding")
             scaled = embedding.astype(np.float32) * np.float32(self.embedding_weight)
-        result: dict[str, Prediction] = {}
+        result: dict[str, FieldPrediction] = {}
         for name, model in self.fields.items():
             probabilities = model.probabilities(columns, values, scaled)
             best = int(np.argmax(probabilities))
-            result[name] = Prediction(model.classes[best], float(probabilities[best]))
+            result[name] = FieldPrediction(model.classes[best], float(probabilities[best]))
         return result
 
     def class_counts(self) -> dict[str, Counter[str]]:

@@ -10,7 +10,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from ..eval_run import LabelledTicket
+from ..evaluation.labelled import LabelledTicket
 
 SAMPLES_SOURCE = "samples"
 LABELLED_FIELDS = ("category", "urgency", "sentiment")

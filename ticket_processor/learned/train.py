@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from ..eval_run import LabelledTicket, allowed_values
-from ..evaluate import POOLED, FieldReport, report_field
-from ..prepare import prepare_ticket
-from ..taxonomy import Taxonomy
+from ..evaluation.labelled import LabelledTicket, allowed_values
+from ..evaluation.scoring import POOLED, FieldReport, report_field
+from ..triage.prepare import prepare_ticket
+from ..triage.taxonomy import Taxonomy
 from .embed import DIMENSIONS, Encoder, encoder_version
 from .features import Featuriser, all_grams, ticket_text
 from .labels import FIELD_NAMES

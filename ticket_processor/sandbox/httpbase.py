@@ -20,6 +20,37 @@ import orjson
 
 SANDBOX_HEADER = "X-Ticketbot-Sandbox"
 
+FAULTS = ("404", "409", "500", "503", "drop", "slow")
+
+
+def check_fault(item: object, allowed: tuple[str, ...] = FAULTS) -> str:
+    """A ``faults`` item as given, or ``ValueError`` saying what a valid one looks like."""
+    if isinstance(item, str):
+        fault, _, target = item.partition(" ")
+        method, _, path = target.partition(" ")
+        if fault in allowed and (not target or (method.isupper() and path.startswith("/"))):
+            return item
+    raise ValueError(
+        f"fault {item!r} must be one of {', '.join(allowed)}, "
+        "optionally followed by an endpoint such as 'PUT /api/v2/tickets/update_many'"
+    )
+
+
+class ApiError(Exception):
+    """Answer ``status`` with the helpdesk's JSON error ``body`` (and optional extra headers)."""
+
+    def __init__(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(f"{status} {body.get('error')}")
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def not_found() -> ApiError:
+    return ApiError(404, {"error": "RecordNotFound", "description": "Not found"})
+
 
 class BadBody(ValueError):
     """The request body is not JSON; each sandbox answers it in its helpdesk's words."""

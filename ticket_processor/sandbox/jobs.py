@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from .config import ApiError, not_found
+from .httpbase import ApiError, not_found
 
 
 class JobKnobs(Protocol):

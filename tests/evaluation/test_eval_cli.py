@@ -1,0 +1,176 @@
+"""``ticketbot eval`` end to end through Typer's CliRunner, on small JSONL files written here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ticket_processor.cli import app
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "tickets-dev.jsonl"
+
+ROWS: list[dict[str, Any]] = [
+    {
+        "id": "t1",
+        "source": "mine",
+        "subject": "App crashes",
+        "description": "The app crashes with an error on start.",
+        "labels": {"category": "bug", "urgency": "high", "sentiment": "negative"},
+    },
+    {
+        "id": "t2",
+        "source": "mine",
+        "subject": "Refund please",
+        "description": "I want my money back for the order.",
+        "labels": {"category": "refund", "urgency": "medium"},
+    },
+    {
+        "id": "t3",
+        "source": "theirs",
+        "subject": "",
+        "description": "Thank you, great service!",
+        "labels": {"sentiment": "positive", "category": "warranty"},
+    },
+    {
+        "id": "t4",
+        "source": "theirs",
+        "subject": "Hello",
+        "description": "Just saying hi.",
+        "labels": {},
+    },
+]
+
+
+@pytest.fixture
+def labelled(tmp_path: Path) -> Path:
+    path = tmp_path / "labelled.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in ROWS), "utf-8")
+    return path
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(app, ["eval", *args], env=env)
+
+
+def test_tables_and_exit_code(labelled: Path) -> None:
+    result = invoke(str(labelled))
+    assert result.exit_code == 0, result.output
+    for text in ("category", "urgency", "sentiment", "macro-F1", "pooled", "confusion"):
+        assert text in result.output
+    assert "1 category label(s) outside the taxonomy" in result.output
+    assert "'critical' is scored as 'high'" in result.output
+
+
+def test_json_shape_and_out_of_taxonomy_count(labelled: Path) -> None:
+    result = invoke(str(labelled), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["rows"] == 4
+    assert report["engine"] == "rules"
+    assert report["fallbacks"] == 0
+    category = report["fields"]["category"]
+    assert category["out_of_taxonomy"] == {"warranty": 1}
+    assert category["out_of_taxonomy_rows"] == 1
+    assert set(category["scores"]) == {"mine", "pooled"}
+    pooled = category["scores"]["pooled"]
+    assert pooled["rows"] == 2
+    assert pooled["accuracy"] == 1.0
+    assert pooled["macro_f1"] == 1.0
+    assert pooled["per_class"]["bug"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    assert pooled["confusion"]["refund"]["refund"] == 1
+    assert set(report["fields"]) == {"category", "urgency", "sentiment"}
+    assert report["fields"]["sentiment"]["scores"]["pooled"]["rows"] == 2
+
+
+def test_predictions_file_and_limit(labelled: Path, tmp_path: Path) -> None:
+    out = tmp_path / "predictions.jsonl"
+    result = invoke(str(labelled), "--limit", "3", "--predictions", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["t1", "t2", "t3"]
+    assert set(lines[0]) == {"id", "category", "urgency", "sentiment", "engine"}
+    assert lines[0]["category"] == "bug"
+    assert lines[1]["category"] == "refund"
+    assert {line["engine"] for line in lines} == {"rules"}
+    assert json.loads(result.output)["rows"] == 3
+
+
+def test_custom_taxonomy_flag(labelled: Path, tmp_path: Path) -> None:
+    taxonomy = tmp_path / "t.toml"
+    taxonomy.write_text(
+        '[categories.warranty]\ndescription = "Warranty."\nkeywords = ["thank*"]\n'
+        '[categories.other]\ndescription = "Rest."\n',
+        "utf-8",
+    )
+    result = invoke(str(labelled), "--taxonomy", str(taxonomy), "--json")
+    assert result.exit_code == 0, result.output
+    category = json.loads(result.output)["fields"]["category"]
+    assert category["out_of_taxonomy"] == {"bug": 1, "refund": 1}
+    assert category["scores"]["pooled"]["per_class"]["warranty"]["recall"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{not json\n", "labelled.jsonl:1: not a JSON object"), ("", "no rows to evaluate")],
+)
+def test_bad_files_are_usage_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "labelled.jsonl"
+    path.write_text(content, "utf-8")
+    result = invoke(str(path))
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke(str(tmp_path / "absent.jsonl"))
+    assert result.exit_code == 2
+
+
+def test_llm_engine_needs_an_endpoint(labelled: Path) -> None:
+    result = invoke(str(labelled), "--engine", "llm")
+    assert result.exit_code == 2
+    assert "OPENAI_API_KEY or OPENAI_BASE_URL" in result.output
+
+
+def test_llm_engine_against_the_standin(
+    labelled: Path, standin: RunningStandin, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    env = {"OPENAI_BASE_URL": standin.url, "TICKETBOT_MODEL": "stand-in"}
+    result = invoke(str(labelled), "--engine", "llm", "--json", "--predictions", str(out), env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["engine"] == "llm"
+    assert report["fallbacks"] == 0
+    assert {json.loads(line)["engine"] for line in out.read_text().splitlines()} == {"llm"}
+
+
+def test_malformed_llm_answers_fall_back_to_the_rules(
+    labelled: Path, standin: RunningStandin, tmp_path: Path
+) -> None:
+    standin.config.malformed_rate = 1.0
+    out = tmp_path / "p.jsonl"
+    env = {"OPENAI_BASE_URL": standin.url, "TICKETBOT_MODEL": "stand-in"}
+    args = [str(labelled), "--engine", "llm", "--json", "--predictions", str(out), "--workers", "2"]
+    result = invoke(*args, env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["fallbacks"] == 4
+    assert sum(report["fallback_reasons"].values()) == 4
+    assert {json.loads(line)["engine"] for line in out.read_text().splitlines()} == {"rules"}
+    assert report["fields"]["category"]["scores"]["pooled"]["accuracy"] == 1.0
+
+
+def test_rules_reach_the_issue_bars_on_the_dev_data() -> None:
+    assert DATA.is_file(), f"the shared labelled data is missing: {DATA} (clone next to shared/)"
+    result = invoke(str(DATA), "--json")
+    assert result.exit_code == 0
+    fields = json.loads(result.output)["fields"]
+    assert fields["category"]["scores"]["pooled"]["macro_f1"] >= 0.65
+    assert fields["sentiment"]["scores"]["airline"]["macro_f1"] >= 0.60
+    assert fields["urgency"]["scores"]["tobi"]["macro_f1"] >= 0.40

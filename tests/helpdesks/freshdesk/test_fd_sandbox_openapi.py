@@ -1,0 +1,215 @@
+"""Every response shape the Freshdesk sandbox serves validates against its OpenAPI description.
+
+Freshdesk publishes no OpenAPI file, so the package ships one for exactly the subset the sandbox
+serves (``ticket_processor/helpdesks/freshdesk/sandbox/openapi.yaml``). Responses are validated with
+openapi-schema-validator's *read* validator with format checks; ticket objects may only carry
+properties the description documents, and the description lists exactly the routes served.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
+
+from ticket_processor.helpdesks.freshdesk.sandbox import (
+    FreshdeskConfig,
+    RunningFreshdesk,
+    serve_in_thread,
+)
+from ticket_processor.helpdesks.freshdesk.sandbox.api import ROUTES
+
+Exchange = tuple[int, Any]
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    text = resources.files("ticket_processor.helpdesks.freshdesk.sandbox").joinpath("openapi.yaml")
+    loaded: dict[str, Any] = yaml.safe_load(text.read_text(encoding="utf-8"))
+    return loaded
+
+
+def errors_against(
+    spec: dict[str, Any], path: str, method: str, status: int, body: Any
+) -> list[str]:
+    response = spec["paths"][path][method.lower()]["responses"][str(status)]
+    if "$ref" in response:
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    content = response.get("content")
+    if content is None:
+        return [] if body is None else [f"documented without a body, got {body!r}"]
+    schema = content["application/json"]["schema"]
+    validator = OAS30ReadValidator(
+        {**schema, "components": spec["components"]}, format_checker=oas30_format_checker
+    )
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in validator.iter_errors(body)
+    ]
+
+
+# name -> (spec path, method)
+EXCHANGES: dict[str, tuple[str, str]] = {
+    "create": ("/api/v2/tickets", "POST"),
+    "list": ("/api/v2/tickets", "GET"),
+    "list_described": ("/api/v2/tickets", "GET"),
+    "show": ("/api/v2/tickets/{id}", "GET"),
+    "show_included": ("/api/v2/tickets/{id}", "GET"),
+    "update": ("/api/v2/tickets/{id}", "PUT"),
+    "note": ("/api/v2/tickets/{id}/notes", "POST"),
+    "conversations": ("/api/v2/tickets/{id}/conversations", "GET"),
+    "search": ("/api/v2/search/tickets", "GET"),
+    "bulk": ("/api/v2/tickets/bulk_update", "POST"),
+    "job": ("/api/v2/jobs/{job_id}", "GET"),
+    "group_create": ("/api/v2/groups", "POST"),
+    "group_duplicate": ("/api/v2/groups", "POST"),
+    "groups": ("/api/v2/groups", "GET"),
+    "group": ("/api/v2/groups/{id}", "GET"),
+    "agent_create": ("/api/v2/agents", "POST"),
+    "agents": ("/api/v2/agents", "GET"),
+    "agent": ("/api/v2/agents/{id}", "GET"),
+    "me": ("/api/v2/agents/me", "GET"),
+    "category_create": ("/api/v2/solutions/categories", "POST"),
+    "categories": ("/api/v2/solutions/categories", "GET"),
+    "category": ("/api/v2/solutions/categories/{id}", "GET"),
+    "folder_create": ("/api/v2/solutions/categories/{id}/folders", "POST"),
+    "folders": ("/api/v2/solutions/categories/{id}/folders", "GET"),
+    "folder": ("/api/v2/solutions/folders/{id}", "GET"),
+    "article_create": ("/api/v2/solutions/folders/{id}/articles", "POST"),
+    "articles": ("/api/v2/solutions/folders/{id}/articles", "GET"),
+    "article": ("/api/v2/solutions/articles/{id}", "GET"),
+    "error_400": ("/api/v2/tickets/{id}", "PUT"),
+    "error_400_search": ("/api/v2/search/tickets", "GET"),
+    "error_401": ("/api/v2/tickets", "GET"),
+    "error_404": ("/api/v2/tickets/{id}", "GET"),
+    "error_429": ("/api/v2/tickets", "GET"),
+}
+
+
+def _body(r: requests.Response) -> Exchange:
+    return r.status_code, (r.json() if r.content else None)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[dict[str, Exchange]]:
+    """Run every exchange once against one sandbox: name -> (status code, JSON body)."""
+    with serve_in_thread(FreshdeskConfig(plan="trial")) as sb:
+        yield _exchange(sb)
+
+
+def _exchange(sb: RunningFreshdesk) -> dict[str, Exchange]:
+    s = requests.Session()
+    s.auth = (sb.config.api_key, "X")
+    api = f"{sb.url}/api/v2"
+    out: dict[str, Exchange] = {}
+    out["group_create"] = _body(s.post(f"{api}/groups", json={"name": "Billing"}))
+    group = out["group_create"][1]["id"]
+    out["group_duplicate"] = _body(s.post(f"{api}/groups", json={"name": "Billing"}))
+    agent_body = {"email": "ana@example.com", "ticket_scope": 2, "group_ids": [group]}
+    out["agent_create"] = _body(s.post(f"{api}/agents", json=agent_body))
+    agent = out["agent_create"][1]["id"]
+    ticket_body = {
+        "subject": "Card declined",
+        "description": "<p>Help</p>",
+        "email": "c@example.com",
+        "priority": 3,
+        "tags": ["billing"],
+    }
+    out["create"] = _body(s.post(f"{api}/tickets", json=ticket_body))
+    tid = out["create"][1]["id"]
+    out["note"] = _body(s.post(f"{api}/tickets/{tid}/notes", json={"body": "<b>n</b>"}))
+    changes = {"tags": ["billing", "ai"], "group_id": group, "responder_id": agent}
+    out["update"] = _body(s.put(f"{api}/tickets/{tid}", json=changes))
+    out["list"] = _body(s.get(f"{api}/tickets"))
+    out["list_described"] = _body(s.get(f"{api}/tickets", params={"include": "description"}))
+    out["show"] = _body(s.get(f"{api}/tickets/{tid}"))
+    show_params = {"include": "conversations,requester,stats"}
+    out["show_included"] = _body(s.get(f"{api}/tickets/{tid}", params=show_params))
+    out["conversations"] = _body(s.get(f"{api}/tickets/{tid}/conversations"))
+    out["search"] = _body(s.get(f"{api}/search/tickets", params={"query": "\"tag:'ai'\""}))
+    bulk = {"bulk_action": {"ids": [tid, tid + 50], "properties": {"status": 3}}}
+    out["bulk"] = _body(s.post(f"{api}/tickets/bulk_update", json=bulk))
+    job_url = f"{api}/jobs/{out['bulk'][1]['job_id']}"
+    for _ in range(200):
+        out["job"] = _body(s.get(job_url))
+        if out["job"][1]["status"] != "IN PROGRESS":
+            break
+        time.sleep(0.005)
+    out["groups"] = _body(s.get(f"{api}/groups"))
+    out["group"] = _body(s.get(f"{api}/groups/{group}"))
+    out["agents"] = _body(s.get(f"{api}/agents"))
+    out["agent"] = _body(s.get(f"{api}/agents/{agent}"))
+    out["me"] = _body(s.get(f"{api}/agents/me"))
+    out["category_create"] = _body(s.post(f"{api}/solutions/categories", json={"name": "FAQ"}))
+    cat = out["category_create"][1]["id"]
+    out["categories"] = _body(s.get(f"{api}/solutions/categories"))
+    out["category"] = _body(s.get(f"{api}/solutions/categories/{cat}"))
+    folder_body = {"name": "Partners", "visibility": 4, "company_ids": [7]}
+    out["folder_create"] = _body(
+        s.post(f"{api}/solutions/categories/{cat}/folders", json=folder_body)
+    )
+    folder = out["folder_create"][1]["id"]
+    out["folders"] = _body(s.get(f"{api}/solutions/categories/{cat}/folders"))
+    out["folder"] = _body(s.get(f"{api}/solutions/folders/{folder}"))
+    article_body = {"title": "Cards", "description": "<p>CVC</p>", "status": 1}
+    out["article_create"] = _body(
+        s.post(f"{api}/solutions/folders/{folder}/articles", json=article_body)
+    )
+    out["articles"] = _body(s.get(f"{api}/solutions/folders/{folder}/articles"))
+    article = out["article_create"][1]["id"]
+    out["article"] = _body(s.get(f"{api}/solutions/articles/{article}"))
+    out["error_400"] = _body(s.put(f"{api}/tickets/{tid}", json={"priority": 5, "colour": "red"}))
+    out["error_400_search"] = _body(s.get(f"{api}/search/tickets", params={"query": "nope"}))
+    out["error_401"] = _body(requests.get(f"{api}/tickets", auth=("wrong", "X"), timeout=5))
+    out["error_404"] = _body(s.get(f"{api}/tickets/{tid + 99}"))
+    sb.config.start_storm(30)
+    out["error_429"] = _body(s.get(f"{api}/tickets"))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(EXCHANGES))
+def test_response_matches_the_description(
+    spec: dict[str, Any], served: dict[str, Exchange], name: str
+) -> None:
+    path, method = EXCHANGES[name]
+    status, body = served[name]
+    problems = errors_against(spec, path, method, status, body)
+    assert not problems, f"{method} {path} {status}: {problems}"
+
+
+def test_the_description_can_fail(spec: dict[str, Any]) -> None:
+    bad_ticket = {"id": "7", "subject": "x", "status": 9, "priority": 5}
+    assert errors_against(spec, "/api/v2/tickets/{id}", "GET", 200, bad_ticket)
+    assert errors_against(spec, "/api/v2/tickets/{id}", "GET", 404, {"error": "x"})
+    assert errors_against(spec, "/api/v2/agents/me", "GET", 200, {"id": 1, "extra": True})
+
+
+def test_tickets_carry_only_documented_fields(
+    spec: dict[str, Any], served: dict[str, Exchange]
+) -> None:
+    documented = set(spec["components"]["schemas"]["TicketFields"]["properties"])
+    tickets = [served["show_included"][1], *served["list_described"][1]]
+    tickets += served["search"][1]["results"]
+    for ticket in tickets:
+        assert set(ticket) <= documented, set(ticket) - documented
+    assert "description" not in served["list"][1][0]
+    assert served["job"][1]["status"] == "PARTIAL"
+    assert served["error_429"][0] == 429
+
+
+def test_the_description_lists_exactly_the_routes_served(spec: dict[str, Any]) -> None:
+    documented = {
+        (method.upper(), re.sub(r"\{[a-z_]+\}", "{}", path))
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "delete")
+    }
+    served = {(r.method, re.sub(r"\{[a-z_]+\}", "{}", r.pattern)) for r in ROUTES}
+    assert documented == served

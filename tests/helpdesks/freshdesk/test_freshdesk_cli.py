@@ -1,0 +1,96 @@
+"""``seed``, ``demo --helpdesk freshdesk``, ``report`` and ``health`` against the Freshdesk
+sandbox (issue 13), through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_support import invoke
+
+from ticket_processor.helpdesks.freshdesk.sandbox import (
+    FreshdeskConfig,
+    RunningFreshdesk,
+    serve_in_thread,
+    serving,
+)
+
+CREATE = "POST /api/v2/tickets"
+
+
+@pytest.fixture
+def desk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningFreshdesk]:
+    with serve_in_thread(FreshdeskConfig(seed=3)) as running:
+        monkeypatch.setenv("TICKETBOT_HELPDESK", "freshdesk")
+        monkeypatch.setenv("FRESHDESK_URL", running.url)
+        monkeypatch.setenv("FRESHDESK_API_KEY", running.config.api_key)
+        monkeypatch.setenv("TICKETBOT_STATE_DIR", str(tmp_path / "state"))
+        monkeypatch.setenv("TICKETBOT_LOG_DIR", str(tmp_path / "logs"))
+        yield running
+
+
+def test_seed_creates_the_samples_through_freshdesks_api(desk: RunningFreshdesk) -> None:
+    result = invoke("seed", "--count", "12")
+    assert result.exit_code == 0, result.output
+    assert f"Created 12 tickets in {desk.url}" in result.output
+    assert desk.stats()["requests"] == {CREATE: 12, "GET /api/v2/agents/me": 1}
+    tickets = desk.store.all_tickets()
+    assert len({t["subject"] for t in tickets}) == 12
+    assert all(t["status"] == 2 and t["description_text"] for t in tickets)
+    assert any(t["tags"] for t in tickets)  # the samples' agent tags came along
+
+
+def test_seed_refuses_a_freshdesk_that_is_not_a_sandbox_without_yes(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Answers without X-Ticketbot-Sandbox, as a real account gives them.
+    monkeypatch.setattr(serving._Handler, "identifies", lambda self: False)
+    refused = invoke("seed", "--count", "2")
+    assert refused.exit_code == 2, refused.output
+    assert "not a ticketbot sandbox" in refused.output
+    assert desk.store.count() == 0
+    allowed = invoke("seed", "--count", "2", "--yes")
+    assert allowed.exit_code == 0, allowed.output
+    assert desk.store.count() == 2
+
+
+def test_demo_with_freshdesk_seeds_runs_and_shows_what_it_read_back(isolated_env: Path) -> None:
+    result = invoke("demo", "--helpdesk", "freshdesk", "--count", "8")
+    assert result.exit_code == 0, result.output
+    assert "Seeded 8 sample tickets into a local Freshdesk sandbox" in result.output
+    assert "triaged=8 failed=0" in result.output
+    shown = [line for line in result.output.splitlines() if line.startswith("ticket ")]
+    assert len(shown) == 8
+    assert all("added ai_processed" in line and "(no note)" not in line for line in shown)
+    assert not (isolated_env / "logs").exists()  # the demo keeps to its own directory
+
+
+def test_demo_refuses_an_unknown_helpdesk() -> None:
+    result = invoke("demo", "--helpdesk", "jira")
+    assert result.exit_code == 2
+    assert "--helpdesk must be zendesk or freshdesk" in result.output
+
+
+def test_report_and_health_read_a_freshdesk_run(desk: RunningFreshdesk) -> None:
+    assert invoke("seed", "--count", "10").exit_code == 0
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+
+    report = invoke("report", "--json")
+    assert report.exit_code == 0, report.output
+    figures = json.loads(report.stdout)
+    assert figures["runs"] == 1, figures
+    assert figures["tickets_triaged"] == figures["distinct_tickets"] == 10
+    assert figures["tickets_failed"] == 0
+    assert figures["engines"] == {"rules": 10}
+
+    health = invoke("health", "--json")
+    verdict = json.loads(health.stdout)
+    checks = {c["name"]: c for c in verdict["checks"]}
+    assert checks["freshdesk"]["status"] == "healthy", checks
+    assert f"freshdesk at {desk.url}" in checks["freshdesk"]["reason"]
+    assert checks["last run"]["status"] == "healthy", checks
+    assert health.exit_code == 0, health.output
+    assert desk.config.api_key not in health.stdout

@@ -1,0 +1,198 @@
+"""``ticketbot seed`` against the sandbox over HTTP, and the pure parts of ``seed.py``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ticket_processor.cli import app
+from ticket_processor.helpdesks.zendesk.client import ZendeskClient
+from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.seed import (
+    SeedTicket,
+    create_tickets,
+    cycle,
+    load_samples,
+    parse_lines,
+)
+
+EMAIL = "agent@example.com"
+TOKEN = "sandbox-token"
+
+
+@pytest.fixture
+def zendesk_env(monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox) -> RunningSandbox:
+    monkeypatch.setenv("ZENDESK_URL", sandbox.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", EMAIL)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", TOKEN)
+    return sandbox
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["seed", *args])
+    return result.exit_code, result.output
+
+
+def test_seed_count_creates_distinct_tickets_in_batches(zendesk_env: RunningSandbox) -> None:
+    code, output = invoke("--count", "120")
+    assert code == 0, output
+    assert "Created 120 tickets" in output
+    assert "ids 1-120" in output
+    tickets = zendesk_env.store.all_tickets()
+    assert len(tickets) == 120
+    assert len({(t["subject"], t["description"]) for t in tickets}) == 120
+    assert {t["status"] for t in tickets} == {"new"}
+    # Samples keep what agents had set before ticketbot ever saw them.
+    assert any("vip" in t["tags"] for t in tickets)
+    assert any(t["priority"] == "urgent" for t in tickets)
+    stats = zendesk_env.stats()
+    assert stats["jobs"] == 2  # 100 + 20
+    assert stats["requests"].get("POST /api/v2/tickets/create_many") == 2
+
+
+def test_seed_default_is_fifty(zendesk_env: RunningSandbox) -> None:
+    code, output = invoke()
+    assert code == 0, output
+    assert zendesk_env.store.count() == 50
+
+
+def test_seed_from_file_skips_bad_lines_with_their_number(
+    zendesk_env: RunningSandbox, tmp_path: Path
+) -> None:
+    lines = [
+        json.dumps({"id": "a-1", "subject": "", "description": "want help retrieving my key"}),
+        "{not json",
+        json.dumps({"subject": "Order late", "description": "Where is order 55?"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"subject": "x", "description": 42}),
+        "",
+        json.dumps({"subject": "Card", "description": "Charged twice", "tags": ["vip"]}),
+    ]
+    source = tmp_path / "tickets.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, output = invoke("--from", str(source))
+    assert code == 0, output
+    assert "line 2" in output
+    assert "line 4" in output
+    assert "line 5" in output
+    assert "Created 3 tickets" in output
+    subjects = [t["subject"] for t in zendesk_env.store.all_tickets()]
+    assert "Order late" in subjects
+    assert "Card" in subjects
+
+
+def test_seed_from_file_with_count_takes_the_first(
+    zendesk_env: RunningSandbox, tmp_path: Path
+) -> None:
+    source = tmp_path / "t.jsonl"
+    source.write_text(
+        "\n".join(json.dumps({"subject": f"s{i}", "description": f"d{i}"}) for i in range(5)),
+        encoding="utf-8",
+    )
+    code, _ = invoke("--from", str(source), "--count", "2")
+    assert code == 0
+    assert sorted(t["subject"] for t in zendesk_env.store.all_tickets()) == ["s0", "s1"]
+
+
+def test_bad_credentials_exit_1_without_the_token(
+    monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox
+) -> None:
+    monkeypatch.setenv("ZENDESK_URL", sandbox.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", EMAIL)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", "s3cret-wrong-token")
+    code, output = invoke("--count", "5")
+    assert code == 1
+    assert "ZENDESK_API_TOKEN" in output
+    assert "401" in output
+    assert "s3cret-wrong-token" not in output
+    assert sandbox.store.count() == 0
+    assert sandbox.stats()["requests_total"] == 1
+
+
+def test_missing_setting_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox
+) -> None:
+    monkeypatch.setenv("ZENDESK_URL", sandbox.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", EMAIL)
+    code, output = invoke()
+    assert code == 2
+    assert "ZENDESK_API_TOKEN is not set" in output
+    assert sandbox.stats()["requests_total"] == 0
+
+
+def test_a_ticket_zendesk_refuses_is_reported(sandbox: RunningSandbox) -> None:
+    tickets = [SeedTicket("fine", "a body"), SeedTicket("odd", "b body", priority="whenever")]
+    with ZendeskClient(sandbox.url, email=EMAIL, api_token=TOKEN) as zd:
+        result = create_tickets(zd, tickets)
+    assert len(result.created_ids) == 1
+    assert [(t.subject, "Priority" in why) for t, why in result.failed] == [("odd", True)]
+
+
+def test_ticket_text_is_not_rich_markup(zendesk_env: RunningSandbox, tmp_path: Path) -> None:
+    source = tmp_path / "odd[red].jsonl"
+    source.write_text('{"subject": "[red]x[/", "description": 1}\n{"subject": "ok"}\n')
+    code, output = invoke("--from", str(source))
+    assert code == 0, output
+    assert "odd[red].jsonl line 1" in output
+
+
+# --- pure parts ---------------------------------------------------------------------------
+
+
+def test_cycling_keeps_every_ticket_distinct_and_the_empty_body_empty() -> None:
+    samples = load_samples()
+    many = cycle(samples, 4 * len(samples))
+    assert len(many) == 4 * len(samples)
+    assert len({(t.subject, t.description) for t in many}) == len(many)
+    empty = [t for t in many if t.subject.startswith("Call me back please")]
+    assert len(empty) == 4
+    assert {t.description for t in empty} == {""}
+    assert cycle(samples, 5) == samples[:5]
+
+
+def test_parse_lines_reports_problems_by_line_number() -> None:
+    found = parse_lines(
+        [
+            '{"subject": "a", "description": "b", "priority": "high"}',
+            '{"subject": "", "description": ""}',
+            '{"subject": "c", "description": "d", "priority": "soon"}',
+            '{"subject": "e", "description": "f", "tags": "vip"}',
+            "[1]",
+        ]
+    )
+    assert [t.subject for t in found.tickets] == ["a"]
+    assert [p.split(":")[0] for p in found.problems] == ["line 2", "line 3", "line 4", "line 5"]
+
+
+def test_seed_ticket_becomes_a_create_many_object() -> None:
+    ticket = SeedTicket("Subj", "Body", ("vip",), "high").to_zendesk()
+    assert ticket == {
+        "subject": "Subj",
+        "comment": {"body": "Body", "public": True},
+        "status": "new",
+        "tags": ["vip"],
+        "priority": "high",
+    }
+    assert "subject" not in SeedTicket("", "only a body").to_zendesk()
+
+
+def test_seed_refuses_a_helpdesk_that_is_not_a_sandbox_without_yes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A real Zendesk says nothing of being a sandbox: seed must not fill it with samples."""
+    from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
+
+    with serve_in_thread(SandboxConfig(identify=False)) as sandbox:
+        monkeypatch.setenv("ZENDESK_URL", sandbox.url)
+        monkeypatch.setenv("ZENDESK_EMAIL", sandbox.config.email)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.config.token)
+        refused = CliRunner().invoke(app, ["seed", "--count", "2"])
+        assert refused.exit_code == 2, refused.output
+        assert "not a ticketbot sandbox" in refused.output
+        assert sandbox.store.count() == 0
+        allowed = CliRunner().invoke(app, ["seed", "--count", "2", "--yes"])
+        assert allowed.exit_code == 0, allowed.output
+        assert sandbox.store.count() == 2

@@ -1,0 +1,242 @@
+"""Health: the verdicts as plain data, and ``ticketbot health`` against the sandbox and stand-in."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ticket_processor.cli import app
+from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.ops.health import (
+    GIB,
+    MIB,
+    Check,
+    HealthReport,
+    breaker_check,
+    check_health,
+    disk_check,
+    last_run_check,
+    success_check,
+)
+from ticket_processor.ops.logs import EventLog
+from ticket_processor.report.runs import LoggedRun
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+from ticket_processor.settings import load_settings
+from ticket_processor.state.ledger import RunLedger as StateStore
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def finished_run(minutes_ago: float, status: str = "ok", **kw: object) -> LoggedRun:
+    moment = NOW - timedelta(minutes=minutes_ago)
+    return LoggedRun(f"r{minutes_ago}", moment, moment, status, **kw)  # type: ignore[arg-type]
+
+
+# --- verdicts ---------------------------------------------------------------------------
+
+
+def test_disk_thresholds() -> None:
+    assert disk_check("d", Path("/x"), 5 * GIB).status == "healthy"
+    assert disk_check("d", Path("/x"), GIB - 1).status == "degraded"
+    low = disk_check("d", Path("/x"), 50 * MIB)
+    assert low.status == "unhealthy"
+    assert "50 MiB" in low.reason
+
+
+def test_breakers() -> None:
+    now = NOW.timestamp()
+    closed = {"zendesk": {"state": "closed", "failures": 0, "opened_at": None}}
+    assert breaker_check(closed, now=now).status == "healthy"
+    assert breaker_check({}, now=now).status == "healthy"
+    opened = breaker_check({**closed, "llm": {"state": "open", "opened_at": now - 300}}, now=now)
+    assert opened.status == "degraded"
+    assert "llm open for 5 min" in opened.reason
+    # A hand-edited or truncated file is read defensively.
+    assert breaker_check({"llm": "open?", "x": {"state": "open"}}, now=now).status == "degraded"
+
+
+def test_last_run_age_and_outcome() -> None:
+    assert last_run_check(None, [], now=NOW).status == "degraded"
+    assert last_run_check(None, [finished_run(12)], now=NOW).status == "healthy"
+    stale = last_run_check(None, [finished_run(45)], now=NOW)
+    assert stale.status == "degraded"
+    assert "45 min ago" in stale.reason
+    aborted = last_run_check(None, [finished_run(5, "aborted", reason="token refused")], now=NOW)
+    assert aborted.status == "degraded"
+    assert "token refused" in aborted.reason
+    three = [finished_run(m, "aborted", reason="token refused") for m in (25, 15, 5)]
+    assert last_run_check(None, three, now=NOW).status == "unhealthy"
+    # The state file's last run counts when the logs were pruned or point elsewhere.
+    state = {"finished_at": (NOW - timedelta(minutes=3)).isoformat(), "status": "ok"}
+    assert last_run_check(state, [finished_run(45)], now=NOW).status == "healthy"
+
+
+def test_success_rate_against_the_objective() -> None:
+    def runs(triaged: int, failed: int) -> list[LoggedRun]:
+        return [finished_run(5, triaged=triaged, failed=failed)]
+
+    assert success_check(runs(0, 0), objective=0.95).status == "healthy"
+    assert success_check(runs(96, 4), objective=0.95).status == "healthy"
+    below = success_check(runs(90, 10), objective=0.95)
+    assert below.status == "degraded"
+    assert "90.0% of 100 tickets" in below.reason
+    assert success_check(runs(40, 60), objective=0.95).status == "unhealthy"
+    # Dry runs do not count: nothing was written.
+    dry = [finished_run(5, triaged=0, failed=9, dry_run=True)]
+    assert success_check(dry, objective=0.95).status == "healthy"
+
+
+def test_overall_status_is_the_worst_check() -> None:
+    ok, meh, bad = (
+        Check("a", "healthy", ""),
+        Check("b", "degraded", ""),
+        Check("c", "unhealthy", ""),
+    )
+    assert HealthReport((ok,)).exit_code == 0
+    assert HealthReport((ok, meh)).exit_code == 1
+    assert HealthReport((meh, bad, ok)).status == "unhealthy"
+    assert HealthReport((meh, bad, ok)).exit_code == 2
+
+
+def test_check_health_with_injected_probes_and_disk(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=None, overrides={"log_dir": tmp_path / "logs"})
+
+    def fine(_: object) -> tuple[str, str]:
+        return "healthy", "fine"
+
+    verdict = check_health(
+        settings,
+        now=NOW,
+        probes={"zendesk": fine, "llm": fine},  # type: ignore[dict-item]
+        free_bytes=lambda path: (path, 10 * MIB),
+    )
+    by_name = {c.name: c for c in verdict.checks}
+    assert by_name["disk (logs)"].status == "unhealthy"
+    assert by_name["disk (state)"].status == "unhealthy"
+    assert verdict.exit_code == 2
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sandbox: RunningSandbox) -> Path:
+    monkeypatch.setenv("ZENDESK_URL", sandbox.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", sandbox.config.email)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.config.token)
+    monkeypatch.setenv("TICKETBOT_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("TICKETBOT_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path
+
+
+def log_run(tmp_path: Path, *, minutes_ago: float, triaged: int = 5, failed: int = 0) -> None:
+    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    with EventLog(tmp_path / "logs", run_id=f"run-{minutes_ago}", clock=lambda: moment) as log:
+        log.emit("run_started", engine="llm", dry_run=False)
+        log.emit("run_finished", status="ok", triaged=triaged, failed=failed, exit_code=0)
+
+
+def invoke_json(*args: str) -> tuple[int, dict[str, object], dict[str, dict[str, str]]]:
+    result = CliRunner().invoke(app, ["health", "--json", *args])
+    data = json.loads(result.stdout)
+    checks = {c["name"]: c for c in data["checks"]}
+    return result.exit_code, data, checks
+
+
+def test_healthy_with_the_sandbox_and_the_llm_standin(
+    configured: Path, standin: RunningStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    log_run(configured, minutes_ago=4)
+    code, data, checks = invoke_json()
+    assert data["status"] == "healthy", checks
+    assert code == 0
+    assert "agent@example.com" in checks["zendesk"]["reason"]
+    assert "stand-in" in checks["llm"]["reason"]
+    assert "sk-test-secret" not in json.dumps(data)
+
+
+def test_rules_only_is_healthy_and_the_table_shows_each_reason(configured: Path) -> None:
+    log_run(configured, minutes_ago=4)
+    result = CliRunner().invoke(app, ["health"])
+    assert result.exit_code == 0, result.stdout
+    assert "ticketbot is healthy" in result.stdout
+    assert "not configured" in result.stdout
+    for name in ("zendesk", "llm", "disk (logs)", "breakers", "last run", "success rate"):
+        assert name in result.stdout
+
+
+def test_no_run_yet_is_degraded(configured: Path) -> None:
+    code, data, checks = invoke_json()
+    assert code == 1
+    assert data["status"] == "degraded"
+    assert checks["last run"]["status"] == "degraded"
+
+
+def test_low_success_rate_is_degraded(configured: Path) -> None:
+    log_run(configured, minutes_ago=4, triaged=8, failed=2)
+    code, _, checks = invoke_json()
+    assert code == 1
+    assert "80.0%" in checks["success rate"]["reason"]
+
+
+def test_open_breaker_is_degraded(configured: Path) -> None:
+    log_run(configured, minutes_ago=4)
+    storage = StateStore(configured / "state").breaker_storage()
+    storage.save(
+        "llm", {"state": "open", "failures": 5, "opened_at": datetime.now(UTC).timestamp()}
+    )
+    code, _, checks = invoke_json()
+    assert code == 1
+    assert checks["breakers"]["status"] == "degraded"
+    assert "llm open" in checks["breakers"]["reason"]
+
+
+def test_wrong_token_is_unhealthy(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZENDESK_API_TOKEN", "wrong-token-123")
+    log_run(configured, minutes_ago=4)
+    code, data, checks = invoke_json()
+    assert code == 2
+    assert checks["zendesk"]["status"] == "unhealthy"
+    assert "credentials" in checks["zendesk"]["reason"]
+    assert "wrong-token-123" not in json.dumps(data)
+
+
+def test_unreachable_llm_is_unhealthy(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    log_run(configured, minutes_ago=4)
+    code, _, checks = invoke_json()
+    assert code == 2
+    assert checks["llm"]["status"] == "unhealthy"
+
+
+def test_missing_zendesk_settings_are_unhealthy_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TICKETBOT_LOG_DIR", str(tmp_path / "logs"))
+    code, _, checks = invoke_json()
+    assert code == 2
+    assert "ZENDESK_SUBDOMAIN" in checks["zendesk"]["reason"]
+
+
+def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> None:
+    from ticket_processor.ops.health import fallback_check
+
+    failing = {"triaged": 20, "fallback_reasons": {"LLMConnectionError": 20}}
+    check = fallback_check(failing)
+    assert check.status == "degraded"
+    assert "20 of 20 tickets" in check.reason
+    assert "LLMConnectionError" in check.reason
+    chosen = {"triaged": 20, "fallback_reasons": {"no LLM configured": 20}}
+    assert fallback_check(chosen).status == "healthy"
+    assert fallback_check(None).status == "healthy"

@@ -1,0 +1,79 @@
+"""`ticketbot revert --run RUN_ID`: the run's tags come off, priorities it set go back, one
+note says so, and whatever a person changed since is left alone (issue 17 item 13)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_support import configure, create, events, invoke
+
+from ticket_processor.helpdesks.zendesk.sandbox import (
+    RunningSandbox,
+    SandboxConfig,
+    serve_in_thread,
+)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with serve_in_thread(SandboxConfig(seed=5)) as running:
+        yield running
+
+
+def test_revert_undoes_one_run_where_nobody_changed_it(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    log_dir = configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9/v1")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("OPENAI_API_KEY")
+    ids = create(
+        sandbox,
+        [
+            {"subject": "Site down", "comment": {"body": "Outage: nobody can log in, urgent."}},
+            {"subject": "Refund", "comment": {"body": "Please refund my order."}, "tags": ["vip"]},
+            {"subject": "Idea", "comment": {"body": "Please add a dark mode."}},
+        ],
+    )
+    before = {i: dict(sandbox.store.get(i)) for i in ids}
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    [finished] = [e for e in events(log_dir) if e["event"] == "run_finished"]
+    run_id = finished["run_id"]
+    # An agent changes the first ticket's priority after the run: that must survive the revert.
+    sandbox.store.update(ids[0], {"priority": "low"})
+
+    shown = invoke("revert", "--run", run_id, "--dry-run")
+    assert shown.exit_code == 0, shown.output
+    assert "3 to revert" in shown.output
+    assert all(sandbox.store.get(i)["tags"] != before[i]["tags"] for i in ids)  # nothing written
+
+    done = invoke("revert", "--run", run_id)
+    assert done.exit_code == 0, done.output
+    for ticket_id in ids:
+        after = sandbox.store.get(ticket_id)
+        ours = set(after["tags"]) - set(before[ticket_id]["tags"])
+        assert ours == {"ai_processed"}, (ticket_id, ours)  # the marker stays: no re-triage
+        assert set(before[ticket_id]["tags"]) <= set(after["tags"])  # the agent's tags stay
+        reverted = [
+            c for c in sandbox.store.comments(ticket_id) if "was reverted" in str(c["body"])
+        ]
+        assert len(reverted) == 1
+        assert not reverted[0]["public"]
+    assert sandbox.store.get(ids[0])["priority"] == "low"  # the agent's change is kept
+    for ticket_id in ids[1:]:
+        assert sandbox.store.get(ticket_id)["priority"] == before[ticket_id]["priority"]
+
+    again = invoke("revert", "--run", run_id)
+    assert again.exit_code == 0, again.output
+    assert "0 to revert" in again.output  # nothing of the run is left
+
+
+def test_revert_of_an_unknown_run_is_a_clear_error(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9/v1")
+    result = invoke("revert", "--run", "no-such-run")
+    assert result.exit_code == 2
+    assert "no triaged tickets of run 'no-such-run'" in result.output

@@ -1,0 +1,71 @@
+"""``ticketbot backfill``: the first import or a re-triage of history (``backfill.Backfill``).
+
+Flags to ``BackfillOptions``, the outcome to the console and to an exit code. Registered in
+``cli``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ..settings import Settings
+from .common import err_console, exit_codes, load, scrub
+from .run import _since
+
+
+def backfill(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Start of the history to triage: 24h, 7d or an ISO date (a backfill under "
+            "way continues where it is). Default 24h."
+        ),
+    ] = None,
+    no_batch: Annotated[
+        bool,
+        typer.Option(
+            "--no-batch", help="Triage through the normal path even where a Batch API exists."
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=50_000,
+            help="Tickets a batch at most (default 5000; never more than TICKETBOT_CACHE_ENTRIES).",
+        ),
+    ] = None,
+    max_runtime: Annotated[
+        float | None,
+        typer.Option(min=1, help="Stop after this many seconds; progress is saved."),
+    ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            metavar="N|auto",
+            help="Concurrent tickets on the normal path: a number, or auto (the default) "
+            "[TICKETBOT_WORKERS].",
+        ),
+    ] = None,
+) -> None:
+    """Triage history: through the LLM's Batch API at half price where it has one (run it
+    again to collect), else through the normal path, waiting out the helpdesk's read limits."""
+    from ..run.backfill import DEFAULT_BATCH_SIZE, BackfillOptions, run_backfill
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load({"workers": workers})
+        options = BackfillOptions(
+            since=_since(since),
+            use_batch=not no_batch,
+            batch_size=batch_size or DEFAULT_BATCH_SIZE,
+            max_runtime=max_runtime,
+        )
+        result = run_backfill(settings, options)
+        for note in result.notes:
+            err_console.print(f"[yellow]note:[/] {escape(scrub(note, settings.secrets))}")
+        typer.echo(scrub(result.message, settings.secrets))
+    raise typer.Exit(int(result.exit_code))

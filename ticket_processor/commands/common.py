@@ -1,0 +1,120 @@
+"""What every ``ticketbot`` command shares: settings loading and errors to exit codes.
+
+Owns the engine choices (``EngineChoice``), the stderr console, the ``--env-file`` / ``--account``
+selection the root callback records, ``load`` (settings once, warnings printed, logging set up),
+``scrub`` and ``exit_codes`` (the one place where errors become exit codes: 0 success, 1 run
+aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped by a signal).
+The command modules (``cli_run``, ``cli_ops``, ...) import from here; ``cli`` re-exports it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import ConfigError, LockHeldError, TicketBotError
+from ..exitcodes import ExitCode
+from ..ops.logsetup import configure_logging_for
+from ..ops.scrub import Scrubber
+from ..settings import Settings, load_settings
+
+
+class EngineChoice(StrEnum):
+    llm = "llm"
+    learned = "learned"
+    rules = "rules"
+
+
+class EvalEngine(StrEnum):
+    llm = "llm"
+    learned = "learned"
+    rules = "rules"
+
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_ENV_FILE: list[Path] = []  # --env-file, set by the root callback
+_ACCOUNT: list[str] = []  # --account, set by the root callback
+
+
+def env_file_path() -> Path:
+    return _ENV_FILE[0] if _ENV_FILE else Path(".env")
+
+
+def environment() -> dict[str, str]:
+    """The process environment, with the selected account's profile laid over it.
+
+    ``--account NAME`` (or ``TICKETBOT_ACCOUNT``) picks a profile of ``accounts.toml``
+    (``TICKETBOT_ACCOUNTS`` names another file). In a CronJob rendered by ``schedule --accounts``
+    the profile's values are already in the environment and ``TICKETBOT_ACCOUNT`` only names
+    it: without an accounts file that is fine, but ``--account`` without one is an error.
+    """
+    name = _ACCOUNT[0] if _ACCOUNT else os.environ.get("TICKETBOT_ACCOUNT")
+    if not name:
+        return dict(os.environ)
+    path = Path(os.environ.get("TICKETBOT_ACCOUNTS") or "accounts.toml")
+    if not path.is_file():
+        if _ACCOUNT:
+            raise ConfigError(
+                f"--account {name}: no accounts file at {path} (set TICKETBOT_ACCOUNTS)"
+            )
+        return dict(os.environ)
+    from ..ops.accounts import account_environ
+
+    return account_environ(os.environ, path, name)
+
+
+def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
+    """Read the settings once (flag > account profile > environment > .env > default);
+    print their warnings once and send library warnings to the log, scrubbed."""
+    settings = load_settings(
+        environment(), env_file=env_file or env_file_path(), overrides=overrides
+    )
+    for warning in settings.warnings:
+        err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
+    configure_logging_for(settings, on_terminal=err_console.is_terminal)
+    return settings
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret (and URL credentials) masked: the one ``Scrubber``."""
+    return Scrubber(secrets).text(text)
+
+
+@contextmanager
+def exit_codes(
+    secrets: Callable[[], tuple[str, ...]] = tuple, *, config_code: int = ExitCode.CONFIG
+) -> Iterator[None]:
+    """Turn ticketbot errors into one clean line on stderr and the documented exit code.
+
+    Messages quote paths, flags and servers' error bodies: escaped, so a ``[/]`` in them is
+    printed, not taken as rich markup (which would crash the command with a MarkupError).
+    """
+    try:
+        yield
+    except LockHeldError as exc:
+        err_console.print(f"ticketbot: {escape(str(exc))}")
+        raise typer.Exit(ExitCode.OK) from None
+    except ConfigError as exc:
+        err_console.print(f"[red]configuration error:[/] {escape(scrub(str(exc), secrets()))}")
+        raise typer.Exit(config_code) from None
+    except TicketBotError as exc:
+        err_console.print(f"[red]error:[/] {escape(scrub(str(exc), secrets()))}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+
+
+def json_text(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)

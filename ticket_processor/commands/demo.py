@@ -1,0 +1,243 @@
+"""``ticketbot demo``: the zero-configuration tour.
+
+Starts the local Zendesk sandbox in this process on a free port, seeds it with the shipped
+sample tickets, runs one real batch against it (the LLM when ``OPENAI_API_KEY`` or
+``OPENAI_BASE_URL`` is set, else the keyword rules, and it says which), then reads the tickets
+back from the sandbox's API and shows what changed and where the log is.
+
+The demo never touches the user's own helpdesk, cursor or logs: Zendesk settings from the
+environment or ``.env`` are replaced by the sandbox's, and state and logs go to a fresh
+temporary directory that is left in place for inspection (``ticketbot report`` can read it).
+Like ``cli.py`` this is a composition root, which is why it may start the sandbox.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pydantic import SecretStr
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ..helpdesks.zendesk.client import ZendeskClient
+from ..helpdesks.zendesk.guide import guide_api
+from ..helpdesks.zendesk.help_centre import seed_help_centre
+from ..helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
+from ..helpdesks.zendesk.seed import create_directory, create_tickets, cycle, load_samples
+from ..models import Ticket
+from ..ops.scrub import display_url
+from ..run.runner import run_once
+from ..settings import Settings
+from ..tags import NOTE_HEADER
+from .render import progress_bar, summary_line, summary_table, wide_enough
+
+SHOWN = 15  # tickets shown in the result table; the rest are counted
+
+
+@dataclass(frozen=True)
+class DemoRow:
+    """One ticket before and after the run, as the result table shows it."""
+
+    before: Ticket
+    after: Ticket
+    note: str | None
+    group: str = "-"  # the group's name after the run
+
+    @property
+    def added_tags(self) -> list[str]:
+        kept = set(self.before.tags)
+        return [tag for tag in self.after.tags if tag not in kept]
+
+    def tagged(self, prefix: str) -> dict[str, str]:
+        """``{"category": "bug", "urgency": "high", ...}`` from the added tags."""
+        found = {}
+        for tag in self.added_tags:
+            for field in ("category", "urgency", "sentiment", "lang"):
+                if tag.startswith(f"{prefix}{field}_"):
+                    found[field] = tag.removeprefix(f"{prefix}{field}_")
+        return found
+
+
+def offline_engine_note(settings: Settings) -> str:
+    """Which offline engine the demo uses, and how well it did on the shipped samples."""
+    from ..learned import MODEL_FILE_NAME, bundled_model_path, load_model
+    from ..triage.taxonomy import load_taxonomy
+
+    own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
+    path = own if settings.learned_model is not None or own.exists() else bundled_model_path()
+    model, why = load_model(path, load_taxonomy(settings.taxonomy_file).names)
+    if model is None:
+        return (
+            f"Engine: keyword rules (no OPENAI_API_KEY or OPENAI_BASE_URL is set, and no usable "
+            f"learned model: {escape(why or 'unknown')})."
+        )
+    scores = [
+        f"{name} {model.fields[name].cv_per_source['samples']:.2f}"
+        for name in ("category", "urgency", "sentiment")
+        if name in model.fields and "samples" in model.fields[name].cv_per_source
+    ]
+    measured = (
+        f" Measured on the shipped sample tickets it did not train on (cross-validated "
+        f"macro-F1): {', '.join(scores)}."
+        if scores
+        else ""
+    )
+    which = "bundled with ticketbot" if path == bundled_model_path() else f"from {path}"
+    return (
+        f"Engine: the learned model {escape(which)}, the best engine available without an LLM "
+        f"(no OPENAI_API_KEY or OPENAI_BASE_URL is set); keyword rules where it cannot "
+        f"decide.{measured}"
+    )
+
+
+def run_demo(settings: Settings, *, console: Console, count: int, helpdesk: str = "zendesk") -> int:
+    """Seed a sandbox, triage it once, show the result; the run's exit code."""
+    engine = "llm"  # the best engine available: the LLM, else the learned model, else rules
+    workdir = Path(tempfile.mkdtemp(prefix="ticketbot-demo-"))
+    if settings.llm_configured:
+        where = display_url(settings.openai_base_url) if settings.openai_base_url else "OpenAI"
+        console.print(
+            f"Engine: the LLM ({escape(', '.join(settings.models))} at {escape(where)}), "
+            "keyword rules where it fails."
+        )
+    else:
+        console.print(offline_engine_note(settings), soft_wrap=True)
+    if helpdesk == "freshdesk":
+        from .demo_freshdesk import run_demo_freshdesk
+
+        return run_demo_freshdesk(settings, console=console, count=count, engine=engine)
+    sample_routes = resources.files("ticket_processor") / "sample_routes.toml"
+    with serve_in_thread(SandboxConfig()) as sandbox, resources.as_file(sample_routes) as routes:
+        demo_settings = settings.model_copy(
+            update={
+                "zendesk_url": sandbox.url,
+                "zendesk_subdomain": None,
+                "zendesk_email": sandbox.config.email,
+                "zendesk_api_token": SecretStr(sandbox.config.token),
+                "zendesk_oauth_token": None,
+                "state_dir": workdir / "state",
+                "log_dir": workdir / "logs",
+                "alert_webhook": None,  # a demo is not an incident
+                "routes_file": settings.routes_file or routes,
+            }
+        )
+        with ZendeskClient.from_settings(demo_settings) as client:
+            seeded = create_tickets(client, cycle(load_samples(), count))
+            groups = {gid: name for name, gid in create_directory(client).items()}
+            ids = sorted(seeded.created_ids)
+            before = {t.id: t for t in client.show_many(ids)}
+            articles = seed_help_centre(guide_api(client))
+            console.print(
+                f"Seeded {len(ids)} sample tickets and a help centre of {articles} articles "
+                f"into a local Zendesk sandbox at {escape(sandbox.url)}."
+            )
+            with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
+                summary = run_once(demo_settings, engine=engine, on_progress=tick)
+            rows = _read_back(client, before, ids[:SHOWN], groups)
+    if wide_enough(console):
+        console.print(result_table(rows, total=len(ids), prefix=settings.tag_prefix))
+    else:
+        console.print(*result_lines(rows, total=len(ids)), sep="\n", markup=False, soft_wrap=True)
+    if console.is_terminal:
+        console.print(summary_table(summary))
+    else:
+        console.print(summary_line(summary), markup=False, soft_wrap=True)
+    log_dir = demo_settings.log_dir
+    console.print(
+        f"JSON-lines log: {escape(str(log_dir))}\n"
+        f"Summarise it:   TICKETBOT_LOG_DIR={escape(str(log_dir))} ticketbot report\n"
+        "Your own Zendesk: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN, then "
+        "`ticketbot run --dry-run`.",
+        soft_wrap=True,
+    )
+    return summary.exit_code
+
+
+def _read_back(
+    client: ZendeskClient, before: dict[int, Ticket], ids: list[int], groups: dict[int, str]
+) -> list[DemoRow]:
+    """The shown tickets as the sandbox's API now returns them, with ticketbot's note."""
+    rows = []
+    for ticket in client.show_many(ids):
+        notes = [
+            str(c.get("body", ""))
+            for c in client.comments(ticket.id)
+            if c.get("public") is False and NOTE_HEADER in str(c.get("body", ""))
+        ]
+        group = groups.get(ticket.group_id, str(ticket.group_id)) if ticket.group_id else "-"
+        rows.append(DemoRow(before[ticket.id], ticket, notes[0] if notes else None, group))
+    return rows
+
+
+def _clip_words(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary within ``limit`` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def result_table(rows: list[DemoRow], *, total: int, prefix: str) -> Table:
+    """What the run changed on each shown ticket, from the tags and note read back.
+
+    Cells holding ticket text are ``Text``, so a subject can never act as rich markup.
+    """
+    table = Table(title="The sandbox after the run (read back through its API)")
+    # The fixed columns never wrap; the subject and the note give way on a narrow terminal.
+    table.add_column("ticket", justify="right", no_wrap=True)
+    table.add_column("subject", max_width=24, overflow="ellipsis", no_wrap=True)
+    table.add_column("category", no_wrap=True)
+    table.add_column("urgency", no_wrap=True)
+    table.add_column("priority", no_wrap=True)
+    table.add_column("group", no_wrap=True)
+    table.add_column("tags kept", style="dim")
+    table.add_column("note (summary)", min_width=30, ratio=1, overflow="fold")
+    for row in rows:
+        found = row.tagged(prefix)
+        table.add_row(
+            str(row.after.id),
+            Text(row.after.subject or "(no subject)"),
+            found.get("category", "-"),
+            found.get("urgency", "-"),
+            _priority_change(row),
+            row.group + (" (escalated)" if f"{prefix}escalated" in row.added_tags else ""),
+            Text(" ".join(row.before.tags) or "-"),
+            Text(_clip_words(_summary_of(row.note), 160) if row.note else "(no note)"),
+        )
+    table.caption = (
+        f"each ticket also got {prefix}processed, {prefix}sentiment_*, {prefix}lang_* tags"
+        + (f"; {len(rows)} of {total} tickets shown" if total > len(rows) else "")
+    )
+    return table
+
+
+def result_lines(rows: list[DemoRow], *, total: int) -> list[str]:
+    """The same as ``result_table``, one line a ticket, for a pipe or a file."""
+    lines = ["The sandbox after the run (read back through its API):"]
+    for row in rows:
+        lines.append(
+            f"ticket {row.after.id} {row.after.subject[:40]!r}: "
+            f"priority {_priority_change(row)}; group {row.group}; "
+            f"kept {' '.join(row.before.tags) or '-'}; added {' '.join(row.added_tags)}; "
+            f"note: {_summary_of(row.note) if row.note else '(no note)'}"
+        )
+    if total > len(rows):
+        lines.append(f"({len(rows)} of {total} tickets shown)")
+    return lines
+
+
+def _priority_change(row: DemoRow) -> str:
+    old = row.before.priority or "none"
+    new = row.after.priority or "none"
+    return old if old == new else f"{old} → {new}"
+
+
+def _summary_of(note: str) -> str:
+    for line in note.splitlines():
+        if line.startswith("Summary: "):
+            return line.removeprefix("Summary: ")
+    return note.splitlines()[0]

@@ -1,0 +1,80 @@
+"""``ticketbot eval``: score an engine on a labelled JSON-lines file (``eval_run``).
+
+The scores are printed by ``eval_report``. Registered in ``cli`` under the name ``eval``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..settings import Settings
+from .common import EngineChoice, exit_codes, load
+
+
+def eval_(
+    file: Annotated[
+        Path, typer.Argument(dir_okay=False, help="Labelled JSON lines (id, source, subject, ...).")
+    ],
+    engine: Annotated[
+        EngineChoice,
+        typer.Option(help="rules, learned (the model, rules on failure) or llm (the endpoint)."),
+    ] = EngineChoice.rules,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="--engine learned: model file [TICKETBOT_LEARNED_MODEL]."
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Score only the first N rows.")] = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    predictions: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="Write one JSON line per ticket with the prediction."),
+    ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            metavar="N|auto",
+            help="Concurrent tickets: a number, or auto (the default: as many LLM calls as "
+            "the endpoint's latency and rate limits sustain) [TICKETBOT_WORKERS].",
+        ),
+    ] = None,
+) -> None:
+    """Accuracy and macro-F1 per field of an engine on a labelled JSONL file."""
+    import orjson
+
+    from ..evaluation.display import print_result, result_json
+    from ..evaluation.labelled import build_eval_chain, eval_workers, run_eval, write_predictions
+    from ..triage.taxonomy import load_taxonomy
+    from .render import progress_bar
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load({"workers": workers, "taxonomy_file": taxonomy, "learned_model": model})
+        chosen = load_taxonomy(settings.taxonomy_file)
+        chain = build_eval_chain(settings, chosen, engine.value)
+        show = console.is_terminal and not as_json and engine != EngineChoice.rules
+        with progress_bar(console, enabled=show, label="analysing") as tick:
+            result = run_eval(
+                file,
+                chosen,
+                chain=chain,
+                limit=limit,
+                workers=eval_workers(settings, engine.value)[0],
+                max_input_tokens=settings.max_input_tokens,
+                on_progress=lambda: tick("row"),
+            )
+        if predictions is not None:
+            write_predictions(predictions, result.predictions)
+        if as_json:
+            typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
+        else:
+            print_result(result, console)

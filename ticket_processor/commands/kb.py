@@ -1,0 +1,86 @@
+"""``ticketbot kb``: the help-centre index by hand — ``kb sync`` and ``kb eval FILE``.
+
+A run syncs the index on its own when it is older than ``TICKETBOT_KB_MAX_AGE``; ``kb sync``
+does it now (``--full`` lists the whole help centre again), ``kb eval`` measures the
+suggestions on a labelled file (``kb.evaluate``), syncing first if the index was never filled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..helpdesks.registry import connect
+from ..kb.evaluate import evaluate_file
+from ..kb.index import ArticleIndex
+from ..kb.refresh import index_path
+from ..kb.sync import SyncReport, sync
+from ..settings import Settings
+
+kb_app = typer.Typer(help="The help-centre index: sync it, measure its suggestions.")
+
+
+def _sync(settings: Settings, index: ArticleIndex, *, full: bool = False) -> SyncReport:
+    if index.set_aside is not None:
+        aside = index.set_aside
+        typer.echo(f"set aside a damaged index ({aside.reason}) as {aside.moved_to}", err=True)
+    if full:
+        index.set_meta("since", None)
+    helpdesk = connect(settings)
+    try:
+        return sync(helpdesk, index)
+    finally:
+        helpdesk.close()
+
+
+@kb_app.command("sync")
+def kb_sync(
+    full: Annotated[bool, typer.Option("--full", help="List the whole help centre again.")] = False,
+) -> None:
+    """Bring the local help-centre index up to date with the helpdesk."""
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        settings.require_helpdesk()
+        index = ArticleIndex(index_path(settings))
+        try:
+            report = _sync(settings, index, full=full)
+        finally:
+            index.close()
+        kind = "full listing" if report.full else "changes only"
+        typer.echo(
+            f"help centre synced ({kind}): {report.listed} listed, {report.indexed} indexed, "
+            f"{report.removed} removed; {report.total} articles in the index"
+        )
+
+
+@kb_app.command("eval")
+def kb_eval(
+    file: Annotated[Path, typer.Argument(help="JSON lines with labels.article_id per ticket.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """hit@1 and hit@3 of the suggestions on tickets labelled with the answering article."""
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        index = ArticleIndex(index_path(settings))
+        try:
+            if index.synced_at is None:
+                settings.require_helpdesk()
+                _sync(settings, index)
+            report = evaluate_file(index, file, max_tokens=settings.max_input_tokens)
+        finally:
+            index.close()
+        figures = report.as_dict()
+        if as_json:
+            typer.echo(json.dumps(figures))
+            return
+        for name, value in figures.items():
+            typer.echo(f"{name:>13}: {value if value is not None else '-'}")

@@ -1,0 +1,147 @@
+"""``ticketbot learn``: train the learned engine on a labelled file and write its model file.
+
+It reuses the commands' settings loading and error-to-exit-code mapping (``common``). Prints
+per field the cross-validated macro-F1 (per source and pooled) and the class counts, and warns
+about classes with too few examples. A spinner with the current step on a terminal; nothing but
+the result under cron.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from ..learned.train import TrainingResult
+
+
+def result_table(result: TrainingResult) -> Table:
+    table = Table(title="cross-validated macro-F1 and class counts", title_justify="left")
+    for heading in ("field", "rows", "pooled", "per source", "classes"):
+        table.add_column(heading, overflow="fold")
+    for name, field in result.fields.items():
+        if not field.counts:
+            continue
+        scores = field.report.scores if field.report else {}
+        sources = ", ".join(f"{s} {v.macro_f1:.3f}" for s, v in scores.items() if s != "pooled")
+        pooled = "—" if field.cv_macro_f1 is None else f"{field.cv_macro_f1:.3f}"
+        counts = ", ".join(f"{k} {v}" for k, v in field.counts.items())
+        table.add_row(name, str(sum(field.counts.values())), pooled, sources, counts)
+    return table
+
+
+def learn(
+    data: Annotated[
+        Path | None,
+        typer.Argument(dir_okay=False, help="Labelled JSON lines (subject, description, labels)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="Model file to write [TICKETBOT_LEARNED_MODEL, default <state dir>/"
+            "learned-model.zip].",
+        ),
+    ] = None,
+    folds: Annotated[
+        int, typer.Option(min=0, max=20, help="Cross-validation folds (0: skip the scores).")
+    ] = 5,
+    embeddings: Annotated[
+        bool,
+        typer.Option(
+            "--embeddings/--no-embeddings", help="Add sentence embeddings to the n-grams."
+        ),
+    ] = True,
+    taxonomy: Annotated[
+        Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
+    ] = None,
+    from_helpdesk: Annotated[
+        bool,
+        typer.Option(
+            "--from-helpdesk",
+            help="Learn from the configured helpdesk's solved and closed tickets instead of DATA.",
+        ),
+    ] = False,
+    since: Annotated[
+        str,
+        typer.Option(help="With --from-helpdesk: tickets changed since (180d, 2w, or a date)."),
+    ] = "180d",
+    label: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --from-helpdesk: where a field's label is, FIELD=tag:PREFIX or "
+            "FIELD=field:CUSTOM_FIELD (repeatable) [default <prefix>category_ ... tags].",
+        ),
+    ] = None,
+    include_unreviewed: Annotated[
+        bool,
+        typer.Option(
+            "--include-unreviewed",
+            help="With --from-helpdesk: keep tickets whose labels ticketbot wrote and nobody "
+            "changed.",
+        ),
+    ] = False,
+) -> None:
+    """Train the learned engine (category, urgency, sentiment) on a labelled JSONL file, or
+    on the helpdesk's solved tickets (--from-helpdesk)."""
+    from ..errors import ConfigError
+    from ..evaluation.labelled import load_labelled
+    from ..learned import MODEL_FILE_NAME, save_model
+    from ..learned.train import TrainOptions, train
+    from ..triage.taxonomy import load_taxonomy
+    from .common import err_console, exit_codes, load
+
+    console = Console(highlight=False)
+    with exit_codes():
+        settings = load({"taxonomy_file": taxonomy})
+        chosen = load_taxonomy(settings.taxonomy_file)
+        target = out or settings.learned_model or settings.state_dir / MODEL_FILE_NAME
+        harvest = None
+        if from_helpdesk == (data is not None):
+            raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
+        if data is None:
+            from ..learned.from_helpdesk import harvest_examples
+
+            harvest = harvest_examples(settings, chosen, since, label or [], include_unreviewed)
+            if harvest is None:
+                raise typer.Exit(1)  # interrupted: the checkpoint keeps what was read
+            data = harvest.examples_path
+        elif label or include_unreviewed:
+            raise ConfigError("--label and --include-unreviewed go with --from-helpdesk")
+        source = "--from-helpdesk" if harvest is not None else str(data)
+        rows = load_labelled(data)
+        options = TrainOptions(
+            folds=folds,
+            embedding_weight=1.0 if embeddings else 0.0,
+            max_input_tokens=settings.max_input_tokens,
+        )
+        started = time.perf_counter()
+        try:
+            if console.is_terminal:
+                with console.status("training") as status:
+                    result = train(rows, chosen, options=options, on_step=status.update)
+            else:
+                result = train(rows, chosen, options=options)
+        except ValueError as exc:
+            raise ConfigError(f"{data}: {exc}") from None
+        seconds = time.perf_counter() - started
+        try:
+            save_model(result.model, target)
+        except OSError as exc:
+            raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None
+        console.print(
+            f"[bold]ticketbot learn[/] {escape(source)}: {len(rows)} rows, {seconds:.1f} s"
+        )
+        console.print(result_table(result))
+        for field in result.fields.values():
+            for warning in field.warnings:
+                err_console.print(f"[yellow]warning:[/] {escape(warning)}")
+        console.print(f"model written to {escape(str(target))}")
+        if harvest is not None:
+            harvest.discard()  # the training file holds ticket text: gone once the model is

@@ -1,0 +1,207 @@
+"""The operator's commands: ``config``, ``breaker reset``, ``health``, ``report``, ``schedule``.
+
+Each a few lines calling the library (``settings.describe_settings``, ``ledger``, ``health``,
+``report``, ``schedule``); registered in ``cli`` (``breaker_app`` as the ``breaker`` group).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..errors import ConfigError
+from ..exitcodes import ExitCode
+from ..settings import Settings
+from .common import env_file_path, environment, err_console, exit_codes, json_text, load
+
+
+def config(
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Show the effective settings, where each came from, and secrets masked."""
+    from ..settings import describe_settings
+
+    with exit_codes():
+        rows = describe_settings(environment(), env_file=env_file_path())
+        if json_output:
+            typer.echo(json_text(rows))
+            return
+        width = max(len(row["variable"]) for row in rows)
+        for row in rows:
+            typer.echo(f"{row['variable']:<{width}}  {row['value']}  ({row['source']})")
+
+
+breaker_app = typer.Typer(help="Circuit breakers kept between runs (by dependency and endpoint).")
+
+
+@breaker_app.command("reset")
+def breaker_reset(
+    name: Annotated[
+        str | None, typer.Argument(help="One breaker (as `health` lists it). Default: all.")
+    ] = None,
+) -> None:
+    """Close the persisted circuit breakers now (after fixing a URL or a key)."""
+    from ..state.ledger import RunLedger
+    from ..state.lock import RunLock
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        with RunLock(settings.state_dir):
+            ledger = RunLedger(settings.state_dir)
+            known = ledger.breaker_states()
+            if name is not None and name not in known:
+                listed = ", ".join(sorted(known)) or "none"
+                raise ConfigError(f"no breaker named {name!r}; the breakers are: {listed}")
+            opened = ledger.reset_breakers(None if name is None else [name])
+        typer.echo(
+            f"closed {len(opened)} open breaker(s): {', '.join(opened)}"
+            if opened
+            else "no breaker was open"
+        )
+
+
+def health(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+) -> None:
+    """Check helpdesk, LLM, disk, breakers and recent runs.
+
+    Exit code 0 healthy, 1 degraded, 2 unhealthy, 3 could not check (as monitoring plugins).
+    """
+    from ..ops.health import check_health, health_table
+
+    settings: Settings | None = None
+    with exit_codes(
+        lambda: settings.secrets if settings else (), config_code=ExitCode.HEALTH_UNKNOWN
+    ):
+        settings = load()
+        verdict = check_health(settings)
+        if json_output:
+            typer.echo(json_text(settings.scrubber()(verdict.to_dict())))
+        else:
+            Console(highlight=False).print(health_table(verdict, scrubber=settings.scrubber()))
+    raise typer.Exit(verdict.exit_code)
+
+
+def report(
+    since: Annotated[
+        str, typer.Option(help="A span back from now (24h, 7d, 30m) or an ISO date or time.")
+    ] = "24h",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the figures as one JSON object.")
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option(help="Also write a self-contained HTML report to this file.")
+    ] = None,
+    log_dir: Annotated[
+        Path | None, typer.Option(file_okay=False, help="Logs to read [TICKETBOT_LOG_DIR].")
+    ] = None,
+) -> None:
+    """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
+    from ..ops.logs import read_events
+    from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
+    from ..report.html import render_html
+    from ..report.table import print_report
+    from .output import PipeConsole, stdout_may_close
+
+    console = PipeConsole(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()), stdout_may_close():
+        settings = load({"log_dir": log_dir})
+        prices = {**DEFAULT_PRICES, **parse_prices(settings.prices or "")}
+        now = datetime.now(UTC)
+        start = parse_since(since, now=now)
+        events = read_events(settings.log_dir, since=start)
+        older = read_events(settings.log_dir, until=start)  # for agents' agreement
+        summary = build_report(events, prices=prices, since=start, until=now, history=older)
+        if html is not None:  # first: a reader that closes stdout early must not cost the file
+            try:
+                html.parent.mkdir(parents=True, exist_ok=True)
+                html.write_text(render_html(summary), encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
+        if json_output:
+            typer.echo(json_text({**summary.to_dict(), "corrupt_lines": events.corrupt_lines}))
+        else:
+            print_report(summary, console, log_dir=settings.log_dir)
+            if events.corrupt_lines:
+                err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
+            if html is not None:
+                console.print(f"HTML report written to {html}")
+
+
+def schedule(
+    print_format: Annotated[
+        str, typer.Option("--print", help="cron, windows (Task Scheduler XML) or kubernetes.")
+    ],
+    workdir: Annotated[
+        Path | None, typer.Option(help="Directory the run starts in. Default: this one.")
+    ] = None,
+    env_file: Annotated[
+        Path | None, typer.Option(help="Settings file. Default: .env in the working directory.")
+    ] = None,
+    max_runtime: Annotated[
+        int, typer.Option(help="Seconds a run may take new tickets (below the 600 s interval).")
+    ] = 540,
+    executable: Annotated[
+        str | None, typer.Option(help="Path of the ticketbot command. Default: this install's.")
+    ] = None,
+    image: Annotated[str | None, typer.Option(help="Container image (kubernetes).")] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="accounts.toml: one CronJob per account (kubernetes)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (Task Scheduler XML as UTF-16)."),
+    ] = None,
+) -> None:
+    """Print a schedule that runs ticketbot every 10 minutes (crontab, Task Scheduler, CronJob)."""
+    import dataclasses
+    import sys
+
+    from ..ops.schedule import ScheduleSpec, default_executable, render
+
+    with exit_codes():
+        settings = load()
+        windows = print_format == "windows"
+        where = str(workdir) if workdir else os.getcwd()
+        if executable is None and windows and sys.platform != "win32":
+            executable = where.rstrip("\\") + "\\.venv\\Scripts\\ticketbot.exe"
+        spec = ScheduleSpec(
+            workdir=where if windows or workdir is None else str(workdir.resolve()),
+            executable=executable or default_executable(Path(sys.executable), windows=windows),
+            env_file=str(env_file) if env_file else None,
+            max_runtime=max_runtime,
+            log_dir=str(settings.log_dir),
+        )
+        if image:
+            spec = dataclasses.replace(spec, image=image)
+        text = render(print_format, spec)
+        if accounts is not None:
+            text = _accounts_schedule(print_format, accounts, spec.image)
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        # The XML declares UTF-16, as Task Scheduler exports do; the bytes must match it.
+        try:
+            output.write_text(text, encoding="utf-16" if windows else "utf-8", newline="")
+        except OSError as exc:
+            raise ConfigError(f"--output: cannot write {output} ({exc.strerror or exc})") from None
+        err_console.print(f"written to {output}")
+
+
+def _accounts_schedule(print_format: str, path: Path, image: str) -> str:
+    from ..ops.accounts import load_accounts
+    from ..ops.kube import accounts_manifests
+
+    if print_format != "kubernetes":
+        raise ConfigError("--accounts: one job per account is rendered for --print kubernetes")
+    return accounts_manifests(load_accounts(path), image=image)

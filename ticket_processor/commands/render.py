@@ -1,0 +1,205 @@
+"""What a person sees after a run: a summary table on a terminal, one line under cron,
+and the table of planned changes for ``--dry-run`` and the demo. Output only, no logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from ..models import WriteBack
+from ..run.planner import RoutedWriteBack
+from ..run.types import PlannedChange, RunSummary
+
+# rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
+# columns the per-ticket tables are printed one line a ticket instead, as in a pipe.
+TABLE_MIN_WIDTH = 120
+
+
+def wide_enough(console: Console) -> bool:
+    return console.is_terminal and console.width >= TABLE_MIN_WIDTH
+
+
+def summary_line(summary: RunSummary) -> str:
+    """The one line cron mails or a log collector keeps."""
+    parts = [
+        f"ticketbot run {summary.run_id}: {summary.status}",
+        f"triaged={summary.triaged}",
+        f"failed={summary.failed}",
+        f"skipped={summary.skipped}",
+        f"deferred={summary.deferred}",
+        f"fallback={summary.fallback}",
+        f"cached={summary.cached}",
+        f"tokens={summary.prompt_tokens + summary.completion_tokens}",
+        f"cost_usd={summary.cost_usd:.4f}",
+        f"seconds={summary.seconds:.1f}",
+    ]
+    if summary.out_of_scope:
+        parts.append(f"out_of_scope={summary.out_of_scope}")
+    if summary.engines:
+        parts.append("engines=" + ",".join(f"{k}:{v}" for k, v in sorted(summary.engines.items())))
+    if summary.set_aside:
+        parts.append(f"set_aside={','.join(summary.set_aside)}")
+    if summary.stopped_early:
+        parts.append(f"stopped={summary.stopped_early}")
+    if summary.bound:
+        parts.append(f"bound={summary.bound}")
+        if summary.llm.get("llm_max_in_flight") is not None:
+            parts.append(f"llm_in_flight_peak={summary.llm['llm_max_in_flight']}")
+    if summary.reason:
+        parts.append(f"reason={summary.reason!r}")
+    return " ".join(parts)
+
+
+_BOUND_WORDS = {
+    "llm_latency": "the LLM's latency at the calls in flight",
+    "llm_rate": "the LLM's announced rate limit",
+    "helpdesk_writes": "the helpdesk's write limits",
+}
+
+
+def bound_text(summary: RunSummary) -> str | None:
+    """What limited the run, in words, with the LLM figures behind it."""
+    if not summary.bound:
+        return None
+    words = _BOUND_WORDS.get(summary.bound, summary.bound)
+    llm = summary.llm
+    figures = [
+        f"{llm[key]}{unit}"
+        for key, unit in (
+            ("llm_max_in_flight", " calls in flight at the peak"),
+            ("llm_latency_s", " s a call"),
+            ("llm_limit_requests", " requests a minute allowed"),
+        )
+        if llm.get(key) is not None
+    ]
+    return words + (f" ({', '.join(figures)})" if figures else "")
+
+
+def summary_table(summary: RunSummary) -> Table:
+    table = Table(title=f"ticketbot run {summary.run_id}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", justify="right")
+    rows: list[tuple[str, Any]] = [
+        ("status", summary.status),
+        ("tickets seen", summary.tickets_seen),
+        ("triaged", summary.triaged),
+        ("  by the rules (fallback)", summary.fallback),
+        ("  from the cache", summary.cached),
+        ("skipped (already done, solved)", summary.skipped),
+        ("out of scope (TICKETBOT_SCOPE, skip tag)", summary.out_of_scope),
+        ("marked by another writer meanwhile", summary.second_writer),
+        ("deferred to the next run (--max-runtime)", summary.deferred),
+        ("failed (retried next run)", summary.failed),
+        ("tokens (prompt / completion)", f"{summary.prompt_tokens} / {summary.completion_tokens}"),
+        ("estimated cost", f"${summary.cost_usd:.4f}"),
+        ("seconds", f"{summary.seconds:.1f}"),
+    ]
+    if summary.engines:
+        rows.append(("engines", ", ".join(f"{k} {v}" for k, v in sorted(summary.engines.items()))))
+    if summary.set_aside:
+        rows.append(("state files set aside", ", ".join(summary.set_aside)))
+    if summary.categories:
+        top = sorted(summary.categories.items(), key=lambda kv: -kv[1])
+        rows.append(("categories", ", ".join(f"{name} {count}" for name, count in top)))
+    if summary.stopped_early:
+        rows.append(("stopped early", summary.stopped_early))
+    bound = bound_text(summary)
+    if bound:
+        rows.append(("what bounded the run", bound))
+    if summary.reason:
+        rows.append(("reason", summary.reason))
+    for what, value in rows:
+        table.add_row(what, Text(str(value)))
+    return table
+
+
+def route_cell(wb: WriteBack) -> str | None:
+    """The planned group and escalation (None: no routes configured)."""
+    if not isinstance(wb, RoutedWriteBack):
+        return None
+    group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
+    if wb.group_id is not None and wb.assignee_name:
+        group += f" / {wb.assignee_name}"
+    return group + (" ESCALATED" if wb.escalated else "")
+
+
+def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200) -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("ticket", justify="right")
+    table.add_column("subject", max_width=34, overflow="ellipsis", no_wrap=True)
+    table.add_column("category")
+    table.add_column("urgency → priority")
+    table.add_column("engine")
+    routed = any(isinstance(c.writeback, RoutedWriteBack) for c in planned)
+    if routed:
+        table.add_column("group", no_wrap=True)
+    # Tags and the summary wrap (fold) instead of being cut: they are what a reviewer reads.
+    table.add_column("tags to add", min_width=22, overflow="fold")
+    table.add_column("summary (in the note)", min_width=30, ratio=1, overflow="fold")
+    for change in sorted(planned, key=lambda c: c.ticket_id)[:limit]:
+        analysis = change.triage.analysis
+        wb = change.writeback
+        priority = wb.priority.value if wb.priority else "(unchanged)"
+        engine = change.triage.engine + (" (fallback)" if change.triage.fallback else "")
+        # Subject and summary are ticket text: Text() so they never act as rich markup.
+        route = [route_cell(wb) or "unchanged"] if routed else []
+        table.add_row(
+            str(change.ticket_id),
+            Text(change.subject or "(no subject)"),
+            analysis.category,
+            f"{analysis.urgency.value} → {priority}",
+            engine,
+            *route,
+            " ".join(wb.additional_tags),
+            Text(analysis.summary),
+        )
+    if len(planned) > limit:
+        table.caption = f"first {limit} of {len(planned)} tickets"
+    return table
+
+
+def planned_lines(planned: list[PlannedChange]) -> list[str]:
+    """The planned changes one line a ticket, for a pipe or a file (no table to squeeze)."""
+    lines = []
+    for change in sorted(planned, key=lambda c: c.ticket_id):
+        analysis = change.triage.analysis
+        wb = change.writeback
+        priority = wb.priority.value if wb.priority else "unchanged"
+        engine = change.triage.engine + ("/fallback" if change.triage.fallback else "")
+        routing = ""
+        if isinstance(wb, RoutedWriteBack):
+            group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
+            routing = f"group={group!r} escalated={'yes' if wb.escalated else 'no'} "
+        lines.append(
+            f"ticket {change.ticket_id}: category={analysis.category} "
+            f"urgency={analysis.urgency.value} priority={priority} engine={engine} {routing}"
+            f"add_tags={','.join(wb.additional_tags)} summary={analysis.summary!r}"
+        )
+    return lines
+
+
+@contextmanager
+def progress_bar(console: Console, *, enabled: bool, label: str) -> Iterator[Any]:
+    """A rich progress bar on a terminal; under cron a callback that does nothing."""
+    if not enabled:
+        yield lambda event: None
+        return
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.elapsed:.0f}s"),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(label, total=None)
+        yield lambda event: progress.advance(task)

@@ -1,0 +1,227 @@
+"""``ticketbot run``, ``demo`` and ``revert``: the commands that triage tickets or undo a run.
+
+Each command is a few lines: flags to ``runner.run_once`` / ``demo.run_demo`` /
+``revert.apply_revert``, the outcome to the console and to an exit code. Registered in ``cli``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import ConfigError
+from ..exitcodes import ExitCode
+from ..settings import Settings
+from .common import EngineChoice, err_console, exit_codes, load, scrub
+
+if TYPE_CHECKING:
+    from ..run.types import RunSummary
+
+
+def _since(value: str | None) -> datetime | None:
+    from ..ops.timespec import parse_moment
+
+    return None if value is None else parse_moment(value, now=datetime.now(UTC), flag="--since")
+
+
+def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None:
+    from .render import planned_lines, planned_table, summary_line, summary_table, wide_enough
+
+    title = "Dry run: planned changes (nothing written)"
+    if dry_run and wide_enough(console):
+        console.print(planned_table(summary.planned, title=title))
+    elif dry_run:
+        console.print(
+            title, *planned_lines(summary.planned), sep="\n", soft_wrap=True, markup=False
+        )
+    if console.is_terminal:
+        console.print(summary_table(summary))
+    else:
+        console.print(summary_line(summary), markup=False, soft_wrap=True)
+
+
+def run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Analyse and show the planned changes; write nothing.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Triage at most this many tickets.")
+    ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            metavar="N|auto",
+            help="Concurrent tickets: a number, or auto (the default: as many LLM calls as "
+            "the endpoint's latency and rate limits sustain) [TICKETBOT_WORKERS].",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="First run only: tickets updated since 24h, 7d or an ISO date. Default 24h."
+        ),
+    ] = None,
+    engine: Annotated[
+        EngineChoice,
+        typer.Option(
+            help="llm: the best engine available (LLM, else the learned model, else rules), "
+            "learned: the model then rules, rules: the rules only."
+        ),
+    ] = EngineChoice.llm,
+    max_runtime: Annotated[
+        float | None,
+        typer.Option(min=1, help="Stop taking new tickets after this many seconds; flush, save."),
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option(help="Use the Search API with this query instead of the export.")
+    ] = None,
+    no_priority: Annotated[
+        bool, typer.Option("--no-priority", help="Never change a ticket's priority.")
+    ] = False,
+    taxonomy: Annotated[
+        Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
+    ] = None,
+    ticket: Annotated[
+        list[int] | None,
+        typer.Option("--ticket", help="Triage exactly this ticket (repeat for more)."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --ticket: triage again although already triaged."),
+    ] = False,
+) -> None:
+    """Triage the tickets that are new since the last run (the job cron runs)."""
+    from ..run.runner import run_once
+    from .render import progress_bar
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load({"workers": workers, "taxonomy_file": taxonomy})
+        if force and not ticket:
+            raise ConfigError("--force goes with --ticket ID: it re-triages chosen tickets only")
+        with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
+            summary = run_once(
+                settings,
+                dry_run=dry_run,
+                limit=limit,
+                since=_since(since),
+                engine=engine.value,
+                max_runtime=max_runtime,
+                query=query,
+                set_priority=not no_priority,
+                ticket_ids=tuple(ticket or ()),
+                force=force,
+                on_progress=tick,
+            )
+        _report_run(summary, console, dry_run=dry_run)
+        _tell(summary, settings.secrets)
+    _exit(summary)
+
+
+def _tell(summary: RunSummary, secrets: tuple[str, ...]) -> None:
+    """What the user must know on stderr: an abort, a stop, set-aside state, fallbacks."""
+    for note in summary.warnings:
+        err_console.print(f"[yellow]note:[/] {escape(scrub(note, secrets))}")
+    if summary.set_aside:
+        files = ", ".join(summary.set_aside)
+        err_console.print(
+            f"[yellow]warning:[/] damaged state file(s) set aside and replaced by safe defaults: "
+            f"{escape(files)} (see the log's state_file_set_aside events)"
+        )
+    if summary.fallback_reasons:
+        reasons = ", ".join(f"{k} ×{v}" for k, v in sorted(summary.fallback_reasons.items()))
+        err_console.print(
+            f"[yellow]warning:[/] {summary.fallback} ticket(s) fell back to a local engine: "
+            f"{escape(scrub(reasons, secrets))}"
+        )
+    if summary.status == "aborted":
+        err_console.print(f"[red]run aborted:[/] {escape(scrub(summary.reason or '', secrets))}")
+    elif summary.status == "stopped":
+        err_console.print(f"run stopped: {escape(summary.reason or '')}")
+
+
+def _exit(summary: RunSummary) -> None:
+    """Exit with the run's code; after a stop whose grace ran out, without waiting for the
+    abandoned analyses (their tickets were left to the next run)."""
+    if summary.abandoned:
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(summary.exit_code)
+    raise typer.Exit(summary.exit_code)
+
+
+def demo(
+    count: Annotated[int, typer.Option(min=1, max=500, help="Sample tickets to create.")] = 60,
+    helpdesk: Annotated[
+        str, typer.Option(help="The sandbox to start: zendesk or freshdesk.")
+    ] = "zendesk",
+) -> None:
+    """Zero-configuration tour: a local sandbox, sample tickets, one triage run, the result."""
+    from .demo import run_demo
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        if helpdesk not in ("zendesk", "freshdesk"):
+            raise ConfigError("--helpdesk must be zendesk or freshdesk")
+        settings = load()
+        code = run_demo(settings, console=console, count=count, helpdesk=helpdesk)
+    raise typer.Exit(code)
+
+
+def revert(
+    run_id: Annotated[str, typer.Option("--run", help="The run to undo (from `report`).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be undone; write nothing.")
+    ] = False,
+) -> None:
+    """Undo one run: remove its tags, restore priority and group where nobody changed them."""
+    from ..helpdesks.registry import connect
+    from ..ops.logs import read_events
+    from ..run.revert import apply_revert, plan_revert, writes_of_run
+    from ..state.ledger import RunLedger
+    from ..state.lock import RunLock
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        writes = writes_of_run(read_events(settings.log_dir), run_id)
+        if not writes:
+            raise ConfigError(
+                f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
+                "(see `ticketbot report` for run ids)"
+            )
+        helpdesk = connect(settings)
+        try:
+            tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
+            plan = plan_revert(run_id, writes, tickets, prefix=settings.tag_prefix)
+            for change in plan.changes:
+                typer.echo(
+                    f"ticket {change.ticket_id}: remove {', '.join(change.remove_tags) or '-'}"
+                    + (f"; priority -> {change.priority.value}" if change.priority else "")
+                    + (f"; group -> {change.group_id}" if change.group_id is not None else "")
+                )
+            typer.echo(
+                f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
+                f"someone since, {len(plan.missing)} gone"
+            )
+            if dry_run or not plan.changes:
+                return
+            with RunLock(settings.state_dir):
+                outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+        finally:
+            helpdesk.close()
+        failed = [o for o in outcomes if o.error is not None]
+        for outcome in failed:
+            err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
+        typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
+    raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)

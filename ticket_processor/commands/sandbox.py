@@ -1,0 +1,137 @@
+"""``ticketbot sandbox`` and ``seed``: serve a local helpdesk API, fill a helpdesk with samples.
+
+Registered in ``cli``; the sandboxes live in ``sandbox/`` and the sample tickets in ``seed``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..errors import ConfigError, RunAborted
+from ..exitcodes import ExitCode
+from ..settings import Settings
+from .common import exit_codes, load
+
+
+def sandbox(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    plan: Annotated[
+        str, typer.Option(help="Rate-limit plan: team, professional, enterprise, high_volume.")
+    ] = "enterprise",
+    state: Annotated[
+        Path | None, typer.Option(help="Keep the tickets in this JSON file across restarts.")
+    ] = None,
+    latency_ms: Annotated[float, typer.Option(min=0, help="Added latency per request.")] = 0,
+    jitter_ms: Annotated[float, typer.Option(min=0, help="Random +/- on the latency.")] = 0,
+    error_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of 500/503s.")] = 0,
+    conflict_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of 409s.")] = 0,
+    drop_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of cut connections.")] = 0,
+    email: Annotated[str, typer.Option(help="Agent email accepted for basic auth.")] = (
+        "agent@example.com"
+    ),
+    token: Annotated[
+        str, typer.Option(help="API token accepted for basic auth (a sandbox default, no secret).")
+    ] = "sandbox-token",  # noqa: S107 - the sandbox's documented default
+    helpdesk: Annotated[
+        str, typer.Option(help="zendesk, or freshdesk (plans trial, growth, pro, enterprise).")
+    ] = "zendesk",
+    api_key: Annotated[
+        str, typer.Option(help="Freshdesk API key accepted for basic auth (a sandbox default).")
+    ] = "sandbox-key",
+) -> None:
+    """Serve a local Zendesk- or Freshdesk-compatible API (Ctrl-C stops it)."""
+    import signal
+
+    if helpdesk == "freshdesk":
+        from ..helpdesks.freshdesk.sandbox.command import serve_from_flags
+
+        with exit_codes(lambda: (api_key,)):
+            signal.signal(signal.SIGTERM, _interrupt)
+            # --conflict-rate is Freshdesk's kind of conflict: an agent edits the ticket meanwhile.
+            rates = (latency_ms, jitter_ms, error_rate, conflict_rate, drop_rate)
+            serve_from_flags(host, port, plan, api_key, state, rates, echo=typer.echo)
+        return
+
+    from ..helpdesks.zendesk.sandbox import PLAN_LIMITS, SandboxConfig, serve_forever
+
+    config = SandboxConfig(
+        email=email,
+        token=token,
+        plan=plan,
+        state_file=state,
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        error_rate=error_rate,
+        conflict_rate=conflict_rate,
+        drop_rate=drop_rate,
+    )
+
+    def ready(url: str) -> None:
+        typer.echo(f"Zendesk sandbox listening on {url}  (ZENDESK_URL={url}, Ctrl-C stops)")
+
+    with exit_codes(lambda: (token,)):
+        if helpdesk != "zendesk":
+            raise ConfigError("--helpdesk must be zendesk or freshdesk")
+        if plan not in PLAN_LIMITS:
+            raise ConfigError(f"--plan must be one of {', '.join(PLAN_LIMITS)}")
+        # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            serve_forever(config, host=host, port=port, on_ready=ready)
+        except OSError as exc:
+            raise ConfigError(f"--port {port}: cannot listen on {host}: {exc.strerror}") from None
+        except KeyboardInterrupt:
+            typer.echo("sandbox stopped")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+# --- seed --------------------------------------------------------------------
+# (keep each command a few lines calling the library)
+
+
+def seed(
+    count: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=100_000, help="Tickets to create (default 50 samples; with --from all)."
+        ),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from", dir_okay=False, help="JSON lines with subject and description."),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Seed a real helpdesk (not a ticketbot sandbox) all the same."),
+    ] = False,
+) -> None:
+    """Create realistic sample tickets in the local sandbox (a real helpdesk only with --yes)."""
+    from ..helpdesks.registry import connect
+    from ..helpdesks.zendesk.seed import run_seed
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        helpdesk = connect(settings)
+        try:
+            probe = helpdesk.probe()
+        finally:
+            helpdesk.close()
+        if not probe.ok:
+            raise RunAborted(probe.detail)
+        if not probe.sandbox and not yes:
+            raise ConfigError(
+                f"{helpdesk.base_url} is not a ticketbot sandbox: seed would write sample tickets "
+                "into a real helpdesk. Add --yes if that is what you want."
+            )
+        result = run_seed(settings, count=count, source=from_file, console=console)
+    raise typer.Exit(ExitCode.PARTIAL if result.failed else ExitCode.OK)

@@ -1,0 +1,247 @@
+"""``ticketbot eval``: run an engine over a labelled JSON-lines file and score it.
+
+Reads the file (``id``, ``source``, ``subject``, ``description``, ``labels``), prepares every
+row as a run does (trimmed, cut to the token budget, personal data replaced) and predicts it
+with the run's own ``triage()`` over the engine chain ``--engine`` picks (concurrently; a row the
+first engine fails falls back down the chain, exactly as in a run), then hands the predictions
+to the pure metrics in ``evaluate.py``. Printing is ``eval_report.py``'s job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import ConfigError
+from ..models import Engine, Sentiment, Urgency
+from ..resilience.pacing import resolve_workers
+from ..resilience.retry import CircuitBreaker, RetryPolicy
+from ..settings import Settings
+from ..triage.chain import TriageEngine, triage
+from ..triage.engines import ChainChoice, build_chain
+from ..triage.prepare import prepare_ticket
+from ..triage.taxonomy import Taxonomy
+from .scoring import FieldReport, evaluate
+
+# As in a run: a few bounded retries that honour Retry-After.
+EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
+
+
+@dataclass(frozen=True)
+class LabelledTicket:
+    id: str
+    source: str
+    subject: str
+    description: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    id: str
+    category: str
+    urgency: str
+    sentiment: str
+    engine: str
+    fallback_reason: str | None = None
+
+    def as_line(self) -> dict[str, str]:
+        """The ``--predictions`` line of this row."""
+        return {
+            "id": self.id,
+            "category": self.category,
+            "urgency": self.urgency,
+            "sentiment": self.sentiment,
+            "engine": self.engine,
+        }
+
+
+@dataclass
+class EvalResult:
+    file: str
+    engine: str
+    rows: int
+    seconds: float
+    predictions: list[Prediction]
+    fields: dict[str, FieldReport]
+    fallback_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def fallbacks(self) -> int:
+        return sum(self.fallback_reasons.values())
+
+
+def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicket]:
+    """The rows of a labelled JSONL file; a malformed line is a usage error naming the line."""
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    rows: list[LabelledTicket] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            raise ConfigError(f"{path}:{number}: not a JSON object") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}:{number}: not a JSON object")
+        labels = data.get("labels") or {}
+        if not isinstance(labels, dict):
+            raise ConfigError(f"{path}:{number}: 'labels' must be an object")
+        rows.append(
+            LabelledTicket(
+                id=str(data.get("id", number)),
+                source=str(data.get("source") or "unknown"),
+                subject=str(data.get("subject") or ""),
+                description=str(data.get("description") or ""),
+                labels={str(k): str(v) for k, v in labels.items() if v is not None},
+            )
+        )
+        if limit is not None and len(rows) >= limit:
+            break
+    if not rows:
+        raise ConfigError(f"{path}: no rows to evaluate")
+    return rows
+
+
+def predict(
+    rows: Sequence[LabelledTicket],
+    chain: Sequence[TriageEngine],
+    *,
+    preferred: Engine,
+    workers: int,
+    max_input_tokens: int = 2000,
+    on_progress: Callable[[], None] = lambda: None,
+) -> list[Prediction]:
+    """Every row through ``triage()`` on its prepared text — exactly what a run analyses —
+    ``workers`` at a time; a row the first engine fails falls back down the chain."""
+
+    def one(row: LabelledTicket) -> Prediction:
+        prepared = prepare_ticket(row.subject, row.description, max_tokens=max_input_tokens)
+        result = triage(prepared, chain, preferred=preferred)
+        analysis = result.analysis
+        on_progress()
+        return Prediction(
+            row.id,
+            analysis.category,
+            analysis.urgency.value,
+            analysis.sentiment.value,
+            result.engine,
+            _reason_kind(result.fallback_reason) if result.fallback else None,
+        )
+
+    if len(chain) == 1 or workers <= 1:
+        return [one(row) for row in rows]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eval") as pool:
+        return list(pool.map(one, rows))
+
+
+def _reason_kind(reason: str | None) -> str:
+    """``"llm: LLMConnectionError: refused"`` -> ``"LLMConnectionError"``."""
+    parts = [part.strip() for part in (reason or "").split(":")]
+    return parts[1] if len(parts) > 2 and parts[1] else (reason or "unknown")[:60]
+
+
+def eval_workers(settings: Settings, engine: Engine) -> tuple[int, bool]:
+    """Rows analysed at once, and whether the LLM's calls follow the endpoint (auto)."""
+    llm = engine == "llm" and settings.llm_configured
+    return resolve_workers(settings.workers, llm=llm)
+
+
+def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> ChainChoice:
+    """The chain ``--engine`` measures, built as a run builds it. The LLM has a breaker of its
+    own (not the run's persisted one): a dead endpoint opens it after a few failures and the
+    remaining rows go straight down the chain instead of each waiting through its retries."""
+    if engine == "llm" and not settings.llm_configured:
+        raise ConfigError(
+            "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
+            "in .env or the environment"
+        )
+    if engine == "learned":
+        # Measuring the learned engine with no usable model would score the rules: an error.
+        from ..learned import open_engine
+        from ..triage.chain import LocalEngine
+        from ..triage.rules import RulesEngine
+
+        model = LocalEngine(
+            "learned", open_engine(settings.learned_model, settings.state_dir, taxonomy)
+        )
+        return ChainChoice([model, LocalEngine("rules", RulesEngine(taxonomy))], "learned")
+    workers, auto = eval_workers(settings, engine)
+    return build_chain(
+        settings,
+        taxonomy,
+        engine,
+        workers=workers,
+        auto_workers=auto,
+        llm_breaker=CircuitBreaker("llm"),
+        llm_retry=EVAL_LLM_RETRY,
+    )
+
+
+def allowed_values(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+    """The label values each field is scored on; anything else is out of taxonomy."""
+    return {
+        "category": taxonomy.names,
+        "urgency": tuple(level.value for level in Urgency),
+        "sentiment": tuple(value.value for value in Sentiment),
+    }
+
+
+def run_eval(
+    path: Path,
+    taxonomy: Taxonomy,
+    *,
+    chain: ChainChoice,
+    limit: int | None = None,
+    workers: int = 8,
+    max_input_tokens: int = 2000,
+    on_progress: Callable[[], None] = lambda: None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> EvalResult:
+    """Load, predict (through ``chain``, on the prepared text) and score."""
+    rows = load_labelled(path, limit=limit)
+    started = clock()
+    predictions = predict(
+        rows,
+        chain.chain,
+        preferred=chain.preferred,
+        workers=workers,
+        max_input_tokens=max_input_tokens,
+        on_progress=on_progress,
+    )
+    seconds = clock() - started
+    labelled: list[dict[str, Any]] = [{"source": row.source, "labels": row.labels} for row in rows]
+    predicted = [
+        {"category": p.category, "urgency": p.urgency, "sentiment": p.sentiment}
+        for p in predictions
+    ]
+    reasons = Counter(p.fallback_reason for p in predictions if p.fallback_reason)
+    return EvalResult(
+        file=str(path),
+        engine=chain.preferred,
+        rows=len(rows),
+        seconds=seconds,
+        predictions=predictions,
+        fields=evaluate(labelled, predicted, allowed_values(taxonomy)),
+        fallback_reasons=dict(reasons),
+    )
+
+
+def write_predictions(path: Path, predictions: Sequence[Prediction]) -> None:
+    """One JSON object a line: id, category, urgency, sentiment, engine."""
+    try:
+        with path.open("wb") as out:
+            for prediction in predictions:
+                out.write(orjson.dumps(prediction.as_line()) + b"\n")
+    except OSError as exc:
+        raise ConfigError(f"--predictions: cannot write {path}: {exc.strerror}") from None

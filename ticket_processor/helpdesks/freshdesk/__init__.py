@@ -1,0 +1,1 @@
+"""Freshdesk: the adapter and its parts, its seed and its sandbox."""

@@ -1,0 +1,84 @@
+"""Freshdesk discovery: the ticket list paged by ``updated_at``, and the search API.
+
+``FreshdeskHelpdesk.ticket_pages`` delegates here. The list is read 100 a page with
+``include=description``, each next page a new query from the last ``updated_at`` seen
+(``freshdesk_paging.next_query``), so neither our own writes nor Freshdesk's 300-page cap skip a
+ticket; a saved position Freshdesk refuses (or that is not a time) is a ``CursorRejectedError``.
+Search stops at Freshdesk's ten pages of 30 with a ``discover_limit`` notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from ...errors import HelpdeskError
+from ..protocol import Cursor, CursorRejectedError, TicketPage
+from .http import FreshdeskTransport
+from .paging import earliest, iso, latest, next_query
+from .records import parse_tickets
+
+PER_PAGE = 100
+SEARCH_PAGES = 10  # ... and no search page past the tenth (30 results each)
+
+
+def ticket_pages(
+    http: FreshdeskTransport, cursor: Cursor | None, *, since: int, query: str | None = None
+) -> Iterator[TicketPage]:
+    if query is not None:
+        yield from search_pages(http, query)
+        return
+    start = cursor.value if cursor is not None and cursor.kind == "updated_since" else None
+    if start is not None:
+        try:
+            datetime.fromisoformat(start.replace("Z", "+00:00"))
+        except ValueError:
+            raise CursorRejectedError(f"the saved position {start!r} is not a time") from None
+    updated_since = start or iso(since)
+    floor: str | None = None  # the cursor may not pass this (see ``freshdesk_paging.next_query``)
+    page_number = 1
+    while True:
+        params = {
+            "updated_since": updated_since,
+            "order_by": "updated_at",
+            "order_type": "asc",
+            "per_page": PER_PAGE,
+            "page": page_number,
+            "include": "description",
+        }
+        try:
+            answer = http.request("GET", "/api/v2/tickets", params=params)
+        except HelpdeskError as exc:
+            if page_number == 1 and exc.status_code == 400 and start is not None:
+                raise CursorRejectedError(f"Freshdesk refused the saved position ({exc})") from exc
+            raise
+        tickets, malformed = parse_tickets(answer.body)
+        top = latest(t.updated_at for t in tickets)
+        following = None
+        if top is not None and http.next_page(answer.headers) is not None:
+            following = next_query(updated_since, page_number, top)
+        if following is not None and following[1] > 1:
+            floor = floor or updated_since
+        resume = earliest(floor, top) if top is not None else floor
+        after = Cursor("updated_since", resume) if resume else None
+        yield TicketPage(tickets, after, malformed, last=following is None)
+        if following is None:
+            return
+        updated_since, page_number = following
+
+
+def search_pages(http: FreshdeskTransport, query: str) -> Iterator[TicketPage]:
+    for page_number in range(1, SEARCH_PAGES + 1):
+        answer = http.request(
+            "GET", "/api/v2/search/tickets", params={"query": f'"{query}"', "page": page_number}
+        )
+        body = answer.body if isinstance(answer.body, dict) else {}
+        tickets, malformed = parse_tickets(body.get("results"))
+        total = body.get("total")
+        more = isinstance(total, int) and page_number * 30 < total and bool(tickets)
+        notices: tuple[tuple[str, str], ...] = ()
+        if more and page_number == SEARCH_PAGES:
+            notices = (("discover_limit", "Freshdesk search stops at 10 pages of 30"),)
+        yield TicketPage(tickets, None, malformed, notices, last=not more)
+        if not more:
+            return

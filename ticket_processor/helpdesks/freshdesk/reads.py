@@ -1,0 +1,102 @@
+"""Freshdesk reads for notes, routing and the help centre: conversations, groups, agents, articles.
+
+Functions of a ``FreshdeskTransport``; ``FreshdeskHelpdesk`` delegates to them. Each follows
+Freshdesk's ``Link`` header through every page and skips items that are not the expected shape.
+Articles are the whole help centre each time (Solutions has no changed-since filter): category
+by category, folder by folder; a folder's visibility becomes the article's, drafts are removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..protocol import Agent, Article, ArticleListing, Group
+from .http import FreshdeskTransport
+from .records import plain_text
+
+VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else is internal
+
+
+def notes(http: FreshdeskTransport, ticket_id: int) -> list[str]:
+    found: list[str] = []
+    for page in http.pages(f"/api/v2/tickets/{int(ticket_id)}/conversations"):
+        for item in page:
+            if isinstance(item, dict) and item.get("private"):
+                text = item.get("body_text")
+                found.append(
+                    text if isinstance(text, str) else plain_text(str(item.get("body") or ""))
+                )
+    return found
+
+
+def groups(http: FreshdeskTransport) -> list[Group]:
+    return [
+        Group(int(g["id"]), str(g.get("name") or ""))
+        for page in http.pages("/api/v2/groups", {"per_page": 100})
+        for g in page
+        if isinstance(g, dict) and isinstance(g.get("id"), int)
+    ]
+
+
+def agents(http: FreshdeskTransport) -> list[Agent]:
+    members: dict[int, list[int]] = {}
+    for group in http.pages("/api/v2/groups", {"per_page": 100}):
+        for g in group:
+            for agent_id in g.get("agent_ids") or () if isinstance(g, dict) else ():
+                if isinstance(agent_id, int) and isinstance(g.get("id"), int):
+                    members.setdefault(agent_id, []).append(g["id"])
+    found = []
+    for page in http.pages("/api/v2/agents", {"per_page": 100}):
+        for a in page:
+            if not isinstance(a, dict) or not isinstance(a.get("id"), int):
+                continue
+            contact = a.get("contact")
+            contact = contact if isinstance(contact, dict) else {}
+            found.append(
+                Agent(
+                    int(a["id"]),
+                    str(contact.get("name") or ""),
+                    contact.get("email") if isinstance(contact.get("email"), str) else None,
+                    tuple(members.get(int(a["id"]), ())),
+                )
+            )
+    return found
+
+
+def articles(http: FreshdeskTransport) -> ArticleListing:
+    """Freshdesk Solutions has no changed-since filter: always the whole help centre."""
+    return ArticleListing(_all_articles(http), complete=True)
+
+
+def _all_articles(http: FreshdeskTransport) -> Iterator[Article]:
+    for categories in http.pages("/api/v2/solutions/categories"):
+        for category in categories:
+            if not isinstance(category, dict):
+                continue
+            path = f"/api/v2/solutions/categories/{category.get('id')}/folders"
+            for folders in http.pages(path):
+                for folder in folders:
+                    if isinstance(folder, dict):
+                        yield from _folder_articles(http, folder)
+
+
+def _folder_articles(http: FreshdeskTransport, folder: dict[str, Any]) -> Iterator[Article]:
+    visibility = VISIBILITY.get(folder.get("visibility"), "internal")  # type: ignore[arg-type]
+    for page in http.pages(f"/api/v2/solutions/folders/{folder.get('id')}/articles"):
+        for item in page:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+                continue
+            text = item.get("description_text")
+            yield Article(
+                id=int(item["id"]),
+                title=str(item.get("title") or ""),
+                body=text
+                if isinstance(text, str)
+                else plain_text(str(item.get("description") or "")),
+                url=f"{http.base_url}/support/solutions/articles/{item['id']}",
+                locale=str(item.get("language") or "en"),
+                updated_at=str(item.get("updated_at") or ""),
+                visibility=visibility,  # type: ignore[arg-type]
+                removed=item.get("status") != 2,  # 1 draft, 2 published
+            )

@@ -1,0 +1,109 @@
+"""Freshdesk's records as ticketbot's values, and back. Pure: no I/O.
+
+Freshdesk numbers what Zendesk names: priority 1 low, 2 medium, 3 high, 4 urgent; status 2 open,
+3 pending, 4 resolved, 5 closed (6 and up are an account's own statuses, read as open). ticketbot
+speaks Zendesk's words inside (``models.Priority``, ``models.Status``); this module is the
+translation. A ticket object that does not parse is kept aside, never raised.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from ...models import Priority, Ticket, WriteBack
+
+PRIORITY_FROM_FRESHDESK = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+PRIORITY_TO_FRESHDESK = {
+    Priority.LOW: 1,
+    Priority.NORMAL: 2,
+    Priority.HIGH: 3,
+    Priority.URGENT: 4,
+}
+STATUS_FROM_FRESHDESK = {2: "open", 3: "pending", 4: "solved", 5: "closed"}
+SOURCE_CHANNEL = {
+    1: "email",
+    2: "web",
+    3: "phone",
+    7: "chat",
+    9: "feedback_widget",
+    10: "outbound_email",
+}
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(body: str) -> str:
+    """HTML as text, for a description without ``description_text``."""
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", body)
+    return html.unescape(_TAG.sub("", text)).strip()
+
+
+def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """A Freshdesk ticket object in ``models.Ticket``'s names."""
+    description = item.get("description_text")
+    if not isinstance(description, str):
+        raw = item.get("description")
+        description = plain_text(raw) if isinstance(raw, str) else ""
+    priority = item.get("priority")
+    status = item.get("status")
+    custom = item.get("custom_fields")
+    return {
+        "id": item.get("id"),
+        "subject": item.get("subject") or "",
+        "description": description,
+        "status": STATUS_FROM_FRESHDESK.get(status, "open") if isinstance(status, int) else "open",
+        "priority": PRIORITY_FROM_FRESHDESK.get(priority) if isinstance(priority, int) else None,
+        "tags": item.get("tags") or [],
+        "created_at": item.get("created_at"),
+        "updated_at": item.get("updated_at"),
+        "group_id": item.get("group_id"),
+        "assignee_id": item.get("responder_id"),
+        "brand_id": item.get("product_id"),
+        "channel": SOURCE_CHANNEL.get(item["source"])
+        if isinstance(item.get("source"), int)
+        else None,
+        "custom_fields": custom if isinstance(custom, dict) else {},
+    }
+
+
+def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:
+    """Freshdesk ticket objects -> (tickets, malformed); never raises on bad data."""
+    tickets: list[Ticket] = []
+    malformed: list[dict[str, Any]] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            malformed.append({"value": item})
+            continue
+        try:
+            tickets.append(Ticket.model_validate(ticket_fields(item)))
+        except (ValidationError, TypeError, ValueError):
+            malformed.append(item)
+    return tickets, malformed
+
+
+def update_body(change: WriteBack, current: Ticket) -> dict[str, Any]:
+    """The ``PUT /tickets/{id}`` body for ``change`` on ``current`` as just read: Freshdesk's
+    ``tags`` replaces the list, so it is the ticket's own tags (minus a revert's) plus ours."""
+    removed = set(change.remove_tags)
+    tags = [t for t in current.tags if t not in removed]
+    tags += [t for t in change.additional_tags if t not in set(tags)]
+    body: dict[str, Any] = {}
+    if tags != list(current.tags):
+        body["tags"] = tags
+    if change.priority is not None:
+        body["priority"] = PRIORITY_TO_FRESHDESK[change.priority]
+    if change.group_id is not None:
+        body["group_id"] = change.group_id
+    if change.assignee_id is not None:
+        body["responder_id"] = change.assignee_id
+    if change.custom_fields:
+        body["custom_fields"] = dict(change.custom_fields)
+    return body
+
+
+def note_html(text: str) -> str:
+    """The note's plain text as the HTML Freshdesk stores (escaped, line breaks kept)."""
+    return "<div>" + html.escape(text).replace("\n", "<br>") + "</div>"

@@ -1,0 +1,124 @@
+"""The Freshdesk endpoints the sandbox serves: the routing table and the directory endpoints.
+
+Ticket endpoints are in ``api_tickets.py``; groups, agents and Solutions are here. ``resolve``
+maps a request to its route (a trailing slash ignored).
+"""
+
+from __future__ import annotations
+
+from . import api_tickets as t
+from .routes import (
+    Answer,
+    FreshdeskCall,
+    FreshdeskEndpoint,
+    FreshdeskServices,
+    body_object,
+    compile_route,
+    paged,
+)
+from .store import SANDBOX_AGENT_ID
+
+
+def list_groups(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return paged(call, svc.store.directory.groups())
+
+
+def show_group(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.directory.group(call.int_arg()), {}
+
+
+def create_group(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 201, svc.store.directory.create_group(body_object(call)), {}
+
+
+def list_agents(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return paged(call, svc.store.directory.agents())
+
+
+def show_agent(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.directory.agent(call.int_arg()), {}
+
+
+def me(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.directory.agent(SANDBOX_AGENT_ID), {}
+
+
+def create_agent(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 201, svc.store.directory.create_agent(body_object(call)), {}
+
+
+def list_categories(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return paged(call, svc.store.solutions.categories())
+
+
+def show_category(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.solutions.category(call.int_arg()), {}
+
+
+def create_category(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 201, svc.store.solutions.create_category(body_object(call)), {}
+
+
+def list_folders(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return paged(call, svc.store.solutions.folders(call.int_arg()))
+
+
+def show_folder(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.solutions.folder(call.int_arg()), {}
+
+
+def create_folder(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 201, svc.store.solutions.create_folder(call.int_arg(), body_object(call)), {}
+
+
+def list_articles(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return paged(call, svc.store.solutions.articles(call.int_arg()))
+
+
+def show_article(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.solutions.article(call.int_arg()), {}
+
+
+def create_article(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 201, svc.store.solutions.create_article(call.int_arg(), body_object(call)), {}
+
+
+_V2 = "/api/v2"
+ROUTES: list[FreshdeskEndpoint] = [
+    compile_route("GET", f"{_V2}/tickets", t.list_tickets, "list"),
+    compile_route("POST", f"{_V2}/tickets", t.create_ticket),
+    compile_route("POST", f"{_V2}/tickets/bulk_update", t.bulk_update, "update"),
+    compile_route("GET", f"{_V2}/tickets/{{id}}", t.show_ticket),
+    compile_route("PUT", f"{_V2}/tickets/{{id}}", t.update_ticket, "update"),
+    compile_route("POST", f"{_V2}/tickets/{{id}}/notes", t.create_note),
+    compile_route("GET", f"{_V2}/tickets/{{id}}/conversations", t.list_conversations),
+    compile_route("GET", f"{_V2}/search/tickets", t.search_tickets),
+    compile_route("GET", f"{_V2}/jobs/{{job_id}}", t.job_status),
+    compile_route("GET", f"{_V2}/groups", list_groups),
+    compile_route("POST", f"{_V2}/groups", create_group),
+    compile_route("GET", f"{_V2}/groups/{{id}}", show_group),
+    compile_route("GET", f"{_V2}/agents", list_agents),
+    compile_route("POST", f"{_V2}/agents", create_agent),
+    compile_route("GET", f"{_V2}/agents/me", me),
+    compile_route("GET", f"{_V2}/agents/{{id}}", show_agent),
+    compile_route("GET", f"{_V2}/solutions/categories", list_categories),
+    compile_route("POST", f"{_V2}/solutions/categories", create_category),
+    compile_route("GET", f"{_V2}/solutions/categories/{{id}}", show_category),
+    compile_route("GET", f"{_V2}/solutions/categories/{{id}}/folders", list_folders),
+    compile_route("POST", f"{_V2}/solutions/categories/{{id}}/folders", create_folder),
+    compile_route("GET", f"{_V2}/solutions/folders/{{id}}", show_folder),
+    compile_route("GET", f"{_V2}/solutions/folders/{{id}}/articles", list_articles),
+    compile_route("POST", f"{_V2}/solutions/folders/{{id}}/articles", create_article),
+    compile_route("GET", f"{_V2}/solutions/articles/{{id}}", show_article),
+]
+
+
+def resolve(method: str, path: str) -> tuple[FreshdeskEndpoint, tuple[str, ...]] | None:
+    """The route for a request path, with its arguments; None when nothing serves it."""
+    path = path.rstrip("/") or "/"
+    for route in ROUTES:
+        if route.method == method:
+            match = route.regex.match(path)
+            if match:
+                return route, match.groups()
+    return None

@@ -1,0 +1,204 @@
+"""The Freshdesk sandbox's tickets, requesters and conversations behind one lock.
+
+Tickets are Freshdesk JSON keyed by id; ``updated_at`` is to the second, so lists sort by
+``(updated_at, write order)`` to page stably. ``agent_edit`` is the concurrent edit of the fault
+knobs: a person adds a tag in the web UI. ``to_state`` / ``load_state`` (with the directory's)
+are what ``--state FILE`` keeps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .config import invalid_value, not_found
+from .directory import FreshdeskDirectory
+from .records import apply_update, check_fields, new_ticket, note_record
+from .solutions import Solutions
+
+SANDBOX_AGENT_ID = 1
+_STATE_VERSION = 1
+
+
+class FreshdeskStore:
+    """Tickets, requesters, notes, plus the ``FreshdeskDirectory`` (groups, agents, solutions)."""
+
+    def __init__(self, *, now: Callable[[], float], agent_email: str = "agent@example.com") -> None:
+        self._now = now
+        self._lock = threading.Lock()
+        self.writes = 0  # bumped on every change; the persister saves when it moves
+        self.directory = FreshdeskDirectory(now=now, on_write=self._bump, agent_email=agent_email)
+        self.solutions = Solutions(now=now, on_write=self._bump)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._tickets: dict[int, dict[str, Any]] = {}
+        self._order: dict[int, int] = {}  # write order, the tie-break within a second
+        self._notes: dict[int, list[dict[str, Any]]] = {}
+        self._requesters: dict[str, int] = {}
+        self._next_id = 1
+        self._next_note = 1
+        self._next_requester = 5000
+        self._seq = 0
+
+    def _bump(self) -> None:
+        self.writes += 1
+
+    def _touch(self, ticket: dict[str, Any]) -> None:
+        self._seq += 1
+        self._order[ticket["id"]] = self._seq
+        self._tickets[ticket["id"]] = ticket
+        self.writes += 1
+
+    # --- reading ----------------------------------------------------------------------
+
+    def find(self, ticket_id: int) -> dict[str, Any]:
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+        if ticket is None:
+            raise not_found()
+        return ticket
+
+    def all_tickets(self) -> list[dict[str, Any]]:
+        """Every ticket, oldest write first."""
+        with self._lock:
+            return sorted(self._tickets.values(), key=lambda t: self._order[t["id"]])
+
+    def write_order(self, ticket_id: int) -> int:
+        with self._lock:
+            return self._order.get(ticket_id, 0)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._tickets)
+
+    def conversations(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            if ticket_id not in self._tickets:
+                raise not_found()
+            return list(self._notes.get(ticket_id, ()))
+
+    # --- writing ----------------------------------------------------------------------
+
+    def _check(self, fields: dict[str, Any], *, creating: bool, group: int | None = None) -> None:
+        check_fields(
+            fields,
+            creating=creating,
+            group_members=self.directory.group_members,
+            agent_exists=self.directory.agent_exists,
+            current_group=group,
+        )
+
+    def check_properties(self, properties: dict[str, Any]) -> None:
+        """Freshdesk's 400 for properties no ticket could take (a bulk update's, up front)."""
+        self._check(properties, creating=False)
+
+    def create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        self._check(fields, creating=True)
+        with self._lock:
+            requester = fields.get("requester_id")
+            if not isinstance(requester, int):
+                key = str(
+                    fields.get("email")
+                    or fields.get("phone")
+                    or fields.get("unique_external_id")
+                    or ""
+                )
+                requester = self._requesters.get(key)
+                if requester is None:
+                    requester = self._requesters[key] = self._next_requester
+                    self._next_requester += 1
+            ticket = new_ticket(self._next_id, fields, requester, self._now())
+            self._next_id += 1
+            self._touch(ticket)
+            return ticket
+
+    def update(self, ticket_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        current = self.find(ticket_id)
+        self._check(changes, creating=False, group=current["group_id"])
+        with self._lock:
+            ticket = apply_update(self._tickets[ticket_id], changes, self._now())
+            self._touch(ticket)
+            return ticket
+
+    def agent_edit(self, ticket_id: int, tag: str) -> dict[str, Any] | None:
+        """A person adds ``tag`` to the ticket (the concurrent edit); None if there is none."""
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None:
+                return None
+            tags = ticket["tags"] if tag in ticket["tags"] else [*ticket["tags"], tag]
+            ticket = apply_update(ticket, {"tags": tags}, self._now())
+            self._touch(ticket)
+            return ticket
+
+    def add_note(self, ticket_id: int, body: str, *, private: bool, user_id: int) -> dict[str, Any]:
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None:
+                raise not_found()
+            now = self._now()
+            note = note_record(
+                self._next_note, ticket_id, body, private=private, user_id=user_id, now=now
+            )
+            self._next_note += 1
+            self._notes.setdefault(ticket_id, []).append(note)
+            # A note is activity on the ticket: it moves the ticket's updated_at.
+            self._touch(apply_update(ticket, {}, now))
+            return note
+
+    def bulk_update(
+        self, ids: list[int], properties: dict[str, Any], refuse: set[int]
+    ) -> list[dict[str, Any]]:
+        """Apply the same properties to each ticket; one result per id, as the job reports it."""
+        results: list[dict[str, Any]] = []
+        for ticket_id in ids:
+            try:
+                if ticket_id in refuse:
+                    raise invalid_value("custom_fields", "Product is mandatory")
+                self.update(ticket_id, properties)
+            except Exception as exc:  # noqa: BLE001 - reported per ticket, as Freshdesk does
+                body = getattr(exc, "body", {}) or {}
+                results.append(
+                    {
+                        "id": ticket_id,
+                        "success": False,
+                        "errors": body.get("errors", [{"message": "Record not found"}]),
+                    }
+                )
+            else:
+                results.append({"id": ticket_id, "success": True})
+        return results
+
+    # --- state file -------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "version": _STATE_VERSION,
+                "helpdesk": "freshdesk",
+                "tickets": sorted(self._tickets.values(), key=lambda t: self._order[t["id"]]),
+                "notes": {str(k): v for k, v in self._notes.items()},
+                "requesters": self._requesters,
+                "next_id": self._next_id,
+                "next_note": self._next_note,
+                "next_requester": self._next_requester,
+                "directory": self.directory.to_state(),
+                "solutions": self.solutions.to_state(),
+            }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        if state.get("helpdesk") != "freshdesk" or state.get("version") != _STATE_VERSION:
+            raise ValueError("the state file is not a Freshdesk sandbox state (version 1)")
+        with self._lock:
+            self._reset()
+            for ticket in state["tickets"]:
+                self._touch(ticket)
+            self._notes = {int(k): v for k, v in state["notes"].items()}
+            self._requesters = dict(state["requesters"])
+            self._next_id = int(state["next_id"])
+            self._next_note = int(state["next_note"])
+            self._next_requester = int(state["next_requester"])
+        self.directory.load_state(state["directory"])
+        self.solutions.load_state(state["solutions"])

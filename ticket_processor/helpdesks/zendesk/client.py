@@ -1,0 +1,289 @@
+"""Zendesk client: discover tickets, write back, create samples. The only Zendesk HTTP speaker.
+
+Endpoints and their shapes live here and in ``zendesk_pages.py`` (the paged reads: export,
+search, lists, comments); the transport (session, retries, pacing) in ``zendesk_http.py``, its
+status -> error table in ``zendesk_status.py``. What this module promises the pipeline:
+
+- Discovery streams pages (``ExportPage``) from the cursor-based incremental export or the
+  Search API; the backlog is never held in memory. A ticket object that does not parse is
+  skipped and reported in ``ExportPage.malformed``; it never stops the stream.
+- A 403 on the incremental export (it needs an admin's token) raises
+  ``IncrementalExportForbidden`` so the caller can switch to search.
+- Writes add, never replace: ``additional_tags``, a priority, and one internal note
+  (``public: false``), each a ``safe_update`` against the ``updated_stamp`` it was planned
+  from. Batches go through ``update_many`` (a job, polled with backoff; a ticket changed since
+  it was read fails in the job's results); the single-ticket path raises ``ConflictError`` on
+  409 without retrying (a stale stamp stays stale).
+- No per-ticket GET in the normal paths; ``show_many`` reads up to 100 tickets a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Any
+
+from ...errors import ConflictError, HelpdeskError
+from ...models import Ticket, WriteBack
+from ...ops.scrub import display_url
+from ...resilience.retry import RateLimitThrottle, Retrier
+from ...settings import Settings
+from .http import WriteOutcomeUnknown, ZendeskTransport
+from .pages import (
+    SEARCH_RESULT_LIMIT,
+    IncrementalExportForbidden,
+    comments,
+    incremental_pages,
+    paged,
+    search_pages,
+)
+from .records import ExportPage, JobRef, JobResult, JobStatus, parse_job_status, parse_tickets
+
+__all__ = [
+    "BATCH_LIMIT",
+    "SEARCH_RESULT_LIMIT",
+    "ExportPage",
+    "IncrementalExportForbidden",
+    "JobRef",
+    "JobResult",
+    "JobStatus",
+    "JobTimeoutError",
+    "WriteOutcomeUnknown",
+    "ZendeskClient",
+]
+
+log = logging.getLogger(__name__)
+
+BATCH_LIMIT = 100  # show_many, create_many and update_many take at most 100 tickets
+
+
+class JobTimeoutError(HelpdeskError):
+    """A background job was still running when ``wait_for_job`` gave up."""
+
+
+def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
+    """The additive change: tags to add, maybe a priority, maybe one internal note.
+
+    With ``updated_stamp`` (the ``updated_at`` the change was planned from) the change is a
+    ``safe_update``: Zendesk applies it only to the ticket as it was read, else refuses it with a
+    conflict. So a priority decided from a stale read never lands over an agent's newer one, and
+    of two copies of one change (a write that timed out but landed late, and its re-send) only
+    the first can land: a ticket never gets a second note.
+    """
+    change: dict[str, Any] = {"additional_tags": list(writeback.additional_tags)}
+    if writeback.remove_tags:
+        change["remove_tags"] = list(writeback.remove_tags)
+    if writeback.priority is not None:
+        change["priority"] = str(writeback.priority)
+    elif writeback.clear_priority:
+        change["priority"] = None
+    if writeback.group_id is not None:
+        change["group_id"] = writeback.group_id
+    if writeback.assignee_id is not None:
+        change["assignee_id"] = writeback.assignee_id
+    if writeback.custom_fields:
+        change["custom_fields"] = [
+            {"id": int(key) if key.isdigit() else key, "value": value}
+            for key, value in writeback.custom_fields.items()
+        ]
+    if writeback.note:
+        change["comment"] = {"body": writeback.note, "public": False}
+    if writeback.updated_stamp:
+        change["safe_update"] = True
+        change["updated_stamp"] = writeback.updated_stamp
+    return change
+
+
+def _check_batch(items: Sequence[Any], what: str) -> None:
+    if not items:
+        raise ValueError(f"{what} needs at least one ticket")
+    if len(items) > BATCH_LIMIT:
+        raise ValueError(f"{what} takes at most {BATCH_LIMIT} tickets, got {len(items)}")
+
+
+class ZendeskClient:
+    """The Zendesk Support API as ticketbot uses it. Thread-safe; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        email: str | None = None,
+        api_token: str | None = None,
+        oauth_token: str | None = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retrier: Retrier | None = None,
+        throttle: RateLimitThrottle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 16,
+    ) -> None:
+        self._http = ZendeskTransport(
+            base_url,
+            email=email,
+            api_token=api_token,
+            oauth_token=oauth_token,
+            timeout=timeout,
+            retrier=retrier,
+            throttle=throttle,
+            sleep=sleep,
+            pool_size=pool_size,
+        )
+        self._sleep = sleep
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> ZendeskClient:
+        """Build from validated settings; raises ``ConfigError`` naming what is missing."""
+        settings.require_zendesk()
+        token = settings.zendesk_api_token
+        oauth = settings.zendesk_oauth_token
+        kwargs.setdefault("timeout", (5.0, settings.http_timeout))
+        return cls(
+            settings.zendesk_base_url,
+            email=settings.zendesk_email,
+            api_token=token.get_secret_value() if token else None,
+            oauth_token=oauth.get_secret_value() if oauth else None,
+            **kwargs,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    @property
+    def sandbox_kind(self) -> str | None:
+        """``"zendesk"`` when the last answer came from ticketbot's own sandbox."""
+        return self._http.sandbox_kind
+
+    def __repr__(self) -> str:
+        shown = display_url(self._http.base_url)
+        return f"ZendeskClient(base_url={shown!r}, auth={self._http.auth_kind!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ZendeskClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """The authenticated user (an auth check that costs one request)."""
+        user = self._http.request("GET", "/api/v2/users/me.json").get("user")
+        return user if isinstance(user, dict) else {}
+
+    def incremental_tickets(
+        self, *, start_time: int | None = None, cursor: str | None = None, per_page: int = 1000
+    ) -> Iterator[ExportPage]:
+        """Stream the cursor-based incremental export from ``cursor`` (or ``start_time``);
+        ``IncrementalExportForbidden`` on 403 (``zendesk_pages.incremental_pages``)."""
+        return incremental_pages(
+            self._http, start_time=start_time, cursor=cursor, per_page=per_page
+        )
+
+    def search_tickets(self, query: str, *, per_page: int = 100) -> Iterator[ExportPage]:
+        """Stream Search API results for ``query``, up to Zendesk's 1,000-result limit
+        (``zendesk_pages.search_pages``)."""
+        return search_pages(self._http, query, per_page=per_page)
+
+    def paged(
+        self, path: str, key: str, *, params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every object under ``key`` of a list endpoint, following ``next_page`` (100 a page)."""
+        return paged(self._http, path, key, params=params)
+
+    def show_many(self, ids: Sequence[int]) -> list[Ticket]:
+        """The tickets with these ids, 100 a request; ids Zendesk does not know are left out."""
+        found: list[Ticket] = []
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), BATCH_LIMIT):
+            chunk = unique[start : start + BATCH_LIMIT]
+            body = self._http.request(
+                "GET",
+                "/api/v2/tickets/show_many.json",
+                params={"ids": ",".join(str(i) for i in chunk)},
+            )
+            tickets, _ = parse_tickets(body.get("tickets"))
+            found.extend(tickets)
+        return found
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        """Every comment on a ticket, oldest first, 100 a page."""
+        return comments(self._http, ticket_id)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def update_many(self, writebacks: Sequence[WriteBack]) -> JobStatus:
+        """Queue one job updating up to 100 tickets, each with its own change."""
+        _check_batch(writebacks, "update_many")
+        tickets = [{"id": wb.ticket_id, **_ticket_changes(wb)} for wb in writebacks]
+        body = self._http.request(
+            "PUT",
+            "/api/v2/tickets/update_many.json",
+            json={"tickets": tickets},
+            replay_safe=False,  # a replay would add every note twice
+        )
+        return parse_job_status(body)
+
+    def create_many(self, tickets: Sequence[dict[str, Any]]) -> JobStatus:
+        """Queue one job creating up to 100 tickets (Zendesk ticket objects)."""
+        _check_batch(tickets, "create_many")
+        body = self._http.request(
+            "POST",
+            "/api/v2/tickets/create_many.json",
+            json={"tickets": list(tickets)},
+            replay_safe=False,  # a replay would create every ticket twice
+        )
+        return parse_job_status(body)
+
+    def job_status(self, job_id: str) -> JobStatus:
+        return parse_job_status(self._http.request("GET", f"/api/v2/job_statuses/{job_id}.json"))
+
+    def wait_for_job(self, job: JobRef, *, timeout: float = 300.0) -> JobStatus:
+        """Poll until the job completed, failed or was killed: 0.2 s doubling to 5 s.
+
+        ``job`` is a ``JobStatus`` or anything with its ``id`` and ``status`` (a job id kept
+        across a crash). ``timeout`` counts the time slept between polls (so an injected sleep
+        controls it); past it, ``JobTimeoutError``.
+        """
+        current = job if isinstance(job, JobStatus) else self.job_status(job.id)
+        delay, waited = 0.2, 0.0
+        while not current.done:
+            if waited >= timeout:
+                raise JobTimeoutError(
+                    f"Zendesk job {current.id} still {current.status} after {waited:.0f}s "
+                    f"({current.progress or 0}/{current.total or '?'} done)"
+                )
+            self._sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 5.0)
+            current = self.job_status(current.id)
+        return current
+
+    def update_ticket(self, writeback: WriteBack) -> Ticket:
+        """Apply one change with ``PUT /tickets/{id}``; with ``updated_stamp``, only if the
+        ticket is unchanged since (``safe_update``), else ``ConflictError`` at once."""
+        change = _ticket_changes(writeback)
+        body = self._http.request(
+            "PUT",
+            f"/api/v2/tickets/{int(writeback.ticket_id)}.json",
+            json={"ticket": change},
+            # With safe_update a replay of an applied change is refused with 409, so it is safe.
+            replay_safe=bool(writeback.updated_stamp) or not writeback.note,
+            no_retry=(ConflictError,),
+        )
+        tickets, _ = parse_tickets([body.get("ticket")])
+        if not tickets:
+            raise HelpdeskError(
+                f"Zendesk answered the update of ticket {writeback.ticket_id} without a ticket"
+            )
+        return tickets[0]

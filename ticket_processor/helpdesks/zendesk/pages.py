@@ -1,0 +1,149 @@
+"""Zendesk's paged reads: the incremental export, the Search API, list endpoints, comments.
+
+Functions of a ``ZendeskTransport``; ``ZendeskClient`` delegates to them. Discovery streams
+``ExportPage`` s and never holds the backlog: a ticket that does not parse is reported in
+``ExportPage.malformed``. A 403 on the incremental export (it needs an admin's token) raises
+``IncrementalExportForbidden`` so the caller can switch to search; the Search API stops at
+Zendesk's 1,000-result limit with ``limit_reached``. Next-page links are followed only back to
+the same Zendesk (``ZendeskTransport.local_path``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from ...errors import AuthError, RecordInvalidError
+from .http import ZendeskTransport
+from .records import ExportPage, parse_tickets
+
+# The client's logger, as before the reads moved here.
+log = logging.getLogger("ticket_processor.zendesk")
+
+SEARCH_RESULT_LIMIT = 1000  # the Search API serves no result past the 1,000th
+
+
+class IncrementalExportForbidden(AuthError):
+    """403 on the incremental export: it needs an admin's token; the Search API does not."""
+
+
+def incremental_pages(
+    http: ZendeskTransport,
+    *,
+    start_time: int | None = None,
+    cursor: str | None = None,
+    per_page: int = 1000,
+) -> Iterator[ExportPage]:
+    """Stream the cursor-based incremental export from ``cursor`` (or ``start_time``).
+
+    Each page's ``after_cursor`` resumes after it. Deleted and solved tickets come too;
+    filtering is the caller's. Raises ``IncrementalExportForbidden`` on 403.
+    """
+    if cursor is None and start_time is None:
+        raise ValueError("incremental_tickets needs a cursor or a start_time")
+    params: dict[str, Any] = {"per_page": max(1, min(per_page, 1000))}
+    if cursor is not None:
+        params["cursor"] = cursor
+    else:
+        params["start_time"] = start_time
+    while True:
+        try:
+            body = http.request("GET", "/api/v2/incremental/tickets/cursor.json", params=params)
+        except AuthError as exc:
+            if exc.status_code == 403:
+                raise IncrementalExportForbidden(
+                    "Zendesk refused the incremental ticket export (403): it needs an "
+                    "admin's API token; use an admin for ZENDESK_EMAIL or the Search API",
+                    status_code=403,
+                    request_id=exc.request_id,
+                ) from exc
+            raise
+        tickets, malformed = parse_tickets(body.get("tickets"))
+        after = body.get("after_cursor")
+        after_cursor = str(after) if after else None
+        # A page without a cursor to go on from is the last one, whatever it claims.
+        end = bool(body.get("end_of_stream")) or after_cursor is None
+        yield ExportPage(tickets, after_cursor, end, malformed)
+        if end:
+            return
+        params = {"per_page": params["per_page"], "cursor": after_cursor}
+
+
+def search_pages(
+    http: ZendeskTransport, query: str, *, per_page: int = 100
+) -> Iterator[ExportPage]:
+    """Stream Search API results for ``query`` (``type:ticket`` is added if missing).
+
+    Zendesk serves at most 1,000 results a query: the page that reaches the limit (or the
+    422 past it) comes with ``limit_reached=True`` and ends the stream; narrow the query
+    (e.g. by ``created>``) and search again for the rest.
+    """
+    if "type:ticket" not in query:
+        query = f"type:ticket {query}".strip()
+    per_page = max(1, min(per_page, 100))
+    page = 1
+    while True:
+        params = {"query": query, "per_page": per_page, "page": page}
+        try:
+            body = http.request("GET", "/api/v2/search.json", params=params)
+        except RecordInvalidError:
+            if page == 1:
+                raise
+            log.warning("search stopped at Zendesk's %d-result limit", SEARCH_RESULT_LIMIT)
+            yield ExportPage([], None, True, limit_reached=True)
+            return
+        results = body.get("results")
+        items = [
+            r
+            for r in (results if isinstance(results, list) else [])
+            if not isinstance(r, dict) or r.get("result_type", "ticket") == "ticket"
+        ]
+        tickets, malformed = parse_tickets(items)
+        has_next = bool(body.get("next_page")) and bool(results)
+        limit = has_next and page * per_page >= SEARCH_RESULT_LIMIT
+        end = not has_next or limit
+        yield ExportPage(tickets, None, end, malformed, limit_reached=limit)
+        if end:
+            return
+        page += 1
+
+
+def paged(
+    http: ZendeskTransport, path: str, key: str, *, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Every object under ``key`` of a list endpoint, following ``next_page`` (100 a page)."""
+    found: list[dict[str, Any]] = []
+    query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+    current: str | None = path
+    while current is not None:
+        body = http.request("GET", current, params=query)
+        items = body.get(key)
+        found.extend(i for i in (items if isinstance(items, list) else []) if isinstance(i, dict))
+        current = http.local_path(body.get("next_page")) if items else None
+        query = None  # the next-page link carries its own query
+    return found
+
+
+def comments(http: ZendeskTransport, ticket_id: int) -> list[dict[str, Any]]:
+    """Every comment on a ticket, oldest first, 100 a page.
+
+    Asks for cursor pagination (``meta.after_cursor``); an answer in the older offset style
+    is followed through ``next_page`` as long as it points back at the same Zendesk.
+    """
+    path = f"/api/v2/tickets/{int(ticket_id)}/comments.json"
+    params: dict[str, Any] | None = {"page[size]": 100}
+    found: list[dict[str, Any]] = []
+    while True:
+        body = http.request("GET", path, params=params)
+        items = body.get("comments")
+        found.extend(c for c in (items if isinstance(items, list) else []) if isinstance(c, dict))
+        meta = body.get("meta")
+        after = meta.get("after_cursor") if isinstance(meta, dict) else None
+        if isinstance(meta, dict) and meta.get("has_more") and after:
+            params = {"page[size]": 100, "page[after]": after}
+            continue
+        next_path = http.local_path(body.get("next_page"))
+        if not items or next_path is None:
+            return found
+        path, params = next_path, None

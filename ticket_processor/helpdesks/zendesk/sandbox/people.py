@@ -1,0 +1,84 @@
+"""The sandbox's groups, agents and group memberships endpoints (list and create).
+
+Shapes follow Zendesk's: ``{"groups": [...], "next_page", "previous_page", "count"}`` with
+offset pages, ``{"group": {...}}`` with 201 on create, and the same for ``users`` (agents and
+admins only: end users are the ticket store's requesters) and ``group_memberships``.
+``GET /api/v2/users?role=agent`` filters by one role; ``role[]`` (several) lists both, which
+is everything the sandbox holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .config import bad_request
+
+if TYPE_CHECKING:
+    from .routes import Call, Services
+
+
+def _body(call: Call, key: str) -> dict[str, Any]:
+    if not isinstance(call.body, dict) or not isinstance(call.body.get(key), dict):
+        raise bad_request("InvalidValue", f"request body must be a JSON object with {key!r}")
+    fields: dict[str, Any] = call.body[key]
+    return fields
+
+
+def _page(call: Call, key: str, items: list[dict[str, Any]], path: str) -> tuple[int, Any]:
+    try:
+        per_page = min(max(int(call.query.get("per_page") or 100), 1), 100)
+        page = max(int(call.query.get("page") or 1), 1)
+    except ValueError:
+        raise bad_request("InvalidValue", "page and per_page must be integers") from None
+    chunk = items[(page - 1) * per_page : page * per_page]
+    url = f"{call.base}{path}.json?per_page={per_page}&page="
+    return 200, {
+        key: chunk,
+        "count": len(items),
+        "next_page": f"{url}{page + 1}" if page * per_page < len(items) else None,
+        "previous_page": f"{url}{page - 1}" if page > 1 else None,
+    }
+
+
+def list_groups(svc: Services, call: Call) -> tuple[int, Any]:
+    groups = svc.store.directory.listing("groups")
+    if call.query.get("exclude_deleted") == "true":
+        groups = [g for g in groups if not g["deleted"]]
+    return _page(call, "groups", groups, "/api/v2/groups")
+
+
+def create_group(svc: Services, call: Call) -> tuple[int, Any]:
+    return 201, {"group": svc.store.directory.create_group(_body(call, "group"), call.base)}
+
+
+def list_users(svc: Services, call: Call) -> tuple[int, Any]:
+    users = svc.store.directory.listing("agents")
+    role = call.query.get("role")
+    if role:
+        users = [u for u in users if u["role"] == role]
+    return _page(call, "users", users, "/api/v2/users")
+
+
+def create_user(svc: Services, call: Call) -> tuple[int, Any]:
+    return 201, {"user": svc.store.directory.create_agent(_body(call, "user"), call.base)}
+
+
+def list_memberships(svc: Services, call: Call) -> tuple[int, Any]:
+    items = svc.store.directory.listing("memberships")
+    return _page(call, "group_memberships", items, "/api/v2/group_memberships")
+
+
+def create_membership(svc: Services, call: Call) -> tuple[int, Any]:
+    fields = _body(call, "group_membership")
+    record = svc.store.directory.create_membership(fields, call.base)
+    return 201, {"group_membership": record}
+
+
+PEOPLE_ROUTES: list[tuple[str, str, Any, bool, bool]] = [
+    ("GET", "/api/v2/groups", list_groups, False, False),
+    ("POST", "/api/v2/groups", create_group, False, False),
+    ("GET", "/api/v2/users", list_users, False, False),
+    ("POST", "/api/v2/users", create_user, False, False),
+    ("GET", "/api/v2/group_memberships", list_memberships, False, False),
+    ("POST", "/api/v2/group_memberships", create_membership, False, False),
+]

@@ -1,0 +1,201 @@
+"""The sandbox's tickets behind one lock: the thread-safe API the endpoints call.
+
+Every method takes the lock and works on one ``ticket_book.TicketBook`` (the tickets, comments,
+users, ``directory`` and the write log, and the rules of writing them). Reads page by id
+(``id_pages``) or in write order for the incremental export (``writelog.WriteLog``); batch
+writes (``create_many``, ``update_many``) hold the lock for the whole batch and answer with
+Zendesk's per-ticket job results. ``to_state`` / ``load_state`` turn the contents into
+JSON-able data; ``persist.py`` writes it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from ....sandbox.httpbase import ApiError, not_found
+from .directory import Directory
+from .id_pages import page_after, page_before
+from .records import normalize_tags
+from .ticket_book import AGENT_ID, TicketBook
+
+__all__ = ["AGENT_ID", "TicketStore"]
+
+
+class TicketStore:
+    """Tickets as Zendesk JSON, keyed by id; every method is thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str = "http://127.0.0.1",
+        now: Callable[[], float] = time.time,
+        agent_email: str = "agent@example.com",
+    ) -> None:
+        self.base_url = base_url
+        self._now = now
+        self._lock = threading.Lock()
+        self.agent_email = agent_email
+        self._book = TicketBook(base_url=base_url, now=now)
+
+    @property
+    def directory(self) -> Directory:
+        """Groups, agents and memberships (thread-safe on its own)."""
+        return self._book.directory
+
+    @property
+    def writes(self) -> int:
+        """Bumped on every change; the persister saves when it moves."""
+        return self._book.writes
+
+    @writes.setter
+    def writes(self, value: int) -> None:
+        self._book.writes = value
+
+    # --- reading -------------------------------------------------------------
+
+    def get(self, ticket_id: int) -> dict[str, Any]:
+        """The ticket's Zendesk JSON; ``KeyError`` when there is none."""
+        with self._lock:
+            return self._book.tickets[ticket_id]
+
+    def find(self, ticket_id: int) -> dict[str, Any]:
+        """Like ``get`` but raises the 404 ``ApiError``."""
+        with self._lock:
+            ticket = self._book.tickets.get(ticket_id)
+        if ticket is None:
+            raise not_found()
+        return ticket
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            if ticket_id not in self._book.tickets:
+                raise KeyError(ticket_id)
+            return list(self._book.comments.get(ticket_id, ()))
+
+    def all_tickets(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._book.tickets.values())
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._book.tickets)
+
+    def show_many(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        with self._lock:
+            return [self._book.tickets[i] for i in ids if i in self._book.tickets]
+
+    def page_after(self, after_id: int, size: int) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``size`` tickets with id > ``after_id`` in id order, and whether more follow."""
+        with self._lock:
+            return page_after(self._book.tickets, self._book.next_id - 1, after_id, size)
+
+    def page_before(self, before_id: int, size: int) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``size`` tickets with id < ``before_id`` in id order, and whether more precede."""
+        with self._lock:
+            return page_before(self._book.tickets, self._book.next_id, before_id, size)
+
+    def export_after(self, after_seq: int, per_page: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """Tickets written after ``after_seq`` in write order: (tickets, last seq, at end)."""
+        with self._lock:
+            ids, last_seq, end = self._book.log.after(after_seq, per_page)
+            return [self._book.tickets[i] for i in ids], last_seq, end
+
+    def seq_before(self, start_time: float) -> int:
+        """The sequence number just before the first write at or after ``start_time``."""
+        with self._lock:
+            return self._book.log.seq_before(start_time)
+
+    # --- writing -------------------------------------------------------------
+
+    def create(self, fields: dict[str, Any], author_id: int = AGENT_ID) -> dict[str, Any]:
+        """Create one ticket (422 on invalid fields) and return it."""
+        with self._lock:
+            return self._book.create(fields, author_id)
+
+    def create_many(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Create tickets in one go; job results per Zendesk (``id``, ``index``) or failures."""
+        results: list[dict[str, Any]] = []
+        with self._lock:
+            for index, fields in enumerate(items):
+                try:
+                    ticket = self._book.create(fields, AGENT_ID)
+                except ApiError as exc:
+                    results.append(_failure(None, index, "create", exc))
+                else:
+                    results.append({"id": ticket["id"], "index": index})
+        return results
+
+    def update(
+        self, ticket_id: int, changes: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Apply one ticket update; returns (ticket, audit). 404, 409 and 422 as ``ApiError``."""
+        with self._lock:
+            return self._book.update(ticket_id, changes)
+
+    def update_many(
+        self,
+        items: list[tuple[int, dict[str, Any]]],
+        *,
+        refuse: Collection[int] = (),
+        refusal: ApiError | None = None,
+    ) -> list[dict[str, Any]]:
+        """Apply updates one by one; a failing ticket does not stop the others.
+
+        Tickets in ``refuse`` fail with ``refusal`` (a 422 unless given) and stay unchanged.
+        """
+        results: list[dict[str, Any]] = []
+        with self._lock:
+            for ticket_id, changes in items:
+                try:
+                    if ticket_id in refuse:
+                        raise refusal or ApiError(422, {"error": "RecordInvalid"})
+                    self._book.update(ticket_id, changes)
+                except ApiError as exc:
+                    results.append(_failure(ticket_id, None, "update", exc))
+                else:
+                    results.append(
+                        {"id": ticket_id, "action": "update", "success": True, "status": "Updated"}
+                    )
+        return results
+
+    def change_tags(self, ticket_id: int, op: str, tags: object, body: dict[str, Any]) -> list[str]:
+        """Tags endpoint: ``add`` (PUT), ``set`` (POST), ``remove`` (DELETE); safe update aware."""
+        key = {"add": "additional_tags", "set": "tags", "remove": "remove_tags"}[op]
+        changes = {key: normalize_tags(tags)}
+        for name in ("safe_update", "updated_stamp"):
+            if name in body:
+                changes[name] = body[name]
+        ticket, _ = self.update(ticket_id, changes)
+        return list(ticket["tags"])
+
+    # --- persistence -----------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        with self._lock:
+            return self._book.to_state()
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Replace the contents with a saved state (tickets re-pointed at this server's URL)."""
+        with self._lock:
+            self._book.load_state(state)
+
+
+def _failure(
+    ticket_id: int | None, index: int | None, action: str, exc: ApiError
+) -> dict[str, Any]:
+    """A failed entry of a job's results, shaped like the spec's ``FailedResult``."""
+    details = exc.body.get("details")
+    if isinstance(details, dict):
+        text = "; ".join(d["description"] for v in details.values() for d in v)
+    else:
+        text = str(exc.body.get("description", ""))
+    error = {404: "RecordNotFound", 409: "UpdateConflict"}.get(exc.status, "RecordInvalid")
+    result: dict[str, Any] = {"action": action, "success": False, "error": error, "details": text}
+    if ticket_id is not None:
+        result["id"] = ticket_id
+    if index is not None:
+        result["index"] = index
+    return result

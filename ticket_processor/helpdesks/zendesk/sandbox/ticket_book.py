@@ -1,0 +1,166 @@
+"""The sandbox's ticket data and the rules of writing it, without a lock.
+
+``store.TicketStore`` holds one ``TicketBook`` and calls it under its lock. The book keeps the
+tickets (Zendesk JSON by id), their comments, the requesters (``requesters.Requesters``), the
+groups and agents (``directory.Directory``) and the write log (``writelog.WriteLog``). A
+create validates the fields and needs a description; an update honours ``safe_update`` (409 on
+a stale ``updated_stamp``) and the directory's assignment rule, and answers with its audit.
+``updated_at`` is to the second like Zendesk's, but a ticket written twice in one second gets
+the next second the second time, so a stale ``updated_stamp`` is always detected by exact
+comparison. ``to_state`` / ``load_state`` turn the contents into JSON-able data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ....sandbox.httpbase import ApiError, not_found
+from .config import record_invalid
+from .directory import Directory
+from .records import (
+    apply_changes,
+    audit_events,
+    comment_record,
+    iso,
+    new_ticket,
+    parse_iso,
+    validate_fields,
+)
+from .requesters import Requesters
+from .writelog import WriteLog
+
+AGENT_ID = 1
+STATE_VERSION = 1
+
+
+def _conflict() -> ApiError:
+    return ApiError(
+        409,
+        {
+            "error": "UpdateConflict",
+            "description": "Safe Update prevented the update due to outdated ticket data. "
+            "Please fetch the latest ticket data and try again.",
+        },
+    )
+
+
+class TicketBook:
+    """Tickets, comments, users and the write log; not thread-safe (``TicketStore`` is)."""
+
+    def __init__(self, *, base_url: str, now: Callable[[], float]) -> None:
+        self.base_url = base_url
+        self._now = now
+        self.writes = 0  # bumped on every change; the persister saves when it moves
+        self._reset()
+
+    def _reset(self) -> None:
+        self.directory = Directory(self._now)  # groups, agents: checked on every update
+        self.tickets: dict[int, dict[str, Any]] = {}
+        self.comments: dict[int, list[dict[str, Any]]] = {}
+        self._requesters = Requesters()
+        self.log = WriteLog()
+        self.next_id = 1
+        self._next_comment_id = 1
+
+    def create(self, fields: dict[str, Any], author_id: int) -> dict[str, Any]:
+        validate_fields(fields)
+        now = self._now()
+        comment_spec = fields.get("comment")
+        if comment_spec is None and "description" in fields:
+            comment_spec = {"body": fields["description"]}
+        if comment_spec is None:
+            blank = {"description": "Description: cannot be blank", "error": "BlankValue"}
+            raise record_invalid({"base": [blank]})
+        requester_id = self._requesters.resolve(fields, author_id)
+        ticket_id = self.next_id
+        self.next_id += 1
+        comment = comment_record(self._next_comment_id, comment_spec, requester_id, now)
+        self._next_comment_id += 1
+        ticket = new_ticket(
+            ticket_id,
+            fields,
+            base_url=self.base_url,
+            requester_id=requester_id,
+            submitter_id=author_id,
+            description=comment["body"],
+            now=now,
+        )
+        self._publish(ticket, now, created=True)
+        self.comments[ticket_id] = [comment]
+        return ticket
+
+    def update(
+        self, ticket_id: int, changes: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        current = self.tickets.get(ticket_id)
+        if current is None:
+            raise not_found()
+        if "safe_update" in changes and changes.get("updated_stamp") is not None:
+            stamp = parse_iso(str(changes["updated_stamp"]))
+            if stamp is None or stamp != parse_iso(current["updated_at"]):
+                raise _conflict()
+        self.directory.check_assignment(current, changes)
+        after = apply_changes(current, changes)
+        now = self._now()
+        comment = None
+        spec = changes.get("comment")
+        if spec:
+            comment = comment_record(self._next_comment_id, spec, AGENT_ID, now)
+            self._next_comment_id += 1
+            self.comments[ticket_id] = [*self.comments.get(ticket_id, ()), comment]
+        self._publish(after, now)
+        audit = {
+            "id": self.log.seq,
+            "ticket_id": ticket_id,
+            "created_at": after["updated_at"],
+            "author_id": AGENT_ID,
+            "via": after["via"],
+            "metadata": {},
+            "events": audit_events(current, after, comment),
+        }
+        return after, audit
+
+    def _publish(self, ticket: dict[str, Any], now: float, *, created: bool = False) -> None:
+        """Stamp a new version of ``ticket`` and make it the current one."""
+        tid = ticket["id"]
+        wall = max(now, self.log.last_wall)
+        if not created:
+            previous = parse_iso(self.tickets[tid]["updated_at"]) or 0.0
+            stamp_ts = max(float(int(now)), previous + 1.0)
+            ticket["updated_at"] = iso(stamp_ts)
+            ticket["generated_timestamp"] = int(stamp_ts)
+        self.log.record(tid, wall)
+        self.tickets[tid] = ticket
+        self.writes += 1
+        if len(self.log) > 2 * len(self.tickets) + 1024:
+            self.log.compact()
+
+    def to_state(self) -> dict[str, Any]:
+        order, walls = self.log.current_order()
+        return {
+            "version": STATE_VERSION,
+            "next_id": self.next_id,
+            "next_comment_id": self._next_comment_id,
+            "next_user_id": self._requesters.next_id,
+            "tickets": [self.tickets[i] for i in order],
+            "walls": walls,
+            "comments": {str(k): v for k, v in self.comments.items()},
+            "users": self._requesters.to_state(),
+            "directory": self.directory.to_state(),
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Replace the contents with a saved state (tickets re-pointed at this server's URL)."""
+        self._reset()
+        self.next_id = int(state["next_id"])
+        self._next_comment_id = int(state["next_comment_id"])
+        next_user_id = int(state.get("next_user_id", 1000))
+        self._requesters.load_state(state.get("users", []), next_user_id)
+        self.directory.load_state(state.get("directory", {}))
+        for ticket, wall in zip(state["tickets"], state["walls"], strict=True):
+            tid = int(ticket["id"])
+            ticket["url"] = f"{self.base_url}/api/v2/tickets/{tid}.json"
+            self.log.record(tid, float(wall))
+            self.tickets[tid] = ticket
+        self.comments = {int(k): v for k, v in state["comments"].items()}

@@ -1,0 +1,91 @@
+"""The help-centre index in a run: open it, sync it when it is older than its maximum age.
+
+``open_for_run`` is what ``run_once`` calls. A run never fails because of the index: a
+damaged file is set aside and rebuilt by a full sync (reported once, as other state files
+are), a sync that fails is a warning and the run goes on with the index as it was, and with
+no usable index at all the tickets simply get no suggestions. A dry run reads the index as it
+is and neither syncs nor moves a file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..helpdesks.protocol import Helpdesk
+from ..settings import Settings
+from ..triage.chain import TriageCache, _Store
+from .index import INDEX_FILE, ArticleIndex
+from .retrieve import SuggestingTriageCache
+from .sync import sync
+
+Emit = Callable[..., Any]
+
+
+@dataclass
+class RunIndex:
+    """The index a run searches (None: suggestions off) and what the run should be told."""
+
+    index: ArticleIndex | None
+    warnings: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+
+    def triage_cache(
+        self, store: _Store, *, tag: str, suggestions: int, drafts: bool
+    ) -> TriageCache:
+        if self.index is None or not self.index.available:
+            return TriageCache(store, tag=tag)
+        return SuggestingTriageCache(
+            store, tag=tag, index=self.index, suggestions=suggestions, drafts=drafts
+        )
+
+    def close(self) -> None:
+        if self.index is not None:
+            self.index.close()
+
+
+def index_path(settings: Settings) -> Any:
+    return settings.state_dir / INDEX_FILE
+
+
+def open_for_run(
+    settings: Settings,
+    helpdesk: Helpdesk,
+    *,
+    dry_run: bool,
+    emit: Emit,
+    clock: Callable[[], float] = time.time,
+) -> RunIndex:
+    if settings.kb_suggestions <= 0:
+        return RunIndex(None)
+    if dry_run:
+        return RunIndex(ArticleIndex(index_path(settings), read_only=True))
+    index = ArticleIndex(index_path(settings))
+    found = RunIndex(index)
+    if index.set_aside is not None:
+        aside = index.set_aside
+        found.set_aside.append(aside.file)
+        emit(
+            "state_file_set_aside",
+            level="warning",
+            file=aside.file,
+            moved_to=aside.moved_to,
+            reason=aside.reason,
+        )
+    synced_at = index.synced_at
+    if synced_at is not None and clock() - synced_at <= settings.kb_max_age:
+        return found
+    started = time.monotonic()
+    try:
+        report = sync(helpdesk, index, clock=clock)
+    except Exception as exc:  # noqa: BLE001 - the help centre is an extra, never a reason to fail
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        emit("kb_sync_failed", level="warning", error=reason)
+        found.warnings.append(
+            f"help-centre sync failed ({reason}); suggestions use the index as it was"
+        )
+        return found
+    emit("kb_synced", seconds=round(time.monotonic() - started, 3), **report.as_event())
+    return found

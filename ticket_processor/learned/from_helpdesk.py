@@ -1,0 +1,108 @@
+"""``ticketbot learn --from-helpdesk``: read the helpdesk's solved tickets into a training file.
+
+The terminal side of ``learned.harvest``: connects to the configured helpdesk, shows a
+progress bar on a terminal (nothing under cron), and prints what was kept, what was left out
+and what it cost in requests. ``learn_cli.learn`` then trains on the file exactly as
+``ticketbot learn FILE`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..errors import ConfigError
+from ..evaluation.labelled import allowed_values
+from ..ops.timespec import parse_moment
+from ..settings import Settings
+from ..triage.taxonomy import Taxonomy
+from .harvest import Harvest, HarvestCounts, HarvestOptions
+from .labels import label_specs
+
+
+def describe(counts: HarvestCounts) -> str:
+    """One line: what the harvest read, kept and left out."""
+    return (
+        f"{counts.seen} tickets read, {counts.solved} solved or closed: {counts.examples} "
+        f"labelled examples, {counts.unreviewed} unreviewed (ticketbot's labels, unchanged) "
+        f"left out, {counts.unlabelled} without labels"
+    )
+
+
+def cost(counts: HarvestCounts) -> str:
+    per = (counts.pages + counts.notes_read) / counts.seen if counts.seen else 0.0
+    return (
+        f"requests: {counts.pages} ticket pages + {counts.notes_read} note reads "
+        f"(one per solved ticket carrying the processed marker) = {per:.3f} a ticket"
+    )
+
+
+def harvest_examples(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    since: str,
+    labels: Sequence[str],
+    include_unreviewed: bool,
+    *,
+    console: Console | None = None,
+) -> Harvest | None:
+    """The finished harvest (its ``examples_path`` is the training file), or None when it
+    stopped before the end (the next ``learn --from-helpdesk`` continues)."""
+    from ..helpdesks.registry import connect
+
+    console = console or Console(highlight=False)
+    now = datetime.now(UTC)
+    start = parse_moment(since, now=now, flag="--since")
+    options = HarvestOptions(
+        since=int(start.timestamp()),
+        specs=label_specs(settings.tag_prefix, labels),
+        allowed=allowed_values(taxonomy),
+        prefix=settings.tag_prefix,
+        include_unreviewed=include_unreviewed,
+        since_text=since.strip(),
+    )
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    helpdesk = connect(settings)
+    try:
+        if console.is_terminal:
+            columns = (
+                TextColumn("reading solved tickets"),
+                BarColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task("", total=None)
+
+                def shown(counts: HarvestCounts) -> None:
+                    progress.update(task, description=f"{counts.seen} read, {counts.examples} kept")
+
+                harvest = Harvest(helpdesk, settings.state_dir, options, on_page=shown)
+                finished = harvest.run()
+        else:
+            harvest = Harvest(helpdesk, settings.state_dir, options)
+            finished = harvest.run()
+    except KeyboardInterrupt:
+        console.print("interrupted: the same command continues from the last page read")
+        raise
+    finally:
+        helpdesk.close()
+    counts = harvest.counts
+    for notice in counts.notices:
+        console.print(f"[yellow]note:[/] {escape(notice)}")
+    resumed = " (resumed)" if counts.resumed else ""
+    console.print(f"[bold]{helpdesk.kind}[/] since {start:%Y-%m-%d}{resumed}: {describe(counts)}")
+    console.print(cost(counts))
+    if finished is None:
+        console.print("stopped before the end: run the same command again to continue")
+        return None
+    if counts.examples == 0:
+        raise ConfigError(
+            "no labelled solved tickets to learn from: check --since and --label "
+            f"(default tags {settings.tag_prefix}category_*, ...)"
+        )
+    return harvest

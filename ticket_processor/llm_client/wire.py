@@ -1,0 +1,131 @@
+"""What comes back over the wire from the openai SDK: completions read, errors translated.
+
+Shared by the online client (``llm.py``) and the Batch API client (``llm_batch.py``): the one
+status -> error table of the LLM side, so nothing above sees an SDK type.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass
+
+import httpx2
+import openai
+from openai.types.chat import ChatCompletion
+
+from ..errors import (
+    LLMAuthError,
+    LLMConnectionError,
+    LLMError,
+    LLMRateLimited,
+    LLMResponseError,
+    LLMServerError,
+)
+from ..ops.scrub import Scrubber
+
+_MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
+
+
+class ModeRejected(LLMError):
+    """The server refused a response_format (400/422 naming it): try the next output mode."""
+
+
+@dataclass
+class Answer:
+    content: str | None
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int = 0
+    refusal: str | None = None
+
+
+def cached_tokens(usage: object) -> int:
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None)
+    if cached is None and isinstance(details, dict):
+        cached = details.get("cached_tokens")
+    return int(cached) if isinstance(cached, int) and not isinstance(cached, bool) else 0
+
+
+def answer_of(response: object, model: str) -> Answer:
+    """The parts of a completion we use; anything not shaped like one is a response error.
+
+    The SDK does not validate bodies, so a proxy's HTML page or a foreign JSON arrives here as
+    a str or a half-built object.
+    """
+    try:
+        if not isinstance(response, ChatCompletion):
+            raise TypeError(type(response).__name__)
+        choice = response.choices[0]
+        content: object = choice.message.content
+        usage = response.usage
+        return Answer(
+            content=content if content is None or isinstance(content, str) else str(content),
+            finish_reason=str(choice.finish_reason) if choice.finish_reason else None,
+            prompt_tokens=int(usage.prompt_tokens or 0) if usage else 0,
+            completion_tokens=int(usage.completion_tokens or 0) if usage else 0,
+            cached_tokens=cached_tokens(usage) if usage else 0,
+            refusal=getattr(choice.message, "refusal", None),
+        )
+    except (AttributeError, IndexError, TypeError, ValueError):
+        raise LLMResponseError(
+            f"model {model}: the endpoint's answer is not a chat completion "
+            "(is OPENAI_BASE_URL the OpenAI-compatible /v1 URL?)"
+        ) from None
+
+
+def retry_after_seconds(headers: httpx2.Headers) -> float | None:
+    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return max(0.0, float(milliseconds) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def translate_error(
+    exc: openai.OpenAIError, *, model: str, mode: str, timeout: float, secret: tuple[str, ...]
+) -> LLMError:
+    """openai's exception -> ours, carrying status, Retry-After and a fix-it message."""
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMConnectionError(
+            f"the LLM endpoint did not answer: no complete answer within {timeout:g} s"
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMConnectionError("cannot reach the LLM endpoint: check OPENAI_BASE_URL")
+    if not isinstance(exc, openai.APIStatusError):
+        return LLMError(f"LLM call failed: {type(exc).__name__}")
+    status = exc.status_code
+    detail = " ".join(str(exc.message).split())[:300]
+    detail = Scrubber(secret).text(detail)
+    if isinstance(exc, openai.RateLimitError):
+        if exc.code == "insufficient_quota":
+            return LLMError(f"LLM quota exhausted (429): {detail}", status_code=status)
+        return LLMRateLimited(
+            f"LLM rate limit (429) for {model}",
+            retry_after=retry_after_seconds(exc.response.headers),
+        )
+    if status >= 500:
+        return LLMServerError(f"LLM server error {status} for {model}", status_code=status)
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return LLMAuthError(
+            f"the LLM endpoint refused the API key ({status}): check OPENAI_API_KEY",
+            status_code=status,
+        )
+    rejects_mode = any(word in detail.lower() for word in _MODE_REJECTION)
+    if status in (400, 422) and mode != "text" and rejects_mode:
+        return ModeRejected(f"{model} refused {mode}: {detail}", status_code=status)
+    if status == 404:
+        return LLMError(f"model {model} not found (404): check TICKETBOT_MODEL", status_code=404)
+    return LLMError(f"LLM endpoint answered {status} for {model}: {detail}", status_code=status)

@@ -1,0 +1,3 @@
+"""Operating ticketbot: health, alerts, schedules, accounts, the JSON-lines log, the secret
+scrubber.
+"""

@@ -1,0 +1,193 @@
+"""Alerts to an optional webhook (``TICKETBOT_ALERT_WEBHOOK``, Slack-compatible ``{"text": ...}``).
+
+Three conditions: a run aborted, a circuit breaker opened, the success rate fell below the
+objective. Each condition alerts at most once an hour; the time of the last alert is kept in
+the state directory (``alerts.json``) so the limit holds across cron runs, which are separate
+processes ten minutes apart. An alert is a courtesy, never a reason to fail: a webhook that
+refuses, times out or answers 500 is logged and reported in the returned ``AlertOutcome``,
+never raised. The webhook URL is a secret (Slack's carries its token), so no message here
+ever contains it.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import requests
+
+from ..report.runs import LoggedRun, recent_success_rate
+from ..state.ledger import RunLedger
+from .scrub import Scrubber
+
+ALERTS_FILE = "alerts.json"
+# One alert per condition per hour: enough to wake someone, not enough to flood a channel.
+QUIET_SECONDS = 3600.0
+MIN_TICKETS_FOR_RATE = 20
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["sent", "failed", "suppressed", "disabled", "not_needed"]
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """What became of an alert; ``detail`` says why it failed or was held back."""
+
+    condition: str
+    outcome: Outcome
+    detail: str = ""
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome == "sent"
+
+
+class Alerter:
+    """Posts alerts to the webhook, at most one per condition per ``QUIET_SECONDS``.
+
+    Thread-safe: ``breaker_opened`` may be called from worker threads (the breakers'
+    ``on_open`` hook). ``clock`` is wall-clock seconds because the limit crosses processes.
+    """
+
+    def __init__(
+        self,
+        webhook_url: str | None,
+        *,
+        state: RunLedger,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 5.0,
+        secrets: tuple[str, ...] = (),
+        source: str | None = None,
+    ) -> None:
+        self._url = webhook_url or None
+        self._state = state
+        self._clock = clock
+        self._timeout = timeout
+        self._scrubber = Scrubber((*secrets, webhook_url or ""))
+        self._source = source if source is not None else socket.gethostname()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self._url is not None
+
+    # -- the conditions ------------------------------------------------------------------
+
+    def run_aborted(self, reason: str) -> AlertOutcome:
+        return self._alert("run_aborted", f"run aborted: {reason}")
+
+    def breaker_opened(self, dependency: str) -> AlertOutcome:
+        what = "the helpdesk" if dependency == "zendesk" else f"the {dependency}"
+        consequence = (
+            "tickets are triaged by the keyword rules until it recovers"
+            if dependency == "llm"
+            else "runs stop early and resume when it recovers"
+        )
+        return self._alert(
+            f"breaker_opened:{dependency}",
+            f"circuit breaker for {what} opened after repeated failures; {consequence}",
+        )
+
+    def after_run(
+        self,
+        *,
+        status: str,
+        reason: str | None,
+        recent: Iterable[LoggedRun],
+        objective: float,
+        llm_failures: dict[str, int] | None = None,
+    ) -> list[AlertOutcome]:
+        """The alerts a finished run calls for: aborted, the LLM failing (its tickets fell back
+        to a local engine), and the recent success rate.
+
+        ``recent`` is ``report.summarise_runs`` over the last hours of logs, this run included.
+        Breakers alert on their own, through ``breaker_opened`` as the breakers' ``on_open``.
+        """
+        outcomes = []
+        if status == "aborted":
+            outcomes.append(self.run_aborted(reason or "no reason given"))
+        failing = {k: v for k, v in (llm_failures or {}).items() if "no LLM configured" not in k}
+        if failing:
+            told = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items()))
+            outcomes.append(
+                self._alert(
+                    "llm_failing",
+                    f"the LLM did not answer for {sum(failing.values())} ticket(s) in the last "
+                    f"run ({told}); they were triaged by a local engine. "
+                    "Check OPENAI_BASE_URL and `ticketbot health`",
+                )
+            )
+        rate, attempts = recent_success_rate(recent)
+        # A handful of tickets says little: one failure in five is not an incident.
+        if rate is not None and attempts >= MIN_TICKETS_FOR_RATE:
+            outcomes.append(self.success_rate_low(rate, objective))
+        return outcomes
+
+    def success_rate_low(self, rate: float, objective: float) -> AlertOutcome:
+        if rate >= objective:
+            return AlertOutcome("success_rate_low", "not_needed")
+        return self._alert(
+            "success_rate_low",
+            f"success rate {rate:.1%} is below the objective of {objective:.1%}; "
+            "see `ticketbot report --since 24h` for the failures",
+        )
+
+    def escalations(self, message: str) -> AlertOutcome:
+        """A run's escalated tickets: posted every time, never held back by the hourly limit
+        (each run's list is news); the caller posts at most once per run."""
+        if self._url is None:
+            return AlertOutcome("escalated", "disabled")
+        failure = self._post(f"ticketbot@{self._source}: {self._scrub(message)}")
+        if failure is not None:
+            log.warning("escalation alert not delivered: %s", failure)
+            return AlertOutcome("escalated", "failed", failure)
+        return AlertOutcome("escalated", "sent")
+
+    # -- delivery ------------------------------------------------------------------------
+
+    def _alert(self, condition: str, message: str) -> AlertOutcome:
+        if self._url is None:
+            return AlertOutcome(condition, "disabled")
+        with self._lock:
+            now = self._clock()
+            sent = self._state.alerts_sent()
+            last = sent.get(condition)
+            if isinstance(last, int | float) and 0 <= now - last < QUIET_SECONDS:
+                minutes = int((QUIET_SECONDS - (now - last)) // 60) + 1
+                return AlertOutcome(condition, "suppressed", f"next one possible in {minutes} min")
+            failure = self._post(f"ticketbot@{self._source}: {self._scrub(message)}")
+            if failure is not None:
+                # Not remembered: the next run tries again rather than staying silent an hour.
+                log.warning("alert %s not delivered: %s", condition, failure)
+                return AlertOutcome(condition, "failed", failure)
+            sent[condition] = now
+            try:
+                self._state.save_alerts_sent(sent)
+            except OSError as exc:
+                log.warning("could not remember alert %s: %s", condition, exc.strerror or exc)
+            return AlertOutcome(condition, "sent")
+
+    def _post(self, text: str) -> str | None:
+        """Post ``text``; None on success, else why it failed (never the URL)."""
+        assert self._url is not None
+        try:
+            response = requests.post(self._url, json={"text": text}, timeout=self._timeout)
+        except requests.Timeout:
+            return f"webhook did not answer within {self._timeout:g} s"
+        except requests.ConnectionError:
+            return "webhook unreachable (connection refused or reset)"
+        except requests.RequestException as exc:
+            # The exception's text carries the URL, hence only its type.
+            return f"webhook request failed ({type(exc).__name__})"
+        if not 200 <= response.status_code < 300:
+            return f"webhook answered HTTP {response.status_code}"
+        return None
+
+    def _scrub(self, text: str) -> str:
+        return self._scrubber.text(text)

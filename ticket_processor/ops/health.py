@@ -1,0 +1,301 @@
+"""``ticketbot health``: is the scheduled job able to work, and did it work lately?
+
+Six checks, each healthy / degraded / unhealthy with a reason a person can act on: the
+helpdesk (an authenticated ``users/me``), the LLM endpoint (or "not configured": the rules
+engine is then in use, which is healthy), free disk for logs and state, the circuit breakers
+saved by the last runs, the age of the last run, and the success rate of the recent runs.
+The overall status is the worst one; the exit code follows the monitoring-plugin convention
+(0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not check).
+
+The network probes are injected (``probes``) so the verdict logic is testable as plain data;
+the defaults talk to the real endpoints with short timeouts and no retries.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
+from ..report.runs import LoggedRun, recent_success_rate, summarise_runs
+from ..settings import Settings
+from ..state.ledger import RunLedger
+from .logs import read_events
+from .scrub import Scrubber, display_url
+
+Status = Literal["healthy", "degraded", "unhealthy"]
+RANK: dict[Status, int] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
+
+GIB = 1024**3
+MIB = 1024**2
+DISK_DEGRADED_BELOW = 1 * GIB
+DISK_UNHEALTHY_BELOW = 100 * MIB
+# Two missed 10-minute runs plus slack: one late run is noise, three are an outage.
+MAX_RUN_AGE = timedelta(minutes=30)
+# The success rate looks at the runs of the last day, at most this many of the latest.
+RECENT_RUNS = 12
+RECENT_WINDOW = timedelta(hours=24)
+PROBE_TIMEOUT = 5.0
+
+# A probe returns its verdict and what it found, or raises a ticketbot error.
+Probe = Callable[[Settings], tuple[Status, str]]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    checks: tuple[Check, ...]
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def status(self) -> Status:
+        return max((c.status for c in self.checks), key=RANK.__getitem__, default="healthy")
+
+    @property
+    def exit_code(self) -> int:
+        return RANK[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "checked_at": self.checked_at.isoformat(timespec="seconds"),
+            "checks": [
+                {"name": c.name, "status": c.status, "reason": c.reason} for c in self.checks
+            ],
+        }
+
+
+# -- the verdicts (pure) ----------------------------------------------------------------
+
+
+def _size(n: int) -> str:
+    return f"{n / GIB:.1f} GiB" if n >= GIB else f"{n / MIB:.0f} MiB"
+
+
+def disk_check(name: str, path: Path, free: int) -> Check:
+    if free < DISK_UNHEALTHY_BELOW:
+        return Check(name, "unhealthy", f"only {_size(free)} free at {path}: free some space")
+    if free < DISK_DEGRADED_BELOW:
+        return Check(name, "degraded", f"{_size(free)} free at {path} (below 1 GiB)")
+    return Check(name, "healthy", f"{_size(free)} free at {path}")
+
+
+def breaker_check(states: Mapping[str, Any], *, now: float) -> Check:
+    """Open breakers saved by the last runs (the next run tries again after the reset time)."""
+    opened = []
+    for name, entry in sorted(states.items()):
+        if not isinstance(entry, Mapping) or entry.get("state") != "open":
+            continue
+        since = entry.get("opened_at")
+        if isinstance(since, int | float) and not isinstance(since, bool):
+            minutes = max(0, int((now - since) // 60))
+            opened.append(f"{name} open for {minutes} min")
+        else:
+            opened.append(f"{name} open")
+    if opened:
+        effect = "; the helpdesk breaker stops runs early, the LLM one sends tickets to the rules"
+        return Check("breakers", "degraded", ", ".join(opened) + effect)
+    names = ", ".join(sorted(states)) or "none recorded yet"
+    return Check("breakers", "healthy", f"all closed ({names})")
+
+
+def last_run_check(
+    last: Mapping[str, Any] | None, runs: list[LoggedRun], *, now: datetime
+) -> Check:
+    """Age and outcome of the last finished run (the state file, else the logs)."""
+    name = "last run"
+    done = [r for r in runs if r.finished is not None and r.status not in (None, "locked")]
+    # The state file survives log pruning; the logs know about dry runs and older history.
+    candidates: list[tuple[datetime, str | None, str | None]] = [
+        (r.finished, r.status, r.reason) for r in done[-1:] if r.finished is not None
+    ]
+    if last:
+        try:
+            moment = datetime.fromisoformat(str(last.get("finished_at")))
+        except ValueError:
+            pass
+        else:
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            candidates.append((moment, last.get("status"), last.get("reason")))
+    if not candidates:
+        return Check(name, "degraded", "no finished run recorded yet: is the schedule set up?")
+    finished, status, reason = max(candidates, key=lambda c: c[0])
+    minutes = max(0, int((now - finished).total_seconds() // 60))
+    told = f"{minutes} min ago, {status or 'unknown status'}"
+    why = reason or "see `ticketbot report`"
+    if len(done) >= 3 and all(r.status == "aborted" for r in done[-3:]):
+        return Check(name, "unhealthy", f"the last 3 runs aborted: {why}")
+    if now - finished > MAX_RUN_AGE:
+        return Check(name, "degraded", f"{told}: none in the last 30 min; check the schedule")
+    if status == "aborted":
+        return Check(name, "degraded", f"{told}: {why}")
+    return Check(name, "healthy", told)
+
+
+def success_check(runs: Iterable[LoggedRun], *, objective: float) -> Check:
+    """Triaged / (triaged + failed) over the recent finished runs."""
+    name = "success rate"
+    recent = [r for r in runs if r.status is not None and not r.dry_run][-RECENT_RUNS:]
+    rate, attempts = recent_success_rate(recent, last=RECENT_RUNS)
+    window = "the last run" if len(recent) == 1 else f"the last {len(recent)} runs"
+    if rate is None:
+        return Check(name, "healthy", f"no tickets in {window}")
+    told = f"{rate:.1%} of {attempts} tickets in {window}"
+    if rate < objective / 2:
+        return Check(name, "unhealthy", f"{told}, far below the {objective:.0%} objective")
+    if rate < objective:
+        return Check(name, "degraded", f"{told}, below the {objective:.0%} objective")
+    return Check(name, "healthy", told)
+
+
+def fallback_check(last: Mapping[str, Any] | None) -> Check:
+    """Did the last run's LLM answer? Tickets that fell back to a local engine because the LLM
+    failed (not because none is configured) make the job degraded: it works, but not as set up."""
+    name = "llm fallback"
+    if not last:
+        return Check(name, "healthy", "no run yet")
+    reasons = last.get("fallback_reasons")
+    reasons = reasons if isinstance(reasons, Mapping) else {}
+    failing = {k: v for k, v in reasons.items() if "no LLM configured" not in str(k)}
+    fell = sum(int(v) for v in failing.values() if isinstance(v, int))
+    if not fell:
+        return Check(name, "healthy", "the last run's analyses came from the engine it wanted")
+    total = last.get("triaged") if isinstance(last.get("triaged"), int) else 0
+    told = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items()))
+    return Check(name, "degraded", f"{fell} of {total} tickets in the last run fell back: {told}")
+
+
+def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
+    try:
+        status, detail = probe(settings)
+    except (AuthError, LLMAuthError) as exc:
+        return Check(name, "unhealthy", f"credentials refused: {exc}")
+    except ConfigError as exc:
+        return Check(name, "unhealthy", f"not configured: {exc}")
+    except (HelpdeskError, LLMError) as exc:
+        return Check(name, "unhealthy", str(exc))
+    except TicketBotError as exc:
+        return Check(name, "unhealthy", str(exc))
+    return Check(name, status, detail)
+
+
+# -- the probes (network) -----------------------------------------------------------------
+
+
+def probe_helpdesk(settings: Settings) -> tuple[Status, str]:
+    from ..helpdesks.registry import connect
+
+    # Short timeouts: health answers now, the run is the one that retries.
+    quick = settings.model_copy(update={"http_timeout": PROBE_TIMEOUT})
+    helpdesk = connect(quick)
+    try:
+        found = helpdesk.probe()
+    finally:
+        helpdesk.close()
+    if not found.ok:
+        return "unhealthy", found.detail
+    return "healthy", f"{settings.helpdesk} at {display_url(helpdesk.base_url)}: {found.detail}"
+
+
+probe_zendesk = probe_helpdesk  # the name the checks and tests have used
+
+
+def probe_llm(settings: Settings) -> tuple[Status, str]:
+    if not settings.llm_configured:
+        return "healthy", (
+            "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the rules engine triages"
+        )
+    from ..llm import build_analyser
+
+    analyser = build_analyser(settings, workers=1, breaker=None, retry=None, timeout=PROBE_TIMEOUT)
+    try:
+        found = analyser.check(timeout=PROBE_TIMEOUT)
+    finally:
+        analyser.close()
+    # A configured model the endpoint does not list will fail every call (and fall back).
+    return ("degraded" if "not listed" in found else "healthy"), found
+
+
+def _free_bytes(path: Path) -> tuple[Path, int]:
+    """Free bytes on the file system that will hold ``path`` (its nearest existing parent)."""
+    probe = path.resolve()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe, shutil.disk_usage(probe).free
+
+
+def check_health(
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    probes: Mapping[str, Probe] | None = None,
+    free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
+) -> HealthReport:
+    """Run every check; ``probes`` may replace ``"helpdesk"`` (or ``"zendesk"``) and ``"llm"``."""
+    now = now or datetime.now(UTC)
+    given = dict(probes or {})
+    helpdesk_probe = given.get("helpdesk") or given.get("zendesk") or probe_helpdesk
+    chosen = {"helpdesk": helpdesk_probe, "llm": given.get("llm") or probe_llm}
+    checks = [
+        _probe_check(settings.helpdesk, chosen["helpdesk"], settings),
+        _probe_check("llm", chosen["llm"], settings),
+    ]
+    for name, path in (("disk (logs)", settings.log_dir), ("disk (state)", settings.state_dir)):
+        where, free = free_bytes(path)
+        checks.append(disk_check(name, where, free))
+    last: dict[str, Any] | None = None
+    breakers: dict[str, Any] = {}
+    if settings.state_dir.is_dir():
+        ledger = RunLedger(settings.state_dir, read_only=True)
+        last, breakers = ledger.last_run(), ledger.breaker_states()
+        damaged = ledger.damaged_files()
+        if damaged:
+            told = "; ".join(f"{name}: {why}" for name, why in damaged)
+            checks.append(
+                Check(
+                    "state",
+                    "degraded",
+                    f"{told} — the next run sets it aside and starts from a safe default",
+                )
+            )
+        else:
+            checks.append(Check("state", "healthy", f"{settings.state_dir} is readable"))
+    checks.append(breaker_check(breakers, now=now.timestamp()))
+    checks.append(fallback_check(last))
+    runs = summarise_runs(read_events(settings.log_dir, since=now - RECENT_WINDOW))
+    checks.append(last_run_check(last, runs, now=now))
+    checks.append(success_check(runs, objective=settings.success_objective))
+    return HealthReport(tuple(checks), checked_at=now)
+
+
+_STYLE: dict[Status, str] = {"healthy": "green", "degraded": "yellow", "unhealthy": "red"}
+
+
+def health_table(report: HealthReport, *, scrubber: Scrubber | None = None) -> Table:
+    """The checks as a rich table titled with the overall verdict."""
+    overall = report.status
+    table = Table(
+        title=Text(f"ticketbot is {overall}", style=f"bold {_STYLE[overall]}"),
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column("check", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason")
+    for check in report.checks:
+        reason = scrubber.text(check.reason) if scrubber is not None else check.reason
+        table.add_row(check.name, Text(check.status, style=_STYLE[check.status]), reason)
+    return table

@@ -1,0 +1,234 @@
+"""Kubernetes manifests: one CronJob (and its state volume) per ticketbot account.
+
+Pure text generation; ``ticketbot schedule --print kubernetes [--accounts accounts.toml]``
+prints it for ``kubectl apply -f -``. Kubernetes does the distribution: each account is its
+own CronJob, so the cluster places the pods wherever there is room and never starts a second
+one for an account while the first is still going (``concurrencyPolicy: Forbid``); ticketbot
+itself schedules nothing. Paths inside the container follow the ``Dockerfile``: state and logs
+under ``/data`` (one PersistentVolumeClaim per account), taxonomy and routes from a ConfigMap
+under ``/etc/ticketbot``, user 10001.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from .. import __version__
+from ..errors import ConfigError
+from .accounts import Account
+
+IMAGE_NAME = "ticketbot"
+DEFAULT_IMAGE = f"{IMAGE_NAME}:{__version__}"  # the tag docs/operations.md builds the Dockerfile as
+DATA_DIR = "/data"
+FILES_DIR = "/etc/ticketbot"
+USER_ID = 10001
+GRACE_SECONDS = 60
+STORAGE = "1Gi"
+_q = json.dumps  # a JSON string is a valid YAML scalar, quoting done right
+
+
+@dataclass(frozen=True)
+class CronJob:
+    """What differs between two ticketbot CronJobs."""
+
+    name: str
+    schedule: str
+    max_runtime: int
+    interval_minutes: int
+    image: str = DEFAULT_IMAGE
+    secret_name: str = "ticketbot-env"  # noqa: S105  (a Secret object name, not a secret)
+    claim: str = "ticketbot-data"
+    instance: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    env_from_secret: dict[str, str] = field(default_factory=dict)  # variable -> key in the Secret
+    config_map: str | None = None
+
+
+def cronjob_yaml(job: CronJob) -> str:
+    """The ``batch/v1`` CronJob document (no ``---``, no comments)."""
+    labels = f"    app.kubernetes.io/name: {IMAGE_NAME}\n"
+    if job.instance:
+        labels += f"    app.kubernetes.io/instance: {_q(job.instance)}\n"
+    pod_labels = "".join(f"            {line.strip()}\n" for line in labels.splitlines())
+    env = {
+        "TICKETBOT_STATE_DIR": f"{DATA_DIR}/state",
+        "TICKETBOT_LOG_DIR": f"{DATA_DIR}/logs",
+        **job.env,
+    }
+    env_lines = "".join(
+        f"                - name: {_q(k)}\n                  value: {_q(v)}\n"
+        for k, v in env.items()
+    )
+    env_lines += "".join(
+        f"                - name: {_q(k)}\n                  valueFrom:\n"
+        f"                    secretKeyRef:\n                      name: {_q(job.secret_name)}\n"
+        f"                      key: {_q(key)}\n"
+        for k, key in job.env_from_secret.items()
+    )
+    mounts = f"                - name: data\n                  mountPath: {_q(DATA_DIR)}\n"
+    volumes = (
+        f"            - name: data\n              persistentVolumeClaim:\n"
+        f"                claimName: {_q(job.claim)}\n"
+    )
+    if job.config_map:
+        mounts += (
+            f"                - name: files\n                  mountPath: {_q(FILES_DIR)}\n"
+            "                  readOnly: true\n"
+        )
+        volumes += (
+            f"            - name: files\n              configMap:\n"
+            f"                name: {_q(job.config_map)}\n"
+        )
+    args = ", ".join(_q(a) for a in ("run", "--max-runtime", str(job.max_runtime)))
+    return f"""apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: {_q(job.name)}
+  labels:
+{labels}spec:
+  schedule: {_q(job.schedule)}
+  concurrencyPolicy: Forbid
+  startingDeadlineSeconds: {job.interval_minutes * 60 // 2}
+  successfulJobsHistoryLimit: 3
+  failedJobsHistoryLimit: 5
+  jobTemplate:
+    spec:
+      backoffLimit: 0
+      activeDeadlineSeconds: {job.max_runtime + GRACE_SECONDS}
+      template:
+        metadata:
+          labels:
+{pod_labels}        spec:
+          restartPolicy: Never
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: {USER_ID}
+            runAsGroup: {USER_ID}
+            fsGroup: {USER_ID}
+          containers:
+            - name: ticketbot
+              image: {_q(job.image)}
+              command: ["ticketbot"]
+              args: [{args}]
+              workingDir: {_q(DATA_DIR)}
+              envFrom:
+                - secretRef:
+                    name: {_q(job.secret_name)}
+              env:
+{env_lines}              resources:
+                requests:
+                  cpu: 100m
+                  memory: 256Mi
+                limits:
+                  memory: 512Mi
+              securityContext:
+                allowPrivilegeEscalation: false
+              volumeMounts:
+{mounts}          volumes:
+{volumes}"""
+
+
+def claim_yaml(name: str, instance: str | None = None) -> str:
+    """The PersistentVolumeClaim that keeps one account's state and logs between runs."""
+    instance_label = f"    app.kubernetes.io/instance: {_q(instance)}\n" if instance else ""
+    return f"""apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: {_q(name)}
+  labels:
+    app.kubernetes.io/name: {IMAGE_NAME}
+{instance_label}spec:
+  accessModes: ["ReadWriteOnce"]
+  resources:
+    requests:
+      storage: {STORAGE}
+"""
+
+
+def every(interval_minutes: int, offset: int = 0) -> str:
+    """Cron for every ``interval_minutes`` (a divisor of 60), starting ``offset`` minutes in."""
+    offset %= interval_minutes
+    if interval_minutes == 60:
+        return f"{offset} * * * *"
+    if offset == 0:
+        return f"*/{interval_minutes} * * * *"
+    return f"{offset}-59/{interval_minutes} * * * *"
+
+
+def _files(account: Account) -> dict[str, str]:
+    """Variable -> path in the container for the account's taxonomy and routes files."""
+    paths = {
+        var: PurePosixPath(path.replace("\\", "/")).name
+        for var, path in (
+            ("TICKETBOT_TAXONOMY", account.taxonomy),
+            ("TICKETBOT_ROUTES", account.routes),
+        )
+        if path
+    }
+    if len(set(paths.values())) < len(paths):
+        raise ConfigError(
+            f"accounts: [account.{account.name}] taxonomy and routes: the two files need "
+            "different names (both go into one ConfigMap)"
+        )
+    return {var: f"{FILES_DIR}/{name}" for var, name in paths.items()}
+
+
+def account_cronjob(account: Account, *, image: str = DEFAULT_IMAGE) -> CronJob:
+    """The CronJob of one account; starts are spread over the interval by the account's name."""
+    files = _files(account)
+    local_only = {"TICKETBOT_STATE_DIR", "TICKETBOT_LOG_DIR", *files}
+    env = {"TICKETBOT_ACCOUNT": account.name, "TICKETBOT_HELPDESK": account.helpdesk}
+    env.update({k: v for k, v in account.values.items() if k not in local_only})
+    env.update(files)
+    return CronJob(
+        name=f"ticketbot-{account.name}",
+        instance=account.name,
+        schedule=every(account.interval_minutes, zlib.crc32(account.name.encode())),
+        max_runtime=account.run_seconds,
+        interval_minutes=account.interval_minutes,
+        image=image,
+        secret_name=account.secret_name,
+        claim=f"ticketbot-{account.name}-data",
+        env=env,
+        env_from_secret=dict(account.credentials),
+        config_map=f"ticketbot-{account.name}-files" if files else None,
+    )
+
+
+def _account_comment(account: Account, job: CronJob) -> str:
+    lines = [
+        f"# account {account.name} ({account.helpdesk}): {job.schedule!r}, "
+        f"--max-runtime {job.max_runtime} s",
+        f"#   kubectl create secret generic {job.secret_name} --from-env-file={account.name}.env",
+    ]
+    if job.config_map:
+        sources = " ".join(f"--from-file={p}" for p in (account.taxonomy, account.routes) if p)
+        lines.append(f"#   kubectl create configmap {job.config_map} {sources}")
+    return "\n".join(lines) + "\n"
+
+
+def accounts_manifests(accounts: Mapping[str, Account] | Iterable[Account], *, image: str) -> str:
+    """Multi-document YAML: per account a PersistentVolumeClaim and a CronJob."""
+    chosen: Sequence[Account] = list(
+        accounts.values() if isinstance(accounts, Mapping) else accounts
+    )
+    if not chosen:
+        raise ConfigError("accounts: no account to schedule")
+    docs = [
+        f"# ticketbot {__version__}: one CronJob per account; kubectl apply -f this file.\n"
+        "# Each account's credentials come from its own Secret (made first, as shown).\n"
+    ]
+    for account in chosen:
+        job = account_cronjob(account, image=image)
+        docs.append(
+            "---\n"
+            + _account_comment(account, job)
+            + claim_yaml(job.claim, account.name)
+            + "---\n"
+            + cronjob_yaml(job)
+        )
+    return "".join(docs)

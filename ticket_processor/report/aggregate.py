@@ -1,0 +1,377 @@
+"""What the runs did: pure aggregation of JSON-lines events into a ``Report``.
+
+No I/O here: ``cli.py`` reads the events (``logs.read_events``) and hands them in, the
+renderers (rich table in ``cli.py``, ``report_html.py``) only format what ``build_report``
+computed, and ``health.py`` reuses ``summarise_runs`` for its last-run checks. Costs are
+estimates from per-model prices per million tokens; unknown and local models cost 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..errors import ConfigError
+from ..models import BATCH_PRICE_SHARE
+from ..ops.timespec import parse_moment
+from .agreement import agreement_events, corrections, outcome_pairs
+from .detail import Agreement, FailedTicket, Routing, agreement, failed_tickets, priorities, routing
+from .runs import LoggedRun, as_float, as_int, event_time, summarise_runs
+from .series import Bucket, choose_step, series
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "Report",
+    "build_report",
+    "parse_prices",
+    "parse_since",
+    "pricer",
+]
+
+# USD per million (input, output) tokens, from the providers' public price lists. A model
+# name matches its longest listed prefix, so dated snapshots ("gpt-4o-mini-2024-07-18")
+# price like their family; anything else (llama3.1 on Ollama, vLLM) is free to us.
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4-turbo": (10.00, 30.00),
+    "gpt-3.5-turbo": (0.50, 1.50),
+    "gpt-5-nano": (0.05, 0.40),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5": (1.25, 10.00),
+    "o4-mini": (1.10, 4.40),
+    "o3-mini": (1.10, 4.40),
+}
+
+TOP_FAILURES = 5
+
+
+def parse_since(text: str, *, now: datetime) -> datetime:
+    """``report --since``: a span back from ``now`` or an ISO date or date-time (``timespec``)."""
+    return parse_moment(text, now=now, flag="--since")
+
+
+def parse_prices(text: str) -> dict[str, tuple[float, float]]:
+    """Parse ``"gpt-4o-mini=0.15/0.60,llama3.1=0/0"`` (USD per million input/output tokens)."""
+    prices: dict[str, tuple[float, float]] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _, pair = item.partition("=")
+        inp, _, out = pair.partition("/")
+        try:
+            price = (float(inp), float(out))
+        except ValueError:
+            raise ConfigError(
+                f"TICKETBOT_PRICES: {item!r} is not model=INPUT/OUTPUT "
+                "(USD per million tokens, e.g. gpt-4o-mini=0.15/0.60)"
+            ) from None
+        if not name.strip() or min(price) < 0 or not all(map(math.isfinite, price)):
+            raise ConfigError(f"TICKETBOT_PRICES: {item!r} needs a model name and prices >= 0")
+        prices[name.strip()] = price
+    return prices
+
+
+def price_for(model: str, prices: Mapping[str, tuple[float, float]]) -> tuple[float, float]:
+    """The price of ``model``: exact name, else its longest listed prefix, else free."""
+    if model in prices:
+        return prices[model]
+    matches = [name for name in prices if model.startswith(name)]
+    return prices[max(matches, key=len)] if matches else (0.0, 0.0)
+
+
+def billed_share(event: Mapping[str, Any]) -> float:
+    """The share of the list price a ``ticket_triaged`` event's tokens cost."""
+    return BATCH_PRICE_SHARE if event.get("billing") == "batch" else 1.0
+
+
+def pricer(
+    prices: Mapping[str, tuple[float, float]] = DEFAULT_PRICES,
+) -> Callable[[str | None, int, int], float]:
+    """``price(model, prompt_tokens, completion_tokens) -> USD`` for the pipeline's cost figure."""
+
+    def price(model: str | None, prompt_tokens: int, completion_tokens: int) -> float:
+        if not model:
+            return 0.0
+        price_in, price_out = price_for(model, prices)
+        return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+
+    return price
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (``q`` in 0..100) of ``values``; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100.0
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A kind of failure and how often it happened, with the latest message as an example."""
+
+    stage: str
+    error_type: str
+    count: int
+    example: str
+
+
+@dataclass(frozen=True)
+class ModelUsage:
+    model: str
+    tickets: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``ticketbot report`` shows; ``to_dict`` is the ``--json`` form.
+
+    Ticket figures count real runs only: a dry run's tickets are in ``dry_run_tickets`` and
+    nowhere else, since nothing was written for them.
+    """
+
+    since: datetime | None
+    until: datetime | None
+    first_event: datetime | None
+    last_event: datetime | None
+    runs: int
+    run_status: dict[str, int]
+    tickets_triaged: int
+    tickets_failed: int
+    distinct_tickets: int
+    success_rate: float | None
+    fallback_rate: float | None
+    cached_rate: float | None
+    dry_run_tickets: int
+    latency_p50: float | None
+    latency_p95: float | None
+    latency_max: float | None
+    llm_latency_p50: float | None
+    llm_latency_p95: float | None
+    engines: dict[str, int]
+    categories: dict[str, int]
+    urgencies: dict[str, int]
+    sentiments: dict[str, int]
+    languages: dict[str, int]
+    fallback_reasons: dict[str, int]
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    models: list[ModelUsage]
+    failures: list[Failure]
+    aborts: dict[str, int]
+    dry_runs: int = 0
+    backfilled: int = 0  # tickets triaged by ``ticketbot backfill`` (in ``tickets_triaged`` too)
+    timeline_step: str = "10min"
+    timeline: list[Bucket] = field(default_factory=list)
+    """Per bucket of ``timeline_step``, oldest first: tickets by engine, failed, tokens, cost."""
+    run_list: list[LoggedRun] = field(default_factory=list)
+    failed_tickets: list[FailedTicket] = field(default_factory=list)
+    priorities: dict[str, int] = field(default_factory=dict)
+    routing: Routing = field(default_factory=lambda: Routing({}, {}, 0))
+    agreement: list[Agreement] = field(default_factory=list)
+    corrections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.runs == 0 and self.tickets_triaged == 0 and self.tickets_failed == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("since", "until", "first_event", "last_event"):
+            value = getattr(self, key)
+            data[key] = value.isoformat() if value else None
+        data["timeline"] = [
+            {
+                "bucket": b.label,
+                "llm": b.llm,
+                "learned": b.learned,
+                "rules": b.rules,
+                "failed": b.failed,
+                "prompt_tokens": b.prompt_tokens,
+                "completion_tokens": b.completion_tokens,
+                "cost_usd": b.cost_usd,
+            }
+            for b in self.timeline
+        ]
+        data["run_list"] = [
+            {
+                "run_id": r.run_id,
+                "started": r.started.isoformat() if r.started else None,
+                "seconds": r.seconds,
+                "outcome": r.outcome,
+                "triaged": r.triaged,
+                "failed": r.failed,
+                "engines": r.engines,
+                "dry_run": r.dry_run,
+                "reason": r.reason,
+            }
+            for r in self.run_list
+        ]
+        data["routing"]["escalated"] = self.routing.escalated
+        data["agreement"] = [{**asdict(a), "rate": a.rate} for a in self.agreement]
+        return data
+
+
+def _label(value: object) -> str:
+    return str(value) if value not in (None, "") else "unknown"
+
+
+def _is_dry(event: Mapping[str, Any], dry_runs: set[str]) -> bool:
+    return bool(event.get("dry_run")) or event.get("run_id") in dry_runs
+
+
+def _model_usage(
+    triaged: list[Mapping[str, Any]], prices: Mapping[str, tuple[float, float]]
+) -> list[ModelUsage]:
+    usage: dict[str, list[float]] = {}
+    price = pricer(prices)
+    for e in triaged:
+        model = e.get("model")
+        if not model:
+            continue
+        row = usage.setdefault(str(model), [0, 0, 0, 0.0])
+        tokens_in, tokens_out = as_int(e.get("prompt_tokens")), as_int(e.get("completion_tokens"))
+        row[0] += 1
+        row[1] += tokens_in
+        row[2] += tokens_out
+        row[3] += price(str(model), tokens_in, tokens_out) * billed_share(e)
+    return [
+        ModelUsage(name, int(count), int(inp), int(out), round(cost, 6))
+        for name, (count, inp, out, cost) in sorted(usage.items(), key=lambda kv: -kv[1][0])
+    ]
+
+
+def _failure_kinds(failed: list[Mapping[str, Any]]) -> list[Failure]:
+    kinds: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    for e in failed:
+        key = (_label(e.get("stage")), _label(e.get("error_type")))
+        kinds[key] += 1
+        examples[key] = str(e.get("error") or "")[:300]
+    return [
+        Failure(stage, kind, count, examples[(stage, kind)])
+        for (stage, kind), count in kinds.most_common(TOP_FAILURES)
+    ]
+
+
+def build_report(
+    events: Iterable[Mapping[str, Any]],
+    *,
+    prices: Mapping[str, tuple[float, float]] = DEFAULT_PRICES,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    history: Iterable[Mapping[str, Any]] = (),
+) -> Report:
+    """Aggregate the events (already filtered to the window) into a ``Report``; ``history``
+    (older events) only supplies what ticketbot wrote on tickets solved in the window."""
+    events = [e for e in events if isinstance(e, Mapping)]
+    times = [t for t in map(event_time, events) if t is not None]
+    first, last = (min(times), max(times)) if times else (None, None)
+    span_start, span_end = since or first, until or last
+    step_name, step = choose_step(span_start, span_end)
+
+    runs = summarise_runs(events)
+    dry_runs = {r.run_id for r in runs if r.dry_run}
+    status = Counter(run.outcome for run in runs)
+    aborts = Counter(run.reason or "no reason given" for run in runs if run.status == "aborted")
+
+    all_triaged = [e for e in events if e.get("event") == "ticket_triaged"]
+    triaged = [e for e in all_triaged if not _is_dry(e, dry_runs)]
+    failed = [e for e in events if e.get("event") == "ticket_failed" and not _is_dry(e, dry_runs)]
+    attempts = len(triaged) + len(failed)
+    seconds = [s for s in (as_float(e.get("seconds")) for e in triaged) if s is not None]
+    # Cached answers cost no LLM time; counting their zeros would flatter the endpoint.
+    llm_rows = [e for e in triaged if e.get("engine") == "llm" and not e.get("cached")]
+    llm_seconds = [s for s in (as_float(e.get("llm_seconds")) for e in llm_rows) if s is not None]
+    fallbacks = sum(1 for e in triaged if e.get("fallback"))
+    models = _model_usage(triaged, prices)
+    price = pricer(prices)
+
+    def cost(e: Mapping[str, Any]) -> float:
+        model = e.get("model")
+        return price(
+            str(model) if model else None,
+            as_int(e.get("prompt_tokens")),
+            as_int(e.get("completion_tokens")),
+        ) * billed_share(e)
+
+    def dist(key: str, rows: list[Mapping[str, Any]] = triaged) -> dict[str, int]:
+        return dict(Counter(_label(e.get(key)) for e in rows).most_common())
+
+    ticket_ids = {e.get("ticket_id") for e in (*triaged, *failed) if e.get("ticket_id") is not None}
+    outcomes = outcome_pairs(events, history, frozenset(dry_runs))
+    return Report(
+        since=since,
+        until=until,
+        first_event=first,
+        last_event=last,
+        runs=len(runs),
+        run_status=dict(status.most_common()),
+        tickets_triaged=len(triaged),
+        tickets_failed=len(failed),
+        distinct_tickets=len(ticket_ids),
+        success_rate=len(triaged) / attempts if attempts else None,
+        fallback_rate=fallbacks / len(triaged) if triaged else None,
+        cached_rate=sum(1 for e in triaged if e.get("cached")) / len(triaged) if triaged else None,
+        dry_run_tickets=len(all_triaged) - len(triaged),
+        latency_p50=percentile(seconds, 50),
+        latency_p95=percentile(seconds, 95),
+        latency_max=max(seconds) if seconds else None,
+        llm_latency_p50=percentile(llm_seconds, 50),
+        llm_latency_p95=percentile(llm_seconds, 95),
+        engines=dist("engine"),
+        categories=dist("category"),
+        urgencies=dist("urgency"),
+        sentiments=dist("sentiment"),
+        languages=dist("language"),
+        fallback_reasons=dist("fallback_reason", [e for e in triaged if e.get("fallback")]),
+        prompt_tokens=sum(m.prompt_tokens for m in models),
+        completion_tokens=sum(m.completion_tokens for m in models),
+        cost_usd=round(sum(m.cost_usd for m in models), 6),
+        models=models,
+        failures=_failure_kinds(failed),
+        aborts=dict(aborts.most_common()),
+        dry_runs=len(dry_runs),
+        backfilled=sum(r.triaged for r in runs if r.backfill and not r.dry_run),
+        timeline_step=step_name,
+        timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),
+        run_list=runs,
+        failed_tickets=failed_tickets(failed),
+        priorities=priorities(triaged),
+        routing=routing(triaged),
+        agreement=agreement([*events, *agreement_events(outcomes)]),
+        corrections=corrections(outcomes),
+    )
+
+
+# -- formatting shared by the terminal table and the HTML page ------------------------
+
+
+def fmt_pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def fmt_seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def fmt_usd(value: float) -> str:
+    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def fmt_count(value: int) -> str:
+    return f"{value:,}"

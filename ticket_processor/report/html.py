@@ -1,0 +1,270 @@
+"""The report as one self-contained HTML page: inline CSS, inline SVG charts, no script, no network.
+
+Made to be opened from a mail attachment or a shared folder on a phone: a viewport meta tag,
+one column that widens on a desk, charts that scale with their ``viewBox``, and dark mode.
+Everything that comes from the logs is escaped (ticket text can reach an error message), and
+only http(s) ticket links become links. The charts are in ``report_svg``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from .. import __version__
+from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
+from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
+from .svg import FAILED_COLOUR, OTHER_COLOUR, bar_chart, timeline_chart, usage_chart
+
+MAX_RUN_ROWS = 60
+LATEST_OK_RUNS = 8
+PRIORITY_COLOURS = {
+    "urgent": "#d0342c",
+    "high": "#c64600",
+    "normal": "#2f6fde",
+    "low": "#2a8a8a",
+    "unchanged": "#8e8e93",
+}
+
+_CSS = """
+:root{color-scheme:light dark;--fg:#1c1c1e;--muted:#6b6b70;--card:#f4f5f7;--line:#dcdde1}
+@media (prefers-color-scheme:dark){:root{--fg:#ececee;--muted:#a0a0a8;--card:#232327;--line:#3a3a40}
+body{background:#151517}}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}
+main{max-width:980px;margin:0 auto;padding:16px}
+h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
+.muted{color:var(--muted);font-size:.9rem}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;margin-top:1rem}
+.kpi{background:var(--card);border-radius:10px;padding:10px 12px}
+.kpi b{display:block;font-size:1.35rem}.kpi span{color:var(--muted);font-size:.85rem}
+.bad b{color:#d0342c}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:0 24px}
+svg{width:100%;max-width:520px;height:auto;display:block}
+svg.wide{max-width:none}
+svg text{fill:currentColor;font-size:12px}
+table{width:100%;border-collapse:collapse;font-size:.9rem}
+th,td{text-align:left;padding:6px 4px;border-bottom:1px solid var(--line);vertical-align:top}
+td:last-child{overflow-wrap:anywhere}
+td.n,th.n{text-align:right;white-space:nowrap}
+td.t{white-space:nowrap}
+.outcome{display:inline-block;padding:0 8px;border-radius:9px;color:#fff;font-size:.8rem}
+.legend span{display:inline-block;margin-right:12px;font-size:.85rem}
+.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
+.scroll{overflow-x:auto}
+a{color:#2f6fde}
+"""
+
+
+def _kpi(label: str, value: str, *, bad: bool = False) -> str:
+    cls = "kpi bad" if bad else "kpi"
+    return f'<div class="{cls}"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
+
+
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: set[int],
+    *,
+    raw: bool = False,
+    nowrap: frozenset[int] = frozenset(),
+) -> str:
+    """A table; cells are escaped here unless ``raw`` (then the caller escaped them)."""
+
+    def cell(tag: str, i: int, text: str, escaped: bool) -> str:
+        cls = ' class="n"' if i in numeric else ' class="t"' if i in nowrap else ""
+        return f"<{tag}{cls}>{text if escaped else escape(text)}</{tag}>"
+
+    head = "".join(cell("th", i, h, False) for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(cell("td", i, v, raw) for i, v in enumerate(row)) + "</tr>" for row in rows
+    )
+    return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
+
+
+def outcome_badge(outcome: str, *, dry_run: bool = False) -> str:
+    colour = OUTCOME_COLOURS.get(outcome, OTHER_OUTCOME_COLOUR)
+    badge = f'<span class="outcome" style="background:{colour}">{escape(outcome)}</span>'
+    return badge + (" dry run" if dry_run else "")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{seconds:.1f} s"
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "–"
+
+
+def runs_table(runs: Sequence[LoggedRun]) -> str:
+    """Newest first: every run that was not ok, and the latest ok ones; the rest are counted."""
+    if not runs:
+        return '<p class="muted">no runs in this period</p>'
+    newest = list(reversed(runs))
+    ok = [r for r in newest if r.outcome == "ok"]
+    keep = {id(r) for r in ok[:LATEST_OK_RUNS]} | {id(r) for r in newest if r.outcome != "ok"}
+    shown = [r for r in newest if id(r) in keep][:MAX_RUN_ROWS]
+    rows = [
+        (
+            escape(_when(r.started)),
+            escape(_duration(r.seconds)),
+            fmt_count(r.triaged),
+            fmt_count(r.failed),
+            escape(engine_mix(r.engines)),
+            outcome_badge(r.outcome, dry_run=r.dry_run)
+            + (f" {escape(r.reason)}" if r.reason else ""),
+        )
+        for r in shown
+    ]
+    hidden = len(runs) - len(shown)
+    all_ok = all(r.outcome == "ok" for r in newest if r not in shown)
+    kind = " that were ok" if all_ok else ""
+    note = f'<p class="muted">and {hidden} older runs{kind}</p>' if hidden else ""
+    headers = ("start (UTC)", "duration", "tickets", "failed", "engines", "outcome")
+    return _table(headers, rows, {1, 2, 3}, raw=True, nowrap=frozenset({0})) + note
+
+
+def failed_tickets_table(report: Report) -> str:
+    rows = []
+    for f in report.failed_tickets:
+        ticket = escape(str(f.ticket_id if f.ticket_id is not None else "–"))
+        if f.url:
+            ticket = f'<a href="{escape(f.url)}" rel="noreferrer">{ticket}</a>'
+        rows.append((ticket, escape(f.at), escape(f"{f.error_type} ({f.stage})"), escape(f.error)))
+    headers = ("ticket", "when (UTC)", "error (stage)", "reason")
+    return _table(headers, rows, set(), raw=True, nowrap=frozenset({1}))
+
+
+def agreement_section(report: Report) -> list[str]:
+    rows = []
+    for a in report.agreement:
+        corrections = ", ".join(f"{ours} → {theirs} ({n})" for ours, theirs, n in a.corrections)
+        rows.append((a.field, fmt_count(a.compared), fmt_pct(a.rate), corrections or "–"))
+    return [
+        "<h2>Agents' agreement</h2>",
+        '<p class="muted">How often agents kept what ticketbot set, and their most common '
+        "corrections (ticketbot → agent).</p>",
+        _table(("field", "tickets compared", "kept", "most common corrections"), rows, {1, 2}),
+    ]
+
+
+def render_html(report: Report, *, title: str = "ticketbot report") -> str:
+    """The whole page for ``report``."""
+    period_from = report.since or report.first_event
+    period_to = report.until or report.last_event
+    period = " → ".join(
+        moment.strftime("%Y-%m-%d %H:%M UTC") for moment in (period_from, period_to) if moment
+    )
+    low_success = report.success_rate is not None and report.success_rate < 0.95
+    not_ok = sum(n for status, n in report.run_status.items() if status != "ok")
+    kpis = [
+        _kpi("tickets triaged", fmt_count(report.tickets_triaged)),
+        _kpi("failed", fmt_count(report.tickets_failed), bad=report.tickets_failed > 0),
+        _kpi("success rate", fmt_pct(report.success_rate), bad=low_success),
+        _kpi("fallback rate", fmt_pct(report.fallback_rate)),
+        _kpi("latency p50", fmt_seconds(report.latency_p50)),
+        _kpi("latency p95", fmt_seconds(report.latency_p95)),
+        _kpi("runs", fmt_count(report.runs)),
+        _kpi("runs not ok", fmt_count(not_ok), bad=not_ok > 0),
+        _kpi("estimated cost", fmt_usd(report.cost_usd)),
+    ]
+    if report.routing.escalated:
+        kpis.append(_kpi("escalated", fmt_count(report.routing.escalated)))
+    sections = [
+        "<h2>Tickets over time</h2>",
+        timeline_chart(report.timeline, step=report.timeline_step),
+        "<h2>Runs</h2>",
+        bar_chart(report.run_status, colours=OUTCOME_COLOURS, label="runs by outcome"),
+        runs_table(report.run_list),
+    ]
+    if report.failed_tickets:
+        sections += ["<h2>Failed tickets</h2>", failed_tickets_table(report)]
+    rows: list[tuple[str, ...]]
+    if report.failures:
+        rows = [
+            (f"{f.error_type} ({f.stage})", fmt_count(f.count), f.example) for f in report.failures
+        ]
+        sections += [
+            "<h2>Most frequent failures</h2>",
+            _table(("error (stage)", "count", "latest message"), rows, {1}),
+        ]
+    if report.aborts:
+        rows = [(reason, fmt_count(n)) for reason, n in report.aborts.items()]
+        sections += ["<h2>Aborted runs</h2>", _table(("reason", "runs"), rows, {1})]
+    charts = [
+        ("Categories", bar_chart(report.categories, label="categories")),
+        ("Urgency", bar_chart(report.urgencies, colour="#c64600", label="urgency")),
+        ("Sentiment", bar_chart(report.sentiments, colour="#7a4fc9", label="sentiment")),
+        (
+            "Priority set",
+            bar_chart(report.priorities, colours=PRIORITY_COLOURS, label="priority set"),
+        ),
+    ]
+    if report.languages:
+        charts.append(
+            ("Languages", bar_chart(report.languages, colour="#2a8a8a", label="languages"))
+        )
+    if report.fallback_reasons:
+        charts.append(
+            (
+                "Why the rules took over",
+                bar_chart(report.fallback_reasons, colour=OTHER_COLOUR, label="fallback reasons"),
+            )
+        )
+    if report.routing.routes:
+        charts.append(("Routes", bar_chart(report.routing.routes, label="tickets per route")))
+    if report.routing.groups:
+        charts.append(
+            ("Groups", bar_chart(report.routing.groups, colour="#2a8a57", label="groups"))
+        )
+    if report.routing.escalated:
+        share = report.routing.escalated / (report.tickets_triaged or 1)
+        charts.append(
+            (
+                "Escalations",
+                f'<p><b style="color:{FAILED_COLOUR}">{fmt_count(report.routing.escalated)}</b> '
+                f"tickets escalated ({share:.1%} of those triaged)</p>",
+            )
+        )
+    sections.append(
+        '<div class="grid">'
+        + "".join(f"<section><h2>{escape(name)}</h2>{body}</section>" for name, body in charts)
+        + "</div>"
+    )
+    if report.agreement:
+        sections += agreement_section(report)
+    sections += ["<h2>Tokens and cost over time</h2>", usage_chart(report.timeline)]
+    if report.models:
+        rows = [
+            (
+                m.model,
+                fmt_count(m.tickets),
+                fmt_count(m.prompt_tokens),
+                fmt_count(m.completion_tokens),
+                fmt_usd(m.cost_usd),
+            )
+            for m in report.models
+        ]
+        sections += [
+            _table(("model", "tickets", "input", "output", "cost"), rows, {1, 2, 3, 4}),
+            '<p class="muted">Estimates from prices per million tokens '
+            "(TICKETBOT_PRICES); local models count as free.</p>",
+        ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n<body><main>"
+        f"<h1>{escape(title)}</h1>"
+        f'<p class="muted">{escape(period)} · ticketbot {escape(__version__)}</p>'
+        f'<div class="kpis">{"".join(kpis)}</div>'
+        + "".join(sections)
+        + f'<p class="muted">LLM latency p50 {fmt_seconds(report.llm_latency_p50)}, '
+        f"p95 {fmt_seconds(report.llm_latency_p95)} · cached answers "
+        f"{fmt_pct(report.cached_rate)} · dry runs {fmt_count(report.dry_runs)} "
+        f"({fmt_count(report.dry_run_tickets)} tickets, counted nowhere else)</p>"
+        "</main></body></html>\n"
+    )

@@ -1,0 +1,153 @@
+"""Runs as the logs tell them: one ``LoggedRun`` per run id, with its outcome and engine mix.
+
+Pure. A run's outcome is its ``run_finished`` ``status``: ``ok``, ``partial``, ``aborted``,
+``stopped`` (SIGINT / SIGTERM after saving progress) or ``locked``; a run with no
+``run_finished`` is ``None`` ("unfinished": killed, or still going). Logs written before runs
+said ``stopped`` recorded a Ctrl-C as ``ok`` with exit code 130 / 143: read as ``stopped``,
+so an interrupted run is never counted among the good ones. ``health`` and ``alerts`` reuse
+``summarise_runs`` and ``recent_success_rate``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+STOPPED_EXIT_CODES = (130, 143)
+# Outcomes in the order a reader cares about them, and how each is drawn: only ok is green.
+OUTCOME_COLOURS: dict[str, str] = {
+    "ok": "#2a8a57",
+    "partial": "#e5a50a",
+    "aborted": "#d0342c",
+    "stopped": "#7a4fc9",
+    "locked": "#8e8e93",
+    "unfinished": "#8e8e93",
+}
+OTHER_OUTCOME_COLOUR = "#8e8e93"
+
+
+def event_time(event: Mapping[str, Any]) -> datetime | None:
+    """The event's ``ts`` as an aware datetime, or None if missing or unreadable."""
+    raw = event.get("ts")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def as_int(value: object) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def as_float(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+@dataclass(frozen=True)
+class LoggedRun:
+    """One run as its ``run_finished`` event tells it (``status`` None if it never finished)."""
+
+    run_id: str
+    started: datetime | None
+    finished: datetime | None
+    status: str | None
+    triaged: int = 0
+    failed: int = 0
+    fallback: int = 0
+    reason: str | None = None
+    dry_run: bool = False
+    seconds: float | None = None
+    exit_code: int | None = None
+    engines: dict[str, int] = field(default_factory=dict)
+    backfill: bool = False  # a run of ``ticketbot backfill``
+
+    @property
+    def outcome(self) -> str:
+        return self.status or "unfinished"
+
+
+def outcome_of(finished: Mapping[str, Any]) -> str | None:
+    """The status a ``run_finished`` event means (an old-style Ctrl-C ``ok`` is ``stopped``)."""
+    status = finished.get("status")
+    if not status:
+        return None
+    if status == "ok" and finished.get("exit_code") in STOPPED_EXIT_CODES:
+        return "stopped"
+    return str(status)
+
+
+def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[LoggedRun]:
+    """One ``LoggedRun`` per run id, in order of start (runs still going have no status)."""
+    started: dict[str, datetime | None] = {}
+    finished: dict[str, Mapping[str, Any]] = {}
+    dry: dict[str, bool] = {}
+    engines: dict[str, dict[str, int]] = {}
+    for event in events:
+        run_id = event.get("run_id")
+        if not isinstance(run_id, str):
+            continue
+        kind = event.get("event")
+        if kind == "run_started":
+            started.setdefault(run_id, event_time(event))
+            dry[run_id] = bool(event.get("dry_run"))
+        elif kind == "run_finished":
+            finished[run_id] = event
+            started.setdefault(run_id, None)
+        elif kind == "ticket_triaged":
+            mix = engines.setdefault(run_id, {})
+            engine = str(event.get("engine") or "unknown")
+            mix[engine] = mix.get(engine, 0) + 1
+    runs = []
+    for run_id, start in started.items():
+        end = finished.get(run_id, {})
+        end_time = event_time(end) if end else None
+        seconds = as_float(end.get("seconds"))
+        if seconds is None and start and end_time:
+            seconds = (end_time - start).total_seconds()
+        mix = engines.get(run_id, {})
+        code = end.get("exit_code")
+        runs.append(
+            LoggedRun(
+                run_id=run_id,
+                started=start,
+                finished=end_time,
+                status=outcome_of(end),
+                triaged=as_int(end.get("triaged")) if end else sum(mix.values()),
+                failed=as_int(end.get("failed")),
+                fallback=as_int(end.get("fallback")),
+                reason=str(end["reason"]) if end.get("reason") else None,
+                dry_run=dry.get(run_id, False),
+                seconds=seconds,
+                exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+                engines=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
+                backfill=end.get("backfill") is True,
+            )
+        )
+    epoch = datetime.min.replace(tzinfo=UTC)
+    runs.sort(key=lambda run: run.started or run.finished or epoch)
+    return runs
+
+
+def recent_success_rate(runs: Iterable[LoggedRun], *, last: int = 12) -> tuple[float | None, int]:
+    """Triaged / (triaged + failed) over the ``last`` finished, non-dry runs, and the attempts.
+
+    Per run the figure is noisy (one failure in three tickets is 67%); over a dozen runs, two
+    hours at the cron pace, it says whether the job is doing its work.
+    """
+    recent = [r for r in runs if r.status is not None and not r.dry_run][-last:]
+    triaged = sum(r.triaged for r in recent)
+    attempts = triaged + sum(r.failed for r in recent)
+    return (triaged / attempts if attempts else None), attempts
+
+
+def engine_mix(engines: Mapping[str, int]) -> str:
+    """``"llm 40 · learned 3 · rules 2"``, biggest first; ``"–"`` when nothing was triaged."""
+    return " · ".join(f"{name} {count}" for name, count in engines.items()) or "–"

@@ -1,0 +1,102 @@
+"""The report on a terminal (rich tables), for people who run ``ticketbot report`` by hand.
+
+Formatting only: the figures come from ``report.build_report``; the same figures and number
+formats appear in the HTML page, so a test on one holds for the other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
+from .agreement import corrections_table
+
+
+def _distribution(title: str, counts: dict[str, int]) -> Table:
+    total = sum(counts.values()) or 1
+    table = Table(title=title, title_justify="left")
+    table.add_column(title.lower())
+    table.add_column("tickets", justify="right")
+    table.add_column("share", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, fmt_count(count), fmt_pct(count / total))
+    return table
+
+
+def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
+    """Print ``report``; an empty one says so and where it looked."""
+    if report.empty:
+        window = f" since {report.since:%Y-%m-%d %H:%M} UTC" if report.since else ""
+        console.print(
+            f"No events in {log_dir}{window}: nothing to report. Has `ticketbot run` run yet, "
+            "and does TICKETBOT_LOG_DIR point at its logs?"
+        )
+        return
+    summary = Table(title="ticketbot report", title_justify="left", show_header=False)
+    summary.add_column("figure")
+    summary.add_column("value", justify="right")
+    rows = [
+        ("period", _period(report)),
+        ("runs", f"{fmt_count(report.runs)} ({_inline(report.run_status)})"),
+        ("tickets triaged", fmt_count(report.tickets_triaged)),
+        ("by backfill", fmt_count(report.backfilled)),
+        ("tickets failed", fmt_count(report.tickets_failed)),
+        ("success rate", fmt_pct(report.success_rate)),
+        ("fallback rate", fmt_pct(report.fallback_rate)),
+        ("cached answers", fmt_pct(report.cached_rate)),
+        (
+            "latency p50 / p95",
+            f"{fmt_seconds(report.latency_p50)} / {fmt_seconds(report.latency_p95)}",
+        ),
+        (
+            "LLM latency p50 / p95",
+            f"{fmt_seconds(report.llm_latency_p50)} / {fmt_seconds(report.llm_latency_p95)}",
+        ),
+        (
+            "tokens in / out",
+            f"{fmt_count(report.prompt_tokens)} / {fmt_count(report.completion_tokens)}",
+        ),
+        ("estimated cost", fmt_usd(report.cost_usd)),
+    ]
+    if report.dry_runs:
+        dry = f"{fmt_count(report.dry_runs)} ({fmt_count(report.dry_run_tickets)} tickets)"
+        rows.append(("dry runs, not counted above", dry))
+    for name, value in rows:
+        summary.add_row(name, value)
+    console.print(summary)
+    for title, counts in (
+        ("Category", report.categories),
+        ("Urgency", report.urgencies),
+        ("Sentiment", report.sentiments),
+    ):
+        if counts:
+            console.print(_distribution(title, counts))
+    if report.failures:
+        failures = Table(title="Most frequent failures", title_justify="left")
+        for column in ("stage", "error", "count", "latest message"):
+            failures.add_column(column, justify="right" if column == "count" else "left")
+        for f in report.failures:
+            failures.add_row(f.stage, f.error_type, fmt_count(f.count), f.example)
+        console.print(failures)
+    if report.aborts:
+        aborts = Table(title="Aborted runs", title_justify="left")
+        aborts.add_column("reason")
+        aborts.add_column("runs", justify="right")
+        for reason, count in report.aborts.items():
+            aborts.add_row(reason, fmt_count(count))
+        console.print(aborts)
+    if report.corrections:
+        console.print(corrections_table(report.corrections))
+
+
+def _inline(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in counts.items()) or "none"
+
+
+def _period(report: Report) -> str:
+    start = report.since or report.first_event
+    end = report.until or report.last_event
+    return " → ".join(f"{m:%Y-%m-%d %H:%M}" for m in (start, end) if m) + " UTC"

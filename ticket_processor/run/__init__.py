@@ -1,0 +1,1 @@
+"""One run of ticketbot: discover tickets, fan them out, triage, plan, write back, record."""

@@ -1,0 +1,245 @@
+"""The Batch API path of ``ticketbot backfill`` (see ``backfill``): submit, poll, collect.
+
+One invocation submits the tickets discovered since the backfill's cursor as one batch and
+records it; a later one polls, and once the batch is over puts its answers where ``run`` looks
+first (the analysis cache, under the keys of the tickets' prepared text) and runs ``run_once``
+over exactly those tickets, then submits the next batch.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ..errors import LLMError
+from ..helpdesks.protocol import Cursor, Helpdesk
+from ..llm_client.batch import LLMBatchClient
+from ..models import Ticket, Triage
+from ..state.cache import AnalysisCache
+from ..state.ledger import RunLedger
+from ..state.lock import RunLock
+from ..state.shapes import BackfillFile, BatchRecord, CursorRecord
+from ..tags import is_processed
+from ..triage.chain import cache_key
+from ..triage.prepare import PreparedTicket, prepare_ticket
+from .runner import analysis_cache_tag, run_once
+from .scope import Scope, parse_scope
+
+if TYPE_CHECKING:
+    from .backfill import Backfill, BackfillResult
+
+
+class BatchPath:
+    """The batch half of one invocation, over its ``Backfill``'s settings, log and ledger."""
+
+    def __init__(self, owner: Backfill, client: LLMBatchClient) -> None:
+        self.owner = owner
+        self.client = client
+
+    # -- the Batch API path -----------------------------------------------------------------
+
+    def run(self, result: BackfillResult) -> BackfillResult:
+        with RunLock(self.owner.settings.state_dir):
+            record = self.owner.record(self.owner.ledger())
+        if record.batch is not None:
+            if not self._collect(record.batch, result):
+                return result
+            with RunLock(self.owner.settings.state_dir):
+                ledger = self.owner.ledger()
+                record = self.owner.record(ledger).model_copy(update={"batch": None})
+                ledger.save_backfill(record)
+        if self.owner.stopping() is not None:
+            result.message = result.message or "stopped; run `ticketbot backfill` again"
+            return result
+        if record.discovered_all:
+            return self.owner.complete(result)
+        with RunLock(self.owner.settings.state_dir):
+            submitted = self._submit(self.owner.ledger(), record, result)
+        return result if submitted else self.owner.complete(result)
+
+    def _collect(self, batch: BatchRecord, result: BackfillResult) -> bool:
+        """Poll; when the batch is over, write its tickets back. True when it is done with."""
+        result.batch_id = batch.batch_id
+        state = self.client.poll(batch.batch_id)
+        if not state.done:
+            self.owner.log.emit(
+                "backfill_waiting",
+                batch_id=batch.batch_id,
+                status=state.status,
+                completed=state.completed,
+                total=state.total,
+            )
+            result.message = (
+                f"batch {batch.batch_id} is {state.status} ({state.completed} of "
+                f"{state.total or len(batch.tickets)} done); run `ticketbot backfill` again "
+                "later to collect (results within 24 h)"
+            )
+            return False
+        try:
+            answers = self.client.collect(batch.batch_id)
+        except LLMError as exc:
+            answers = {}
+            result.notes.append(f"could not read batch {batch.batch_id}'s results: {exc}")
+        if state.status != "completed":
+            result.notes.append(
+                f"batch {batch.batch_id} ended {state.status}: its tickets without an answer "
+                "go through the normal path"
+            )
+            self.owner.log.emit(
+                "backfill_batch_failed",
+                level="warning",
+                batch_id=batch.batch_id,
+                status=state.status,
+                answered=len(answers),
+            )
+        from_batch = self._seed_cache(batch, answers)
+        ids = tuple(sorted(int(i) for i in batch.tickets))
+        summary = run_once(
+            self.owner.settings,
+            ticket_ids=ids,
+            backfill=True,
+            max_runtime=self.owner.remaining(),
+            runtime=self.owner.runtime,
+        )
+        self.owner.count(result, summary)
+        self.owner.log.emit(
+            "backfill_collected",
+            batch_id=batch.batch_id,
+            status=state.status,
+            tickets=len(ids),
+            from_batch=from_batch,
+            online=len(ids) - from_batch,
+            triaged=summary.triaged,
+            skipped=summary.skipped,
+            failed=summary.failed,
+            run=summary.run_id,
+        )
+        done = summary.status in ("ok", "partial") and not summary.deferred
+        if done:
+            result.message = (
+                f"collected batch {batch.batch_id}: {summary.triaged} ticket(s) triaged, "
+                f"{summary.failed} failed (left to the scheduled runs' retries)"
+            )
+        else:
+            result.exit_code = summary.exit_code or result.exit_code
+            result.message = (
+                f"batch {batch.batch_id} collected only in part ({summary.reason or 'stopped'}); "
+                "run `ticketbot backfill` again to finish it"
+            )
+        return done
+
+    def _seed_cache(self, batch: BatchRecord, answers: dict[str, Triage | LLMError]) -> int:
+        """Put the batch's good answers where ``run`` looks first; how many there were."""
+        settings = self.owner.settings
+        cache = AnalysisCache(RunLedger(settings.state_dir), max_entries=settings.cache_entries)
+        tag = analysis_cache_tag(settings, self.owner.taxonomy)
+        seeded = 0
+        for ticket_id, content_hash in batch.tickets.items():
+            answer = answers.get(ticket_id)
+            if isinstance(answer, Triage):
+                value = answer.model_dump(mode="json", exclude={"cached"})
+                value["billing"] = "batch"  # its tokens are counted, at the batch price, once
+                cache.put(cache_key(content_hash, tag), value)
+                seeded += 1
+        cache.flush()
+        return seeded
+
+    def _submit(self, ledger: RunLedger, record: BackfillFile, result: BackfillResult) -> bool:
+        """Discover and submit the next batch; False when there was nothing left to submit."""
+        helpdesk = self.owner.helpdesk()
+        try:
+            found = self._discover(helpdesk, record)
+        finally:
+            helpdesk.close()
+        prepared, cursor, discovered_all = found
+        if self.owner.stopping() is not None:
+            result.message = "stopped before submitting; run `ticketbot backfill` again"
+            return True
+        if not prepared:
+            ledger.save_backfill(record.model_copy(update={"cursor": cursor}))
+            return False
+        lines = {str(ticket_id): ticket for ticket_id, ticket in prepared.items()}
+        batch_id = self.client.submit(lines, metadata={"ticketbot": "backfill"})
+        batch = BatchRecord(
+            batch_id=batch_id,
+            submitted_at=self.owner.runtime.now().isoformat(),
+            tickets={str(i): p.content_hash for i, p in prepared.items()},
+        )
+        update = {"batch": batch, "cursor": cursor, "discovered_all": discovered_all}
+        ledger.save_backfill(record.model_copy(update=update))
+        self.owner.log.emit(
+            "backfill_submitted",
+            batch_id=batch_id,
+            tickets=len(prepared),
+            since=record.since,
+            discovered_all=discovered_all,
+        )
+        result.batch_id, result.submitted = batch_id, len(prepared)
+        done = f"{result.message}; " if result.message else ""
+        result.message = (
+            f"{done}submitted batch {batch_id} with {len(prepared)} tickets; run "
+            "`ticketbot backfill` again to collect (results within 24 h)"
+        )
+        return True
+
+    def _discover(
+        self, helpdesk: Helpdesk, record: BackfillFile
+    ) -> tuple[dict[int, PreparedTicket], CursorRecord | None, bool]:
+        """Tickets to submit (prepared as ``run`` prepares them), the cursor after them, and
+        whether discovery reached the end. Waits through the helpdesk's read windows."""
+        scope = parse_scope(self.owner.settings.scope, prefix=self.owner.settings.tag_prefix)
+        saved = record.cursor
+        cursor = Cursor(saved.kind, saved.value, saved.start_time) if saved else None
+        started = self.owner.runtime.now()
+        prepared: dict[int, PreparedTicket] = {}
+        while True:
+            paused = False
+            for page in helpdesk.ticket_pages(cursor, since=record.since):
+                if any(event == "discover_paused" for event, _ in page.notices):
+                    paused = True
+                    break
+                wanted = [
+                    t for t in page.tickets if t.id not in prepared and self._wanted(t, scope)
+                ]
+                room = self.owner.batch_size - len(prepared)
+                for ticket in wanted[:room]:
+                    prepared[ticket.id] = prepare_ticket(
+                        ticket.subject,
+                        ticket.description,
+                        max_tokens=self.owner.settings.max_input_tokens,
+                    )
+                if len(wanted) > room:
+                    # The batch is full inside this page: the cursor stays before it, and the
+                    # next batch reads it again (the processed marker skips what this one did).
+                    return prepared, _record_of(cursor), False
+                cursor = page.next_cursor or cursor
+                if page.last or any(_updated_since(t, started) for t in page.tickets):
+                    return prepared, _record_of(cursor), True
+                if len(prepared) >= self.owner.batch_size or self.owner.stopping():
+                    return prepared, _record_of(cursor), False
+            if not paused:
+                return prepared, _record_of(cursor), True
+            self.owner.log.emit("backfill_waiting", reason="read_window", tickets=len(prepared))
+            if not self.owner.wait_for(self.owner.window_wait()):
+                return prepared, _record_of(cursor), False
+
+    def _wanted(self, ticket: Ticket, scope: Scope) -> bool:
+        """As ``run`` decides: in scope, not marked processed, not solved or closed."""
+        if not scope.admits(ticket):
+            return False
+        done = is_processed(ticket.tags, self.owner.settings.tag_prefix)
+        return not done and ticket.status not in ("solved", "closed")
+
+
+def _record_of(cursor: Cursor | None) -> CursorRecord | None:
+    if cursor is None:
+        return None
+    return CursorRecord(kind=cursor.kind, value=cursor.value, start_time=cursor.start_time)
+
+
+def _updated_since(ticket: Ticket, moment: datetime) -> bool:
+    try:
+        updated = datetime.fromisoformat(ticket.updated_at or "")
+    except ValueError:
+        return False
+    return (updated if updated.tzinfo else updated.replace(tzinfo=UTC)) >= moment

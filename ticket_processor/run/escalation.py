@@ -1,0 +1,54 @@
+"""The escalation alert: one post per run listing the tickets routing escalated.
+
+``EscalationWatch`` sits in front of the run's event log and notes every ``ticket_triaged``
+event that says ``escalated`` — the event is emitted only once the write-back landed, so the
+alert lists what the helpdesk now shows, never a plan that failed. ``escalation_message``
+formats the list as Slack-compatible text (``<url|subject>`` links, Slack's three escapes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..ops.logs import EventSink
+from .planner import Escalation
+
+
+class EscalationWatch:
+    """An ``EventSink`` that forwards everything and remembers the escalated tickets."""
+
+    def __init__(self, log: EventSink) -> None:
+        self._log = log
+        self._lock = threading.Lock()
+        self._seen: dict[int, tuple[str, ...]] = {}
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
+        if event == "ticket_triaged" and fields.get("escalated") and not fields.get("dry_run"):
+            with self._lock:
+                self._seen[int(fields["ticket_id"])] = tuple(fields.get("route") or ())
+        return self._log.emit(event, **fields)
+
+    def escalated(self) -> dict[int, tuple[str, ...]]:
+        """Ticket id -> the routes that matched it, for the tickets escalated and written."""
+        with self._lock:
+            return dict(self._seen)
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escalation_message(
+    escalations: Sequence[Escalation], *, run_id: str, ticket_url: Callable[[int], str]
+) -> str:
+    """``N tickets escalated in run R`` and one line per ticket: id, link, subject, route."""
+    count = len(escalations)
+    lines = [f"{count} ticket{'s' if count != 1 else ''} escalated in run {run_id}:"]
+    for item in sorted(escalations, key=lambda e: e.ticket_id):
+        subject = _slack_escape(item.subject or "(no subject)")
+        routes = _slack_escape(", ".join(item.routes) or "?")
+        link = f"<{ticket_url(item.ticket_id)}|{subject}>"
+        lines.append(f"• #{item.ticket_id} {link} — route: {routes}")
+    return "\n".join(lines)

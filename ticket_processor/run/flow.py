@@ -1,0 +1,246 @@
+"""One ticket's way through a run: prepare → triage → plan the change → write → record.
+
+``TicketFlow`` owns everything a run tracks per ticket, in one place: the tickets in flight
+(one ``_InFlight`` each), the bounded slots that keep memory flat, the page checkpoint, the
+retry counts, and the summary's counters (kept by ``flow_record.TicketRecorder``, which also
+logs each end). Every ticket that is taken ends in exactly one of
+``_triaged``, ``fail`` or ``defer`` — the one closing path — which settles (or abandons) it in
+the checkpoint, releases its slot and reports progress.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..helpdesks.protocol import WriteOutcome
+from ..models import Ticket, Triage, WriteBack
+from ..ops.logs import EventSink
+from ..tags import is_processed
+from ..triage.chain import TriageCache, TriageEngine
+from ..triage.prepare import PreparedTicket, prepare_ticket
+from .checkpoint import Checkpoint
+from .outcomes import observe_outcome
+from .record import TicketRecorder
+from .types import PlannedChange, RunOptions, RunSummary
+from .writer import Writer
+
+
+class Planner(Protocol):
+    """Decides the change for a ticket from its current state and its triage."""
+
+    def plan(self, ticket: Ticket, triage: Triage) -> WriteBack: ...
+
+
+@dataclass
+class _InFlight:
+    ticket: Ticket  # without its body: what the write-back needs
+    subject: str  # the prepared (redacted) subject, for the dry-run table
+    started: float
+    triage: Triage | None = None
+
+
+class TicketFlow:
+    """Takes tickets, runs them through the chain on a pool, closes each exactly once."""
+
+    def __init__(
+        self,
+        *,
+        options: RunOptions,
+        chain: Sequence[TriageEngine],
+        cache: TriageCache,
+        planner: Planner,
+        log: EventSink,
+        summary: RunSummary,
+        checkpoint: Checkpoint,
+        should_stop: Callable[[], str | None],
+        price: Callable[[str | None, int, int], float],
+        ticket_url: Callable[[int], str],
+        clock: Callable[[], float] = time.monotonic,
+        on_progress: Callable[[str], None] = lambda event: None,
+    ) -> None:
+        self.options = options
+        self.chain = list(chain)
+        self.cache = cache
+        self.planner = planner
+        self.log = log
+        self.summary = summary
+        self.checkpoint = checkpoint
+        self.should_stop = should_stop
+        self.price = price
+        self.ticket_url = ticket_url
+        self.clock = clock
+        self.on_progress = on_progress
+        self.writer: Writer | None = None
+        self.retry: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._inflight: dict[int, _InFlight] = {}
+        self._slots = threading.BoundedSemaphore(options.workers + 300)
+        self._closed = False  # after a stop's grace: late results are dropped, not written
+        self._futures: set[Future[None]] = set()
+        self.record = TicketRecorder(
+            options=options,
+            log=log,
+            summary=summary,
+            lock=self._lock,
+            price=price,
+            ticket_url=ticket_url,
+        )
+
+    # -- taking a ticket (main thread) --------------------------------------------------
+
+    def should_skip(self, ticket: Ticket) -> bool:
+        """Out of scope, already done (marker), solved or closed: counted, not taken."""
+        observe_outcome(self.log, ticket, self.options.prefix)  # agents' corrections
+        if not self.options.scope.admits(ticket):
+            with self._lock:
+                self.summary.out_of_scope += 1
+                self.retry.pop(ticket.id, None)
+            return True
+        if self.options.force and self.options.ticket_ids:
+            return False
+        done = is_processed(ticket.tags, self.options.prefix) or ticket.status in (
+            "solved",
+            "closed",
+        )
+        if done:
+            with self._lock:
+                self.summary.skipped += 1
+                self.retry.pop(ticket.id, None)
+        return done
+
+    def take(self, pool: ThreadPoolExecutor, ticket: Ticket) -> None:
+        self._slots.acquire()
+        self.checkpoint.take(ticket.id)
+        prepared = prepare_ticket(
+            ticket.subject, ticket.description, max_tokens=self.options.max_input_tokens
+        )
+        slim = ticket.model_copy(update={"description": ""})
+        with self._lock:
+            self._inflight[ticket.id] = _InFlight(slim, prepared.subject, self.clock())
+        future = pool.submit(self._work, slim, prepared)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._futures.discard(future)
+
+    def running(self) -> set[Future[None]]:
+        """Analyses queued or under way."""
+        with self._lock:
+            return set(self._futures)
+
+    # -- analysing (worker threads) ------------------------------------------------------
+
+    def _work(self, ticket: Ticket, prepared: PreparedTicket) -> None:
+        reason = self.should_stop()
+        if reason is not None:
+            self.defer(ticket.id, reason)
+            return
+        try:
+            result = self.cache.triage(prepared, self.chain, self.options.engine)
+            writeback = self.planner.plan(ticket, result)
+        except Exception as exc:  # noqa: BLE001 - a bug in one ticket must not sink the batch
+            self.fail(ticket.id, "analyse", type(exc).__name__, str(exc))
+            return
+        with self._lock:
+            entry = self._inflight.get(ticket.id)
+            if entry is None or self._closed:
+                return  # the run stopped meanwhile; this ticket stays for the next run
+            entry.triage = result
+            if self.options.dry_run:
+                self.summary.planned.append(
+                    PlannedChange(ticket.id, entry.subject, result, writeback)
+                )
+        assert self.writer is not None
+        self.writer.add(writeback)
+
+    def replan(self, fresh: Ticket) -> WriteBack | None:
+        """The change for a ticket read again before (re)writing; None when already marked."""
+        if is_processed(fresh.tags, self.options.prefix) and not self.options.force:
+            return None
+        with self._lock:
+            entry = self._inflight.get(fresh.id)
+        if entry is None or entry.triage is None:
+            return None
+        return self.planner.plan(fresh, entry.triage)
+
+    # -- closing a ticket: exactly one of these per taken ticket -------------------------
+
+    def on_written(self, outcome: WriteOutcome) -> None:
+        with self._lock:
+            entry = self._inflight.pop(outcome.ticket_id, None)
+        if entry is None:
+            return
+        if outcome.error is not None or entry.triage is None:
+            error = outcome.error
+            self._close_failed(
+                outcome.ticket_id,
+                "write",
+                type(error).__name__ if error else "Unknown",
+                str(error) if error else "no analysis",
+            )
+        elif outcome.writeback is None:
+            # The marker appeared between our read and our write: another ticketbot (a second
+            # host on this helpdesk) or a write of ours whose answer was lost. Not ours to count.
+            with self._lock:
+                self.summary.second_writer += 1
+                self.retry.pop(outcome.ticket_id, None)
+            self.log.emit("ticket_already_marked", ticket_id=outcome.ticket_id)
+        else:
+            self._triaged(entry, entry.triage, outcome.writeback)
+        self._settle(outcome.ticket_id)
+
+    def fail(self, ticket_id: int | None, stage: str, error_type: str, error: str) -> None:
+        """A ticket that failed before its write (analysis, or malformed at discovery)."""
+        if ticket_id is not None:
+            with self._lock:
+                taken = self._inflight.pop(ticket_id, None) is not None
+        else:
+            taken = False
+        self._close_failed(ticket_id, stage, error_type, error)
+        if taken and ticket_id is not None:
+            self._settle(ticket_id)
+
+    def defer(self, ticket_id: int, reason: str) -> None:
+        """Leave a taken ticket to the next run (the run is stopping); its page is read again."""
+        with self._lock:
+            self._inflight.pop(ticket_id, None)
+            self.summary.deferred += 1
+            self.summary.stopped_early = self.summary.stopped_early or reason
+        self.checkpoint.abandon(ticket_id)
+        self._slots.release()
+        self.on_progress("ticket")
+
+    def close(self) -> int:
+        """Drop whatever is still analysing (a stop's grace ran out); how many were dropped."""
+        with self._lock:
+            self._closed = True
+            left = list(self._inflight)
+            self._inflight.clear()
+            self.summary.deferred += len(left)
+        for ticket_id in left:
+            self.checkpoint.abandon(ticket_id)
+        return len(left)
+
+    def _settle(self, ticket_id: int) -> None:
+        self.checkpoint.settle(ticket_id)
+        self._slots.release()
+        self.on_progress("ticket")
+
+    def _close_failed(self, ticket_id: int | None, stage: str, error_type: str, error: str) -> None:
+        if ticket_id is not None:
+            with self._lock:
+                self.retry[ticket_id] = self.retry.get(ticket_id, 0) + 1
+        self.record.failed(ticket_id, stage, error_type, error)
+
+    def _triaged(self, entry: _InFlight, triage: Triage, wb: WriteBack) -> None:
+        with self._lock:
+            self.retry.pop(entry.ticket.id, None)
+        self.record.triaged(entry.ticket, self.clock() - entry.started, triage, wb)

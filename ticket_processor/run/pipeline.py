@@ -1,0 +1,242 @@
+"""One run, orchestrated: recover → discover → fan out → flush → finish.
+
+The pipeline owns the order of things and the guarantees between them; what happens to one
+ticket is ``flow.TicketFlow``'s business, how a helpdesk is read and written the ``Helpdesk``
+adapter's, what survives between runs the ``RunLedger``'s.
+
+- A killed run's writes are settled before anything is read (``Helpdesk.recover``).
+- Tickets that failed last time are read again first (the retry queue), then the helpdesk's
+  pages from the saved cursor, one page at a time (``discovery.Discovery``; ledger upkeep in
+  ``upkeep.LedgerUpkeep``). A cursor the helpdesk refuses is discarded and discovery starts
+  again from ``--since`` (the processed marker keeps done tickets from being redone).
+- After a page holding a ticket updated since the run began, discovery stops: what follows is
+  the run's own write-backs, or new tickets the next run takes from the saved cursor.
+- The cursor is saved whenever it advances past settled tickets, and once more at the end,
+  also when the run aborts or is stopped, so no run re-reads what an earlier one finished.
+- ``--limit``, ``--max-runtime`` and SIGINT/SIGTERM stop the taking of tickets; queued ones are
+  deferred, analyses under way get ``stop_grace`` seconds, the writes are flushed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted
+from ..helpdesks.protocol import Helpdesk
+from ..ops.logs import EventSink
+from ..state.ledger import RunLedger
+from ..triage.chain import TriageCache, TriageEngine
+from .checkpoint import Checkpoint
+from .discovery import Discovery
+from .flow import Planner, TicketFlow
+from .types import RunOptions, RunSummary
+from .upkeep import LedgerUpkeep
+from .writer import BatchWriter, DryRunWriter
+
+
+class Pipeline:
+    """Runs one batch. Build it with the parts; call ``run()`` once."""
+
+    def __init__(
+        self,
+        *,
+        helpdesk: Helpdesk,
+        ledger: RunLedger,
+        chain: list[TriageEngine],
+        cache: TriageCache,
+        planner: Planner,
+        log: EventSink,
+        options: RunOptions,
+        run_id: str,
+        stop_signal: Callable[[], str | None] = lambda: None,
+        price: Callable[[str | None, int, int], float] = lambda model, p, c: 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_progress: Callable[[str], None] = lambda event: None,
+        writer_flush_after: float = 1.0,
+    ) -> None:
+        self.helpdesk = helpdesk
+        self.ledger = ledger
+        self.log = log
+        self.options = options
+        self.clock = clock
+        self.now = now
+        self._stop_signal = stop_signal
+        self._writer_flush_after = writer_flush_after
+        self.summary = RunSummary(run_id=run_id, helpdesk=helpdesk.kind, engine=options.engine)
+        self.checkpoint = Checkpoint()
+        self._started = 0.0
+        self._started_at = now()
+        summary = self.summary
+        self.discovery = Discovery(
+            helpdesk=helpdesk, ledger=ledger, options=options, log=log, summary=summary, now=now
+        )
+        self.upkeep = LedgerUpkeep(helpdesk=helpdesk, ledger=ledger, log=log, summary=summary)
+        self.flow = TicketFlow(
+            options=options,
+            chain=chain,
+            cache=cache,
+            planner=planner,
+            log=log,
+            summary=self.summary,
+            checkpoint=self.checkpoint,
+            should_stop=self._stop_reason,
+            price=price,
+            ticket_url=helpdesk.ticket_url,
+            clock=clock,
+            on_progress=on_progress,
+        )
+
+    # -- the run ---------------------------------------------------------------------
+
+    def run(self) -> RunSummary:
+        self._started = self.clock()
+        self._started_at = self.now()
+        opts = self.options
+        self.log.emit(
+            "run_started",
+            helpdesk=self.helpdesk.kind,
+            engine=opts.engine,
+            chain=[engine.name for engine in self.flow.chain],
+            dry_run=opts.dry_run,
+            workers=opts.workers,
+            limit=opts.limit,
+            since=opts.since.isoformat() if opts.since else None,
+            query=opts.query,
+        )
+        self.upkeep.report_set_aside()
+        try:
+            if not opts.dry_run:
+                self.upkeep.recover()
+            self.flow.retry = self.ledger.retry_queue()
+            self.upkeep.report_set_aside()
+            self._process()
+        except (AuthError, BreakerOpenError, RunAborted) as exc:
+            self._abort(str(exc))
+        except HelpdeskError as exc:
+            self._abort(f"helpdesk unreachable or failing: {exc}")
+        finally:
+            self._finish()
+        return self.summary
+
+    def _process(self) -> None:
+        opts = self.options
+        if opts.dry_run:
+            self.flow.writer = DryRunWriter(self._on_written)
+        else:
+            self.flow.writer = BatchWriter(
+                self.helpdesk,
+                journal=self.ledger,
+                replan=self.flow.replan,
+                on_outcome=self._on_written,
+                flush_after=self._writer_flush_after,
+            )
+        pool = ThreadPoolExecutor(opts.workers, thread_name_prefix="analyse")
+        taken = 0
+        try:
+            for page in self.discovery.pages(self.flow.retry):
+                for event, reason in page.notices:
+                    self.log.emit(event, reason=reason)
+                    if event == "discover_paused":  # the read window: a backfill waits for it
+                        self.summary.stopped_early = "read_window"
+                self.checkpoint.open_page(page.next_cursor)
+                stop = None
+                for ticket in page.tickets:
+                    limit = "limit" if self.discovery.at_limit(taken) else None
+                    stop = self._stop_reason() or limit
+                    if stop:
+                        break
+                    if not self.discovery.wanted(ticket, self.flow.should_skip):
+                        continue
+                    taken += 1
+                    self.flow.take(pool, ticket)
+                for bad in page.malformed:
+                    self.flow.fail(_ticket_id(bad), "discover", "MalformedTicket", "malformed")
+                self.checkpoint.close_page(complete=stop is None)
+                if stop is None and self.discovery.caught_up(page, self._started_at):
+                    stop = "caught_up"
+                if stop:
+                    self.summary.stopped_early = stop
+                    break
+        finally:
+            self._drain(pool)
+        writer = self.flow.writer
+        if writer is not None and writer.aborted is not None:
+            raise RunAborted(str(writer.aborted))
+
+    def _drain(self, pool: ThreadPoolExecutor) -> None:
+        """Let the analyses finish (a stop gives them ``stop_grace``), then flush the writes.
+
+        Analyses still running when the grace is over are abandoned: their tickets are not
+        written and their pages not passed, so the next run takes them again.
+        """
+        pool.shutdown(wait=False)
+        grace_ends: float | None = None
+        while True:
+            pending = self.flow.running()
+            if not pending:
+                break
+            if grace_ends is None and self._stop_reason() is not None:
+                grace_ends = self.clock() + self.options.stop_grace
+            if grace_ends is not None and self.clock() >= grace_ends:
+                abandoned = self.flow.close()
+                self.summary.abandoned = abandoned
+                self.log.emit("run_abandoned", analyses=abandoned)
+                break
+            wait(pending, timeout=0.2)
+        if self.flow.writer is not None:
+            self.flow.writer.close()
+        self._save_cursor()
+
+    def _stop_reason(self) -> str | None:
+        signal_name = self._stop_signal()
+        if signal_name is not None:
+            return signal_name
+        limit = self.options.max_runtime
+        if limit is not None and self.clock() - self._started >= limit:
+            return "max_runtime"
+        writer = self.flow.writer
+        if writer is not None and writer.aborted is not None:
+            return "aborted"
+        return None
+
+    # -- outcomes and state ------------------------------------------------------------
+
+    def _on_written(self, outcome: Any) -> None:
+        self.flow.on_written(outcome)
+        self._save_cursor()
+
+    def _save_cursor(self) -> None:
+        if not (self.options.dry_run or self.options.query):
+            self.upkeep.save_cursor(self.checkpoint.safe_cursor)
+
+    def _abort(self, reason: str) -> None:
+        self.summary.status = "aborted"
+        self.summary.exit_code = 1
+        self.summary.reason = reason
+
+    def _finish(self) -> None:
+        s = self.summary
+        s.seconds = round(self.clock() - self._started, 3)
+        signal_name = self._stop_signal()
+        if s.status != "aborted" and signal_name is not None:
+            s.status = "stopped"
+            s.exit_code = 130 if signal_name == "SIGINT" else 143
+            s.reason = f"stopped by {signal_name}; progress saved"
+            s.stopped_early = signal_name
+        elif s.status != "aborted" and s.failed:
+            s.status, s.exit_code = "partial", 3
+        if not self.options.dry_run:
+            self._save_cursor()
+            self.upkeep.save_retry_queue(self.flow.retry)
+        self.upkeep.report_set_aside()
+        self.log.emit("run_finished", **s.as_event())
+
+
+def _ticket_id(raw: dict[str, Any]) -> int | None:
+    value = raw.get("id")
+    return value if isinstance(value, int) else None

@@ -1,0 +1,139 @@
+"""``ticketbot revert --run RUN_ID``: undo what one run wrote, where nobody changed it since.
+
+From the run's ``ticket_triaged`` events (the JSON-lines log) and each ticket as the helpdesk
+holds it now: the tags the run added are removed (all but the processed marker, so the next
+scheduled run does not triage the ticket again — ``run --ticket ID --force`` does that on
+purpose); the priority is restored where the ticket still has the one the run set; the group
+likewise; one internal note says the triage was reverted. Anything a person changed since is
+left as it is. Writes go through the helpdesk's own ``write_batch`` (journaled, merged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..helpdesks.protocol import Helpdesk, WriteOutcome
+from ..models import Priority, Ticket, WriteBack
+from ..state.ledger import RunLedger
+from ..tags import marker_tag
+
+
+@dataclass(frozen=True)
+class RunWrites:
+    """What one run wrote to one ticket, from its ``ticket_triaged`` event."""
+
+    ticket_id: int
+    tags_added: tuple[str, ...]
+    priority: str | None
+    previous_priority: str | None
+    group_id: int | None
+    previous_group_id: int | None
+
+
+@dataclass
+class RevertPlan:
+    run_id: str
+    changes: list[WriteBack] = field(default_factory=list)
+    untouched: list[int] = field(default_factory=list)  # nothing of the run's is left there
+    missing: list[int] = field(default_factory=list)  # the ticket is gone
+
+
+def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrites]:
+    found: dict[int, RunWrites] = {}
+    for event in events:
+        if event.get("event") != "ticket_triaged" or event.get("run_id") != run_id:
+            continue
+        if event.get("dry_run") or not isinstance(event.get("ticket_id"), int):
+            continue
+        found[event["ticket_id"]] = RunWrites(
+            ticket_id=event["ticket_id"],
+            tags_added=tuple(str(t) for t in event.get("tags_added") or ()),
+            priority=event.get("priority"),
+            previous_priority=event.get("previous_priority"),
+            group_id=event.get("group_id"),
+            previous_group_id=event.get("previous_group_id"),
+        )
+    return list(found.values())
+
+
+def plan_revert(
+    run_id: str, writes: list[RunWrites], tickets: dict[int, Ticket], *, prefix: str
+) -> RevertPlan:
+    """Pure: the changes that undo ``writes`` on ``tickets`` as they are now."""
+    plan = RevertPlan(run_id)
+    keep = marker_tag(prefix)
+    for wrote in writes:
+        ticket = tickets.get(wrote.ticket_id)
+        if ticket is None:
+            plan.missing.append(wrote.ticket_id)
+            continue
+        change = revert_change(run_id, wrote, ticket, keep=keep)
+        if change is None:
+            plan.untouched.append(wrote.ticket_id)
+        else:
+            plan.changes.append(change)
+    return plan
+
+
+def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -> WriteBack | None:
+    remove = tuple(t for t in wrote.tags_added if t != keep and t in ticket.tags)
+    priority, clear = None, False
+    if wrote.priority and ticket.priority == wrote.priority:
+        try:
+            priority = Priority(wrote.previous_priority) if wrote.previous_priority else None
+        except ValueError:
+            priority = None
+        clear = wrote.previous_priority is None  # the ticket had none before the run
+    group = None
+    if wrote.group_id is not None and ticket.group_id == wrote.group_id:
+        group = wrote.previous_group_id
+    if not remove and priority is None and not clear and group is None:
+        return None
+    done = [f"removed tags {', '.join(remove)}" if remove else ""]
+    if priority is not None:
+        done.append(f"priority restored to {priority.value}")
+    elif clear:
+        done.append("priority cleared, as before the run")
+    if group is not None:
+        done.append(f"group restored to {group}")
+    told = "; ".join(d for d in done if d)
+    # Not NOTE_HEADER: this note must never count as a triage note.
+    note = f"ticketbot: the triage of run {run_id} was reverted ({told})."
+    return WriteBack(
+        ticket_id=ticket.id,
+        additional_tags=(),
+        remove_tags=remove,
+        priority=priority,
+        clear_priority=clear,
+        group_id=group,
+        note=note,
+        updated_stamp=ticket.updated_at,
+    )
+
+
+def apply_revert(helpdesk: Helpdesk, ledger: RunLedger, plan: RevertPlan) -> list[WriteOutcome]:
+    """Write the plan in the helpdesk's batches; a ticket changed meanwhile is re-planned."""
+    writes = {change.ticket_id: change for change in plan.changes}
+    outcomes: list[WriteOutcome] = []
+
+    def replan(fresh: Ticket) -> WriteBack | None:
+        original = writes.get(fresh.id)
+        if original is None:
+            return None
+        # Re-check against the fresh ticket: remove only what is still there.
+        remove = tuple(t for t in original.remove_tags if t in fresh.tags)
+        nothing_else = not original.clear_priority and original.priority is None
+        if not remove and nothing_else and original.group_id is None:
+            return None
+        return original.model_copy(
+            update={"remove_tags": remove, "updated_stamp": fresh.updated_at}
+        )
+
+    batch = max(1, helpdesk.limits.batch_size)
+    ids = list(writes)
+    for start in range(0, len(ids), batch):
+        chunk = [writes[i] for i in ids[start : start + batch]]
+        helpdesk.write_batch(chunk, replan=replan, journal=ledger, report=outcomes.append)
+    return outcomes

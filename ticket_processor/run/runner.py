@@ -1,0 +1,277 @@
+"""``run_once``: ticketbot's public Python API, and what ``ticketbot run`` and ``demo`` call.
+
+    from ticket_processor import Settings, load_settings, run_once
+    summary = run_once(load_settings(os.environ), dry_run=True, limit=20)
+    print(summary.status, summary.triaged, summary.exit_code)
+
+It builds the parts from the settings — the run lock and the ``RunLedger`` (read-only for a dry
+run, which writes no state at all), the event log (with retention), the helpdesk (through one
+builder), a circuit breaker per dependency keyed on its endpoint, the engine chain (through one
+builder), the price table, the alerts — runs one batch and returns the ``RunSummary``.
+SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOnSignal``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..helpdesks.protocol import WriteLimits
+from ..helpdesks.registry import breaker_name, connect
+from ..kb.refresh import open_for_run
+from ..llm_client.pacer import run_bound
+from ..ops.alerts import Alerter, AlertOutcome
+from ..ops.logs import EventLog, new_run_id, prune_logs, read_events
+from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
+from ..report.runs import summarise_runs
+from ..resilience.pacing import resolve_workers
+from ..resilience.retry import CircuitBreaker
+from ..settings import Settings
+from ..state.cache import AnalysisCache
+from ..state.ledger import RunLedger
+from ..state.lock import RunLock
+from ..triage.chain import LLMEngine
+from ..triage.engines import ChainChoice, build_chain, llm_breaker_name
+from ..triage.routebook import load_router
+from ..triage.taxonomy import Taxonomy, load_taxonomy
+from .escalation import EscalationWatch, escalation_message
+from .pipeline import Pipeline
+from .planner import ChangePlanner, Escalation
+from .runtime import Runtime
+from .scope import parse_scope
+from .signals import StopOnSignal
+from .types import RunOptions, RunSummary
+
+# How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
+ALERT_WINDOW = timedelta(hours=3)
+# A run holding the lock longer than this is hung (the CronJob we print allows 540 s).
+DEFAULT_STALE_LOCK = 3 * 3600.0
+
+
+def run_options(settings: Settings, **flags: Any) -> RunOptions:
+    """RunOptions from the settings plus the command's flags (None: flag not given)."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    given.setdefault("scope", parse_scope(settings.scope, prefix=settings.tag_prefix))
+    llm = given.get("engine", "llm") == "llm" and settings.llm_configured
+    workers, auto = resolve_workers(given.pop("workers", settings.workers), llm=llm)
+    return RunOptions(
+        workers=workers,
+        auto_workers=auto,
+        prefix=settings.tag_prefix,
+        confidence_threshold=settings.confidence_threshold,
+        max_input_tokens=settings.max_input_tokens,
+        **given,
+    )
+
+
+def run_once(
+    settings: Settings,
+    options: RunOptions | None = None,
+    *,
+    on_progress: Callable[[str], None] = lambda event: None,
+    price: Callable[[str | None, int, int], float] | None = None,
+    writer_flush_after: float = 1.0,
+    stop: Callable[[], str | None] | None = None,
+    runtime: Runtime | None = None,
+    backfill: bool = False,
+    **flags: Any,
+) -> RunSummary:
+    """One batch: take the lock (not for a dry run), build the parts, run, record.
+
+    ``backfill``: discovery keeps the backfill's own cursor (``backfill.json``), not the
+    scheduled runs'; the lock, the limits and the writes are the same."""
+    settings.require_helpdesk()
+    options = options or run_options(settings, **flags)
+    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime or Runtime(), backfill)
+    if options.dry_run:
+        return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
+    stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
+    with RunLock(settings.state_dir, stale_after=stale):
+        return _run(settings, options, RunLedger(settings.state_dir, backfill=backfill), parts)
+
+
+def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
+    """What an analysis depends on besides the ticket's text: the models and the taxonomy."""
+    return ",".join(settings.models) + "|" + ",".join(taxonomy.names)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    on_progress: Callable[[str], None]
+    price: Callable[[str | None, int, int], float] | None
+    writer_flush_after: float
+    stop: Callable[[], str | None] | None
+    runtime: Runtime
+    backfill: bool = False
+
+
+def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
+    runtime = parts.runtime
+    run_id = new_run_id()
+    log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
+    if not options.dry_run:
+        ledger.validate_all()
+        for path in prune_logs(
+            settings.log_dir, keep_days=settings.keep_days, today=datetime.now(UTC).date()
+        ):
+            log.emit("log_pruned", file=path.name)
+    alerter = Alerter(
+        settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
+        state=ledger,
+        secrets=settings.secrets,
+    )
+    price = parts.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+
+    opened_now: list[str] = []
+
+    def opened(name: str) -> None:
+        dependency, _, endpoint = name.partition("@")
+        opened_now.append(dependency)
+        log.emit("breaker_opened", dependency=dependency, endpoint=endpoint)
+        if not options.dry_run:
+            _log_alert(log, alerter.breaker_opened(dependency))
+
+    storage = ledger.breaker_storage()
+    helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage, on_open=opened)
+    llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage, on_open=opened)
+    taxonomy = load_taxonomy(settings.taxonomy_file)
+    choice = build_chain(
+        settings,
+        taxonomy,
+        options.engine,
+        workers=options.workers,
+        auto_workers=options.auto_workers,
+        llm_breaker=llm_breaker,
+        on_event=log.emit,
+    )
+    cache_tag = analysis_cache_tag(settings, taxonomy)
+    options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
+    cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
+    helpdesk = connect(
+        settings,
+        breaker=helpdesk_breaker,
+        pool_size=max(16, options.workers // 4),
+        sleep=runtime.sleep,
+        clock=runtime.clock,
+        rng=runtime.rng,
+    )
+    watch = EscalationWatch(log)
+    kb = open_for_run(settings, helpdesk, dry_run=options.dry_run, emit=log.emit)
+    try:
+        # Routes are resolved once per run, before any ticket: a bad file changes nothing.
+        router = load_router(
+            settings.routes_file, helpdesk, prefix=options.prefix, categories=taxonomy.names
+        )
+        planner = ChangePlanner(
+            options, run_id=run_id, router=router, kb_suggestions=settings.kb_suggestions
+        )
+        with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
+            pipeline = Pipeline(
+                helpdesk=helpdesk,
+                ledger=ledger,
+                chain=choice.chain,
+                cache=kb.triage_cache(
+                    cache,
+                    tag=cache_tag,
+                    suggestions=settings.kb_suggestions,
+                    drafts=settings.reply_draft and choice.preferred == "llm",
+                ),
+                planner=planner,
+                log=watch,
+                options=options,
+                run_id=run_id,
+                stop_signal=parts.stop or sig,
+                on_progress=parts.on_progress,
+                writer_flush_after=parts.writer_flush_after,
+                price=price,
+                clock=runtime.clock,
+                now=runtime.now,
+            )
+            pipeline.summary.backfill = parts.backfill
+            pipeline.summary.warnings.extend(choice.notes)
+            pipeline.summary.warnings.extend(kb.warnings)
+            pipeline.summary.set_aside.extend(kb.set_aside)
+            summary = pipeline.run()
+            _name_the_bound(summary, choice, helpdesk.limits)
+            if summary.bound is not None:
+                log.emit("run_bound", bound=summary.bound, **summary.llm)
+        ticket_url = helpdesk.ticket_url
+    finally:
+        kb.close()
+        helpdesk.close()
+    if not options.dry_run:
+        _alert_escalations(log, alerter, planner, watch, run_id=run_id, ticket_url=ticket_url)
+        cache.flush()
+        ledger.save_last_run(
+            {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat(), **summary.as_event()}
+        )
+        recent = summarise_runs(
+            read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
+        )
+        for outcome in alerter.after_run(
+            status=summary.status,
+            reason=summary.reason,
+            recent=recent,
+            objective=settings.success_objective,
+            # The LLM breaker's own alert already said it: one message for one outage.
+            llm_failures=None if "llm" in opened_now else summary.fallback_reasons,
+        ):
+            _log_alert(log, outcome)
+    log.close()
+    return summary
+
+
+def _alert_escalations(
+    log: EventLog,
+    alerter: Alerter,
+    planner: ChangePlanner,
+    watch: EscalationWatch,
+    *,
+    run_id: str,
+    ticket_url: Callable[[int], str],
+) -> None:
+    """One post listing the tickets this run escalated; none when it escalated nothing."""
+    escalated = watch.escalated()
+    if not escalated:
+        return
+    items = [
+        planner.escalation(ticket_id) or Escalation(ticket_id, "", routes)
+        for ticket_id, routes in escalated.items()
+    ]
+    message = escalation_message(items, run_id=run_id, ticket_url=ticket_url)
+    _log_alert(log, alerter.escalations(message))
+
+
+def _name_the_bound(summary: RunSummary, choice: ChainChoice, limits: WriteLimits) -> None:
+    """Say what limited the run: the LLM's latency or rate, or the helpdesk's writes."""
+    first = choice.chain[0]
+    if not isinstance(first, LLMEngine):
+        return
+    stats = first.concurrency()
+    summary.llm = stats
+    latency = stats.get("llm_latency_s")
+    limit = stats.get("llm_limit_requests")
+    workers = int(str(stats.get("llm_concurrency") or 1))
+    settled = stats.get("llm_limit_now")
+    if isinstance(settled, int):
+        workers = min(workers, settled)  # where the adaptive limit (--workers auto) ended
+    bound, _ = run_bound(
+        workers=workers,
+        latency_s=float(latency) if isinstance(latency, int | float) else None,
+        llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
+        helpdesk_writes_per_minute=(
+            float(limits.updates_per_minute * limits.batch_size)
+            if limits.updates_per_minute
+            else None
+        ),
+    )
+    summary.bound = bound
+
+
+def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:
+    if outcome.outcome in ("sent", "failed"):
+        log.emit(
+            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
+        )

@@ -1,0 +1,59 @@
+"""Which tickets a run may touch: ``TICKETBOT_SCOPE`` filters and the agents' opt-out tag.
+
+``TICKETBOT_SCOPE`` narrows ticketbot to part of a helpdesk — a trial on one brand or one
+group — as ``key=value,value;key=value`` with the keys ``brand``, ``group``, ``form`` (ids, as
+the helpdesk numbers them) and ``channel`` (``email``, ``web``, ``api``, ``chat``, ...): a ticket
+is in scope when it matches every key given. An agent opts a ticket out by adding the tag
+``<prefix>skip``. A ticket out of scope is counted, never analysed and never written. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError
+from ..models import Ticket
+from ..tags import sanitise_tag
+
+_KEYS = {"brand": "brand_id", "group": "group_id", "form": "form_id", "channel": "channel"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    rules: dict[str, frozenset[str]] = field(default_factory=dict)  # ticket attribute -> values
+    skip_tag: str = "ai_skip"
+
+    def admits(self, ticket: Ticket) -> bool:
+        if self.skip_tag in ticket.tags:
+            return False
+        for attribute, allowed in self.rules.items():
+            value = getattr(ticket, attribute)
+            if value is None or str(value).lower() not in allowed:
+                return False
+        return True
+
+    def describe(self) -> str:
+        parts = [f"{key}={','.join(sorted(v))}" for key, v in self.rules.items()]
+        return "; ".join(parts) or "every ticket"
+
+
+def parse_scope(text: str | None, *, prefix: str) -> Scope:
+    """``TICKETBOT_SCOPE`` as a ``Scope``; a malformed value is a ConfigError saying why."""
+    rules: dict[str, frozenset[str]] = {}
+    for part in (text or "").replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        key, sep, values = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in _KEYS:
+            raise ConfigError(
+                f"TICKETBOT_SCOPE: {part.strip()!r} is not key=value; keys are "
+                f"{', '.join(_KEYS)} (e.g. 'brand=360001;channel=email,web')"
+            )
+        chosen = frozenset(v.strip().lower() for v in values.split(",") if v.strip())
+        if not chosen:
+            raise ConfigError(f"TICKETBOT_SCOPE: {key}= names no value")
+        if key != "channel" and not all(v.isdigit() for v in chosen):
+            raise ConfigError(f"TICKETBOT_SCOPE: {key} takes numeric ids, got {sorted(chosen)}")
+        rules[_KEYS[key]] = chosen
+    return Scope(rules, skip_tag=sanitise_tag(f"{prefix}skip"))

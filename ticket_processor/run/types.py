@@ -1,0 +1,93 @@
+"""The values a run is started with and ends with: ``RunOptions`` and ``RunSummary``.
+
+``RunSummary`` is what ``run_once`` returns and what the ``run_finished`` event records; its
+``status`` is ``ok``, ``partial`` (some tickets failed), ``aborted`` (auth, helpdesk down, breaker
+open) or ``stopped`` (SIGINT / SIGTERM), and its ``exit_code`` follows ``ExitCode``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from ..models import Engine, Triage, WriteBack
+from .scope import Scope
+
+RunStatus = Literal["ok", "partial", "aborted", "stopped"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    dry_run: bool = False
+    limit: int | None = None
+    workers: int = 8
+    auto_workers: bool = False  # --workers auto: LLM calls in flight follow the endpoint
+    since: datetime | None = None  # first run only; default 24 hours back
+    engine: Engine = "llm"
+    max_runtime: float | None = None
+    query: str | None = None
+    ticket_ids: tuple[int, ...] = ()  # --ticket: exactly these tickets
+    force: bool = False  # --force: triage them again although they carry the marker
+    set_priority: bool = True
+    prefix: str = "ai_"
+    confidence_threshold: float = 0.5
+    max_input_tokens: int = 2000
+    cache_tag: str = ""  # what else an analysis depends on (models, taxonomy) for the cache key
+    stop_grace: float = 10.0  # seconds analyses under way get to finish after a stop
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One row of the dry-run table (and of the demo's result)."""
+
+    ticket_id: int
+    subject: str
+    triage: Triage
+    writeback: WriteBack
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: RunStatus = "ok"
+    exit_code: int = 0
+    helpdesk: str = "zendesk"
+    engine: str = "llm"
+    tickets_seen: int = 0
+    triaged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    out_of_scope: int = 0  # TICKETBOT_SCOPE or the <prefix>skip tag
+    deferred: int = 0  # taken, but the run stopped (--max-runtime, a signal) before them
+    fallback: int = 0
+    fallback_reasons: dict[str, int] = field(default_factory=dict)
+    engines: dict[str, int] = field(default_factory=dict)
+    cached: int = 0
+    second_writer: int = 0  # tickets another ticketbot marked between our read and our write
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    reason: str | None = None
+    # "limit" | "max_runtime" | "caught_up" | "read_window" | "SIGTERM" ...
+    stopped_early: str | None = None
+    set_aside: list[str] = field(default_factory=list)  # state files that failed validation
+    warnings: list[str] = field(default_factory=list)
+    abandoned: int = 0  # analyses still running when a stop's grace ran out
+    bound: str | None = None  # what limited the run: llm_latency, llm_rate, helpdesk_writes
+    llm: dict[str, object] = field(default_factory=dict)  # the LLM pacer's figures
+    planned: list[PlannedChange] = field(default_factory=list)
+    categories: dict[str, int] = field(default_factory=dict)
+    backfill: bool = False  # a run of ``ticketbot backfill`` (its slices and its collections)
+
+    def as_event(self) -> dict[str, Any]:
+        fields = {
+            key: value for key, value in self.__dict__.items() if key not in {"run_id", "planned"}
+        }
+        for key in ("categories", "engines", "fallback_reasons", "llm"):
+            fields[key] = dict(fields[key])
+        fields["set_aside"] = list(self.set_aside)
+        fields["warnings"] = list(self.warnings)
+        return fields

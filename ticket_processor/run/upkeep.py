@@ -1,0 +1,64 @@
+"""What a run settles with its ledger: recovery, set-aside files, the cursor, the retries.
+
+``LedgerUpkeep`` settles a killed run's writes before anything is read, reports the state
+files the ledger set aside (damaged, replaced by a safe default), and saves the retry queue at
+the end, giving up a ticket after ``RETRY_LIMIT`` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..helpdesks.protocol import Cursor, Helpdesk
+from ..ops.logs import EventSink
+from ..state.ledger import RunLedger
+from .types import RunSummary
+
+RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (and logged)
+
+
+class LedgerUpkeep:
+    """The ledger's side of one run."""
+
+    def __init__(
+        self, *, helpdesk: Helpdesk, ledger: RunLedger, log: EventSink, summary: RunSummary
+    ) -> None:
+        self.helpdesk = helpdesk
+        self.ledger = ledger
+        self.log = log
+        self.summary = summary
+        self._saved_cursor: Cursor | None = None
+
+    def save_cursor(self, cursor: Cursor | None) -> None:
+        """Save the checkpoint's safe cursor when it moved (only then: a write each time)."""
+        if cursor is None or cursor is self._saved_cursor:
+            return
+        self._saved_cursor = cursor
+        self.ledger.save_cursor(cursor, helpdesk=self.helpdesk.kind)
+
+    def recover(self) -> None:
+        """Settle a killed run's writes before reading tickets again."""
+        inflight = self.ledger.inflight()
+        if not inflight:
+            return
+        jobs = self.ledger.jobs()
+        self.helpdesk.recover(jobs, sorted(inflight))
+        self.log.emit("run_recovered", tickets=len(inflight), jobs=len(jobs))
+        self.ledger.clear_journal()
+
+    def report_set_aside(self) -> None:
+        for aside in self.ledger.take_set_aside():
+            self.summary.set_aside.append(aside.file)
+            self.log.emit(
+                "state_file_set_aside",
+                level="warning",
+                file=aside.file,
+                moved_to=aside.moved_to,
+                reason=aside.reason,
+            )
+
+    def save_retry_queue(self, retry: Mapping[int, int]) -> None:
+        keep = {k: v for k, v in retry.items() if v < RETRY_LIMIT}
+        for ticket_id in set(retry) - set(keep):
+            self.log.emit("ticket_given_up", ticket_id=ticket_id, attempts=RETRY_LIMIT)
+        self.ledger.save_retry_queue(keep)

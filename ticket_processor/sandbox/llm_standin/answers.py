@@ -1,0 +1,192 @@
+"""What the LLM stand-in answers: a deterministic analysis of the ticket in the prompt.
+
+It parses the ticket back out of the prompt's ``<ticket>`` fence and answers with a schema-valid
+analysis: from the rules engine when it can be built, else from a small keyword table. Shared by
+the online chat endpoint and the Batch API of the stand-in (``llm_standin.py``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+AnswerFn = Callable[[str, str], dict[str, Any]]
+
+# --- the default answer --------------------------------------------------------------------
+
+_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("security", ("fraud", "phishing", "hacked", "unauthori", "compromised", "vulnerab")),
+    ("refund", ("refund", "money back", "chargeback", "return")),
+    ("billing", ("invoice", "charged", "charge", "billing", "payment", "subscription", "price")),
+    ("account", ("password", "login", "log in", "sign in", "2fa", "two-factor", "account")),
+    ("shipping", ("delivery", "shipping", "parcel", "tracking", "shipped", "arrived")),
+    ("bug", ("crash", "error", "bug", "broken", "fails", "not working", "doesn't work")),
+    ("feature_request", ("feature", "would be nice", "please add", "suggestion")),
+    ("how_to", ("how do i", "how to", "how can i", "where can i")),
+)
+_URGENT = ("urgent", "asap", "immediately", "down", "outage", "critical", "emergency")
+_NEGATIVE = ("angry", "terrible", "worst", "unacceptable", "disappointed", "furious", "broken")
+_POSITIVE = ("thank", "great", "love", "awesome", "appreciate")
+
+
+def keyword_answer(subject: str, body: str) -> dict[str, Any]:
+    """A deterministic analysis from a few keywords: enough to look like a model."""
+    text = f"{subject}\n{body}".lower()
+    category = next(
+        (name for name, words in _KEYWORDS if any(word in text for word in words)), "other"
+    )
+    urgency = "high" if any(word in text for word in _URGENT) else "medium"
+    if any(word in text for word in _NEGATIVE):
+        sentiment = "negative"
+    elif any(word in text for word in _POSITIVE):
+        sentiment = "positive"
+    else:
+        sentiment = "neutral"
+    summary = " ".join(f"{subject}. {body}".split())[:200] or "Empty ticket."
+    return {
+        "category": category,
+        "urgency": urgency,
+        "sentiment": sentiment,
+        "language": "en",
+        "summary": summary,
+        "confidence": 0.8,
+    }
+
+
+_rules_lock = threading.Lock()
+_rules_answer: list[AnswerFn | None] = []
+
+
+def default_answer() -> AnswerFn:
+    """The rules engine's analysis when it can be built, else ``keyword_answer``."""
+    with _rules_lock:
+        if not _rules_answer:
+            _rules_answer.append(_build_rules_answer())
+        found = _rules_answer[0]
+    return found if found is not None else keyword_answer
+
+
+def _build_rules_answer() -> AnswerFn | None:
+    try:
+        from ...triage.rules import RulesEngine
+        from ...triage.taxonomy import load_taxonomy
+
+        engine = RulesEngine(load_taxonomy())
+    except Exception:  # noqa: BLE001 - any trouble building the rules means: use the keywords
+        return None
+
+    def answer(subject: str, body: str) -> dict[str, Any]:
+        return engine.analyse(subject, body).model_dump(mode="json", exclude_none=True)
+
+    return answer
+
+
+# --- request parsing -----------------------------------------------------------------------
+
+_FENCE = re.compile(r"(?s)<ticket>\s*(?:<subject>(.*?)</subject>)?\s*(?:<body>(.*?)</body>)?")
+
+
+def ticket_from_messages(messages: list[dict[str, Any]]) -> tuple[str, str]:
+    """The (subject, body) inside the last user message's ``<ticket>`` fence."""
+    text = ""
+    for message in reversed(messages):
+        if message.get("role") == "user" and isinstance(message.get("content"), str):
+            text = message["content"]
+            if "<ticket>" in text:
+                break
+    found = _FENCE.search(text)
+    if not found:
+        return "", text
+    return html.unescape((found.group(1) or "").strip()), html.unescape(
+        (found.group(2) or "").strip()
+    )
+
+
+def _schema_enums(body: dict[str, Any]) -> dict[str, list[str]]:
+    """The enum of each property of a json_schema response format, if one was sent."""
+    response_format = body.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
+        return {}
+    schema = (response_format.get("json_schema") or {}).get("schema") or {}
+    properties = schema.get("properties") or {}
+    return {
+        name: list(spec["enum"])
+        for name, spec in properties.items()
+        if isinstance(spec, dict) and isinstance(spec.get("enum"), list)
+    }
+
+
+def _fit_enums(analysis: dict[str, Any], enums: dict[str, list[str]]) -> dict[str, Any]:
+    # A json_schema server never answers outside the schema's enums.
+    fitted = dict(analysis)
+    for name, allowed in enums.items():
+        if name in fitted and fitted[name] not in allowed and allowed:
+            fitted[name] = "other" if "other" in allowed else allowed[-1]
+    return fitted
+
+
+# --- the answer's shape -------------------------------------------------------------------
+
+
+class RawBody(str):
+    """A scripted body sent as it is, not as JSON."""
+
+
+def _error(message: str, kind: str, code: str | None = None, param: str | None = None) -> Any:
+    return {"error": {"message": message, "type": kind, "code": code, "param": param}}
+
+
+def completion_body(
+    body: dict[str, Any],
+    model: str,
+    content: str | None,
+    finish: str,
+    *,
+    cached_tokens: int | None = None,
+) -> dict[str, Any]:
+    """A chat completion in OpenAI's shape; ``max_tokens`` cuts the content (``length``)."""
+    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+    if isinstance(content, str) and isinstance(max_tokens, int) and len(content) > max_tokens * 4:
+        content, finish = content[: max_tokens * 4], "length"
+    completion_tokens = len(content or "") // 4 + 1
+    chars = sum(len(str(m.get("content", ""))) for m in body.get("messages") or [])
+    prompt = chars // 4 + 1
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt + completion_tokens,
+    }
+    if cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish,
+                "logprobs": None,
+            }
+        ],
+        "usage": usage,
+    }
+
+
+class _Received(Protocol):
+    received: list[dict[str, Any]]
+
+
+def iter_requests(standin: _Received) -> Iterator[str]:
+    """Every user message the stand-in received, for asserting what left the machine."""
+    for body in list(standin.received):
+        for message in body.get("messages") or []:
+            if message.get("role") == "user":
+                yield str(message.get("content", ""))

@@ -1,0 +1,1 @@
+"""The state directory: atomic files, the run lock, the ledger, the journal, the analysis cache."""

@@ -1,0 +1,170 @@
+"""The shapes of the files in the state directory, and how one is read without ever failing.
+
+Each file has a pydantic model; ``read_validated`` returns the parsed model, or ``None`` when the
+file is missing, and sets a file that does not validate aside (``<name>.bad-<timestamp>``) —
+garbage bytes, an empty file, JSON of the wrong shape, a directory where a file should be —
+returning why, so the caller reports it once and carries on from a safe default. A damaged
+state file costs at most a warning; it never stops a scheduled run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import orjson
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from ..errors import plain_message
+
+M = TypeVar("M", bound=BaseModel)
+
+NonNegative = Annotated[StrictInt, Field(ge=0)]
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CursorFile(_File):
+    kind: StrictStr
+    value: StrictStr | None
+    start_time: StrictInt | None = None
+    updated_at: StrictStr
+    # The helpdesk the cursor belongs to: a cursor of another helpdesk is never used.
+    helpdesk: StrictStr | None = None
+
+
+class InflightFile(_File):
+    ticket_ids: list[StrictInt]
+
+
+class JobsFile(_File):
+    jobs: dict[str, list[StrictInt]]
+
+
+class RetryFile(_File):
+    tickets: dict[Annotated[str, Field(pattern=r"^\d{1,19}$")], NonNegative]
+
+
+class BreakerRecord(_File):
+    state: Literal["open", "closed"]
+    failures: NonNegative
+    opened_at: float | None = None
+
+
+class BreakersFile(RootModel[dict[str, BreakerRecord]]):
+    """Breaker states by dependency (and endpoint): ``{"zendesk@https://…": {...}}``."""
+
+
+class LastRunFile(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    run_id: StrictStr
+    finished_at: StrictStr
+    status: StrictStr
+
+
+class AlertsFile(RootModel[dict[str, float]]):
+    """When each alert condition last went out (Unix seconds)."""
+
+
+class CacheFile(BaseModel):
+    """``cache.json``: content hash -> analysis, oldest first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    entries: dict[str, dict[str, Any]]
+
+
+class CursorRecord(_File):
+    kind: StrictStr
+    value: StrictStr | None
+    start_time: StrictInt | None = None
+
+
+class BatchRecord(_File):
+    """A batch submitted to the LLM's Batch API and not collected yet."""
+
+    batch_id: Annotated[str, Field(min_length=1, max_length=200)]
+    submitted_at: StrictStr
+    # ticket id -> the content hash of its prepared text, as it was submitted
+    tickets: dict[Annotated[str, Field(pattern=r"^\d{1,19}$")], StrictStr]
+
+
+class BackfillFile(_File):
+    """A backfill under way: where its discovery resumes, and the batch it waits for."""
+
+    since: StrictInt  # Unix seconds, from --since
+    started_at: StrictStr
+    cursor: CursorRecord | None = None
+    discovered_all: bool = False  # discovery reached the end: nothing more to submit
+    batch: BatchRecord | None = None
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A state file that did not validate and was moved out of the way."""
+
+    file: str
+    moved_to: str | None
+    reason: str
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def set_aside(path: Path, reason: str) -> SetAside:
+    """Move ``path`` (a file or a directory) to ``<name>.bad-<timestamp>``; never raises."""
+    target = path.with_name(f"{path.name}.bad-{_stamp()}")
+    try:
+        os.replace(path, target)
+    except OSError:
+        # A directory that cannot be renamed (another mount, permissions): remove what we can.
+        with contextlib.suppress(OSError):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        return SetAside(path.name, None, reason)
+    return SetAside(path.name, target.name, reason)
+
+
+def _why(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the top level"
+    return f"{where}: {plain_message(str(first['msg']))}"
+
+
+def read_validated(path: Path, model: type[M]) -> tuple[M | None, SetAside | None]:
+    """The file as ``model``; ``(None, None)`` when missing; ``(None, SetAside)`` when damaged."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, None
+    except IsADirectoryError:
+        return None, set_aside(path, "a directory where a file should be")
+    except OSError as exc:
+        return None, set_aside(path, f"unreadable ({exc.strerror or exc})")
+    if not raw.strip():
+        return None, set_aside(path, "empty file")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, set_aside(path, "not JSON")
+    try:
+        return model.model_validate(data), None
+    except ValidationError as exc:
+        return None, set_aside(path, f"wrong shape ({_why(exc)})")

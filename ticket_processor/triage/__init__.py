@@ -1,0 +1,3 @@
+"""Deciding what a ticket is: text preparation and redaction, the engine chain, rules, taxonomy,
+routing.
+"""

@@ -1,0 +1,169 @@
+"""One ``triage()`` for ``run`` and ``eval``: prepared text through the engine chain.
+
+The chain is LLM → learned model → keyword rules, each present or not. The first engine that
+answers decides; an engine that fails (an LLM error, an open breaker, a model that cannot
+score) hands the ticket to the next, and the triage says so (``fallback``, ``fallback_reason``).
+The rules never fail, so every ticket is triaged. Both ``run`` and ``eval`` call this on the
+same ``PreparedTicket`` (trimmed, cut to the token budget, personal data replaced), so eval's
+figures are the run's.
+
+``TriageCache`` adds what a run needs on top: identical tickets analysed once, across runs (a
+content-hash cache) and within one (in-flight coalescing). Only an LLM's answer is cached: the
+learned model and the rules are cheaper to run again than to look up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Protocol
+
+from ..models import Analysis, Engine, TokenUsage, Triage
+from .prepare import PreparedTicket
+
+
+class TriageEngine(Protocol):
+    """One link of the chain: answers, or raises to hand the ticket on."""
+
+    @property
+    def name(self) -> Engine: ...
+
+    def analyse(self, ticket: PreparedTicket) -> Triage: ...
+
+
+class TextEngine(Protocol):
+    """The shape of the rules and the learned model: subject and body in, an analysis out."""
+
+    def analyse(self, subject: str, body: str) -> Analysis: ...
+
+
+class LocalEngine:
+    """A ``TextEngine`` (rules, learned model) as a link of the chain."""
+
+    def __init__(self, name: Engine, engine: TextEngine) -> None:
+        self._name: Engine = name
+        self._engine = engine
+
+    @property
+    def name(self) -> Engine:
+        return self._name
+
+    def analyse(self, ticket: PreparedTicket) -> Triage:
+        return Triage(analysis=self._engine.analyse(ticket.subject, ticket.body), engine=self._name)
+
+
+class PreparedAnalyser(Protocol):
+    """The LLM analyser's shape: it already answers with a ``Triage``."""
+
+    def analyse(self, ticket: PreparedTicket) -> Triage: ...
+
+
+class LLMEngine:
+    """The LLM analyser as a link of the chain."""
+
+    def __init__(self, analyser: PreparedAnalyser) -> None:
+        self._analyser = analyser
+
+    @property
+    def name(self) -> Engine:
+        return "llm"
+
+    def analyse(self, ticket: PreparedTicket) -> Triage:
+        return self._analyser.analyse(ticket)
+
+    def concurrency(self) -> dict[str, object]:
+        """What bounded the LLM side of the run (the analyser's pacer), for the summary."""
+        stats = getattr(self._analyser, "concurrency", None)
+        found = stats() if callable(stats) else {}
+        return dict(found) if isinstance(found, dict) else {}
+
+
+def triage(
+    ticket: PreparedTicket, chain: Sequence[TriageEngine], *, preferred: Engine | None = None
+) -> Triage:
+    """The first answer of ``chain`` for ``ticket``. ``preferred`` is the engine the user asked
+    for: an answer from a later engine is a fallback, and says why the earlier ones did not
+    answer. The last engine must not fail (the rules do not)."""
+    if not chain:
+        raise ValueError("triage needs at least one engine")
+    wanted = preferred or chain[0].name
+    reasons: list[str] = []
+    for position, engine in enumerate(chain):
+        try:
+            result = engine.analyse(ticket)
+        except Exception as exc:
+            if position == len(chain) - 1:
+                raise
+            reasons.append(f"{engine.name}: {type(exc).__name__}: {exc}"[:200])
+            continue
+        if result.engine == wanted:
+            return result
+        if wanted == "llm" and not reasons:
+            reasons.append("no LLM configured")
+        return result.model_copy(
+            update={"fallback": True, "fallback_reason": "; ".join(reasons)[:300] or None}
+        )
+    raise AssertionError("unreachable: the last engine answered or raised")
+
+
+def cache_key(content_hash: str, tag: str) -> str:
+    """The analysis cache's key for a prepared ticket's text (``tag``: models and taxonomy)."""
+    return hashlib.sha256(f"{content_hash}|{tag}".encode()).hexdigest()
+
+
+class TriageCache:
+    """Content-hash cache and in-flight coalescing around ``triage()`` for LLM answers."""
+
+    def __init__(self, store: _Store, *, tag: str) -> None:
+        self._store = store
+        self._tag = tag
+        self._lock = threading.Lock()
+        self._running: dict[str, Future[Triage]] = {}
+
+    def triage(
+        self, ticket: PreparedTicket, chain: Sequence[TriageEngine], preferred: Engine | None
+    ) -> Triage:
+        if not chain or chain[0].name != "llm":
+            return triage(ticket, chain, preferred=preferred)
+        key = cache_key(ticket.content_hash, self._tag)
+        hit = self._store.get(key)
+        if hit is not None:
+            try:
+                found = Triage.model_validate({**hit, "cached": True})
+            except ValueError:
+                found = None  # an entry in an older format: analyse again
+            if found is not None and found.billing == "batch":
+                # A backfill's batch answer is paid for by its first use, at the batch price;
+                # after that it is an answer like any other in the cache.
+                self._store.put(key, {**hit, "billing": "online"})
+                return found
+            if found is not None:
+                # An online answer was paid for when it was made: using it again costs nothing.
+                return found.model_copy(update={"usage": TokenUsage()})
+        with self._lock:
+            running = self._running.get(key)
+            if running is None:
+                mine: Future[Triage] = Future()
+                self._running[key] = mine
+        if running is not None:
+            shared = running.result()
+            return shared.model_copy(update={"cached": True, "usage": TokenUsage()})
+        try:
+            result = triage(ticket, chain, preferred=preferred)
+            if result.engine == "llm":
+                self._store.put(key, result.model_dump(mode="json", exclude={"cached"}))
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+        mine.set_result(result)
+        return result
+
+
+class _Store(Protocol):
+    def get(self, key: str) -> dict[str, object] | None: ...
+    def put(self, key: str, value: dict[str, object]) -> None: ...

@@ -1,0 +1,177 @@
+"""The one builder of the engine chain (LLM → learned model → rules) for run, eval and demo.
+
+``--engine llm`` (the default) means "the best engine available": the LLM when one is
+configured, else the learned model when a model file exists, else the keyword rules — and the
+run says which (``ChainChoice.notes``). ``--engine learned`` starts at the model, ``--engine
+rules`` uses the rules alone. The rules close every chain, so every ticket is triaged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..models import Engine, Triage
+from ..ops.scrub import display_url
+from ..resilience.retry import CircuitBreaker, RetryPolicy
+from ..settings import Settings
+from .chain import LLMEngine, LocalEngine, TriageEngine
+from .prepare import PreparedTicket
+from .rules import RulesEngine
+from .taxonomy import Taxonomy
+
+# A 429 gets more tries and waits out a whole rate-limit minute: the endpoint is up, and the
+# adaptive limit is meanwhile bringing the run down to its rate.
+LLM_RETRY = RetryPolicy(
+    attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=60.0, throttled_attempts=6
+)
+
+
+@dataclass
+class ChainChoice:
+    chain: list[TriageEngine]
+    preferred: Engine
+    notes: list[str] = field(default_factory=list)  # what the user should be told
+
+    @property
+    def names(self) -> list[str]:
+        return [engine.name for engine in self.chain]
+
+
+def llm_breaker_name(settings: Settings) -> str:
+    return f"llm@{display_url(settings.openai_base_url or 'https://api.openai.com/v1')}"
+
+
+def build_llm(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    *,
+    workers: int,
+    breaker: CircuitBreaker | None,
+    retry: RetryPolicy = LLM_RETRY,
+    on_event: Callable[..., object] | None = None,
+    auto_workers: bool = False,
+) -> LLMEngine:
+    from ..llm import build_analyser
+
+    analyser = build_analyser(
+        settings,
+        workers=workers,
+        breaker=breaker,
+        taxonomy=taxonomy,
+        retry=retry,
+        on_event=on_event,
+        auto_workers=auto_workers,
+    )
+    return LLMEngine(analyser)
+
+
+class LazyLearned:
+    """The learned engine as a fallback link: the model (and its sentence encoder, tens of MB)
+    is loaded on the first ticket that needs it, so a run whose LLM answers never pays for it.
+    A model that cannot be loaded makes the link fail, and the rules take the ticket."""
+
+    def __init__(self, path: Path, taxonomy: Taxonomy) -> None:
+        self._path = path
+        self._taxonomy = taxonomy
+        self._lock = threading.Lock()
+        self._engine: LocalEngine | None = None
+        self._failure: str | None = None
+
+    @property
+    def name(self) -> Engine:
+        return "learned"
+
+    def analyse(self, ticket: PreparedTicket) -> Triage:
+        with self._lock:
+            if self._engine is None and self._failure is None:
+                from ..learned import LearnedEngine, load_model
+
+                model, reason = load_model(self._path, self._taxonomy.names)
+                if model is None:
+                    self._failure = reason or "unusable model file"
+                else:
+                    self._engine = LocalEngine("learned", LearnedEngine(model, self._taxonomy))
+        if self._engine is None:
+            raise ConfigError(f"the learned model is not usable: {self._failure}")
+        return self._engine.analyse(ticket)
+
+
+def build_learned(
+    settings: Settings, taxonomy: Taxonomy, *, offline_first: bool
+) -> tuple[TriageEngine | None, str]:
+    """The learned link, or why there is none.
+
+    A model the user trained (``TICKETBOT_LEARNED_MODEL``, or the state directory's
+    ``learned-model.zip``) is always in the chain. The model bundled with the package (trained
+    on public tickets) stands in only when the run has no LLM (``offline_first``): then it is
+    the best engine available, better than the rules on the shipped samples.
+    """
+    from ..learned import MODEL_FILE_NAME, bundled_model_path
+
+    own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
+    if settings.learned_model is not None or own.exists():
+        path = own
+    elif offline_first:
+        path = bundled_model_path()
+    else:
+        return None, "no model trained (ticketbot learn)"
+    if not offline_first:
+        return LazyLearned(path, taxonomy), ""
+    from ..learned import LearnedEngine, load_model  # numpy: only now the model is needed
+
+    model, reason = load_model(path, taxonomy.names)
+    if model is None:
+        return None, reason or "unusable model file"
+
+    return LocalEngine("learned", LearnedEngine(model, taxonomy)), ""
+
+
+def build_chain(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    engine: Engine,
+    *,
+    workers: int,
+    auto_workers: bool = False,
+    llm_breaker: CircuitBreaker | None = None,
+    llm_retry: RetryPolicy | None = None,
+    llm_factory: Callable[..., TriageEngine] | None = None,
+    on_event: Callable[..., object] | None = None,
+) -> ChainChoice:
+    rules = LocalEngine("rules", RulesEngine(taxonomy))
+    if engine == "rules":
+        return ChainChoice([rules], "rules")
+    chain: list[TriageEngine] = []
+    notes: list[str] = []
+    if engine == "llm":
+        if settings.llm_configured:
+            make = llm_factory or build_llm
+            retry = llm_retry or LLM_RETRY  # read now: tests shrink the module's policy
+            chain.append(
+                make(
+                    settings,
+                    taxonomy,
+                    workers=workers,
+                    breaker=llm_breaker,
+                    retry=retry,
+                    on_event=on_event,
+                    auto_workers=auto_workers,
+                )
+            )
+        else:
+            notes.append("no LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL)")
+    offline_first = engine == "learned" or not chain
+    learned, why = build_learned(settings, taxonomy, offline_first=offline_first)
+    if learned is not None:
+        chain.append(learned)
+    elif engine == "learned" or not chain:
+        notes.append(f"no learned model ({why})")
+    chain.append(rules)
+    if engine == "llm" and not settings.llm_configured:
+        notes.append(f"using the {chain[0].name} engine")
+        return ChainChoice(chain, chain[0].name, notes)
+    return ChainChoice(chain, engine, notes)

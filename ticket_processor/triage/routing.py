@@ -1,0 +1,346 @@
+"""Routing and escalation rules (``routes.toml``): parse, resolve names to ids, decide. No I/O.
+
+The file a support lead edits (``TICKETBOT_ROUTES``)::
+
+    [[route]]
+    name = "security to the security team"
+    when = { category = "security" }     # keys: category, urgency, sentiment, language, tag,
+    group = "Security"                   #       engine, confidence_below; a value or a list
+    escalate = true
+
+    [[route]]
+    when = { urgency = "critical" }
+    escalate = true
+    add_tags = ["needs_lead"]
+
+``parse_routes`` checks the shape (every error names the route — by name or number — and the
+key); ``RouteBook.resolve`` turns group and assignee names (or ids) into ids once per run from
+the helpdesk's groups and agents; ``Router.decide`` picks the change for one ticket:
+
+- only the analysis (category, urgency, sentiment, language, engine, confidence) and the tags the
+  ticket already carries are matched, never its text, so a ticket cannot route itself;
+- the first matching route that names a group decides the group (and assignee); every matching
+  route adds its tags and may escalate;
+- routing never overrides a person: a ticket with an assignee keeps its group and assignee, a
+  ticket already in a group keeps it unless the deciding route says ``override_group = true``;
+- an analysis below the confidence threshold is neither routed nor escalated, except by routes
+  that ask for low confidence themselves (``confidence_below``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import ConfigError
+from ..helpdesks.protocol import Agent, Group
+from ..models import LANGUAGE_CODE, Sentiment, Ticket, Triage, Urgency
+from ..tags import sanitise_tag
+
+ROUTE_KEYS = frozenset(
+    {"name", "when", "group", "assignee", "escalate", "add_tags", "override_group"}
+)
+MATCH_KEYS = (
+    "category",
+    "urgency",
+    "sentiment",
+    "language",
+    "tag",
+    "engine",
+    "confidence_below",
+)
+_ALLOWED: dict[str, frozenset[str]] = {
+    "urgency": frozenset(u.value for u in Urgency),
+    "sentiment": frozenset(s.value for s in Sentiment),
+    "engine": frozenset({"llm", "learned", "rules"}),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One ``[[route]]`` as written; ``label`` is how messages name it."""
+
+    index: int  # 1-based position in the file
+    name: str | None
+    when: Mapping[str, frozenset[str]]
+    confidence_below: float | None = None
+    group: str | int | None = None
+    assignee: str | int | None = None
+    escalate: bool = False
+    add_tags: tuple[str, ...] = ()
+    override_group: bool = False
+
+    @property
+    def label(self) -> str:
+        return f'route "{self.name}"' if self.name else f"route #{self.index}"
+
+    @property
+    def title(self) -> str:
+        """The name, or a description of the conditions for an unnamed route."""
+        return self.name or f"#{self.index} ({self.conditions or 'any ticket'})"
+
+    @property
+    def why(self) -> str:
+        """The title with its conditions, for the note."""
+        return f"{self.name} ({self.conditions or 'any ticket'})" if self.name else self.title
+
+    @property
+    def conditions(self) -> str:
+        parts = [f"{key}={'|'.join(sorted(values))}" for key, values in self.when.items()]
+        if self.confidence_below is not None:
+            parts.append(f"confidence<{self.confidence_below:g}")
+        return ", ".join(parts)
+
+    def matches(self, ticket: Ticket, triage: Triage) -> bool:
+        analysis = triage.analysis
+        facts: dict[str, set[str]] = {
+            "category": {analysis.category},
+            "urgency": {analysis.urgency.value},
+            "sentiment": {analysis.sentiment.value},
+            "language": {analysis.language},
+            "engine": {triage.engine},
+            "tag": {tag.lower() for tag in ticket.tags},
+        }
+        if any(not (facts[key] & wanted) for key, wanted in self.when.items()):
+            return False
+        return self.confidence_below is None or analysis.confidence < self.confidence_below
+
+
+def _fail(route: str, key: str | None, message: str) -> ConfigError:
+    where = f"{route}, {key}" if key else route
+    return ConfigError(f"routes file: {where}: {message}")
+
+
+def _values(
+    label: str, key: str, raw: object, categories: Collection[str] | None
+) -> frozenset[str]:
+    items = raw if isinstance(raw, list) else [raw]
+    if not items or not all(isinstance(item, str) and item.strip() for item in items):
+        raise _fail(label, f"when.{key}", "must be a non-empty string or a list of them")
+    values = frozenset(str(item).strip().lower() for item in items)
+    allowed = _ALLOWED.get(key)
+    if key == "category" and categories is not None:
+        allowed = frozenset(categories)
+    if allowed is not None and not values <= allowed:
+        unknown = ", ".join(sorted(values - allowed))
+        raise _fail(label, f"when.{key}", f"unknown {unknown}; one of {', '.join(sorted(allowed))}")
+    if key == "language" and not all(LANGUAGE_CODE.match(v) for v in values):
+        raise _fail(label, "when.language", "must be two-letter language codes such as en, de")
+    if key == "tag":
+        return frozenset(sanitise_tag(v) for v in values)
+    return values
+
+
+def _route(index: int, raw: object, categories: Collection[str] | None) -> Route:
+    if not isinstance(raw, dict):
+        raise _fail(f"route #{index}", None, "must be a table ([[route]])")
+    name = raw.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise _fail(f"route #{index}", "name", "must be a non-empty string")
+    label = f'route "{name}"' if name else f"route #{index}"
+    unknown = sorted(set(raw) - ROUTE_KEYS)
+    if unknown:
+        raise _fail(label, unknown[0], f"unknown key; the keys are {', '.join(sorted(ROUTE_KEYS))}")
+    when_raw = raw.get("when", {})
+    if not isinstance(when_raw, dict):
+        raise _fail(label, "when", 'must be a table such as { category = "billing" }')
+    when: dict[str, frozenset[str]] = {}
+    below: float | None = None
+    for key, value in when_raw.items():
+        if key not in MATCH_KEYS:
+            raise _fail(label, f"when.{key}", f"unknown key; the keys are {', '.join(MATCH_KEYS)}")
+        if key == "confidence_below":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+                raise _fail(label, "when.confidence_below", "must be a number in (0, 1]")
+            below = float(value)
+        else:
+            when[key] = _values(label, key, value, categories)
+    for key in ("group", "assignee"):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            raise _fail(label, key, "must be a name (a string) or an id (a number)")
+        if isinstance(value, str) and not value.strip():
+            raise _fail(label, key, "must not be empty")
+    if raw.get("assignee") is not None and raw.get("group") is None:
+        raise _fail(label, "assignee", "needs a group: an assignee is assigned within a group")
+    for key in ("escalate", "override_group"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise _fail(label, key, "must be true or false")
+    add_tags = raw.get("add_tags", [])
+    if not isinstance(add_tags, list) or not all(isinstance(t, str) for t in add_tags):
+        raise _fail(label, "add_tags", "must be a list of strings")
+    tags = tuple(dict.fromkeys(sanitise_tag(t) for t in add_tags))
+    if "" in tags:
+        raise _fail(label, "add_tags", "a tag is empty once sanitised (use a-z, 0-9, _ and -)")
+    route = Route(
+        index=index,
+        name=name.strip() if isinstance(name, str) else None,
+        when=when,
+        confidence_below=below,
+        group=raw.get("group"),
+        assignee=raw.get("assignee"),
+        escalate=bool(raw.get("escalate", False)),
+        add_tags=tags,
+        override_group=bool(raw.get("override_group", False)),
+    )
+    if route.group is None and not route.escalate and not route.add_tags:
+        raise _fail(label, None, "does nothing: give it a group, escalate = true or add_tags")
+    return route
+
+
+def parse_routes(text: str, *, categories: Collection[str] | None = None) -> RouteBook:
+    """Parse ``routes.toml``; ``categories`` (the taxonomy's names) checks ``when.category``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"routes file is not valid TOML: {exc}") from None
+    extra = sorted(set(data) - {"route"})
+    if extra:
+        raise ConfigError(f"routes file: unknown top-level key {extra[0]!r}; use [[route]] tables")
+    raw = data.get("route", [])
+    if not isinstance(raw, list):
+        raise ConfigError("routes file: 'route' must be an array of tables ([[route]])")
+    routes = tuple(_route(i, item, categories) for i, item in enumerate(raw, start=1))
+    names = [r.name for r in routes if r.name]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f'routes file: route "{twice[0]}" is defined twice; names must differ')
+    return RouteBook(routes)
+
+
+@dataclass(frozen=True)
+class ResolvedRoute:
+    route: Route
+    group_id: int | None = None
+    group_name: str | None = None
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """What routing changes on one ticket (None: leave as is) and why."""
+
+    group_id: int | None = None
+    group_name: str | None = None
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    tags: tuple[str, ...] = ()
+    escalate: bool = False
+    routes: tuple[str, ...] = ()  # every matching route, in file order
+    group_route: str | None = None  # the route that decided the group
+    escalated_by: tuple[str, ...] = ()
+    kept: str | None = None  # why the ticket keeps its group, when a route named one
+    reasons: tuple[str, ...] = field(default=(), compare=False)  # route: conditions
+
+
+@dataclass(frozen=True)
+class RouteBook:
+    """The parsed file: routes with names still unresolved."""
+
+    routes: tuple[Route, ...]
+
+    def resolve(self, groups: Sequence[Group], agents: Sequence[Agent], *, prefix: str) -> Router:
+        """Turn group and assignee names (or ids) into ids; ``ConfigError`` on any unknown."""
+        return Router(tuple(_resolve(r, groups, agents) for r in self.routes), prefix=prefix)
+
+
+def _pick(value: str | int, items: Sequence[Any], names: Any) -> list[Any]:
+    if isinstance(value, int):
+        return [i for i in items if i.id == value]
+    wanted = value.strip().casefold()
+    found = [i for i in items if wanted in names(i)]
+    if not found and wanted.isdigit():
+        found = [i for i in items if i.id == int(wanted)]
+    return found
+
+
+def _resolve(route: Route, groups: Sequence[Group], agents: Sequence[Agent]) -> ResolvedRoute:
+    if route.group is None:
+        return ResolvedRoute(route)
+    known = ", ".join(sorted(repr(g.name) for g in groups)) or "none"
+    found = _pick(route.group, groups, lambda g: {g.name.casefold()})
+    if len(found) != 1:
+        what = "is not a group" if not found else "names more than one group; use its id"
+        raise _fail(route.label, "group", f"{route.group!r} {what}; the groups are {known}")
+    group: Group = found[0]
+    if route.assignee is None:
+        return ResolvedRoute(route, group.id, group.name)
+    people = _pick(
+        route.assignee, agents, lambda a: {a.name.casefold(), (a.email or "").casefold()}
+    )
+    if len(people) != 1:
+        what = "is not an agent" if not people else "names more than one agent; use an id"
+        raise _fail(route.label, "assignee", f"{route.assignee!r} {what}")
+    agent: Agent = people[0]
+    if group.id not in agent.group_ids:
+        raise _fail(
+            route.label,
+            "assignee",
+            f"{agent.name!r} is not a member of group {group.name!r}; add them to it in the "
+            "helpdesk or pick a member",
+        )
+    return ResolvedRoute(route, group.id, group.name, agent.id, agent.name)
+
+
+class Router:
+    """Resolved routes: ``decide`` is pure and thread-safe."""
+
+    def __init__(self, routes: tuple[ResolvedRoute, ...], *, prefix: str) -> None:
+        self.routes = routes
+        self.prefix = prefix
+
+    def decide(self, ticket: Ticket, triage: Triage, threshold: float) -> RouteDecision:
+        low = triage.analysis.confidence < threshold
+        matched = [
+            r
+            for r in self.routes
+            if (not low or r.route.confidence_below is not None) and r.route.matches(ticket, triage)
+        ]
+        if not matched:
+            return RouteDecision()
+        tags: list[str] = []
+        for r in matched:
+            for tag in r.route.add_tags:
+                tags.append(tag if tag.startswith(self.prefix) else f"{self.prefix}{tag}")
+        escalated_by = tuple(r.route.title for r in matched if r.route.escalate)
+        if escalated_by:
+            tags.append(f"{self.prefix}escalated")
+        decision = RouteDecision(
+            tags=tuple(dict.fromkeys(sanitise_tag(t) for t in tags)),
+            escalate=bool(escalated_by),
+            routes=tuple(r.route.title for r in matched),
+            escalated_by=escalated_by,
+            reasons=tuple(r.route.why for r in matched),
+        )
+        chosen = next((r for r in matched if r.group_id is not None), None)
+        if chosen is None:
+            return decision
+        return _place(decision, ticket, chosen)
+
+
+def _place(decision: RouteDecision, ticket: Ticket, chosen: ResolvedRoute) -> RouteDecision:
+    """The group and assignee from ``chosen``, unless a person placed the ticket already."""
+    title = chosen.route.title
+    if ticket.assignee_id is not None:
+        return _with(decision, group_route=title, kept="it already has an assignee")
+    moved = ticket.group_id is not None and ticket.group_id != chosen.group_id
+    if moved and not chosen.route.override_group:
+        return _with(decision, group_route=title, kept="it is already in a group")
+    group_id = chosen.group_id if ticket.group_id != chosen.group_id else None
+    if group_id is None and chosen.assignee_id is None:
+        return _with(decision, group_route=title, group_name=chosen.group_name)
+    return _with(
+        decision,
+        group_id=group_id,
+        group_name=chosen.group_name,
+        assignee_id=chosen.assignee_id,
+        assignee_name=chosen.assignee_name,
+        group_route=title,
+    )
+
+
+def _with(decision: RouteDecision, **changes: Any) -> RouteDecision:
+    return replace(decision, **changes)
