@@ -1,6 +1,6 @@
 """Crash consistency of ``ticketbot run``: SIGKILL it at random moments, then check every ticket.
 
-What it does (issue 7, "Crash consistency"):
+What it does:
 
 1. starts the Zendesk sandbox (``--helpdesk freshdesk``: the Freshdesk one; both as the tests'
    ``Desk``, ``tests/desks.py``) and the OpenAI stand-in as threads of this process, and seeds one

@@ -1,4 +1,4 @@
-"""Redaction figures (issue 12 item 5): precision and recall on both corpora, and throughput.
+"""Redaction figures: precision and recall on both corpora, and throughput.
 
     python scripts/redaction_figures.py
 

@@ -133,7 +133,7 @@ class LLMAnalyser:
         self.system = system_prompt(taxonomy, reply_draft=reply_draft)
         self._mode_lock = threading.Lock()
         self._first_mode: dict[str, int] = {}
-        # One connection per worker: a smaller pool queues calls inside httpx (issue 18).
+        # One connection per worker: a smaller pool queues calls inside httpx.
         http_client = build_http_client(
             connections=max(8, pool_size),
             timeout=timeout,

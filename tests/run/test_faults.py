@@ -1,4 +1,4 @@
-"""Zendesk API faults end to end (issue 7): the helpdesk stays right whatever its API does.
+"""Zendesk API faults end to end: the helpdesk stays right whatever its API does.
 
 ``ticketbot run`` goes through Typer's CliRunner against the real sandbox and the stand-in LLM;
 the faults come from the sandbox's knobs: a 429 storm, 5xx bursts, cut connections, answers

@@ -115,7 +115,7 @@ def ticket_message(ticket: PreparedTicket) -> str:
 
 
 def articles_message(ticket: PreparedTicket) -> str:
-    """The retrieved articles a customer may see, numbered as the note lists them (issue 16);
+    """The retrieved articles a customer may see, numbered as the note lists them;
     nothing when retrieval did not run (``articles`` None)."""
     if ticket.articles is None:
         return ""

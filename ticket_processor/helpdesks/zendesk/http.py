@@ -203,7 +203,8 @@ class ZendeskTransport:
         self.throttle.wait()
         where = f"{method} {path}"
         started = time.monotonic()
-        # A deadline for the whole call, answer included (issue 12; ``http_deadline``).
+        # A deadline for the whole call, answer included (``helpdesks.deadline``): a server that
+        # trickles its answer a byte at a time never trips a per-read timeout.
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
         try:
