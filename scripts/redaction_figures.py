@@ -5,7 +5,7 @@
 Prints, for the labelled case file (``tests/data/redaction_cases.jsonl``) and the hostile
 corpus (``tests/redaction_corpus.py``): values found and leaked, harmless texts changed,
 precision and recall; then megabytes a second on prose and on each hostile shape of
-``tests/test_redact_hostile.py`` (best of three; the machine's load moves these, the ratios
+``tests/triage/test_redact_hostile.py`` (best of three; the machine's load moves these, the ratios
 to prose much less). Exit status 0 when nothing leaked and nothing harmless was changed.
 """
 
