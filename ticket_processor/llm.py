@@ -1,11 +1,11 @@
 """The LLM analyser over the openai SDK: calls, deadlines, pacing, model fallback, errors.
 
-The only module that calls the chat API (``llm_batch.py`` speaks the Batch API).
+The only module that calls the chat API (``llm_client/batch.py`` speaks the Batch API).
 ``LLMAnalyser.analyse`` sends one prepared (trimmed, redacted) ticket and returns a validated
 ``Triage``; every openai exception is translated here into the ``errors.LLMError`` tree, so
-nothing above sees an SDK type. What is said and how the answer is read is ``llm_prompt.py``.
+nothing above sees an SDK type. What is said and how the answer is read is ``llm_client/prompt.py``.
 
-Every call has a deadline for the whole call (``llm_http``: connect, send and the complete
+Every call has a deadline for the whole call (``llm_client.http``: connect, send and the complete
 answer), so an endpoint that trickles its answer ends as ``LLMConnectionError``, a breaker
 failure, like one that never answers. The connect timeout is separate and short.
 

@@ -1,7 +1,8 @@
 """Scoring predictions against labels: accuracy, macro-F1, per-class figures, confusion matrix.
 
 Pure functions on plain data; reading files, running an engine and printing live elsewhere
-(``eval_report.py``, ``cli.py``). Definitions, so the figures can be checked by hand:
+(``labelled.py``, ``display.py``, ``commands/eval.py``). Definitions, so the figures can be checked
+by hand:
 
 - precision of class c = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2PR / (P + R); each is
   0 when its denominator is 0.

@@ -5,7 +5,7 @@ request goes the same way: ``throttle.wait()`` (pace from the rate-limit headers
 ``Retry-After`` we were given), one try on a pooled ``requests.Session`` with no urllib3 retries
 (ours is the only retry layer), the answer's ``X-Rate-Limit`` headers fed back to the throttle,
 and any failure translated to ``ticket_processor.errors`` here (the status -> error table is
-``zendesk_status``), so nothing above sees a requests type. The retrier wraps the whole try,
+``status``), so nothing above sees a requests type. The retrier wraps the whole try,
 so each retry is paced as well.
 
 Credentials live in the session's auth object only: they never reach a message, a log line or
