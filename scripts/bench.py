@@ -1,4 +1,4 @@
-"""Throughput benchmark of ``ticketbot run`` against the local sandbox and LLM stand-in (issue 5).
+"""Throughput benchmark of ``ticketbot run`` against the local sandbox and LLM stand-in.
 
     python scripts/bench.py                      # 2,000 tickets, 64 workers, 1.0 s LLM
     python scripts/bench.py --engine rules --zendesk-latency-ms 0 --tickets 10000

@@ -45,7 +45,7 @@ class BenchSettings:
     seed: int = 7
     timeout: float = 1800.0
     workdir: Path | None = None  # keep state, logs and the child's output here
-    # The LLM fully down (issue 7): "refused" (nothing listens), "error" (500 to every call,
+    # The LLM fully down: "refused" (nothing listens), "error" (500 to every call,
     # after the usual latency) or "hang" (no answer within the client's timeout). None: it works.
     llm_down: str | None = None
     profile: Path | None = None  # run the child under ``py-spy record -o PROFILE``

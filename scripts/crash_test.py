@@ -1,6 +1,6 @@
 """Crash consistency of ``ticketbot run``: SIGKILL it at random moments, then check every ticket.
 
-What it does (issue 7, "Crash consistency"):
+What it does:
 
 1. starts the Zendesk sandbox (``--helpdesk freshdesk``: the Freshdesk one; both as the tests'
    ``Desk``, ``tests/desks.py``) and the OpenAI stand-in as threads of this process, and seeds one
@@ -33,7 +33,7 @@ backlog was done before all the kills were made (give it more tickets or a slowe
         --job-delay-ms 7000
 
 The sandbox's rate limits are raised out of the way (this is about crashes, not throttling; the
-fault tests in ``tests/test_faults.py`` cover 429s). ``tests/test_crash.py`` runs a short
+fault tests in ``tests/run/test_faults.py`` cover 429s). ``tests/run/test_crash.py`` runs a short
 variant in CI through ``campaign()``. Runs only on POSIX (SIGKILL).
 """
 

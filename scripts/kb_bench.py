@@ -1,4 +1,4 @@
-"""Speed and calibration of the help-centre index (issue 16).
+"""Speed and calibration of the help-centre index.
 
     python scripts/kb_bench.py                  # 10,000 generated articles, 1,000 lookups
     python scripts/kb_bench.py --articles 2000 --lookups 200 --json

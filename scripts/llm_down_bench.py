@@ -1,4 +1,4 @@
-"""The LLM fully down against ``--engine rules``, on the same backlog (issue 7).
+"""The LLM fully down against ``--engine rules``, on the same backlog.
 
     python scripts/llm_down_bench.py                       # 2,000 tickets, LLM refusing
     python scripts/llm_down_bench.py --mode all --tickets 500

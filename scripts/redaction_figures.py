@@ -1,11 +1,11 @@
-"""Redaction figures (issue 12 item 5): precision and recall on both corpora, and throughput.
+"""Redaction figures: precision and recall on both corpora, and throughput.
 
     python scripts/redaction_figures.py
 
 Prints, for the labelled case file (``tests/data/redaction_cases.jsonl``) and the hostile
 corpus (``tests/redaction_corpus.py``): values found and leaked, harmless texts changed,
 precision and recall; then megabytes a second on prose and on each hostile shape of
-``tests/test_redact_hostile.py`` (best of three; the machine's load moves these, the ratios
+``tests/triage/test_redact_hostile.py`` (best of three; the machine's load moves these, the ratios
 to prose much less). Exit status 0 when nothing leaked and nothing harmless was changed.
 """
 

@@ -1,4 +1,4 @@
-"""One harness for both helpdesk sandboxes (issue 11): a ``Desk`` is a running sandbox the
+"""One harness for both helpdesk sandboxes: a ``Desk`` is a running sandbox the
 fault and crash tests drive the same way, whichever helpdesk it imitates.
 
 A desk creates tickets, reads one back in ticketbot's words (tags, priority, ticketbot's notes),

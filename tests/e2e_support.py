@@ -1,4 +1,4 @@
-"""Shared by the end-to-end tests of issue 7 (LLM faults, hostile tickets, secrets).
+"""Shared by the end-to-end robustness tests (LLM faults, hostile tickets, secrets).
 
 ``ticketbot run`` through Typer's CliRunner against the real Zendesk sandbox and the stand-in
 LLM, then checks on what the sandbox holds afterwards: every tag ticketbot added comes from the

@@ -1,4 +1,4 @@
-"""The hostile redaction corpus (issue 12 item 5): personal data in the forms people really
+"""The hostile redaction corpus: personal data in the forms people really
 type, and the harmless identifiers triage needs, which must reach the LLM untouched.
 
 ``PII``: ``(note, text, values)``: every value must be gone from the redacted text.

@@ -1,4 +1,4 @@
-"""A malformed ``.env`` line (issue 17 item 9): one clear error naming the file and line, exit 2.
+"""A malformed ``.env`` line: one clear error naming the file and line, exit 2.
 
 python-dotenv alone logs a warning without the file name and drops the setting, so the run goes
 on with a setting silently missing.

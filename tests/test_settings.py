@@ -88,7 +88,7 @@ def test_config_shows_values_sources_and_masks_secrets(
 
 
 def test_no_message_leaks_pydantics_value_error_prefix() -> None:
-    """Issue 17 item 7: messages read as ours, not as a validation library's."""
+    """Messages read as ours, not as a validation library's."""
     with pytest.raises(ConfigError) as info:
         load_settings({"TICKETBOT_MODEL": ","}, env_file=None)
     assert "Value error" not in str(info.value)

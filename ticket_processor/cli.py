@@ -1,12 +1,11 @@
 """The ``ticketbot`` command line: the Typer app, the root options and the command registry.
 
-Errors become exit codes in one place, ``cli_common.exit_codes`` (``exitcodes.ExitCode``: 0
+Errors become exit codes in one place, ``commands.common.exit_codes`` (``exitcodes.ExitCode``: 0
 success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped
 by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands live in their own
-modules (``cli_run``: run, demo, revert; ``cli_backfill``: backfill; ``cli_sandbox``: sandbox,
-seed; ``cli_eval``: eval; ``cli_ops``: config, breaker, health, report, schedule; ``learn_cli``,
-``kb_cli``, ``routes_cli``), each a few lines calling the library, and are registered below,
-one line each.
+modules of ``commands/`` (``run``: run, demo, revert; ``backfill``; ``sandbox``: sandbox, seed;
+``eval``; ``ops``: config, breaker, health, report, schedule; ``learn``, ``kb``, ``routes``),
+each a few lines calling the library, and are registered below, one line each.
 ``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
 them from ``cli``.
 """

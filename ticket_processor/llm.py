@@ -1,11 +1,11 @@
 """The LLM analyser over the openai SDK: calls, deadlines, pacing, model fallback, errors.
 
-The only module that calls the chat API (``llm_batch.py`` speaks the Batch API).
+The only module that calls the chat API (``llm_client/batch.py`` speaks the Batch API).
 ``LLMAnalyser.analyse`` sends one prepared (trimmed, redacted) ticket and returns a validated
 ``Triage``; every openai exception is translated here into the ``errors.LLMError`` tree, so
-nothing above sees an SDK type. What is said and how the answer is read is ``llm_prompt.py``.
+nothing above sees an SDK type. What is said and how the answer is read is ``llm_client/prompt.py``.
 
-Every call has a deadline for the whole call (``llm_http``: connect, send and the complete
+Every call has a deadline for the whole call (``llm_client.http``: connect, send and the complete
 answer), so an endpoint that trickles its answer ends as ``LLMConnectionError``, a breaker
 failure, like one that never answers. The connect timeout is separate and short.
 
@@ -133,7 +133,7 @@ class LLMAnalyser:
         self.system = system_prompt(taxonomy, reply_draft=reply_draft)
         self._mode_lock = threading.Lock()
         self._first_mode: dict[str, int] = {}
-        # One connection per worker: a smaller pool queues calls inside httpx (issue 18).
+        # One connection per worker: a smaller pool queues calls inside httpx.
         http_client = build_http_client(
             connections=max(8, pool_size),
             timeout=timeout,

@@ -136,7 +136,7 @@ class Settings(BaseModel):
     success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
     # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
     prices: str | None = None
-    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see scope.py.
+    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see run/scope.py.
     scope: str | None = None
     # Routing and escalation rules (routes.toml); None: no routing, nothing changes.
     routes_file: Path | None = None
@@ -277,7 +277,7 @@ class Settings(BaseModel):
         return found + url_credentials(self.zendesk_url) + url_credentials(self.openai_base_url)
 
     def scrubber(self) -> Scrubber:
-        """The one scrubber for everything this configuration might leak (see ``scrub``)."""
+        """The one scrubber for everything this configuration might leak (see ``ops.scrub``)."""
         return Scrubber(self.secrets, identities=(self.zendesk_email or "",))
 
     @property

@@ -11,7 +11,7 @@ Priority policy (stated once, here and in the README):
 - a ticket with no priority gets the mapped one;
 - a priority ticketbot set earlier (it leaves a ``<prefix>priority_<value>`` tag) may be changed;
 - a priority a human set is never lowered; it may be raised when the analysis is more urgent;
-- an escalated ticket (``routing``) is raised to urgent, whatever the urgency and confidence
+- an escalated ticket (``triage.routing``) is raised to urgent, whatever the urgency and confidence
   (a route asked for it), unless priorities are switched off.
 """
 
@@ -190,7 +190,7 @@ def plan_writeback(
 ) -> WriteBack:
     """Everything ticketbot will change on one ticket, decided from its current state.
 
-    ``escalated``, ``extra_tags`` and ``note_lines`` are what routing adds (``planner.py``);
+    ``escalated``, ``extra_tags`` and ``note_lines`` are what routing adds (``run/planner.py``);
     ``suggestions`` the help-centre articles for the note (and ``<prefix>kb_suggested``).
     """
     analysis = triage.analysis

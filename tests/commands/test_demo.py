@@ -27,7 +27,7 @@ def log_events(output: str) -> list[dict[str, object]]:
 def test_demo_without_configuration_uses_the_best_offline_engine_and_says_so(
     isolated_env: Path,
 ) -> None:
-    """Issue 17 item 10: no LLM, so the learned model, with its measured accuracy."""
+    """No LLM configured, so the learned model, with its measured accuracy."""
     result = CliRunner().invoke(app, ["demo", "--count", "12"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "the learned model bundled with ticketbot" in result.output

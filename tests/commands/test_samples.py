@@ -1,4 +1,4 @@
-"""The shipped sample tickets cover what the issue promises: counts, coverage, the hard cases."""
+"""The shipped sample tickets cover what they must: counts, coverage, the hard cases."""
 
 from __future__ import annotations
 

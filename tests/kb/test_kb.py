@@ -1,4 +1,4 @@
-"""The help-centre suggestions (issue 16) against the Zendesk sandbox.
+"""The help-centre suggestions against the Zendesk sandbox.
 
 Articles are created through the Help Center API (``tests/data/kb_articles.jsonl``: our own
 writing, not ``seed``'s), tickets through the ticket API (``tests/data/kb_tickets.jsonl``,

@@ -1,4 +1,4 @@
-"""``ticketbot learn --from-helpdesk`` against both sandboxes (issue 15).
+"""``ticketbot learn --from-helpdesk`` against both sandboxes.
 
 Solved tickets carry agent-set label tags; a few carry ticketbot's marker and a note whose
 labels nobody changed (unreviewed: left out), a few ticketbot triaged and an agent corrected

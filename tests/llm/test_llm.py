@@ -498,7 +498,7 @@ def test_prepared_ticket_type_is_what_analyse_takes() -> None:
     assert isinstance(TICKET, PreparedTicket)
 
 
-# --- knobs and hostile tickets (issue 7) ----------------------------------------------------
+# --- knobs and hostile tickets ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("knob", ["malformed_rate", "wrong_enum_rate"])

@@ -1,4 +1,4 @@
-"""LLM faults end to end (issue 7): whatever the LLM endpoint does, ``ticketbot run`` triages.
+"""LLM faults end to end: whatever the LLM endpoint does, ``ticketbot run`` triages.
 
 Malformed JSON, values outside the enums, extra keys, empty answers, timeouts, 500s and 429s
 come from the OpenAI-compatible stand-in (its script, its answer function and its fault rates);

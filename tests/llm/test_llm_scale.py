@@ -1,5 +1,5 @@
-"""The LLM client under the conditions of issues 12 and 18: a trickling endpoint, many calls in
-flight, announced rate limits, a cached prompt prefix. Real HTTP against the stand-in."""
+"""The LLM client under load and misbehaviour: a trickling endpoint, many calls in flight,
+announced rate limits, a cached prompt prefix. Real HTTP against the stand-in."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def settings_for(standin: RunningStandin, **env: str) -> Any:
     return load_settings(environ, env_file=None)
 
 
-# --- a deadline for the whole call (issue 12, item 1) ---------------------------------------
+# --- a deadline for the whole call ------------------------------------------------------------
 
 
 def test_a_trickling_answer_is_cut_at_the_deadline(
@@ -82,7 +82,7 @@ def test_the_connect_timeout_is_short_and_separate(standin: RunningStandin) -> N
     bot.close()
 
 
-# --- concurrency that follows the LLM (issue 18) -------------------------------------------
+# --- concurrency that follows the LLM ---------------------------------------------------------
 
 
 def test_the_pool_follows_the_workers_past_64(make_standin: Callable[..., RunningStandin]) -> None:

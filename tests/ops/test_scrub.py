@@ -1,4 +1,4 @@
-"""The one secret scrubber (issue 11 item 8, issue 17 item 1, issue 12 item 6).
+"""The one secret scrubber: logs, console, alerts and errors all go through it.
 
 Pure checks of ``Scrubber`` first (values not keys, the length floor, the echoed forms, URL
 credentials, the library-warning handler), then ``ticketbot`` end to end: short secrets leave the

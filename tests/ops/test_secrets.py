@@ -1,4 +1,4 @@
-"""Secrets never leak (issue 7): every command, happy and error paths, with recognisable tokens.
+"""Secrets never leak: every command, happy and error paths, with recognisable tokens.
 
 ZENDESK_API_TOKEN, OPENAI_API_KEY and TICKETBOT_ALERT_WEBHOOK carry tokens that cannot occur by
 chance. Every command runs through Typer's CliRunner: against the sandbox and the stand-in, with

@@ -1,4 +1,4 @@
-"""Agents' corrections as a quality figure (issue 15): ``ticket_outcome`` events from discovery,
+"""Agents' corrections as a quality figure: ``ticket_outcome`` events from discovery,
 joined by ``ticketbot report`` with what ticketbot wrote.
 
 End to end against the Zendesk sandbox: ticketbot triages open tickets (rules engine, no LLM),

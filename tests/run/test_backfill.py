@@ -1,4 +1,4 @@
-"""``ticketbot backfill`` (issue 18): through the stand-in's Batch API in two runs (submit, then
+"""``ticketbot backfill``: through the stand-in's Batch API in two runs (submit, then
 collect), each ticket written once, on both helpdesks; the normal path where the endpoint has no
 Batch API, waiting out Zendesk's export window; and a batch that ended badly losing no ticket.
 

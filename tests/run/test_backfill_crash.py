@@ -1,4 +1,4 @@
-"""A kill -9 between a backfill's submit and its collect loses nothing (issue 18 "Done when").
+"""A kill -9 between a backfill's submit and its collect loses nothing.
 
 ``python -m ticket_processor backfill`` as a real child process against a helpdesk sandbox and
 the LLM stand-in's Batch API (both in this process, on port 0), SIGKILLed twice: as soon as the

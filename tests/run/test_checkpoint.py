@@ -12,7 +12,8 @@ from ticket_processor.run.checkpoint import Checkpoint
 
 
 def c(n: int) -> Cursor:
-    """The export cursor after page ``n`` (as ``helpdesk.Cursor`` values, opaque to the core)."""
+    """The export cursor after page ``n`` (as ``helpdesks.protocol.Cursor`` values, opaque to
+    the core)."""
     return Cursor("incremental", f"c{n}", 1_700_000_000)
 
 

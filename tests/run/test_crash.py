@@ -1,4 +1,4 @@
-"""Crash consistency in CI (issue 7): a short campaign of ``scripts/crash_test.py``.
+"""Crash consistency in CI: a short campaign of ``scripts/crash_test.py``.
 
 The script SIGKILLs ``python -m ticket_processor run`` at random moments over one backlog, lets
 a last run finish and checks every ticket; here with 4 kills over 120 tickets, against Zendesk and

@@ -1,4 +1,4 @@
-"""Zendesk API faults end to end (issue 7): the helpdesk stays right whatever its API does.
+"""Zendesk API faults end to end: the helpdesk stays right whatever its API does.
 
 ``ticketbot run`` goes through Typer's CliRunner against the real sandbox and the stand-in LLM;
 the faults come from the sandbox's knobs: a 429 storm, 5xx bursts, cut connections, answers
@@ -7,11 +7,11 @@ open the Zendesk breaker. After each run every ticket must carry exactly one not
 tags, the marker and a priority per policy (``e2e_support.assert_written_within_policy``). The
 401 case is in ``test_run.py``.
 
-The first part checks the sandbox's deterministic fault knobs themselves; a client test on a
-fake clock shows a 429 storm is waited out, never retried early. The run-level tests shrink the
-Zendesk retry backoff (``helpdesks.HELPDESK_RETRY``) so a 5xx costs milliseconds; ``Retry-After``
-is honoured as given. Where it is observable from the server's side they also assert that no
-request came before the ``Retry-After`` it was given.
+The first part checks the sandbox's deterministic fault knobs themselves; a client test on a fake
+clock shows a 429 storm is waited out, never retried early. The run-level tests shrink the Zendesk
+retry backoff (``helpdesks.registry.HELPDESK_RETRY``) so a 5xx costs milliseconds; ``Retry-After``
+is honoured as given. Where it is observable from the server's side they also assert that no request
+came before the ``Retry-After`` it was given.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hostile tickets end to end (issue 7): seeded into the sandbox, triaged by ``ticketbot run``.
+"""Hostile tickets end to end: seeded into the sandbox, triaged by ``ticketbot run``.
 
 Prompt injection in subject and body (asking for tags, priorities, other categories, a closed
 fence), a 1 MB body, a 100 KB subject, an empty ticket, control, zero-width and bidi characters,

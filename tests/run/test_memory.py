@@ -1,4 +1,4 @@
-"""What keeps a run's memory down at 256 LLM workers (issue 18), checked where it can fail.
+"""What keeps a run's memory down at 256 LLM workers, checked where it can fail.
 
 - glibc's malloc is set up before the threads: 64 KiB blocks (every waiting worker's receive
   buffer) are served by ``mmap`` and go back to the system when freed, instead of pinning the

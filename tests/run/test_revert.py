@@ -1,5 +1,5 @@
 """`ticketbot revert --run RUN_ID`: the run's tags come off, priorities it set go back, one
-note says so, and whatever a person changed since is left alone (issue 17 item 13)."""
+note says so, and whatever a person changed since is left alone."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`ticketbot run` end to end: the real sandbox, the stand-in LLM, the CLI, the JSON-lines log.
 
-The bar of issue 3: every open ticket tagged, noted once and prioritised per policy; no
+What a run must do: every open ticket tagged, noted once and prioritised per policy; no
 pre-existing tag lost; a second run changes nothing; a dry run changes nothing; with the LLM
 down every ticket is still triaged, with ``ai_fallback``.
 """

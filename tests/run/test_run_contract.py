@@ -1,4 +1,4 @@
-"""What a scheduled run promises (issues 11, 12 and 17), end to end against the sandbox.
+"""What a scheduled run promises, end to end against the sandbox.
 
 - a cursor Zendesk refuses (400 malformed, 422 a start time in the future) is discarded, said,
   and the run triages from ``since`` and exits 0;

@@ -1,4 +1,4 @@
-"""TICKETBOT_SCOPE, the opt-out tag, and re-triaging chosen tickets (issue 17 items 7, 12)."""
+"""TICKETBOT_SCOPE, the opt-out tag, and re-triaging chosen tickets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SIGTERM and SIGINT stop a real ``ticketbot run`` process gracefully (issue 12 item 4).
+"""SIGTERM and SIGINT stop a real ``ticketbot run`` process gracefully.
 
 ``python -m ticket_processor run`` runs as a child process against a sandbox and a stand-in LLM
 (0.3 s a call, 4 workers) served by this test process, over a backlog of 200 tickets. Once the

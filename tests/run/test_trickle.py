@@ -1,4 +1,4 @@
-"""Issue 12 item 1: an LLM endpoint that sends its headers and then one byte every 2 s must not
+"""An LLM endpoint that sends its headers and then one byte every 2 s must not
 hang the run. Each call has a deadline for the whole answer; the breaker opens; the rest go
 straight to the rules; the run ends, exits 0, and the next run is not blocked by a stale lock."""
 

@@ -1,4 +1,4 @@
-"""``--workers auto`` (issue 18): the LLM calls in flight follow the endpoint, not a constant.
+"""``--workers auto``: the LLM calls in flight follow the endpoint, not a constant.
 
 The adaptive limit is driven directly for its rules, then through the real client against the
 stand-in: an endpoint that serves every call at the same latency gets all the workers, one

@@ -1,5 +1,5 @@
 """What an analysis costs when it comes from the cache: nothing for an online answer used
-again, the batch price once for a backfill's batch answer (issue 18)."""
+again, the batch price once for a backfill's batch answer."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Every file of the state directory, damaged every way, costs at most one warning (issue 11
-"Done when", issue 12 item 2).
+"""Every file of the state directory, damaged every way, costs at most one warning and
+never a ticket.
 
 For each ledger file × each damage (garbage bytes, valid JSON of the wrong shape, a JSON list,
-an empty file, a directory in its place, and the shapes the reliability issue found): start
+an empty file, a directory in its place, and shapes that once crashed every later run): start
 from the state a good run left, damage the file, create new tickets and run ``ticketbot run``.
 It must exit 0, triage every new ticket exactly once (one note), keep the file aside as
 ``<name>.bad-<timestamp>``, log exactly one ``state_file_set_aside`` warning naming it, and the
@@ -39,8 +39,8 @@ DAMAGES = ("garbage", "wrong-shape", "list", "empty", "directory")
 # JSON of the wrong shape: ``{"x": 1}`` for every file but alerts.json, where it is a valid
 # entry (condition "x", last sent at Unix time 1); there an entry of the wrong type.
 WRONG_SHAPE: dict[str, object] = {"alerts.json": {"x": [1]}}
-# The shapes issue 12 found crashing every later run.
-ISSUE_SHAPES: list[tuple[str, object]] = [
+# Shapes that once crashed every later run: valid JSON with fields of the wrong type.
+ONCE_FATAL: list[tuple[str, object]] = [
     ("jobs.json", {"jobs": {"abc": ["x"]}}),
     ("retry.json", {"tickets": ["a"]}),
     ("inflight.json", {"ticket_ids": "1,2"}),
@@ -50,7 +50,7 @@ CASES = [
     pytest.param(name, damage, id=f"{name}-{damage}") for name in LEDGER_FILES for damage in DAMAGES
 ]
 CASES += [
-    pytest.param(name, shape, id=f"{name}-issue{i}") for i, (name, shape) in enumerate(ISSUE_SHAPES)
+    pytest.param(name, shape, id=f"{name}-shape{i}") for i, (name, shape) in enumerate(ONCE_FATAL)
 ]
 
 

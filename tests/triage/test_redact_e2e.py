@@ -1,4 +1,4 @@
-"""The hostile redaction corpus end to end (issue 12 item 5): ``ticketbot run`` against the
+"""The hostile redaction corpus end to end: ``ticketbot run`` against the
 Zendesk sandbox and the LLM stand-in, whose ``received`` list holds every request body.
 
 Only the CLI is used, so the test holds whatever the pipeline looks like inside. Every PII

@@ -1,4 +1,4 @@
-"""Redaction against the hostile corpus (issue 12 item 5), both directions, and its cost.
+"""Redaction against the hostile corpus, both directions, and its cost.
 
 Every personal value in ``redaction_corpus.PII`` must be gone (0 leaks); every harmless text
 in ``HARMLESS`` must come out unchanged (0 false redactions). ``pytest -s -k precision``

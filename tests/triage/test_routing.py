@@ -11,7 +11,7 @@ from ticket_processor.run.planner import ChangePlanner, RoutedWriteBack, routing
 from ticket_processor.run.types import RunOptions
 from ticket_processor.triage.routing import Router, parse_routes
 
-ISSUE_EXAMPLE = """
+ROUTES_EXAMPLE = """
 [[route]]
 name = "security to the security team"
 when = { category = "security" }
@@ -53,11 +53,11 @@ def triage(
     return Triage(analysis=analysis, engine=engine)
 
 
-def router(text: str = ISSUE_EXAMPLE) -> Router:
+def router(text: str = ROUTES_EXAMPLE) -> Router:
     return parse_routes(text).resolve(GROUPS, AGENTS, prefix="ai_")
 
 
-def test_the_issues_example_parses_and_resolves() -> None:
+def test_the_example_routes_parse_and_resolve() -> None:
     r = router()
     assert [(x.route.title, x.group_id) for x in r.routes] == [
         ("security to the security team", 20),
@@ -177,7 +177,7 @@ def test_override_group_moves_a_ticket_without_an_assignee_only() -> None:
 
 def test_low_confidence_neither_routes_nor_escalates_unless_asked() -> None:
     text = (
-        ISSUE_EXAMPLE
+        ROUTES_EXAMPLE
         + '\n[[route]]\nname = "unsure"\nwhen = { confidence_below = 0.5 }\ngroup = "Technical"\n'
     )
     r = router(text)

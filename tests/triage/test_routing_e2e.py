@@ -1,4 +1,4 @@
-"""Routing and escalation end to end (issue 14): ``ticketbot run`` against the Zendesk sandbox.
+"""Routing and escalation end to end: ``ticketbot run`` against the Zendesk sandbox.
 
 Groups, agents and memberships are created through the sandbox's API (``seed.create_directory``),
 the routes are the sample file the package ships, the LLM is the stand-in playing a model whose

@@ -1,4 +1,4 @@
-"""The closed language vocabulary (issue 12 item 7): only ISO 639-1 codes become tags.
+"""The closed language vocabulary: only ISO 639-1 codes become tags.
 
 A hostile or confused model answering ``language: zz`` must not mint ``ai_lang_zz``: the
 analysis says ``und`` (undetermined) instead, whichever engine or path built it.

@@ -1,6 +1,7 @@
-"""``ticketbot eval``: score an engine on a labelled JSON-lines file (``eval_run``).
+"""``ticketbot eval``: score an engine on a labelled JSON-lines file
+(``evaluation.labelled``).
 
-The scores are printed by ``eval_report``. Registered in ``cli`` under the name ``eval``.
+The scores are printed by ``evaluation.display``. Registered in ``cli`` under the name ``eval``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The operator's commands: ``config``, ``breaker reset``, ``health``, ``report``, ``schedule``.
 
-Each a few lines calling the library (``settings.describe_settings``, ``ledger``, ``health``,
-``report``, ``schedule``); registered in ``cli`` (``breaker_app`` as the ``breaker`` group).
+Each a few lines calling the library (``settings.describe_settings``, ``state.ledger``,
+``ops.health``, ``report``, ``ops.schedule``); registered in ``cli`` (``breaker_app`` as the
+``breaker`` group).
 """
 
 from __future__ import annotations

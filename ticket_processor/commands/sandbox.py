@@ -1,6 +1,7 @@
 """``ticketbot sandbox`` and ``seed``: serve a local helpdesk API, fill a helpdesk with samples.
 
-Registered in ``cli``; the sandboxes live in ``sandbox/`` and the sample tickets in ``seed``.
+Registered in ``cli``; each helpdesk's sandbox lives in its own ``helpdesks/<name>/sandbox/``,
+the LLM stand-in in ``sandbox/``, and the sample tickets are written by the helpdesks' ``seed``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Reads the file (``id``, ``source``, ``subject``, ``description``, ``labels``), p
 row as a run does (trimmed, cut to the token budget, personal data replaced) and predicts it
 with the run's own ``triage()`` over the engine chain ``--engine`` picks (concurrently; a row the
 first engine fails falls back down the chain, exactly as in a run), then hands the predictions
-to the pure metrics in ``evaluate.py``. Printing is ``eval_report.py``'s job.
+to the pure metrics in ``scoring.py``. Printing is ``display.py``'s job.
 """
 
 from __future__ import annotations

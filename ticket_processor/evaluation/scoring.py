@@ -1,13 +1,14 @@
 """Scoring predictions against labels: accuracy, macro-F1, per-class figures, confusion matrix.
 
 Pure functions on plain data; reading files, running an engine and printing live elsewhere
-(``eval_report.py``, ``cli.py``). Definitions, so the figures can be checked by hand:
+(``labelled.py``, ``display.py``, ``commands/eval.py``). Definitions, so the figures can be checked
+by hand:
 
 - precision of class c = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2PR / (P + R); each is
   0 when its denominator is 0.
 - macro-F1 is the unweighted mean of F1 over the classes that occur in the gold labels; a
   prediction of a class that never occurs in the gold labels still costs the recall of the true
-  class, but that class gets no F1 of its own (as in the issue's baseline figures).
+  class, but that class gets no F1 of its own.
 - urgency: we predict critical/high/medium/low while labelled data has high/medium/low, so a
   predicted (or labelled) ``critical`` is scored as ``high``.
 """

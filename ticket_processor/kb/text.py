@@ -2,7 +2,7 @@
 
 Both sides fold the same way SQLite's ``unicode61`` tokenizer with ``remove_diacritics 2`` does
 (case folded, accents dropped, runs of letters and digits), so a query term is an index term.
-Function words of the languages ``language.py`` knows, and a few words every support message
+Function words of the languages ``triage/language.py`` knows, and a few words every support message
 carries, are dropped from queries: they match everything and would drown the rare words that
 say what the ticket is about.
 """
@@ -16,7 +16,7 @@ from ..triage.language import STOPWORDS
 from ..triage.prepare import clean, fold_whitespace, html_to_text
 
 _WORD = re.compile(r"\w+")
-# What ``redact.py`` put in place of personal data: not words the customer wrote.
+# What ``triage/redact.py`` put in place of personal data: not words the customer wrote.
 _PLACEHOLDER = re.compile(r"\[(?:CARD|PHONE|SECRET|EMAIL|SSN|IBAN)\]")
 # Words nearly every ticket and every article carries; they say nothing about the topic.
 _SUPPORT_TEXT = (

@@ -2,7 +2,7 @@
 
 The terminal side of ``learned.harvest``: connects to the configured helpdesk, shows a
 progress bar on a terminal (nothing under cron), and prints what was kept, what was left out
-and what it cost in requests. ``learn_cli.learn`` then trains on the file exactly as
+and what it cost in requests. ``commands.learn.learn`` then trains on the file exactly as
 ``ticketbot learn FILE`` does.
 """
 

@@ -11,7 +11,7 @@ Bounded memory: each kept ticket becomes one line of ``learn-examples.jsonl`` in
 directory (the training file, in ``ticketbot learn FILE``'s format) and the raw page is dropped.
 After every page ``learn-harvest.json`` records the cursor that resumes after it and how many
 lines were settled, so an interrupted harvest continues where it stopped; a damaged checkpoint
-is set aside (``ledger_files.read_validated``) and the harvest starts over. Both files hold
+is set aside (``state.shapes.read_validated``) and the harvest starts over. Both files hold
 ticket text: the caller deletes them once the model is written.
 """
 

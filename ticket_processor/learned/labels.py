@@ -85,7 +85,8 @@ def labels_from_tags(
 ) -> dict[str, str]:
     """The labels a ticket carries, per field; a field with no or conflicting values is absent.
 
-    ``allowed`` (per field, e.g. ``eval_run.allowed_values(taxonomy)``) drops values outside it.
+    ``allowed`` (per field, e.g. ``evaluation.labelled.allowed_values(taxonomy)``) drops values
+    outside it.
     """
     specs = mapping if mapping is not None else default_specs(prefix)
     tag_list = list(tags)

@@ -2,9 +2,9 @@
 
 Each field learns from the rows that carry its label (urgency exists where the data has it,
 sentiment likewise), and is scored by stratified k-fold cross-validation first: every row is
-predicted by a model (vocabulary included) that never saw it, and the predictions are scored
-with ``evaluate.py`` per source and pooled, exactly as ``ticketbot eval`` would. The final model
-is then fitted on every row. scikit-learn does the optimisation; only numpy arrays leave here.
+predicted by a model (vocabulary included) that never saw it, and the predictions are scored with
+``evaluation/scoring.py`` per source and pooled, exactly as ``ticketbot eval`` would. The final
+model is then fitted on every row. scikit-learn does the optimisation; only numpy arrays leave here.
 """
 
 from __future__ import annotations

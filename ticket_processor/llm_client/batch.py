@@ -3,7 +3,7 @@
 ``submit`` uploads one JSONL line per ticket (``custom_id`` = the ticket id, the body exactly
 the online path's first request: same system prompt, same strict schema, same limits) and
 creates a batch; ``poll`` says how far it got; ``collect`` reads the results and turns each
-answer into a ``Triage`` through the online path's reader (``llm_prompt.read_analysis``), or
+answer into a ``Triage`` through the online path's reader (``prompt.read_analysis``), or
 into the ``LLMError`` the online path would have raised. There is no repair round in a batch:
 an answer that does not validate comes back as an ``LLMResponseError`` for the caller to send
 through the online path or the rules. The batch id is all a later run needs to collect, so the

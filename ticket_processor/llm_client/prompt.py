@@ -1,7 +1,7 @@
 """What is said to the model and how its answer is read: prompt, schema, validation.
 
 Pure (no I/O), shared by the online client (``llm.py``) and the Batch API path
-(``llm_batch.py``) so both send byte-identical requests and accept exactly the same answers.
+(``batch.py``) so both send byte-identical requests and accept exactly the same answers.
 
 The fixed part of every request comes first and never varies between tickets: the system
 prompt (the taxonomy, the rules of the answer) and the response format (the JSON schema).
@@ -115,7 +115,7 @@ def ticket_message(ticket: PreparedTicket) -> str:
 
 
 def articles_message(ticket: PreparedTicket) -> str:
-    """The retrieved articles a customer may see, numbered as the note lists them (issue 16);
+    """The retrieved articles a customer may see, numbered as the note lists them;
     nothing when retrieval did not run (``articles`` None)."""
     if ticket.articles is None:
         return ""
@@ -187,7 +187,7 @@ def _balanced_end(text: str, start: int) -> int | None:
 def language_code(value: object) -> object:
     """'English' -> 'en', 'en-US' -> 'en', 'DE' -> 'de'; 'zz', 'vip', 'Klingon' -> 'und'.
 
-    Only ISO 639-1 codes become tags (``language.closed_language``); a non-string is left to
+    Only ISO 639-1 codes become tags (``triage.language.closed_language``); a non-string is left to
     validation.
     """
     if not isinstance(value, str):

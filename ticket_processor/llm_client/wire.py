@@ -1,6 +1,6 @@
 """What comes back over the wire from the openai SDK: completions read, errors translated.
 
-Shared by the online client (``llm.py``) and the Batch API client (``llm_batch.py``): the one
+Shared by the online client (``llm.py``) and the Batch API client (``batch.py``): the one
 status -> error table of the LLM side, so nothing above sees an SDK type.
 """
 

@@ -106,7 +106,7 @@ class Alerter:
         """The alerts a finished run calls for: aborted, the LLM failing (its tickets fell back
         to a local engine), and the recent success rate.
 
-        ``recent`` is ``report.summarise_runs`` over the last hours of logs, this run included.
+        ``recent`` is ``report.runs.summarise_runs`` over the last hours of logs, this run included.
         Breakers alert on their own, through ``breaker_opened`` as the breakers' ``on_open``.
         """
         outcomes = []

@@ -167,7 +167,7 @@ def windows_task_xml(spec: ScheduleSpec) -> str:
 def kubernetes_cronjob(spec: ScheduleSpec) -> str:
     """A ``batch/v1`` CronJob; settings and secrets come from a Secret made from the env file.
 
-    For several helpdesk accounts, ``schedule_kube.accounts_manifests`` renders one per account.
+    For several helpdesk accounts, ``kube.accounts_manifests`` renders one per account.
     """
     env_file = spec.env_file or ".env"
     job = CronJob(

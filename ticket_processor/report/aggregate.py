@@ -1,8 +1,8 @@
 """What the runs did: pure aggregation of JSON-lines events into a ``Report``.
 
-No I/O here: ``cli.py`` reads the events (``logs.read_events``) and hands them in, the
-renderers (rich table in ``cli.py``, ``report_html.py``) only format what ``build_report``
-computed, and ``health.py`` reuses ``summarise_runs`` for its last-run checks. Costs are
+No I/O here: ``commands/ops.py`` reads the events (``ops.logs.read_events``) and hands them in,
+the renderers (rich table in ``table.py``, ``html.py``) only format what ``build_report``
+computed, and ``ops/health.py`` reuses ``runs.summarise_runs`` for its last-run checks. Costs are
 estimates from per-model prices per million tokens; unknown and local models cost 0.
 """
 
@@ -54,7 +54,8 @@ TOP_FAILURES = 5
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
-    """``report --since``: a span back from ``now`` or an ISO date or date-time (``timespec``)."""
+    """``report --since``: a span back from ``now`` or an ISO date or date-time
+    (``ops.timespec``)."""
     return parse_moment(text, now=now, flag="--since")
 
 

@@ -3,7 +3,7 @@
 Made to be opened from a mail attachment or a shared folder on a phone: a viewport meta tag,
 one column that widens on a desk, charts that scale with their ``viewBox``, and dark mode.
 Everything that comes from the logs is escaped (ticket text can reach an error message), and
-only http(s) ticket links become links. The charts are in ``report_svg``.
+only http(s) ticket links become links. The charts are in ``svg``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The report on a terminal (rich tables), for people who run ``ticketbot report`` by hand.
 
-Formatting only: the figures come from ``report.build_report``; the same figures and number
+Formatting only: the figures come from ``aggregate.build_report``; the same figures and number
 formats appear in the HTML page, so a test on one holds for the other.
 """
 

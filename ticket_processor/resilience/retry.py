@@ -8,7 +8,7 @@ generator are injected, so tests assert the waits (``sleep=waits.append``) inste
 - ``CircuitBreaker`` (``breaker.py``): opens after consecutive dependency failures, persisted.
 - ``RateLimitThrottle``, ``RequestWindow``, ``AdaptiveLimit`` (``pacing.py``): Zendesk's
   rate-limit headers, counted windows, AIMD concurrency for LLM calls.
-- ``LLMPacer`` (``llm_pacer.py``): in-flight calls and tokens per minute kept under the LLM
+- ``LLMPacer`` (``llm_client/pacer.py``): in-flight calls and tokens per minute kept under the LLM
   provider's ``x-ratelimit-*`` headers, and the concurrency that follows from them.
 
 Everything is importable from here, as before the split.

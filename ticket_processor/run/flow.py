@@ -2,7 +2,7 @@
 
 ``TicketFlow`` owns everything a run tracks per ticket, in one place: the tickets in flight
 (one ``_InFlight`` each), the bounded slots that keep memory flat, the page checkpoint, the
-retry counts, and the summary's counters (kept by ``flow_record.TicketRecorder``, which also
+retry counts, and the summary's counters (kept by ``record.TicketRecorder``, which also
 logs each end). Every ticket that is taken ends in exactly one of
 ``_triaged``, ``fail`` or ``defer`` — the one closing path — which settles (or abandons) it in
 the checkpoint, releases its slot and reports progress.

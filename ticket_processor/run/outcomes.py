@@ -8,7 +8,7 @@ tags it carries now, at no extra request::
      "labels": {"category": "billing", "urgency": "high"}}
 
 ``ticketbot report`` joins these with the earlier ``ticket_triaged`` events of the same ticket
-(what ticketbot wrote; ``report_outcomes``) into the agents' agreement figure. A field whose
+(what ticketbot wrote; ``report.agreement``) into the agents' agreement figure. A field whose
 tags were removed, or that carries two values, is left out of ``labels`` (not compared).
 """
 

@@ -2,7 +2,7 @@
 
 ``ChangePlanner`` is the one place a run (and a dry run, and a re-plan after a conflict) turns
 a ``Triage`` into a ``WriteBack``: tags, the priority policy and the note (``tags.py``), then the
-route (``routing``), then the help-centre suggestions, as those are configured.
+route (``triage.routing``), then the help-centre suggestions, as those are configured.
 
 With routes, the change is a ``RoutedWriteBack``: a ``WriteBack`` (adapters see nothing else)
 that also says which routes matched, the group's name and whether the ticket was escalated, for

@@ -13,7 +13,7 @@ One state directory (``TICKETBOT_STATE_DIR``), one file per concern, each writte
     cache.json       the analysis cache (``cache.AnalysisCache``)
     backfill.json    a backfill under way: its own discovery cursor, the batch it waits for
 
-Every file is validated on read (``ledger_files``). One that does not validate is set aside as
+Every file is validated on read (``shapes``). One that does not validate is set aside as
 ``<name>.bad-<timestamp>``, reported once (``set_aside``, which the run logs and puts in its
 summary) and replaced by a safe default: no cursor (start again from ``--since``; the processed
 marker skips what was done), an empty journal (a re-read decides; ``safe_update`` and the marker
@@ -100,7 +100,7 @@ class RunLedger:
         if not read_only:
             _prepare(self.directory)
         self.journal = WriteJournalFiles(self._read, self._write)
-        # ``helpdesk.WriteJournal`` and the recovery's reads, as the ledger's own methods
+        # ``helpdesks.protocol.WriteJournal`` and the recovery's reads, as the ledger's own methods
         self.begin = self.journal.begin
         self.job_sent = self.journal.job_sent
         self.end = self.journal.end
@@ -228,7 +228,7 @@ class RunLedger:
     def save_retry_queue(self, queue: Mapping[int, int]) -> None:
         self._write(RETRY, RetryFile(tickets={str(k): v for k, v in sorted(queue.items())}))
 
-    # -- breakers (``resilience.BreakerStorage``) ----------------------------------------
+    # -- breakers (``resilience.breaker.BreakerStorage``) --------------------------------
 
     def breaker_storage(self) -> _BreakerStorage:
         return _BreakerStorage(self)
@@ -272,7 +272,7 @@ class RunLedger:
 
 
 class _BreakerStorage:
-    """``resilience.BreakerStorage`` over the ledger's ``breakers.json``."""
+    """``resilience.breaker.BreakerStorage`` over the ledger's ``breakers.json``."""
 
     def __init__(self, ledger: RunLedger) -> None:
         self._ledger = ledger

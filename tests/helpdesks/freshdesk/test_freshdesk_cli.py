@@ -1,5 +1,5 @@
 """``seed``, ``demo --helpdesk freshdesk``, ``report`` and ``health`` against the Freshdesk
-sandbox (issue 13), through Typer's CliRunner."""
+sandbox, through Typer's CliRunner."""
 
 from __future__ import annotations
 

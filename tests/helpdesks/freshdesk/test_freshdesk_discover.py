@@ -1,4 +1,4 @@
-"""Freshdesk discovery while the list moves under it (issue 13): ticketbot's own writes (and
+"""Freshdesk discovery while the list moves under it: ticketbot's own writes (and
 agents') send tickets to the end of an ``updated_at`` list, so offset paging would skip unread
 ones. The adapter pages by ``updated_at`` (keyset), and where it cannot (a page within one
 second) its cursor never passes a ticket it may have skipped."""

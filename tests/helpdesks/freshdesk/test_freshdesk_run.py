@@ -1,4 +1,4 @@
-"""`ticketbot run` against the Freshdesk sandbox (issue 13): every open ticket gets its marker
+"""`ticketbot run` against the Freshdesk sandbox: every open ticket gets its marker
 and exactly one private note, no tag is lost (an agent's concurrent edit included), no
 priority is lowered, a rerun changes nothing, a dry run writes nothing, and a run killed
 between a note and its update does not post a second note."""
@@ -157,7 +157,7 @@ def test_routing_and_escalation_work_through_the_freshdesk_api(
     desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Groups created through Freshdesk's API; the routes resolve them by name; a ticket that
-    already has an agent keeps its group and agent (issue 14, for the second helpdesk)."""
+    already has an agent keeps its group and agent, as on Zendesk."""
     import requests
 
     configure(monkeypatch, tmp_path, desk)

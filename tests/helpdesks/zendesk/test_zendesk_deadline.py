@@ -1,4 +1,4 @@
-"""A deadline for the whole helpdesk request (issue 12): a trickling Zendesk sandbox."""
+"""A deadline for the whole helpdesk request: a trickling Zendesk sandbox."""
 
 from __future__ import annotations
 

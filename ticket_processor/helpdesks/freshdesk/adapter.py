@@ -2,8 +2,8 @@
 
 Discovery lists ``GET /api/v2/tickets?updated_since=…&order_by=updated_at&order_type=asc``
 with ``include=description`` (two more credits a page of 100, instead of one request a ticket),
-100 a page (``freshdesk_discovery``). Each next page is a new query from the last ``updated_at``
-seen (``freshdesk_paging.next_query``: offsets into a list our own writes reorder would skip
+100 a page (``discovery``). Each next page is a new query from the last ``updated_at``
+seen (``paging.next_query``: offsets into a list our own writes reorder would skip
 tickets), so Freshdesk's cap of 300 pages is never reached either. The cursor is that time;
 tickets updated in its second are read again and skipped by the marker.
 

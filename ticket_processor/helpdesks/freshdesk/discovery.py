@@ -2,7 +2,7 @@
 
 ``FreshdeskHelpdesk.ticket_pages`` delegates here. The list is read 100 a page with
 ``include=description``, each next page a new query from the last ``updated_at`` seen
-(``freshdesk_paging.next_query``), so neither our own writes nor Freshdesk's 300-page cap skip a
+(``paging.next_query``), so neither our own writes nor Freshdesk's 300-page cap skip a
 ticket; a saved position Freshdesk refuses (or that is not a time) is a ``CursorRejectedError``.
 Search stops at Freshdesk's ten pages of 30 with a ``discover_limit`` notice.
 """
@@ -35,7 +35,7 @@ def ticket_pages(
         except ValueError:
             raise CursorRejectedError(f"the saved position {start!r} is not a time") from None
     updated_since = start or iso(since)
-    floor: str | None = None  # the cursor may not pass this (see ``freshdesk_paging.next_query``)
+    floor: str | None = None  # the cursor may not pass this (see ``paging.next_query``)
     page_number = 1
     while True:
         params = {

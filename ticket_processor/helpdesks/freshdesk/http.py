@@ -1,7 +1,7 @@
 """Freshdesk HTTP transport: the session, the request path, paging, the status -> error table.
 
 The Freshdesk adapter builds on this; together they are the only code that speaks Freshdesk HTTP.
-Every request goes the same way as Zendesk's (``zendesk_http.py``): ``throttle.wait()`` (pace
+Every request goes the same way as Zendesk's (``zendesk/http.py``): ``throttle.wait()`` (pace
 from ``X-RateLimit-Total`` / ``X-RateLimit-Remaining``, honour a ``Retry-After`` we were given),
 one try on a pooled ``requests.Session`` with no urllib3 retries (ours is the only retry layer),
 and any failure translated to ``ticket_processor.errors`` here, so nothing above sees a requests

@@ -1,8 +1,8 @@
 """Zendesk client: discover tickets, write back, create samples. The only Zendesk HTTP speaker.
 
-Endpoints and their shapes live here and in ``zendesk_pages.py`` (the paged reads: export,
-search, lists, comments); the transport (session, retries, pacing) in ``zendesk_http.py``, its
-status -> error table in ``zendesk_status.py``. What this module promises the pipeline:
+Endpoints and their shapes live here and in ``pages.py`` (the paged reads: export,
+search, lists, comments); the transport (session, retries, pacing) in ``http.py``, its
+status -> error table in ``status.py``. What this module promises the pipeline:
 
 - Discovery streams pages (``ExportPage``) from the cursor-based incremental export or the
   Search API; the backlog is never held in memory. A ticket object that does not parse is
@@ -185,14 +185,14 @@ class ZendeskClient:
         self, *, start_time: int | None = None, cursor: str | None = None, per_page: int = 1000
     ) -> Iterator[ExportPage]:
         """Stream the cursor-based incremental export from ``cursor`` (or ``start_time``);
-        ``IncrementalExportForbidden`` on 403 (``zendesk_pages.incremental_pages``)."""
+        ``IncrementalExportForbidden`` on 403 (``pages.incremental_pages``)."""
         return incremental_pages(
             self._http, start_time=start_time, cursor=cursor, per_page=per_page
         )
 
     def search_tickets(self, query: str, *, per_page: int = 100) -> Iterator[ExportPage]:
         """Stream Search API results for ``query``, up to Zendesk's 1,000-result limit
-        (``zendesk_pages.search_pages``)."""
+        (``pages.search_pages``)."""
         return search_pages(self._http, query, per_page=per_page)
 
     def paged(

@@ -1,4 +1,4 @@
-"""Zendesk Guide (the help centre) as ``helpdesk.Article`` values, for the suggestion index.
+"""Zendesk Guide (the help centre) as ``protocol.Article`` values, for the suggestion index.
 
 With a time to go on from, the incremental article export
 (``GET /api/v2/help_center/incremental/articles?start_time=``: agents and admins) lists what

@@ -5,7 +5,7 @@ request goes the same way: ``throttle.wait()`` (pace from the rate-limit headers
 ``Retry-After`` we were given), one try on a pooled ``requests.Session`` with no urllib3 retries
 (ours is the only retry layer), the answer's ``X-Rate-Limit`` headers fed back to the throttle,
 and any failure translated to ``ticket_processor.errors`` here (the status -> error table is
-``zendesk_status``), so nothing above sees a requests type. The retrier wraps the whole try,
+``status``), so nothing above sees a requests type. The retrier wraps the whole try,
 so each retry is paced as well.
 
 Credentials live in the session's auth object only: they never reach a message, a log line or
@@ -203,7 +203,8 @@ class ZendeskTransport:
         self.throttle.wait()
         where = f"{method} {path}"
         started = time.monotonic()
-        # A deadline for the whole call, answer included (issue 12; ``http_deadline``).
+        # A deadline for the whole call, answer included (``helpdesks.deadline``): a server that
+        # trickles its answer a byte at a time never trips a per-read timeout.
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
         try:

@@ -1,6 +1,6 @@
 """Zendesk's answers read: the status -> error table, ``Retry-After``, request ids, bodies.
 
-``zendesk_http.ZendeskTransport`` calls ``error_for`` on every answer of 400 or more (and
+``http.ZendeskTransport`` calls ``error_for`` on every answer of 400 or more (and
 ``json_object`` on the others); the messages say how to fix what can be fixed, and any
 credential quoted in a server's error body is masked (``Scrubber``). ``retry_after_seconds``
 is shared with the Freshdesk transport.
