@@ -6,8 +6,8 @@
 
 Indexing: N generated articles (titles of 4-8 words and HTML bodies of 80-400 words drawn with
 a Zipf-like skew from a 20,000-word vocabulary, as real help centres repeat their topic words)
-synced into a fresh index through ``kb.sync`` from an in-memory helpdesk, timed end to end
-(target: 10,000 in under a minute). Lookups: ``kb.lookup`` on generated ticket texts of 30-120
+synced into a fresh index through ``kb.sync.sync`` from an in-memory helpdesk, timed end to end
+(target: 10,000 in under a minute). Lookups: ``kb.search.lookup`` on generated ticket texts of 30-120
 words, half about an article (words drawn from it) and half not, timed one by one (target:
 under 10 ms each; wall and CPU time are both printed, since a shared machine stretches
 the wall time). ``--calibrate`` prints, for each labelled ticket of
@@ -61,7 +61,7 @@ SYLLABLES = [
 
 
 class MemoryHelpdesk:
-    """Just enough of a ``Helpdesk`` for ``kb.sync``: a fixed help centre."""
+    """Just enough of a ``Helpdesk`` for ``kb.sync.sync``: a fixed help centre."""
 
     base_url = "memory://bench"
 

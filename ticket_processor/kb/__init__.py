@@ -5,11 +5,3 @@ brings it up to date through ``Helpdesk.articles``; ``search.lookup`` finds the 
 answer a ticket (or none); ``retrieve.SuggestingTriageCache`` runs that lookup for every
 ticket of a run before its triage, so suggestions reach the note and articles the draft.
 """
-
-from __future__ import annotations
-
-from .index import INDEX_FILE, ArticleIndex
-from .search import lookup
-from .sync import SyncReport, sync
-
-__all__ = ["INDEX_FILE", "ArticleIndex", "SyncReport", "lookup", "sync"]

@@ -6,7 +6,7 @@ changed since; without one — or when Zendesk refuses the export (403: not an a
 help centre is listed (``complete``). Either way the next sync goes on from the last change seen
 (Zendesk's ``end_time``; Zendesk's clock, not ours), which it lists again: at most a few
 articles fetched twice, none missed. Zendesk's
-export lists what changed, not what was archived: ``kb.sync`` lists everything again now and
+export lists what changed, not what was archived: ``kb.sync.sync`` lists everything again now and
 then so archived articles leave too. Drafts and
 archived or deleted articles come back ``removed`` so they leave the index. Visibility follows
 the article's user segment: none is ``everyone``, a signed-in segment is ``signed_in``, any other
