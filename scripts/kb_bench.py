@@ -6,9 +6,9 @@
 
 Indexing: N generated articles (titles of 4-8 words and HTML bodies of 80-400 words drawn with
 a Zipf-like skew from a 20,000-word vocabulary, as real help centres repeat their topic words)
-synced into a fresh index through ``kb.sync.sync`` from an in-memory helpdesk, timed end to end
-(target: 10,000 in under a minute). Lookups: ``kb.search.lookup`` on generated ticket texts of 30-120
-words, half about an article (words drawn from it) and half not, timed one by one (target:
+synced into a fresh index through ``kb.sync.sync`` from an in-memory helpdesk, timed end to
+end (target: 10,000 in under a minute). Lookups: ``kb.search.lookup`` on generated ticket texts
+of 30-120 words, half about an article (words drawn from it) and half not, timed one by one (target:
 under 10 ms each; wall and CPU time are both printed, since a shared machine stretches
 the wall time). ``--calibrate`` prints, for each labelled ticket of
 ``tests/data/kb_tickets.jsonl``, the best share and whether the answer ranked in the top three,
