@@ -32,7 +32,7 @@ from ..errors import ConfigError
 from ..helpdesks.protocol import Cursor, Helpdesk
 from ..models import Ticket
 from ..state.shapes import NonNegative, read_validated
-from ..tags import NOTE_HEADER, is_processed
+from ..tags import is_processed, is_triage_note
 from .labels import LabelSpec, is_unreviewed, labels_from_tags
 
 CHECKPOINT_NAME = "learn-harvest.json"
@@ -262,7 +262,7 @@ class Harvest:
             return
         if not o.include_unreviewed and is_processed(ticket.tags, o.prefix):
             c.notes_read += 1
-            notes = [n for n in self.helpdesk.notes(ticket.id) if NOTE_HEADER in n]
+            notes = [n for n in self.helpdesk.notes(ticket.id) if is_triage_note(n)]
             if notes and is_unreviewed(ticket.tags, notes[-1], o.prefix):
                 c.unreviewed += 1
                 return
