@@ -409,7 +409,7 @@ def render_note(
 
 
 @dataclass(frozen=True)
-class PlannedChange:
+class WriteBackPlan:
     """Everything ticketbot will change on one ticket: tags to add (each once), the priority
     (None: leave it), group and assignee (None: leave them), escalation, helpdesk fields and
     the note."""
@@ -447,7 +447,7 @@ def plan_change(
     set_priority: bool,
     run_id: str,
     answers: int | None = None,
-) -> PlannedChange:
+) -> WriteBackPlan:
     """The one decision from a triage to a write-back, from the ticket as it is now.
 
     ``route`` is what routing decided (``RouteDecision()`` without routes), ``suggestions`` the
@@ -470,7 +470,7 @@ def plan_change(
     )
     kb = (sanitise_tag(f"{prefix}kb_suggested"),) if suggestions else ()
     chosen = dict(fields or {})
-    return PlannedChange(
+    return WriteBackPlan(
         additional_tags=tuple(dict.fromkeys((*tags, *kb, *route.tags))),
         priority=priority,
         group_id=route.group_id,
