@@ -1,5 +1,10 @@
 """From an analysis to a write-back: tags to add, the priority decision, the internal note.
 
+``plan_change`` is the one decision: from the ticket as it is now, the triage, the route and
+the suggested articles (and the helpdesk fields, a slot for later) to the tags (each once), the
+priority, the group, the escalation and the note. The note's last line, its trailer
+(``NoteTrailer``), is the one format everything that reads notes back parses.
+
 Pure functions, no I/O. Only enum values and taxonomy names ever become tags or priorities,
 so nothing a ticket's text says can put an arbitrary tag on it. Tags are only ever *added*
 (``additional_tags``); nothing here produces a full tag list that could replace an agent's.
@@ -156,7 +161,7 @@ _OWN_LINE = re.compile(
     re.IGNORECASE,
 )
 _TRAILER = re.compile(
-    r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][a-z0-9_.]*=[A-Za-z0-9._~%:/,+-]*)*)$"
+    r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][A-Za-z0-9_.%~-]*=[A-Za-z0-9._~%:/,+-]*)*)$"
 )
 _VALUE_SAFE = "-._~:/+"  # what stays readable in a trailer value; the rest is %-encoded
 _ENGINES = ("llm", "learned", "rules")
@@ -221,7 +226,7 @@ def parse_trailer(line: str) -> NoteTrailer | None:
     values: dict[str, str] = {}
     for pair in match.group(2).split():
         key, _, value = pair.partition("=")
-        values[key] = unquote(value)
+        values[unquote(key)] = unquote(value)
     try:
         answers = values["answers"]
         articles = values.get("articles", "-")
@@ -307,6 +312,42 @@ def answers_same_message(existing: str, planned: str) -> bool:
     if theirs is not None:
         return ours is None or theirs.answers == ours.answers
     return is_triage_note(existing) and (ours is None or ours.answers is None)
+
+
+REVERT_OPENING = "ticketbot: the triage of run "
+
+
+def render_revert_note(run_id: str, done: str, *, answers: int | None = None) -> str:
+    """The note a revert leaves: what it undid, then a trailer that says a triage was undone
+    (never the header: this note must not count as a triage note)."""
+    which = FIRST_MESSAGE if answers is None else str(answers)
+    return (
+        f"{REVERT_OPENING}{_inert(run_id)} was reverted ({_inert(done)}).\n"
+        f"{TRAILER_TAG}{TRAILER_VERSION} reverted=yes answers={which}"
+    )
+
+
+def is_revert_note(text: str | None) -> bool:
+    lines = _lines(text or "")
+    return (
+        len(lines) == 2
+        and lines[0].startswith(REVERT_OPENING)
+        and re.fullmatch(rf"{TRAILER_TAG}[1-9][0-9]* reverted=yes answers=\S+", lines[1])
+        is not None
+    )
+
+
+def standing_note(notes: Sequence[str]) -> str | None:
+    """The triage note whose labels still stand: the last one, unless a revert came after it.
+
+    ``notes`` in the order the helpdesk lists them (oldest first)."""
+    standing: str | None = None
+    for text in notes:
+        if is_triage_note(text):
+            standing = text
+        elif is_revert_note(text):
+            standing = None
+    return standing
 
 
 def _inert(text: str) -> str:
