@@ -8,12 +8,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ticket_processor.models import Analysis, Priority, Sentiment, Triage, Urgency
+from ticket_processor.models import (
+    Analysis,
+    Priority,
+    RouteDecision,
+    Sentiment,
+    Ticket,
+    Triage,
+    Urgency,
+)
 from ticket_processor.tags import (
     decide_priority,
     is_processed,
     merge_tags,
-    plan_writeback,
+    plan_change,
     sanitise_tag,
     triage_tags,
 )
@@ -128,17 +136,17 @@ def test_priority_switched_off() -> None:
 
 
 def test_plan_writeback_adds_priority_tag_and_note() -> None:
-    wb = plan_writeback(
-        ticket_id=7,
-        current_priority=None,
-        current_tags=["vip"],
-        updated_at="2026-11-22T05:00:00Z",
-        triage=make_triage(Urgency.CRITICAL),
+    ticket = Ticket(id=7, tags=("vip",), updated_at="2026-11-22T05:00:00Z")
+    wb = plan_change(
+        ticket,
+        make_triage(Urgency.CRITICAL),
+        RouteDecision(),
+        (),
         prefix="ai_",
         confidence_threshold=0.5,
         set_priority=True,
         run_id="r1",
-    )
+    ).writeback(ticket)
     assert wb.priority is Priority.URGENT
     assert "ai_priority_urgent" in wb.additional_tags
     assert "vip" not in wb.additional_tags  # additions only; existing tags stay untouched

@@ -7,6 +7,7 @@ priorities: ticket text can say what it likes, it cannot add a member to these e
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -193,3 +194,23 @@ class WriteBack(BaseModel):
     assignee_id: int | None = None
     custom_fields: dict[str, object] = Field(default_factory=dict)
     updated_stamp: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """What routing (``triage.routing``) changes on one ticket (None: leave as is) and why.
+
+    Here rather than beside the router because the write-back decision (``tags``) takes it,
+    and the router itself depends on ``tags``."""
+
+    group_id: int | None = None
+    group_name: str | None = None
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    tags: tuple[str, ...] = ()
+    escalate: bool = False
+    routes: tuple[str, ...] = ()  # every matching route, in file order
+    group_route: str | None = None  # the route that decided the group
+    escalated_by: tuple[str, ...] = ()
+    kept: str | None = None  # why the ticket keeps its group, when a route named one
+    reasons: tuple[str, ...] = field(default=(), compare=False)  # route: conditions

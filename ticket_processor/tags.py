@@ -1,5 +1,10 @@
 """From an analysis to a write-back: tags to add, the priority decision, the internal note.
 
+``plan_change`` is the one decision: from the ticket as it is now, the triage, the route and
+the suggested articles (and the helpdesk fields, a slot for later) to the tags (each once), the
+priority, the group, the escalation and the note. The note's last line, its trailer
+(``NoteTrailer``), is the one format everything that reads notes back parses.
+
 Pure functions, no I/O. Only enum values and taxonomy names ever become tags or priorities,
 so nothing a ticket's text says can put an arbitrary tag on it. Tags are only ever *added*
 (``additional_tags``); nothing here produces a full tag list that could replace an agent's.
@@ -19,9 +24,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from urllib.parse import quote, unquote
 
-from .models import PRIORITY_RANK, Priority, Suggestion, Triage, Urgency, WriteBack
+from .models import (
+    PRIORITY_RANK,
+    Priority,
+    RouteDecision,
+    Sentiment,
+    Suggestion,
+    Ticket,
+    Triage,
+    Urgency,
+    WriteBack,
+)
 
 URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
     Urgency.CRITICAL: Priority.URGENT,
@@ -120,6 +138,228 @@ def decide_priority(
     return None
 
 
+# -- the note ticketbot writes, and its trailer ------------------------------------------------
+#
+# The note is for agents: plain text, a header line, the analysis, the routing and help-centre
+# sections, the reply draft. Its last line is for machines: the trailer, which says everything
+# ticketbot decided, so the harvest, revert's readers, Freshdesk's duplicate-note check and crash
+# recovery read one format instead of parsing the prose. It never names the run: a rerun or
+# another installation must recognise the note as the same triage.
+#
+# Ticket text reaches the note only through the analysis (summary, reply draft) and the help
+# centre (titles): those are made inert, so no line they contribute can pass for the header, a
+# label line or the trailer. A note is ticketbot's only when its first line is the header, its
+# last line the trailer, and no other line looks like either.
+
+TRAILER_TAG = "ticketbot:v"
+TRAILER_VERSION = 1
+FIRST_MESSAGE = "first"  # the trailer's ``answers`` for a ticket's first message
+_NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)", re.MULTILINE)
+_OWN_LINE = re.compile(
+    r"^\s*(?:ticketbot|(?:summary|category|urgency|sentiment|language|confidence|routing|run)\b"
+    r"\s*:)",
+    re.IGNORECASE,
+)
+_TRAILER = re.compile(
+    r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][A-Za-z0-9_.%~-]*=[A-Za-z0-9._~%:/,+-]*)*)$"
+)
+_VALUE_SAFE = "-._~:/+"  # what stays readable in a trailer value; the rest is %-encoded
+_ENGINES = ("llm", "learned", "rules")
+
+# A slot for the helpdesk fields a triage may set (custom fields, by id or name); empty today.
+HelpdeskFields = Mapping[str, str | int | float | bool]
+
+
+@dataclass(frozen=True)
+class NoteTrailer:
+    """What ticketbot decided for one ticket, as the last line of its note says it.
+
+    ``answers`` is the message the note answers: None for the ticket's first message, else a
+    reply's comment (Zendesk) or conversation (Freshdesk) id. ``fields`` holds the helpdesk
+    fields set, their values as text."""
+
+    category: str
+    urgency: str
+    sentiment: str
+    language: str
+    engine: str
+    model: str | None = None
+    priority: str | None = None
+    group_id: int | None = None
+    assignee_id: int | None = None
+    escalated: bool = False
+    articles: tuple[int, ...] = ()
+    answers: int | None = None
+    fields: Mapping[str, str] = dataclass_field(default_factory=dict)
+    version: int = TRAILER_VERSION
+
+    def line(self) -> str:
+        def text(value: object) -> str:
+            return "-" if value is None else quote(str(value), safe=_VALUE_SAFE)
+
+        pairs = [
+            ("answers", FIRST_MESSAGE if self.answers is None else self.answers),
+            ("category", self.category),
+            ("urgency", self.urgency),
+            ("sentiment", self.sentiment),
+            ("language", self.language),
+            ("priority", self.priority),
+            ("group", self.group_id),
+            ("assignee", self.assignee_id),
+            ("escalated", "yes" if self.escalated else "no"),
+            ("articles", ",".join(str(a) for a in self.articles) or None),
+            ("engine", self.engine),
+            ("model", self.model),
+            *((f"field.{quote(k, safe='')}", v) for k, v in sorted(self.fields.items())),
+        ]
+        return f"{TRAILER_TAG}{self.version} " + " ".join(f"{k}={text(v)}" for k, v in pairs)
+
+    def labels(self) -> dict[str, str]:
+        return {"category": self.category, "urgency": self.urgency, "sentiment": self.sentiment}
+
+
+def parse_trailer(line: str) -> NoteTrailer | None:
+    """The trailer on one line, or None when the line is not a well-formed one."""
+    match = _TRAILER.match(line.strip())
+    if match is None:
+        return None
+    values: dict[str, str] = {}
+    for pair in match.group(2).split():
+        key, _, value = pair.partition("=")
+        values[unquote(key)] = unquote(value)
+    try:
+        answers = values["answers"]
+        articles = values.get("articles", "-")
+        trailer = NoteTrailer(
+            category=values["category"],
+            urgency=Urgency(values["urgency"]).value,
+            sentiment=Sentiment(values["sentiment"]).value,
+            language=values["language"],
+            engine=values["engine"],
+            model=None if values.get("model", "-") == "-" else values["model"],
+            priority=(
+                None if values.get("priority", "-") == "-" else Priority(values["priority"]).value
+            ),
+            group_id=None if values.get("group", "-") == "-" else int(values["group"]),
+            assignee_id=None if values.get("assignee", "-") == "-" else int(values["assignee"]),
+            escalated=values.get("escalated") == "yes",
+            articles=() if articles == "-" else tuple(int(a) for a in articles.split(",")),
+            answers=None if answers == FIRST_MESSAGE else int(answers),
+            fields={
+                k.removeprefix("field."): v for k, v in values.items() if k.startswith("field.")
+            },
+            version=int(match.group(1)),
+        )
+    except (KeyError, ValueError):
+        return None
+    if trailer.engine not in _ENGINES or sanitise_tag(trailer.category) != trailer.category:
+        return None
+    if sanitise_tag(trailer.language) != trailer.language:
+        return None
+    return trailer
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in (raw.strip() for raw in text.splitlines()) if line]
+
+
+def read_note(text: str | None) -> NoteTrailer | None:
+    """The trailer of a note ticketbot wrote with one, or None (not ticketbot's, or older).
+
+    Trusted only when the first line is ticketbot's header, the last the trailer, and no line
+    between looks like either: a note's inert sections cannot produce such lines, so a note
+    with more was not written by ticketbot as it stands."""
+    lines = _lines(text or "")
+    if len(lines) < 2 or not lines[0].startswith(f"{NOTE_HEADER} ("):
+        return None
+    if any(line.startswith((NOTE_HEADER, TRAILER_TAG)) for line in lines[1:-1]):
+        return None
+    return parse_trailer(lines[-1])
+
+
+def _legacy_labels(lines: Sequence[str]) -> dict[str, str] | None:
+    """A note written before the trailer: its first ``Category:`` (``Urgency:``,
+    ``Sentiment:``) lines, which come before the reply draft."""
+    if not lines or not lines[0].startswith(NOTE_HEADER):
+        return None
+    if any(line.startswith(TRAILER_TAG) for line in lines):
+        return None  # a trailer that does not read right: not a note of either kind
+    found: dict[str, str] = {}
+    for key, value in _NOTE_LINE.findall("\n".join(lines)):
+        found.setdefault(key.lower(), value)
+    return found or None
+
+
+def is_triage_note(text: str | None) -> bool:
+    """True for ticketbot's triage note: with a trailer, or in the format from before it."""
+    return read_note(text) is not None or _legacy_labels(_lines(text or "")) is not None
+
+
+def note_labels(text: str | None) -> dict[str, str] | None:
+    """What ticketbot's note says it wrote (category, urgency, sentiment), or None when the
+    text is not a ticketbot note."""
+    trailer = read_note(text)
+    if trailer is not None:
+        return trailer.labels()
+    return _legacy_labels(_lines(text or ""))
+
+
+def answers_same_message(existing: str, planned: str) -> bool:
+    """True when ``existing`` is ticketbot's note for the message ``planned`` answers: the note
+    not to post twice. A note from before the trailer answered the first message."""
+    ours = read_note(planned)
+    theirs = read_note(existing)
+    if theirs is not None:
+        return ours is None or theirs.answers == ours.answers
+    return is_triage_note(existing) and (ours is None or ours.answers is None)
+
+
+REVERT_OPENING = "ticketbot: the triage of run "
+
+
+def render_revert_note(run_id: str, done: str, *, answers: int | None = None) -> str:
+    """The note a revert leaves: what it undid, then a trailer that says a triage was undone
+    (never the header: this note must not count as a triage note)."""
+    which = FIRST_MESSAGE if answers is None else str(answers)
+    return (
+        f"{REVERT_OPENING}{_inert(run_id)} was reverted ({_inert(done)}).\n"
+        f"{TRAILER_TAG}{TRAILER_VERSION} reverted=yes answers={which}"
+    )
+
+
+def is_revert_note(text: str | None) -> bool:
+    lines = _lines(text or "")
+    return (
+        len(lines) == 2
+        and lines[0].startswith(REVERT_OPENING)
+        and re.fullmatch(rf"{TRAILER_TAG}[1-9][0-9]* reverted=yes answers=\S+", lines[1])
+        is not None
+    )
+
+
+def standing_note(notes: Sequence[str]) -> str | None:
+    """The triage note whose labels still stand: the last one, unless a revert came after it.
+
+    ``notes`` in the order the helpdesk lists them (oldest first)."""
+    standing: str | None = None
+    for text in notes:
+        if is_triage_note(text):
+            standing = text
+        elif is_revert_note(text):
+            standing = None
+    return standing
+
+
+def _inert(text: str) -> str:
+    """Untrusted text as one line: no line break survives, so it cannot start a line."""
+    return " ".join(text.split())
+
+
+def _inert_block(text: str) -> list[str]:
+    """Untrusted lines (a reply draft): a line that could pass for ticketbot's is quoted."""
+    return [f"> {line}" if _OWN_LINE.match(line) else line for line in text.splitlines()]
+
+
 def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
     """The note's help-centre section: numbered as a draft cites them, title and link."""
     if not suggestions:
@@ -128,10 +368,27 @@ def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
     for number, article in enumerate(suggestions, start=1):
         internal = " (internal: for agents, not for the customer)"
         lines.append(
-            f"[{number}] {article.title}{internal if article.visibility == 'internal' else ''}"
+            f"[{number}] {_inert(article.title)}"
+            + (internal if article.visibility == "internal" else "")
         )
-        lines.append(f"    {article.url}")
+        lines.append(f"    {_inert(article.url)}")
     return lines
+
+
+def render_route(decision: RouteDecision) -> list[str]:
+    """The note's routing section: which route did what, and why."""
+    if not decision.routes:
+        return []
+    lines = ["", "Routing:"]
+    if decision.group_route and decision.kept:
+        lines.append(f"- group left as is ({decision.kept}); {decision.group_route} matched")
+    elif decision.group_route and decision.group_name:
+        whom = f", assignee {decision.assignee_name}" if decision.assignee_name else ""
+        lines.append(f"- group {decision.group_name}{whom}, by route {decision.group_route}")
+    if decision.escalate:
+        lines.append("- ESCALATED by route " + "; ".join(decision.escalated_by))
+    lines += [f"- matched {reason}" for reason in decision.reasons]
+    return [lines[0], *(_inert(line) for line in lines[1:])]
 
 
 def render_note(
@@ -140,10 +397,13 @@ def render_note(
     priority: Priority | None,
     run_id: str,
     suggestions: Sequence[Suggestion] = (),
-    extra: Sequence[str] = (),
+    route: RouteDecision | None = None,
+    fields: HelpdeskFields | None = None,
+    answers: int | None = None,
 ) -> str:
-    """The internal note: what ticketbot concluded and from what, in plain text."""
+    """The internal note: what ticketbot concluded and from what, then its trailer."""
     analysis = triage.analysis
+    decision = route or RouteDecision()
     source = {
         "llm": f"LLM ({triage.model})",
         "learned": "learned model",
@@ -153,9 +413,9 @@ def render_note(
         reason = f": {triage.fallback_reason}" if triage.fallback_reason else ""
         source += f" — fallback{reason}"
     lines = [
-        f"{NOTE_HEADER} ({source})",
+        _inert(f"{NOTE_HEADER} ({source})"),
         "",
-        f"Summary: {analysis.summary}",
+        f"Summary: {_inert(analysis.summary)}",
         f"Category: {analysis.category}",
         f"Urgency: {analysis.urgency.value}"
         + (f" → priority set to {priority.value}" if priority else ""),
@@ -165,55 +425,106 @@ def render_note(
     ]
     lines += render_suggestions(suggestions)
     if analysis.reply_draft:
-        lines += ["", "Suggested reply (draft, not sent):", analysis.reply_draft]
-    if extra:
-        lines += ["", *extra]
-    lines += ["", f"run {run_id}"]
+        lines += ["", "Suggested reply (draft, not sent):", *_inert_block(analysis.reply_draft)]
+    lines += render_route(decision)
+    trailer = NoteTrailer(
+        category=analysis.category,
+        urgency=analysis.urgency.value,
+        sentiment=analysis.sentiment.value,
+        language=analysis.language,
+        engine=triage.engine,
+        model=triage.model,
+        priority=priority.value if priority else None,
+        group_id=decision.group_id,
+        assignee_id=decision.assignee_id,
+        escalated=decision.escalate,
+        articles=tuple(a.article_id for a in suggestions),
+        answers=answers,
+        fields={k: str(v) for k, v in (fields or {}).items()},
+    )
+    lines += ["", f"run {_inert(run_id)}", trailer.line()]
     return "\n".join(lines)
 
 
-def plan_writeback(
-    *,
-    ticket_id: int,
-    current_priority: str | None,
-    current_tags: Sequence[str],
-    updated_at: str | None,
+# -- the decision --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteBackPlan:
+    """Everything ticketbot will change on one ticket: tags to add (each once), the priority
+    (None: leave it), group and assignee (None: leave them), escalation, helpdesk fields and
+    the note."""
+
+    additional_tags: tuple[str, ...]
+    priority: Priority | None
+    group_id: int | None
+    assignee_id: int | None
+    escalated: bool
+    fields: Mapping[str, str | int | float | bool]
+    note: str
+
+    def writeback(self, ticket: Ticket) -> WriteBack:
+        return WriteBack(
+            ticket_id=ticket.id,
+            additional_tags=self.additional_tags,
+            priority=self.priority,
+            note=self.note,
+            group_id=self.group_id,
+            assignee_id=self.assignee_id,
+            custom_fields=dict(self.fields),
+            updated_stamp=ticket.updated_at,
+        )
+
+
+def plan_change(
+    ticket: Ticket,
     triage: Triage,
+    route: RouteDecision,
+    suggestions: Sequence[Suggestion],
+    fields: HelpdeskFields | None = None,
+    *,
     prefix: str,
     confidence_threshold: float,
     set_priority: bool,
     run_id: str,
-    escalated: bool = False,
-    extra_tags: Sequence[str] = (),
-    note_lines: Sequence[str] = (),
-    suggestions: Sequence[Suggestion] = (),
-) -> WriteBack:
-    """Everything ticketbot will change on one ticket, decided from its current state.
+    answers: int | None = None,
+) -> WriteBackPlan:
+    """The one decision from a triage to a write-back, from the ticket as it is now.
 
-    ``escalated``, ``extra_tags`` and ``note_lines`` are what routing adds (``run/planner.py``);
-    ``suggestions`` the help-centre articles for the note (and ``<prefix>kb_suggested``).
+    ``route`` is what routing decided (``RouteDecision()`` without routes), ``suggestions`` the
+    help-centre articles to name (and then ``<prefix>kb_suggested``), ``fields`` the helpdesk
+    fields to set, ``answers`` the reply the note answers (None: the first message).
     """
     analysis = triage.analysis
     priority = decide_priority(
-        current=current_priority,
-        tags=current_tags,
+        current=ticket.priority,
+        tags=ticket.tags,
         urgency=analysis.urgency,
         confidence=analysis.confidence,
         confidence_threshold=confidence_threshold,
         prefix=prefix,
         enabled=set_priority,
-        escalated=escalated,
+        escalated=route.escalate,
     )
     tags = triage_tags(
         triage, prefix=prefix, confidence_threshold=confidence_threshold, priority=priority
     )
     kb = (sanitise_tag(f"{prefix}kb_suggested"),) if suggestions else ()
-    return WriteBack(
-        ticket_id=ticket_id,
-        additional_tags=tuple(dict.fromkeys((*tags, *kb, *extra_tags))),
+    chosen = dict(fields or {})
+    return WriteBackPlan(
+        additional_tags=tuple(dict.fromkeys((*tags, *kb, *route.tags))),
         priority=priority,
+        group_id=route.group_id,
+        assignee_id=route.assignee_id,
+        escalated=route.escalate,
+        fields=chosen,
         note=render_note(
-            triage, priority=priority, run_id=run_id, suggestions=suggestions, extra=note_lines
+            triage,
+            priority=priority,
+            run_id=run_id,
+            suggestions=suggestions,
+            route=route,
+            fields=chosen,
+            answers=answers,
         ),
-        updated_stamp=updated_at,
     )

@@ -193,9 +193,11 @@ class ZendeskHelpdesk:
     # -- reading for notes, routing and the help centre -------------------------------------
 
     def notes(self, ticket_id: int) -> list[str]:
+        """The ticket's private comments after its first: the first is the ticket's own text
+        (its description, private when an agent opened the ticket so), never a note."""
         return [
             str(c.get("plain_body") or c.get("body") or "")
-            for c in self.client.comments(ticket_id)
+            for c in self.client.comments(ticket_id)[1:]
             if c.get("public") is False
         ]
 

@@ -14,6 +14,9 @@ from ticket_processor.helpdesks.zendesk.sandbox import (
     SandboxConfig,
     serve_in_thread,
 )
+from ticket_processor.models import Analysis, Sentiment, Ticket, Triage, Urgency
+from ticket_processor.run.revert import plan_revert, writes_of_run
+from ticket_processor.tags import is_revert_note, is_triage_note, render_note, standing_note
 
 
 @pytest.fixture
@@ -77,3 +80,46 @@ def test_revert_of_an_unknown_run_is_a_clear_error(
     result = invoke("revert", "--run", "no-such-run")
     assert result.exit_code == 2
     assert "no triaged tickets of run 'no-such-run'" in result.output
+
+
+def test_revert_lists_each_tag_once_and_its_note_ends_what_stands() -> None:
+    """A log from a version that planned ``ai_kb_suggested`` twice still yields one removal;
+    the revert's note is no triage note, and after it the triage's labels no longer stand."""
+    event = {
+        "event": "ticket_triaged",
+        "run_id": "r1",
+        "ticket_id": 5,
+        "dry_run": False,
+        "tags_added": ["ai_processed", "ai_kb_suggested", "ai_category_billing", "ai_kb_suggested"],
+        "priority": None,
+        "previous_priority": None,
+        "group_id": None,
+        "previous_group_id": None,
+    }
+    (wrote,) = writes_of_run([event], "r1")
+    assert wrote.tags_added == ("ai_processed", "ai_kb_suggested", "ai_category_billing")
+    ticket = Ticket(id=5, tags=("vip", "ai_processed", "ai_kb_suggested", "ai_category_billing"))
+    plan = plan_revert("r1", [wrote], {5: ticket}, prefix="ai_")
+    (change,) = plan.changes
+    assert change.remove_tags == ("ai_kb_suggested", "ai_category_billing")
+    assert change.note is not None
+    assert change.note.count("ai_kb_suggested") == 1
+    assert "was reverted" in change.note
+    assert is_revert_note(change.note)
+    assert not is_triage_note(change.note)
+    triaged = render_note(
+        Triage(
+            analysis=Analysis(
+                category="billing",
+                urgency=Urgency.LOW,
+                sentiment=Sentiment.NEUTRAL,
+                language="en",
+                summary="Invoice.",
+                confidence=0.9,
+            ),
+            engine="rules",
+        ),
+        priority=None,
+        run_id="r1",
+    )
+    assert standing_note([triaged, change.note]) is None

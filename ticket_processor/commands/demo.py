@@ -33,7 +33,7 @@ from ..models import Ticket
 from ..ops.scrub import display_url
 from ..run.runner import run_once
 from ..settings import Settings
-from ..tags import NOTE_HEADER
+from ..tags import is_triage_note
 from .render import progress_bar, summary_line, summary_table, wide_enough
 
 SHOWN = 15  # tickets shown in the result table; the rest are counted
@@ -167,7 +167,7 @@ def _read_back(
         notes = [
             str(c.get("body", ""))
             for c in client.comments(ticket.id)
-            if c.get("public") is False and NOTE_HEADER in str(c.get("body", ""))
+            if c.get("public") is False and is_triage_note(str(c.get("body", "")))
         ]
         group = groups.get(ticket.group_id, str(ticket.group_id)) if ticket.group_id else "-"
         rows.append(DemoRow(before[ticket.id], ticket, notes[0] if notes else None, group))

@@ -23,7 +23,7 @@ from ..helpdesks.registry import connect
 from ..helpdesks.zendesk.seed import cycle, load_samples
 from ..run.runner import run_once
 from ..settings import Settings
-from ..tags import NOTE_HEADER
+from ..tags import is_triage_note
 from .demo import SHOWN, DemoRow, result_lines, result_table
 from .render import progress_bar, summary_line, summary_table, wide_enough
 
@@ -57,7 +57,7 @@ def run_demo_freshdesk(settings: Settings, *, console: Console, count: int, engi
                 summary = run_once(demo_settings, engine=engine, on_progress=tick)
             rows = []
             for ticket in helpdesk.tickets(ids[:SHOWN]):
-                notes = [n for n in helpdesk.notes(ticket.id) if NOTE_HEADER in n]
+                notes = [n for n in helpdesk.notes(ticket.id) if is_triage_note(n)]
                 rows.append(DemoRow(before[ticket.id], ticket, notes[0] if notes else None))
     if wide_enough(console):
         console.print(result_table(rows, total=len(ids), prefix=settings.tag_prefix))

@@ -4,8 +4,9 @@ Through the ``Helpdesk`` protocol only: ``ticket_pages`` from ``since`` (Zendesk
 export yields every ticket changed since then, Freshdesk's list likewise, ``4``/``5`` already
 mapped to ``solved``/``closed``), keeping solved and closed tickets whose tags (or custom
 fields) carry a label. A ticket with ticketbot's processed marker costs one more read,
-``notes(id)``, to learn what ticketbot wrote: if nobody changed it the ticket is "unreviewed"
-and left out (``include_unreviewed`` keeps it).
+``notes(id)``, to learn what ticketbot wrote (the trailer of its last triage note, unless a
+revert's note came after it): if nobody changed it the ticket is "unreviewed" and left out
+(``include_unreviewed`` keeps it).
 
 Bounded memory: each kept ticket becomes one line of ``learn-examples.jsonl`` in the state
 directory (the training file, in ``ticketbot learn FILE``'s format) and the raw page is dropped.
@@ -32,7 +33,7 @@ from ..errors import ConfigError
 from ..helpdesks.protocol import Cursor, Helpdesk
 from ..models import Ticket
 from ..state.shapes import NonNegative, read_validated
-from ..tags import NOTE_HEADER, is_processed
+from ..tags import is_processed, standing_note
 from .labels import LabelSpec, is_unreviewed, labels_from_tags
 
 CHECKPOINT_NAME = "learn-harvest.json"
@@ -262,8 +263,8 @@ class Harvest:
             return
         if not o.include_unreviewed and is_processed(ticket.tags, o.prefix):
             c.notes_read += 1
-            notes = [n for n in self.helpdesk.notes(ticket.id) if NOTE_HEADER in n]
-            if notes and is_unreviewed(ticket.tags, notes[-1], o.prefix):
+            note = standing_note(self.helpdesk.notes(ticket.id))
+            if note is not None and is_unreviewed(ticket.tags, note, o.prefix):
                 c.unreviewed += 1
                 return
         row = {

@@ -6,24 +6,23 @@ tag; ``--label category=tag:team_cat_`` reads another tag prefix and
 different tags for one field has no label for it (ambiguous beats wrong).
 
 A label ticketbot wrote itself and nobody changed is not a label: training on it would learn
-ticketbot's own guesses. Ticketbot's internal note says what it wrote (``tags.render_note``);
-``is_unreviewed`` compares that with the label tags the ticket carries now. Pure, no I/O.
+ticketbot's own guesses. Ticketbot's internal note says what it wrote (its trailer, read by
+``tags.note_labels``; older notes without one by their ``Category:`` lines); ``is_unreviewed``
+compares that with the label tags the ticket carries now. Pure, no I/O.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import ConfigError
-from ..tags import NOTE_HEADER, sanitise_tag
+from ..tags import note_labels, sanitise_tag
 
 SpecKind = Literal["tag", "field"]
 # The fields a model predicts and a label can be read for (numpy-free: a run imports this).
 FIELD_NAMES = ("category", "urgency", "sentiment")
-_NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -108,10 +107,7 @@ def labels_from_tags(
 def written_labels(note_text: str | None) -> dict[str, str] | None:
     """What ticketbot's internal note says it wrote (category, urgency, sentiment), or None
     when the text is not a ticketbot note."""
-    if not note_text or NOTE_HEADER not in note_text:
-        return None
-    found = {key.lower(): value for key, value in _NOTE_LINE.findall(note_text)}
-    return found or None
+    return note_labels(note_text)
 
 
 def is_unreviewed(tags: Iterable[str], note_text: str | None, prefix: str = "ai_") -> bool:

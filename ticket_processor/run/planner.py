@@ -1,8 +1,9 @@
 """The change a triage makes to a ticket, decided from the ticket as it is now.
 
 ``ChangePlanner`` is the one place a run (and a dry run, and a re-plan after a conflict) turns
-a ``Triage`` into a ``WriteBack``: tags, the priority policy and the note (``tags.py``), then the
-route (``triage.routing``), then the help-centre suggestions, as those are configured.
+a ``Triage`` into a ``WriteBack``: it asks the router for the route (``triage.routing``), takes the
+configured number of help-centre suggestions, and hands both to ``tags.plan_change``, the one
+decision of tags, priority, group, escalation and note.
 
 With routes, the change is a ``RoutedWriteBack``: a ``WriteBack`` (adapters see nothing else)
 that also says which routes matched, the group's name and whether the ticket was escalated, for
@@ -15,10 +16,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import Ticket, Triage, WriteBack
-from ..tags import plan_writeback, render_note, sanitise_tag
+from ..models import RouteDecision, Ticket, Triage, WriteBack
+from ..tags import plan_change
 from ..triage.redact import redact
-from ..triage.routing import RouteDecision, Router
+from ..triage.routing import Router
 from .types import RunOptions
 
 
@@ -51,22 +52,6 @@ def routing_fields(writeback: WriteBack) -> dict[str, Any]:
     }
 
 
-def route_note(decision: RouteDecision) -> list[str]:
-    """The lines routing adds to the internal note: which route did what, and why."""
-    if not decision.routes:
-        return []
-    lines = ["Routing:"]
-    if decision.group_route and decision.kept:
-        lines.append(f"- group left as is ({decision.kept}); {decision.group_route} matched")
-    elif decision.group_route and decision.group_name:
-        whom = f", assignee {decision.assignee_name}" if decision.assignee_name else ""
-        lines.append(f"- group {decision.group_name}{whom}, by route {decision.group_route}")
-    if decision.escalate:
-        lines.append("- ESCALATED by route " + "; ".join(decision.escalated_by))
-    lines += [f"- matched {reason}" for reason in decision.reasons]
-    return lines
-
-
 class ChangePlanner:
     """``kb_suggestions``: how many of the triage's help-centre suggestions go in the note
     (0: none, and no ``<prefix>kb_suggested`` tag)."""
@@ -87,47 +72,23 @@ class ChangePlanner:
         self._escalations: dict[int, Escalation] = {}
 
     def plan(self, ticket: Ticket, triage: Triage) -> WriteBack:
-        writeback = self._plan_triage(ticket, triage)
-        suggestions = triage.suggestions[: self._kb_suggestions]
-        if not suggestions:
-            return writeback
-        return writeback.model_copy(
-            update={
-                "additional_tags": (
-                    *writeback.additional_tags,
-                    sanitise_tag(f"{self._options.prefix}kb_suggested"),
-                ),
-                "note": render_note(
-                    triage,
-                    priority=writeback.priority,
-                    run_id=self._run_id,
-                    suggestions=suggestions,
-                ),
-            }
-        )
-
-    def _plan_triage(self, ticket: Ticket, triage: Triage) -> WriteBack:
         opts = self._options
         decision = (
             self._router.decide(ticket, triage, opts.confidence_threshold)
             if self._router is not None
             else RouteDecision()
         )
-        base = plan_writeback(
-            ticket_id=ticket.id,
-            current_priority=ticket.priority,
-            current_tags=ticket.tags,
-            updated_at=ticket.updated_at,
-            triage=triage,
+        change = plan_change(
+            ticket,
+            triage,
+            decision,
+            triage.suggestions[: self._kb_suggestions],
             prefix=opts.prefix,
             confidence_threshold=opts.confidence_threshold,
             set_priority=opts.set_priority,
             run_id=self._run_id,
-            escalated=decision.escalate,
-            extra_tags=decision.tags,
-            note_lines=route_note(decision),
-            suggestions=triage.suggestions[: self._kb_suggestions],
         )
+        base = change.writeback(ticket)
         if self._router is None:
             return base
         if decision.escalate:
@@ -137,8 +98,6 @@ class ChangePlanner:
         return RoutedWriteBack(
             **{
                 **base.model_dump(),
-                "group_id": decision.group_id,
-                "assignee_id": decision.assignee_id,
                 "routes": decision.routes,
                 "group_name": decision.group_name,
                 "assignee_name": decision.assignee_name,

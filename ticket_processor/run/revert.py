@@ -4,8 +4,9 @@ From the run's ``ticket_triaged`` events (the JSON-lines log) and each ticket as
 holds it now: the tags the run added are removed (all but the processed marker, so the next
 scheduled run does not triage the ticket again — ``run --ticket ID --force`` does that on
 purpose); the priority is restored where the ticket still has the one the run set; the group
-likewise; one internal note says the triage was reverted. Anything a person changed since is
-left as it is. Writes go through the helpdesk's own ``write_batch`` (journaled, merged).
+likewise; one internal note says the triage was reverted (``tags.render_revert_note``: its
+trailer tells the harvest that the triage's labels no longer stand). Anything a person changed
+since is left as it is. Writes go through the helpdesk's own ``write_batch`` (journaled, merged).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from ..helpdesks.protocol import Helpdesk, WriteOutcome
 from ..models import Priority, Ticket, WriteBack
 from ..state.ledger import RunLedger
-from ..tags import marker_tag
+from ..tags import marker_tag, render_revert_note
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrit
             continue
         found[event["ticket_id"]] = RunWrites(
             ticket_id=event["ticket_id"],
-            tags_added=tuple(str(t) for t in event.get("tags_added") or ()),
+            # Once each: logs of versions that planned a tag twice list it twice.
+            tags_added=tuple(dict.fromkeys(str(t) for t in event.get("tags_added") or ())),
             priority=event.get("priority"),
             previous_priority=event.get("previous_priority"),
             group_id=event.get("group_id"),
@@ -99,8 +101,7 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
     if group is not None:
         done.append(f"group restored to {group}")
     told = "; ".join(d for d in done if d)
-    # Not NOTE_HEADER: this note must never count as a triage note.
-    note = f"ticketbot: the triage of run {run_id} was reverted ({told})."
+    note = render_revert_note(run_id, told)
     return WriteBack(
         ticket_id=ticket.id,
         additional_tags=(),

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ConfigError
 from ..helpdesks.protocol import Agent, Group
-from ..models import LANGUAGE_CODE, Sentiment, Ticket, Triage, Urgency
+from ..models import LANGUAGE_CODE, RouteDecision, Sentiment, Ticket, Triage, Urgency
 from ..tags import sanitise_tag
 
 ROUTE_KEYS = frozenset(
@@ -217,23 +217,6 @@ class ResolvedRoute:
     group_name: str | None = None
     assignee_id: int | None = None
     assignee_name: str | None = None
-
-
-@dataclass(frozen=True)
-class RouteDecision:
-    """What routing changes on one ticket (None: leave as is) and why."""
-
-    group_id: int | None = None
-    group_name: str | None = None
-    assignee_id: int | None = None
-    assignee_name: str | None = None
-    tags: tuple[str, ...] = ()
-    escalate: bool = False
-    routes: tuple[str, ...] = ()  # every matching route, in file order
-    group_route: str | None = None  # the route that decided the group
-    escalated_by: tuple[str, ...] = ()
-    kept: str | None = None  # why the ticket keeps its group, when a route named one
-    reasons: tuple[str, ...] = field(default=(), compare=False)  # route: conditions
 
 
 @dataclass(frozen=True)

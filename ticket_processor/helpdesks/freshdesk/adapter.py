@@ -33,7 +33,7 @@ from ...errors import (
 from ...models import Ticket, WriteBack
 from ...resilience.retry import RateLimitThrottle, Retrier
 from ...settings import Settings
-from ...tags import NOTE_HEADER
+from ...tags import answers_same_message, is_triage_note
 from ..protocol import (
     Agent,
     ArticleListing,
@@ -199,7 +199,7 @@ class FreshdeskHelpdesk:
         try:
             self.http.request("POST", path, json=body, replay_safe=False)
         except WriteOutcomeUnknown:
-            if any(NOTE_HEADER in text for text in self.notes(ticket_id)):
+            if any(answers_same_message(text, note) for text in self.notes(ticket_id)):
                 return
             self.http.request("POST", path, json=body, replay_safe=False)
 
@@ -212,7 +212,7 @@ class FreshdeskHelpdesk:
         """
         for ticket_id in inflight:
             try:
-                if not any(NOTE_HEADER in body for body in self.notes(ticket_id)):
+                if not any(is_triage_note(body) for body in self.notes(ticket_id)):
                     continue
                 self._noted.add(int(ticket_id))
                 fresh = self._read(ticket_id)
