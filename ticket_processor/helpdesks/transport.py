@@ -170,7 +170,7 @@ def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.ti
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     try:
-        return int(float(headers[name]))  # Freshdesk has been seen to send "50.0"
+        return int(float(headers[name]))  # a decimal such as "50.0" still paces
     except (KeyError, ValueError):
         return None
 
