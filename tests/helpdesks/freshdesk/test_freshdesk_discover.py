@@ -11,12 +11,12 @@ from contextlib import closing
 import pytest
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
-from ticket_processor.helpdesks.freshdesk.http import FreshdeskTransport
 from ticket_processor.helpdesks.freshdesk.sandbox import (
     FreshdeskConfig,
     RunningFreshdesk,
     serve_in_thread,
 )
+from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.protocol import Cursor
 
 START = 1_800_000_000.0

@@ -15,13 +15,9 @@ from ticket_processor.errors import (
     NotFoundError,
     RecordInvalidError,
 )
-from ticket_processor.helpdesks.freshdesk.http import (
-    FreshdeskTransport,
-    WriteOutcomeUnknown,
-    _describe,
-    freshdesk_base_url,
-)
 from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig, RunningFreshdesk
+from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport, freshdesk_base_url
+from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
 from ticket_processor.resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
 
 Factory = Callable[..., RunningFreshdesk]
@@ -104,7 +100,7 @@ def test_401_names_the_variable_and_never_the_key(sb: RunningFreshdesk, clock: C
         fd.request("GET", "/api/v2/tickets")
     assert "FRESHDESK_API_KEY" in str(caught.value)
     assert "secret-key-123" not in str(caught.value) + repr(fd)
-    echoed = _describe({"message": "bad key secret-key-123"}, fd._credentials)
+    echoed = fd.detail({"message": "bad key secret-key-123"})
     assert echoed == "bad key ***"
 
 

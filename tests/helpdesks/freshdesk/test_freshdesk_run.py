@@ -14,12 +14,12 @@ import pytest
 from e2e_support import events, invoke
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
-from ticket_processor.helpdesks.freshdesk.http import FreshdeskTransport
 from ticket_processor.helpdesks.freshdesk.sandbox import (
     FreshdeskConfig,
     RunningFreshdesk,
     serve_in_thread,
 )
+from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.tags import NOTE_HEADER
 
 TEXTS = [

@@ -23,14 +23,14 @@ from ticket_processor.errors import (
     NotFoundError,
     RecordInvalidError,
 )
+from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.client import (
     IncrementalExportForbidden,
     JobStatus,
-    WriteOutcomeUnknown,
     ZendeskClient,
 )
-from ticket_processor.helpdesks.zendesk.http import ZendeskTransport
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.models import Priority, WriteBack
 from ticket_processor.resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
 from ticket_processor.settings import load_settings

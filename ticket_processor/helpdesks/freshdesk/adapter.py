@@ -47,11 +47,12 @@ from ..protocol import (
     WriteLimits,
     WriteOutcome,
 )
+from ..transport import WriteOutcomeUnknown
 from . import reads as freshdesk_reads
 from .discovery import ticket_pages
-from .http import FreshdeskTransport, WriteOutcomeUnknown
 from .paging import note_sent_tag
 from .records import note_html, parse_tickets, update_body
+from .wire import FreshdeskTransport
 
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
 

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from ...errors import HelpdeskError
 from ..protocol import Cursor, CursorRejectedError, TicketPage
-from .http import FreshdeskTransport
 from .paging import earliest, iso, latest, next_query
 from .records import parse_tickets
+from .wire import FreshdeskTransport
 
 PER_PAGE = 100
 SEARCH_PAGES = 10  # ... and no search page past the tenth (30 results each)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..protocol import Agent, Article, ArticleListing, Group
-from .http import FreshdeskTransport
 from .records import plain_text
+from .wire import FreshdeskTransport
 
 VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else is internal
 

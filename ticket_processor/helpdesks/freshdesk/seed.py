@@ -20,8 +20,8 @@ from ...models import Priority
 from ...settings import Settings
 from ..registry import connect
 from ..zendesk.seed import SeedResult, SeedTicket
-from .http import FreshdeskTransport
 from .records import PRIORITY_TO_FRESHDESK
+from .wire import FreshdeskTransport
 
 IN_FLIGHT = 4  # concurrent creates: quick against the sandbox, far below any plan's limit
 OPEN = 2

@@ -1,8 +1,9 @@
 """Zendesk client: discover tickets, write back, create samples. The only Zendesk HTTP speaker.
 
-Endpoints and their shapes live here and in ``pages.py`` (the paged reads: export,
-search, lists, comments); the transport (session, retries, pacing) in ``http.py``, its
-status -> error table in ``status.py``. What this module promises the pipeline:
+Endpoints and their shapes live here and in ``pages.py`` (the paged reads: export, search,
+lists, comments); the HTTP (session, retries, pacing, the whole-call deadline) is the shared
+``helpdesks/transport.py``, with Zendesk's auth and status table in ``wire.py``. What this
+module promises the pipeline:
 
 - Discovery streams pages (``ExportPage``) from the cursor-based incremental export or the
   Search API; the backlog is never held in memory. A ticket object that does not parse is
@@ -30,7 +31,6 @@ from ...models import Ticket, WriteBack
 from ...ops.scrub import display_url
 from ...resilience.retry import RateLimitThrottle, Retrier
 from ...settings import Settings
-from .http import WriteOutcomeUnknown, ZendeskTransport
 from .pages import (
     SEARCH_RESULT_LIMIT,
     IncrementalExportForbidden,
@@ -40,6 +40,7 @@ from .pages import (
     search_pages,
 )
 from .records import ExportPage, JobRef, JobResult, JobStatus, parse_job_status, parse_tickets
+from .wire import ZendeskTransport
 
 __all__ = [
     "BATCH_LIMIT",
@@ -50,7 +51,6 @@ __all__ = [
     "JobResult",
     "JobStatus",
     "JobTimeoutError",
-    "WriteOutcomeUnknown",
     "ZendeskClient",
 ]
 

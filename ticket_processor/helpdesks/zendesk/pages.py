@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...errors import AuthError, RecordInvalidError
-from .http import ZendeskTransport
 from .records import ExportPage, parse_tickets
+from .wire import ZendeskTransport
 
 # The client's logger, as before the reads moved here.
 log = logging.getLogger("ticket_processor.zendesk")

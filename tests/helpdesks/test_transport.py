@@ -1,0 +1,137 @@
+"""The shared helpdesk transport: one whole-call deadline for Zendesk and Freshdesk alike.
+
+A tiny server on port 0 answers every request with its headers at once and then trickles the
+body one byte every half second: no single read waits as long as the read timeout, so only a
+deadline for the whole call ends it. Without one, the 20-byte answer would arrive complete
+after ten seconds and the tests below would fail.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from ticket_processor.errors import HelpdeskConnectionError
+from ticket_processor.helpdesks import registry
+from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
+from ticket_processor.helpdesks.transport import HelpdeskTransport, WriteOutcomeUnknown
+from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
+from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.settings import load_settings
+
+TRICKLE_SECONDS = 0.5
+BODY = b" " * 18 + b"{}"  # valid JSON for both helpdesks, 10 s at the trickle's pace
+KINDS = ("zendesk", "freshdesk")
+# A request each helpdesk really makes: its ticket list, and a write that must not be replayed.
+LIST = {"zendesk": "/api/v2/tickets.json", "freshdesk": "/api/v2/tickets"}
+WRITE = {"zendesk": "/api/v2/tickets/1/tags.json", "freshdesk": "/api/v2/tickets/1/notes"}
+
+
+class _Trickler(ThreadingHTTPServer):
+    daemon_threads = True
+    stopping: threading.Event
+
+
+class _TrickleHandler(BaseHTTPRequestHandler):
+    """Headers at once (with each helpdesk's rate-limit headers), then one byte at a time."""
+
+    protocol_version = "HTTP/1.1"
+    server: _Trickler
+
+    def _trickle(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.send_header("X-Rate-Limit", "700")
+        self.send_header("X-Rate-Limit-Remaining", "699")
+        self.send_header("X-RateLimit-Total", "700")
+        self.send_header("X-RateLimit-Remaining", "699")
+        self.end_headers()
+        try:
+            for byte in BODY:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                if self.server.stopping.wait(TRICKLE_SECONDS):
+                    return
+        except OSError:
+            return  # the client gave up: that is what the deadline is for
+
+    do_GET = do_POST = do_PUT = _trickle
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def trickler() -> Iterator[str]:
+    server = _Trickler(("127.0.0.1", 0), _TrickleHandler)
+    server.stopping = threading.Event()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def transport(kind: str, url: str, timeout: tuple[float, float]) -> HelpdeskTransport[Any]:
+    once = Retrier(RetryPolicy(attempts=1))
+    if kind == "zendesk":
+        return ZendeskTransport(
+            url, email="agent@example.com", api_token="sandbox-token", timeout=timeout, retrier=once
+        )
+    return FreshdeskTransport(url, api_key="sandbox-key", timeout=timeout, retrier=once)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_trickling_answer_ends_at_the_deadline(kind: str, trickler: str) -> None:
+    http = transport(kind, trickler, (0.5, 0.5))
+    started = time.monotonic()
+    with pytest.raises(HelpdeskConnectionError, match=r"no complete answer .* within 1 s"):
+        http.request("GET", LIST[kind])
+    assert time.monotonic() - started < 3 * 1.0  # connect + read = 1 s, far from 10 s
+    # A write whose answer never completes may have been applied: never replayed blindly.
+    started = time.monotonic()
+    with pytest.raises(WriteOutcomeUnknown, match="may or may not have been applied"):
+        http.request("POST", WRITE[kind], json={"body": "n"}, replay_safe=False)
+    assert time.monotonic() - started < 3 * 1.0
+    http.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_adapter_gets_the_deadline_from_the_settings(
+    kind: str, trickler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Built as every run builds it (settings -> registry -> adapter -> transport), with one try
+    # so the test measures a single call, not the retries.
+    monkeypatch.setattr(registry, "HELPDESK_RETRY", RetryPolicy(attempts=1))
+    env = {
+        "zendesk": {
+            "ZENDESK_URL": trickler,
+            "ZENDESK_EMAIL": "agent@example.com",
+            "ZENDESK_API_TOKEN": "sandbox-token",
+        },
+        "freshdesk": {
+            "TICKETBOT_HELPDESK": "freshdesk",
+            "FRESHDESK_URL": trickler,
+            "FRESHDESK_API_KEY": "sandbox-key",
+        },
+    }[kind]
+    settings = load_settings({**env, "TICKETBOT_HTTP_TIMEOUT": "1"}, env_file=None)
+    desk = registry.connect(settings, sleep=lambda seconds: None)
+    started = time.monotonic()
+    # connect + read = 1 s + 1 s: the ticket list ends at 2 s although bytes keep coming.
+    with pytest.raises(HelpdeskConnectionError, match=r"no complete answer .* within 2 s"):
+        for _page in desk.ticket_pages(None, since=0):
+            pass
+    assert time.monotonic() - started < 5.0
+    desk.close()

@@ -1,0 +1,136 @@
+"""Freshdesk on the wire: its auth, status table, error bodies, headers and ``Link`` paging.
+
+Everything else (session, retries, pacing, the whole-call deadline, "outcome unknown" for
+writes) is the shared ``helpdesks.transport.HelpdeskTransport``; ``FreshdeskTransport`` only
+fills in what is Freshdesk's. Auth is HTTP basic with the API key as user name (the password is
+ignored: we send ``X``); the key lives in the session's auth only, and any server text we quote
+has it masked. Lists are bare JSON arrays; the next page is the ``Link: <…>; rel="next"``
+header.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from requests.utils import parse_header_links
+
+from ...errors import (
+    AuthError,
+    ConflictError,
+    HelpdeskServerError,
+    NotFoundError,
+    RecordInvalidError,
+)
+from ...resilience.retry import RateLimitThrottle, Retrier
+from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, Wire
+
+
+def freshdesk_base_url(domain: str) -> str:
+    """``acme`` or ``acme.freshdesk.com`` (or a full URL) as ``https://acme.freshdesk.com``."""
+    value = domain.strip().rstrip("/")
+    if "://" in value:
+        return value
+    if "." not in value:
+        value = f"{value}.freshdesk.com"
+    return f"https://{value}"
+
+
+def describe(body: Any) -> str:
+    """Freshdesk's error body in one line: code, description, message, the first field errors."""
+    if not isinstance(body, dict) or not body:
+        return "no error description"
+    parts = [str(body[k]) for k in ("code", "description", "message") if body.get(k)]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        for item in errors[:5]:
+            if isinstance(item, dict):
+                parts.append(f"{item.get('field')}: {item.get('message')} ({item.get('code')})")
+    return "; ".join(parts) if parts else "no error description"
+
+
+def details(body: Any) -> dict[str, object] | None:
+    """A refused record's ``errors`` list (field, message, code), as ``{"errors": [...]}``."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return {"errors": errors} if isinstance(errors, list) else {}
+
+
+def _answer(answer: HelpdeskResponse, where: str) -> HelpdeskResponse:
+    """Freshdesk's answers are read with their headers (paging, sandbox): kept whole."""
+    return answer
+
+
+WIRE: Wire[HelpdeskResponse] = Wire(
+    name="Freshdesk",
+    url_settings="FRESHDESK_URL / FRESHDESK_DOMAIN",
+    statuses={
+        400: StatusRule(RecordInvalidError, "Freshdesk refused {where} (400: {detail})"),
+        401: StatusRule(AuthError, "Freshdesk rejected the API key (401): check FRESHDESK_API_KEY"),
+        403: StatusRule(
+            AuthError,
+            "Freshdesk refused {where} (403: {detail}): the agent behind "
+            "FRESHDESK_API_KEY lacks a permission this needs",
+        ),
+        404: StatusRule(NotFoundError, "Freshdesk found nothing at {where} (404)"),
+        409: StatusRule(ConflictError, "Freshdesk refused {where} (409: {detail})"),
+        422: StatusRule(RecordInvalidError, "Freshdesk refused {where} (422: {detail})"),
+    },
+    describe=describe,
+    details=details,
+    shape=_answer,
+    rate_limit_headers=("X-RateLimit-Total", "X-RateLimit-Remaining"),
+)
+
+
+class FreshdeskTransport(HelpdeskTransport[HelpdeskResponse]):
+    """The shared transport with Freshdesk's auth and wire; ``request`` returns body + headers."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retrier: Retrier | None = None,
+        throttle: RateLimitThrottle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 16,
+        deadline: float | None = None,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key is empty: set FRESHDESK_API_KEY")
+        super().__init__(
+            base_url,
+            WIRE,
+            auth=(api_key, "X"),
+            secrets=(api_key,),
+            timeout=timeout,
+            deadline=deadline,
+            retrier=retrier,
+            throttle=throttle,
+            sleep=sleep,
+            pool_size=pool_size,
+        )
+
+    def next_page(self, headers: Mapping[str, str]) -> str | None:
+        """The path and query of the ``rel="next"`` link, if it points at our Freshdesk."""
+        links = parse_header_links(headers.get("Link", "")) if headers.get("Link") else []
+        url = next((link.get("url") for link in links if link.get("rel") == "next"), None)
+        return self.local_path(url)
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
+        """Each page of a list endpoint (a bare JSON array), following ``Link`` to the end."""
+        answer = self.request("GET", path, params=params)
+        while True:
+            if not isinstance(answer.body, list):
+                raise HelpdeskServerError(
+                    f"Freshdesk answered GET {path} with something that is not a list",
+                    status_code=200,
+                    request_id=WIRE.request_id(answer.headers),
+                )
+            yield answer.body
+            following = self.next_page(answer.headers)
+            if following is None:
+                return
+            answer = self.request("GET", following)  # the link carries the parameters

@@ -1,0 +1,434 @@
+"""The one HTTP transport both helpdesk adapters use: session, request path, deadline, errors.
+
+The Zendesk and Freshdesk adapters speak HTTP only through a ``HelpdeskTransport``. Every request
+goes the same way, whichever helpdesk it is for:
+
+1. ``throttle.wait()``: pace from the rate-limit headers, and honour a ``Retry-After`` we were
+   given (``resilience.pacing.RateLimitThrottle``);
+2. one try on a pooled ``requests.Session`` with no urllib3 retries (``resilience.retry`` is the
+   only retry layer; the retrier wraps the whole try, so each retry is paced as well);
+3. the whole call under one deadline: requests' ``(connect, read)`` timeouts bound each socket
+   operation, so an answer trickled a byte at a time would never trip them; the body is read
+   chunk by chunk with each read given what is left (``read_within``);
+4. the answer's rate-limit headers fed back to the throttle, and any failure translated to
+   ``ticket_processor.errors`` here, through the helpdesk's ``StatusTable``, so nothing above
+   sees a requests type. A server's error body is quoted only after ``Scrubber`` masked every
+   credential in it, and never logged.
+
+A write that must not be sent twice (``replay_safe=False``: a note, a created ticket) whose
+answer never came back raises ``WriteOutcomeUnknown`` instead of being retried: it may or may
+not have been applied, and only the caller can look.
+
+What differs per helpdesk is a ``Wire``: its name and settings for messages, its status table
+and error-body reader, its rate-limit and request-id header names, and the shape of a
+successful answer; plus its auth and base URL. ``helpdesks/zendesk/wire.py`` and
+``helpdesks/freshdesk/wire.py`` fill one each.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any, Generic, NamedTuple, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+import requests.auth
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
+
+from ..errors import (
+    HelpdeskConnectionError,
+    HelpdeskError,
+    HelpdeskRateLimited,
+    HelpdeskServerError,
+    RecordInvalidError,
+)
+from ..ops.scrub import Scrubber, display_url, url_credentials
+from ..resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+USER_AGENT = "ticketbot (+https://github.com/ticketbot)"
+# ticketbot's own sandboxes say so; ``seed`` writes samples only there without --yes.
+SANDBOX_HEADER = "X-Ticketbot-Sandbox"
+
+
+class WriteOutcomeUnknown(HelpdeskError):
+    """A write was sent but the connection broke before the whole answer came back.
+
+    The helpdesk may or may not have applied it. Replaying it blindly could add a second
+    internal note (or create duplicate tickets), so it is not retried here; the caller re-reads
+    and decides (Zendesk's ``safe_update`` turns a replay into a 409; the Freshdesk adapter
+    looks for its note before posting it again).
+    """
+
+
+class HelpdeskResponse(NamedTuple):
+    """A successful answer: the JSON body (a dict, a list, or None when empty) and headers."""
+
+    body: Any
+    headers: Mapping[str, str]
+    status_code: int = 200
+
+    @property
+    def sandbox(self) -> str | None:
+        """``zendesk`` / ``freshdesk`` when a ticketbot sandbox answered, else None."""
+        return self.headers.get(SANDBOX_HEADER)
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    """What one status becomes: the error class and its message.
+
+    ``message`` is a ``str.format`` template with ``{where}`` (``GET /api/v2/...``),
+    ``{status}`` and ``{detail}`` (the error body in one line, credentials masked).
+    """
+
+    error: type[HelpdeskError]
+    message: str
+
+
+# Status -> rule for the statuses a helpdesk words its own way. 429 (rate limit, its
+# ``Retry-After`` handed to the throttle), 5xx and any other status are the same everywhere
+# and handled by the transport.
+StatusTable = Mapping[int, StatusRule]
+
+
+@dataclass(frozen=True)
+class Wire(Generic[T]):
+    """What one helpdesk's HTTP looks like, beyond auth and base URL; ``T``: a good answer."""
+
+    name: str  # in messages: "Zendesk"
+    url_settings: str  # where the address is configured: "ZENDESK_URL / ZENDESK_SUBDOMAIN"
+    statuses: StatusTable
+    describe: Callable[[Any], str]  # an error body in one line (masked by the transport)
+    details: Callable[[Any], dict[str, object] | None]  # a refused record's field reasons
+    shape: Callable[[HelpdeskResponse, str], T]  # a good answer as the adapter reads it
+    rate_limit_headers: tuple[str, str]  # (limit, remaining) per window
+    request_id_headers: tuple[str, ...] = ("X-Request-Id",)
+
+    def request_id(self, headers: Mapping[str, str]) -> str | None:
+        return next((headers[h] for h in self.request_id_headers if headers.get(h)), None)
+
+
+@dataclass
+class _Deferred:
+    """An error the retrier must not retry, carried out of ``Retrier.call`` as a value."""
+
+    error: HelpdeskError
+
+
+class DeadlinePassed(Exception):
+    """The whole-call deadline passed while the answer was still coming."""
+
+
+def read_within(response: requests.Response, deadline: float, read_timeout: float) -> bytes:
+    """The body of a streamed response, or ``DeadlinePassed``; each read gets the time left."""
+    raw = response.raw
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed
+        if sock is not None:
+            sock.settimeout(min(left, read_timeout))
+        try:
+            chunk = raw.read1(65536)
+        except (ReadTimeoutError, TimeoutError) as exc:
+            if deadline - time.monotonic() <= 0:
+                raise DeadlinePassed from exc
+            raise
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
+    """``Retry-After`` as seconds: helpdesks send an integer, HTTP also allows a date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - now())
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(float(headers[name]))  # a decimal such as "50.0" still paces
+    except (KeyError, ValueError):
+        return None
+
+
+def _reached_server(exc: requests.RequestException) -> bool:
+    """False when the request certainly never left (refused, DNS, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return not isinstance(reason, NewConnectionError)
+
+
+def _json_body(response: requests.Response) -> Any:
+    """An error answer's JSON body, or ``{}`` when it has none (a proxy's HTML page)."""
+    try:
+        return response.json() if response.content else {}
+    except ValueError:
+        return {}
+
+
+class HelpdeskTransport(Generic[T]):
+    """A pooled session plus the one request path; thread-safe. ``T``: what ``request`` returns.
+
+    ``timeout`` is (connect, read) per socket operation; ``deadline`` bounds the whole request,
+    answer included (default: connect + read).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        wire: Wire[T],
+        *,
+        auth: requests.auth.AuthBase | tuple[str, str] | None,
+        secrets: Iterable[str] = (),
+        identities: Iterable[str] = (),
+        timeout: tuple[float, float] = (5.0, 30.0),
+        deadline: float | None = None,
+        retrier: Retrier | None = None,
+        throttle: RateLimitThrottle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 16,
+    ) -> None:
+        base_url = base_url.rstrip("/")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            example = f"https://acme.{wire.name.lower()}.com"
+            raise ValueError(f"base_url must be an http(s) URL such as {example}")
+        self.base_url = base_url
+        self.wire = wire
+        self.timeout = timeout
+        self.deadline = deadline
+        self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
+        self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
+        self.sleep = sleep
+        self.sandbox_kind: str | None = None
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        # In ``session.auth`` so a netrc file never replaces the credentials; the environment
+        # still supplies proxies and CA bundles.
+        self.session.auth = auth
+        # The credentials in every form they take on the wire (base64 basic auth included),
+        # masked in any server text we quote, as is the userinfo of the base URL.
+        self.scrubber = Scrubber(
+            (*secrets, *url_credentials(base_url)), identities=tuple(i for i in identities if i)
+        )
+        self._shown_url = display_url(base_url)
+        # Stateless API client: session cookies would only tie requests from many threads to
+        # one browser-style session.
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._shown_url!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def local_path(self, url: object) -> str | None:
+        """The path and query of a next-page ``url`` if it points at our helpdesk, else None.
+
+        Credentials go with every request, so a link to another host is never followed.
+        """
+        if not isinstance(url, str) or not url:
+            return None
+        target, base = urlsplit(url), urlsplit(self.base_url)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            log.warning("not following a next-page link to another host")
+            return None
+        path = target.path
+        prefix = base.path.rstrip("/")
+        if prefix and path.startswith(prefix + "/"):
+            path = path[len(prefix) :]  # base_url already carries it
+        return path + (f"?{target.query}" if target.query else "")
+
+    def detail(self, body: Any) -> str:
+        """An error body in one line, every credential masked: what messages may quote."""
+        return self.scrubber.text(self.wire.describe(body))
+
+    # -- the request path --------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        replay_safe: bool = True,
+        no_retry: tuple[type[HelpdeskError], ...] = (),
+    ) -> T:
+        """One logical request, retried by the retrier; the answer in the helpdesk's shape.
+
+        ``replay_safe=False`` marks writes that must not be sent twice: a connection that broke
+        after sending raises ``WriteOutcomeUnknown`` instead of being retried. Errors listed in
+        ``no_retry`` are raised at once although retryable (a 409 on a stale stamp stays stale).
+        """
+
+        def attempt() -> T | _Deferred:
+            try:
+                return self._send(method, path, params=params, json=json, replay_safe=replay_safe)
+            except no_retry as exc:
+                return _Deferred(exc)
+
+        result = self.retrier.call(attempt)
+        if isinstance(result, _Deferred):
+            raise result.error
+        return result
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        replay_safe: bool,
+    ) -> T:
+        self.throttle.wait()
+        name = self.wire.name
+        # The query stays out of messages and logs: it carries cursors and search text.
+        where = f"{method} {path.split('?', 1)[0]}"
+        started = time.monotonic()
+        connect, read = self.timeout
+        total = self.deadline if self.deadline is not None else connect + read
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                timeout=(connect, min(read, total)),
+                stream=True,
+            )
+            try:
+                # What .json() and .content read from now on; consumed, so closing the
+                # response hands the connection back to the pool instead of dropping it.
+                response._content = read_within(response, started + total, read)
+                response._content_consumed = True  # type: ignore[attr-defined]
+            finally:
+                response.close()
+        except DeadlinePassed as exc:
+            if not replay_safe:
+                raise WriteOutcomeUnknown(
+                    f"{name} gave no complete answer to {where} within {total:g} s; "
+                    "the change may or may not have been applied"
+                ) from exc
+            raise HelpdeskConnectionError(
+                f"{name} gave no complete answer to {where} within {total:g} s"
+            ) from exc
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            ProtocolError,
+            ReadTimeoutError,
+        ) as exc:
+            kind = type(exc).__name__
+            if isinstance(exc, requests.RequestException) and not _reached_server(exc):
+                raise HelpdeskConnectionError(
+                    f"could not reach {name} at {self._shown_url} for {where} ({kind}): "
+                    f"check {self.wire.url_settings} and the network"
+                ) from exc
+            if not replay_safe:
+                raise WriteOutcomeUnknown(
+                    f"connection to {name} lost after sending {where} ({kind}); "
+                    "the change may or may not have been applied"
+                ) from exc
+            raise HelpdeskConnectionError(
+                f"connection to {name} at {self._shown_url} broke during {where} ({kind})"
+            ) from exc
+        except requests.RequestException as exc:
+            raise HelpdeskError(f"request {where} failed ({type(exc).__name__})") from exc
+        headers = response.headers
+        self.sandbox_kind = headers.get(SANDBOX_HEADER)
+        limit, remaining = self.wire.rate_limit_headers
+        self.throttle.observe(_int_header(headers, limit), _int_header(headers, remaining))
+        log.debug(
+            "%s %s -> %s in %.3fs",
+            name.lower(),
+            where,
+            response.status_code,
+            time.monotonic() - started,
+            extra={"request_id": self.wire.request_id(headers)},
+        )
+        if response.status_code >= 400:
+            raise self.error_for(response, where)
+        if not response.content:
+            body = None
+        else:
+            try:
+                body = response.json()
+            except ValueError as exc:
+                # A proxy's HTML page or a truncated body: the server side is not well, retry.
+                raise HelpdeskServerError(
+                    f"{name} answered {where} with something that is not JSON",
+                    status_code=response.status_code,
+                    request_id=self.wire.request_id(headers),
+                ) from exc
+        return self.wire.shape(HelpdeskResponse(body, headers, response.status_code), where)
+
+    def error_for(self, response: requests.Response, where: str) -> HelpdeskError:
+        """The error for an answer of 400 or more, from the helpdesk's status table.
+
+        A 429's ``Retry-After`` is also handed to the throttle, so every thread waits it out.
+        """
+        status = response.status_code
+        name = self.wire.name
+        rid = self.wire.request_id(response.headers)
+        body = _json_body(response)
+        detail = self.detail(body)
+        rule = self.wire.statuses.get(status)
+        if rule is not None:
+            message = rule.message.format(where=where, status=status, detail=detail)
+            if issubclass(rule.error, RecordInvalidError):
+                return rule.error(
+                    message, status_code=status, request_id=rid, details=self.wire.details(body)
+                )
+            return rule.error(message, status_code=status, request_id=rid)
+        if status == 429:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None:
+                self.throttle.defer(wait)
+            return HelpdeskRateLimited(
+                f"{name} rate limit reached on {where} (429); retry after {wait}s",
+                request_id=rid,
+                retry_after=wait,
+            )
+        if status >= 500:
+            return HelpdeskServerError(
+                f"{name} failed on {where} ({status}: {detail})",
+                status_code=status,
+                request_id=rid,
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            )
+        return HelpdeskError(
+            f"{name} refused {where} ({status}: {detail})", status_code=status, request_id=rid
+        )
