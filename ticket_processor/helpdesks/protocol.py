@@ -1,9 +1,10 @@
 """The ``Helpdesk`` protocol: the only way the core speaks to a helpdesk, and its value types.
 
 The core (pipeline, ticket flow, routing, the help-centre index, ``learn``) knows a helpdesk
-only through this module; each kind's adapter (``registry.KINDS``) implements it and are the only
-modules that speak helpdesk HTTP. Values use ticketbot's vocabulary (``models.Priority`` and
-``models.Status`` names: an adapter maps Freshdesk's numbers to them and back).
+only through this module; each kind's adapter (``registry.KINDS``) implements it, and the
+adapters and their parts are the only modules that speak helpdesk HTTP. Values use ticketbot's
+vocabulary (``models.Priority`` and ``models.Status`` names: an adapter maps Freshdesk's numbers
+to them and back).
 
 What an adapter promises:
 
