@@ -25,12 +25,13 @@ from typing import Any
 import orjson
 from bench_figures import BenchSettings, ChildRun, combined, figures, read_events, runs_figures
 
+from ticket_processor.helpdesks.samples import SeedTicket, load_samples
 from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
 from ticket_processor.helpdesks.zendesk.guide import guide_api
 from ticket_processor.helpdesks.zendesk.help_centre import seed_help_centre
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_sandbox
-from ticket_processor.helpdesks.zendesk.seed import SeedTicket, load_samples
+from ticket_processor.helpdesks.zendesk.seed import to_zendesk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 
@@ -108,7 +109,7 @@ def seed_sandbox(sandbox: RunningSandbox, tickets: list[SeedTicket]) -> int:
     """
     created = 0
     for start in range(0, len(tickets), BATCH_LIMIT):
-        batch = [t.to_zendesk() for t in tickets[start : start + BATCH_LIMIT]]
+        batch = [to_zendesk(t) for t in tickets[start : start + BATCH_LIMIT]]
         results = sandbox.store.create_many(batch)
         ok = sum(1 for r in results if r.get("id") is not None)
         if ok != len(batch):

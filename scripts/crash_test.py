@@ -61,7 +61,7 @@ if str(REPO_ROOT / "tests") not in sys.path:  # the sandboxes as ``Desk``s, as t
 
 from desks import KINDS, Desk, NewTicket, Snapshot, serve_desk  # noqa: E402
 
-from ticket_processor.helpdesks.zendesk.seed import cycle, load_samples  # noqa: E402
+from ticket_processor.helpdesks.samples import cycle, load_samples  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin  # noqa: E402
 

@@ -28,9 +28,9 @@ from typer.testing import CliRunner
 
 from ticket_processor.cli import app
 from ticket_processor.evaluation.labelled import LabelledTicket, load_labelled
+from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
-from ticket_processor.helpdesks.registry import connect
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
 from ticket_processor.learned import LearnedEngine, read_model

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fake_runtime import FakeClock
 
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.ops.logsetup import LibraryWarningHandler
 
 pytest_plugins = [
@@ -22,9 +23,16 @@ pytest_plugins = [
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No ticketbot, Zendesk or OpenAI variable leaks in from the machine; cwd is a temp dir."""
+    """No ticketbot, helpdesk or OpenAI variable leaks in from the machine; cwd is a temp dir.
+
+    A helpdesk's variables are the ones its kind reads (``helpdesks/registry``), so a kind added
+    there is isolated too.
+    """
+    desks = {var for kind in KINDS.values() for var in kind.settings.ENV_VARS.values()}
     for name in list(os.environ):
-        if name.startswith(("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")):
+        if name in desks or name.startswith(
+            ("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path

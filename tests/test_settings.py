@@ -29,9 +29,9 @@ def test_zendesk_url_overrides_subdomain() -> None:
     settings = load_settings(
         {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_URL": "http://127.0.0.1:9/"}, env_file=None
     )
-    assert settings.zendesk_base_url == "http://127.0.0.1:9"
+    assert settings.desk.base_url == "http://127.0.0.1:9"
     only_sub = load_settings({"ZENDESK_SUBDOMAIN": "acme.zendesk.com"}, env_file=None)
-    assert only_sub.zendesk_base_url == "https://acme.zendesk.com"
+    assert only_sub.desk.base_url == "https://acme.zendesk.com"
 
 
 def test_error_names_the_variable() -> None:
@@ -44,7 +44,7 @@ def test_error_names_the_variable() -> None:
 def test_missing_token_says_how_to_fix() -> None:
     settings = load_settings({"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "a@b.c"}, env_file=None)
     with pytest.raises(ConfigError, match=r"ZENDESK_API_TOKEN is not set: put it in \.env"):
-        settings.require_zendesk()
+        settings.desk.require()
 
 
 def test_model_list_and_secret_never_printed() -> None:

@@ -1,5 +1,9 @@
 """Settings: one validated model, read once in ``cli.py`` and passed down as a value.
 
+Each helpdesk's own variables (``ZENDESK_*``, ``FRESHDESK_*``) are its kind's settings model
+(``helpdesks/<kind>/kind.py``, listed in ``helpdesks/registry``); this module composes them: every
+kind's settings are read and validated, ``TICKETBOT_HELPDESK`` chooses which one runs.
+
 Precedence, highest first: a command-line flag, the real environment, a ``.env`` file, the
 default — the convention of python-dotenv and twelve-factor apps: a ``.env`` never overrides
 what the environment says. Every error names the variable and how to fix it. Secrets are
@@ -11,7 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -21,27 +25,23 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    SerializeAsAny,
     ValidationError,
     field_validator,
 )
 
 from .errors import ConfigError, plain_message
+from .helpdesks.descriptor import HelpdeskSettings, check_url
+from .helpdesks.registry import DEFAULT_KIND, KINDS, either
 from .ops.scrub import Scrubber, short_secret_warnings, url_credentials
 from .state.cache import DEFAULT_MAX_ENTRIES
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
-# Field name -> environment variable. The variable names are the user-facing contract.
+# Field name -> environment variable. The variable names are the user-facing contract; each
+# helpdesk's own are in its kind's settings model (``HelpdeskSettings.ENV_VARS``).
 ENV_VARS: dict[str, str] = {
     "helpdesk": "TICKETBOT_HELPDESK",
-    "freshdesk_domain": "FRESHDESK_DOMAIN",
-    "freshdesk_url": "FRESHDESK_URL",
-    "freshdesk_api_key": "FRESHDESK_API_KEY",
-    "zendesk_url": "ZENDESK_URL",
-    "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
-    "zendesk_email": "ZENDESK_EMAIL",
-    "zendesk_api_token": "ZENDESK_API_TOKEN",
-    "zendesk_oauth_token": "ZENDESK_OAUTH_TOKEN",
     "openai_api_key": "OPENAI_API_KEY",
     "openai_base_url": "OPENAI_BASE_URL",
     "models": "TICKETBOT_MODEL",
@@ -68,8 +68,6 @@ ENV_VARS: dict[str, str] = {
 }
 
 _HINTS: dict[str, str] = {
-    "ZENDESK_URL": "e.g. http://127.0.0.1:8765 for the local sandbox",
-    "ZENDESK_SUBDOMAIN": "the 'acme' in acme.zendesk.com",
     "TICKETBOT_MODEL": "a comma-separated list such as gpt-4o-mini,llama3.1",
     "TICKETBOT_KB_MAX_AGE": "seconds, or a number with s, m, h or d such as 24h",
 }
@@ -102,20 +100,22 @@ def _parse_workers(value: object) -> object:
     return number
 
 
+def _every_desk() -> dict[str, HelpdeskSettings]:
+    return {name: kind.settings() for name, kind in KINDS.items()}
+
+
+DeskT = TypeVar("DeskT", bound=HelpdeskSettings)
+
+
 class Settings(BaseModel):
     """Every knob ticketbot has, validated. Build it with ``load_settings``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    helpdesk: Literal["zendesk", "freshdesk"] = "zendesk"
-    freshdesk_domain: str | None = None
-    freshdesk_url: str | None = None
-    freshdesk_api_key: SecretStr | None = None
-    zendesk_url: str | None = None
-    zendesk_subdomain: str | None = None
-    zendesk_email: str | None = None
-    zendesk_api_token: SecretStr | None = None
-    zendesk_oauth_token: SecretStr | None = None
+    # Which helpdesk runs (a name in ``helpdesks.registry.KINDS``).
+    helpdesk: str = DEFAULT_KIND
+    # Every kind's settings, each validated by its own model, by kind name.
+    desks: dict[str, SerializeAsAny[HelpdeskSettings]] = Field(default_factory=_every_desk)
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     models: tuple[str, ...] = (DEFAULT_MODEL,)
@@ -164,96 +164,35 @@ class Settings(BaseModel):
 
     @field_validator("helpdesk", mode="before")
     @classmethod
-    def _lower_helpdesk(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("freshdesk_domain", mode="before")
-    @classmethod
-    def _check_freshdesk_domain(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip().removeprefix("https://").rstrip("/")
-            value = value.removesuffix(".freshdesk.com")
-            if value and not value.replace("-", "").isalnum():
-                raise ValueError("must be the domain only, such as 'acme' (acme.freshdesk.com)")
-            return value or None
+    def _check_helpdesk(cls, value: object) -> object:
+        value = value.strip().lower() if isinstance(value, str) else value
+        if value not in KINDS:
+            raise ValueError(f"Input should be {either([repr(name) for name in KINDS])}")
         return value
 
-    @field_validator("zendesk_url", "openai_base_url", "freshdesk_url", mode="before")
-    @classmethod
-    def _check_url(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip().rstrip("/")
-            if not value:
-                return None
-            if not value.startswith(("http://", "https://")):
-                raise ValueError("must start with http:// or https://")
-        return value
-
-    @field_validator("zendesk_subdomain", mode="before")
-    @classmethod
-    def _check_subdomain(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip().removesuffix(".zendesk.com")
-            if value and not value.replace("-", "").isalnum():
-                raise ValueError("must be the subdomain only, such as 'acme'")
-            return value or None
-        return value
+    _check_url = field_validator("openai_base_url", mode="before")(check_url)
 
     # -- resolved values -------------------------------------------------------------
 
     @property
-    def zendesk_base_url(self) -> str:
-        """``ZENDESK_URL`` if set (the sandbox), else ``https://{subdomain}.zendesk.com``."""
-        if self.zendesk_url:
-            return self.zendesk_url
-        if self.zendesk_subdomain:
-            return f"https://{self.zendesk_subdomain}.zendesk.com"
-        raise ConfigError(
-            "ZENDESK_SUBDOMAIN is not set: put it (or ZENDESK_URL) in .env or the environment"
-        )
+    def desk(self) -> HelpdeskSettings:
+        """The chosen helpdesk's settings (``TICKETBOT_HELPDESK``)."""
+        return self.desks[self.helpdesk]
 
-    @property
-    def freshdesk_base_url(self) -> str:
-        """``FRESHDESK_URL`` if set (the sandbox), else ``https://{domain}.freshdesk.com``."""
-        if self.freshdesk_url:
-            return self.freshdesk_url
-        if self.freshdesk_domain:
-            return f"https://{self.freshdesk_domain}.freshdesk.com"
-        raise ConfigError(
-            "FRESHDESK_DOMAIN is not set: put it (or FRESHDESK_URL) in .env or the environment "
-            "(TICKETBOT_HELPDESK=freshdesk)"
-        )
+    def desk_settings(self, kind: type[DeskT]) -> DeskT:
+        """The settings of the helpdesk whose model is ``kind``, chosen or not."""
+        for desk in self.desks.values():
+            if isinstance(desk, kind):
+                return desk
+        raise LookupError(f"no {kind.__name__} in these settings")
 
     @property
     def helpdesk_base_url(self) -> str:
-        return self.freshdesk_base_url if self.helpdesk == "freshdesk" else self.zendesk_base_url
+        return self.desk.base_url
 
     def require_helpdesk(self) -> None:
         """Raise a ConfigError naming the first missing setting of the chosen helpdesk."""
-        if self.helpdesk == "zendesk":
-            self.require_zendesk()
-            return
-        _ = self.freshdesk_base_url
-        if self.freshdesk_api_key is None:
-            raise ConfigError(
-                "FRESHDESK_API_KEY is not set: put it in .env or the environment "
-                "(Freshdesk > Profile settings > Your API Key)"
-            )
-
-    def require_zendesk(self) -> None:
-        """Raise a ConfigError naming the first missing Zendesk setting, if any."""
-        _ = self.zendesk_base_url
-        if self.zendesk_oauth_token is not None:
-            return
-        if not self.zendesk_email:
-            raise ConfigError(
-                "ZENDESK_EMAIL is not set: put the agent's email in .env or the environment"
-            )
-        if self.zendesk_api_token is None:
-            raise ConfigError(
-                "ZENDESK_API_TOKEN is not set: put it in .env or the environment "
-                "(Admin Center > Apps and integrations > Zendesk API)"
-            )
+        self.desk.require()
 
     @property
     def llm_configured(self) -> bool:
@@ -266,28 +205,26 @@ class Settings(BaseModel):
 
         The userinfo of a URL setting (``https://user:pass@host``) counts as a secret too.
         """
-        values = (
-            self.freshdesk_api_key,
-            self.zendesk_api_token,
-            self.zendesk_oauth_token,
-            self.openai_api_key,
-            self.alert_webhook,
-        )
+        desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
+        values = (self.openai_api_key, self.alert_webhook)
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
-        return found + url_credentials(self.zendesk_url) + url_credentials(self.openai_base_url)
+        return desks + found + url_credentials(self.openai_base_url)
 
     def scrubber(self) -> Scrubber:
         """The one scrubber for everything this configuration might leak (see ``ops.scrub``)."""
-        return Scrubber(self.secrets, identities=(self.zendesk_email or "",))
+        identities = tuple(who for desk in self.desks.values() for who in desk.identities)
+        return Scrubber(self.secrets, identities=identities)
 
     @property
     def warnings(self) -> tuple[str, ...]:
         """Configuration that works but deserves a word on stderr (printed once by the CLI)."""
         named = {
-            ENV_VARS[name]: value.get_secret_value()
-            for name in ("zendesk_api_token", "zendesk_oauth_token", "openai_api_key")
-            if (value := getattr(self, name)) is not None
+            var: value
+            for desk in self.desks.values()
+            for var, value in desk.short_secret_candidates.items()
         }
+        if self.openai_api_key is not None:
+            named[ENV_VARS["openai_api_key"]] = self.openai_api_key.get_secret_value()
         return tuple(short_secret_warnings(named))
 
 
@@ -301,23 +238,37 @@ def load_settings(
 
     ``overrides`` are flag values keyed by field name; ``None`` means "flag not given".
     """
-    raw: dict[str, Any] = {}
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
         check_env_file(env_file)
         file_values = dotenv_values(env_file)
-    for field, var in ENV_VARS.items():
-        for source in (file_values, environ):  # the environment wins over the file
-            value = source.get(var)
-            if value is not None and value != "":
-                raw[field] = value
-    for field, value in (overrides or {}).items():
-        if value is not None:
-            raw[field] = value
+    flags = {field: value for field, value in (overrides or {}).items() if value is not None}
+
+    def gather(env_vars: Mapping[str, str]) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+        for field, var in env_vars.items():
+            for source in (file_values, environ):  # the environment wins over the file
+                value = source.get(var)
+                if value is not None and value != "":
+                    raw[field] = value
+            if field in flags:
+                raw[field] = flags[field]
+        return raw
+
+    problems: list[str] = []
+    desks: dict[str, HelpdeskSettings] = {}
+    for name, kind in KINDS.items():
+        try:
+            desks[name] = kind.settings(**gather(kind.settings.ENV_VARS))
+        except ValidationError as exc:
+            problems.extend(kind.settings.describe(exc))
     try:
-        return Settings(**raw)
+        settings = Settings(**gather(ENV_VARS), desks=desks)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        problems[:0] = _describe(exc)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return settings
 
 
 def check_env_file(path: Path) -> None:
@@ -348,7 +299,7 @@ def check_env_file(path: Path) -> None:
         )
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "?"
@@ -356,7 +307,7 @@ def _describe(exc: ValidationError) -> str:
         hint = _HINTS.get(var)
         message = f"{var}: {plain_message(str(error['msg']))}"
         lines.append(f"{message} ({hint})" if hint else message)
-    return "; ".join(lines)
+    return lines
 
 
 def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> list[dict[str, str]]:
@@ -367,14 +318,14 @@ def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> l
     if env_file is not None and env_file.is_file():
         file_values = dotenv_values(env_file)
     rows = []
-    for name, var in ENV_VARS.items():
+    for owner, name, var in _every_variable(settings):
         if environ.get(var):
             source = "environment"
         elif file_values.get(var):
             source = str(env_file)
         else:
             source = "default"
-        value = getattr(settings, name)
+        value = getattr(owner, name)
         if isinstance(value, SecretStr):
             shown = (
                 "****" + value.get_secret_value()[-2:]
@@ -387,3 +338,17 @@ def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> l
             shown = "" if value is None else str(value)
         rows.append({"variable": var, "value": shown or "(not set)", "source": source})
     return rows
+
+
+def _every_variable(settings: Settings) -> list[tuple[BaseModel, str, str]]:
+    """(the model holding it, field, variable) for every setting: the helpdesk choice, each
+    kind's variables in registry order, then the rest."""
+    core: list[tuple[BaseModel, str, str]] = [
+        (settings, name, var) for name, var in ENV_VARS.items()
+    ]
+    desks: list[tuple[BaseModel, str, str]] = [
+        (desk, name, var)
+        for desk in settings.desks.values()
+        for name, var in type(desk).ENV_VARS.items()
+    ]
+    return core[:1] + desks + core[1:]

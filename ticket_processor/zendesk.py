@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .errors import HelpdeskError, RecordInvalidError
+from .helpdesks.descriptor import HelpdeskSettings, Wiring
 from .helpdesks.protocol import (
     Agent,
     ArticleListing,
     Cursor,
     CursorRejectedError,
     Group,
-    HelpdeskKind,
     Probe,
     Replan,
     TicketPage,
@@ -34,6 +34,7 @@ from .helpdesks.protocol import (
     WriteOutcome,
 )
 from .helpdesks.zendesk.client import BATCH_LIMIT, IncrementalExportForbidden, ZendeskClient
+from .helpdesks.zendesk.kind import KIND, ZendeskSettings
 from .helpdesks.zendesk.writer import ZendeskBatchWrite
 from .models import Ticket, WriteBack
 from .resilience.retry import RequestWindow
@@ -44,6 +45,20 @@ EXPORT_MAX_WAIT = 5.0  # seconds worth waiting for the export's next slot; longe
 SEARCH_PAGE = 100
 RECOVERY_JOB_TIMEOUT = 120.0
 RECOVERY_WAIT = 5.0  # seconds a killed run's unrecorded job gets to land before re-reading
+
+
+def build(desk: HelpdeskSettings, wiring: Wiring) -> ZendeskHelpdesk:
+    """The registry's ``AdapterBuilder`` for Zendesk (``kind.KIND.adapter``)."""
+    if not isinstance(desk, ZendeskSettings):
+        raise TypeError(f"the Zendesk adapter needs ZendeskSettings, not {type(desk).__name__}")
+    client = ZendeskClient.from_desk(
+        desk,
+        retrier=wiring.retrier,
+        throttle=wiring.throttle,
+        timeout=wiring.timeout,
+        pool_size=wiring.pool_size,
+    )
+    return ZendeskHelpdesk(client, marker=wiring.marker, sleep=wiring.sleep, clock=wiring.clock)
 
 
 def default_query(marker: str) -> str:
@@ -69,8 +84,8 @@ class ZendeskHelpdesk:
         self._page_size = page_size or EXPORT_PAGE
 
     @property
-    def kind(self) -> HelpdeskKind:
-        return "zendesk"
+    def kind(self) -> str:
+        return KIND.name
 
     @property
     def base_url(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ticket_processor.errors import HelpdeskConnectionError
-from ticket_processor.helpdesks import registry
+from ticket_processor.helpdesks import factory
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.transport import HelpdeskTransport, WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
@@ -113,7 +113,7 @@ def test_each_adapter_gets_the_deadline_from_the_settings(
 ) -> None:
     # Built as every run builds it (settings -> registry -> adapter -> transport), with one try
     # so the test measures a single call, not the retries.
-    monkeypatch.setattr(registry, "HELPDESK_RETRY", RetryPolicy(attempts=1))
+    monkeypatch.setattr(factory, "HELPDESK_RETRY", RetryPolicy(attempts=1))
     env = {
         "zendesk": {
             "ZENDESK_URL": trickler,
@@ -127,7 +127,7 @@ def test_each_adapter_gets_the_deadline_from_the_settings(
         },
     }[kind]
     settings = load_settings({**env, "TICKETBOT_HTTP_TIMEOUT": "1"}, env_file=None)
-    desk = registry.connect(settings, sleep=lambda seconds: None)
+    desk = factory.connect(settings, sleep=lambda seconds: None)
     started = time.monotonic()
     # connect + read = 1 s + 1 s: the ticket list ends at 2 s although bytes keep coming.
     with pytest.raises(HelpdeskConnectionError, match=r"no complete answer .* within 2 s"):

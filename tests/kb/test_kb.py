@@ -17,7 +17,7 @@ import pytest
 import requests
 from e2e_support import configure, create, events, invoke, notes
 
-from ticket_processor.helpdesks.registry import connect
+from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.zendesk.help_centre import (
     HelpCentreArticle,
     parse_articles,

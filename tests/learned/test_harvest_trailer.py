@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 import pytest
 
+from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
-from ticket_processor.helpdesks.registry import connect
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
 from ticket_processor.learned.harvest import Harvest, HarvestOptions

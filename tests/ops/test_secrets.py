@@ -27,7 +27,7 @@ from fixtures_webhook import Receiver
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks import registry as helpdesks
+from ticket_processor.helpdesks import factory as helpdesks
 from ticket_processor.helpdesks.zendesk.sandbox import (
     RunningSandbox,
     SandboxConfig,

@@ -32,7 +32,7 @@ from desks import KINDS, Desk, NewTicket, Snapshot, ZendeskDesk, serve_desk
 from e2e_support import assert_policy, events, invoke, triaged_events
 from fixtures_sandbox import sandbox_auth
 
-from ticket_processor.helpdesks import registry as helpdesks
+from ticket_processor.helpdesks import factory as helpdesks
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.models import WriteBack

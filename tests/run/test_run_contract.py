@@ -26,8 +26,8 @@ import pytest
 from e2e_support import configure, events, invoke, notes
 from fake_runtime import FakeClock
 
+from ticket_processor.helpdesks.factory import breaker_name
 from ticket_processor.helpdesks.protocol import Cursor
-from ticket_processor.helpdesks.registry import breaker_name
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
 from ticket_processor.resilience.retry import Retrier, RetryPolicy

@@ -18,14 +18,10 @@ import pytest
 from e2e_support import configure, create, invoke, notes, triaged_events
 from fixtures_webhook import Receiver
 
+from ticket_processor.helpdesks.samples import SAMPLE_GROUPS, cycle, load_samples
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
-from ticket_processor.helpdesks.zendesk.seed import (
-    SAMPLE_GROUPS,
-    create_directory,
-    cycle,
-    load_samples,
-)
+from ticket_processor.helpdesks.zendesk.seed import create_directory, to_zendesk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, keyword_answer
 from ticket_processor.triage.routing import parse_routes
 
@@ -268,7 +264,7 @@ def test_requests_per_ticket_do_not_rise_with_routing(
     tmp_path: Path,
     sandbox_factory: Callable[..., RunningSandbox],
 ) -> None:
-    tickets = [t.to_zendesk() for t in cycle(load_samples(), 150)]
+    tickets = [to_zendesk(t) for t in cycle(load_samples(), 150)]
     per_ticket: dict[bool, float] = {}
     writes: dict[bool, int] = {}
     for routed in (False, True):

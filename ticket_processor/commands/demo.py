@@ -1,37 +1,41 @@
-"""``ticketbot demo``: the zero-configuration tour.
+"""``ticketbot demo``: the zero-configuration tour, for any helpdesk in the registry.
 
-Starts the local Zendesk sandbox in this process on a free port, seeds it with the shipped
-sample tickets, runs one real batch against it (the LLM when ``OPENAI_API_KEY`` or
+Starts the helpdesk's local sandbox in this process on a free port (``--helpdesk``, Zendesk by
+default), seeds it through that kind's seed with the shipped sample tickets (and, where the
+kind makes them, the sample groups, which the sample routes then use, and a help centre), runs
+one real batch against it (the LLM when ``OPENAI_API_KEY`` or
 ``OPENAI_BASE_URL`` is set, else the keyword rules, and it says which), then reads the tickets
 back from the sandbox's API and shows what changed and where the log is.
 
-The demo never touches the user's own helpdesk, cursor or logs: Zendesk settings from the
-environment or ``.env`` are replaced by the sandbox's, and state and logs go to a fresh
+The demo never touches the user's own helpdesk, cursor or logs: that helpdesk's settings from
+the environment or ``.env`` are replaced by the sandbox's, and state and logs go to a fresh
 temporary directory that is left in place for inspection (``ticketbot report`` can read it).
 Like ``cli.py`` this is a composition root, which is why it may start the sandbox.
 """
 
 from __future__ import annotations
 
+import importlib
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
-from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..helpdesks.zendesk.client import ZendeskClient
-from ..helpdesks.zendesk.guide import guide_api
-from ..helpdesks.zendesk.help_centre import seed_help_centre
-from ..helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
-from ..helpdesks.zendesk.seed import create_directory, create_tickets, cycle, load_samples
+from ..helpdesks.factory import connect
+from ..helpdesks.protocol import Helpdesk
+from ..helpdesks.registry import DEFAULT_KIND, either, helpdesk_kind
+from ..helpdesks.samples import cycle, load_samples
 from ..models import Ticket
 from ..ops.scrub import display_url
 from ..run.runner import run_once
+from ..sandbox.entry import SandboxEntry
 from ..settings import Settings
 from ..tags import is_triage_note
 from .render import progress_bar, summary_line, summary_table, wide_enough
@@ -95,8 +99,12 @@ def offline_engine_note(settings: Settings) -> str:
     )
 
 
-def run_demo(settings: Settings, *, console: Console, count: int, helpdesk: str = "zendesk") -> int:
-    """Seed a sandbox, triage it once, show the result; the run's exit code."""
+def run_demo(
+    settings: Settings, *, console: Console, count: int, helpdesk: str = DEFAULT_KIND
+) -> int:
+    """Seed a sandbox of the ``helpdesk`` kind, triage it once, show the result; the run's
+    exit code."""
+    kind = helpdesk_kind(helpdesk)
     engine = "llm"  # the best engine available: the LLM, else the learned model, else rules
     workdir = Path(tempfile.mkdtemp(prefix="ticketbot-demo-"))
     if settings.llm_configured:
@@ -107,38 +115,36 @@ def run_demo(settings: Settings, *, console: Console, count: int, helpdesk: str 
         )
     else:
         console.print(offline_engine_note(settings), soft_wrap=True)
-    if helpdesk == "freshdesk":
-        from .demo_freshdesk import run_demo_freshdesk
-
-        return run_demo_freshdesk(settings, console=console, count=count, engine=engine)
+    entry = cast(SandboxEntry, importlib.import_module(kind.sandbox))
     sample_routes = resources.files("ticket_processor") / "sample_routes.toml"
-    with serve_in_thread(SandboxConfig()) as sandbox, resources.as_file(sample_routes) as routes:
+    with entry.started() as sandbox, resources.as_file(sample_routes) as routes:
+        # The user's own settings of this helpdesk are replaced by the sandbox's, whole.
         demo_settings = settings.model_copy(
             update={
-                "zendesk_url": sandbox.url,
-                "zendesk_subdomain": None,
-                "zendesk_email": sandbox.config.email,
-                "zendesk_api_token": SecretStr(sandbox.config.token),
-                "zendesk_oauth_token": None,
+                "helpdesk": kind.name,
+                "desks": {**settings.desks, kind.name: kind.settings.from_env(sandbox.env)},
                 "state_dir": workdir / "state",
                 "log_dir": workdir / "logs",
                 "alert_webhook": None,  # a demo is not an incident
-                "routes_file": settings.routes_file or routes,
             }
         )
-        with ZendeskClient.from_settings(demo_settings) as client:
-            seeded = create_tickets(client, cycle(load_samples(), count))
-            groups = {gid: name for name, gid in create_directory(client).items()}
-            ids = sorted(seeded.created_ids)
-            before = {t.id: t for t in client.show_many(ids)}
-            articles = seed_help_centre(guide_api(client))
+        target = connect(demo_settings)
+        with closing(target):
+            seeded = kind.seeder()(target, cycle(load_samples(), count), samples=True)
+            ids = sorted(seeded.result.created_ids)
+            before = {t.id: t for t in target.tickets(ids[:SHOWN])}
             console.print(
-                f"Seeded {len(ids)} sample tickets and a help centre of {articles} articles "
-                f"into a local Zendesk sandbox at {escape(sandbox.url)}."
+                f"Seeded {len(ids)} sample tickets"
+                + (f" and a help centre of {seeded.articles} articles" if seeded.articles else "")
+                + f" into a local {kind.label} sandbox at {escape(sandbox.url)}."
             )
+            if seeded.groups:  # the sample routes send tickets to the sample groups
+                demo_settings = demo_settings.model_copy(
+                    update={"routes_file": settings.routes_file or routes}
+                )
             with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
                 summary = run_once(demo_settings, engine=engine, on_progress=tick)
-            rows = _read_back(client, before, ids[:SHOWN], groups)
+            rows = _read_back(target, before, ids[:SHOWN], seeded.groups)
     if wide_enough(console):
         console.print(result_table(rows, total=len(ids), prefix=settings.tag_prefix))
     else:
@@ -148,28 +154,26 @@ def run_demo(settings: Settings, *, console: Console, count: int, helpdesk: str 
     else:
         console.print(summary_line(summary), markup=False, soft_wrap=True)
     log_dir = demo_settings.log_dir
+    choose = () if kind.name == DEFAULT_KIND else (f"TICKETBOT_HELPDESK={kind.name}",)
     console.print(
         f"JSON-lines log: {escape(str(log_dir))}\n"
         f"Summarise it:   TICKETBOT_LOG_DIR={escape(str(log_dir))} ticketbot report\n"
-        "Your own Zendesk: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN, then "
-        "`ticketbot run --dry-run`.",
+        f"Your own {kind.label}: set {either([*choose, *kind.account_variables], word='and')}, "
+        "then `ticketbot run --dry-run`.",
         soft_wrap=True,
     )
     return summary.exit_code
 
 
 def _read_back(
-    client: ZendeskClient, before: dict[int, Ticket], ids: list[int], groups: dict[int, str]
+    helpdesk: Helpdesk, before: dict[int, Ticket], ids: list[int], groups: dict[str, int]
 ) -> list[DemoRow]:
     """The shown tickets as the sandbox's API now returns them, with ticketbot's note."""
+    names = {gid: name for name, gid in groups.items()}
     rows = []
-    for ticket in client.show_many(ids):
-        notes = [
-            str(c.get("body", ""))
-            for c in client.comments(ticket.id)
-            if c.get("public") is False and is_triage_note(str(c.get("body", "")))
-        ]
-        group = groups.get(ticket.group_id, str(ticket.group_id)) if ticket.group_id else "-"
+    for ticket in helpdesk.tickets(ids):
+        notes = [n for n in helpdesk.notes(ticket.id) if is_triage_note(n)]
+        group = names.get(ticket.group_id, str(ticket.group_id)) if ticket.group_id else "-"
         rows.append(DemoRow(before[ticket.id], ticket, notes[0] if notes else None, group))
     return rows
 

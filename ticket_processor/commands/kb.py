@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ..helpdesks.registry import connect
+from ..helpdesks.factory import connect
 from ..kb.evaluate import evaluate_file
 from ..kb.index import ArticleIndex
 from ..kb.refresh import index_path

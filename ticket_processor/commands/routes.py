@@ -45,7 +45,7 @@ def check(
 ) -> None:
     """Validate the routes file against the helpdesk's groups and agents."""
     from ..errors import ConfigError
-    from ..helpdesks.registry import connect
+    from ..helpdesks.factory import connect
     from ..triage.routebook import read_route_book
     from ..triage.taxonomy import load_taxonomy
     from .common import exit_codes, load

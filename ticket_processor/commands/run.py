@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
+from ..helpdesks.registry import DEFAULT_KIND, KINDS, either, helpdesk_kind
 from ..settings import Settings
 from .common import EngineChoice, err_console, exit_codes, load, scrub
 
@@ -162,8 +163,8 @@ def _exit(summary: RunSummary) -> None:
 def demo(
     count: Annotated[int, typer.Option(min=1, max=500, help="Sample tickets to create.")] = 60,
     helpdesk: Annotated[
-        str, typer.Option(help="The sandbox to start: zendesk or freshdesk.")
-    ] = "zendesk",
+        str, typer.Option(help=f"The sandbox to start: {either(list(KINDS))}.")
+    ] = DEFAULT_KIND,
 ) -> None:
     """Zero-configuration tour: a local sandbox, sample tickets, one triage run, the result."""
     from .demo import run_demo
@@ -171,8 +172,7 @@ def demo(
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
-        if helpdesk not in ("zendesk", "freshdesk"):
-            raise ConfigError("--helpdesk must be zendesk or freshdesk")
+        helpdesk_kind(helpdesk)  # an unknown one is a usage error before anything is loaded
         settings = load()
         code = run_demo(settings, console=console, count=count, helpdesk=helpdesk)
     raise typer.Exit(code)
@@ -185,7 +185,7 @@ def revert(
     ] = False,
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
-    from ..helpdesks.registry import connect
+    from ..helpdesks.factory import connect
     from ..ops.logs import read_events
     from ..run.revert import apply_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger

@@ -1,19 +1,20 @@
 """``ticketbot sandbox`` and ``seed``: serve a local helpdesk API, fill a helpdesk with samples.
 
-Registered in ``cli``; each helpdesk's sandbox lives in its own ``helpdesks/<name>/sandbox/``,
-the LLM stand-in in ``sandbox/``, and the sample tickets are written by the helpdesks' ``seed``.
+Registered in ``cli``. Which helpdesk's sandbox serves is the registry's business
+(``helpdesks/registry``: each kind names its sandbox module); the seed's flow is ``seeding``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
 
 from ..errors import ConfigError, RunAborted
 from ..exitcodes import ExitCode
+from ..helpdesks.registry import DEFAULT_KIND, KINDS, either
 from ..settings import Settings
 from .common import exit_codes, load
 
@@ -22,7 +23,10 @@ def sandbox(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     plan: Annotated[
-        str, typer.Option(help="Rate-limit plan: team, professional, enterprise, high_volume.")
+        str,
+        typer.Option(
+            help="Rate-limit plan of the helpdesk's own (a wrong one is told the choices)."
+        ),
     ] = "enterprise",
     state: Annotated[
         Path | None, typer.Option(help="Keep the tickets in this JSON file across restarts.")
@@ -39,55 +43,38 @@ def sandbox(
         str, typer.Option(help="API token accepted for basic auth (a sandbox default, no secret).")
     ] = "sandbox-token",  # noqa: S107 - the sandbox's documented default
     helpdesk: Annotated[
-        str, typer.Option(help="zendesk, or freshdesk (plans trial, growth, pro, enterprise).")
-    ] = "zendesk",
+        str, typer.Option(help=f"The API to serve: {either(list(KINDS))}.")
+    ] = DEFAULT_KIND,
     api_key: Annotated[
         str, typer.Option(help="Freshdesk API key accepted for basic auth (a sandbox default).")
     ] = "sandbox-key",
 ) -> None:
-    """Serve a local Zendesk- or Freshdesk-compatible API (Ctrl-C stops it)."""
+    """Serve a local helpdesk-compatible API (Ctrl-C stops it)."""
+    import importlib
     import signal
 
-    if helpdesk == "freshdesk":
-        from ..helpdesks.freshdesk.sandbox.command import serve_from_flags
+    from ..helpdesks.registry import helpdesk_kind
+    from ..sandbox.entry import SandboxEntry, SandboxFlags
 
-        with exit_codes(lambda: (api_key,)):
-            signal.signal(signal.SIGTERM, _interrupt)
-            # --conflict-rate is Freshdesk's kind of conflict: an agent edits the ticket meanwhile.
-            rates = (latency_ms, jitter_ms, error_rate, conflict_rate, drop_rate)
-            serve_from_flags(host, port, plan, api_key, state, rates, echo=typer.echo)
-        return
-
-    from ..helpdesks.zendesk.sandbox import PLAN_LIMITS, SandboxConfig, serve_forever
-
-    config = SandboxConfig(
-        email=email,
-        token=token,
+    flags = SandboxFlags(
+        host=host,
+        port=port,
         plan=plan,
-        state_file=state,
+        state=state,
         latency_ms=latency_ms,
         jitter_ms=jitter_ms,
         error_rate=error_rate,
         conflict_rate=conflict_rate,
         drop_rate=drop_rate,
+        email=email,
+        token=token,
+        api_key=api_key,
     )
-
-    def ready(url: str) -> None:
-        typer.echo(f"Zendesk sandbox listening on {url}  (ZENDESK_URL={url}, Ctrl-C stops)")
-
-    with exit_codes(lambda: (token,)):
-        if helpdesk != "zendesk":
-            raise ConfigError("--helpdesk must be zendesk or freshdesk")
-        if plan not in PLAN_LIMITS:
-            raise ConfigError(f"--plan must be one of {', '.join(PLAN_LIMITS)}")
+    with exit_codes(lambda: flags.secrets):
+        entry = cast(SandboxEntry, importlib.import_module(helpdesk_kind(helpdesk).sandbox))
         # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.
         signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            serve_forever(config, host=host, port=port, on_ready=ready)
-        except OSError as exc:
-            raise ConfigError(f"--port {port}: cannot listen on {host}: {exc.strerror}") from None
-        except KeyboardInterrupt:
-            typer.echo("sandbox stopped")
+        entry.serve_from_flags(flags, echo=typer.echo)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -115,8 +102,8 @@ def seed(
     ] = False,
 ) -> None:
     """Create realistic sample tickets in the local sandbox (a real helpdesk only with --yes)."""
-    from ..helpdesks.registry import connect
-    from ..helpdesks.zendesk.seed import run_seed
+    from ..helpdesks.factory import connect
+    from ..helpdesks.seeding import run_seed
 
     console = Console(highlight=False)
     settings: Settings | None = None
@@ -125,14 +112,14 @@ def seed(
         helpdesk = connect(settings)
         try:
             probe = helpdesk.probe()
+            if not probe.ok:
+                raise RunAborted(probe.detail)
+            if not probe.sandbox and not yes:
+                raise ConfigError(
+                    f"{helpdesk.base_url} is not a ticketbot sandbox: seed would write sample "
+                    "tickets into a real helpdesk. Add --yes if that is what you want."
+                )
+            result = run_seed(helpdesk, count=count, source=from_file, console=console)
         finally:
             helpdesk.close()
-        if not probe.ok:
-            raise RunAborted(probe.detail)
-        if not probe.sandbox and not yes:
-            raise ConfigError(
-                f"{helpdesk.base_url} is not a ticketbot sandbox: seed would write sample tickets "
-                "into a real helpdesk. Add --yes if that is what you want."
-            )
-        result = run_seed(settings, count=count, source=from_file, console=console)
     raise typer.Exit(ExitCode.PARTIAL if result.failed else ExitCode.OK)

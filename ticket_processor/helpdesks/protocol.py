@@ -1,9 +1,10 @@
 """The ``Helpdesk`` protocol: the only way the core speaks to a helpdesk, and its value types.
 
 The core (pipeline, ticket flow, routing, the help-centre index, ``learn``) knows a helpdesk
-only through this module; ``zendesk.py`` and ``freshdesk.py`` implement it and are the only
-modules that speak helpdesk HTTP. Values use ticketbot's vocabulary (``models.Priority`` and
-``models.Status`` names: an adapter maps Freshdesk's numbers to them and back).
+only through this module; each kind's adapter (``registry.KINDS``) implements it, and the
+adapters and their parts are the only modules that speak helpdesk HTTP. Values use ticketbot's
+vocabulary (``models.Priority`` and ``models.Status`` names: an adapter maps Freshdesk's numbers
+to them and back).
 
 What an adapter promises:
 
@@ -27,8 +28,6 @@ from typing import Any, Literal, Protocol
 
 from ..errors import TicketBotError
 from ..models import Ticket, WriteBack
-
-HelpdeskKind = Literal["zendesk", "freshdesk"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,9 @@ class Helpdesk(Protocol):
     """A helpdesk as the core uses it. Thread-safe; ``close`` it when done."""
 
     @property
-    def kind(self) -> HelpdeskKind: ...
+    def kind(self) -> str:
+        """The kind's name in ``registry.KINDS`` (``TICKETBOT_HELPDESK``)."""
+        ...
 
     @property
     def base_url(self) -> str: ...

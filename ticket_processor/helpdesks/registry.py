@@ -1,66 +1,30 @@
-"""The one place a ``Helpdesk`` is built from the settings (Zendesk or Freshdesk).
+"""The helpdesks ticketbot can triage: one entry per kind, the first the default.
 
-Composition only: the core asks for a ``Helpdesk`` here and never imports an adapter itself.
+Adding a helpdesk is a folder ``helpdesks/<kind>/`` with a ``kind.py`` (its settings and
+``KIND``) and one entry in ``KINDS`` below; settings, ``connect``, ``accounts.toml``, ``seed``,
+``demo`` and ``sandbox`` read this list and never name a helpdesk themselves.
 """
 
 from __future__ import annotations
 
-import importlib
-import random
-import time
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from ..errors import ConfigError
-from ..ops.scrub import display_url
-from ..resilience.retry import CircuitBreaker, RateLimitThrottle, Retrier, RetryPolicy
-from ..settings import Settings
-from .protocol import Helpdesk
+from .descriptor import HelpdeskKind
+from .freshdesk.kind import KIND as FRESHDESK
+from .zendesk.kind import KIND as ZENDESK
 
-HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
-
-
-def breaker_name(settings: Settings) -> str:
-    """Breakers are keyed on the endpoint: fixing a wrong URL is not punished by the old one's."""
-    return f"{settings.helpdesk}@{display_url(settings.helpdesk_base_url)}"
+KINDS: dict[str, HelpdeskKind] = {kind.name: kind for kind in (ZENDESK, FRESHDESK)}
+DEFAULT_KIND = next(iter(KINDS))
 
 
-def connect(
-    settings: Settings,
-    *,
-    breaker: CircuitBreaker | None = None,
-    marker: str | None = None,
-    pool_size: int = 16,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-    rng: random.Random | None = None,
-) -> Helpdesk:
-    """The configured helpdesk, ready to use; raises ``ConfigError`` naming what is missing."""
-    settings.require_helpdesk()
-    retrier = Retrier(HELPDESK_RETRY, breaker=breaker, sleep=sleep, rng=rng)
-    throttle = RateLimitThrottle(sleep=sleep)
-    marker = marker or f"{settings.tag_prefix}processed"
-    timeout = (min(5.0, settings.http_timeout), settings.http_timeout)
-    if settings.helpdesk == "freshdesk":
-        try:
-            freshdesk = importlib.import_module(f"{__package__}.freshdesk.adapter")
-        except ImportError:
-            raise ConfigError(
-                "TICKETBOT_HELPDESK=freshdesk: this build has no Freshdesk adapter yet"
-            ) from None
-        built: Helpdesk = freshdesk.FreshdeskHelpdesk.from_settings(
-            settings,
-            retrier=retrier,
-            throttle=throttle,
-            timeout=timeout,
-            marker=marker,
-            pool_size=pool_size,
-            sleep=sleep,
-        )
-        return built
-    from ..zendesk import ZendeskHelpdesk
-    from .zendesk.client import ZendeskClient
+def either(names: Sequence[str], *, word: str = "or") -> str:
+    """``a or b``, ``a, b or c`` (``word="and"``: ``a, b and c``): how a message lists names."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
 
-    client = ZendeskClient.from_settings(
-        settings, retrier=retrier, throttle=throttle, timeout=timeout, pool_size=pool_size
-    )
-    return ZendeskHelpdesk(client, marker=marker, sleep=sleep, clock=clock)
+
+def helpdesk_kind(name: str, *, flag: str = "--helpdesk") -> HelpdeskKind:
+    """The kind called ``name``; a ``ConfigError`` naming ``flag`` and the choices if none is."""
+    if name not in KINDS:
+        raise ConfigError(f"{flag} must be {either(list(KINDS))}")
+    return KINDS[name]

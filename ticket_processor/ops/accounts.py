@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..helpdesks.registry import DEFAULT_KIND, KINDS
 
-HELPDESKS = ("zendesk", "freshdesk")
+HELPDESKS = tuple(KINDS)
 # Variables that hold secrets: only ever by reference (credentials) or from a Secret.
 SECRET_VARIABLES = frozenset(
     {
-        "ZENDESK_API_TOKEN",
-        "ZENDESK_OAUTH_TOKEN",
-        "FRESHDESK_API_KEY",
+        *(var for kind in KINDS.values() for var in kind.settings.secret_variables()),
         "OPENAI_API_KEY",
         "TICKETBOT_ALERT_WEBHOOK",
     }
@@ -50,11 +49,8 @@ INTERVALS = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")  # DNS label, short enough for k8s
 _VARIABLE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _PLAIN_KEYS: dict[str, str] = {  # account key -> the variable it sets
-    "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
-    "zendesk_url": "ZENDESK_URL",
-    "zendesk_email": "ZENDESK_EMAIL",
-    "freshdesk_domain": "FRESHDESK_DOMAIN",
-    "freshdesk_url": "FRESHDESK_URL",
+    # Each helpdesk's settings that are no secret, by their field names (``zendesk_url``).
+    **{key: var for kind in KINDS.values() for key, var in kind.settings.plain_variables().items()},
     "taxonomy": "TICKETBOT_TAXONOMY",
     "routes": "TICKETBOT_ROUTES",
     "state_dir": "TICKETBOT_STATE_DIR",
@@ -73,7 +69,7 @@ class Account:
     """One profile from ``accounts.toml``, validated."""
 
     name: str
-    helpdesk: str = "zendesk"
+    helpdesk: str = DEFAULT_KIND
     secret: str | None = None
     credentials: dict[str, str] = field(default_factory=dict)  # variable -> env var holding it
     values: dict[str, str] = field(default_factory=dict)  # plain settings: variable -> value
@@ -139,7 +135,7 @@ def parse_account(name: str, table: object) -> Account:
                 )
             known = ", ".join(sorted([*_PLAIN_KEYS, *_OTHER_KEYS]))
             raise _fail(name, key, f"unknown key (known: {known})")
-    helpdesk = table.get("helpdesk", "zendesk")
+    helpdesk = table.get("helpdesk", DEFAULT_KIND)
     if helpdesk not in HELPDESKS:
         raise _fail(name, "helpdesk", f"{helpdesk!r} is not one of {', '.join(HELPDESKS)}")
     values = {_PLAIN_KEYS[k]: _text(name, k, v) for k, v in table.items() if k in _PLAIN_KEYS}

@@ -196,7 +196,7 @@ def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
 
 
 def probe_helpdesk(settings: Settings) -> tuple[Status, str]:
-    from ..helpdesks.registry import connect
+    from ..helpdesks.factory import connect
 
     # Short timeouts: health answers now, the run is the one that retries.
     quick = settings.model_copy(update={"http_timeout": PROBE_TIMEOUT})

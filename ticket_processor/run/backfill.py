@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 
 from ..errors import LLMError
 from ..exitcodes import SIGNAL_EXIT, ExitCode
+from ..helpdesks.factory import connect
 from ..helpdesks.protocol import Helpdesk
-from ..helpdesks.registry import connect
 from ..llm_client.batch import LLMBatchClient, build_batch_client
 from ..ops.logs import EventLog, new_run_id
 from ..settings import Settings

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..helpdesks.factory import breaker_name, connect
 from ..helpdesks.protocol import WriteLimits
-from ..helpdesks.registry import breaker_name, connect
 from ..kb.refresh import open_for_run
 from ..llm_client.pacer import run_bound
 from ..ops.alerts import Alerter, AlertOutcome

@@ -9,15 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.helpdesks.samples import SeedTicket, cycle, load_samples, parse_lines
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
-from ticket_processor.helpdesks.zendesk.seed import (
-    SeedTicket,
-    create_tickets,
-    cycle,
-    load_samples,
-    parse_lines,
-)
+from ticket_processor.helpdesks.zendesk.seed import create_tickets, to_zendesk
 
 EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
@@ -168,7 +163,7 @@ def test_parse_lines_reports_problems_by_line_number() -> None:
 
 
 def test_seed_ticket_becomes_a_create_many_object() -> None:
-    ticket = SeedTicket("Subj", "Body", ("vip",), "high").to_zendesk()
+    ticket = to_zendesk(SeedTicket("Subj", "Body", ("vip",), "high"))
     assert ticket == {
         "subject": "Subj",
         "comment": {"body": "Body", "public": True},
@@ -176,7 +171,7 @@ def test_seed_ticket_becomes_a_create_many_object() -> None:
         "tags": ["vip"],
         "priority": "high",
     }
-    assert "subject" not in SeedTicket("", "only a body").to_zendesk()
+    assert "subject" not in to_zendesk(SeedTicket("", "only a body"))
 
 
 def test_seed_refuses_a_helpdesk_that_is_not_a_sandbox_without_yes(

@@ -32,14 +32,13 @@ from ...errors import (
 )
 from ...models import Ticket, WriteBack
 from ...resilience.retry import RateLimitThrottle, Retrier
-from ...settings import Settings
 from ...tags import answers_same_message, is_triage_note
+from ..descriptor import HelpdeskSettings, Wiring
 from ..protocol import (
     Agent,
     ArticleListing,
     Cursor,
     Group,
-    HelpdeskKind,
     Probe,
     Replan,
     TicketPage,
@@ -50,6 +49,7 @@ from ..protocol import (
 from ..transport import WriteOutcomeUnknown
 from . import reads as freshdesk_reads
 from .discovery import ticket_pages
+from .kind import KIND, FreshdeskSettings
 from .paging import note_sent_tag
 from .records import note_html, parse_tickets, update_body
 from .wire import FreshdeskTransport
@@ -75,9 +75,9 @@ class FreshdeskHelpdesk:
         self._sandbox: str | None = None
 
     @classmethod
-    def from_settings(
+    def from_desk(
         cls,
-        settings: Settings,
+        desk: FreshdeskSettings,
         *,
         retrier: Retrier,
         throttle: RateLimitThrottle,
@@ -86,10 +86,11 @@ class FreshdeskHelpdesk:
         pool_size: int = 16,
         sleep: Callable[[float], None] = time.sleep,
     ) -> FreshdeskHelpdesk:
-        settings.require_helpdesk()
-        key = settings.freshdesk_api_key
+        """Build from Freshdesk's own settings; ``ConfigError`` naming what is missing."""
+        desk.require()
+        key = desk.freshdesk_api_key
         http = FreshdeskTransport(
-            settings.freshdesk_base_url,
+            desk.base_url,
             api_key=key.get_secret_value() if key else "",
             timeout=timeout,
             retrier=retrier,
@@ -100,8 +101,8 @@ class FreshdeskHelpdesk:
         return cls(http, marker=marker, sleep=sleep)
 
     @property
-    def kind(self) -> HelpdeskKind:
-        return "freshdesk"
+    def kind(self) -> str:
+        return KIND.name
 
     @property
     def base_url(self) -> str:
@@ -257,3 +258,18 @@ class FreshdeskHelpdesk:
             sandbox=answer.sandbox == "freshdesk",
             account={"email": email},
         )
+
+
+def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:
+    """The registry's ``AdapterBuilder`` for Freshdesk (``kind.KIND.adapter``)."""
+    if not isinstance(desk, FreshdeskSettings):
+        raise TypeError(f"the Freshdesk adapter needs FreshdeskSettings, not {type(desk).__name__}")
+    return FreshdeskHelpdesk.from_desk(
+        desk,
+        retrier=wiring.retrier,
+        throttle=wiring.throttle,
+        timeout=wiring.timeout,
+        marker=wiring.marker,
+        pool_size=wiring.pool_size,
+        sleep=wiring.sleep,
+    )

@@ -1,9 +1,10 @@
-"""``ticketbot seed`` into Freshdesk: the sample tickets as ``POST /api/v2/tickets``, one each.
+"""Seeding Freshdesk: the sample tickets as ``POST /api/v2/tickets``, one each.
 
 Freshdesk has no create-many call, so each ticket is one request, a few at a time through the
 adapter's transport (its pacing from ``X-RateLimit-Remaining`` and its retries). Creating is no
 part of the ``Helpdesk`` protocol (the core never creates tickets): ``seed`` and ``demo`` reach
-the transport here. What a ticket looks like is pure (``to_freshdesk``).
+the transport here. What a ticket looks like is pure (``to_freshdesk``); the tickets themselves
+and the ``seed`` command's flow are shared (``samples``, ``seeding``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ import html
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from ...errors import HelpdeskError
 from ...models import Priority
-from ...settings import Settings
-from ..registry import connect
-from ..zendesk.seed import SeedResult, SeedTicket
+from ..protocol import Helpdesk
+from ..samples import SeedOutcome, SeedResult, SeedTicket
+from .adapter import FreshdeskHelpdesk
 from .records import PRIORITY_TO_FRESHDESK
 from .wire import FreshdeskTransport
 
@@ -79,31 +77,15 @@ def create_tickets(
     return result
 
 
-def seed_freshdesk(
-    settings: Settings, tickets: Sequence[SeedTicket], console: Console
-) -> tuple[SeedResult, str]:
-    """``run_seed``'s Freshdesk half: create the tickets (a progress bar on a terminal); the
-    result and the helpdesk's URL."""
-    from .adapter import FreshdeskHelpdesk
-
-    helpdesk = connect(settings)
-    try:
-        if not isinstance(helpdesk, FreshdeskHelpdesk):  # TICKETBOT_HELPDESK decides: a bug
-            raise TypeError("seed_freshdesk needs TICKETBOT_HELPDESK=freshdesk")
-        if not console.is_terminal:
-            return create_tickets(helpdesk.http, tickets), helpdesk.base_url
-        with Progress(
-            TextColumn("creating tickets"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("seed", total=len(tickets))
-            created = create_tickets(
-                helpdesk.http, tickets, on_progress=lambda n: progress.advance(task, n)
-            )
-        return created, helpdesk.base_url
-    finally:
-        helpdesk.close()
+def seed(
+    helpdesk: Helpdesk,
+    tickets: Sequence[SeedTicket],
+    *,
+    samples: bool,
+    on_progress: Callable[[int], None] | None = None,
+) -> SeedOutcome:
+    """The registry's ``Seeder`` for Freshdesk: the tickets (no groups or help centre yet, so
+    ``samples`` changes nothing)."""
+    if not isinstance(helpdesk, FreshdeskHelpdesk):  # TICKETBOT_HELPDESK decides: a bug
+        raise TypeError("the Freshdesk seed needs the Freshdesk adapter")
+    return SeedOutcome(create_tickets(helpdesk.http, tickets, on_progress=on_progress))

@@ -31,6 +31,7 @@ from ...models import Ticket, WriteBack
 from ...ops.scrub import display_url
 from ...resilience.retry import RateLimitThrottle, Retrier
 from ...settings import Settings
+from .kind import ZendeskSettings
 from .pages import (
     SEARCH_RESULT_LIMIT,
     IncrementalExportForbidden,
@@ -135,13 +136,18 @@ class ZendeskClient:
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> ZendeskClient:
         """Build from validated settings; raises ``ConfigError`` naming what is missing."""
-        settings.require_zendesk()
-        token = settings.zendesk_api_token
-        oauth = settings.zendesk_oauth_token
         kwargs.setdefault("timeout", (5.0, settings.http_timeout))
+        return cls.from_desk(settings.desk_settings(ZendeskSettings), **kwargs)
+
+    @classmethod
+    def from_desk(cls, desk: ZendeskSettings, **kwargs: Any) -> ZendeskClient:
+        """Build from Zendesk's own settings; raises ``ConfigError`` naming what is missing."""
+        desk.require()
+        token = desk.zendesk_api_token
+        oauth = desk.zendesk_oauth_token
         return cls(
-            settings.zendesk_base_url,
-            email=settings.zendesk_email,
+            desk.base_url,
+            email=desk.zendesk_email,
             api_token=token.get_secret_value() if token else None,
             oauth_token=oauth.get_secret_value() if oauth else None,
             **kwargs,

@@ -1,175 +1,42 @@
-"""``ticketbot seed``: create realistic tickets in the configured Zendesk through ``create_many``
-(Freshdesk: ``seed_freshdesk.py``, one create a ticket).
+"""Seeding Zendesk: sample tickets through ``create_many``, and in ticketbot's own sandbox the
+sample groups with their agents and a help centre.
 
-Sources: the sample tickets the project ships (``samples/tickets.jsonl``, cycled with a varied
-suffix past their number so every ticket stays distinct) or a JSON-lines file in the format of
-``tickets-dev.jsonl`` (``subject``, ``description``; optional ``tags``, ``priority``). Tickets go
-in batches of 100, one job at a time, each job waited for, so a seed never floods Zendesk's queue
-(at most 30 queued jobs an account). Pure parts (reading, shaping) are apart from the one
-function that talks to Zendesk, which only does so through ``ZendeskClient``.
+Tickets go in batches of 100, up to ``IN_FLIGHT_JOBS`` jobs at a time, each job waited for, so
+a seed never floods Zendesk's queue (at most 30 queued jobs an account). What a ticket looks
+like is pure (``to_zendesk``); the rest talks to Zendesk only through ``ZendeskClient``. The
+tickets themselves and the ``seed`` command's flow are shared (``samples``, ``seeding``).
 """
 
 from __future__ import annotations
 
-import json
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from ...errors import ConfigError
-from ...models import Priority
-from ...ops.scrub import display_url
-from ...settings import Settings
+from ...zendesk import ZendeskHelpdesk
+from ..protocol import Helpdesk
+from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
 from .client import BATCH_LIMIT, JobResult, JobStatus, ZendeskClient
 from .guide import guide_api
 from .help_centre import seed_help_centre
 
-DEFAULT_COUNT = 50
 IN_FLIGHT_JOBS = 4
 
-# The teams the sample routes (``sample_routes.toml``) send tickets to: group -> its agents.
-SAMPLE_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
-    "Billing": (("Bea Biller", "bea.biller@example.com"),),
-    "Security": (("Sam Secure", "sam.secure@example.com"),),
-    "Technical": (("Tess Tech", "tess.tech@example.com"), ("Lee Lead", "lee.lead@example.com")),
-    "Shipping": (("Sid Shipper", "sid.shipper@example.com"), ("Lee Lead", "lee.lead@example.com")),
-}
 
-_PRIORITIES = frozenset(p.value for p in Priority)
-
-
-@dataclass(frozen=True)
-class SeedTicket:
-    """One ticket to create: what a requester wrote plus what agents already set."""
-
-    subject: str
-    description: str
-    tags: tuple[str, ...] = ()
-    priority: str | None = None
-
-    def to_zendesk(self) -> dict[str, Any]:
-        """The ``create_many`` ticket object: status new, the body as the first comment."""
-        ticket: dict[str, Any] = {
-            "comment": {"body": self.description, "public": True},
-            "status": "new",
-        }
-        if self.subject:
-            ticket["subject"] = self.subject
-        if self.tags:
-            ticket["tags"] = list(self.tags)
-        if self.priority:
-            ticket["priority"] = self.priority
-        return ticket
-
-
-@dataclass(frozen=True)
-class SeedFile:
-    """Tickets read from a file, and the lines that were skipped (``line N: why``)."""
-
-    tickets: list[SeedTicket]
-    problems: list[str]
-
-
-@dataclass
-class SeedResult:
-    created_ids: list[int] = field(default_factory=list)
-    failed: list[tuple[SeedTicket, str]] = field(default_factory=list)
-
-    @property
-    def id_range(self) -> tuple[int, int] | None:
-        return (min(self.created_ids), max(self.created_ids)) if self.created_ids else None
-
-
-def _ticket_from(data: dict[str, Any]) -> SeedTicket:
-    """A ``SeedTicket`` from one JSON object; ``ValueError`` says what is wrong with it."""
-    subject = data.get("subject", "")
-    description = data.get("description", "")
-    if subject is None:
-        subject = ""
-    if not isinstance(subject, str) or not isinstance(description, str):
-        raise ValueError("subject and description must be strings")
-    if not subject.strip() and not description.strip():
-        raise ValueError("needs a subject or a description")
-    tags = data.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ValueError("tags must be a list of strings")
-    priority = data.get("priority")
-    if priority is not None and priority not in _PRIORITIES:
-        raise ValueError(f"priority must be one of {', '.join(sorted(_PRIORITIES))}")
-    return SeedTicket(subject.strip(), description, tuple(tags), priority)
-
-
-def parse_lines(lines: Iterable[str]) -> SeedFile:
-    """Parse JSON lines; a bad line is reported with its number and skipped."""
-    tickets: list[SeedTicket] = []
-    problems: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {number}: not JSON ({exc.msg})")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"line {number}: not a JSON object")
-            continue
-        try:
-            tickets.append(_ticket_from(data))
-        except ValueError as exc:
-            problems.append(f"line {number}: {exc}")
-    return SeedFile(tickets, problems)
-
-
-def read_file(path: Path) -> SeedFile:
-    """Tickets from a JSON-lines file; ``ConfigError`` when it cannot be read at all."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--from: cannot read {path}: {exc}") from None
-    return parse_lines(text.splitlines())
-
-
-def load_samples() -> list[SeedTicket]:
-    """The sample tickets shipped with the package (the ``expected`` labels left out)."""
-    text = (resources.files("ticket_processor") / "samples" / "tickets.jsonl").read_text("utf-8")
-    found = parse_lines(text.splitlines())
-    if found.problems:  # a packaging bug, not a user error
-        raise RuntimeError(f"bad shipped samples: {'; '.join(found.problems)}")
-    return found.tickets
-
-
-def cycle(samples: Sequence[SeedTicket], count: int) -> list[SeedTicket]:
-    """``count`` tickets from ``samples``; past the first round each gets a distinct suffix."""
-    if not samples:
-        return []
-    out: list[SeedTicket] = []
-    for n in range(count):
-        base = samples[n % len(samples)]
-        round_ = n // len(samples)
-        if round_ == 0:
-            out.append(base)
-            continue
-        # Same story from another customer: a follow-up number in the subject and a reference
-        # in the body keep subject and text distinct (an empty body stays empty).
-        reference = f"\n\nReference: SR-{n + 1:05d}" if base.description else ""
-        out.append(
-            SeedTicket(
-                f"{base.subject} (#{round_ + 1})",
-                base.description + reference,
-                base.tags,
-                base.priority,
-            )
-        )
-    return out
+def to_zendesk(ticket: SeedTicket) -> dict[str, Any]:
+    """The ``create_many`` ticket object: status new, the body as the first comment."""
+    fields: dict[str, Any] = {
+        "comment": {"body": ticket.description, "public": True},
+        "status": "new",
+    }
+    if ticket.subject:
+        fields["subject"] = ticket.subject
+    if ticket.tags:
+        fields["tags"] = list(ticket.tags)
+    if ticket.priority:
+        fields["priority"] = ticket.priority
+    return fields
 
 
 def create_tickets(
@@ -201,7 +68,7 @@ def create_tickets(
 
     for start in range(0, len(tickets), batch_size):
         batch = tickets[start : start + batch_size]
-        pending.append((batch, client.create_many([t.to_zendesk() for t in batch])))
+        pending.append((batch, client.create_many([to_zendesk(t) for t in batch])))
         if len(pending) >= max(1, in_flight):
             finish_oldest()
     while pending:
@@ -265,74 +132,23 @@ def _own_sandbox(client: ZendeskClient) -> bool:
     return client.sandbox_kind == "zendesk" or host in ("127.0.0.1", "localhost", "::1")
 
 
-def run_seed(
-    settings: Settings,
+def seed(
+    helpdesk: Helpdesk,
+    tickets: Sequence[SeedTicket],
     *,
-    count: int | None,
-    source: Path | None,
-    console: Console,
-    client: ZendeskClient | None = None,
-) -> SeedResult:
-    """The ``seed`` command: pick the tickets, create them with a progress bar, say what
-    happened. Raises ``ConfigError`` when there is nothing to create."""
-    if source is not None:
-        found = read_file(source)
-        for problem in found.problems:
-            console.print(f"[yellow]skipped[/] {escape(source.name)} {escape(problem)}")
-        tickets = found.tickets[:count] if count is not None else found.tickets
-        if not tickets:
-            raise ConfigError(f"--from: {source} holds no usable ticket")
-    else:
-        tickets = cycle(load_samples(), count if count is not None else DEFAULT_COUNT)
-    if settings.helpdesk == "freshdesk":
-        from ..freshdesk.seed import seed_freshdesk
-
-        result, where = seed_freshdesk(settings, tickets, console)
-    else:
-        zendesk = client if client is not None else ZendeskClient.from_settings(settings)
-        try:
-            result = _create_with_progress(zendesk, tickets, console)
-            if _own_sandbox(zendesk):
-                made = create_directory(zendesk)
-                console.print(f"Groups with agents for routing: {escape(', '.join(made))}.")
-            if source is None and zendesk.sandbox_kind == "zendesk":
-                # Only ticketbot's own sandbox gets the sample help centre: published
-                # articles in a real one would be visible to customers.
-                articles = seed_help_centre(guide_api(zendesk))
-                if articles:
-                    console.print(f"Created a sample help centre of {articles} articles.")
-        finally:
-            if client is None:
-                zendesk.close()
-        where = display_url(zendesk.base_url)  # never the user:password of ZENDESK_URL
-    span = result.id_range
-    if span is not None:
-        console.print(
-            f"Created {len(result.created_ids)} tickets in {escape(where)} "
-            f"(ids {span[0]}-{span[1]})."
-        )
-    else:
-        console.print(f"Created no ticket in {escape(where)}.")
-    for ticket, reason in result.failed[:10]:
-        # Subjects and reasons are ticket text: never let them act as rich markup.
-        console.print(f"[red]failed:[/] {escape(repr(ticket.subject[:60]))}: {escape(reason)}")
-    if len(result.failed) > 10:
-        console.print(f"[red]... and {len(result.failed) - 10} more failed[/]")
-    return result
-
-
-def _create_with_progress(
-    client: ZendeskClient, tickets: Sequence[SeedTicket], console: Console
-) -> SeedResult:
-    if not console.is_terminal:
-        return create_tickets(client, tickets)
-    with Progress(
-        TextColumn("creating tickets"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("seed", total=len(tickets))
-        return create_tickets(client, tickets, on_progress=lambda n: progress.advance(task, n))
+    samples: bool,
+    on_progress: Callable[[int], None] | None = None,
+) -> SeedOutcome:
+    """The registry's ``Seeder`` for Zendesk: the tickets; on this machine the sample groups
+    (routing needs them); with ``samples``, in ticketbot's own sandbox, the help centre."""
+    if not isinstance(helpdesk, ZendeskHelpdesk):  # TICKETBOT_HELPDESK decides: a bug
+        raise TypeError("the Zendesk seed needs the Zendesk adapter")
+    client = helpdesk.client
+    outcome = SeedOutcome(create_tickets(client, tickets, on_progress=on_progress))
+    if _own_sandbox(client):
+        outcome.groups = create_directory(client)
+    if samples and client.sandbox_kind == "zendesk":
+        # Only ticketbot's own sandbox gets the sample help centre: published articles in a
+        # real one would be visible to customers.
+        outcome.articles = seed_help_centre(guide_api(client))
+    return outcome

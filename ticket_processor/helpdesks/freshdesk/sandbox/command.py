@@ -1,43 +1,36 @@
-"""``ticketbot sandbox --helpdesk freshdesk``: build the config from the flags and serve."""
+"""The Freshdesk sandbox as the ``sandbox`` and ``demo`` commands drive it (a ``SandboxEntry``):
+``ticketbot sandbox --helpdesk freshdesk`` builds the config from the flags and serves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ....errors import ConfigError
+from ....sandbox.entry import SandboxFlags, StartedSandbox
 from .config import PLAN_LIMITS, FreshdeskConfig
-from .serving import serve_forever
+from .serving import serve_forever, serve_in_thread
 
 
-def serve_from_flags(
-    host: str,
-    port: int,
-    plan: str,
-    api_key: str,
-    state: Path | None,
-    rates: tuple[float, float, float, float, float],
-    *,
-    echo: Callable[[str], None],
-) -> None:
+def serve_from_flags(flags: SandboxFlags, *, echo: Callable[[str], None]) -> None:
     """Serve until interrupted; a bad flag is a ``ConfigError`` naming it.
 
-    ``rates``: latency ms, jitter ms, error rate, edit rate (``--conflict-rate``), drop rate.
+    ``--conflict-rate`` is Freshdesk's kind of conflict: an agent edits the ticket meanwhile.
     """
-    if plan not in PLAN_LIMITS:
+    host, port, state = flags.host, flags.port, flags.state
+    if flags.plan not in PLAN_LIMITS:
         raise ConfigError(f"--plan must be one of {', '.join(PLAN_LIMITS)} for Freshdesk")
-    if not api_key:
+    if not flags.api_key:
         raise ConfigError("--api-key must not be empty")
-    latency_ms, jitter_ms, error_rate, edit_rate, drop_rate = rates
     config = FreshdeskConfig(
-        api_key=api_key,
-        plan=plan,
+        api_key=flags.api_key,
+        plan=flags.plan,
         state_file=state,
-        latency_ms=latency_ms,
-        jitter_ms=jitter_ms,
-        error_rate=error_rate,
-        edit_rate=edit_rate,
-        drop_rate=drop_rate,
+        latency_ms=flags.latency_ms,
+        jitter_ms=flags.jitter_ms,
+        error_rate=flags.error_rate,
+        edit_rate=flags.conflict_rate,
+        drop_rate=flags.drop_rate,
     )
 
     def ready(url: str) -> None:
@@ -55,3 +48,11 @@ def serve_from_flags(
         ) from None
     except KeyboardInterrupt:
         echo("sandbox stopped")
+
+
+@contextmanager
+def started() -> Iterator[StartedSandbox]:
+    """A Freshdesk sandbox on a free port, and the ``FRESHDESK_*`` lines that reach it."""
+    with serve_in_thread(FreshdeskConfig()) as sandbox:
+        env = {"FRESHDESK_URL": sandbox.url, "FRESHDESK_API_KEY": sandbox.config.api_key}
+        yield StartedSandbox(sandbox.url, env)

@@ -1,0 +1,49 @@
+"""The one place a ``Helpdesk`` is built from the settings, for whichever kind they choose.
+
+Composition only: the core asks for a ``Helpdesk`` here and never imports an adapter itself;
+the chosen kind's adapter (``registry.KINDS``) is imported when first asked for.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from ..ops.scrub import display_url
+from ..resilience.retry import CircuitBreaker, RateLimitThrottle, Retrier, RetryPolicy
+from ..settings import Settings
+from .descriptor import Wiring
+from .protocol import Helpdesk
+from .registry import KINDS
+
+HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
+
+
+def breaker_name(settings: Settings) -> str:
+    """Breakers are keyed on the endpoint: fixing a wrong URL is not punished by the old one's."""
+    return f"{settings.helpdesk}@{display_url(settings.helpdesk_base_url)}"
+
+
+def connect(
+    settings: Settings,
+    *,
+    breaker: CircuitBreaker | None = None,
+    marker: str | None = None,
+    pool_size: int = 16,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> Helpdesk:
+    """The configured helpdesk, ready to use; raises ``ConfigError`` naming what is missing."""
+    settings.require_helpdesk()
+    wiring = Wiring(
+        retrier=Retrier(HELPDESK_RETRY, breaker=breaker, sleep=sleep, rng=rng),
+        throttle=RateLimitThrottle(sleep=sleep),
+        timeout=(min(5.0, settings.http_timeout), settings.http_timeout),
+        marker=marker or f"{settings.tag_prefix}processed",
+        pool_size=pool_size,
+        sleep=sleep,
+        clock=clock,
+    )
+    return KINDS[settings.helpdesk].adapter_builder()(settings.desk, wiring)

@@ -1,0 +1,68 @@
+"""Freshdesk as the registry knows it: its settings (``FRESHDESK_*``) and its ``KIND``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import SecretStr, field_validator
+
+from ...errors import ConfigError
+from ..descriptor import HelpdeskKind, HelpdeskSettings, check_url
+
+
+class FreshdeskSettings(HelpdeskSettings):
+    """``FRESHDESK_URL`` (the sandbox) or ``FRESHDESK_DOMAIN``, and an agent's API key."""
+
+    ENV_VARS: ClassVar[dict[str, str]] = {
+        "freshdesk_domain": "FRESHDESK_DOMAIN",
+        "freshdesk_url": "FRESHDESK_URL",
+        "freshdesk_api_key": "FRESHDESK_API_KEY",
+    }
+
+    freshdesk_domain: str | None = None
+    freshdesk_url: str | None = None
+    freshdesk_api_key: SecretStr | None = None
+
+    _check_url = field_validator("freshdesk_url", mode="before")(check_url)
+
+    @field_validator("freshdesk_domain", mode="before")
+    @classmethod
+    def _check_domain(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().removeprefix("https://").rstrip("/")
+            value = value.removesuffix(".freshdesk.com")
+            if value and not value.replace("-", "").isalnum():
+                raise ValueError("must be the domain only, such as 'acme' (acme.freshdesk.com)")
+            return value or None
+        return value
+
+    @property
+    def base_url(self) -> str:
+        """``FRESHDESK_URL`` if set (the sandbox), else ``https://{domain}.freshdesk.com``."""
+        if self.freshdesk_url:
+            return self.freshdesk_url
+        if self.freshdesk_domain:
+            return f"https://{self.freshdesk_domain}.freshdesk.com"
+        raise ConfigError(
+            "FRESHDESK_DOMAIN is not set: put it (or FRESHDESK_URL) in .env or the environment "
+            "(TICKETBOT_HELPDESK=freshdesk)"
+        )
+
+    def require(self) -> None:
+        _ = self.base_url
+        if self.freshdesk_api_key is None:
+            raise ConfigError(
+                "FRESHDESK_API_KEY is not set: put it in .env or the environment "
+                "(Freshdesk > Profile settings > Your API Key)"
+            )
+
+
+KIND = HelpdeskKind(
+    name="freshdesk",
+    label="Freshdesk",
+    settings=FreshdeskSettings,
+    adapter="ticket_processor.helpdesks.freshdesk.adapter:build",
+    seed="ticket_processor.helpdesks.freshdesk.seed:seed",
+    sandbox="ticket_processor.helpdesks.freshdesk.sandbox.command",
+    account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
+)

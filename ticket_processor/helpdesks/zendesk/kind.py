@@ -1,0 +1,85 @@
+"""Zendesk as the registry knows it: its settings (``ZENDESK_*``) and its ``KIND`` descriptor."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import SecretStr, field_validator
+
+from ...errors import ConfigError
+from ..descriptor import HelpdeskKind, HelpdeskSettings, check_url
+
+
+class ZendeskSettings(HelpdeskSettings):
+    """``ZENDESK_URL`` (the sandbox) or ``ZENDESK_SUBDOMAIN``, an agent's email and API token,
+    or an OAuth token instead of both."""
+
+    ENV_VARS: ClassVar[dict[str, str]] = {
+        "zendesk_url": "ZENDESK_URL",
+        "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
+        "zendesk_email": "ZENDESK_EMAIL",
+        "zendesk_api_token": "ZENDESK_API_TOKEN",
+        "zendesk_oauth_token": "ZENDESK_OAUTH_TOKEN",
+    }
+    HINTS: ClassVar[dict[str, str]] = {
+        "ZENDESK_URL": "e.g. http://127.0.0.1:8765 for the local sandbox",
+        "ZENDESK_SUBDOMAIN": "the 'acme' in acme.zendesk.com",
+    }
+    IDENTITY_FIELDS: ClassVar[tuple[str, ...]] = ("zendesk_email",)
+    CREDENTIAL_URL_FIELDS: ClassVar[tuple[str, ...]] = ("zendesk_url",)
+    WARN_IF_SHORT: ClassVar[tuple[str, ...]] = ("zendesk_api_token", "zendesk_oauth_token")
+
+    zendesk_url: str | None = None
+    zendesk_subdomain: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_oauth_token: SecretStr | None = None
+
+    _check_url = field_validator("zendesk_url", mode="before")(check_url)
+
+    @field_validator("zendesk_subdomain", mode="before")
+    @classmethod
+    def _check_subdomain(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().removesuffix(".zendesk.com")
+            if value and not value.replace("-", "").isalnum():
+                raise ValueError("must be the subdomain only, such as 'acme'")
+            return value or None
+        return value
+
+    @property
+    def base_url(self) -> str:
+        """``ZENDESK_URL`` if set (the sandbox), else ``https://{subdomain}.zendesk.com``."""
+        if self.zendesk_url:
+            return self.zendesk_url
+        if self.zendesk_subdomain:
+            return f"https://{self.zendesk_subdomain}.zendesk.com"
+        raise ConfigError(
+            "ZENDESK_SUBDOMAIN is not set: put it (or ZENDESK_URL) in .env or the environment"
+        )
+
+    def require(self) -> None:
+        _ = self.base_url
+        if self.zendesk_oauth_token is not None:
+            return
+        if not self.zendesk_email:
+            raise ConfigError(
+                "ZENDESK_EMAIL is not set: put the agent's email in .env or the environment"
+            )
+        if self.zendesk_api_token is None:
+            raise ConfigError(
+                "ZENDESK_API_TOKEN is not set: put it in .env or the environment "
+                "(Admin Center > Apps and integrations > Zendesk API)"
+            )
+
+
+KIND = HelpdeskKind(
+    name="zendesk",
+    label="Zendesk",
+    settings=ZendeskSettings,
+    # The adapter is top level by the design card: it is the front door of the Zendesk area.
+    adapter="ticket_processor.zendesk:build",
+    seed="ticket_processor.helpdesks.zendesk.seed:seed",
+    sandbox="ticket_processor.helpdesks.zendesk.sandbox.command",
+    account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
+)

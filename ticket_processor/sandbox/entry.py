@@ -1,0 +1,60 @@
+"""What every helpdesk's sandbox offers the ``sandbox`` and ``demo`` commands.
+
+A kind's descriptor names its sandbox's ``command`` module (``HelpdeskKind.sandbox``); the
+commands import it with importlib and use it as a ``SandboxEntry``: serve from the command's
+flags, or start in this process for the demo and say which environment variables point
+ticketbot at it (the lines a user would paste into ``.env``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SandboxFlags:
+    """The ``sandbox`` command's flags; each sandbox reads the ones it has a use for
+    (``email``/``token``: Zendesk's basic auth, ``api_key``: Freshdesk's)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    plan: str = "enterprise"
+    state: Path | None = None
+    latency_ms: float = 0
+    jitter_ms: float = 0
+    error_rate: float = 0
+    conflict_rate: float = 0
+    drop_rate: float = 0
+    email: str = "agent@example.com"
+    token: str = "sandbox-token"  # noqa: S105 - the sandbox's documented default
+    api_key: str = "sandbox-key"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What a message must never show: the credentials the sandbox accepts."""
+        return (self.token, self.api_key)
+
+
+@dataclass(frozen=True)
+class StartedSandbox:
+    """A sandbox serving in this process: where, and the environment that points ticketbot at
+    it (variable -> value)."""
+
+    url: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+class SandboxEntry(Protocol):
+    """A sandbox's ``command`` module, as the commands use it."""
+
+    def serve_from_flags(self, flags: SandboxFlags, *, echo: Callable[[str], None]) -> None:
+        """Serve until interrupted; a bad flag is a ``ConfigError`` naming it."""
+        ...
+
+    def started(self) -> AbstractContextManager[StartedSandbox]:
+        """A sandbox on a free port of 127.0.0.1 with its defaults, stopped on exit."""
+        ...
