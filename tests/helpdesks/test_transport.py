@@ -1,9 +1,9 @@
 """The shared helpdesk transport: one whole-call deadline for Zendesk and Freshdesk alike.
 
 A tiny server on port 0 answers every request with its headers at once and then trickles the
-body one byte every half second: no single read waits as long as the read timeout, so only a
-deadline for the whole call ends it. Without one, the 20-byte answer would arrive complete
-after ten seconds and the tests below would fail.
+body one byte every 0.2 s: no single read waits as long as the read timeout (0.5 s at the least,
+so a loaded machine keeps a margin), so only a deadline for the whole call ends it. Without
+one, the 50-byte answer would arrive complete after ten seconds and the tests below would fail.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.settings import load_settings
 
-TRICKLE_SECONDS = 0.5
-BODY = b" " * 18 + b"{}"  # valid JSON for both helpdesks, 10 s at the trickle's pace
+TRICKLE_SECONDS = 0.2
+BODY = b" " * 48 + b"{}"  # valid JSON for both helpdesks, 10 s at the trickle's pace
 KINDS = ("zendesk", "freshdesk")
 # A request each helpdesk really makes: its ticket list, and a write that must not be replayed.
 LIST = {"zendesk": "/api/v2/tickets.json", "freshdesk": "/api/v2/tickets"}
