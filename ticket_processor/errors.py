@@ -34,17 +34,19 @@ decides by type, never by message.
 
 from __future__ import annotations
 
+from .exitcodes import ExitCode
+
 
 class TicketBotError(Exception):
     """Root of every error ticketbot raises on purpose."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.ABORTED
 
 
 class ConfigError(TicketBotError):
     """A setting is missing or invalid; the message names the variable and the fix."""
 
-    exit_code = 2
+    exit_code = ExitCode.CONFIG
 
 
 class RetryableError(TicketBotError):
@@ -218,7 +220,7 @@ class RunAborted(TicketBotError):
 class LockHeldError(TicketBotError):
     """Another run holds the lock on the state directory; not a failure."""
 
-    exit_code = 0
+    exit_code = ExitCode.OK
 
 
 class StaleLockError(TicketBotError):

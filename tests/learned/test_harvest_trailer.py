@@ -27,6 +27,7 @@ from ticket_processor.learned.harvest import Harvest, HarvestOptions
 from ticket_processor.learned.labels import default_specs
 from ticket_processor.models import Analysis, Sentiment, Triage, Urgency
 from ticket_processor.settings import load_settings
+from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import NOTE_HEADER, render_note, render_revert_note, triage_tags
 
 GUESS = {"category": "billing", "urgency": "high", "sentiment": "negative"}
@@ -145,7 +146,7 @@ def test_the_harvest_trusts_only_the_standing_trailer(desk: Desk, tmp_path: Path
         options = HarvestOptions(
             since=int(time.time()) - 86_400, specs=default_specs("ai_"), allowed={}
         )
-        harvest = Harvest(helpdesk, tmp_path / "state", options, sleep=lambda _: None)
+        harvest = Harvest(helpdesk, RunLedger(tmp_path / "state"), options, sleep=lambda _: None)
         path = harvest.run()
     finally:
         helpdesk.close()

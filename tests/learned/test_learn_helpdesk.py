@@ -28,9 +28,11 @@ from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
 from ticket_processor.learned import LearnedEngine, read_model
-from ticket_processor.learned.harvest import CHECKPOINT_NAME, EXAMPLES_NAME, Harvest, HarvestOptions
+from ticket_processor.learned.harvest import EXAMPLES_NAME, Harvest, HarvestOptions
 from ticket_processor.learned.labels import label_specs
 from ticket_processor.learned.samples import sample_rows
+from ticket_processor.state.ledger import HARVEST as CHECKPOINT_NAME
+from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import NOTE_HEADER
 from ticket_processor.triage.taxonomy import load_taxonomy
 from ticket_processor.zendesk import ZendeskHelpdesk
@@ -214,7 +216,7 @@ def test_an_interrupted_harvest_continues_where_it_stopped(tmp_path: Path) -> No
             since=0, specs=label_specs("ai_"), allowed=allowed_values(TAXONOMY), since_text="1d"
         )
         state = tmp_path / "state"
-        first = Harvest(helpdesk, state, options, sleep=sleep, stop_after_pages=2)
+        first = Harvest(helpdesk, RunLedger(state), options, sleep=sleep, stop_after_pages=2)
         # "1d" typed again a minute later is a later moment, but the same harvest.
         options = dataclasses.replace(options, since=60)
         assert first.run() is None
@@ -223,7 +225,7 @@ def test_an_interrupted_harvest_continues_where_it_stopped(tmp_path: Path) -> No
         # A kill mid-page left lines the checkpoint never settled: they are dropped.
         with (state / EXAMPLES_NAME).open("ab") as f:
             f.write(b'{"id": "half-written"}\n')
-        second = Harvest(helpdesk, state, options, sleep=sleep)
+        second = Harvest(helpdesk, RunLedger(state), options, sleep=sleep)
         path = second.run()
         assert path is not None
         assert second.counts.resumed
@@ -233,7 +235,7 @@ def test_an_interrupted_harvest_continues_where_it_stopped(tmp_path: Path) -> No
 
         # A damaged checkpoint is set aside and the harvest starts over, losing nothing.
         (state / CHECKPOINT_NAME).write_text("{not json")
-        third = Harvest(helpdesk, state, options, sleep=sleep)
+        third = Harvest(helpdesk, RunLedger(state), options, sleep=sleep)
         assert third.run() is not None
         assert not third.counts.resumed
         assert third.counts.examples == len(kept)
@@ -262,7 +264,7 @@ def test_include_unreviewed_and_label_overrides(tmp_path: Path) -> None:
             allowed=allowed_values(TAXONOMY),
             include_unreviewed=True,
         )
-        harvest = Harvest(helpdesk, tmp_path / "s", options)
+        harvest = Harvest(helpdesk, RunLedger(tmp_path / "s"), options)
         path = harvest.run()
         assert path is not None
         rows = [json.loads(line) for line in path.read_text().splitlines()]

@@ -17,8 +17,10 @@ from ticket_processor.helpdesks.protocol import Cursor, CursorRejectedError, Tic
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.resilience.retry import RequestWindow
+from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner
+from ticket_processor.run.runtime import Runtime
 from ticket_processor.run.types import RunOptions
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
@@ -179,16 +181,18 @@ def test_the_pipeline_stops_after_the_first_page_holding_the_runs_own_write_back
     events = Events()
     hd = helpdesk(sandbox, fake_clock)
     pipeline = Pipeline(
-        helpdesk=hd,
-        ledger=ledger,
-        chain=[LocalEngine("rules", RulesEngine(load_taxonomy()))],
-        cache=TriageCache(AnalysisCache(ledger), tag=""),
-        planner=ChangePlanner(options, run_id="r1"),
-        log=events,
-        options=options,
-        run_id="r1",
-        now=lambda: run_started,
-        writer_flush_after=0.05,
+        RunContext(
+            helpdesk=hd,
+            ledger=ledger,
+            chain=[LocalEngine("rules", RulesEngine(load_taxonomy()))],
+            cache=TriageCache(AnalysisCache(ledger), tag=""),
+            planner=ChangePlanner(options, run_id="r1"),
+            log=events,
+            options=options,
+            run_id="r1",
+            runtime=Runtime(now=lambda: run_started),
+            writer_flush_after=0.05,
+        )
     )
     summary = pipeline.run()
     hd.close()

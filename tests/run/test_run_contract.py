@@ -31,6 +31,7 @@ from ticket_processor.helpdesks.protocol import Cursor
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.types import RunOptions
@@ -273,16 +274,18 @@ def pipeline(
     )
     options = RunOptions(engine="rules", workers=2, since=since)
     built = Pipeline(
-        helpdesk=helpdesk,
-        ledger=ledger,
-        chain=[LocalEngine("rules", RulesEngine(load_taxonomy()))],
-        cache=TriageCache(AnalysisCache(ledger), tag=""),
-        planner=ChangePlanner(options, run_id="r"),
-        log=Events(),
-        options=options,
-        run_id="r",
-        writer_flush_after=0.05,
-        **hooks,
+        RunContext(
+            helpdesk=helpdesk,
+            ledger=ledger,
+            chain=[LocalEngine("rules", RulesEngine(load_taxonomy()))],
+            cache=TriageCache(AnalysisCache(ledger), tag=""),
+            planner=ChangePlanner(options, run_id="r"),
+            log=Events(),
+            options=options,
+            run_id="r",
+            writer_flush_after=0.05,
+            **hooks,
+        )
     )
     return built, helpdesk
 

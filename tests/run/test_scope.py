@@ -15,7 +15,7 @@ from ticket_processor.helpdesks.zendesk.sandbox import (
     serve_in_thread,
 )
 from ticket_processor.models import Ticket
-from ticket_processor.run.scope import parse_scope
+from ticket_processor.run.scope import choose, parse_scope
 
 
 def test_scope_admits_only_what_matches_every_key() -> None:
@@ -42,6 +42,23 @@ def test_a_malformed_scope_says_why(text: str, says: str) -> None:
 def sandbox() -> Iterator[RunningSandbox]:
     with serve_in_thread(SandboxConfig(seed=9)) as running:
         yield running
+
+
+def test_choose_is_the_one_rule_for_which_tickets_are_triaged() -> None:
+    scope = parse_scope("channel=email", prefix="ai_")
+
+    def chosen(force: bool = False, **fields: object) -> str:
+        ticket = Ticket.model_validate({"id": 1, "channel": "email", **fields})
+        return choose(ticket, scope=scope, prefix="ai_", force=force)
+
+    assert chosen() == "take"
+    assert chosen(channel="web") == "out_of_scope"
+    assert chosen(tags=["ai_skip"], force=True) == "out_of_scope"  # force never widens scope
+    assert chosen(tags=["ai_processed"]) == "done"
+    assert chosen(status="solved") == "done"
+    assert chosen(status="closed") == "done"
+    assert chosen(tags=["ai_processed"], force=True) == "take"
+    assert chosen(status="pending") == "take"
 
 
 def test_out_of_scope_and_opted_out_tickets_are_never_written(

@@ -27,6 +27,7 @@ from ticket_processor.state.atomic import atomic_write_bytes
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import LEDGER_FILES, RunLedger
 from ticket_processor.state.lock import RunLock
+from ticket_processor.state.shapes import BackfillFile, HarvestFile
 
 
 @pytest.fixture
@@ -170,6 +171,7 @@ def test_the_ledger_knows_every_file_of_the_state_directory() -> None:
         "last_run.json",
         "cache.json",
         "backfill.json",
+        "harvest.json",
     }
 
 
@@ -245,6 +247,64 @@ def test_cursor_round_trip(ledger: RunLedger) -> None:
     assert ledger.load_cursor() is None
     ledger.discard_cursor()  # already gone: no error
     assert ledger.take_set_aside() == []
+
+
+def test_each_discovery_keeps_its_own_place(ledger: RunLedger) -> None:
+    run, backfill, harvest = (Cursor("incremental", v, 1) for v in ("r", "b", "h"))
+    ledger.save_cursor(run, helpdesk="zendesk")
+    # No backfill or harvest under way: their cursors have nowhere to go, and none is made.
+    ledger.save_cursor(backfill, stream="backfill")
+    assert ledger.load_cursor(stream="backfill") is None
+    ledger.save_backfill(BackfillFile(since=1, started_at="2026-01-01T00:00:00+00:00"))
+    ledger.save_harvest(harvest_record())
+    ledger.save_cursor(backfill, stream="backfill")
+    ledger.save_cursor(harvest, stream="harvest")
+    again = RunLedger(ledger.directory)
+    found = [again.load_cursor("zendesk", stream=s) for s in ("run", "backfill", "harvest")]
+    assert found == [run, backfill, harvest]
+    again.discard_cursor(stream="harvest")
+    assert again.load_cursor(stream="harvest") is None
+    assert again.load_cursor("zendesk") == run  # the scheduled runs' place is untouched
+    assert again.harvest() == harvest_record()  # only the cursor went; the counts stay
+
+
+def test_an_older_harvest_checkpoint_is_carried_into_the_ledger_once(ledger: RunLedger) -> None:
+    old = {
+        "key": "zendesk@x|since=30d",
+        "cursor_kind": "incremental",
+        "cursor_value": "abc",
+        "cursor_start": 7,
+        "examples": 3,
+        "seen": 9,
+        "solved": 5,
+        "unreviewed": 1,
+        "unlabelled": 1,
+        "notes_read": 2,
+        "pages": 1,
+        "updated_at": "2026-01-01T00:00:00+00:00",
+    }
+    (ledger.directory / "learn-harvest.json").write_bytes(orjson.dumps(old))
+    assert ledger.load_cursor(stream="harvest") == Cursor("incremental", "abc", 7)
+    assert not (ledger.directory / "learn-harvest.json").exists()
+    carried = RunLedger(ledger.directory).harvest()
+    assert carried is not None
+    assert (carried.key, carried.examples, carried.pages) == ("zendesk@x|since=30d", 3, 1)
+    ledger.clear_harvest()
+    assert ledger.harvest() is None
+
+
+def harvest_record() -> HarvestFile:
+    return HarvestFile(
+        key="k",
+        examples=0,
+        seen=0,
+        solved=0,
+        unreviewed=0,
+        unlabelled=0,
+        notes_read=0,
+        pages=0,
+        updated_at="2026-01-01T00:00:00+00:00",
+    )
 
 
 def test_malformed_cursor_is_moved_aside(ledger: RunLedger) -> None:

@@ -116,6 +116,10 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
         golden.state.joinpath("backfill.json").write_bytes(  # a backfill under way
             b'{"since": 1735689600, "started_at": "2026-01-01T00:00:00+00:00"}'
         )
+        golden.state.joinpath("harvest.json").write_bytes(  # a harvest under way
+            b'{"key": "k", "examples": 0, "seen": 0, "solved": 0, "unreviewed": 0, '
+            b'"unlabelled": 0, "notes_read": 0, "pages": 0, "updated_at": "2026-01-01"}'
+        )
         missing = [n for n in LEDGER_FILES if not golden.state.joinpath(n).is_file()]
         assert missing == [], f"the good run left no {missing}"
         yield golden

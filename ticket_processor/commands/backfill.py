@@ -53,7 +53,8 @@ def backfill(
 ) -> None:
     """Triage history: through the LLM's Batch API at half price where it has one (run it
     again to collect), else through the normal path, waiting out the helpdesk's read limits."""
-    from ..run.backfill import DEFAULT_BATCH_SIZE, BackfillOptions, run_backfill
+    from ..run.backfill import run_backfill
+    from ..run.backfill_session import DEFAULT_BATCH_SIZE, BackfillOptions
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):

@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..exitcodes import ExitCode
+
 if TYPE_CHECKING:
     from ..learned.train import TrainingResult
 
@@ -110,7 +112,8 @@ def learn(
 
             harvest = harvest_examples(settings, chosen, since, label or [], include_unreviewed)
             if harvest is None:
-                raise typer.Exit(1)  # interrupted: the checkpoint keeps what was read
+                # interrupted: the ledger keeps what was read
+                raise typer.Exit(ExitCode.ABORTED)
             data = harvest.examples_path
         elif label or include_unreviewed:
             raise ConfigError("--label and --include-unreviewed go with --from-helpdesk")

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
+from ..exitcodes import ExitCode
+
 
 class PipeConsole(Console):
     """Rich exits 1 when stdout is closed under it; for ``report | head`` that is no failure."""
@@ -37,4 +39,4 @@ def stdout_may_close() -> Iterator[None]:
             os.dup2(devnull, sys.stdout.fileno())
         except (OSError, ValueError):  # not a real file (tests' captured output)
             pass
-        raise typer.Exit(0) from None
+        raise typer.Exit(ExitCode.OK) from None

@@ -19,6 +19,7 @@ from ..errors import ConfigError
 from ..evaluation.labelled import allowed_values
 from ..ops.timespec import parse_moment
 from ..settings import Settings
+from ..state.ledger import RunLedger
 from ..triage.taxonomy import Taxonomy
 from .harvest import Harvest, HarvestCounts, HarvestOptions
 from .labels import label_specs
@@ -65,7 +66,7 @@ def harvest_examples(
         include_unreviewed=include_unreviewed,
         since_text=since.strip(),
     )
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    ledger = RunLedger(settings.state_dir)  # where the harvest keeps its place
     helpdesk = connect(settings)
     try:
         if console.is_terminal:
@@ -81,10 +82,10 @@ def harvest_examples(
                 def shown(counts: HarvestCounts) -> None:
                     progress.update(task, description=f"{counts.seen} read, {counts.examples} kept")
 
-                harvest = Harvest(helpdesk, settings.state_dir, options, on_page=shown)
+                harvest = Harvest(helpdesk, ledger, options, on_page=shown)
                 finished = harvest.run()
         else:
-            harvest = Harvest(helpdesk, settings.state_dir, options)
+            harvest = Harvest(helpdesk, ledger, options)
             finished = harvest.run()
     except KeyboardInterrupt:
         console.print("interrupted: the same command continues from the last page read")

@@ -8,17 +8,19 @@ fields) carry a label. A ticket with ticketbot's processed marker costs one more
 revert's note came after it): if nobody changed it the ticket is "unreviewed" and left out
 (``include_unreviewed`` keeps it).
 
+Discovery is the shared ``helpdesks.stream.TicketStream`` (the one ``run`` and ``backfill``
+read through): it waits out the helpdesk's read window and meets each ticket once.
+
 Bounded memory: each kept ticket becomes one line of ``learn-examples.jsonl`` in the state
 directory (the training file, in ``ticketbot learn FILE``'s format) and the raw page is dropped.
-After every page ``learn-harvest.json`` records the cursor that resumes after it and how many
-lines were settled, so an interrupted harvest continues where it stopped; a damaged checkpoint
-is set aside (``state.shapes.read_validated``) and the harvest starts over. Both files hold
-ticket text: the caller deletes them once the model is written.
+After every page the ``RunLedger``'s harvest entry (``harvest.json``) records the cursor that
+resumes after it and how many lines were settled, so an interrupted harvest continues where it
+stopped; a damaged entry is set aside, as any ledger file is, and the harvest starts over. Both
+files hold ticket text: the caller deletes them once the model is written.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,43 +29,21 @@ from pathlib import Path
 from typing import BinaryIO
 
 import orjson
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from ..errors import ConfigError
 from ..helpdesks.protocol import Cursor, Helpdesk
+from ..helpdesks.stream import TicketStream
 from ..models import Ticket
-from ..state.shapes import NonNegative, read_validated
+from ..state.ledger import RunLedger
+from ..state.shapes import CursorRecord, HarvestFile
 from ..tags import is_processed, standing_note
 from .labels import LabelSpec, is_unreviewed, labels_from_tags
 
-CHECKPOINT_NAME = "learn-harvest.json"
 EXAMPLES_NAME = "learn-examples.jsonl"
 SOLVED = ("solved", "closed")
 MAX_TEXT = 32_000  # characters of subject or description kept per ticket (training truncates)
 PAUSE_WAIT = 6.0  # seconds to wait when the helpdesk's export budget for the minute is spent
 MAX_PAUSES = 100
-
-
-class HarvestFile(BaseModel):
-    """The checkpoint: where to resume, how many example lines are settled, the counts so far.
-
-    ``key`` names the helpdesk, ``since``, the label specs and the unreviewed policy: a
-    checkpoint made for other settings is not resumed."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    key: StrictStr
-    cursor_kind: StrictStr | None
-    cursor_value: StrictStr | None
-    cursor_start: StrictInt | None
-    examples: NonNegative
-    seen: NonNegative
-    solved: NonNegative
-    unreviewed: NonNegative
-    unlabelled: NonNegative
-    notes_read: NonNegative
-    pages: NonNegative
-    updated_at: StrictStr
 
 
 @dataclass
@@ -104,7 +84,7 @@ class Harvest:
     def __init__(
         self,
         helpdesk: Helpdesk,
-        state_dir: Path,
+        ledger: RunLedger,
         options: HarvestOptions,
         *,
         on_page: Callable[[HarvestCounts], None] = lambda counts: None,
@@ -113,25 +93,24 @@ class Harvest:
     ) -> None:
         self.helpdesk = helpdesk
         self.options = options
-        self.checkpoint_path = state_dir / CHECKPOINT_NAME
-        self.examples_path = state_dir / EXAMPLES_NAME
+        self.ledger = ledger
+        self.examples_path = ledger.path(EXAMPLES_NAME)
         self.key = settings_key(helpdesk, options)
         self.counts = HarvestCounts()
         self.on_page = on_page
         self.sleep = sleep
         self.stop_after_pages = stop_after_pages
-        # Ticket ids taken or left out: a ticket listed twice (Freshdesk re-reads the tickets of
-        # a page boundary's second; an export re-lists a ticket updated meanwhile) counts once.
+        self._pauses = 0
+        # Ticket ids already in the training file (a resumed harvest): met once, as the stream
+        # meets every other ticket once.
         self._seen: set[int] = set()
 
     # -- the checkpoint ---------------------------------------------------------------
 
     def _resume(self) -> Cursor | None:
-        saved, aside = read_validated(self.checkpoint_path, HarvestFile)
-        if aside is not None:
-            self.counts.notices.append(
-                f"{self.checkpoint_path.name}: {aside.reason}; starting over"
-            )
+        saved = self.ledger.harvest()
+        for aside in self.ledger.take_set_aside():
+            self.counts.notices.append(f"{aside.file}: {aside.reason}; starting over")
         if saved is None or saved.key != self.key:
             if saved is not None:
                 self.counts.notices.append(
@@ -150,9 +129,7 @@ class Harvest:
         c.examples, c.seen, c.solved = saved.examples, saved.seen, saved.solved
         c.unreviewed, c.unlabelled = saved.unreviewed, saved.unlabelled
         c.notes_read, c.pages, c.resumed = saved.notes_read, saved.pages, True
-        if saved.cursor_kind is None:
-            return None
-        return Cursor(saved.cursor_kind, saved.cursor_value, saved.cursor_start)
+        return self.ledger.load_cursor(stream="harvest")
 
     def _truncate(self, lines: int) -> bool:
         """Keep the first ``lines`` lines (a page cut short by a kill wrote more)."""
@@ -178,11 +155,12 @@ class Harvest:
 
     def _save(self, cursor: Cursor | None) -> None:
         c = self.counts
+        saved = None
+        if cursor is not None:
+            saved = CursorRecord(kind=cursor.kind, value=cursor.value, start_time=cursor.start_time)
         record = HarvestFile(
             key=self.key,
-            cursor_kind=cursor.kind if cursor else None,
-            cursor_value=cursor.value if cursor else None,
-            cursor_start=cursor.start_time if cursor else None,
+            cursor=saved,
             examples=c.examples,
             seen=c.seen,
             solved=c.solved,
@@ -192,64 +170,58 @@ class Harvest:
             pages=c.pages,
             updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        temporary = self.checkpoint_path.with_suffix(".tmp")
-        temporary.write_bytes(orjson.dumps(record.model_dump()))
-        os.replace(temporary, self.checkpoint_path)
+        self.ledger.save_harvest(record)
 
     def discard(self) -> None:
-        """Remove the checkpoint and the training file (they hold ticket text)."""
-        for path in (self.checkpoint_path, self.examples_path):
-            path.unlink(missing_ok=True)
+        """Remove the ledger's harvest entry and the training file (they hold ticket text)."""
+        self.ledger.clear_harvest()
+        self.examples_path.unlink(missing_ok=True)
 
     # -- the harvest ------------------------------------------------------------------
 
     def run(self) -> Path | None:
         """Harvest to the end of the stream; the training file, or None when interrupted."""
         cursor = self._resume()
-        pauses = 0
-        while True:
-            paused = False
-            with self.examples_path.open("ab") as out:
-                for page in self.helpdesk.ticket_pages(cursor, since=self.options.since):
-                    if any(name == "discover_paused" for name, _ in page.notices):
-                        paused = True
-                        break
-                    if any(name == "discover_fallback" for name, _ in page.notices):
-                        raise ConfigError(
-                            "learn --from-helpdesk reads Zendesk's incremental export, which "
-                            "needs an admin's API token (this one got 403); search cannot list "
-                            "more than 1,000 solved tickets"
-                        )
-                    self.counts.notices.extend(reason for _, reason in page.notices)
-                    if not page.tickets and page.next_cursor is None and not page.last:
-                        continue  # a notice-only page (e.g. the switch to search)
-                    for ticket in page.tickets:
+        stream = TicketStream(
+            self.helpdesk, since=self.options.since, seen=self._seen, wait_out_pause=self._pause
+        )
+        with self.examples_path.open("ab") as out:
+            for page in stream.pages(cursor):
+                if any(name == "discover_fallback" for name, _ in page.notices):
+                    raise ConfigError(
+                        "learn --from-helpdesk reads Zendesk's incremental export, which "
+                        "needs an admin's API token (this one got 403); search cannot list "
+                        "more than 1,000 solved tickets"
+                    )
+                self.counts.notices.extend(reason for _, reason in page.notices)
+                if not page.tickets and page.next_cursor is None and not page.last:
+                    continue  # a notice-only page (e.g. the switch to search)
+                for ticket in page.tickets:
+                    if stream.first_sighting(ticket.id):
                         self._take(ticket, out)
-                    out.flush()
-                    self.counts.pages += 1
-                    cursor = page.next_cursor or cursor
-                    self._save(cursor)
-                    self.on_page(self.counts)
-                    if (
-                        self.stop_after_pages is not None
-                        and self.counts.pages >= self.stop_after_pages
-                    ):
-                        return None
-                    if page.last:
-                        return self.examples_path
-            if not paused:
-                return self.examples_path
-            pauses += 1
-            if pauses > MAX_PAUSES:
-                self.counts.notices.append("the helpdesk kept refusing exports; run learn again")
-                return None
-            self.sleep(PAUSE_WAIT)
+                out.flush()
+                self.counts.pages += 1
+                cursor = page.next_cursor or cursor
+                self._save(cursor)
+                self.on_page(self.counts)
+                if self.stop_after_pages is not None and self.counts.pages >= self.stop_after_pages:
+                    return None
+                if page.last:
+                    return self.examples_path
+        return None if stream.paused else self.examples_path
+
+    def _pause(self) -> bool:
+        """The helpdesk's export budget for the minute is spent: wait for it, a bounded
+        number of times; False gives up (the next ``learn`` continues from the last page)."""
+        self._pauses += 1
+        if self._pauses > MAX_PAUSES:
+            self.counts.notices.append("the helpdesk kept refusing exports; run learn again")
+            return False
+        self.sleep(PAUSE_WAIT)
+        return True
 
     def _take(self, ticket: Ticket, out: BinaryIO) -> None:
         c = self.counts
-        if ticket.id in self._seen:
-            return
-        self._seen.add(ticket.id)
         c.seen += 1
         if ticket.status not in SOLVED:
             return

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-STOPPED_EXIT_CODES = (130, 143)
+from ..exitcodes import SIGNAL_EXIT
+
+STOPPED_EXIT_CODES = tuple(int(code) for code in SIGNAL_EXIT.values())
 # Outcomes in the order a reader cares about them, and how each is drawn: only ok is green.
 OUTCOME_COLOURS: dict[str, str] = {
     "ok": "#2a8a57",

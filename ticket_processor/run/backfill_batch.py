@@ -3,36 +3,33 @@
 One invocation submits the tickets discovered since the backfill's cursor as one batch and
 records it; a later one polls, and once the batch is over puts its answers where ``run`` looks
 first (the analysis cache, under the keys of the tickets' prepared text) and runs ``run_once``
-over exactly those tickets, then submits the next batch.
+over exactly those tickets, then submits the next batch. Discovery is the shared
+``helpdesks.stream.TicketStream``, and which tickets go in a batch ``scope.choose`` decides,
+as it does for ``run``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
-
 from ..errors import LLMError
 from ..helpdesks.protocol import Cursor, Helpdesk
+from ..helpdesks.stream import TicketStream, holds_updates_since
 from ..llm_client.batch import LLMBatchClient
-from ..models import Ticket, Triage
+from ..models import Triage
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..state.shapes import BackfillFile, BatchRecord, CursorRecord
-from ..tags import is_processed
 from ..triage.chain import cache_key
 from ..triage.prepare import PreparedTicket, prepare_ticket
-from .runner import analysis_cache_tag, run_once
-from .scope import Scope, parse_scope
-
-if TYPE_CHECKING:
-    from .backfill import Backfill, BackfillResult
+from .backfill_session import BackfillResult, BackfillSession
+from .runner import analysis_cache_tag
+from .scope import choose, parse_scope
 
 
 class BatchPath:
-    """The batch half of one invocation, over its ``Backfill``'s settings, log and ledger."""
+    """The batch half of one invocation, over its session's settings, log and ledger."""
 
-    def __init__(self, owner: Backfill, client: LLMBatchClient) -> None:
+    def __init__(self, owner: BackfillSession, client: LLMBatchClient) -> None:
         self.owner = owner
         self.client = client
 
@@ -94,13 +91,7 @@ class BatchPath:
             )
         from_batch = self._seed_cache(batch, answers)
         ids = tuple(sorted(int(i) for i in batch.tickets))
-        summary = run_once(
-            self.owner.settings,
-            ticket_ids=ids,
-            backfill=True,
-            max_runtime=self.owner.remaining(),
-            runtime=self.owner.runtime,
-        )
+        summary = self.owner.run_slice(ticket_ids=ids)
         self.owner.count(result, summary)
         self.owner.log.emit(
             "backfill_collected",
@@ -187,59 +178,44 @@ class BatchPath:
     ) -> tuple[dict[int, PreparedTicket], CursorRecord | None, bool]:
         """Tickets to submit (prepared as ``run`` prepares them), the cursor after them, and
         whether discovery reached the end. Waits through the helpdesk's read windows."""
-        scope = parse_scope(self.owner.settings.scope, prefix=self.owner.settings.tag_prefix)
+        owner = self.owner
+        settings = owner.settings
+        scope = parse_scope(settings.scope, prefix=settings.tag_prefix)
         saved = record.cursor
         cursor = Cursor(saved.kind, saved.value, saved.start_time) if saved else None
-        started = self.owner.runtime.now()
+        started = owner.runtime.now()
         prepared: dict[int, PreparedTicket] = {}
-        while True:
-            paused = False
-            for page in helpdesk.ticket_pages(cursor, since=record.since):
-                if any(event == "discover_paused" for event, _ in page.notices):
-                    paused = True
-                    break
-                wanted = [
-                    t for t in page.tickets if t.id not in prepared and self._wanted(t, scope)
-                ]
-                room = self.owner.batch_size - len(prepared)
-                for ticket in wanted[:room]:
-                    prepared[ticket.id] = prepare_ticket(
-                        ticket.subject,
-                        ticket.description,
-                        max_tokens=self.owner.settings.max_input_tokens,
-                    )
-                if len(wanted) > room:
-                    # The batch is full inside this page: the cursor stays before it, and the
-                    # next batch reads it again (the processed marker skips what this one did).
-                    return prepared, _record_of(cursor), False
-                cursor = page.next_cursor or cursor
-                if page.last or any(_updated_since(t, started) for t in page.tickets):
-                    return prepared, _record_of(cursor), True
-                if len(prepared) >= self.owner.batch_size or self.owner.stopping():
-                    return prepared, _record_of(cursor), False
-            if not paused:
-                return prepared, _record_of(cursor), True
-            self.owner.log.emit("backfill_waiting", reason="read_window", tickets=len(prepared))
-            if not self.owner.wait_for(self.owner.window_wait()):
-                return prepared, _record_of(cursor), False
 
-    def _wanted(self, ticket: Ticket, scope: Scope) -> bool:
-        """As ``run`` decides: in scope, not marked processed, not solved or closed."""
-        if not scope.admits(ticket):
-            return False
-        done = is_processed(ticket.tags, self.owner.settings.tag_prefix)
-        return not done and ticket.status not in ("solved", "closed")
+        def wait_out_pause() -> bool:
+            owner.log.emit("backfill_waiting", reason="read_window", tickets=len(prepared))
+            return owner.wait_for(owner.window_wait())
+
+        stream = TicketStream(helpdesk, since=record.since, wait_out_pause=wait_out_pause)
+        for page in stream.pages(cursor):
+            wanted = [
+                t
+                for t in page.tickets
+                if stream.first_sighting(t.id)
+                and choose(t, scope=scope, prefix=settings.tag_prefix) == "take"
+            ]
+            room = owner.batch_size - len(prepared)
+            for ticket in wanted[:room]:
+                prepared[ticket.id] = prepare_ticket(
+                    ticket.subject, ticket.description, max_tokens=settings.max_input_tokens
+                )
+            if len(wanted) > room:
+                # The batch is full inside this page: the cursor stays before it, and the
+                # next batch reads it again (the processed marker skips what this one did).
+                return prepared, _record_of(cursor), False
+            cursor = page.next_cursor or cursor
+            if page.last or holds_updates_since(page, started):
+                return prepared, _record_of(cursor), True
+            if len(prepared) >= owner.batch_size or owner.stopping():
+                return prepared, _record_of(cursor), False
+        return prepared, _record_of(cursor), not stream.paused
 
 
 def _record_of(cursor: Cursor | None) -> CursorRecord | None:
     if cursor is None:
         return None
     return CursorRecord(kind=cursor.kind, value=cursor.value, start_time=cursor.start_time)
-
-
-def _updated_since(ticket: Ticket, moment: datetime) -> bool:
-    try:
-        updated = datetime.fromisoformat(ticket.updated_at or "")
-    except ValueError:
-        return False
-    return (updated if updated.tzinfo else updated.replace(tzinfo=UTC)) >= moment

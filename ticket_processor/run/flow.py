@@ -11,29 +11,21 @@ the checkpoint, releases its slot and reports progress.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
 
 from ..helpdesks.protocol import WriteOutcome
 from ..models import Ticket, Triage, WriteBack
-from ..ops.logs import EventSink
 from ..tags import is_processed
-from ..triage.chain import TriageCache, TriageEngine
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .checkpoint import Checkpoint
+from .context import RunContext
 from .outcomes import observe_outcome
 from .record import TicketRecorder
-from .types import PlannedChange, RunOptions, RunSummary
+from .scope import choose
+from .types import PlannedChange, RunSummary
 from .writer import Writer
-
-
-class Planner(Protocol):
-    """Decides the change for a ticket from its current state and its triage."""
-
-    def plan(self, ticket: Ticket, triage: Triage) -> WriteBack: ...
 
 
 @dataclass
@@ -49,32 +41,21 @@ class TicketFlow:
 
     def __init__(
         self,
-        *,
-        options: RunOptions,
-        chain: Sequence[TriageEngine],
-        cache: TriageCache,
-        planner: Planner,
-        log: EventSink,
+        ctx: RunContext,
         summary: RunSummary,
         checkpoint: Checkpoint,
         should_stop: Callable[[], str | None],
-        price: Callable[[str | None, int, int], float],
-        ticket_url: Callable[[int], str],
-        clock: Callable[[], float] = time.monotonic,
-        on_progress: Callable[[str], None] = lambda event: None,
     ) -> None:
-        self.options = options
-        self.chain = list(chain)
-        self.cache = cache
-        self.planner = planner
-        self.log = log
+        options = self.options = ctx.options
+        self.chain = list(ctx.chain)
+        self.cache = ctx.cache
+        self.planner = ctx.planner
+        self.log = ctx.log
         self.summary = summary
         self.checkpoint = checkpoint
         self.should_stop = should_stop
-        self.price = price
-        self.ticket_url = ticket_url
-        self.clock = clock
-        self.on_progress = on_progress
+        self.clock = ctx.runtime.clock
+        self.on_progress = ctx.on_progress
         self.writer: Writer | None = None
         self.retry: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -82,36 +63,26 @@ class TicketFlow:
         self._slots = threading.BoundedSemaphore(options.workers + 300)
         self._closed = False  # after a stop's grace: late results are dropped, not written
         self._futures: set[Future[None]] = set()
-        self.record = TicketRecorder(
-            options=options,
-            log=log,
-            summary=summary,
-            lock=self._lock,
-            price=price,
-            ticket_url=ticket_url,
-        )
+        self.record = TicketRecorder(ctx, summary, self._lock)
 
     # -- taking a ticket (main thread) --------------------------------------------------
 
     def should_skip(self, ticket: Ticket) -> bool:
         """Out of scope, already done (marker), solved or closed: counted, not taken."""
-        observe_outcome(self.log, ticket, self.options.prefix)  # agents' corrections
-        if not self.options.scope.admits(ticket):
-            with self._lock:
-                self.summary.out_of_scope += 1
-                self.retry.pop(ticket.id, None)
-            return True
-        if self.options.force and self.options.ticket_ids:
-            return False
-        done = is_processed(ticket.tags, self.options.prefix) or ticket.status in (
-            "solved",
-            "closed",
+        opts = self.options
+        observe_outcome(self.log, ticket, opts.prefix)  # agents' corrections
+        choice = choose(
+            ticket, scope=opts.scope, prefix=opts.prefix, force=opts.force and bool(opts.ticket_ids)
         )
-        if done:
-            with self._lock:
+        if choice == "take":
+            return False
+        with self._lock:
+            if choice == "out_of_scope":
+                self.summary.out_of_scope += 1
+            else:
                 self.summary.skipped += 1
-                self.retry.pop(ticket.id, None)
-        return done
+            self.retry.pop(ticket.id, None)
+        return True
 
     def take(self, pool: ThreadPoolExecutor, ticket: Ticket) -> None:
         self._slots.acquire()

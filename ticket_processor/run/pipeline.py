@@ -15,81 +15,51 @@ adapter's, what survives between runs the ``RunLedger``'s.
   also when the run aborts or is stopped, so no run re-reads what an earlier one finished.
 - ``--limit``, ``--max-runtime`` and SIGINT/SIGTERM stop the taking of tickets; queued ones are
   deferred, analyses under way get ``stop_grace`` seconds, the writes are flushed.
+- The summary is written once, at the end (``record.record_run_end``): the ``run_finished``
+  event and, but for a dry run, ``last_run.json``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted
-from ..helpdesks.protocol import Helpdesk
-from ..ops.logs import EventSink
-from ..state.ledger import RunLedger
-from ..triage.chain import TriageCache, TriageEngine
+from ..exitcodes import SIGNAL_EXIT, ExitCode
 from .checkpoint import Checkpoint
+from .context import RunContext
 from .discovery import Discovery
-from .flow import Planner, TicketFlow
-from .types import RunOptions, RunSummary
+from .flow import TicketFlow
+from .record import name_the_bound, record_run_end
+from .types import RunSummary
 from .upkeep import LedgerUpkeep
 from .writer import BatchWriter, DryRunWriter
 
 
 class Pipeline:
-    """Runs one batch. Build it with the parts; call ``run()`` once."""
+    """Runs one batch. Build it with the run's context; call ``run()`` once."""
 
-    def __init__(
-        self,
-        *,
-        helpdesk: Helpdesk,
-        ledger: RunLedger,
-        chain: list[TriageEngine],
-        cache: TriageCache,
-        planner: Planner,
-        log: EventSink,
-        options: RunOptions,
-        run_id: str,
-        stop_signal: Callable[[], str | None] = lambda: None,
-        price: Callable[[str | None, int, int], float] = lambda model, p, c: 0.0,
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        on_progress: Callable[[str], None] = lambda event: None,
-        writer_flush_after: float = 1.0,
-    ) -> None:
-        self.helpdesk = helpdesk
-        self.ledger = ledger
-        self.log = log
-        self.options = options
-        self.clock = clock
-        self.now = now
-        self._stop_signal = stop_signal
-        self._writer_flush_after = writer_flush_after
-        self.summary = RunSummary(run_id=run_id, helpdesk=helpdesk.kind, engine=options.engine)
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.helpdesk = ctx.helpdesk
+        self.ledger = ctx.ledger
+        self.log = ctx.log
+        self.options = ctx.options
+        self.clock = ctx.runtime.clock
+        self.now = ctx.runtime.now
+        self._stop_signal = ctx.stop_signal
+        self.summary = RunSummary(
+            run_id=ctx.run_id,
+            helpdesk=ctx.helpdesk.kind,
+            engine=ctx.options.engine,
+            backfill=ctx.stream == "backfill",
+        )
         self.checkpoint = Checkpoint()
         self._started = 0.0
-        self._started_at = now()
-        summary = self.summary
-        self.discovery = Discovery(
-            helpdesk=helpdesk, ledger=ledger, options=options, log=log, summary=summary, now=now
-        )
-        self.upkeep = LedgerUpkeep(helpdesk=helpdesk, ledger=ledger, log=log, summary=summary)
-        self.flow = TicketFlow(
-            options=options,
-            chain=chain,
-            cache=cache,
-            planner=planner,
-            log=log,
-            summary=self.summary,
-            checkpoint=self.checkpoint,
-            should_stop=self._stop_reason,
-            price=price,
-            ticket_url=helpdesk.ticket_url,
-            clock=clock,
-            on_progress=on_progress,
-        )
+        self._started_at = self.now()
+        self.discovery = Discovery(ctx, self.summary)
+        self.upkeep = LedgerUpkeep(ctx, self.summary)
+        self.flow = TicketFlow(ctx, self.summary, self.checkpoint, self._stop_reason)
 
     # -- the run ---------------------------------------------------------------------
 
@@ -133,7 +103,7 @@ class Pipeline:
                 journal=self.ledger,
                 replan=self.flow.replan,
                 on_outcome=self._on_written,
-                flush_after=self._writer_flush_after,
+                flush_after=self.ctx.writer_flush_after,
             )
         pool = ThreadPoolExecutor(opts.workers, thread_name_prefix="analyse")
         taken = 0
@@ -216,7 +186,7 @@ class Pipeline:
 
     def _abort(self, reason: str) -> None:
         self.summary.status = "aborted"
-        self.summary.exit_code = 1
+        self.summary.exit_code = ExitCode.ABORTED
         self.summary.reason = reason
 
     def _finish(self) -> None:
@@ -225,16 +195,17 @@ class Pipeline:
         signal_name = self._stop_signal()
         if s.status != "aborted" and signal_name is not None:
             s.status = "stopped"
-            s.exit_code = 130 if signal_name == "SIGINT" else 143
+            s.exit_code = SIGNAL_EXIT.get(signal_name, ExitCode.TERMINATED)
             s.reason = f"stopped by {signal_name}; progress saved"
             s.stopped_early = signal_name
         elif s.status != "aborted" and s.failed:
-            s.status, s.exit_code = "partial", 3
+            s.status, s.exit_code = "partial", ExitCode.PARTIAL
         if not self.options.dry_run:
             self._save_cursor()
             self.upkeep.save_retry_queue(self.flow.retry)
         self.upkeep.report_set_aside()
-        self.log.emit("run_finished", **s.as_event())
+        name_the_bound(s, self.ctx)
+        record_run_end(s, self.ctx)
 
 
 def _ticket_id(raw: dict[str, Any]) -> int | None:

@@ -1,41 +1,38 @@
-"""How a closed ticket is recorded: the ``RunSummary``'s counters and the JSON-lines event.
+"""How a run is recorded: each closed ticket, and the run's summary at its end.
 
 ``TicketRecorder`` is ``flow.TicketFlow``'s account book: ``triaged`` counts a written ticket
 (engine, fallback and its reason, cache, tokens, cost, category) and logs ``ticket_triaged``
 with what was written; ``failed`` counts and logs ``ticket_failed``. The summary is shared with
 the flow, so both count under the flow's lock.
+
+``record_run_end`` is the one writer of a finished run's summary: the ``run_finished`` event
+and ``last_run.json`` (which ``health`` reads) say the same thing, written at the same moment.
+``name_the_bound`` puts in it what limited the run first.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from datetime import UTC, datetime
 
+from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
-from ..ops.logs import EventSink
+from ..triage.chain import LLMEngine
+from .context import RunContext
 from .planner import routing_fields
-from .types import RunOptions, RunSummary
+from .types import RunSummary
 
 
 class TicketRecorder:
     """Counts and logs each ticket's end; thread-safe under the given lock."""
 
-    def __init__(
-        self,
-        *,
-        options: RunOptions,
-        log: EventSink,
-        summary: RunSummary,
-        lock: threading.Lock,
-        price: Callable[[str | None, int, int], float],
-        ticket_url: Callable[[int], str],
-    ) -> None:
-        self.options = options
-        self.log = log
+    def __init__(self, ctx: RunContext, summary: RunSummary, lock: threading.Lock) -> None:
+        self.options = ctx.options
+        self.log = ctx.log
         self.summary = summary
         self._lock = lock
-        self.price = price
-        self.ticket_url = ticket_url
+        self.price = ctx.price
+        self.ticket_url = ctx.helpdesk.ticket_url
 
     def triaged(self, ticket: Ticket, seconds: float, triage: Triage, wb: WriteBack) -> None:
         analysis = triage.analysis
@@ -103,3 +100,42 @@ def _reason_kind(reason: str) -> str:
     """``"llm: LLMConnectionError: refused"`` -> ``"LLMConnectionError"``; else the reason."""
     parts = [part.strip() for part in reason.split(":")]
     return parts[1] if len(parts) > 2 and parts[1] else reason[:60]
+
+
+def record_run_end(summary: RunSummary, ctx: RunContext) -> None:
+    """Write the finished run's summary: the ``run_finished`` event, and ``last_run.json`` but
+    for a dry run (which writes no state)."""
+    fields = summary.as_event()
+    ctx.log.emit("run_finished", **fields)
+    if not ctx.options.dry_run:
+        finished_at = datetime.now(UTC).isoformat()
+        ctx.ledger.save_last_run({"run_id": summary.run_id, "finished_at": finished_at, **fields})
+
+
+def name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
+    """Say what limited the run: the LLM's latency or rate, or the helpdesk's writes."""
+    first = ctx.chain[0] if ctx.chain else None
+    if not isinstance(first, LLMEngine):
+        return
+    stats = first.concurrency()
+    summary.llm = stats
+    latency = stats.get("llm_latency_s")
+    limit = stats.get("llm_limit_requests")
+    workers = int(str(stats.get("llm_concurrency") or 1))
+    settled = stats.get("llm_limit_now")
+    if isinstance(settled, int):
+        workers = min(workers, settled)  # where the adaptive limit (--workers auto) ended
+    limits = ctx.helpdesk.limits
+    bound, _ = run_bound(
+        workers=workers,
+        latency_s=float(latency) if isinstance(latency, int | float) else None,
+        llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
+        helpdesk_writes_per_minute=(
+            float(limits.updates_per_minute * limits.batch_size)
+            if limits.updates_per_minute
+            else None
+        ),
+    )
+    summary.bound = bound
+    if bound is not None:
+        ctx.log.emit("run_bound", bound=bound, **summary.llm)

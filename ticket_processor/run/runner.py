@@ -19,9 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..helpdesks.factory import breaker_name, connect
-from ..helpdesks.protocol import WriteLimits
 from ..kb.refresh import open_for_run
-from ..llm_client.pacer import run_bound
 from ..ops.alerts import Alerter, AlertOutcome
 from ..ops.logs import EventLog, new_run_id, prune_logs, read_events
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
@@ -32,10 +30,10 @@ from ..settings import Settings
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..triage.chain import LLMEngine
-from ..triage.engines import ChainChoice, build_chain, llm_breaker_name
+from ..triage.engines import build_chain, llm_breaker_name
 from ..triage.routebook import load_router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
+from .context import RunContext
 from .escalation import EscalationWatch, escalation_message
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
@@ -89,7 +87,7 @@ def run_once(
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
     with RunLock(settings.state_dir, stale_after=stale):
-        return _run(settings, options, RunLedger(settings.state_dir, backfill=backfill), parts)
+        return _run(settings, options, RunLedger(settings.state_dir), parts)
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
@@ -168,9 +166,12 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             options, run_id=run_id, router=router, kb_suggestions=settings.kb_suggestions
         )
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
-            pipeline = Pipeline(
+            ctx = RunContext(
+                options=options,
+                run_id=run_id,
                 helpdesk=helpdesk,
                 ledger=ledger,
+                log=watch,
                 chain=choice.chain,
                 cache=kb.triage_cache(
                     cache,
@@ -179,24 +180,18 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                     drafts=settings.reply_draft and choice.preferred == "llm",
                 ),
                 planner=planner,
-                log=watch,
-                options=options,
-                run_id=run_id,
+                runtime=runtime,
+                stream="backfill" if parts.backfill else "run",
                 stop_signal=parts.stop or sig,
+                price=price,
                 on_progress=parts.on_progress,
                 writer_flush_after=parts.writer_flush_after,
-                price=price,
-                clock=runtime.clock,
-                now=runtime.now,
             )
-            pipeline.summary.backfill = parts.backfill
+            pipeline = Pipeline(ctx)
             pipeline.summary.warnings.extend(choice.notes)
             pipeline.summary.warnings.extend(kb.warnings)
             pipeline.summary.set_aside.extend(kb.set_aside)
             summary = pipeline.run()
-            _name_the_bound(summary, choice, helpdesk.limits)
-            if summary.bound is not None:
-                log.emit("run_bound", bound=summary.bound, **summary.llm)
         ticket_url = helpdesk.ticket_url
     finally:
         kb.close()
@@ -204,9 +199,6 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     if not options.dry_run:
         _alert_escalations(log, alerter, planner, watch, run_id=run_id, ticket_url=ticket_url)
         cache.flush()
-        ledger.save_last_run(
-            {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat(), **summary.as_event()}
-        )
         recent = summarise_runs(
             read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
         )
@@ -242,32 +234,6 @@ def _alert_escalations(
     ]
     message = escalation_message(items, run_id=run_id, ticket_url=ticket_url)
     _log_alert(log, alerter.escalations(message))
-
-
-def _name_the_bound(summary: RunSummary, choice: ChainChoice, limits: WriteLimits) -> None:
-    """Say what limited the run: the LLM's latency or rate, or the helpdesk's writes."""
-    first = choice.chain[0]
-    if not isinstance(first, LLMEngine):
-        return
-    stats = first.concurrency()
-    summary.llm = stats
-    latency = stats.get("llm_latency_s")
-    limit = stats.get("llm_limit_requests")
-    workers = int(str(stats.get("llm_concurrency") or 1))
-    settled = stats.get("llm_limit_now")
-    if isinstance(settled, int):
-        workers = min(workers, settled)  # where the adaptive limit (--workers auto) ended
-    bound, _ = run_bound(
-        workers=workers,
-        latency_s=float(latency) if isinstance(latency, int | float) else None,
-        llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
-        helpdesk_writes_per_minute=(
-            float(limits.updates_per_minute * limits.batch_size)
-            if limits.updates_per_minute
-            else None
-        ),
-    )
-    summary.bound = bound
 
 
 def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:

@@ -4,16 +4,21 @@
 group — as ``key=value,value;key=value`` with the keys ``brand``, ``group``, ``form`` (ids, as
 the helpdesk numbers them) and ``channel`` (``email``, ``web``, ``api``, ``chat``, ...): a ticket
 is in scope when it matches every key given. An agent opts a ticket out by adding the tag
-``<prefix>skip``. A ticket out of scope is counted, never analysed and never written. Pure.
+``<prefix>skip``. A ticket out of scope is counted, never analysed and never written.
+
+``choose`` is the one place that decides whether a discovered ticket is taken for triage — by
+``run`` and by ``backfill`` alike: in scope, not done already (the processed marker), not solved
+or closed; ``--force`` with ``--ticket`` takes a done ticket again. Pure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..errors import ConfigError
 from ..models import Ticket
-from ..tags import sanitise_tag
+from ..tags import is_processed, sanitise_tag
 
 _KEYS = {"brand": "brand_id", "group": "group_id", "form": "form_id", "channel": "channel"}
 
@@ -35,6 +40,22 @@ class Scope:
     def describe(self) -> str:
         parts = [f"{key}={','.join(sorted(v))}" for key, v in self.rules.items()]
         return "; ".join(parts) or "every ticket"
+
+
+# What becomes of a discovered ticket: triaged, or counted as out of scope or as done.
+Choice = Literal["take", "out_of_scope", "done"]
+CLOSED = ("solved", "closed")
+
+
+def choose(ticket: Ticket, *, scope: Scope, prefix: str, force: bool = False) -> Choice:
+    """Whether a discovered ticket is taken for triage, and if not, why."""
+    if not scope.admits(ticket):
+        return "out_of_scope"
+    if force:
+        return "take"
+    if is_processed(ticket.tags, prefix) or ticket.status in CLOSED:
+        return "done"
+    return "take"
 
 
 def parse_scope(text: str | None, *, prefix: str) -> Scope:

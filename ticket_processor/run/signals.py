@@ -16,7 +16,7 @@ import threading
 from types import FrameType, TracebackType
 from typing import Any
 
-from ..exitcodes import SIGNAL_EXIT
+from ..exitcodes import SIGNAL_EXIT, ExitCode
 
 _NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
@@ -36,7 +36,7 @@ class StopOnSignal:
         """Ask for a stop as a signal would (tests, and the second-signal path)."""
         if self._received is not None:
             sys.stderr.flush()
-            os._exit(int(SIGNAL_EXIT.get(self._received, 1)))
+            os._exit(int(SIGNAL_EXIT.get(self._received, ExitCode.ABORTED)))
         self._received = name
         if self._announce is not None:
             self._announce(name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from ..exitcodes import ExitCode
 from ..models import Engine, Triage, WriteBack
 from .scope import Scope
 
@@ -52,7 +53,7 @@ class PlannedChange:
 class RunSummary:
     run_id: str
     status: RunStatus = "ok"
-    exit_code: int = 0
+    exit_code: int = ExitCode.OK
     helpdesk: str = "zendesk"
     engine: str = "llm"
     tickets_seen: int = 0

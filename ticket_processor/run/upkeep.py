@@ -1,4 +1,4 @@
-"""What a run settles with its ledger: recovery, set-aside files, the cursor, the retries.
+"""What a run settles with its ledger: recovery, set-aside files, its cursor, the retries.
 
 ``LedgerUpkeep`` settles a killed run's writes before anything is read, reports the state
 files the ledger set aside (damaged, replaced by a safe default), and saves the retry queue at
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..helpdesks.protocol import Cursor, Helpdesk
-from ..ops.logs import EventSink
-from ..state.ledger import RunLedger
+from ..helpdesks.protocol import Cursor
+from .context import RunContext
 from .types import RunSummary
 
 RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (and logged)
@@ -20,12 +19,11 @@ RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (an
 class LedgerUpkeep:
     """The ledger's side of one run."""
 
-    def __init__(
-        self, *, helpdesk: Helpdesk, ledger: RunLedger, log: EventSink, summary: RunSummary
-    ) -> None:
-        self.helpdesk = helpdesk
-        self.ledger = ledger
-        self.log = log
+    def __init__(self, ctx: RunContext, summary: RunSummary) -> None:
+        self.helpdesk = ctx.helpdesk
+        self.ledger = ctx.ledger
+        self.log = ctx.log
+        self.stream = ctx.stream
         self.summary = summary
         self._saved_cursor: Cursor | None = None
 
@@ -34,7 +32,7 @@ class LedgerUpkeep:
         if cursor is None or cursor is self._saved_cursor:
             return
         self._saved_cursor = cursor
-        self.ledger.save_cursor(cursor, helpdesk=self.helpdesk.kind)
+        self.ledger.save_cursor(cursor, helpdesk=self.helpdesk.kind, stream=self.stream)
 
     def recover(self) -> None:
         """Settle a killed run's writes before reading tickets again."""

@@ -12,12 +12,18 @@ One state directory (``TICKETBOT_STATE_DIR``), one file per concern, each writte
     last_run.json    the summary of the last finished run
     cache.json       the analysis cache (``cache.AnalysisCache``)
     backfill.json    a backfill under way: its own discovery cursor, the batch it waits for
+    harvest.json     ``learn --from-helpdesk`` under way: its own discovery cursor, its counts
 
 Every file is validated on read (``shapes``). One that does not validate is set aside as
 ``<name>.bad-<timestamp>``, reported once (``set_aside``, which the run logs and puts in its
 summary) and replaced by a safe default: no cursor (start again from ``--since``; the processed
 marker skips what was done), an empty journal (a re-read decides; ``safe_update`` and the marker
 keep a second note out), no retries, closed breakers.
+
+Three discoveries read the helpdesk's stream, each keeping its own place in it (a
+``CursorStream``): the scheduled runs (``cursor.json``), a backfill (``backfill.json``) and a
+harvest of solved tickets (``harvest.json``). The harvest once kept ``learn-harvest.json`` on its
+own; a harvest found there is carried over once, so nobody loses their place.
 
 A read-only ledger (dry runs) reads the same files and writes nothing, not even a set-aside.
 """
@@ -32,7 +38,7 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
@@ -49,9 +55,11 @@ from .shapes import (
     CacheFile,
     CursorFile,
     CursorRecord,
+    HarvestFile,
     InflightFile,
     JobsFile,
     LastRunFile,
+    LegacyHarvestFile,
     M,
     RetryFile,
     SetAside,
@@ -65,7 +73,14 @@ ALERTS = "alerts.json"
 LAST_RUN = "last_run.json"
 CACHE = "cache.json"
 BACKFILL = "backfill.json"
-LEDGER_FILES = (CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE, BACKFILL)
+HARVEST = "harvest.json"
+LEDGER_FILES = (
+    CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE, BACKFILL, HARVEST
+)  # fmt: skip
+LEGACY_HARVEST = "learn-harvest.json"  # the harvest's checkpoint before it joined the ledger
+
+# Whose place in the helpdesk's stream: the scheduled runs', a backfill's, a harvest's.
+CursorStream = Literal["run", "backfill", "harvest"]
 
 _STALE_TEMP_SECONDS = 3600.0  # temp files older than this are a crashed writer's leftovers
 
@@ -81,20 +96,16 @@ def _file_models() -> list[tuple[str, type[BaseModel]]]:
         (LAST_RUN, LastRunFile),
         (CACHE, CacheFile),
         (BACKFILL, BackfillFile),
+        (HARVEST, HarvestFile),
     ]
 
 
 class RunLedger:
-    """The state directory as typed values. Thread-safe; writes go straight to disk.
+    """The state directory as typed values. Thread-safe; writes go straight to disk."""
 
-    ``backfill=True``: discovery's cursor is the backfill's own (in ``backfill.json``), so a
-    backfill and the scheduled runs each keep their place in the helpdesk's stream.
-    """
-
-    def __init__(self, directory: Path, *, read_only: bool = False, backfill: bool = False) -> None:
+    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
         self.directory = Path(directory)
         self.read_only = read_only
-        self.backfill_cursor = backfill
         self._lock = threading.RLock()
         self._set_aside: list[SetAside] = []
         if not read_only:
@@ -164,11 +175,14 @@ class RunLedger:
                 found.append((name, why))
         return found
 
-    # -- cursor (the scheduled runs', or the backfill's) -----------------------------------
+    # -- cursors: each discovery's place in the helpdesk's stream ------------------------
 
-    def load_cursor(self, helpdesk: str | None = None) -> Cursor | None:
-        if self.backfill_cursor:
-            record = self.backfill()
+    def load_cursor(
+        self, helpdesk: str | None = None, *, stream: CursorStream = "run"
+    ) -> Cursor | None:
+        """Where ``stream``'s discovery resumes; a run's cursor of another helpdesk is none."""
+        if stream != "run":
+            record = self.backfill() if stream == "backfill" else self.harvest()
             saved = record.cursor if record is not None else None
             return Cursor(saved.kind, saved.value, saved.start_time) if saved else None
         found = self._read(CURSOR, CursorFile)
@@ -176,15 +190,12 @@ class RunLedger:
             return None
         return Cursor(kind=found.kind, value=found.value, start_time=found.start_time)
 
-    def save_cursor(self, cursor: Cursor, *, helpdesk: str | None = None) -> None:
-        if self.backfill_cursor:
-            with self._lock:
-                record = self.backfill()
-                if record is not None:
-                    saved = CursorRecord(
-                        kind=cursor.kind, value=cursor.value, start_time=cursor.start_time
-                    )
-                    self.save_backfill(record.model_copy(update={"cursor": saved}))
+    def save_cursor(
+        self, cursor: Cursor, *, helpdesk: str | None = None, stream: CursorStream = "run"
+    ) -> None:
+        if stream != "run":
+            saved = CursorRecord(kind=cursor.kind, value=cursor.value, start_time=cursor.start_time)
+            self._update_cursor(stream, saved)
             return
         self._write(
             CURSOR,
@@ -197,14 +208,24 @@ class RunLedger:
             ),
         )
 
-    def discard_cursor(self) -> None:
-        if self.backfill_cursor:
-            record = self.backfill()
-            if record is not None:
-                self.save_backfill(record.model_copy(update={"cursor": None}))
+    def discard_cursor(self, *, stream: CursorStream = "run") -> None:
+        if stream != "run":
+            self._update_cursor(stream, None)
         elif not self.read_only:
             with contextlib.suppress(FileNotFoundError):
                 self.path(CURSOR).unlink()
+
+    def _update_cursor(self, stream: CursorStream, cursor: CursorRecord | None) -> None:
+        """Move a backfill's or a harvest's cursor inside its record (none under way: nothing)."""
+        with self._lock:
+            if stream == "backfill":
+                backfill = self.backfill()
+                if backfill is not None:
+                    self.save_backfill(backfill.model_copy(update={"cursor": cursor}))
+            else:
+                harvest = self.harvest()
+                if harvest is not None:
+                    self.save_harvest(harvest.model_copy(update={"cursor": cursor}))
 
     # -- a backfill under way ------------------------------------------------------------
 
@@ -218,6 +239,37 @@ class RunLedger:
         if not self.read_only:
             with contextlib.suppress(FileNotFoundError):
                 self.path(BACKFILL).unlink()
+
+    # -- a harvest under way (``learn --from-helpdesk``) ----------------------------------
+
+    def harvest(self) -> HarvestFile | None:
+        found = self._read(HARVEST, HarvestFile)
+        if found is None and not self.path(HARVEST).exists():
+            found = self._carry_over_harvest()
+        return found
+
+    def save_harvest(self, record: HarvestFile) -> None:
+        self._write(HARVEST, record)
+
+    def clear_harvest(self) -> None:
+        if not self.read_only:
+            for name in (HARVEST, LEGACY_HARVEST):
+                with contextlib.suppress(FileNotFoundError):
+                    self.path(name).unlink()
+
+    def _carry_over_harvest(self) -> HarvestFile | None:
+        """A harvest the older ``learn-harvest.json`` recorded, moved into the ledger once."""
+        if self.read_only:
+            found, _ = _peek(self.path(LEGACY_HARVEST), LegacyHarvestFile)
+            return found.carried_over() if found is not None else None
+        legacy = self._read(LEGACY_HARVEST, LegacyHarvestFile)
+        if legacy is None:
+            return None
+        record = legacy.carried_over()
+        self.save_harvest(record)
+        with contextlib.suppress(FileNotFoundError):
+            self.path(LEGACY_HARVEST).unlink()
+        return record
 
     # -- retry queue ---------------------------------------------------------------------
 

@@ -116,6 +116,52 @@ class BackfillFile(_File):
     batch: BatchRecord | None = None
 
 
+class HarvestFile(_File):
+    """``learn --from-helpdesk`` under way: where its discovery resumes, how many lines of the
+    training file are settled, and its counts so far.
+
+    ``key`` names the helpdesk, ``since``, the label specs and the unreviewed policy: a harvest
+    recorded for other settings is not resumed."""
+
+    key: StrictStr
+    cursor: CursorRecord | None = None
+    examples: NonNegative
+    seen: NonNegative
+    solved: NonNegative
+    unreviewed: NonNegative
+    unlabelled: NonNegative
+    notes_read: NonNegative
+    pages: NonNegative
+    updated_at: StrictStr
+
+
+class LegacyHarvestFile(_File):
+    """The harvest's own checkpoint file before it became a ledger entry; read once, carried
+    over into ``HarvestFile`` so a harvest under way keeps its place."""
+
+    key: StrictStr
+    cursor_kind: StrictStr | None
+    cursor_value: StrictStr | None
+    cursor_start: StrictInt | None
+    examples: NonNegative
+    seen: NonNegative
+    solved: NonNegative
+    unreviewed: NonNegative
+    unlabelled: NonNegative
+    notes_read: NonNegative
+    pages: NonNegative
+    updated_at: StrictStr
+
+    def carried_over(self) -> HarvestFile:
+        cursor = None
+        if self.cursor_kind is not None:
+            cursor = CursorRecord(
+                kind=self.cursor_kind, value=self.cursor_value, start_time=self.cursor_start
+            )
+        fields = self.model_dump(exclude={"cursor_kind", "cursor_value", "cursor_start"})
+        return HarvestFile(cursor=cursor, **fields)
+
+
 @dataclass(frozen=True)
 class SetAside:
     """A state file that did not validate and was moved out of the way."""

@@ -1,0 +1,172 @@
+"""What one ``ticketbot backfill`` invocation shares between its two paths (see ``backfill``).
+
+``BackfillSession`` holds the invocation's settings, options, clock, log and stop, and does
+what both the Batch API path (``backfill_batch``) and the online path (``backfill``) do: find
+or start the backfill's record in the ledger, run a slice with ``run_once`` on the backfill's
+own cursor, count a slice's outcome, wait out the helpdesk's read window with the lock
+released, and close the backfill once nothing is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from ..exitcodes import ExitCode
+from ..helpdesks.factory import connect
+from ..helpdesks.protocol import Helpdesk
+from ..ops.logs import EventLog, new_run_id
+from ..settings import Settings
+from ..state.ledger import RunLedger
+from ..state.lock import RunLock
+from ..state.shapes import BackfillFile
+from ..triage.taxonomy import load_taxonomy
+from .runner import run_once
+from .runtime import Runtime
+from .types import RunSummary
+
+# Tickets a batch (OpenAI allows 50,000). The answers wait in the analysis cache until the
+# write-back reads them, so a batch is never larger than the cache (TICKETBOT_CACHE_ENTRIES).
+DEFAULT_BATCH_SIZE = 5000
+READ_WINDOW_WAIT = 60.0  # the helpdesk's read window: Zendesk counts exports per minute
+WAIT_STEP = 1.0  # seconds between looks at a stop while waiting
+
+
+@dataclass
+class BackfillResult:
+    """What one invocation did; ``exit_code`` follows ``ExitCode``."""
+
+    path: str  # "batch" | "online"
+    message: str
+    exit_code: int = ExitCode.OK
+    batch_id: str | None = None
+    submitted: int = 0
+    triaged: int = 0
+    failed: int = 0
+    complete: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BackfillOptions:
+    since: datetime | None = None
+    use_batch: bool = True
+    batch_size: int = DEFAULT_BATCH_SIZE
+    max_runtime: float | None = None
+    read_window_wait: float | None = None  # None: READ_WINDOW_WAIT
+
+
+class BackfillSession:
+    """One invocation's shared parts and steps; ``stop`` is set once signals are held."""
+
+    def __init__(
+        self, settings: Settings, options: BackfillOptions, runtime: Runtime | None = None
+    ) -> None:
+        settings.require_helpdesk()
+        self.settings = settings
+        self.options = options
+        self.runtime = runtime or Runtime()
+        self.log = EventLog(settings.log_dir, run_id=new_run_id(), secrets=settings.scrubber())
+        self.taxonomy = load_taxonomy(settings.taxonomy_file)
+        self._started = self.runtime.clock()
+        self.stop: Callable[[], str | None] = lambda: None
+        self.notes: list[str] = []  # said once on stderr at the end
+        if options.batch_size > settings.cache_entries and options.use_batch:
+            self.notes.append(
+                f"batches of {settings.cache_entries} tickets, not {options.batch_size}: "
+                "the answers wait in the analysis cache (TICKETBOT_CACHE_ENTRIES)"
+            )
+
+    @property
+    def batch_size(self) -> int:
+        """Tickets a batch: as asked, but no more than the cache holds (see DEFAULT_BATCH_SIZE)."""
+        return min(self.options.batch_size, self.settings.cache_entries)
+
+    def ledger(self) -> RunLedger:
+        return RunLedger(self.settings.state_dir)
+
+    def record(self, ledger: RunLedger) -> BackfillFile:
+        """The backfill under way, or a new one from ``--since`` (default: 24 hours back)."""
+        found = ledger.backfill()
+        for aside in ledger.take_set_aside():
+            self.log.emit("state_file_set_aside", level="warning", file=aside.file,
+                          moved_to=aside.moved_to, reason=aside.reason)  # fmt: skip
+            self.notes.append(
+                f"damaged {aside.file} set aside ({aside.reason}): the backfill starts again "
+                "from --since (the processed marker skips what was done)"
+            )
+        since = self.options.since
+        if found is not None:
+            if since is not None and int(since.timestamp()) != found.since:
+                began = datetime.fromtimestamp(found.since, UTC).isoformat()
+                self.notes.append(f"a backfill since {began} is under way: continuing it")
+            return found
+        since = since or (self.runtime.now() - timedelta(hours=24))
+        record = BackfillFile(
+            since=int(since.timestamp()), started_at=self.runtime.now().isoformat()
+        )
+        ledger.save_backfill(record)
+        return record
+
+    def run_slice(
+        self, *, since: datetime | None = None, ticket_ids: tuple[int, ...] = ()
+    ) -> RunSummary:
+        """One ``run_once`` on the backfill's cursor (or over exactly ``ticket_ids``), within
+        what is left of ``--max-runtime``: the lock, the limits and the writes of a run."""
+        return run_once(
+            self.settings,
+            since=since,
+            ticket_ids=ticket_ids,
+            max_runtime=self.remaining(),
+            runtime=self.runtime,
+            backfill=True,
+        )
+
+    def complete(self, result: BackfillResult) -> BackfillResult:
+        with RunLock(self.settings.state_dir):
+            self.ledger().clear_backfill()
+        self.log.emit("backfill_complete", triaged=result.triaged, path=result.path)
+        result.complete = True
+        done = f"{result.message}; " if result.message else ""
+        result.message = f"{done}backfill complete: nothing more to triage since the start"
+        return result
+
+    def count(self, result: BackfillResult, summary: RunSummary) -> None:
+        result.triaged += summary.triaged
+        result.failed += summary.failed
+        result.notes.extend(summary.warnings)
+        if summary.failed and result.exit_code == ExitCode.OK:
+            result.exit_code = ExitCode.PARTIAL
+        if summary.status == "aborted":
+            result.exit_code = ExitCode.ABORTED
+
+    def helpdesk(self) -> Helpdesk:
+        rt = self.runtime
+        return connect(self.settings, sleep=rt.sleep, clock=rt.clock, rng=rt.rng)
+
+    def remaining(self) -> float | None:
+        limit = self.options.max_runtime
+        if limit is None:
+            return None
+        return max(1.0, limit - (self.runtime.clock() - self._started))
+
+    def stopping(self) -> str | None:
+        if self.stop() is not None:
+            return self.stop()
+        limit = self.options.max_runtime
+        if limit is not None and self.runtime.clock() - self._started >= limit:
+            return "max_runtime"
+        return None
+
+    def window_wait(self) -> float:
+        return self.options.read_window_wait or READ_WINDOW_WAIT
+
+    def wait_for(self, seconds: float) -> bool:
+        """Wait for the read window with the lock released; False when told to stop."""
+        ends = self.runtime.clock() + seconds
+        while self.runtime.clock() < ends:
+            if self.stopping() is not None:
+                return False
+            self.runtime.sleep(min(WAIT_STEP, max(0.0, ends - self.runtime.clock())))
+        return self.stopping() is None

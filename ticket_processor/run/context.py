@@ -1,0 +1,60 @@
+"""``RunContext``: the parts one run is built from, made once by ``run_once`` and read by all.
+
+The pipeline and its helpers (discovery, the ticket flow, the recorder, the ledger upkeep) each
+take the context rather than a dozen keyword arguments, so a new part is one field here, not an
+argument threaded through five constructors. Tests build one with the parts they fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..helpdesks.protocol import Helpdesk
+from ..models import Ticket, Triage, WriteBack
+from ..ops.logs import EventSink
+from ..state.ledger import CursorStream, RunLedger
+from ..triage.chain import TriageCache, TriageEngine
+from .runtime import Runtime
+from .types import RunOptions
+
+
+class Planner(Protocol):
+    """Decides the change for a ticket from its current state and its triage."""
+
+    def plan(self, ticket: Ticket, triage: Triage) -> WriteBack: ...
+
+
+def _no_stop() -> str | None:
+    return None
+
+
+def _free(model: str | None, prompt_tokens: int, completion_tokens: int) -> float:
+    return 0.0
+
+
+def _quiet(event: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What one run reads: its options, its helpdesk, its state, its engines and its hooks."""
+
+    options: RunOptions
+    run_id: str
+    helpdesk: Helpdesk
+    ledger: RunLedger
+    log: EventSink
+    chain: Sequence[TriageEngine]
+    cache: TriageCache
+    planner: Planner
+    runtime: Runtime = field(default_factory=Runtime)
+    # Whose place in the helpdesk's stream this run reads from and saves: a scheduled run's,
+    # or a backfill's slice's.
+    stream: CursorStream = "run"
+    stop_signal: Callable[[], str | None] = _no_stop  # SIGINT / SIGTERM, by name
+    price: Callable[[str | None, int, int], float] = _free  # model, tokens in, out -> USD
+    on_progress: Callable[[str], None] = _quiet  # the terminal's progress bar
+    writer_flush_after: float = 1.0  # seconds a partial write batch waits for more
