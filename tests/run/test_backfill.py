@@ -15,13 +15,13 @@ from typing import Any
 import httpx2
 import orjson
 import pytest
-from desks import KINDS, Desk, NewTicket, ZendeskDesk, serve_desk
 from e2e_support import events
 from typer.testing import CliRunner, Result
 
 from ticket_processor.cli import app
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
+from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, ZendeskDesk, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,

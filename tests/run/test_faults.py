@@ -28,7 +28,6 @@ from typing import Any
 
 import pytest
 import requests
-from desks import KINDS, Desk, NewTicket, Snapshot, ZendeskDesk, serve_desk
 from e2e_support import assert_policy, events, invoke, triaged_events
 from fixtures_sandbox import sandbox_auth
 
@@ -37,6 +36,7 @@ from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.models import WriteBack
 from ticket_processor.resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
+from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, Snapshot, ZendeskDesk, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,

@@ -1,5 +1,5 @@
-"""The hostile redaction corpus end to end (issue 12 item 5): ``ticketbot run`` against the
-Zendesk sandbox and the LLM stand-in, whose ``received`` list holds every request body.
+"""The hostile redaction corpus end to end: ``ticketbot run`` against the Zendesk sandbox and
+the LLM stand-in, whose ``received`` list holds every request body.
 
 Only the CLI is used, so the test holds whatever the pipeline looks like inside. Every PII
 text and every harmless text of ``redaction_corpus`` is a line of some ticket (subject or
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from e2e_support import configure, create, invoke, notes, triaged_events
-from redaction_corpus import HARMLESS, PII
 
+from ticket_processor.evaluation.redaction_corpus import HARMLESS, PII
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, iter_requests
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin

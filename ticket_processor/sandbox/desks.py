@@ -1,5 +1,6 @@
-"""One harness for both helpdesk sandboxes (issue 11): a ``Desk`` is a running sandbox the
-fault and crash tests drive the same way, whichever helpdesk it imitates.
+"""One harness for both helpdesk sandboxes: a ``Desk`` is a running sandbox that the fault and
+crash tests, the crash campaign and the benchmarks drive the same way, whichever helpdesk it
+imitates (here, beside the sandboxes, so scripts need not reach into the tests).
 
 A desk creates tickets, reads one back in ticketbot's words (tags, priority, ticketbot's notes),
 tells its request counts and history, and injects faults: scripted ``faults`` items in the
