@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from e2e_support import configure, create, events, invoke, notes
+from support.e2e import configure, create, events, invoke, notes
 
 from ticket_processor.helpdesks.registry import connect
 from ticket_processor.helpdesks.zendesk.help_centre import (

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import (
+from support.e2e import (
     PREFIX,
     TAXONOMY,
     assert_written_within_policy,

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from fixtures_webhook import Receiver
+from support.webhook import Receiver
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app

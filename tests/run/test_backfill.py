@@ -15,7 +15,7 @@ from typing import Any
 import httpx2
 import orjson
 import pytest
-from e2e_support import events
+from support.e2e import events
 from typer.testing import CliRunner, Result
 
 from ticket_processor.cli import app

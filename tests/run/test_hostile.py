@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import (
+from support.e2e import (
     PREFIX,
     assert_written_within_policy,
     configure,

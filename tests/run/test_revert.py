@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import configure, create, events, invoke
+from support.e2e import configure, create, events, invoke
 
 from ticket_processor.helpdesks.zendesk.sandbox import (
     RunningSandbox,

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import events, notes
-from fixtures_webhook import Receiver
+from support.e2e import events, notes
+from support.webhook import Receiver
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app

@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 import pytest
-from e2e_support import configure, events, invoke, notes
-from fake_runtime import FakeClock
+from support.clock import FakeClock
+from support.e2e import configure, events, invoke, notes
 
 from ticket_processor.helpdesks.protocol import Cursor
 from ticket_processor.helpdesks.registry import breaker_name

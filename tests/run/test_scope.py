@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import configure, create, events, invoke, notes
+from support.e2e import configure, create, events, invoke, notes
 
 from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox import (

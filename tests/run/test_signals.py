@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import notes, triaged_events
+from support.e2e import notes, triaged_events
 
 from ticket_processor.helpdesks.zendesk.sandbox import (
     RunningSandbox,

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 import pytest
-from e2e_support import events, notes
+from support.e2e import events, notes
 from typer.testing import CliRunner, Result
 
 from ticket_processor.cli import app

@@ -1,4 +1,4 @@
-"""Shared by the end-to-end tests of issue 7 (LLM faults, hostile tickets, secrets).
+"""Shared by the end-to-end tests (LLM faults, hostile tickets, secrets, redaction).
 
 ``ticketbot run`` through Typer's CliRunner against the real Zendesk sandbox and the stand-in
 LLM, then checks on what the sandbox holds afterwards: every tag ticketbot added comes from the
@@ -165,7 +165,7 @@ def assert_policy(
     assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
 
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def script_module(name: str) -> ModuleType:
