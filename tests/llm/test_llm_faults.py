@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import invoke
 from support.e2e import (
     PREFIX,
     TAXONOMY,
@@ -27,7 +28,6 @@ from support.e2e import (
     configure,
     create,
     events,
-    invoke,
     notes,
     triaged_events,
 )

@@ -15,8 +15,9 @@ from typing import Any
 import httpx2
 import orjson
 import pytest
+from support.cli import command
 from support.e2e import events
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from ticket_processor.cli import app
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
@@ -70,8 +71,7 @@ def configure(
     return root / "state"
 
 
-def backfill(*args: str) -> Result:
-    return CliRunner().invoke(app, ["backfill", *args], catch_exceptions=False)
+backfill = command("backfill")
 
 
 def named(log_dir: Path, name: str) -> list[dict[str, Any]]:

@@ -28,8 +28,9 @@ from typing import Any
 
 import pytest
 import requests
+from support.cli import invoke
 from support.clock import FakeClock
-from support.e2e import assert_policy, events, invoke, triaged_events
+from support.e2e import assert_policy, events, triaged_events
 from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks import registry as helpdesks

@@ -23,8 +23,9 @@ from typing import Any
 
 import orjson
 import pytest
+from support.cli import invoke
 from support.clock import FakeClock
-from support.e2e import configure, events, invoke, notes
+from support.e2e import configure, events, notes
 
 from ticket_processor.helpdesks.protocol import Cursor
 from ticket_processor.helpdesks.registry import breaker_name

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
-from support.e2e import configure, create, invoke, notes, triaged_events
+from support.cli import invoke
+from support.e2e import configure, create, notes, triaged_events
 
 from ticket_processor.evaluation.redaction_corpus import HARMLESS, PII
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread

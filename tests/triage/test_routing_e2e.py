@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.e2e import configure, create, invoke, notes, triaged_events
+from support.cli import invoke
+from support.e2e import configure, create, notes, triaged_events
 from support.webhook import Receiver
 
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient

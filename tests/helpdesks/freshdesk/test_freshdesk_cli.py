@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.e2e import invoke
+from support.cli import invoke
 
 from ticket_processor.helpdesks.freshdesk.sandbox import (
     FreshdeskConfig,
