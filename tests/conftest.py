@@ -20,6 +20,7 @@ pytest_plugins = [
     "support.freshdesk_sandbox",
     "support.llm_servers",
     "support.webhook",
+    "support.desk",
 ]
 
 

@@ -5,7 +5,6 @@ second) its cursor never passes a ticket it may have skipped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import closing
 
 import pytest
@@ -14,24 +13,19 @@ from support.clock import FakeClock
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.http import FreshdeskTransport
 from ticket_processor.helpdesks.freshdesk.sandbox import (
-    FreshdeskConfig,
     RunningFreshdesk,
-    serve_in_thread,
 )
 from ticket_processor.helpdesks.protocol import Cursor
 
 START = 1_800_000_000.0
 
+# ``desk``: the Freshdesk sandbox itself, on the fake ``clock`` below.
+pytestmark = pytest.mark.desk(kinds=("freshdesk",), seed=None, clock="clock", raw=True)
+
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
-
-
-@pytest.fixture
-def desk(clock: FakeClock) -> Iterator[RunningFreshdesk]:
-    with serve_in_thread(FreshdeskConfig(clock=clock)) as running:
-        yield running
 
 
 def adapter(desk: RunningFreshdesk) -> FreshdeskHelpdesk:
