@@ -2,7 +2,7 @@
 the LLM stand-in, whose ``received`` list holds every request body.
 
 Only the CLI is used, so the test holds whatever the pipeline looks like inside. Every PII
-text and every harmless text of ``redaction_corpus`` is a line of some ticket (subject or
+text and every harmless text of ``evaluation.redaction_corpus`` is a line of some ticket (subject or
 body); afterwards no personal value is in anything the stand-in received, in the notes, the
 state or the logs, and every harmless text reached the LLM as written.
 """
