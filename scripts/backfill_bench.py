@@ -21,11 +21,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
-if str(REPO_ROOT / "tests") not in sys.path:  # the sandboxes as ``Desk``s, as the tests drive them
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from desks import NewTicket, serve_desk  # noqa: E402
-
+from ticket_processor.sandbox.desks import NewTicket, serve_desk  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread  # noqa: E402
 
 SUBJECTS = ["Refund for order", "Cannot log in", "Parcel late", "Charged twice"]

@@ -17,6 +17,12 @@ import sys
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
+    if len(argv) < 2:  # argv[0] as OUT with no command would only fail inside Popen
+        print("usage: bench_launch.py OUT CMD...", file=sys.stderr)
+        return 2
     out, command = argv[0], argv[1:]
     proc = subprocess.Popen(command)
     _, status, usage = os.wait4(proc.pid, 0)

@@ -2,10 +2,10 @@
 
 What it does:
 
-1. starts the Zendesk sandbox (``--helpdesk freshdesk``: the Freshdesk one; both as the tests'
-   ``Desk``, ``tests/desks.py``) and the OpenAI stand-in as threads of this process, and seeds one
-   backlog of ``--tickets`` open tickets (some with an agent's tags, some with a priority a human
-   set), all from a seeded RNG;
+1. starts the Zendesk sandbox (``--helpdesk freshdesk``: the Freshdesk one; both as a ``Desk``,
+   ``ticket_processor/sandbox/desks.py``, as the tests drive them) and the OpenAI stand-in as
+   threads of this process, and seeds one backlog of ``--tickets`` open tickets (some with an
+   agent's tags, some with a priority a human set), all from a seeded RNG;
 2. ``--kills`` times: starts ``python -m ticket_processor run`` as a child process and sends it
    SIGKILL at a random moment (seeded): half the time up to ``--max-delay`` seconds after the
    run's first request to Zendesk, half the time up to a quarter of that after its first write
@@ -56,12 +56,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing it
     sys.path.insert(0, str(REPO_ROOT))
 
-if str(REPO_ROOT / "tests") not in sys.path:  # the sandboxes as ``Desk``s, as the tests drive them
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-
-from desks import KINDS, Desk, NewTicket, Snapshot, serve_desk  # noqa: E402
-
 from ticket_processor.helpdesks.samples import cycle, load_samples  # noqa: E402
+from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, Snapshot, serve_desk  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin  # noqa: E402
 

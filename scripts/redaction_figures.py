@@ -3,26 +3,30 @@
     python scripts/redaction_figures.py
 
 Prints, for the labelled case file (``tests/data/redaction_cases.jsonl``) and the hostile
-corpus (``tests/redaction_corpus.py``): values found and leaked, harmless texts changed,
-precision and recall; then megabytes a second on prose and on each hostile shape of
-``tests/triage/test_redact_hostile.py`` (best of three; the machine's load moves these, the ratios
-to prose much less). Exit status 0 when nothing leaked and nothing harmless was changed.
+corpus (``ticket_processor/evaluation/redaction_corpus.py``): values found and leaked, harmless
+texts changed, precision and recall; then megabytes a second on prose and on each hostile shape
+of ``HOSTILE_MEGABYTE`` (best of three; the machine's load moves these, the ratios to prose much
+less). Exit status 0 when nothing leaked and nothing harmless was changed.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(1, str(ROOT))
-sys.path.insert(1, str(ROOT / "tests"))
+CASES = ROOT / "tests" / "data" / "redaction_cases.jsonl"  # a data file, read as data
 
-from redaction_corpus import HARMLESS, PII  # noqa: E402
-from test_redact import load_cases, score  # noqa: E402
-from test_redact_hostile import HOSTILE_MEGABYTE, PROSE, leaks  # noqa: E402
-
+from ticket_processor.evaluation.redaction import leaks, read_cases, score  # noqa: E402
+from ticket_processor.evaluation.redaction_corpus import (  # noqa: E402
+    HARMLESS,
+    HOSTILE_MEGABYTE,
+    PII,
+    PROSE,
+)
 from ticket_processor.triage.redact import redact  # noqa: E402
 
 
@@ -38,7 +42,10 @@ def _time(text: str) -> float:
 
 
 def main() -> int:
-    tp, fp, fn, _ = score(load_cases())
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
+    tp, fp, fn, _ = score(read_cases(CASES))
     print(
         f"case file: tp={tp} fp={fp} fn={fn} "
         f"precision={tp / (tp + fp):.3f} recall={tp / (tp + fn):.3f}"

@@ -1,4 +1,7 @@
-"""Shared test set-up: every test runs in its own directory with a clean environment."""
+"""Shared test set-up: every test runs in its own directory with a clean environment.
+
+This is the one autouse isolation; what tests share otherwise is in ``tests/support/``.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_runtime import FakeClock
 
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.ops.logsetup import LibraryWarningHandler
 
 pytest_plugins = [
-    "fixtures_sandbox",
-    "fixtures_freshdesk",
-    "fixtures_llm",
-    "fixtures_webhook",
+    "support.clock",
+    "support.zendesk_sandbox",
+    "support.freshdesk_sandbox",
+    "support.llm_servers",
+    "support.webhook",
+    "support.desk",
 ]
 
 
@@ -48,9 +52,3 @@ def _logging_reset() -> Iterator[None]:
         root.removeHandler(handler)
         handler.close()
     logging.captureWarnings(False)
-
-
-@pytest.fixture
-def fake_clock() -> FakeClock:
-    """The shared fake clock (``fake_runtime.FakeClock``), at the wall clock's current second."""
-    return FakeClock()

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 import pytest
-from e2e_support import SCRIPTS, script_module
+from support.e2e import SCRIPTS, script_module
 
 REQUIRED_KEYS = {
     "tickets",

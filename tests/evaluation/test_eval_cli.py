@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from support.cli import command
 
-from ticket_processor.cli import app
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "tickets-dev.jsonl"
@@ -53,8 +52,7 @@ def labelled(tmp_path: Path) -> Path:
     return path
 
 
-def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
-    return CliRunner().invoke(app, ["eval", *args], env=env)
+invoke = command("eval")  # every call in this module is ``ticketbot eval ...``
 
 
 def test_tables_and_exit_code(labelled: Path) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fake_runtime import FakeClock
+from support.clock import FakeClock
 
 from ticket_processor.helpdesks.protocol import Cursor, CursorRejectedError, TicketPage
 from ticket_processor.helpdesks.stream import TicketStream, holds_updates_since, is_paused

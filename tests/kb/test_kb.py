@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import requests
-from e2e_support import configure, create, events, invoke, notes
+from support.cli import invoke
+from support.e2e import configure, create, events, notes
 
 from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.zendesk.help_centre import (

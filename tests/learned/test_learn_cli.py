@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from support.cli import invoke
 
-from ticket_processor.cli import app
 from ticket_processor.learned.samples import sample_rows
 
 
@@ -30,10 +28,6 @@ def labelled(tmp_path: Path) -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", "utf-8")
     return path
-
-
-def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
-    return CliRunner().invoke(app, list(args), env=env)
 
 
 def test_learn_then_eval_learned(labelled: Path, tmp_path: Path) -> None:

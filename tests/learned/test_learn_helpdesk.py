@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from support.cli import invoke
 
-from ticket_processor.cli import app
 from ticket_processor.evaluation.labelled import LabelledTicket, allowed_values
 from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
@@ -136,10 +135,6 @@ def seeder(request: pytest.FixtureRequest) -> Iterator[Seeder]:
             yield Seeder("freshdesk", fd)
 
 
-def invoke(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=env)
-
-
 def write_file(rows: list[LabelledTicket], path: Path, source: str) -> None:
     lines = [
         json.dumps(
@@ -160,7 +155,7 @@ def test_learn_from_helpdesk_then_run_learned(seeder: Seeder, tmp_path: Path) ->
     env = seeder.env(tmp_path)
     kept, open_ids = seeder.seed()
     fast = ("--folds", "0", "--no-embeddings")
-    learned = invoke(env, "learn", "--from-helpdesk", "--since", "30d", *fast)
+    learned = invoke("learn", "--from-helpdesk", "--since", "30d", *fast, env=env)
     assert learned.exit_code == 0, learned.output
     out = " ".join(learned.output.split())
     assert f"{len(kept)} labelled examples, {UNREVIEWED} unreviewed" in out
@@ -174,10 +169,10 @@ def test_learn_from_helpdesk_then_run_learned(seeder: Seeder, tmp_path: Path) ->
     # The same tickets, written to a file, learned the ordinary way.
     data, other = tmp_path / "same.jsonl", tmp_path / "from-file.zip"
     write_file(kept, data, seeder.kind)
-    from_file = invoke(env, "learn", str(data), "--out", str(other), *fast)
+    from_file = invoke("learn", str(data), "--out", str(other), *fast, env=env)
     assert from_file.exit_code == 0, from_file.output
 
-    ran = invoke(env, "run", "--engine", "learned")
+    ran = invoke("run", "--engine", "learned", env=env)
     assert ran.exit_code == 0, ran.output
     file_engine = LearnedEngine(read_model(other, TAXONOMY.names), TAXONOMY)
     right = agree = 0
@@ -250,10 +245,10 @@ def test_include_unreviewed_and_label_overrides(tmp_path: Path) -> None:
         row = TRAIN[0]
         seeder.create(row, ["team_cat_billing", "ai_processed"], True, [])
         env = seeder.env(tmp_path)
-        bad = invoke(env, "learn", "--from-helpdesk", "--label", "category=nope:x")
+        bad = invoke("learn", "--from-helpdesk", "--label", "category=nope:x", env=env)
         assert bad.exit_code == 2
         assert "tag:PREFIX" in bad.output
-        both = invoke(env, "learn", str(tmp_path / "x.jsonl"), "--from-helpdesk")
+        both = invoke("learn", str(tmp_path / "x.jsonl"), "--from-helpdesk", env=env)
         assert both.exit_code == 2
         assert "either" in both.output
         client = ZendeskClient(zd.url, email=zd.config.email, api_token=zd.config.token)
@@ -277,7 +272,7 @@ def test_an_agent_token_is_told_the_export_needs_an_admin(tmp_path: Path) -> Non
     with serve_zendesk(SandboxConfig(seed=1, admin=False)) as zd:
         seeder = Seeder("zendesk", zd)
         seeder.create(TRAIN[0], label_tags(TRAIN[0].labels), True, [])
-        result = invoke(seeder.env(tmp_path), "learn", "--from-helpdesk", "--no-embeddings")
+        result = invoke("learn", "--from-helpdesk", "--no-embeddings", env=seeder.env(tmp_path))
         assert result.exit_code == 2, result.output
         assert "admin" in result.output
 
@@ -294,8 +289,8 @@ def test_a_ticket_listed_twice_is_learned_once(tmp_path: Path) -> None:
                 seeder.create(row, label_tags(row.labels), True, [])
         now[0] += 60
         env = seeder.env(tmp_path)
-        result = invoke(env, "learn", "--from-helpdesk", "--since", "1d", "--folds", "0",
-                        "--no-embeddings")  # fmt: skip
+        result = invoke("learn", "--from-helpdesk", "--since", "1d", "--folds", "0",
+                        "--no-embeddings", env=env)  # fmt: skip
         assert result.exit_code == 0, result.output
         out = " ".join(result.output.split())
         assert f"{2 * len(TRAIN)} tickets read" in out

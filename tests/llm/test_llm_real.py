@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import openai
 import pytest
-from fixtures_llm import LlamaServer
 from openai.types.chat import ChatCompletion
+from support.llm_servers import LlamaServer
 
 from ticket_processor.errors import LLMError, LLMResponseError
 from ticket_processor.llm import LLMAnalyser, analysis_schema, system_prompt, ticket_message

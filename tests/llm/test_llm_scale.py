@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from support.clock import FakeClock
 
 from ticket_processor.errors import BreakerOpenError, LLMConnectionError, LLMError
 from ticket_processor.llm import LLMAnalyser, build_analyser
@@ -158,19 +159,6 @@ def test_the_fixed_prefix_is_identical_and_comes_back_cached(standin: RunningSta
 # --- the pacer on its own, with a fake clock --------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("1s", 1.0), ("6m0s", 360.0), ("12ms", 0.012), ("1h2m3.5s", 3723.5), ("2.5", 2.5)],
@@ -192,7 +180,7 @@ def test_little_law_picks_the_concurrency_and_names_the_bound() -> None:
 
 
 def test_pacer_waits_for_the_announced_reset_and_not_longer() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     pacer = LLMPacer(8, clock=clock, sleep=clock.sleep)
     headers = {
         "x-ratelimit-limit-requests": "3",
@@ -202,9 +190,9 @@ def test_pacer_waits_for_the_announced_reset_and_not_longer() -> None:
     pacer.release(pacer.acquire(), headers)  # the probe: 1 of 3 used, full again in 20 s
     pacer.acquire()
     pacer.acquire()  # the other two fit at once
-    assert clock.waits == []
+    assert clock.sleeps == []
     pacer.acquire()  # the fourth waits for the reset
-    assert sum(clock.waits) == pytest.approx(20.0, abs=0.1)
+    assert sum(clock.sleeps) == pytest.approx(20.0, abs=0.1)
     assert pacer.stats().waits == 1
 
 
@@ -222,11 +210,11 @@ def test_the_run_bound_names_the_tightest_limit() -> None:
 
 
 def test_the_first_call_goes_alone_until_an_answer_tells_the_limits() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     pacer = LLMPacer(8, clock=clock, sleep=clock.sleep)
     probe = pacer.acquire()
     assert pacer._wait_time(0, clock.now) == float("inf")  # a second caller would wait
     pacer.release(probe, {})  # answered, no limits announced: nothing to pace by
     permits = [pacer.acquire() for _ in range(8)]
     assert len(permits) == 8
-    assert clock.waits == []
+    assert clock.sleeps == []

@@ -6,27 +6,24 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from fixtures_webhook import Receiver
+from support.clock import FakeClock
+from support.webhook import Receiver
 
 from ticket_processor.ops.alerts import Alerter
 from ticket_processor.report.runs import LoggedRun
 from ticket_processor.state.ledger import RunLedger as StateStore
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+START = 1_800_000_000.0
 
 
-def make(url: str | None, tmp_path: Path, clock: Clock, **kwargs: Any) -> Alerter:
+def make(url: str | None, tmp_path: Path, clock: FakeClock, **kwargs: Any) -> Alerter:
     return Alerter(url, state=StateStore(tmp_path / "state"), clock=clock, source="host1", **kwargs)
 
 
 def test_alert_posts_slack_json_with_the_reason(receiver: Receiver, tmp_path: Path) -> None:
-    outcome = make(receiver.url, tmp_path, Clock()).run_aborted("Zendesk rejected the API token")
+    outcome = make(receiver.url, tmp_path, FakeClock(START)).run_aborted(
+        "Zendesk rejected the API token"
+    )
     assert outcome.sent
     assert len(receiver.bodies) == 1
     text = receiver.bodies[0]["text"]
@@ -39,7 +36,7 @@ def test_alert_posts_slack_json_with_the_reason(receiver: Receiver, tmp_path: Pa
 def test_one_alert_per_condition_per_hour_across_processes(
     receiver: Receiver, tmp_path: Path
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     assert make(receiver.url, tmp_path, clock).breaker_opened("llm").sent
     clock.now += 600
     # A new Alerter over the same state directory is the next cron run.
@@ -57,7 +54,7 @@ def test_one_alert_per_condition_per_hour_across_processes(
 
 
 def test_success_rate_alert_only_below_objective(receiver: Receiver, tmp_path: Path) -> None:
-    alerter = make(receiver.url, tmp_path, Clock())
+    alerter = make(receiver.url, tmp_path, FakeClock(START))
     assert alerter.success_rate_low(0.97, 0.95).outcome == "not_needed"
     assert receiver.bodies == []
     assert alerter.success_rate_low(0.8, 0.95).sent
@@ -66,7 +63,7 @@ def test_success_rate_alert_only_below_objective(receiver: Receiver, tmp_path: P
 
 
 def test_no_webhook_means_disabled(tmp_path: Path) -> None:
-    alerter = make(None, tmp_path, Clock())
+    alerter = make(None, tmp_path, FakeClock(START))
     assert not alerter.enabled
     assert alerter.run_aborted("x").outcome == "disabled"
 
@@ -75,7 +72,7 @@ def test_server_error_is_returned_not_raised_and_retried_next_time(
     receiver: Receiver, tmp_path: Path
 ) -> None:
     receiver.status = 500
-    clock = Clock()
+    clock = FakeClock(START)
     outcome = make(receiver.url, tmp_path, clock).run_aborted("boom")
     assert outcome.outcome == "failed"
     assert "500" in outcome.detail
@@ -91,7 +88,7 @@ def test_refused_connection_is_returned_not_raised(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/hooks/token-abc"
-    outcome = make(url, tmp_path, Clock()).breaker_opened("zendesk")
+    outcome = make(url, tmp_path, FakeClock(START)).breaker_opened("zendesk")
     assert outcome.outcome == "failed"
     assert "unreachable" in outcome.detail
     assert "token-abc" not in outcome.detail
@@ -99,13 +96,13 @@ def test_refused_connection_is_returned_not_raised(tmp_path: Path) -> None:
 
 def test_timeout_is_returned_not_raised(receiver: Receiver, tmp_path: Path) -> None:
     receiver.hang = True
-    outcome = make(receiver.url, tmp_path, Clock(), timeout=0.2).run_aborted("slow")
+    outcome = make(receiver.url, tmp_path, FakeClock(START), timeout=0.2).run_aborted("slow")
     assert outcome.outcome == "failed"
     assert "did not answer" in outcome.detail
 
 
 def test_secrets_in_the_reason_are_scrubbed(receiver: Receiver, tmp_path: Path) -> None:
-    alerter = make(receiver.url, tmp_path, Clock(), secrets=("tok-12345",))
+    alerter = make(receiver.url, tmp_path, FakeClock(START), secrets=("tok-12345",))
     alerter.run_aborted("401 for token tok-12345")
     assert "tok-12345" not in receiver.bodies[0]["text"]
     assert "***" in receiver.bodies[0]["text"]
@@ -117,7 +114,7 @@ def test_after_run_alerts_on_abort_and_a_low_rate_over_enough_tickets(
     def run(triaged: int, failed: int, status: str = "partial") -> LoggedRun:
         return LoggedRun("r", None, None, status, triaged=triaged, failed=failed)
 
-    alerter = make(receiver.url, tmp_path, Clock())
+    alerter = make(receiver.url, tmp_path, FakeClock(START))
     # 3 failures of 5 tickets: too few to call it a trend.
     assert (
         alerter.after_run(status="partial", reason=None, recent=[run(2, 3)], objective=0.95) == []
@@ -139,7 +136,7 @@ def test_after_run_alerts_on_abort_and_a_low_rate_over_enough_tickets(
 def test_an_llm_failing_in_a_run_alerts_once_an_hour(tmp_path: Path, receiver: Receiver) -> None:
     """An unreachable LLM is not silent even when the run is ok (the rules covered for it): one
     alert an hour naming the error; no LLM configured is a choice, not a failure."""
-    alerter = make(receiver.url, tmp_path, Clock())
+    alerter = make(receiver.url, tmp_path, FakeClock(START))
     first = alerter.after_run(
         status="ok",
         reason=None,

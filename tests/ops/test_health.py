@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support.cli import invoke
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
@@ -142,7 +143,7 @@ def log_run(tmp_path: Path, *, minutes_ago: float, triaged: int = 5, failed: int
 
 
 def invoke_json(*args: str) -> tuple[int, dict[str, object], dict[str, dict[str, str]]]:
-    result = CliRunner().invoke(app, ["health", "--json", *args])
+    result = invoke("health", "--json", *args, catch_exceptions=True)
     data = json.loads(result.stdout)
     checks = {c["name"]: c for c in data["checks"]}
     return result.exit_code, data, checks

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from support.clock import FakeClock
 
 from ticket_processor.ops.logs import EventLog, new_run_id, prune_logs, read_events
 from ticket_processor.ops.timespec import format_ts, parse_ts
@@ -18,28 +19,17 @@ TOKEN = "zdtoken-SECRET-1234567890"
 KEY = "sk-test-abcdefghijklmnop"
 
 
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 22, 23, 59, 58, 123456, tzinfo=UTC))
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 22, 23, 59, 58, 123456, tzinfo=UTC).timestamp())
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
 
 
-def test_one_valid_json_line_per_event(tmp_path: Path, clock: Clock) -> None:
-    with EventLog(tmp_path, run_id="r1", clock=clock) as log:
+def test_one_valid_json_line_per_event(tmp_path: Path, clock: FakeClock) -> None:
+    with EventLog(tmp_path, run_id="r1", clock=clock.utc) as log:
         first = log.emit("run_started", engine="llm", workers=8, models=["a", "b"])
         log.emit(
             "ticket_triaged", ticket_id=7, confidence=0.5, tags_added=("x", "y"), priority=None
@@ -62,18 +52,18 @@ def test_one_valid_json_line_per_event(tmp_path: Path, clock: Clock) -> None:
     assert list(records[1])[:3] == ["ts", "event", "run_id"]
 
 
-def test_fields_cannot_overwrite_the_envelope(tmp_path: Path, clock: Clock) -> None:
-    with EventLog(tmp_path, run_id="r1", clock=clock) as log:
+def test_fields_cannot_overwrite_the_envelope(tmp_path: Path, clock: FakeClock) -> None:
+    with EventLog(tmp_path, run_id="r1", clock=clock.utc) as log:
         record = log.emit("x", ts="forged", run_id="other", n=1)
     assert record["run_id"] == "r1"
     assert record["ts"] == "2026-11-22T23:59:58.123Z"
 
 
-def test_secrets_are_scrubbed_everywhere(tmp_path: Path, clock: Clock) -> None:
+def test_secrets_are_scrubbed_everywhere(tmp_path: Path, clock: FakeClock) -> None:
     class Level(StrEnum):
         HIGH = "high"
 
-    with EventLog(tmp_path, run_id="r1", secrets=(TOKEN, KEY, ""), clock=clock) as log:
+    with EventLog(tmp_path, run_id="r1", secrets=(TOKEN, KEY, ""), clock=clock.utc) as log:
         record = log.emit(
             "ticket_failed",
             error=f"401 for https://x/api?token={TOKEN}",
@@ -94,8 +84,8 @@ def test_secrets_are_scrubbed_everywhere(tmp_path: Path, clock: Clock) -> None:
     assert lines(log.path) == [record]
 
 
-def test_one_file_a_day_by_the_injected_clock(tmp_path: Path, clock: Clock) -> None:
-    with EventLog(tmp_path, run_id="r1", clock=clock) as log:
+def test_one_file_a_day_by_the_injected_clock(tmp_path: Path, clock: FakeClock) -> None:
+    with EventLog(tmp_path, run_id="r1", clock=clock.utc) as log:
         log.emit("before_midnight")
         clock.advance(seconds=3)
         log.emit("after_midnight")
@@ -119,9 +109,9 @@ def test_a_local_time_clock_still_files_by_utc_date(tmp_path: Path) -> None:
     assert record["ts"] == "2026-11-22T23:00:00.000Z"
 
 
-def test_appends_across_runs(tmp_path: Path, clock: Clock) -> None:
+def test_appends_across_runs(tmp_path: Path, clock: FakeClock) -> None:
     for run in ("a", "b"):
-        with EventLog(tmp_path, run_id=run, clock=clock) as log:
+        with EventLog(tmp_path, run_id=run, clock=clock.utc) as log:
             log.emit("run_started")
     assert [r["run_id"] for r in lines(log.path)] == ["a", "b"]
 
@@ -173,8 +163,8 @@ def test_prune_keeps_keep_days_including_today(tmp_path: Path) -> None:
 
 
 def write_days(tmp_path: Path) -> None:
-    clock = Clock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
-    with EventLog(tmp_path, run_id="r", clock=clock) as log:
+    clock = FakeClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp())
+    with EventLog(tmp_path, run_id="r", clock=clock.utc) as log:
         for n in range(6):
             log.emit("tick", n=n)
             clock.advance(hours=12)

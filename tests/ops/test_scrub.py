@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from e2e_support import configure, create, events, triaged_events
+from support.e2e import configure, create, events, triaged_events
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app

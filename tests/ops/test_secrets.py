@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from fixtures_webhook import Receiver
+from support.cli import invoke
+from support.webhook import Receiver
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
@@ -126,7 +127,7 @@ class Transcript:
     commands: int = 0
 
     def run(self, label: str, *args: str, expect: set[int]) -> str:
-        result = CliRunner().invoke(app, list(args))
+        result = invoke(*args, catch_exceptions=True)
         text = f"{result.stdout}\n{result.stderr}"
         where = f"{label}: ticketbot {' '.join(args)}"
         if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -12,10 +12,10 @@ import threading
 from typing import Any
 
 import pytest
-from fake_runtime import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from support.clock import FakeClock
 
 from ticket_processor.errors import (
     AuthError,

@@ -15,13 +15,14 @@ from typing import Any
 import httpx2
 import orjson
 import pytest
-from desks import KINDS, Desk, NewTicket, ZendeskDesk, serve_desk
-from e2e_support import events
-from typer.testing import CliRunner, Result
+from support.cli import command
+from support.e2e import events
+from typer.testing import CliRunner
 
 from ticket_processor.cli import app
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
+from ticket_processor.sandbox.desks import Desk, NewTicket, ZendeskDesk, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,
@@ -39,17 +40,14 @@ BACKLOG = [
     NewTicket("App crashes", "The app crashes when I open settings."),
 ]
 
+# Both helpdesks, rate limits out of the way: these tests are about batches, not throttling.
+pytestmark = pytest.mark.desk(unlimited=True)
+
 
 @pytest.fixture
 def slow_llm() -> Iterator[RunningStandin]:
     """A stand-in whose batches stay in progress until the test completes them."""
     with serve_in_thread(StandinConfig(seed=7, batch_delay_s=3600)) as running:
-        yield running
-
-
-@pytest.fixture(params=KINDS)
-def desk(request: pytest.FixtureRequest) -> Iterator[Desk]:
-    with serve_desk(request.param, unlimited=True) as running:
         yield running
 
 
@@ -70,8 +68,7 @@ def configure(
     return root / "state"
 
 
-def backfill(*args: str) -> Result:
-    return CliRunner().invoke(app, ["backfill", *args], catch_exceptions=False)
+backfill = command("backfill")
 
 
 def named(log_dir: Path, name: str) -> list[dict[str, Any]]:

@@ -21,9 +21,9 @@ from types import ModuleType
 import httpx2
 import orjson
 import pytest
-from desks import KINDS, Desk, NewTicket, serve_desk
-from e2e_support import script_module
+from support.e2e import script_module
 
+from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from e2e_support import script_module
+from support.e2e import script_module
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_runtime import FakeClock
+from support.clock import FakeClock
 
 from ticket_processor.helpdesks.protocol import Cursor, CursorRejectedError, TicketPage
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient

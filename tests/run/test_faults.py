@@ -4,7 +4,7 @@
 the faults come from the sandbox's knobs: a 429 storm, 5xx bursts, cut connections, answers
 slower than ``TICKETBOT_HTTP_TIMEOUT``, 409s, a 422 for one ticket, and enough 5xx in a row to
 open the Zendesk breaker. After each run every ticket must carry exactly one note, its original
-tags, the marker and a priority per policy (``e2e_support.assert_written_within_policy``). The
+tags, the marker and a priority per policy (``support.e2e.assert_written_within_policy``). The
 401 case is in ``test_run.py``.
 
 The first part checks the sandbox's deterministic fault knobs themselves; a client test on a fake
@@ -28,15 +28,17 @@ from typing import Any
 
 import pytest
 import requests
-from desks import KINDS, Desk, NewTicket, Snapshot, ZendeskDesk, serve_desk
-from e2e_support import assert_policy, events, invoke, triaged_events
-from fixtures_sandbox import sandbox_auth
+from support.cli import invoke
+from support.clock import FakeClock
+from support.e2e import assert_policy, events, triaged_events
+from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks import factory as helpdesks
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
 from ticket_processor.models import WriteBack
 from ticket_processor.resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
+from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, Snapshot, ZendeskDesk, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,
@@ -60,21 +62,6 @@ SUBJECTS = [
 
 
 # --- the sandbox's fault knobs ---------------------------------------------------------------
-
-
-class FakeClock:
-    """Time that moves only when someone sleeps; every wait is recorded."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.value = start
-        self.waits: list[float] = []
-
-    def now(self) -> float:
-        return self.value
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.value += seconds
 
 
 def get_me(sb: RunningSandbox) -> requests.Response:
@@ -114,16 +101,16 @@ def test_fault_knobs_over_http_are_validated(sandbox: RunningSandbox) -> None:
 def test_storm_answers_429_until_its_end_without_spending_the_budget(
     sandbox_factory: Callable[..., RunningSandbox],
 ) -> None:
-    clock = FakeClock()
-    sb = sandbox_factory(SandboxConfig(clock=clock.now))
+    clock = FakeClock(1_800_000_000.0)
+    sb = sandbox_factory(SandboxConfig(clock=clock))
     sb.config.start_storm(30)
-    clock.value += 12.5
+    clock.now += 12.5
     answer = get_me(sb)
     assert answer.status_code == 429
     assert answer.headers["Retry-After"] == "18"  # rounded up: never earlier than the end
     assert answer.json()["error"] == "APIRateLimitExceeded"
     assert answer.headers["X-Rate-Limit-Remaining"] == str(sb.config.rate_limit)
-    clock.value += 18
+    clock.now += 18
     assert get_me(sb).status_code == 200
     assert sb.stats()["rate_limited"] == 1
 
@@ -163,15 +150,15 @@ def test_invalid_ticket_ids_get_a_422_alone_and_in_a_job(sandbox: RunningSandbox
 def test_client_waits_out_a_storm_and_never_asks_early(
     sandbox_factory: Callable[..., RunningSandbox],
 ) -> None:
-    clock = FakeClock()
-    sb = sandbox_factory(SandboxConfig(clock=clock.now))
+    clock = FakeClock(1_800_000_000.0)
+    sb = sandbox_factory(SandboxConfig(clock=clock))
     ids = [sb.store.create({"subject": f"t{i}", "comment": "body"})["id"] for i in range(3)]
     client = ZendeskClient(
         sb.url,
         email=sb.config.email,
         api_token=sb.config.token,
         retrier=Retrier(RetryPolicy(), sleep=clock.sleep, rng=random.Random(1)),
-        throttle=RateLimitThrottle(clock=clock.now, sleep=clock.sleep),
+        throttle=RateLimitThrottle(clock=clock, sleep=clock.sleep),
         sleep=clock.sleep,
     )
     sb.config.start_storm(42)
@@ -180,8 +167,8 @@ def test_client_waits_out_a_storm_and_never_asks_early(
     # One 429, then nothing until the storm was over: the sandbox would have said 429 again.
     assert sb.stats()["rate_limited"] == 1
     assert [status for _, _, status in sb.sandbox.history()] == [429, 200]
-    assert sum(clock.waits) >= 42
-    assert sum(clock.waits) <= 42 + RetryPolicy().base_delay
+    assert sum(clock.sleeps) >= 42
+    assert sum(clock.sleeps) <= 42 + RetryPolicy().base_delay
 
 
 def test_update_many_is_a_safe_update_per_ticket(sandbox: RunningSandbox) -> None:

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import (
+from support.cli import invoke
+from support.e2e import (
     PREFIX,
     assert_written_within_policy,
     configure,
     create,
     events,
-    invoke,
     notes,
     triaged_events,
 )

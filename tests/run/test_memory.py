@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 import pytest
-from e2e_support import configure
+from support.e2e import configure
 
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
 from ticket_processor.sandbox.llm_standin.server import RunningStandin

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import configure, create, events, invoke
+from support.cli import invoke
+from support.e2e import configure, create, events
 
 from ticket_processor.helpdesks.zendesk.sandbox import (
     RunningSandbox,

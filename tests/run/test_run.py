@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import events, notes
-from fixtures_webhook import Receiver
-from typer.testing import CliRunner
+from support.cli import command
+from support.e2e import events, notes
+from support.webhook import Receiver
 
-from ticket_processor.cli import app
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import (
     RunningSandbox,
@@ -94,8 +93,7 @@ def helpdesk(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> Iterator[He
         yield Helpdesk(sandbox, standin, original, log_dir)
 
 
-def invoke(*args: str) -> Any:
-    return CliRunner().invoke(app, ["run", *args], catch_exceptions=False)
+invoke = command("run")  # every call in this module is ``ticketbot run ...``
 
 
 def snapshot(sandbox: RunningSandbox) -> dict[int, tuple[Any, ...]]:

@@ -23,8 +23,9 @@ from typing import Any
 
 import orjson
 import pytest
-from e2e_support import configure, events, invoke, notes
-from fake_runtime import FakeClock
+from support.cli import invoke
+from support.clock import FakeClock
+from support.e2e import configure, events, notes
 
 from ticket_processor.helpdesks.factory import breaker_name
 from ticket_processor.helpdesks.protocol import Cursor
@@ -79,7 +80,7 @@ def snapshot(directory: Path) -> dict[str, bytes | None]:
 
 
 @pytest.fixture
-def desk(
+def log_dir(
     sandbox: RunningSandbox,
     standin: RunningStandin,
     monkeypatch: pytest.MonkeyPatch,
@@ -101,13 +102,13 @@ def desk(
     ids=["malformed-400", "future-422"],
 )
 def test_a_refused_cursor_is_discarded_and_the_run_triages_from_since(
-    sandbox: RunningSandbox, desk: Path, isolated_env: Path, cursor: Cursor, status: str
+    sandbox: RunningSandbox, log_dir: Path, isolated_env: Path, cursor: Cursor, status: str
 ) -> None:
     ids = make_tickets(sandbox, 4)
     RunLedger(isolated_env / "state").save_cursor(cursor, helpdesk="zendesk")
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
-    [discarded] = [e for e in events(desk) if e["event"] == "cursor_discarded"]
+    [discarded] = [e for e in events(log_dir) if e["event"] == "cursor_discarded"]
     assert status in discarded["reason"]
     assert "refused" in result.output  # said on stderr too
     assert all(len(notes(sandbox, i)) == 1 for i in ids)
@@ -116,14 +117,14 @@ def test_a_refused_cursor_is_discarded_and_the_run_triages_from_since(
     assert saved != cursor  # a fresh one, from where this run got to
     again = invoke("run", "--engine", "rules")
     assert again.exit_code == 0, again.output
-    assert event_names(desk).count("cursor_discarded") == 1
+    assert event_names(log_dir).count("cursor_discarded") == 1
 
 
 # --- dry run --------------------------------------------------------------------------------
 
 
 def test_a_dry_run_writes_no_state_not_even_breakers_with_the_llm_down(
-    sandbox: RunningSandbox, desk: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: RunningSandbox, log_dir: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_tickets(sandbox, 3)
     assert invoke("run").exit_code == 0  # a real run leaves state behind
@@ -137,7 +138,7 @@ def test_a_dry_run_writes_no_state_not_even_breakers_with_the_llm_down(
     result = invoke("run", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "planned changes" in result.output
-    assert last_finished(desk)["fallback"] == 6
+    assert last_finished(log_dir)["fallback"] == 6
     assert snapshot(state) == before  # byte for byte: no cursor, cache, retry, breaker change
     assert all(notes(sandbox, i) == [] for i in ids)
     # The same run for real does change the LLM breaker: the check above can fail.
@@ -147,7 +148,7 @@ def test_a_dry_run_writes_no_state_not_even_breakers_with_the_llm_down(
 
 
 def test_a_dry_run_on_a_first_run_creates_no_state_directory(
-    sandbox: RunningSandbox, desk: Path, isolated_env: Path
+    sandbox: RunningSandbox, log_dir: Path, isolated_env: Path
 ) -> None:
     make_tickets(sandbox, 2)
     result = invoke("run", "--dry-run", "--engine", "rules")
@@ -168,7 +169,7 @@ with RunLock(Path(sys.argv[1])):
 
 
 def test_a_lock_held_for_hours_is_a_hung_run_exit_1_naming_the_pid(
-    sandbox: RunningSandbox, desk: Path, isolated_env: Path
+    sandbox: RunningSandbox, log_dir: Path, isolated_env: Path
 ) -> None:
     state = isolated_env / "state"
     state.mkdir()
@@ -218,7 +219,7 @@ def statuses(verdict: dict[str, Any]) -> dict[str, str]:
 
 
 def test_health_exit_codes_follow_the_monitoring_plugin_convention(
-    sandbox: RunningSandbox, desk: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: RunningSandbox, log_dir: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_tickets(sandbox, 2)
     assert invoke("run").exit_code == 0
@@ -341,7 +342,7 @@ def test_an_aborted_run_saves_its_cursor_and_the_next_goes_on_after_it(
 
 
 def test_breaker_reset_closes_an_open_breaker_that_stopped_every_run(
-    sandbox: RunningSandbox, desk: Path, isolated_env: Path
+    sandbox: RunningSandbox, log_dir: Path, isolated_env: Path
 ) -> None:
     ids = make_tickets(sandbox, 3)
     name = breaker_name(load_settings(os.environ, env_file=None))
@@ -371,7 +372,7 @@ def test_breaker_reset_closes_an_open_breaker_that_stopped_every_run(
 
 
 def test_a_marker_appearing_between_read_and_write_counts_as_a_second_writer(
-    sandbox: RunningSandbox, standin: RunningStandin, desk: Path
+    sandbox: RunningSandbox, standin: RunningStandin, log_dir: Path
 ) -> None:
     ids = make_tickets(sandbox, 4)
     [raced] = make_tickets(sandbox, 1, subject="Raced by another host")
@@ -386,9 +387,9 @@ def test_a_marker_appearing_between_read_and_write_counts_as_a_second_writer(
     standin.config.answer = answer
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    finished = last_finished(desk)
+    finished = last_finished(log_dir)
     assert (finished["second_writer"], finished["triaged"]) == (1, 4)
-    assert [e["ticket_id"] for e in events(desk) if e["event"] == "ticket_already_marked"] == [
+    assert [e["ticket_id"] for e in events(log_dir) if e["event"] == "ticket_already_marked"] == [
         raced
     ]
     assert notes(sandbox, raced) == []  # the other host's to write; never a second note
@@ -399,7 +400,7 @@ def test_a_marker_appearing_between_read_and_write_counts_as_a_second_writer(
 
 
 def test_a_first_run_stopped_part_way_keeps_its_starting_point(
-    sandbox: RunningSandbox, desk: Path, isolated_env: Path
+    sandbox: RunningSandbox, log_dir: Path, isolated_env: Path
 ) -> None:
     # A backfill (``--since`` days back) stopped inside its first export page (by --limit
     # here; SIGTERM, --max-runtime and an abort take the same path) has no page-end cursor to

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import configure, create, events, invoke, notes
+from support.cli import invoke
+from support.e2e import configure, create, events, notes
 
 from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox import (

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import notes, triaged_events
+from support.e2e import notes, triaged_events
 
 from ticket_processor.helpdesks.zendesk.sandbox import (
     RunningSandbox,
@@ -42,7 +42,10 @@ STOP_WITHIN = 20.0
 
 
 @dataclass
-class Desk:
+class SignalRig:
+    """A Zendesk sandbox with a backlog and a slow stand-in LLM, for ticketbot run as a child
+    process that the tests signal (not the ``desk`` fixture: it needs a real process)."""
+
     sandbox: RunningSandbox
     standin: RunningStandin
     root: Path
@@ -78,7 +81,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(isolated_env: Path) -> Iterator[Desk]:
+def rig(isolated_env: Path) -> Iterator[SignalRig]:
     with (
         serve_in_thread(SandboxConfig(seed=5)) as sandbox,
         serve_standin(StandinConfig(seed=5, latency_s=0.3)) as standin,
@@ -94,7 +97,7 @@ def desk(isolated_env: Path) -> Iterator[Desk]:
             )
             for i in range(BACKLOG)
         ]
-        yield Desk(sandbox, standin, isolated_env, ids)
+        yield SignalRig(sandbox, standin, isolated_env, ids)
 
 
 def log_events(log_dir: Path, after: set[str] | None = None) -> list[dict[str, Any]]:
@@ -129,11 +132,11 @@ def wait_for(
     raise AssertionError(f"no {count} {event} events within 60 s")
 
 
-def stopped_run(desk: Desk, signum: signal.Signals, expected_exit: int) -> dict[str, Any]:
+def stopped_run(rig: SignalRig, signum: signal.Signals, expected_exit: int) -> dict[str, Any]:
     """Start a run, signal it once some tickets are done; its ``run_finished`` event."""
-    before = run_ids(desk.logs)
-    child = desk.start()
-    wait_for(desk.logs, "ticket_triaged", 8, child, before)
+    before = run_ids(rig.logs)
+    child = rig.start()
+    wait_for(rig.logs, "ticket_triaged", 8, child, before)
     child.send_signal(signum)
     sent = time.monotonic()
     try:
@@ -143,7 +146,7 @@ def stopped_run(desk: Desk, signum: signal.Signals, expected_exit: int) -> dict[
         raise AssertionError(f"still running {STOP_WITHIN} s after {signum.name}") from None
     assert code == expected_exit, f"exit {code}, wanted {expected_exit}"
     assert time.monotonic() - sent < STOP_WITHIN
-    mine = log_events(desk.logs, before)
+    mine = log_events(rig.logs, before)
     [finished] = [e for e in mine if e["event"] == "run_finished"]
     assert finished["status"] == "stopped"
     assert finished["exit_code"] == expected_exit
@@ -152,23 +155,23 @@ def stopped_run(desk: Desk, signum: signal.Signals, expected_exit: int) -> dict[
     return finished
 
 
-def finish_and_check(desk: Desk, *, unlogged: int = 0) -> None:
+def finish_and_check(rig: SignalRig, *, unlogged: int = 0) -> None:
     """A normal run completes the backlog: every ticket noted exactly once, analysed ~once.
 
     ``unlogged``: at most this many tickets were written by a run stopped at once, before it
     could log them (the next run finds their marker and leaves them be)."""
-    desk.standin.config.latency_s = 0.0
-    desk.sandbox.config.job_delay_ms = 0
-    child = desk.start()
+    rig.standin.config.latency_s = 0.0
+    rig.sandbox.config.job_delay_ms = 0
+    child = rig.start()
     assert child.wait(120) == 0
-    triaged = triaged_events(desk.logs)  # raises on a ticket triaged twice
-    assert set(triaged) <= set(desk.ids)  # (raises above on a ticket triaged twice)
-    assert len(desk.ids) - len(triaged) <= unlogged, sorted(set(desk.ids) - set(triaged))
-    for ticket_id in desk.ids:
-        assert len(notes(desk.sandbox, ticket_id)) == 1, f"ticket {ticket_id}: not one note"
+    triaged = triaged_events(rig.logs)  # raises on a ticket triaged twice
+    assert set(triaged) <= set(rig.ids)  # (raises above on a ticket triaged twice)
+    assert len(rig.ids) - len(triaged) <= unlogged, sorted(set(rig.ids) - set(triaged))
+    for ticket_id in rig.ids:
+        assert len(notes(rig.sandbox, ticket_id)) == 1, f"ticket {ticket_id}: not one note"
     # Analysed about once: a stop may drop what was in flight (at most the workers' share).
-    completions = desk.standin.stats()["completions"]
-    tickets = len(desk.ids)
+    completions = rig.standin.stats()["completions"]
+    tickets = len(rig.ids)
     assert tickets <= completions <= tickets + 2 * WORKERS, completions
 
 
@@ -176,12 +179,12 @@ def finish_and_check(desk: Desk, *, unlogged: int = 0) -> None:
     ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"]
 )
 def test_a_signal_stops_the_run_saves_progress_and_the_next_run_finishes(
-    desk: Desk, signum: signal.Signals, code: int
+    rig: SignalRig, signum: signal.Signals, code: int
 ) -> None:
-    finished = stopped_run(desk, signum, code)
+    finished = stopped_run(rig, signum, code)
     assert 0 < finished["triaged"] < BACKLOG
     assert finished["failed"] == 0
-    state = desk.root / "state"
+    state = rig.root / "state"
     ledger = RunLedger(state, read_only=True)
     # Stopped inside its first export page, the run saved where it began (not a page end).
     assert ledger.load_cursor("zendesk") is not None
@@ -189,31 +192,31 @@ def test_a_signal_stops_the_run_saves_progress_and_the_next_run_finishes(
     assert (state / "last_run.json").is_file()
     assert json.loads((state / "last_run.json").read_text())["status"] == "stopped"
     assert json.loads((state / "inflight.json").read_text())["ticket_ids"] == []
-    assert all(len(notes(desk.sandbox, i)) <= 1 for i in desk.ids)
-    finish_and_check(desk)
+    assert all(len(notes(rig.sandbox, i)) <= 1 for i in rig.ids)
+    finish_and_check(rig)
 
 
-def test_a_second_signal_stops_at_once_and_the_journal_keeps_notes_single(desk: Desk) -> None:
-    before = run_ids(desk.logs)
-    child = desk.start()
-    wait_for(desk.logs, "ticket_triaged", 8, child, before)
+def test_a_second_signal_stops_at_once_and_the_journal_keeps_notes_single(rig: SignalRig) -> None:
+    before = run_ids(rig.logs)
+    child = rig.start()
+    wait_for(rig.logs, "ticket_triaged", 8, child, before)
     # Jobs now take 2 s: the graceful stop is still waiting for one when the second signal comes.
-    desk.sandbox.config.job_delay_ms = 2000
+    rig.sandbox.config.job_delay_ms = 2000
     child.send_signal(signal.SIGTERM)
-    wait_for(desk.logs, "stop_requested", 1, child, before)
+    wait_for(rig.logs, "stop_requested", 1, child, before)
     time.sleep(0.3)
     assert child.poll() is None, "the graceful stop ended before the second signal"
     child.send_signal(signal.SIGTERM)
     sent = time.monotonic()
     assert child.wait(10) == 143
     assert time.monotonic() - sent < 2.0  # at once, not after the flush
-    assert not [e for e in log_events(desk.logs, before) if e["event"] == "run_finished"]
-    assert all(len(notes(desk.sandbox, i)) <= 1 for i in desk.ids)
+    assert not [e for e in log_events(rig.logs, before) if e["event"] == "run_finished"]
+    assert all(len(notes(rig.sandbox, i)) <= 1 for i in rig.ids)
     # The journal holds the batch whose write was under way; the next run settles it first.
-    journal = RunLedger(desk.root / "state", read_only=True)
+    journal = RunLedger(rig.root / "state", read_only=True)
     inflight = journal.inflight()
     assert inflight, "the write under way was not journalled"
     assert journal.jobs(), "the job sent was not journalled"
-    finish_and_check(desk, unlogged=len(inflight))
-    recovered = [e for e in log_events(desk.logs, before) if e["event"] == "run_recovered"]
+    finish_and_check(rig, unlogged=len(inflight))
+    recovered = [e for e in log_events(rig.logs, before) if e["event"] == "run_recovered"]
     assert [e["tickets"] for e in recovered] == [len(inflight)]

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from e2e_support import configure, create, events, invoke
+from support.cli import invoke
+from support.e2e import configure, create, events
 
 from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread

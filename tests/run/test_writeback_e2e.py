@@ -18,10 +18,18 @@ from typing import Any
 
 import pytest
 import requests
-from desks import KINDS, Desk, FreshdeskDesk, NewTicket, ZendeskDesk, serve_desk
-from e2e_support import events, invoke
+from support.cli import invoke
+from support.e2e import events
 
 from ticket_processor.helpdesks.zendesk.help_centre import HelpCentreArticle, publish
+from ticket_processor.sandbox.desks import (
+    KINDS,
+    Desk,
+    FreshdeskDesk,
+    NewTicket,
+    ZendeskDesk,
+    serve_desk,
+)
 from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.tags import is_triage_note, read_note

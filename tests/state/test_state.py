@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from fake_runtime import FakeClock
+from support.clock import FakeClock
 
 from ticket_processor.errors import ConfigError, LockHeldError, StaleLockError
 from ticket_processor.helpdesks.protocol import Cursor

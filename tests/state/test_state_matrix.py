@@ -24,8 +24,9 @@ from typing import Any
 
 import orjson
 import pytest
-from e2e_support import events, notes
-from typer.testing import CliRunner, Result
+from support.cli import command
+from support.e2e import events, notes
+from typer.testing import CliRunner
 
 from ticket_processor.cli import app
 from ticket_processor.helpdesks.zendesk.sandbox import (
@@ -89,8 +90,7 @@ def new_tickets(golden: Golden, count: int) -> list[int]:
     return ids
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, ["run", "--engine", "rules", *args], catch_exceptions=False)
+run = command("run", "--engine", "rules")
 
 
 @pytest.fixture(scope="module")

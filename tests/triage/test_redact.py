@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import pytest
 
+from ticket_processor.evaluation.redaction import KINDS, read_cases, score
 from ticket_processor.triage.redact import luhn_valid, redact
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "redaction_cases.jsonl"
-KINDS = ("email", "phone", "card", "iban", "ssn", "secret")
 
 
 def load_cases() -> list[dict[str, object]]:
-    return [json.loads(line) for line in CASES.read_text("utf-8").splitlines() if line.strip()]
-
-
-def score(cases: list[dict[str, object]]) -> tuple[int, int, int, list[str]]:
-    """True positives, false positives, false negatives over the file, and what went wrong.
-
-    A found item counts only if its value is gone from the output (a placeholder of the right
-    kind next to a leaked value is a miss); any redaction in a negative line is a false positive.
-    """
-    tp = fp = fn = 0
-    problems: list[str] = []
-    for case in cases:
-        text = str(case["text"])
-        expected = case["expected"]
-        assert isinstance(expected, list)
-        out, counts = redact(text)
-        for kind in KINDS:
-            wanted = [item for item in expected if item["kind"] == kind]
-            leaked = sum(1 for item in wanted if item["value"] in out)
-            hits = max(0, min(len(wanted), counts.get(kind, 0)) - leaked)
-            tp += hits
-            fp += counts.get(kind, 0) - hits
-            fn += len(wanted) - hits
-            if hits != len(wanted) or counts.get(kind, 0) != hits:
-                problems.append(f"{kind}: {case.get('note')}: {out!r} {counts}")
-    return tp, fp, fn, problems
+    return read_cases(CASES)
 
 
 def test_case_file_is_big_enough_and_has_hard_negatives() -> None:

@@ -1,8 +1,8 @@
-"""The hostile redaction corpus end to end: ``ticketbot run`` against the
-Zendesk sandbox and the LLM stand-in, whose ``received`` list holds every request body.
+"""The hostile redaction corpus end to end: ``ticketbot run`` against the Zendesk sandbox and
+the LLM stand-in, whose ``received`` list holds every request body.
 
 Only the CLI is used, so the test holds whatever the pipeline looks like inside. Every PII
-text and every harmless text of ``redaction_corpus`` is a line of some ticket (subject or
+text and every harmless text of ``evaluation.redaction_corpus`` is a line of some ticket (subject or
 body); afterwards no personal value is in anything the stand-in received, in the notes, the
 state or the logs, and every harmless text reached the LLM as written.
 """
@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 
 import pytest
-from e2e_support import configure, create, invoke, notes, triaged_events
-from redaction_corpus import HARMLESS, PII
+from support.cli import invoke
+from support.e2e import configure, create, notes, triaged_events
 
+from ticket_processor.evaluation.redaction_corpus import HARMLESS, PII
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, iter_requests
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin

@@ -1,9 +1,9 @@
 """Redaction against the hostile corpus, both directions, and its cost.
 
-Every personal value in ``redaction_corpus.PII`` must be gone (0 leaks); every harmless text
-in ``HARMLESS`` must come out unchanged (0 false redactions). ``pytest -s -k precision``
-prints the figures. The cost test compares a 1 MB hostile body with 1 MB of plain prose: a
-regex that backtracks shows up as a ratio, whatever the machine's load.
+Every personal value in ``evaluation.redaction_corpus.PII`` must be gone (0 leaks); every
+harmless text in ``HARMLESS`` must come out unchanged (0 false redactions).
+``pytest -s -k precision`` prints the figures. The cost test compares a 1 MB hostile body with
+1 MB of plain prose: a regex that backtracks shows up as a ratio, whatever the machine's load.
 """
 
 from __future__ import annotations
@@ -11,14 +11,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from redaction_corpus import HARMLESS, PII
 
+from ticket_processor.evaluation.redaction import leaks
+from ticket_processor.evaluation.redaction_corpus import HARMLESS, HOSTILE_MEGABYTE, PII, PROSE
 from ticket_processor.triage.redact import redact
-
-
-def leaks(text: str, values: list[str]) -> list[str]:
-    out, _ = redact(text)
-    return [value for value in values if value in out or value.lower() in out.lower()]
 
 
 def test_the_corpus_is_broad() -> None:
@@ -66,29 +62,10 @@ def test_the_checks_can_fail() -> None:
     assert leaks("nothing here", ["nothing"]) == ["nothing"]
 
 
-HOSTILE_MEGABYTE = [
-    "a [at] " * 150_000,
-    "x (dot) " * 130_000,
-    "my password is " * 70_000,
-    "+44 20\n" * 150_000,
-    "4111." * 200_000,
-    "https://x.example/" + "1%20" * 250_000,
-    "Address: " + "1a " * 330_000,
-    "aws_secret_access_key=" * 45_000,
-    "a.b at c " * 110_000,
-    "&#64;" * 200_000,
-    "DOB: 1/" * 140_000,
-    "0" * 1_000_000,
-]
-
-
 def _seconds(text: str) -> float:
     started = time.perf_counter()
     redact(text)
     return time.perf_counter() - started
-
-
-PROSE = "Hello, my order from last week has not arrived and the tracking page shows nothing. "
 
 
 def _ratio(hostile: str) -> float:

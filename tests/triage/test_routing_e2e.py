@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import configure, create, invoke, notes, triaged_events
-from fixtures_webhook import Receiver
+from support.cli import invoke
+from support.e2e import configure, create, notes, triaged_events
+from support.webhook import Receiver
 
 from ticket_processor.helpdesks.samples import SAMPLE_GROUPS, cycle, load_samples
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
@@ -243,7 +244,7 @@ def test_dry_run_shows_group_and_escalation_and_routes_check(
 
 def test_the_sandbox_refuses_an_assignee_outside_the_group(sandbox: RunningSandbox) -> None:
     import requests
-    from fixtures_sandbox import sandbox_auth
+    from support.zendesk_sandbox import sandbox_auth
 
     groups, agents, ids = seed_world(sandbox)
     url = f"{sandbox.url}/api/v2/tickets/{ids[0]}.json"

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import PREFIX, configure, create, invoke, triaged_events
+from support.cli import invoke
+from support.e2e import PREFIX, configure, create, triaged_events
 
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
 from ticket_processor.llm import coerce_analysis, language_code

@@ -1,7 +1,8 @@
 """The run's view of time and chance: one value injected everywhere, so tests move a fake
 clock and record the waits instead of sleeping, and runs can be made repeatable.
 
-``Runtime()`` is the real thing; tests build one fake (``tests/conftest.py``).
+``Runtime()`` is the real thing; tests pass the one fake clock (``tests/support/clock.py``)
+as its clock and sleep.
 """
 
 from __future__ import annotations

@@ -14,22 +14,15 @@ from typing import Any
 
 import pytest
 import requests
-from fixtures_freshdesk import freshdesk_auth
+from support.clock import FakeClock
+from support.freshdesk_sandbox import freshdesk_auth
 
 from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig, RunningFreshdesk
 from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
 
 Factory = Callable[..., RunningFreshdesk]
 
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: float = 1_795_000_040.0) -> None:  # 20 s into a minute, 2026
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+START = 1_795_000_040.0  # 20 s into a minute, 2026
 
 
 def session(sb: RunningFreshdesk) -> requests.Session:
@@ -130,7 +123,7 @@ def test_an_assignee_must_be_a_member_of_the_group(freshdesk_sandbox: RunningFre
 
 
 def test_growth_plan_limits_lists_and_updates_per_minute(freshdesk_factory: Factory) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     sb = freshdesk_factory(FreshdeskConfig(plan="growth", clock=clock))
     s = session(sb)
     ticket = create(s, sb)
@@ -155,7 +148,7 @@ def test_growth_plan_limits_lists_and_updates_per_minute(freshdesk_factory: Fact
 
 
 def test_include_description_costs_three_credits(freshdesk_factory: Factory) -> None:
-    sb = freshdesk_factory(FreshdeskConfig(plan="trial", clock=Clock()))
+    sb = freshdesk_factory(FreshdeskConfig(plan="trial", clock=FakeClock(START)))
     s = session(sb)
     create(s, sb)
     r = s.get(f"{sb.url}/api/v2/tickets", params={"include": "description"}, timeout=5)
@@ -166,7 +159,7 @@ def test_include_description_costs_three_credits(freshdesk_factory: Factory) -> 
 
 
 def test_a_storm_answers_429_with_retry_after(freshdesk_factory: Factory) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     sb = freshdesk_factory(FreshdeskConfig(clock=clock))
     s = session(sb)
     assert s.post(f"{sb.url}/sandbox/config", json={"storm_seconds": 5}).status_code == 200
@@ -199,7 +192,7 @@ def test_paging_link_and_the_deep_paging_cap(freshdesk_factory: Factory) -> None
 
 
 def test_without_updated_since_only_the_last_30_days(freshdesk_factory: Factory) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     sb = freshdesk_factory(FreshdeskConfig(clock=clock))
     s = session(sb)
     old = create(s, sb)

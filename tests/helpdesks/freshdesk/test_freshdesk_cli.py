@@ -4,31 +4,20 @@ sandbox, through Typer's CliRunner."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import invoke
+from support.cli import invoke
 
 from ticket_processor.helpdesks.freshdesk.sandbox import (
-    FreshdeskConfig,
     RunningFreshdesk,
-    serve_in_thread,
     serving,
 )
 
 CREATE = "POST /api/v2/tickets"
 
-
-@pytest.fixture
-def desk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningFreshdesk]:
-    with serve_in_thread(FreshdeskConfig(seed=3)) as running:
-        monkeypatch.setenv("TICKETBOT_HELPDESK", "freshdesk")
-        monkeypatch.setenv("FRESHDESK_URL", running.url)
-        monkeypatch.setenv("FRESHDESK_API_KEY", running.config.api_key)
-        monkeypatch.setenv("TICKETBOT_STATE_DIR", str(tmp_path / "state"))
-        monkeypatch.setenv("TICKETBOT_LOG_DIR", str(tmp_path / "logs"))
-        yield running
+# ``desk``: the Freshdesk sandbox itself, ticketbot's environment pointed at it.
+pytestmark = pytest.mark.desk(kinds=("freshdesk",), seed=3, configure=True, raw=True)
 
 
 def test_seed_creates_the_samples_through_freshdesks_api(desk: RunningFreshdesk) -> None:

@@ -5,40 +5,27 @@ second) its cursor never passes a ticket it may have skipped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import closing
 
 import pytest
+from support.clock import FakeClock
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.sandbox import (
-    FreshdeskConfig,
     RunningFreshdesk,
-    serve_in_thread,
 )
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.protocol import Cursor
 
 START = 1_800_000_000.0
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
+# ``desk``: the Freshdesk sandbox itself, on the fake ``clock`` below.
+pytestmark = pytest.mark.desk(kinds=("freshdesk",), seed=None, clock="clock", raw=True)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def desk(clock: Clock) -> Iterator[RunningFreshdesk]:
-    with serve_in_thread(FreshdeskConfig(clock=clock)) as running:
-        yield running
+def clock() -> FakeClock:
+    return FakeClock(START)
 
 
 def adapter(desk: RunningFreshdesk) -> FreshdeskHelpdesk:
@@ -47,7 +34,7 @@ def adapter(desk: RunningFreshdesk) -> FreshdeskHelpdesk:
     )
 
 
-def create(desk: RunningFreshdesk, clock: Clock, count: int, *, step: float) -> list[int]:
+def create(desk: RunningFreshdesk, clock: FakeClock, count: int, *, step: float) -> list[int]:
     ids = []
     for i in range(count):
         fields = {"subject": f"t{i}", "description": "body", "email": f"c{i}@example.com"}
@@ -56,7 +43,7 @@ def create(desk: RunningFreshdesk, clock: Clock, count: int, *, step: float) -> 
     return ids
 
 
-def test_writes_during_discovery_skip_no_ticket(desk: RunningFreshdesk, clock: Clock) -> None:
+def test_writes_during_discovery_skip_no_ticket(desk: RunningFreshdesk, clock: FakeClock) -> None:
     ids = create(desk, clock, 250, step=1.0)
     clock.now += 3600
     seen: list[int] = []
@@ -73,7 +60,7 @@ def test_writes_during_discovery_skip_no_ticket(desk: RunningFreshdesk, clock: C
 
 
 def test_within_one_second_the_cursor_stays_below_what_may_be_skipped(
-    desk: RunningFreshdesk, clock: Clock
+    desk: RunningFreshdesk, clock: FakeClock
 ) -> None:
     ids = create(desk, clock, 250, step=0.0)  # a bulk import: one updated_at for all
     stamp = desk.store.find(ids[0])["updated_at"]

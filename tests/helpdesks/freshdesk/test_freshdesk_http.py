@@ -6,6 +6,7 @@ import socket
 from collections.abc import Callable
 
 import pytest
+from support.clock import FakeClock
 
 from ticket_processor.errors import (
     AuthError,
@@ -22,23 +23,12 @@ from ticket_processor.resilience.retry import RateLimitThrottle, Retrier, RetryP
 
 Factory = Callable[..., RunningFreshdesk]
 
-
-class Clock:
-    """One clock for the sandbox's rate windows and the client's throttle; sleeping moves it."""
-
-    def __init__(self) -> None:
-        self.now = 1_795_000_040.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
+START = 1_795_000_040.0
 
 
-def transport(sb: RunningFreshdesk, clock: Clock, *, key: str | None = None) -> FreshdeskTransport:
+def transport(
+    sb: RunningFreshdesk, clock: FakeClock, *, key: str | None = None
+) -> FreshdeskTransport:
     return FreshdeskTransport(
         sb.url,
         api_key=key or sb.config.api_key,
@@ -49,12 +39,12 @@ def transport(sb: RunningFreshdesk, clock: Clock, *, key: str | None = None) -> 
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(START)
 
 
 @pytest.fixture
-def sb(freshdesk_factory: Factory, clock: Clock) -> RunningFreshdesk:
+def sb(freshdesk_factory: Factory, clock: FakeClock) -> RunningFreshdesk:
     return freshdesk_factory(FreshdeskConfig(clock=clock))
 
 
@@ -64,7 +54,7 @@ def new_ticket(fd: FreshdeskTransport, subject: str = "s") -> int:
     return ticket_id
 
 
-def test_pages_follow_the_link_header(sb: RunningFreshdesk, clock: Clock) -> None:
+def test_pages_follow_the_link_header(sb: RunningFreshdesk, clock: FakeClock) -> None:
     fd = transport(sb, clock)
     ids = [new_ticket(fd, f"t{i}") for i in range(3)]
     params = {"updated_since": "2020-01-01T00:00:00Z", "order_type": "asc", "per_page": 1}
@@ -77,7 +67,7 @@ def test_pages_follow_the_link_header(sb: RunningFreshdesk, clock: Clock) -> Non
     assert fd.next_page({"Link": elsewhere}) is None
 
 
-def test_status_codes_become_the_error_tree(sb: RunningFreshdesk, clock: Clock) -> None:
+def test_status_codes_become_the_error_tree(sb: RunningFreshdesk, clock: FakeClock) -> None:
     fd = transport(sb, clock)
     ticket = new_ticket(fd)
     with pytest.raises(NotFoundError):
@@ -91,10 +81,10 @@ def test_status_codes_become_the_error_tree(sb: RunningFreshdesk, clock: Clock) 
     sb.config.apply({"faults": ["409"]})
     with pytest.raises(ConflictError):
         fd.request("GET", f"/api/v2/tickets/{ticket}", no_retry=(ConflictError,))
-    assert clock.waits == []
+    assert clock.sleeps == []
 
 
-def test_401_names_the_variable_and_never_the_key(sb: RunningFreshdesk, clock: Clock) -> None:
+def test_401_names_the_variable_and_never_the_key(sb: RunningFreshdesk, clock: FakeClock) -> None:
     fd = transport(sb, clock, key="secret-key-123")
     with pytest.raises(AuthError) as caught:
         fd.request("GET", "/api/v2/tickets")
@@ -104,38 +94,38 @@ def test_401_names_the_variable_and_never_the_key(sb: RunningFreshdesk, clock: C
     assert echoed == "bad key ***"
 
 
-def test_429_waits_for_retry_after_then_succeeds(sb: RunningFreshdesk, clock: Clock) -> None:
+def test_429_waits_for_retry_after_then_succeeds(sb: RunningFreshdesk, clock: FakeClock) -> None:
     fd = transport(sb, clock)
     ticket = new_ticket(fd)
     sb.config.start_storm(7)
     answer = fd.request("GET", f"/api/v2/tickets/{ticket}")
     assert answer.body["id"] == ticket
-    assert sum(clock.waits) >= 7
+    assert sum(clock.sleeps) >= 7
     assert sb.stats()["rate_limited"] == 1
 
 
-def test_plan_limit_is_paced_from_the_headers(freshdesk_factory: Factory, clock: Clock) -> None:
+def test_plan_limit_is_paced_from_the_headers(freshdesk_factory: Factory, clock: FakeClock) -> None:
     sb = freshdesk_factory(FreshdeskConfig(plan="trial", clock=clock))
     fd = transport(sb, clock)
     for _ in range(60):
         fd.request("GET", "/api/v2/agents/me")
     # The throttle spread the 50 credits a minute instead of running into 429s.
     assert sb.stats()["rate_limited"] == 0
-    assert clock.waits  # it did wait: 60 requests cannot fit in one trial minute
+    assert clock.sleeps  # it did wait: 60 requests cannot fit in one trial minute
 
 
-def test_5xx_is_retried_and_finally_raised(sb: RunningFreshdesk, clock: Clock) -> None:
+def test_5xx_is_retried_and_finally_raised(sb: RunningFreshdesk, clock: FakeClock) -> None:
     fd = transport(sb, clock)
     sb.config.apply({"faults": ["503"]})
     assert fd.request("GET", "/api/v2/groups").body == []
-    assert len(clock.waits) == 1
+    assert len(clock.sleeps) == 1
     sb.config.apply({"error_rate": 1.0})
     with pytest.raises(HelpdeskServerError) as caught:
         fd.request("GET", "/api/v2/groups")
     assert caught.value.status_code in (500, 503)
 
 
-def test_connection_errors(sb: RunningFreshdesk, clock: Clock) -> None:
+def test_connection_errors(sb: RunningFreshdesk, clock: FakeClock) -> None:
     fd = transport(sb, clock)
     ticket = new_ticket(fd)
     sb.config.apply({"faults": ["drop POST /api/v2/tickets/{id}/notes"]})

@@ -5,19 +5,17 @@ between a note and its update does not post a second note."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import events, invoke
+from support.cli import invoke
+from support.e2e import events
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.sandbox import (
-    FreshdeskConfig,
     RunningFreshdesk,
-    serve_in_thread,
 )
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.tags import NOTE_HEADER
@@ -29,11 +27,8 @@ TEXTS = [
     ("Where is my parcel", "<p>My order has not arrived, tracking shows nothing.</p>"),
 ]
 
-
-@pytest.fixture
-def desk() -> Iterator[RunningFreshdesk]:
-    with serve_in_thread(FreshdeskConfig(seed=4)) as running:
-        yield running
+# ``desk``: the Freshdesk sandbox itself (``configure`` below sets the environment).
+pytestmark = pytest.mark.desk(kinds=("freshdesk",), seed=4, raw=True)
 
 
 def configure(monkeypatch: pytest.MonkeyPatch, root: Path, desk: RunningFreshdesk) -> Path:

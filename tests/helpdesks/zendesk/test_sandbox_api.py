@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from fixtures_sandbox import sandbox_auth
+from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
 

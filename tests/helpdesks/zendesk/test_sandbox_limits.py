@@ -6,21 +6,14 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from fixtures_sandbox import sandbox_auth
+from support.clock import FakeClock
+from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
 
 Factory = Callable[..., RunningSandbox]
 
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: float = 1_200_020.0) -> None:  # 20 s into a minute
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+START = 1_200_020.0  # 20 s into a minute
 
 
 def session(sb: RunningSandbox) -> requests.Session:
@@ -32,7 +25,7 @@ def session(sb: RunningSandbox) -> requests.Session:
 def test_plan_limit_then_429_with_retry_after_until_the_minute_turns(
     sandbox_factory: Factory,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     sb = sandbox_factory(SandboxConfig(plan="team", clock=clock))
     s = session(sb)
     url = f"{sb.url}/api/v2/users/me"
@@ -66,7 +59,7 @@ def test_plan_sets_the_advertised_limit(sandbox_factory: Factory, plan: str, lim
 def test_update_ticket_limit_is_separate_and_shared_by_update_endpoints(
     sandbox_factory: Factory,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     sb = sandbox_factory(SandboxConfig(update_limit_per_min=4, clock=clock))
     tid = sb.store.create({"subject": "x", "comment": "y"})["id"]
     s = session(sb)
@@ -93,7 +86,7 @@ def test_update_ticket_limit_is_separate_and_shared_by_update_endpoints(
 
 
 def test_incremental_export_limit(sandbox_factory: Factory) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     sb = sandbox_factory(SandboxConfig(incremental_limit_per_min=10, clock=clock))
     s = session(sb)
     url = f"{sb.url}/api/v2/incremental/tickets/cursor.json"
@@ -118,7 +111,7 @@ def test_too_many_queued_jobs_is_429(sandbox_factory: Factory) -> None:
 
 
 def test_refused_requests_do_not_spend_the_budget(sandbox_factory: Factory) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     sb = sandbox_factory(SandboxConfig(incremental_limit_per_min=1, clock=clock))
     s = session(sb)
     url = f"{sb.url}/api/v2/incremental/tickets/cursor"

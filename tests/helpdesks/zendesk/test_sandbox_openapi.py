@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from fixtures_sandbox import sandbox_auth
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
+from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks.zendesk.sandbox import (
     RunningSandbox,

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from support.cli import invoke
 
-from ticket_processor.cli import app
 from ticket_processor.helpdesks.samples import SeedTicket, cycle, load_samples, parse_lines
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
@@ -26,13 +25,14 @@ def zendesk_env(monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox) -> Run
     return sandbox
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["seed", *args])
+def seed(*args: str) -> tuple[int, str]:
+    """``ticketbot seed ARGS...``: its exit code and output."""
+    result = invoke("seed", *args, catch_exceptions=True)
     return result.exit_code, result.output
 
 
 def test_seed_count_creates_distinct_tickets_in_batches(zendesk_env: RunningSandbox) -> None:
-    code, output = invoke("--count", "120")
+    code, output = seed("--count", "120")
     assert code == 0, output
     assert "Created 120 tickets" in output
     assert "ids 1-120" in output
@@ -49,7 +49,7 @@ def test_seed_count_creates_distinct_tickets_in_batches(zendesk_env: RunningSand
 
 
 def test_seed_default_is_fifty(zendesk_env: RunningSandbox) -> None:
-    code, output = invoke()
+    code, output = seed()
     assert code == 0, output
     assert zendesk_env.store.count() == 50
 
@@ -68,7 +68,7 @@ def test_seed_from_file_skips_bad_lines_with_their_number(
     ]
     source = tmp_path / "tickets.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, output = invoke("--from", str(source))
+    code, output = seed("--from", str(source))
     assert code == 0, output
     assert "line 2" in output
     assert "line 4" in output
@@ -87,7 +87,7 @@ def test_seed_from_file_with_count_takes_the_first(
         "\n".join(json.dumps({"subject": f"s{i}", "description": f"d{i}"}) for i in range(5)),
         encoding="utf-8",
     )
-    code, _ = invoke("--from", str(source), "--count", "2")
+    code, _ = seed("--from", str(source), "--count", "2")
     assert code == 0
     assert sorted(t["subject"] for t in zendesk_env.store.all_tickets()) == ["s0", "s1"]
 
@@ -98,7 +98,7 @@ def test_bad_credentials_exit_1_without_the_token(
     monkeypatch.setenv("ZENDESK_URL", sandbox.url)
     monkeypatch.setenv("ZENDESK_EMAIL", EMAIL)
     monkeypatch.setenv("ZENDESK_API_TOKEN", "s3cret-wrong-token")
-    code, output = invoke("--count", "5")
+    code, output = seed("--count", "5")
     assert code == 1
     assert "ZENDESK_API_TOKEN" in output
     assert "401" in output
@@ -112,7 +112,7 @@ def test_missing_setting_is_a_configuration_error(
 ) -> None:
     monkeypatch.setenv("ZENDESK_URL", sandbox.url)
     monkeypatch.setenv("ZENDESK_EMAIL", EMAIL)
-    code, output = invoke()
+    code, output = seed()
     assert code == 2
     assert "ZENDESK_API_TOKEN is not set" in output
     assert sandbox.stats()["requests_total"] == 0
@@ -129,7 +129,7 @@ def test_a_ticket_zendesk_refuses_is_reported(sandbox: RunningSandbox) -> None:
 def test_ticket_text_is_not_rich_markup(zendesk_env: RunningSandbox, tmp_path: Path) -> None:
     source = tmp_path / "odd[red].jsonl"
     source.write_text('{"subject": "[red]x[/", "description": 1}\n{"subject": "ok"}\n')
-    code, output = invoke("--from", str(source))
+    code, output = seed("--from", str(source))
     assert code == 0, output
     assert "odd[red].jsonl line 1" in output
 
@@ -184,10 +184,10 @@ def test_seed_refuses_a_helpdesk_that_is_not_a_sandbox_without_yes(
         monkeypatch.setenv("ZENDESK_URL", sandbox.url)
         monkeypatch.setenv("ZENDESK_EMAIL", sandbox.config.email)
         monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.config.token)
-        refused = CliRunner().invoke(app, ["seed", "--count", "2"])
+        refused = invoke("seed", "--count", "2", catch_exceptions=True)
         assert refused.exit_code == 2, refused.output
         assert "not a ticketbot sandbox" in refused.output
         assert sandbox.store.count() == 0
-        allowed = CliRunner().invoke(app, ["seed", "--count", "2", "--yes"])
+        allowed = invoke("seed", "--count", "2", "--yes", catch_exceptions=True)
         assert allowed.exit_code == 0, allowed.output
         assert sandbox.store.count() == 2

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import random
 import socket
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from support.clock import FakeClock
 
 from ticket_processor.errors import (
     AuthError,
@@ -39,31 +39,15 @@ EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
 
 
-class FakeClock:
-    """Wall time that only moves when someone sleeps; every wait is recorded."""
-
-    def __init__(self, start: float = 1_800_000_020.0) -> None:
-        self.now_value = start
-        self.waits: list[float] = []
-
-    def now(self) -> float:
-        return self.now_value
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now_value += seconds
-        time.sleep(0.001)  # let the sandbox's job thread run while a job is polled
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_800_000_020.0, real_pause=0.001)
 
 
 @pytest.fixture
 def sandbox(sandbox_factory: Callable[..., RunningSandbox], clock: FakeClock) -> RunningSandbox:
     """The shared sandbox, on the fake clock, with seeded fault knobs."""
-    return sandbox_factory(SandboxConfig(seed=7, clock=clock.now))
+    return sandbox_factory(SandboxConfig(seed=7, clock=clock))
 
 
 def make_client(
@@ -74,7 +58,7 @@ def make_client(
         email=EMAIL,
         api_token=token,
         retrier=Retrier(RetryPolicy(attempts=attempts), sleep=clock.sleep, rng=random.Random(1)),
-        throttle=RateLimitThrottle(clock=clock.now, sleep=clock.sleep),
+        throttle=RateLimitThrottle(clock=clock, sleep=clock.sleep),
         sleep=clock.sleep,
     )
 
@@ -122,7 +106,7 @@ def test_bad_credentials_fail_once_with_the_fix(
     assert "wrong-token-123" not in message
     assert info.value.request_id is not None
     assert sandbox.stats()["requests_total"] == 1  # an auth failure is never retried
-    assert clock.waits == []
+    assert clock.sleeps == []
     assert "zendesk GET /api/v2/users/me.json -> 401" in caplog.text
     assert "wrong-token-123" not in caplog.text
 
@@ -240,7 +224,7 @@ def test_429_is_retried_no_sooner_than_retry_after(
 ) -> None:
     add_tickets(sandbox, 12)
     sandbox.config.incremental_limit_per_min = 1
-    start = clock.now()
+    start = clock()
     pages = list(client.incremental_tickets(start_time=0, per_page=5))
     assert sum(len(p.tickets) for p in pages) == 12
     # Each page after the first hit the per-minute limit once; the retry waited for the next
@@ -248,10 +232,10 @@ def test_429_is_retried_no_sooner_than_retry_after(
     assert sandbox.stats()["rate_limited"] == 2
     # Retry-After was 40 s (20 s into a minute), then 60 s: each wait honoured it, and the
     # jitter on top stays small.
-    assert len(clock.waits) == 2
-    assert 40 <= clock.waits[0] <= 41
-    assert 60 <= clock.waits[1] <= 61
-    assert clock.now() - start == pytest.approx(sum(clock.waits))
+    assert len(clock.sleeps) == 2
+    assert 40 <= clock.sleeps[0] <= 41
+    assert 60 <= clock.sleeps[1] <= 61
+    assert clock() - start == pytest.approx(sum(clock.sleeps))
 
 
 def test_5xx_is_retried_until_it_succeeds_then_gives_up(
@@ -262,7 +246,7 @@ def test_5xx_is_retried_until_it_succeeds_then_gives_up(
     for _ in range(10):
         assert [t.id for t in client.show_many(ids)] == ids
     assert sandbox.stats()["errors_injected"] > 0
-    assert len(clock.waits) == sandbox.stats()["errors_injected"]
+    assert len(clock.sleeps) == sandbox.stats()["errors_injected"]
     sandbox.config.error_rate = 1.0
     before = sandbox.stats()["requests_total"]
     with pytest.raises(HelpdeskServerError) as info:
@@ -305,7 +289,7 @@ def test_unreachable_helpdesk_is_a_connection_error(clock: FakeClock) -> None:
     with zd, pytest.raises(HelpdeskConnectionError) as info:
         zd.me()
     assert "ZENDESK_URL" in str(info.value)
-    assert len(clock.waits) == 2  # refused before sending, so retried
+    assert len(clock.sleeps) == 2  # refused before sending, so retried
 
 
 # --- writing ----------------------------------------------------------------------------

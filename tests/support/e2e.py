@@ -1,6 +1,6 @@
-"""Shared by the end-to-end robustness tests (LLM faults, hostile tickets, secrets).
+"""Shared by the end-to-end tests (LLM faults, hostile tickets, secrets, redaction).
 
-``ticketbot run`` through Typer's CliRunner against the real Zendesk sandbox and the stand-in
+``ticketbot run`` through ``support.cli.invoke`` against the real Zendesk sandbox and the stand-in
 LLM, then checks on what the sandbox holds afterwards: every tag ticketbot added comes from the
 analysis vocabulary, the priority follows the stated policy, and there is exactly one note.
 """
@@ -16,9 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from ticket_processor.cli import app
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
 from ticket_processor.models import PRIORITY_RANK, Priority, Sentiment, Urgency
@@ -82,10 +80,6 @@ def create(sandbox: RunningSandbox, tickets: list[dict[str, Any]]) -> list[int]:
             ids += [int(r.ticket_id) for r in done if r.success and r.ticket_id is not None]
     assert len(ids) == len(tickets), "the sandbox refused some tickets"
     return ids
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
 def events(log_dir: Path) -> list[dict[str, Any]]:
@@ -165,7 +159,7 @@ def assert_policy(
     assert priority_tags == ([f"{PREFIX}priority_{new}"] if new != old else [])
 
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def script_module(name: str) -> ModuleType:

@@ -1,5 +1,6 @@
-"""One harness for both helpdesk sandboxes: a ``Desk`` is a running sandbox the
-fault and crash tests drive the same way, whichever helpdesk it imitates.
+"""One harness for both helpdesk sandboxes: a ``Desk`` is a running sandbox that the fault and
+crash tests, the crash campaign and the benchmarks drive the same way, whichever helpdesk it
+imitates (here, beside the sandboxes, so scripts need not reach into the tests).
 
 A desk creates tickets, reads one back in ticketbot's words (tags, priority, ticketbot's notes),
 tells its request counts and history, and injects faults: scripted ``faults`` items in the
@@ -10,7 +11,8 @@ each helpdesk spells them), a 429 storm, refused updates and an agent's concurre
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -62,6 +64,11 @@ class Desk(Protocol):
     @property
     def ops(self) -> dict[str, str]:
         """Operation -> the sandbox's endpoint key; every run calls each."""
+        ...
+
+    @property
+    def sandbox(self) -> RunningSandbox | RunningFreshdesk:
+        """The running sandbox itself, for what only one helpdesk has."""
         ...
 
     @property
@@ -245,12 +252,18 @@ UNLIMITED = 100_000
 
 @contextmanager
 def serve_desk(
-    kind: str, *, seed: int = 5, unlimited: bool = False, job_delay_ms: float = 0
+    kind: str,
+    *,
+    seed: int | None = 5,
+    unlimited: bool = False,
+    job_delay_ms: float = 0,
+    clock: Callable[[], float] = time.time,
 ) -> Iterator[Desk]:
     """A fresh sandbox of ``kind`` on port 0, as a ``Desk``; ``unlimited``: rate limits out of
-    the way (the crash test is about crashes, not throttling)."""
+    the way (the crash test is about crashes, not throttling); ``clock``: the sandbox's time
+    (rate windows, timestamps), a fake one in tests that move time by hand."""
     if kind == "zendesk":
-        config = SandboxConfig(seed=seed, job_delay_ms=job_delay_ms)
+        config = SandboxConfig(seed=seed, job_delay_ms=job_delay_ms, clock=clock)
         if unlimited:
             config.plan = "high_volume"
             config.update_limit_per_min = config.incremental_limit_per_min = UNLIMITED
@@ -259,7 +272,8 @@ def serve_desk(
             yield ZendeskDesk(zendesk)
     elif kind == "freshdesk":
         limits = PlanLimits(UNLIMITED, UNLIMITED, UNLIMITED) if unlimited else None
-        with serve_freshdesk(FreshdeskConfig(seed=seed, limits_override=limits)) as freshdesk:
+        freshdesk_config = FreshdeskConfig(seed=seed, limits_override=limits, clock=clock)
+        with serve_freshdesk(freshdesk_config) as freshdesk:
             yield FreshdeskDesk(freshdesk)
     else:
         raise ValueError(f"no desk {kind!r}")

@@ -1,8 +1,14 @@
-"""The hostile redaction corpus: personal data in the forms people really
-type, and the harmless identifiers triage needs, which must reach the LLM untouched.
+"""The hostile redaction corpus: personal data in the forms people really type, the harmless
+identifiers triage needs (which must reach the LLM untouched), and hostile shapes that would
+make a backtracking pattern slow.
 
 ``PII``: ``(note, text, values)``: every value must be gone from the redacted text.
 ``HARMLESS``: ``(note, text)``: the redacted text must equal the input.
+``HOSTILE_MEGABYTE``: about a megabyte each of text built to make a regex backtrack; redacting
+one should cost about what redacting as much ``PROSE`` costs.
+
+The tests and ``scripts/redaction_figures.py`` share it, so it lives beside the scorer
+(``redaction.py``) rather than in the tests.
 """
 
 from __future__ import annotations
@@ -261,3 +267,20 @@ HARMLESS: list[tuple[str, str]] = [
     ("key value prose", "key: value pairs are lost in export"),
     ("secret santa", "the secret santa page 404s"),
 ]
+
+HOSTILE_MEGABYTE = [
+    "a [at] " * 150_000,
+    "x (dot) " * 130_000,
+    "my password is " * 70_000,
+    "+44 20\n" * 150_000,
+    "4111." * 200_000,
+    "https://x.example/" + "1%20" * 250_000,
+    "Address: " + "1a " * 330_000,
+    "aws_secret_access_key=" * 45_000,
+    "a.b at c " * 110_000,
+    "&#64;" * 200_000,
+    "DOB: 1/" * 140_000,
+    "0" * 1_000_000,
+]
+
+PROSE = "Hello, my order from last week has not arrived and the tracking page shows nothing. "

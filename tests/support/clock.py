@@ -1,0 +1,56 @@
+"""The one fake clock of the tests: time moves only when someone sleeps on it (or the test
+moves it), and every wait is recorded, so a test asserts the waits instead of sleeping.
+
+    def test_x(fake_clock: FakeClock) -> None:      # the fixture is below, loaded by conftest.py
+        thing = Thing(clock=fake_clock, sleep=fake_clock.sleep)
+        ...
+        assert fake_clock.sleeps == [1.0]
+
+Code that wants an aware ``datetime`` (the event log) takes ``fake_clock.utc``; a test that
+needs a particular moment builds its own ``FakeClock(now=...)``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+
+class FakeClock:
+    """``clock()`` is ``now``; ``sleep(s)`` records ``s`` and moves ``now`` on by it."""
+
+    def __init__(self, now: float | None = None, *, real_pause: float = 0.0) -> None:
+        # Default: the wall clock's second, as sandboxes refuse a start_time in the future.
+        self.now = float(int(time.time())) if now is None else now
+        self.sleeps: list[float] = []
+        # A sandbox's job runner is a real thread: code that polls a job on this clock would
+        # otherwise spin without giving it a turn. A millisecond a sleep lets it run.
+        self.real_pause = real_pause
+
+    def __call__(self) -> float:
+        return self.now
+
+    def utc(self) -> datetime:
+        """``now`` as an aware UTC ``datetime``, for code whose clock returns one."""
+        return datetime.fromtimestamp(self.now, UTC)
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, f"asked to sleep {seconds} s"
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.real_pause:
+            time.sleep(self.real_pause)
+
+    def advance(
+        self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0, days: float = 0.0
+    ) -> None:
+        """Time passing without a sleep (work being done)."""
+        self.now += seconds + 60 * minutes + 3600 * hours + 86400 * days
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """The shared fake clock, at the wall clock's current second."""
+    return FakeClock()
