@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ticket_processor.helpdesks.freshdesk.sandbox import PLAN_LIMITS
+from ticket_processor.helpdesks.freshdesk.sandbox.config import PLAN_LIMITS
 from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT
 
 FRESHDESK_REQUESTS_PER_TICKET = 3

@@ -28,8 +28,9 @@ from bench_harness import (
     run_child,
 )
 
-from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig, RunningFreshdesk
-from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
 from ticket_processor.helpdesks.freshdesk.seed import to_freshdesk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin

@@ -29,8 +29,9 @@ from ticket_processor.helpdesks.samples import SeedTicket, load_samples
 from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
 from ticket_processor.helpdesks.zendesk.guide import guide_api
 from ticket_processor.helpdesks.zendesk.help_centre import seed_help_centre
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_sandbox
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_sandbox
 from ticket_processor.helpdesks.zendesk.seed import to_zendesk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin

@@ -35,6 +35,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from .errors import LLMAuthError, LLMError, LLMRateLimited, LLMResponseError
 from .llm_client.http import build_http_client, call_deadline
+from .llm_client.pacer import LLMPacer
 from .llm_client.prompt import (
     MODES,
     REPAIR_ECHO_CHARS,
@@ -42,40 +43,23 @@ from .llm_client.prompt import (
     InvalidAnswer,
     analysis_schema,
     chat_messages,
-    coerce_analysis,
-    extract_json_object,
-    language_code,
-    neutralise,
     read_analysis,
     response_format,
     system_prompt,
-    ticket_message,
 )
-from .llm_client.wire import Answer, ModeRejected, answer_of, retry_after_seconds, translate_error
+from .llm_client.wire import Answer, ModeRejected, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
 from .ops.scrub import url_credentials
-from .resilience.pacing import AUTO_LLM_START
-from .resilience.retry import AdaptiveLimit, CircuitBreaker, LLMPacer, Retrier, RetryPolicy
+from .resilience.breaker import CircuitBreaker
+from .resilience.pacing import AUTO_LLM_START, AdaptiveLimit
+from .resilience.retry import Retrier, RetryPolicy
 from .triage.prepare import PreparedTicket
 from .triage.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from .settings import Settings
 
-__all__ = [
-    "InvalidAnswer",
-    "LLMAnalyser",
-    "analysis_schema",
-    "build_analyser",
-    "coerce_analysis",
-    "extract_json_object",
-    "language_code",
-    "neutralise",
-    "retry_after_seconds",
-    "system_prompt",
-    "ticket_message",
-    "translate_error",
-]
+__all__ = ["LLMAnalyser", "build_analyser"]
 
 T = TypeVar("T")
 EventSink = Callable[..., object]

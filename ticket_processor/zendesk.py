@@ -33,11 +33,12 @@ from .helpdesks.protocol import (
     WriteLimits,
     WriteOutcome,
 )
-from .helpdesks.zendesk.client import BATCH_LIMIT, IncrementalExportForbidden, ZendeskClient
+from .helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
 from .helpdesks.zendesk.kind import KIND, ZendeskSettings
+from .helpdesks.zendesk.pages import IncrementalExportForbidden
 from .helpdesks.zendesk.writer import ZendeskBatchWrite
 from .models import Ticket, WriteBack
-from .resilience.retry import RequestWindow
+from .resilience.pacing import RequestWindow
 
 EXPORT_PER_MINUTE = 10  # Zendesk's limit on the incremental export, per account
 EXPORT_PAGE = 1000  # tickets an export page (Zendesk's maximum)

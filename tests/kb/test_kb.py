@@ -24,7 +24,8 @@ from ticket_processor.helpdesks.zendesk.help_centre import (
     parse_articles,
     publish,
 )
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.kb.sync import sync
 from ticket_processor.settings import load_settings
@@ -295,7 +296,7 @@ def test_kb_sync_and_eval_commands(
 def test_a_draft_is_grounded_in_the_articles_a_customer_may_see(
     sandbox: RunningSandbox, standin: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from ticket_processor.sandbox.llm_standin.server import keyword_answer
+    from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 
     keys = published(sandbox)
     standin.config.answer = lambda subject, body: {

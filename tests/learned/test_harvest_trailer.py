@@ -19,10 +19,10 @@ import orjson
 import pytest
 
 from ticket_processor.helpdesks.factory import connect
-from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig
-from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
-from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
 from ticket_processor.learned.harvest import Harvest, HarvestOptions
 from ticket_processor.learned.labels import default_specs
 from ticket_processor.models import Analysis, Sentiment, Triage, Urgency

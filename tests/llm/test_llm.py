@@ -21,18 +21,21 @@ from ticket_processor.errors import (
     LLMResponseError,
     LLMServerError,
 )
-from ticket_processor.llm import (
-    LLMAnalyser,
+from ticket_processor.llm import LLMAnalyser
+from ticket_processor.llm_client.prompt import (
     coerce_analysis,
     extract_json_object,
     language_code,
     neutralise,
-    retry_after_seconds,
     ticket_message,
 )
+from ticket_processor.llm_client.wire import retry_after_seconds
 from ticket_processor.models import Sentiment, Urgency
-from ticket_processor.resilience.retry import AdaptiveLimit, CircuitBreaker, Retrier, RetryPolicy
-from ticket_processor.sandbox.llm_standin.server import RunningStandin, ticket_from_messages
+from ticket_processor.resilience.breaker import CircuitBreaker
+from ticket_processor.resilience.pacing import AdaptiveLimit
+from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.sandbox.llm_standin.answers import ticket_from_messages
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.triage.prepare import PreparedTicket, prepare_ticket
 from ticket_processor.triage.taxonomy import Taxonomy, load_taxonomy
 
@@ -463,7 +466,7 @@ def test_language_code(value: str, expected: str) -> None:
 
 
 def test_coerce_analysis_rejects_unknown_category_and_bad_confidence() -> None:
-    from ticket_processor.llm import InvalidAnswer
+    from ticket_processor.llm_client.prompt import InvalidAnswer
 
     with pytest.raises(InvalidAnswer, match="unknown category"):
         coerce_analysis({**GOOD, "category": "vip"}, TAXONOMY)

@@ -32,12 +32,10 @@ from support.e2e import (
     triaged_events,
 )
 
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
-from ticket_processor.sandbox.llm_standin.server import StandinConfig, default_answer
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.sandbox.llm_standin.answers import default_answer
+from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 from ticket_processor.triage import engines
 

@@ -20,7 +20,8 @@ from openai.types.chat import ChatCompletion
 from support.llm_servers import LlamaServer
 
 from ticket_processor.errors import LLMError, LLMResponseError
-from ticket_processor.llm import LLMAnalyser, analysis_schema, system_prompt, ticket_message
+from ticket_processor.llm import LLMAnalyser
+from ticket_processor.llm_client.prompt import analysis_schema, system_prompt, ticket_message
 from ticket_processor.models import Sentiment, Triage, Urgency
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.triage.prepare import PreparedTicket, prepare_ticket

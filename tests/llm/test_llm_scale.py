@@ -13,8 +13,10 @@ from support.clock import FakeClock
 
 from ticket_processor.errors import BreakerOpenError, LLMConnectionError, LLMError
 from ticket_processor.llm import LLMAnalyser, build_analyser
+from ticket_processor.llm_client.pacer import LLMPacer
 from ticket_processor.models import Triage
-from ticket_processor.resilience.retry import CircuitBreaker, LLMPacer, Retrier, RetryPolicy
+from ticket_processor.resilience.breaker import CircuitBreaker
+from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.settings import load_settings
 from ticket_processor.triage.prepare import prepare_ticket
@@ -171,7 +173,7 @@ def test_reset_durations_as_providers_write_them(text: str, seconds: float) -> N
 
 
 def test_little_law_picks_the_concurrency_and_names_the_bound() -> None:
-    from ticket_processor.resilience.retry import auto_concurrency
+    from ticket_processor.llm_client.pacer import auto_concurrency
 
     # 600 calls a minute at 2 s each: 20 in flight keep the rate busy (+20 % and one spare).
     assert auto_concurrency(600, 2.0, maximum=256) == (25, "llm_rate")

@@ -12,7 +12,7 @@ from support.cli import invoke
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.ops.health import (
     GIB,
     MIB,

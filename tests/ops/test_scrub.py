@@ -19,7 +19,8 @@ from support.e2e import configure, create, events, triaged_events
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 from ticket_processor.ops.logs import EventLog
 from ticket_processor.ops.logsetup import EVENT, configure_logging
 from ticket_processor.ops.scrub import MIN_SECRET_LENGTH, Scrubber, display_url, url_credentials

@@ -16,7 +16,8 @@ from typing import Any
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 from ticket_processor.models import Ticket
 from ticket_processor.report.aggregate import build_report
 from ticket_processor.report.agreement import outcome_pairs

@@ -30,14 +30,9 @@ from ticket_processor.errors import (
     RecordInvalidError,
     RetryableError,
 )
-from ticket_processor.resilience.retry import (
-    AdaptiveLimit,
-    CircuitBreaker,
-    MemoryBreakerStorage,
-    RateLimitThrottle,
-    Retrier,
-    RetryPolicy,
-)
+from ticket_processor.resilience.breaker import CircuitBreaker, MemoryBreakerStorage
+from ticket_processor.resilience.pacing import AdaptiveLimit, RateLimitThrottle
+from ticket_processor.resilience.retry import Retrier, RetryPolicy
 
 
 def state_of(breaker: CircuitBreaker) -> str:

@@ -20,13 +20,13 @@ from support.e2e import events
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
 from ticket_processor.sandbox.desks import Desk, NewTicket, ZendeskDesk, serve_desk
+from ticket_processor.sandbox.llm_standin.answers import iter_requests
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,
-    iter_requests,
     serve_in_thread,
 )
 from ticket_processor.tags import marker_tag

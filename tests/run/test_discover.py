@@ -15,8 +15,9 @@ from support.clock import FakeClock
 
 from ticket_processor.helpdesks.protocol import Cursor, CursorRejectedError, TicketPage
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
-from ticket_processor.resilience.retry import RequestWindow
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.resilience.pacing import RequestWindow
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner

@@ -28,17 +28,10 @@ from support.e2e import (
     triaged_events,
 )
 
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
-from ticket_processor.sandbox.llm_standin.server import (
-    RunningStandin,
-    StandinConfig,
-    default_answer,
-    iter_requests,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.sandbox.llm_standin.answers import default_answer, iter_requests
+from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 from ticket_processor.settings import Settings
 from ticket_processor.triage.prepare import CHARS_PER_TOKEN, SUBJECT_MAX_CHARS, TRUNCATION_MARK

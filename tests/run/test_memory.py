@@ -26,7 +26,7 @@ import orjson
 import pytest
 from support.e2e import configure
 
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger

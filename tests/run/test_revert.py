@@ -10,11 +10,8 @@ import pytest
 from support.cli import invoke
 from support.e2e import configure, create, events
 
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import Analysis, Sentiment, Ticket, Triage, Urgency
 from ticket_processor.run.revert import plan_revert, writes_of_run
 from ticket_processor.tags import is_revert_note, is_triage_note, render_note, standing_note

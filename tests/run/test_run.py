@@ -18,11 +18,8 @@ from support.e2e import events, notes
 from support.webhook import Receiver
 
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import PRIORITY_RANK, Priority
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin

@@ -30,13 +30,14 @@ from support.e2e import configure, events, notes
 from ticket_processor.helpdesks.factory import breaker_name
 from ticket_processor.helpdesks.protocol import Cursor
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.types import RunOptions
-from ticket_processor.sandbox.llm_standin.server import RunningStandin, keyword_answer
+from ticket_processor.sandbox.llm_standin.answers import keyword_answer
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.settings import load_settings
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger

@@ -10,11 +10,8 @@ from support.cli import invoke
 from support.e2e import configure, create, events, notes
 
 from ticket_processor.errors import ConfigError
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import Ticket
 from ticket_processor.run.scope import choose, parse_scope
 

@@ -29,11 +29,8 @@ from support.e2e import events, notes
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.state.ledger import LEDGER_FILES
 
 DAMAGES = ("garbage", "wrong-shape", "list", "empty", "directory")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import PRIORITY_RANK, Priority, Sentiment, Urgency
 from ticket_processor.tags import NOTE_HEADER, URGENCY_TO_PRIORITY
 from ticket_processor.triage.language import ISO_639_1

@@ -13,11 +13,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ticket_processor.helpdesks.freshdesk.sandbox import (
-    FreshdeskConfig,
-    RunningFreshdesk,
-    serve_in_thread,
-)
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk, serve_in_thread
 
 
 def freshdesk_auth(sb: RunningFreshdesk) -> tuple[str, str]:

@@ -13,11 +13,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 
 
 def sandbox_auth(sb: RunningSandbox) -> tuple[str, str]:

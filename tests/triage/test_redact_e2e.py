@@ -17,8 +17,10 @@ from support.cli import invoke
 from support.e2e import configure, create, notes, triaged_events
 
 from ticket_processor.evaluation.redaction_corpus import HARMLESS, PII
-from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
-from ticket_processor.sandbox.llm_standin.server import StandinConfig, iter_requests
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
+from ticket_processor.sandbox.llm_standin.answers import iter_requests
+from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 
 PER_TICKET = 12

@@ -21,9 +21,11 @@ from support.webhook import Receiver
 
 from ticket_processor.helpdesks.samples import SAMPLE_GROUPS, cycle, load_samples
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.helpdesks.zendesk.seed import create_directory, to_zendesk
-from ticket_processor.sandbox.llm_standin.server import RunningStandin, keyword_answer
+from ticket_processor.sandbox.llm_standin.answers import keyword_answer
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.triage.routing import parse_routes
 
 ROUTES = resources.files("ticket_processor") / "sample_routes.toml"

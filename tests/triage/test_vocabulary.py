@@ -12,8 +12,9 @@ import pytest
 from support.cli import invoke
 from support.e2e import PREFIX, configure, create, triaged_events
 
-from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
-from ticket_processor.llm import coerce_analysis, language_code
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
+from ticket_processor.llm_client.prompt import coerce_analysis, language_code
 from ticket_processor.models import Analysis, Sentiment, Urgency
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin

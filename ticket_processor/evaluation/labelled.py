@@ -21,8 +21,9 @@ import orjson
 
 from ..errors import ConfigError
 from ..models import Engine, Sentiment, Urgency
+from ..resilience.breaker import CircuitBreaker
 from ..resilience.pacing import resolve_workers
-from ..resilience.retry import CircuitBreaker, RetryPolicy
+from ..resilience.retry import RetryPolicy
 from ..settings import Settings
 from ..triage.chain import TriageEngine, triage
 from ..triage.engines import ChainChoice, build_chain

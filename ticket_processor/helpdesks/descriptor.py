@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ..errors import ConfigError, plain_message
 from ..ops.scrub import url_credentials
-from ..resilience.retry import RateLimitThrottle, Retrier
+from ..resilience.pacing import RateLimitThrottle
+from ..resilience.retry import Retrier
 from .protocol import Helpdesk
 from .samples import SeedOutcome, SeedTicket
 

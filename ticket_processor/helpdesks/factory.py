@@ -11,7 +11,9 @@ import time
 from collections.abc import Callable
 
 from ..ops.scrub import display_url
-from ..resilience.retry import CircuitBreaker, RateLimitThrottle, Retrier, RetryPolicy
+from ..resilience.breaker import CircuitBreaker
+from ..resilience.pacing import RateLimitThrottle
+from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
 from .descriptor import Wiring
 from .protocol import Helpdesk

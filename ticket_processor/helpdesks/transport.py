@@ -49,7 +49,8 @@ from ..errors import (
     RecordInvalidError,
 )
 from ..ops.scrub import Scrubber, display_url, url_credentials
-from ..resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
+from ..resilience.pacing import RateLimitThrottle
+from ..resilience.retry import Retrier, RetryPolicy
 
 log = logging.getLogger(__name__)
 

@@ -31,35 +31,9 @@ from ..errors import (
     RateLimitedError,
     RetryableError,
 )
-from ..llm_client.pacer import (
-    LLMPacer,
-    Permit,
-    RateLimits,
-    auto_concurrency,
-    parse_rate_limits,
-    run_bound,
-)
-from .breaker import BreakerState, BreakerStorage, CircuitBreaker, MemoryBreakerStorage
-from .pacing import AdaptiveLimit, RateLimitThrottle, RequestWindow
+from .breaker import CircuitBreaker
 
-__all__ = [
-    "DEPENDENCY_FAILURES",
-    "AdaptiveLimit",
-    "BreakerState",
-    "BreakerStorage",
-    "CircuitBreaker",
-    "LLMPacer",
-    "MemoryBreakerStorage",
-    "Permit",
-    "RateLimitThrottle",
-    "RateLimits",
-    "RequestWindow",
-    "Retrier",
-    "RetryPolicy",
-    "auto_concurrency",
-    "parse_rate_limits",
-    "run_bound",
-]
+__all__ = ["DEPENDENCY_FAILURES", "Retrier", "RetryPolicy"]
 
 T = TypeVar("T")
 

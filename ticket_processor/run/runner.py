@@ -24,8 +24,8 @@ from ..ops.alerts import Alerter, AlertOutcome
 from ..ops.logs import EventLog, new_run_id, prune_logs, read_events
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
+from ..resilience.breaker import CircuitBreaker
 from ..resilience.pacing import resolve_workers
-from ..resilience.retry import CircuitBreaker
 from ..settings import Settings
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger

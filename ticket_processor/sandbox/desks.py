@@ -21,14 +21,12 @@ from ticket_processor.helpdesks.freshdesk.records import (
     PRIORITY_FROM_FRESHDESK,
     PRIORITY_TO_FRESHDESK,
 )
-from ticket_processor.helpdesks.freshdesk.sandbox import (
-    FreshdeskConfig,
-    PlanLimits,
-    RunningFreshdesk,
-)
-from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox import serve_in_thread as serve_zendesk
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig, PlanLimits
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
 from ticket_processor.models import Priority
 from ticket_processor.tags import NOTE_HEADER
 

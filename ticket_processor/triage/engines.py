@@ -16,7 +16,8 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..models import Engine, Triage
 from ..ops.scrub import display_url
-from ..resilience.retry import CircuitBreaker, RetryPolicy
+from ..resilience.breaker import CircuitBreaker
+from ..resilience.retry import RetryPolicy
 from ..settings import Settings
 from .chain import LLMEngine, LocalEngine, TriageEngine
 from .prepare import PreparedTicket

@@ -17,8 +17,10 @@ import requests
 from support.clock import FakeClock
 from support.freshdesk_sandbox import freshdesk_auth
 
-from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig, RunningFreshdesk
-from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 
 Factory = Callable[..., RunningFreshdesk]
 
@@ -297,7 +299,9 @@ def test_both_sandboxes_say_what_they_are() -> None:
             requests.get(f"{zd.url}/api/v2/users/me", timeout=5).headers["X-Ticketbot-Sandbox"]
             == "zendesk"
         )
-    from ticket_processor.helpdesks.freshdesk.sandbox import serve_in_thread as serve_freshdesk
+    from ticket_processor.helpdesks.freshdesk.sandbox.serving import (
+        serve_in_thread as serve_freshdesk,
+    )
 
     with serve_freshdesk() as fd:
         for path in ("/api/v2/tickets", "/sandbox/stats", "/nowhere"):

@@ -13,7 +13,7 @@ import pytest
 from freshdesk.v2.api import API
 from freshdesk.v2.errors import FreshdeskBadRequest, FreshdeskNotFound, FreshdeskUnauthorized
 
-from ticket_processor.helpdesks.freshdesk.sandbox import RunningFreshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 
 
 def client(sb: RunningFreshdesk, key: str | None = None) -> API:

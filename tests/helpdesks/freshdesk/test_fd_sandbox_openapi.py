@@ -19,12 +19,9 @@ import requests
 import yaml
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
-from ticket_processor.helpdesks.freshdesk.sandbox import (
-    FreshdeskConfig,
-    RunningFreshdesk,
-    serve_in_thread,
-)
 from ticket_processor.helpdesks.freshdesk.sandbox.api import ROUTES
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk, serve_in_thread
 
 Exchange = tuple[int, Any]
 

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 
-from ticket_processor.helpdesks.freshdesk.sandbox import (
-    RunningFreshdesk,
-    serving,
-)
+from ticket_processor.helpdesks.freshdesk.sandbox import serving
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 
 CREATE = "POST /api/v2/tickets"
 

@@ -11,9 +11,7 @@ import pytest
 from support.clock import FakeClock
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
-from ticket_processor.helpdesks.freshdesk.sandbox import (
-    RunningFreshdesk,
-)
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.protocol import Cursor
 

@@ -16,10 +16,12 @@ from ticket_processor.errors import (
     NotFoundError,
     RecordInvalidError,
 )
-from ticket_processor.helpdesks.freshdesk.sandbox import FreshdeskConfig, RunningFreshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport, freshdesk_base_url
 from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
-from ticket_processor.resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
+from ticket_processor.resilience.pacing import RateLimitThrottle
+from ticket_processor.resilience.retry import Retrier, RetryPolicy
 
 Factory = Callable[..., RunningFreshdesk]
 

@@ -14,9 +14,7 @@ from support.cli import invoke
 from support.e2e import events
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
-from ticket_processor.helpdesks.freshdesk.sandbox import (
-    RunningFreshdesk,
-)
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.tags import NOTE_HEADER
 

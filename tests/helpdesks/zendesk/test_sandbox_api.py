@@ -17,7 +17,8 @@ import pytest
 import requests
 from support.zendesk_sandbox import sandbox_auth
 
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 
 Factory = Callable[..., RunningSandbox]
 

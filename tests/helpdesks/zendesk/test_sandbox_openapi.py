@@ -20,11 +20,8 @@ import yaml
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from support.zendesk_sandbox import sandbox_auth
 
-from ticket_processor.helpdesks.zendesk.sandbox import (
-    RunningSandbox,
-    SandboxConfig,
-    serve_in_thread,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 
 SPEC_FILE = Path(__file__).resolve().parents[4] / "shared" / "zendesk" / "support-oas-2026.yaml"
 

@@ -15,7 +15,7 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, Ticket
 from zenpy.lib.exception import APIException, RecordNotFoundException
 
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from support.cli import invoke
 
 from ticket_processor.helpdesks.samples import SeedTicket, cycle, load_samples, parse_lines
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.helpdesks.zendesk.seed import create_tickets, to_zendesk
 
 EMAIL = "agent@example.com"
@@ -178,7 +178,8 @@ def test_seed_refuses_a_helpdesk_that_is_not_a_sandbox_without_yes(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A real Zendesk says nothing of being a sandbox: seed must not fill it with samples."""
-    from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
+    from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+    from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 
     with serve_in_thread(SandboxConfig(identify=False)) as sandbox:
         monkeypatch.setenv("ZENDESK_URL", sandbox.url)

@@ -24,15 +24,15 @@ from ticket_processor.errors import (
     RecordInvalidError,
 )
 from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
-from ticket_processor.helpdesks.zendesk.client import (
-    IncrementalExportForbidden,
-    JobStatus,
-    ZendeskClient,
-)
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox, SandboxConfig
+from ticket_processor.helpdesks.zendesk.client import ZendeskClient
+from ticket_processor.helpdesks.zendesk.pages import IncrementalExportForbidden
+from ticket_processor.helpdesks.zendesk.records import JobStatus
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.models import Priority, WriteBack
-from ticket_processor.resilience.retry import RateLimitThrottle, Retrier, RetryPolicy
+from ticket_processor.resilience.pacing import RateLimitThrottle
+from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.settings import load_settings
 
 EMAIL = "agent@example.com"

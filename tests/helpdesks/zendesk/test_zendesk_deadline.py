@@ -8,7 +8,7 @@ import pytest
 
 from ticket_processor.errors import HelpdeskConnectionError
 from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
-from ticket_processor.helpdesks.zendesk.sandbox import RunningSandbox
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 

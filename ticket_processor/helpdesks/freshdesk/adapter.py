@@ -31,7 +31,8 @@ from ...errors import (
     RecordInvalidError,
 )
 from ...models import Ticket, WriteBack
-from ...resilience.retry import RateLimitThrottle, Retrier
+from ...resilience.pacing import RateLimitThrottle
+from ...resilience.retry import Retrier
 from ...tags import answers_same_message, is_triage_note
 from ..descriptor import HelpdeskSettings, Wiring
 from ..protocol import (

@@ -23,7 +23,8 @@ from ...errors import (
     NotFoundError,
     RecordInvalidError,
 )
-from ...resilience.retry import RateLimitThrottle, Retrier
+from ...resilience.pacing import RateLimitThrottle
+from ...resilience.retry import Retrier
 from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, Wire
 
 

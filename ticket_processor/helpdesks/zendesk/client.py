@@ -29,31 +29,20 @@ from typing import Any
 from ...errors import ConflictError, HelpdeskError
 from ...models import Ticket, WriteBack
 from ...ops.scrub import display_url
-from ...resilience.retry import RateLimitThrottle, Retrier
+from ...resilience.pacing import RateLimitThrottle
+from ...resilience.retry import Retrier
 from ...settings import Settings
 from .kind import ZendeskSettings
 from .pages import (
-    SEARCH_RESULT_LIMIT,
-    IncrementalExportForbidden,
     comments,
     incremental_pages,
     paged,
     search_pages,
 )
-from .records import ExportPage, JobRef, JobResult, JobStatus, parse_job_status, parse_tickets
+from .records import ExportPage, JobRef, JobStatus, parse_job_status, parse_tickets
 from .wire import ZendeskTransport
 
-__all__ = [
-    "BATCH_LIMIT",
-    "SEARCH_RESULT_LIMIT",
-    "ExportPage",
-    "IncrementalExportForbidden",
-    "JobRef",
-    "JobResult",
-    "JobStatus",
-    "JobTimeoutError",
-    "ZendeskClient",
-]
+__all__ = ["BATCH_LIMIT", "JobTimeoutError", "ZendeskClient"]
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from ...zendesk import ZendeskHelpdesk
 from ..protocol import Helpdesk
 from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
-from .client import BATCH_LIMIT, JobResult, JobStatus, ZendeskClient
+from .client import BATCH_LIMIT, ZendeskClient
 from .guide import guide_api
 from .help_centre import seed_help_centre
+from .records import JobResult, JobStatus
 
 IN_FLIGHT_JOBS = 4
 

@@ -34,24 +34,12 @@ from .answers import (
     _schema_enums,
     completion_body,
     default_answer,
-    iter_requests,
-    keyword_answer,
     ticket_from_messages,
 )
 from .batches import BatchStore
 from .limits import PromptCache, RateWindow, charged_tokens
 
-__all__ = [
-    "AnswerFn",
-    "RawBody",
-    "RunningStandin",
-    "StandinConfig",
-    "default_answer",
-    "iter_requests",
-    "keyword_answer",
-    "serve_in_thread",
-    "ticket_from_messages",
-]
+__all__ = ["RunningStandin", "StandinConfig", "serve_in_thread"]
 
 Reply = tuple[int, Any, dict[str, str]]
 

@@ -1,27 +1,14 @@
 """A local Zendesk-compatible API server for tests, benchmarks, ``ticketbot seed`` and ``demo``.
 
-    from ticket_processor.helpdesks.zendesk.sandbox import SandboxConfig, serve_in_thread
+    from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+    from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 
     with serve_in_thread(SandboxConfig(latency_ms=20)) as sb:
         ...  # talk to sb.url with basic auth f"{email}/token", token
 
-Modules: ``config`` (knobs, ``ApiError``), ``records`` (ticket/comment JSON rules),
-``store`` (tickets), ``persist`` (state file), ``jobs`` (job statuses), ``search`` (query
-language), ``limits`` (rate limits), ``api`` (endpoints), ``server`` (HTTP, auth, knobs),
-``httpbase`` (HTTP plumbing shared with the Freshdesk sandbox in ``freshdesk/``).
+Modules: ``config`` (knobs, Zendesk's error bodies), ``records`` (ticket/comment JSON rules),
+``store`` and ``ticket_book`` (tickets), ``search`` (query language), ``limits`` (rate limits),
+``routes`` / ``api`` / ``listing_api`` / ``guide_api`` / ``people`` (endpoints), ``server``
+(HTTP, auth, knobs), ``command`` (the ``sandbox`` command's entry). What both sandboxes share
+(HTTP plumbing, ``ApiError``, jobs, the state file) is in ``ticket_processor/sandbox/``.
 """
-
-from __future__ import annotations
-
-from .config import PLAN_LIMITS, SandboxConfig
-from .server import RunningSandbox, serve_forever, serve_in_thread
-from .store import TicketStore
-
-__all__ = [
-    "PLAN_LIMITS",
-    "RunningSandbox",
-    "SandboxConfig",
-    "TicketStore",
-    "serve_forever",
-    "serve_in_thread",
-]

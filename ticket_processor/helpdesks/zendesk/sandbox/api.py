@@ -18,7 +18,7 @@ from .guide_api import GUIDE_ROUTES
 from .listing_api import incremental_cursor, list_tickets, search
 from .people import PEOPLE_ROUTES
 from .routes import Call, Endpoint, Handler, Services
-from .store import AGENT_ID
+from .ticket_book import AGENT_ID
 
 MAX_MANY = 100
 

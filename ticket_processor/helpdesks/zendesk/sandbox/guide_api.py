@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from .config import bad_request
 from .guide import guide_of, not_an_object
 from .records import parse_iso
-from .store import AGENT_ID
+from .ticket_book import AGENT_ID
 
 if TYPE_CHECKING:
     from .routes import Call, Services

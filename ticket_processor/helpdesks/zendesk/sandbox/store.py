@@ -21,7 +21,7 @@ from .id_pages import page_after, page_before
 from .records import normalize_tags
 from .ticket_book import AGENT_ID, TicketBook
 
-__all__ = ["AGENT_ID", "TicketStore"]
+__all__ = ["TicketStore"]
 
 
 class TicketStore:
