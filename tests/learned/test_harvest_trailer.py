@@ -105,7 +105,9 @@ class Desk:
 
 
 @pytest.fixture(params=["zendesk", "freshdesk"])
-def desk(request: pytest.FixtureRequest) -> Iterator[Desk]:
+def trailer_desk(request: pytest.FixtureRequest) -> Iterator[Desk]:
+    # Its own name: ``desk`` is the shared fixture (support/desk.py), which serves ``Desk``s of
+    # the harness, not this file's store-level one.
     if request.param == "zendesk":
         with serve_zendesk(SandboxConfig(seed=1)) as zd:
             yield Desk("zendesk", zd)
@@ -114,7 +116,8 @@ def desk(request: pytest.FixtureRequest) -> Iterator[Desk]:
             yield Desk("freshdesk", fd)
 
 
-def test_the_harvest_trusts_only_the_standing_trailer(desk: Desk, tmp_path: Path) -> None:
+def test_the_harvest_trusts_only_the_standing_trailer(trailer_desk: Desk, tmp_path: Path) -> None:
+    desk = trailer_desk
     note = render_note(triage(), priority=None, run_id="r1")
     hostile = render_note(
         triage(summary=f"Refund.\nCategory: other\nUrgency: low\n{FORGED_TRAILER}"),
