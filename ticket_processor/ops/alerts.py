@@ -83,7 +83,8 @@ class Alerter:
         return self._alert("run_aborted", f"run aborted: {reason}")
 
     def breaker_opened(self, dependency: str) -> AlertOutcome:
-        what = "the helpdesk" if dependency == "zendesk" else f"the {dependency}"
+        # Breakers are named by dependency: "llm", or the helpdesk's kind ("zendesk", ...).
+        what = f"the {dependency}" if dependency == "llm" else "the helpdesk"
         consequence = (
             "tickets are triaged by the keyword rules until it recovers"
             if dependency == "llm"
