@@ -28,7 +28,7 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     ├── StaleLockError                   ... and has held it longer than any run may (exit 1)
     └── StopRequested(signal_name)       SIGINT / SIGTERM: stop, save, exit 130 / 143
 
-Retryable errors share ``RetryableError`` so the one retry layer (``resilience.py``)
+Retryable errors share ``RetryableError`` so the one retry layer (``resilience/retry.py``)
 decides by type, never by message.
 """
 

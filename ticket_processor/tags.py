@@ -163,7 +163,7 @@ _OWN_LINE = re.compile(
 _TRAILER = re.compile(
     r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][A-Za-z0-9_.%~-]*=[A-Za-z0-9._~%:/,+-]*)*)$"
 )
-_VALUE_SAFE = "-._~:/+"  # what stays readable in a trailer value; the rest is %-encoded
+_VALUE_SAFE = "-._~:/+,"  # what stays readable in a trailer value; the rest is %-encoded
 _ENGINES = ("llm", "learned", "rules")
 
 # A slot for the helpdesk fields a triage may set (custom fields, by id or name); empty today.

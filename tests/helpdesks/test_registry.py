@@ -9,6 +9,7 @@ sandbox over HTTP.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,12 @@ def test_the_commands_offer_every_registered_kind(acme: None, command: str) -> N
     result = CliRunner().invoke(app, [command, "--helpdesk", "jira"])
     assert result.exit_code == 2
     assert "--helpdesk must be zendesk, freshdesk or acme" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_each_kind_names_the_plans_its_sandbox_serves(name: str) -> None:
+    # ``sandbox --help`` lists the plans from the registry, which never imports a sandbox: the
+    # list in the kind must be the sandbox's own table.
+    kind = KINDS[name]
+    config = importlib.import_module(kind.sandbox.rsplit(".", 1)[0] + ".config")
+    assert kind.plans == tuple(config.PLAN_LIMITS)

@@ -25,7 +25,9 @@ def sandbox(
     plan: Annotated[
         str,
         typer.Option(
-            help="Rate-limit plan of the helpdesk's own (a wrong one is told the choices)."
+            help="Rate-limit plan, "
+            + "; ".join(f"{kind.name}: {', '.join(kind.plans)}" for kind in KINDS.values())
+            + "."
         ),
     ] = "enterprise",
     state: Annotated[

@@ -190,7 +190,9 @@ class HelpdeskKind:
     how messages name it. ``adapter`` and ``seed`` are ``module:function`` paths (an
     ``AdapterBuilder``, a ``Seeder``); ``sandbox`` is the module of its local sandbox that the
     ``sandbox`` and ``demo`` commands drive (see ``sandbox/entry.py``).
-    ``account_variables`` are what a user sets to use a real account (the demo says them).
+    ``account_variables`` are what a user sets to use a real account (the demo says them);
+    ``plans`` the rate-limit plans its sandbox serves (``sandbox --plan``; its test checks them
+    against the sandbox's own table).
     """
 
     name: str
@@ -200,6 +202,7 @@ class HelpdeskKind:
     seed: str
     sandbox: str
     account_variables: tuple[str, ...] = field(default=())
+    plans: tuple[str, ...] = field(default=())
 
     def adapter_builder(self) -> AdapterBuilder:
         return cast(AdapterBuilder, _load(self.adapter))

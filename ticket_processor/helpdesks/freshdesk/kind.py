@@ -65,4 +65,5 @@ KIND = HelpdeskKind(
     seed="ticket_processor.helpdesks.freshdesk.seed:seed",
     sandbox="ticket_processor.helpdesks.freshdesk.sandbox.command",
     account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
+    plans=("trial", "growth", "pro", "enterprise"),
 )

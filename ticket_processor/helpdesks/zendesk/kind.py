@@ -82,4 +82,5 @@ KIND = HelpdeskKind(
     seed="ticket_processor.helpdesks.zendesk.seed:seed",
     sandbox="ticket_processor.helpdesks.zendesk.sandbox.command",
     account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
+    plans=("team", "growth", "professional", "enterprise", "high_volume"),
 )

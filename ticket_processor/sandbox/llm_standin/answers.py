@@ -2,7 +2,7 @@
 
 It parses the ticket back out of the prompt's ``<ticket>`` fence and answers with a schema-valid
 analysis: from the rules engine when it can be built, else from a small keyword table. Shared by
-the online chat endpoint and the Batch API of the stand-in (``llm_standin.py``).
+the online chat endpoint (``server.py``) and the Batch API (``batches.py``) of the stand-in.
 """
 
 from __future__ import annotations

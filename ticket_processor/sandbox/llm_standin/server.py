@@ -3,9 +3,9 @@
 A real HTTP server on 127.0.0.1 (``ThreadingHTTPServer``, HTTP/1.1 keep-alive, a deep listen
 queue so hundreds of clients at 1 s latency each are served side by side) answering
 ``POST /v1/chat/completions`` in OpenAI's response shape, ``GET /v1/models``, ``GET /stats``
-and the Batch API (``/v1/files``, ``/v1/batches``: ``llm_batches.py``).
+and the Batch API (``/v1/files``, ``/v1/batches``: ``batches.py``).
 
-Answers come from ``StandinConfig.answer`` if given, else from ``llm_answers.default_answer``.
+Answers come from ``StandinConfig.answer`` if given, else from ``answers.default_answer``.
 Knobs (``StandinConfig``, mutable while running) add latency, a trickled answer, 500s, random
 and per-window 429s with ``Retry-After``, announced rate limits (``x-ratelimit-*``), a prompt
 cache (``cached_tokens``), malformed JSON, out-of-taxonomy values, a server without
