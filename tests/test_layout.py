@@ -311,3 +311,15 @@ def test_import_resolution_follows_the_rules_the_cycle_check_counts() -> None:
     assert is_sandbox(f"{NAME}.helpdesks.zendesk.sandbox.server")
     assert is_sandbox(f"{NAME}.sandbox.llm_standin.server")
     assert not is_sandbox(f"{NAME}.commands.sandbox")
+
+
+def test_tests_that_read_the_shared_folder_carry_the_shared_data_marker() -> None:
+    # A user's clone has no ../shared/: the README's test line deselects ``shared_data``, so a
+    # test reading it without the marker fails there (and passes in CI, which has the folder).
+    unmarked = [
+        str(path.relative_to(REPO))
+        for path in sorted((REPO / "tests").rglob("*.py"))
+        if '/ "shared" /' in (text := path.read_text(encoding="utf-8"))
+        and "pytest.mark.shared_data" not in text
+    ]
+    assert not unmarked, f"these read ../shared/ without @pytest.mark.shared_data: {unmarked}"

@@ -123,6 +123,7 @@ def test_escaped_newlines_do_not_glue_words(engine: RulesEngine) -> None:
     assert escaped.urgency in (Urgency.HIGH, Urgency.CRITICAL)
 
 
+@pytest.mark.shared_data  # the tobi rows are CC BY-NC: not vendored
 def test_urgency_on_the_tobi_dev_rows_stays_at_the_bar(engine: RulesEngine) -> None:
     assert DEV_DATA.is_file(), (
         f"the shared labelled data is missing: {DEV_DATA} (clone next to shared/)"
