@@ -1,10 +1,16 @@
-"""Seeding Freshdesk: the sample tickets as ``POST /api/v2/tickets``, one each.
+"""Seeding Freshdesk: the sample tickets as ``POST /api/v2/tickets``, one each, and in
+ticketbot's own sandbox the sample groups with their agents and a Solutions help centre.
 
 Freshdesk has no create-many call, so each ticket is one request, a few at a time through the
 adapter's transport (its pacing from ``X-RateLimit-Remaining`` and its retries). Creating is no
 part of the ``Helpdesk`` protocol (the core never creates tickets): ``seed`` and ``demo`` reach
 the transport here. What a ticket looks like is pure (``to_freshdesk``); the tickets themselves
 and the ``seed`` command's flow are shared (``samples``, ``seeding``).
+
+The help centre is the Zendesk sample's English articles as Freshdesk shapes them: one
+category, a folder per section (its ``visibility`` is the article's), published articles.
+Freshdesk keeps other languages as translations of an article, which the sandbox does not
+serve, so the few German, French and Spanish samples stay out.
 """
 
 from __future__ import annotations
@@ -12,17 +18,23 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit
 
 from ...errors import HelpdeskError
 from ...models import Priority
 from ..protocol import Helpdesk
-from ..samples import SeedOutcome, SeedResult, SeedTicket
+from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
+from ..zendesk.help_centre import HelpCentreArticle, sample_articles
 from .adapter import FreshdeskHelpdesk
 from .records import PRIORITY_TO_FRESHDESK
 from .wire import FreshdeskTransport
 
 IN_FLIGHT = 4  # concurrent creates: quick against the sandbox, far below any plan's limit
 OPEN = 2
+ALL_TICKETS = 1  # an agent's ticket_scope: global access
+FOLDER_VISIBILITY = {"everyone": 1, "signed_in": 2, "internal": 3}
+PUBLISHED = 2
 
 
 def to_freshdesk(ticket: SeedTicket, *, requester: str) -> dict[str, object]:
@@ -77,6 +89,86 @@ def create_tickets(
     return result
 
 
+def _post(http: FreshdeskTransport, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = http.request("POST", path, json=body, replay_safe=False)
+    if not isinstance(answer.body, dict) or not isinstance(answer.body.get("id"), int):
+        raise HelpdeskError(f"Freshdesk answered POST {path} without an id")
+    return answer.body
+
+
+def create_directory(
+    http: FreshdeskTransport, groups: dict[str, tuple[tuple[str, str], ...]] = SAMPLE_GROUPS
+) -> dict[str, int]:
+    """Create the sample agents and the groups with them as members (what exists is reused);
+    returns group name -> id. Only for a sandbox: on a real account agents are paid seats."""
+    group_ids = {
+        str(g["name"]): int(g["id"])
+        for page in http.pages("/api/v2/groups", {"per_page": 100})
+        for g in page
+        if isinstance(g, dict)
+    }
+    agent_ids = {
+        str(a["contact"]["email"]): int(a["id"])
+        for page in http.pages("/api/v2/agents", {"per_page": 100})
+        for a in page
+        if isinstance(a, dict) and isinstance(a.get("contact"), dict)
+    }
+    for group, agents in groups.items():
+        if group in group_ids:
+            continue
+        for name, email in agents:
+            if email not in agent_ids:
+                agent = {"email": email, "name": name, "ticket_scope": ALL_TICKETS}
+                agent_ids[email] = int(_post(http, "/api/v2/agents", agent)["id"])
+        members = [agent_ids[email] for _, email in agents]
+        made = _post(http, "/api/v2/groups", {"name": group, "agent_ids": members})
+        group_ids[group] = int(made["id"])
+    return group_ids
+
+
+def publish_solutions(
+    http: FreshdeskTransport,
+    articles: Sequence[HelpCentreArticle],
+    *,
+    category: str = "Help centre",
+) -> list[int]:
+    """Create ``articles`` as published Solutions articles in a new category, a folder per
+    section and visibility; their Freshdesk ids, in order."""
+    category_id = int(_post(http, "/api/v2/solutions/categories", {"name": category})["id"])
+    folders: dict[tuple[str, str], int] = {}
+    ids = []
+    for article in articles:
+        key = (article.section, article.visibility)
+        if key not in folders:
+            name = (
+                article.section
+                if article.visibility == "everyone"
+                else (f"{article.section} ({article.visibility.replace('_', '-')})")
+            )
+            folder = {"name": name, "visibility": FOLDER_VISIBILITY[article.visibility]}
+            path = f"/api/v2/solutions/categories/{category_id}/folders"
+            folders[key] = int(_post(http, path, folder)["id"])
+        body = {"title": article.title, "description": article.body, "status": PUBLISHED}
+        made = _post(http, f"/api/v2/solutions/folders/{folders[key]}/articles", body)
+        ids.append(int(made["id"]))
+    return ids
+
+
+def seed_solutions(http: FreshdeskTransport) -> int:
+    """Publish the sample help centre's English articles unless Solutions already has a
+    category; how many were created."""
+    if any(page for page in http.pages("/api/v2/solutions/categories")):
+        return 0
+    english = [a for a in sample_articles() if a.locale.startswith("en")]
+    return len(publish_solutions(http, english))
+
+
+def _own_sandbox(http: FreshdeskTransport) -> bool:
+    """ticketbot's sandbox (it says so in a header, and it only listens on this machine)."""
+    host = urlsplit(http.base_url).hostname or ""
+    return http.sandbox_kind == "freshdesk" or host in ("127.0.0.1", "localhost", "::1")
+
+
 def seed(
     helpdesk: Helpdesk,
     tickets: Sequence[SeedTicket],
@@ -84,8 +176,16 @@ def seed(
     samples: bool,
     on_progress: Callable[[int], None] | None = None,
 ) -> SeedOutcome:
-    """The registry's ``Seeder`` for Freshdesk: the tickets (no groups or help centre yet, so
-    ``samples`` changes nothing)."""
+    """The registry's ``Seeder`` for Freshdesk: the tickets; on this machine the sample groups
+    (routing needs them); with ``samples``, in ticketbot's own sandbox, the help centre."""
     if not isinstance(helpdesk, FreshdeskHelpdesk):  # TICKETBOT_HELPDESK decides: a bug
         raise TypeError("the Freshdesk seed needs the Freshdesk adapter")
-    return SeedOutcome(create_tickets(helpdesk.http, tickets, on_progress=on_progress))
+    http = helpdesk.http
+    outcome = SeedOutcome(create_tickets(http, tickets, on_progress=on_progress))
+    if _own_sandbox(http):
+        outcome.groups = create_directory(http)
+    if samples and http.sandbox_kind == "freshdesk":
+        # Only ticketbot's own sandbox gets the sample help centre: published articles in a
+        # real one would be visible to customers.
+        outcome.articles = seed_solutions(http)
+    return outcome
