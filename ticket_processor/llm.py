@@ -66,6 +66,7 @@ EventSink = Callable[..., object]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 CONNECT_TIMEOUT = 5.0
+LISTED_SHOWN = 5  # models a "not listed" note names of what the endpoint lists
 LLM_RETRY = RetryPolicy(
     attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=60.0, throttled_attempts=6
 )
@@ -319,7 +320,15 @@ def _check(
             raise translate(exc, models[0], "text") from exc
         return f"answers chat completions with {models[0]}"
     missing = [model for model in models if not _listed(model, listed)]
-    note = f"; not listed: {', '.join(missing)}" if missing else ""
+    shown = ", ".join(listed[:LISTED_SHOWN]) + (
+        f" and {len(listed) - LISTED_SHOWN} more" if len(listed) > LISTED_SHOWN else ""
+    )
+    note = (
+        f"; not listed: {', '.join(missing)} (the endpoint lists {shown}: set TICKETBOT_MODEL "
+        "to one of them)"
+        if missing
+        else ""
+    )
     return f"{len(listed)} model(s) available, using {models[0]}{note}"
 
 

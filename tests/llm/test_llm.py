@@ -576,6 +576,17 @@ def test_an_answer_that_is_not_a_completion_is_a_response_error(
         analyser(standin).analyse(TICKET)
 
 
+def test_health_check_names_what_the_endpoint_lists_when_a_model_is_not_listed(
+    standin: RunningStandin,
+) -> None:
+    standin.config.models = ("stand-in",)
+    described = analyser(standin, models=("gpt-4o-mini",)).check()
+    assert "not listed: gpt-4o-mini (the endpoint lists stand-in: set TICKETBOT_MODEL" in described
+    standin.config.models = tuple(f"m{n}" for n in range(8))
+    described = analyser(standin, models=("gpt-4o-mini",)).check()
+    assert "the endpoint lists m0, m1, m2, m3, m4 and 3 more:" in described
+
+
 def test_health_check_matches_ollama_style_tags(standin: RunningStandin) -> None:
     standin.config.models = ("llama3.1:latest", "org/mistral-7b")
     described = analyser(standin, models=("llama3.1", "mistral-7b")).check()

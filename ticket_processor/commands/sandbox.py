@@ -6,6 +6,7 @@ Registered in ``cli``. Which helpdesk's sandbox serves is the registry's busines
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -14,6 +15,7 @@ from rich.console import Console
 
 from ..errors import ConfigError, RunAborted
 from ..exitcodes import ExitCode
+from ..helpdesks.descriptor import HelpdeskKind
 from ..helpdesks.registry import DEFAULT_KIND, KINDS, either
 from ..settings import Settings
 from .common import exit_codes, load
@@ -50,13 +52,23 @@ def sandbox(
     api_key: Annotated[
         str, typer.Option(help="Freshdesk API key accepted for basic auth (a sandbox default).")
     ] = "sandbox-key",
+    llm: Annotated[
+        bool, typer.Option("--llm", help="Also serve the OpenAI-compatible LLM stand-in.")
+    ] = False,
+    llm_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="The LLM stand-in's port; 0 picks a free one.")
+    ] = 0,
 ) -> None:
-    """Serve a local helpdesk-compatible API (Ctrl-C stops it)."""
+    """Serve a local helpdesk API, and with --llm an LLM stand-in (Ctrl-C stops them)."""
     import importlib
     import signal
+    from contextlib import ExitStack
+    from dataclasses import asdict
 
     from ..helpdesks.registry import helpdesk_kind
     from ..sandbox.entry import SandboxEntry, SandboxFlags
+    from ..sandbox.llm_standin.server import StandinConfig
+    from ..sandbox.llm_standin.server import serve_in_thread as serve_standin
 
     flags = SandboxFlags(
         host=host,
@@ -72,11 +84,55 @@ def sandbox(
         token=token,
         api_key=api_key,
     )
-    with exit_codes(lambda: flags.secrets):
-        entry = cast(SandboxEntry, importlib.import_module(helpdesk_kind(helpdesk).sandbox))
+    with exit_codes(lambda: flags.secrets), ExitStack() as running:
+        kind = helpdesk_kind(helpdesk)
+        entry = cast(SandboxEntry, importlib.import_module(kind.sandbox))
+        llm_lines: list[str] = []
+        if llm:
+            try:
+                standin = running.enter_context(serve_standin(StandinConfig(), port=llm_port))
+            except OSError as exc:
+                raise ConfigError(
+                    f"--llm-port {llm_port}: cannot listen on 127.0.0.1: {exc.strerror}"
+                ) from None
+            llm_lines = standin_lines(standin.url, standin.config.models[0])
         # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.
         signal.signal(signal.SIGTERM, _interrupt)
-        entry.serve_from_flags(flags, echo=typer.echo)
+        entry.serve_from_flags(
+            flags, echo=typer.echo, on_ready=_banner(kind, asdict(flags), llm_lines, typer.echo)
+        )
+
+
+# --- the banner: every line a user pastes to point ticketbot at what is served ---------
+
+
+def sandbox_lines(kind: HelpdeskKind, url: str, flags: dict[str, object]) -> list[str]:
+    """``VARIABLE=value`` lines that point ticketbot at ``kind``'s sandbox at ``url``, from the
+    kind's ``sandbox_variables`` and the flags it was started with."""
+    choose = [] if kind.name == DEFAULT_KIND else [f"TICKETBOT_HELPDESK={kind.name}"]
+    return choose + [
+        f"{variable}={url if source == 'url' else flags[source]}"
+        for variable, source in kind.sandbox_variables
+    ]
+
+
+def standin_lines(url: str, model: str) -> list[str]:
+    """The lines that point ticketbot at the LLM stand-in (it accepts any API key)."""
+    return [f"OPENAI_BASE_URL={url}", "OPENAI_API_KEY=sandbox-llm-key", f"TICKETBOT_MODEL={model}"]
+
+
+def _banner(
+    kind: HelpdeskKind, flags: dict[str, object], llm_lines: list[str], echo: Callable[[str], None]
+) -> Callable[[str], None]:
+    def ready(url: str) -> None:
+        echo(f"{kind.label} sandbox listening on {url}. To use it, put these lines in .env:")
+        echo("\n".join(sandbox_lines(kind, url, flags)))
+        if llm_lines:
+            echo("The OpenAI-compatible LLM stand-in (the keyword rules answer; no real model):")
+            echo("\n".join(llm_lines))
+        echo("Ctrl-C stops.")
+
+    return ready
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -191,6 +191,9 @@ class HelpdeskKind:
     ``AdapterBuilder``, a ``Seeder``); ``sandbox`` is the module of its local sandbox that the
     ``sandbox`` and ``demo`` commands drive (see ``sandbox/entry.py``).
     ``account_variables`` are what a user sets to use a real account (the demo says them);
+    ``sandbox_variables`` what points ticketbot at its local sandbox, each with where the value
+    comes from: ``url`` (where it listens) or the name of a ``sandbox`` flag (the banner says
+    them);
     ``plans`` the rate-limit plans its sandbox serves (``sandbox --plan``; its test checks them
     against the sandbox's own table).
     """
@@ -202,6 +205,7 @@ class HelpdeskKind:
     seed: str
     sandbox: str
     account_variables: tuple[str, ...] = field(default=())
+    sandbox_variables: tuple[tuple[str, str], ...] = field(default=())
     plans: tuple[str, ...] = field(default=())
 
     def adapter_builder(self) -> AdapterBuilder:

@@ -51,8 +51,11 @@ class StartedSandbox:
 class SandboxEntry(Protocol):
     """A sandbox's ``command`` module, as the commands use it."""
 
-    def serve_from_flags(self, flags: SandboxFlags, *, echo: Callable[[str], None]) -> None:
-        """Serve until interrupted; a bad flag is a ``ConfigError`` naming it."""
+    def serve_from_flags(
+        self, flags: SandboxFlags, *, echo: Callable[[str], None], on_ready: Callable[[str], None]
+    ) -> None:
+        """Serve until interrupted, ``on_ready(url)`` once listening (the command's banner);
+        a bad flag is a ``ConfigError`` naming it."""
         ...
 
     def started(self) -> AbstractContextManager[StartedSandbox]:

@@ -342,7 +342,7 @@ def test_cli_serves_freshdesk_until_terminated_and_keeps_state(tmp_path: Path) -
         line = proc.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", line)
         assert url, line
-        assert "FRESHDESK_URL" in line
+        assert line.startswith("Freshdesk sandbox listening on")  # its lines to paste follow
         body = {"subject": "kept", "description": "d", "email": "a@example.com"}
         r = requests.post(f"{url.group(0)}/api/v2/tickets", json=body, auth=("k3y", "X"), timeout=5)
         assert r.status_code == 201

@@ -65,5 +65,6 @@ KIND = HelpdeskKind(
     seed="ticket_processor.helpdesks.freshdesk.seed:seed",
     sandbox="ticket_processor.helpdesks.freshdesk.sandbox.command",
     account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
+    sandbox_variables=(("FRESHDESK_URL", "url"), ("FRESHDESK_API_KEY", "api_key")),
     plans=("trial", "growth", "pro", "enterprise"),
 )

@@ -82,5 +82,10 @@ KIND = HelpdeskKind(
     seed="ticket_processor.helpdesks.zendesk.seed:seed",
     sandbox="ticket_processor.helpdesks.zendesk.sandbox.command",
     account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
+    sandbox_variables=(
+        ("ZENDESK_URL", "url"),
+        ("ZENDESK_EMAIL", "email"),
+        ("ZENDESK_API_TOKEN", "token"),
+    ),
     plans=("team", "growth", "professional", "enterprise", "high_volume"),
 )

@@ -12,8 +12,11 @@ from .config import PLAN_LIMITS, FreshdeskConfig
 from .serving import serve_forever, serve_in_thread
 
 
-def serve_from_flags(flags: SandboxFlags, *, echo: Callable[[str], None]) -> None:
-    """Serve until interrupted; a bad flag is a ``ConfigError`` naming it.
+def serve_from_flags(
+    flags: SandboxFlags, *, echo: Callable[[str], None], on_ready: Callable[[str], None]
+) -> None:
+    """Serve until interrupted, ``on_ready(url)`` once listening; a bad flag is a
+    ``ConfigError`` naming it.
 
     ``--conflict-rate`` is Freshdesk's kind of conflict: an agent edits the ticket meanwhile.
     """
@@ -33,11 +36,8 @@ def serve_from_flags(flags: SandboxFlags, *, echo: Callable[[str], None]) -> Non
         drop_rate=flags.drop_rate,
     )
 
-    def ready(url: str) -> None:
-        echo(f"Freshdesk sandbox listening on {url}  (FRESHDESK_URL={url}, Ctrl-C stops)")
-
     try:
-        serve_forever(config, host=host, port=port, on_ready=ready)
+        serve_forever(config, host=host, port=port, on_ready=on_ready)
     except OSError as exc:
         raise ConfigError(f"--port {port}: cannot listen on {host}: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError) as exc:

@@ -11,8 +11,11 @@ from .config import PLAN_LIMITS, SandboxConfig
 from .server import serve_forever, serve_in_thread
 
 
-def serve_from_flags(flags: SandboxFlags, *, echo: Callable[[str], None]) -> None:
-    """Serve until interrupted; a bad flag is a ``ConfigError`` naming it."""
+def serve_from_flags(
+    flags: SandboxFlags, *, echo: Callable[[str], None], on_ready: Callable[[str], None]
+) -> None:
+    """Serve until interrupted, ``on_ready(url)`` once listening; a bad flag is a
+    ``ConfigError`` naming it."""
     if flags.plan not in PLAN_LIMITS:
         raise ConfigError(f"--plan must be one of {', '.join(PLAN_LIMITS)}")
     config = SandboxConfig(
@@ -27,11 +30,8 @@ def serve_from_flags(flags: SandboxFlags, *, echo: Callable[[str], None]) -> Non
         drop_rate=flags.drop_rate,
     )
 
-    def ready(url: str) -> None:
-        echo(f"Zendesk sandbox listening on {url}  (ZENDESK_URL={url}, Ctrl-C stops)")
-
     try:
-        serve_forever(config, host=flags.host, port=flags.port, on_ready=ready)
+        serve_forever(config, host=flags.host, port=flags.port, on_ready=on_ready)
     except OSError as exc:
         raise ConfigError(
             f"--port {flags.port}: cannot listen on {flags.host}: {exc.strerror}"
