@@ -64,6 +64,39 @@ def test_tables_and_exit_code(labelled: Path) -> None:
     assert "'critical' is scored as 'high'" in result.output
 
 
+def test_a_file_without_labels_is_an_error_that_says_how_to_fix(tmp_path: Path) -> None:
+    path = tmp_path / "unlabelled.jsonl"
+    rows = [{k: v for k, v in row.items() if k != "labels"} for row in ROWS]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
+    result = invoke(str(path))
+    assert result.exit_code == 2, result.output
+    assert "no row has labels to score against" in result.output
+    assert '"labels": {"category"' in result.output
+    assert "Traceback" not in result.output
+
+
+def test_critical_is_folded_into_high_only_when_no_label_is_critical(tmp_path: Path) -> None:
+    folded = json.loads(invoke(str(_write(tmp_path / "a.jsonl", ROWS)), "--json").output)
+    assert any("'critical' is scored as 'high'" in note for note in folded["notes"])
+    urgent = {
+        "id": "t5",
+        "source": "mine",
+        "subject": "Checkout down",
+        "description": "URGENT: checkout is down for everyone, we are losing orders right now.",
+        "labels": {"urgency": "critical"},
+    }
+    result = invoke(str(_write(tmp_path / "b.jsonl", [*ROWS, urgent])), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert not any("critical" in note for note in report["notes"])
+    assert "critical" in report["fields"]["urgency"]["scores"]["pooled"]["per_class"]
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
+    return path
+
+
 def test_json_shape_and_out_of_taxonomy_count(labelled: Path) -> None:
     result = invoke(str(labelled), "--json")
     assert result.exit_code == 0, result.output

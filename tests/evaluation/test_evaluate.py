@@ -55,6 +55,19 @@ def test_urgency_critical_is_scored_as_high() -> None:
     pooled = report.scores[POOLED]
     assert pooled.accuracy == pytest.approx(2 / 3)
     assert "critical" not in pooled.labels
+    assert report.scored_as == {"critical": "high"}
+
+
+def test_urgency_critical_is_its_own_class_when_the_labels_have_it() -> None:
+    report = report_field(
+        "urgency",
+        [("s", "critical", "critical"), ("s", "high", "critical"), ("s", "low", "low")],
+        ["critical", "high", "medium", "low"],
+    )
+    pooled = report.scores[POOLED]
+    assert pooled.accuracy == pytest.approx(2 / 3)
+    assert pooled.per_class["critical"].precision == pytest.approx(0.5)
+    assert report.scored_as == {}
 
 
 def test_out_of_taxonomy_labels_are_counted_not_scored() -> None:

@@ -15,7 +15,10 @@ from rich.table import Table
 from .labelled import EvalResult
 from .scoring import POOLED, FieldReport, FieldScore
 
-URGENCY_NOTE = "urgency: a predicted 'critical' is scored as 'high' (the labels stop at high)"
+URGENCY_NOTE = (
+    "urgency: a predicted 'critical' is scored as 'high' (no urgency label in this file is "
+    "'critical')"
+)
 MACRO_NOTE = "macro-F1: mean F1 over the classes present in the labels"
 
 
@@ -49,6 +52,12 @@ def field_json(report: FieldReport) -> dict[str, Any]:
     }
 
 
+def notes(result: EvalResult) -> list[str]:
+    """How to read the figures; the urgency note only when critical was folded into high."""
+    urgency = result.fields.get("urgency")
+    return ([URGENCY_NOTE] if urgency is not None and urgency.scored_as else []) + [MACRO_NOTE]
+
+
 def result_json(result: EvalResult) -> dict[str, Any]:
     """Everything the tables show, as one JSON-ready object."""
     return {
@@ -58,7 +67,7 @@ def result_json(result: EvalResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "fallbacks": result.fallbacks,
         "fallback_reasons": dict(result.fallback_reasons),
-        "notes": [URGENCY_NOTE, MACRO_NOTE],
+        "notes": notes(result),
         "fields": {name: field_json(report) for name, report in result.fields.items()},
     }
 
@@ -146,4 +155,4 @@ def print_result(result: EvalResult, console: Console) -> None:
             console.print(class_table(name, scope, report.scores[scope]))
             console.print(confusion_table(name, scope, report.scores[scope]))
     console.print()
-    console.print(f"[dim]{URGENCY_NOTE}; {MACRO_NOTE}.[/]")
+    console.print(f"[dim]{'; '.join(notes(result))}.[/]")

@@ -29,7 +29,7 @@ from ..triage.chain import TriageEngine, triage
 from ..triage.engines import ChainChoice, build_chain
 from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
-from .scoring import FieldReport, evaluate
+from .scoring import FIELDS, FieldReport, evaluate
 
 # As in a run: a few bounded retries that honour Retry-After.
 EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
@@ -111,6 +111,11 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
             break
     if not rows:
         raise ConfigError(f"{path}: no rows to evaluate")
+    if not any(name in row.labels for row in rows for name in FIELDS):
+        raise ConfigError(
+            f"{path}: no row has labels to score against: give each line a 'labels' object, "
+            'e.g. "labels": {"category": "billing", "urgency": "high", "sentiment": "negative"}'
+        )
     return rows
 
 

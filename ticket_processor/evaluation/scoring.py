@@ -9,8 +9,9 @@ by hand:
 - macro-F1 is the unweighted mean of F1 over the classes that occur in the gold labels; a
   prediction of a class that never occurs in the gold labels still costs the recall of the true
   class, but that class gets no F1 of its own.
-- urgency: we predict critical/high/medium/low while labelled data has high/medium/low, so a
-  predicted (or labelled) ``critical`` is scored as ``high``.
+- urgency: we predict critical/high/medium/low. When a file's urgency labels stop at high (no
+  row is labelled ``critical``, as in the dev set), a predicted ``critical`` is scored as
+  ``high``; when any row is labelled ``critical``, it is a class of its own.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class FieldReport:
     name: str
     scores: dict[str, FieldScore] = field(default_factory=dict)
     out_of_taxonomy: dict[str, int] = field(default_factory=dict)
+    # value -> the value it was scored as (urgency's critical -> high when no label says critical)
+    scored_as: dict[str, str] = field(default_factory=dict)
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -100,11 +103,12 @@ def score_field(gold: Sequence[str], predicted: Sequence[str]) -> FieldScore:
     )
 
 
-def scored_value(field_name: str, value: str) -> str:
-    """The value as it is compared: urgency ``critical`` counts as ``high``."""
-    if field_name == "urgency":
-        return URGENCY_SCORED_AS.get(value, value)
-    return value
+def folded_values(field_name: str, golds: Iterable[str]) -> dict[str, str]:
+    """What is scored as what for this field on these labels: urgency's ``critical`` as
+    ``high`` only when no label is ``critical`` (the labels stop at high)."""
+    if field_name == "urgency" and "critical" not in set(golds):
+        return dict(URGENCY_SCORED_AS)
+    return {}
 
 
 def report_field(
@@ -117,18 +121,24 @@ def report_field(
     Rows without a gold label are skipped (the field is not labelled there); rows whose gold
     label is not in ``allowed`` are counted in ``out_of_taxonomy`` and not scored.
     """
-    allowed_values = {scored_value(name, value) for value in allowed}
-    report = FieldReport(name)
+    rows = list(rows)
+    folded = folded_values(name, (gold for _, gold, _ in rows if gold is not None))
+
+    def scored_value(value: str) -> str:
+        return folded.get(value, value)
+
+    allowed_values = {scored_value(value) for value in allowed}
+    report = FieldReport(name, scored_as=folded)
     by_source: dict[str, tuple[list[str], list[str]]] = {}
     pooled: tuple[list[str], list[str]] = ([], [])
     for source, gold, predicted in rows:
         if gold is None:
             continue
-        gold_value = scored_value(name, gold)
+        gold_value = scored_value(gold)
         if gold_value not in allowed_values:
             report.out_of_taxonomy[gold] = report.out_of_taxonomy.get(gold, 0) + 1
             continue
-        predicted_value = scored_value(name, predicted)
+        predicted_value = scored_value(predicted)
         golds, predictions = by_source.setdefault(source, ([], []))
         for target in ((golds, predictions), pooled):
             target[0].append(gold_value)
