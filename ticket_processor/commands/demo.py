@@ -38,7 +38,7 @@ from ..run.runner import run_once
 from ..sandbox.entry import SandboxEntry
 from ..settings import Settings
 from ..tags import is_triage_note
-from .render import progress_bar, summary_line, summary_table, wide_enough
+from .render import progress_bar, roomy, stacked, summary_line, summary_table, wide_enough
 
 SHOWN = 15  # tickets shown in the result table; the rest are counted
 
@@ -146,7 +146,9 @@ def run_demo(
                 summary = run_once(demo_settings, engine=engine, on_progress=tick)
             rows = _read_back(target, before, ids[:SHOWN], seeded.groups)
     if wide_enough(console):
-        console.print(result_table(rows, total=len(ids), prefix=settings.tag_prefix))
+        console.print(
+            result_table(rows, total=len(ids), prefix=settings.tag_prefix, width=console.width)
+        )
     else:
         console.print(*result_lines(rows, total=len(ids)), sep="\n", markup=False, soft_wrap=True)
     if console.is_terminal:
@@ -185,30 +187,37 @@ def _clip_words(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def result_table(rows: list[DemoRow], *, total: int, prefix: str) -> Table:
-    """What the run changed on each shown ticket, from the tags and note read back.
+def result_table(
+    rows: list[DemoRow], *, total: int, prefix: str, width: int | None = None
+) -> Table:
+    """What the run changed on each shown ticket, from the tags and note read back; at a
+    ``width`` under ``ROOMY_WIDTH`` the short cells stack (see ``render.planned_table``).
 
     Cells holding ticket text are ``Text``, so a subject can never act as rich markup.
     """
-    table = Table(title="The sandbox after the run (read back through its API)")
-    # The fixed columns never wrap; the subject and the note give way on a narrow terminal.
+    wide = roomy(width)
+    table = Table(
+        title="The sandbox after the run (read back through its API)", show_lines=not wide
+    )
     table.add_column("ticket", justify="right", no_wrap=True)
-    table.add_column("subject", max_width=24, overflow="ellipsis", no_wrap=True)
-    table.add_column("category", no_wrap=True)
-    table.add_column("urgency", no_wrap=True)
-    table.add_column("priority", no_wrap=True)
-    table.add_column("group", no_wrap=True)
-    table.add_column("tags kept", style="dim")
-    table.add_column("note (summary)", min_width=30, ratio=1, overflow="fold")
+    table.add_column("subject", max_width=24 if wide else 20, overflow="ellipsis", no_wrap=True)
+    for heading in stacked(["category", "urgency"], roomy=wide):
+        table.add_column(heading, overflow="fold")
+    for heading in stacked(["priority", "group"], roomy=wide):
+        table.add_column(heading, overflow="fold")
+    table.add_column("tags kept", style="dim", overflow="fold")
+    table.add_column("note (summary)", ratio=1, overflow="fold")
     for row in rows:
         found = row.tagged(prefix)
+        escalated = f"{prefix}escalated" in row.added_tags
         table.add_row(
             str(row.after.id),
             Text(row.after.subject or "(no subject)"),
-            found.get("category", "-"),
-            found.get("urgency", "-"),
-            _priority_change(row),
-            row.group + (" (escalated)" if f"{prefix}escalated" in row.added_tags else ""),
+            *stacked([found.get("category", "-"), found.get("urgency", "-")], roomy=wide),
+            *stacked(
+                [_priority_change(row), row.group + (" (escalated)" if escalated else "")],
+                roomy=wide,
+            ),
             Text(" ".join(row.before.tags) or "-"),
             Text(_clip_words(_summary_of(row.note), 160) if row.note else "(no note)"),
         )

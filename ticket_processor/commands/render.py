@@ -20,6 +20,10 @@ from ..run.types import PlannedChange, RunSummary
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
 # columns the per-ticket tables are printed one line a ticket instead, as in a pipe.
 TABLE_MIN_WIDTH = 120
+# Below this many columns a per-ticket table stacks its short cells (category over urgency, and
+# so on) in fewer columns: at 120-155 columns the side-by-side layout needs more room than there
+# is, and rich then crops the table at the terminal's edge or folds words mid-way.
+ROOMY_WIDTH = 160
 
 
 def wide_enough(console: Console) -> bool:
@@ -130,19 +134,38 @@ def route_cell(wb: WriteBack) -> str | None:
     return group + (" ESCALATED" if wb.escalated else "")
 
 
-def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200) -> Table:
-    table = Table(title=title, show_lines=False)
-    table.add_column("ticket", justify="right")
-    table.add_column("subject", max_width=34, overflow="ellipsis", no_wrap=True)
-    table.add_column("category")
-    table.add_column("urgency → priority")
-    table.add_column("engine")
+def roomy(width: int | None) -> bool:
+    """Whether a per-ticket table has room for one short value a column (None: assume so)."""
+    return width is None or width >= ROOMY_WIDTH
+
+
+def stacked(cells: list[str], *, roomy: bool) -> list[Text]:
+    """``cells`` one a column, or on one cell's lines (a narrower table); as ``Text``, so a
+    group's name never acts as rich markup."""
+    return [Text(cell) for cell in cells] if roomy else [Text("\n".join(cells))]
+
+
+def planned_table(
+    planned: list[PlannedChange], *, title: str, limit: int = 200, width: int | None = None
+) -> Table:
+    """The dry run's planned changes; at a ``width`` under ``ROOMY_WIDTH``, short cells stack.
+
+    Only the id and the (clipped) subject keep to one line and no column has a minimum width:
+    rich crops a table at the terminal's edge when what cannot wrap adds up to more than the
+    width, and a cut cell is worse than a wrapped one.
+    """
+    wide = roomy(width)
+    table = Table(title=title, show_lines=not wide)
+    table.add_column("ticket", justify="right", no_wrap=True)
+    table.add_column("subject", max_width=34 if wide else 20, overflow="ellipsis", no_wrap=True)
+    for heading in stacked(["category", "urgency → priority"], roomy=wide):
+        table.add_column(heading, overflow="fold")
     routed = any(isinstance(c.writeback, RoutedWriteBack) for c in planned)
-    if routed:
-        table.add_column("group", no_wrap=True)
+    for heading in stacked(["engine", *(["group"] if routed else [])], roomy=wide):
+        table.add_column(heading, overflow="fold")
     # Tags and the summary wrap (fold) instead of being cut: they are what a reviewer reads.
-    table.add_column("tags to add", min_width=22, overflow="fold")
-    table.add_column("summary (in the note)", min_width=30, ratio=1, overflow="fold")
+    table.add_column("tags to add", overflow="fold")
+    table.add_column("summary (in the note)", ratio=1, overflow="fold")
     for change in sorted(planned, key=lambda c: c.ticket_id)[:limit]:
         analysis = change.triage.analysis
         wb = change.writeback
@@ -153,10 +176,8 @@ def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200)
         table.add_row(
             str(change.ticket_id),
             Text(change.subject or "(no subject)"),
-            analysis.category,
-            f"{analysis.urgency.value} → {priority}",
-            engine,
-            *route,
+            *stacked([analysis.category, f"{analysis.urgency.value} → {priority}"], roomy=wide),
+            *stacked([engine, *route], roomy=wide),
             " ".join(wb.additional_tags),
             Text(analysis.summary),
         )

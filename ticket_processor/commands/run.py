@@ -36,7 +36,7 @@ def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None
 
     title = "Dry run: planned changes (nothing written)"
     if dry_run and wide_enough(console):
-        console.print(planned_table(summary.planned, title=title))
+        console.print(planned_table(summary.planned, title=title, width=console.width))
     elif dry_run:
         console.print(
             title, *planned_lines(summary.planned), sep="\n", soft_wrap=True, markup=False
