@@ -51,8 +51,10 @@ def backfill(
         ),
     ] = None,
 ) -> None:
-    """Triage history: through the LLM's Batch API at half price where it has one (run it
-    again to collect), else through the normal path, waiting out the helpdesk's read limits."""
+    """Triage past tickets, through the LLM's Batch API at half price where it has one.
+
+    Run it again to collect the answers; without a Batch API it takes the normal path.
+    """
     from ..run.backfill import run_backfill
     from ..run.backfill_session import DEFAULT_BATCH_SIZE, BackfillOptions
 

@@ -33,6 +33,22 @@ class EngineChoice(StrEnum):
     rules = "rules"
 
 
+ENGINE_METAVAR = "[" + "|".join(EngineChoice) + "]"
+
+
+def engine_choice(value: str | EngineChoice) -> EngineChoice:
+    """``--engine``'s parser. Typer's own message for a value outside the enum carries
+    pydantic's "Value error," prefix; this one is one line that names the engines."""
+    if isinstance(value, EngineChoice):
+        return value
+    try:
+        return EngineChoice(value)
+    except ValueError:
+        *others, last = EngineChoice
+        engines = f"{', '.join(others)} or {last}"
+        raise typer.BadParameter(f"{value!r} is not {engines}") from None
+
+
 class EvalEngine(StrEnum):
     llm = "llm"
     learned = "learned"

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..settings import Settings
-from .common import EngineChoice, exit_codes, load
+from .common import ENGINE_METAVAR, EngineChoice, engine_choice, exit_codes, load
 
 
 def eval_(
@@ -22,7 +22,11 @@ def eval_(
     ],
     engine: Annotated[
         EngineChoice,
-        typer.Option(help="rules, learned (the model, rules on failure) or llm (the endpoint)."),
+        typer.Option(
+            parser=engine_choice,
+            metavar=ENGINE_METAVAR,
+            help="rules, learned (the model, rules on failure) or llm (the endpoint).",
+        ),
     ] = EngineChoice.rules,
     model: Annotated[
         Path | None,

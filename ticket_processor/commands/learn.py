@@ -90,8 +90,10 @@ def learn(
         ),
     ] = False,
 ) -> None:
-    """Train the learned engine (category, urgency, sentiment) on a labelled JSONL file, or
-    on the helpdesk's solved tickets (--from-helpdesk)."""
+    """Train the learned engine on a labelled JSONL file, or on solved tickets (--from-helpdesk).
+
+    It learns category, urgency and sentiment.
+    """
     from ..errors import ConfigError
     from ..evaluation.labelled import load_labelled
     from ..learned import MODEL_FILE_NAME, save_model

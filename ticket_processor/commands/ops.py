@@ -17,6 +17,7 @@ from rich.console import Console
 
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
+from ..ops.schedule import FORMATS as SCHEDULE_FORMATS
 from ..settings import Settings
 from .common import env_file_path, environment, err_console, exit_codes, json_text, load
 
@@ -140,8 +141,14 @@ def report(
 
 def schedule(
     print_format: Annotated[
-        str, typer.Option("--print", help="cron, windows (Task Scheduler XML) or kubernetes.")
-    ],
+        str | None,
+        typer.Option(
+            "--print",
+            metavar="[" + "|".join(SCHEDULE_FORMATS) + "]",
+            help="What to print: cron (a crontab line), windows (Task Scheduler XML) or "
+            "kubernetes (a CronJob).",
+        ),
+    ] = None,
     workdir: Annotated[
         Path | None, typer.Option(help="Directory the run starts in. Default: this one.")
     ] = None,
@@ -171,6 +178,8 @@ def schedule(
     from ..ops.schedule import ScheduleSpec, default_executable, render
 
     with exit_codes():
+        if print_format is None:
+            raise ConfigError(f"--print is required: one of {', '.join(SCHEDULE_FORMATS)}")
         settings = load()
         windows = print_format == "windows"
         where = str(workdir) if workdir else os.getcwd()

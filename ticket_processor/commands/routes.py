@@ -58,7 +58,9 @@ def check(
         if path is None:
             raise ConfigError("no routes file: give one or set TICKETBOT_ROUTES=routes.toml")
         taxonomy = load_taxonomy(settings.taxonomy_file)
-        book = read_route_book(path, categories=taxonomy.names)
+        # A FILE given here is named alone; TICKETBOT_ROUTES only when it chose the file.
+        setting = None if file is not None else "TICKETBOT_ROUTES"
+        book = read_route_book(path, categories=taxonomy.names, setting=setting)
         helpdesk = connect(settings)
         try:
             groups, agents = helpdesk.groups(), helpdesk.agents()

@@ -19,7 +19,15 @@ from ..errors import ConfigError
 from ..exitcodes import ExitCode
 from ..helpdesks.registry import DEFAULT_KIND, KINDS, either, helpdesk_kind
 from ..settings import Settings
-from .common import EngineChoice, err_console, exit_codes, load, scrub
+from .common import (
+    ENGINE_METAVAR,
+    EngineChoice,
+    engine_choice,
+    err_console,
+    exit_codes,
+    load,
+    scrub,
+)
 
 if TYPE_CHECKING:
     from ..run.types import RunSummary
@@ -71,8 +79,10 @@ def run(
     engine: Annotated[
         EngineChoice,
         typer.Option(
+            parser=engine_choice,
+            metavar=ENGINE_METAVAR,
             help="llm: the best engine available (LLM, else the learned model, else rules), "
-            "learned: the model then rules, rules: the rules only."
+            "learned: the model then rules, rules: the rules only.",
         ),
     ] = EngineChoice.llm,
     max_runtime: Annotated[

@@ -16,19 +16,28 @@ from ..helpdesks.protocol import Helpdesk
 from .routing import RouteBook, Router, parse_routes
 
 
-def read_route_book(path: Path, *, categories: Collection[str] | None = None) -> RouteBook:
+def read_route_book(
+    path: Path,
+    *,
+    categories: Collection[str] | None = None,
+    setting: str | None = "TICKETBOT_ROUTES",
+) -> RouteBook:
+    """Read and parse ``path``. ``setting`` is what named the file, so a message blames it;
+    None when a command's argument did (``routes check FILE``): then the file is named alone."""
+    unset = "fix the path or unset it" if setting else "give the path of a routes file"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"TICKETBOT_ROUTES: {path} does not exist; fix the path or unset it"
-        ) from None
+        where = f"{setting}: {path}" if setting else str(path)
+        raise ConfigError(f"{where} does not exist; {unset}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"TICKETBOT_ROUTES: cannot read {path}: {exc}") from None
+        where = f"{setting}: cannot read {path}" if setting else f"cannot read {path}"
+        raise ConfigError(f"{where}: {exc}") from None
     try:
         return parse_routes(text, categories=categories)
     except ConfigError as exc:
-        raise ConfigError(f"TICKETBOT_ROUTES ({path}): {exc}") from None
+        where = f"{setting} ({path})" if setting else str(path)
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def load_router(
