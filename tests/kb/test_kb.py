@@ -273,6 +273,12 @@ def test_kb_sync_and_eval_commands(
     synced = invoke("kb", "sync")
     assert synced.exit_code == 0, synced.output
     assert f"{len(keys)} articles in the index" in synced.output
+    assert f"{len(keys)} indexed (new or changed)" in synced.output
+    again = invoke("kb", "sync")  # says why nothing was indexed this time
+    assert again.exit_code == 0, again.output
+    assert f"{len(keys)} unchanged since the last sync" in again.output, again.output
+    assert "indexed (new or changed)" not in again.output
+    assert f"{len(keys)} articles in the index" in again.output
     labelled = tmp_path / "labelled.jsonl"
     with labelled.open("w", encoding="utf-8") as out:
         for case in tickets():

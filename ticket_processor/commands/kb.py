@@ -52,11 +52,25 @@ def kb_sync(
             report = _sync(settings, index, full=full)
         finally:
             index.close()
-        kind = "full listing" if report.full else "changes only"
-        typer.echo(
-            f"help centre synced ({kind}): {report.listed} listed, {report.indexed} indexed, "
-            f"{report.removed} removed; {report.total} articles in the index"
-        )
+        typer.echo(sync_summary(report))
+
+
+def sync_summary(report: SyncReport) -> str:
+    """One line saying what the sync did and why an article was not indexed again."""
+    kind = "the whole help centre listed" if report.full else "changes since the last sync"
+    done = []
+    if report.indexed:
+        done.append(f"{report.indexed} indexed (new or changed)")
+    if report.unchanged:
+        done.append(f"{report.unchanged} unchanged since the last sync, kept as indexed")
+    if report.removed:
+        done.append(f"{report.removed} removed (drafts, archived or deleted)")
+    if not done:
+        done.append("nothing changed since the last sync" if report.total else "no article")
+    return (
+        f"help centre synced ({kind}): {report.listed} listed; {'; '.join(done)}; "
+        f"{report.total} articles in the index"
+    )
 
 
 @kb_app.command("eval")

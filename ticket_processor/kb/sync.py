@@ -25,13 +25,15 @@ FULL_LISTING_EVERY = 7 * 86400.0
 
 @dataclass(frozen=True)
 class SyncReport:
-    """What one sync did: articles listed, (re)indexed, removed, and whether it was full."""
+    """What one sync did: articles listed, (re)indexed, removed, and whether it was full;
+    ``unchanged``: listed articles already indexed as they are (same ``updated_at``)."""
 
     listed: int
     indexed: int
     removed: int
     full: bool
     total: int
+    unchanged: int = 0
 
     def as_event(self) -> dict[str, object]:
         return {
@@ -56,7 +58,7 @@ def sync(
         since = None
     listing = helpdesk.articles(since)
     stamps = index.stamps()
-    listed = indexed = removed = 0
+    listed = indexed = removed = unchanged = 0
     seen: set[tuple[int, str]] = set()
     with index.transaction():
         for article in listing.articles:
@@ -69,6 +71,8 @@ def sync(
             if stamps.get(key) != article.updated_at:
                 index.upsert(article)
                 indexed += 1
+            else:
+                unchanged += 1
         if listing.complete:
             for article_id, locale in stamps.keys() - seen:
                 removed += index.delete(article_id, locale)
@@ -77,4 +81,4 @@ def sync(
         next_since = listing.next_since if listing.next_since is not None else since
         index.set_meta("since", None if next_since is None else str(next_since))
         index.set_meta("synced_at", repr(clock()))
-    return SyncReport(listed, indexed, removed, listing.complete, index.count())
+    return SyncReport(listed, indexed, removed, listing.complete, index.count(), unchanged)

@@ -62,7 +62,10 @@ def test_seed_brings_the_groups_the_sample_routes_name_and_a_solutions_help_cent
     assert "none" not in routes.output.lower()
     synced = invoke("kb", "sync")
     assert synced.exit_code == 0, synced.output
-    assert "34 listed, 34 indexed" in synced.output
+    assert "34 listed; 34 indexed (new or changed)" in synced.output
+    # Solutions lists everything each time: the second sync says why none was indexed again.
+    again = invoke("kb", "sync")
+    assert "34 listed; 34 unchanged since the last sync, kept as indexed" in again.output
 
     # A second seed reuses what is there: no second group, agent or help centre.
     again = invoke("seed", "--count", "1")
