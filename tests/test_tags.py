@@ -90,6 +90,25 @@ def test_triage_tags_only_from_enums() -> None:
 
 
 @pytest.mark.parametrize(
+    ("engine", "fallback", "expected"),
+    [
+        ("llm", False, set()),  # the LLM decided: neither tag
+        ("learned", False, {"ai_engine_learned"}),  # asked for (--engine learned)
+        ("learned", True, {"ai_engine_learned"}),  # in the LLM's place
+        ("rules", True, {"ai_fallback"}),  # in place of the engine asked for
+        ("rules", False, set()),  # --engine rules chose them
+    ],
+)
+def test_which_engine_decided_is_tagged_as_the_readme_says(
+    engine: str, fallback: bool, expected: set[str]
+) -> None:
+    """README, "What it writes": ``ai_engine_learned`` and ``ai_fallback``; change both together."""
+    triage = make_triage().model_copy(update={"engine": engine, "fallback": fallback})
+    tags = set(triage_tags(triage, prefix="ai_", confidence_threshold=0.5))
+    assert {t for t in tags if t in ("ai_engine_learned", "ai_fallback")} == expected
+
+
+@pytest.mark.parametrize(
     ("current", "tags", "urgency", "confidence", "expected"),
     [
         (None, [], Urgency.CRITICAL, 0.9, Priority.URGENT),  # none set: set it
