@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,6 +34,7 @@ from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.sandbox.entry import SandboxFlags
 from ticket_processor.settings import load_settings
 from ticket_processor.zendesk import ZendeskHelpdesk
 
@@ -164,3 +166,20 @@ def test_each_kind_names_the_plans_its_sandbox_serves(name: str) -> None:
     kind = KINDS[name]
     config = importlib.import_module(kind.sandbox.rsplit(".", 1)[0] + ".config")
     assert kind.plans == tuple(config.PLAN_LIMITS)
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_each_kinds_sandbox_lines_name_its_settings_and_a_flag_or_the_url(name: str) -> None:
+    # The ``sandbox`` banner prints these lines: each must be a variable the kind's settings
+    # read, its value the URL or a ``sandbox`` flag, and together they must reach the sandbox.
+    kind = KINDS[name]
+    flags = {f.name for f in fields(SandboxFlags)} | {"url"}
+    assert kind.sandbox_variables
+    for variable, source in kind.sandbox_variables:
+        assert variable in kind.settings.ENV_VARS.values(), variable
+        assert source in flags, source
+    env = {
+        v: ("http://127.0.0.1:1" if s == "url" else "sandbox-value")
+        for v, s in kind.sandbox_variables
+    }
+    kind.settings.from_env(env).require()  # no variable missing
