@@ -2,6 +2,8 @@
 
 Registered in ``cli``. Which helpdesk's sandbox serves is the registry's business
 (``helpdesks/registry``: each kind names its sandbox module); the seed's flow is ``seeding``.
+With ``--llm`` the OpenAI-compatible stand-in serves beside it. The banner gives every line that
+points ticketbot at what is served: the kind's ``sandbox_variables``, then the stand-in's.
 """
 
 from __future__ import annotations
