@@ -106,6 +106,7 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
 ]
 
 
+@pytest.mark.slow
 def test_each_llm_fault_ends_in_a_valid_analysis_or_the_rules(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, fast_retries: None
 ) -> None:
@@ -164,6 +165,7 @@ def test_each_llm_fault_ends_in_a_valid_analysis_or_the_rules(
     assert finished["fallback"] == sum(1 for *_, engine, _ in CASES if engine == "rules")
 
 
+@pytest.mark.slow
 def test_random_llm_faults_on_a_busy_run_never_cost_a_ticket(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, fast_retries: None
 ) -> None:
