@@ -33,7 +33,7 @@ from pydantic import (
 from .errors import ConfigError, plain_message
 from .helpdesks.descriptor import HelpdeskSettings, check_url
 from .helpdesks.registry import DEFAULT_KIND, KINDS, either
-from .ops.scrub import Scrubber, short_secret_warnings, url_credentials
+from .ops.scrub import Scrubber, display_url, short_secret_warnings, url_credentials
 from .state.cache import DEFAULT_MAX_ENTRIES
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -203,7 +203,8 @@ class Settings(BaseModel):
     def secrets(self) -> tuple[str, ...]:
         """The secret values, for scrubbing anything that might echo them.
 
-        The userinfo of a URL setting (``https://user:pass@host``) counts as a secret too.
+        The userinfo of a URL setting (``https://user:pass@host``) and its secret-looking query
+        values (``?api-key=...``) count as secrets too.
         """
         desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
         values = (self.openai_api_key, self.alert_webhook)
@@ -318,6 +319,7 @@ def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> l
     if env_file is not None and env_file.is_file():
         file_values = dotenv_values(env_file)
     rows = []
+    scrubber = settings.scrubber()
     for owner, name, var in _every_variable(settings):
         if environ.get(var):
             source = "environment"
@@ -336,6 +338,8 @@ def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> l
             shown = ",".join(str(v) for v in value)
         else:
             shown = "" if value is None else str(value)
+            # A URL setting may carry credentials: user:password@, ?api-key=...
+            shown = scrubber.text(display_url(shown) if "://" in shown else shown)
         rows.append({"variable": var, "value": shown or "(not set)", "source": source})
     return rows
 
