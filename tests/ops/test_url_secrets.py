@@ -17,6 +17,7 @@ from support.cli import invoke
 from support.e2e import configure, create, notes
 
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.ops.logs import EventLog
 from ticket_processor.ops.scrub import Scrubber, display_url, url_credentials
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
@@ -94,3 +95,31 @@ def test_a_key_in_the_llm_url_echoed_by_its_errors_leaks_nowhere(
         "report": report.output + page,
     }.items():
         assert QUERY_KEY not in text, where
+
+
+def test_the_report_masks_a_key_logged_before_it_was_configured(isolated_env: Path) -> None:
+    # Written with no secret known (an older run): the report, with the key now in the URL
+    # setting, masks it on its way out.
+    log = EventLog(isolated_env / "logs", run_id="r1")
+    log.emit("run_started", dry_run=False)
+    log.emit(
+        "ticket_failed",
+        ticket_id=7,
+        stage="write",
+        error_type="HelpdeskError",
+        error=f"proxy refused {QUERY_KEY} for GET /x?token={QUERY_KEY}",
+    )
+    log.emit("run_finished", status="ok", triaged=0, failed=1)
+    log.close()
+    env = {
+        "OPENAI_BASE_URL": f"http://llm.example/v1?api-key={QUERY_KEY}",
+        "TICKETBOT_LOG_DIR": str(isolated_env / "logs"),
+    }
+    page = isolated_env / "report.html"
+    for args in (("report", "--html", str(page)), ("report", "--json")):
+        result = invoke(*args, env=env)
+        assert result.exit_code == 0, result.output
+        assert QUERY_KEY not in result.output, args
+    text = page.read_text(encoding="utf-8")
+    assert "proxy refused" in text  # the failure is shown, the key is not
+    assert QUERY_KEY not in text

@@ -121,7 +121,13 @@ def report(
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
         older = read_events(settings.log_dir, until=start)  # for agents' agreement
-        summary = build_report(events, prices=prices, since=start, until=now, history=older)
+        # The log was scrubbed when written, but perhaps with fewer secrets than are known now
+        # (a key added to a URL since): every event is scrubbed again on its way to the report.
+        # The older history only lends the labels written on tickets (enum values), no text.
+        scrub = settings.scrubber()
+        summary = build_report(
+            (scrub(e) for e in events), prices=prices, since=start, until=now, history=older
+        )
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
