@@ -100,6 +100,9 @@ def test_misspelt_and_lower_case_names_are_warned_about_with_the_closest_name(
     logged = [e for e in _logged(isolated_env / "logs") if e["event"] == "configuration_warning"]
     assert len(logged) == 3
     assert any("TICKETBOT_ALERT_WEBHOK" in str(e["message"]) for e in logged)
+    shown = CliRunner().invoke(app, ["config"])
+    assert shown.exit_code == 0, shown.output
+    assert "did you mean TICKETBOT_ALERT_WEBHOOK?" in shown.stderr
 
 
 def test_dollar_braces_in_env_are_literal_as_in_dockers_env_file(tmp_path: Path) -> None:

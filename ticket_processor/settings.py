@@ -367,10 +367,13 @@ def _describe(exc: ValidationError) -> list[str]:
     return lines
 
 
-def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> list[dict[str, str]]:
+def describe_settings(
+    environ: Mapping[str, str], *, env_file: Path | None, settings: Settings | None = None
+) -> list[dict[str, str]]:
     """Every setting's effective value (secrets masked) and where it came from: ``environment``,
-    the ``.env`` file's name, or ``default``. Validates like ``load_settings``."""
-    settings = load_settings(environ, env_file=env_file)
+    the ``.env`` file's name, or ``default``. Validates like ``load_settings`` (unless given
+    the ``settings`` already loaded from the same sources)."""
+    settings = settings or load_settings(environ, env_file=env_file)
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
         file_values = read_env_file(env_file)

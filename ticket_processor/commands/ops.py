@@ -25,10 +25,16 @@ def config(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Show the effective settings, where each came from, and secrets masked."""
-    from ..settings import describe_settings
+    from rich.markup import escape
+
+    from ..settings import describe_settings, load_settings
 
     with exit_codes():
-        rows = describe_settings(environment(), env_file=env_file_path())
+        environ, env_file = environment(), env_file_path()
+        settings = load_settings(environ, env_file=env_file)
+        for warning in settings.warnings:  # a misspelt name is what `config` is run to find
+            err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
+        rows = describe_settings(environ, env_file=env_file, settings=settings)
         if json_output:
             typer.echo(json_text(rows))
             return
