@@ -86,8 +86,8 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
     ("Wrong enum values twice", [WRONG_ENUM, WRONG_ENUM], "rules", "LLMResponseError"),
     ("Extra keys, repaired", [EXTRA_KEYS, GOOD], "llm", None),
     ("Extra keys twice", [EXTRA_KEYS, EXTRA_KEYS], "rules", "LLMResponseError"),
-    ("Empty answer", [{"content": ""}], "rules", "empty content"),
-    ("Null answer", [{"content": None}], "rules", "empty content"),
+    ("Empty answer", [{"content": ""}], "rules", "LLMResponseError"),
+    ("Null answer", [{"content": None}], "rules", "LLMResponseError"),
     ("A 500 then an answer", [{"status": 500}, GOOD], "llm", None),
     ("500s on every try", [{"status": 500}] * ATTEMPTS, "rules", "LLMServerError"),
     ("A 429 then an answer", [{"status": 429, "retry_after": 0}, GOOD], "llm", None),
@@ -97,7 +97,7 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
         "rules",
         "LLMRateLimited",
     ),
-    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], "rules", "not a chat"),
+    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], "rules", "LLMResponseError"),
     # Script exhausted: from here the answer function decides.
     ("Slow answer, my login fails", [], "rules", "LLMConnectionError"),
     # Two more timeouts make five dependency failures in a row: the breaker opens.

@@ -11,12 +11,13 @@ from typing import Annotated, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import ConfigError, RunAborted
 from ..exitcodes import ExitCode
 from ..helpdesks.registry import DEFAULT_KIND, KINDS, either
 from ..settings import Settings
-from .common import exit_codes, load
+from .common import err_console, exit_codes, load
 
 
 def sandbox(
@@ -76,6 +77,8 @@ def sandbox(
         entry = cast(SandboxEntry, importlib.import_module(helpdesk_kind(helpdesk).sandbox))
         # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.
         signal.signal(signal.SIGTERM, _interrupt)
+        if flags.exposure_warning:
+            err_console.print(f"[bold red]{escape(flags.exposure_warning)}[/]")
         entry.serve_from_flags(flags, echo=typer.echo)
 
 

@@ -35,6 +35,8 @@ def serve_from_flags(flags: SandboxFlags, *, echo: Callable[[str], None]) -> Non
 
     def ready(url: str) -> None:
         echo(f"Freshdesk sandbox listening on {url}  (FRESHDESK_URL={url}, Ctrl-C stops)")
+        if flags.exposure_warning:
+            echo(flags.exposure_warning)  # in the banner too: stderr may go unread
 
     try:
         serve_forever(config, host=host, port=port, on_ready=ready)

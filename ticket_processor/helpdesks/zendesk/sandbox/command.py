@@ -29,6 +29,8 @@ def serve_from_flags(flags: SandboxFlags, *, echo: Callable[[str], None]) -> Non
 
     def ready(url: str) -> None:
         echo(f"Zendesk sandbox listening on {url}  (ZENDESK_URL={url}, Ctrl-C stops)")
+        if flags.exposure_warning:
+            echo(flags.exposure_warning)  # in the banner too: stderr may go unread
 
     try:
         serve_forever(config, host=flags.host, port=flags.port, on_ready=ready)
