@@ -66,3 +66,48 @@ def test_a_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
     env.write_bytes(b"A=\xff\xfe\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         check_env_file(env)
+
+
+def _logged(log_dir: Path) -> list[dict[str, object]]:
+    import json
+
+    return [
+        json.loads(line)
+        for path in sorted(log_dir.glob("*.jsonl"))
+        for line in path.read_text("utf-8").splitlines()
+    ]
+
+
+def test_misspelt_and_lower_case_names_are_warned_about_with_the_closest_name(
+    isolated_env: Path,
+) -> None:
+    (isolated_env / ".env").write_text(
+        "TICKETBOT_ALERT_WEBHOK=http://127.0.0.1:9/hook\nticketbot_workers=3\n"
+        "TICKETBOT_WORKERS=2\nCOMPOSE_PROJECT_NAME=desk\n",
+        "utf-8",
+    )
+    result = CliRunner().invoke(app, ["breaker", "reset"], env={"TICKETBOT_MODLE": "gpt-4o-mini"})
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "configuration warning" in line]
+    assert len(lines) == 3, result.stderr  # one each; a foreign upper-case name is left alone
+    joined = " ".join(lines)
+    assert "TICKETBOT_MODLE (in the environment) is not a ticketbot setting" in joined
+    assert "did you mean TICKETBOT_MODEL?" in joined
+    assert "TICKETBOT_ALERT_WEBHOK (in .env)" in joined
+    assert "did you mean TICKETBOT_ALERT_WEBHOOK?" in joined
+    assert "ticketbot_workers (in .env) is ignored: setting names are upper case" in joined
+    assert "did you mean TICKETBOT_WORKERS?" in joined
+    logged = [e for e in _logged(isolated_env / "logs") if e["event"] == "configuration_warning"]
+    assert len(logged) == 3
+    assert any("TICKETBOT_ALERT_WEBHOK" in str(e["message"]) for e in logged)
+    shown = CliRunner().invoke(app, ["config"])
+    assert shown.exit_code == 0, shown.output
+    assert "did you mean TICKETBOT_ALERT_WEBHOOK?" in shown.stderr
+
+
+def test_dollar_braces_in_env_are_literal_as_in_dockers_env_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("TICKETBOT_TAG_PREFIX=tb_\nTICKETBOT_PRICES=m=${PRICE}/2\n", "utf-8")
+    settings = load_settings({"PRICE": "1"}, env_file=env)
+    assert settings.prices == "m=${PRICE}/2"
+    assert settings.name_warnings == ()

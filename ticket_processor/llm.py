@@ -34,7 +34,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from .errors import LLMAuthError, LLMError, LLMRateLimited, LLMResponseError
-from .llm_client.http import build_http_client, call_deadline
+from .llm_client.http import build_http_client, call_deadline, split_query
 from .llm_client.pacer import LLMPacer
 from .llm_client.prompt import (
     MODES,
@@ -127,9 +127,11 @@ class LLMAnalyser:
         # base_url is always explicit: the SDK would otherwise read OPENAI_BASE_URL itself,
         # and settings are read in one place only. The timeout object (not a float) keeps the
         # connect timeout short: the SDK's per-request timeout replaces the client's.
+        endpoint, query = split_query(base_url or DEFAULT_BASE_URL)
         self._client = openai.OpenAI(
             api_key=api_key or "not-needed",
-            base_url=base_url or DEFAULT_BASE_URL,
+            base_url=endpoint,
+            default_query=query,
             timeout=httpx2.Timeout(timeout, connect=min(timeout, connect_timeout)),
             max_retries=0,
             http_client=http_client,

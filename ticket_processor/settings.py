@@ -8,12 +8,20 @@ Precedence, highest first: a command-line flag, the real environment, a ``.env``
 default — the convention of python-dotenv and twelve-factor apps: a ``.env`` never overrides
 what the environment says. Every error names the variable and how to fix it. Secrets are
 ``SecretStr`` so they never print, not even in a traceback or a ``repr``.
+
+A ``.env`` is read as Docker's ``--env-file`` reads it: values are literal, ``${VAR}`` is not
+expanded (the same file then means the same thing to ``ticketbot`` and to ``docker run``). A
+name ticketbot does not know is never dropped without a word: an unknown ``TICKETBOT_*`` name,
+in the environment or the ``.env``, and a lower-case name in the ``.env`` (names are case
+sensitive, so ``ticketbot_workers`` sets nothing) each give a warning naming the closest
+known variable (``name_warnings``).
 """
 
 from __future__ import annotations
 
+import difflib
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -33,7 +41,7 @@ from pydantic import (
 from .errors import ConfigError, plain_message
 from .helpdesks.descriptor import HelpdeskSettings, check_url
 from .helpdesks.registry import DEFAULT_KIND, KINDS, either
-from .ops.scrub import Scrubber, short_secret_warnings, url_credentials
+from .ops.scrub import Scrubber, display_url, short_secret_warnings, url_credentials
 from .state.cache import DEFAULT_MAX_ENTRIES
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -148,6 +156,8 @@ class Settings(BaseModel):
     kb_max_age: Annotated[float, Field(gt=0, le=365 * 86400), BeforeValidator(_parse_duration)] = (
         86400.0
     )
+    # Names in the environment or .env that set nothing (misspelt, lower case): one line each.
+    name_warnings: tuple[str, ...] = ()
     # Analyses the content-hash cache keeps across runs (LRU), held for the whole run: ~0.5 KB
     # each in memory (packed JSON), 5,000 ~3 MB. A backfill's batch is never larger.
     cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = DEFAULT_MAX_ENTRIES
@@ -203,7 +213,8 @@ class Settings(BaseModel):
     def secrets(self) -> tuple[str, ...]:
         """The secret values, for scrubbing anything that might echo them.
 
-        The userinfo of a URL setting (``https://user:pass@host``) counts as a secret too.
+        The userinfo of a URL setting (``https://user:pass@host``) and its secret-looking query
+        values (``?api-key=...``) count as secrets too.
         """
         desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
         values = (self.openai_api_key, self.alert_webhook)
@@ -225,7 +236,7 @@ class Settings(BaseModel):
         }
         if self.openai_api_key is not None:
             named[ENV_VARS["openai_api_key"]] = self.openai_api_key.get_secret_value()
-        return tuple(short_secret_warnings(named))
+        return self.name_warnings + tuple(short_secret_warnings(named))
 
 
 def load_settings(
@@ -241,7 +252,8 @@ def load_settings(
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
         check_env_file(env_file)
-        file_values = dotenv_values(env_file)
+        file_values = read_env_file(env_file)
+    name_warnings = unknown_name_warnings(environ, file_values, env_file=env_file)
     flags = {field: value for field, value in (overrides or {}).items() if value is not None}
 
     def gather(env_vars: Mapping[str, str]) -> dict[str, Any]:
@@ -263,12 +275,57 @@ def load_settings(
         except ValidationError as exc:
             problems.extend(kind.settings.describe(exc))
     try:
-        settings = Settings(**gather(ENV_VARS), desks=desks)
+        settings = Settings(**gather(ENV_VARS), desks=desks, name_warnings=name_warnings)
     except ValidationError as exc:
         problems[:0] = _describe(exc)
     if problems:
         raise ConfigError("; ".join(problems))
     return settings
+
+
+# Read outside ``Settings`` (the account profile, in ``commands/common``), still ticketbot's.
+OTHER_VARS = ("TICKETBOT_ACCOUNT", "TICKETBOT_ACCOUNTS")
+PREFIX = "TICKETBOT_"
+
+
+def read_env_file(path: Path) -> dict[str, str | None]:
+    """The ``.env``'s values, literal as Docker's ``--env-file`` takes them (no ``${VAR}``)."""
+    return dict(dotenv_values(path, interpolate=False))
+
+
+def known_variables() -> tuple[str, ...]:
+    """Every variable ticketbot reads: its own, every helpdesk kind's, the account profile's."""
+    desks = [var for kind in KINDS.values() for var in kind.settings.ENV_VARS.values()]
+    return tuple(sorted({*ENV_VARS.values(), *desks, *OTHER_VARS}))
+
+
+def unknown_name_warnings(
+    environ: Mapping[str, str], file_values: Iterable[str], *, env_file: Path | None
+) -> tuple[str, ...]:
+    """One warning per name that sets nothing: an unknown ``TICKETBOT_*`` name (environment or
+    ``.env``), a lower-case name in the ``.env``; each with the closest known variable."""
+    known = known_variables()
+
+    def closest(name: str) -> str:
+        found = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
+        return f"; did you mean {found[0]}?" if found else ""
+
+    warnings = []
+    for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in known):
+        warnings.append(
+            f"{name} (in the environment) is not a ticketbot setting and is ignored{closest(name)}"
+        )
+    for name in sorted(file_values):
+        where = f"in {env_file}"
+        if name != name.upper():
+            warnings.append(
+                f"{name} ({where}) is ignored: setting names are upper case{closest(name)}"
+            )
+        elif name.startswith(PREFIX) and name not in known:
+            warnings.append(
+                f"{name} ({where}) is not a ticketbot setting and is ignored{closest(name)}"
+            )
+    return tuple(warnings)
 
 
 def check_env_file(path: Path) -> None:
@@ -310,14 +367,18 @@ def _describe(exc: ValidationError) -> list[str]:
     return lines
 
 
-def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> list[dict[str, str]]:
+def describe_settings(
+    environ: Mapping[str, str], *, env_file: Path | None, settings: Settings | None = None
+) -> list[dict[str, str]]:
     """Every setting's effective value (secrets masked) and where it came from: ``environment``,
-    the ``.env`` file's name, or ``default``. Validates like ``load_settings``."""
-    settings = load_settings(environ, env_file=env_file)
+    the ``.env`` file's name, or ``default``. Validates like ``load_settings`` (unless given
+    the ``settings`` already loaded from the same sources)."""
+    settings = settings or load_settings(environ, env_file=env_file)
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
-        file_values = dotenv_values(env_file)
+        file_values = read_env_file(env_file)
     rows = []
+    scrubber = settings.scrubber()
     for owner, name, var in _every_variable(settings):
         if environ.get(var):
             source = "environment"
@@ -336,6 +397,8 @@ def describe_settings(environ: Mapping[str, str], *, env_file: Path | None) -> l
             shown = ",".join(str(v) for v in value)
         else:
             shown = "" if value is None else str(value)
+            # A URL setting may carry credentials: user:password@, ?api-key=...
+            shown = scrubber.text(display_url(shown) if "://" in shown else shown)
         rows.append({"variable": var, "value": shown or "(not set)", "source": source})
     return rows
 

@@ -86,8 +86,8 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
     ("Wrong enum values twice", [WRONG_ENUM, WRONG_ENUM], "rules", "LLMResponseError"),
     ("Extra keys, repaired", [EXTRA_KEYS, GOOD], "llm", None),
     ("Extra keys twice", [EXTRA_KEYS, EXTRA_KEYS], "rules", "LLMResponseError"),
-    ("Empty answer", [{"content": ""}], "rules", "empty content"),
-    ("Null answer", [{"content": None}], "rules", "empty content"),
+    ("Empty answer", [{"content": ""}], "rules", "LLMResponseError"),
+    ("Null answer", [{"content": None}], "rules", "LLMResponseError"),
     ("A 500 then an answer", [{"status": 500}, GOOD], "llm", None),
     ("500s on every try", [{"status": 500}] * ATTEMPTS, "rules", "LLMServerError"),
     ("A 429 then an answer", [{"status": 429, "retry_after": 0}, GOOD], "llm", None),
@@ -97,7 +97,7 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
         "rules",
         "LLMRateLimited",
     ),
-    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], "rules", "not a chat"),
+    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], "rules", "LLMResponseError"),
     # Script exhausted: from here the answer function decides.
     ("Slow answer, my login fails", [], "rules", "LLMConnectionError"),
     # Two more timeouts make five dependency failures in a row: the breaker opens.
@@ -106,6 +106,7 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
 ]
 
 
+@pytest.mark.slow
 def test_each_llm_fault_ends_in_a_valid_analysis_or_the_rules(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, fast_retries: None
 ) -> None:
@@ -164,6 +165,7 @@ def test_each_llm_fault_ends_in_a_valid_analysis_or_the_rules(
     assert finished["fallback"] == sum(1 for *_, engine, _ in CASES if engine == "rules")
 
 
+@pytest.mark.slow
 def test_random_llm_faults_on_a_busy_run_never_cost_a_ticket(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, fast_retries: None
 ) -> None:

@@ -70,6 +70,7 @@ def constrained_call(server: LlamaServer, ticket: PreparedTicket) -> ChatComplet
         client.close()
 
 
+@pytest.mark.slow
 def test_two_parallel_requests_answer_in_the_schema_structure(llama_server: LlamaServer) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         responses = list(pool.map(lambda t: constrained_call(llama_server, t), TICKETS))

@@ -19,6 +19,7 @@ from support.e2e import configure, create, events, triaged_events
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.helpdesks import factory
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 from ticket_processor.ops.logs import EventLog
@@ -189,12 +190,9 @@ def test_credentials_inside_urls_reach_no_output(
     monkeypatch: pytest.MonkeyPatch, isolated_env: Path, reachable: bool
 ) -> None:
     """``https://user:pass@host`` in ZENDESK_URL, OPENAI_BASE_URL and the webhook: never shown."""
-    from ticket_processor.run import runner  # only to shorten the retry waits, if it still has them
-
-    policy = getattr(runner, "ZENDESK_RETRY", None)
-    if policy is not None:
-        fast = dataclasses.replace(policy, base_delay=0.01, max_delay=0.05)
-        monkeypatch.setattr(runner, "ZENDESK_RETRY", fast)
+    # Short retry waits: the unreachable case would otherwise spend seconds backing off.
+    fast = dataclasses.replace(factory.HELPDESK_RETRY, base_delay=0.01, max_delay=0.05)
+    monkeypatch.setattr(factory, "HELPDESK_RETRY", fast)
     with serve_in_thread(SandboxConfig(seed=5)) as sandbox:
         port = sandbox.url.rsplit(":", 1)[1] if reachable else str(_closed_port())
         log_dir = configure(

@@ -170,6 +170,7 @@ def servers() -> Iterator[tuple[RunningSandbox, RunningStandin, EchoingRefuser, 
             zendesk_refuser.close()
 
 
+@pytest.mark.slow
 def test_no_command_leaks_a_secret_on_any_path(
     servers: tuple[RunningSandbox, RunningStandin, EchoingRefuser, EchoingRefuser],
     receiver: Receiver,

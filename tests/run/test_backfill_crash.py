@@ -104,6 +104,7 @@ def backfill_child(env: dict[str, str], work: Path) -> subprocess.CompletedProce
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_backfill_killed_at_submit_and_mid_collect_writes_every_ticket_once(
     crash_test: ModuleType, slow_llm: RunningStandin, tmp_path: Path, kind: str
@@ -170,6 +171,7 @@ def check(desk: Desk, ids: list[int]) -> None:
     assert problems == [], problems
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_backfill_on_the_normal_path_with_its_progress_saved(
     crash_test: ModuleType, tmp_path: Path
 ) -> None:

@@ -25,6 +25,7 @@ def crash_test() -> ModuleType:
     return script_module("crash_test")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("helpdesk", ["zendesk", "freshdesk"])
 def test_runs_killed_at_random_moments_leave_every_ticket_noted_once(
     crash_test: ModuleType, tmp_path: Path, helpdesk: str

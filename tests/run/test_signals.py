@@ -172,6 +172,7 @@ def finish_and_check(rig: SignalRig, *, unlogged: int = 0) -> None:
     assert tickets <= completions <= tickets + 2 * WORKERS, completions
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"]
 )
@@ -193,6 +194,7 @@ def test_a_signal_stops_the_run_saves_progress_and_the_next_run_finishes(
     finish_and_check(rig)
 
 
+@pytest.mark.slow
 def test_a_second_signal_stops_at_once_and_the_journal_keeps_notes_single(rig: SignalRig) -> None:
     before = run_ids(rig.logs)
     child = rig.start()

@@ -103,6 +103,7 @@ def run_calls(standin: RunningStandin, count: int, threads: int) -> dict[str, ob
     return stats
 
 
+@pytest.mark.slow
 def test_auto_takes_every_worker_from_an_endpoint_that_keeps_its_latency(
     make_standin: Callable[..., RunningStandin],
 ) -> None:

@@ -98,14 +98,38 @@ def test_categories_are_checked_against_the_taxonomy() -> None:
         parse_routes(text, categories=["billing", "security"])
 
 
-def test_an_unknown_group_lists_the_groups_that_exist() -> None:
+def test_an_unknown_group_is_kept_as_missing_and_lists_the_groups_that_exist() -> None:
+    # A group can vanish from the helpdesk between two runs: not a reason to refuse the file.
     book = parse_routes('[[route]]\nname = "m"\ngroup = "Finance"')
-    with pytest.raises(ConfigError) as caught:
-        book.resolve(GROUPS, AGENTS, prefix="ai_")
-    message = str(caught.value)
-    assert 'route "m", group' in message
+    router = book.resolve(GROUPS, AGENTS, prefix="ai_")
+    [missing] = router.missing
+    message = missing.missing_message
+    assert 'route "m": group' in message
     assert "'Finance'" in message
     assert "'Billing', 'Security', 'Technical'" in message
+
+
+def test_a_route_whose_group_is_missing_still_decides_and_places_nothing() -> None:
+    # The ticket stays where it is rather than falling through to a later route's group;
+    # the route's tags (and the later route's) still apply.
+    text = """
+[[route]]
+name = "gone"
+when = { category = "billing" }
+group = "Finance"
+add_tags = ["money"]
+
+[[route]]
+name = "catch all"
+group = "Technical"
+add_tags = ["seen"]
+"""
+    decision = router(text).decide(Ticket(id=1), triage("billing"), 0.5)
+    assert decision.group_id is None
+    assert decision.assignee_id is None
+    assert decision.group_route == "gone"
+    assert "'Finance'" in (decision.kept or "")
+    assert decision.tags == ("ai_money", "ai_seen")
 
 
 def test_groups_and_assignees_resolve_by_name_email_or_id() -> None:

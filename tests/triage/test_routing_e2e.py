@@ -240,7 +240,7 @@ def test_dry_run_shows_group_and_escalation_and_routes_check(
     bad.write_text('[[route]]\nname = "ops"\nwhen = { urgency = "high" }\ngroup = "Operations"\n')
     refused = invoke("routes", "check", str(bad))
     assert refused.exit_code == 2
-    assert 'route "ops", group' in refused.output
+    assert "route \"ops\": group 'Operations' is not in the helpdesk" in refused.output
     assert "'Billing'" in refused.output
 
 

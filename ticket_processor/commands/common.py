@@ -90,13 +90,16 @@ def environment() -> dict[str, str]:
 
 def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) -> Settings:
     """Read the settings once (flag > account profile > environment > .env > default);
-    print their warnings once and send library warnings to the log, scrubbed."""
+    print their warnings once (stderr, and a ``configuration_warning`` event in the log) and
+    send library warnings to the log, scrubbed."""
     settings = load_settings(
         environment(), env_file=env_file or env_file_path(), overrides=overrides
     )
+    handler = configure_logging_for(settings, on_terminal=err_console.is_terminal)
     for warning in settings.warnings:
         err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
-    configure_logging_for(settings, on_terminal=err_console.is_terminal)
+        if handler.sink is not None:
+            handler.sink.emit("configuration_warning", level="warning", message=warning)
     return settings
 
 

@@ -26,10 +26,16 @@ def config(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Show the effective settings, where each came from, and secrets masked."""
-    from ..settings import describe_settings
+    from rich.markup import escape
+
+    from ..settings import describe_settings, load_settings
 
     with exit_codes():
-        rows = describe_settings(environment(), env_file=env_file_path())
+        environ, env_file = environment(), env_file_path()
+        settings = load_settings(environ, env_file=env_file)
+        for warning in settings.warnings:  # a misspelt name is what `config` is run to find
+            err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
+        rows = describe_settings(environ, env_file=env_file, settings=settings)
         if json_output:
             typer.echo(json_text(rows))
             return
@@ -122,7 +128,13 @@ def report(
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
         older = read_events(settings.log_dir, until=start)  # for agents' agreement
-        summary = build_report(events, prices=prices, since=start, until=now, history=older)
+        # The log was scrubbed when written, but perhaps with fewer secrets than are known now
+        # (a key added to a URL since): every event is scrubbed again on its way to the report.
+        # The older history only lends the labels written on tickets (enum values), no text.
+        scrub = settings.scrubber()
+        summary = build_report(
+            (scrub(e) for e in events), prices=prices, since=start, until=now, history=older
+        )
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,9 @@
 
 Parses the file (categories against the taxonomy), reads the helpdesk's groups and agents and
 prints each route with the group and assignee it resolves to. Exit 0 when the file is valid,
-2 when it is not (the message names the route and the key), 1 when the helpdesk cannot be read.
+2 when it is not (the message names the route and the key) or a route's group is not in the
+helpdesk (runs skip that group; the message names the route and the group), 1 when the
+helpdesk cannot be read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ def describe(route: ResolvedRoute) -> str:
     """One line: the route, its conditions and what it does, with resolved names and ids."""
     r = route.route
     does = []
+    if route.missing_group is not None:
+        does.append(f"group {route.missing_group} (NOT IN THE HELPDESK: skipped)")
     if route.group_id is not None:
         does.append(f"group {route.group_name} (id {route.group_id})")
     if route.assignee_id is not None:
@@ -73,6 +77,11 @@ def check(
             raise ConfigError(f"{path}: {exc}") from None
         for route in router.routes:
             console.print(escape(describe(route)))
+        if router.missing:
+            # Runs go on without these groups; the check is where they must be seen and fixed.
+            raise ConfigError(
+                f"{path}: " + "; ".join(route.missing_message for route in router.missing)
+            )
         console.print(
             f"{len(router.routes)} route(s) in {escape(str(path))} are valid against "
             f"{escape(where)} ({len(groups)} groups, {len(agents)} agents)."

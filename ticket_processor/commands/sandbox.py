@@ -14,13 +14,14 @@ from typing import Annotated, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import ConfigError, RunAborted
 from ..exitcodes import ExitCode
 from ..helpdesks.descriptor import HelpdeskKind
 from ..helpdesks.registry import DEFAULT_KIND, KINDS, either
 from ..settings import Settings
-from .common import exit_codes, load
+from .common import err_console, exit_codes, load
 
 
 def sandbox(
@@ -100,9 +101,10 @@ def sandbox(
             llm_lines = standin_lines(standin.url, standin.config.models[0])
         # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.
         signal.signal(signal.SIGTERM, _interrupt)
-        entry.serve_from_flags(
-            flags, echo=typer.echo, on_ready=_banner(kind, asdict(flags), llm_lines, typer.echo)
-        )
+        if flags.exposure_warning:
+            err_console.print(f"[bold red]{escape(flags.exposure_warning)}[/]")
+        banner = _banner(kind, asdict(flags), llm_lines, typer.echo, flags.exposure_warning)
+        entry.serve_from_flags(flags, echo=typer.echo, on_ready=banner)
 
 
 # --- the banner: every line a user pastes to point ticketbot at what is served ---------
@@ -124,10 +126,16 @@ def standin_lines(url: str, model: str) -> list[str]:
 
 
 def _banner(
-    kind: HelpdeskKind, flags: dict[str, object], llm_lines: list[str], echo: Callable[[str], None]
+    kind: HelpdeskKind,
+    flags: dict[str, object],
+    llm_lines: list[str],
+    echo: Callable[[str], None],
+    warning: str | None,
 ) -> Callable[[str], None]:
     def ready(url: str) -> None:
         echo(f"{kind.label} sandbox listening on {url}. To use it, put these lines in .env:")
+        if warning:
+            echo(warning)  # in the banner too: stderr may go unread
         echo("\n".join(sandbox_lines(kind, url, flags)))
         if llm_lines:
             echo("The OpenAI-compatible LLM stand-in (the keyword rules answer; no real model):")

@@ -30,7 +30,7 @@ from ..models import TokenUsage, Triage
 from ..ops.scrub import Scrubber, url_credentials
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
-from .http import build_http_client, call_deadline
+from .http import build_http_client, call_deadline, split_query
 from .prompt import (
     EmptyAnswer,
     InvalidAnswer,
@@ -96,9 +96,11 @@ class LLMBatchClient:
         self._secret = (api_key or "", *url_credentials(base_url))
         self._schema = analysis_schema(taxonomy, reply_draft=reply_draft)
         self._system = system_prompt(taxonomy, reply_draft=reply_draft)
+        endpoint, query = split_query(base_url or "https://api.openai.com/v1")
         self._client = openai.OpenAI(
             api_key=api_key or "not-needed",
-            base_url=base_url or "https://api.openai.com/v1",
+            base_url=endpoint,
+            default_query=query,
             timeout=timeout,
             max_retries=0,
             http_client=build_http_client(

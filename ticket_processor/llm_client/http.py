@@ -19,11 +19,26 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpcore2
 import httpx2
 
 _local = threading.local()
+
+
+def split_query(url: str) -> tuple[str, dict[str, str] | None]:
+    """``url`` without its query string, and the query as the SDK's ``default_query``.
+
+    A gateway that takes its key in the query (``.../v1?api-key=...``) needs the query on every
+    request; left in ``base_url``, the SDK appends the path after it (``?api-key=Kchat/...``),
+    so the request misses the endpoint and the key reaches the server mangled.
+    """
+    parts = urlsplit(url)
+    if not parts.query:
+        return url, None
+    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", parts.fragment))
+    return bare, dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
 @contextmanager

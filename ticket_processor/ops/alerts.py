@@ -1,12 +1,14 @@
 """Alerts to an optional webhook (``TICKETBOT_ALERT_WEBHOOK``, Slack-compatible ``{"text": ...}``).
 
-Three conditions: a run aborted, a circuit breaker opened, the success rate fell below the
-objective. Each condition alerts at most once an hour; the time of the last alert is kept in
-the state directory (``alerts.json``) so the limit holds across cron runs, which are separate
-processes ten minutes apart. An alert is a courtesy, never a reason to fail: a webhook that
-refuses, times out or answers 500 is logged and reported in the returned ``AlertOutcome``,
-never raised. The webhook URL is a secret (Slack's carries its token), so no message here
-ever contains it.
+The conditions: a run aborted, a circuit breaker opened, the LLM failing, the success rate fell
+below the objective, and a routed group gone from the helpdesk. Each condition alerts at most
+once an hour, except a missing group, which alerts once until the group resolves again (a
+deleted group stays deleted: an hourly reminder would only be noise); the time of the last alert
+is kept in the state directory (``alerts.json``) so the limit holds across cron runs, which are
+separate processes ten minutes apart. An alert is a courtesy, never a reason to fail: a webhook
+that refuses, times out or answers 500 is logged and reported in the returned ``AlertOutcome``,
+never raised. The webhook URL is a secret (Slack's carries its token), so no message here ever
+contains it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ ALERTS_FILE = "alerts.json"
 # One alert per condition per hour: enough to wake someone, not enough to flood a channel.
 QUIET_SECONDS = 3600.0
 MIN_TICKETS_FOR_RATE = 20
+# The prefix of the missing-group conditions in ``alerts.json``: one per route and group.
+GROUP_MISSING = "group_missing:"
 
 log = logging.getLogger(__name__)
 
@@ -150,15 +154,36 @@ class Alerter:
             return AlertOutcome("escalated", "failed", failure)
         return AlertOutcome("escalated", "sent")
 
+    def group_missing(self, route: str, group: str, message: str) -> AlertOutcome:
+        """A route's group is not in the helpdesk: alerted once, not again until
+        ``groups_missing_now`` has seen it resolve (the memory is in ``alerts.json``)."""
+        return self._alert(f"{GROUP_MISSING}{route}: {group}", message, until_cleared=True)
+
+    def groups_missing_now(self, missing: Iterable[tuple[str, str]]) -> None:
+        """Forget the missing-group alerts of groups that resolve again (``(route, group)``
+        pairs are the ones still missing), so a later loss alerts anew."""
+        still = {f"{GROUP_MISSING}{route}: {group}" for route, group in missing}
+        with self._lock:
+            sent = self._state.alerts_sent()
+            kept = {k: v for k, v in sent.items() if not k.startswith(GROUP_MISSING) or k in still}
+            if kept == sent:
+                return
+            try:
+                self._state.save_alerts_sent(kept)
+            except OSError as exc:
+                log.warning("could not update the alert memory: %s", exc.strerror or exc)
+
     # -- delivery ------------------------------------------------------------------------
 
-    def _alert(self, condition: str, message: str) -> AlertOutcome:
+    def _alert(self, condition: str, message: str, *, until_cleared: bool = False) -> AlertOutcome:
         if self._url is None:
             return AlertOutcome(condition, "disabled")
         with self._lock:
             now = self._clock()
             sent = self._state.alerts_sent()
             last = sent.get(condition)
+            if until_cleared and isinstance(last, int | float):
+                return AlertOutcome(condition, "suppressed", "already alerted; not until resolved")
             if isinstance(last, int | float) and 0 <= now - last < QUIET_SECONDS:
                 minutes = int((QUIET_SECONDS - (now - last)) // 60) + 1
                 return AlertOutcome(condition, "suppressed", f"next one possible in {minutes} min")

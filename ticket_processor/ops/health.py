@@ -1,11 +1,13 @@
 """``ticketbot health``: is the scheduled job able to work, and did it work lately?
 
-Six checks, each healthy / degraded / unhealthy with a reason a person can act on: the
-helpdesk (an authenticated ``users/me``), the LLM endpoint (or "not configured": the rules
-engine is then in use, which is healthy), free disk for logs and state, the circuit breakers
-saved by the last runs, the age of the last run, and the success rate of the recent runs.
-The overall status is the worst one; the exit code follows the monitoring-plugin convention
-(0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not check).
+The checks, each healthy / degraded / unhealthy with a reason a person can act on: the helpdesk
+(an authenticated ``users/me``), the LLM endpoint (or "not configured": the rules engine is then
+in use, which is healthy), the routes file's groups against the helpdesk's (when one is
+configured: a route whose group is gone is unhealthy), free disk for logs and state, the circuit
+breakers saved by the last runs, the age of the last run, and the success rate of the recent
+runs. The overall status is the worst one; the exit code follows the monitoring-plugin
+convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not
+check).
 
 The network probes are injected (``probes``) so the verdict logic is testable as plain data;
 the defaults talk to the real endpoints with short timeouts and no retries.
@@ -213,6 +215,30 @@ def probe_helpdesk(settings: Settings) -> tuple[Status, str]:
 probe_zendesk = probe_helpdesk  # the name the checks and tests have used
 
 
+def probe_routes(settings: Settings) -> tuple[Status, str]:
+    """The routes file against the helpdesk's groups now: a route whose group is gone makes
+    the job unhealthy (runs go on, but leave that route's tickets unplaced) until it is fixed."""
+    if settings.routes_file is None:
+        return "healthy", "no routes file (TICKETBOT_ROUTES): tickets are not routed"
+    from ..helpdesks.factory import connect
+    from ..triage.routebook import load_router
+    from ..triage.taxonomy import load_taxonomy
+
+    categories = load_taxonomy(settings.taxonomy_file).names
+    helpdesk = connect(settings.model_copy(update={"http_timeout": PROBE_TIMEOUT}))
+    try:
+        router = load_router(
+            settings.routes_file, helpdesk, prefix=settings.tag_prefix, categories=categories
+        )
+    finally:
+        helpdesk.close()
+    if router is None:
+        return "healthy", f"{settings.routes_file} holds no routes"
+    if router.missing:
+        return "unhealthy", "; ".join(route.missing_message for route in router.missing)
+    return "healthy", f"{len(router.routes)} route(s) in {settings.routes_file} resolve"
+
+
 def probe_llm(settings: Settings) -> tuple[Status, str]:
     if not settings.llm_configured:
         return "healthy", (
@@ -244,15 +270,22 @@ def check_health(
     probes: Mapping[str, Probe] | None = None,
     free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
 ) -> HealthReport:
-    """Run every check; ``probes`` may replace ``"helpdesk"`` (or ``"zendesk"``) and ``"llm"``."""
+    """Run every check; ``probes`` may replace ``"helpdesk"`` (or ``"zendesk"``), ``"llm"`` and
+    ``"routes"`` (checked only when a routes file is configured)."""
     now = now or datetime.now(UTC)
     given = dict(probes or {})
     helpdesk_probe = given.get("helpdesk") or given.get("zendesk") or probe_helpdesk
-    chosen = {"helpdesk": helpdesk_probe, "llm": given.get("llm") or probe_llm}
+    chosen = {
+        "helpdesk": helpdesk_probe,
+        "llm": given.get("llm") or probe_llm,
+        "routes": given.get("routes") or probe_routes,
+    }
     checks = [
         _probe_check(settings.helpdesk, chosen["helpdesk"], settings),
         _probe_check("llm", chosen["llm"], settings),
     ]
+    if settings.routes_file is not None:
+        checks.append(_probe_check("routes", chosen["routes"], settings))
     for name, path in (("disk (logs)", settings.log_dir), ("disk (state)", settings.state_dir)):
         where, free = free_bytes(path)
         checks.append(disk_check(name, where, free))

@@ -20,7 +20,11 @@ Besides the plain value, each secret is masked in the forms an echoing server se
 encoded, and base64, whether alone or inside a basic-auth pair (``email/token:TOKEN``). A
 base64 string that contains the secret after an unknown prefix (the email) still contains one
 of three fixed "cores" of it (one per alignment modulo 3), so the cores are masked too. And
-credentials inside any URL (``https://user:pass@host``) are masked whatever their length.
+credentials inside any URL (``https://user:pass@host``) are masked whatever their length, as
+are the values of secret-looking query parameters (``?api-key=...``, ``&sig=...``: a name in
+``SECRET_PARAMS`` or containing one of ``SECRET_PARAM_PARTS``) in any text. A URL setting's
+userinfo and secret query values are secrets of the configuration too (``url_credentials``),
+so an endpoint that echoes one without its URL is masked as well.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 from .timespec import format_ts
 
@@ -39,27 +43,53 @@ MIN_SECRET_LENGTH = 8
 
 # ``scheme://userinfo@``: the userinfo is a credential whatever it looks like.
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,15}://)[^\s/?#@\"'<>]{1,512}@")
+# Query parameters whose value is a credential: these names, and any name containing a part.
+SECRET_PARAMS = frozenset(
+    {"api-key", "api_key", "key", "token", "access_token", "sig", "signature", "password",
+     "secret", "code"}
+)  # fmt: skip
+SECRET_PARAM_PARTS = ("key", "token", "secret", "sig", "pass", "auth")
+# ``?name=value`` or ``&name=value`` anywhere in a text; the value ends where a URL would.
+_QUERY_PARAM = re.compile(r"([?&;]([A-Za-z0-9_.\-\[\]]{1,64})=)([^&#\s\"'<>]*)")
+
+
+def secret_param(name: str) -> bool:
+    """Whether a query parameter called ``name`` carries a credential."""
+    folded = name.casefold()
+    return folded in SECRET_PARAMS or any(part in folded for part in SECRET_PARAM_PARTS)
+
+
+def _mask_params(text: str) -> str:
+    def mask(match: re.Match[str]) -> str:
+        if not match.group(3) or not secret_param(match.group(2)):
+            return match.group(0)
+        return match.group(1) + MASK
+
+    return _QUERY_PARAM.sub(mask, text)
 
 
 def display_url(url: str) -> str:
-    """``url`` without its ``user:password@`` part, for messages, logs and ``health``."""
+    """``url`` without its ``user:password@`` part and with the values of its secret-looking
+    query parameters masked, for messages, logs, ``config`` and ``health``."""
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
+    host = parts.netloc.rsplit("@", 1)[1] if "@" in parts.netloc else parts.netloc
+    query = _mask_params("?" + parts.query)[1:] if parts.query else parts.query
+    if host == parts.netloc and query == parts.query:
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
 
 
 def url_credentials(url: str | None) -> tuple[str, ...]:
-    """The userinfo of ``url`` as secrets: ``user:password`` and the password alone."""
+    """The secrets in ``url``: its userinfo (``user:password`` and the password alone) and the
+    values of its secret-looking query parameters."""
     if not url:
         return ()
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return ()
-    userinfo = parts.netloc.rsplit("@", 1)[0]
-    password = parts.password or ""
-    return tuple(value for value in (userinfo, password) if value)
+    found: list[str] = []
+    if "@" in parts.netloc:
+        found += [parts.netloc.rsplit("@", 1)[0], parts.password or ""]
+    found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if secret_param(k)]
+    return tuple(dict.fromkeys(value for value in found if value))
 
 
 def _base64_cores(secret: bytes) -> set[str]:
@@ -113,9 +143,12 @@ class Scrubber:
         self._pattern = re.compile("|".join(map(re.escape, self.forms))) if self.forms else None
 
     def text(self, value: str) -> str:
-        """``value`` with URL credentials and every form of every secret masked."""
+        """``value`` with URL credentials, secret query values and every form of every secret
+        masked."""
         if "://" in value:
             value = _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", value)
+        if "=" in value:
+            value = _mask_params(value)
         if self._pattern is not None:
             value = self._pattern.sub(MASK, value)
         return value

@@ -32,6 +32,7 @@ from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..triage.engines import build_chain, llm_breaker_name
 from ..triage.routebook import load_router
+from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .context import RunContext
 from .escalation import EscalationWatch, escalation_message
@@ -162,6 +163,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         router = load_router(
             settings.routes_file, helpdesk, prefix=options.prefix, categories=taxonomy.names
         )
+        missing = _missing_groups(log, alerter, router, dry_run=options.dry_run)
         planner = ChangePlanner(
             options, run_id=run_id, router=router, kb_suggestions=settings.kb_suggestions
         )
@@ -190,6 +192,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             pipeline = Pipeline(ctx)
             pipeline.summary.warnings.extend(choice.notes)
             pipeline.summary.warnings.extend(kb.warnings)
+            pipeline.summary.warnings.extend(missing)
             pipeline.summary.set_aside.extend(kb.set_aside)
             summary = pipeline.run()
         ticket_url = helpdesk.ticket_url
@@ -213,6 +216,35 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             _log_alert(log, outcome)
     log.close()
     return summary
+
+
+def _missing_groups(
+    log: EventLog, alerter: Alerter, router: Router | None, *, dry_run: bool
+) -> list[str]:
+    """Warn about each route whose group is gone from the helpdesk (every run: it is in the
+    log and on stderr), alert once per route and group, and forget the groups that are back.
+    The run goes on: the rest of each route, and every other route, still applies."""
+    gone = router.missing if router is not None else ()
+    messages = []
+    for route in gone:
+        messages.append(route.missing_message)
+        log.emit(
+            "route_group_missing",
+            level="warning",
+            route=route.route.title,
+            group=route.missing_group,
+            detail=route.missing_message,
+        )
+        if not dry_run:
+            _log_alert(
+                log,
+                alerter.group_missing(
+                    route.route.title, str(route.missing_group), route.missing_message
+                ),
+            )
+    if not dry_run:
+        alerter.groups_missing_now((r.route.title, str(r.missing_group)) for r in gone)
+    return messages
 
 
 def _alert_escalations(

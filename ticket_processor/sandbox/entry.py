@@ -8,6 +8,7 @@ ticketbot at it (the lines a user would paste into ``.env``).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -37,6 +38,34 @@ class SandboxFlags:
     def secrets(self) -> tuple[str, ...]:
         """What a message must never show: the credentials the sandbox accepts."""
         return (self.token, self.api_key)
+
+    @property
+    def exposure_warning(self) -> str | None:
+        """What to say loudly when ``host`` reaches beyond this machine; None on loopback."""
+        return exposure_warning(self.host)
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning when a sandbox bound to ``host`` is reachable from other machines.
+
+    The sandbox is a test double: its knobs (``/sandbox/config``, ``/sandbox/stats``) answer
+    without credentials and its sample credentials are documented, so anyone who can reach
+    it can read and change what it holds. Only a loopback address keeps it to this machine.
+    """
+    name = host.strip().strip("[]")
+    if name.casefold() == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(name).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name other than localhost: it may resolve anywhere
+    where = "every interface" if name in ("", "0.0.0.0", "::") else name  # noqa: S104
+    return (
+        f"WARNING: the sandbox listens on {where}, beyond this machine: anyone who can reach "
+        "it can read and change its tickets, and /sandbox/config answers without credentials. "
+        "Use --host 127.0.0.1 unless other machines must reach it on a network you trust."
+    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The chain is LLM → learned model → keyword rules, each present or not. The first engine that
 answers decides; an engine that fails (an LLM error, an open breaker, a model that cannot
-score) hands the ticket to the next, and the triage says so (``fallback``, ``fallback_reason``).
+score) hands the ticket to the next, and the triage says so (``fallback``, ``fallback_reason``:
+the engine, the error class and a fixed cause, never the error's own text).
 The rules never fail, so every ticket is triaged. Both ``run`` and ``eval`` call this on the
 same ``PreparedTicket`` (trimmed, cut to the token budget, personal data replaced), so eval's
 figures are the run's.
@@ -20,6 +21,16 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Protocol
 
+from ..errors import (
+    BreakerOpenError,
+    ConfigError,
+    LLMAuthError,
+    LLMConnectionError,
+    LLMError,
+    LLMRateLimited,
+    LLMResponseError,
+    LLMServerError,
+)
 from ..models import Analysis, Engine, TokenUsage, Triage
 from .prepare import PreparedTicket
 
@@ -96,7 +107,7 @@ def triage(
         except Exception as exc:
             if position == len(chain) - 1:
                 raise
-            reasons.append(f"{engine.name}: {type(exc).__name__}: {exc}"[:200])
+            reasons.append(f"{engine.name}: {type(exc).__name__}: {failure_cause(exc)}")
             continue
         if result.engine == wanted:
             return result
@@ -106,6 +117,36 @@ def triage(
             update={"fallback": True, "fallback_reason": "; ".join(reasons)[:300] or None}
         )
     raise AssertionError("unreachable: the last engine answered or raised")
+
+
+# Most specific first: LLMRateLimited and LLMServerError are LLMErrors too.
+_CAUSES: tuple[tuple[type[Exception], str], ...] = (
+    (BreakerOpenError, "its circuit breaker is open after repeated failures"),
+    (LLMConnectionError, "the LLM was unreachable or did not answer in time"),
+    (LLMRateLimited, "the LLM kept answering rate limited"),
+    (LLMServerError, "the LLM endpoint kept failing"),
+    (LLMAuthError, "the LLM endpoint refused the API key"),
+    (LLMResponseError, "the LLM's answer was malformed"),
+    (ConfigError, "the engine is not usable as configured"),
+)
+
+
+def failure_cause(exc: Exception) -> str:
+    """Why an engine did not answer, in a short fixed form for the note and the log.
+
+    Never the exception's text: an LLM error quotes the endpoint's error body, which may echo
+    anything it was sent (a key in the URL's query, the ticket's text). The status code is
+    kept: it is ours to read, and says most of what the body would.
+    """
+    for kind, cause in _CAUSES:
+        if isinstance(exc, kind):
+            return cause
+    if isinstance(exc, LLMError):
+        status = exc.status_code
+        if status == 404:
+            return "the LLM endpoint answered 404: check TICKETBOT_MODEL and OPENAI_BASE_URL"
+        return f"the LLM endpoint refused the request ({status or 'no status'})"
+    return "the engine failed"
 
 
 def cache_key(content_hash: str, tag: str) -> str:

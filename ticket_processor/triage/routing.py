@@ -15,7 +15,17 @@ The file a support lead edits (``TICKETBOT_ROUTES``)::
 
 ``parse_routes`` checks the shape (every error names the route — by name or number — and the
 key); ``RouteBook.resolve`` turns group and assignee names (or ids) into ids once per run from
-the helpdesk's groups and agents; ``Router.decide`` picks the change for one ticket:
+the helpdesk's groups and agents; ``Router.decide`` picks the change for one ticket.
+
+A group the helpdesk no longer has (deleted, renamed) is a fact of production, not a bad file:
+it can disappear between two scheduled runs. ``resolve`` keeps such a route with its group
+unresolved (``missing_group``) instead of refusing the whole file; the route still adds its
+tags and escalates and still decides the group (the ticket stays where it is, rather than
+falling through to a later, more general route's group). ``Router.missing``
+lists them, for the run's warning and alert and for ``routes check`` and ``health`` to fail on.
+Everything else unknown (an agent, a name that matches two groups) stays a ``ConfigError``.
+
+How one ticket is decided:
 
 - only the analysis (category, urgency, sentiment, language, engine, confidence) and the tags the
   ticket already carries are matched, never its text, so a ticket cannot route itself;
@@ -217,6 +227,19 @@ class ResolvedRoute:
     group_name: str | None = None
     assignee_id: int | None = None
     assignee_name: str | None = None
+    # The group as written, when the helpdesk has no such group (deleted or renamed).
+    missing_group: str | None = None
+    known_groups: tuple[str, ...] = ()  # the helpdesk's groups, for a missing one's message
+
+    @property
+    def missing_message(self) -> str:
+        """What is wrong and how to fix it, naming the route and the group."""
+        return (
+            f"{self.route.label}: group {self.missing_group!r} is not in the helpdesk (deleted "
+            "or renamed?); runs leave this route's tickets where they are and apply the rest "
+            "of the route: restore the group, or fix the route's group in the routes file "
+            f"(the groups are {', '.join(map(repr, self.known_groups)) or 'none'})"
+        )
 
 
 @dataclass(frozen=True)
@@ -226,7 +249,9 @@ class RouteBook:
     routes: tuple[Route, ...]
 
     def resolve(self, groups: Sequence[Group], agents: Sequence[Agent], *, prefix: str) -> Router:
-        """Turn group and assignee names (or ids) into ids; ``ConfigError`` on any unknown."""
+        """Turn group and assignee names (or ids) into ids; a group the helpdesk does not have
+        is kept as ``missing_group`` (see the module docstring), any other unknown or ambiguous
+        name is a ``ConfigError``."""
         return Router(tuple(_resolve(r, groups, agents) for r in self.routes), prefix=prefix)
 
 
@@ -243,10 +268,13 @@ def _pick(value: str | int, items: Sequence[Any], names: Any) -> list[Any]:
 def _resolve(route: Route, groups: Sequence[Group], agents: Sequence[Agent]) -> ResolvedRoute:
     if route.group is None:
         return ResolvedRoute(route)
-    known = ", ".join(sorted(repr(g.name) for g in groups)) or "none"
+    names = tuple(sorted(g.name for g in groups))
+    known = ", ".join(map(repr, names)) or "none"
     found = _pick(route.group, groups, lambda g: {g.name.casefold()})
+    if not found:
+        return ResolvedRoute(route, missing_group=str(route.group), known_groups=names)
     if len(found) != 1:
-        what = "is not a group" if not found else "names more than one group; use its id"
+        what = "names more than one group; use its id"
         raise _fail(route.label, "group", f"{route.group!r} {what}; the groups are {known}")
     group: Group = found[0]
     if route.assignee is None:
@@ -275,6 +303,11 @@ class Router:
         self.routes = routes
         self.prefix = prefix
 
+    @property
+    def missing(self) -> tuple[ResolvedRoute, ...]:
+        """The routes whose group the helpdesk does not have (their group is skipped)."""
+        return tuple(r for r in self.routes if r.missing_group is not None)
+
     def decide(self, ticket: Ticket, triage: Triage, threshold: float) -> RouteDecision:
         low = triage.analysis.confidence < threshold
         matched = [
@@ -298,9 +331,16 @@ class Router:
             escalated_by=escalated_by,
             reasons=tuple(r.route.why for r in matched),
         )
-        chosen = next((r for r in matched if r.group_id is not None), None)
+        # A route whose group is missing still decides: its tickets stay where they are rather
+        # than fall through to a later, more general route's group.
+        chosen = next(
+            (r for r in matched if r.group_id is not None or r.missing_group is not None), None
+        )
         if chosen is None:
             return decision
+        if chosen.missing_group is not None:
+            why = f"its group {chosen.missing_group!r} is not in the helpdesk"
+            return _with(decision, group_route=chosen.route.title, kept=why)
         return _place(decision, ticket, chosen)
 
 

@@ -120,6 +120,7 @@ EXCHANGES: dict[str, tuple[str, str, str]] = {
     "incremental": ("/api/v2/incremental/tickets/cursor", "GET", "200"),
     "groups_create": ("/api/v2/groups", "POST", "201"),
     "groups_list": ("/api/v2/groups", "GET", "200"),
+    "groups_show_deleted": ("/api/v2/groups/{group_id}", "GET", "200"),
     "users_create": ("/api/v2/users", "POST", "201"),
     "users_list": ("/api/v2/users", "GET", "200"),
     "memberships_create": ("/api/v2/group_memberships", "POST", "201"),
@@ -198,6 +199,10 @@ def served() -> Iterator[tuple[RunningSandbox, dict[str, tuple[int, Any]]]]:
             "groups_create", s.post(f"{api}/groups.json", json={"group": {"name": "Billing"}})
         )
         keep("groups_list", s.get(f"{api}/groups.json", timeout=5))
+        retired = s.post(f"{api}/groups.json", json={"group": {"name": "Retired"}}).json()
+        retired_url = f"{api}/groups/{retired['group']['id']}.json"
+        assert s.delete(retired_url, timeout=5).status_code == 204  # DeleteGroup: no content
+        keep("groups_show_deleted", s.get(retired_url, timeout=5))
         agent = {"name": "Bea Biller", "email": "bea@example.com", "role": "agent"}
         user = keep("users_create", s.post(f"{api}/users.json", json={"user": agent}))
         keep("users_list", s.get(f"{api}/users.json", params={"role[]": "agent"}, timeout=5))

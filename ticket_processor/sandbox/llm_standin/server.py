@@ -63,7 +63,10 @@ class StandinConfig:
     Batch API; a batch completes ``batch_delay_s`` after it was created, or on
     ``complete_batches()`` / ``POST /sandbox/batches/complete``. ``slots``: at most that many
     answers are worked on at once and the rest queue (an Ollama's ``OLLAMA_NUM_PARALLEL``, a
-    saturated vLLM), so the latency a caller sees grows with what it sends.
+    saturated vLLM), so the latency a caller sees grows with what it sends. ``echo_request``:
+    every error answer quotes the request line, query string included (``Invalid URL (POST
+    /v1/chat/completions?api-key=...)``, as OpenAI's own and many gateways' errors do), so
+    tests can show what a client makes of an endpoint that echoes a key it was sent.
     """
 
     latency_s: float = 0.0
@@ -87,6 +90,7 @@ class StandinConfig:
     models: tuple[str, ...] = ("stand-in",)
     seed: int | None = None
     answer: AnswerFn | None = None
+    echo_request: bool = False
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -169,6 +173,10 @@ class _Handler(BaseHTTPRequestHandler):
         trickle: float = 0.0,
     ) -> None:
         raw = isinstance(payload, RawBody)
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if status >= 400 and isinstance(error, dict) and self.server.standin.config.echo_request:
+            error = {**error, "message": f"{error.get('message')} ({self.command} {self.path})"}
+            payload = {**payload, "error": error}
         data = payload.encode("utf-8") if raw else json.dumps(payload).encode("utf-8")
         self.send_response(status)
         kind = content_type or ("text/html" if raw else "application/json")

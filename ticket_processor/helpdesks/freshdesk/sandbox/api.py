@@ -31,6 +31,11 @@ def create_group(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return 201, svc.store.directory.create_group(body_object(call)), {}
 
 
+def delete_group(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    svc.store.directory.delete_group(call.int_arg())
+    return 204, None, {}
+
+
 def list_agents(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return paged(call, svc.store.directory.agents())
 
@@ -97,6 +102,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/groups", list_groups),
     compile_route("POST", f"{_V2}/groups", create_group),
     compile_route("GET", f"{_V2}/groups/{{id}}", show_group),
+    compile_route("DELETE", f"{_V2}/groups/{{id}}", delete_group),
     compile_route("GET", f"{_V2}/agents", list_agents),
     compile_route("POST", f"{_V2}/agents", create_agent),
     compile_route("GET", f"{_V2}/agents/me", me),

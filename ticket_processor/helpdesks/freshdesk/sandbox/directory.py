@@ -89,6 +89,13 @@ class FreshdeskDirectory:
                 raise not_found()
             return dict(self._groups[group_id])
 
+    def delete_group(self, group_id: int) -> None:
+        """``DELETE /api/v2/groups/{id}``: Freshdesk removes the group (404 afterwards)."""
+        with self._lock:
+            if self._groups.pop(group_id, None) is None:
+                raise not_found()
+        self._on_write()
+
     def create_group(self, body: dict[str, Any]) -> dict[str, Any]:
         spec: dict[str, Any] = {
             "name": str,

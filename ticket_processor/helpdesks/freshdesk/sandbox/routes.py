@@ -31,7 +31,7 @@ class FreshdeskCall:
     path: str
     query: dict[str, str]  # the last value of each parameter
     body: Any
-    base: str  # scheme://host:port the client used
+    base: str  # scheme://host:port the sandbox is bound to (never the client's Host header)
     args: tuple[str, ...] = ()
 
     def int_arg(self, index: int = 0) -> int:

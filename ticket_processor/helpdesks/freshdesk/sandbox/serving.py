@@ -64,9 +64,10 @@ class _Handler(JsonHandler):
             headers.update(sandbox.admit(route, cost))
             credits = cost
             sandbox.inject(key, fault, args)
-            host = self.headers.get("Host") or sandbox.base_url.split("//")[1]
             path = split.path.rstrip("/")
-            call = FreshdeskCall(self.command, path, query, body, f"http://{host}", args)
+            # Links (the next page's) come from the address the sandbox is bound to, never
+            # from the client's Host header: a forged Host would send the client elsewhere.
+            call = FreshdeskCall(self.command, path, query, body, sandbox.base_url, args)
             status, payload, extra = route.handler(sandbox.services, call)
         except ApiError as exc:
             limits = config.limits

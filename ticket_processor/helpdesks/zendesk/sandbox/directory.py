@@ -72,7 +72,9 @@ class Directory:
         if not isinstance(name, str) or not name.strip():
             raise record_invalid({"name": [invalid_field("name", "cannot be blank", "BlankValue")]})
         with self._lock:
-            if any(g["name"].casefold() == name.strip().casefold() for g in self.groups.values()):
+            # A deleted group's name is free again.
+            taken = (g["name"].casefold() for g in self.groups.values() if not g["deleted"])
+            if name.strip().casefold() in taken:
                 raise record_invalid({"name": [invalid_field("name", "has already been taken")]})
             gid = self._id("group")
             stamp = iso(self._now())
@@ -89,6 +91,23 @@ class Directory:
             }
             self.groups[gid] = group
             return dict(group)
+
+    def group(self, group_id: int) -> dict[str, Any] | None:
+        """One group, deleted ones included (Zendesk still serves them by id)."""
+        with self._lock:
+            found = self.groups.get(group_id)
+            return dict(found) if found is not None else None
+
+    def delete_group(self, group_id: int) -> bool:
+        """Mark the group deleted, as Zendesk does (it keeps the record, ``deleted: true``);
+        False when there is no such group or it is deleted already (Zendesk's 404)."""
+        with self._lock:
+            found = self.groups.get(group_id)
+            if found is None or found["deleted"]:
+                return False
+            found["deleted"] = True
+            found["updated_at"] = iso(self._now())
+            return True
 
     def create_agent(self, fields: dict[str, Any], base: str) -> dict[str, Any]:
         """``POST /api/v2/users`` with role agent or admin (end users live in the ticket store)."""
@@ -149,7 +168,9 @@ class Directory:
         group_id = changes.get("group_id", ticket.get("group_id"))
         assignee_id = changes.get("assignee_id", ticket.get("assignee_id"))
         with self._lock:
-            if group_id is not None and group_id not in self.groups:
+            if group_id is not None and (
+                group_id not in self.groups or self.groups[group_id]["deleted"]
+            ):
                 raise record_invalid({"group": [invalid_field("group", "is invalid")]})
             if assignee_id is None:
                 return

@@ -1,4 +1,5 @@
-"""The sandbox's groups, agents and group memberships endpoints (list and create).
+"""The sandbox's groups, agents and group memberships endpoints (list and create; a group
+also shown and deleted by id).
 
 Shapes follow Zendesk's: ``{"groups": [...], "next_page", "previous_page", "count"}`` with
 offset pages, ``{"group": {...}}`` with 201 on create, and the same for ``users`` (agents and
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ....sandbox.httpbase import not_found
 from .config import bad_request
 
 if TYPE_CHECKING:
@@ -51,6 +53,25 @@ def create_group(svc: Services, call: Call) -> tuple[int, Any]:
     return 201, {"group": svc.store.directory.create_group(_body(call, "group"), call.base)}
 
 
+def _group_id(call: Call) -> int:
+    return int(call.args[0])
+
+
+def show_group(svc: Services, call: Call) -> tuple[int, Any]:
+    group = svc.store.directory.group(_group_id(call))
+    if group is None:
+        raise not_found()
+    return 200, {"group": group}
+
+
+def delete_group(svc: Services, call: Call) -> tuple[int, Any]:
+    """``DELETE /api/v2/groups/{id}``: 204; the group is then ``deleted: true``, left out of
+    ``GET /api/v2/groups?exclude_deleted=true`` and refused on a ticket update (422)."""
+    if not svc.store.directory.delete_group(_group_id(call)):
+        raise not_found()
+    return 204, None
+
+
 def list_users(svc: Services, call: Call) -> tuple[int, Any]:
     users = svc.store.directory.listing("agents")
     role = call.query.get("role")
@@ -77,6 +98,8 @@ def create_membership(svc: Services, call: Call) -> tuple[int, Any]:
 PEOPLE_ROUTES: list[tuple[str, str, Any, bool, bool]] = [
     ("GET", "/api/v2/groups", list_groups, False, False),
     ("POST", "/api/v2/groups", create_group, False, False),
+    ("GET", "/api/v2/groups/{id}", show_group, False, False),
+    ("DELETE", "/api/v2/groups/{id}", delete_group, False, False),
     ("GET", "/api/v2/users", list_users, False, False),
     ("POST", "/api/v2/users", create_user, False, False),
     ("GET", "/api/v2/group_memberships", list_memberships, False, False),

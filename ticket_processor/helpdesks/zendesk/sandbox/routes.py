@@ -26,7 +26,7 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
-    base: str  # scheme://host:port the client used
+    base: str  # scheme://host:port the sandbox is bound to (never the client's Host header)
     args: tuple[str, ...] = ()
 
 

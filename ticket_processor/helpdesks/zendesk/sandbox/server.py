@@ -267,13 +267,15 @@ class _Handler(JsonHandler):
                         "ticket data. Please fetch the latest ticket data and try again.",
                     },
                 )
-            host = self.headers.get("Host") or self.server.sandbox.store.base_url.split("//")[1]
+            # Links (next_page, after_url, urls) come from the address the sandbox is bound
+            # to, never from the client's Host header: a forged Host would send the client
+            # (and its credentials) elsewhere.
             call = Call(
                 self.command,
                 split.path,
                 dict(parse_qsl(split.query, keep_blank_values=True)),
                 body,
-                f"http://{host}",
+                sandbox.store.base_url,
                 args,
             )
             status, payload = route.handler(sandbox.services, call)
