@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from support.cli import command
+from support.cli import command, invoke
 from support.e2e import events, notes
 
 from ticket_processor.errors import ConfigError
@@ -229,3 +230,28 @@ def test_a_read_only_state_directory_is_one_line_naming_it_and_the_fix(
     assert "TICKETBOT_STATE_DIR" in line, line
     assert str(state) in line, line
     assert f"chmod u+w {state}" in line, line
+
+
+def test_a_planted_model_nested_deep_is_refused_and_the_run_uses_the_bundled_one(
+    sandbox: RunningSandbox, root: Path
+) -> None:
+    # No LLM configured: the learned model leads. A header nested 100,000 deep once crashed
+    # every such run with a RecursionError.
+    with zipfile.ZipFile(root / "state" / "learned-model.zip", "w") as planted:
+        planted.writestr("header.json", b"[" * 100_000 + b"]" * 100_000)
+    ticket = new_ticket(sandbox)
+
+    result = invoke("run")
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "learned-model.zip" in said
+    assert "nested too deeply" in said
+    assert "using the bundled model instead" in said
+    [triaged] = [
+        e
+        for e in events(root / "logs")
+        if e["event"] == "ticket_triaged" and e["ticket_id"] == ticket
+    ]
+    assert triaged["engine"] == "learned"
+    assert len(notes(sandbox, ticket)) == 1
