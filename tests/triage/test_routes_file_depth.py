@@ -1,0 +1,22 @@
+"""A ``routes.toml`` nested thousands deep is a configuration error naming the file (exit 2),
+never a ``RecursionError`` traceback: tomllib parses nested arrays by recursion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.cli import invoke
+
+
+def test_a_routes_file_nested_3000_deep_is_one_line_naming_it(tmp_path: Path) -> None:
+    deep = tmp_path / "routes.toml"
+    deep.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+
+    result = invoke("routes", "check", str(deep))
+
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert said.startswith("configuration error: TICKETBOT_ROUTES"), said
+    assert str(deep) in said
+    assert "nested too deeply" in said
+    assert "Traceback" not in result.output
