@@ -228,7 +228,8 @@ def prune_logs(directory: Path, *, keep_days: int, today: date) -> list[Path]:
 
 
 class EventStream(Iterator[dict[str, Any]]):
-    """Events from the daily files, oldest first; ``corrupt_lines`` counts lines skipped."""
+    """Events from the daily files, oldest first; ``corrupt_lines`` counts lines skipped,
+    ``skipped_files`` names what stood under a log file's name but was no regular file."""
 
     def __init__(
         self, directory: Path, since: datetime | None = None, until: datetime | None = None
@@ -236,6 +237,7 @@ class EventStream(Iterator[dict[str, Any]]):
         self.since = _aware(since)
         self.until = _aware(until)
         self.corrupt_lines = 0
+        self.skipped_files: list[str] = []  # named like a log file, but not a regular file
         self._events = self._generate(Path(directory))
 
     def __next__(self) -> dict[str, Any]:
@@ -252,8 +254,12 @@ class EventStream(Iterator[dict[str, Any]]):
             if (first_day and day < first_day) or (last_day and day > last_day):
                 continue
             try:
-                handle = path.open("rb")
+                # A FIFO planted under a log file's name would block a plain open for ever.
+                handle = os.fdopen(open_state_file(path, os.O_RDONLY), "rb")
             except FileNotFoundError:  # pruned while we read
+                continue
+            except (StateFileRefused, OSError):  # a link, a FIFO, a directory: not our file
+                self.skipped_files.append(path.name)
                 continue
             with handle:
                 for line in handle:
