@@ -432,3 +432,18 @@ def test_the_sandbox_help_centre_speaks_zendesk_guide(sandbox: RunningSandbox) -
     )
     assert gone.status_code == 204
     assert not gone.content
+
+
+def test_kb_sync_refuses_a_state_directory_anyone_may_write_to(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9")
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    state.chmod(0o777)  # anyone could plant a kb.sqlite3 with triggers here
+
+    result = invoke("kb", "sync")
+
+    assert result.exit_code == 2, result.output
+    assert f"chmod o-w {state}" in " ".join(result.output.split())
+    assert not (state / INDEX_FILE).exists()

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..errors import StateFileRefused
 from ..helpdesks.protocol import Article
-from ..state.atomic import SetAside, open_state_file, set_aside
+from ..state.atomic import SetAside, open_state_file, prepare_directory, set_aside
 from .text import article_text
 
 INDEX_FILE = "kb.sqlite3"
@@ -149,7 +149,7 @@ def _refusal(path: Path) -> str | None:
 
 def open_writable(path: Path) -> tuple[sqlite3.Connection, SetAside | None]:
     """The index at ``path``, created if missing; a damaged one is set aside (and said)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    prepare_directory(path.parent, "TICKETBOT_STATE_DIR")
     aside = None
     refused = _refusal(path)
     if refused is not None:
