@@ -10,6 +10,7 @@ be set up inside the test process without disturbing pytest's own files).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -22,12 +23,12 @@ import pytest
 from support.cli import command, invoke
 from support.e2e import events, notes
 
-from ticket_processor.errors import ConfigError
+from ticket_processor.errors import ConfigError, LockHeldError
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.ops.logs import log_file_name
 from ticket_processor.state.atomic import prepare_directory
-from ticket_processor.state.lock import LOCK_FILE
+from ticket_processor.state.lock import LOCK_FILE, RunLock
 
 run = command("run", "--engine", "rules")
 
@@ -105,6 +106,34 @@ def test_what_stands_where_the_lock_belongs_is_set_aside_and_the_run_goes_on(
     again = run()
     assert again.exit_code == 0, again.output
     assert len(list((root / "state").glob("*.bad-*"))) == 1
+
+
+def test_the_lock_is_set_aside_only_under_the_directory_lock_and_never_a_live_one(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / LOCK_FILE).mkdir()
+    # Another run setting the same thing aside this very moment holds the directory's lock:
+    # this one leaves everything where it is and exits as "locked" (0), never moving a lock.
+    held = os.open(state, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(LockHeldError, match="repairing"), RunLock(state):
+            pass
+    finally:
+        os.close(held)
+    assert (state / LOCK_FILE).is_dir()
+    assert list(state.glob("*.bad-*")) == []
+
+    # Once set aside, a second run finds a regular lock file that the first holds: it waits for
+    # nothing and moves nothing.
+    with RunLock(state) as first:
+        assert first.set_aside is not None
+        with pytest.raises(LockHeldError), RunLock(state):
+            pass
+        assert len(list(state.glob("*.bad-*"))) == 1
+        assert (state / LOCK_FILE).is_file()
 
 
 @pytest.mark.parametrize("how", ["symlink", "directory", "fifo"])
