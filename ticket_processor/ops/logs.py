@@ -166,13 +166,14 @@ class EventLog:
         return self._handle
 
     def _open_fd(self) -> int:
+        # 0644 less the umask, as a plain open made it: a log reader of another user keeps working.
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
         try:
             try:
-                return open_state_file(self.path, flags)
+                return open_state_file(self.path, flags, 0o644)
             except StateFileRefused as exc:
                 self._set_aside = set_aside(self.path, str(exc))
-                return open_state_file(self.path, flags)
+                return open_state_file(self.path, flags, 0o644)
         except OSError as exc:
             raise write_failure(self.path, exc, "TICKETBOT_LOG_DIR") from None
         except StateFileRefused as exc:
