@@ -25,6 +25,9 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     ├── BreakerOpenError(dependency)     a circuit breaker refuses the call
     ├── RunAborted                       the run cannot go on (exit 1)
     ├── LockHeldError                    another run holds the state lock (exit 0)
+    ├── StateFileRefused                 a link, FIFO, directory or oversized file where a
+    │                                    state file belongs (set aside by whoever opened it)
+    ├── DiskWriteError                   a state or log file could not be written (exit 1)
     ├── StaleLockError                   ... and has held it longer than any run may (exit 1)
     └── StopRequested(signal_name)       SIGINT / SIGTERM: stop, save, exit 130 / 143
 
@@ -221,6 +224,17 @@ class LockHeldError(TicketBotError):
     """Another run holds the lock on the state directory; not a failure."""
 
     exit_code = ExitCode.OK
+
+
+class StateFileRefused(TicketBotError):
+    """Something other than a regular file of a sane size where a state, lock or log file
+    belongs: a symbolic link, a FIFO, a directory, a device. Never followed, opened or read;
+    whoever asked sets it aside and goes on."""
+
+
+class DiskWriteError(TicketBotError):
+    """A state or log file could not be written (a full disk, a file-size limit, a read-only
+    mount); the message names the file and the fix."""
 
 
 class StaleLockError(TicketBotError):

@@ -2,8 +2,8 @@
 
 ``run`` (and ``backfill``, ``revert``): 0 success (fallback included, also "another run holds
 the lock"), 1 aborted (auth failure, helpdesk unreachable, breaker open, a hung run holding the
-lock), 2 usage or configuration error, 3 finished but some tickets failed, 130 / 143 stopped by
-SIGINT / SIGTERM after saving its progress.
+lock, a state or log file that cannot be written), 2 usage or configuration error, 3 finished
+but some tickets failed, 130 / 143 stopped by SIGINT / SIGTERM after saving its progress.
 
 ``health`` follows the monitoring-plugin convention (Nagios, Icinga, Sensu read it directly):
 0 OK, 1 WARNING (degraded), 2 CRITICAL (unhealthy), 3 UNKNOWN (could not check, its own

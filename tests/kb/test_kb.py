@@ -9,6 +9,7 @@ labelled with the key of the article that answers each, or null), then a real
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -223,22 +224,51 @@ def test_a_complete_listing_drops_what_is_gone(sandbox: RunningSandbox, tmp_path
     helpdesk.close()
 
 
-@pytest.mark.parametrize("damage", ["garbage", "wrong_schema", "directory"])
+# A trigger that would run inside every sync (a slow one hung ``kb sync`` and runs), a view,
+# an extra table: only the exact schema ticketbot creates is opened.
+PLANTED_SCHEMA = {
+    "trigger": "CREATE TRIGGER slow AFTER DELETE ON articles BEGIN "
+    "SELECT count(*) FROM articles a, articles b, articles c, articles d; END",
+    "view": "CREATE VIEW everything AS SELECT * FROM articles",
+    "table": "CREATE TABLE extra (x)",
+}
+
+
+def planted_index(path: Path, statement: str) -> None:
+    import sqlite3
+
+    ArticleIndex(path).close()  # the real schema, then one thing more
+    with sqlite3.connect(path) as db:
+        db.execute(statement)
+
+
+@pytest.mark.parametrize(
+    "damage", ["garbage", "wrong_schema", "directory", "symlink", "fifo", *PLANTED_SCHEMA]
+)
 def test_a_damaged_index_is_set_aside_and_rebuilt(
     damage: str, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     keys = published(sandbox)
     path = tmp_path / "state" / INDEX_FILE
     path.parent.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.sqlite3"
     if damage == "garbage":
         path.write_bytes(b"\x00not sqlite at all" * 100)
     elif damage == "directory":
         path.mkdir()
+    elif damage == "symlink":  # a good index elsewhere: neither read nor written through
+        ArticleIndex(elsewhere).close()
+        path.symlink_to(elsewhere)
+    elif damage == "fifo":
+        os.mkfifo(path)
+    elif damage in PLANTED_SCHEMA:
+        planted_index(path, PLANTED_SCHEMA[damage])
     else:
         import sqlite3
 
         with sqlite3.connect(path) as db:
             db.execute("CREATE TABLE articles (id INTEGER)")
+    before = elsewhere.read_bytes() if damage == "symlink" else b""
     create(sandbox, [{"subject": "Card expired", "comment": {"body": "New credit card?"}}])
     log_dir = configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9")
     result = invoke("run", "--engine", "rules", "--since", "2000-01-01T00:00:00Z")
@@ -250,6 +280,35 @@ def test_a_damaged_index_is_set_aside_and_rebuilt(
     synced = [e for e in found if e["event"] == "kb_synced"]
     assert synced[0]["full"]
     assert synced[0]["articles"] == len(keys)
+    if damage == "symlink":
+        assert elsewhere.read_bytes() == before
+
+
+def test_kb_sync_full_leaves_nothing_planted_in_the_index(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    published(sandbox)
+    configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9")
+    assert invoke("kb", "sync").exit_code == 0
+    path = tmp_path / "state" / INDEX_FILE
+    # A row changed in place keeps its updated_at, so a sync that trusts the stamps keeps it.
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE articles SET url = 'https://phish.example/login'")
+        db.execute("INSERT INTO meta (key, value) VALUES ('planted', 'yes')")
+
+    result = invoke("kb", "sync", "--full")
+
+    assert result.exit_code == 0, result.output
+    assert "full listing" in result.output
+    with sqlite3.connect(path) as db:
+        urls = {row[0] for row in db.execute("SELECT url FROM articles")}
+        planted = db.execute("SELECT value FROM meta WHERE key = 'planted'").fetchone()
+    assert urls
+    assert not any("phish" in url for url in urls), urls
+    assert planted is None
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
 
 
 def test_a_failing_sync_is_a_warning_and_the_run_goes_on(
@@ -379,3 +438,18 @@ def test_the_sandbox_help_centre_speaks_zendesk_guide(sandbox: RunningSandbox) -
     )
     assert gone.status_code == 204
     assert not gone.content
+
+
+def test_kb_sync_refuses_a_state_directory_anyone_may_write_to(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9")
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    state.chmod(0o777)  # anyone could plant a kb.sqlite3 with triggers here
+
+    result = invoke("kb", "sync")
+
+    assert result.exit_code == 2, result.output
+    assert f"chmod o-w {state}" in " ".join(result.output.split())
+    assert not (state / INDEX_FILE).exists()

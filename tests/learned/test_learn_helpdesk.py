@@ -296,3 +296,20 @@ def test_a_ticket_listed_twice_is_learned_once(tmp_path: Path) -> None:
         assert f"{2 * len(TRAIN)} tickets read" in out
         assert f"{2 * len(TRAIN)} labelled examples" in out
         assert "2 ticket pages" in out  # 100 + 60 listed: the boundary second twice
+
+
+def test_a_link_planted_as_the_training_file_is_never_written_through(tmp_path: Path) -> None:
+    """The harvest's training file lives in the state directory: a link there to another file
+    (a system file, say) is replaced, not truncated nor appended to."""
+    elsewhere = tmp_path / "crontab"
+    elsewhere.write_bytes(b"* * * * * root true\n")
+    (tmp_path / "state").mkdir(mode=0o700)
+    (tmp_path / "state" / EXAMPLES_NAME).symlink_to(elsewhere)
+    with serve_zendesk(SandboxConfig(seed=1)) as zd:
+        seeder = Seeder("zendesk", zd)
+        for row in TRAIN[:20]:
+            seeder.create(row, label_tags(row.labels), True, [])
+        result = invoke("learn", "--from-helpdesk", "--folds", "0", "--no-embeddings",
+                        env=seeder.env(tmp_path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert elsewhere.read_bytes() == b"* * * * * root true\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -117,14 +118,21 @@ def test_a_model_for_another_taxonomy_is_refused(model_file: Path) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncated", "garbage", "empty", "missing", "no-header", "wrong-shape", "nan", "extra"],
-)
+    [
+        "truncated", "garbage", "empty", "missing", "no-header", "wrong-shape", "nan", "extra",
+        "deep-header", "deep-vocabulary", "inflates-too-far", "fifo", "directory",
+    ],
+)  # fmt: skip
 def test_a_damaged_file_is_a_reason_not_a_crash(
     model_file: Path, tmp_path: Path, damage: str
 ) -> None:
     path = tmp_path / "bad.zip"
     data = model_file.read_bytes()
-    if damage == "truncated":
+    if damage == "fifo":  # opened without waiting for a writer
+        os.mkfifo(path)
+    elif damage == "directory":
+        path.mkdir()
+    elif damage == "truncated":
         path.write_bytes(data[: len(data) // 2])
     elif damage == "garbage":
         path.write_bytes(b"\x00\xffnot a zip at all" * 100)
@@ -136,12 +144,28 @@ def test_a_damaged_file_is_a_reason_not_a_crash(
     assert model is None
     assert reason is not None
     assert str(path) in reason
+    if damage.startswith("deep") or damage == "inflates-too-far":
+        assert "ticketbot learn" in reason  # the fix
+
+
+def _deep(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
 
 
 def _rewrite(source: Path, target: Path, damage: str) -> None:
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+    with (
+        zipfile.ZipFile(source) as zin,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
+    ):
         for name in zin.namelist():
             data = zin.read(name)
+            if damage == "deep-header" and name == "header.json":
+                data = _deep(100_000)  # once a RecursionError on every run without an LLM
+            if damage == "deep-vocabulary" and name == "words.json":
+                data = _deep(100_000)
+            if damage == "inflates-too-far" and name == "words.json":
+                # 17 MB of one term, a few KB zipped: refused from the zip's directory.
+                data = b"[" + b'"a",' * (17 * 262_144) + b'"a"]'
             if damage == "no-header" and name == "header.json":
                 continue
             if damage == "wrong-shape" and name == "intercept_category.npy":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -180,6 +181,36 @@ def test_read_events_across_files_in_order_skipping_corrupt_lines(tmp_path: Path
     stream = read_events(tmp_path)
     assert [e["n"] for e in stream] == [0, 1, 2, 3, 4, 5]
     assert stream.corrupt_lines == 3
+
+
+def test_read_events_skips_a_fifo_or_a_link_named_like_a_log_file(tmp_path: Path) -> None:
+    write_days(tmp_path)
+    os.mkfifo(tmp_path / "ticketbot-2026-11-19.jsonl")  # a plain open would wait for a writer
+    secret = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    secret.write_bytes(b'{"ts": "2026-11-18T12:00:00.000Z", "event": "not ours"}\n')
+    (tmp_path / "ticketbot-2026-11-18.jsonl").symlink_to(secret)
+
+    stream = read_events(tmp_path)
+
+    assert [e["n"] for e in stream] == [0, 1, 2, 3, 4, 5]
+    assert stream.skipped_files == ["ticketbot-2026-11-18.jsonl", "ticketbot-2026-11-19.jsonl"]
+
+
+def test_a_link_in_place_of_todays_file_is_set_aside_not_appended_to(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"keep\n")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with EventLog(logs, run_id="r", clock=clock.utc) as log:
+        log.path.symlink_to(target)
+        log.emit("one")
+    assert target.read_bytes() == b"keep\n"
+    [aside] = list(logs.glob("*.bad-*"))
+    assert aside.is_symlink()
+    written = lines(log.path)
+    assert [x["event"] for x in written] == ["one", "log_file_set_aside"]
 
 
 def test_read_events_between_since_and_until(tmp_path: Path) -> None:

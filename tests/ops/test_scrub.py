@@ -98,6 +98,27 @@ def test_settings_treat_url_userinfo_as_secret_and_warn_of_short_secrets(tmp_pat
     assert settings.scrubber().text("x s3cr3t-pass y") == "x *** y"
 
 
+def test_a_refused_log_directory_costs_warnings_one_line_not_a_logging_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ticket_processor.ops.logsetup import _LazyEventLog
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    logs.chmod(0o777)  # anyone may plant links here: refused
+    handler = configure_logging(_LazyEventLog(logs, Scrubber(())), (), on_terminal=False)
+    try:
+        logging.getLogger("urllib3").warning("first")
+        logging.getLogger("urllib3").warning("second")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("ticketbot: warnings are not logged: TICKETBOT_LOG_DIR"), err
+    assert f"chmod o-w {logs}" in err
+    assert list(logs.iterdir()) == []
+
+
 def test_library_warnings_land_in_the_log_scrubbed(tmp_path: Path) -> None:
     log = EventLog(tmp_path, run_id="r1", secrets=(TOKEN,))
     shown: list[str] = []

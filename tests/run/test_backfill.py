@@ -264,3 +264,23 @@ def test_a_batch_is_never_larger_than_the_cache_its_answers_wait_in(
     assert "backfill complete" in result.output
     assert_triaged_once(desk, ids)
     assert len(list(iter_requests(slow_llm))) == len(ids)  # every answer from a batch
+
+
+def test_a_link_planted_as_the_lock_is_set_aside_and_said_once(
+    desk: Desk, slow_llm: RunningStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = configure(monkeypatch, tmp_path, desk.env(), slow_llm.url)
+    state.mkdir(mode=0o700)
+    elsewhere = tmp_path / "passwd"
+    elsewhere.write_bytes(b"root:x:0:0\n")
+    (state / "ticketbot.lock").symlink_to(elsewhere)
+    desk.create(BACKLOG[:1])
+
+    result = backfill("--since", "7d")
+
+    assert result.exit_code == 0, result.output
+    assert elsewhere.read_bytes() == b"root:x:0:0\n"  # never truncated through the link
+    assert "ticketbot.lock" in result.output
+    [aside] = named(tmp_path / "logs", "state_file_set_aside")
+    assert aside["file"] == "ticketbot.lock"
+    assert (state / aside["moved_to"]).is_symlink()

@@ -2,7 +2,9 @@
 never a ticket.
 
 For each ledger file × each damage (garbage bytes, valid JSON of the wrong shape, a JSON list,
-an empty file, a directory in its place, and shapes that once crashed every later run): start
+an empty file, a directory in its place, and what someone with write access could plant: a FIFO
+(which once hung the run with the lock held) and a link to a file elsewhere (which was read and
+written through); and shapes that once crashed every later run): start
 from the state a good run left, damage the file, create new tickets and run ``ticketbot run``.
 It must exit 0, triage every new ticket exactly once (one note), keep the file aside as
 ``<name>.bad-<timestamp>``, log exactly one ``state_file_set_aside`` warning naming it, and the
@@ -16,6 +18,7 @@ each case copies, and the rules engine (no LLM round trips).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.state.ledger import LEDGER_FILES
 
-DAMAGES = ("garbage", "wrong-shape", "list", "empty", "directory")
+DAMAGES = ("garbage", "wrong-shape", "list", "empty", "directory", "fifo", "symlink")
 # JSON of the wrong shape: ``{"x": 1}`` for every file but alerts.json, where it is a valid
 # entry (condition "x", last sent at Unix time 1); there an entry of the wrong type.
 WRONG_SHAPE: dict[str, object] = {"alerts.json": {"x": [1]}}
@@ -133,6 +136,7 @@ def case(golden: Golden, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 
 def damage(path: Path, how: object) -> None:
+    good = path.read_bytes() if path.is_file() else b"{}"
     path.unlink(missing_ok=True)
     if how == "garbage":
         path.write_bytes(b"\x00\xff\xfe not json {{{")
@@ -145,6 +149,13 @@ def damage(path: Path, how: object) -> None:
     elif how == "directory":
         path.mkdir()
         (path / "what-is-this").write_text("a person's notes")
+    elif how == "fifo":
+        os.mkfifo(path)
+    elif how == "symlink":
+        # A valid file elsewhere (a system file, say): it must be neither read nor written.
+        target = path.parent.parent / f"elsewhere-{path.name}"
+        target.write_bytes(good)
+        path.symlink_to(target)
     else:
         path.write_bytes(orjson.dumps(how))
 
@@ -189,6 +200,11 @@ def test_a_damaged_state_file_costs_one_warning_and_no_ticket(
     assert len(aside) == 1, sorted(p.name for p in state.iterdir())
     if how == "directory":
         assert (aside[0] / "what-is-this").read_text() == "a person's notes"
+    if how == "symlink":
+        assert aside[0].is_symlink()  # the link moved, its target untouched
+        elsewhere = case / f"elsewhere-{name}"
+        assert os.readlink(aside[0]) == str(elsewhere)
+        assert elsewhere.read_bytes() == (golden.state / name).read_bytes()
     [warning] = set_aside_events(logs)
     assert warning["level"] == "warning"
     assert warning["file"] == name

@@ -9,7 +9,9 @@ command modules (``run``, ``ops``, ...) import from here; ``cli`` re-exports it.
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -131,6 +133,37 @@ def exit_codes(
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except OSError as exc:
+        # What a file, a directory or the disk refused and no layer below translated: one line
+        # naming what and where, never a traceback.
+        err_console.print(f"[red]error:[/] {escape(scrub(os_error_line(exc), secrets()))}")
+        raise typer.Exit(ExitCode.ABORTED) from None
+    except sqlite3.Error as exc:
+        err_console.print(
+            f"[red]error:[/] the help-centre index could not be used ({escape(str(exc))}): "
+            "free space on its disk, or delete kb.sqlite3 in the state directory (the next "
+            "sync rebuilds it)"
+        )
+        raise typer.Exit(ExitCode.ABORTED) from None
+    except RecursionError:
+        err_console.print(
+            "[red]error:[/] an input file is nested too deeply to read: check the files "
+            "ticketbot reads (routes.toml, taxonomy.toml, the learned model) for a damaged one"
+        )
+        raise typer.Exit(ExitCode.ABORTED) from None
+
+
+def os_error_line(exc: OSError) -> str:
+    """An ``OSError`` as one line: what failed, on which file, and what to do."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    why = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "free space on that disk"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "make it writable by the user running ticketbot"
+    else:
+        fix = "check that file and its directory"
+    return f"{why}{where}: {fix}"
 
 
 def json_text(data: object) -> str:

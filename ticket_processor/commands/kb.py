@@ -1,8 +1,9 @@
 """``ticketbot kb``: the help-centre index by hand — ``kb sync`` and ``kb eval FILE``.
 
 A run syncs the index on its own when it is older than ``TICKETBOT_KB_MAX_AGE``; ``kb sync``
-does it now (``--full`` lists the whole help centre again), ``kb eval`` measures the
-suggestions on a labelled file (``kb.evaluate``), syncing first if the index was never filled.
+does it now (``--full`` lists the whole help centre again into a new file, swapped in), ``kb
+eval`` measures the suggestions on a labelled file (``kb.evaluate``), syncing first if the index
+was never filled.
 """
 
 from __future__ import annotations
@@ -17,23 +18,35 @@ from ..helpdesks.factory import connect
 from ..kb.evaluate import evaluate_file
 from ..kb.index import ArticleIndex
 from ..kb.refresh import index_path
-from ..kb.sync import SyncReport, sync
+from ..kb.sync import SyncReport, rebuild, sync
 from ..settings import Settings
+from ..state.atomic import SetAside
 
 kb_app = typer.Typer(help="The help-centre index: sync it, measure its suggestions.")
 
 
-def _sync(settings: Settings, index: ArticleIndex, *, full: bool = False) -> SyncReport:
-    if index.set_aside is not None:
-        aside = index.set_aside
+def _said(aside: SetAside | None) -> None:
+    if aside is not None:
         typer.echo(f"set aside a damaged index ({aside.reason}) as {aside.moved_to}", err=True)
-    if full:
-        index.set_meta("since", None)
+
+
+def _sync(settings: Settings, index: ArticleIndex) -> SyncReport:
+    _said(index.set_aside)
     helpdesk = connect(settings)
     try:
         return sync(helpdesk, index)
     finally:
         helpdesk.close()
+
+
+def _rebuild(settings: Settings) -> SyncReport:
+    helpdesk = connect(settings)
+    try:
+        report, aside = rebuild(helpdesk, index_path(settings))
+    finally:
+        helpdesk.close()
+    _said(aside)
+    return report
 
 
 @kb_app.command("sync")
@@ -47,11 +60,14 @@ def kb_sync(
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
         settings.require_helpdesk()
-        index = ArticleIndex(index_path(settings))
-        try:
-            report = _sync(settings, index, full=full)
-        finally:
-            index.close()
+        if full:  # a new file, swapped in: nothing of the old one survives
+            report = _rebuild(settings)
+        else:
+            index = ArticleIndex(index_path(settings))
+            try:
+                report = _sync(settings, index)
+            finally:
+                index.close()
         typer.echo(sync_summary(report))
 
 

@@ -5,24 +5,34 @@ plain-text body in the FTS5 table ``articles_fts`` (``unicode61`` tokenizer, dia
 BM25 with the title weighted over the body), and the sync position in ``meta``.
 
 The file is a cache of the helpdesk, so damage costs nothing but a rebuild: a file that is not
-SQLite, a schema of another version, a directory where the file should be — each is set aside
-as ``<name>.bad-<timestamp>`` (``set_aside``, reported once by whoever opened it) and an empty
-index takes its place, which the next sync fills from a full listing. A read-only index (dry
-runs) opens what is there or nothing, and changes no file.
+SQLite, a schema of another version, a directory, a link or a FIFO where the file should be —
+each is set aside as ``<name>.bad-<timestamp>`` (``set_aside``, reported once by whoever opened
+it) and an empty index takes its place, which the next sync fills from a full listing. A
+read-only index (dry runs) opens what is there or nothing, and changes no file.
+
+The file lives in a directory others may reach, so its schema is taken on trust from nobody:
+``sqlite_master`` must hold exactly what ``_SCHEMA`` creates (the same tables, columns, indexes
+and FTS5 shadow tables; no trigger, no view, nothing more), or the file is set aside — a planted
+trigger would otherwise run inside every sync, and planted rows would reach notes. Connections
+run with ``trusted_schema`` off and a busy timeout. ``rebuild`` (``kb sync --full``) fills a new
+file and swaps it in, so nothing of the old one survives.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+from ..errors import StateFileRefused
 from ..helpdesks.protocol import Article
-from ..state.shapes import SetAside, set_aside
+from ..state.atomic import SetAside, open_state_file, prepare_directory, set_aside
 from .text import article_text
 
 INDEX_FILE = "kb.sqlite3"
@@ -55,7 +65,6 @@ _SEARCH_SQL = (
     "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
     "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?"
 )
-_TABLES = {"meta", "articles", "articles_fts", "articles_vocab"}
 
 
 def bm25_idf(total: int, holding: int) -> float:
@@ -80,30 +89,71 @@ class Hit:
     score: float
 
 
+@cache
+def _expected_master() -> frozenset[tuple[str, str, str, str | None]]:
+    """What ``sqlite_master`` holds in an index this version creates (FTS5's shadow tables
+    included): the one schema a file may have."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(_SCHEMA)
+        return _master(db)
+    finally:
+        db.close()
+
+
+def _master(db: sqlite3.Connection) -> frozenset[tuple[str, str, str, str | None]]:
+    rows = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    return frozenset((str(t), str(n), str(b), None if q is None else str(q)) for t, n, b, q in rows)
+
+
 def _check(db: sqlite3.Connection) -> None:
-    """Raise ``sqlite3.DatabaseError`` unless ``db`` is an index of this schema (or empty)."""
+    """Raise ``sqlite3.DatabaseError`` unless ``db`` is an index of exactly this schema (an
+    empty file gets it)."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if version == 0 and not tables:
+    found = _master(db)
+    if version == 0 and not found:
         db.executescript(_SCHEMA)
         return
-    if version != SCHEMA_VERSION or not tables >= _TABLES:
-        raise sqlite3.DatabaseError(f"schema version {version}, tables {sorted(tables)}")
+    if version != SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"schema version {version}")
+    expected = _expected_master()
+    if found != expected:
+        extra = sorted(f"{kind} {name}" for kind, name, _, _ in found - expected)
+        differ = sorted(f"{kind} {name}" for kind, name, _, _ in expected - found)
+        raise sqlite3.DatabaseError(
+            "not the schema ticketbot creates"
+            + (f"; unexpected {', '.join(extra)}" if extra else "")
+            + (f"; missing or altered {', '.join(differ)}" if differ else "")
+        )
     db.execute("SELECT count(*) FROM articles_fts").fetchone()
 
 
 def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
     db = sqlite3.connect(target, uri=uri, timeout=10, check_same_thread=False)
     db.isolation_level = None  # transactions are explicit (``ArticleIndex.transaction``)
+    # Functions with side effects stay out of views, triggers and defaults of a planted schema.
+    db.execute("PRAGMA trusted_schema = OFF")
     return db
+
+
+def _refusal(path: Path) -> str | None:
+    """Why ``path`` is no file to open (a link, a FIFO, a directory), or None."""
+    try:
+        os.close(open_state_file(path, os.O_RDONLY))
+    except FileNotFoundError:
+        return None
+    except StateFileRefused as exc:
+        return str(exc)
+    return None
 
 
 def open_writable(path: Path) -> tuple[sqlite3.Connection, SetAside | None]:
     """The index at ``path``, created if missing; a damaged one is set aside (and said)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    prepare_directory(path.parent, "TICKETBOT_STATE_DIR")
     aside = None
-    if path.is_dir():
-        aside = set_aside(path, "a directory where the index file should be")
+    refused = _refusal(path)
+    if refused is not None:
+        aside = set_aside(path, refused)
     try:
         db = _connect(str(path))
     except sqlite3.Error as exc:
@@ -121,11 +171,13 @@ def open_writable(path: Path) -> tuple[sqlite3.Connection, SetAside | None]:
 
 def open_read_only(path: Path) -> sqlite3.Connection | None:
     """The index at ``path`` if there is a usable one; nothing is created or moved."""
-    if not path.is_file():
+    if not path.is_file() or _refusal(path) is not None:
         return None
     try:
         db = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        try:
+            _check(db)
+        except sqlite3.Error:
             db.close()
             return None
     except sqlite3.Error:

@@ -9,6 +9,7 @@ is and neither syncs nor moves a file.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,7 +63,12 @@ def open_for_run(
         return RunIndex(None)
     if dry_run:
         return RunIndex(ArticleIndex(index_path(settings), read_only=True))
-    index = ArticleIndex(index_path(settings))
+    try:
+        index = ArticleIndex(index_path(settings))
+    except sqlite3.Error as exc:  # a full disk, a read-only file: no suggestions this run
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        emit("kb_unavailable", level="warning", error=reason)
+        return RunIndex(None, warnings=[f"help-centre index unusable ({reason}); no suggestions"])
     found = RunIndex(index)
     if index.set_aside is not None:
         aside = index.set_aside

@@ -6,16 +6,26 @@ everything every time (``complete``), and then only articles whose ``updated_at`
 indexed again and what the listing lacks is dropped. Drafts, archived and deleted articles
 (``removed``) leave the index either way. The whole sync is one transaction: a sync that fails
 half-way leaves the index as it was.
+
+``rebuild`` (``kb sync --full``) fills a new file from a full listing and swaps it in with one
+rename, so nothing of the old file (rows or schema someone planted) survives, and a rebuild that
+fails leaves the old index as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..helpdesks.protocol import Helpdesk
 from ..ops.scrub import display_url
+from ..state.atomic import SetAside, set_aside
 from .index import ArticleIndex
 
 # Zendesk's incremental export says what changed, not what was archived: everything is listed
@@ -82,3 +92,26 @@ def sync(
         index.set_meta("since", None if next_since is None else str(next_since))
         index.set_meta("synced_at", repr(clock()))
     return SyncReport(listed, indexed, removed, listing.complete, index.count(), unchanged)
+
+
+def rebuild(
+    helpdesk: Helpdesk, path: Path, *, clock: Callable[[], float] = time.time
+) -> tuple[SyncReport, SetAside | None]:
+    """A new index at ``path`` from a full listing, swapped in whole (and a directory that stood
+    in its way, set aside); raises what the helpdesk raises, leaving the old file as it was."""
+    fresh = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        index = ArticleIndex(fresh)
+        try:
+            report = sync(helpdesk, index, clock=clock)
+        finally:
+            index.close()
+        aside = None
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISDIR(os.lstat(path).st_mode):  # a rename cannot replace a directory
+                aside = set_aside(path, "a directory where the index file should be")
+        os.replace(fresh, path)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+    return report, aside

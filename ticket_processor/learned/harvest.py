@@ -21,6 +21,7 @@ files hold ticket text: the caller deletes them once the model is written.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,10 +31,11 @@ from typing import BinaryIO
 
 import orjson
 
-from ..errors import ConfigError
+from ..errors import ConfigError, StateFileRefused
 from ..helpdesks.protocol import Cursor, Helpdesk
 from ..helpdesks.stream import TicketStream
 from ..models import Ticket
+from ..state.atomic import atomic_write_bytes, open_state_file, read_state_bytes, set_aside
 from ..state.ledger import RunLedger
 from ..state.shapes import CursorRecord, HarvestFile
 from ..tags import is_processed, standing_note
@@ -116,14 +118,13 @@ class Harvest:
                 self.counts.notices.append(
                     "the saved harvest was for other settings; starting over"
                 )
-            self.examples_path.parent.mkdir(parents=True, exist_ok=True)
-            self.examples_path.write_bytes(b"")
+            self._reset()
             return None
         if not self._truncate(saved.examples):
             self.counts.notices.append(
                 f"{self.examples_path.name} is shorter than recorded; starting over"
             )
-            self.examples_path.write_bytes(b"")
+            self._reset()
             return None
         c = self.counts
         c.examples, c.seen, c.solved = saved.examples, saved.seen, saved.solved
@@ -134,13 +135,13 @@ class Harvest:
     def _truncate(self, lines: int) -> bool:
         """Keep the first ``lines`` lines (a page cut short by a kill wrote more)."""
         try:
-            data = self.examples_path.read_bytes()
-        except OSError:
+            data = read_state_bytes(self.examples_path)
+        except (OSError, StateFileRefused):  # missing, or a link or a FIFO planted in its place
             return lines == 0 and self._reset()
         kept = data.split(b"\n")[:lines]
         if len(kept) < lines or any(not line.strip() for line in kept):
             return False
-        self.examples_path.write_bytes(b"".join(line + b"\n" for line in kept))
+        atomic_write_bytes(self.examples_path, b"".join(line + b"\n" for line in kept))
         for line in kept:
             try:
                 self._seen.add(int(orjson.loads(line)["id"]))
@@ -149,8 +150,14 @@ class Harvest:
         return True
 
     def _reset(self) -> bool:
-        self.examples_path.parent.mkdir(parents=True, exist_ok=True)
-        self.examples_path.write_bytes(b"")
+        """An empty training file, written like every state file: whatever stood in its place
+        (a link to another file, a FIFO) is replaced, never written through."""
+        path = self.examples_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir() and not path.is_symlink():  # a rename cannot replace a directory
+            aside = set_aside(path, "a directory where a file should be")
+            self.counts.notices.append(f"{aside.file}: {aside.reason}; set aside")
+        atomic_write_bytes(path, b"")
         return True
 
     def _save(self, cursor: Cursor | None) -> None:
@@ -185,7 +192,8 @@ class Harvest:
         stream = TicketStream(
             self.helpdesk, since=self.options.since, seen=self._seen, wait_out_pause=self._pause
         )
-        with self.examples_path.open("ab") as out:
+        appending = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        with os.fdopen(open_state_file(self.examples_path, appending), "ab") as out:
             for page in stream.pages(cursor):
                 if any(name == "discover_fallback" for name, _ in page.notices):
                     raise ConfigError(

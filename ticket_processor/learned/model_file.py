@@ -6,6 +6,12 @@ classes, class counts and cross-validated scores, training date, the arrays' sha
 ``allow_pickle=False``: an object array, which is how a pickle hides in a ``.npy``, is refused.
 Unknown members, oversized members, wrong shapes and non-finite numbers are refused too.
 
+A model file is data someone else may have made, so reading it is bounded before anything is
+inflated: the file (opened without blocking, regular files only) at most ``MAX_FILE_BYTES``; from
+the zip's directory, each member at most its cap and all of them together at most
+``MAX_TOTAL_BYTES``; each member then read with that cap (the directory may lie). JSON nested
+too deep to parse (``RecursionError``) is a damaged file like any other.
+
 ``read_model`` raises ``ModelFileError`` (a ``ConfigError``: exit 2 where a command asked for
 that file); ``load_model`` is the run's path: ``(model, None)`` or ``(None, reason)``, so the
 engine chain goes on without a model and the reason is logged once.
@@ -16,10 +22,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -31,8 +38,13 @@ from .model import FORMAT, FORMAT_VERSION, FieldModel, LearnedModel
 
 HEADER = "header.json"
 VOCABULARIES = ("words.json", "chars.json")
-# Far above a real model (a few MB); bounds what a hostile zip can make us inflate.
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
+# Far above a real model (the bundled one: 1.9 MB, 4.4 MB inflated, its largest array 2 MB);
+# they bound what a hostile zip can make us inflate (a 2 MB zip once made a run take 3.3 GB).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one array
+MAX_JSON_BYTES = 16 * 1024 * 1024  # the header and each vocabulary
+MAX_TOTAL_BYTES = 160 * 1024 * 1024
+REFUSED_FIX = "delete it, or train a new one with 'ticketbot learn'"
 
 
 class ModelFileError(ConfigError):
@@ -106,9 +118,28 @@ def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
         info = zf.getinfo(name)
     except KeyError:
         raise ModelFileError(f"{where}: damaged model file: {name} is missing") from None
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise ModelFileError(f"{where}: damaged model file: {name} is too large")
-    return zf.read(info)
+    limit = MAX_JSON_BYTES if name.endswith(".json") else MAX_MEMBER_BYTES
+    too_large = ModelFileError(
+        f"{where}: refused: {name} inflates to more than {limit // (1024 * 1024)} MB: "
+        f"{REFUSED_FIX}"
+    )
+    if info.file_size > limit:
+        raise too_large
+    with zf.open(info) as member:
+        data = member.read(limit + 1)  # the directory's sizes may lie: read no further
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def _check_sizes(zf: zipfile.ZipFile, where: str) -> None:
+    """Refuse from the zip's directory, before inflating anything."""
+    total = sum(info.file_size for info in zf.infolist())
+    if total > MAX_TOTAL_BYTES:
+        raise ModelFileError(
+            f"{where}: refused: its members inflate to {total // (1024 * 1024)} MB, more than "
+            f"a model's {MAX_TOTAL_BYTES // (1024 * 1024)} MB: {REFUSED_FIX}"
+        )
 
 
 def _array(zf: zipfile.ZipFile, name: str, shape: list[int], where: str) -> npt.NDArray[Any]:
@@ -130,6 +161,10 @@ def _json(zf: zipfile.ZipFile, name: str, where: str) -> Any:
         return json.loads(_member(zf, name, where))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ModelFileError(f"{where}: damaged model file: {name} is not JSON") from None
+    except RecursionError:
+        raise ModelFileError(
+            f"{where}: damaged model file: {name} is nested too deeply to read: {REFUSED_FIX}"
+        ) from None
 
 
 def _check_header(header: Any, where: str, taxonomy: tuple[str, ...]) -> None:
@@ -198,7 +233,8 @@ def read_model(path: Path, taxonomy: tuple[str, ...]) -> LearnedModel:
     """The model at ``path`` for a taxonomy with these category names, or ``ModelFileError``."""
     where = str(path)
     try:
-        with zipfile.ZipFile(path) as zf:
+        with _open_model(path, where) as raw, zipfile.ZipFile(raw) as zf:
+            _check_sizes(zf, where)
             header = _json(zf, HEADER, where)
             _check_header(header, where, taxonomy)
             return _build(zf, header, where)
@@ -207,9 +243,34 @@ def read_model(path: Path, taxonomy: tuple[str, ...]) -> LearnedModel:
     except OSError as exc:
         raise ModelFileError(f"{where}: cannot read the model file: {exc.strerror}") from None
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile):
-        raise ModelFileError(f"{where}: damaged model file: not a readable zip") from None
+        raise ModelFileError(
+            f"{where}: damaged model file: not a readable zip: {REFUSED_FIX}"
+        ) from None
+    except RecursionError:
+        raise ModelFileError(
+            f"{where}: damaged model file: nested too deeply to read: {REFUSED_FIX}"
+        ) from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ModelFileError(f"{where}: damaged model file: {exc}") from None
+        raise ModelFileError(f"{where}: damaged model file: {exc}: {REFUSED_FIX}") from None
+
+
+def _open_model(path: Path, where: str) -> BinaryIO:
+    """The file, opened without blocking (a FIFO) and refused unless a regular file of at most
+    ``MAX_FILE_BYTES``. Links are followed: a model may live in a mounted volume."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise ModelFileError(f"{where}: refused: not a regular file: {REFUSED_FIX}")
+        if found.st_size > MAX_FILE_BYTES:
+            raise ModelFileError(
+                f"{where}: refused: {found.st_size // (1024 * 1024)} MB, more than a model's "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MB: {REFUSED_FIX}"
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def load_model(path: Path, taxonomy: tuple[str, ...]) -> tuple[LearnedModel | None, str | None]:

@@ -5,6 +5,11 @@ one JSON object with at least::
 
     {"ts": "2026-11-22T05:34:41.123Z", "event": "...", "run_id": "20261122T053441Z-3f9a1c", ...}
 
+The day's file is opened like every state file (``state.atomic.open_state_file``): a link, a
+FIFO or a directory where it belongs is set aside (``<name>.bad-<timestamp>``, then a
+``log_file_set_aside`` warning in the new file), never appended through. A write that fails (a
+full disk) is a ``DiskWriteError`` naming the file and the fix, one line for the user.
+
 Each line goes out in a single unbuffered ``write`` under a lock, so threads never interleave
 and a line is on disk (in the OS) as soon as ``emit`` returns; a kill -9 can at worst cut the
 last line short, and readers skip such a line. Every string value (nested dicts and lists
@@ -43,6 +48,7 @@ Other events may be added; readers must ignore events and fields they do not kno
 
 from __future__ import annotations
 
+import os
 import re
 import secrets as _random
 import threading
@@ -53,6 +59,8 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+from ..errors import DiskWriteError, StateFileRefused
+from ..state.atomic import SetAside, open_state_file, prepare_directory, set_aside, write_failure
 from .scrub import Scrubber
 from .timespec import format_ts, parse_ts
 
@@ -95,7 +103,8 @@ class EventLog:
         self._lock = threading.Lock()
         self._handle: IO[bytes] | None = None
         self._day: date | None = None
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._set_aside: SetAside | None = None  # what stood where today's file belongs
+        prepare_directory(self.directory, "TICKETBOT_LOG_DIR")
         self.path = self.directory / log_file_name(self._today())
 
     def _today(self) -> date:
@@ -118,8 +127,29 @@ class EventLog:
             ).items():
                 record[key] = value
             line = orjson.dumps(record) + b"\n"
-            self._file_for(moment).write(line)
+            try:
+                self._file_for(moment).write(line)
+            except OSError as exc:
+                raise write_failure(self.path, exc, "TICKETBOT_LOG_DIR") from exc
+            if self._set_aside is not None:
+                aside, self._set_aside = self._set_aside, None
+                self._write_set_aside(moment, aside)
             return record
+
+    def _write_set_aside(self, moment: datetime, aside: SetAside) -> None:
+        record = {
+            "ts": format_ts(moment),
+            "event": "log_file_set_aside",
+            "run_id": self._scrub.text(self.run_id),
+            "level": "warning",
+            "file": aside.file,
+            "moved_to": aside.moved_to,
+            "reason": aside.reason,
+        }
+        try:
+            self._file_for(moment).write(orjson.dumps(record) + b"\n")
+        except OSError as exc:
+            raise write_failure(self.path, exc, "TICKETBOT_LOG_DIR") from exc
 
     def _file_for(self, moment: datetime) -> IO[bytes]:
         if moment.tzinfo is None:
@@ -131,9 +161,26 @@ class EventLog:
             self.path = self.directory / log_file_name(day)
             # Unbuffered append: each line is one write() to an O_APPEND file, so even another
             # process appending to the same day's file (a locked-out run) cannot split it.
-            self._handle = open(self.path, "ab", buffering=0)  # noqa: SIM115 - kept open across emits
+            self._handle = open(self._open_fd(), "ab", buffering=0)  # noqa: SIM115 - kept open across emits
             self._day = day
         return self._handle
+
+    def _open_fd(self) -> int:
+        # 0644 less the umask, as a plain open made it: a log reader of another user keeps working.
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        try:
+            try:
+                return open_state_file(self.path, flags, 0o644)
+            except StateFileRefused as exc:
+                self._set_aside = set_aside(self.path, str(exc))
+                return open_state_file(self.path, flags, 0o644)
+        except OSError as exc:
+            raise write_failure(self.path, exc, "TICKETBOT_LOG_DIR") from None
+        except StateFileRefused as exc:
+            raise DiskWriteError(
+                f"cannot open the log {self.path} ({exc}): remove it, or point "
+                "TICKETBOT_LOG_DIR at a directory of this user"
+            ) from None
 
     def close(self) -> None:
         with self._lock:
@@ -182,7 +229,8 @@ def prune_logs(directory: Path, *, keep_days: int, today: date) -> list[Path]:
 
 
 class EventStream(Iterator[dict[str, Any]]):
-    """Events from the daily files, oldest first; ``corrupt_lines`` counts lines skipped."""
+    """Events from the daily files, oldest first; ``corrupt_lines`` counts lines skipped,
+    ``skipped_files`` names what stood under a log file's name but was no regular file."""
 
     def __init__(
         self, directory: Path, since: datetime | None = None, until: datetime | None = None
@@ -190,6 +238,7 @@ class EventStream(Iterator[dict[str, Any]]):
         self.since = _aware(since)
         self.until = _aware(until)
         self.corrupt_lines = 0
+        self.skipped_files: list[str] = []  # named like a log file, but not a regular file
         self._events = self._generate(Path(directory))
 
     def __next__(self) -> dict[str, Any]:
@@ -206,8 +255,12 @@ class EventStream(Iterator[dict[str, Any]]):
             if (first_day and day < first_day) or (last_day and day > last_day):
                 continue
             try:
-                handle = path.open("rb")
+                # A FIFO planted under a log file's name would block a plain open for ever.
+                handle = os.fdopen(open_state_file(path, os.O_RDONLY), "rb")
             except FileNotFoundError:  # pruned while we read
+                continue
+            except (StateFileRefused, OSError):  # a link, a FIFO, a directory: not our file
+                self.skipped_files.append(path.name)
                 continue
             with handle:
                 for line in handle:

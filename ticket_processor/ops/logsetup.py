@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..errors import TicketBotError
 from .logs import EventSink
 from .scrub import Scrubber
 
@@ -34,13 +35,26 @@ class _LazyEventLog:
         self._directory = directory
         self._scrubber = scrubber
         self._log: EventLog | None = None
+        self._failed = False
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        if self._log is None:
-            from .logs import EventLog, new_run_id
+        if self._failed:
+            return {}
+        try:
+            if self._log is None:
+                from .logs import EventLog, new_run_id
 
-            self._log = EventLog(self._directory, run_id=new_run_id(), secrets=self._scrubber)
-        return self._log.emit(event, **fields)
+                self._log = EventLog(
+                    self._directory, run_id=new_run_id(), secrets=self._scrubber
+                )
+            return self._log.emit(event, **fields)
+        except TicketBotError as exc:
+            # A log directory refused or a full disk: said once, in one line, and the command
+            # goes on (``logging`` would print a traceback for an error raised in a handler).
+            self._failed = True
+            why = self._scrubber.text(str(exc))
+            sys.stderr.write(f"ticketbot: warnings are not logged: {why}\n")
+            return {}
 
     def close(self) -> None:
         if self._log is not None:

@@ -17,7 +17,6 @@ from ..llm_client.batch import LLMBatchClient
 from ..models import Triage
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
-from ..state.lock import RunLock
 from ..state.shapes import BackfillFile, BatchRecord, CursorRecord
 from ..triage.chain import cache_key
 from ..triage.prepare import PreparedTicket, prepare_ticket
@@ -36,12 +35,12 @@ class BatchPath:
     # -- the Batch API path -----------------------------------------------------------------
 
     def run(self, result: BackfillResult) -> BackfillResult:
-        with RunLock(self.owner.settings.state_dir):
+        with self.owner.lock():
             record = self.owner.record(self.owner.ledger())
         if record.batch is not None:
             if not self._collect(record.batch, result):
                 return result
-            with RunLock(self.owner.settings.state_dir):
+            with self.owner.lock():
                 ledger = self.owner.ledger()
                 record = self.owner.record(ledger).model_copy(update={"batch": None})
                 ledger.save_backfill(record)
@@ -50,7 +49,7 @@ class BatchPath:
             return result
         if record.discovered_all:
             return self.owner.complete(result)
-        with RunLock(self.owner.settings.state_dir):
+        with self.owner.lock():
             submitted = self._submit(self.owner.ledger(), record, result)
         return result if submitted else self.owner.complete(result)
 

@@ -9,7 +9,8 @@ released, and close the backfill once nothing is left.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -86,6 +87,18 @@ class BackfillSession:
     def ledger(self) -> RunLedger:
         return RunLedger(self.settings.state_dir)
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """The run lock, for a step that touches the ledger; what stood in its place (a link,
+        a directory) is set aside by the lock and said here once."""
+        with RunLock(self.settings.state_dir) as held:
+            if held.set_aside is not None:
+                aside = held.set_aside
+                self.log.emit("state_file_set_aside", level="warning", file=aside.file,
+                              moved_to=aside.moved_to, reason=aside.reason)  # fmt: skip
+                self.notes.append(f"{aside.file} set aside ({aside.reason})")
+            yield
+
     def record(self, ledger: RunLedger) -> BackfillFile:
         """The backfill under way, or a new one from ``--since`` (default: 24 hours back)."""
         found = ledger.backfill()
@@ -124,7 +137,7 @@ class BackfillSession:
         )
 
     def complete(self, result: BackfillResult) -> BackfillResult:
-        with RunLock(self.settings.state_dir):
+        with self.lock():
             self.ledger().clear_backfill()
         self.log.emit("backfill_complete", triaged=result.triaged, path=result.path)
         result.complete = True

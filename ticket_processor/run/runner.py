@@ -87,8 +87,11 @@ def run_once(
     if options.dry_run:
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
-    with RunLock(settings.state_dir, stale_after=stale):
-        return _run(settings, options, RunLedger(settings.state_dir), parts)
+    with RunLock(settings.state_dir, stale_after=stale) as lock:
+        ledger = RunLedger(settings.state_dir)
+        if lock.set_aside is not None:  # a link or a directory where the lock belongs
+            ledger.note_set_aside(lock.set_aside)
+        return _run(settings, options, ledger, parts)
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:

@@ -1,22 +1,170 @@
-"""Atomic file replacement: a kill -9 leaves the old or the new version of a file, never half.
+"""The one way files of the state and log directories are opened, read, written and set aside.
 
-``atomic_write_bytes`` writes a temp file in the same directory, flushes, fsyncs and
-``os.replace``s it, then fsyncs the directory. What the files hold is ``ledger.RunLedger``'s
-business.
+Someone with write access to the state directory (or an operator's slip) can put anything where
+a state file belongs: a symbolic link to a system file, a FIFO, a directory, a huge file. So:
+
+- ``open_state_file`` opens without following a link (``O_NOFOLLOW``) and without blocking on a
+  FIFO (``O_NONBLOCK``), then ``fstat``s what it got: anything but a regular file is refused with
+  ``StateFileRefused`` (closed, never read, never truncated). ``read_state_bytes`` adds a size cap.
+- ``set_aside`` moves a refused or damaged file (a link itself, never its target) to
+  ``<name>.bad-<timestamp>``; the caller reports it once and goes on from a safe default.
+- ``atomic_write_bytes`` writes a temp file in the same directory, flushes, fsyncs and
+  ``os.replace``s it (a link in the way is replaced, not followed), then fsyncs the directory:
+  a kill -9 leaves the old or the new version. A failed write (a full disk) is a
+  ``DiskWriteError`` naming the file and the fix.
+- ``prepare_directory`` refuses a directory anyone may write to (no sticky bit) or that another
+  user owns, and one ticketbot cannot write to, as a ``ConfigError`` saying how to fix it.
+
+What the files hold is ``ledger.RunLedger``'s business.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
+import stat
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from ..errors import ConfigError, DiskWriteError, StateFileRefused
+
+# Far above any state file (a full analysis cache is a few MB); a bigger one is planted or
+# runaway, and reading it whole would cost a run its memory.
+MAX_STATE_BYTES = 128 * 1024 * 1024
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise turn \n into \r\n
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A state file that was refused or did not validate, and was moved out of the way."""
+
+    file: str
+    moved_to: str | None
+    reason: str
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def set_aside(path: Path, reason: str) -> SetAside:
+    """Move ``path`` (a file, a link, a FIFO or a directory) to ``<name>.bad-<timestamp>``;
+    never raises. A link is moved itself: its target is never touched."""
+    target = path.with_name(f"{path.name}.bad-{_stamp()}")
+    try:
+        os.replace(path, target)
+    except OSError:
+        # A directory that cannot be renamed (another mount, permissions): remove what we can.
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        return SetAside(path.name, None, reason)
+    return SetAside(path.name, target.name, reason)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _refused(what: str) -> StateFileRefused:
+    return StateFileRefused(f"{what} where a file should be")
+
+
+def open_state_file(path: Path, flags: int, mode: int = 0o600) -> int:
+    """An fd on the regular file at ``path``, opened with ``flags`` (``os.O_*``) and never
+    through a link or onto a FIFO; ``StateFileRefused`` for anything else, ``FileNotFoundError``
+    when missing (without ``O_CREAT``)."""
+    if not _NOFOLLOW:  # Windows: no O_NOFOLLOW; look first (no FIFOs to block on there)
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                raise _refused("a symbolic link")
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | _NONBLOCK | _BINARY | _CLOEXEC, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _refused("a symbolic link") from None
+        if exc.errno == errno.EISDIR:
+            raise _refused("a directory") from None
+        if exc.errno == errno.ENXIO:  # a FIFO opened for writing with no reader
+            raise _refused("a FIFO") from None
+        raise
+    try:
+        found = os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(found):
+        os.close(fd)
+        raise _refused(_kind(found))
+    return fd
+
+
+def read_state_bytes(path: Path, *, limit: int = MAX_STATE_BYTES) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them (a larger file is
+    refused unread); ``FileNotFoundError`` when missing, ``StateFileRefused`` for anything but a
+    regular file of that size."""
+    fd = open_state_file(path, os.O_RDONLY)
+    try:
+        if os.fstat(fd).st_size > limit:
+            raise StateFileRefused(f"larger than {limit // (1024 * 1024)} MB")
+        chunks: list[bytes] = []
+        taken = 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - taken)):
+            chunks.append(chunk)
+            taken += len(chunk)
+            if taken > limit:  # it grew while we read
+                raise StateFileRefused(f"larger than {limit // (1024 * 1024)} MB")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def write_failure(path: Path, exc: OSError, setting: str = "TICKETBOT_STATE_DIR") -> DiskWriteError:
+    """A failed write of ``path`` as one line that says what to do about it."""
+    why = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = f"free space on the disk holding {path.parent} (or point {setting} elsewhere)"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"make {path.parent} writable for ticketbot (or point {setting} elsewhere)"
+    else:
+        fix = f"check the disk holding {path.parent}"
+    return DiskWriteError(f"cannot write {path}: {why}: {fix}")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that readers (and a crash) see all or nothing."""
+    try:
+        _write_and_replace(path, data)
+    except OSError as exc:
+        raise write_failure(path, exc) from exc
+    _fsync_directory(path.parent)
+
+
+def _write_and_replace(path: Path, data: bytes) -> None:
+    # mkstemp opens with O_EXCL (and O_NOFOLLOW where there is one): a planted name is never
+    # followed; os.replace renames over a link, it does not write through it.
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
@@ -29,7 +177,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_directory(path.parent)
 
 
 def _replace(source: Path, target: Path) -> None:
@@ -57,3 +204,55 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def distrust(directory: Path, found: os.stat_result, setting: str, *, me: int) -> str | None:
+    """Why a POSIX directory with ``found``'s mode and owner is not to be trusted by user ``me``,
+    with the fix; None when it may be."""
+    mode = found.st_mode
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        return (
+            f"{setting}: {directory} is writable by every user (mode "
+            f"{stat.S_IMODE(mode):o}), so anyone could plant links to other files in it: "
+            f"run 'chmod o-w {directory}'"
+        )
+    if found.st_uid not in (me, 0):
+        return (
+            f"{setting}: {directory} belongs to another user (uid {found.st_uid}; ticketbot "
+            f"runs as uid {me}): run 'chown {me} {directory}' or point {setting} at a "
+            "directory of this user"
+        )
+    return None
+
+
+def prepare_directory(directory: Path, setting: str) -> None:
+    """Create ``directory`` (0700) if missing; ``ConfigError`` with the fix when ticketbot may
+    not trust it (anyone may write to it, another user owns it) or cannot write to it.
+
+    Group-writable is fine (a Kubernetes volume with ``fsGroup`` is made so); world-writable
+    with the sticky bit (``/tmp``) is too, since nobody can then rename or delete our files.
+    """
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = os.stat(directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"{setting}: cannot create {directory} ({exc.strerror or exc}); "
+            "point it at a writable directory"
+        ) from None
+    if not stat.S_ISDIR(found.st_mode):
+        raise ConfigError(f"{setting}: {directory} is not a directory; point it at a directory")
+    if sys.platform != "win32":
+        problem = distrust(directory, found, setting, me=os.geteuid())
+        if problem:
+            raise ConfigError(problem)
+    try:
+        probe_fd, probe = tempfile.mkstemp(dir=directory, prefix=".probe-")
+        os.close(probe_fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"{setting}: cannot write to {directory} ({exc.strerror or exc}): make it writable "
+            f"by the user running ticketbot (chmod u+w {directory}) or point {setting} at a "
+            "writable directory"
+        ) from None

@@ -31,8 +31,6 @@ A read-only ledger (dry runs) reads the same files and writes nothing, not even 
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -43,9 +41,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel
 
-from ..errors import ConfigError
+from ..errors import StateFileRefused
 from ..helpdesks.protocol import Cursor
-from .atomic import atomic_write_bytes
+from .atomic import SetAside, atomic_write_bytes, prepare_directory, read_state_bytes
 from .journal import INFLIGHT, JOBS, WriteJournalFiles
 from .shapes import (
     AlertsFile,
@@ -62,7 +60,6 @@ from .shapes import (
     LegacyHarvestFile,
     M,
     RetryFile,
-    SetAside,
     read_validated,
 )
 
@@ -148,6 +145,11 @@ class RunLedger:
             return
         data = value.model_dump(mode="json") if isinstance(value, BaseModel) else dict(value)
         atomic_write_bytes(self.path(name), orjson.dumps(data, option=orjson.OPT_INDENT_2))
+
+    def note_set_aside(self, aside: SetAside) -> None:
+        """Report a file set aside by another part of the state directory (the run lock)."""
+        with self._lock:
+            self._set_aside.append(aside)
 
     def take_set_aside(self) -> list[SetAside]:
         """The files set aside since the last call (each reported once)."""
@@ -339,32 +341,25 @@ class _BreakerStorage:
 def _peek(path: Path, model: type[M]) -> tuple[M | None, str | None]:
     """Read and validate without setting anything aside; (None, why) when damaged."""
     try:
-        return model.model_validate(orjson.loads(path.read_bytes())), None
-    except IsADirectoryError:
-        return None, "a directory where a file should be"
+        raw = read_state_bytes(path)
     except FileNotFoundError:
         return None, None
+    except StateFileRefused as exc:
+        return None, str(exc)
     except OSError as exc:
         return None, f"unreadable ({exc.strerror or exc})"
+    try:
+        return model.model_validate(orjson.loads(raw)), None
     except orjson.JSONDecodeError:
-        return None, "not JSON" if path.read_bytes().strip() else "empty file"
+        return None, "not JSON" if raw.strip() else "empty file"
     except ValueError as exc:
         return None, f"wrong shape ({str(exc).splitlines()[0][:120]})"
 
 
 def _prepare(directory: Path) -> None:
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        probe_fd, probe = tempfile.mkstemp(dir=directory, prefix=".probe-")
-        os.close(probe_fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise ConfigError(
-            f"TICKETBOT_STATE_DIR: cannot write to {directory} ({exc.strerror or exc}); "
-            "point it at a writable directory"
-        ) from None
+    prepare_directory(directory, "TICKETBOT_STATE_DIR")
     cutoff = time.time() - _STALE_TEMP_SECONDS
     for leftover in directory.glob(".*.tmp"):
         with contextlib.suppress(OSError):
-            if leftover.stat().st_mtime < cutoff:
+            if leftover.lstat().st_mtime < cutoff:
                 leftover.unlink()

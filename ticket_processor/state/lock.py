@@ -2,6 +2,13 @@
 
 The ``RunLock`` (``ticketbot.lock``) keeps one run per state directory and recognises a holder
 that has run far longer than any run may (a hung process) as stale.
+
+The lock file is opened like every state file (``atomic.open_state_file``): never through a
+link (whose target the lock would otherwise truncate), never onto a FIFO. A link, a directory
+or a FIFO in its place is set aside (``set_aside``, reported by the run) and a fresh lock made,
+so the schedule goes on. Setting aside is safe against a second run starting at the same moment
+because it happens only under a lock on the state directory itself, after looking again: a run
+never moves a lock file another run has just made.
 """
 
 from __future__ import annotations
@@ -9,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 
-from ..errors import LockHeldError, StaleLockError
+from ..errors import ConfigError, LockHeldError, StaleLockError, StateFileRefused
+from .atomic import SetAside, open_state_file, prepare_directory, set_aside
 
 LOCK_FILE = "ticketbot.lock"
 
@@ -33,13 +42,13 @@ class RunLock:
         self.path = self.directory / LOCK_FILE
         self.stale_after = stale_after  # seconds no run can last; a holder older is hung
         self._fd: int | None = None
+        self.set_aside: SetAside | None = None  # what was in the lock's place, if anything
 
     def __enter__(self) -> RunLock:
         if self._fd is not None:
             raise RuntimeError("RunLock is not re-entrant")
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # O_BINARY: Windows would otherwise turn the info line's \n into \r\n.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+        prepare_directory(self.directory, "TICKETBOT_STATE_DIR")
+        fd = self._open()
         try:
             _lock_byte(fd)
         except OSError:
@@ -63,6 +72,37 @@ class RunLock:
         os.write(fd, b" " + info + b"\n")
         os.ftruncate(fd, 2 + len(info))
         return self
+
+    def _open(self) -> int:
+        try:
+            return open_state_file(self.path, os.O_RDWR | os.O_CREAT)
+        except StateFileRefused as exc:
+            return self._replace_refused(str(exc))
+        except OSError as exc:
+            raise self._unopenable(exc) from None
+
+    def _replace_refused(self, reason: str) -> int:
+        """Set aside what stands where the lock belongs and make a fresh lock, under a lock on
+        the directory, after looking again (another run may have done it a moment ago)."""
+        with _directory_locked(self.directory):
+            try:
+                return open_state_file(self.path, os.O_RDWR | os.O_CREAT)
+            except StateFileRefused:
+                self.set_aside = set_aside(self.path, reason)
+            except OSError as exc:
+                raise self._unopenable(exc) from None
+            try:
+                return open_state_file(self.path, os.O_RDWR | os.O_CREAT)
+            except (StateFileRefused, OSError) as exc:
+                raise self._unopenable(exc) from None
+
+    def _unopenable(self, exc: Exception) -> ConfigError:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return ConfigError(
+            f"TICKETBOT_STATE_DIR: cannot open the run lock {self.path} ({why}): make "
+            f"{self.directory} writable by the user running ticketbot, and remove what is at "
+            f"{self.path} if it is not a file"
+        )
 
     def __exit__(self, *exc: object) -> None:
         fd, self._fd = self._fd, None
@@ -100,6 +140,14 @@ def _age(started: str) -> float | None:
 if sys.platform == "win32":
     import msvcrt
 
+    @contextlib.contextmanager
+    def _directory_locked(directory: Path) -> Iterator[None]:
+        # No lock on a directory here: say what to remove rather than risk moving a live lock.
+        raise ConfigError(
+            f"TICKETBOT_STATE_DIR: {directory / LOCK_FILE} is not a file: remove it"
+        )
+        yield
+
     def _lock_byte(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # raises OSError at once if held
@@ -110,6 +158,21 @@ if sys.platform == "win32":
 
 else:
     import fcntl
+
+    @contextlib.contextmanager
+    def _directory_locked(directory: Path) -> Iterator[None]:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                # Another run is setting the same thing aside this very moment; it will run.
+                raise LockHeldError(
+                    f"another ticketbot run is repairing the lock on {directory}"
+                ) from None
+            yield
+        finally:
+            os.close(fd)  # closing drops the lock
 
     def _lock_byte(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError (an OSError) if held

@@ -2,18 +2,15 @@
 
 Each file has a pydantic model; ``read_validated`` returns the parsed model, or ``None`` when the
 file is missing, and sets a file that does not validate aside (``<name>.bad-<timestamp>``) —
-garbage bytes, an empty file, JSON of the wrong shape, a directory where a file should be —
+garbage bytes, an empty file, JSON of the wrong shape, JSON nested too deep, and (refused by
+``atomic.read_state_bytes`` before a byte is read) a directory, a link or a FIFO where a file
+should be, or a file of absurd size —
 returning why, so the caller reports it once and carries on from a safe default. A damaged
 state file costs at most a warning; it never stops a scheduled run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -28,7 +25,8 @@ from pydantic import (
     ValidationError,
 )
 
-from ..errors import plain_message
+from ..errors import StateFileRefused, plain_message
+from .atomic import SetAside, read_state_bytes, set_aside
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -162,32 +160,6 @@ class LegacyHarvestFile(_File):
         return HarvestFile(cursor=cursor, **fields)
 
 
-@dataclass(frozen=True)
-class SetAside:
-    """A state file that did not validate and was moved out of the way."""
-
-    file: str
-    moved_to: str | None
-    reason: str
-
-
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
-def set_aside(path: Path, reason: str) -> SetAside:
-    """Move ``path`` (a file or a directory) to ``<name>.bad-<timestamp>``; never raises."""
-    target = path.with_name(f"{path.name}.bad-{_stamp()}")
-    try:
-        os.replace(path, target)
-    except OSError:
-        # A directory that cannot be renamed (another mount, permissions): remove what we can.
-        with contextlib.suppress(OSError):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        return SetAside(path.name, None, reason)
-    return SetAside(path.name, target.name, reason)
-
-
 def _why(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "the top level"
@@ -197,17 +169,17 @@ def _why(exc: ValidationError) -> str:
 def read_validated(path: Path, model: type[M]) -> tuple[M | None, SetAside | None]:
     """The file as ``model``; ``(None, None)`` when missing; ``(None, SetAside)`` when damaged."""
     try:
-        raw = path.read_bytes()
+        raw = read_state_bytes(path)
     except FileNotFoundError:
         return None, None
-    except IsADirectoryError:
-        return None, set_aside(path, "a directory where a file should be")
+    except StateFileRefused as exc:
+        return None, set_aside(path, str(exc))
     except OSError as exc:
         return None, set_aside(path, f"unreadable ({exc.strerror or exc})")
     if not raw.strip():
         return None, set_aside(path, "empty file")
     try:
-        data = orjson.loads(raw)
+        data = orjson.loads(raw)  # nesting past 1,024 levels is a JSONDecodeError, not a crash
     except orjson.JSONDecodeError:
         return None, set_aside(path, "not JSON")
     try:

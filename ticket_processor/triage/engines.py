@@ -125,10 +125,17 @@ def build_learned(
     from ..learned import LearnedEngine, load_model  # numpy: only now the model is needed
 
     model, reason = load_model(path, taxonomy.names)
-    if model is None:
+    if model is not None:
+        return LocalEngine("learned", LearnedEngine(model, taxonomy)), ""
+    if path == bundled_model_path():
         return None, reason or "unusable model file"
-
-    return LocalEngine("learned", LearnedEngine(model, taxonomy)), ""
+    # The user's model is refused (damaged, hostile, for another taxonomy): the bundled one
+    # still beats the rules, and the run says which model it used and why.
+    bundled, _ = load_model(bundled_model_path(), taxonomy.names)
+    if bundled is None:
+        return None, reason or "unusable model file"
+    engine = LocalEngine("learned", LearnedEngine(bundled, taxonomy))
+    return engine, f"{reason}; using the bundled model instead"
 
 
 def build_chain(
@@ -169,6 +176,8 @@ def build_chain(
     learned, why = build_learned(settings, taxonomy, offline_first=offline_first)
     if learned is not None:
         chain.append(learned)
+        if why:  # a refused model, replaced by the bundled one
+            notes.append(why)
     elif engine == "learned" or not chain:
         notes.append(f"no learned model ({why})")
     chain.append(rules)

@@ -206,6 +206,11 @@ def parse_routes(text: str, *, categories: Collection[str] | None = None) -> Rou
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"routes file is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise ConfigError(
+            "routes file is nested too deeply to be a routes file: fix or replace it "
+            "(see sample_routes.toml)"
+        ) from None
     extra = sorted(set(data) - {"route"})
     if extra:
         raise ConfigError(f"routes file: unknown top-level key {extra[0]!r}; use [[route]] tables")

@@ -214,6 +214,11 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy") -> Taxonomy:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise ConfigError(
+            f"{source}: nested too deeply to be a taxonomy: fix or replace it "
+            "(default_taxonomy.toml in the package is an example)"
+        ) from None
     table = document.get("categories")
     if not isinstance(table, dict) or not table:
         raise ConfigError(f"{source}: needs at least one [categories.NAME] table")
