@@ -301,7 +301,7 @@ def test_kb_sync_full_leaves_nothing_planted_in_the_index(
     result = invoke("kb", "sync", "--full")
 
     assert result.exit_code == 0, result.output
-    assert "full listing" in result.output
+    assert "the whole help centre listed" in result.output
     with sqlite3.connect(path) as db:
         urls = {row[0] for row in db.execute("SELECT url FROM articles")}
         planted = db.execute("SELECT value FROM meta WHERE key = 'planted'").fetchone()

@@ -16,7 +16,7 @@ def test_a_routes_file_nested_3000_deep_is_one_line_naming_it(tmp_path: Path) ->
 
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
-    assert said.startswith("configuration error: TICKETBOT_ROUTES"), said
+    assert said.startswith(f"configuration error: {deep}:"), said  # FILE given: it is named
     assert str(deep) in said
     assert "nested too deeply" in said
     assert "Traceback" not in result.output
