@@ -155,6 +155,7 @@ class Wiring:
     pool_size: int = 16
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    max_bytes: int | None = None  # one answer, decompressed (TICKETBOT_HELPDESK_MAX_BYTES)
 
 
 class AdapterBuilder(Protocol):

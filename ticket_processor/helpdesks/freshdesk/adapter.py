@@ -86,6 +86,7 @@ class FreshdeskHelpdesk:
         marker: str,
         pool_size: int = 16,
         sleep: Callable[[float], None] = time.sleep,
+        max_bytes: int | None = None,
     ) -> FreshdeskHelpdesk:
         """Build from Freshdesk's own settings; ``ConfigError`` naming what is missing."""
         desk.require()
@@ -98,6 +99,7 @@ class FreshdeskHelpdesk:
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )
         return cls(http, marker=marker, sleep=sleep)
 
@@ -273,4 +275,5 @@ def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:
         marker=wiring.marker,
         pool_size=wiring.pool_size,
         sleep=wiring.sleep,
+        max_bytes=wiring.max_bytes,
     )

@@ -98,6 +98,7 @@ class FreshdeskTransport(HelpdeskTransport[HelpdeskResponse]):
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
         deadline: float | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key is empty: set FRESHDESK_API_KEY")
@@ -112,6 +113,7 @@ class FreshdeskTransport(HelpdeskTransport[HelpdeskResponse]):
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )
 
     def next_page(self, headers: Mapping[str, str]) -> str | None:

@@ -108,6 +108,7 @@ class ZendeskClient:
         throttle: RateLimitThrottle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
+        max_bytes: int | None = None,
     ) -> None:
         self._http = ZendeskTransport(
             base_url,
@@ -119,6 +120,7 @@ class ZendeskClient:
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )
         self._sleep = sleep
 

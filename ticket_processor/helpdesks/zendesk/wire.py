@@ -129,6 +129,7 @@ class ZendeskTransport(HelpdeskTransport[dict[str, Any]]):
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
         deadline: float | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         auth: requests.auth.AuthBase | tuple[str, str] | None
         if oauth_token:
@@ -152,4 +153,5 @@ class ZendeskTransport(HelpdeskTransport[dict[str, Any]]):
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )
