@@ -98,6 +98,7 @@ class LLMAnalyser:
         max_tokens: int | None = None,
         temperature: float = 0.0,
         pool_size: int = 64,
+        max_answer_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         if not models:
             raise ValueError("models must name at least one model")
@@ -122,6 +123,7 @@ class LLMAnalyser:
             connections=max(8, pool_size),
             timeout=timeout,
             connect_timeout=min(timeout, connect_timeout),
+            max_bytes=max_answer_bytes,
         )
         # base_url is always explicit: the SDK would otherwise read OPENAI_BASE_URL itself,
         # and settings are read in one place only. The timeout object (not a float) keeps the
@@ -373,4 +375,5 @@ def build_analyser(
         pacer=LLMPacer(workers),
         reply_draft=settings.reply_draft,
         pool_size=workers,
+        max_answer_bytes=settings.llm_max_bytes,
     )
