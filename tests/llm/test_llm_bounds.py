@@ -1,5 +1,6 @@
 """The LLM client's bounds: an answer past TICKETBOT_LLM_MAX_BYTES (counted after gzip) is an
-error of that call, the ticket falls back to a local engine, and the run exits 0.
+error of that call, the ticket falls back to a local engine, and the run exits 0; a batch
+output file is read a line at a time, under a cap per line, per file and on its line count.
 
 The stand-in streams the answers it is told to (``oversize_answer_bytes``, ``gzip_bomb_bytes``),
 never holding them; the caps here are small so the tests are quick.
@@ -15,10 +16,24 @@ import pytest
 from support.cli import invoke
 from support.e2e import configure, create, triaged_events
 
+from ticket_processor.errors import LLMResponseError
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.sandbox.llm_standin.server import RunningStandin
+from ticket_processor.llm_client.batch import LLMBatchClient
+from ticket_processor.sandbox.llm_standin.server import (
+    RunningStandin,
+    StandinConfig,
+    serve_in_thread,
+)
+from ticket_processor.triage.prepare import prepare_ticket
+from ticket_processor.triage.taxonomy import load_taxonomy
 
 CAP = 64 * 1024
+TAXONOMY = load_taxonomy()
+BATCH_TICKETS = {
+    "101": prepare_ticket("Refund please", "I want my money back for order 4411."),
+    "102": prepare_ticket("Cannot log in", "The password reset link fails every time."),
+    "103": prepare_ticket("Parcel late", "My delivery has not arrived, tracking says nothing."),
+}
 TICKETS = [
     {"subject": "Charged twice", "comment": {"body": "Refund please"}},
     {"subject": "Parcel lost", "comment": {"body": "Where is my parcel?"}},
@@ -60,3 +75,58 @@ def test_an_llm_answer_past_the_cap_falls_back_and_the_run_succeeds(
         for r in reasons
     ), reasons
     assert llm.stats()["requests"] >= 1
+
+
+def _collect_padded(padding: int, **limits: int) -> tuple[RunningStandin, LLMBatchClient, str]:
+    standin = serve_in_thread(StandinConfig(seed=7, batch_padding_lines=padding))
+    batch = LLMBatchClient(
+        model="stand-in",
+        taxonomy=TAXONOMY,
+        api_key=None,
+        base_url=standin.url,
+        max_line_bytes=limits.get("max_line_bytes", 8 * 1024 * 1024),
+        max_file_bytes=limits.get("max_file_bytes", 1024 * 1024 * 1024),
+    )
+    return standin, batch, batch.submit(BATCH_TICKETS)
+
+
+def test_a_batch_output_padded_past_its_requests_is_an_error_of_collect() -> None:
+    # 3 requests, then 2,000 lines (~4 MB) for tickets never asked for.
+    standin, batch, batch_id = _collect_padded(2000)
+    try:
+        with pytest.raises(LLMResponseError) as caught:
+            batch.collect(batch_id)
+        assert str(caught.value) == (
+            f"batch {batch_id}'s results hold more lines than the 3 requests it was given; "
+            "reading stopped: its tickets take the normal path"
+        )
+    finally:
+        batch.close()
+        standin.close()
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (
+            {"max_line_bytes": 1024},
+            r"a line of batch file \S+ is larger than 1 KiB; reading stopped: "
+            "TICKETBOT_LLM_MAX_BYTES raises the cap",
+        ),
+        (
+            {"max_file_bytes": 16 * 1024},
+            r"the LLM endpoint.s answer is larger than 16 KiB \(counted decompressed\); "
+            "reading stopped: TICKETBOT_BATCH_MAX_BYTES raises the cap",
+        ),
+    ],
+)
+def test_a_batch_file_is_read_a_line_at_a_time_under_both_caps(
+    limits: dict[str, int], message: str
+) -> None:
+    standin, batch, batch_id = _collect_padded(10, **limits)
+    try:
+        with pytest.raises(LLMResponseError, match=message):
+            batch.collect(batch_id)
+    finally:
+        batch.close()
+        standin.close()

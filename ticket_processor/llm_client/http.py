@@ -146,9 +146,10 @@ class AnswerRefused(httpx2.RequestError):
 class _BoundedStream(httpx2.SyncByteStream):
     """The body, inflated here at most ``CHUNK`` bytes at a time and counted once decoded."""
 
-    def __init__(self, inner: httpx2.SyncByteStream, encoding: str, cap: int) -> None:
+    def __init__(self, inner: httpx2.SyncByteStream, encoding: str, cap: int, setting: str) -> None:
         self._inner = inner
         self._cap = cap
+        self._setting = setting
         self._seen = 0
         wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding)
         self._inflater = zlib.decompressobj(wbits) if wbits is not None else None
@@ -158,7 +159,7 @@ class _BoundedStream(httpx2.SyncByteStream):
         if self._seen > self._cap:
             raise AnswerRefused(
                 f"the LLM endpoint's answer is larger than {size_text(self._cap)} (counted "
-                "decompressed); reading stopped: TICKETBOT_LLM_MAX_BYTES raises the cap"
+                f"decompressed); reading stopped: {self._setting} raises the cap"
             )
         return data
 
@@ -186,9 +187,12 @@ class _BoundedStream(httpx2.SyncByteStream):
 class BoundedTransport(httpx2.BaseTransport):
     """Wraps httpx's transport: answers capped at ``max_bytes`` decoded, no redirect read."""
 
-    def __init__(self, inner: httpx2.BaseTransport, max_bytes: int) -> None:
+    def __init__(
+        self, inner: httpx2.BaseTransport, max_bytes: int, setting: str = "TICKETBOT_LLM_MAX_BYTES"
+    ) -> None:
         self._inner = inner
         self.max_bytes = max_bytes
+        self.setting = setting
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         # Only what _BoundedStream inflates in bounded steps (not brotli or zstd).
@@ -220,7 +224,7 @@ class BoundedTransport(httpx2.BaseTransport):
         return httpx2.Response(
             status,
             headers=headers,
-            stream=_BoundedStream(response.stream, encoding, self.max_bytes),
+            stream=_BoundedStream(response.stream, encoding, self.max_bytes, self.setting),
             extensions=response.extensions,
         )
 
@@ -234,12 +238,13 @@ def build_http_client(
     timeout: float,
     connect_timeout: float,
     max_bytes: int = 8 * 1024 * 1024,
+    cap_setting: str = "TICKETBOT_LLM_MAX_BYTES",
 ) -> httpx2.Client:
     """The httpx client the openai SDK uses: ``connections`` pooled, deadlines armed.
 
     ``connections`` should be at least the number of threads making calls; a smaller pool makes
     the rest queue inside httpx, which looks like a slow LLM. ``max_bytes`` caps one answer,
-    decoded; no redirect is followed.
+    decoded (``cap_setting`` names the variable that raises it); no redirect is followed.
     """
     import openai  # the SDK's defaults (headers, redirects) for its own client
 
@@ -249,9 +254,9 @@ def build_http_client(
         follow_redirects=False,  # the SDK's default follows them, prompt and all
     )
     _arm(client._transport)
-    client._transport = BoundedTransport(client._transport, max_bytes)
+    client._transport = BoundedTransport(client._transport, max_bytes, cap_setting)
     for pattern, mounted in list(client._mounts.items()):  # proxies from the environment
         if mounted is not None:
             _arm(mounted)
-            client._mounts[pattern] = BoundedTransport(mounted, max_bytes)
+            client._mounts[pattern] = BoundedTransport(mounted, max_bytes, cap_setting)
     return client
