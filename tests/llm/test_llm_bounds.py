@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 from support.e2e import configure, create, triaged_events
+from support.webhook import Receiver
 
 from ticket_processor.errors import LLMResponseError
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.llm import LLMAnalyser
 from ticket_processor.llm_client.batch import LLMBatchClient
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
@@ -130,3 +132,26 @@ def test_a_batch_file_is_read_a_line_at_a_time_under_both_caps(
     finally:
         batch.close()
         standin.close()
+
+
+def test_an_llm_redirect_to_another_host_is_not_followed() -> None:
+    # Two real servers on port 0: the "endpoint" answers every call 307 to the other one.
+    endpoint, elsewhere = Receiver(), Receiver()
+    try:
+        endpoint.redirect_to = elsewhere.url + "/v1/chat/completions?key=abc"
+        analyser = LLMAnalyser(
+            models=("stand-in",), taxonomy=TAXONOMY, api_key="sk-test-key", base_url=endpoint.url
+        )
+        with pytest.raises(LLMResponseError) as caught:
+            analyser.analyse(BATCH_TICKETS["101"])
+        host = elsewhere.url.split("/")[2]
+        assert str(caught.value) == (
+            f"the LLM endpoint answered with a redirect (307) to {host}; ticketbot follows no "
+            "redirect: set OPENAI_BASE_URL to the address it should call"
+        )
+        assert len(endpoint.bodies) == 1
+        assert elsewhere.bodies == []  # the ticket's text never left for the other host
+        analyser.close()
+    finally:
+        endpoint.close()
+        elsewhere.close()
