@@ -192,3 +192,47 @@ def test_a_write_redirected_to_another_host_goes_nowhere(
     finally:
         elsewhere.shutdown()
         elsewhere.server_close()
+
+
+class _HeaderTrickler(BaseHTTPRequestHandler):
+    """The status line at once, then one header byte every 0.1 s: a minute of headers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self.wfile.flush()
+            for byte in b"X-Slow: " + b"s" * 600:
+                time.sleep(0.1)
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            return
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_headers_trickled_a_byte_at_a_time_end_at_the_deadline(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = _Server(("127.0.0.1", 0), _HeaderTrickler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        monkeypatch.setenv("TICKETBOT_HTTP_TIMEOUT", "0.5")
+        http = transport_of(connect(kind, url, monkeypatch))
+        http.timeout, http.deadline = (0.5, 0.5), 1.0
+        started = time.monotonic()
+        with pytest.raises(HelpdeskError, match=r"no complete answer .* within 1 s"):
+            http.request("GET", LIST[kind])
+        assert time.monotonic() - started < 2.5
+        http.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -40,7 +40,6 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.auth
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
 
 from ..errors import (
@@ -53,9 +52,11 @@ from ..errors import (
 from ..ops.scrub import Scrubber, display_url, url_credentials
 from ..resilience.bounds import (
     AnswerTooLarge,
+    BoundedAdapter,
     DeadlinePassed,
     read_within,
     redirect_host,
+    send_within,
     size_text,
 )
 from ..resilience.pacing import RateLimitThrottle
@@ -215,7 +216,7 @@ class HelpdeskTransport(Generic[T]):
         self.sleep = sleep
         self.sandbox_kind: str | None = None
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        adapter = BoundedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
@@ -306,14 +307,17 @@ class HelpdeskTransport(Generic[T]):
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
         try:
-            response = self.session.request(
-                method,
-                self.base_url + path,
-                params=params,
-                json=json,
-                timeout=(connect, min(read, total)),
-                stream=True,
-                allow_redirects=False,
+            response = send_within(
+                lambda: self.session.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    json=json,
+                    timeout=(connect, min(read, total)),
+                    stream=True,
+                    allow_redirects=False,
+                ),
+                started + total,
             )
             try:
                 # What .json() and .content read from now on; consumed, so closing the

@@ -29,9 +29,11 @@ import requests
 from ..report.runs import LoggedRun, recent_success_rate
 from ..resilience.bounds import (
     AnswerTooLarge,
+    BoundedAdapter,
     DeadlinePassed,
     read_within,
     redirect_host,
+    send_within,
     size_text,
 )
 from ..state.ledger import RunLedger
@@ -194,17 +196,23 @@ class Alerter:
         started = time.monotonic()
         timeout = self._timeout
         try:
-            response = requests.post(
-                self._url,
-                json={"text": text},
-                timeout=(min(5.0, timeout), timeout),
-                stream=True,
-                allow_redirects=False,
-            )
-            try:
-                read_within(response, started + timeout, timeout, cap=self._max_bytes)
-            finally:
-                response.close()
+            with requests.Session() as session:
+                session.mount("http://", BoundedAdapter(max_retries=0))
+                session.mount("https://", BoundedAdapter(max_retries=0))
+                response = send_within(
+                    lambda: session.post(
+                        self._url or "",
+                        json={"text": text},
+                        timeout=(min(5.0, timeout), timeout),
+                        stream=True,
+                        allow_redirects=False,
+                    ),
+                    started + timeout,
+                )
+                try:
+                    read_within(response, started + timeout, timeout, cap=self._max_bytes)
+                finally:
+                    response.close()
         except (requests.Timeout, DeadlinePassed):
             return f"webhook gave no complete answer within {timeout:g} s"
         except AnswerTooLarge:

@@ -7,8 +7,13 @@ chunk instead: each read is given only the time left before the call's deadline,
 bytes are counted *after* decompression (urllib3 inflates at most one chunk's worth per
 read), so a body past ``cap`` ends the call, a gzip bomb included, before it is held in memory.
 
+The status line and headers come before the body, a recv at a time too: ``BoundedAdapter``
+(mounted on the session) cuts the socket when the deadline that ``send_within`` set for the
+calling thread passes while they are still arriving, so the whole call is bounded, headers
+included.
+
 Used by the helpdesk transport (``helpdesks/transport.py``) and the alert webhook
-(``ops/alerts.py``); the LLM client counts its answers in ``llm_client/http.py`` (httpx).
+(``ops/alerts.py``); the LLM client bounds its calls in ``llm_client/http.py`` (httpx).
 
 A redirect is never followed by ticketbot's calls: it would carry a write, a note body or an
 alert to wherever the answer points. ``redirect_host`` names where it pointed, for the message.
@@ -16,13 +21,23 @@ alert to wherever the answer points. ``redirect_host`` names where it pointed, f
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
 CHUNK = 65536
+
+_local = threading.local()
 
 
 class DeadlinePassed(Exception):
@@ -80,6 +95,73 @@ def read_within(
         if cap is not None and size > cap:
             raise AnswerTooLarge(cap)
         chunks.append(chunk)
+
+
+def send_within(send: Callable[[], requests.Response], deadline: float) -> requests.Response:
+    """``send()`` (a request with ``stream=True``) with its headers due by ``deadline``.
+
+    The status line and headers must have arrived by then (``BoundedAdapter`` cuts the socket
+    otherwise); a failure once the deadline has passed is ``DeadlinePassed``.
+    """
+    previous = getattr(_local, "deadline", None)
+    _local.deadline = deadline
+    try:
+        return send()
+    except requests.RequestException as exc:
+        if time.monotonic() >= deadline:
+            raise DeadlinePassed from exc
+        raise
+    finally:
+        _local.deadline = previous
+
+
+def _cut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HeadersWithin:
+    """Mixin for urllib3's connections: the headers arrive by the thread's deadline or the
+    socket is shut, which ends the blocked read at once."""
+
+    sock: socket.socket | None
+
+    def getresponse(self) -> Any:
+        deadline: float | None = getattr(_local, "deadline", None)
+        sock = self.sock
+        if deadline is None or sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, (sock,))
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        finally:
+            timer.cancel()
+
+
+class _Connection(_HeadersWithin, HTTPConnection):
+    pass
+
+
+class _TLSConnection(_HeadersWithin, HTTPSConnection):
+    pass
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
+
+
+class BoundedAdapter(HTTPAdapter):
+    """requests' adapter whose connections honour ``send_within``'s deadline for the headers."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
 
 
 def redirect_host(location: str | None) -> str:
