@@ -21,9 +21,10 @@ an error of ``collect``, and the batch's tickets take the normal path.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -211,17 +212,20 @@ class LLMBatchClient:
         for file_id in (state.output_file_id, state.error_file_id):
             if not file_id:
                 continue
-            for line in self._lines(file_id):
-                read += 1
-                if read > allowed:
-                    raise LLMResponseError(
-                        f"batch {batch_id}'s results hold more lines than the {state.total} "
-                        "requests it was given; reading stopped: its tickets take the normal path"
-                    )
-                if line.strip():
-                    custom_id, result = self._result(line)
-                    if custom_id is not None:
-                        results[custom_id] = result
+            # closing: a stop midway ends the download (and its deadline) at once.
+            with contextlib.closing(self._lines(file_id)) as lines:
+                for line in lines:
+                    read += 1
+                    if read > allowed:
+                        raise LLMResponseError(
+                            f"batch {batch_id}'s results hold more lines than the "
+                            f"{state.total} requests it was given; reading stopped: its tickets "
+                            "take the normal path"
+                        )
+                    if line.strip():
+                        custom_id, result = self._result(line)
+                        if custom_id is not None:
+                            results[custom_id] = result
         return results
 
     def close(self) -> None:
@@ -229,7 +233,7 @@ class LLMBatchClient:
 
     # -- reading the answers ---------------------------------------------------------------
 
-    def _lines(self, file_id: str) -> Iterator[str]:
+    def _lines(self, file_id: str) -> Generator[str, None, None]:
         """The file's lines as they arrive, each at most ``max_line_bytes``; within the deadline."""
         cap = self.max_line_bytes
         try:
