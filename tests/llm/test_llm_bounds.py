@@ -17,7 +17,7 @@ from support.cli import invoke
 from support.e2e import configure, create, triaged_events
 from support.webhook import Receiver
 
-from ticket_processor.errors import LLMResponseError
+from ticket_processor.errors import LLMConnectionError, LLMResponseError
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.llm import LLMAnalyser
 from ticket_processor.llm_client.batch import LLMBatchClient
@@ -155,3 +155,16 @@ def test_an_llm_redirect_to_another_host_is_not_followed() -> None:
     finally:
         endpoint.close()
         elsewhere.close()
+
+
+def test_a_trickled_batch_result_file_ends_at_the_calls_deadline() -> None:
+    with serve_in_thread(StandinConfig(seed=7, file_trickle_seconds=0.2)) as standin:
+        batch = LLMBatchClient(
+            model="stand-in", taxonomy=TAXONOMY, api_key=None, base_url=standin.url, timeout=1.0
+        )
+        batch_id = batch.submit(BATCH_TICKETS)
+        started = time.monotonic()
+        with pytest.raises(LLMConnectionError, match=r"did not arrive in full within 1 s"):
+            batch.collect(batch_id)  # a few KB at 5 bytes a second: many minutes without it
+        assert time.monotonic() - started < 3.0
+        batch.close()

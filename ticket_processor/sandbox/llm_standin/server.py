@@ -71,7 +71,8 @@ class StandinConfig:
     ``oversize_answer_bytes`` makes every chat answer a completion that long;
     ``gzip_bomb_bytes`` makes it a gzip body (a thousandth of that on the wire) that inflates
     to that many bytes; ``batch_padding_lines`` follows a batch output file with that many
-    extra result lines (~2 KB each).
+    extra result lines (~2 KB each); ``file_trickle_seconds`` sends a file's content (a batch's
+    results) one byte every N seconds after its headers.
     """
 
     latency_s: float = 0.0
@@ -94,6 +95,7 @@ class StandinConfig:
     oversize_answer_bytes: int = 0
     gzip_bomb_bytes: int = 0
     batch_padding_lines: int = 0
+    file_trickle_seconds: float = 0.0
     script: list[dict[str, Any] | str] | None = None
     models: tuple[str, ...] = ("stand-in",)
     seed: int | None = None
@@ -138,9 +140,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, standin.stats())
         elif path.startswith(("/v1/batches", "/v1/files")) and standin.config.batch_api:
             status, payload, kind = standin.batches.get(path)
-            padding = standin.config.batch_padding_lines
+            config = standin.config
+            padding = config.batch_padding_lines
             if padding and status == 200 and path.endswith("/content"):
                 self._stream(_padded_file(payload, padding), kind)
+            elif path.endswith("/content") and config.file_trickle_seconds > 0:
+                trickle = standin.config.file_trickle_seconds
+                self._send(
+                    status, RawBody(payload.decode("utf-8")), content_type=kind, trickle=trickle
+                )
             elif kind == "application/json":
                 self._send(status, payload)
             else:
