@@ -50,6 +50,7 @@ from .llm_client.prompt import (
 from .llm_client.wire import Answer, ModeRejected, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
 from .ops.scrub import url_credentials
+from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.breaker import CircuitBreaker
 from .resilience.pacing import AUTO_LLM_START, AdaptiveLimit
 from .resilience.retry import Retrier, RetryPolicy
@@ -98,7 +99,7 @@ class LLMAnalyser:
         max_tokens: int | None = None,
         temperature: float = 0.0,
         pool_size: int = 64,
-        max_answer_bytes: int = 8 * 1024 * 1024,
+        max_answer_bytes: int = LLM_MAX_BYTES,
     ) -> None:
         if not models:
             raise ValueError("models must name at least one model")

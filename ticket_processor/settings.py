@@ -34,6 +34,12 @@ from .errors import ConfigError, plain_message
 from .helpdesks.descriptor import HelpdeskSettings, check_url
 from .helpdesks.registry import DEFAULT_KIND, KINDS, either
 from .ops.scrub import Scrubber, short_secret_warnings, url_credentials
+from .resilience.bounds import (
+    BATCH_MAX_BYTES,
+    HELPDESK_MAX_BYTES,
+    LLM_MAX_BYTES,
+    WEBHOOK_MAX_BYTES,
+)
 from .state.cache import DEFAULT_MAX_ENTRIES
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -167,10 +173,10 @@ class Settings(BaseModel):
     # (a model list a few hundred KB); a 1,000-ticket Zendesk export page at Zendesk's
     # 64 KB-per-comment limit is at most ~70 MB (typical: 2-5 MB); a batch output file is
     # read a line at a time, each line under the LLM cap, so its cap costs no memory.
-    webhook_max_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
-    llm_max_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
-    helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = 128 * 1024 * 1024
-    batch_max_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024 * 1024
+    webhook_max_bytes: Annotated[int, Field(ge=1024)] = WEBHOOK_MAX_BYTES
+    llm_max_bytes: Annotated[int, Field(ge=1024)] = LLM_MAX_BYTES
+    helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
+    batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
 
     @field_validator("models", mode="before")
     @classmethod

@@ -10,7 +10,8 @@ goes the same way, whichever helpdesk it is for:
 3. the whole call under one deadline: requests' ``(connect, read)`` timeouts bound each socket
    operation, so an answer trickled a byte at a time would never trip them; the body is read
    chunk by chunk with each read given what is left, and counted after decompression up to
-   ``max_bytes`` (``resilience.bounds.read_within``); a redirect is never followed (it would
+   ``max_bytes`` (``resilience.bounds.read_within``); the headers are due by the deadline too
+   (``BoundedAdapter``, ``send_within``); a redirect is never followed (it would
    carry the request, a note's body, to wherever it points) but is an error naming its host;
 4. the answer's rate-limit headers fed back to the throttle, and any failure translated to
    ``ticket_processor.errors`` here, through the helpdesk's ``StatusTable``, so nothing above
@@ -51,6 +52,7 @@ from ..errors import (
 )
 from ..ops.scrub import Scrubber, display_url, url_credentials
 from ..resilience.bounds import (
+    HELPDESK_MAX_BYTES,
     AnswerTooLarge,
     BoundedAdapter,
     DeadlinePassed,
@@ -199,7 +201,7 @@ class HelpdeskTransport(Generic[T]):
         throttle: RateLimitThrottle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
-        max_bytes: int | None = None,
+        max_bytes: int | None = HELPDESK_MAX_BYTES,
     ) -> None:
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)

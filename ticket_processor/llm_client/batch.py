@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from ..errors import LLMConnectionError, LLMError, LLMResponseError, LLMServerError
 from ..models import TokenUsage, Triage
 from ..ops.scrub import Scrubber, url_credentials
-from ..resilience.bounds import size_text
+from ..resilience.bounds import BATCH_MAX_BYTES, LLM_MAX_BYTES, size_text
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
 from .http import AnswerRefused, build_http_client, call_deadline
@@ -97,8 +97,8 @@ class LLMBatchClient:
         reply_draft: bool = False,
         max_tokens: int | None = None,
         temperature: float = 0.0,
-        max_line_bytes: int = 8 * 1024 * 1024,
-        max_file_bytes: int = 1024 * 1024 * 1024,
+        max_line_bytes: int = LLM_MAX_BYTES,
+        max_file_bytes: int = BATCH_MAX_BYTES,
     ) -> None:
         self.model = model
         self.max_line_bytes = max_line_bytes

@@ -32,7 +32,7 @@ from typing import Any
 import httpcore2
 import httpx2
 
-from ..resilience.bounds import CHUNK, redirect_host, size_text
+from ..resilience.bounds import CHUNK, LLM_MAX_BYTES, redirect_host, size_text
 
 _local = threading.local()
 
@@ -237,7 +237,7 @@ def build_http_client(
     connections: int,
     timeout: float,
     connect_timeout: float,
-    max_bytes: int = 8 * 1024 * 1024,
+    max_bytes: int = LLM_MAX_BYTES,
     cap_setting: str = "TICKETBOT_LLM_MAX_BYTES",
 ) -> httpx2.Client:
     """The httpx client the openai SDK uses: ``connections`` pooled, deadlines armed.

@@ -28,6 +28,7 @@ import requests
 
 from ..report.runs import LoggedRun, recent_success_rate
 from ..resilience.bounds import (
+    WEBHOOK_MAX_BYTES,
     AnswerTooLarge,
     BoundedAdapter,
     DeadlinePassed,
@@ -76,7 +77,7 @@ class Alerter:
         state: RunLedger,
         clock: Callable[[], float] = time.time,
         timeout: float = 5.0,
-        max_bytes: int = 64 * 1024,
+        max_bytes: int = WEBHOOK_MAX_BYTES,
         secrets: tuple[str, ...] = (),
         source: str | None = None,
     ) -> None:

@@ -37,6 +37,13 @@ from urllib3.exceptions import ReadTimeoutError
 
 CHUNK = 65536
 
+# The default caps on one answer, decompressed (the settings' defaults; docs/operations.md,
+# "Bounds on outbound calls", says why each is far above the largest legitimate answer).
+HELPDESK_MAX_BYTES = 128 * 1024 * 1024
+LLM_MAX_BYTES = 8 * 1024 * 1024
+BATCH_MAX_BYTES = 1024 * 1024 * 1024
+WEBHOOK_MAX_BYTES = 64 * 1024
+
 _local = threading.local()
 
 
