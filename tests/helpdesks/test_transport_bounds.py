@@ -90,7 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
 def _serve() -> tuple[_Server, str]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.received = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
@@ -222,7 +224,9 @@ def test_headers_trickled_a_byte_at_a_time_end_at_the_deadline(
     kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = _Server(("127.0.0.1", 0), _HeaderTrickler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         monkeypatch.setenv("TICKETBOT_HTTP_TIMEOUT", "0.5")
