@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ticket_processor.errors import HelpdeskError
+from ticket_processor.errors import HelpdeskError, HelpdeskServerError
 from ticket_processor.helpdesks import factory
 from ticket_processor.resilience.retry import RetryPolicy
 from ticket_processor.settings import load_settings
@@ -64,6 +64,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+            elif mode == "corrupt":  # says gzip, is not
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", "20")
+                self.end_headers()
+                self.wfile.write(b"\x1f\x8b" + b"not gzip at all!!!")
             elif mode == "bomb":  # ~256 KB on the wire that inflates to 256 MB
                 self.send_header("Content-Encoding", "gzip")
                 self.send_header("Connection", "close")
@@ -154,6 +159,9 @@ def test_a_gzip_bomb_stops_at_the_cap_without_inflating(
     http = transport_of(connect(kind, url, monkeypatch))
     server.mode = "gzip"  # an honest gzipped answer is read decoded
     http.request("GET", LIST[kind])
+    server.mode = "corrupt"
+    with pytest.raises(HelpdeskServerError, match="compressed body that does not decode"):
+        http.request("GET", LIST[kind])
     server.mode = "bomb"
     tracemalloc.start()
     started = time.monotonic()

@@ -41,7 +41,13 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.auth
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import (
+    DecodeError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from ..errors import (
     HelpdeskConnectionError,
@@ -328,6 +334,11 @@ class HelpdeskTransport(Generic[T]):
                 response._content_consumed = True  # type: ignore[attr-defined]
             finally:
                 response.close()
+        except DecodeError as exc:
+            # Read below requests (read_within), so urllib3's own error: a corrupt gzip body.
+            raise HelpdeskServerError(
+                f"{name} answered {where} with a compressed body that does not decode"
+            ) from exc
         except AnswerTooLarge as exc:
             # Not retried: the same request brings the same answer back.
             raise HelpdeskError(

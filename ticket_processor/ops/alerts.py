@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import requests
+import urllib3.exceptions
 
 from ..report.runs import LoggedRun, recent_success_rate
 from ..resilience.bounds import (
@@ -226,6 +227,9 @@ class Alerter:
         except requests.RequestException as exc:
             # The exception's text carries the URL, hence only its type.
             return f"webhook request failed ({type(exc).__name__})"
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            # The answer is read below requests (read_within), whose errors it does not wrap.
+            return f"webhook answer broke off or does not decode ({type(exc).__name__})"
         if 300 <= response.status_code < 400:
             target = redirect_host(response.headers.get("Location"))
             return (
