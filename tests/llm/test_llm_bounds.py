@@ -8,8 +8,10 @@ never holding them; the caps here are small so the tests are quick.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,47 @@ def test_a_trickled_batch_result_file_ends_at_the_calls_deadline() -> None:
             batch.collect(batch_id)  # a few KB at 5 bytes a second: many minutes without it
         assert time.monotonic() - started < 3.0
         batch.close()
+
+
+class _HeaderTrickler(BaseHTTPRequestHandler):
+    """The status line at once, then one header byte every 0.1 s: a minute of headers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for byte in b"X-Slow: " + b"s" * 600:
+                time.sleep(0.1)
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            return
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_llm_headers_trickled_a_byte_at_a_time_end_at_the_calls_deadline() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HeaderTrickler)
+    server.daemon_threads = True
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
+    try:
+        analyser = LLMAnalyser(
+            models=("stand-in",),
+            taxonomy=TAXONOMY,
+            api_key="sk-test-key",
+            base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+            timeout=1.0,
+        )
+        started = time.monotonic()
+        with pytest.raises(LLMConnectionError, match=r"no complete answer within 1 s"):
+            analyser.analyse(BATCH_TICKETS["101"])
+        assert time.monotonic() - started < 2.0
+        analyser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
