@@ -248,3 +248,25 @@ def test_headers_trickled_a_byte_at_a_time_end_at_the_deadline(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_headers_trickled_by_a_proxy_end_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An HTTP proxy from the environment that trickles its answer's headers.
+    proxy = _Server(("127.0.0.1", 0), _HeaderTrickler)
+    threading.Thread(
+        target=proxy.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        http = transport_of(connect("zendesk", "http://helpdesk.example.com", monkeypatch))
+        http.timeout, http.deadline = (0.5, 0.5), 1.0
+        started = time.monotonic()
+        with pytest.raises(HelpdeskError, match=r"no complete answer .* within 1 s"):
+            http.request("GET", LIST["zendesk"])
+        assert time.monotonic() - started < 2.5
+        http.close()
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

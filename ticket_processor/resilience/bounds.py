@@ -34,6 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
+from urllib3.poolmanager import ProxyManager
 
 CHUNK = 65536
 
@@ -169,6 +170,14 @@ class BoundedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        # Through an HTTP(S) proxy from the environment (HTTPS_PROXY): the same connections. A
+        # SOCKS proxy keeps urllib3's own, bounded per read only.
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, ProxyManager):
+            manager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+        return manager
 
 
 def redirect_host(location: str | None) -> str:
