@@ -50,6 +50,7 @@ from .llm_client.prompt import (
 from .llm_client.wire import Answer, ModeRejected, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
 from .ops.scrub import url_credentials
+from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.breaker import CircuitBreaker
 from .resilience.pacing import AUTO_LLM_START, AdaptiveLimit
 from .resilience.retry import Retrier, RetryPolicy
@@ -99,6 +100,7 @@ class LLMAnalyser:
         max_tokens: int | None = None,
         temperature: float = 0.0,
         pool_size: int = 64,
+        max_answer_bytes: int = LLM_MAX_BYTES,
     ) -> None:
         if not models:
             raise ValueError("models must name at least one model")
@@ -123,6 +125,7 @@ class LLMAnalyser:
             connections=max(8, pool_size),
             timeout=timeout,
             connect_timeout=min(timeout, connect_timeout),
+            max_bytes=max_answer_bytes,
         )
         # base_url is always explicit: the SDK would otherwise read OPENAI_BASE_URL itself,
         # and settings are read in one place only. The timeout object (not a float) keeps the
@@ -384,4 +387,5 @@ def build_analyser(
         pacer=LLMPacer(workers),
         reply_draft=settings.reply_draft,
         pool_size=workers,
+        max_answer_bytes=settings.llm_max_bytes,
     )

@@ -42,6 +42,12 @@ from .errors import ConfigError, plain_message
 from .helpdesks.descriptor import HelpdeskSettings, check_url
 from .helpdesks.registry import DEFAULT_KIND, KINDS, either
 from .ops.scrub import Scrubber, display_url, short_secret_warnings, url_credentials
+from .resilience.bounds import (
+    BATCH_MAX_BYTES,
+    HELPDESK_MAX_BYTES,
+    LLM_MAX_BYTES,
+    WEBHOOK_MAX_BYTES,
+)
 from .state.cache import DEFAULT_MAX_ENTRIES
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -73,6 +79,11 @@ ENV_VARS: dict[str, str] = {
     "kb_suggestions": "TICKETBOT_KB_SUGGESTIONS",
     "kb_max_age": "TICKETBOT_KB_MAX_AGE",
     "cache_entries": "TICKETBOT_CACHE_ENTRIES",
+    "webhook_timeout": "TICKETBOT_WEBHOOK_TIMEOUT",
+    "webhook_max_bytes": "TICKETBOT_WEBHOOK_MAX_BYTES",
+    "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
+    "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
+    "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
 }
 
 _HINTS: dict[str, str] = {
@@ -161,6 +172,21 @@ class Settings(BaseModel):
     # Analyses the content-hash cache keeps across runs (LRU), held for the whole run: ~0.5 KB
     # each in memory (packed JSON), 5,000 ~3 MB. A backfill's batch is never larger.
     cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = DEFAULT_MAX_ENTRIES
+
+    # -- bounds on every outbound call (docs/operations.md, "Bounds on outbound calls") --
+    # A webhook post (alerts, escalations) in all, answer included: a webhook that trickles
+    # its answer must not hold the run (and its lock).
+    webhook_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # The most bytes one answer may bring, counted after decompression; past it the call
+    # fails with a message naming the variable. Each is far above the largest legitimate
+    # answer of its kind: a webhook says "ok"; a chat completion of max_tokens 1200 is ~10 KB
+    # (a model list a few hundred KB); a 1,000-ticket Zendesk export page at Zendesk's
+    # 64 KB-per-comment limit is at most ~70 MB (typical: 2-5 MB); a batch output file is
+    # read a line at a time, each line under the LLM cap, so its cap costs no memory.
+    webhook_max_bytes: Annotated[int, Field(ge=1024)] = WEBHOOK_MAX_BYTES
+    llm_max_bytes: Annotated[int, Field(ge=1024)] = LLM_MAX_BYTES
+    helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
+    batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
 
     @field_validator("models", mode="before")
     @classmethod

@@ -58,6 +58,7 @@ def build(desk: HelpdeskSettings, wiring: Wiring) -> ZendeskHelpdesk:
         throttle=wiring.throttle,
         timeout=wiring.timeout,
         pool_size=wiring.pool_size,
+        max_bytes=wiring.max_bytes,
     )
     return ZendeskHelpdesk(client, marker=wiring.marker, sleep=wiring.sleep, clock=wiring.clock)
 

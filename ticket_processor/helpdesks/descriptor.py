@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ..errors import ConfigError, plain_message
 from ..ops.scrub import url_credentials
+from ..resilience.bounds import HELPDESK_MAX_BYTES
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier
 from .protocol import Helpdesk
@@ -155,6 +156,7 @@ class Wiring:
     pool_size: int = 16
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    max_bytes: int | None = HELPDESK_MAX_BYTES  # one answer, decompressed (the setting)
 
 
 class AdapterBuilder(Protocol):

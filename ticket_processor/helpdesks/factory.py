@@ -47,5 +47,6 @@ def connect(
         pool_size=pool_size,
         sleep=sleep,
         clock=clock,
+        max_bytes=settings.helpdesk_max_bytes,
     )
     return KINDS[settings.helpdesk].adapter_builder()(settings.desk, wiring)

@@ -9,7 +9,10 @@ goes the same way, whichever helpdesk it is for:
    only retry layer; the retrier wraps the whole try, so each retry is paced as well);
 3. the whole call under one deadline: requests' ``(connect, read)`` timeouts bound each socket
    operation, so an answer trickled a byte at a time would never trip them; the body is read
-   chunk by chunk with each read given what is left (``read_within``);
+   chunk by chunk with each read given what is left, and counted after decompression up to
+   ``max_bytes`` (``resilience.bounds.read_within``); the headers are due by the deadline too
+   (``BoundedAdapter``, ``send_within``); a redirect is never followed (it would
+   carry the request, a note's body, to wherever it points) but is an error naming its host;
 4. the answer's rate-limit headers fed back to the throttle, and any failure translated to
    ``ticket_processor.errors`` here, through the helpdesk's ``StatusTable``, so nothing above
    sees a requests type. A server's error body is quoted only after ``Scrubber`` masked every
@@ -38,8 +41,13 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.auth
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import (
+    DecodeError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from ..errors import (
     HelpdeskConnectionError,
@@ -49,6 +57,16 @@ from ..errors import (
     RecordInvalidError,
 )
 from ..ops.scrub import Scrubber, display_url, url_credentials
+from ..resilience.bounds import (
+    HELPDESK_MAX_BYTES,
+    AnswerTooLarge,
+    BoundedAdapter,
+    DeadlinePassed,
+    read_within,
+    redirect_host,
+    send_within,
+    size_text,
+)
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
 
@@ -126,33 +144,6 @@ class _Deferred:
     error: HelpdeskError
 
 
-class DeadlinePassed(Exception):
-    """The whole-call deadline passed while the answer was still coming."""
-
-
-def read_within(response: requests.Response, deadline: float, read_timeout: float) -> bytes:
-    """The body of a streamed response, or ``DeadlinePassed``; each read gets the time left."""
-    raw = response.raw
-    connection = getattr(raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    chunks: list[bytes] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise DeadlinePassed
-        if sock is not None:
-            sock.settimeout(min(left, read_timeout))
-        try:
-            chunk = raw.read1(65536)
-        except (ReadTimeoutError, TimeoutError) as exc:
-            if deadline - time.monotonic() <= 0:
-                raise DeadlinePassed from exc
-            raise
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
 def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
     """``Retry-After`` as seconds: helpdesks send an integer, HTTP also allows a date."""
     if not value:
@@ -198,7 +189,8 @@ class HelpdeskTransport(Generic[T]):
     """A pooled session plus the one request path; thread-safe. ``T``: what ``request`` returns.
 
     ``timeout`` is (connect, read) per socket operation; ``deadline`` bounds the whole request,
-    answer included (default: connect + read).
+    answer included (default: connect + read); ``max_bytes`` caps one answer, decompressed
+    (``TICKETBOT_HELPDESK_MAX_BYTES``; None: no cap).
     """
 
     def __init__(
@@ -215,6 +207,7 @@ class HelpdeskTransport(Generic[T]):
         throttle: RateLimitThrottle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
+        max_bytes: int | None = HELPDESK_MAX_BYTES,
     ) -> None:
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)
@@ -225,12 +218,13 @@ class HelpdeskTransport(Generic[T]):
         self.wire = wire
         self.timeout = timeout
         self.deadline = deadline
+        self.max_bytes = max_bytes
         self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
         self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
         self.sleep = sleep
         self.sandbox_kind: str | None = None
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        adapter = BoundedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
@@ -321,21 +315,37 @@ class HelpdeskTransport(Generic[T]):
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
         try:
-            response = self.session.request(
-                method,
-                self.base_url + path,
-                params=params,
-                json=json,
-                timeout=(connect, min(read, total)),
-                stream=True,
+            response = send_within(
+                lambda: self.session.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    json=json,
+                    timeout=(connect, min(read, total)),
+                    stream=True,
+                    allow_redirects=False,
+                ),
+                started + total,
             )
             try:
                 # What .json() and .content read from now on; consumed, so closing the
                 # response hands the connection back to the pool instead of dropping it.
-                response._content = read_within(response, started + total, read)
+                response._content = read_within(response, started + total, read, cap=self.max_bytes)
                 response._content_consumed = True  # type: ignore[attr-defined]
             finally:
                 response.close()
+        except DecodeError as exc:
+            # Read below requests (read_within), so urllib3's own error: a corrupt gzip body.
+            raise HelpdeskServerError(
+                f"{name} answered {where} with a compressed body that does not decode"
+            ) from exc
+        except AnswerTooLarge as exc:
+            # Not retried: the same request brings the same answer back.
+            raise HelpdeskError(
+                f"{name}'s answer to {where} is larger than {size_text(exc.cap)} "
+                "(counted decompressed); reading stopped: TICKETBOT_HELPDESK_MAX_BYTES "
+                "raises the cap"
+            ) from None
         except DeadlinePassed as exc:
             if not replay_safe:
                 raise WriteOutcomeUnknown(
@@ -382,6 +392,14 @@ class HelpdeskTransport(Generic[T]):
         )
         if response.status_code >= 400:
             raise self.error_for(response, where)
+        if 300 <= response.status_code < 400:
+            target = redirect_host(response.headers.get("Location"))
+            raise HelpdeskError(
+                f"{name} answered {where} with a redirect ({response.status_code}) to "
+                f"{target}; ticketbot follows no redirect: check {self.wire.url_settings}",
+                status_code=response.status_code,
+                request_id=self.wire.request_id(headers),
+            )
         if not response.content:
             body = None
         else:

@@ -120,8 +120,7 @@ def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
         raise ModelFileError(f"{where}: damaged model file: {name} is missing") from None
     limit = MAX_JSON_BYTES if name.endswith(".json") else MAX_MEMBER_BYTES
     too_large = ModelFileError(
-        f"{where}: refused: {name} inflates to more than {limit // (1024 * 1024)} MB: "
-        f"{REFUSED_FIX}"
+        f"{where}: refused: {name} inflates to more than {limit // (1024 * 1024)} MB: {REFUSED_FIX}"
     )
     if info.file_size > limit:
         raise too_large

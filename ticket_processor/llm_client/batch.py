@@ -11,26 +11,35 @@ caller keeps it in its ledger and a crash between submit and collect loses nothi
 
 ``supports_batch`` tells an endpoint with the Batch API from one without (a 404: Ollama, vLLM,
 most proxies), where backfills take the normal path.
+
+Result files are read a line at a time, never whole: each line at most ``max_line_bytes`` (the
+online answer's cap, ``TICKETBOT_LLM_MAX_BYTES``), the files at most ``max_file_bytes``
+(``TICKETBOT_BATCH_MAX_BYTES``, counted decompressed by the HTTP layer), and no more lines than
+the batch has requests (plus a few): a file padded with lines for tickets never asked for is
+an error of ``collect``, and the batch's tickets take the normal path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-from ..errors import LLMError, LLMResponseError, LLMServerError
+from ..errors import LLMConnectionError, LLMError, LLMResponseError, LLMServerError
 from ..models import TokenUsage, Triage
 from ..ops.scrub import Scrubber, url_credentials
+from ..resilience.bounds import BATCH_MAX_BYTES, LLM_MAX_BYTES, size_text
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
-from .http import build_http_client, call_deadline, split_query
+from .http import AnswerRefused, build_http_client, call_deadline, split_query
 from .prompt import (
     EmptyAnswer,
     InvalidAnswer,
@@ -48,6 +57,8 @@ if TYPE_CHECKING:
 CHAT_ENDPOINT: Final = "/v1/chat/completions"
 # Batch states after which nothing more will change (OpenAI's names).
 FINAL_STATES = frozenset({"completed", "failed", "expired", "cancelled"})
+# Lines a batch's result files may hold beyond its requests (blank lines, a stray retry).
+EXTRA_LINES = 16
 
 
 @dataclass(frozen=True)
@@ -86,8 +97,11 @@ class LLMBatchClient:
         reply_draft: bool = False,
         max_tokens: int | None = None,
         temperature: float = 0.0,
+        max_line_bytes: int = LLM_MAX_BYTES,
+        max_file_bytes: int = BATCH_MAX_BYTES,
     ) -> None:
         self.model = model
+        self.max_line_bytes = max_line_bytes
         self.taxonomy = taxonomy
         self.timeout = timeout
         self.reply_draft = reply_draft
@@ -104,7 +118,11 @@ class LLMBatchClient:
             timeout=timeout,
             max_retries=0,
             http_client=build_http_client(
-                connections=4, timeout=timeout, connect_timeout=min(timeout, 5.0)
+                connections=4,
+                timeout=timeout,
+                connect_timeout=min(timeout, 5.0),
+                max_bytes=max_file_bytes,
+                cap_setting="TICKETBOT_BATCH_MAX_BYTES",
             ),
         )
 
@@ -191,9 +209,21 @@ class LLMBatchClient:
         if not state.done:
             raise LLMError(f"batch {batch_id} is {state.status}, not finished: poll again later")
         results: dict[str, BatchResult] = {}
+        allowed = state.total + EXTRA_LINES
+        read = 0
         for file_id in (state.output_file_id, state.error_file_id):
-            if file_id:
-                for line in self._content(file_id).splitlines():
+            if not file_id:
+                continue
+            # closing: a stop midway ends the download (and its deadline) at once.
+            with contextlib.closing(self._lines(file_id)) as lines:
+                for line in lines:
+                    read += 1
+                    if read > allowed:
+                        raise LLMResponseError(
+                            f"batch {batch_id}'s results hold more lines than the "
+                            f"{state.total} requests it was given; reading stopped: its tickets "
+                            "take the normal path"
+                        )
                     if line.strip():
                         custom_id, result = self._result(line)
                         if custom_id is not None:
@@ -205,10 +235,36 @@ class LLMBatchClient:
 
     # -- reading the answers ---------------------------------------------------------------
 
-    def _content(self, file_id: str) -> str:
+    def _lines(self, file_id: str) -> Generator[str, None, None]:
+        """The file's lines as they arrive, each at most ``max_line_bytes``; within the deadline."""
+        cap = self.max_line_bytes
         try:
-            with call_deadline(self.timeout):
-                return self._client.files.content(file_id).text
+            with (
+                call_deadline(self.timeout),
+                self._client.files.with_streaming_response.content(file_id) as response,
+            ):
+                pending = b""
+                for chunk in response.iter_bytes():
+                    *complete, pending = (pending + chunk).split(b"\n")
+                    if len(pending) > cap or any(len(raw) > cap for raw in complete):
+                        raise LLMResponseError(
+                            f"a line of batch file {file_id} is larger than {size_text(cap)}; "
+                            "reading stopped: TICKETBOT_LLM_MAX_BYTES raises the cap"
+                        )
+                    for raw in complete:
+                        yield raw.decode("utf-8", "replace")
+                if pending:
+                    yield pending.decode("utf-8", "replace")
+        except AnswerRefused as exc:  # raised while streaming, outside the SDK's own wrapping
+            raise LLMResponseError(str(exc)) from None
+        except httpx2.TimeoutException:
+            raise LLMConnectionError(
+                f"batch file {file_id} did not arrive in full within {self.timeout:g} s"
+            ) from None
+        except httpx2.HTTPError as exc:
+            raise LLMConnectionError(
+                f"reading batch file {file_id} failed ({type(exc).__name__})"
+            ) from None
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
 
@@ -282,4 +338,6 @@ def build_batch_client(settings: Settings, *, taxonomy: Taxonomy | None = None) 
         base_url=settings.openai_base_url,
         timeout=max(settings.llm_timeout, 60.0),
         reply_draft=settings.reply_draft,
+        max_line_bytes=settings.llm_max_bytes,
+        max_file_bytes=settings.batch_max_bytes,
     )

@@ -9,6 +9,14 @@ deadline, with httpx's own timeout error, however the server dribbles its answer
 The deadline is per thread (``call_deadline``): a call and the reading of its whole answer run
 in the calling thread (the openai SDK reads non-streamed bodies inside ``send``), so the socket
 operations of one worker only ever see that worker's deadline.
+
+Every answer is also capped (``BoundedTransport``): httpx would read any size into memory and
+inflate a gzip body a whole network read at a time (a 64 KiB read of a gzip bomb is ~64 MB).
+Here the body is inflated at most 64 KiB at a time, only gzip and deflate are asked for, and
+the decoded bytes are counted; past ``max_bytes`` (``TICKETBOT_LLM_MAX_BYTES``) the call fails
+with ``AnswerRefused``, which the SDK hands up as the cause of its connection error
+(``wire.translate_error`` reads it). A redirect is refused the same way: never followed, it
+would carry the prompt (ticket text) to whatever host it names.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +32,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpcore2
 import httpx2
+
+from ..resilience.bounds import CHUNK, LLM_MAX_BYTES, redirect_host, size_text
 
 _local = threading.local()
 
@@ -143,20 +154,124 @@ def _arm(transport: object) -> None:
         pool._network_backend = DeadlineBackend(backend)
 
 
-def build_http_client(*, connections: int, timeout: float, connect_timeout: float) -> httpx2.Client:
+class AnswerRefused(httpx2.RequestError):
+    """An answer ticketbot will not read: larger than its cap, or a redirect; says which."""
+
+
+class _BoundedStream(httpx2.SyncByteStream):
+    """The body, inflated here at most ``CHUNK`` bytes at a time and counted once decoded."""
+
+    def __init__(self, inner: httpx2.SyncByteStream, encoding: str, cap: int, setting: str) -> None:
+        self._inner = inner
+        self._cap = cap
+        self._setting = setting
+        self._seen = 0
+        wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding)
+        self._inflater = zlib.decompressobj(wbits) if wbits is not None else None
+
+    def _count(self, data: bytes) -> bytes:
+        self._seen += len(data)
+        if self._seen > self._cap:
+            raise AnswerRefused(
+                f"the LLM endpoint's answer is larger than {size_text(self._cap)} (counted "
+                f"decompressed); reading stopped: {self._setting} raises the cap"
+            )
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        inflater = self._inflater
+        for chunk in self._inner:
+            if inflater is None:
+                yield self._count(chunk)
+                continue
+            try:
+                data = inflater.decompress(chunk, CHUNK)
+                yield self._count(data)
+                while inflater.unconsumed_tail:
+                    data = inflater.decompress(inflater.unconsumed_tail, CHUNK)
+                    yield self._count(data)
+            except zlib.error as exc:
+                raise httpx2.DecodingError("the LLM endpoint's compressed answer is corrupt") from (
+                    exc
+                )
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class BoundedTransport(httpx2.BaseTransport):
+    """Wraps httpx's transport: answers capped at ``max_bytes`` decoded, no redirect read."""
+
+    def __init__(
+        self, inner: httpx2.BaseTransport, max_bytes: int, setting: str = "TICKETBOT_LLM_MAX_BYTES"
+    ) -> None:
+        self._inner = inner
+        self.max_bytes = max_bytes
+        self.setting = setting
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        # Only what _BoundedStream inflates in bounded steps (not brotli or zstd).
+        request.headers["Accept-Encoding"] = "gzip, deflate"
+        response = self._inner.handle_request(request)
+        status = response.status_code
+        if 300 <= status < 400:
+            response.close()
+            target = redirect_host(response.headers.get("location"))
+            raise AnswerRefused(
+                f"the LLM endpoint answered with a redirect ({status}) to {target}; ticketbot "
+                "follows no redirect: set OPENAI_BASE_URL to the address it should call",
+                request=request,
+            )
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity", "gzip", "deflate"):
+            response.close()
+            raise AnswerRefused(
+                f"the LLM endpoint answered in an encoding not asked for ({encoding[:40]})",
+                request=request,
+            )
+        assert isinstance(response.stream, httpx2.SyncByteStream)
+        # Decoded here, so httpx must not decode again, nor check the encoded length.
+        headers = [
+            (name, value)
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length")
+        ]
+        return httpx2.Response(
+            status,
+            headers=headers,
+            stream=_BoundedStream(response.stream, encoding, self.max_bytes, self.setting),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def build_http_client(
+    *,
+    connections: int,
+    timeout: float,
+    connect_timeout: float,
+    max_bytes: int = LLM_MAX_BYTES,
+    cap_setting: str = "TICKETBOT_LLM_MAX_BYTES",
+) -> httpx2.Client:
     """The httpx client the openai SDK uses: ``connections`` pooled, deadlines armed.
 
     ``connections`` should be at least the number of threads making calls; a smaller pool makes
-    the rest queue inside httpx, which looks like a slow LLM.
+    the rest queue inside httpx, which looks like a slow LLM. ``max_bytes`` caps one answer,
+    decoded (``cap_setting`` names the variable that raises it); no redirect is followed.
     """
     import openai  # the SDK's defaults (headers, redirects) for its own client
 
     client = openai.DefaultHttpxClient(
         limits=httpx2.Limits(max_connections=connections, max_keepalive_connections=connections),
         timeout=httpx2.Timeout(timeout, connect=connect_timeout),
+        follow_redirects=False,  # the SDK's default follows them, prompt and all
     )
     _arm(client._transport)
-    for mounted in client._mounts.values():  # proxies from the environment
+    client._transport = BoundedTransport(client._transport, max_bytes, cap_setting)
+    for pattern, mounted in list(client._mounts.items()):  # proxies from the environment
         if mounted is not None:
             _arm(mounted)
+            client._mounts[pattern] = BoundedTransport(mounted, max_bytes, cap_setting)
     return client

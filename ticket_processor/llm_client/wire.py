@@ -23,6 +23,7 @@ from ..errors import (
     LLMServerError,
 )
 from ..ops.scrub import Scrubber
+from .http import AnswerRefused
 
 _MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
 
@@ -102,6 +103,9 @@ def translate_error(
         return LLMConnectionError(
             f"the LLM endpoint did not answer: no complete answer within {timeout:g} s"
         )
+    if isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, AnswerRefused):
+        # Too large, or a redirect: the same call brings the same answer, so not retried.
+        return LLMResponseError(str(exc.__cause__))
     if isinstance(exc, openai.APIConnectionError):
         return LLMConnectionError("cannot reach the LLM endpoint: check OPENAI_BASE_URL")
     if not isinstance(exc, openai.APIStatusError):

@@ -9,6 +9,11 @@ separate processes ten minutes apart. An alert is a courtesy, never a reason to 
 that refuses, times out or answers 500 is logged and reported in the returned ``AlertOutcome``,
 never raised. The webhook URL is a secret (Slack's carries its token), so no message here ever
 contains it.
+
+Each post is bounded (``resilience.bounds``): ``timeout`` for the whole call, answer included
+(a webhook that sends its headers and then a byte every few seconds must not keep the run and
+its lock alive), at most ``max_bytes`` of answer, and no redirect followed (it would carry the
+alert's text to another host); each of these is a failed alert, never a hang.
 """
 
 from __future__ import annotations
@@ -22,8 +27,19 @@ from dataclasses import dataclass
 from typing import Literal
 
 import requests
+import urllib3.exceptions
 
 from ..report.runs import LoggedRun, recent_success_rate
+from ..resilience.bounds import (
+    WEBHOOK_MAX_BYTES,
+    AnswerTooLarge,
+    BoundedAdapter,
+    DeadlinePassed,
+    read_within,
+    redirect_host,
+    send_within,
+    size_text,
+)
 from ..state.ledger import RunLedger
 from .scrub import Scrubber
 
@@ -66,6 +82,7 @@ class Alerter:
         state: RunLedger,
         clock: Callable[[], float] = time.time,
         timeout: float = 5.0,
+        max_bytes: int = WEBHOOK_MAX_BYTES,
         secrets: tuple[str, ...] = (),
         source: str | None = None,
     ) -> None:
@@ -73,6 +90,7 @@ class Alerter:
         self._state = state
         self._clock = clock
         self._timeout = timeout
+        self._max_bytes = max_bytes
         self._scrubber = Scrubber((*secrets, webhook_url or ""))
         self._source = source if source is not None else socket.gethostname()
         self._lock = threading.Lock()
@@ -202,15 +220,47 @@ class Alerter:
     def _post(self, text: str) -> str | None:
         """Post ``text``; None on success, else why it failed (never the URL)."""
         assert self._url is not None
+        started = time.monotonic()
+        timeout = self._timeout
         try:
-            response = requests.post(self._url, json={"text": text}, timeout=self._timeout)
-        except requests.Timeout:
-            return f"webhook did not answer within {self._timeout:g} s"
+            with requests.Session() as session:
+                session.mount("http://", BoundedAdapter(max_retries=0))
+                session.mount("https://", BoundedAdapter(max_retries=0))
+                response = send_within(
+                    lambda: session.post(
+                        self._url or "",
+                        json={"text": text},
+                        timeout=(min(5.0, timeout), timeout),
+                        stream=True,
+                        allow_redirects=False,
+                    ),
+                    started + timeout,
+                )
+                try:
+                    read_within(response, started + timeout, timeout, cap=self._max_bytes)
+                finally:
+                    response.close()
+        except (requests.Timeout, DeadlinePassed):
+            return f"webhook gave no complete answer within {timeout:g} s"
+        except AnswerTooLarge:
+            return (
+                f"webhook answer is larger than {size_text(self._max_bytes)}; reading stopped "
+                "(TICKETBOT_WEBHOOK_MAX_BYTES raises the cap)"
+            )
         except requests.ConnectionError:
             return "webhook unreachable (connection refused or reset)"
         except requests.RequestException as exc:
             # The exception's text carries the URL, hence only its type.
             return f"webhook request failed ({type(exc).__name__})"
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            # The answer is read below requests (read_within), whose errors it does not wrap.
+            return f"webhook answer broke off or does not decode ({type(exc).__name__})"
+        if 300 <= response.status_code < 400:
+            target = redirect_host(response.headers.get("Location"))
+            return (
+                f"webhook answered with a redirect ({response.status_code}) to {target}, "
+                "not followed: set TICKETBOT_ALERT_WEBHOOK to the address it should post to"
+            )
         if not 200 <= response.status_code < 300:
             return f"webhook answered HTTP {response.status_code}"
         return None

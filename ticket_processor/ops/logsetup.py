@@ -44,9 +44,7 @@ class _LazyEventLog:
             if self._log is None:
                 from .logs import EventLog, new_run_id
 
-                self._log = EventLog(
-                    self._directory, run_id=new_run_id(), secrets=self._scrubber
-                )
+                self._log = EventLog(self._directory, run_id=new_run_id(), secrets=self._scrubber)
             return self._log.emit(event, **fields)
         except TicketBotError as exc:
             # A log directory refused or a full disk: said once, in one line, and the command

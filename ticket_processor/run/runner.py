@@ -122,6 +122,8 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     alerter = Alerter(
         settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
         state=ledger,
+        timeout=settings.webhook_timeout,
+        max_bytes=settings.webhook_max_bytes,
         secrets=settings.secrets,
     )
     price = parts.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})

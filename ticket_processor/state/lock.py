@@ -143,9 +143,7 @@ if sys.platform == "win32":
     @contextlib.contextmanager
     def _directory_locked(directory: Path) -> Iterator[None]:
         # No lock on a directory here: say what to remove rather than risk moving a live lock.
-        raise ConfigError(
-            f"TICKETBOT_STATE_DIR: {directory / LOCK_FILE} is not a file: remove it"
-        )
+        raise ConfigError(f"TICKETBOT_STATE_DIR: {directory / LOCK_FILE} is not a file: remove it")
         yield
 
     def _lock_byte(fd: int) -> None:

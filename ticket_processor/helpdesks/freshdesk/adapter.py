@@ -31,6 +31,7 @@ from ...errors import (
     RecordInvalidError,
 )
 from ...models import Ticket, WriteBack
+from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...tags import answers_same_message, is_triage_note
@@ -86,6 +87,7 @@ class FreshdeskHelpdesk:
         marker: str,
         pool_size: int = 16,
         sleep: Callable[[float], None] = time.sleep,
+        max_bytes: int | None = HELPDESK_MAX_BYTES,
     ) -> FreshdeskHelpdesk:
         """Build from Freshdesk's own settings; ``ConfigError`` naming what is missing."""
         desk.require()
@@ -98,6 +100,7 @@ class FreshdeskHelpdesk:
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )
         return cls(http, marker=marker, sleep=sleep)
 
@@ -273,4 +276,5 @@ def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:
         marker=wiring.marker,
         pool_size=wiring.pool_size,
         sleep=wiring.sleep,
+        max_bytes=wiring.max_bytes,
     )

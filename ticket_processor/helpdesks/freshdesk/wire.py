@@ -23,6 +23,7 @@ from ...errors import (
     NotFoundError,
     RecordInvalidError,
 )
+from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, Wire
@@ -98,6 +99,7 @@ class FreshdeskTransport(HelpdeskTransport[HelpdeskResponse]):
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
         deadline: float | None = None,
+        max_bytes: int | None = HELPDESK_MAX_BYTES,
     ) -> None:
         if not api_key:
             raise ValueError("api_key is empty: set FRESHDESK_API_KEY")
@@ -112,6 +114,7 @@ class FreshdeskTransport(HelpdeskTransport[HelpdeskResponse]):
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )
 
     def next_page(self, headers: Mapping[str, str]) -> str | None:

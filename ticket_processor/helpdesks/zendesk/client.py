@@ -29,6 +29,7 @@ from typing import Any
 from ...errors import ConflictError, HelpdeskError
 from ...models import Ticket, WriteBack
 from ...ops.scrub import display_url
+from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...settings import Settings
@@ -108,6 +109,7 @@ class ZendeskClient:
         throttle: RateLimitThrottle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
+        max_bytes: int | None = HELPDESK_MAX_BYTES,
     ) -> None:
         self._http = ZendeskTransport(
             base_url,
@@ -119,6 +121,7 @@ class ZendeskClient:
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )
         self._sleep = sleep
 

@@ -24,6 +24,7 @@ from ...errors import (
     NotFoundError,
     RecordInvalidError,
 )
+from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, StatusTable, Wire
@@ -129,6 +130,7 @@ class ZendeskTransport(HelpdeskTransport[dict[str, Any]]):
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
         deadline: float | None = None,
+        max_bytes: int | None = HELPDESK_MAX_BYTES,
     ) -> None:
         auth: requests.auth.AuthBase | tuple[str, str] | None
         if oauth_token:
@@ -152,4 +154,5 @@ class ZendeskTransport(HelpdeskTransport[dict[str, Any]]):
             throttle=throttle,
             sleep=sleep,
             pool_size=pool_size,
+            max_bytes=max_bytes,
         )

@@ -21,6 +21,8 @@ import random
 import sys
 import threading
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -67,6 +69,13 @@ class StandinConfig:
     every error answer quotes the request line, query string included (``Invalid URL (POST
     /v1/chat/completions?api-key=...)``, as OpenAI's own and many gateways' errors do), so
     tests can show what a client makes of an endpoint that echoes a key it was sent.
+
+    Answers past any sane size, generated while sending (the stand-in never holds them):
+    ``oversize_answer_bytes`` makes every chat answer a completion that long;
+    ``gzip_bomb_bytes`` makes it a gzip body (a thousandth of that on the wire) that inflates
+    to that many bytes; ``batch_padding_lines`` follows a batch output file with that many
+    extra result lines (~2 KB each); ``file_trickle_seconds`` sends a file's content (a batch's
+    results) one byte every N seconds after its headers.
     """
 
     latency_s: float = 0.0
@@ -86,6 +95,10 @@ class StandinConfig:
     batch_api: bool = True
     batch_delay_s: float = 0.0
     slots: int | None = None
+    oversize_answer_bytes: int = 0
+    gzip_bomb_bytes: int = 0
+    batch_padding_lines: int = 0
+    file_trickle_seconds: float = 0.0
     script: list[dict[str, Any] | str] | None = None
     models: tuple[str, ...] = ("stand-in",)
     seed: int | None = None
@@ -131,7 +144,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, standin.stats())
         elif path.startswith(("/v1/batches", "/v1/files")) and standin.config.batch_api:
             status, payload, kind = standin.batches.get(path)
-            if kind == "application/json":
+            config = standin.config
+            padding = config.batch_padding_lines
+            if padding and status == 200 and path.endswith("/content"):
+                self._stream(_padded_file(payload, padding), kind)
+            elif path.endswith("/content") and config.file_trickle_seconds > 0:
+                trickle = standin.config.file_trickle_seconds
+                self._send(
+                    status, RawBody(payload.decode("utf-8")), content_type=kind, trickle=trickle
+                )
+            elif kind == "application/json":
                 self._send(status, payload)
             else:
                 self._send(status, RawBody(payload.decode("utf-8")), content_type=kind)
@@ -160,8 +182,33 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(400, _error("request body is not JSON", "invalid_request_error"))
             return
+        config = standin.config
+        if config.oversize_answer_bytes or config.gzip_bomb_bytes:
+            with standin._lock:
+                standin.received.append(body)
+                standin._counts["requests"] += 1
+            if config.gzip_bomb_bytes:
+                self._stream(_gzip_bomb(config.gzip_bomb_bytes), "application/json", "gzip")
+            else:
+                self._stream(_oversize(config.oversize_answer_bytes), "application/json")
+            return
         status, payload, headers = standin.complete(body)
         self._send(status, payload, headers, trickle=standin.config.trickle_seconds)
+
+    def _stream(self, chunks: Iterator[bytes], kind: str, encoding: str | None = None) -> None:
+        """A 200 whose body is ``chunks`` as they come, ended by closing the connection."""
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+        except OSError:
+            return  # the client stopped reading: its cap
 
     def _send(
         self,
@@ -386,6 +433,51 @@ class RunningStandin:
             slots = self._slots or contextlib.nullcontext()
         with slots:
             time.sleep(max(0.0, config.latency_s * factor))
+
+
+_PIECE = 64 * 1024
+
+
+def _oversize(size: int) -> Iterator[bytes]:
+    """A chat completion ``size`` bytes long whose content is one long run of ``x``."""
+    head = (
+        b'{"id": "chatcmpl-oversize", "object": "chat.completion", "created": 0, '
+        b'"model": "stand-in", "choices": [{"index": 0, "finish_reason": "stop", '
+        b'"message": {"role": "assistant", "content": "'
+    )
+    tail = b'"}}], "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}'
+    yield head
+    left = max(0, size - len(head) - len(tail))
+    piece = b"x" * _PIECE
+    while left > 0:
+        yield piece[: min(left, _PIECE)]
+        left -= _PIECE
+    yield tail
+
+
+def _gzip_bomb(size: int) -> Iterator[bytes]:
+    """A gzip stream that inflates to ``size`` bytes of JSON whitespace and then ``{}``."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    piece = b" " * _PIECE
+    left = size
+    while left > 0:
+        out = packer.compress(piece[: min(left, _PIECE)])
+        left -= _PIECE
+        if out:
+            yield out
+    yield packer.compress(b"{}") + packer.flush()
+
+
+def _padded_file(payload: Any, lines: int) -> Iterator[bytes]:
+    """A batch output file, then ``lines`` more result lines of ~2 KB for tickets never asked."""
+    yield payload if isinstance(payload, bytes) else str(payload).encode("utf-8")
+    pad = "p" * 1900
+    for index in range(lines):
+        record = {
+            "custom_id": f"padding-{index}",
+            "response": {"status_code": 500, "body": {"error": {"message": pad}}},
+        }
+        yield (json.dumps(record) + "\n").encode("utf-8")
 
 
 def serve_in_thread(

@@ -1,0 +1,216 @@
+"""The LLM client's bounds: an answer past TICKETBOT_LLM_MAX_BYTES (counted after gzip) is an
+error of that call, the ticket falls back to a local engine, and the run exits 0; a batch
+output file is read a line at a time, under a cap per line, per file and on its line count.
+
+The stand-in streams the answers it is told to (``oversize_answer_bytes``, ``gzip_bomb_bytes``),
+never holding them; the caps here are small so the tests are quick.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+from support.e2e import configure, create, triaged_events
+from support.webhook import Receiver
+
+from ticket_processor.errors import LLMConnectionError, LLMResponseError
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.llm import LLMAnalyser
+from ticket_processor.llm_client.batch import LLMBatchClient
+from ticket_processor.sandbox.llm_standin.server import (
+    RunningStandin,
+    StandinConfig,
+    serve_in_thread,
+)
+from ticket_processor.triage.prepare import prepare_ticket
+from ticket_processor.triage.taxonomy import load_taxonomy
+
+CAP = 64 * 1024
+TAXONOMY = load_taxonomy()
+BATCH_TICKETS = {
+    "101": prepare_ticket("Refund please", "I want my money back for order 4411."),
+    "102": prepare_ticket("Cannot log in", "The password reset link fails every time."),
+    "103": prepare_ticket("Parcel late", "My delivery has not arrived, tracking says nothing."),
+}
+TICKETS = [
+    {"subject": "Charged twice", "comment": {"body": "Refund please"}},
+    {"subject": "Parcel lost", "comment": {"body": "Where is my parcel?"}},
+    {"subject": "App crash", "comment": {"body": "It crashes on save"}},
+]
+
+
+@pytest.mark.parametrize(
+    "knob", [{"oversize_answer_bytes": 1_000_000}, {"gzip_bomb_bytes": 64 * 1024 * 1024}]
+)
+def test_an_llm_answer_past_the_cap_falls_back_and_the_run_succeeds(
+    knob: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sandbox: RunningSandbox,
+    make_standin: Callable[..., RunningStandin],
+) -> None:
+    llm = make_standin(**knob)
+    log_dir = configure(
+        monkeypatch,
+        tmp_path,
+        sandbox=sandbox,
+        llm_url=llm.url,
+        workers=2,
+        TICKETBOT_LLM_MAX_BYTES=str(CAP),
+    )
+    ids = create(sandbox, TICKETS)
+    started = time.monotonic()
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 10
+    triaged = triaged_events(log_dir)
+    assert sorted(triaged) == ids
+    assert all(e["engine"] != "llm" and e["fallback"] for e in triaged.values())
+    reasons = {e["fallback_reason"] for e in triaged.values()}
+    assert any(
+        "the LLM endpoint's answer is larger than 64 KiB (counted decompressed); reading "
+        "stopped: TICKETBOT_LLM_MAX_BYTES raises the cap" in str(r)
+        for r in reasons
+    ), reasons
+    assert llm.stats()["requests"] >= 1
+
+
+def _collect_padded(padding: int, **limits: int) -> tuple[RunningStandin, LLMBatchClient, str]:
+    standin = serve_in_thread(StandinConfig(seed=7, batch_padding_lines=padding))
+    batch = LLMBatchClient(
+        model="stand-in",
+        taxonomy=TAXONOMY,
+        api_key=None,
+        base_url=standin.url,
+        max_line_bytes=limits.get("max_line_bytes", 8 * 1024 * 1024),
+        max_file_bytes=limits.get("max_file_bytes", 1024 * 1024 * 1024),
+    )
+    return standin, batch, batch.submit(BATCH_TICKETS)
+
+
+def test_a_batch_output_padded_past_its_requests_is_an_error_of_collect() -> None:
+    # 3 requests, then 2,000 lines (~4 MB) for tickets never asked for.
+    standin, batch, batch_id = _collect_padded(2000)
+    try:
+        with pytest.raises(LLMResponseError) as caught:
+            batch.collect(batch_id)
+        assert str(caught.value) == (
+            f"batch {batch_id}'s results hold more lines than the 3 requests it was given; "
+            "reading stopped: its tickets take the normal path"
+        )
+    finally:
+        batch.close()
+        standin.close()
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (
+            {"max_line_bytes": 1024},
+            r"a line of batch file \S+ is larger than 1 KiB; reading stopped: "
+            "TICKETBOT_LLM_MAX_BYTES raises the cap",
+        ),
+        (
+            {"max_file_bytes": 16 * 1024},
+            r"the LLM endpoint.s answer is larger than 16 KiB \(counted decompressed\); "
+            "reading stopped: TICKETBOT_BATCH_MAX_BYTES raises the cap",
+        ),
+    ],
+)
+def test_a_batch_file_is_read_a_line_at_a_time_under_both_caps(
+    limits: dict[str, int], message: str
+) -> None:
+    standin, batch, batch_id = _collect_padded(10, **limits)
+    try:
+        with pytest.raises(LLMResponseError, match=message):
+            batch.collect(batch_id)
+    finally:
+        batch.close()
+        standin.close()
+
+
+def test_an_llm_redirect_to_another_host_is_not_followed() -> None:
+    # Two real servers on port 0: the "endpoint" answers every call 307 to the other one.
+    endpoint, elsewhere = Receiver(), Receiver()
+    try:
+        endpoint.redirect_to = elsewhere.url + "/v1/chat/completions?key=abc"
+        analyser = LLMAnalyser(
+            models=("stand-in",), taxonomy=TAXONOMY, api_key="sk-test-key", base_url=endpoint.url
+        )
+        with pytest.raises(LLMResponseError) as caught:
+            analyser.analyse(BATCH_TICKETS["101"])
+        host = elsewhere.url.split("/")[2]
+        assert str(caught.value) == (
+            f"the LLM endpoint answered with a redirect (307) to {host}; ticketbot follows no "
+            "redirect: set OPENAI_BASE_URL to the address it should call"
+        )
+        assert len(endpoint.bodies) == 1
+        assert elsewhere.bodies == []  # the ticket's text never left for the other host
+        analyser.close()
+    finally:
+        endpoint.close()
+        elsewhere.close()
+
+
+def test_a_trickled_batch_result_file_ends_at_the_calls_deadline() -> None:
+    with serve_in_thread(StandinConfig(seed=7, file_trickle_seconds=0.2)) as standin:
+        batch = LLMBatchClient(
+            model="stand-in", taxonomy=TAXONOMY, api_key=None, base_url=standin.url, timeout=1.0
+        )
+        batch_id = batch.submit(BATCH_TICKETS)
+        started = time.monotonic()
+        with pytest.raises(LLMConnectionError, match=r"did not arrive in full within 1 s"):
+            batch.collect(batch_id)  # a few KB at 5 bytes a second: many minutes without it
+        assert time.monotonic() - started < 3.0
+        batch.close()
+
+
+class _HeaderTrickler(BaseHTTPRequestHandler):
+    """The status line at once, then one header byte every 0.1 s: a minute of headers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for byte in b"X-Slow: " + b"s" * 600:
+                time.sleep(0.1)
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            return
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_llm_headers_trickled_a_byte_at_a_time_end_at_the_calls_deadline() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HeaderTrickler)
+    server.daemon_threads = True
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
+    try:
+        analyser = LLMAnalyser(
+            models=("stand-in",),
+            taxonomy=TAXONOMY,
+            api_key="sk-test-key",
+            base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+            timeout=1.0,
+        )
+        started = time.monotonic()
+        with pytest.raises(LLMConnectionError, match=r"no complete answer within 1 s"):
+            analyser.analyse(BATCH_TICKETS["101"])
+        assert time.monotonic() - started < 2.0
+        analyser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
