@@ -200,17 +200,26 @@ class LLMResponseError(LLMError):
 class BreakerOpenError(TicketBotError):
     """A circuit breaker is open and refuses calls to ``dependency`` for now."""
 
-    def __init__(self, dependency: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        dependency: str,
+        *,
+        retry_after: float | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
         name, _, endpoint = dependency.partition("@")
         where = f" ({endpoint})" if endpoint else ""
         when = f"; it lets a trial call through in {retry_after:.0f} s" if retry_after else ""
+        after = f" after: {cause}" if cause is not None else ""
         super().__init__(
-            f"circuit breaker for {name}{where} is open{when} "
+            f"circuit breaker for {name}{where} is open{after}{when} "
             "(`ticketbot breaker reset` closes it now)"
         )
         self.dependency = name
         self.endpoint = endpoint or None
         self.retry_after = retry_after
+        # The failure that opened it in this process (None: opened by an earlier run).
+        self.cause = cause
 
 
 class RunAborted(TicketBotError):

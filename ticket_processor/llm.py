@@ -49,7 +49,7 @@ from .llm_client.prompt import (
 )
 from .llm_client.wire import Answer, ModeRejected, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
-from .ops.scrub import url_credentials
+from .ops.scrub import display_url, url_credentials
 from .resilience.breaker import CircuitBreaker
 from .resilience.pacing import AUTO_LLM_START, AdaptiveLimit
 from .resilience.retry import Retrier, RetryPolicy
@@ -113,6 +113,7 @@ class LLMAnalyser:
         self._limit = limit
         # What an echoing endpoint could send back: the key and any credentials in the URL.
         self._secret = (api_key or "", *url_credentials(base_url))
+        self._shown_url = display_url(base_url or DEFAULT_BASE_URL)
         self.schema = analysis_schema(taxonomy, reply_draft=reply_draft)
         self.system = system_prompt(taxonomy, reply_draft=reply_draft)
         self._mode_lock = threading.Lock()
@@ -276,7 +277,12 @@ class LLMAnalyser:
 
     def _translate(self, exc: openai.OpenAIError, model: str, mode: str) -> LLMError:
         return translate_error(
-            exc, model=model, mode=mode, timeout=self.timeout, secret=self._secret
+            exc,
+            model=model,
+            mode=mode,
+            timeout=self.timeout,
+            secret=self._secret,
+            base_url=self._shown_url,
         )
 
 

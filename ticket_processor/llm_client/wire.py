@@ -95,15 +95,24 @@ def retry_after_seconds(headers: httpx2.Headers) -> float | None:
 
 
 def translate_error(
-    exc: openai.OpenAIError, *, model: str, mode: str, timeout: float, secret: tuple[str, ...]
+    exc: openai.OpenAIError,
+    *,
+    model: str,
+    mode: str,
+    timeout: float,
+    secret: tuple[str, ...],
+    base_url: str | None = None,
 ) -> LLMError:
-    """openai's exception -> ours, carrying status, Retry-After and a fix-it message."""
+    """openai's exception -> ours, carrying status, Retry-After and a fix-it message.
+
+    ``base_url`` (credentials already removed) is named in a connection failure's message."""
     if isinstance(exc, openai.APITimeoutError):
         return LLMConnectionError(
             f"the LLM endpoint did not answer: no complete answer within {timeout:g} s"
         )
     if isinstance(exc, openai.APIConnectionError):
-        return LLMConnectionError("cannot reach the LLM endpoint: check OPENAI_BASE_URL")
+        where = f"the LLM at {base_url}" if base_url else "the LLM endpoint"
+        return LLMConnectionError(f"could not reach {where}: check OPENAI_BASE_URL")
     if not isinstance(exc, openai.APIStatusError):
         return LLMError(f"LLM call failed: {type(exc).__name__}")
     status = exc.status_code

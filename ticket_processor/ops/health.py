@@ -1,8 +1,8 @@
 """``ticketbot health``: is the scheduled job able to work, and did it work lately?
 
 Six checks, each healthy / degraded / unhealthy with a reason a person can act on: the
-helpdesk (an authenticated ``users/me``), the LLM endpoint (or "not configured": the rules
-engine is then in use, which is healthy), free disk for logs and state, the circuit breakers
+helpdesk (an authenticated ``users/me``), the LLM endpoint (or "not configured": the learned
+model is then in use, which is healthy), free disk for logs and state, the circuit breakers
 saved by the last runs, the age of the last run, and the success rate of the recent runs.
 The overall status is the worst one; the exit code follows the monitoring-plugin convention
 (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not check).
@@ -106,7 +106,10 @@ def breaker_check(states: Mapping[str, Any], *, now: float) -> Check:
         else:
             opened.append(f"{name} open")
     if opened:
-        effect = "; the helpdesk breaker stops runs early, the LLM one sends tickets to the rules"
+        effect = (
+            "; the helpdesk breaker stops runs early, "
+            "the LLM one sends tickets to the learned model"
+        )
         return Check("breakers", "degraded", ", ".join(opened) + effect)
     names = ", ".join(sorted(states)) or "none recorded yet"
     return Check("breakers", "healthy", f"all closed ({names})")
@@ -216,7 +219,7 @@ probe_zendesk = probe_helpdesk  # the name the checks and tests have used
 def probe_llm(settings: Settings) -> tuple[Status, str]:
     if not settings.llm_configured:
         return "healthy", (
-            "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the rules engine triages"
+            "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the learned model triages"
         )
     from ..llm import build_analyser
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Protocol
 
+from ..errors import BreakerOpenError
 from ..models import Analysis, Engine, TokenUsage, Triage
 from .prepare import PreparedTicket
 
@@ -90,6 +91,7 @@ def triage(
         raise ValueError("triage needs at least one engine")
     wanted = preferred or chain[0].name
     reasons: list[str] = []
+    cause: str | None = None
     for position, engine in enumerate(chain):
         try:
             result = engine.analyse(ticket)
@@ -97,13 +99,21 @@ def triage(
             if position == len(chain) - 1:
                 raise
             reasons.append(f"{engine.name}: {type(exc).__name__}: {exc}"[:200])
+            if cause is None:
+                # An open breaker's own failure is the one that opened it: that says the fix.
+                first = getattr(exc, "cause", None) if isinstance(exc, BreakerOpenError) else None
+                cause = str(first or exc)[:300]
             continue
         if result.engine == wanted:
             return result
         if wanted == "llm" and not reasons:
             reasons.append("no LLM configured")
         return result.model_copy(
-            update={"fallback": True, "fallback_reason": "; ".join(reasons)[:300] or None}
+            update={
+                "fallback": True,
+                "fallback_reason": "; ".join(reasons)[:300] or None,
+                "fallback_cause": cause,
+            }
         )
     raise AssertionError("unreachable: the last engine answered or raised")
 
