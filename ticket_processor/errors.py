@@ -24,6 +24,8 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     │   └── LLMResponseError             answer is not a valid analysis
     ├── BreakerOpenError(dependency)     a circuit breaker refuses the call
     ├── RunAborted                       the run cannot go on (exit 1)
+    ├── RunOutOfTime                     --max-runtime and its grace are spent: the rest waits
+    │                                    for the next run (not a failure, not a breaker count)
     ├── LockHeldError                    another run holds the state lock (exit 0)
     ├── StaleLockError                   ... and has held it longer than any run may (exit 1)
     └── StopRequested(signal_name)       SIGINT / SIGTERM: stop, save, exit 130 / 143
@@ -224,6 +226,14 @@ class BreakerOpenError(TicketBotError):
 
 class RunAborted(TicketBotError):
     """The run cannot go on (auth failure, helpdesk unreachable, breaker open)."""
+
+
+class RunOutOfTime(TicketBotError):
+    """The run's bound (``--max-runtime`` plus its grace) is spent: a wait, a retry or a call
+    that would go past it is not made. What it left undone (a ticket not written, a helpdesk job
+    still queued) is the next run's: the journal and the cursor say where to pick it up."""
+
+    exit_code = ExitCode.OK
 
 
 class LockHeldError(TicketBotError):

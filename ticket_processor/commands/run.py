@@ -77,7 +77,12 @@ def run(
     ] = EngineChoice.llm,
     max_runtime: Annotated[
         float | None,
-        typer.Option(min=1, help="Stop taking new tickets after this many seconds; flush, save."),
+        typer.Option(
+            min=1,
+            help="Stop taking new tickets after this many seconds; then a grace of a tenth of "
+            "it (at most 30 s) to flush what is in flight, and the run ends: what is left "
+            "(a helpdesk job still queued included) is the next run's.",
+        ),
     ] = None,
     query: Annotated[
         str | None, typer.Option(help="Use the Search API with this query instead of the export.")

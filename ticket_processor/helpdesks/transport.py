@@ -47,8 +47,10 @@ from ..errors import (
     HelpdeskRateLimited,
     HelpdeskServerError,
     RecordInvalidError,
+    RunOutOfTime,
 )
 from ..ops.scrub import Scrubber, display_url, url_credentials
+from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
 
@@ -198,7 +200,9 @@ class HelpdeskTransport(Generic[T]):
     """A pooled session plus the one request path; thread-safe. ``T``: what ``request`` returns.
 
     ``timeout`` is (connect, read) per socket operation; ``deadline`` bounds the whole request,
-    answer included (default: connect + read).
+    answer included (default: connect + read). ``run_deadline`` (default: the retrier's) is the
+    run's bound: a request gets at most the time left of it, and one it cuts short raises
+    ``RunOutOfTime`` (not a helpdesk failure: the breaker does not count it).
     """
 
     def __init__(
@@ -215,6 +219,7 @@ class HelpdeskTransport(Generic[T]):
         throttle: RateLimitThrottle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
+        run_deadline: RunDeadline | None = None,
     ) -> None:
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)
@@ -226,6 +231,7 @@ class HelpdeskTransport(Generic[T]):
         self.timeout = timeout
         self.deadline = deadline
         self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
+        self.run_deadline = run_deadline if run_deadline is not None else self.retrier.deadline
         self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
         self.sleep = sleep
         self.sandbox_kind: str | None = None
@@ -320,6 +326,14 @@ class HelpdeskTransport(Generic[T]):
         started = time.monotonic()
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
+        run_left = self.run_deadline.left() if self.run_deadline is not None else None
+        cut = run_left is not None and run_left < total
+        if run_left is not None:
+            if run_left <= 0:
+                assert self.run_deadline is not None
+                raise self.run_deadline.out_of_time(where)
+            total = min(total, run_left)
+            connect = min(connect, total)
         try:
             response = self.session.request(
                 method,
@@ -337,6 +351,8 @@ class HelpdeskTransport(Generic[T]):
             finally:
                 response.close()
         except DeadlinePassed as exc:
+            if cut:
+                raise self._out_of_time(where, replay_safe) from exc
             if not replay_safe:
                 raise WriteOutcomeUnknown(
                     f"{name} gave no complete answer to {where} within {total:g} s; "
@@ -353,6 +369,8 @@ class HelpdeskTransport(Generic[T]):
             ReadTimeoutError,
         ) as exc:
             kind = type(exc).__name__
+            if cut and isinstance(exc, requests.Timeout | ReadTimeoutError):
+                raise self._out_of_time(where, replay_safe) from exc
             if isinstance(exc, requests.RequestException) and not _reached_server(exc):
                 raise HelpdeskConnectionError(
                     f"could not reach {name} at {self._shown_url} for {where} ({kind}): "
@@ -395,6 +413,12 @@ class HelpdeskTransport(Generic[T]):
                     request_id=self.wire.request_id(headers),
                 ) from exc
         return self.wire.shape(HelpdeskResponse(body, headers, response.status_code), where)
+
+    def _out_of_time(self, where: str, replay_safe: bool) -> RunOutOfTime:
+        """A request the run's bound cut short; a write's outcome is then unknown."""
+        assert self.run_deadline is not None
+        unknown = "" if replay_safe else " (it may or may not have landed: the next run looks)"
+        return self.run_deadline.out_of_time(f"{self.wire.name}'s answer to {where}{unknown}")
 
     def error_for(self, response: requests.Response, where: str) -> HelpdeskError:
         """The error for an answer of 400 or more, from the helpdesk's status table.

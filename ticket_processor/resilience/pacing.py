@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from .deadline import RunDeadline
+
 
 class RateLimitThrottle:
     """Spreads the rest of a per-minute budget over the rest of the minute.
@@ -35,7 +37,9 @@ class RateLimitThrottle:
         sleep: Callable[[float], None] = time.sleep,
         window: float = 60.0,
         reserve: int = 5,
+        deadline: RunDeadline | None = None,
     ) -> None:
+        self._deadline = deadline  # the run's: a pause that would outlast it is not taken
         self._clock = clock
         self._sleep = sleep
         self.window = window
@@ -98,6 +102,9 @@ class RateLimitThrottle:
             now = self._clock()
             pause = self._slot(now) - now
         if pause > 0:
+            left = self._deadline.left() if self._deadline is not None else None
+            if self._deadline is not None and left is not None and pause >= left:
+                raise self._deadline.out_of_time(f"a request held {pause:.0f} s by the rate limit")
             self._sleep(pause)
             return pause
         return 0.0
