@@ -1,7 +1,7 @@
 """``--max-runtime`` is an upper bound on the whole run: the budget, then a grace of a tenth of
-it (at most 30 s) to flush what is in flight, then every wait ends.
+it (1 to 30 s) to flush what is in flight, then every wait ends.
 
-Through the CLI against the sandboxes, with real time and small bounds (2 s: a grace of 0.2 s),
+Through the CLI against the sandboxes, with real time and small bounds (2 s: a grace of 1 s),
 so the asserts are generous (the bound, its grace and a few seconds for a slow machine) but far
 below what the run took before: a Zendesk job left queued was polled for 300 s (three jobs a
 batch: 600 s), and a helpdesk that trickles held each call for its whole deadline.

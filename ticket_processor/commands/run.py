@@ -80,7 +80,7 @@ def run(
         typer.Option(
             min=1,
             help="Stop taking new tickets after this many seconds; then a grace of a tenth of "
-            "it (at most 30 s) to flush what is in flight, and the run ends: what is left "
+            "it (1 to 30 s) to flush what is in flight, and the run ends: what is left "
             "(a helpdesk job still queued included) is the next run's.",
         ),
     ] = None,

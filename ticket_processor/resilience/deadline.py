@@ -3,7 +3,8 @@
 ``RunDeadline`` has two moments. When the *budget* (``--max-runtime``) is spent, the run takes no
 new ticket. When the *grace* after it is over too, every wait ends: a retry's back-off, a
 throttle's pause, a helpdesk call, polling a helpdesk job. ``run_grace`` says how long the grace
-is: a tenth of the budget, at most ``MAX_GRACE`` seconds — the time to flush what is in flight.
+is: a tenth of the budget, at least ``MIN_GRACE`` and at most ``MAX_GRACE`` seconds — the time
+to flush what is in flight.
 What was still waiting is left to the next run (``errors.RunOutOfTime``): the write journal
 keeps a job that stayed queued, and the cursor does not pass a ticket that was not written.
 
@@ -17,12 +18,13 @@ from collections.abc import Callable
 
 from ..errors import RunOutOfTime
 
+MIN_GRACE = 1.0  # seconds; a write round trip, so a short budget still writes what it analysed
 MAX_GRACE = 30.0  # seconds; well inside the 60 s a scheduler's kill allows past --max-runtime
 
 
 def run_grace(budget: float) -> float:
-    """The grace after a budget of ``budget`` seconds: a tenth of it, at most ``MAX_GRACE``."""
-    return min(MAX_GRACE, max(0.0, budget) / 10.0)
+    """The grace after a budget of ``budget`` seconds: a tenth of it, within the bounds."""
+    return min(MAX_GRACE, max(MIN_GRACE, budget / 10.0))
 
 
 class RunDeadline:
