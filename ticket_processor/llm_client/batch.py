@@ -72,6 +72,11 @@ class BatchState:
 BatchResult = Triage | LLMError
 
 
+class UnknownBatch(LLMError):
+    """The endpoint answers 404 for a batch we recorded, or for its output: purged, or asked of
+    another project or endpoint than the one that made it. Its tickets need another path."""
+
+
 class LLMBatchClient:
     """The Batch API of one endpoint, for one model (the first configured)."""
 
@@ -163,9 +168,16 @@ class LLMBatchClient:
         return str(batch.id)
 
     def poll(self, batch_id: str) -> BatchState:
+        """The batch's state; ``UnknownBatch`` when the endpoint does not know it (404)."""
         try:
             with call_deadline(self.timeout):
                 batch = self._client.batches.retrieve(batch_id)
+        except openai.NotFoundError as exc:
+            raise UnknownBatch(
+                f"the LLM endpoint does not know batch {batch_id} (404: purged, or made by "
+                "another project or endpoint)",
+                status_code=404,
+            ) from exc
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
         counts = batch.request_counts
@@ -191,7 +203,7 @@ class LLMBatchClient:
         results: dict[str, BatchResult] = {}
         for file_id in (state.output_file_id, state.error_file_id):
             if file_id:
-                for line in self._content(file_id).splitlines():
+                for line in self._content(batch_id, file_id).splitlines():
                     if line.strip():
                         custom_id, result = self._result(line)
                         if custom_id is not None:
@@ -203,10 +215,16 @@ class LLMBatchClient:
 
     # -- reading the answers ---------------------------------------------------------------
 
-    def _content(self, file_id: str) -> str:
+    def _content(self, batch_id: str, file_id: str) -> str:
         try:
             with call_deadline(self.timeout):
                 return self._client.files.content(file_id).text
+        except openai.NotFoundError as exc:
+            raise UnknownBatch(
+                f"the LLM endpoint no longer has file {file_id}, the results of batch "
+                f"{batch_id} (404: purged, or made by another project or endpoint)",
+                status_code=404,
+            ) from exc
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
 

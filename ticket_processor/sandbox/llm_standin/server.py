@@ -61,9 +61,11 @@ class StandinConfig:
     ``prompt_cache``: a repeated request prefix of at least ``cache_min_tokens`` comes back as
     ``usage.prompt_tokens_details.cached_tokens``. ``batch_api`` False answers 404 on the
     Batch API; a batch completes ``batch_delay_s`` after it was created, or on
-    ``complete_batches()`` / ``POST /sandbox/batches/complete``. ``slots``: at most that many
-    answers are worked on at once and the rest queue (an Ollama's ``OLLAMA_NUM_PARALLEL``, a
-    saturated vLLM), so the latency a caller sees grows with what it sends.
+    ``complete_batches()`` / ``POST /sandbox/batches/complete``; ``batches.forget()`` / ``POST
+    /sandbox/batches/forget`` makes it forget every batch (404 from then on, as after a purge).
+    ``slots``: at most that many answers are worked on at once and the rest queue (an Ollama's
+    ``OLLAMA_NUM_PARALLEL``, a saturated vLLM), so the latency a caller sees grows with what it
+    sends.
     """
 
     latency_s: float = 0.0
@@ -141,6 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         if path == "/sandbox/batches/complete":
             self._send(200, {"completed": standin.complete_batches()})
+            return
+        if path == "/sandbox/batches/forget":
+            self._send(200, {"forgotten": standin.batches.forget()})
             return
         if path.startswith(("/v1/batches", "/v1/files")) and standin.config.batch_api:
             status, payload = standin.batches.post(path, self.headers.get("Content-Type", ""), raw)
