@@ -18,6 +18,8 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     │   └── HelpdeskConnectionError      refused, reset, timed out (also retryable)
     ├── LLMError
     │   ├── LLMRateLimited               429 (also RateLimitedError)
+    │   │   └── LLMConnectionReset       reset as it opened, while other calls answer:
+    │   │                                back-pressure (fewer calls in flight), not an outage
     │   ├── LLMServerError               5xx (also retryable)
     │   ├── LLMConnectionError           refused, reset, timed out (also retryable)
     │   ├── LLMAuthError                 401 / 403
@@ -171,6 +173,16 @@ class LLMRateLimited(LLMError, RateLimitedError):
     ) -> None:
         LLMError.__init__(self, message, status_code=status_code)
         self.retry_after = retry_after
+
+
+class LLMConnectionReset(LLMRateLimited):
+    """The endpoint reset a connection as it opened while other calls were answered: a small
+    server whose listen backlog overflowed. Like a 429 it asks us to slow down (fewer calls in
+    flight, retried, no breaker failure); when nothing is answered any more it is an outage and
+    the analyser says ``LLMConnectionError`` instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=None, retry_after=None)
 
 
 class LLMServerError(LLMError, RetryableError):

@@ -59,6 +59,13 @@ def test_an_unreachable_llm_hands_its_tickets_to_the_learned_model_and_says_why(
     assert warning in " ".join(result.stderr.split())
     assert "check OPENAI_BASE_URL" in result.stderr
     assert "BreakerOpenError" not in result.stderr
-    finished = [e for e in events(log_dir) if e["event"] == "run_finished"][-1]
+    log = events(log_dir)
+    finished = [e for e in log if e["event"] == "run_finished"][-1]
     assert finished["fallback_engines"] == {"learned": 12}
+    # A refused connection is an outage: the breaker opens on the first wave's failures, and
+    # the tickets after it go to the learned model without a try or a wait of their own.
+    assert [e["dependency"] for e in log if e["event"] == "breaker_opened"] == ["llm"]
+    retries = [e for e in log if e["event"] == "llm_retry"]
+    assert {e["error"] for e in retries} == {"LLMConnectionError"}
+    assert len(retries) <= 4, retries  # the first wave (4 workers), once each
     assert finished["fallback_cause"].startswith(f"could not reach the LLM at {url}")

@@ -17,6 +17,7 @@ from openai.types.chat import ChatCompletion
 from ..errors import (
     LLMAuthError,
     LLMConnectionError,
+    LLMConnectionReset,
     LLMError,
     LLMRateLimited,
     LLMResponseError,
@@ -94,6 +95,25 @@ def retry_after_seconds(headers: httpx2.Headers) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+def dropped_before_answering(exc: BaseException) -> bool:
+    """The server took the connection and reset (or closed) it before any answer: what a small
+    server does when its listen backlog overflows. The kernel completes the handshake before
+    the server accepts, so the client sees it while connecting or on its first read
+    (``ConnectionResetError`` under httpx's ``ConnectError`` / ``ReadError``, or httpx's "server
+    disconnected without sending a response"). Not a refused connection (nothing listens) or a
+    name that does not resolve: those mean the endpoint is not there at all."""
+    found: BaseException | None = exc
+    for _ in range(8):  # the chain: openai's error, httpx's, httpcore's, the OS's
+        if found is None:
+            return False
+        if isinstance(found, ConnectionResetError | ConnectionAbortedError):
+            return True
+        if isinstance(found, httpx2.RemoteProtocolError) and "without sending" in str(found):
+            return True
+        found = found.__cause__ or found.__context__
+    return False
+
+
 def translate_error(
     exc: openai.OpenAIError,
     *,
@@ -112,6 +132,11 @@ def translate_error(
         )
     if isinstance(exc, openai.APIConnectionError):
         where = f"the LLM at {base_url}" if base_url else "the LLM endpoint"
+        if dropped_before_answering(exc):
+            return LLMConnectionReset(
+                f"{where} reset a connection before answering (its listen backlog is full?): "
+                "fewer calls at once"
+            )
         return LLMConnectionError(f"could not reach {where}: check OPENAI_BASE_URL")
     if not isinstance(exc, openai.APIStatusError):
         return LLMError(f"LLM call failed: {type(exc).__name__}")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import socket
+import struct
 import sys
 import threading
 import time
@@ -85,6 +87,10 @@ class StandinConfig:
     batch_api: bool = True
     batch_delay_s: float = 0.0
     slots: int | None = None
+    # This share of new connections is reset (RST) right after accept, before a byte is read:
+    # a small server whose listen backlog overflows. Evenly spread, never two in a row, and
+    # while it is on every answer closes its connection, so each call connects anew.
+    reset_rate: float = 0.0
     script: list[dict[str, Any] | str] | None = None
     models: tuple[str, ...] = ("stand-in",)
     seed: int | None = None
@@ -100,6 +106,14 @@ class _Server(ThreadingHTTPServer):
     # The listen backlog: hundreds of clients connecting at once must not be refused or queued.
     request_queue_size = 1024
     standin: RunningStandin
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.standin.reset_now():
+            # SO_LINGER 0: close() sends RST, as a kernel does to a connection it cannot queue.
+            request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            request.close()
+            return
+        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its timeout) closes the socket mid-answer: expected, not news.
@@ -181,6 +195,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        if self.server.standin.config.reset_rate > 0:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if trickle <= 0:
             self.wfile.write(data)
@@ -204,7 +221,14 @@ class RunningStandin:
         self._window = RateWindow()
         self._cache = PromptCache()
         self.batches = BatchStore(self._batch_answer, delay_s=config.batch_delay_s)
-        self._counts = {"requests": 0, "rate_limited": 0, "errors": 0, "completions": 0}
+        self._counts = {
+            "requests": 0,
+            "rate_limited": 0,
+            "errors": 0,
+            "completions": 0,
+            "resets": 0,
+        }
+        self._reset_debt = 0.0
         self._inflight = 0
         self._max_inflight = 0
         self._slots: threading.BoundedSemaphore | None = None
@@ -221,6 +245,19 @@ class RunningStandin:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {**self._counts, "max_inflight": self._max_inflight}
+
+    def reset_now(self) -> bool:
+        """Whether to reset the connection just accepted (``reset_rate``), counted."""
+        rate = self.config.reset_rate
+        if rate <= 0:
+            return False
+        with self._lock:
+            self._reset_debt += rate
+            if self._reset_debt < 1.0:
+                return False
+            self._reset_debt -= 1.0
+            self._counts["resets"] += 1
+            return True
 
     def complete_batches(self) -> int:
         """Every batch in progress completes at its next poll; returns how many."""
