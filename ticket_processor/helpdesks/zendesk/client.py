@@ -267,11 +267,11 @@ class ZendeskClient:
                     f"({current.progress or 0}/{current.total or '?'} done)"
                 )
             left = bound.left() if bound is not None else None
-            if bound is not None and left is not None and left <= 0:
-                raise bound.out_of_time(f"waiting for Zendesk job {current.id} ({current.status})")
             self._sleep(delay if left is None else min(delay, left))
             waited += delay
             delay = min(delay * 2, 5.0)
+            if bound is not None and bound.left() == 0:
+                raise bound.out_of_time(f"waiting for Zendesk job {current.id} ({current.status})")
             current = self.job_status(current.id)
         return current
 
