@@ -65,3 +65,5 @@ def test_resets_while_other_calls_answer_slow_the_run_down_and_every_ticket_gets
     assert len(retried) >= 9, retried  # each reset call was tried again
     assert set(retried) == {"LLMConnectionReset"}, retried
     assert "fell back" not in result.stderr
+    finished = [e for e in log if e["event"] == "run_finished"][-1]
+    assert finished["llm"]["llm_limit_low"] < 4, finished["llm"]  # it slowed down

@@ -207,6 +207,7 @@ class AdaptiveLimit:
         self._full = False  # every permit was taken since the last change
         self._since_change = 0
         self._peak = 0
+        self._low = self._limit  # the lowest the limit went: how hard the endpoint pushed back
 
     @property
     def limit(self) -> int:
@@ -219,10 +220,12 @@ class AdaptiveLimit:
             return self._in_use
 
     def stats(self) -> dict[str, int | bool]:
-        """For the run summary: the limit now, the most calls ever in flight, latency-following."""
+        """For the run summary: the limit now and at its lowest, the most calls ever in flight,
+        latency-following."""
         with self._cond:
             return {
                 "llm_limit_now": self._limit,
+                "llm_limit_low": self._low,
                 "llm_limit_peak": self._peak,
                 "llm_workers_auto": self._follow,
             }
@@ -288,6 +291,7 @@ class AdaptiveLimit:
         return True
 
     def _changed(self) -> None:
+        self._low = min(self._low, self._limit)
         self._credit = 0.0
         self._epoch += 1
         self._since_change = 0
