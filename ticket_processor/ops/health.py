@@ -178,6 +178,9 @@ def fallback_check(last: Mapping[str, Any] | None) -> Check:
         return Check(name, "healthy", "the last run's analyses came from the engine it wanted")
     total = last.get("triaged") if isinstance(last.get("triaged"), int) else 0
     told = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items()))
+    cause = last.get("fallback_cause")
+    if isinstance(cause, str) and cause:
+        told = f"{told}; first cause: {cause}"  # what to fix, as the failing engine said it
     return Check(name, "degraded", f"{fell} of {total} tickets in the last run fell back: {told}")
 
 
