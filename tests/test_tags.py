@@ -94,7 +94,7 @@ def test_triage_tags_only_from_enums() -> None:
     [
         ("llm", False, set()),  # the LLM decided: neither tag
         ("learned", False, {"ai_engine_learned"}),  # asked for (--engine learned)
-        ("learned", True, {"ai_engine_learned"}),  # in the LLM's place
+        ("learned", True, {"ai_engine_learned", "ai_fallback"}),  # in the LLM's place
         ("rules", True, {"ai_fallback"}),  # in place of the engine asked for
         ("rules", False, set()),  # --engine rules chose them
     ],

@@ -18,12 +18,16 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     │   └── HelpdeskConnectionError      refused, reset, timed out (also retryable)
     ├── LLMError
     │   ├── LLMRateLimited               429 (also RateLimitedError)
+    │   │   └── LLMConnectionReset       reset as it opened, while other calls answer:
+    │   │                                back-pressure (fewer calls in flight), not an outage
     │   ├── LLMServerError               5xx (also retryable)
     │   ├── LLMConnectionError           refused, reset, timed out (also retryable)
     │   ├── LLMAuthError                 401 / 403
     │   └── LLMResponseError             answer is not a valid analysis
     ├── BreakerOpenError(dependency)     a circuit breaker refuses the call
     ├── RunAborted                       the run cannot go on (exit 1)
+    ├── RunOutOfTime                     --max-runtime and its grace are spent: the rest waits
+    │                                    for the next run (not a failure, not a breaker count)
     ├── LockHeldError                    another run holds the state lock (exit 0)
     ├── StateFileRefused                 a link, FIFO, directory or oversized file where a
     │                                    state file belongs (set aside by whoever opened it)
@@ -174,6 +178,16 @@ class LLMRateLimited(LLMError, RateLimitedError):
         self.retry_after = retry_after
 
 
+class LLMConnectionReset(LLMRateLimited):
+    """The endpoint reset a connection as it opened while other calls were answered: a small
+    server whose listen backlog overflowed. Like a 429 it asks us to slow down (fewer calls in
+    flight, retried, no breaker failure); when nothing is answered any more it is an outage and
+    the analyser says ``LLMConnectionError`` instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=None, retry_after=None)
+
+
 class LLMServerError(LLMError, RetryableError):
     """5xx from the LLM endpoint."""
 
@@ -200,24 +214,49 @@ class LLMResponseError(LLMError):
     """The model answered, but not with a valid analysis (after recovery and repair)."""
 
 
+class LLMAnswerRefused(LLMResponseError):
+    """An answer ticketbot would not read (past its size cap, or a redirect to another host).
+
+    Its message is ticketbot's own (the cap and the setting that raises it, or the host it
+    pointed to), never the endpoint's text, so it may be shown as the cause of a fallback.
+    """
+
+
 class BreakerOpenError(TicketBotError):
     """A circuit breaker is open and refuses calls to ``dependency`` for now."""
 
-    def __init__(self, dependency: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        dependency: str,
+        *,
+        retry_after: float | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
         name, _, endpoint = dependency.partition("@")
         where = f" ({endpoint})" if endpoint else ""
         when = f"; it lets a trial call through in {retry_after:.0f} s" if retry_after else ""
+        after = f" after: {cause}" if cause is not None else ""
         super().__init__(
-            f"circuit breaker for {name}{where} is open{when} "
+            f"circuit breaker for {name}{where} is open{after}{when} "
             "(`ticketbot breaker reset` closes it now)"
         )
         self.dependency = name
         self.endpoint = endpoint or None
         self.retry_after = retry_after
+        # The failure that opened it in this process (None: opened by an earlier run).
+        self.cause = cause
 
 
 class RunAborted(TicketBotError):
     """The run cannot go on (auth failure, helpdesk unreachable, breaker open)."""
+
+
+class RunOutOfTime(TicketBotError):
+    """The run's bound (``--max-runtime`` plus its grace) is spent: a wait, a retry or a call
+    that would go past it is not made. What it left undone (a ticket not written, a helpdesk job
+    still queued) is the next run's: the journal and the cursor say where to pick it up."""
+
+    exit_code = ExitCode.OK
 
 
 class LockHeldError(TicketBotError):

@@ -17,7 +17,10 @@ that is missing (404) or fails for good hands over to the next.
 
 Concurrency: the HTTP pool is sized to the workers; ``LLMPacer`` keeps calls and tokens under
 the provider's announced rate limits before any 429; a 429 still halves the concurrency
-(``AdaptiveLimit``) and successes let it creep back.
+(``AdaptiveLimit``) and successes let it creep back. A connection reset as it opens, while other
+calls are answered (a small server's full listen backlog), is back-pressure like a 429
+(``LLMConnectionReset``); ``RESETS_BEFORE_OUTAGE`` resets in a row with no answer between them
+are an outage, and count for the breaker as a refused connection does.
 
 ``build_analyser`` is the one place an analyser is built from the settings (run, eval, health).
 """
@@ -33,7 +36,14 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from .errors import LLMAuthError, LLMError, LLMRateLimited, LLMResponseError
+from .errors import (
+    LLMAuthError,
+    LLMConnectionError,
+    LLMConnectionReset,
+    LLMError,
+    LLMRateLimited,
+    LLMResponseError,
+)
 from .llm_client.http import build_http_client, call_deadline, split_query
 from .llm_client.pacer import LLMPacer
 from .llm_client.prompt import (
@@ -49,7 +59,7 @@ from .llm_client.prompt import (
 )
 from .llm_client.wire import Answer, ModeRejected, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
-from .ops.scrub import url_credentials
+from .ops.scrub import display_url, url_credentials
 from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.breaker import CircuitBreaker
 from .resilience.pacing import AUTO_LLM_START, AdaptiveLimit
@@ -68,6 +78,9 @@ EventSink = Callable[..., object]
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 CONNECT_TIMEOUT = 5.0
 LISTED_SHOWN = 5  # models a "not listed" note names of what the endpoint lists
+# Connection resets in a row, no call answered between them, before resets mean "down", not
+# "busy". Halving the calls in flight on each wave ends a backlog's resets well before this.
+RESETS_BEFORE_OUTAGE = 8
 LLM_RETRY = RetryPolicy(
     attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=60.0, throttled_attempts=6
 )
@@ -116,10 +129,12 @@ class LLMAnalyser:
         self._limit = limit
         # What an echoing endpoint could send back: the key and any credentials in the URL.
         self._secret = (api_key or "", *url_credentials(base_url))
+        self._shown_url = display_url(base_url or DEFAULT_BASE_URL)
         self.schema = analysis_schema(taxonomy, reply_draft=reply_draft)
         self.system = system_prompt(taxonomy, reply_draft=reply_draft)
         self._mode_lock = threading.Lock()
         self._first_mode: dict[str, int] = {}
+        self._resets_in_a_row = 0  # under _mode_lock
         # One connection per worker: a smaller pool queues calls inside httpx.
         http_client = build_http_client(
             connections=max(8, pool_size),
@@ -259,7 +274,7 @@ class LLMAnalyser:
             except openai.OpenAIError as exc:
                 if isinstance(exc, openai.APIStatusError):
                     headers = exc.response.headers
-                error = self._translate(exc, model, mode)
+                error = self._back_pressure_or_outage(self._translate(exc, model, mode))
                 if gate is not None and isinstance(error, LLMRateLimited):
                     gate.on_throttled()
                 raise error from exc
@@ -270,6 +285,8 @@ class LLMAnalyser:
                     gate.release()
             if gate is not None:
                 gate.on_success(time.monotonic() - started)
+            with self._mode_lock:
+                self._resets_in_a_row = 0
             return response
 
         response = self._with_retries(once)
@@ -280,9 +297,29 @@ class LLMAnalyser:
 
     # -- errors --------------------------------------------------------------------------
 
+    def _back_pressure_or_outage(self, error: LLMError) -> LLMError:
+        """A reset is back-pressure while calls are answered; after ``RESETS_BEFORE_OUTAGE``
+        resets in a row with none answered, the endpoint is down: a breaker failure."""
+        if not isinstance(error, LLMConnectionReset):
+            return error
+        with self._mode_lock:
+            self._resets_in_a_row += 1
+            resets = self._resets_in_a_row
+        if resets < RESETS_BEFORE_OUTAGE:
+            return error
+        return LLMConnectionError(
+            f"{error} — {resets} connections in a row, none answered: the endpoint is down or "
+            "refusing every call; check OPENAI_BASE_URL and the server"
+        )
+
     def _translate(self, exc: openai.OpenAIError, model: str, mode: str) -> LLMError:
         return translate_error(
-            exc, model=model, mode=mode, timeout=self.timeout, secret=self._secret
+            exc,
+            model=model,
+            mode=mode,
+            timeout=self.timeout,
+            secret=self._secret,
+            base_url=self._shown_url,
         )
 
 

@@ -165,6 +165,8 @@ class Triage(BaseModel):
     model: str | None = None
     fallback: bool = False
     fallback_reason: str | None = None
+    # What made the first engine fail, as it said it (with its fix): what the run's warning tells.
+    fallback_cause: str | None = None
     usage: TokenUsage = TokenUsage()
     cached: bool = False
     # "batch": answered through the Batch API (a backfill), billed at BATCH_PRICE_SHARE.

@@ -94,7 +94,7 @@ def triage_tags(
         f"{prefix}sentiment_{analysis.sentiment.value}",
         f"{prefix}lang_{analysis.language}",
     ]
-    if triage.engine == "rules" and triage.fallback:
+    if triage.fallback:  # the engine asked for failed: whichever engine took over, say so
         names.append(f"{prefix}fallback")
     if triage.engine == "learned":
         names.append(f"{prefix}engine_learned")

@@ -159,7 +159,8 @@ class ZendeskHelpdesk:
     def _export_slot(self) -> tuple[str, str] | None:
         """Record one export request if it fits the minute (waiting briefly); else a notice."""
         wait = self._window.wait_time()
-        if wait > EXPORT_MAX_WAIT:
+        bound = self.client.run_deadline
+        if wait > (EXPORT_MAX_WAIT if bound is None else bound.cap(EXPORT_MAX_WAIT)):
             return (
                 "discover_paused",
                 f"used Zendesk's {EXPORT_PER_MINUTE} incremental exports a minute; "
@@ -205,7 +206,8 @@ class ZendeskHelpdesk:
                 self.client.wait_for_job(_JobRef(str(job_id)), timeout=RECOVERY_JOB_TIMEOUT)
             covered.update(int(i) for i in ids)
         if set(inflight) - covered:
-            self._sleep(RECOVERY_WAIT)
+            bound = self.client.run_deadline
+            self._sleep(RECOVERY_WAIT if bound is None else bound.cap(RECOVERY_WAIT))
 
     # -- reading for notes, routing and the help centre -------------------------------------
 

@@ -181,7 +181,7 @@ def test_llm_engine_against_the_standin(
     assert {json.loads(line)["engine"] for line in out.read_text().splitlines()} == {"llm"}
 
 
-def test_malformed_llm_answers_fall_back_to_the_rules(
+def test_malformed_llm_answers_fall_back_to_the_learned_model(
     labelled: Path, standin: RunningStandin, tmp_path: Path
 ) -> None:
     standin.config.malformed_rate = 1.0
@@ -193,7 +193,8 @@ def test_malformed_llm_answers_fall_back_to_the_rules(
     report = json.loads(result.output)
     assert report["fallbacks"] == 4
     assert sum(report["fallback_reasons"].values()) == 4
-    assert {json.loads(line)["engine"] for line in out.read_text().splitlines()} == {"rules"}
+    # The default chain's next engine, as in a run: the learned model bundled with the package.
+    assert {json.loads(line)["engine"] for line in out.read_text().splitlines()} == {"learned"}
     assert report["fields"]["category"]["scores"]["pooled"]["accuracy"] == 1.0
 
 

@@ -3,8 +3,8 @@
 Malformed JSON, values outside the enums, extra keys, empty answers, timeouts, 500s and 429s
 come from the OpenAI-compatible stand-in (its script, its answer function and its fault rates);
 ``ticketbot run`` goes through the CLI against the Zendesk sandbox. Each ticket must end with a
-valid LLM analysis or with the keyword rules and ``ai_fallback``; the run never crashes and
-exits 0.
+valid LLM analysis or with the fallback engine (the learned model, next in the default chain)
+and ``ai_fallback``; the run never crashes and exits 0.
 
 The retry policy's waits are shrunk (``engines.LLM_RETRY``) so the test does not sleep for real;
 the waits themselves are asserted in ``test_resilience.py`` and ``test_llm.py``.
@@ -55,6 +55,8 @@ LLM_TIMEOUT = 0.75  # far above a local answer (ms), even on a busy CI machine
 # The run's policy: tries for a failed call, and (more of them) for a 429.
 ATTEMPTS = engines.LLM_RETRY.attempts
 THROTTLED = engines.LLM_RETRY.throttled_attempts or ATTEMPTS
+# The default chain's next engine after the LLM: the model bundled with the package.
+FALLBACK = "learned"
 BREAKER_THRESHOLD = 5  # runner's CircuitBreaker default: dependency failures in a row
 
 
@@ -81,33 +83,33 @@ def slow_for_marked_subjects(subject: str, body: str) -> dict[str, Any]:
 # (subject, what the stand-in does for this ticket's requests, expected engine, reason word)
 CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
     ("Malformed JSON, repaired", [MALFORMED, GOOD], "llm", None),
-    ("Malformed JSON twice", [MALFORMED, MALFORMED], "rules", "LLMResponseError"),
+    ("Malformed JSON twice", [MALFORMED, MALFORMED], FALLBACK, "LLMResponseError"),
     ("Wrong enum values, repaired", [WRONG_ENUM, GOOD], "llm", None),
-    ("Wrong enum values twice", [WRONG_ENUM, WRONG_ENUM], "rules", "LLMResponseError"),
+    ("Wrong enum values twice", [WRONG_ENUM, WRONG_ENUM], FALLBACK, "LLMResponseError"),
     ("Extra keys, repaired", [EXTRA_KEYS, GOOD], "llm", None),
-    ("Extra keys twice", [EXTRA_KEYS, EXTRA_KEYS], "rules", "LLMResponseError"),
-    ("Empty answer", [{"content": ""}], "rules", "LLMResponseError"),
-    ("Null answer", [{"content": None}], "rules", "LLMResponseError"),
+    ("Extra keys twice", [EXTRA_KEYS, EXTRA_KEYS], FALLBACK, "LLMResponseError"),
+    ("Empty answer", [{"content": ""}], FALLBACK, "empty content"),
+    ("Null answer", [{"content": None}], FALLBACK, "empty content"),
     ("A 500 then an answer", [{"status": 500}, GOOD], "llm", None),
-    ("500s on every try", [{"status": 500}] * ATTEMPTS, "rules", "LLMServerError"),
+    ("500s on every try", [{"status": 500}] * ATTEMPTS, FALLBACK, "LLMServerError"),
     ("A 429 then an answer", [{"status": 429, "retry_after": 0}, GOOD], "llm", None),
     (
         "429s on every try",
         [{"status": 429, "retry_after": 0}] * THROTTLED,
-        "rules",
+        FALLBACK,
         "LLMRateLimited",
     ),
-    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], "rules", "LLMResponseError"),
+    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], FALLBACK, "not a chat"),
     # Script exhausted: from here the answer function decides.
-    ("Slow answer, my login fails", [], "rules", "LLMConnectionError"),
+    ("Slow answer, my login fails", [], FALLBACK, "LLMConnectionError"),
     # Two more timeouts make five dependency failures in a row: the breaker opens.
-    ("Slow answer again, my login fails", [], "rules", "BreakerOpenError"),
-    ("After the breaker opened: invoice wrong", [], "rules", "BreakerOpenError"),
+    ("Slow answer again, my login fails", [], FALLBACK, "BreakerOpenError"),
+    ("After the breaker opened: invoice wrong", [], FALLBACK, "BreakerOpenError"),
 ]
 
 
 @pytest.mark.slow
-def test_each_llm_fault_ends_in_a_valid_analysis_or_the_rules(
+def test_each_llm_fault_ends_in_a_valid_analysis_or_the_fallback_engine(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, fast_retries: None
 ) -> None:
     script = [item for _, items, _, _ in CASES for item in items]
@@ -162,7 +164,7 @@ def test_each_llm_fault_ends_in_a_valid_analysis_or_the_rules(
     assert [e["dependency"] for e in log if e["event"] == "breaker_opened"] == ["llm"]
     finished = [e for e in log if e["event"] == "run_finished"][-1]
     assert (finished["status"], finished["failed"]) == ("ok", 0)
-    assert finished["fallback"] == sum(1 for *_, engine, _ in CASES if engine == "rules")
+    assert finished["fallback"] == sum(1 for *_, engine, _ in CASES if engine == FALLBACK)
 
 
 @pytest.mark.slow
@@ -201,16 +203,16 @@ def test_random_llm_faults_on_a_busy_run_never_cost_a_ticket(
     assert stats["errors"] + stats["rate_limited"] > 0  # the faults did happen
     triaged = triaged_events(log_dir)
     assert sorted(triaged) == sorted(ids)
-    engines = {"llm": 0, "rules": 0}
+    engines = {"llm": 0, FALLBACK: 0}
     for ticket_id in ids:
         after = assert_written_within_policy(sandbox, ticket_id, before[ticket_id])
         event = triaged[ticket_id]
         engines[event["engine"]] += 1
-        assert event["fallback"] == (event["engine"] == "rules")
+        assert event["fallback"] == (event["engine"] == FALLBACK)
         assert (f"{PREFIX}fallback" in after["tags"]) == event["fallback"]
         assert event["category"] in TAXONOMY.names
     assert engines["llm"] > 40, engines  # most answers were good or repaired
-    assert engines["rules"] > 0, engines  # some were broken twice
+    assert engines[FALLBACK] > 0, engines  # some were broken twice
     finished = [e for e in events(log_dir) if e["event"] == "run_finished"][-1]
     assert (finished["status"], finished["failed"], finished["triaged"]) == ("ok", 0, 80)
 
@@ -238,7 +240,7 @@ def test_llm_answering_500_to_everything_is_left_alone_once_the_breaker_opens(
     assert requests <= 8 * 3, requests
     triaged = triaged_events(log_dir)
     assert sorted(triaged) == sorted(ids)
-    assert all(e["fallback"] and e["engine"] == "rules" for e in triaged.values())
+    assert all(e["fallback"] and e["engine"] == FALLBACK for e in triaged.values())
     for ticket_id in ids:
         assert (
             f"{PREFIX}fallback"

@@ -238,6 +238,11 @@ def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> No
     assert check.status == "degraded"
     assert "20 of 20 tickets" in check.reason
     assert "LLMConnectionError" in check.reason
+    told = {
+        **failing,
+        "fallback_cause": "could not reach the LLM at http://x/v1: check OPENAI_BASE_URL",
+    }
+    assert "first cause: could not reach the LLM at http://x/v1" in fallback_check(told).reason
     chosen = {"triaged": 20, "fallback_reasons": {"no LLM configured": 20}}
     assert fallback_check(chosen).status == "healthy"
     assert fallback_check(None).status == "healthy"

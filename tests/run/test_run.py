@@ -160,7 +160,7 @@ def test_dry_run_writes_nothing_and_keeps_the_cursor(hd: Helpdesk) -> None:
     assert_triaged_once(hd, fallback=False)
 
 
-def test_llm_down_every_ticket_still_triaged_by_the_rules(
+def test_llm_down_every_ticket_still_triaged_by_a_local_engine(
     hd: Helpdesk, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there

@@ -1,6 +1,7 @@
 """An LLM endpoint that sends its headers and then one byte every 2 s must not
 hang the run. Each call has a deadline for the whole answer; the breaker opens; the rest go
-straight to the rules; the run ends, exits 0, and the next run is not blocked by a stale lock."""
+straight to the learned model (the default chain's next engine); the run ends, exits 0, and the
+next run is not blocked by a stale lock."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_a_trickling_llm_cannot_hang_the_run(
         assert first.exit_code == 0, first.output
         triaged = [e for e in events(log_dir) if e["event"] == "ticket_triaged"]
         assert sorted(e["ticket_id"] for e in triaged) == sorted(ids)
-        assert all(e["engine"] == "rules" and e["fallback"] for e in triaged)
+        assert all(e["engine"] == "learned" and e["fallback"] for e in triaged)
         # Bounded by the deadline, not by the trickle: a few deadlines (the breaker opens
         # after five failures), never the minutes a trickled answer would take.
         assert took < 30 * LLM_TIMEOUT, took

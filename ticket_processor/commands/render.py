@@ -86,6 +86,22 @@ def bound_text(summary: RunSummary) -> str | None:
     return words + (f" ({', '.join(figures)})" if figures else "")
 
 
+ENGINE_LABELS = {"llm": "the LLM", "learned": "the learned model", "rules": "the keyword rules"}
+
+
+def fallback_line(summary: RunSummary) -> str:
+    """``20 ticket(s) fell back to the learned model: could not reach the LLM at …: check
+    OPENAI_BASE_URL``: how many, which engine took them over, and the first cause with its fix."""
+    taken = sorted(summary.fallback_engines.items(), key=lambda item: -item[1])
+    if len(taken) == 1:
+        engines = ENGINE_LABELS.get(taken[0][0], taken[0][0])
+    else:
+        engines = (
+            " and ".join(f"{ENGINE_LABELS.get(e, e)} ({n})" for e, n in taken) or "another engine"
+        )
+    return f"{summary.fallback} ticket(s) fell back to {engines}: {summary.fallback_cause}"
+
+
 def summary_table(summary: RunSummary) -> Table:
     table = Table(title=f"ticketbot run {summary.run_id}", show_header=False)
     table.add_column("what", style="bold")
@@ -94,7 +110,7 @@ def summary_table(summary: RunSummary) -> Table:
         ("status", summary.status),
         ("tickets seen", summary.tickets_seen),
         ("triaged", summary.triaged),
-        ("  by the rules (fallback)", summary.fallback),
+        ("  by a fallback engine", summary.fallback),
         ("  from the cache", summary.cached),
         ("skipped (already done, solved)", summary.skipped),
         ("out of scope (TICKETBOT_SCOPE, skip tag)", summary.out_of_scope),
@@ -107,6 +123,8 @@ def summary_table(summary: RunSummary) -> Table:
     ]
     if summary.engines:
         rows.append(("engines", ", ".join(f"{k} {v}" for k, v in sorted(summary.engines.items()))))
+    if summary.fallback and summary.fallback_cause:
+        rows.append(("fallback", fallback_line(summary)))
     if summary.set_aside:
         rows.append(("state files set aside", ", ".join(summary.set_aside)))
     if summary.categories:

@@ -87,7 +87,12 @@ def run(
     ] = EngineChoice.llm,
     max_runtime: Annotated[
         float | None,
-        typer.Option(min=1, help="Stop taking new tickets after this many seconds; flush, save."),
+        typer.Option(
+            min=1,
+            help="Stop taking new tickets after this many seconds; then a grace of a tenth of "
+            "it (1 to 30 s) to flush what is in flight, and the run ends: what is left "
+            "(a helpdesk job still queued included) is the next run's.",
+        ),
     ] = None,
     query: Annotated[
         str | None, typer.Option(help="Use the Search API with this query instead of the export.")
@@ -146,12 +151,10 @@ def _tell(summary: RunSummary, secrets: tuple[str, ...]) -> None:
             f"[yellow]warning:[/] damaged state file(s) set aside and replaced by safe defaults: "
             f"{escape(files)} (see the log's state_file_set_aside events)"
         )
-    if summary.fallback_reasons:
-        reasons = ", ".join(f"{k} ×{v}" for k, v in sorted(summary.fallback_reasons.items()))
-        err_console.print(
-            f"[yellow]warning:[/] {summary.fallback} ticket(s) fell back to a local engine: "
-            f"{escape(scrub(reasons, secrets))}"
-        )
+    if summary.fallback and summary.fallback_cause:
+        from .render import fallback_line
+
+        err_console.print(f"[yellow]warning:[/] {escape(scrub(fallback_line(summary), secrets))}")
     if summary.status == "aborted":
         err_console.print(f"[red]run aborted:[/] {escape(scrub(summary.reason or '', secrets))}")
     elif summary.status == "stopped":

@@ -139,7 +139,7 @@ def print_result(result: EvalResult, console: Console) -> None:
     if result.engine == "llm":
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.fallback_reasons.items()))
         console.print(
-            f"LLM failures that fell back to the rules: {result.fallbacks}"
+            f"LLM failures that fell back to a local engine: {result.fallbacks}"
             + (f" ({reasons})" if reasons else "")
         )
     for name, report in result.fields.items():

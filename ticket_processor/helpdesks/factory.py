@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..ops.scrub import display_url
 from ..resilience.breaker import CircuitBreaker
+from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
@@ -36,12 +37,16 @@ def connect(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
+    deadline: RunDeadline | None = None,
 ) -> Helpdesk:
-    """The configured helpdesk, ready to use; raises ``ConfigError`` naming what is missing."""
+    """The configured helpdesk, ready to use; raises ``ConfigError`` naming what is missing.
+
+    ``deadline`` is the run's bound: no request, retry, rate-limit pause or job poll of this
+    helpdesk goes past it (``RunOutOfTime``)."""
     settings.require_helpdesk()
     wiring = Wiring(
-        retrier=Retrier(HELPDESK_RETRY, breaker=breaker, sleep=sleep, rng=rng),
-        throttle=RateLimitThrottle(sleep=sleep),
+        retrier=Retrier(HELPDESK_RETRY, breaker=breaker, sleep=sleep, rng=rng, deadline=deadline),
+        throttle=RateLimitThrottle(sleep=sleep, deadline=deadline),
         timeout=(min(5.0, settings.http_timeout), settings.http_timeout),
         marker=marker or f"{settings.tag_prefix}processed",
         pool_size=pool_size,

@@ -55,6 +55,7 @@ from ..errors import (
     HelpdeskRateLimited,
     HelpdeskServerError,
     RecordInvalidError,
+    RunOutOfTime,
 )
 from ..ops.scrub import Scrubber, display_url, url_credentials
 from ..resilience.bounds import (
@@ -67,6 +68,7 @@ from ..resilience.bounds import (
     send_within,
     size_text,
 )
+from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
 
@@ -190,7 +192,9 @@ class HelpdeskTransport(Generic[T]):
 
     ``timeout`` is (connect, read) per socket operation; ``deadline`` bounds the whole request,
     answer included (default: connect + read); ``max_bytes`` caps one answer, decompressed
-    (``TICKETBOT_HELPDESK_MAX_BYTES``; None: no cap).
+    (``TICKETBOT_HELPDESK_MAX_BYTES``; None: no cap). ``run_deadline`` (default: the retrier's)
+    is the run's bound: a request gets at most the time left of it, and one it cuts short raises
+    ``RunOutOfTime`` (not a helpdesk failure: the breaker does not count it).
     """
 
     def __init__(
@@ -208,6 +212,7 @@ class HelpdeskTransport(Generic[T]):
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
         max_bytes: int | None = HELPDESK_MAX_BYTES,
+        run_deadline: RunDeadline | None = None,
     ) -> None:
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)
@@ -220,6 +225,7 @@ class HelpdeskTransport(Generic[T]):
         self.deadline = deadline
         self.max_bytes = max_bytes
         self.retrier = retrier if retrier is not None else Retrier(RetryPolicy(), sleep=sleep)
+        self.run_deadline = run_deadline if run_deadline is not None else self.retrier.deadline
         self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
         self.sleep = sleep
         self.sandbox_kind: str | None = None
@@ -314,6 +320,14 @@ class HelpdeskTransport(Generic[T]):
         started = time.monotonic()
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
+        run_left = self.run_deadline.left() if self.run_deadline is not None else None
+        cut = run_left is not None and run_left < total
+        if run_left is not None:
+            if run_left <= 0:
+                assert self.run_deadline is not None
+                raise self.run_deadline.out_of_time(where)
+            total = min(total, run_left)
+            connect = min(connect, total)
         try:
             response = send_within(
                 lambda: self.session.request(
@@ -347,6 +361,8 @@ class HelpdeskTransport(Generic[T]):
                 "raises the cap"
             ) from None
         except DeadlinePassed as exc:
+            if cut:
+                raise self._out_of_time(where, replay_safe) from exc
             if not replay_safe:
                 raise WriteOutcomeUnknown(
                     f"{name} gave no complete answer to {where} within {total:g} s; "
@@ -363,6 +379,8 @@ class HelpdeskTransport(Generic[T]):
             ReadTimeoutError,
         ) as exc:
             kind = type(exc).__name__
+            if cut and isinstance(exc, requests.Timeout | ReadTimeoutError):
+                raise self._out_of_time(where, replay_safe) from exc
             if isinstance(exc, requests.RequestException) and not _reached_server(exc):
                 raise HelpdeskConnectionError(
                     f"could not reach {name} at {self._shown_url} for {where} ({kind}): "
@@ -413,6 +431,12 @@ class HelpdeskTransport(Generic[T]):
                     request_id=self.wire.request_id(headers),
                 ) from exc
         return self.wire.shape(HelpdeskResponse(body, headers, response.status_code), where)
+
+    def _out_of_time(self, where: str, replay_safe: bool) -> RunOutOfTime:
+        """A request the run's bound cut short; a write's outcome is then unknown."""
+        assert self.run_deadline is not None
+        unknown = "" if replay_safe else " (it may or may not have landed: the next run looks)"
+        return self.run_deadline.out_of_time(f"{self.wire.name}'s answer to {where}{unknown}")
 
     def error_for(self, response: requests.Response, where: str) -> HelpdeskError:
         """The error for an answer of 400 or more, from the helpdesk's status table.

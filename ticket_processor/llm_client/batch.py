@@ -33,7 +33,13 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-from ..errors import LLMConnectionError, LLMError, LLMResponseError, LLMServerError
+from ..errors import (
+    LLMAnswerRefused,
+    LLMConnectionError,
+    LLMError,
+    LLMResponseError,
+    LLMServerError,
+)
 from ..models import TokenUsage, Triage
 from ..ops.scrub import Scrubber, url_credentials
 from ..resilience.bounds import BATCH_MAX_BYTES, LLM_MAX_BYTES, size_text
@@ -81,6 +87,11 @@ class BatchState:
 
 
 BatchResult = Triage | LLMError
+
+
+class UnknownBatch(LLMError):
+    """The endpoint answers 404 for a batch we recorded, or for its output: purged, or asked of
+    another project or endpoint than the one that made it. Its tickets need another path."""
 
 
 class LLMBatchClient:
@@ -183,9 +194,16 @@ class LLMBatchClient:
         return str(batch.id)
 
     def poll(self, batch_id: str) -> BatchState:
+        """The batch's state; ``UnknownBatch`` when the endpoint does not know it (404)."""
         try:
             with call_deadline(self.timeout):
                 batch = self._client.batches.retrieve(batch_id)
+        except openai.NotFoundError as exc:
+            raise UnknownBatch(
+                f"the LLM endpoint does not know batch {batch_id} (404: purged, or made by "
+                "another project or endpoint)",
+                status_code=404,
+            ) from exc
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
         counts = batch.request_counts
@@ -215,7 +233,7 @@ class LLMBatchClient:
             if not file_id:
                 continue
             # closing: a stop midway ends the download (and its deadline) at once.
-            with contextlib.closing(self._lines(file_id)) as lines:
+            with contextlib.closing(self._lines(batch_id, file_id)) as lines:
                 for line in lines:
                     read += 1
                     if read > allowed:
@@ -235,7 +253,7 @@ class LLMBatchClient:
 
     # -- reading the answers ---------------------------------------------------------------
 
-    def _lines(self, file_id: str) -> Generator[str, None, None]:
+    def _lines(self, batch_id: str, file_id: str) -> Generator[str, None, None]:
         """The file's lines as they arrive, each at most ``max_line_bytes``; within the deadline."""
         cap = self.max_line_bytes
         try:
@@ -255,8 +273,14 @@ class LLMBatchClient:
                         yield raw.decode("utf-8", "replace")
                 if pending:
                     yield pending.decode("utf-8", "replace")
+        except openai.NotFoundError as exc:
+            raise UnknownBatch(
+                f"the LLM endpoint no longer has file {file_id}, the results of batch "
+                f"{batch_id} (404: purged, or made by another project or endpoint)",
+                status_code=404,
+            ) from exc
         except AnswerRefused as exc:  # raised while streaming, outside the SDK's own wrapping
-            raise LLMResponseError(str(exc)) from None
+            raise LLMAnswerRefused(str(exc)) from None
         except httpx2.TimeoutException:
             raise LLMConnectionError(
                 f"batch file {file_id} did not arrive in full within {self.timeout:g} s"

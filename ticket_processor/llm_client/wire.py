@@ -15,8 +15,10 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ..errors import (
+    LLMAnswerRefused,
     LLMAuthError,
     LLMConnectionError,
+    LLMConnectionReset,
     LLMError,
     LLMRateLimited,
     LLMResponseError,
@@ -95,19 +97,52 @@ def retry_after_seconds(headers: httpx2.Headers) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+def dropped_before_answering(exc: BaseException) -> bool:
+    """The server took the connection and reset (or closed) it before any answer: what a small
+    server does when its listen backlog overflows. The kernel completes the handshake before
+    the server accepts, so the client sees it while connecting or on its first read
+    (``ConnectionResetError`` under httpx's ``ConnectError`` / ``ReadError``, or httpx's "server
+    disconnected without sending a response"). Not a refused connection (nothing listens) or a
+    name that does not resolve: those mean the endpoint is not there at all."""
+    found: BaseException | None = exc
+    for _ in range(8):  # the chain: openai's error, httpx's, httpcore's, the OS's
+        if found is None:
+            return False
+        if isinstance(found, ConnectionResetError | ConnectionAbortedError):
+            return True
+        if isinstance(found, httpx2.RemoteProtocolError) and "without sending" in str(found):
+            return True
+        found = found.__cause__ or found.__context__
+    return False
+
+
 def translate_error(
-    exc: openai.OpenAIError, *, model: str, mode: str, timeout: float, secret: tuple[str, ...]
+    exc: openai.OpenAIError,
+    *,
+    model: str,
+    mode: str,
+    timeout: float,
+    secret: tuple[str, ...],
+    base_url: str | None = None,
 ) -> LLMError:
-    """openai's exception -> ours, carrying status, Retry-After and a fix-it message."""
+    """openai's exception -> ours, carrying status, Retry-After and a fix-it message.
+
+    ``base_url`` (credentials already removed) is named in a connection failure's message."""
     if isinstance(exc, openai.APITimeoutError):
         return LLMConnectionError(
             f"the LLM endpoint did not answer: no complete answer within {timeout:g} s"
         )
     if isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, AnswerRefused):
         # Too large, or a redirect: the same call brings the same answer, so not retried.
-        return LLMResponseError(str(exc.__cause__))
+        return LLMAnswerRefused(str(exc.__cause__))
     if isinstance(exc, openai.APIConnectionError):
-        return LLMConnectionError("cannot reach the LLM endpoint: check OPENAI_BASE_URL")
+        where = f"the LLM at {base_url}" if base_url else "the LLM endpoint"
+        if dropped_before_answering(exc):
+            return LLMConnectionReset(
+                f"{where} reset a connection before answering (its listen backlog is full?): "
+                "fewer calls at once"
+            )
+        return LLMConnectionError(f"could not reach {where}: check OPENAI_BASE_URL")
     if not isinstance(exc, openai.APIStatusError):
         return LLMError(f"LLM call failed: {type(exc).__name__}")
     status = exc.status_code

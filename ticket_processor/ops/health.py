@@ -1,7 +1,7 @@
 """``ticketbot health``: is the scheduled job able to work, and did it work lately?
 
 The checks, each healthy / degraded / unhealthy with a reason a person can act on: the helpdesk
-(an authenticated ``users/me``), the LLM endpoint (or "not configured": the rules engine is then
+(an authenticated ``users/me``), the LLM endpoint (or "not configured": the learned model is then
 in use, which is healthy), the routes file's groups against the helpdesk's (when one is
 configured: a route whose group is gone is unhealthy), free disk for logs and state, the circuit
 breakers saved by the last runs, the age of the last run, and the success rate of the recent
@@ -108,7 +108,10 @@ def breaker_check(states: Mapping[str, Any], *, now: float) -> Check:
         else:
             opened.append(f"{name} open")
     if opened:
-        effect = "; the helpdesk breaker stops runs early, the LLM one sends tickets to the rules"
+        effect = (
+            "; the helpdesk breaker stops runs early, "
+            "the LLM one sends tickets to the learned model"
+        )
         return Check("breakers", "degraded", ", ".join(opened) + effect)
     names = ", ".join(sorted(states)) or "none recorded yet"
     return Check("breakers", "healthy", f"all closed ({names})")
@@ -177,6 +180,9 @@ def fallback_check(last: Mapping[str, Any] | None) -> Check:
         return Check(name, "healthy", "the last run's analyses came from the engine it wanted")
     total = last.get("triaged") if isinstance(last.get("triaged"), int) else 0
     told = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items()))
+    cause = last.get("fallback_cause")
+    if isinstance(cause, str) and cause:
+        told = f"{told}; first cause: {cause}"  # what to fix, as the failing engine said it
     return Check(name, "degraded", f"{fell} of {total} tickets in the last run fell back: {told}")
 
 
@@ -242,7 +248,7 @@ def probe_routes(settings: Settings) -> tuple[Status, str]:
 def probe_llm(settings: Settings) -> tuple[Status, str]:
     if not settings.llm_configured:
         return "healthy", (
-            "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the rules engine triages"
+            "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the learned model triages"
         )
     from ..llm import build_analyser
 

@@ -75,6 +75,8 @@ class CircuitBreaker:
         self._opened_at = 0.0
         # When the current half-open trial started; None = no trial in flight.
         self._trial_started: float | None = None
+        # The last failure counted in this process: what an open breaker's refusal names.
+        self._cause: BaseException | None = None
         self._restore(self._storage.load(name))
 
     def _restore(self, data: dict[str, Any] | None) -> None:
@@ -137,13 +139,15 @@ class CircuitBreaker:
                 return
             if state == "open":
                 raise BreakerOpenError(
-                    self.name, retry_after=max(0.0, self.reset_after - self._elapsed())
+                    self.name,
+                    retry_after=max(0.0, self.reset_after - self._elapsed()),
+                    cause=self._cause,
                 )
             now = self._clock()
             # One trial at a time. A trial whose caller vanished without reporting back
             # (a thread killed mid-call) frees the slot after another reset_after.
             if self._trial_started is not None and now - self._trial_started < self.reset_after:
-                raise BreakerOpenError(self.name, retry_after=0.0)
+                raise BreakerOpenError(self.name, retry_after=0.0, cause=self._cause)
             self._trial_started = now
 
     def record_success(self) -> None:
@@ -155,8 +159,10 @@ class CircuitBreaker:
             if changed:
                 self._save()
 
-    def record_failure(self) -> None:
+    def record_failure(self, cause: BaseException | None = None) -> None:
         with self._lock:
+            if cause is not None:
+                self._cause = cause
             was_open = self._open
             self._failures += 1
             self._trial_started = None

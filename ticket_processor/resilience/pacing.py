@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from .deadline import RunDeadline
+
 
 class RateLimitThrottle:
     """Spreads the rest of a per-minute budget over the rest of the minute.
@@ -35,7 +37,9 @@ class RateLimitThrottle:
         sleep: Callable[[float], None] = time.sleep,
         window: float = 60.0,
         reserve: int = 5,
+        deadline: RunDeadline | None = None,
     ) -> None:
+        self._deadline = deadline  # the run's: a pause that would outlast it is not taken
         self._clock = clock
         self._sleep = sleep
         self.window = window
@@ -98,6 +102,9 @@ class RateLimitThrottle:
             now = self._clock()
             pause = self._slot(now) - now
         if pause > 0:
+            left = self._deadline.left() if self._deadline is not None else None
+            if self._deadline is not None and left is not None and pause >= left:
+                raise self._deadline.out_of_time(f"a request held {pause:.0f} s by the rate limit")
             self._sleep(pause)
             return pause
         return 0.0
@@ -200,6 +207,7 @@ class AdaptiveLimit:
         self._full = False  # every permit was taken since the last change
         self._since_change = 0
         self._peak = 0
+        self._low = self._limit  # the lowest the limit went: how hard the endpoint pushed back
 
     @property
     def limit(self) -> int:
@@ -212,10 +220,12 @@ class AdaptiveLimit:
             return self._in_use
 
     def stats(self) -> dict[str, int | bool]:
-        """For the run summary: the limit now, the most calls ever in flight, latency-following."""
+        """For the run summary: the limit now and at its lowest, the most calls ever in flight,
+        latency-following."""
         with self._cond:
             return {
                 "llm_limit_now": self._limit,
+                "llm_limit_low": self._low,
                 "llm_limit_peak": self._peak,
                 "llm_workers_auto": self._follow,
             }
@@ -281,6 +291,7 @@ class AdaptiveLimit:
         return True
 
     def _changed(self) -> None:
+        self._low = min(self._low, self._limit)
         self._credit = 0.0
         self._epoch += 1
         self._since_change = 0

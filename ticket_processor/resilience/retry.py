@@ -32,6 +32,7 @@ from ..errors import (
     RetryableError,
 )
 from .breaker import CircuitBreaker
+from .deadline import RunDeadline
 
 __all__ = ["DEPENDENCY_FAILURES", "Retrier", "RetryPolicy"]
 
@@ -115,7 +116,8 @@ class Retrier:
     """Runs a call with bounded retries, through an optional breaker.
 
     A ``Retry-After`` beyond ``policy.max_retry_after`` is not shortened: the error is raised at
-    once, because retrying earlier than the server allows only earns another 429.
+    once, because retrying earlier than the server allows only earns another 429. With the run's
+    ``deadline``, no try starts after its grace and no back-off sleeps past it: ``RunOutOfTime``.
     """
 
     def __init__(
@@ -126,9 +128,11 @@ class Retrier:
         rng: random.Random | None = None,
         breaker: CircuitBreaker | None = None,
         on_retry: Callable[[int, BaseException, float], None] | None = None,
+        deadline: RunDeadline | None = None,
     ) -> None:
         self.policy = policy
         self.breaker = breaker
+        self.deadline = deadline
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
         self._rng_lock = threading.Lock()  # random.Random is not safe to share across threads
@@ -138,6 +142,8 @@ class Retrier:
         attempt = 0
         while True:
             attempt += 1
+            if self.deadline is not None:
+                self.deadline.check("the call")
             if self.breaker is not None:
                 self.breaker.before_call()
             try:
@@ -153,6 +159,9 @@ class Retrier:
                     self.breaker.before_call()
                 with self._rng_lock:
                     wait = self.policy.delay(attempt, exc.retry_after, self._rng)
+                left = self.deadline.left() if self.deadline is not None else None
+                if self.deadline is not None and left is not None and wait >= left:
+                    raise self.deadline.out_of_time(f"another try after: {exc}") from exc
                 if self._on_retry is not None:
                     self._on_retry(attempt, exc, wait)
                 self._sleep(wait)
@@ -165,6 +174,6 @@ class Retrier:
         if self.breaker is None:
             return
         if isinstance(exc, DEPENDENCY_FAILURES):
-            self.breaker.record_failure()
+            self.breaker.record_failure(exc)
         else:
             self.breaker.record_neutral()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..errors import LLMError
 from ..helpdesks.protocol import Cursor, Helpdesk
 from ..helpdesks.stream import TicketStream, holds_updates_since
-from ..llm_client.batch import LLMBatchClient
+from ..llm_client.batch import LLMBatchClient, UnknownBatch
 from ..models import Triage
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
@@ -54,9 +54,17 @@ class BatchPath:
         return result if submitted else self.owner.complete(result)
 
     def _collect(self, batch: BatchRecord, result: BackfillResult) -> bool:
-        """Poll; when the batch is over, write its tickets back. True when it is done with."""
+        """Poll; when the batch is over, write its tickets back. True when it is done with.
+
+        A batch the endpoint does not know (``UnknownBatch``: purged, another project or
+        endpoint) is over too: its tickets go through the normal path, and once they are
+        written its record is dropped like any collected batch's."""
         result.batch_id = batch.batch_id
-        state = self.client.poll(batch.batch_id)
+        try:
+            state = self.client.poll(batch.batch_id)
+        except UnknownBatch as exc:
+            self._unknown(batch, exc, result)
+            return self._write_back(batch, {}, "unknown", result)
         if not state.done:
             self.owner.log.emit(
                 "backfill_waiting",
@@ -73,6 +81,9 @@ class BatchPath:
             return False
         try:
             answers = self.client.collect(batch.batch_id)
+        except UnknownBatch as exc:
+            self._unknown(batch, exc, result)
+            return self._write_back(batch, {}, "unknown", result)
         except LLMError as exc:
             answers = {}
             result.notes.append(f"could not read batch {batch.batch_id}'s results: {exc}")
@@ -88,6 +99,28 @@ class BatchPath:
                 status=state.status,
                 answered=len(answers),
             )
+        return self._write_back(batch, answers, state.status, result)
+
+    def _unknown(self, batch: BatchRecord, exc: UnknownBatch, result: BackfillResult) -> None:
+        """Say it in one line: which batch, what happened, where its tickets go."""
+        count = len(batch.tickets)
+        result.notes.append(f"{exc}: its {count} ticket(s) go through the normal path")
+        self.owner.log.emit(
+            "backfill_batch_unknown",
+            level="warning",
+            batch_id=batch.batch_id,
+            tickets=count,
+            reason=str(exc),
+        )
+
+    def _write_back(
+        self,
+        batch: BatchRecord,
+        answers: dict[str, Triage | LLMError],
+        status: str,
+        result: BackfillResult,
+    ) -> bool:
+        """Run the batch's tickets (its answers in the cache first); True when all are done."""
         from_batch = self._seed_cache(batch, answers)
         ids = tuple(sorted(int(i) for i in batch.tickets))
         summary = self.owner.run_slice(ticket_ids=ids)
@@ -95,7 +128,7 @@ class BatchPath:
         self.owner.log.emit(
             "backfill_collected",
             batch_id=batch.batch_id,
-            status=state.status,
+            status=status,
             tickets=len(ids),
             from_batch=from_batch,
             online=len(ids) - from_batch,

@@ -14,6 +14,7 @@ from typing import Protocol
 from ..helpdesks.protocol import Helpdesk
 from ..models import Ticket, Triage, WriteBack
 from ..ops.logs import EventSink
+from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine
 from .runtime import Runtime
@@ -58,3 +59,6 @@ class RunContext:
     price: Callable[[str | None, int, int], float] = _free  # model, tokens in, out -> USD
     on_progress: Callable[[str], None] = _quiet  # the terminal's progress bar
     writer_flush_after: float = 1.0  # seconds a partial write batch waits for more
+    # The run's bound (--max-runtime and its grace), as the helpdesk was connected with it;
+    # None: the pipeline starts one from ``options.max_runtime`` when it runs.
+    deadline: RunDeadline | None = None

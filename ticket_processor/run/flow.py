@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ..errors import RunOutOfTime
 from ..helpdesks.protocol import WriteOutcome
 from ..models import Ticket, Triage, WriteBack
 from ..tags import is_processed
@@ -117,6 +118,9 @@ class TicketFlow:
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
             writeback = self.planner.plan(ticket, result)
+        except RunOutOfTime:
+            self.defer(ticket.id, "max_runtime")
+            return
         except Exception as exc:  # noqa: BLE001 - a bug in one ticket must not sink the batch
             self.fail(ticket.id, "analyse", type(exc).__name__, str(exc))
             return
@@ -145,6 +149,14 @@ class TicketFlow:
     # -- closing a ticket: exactly one of these per taken ticket -------------------------
 
     def on_written(self, outcome: WriteOutcome) -> None:
+        if isinstance(outcome.error, RunOutOfTime):
+            # Not written before the run's bound, or its job is still queued: not a failure.
+            # The page is read again next run; a queued job is waited for first (the journal).
+            with self._lock:
+                taken = outcome.ticket_id in self._inflight
+            if taken:
+                self.defer(outcome.ticket_id, "max_runtime")
+            return
         with self._lock:
             entry = self._inflight.pop(outcome.ticket_id, None)
         if entry is None:

@@ -15,6 +15,10 @@ adapter's, what survives between runs the ``RunLedger``'s.
   also when the run aborts or is stopped, so no run re-reads what an earlier one finished.
 - ``--limit``, ``--max-runtime`` and SIGINT/SIGTERM stop the taking of tickets; queued ones are
   deferred, analyses under way get ``stop_grace`` seconds, the writes are flushed.
+- ``--max-runtime`` is a bound (``resilience.deadline.RunDeadline``): when its grace is over
+  too, every wait ends (the helpdesk's calls, retries, rate-limit pauses and job polling; the
+  analyses still running are abandoned) and what was not written is left to the next run
+  (``RunOutOfTime``: deferred, not failed).
 - The summary is written once, at the end (``record.record_run_end``): the ``run_finished``
   event and, but for a dry run, ``last_run.json``.
 """
@@ -24,8 +28,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted
+from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, RunOutOfTime
 from ..exitcodes import SIGNAL_EXIT, ExitCode
+from ..resilience.deadline import RunDeadline
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .discovery import Discovery
@@ -55,6 +60,7 @@ class Pipeline:
             backfill=ctx.stream == "backfill",
         )
         self.checkpoint = Checkpoint()
+        self.deadline = ctx.deadline
         self._started = 0.0
         self._started_at = self.now()
         self.discovery = Discovery(ctx, self.summary)
@@ -67,6 +73,8 @@ class Pipeline:
         self._started = self.clock()
         self._started_at = self.now()
         opts = self.options
+        if self.deadline is None:
+            self.deadline = RunDeadline(opts.max_runtime, clock=self.clock)
         self.log.emit(
             "run_started",
             helpdesk=self.helpdesk.kind,
@@ -85,6 +93,10 @@ class Pipeline:
             self.flow.retry = self.ledger.retry_queue()
             self.upkeep.report_set_aside()
             self._process()
+        except RunOutOfTime as exc:
+            # The bound ended a wait (recovery, a page read): stopped, progress saved.
+            self.summary.stopped_early = "max_runtime"
+            self.log.emit("run_out_of_time", reason=str(exc))
         except (AuthError, BreakerOpenError, RunAborted) as exc:
             self._abort(str(exc))
         except HelpdeskError as exc:
@@ -152,6 +164,8 @@ class Pipeline:
                 break
             if grace_ends is None and self._stop_reason() is not None:
                 grace_ends = self.clock() + self.options.stop_grace
+                if self.deadline is not None:
+                    grace_ends = self.clock() + self.deadline.cap(self.options.stop_grace)
             if grace_ends is not None and self.clock() >= grace_ends:
                 abandoned = self.flow.close()
                 self.summary.abandoned = abandoned
@@ -166,8 +180,7 @@ class Pipeline:
         signal_name = self._stop_signal()
         if signal_name is not None:
             return signal_name
-        limit = self.options.max_runtime
-        if limit is not None and self.clock() - self._started >= limit:
+        if self.deadline is not None and self.deadline.spent():
             return "max_runtime"
         writer = self.flow.writer
         if writer is not None and writer.aborted is not None:

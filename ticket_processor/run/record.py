@@ -41,9 +41,14 @@ class TicketRecorder:
             s = self.summary
             s.triaged += 1
             s.fallback += triage.fallback
+            if triage.fallback:
+                taken = s.fallback_engines
+                taken[triage.engine] = taken.get(triage.engine, 0) + 1
             if triage.fallback and triage.fallback_reason:
                 key = _reason_kind(triage.fallback_reason)
                 s.fallback_reasons[key] = s.fallback_reasons.get(key, 0) + 1
+            if triage.fallback and s.fallback_cause is None:
+                s.fallback_cause = triage.fallback_cause or triage.fallback_reason
             s.engines[triage.engine] = s.engines.get(triage.engine, 0) + 1
             s.cached += triage.cached
             s.prompt_tokens += usage.prompt_tokens

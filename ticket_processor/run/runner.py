@@ -25,6 +25,7 @@ from ..ops.logs import EventLog, new_run_id, prune_logs, read_events
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
+from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
 from ..settings import Settings
 from ..state.cache import AnalysisCache
@@ -83,7 +84,10 @@ def run_once(
     scheduled runs'; the lock, the limits and the writes are the same."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
-    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime or Runtime(), backfill)
+    runtime = runtime or Runtime()
+    # The bound counts from here: connecting, syncing the help centre and recovering are in it.
+    deadline = RunDeadline(options.max_runtime, clock=runtime.clock)
+    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime, backfill, deadline)
     if options.dry_run:
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
@@ -107,6 +111,7 @@ class _Parts:
     stop: Callable[[], str | None] | None
     runtime: Runtime
     backfill: bool = False
+    deadline: RunDeadline | None = None
 
 
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
@@ -160,6 +165,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         sleep=runtime.sleep,
         clock=runtime.clock,
         rng=runtime.rng,
+        deadline=parts.deadline,
     )
     watch = EscalationWatch(log)
     kb = open_for_run(settings, helpdesk, dry_run=options.dry_run, emit=log.emit)
@@ -193,6 +199,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 price=price,
                 on_progress=parts.on_progress,
                 writer_flush_after=parts.writer_flush_after,
+                deadline=parts.deadline,
             )
             pipeline = Pipeline(ctx)
             pipeline.summary.warnings.extend(choice.notes)

@@ -64,6 +64,10 @@ class RunSummary:
     deferred: int = 0  # taken, but the run stopped (--max-runtime, a signal) before them
     fallback: int = 0
     fallback_reasons: dict[str, int] = field(default_factory=dict)
+    # The first distinct cause of a fallback, as the failing engine said it (with its fix), and
+    # how many fallen-back tickets each engine took over: what the run's warning tells.
+    fallback_cause: str | None = None
+    fallback_engines: dict[str, int] = field(default_factory=dict)
     engines: dict[str, int] = field(default_factory=dict)
     cached: int = 0
     second_writer: int = 0  # tickets another ticketbot marked between our read and our write
@@ -87,7 +91,7 @@ class RunSummary:
         fields = {
             key: value for key, value in self.__dict__.items() if key not in {"run_id", "planned"}
         }
-        for key in ("categories", "engines", "fallback_reasons", "llm"):
+        for key in ("categories", "engines", "fallback_reasons", "fallback_engines", "llm"):
             fields[key] = dict(fields[key])
         fields["set_aside"] = list(self.set_aside)
         fields["warnings"] = list(self.warnings)

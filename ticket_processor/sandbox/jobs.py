@@ -1,7 +1,8 @@
 """Background jobs (``create_many``, ``update_many``) and their Zendesk job statuses.
 
-A job is queued, then a worker thread runs it after ``job_delay_ms`` and records per-ticket
-results. At most ``max_queued_jobs`` may be queued or working; beyond that Zendesk answers 429.
+A job is queued, then a worker thread runs it after ``job_delay_ms`` (and not while a config's
+``hold_jobs`` is on) and records per-ticket results.
+At most ``max_queued_jobs`` may be queued or working; beyond that Zendesk answers 429.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ class JobQueue:
             wait = due - time.monotonic()
             if wait > 0 and self._stop.wait(wait):
                 return
+            while getattr(self._config, "hold_jobs", False):  # a Zendesk sandbox's knob
+                if self._stop.wait(0.02):
+                    return
             self._set(job_id, status="working", progress=0)
             try:
                 results = work()

@@ -24,6 +24,7 @@ from typing import Protocol
 from ..errors import (
     BreakerOpenError,
     ConfigError,
+    LLMAnswerRefused,
     LLMAuthError,
     LLMConnectionError,
     LLMError,
@@ -101,6 +102,7 @@ def triage(
         raise ValueError("triage needs at least one engine")
     wanted = preferred or chain[0].name
     reasons: list[str] = []
+    cause: str | None = None
     for position, engine in enumerate(chain):
         try:
             result = engine.analyse(ticket)
@@ -108,13 +110,21 @@ def triage(
             if position == len(chain) - 1:
                 raise
             reasons.append(f"{engine.name}: {type(exc).__name__}: {failure_cause(exc)}")
+            if cause is None:
+                # An open breaker's own failure is the one that opened it: that says the fix.
+                first = getattr(exc, "cause", None) if isinstance(exc, BreakerOpenError) else None
+                cause = failure_cause(first if isinstance(first, Exception) else exc)
             continue
         if result.engine == wanted:
             return result
         if wanted == "llm" and not reasons:
             reasons.append("no LLM configured")
         return result.model_copy(
-            update={"fallback": True, "fallback_reason": "; ".join(reasons)[:300] or None}
+            update={
+                "fallback": True,
+                "fallback_reason": "; ".join(reasons)[:300] or None,
+                "fallback_cause": cause,
+            }
         )
     raise AssertionError("unreachable: the last engine answered or raised")
 
@@ -125,7 +135,7 @@ _CAUSES: tuple[tuple[type[Exception], str], ...] = (
     (LLMConnectionError, "the LLM was unreachable or did not answer in time"),
     (LLMRateLimited, "the LLM kept answering rate limited"),
     (LLMServerError, "the LLM endpoint kept failing"),
-    (LLMAuthError, "the LLM endpoint refused the API key"),
+    (LLMAuthError, "the LLM endpoint refused the API key: check OPENAI_API_KEY"),
     (LLMResponseError, "the LLM's answer was malformed"),
     (ConfigError, "the engine is not usable as configured"),
 )
@@ -138,6 +148,10 @@ def failure_cause(exc: Exception) -> str:
     anything it was sent (a key in the URL's query, the ticket's text). The status code is
     kept: it is ours to read, and says most of what the body would.
     """
+    if isinstance(exc, (LLMConnectionError, LLMAnswerRefused)):
+        # Messages ticketbot writes itself (the endpoint shown through ``display_url``) that
+        # say the fix: "could not reach the LLM at …: check OPENAI_BASE_URL", or the cap.
+        return str(exc)
     for kind, cause in _CAUSES:
         if isinstance(exc, kind):
             return cause

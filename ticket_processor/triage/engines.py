@@ -107,19 +107,15 @@ def build_learned(
     """The learned link, or why there is none.
 
     A model the user trained (``TICKETBOT_LEARNED_MODEL``, or the state directory's
-    ``learned-model.zip``) is always in the chain. The model bundled with the package (trained
-    on public tickets) stands in only when the run has no LLM (``offline_first``): then it is
-    the best engine available, better than the rules on the shipped samples.
+    ``learned-model.zip``) is used when there is one, else the model bundled with the package
+    (trained on public tickets): it triages better than the rules on the shipped samples, so a
+    configured LLM that cannot be reached hands its tickets to it, not to the rules. Behind an
+    LLM the link is lazy (``LazyLearned``): a run whose LLM answers never loads it.
     """
     from ..learned import MODEL_FILE_NAME, bundled_model_path
 
     own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
-    if settings.learned_model is not None or own.exists():
-        path = own
-    elif offline_first:
-        path = bundled_model_path()
-    else:
-        return None, "no model trained (ticketbot learn)"
+    path = own if settings.learned_model is not None or own.exists() else bundled_model_path()
     if not offline_first:
         return LazyLearned(path, taxonomy), ""
     from ..learned import LearnedEngine, load_model  # numpy: only now the model is needed

@@ -22,6 +22,7 @@ from ticket_processor.errors import (
     HelpdeskServerError,
     NotFoundError,
     RecordInvalidError,
+    RunOutOfTime,
 )
 from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
@@ -31,6 +32,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.models import Priority, WriteBack
+from ticket_processor.resilience.deadline import RunDeadline
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.settings import load_settings
@@ -338,6 +340,23 @@ def test_wait_for_job_accepts_a_bare_job_reference(
         status = "queued"
 
     assert client.wait_for_job(Ref()).status == "completed"
+
+
+def test_a_job_still_queued_is_polled_only_until_the_runs_bound(
+    sandbox: RunningSandbox, clock: FakeClock
+) -> None:
+    (ticket_id,) = add_tickets(sandbox, 1)
+    sandbox.config.hold_jobs = True
+    bound = RunDeadline(4, clock=clock, grace=1.0)
+    retrier = Retrier(RetryPolicy(), sleep=clock.sleep, rng=random.Random(1), deadline=bound)
+    with ZendeskClient(
+        sandbox.url, email=EMAIL, api_token=TOKEN, retrier=retrier, sleep=clock.sleep
+    ) as zd:
+        job = zd.update_many([WriteBack(ticket_id=ticket_id, additional_tags=("x",))])
+        with pytest.raises(RunOutOfTime, match=f"waiting for Zendesk job {job.id} \\(queued\\)"):
+            zd.wait_for_job(job)  # its own timeout is 300 s
+    assert sum(clock.sleeps) == pytest.approx(5.0)  # polled until the grace ended, not after
+    assert sandbox.store.comments(ticket_id)[1:] == []  # still queued: the next run's
 
 
 def test_update_ticket_safe_update_conflict(sandbox: RunningSandbox, client: ZendeskClient) -> None:

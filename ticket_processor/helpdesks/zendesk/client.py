@@ -30,6 +30,7 @@ from ...errors import ConflictError, HelpdeskError
 from ...models import Ticket, WriteBack
 from ...ops.scrub import display_url
 from ...resilience.bounds import HELPDESK_MAX_BYTES
+from ...resilience.deadline import RunDeadline
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...settings import Settings
@@ -124,6 +125,11 @@ class ZendeskClient:
             max_bytes=max_bytes,
         )
         self._sleep = sleep
+
+    @property
+    def run_deadline(self) -> RunDeadline | None:
+        """The run's bound the requests and job polling keep to (None: unbounded)."""
+        return self._http.run_deadline
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> ZendeskClient:
@@ -251,19 +257,24 @@ class ZendeskClient:
 
         ``job`` is a ``JobStatus`` or anything with its ``id`` and ``status`` (a job id kept
         across a crash). ``timeout`` counts the time slept between polls (so an injected sleep
-        controls it); past it, ``JobTimeoutError``.
+        controls it); past it, ``JobTimeoutError``. No poll sleeps past the run's bound
+        (``RunOutOfTime``): a job still queued then is the next run's to wait for.
         """
         current = job if isinstance(job, JobStatus) else self.job_status(job.id)
         delay, waited = 0.2, 0.0
+        bound = self._http.run_deadline
         while not current.done:
             if waited >= timeout:
                 raise JobTimeoutError(
                     f"Zendesk job {current.id} still {current.status} after {waited:.0f}s "
                     f"({current.progress or 0}/{current.total or '?'} done)"
                 )
-            self._sleep(delay)
+            left = bound.left() if bound is not None else None
+            self._sleep(delay if left is None else min(delay, left))
             waited += delay
             delay = min(delay * 2, 5.0)
+            if bound is not None and bound.left() == 0:
+                raise bound.out_of_time(f"waiting for Zendesk job {current.id} ({current.status})")
             current = self.job_status(current.id)
         return current
 

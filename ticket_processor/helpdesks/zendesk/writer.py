@@ -22,7 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ...errors import AuthError, BreakerOpenError, ConflictError, NotFoundError, TicketBotError
+from ...errors import (
+    AuthError,
+    BreakerOpenError,
+    ConflictError,
+    NotFoundError,
+    RunOutOfTime,
+    TicketBotError,
+)
 from ...models import WriteBack
 from ..protocol import Replan, WriteJournal, WriteOutcome
 from .client import ZendeskClient
@@ -59,6 +66,10 @@ class ZendeskBatchWrite:
         self._journal.begin(ids)
         try:
             self._write_jobs(self._batch)
+        except RunOutOfTime:
+            # The run's bound ended the wait: the batch stays journalled (its job id too, if it
+            # was sent), so the next run waits for the job and re-reads before writing again.
+            raise
         except (AuthError, BreakerOpenError):
             # A definite refusal. A job whose id was recorded may still land: its tickets stay
             # in the journal for the next run to wait for. (A request whose answer was lost may
@@ -85,7 +96,7 @@ class ZendeskBatchWrite:
                 self._jobs.append(job.id)
                 self._journal.job_sent(job.id, [wb.ticket_id for wb in todo])
                 done = self._client.wait_for_job(job)
-            except (AuthError, BreakerOpenError):
+            except (AuthError, BreakerOpenError, RunOutOfTime):
                 raise
             except TicketBotError:
                 # The job failed as a whole, or whether Zendesk took it is unknown: it may
@@ -120,7 +131,7 @@ class ZendeskBatchWrite:
             return []
         try:
             fresh = {t.id: t for t in self._client.show_many([wb.ticket_id for wb in batch])}
-        except (AuthError, BreakerOpenError):
+        except (AuthError, BreakerOpenError, RunOutOfTime):
             raise
         except TicketBotError as exc:
             for writeback in batch:
@@ -166,7 +177,7 @@ class ZendeskBatchWrite:
                 return WriteOutcome(writeback.ticket_id, current)
             except ConflictError as exc:
                 last_error = exc  # someone changed the ticket: re-read and re-merge
-            except (AuthError, BreakerOpenError):
+            except (AuthError, BreakerOpenError, RunOutOfTime):
                 raise
             except TicketBotError as exc:
                 return WriteOutcome(writeback.ticket_id, None, exc)

@@ -95,6 +95,27 @@ class BatchStore:
             return 200, content, "application/jsonl"
         return 404, _error("not found", "not_found"), "application/json"
 
+    def forget(self, *, outputs_only: bool = False) -> int:
+        """Forget every batch (``outputs_only``: only their finished output and error files),
+        as a provider that purged them, or another project or endpoint, does: 404 from then on.
+        Returns how many batches (or files) were forgotten."""
+        with self._lock:
+            if outputs_only:
+                ids = {
+                    str(batch[key])
+                    for batch in self._batches.values()
+                    for key in ("output_file_id", "error_file_id")
+                    if batch.get(key)
+                }
+                for file_id in ids:
+                    self._files.pop(file_id, None)
+                    self._content.pop(file_id, None)
+                return len(ids)
+            count = len(self._batches)
+            self._batches.clear()
+            self._ready.clear()
+            return count
+
     def complete(self) -> int:
         """Let every batch in progress finish at its next poll; returns how many."""
         with self._lock:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import socket
+import struct
 import sys
 import threading
 import time
@@ -63,7 +65,9 @@ class StandinConfig:
     ``prompt_cache``: a repeated request prefix of at least ``cache_min_tokens`` comes back as
     ``usage.prompt_tokens_details.cached_tokens``. ``batch_api`` False answers 404 on the
     Batch API; a batch completes ``batch_delay_s`` after it was created, or on
-    ``complete_batches()`` / ``POST /sandbox/batches/complete``. ``slots``: at most that many
+    ``complete_batches()`` / ``POST /sandbox/batches/complete``; ``batches.forget()`` / ``POST
+    /sandbox/batches/forget`` makes it forget every batch (404 from then on, as after a purge).
+    ``slots``: at most that many
     answers are worked on at once and the rest queue (an Ollama's ``OLLAMA_NUM_PARALLEL``, a
     saturated vLLM), so the latency a caller sees grows with what it sends. ``echo_request``:
     every error answer quotes the request line, query string included (``Invalid URL (POST
@@ -99,6 +103,10 @@ class StandinConfig:
     gzip_bomb_bytes: int = 0
     batch_padding_lines: int = 0
     file_trickle_seconds: float = 0.0
+    # This share of new connections is reset (RST) right after accept, before a byte is read:
+    # a small server whose listen backlog overflows. Evenly spread, never two in a row, and
+    # while it is on every answer closes its connection, so each call connects anew.
+    reset_rate: float = 0.0
     script: list[dict[str, Any] | str] | None = None
     models: tuple[str, ...] = ("stand-in",)
     seed: int | None = None
@@ -115,6 +123,14 @@ class _Server(ThreadingHTTPServer):
     # The listen backlog: hundreds of clients connecting at once must not be refused or queued.
     request_queue_size = 1024
     standin: RunningStandin
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.standin.reset_now():
+            # SO_LINGER 0: close() sends RST, as a kernel does to a connection it cannot queue.
+            request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            request.close()
+            return
+        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its timeout) closes the socket mid-answer: expected, not news.
@@ -167,6 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         if path == "/sandbox/batches/complete":
             self._send(200, {"completed": standin.complete_batches()})
+            return
+        if path == "/sandbox/batches/forget":
+            self._send(200, {"forgotten": standin.batches.forget()})
             return
         if path.startswith(("/v1/batches", "/v1/files")) and standin.config.batch_api:
             status, payload = standin.batches.post(path, self.headers.get("Content-Type", ""), raw)
@@ -231,6 +250,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        if self.server.standin.config.reset_rate > 0:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if trickle <= 0:
             self.wfile.write(data)
@@ -254,7 +276,14 @@ class RunningStandin:
         self._window = RateWindow()
         self._cache = PromptCache()
         self.batches = BatchStore(self._batch_answer, delay_s=config.batch_delay_s)
-        self._counts = {"requests": 0, "rate_limited": 0, "errors": 0, "completions": 0}
+        self._counts = {
+            "requests": 0,
+            "rate_limited": 0,
+            "errors": 0,
+            "completions": 0,
+            "resets": 0,
+        }
+        self._reset_debt = 0.0
         self._inflight = 0
         self._max_inflight = 0
         self._slots: threading.BoundedSemaphore | None = None
@@ -271,6 +300,19 @@ class RunningStandin:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {**self._counts, "max_inflight": self._max_inflight}
+
+    def reset_now(self) -> bool:
+        """Whether to reset the connection just accepted (``reset_rate``), counted."""
+        rate = self.config.reset_rate
+        if rate <= 0:
+            return False
+        with self._lock:
+            self._reset_debt += rate
+            if self._reset_debt < 1.0:
+                return False
+            self._reset_debt -= 1.0
+            self._counts["resets"] += 1
+            return True
 
     def complete_batches(self) -> int:
         """Every batch in progress completes at its next poll; returns how many."""

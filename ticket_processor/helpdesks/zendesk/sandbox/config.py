@@ -44,6 +44,7 @@ _RUNTIME_KNOBS: dict[str, type] = {
     "drop_rate": float,
     "admin": bool,
     "job_delay_ms": float,
+    "hold_jobs": bool,
     "faults": list,
     "slow_ms": float,
     "trickle_seconds": float,
@@ -72,6 +73,9 @@ class SandboxConfig:
     drop_rate: float = 0
     admin: bool = True
     job_delay_ms: float = 0
+    # Jobs stay "queued" while this is on (a Zendesk whose job workers are backed up); turned
+    # off, the held jobs run in order.
+    hold_jobs: bool = False
     # The fate of the next API requests, one item each, in arrival order: "409", "500" or "503"
     # (that error), "drop" (connection cut before the request is handled), "slow" (``slow_ms`` more
     # latency, then handled: a client that timed out meanwhile never learns that it was).
