@@ -207,3 +207,16 @@ def test_rules_reach_the_accuracy_bars_on_the_dev_data() -> None:
     assert fields["category"]["scores"]["pooled"]["macro_f1"] >= 0.65
     assert fields["sentiment"]["scores"]["airline"]["macro_f1"] >= 0.60
     assert fields["urgency"]["scores"]["tobi"]["macro_f1"] >= 0.40
+
+
+VENDORED = Path(__file__).resolve().parents[1] / "data"  # banking77 (CC BY 4.0), bitext (CDLA)
+
+
+@pytest.mark.parametrize(("name", "bar"), [("banking77", 0.60), ("bitext", 0.80)])
+def test_rules_reach_the_category_bar_on_the_vendored_public_rows(name: str, bar: float) -> None:
+    """The rules engine was never trained on these rows (the learned model was, so it is not
+    measured here); the bars sit a few points under today's 0.65 and 0.84."""
+    result = invoke(str(VENDORED / f"{name}.jsonl"), "--engine", "rules", "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)["fields"]["category"]["scores"]
+    assert scores[name]["macro_f1"] >= bar
