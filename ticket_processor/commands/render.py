@@ -16,6 +16,7 @@ from rich.text import Text
 from ..models import WriteBack
 from ..run.planner import RoutedWriteBack
 from ..run.types import PlannedChange, RunSummary
+from ..triage.note_text import llm_text, terminal_text
 
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
 # columns the per-ticket tables are printed one line a ticket instead, as in a pipe.
@@ -148,17 +149,18 @@ def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200)
         wb = change.writeback
         priority = wb.priority.value if wb.priority else "(unchanged)"
         engine = change.triage.engine + (" (fallback)" if change.triage.fallback else "")
-        # Subject and summary are ticket text: Text() so they never act as rich markup.
+        # Subject and summary are ticket text: Text() so they never act as rich markup, the
+        # summary cleaned as in the note, anything unprintable escaped (``triage.note_text``).
         route = [route_cell(wb) or "unchanged"] if routed else []
         table.add_row(
             str(change.ticket_id),
-            Text(change.subject or "(no subject)"),
+            Text(terminal_text(change.subject or "(no subject)")),
             analysis.category,
             f"{analysis.urgency.value} → {priority}",
             engine,
             *route,
             " ".join(wb.additional_tags),
-            Text(analysis.summary),
+            Text(terminal_text(llm_text(analysis.summary))),
         )
     if len(planned) > limit:
         table.caption = f"first {limit} of {len(planned)} tickets"
@@ -180,7 +182,7 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
         lines.append(
             f"ticket {change.ticket_id}: category={analysis.category} "
             f"urgency={analysis.urgency.value} priority={priority} engine={engine} {routing}"
-            f"add_tags={','.join(wb.additional_tags)} summary={analysis.summary!r}"
+            f"add_tags={','.join(wb.additional_tags)} summary={llm_text(analysis.summary)!r}"
         )
     return lines
 
