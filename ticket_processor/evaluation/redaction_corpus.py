@@ -364,6 +364,10 @@ HOSTILE_MEGABYTE = [
     "&#64;" * 200_000,
     "DOB: 1/" * 140_000,
     "0" * 1_000_000,
+    ":" * 1_000_000,
+    "12-34-56 " * 110_000,
+    "12345678Z " * 100_000,
+    "٤" * 1_000_000,
 ]
 
 PROSE = "Hello, my order from last week has not arrived and the tracking page shows nothing. "
