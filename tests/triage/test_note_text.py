@@ -33,6 +33,7 @@ from ticket_processor.triage.note_text import LINK_REMOVED, llm_text, terminal_t
         ("nul\x00 bell\x07 c1\x9b31m", "nul bell c1"),
         ("a\u202eb\u2066c\u2069d\u200be\ufeff", "abcde"),
         ("line\u2028break\x85next\r\nend", "line\nbreak\nnext\nend"),
+        ("Steps:\n  - open [it](https://evil.example)  now", "Steps:\n  - open it now"),
         ("version 10.0.19045.3803, error 0x80070005", "version 10.0.19045.3803, error 0x80070005"),
     ],
 )

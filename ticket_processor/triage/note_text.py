@@ -84,7 +84,13 @@ def llm_text(text: str, *, urls: Sequence[str] = (), articles: int = 0) -> str:
     text = _HTML_TAG.sub("", text)
     text = _urls(text, urls)
     text = _CITATION.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= articles else "", text)
-    return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.split("\n")).strip()
+    return "\n".join(_tidy(line) for line in text.split("\n")).strip("\n")
+
+
+def _tidy(line: str) -> str:
+    """One line with the gaps a removal left closed up; its indentation kept."""
+    body = line.lstrip(" \t")
+    return line[: len(line) - len(body)] + _SPACES.sub(" ", body).rstrip() if body else ""
 
 
 def terminal_text(text: str) -> str:
