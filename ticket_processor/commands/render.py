@@ -160,11 +160,19 @@ def planned_table(planned: list[PlannedChange], *, title: str, limit: int = 200)
             engine,
             *route,
             " ".join(wb.additional_tags),
-            Text(terminal_text(llm_text(analysis.summary))),
+            Text(terminal_text(_note_summary(change))),
         )
     if len(planned) > limit:
         table.caption = f"first {limit} of {len(planned)} tickets"
     return table
+
+
+def _note_summary(change: PlannedChange) -> str:
+    """The summary as the note shows it: links and citations only of the articles found."""
+    found = change.triage.suggestions
+    return llm_text(
+        change.triage.analysis.summary, urls=[a.url for a in found], articles=len(found)
+    )
 
 
 def planned_lines(planned: list[PlannedChange]) -> list[str]:
@@ -182,7 +190,7 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
         lines.append(
             f"ticket {change.ticket_id}: category={analysis.category} "
             f"urgency={analysis.urgency.value} priority={priority} engine={engine} {routing}"
-            f"add_tags={','.join(wb.additional_tags)} summary={llm_text(analysis.summary)!r}"
+            f"add_tags={','.join(wb.additional_tags)} summary={_note_summary(change)!r}"
         )
     return lines
 
