@@ -1,10 +1,13 @@
 """Personal-data redaction: what must never leave the machine for the LLM.
 
-``redact(text)`` replaces emails (also spelled out: ``[at]``, ``(dot)``, ``&#64;``, ``%40``),
-phone numbers (also split across lines, or ten bare digits), payment-card numbers (Luhn-checked,
-also inside URLs), IBANs (mod-97-checked), social security and identity-document numbers,
-labelled dates of birth and addresses, and credentials (API keys and tokens, passwords, PINs:
-``redact_secrets``) with placeholders such as ``[EMAIL]`` and counts what it replaced.
+``redact(text)`` replaces emails (also spelled out: ``[at]``, ``(dot)``, ``&#64;``, ``%40``;
+in any script), phone numbers (also split across lines, with an extension, or ten bare
+digits), payment-card numbers (Luhn-checked, also inside URLs or split by ``/``), IBANs
+(mod-97-checked, also over two lines), social security and identity-document numbers,
+labelled dates of birth and addresses, national ids, IP addresses and wallets
+(``redact_ids``), and credentials (API keys and tokens, passwords, PINs: ``redact_secrets``)
+with placeholders such as ``[EMAIL]`` and counts what it replaced. Digits of every script
+count (``redact_ids.fold_digits``).
 
 Precision matters as much as recall: order numbers, dates, version strings and amounts are what
 tickets are made of, and eating them makes the analysis worse. So every numeric pattern is
