@@ -9,9 +9,18 @@ import pytest
 from rich.console import Console
 from support.hostile_llm import GIVEN, HOSTILE_DRAFT, assert_inert
 
+from ticket_processor.commands.demo import DemoRow, result_lines, result_table
 from ticket_processor.commands.render import planned_lines, planned_table
 from ticket_processor.helpdesks.freshdesk.records import note_html, plain_text
-from ticket_processor.models import Analysis, Sentiment, Suggestion, Triage, Urgency, WriteBack
+from ticket_processor.models import (
+    Analysis,
+    Sentiment,
+    Suggestion,
+    Ticket,
+    Triage,
+    Urgency,
+    WriteBack,
+)
 from ticket_processor.run.types import PlannedChange
 from ticket_processor.tags import note_labels, read_note, render_note
 from ticket_processor.triage.note_text import LINK_REMOVED, llm_text, terminal_text
@@ -113,3 +122,21 @@ def test_the_dry_run_table_prints_no_raw_control_character(wide: bool) -> None:
     shown = out.getvalue()
     assert not any(c in shown for c in "\x1b\x00\u202e\u2066"), repr(shown)
     assert "Refund now please" in shown
+
+
+@pytest.mark.parametrize("wide", [True, False], ids=["table", "lines"])
+def test_the_demo_result_prints_no_raw_control_character(wide: bool) -> None:
+    before = Ticket(id=1, subject="Pay\x1b[31mment\x00 \u202efails")
+    after = before.model_copy(update={"tags": ("ai_processed", "ai_category_billing")})
+    note = "ticketbot triage (LLM (m))\n\nSummary: Card \x1b[2Jdeclined\u2066 twice\n"
+    row = DemoRow(before, after, note)
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None, force_terminal=False)
+    if wide:
+        console.print(result_table([row], total=1, prefix="ai_"))
+    else:
+        for line in result_lines([row], total=1):
+            console.print(line, markup=False)
+    shown = out.getvalue()
+    assert not any(c in shown for c in "\x1b\x00\u202e\u2066"), repr(shown)
+    assert "declined" in shown
