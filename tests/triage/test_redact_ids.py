@@ -34,6 +34,7 @@ from ticket_processor.triage.redact_ids import (
         ("Nummer 86095742719 bitte", "Nummer [ID_NUMBER] bitte"),
         ("Steuer-IdNr. 47 036 892 816", "Steuer-IdNr. [ID_NUMBER]"),
         ("Reisepassnummer C01X00T47", "Reisepassnummer [ID_NUMBER]"),
+        ("mein Pass C01X00T47 ist weg", "mein Pass [ID_NUMBER] ist weg"),
         ("numéro 185057800608491", "numéro [ID_NUMBER]"),
         ("doc 12345678Z and X1234567L", "doc [ID_NUMBER] and [ID_NUMBER]"),
         ("sort code 20-00-00, account 55779911", "sort code [ACCOUNT], account [ACCOUNT]"),
@@ -66,6 +67,7 @@ def test_each_form_is_replaced(text: str, expected: str) -> None:
         "since 2026-11-02 08:15:00 UTC, at 14:03:27, on 12-11-26",
         "invoice 12345678Z",  # a DNI's shape after a reference word is the reference
         "charged 1.234,56 € and $1,234.56",
+        "model CX1234567, hash C0FFEE123, ticket F7C2D91A3",
     ],
 )
 def test_harmless_look_alikes_are_kept(text: str) -> None:

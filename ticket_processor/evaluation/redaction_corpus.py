@@ -209,6 +209,7 @@ FORMS: list[tuple[str, str, list[str]]] = [
     ("Steuer-IdNr unlabelled", "Bitte nehmen Sie 86095742719 für den Antrag", ["86095742719"]),
     ("Steuer-IdNr labelled", "Meine Steuer-IdNr. 47 036 892 816 fehlt", ["47 036 892 816"]),
     ("German passport labelled", "Reisepassnummer C01X00T47 abgelaufen", ["C01X00T47"]),
+    ("German passport unlabelled", "mein Pass C01X00T47 ist abgelaufen", ["C01X00T47"]),
     ("NIR unlabelled", "mon numéro 185057800608491 est refusé", ["185057800608491"]),
     ("NIR labelled", "N° de sécurité sociale : 1 85 05 78 006 084 91", ["1 85 05 78 006 084 91"]),
     ("DNI unlabelled", "mi documento es 12345678Z gracias", ["12345678Z"]),
@@ -266,6 +267,7 @@ LOOKALIKES: list[tuple[str, str]] = [
     ("tracking with letters", "tracking 00340434161094042557 and LX123456789DE"),
     ("dashed date", "delivery on 12-11-26 at 09:00"),
     ("Rust path", "panic in std::io::Error at main.rs:42"),
+    ("model number", "model CX1234567 and part HJ1234567X overheat"),
 ]
 HARMLESS_BASE: list[tuple[str, str]] = [
     ("order number", "Order #123456789 has not shipped"),

@@ -11,10 +11,12 @@ What is found here, each checked where a checksum exists so that order numbers, 
 amounts stay: public IP addresses (v4 and v6; private, loopback and link-local ones name no
 person and stay), Bitcoin addresses (base58check, bech32 checksum) and Ethereum addresses
 (``0x`` and exactly 40 hex digits), the German tax id (Steuer-IdNr: 11 digits, ISO 7064 check
-digit and its digit pattern), the French social-security number (NIR: 13 digits and the
-97-complement key), the Spanish DNI and NIE (the letter checks the number), a UK sort code
-with its account number (also after a labelled sort code was replaced), a phone's extension
-after a redacted phone, and the postcode after a redacted street.
+digit and its digit pattern) and passport number (its alphabet), the French social-security
+number (NIR: 13 digits and the 97-complement key), the Spanish DNI and NIE (the letter checks
+the number), a UK sort code with its account number (also after a labelled sort code was
+replaced), a phone's extension after a redacted phone, and the postcode after a redacted
+street. A number right after a word that names what it is (order, invoice, model, ...) is
+that, not an id.
 """
 
 from __future__ import annotations
@@ -156,6 +158,10 @@ _NIR = re.compile(
     r"(?<![\w.,/=-])([12378] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}"
     r" ?(?:0[1-9]|[1-8]\d|9[0-7]))(?![\w.,/-]?\d)"
 )
+# German passport (and ID card) numbers since 2007: C, F, G, H, J or K, then eight of the
+# letters and digits the Bundesdruckerei uses (no vowels, no B, D, Q, S), at least one letter
+# and four digits among them: no version, hash or SKU has that alphabet.
+_DE_PASSPORT = re.compile(r"(?<![\w-])([CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8})(?![\w-])")
 _DNI = re.compile(r"(?i)(?<![\w.,/-])([XYZ]?\d{7,8})[ -]?([A-Z])(?![\w-])")
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 _SORT_CODE = re.compile(
@@ -164,7 +170,8 @@ _SORT_CODE = re.compile(
 )
 _NOT_ID_CONTEXT = re.compile(
     r"(?i)(?:order|invoice|ticket|case|ref(?:erence)?|sku|serial|tracking|transaction"
-    r"|confirmation|customer|booking|shipment|parcel|po|build|version|account|timestamp|ts)"
+    r"|confirmation|customer|booking|shipment|parcel|po|build|version|account|timestamp|ts"
+    r"|model|part|product|item|device|firmware|licen[cs]e|key|imei)"
     r"\b(?:\s?(?:number|no\.?|nr\.?|id))?[ #:=.]{0,4}$"
 )
 
@@ -201,6 +208,11 @@ def _dni_valid(number: str, letter: str) -> bool:
     return _DNI_LETTERS[int(number) % 23] == letter.upper()
 
 
+def _de_passport_shape(number: str) -> bool:
+    rest = number[1:]
+    return sum(c.isdigit() for c in rest) >= 4 and any(c.isalpha() for c in rest)
+
+
 def _quiet_before(match: re.Match[str], text: str) -> bool:
     return _NOT_ID_CONTEXT.search(text[max(0, match.start() - 30) : match.start()]) is None
 
@@ -230,6 +242,7 @@ _POSTCODE = re.compile(
 _DOTTED_QUAD = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 _DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){6}")
 _BASE58_RUN = re.compile(r"[13][1-9A-HJ-NP-Za-km-z]{25}")
+_PASSPORT_RUN = re.compile(r"[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}")
 
 
 def id_rules(text_of: Callable[[], str]) -> list[Rule]:
@@ -244,6 +257,7 @@ def id_rules(text_of: Callable[[], str]) -> list[Rule]:
     looks = {
         _IPV4: _DOTTED_QUAD,
         _BTC_BASE58: _BASE58_RUN,
+        _DE_PASSPORT: _PASSPORT_RUN,
         _NIR: _DIGIT_RUN,
         _STEUER_ID: _DIGIT_RUN,
         _DNI: _DIGIT_RUN,
@@ -281,6 +295,12 @@ def _id_rules(text_of: Callable[[], str], quiet: Callable[[re.Match[str]], bool]
                 if _steuer_id_valid(m.group(1).replace(" ", "")) and quiet(m)
                 else None
             ),
+            None,
+        ),
+        (
+            "national_id",
+            _DE_PASSPORT,
+            lambda m: "[ID_NUMBER]" if _de_passport_shape(m.group(1)) and quiet(m) else None,
             None,
         ),
         (
