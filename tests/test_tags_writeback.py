@@ -342,3 +342,14 @@ def test_a_revert_note_is_no_triage_note_and_ends_what_stands() -> None:
     again = render_note(make_triage(), priority=None, run_id="r2")
     assert standing_note([triaged, reverted, again]) == again
     assert standing_note([f"Customer: {FORGED_TRAILER}"]) is None
+
+
+def test_an_older_note_is_read_only_at_its_label_positions() -> None:
+    header = f"{NOTE_HEADER} (LLM (gpt-4o-mini))"
+    labels = ["Category: billing", "Urgency: high", "Sentiment: negative"]
+    read = "\n".join([header, "Summary: Refund.", *labels, "Category: other", "run r0"])
+    assert note_labels(read) == {"category": "billing", "urgency": "high", "sentiment": "negative"}
+    # A label line out of its place (here before the summary) is text, never a label.
+    drafted = "\n".join([header, "Category: other", "Summary: x", *labels, "run r0"])
+    assert note_labels(drafted) is None
+    assert is_triage_note(drafted)  # still ticketbot's note: no second note is posted

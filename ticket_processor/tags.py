@@ -40,6 +40,7 @@ from .models import (
     Urgency,
     WriteBack,
 )
+from .triage.note_text import llm_text, strip_controls
 
 URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
     Urgency.CRITICAL: Priority.URGENT,
@@ -154,11 +155,13 @@ def decide_priority(
 TRAILER_TAG = "ticketbot:v"
 TRAILER_VERSION = 1
 FIRST_MESSAGE = "first"  # the trailer's ``answers`` for a ticket's first message
-_NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)", re.MULTILINE)
+_NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
+# A line that could pass for one of the note's own (header, label lines, section titles, the
+# run line, the trailer), matched on the folded line so look-alike letters or spacing do not
+# slip past.
 _OWN_LINE = re.compile(
-    r"^\s*(?:ticketbot|(?:summary|category|urgency|sentiment|language|confidence|routing|run)\b"
-    r"\s*:)",
-    re.IGNORECASE,
+    r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
+    r"|(?:summary|category|urgency|sentiment|language|confidence|routing|run)\s*:)"
 )
 _TRAILER = re.compile(
     r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][A-Za-z0-9_.%~-]*=[A-Za-z0-9._~%:/,+-]*)*)$"
@@ -277,22 +280,40 @@ def read_note(text: str | None) -> NoteTrailer | None:
     return parse_trailer(lines[-1])
 
 
-def _legacy_labels(lines: Sequence[str]) -> dict[str, str] | None:
-    """A note written before the trailer: its first ``Category:`` (``Urgency:``,
-    ``Sentiment:``) lines, which come before the reply draft."""
+def _legacy_note(lines: Sequence[str]) -> bool:
+    """A note written before the trailer: the header first, a ``Category:`` (``Urgency:``,
+    ``Sentiment:``) line, no trailer."""
     if not lines or not lines[0].startswith(NOTE_HEADER):
-        return None
+        return False
     if any(line.startswith(TRAILER_TAG) for line in lines):
-        return None  # a trailer that does not read right: not a note of either kind
+        return False  # a trailer that does not read right: not a note of either kind
+    return any(_NOTE_LINE.match(line) for line in lines[1:])
+
+
+def _legacy_labels(lines: Sequence[str]) -> dict[str, str] | None:
+    """The labels of a note from before the trailer, read where that format put them and only
+    there (the header, its one ``Summary:`` line, then ``Category:``, ``Urgency:``,
+    ``Sentiment:``): as strict as the trailer's last line. A ``Category:`` line anywhere else
+    is text the note quotes, never a label; a note whose lines are not in that order has no
+    labels to read."""
+    if not _legacy_note(lines):
+        return None
+    start = 2 if lines[1].startswith("Summary:") else 1
+    block = lines[start : start + 3]
+    if len(block) < 3:
+        return None
     found: dict[str, str] = {}
-    for key, value in _NOTE_LINE.findall("\n".join(lines)):
-        found.setdefault(key.lower(), value)
-    return found or None
+    for line, key in zip(block, ("Category", "Urgency", "Sentiment"), strict=True):
+        match = _NOTE_LINE.match(line)
+        if match is None or match.group(1) != key:
+            return None
+        found[key.lower()] = match.group(2)
+    return found
 
 
 def is_triage_note(text: str | None) -> bool:
     """True for ticketbot's triage note: with a trailer, or in the format from before it."""
-    return read_note(text) is not None or _legacy_labels(_lines(text or "")) is not None
+    return read_note(text) is not None or _legacy_note(_lines(text or ""))
 
 
 def note_labels(text: str | None) -> dict[str, str] | None:
@@ -355,9 +376,14 @@ def _inert(text: str) -> str:
     return " ".join(text.split())
 
 
+def _looks_own(line: str) -> bool:
+    folded = unicodedata.normalize("NFKC", strip_controls(line)).casefold().strip()
+    return _OWN_LINE.match(folded) is not None
+
+
 def _inert_block(text: str) -> list[str]:
     """Untrusted lines (a reply draft): a line that could pass for ticketbot's is quoted."""
-    return [f"> {line}" if _OWN_LINE.match(line) else line for line in text.splitlines()]
+    return [f"> {line}" if _looks_own(line) else line for line in text.splitlines()]
 
 
 def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
@@ -412,10 +438,15 @@ def render_note(
     if triage.fallback:
         reason = f": {triage.fallback_reason}" if triage.fallback_reason else ""
         source += f" — fallback{reason}"
+    # What the LLM wrote is made plain first: no markup, links only to the given articles,
+    # citations only of them, no control characters (``triage.note_text``).
+    urls, given = [a.url for a in suggestions], len(suggestions)
+    summary = llm_text(analysis.summary, urls=urls, articles=given)
+    draft = llm_text(analysis.reply_draft or "", urls=urls, articles=given)
     lines = [
         _inert(f"{NOTE_HEADER} ({source})"),
         "",
-        f"Summary: {_inert(analysis.summary)}",
+        f"Summary: {_inert(summary)}",
         f"Category: {analysis.category}",
         f"Urgency: {analysis.urgency.value}"
         + (f" → priority set to {priority.value}" if priority else ""),
@@ -424,8 +455,8 @@ def render_note(
         f"Confidence: {analysis.confidence:.2f}",
     ]
     lines += render_suggestions(suggestions)
-    if analysis.reply_draft:
-        lines += ["", "Suggested reply (draft, not sent):", *_inert_block(analysis.reply_draft)]
+    if draft:
+        lines += ["", "Suggested reply (draft, not sent):", *_inert_block(draft)]
     lines += render_route(decision)
     trailer = NoteTrailer(
         category=analysis.category,

@@ -38,6 +38,7 @@ from ..run.runner import run_once
 from ..sandbox.entry import SandboxEntry
 from ..settings import Settings
 from ..tags import is_triage_note
+from ..triage.note_text import terminal_text
 from .render import progress_bar, roomy, stacked, summary_line, summary_table, wide_enough
 
 SHOWN = 15  # tickets shown in the result table; the rest are counted
@@ -210,16 +211,17 @@ def result_table(
     for row in rows:
         found = row.tagged(prefix)
         escalated = f"{prefix}escalated" in row.added_tags
+        summary = _clip_words(terminal_text(_summary_of(row.note)), 160) if row.note else None
         table.add_row(
             str(row.after.id),
-            Text(row.after.subject or "(no subject)"),
+            Text(terminal_text(row.after.subject or "(no subject)")),
             *stacked([found.get("category", "-"), found.get("urgency", "-")], roomy=wide),
             *stacked(
                 [_priority_change(row), row.group + (" (escalated)" if escalated else "")],
                 roomy=wide,
             ),
             Text(" ".join(row.before.tags) or "-"),
-            Text(_clip_words(_summary_of(row.note), 160) if row.note else "(no note)"),
+            Text(summary or "(no note)"),
         )
     table.caption = (
         f"each ticket also got {prefix}processed, {prefix}sentiment_*, {prefix}lang_* tags"
@@ -236,7 +238,7 @@ def result_lines(rows: list[DemoRow], *, total: int) -> list[str]:
             f"ticket {row.after.id} {row.after.subject[:40]!r}: "
             f"priority {_priority_change(row)}; group {row.group}; "
             f"kept {' '.join(row.before.tags) or '-'}; added {' '.join(row.added_tags)}; "
-            f"note: {_summary_of(row.note) if row.note else '(no note)'}"
+            f"note: {terminal_text(_summary_of(row.note)) if row.note else '(no note)'}"
         )
     if total > len(rows):
         lines.append(f"({len(rows)} of {total} tickets shown)")

@@ -16,6 +16,7 @@ from rich.text import Text
 from ..models import WriteBack
 from ..run.planner import RoutedWriteBack
 from ..run.types import PlannedChange, RunSummary
+from ..triage.note_text import llm_text, terminal_text
 
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
 # columns the per-ticket tables are printed one line a ticket instead, as in a pipe.
@@ -189,19 +190,28 @@ def planned_table(
         wb = change.writeback
         priority = wb.priority.value if wb.priority else "(unchanged)"
         engine = change.triage.engine + (" (fallback)" if change.triage.fallback else "")
-        # Subject and summary are ticket text: Text() so they never act as rich markup.
+        # Subject and summary are ticket text: Text() so they never act as rich markup, the
+        # summary cleaned as in the note, anything unprintable escaped (``triage.note_text``).
         route = [route_cell(wb) or "unchanged"] if routed else []
         table.add_row(
             str(change.ticket_id),
-            Text(change.subject or "(no subject)"),
+            Text(terminal_text(change.subject or "(no subject)")),
             *stacked([analysis.category, f"{analysis.urgency.value} → {priority}"], roomy=wide),
             *stacked([engine, *route], roomy=wide),
             " ".join(wb.additional_tags),
-            Text(analysis.summary),
+            Text(terminal_text(_note_summary(change))),
         )
     if len(planned) > limit:
         table.caption = f"first {limit} of {len(planned)} tickets"
     return table
+
+
+def _note_summary(change: PlannedChange) -> str:
+    """The summary as the note shows it: links and citations only of the articles found."""
+    found = change.triage.suggestions
+    return llm_text(
+        change.triage.analysis.summary, urls=[a.url for a in found], articles=len(found)
+    )
 
 
 def planned_lines(planned: list[PlannedChange]) -> list[str]:
@@ -219,7 +229,7 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
         lines.append(
             f"ticket {change.ticket_id}: category={analysis.category} "
             f"urgency={analysis.urgency.value} priority={priority} engine={engine} {routing}"
-            f"add_tags={','.join(wb.additional_tags)} summary={analysis.summary!r}"
+            f"add_tags={','.join(wb.additional_tags)} summary={_note_summary(change)!r}"
         )
     return lines
 

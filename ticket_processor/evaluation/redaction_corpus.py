@@ -4,6 +4,9 @@ make a backtracking pattern slow.
 
 ``PII``: ``(note, text, values)``: every value must be gone from the redacted text.
 ``HARMLESS``: ``(note, text)``: the redacted text must equal the input.
+``FORMS`` and ``LOOKALIKES`` are the parts of them for personal data beyond the usual ASCII
+spellings (digits of other scripts, internationalised emails, national ids, IP addresses,
+wallets, ...) and the harmless identifiers that resemble them; the figures report them apart.
 ``HOSTILE_MEGABYTE``: about a megabyte each of text built to make a regex backtrack; redacting
 one should cost about what redacting as much ``PROSE`` costs.
 
@@ -185,7 +188,88 @@ PII: list[tuple[str, str, list[str]]] = [
     ("bank account", "Acct 0123456789 routing 021000021", ["0123456789", "021000021"]),
 ]
 
-HARMLESS: list[tuple[str, str]] = [
+# Personal data beyond the usual ASCII spellings; the checksums are real (Luhn, mod 97, the
+# DNI letter, the NIR key, the Steuer-IdNr check digit, base58check, bech32).
+FORMS: list[tuple[str, str, list[str]]] = [
+    ("card Arabic-Indic digits", "بطاقتي ٤١١١ ١١١١ ١١١١ ١١١١ من فضلك", ["٤١١١ ١١١١ ١١١١ ١١١١"]),
+    ("card Devanagari digits", "मेरा कार्ड ५५५५ ५५५५ ५५५५ ४४४४ है", ["५५५५ ५५५५ ५५५५ ४४४४"]),
+    (
+        "card full-width digits",
+        "card ４０１２８８８８８８８８１８８１ declined",
+        ["４０１２８８８８８８８８１８８１"],
+    ),
+    ("card split by slashes", "my card 4111/1111/1111/1111 was charged", ["4111/1111/1111/1111"]),
+    ("phone Arabic-Indic digits", "اتصل بي على +٤٤ ٢٠ ٧٩٤٦ ٠٩٥٨ مساء", ["٧٩٤٦ ٠٩٥٨"]),
+    ("phone Devanagari digits", "मुझे +९१ ९८७६५ ४३२१० पर कॉल करें", ["९८७६५ ४३२१०"]),
+    ("phone extension", "call +1 415 555 0132 ext. 2047 after ten", ["0132", "ext. 2047"]),
+    ("phone extension x", "office (628) 555-0143 x318", ["555-0143", "x318"]),
+    ("email Cyrillic", "пишите на иван.петров@пример.рф", ["иван.петров", "пример.рф"]),
+    ("email accented", "escríbeme a josé.garcía@correo.es", ["josé.garcía"]),
+    ("email CJK", "邮箱 王小明@例子.中国 谢谢", ["王小明@例子"]),
+    ("Steuer-IdNr unlabelled", "Bitte nehmen Sie 86095742719 für den Antrag", ["86095742719"]),
+    ("Steuer-IdNr labelled", "Meine Steuer-IdNr. 47 036 892 816 fehlt", ["47 036 892 816"]),
+    ("German passport labelled", "Reisepassnummer C01X00T47 abgelaufen", ["C01X00T47"]),
+    ("German passport unlabelled", "mein Pass C01X00T47 ist abgelaufen", ["C01X00T47"]),
+    ("NIR unlabelled", "mon numéro 185057800608491 est refusé", ["185057800608491"]),
+    ("NIR labelled", "N° de sécurité sociale : 1 85 05 78 006 084 91", ["1 85 05 78 006 084 91"]),
+    ("DNI unlabelled", "mi documento es 12345678Z gracias", ["12345678Z"]),
+    ("DNI labelled", "DNI: 12345678-Z", ["12345678-Z"]),
+    ("NIE", "NIE X1234567L caducado", ["X1234567L"]),
+    ("sort code and account", "sort code 20-00-00, account 55779911", ["20-00-00", "55779911"]),
+    ("sort code unlabelled", "pay to 20-45-77 41234567 please", ["20-45-77", "41234567"]),
+    (
+        "IBAN over two lines",
+        "IBAN DE89 3704 0044\n0532 0130 00 danke",
+        ["DE89 3704", "0532 0130 00"],
+    ),
+    (
+        "postcode after street",
+        "we moved to 42 Elm Street, Springfield, IL 62704 last year",
+        ["Elm Street", "62704"],
+    ),
+    ("postcode after Straße", "wohne Hauptstraße 5, 10115 Berlin", ["Hauptstraße 5", "10115"]),
+    ("IPv4 public", "my home IP is 203.0.113.45 since Monday", ["203.0.113.45"]),
+    ("IPv6 public", "connecting from 2a00:1450:4001:81b::200e fails", ["2a00:1450:4001:81b::200e"]),
+    (
+        "Bitcoin base58",
+        "send to 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        ["1BvBMSEYstWetqTFn5Au4m4GFg7"],
+    ),
+    ("Bitcoin P2SH", "wallet 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", ["3J98t1WpEZ73CNmQviecrnyiWrnq"]),
+    (
+        "Bitcoin bech32",
+        "refund to bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq please",
+        ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"],
+    ),
+    (
+        "Ethereum",
+        "my wallet 0x52908400098527886E0F7030069857D2E4169EE7",
+        ["0x52908400098527886E0F7030069857D2E4169EE7"],
+    ),
+]
+PII += FORMS
+
+# Harmless identifiers that look like the forms above: they must reach the LLM as written.
+LOOKALIKES: list[tuple[str, str]] = [
+    ("order Arabic-Indic", "طلب رقم ٤٥٦٧٨ متأخر"),
+    ("order Devanagari", "ऑर्डर १२३४५६ नहीं आया"),
+    ("version four parts", "Windows 10.0.22631.2861 after the update"),
+    ("version like IPv4", "version 1.2.3.4 installed"),
+    ("private IPs", "gateway 192.168.0.14, DNS 10.1.1.1, loopback ::1 and fe80::1"),
+    ("HRESULT", "installer stops with 0x80070005 and 0x8024402C"),
+    ("short hex", "register 0x1F at offset 0x0040"),
+    ("eleven-digit order", "Bestellung 12345678903 storniert"),
+    ("fifteen-digit reference", "reference 123456789012345 in the export"),
+    ("IMEI", "IMEI 356938035643809 blocked"),
+    ("amount with letter", "charged 12345678 EUR twice"),
+    ("date and time", "since 2026-11-02 08:15:00 UTC, and 02/11/2026 14:00"),
+    ("time with seconds", "fails at 14:03:27 each day"),
+    ("tracking with letters", "tracking 00340434161094042557 and LX123456789DE"),
+    ("dashed date", "delivery on 12-11-26 at 09:00"),
+    ("Rust path", "panic in std::io::Error at main.rs:42"),
+    ("model number", "model CX1234567 and part HJ1234567X overheat"),
+]
+HARMLESS_BASE: list[tuple[str, str]] = [
     ("order number", "Order #123456789 has not shipped"),
     ("order number 10 digits", "order 4155550132 was cancelled"),
     ("order number words", "order number 2125550147 is missing"),
@@ -267,6 +351,7 @@ HARMLESS: list[tuple[str, str]] = [
     ("key value prose", "key: value pairs are lost in export"),
     ("secret santa", "the secret santa page 404s"),
 ]
+HARMLESS = HARMLESS_BASE + LOOKALIKES
 
 HOSTILE_MEGABYTE = [
     "a [at] " * 150_000,
@@ -281,6 +366,10 @@ HOSTILE_MEGABYTE = [
     "&#64;" * 200_000,
     "DOB: 1/" * 140_000,
     "0" * 1_000_000,
+    ":" * 1_000_000,
+    "12-34-56 " * 110_000,
+    "12345678Z " * 100_000,
+    "٤" * 1_000_000,
 ]
 
 PROSE = "Hello, my order from last week has not arrived and the tracking page shows nothing. "

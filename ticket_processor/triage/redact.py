@@ -1,10 +1,13 @@
 """Personal-data redaction: what must never leave the machine for the LLM.
 
-``redact(text)`` replaces emails (also spelled out: ``[at]``, ``(dot)``, ``&#64;``, ``%40``),
-phone numbers (also split across lines, or ten bare digits), payment-card numbers (Luhn-checked,
-also inside URLs), IBANs (mod-97-checked), social security and identity-document numbers,
-labelled dates of birth and addresses, and credentials (API keys and tokens, passwords, PINs:
-``redact_secrets``) with placeholders such as ``[EMAIL]`` and counts what it replaced.
+``redact(text)`` replaces emails (also spelled out: ``[at]``, ``(dot)``, ``&#64;``, ``%40``;
+in any script), phone numbers (also split across lines, with an extension, or ten bare
+digits), payment-card numbers (Luhn-checked, also inside URLs or split by ``/``), IBANs
+(mod-97-checked, also over two lines), social security and identity-document numbers,
+labelled dates of birth and addresses, national ids, IP addresses and wallets
+(``redact_ids``), and credentials (API keys and tokens, passwords, PINs: ``redact_secrets``)
+with placeholders such as ``[EMAIL]`` and counts what it replaced. Digits of every script
+count (``redact_ids.fold_digits``).
 
 Precision matters as much as recall: order numbers, dates, version strings and amounts are what
 tickets are made of, and eating them makes the analysis worse. So every numeric pattern is
@@ -18,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .redact_ids import after_rules, fold_digits, id_rules, unfold
 from .redact_personal import decode_entities, personal_rules
 from .redact_secrets import secret_rules
 
@@ -25,15 +29,19 @@ Decide = Callable[[re.Match[str]], str | None]
 
 # --- emails -----------------------------------------------------------------------------
 
+# Letters of any script: ``иван@пример.рф``, ``josé.garcía@correo.es``, ``用户@例子.广告``.
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-])"
+    r"(?<![\w.%+-])[^\W_][\w.%+-]{0,63}@"
+    r"[^\W_][\w-]{0,62}(?:\.[\w-]{1,63}){0,8}\.[^\W\d_]{2,24}(?![\w-])"
 )
 
 # --- IBAN -------------------------------------------------------------------------------
 
+# A group may follow a line break: an IBAN copied over two lines.
+_IBAN_GAP = r"(?:[ ]|[ \t]{0,3}\n[ \t]{0,3})?"
 _IBAN = re.compile(
-    r"(?<![\w])([A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?)(?![\w])"
+    rf"(?<![\w])([A-Za-z]{{2}}\d{{2}}(?:{_IBAN_GAP}[A-Za-z0-9]{{4}}){{2,7}}"
+    rf"(?:{_IBAN_GAP}[A-Za-z0-9]{{1,4}})?)(?![\w])"
 )
 
 
@@ -47,7 +55,7 @@ def _iban_valid(compact: str) -> bool:
 
 def _iban(match: re.Match[str]) -> str | None:
     raw = match.group(1)
-    parts = raw.split(" ")
+    parts = raw.split()
     # The greedy match may have swallowed a following word; try shorter cuts at group edges.
     for end in range(len(parts), 0, -1):
         compact = "".join(parts[:end]).upper()
@@ -60,7 +68,8 @@ def _iban(match: re.Match[str]) -> str | None:
 # --- cards ------------------------------------------------------------------------------
 
 # Not after "=" either: ``a=516770465071103`` in a stack trace is a value, not a card.
-_CARD = re.compile(r"(?<![\w+.,/=-])(\d(?:[ .-]?\d){12,22})(?![\w.,/-]?\d)")
+# Groups split by spaces, dots, dashes or slashes (``4111/1111/1111/1111``).
+_CARD = re.compile(r"(?<![\w+.,/=-])(\d(?:[ ./-]?\d){12,22})(?![\w.,/-]?\d)")
 # After a card-ish key (``card=``, ``cc_number:``) the ``=`` does not rule a card out.
 _KEYED_CARD = re.compile(
     r"(?i)\b((?:card|cc|ccnum|cc_?number|card_?number|cardno|card_?no|pan)\w{0,10}[\"']?\s{0,2}"
@@ -125,7 +134,7 @@ def _card(match: re.Match[str], text: str) -> str | None:
         return None
     if _IBAN_HEAD.search(before):
         return None  # the tail of an IBAN whose check failed: not a card either
-    groups = re.split(r"[ .-]", raw)
+    groups = re.split(r"[ ./-]", raw)
     # Whole match first, then prefixes at group edges (a card followed by another number).
     for end in range(len(groups), 0, -1):
         digits = "".join(groups[:end])
@@ -287,14 +296,24 @@ def _keyed_card(match: re.Match[str]) -> str | None:
 def redact(text: str) -> tuple[str, dict[str, int]]:
     """Replace personal data in ``text`` with placeholders; return the text and counts per kind.
 
-    Order matters: character references decoded, then secrets and emails (they contain digits
-    and dots the number patterns would otherwise nibble at), labelled dates, IDs and
-    addresses, then cards (URLs first), IBANs, SSNs and phones.
+    Order matters: character references decoded, digits of every script matched as ASCII (on
+    a folded copy, the original characters kept where nothing was replaced: ``redact_ids``),
+    then secrets and emails (they contain digits and dots the number patterns would otherwise
+    nibble at), labelled dates, IDs and addresses, IP addresses, wallets and national ids,
+    then cards (URLs first), IBANs, SSNs and phones, then what follows a placeholder (a
+    phone's extension, a street's postcode).
     """
     counts: dict[str, int] = {}
     if not text:
         return text, counts
-    state = [decode_entities(text)]
+    decoded = decode_entities(text)
+    folded = fold_digits(decoded)
+    redacted = _redact_folded(folded, counts)
+    return (redacted if folded == decoded else unfold(redacted, folded, decoded)), counts
+
+
+def _redact_folded(text: str, counts: dict[str, int]) -> str:
+    state = [text]
     lowered = state[0].lower()  # for the gates: placeholders added later only open more
 
     def text_of() -> str:
@@ -311,6 +330,8 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     run("email", _EMAIL, lambda m: "[EMAIL]", _AT_SIGN)
     for kind, pattern, decide, gate in personal_rules(text_of):
         run(kind, pattern, decide, gate)
+    for kind, pattern, decide, gate in id_rules(text_of):
+        run(kind, pattern, decide, gate)
     if "://" in state[0] or "www." in state[0]:
         state[0] = _url_cards(state[0], counts)
     run("card", _KEYED_CARD, _keyed_card, _CARD_WORD)
@@ -322,7 +343,10 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     if "\n" in state[0]:
         run("phone", _PHONE_SPLIT, lambda m: _split_phone(m, text_of()))
     run("phone", _PHONE_CONTEXT, _context_phone, _PHONE_WORD)
-    return state[0], counts
+    for kind, pattern, decide, after in after_rules():
+        if any(placeholder in state[0] for placeholder in after or ()):
+            state[0] = _apply(pattern, state[0], kind, counts, decide)
+    return state[0]
 
 
 # Gates: a rule anchored on a word runs only when the word is there (see redact_secrets).

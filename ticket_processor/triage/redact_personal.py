@@ -159,7 +159,10 @@ _STREET = re.compile(
 _ID_LABELLED = re.compile(
     r"(?i)\b((?:passport|ni number|ni no\.?|driver'?s? licen[cs]e|driving licen[cs]e"
     r"|national id|id card"
-    r"|identity card|personalausweis|ausweis|tax id|steuer-?id|national insurance|nino|bsn"
+    r"|identity card|personalausweis|ausweis|tax id|steuer-?id(?:nr\.?|entifikationsnummer)?"
+    r"|identifikationsnummer|reisepass|passnummer|pass-nr\.?|passeport|pasaporte"
+    r"|num[ée]ro de s[ée]curit[ée] sociale|s[ée]curit[ée] sociale|n° de s[ée]cu|nir|dni"
+    r"|documento de identidad|n[úu]mero de identidad|national insurance|nino|bsn"
     r"|nif|codice fiscale|personnummer|aadhaar|pesel|social insurance)"
     r"(?: number| no\.?| nr\.?| #|nummer)?(?: is)?\s{0,3}[:#]?\s{0,3})"
     r"([A-Z0-9](?:[A-Z0-9 -]{3,20}[A-Z0-9]))(?![\w-])"
@@ -215,7 +218,8 @@ def personal_rules(text_of: Callable[[], str]) -> list[Rule]:
             id_labelled,
             _gate(
                 "passport|licen|national|id card|identity|ausweis|tax id|steuer|insurance|nino"
-                "|bsn|nif|fiscale|personnummer|aadhaar|pesel|ni n"
+                "|bsn|nif|fiscale|personnummer|aadhaar|pesel|ni n|identifikation|pass|curit"
+                "|sécu|secu|nir|dni|documento|identidad"
             ),
         ),
         ("national_id", _NINO, lambda m: "[ID_NUMBER]", None),
