@@ -117,7 +117,12 @@ def last_run_check(
 ) -> Check:
     """Age and outcome of the last finished run (the state file, else the logs)."""
     name = "last run"
-    done = [r for r in runs if r.finished is not None and r.status not in (None, "locked")]
+    # A dry run writes nothing and proves nothing about the schedule: it does not count here.
+    done = [
+        r
+        for r in runs
+        if r.finished is not None and r.status not in (None, "locked") and not r.dry_run
+    ]
     # The state file survives log pruning; the logs know about dry runs and older history.
     candidates: list[tuple[datetime, str | None, str | None]] = [
         (r.finished, r.status, r.reason) for r in done[-1:] if r.finished is not None
@@ -131,7 +136,10 @@ def last_run_check(
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             candidates.append((moment, last.get("status"), last.get("reason")))
     if not candidates:
-        return Check(name, "degraded", "no finished run recorded yet: is the schedule set up?")
+        dry = " (only dry runs, which do not count)" if any(r.dry_run for r in runs) else ""
+        return Check(
+            name, "degraded", f"no finished run recorded yet{dry}: is the schedule set up?"
+        )
     finished, status, reason = max(candidates, key=lambda c: c[0])
     minutes = max(0, int((now - finished).total_seconds() // 60))
     told = f"{minutes} min ago, {status or 'unknown status'}"
