@@ -200,17 +200,25 @@ class LLMResponseError(LLMError):
 class BreakerOpenError(TicketBotError):
     """A circuit breaker is open and refuses calls to ``dependency`` for now."""
 
-    def __init__(self, dependency: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, dependency: str, *, retry_after: float | None = None, cause: str | None = None
+    ) -> None:
         name, _, endpoint = dependency.partition("@")
         where = f" ({endpoint})" if endpoint else ""
         when = f"; it lets a trial call through in {retry_after:.0f} s" if retry_after else ""
-        super().__init__(
-            f"circuit breaker for {name}{where} is open{when} "
-            "(`ticketbot breaker reset` closes it now)"
+        breaker = f"circuit breaker for {name}{where} is open{when}"
+        # The cause first: it names what failed and how to fix it; the breaker is only the effect.
+        message = (
+            f"{cause} (after repeated failures the {breaker}; `ticketbot breaker reset` "
+            "closes it now)"
+            if cause
+            else f"{breaker} (`ticketbot breaker reset` closes it now)"
         )
+        super().__init__(message)
         self.dependency = name
         self.endpoint = endpoint or None
         self.retry_after = retry_after
+        self.cause = cause
 
 
 class RunAborted(TicketBotError):

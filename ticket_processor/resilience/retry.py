@@ -165,6 +165,6 @@ class Retrier:
         if self.breaker is None:
             return
         if isinstance(exc, DEPENDENCY_FAILURES):
-            self.breaker.record_failure()
+            self.breaker.record_failure(str(exc) or type(exc).__name__)
         else:
             self.breaker.record_neutral()
