@@ -232,13 +232,17 @@ def test_unreachable_llm_is_unhealthy(configured: Path, monkeypatch: pytest.Monk
     assert checks["llm"]["status"] == "unhealthy"
 
 
-def test_missing_zendesk_settings_are_unhealthy_not_a_crash(
+def test_missing_zendesk_settings_are_a_configuration_error_exit_3_not_a_crash(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # Exit 3 (UNKNOWN), as for a malformed .env: the documented code for configuration errors.
     monkeypatch.setenv("TICKETBOT_LOG_DIR", str(tmp_path / "logs"))
-    code, _, checks = invoke_json()
-    assert code == 2
+    code, data, checks = invoke_json()
+    assert code == 3
+    assert data["status"] == "unknown"
+    assert checks["zendesk"]["status"] == "unknown"
     assert "ZENDESK_SUBDOMAIN" in checks["zendesk"]["reason"]
+
 
 
 def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> None:

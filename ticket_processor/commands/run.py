@@ -122,6 +122,16 @@ def run(
                 on_progress=tick,
             )
         _report_run(summary, console, dry_run=dry_run)
+        if summary.engines.get("learned"):
+            from ..learned.choice import model_in_use
+
+            chosen = model_in_use(settings.learned_model, settings.state_dir)
+            console.print(
+                f"learned model: {chosen.describe()}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         _tell(summary, settings.secrets)
     _exit(summary)
 
