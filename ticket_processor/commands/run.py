@@ -197,7 +197,7 @@ def revert(
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..helpdesks.factory import connect
     from ..ops.logs import read_events
-    from ..run.revert import apply_revert, plan_revert, writes_of_run
+    from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
 
@@ -215,11 +215,7 @@ def revert(
             tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
             plan = plan_revert(run_id, writes, tickets, prefix=settings.tag_prefix)
             for change in plan.changes:
-                typer.echo(
-                    f"ticket {change.ticket_id}: remove {', '.join(change.remove_tags) or '-'}"
-                    + (f"; priority -> {change.priority.value}" if change.priority else "")
-                    + (f"; group -> {change.group_id}" if change.group_id is not None else "")
-                )
+                typer.echo(describe_revert(change, tickets.get(change.ticket_id)))
             typer.echo(
                 f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
                 f"someone since, {len(plan.missing)} gone"

@@ -71,6 +71,8 @@ def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
         change["priority"] = None
     if writeback.group_id is not None:
         change["group_id"] = writeback.group_id
+    elif writeback.clear_group:
+        change["group_id"] = None
     if writeback.assignee_id is not None:
         change["assignee_id"] = writeback.assignee_id
     if writeback.custom_fields:
