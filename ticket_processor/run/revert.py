@@ -4,8 +4,9 @@ From the run's ``ticket_triaged`` events (the JSON-lines log) and each ticket as
 holds it now: the tags the run added are removed (all but the processed marker, so the next
 scheduled run does not triage the ticket again — ``run --ticket ID --force`` does that on
 purpose); the priority is restored where the ticket still has the one the run set; the group
-likewise (cleared where the ticket had none before the run, as a priority is); one internal note says the triage was reverted (``tags.render_revert_note``: its
-trailer tells the harvest that the triage's labels no longer stand). Anything a person changed
+likewise (cleared where the ticket had none before the run, as a priority is); one internal
+note says the triage was reverted (``tags.render_revert_note``: its trailer tells the harvest
+that the triage's labels no longer stand). Anything a person changed
 since is left as it is. Writes go through the helpdesk's own ``write_batch`` (journaled, merged).
 """
 

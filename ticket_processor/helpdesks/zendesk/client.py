@@ -192,6 +192,15 @@ class ZendeskClient:
         (``pages.search_pages``)."""
         return search_pages(self._http, query, per_page=per_page)
 
+    def search_count(self, query: str) -> int | None:
+        """How many tickets ``query`` matches: one Search API request for one result, read for
+        its ``count`` (None when the answer carries none)."""
+        body = self._http.request(
+            "GET", "/api/v2/search.json", params={"query": query, "per_page": 1}
+        )
+        count = body.get("count") if isinstance(body, dict) else None
+        return count if isinstance(count, int) and not isinstance(count, bool) else None
+
     def paged(
         self, path: str, key: str, *, params: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
