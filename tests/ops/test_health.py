@@ -244,7 +244,6 @@ def test_missing_zendesk_settings_are_a_configuration_error_exit_3_not_a_crash(
     assert "ZENDESK_SUBDOMAIN" in checks["zendesk"]["reason"]
 
 
-
 def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> None:
     from ticket_processor.ops.health import fallback_check
 
