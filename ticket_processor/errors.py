@@ -230,20 +230,25 @@ class BreakerOpenError(TicketBotError):
         dependency: str,
         *,
         retry_after: float | None = None,
-        cause: BaseException | None = None,
+        cause: BaseException | str | None = None,
     ) -> None:
         name, _, endpoint = dependency.partition("@")
         where = f" ({endpoint})" if endpoint else ""
         when = f"; it lets a trial call through in {retry_after:.0f} s" if retry_after else ""
-        after = f" after: {cause}" if cause is not None else ""
-        super().__init__(
-            f"circuit breaker for {name}{where} is open{after}{when} "
-            "(`ticketbot breaker reset` closes it now)"
+        breaker = f"circuit breaker for {name}{where} is open{when}"
+        # The cause first: it names what failed and how to fix it; the breaker is only the effect.
+        message = (
+            f"{cause} (after repeated failures the {breaker}; `ticketbot breaker reset` "
+            "closes it now)"
+            if cause
+            else f"{breaker} (`ticketbot breaker reset` closes it now)"
         )
+        super().__init__(message)
         self.dependency = name
         self.endpoint = endpoint or None
         self.retry_after = retry_after
-        # The failure that opened it in this process (None: opened by an earlier run).
+        # The failure that opened it: the exception in this process, its message when an
+        # earlier run opened it (saved with the breaker), None when nothing is known.
         self.cause = cause
 
 

@@ -193,6 +193,7 @@ class WriteBack(BaseModel):
     clear_priority: bool = False  # a revert of a priority set where there was none
     note: str | None = None
     group_id: int | None = None
+    clear_group: bool = False  # a revert of a group set where there was none
     assignee_id: int | None = None
     custom_fields: dict[str, object] = Field(default_factory=dict)
     updated_stamp: str | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import HelpdeskError, RecordInvalidError
@@ -104,6 +105,11 @@ class ZendeskHelpdesk:
         self.client.close()
 
     # -- discovery -------------------------------------------------------------------------
+
+    def count_open_before(self, moment: int) -> int | None:
+        stamp = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        query = f"type:ticket status<solved updated<{stamp} -tags:{self._marker}"
+        return self.client.search_count(query)
 
     def ticket_pages(
         self, cursor: Cursor | None, *, since: int, query: str | None = None

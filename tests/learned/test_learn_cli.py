@@ -81,3 +81,31 @@ def test_eval_learned_with_a_damaged_model_is_a_config_error(
     result = invoke("eval", str(labelled), "--engine", "learned", "--model", str(bad))
     assert result.exit_code == 2
     assert "damaged model file" in result.output
+
+
+def test_learn_names_the_model_it_replaces_and_warns_when_the_new_one_scores_lower(
+    labelled: Path, tmp_path: Path
+) -> None:
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(labelled.read_text("utf-8").splitlines(True)[:40]), "utf-8")
+    env = {"TICKETBOT_STATE_DIR": str(tmp_path / "state")}
+    result = invoke("learn", str(few), "--folds", "2", "--no-embeddings", env=env)
+    assert result.exit_code == 0, result.output
+    said, warned = " ".join(result.stdout.split()), " ".join(result.stderr.split())
+    assert "replaces the bundled model" in said
+    assert "mean cross-validated macro-F1 0.650" in said  # the bundled model's record
+    assert "the new model: mean cross-validated macro-F1" in said
+    assert "scores lower than the one it replaces" in warned
+
+    # health names the model runs now use (no LLM here: the learned engine triages first).
+    health = json.loads(invoke("health", "--json", env=env).stdout)
+    checks = {c["name"]: c for c in health["checks"]}
+    model = tmp_path / "state" / "learned-model.zip"
+    assert f"the state directory's model ({model}" in checks["learned model"]["reason"]
+    assert "the learned engine triages" in checks["llm"]["reason"]
+    assert "state directory's model" in checks["llm"]["reason"]
+
+    again = invoke("learn", str(labelled), "--folds", "2", "--no-embeddings", env=env)
+    assert again.exit_code == 0, again.output
+    assert "replaces the state directory's model" in " ".join(again.stdout.split())
+    assert "scores lower" not in " ".join(again.stderr.split())

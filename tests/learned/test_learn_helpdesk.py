@@ -174,6 +174,9 @@ def test_learn_from_helpdesk_then_run_learned(seeder: Seeder, tmp_path: Path) ->
 
     ran = invoke("run", "--engine", "learned", env=env)
     assert ran.exit_code == 0, ran.output
+    # The summary names the model the run used: the one learned from the helpdesk.
+    model = state / "learned-model.zip"
+    assert f"learned model: the state directory's model ({model}" in ran.stdout
     file_engine = LearnedEngine(read_model(other, TAXONOMY.names), TAXONOMY)
     right = agree = 0
     for ticket_id, row in zip(open_ids, OPEN, strict=True):

@@ -77,6 +77,17 @@ def test_last_run_age_and_outcome() -> None:
     assert last_run_check(state, [finished_run(45)], now=NOW).status == "healthy"
 
 
+def test_a_dry_run_alone_does_not_make_the_last_run_healthy() -> None:
+    dry = finished_run(2, dry_run=True)
+    check = last_run_check(None, [dry], now=NOW)
+    assert check.status == "degraded"
+    assert "only dry runs" in check.reason
+    # Beside a real run, the real one is what is judged, however recent the dry run.
+    stale = last_run_check(None, [finished_run(45), dry], now=NOW)
+    assert stale.status == "degraded"
+    assert "45 min ago" in stale.reason
+
+
 def test_success_rate_against_the_objective() -> None:
     def runs(triaged: int, failed: int) -> list[LoggedRun]:
         return [finished_run(5, triaged=triaged, failed=failed)]
@@ -221,12 +232,15 @@ def test_unreachable_llm_is_unhealthy(configured: Path, monkeypatch: pytest.Monk
     assert checks["llm"]["status"] == "unhealthy"
 
 
-def test_missing_zendesk_settings_are_unhealthy_not_a_crash(
+def test_missing_zendesk_settings_are_a_configuration_error_exit_3_not_a_crash(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # Exit 3 (UNKNOWN), as for a malformed .env: the documented code for configuration errors.
     monkeypatch.setenv("TICKETBOT_LOG_DIR", str(tmp_path / "logs"))
-    code, _, checks = invoke_json()
-    assert code == 2
+    code, data, checks = invoke_json()
+    assert code == 3
+    assert data["status"] == "unknown"
+    assert checks["zendesk"]["status"] == "unknown"
     assert "ZENDESK_SUBDOMAIN" in checks["zendesk"]["reason"]
 
 
@@ -246,3 +260,12 @@ def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> No
     chosen = {"triaged": 20, "fallback_reasons": {"no LLM configured": 20}}
     assert fallback_check(chosen).status == "healthy"
     assert fallback_check(None).status == "healthy"
+
+
+def test_a_real_dry_run_leaves_health_degraded(configured: Path) -> None:
+    dry = invoke("run", "--dry-run", "--engine", "rules", "--limit", "3")
+    assert dry.exit_code == 0, dry.output
+    code, _, checks = invoke_json()
+    assert checks["last run"]["status"] == "degraded", checks["last run"]
+    assert "only dry runs" in checks["last run"]["reason"]
+    assert code == 1

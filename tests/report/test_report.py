@@ -339,3 +339,32 @@ def test_report_and_html_after_a_real_run_against_the_sandbox(
     page = (tmp_path / "r.html").read_text("utf-8")
     assert "100.0%" in page
     assert max(data["categories"], key=data["categories"].get) in page
+
+
+def test_dry_runs_are_not_counted_as_runs() -> None:
+    events = sample_events()
+    for n in range(8):
+        run_id = f"dry{n}"
+        ts = f"2026-11-22T10:3{n}:00Z"
+        events += [
+            {"event": "run_started", "ts": ts, "run_id": run_id, "dry_run": True},
+            {"event": "run_finished", "ts": ts, "run_id": run_id, "status": "ok", "triaged": 2},
+            triaged(100 + n, run_id=run_id, dry_run=True),
+        ]
+    report = build_report(events)
+    assert report.runs == 3
+    assert report.run_status == {"partial": 1, "aborted": 1, "unfinished": 1}
+    assert report.dry_runs == 8
+    assert report.dry_run_tickets == 8
+    assert report.to_dict()["runs"] == 3
+    page = render_html(report)
+    assert "<b>3</b><span>runs</span>" in page, "the runs figure counts real runs only"
+
+
+def test_report_table_lists_run_ids_to_revert(log_dir: Path) -> None:
+    write_log(log_dir, sample_events(), at=datetime.now(UTC) - timedelta(hours=1))
+    result = CliRunner().invoke(app, ["report"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "revert --run" in result.stdout
+    for run_id in ("r1", "r2", "r3"):
+        assert re.search(rf"\b{run_id}\b", result.stdout)

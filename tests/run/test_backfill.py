@@ -183,6 +183,11 @@ def test_without_a_batch_api_it_waits_out_the_export_window(
         result = backfill("--since", "7d")
         assert result.exit_code == 0, result.output
         assert "backfill complete" in result.output
+        # It says what it did, over every slice, as a run's summary does.
+        assert f"triaged and wrote back {len(ids)} ticket(s) through the normal path" in (
+            result.output
+        )
+        assert "0 failed" in result.output
         assert_triaged_once(desk, ids)
         logs = tmp_path / "logs"
         assert named(logs, "backfill_online")[0]["reason"].startswith("the LLM endpoint has no")

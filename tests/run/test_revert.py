@@ -7,13 +7,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from support.cli import invoke
 from support.e2e import configure, create, events
 
+from ticket_processor.helpdesks.factory import connect
+from ticket_processor.helpdesks.protocol import Helpdesk, WriteOutcome
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
-from ticket_processor.models import Analysis, Sentiment, Ticket, Triage, Urgency
-from ticket_processor.run.revert import plan_revert, writes_of_run
+from ticket_processor.models import Analysis, Sentiment, Ticket, Triage, Urgency, WriteBack
+from ticket_processor.run.revert import (
+    RunWrites,
+    apply_revert,
+    describe_revert,
+    plan_revert,
+    writes_of_run,
+)
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.settings import load_settings
+from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import is_revert_note, is_triage_note, render_note, standing_note
 
 
@@ -121,3 +133,74 @@ def test_revert_lists_each_tag_once_and_its_note_ends_what_stands() -> None:
         run_id="r1",
     )
     assert standing_note([triaged, change.note]) is None
+
+
+def _new_group(desk: Desk, name: str) -> int:
+    env = desk.env()
+    if "FRESHDESK_URL" in env:
+        answer = requests.post(
+            f"{desk.url}/api/v2/groups",
+            json={"name": name},
+            auth=(env["FRESHDESK_API_KEY"], "X"),
+            timeout=5,
+        )
+        answer.raise_for_status()
+        return int(answer.json()["id"])
+    answer = requests.post(
+        f"{desk.url}/api/v2/groups.json",
+        json={"group": {"name": name}},
+        auth=(f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"]),
+        timeout=5,
+    )
+    answer.raise_for_status()
+    return int(answer.json()["group"]["id"])
+
+
+def write(helpdesk: Helpdesk, ledger: RunLedger, changes: list[WriteBack]) -> None:
+    """Write ``changes`` as planned (Freshdesk re-plans every change on a fresh read)."""
+    by_id = {c.ticket_id: c for c in changes}
+    failed: list[WriteOutcome] = []
+
+    def report(outcome: WriteOutcome) -> None:
+        if outcome.error is not None or outcome.writeback is None:
+            failed.append(outcome)
+
+    helpdesk.write_batch(changes, replan=lambda t: by_id.get(t.id), journal=ledger, report=report)
+    assert not failed, failed
+
+
+@pytest.mark.desk
+def test_revert_takes_back_a_group_the_run_set_where_there_was_none(
+    desk: Desk, tmp_path: Path
+) -> None:
+    settings = load_settings(desk.env(), env_file=None, overrides={"state_dir": tmp_path})
+    ledger = RunLedger(tmp_path)
+    billing = _new_group(desk, "Billing")
+    kept, changed = desk.create([NewTicket("Refund", "Refund me"), NewTicket("Bill", "Twice")])
+    helpdesk = connect(settings)
+    try:
+        # What a routed run wrote: a group on two tickets that had none.
+        routed = [
+            WriteBack(ticket_id=i, additional_tags=("ai_x",), group_id=billing)
+            for i in (kept, changed)
+        ]
+        write(helpdesk, ledger, routed)
+        other = _new_group(desk, "Security")  # then an agent moves one ticket on
+        write(helpdesk, ledger, [WriteBack(ticket_id=changed, additional_tags=(), group_id=other)])
+        tickets = {t.id: t for t in helpdesk.tickets([kept, changed])}
+        writes = [
+            RunWrites(i, ("ai_x",), None, None, group_id=billing, previous_group_id=None)
+            for i in (kept, changed)
+        ]
+        plan = plan_revert("r1", writes, tickets, prefix="ai_")
+        shown = {c.ticket_id: describe_revert(c, tickets[c.ticket_id]) for c in plan.changes}
+        assert f"group {billing} → none" in shown[kept]
+        assert "priority kept" in shown[kept]
+        assert "group kept" in shown[changed]  # someone moved it since: theirs stands
+        apply_revert(helpdesk, ledger, plan)
+        after = {t.id: t for t in helpdesk.tickets([kept, changed])}
+    finally:
+        helpdesk.close()
+    assert after[kept].group_id is None
+    assert after[changed].group_id == other
+    assert "ai_x" not in after[kept].tags

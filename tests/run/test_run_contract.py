@@ -369,6 +369,27 @@ def test_breaker_reset_closes_an_open_breaker_that_stopped_every_run(
     assert all(len(notes(sandbox, i)) == 1 for i in ids)
 
 
+def test_an_unreachable_helpdesk_aborts_naming_the_cause_and_its_fix(
+    log_dir: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing listens on the discard port: every call fails, the breaker opens on the way, and
+    # the abort must still say what failed and what to check, not only "breaker open".
+    monkeypatch.setenv("ZENDESK_URL", "http://127.0.0.1:9")
+    for _ in range(2):  # the second run meets the breaker the first one left open
+        result = invoke("run", "--engine", "rules")
+        assert result.exit_code == 1, result.output
+        [aborted] = [line for line in result.stderr.splitlines() if "run aborted" in line]
+        assert "could not reach Zendesk at http://127.0.0.1:9" in aborted
+        assert "check ZENDESK_URL" in aborted
+        reason = last_finished(log_dir)["reason"]
+        assert reason.startswith("could not reach Zendesk"), reason
+    page = isolated_env / "report.html"
+    report = invoke("report", "--html", str(page), env={"COLUMNS": "200"})
+    assert report.exit_code == 0, report.output
+    assert "check ZENDESK_URL" in report.stdout
+    assert "check ZENDESK_URL" in page.read_text("utf-8")
+
+
 # --- a second writer ---------------------------------------------------------------------------
 
 

@@ -5,8 +5,9 @@
 JSON log shows some tickets triaged the test sends the signal. The run must stop taking tickets,
 save its progress and exit 143 (SIGTERM) or 130 (SIGINT) within 20 s, logging ``run_finished``
 with ``status="stopped"``; the next run finishes the backlog with every ticket noted exactly
-once and analysed about once. A second signal ends the run at once, and the journal keeps the
-next run from writing a second note.
+once and analysed about once. The same signal repeated within a moment is one request; a
+second signal later ends the run at once (saying so), and the journal keeps the next run from
+writing a second note.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from support.e2e import notes, triaged_events
 
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.run.signals import REPEAT_WINDOW, StopOnSignal
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 from ticket_processor.state.ledger import RunLedger
@@ -129,12 +131,18 @@ def wait_for(
     raise AssertionError(f"no {count} {event} events within 60 s")
 
 
-def stopped_run(rig: SignalRig, signum: signal.Signals, expected_exit: int) -> dict[str, Any]:
-    """Start a run, signal it once some tickets are done; its ``run_finished`` event."""
+def stopped_run(
+    rig: SignalRig, signum: signal.Signals, expected_exit: int, *, twice: bool = False
+) -> dict[str, Any]:
+    """Start a run, signal it once some tickets are done (``twice``: the same signal again a
+    moment later, as a terminal may deliver one Ctrl-C); its ``run_finished`` event."""
     before = run_ids(rig.logs)
     child = rig.start()
     wait_for(rig.logs, "ticket_triaged", 8, child, before)
     child.send_signal(signum)
+    if twice:
+        time.sleep(0.05)
+        child.send_signal(signum)
     sent = time.monotonic()
     try:
         code = child.wait(STOP_WITHIN)
@@ -194,21 +202,29 @@ def test_a_signal_stops_the_run_saves_progress_and_the_next_run_finishes(
     finish_and_check(rig)
 
 
+def test_a_repeat_within_a_moment_is_the_same_signal(rig: SignalRig) -> None:
+    finished = stopped_run(rig, signal.SIGINT, 130, twice=True)
+    assert 0 < finished["triaged"] < BACKLOG
+
+
 @pytest.mark.slow
 def test_a_second_signal_stops_at_once_and_the_journal_keeps_notes_single(rig: SignalRig) -> None:
     before = run_ids(rig.logs)
     child = rig.start()
     wait_for(rig.logs, "ticket_triaged", 8, child, before)
-    # Jobs now take 2 s: the graceful stop is still waiting for one when the second signal comes.
-    rig.sandbox.config.job_delay_ms = 2000
+    # Jobs now take 4 s: the graceful stop is still waiting for one when the second signal comes
+    # (later than the repeat window, so it is a second signal and not the first one repeated).
+    rig.sandbox.config.job_delay_ms = 4000
     child.send_signal(signal.SIGTERM)
     wait_for(rig.logs, "stop_requested", 1, child, before)
-    time.sleep(0.3)
+    time.sleep(REPEAT_WINDOW + 0.3)
     assert child.poll() is None, "the graceful stop ended before the second signal"
     child.send_signal(signal.SIGTERM)
     sent = time.monotonic()
     assert child.wait(10) == 143
     assert time.monotonic() - sent < 2.0  # at once, not after the flush
+    output = max(rig.root.glob("run-*.out"), key=lambda p: p.stat().st_mtime).read_text()
+    assert "a second SIGTERM: stopping at once" in output
     assert not [e for e in log_events(rig.logs, before) if e["event"] == "run_finished"]
     assert all(len(notes(rig.sandbox, i)) <= 1 for i in rig.ids)
     # The journal holds the batch whose write was under way; the next run settles it first.
@@ -219,3 +235,14 @@ def test_a_second_signal_stops_at_once_and_the_journal_keeps_notes_single(rig: S
     finish_and_check(rig, unlogged=len(inflight))
     recovered = [e for e in log_events(rig.logs, before) if e["event"] == "run_recovered"]
     assert [e["tickets"] for e in recovered] == [len(inflight)]
+
+
+def test_a_repeat_inside_the_window_is_ignored_and_announced_once() -> None:
+    now = [100.0]
+    heard: list[str] = []
+    stop = StopOnSignal(announce=heard.append, clock=lambda: now[0])
+    stop.request("SIGINT")
+    now[0] += REPEAT_WINDOW / 2
+    stop.request("SIGINT")  # would exit the process if it counted as a second signal
+    assert stop() == "SIGINT"
+    assert heard == ["SIGINT"]

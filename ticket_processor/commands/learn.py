@@ -38,6 +38,58 @@ def result_table(result: TrainingResult) -> Table:
     return table
 
 
+def _replaced(
+    configured: Path | None, state_dir: Path, target: Path, out: Path | None
+) -> tuple[str, dict[str, float]] | None:
+    """The model the new one replaces, named, with its recorded scores; None when the model
+    in use stays (``--out`` elsewhere) and no file is overwritten. Read before writing."""
+    from ..learned.choice import model_in_use, recorded_scores
+
+    in_use = model_in_use(configured, state_dir)
+    if target.exists():
+        name = in_use.describe() if target == in_use.path else f"the model at {target}"
+        return name, recorded_scores(target)
+    if out is None:  # the state directory's file: every later run uses it, not the bundled one
+        return in_use.describe(), recorded_scores(in_use.path)
+    return None
+
+
+def _comparison(
+    replaced: tuple[str, dict[str, float]] | None, new: dict[str, float], target: Path
+) -> list[tuple[str, bool]]:
+    """(line, is a warning): which model the new one replaces and both scores, over the
+    fields both record."""
+    from ..learned.choice import mean_score, scores_text
+
+    if replaced is None:
+        return [
+            (
+                f"the model in use is unchanged: point TICKETBOT_LEARNED_MODEL at {target} "
+                "to use this one",
+                False,
+            )
+        ]
+    name, old = replaced
+    lines = [
+        (f"replaces {name}: {scores_text(old)}", False),
+        (f"the new model: {scores_text(new)}", False),
+    ]
+    common = sorted(set(old) & set(new))
+    old_mean = mean_score({k: old[k] for k in common})
+    new_mean = mean_score({k: new[k] for k in common})
+    if old_mean is not None and new_mean is not None and new_mean < old_mean:
+        lines.append(
+            (
+                f"the new model scores lower than the one it replaces ({new_mean:.3f} < "
+                f"{old_mean:.3f} mean cross-validated macro-F1 over {', '.join(common)}), and "
+                f"runs use it from now on: delete {target} (or restore the previous file) "
+                "to go back",
+                True,
+            )
+        )
+    return lines
+
+
 def learn(
     data: Annotated[
         Path | None,
@@ -136,6 +188,7 @@ def learn(
         except ValueError as exc:
             raise ConfigError(f"{data}: {exc}") from None
         seconds = time.perf_counter() - started
+        replaced = _replaced(settings.learned_model, settings.state_dir, target, out)
         try:
             save_model(result.model, target)
         except OSError as exc:
@@ -148,5 +201,15 @@ def learn(
             for warning in field.warnings:
                 err_console.print(f"[yellow]warning:[/] {escape(warning)}")
         console.print(f"model written to {escape(str(target))}")
+        new_scores = {
+            name: field.cv_macro_f1
+            for name, field in result.fields.items()
+            if field.cv_macro_f1 is not None
+        }
+        for line, warn in _comparison(replaced, new_scores, target):
+            if warn:
+                err_console.print(f"[yellow]warning:[/] {escape(line)}")
+            else:
+                console.print(escape(line))
         if harvest is not None:
             harvest.discard()  # the training file holds ticket text: gone once the model is

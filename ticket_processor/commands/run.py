@@ -137,6 +137,16 @@ def run(
                 on_progress=tick,
             )
         _report_run(summary, console, dry_run=dry_run)
+        if summary.engines.get("learned"):
+            from ..learned.choice import model_in_use
+
+            chosen = model_in_use(settings.learned_model, settings.state_dir)
+            console.print(
+                f"learned model: {chosen.describe()}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         _tell(summary, settings.secrets)
     _exit(summary)
 
@@ -200,7 +210,7 @@ def revert(
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..helpdesks.factory import connect
     from ..ops.logs import read_events
-    from ..run.revert import apply_revert, plan_revert, writes_of_run
+    from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
 
@@ -218,11 +228,7 @@ def revert(
             tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
             plan = plan_revert(run_id, writes, tickets, prefix=settings.tag_prefix)
             for change in plan.changes:
-                typer.echo(
-                    f"ticket {change.ticket_id}: remove {', '.join(change.remove_tags) or '-'}"
-                    + (f"; priority -> {change.priority.value}" if change.priority else "")
-                    + (f"; group -> {change.group_id}" if change.group_id is not None else "")
-                )
+                typer.echo(describe_revert(change, tickets.get(change.ticket_id)))
             typer.echo(
                 f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
                 f"someone since, {len(plan.missing)} gone"

@@ -170,6 +170,13 @@ class Helpdesk(Protocol):
         matching ``query`` (the helpdesk's own search syntax) when given."""
         ...
 
+    def count_open_before(self, moment: int) -> int | None:
+        """How many unsolved tickets (without the processed marker, where the helpdesk can
+        filter on it) were last changed before Unix time ``moment`` (Freshdesk: before that
+        day, its filter's granularity), in one request; None when the helpdesk does not say.
+        A first run tells what its window leaves behind."""
+        ...
+
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         """The tickets with these ids, read now, in as few requests as the helpdesk allows;
         ids the helpdesk does not know are left out."""

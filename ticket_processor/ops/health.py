@@ -32,8 +32,10 @@ from ..state.ledger import RunLedger
 from .logs import read_events
 from .scrub import Scrubber, display_url
 
-Status = Literal["healthy", "degraded", "unhealthy"]
-RANK: dict[Status, int] = {"healthy": 0, "degraded": 1, "unhealthy": 2}
+# "unknown": a check could not run because a setting is missing or wrong; as for a settings
+# file health cannot read, that is exit code 3 (UNKNOWN), the documented code for configuration.
+Status = Literal["healthy", "degraded", "unhealthy", "unknown"]
+RANK: dict[Status, int] = {"healthy": 0, "degraded": 1, "unhealthy": 2, "unknown": 3}
 
 GIB = 1024**3
 MIB = 1024**2
@@ -122,7 +124,12 @@ def last_run_check(
 ) -> Check:
     """Age and outcome of the last finished run (the state file, else the logs)."""
     name = "last run"
-    done = [r for r in runs if r.finished is not None and r.status not in (None, "locked")]
+    # A dry run writes nothing and proves nothing about the schedule: it does not count here.
+    done = [
+        r
+        for r in runs
+        if r.finished is not None and r.status not in (None, "locked") and not r.dry_run
+    ]
     # The state file survives log pruning; the logs know about dry runs and older history.
     candidates: list[tuple[datetime, str | None, str | None]] = [
         (r.finished, r.status, r.reason) for r in done[-1:] if r.finished is not None
@@ -136,7 +143,10 @@ def last_run_check(
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             candidates.append((moment, last.get("status"), last.get("reason")))
     if not candidates:
-        return Check(name, "degraded", "no finished run recorded yet: is the schedule set up?")
+        dry = " (only dry runs, which do not count)" if any(r.dry_run for r in runs) else ""
+        return Check(
+            name, "degraded", f"no finished run recorded yet{dry}: is the schedule set up?"
+        )
     finished, status, reason = max(candidates, key=lambda c: c[0])
     minutes = max(0, int((now - finished).total_seconds() // 60))
     told = f"{minutes} min ago, {status or 'unknown status'}"
@@ -186,13 +196,36 @@ def fallback_check(last: Mapping[str, Any] | None) -> Check:
     return Check(name, "degraded", f"{fell} of {total} tickets in the last run fell back: {told}")
 
 
+def learned_model_check(settings: Settings) -> Check:
+    """Which learned model a run uses and the score its file records (nothing is loaded)."""
+    from ..learned.choice import model_in_use, recorded_scores, scores_text
+
+    chosen = model_in_use(settings.learned_model, settings.state_dir)
+    if settings.llm_configured and chosen.origin == "bundled":
+        return Check(
+            "learned model",
+            "healthy",
+            "none in use: the bundled model stands in only without an LLM; "
+            "`ticketbot learn` trains one",
+        )
+    if not chosen.path.is_file():
+        return Check(
+            "learned model",
+            "degraded",
+            f"{chosen.describe()} is missing: the keyword rules take its place; "
+            "train one with `ticketbot learn` or unset TICKETBOT_LEARNED_MODEL",
+        )
+    told = f"{chosen.describe()}: {scores_text(recorded_scores(chosen.path))}"
+    return Check("learned model", "healthy", told)
+
+
 def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
     try:
         status, detail = probe(settings)
     except (AuthError, LLMAuthError) as exc:
         return Check(name, "unhealthy", f"credentials refused: {exc}")
     except ConfigError as exc:
-        return Check(name, "unhealthy", f"not configured: {exc}")
+        return Check(name, "unknown", f"not configured: {exc}")
     except (HelpdeskError, LLMError) as exc:
         return Check(name, "unhealthy", str(exc))
     except TicketBotError as exc:
@@ -247,8 +280,13 @@ def probe_routes(settings: Settings) -> tuple[Status, str]:
 
 def probe_llm(settings: Settings) -> tuple[Status, str]:
     if not settings.llm_configured:
+        from ..learned.choice import model_in_use
+
+        # Without an LLM the learned model (the user's, else the bundled one) triages first.
+        chosen = model_in_use(settings.learned_model, settings.state_dir)
         return "healthy", (
-            "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the learned model triages"
+            "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the learned engine "
+            f"triages, with {chosen.describe()}, the keyword rules behind it"
         )
     from ..llm import build_analyser
 
@@ -314,20 +352,31 @@ def check_health(
             checks.append(Check("state", "healthy", f"{settings.state_dir} is readable"))
     checks.append(breaker_check(breakers, now=now.timestamp()))
     checks.append(fallback_check(last))
+    checks.append(learned_model_check(settings))
     runs = summarise_runs(read_events(settings.log_dir, since=now - RECENT_WINDOW))
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=settings.success_objective))
     return HealthReport(tuple(checks), checked_at=now)
 
 
-_STYLE: dict[Status, str] = {"healthy": "green", "degraded": "yellow", "unhealthy": "red"}
+_STYLE: dict[Status, str] = {
+    "healthy": "green",
+    "degraded": "yellow",
+    "unhealthy": "red",
+    "unknown": "magenta",
+}
 
 
 def health_table(report: HealthReport, *, scrubber: Scrubber | None = None) -> Table:
     """The checks as a rich table titled with the overall verdict."""
     overall = report.status
     table = Table(
-        title=Text(f"ticketbot is {overall}", style=f"bold {_STYLE[overall]}"),
+        title=Text(
+            "ticketbot could not be checked: a setting is missing or wrong"
+            if overall == "unknown"
+            else f"ticketbot is {overall}",
+            style=f"bold {_STYLE[overall]}",
+        ),
         title_justify="left",
         show_lines=False,
     )

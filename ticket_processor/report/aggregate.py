@@ -148,7 +148,7 @@ class Report:
     until: datetime | None
     first_event: datetime | None
     last_event: datetime | None
-    runs: int
+    runs: int  # real runs only; dry runs are counted in ``dry_runs``
     run_status: dict[str, int]
     tickets_triaged: int
     tickets_failed: int
@@ -188,7 +188,8 @@ class Report:
 
     @property
     def empty(self) -> bool:
-        return self.runs == 0 and self.tickets_triaged == 0 and self.tickets_failed == 0
+        counted = (self.runs, self.dry_runs, self.tickets_triaged, self.tickets_failed)
+        return not any(counted)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -287,8 +288,10 @@ def build_report(
 
     runs = summarise_runs(events)
     dry_runs = {r.run_id for r in runs if r.dry_run}
-    status = Counter(run.outcome for run in runs)
-    aborts = Counter(run.reason or "no reason given" for run in runs if run.status == "aborted")
+    # A dry run wrote nothing: it has its own line and is not one of the runs counted here.
+    real_runs = [run for run in runs if not run.dry_run]
+    status = Counter(run.outcome for run in real_runs)
+    aborts = Counter(r.reason or "no reason given" for r in real_runs if r.status == "aborted")
 
     all_triaged = [e for e in events if e.get("event") == "ticket_triaged"]
     triaged = [e for e in all_triaged if not _is_dry(e, dry_runs)]
@@ -320,7 +323,7 @@ def build_report(
         until=until,
         first_event=first,
         last_event=last,
-        runs=len(runs),
+        runs=len(real_runs),
         run_status=dict(status.most_common()),
         tickets_triaged=len(triaged),
         tickets_failed=len(failed),

@@ -14,6 +14,8 @@ from rich.table import Table
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .agreement import corrections_table
 
+LATEST_RUNS = 10
+
 
 def _distribution(title: str, counts: dict[str, int]) -> Table:
     total = sum(counts.values()) or 1
@@ -90,6 +92,23 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(aborts)
     if report.corrections:
         console.print(corrections_table(report.corrections))
+    if report.run_list:
+        console.print(_latest_runs(report))
+
+
+def _latest_runs(report: Report) -> Table:
+    """The newest runs with their ids: the id is what ``ticketbot revert --run`` takes."""
+    newest = list(reversed(report.run_list))[:LATEST_RUNS]
+    title = "Latest runs (undo one with `ticketbot revert --run RUN_ID`)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("run id", no_wrap=True)  # whole, so it can be copied
+    for column in ("started (UTC)", "outcome", "triaged", "failed"):
+        table.add_column(column, justify="right" if column in ("triaged", "failed") else "left")
+    for r in newest:
+        outcome = f"{r.outcome} (dry run)" if r.dry_run else r.outcome
+        started = f"{r.started:%Y-%m-%d %H:%M}" if r.started else "–"
+        table.add_row(r.run_id, started, outcome, fmt_count(r.triaged), fmt_count(r.failed))
+    return table
 
 
 def _inline(counts: dict[str, int]) -> str:

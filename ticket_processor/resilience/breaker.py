@@ -45,7 +45,9 @@ class MemoryBreakerStorage:
 class CircuitBreaker:
     """A breaker per dependency (``"zendesk"``, ``"llm"``), thread-safe, persisted on change.
 
-    Persisted form: ``{"state": "closed"|"open", "failures": int, "opened_at": float|None}``.
+    Persisted form: ``{"state": "closed"|"open", "failures": int, "opened_at": float|None,
+    "cause": str|None}``; ``cause`` is the last failure's message, so a refused call says why the
+    breaker opened (an unreachable URL, say) and how to fix that, not only that it is open.
     ``half_open`` is not stored: it is "open, and ``reset_after`` has passed", so a breaker
     opened by the last cron run is half-open for this one once its time is up. The clock must
     be wall-clock time (the default ``time.time``) because the state crosses processes.
@@ -73,10 +75,9 @@ class CircuitBreaker:
         self._open = False
         self._failures = 0
         self._opened_at = 0.0
+        self._cause: BaseException | str | None = None
         # When the current half-open trial started; None = no trial in flight.
         self._trial_started: float | None = None
-        # The last failure counted in this process: what an open breaker's refusal names.
-        self._cause: BaseException | None = None
         self._restore(self._storage.load(name))
 
     def _restore(self, data: dict[str, Any] | None) -> None:
@@ -90,6 +91,8 @@ class CircuitBreaker:
         if data.get("state") == "open" and isinstance(opened_at, int | float):
             self._open = True
             self._opened_at = float(opened_at)
+        cause = data.get("cause")
+        self._cause = cause if isinstance(cause, str) and cause else None
 
     def _save(self) -> None:
         self._storage.save(
@@ -98,6 +101,7 @@ class CircuitBreaker:
                 "state": "open" if self._open else "closed",
                 "failures": self._failures,
                 "opened_at": self._opened_at if self._open else None,
+                "cause": None if self._cause is None else str(self._cause) or None,
             },
         )
 
@@ -155,16 +159,19 @@ class CircuitBreaker:
             changed = self._open or self._failures != 0
             self._open = False
             self._failures = 0
+            self._cause = None
             self._trial_started = None
             if changed:
                 self._save()
 
-    def record_failure(self, cause: BaseException | None = None) -> None:
+    def record_failure(self, cause: BaseException | str | None = None) -> None:
+        """Count a dependency failure; ``cause`` (the exception, whose message says how to fix
+        it) is kept for the refusals while the breaker is open, and saved as its message."""
         with self._lock:
-            if cause is not None:
-                self._cause = cause
             was_open = self._open
             self._failures += 1
+            if cause:
+                self._cause = cause
             self._trial_started = None
             if was_open:
                 # A failed half-open trial (or a late failure while open) restarts the wait.

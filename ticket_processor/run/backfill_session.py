@@ -142,6 +142,12 @@ class BackfillSession:
         self.log.emit("backfill_complete", triaged=result.triaged, path=result.path)
         result.complete = True
         done = f"{result.message}; " if result.message else ""
+        if result.path == "online":
+            # The batch path's own message counts what it collected; this one counts the slices'.
+            done = (
+                f"{done}triaged and wrote back {result.triaged} ticket(s) through the normal "
+                f"path, {result.failed} failed; "
+            )
         result.message = f"{done}backfill complete: nothing more to triage since the start"
         return result
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from ..errors import TicketBotError
 from ..helpdesks.protocol import CursorRejectedError, TicketPage
 from ..helpdesks.stream import TicketStream, holds_updates_since
 from ..models import Ticket
@@ -51,6 +52,27 @@ class Discovery:
         if not opts.query:
             cursor = ctx.ledger.load_cursor(ctx.helpdesk.kind, stream=ctx.stream)
         yield from self.stream.pages(cursor)
+        if cursor is None and not opts.query and ctx.stream == "run":
+            # After the pages, so credentials the export refused are not tried once more.
+            self._tell_older()
+
+    def _tell_older(self) -> None:
+        """On a first run (no cursor yet): how many open tickets its window leaves, and how to
+        take them. One count request; a helpdesk that cannot say leaves the run as it was."""
+        began = datetime.fromtimestamp(self.stream.since, UTC)
+        try:
+            older = self.ctx.helpdesk.count_open_before(self.stream.since)
+        except TicketBotError as exc:
+            self.ctx.log.emit("older_tickets_unknown", level="warning", error=str(exc))
+            return
+        if not older:
+            return
+        self.ctx.log.emit("older_tickets_left", tickets=older, since=began.isoformat())
+        self.summary.warnings.append(
+            f"this first run reads the tickets changed since {began:%Y-%m-%d %H:%M} UTC; "
+            f"{older} open ticket(s) last changed before then are left as they are: "
+            "`ticketbot backfill --since DATE` (e.g. --since 90d) triages them"
+        )
 
     def _refused(self, exc: CursorRejectedError) -> None:
         began = datetime.fromtimestamp(self.stream.since, UTC)

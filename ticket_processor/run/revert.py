@@ -4,8 +4,9 @@ From the run's ``ticket_triaged`` events (the JSON-lines log) and each ticket as
 holds it now: the tags the run added are removed (all but the processed marker, so the next
 scheduled run does not triage the ticket again — ``run --ticket ID --force`` does that on
 purpose); the priority is restored where the ticket still has the one the run set; the group
-likewise; one internal note says the triage was reverted (``tags.render_revert_note``: its
-trailer tells the harvest that the triage's labels no longer stand). Anything a person changed
+likewise (cleared where the ticket had none before the run, as a priority is); one internal
+note says the triage was reverted (``tags.render_revert_note``: its trailer tells the harvest
+that the triage's labels no longer stand). Anything a person changed
 since is left as it is. Writes go through the helpdesk's own ``write_batch`` (journaled, merged).
 """
 
@@ -88,10 +89,11 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
         except ValueError:
             priority = None
         clear = wrote.previous_priority is None  # the ticket had none before the run
-    group = None
+    group, clear_group = None, False
     if wrote.group_id is not None and ticket.group_id == wrote.group_id:
         group = wrote.previous_group_id
-    if not remove and priority is None and not clear and group is None:
+        clear_group = group is None  # the ticket had no group before the run
+    if not remove and priority is None and not clear and group is None and not clear_group:
         return None
     done = [f"removed tags {', '.join(remove)}" if remove else ""]
     if priority is not None:
@@ -100,6 +102,8 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
         done.append("priority cleared, as before the run")
     if group is not None:
         done.append(f"group restored to {group}")
+    elif clear_group:
+        done.append("group cleared, as before the run")
     told = "; ".join(d for d in done if d)
     note = render_revert_note(run_id, told)
     return WriteBack(
@@ -109,9 +113,30 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
         priority=priority,
         clear_priority=clear,
         group_id=group,
+        clear_group=clear_group,
         note=note,
         updated_stamp=ticket.updated_at,
     )
+
+
+def describe_revert(change: WriteBack, ticket: Ticket | None) -> str:
+    """One line for ``revert --dry-run``: tags, priority and group, each as now → after."""
+    parts = [f"tags -{', -'.join(change.remove_tags)}" if change.remove_tags else "tags kept"]
+    now_priority = ticket.priority if ticket and ticket.priority else "none"
+    if change.priority is not None:
+        parts.append(f"priority {now_priority} → {change.priority.value}")
+    elif change.clear_priority:
+        parts.append(f"priority {now_priority} → none")
+    else:
+        parts.append("priority kept")
+    now_group = ticket.group_id if ticket and ticket.group_id is not None else "none"
+    if change.group_id is not None:
+        parts.append(f"group {now_group} → {change.group_id}")
+    elif change.clear_group:
+        parts.append(f"group {now_group} → none")
+    else:
+        parts.append("group kept")
+    return f"ticket {change.ticket_id}: " + "; ".join(parts)
 
 
 def apply_revert(helpdesk: Helpdesk, ledger: RunLedger, plan: RevertPlan) -> list[WriteOutcome]:
@@ -126,7 +151,8 @@ def apply_revert(helpdesk: Helpdesk, ledger: RunLedger, plan: RevertPlan) -> lis
         # Re-check against the fresh ticket: remove only what is still there.
         remove = tuple(t for t in original.remove_tags if t in fresh.tags)
         nothing_else = not original.clear_priority and original.priority is None
-        if not remove and nothing_else and original.group_id is None:
+        no_group = original.group_id is None and not original.clear_group
+        if not remove and nothing_else and no_group:
             return None
         return original.model_copy(
             update={"remove_tags": remove, "updated_stamp": fresh.updated_at}

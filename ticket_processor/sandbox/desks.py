@@ -267,6 +267,9 @@ def serve_desk(
             config.update_limit_per_min = config.incremental_limit_per_min = UNLIMITED
             config.max_queued_jobs = 1000
         with serve_zendesk(config) as zendesk:
+            if clock is not time.time:
+                # Tickets' stamps on the same clock as the rest, as Freshdesk's sandbox does.
+                zendesk.store.use_clock(clock)
             yield ZendeskDesk(zendesk)
     elif kind == "freshdesk":
         limits = PlanLimits(UNLIMITED, UNLIMITED, UNLIMITED) if unlimited else None

@@ -62,6 +62,7 @@ class BreakerRecord(_File):
     state: Literal["open", "closed"]
     failures: NonNegative
     opened_at: float | None = None
+    cause: str | None = None  # the last failure's message: why it opened, and the fix
 
 
 class BreakersFile(RootModel[dict[str, BreakerRecord]]):

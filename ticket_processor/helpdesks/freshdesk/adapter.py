@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 
 from ...errors import (
     AuthError,
@@ -128,6 +129,16 @@ class FreshdeskHelpdesk:
         self, cursor: Cursor | None, *, since: int, query: str | None = None
     ) -> Iterator[TicketPage]:
         return ticket_pages(self.http, cursor, since=since, query=query)
+
+    def count_open_before(self, moment: int) -> int | None:
+        # The filter compares dates only: tickets last changed before the day of ``moment``.
+        day = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d")
+        query = f"(status:2 OR status:3) AND updated_at:<'{day}'"
+        answer = self.http.request(
+            "GET", "/api/v2/search/tickets", params={"query": f'"{query}"', "page": 1}
+        )
+        total = answer.body.get("total") if isinstance(answer.body, dict) else None
+        return total if isinstance(total, int) and not isinstance(total, bool) else None
 
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         found: list[Ticket] = []

@@ -97,6 +97,8 @@ def update_body(change: WriteBack, current: Ticket) -> dict[str, Any]:
         body["priority"] = PRIORITY_TO_FRESHDESK[change.priority]
     if change.group_id is not None:
         body["group_id"] = change.group_id
+    elif change.clear_group and current.group_id is not None:
+        body["group_id"] = None
     if change.assignee_id is not None:
         body["responder_id"] = change.assignee_id
     if change.custom_fields:

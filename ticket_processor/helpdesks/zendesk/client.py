@@ -73,6 +73,8 @@ def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:
         change["priority"] = None
     if writeback.group_id is not None:
         change["group_id"] = writeback.group_id
+    elif writeback.clear_group:
+        change["group_id"] = None
     if writeback.assignee_id is not None:
         change["assignee_id"] = writeback.assignee_id
     if writeback.custom_fields:
@@ -198,6 +200,15 @@ class ZendeskClient:
         """Stream Search API results for ``query``, up to Zendesk's 1,000-result limit
         (``pages.search_pages``)."""
         return search_pages(self._http, query, per_page=per_page)
+
+    def search_count(self, query: str) -> int | None:
+        """How many tickets ``query`` matches: one Search API request for one result, read for
+        its ``count`` (None when the answer carries none)."""
+        body = self._http.request(
+            "GET", "/api/v2/search.json", params={"query": query, "per_page": 1}
+        )
+        count = body.get("count") if isinstance(body, dict) else None
+        return count if isinstance(count, int) and not isinstance(count, bool) else None
 
     def paged(
         self, path: str, key: str, *, params: dict[str, Any] | None = None

@@ -40,6 +40,11 @@ class TicketStore:
         self.agent_email = agent_email
         self._book = TicketBook(base_url=base_url, now=now)
 
+    def use_clock(self, now: Callable[[], float]) -> None:
+        """Stamp tickets (created, updated) on this clock from now on: a test's fake one."""
+        self._now = now
+        self._book.use_clock(now)
+
     @property
     def directory(self) -> Directory:
         """Groups, agents and memberships (thread-safe on its own)."""

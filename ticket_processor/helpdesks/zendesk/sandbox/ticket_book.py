@@ -54,6 +54,9 @@ class TicketBook:
         self.writes = 0  # bumped on every change; the persister saves when it moves
         self._reset()
 
+    def use_clock(self, now: Callable[[], float]) -> None:
+        self._now = now
+
     def _reset(self) -> None:
         self.directory = Directory(self._now)  # groups, agents: checked on every update
         self.tickets: dict[int, dict[str, Any]] = {}
