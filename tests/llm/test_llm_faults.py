@@ -88,8 +88,8 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
     ("Wrong enum values twice", [WRONG_ENUM, WRONG_ENUM], FALLBACK, "LLMResponseError"),
     ("Extra keys, repaired", [EXTRA_KEYS, GOOD], "llm", None),
     ("Extra keys twice", [EXTRA_KEYS, EXTRA_KEYS], FALLBACK, "LLMResponseError"),
-    ("Empty answer", [{"content": ""}], FALLBACK, "empty content"),
-    ("Null answer", [{"content": None}], FALLBACK, "empty content"),
+    ("Empty answer", [{"content": ""}], FALLBACK, "LLMResponseError"),
+    ("Null answer", [{"content": None}], FALLBACK, "LLMResponseError"),
     ("A 500 then an answer", [{"status": 500}, GOOD], "llm", None),
     ("500s on every try", [{"status": 500}] * ATTEMPTS, FALLBACK, "LLMServerError"),
     ("A 429 then an answer", [{"status": 429, "retry_after": 0}, GOOD], "llm", None),
@@ -99,7 +99,7 @@ CASES: list[tuple[str, list[dict[str, Any] | str], str, str | None]] = [
         FALLBACK,
         "LLMRateLimited",
     ),
-    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], FALLBACK, "not a chat"),
+    ("Not a completion", [{"body": "<html>502 Bad Gateway</html>"}], FALLBACK, "LLMResponseError"),
     # Script exhausted: from here the answer function decides.
     ("Slow answer, my login fails", [], FALLBACK, "LLMConnectionError"),
     # Two more timeouts make five dependency failures in a row: the breaker opens.
