@@ -195,8 +195,9 @@ class ZendeskHelpdesk:
     ) -> None:
         ZendeskBatchWrite(self.client, changes, replan=replan, journal=journal, report=report).run()
 
-    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
-        """Wait for a killed run's jobs; give one whose id was never recorded time to land."""
+    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> list[int]:
+        """Wait for a killed run's jobs; give one whose id was never recorded time to land.
+        Nothing stays in flight: safe_update settles every ticket when it is written again."""
         covered: set[int] = set()
         for job_id, ids in jobs.items():
             # Expired or unknown jobs raise; re-reading the tickets decides then.
@@ -205,6 +206,7 @@ class ZendeskHelpdesk:
             covered.update(int(i) for i in ids)
         if set(inflight) - covered:
             self._sleep(RECOVERY_WAIT)
+        return []
 
     # -- reading for notes, routing and the help centre -------------------------------------
 

@@ -5,6 +5,7 @@ between a note and its update does not post a second note."""
 
 from __future__ import annotations
 
+import json
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -227,8 +228,9 @@ def test_an_edit_between_the_fresh_read_and_the_put_is_overwritten(
 def test_a_run_killed_after_recovering_a_note_leaves_no_second_note(
     desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Run 1 posts a note and dies before its update; run 2 recovers (and so clears the journal)
-    and dies too, before it wrote the ticket; run 3 must still know the note is there."""
+    """Run 1 posts a note and dies before its update; run 2 recovers (the journal keeps what
+    ``recover`` returns, as ``Upkeep.recover`` does) and dies too, before it wrote the ticket;
+    run 3 must still know the note is there."""
     configure(monkeypatch, tmp_path, desk)
     before = seed(desk, 6)
     victim = sorted(before)[2]
@@ -240,10 +242,10 @@ def test_a_run_killed_after_recovering_a_note_leaves_no_second_note(
         FreshdeskTransport(desk.url, api_key=desk.config.api_key), marker="ai_processed"
     )
     with closing(recovering):  # run 2: recover, then killed before writing anything
-        recovering.recover({}, [victim])
-    (tmp_path / "state" / "inflight.json").write_text('{"ticket_ids": []}')
+        kept = recovering.recover({}, [victim])
+    assert kept == [victim]
+    (tmp_path / "state" / "inflight.json").write_text(json.dumps({"ticket_ids": kept}))
 
     third = invoke("run")
     assert third.exit_code == 0, third.output
     assert_triaged_once(desk, before)
-    assert "ai_note_sent" not in desk.store.find(victim)["tags"]  # the mark is off again

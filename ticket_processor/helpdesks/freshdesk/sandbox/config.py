@@ -7,7 +7,11 @@ with Freshdesk's bodies: 401 ``{"code": "invalid_credentials", "message"}``, 400
 
 Deterministic faults for tests: ``faults`` (the fate of the next requests, one item each; besides
 the Zendesk sandbox's ``409 500 503 drop slow`` there is ``edit``: an agent edits the request's
-ticket just before the sandbox handles it), ``start_storm`` (every request answered 429 for a
+ticket just before the sandbox handles it; ``429`` (with ``Retry-After: 1``), ``502``, ``504`` and
+``html`` (a 200 with a proxy's HTML page) answered instead of handling the request; and
+``stored-502``, ``stored-504``, ``stored-html``: the request is handled (the note stored, the
+update applied) and then answered so, as a gateway in front of Freshdesk does when the answer
+is lost on its way back), ``start_storm`` (every request answered 429 for a
 while), ``invalid_ticket_ids`` (updates of these tickets get a 400).
 """
 
@@ -37,7 +41,21 @@ PLAN_LIMITS: dict[str, PlanLimits] = {
     "enterprise": PlanLimits(700, 280, 200),
 }
 
-FAULTS = ("409", "500", "503", "drop", "slow", "edit")
+FAULTS = (
+    "409",
+    "429",
+    "500",
+    "502",
+    "503",
+    "504",
+    "html",
+    "drop",
+    "slow",
+    "edit",
+    "stored-502",
+    "stored-504",
+    "stored-html",
+)
 
 _RUNTIME_KNOBS: dict[str, type] = {
     "plan": str,
