@@ -1,10 +1,11 @@
 """Freshdesk writes that stay single and lose nothing when answers go astray.
 
 Against the Freshdesk sandbox's fault knobs: a note stored but answered by a gateway's 502 or
-504 (or a 200 with an HTML page) is not posted again; an agent's tag and priority set while the
-update waits out a 503 or a 429 are kept (the retried update is planned from a fresh read);
-two installations writing the same tickets at once leave one note each; a ``ai_note_sent`` tag
-set by someone else neither stops the note nor is taken off.
+504 (or a 200 with an HTML page, or an answer trickling past the deadline) is not posted again;
+an agent's tag and priority set while the update waits out a 503 or a 429 are kept (the retried
+update is planned from a fresh read); two installations writing the same tickets at once leave
+one note each; an ``ai_note_sent`` tag set by someone else neither stops the note nor is taken
+off.
 """
 
 from __future__ import annotations
@@ -134,6 +135,21 @@ def test_a_note_stored_but_answered_with_a_gateway_error_is_not_posted_again(
     (outcome,) = write(helpdesk(sb, clock), [ticket])
     assert outcome.error is None
     assert outcome.writeback is not None
+    assert sb.stats()["errors_injected"] == 1  # the fault did fire
+    assert len(triage_notes(sb, ticket)) == 1
+    assert MARKER in sb.store.find(ticket)["tags"]
+
+
+def test_a_note_stored_whose_answer_trickles_past_the_deadline_is_not_posted_again(
+    sb: RunningFreshdesk, clock: FakeClock
+) -> None:
+    (ticket,) = seed(sb, 1)
+    sb.config.slow_ms = 1500  # far past the client's deadline of 0.4 s
+    sb.config.faults = ["stored-trickle POST /api/v2/tickets/{id}/notes"]
+    desk = helpdesk(sb, clock)
+    desk.http.timeout = (0.2, 0.2)
+    (outcome,) = write(desk, [ticket])
+    assert outcome.error is None
     assert sb.stats()["errors_injected"] == 1  # the fault did fire
     assert len(triage_notes(sb, ticket)) == 1
     assert MARKER in sb.store.find(ticket)["tags"]

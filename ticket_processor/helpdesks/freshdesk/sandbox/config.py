@@ -11,8 +11,10 @@ ticket just before the sandbox handles it; ``429`` (with ``Retry-After: 1``), ``
 ``html`` (a 200 with a proxy's HTML page) answered instead of handling the request; and
 ``stored-502``, ``stored-504``, ``stored-html``: the request is handled (the note stored, the
 update applied) and then answered so, as a gateway in front of Freshdesk does when the answer
-is lost on its way back), ``start_storm`` (every request answered 429 for a
-while), ``invalid_ticket_ids`` (updates of these tickets get a 400).
+is lost on its way back; ``stored-trickle``: handled, then the answer's first byte at once and
+the rest after ``slow_ms``, so a client's deadline passes while it is still coming),
+``start_storm`` (every request answered 429 for a while), ``invalid_ticket_ids`` (updates of
+these tickets get a 400).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ FAULTS = (
     "stored-502",
     "stored-504",
     "stored-html",
+    "stored-trickle",
 )
 
 _RUNTIME_KNOBS: dict[str, type] = {

@@ -14,6 +14,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
+
 from ....sandbox.httpbase import ApiError, BadBody, JsonHandler, close_server, start_thread
 from .api import resolve
 from .config import FreshdeskConfig, invalid_credentials, invalid_json
@@ -76,6 +78,10 @@ class _Handler(JsonHandler):
                 # Handled and stored; the answer is lost on its way back through a gateway.
                 sandbox.bump("errors_injected")
                 answer = fault.removeprefix("stored-")
+                if answer == "trickle":
+                    sandbox.count(key, credits=credits, status=status)
+                    self._trickle(status, payload, config.slow_ms / 1000.0)
+                    return
                 if answer == "html":
                     sandbox.count(key, credits=credits, status=200)
                     self._send_page(200)
@@ -95,6 +101,21 @@ class _Handler(JsonHandler):
             return
         sandbox.count(key, credits=credits, status=status)
         self.send_json(status, payload, {**headers, **extra})
+
+    def _trickle(self, status: int, body: Any, pause: float) -> None:
+        """The answer's first byte, then the rest after ``pause`` (the ``stored-trickle`` fault)."""
+        payload = orjson.dumps(body)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        try:
+            self.wfile.write(payload[:1])
+            self.wfile.flush()
+            time.sleep(pause)
+            self.wfile.write(payload[1:])
+        except OSError:
+            self.close_connection = True  # the client gave up: its deadline passed
 
     def _send_page(self, status: int) -> None:
         """A proxy's HTML page instead of Freshdesk's JSON (the ``html`` faults)."""
