@@ -203,7 +203,7 @@ class FreshdeskHelpdesk:
         ticket_id = change.ticket_id
         tries = _Tries()
         try:
-            return self.http.retrier.call(lambda: self._try_write(change, replan, noted, tries))
+            return self._unit_retrier.call(lambda: self._try_write(change, replan, noted, tries))
         except (AuthError, BreakerOpenError):
             raise
         except HelpdeskError as exc:
