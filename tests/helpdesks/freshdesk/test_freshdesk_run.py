@@ -5,6 +5,7 @@ between a note and its update does not post a second note."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from contextlib import closing
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 
+from ticket_processor.helpdesks import factory as helpdesk_factory
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
@@ -248,4 +250,27 @@ def test_a_run_killed_after_recovering_a_note_leaves_no_second_note(
 
     third = invoke("run")
     assert third.exit_code == 0, third.output
+    assert_triaged_once(desk, before)
+
+
+def test_an_agent_edit_while_an_update_waits_out_a_503_is_kept(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The sandbox answers a ticket's update 503 and an agent adds a tag and sets urgent right
+    then: the retried update is planned from a fresh read, so both are kept."""
+    monkeypatch.setattr(
+        helpdesk_factory,
+        "HELPDESK_RETRY",
+        dataclasses.replace(helpdesk_factory.HELPDESK_RETRY, base_delay=0.01, max_delay=0.05),
+    )
+    configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 4)
+    desk.config.edit_priority = 4
+    desk.config.faults = ["edit-503 PUT /api/v2/tickets/{id}"]
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert desk.stats()["concurrent_edits"] == 1
+    edited = [desk.store.find(i) for i in before if "agent_edit" in desk.store.find(i)["tags"]]
+    assert len(edited) == 1, "the agent's tag was lost"
+    assert edited[0]["priority"] == 4  # urgent, as the agent set it
     assert_triaged_once(desk, before)

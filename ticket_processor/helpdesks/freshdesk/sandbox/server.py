@@ -154,9 +154,15 @@ class FreshdeskSandbox:
     def inject(self, key: str, fault: str | None, args: tuple[str, ...]) -> None:
         """Injected errors (raised) and concurrent edits (applied) for this request."""
         config = self.config
-        if fault == "429":
+        if fault in ("edit-503", "edit-429") and args:
+            # The agent's edit lands while ticketbot waits to try again.
+            self.agent_edit(int(args[0]), priority=config.edit_priority or None)
+        if fault in ("429", "edit-429"):
             self.bump("errors_injected")
             raise rate_limited(1)
+        if fault == "edit-503":
+            self.bump("errors_injected")
+            raise ApiError(503, {"code": "internal_error", "message": "Injected by the sandbox"})
         if fault in ("502", "504"):
             self.bump("errors_injected")
             raise ApiError(int(fault), {})
