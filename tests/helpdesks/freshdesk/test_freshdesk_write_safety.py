@@ -27,7 +27,7 @@ from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.types import RunOptions
-from ticket_processor.tags import NOTE_HEADER, is_processed
+from ticket_processor.tags import NOTE_HEADER, is_processed, render_revert_note
 
 Factory = Callable[..., RunningFreshdesk]
 START = 1_795_000_040.0
@@ -231,3 +231,29 @@ def test_two_installations_on_one_account_leave_one_note_per_ticket(
     assert len(doubled) <= 3, doubled
     assert all(len(triage_notes(sb, i)) >= 1 for i in ids)
     assert all(MARKER in sb.store.find(i)["tags"] for i in ids)
+
+
+def test_a_revert_note_on_a_changed_ticket_is_posted_and_the_triage_note_stays(
+    sb: RunningFreshdesk, clock: FakeClock
+) -> None:
+    """A revert's note has no triage trailer: looking before posting must not take the
+    triage note for it, nor count it as a second writer's copy."""
+    (ticket,) = seed(sb, 1)
+    desk = helpdesk(sb, clock)
+    write(desk, [ticket])
+    (fresh,) = desk.tickets([ticket])
+    undo = WriteBack(
+        ticket_id=ticket,
+        additional_tags=(),
+        remove_tags=(MARKER,),
+        note=render_revert_note("r1", "removed the triage tags"),
+        updated_stamp="2000-01-01T00:00:00Z",  # changed since: the note is looked for first
+    )
+    outcomes: list[WriteOutcome] = []
+    desk.write_batch([undo], replan=lambda t: undo, journal=Journal(), report=outcomes.append)
+    assert outcomes[0].error is None
+    notes = [c for c in sb.store.conversations(ticket) if c.get("private")]
+    assert len(notes) == 2
+    assert len(triage_notes(sb, ticket)) == 1
+    assert MARKER not in sb.store.find(ticket)["tags"]
+    assert fresh.updated_at is not None

@@ -221,7 +221,7 @@ class FreshdeskHelpdesk:
         if plan is None:  # the marker is there: our lost-answer update, or another writer's
             if tries.update_sent and tries.plan is not None:
                 return self._finished(ticket_id, tries.plan, noted)
-            if self._marker in fresh.tags:
+            if self._marker in fresh.tags and change.note and is_triage_note(change.note):
                 self._second_writer_seen()
             if tries.note is not None:
                 self._settle_notes(ticket_id, tries.note)
@@ -231,7 +231,10 @@ class FreshdeskHelpdesk:
         # another installation may have noted it; a note that is not ours shows a second writer.
         changed = change.updated_stamp is not None and fresh.updated_at != change.updated_stamp
         if plan.note and tries.note is None and ticket_id not in self._noted:
-            if (tries.note_unknown or changed) and self._has_note(ticket_id, plan.note):
+            triage = is_triage_note(plan.note)
+            if (tries.note_unknown or (changed and triage)) and self._has_note(
+                ticket_id, plan.note
+            ):
                 if not tries.note_unknown:
                     self._second_writer_seen()
                 tries.note = plan.note  # on the ticket already: the lost answer's, or theirs
@@ -265,11 +268,17 @@ class FreshdeskHelpdesk:
                 str(exc), status_code=exc.status_code, request_id=exc.request_id, retry_after=wait
             ) from exc
         tries.note = note
-        with self._lock:
-            self._posted[ticket_id] = note
+        if is_triage_note(note):  # a revert's note is never a second writer's copy
+            with self._lock:
+                self._posted[ticket_id] = note
 
     def _has_note(self, ticket_id: int, note: str) -> bool:
+        """Whether ``note`` is on the ticket: a triage note answering the same message, or
+        (a revert's note, which has no such trailer) one opening with the same line."""
         found = [text for _, text in freshdesk_reads.private_notes(self.http, ticket_id)]
+        if not is_triage_note(note):
+            opening = note.strip().splitlines()[0] if note.strip() else ""
+            return bool(opening) and any(opening in text for text in found)
         return any(answers_same_message(text, note) for text in found)
 
     def _settle_notes(self, ticket_id: int, note: str) -> None:
@@ -280,6 +289,8 @@ class FreshdeskHelpdesk:
         first (by conversation id): both choose the same one to keep, and a copy already
         deleted by the other answers 404, which is fine.
         """
+        if not is_triage_note(note):
+            return
         copies = sorted(
             note_id
             for note_id, text in freshdesk_reads.private_notes(self.http, ticket_id)
