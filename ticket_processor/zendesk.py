@@ -203,8 +203,9 @@ class ZendeskHelpdesk:
     ) -> None:
         ZendeskBatchWrite(self.client, changes, replan=replan, journal=journal, report=report).run()
 
-    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
-        """Wait for a killed run's jobs; give one whose id was never recorded time to land."""
+    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> list[int]:
+        """Wait for a killed run's jobs; give one whose id was never recorded time to land.
+        Nothing stays in flight: safe_update settles every ticket when it is written again."""
         covered: set[int] = set()
         for job_id, ids in jobs.items():
             # Expired or unknown jobs raise; re-reading the tickets decides then.
@@ -214,6 +215,7 @@ class ZendeskHelpdesk:
         if set(inflight) - covered:
             bound = self.client.run_deadline
             self._sleep(RECOVERY_WAIT if bound is None else bound.cap(RECOVERY_WAIT))
+        return []
 
     # -- reading for notes, routing and the help centre -------------------------------------
 

@@ -18,8 +18,10 @@ import pytest
 
 from ticket_processor.errors import HelpdeskConnectionError
 from ticket_processor.helpdesks import factory
+from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.transport import HelpdeskTransport, WriteOutcomeUnknown
+from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.settings import load_settings
@@ -135,3 +137,49 @@ def test_each_adapter_gets_the_deadline_from_the_settings(
             pass
     assert time.monotonic() - started < 5.0
     desk.close()
+
+
+GATEWAY_FAULTS = [
+    ("zendesk", "500"),
+    ("zendesk", "503"),
+    ("freshdesk", "502"),
+    ("freshdesk", "503"),
+    ("freshdesk", "504"),
+    ("freshdesk", "html"),
+]
+
+
+def _sandbox_transport(
+    kind: str, zendesk_factory: Any, freshdesk_factory: Any, fault: str
+) -> tuple[HelpdeskTransport[Any], Any]:
+    retrier = Retrier(RetryPolicy(attempts=4), sleep=lambda seconds: None)
+    if kind == "zendesk":
+        zd = zendesk_factory(SandboxConfig(faults=[fault]))
+        http: HelpdeskTransport[Any] = ZendeskTransport(
+            zd.url, email="agent@example.com", api_token=zd.config.token, retrier=retrier
+        )
+        return http, zd
+    fd = freshdesk_factory(FreshdeskConfig(faults=[fault]))
+    fd.store.create({"subject": "s", "description": "d", "email": "a@example.com"})
+    return FreshdeskTransport(fd.url, api_key=fd.config.api_key, retrier=retrier), fd
+
+
+@pytest.mark.parametrize(("kind", "fault"), GATEWAY_FAULTS)
+def test_a_write_answered_with_a_5xx_or_a_page_is_an_unknown_outcome_never_replayed(
+    kind: str, fault: str, sandbox_factory: Any, freshdesk_factory: Any
+) -> None:
+    """A gateway's 5xx or HTML page may come after the helpdesk stored the write: a write that
+    must not be sent twice is not retried; the caller looks before sending it again."""
+    http, sb = _sandbox_transport(kind, sandbox_factory, freshdesk_factory, fault)
+    with pytest.raises(WriteOutcomeUnknown, match="may or may not have been applied"):
+        http.request("POST", WRITE[kind], json={"body": "n", "tags": ["x"]}, replay_safe=False)
+    assert sb.stats()["requests_total"] == 1
+    http.close()
+
+
+def test_a_429_on_a_write_is_a_refusal_and_is_retried(freshdesk_factory: Any) -> None:
+    http, sb = _sandbox_transport("freshdesk", None, freshdesk_factory, "429")
+    http.request("POST", WRITE["freshdesk"], json={"body": "n"}, replay_safe=False)
+    assert sb.stats()["requests_total"] == 2
+    assert len(sb.store.conversations(1)) == 1
+    http.close()

@@ -500,3 +500,18 @@ def test_one_wave_of_429s_halves_once() -> None:
     with limit:
         limit.on_throttled()  # a request sent after the decrease counts again
     assert limit.limit == 4
+
+
+def test_a_unit_retried_as_a_whole_counts_each_request_once_on_the_breaker() -> None:
+    """A Freshdesk write (read, note, update) is retried as a unit by ``without_breaker()``;
+    its requests go through ``once``: three failed tries are three failures, not six."""
+    clock = FakeClock(1_000_000.0)
+    breaker = CircuitBreaker("freshdesk", threshold=4, clock=clock)
+    retrier = Retrier(RetryPolicy(attempts=3), sleep=clock.sleep, breaker=breaker)
+    unit = retrier.without_breaker()
+    fn, calls = always(HelpdeskServerError("503", status_code=503))
+    with pytest.raises(HelpdeskServerError):
+        unit.call(lambda: retrier.once(fn))
+    assert len(calls) == 3
+    assert state_of(breaker) == "closed"  # 3 failures under a threshold of 4
+    assert clock() > 1_000_000.0  # the unit waited between its tries

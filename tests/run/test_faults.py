@@ -334,6 +334,20 @@ def test_5xx_bursts_are_retried_and_never_write_twice(run: Run) -> None:
         assert run.requests_to(UPDATE_ONE) == 0
 
 
+@pytest.mark.parametrize("status", ["502", "504"])
+def test_a_note_stored_but_answered_by_a_gateway_error_is_not_written_twice(
+    run: Run, status: str
+) -> None:
+    """The helpdesk stored the write that carries the note, and a gateway answered 502/504:
+    Zendesk's re-read and safe_update, Freshdesk's look before posting again, keep one note."""
+    carrier = run.desk.ops["write" if run.desk.kind == "zendesk" else "note"]
+    run.desk.faults().append(f"stored-{status} {carrier}")
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert run.desk.stats()["errors_injected"] == 1
+    run.assert_all_triaged_once()
+
+
 def test_dropped_connections_mid_run_leave_every_ticket_noted_once(run: Run) -> None:
     faults = [f"drop {key}" for key in run.desk.ops.values()]
     if run.desk.kind == "zendesk":

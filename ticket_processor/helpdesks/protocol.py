@@ -195,8 +195,9 @@ class Helpdesk(Protocol):
         when writing any further is pointless; the caller fails the rest."""
         ...
 
-    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
-        """Settle what a killed run left in flight before anything is read again."""
+    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> list[int]:
+        """Settle what a killed run left in flight before anything is read again; the tickets
+        that stay in flight (the journal keeps them until they are written)."""
         ...
 
     def notes(self, ticket_id: int) -> list[str]:

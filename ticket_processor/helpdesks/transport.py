@@ -19,8 +19,11 @@ goes the same way, whichever helpdesk it is for:
    credential in it, and never logged.
 
 A write that must not be sent twice (``replay_safe=False``: a note, a created ticket) whose
-answer never came back raises ``WriteOutcomeUnknown`` instead of being retried: it may or may
-not have been applied, and only the caller can look.
+outcome is unknown raises ``WriteOutcomeUnknown`` instead of being retried: it may or may not
+have been applied, and only the caller can look. Unknown, once it was sent: a broken connection
+or a timeout before the whole answer, any 5xx (a gateway's 502/504 comes after the helpdesk
+may have stored the write; a 503 cannot be told apart from one), and a success status whose
+body is not JSON (a proxy's HTML page). A 429 and the other 4xx say the write was refused.
 
 What differs per helpdesk is a ``Wire``: its name and settings for messages, its status table
 and error-body reader, its rate-limit and request-id header names, and the shape of a
@@ -82,7 +85,8 @@ SANDBOX_HEADER = "X-Ticketbot-Sandbox"
 
 
 class WriteOutcomeUnknown(HelpdeskError):
-    """A write was sent but the connection broke before the whole answer came back.
+    """A write was sent but its answer does not say whether it was applied: the connection
+    broke or timed out before the whole answer, a 5xx came back, or a 2xx that is not JSON.
 
     The helpdesk may or may not have applied it. Replaying it blindly could add a second
     internal note (or create duplicate tickets), so it is not retried here; the caller re-reads
@@ -285,13 +289,20 @@ class HelpdeskTransport(Generic[T]):
         json: Any = None,
         replay_safe: bool = True,
         no_retry: tuple[type[HelpdeskError], ...] = (),
+        retry: bool = True,
     ) -> T:
         """One logical request, retried by the retrier; the answer in the helpdesk's shape.
 
-        ``replay_safe=False`` marks writes that must not be sent twice: a connection that broke
-        after sending raises ``WriteOutcomeUnknown`` instead of being retried. Errors listed in
-        ``no_retry`` are raised at once although retryable (a 409 on a stale stamp stays stale).
+        ``replay_safe=False`` marks writes that must not be sent twice: an answer that leaves
+        the outcome unknown raises ``WriteOutcomeUnknown`` instead of being retried. Errors
+        listed in ``no_retry`` are raised at once although retryable (a 409 on a stale stamp
+        stays stale). ``retry=False``: one try, for a caller whose own retrier wraps a unit of
+        requests (a Freshdesk write re-reads the ticket before it repeats an update).
         """
+        if not retry:
+            return self.retrier.once(
+                lambda: self._send(method, path, params=params, json=json, replay_safe=replay_safe)
+            )
 
         def attempt() -> T | _Deferred:
             try:
@@ -409,7 +420,14 @@ class HelpdeskTransport(Generic[T]):
             extra={"request_id": self.wire.request_id(headers)},
         )
         if response.status_code >= 400:
-            raise self.error_for(response, where)
+            error = self.error_for(response, where)
+            if not replay_safe and response.status_code >= 500:
+                raise WriteOutcomeUnknown(
+                    f"{error}; the change may or may not have been applied",
+                    status_code=response.status_code,
+                    request_id=self.wire.request_id(headers),
+                ) from error
+            raise error
         if 300 <= response.status_code < 400:
             target = redirect_host(response.headers.get("Location"))
             raise HelpdeskError(
@@ -424,6 +442,13 @@ class HelpdeskTransport(Generic[T]):
             try:
                 body = response.json()
             except ValueError as exc:
+                if not replay_safe:
+                    raise WriteOutcomeUnknown(
+                        f"{name} answered {where} with something that is not JSON; "
+                        "the change may or may not have been applied",
+                        status_code=response.status_code,
+                        request_id=self.wire.request_id(headers),
+                    ) from exc
                 # A proxy's HTML page or a truncated body: the server side is not well, retry.
                 raise HelpdeskServerError(
                     f"{name} answered {where} with something that is not JSON",

@@ -170,6 +170,25 @@ class Retrier:
                 self.breaker.record_success()
             return result
 
+    def once(self, fn: Callable[[], T]) -> T:
+        """One try through the breaker, never retried: a request inside a unit of requests
+        that ``without_breaker()`` retries as a whole (each request is still accounted)."""
+        if self.breaker is not None:
+            self.breaker.before_call()
+        try:
+            result = fn()
+        except BaseException as exc:
+            self._account(exc)
+            raise
+        if self.breaker is not None:
+            self.breaker.record_success()
+        return result
+
+    def without_breaker(self) -> Retrier:
+        """The same policy and sleep, for retrying a unit whose requests go through ``once``
+        (so the breaker counts each request once, not the unit again)."""
+        return Retrier(self.policy, sleep=self._sleep, rng=self._rng, on_retry=self._on_retry)
+
     def _account(self, exc: BaseException) -> None:
         if self.breaker is None:
             return

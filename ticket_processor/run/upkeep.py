@@ -40,9 +40,11 @@ class LedgerUpkeep:
         if not inflight:
             return
         jobs = self.ledger.jobs()
-        self.helpdesk.recover(jobs, sorted(inflight))
+        kept = self.helpdesk.recover(jobs, sorted(inflight))
         self.log.emit("run_recovered", tickets=len(inflight), jobs=len(jobs))
         self.ledger.clear_journal()
+        if kept:  # noted but not updated yet: a run killed again before it must still know
+            self.ledger.begin(kept)
 
     def report_set_aside(self) -> None:
         for aside in self.ledger.take_set_aside():

@@ -5,6 +5,8 @@ between a note and its update does not post a second note."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 
+from ticket_processor.helpdesks import factory as helpdesk_factory
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
@@ -227,8 +230,9 @@ def test_an_edit_between_the_fresh_read_and_the_put_is_overwritten(
 def test_a_run_killed_after_recovering_a_note_leaves_no_second_note(
     desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Run 1 posts a note and dies before its update; run 2 recovers (and so clears the journal)
-    and dies too, before it wrote the ticket; run 3 must still know the note is there."""
+    """Run 1 posts a note and dies before its update; run 2 recovers (the journal keeps what
+    ``recover`` returns, as ``Upkeep.recover`` does) and dies too, before it wrote the ticket;
+    run 3 must still know the note is there."""
     configure(monkeypatch, tmp_path, desk)
     before = seed(desk, 6)
     victim = sorted(before)[2]
@@ -240,10 +244,33 @@ def test_a_run_killed_after_recovering_a_note_leaves_no_second_note(
         FreshdeskTransport(desk.url, api_key=desk.config.api_key), marker="ai_processed"
     )
     with closing(recovering):  # run 2: recover, then killed before writing anything
-        recovering.recover({}, [victim])
-    (tmp_path / "state" / "inflight.json").write_text('{"ticket_ids": []}')
+        kept = recovering.recover({}, [victim])
+    assert kept == [victim]
+    (tmp_path / "state" / "inflight.json").write_text(json.dumps({"ticket_ids": kept}))
 
     third = invoke("run")
     assert third.exit_code == 0, third.output
     assert_triaged_once(desk, before)
-    assert "ai_note_sent" not in desk.store.find(victim)["tags"]  # the mark is off again
+
+
+def test_an_agent_edit_while_an_update_waits_out_a_503_is_kept(
+    desk: RunningFreshdesk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The sandbox answers a ticket's update 503 and an agent adds a tag and sets urgent right
+    then: the retried update is planned from a fresh read, so both are kept."""
+    monkeypatch.setattr(
+        helpdesk_factory,
+        "HELPDESK_RETRY",
+        dataclasses.replace(helpdesk_factory.HELPDESK_RETRY, base_delay=0.01, max_delay=0.05),
+    )
+    configure(monkeypatch, tmp_path, desk)
+    before = seed(desk, 4)
+    desk.config.edit_priority = 4
+    desk.config.faults = ["edit-503 PUT /api/v2/tickets/{id}"]
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert desk.stats()["concurrent_edits"] == 1
+    edited = [desk.store.find(i) for i in before if "agent_edit" in desk.store.find(i)["tags"]]
+    assert len(edited) == 1, "the agent's tag was lost"
+    assert edited[0]["priority"] == 4  # urgent, as the agent set it
+    assert_triaged_once(desk, before)

@@ -11,25 +11,40 @@ Writing, per ticket, because Freshdesk has no add-tags call and no conditional u
 ``GET`` right before the write (the change is re-planned from it, so an agent's edit since the
 discovery read is kept), the internal note (``POST /notes``, private), then one ``PUT`` with the
 merged tags (the ticket's own plus ours), the priority and the group. Three requests a ticket.
+The three are retried as one unit: a retry after a 5xx or a 429's wait starts again from a
+fresh ``GET``, so no update sends a plan made before the wait. A note whose answer leaves its
+fate unknown (the transport's rule: 5xx, a gateway's page, a lost answer) is looked for among
+the conversations before it is posted again, as is the note of a ticket changed since discovery
+(another installation may have noted it). The evidence is the note's trailer, which names the
+message it answers, never the run.
+
+Two installations on one account can still both post before either updates. Once one sees the
+other (the marker appears on a ticket it is writing, or a note it did not post), it lists the
+notes of every ticket it noted (one more request a ticket, the earlier ones once) at the end of
+each batch and deletes all copies but the first (``DELETE /conversations/{id}``).
+
 The note goes first and the journal records the ticket before it: if a run dies between the
-note and the ``PUT``, the next run finds the ticket in the journal, sees the note among its
-conversations and does not post a second one. ``bulk_update`` is not used: tags differ per
-ticket and notes are per ticket anyway, so it would not save a request.
+note and the ``PUT``, the next run's ``recover`` finds the note among its conversations and keeps
+the ticket in the journal until it is written, so neither it nor a run killed again posts a
+second one. ``bulk_update`` is not used: tags differ per ticket and notes are per ticket anyway,
+so it would not save a request.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ...errors import (
     AuthError,
     BreakerOpenError,
-    ConflictError,
     HelpdeskError,
+    HelpdeskServerError,
     NotFoundError,
-    RecordInvalidError,
 )
 from ...models import Ticket, WriteBack
 from ...resilience.bounds import HELPDESK_MAX_BYTES
@@ -53,11 +68,22 @@ from ..transport import WriteOutcomeUnknown
 from . import reads as freshdesk_reads
 from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
-from .paging import note_sent_tag
 from .records import note_html, parse_tickets, update_body
 from .wire import FreshdeskTransport
 
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Tries:
+    """What the tries of one ticket's write did so far, kept across its fresh reads."""
+
+    plan: WriteBack | None = None
+    note: str | None = None  # the note that is on the ticket (posted, or found after a loss)
+    note_unknown: bool = False  # a post whose answer was lost: look before posting again
+    update_sent: bool = False
 
 
 class FreshdeskHelpdesk:
@@ -73,8 +99,14 @@ class FreshdeskHelpdesk:
         self.http = http
         self._marker = marker
         self._sleep = sleep
+        self._lock = threading.Lock()
+        # A ticket's write is retried as a whole (fresh read, note, update); its requests each
+        # go through the transport's breaker once.
+        self._unit_retrier = http.retrier.without_breaker()
         self._noted: set[int] = set()  # journaled tickets whose note a killed run did post
-        self._note_sent = note_sent_tag(marker)
+        self._posted: dict[int, str] = {}  # notes not checked yet for a second writer's copy
+        self._guard = False  # a second writer seen: each note is checked after posting
+        self._duplicates_removed = 0
         self._sandbox: str | None = None
 
     @classmethod
@@ -148,9 +180,9 @@ class FreshdeskHelpdesk:
                 found.append(ticket)
         return found
 
-    def _read(self, ticket_id: int) -> Ticket | None:
+    def _read(self, ticket_id: int, *, retry: bool = True) -> Ticket | None:
         try:
-            answer = self.http.request("GET", f"/api/v2/tickets/{int(ticket_id)}")
+            answer = self.http.request("GET", f"/api/v2/tickets/{int(ticket_id)}", retry=retry)
         except NotFoundError:
             return None
         tickets, _ = parse_tickets([answer.body])
@@ -172,76 +204,166 @@ class FreshdeskHelpdesk:
         try:
             for change in changes:
                 report(self._write_one(change, replan, noted))
+            self._settle_posted()
         finally:
             # A ticket with its note but without its update stays in the journal, so the next
             # run's ``recover`` finds the note and does not post a second one.
             journal.end([i for i in ids if i not in noted], ())
 
     def _write_one(self, change: WriteBack, replan: Replan, noted: set[int]) -> WriteOutcome:
+        """Read, re-plan, note, update; every retry (after a 5xx, a 429's wait, an answer that
+        leaves the outcome unknown) starts again from a fresh read, so no update sends a plan
+        made before the wait, and the note is looked for before it is posted again."""
         ticket_id = change.ticket_id
+        tries = _Tries()
         try:
-            fresh = self._read(ticket_id)
-            if fresh is None:
-                gone = NotFoundError(f"ticket {ticket_id} no longer exists", status_code=404)
-                return WriteOutcome(ticket_id, None, gone)
-            plan = replan(fresh)
-            if plan is None:  # the marker is already there: written before
-                return WriteOutcome(ticket_id, None)
-            sent = ticket_id in self._noted or self._note_sent in fresh.tags
-            if plan.note and not sent:
-                noted.add(ticket_id)
-                self._post_note(ticket_id, plan.note)
-            written = plan
-            if self._note_sent in fresh.tags:  # recover's mark: off again with the update
-                removed = (*plan.remove_tags, self._note_sent)
-                written = plan.model_copy(update={"remove_tags": removed})
-            body = update_body(written, fresh)
-            if body:
-                self.http.request(
-                    "PUT", f"/api/v2/tickets/{ticket_id}", json=body, no_retry=(ConflictError,)
-                )
-            noted.discard(ticket_id)
-            self._noted.discard(ticket_id)
-            return WriteOutcome(ticket_id, plan)
+            return self._unit_retrier.call(lambda: self._try_write(change, replan, noted, tries))
         except (AuthError, BreakerOpenError):
             raise
         except HelpdeskError as exc:
             return WriteOutcome(ticket_id, None, exc)
 
-    def _post_note(self, ticket_id: int, note: str) -> None:
-        """Post the private note once: when the connection broke after sending it, look
-        whether it arrived before sending it again (a replay would add it twice)."""
+    def _try_write(
+        self, change: WriteBack, replan: Replan, noted: set[int], tries: _Tries
+    ) -> WriteOutcome:
+        ticket_id = change.ticket_id
+        fresh = self._read(ticket_id, retry=False)
+        if fresh is None:
+            gone = NotFoundError(f"ticket {ticket_id} no longer exists", status_code=404)
+            return WriteOutcome(ticket_id, None, gone)
+        plan = replan(fresh)
+        if plan is None:  # the marker is there: our lost-answer update, or another writer's
+            if tries.update_sent and tries.plan is not None:
+                return self._finished(ticket_id, tries.plan, noted)
+            if self._marker in fresh.tags and change.note and is_triage_note(change.note):
+                self._second_writer_seen()
+            if tries.note is not None:
+                self._settle_notes(ticket_id, tries.note)
+            return self._finished(ticket_id, None, noted)
+        tries.plan = plan
+        # Changed since it was discovered (a note moves ``updated_at`` too): look first, as
+        # another installation may have noted it; a note that is not ours shows a second writer.
+        changed = change.updated_stamp is not None and fresh.updated_at != change.updated_stamp
+        if plan.note and tries.note is None and ticket_id not in self._noted:
+            triage = is_triage_note(plan.note)
+            if (tries.note_unknown or (changed and triage)) and self._has_note(
+                ticket_id, plan.note
+            ):
+                if not tries.note_unknown:
+                    self._second_writer_seen()
+                tries.note = plan.note  # on the ticket already: the lost answer's, or theirs
+            else:
+                noted.add(ticket_id)
+                self._post_note(ticket_id, plan.note, tries)
+        body = update_body(plan, fresh)
+        if body:
+            tries.update_sent = True
+            self.http.request("PUT", f"/api/v2/tickets/{ticket_id}", json=body, retry=False)
+        return self._finished(ticket_id, plan, noted)
+
+    def _finished(self, ticket_id: int, plan: WriteBack | None, noted: set[int]) -> WriteOutcome:
+        noted.discard(ticket_id)
+        with self._lock:
+            self._noted.discard(ticket_id)
+        return WriteOutcome(ticket_id, plan)
+
+    def _post_note(self, ticket_id: int, note: str, tries: _Tries) -> None:
+        """Post the private note. An answer that leaves its fate unknown is retried as the
+        whole write (the next try looks for the note first)."""
         body = {"body": note_html(note), "private": True}
         path = f"/api/v2/tickets/{ticket_id}/notes"
         try:
-            self.http.request("POST", path, json=body, replay_safe=False)
-        except WriteOutcomeUnknown:
-            if any(answers_same_message(text, note) for text in self.notes(ticket_id)):
-                return
-            self.http.request("POST", path, json=body, replay_safe=False)
+            self.http.request("POST", path, json=body, replay_safe=False, retry=False)
+        except WriteOutcomeUnknown as exc:
+            tries.note_unknown = True
+            cause = exc.__cause__
+            wait = cause.retry_after if isinstance(cause, HelpdeskServerError) else None
+            raise HelpdeskServerError(
+                str(exc), status_code=exc.status_code, request_id=exc.request_id, retry_after=wait
+            ) from exc
+        tries.note = note
+        if is_triage_note(note):  # a revert's note is never a second writer's copy
+            with self._lock:
+                self._posted[ticket_id] = note
 
-    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> None:
-        """A killed run's tickets: mark those that already have their note, so none gets two.
+    def _has_note(self, ticket_id: int, note: str) -> bool:
+        """Whether ``note`` is on the ticket: a triage note answering the same message, or
+        (a revert's note, which has no such trailer) one opening with the same line."""
+        found = [text for _, text in freshdesk_reads.private_notes(self.http, ticket_id)]
+        if not is_triage_note(note):
+            opening = note.strip().splitlines()[0] if note.strip() else ""
+            return bool(opening) and any(opening in text for text in found)
+        return any(answers_same_message(text, note) for text in found)
 
-        The mark is a tag on the ticket itself (``ai_note_sent``; the update that finishes the
-        ticket takes it off again), because the journal is cleared once this returns: a run
-        killed again before it wrote the ticket must not leave the next one without the fact.
+    def _settle_notes(self, ticket_id: int, note: str) -> None:
+        """Keep the earliest triage note answering ``note``'s message, delete the others.
+
+        Freshdesk has no conditional write, so two installations on one account can both post
+        before either updates. Whichever of them lists the notes removes every copy but the
+        first (by conversation id): both choose the same one to keep, and a copy already
+        deleted by the other answers 404, which is fine.
         """
+        if not is_triage_note(note):
+            return
+        copies = sorted(
+            note_id
+            for note_id, text in freshdesk_reads.private_notes(self.http, ticket_id)
+            if is_triage_note(text) and answers_same_message(text, note)
+        )
+        for note_id in copies[1:]:
+            try:
+                self.http.request("DELETE", f"/api/v2/conversations/{note_id}")
+            except NotFoundError:
+                continue  # the other installation removed it first
+            with self._lock:
+                self._duplicates_removed += 1
+
+    def _second_writer_seen(self) -> None:
+        """Another writer marks tickets this run is writing: from now on every note this run
+        posted (those before included) is checked for a second copy once."""
+        with self._lock:
+            if self._guard:
+                return
+            self._guard = True
+        log.warning(
+            "another ticketbot writes to this Freshdesk account: checking each note for a "
+            "second copy from now on (one more request a ticket)"
+        )
+
+    def _settle_posted(self) -> None:
+        """With the guard on, check the notes posted and not checked yet, at the end of a
+        batch: later than right after posting, so the other installation's copy, posted from
+        a read made just before ours landed, is there to be seen."""
+        with self._lock:
+            if not self._guard:
+                return
+            posted, self._posted = self._posted, {}
+        for ticket_id, note in posted.items():
+            try:
+                self._settle_notes(ticket_id, note)
+            except (AuthError, BreakerOpenError):
+                raise
+            except HelpdeskError:
+                continue  # the next run's check, or a person, will see it
+
+    def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> list[int]:
+        """A killed run's tickets: those that already have their note get none again.
+
+        The evidence is the note itself (its trailer names the message it answers), never a
+        tag anyone could set. The tickets found noted stay in the journal (returned) until
+        their update is written, so a run killed again before writing them finds them again.
+        """
+        kept: list[int] = []
         for ticket_id in inflight:
             try:
                 if not any(is_triage_note(body) for body in self.notes(ticket_id)):
                     continue
+            except NotFoundError:
+                continue  # gone
+            with self._lock:
                 self._noted.add(int(ticket_id))
-                fresh = self._read(ticket_id)
-                if fresh is None or {self._marker, self._note_sent} & set(fresh.tags):
-                    continue
-                self.http.request(
-                    "PUT",
-                    f"/api/v2/tickets/{int(ticket_id)}",
-                    json={"tags": [*fresh.tags, self._note_sent]},
-                )
-            except (NotFoundError, RecordInvalidError):
-                continue  # gone, or refused: this run still knows (``_noted``)
+            kept.append(int(ticket_id))
+        return kept
 
     # -- reading for notes, routing and the help centre (``freshdesk_reads``) ---------------
 

@@ -1,4 +1,4 @@
-"""Where Freshdesk's ticket list goes on, and the tag that marks a note already sent. Pure.
+"""Where Freshdesk's ticket list goes on. Pure.
 
 Pages are offsets into a list sorted by ``updated_at`` that moves while it is read: every ticket
 written (by ticketbot or an agent) jumps to its end. ``next_query`` pages by ``updated_at``
@@ -15,12 +15,6 @@ MAX_PAGE = 300  # Freshdesk serves no list page past this one
 
 def iso(moment: int) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def note_sent_tag(marker: str) -> str:
-    """``ai_processed`` -> ``ai_note_sent``: the mark of a ticket whose note is already there."""
-    prefix = marker.removesuffix("processed")
-    return f"{prefix}note_sent" if prefix != marker else f"{marker}_note_sent"
 
 
 def moment(stamp: str) -> datetime:

@@ -19,13 +19,22 @@ VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else
 
 
 def notes(http: FreshdeskTransport, ticket_id: int) -> list[str]:
-    found: list[str] = []
+    return [text for _, text in private_notes(http, ticket_id)]
+
+
+def private_notes(http: FreshdeskTransport, ticket_id: int) -> list[tuple[int, str]]:
+    """A ticket's private notes as (conversation id, plain text), oldest first."""
+    found: list[tuple[int, str]] = []
     for page in http.pages(f"/api/v2/tickets/{int(ticket_id)}/conversations"):
         for item in page:
             if isinstance(item, dict) and item.get("private"):
                 text = item.get("body_text")
+                note_id = item.get("id")
                 found.append(
-                    text if isinstance(text, str) else plain_text(str(item.get("body") or ""))
+                    (
+                        note_id if isinstance(note_id, int) else 0,
+                        text if isinstance(text, str) else plain_text(str(item.get("body") or "")),
+                    )
                 )
     return found
 

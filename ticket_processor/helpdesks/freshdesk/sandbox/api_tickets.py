@@ -174,6 +174,12 @@ def list_conversations(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return paged(call, svc.store.conversations(call.int_arg()))
 
 
+def delete_conversation(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    """``DELETE /api/v2/conversations/{id}``: 204, or an empty 404 for an unknown note."""
+    svc.store.delete_note(call.int_arg())
+    return 204, None, {}
+
+
 def search_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     if "query" not in call.query:
         raise validation_failed(field_error("query", "It should be a/an String", "missing_field"))

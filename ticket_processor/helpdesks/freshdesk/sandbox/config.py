@@ -7,8 +7,16 @@ with Freshdesk's bodies: 401 ``{"code": "invalid_credentials", "message"}``, 400
 
 Deterministic faults for tests: ``faults`` (the fate of the next requests, one item each; besides
 the Zendesk sandbox's ``409 500 503 drop slow`` there is ``edit``: an agent edits the request's
-ticket just before the sandbox handles it), ``start_storm`` (every request answered 429 for a
-while), ``invalid_ticket_ids`` (updates of these tickets get a 400).
+ticket just before the sandbox handles it; ``429`` (with ``Retry-After: 1``), ``502``, ``504`` and
+``html`` (a 200 with a proxy's HTML page) answered instead of handling the request;
+``edit-503`` and ``edit-429``: an agent edits the ticket (``edit_tag``, and ``edit_priority``
+when set) and the request is answered 503 or 429, so the edit lands while the client waits; and
+``stored-502``, ``stored-504``, ``stored-html``: the request is handled (the note stored, the
+update applied) and then answered so, as a gateway in front of Freshdesk does when the answer
+is lost on its way back; ``stored-trickle``: handled, then the answer's first byte at once and
+the rest after ``slow_ms``, so a client's deadline passes while it is still coming),
+``start_storm`` (every request answered 429 for a while), ``invalid_ticket_ids`` (updates of
+these tickets get a 400).
 """
 
 from __future__ import annotations
@@ -37,7 +45,24 @@ PLAN_LIMITS: dict[str, PlanLimits] = {
     "enterprise": PlanLimits(700, 280, 200),
 }
 
-FAULTS = ("409", "500", "503", "drop", "slow", "edit")
+FAULTS = (
+    "409",
+    "429",
+    "500",
+    "502",
+    "503",
+    "504",
+    "html",
+    "drop",
+    "slow",
+    "edit",
+    "edit-503",
+    "edit-429",
+    "stored-502",
+    "stored-504",
+    "stored-html",
+    "stored-trickle",
+)
 
 _RUNTIME_KNOBS: dict[str, type] = {
     "plan": str,
@@ -47,6 +72,7 @@ _RUNTIME_KNOBS: dict[str, type] = {
     "drop_rate": float,
     "edit_rate": float,
     "edit_tag": str,
+    "edit_priority": int,
     "slow_ms": float,
     "faults": list,
     "invalid_ticket_ids": list,
@@ -72,6 +98,7 @@ class FreshdeskConfig:
     # which an agent adds ``edit_tag`` to that ticket, as a person in the web UI would.
     edit_rate: float = 0
     edit_tag: str = "agent_edit"
+    edit_priority: int = 0  # what an edit fault's agent sets the priority to (0: leaves it)
     slow_ms: float = 2000
     faults: list[str] = field(default_factory=list)
     invalid_ticket_ids: list[int] = field(default_factory=list)

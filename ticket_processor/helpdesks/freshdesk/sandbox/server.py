@@ -111,9 +111,12 @@ class FreshdeskSandbox:
         left = self.config.storm_until - self.config.clock()
         return max(1, math.ceil(left)) if left > 0 else None
 
-    def agent_edit(self, ticket_id: int, tag: str | None = None) -> bool:
-        """An agent adds ``tag`` (default ``config.edit_tag``) to the ticket, as in the web UI."""
-        edited = self.store.agent_edit(ticket_id, tag or self.config.edit_tag)
+    def agent_edit(
+        self, ticket_id: int, tag: str | None = None, priority: int | None = None
+    ) -> bool:
+        """An agent adds ``tag`` (default ``config.edit_tag``) to the ticket, as in the web UI,
+        and sets ``priority`` (1 low … 4 urgent) when given."""
+        edited = self.store.agent_edit(ticket_id, tag or self.config.edit_tag, priority)
         if edited is not None:
             with self._stats_lock:
                 self._counters["concurrent_edits"] += 1
@@ -151,6 +154,18 @@ class FreshdeskSandbox:
     def inject(self, key: str, fault: str | None, args: tuple[str, ...]) -> None:
         """Injected errors (raised) and concurrent edits (applied) for this request."""
         config = self.config
+        if fault in ("edit-503", "edit-429") and args:
+            # The agent's edit lands while ticketbot waits to try again.
+            self.agent_edit(int(args[0]), priority=config.edit_priority or None)
+        if fault in ("429", "edit-429"):
+            self.bump("errors_injected")
+            raise rate_limited(1)
+        if fault == "edit-503":
+            self.bump("errors_injected")
+            raise ApiError(503, {"code": "internal_error", "message": "Injected by the sandbox"})
+        if fault in ("502", "504"):
+            self.bump("errors_injected")
+            raise ApiError(int(fault), {})
         if fault in ("500", "503") or (config.error_rate and self.rng.random() < config.error_rate):
             status = int(fault) if fault else self.rng.choice((500, 503))
             self.bump("errors_injected")

@@ -14,6 +14,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
+
 from ....sandbox.httpbase import ApiError, BadBody, JsonHandler, close_server, start_thread
 from .api import resolve
 from .config import FreshdeskConfig, invalid_credentials, invalid_json
@@ -41,6 +43,10 @@ class _Handler(JsonHandler):
             self.send_json(error.status, error.body)
             return
         fault = sandbox.take_fault(key)
+        if fault == "html":
+            sandbox.count(key, "errors_injected", status=200)
+            self._send_page(200)
+            return
         if fault == "drop" or (config.drop_rate and sandbox.rng.random() < config.drop_rate):
             sandbox.count(key, "dropped")
             self.cut_connection()
@@ -69,6 +75,19 @@ class _Handler(JsonHandler):
             # from the client's Host header: a forged Host would send the client elsewhere.
             call = FreshdeskCall(self.command, path, query, body, sandbox.base_url, args)
             status, payload, extra = route.handler(sandbox.services, call)
+            if fault is not None and fault.startswith("stored-"):
+                # Handled and stored; the answer is lost on its way back through a gateway.
+                sandbox.bump("errors_injected")
+                answer = fault.removeprefix("stored-")
+                if answer == "trickle":
+                    sandbox.count(key, credits=credits, status=status)
+                    self._trickle(status, payload, config.slow_ms / 1000.0)
+                    return
+                if answer == "html":
+                    sandbox.count(key, credits=credits, status=200)
+                    self._send_page(200)
+                    return
+                raise ApiError(int(answer), {})
         except ApiError as exc:
             limits = config.limits
             if exc.status == 429:
@@ -83,6 +102,30 @@ class _Handler(JsonHandler):
             return
         sandbox.count(key, credits=credits, status=status)
         self.send_json(status, payload, {**headers, **extra})
+
+    def _trickle(self, status: int, body: Any, pause: float) -> None:
+        """The answer's first byte, then the rest after ``pause`` (the ``stored-trickle`` fault)."""
+        payload = orjson.dumps(body)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        try:
+            self.wfile.write(payload[:1])
+            self.wfile.flush()
+            time.sleep(pause)
+            self.wfile.write(payload[1:])
+        except OSError:
+            self.close_connection = True  # the client gave up: its deadline passed
+
+    def _send_page(self, status: int) -> None:
+        """A proxy's HTML page instead of Freshdesk's JSON (the ``html`` faults)."""
+        page = b"<html><body><h1>Bad gateway</h1></body></html>"
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
     def _control(self, sandbox: FreshdeskSandbox, path: str) -> None:
         try:
@@ -134,9 +177,12 @@ class RunningFreshdesk:
         """Same as ``GET /sandbox/stats``."""
         return self.sandbox.stats()
 
-    def agent_edit(self, ticket_id: int, tag: str | None = None) -> bool:
-        """A concurrent edit right now: an agent adds ``tag`` (default ``config.edit_tag``)."""
-        return self.sandbox.agent_edit(ticket_id, tag)
+    def agent_edit(
+        self, ticket_id: int, tag: str | None = None, priority: int | None = None
+    ) -> bool:
+        """A concurrent edit right now: an agent adds ``tag`` (default ``config.edit_tag``)
+        and sets ``priority`` when given."""
+        return self.sandbox.agent_edit(ticket_id, tag, priority)
 
     def close(self) -> None:
         if self._closed:

@@ -122,14 +122,20 @@ class FreshdeskStore:
             self._touch(ticket)
             return ticket
 
-    def agent_edit(self, ticket_id: int, tag: str) -> dict[str, Any] | None:
-        """A person adds ``tag`` to the ticket (the concurrent edit); None if there is none."""
+    def agent_edit(
+        self, ticket_id: int, tag: str, priority: int | None = None
+    ) -> dict[str, Any] | None:
+        """A person adds ``tag`` to the ticket (the concurrent edit), and sets ``priority``
+        when given; None if there is no such ticket."""
         with self._lock:
             ticket = self._tickets.get(ticket_id)
             if ticket is None:
                 return None
             tags = ticket["tags"] if tag in ticket["tags"] else [*ticket["tags"], tag]
-            ticket = apply_update(ticket, {"tags": tags}, self._now())
+            changes: dict[str, Any] = {"tags": tags}
+            if priority is not None:
+                changes["priority"] = priority
+            ticket = apply_update(ticket, changes, self._now())
             self._touch(ticket)
             return ticket
 
@@ -147,6 +153,16 @@ class FreshdeskStore:
             # A note is activity on the ticket: it moves the ticket's updated_at.
             self._touch(apply_update(ticket, {}, now))
             return note
+
+    def delete_note(self, note_id: int) -> None:
+        """Remove a note (``DELETE /conversations/{id}``); ``not_found`` when there is none."""
+        with self._lock:
+            for notes in self._notes.values():
+                for index, note in enumerate(notes):
+                    if note.get("id") == note_id:
+                        del notes[index]
+                        return
+        raise not_found()
 
     def bulk_update(
         self, ids: list[int], properties: dict[str, Any], refuse: set[int]

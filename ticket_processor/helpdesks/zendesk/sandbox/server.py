@@ -279,6 +279,9 @@ class _Handler(JsonHandler):
                 args,
             )
             status, payload = route.handler(sandbox.services, call)
+            if fault is not None and fault.startswith("stored-"):
+                counter = "errors_injected"  # handled; the answer is lost in a gateway
+                raise ApiError(int(fault.removeprefix("stored-")), {})
         except ApiError as exc:
             if exc.status == 429 and counter is None:
                 counter = "rate_limited"
