@@ -5,7 +5,11 @@ Each trial seeds the Freshdesk sandbox with ``--tickets`` open tickets, then sta
 ``ticketbot run --engine rules`` processes at once, each with its own state and log directory
 (two installations: neither knows the other), and waits for both. Freshdesk has no conditional
 write, so both may post a note before either updates; the figure is what is left after their
-repair. Prints one line a trial and a JSON summary.
+repair. ``no_note`` counts the tickets neither run reached: more than a page of tickets share one
+second here, and each run's writes move the list under the other's offset paging inside that
+second, so a few are left where the cursor stays (at that second) for the next run. The first
+installation then runs once more, as its next cron slot would, and ``no_note_after_next_run``
+counts what is left after it (0: nothing lost). Prints one line a trial and a JSON summary.
 
     python scripts/two_installations.py --trials 3 --tickets 150
 """
@@ -97,6 +101,17 @@ def trial(tickets: int, workers: int, seed: int, latency_ms: float) -> dict[str,
         counts = [triage_notes(sandbox, i) for i in ids]
         stats = sandbox.stats()
         by_endpoint = stats["requests"]
+        next_run = subprocess.run(
+            command,
+            env=child_env(sandbox, Path(tmp) / "first", workers),
+            cwd=Path(tmp) / "first",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=900,
+            check=False,
+        )
+        after = [triage_notes(sandbox, i) for i in ids]
     return {
         "exit_codes": codes,
         "tickets": len(ids),
@@ -106,6 +121,9 @@ def trial(tickets: int, workers: int, seed: int, latency_ms: float) -> dict[str,
         "note_lists": by_endpoint.get("GET /api/v2/tickets/{id}/conversations", 0),
         "requests_per_ticket": round(stats["requests_total"] / max(1, len(ids)), 3),
         "seconds": round(seconds, 1),
+        "next_run_exit_code": next_run.returncode,
+        "no_note_after_next_run": sum(1 for c in after if c == 0),
+        "two_notes_after_next_run": sum(1 for c in after if c > 1),
     }
 
 
@@ -127,6 +145,7 @@ def main() -> None:
         "two_notes_per_trial": [r["two_notes"] for r in results],
         "worst_two_notes": max(r["two_notes"] for r in results),
         "no_note_total": sum(r["no_note"] for r in results),
+        "no_note_after_next_run_total": sum(r["no_note_after_next_run"] for r in results),
     }
     print(json.dumps(summary))
 
