@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from support.trickle import header_trickler
 
 from ticket_processor.errors import HelpdeskError, HelpdeskServerError
 from ticket_processor.helpdesks import factory
@@ -204,39 +205,11 @@ def test_a_write_redirected_to_another_host_goes_nowhere(
         elsewhere.server_close()
 
 
-class _HeaderTrickler(BaseHTTPRequestHandler):
-    """The status line at once, then one header byte every 0.1 s: a minute of headers."""
-
-    protocol_version = "HTTP/1.1"
-
-    def _answer(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-            self.wfile.flush()
-            for byte in b"X-Slow: " + b"s" * 600:
-                time.sleep(0.1)
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-        except OSError:
-            return
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_headers_trickled_a_byte_at_a_time_end_at_the_deadline(
     kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = _Server(("127.0.0.1", 0), _HeaderTrickler)
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-    ).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with header_trickler() as url:
         monkeypatch.setenv("TICKETBOT_HTTP_TIMEOUT", "0.5")
         http = transport_of(connect(kind, url, monkeypatch))
         http.timeout, http.deadline = (0.5, 0.5), 1.0
@@ -245,19 +218,12 @@ def test_headers_trickled_a_byte_at_a_time_end_at_the_deadline(
             http.request("GET", LIST[kind])
         assert time.monotonic() - started < 2.5
         http.close()
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_headers_trickled_by_a_proxy_end_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     # An HTTP proxy from the environment that trickles its answer's headers.
-    proxy = _Server(("127.0.0.1", 0), _HeaderTrickler)
-    threading.Thread(
-        target=proxy.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-    ).start()
-    try:
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    with header_trickler() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         http = transport_of(connect("zendesk", "http://helpdesk.example.com", monkeypatch))
@@ -267,6 +233,3 @@ def test_headers_trickled_by_a_proxy_end_at_the_deadline(monkeypatch: pytest.Mon
             http.request("GET", LIST["zendesk"])
         assert time.monotonic() - started < 2.5
         http.close()
-    finally:
-        proxy.shutdown()
-        proxy.server_close()

@@ -8,15 +8,14 @@ never holding them; the caps here are small so the tests are quick.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from support.cli import invoke
 from support.e2e import configure, create, triaged_events
+from support.trickle import header_trickler
 from support.webhook import Receiver
 
 from ticket_processor.errors import LLMConnectionError, LLMResponseError
@@ -172,38 +171,13 @@ def test_a_trickled_batch_result_file_ends_at_the_calls_deadline() -> None:
         batch.close()
 
 
-class _HeaderTrickler(BaseHTTPRequestHandler):
-    """The status line at once, then one header byte every 0.1 s: a minute of headers."""
-
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-            for byte in b"X-Slow: " + b"s" * 600:
-                time.sleep(0.1)
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-        except OSError:
-            return
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_llm_headers_trickled_a_byte_at_a_time_end_at_the_calls_deadline() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _HeaderTrickler)
-    server.daemon_threads = True
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-    ).start()
-    try:
+    with header_trickler() as url:
         analyser = LLMAnalyser(
             models=("stand-in",),
             taxonomy=TAXONOMY,
             api_key="sk-test-key",
-            base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+            base_url=f"{url}/v1",
             timeout=1.0,
         )
         started = time.monotonic()
@@ -211,6 +185,3 @@ def test_llm_headers_trickled_a_byte_at_a_time_end_at_the_calls_deadline() -> No
             analyser.analyse(BATCH_TICKETS["101"])
         assert time.monotonic() - started < 2.0
         analyser.close()
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -6,12 +6,11 @@ receiver; the alert fails with a one-line reason, in time, and nothing reaches t
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from support.clock import FakeClock
+from support.trickle import header_trickler
 from support.webhook import Receiver
 
 from ticket_processor.ops.alerts import Alerter
@@ -82,30 +81,8 @@ def test_a_redirect_to_another_host_is_not_followed(receiver: Receiver, tmp_path
 
 
 def test_headers_trickled_a_byte_at_a_time_end_at_the_posts_deadline(tmp_path: Path) -> None:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            try:
-                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-                for byte in b"X-Slow: " + b"s" * 600:  # a minute of headers
-                    time.sleep(0.1)
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-            except OSError:
-                return
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    with header_trickler() as base:
         started = time.monotonic()
-        outcome = alerter(url, tmp_path, timeout=0.5).escalations("1 ticket escalated")
+        outcome = alerter(f"{base}/hook", tmp_path, timeout=0.5).escalations("1 ticket escalated")
         assert outcome.detail == "webhook gave no complete answer within 0.5 s"
         assert time.monotonic() - started < 1.5
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -178,13 +178,13 @@ def test_a_directory_anyone_may_write_to_is_refused_with_the_fix(
 def test_a_world_writable_directory_with_the_sticky_bit_and_a_group_writable_one_are_fine(
     tmp_path: Path,
 ) -> None:
-    sticky, shared = tmp_path / "sticky", tmp_path / "shared"
+    sticky, grouped = tmp_path / "sticky", tmp_path / "grouped"
     sticky.mkdir()
     sticky.chmod(0o1777)  # like /tmp: nobody can rename another user's files
-    shared.mkdir()
-    shared.chmod(0o2770)  # a Kubernetes volume with fsGroup
+    grouped.mkdir()
+    grouped.chmod(0o2770)  # a Kubernetes volume with fsGroup
     prepare_directory(sticky, "TICKETBOT_STATE_DIR")
-    prepare_directory(shared, "TICKETBOT_STATE_DIR")
+    prepare_directory(grouped, "TICKETBOT_STATE_DIR")
 
 
 def test_a_directory_another_user_owns_is_refused_with_the_fix(tmp_path: Path) -> None:
