@@ -61,6 +61,9 @@ class Sentiment(StrEnum):
 Engine = Literal["llm", "learned", "rules"]
 
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Longer: source intents run to 48 characters ("balance_not_updated_after_cheque_or_cash_deposit");
+# the tag ``<prefix>subcategory_<name>`` stays under Zendesk's 80.
+SUBCATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2}|und)$")  # ISO 639-1, or und (undetermined)
 
 
@@ -106,6 +109,9 @@ class Analysis(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     category: Annotated[str, Field(pattern=CATEGORY_NAME.pattern)]
+    # Within ``category`` (``Taxonomy.validate_subcategory``, checked by whoever builds the
+    # analysis); None when the taxonomy gives the category none, or none fits.
+    subcategory: Annotated[str, Field(pattern=SUBCATEGORY_NAME.pattern)] | None = None
     urgency: Urgency
     sentiment: Sentiment
     language: Annotated[str, Field(pattern=LANGUAGE_CODE.pattern)]

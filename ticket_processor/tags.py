@@ -22,6 +22,7 @@ Priority policy (stated once, here and in the README):
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -64,6 +65,15 @@ def sanitise_tag(raw: str) -> str:
     return tag[:_TAG_MAX].rstrip("_-")
 
 
+def fit_tag(tag: str, limit: int) -> str:
+    """``tag`` within a helpdesk's length limit (Freshdesk: 32): a longer one is cut and ends
+    in six hex digits of its hash, so each long tag keeps one short form, the same every run."""
+    if len(tag) <= limit:
+        return tag
+    digest = hashlib.sha1(tag.encode("utf-8"), usedforsecurity=False).hexdigest()[:6]
+    return f"{tag[: limit - 7].rstrip('_-')}_{digest}"
+
+
 def merge_tags(existing: Iterable[str], additions: Iterable[str]) -> list[str]:
     """Existing tags in their order, then the new ones: a union, never a replacement."""
     merged = list(dict.fromkeys(existing))
@@ -91,6 +101,7 @@ def triage_tags(
     names = [
         f"{prefix}processed",
         f"{prefix}category_{analysis.category}",
+        *([f"{prefix}subcategory_{analysis.subcategory}"] if analysis.subcategory else []),
         f"{prefix}urgency_{analysis.urgency.value}",
         f"{prefix}sentiment_{analysis.sentiment.value}",
         f"{prefix}lang_{analysis.language}",
@@ -161,7 +172,7 @@ _NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
 # slip past.
 _OWN_LINE = re.compile(
     r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
-    r"|(?:summary|category|urgency|sentiment|language|confidence|routing|run)\s*:)"
+    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run)\s*:)"
 )
 _TRAILER = re.compile(
     r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][A-Za-z0-9_.%~-]*=[A-Za-z0-9._~%:/,+-]*)*)$"
@@ -187,6 +198,7 @@ class NoteTrailer:
     language: str
     engine: str
     model: str | None = None
+    subcategory: str | None = None
     priority: str | None = None
     group_id: int | None = None
     assignee_id: int | None = None
@@ -203,6 +215,7 @@ class NoteTrailer:
         pairs = [
             ("answers", FIRST_MESSAGE if self.answers is None else self.answers),
             ("category", self.category),
+            *((("subcategory", self.subcategory),) if self.subcategory else ()),
             ("urgency", self.urgency),
             ("sentiment", self.sentiment),
             ("language", self.language),
@@ -240,6 +253,7 @@ def parse_trailer(line: str) -> NoteTrailer | None:
             language=values["language"],
             engine=values["engine"],
             model=None if values.get("model", "-") == "-" else values["model"],
+            subcategory=(None if values.get("subcategory", "-") == "-" else values["subcategory"]),
             priority=(
                 None if values.get("priority", "-") == "-" else Priority(values["priority"]).value
             ),
@@ -256,6 +270,8 @@ def parse_trailer(line: str) -> NoteTrailer | None:
     except (KeyError, ValueError):
         return None
     if trailer.engine not in _ENGINES or sanitise_tag(trailer.category) != trailer.category:
+        return None
+    if trailer.subcategory is not None and sanitise_tag(trailer.subcategory) != trailer.subcategory:
         return None
     if sanitise_tag(trailer.language) != trailer.language:
         return None
@@ -448,6 +464,7 @@ def render_note(
         "",
         f"Summary: {_inert(summary)}",
         f"Category: {analysis.category}",
+        *([f"Subcategory: {analysis.subcategory}"] if analysis.subcategory else []),
         f"Urgency: {analysis.urgency.value}"
         + (f" → priority set to {priority.value}" if priority else ""),
         f"Sentiment: {analysis.sentiment.value}",
@@ -460,6 +477,7 @@ def render_note(
     lines += render_route(decision)
     trailer = NoteTrailer(
         category=analysis.category,
+        subcategory=analysis.subcategory,
         urgency=analysis.urgency.value,
         sentiment=analysis.sentiment.value,
         language=analysis.language,

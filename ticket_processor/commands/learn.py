@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from ..learned.train import TrainingResult
 
 
+CLASSES_LISTED = 8
+
+
 def result_table(result: TrainingResult) -> Table:
     table = Table(title="cross-validated macro-F1 and class counts", title_justify="left")
     for heading in ("field", "rows", "pooled", "per source", "classes"):
@@ -34,6 +37,10 @@ def result_table(result: TrainingResult) -> Table:
         sources = ", ".join(f"{s} {v.macro_f1:.3f}" for s, v in scores.items() if s != "pooled")
         pooled = "—" if field.cv_macro_f1 is None else f"{field.cv_macro_f1:.3f}"
         counts = ", ".join(f"{k} {v}" for k, v in field.counts.items())
+        if len(field.counts) > CLASSES_LISTED:  # subcategories: the largest few, and how many
+            largest = sorted(field.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            shown = ", ".join(f"{k} {v}" for k, v in largest[:CLASSES_LISTED])
+            counts = f"{len(field.counts)} classes; largest: {shown}, …"
         table.add_row(name, str(sum(field.counts.values())), pooled, sources, counts)
     return table
 

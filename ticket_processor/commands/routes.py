@@ -64,7 +64,12 @@ def check(
         taxonomy = load_taxonomy(settings.taxonomy_file)
         # A FILE given here is named alone; TICKETBOT_ROUTES only when it chose the file.
         setting = None if file is not None else "TICKETBOT_ROUTES"
-        book = read_route_book(path, categories=taxonomy.names, setting=setting)
+        book = read_route_book(
+            path,
+            categories=taxonomy.names,
+            subcategories=taxonomy.subcategory_names,
+            setting=setting,
+        )
         helpdesk = connect(settings)
         try:
             groups, agents = helpdesk.groups(), helpdesk.agents()

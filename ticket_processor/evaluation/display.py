@@ -22,6 +22,10 @@ URGENCY_NOTE = (
 MACRO_NOTE = "macro-F1: mean F1 over the classes present in the labels"
 
 
+# Wider than this a confusion table no longer fits a terminal (subcategories: dozens).
+CONFUSION_MAX_CLASSES = 16
+
+
 def _round(value: float) -> float:
     return round(value, 4)
 
@@ -152,7 +156,14 @@ def print_result(result: EvalResult, console: Console) -> None:
                 f"taxonomy, not scored:[/] {values}"
             )
         for scope in _scopes(report):
-            console.print(class_table(name, scope, report.scores[scope]))
-            console.print(confusion_table(name, scope, report.scores[scope]))
+            score = report.scores[scope]
+            console.print(class_table(name, scope, score))
+            if len(score.labels) <= CONFUSION_MAX_CLASSES:
+                console.print(confusion_table(name, scope, score))
+            else:
+                console.print(
+                    f"[dim]{name} · {scope}: {len(score.labels)} classes, too many for a confusion "
+                    "table; --json has it.[/]"
+                )
     console.print()
     console.print(f"[dim]{'; '.join(notes(result))}.[/]")

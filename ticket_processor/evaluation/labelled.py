@@ -25,11 +25,12 @@ from ..resilience.breaker import CircuitBreaker
 from ..resilience.pacing import resolve_workers
 from ..resilience.retry import RetryPolicy
 from ..settings import Settings
+from ..tags import sanitise_tag
 from ..triage.chain import TriageEngine, triage
 from ..triage.engines import ChainChoice, build_chain
 from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
-from .scoring import FIELDS, FieldReport, evaluate
+from .scoring import FIELDS, NO_SUBCATEGORY, FieldReport, evaluate
 
 # As in a run: a few bounded retries that honour Retry-After.
 EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
@@ -52,6 +53,7 @@ class Prediction:
     sentiment: str
     engine: str
     fallback_reason: str | None = None
+    subcategory: str | None = None
 
     def as_line(self) -> dict[str, str]:
         """The ``--predictions`` line of this row."""
@@ -60,6 +62,7 @@ class Prediction:
             "category": self.category,
             "urgency": self.urgency,
             "sentiment": self.sentiment,
+            **({"subcategory": self.subcategory} if self.subcategory else {}),
             "engine": self.engine,
         }
 
@@ -104,7 +107,7 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
                 source=str(data.get("source") or "unknown"),
                 subject=str(data.get("subject") or ""),
                 description=str(data.get("description") or ""),
-                labels={str(k): str(v) for k, v in labels.items() if v is not None},
+                labels=_labels(labels),
             )
         )
         if limit is not None and len(rows) >= limit:
@@ -117,6 +120,16 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
             'e.g. "labels": {"category": "billing", "urgency": "high", "sentiment": "negative"}'
         )
     return rows
+
+
+def _labels(raw: dict[Any, Any]) -> dict[str, str]:
+    """The labels as text; a subcategory as a taxonomy name (``Refund_not_showing_up`` and
+    ``reverted_card_payment?`` in the source data are ``refund_not_showing_up`` and
+    ``reverted_card_payment`` in a taxonomy)."""
+    labels = {str(k): str(v) for k, v in raw.items() if v is not None}
+    if "subcategory" in labels:
+        labels["subcategory"] = sanitise_tag(labels["subcategory"]).strip("_-")
+    return labels
 
 
 def predict(
@@ -143,6 +156,7 @@ def predict(
             analysis.sentiment.value,
             result.engine,
             _reason_kind(result.fallback_reason) if result.fallback else None,
+            analysis.subcategory,
         )
 
     if len(chain) == 1 or workers <= 1:
@@ -200,6 +214,7 @@ def allowed_values(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
         "category": taxonomy.names,
         "urgency": tuple(level.value for level in Urgency),
         "sentiment": tuple(value.value for value in Sentiment),
+        "subcategory": taxonomy.subcategory_names,
     }
 
 
@@ -228,7 +243,12 @@ def run_eval(
     seconds = clock() - started
     labelled: list[dict[str, Any]] = [{"source": row.source, "labels": row.labels} for row in rows]
     predicted = [
-        {"category": p.category, "urgency": p.urgency, "sentiment": p.sentiment}
+        {
+            "category": p.category,
+            "urgency": p.urgency,
+            "sentiment": p.sentiment,
+            "subcategory": p.subcategory or NO_SUBCATEGORY,
+        }
         for p in predictions
     ]
     reasons = Counter(p.fallback_reason for p in predictions if p.fallback_reason)

@@ -20,7 +20,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-FIELDS = ("category", "urgency", "sentiment")
+FIELDS = ("category", "urgency", "sentiment", "subcategory")
+# What a prediction of no subcategory is scored as (it is wrong wherever a label names one).
+NO_SUBCATEGORY = "-"
 URGENCY_SCORED_AS = {"critical": "high"}
 POOLED = "pooled"
 
@@ -163,7 +165,8 @@ def evaluate(
         source = str(row.get("source") or "unknown")
         for name in FIELDS:
             gold = labels.get(name)
-            collected[name].append((source, None if gold is None else str(gold), prediction[name]))
+            predicted = prediction.get(name) or NO_SUBCATEGORY  # none predicted: "-"
+            collected[name].append((source, None if gold is None else str(gold), predicted))
     return {
         name: report_field(name, collected[name], allowed[name])
         for name in FIELDS

@@ -14,7 +14,7 @@ from ..models import Analysis, Sentiment, Urgency
 from ..triage.rules import RulesEngine
 from ..triage.taxonomy import Taxonomy
 from .embed import Encoder
-from .model import FieldPrediction, LearnedModel
+from .model import FieldPrediction, LearnedModel, best_of
 
 
 class LearnedEngine:
@@ -41,11 +41,26 @@ class LearnedEngine:
         return f"learned {self.model.trained_at}".strip()
 
     def predict(self, subject: str, body: str) -> dict[str, FieldPrediction]:
-        """Per field the model covers, its most probable label and that label's probability."""
+        """Per field the model covers, its most probable label and that label's probability;
+        the subcategory only among the predicted category's own (absent when it has none)."""
         embedding = None
         if self._encoder is not None:
             embedding = self._encoder.encode([f"{subject}\n{body}"])[0]
-        return self.model.predict(subject, body, embedding)
+        probabilities = self.model.probabilities(subject, body, embedding)
+        result = {
+            name: best_of(self.model.fields[name].classes, p)
+            for name, p in probabilities.items()
+            if name != "subcategory"
+        }
+        category = result.get("category")
+        if "subcategory" in probabilities and category is not None:
+            within = self.taxonomy.subcategories_of(category.label)
+            sub = best_of(
+                self.model.fields["subcategory"].classes, probabilities["subcategory"], within
+            )
+            if sub.label:
+                result["subcategory"] = sub
+        return result
 
     def analyse(self, subject: str, body: str) -> Analysis:
         """Category, urgency, sentiment from the model; the rest as the rules make it."""
@@ -60,4 +75,17 @@ class LearnedEngine:
             update["urgency"] = Urgency(predicted["urgency"].label)
         if "sentiment" in predicted:
             update["sentiment"] = Sentiment(predicted["sentiment"].label)
+        update["subcategory"] = self._subcategory(subject, body, base, predicted)
         return Analysis.model_validate({**base.model_dump(), **update})
+
+    def _subcategory(
+        self, subject: str, body: str, base: Analysis, predicted: dict[str, FieldPrediction]
+    ) -> str | None:
+        """The model's subcategory (within its category); without a subcategory head, the
+        rules' one within the model's category."""
+        category = predicted["category"].label if "category" in predicted else base.category
+        if "subcategory" in predicted:
+            return self.taxonomy.validate_subcategory(category, predicted["subcategory"].label)
+        if category == base.category:
+            return base.subcategory
+        return self.rules.subcategory(subject, body, category)

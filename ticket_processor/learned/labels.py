@@ -23,6 +23,8 @@ from ..tags import note_labels, sanitise_tag
 SpecKind = Literal["tag", "field"]
 # The fields a model predicts and a label can be read for (numpy-free: a run imports this).
 FIELD_NAMES = ("category", "urgency", "sentiment")
+# What a model file may hold a head for: the fields, and a subcategory within the category.
+MODEL_FIELDS = (*FIELD_NAMES, "subcategory")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ regression defines them).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,21 @@ class FieldPrediction:
     probability: float
 
 
+def best_of(
+    classes: tuple[str, ...], probabilities: FloatArray, within: Collection[str] | None = None
+) -> FieldPrediction:
+    """The most probable class, only among ``within`` when given (the probability renormalised
+    over them); ``FieldPrediction("", 0.0)`` when none of ``within`` is a class."""
+    allowed = [i for i, c in enumerate(classes) if within is None or c in within]
+    if not allowed:
+        return FieldPrediction("", 0.0)
+    best = max(allowed, key=lambda i: float(probabilities[i]))
+    if within is None:
+        return FieldPrediction(classes[best], float(probabilities[best]))
+    share = float(sum(probabilities[i] for i in allowed)) or 1.0
+    return FieldPrediction(classes[best], float(probabilities[best]) / share)
+
+
 @dataclass(frozen=True)
 class LearnedModel:
     """Features plus one ``FieldModel`` per field; ``embedding_weight`` 0 means no embeddings."""
@@ -71,21 +87,28 @@ class LearnedModel:
     def uses_embeddings(self) -> bool:
         return self.embedding_weight > 0
 
-    def predict(
+    def probabilities(
         self, subject: str, body: str, embedding: FloatArray | None = None
-    ) -> dict[str, FieldPrediction]:
-        """The most probable class and its probability, per field the model covers."""
+    ) -> dict[str, FloatArray]:
+        """Per field the model covers, the probability of each of its ``classes``."""
         columns, values = self.featuriser.row(grams_of(ticket_text(subject, body)))
         scaled = None
         if self.uses_embeddings:
             if embedding is None:
                 raise ValueError("this model needs the ticket's sentence embedding")
             scaled = embedding.astype(np.float32) * np.float32(self.embedding_weight)
+        return {
+            name: model.probabilities(columns, values, scaled)
+            for name, model in self.fields.items()
+        }
+
+    def predict(
+        self, subject: str, body: str, embedding: FloatArray | None = None
+    ) -> dict[str, FieldPrediction]:
+        """The most probable class and its probability, per field the model covers."""
         result: dict[str, FieldPrediction] = {}
-        for name, model in self.fields.items():
-            probabilities = model.probabilities(columns, values, scaled)
-            best = int(np.argmax(probabilities))
-            result[name] = FieldPrediction(model.classes[best], float(probabilities[best]))
+        for name, probabilities in self.probabilities(subject, body, embedding).items():
+            result[name] = best_of(self.fields[name].classes, probabilities)
         return result
 
     def class_counts(self) -> dict[str, Counter[str]]:

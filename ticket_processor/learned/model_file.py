@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from ..errors import ConfigError
 from .features import Bag, Featuriser
-from .labels import FIELD_NAMES
+from .labels import MODEL_FIELDS
 from .model import FORMAT, FORMAT_VERSION, FieldModel, LearnedModel
 
 HEADER = "header.json"
@@ -187,7 +187,7 @@ def _build(zf: zipfile.ZipFile, header: dict[str, Any], where: str) -> LearnedMo
     shapes = header.get("arrays")
     if not isinstance(fields_meta, dict) or not isinstance(shapes, dict):
         raise ModelFileError(f"{where}: damaged model file: header lacks fields or arrays")
-    names = [n for n in fields_meta if n in FIELD_NAMES]
+    names = [n for n in fields_meta if n in MODEL_FIELDS]
     expected = {f"{n}.npy" for n in _array_names(names)} | {HEADER, *VOCABULARIES}
     unknown = set(zf.namelist()) - expected
     if unknown:

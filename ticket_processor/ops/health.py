@@ -263,11 +263,15 @@ def probe_routes(settings: Settings) -> tuple[Status, str]:
     from ..triage.routebook import load_router
     from ..triage.taxonomy import load_taxonomy
 
-    categories = load_taxonomy(settings.taxonomy_file).names
+    taxonomy = load_taxonomy(settings.taxonomy_file)
     helpdesk = connect(settings.model_copy(update={"http_timeout": PROBE_TIMEOUT}))
     try:
         router = load_router(
-            settings.routes_file, helpdesk, prefix=settings.tag_prefix, categories=categories
+            settings.routes_file,
+            helpdesk,
+            prefix=settings.tag_prefix,
+            categories=taxonomy.names,
+            subcategories=taxonomy.subcategory_names,
         )
     finally:
         helpdesk.close()

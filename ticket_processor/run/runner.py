@@ -172,7 +172,11 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     try:
         # Routes are resolved once per run, before any ticket: a bad file changes nothing.
         router = load_router(
-            settings.routes_file, helpdesk, prefix=options.prefix, categories=taxonomy.names
+            settings.routes_file,
+            helpdesk,
+            prefix=options.prefix,
+            categories=taxonomy.names,
+            subcategories=taxonomy.subcategory_names,
         )
         missing = _missing_groups(log, alerter, router, dry_run=options.dry_run)
         planner = ChangePlanner(

@@ -20,6 +20,7 @@ def read_route_book(
     path: Path,
     *,
     categories: Collection[str] | None = None,
+    subcategories: Collection[str] | None = None,
     setting: str | None = "TICKETBOT_ROUTES",
 ) -> RouteBook:
     """Read and parse ``path``. ``setting`` is what named the file, so a message blames it;
@@ -34,7 +35,7 @@ def read_route_book(
         where = f"{setting}: cannot read {path}" if setting else f"cannot read {path}"
         raise ConfigError(f"{where}: {exc}") from None
     try:
-        return parse_routes(text, categories=categories)
+        return parse_routes(text, categories=categories, subcategories=subcategories)
     except ConfigError as exc:
         where = f"{setting} ({path})" if setting else str(path)
         raise ConfigError(f"{where}: {exc}") from None
@@ -46,11 +47,12 @@ def load_router(
     *,
     prefix: str,
     categories: Collection[str] | None = None,
+    subcategories: Collection[str] | None = None,
 ) -> Router | None:
     """The resolved routes, or None when no routes file is configured (nothing changes)."""
     if path is None:
         return None
-    book = read_route_book(path, categories=categories)
+    book = read_route_book(path, categories=categories, subcategories=subcategories)
     if not book.routes:
         return None
     # Agents (two more requests on Zendesk) only when a route names an assignee.

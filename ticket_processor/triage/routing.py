@@ -4,8 +4,9 @@ The file a support lead edits (``TICKETBOT_ROUTES``)::
 
     [[route]]
     name = "security to the security team"
-    when = { category = "security" }     # keys: category, urgency, sentiment, language, tag,
-    group = "Security"                   #       engine, confidence_below; a value or a list
+    when = { category = "security" }     # keys: category, subcategory, urgency, sentiment,
+    group = "Security"                   #       language, tag, engine, confidence_below; a
+                                         #       value or a list
     escalate = true
 
     [[route]]
@@ -54,6 +55,7 @@ ROUTE_KEYS = frozenset(
 )
 MATCH_KEYS = (
     "category",
+    "subcategory",
     "urgency",
     "sentiment",
     "language",
@@ -107,6 +109,7 @@ class Route:
         analysis = triage.analysis
         facts: dict[str, set[str]] = {
             "category": {analysis.category},
+            "subcategory": {analysis.subcategory} if analysis.subcategory else set(),
             "urgency": {analysis.urgency.value},
             "sentiment": {analysis.sentiment.value},
             "language": {analysis.language},
@@ -124,7 +127,11 @@ def _fail(route: str, key: str | None, message: str) -> ConfigError:
 
 
 def _values(
-    label: str, key: str, raw: object, categories: Collection[str] | None
+    label: str,
+    key: str,
+    raw: object,
+    categories: Collection[str] | None,
+    subcategories: Collection[str] | None = None,
 ) -> frozenset[str]:
     items = raw if isinstance(raw, list) else [raw]
     if not items or not all(isinstance(item, str) and item.strip() for item in items):
@@ -133,6 +140,8 @@ def _values(
     allowed = _ALLOWED.get(key)
     if key == "category" and categories is not None:
         allowed = frozenset(categories)
+    if key == "subcategory" and subcategories is not None:
+        allowed = frozenset(subcategories)
     if allowed is not None and not values <= allowed:
         unknown = ", ".join(sorted(values - allowed))
         raise _fail(label, f"when.{key}", f"unknown {unknown}; one of {', '.join(sorted(allowed))}")
@@ -143,7 +152,12 @@ def _values(
     return values
 
 
-def _route(index: int, raw: object, categories: Collection[str] | None) -> Route:
+def _route(
+    index: int,
+    raw: object,
+    categories: Collection[str] | None,
+    subcategories: Collection[str] | None = None,
+) -> Route:
     if not isinstance(raw, dict):
         raise _fail(f"route #{index}", None, "must be a table ([[route]])")
     name = raw.get("name")
@@ -166,7 +180,7 @@ def _route(index: int, raw: object, categories: Collection[str] | None) -> Route
                 raise _fail(label, "when.confidence_below", "must be a number in (0, 1]")
             below = float(value)
         else:
-            when[key] = _values(label, key, value, categories)
+            when[key] = _values(label, key, value, categories, subcategories)
     for key in ("group", "assignee"):
         value = raw.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
@@ -200,8 +214,14 @@ def _route(index: int, raw: object, categories: Collection[str] | None) -> Route
     return route
 
 
-def parse_routes(text: str, *, categories: Collection[str] | None = None) -> RouteBook:
-    """Parse ``routes.toml``; ``categories`` (the taxonomy's names) checks ``when.category``."""
+def parse_routes(
+    text: str,
+    *,
+    categories: Collection[str] | None = None,
+    subcategories: Collection[str] | None = None,
+) -> RouteBook:
+    """Parse ``routes.toml``; ``categories`` and ``subcategories`` (the taxonomy's names) check
+    ``when.category`` and ``when.subcategory``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -217,7 +237,9 @@ def parse_routes(text: str, *, categories: Collection[str] | None = None) -> Rou
     raw = data.get("route", [])
     if not isinstance(raw, list):
         raise ConfigError("routes file: 'route' must be an array of tables ([[route]])")
-    routes = tuple(_route(i, item, categories) for i, item in enumerate(raw, start=1))
+    routes = tuple(
+        _route(i, item, categories, subcategories) for i, item in enumerate(raw, start=1)
+    )
     names = [r.name for r in routes if r.name]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

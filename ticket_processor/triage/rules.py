@@ -54,6 +54,8 @@ class RulesEngine:
         self._targets: dict[int, list[_Weighted]] = {}
         for category in taxonomy.categories:
             self._register("category", category.name, category)
+            for sub in category.subcategories:
+                self._register(_sub_table(category.name), sub.name, sub)
         for level, cues in taxonomy.urgency.levels().items():
             self._register("urgency", level.value, cues)
         self._register("positive", "positive", taxonomy.sentiment.positive)
@@ -83,12 +85,24 @@ class RulesEngine:
         category, confidence = self._category(scores.get("category", {}))
         return Analysis(
             category=category,
+            subcategory=self._subcategory(category, scores.get(_sub_table(category), {})),
             urgency=self._urgency(scores.get("urgency", {}), category),
             sentiment=self._sentiment(scores),
             language=detect_language(subject_tokens + body_tokens[:400]),
             summary=summarise(subject, body),
             confidence=confidence,
         )
+
+    def subcategory(self, subject: str, body: str, category: str) -> str | None:
+        """The best subcategory of ``category`` for this ticket (whatever category the rules
+        themselves would choose), or None."""
+        if not self.taxonomy.subcategories_of(category):
+            return None
+        settings = self.taxonomy.rules
+        scores = self._score(
+            tokenise(subject[: settings.max_chars]), tokenise(body[: settings.max_chars])
+        )
+        return self._subcategory(category, scores.get(_sub_table(category), {}))
 
     # -- scoring ---------------------------------------------------------------------
 
@@ -146,6 +160,18 @@ class RulesEngine:
         confidence = 0.2 + 0.7 * margin * (0.5 + 0.5 * strength)
         return ranked[0][2], round(min(MAX_CONFIDENCE, confidence), 3)
 
+    def _subcategory(self, category: str, scores: dict[str, float]) -> str | None:
+        """The best-scoring subcategory of ``category`` (its own cues only, so it cannot be
+        another category's), or None when none reaches ``min_score``."""
+        order = self.taxonomy.subcategories_of(category)
+        ranked = sorted(
+            ((score, -i, name) for i, name in enumerate(order) if (score := scores.get(name, 0.0))),
+            reverse=True,
+        )
+        if not ranked or ranked[0][0] < self.taxonomy.rules.min_score:
+            return None
+        return ranked[0][2]
+
     def _urgency(self, scores: dict[str, float], category: str) -> Urgency:
         rules = self.taxonomy.urgency
         totals = {level: scores.get(level.value, 0.0) for level in Urgency}
@@ -165,6 +191,11 @@ class RulesEngine:
         if positive - negative >= threshold:
             return Sentiment.POSITIVE
         return Sentiment.NEUTRAL
+
+
+def _sub_table(category: str) -> str:
+    """The score table of one category's subcategories."""
+    return f"sub:{category}"
 
 
 def summarise(subject: str, body: str, limit: int = SUMMARY_LIMIT) -> str:

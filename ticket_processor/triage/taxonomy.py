@@ -22,7 +22,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigError, plain_message
-from ..models import CATEGORY_NAME, Urgency
+from ..models import CATEGORY_NAME, SUBCATEGORY_NAME, Urgency
 
 # A single cue may not weigh more than this: ticket text is untrusted, and one word (say, an
 # injected "refund") must never outweigh the rest of the ticket on its own.
@@ -104,11 +104,24 @@ class CueSet(BaseModel):
         return result
 
 
+class Subcategory(CueSet):
+    """One subcategory of a category: its name, the description the LLM sees, its cues."""
+
+    name: Annotated[str, Field(pattern=SUBCATEGORY_NAME.pattern)]
+    description: Annotated[str, Field(min_length=1, max_length=500)]
+
+
 class Category(CueSet):
-    """One category: its name, the description the LLM sees, and what the rules look for."""
+    """One category: its name, the description the LLM sees, what the rules look for, and
+    its subcategories (``[categories.NAME.sub.SUB]``), in the file's order."""
 
     name: Annotated[str, Field(pattern=CATEGORY_NAME.pattern)]
     description: Annotated[str, Field(min_length=1, max_length=500)]
+    subcategories: tuple[Subcategory, ...] = ()
+
+    @property
+    def subcategory_names(self) -> tuple[str, ...]:
+        return tuple(sub.name for sub in self.subcategories)
 
 
 class UrgencyRules(BaseModel):
@@ -197,6 +210,37 @@ class Taxonomy(BaseModel):
     def names(self) -> tuple[str, ...]:
         return tuple(category.name for category in self.categories)
 
+    @property
+    def has_subcategories(self) -> bool:
+        return any(category.subcategories for category in self.categories)
+
+    def subcategories_of(self, category: str) -> tuple[str, ...]:
+        """The subcategory names of ``category`` (none for an unknown category)."""
+        for entry in self.categories:
+            if entry.name == category:
+                return entry.subcategory_names
+        return ()
+
+    @property
+    def subcategory_names(self) -> tuple[str, ...]:
+        """Every subcategory name, each once, in the file's order."""
+        return tuple(
+            dict.fromkeys(sub for category in self.categories for sub in category.subcategory_names)
+        )
+
+    def validate_subcategory(self, category: str, subcategory: str | None) -> str | None:
+        """``subcategory`` if it belongs to ``category`` (None stays None), else ValueError:
+        a subcategory outside its parent is refused wherever an analysis is built."""
+        if subcategory is None:
+            return None
+        allowed = self.subcategories_of(category)
+        if subcategory not in allowed:
+            expected = ", ".join(allowed) if allowed else "none (it has no subcategories)"
+            raise ValueError(
+                f"subcategory {subcategory!r} is not one of category {category!r}'s: {expected}"
+            )
+        return subcategory
+
     def validate_category(self, name: str) -> str:
         """Return ``name`` if it is a category of this taxonomy, else raise ValueError."""
         if name not in self.names:
@@ -228,8 +272,10 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy") -> Taxonomy:
             raise ConfigError(f"{source}: categories.{name}: must be a table with a description")
     categories = []
     for name, spec in table.items():
+        subs = _subcategories(spec.get("sub", {}), source, f"categories.{name}.sub")
+        fields = {key: value for key, value in spec.items() if key != "sub"}
         try:
-            categories.append(Category(**{**spec, "name": name}))
+            categories.append(Category(**{**fields, "name": name, "subcategories": subs}))
         except ValidationError as exc:
             raise ConfigError(_describe(exc, source, prefix=f"categories.{name}")) from None
     try:
@@ -244,6 +290,21 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy") -> Taxonomy:
         if name not in taxonomy.names:
             raise ConfigError(f"{source}: urgency.category_bias: {name!r} is not a category")
     return taxonomy
+
+
+def _subcategories(table: object, source: str, where: str) -> tuple[Subcategory, ...]:
+    """The ``[categories.NAME.sub.SUB]`` tables of one category, validated like categories."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: {where}: must be tables [{where}.NAME] with a description")
+    subs = []
+    for name, spec in table.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{source}: {where}.{name}: must be a table with a description")
+        try:
+            subs.append(Subcategory(**{**spec, "name": name}))
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, source, prefix=f"{where}.{name}")) from None
+    return tuple(subs)
 
 
 def _describe(exc: ValidationError, source: str, prefix: str = "") -> str:

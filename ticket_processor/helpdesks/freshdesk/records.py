@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...models import Priority, Ticket, WriteBack
+from ...tags import fit_tag
 
 PRIORITY_FROM_FRESHDESK = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 PRIORITY_TO_FRESHDESK = {
@@ -84,12 +85,16 @@ def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:
     return tickets, malformed
 
 
+# Freshdesk refuses a tag longer than this; a longer one of ours goes out as ``fit_tag`` makes it.
+TAG_MAX = 32
+
+
 def update_body(change: WriteBack, current: Ticket) -> dict[str, Any]:
     """The ``PUT /tickets/{id}`` body for ``change`` on ``current`` as just read: Freshdesk's
     ``tags`` replaces the list, so it is the ticket's own tags (minus a revert's) plus ours."""
-    removed = set(change.remove_tags)
+    removed = {fit_tag(t, TAG_MAX) for t in change.remove_tags}
     tags = [t for t in current.tags if t not in removed]
-    tags += [t for t in change.additional_tags if t not in set(tags)]
+    tags += [t for t in (fit_tag(a, TAG_MAX) for a in change.additional_tags) if t not in tags]
     body: dict[str, Any] = {}
     if tags != list(current.tags):
         body["tags"] = tags

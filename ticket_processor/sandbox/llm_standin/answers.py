@@ -130,6 +130,51 @@ def _fit_enums(analysis: dict[str, Any], enums: dict[str, list[str]]) -> dict[st
     return fitted
 
 
+_LISTED_CATEGORY = re.compile(r"^  - ([a-z][a-z0-9_]*): ")
+_LISTED_SUB = re.compile(r"^      - ([a-z][a-z0-9_]*): ")
+
+
+def listed_subcategories(body: dict[str, Any]) -> dict[str, list[str]]:
+    """Category -> its subcategories, as the system prompt lists them (empty: none listed)."""
+    system = next(
+        (
+            str(m.get("content", ""))
+            for m in body.get("messages") or []
+            if isinstance(m, dict) and m.get("role") == "system"
+        ),
+        "",
+    )
+    listed: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in system.splitlines():
+        if found := _LISTED_CATEGORY.match(line):
+            current = found.group(1)
+            listed[current] = []
+        elif (found := _LISTED_SUB.match(line)) and current is not None:
+            listed[current].append(found.group(1))
+    return {name: subs for name, subs in listed.items() if subs}
+
+
+def fit_subcategory(
+    analysis: dict[str, Any], body: dict[str, Any], subject: str, text: str
+) -> dict[str, Any]:
+    """With subcategories in the request's schema, the one of the answered category whose name's
+    words the ticket says most (None when none): a json_schema server answers every key."""
+    if "subcategory" not in _schema_enums(body) or "subcategory" in analysis:
+        return analysis
+    words = set(re.findall(r"[a-z]+", f"{subject} {text}".lower()))
+    best, best_hits = None, 0
+    for name in listed_subcategories(body).get(str(analysis.get("category")), []):
+        wanted = [word for word in name.split("_") if len(word) > 2 and word not in _FILLER]
+        hits = sum(1 for word in wanted if word in words)
+        if hits > best_hits and 2 * hits >= len(wanted):  # most of the name's words, said
+            best, best_hits = name, hits
+    return {**analysis, "subcategory": best}
+
+
+_FILLER = frozenset({"about", "after", "and", "for", "from", "into", "the", "not", "why"})
+
+
 # --- the answer's shape -------------------------------------------------------------------
 
 

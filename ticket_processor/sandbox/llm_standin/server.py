@@ -38,6 +38,7 @@ from .answers import (
     _schema_enums,
     completion_body,
     default_answer,
+    fit_subcategory,
     ticket_from_messages,
 )
 from .batches import BatchStore
@@ -398,6 +399,7 @@ class RunningStandin:
         subject, ticket_body = ticket_from_messages(list(body.get("messages") or []))
         answer = (config.answer or default_answer())(subject, ticket_body)
         answer = _fit_enums(answer, _schema_enums(body))
+        answer = fit_subcategory(answer, body, subject, ticket_body)
         if fault_enum < config.wrong_enum_rate:
             answer = {**answer, "category": "vip_escalation", "urgency": "extreme"}
         content = json.dumps(answer)
