@@ -88,6 +88,18 @@ def create_article(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return 201, svc.store.solutions.create_article(call.int_arg(), body_object(call)), {}
 
 
+def list_fields(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.fields.listing(), {}
+
+
+def list_admin_fields(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.fields.admin_listing(), {}
+
+
+def create_field(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 201, svc.store.fields.create(body_object(call)), {}
+
+
 _V2 = "/api/v2"
 ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/tickets", t.list_tickets, "list"),
@@ -100,6 +112,9 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("DELETE", f"{_V2}/conversations/{{id}}", t.delete_conversation),
     compile_route("GET", f"{_V2}/search/tickets", t.search_tickets),
     compile_route("GET", f"{_V2}/jobs/{{job_id}}", t.job_status),
+    compile_route("GET", f"{_V2}/ticket_fields", list_fields),
+    compile_route("GET", f"{_V2}/admin/ticket_fields", list_admin_fields),
+    compile_route("POST", f"{_V2}/admin/ticket_fields", create_field),
     compile_route("GET", f"{_V2}/groups", list_groups),
     compile_route("POST", f"{_V2}/groups", create_group),
     compile_route("GET", f"{_V2}/groups/{{id}}", show_group),

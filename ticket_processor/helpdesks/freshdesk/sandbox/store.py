@@ -16,6 +16,7 @@ from .config import invalid_value, not_found
 from .directory import FreshdeskDirectory
 from .records import apply_update, check_fields, new_ticket, note_record
 from .solutions import Solutions
+from .ticket_fields import TicketFields
 
 SANDBOX_AGENT_ID = 1
 _STATE_VERSION = 1
@@ -30,6 +31,7 @@ class FreshdeskStore:
         self.writes = 0  # bumped on every change; the persister saves when it moves
         self.directory = FreshdeskDirectory(now=now, on_write=self._bump, agent_email=agent_email)
         self.solutions = Solutions(now=now, on_write=self._bump)
+        self.fields = TicketFields(now=now, on_write=self._bump)
         self._reset()
 
     def _reset(self) -> None:
@@ -82,6 +84,7 @@ class FreshdeskStore:
     # --- writing ----------------------------------------------------------------------
 
     def _check(self, fields: dict[str, Any], *, creating: bool, group: int | None = None) -> None:
+        self.fields.check(fields.get("custom_fields"))
         check_fields(
             fields,
             creating=creating,
@@ -202,6 +205,7 @@ class FreshdeskStore:
                 "next_requester": self._next_requester,
                 "directory": self.directory.to_state(),
                 "solutions": self.solutions.to_state(),
+                "ticket_fields": self.fields.to_state(),
             }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -218,3 +222,4 @@ class FreshdeskStore:
             self._next_requester = int(state["next_requester"])
         self.directory.load_state(state["directory"])
         self.solutions.load_state(state["solutions"])
+        self.fields.load_state(state.get("ticket_fields", {}))

@@ -14,6 +14,7 @@ from typing import Any
 from ....sandbox.httpbase import ApiError, not_found
 from .config import bad_request, record_invalid, too_many_values
 from .directory import agent_record
+from .fields_api import FIELD_ROUTES
 from .guide_api import GUIDE_ROUTES
 from .listing_api import incremental_cursor, list_tickets, search
 from .people import PEOPLE_ROUTES
@@ -211,6 +212,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     ("GET", "/api/v2/search", search, False, False),
     ("GET", "/api/v2/incremental/tickets/cursor", incremental_cursor, False, True),
     *PEOPLE_ROUTES,
+    *((method, path, handler, False, False) for method, path, handler in FIELD_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in GUIDE_ROUTES),
 ]
 

@@ -176,6 +176,18 @@ class TicketStore:
         ticket, _ = self.update(ticket_id, changes)
         return list(ticket["tags"])
 
+    # --- custom ticket fields -----------------------------------------------------
+
+    def ticket_fields(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(f) for f in self._book.fields.listing()]
+
+    def create_ticket_field(self, spec: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            record = self._book.fields.create(spec, self._now(), self.base_url)
+            self._book.writes += 1
+            return dict(record)
+
     # --- persistence -----------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from .records import (
     validate_fields,
 )
 from .requesters import Requesters
+from .ticket_fields import FieldBook
 from .writelog import WriteLog
 
 AGENT_ID = 1
@@ -59,6 +60,7 @@ class TicketBook:
 
     def _reset(self) -> None:
         self.directory = Directory(self._now)  # groups, agents: checked on every update
+        self.fields = FieldBook()  # custom ticket fields (drop-downs move their tags)
         self.tickets: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self._requesters = Requesters()
@@ -89,6 +91,7 @@ class TicketBook:
             description=comment["body"],
             now=now,
         )
+        self.fields.apply({"tags": [], "custom_fields": self.fields.blank()}, ticket, fields)
         self._publish(ticket, now, created=True)
         self.comments[ticket_id] = [comment]
         return ticket
@@ -105,6 +108,7 @@ class TicketBook:
                 raise _conflict()
         self.directory.check_assignment(current, changes)
         after = apply_changes(current, changes)
+        self.fields.apply(current, after, changes)
         now = self._now()
         comment = None
         spec = changes.get("comment")
@@ -151,6 +155,7 @@ class TicketBook:
             "comments": {str(k): v for k, v in self.comments.items()},
             "users": self._requesters.to_state(),
             "directory": self.directory.to_state(),
+            "ticket_fields": self.fields.to_state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -161,6 +166,7 @@ class TicketBook:
         next_user_id = int(state.get("next_user_id", 1000))
         self._requesters.load_state(state.get("users", []), next_user_id)
         self.directory.load_state(state.get("directory", {}))
+        self.fields.load_state(state.get("ticket_fields", {}))
         for ticket, wall in zip(state["tickets"], state["walls"], strict=True):
             tid = int(ticket["id"])
             ticket["url"] = f"{self.base_url}/api/v2/tickets/{tid}.json"
