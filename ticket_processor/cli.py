@@ -27,6 +27,7 @@ from .commands.common import (
     err_console,
 )
 from .commands.eval import eval_
+from .commands.fields import fields_app
 from .commands.kb import kb_app
 from .commands.learn import learn
 from .commands.ops import breaker_app, config, health, report, schedule
@@ -116,6 +117,7 @@ app.command()(schedule)
 app.add_typer(breaker_app, name="breaker")
 app.add_typer(kb_app, name="kb")
 app.add_typer(routes_app, name="routes")
+app.add_typer(fields_app, name="fields")
 
 
 def main() -> None:

@@ -75,6 +75,7 @@ ENV_VARS: dict[str, str] = {
     "prices": "TICKETBOT_PRICES",
     "scope": "TICKETBOT_SCOPE",
     "routes_file": "TICKETBOT_ROUTES",
+    "fields_file": "TICKETBOT_FIELDS",
     "learned_model": "TICKETBOT_LEARNED_MODEL",
     "kb_suggestions": "TICKETBOT_KB_SUGGESTIONS",
     "kb_max_age": "TICKETBOT_KB_MAX_AGE",
@@ -159,6 +160,8 @@ class Settings(BaseModel):
     scope: str | None = None
     # Routing and escalation rules (routes.toml); None: no routing, nothing changes.
     routes_file: Path | None = None
+    # What ticketbot fills into the helpdesk's own fields (fields.toml); None: nothing.
+    fields_file: Path | None = None
     # The learned engine's model file; unset: <state dir>/learned-model.zip, else the bundled one.
     learned_model: Path | None = None
     # Help-centre suggestions in the note (kb): how many (0: off), and how old the local

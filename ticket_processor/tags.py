@@ -65,6 +65,10 @@ def sanitise_tag(raw: str) -> str:
     return tag[:_TAG_MAX].rstrip("_-")
 
 
+# The shortest tag a helpdesk ticketbot writes to takes (Freshdesk's); Zendesk takes 80.
+SHORT_TAG_MAX = 32
+
+
 def fit_tag(tag: str, limit: int) -> str:
     """``tag`` within a helpdesk's length limit (Freshdesk: 32): a longer one is cut and ends
     in six hex digits of its hash, so each long tag keeps one short form, the same every run."""
@@ -417,6 +421,16 @@ def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
     return lines
 
 
+def render_fields(fields: HelpdeskFields, titles: Mapping[str, str]) -> list[str]:
+    """The fields the triage fills, by title, each value made inert (it is the ticket's text)."""
+    if not fields:
+        return []
+    lines = ["", "Fields filled:"]
+    for key, value in fields.items():
+        lines.append(f"- {_inert(titles.get(key, key))}: {_inert(str(value))}")
+    return lines
+
+
 def render_route(decision: RouteDecision) -> list[str]:
     """The note's routing section: which route did what, and why."""
     if not decision.routes:
@@ -442,6 +456,7 @@ def render_note(
     route: RouteDecision | None = None,
     fields: HelpdeskFields | None = None,
     answers: int | None = None,
+    field_titles: Mapping[str, str] | None = None,
 ) -> str:
     """The internal note: what ticketbot concluded and from what, then its trailer."""
     analysis = triage.analysis
@@ -471,6 +486,7 @@ def render_note(
         f"Language: {analysis.language}",
         f"Confidence: {analysis.confidence:.2f}",
     ]
+    lines += render_fields(fields or {}, field_titles or {})
     lines += render_suggestions(suggestions)
     if draft:
         lines += ["", "Suggested reply (draft, not sent):", *_inert_block(draft)]
@@ -537,6 +553,7 @@ def plan_change(
     set_priority: bool,
     run_id: str,
     answers: int | None = None,
+    field_titles: Mapping[str, str] | None = None,
 ) -> WriteBackPlan:
     """The one decision from a triage to a write-back, from the ticket as it is now.
 
@@ -575,5 +592,6 @@ def plan_change(
             route=route,
             fields=chosen,
             answers=answers,
+            field_titles=field_titles,
         ),
     )

@@ -26,7 +26,9 @@ from .helpdesks.protocol import (
     ArticleListing,
     Cursor,
     CursorRejectedError,
+    FieldOption,
     Group,
+    HelpdeskField,
     Probe,
     Replan,
     TicketPage,
@@ -234,6 +236,25 @@ class ZendeskHelpdesk:
             for g in self.client.paged("/api/v2/groups.json", "groups")
             if isinstance(g.get("id"), int) and not g.get("deleted")
         ]
+
+    def ticket_fields(self) -> list[HelpdeskField]:
+        kinds = {"text": "text", "textarea": "text", "regexp": "text", "tagger": "dropdown"}
+        found = []
+        for f in self.client.paged("/api/v2/ticket_fields.json", "ticket_fields"):
+            if not isinstance(f.get("id"), int) or f.get("active") is False:
+                continue
+            options = tuple(
+                FieldOption(str(o.get("name") or ""), str(o.get("value") or ""))
+                for o in f.get("custom_field_options") or ()
+                if isinstance(o, dict) and o.get("value")
+            )
+            kind = str(f.get("type") or "")
+            found.append(
+                HelpdeskField(
+                    str(f["id"]), str(f.get("title") or ""), kinds.get(kind, kind), options
+                )
+            )
+        return found
 
     def agents(self) -> list[Agent]:
         members: dict[int, list[int]] = {}

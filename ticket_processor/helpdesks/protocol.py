@@ -89,6 +89,27 @@ class Group:
 
 
 @dataclass(frozen=True)
+class FieldOption:
+    """A drop-down's option: ``name`` as agents see it, ``value`` as it is written (Zendesk:
+    the option's tag; Freshdesk: its label)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class HelpdeskField:
+    """A custom ticket field: ``key`` is what a ticket's ``custom_fields`` is keyed by (Zendesk:
+    the id as text; Freshdesk: the ``cf_`` name); ``kind`` is ``text``, ``dropdown`` or the
+    helpdesk's own type name for the kinds ticketbot does not fill."""
+
+    key: str
+    title: str
+    kind: str
+    options: tuple[FieldOption, ...] = ()
+
+
+@dataclass(frozen=True)
 class Agent:
     id: int
     name: str
@@ -207,6 +228,10 @@ class Helpdesk(Protocol):
     def groups(self) -> list[Group]: ...
 
     def agents(self) -> list[Agent]: ...
+
+    def ticket_fields(self) -> list[HelpdeskField]:
+        """The custom ticket fields (one request on each helpdesk; ``TICKETBOT_FIELDS``)."""
+        ...
 
     def articles(self, since: int | None) -> ArticleListing: ...
 

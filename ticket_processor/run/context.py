@@ -24,7 +24,11 @@ from .types import RunOptions
 class Planner(Protocol):
     """Decides the change for a ticket from its current state and its triage."""
 
-    def plan(self, ticket: Ticket, triage: Triage) -> WriteBack: ...
+    def field_values(self, ticket: Ticket) -> dict[str, str]: ...
+
+    def plan(
+        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
+    ) -> WriteBack: ...
 
 
 def _no_stop() -> str | None:

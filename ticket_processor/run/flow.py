@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import RunOutOfTime
 from ..helpdesks.protocol import WriteOutcome
@@ -35,6 +35,9 @@ class _InFlight:
     subject: str  # the prepared (redacted) subject, for the dry-run table
     started: float
     triage: Triage | None = None
+    # Field values the ticket's own text gives (``triage.fields``), found before its body is
+    # let go; the plan keeps those whose field is still empty on the ticket as it is then.
+    found: dict[str, str] = field(default_factory=dict)
 
 
 class TicketFlow:
@@ -91,10 +94,11 @@ class TicketFlow:
         prepared = prepare_ticket(
             ticket.subject, ticket.description, max_tokens=self.options.max_input_tokens
         )
+        found = self.planner.field_values(ticket)
         slim = ticket.model_copy(update={"description": ""})
         with self._lock:
-            self._inflight[ticket.id] = _InFlight(slim, prepared.subject, self.clock())
-        future = pool.submit(self._work, slim, prepared)
+            self._inflight[ticket.id] = _InFlight(slim, prepared.subject, self.clock(), found=found)
+        future = pool.submit(self._work, slim, prepared, found)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
@@ -110,14 +114,14 @@ class TicketFlow:
 
     # -- analysing (worker threads) ------------------------------------------------------
 
-    def _work(self, ticket: Ticket, prepared: PreparedTicket) -> None:
+    def _work(self, ticket: Ticket, prepared: PreparedTicket, found: dict[str, str]) -> None:
         reason = self.should_stop()
         if reason is not None:
             self.defer(ticket.id, reason)
             return
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
-            writeback = self.planner.plan(ticket, result)
+            writeback = self.planner.plan(ticket, result, found)
         except RunOutOfTime:
             self.defer(ticket.id, "max_runtime")
             return
@@ -144,7 +148,7 @@ class TicketFlow:
             entry = self._inflight.get(fresh.id)
         if entry is None or entry.triage is None:
             return None
-        return self.planner.plan(fresh, entry.triage)
+        return self.planner.plan(fresh, entry.triage, entry.found)
 
     # -- closing a ticket: exactly one of these per taken ticket -------------------------
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..models import RouteDecision, Ticket, Triage, WriteBack
 from ..tags import plan_change
+from ..triage.fields import ResolvedField, extract
 from ..triage.redact import redact
 from ..triage.routing import Router
 from .types import RunOptions
@@ -63,26 +64,46 @@ class ChangePlanner:
         run_id: str,
         router: Router | None = None,
         kb_suggestions: int = 0,
+        fields: tuple[ResolvedField, ...] = (),
     ) -> None:
         self._options = options
+        self._fields = fields
         self._kb_suggestions = kb_suggestions
         self._run_id = run_id
         self._router = router
         self._lock = threading.Lock()
         self._escalations: dict[int, Escalation] = {}
 
-    def plan(self, ticket: Ticket, triage: Triage) -> WriteBack:
+    def field_values(self, ticket: Ticket) -> dict[str, str]:
+        """What the ticket's own text (before redaction, body included) gives each configured
+        field, whatever the fields hold now: ``plan`` keeps the ones still empty."""
+        if not self._fields:
+            return {}
+        return extract(self._fields, ticket.subject, ticket.description, {})
+
+    def plan(
+        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
+    ) -> WriteBack:
         opts = self._options
         decision = (
             self._router.decide(ticket, triage, opts.confidence_threshold)
             if self._router is not None
             else RouteDecision()
         )
+        # Only into fields still empty on the ticket as it is now: an agent's value stands.
+        filled = {
+            key: value
+            for key, value in (found or {}).items()
+            if ticket.custom_fields.get(key) in (None, "", [], False)
+        }
+        titles = {f.key: f.field.title for f in self._fields if f.key in filled}
         change = plan_change(
             ticket,
             triage,
             decision,
             triage.suggestions[: self._kb_suggestions],
+            filled,
+            field_titles=titles,
             prefix=opts.prefix,
             confidence_threshold=opts.confidence_threshold,
             set_priority=opts.set_priority,

@@ -82,6 +82,8 @@ class TicketRecorder:
             tags_added=list(wb.additional_tags),
             group_id=wb.group_id,
             previous_group_id=ticket.group_id,
+            fields_set=dict(wb.custom_fields),
+            previous_fields={k: ticket.custom_fields.get(k) for k in wb.custom_fields},
             **routing_fields(wb),
             ticket_url=self.ticket_url(ticket.id),
             dry_run=self.options.dry_run,

@@ -19,7 +19,7 @@ from typing import Any
 from ..helpdesks.protocol import Helpdesk, WriteOutcome
 from ..models import Priority, Ticket, WriteBack
 from ..state.ledger import RunLedger
-from ..tags import marker_tag, render_revert_note
+from ..tags import SHORT_TAG_MAX, fit_tag, marker_tag, render_revert_note
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class RunWrites:
     previous_priority: str | None
     group_id: int | None
     previous_group_id: int | None
+    # The helpdesk fields the run filled ({key: value}) and what they held before.
+    fields_set: dict[str, object] = field(default_factory=dict)
+    previous_fields: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,6 +43,8 @@ class RevertPlan:
     changes: list[WriteBack] = field(default_factory=list)
     untouched: list[int] = field(default_factory=list)  # nothing of the run's is left there
     missing: list[int] = field(default_factory=list)  # the ticket is gone
+    # ticket id -> the fields the run filled, to re-check a restore against a fresh read
+    fields_written: dict[int, dict[str, object]] = field(default_factory=dict)
 
 
 def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrites]:
@@ -57,6 +62,8 @@ def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrit
             previous_priority=event.get("previous_priority"),
             group_id=event.get("group_id"),
             previous_group_id=event.get("previous_group_id"),
+            fields_set=dict(event.get("fields_set") or {}),
+            previous_fields=dict(event.get("previous_fields") or {}),
         )
     return list(found.values())
 
@@ -73,6 +80,8 @@ def plan_revert(
             plan.missing.append(wrote.ticket_id)
             continue
         change = revert_change(run_id, wrote, ticket, keep=keep)
+        if wrote.fields_set:
+            plan.fields_written[wrote.ticket_id] = wrote.fields_set
         if change is None:
             plan.untouched.append(wrote.ticket_id)
         else:
@@ -80,8 +89,19 @@ def plan_revert(
     return plan
 
 
+def _carries(ticket: Ticket, tag: str) -> bool:
+    """The ticket carries ``tag``, or the short form a helpdesk with shorter tags got."""
+    return tag in ticket.tags or fit_tag(tag, SHORT_TAG_MAX) in ticket.tags
+
+
 def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -> WriteBack | None:
-    remove = tuple(t for t in wrote.tags_added if t != keep and t in ticket.tags)
+    remove = tuple(t for t in wrote.tags_added if t != keep and _carries(ticket, t))
+    # A filled field goes back where it still holds what the run wrote (nobody changed it).
+    restore = {
+        key: wrote.previous_fields.get(key)
+        for key, value in wrote.fields_set.items()
+        if ticket.custom_fields.get(key) == value
+    }
     priority, clear = None, False
     if wrote.priority and ticket.priority == wrote.priority:
         try:
@@ -93,7 +113,8 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
     if wrote.group_id is not None and ticket.group_id == wrote.group_id:
         group = wrote.previous_group_id
         clear_group = group is None  # the ticket had no group before the run
-    if not remove and priority is None and not clear and group is None and not clear_group:
+    unchanged = priority is None and not clear and group is None and not clear_group
+    if not remove and unchanged and not restore:
         return None
     done = [f"removed tags {', '.join(remove)}" if remove else ""]
     if priority is not None:
@@ -104,6 +125,8 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
         done.append(f"group restored to {group}")
     elif clear_group:
         done.append("group cleared, as before the run")
+    if restore:
+        done.append(f"fields {', '.join(sorted(restore))} restored")
     told = "; ".join(d for d in done if d)
     note = render_revert_note(run_id, told)
     return WriteBack(
@@ -114,6 +137,7 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
         clear_priority=clear,
         group_id=group,
         clear_group=clear_group,
+        custom_fields=restore,
         note=note,
         updated_stamp=ticket.updated_at,
     )
@@ -149,13 +173,23 @@ def apply_revert(helpdesk: Helpdesk, ledger: RunLedger, plan: RevertPlan) -> lis
         if original is None:
             return None
         # Re-check against the fresh ticket: remove only what is still there.
-        remove = tuple(t for t in original.remove_tags if t in fresh.tags)
+        remove = tuple(t for t in original.remove_tags if _carries(fresh, t))
         nothing_else = not original.clear_priority and original.priority is None
         no_group = original.group_id is None and not original.clear_group
-        if not remove and nothing_else and no_group:
+        written = plan.fields_written.get(fresh.id, {})
+        restore = {
+            k: v
+            for k, v in original.custom_fields.items()
+            if fresh.custom_fields.get(k) == written.get(k)
+        }
+        if not remove and nothing_else and no_group and not restore:
             return None
         return original.model_copy(
-            update={"remove_tags": remove, "updated_stamp": fresh.updated_at}
+            update={
+                "remove_tags": remove,
+                "custom_fields": restore,
+                "updated_stamp": fresh.updated_at,
+            }
         )
 
     batch = max(1, helpdesk.limits.batch_size)

@@ -32,6 +32,7 @@ from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..triage.engines import build_chain, llm_breaker_name
+from ..triage.fieldbook import load_fields
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
@@ -179,8 +180,14 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             subcategories=taxonomy.subcategory_names,
         )
         missing = _missing_groups(log, alerter, router, dry_run=options.dry_run)
+        # Fields are resolved once per run too: an unknown field or option stops the run here.
+        fields = load_fields(settings.fields_file, helpdesk)
         planner = ChangePlanner(
-            options, run_id=run_id, router=router, kb_suggestions=settings.kb_suggestions
+            options,
+            run_id=run_id,
+            router=router,
+            kb_suggestions=settings.kb_suggestions,
+            fields=fields,
         )
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             ctx = RunContext(

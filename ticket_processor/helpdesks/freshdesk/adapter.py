@@ -57,6 +57,7 @@ from ..protocol import (
     ArticleListing,
     Cursor,
     Group,
+    HelpdeskField,
     Probe,
     Replan,
     TicketPage,
@@ -375,6 +376,9 @@ class FreshdeskHelpdesk:
 
     def agents(self) -> list[Agent]:
         return freshdesk_reads.agents(self.http)
+
+    def ticket_fields(self) -> list[HelpdeskField]:
+        return freshdesk_reads.ticket_fields(self.http)
 
     def articles(self, since: int | None) -> ArticleListing:
         """Freshdesk Solutions has no changed-since filter: always the whole help centre."""

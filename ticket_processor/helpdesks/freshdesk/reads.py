@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..protocol import Agent, Article, ArticleListing, Group
+from ..protocol import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField
 from .records import plain_text
 from .wire import FreshdeskTransport
 
@@ -46,6 +46,24 @@ def groups(http: FreshdeskTransport) -> list[Group]:
         for g in page
         if isinstance(g, dict) and isinstance(g.get("id"), int)
     ]
+
+
+def ticket_fields(http: FreshdeskTransport) -> list[HelpdeskField]:
+    """The custom fields (``cf_`` names); a drop-down's choices are its labels, written as such."""
+    kinds = {"custom_text": "text", "custom_paragraph": "text", "custom_dropdown": "dropdown"}
+    answer = http.request("GET", "/api/v2/ticket_fields")
+    found = []
+    for f in answer.body if isinstance(answer.body, list) else ():
+        if not isinstance(f, dict) or f.get("default") or not str(f.get("name", "")):
+            continue
+        choices = f.get("choices") or ()
+        labels = [c if isinstance(c, str) else c.get("value") for c in choices if c]
+        options = tuple(FieldOption(str(v), str(v)) for v in labels if isinstance(v, str))
+        kind = str(f.get("type") or "")
+        found.append(
+            HelpdeskField(str(f["name"]), str(f.get("label") or ""), kinds.get(kind, kind), options)
+        )
+    return found
 
 
 def agents(http: FreshdeskTransport) -> list[Agent]:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...models import Priority, Ticket, WriteBack
-from ...tags import fit_tag
+from ...tags import SHORT_TAG_MAX, fit_tag
 
 PRIORITY_FROM_FRESHDESK = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 PRIORITY_TO_FRESHDESK = {
@@ -86,7 +86,7 @@ def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:
 
 
 # Freshdesk refuses a tag longer than this; a longer one of ours goes out as ``fit_tag`` makes it.
-TAG_MAX = 32
+TAG_MAX = SHORT_TAG_MAX
 
 
 def update_body(change: WriteBack, current: Ticket) -> dict[str, Any]:

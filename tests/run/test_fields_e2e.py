@@ -1,0 +1,272 @@
+"""Entities into the helpdesk's own fields, end to end on each sandbox (the issue's Done-when).
+
+A text field "Order number" and a drop-down "Product" are made through the helpdesk's own API;
+a run with no LLM (``--engine rules``) fills them on a dozen tickets: the first order number, the
+product a ticket names (by option name or synonym), nothing where the text names none (nor from
+a lookalike), and a value an agent already set is kept. The requests per ticket are those of a
+run without fields; ``revert --run`` takes the filled values back; ``fields check`` shows what
+each entry resolves to and exits 2 on an unknown field or option. zenpy and python-freshdesk
+read the fields unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from freshdesk.v2.api import API
+from support.cli import invoke
+from support.e2e import events
+from zenpy import Zenpy
+
+from ticket_processor.sandbox.desks import Desk, NewTicket
+
+pytestmark = pytest.mark.desk(configure=True)
+
+FIELDS_TOML = """
+[[field]]
+name = "Order number"
+pattern = 'ORD-\\d{6}'
+
+[[field]]
+name = "Product"
+synonyms = { "Mobile app" = ["iphone app", "android app"] }
+"""
+TICKETS = [
+    NewTicket("Order ORD-123456 late", "Also about ORD-654321."),  # 0: the first one
+    NewTicket("Refund", "Please refund order ORD-222333, bought in the iPhone app."),  # 1: both
+    NewTicket("Crash", "The Android app crashes on start."),  # 2: a synonym
+    NewTicket("Web", "The web app shows a blank page."),  # 3: an option's name
+    NewTicket("Old order", "Order ORD-12 from last year never came."),  # 4: a lookalike
+    NewTicket("Question", "How do I change my password?"),  # 5: nothing
+    NewTicket("Desktop", "Desktop client freezes on ORD-777888."),  # 6: agent set both
+    NewTicket("Hi", "Just saying hello."),  # 7
+    NewTicket("Order", "My order ORD-1234567 is wrong."),  # 8: not a whole match
+    NewTicket("Invoice", "Invoice for ORD-424242 please."),  # 9
+    NewTicket("App", "The mobile app logs me out."),  # 10: an option's name
+    NewTicket("Billing", "I was charged twice."),  # 11
+]
+EXPECTED: list[dict[str, str | None]] = [
+    {"Order number": "ORD-123456", "Product": None},
+    {"Order number": "ORD-222333", "Product": "Mobile app"},
+    {"Order number": None, "Product": "Mobile app"},
+    {"Order number": None, "Product": "Web app"},
+    {"Order number": None, "Product": None},
+    {"Order number": None, "Product": None},
+    {"Order number": "ORD-999999", "Product": "Desktop client"},  # the agent's, kept
+    {"Order number": None, "Product": None},
+    {"Order number": None, "Product": None},
+    {"Order number": "ORD-424242", "Product": None},
+    {"Order number": None, "Product": "Mobile app"},
+    {"Order number": None, "Product": None},
+]
+OPTIONS = [
+    ("Mobile app", "product_mobile_app"),
+    ("Web app", "product_web"),
+    ("Desktop client", "product_desktop"),
+]
+
+
+class Api:
+    """The helpdesk's own API for what the test does as an admin or an agent."""
+
+    def __init__(self, desk: Desk) -> None:
+        env = desk.env()
+        self.kind = desk.kind
+        self.session = requests.Session()
+        if desk.kind == "zendesk":
+            self.base = env["ZENDESK_URL"]
+            self.session.auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
+        else:
+            self.base = env["FRESHDESK_URL"]
+            self.session.auth = (env["FRESHDESK_API_KEY"], "X")
+        self.keys: dict[str, str] = {}  # title -> custom_fields key
+        self.labels: dict[str, str] = {}  # written value -> option name
+
+    def create_fields(self) -> None:
+        if self.kind == "zendesk":
+            text: dict[str, Any] = {"type": "text", "title": "Order number"}
+            options = [{"name": n, "value": v} for n, v in OPTIONS]
+            drop: dict[str, Any] = {
+                "type": "tagger",
+                "title": "Product",
+                "custom_field_options": options,
+            }
+            for spec in (text, drop):
+                made = self.session.post(
+                    f"{self.base}/api/v2/ticket_fields.json", json={"ticket_field": spec}
+                )
+                assert made.status_code == 201, made.text
+                self.keys[spec["title"]] = str(made.json()["ticket_field"]["id"])
+            self.labels = {v: n for n, v in OPTIONS}
+        else:
+            text = {
+                "label": "Order number",
+                "label_for_customers": "Order number",
+                "type": "custom_text",
+            }
+            choices = [{"value": n, "position": i} for i, (n, _) in enumerate(OPTIONS, start=1)]
+            drop = {
+                "label": "Product",
+                "label_for_customers": "Product",
+                "type": "custom_dropdown",
+                "choices": choices,
+            }
+            for spec in (text, drop):
+                made = self.session.post(f"{self.base}/api/v2/admin/ticket_fields", json=spec)
+                assert made.status_code == 201, made.text
+                self.keys[str(spec["label"])] = str(made.json()["name"])
+            self.labels = {n: n for n, _ in OPTIONS}
+
+    def agent_sets(self, ticket_id: int, order: str, product: str) -> None:
+        if self.kind == "zendesk":
+            value = dict((n, v) for n, v in OPTIONS)[product]
+            body: dict[str, Any] = {
+                "ticket": {
+                    "custom_fields": [
+                        {"id": int(self.keys["Order number"]), "value": order},
+                        {"id": int(self.keys["Product"]), "value": value},
+                    ]
+                }
+            }
+            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}.json", json=body)
+        else:
+            body = {
+                "custom_fields": {self.keys["Order number"]: order, self.keys["Product"]: product}
+            }  # Freshdesk: cf_ names and the option's label
+            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}", json=body)
+        assert done.status_code == 200, done.text
+
+    def values(self, ticket_id: int) -> dict[str, str | None]:
+        if self.kind == "zendesk":
+            ticket = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}.json").json()[
+                "ticket"
+            ]
+            raw = {str(f["id"]): f["value"] for f in ticket["custom_fields"]}
+        else:
+            raw = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}").json()[
+                "custom_fields"
+            ]
+        order = raw.get(self.keys["Order number"])
+        product = raw.get(self.keys["Product"])
+        return {"Order number": order, "Product": self.labels.get(product) if product else None}
+
+    def tags(self, ticket_id: int) -> list[str]:
+        if self.kind == "zendesk":
+            return list(
+                self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}.json").json()["ticket"][
+                    "tags"
+                ]
+            )
+        return list(self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}").json()["tags"])
+
+
+def per_ticket(stats: dict[str, Any]) -> dict[str, int]:
+    """The run's requests by endpoint, bar the one that reads the fields once per run."""
+    return {k: v for k, v in stats["requests"].items() if "ticket_fields" not in k}
+
+
+def test_a_run_without_an_llm_fills_the_fields_and_revert_takes_them_back(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    api = Api(desk)
+    api.create_fields()
+    # A first run (the help-centre index, the first-run count: once), then a run without fields
+    # on a dozen tickets like these: its requests are the yardstick.
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    desk.create([NewTicket(f"Before {i}", t.body) for i, t in enumerate(TICKETS)])
+    desk.reset_stats()
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    without = per_ticket(desk.stats())
+
+    ids = desk.create(TICKETS)
+    api.agent_sets(ids[6], "ORD-999999", "Desktop client")
+    path = tmp_path / "fields.toml"
+    path.write_text(FIELDS_TOML, "utf-8")
+    monkeypatch.setenv("TICKETBOT_FIELDS", str(path))
+    desk.reset_stats()
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    with_fields = desk.stats()
+    # No request more: each endpoint as often as without fields (Freshdesk's once-a-run checks
+    # may fall to either run), the fields read once.
+    assert all(n <= without.get(k, 0) for k, n in per_ticket(with_fields).items()), (
+        with_fields,
+        without,
+    )
+    assert sum(per_ticket(with_fields).values()) <= sum(without.values())
+    assert sum(v for k, v in with_fields["requests"].items() if "ticket_fields" in k) == 1
+    assert [api.values(i) for i in ids] == EXPECTED
+    note = desk.snapshot(ids[1]).notes[0]
+    assert "Fields filled:" in note
+    assert "- Order number: ORD-222333" in note
+    if desk.kind == "zendesk":  # the option's tag came with the option, as Zendesk does it
+        assert "product_mobile_app" in api.tags(ids[2])
+
+    [finished] = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1:]
+    api.agent_sets(ids[9], "ORD-000111", "Web app")  # an agent changes one after the run
+    reverted = invoke("revert", "--run", finished["run_id"])
+    assert reverted.exit_code == 0, reverted.output
+    after = [api.values(i) for i in ids]
+    assert after[9] == {"Order number": "ORD-000111", "Product": "Web app"}  # the agent's stays
+    assert after[6] == EXPECTED[6]
+    for i, values in enumerate(after):
+        if i not in (6, 9):
+            assert values == {"Order number": None, "Product": None}, (i, values)
+    if desk.kind == "zendesk":
+        assert "product_mobile_app" not in api.tags(ids[2])  # cleared field, tag gone
+
+
+def test_fields_check_shows_each_field_and_refuses_an_unknown_one(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    api = Api(desk)
+    api.create_fields()
+    good = tmp_path / "fields.toml"
+    good.write_text(FIELDS_TOML, "utf-8")
+    shown = invoke("fields", "check", str(good))
+    assert shown.exit_code == 0, shown.output
+    assert (
+        f'"Order number" -> text field "Order number" ({api.keys["Order number"]})' in shown.output
+    )
+    assert "2 field(s)" in shown.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[field]]\nname = "Prodcut"\nsynonyms = { a = "b" }\n', "utf-8")
+    refused = invoke("fields", "check", str(bad))
+    assert refused.exit_code == 2
+    assert '"Product"' in refused.output
+    assert "no such field" in refused.output
+    option = tmp_path / "option.toml"
+    option.write_text('[[field]]\nname = "Product"\nsynonyms = { Tablet = ["ipad"] }\n', "utf-8")
+    refused = invoke("fields", "check", str(option))
+    assert refused.exit_code == 2
+    assert "synonyms.Tablet: no such option" in refused.output
+    monkeypatch.setenv("TICKETBOT_FIELDS", str(bad))
+    run = invoke("run", "--engine", "rules")
+    assert run.exit_code == 2  # a run with a bad fields file changes nothing
+    assert "TICKETBOT_FIELDS" in run.output
+
+
+def test_the_real_clients_read_the_fields(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = Api(desk)
+    api.create_fields()
+    if desk.kind == "zendesk":
+        host = api.base.removeprefix("http://")
+        monkeypatch.setenv("ZENPY_FORCE_NETLOC", host)
+        monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
+        env = desk.env()
+        zp = Zenpy(subdomain="x", email=env["ZENDESK_EMAIL"], token=env["ZENDESK_API_TOKEN"])
+        found = {f.title: f for f in zp.ticket_fields()}
+        assert found["Product"].type == "tagger"
+        assert [o.name for o in found["Product"].custom_field_options] == [n for n, _ in OPTIONS]
+    else:
+        client = API("acme.freshdesk.com", desk.env()["FRESHDESK_API_KEY"])
+        client._api_prefix = f"{api.base}/api/v2/"
+        fields = {f.label: f for f in client.ticket_fields.list_ticket_fields()}
+        assert fields["Product"].name == "cf_product"
+        assert fields["Product"].choices == [n for n, _ in OPTIONS]
+        assert fields["Order number"].type == "custom_text"

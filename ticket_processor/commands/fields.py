@@ -1,0 +1,58 @@
+"""``ticketbot fields check``: validate ``fields.toml`` against the helpdesk, show what each
+entry resolves to. Exit 0 when every field and option exists, 2 when one does not (the message
+names the entry and lists what the helpdesk has), 1 when the helpdesk cannot be read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..triage.fields import ResolvedField
+
+fields_app = typer.Typer(help="Entities into the helpdesk's own fields (fields.toml).")
+
+
+def describe(resolved: ResolvedField) -> str:
+    field = resolved.field
+    head = f'"{resolved.rule.name}" -> {field.kind} field "{field.title}" ({field.key})'
+    if resolved.rule.pattern is not None:
+        return f"{head}: the first whole match of {resolved.rule.pattern_text}"
+    options = "; ".join(f"{value} <- {', '.join(names)}" for value, names in resolved.terms)
+    return f"{head}: {options}"
+
+
+@fields_app.command("check")
+def check(
+    file: Annotated[
+        Path | None, typer.Argument(help="The fields file. Default: TICKETBOT_FIELDS.")
+    ] = None,
+) -> None:
+    """Validate the fields file against the helpdesk's custom ticket fields."""
+    from ..errors import ConfigError
+    from ..helpdesks.factory import connect
+    from ..triage.fieldbook import load_fields
+    from .common import exit_codes, load
+
+    console = Console(highlight=False, soft_wrap=True)
+    settings = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        path = file or settings.fields_file
+        if path is None:
+            raise ConfigError("no fields file: give one or set TICKETBOT_FIELDS=fields.toml")
+        helpdesk = connect(settings)
+        try:
+            resolved = load_fields(path, helpdesk, setting=None if file else "TICKETBOT_FIELDS")
+            where = helpdesk.base_url
+        finally:
+            helpdesk.close()
+        for entry in resolved:
+            console.print(escape(describe(entry)))
+        console.print(
+            f"{len(resolved)} field(s) in {escape(str(path))} resolve against {escape(where)}."
+        )

@@ -1,0 +1,210 @@
+"""Entities into the helpdesk's own fields (``TICKETBOT_FIELDS``): parse, resolve, extract.
+
+The file a support lead edits (``fields.toml``)::
+
+    [[field]]
+    name = "Order number"          # the field's title (or id; Freshdesk: its cf_ name)
+    pattern = 'ORD-\\d{6}'          # a text field: the first whole match of the pattern
+
+    [[field]]
+    name = "Product"               # a drop-down: the option the ticket names, by the option's
+    synonyms = { product_mobile_app = ["iphone app", "android app"] }   # name, value or synonyms
+
+``parse_fields`` checks the shape; ``resolve_fields`` matches each entry to a field the helpdesk
+has (``Helpdesk.ticket_fields``), once per run, and refuses an unknown field or option naming the
+ones that exist; ``extract`` decides, per ticket, what to fill. Extraction runs here, on the
+ticket's own text before redaction (so nothing extra leaves the machine and no LLM is needed),
+and writes only what a rule allows: a pattern's match, or one of the field's options. A field
+that already holds a value (an agent's, or an earlier run's) is never overwritten. Pure, no I/O.
+
+Ticket text is untrusted: a pattern is searched in the first ``SEARCHED_CHARS`` characters
+only, so a user's pattern cannot be made to backtrack over megabytes.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+from ..helpdesks.protocol import HelpdeskField
+
+FIELD_KEYS = frozenset({"name", "pattern", "synonyms"})
+SEARCHED_CHARS = 20_000
+_WORDS = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One ``[[field]]`` of the file, before it meets the helpdesk."""
+
+    name: str
+    pattern: re.Pattern[str] | None = None
+    pattern_text: str | None = None  # as the file gives it
+    synonyms: Mapping[str, tuple[str, ...]] | None = None
+
+    @property
+    def label(self) -> str:
+        return f'field "{self.name}"'
+
+
+@dataclass(frozen=True)
+class ResolvedField:
+    """A rule with the helpdesk's field it fills: ``key`` is what ``custom_fields`` is keyed by;
+    ``terms`` (drop-downs) maps each option's written value to the phrases that name it."""
+
+    rule: FieldRule
+    field: HelpdeskField
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.field.key
+
+
+def _fail(label: str, message: str) -> ConfigError:
+    return ConfigError(f"fields file: {label}: {message}")
+
+
+def parse_fields(text: str) -> tuple[FieldRule, ...]:
+    """The rules of a ``fields.toml``; every error names the entry and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"fields file is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError("fields file is nested too deeply to be a fields file") from None
+    extra = sorted(set(data) - {"field"})
+    if extra:
+        raise ConfigError(f"fields file: unknown top-level key {extra[0]!r}; use [[field]] tables")
+    raw = data.get("field", [])
+    if not isinstance(raw, list):
+        raise ConfigError("fields file: 'field' must be an array of tables ([[field]])")
+    rules = tuple(_rule(i, item) for i, item in enumerate(raw, start=1))
+    names = [r.name.casefold() for r in rules]
+    twice = sorted({r.name for r in rules if names.count(r.name.casefold()) > 1})
+    if twice:
+        raise ConfigError(f'fields file: field "{twice[0]}" is listed twice')
+    return rules
+
+
+def _rule(index: int, raw: object) -> FieldRule:
+    if not isinstance(raw, dict):
+        raise _fail(f"field #{index}", "must be a table ([[field]])")
+    name = raw.get("name")
+    if isinstance(name, int) and not isinstance(name, bool):
+        name = str(name)
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(f"field #{index}", "name: give the field's title (or id) as a string")
+    label = f'field "{name.strip()}"'
+    unknown = sorted(set(raw) - FIELD_KEYS)
+    if unknown:
+        raise _fail(
+            label, f"{unknown[0]}: unknown key; the keys are {', '.join(sorted(FIELD_KEYS))}"
+        )
+    has_pattern, has_synonyms = "pattern" in raw, "synonyms" in raw
+    if has_pattern == has_synonyms:
+        raise _fail(label, "give either pattern (a text field) or synonyms (a drop-down)")
+    if has_pattern:
+        pattern = raw["pattern"]
+        if not isinstance(pattern, str) or not pattern:
+            raise _fail(label, "pattern: must be a regular expression in a string")
+        try:
+            # Whole matches only: ORD-\d{6} must not take the first six digits of ORD-1234567.
+            compiled = re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])")
+        except re.error as exc:
+            raise _fail(label, f"pattern: not a regular expression: {exc}") from None
+        return FieldRule(name.strip(), pattern=compiled, pattern_text=pattern)
+    synonyms = raw["synonyms"]
+    if not isinstance(synonyms, dict):
+        raise _fail(label, 'synonyms: must be a table such as { option = ["phrase", ...] }')
+    cleaned: dict[str, tuple[str, ...]] = {}
+    for option, phrases in synonyms.items():
+        items = phrases if isinstance(phrases, list) else [phrases]
+        if not all(isinstance(p, str) and _normal(p) for p in items):
+            raise _fail(label, f"synonyms.{option}: must be a list of non-empty phrases")
+        cleaned[str(option)] = tuple(_normal(p) for p in items)
+    return FieldRule(name.strip(), synonyms=cleaned)
+
+
+def _normal(text: str) -> str:
+    """Lower case, words only, single spaces: the form names and ticket text are matched in."""
+    return " ".join(_WORDS.sub(" ", text.casefold().replace("_", " ")).split())
+
+
+def resolve_fields(
+    rules: Sequence[FieldRule], fields: Sequence[HelpdeskField]
+) -> tuple[ResolvedField, ...]:
+    """Each rule with the helpdesk field it names (by title, case-insensitive, or by key);
+    ``ConfigError`` for a field or option the helpdesk does not have, naming those it has."""
+    resolved = []
+    for rule in rules:
+        wanted = rule.name.casefold()
+        matches = [f for f in fields if wanted in (f.key.casefold(), f.title.casefold())]
+        if not matches:
+            have = ", ".join(f'"{f.title}" ({f.key})' for f in fields) or "none"
+            raise _fail(rule.label, f"the helpdesk has no such field; its custom fields: {have}")
+        if len(matches) > 1:
+            raise _fail(rule.label, "two fields have that title: name it by its id")
+        field = matches[0]
+        if rule.pattern is not None:
+            if field.kind != "text":
+                raise _fail(rule.label, f"is a {field.kind} field: a pattern fills a text field")
+            resolved.append(ResolvedField(rule, field))
+            continue
+        if field.kind != "dropdown":
+            raise _fail(rule.label, f"is a {field.kind} field: synonyms choose a drop-down option")
+        resolved.append(ResolvedField(rule, field, _terms(rule, field)))
+    return tuple(resolved)
+
+
+def _terms(rule: FieldRule, field: HelpdeskField) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    by_name = {}
+    for option in field.options:
+        by_name[option.name.casefold()] = option
+        by_name[option.value.casefold()] = option
+    extra: dict[str, list[str]] = {}
+    for key, phrases in (rule.synonyms or {}).items():
+        named = by_name.get(key.casefold())
+        if named is None:
+            have = ", ".join(f'"{o.name}" ({o.value})' for o in field.options)
+            raise _fail(rule.label, f"synonyms.{key}: no such option; the options: {have}")
+        extra.setdefault(named.value, []).extend(phrases)
+    terms = []
+    for option in field.options:
+        names = [_normal(option.name), _normal(option.value), *extra.get(option.value, ())]
+        terms.append((option.value, tuple(dict.fromkeys(n for n in names if n))))
+    return tuple(terms)
+
+
+def extract(
+    fields: Sequence[ResolvedField],
+    subject: str,
+    body: str,
+    current: Mapping[str, object],
+) -> dict[str, str]:
+    """``{key: value}`` to fill on one ticket: the first whole match of a pattern, the option
+    the text names first (the longer name where two start together); nothing where the text
+    names none, and nothing in a field that already holds a value."""
+    text = f"{subject}\n{body}"[:SEARCHED_CHARS]
+    words = f" {_normal(text)} "
+    filled: dict[str, str] = {}
+    for resolved in fields:
+        if current.get(resolved.key) not in (None, "", [], False):
+            continue  # an agent's value (or an earlier run's) stands
+        if resolved.rule.pattern is not None:
+            found = resolved.rule.pattern.search(text)
+            if found is not None:
+                filled[resolved.key] = found.group(0)
+            continue
+        best: tuple[int, int, str] | None = None
+        for value, names in resolved.terms:
+            for name in names:
+                at = words.find(f" {name} ")
+                if at >= 0 and (best is None or (at, -len(name)) < best[:2]):
+                    best = (at, -len(name), value)
+        if best is not None:
+            filled[resolved.key] = best[2]
+    return filled
