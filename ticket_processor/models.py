@@ -180,6 +180,12 @@ class Triage(BaseModel):
     llm_seconds: float = 0.0
     # Help-centre articles found for the ticket before its triage (``kb.retrieve``).
     suggestions: tuple[Suggestion, ...] = ()
+    # Calibrated confidence per field (``triage.confidence``): the share of the engine's
+    # answers of that confidence that are right. Empty: the engine is uncalibrated, and its
+    # fields apply as before (``TICKETBOT_CONFIDENCE_THRESHOLD``).
+    field_confidence: dict[str, float] = Field(default_factory=dict)
+    # The engine's own apply threshold per field, chosen from its calibration.
+    apply_at: dict[str, float] = Field(default_factory=dict)
 
 
 class WriteBack(BaseModel):

@@ -49,6 +49,7 @@ from .resilience.bounds import (
     WEBHOOK_MAX_BYTES,
 )
 from .state.cache import DEFAULT_MAX_ENTRIES
+from .triage.confidence import parse_thresholds
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -76,6 +77,8 @@ ENV_VARS: dict[str, str] = {
     "scope": "TICKETBOT_SCOPE",
     "routes_file": "TICKETBOT_ROUTES",
     "fields_file": "TICKETBOT_FIELDS",
+    "apply_at": "TICKETBOT_APPLY_AT",
+    "suggest_at": "TICKETBOT_SUGGEST_AT",
     "learned_model": "TICKETBOT_LEARNED_MODEL",
     "kb_suggestions": "TICKETBOT_KB_SUGGESTIONS",
     "kb_max_age": "TICKETBOT_KB_MAX_AGE",
@@ -162,6 +165,10 @@ class Settings(BaseModel):
     routes_file: Path | None = None
     # What ticketbot fills into the helpdesk's own fields (fields.toml); None: nothing.
     fields_file: Path | None = None
+    # Per field, the calibrated confidence to apply at and to suggest at ("category=0.95,
+    # urgency=0.9", or one number for all); unset: what the engine's calibration chose.
+    apply_at: str | None = None
+    suggest_at: str | None = None
     # The learned engine's model file; unset: <state dir>/learned-model.zip, else the bundled one.
     learned_model: Path | None = None
     # Help-centre suggestions in the note (kb): how many (0: off), and how old the local
@@ -210,6 +217,12 @@ class Settings(BaseModel):
         return value
 
     _check_url = field_validator("openai_base_url", mode="before")(check_url)
+
+    @field_validator("apply_at", "suggest_at")
+    @classmethod
+    def _check_thresholds(cls, value: str | None) -> str | None:
+        parse_thresholds(value, setting="value")  # raises ValueError with what is wrong
+        return value
 
     # -- resolved values -------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote
 
 from .models import (
     PRIORITY_RANK,
+    Analysis,
     Priority,
     RouteDecision,
     Sentiment,
@@ -41,6 +42,7 @@ from .models import (
     Urgency,
     WriteBack,
 )
+from .triage.confidence import Decision
 from .triage.note_text import llm_text, strip_controls
 
 URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
@@ -98,27 +100,49 @@ def is_processed(tags: Iterable[str], prefix: str) -> bool:
 
 
 def triage_tags(
-    triage: Triage, *, prefix: str, confidence_threshold: float, priority: Priority | None = None
+    triage: Triage,
+    *,
+    prefix: str,
+    confidence_threshold: float,
+    priority: Priority | None = None,
+    decisions: Mapping[str, Decision] | None = None,
 ) -> tuple[str, ...]:
-    """The tags one triage adds: marker, category, urgency, sentiment, language, flags."""
+    """The tags one triage adds: marker, category, urgency, sentiment, language, flags. A
+    calibrated field that is only suggested gets ``<prefix>suggested_<field>`` instead of its
+    value's tag, an abstained one no tag (``decisions``; a field absent there applies)."""
     analysis = triage.analysis
-    names = [
-        f"{prefix}processed",
-        f"{prefix}category_{analysis.category}",
-        *([f"{prefix}subcategory_{analysis.subcategory}"] if analysis.subcategory else []),
-        f"{prefix}urgency_{analysis.urgency.value}",
-        f"{prefix}sentiment_{analysis.sentiment.value}",
-        f"{prefix}lang_{analysis.language}",
-    ]
+    decided = decisions or {}
+    names = [f"{prefix}processed"]
+    for name, value in _field_values(analysis):
+        fate = decided.get(name, "apply")
+        if fate == "apply":
+            names.append(f"{prefix}{name}_{value}")
+        elif fate == "suggest":
+            names.append(f"{prefix}suggested_{name}")
+    names.append(f"{prefix}lang_{analysis.language}")
     if triage.fallback:  # the engine asked for failed: whichever engine took over, say so
         names.append(f"{prefix}fallback")
     if triage.engine == "learned":
         names.append(f"{prefix}engine_learned")
-    if analysis.confidence < confidence_threshold:
+    low = (
+        decided["category"] != "apply"
+        if "category" in decided
+        else analysis.confidence < confidence_threshold
+    )
+    if low:
         names.append(f"{prefix}low_confidence")
     if priority is not None:
         names.append(f"{prefix}priority_{priority.value}")
     return tuple(dict.fromkeys(sanitise_tag(name) for name in names))
+
+
+def _field_values(analysis: Analysis) -> list[tuple[str, str]]:
+    """The decided fields with their values, in tag order (no subcategory: none)."""
+    values = [("category", analysis.category)]
+    if analysis.subcategory:
+        values.append(("subcategory", analysis.subcategory))
+    values += [("urgency", analysis.urgency.value), ("sentiment", analysis.sentiment.value)]
+    return values
 
 
 def _parse_priority(value: str | None) -> Priority | None:
@@ -210,6 +234,9 @@ class NoteTrailer:
     articles: tuple[int, ...] = ()
     answers: int | None = None
     fields: Mapping[str, str] = dataclass_field(default_factory=dict)
+    # The fields ticketbot applied, when it decided per field (calibrated): a suggested or
+    # abstained field's value is in the trailer but is not ticketbot's label. None: all were.
+    applied: tuple[str, ...] | None = None
     version: int = TRAILER_VERSION
 
     def line(self) -> str:
@@ -230,12 +257,17 @@ class NoteTrailer:
             ("articles", ",".join(str(a) for a in self.articles) or None),
             ("engine", self.engine),
             ("model", self.model),
+            *((("applied", ",".join(self.applied) or "none"),) if self.applied is not None else ()),
             *((f"field.{quote(k, safe='')}", v) for k, v in sorted(self.fields.items())),
         ]
         return f"{TRAILER_TAG}{self.version} " + " ".join(f"{k}={text(v)}" for k, v in pairs)
 
     def labels(self) -> dict[str, str]:
-        return {"category": self.category, "urgency": self.urgency, "sentiment": self.sentiment}
+        """The labels ticketbot set: only the applied ones (a suggestion is not a label)."""
+        found = {"category": self.category, "urgency": self.urgency, "sentiment": self.sentiment}
+        if self.applied is None:
+            return found
+        return {k: v for k, v in found.items() if k in self.applied}
 
 
 def parse_trailer(line: str) -> NoteTrailer | None:
@@ -266,6 +298,7 @@ def parse_trailer(line: str) -> NoteTrailer | None:
             escalated=values.get("escalated") == "yes",
             articles=() if articles == "-" else tuple(int(a) for a in articles.split(",")),
             answers=None if answers == FIRST_MESSAGE else int(answers),
+            applied=_applied(values.get("applied")),
             fields={
                 k.removeprefix("field."): v for k, v in values.items() if k.startswith("field.")
             },
@@ -280,6 +313,12 @@ def parse_trailer(line: str) -> NoteTrailer | None:
     if sanitise_tag(trailer.language) != trailer.language:
         return None
     return trailer
+
+
+def _applied(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return () if value == "none" else tuple(v for v in value.split(",") if v)
 
 
 def _lines(text: str) -> list[str]:
@@ -421,6 +460,23 @@ def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
     return lines
 
 
+def _decided(value: str, fate: Decision | None, triage: Triage, name: str) -> str:
+    """A field's value as the note states it: applied, or suggested, or left open."""
+    if fate is None or fate == "apply":
+        return value
+    confidence = triage.field_confidence.get(name, 0.0)
+    if fate == "suggest":
+        return f"{value}? (suggested at confidence {confidence:.2f}; not applied)"
+    return f"not decided (best guess {value} at confidence {confidence:.2f}; left to an agent)"
+
+
+def _confidence_line(triage: Triage, decided: Mapping[str, Decision]) -> str:
+    if not decided:
+        return f"Confidence: {triage.analysis.confidence:.2f}"
+    parts = ", ".join(f"{n} {triage.field_confidence[n]:.2f}" for n in decided)
+    return f"Confidence (calibrated): {parts}"
+
+
 def render_fields(fields: HelpdeskFields, titles: Mapping[str, str]) -> list[str]:
     """The fields the triage fills, by title, each value made inert (it is the ticket's text)."""
     if not fields:
@@ -457,8 +513,10 @@ def render_note(
     fields: HelpdeskFields | None = None,
     answers: int | None = None,
     field_titles: Mapping[str, str] | None = None,
+    decisions: Mapping[str, Decision] | None = None,
 ) -> str:
-    """The internal note: what ticketbot concluded and from what, then its trailer."""
+    """The internal note: what ticketbot concluded and from what, then its trailer. A field
+    decided per calibrated confidence says whether it was applied, suggested or left open."""
     analysis = triage.analysis
     decision = route or RouteDecision()
     source = {
@@ -478,14 +536,14 @@ def render_note(
         _inert(f"{NOTE_HEADER} ({source})"),
         "",
         f"Summary: {_inert(summary)}",
-        f"Category: {analysis.category}",
-        *([f"Subcategory: {analysis.subcategory}"] if analysis.subcategory else []),
-        f"Urgency: {analysis.urgency.value}"
-        + (f" → priority set to {priority.value}" if priority else ""),
-        f"Sentiment: {analysis.sentiment.value}",
-        f"Language: {analysis.language}",
-        f"Confidence: {analysis.confidence:.2f}",
     ]
+    decided = decisions or {}
+    for name, value in _field_values(analysis):
+        line = f"{name.capitalize()}: {_decided(value, decided.get(name), triage, name)}"
+        if name == "urgency" and priority:
+            line += f" → priority set to {priority.value}"
+        lines.append(line)
+    lines += [f"Language: {analysis.language}", _confidence_line(triage, decided)]
     lines += render_fields(fields or {}, field_titles or {})
     lines += render_suggestions(suggestions)
     if draft:
@@ -506,6 +564,9 @@ def render_note(
         articles=tuple(a.article_id for a in suggestions),
         answers=answers,
         fields={k: str(v) for k, v in (fields or {}).items()},
+        applied=tuple(n for n, _ in _field_values(analysis) if decided.get(n, "apply") == "apply")
+        if decided
+        else None,
     )
     lines += ["", f"run {_inert(run_id)}", trailer.line()]
     return "\n".join(lines)
@@ -554,6 +615,7 @@ def plan_change(
     run_id: str,
     answers: int | None = None,
     field_titles: Mapping[str, str] | None = None,
+    decisions: Mapping[str, Decision] | None = None,
 ) -> WriteBackPlan:
     """The one decision from a triage to a write-back, from the ticket as it is now.
 
@@ -562,18 +624,29 @@ def plan_change(
     fields to set, ``answers`` the reply the note answers (None: the first message).
     """
     analysis = triage.analysis
+    decided = decisions or {}
+    # A calibrated urgency sets the priority only when applied; else the run's threshold on
+    # the engine's confidence decides, as before calibration.
+    urgency_fate = decided.get("urgency")
+    confidence = (
+        analysis.confidence if urgency_fate is None else 1.0 if urgency_fate == "apply" else -1.0
+    )
     priority = decide_priority(
         current=ticket.priority,
         tags=ticket.tags,
         urgency=analysis.urgency,
-        confidence=analysis.confidence,
+        confidence=confidence,
         confidence_threshold=confidence_threshold,
         prefix=prefix,
         enabled=set_priority,
         escalated=route.escalate,
     )
     tags = triage_tags(
-        triage, prefix=prefix, confidence_threshold=confidence_threshold, priority=priority
+        triage,
+        prefix=prefix,
+        confidence_threshold=confidence_threshold,
+        priority=priority,
+        decisions=decided,
     )
     kb = (sanitise_tag(f"{prefix}kb_suggested"),) if suggestions else ()
     chosen = dict(fields or {})
@@ -593,5 +666,6 @@ def plan_change(
             fields=chosen,
             answers=answers,
             field_titles=field_titles,
+            decisions=decided,
         ),
     )

@@ -124,7 +124,20 @@ def test_predictions_file_and_limit(labelled: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [line["id"] for line in lines] == ["t1", "t2", "t3"]
-    assert set(lines[0]) == {"id", "category", "urgency", "sentiment", "engine"}
+    assert set(lines[0]) == {
+        "id",
+        "category",
+        "urgency",
+        "sentiment",
+        "engine",
+        "calibrated",
+        "confidence",
+        "apply",
+    }
+    # The rules are uncalibrated: every field applies, as a run writes it, at their confidence.
+    assert lines[0]["calibrated"] is False
+    assert lines[0]["apply"] == {"category": True, "urgency": True, "sentiment": True}
+    assert set(lines[0]["confidence"]) == {"category", "urgency", "sentiment"}
     assert lines[0]["category"] == "bug"
     assert lines[1]["category"] == "refund"
     assert {line["engine"] for line in lines} == {"rules"}

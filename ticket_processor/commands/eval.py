@@ -57,6 +57,7 @@ def eval_(
 
     from ..evaluation.display import print_result, result_json
     from ..evaluation.labelled import build_eval_chain, eval_workers, run_eval, write_predictions
+    from ..triage.confidence import parse_thresholds
     from ..triage.taxonomy import load_taxonomy
     from .render import progress_bar
 
@@ -76,6 +77,9 @@ def eval_(
                 workers=eval_workers(settings, engine.value)[0],
                 max_input_tokens=settings.max_input_tokens,
                 on_progress=lambda: tick("row"),
+                confidence_threshold=settings.confidence_threshold,
+                apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
+                suggest_at=parse_thresholds(settings.suggest_at, setting="TICKETBOT_SUGGEST_AT"),
             )
         if predictions is not None:
             write_predictions(predictions, result.predictions)

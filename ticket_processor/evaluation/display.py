@@ -73,6 +73,7 @@ def result_json(result: EvalResult) -> dict[str, Any]:
         "fallback_reasons": dict(result.fallback_reasons),
         "notes": notes(result),
         "fields": {name: field_json(report) for name, report in result.fields.items()},
+        "reliability": {name: r.as_json() for name, r in result.reliability.items()},
     }
 
 
@@ -134,6 +135,39 @@ def confusion_table(name: str, scope: str, score: FieldScore) -> Table:
     return table
 
 
+def reliability_table(result: EvalResult) -> Table:
+    """Per field: how well confidence matches accuracy, and what a run would apply."""
+    table = Table(
+        title="confidence: calibration error, share applied, accuracy applied / suggested",
+        title_justify="left",
+    )
+    for heading in (
+        "field",
+        "calibrated",
+        "ECE",
+        "applied",
+        "acc. applied",
+        "suggested",
+        "acc. suggested",
+    ):
+        table.add_column(heading, justify="left" if heading in ("field", "calibrated") else "right")
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1%}"
+
+    for name, r in result.reliability.items():
+        table.add_row(
+            name,
+            "yes" if r.calibrated else "no",
+            f"{r.ece:.3f}",
+            pct(r.applied_share),
+            pct(r.applied_accuracy),
+            pct(r.suggested_share),
+            pct(r.suggested_accuracy),
+        )
+    return table
+
+
 def print_result(result: EvalResult, console: Console) -> None:
     """The rich rendering of ``result``."""
     console.print(
@@ -165,5 +199,8 @@ def print_result(result: EvalResult, console: Console) -> None:
                     f"[dim]{name} · {scope}: {len(score.labels)} classes, too many for a confusion "
                     "table; --json has it.[/]"
                 )
+    if result.reliability:
+        console.print()
+        console.print(reliability_table(result))
     console.print()
     console.print(f"[dim]{'; '.join(notes(result))}.[/]")

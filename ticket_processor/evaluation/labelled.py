@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,16 +20,18 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError
-from ..models import Engine, Sentiment, Urgency
+from ..models import Engine, Sentiment, Triage, Urgency
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.pacing import resolve_workers
 from ..resilience.retry import RetryPolicy
 from ..settings import Settings
 from ..tags import sanitise_tag
 from ..triage.chain import TriageEngine, triage
+from ..triage.confidence import field_decisions
 from ..triage.engines import ChainChoice, build_chain
 from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
+from .reliability import FieldReliability, field_reliability
 from .scoring import FIELDS, NO_SUBCATEGORY, FieldReport, evaluate
 
 # As in a run: a few bounded retries that honour Retry-After.
@@ -54,9 +56,14 @@ class Prediction:
     engine: str
     fallback_reason: str | None = None
     subcategory: str | None = None
+    # Per field: the (calibrated, where the engine is) confidence and apply/suggest/abstain.
+    confidence: dict[str, float] = field(default_factory=dict)
+    decisions: dict[str, str] = field(default_factory=dict)
+    calibrated: bool = False
 
-    def as_line(self) -> dict[str, str]:
-        """The ``--predictions`` line of this row."""
+    def as_line(self) -> dict[str, object]:
+        """The ``--predictions`` line of this row: each field's value, its confidence and
+        whether ticketbot would apply it on its own (false: suggested or abstained)."""
         return {
             "id": self.id,
             "category": self.category,
@@ -64,6 +71,9 @@ class Prediction:
             "sentiment": self.sentiment,
             **({"subcategory": self.subcategory} if self.subcategory else {}),
             "engine": self.engine,
+            "calibrated": self.calibrated,
+            "confidence": self.confidence,
+            "apply": {name: fate == "apply" for name, fate in self.decisions.items()},
         }
 
 
@@ -76,6 +86,7 @@ class EvalResult:
     predictions: list[Prediction]
     fields: dict[str, FieldReport]
     fallback_reasons: dict[str, int] = field(default_factory=dict)
+    reliability: dict[str, FieldReliability] = field(default_factory=dict)
 
     @property
     def fallbacks(self) -> int:
@@ -140,6 +151,9 @@ def predict(
     workers: int,
     max_input_tokens: int = 2000,
     on_progress: Callable[[], None] = lambda: None,
+    confidence_threshold: float = 0.5,
+    apply_at: Mapping[str, float] | None = None,
+    suggest_at: Mapping[str, float] | None = None,
 ) -> list[Prediction]:
     """Every row through ``triage()`` on its prepared text — exactly what a run analyses —
     ``workers`` at a time; a row the first engine fails falls back down the chain."""
@@ -149,6 +163,7 @@ def predict(
         result = triage(prepared, chain, preferred=preferred)
         analysis = result.analysis
         on_progress()
+        confidence, decisions = _decided(result, confidence_threshold, apply_at, suggest_at)
         return Prediction(
             row.id,
             analysis.category,
@@ -157,12 +172,33 @@ def predict(
             result.engine,
             _reason_kind(result.fallback_reason) if result.fallback else None,
             analysis.subcategory,
+            confidence,
+            decisions,
+            bool(result.field_confidence),
         )
 
     if len(chain) == 1 or workers <= 1:
         return [one(row) for row in rows]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eval") as pool:
         return list(pool.map(one, rows))
+
+
+def _decided(
+    result: Triage,
+    threshold: float,
+    apply_at: Mapping[str, float] | None,
+    suggest_at: Mapping[str, float] | None,
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Per field, the confidence and the decision a run would make. An uncalibrated engine's
+    fields all apply (as a run writes them), with its own confidence for each."""
+    if result.field_confidence:
+        decided = field_decisions(
+            result.field_confidence, result.apply_at, apply_at=apply_at, suggest_at=suggest_at
+        )
+        return dict(result.field_confidence), dict(decided)
+    own = result.analysis.confidence
+    names = ("category", "urgency", "sentiment")
+    return dict.fromkeys(names, own), dict.fromkeys(names, "apply")
 
 
 def _reason_kind(reason: str | None) -> str:
@@ -228,8 +264,12 @@ def run_eval(
     max_input_tokens: int = 2000,
     on_progress: Callable[[], None] = lambda: None,
     clock: Callable[[], float] = time.perf_counter,
+    confidence_threshold: float = 0.5,
+    apply_at: Mapping[str, float] | None = None,
+    suggest_at: Mapping[str, float] | None = None,
 ) -> EvalResult:
-    """Load, predict (through ``chain``, on the prepared text) and score."""
+    """Load, predict (through ``chain``, on the prepared text) and score; the thresholds are
+    the run's, so the share applied is what a run would apply."""
     rows = load_labelled(path, limit=limit)
     started = clock()
     predictions = predict(
@@ -239,6 +279,9 @@ def run_eval(
         workers=workers,
         max_input_tokens=max_input_tokens,
         on_progress=on_progress,
+        confidence_threshold=confidence_threshold,
+        apply_at=apply_at,
+        suggest_at=suggest_at,
     )
     seconds = clock() - started
     labelled: list[dict[str, Any]] = [{"source": row.source, "labels": row.labels} for row in rows]
@@ -260,6 +303,14 @@ def run_eval(
         predictions=predictions,
         fields=evaluate(labelled, predicted, allowed_values(taxonomy)),
         fallback_reasons=dict(reasons),
+        reliability=field_reliability(
+            [row.labels for row in rows],
+            predicted,
+            [p.confidence for p in predictions],
+            [p.decisions for p in predictions],
+            [p.calibrated for p in predictions],
+            ("category", "urgency", "sentiment"),
+        ),
     )
 
 

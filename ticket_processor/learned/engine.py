@@ -64,8 +64,27 @@ class LearnedEngine:
 
     def analyse(self, subject: str, body: str) -> Analysis:
         """Category, urgency, sentiment from the model; the rest as the rules make it."""
+        return self.assess(subject, body)[0]
+
+    def assess(
+        self, subject: str, body: str
+    ) -> tuple[Analysis, dict[str, float], dict[str, float]]:
+        """The analysis, the calibrated confidence of each field the model calibrated, and the
+        apply threshold its calibration chose for each (empty for a model file without)."""
         base = self.rules.analyse(subject, body)
         predicted = self.predict(subject, body)
+        confidence: dict[str, float] = {}
+        apply_at: dict[str, float] = {}
+        for name, prediction in predicted.items():
+            field = self.model.fields[name]
+            if field.calibration is not None:
+                confidence[name] = round(field.calibration(prediction.probability), 4)
+                apply_at[name] = field.apply_at if field.apply_at is not None else 1.0
+        return self._analysis(subject, body, base, predicted), confidence, apply_at
+
+    def _analysis(
+        self, subject: str, body: str, base: Analysis, predicted: dict[str, FieldPrediction]
+    ) -> Analysis:
         update: dict[str, object] = {}
         category = predicted.get("category")
         if category is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from ..triage.confidence import Calibration
 from .features import Featuriser, grams_of, ticket_text
 
 FORMAT = "ticketbot-learned-model"
@@ -33,6 +34,12 @@ class FieldModel:
     counts: dict[str, int]
     cv_macro_f1: float | None = None
     cv_per_source: dict[str, float] = field(default_factory=dict)
+    # From cross-validated predictions (``triage.confidence``); None in files written before.
+    calibration: Calibration | None = None
+    apply_at: float | None = None
+    ece: dict[str, float] = field(default_factory=dict)
+    # The sentence embedding is among this field's features (the last columns of ``coef``).
+    embedded: bool = True
 
     def probabilities(
         self, columns: npt.NDArray[np.int32], values: FloatArray, embedding: FloatArray | None
@@ -41,7 +48,7 @@ class FieldModel:
         scores = self.intercept.astype(np.float64).copy()
         if len(columns):
             scores += self.coef[:, columns].astype(np.float64) @ values.astype(np.float64)
-        if embedding is not None:
+        if embedding is not None and self.embedded:
             scores += self.coef[:, width - len(embedding) :].astype(np.float64) @ embedding
         scores -= scores.max()
         exp = np.exp(scores)

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConfigError
+from ..triage.confidence import Calibration
 from .features import Bag, Featuriser
 from .labels import MODEL_FIELDS
 from .model import FORMAT, FORMAT_VERSION, FieldModel, LearnedModel
@@ -81,6 +82,13 @@ def header_of(model: LearnedModel) -> dict[str, Any]:
                 "counts": field.counts,
                 "cv_macro_f1": field.cv_macro_f1,
                 "cv_per_source": field.cv_per_source,
+                **(
+                    {"calibration": field.calibration.as_json(), "apply_at": field.apply_at}
+                    if field.calibration is not None
+                    else {}
+                ),
+                **({"ece": field.ece} if field.ece else {}),
+                **({} if field.embedded else {"embedded": False}),
             }
             for name, field in model.fields.items()
         },
@@ -208,13 +216,20 @@ def _build(zf: zipfile.ZipFile, header: dict[str, Any], where: str) -> LearnedMo
         classes = tuple(str(c) for c in meta.get("classes", ()))
         if len(classes) < 2:
             raise ModelFileError(f"{where}: damaged model file: {name} has fewer than 2 classes")
+        embedded = meta.get("embedded", True) is not False
+        columns = width if embedded else len(words) + len(chars)
         fields[name] = FieldModel(
             classes=classes,
-            coef=_array(zf, f"coef_{name}", [len(classes), width], where),
+            coef=_array(zf, f"coef_{name}", [len(classes), columns], where),
             intercept=_array(zf, f"intercept_{name}", [len(classes)], where),
             counts={str(k): int(v) for k, v in dict(meta.get("counts", {})).items()},
             cv_macro_f1=meta.get("cv_macro_f1"),
             cv_per_source=dict(meta.get("cv_per_source") or {}),
+            # Files written before calibration have none: their fields apply as before.
+            calibration=Calibration.from_json(meta.get("calibration")),
+            apply_at=_unit(meta.get("apply_at")),
+            ece={str(k): float(v) for k, v in dict(meta.get("ece") or {}).items()},
+            embedded=embedded,
         )
     return LearnedModel(
         taxonomy=tuple(header["taxonomy"]),
@@ -226,6 +241,13 @@ def _build(zf: zipfile.ZipFile, header: dict[str, Any], where: str) -> LearnedMo
         sources=dict(header.get("sources") or {}),
         encoder=embedding.get("encoder") if isinstance(embedding, dict) else None,
     )
+
+
+def _unit(value: object) -> float | None:
+    """A threshold from the header: a number in [0, 1], else None (no threshold)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    return None
 
 
 def read_model(path: Path, taxonomy: tuple[str, ...]) -> LearnedModel:

@@ -20,6 +20,12 @@ import numpy.typing as npt
 
 from ..evaluation.labelled import LabelledTicket, allowed_values
 from ..evaluation.scoring import POOLED, FieldReport, report_field
+from ..triage.confidence import (
+    Calibration,
+    apply_threshold,
+    expected_calibration_error,
+    fit_isotonic,
+)
 from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
 from .embed import DIMENSIONS, Encoder, encoder_version
@@ -55,6 +61,12 @@ class FieldTraining:
     counts: dict[str, int]
     report: FieldReport | None = None
     warnings: list[str] = field(default_factory=list)
+    # Cross-validated: each row's predicted probability and whether the prediction was right,
+    # what the calibration is fitted on (``triage.confidence``).
+    cv_probability: list[float] = field(default_factory=list)
+    cv_correct: list[bool] = field(default_factory=list)
+    # Whether the field's features include the sentence embedding (chosen by cross-validation).
+    embedded: bool = True
 
     @property
     def cv_macro_f1(self) -> float | None:
@@ -123,10 +135,15 @@ def _fit(
 
 def _predict(
     fitted: tuple[tuple[str, ...], npt.NDArray[np.float32], npt.NDArray[np.float32]], x: object
-) -> list[str]:
+) -> list[tuple[str, float]]:
+    """Each row's most probable class and its probability (the softmax ``predict`` uses)."""
     classes, coef, intercept = fitted
-    scores = x @ coef.T + intercept  # type: ignore[operator]
-    return [classes[i] for i in np.asarray(scores).argmax(axis=1)]
+    scores = np.asarray(x @ coef.T + intercept, dtype=np.float64)  # type: ignore[operator]
+    scores -= scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    probabilities = exp / exp.sum(axis=1, keepdims=True)
+    best = probabilities.argmax(axis=1)
+    return [(classes[i], float(probabilities[row, i])) for row, i in enumerate(best)]
 
 
 def _labelled_rows(
@@ -171,12 +188,15 @@ def _cross_validate(
     options: TrainOptions,
     allowed: Sequence[str],
     step: Callable[[str], None],
+    result: FieldTraining,
+    weight: float,
 ) -> FieldReport:
     from sklearn.model_selection import StratifiedKFold
 
     y = [corpus.labels[i][name] for i in rows]
     folds = max(2, min(options.folds, min(Counter(y).values())))
     predicted = [""] * len(rows)
+    probability = [0.0] * len(rows)
     splitter = StratifiedKFold(folds, shuffle=True, random_state=options.seed)
     for k, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
         step(f"{name}: cross-validation fold {k}/{folds}")
@@ -188,9 +208,7 @@ def _cross_validate(
             max_chars=options.max_chars,
         )
         fitted = _fit(
-            _matrix(
-                featuriser, corpus.grams, train_rows, corpus.embeddings, options.embedding_weight
-            ),
+            _matrix(featuriser, corpus.grams, train_rows, corpus.embeddings, weight),
             [y[i] for i in train],
             options,
         )
@@ -199,12 +217,61 @@ def _cross_validate(
             corpus.grams,
             [rows[i] for i in test],
             corpus.embeddings,
-            options.embedding_weight,
+            weight,
         )
-        for i, label in zip(test, _predict(fitted, test_x), strict=True):
+        for i, (label, p) in zip(test, _predict(fitted, test_x), strict=True):
             predicted[i] = label
+            probability[i] = p
+    result.cv_probability = probability
+    result.cv_correct = [predicted[i] == y[i] for i in range(len(rows))]
     triples = [(corpus.sources[r], y[i], predicted[i]) for i, r in enumerate(rows)]
     return report_field(name, triples, allowed)
+
+
+def _choose_features(
+    name: str,
+    rows: list[int],
+    corpus: _Corpus,
+    options: TrainOptions,
+    allowed: Sequence[str],
+    step: Callable[[str], None],
+    result: FieldTraining,
+) -> None:
+    """Cross-validate the field on the n-grams alone as well, and keep those features (and
+    their cross-validated figures and predictions) when they score higher: some fields (urgency,
+    in the dev set) are better read from the words than from the sentence's meaning."""
+    with_embedding = (result.report, result.cv_probability, result.cv_correct)
+    plain = FieldTraining(name, result.counts)
+    report = _cross_validate(name, rows, corpus, options, allowed, step, plain, 0.0)
+    before = result.cv_macro_f1 or 0.0
+    after = report.scores[POOLED].macro_f1 if POOLED in report.scores else 0.0
+    if after > before:
+        result.report, result.cv_probability, result.cv_correct = (
+            report,
+            plain.cv_probability,
+            plain.cv_correct,
+        )
+        result.embedded = False
+    else:
+        result.report, result.cv_probability, result.cv_correct = with_embedding
+
+
+def _calibrate(
+    training: FieldTraining,
+) -> tuple[Calibration | None, float | None, dict[str, float]]:
+    """The field's calibration from its cross-validated predictions, the apply threshold for
+    ``DEFAULT_PRECISION`` and the expected calibration error before and after (in-sample:
+    ``scripts/calibration_figures.py`` measures it on held-out rows)."""
+    if not training.cv_probability:
+        return None, None, {}
+    raw, correct = training.cv_probability, training.cv_correct
+    calibration = fit_isotonic(raw, correct)
+    calibrated = [calibration(p) for p in raw]
+    ece = {
+        "raw": round(expected_calibration_error(raw, correct), 4),
+        "calibrated": round(expected_calibration_error(calibrated, correct), 4),
+    }
+    return calibration, apply_threshold(calibrated, correct), ece
 
 
 def _corpus(
@@ -256,7 +323,18 @@ def train(
             result.warnings.append(f"{name}: needs at least two classes with 2+ examples; skipped")
             continue
         if options.folds >= 2:
-            result.report = _cross_validate(name, labelled, corpus, options, allowed[name], on_step)
+            result.report = _cross_validate(
+                name,
+                labelled,
+                corpus,
+                options,
+                allowed[name],
+                on_step,
+                result,
+                options.embedding_weight,
+            )
+            if options.embedding_weight > 0:
+                _choose_features(name, labelled, corpus, options, allowed[name], on_step, result)
         usable[name] = labelled
     if not usable:
         raise ValueError("no field has labels of at least two classes to learn from")
@@ -271,9 +349,12 @@ def train(
     models: dict[str, FieldModel] = {}
     for name, labelled in usable.items():
         on_step(f"{name}: fitting on {len(labelled)} rows")
-        x = _matrix(featuriser, corpus.grams, labelled, corpus.embeddings, options.embedding_weight)
+        embedded = options.embedding_weight > 0 and trainings[name].embedded
+        weight = options.embedding_weight if embedded else 0.0
+        x = _matrix(featuriser, corpus.grams, labelled, corpus.embeddings, weight)
         classes, coef, intercept = _fit(x, [corpus.labels[i][name] for i in labelled], options)
         report = trainings[name].report
+        calibration, apply_at, ece = _calibrate(trainings[name])
         models[name] = FieldModel(
             classes=classes,
             coef=coef,
@@ -285,6 +366,10 @@ def train(
             cv_per_source={s: round(v.macro_f1, 4) for s, v in report.scores.items()}
             if report
             else {},
+            calibration=calibration,
+            apply_at=apply_at,
+            ece=ece,
+            embedded=embedded,
         )
     uses = options.embedding_weight > 0
     model = LearnedModel(

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..models import RouteDecision, Ticket, Triage, WriteBack
 from ..tags import plan_change
+from ..triage.confidence import field_decisions
 from ..triage.fields import ResolvedField, extract
 from ..triage.redact import redact
 from ..triage.routing import Router
@@ -85,8 +86,16 @@ class ChangePlanner:
         self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
     ) -> WriteBack:
         opts = self._options
+        # Per calibrated field: apply, suggest or abstain (``triage.confidence``); routing and
+        # escalation see only the applied fields (a route may opt in to suggestions).
+        decisions = field_decisions(
+            triage.field_confidence,
+            triage.apply_at,
+            apply_at=opts.apply_at,
+            suggest_at=opts.suggest_at,
+        )
         decision = (
-            self._router.decide(ticket, triage, opts.confidence_threshold)
+            self._router.decide(ticket, triage, opts.confidence_threshold, decisions)
             if self._router is not None
             else RouteDecision()
         )
@@ -104,6 +113,7 @@ class ChangePlanner:
             triage.suggestions[: self._kb_suggestions],
             filled,
             field_titles=titles,
+            decisions=decisions,
             prefix=opts.prefix,
             confidence_threshold=opts.confidence_threshold,
             set_priority=opts.set_priority,

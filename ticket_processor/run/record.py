@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from ..triage.chain import LLMEngine
+from ..triage.confidence import field_decisions
 from .context import RunContext
 from .planner import routing_fields
 from .types import RunSummary
@@ -66,6 +67,13 @@ class TicketRecorder:
             sentiment=analysis.sentiment.value,
             language=analysis.language,
             confidence=analysis.confidence,
+            field_confidence=triage.field_confidence,
+            decisions=field_decisions(
+                triage.field_confidence,
+                triage.apply_at,
+                apply_at=self.options.apply_at,
+                suggest_at=self.options.suggest_at,
+            ),
             engine=triage.engine,
             model=triage.model,
             fallback=triage.fallback,

@@ -31,6 +31,7 @@ from ..settings import Settings
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
+from ..triage.confidence import parse_thresholds
 from ..triage.engines import build_chain, llm_breaker_name
 from ..triage.fieldbook import load_fields
 from ..triage.routebook import load_router
@@ -62,6 +63,8 @@ def run_options(settings: Settings, **flags: Any) -> RunOptions:
         auto_workers=auto,
         prefix=settings.tag_prefix,
         confidence_threshold=settings.confidence_threshold,
+        apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
+        suggest_at=parse_thresholds(settings.suggest_at, setting="TICKETBOT_SUGGEST_AT"),
         max_input_tokens=settings.max_input_tokens,
         **given,
     )

@@ -33,6 +33,10 @@ class RunOptions:
     set_priority: bool = True
     prefix: str = "ai_"
     confidence_threshold: float = 0.5
+    # Per field, the calibrated confidence to apply / suggest at (TICKETBOT_APPLY_AT,
+    # TICKETBOT_SUGGEST_AT); a field not named takes its engine's calibrated threshold.
+    apply_at: dict[str, float] = field(default_factory=dict)
+    suggest_at: dict[str, float] = field(default_factory=dict)
     max_input_tokens: int = 2000
     cache_tag: str = ""  # what else an analysis depends on (models, taxonomy) for the cache key
     stop_grace: float = 10.0  # seconds analyses under way get to finish after a stop

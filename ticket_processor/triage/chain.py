@@ -51,8 +51,17 @@ class TextEngine(Protocol):
     def analyse(self, subject: str, body: str) -> Analysis: ...
 
 
+class CalibratedEngine(Protocol):
+    """A text engine that also says how sure it is of each field (the learned model)."""
+
+    def assess(
+        self, subject: str, body: str
+    ) -> tuple[Analysis, dict[str, float], dict[str, float]]: ...
+
+
 class LocalEngine:
-    """A ``TextEngine`` (rules, learned model) as a link of the chain."""
+    """A ``TextEngine`` (rules, learned model) as a link of the chain; one that can ``assess``
+    gives its calibrated confidence per field and its apply thresholds with the analysis."""
 
     def __init__(self, name: Engine, engine: TextEngine) -> None:
         self._name: Engine = name
@@ -63,6 +72,15 @@ class LocalEngine:
         return self._name
 
     def analyse(self, ticket: PreparedTicket) -> Triage:
+        assess = getattr(self._engine, "assess", None)
+        if callable(assess):
+            analysis, confidence, apply_at = assess(ticket.subject, ticket.body)
+            return Triage(
+                analysis=analysis,
+                engine=self._name,
+                field_confidence=confidence,
+                apply_at=apply_at,
+            )
         return Triage(analysis=self._engine.analyse(ticket.subject, ticket.body), engine=self._name)
 
 

@@ -51,7 +51,16 @@ from ..models import LANGUAGE_CODE, RouteDecision, Sentiment, Ticket, Triage, Ur
 from ..tags import sanitise_tag
 
 ROUTE_KEYS = frozenset(
-    {"name", "when", "group", "assignee", "escalate", "add_tags", "override_group"}
+    {
+        "name",
+        "when",
+        "group",
+        "assignee",
+        "escalate",
+        "add_tags",
+        "override_group",
+        "use_suggestions",
+    }
 )
 MATCH_KEYS = (
     "category",
@@ -83,6 +92,8 @@ class Route:
     escalate: bool = False
     add_tags: tuple[str, ...] = ()
     override_group: bool = False
+    # Match calibrated fields that were only suggested too (not just the applied ones).
+    use_suggestions: bool = False
 
     @property
     def label(self) -> str:
@@ -105,7 +116,12 @@ class Route:
             parts.append(f"confidence<{self.confidence_below:g}")
         return ", ".join(parts)
 
-    def matches(self, ticket: Ticket, triage: Triage) -> bool:
+    def matches(
+        self, ticket: Ticket, triage: Triage, decisions: Mapping[str, str] | None = None
+    ) -> bool:
+        """Whether the ticket's analysis meets ``when``; a calibrated field that was not
+        applied (``decisions``) is unknown here, or, with ``use_suggestions``, a suggestion
+        counts as well."""
         analysis = triage.analysis
         facts: dict[str, set[str]] = {
             "category": {analysis.category},
@@ -116,6 +132,10 @@ class Route:
             "engine": {triage.engine},
             "tag": {tag.lower() for tag in ticket.tags},
         }
+        counted = ("apply", "suggest") if self.use_suggestions else ("apply",)
+        for name, fate in (decisions or {}).items():
+            if name in facts and fate not in counted:
+                facts[name] = set()
         if any(not (facts[key] & wanted) for key, wanted in self.when.items()):
             return False
         return self.confidence_below is None or analysis.confidence < self.confidence_below
@@ -189,7 +209,7 @@ def _route(
             raise _fail(label, key, "must not be empty")
     if raw.get("assignee") is not None and raw.get("group") is None:
         raise _fail(label, "assignee", "needs a group: an assignee is assigned within a group")
-    for key in ("escalate", "override_group"):
+    for key in ("escalate", "override_group", "use_suggestions"):
         if key in raw and not isinstance(raw[key], bool):
             raise _fail(label, key, "must be true or false")
     add_tags = raw.get("add_tags", [])
@@ -208,6 +228,7 @@ def _route(
         escalate=bool(raw.get("escalate", False)),
         add_tags=tags,
         override_group=bool(raw.get("override_group", False)),
+        use_suggestions=bool(raw.get("use_suggestions", False)),
     )
     if route.group is None and not route.escalate and not route.add_tags:
         raise _fail(label, None, "does nothing: give it a group, escalate = true or add_tags")
@@ -335,12 +356,21 @@ class Router:
         """The routes whose group the helpdesk does not have (their group is skipped)."""
         return tuple(r for r in self.routes if r.missing_group is not None)
 
-    def decide(self, ticket: Ticket, triage: Triage, threshold: float) -> RouteDecision:
-        low = triage.analysis.confidence < threshold
+    def decide(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        threshold: float,
+        decisions: Mapping[str, str] | None = None,
+    ) -> RouteDecision:
+        """The change routes make; with calibrated ``decisions``, only applied fields match
+        (the run's threshold is for uncalibrated engines)."""
+        low = not decisions and triage.analysis.confidence < threshold
         matched = [
             r
             for r in self.routes
-            if (not low or r.route.confidence_below is not None) and r.route.matches(ticket, triage)
+            if (not low or r.route.confidence_below is not None)
+            and r.route.matches(ticket, triage, decisions)
         ]
         if not matched:
             return RouteDecision()

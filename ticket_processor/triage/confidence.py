@@ -1,0 +1,199 @@
+"""Calibrated confidence per field, and what it decides: apply, suggest or abstain.
+
+An engine's raw confidence (the learned model's class probability, the LLM's self-report) is
+not the share of its answers that are right. A ``Calibration`` maps it to that share: isotonic
+regression (pool adjacent violators) fitted on predictions the engine made for rows it never
+saw (cross-validation for the learned model, a labelled file for the LLM: ``ticketbot
+calibrate``), stored as plain numbers. ``expected_calibration_error`` says how far a confidence
+is from the truth; ``apply_threshold`` chooses, from the same predictions, the lowest calibrated
+confidence whose answers are right at least ``precision`` of the time.
+
+``decide`` is the one rule of a field's fate:
+
+- calibrated confidence >= the apply threshold: **apply** (tags, priority, routing as always);
+- >= the suggest threshold: **suggest** (named in the note with its confidence, tagged
+  ``<prefix>suggested_<field>``, nothing else changes);
+- below: **abstain** (the note says the field was left open).
+
+A field the engine has no calibration for is decided as before calibration existed: by the
+run's ``TICKETBOT_CONFIDENCE_THRESHOLD`` on the engine's own confidence, applied either way
+(``triage_tags`` adds ``<prefix>low_confidence`` below it). Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Decision = Literal["apply", "suggest", "abstain"]
+CALIBRATED_FIELDS = ("category", "subcategory", "urgency", "sentiment")
+DEFAULT_PRECISION = 0.95
+DEFAULT_SUGGEST_AT = 0.5
+# Fewer applied rows than this and a threshold's precision is a guess: take a higher one.
+MIN_APPLIED_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A non-decreasing step function from raw confidence to the share of right answers:
+    at raw confidence ``x``, the value of the last step whose start is <= ``x``."""
+
+    starts: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def __call__(self, raw: float) -> float:
+        if not self.starts:
+            return raw
+        at = bisect.bisect_right(self.starts, raw) - 1
+        return self.values[max(at, 0)]
+
+    def as_json(self) -> dict[str, list[float]]:
+        return {
+            "starts": [round(x, 6) for x in self.starts],
+            "values": [round(y, 6) for y in self.values],
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Calibration | None:
+        """The calibration a model file or state file holds; None when absent or malformed."""
+        if not isinstance(data, dict):
+            return None
+        starts, values = data.get("starts"), data.get("values")
+        if (
+            not isinstance(starts, list)
+            or not isinstance(values, list)
+            or len(starts) != len(values)
+        ):
+            return None
+        try:
+            xs = tuple(float(x) for x in starts)
+            ys = tuple(float(y) for y in values)
+        except (TypeError, ValueError):
+            return None
+        if list(xs) != sorted(xs) or list(ys) != sorted(ys) or not all(0 <= y <= 1 for y in ys):
+            return None
+        return cls(xs, ys)
+
+
+def fit_isotonic(raw: Sequence[float], correct: Sequence[bool]) -> Calibration:
+    """Pool adjacent violators on (raw confidence, right or wrong), sorted by confidence."""
+    pairs = sorted(zip(raw, correct, strict=True))
+    blocks: list[list[float]] = []  # [start, sum of right, count]
+    for x, ok in pairs:
+        if blocks and blocks[-1][0] == x:
+            blocks[-1][1] += float(ok)
+            blocks[-1][2] += 1
+        else:
+            blocks.append([x, float(ok), 1.0])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            start, total, count = blocks[-2]
+            _, more, extra = blocks.pop()
+            blocks[-1] = [start, total + more, count + extra]
+    return Calibration(tuple(b[0] for b in blocks), tuple(b[1] / b[2] for b in blocks))
+
+
+def expected_calibration_error(
+    confidence: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> float:
+    """The mean gap between confidence and accuracy over equal-width bins, weighted by rows."""
+    if not confidence:
+        return 0.0
+    totals = [[0.0, 0.0, 0] for _ in range(bins)]
+    for p, ok in zip(confidence, correct, strict=True):
+        slot = totals[min(int(p * bins), bins - 1)]
+        slot[0] += p
+        slot[1] += float(ok)
+        slot[2] += 1
+    gap = sum(abs(s[0] - s[1]) for s in totals if s[2])
+    return gap / len(confidence)
+
+
+def apply_threshold(
+    calibrated: Sequence[float],
+    correct: Sequence[bool],
+    precision: float = DEFAULT_PRECISION,
+    min_rows: int = MIN_APPLIED_ROWS,
+) -> float:
+    """The lowest calibrated confidence t such that the rows at or above t are right at least
+    ``precision`` of the time (and number ``min_rows`` or more); 1.0 (never apply) when none."""
+    pairs = sorted(zip(calibrated, correct, strict=True), reverse=True)
+    best = 1.0
+    right = 0
+    for count, (p, ok) in enumerate(pairs, start=1):
+        right += ok
+        next_p = pairs[count][0] if count < len(pairs) else None
+        if next_p == p:
+            continue  # a threshold takes every row of its value
+        if count >= min_rows and right / count >= precision:
+            best = p
+    return round(best, 4)
+
+
+@dataclass(frozen=True)
+class FieldPolicy:
+    """Per field, the calibrated confidence to apply at and to suggest at."""
+
+    apply_at: Mapping[str, float]
+    suggest_at: Mapping[str, float]
+
+    def decide(self, field: str, confidence: float) -> Decision:
+        if confidence >= self.apply_at.get(field, 1.0):
+            return "apply"
+        if confidence >= self.suggest_at.get(field, DEFAULT_SUGGEST_AT):
+            return "suggest"
+        return "abstain"
+
+
+def field_decisions(
+    field_confidence: Mapping[str, float],
+    engine_apply_at: Mapping[str, float],
+    *,
+    apply_at: Mapping[str, float] | None = None,
+    suggest_at: Mapping[str, float] | None = None,
+) -> dict[str, Decision]:
+    """Each calibrated field's decision: the user's thresholds (settings) where given, else the
+    engine's own (from its calibration). Uncalibrated fields are absent: they apply as before."""
+    chosen_apply = {**engine_apply_at, **(apply_at or {})}
+    chosen_suggest = {
+        f: min(DEFAULT_SUGGEST_AT, chosen_apply.get(f, 1.0)) for f in field_confidence
+    }
+    chosen_suggest.update(suggest_at or {})
+    policy = FieldPolicy(chosen_apply, chosen_suggest)
+    return {field: policy.decide(field, p) for field, p in field_confidence.items()}
+
+
+def parse_thresholds(text: str | None, *, setting: str) -> dict[str, float]:
+    """``"category=0.9,urgency=0.8"`` (or one number for every field) as a mapping; a bad entry
+    raises ValueError naming ``setting``."""
+    if not text or not text.strip():
+        return {}
+    text = text.strip()
+    try:
+        single = float(text)
+    except ValueError:
+        single = None
+    if single is not None:
+        if not 0 <= single <= 1:
+            raise ValueError(f"{setting}: {text!r} is not between 0 and 1")
+        return dict.fromkeys(CALIBRATED_FIELDS, single)
+    found: dict[str, float] = {}
+    for part in text.split(","):
+        name, equals, value = part.partition("=")
+        name = name.strip()
+        if not equals or name not in CALIBRATED_FIELDS:
+            raise ValueError(
+                f"{setting}: {part.strip()!r}: expected FIELD=NUMBER with FIELD one of "
+                f"{', '.join(CALIBRATED_FIELDS)} (e.g. category=0.95,urgency=0.9)"
+            )
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(
+                f"{setting}: {part.strip()!r}: {value.strip()!r} is not a number"
+            ) from None
+        if not 0 <= number <= 1:
+            raise ValueError(f"{setting}: {part.strip()!r}: must be between 0 and 1")
+        found[name] = number
+    return found
