@@ -21,6 +21,7 @@ from rich.markup import escape
 
 from . import __version__
 from .commands.backfill import backfill
+from .commands.calibrate import calibrate
 from .commands.common import (
     _ACCOUNT,
     _ENV_FILE,
@@ -108,6 +109,7 @@ app.command()(demo)
 app.command()(sandbox)
 app.command()(seed)
 app.command(name="eval")(eval_)
+app.command(name="calibrate")(calibrate)
 app.command()(revert)
 app.command()(config)
 app.command()(learn)

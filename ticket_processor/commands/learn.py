@@ -33,8 +33,7 @@ def _calibration(result: TrainingResult, name: str) -> str:
     if model is None or model.calibration is None or not model.ece:
         return "—"
     at = "never" if (model.apply_at or 1.0) >= 1.0 else f"{model.apply_at:.2f}"
-    words = "" if model.embedded or not result.model.uses_embeddings else "; n-grams only"
-    return f"ECE {model.ece['raw']:.3f}→{model.ece['calibrated']:.3f}, apply at {at}{words}"
+    return f"ECE {model.ece['raw']:.3f}→{model.ece['calibrated']:.3f}, apply at {at}"
 
 
 def result_table(result: TrainingResult) -> Table:

@@ -38,8 +38,6 @@ class FieldModel:
     calibration: Calibration | None = None
     apply_at: float | None = None
     ece: dict[str, float] = field(default_factory=dict)
-    # The sentence embedding is among this field's features (the last columns of ``coef``).
-    embedded: bool = True
 
     def probabilities(
         self, columns: npt.NDArray[np.int32], values: FloatArray, embedding: FloatArray | None
@@ -48,7 +46,7 @@ class FieldModel:
         scores = self.intercept.astype(np.float64).copy()
         if len(columns):
             scores += self.coef[:, columns].astype(np.float64) @ values.astype(np.float64)
-        if embedding is not None and self.embedded:
+        if embedding is not None:
             scores += self.coef[:, width - len(embedding) :].astype(np.float64) @ embedding
         scores -= scores.max()
         exp = np.exp(scores)

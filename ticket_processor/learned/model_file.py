@@ -88,7 +88,6 @@ def header_of(model: LearnedModel) -> dict[str, Any]:
                     else {}
                 ),
                 **({"ece": field.ece} if field.ece else {}),
-                **({} if field.embedded else {"embedded": False}),
             }
             for name, field in model.fields.items()
         },
@@ -216,11 +215,9 @@ def _build(zf: zipfile.ZipFile, header: dict[str, Any], where: str) -> LearnedMo
         classes = tuple(str(c) for c in meta.get("classes", ()))
         if len(classes) < 2:
             raise ModelFileError(f"{where}: damaged model file: {name} has fewer than 2 classes")
-        embedded = meta.get("embedded", True) is not False
-        columns = width if embedded else len(words) + len(chars)
         fields[name] = FieldModel(
             classes=classes,
-            coef=_array(zf, f"coef_{name}", [len(classes), columns], where),
+            coef=_array(zf, f"coef_{name}", [len(classes), width], where),
             intercept=_array(zf, f"intercept_{name}", [len(classes)], where),
             counts={str(k): int(v) for k, v in dict(meta.get("counts", {})).items()},
             cv_macro_f1=meta.get("cv_macro_f1"),
@@ -229,7 +226,6 @@ def _build(zf: zipfile.ZipFile, header: dict[str, Any], where: str) -> LearnedMo
             calibration=Calibration.from_json(meta.get("calibration")),
             apply_at=_unit(meta.get("apply_at")),
             ece={str(k): float(v) for k, v in dict(meta.get("ece") or {}).items()},
-            embedded=embedded,
         )
     return LearnedModel(
         taxonomy=tuple(header["taxonomy"]),

@@ -65,8 +65,6 @@ class FieldTraining:
     # what the calibration is fitted on (``triage.confidence``).
     cv_probability: list[float] = field(default_factory=list)
     cv_correct: list[bool] = field(default_factory=list)
-    # Whether the field's features include the sentence embedding (chosen by cross-validation).
-    embedded: bool = True
 
     @property
     def cv_macro_f1(self) -> float | None:
@@ -228,34 +226,6 @@ def _cross_validate(
     return report_field(name, triples, allowed)
 
 
-def _choose_features(
-    name: str,
-    rows: list[int],
-    corpus: _Corpus,
-    options: TrainOptions,
-    allowed: Sequence[str],
-    step: Callable[[str], None],
-    result: FieldTraining,
-) -> None:
-    """Cross-validate the field on the n-grams alone as well, and keep those features (and
-    their cross-validated figures and predictions) when they score higher: some fields (urgency,
-    in the dev set) are better read from the words than from the sentence's meaning."""
-    with_embedding = (result.report, result.cv_probability, result.cv_correct)
-    plain = FieldTraining(name, result.counts)
-    report = _cross_validate(name, rows, corpus, options, allowed, step, plain, 0.0)
-    before = result.cv_macro_f1 or 0.0
-    after = report.scores[POOLED].macro_f1 if POOLED in report.scores else 0.0
-    if after > before:
-        result.report, result.cv_probability, result.cv_correct = (
-            report,
-            plain.cv_probability,
-            plain.cv_correct,
-        )
-        result.embedded = False
-    else:
-        result.report, result.cv_probability, result.cv_correct = with_embedding
-
-
 def _calibrate(
     training: FieldTraining,
 ) -> tuple[Calibration | None, float | None, dict[str, float]]:
@@ -333,8 +303,6 @@ def train(
                 result,
                 options.embedding_weight,
             )
-            if options.embedding_weight > 0:
-                _choose_features(name, labelled, corpus, options, allowed[name], on_step, result)
         usable[name] = labelled
     if not usable:
         raise ValueError("no field has labels of at least two classes to learn from")
@@ -349,9 +317,7 @@ def train(
     models: dict[str, FieldModel] = {}
     for name, labelled in usable.items():
         on_step(f"{name}: fitting on {len(labelled)} rows")
-        embedded = options.embedding_weight > 0 and trainings[name].embedded
-        weight = options.embedding_weight if embedded else 0.0
-        x = _matrix(featuriser, corpus.grams, labelled, corpus.embeddings, weight)
+        x = _matrix(featuriser, corpus.grams, labelled, corpus.embeddings, options.embedding_weight)
         classes, coef, intercept = _fit(x, [corpus.labels[i][name] for i in labelled], options)
         report = trainings[name].report
         calibration, apply_at, ece = _calibrate(trainings[name])
@@ -369,7 +335,6 @@ def train(
             calibration=calibration,
             apply_at=apply_at,
             ece=ece,
-            embedded=embedded,
         )
     uses = options.embedding_weight > 0
     model = LearnedModel(

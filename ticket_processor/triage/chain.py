@@ -90,18 +90,27 @@ class PreparedAnalyser(Protocol):
     def analyse(self, ticket: PreparedTicket) -> Triage: ...
 
 
-class LLMEngine:
-    """The LLM analyser as a link of the chain."""
+class Calibrating(Protocol):
+    def apply(self, triage: Triage) -> Triage: ...
 
-    def __init__(self, analyser: PreparedAnalyser) -> None:
+
+class LLMEngine:
+    """The LLM analyser as a link of the chain; with a calibration (``ticketbot calibrate``)
+    its answers carry a calibrated confidence per field."""
+
+    def __init__(self, analyser: PreparedAnalyser, calibration: Calibrating | None = None) -> None:
         self._analyser = analyser
+        self.calibration = calibration
 
     @property
     def name(self) -> Engine:
         return "llm"
 
     def analyse(self, ticket: PreparedTicket) -> Triage:
-        return self._analyser.analyse(ticket)
+        result = self._analyser.analyse(ticket)
+        if self.calibration is None or result.engine != "llm":
+            return result
+        return self.calibration.apply(result)
 
     def concurrency(self) -> dict[str, object]:
         """What bounded the LLM side of the run (the analyser's pacer), for the summary."""

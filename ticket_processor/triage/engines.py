@@ -145,7 +145,10 @@ def build_chain(
     llm_retry: RetryPolicy | None = None,
     llm_factory: Callable[..., TriageEngine] | None = None,
     on_event: Callable[..., object] | None = None,
+    llm_calibration: bool = True,
 ) -> ChainChoice:
+    """The chain for ``engine``; ``llm_calibration``: use the state directory's calibration of
+    the LLM when it is for this model and taxonomy (``ticketbot calibrate`` fits it without)."""
     rules = LocalEngine("rules", RulesEngine(taxonomy))
     if engine == "rules":
         return ChainChoice([rules], "rules")
@@ -166,6 +169,15 @@ def build_chain(
                     auto_workers=auto_workers,
                 )
             )
+            if llm_calibration and isinstance(chain[0], LLMEngine):
+                from .llm_calibration import load as load_calibration
+
+                found, why = load_calibration(
+                    settings.state_dir, settings.models[0], taxonomy.names
+                )
+                chain[0].calibration = found
+                if why:
+                    notes.append(why)
         else:
             notes.append("no LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL)")
     offline_first = engine == "learned" or not chain

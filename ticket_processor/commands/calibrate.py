@@ -1,0 +1,90 @@
+"""``ticketbot calibrate FILE``: calibrate the configured LLM's confidence per field on a
+labelled JSON-lines file (``triage.llm_calibration``), and keep it in the state directory.
+
+Every labelled row goes through the LLM as ``eval --engine llm`` sends it (uncalibrated); for
+each field, the rows the LLM answered give (its self-reported confidence, right or wrong). The
+fit, the apply threshold (95 % right) and the calibration error before and after are printed and
+saved for this model and taxonomy; runs with them use it from then on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..settings import Settings
+from .common import exit_codes, load
+
+FIELDS = ("category", "urgency", "sentiment")
+
+
+def calibrate(
+    file: Annotated[
+        Path, typer.Argument(dir_okay=False, help="Labelled JSON lines (id, subject, labels).")
+    ],
+    taxonomy: Annotated[
+        Path | None, typer.Option(help="Taxonomy TOML [TICKETBOT_TAXONOMY].")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Use only the first N rows.")] = None,
+) -> None:
+    """Calibrate the LLM's confidence per field on labelled tickets (kept in the state dir)."""
+    from ..errors import ConfigError
+    from ..evaluation.labelled import eval_workers, load_labelled, predict
+    from ..resilience.breaker import CircuitBreaker
+    from ..triage.engines import build_chain
+    from ..triage.llm_calibration import fit, save
+    from ..triage.taxonomy import load_taxonomy
+
+    console = Console(highlight=False)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load({"taxonomy_file": taxonomy})
+        if not settings.llm_configured:
+            raise ConfigError("no LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL")
+        chosen = load_taxonomy(settings.taxonomy_file)
+        workers, auto = eval_workers(settings, "llm")
+        chain = build_chain(
+            settings,
+            chosen,
+            "llm",
+            workers=workers,
+            auto_workers=auto,
+            llm_breaker=CircuitBreaker("llm"),
+            llm_calibration=False,
+        )
+        rows = load_labelled(file, limit=limit)
+        predictions = predict(rows, chain.chain, preferred="llm", workers=workers)
+        raw: dict[str, list[float]] = {name: [] for name in FIELDS}
+        correct: dict[str, list[bool]] = {name: [] for name in FIELDS}
+        for row, p in zip(rows, predictions, strict=True):
+            if p.engine != "llm":
+                continue  # a fallback says nothing of the LLM's confidence
+            values = {"category": p.category, "urgency": p.urgency, "sentiment": p.sentiment}
+            for name in FIELDS:
+                if name in row.labels:
+                    raw[name].append(p.confidence[name])
+                    correct[name].append(values[name] == row.labels[name])
+        result = fit(settings.models[0], chosen.names, raw, correct)
+        if not result.fields:
+            raise ConfigError(
+                f"{file}: too few rows the LLM answered to calibrate any field: "
+                + "; ".join(result.notes)
+            )
+        path = save(settings.state_dir, result)
+        table = Table(title=f"calibration of {escape(result.model)}", title_justify="left")
+        for heading in ("field", "rows", "ECE raw", "ECE calibrated", "apply at"):
+            table.add_column(heading)
+        for name, entry in result.fields.items():
+            at = "never" if entry.apply_at >= 1 else f"{entry.apply_at:.2f}"
+            table.add_row(
+                name, str(entry.rows), f"{entry.ece_raw:.3f}", f"{entry.ece_calibrated:.3f}", at
+            )
+        console.print(table)
+        for note in result.notes:
+            console.print(f"[yellow]not calibrated:[/] {escape(note)}")
+        console.print(f"saved to {escape(str(path))}; runs with this model use it from now on")
