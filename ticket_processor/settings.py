@@ -78,6 +78,8 @@ ENV_VARS: dict[str, str] = {
     "routes_file": "TICKETBOT_ROUTES",
     "fields_file": "TICKETBOT_FIELDS",
     "apply_at": "TICKETBOT_APPLY_AT",
+    "shadow": "TICKETBOT_SHADOW",
+    "shadow_labels": "TICKETBOT_SHADOW_LABELS",
     "suggest_at": "TICKETBOT_SUGGEST_AT",
     "learned_model": "TICKETBOT_LEARNED_MODEL",
     "kb_suggestions": "TICKETBOT_KB_SUGGESTIONS",
@@ -169,6 +171,11 @@ class Settings(BaseModel):
     # urgency=0.9", or one number for all); unset: what the engine's calibration chose.
     apply_at: str | None = None
     suggest_at: str | None = None
+    # Shadow mode: runs triage and plan but write nothing; decisions go to the log.
+    shadow: bool = False
+    # Where agents' labels are, for the shadow agreement: "category=tag:team_cat_;urgency=
+    # field:Urgency" (as `learn --label`); unset: ticketbot's own tag names.
+    shadow_labels: str | None = None
     # The learned engine's model file; unset: <state dir>/learned-model.zip, else the bundled one.
     learned_model: Path | None = None
     # Help-centre suggestions in the note (kb): how many (0: off), and how old the local

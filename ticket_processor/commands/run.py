@@ -111,6 +111,14 @@ def run(
         bool,
         typer.Option("--force", help="With --ticket: triage again although already triaged."),
     ] = False,
+    shadow: Annotated[
+        bool | None,
+        typer.Option(
+            "--shadow",
+            help="Triage and plan as usual but write nothing to the helpdesk; the decisions go "
+            "to the log, with their own cursor, for 'ticketbot report' [TICKETBOT_SHADOW].",
+        ),
+    ] = None,
 ) -> None:
     """Triage the tickets that are new since the last run (the job cron runs)."""
     from ..run.runner import run_once
@@ -119,7 +127,7 @@ def run(
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
-        settings = load({"workers": workers, "taxonomy_file": taxonomy})
+        settings = load({"workers": workers, "taxonomy_file": taxonomy, "shadow": shadow})
         if force and not ticket:
             raise ConfigError("--force goes with --ticket ID: it re-triages chosen tickets only")
         with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
@@ -137,6 +145,11 @@ def run(
                 on_progress=tick,
             )
         _report_run(summary, console, dry_run=dry_run)
+        if settings.shadow and not dry_run:
+            console.print(
+                "shadow run: nothing was written to the helpdesk; the decisions are in the log "
+                "('ticketbot report' compares them with what agents set on solved tickets)"
+            )
         if summary.engines.get("learned"):
             from ..learned.choice import model_in_use
 

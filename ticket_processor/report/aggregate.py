@@ -18,7 +18,12 @@ from typing import Any
 from ..errors import ConfigError
 from ..models import BATCH_PRICE_SHARE
 from ..ops.timespec import parse_moment
-from .agreement import agreement_events, corrections, outcome_pairs
+from .agreement import (
+    agreement_events,
+    corrections,
+    outcome_pairs,
+    shadow_agreement_events,
+)
 from .detail import Agreement, FailedTicket, Routing, agreement, failed_tickets, priorities, routing
 from .runs import LoggedRun, as_float, as_int, event_time, summarise_runs
 from .series import Bucket, choose_step, series
@@ -184,6 +189,8 @@ class Report:
     priorities: dict[str, int] = field(default_factory=dict)
     routing: Routing = field(default_factory=lambda: Routing({}, {}, 0))
     agreement: list[Agreement] = field(default_factory=list)
+    # Shadow runs: per field, how often the decision matched what agents set on solved tickets.
+    shadow_agreement: list[Agreement] = field(default_factory=list)
     corrections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
@@ -225,6 +232,7 @@ class Report:
         ]
         data["routing"]["escalated"] = self.routing.escalated
         data["agreement"] = [{**asdict(a), "rate": a.rate} for a in self.agreement]
+        data["shadow_agreement"] = [{**asdict(a), "rate": a.rate} for a in self.shadow_agreement]
         return data
 
 
@@ -358,6 +366,7 @@ def build_report(
         priorities=priorities(triaged),
         routing=routing(triaged),
         agreement=agreement([*events, *agreement_events(outcomes)]),
+        shadow_agreement=agreement(shadow_agreement_events(events, history)),
         corrections=corrections(outcomes),
     )
 

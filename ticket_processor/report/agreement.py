@@ -53,6 +53,50 @@ def outcome_pairs(
     ]
 
 
+SHADOW_FIELDS = ("category", "urgency", "sentiment")
+
+
+def shadow_agreement_events(
+    events: Iterable[Mapping[str, Any]], history: Iterable[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
+    """``agreement`` rows of shadow runs: per solved ticket with a ``shadow_outcome`` (the
+    labels agents gave it, through the stated mapping) and an earlier shadow ``ticket_triaged``
+    (what ticketbot would have set), joined by ticket id."""
+    window = list(events)
+    outcomes: dict[object, tuple[datetime | None, Mapping[str, Any]]] = {}
+    for e in window:
+        labels = e.get("labels")
+        if e.get("event") == "shadow_outcome" and isinstance(labels, Mapping):
+            outcomes[e.get("ticket_id")] = (event_time(e), labels)
+    decided: dict[object, Mapping[str, Any]] = {}
+    for e in (*_triaged(history, outcomes), *_triaged(window, outcomes)):
+        if not e.get("shadow"):
+            continue
+        moment, _ = outcomes[e.get("ticket_id")]
+        at = event_time(e)
+        if moment is not None and at is not None and at > moment:
+            continue
+        decided[e.get("ticket_id")] = e
+    rows = []
+    for ticket_id, (_, labels) in outcomes.items():
+        ours = decided.get(ticket_id)
+        if ours is None:
+            continue
+        for name in SHADOW_FIELDS:
+            if isinstance(ours.get(name), str) and name in labels:
+                rows.append(
+                    {
+                        "event": "agreement",
+                        "ticket_id": ticket_id,
+                        "field": name,
+                        "ticketbot": ours[name],
+                        "agent": str(labels[name]),
+                        "agreed": ours[name] == str(labels[name]),
+                    }
+                )
+    return rows
+
+
 def _triaged(
     events: Iterable[Mapping[str, Any]], wanted: Mapping[object, object]
 ) -> list[Mapping[str, Any]]:

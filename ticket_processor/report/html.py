@@ -152,6 +152,21 @@ def agreement_section(report: Report) -> list[str]:
     ]
 
 
+def shadow_section(report: Report) -> list[str]:
+    rows = []
+    for a in report.shadow_agreement:
+        differences = ", ".join(f"{ours} → {theirs} ({n})" for ours, theirs, n in a.corrections)
+        rows.append((a.field, fmt_count(a.compared), fmt_pct(a.rate), differences or "–"))
+    return [
+        "<h2>Shadow runs</h2>",
+        '<p class="muted">What shadow runs decided, against what agents later set on the solved '
+        "tickets (ticketbot → agent).</p>",
+        _table(
+            ("field", "tickets", "would have been right", "most common differences"), rows, {1, 2}
+        ),
+    ]
+
+
 def render_html(report: Report, *, title: str = "ticketbot report") -> str:
     """The whole page for ``report``."""
     period_from = report.since or report.first_event
@@ -237,6 +252,8 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
     )
     if report.agreement:
         sections += agreement_section(report)
+    if report.shadow_agreement:
+        sections += shadow_section(report)
     sections += ["<h2>Tokens and cost over time</h2>", usage_chart(report.timeline)]
     if report.models:
         rows = [

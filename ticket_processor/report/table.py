@@ -92,8 +92,24 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(aborts)
     if report.corrections:
         console.print(corrections_table(report.corrections))
+    if report.shadow_agreement:
+        console.print(shadow_table(report))
     if report.run_list:
         console.print(_latest_runs(report))
+
+
+def shadow_table(report: Report) -> Table:
+    """Shadow runs against what agents set: would ticketbot have been right?"""
+    table = Table(
+        title="Shadow runs: decisions against agents' labels on solved tickets",
+        title_justify="left",
+    )
+    for heading in ("field", "tickets", "would have been right", "most common differences"):
+        table.add_column(heading, justify="right" if heading == "tickets" else "left")
+    for a in report.shadow_agreement:
+        differences = ", ".join(f"{ours} → {theirs} ({n})" for ours, theirs, n in a.corrections)
+        table.add_row(a.field, fmt_count(a.compared), fmt_pct(a.rate), differences or "–")
+    return table
 
 
 def _latest_runs(report: Report) -> Table:

@@ -22,7 +22,7 @@ from ..tags import is_processed
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .checkpoint import Checkpoint
 from .context import RunContext
-from .outcomes import observe_outcome
+from .outcomes import observe_outcome, observe_shadow_outcome
 from .record import TicketRecorder
 from .scope import choose
 from .types import PlannedChange, RunSummary
@@ -74,7 +74,10 @@ class TicketFlow:
     def should_skip(self, ticket: Ticket) -> bool:
         """Out of scope, already done (marker), solved or closed: counted, not taken."""
         opts = self.options
-        observe_outcome(self.log, ticket, opts.prefix)  # agents' corrections
+        if opts.shadow:  # what agents set, for the shadow decisions' agreement
+            observe_shadow_outcome(self.log, ticket, opts.prefix, opts.shadow_labels)
+        else:
+            observe_outcome(self.log, ticket, opts.prefix)  # agents' corrections
         choice = choose(
             ticket, scope=opts.scope, prefix=opts.prefix, force=opts.force and bool(opts.ticket_ids)
         )

@@ -14,8 +14,10 @@ tags were removed, or that carries two values, is left out of ``labels`` (not co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..learned.feedback import AGREEMENT_FIELDS
-from ..learned.labels import default_specs, labels_from_tags
+from ..learned.labels import LabelSpec, default_specs, labels_from_tags
 from ..models import Ticket
 from ..ops.logs import EventSink
 from ..tags import is_processed
@@ -29,6 +31,19 @@ def outcome_labels(ticket: Ticket, prefix: str) -> dict[str, str] | None:
         return None
     specs = {k: v for k, v in default_specs(prefix).items() if k in AGREEMENT_FIELDS}
     return labels_from_tags(ticket.tags, prefix, specs)
+
+
+def observe_shadow_outcome(
+    log: EventSink, ticket: Ticket, prefix: str, specs: Mapping[str, LabelSpec]
+) -> None:
+    """In a shadow run: ``shadow_outcome`` for a solved or closed ticket with the labels its
+    agents gave it (the team's own tags or fields, ``TICKETBOT_SHADOW_LABELS``), which
+    ``report`` joins with the shadow decisions. No marker needed: a shadow run writes none."""
+    if ticket.status not in SOLVED:
+        return
+    labels = labels_from_tags(ticket.tags, prefix, specs, custom_fields=ticket.custom_fields)
+    if labels:
+        log.emit("shadow_outcome", ticket_id=ticket.id, status=ticket.status, labels=labels)
 
 
 def observe_outcome(log: EventSink, ticket: Ticket, prefix: str) -> None:

@@ -81,6 +81,7 @@ class Pipeline:
             engine=opts.engine,
             chain=[engine.name for engine in self.flow.chain],
             dry_run=opts.dry_run,
+            shadow=opts.shadow,
             workers=opts.workers,
             limit=opts.limit,
             since=opts.since.isoformat() if opts.since else None,
@@ -88,7 +89,7 @@ class Pipeline:
         )
         self.upkeep.report_set_aside()
         try:
-            if not opts.dry_run:
+            if not (opts.dry_run or opts.shadow):
                 self.upkeep.recover()
             self.flow.retry = self.ledger.retry_queue()
             self.upkeep.report_set_aside()
@@ -107,7 +108,7 @@ class Pipeline:
 
     def _process(self) -> None:
         opts = self.options
-        if opts.dry_run:
+        if opts.dry_run or opts.shadow:  # a shadow run writes nothing either
             self.flow.writer = DryRunWriter(self._on_written)
         else:
             self.flow.writer = BatchWriter(

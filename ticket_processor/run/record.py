@@ -94,7 +94,9 @@ class TicketRecorder:
             previous_fields={k: ticket.custom_fields.get(k) for k in wb.custom_fields},
             **routing_fields(wb),
             ticket_url=self.ticket_url(ticket.id),
-            dry_run=self.options.dry_run,
+            # A shadow run's decisions are not writes: revert and alerts pass them by.
+            dry_run=self.options.dry_run or self.options.shadow,
+            shadow=self.options.shadow,
         )
 
     def failed(self, ticket_id: int | None, stage: str, error_type: str, error: str) -> None:

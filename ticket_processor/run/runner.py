@@ -20,6 +20,7 @@ from typing import Any
 
 from ..helpdesks.factory import breaker_name, connect
 from ..kb.refresh import open_for_run
+from ..learned.labels import label_specs
 from ..ops.alerts import Alerter, AlertOutcome
 from ..ops.logs import EventLog, new_run_id, prune_logs, read_events
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
@@ -63,6 +64,11 @@ def run_options(settings: Settings, **flags: Any) -> RunOptions:
         auto_workers=auto,
         prefix=settings.tag_prefix,
         confidence_threshold=settings.confidence_threshold,
+        shadow=settings.shadow,
+        shadow_labels=label_specs(
+            settings.tag_prefix,
+            [s for s in (settings.shadow_labels or "").split(";") if s.strip()],
+        ),
         apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
         suggest_at=parse_thresholds(settings.suggest_at, setting="TICKETBOT_SUGGEST_AT"),
         max_input_tokens=settings.max_input_tokens,
@@ -88,6 +94,11 @@ def run_once(
     scheduled runs'; the lock, the limits and the writes are the same."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
+    if options.shadow and not options.dry_run:
+        # Its own state: cursor, lock, retry queue, cache; the live runs' stay untouched.
+        settings = settings.model_copy(update={"state_dir": settings.state_dir / SHADOW_DIR})
+    elif not options.dry_run and options.since is None and not options.ticket_ids:
+        options = _live_after_shadow(settings, options, runtime or Runtime())
     runtime = runtime or Runtime()
     # The bound counts from here: connecting, syncing the help centre and recovering are in it.
     deadline = RunDeadline(options.max_runtime, clock=runtime.clock)
@@ -100,6 +111,20 @@ def run_once(
         if lock.set_aside is not None:  # a link or a directory where the lock belongs
             ledger.note_set_aside(lock.set_aside)
         return _run(settings, options, ledger, parts)
+
+
+SHADOW_DIR = "shadow"
+
+
+def _live_after_shadow(settings: Settings, options: RunOptions, runtime: Runtime) -> RunOptions:
+    """The first live run after shadow runs starts from now: the shadow weeks' tickets are
+    for ``backfill``, not for a first run that would triage the last 24 hours at once."""
+    if not (settings.state_dir / SHADOW_DIR).is_dir():
+        return options
+    ledger = RunLedger(settings.state_dir, read_only=True)
+    if ledger.load_cursor(settings.helpdesk) is not None:
+        return options
+    return replace(options, since=runtime.now())
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:

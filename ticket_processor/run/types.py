@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..exitcodes import ExitCode
+from ..learned.labels import LabelSpec
 from ..models import Engine, Triage, WriteBack
 from .scope import Scope
 
@@ -21,6 +22,11 @@ RunStatus = Literal["ok", "partial", "aborted", "stopped"]
 @dataclass(frozen=True)
 class RunOptions:
     dry_run: bool = False
+    # Writes nothing, like a dry run, but keeps its own cursor (``<state dir>/shadow``) and logs
+    # each ticket's decisions for ``report``'s shadow agreement.
+    shadow: bool = False
+    # Where a shadow run reads the labels agents gave solved tickets (TICKETBOT_SHADOW_LABELS).
+    shadow_labels: dict[str, LabelSpec] = field(default_factory=dict)
     limit: int | None = None
     workers: int = 8
     auto_workers: bool = False  # --workers auto: LLM calls in flight follow the endpoint
