@@ -68,6 +68,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
     add("--max-runs", type=int, default=50, help="runs to finish the backlog in, as cron (50)")
     add("--json", action="store_true", help="print one JSON object instead of a table")
     add("--helpdesk", choices=("zendesk", "freshdesk"), default="zendesk", help="(zendesk)")
+    add("--labelled", type=Path, help="ticket texts from this labelled JSONL file")
+    add("--cascade", type=Path, metavar="MODEL", help="TICKETBOT_CASCADE with this model file")
+    add(
+        "--cascade-fields",
+        default="category,urgency,sentiment",
+        help="fields the model must be sure of (category,urgency,sentiment)",
+    )
     args = parser.parse_args(argv)
     freshdesk = args.helpdesk == "freshdesk"
     if args.tickets is None:
@@ -106,6 +113,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         llm_down=args.llm_down,
         helpdesk=args.helpdesk,
         max_runs=args.max_runs,
+        labelled=args.labelled,
+        cascade_model=args.cascade,
+        cascade_fields=args.cascade_fields,
     ), bool(args.json)
 
 
@@ -130,6 +140,8 @@ def table(result: dict[str, Any]) -> Table:
         ("helpdesk requests (per ticket)", "{helpdesk_requests} ({helpdesk_requests_per_ticket})"),
         ("helpdesk 429s", "{helpdesk_429}"),
         ("LLM calls (per ticket)", "{llm_calls} ({llm_calls_per_ticket})"),
+        ("decided by the cascade's model / LLM cost saved", "{cascaded} / {cascade_saved_usd}"),
+        ("LLM cost (USD)", "{cost_usd}"),
         ("LLM 429s / max in flight", "{llm_429} / {llm_max_inflight}"),
         ("mean LLM seconds", "{mean_llm_seconds}"),
         ("ticket seconds p50 / p95", "{p50_ticket_seconds} / {p95_ticket_seconds}"),
@@ -141,8 +153,9 @@ def table(result: dict[str, Any]) -> Table:
         ("load average before / after", "{load_avg_1min_before} / {load_avg_1min_after}"),
         ("exit code", "{exit_code}"),
     ]
+    known = {"cascaded": 0, "cascade_saved_usd": 0.0, "cost_usd": 0.0, **result}
     for label, template in rows:
-        out.add_row(label, template.format(**result))
+        out.add_row(label, template.format(**known))
     return out
 
 

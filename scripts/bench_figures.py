@@ -55,6 +55,11 @@ class BenchSettings:
     kb_suggestions: int = 3
     # Runs until the backlog is done, as cron would start them (Zendesk: 10 export pages a run).
     max_runs: int = 50
+    # Tickets from a labelled JSONL file instead of the shipped samples (their texts, cycled).
+    labelled: Path | None = None
+    # TICKETBOT_CASCADE with this learned model file (and these fields); None: no cascade.
+    cascade_model: Path | None = None
+    cascade_fields: str = "category,urgency,sentiment"
 
 
 @dataclass(frozen=True)

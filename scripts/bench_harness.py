@@ -76,13 +76,23 @@ def parse_latency_range(text: str) -> tuple[float, float]:
     return values
 
 
-def make_tickets(count: int, *, duplicates: float, seed: int) -> list[SeedTicket]:
-    """``count`` tickets from the shipped samples; a ``duplicates`` share repeat another's text.
+def make_tickets(
+    count: int, *, duplicates: float, seed: int, labelled: Path | None = None
+) -> list[SeedTicket]:
+    """``count`` tickets from the shipped samples (or a labelled file's rows); a ``duplicates``
+    share repeat another's text.
 
     Every original is distinct after the pipeline's case/whitespace folding (a running number
     in the subject and at the start of the body, where signature trimming cannot cut it).
     """
     samples = load_samples()
+    if labelled is not None:
+        from ticket_processor.evaluation.labelled import load_labelled
+
+        samples = [
+            SeedTicket(r.subject or r.description[:60], r.description, (), None)
+            for r in load_labelled(labelled)
+        ]
     rng = random.Random(seed)
     copies = round(count * duplicates)
     originals: list[SeedTicket] = []
@@ -177,7 +187,15 @@ def child_env(
         TICKETBOT_LOG_DIR=str(workdir / "logs"),
         TICKETBOT_WORKERS=str(settings.workers),
         TICKETBOT_KB_SUGGESTIONS=str(settings.kb_suggestions),
+        # The stand-in priced as a small hosted model, so cost figures mean something.
+        TICKETBOT_PRICES="stand-in=0.15/0.60",
     )
+    if settings.cascade_model is not None:
+        env.update(
+            TICKETBOT_CASCADE="true",
+            TICKETBOT_LEARNED_MODEL=str(settings.cascade_model),
+            TICKETBOT_CASCADE_FIELDS=settings.cascade_fields,
+        )
     return env
 
 
@@ -264,7 +282,12 @@ def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[st
     next scheduled run; so does this benchmark, up to ``settings.max_runs`` runs, moving the
     sandbox's rate-limit clock to a fresh minute between runs instead of waiting it out.
     """
-    tickets = make_tickets(settings.tickets, duplicates=settings.duplicates, seed=settings.seed)
+    tickets = make_tickets(
+        settings.tickets,
+        duplicates=settings.duplicates,
+        seed=settings.seed,
+        labelled=settings.labelled,
+    )
     with (
         _workdir(settings.workdir) as workdir,
         servers(settings) as (sandbox, standin, clock),
@@ -296,6 +319,12 @@ def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[st
         events = read_events(workdir / "logs")
     result = figures(settings, created, combined(runs), zendesk, llm, events)
     result.update(runs_figures(runs, events))
+    finished = [e for e in events if e.get("event") == "run_finished"]
+    result["cascaded"] = sum(int(e.get("cascaded") or 0) for e in finished)
+    result["cost_usd"] = round(sum(float(e.get("cost_usd") or 0) for e in finished), 6)
+    result["cascade_saved_usd"] = round(
+        sum(float(e.get("cascade_saved_usd") or 0) for e in finished), 6
+    )
     # Other work on the machine skews wall time; these say how much there was.
     result["load_avg_1min_before"] = round(load_before, 2)
     result["load_avg_1min_after"] = round(os.getloadavg()[0], 2)

@@ -186,6 +186,8 @@ class Triage(BaseModel):
     field_confidence: dict[str, float] = Field(default_factory=dict)
     # The engine's own apply threshold per field, chosen from its calibration.
     apply_at: dict[str, float] = Field(default_factory=dict)
+    # The learned model's answer in the cascade (sure enough: no LLM call), not a fallback.
+    cascaded: bool = False
 
 
 class WriteBack(BaseModel):

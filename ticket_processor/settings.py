@@ -79,6 +79,8 @@ ENV_VARS: dict[str, str] = {
     "fields_file": "TICKETBOT_FIELDS",
     "apply_at": "TICKETBOT_APPLY_AT",
     "shadow": "TICKETBOT_SHADOW",
+    "cascade": "TICKETBOT_CASCADE",
+    "cascade_fields": "TICKETBOT_CASCADE_FIELDS",
     "shadow_labels": "TICKETBOT_SHADOW_LABELS",
     "suggest_at": "TICKETBOT_SUGGEST_AT",
     "learned_model": "TICKETBOT_LEARNED_MODEL",
@@ -173,6 +175,22 @@ class Settings(BaseModel):
     suggest_at: str | None = None
     # Shadow mode: runs triage and plan but write nothing; decisions go to the log.
     shadow: bool = False
+    # The learned model first, the LLM only where it is not sure enough (triage/cascade.py).
+    cascade: bool = False
+    # The fields the learned model must be sure of for the cascade to spare the LLM call.
+    cascade_fields: str = "category,urgency,sentiment"
+
+    @field_validator("cascade_fields")
+    @classmethod
+    def _check_cascade_fields(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in ("category", "urgency", "sentiment", "subcategory")]
+        if not names or unknown:
+            raise ValueError(
+                "must list fields among category, urgency, sentiment, subcategory, comma-separated"
+            )
+        return ",".join(names)
+
     # Where agents' labels are, for the shadow agreement: "category=tag:team_cat_;urgency=
     # field:Urgency" (as `learn --label`); unset: ticketbot's own tag names.
     shadow_labels: str | None = None

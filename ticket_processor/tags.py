@@ -22,20 +22,16 @@ Priority policy (stated once, here and in the README):
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
-from urllib.parse import quote, unquote
 
 from .models import (
     PRIORITY_RANK,
     Analysis,
     Priority,
     RouteDecision,
-    Sentiment,
     Suggestion,
     Ticket,
     Triage,
@@ -45,6 +41,16 @@ from .models import (
 from .triage.confidence import Decision
 from .triage.note_text import llm_text, strip_controls
 
+# Re-exported: the tags' front door names them for the rest of the package.
+from .triage.tagnames import SHORT_TAG_MAX as SHORT_TAG_MAX
+from .triage.tagnames import fit_tag as fit_tag
+from .triage.tagnames import sanitise_tag as sanitise_tag
+from .triage.trailer import FIRST_MESSAGE as FIRST_MESSAGE
+from .triage.trailer import TRAILER_TAG as TRAILER_TAG
+from .triage.trailer import TRAILER_VERSION as TRAILER_VERSION
+from .triage.trailer import NoteTrailer as NoteTrailer
+from .triage.trailer import parse_trailer as parse_trailer
+
 URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
     Urgency.CRITICAL: Priority.URGENT,
     Urgency.HIGH: Priority.HIGH,
@@ -52,32 +58,7 @@ URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
     Urgency.LOW: Priority.LOW,
 }
 
-# Zendesk folds tags to lower case and turns spaces into underscores; we go further and keep
-# only characters that are safe in every Zendesk tag context (views, triggers, search).
-_TAG_UNSAFE = re.compile(r"[^a-z0-9_\-]+")
-_TAG_MAX = 80
 NOTE_HEADER = "ticketbot triage"
-
-
-def sanitise_tag(raw: str) -> str:
-    """A Zendesk-safe tag: ASCII lower case, [a-z0-9_-], no runs of '_', at most 80 characters."""
-    folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
-    tag = _TAG_UNSAFE.sub("_", folded.strip().lower())
-    tag = re.sub(r"_{2,}", "_", tag).strip("_-")
-    return tag[:_TAG_MAX].rstrip("_-")
-
-
-# The shortest tag a helpdesk ticketbot writes to takes (Freshdesk's); Zendesk takes 80.
-SHORT_TAG_MAX = 32
-
-
-def fit_tag(tag: str, limit: int) -> str:
-    """``tag`` within a helpdesk's length limit (Freshdesk: 32): a longer one is cut and ends
-    in six hex digits of its hash, so each long tag keeps one short form, the same every run."""
-    if len(tag) <= limit:
-        return tag
-    digest = hashlib.sha1(tag.encode("utf-8"), usedforsecurity=False).hexdigest()[:6]
-    return f"{tag[: limit - 7].rstrip('_-')}_{digest}"
 
 
 def merge_tags(existing: Iterable[str], additions: Iterable[str]) -> list[str]:
@@ -191,9 +172,6 @@ def decide_priority(
 # label line or the trailer. A note is ticketbot's only when its first line is the header, its
 # last line the trailer, and no other line looks like either.
 
-TRAILER_TAG = "ticketbot:v"
-TRAILER_VERSION = 1
-FIRST_MESSAGE = "first"  # the trailer's ``answers`` for a ticket's first message
 _NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
 # A line that could pass for one of the note's own (header, label lines, section titles, the
 # run line, the trailer), matched on the folded line so look-alike letters or spacing do not
@@ -202,123 +180,8 @@ _OWN_LINE = re.compile(
     r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
     r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run)\s*:)"
 )
-_TRAILER = re.compile(
-    r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][A-Za-z0-9_.%~-]*=[A-Za-z0-9._~%:/,+-]*)*)$"
-)
-_VALUE_SAFE = "-._~:/+,"  # what stays readable in a trailer value; the rest is %-encoded
-_ENGINES = ("llm", "learned", "rules")
-
 # A slot for the helpdesk fields a triage may set (custom fields, by id or name); empty today.
 HelpdeskFields = Mapping[str, str | int | float | bool]
-
-
-@dataclass(frozen=True)
-class NoteTrailer:
-    """What ticketbot decided for one ticket, as the last line of its note says it.
-
-    ``answers`` is the message the note answers: None for the ticket's first message, else a
-    reply's comment (Zendesk) or conversation (Freshdesk) id. ``fields`` holds the helpdesk
-    fields set, their values as text."""
-
-    category: str
-    urgency: str
-    sentiment: str
-    language: str
-    engine: str
-    model: str | None = None
-    subcategory: str | None = None
-    priority: str | None = None
-    group_id: int | None = None
-    assignee_id: int | None = None
-    escalated: bool = False
-    articles: tuple[int, ...] = ()
-    answers: int | None = None
-    fields: Mapping[str, str] = dataclass_field(default_factory=dict)
-    # The fields ticketbot applied, when it decided per field (calibrated): a suggested or
-    # abstained field's value is in the trailer but is not ticketbot's label. None: all were.
-    applied: tuple[str, ...] | None = None
-    version: int = TRAILER_VERSION
-
-    def line(self) -> str:
-        def text(value: object) -> str:
-            return "-" if value is None else quote(str(value), safe=_VALUE_SAFE)
-
-        pairs = [
-            ("answers", FIRST_MESSAGE if self.answers is None else self.answers),
-            ("category", self.category),
-            *((("subcategory", self.subcategory),) if self.subcategory else ()),
-            ("urgency", self.urgency),
-            ("sentiment", self.sentiment),
-            ("language", self.language),
-            ("priority", self.priority),
-            ("group", self.group_id),
-            ("assignee", self.assignee_id),
-            ("escalated", "yes" if self.escalated else "no"),
-            ("articles", ",".join(str(a) for a in self.articles) or None),
-            ("engine", self.engine),
-            ("model", self.model),
-            *((("applied", ",".join(self.applied) or "none"),) if self.applied is not None else ()),
-            *((f"field.{quote(k, safe='')}", v) for k, v in sorted(self.fields.items())),
-        ]
-        return f"{TRAILER_TAG}{self.version} " + " ".join(f"{k}={text(v)}" for k, v in pairs)
-
-    def labels(self) -> dict[str, str]:
-        """The labels ticketbot set: only the applied ones (a suggestion is not a label)."""
-        found = {"category": self.category, "urgency": self.urgency, "sentiment": self.sentiment}
-        if self.applied is None:
-            return found
-        return {k: v for k, v in found.items() if k in self.applied}
-
-
-def parse_trailer(line: str) -> NoteTrailer | None:
-    """The trailer on one line, or None when the line is not a well-formed one."""
-    match = _TRAILER.match(line.strip())
-    if match is None:
-        return None
-    values: dict[str, str] = {}
-    for pair in match.group(2).split():
-        key, _, value = pair.partition("=")
-        values[unquote(key)] = unquote(value)
-    try:
-        answers = values["answers"]
-        articles = values.get("articles", "-")
-        trailer = NoteTrailer(
-            category=values["category"],
-            urgency=Urgency(values["urgency"]).value,
-            sentiment=Sentiment(values["sentiment"]).value,
-            language=values["language"],
-            engine=values["engine"],
-            model=None if values.get("model", "-") == "-" else values["model"],
-            subcategory=(None if values.get("subcategory", "-") == "-" else values["subcategory"]),
-            priority=(
-                None if values.get("priority", "-") == "-" else Priority(values["priority"]).value
-            ),
-            group_id=None if values.get("group", "-") == "-" else int(values["group"]),
-            assignee_id=None if values.get("assignee", "-") == "-" else int(values["assignee"]),
-            escalated=values.get("escalated") == "yes",
-            articles=() if articles == "-" else tuple(int(a) for a in articles.split(",")),
-            answers=None if answers == FIRST_MESSAGE else int(answers),
-            applied=_applied(values.get("applied")),
-            fields={
-                k.removeprefix("field."): v for k, v in values.items() if k.startswith("field.")
-            },
-            version=int(match.group(1)),
-        )
-    except (KeyError, ValueError):
-        return None
-    if trailer.engine not in _ENGINES or sanitise_tag(trailer.category) != trailer.category:
-        return None
-    if trailer.subcategory is not None and sanitise_tag(trailer.subcategory) != trailer.subcategory:
-        return None
-    if sanitise_tag(trailer.language) != trailer.language:
-        return None
-    return trailer
-
-
-def _applied(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return () if value == "none" else tuple(v for v in value.split(",") if v)
 
 
 def _lines(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,7 +33,7 @@ def _calibration(result: TrainingResult, name: str) -> str:
     if model is None or model.calibration is None or not model.ece:
         return "—"
     at = "never" if (model.apply_at or 1.0) >= 1.0 else f"{model.apply_at:.2f}"
-    return f"ECE {model.ece['raw']:.3f}→{model.ece['calibrated']:.3f}, apply at {at}"
+    return f"ECE {model.ece['raw']:.3f} before calibration; apply at {at}"
 
 
 def result_table(result: TrainingResult) -> Table:
@@ -114,6 +114,70 @@ def _comparison(
     return lines
 
 
+def _promote(
+    settings: Any,
+    taxonomy: Any,
+    rows: list[Any],
+    holdout: Path | None,
+    target: Path,
+    folds: int,
+    embeddings: bool,
+    console: Console,
+) -> None:
+    """``learn --promote``: the candidate against the model in use, on the same held-out rows."""
+    from ..errors import ConfigError
+    from ..evaluation.labelled import load_labelled
+    from ..learned import load_model, save_model
+    from ..learned.choice import model_in_use
+    from ..learned.promotion import gate, held_out_scores, install, split_held_out
+    from ..learned.train import TrainOptions, train
+
+    if holdout is not None:
+        fitted, held = rows, load_labelled(holdout)
+    else:
+        fitted, held = split_held_out(rows)
+    if not held:
+        raise ConfigError("--promote needs held-out labelled tickets: give more rows or --holdout")
+    options = TrainOptions(
+        folds=folds,
+        embedding_weight=1.0 if embeddings else 0.0,
+        max_input_tokens=settings.max_input_tokens,
+    )
+    try:
+        candidate = train(fitted, taxonomy, options=options).model
+    except ValueError as exc:
+        raise ConfigError(f"--promote: {exc}") from None
+    in_use = model_in_use(settings.learned_model, settings.state_dir)
+    current, why = load_model(in_use.path, taxonomy.names)
+    verdict = gate(
+        held_out_scores(candidate, taxonomy, held),
+        held_out_scores(current, taxonomy, held) if current is not None else None,
+    )
+    table = Table(title=f"on {len(held)} held-out labelled tickets", title_justify="left")
+    for heading in ("field", "candidate", "in use"):
+        table.add_column(heading)
+    for name, score in verdict.candidate.items():
+        old = verdict.current.get(name)
+        table.add_row(name, f"{score:.3f}", "—" if old is None else f"{old:.3f}")
+    console.print(table)
+    if current is None and why:
+        console.print(f"the model in use could not be read ({escape(why)})")
+    if not verdict.promote:
+        console.print(
+            f"not promoted: the candidate is {escape(verdict.reason)}; {in_use.describe()} "
+            "stays in use"
+        )
+        return
+    try:
+        install(target, lambda path: save_model(candidate, path), verdict, len(held))
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None
+    console.print(
+        f"promoted: {escape(verdict.reason)}; written to {escape(str(target))} "
+        "('ticketbot learn --rollback' puts the previous one back)"
+    )
+
+
 def learn(
     data: Annotated[
         Path | None,
@@ -165,6 +229,25 @@ def learn(
             "changed.",
         ),
     ] = False,
+    promote: Annotated[
+        bool,
+        typer.Option(
+            "--promote",
+            help="Train a candidate, score it and the model in use on the same held-out "
+            "labelled tickets, and replace the model only if it is worse on no field and "
+            "better on one (the replaced one is kept for --rollback).",
+        ),
+    ] = False,
+    holdout: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="With --promote: the held-out labelled tickets (default: a fifth of the data).",
+        ),
+    ] = None,
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Put the model --promote replaced back.")
+    ] = False,
 ) -> None:
     """Train the learned engine on a labelled JSONL file, or on solved tickets (--from-helpdesk).
 
@@ -182,6 +265,16 @@ def learn(
         settings = load({"taxonomy_file": taxonomy})
         chosen = load_taxonomy(settings.taxonomy_file)
         target = out or settings.learned_model or settings.state_dir / MODEL_FILE_NAME
+        if rollback:
+            from ..learned.promotion import rollback as roll_back
+
+            try:
+                console.print(escape(roll_back(target)))
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+            return
+        if holdout is not None and not promote:
+            raise ConfigError("--holdout goes with --promote")
         harvest = None
         if from_helpdesk == (data is not None):
             raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
@@ -197,6 +290,11 @@ def learn(
             raise ConfigError("--label and --include-unreviewed go with --from-helpdesk")
         source = "--from-helpdesk" if harvest is not None else str(data)
         rows = load_labelled(data)
+        if promote:
+            _promote(settings, chosen, rows, holdout, target, folds, embeddings, console)
+            if harvest is not None:
+                harvest.discard()
+            return
         options = TrainOptions(
             folds=folds,
             embedding_weight=1.0 if embeddings else 0.0,

@@ -182,6 +182,13 @@ def schedule(
         Path | None,
         typer.Option("--output", "-o", help="Write to this file (Task Scheduler XML as UTF-16)."),
     ] = None,
+    weekly_learn: Annotated[
+        bool,
+        typer.Option(
+            "--weekly-learn",
+            help="cron: add the weekly 'learn --from-helpdesk --promote' (the learning loop).",
+        ),
+    ] = False,
 ) -> None:
     """Print a schedule that runs ticketbot every 10 minutes (crontab, Task Scheduler, CronJob)."""
     import dataclasses
@@ -203,7 +210,10 @@ def schedule(
             env_file=str(env_file) if env_file else None,
             max_runtime=max_runtime,
             log_dir=str(settings.log_dir),
+            weekly_learn=weekly_learn,
         )
+        if weekly_learn and print_format != "cron":
+            raise ConfigError("--weekly-learn goes with --print cron")
         if image:
             spec = dataclasses.replace(spec, image=image)
         text = render(print_format, spec)

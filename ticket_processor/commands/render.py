@@ -47,6 +47,11 @@ def summary_line(summary: RunSummary) -> str:
     ]
     if summary.out_of_scope:
         parts.append(f"out_of_scope={summary.out_of_scope}")
+    if summary.cascaded:
+        calls = summary.engines.get("llm", 0) / summary.triaged if summary.triaged else 0.0
+        parts.append(f"cascaded={summary.cascaded}")
+        parts.append(f"llm_calls_per_ticket={calls:.2f}")
+        parts.append(f"cascade_saved_usd={summary.cascade_saved_usd:.4f}")
     if summary.engines:
         parts.append("engines=" + ",".join(f"{k}:{v}" for k, v in sorted(summary.engines.items())))
     if summary.set_aside:
@@ -113,6 +118,7 @@ def summary_table(summary: RunSummary) -> Table:
         ("triaged", summary.triaged),
         ("  by a fallback engine", summary.fallback),
         ("  from the cache", summary.cached),
+        ("  by the learned model in the cascade (no LLM call)", summary.cascaded),
         ("skipped (already done, solved)", summary.skipped),
         ("out of scope (TICKETBOT_SCOPE, skip tag)", summary.out_of_scope),
         ("marked by another writer meanwhile", summary.second_writer),

@@ -40,7 +40,7 @@ class FieldReliability:
 
 
 @dataclass(frozen=True)
-class Scored:
+class FieldOutcome:
     """One row's field: right or wrong, its confidence, its decision, whether calibrated."""
 
     correct: bool
@@ -49,14 +49,14 @@ class Scored:
     calibrated: bool
 
 
-def reliability(rows: Sequence[Scored]) -> FieldReliability:
+def reliability(rows: Sequence[FieldOutcome]) -> FieldReliability:
     """The figures of one field over the rows labelled for it; a row whose field the engine
     did not give at all counts as not applied and wrong."""
     n = len(rows)
     applied = [r for r in rows if r.decision == "apply"]
     suggested = [r for r in rows if r.decision == "suggest"]
 
-    def accuracy(chosen: Sequence[Scored]) -> float | None:
+    def accuracy(chosen: Sequence[FieldOutcome]) -> float | None:
         return sum(r.correct for r in chosen) / len(chosen) if chosen else None
 
     return FieldReliability(
@@ -82,7 +82,7 @@ def field_reliability(
     found: dict[str, FieldReliability] = {}
     for name in fields:
         rows = [
-            Scored(
+            FieldOutcome(
                 correct=predicted[i].get(name) == labels[i][name],
                 confidence=float(confidence[i].get(name, 0.0)),
                 decision=decisions[i].get(name, "abstain"),

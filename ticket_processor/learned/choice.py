@@ -60,6 +60,17 @@ def recorded_scores(path: Path) -> dict[str, float]:
     return scores
 
 
+def trained_at(path: Path) -> str | None:
+    """When the model at ``path`` was trained, as its header says; None when unreadable."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = json.loads(zf.read("header.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    value = header.get("trained_at") if isinstance(header, dict) else None
+    return str(value) if isinstance(value, str) and value else None
+
+
 def mean_score(scores: dict[str, float]) -> float | None:
     return sum(scores.values()) / len(scores) if scores else None
 
@@ -71,3 +82,22 @@ def scores_text(scores: dict[str, float]) -> str:
         return "no cross-validated score recorded"
     fields = ", ".join(f"{name} {score:.3f}" for name, score in sorted(scores.items()))
     return f"mean cross-validated macro-F1 {mean:.3f} ({fields})"
+
+
+def record_path(target: Path) -> Path:
+    """Where ``learn --promote`` keeps the comparison that put the model at ``target``."""
+    return target.with_name(target.name.removesuffix(".zip") + ".promotion.json")
+
+
+def promotion_text(target: Path) -> str | None:
+    """``promoted 2026-11-24 on 120 held-out tickets: category 0.812, ...``, or None."""
+    try:
+        data = json.loads(record_path(target).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    scores = data.get("scores") if isinstance(data, dict) else None
+    if not isinstance(scores, dict):
+        return None
+    text = ", ".join(f"{k} {float(v):.3f}" for k, v in sorted(scores.items()))
+    when, rows = data.get("promoted_at", "?"), data.get("held_out_rows", "?")
+    return f"promoted {when} on {rows} held-out tickets: {text}"

@@ -198,7 +198,13 @@ def fallback_check(last: Mapping[str, Any] | None) -> Check:
 
 def learned_model_check(settings: Settings) -> Check:
     """Which learned model a run uses and the score its file records (nothing is loaded)."""
-    from ..learned.choice import model_in_use, recorded_scores, scores_text
+    from ..learned.choice import (
+        model_in_use,
+        promotion_text,
+        recorded_scores,
+        scores_text,
+        trained_at,
+    )
 
     chosen = model_in_use(settings.learned_model, settings.state_dir)
     if settings.llm_configured and chosen.origin == "bundled":
@@ -216,6 +222,12 @@ def learned_model_check(settings: Settings) -> Check:
             "train one with `ticketbot learn` or unset TICKETBOT_LEARNED_MODEL",
         )
     told = f"{chosen.describe()}: {scores_text(recorded_scores(chosen.path))}"
+    trained = trained_at(chosen.path)
+    if trained:
+        told += f"; trained {trained}"
+    promoted = promotion_text(chosen.path)
+    if promoted:
+        told += f"; {promoted}"
     return Check("learned model", "healthy", told)
 
 

@@ -36,6 +36,7 @@ class ScheduleSpec:
     interval_minutes: int = INTERVAL_MINUTES
     image: str = DEFAULT_IMAGE
     secret_name: str = "ticketbot-env"  # noqa: S105  (a Secret object name, not a secret)
+    weekly_learn: bool = False  # cron: also the weekly learn --from-helpdesk --promote
 
     def __post_init__(self) -> None:
         interval = self.interval_minutes * 60
@@ -84,7 +85,20 @@ def cron_entry(spec: ScheduleSpec) -> str:
     line = f"*/{spec.interval_minutes} * * * * " + " && ".join(steps)
     if "%" in line:
         raise ConfigError("cron: paths must not contain '%' (cron reads it as a newline)")
-    return f"# {spec.description}\n{line}\n"
+    entry = f"# {spec.description}\n{line}\n"
+    if spec.weekly_learn:
+        learn = " ".join(
+            shlex.quote(part) for part in [spec.executable, "learn", "--from-helpdesk", "--promote"]
+        )
+        weekly = " && ".join(
+            [*steps[:-1], f"{learn} >> {shlex.quote(str(log_dir / 'learn.log'))} 2>&1"]
+        )
+        entry += (
+            "# weekly, Sunday 03:17: a candidate model from agents' labels, promoted only if it "
+            "is not worse on any field\n"
+            f"17 3 * * 0 {weekly}\n"
+        )
+    return entry
 
 
 def _cmd_quote(text: str) -> str:

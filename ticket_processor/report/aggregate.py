@@ -180,6 +180,11 @@ class Report:
     failures: list[Failure]
     aborts: dict[str, int]
     dry_runs: int = 0
+    # TICKETBOT_CASCADE: tickets the learned model decided without an LLM call, LLM calls per
+    # triaged ticket, and the estimated cost those calls would have had.
+    cascaded: int = 0
+    llm_calls_per_ticket: float | None = None
+    cascade_saved_usd: float = 0.0
     backfilled: int = 0  # tickets triaged by ``ticketbot backfill`` (in ``tickets_triaged`` too)
     timeline_step: str = "10min"
     timeline: list[Bucket] = field(default_factory=list)
@@ -358,6 +363,21 @@ def build_report(
         failures=_failure_kinds(failed),
         aborts=dict(aborts.most_common()),
         dry_runs=len(dry_runs),
+        cascaded=sum(1 for e in triaged if e.get("cascaded")),
+        llm_calls_per_ticket=(
+            sum(1 for e in triaged if e.get("engine") == "llm" and not e.get("cached"))
+            / len(triaged)
+            if triaged
+            else None
+        ),
+        cascade_saved_usd=round(
+            sum(
+                as_float(e.get("cascade_saved_usd")) or 0.0
+                for e in events
+                if e.get("event") == "run_finished" and not _is_dry(e, dry_runs)
+            ),
+            6,
+        ),
         backfilled=sum(r.triaged for r in runs if r.backfill and not r.dry_run),
         timeline_step=step_name,
         timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),

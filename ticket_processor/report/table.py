@@ -49,6 +49,15 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         ("success rate", fmt_pct(report.success_rate)),
         ("fallback rate", fmt_pct(report.fallback_rate)),
         ("cached answers", fmt_pct(report.cached_rate)),
+        *(
+            [
+                ("decided by the cascade's learned model", fmt_count(report.cascaded)),
+                ("LLM calls per ticket", f"{report.llm_calls_per_ticket or 0:.2f}"),
+                ("LLM cost the cascade saved", fmt_usd(report.cascade_saved_usd)),
+            ]
+            if report.cascaded
+            else []
+        ),
         (
             "latency p50 / p95",
             f"{fmt_seconds(report.latency_p50)} / {fmt_seconds(report.latency_p95)}",

@@ -52,6 +52,7 @@ class TicketRecorder:
                 s.fallback_cause = triage.fallback_cause or triage.fallback_reason
             s.engines[triage.engine] = s.engines.get(triage.engine, 0) + 1
             s.cached += triage.cached
+            s.cascaded += triage.cascaded
             s.prompt_tokens += usage.prompt_tokens
             s.completion_tokens += usage.completion_tokens
             share = BATCH_PRICE_SHARE if triage.billing == "batch" else 1.0
@@ -79,6 +80,7 @@ class TicketRecorder:
             fallback=triage.fallback,
             fallback_reason=triage.fallback_reason,
             cached=triage.cached,
+            cascaded=triage.cascaded,
             billing=triage.billing,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
@@ -122,6 +124,9 @@ def _reason_kind(reason: str) -> str:
 def record_run_end(summary: RunSummary, ctx: RunContext) -> None:
     """Write the finished run's summary: the ``run_finished`` event, and ``last_run.json`` but
     for a dry run (which writes no state)."""
+    answered = summary.engines.get("llm", 0)
+    if summary.cascaded and answered:
+        summary.cascade_saved_usd = round(summary.cost_usd / answered * summary.cascaded, 6)
     fields = summary.as_event()
     ctx.log.emit("run_finished", **fields)
     if not ctx.options.dry_run:

@@ -183,6 +183,9 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         auto_workers=options.auto_workers,
         llm_breaker=llm_breaker,
         on_event=log.emit,
+        cascade=settings.cascade,
+        apply_at=options.apply_at,
+        suggest_at=options.suggest_at,
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)

@@ -80,6 +80,10 @@ class RunSummary:
     fallback_engines: dict[str, int] = field(default_factory=dict)
     engines: dict[str, int] = field(default_factory=dict)
     cached: int = 0
+    # TICKETBOT_CASCADE: tickets the learned model decided without an LLM call, and what those
+    # calls would have cost at the run's mean cost of an LLM-answered ticket.
+    cascaded: int = 0
+    cascade_saved_usd: float = 0.0
     second_writer: int = 0  # tickets another ticketbot marked between our read and our write
     prompt_tokens: int = 0
     completion_tokens: int = 0

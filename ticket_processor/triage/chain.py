@@ -142,7 +142,7 @@ def triage(
                 first = getattr(exc, "cause", None) if isinstance(exc, BreakerOpenError) else None
                 cause = failure_cause(first if isinstance(first, Exception) else exc)
             continue
-        if result.engine == wanted:
+        if result.engine == wanted or result.cascaded:
             return result
         if wanted == "llm" and not reasons:
             reasons.append("no LLM configured")

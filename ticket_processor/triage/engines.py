@@ -146,6 +146,9 @@ def build_chain(
     llm_factory: Callable[..., TriageEngine] | None = None,
     on_event: Callable[..., object] | None = None,
     llm_calibration: bool = True,
+    cascade: bool = False,
+    apply_at: dict[str, float] | None = None,
+    suggest_at: dict[str, float] | None = None,
 ) -> ChainChoice:
     """The chain for ``engine``; ``llm_calibration``: use the state directory's calibration of
     the LLM when it is for this model and taxonomy (``ticketbot calibrate`` fits it without)."""
@@ -182,6 +185,18 @@ def build_chain(
             notes.append("no LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL)")
     offline_first = engine == "learned" or not chain
     learned, why = build_learned(settings, taxonomy, offline_first=offline_first)
+    if learned is not None and cascade and chain and isinstance(chain[0], LLMEngine):
+        from .cascade import CascadeEngine
+
+        chain[0] = CascadeEngine(
+            chain[0],
+            learned,
+            threshold=settings.confidence_threshold,
+            apply_at=apply_at,
+            suggest_at=suggest_at,
+            needed=tuple(settings.cascade_fields.split(",")),
+        )
+        notes.append("cascade: the learned model first, the LLM where it is not sure enough")
     if learned is not None:
         chain.append(learned)
         if why:  # a refused model, replaced by the bundled one

@@ -1,0 +1,106 @@
+"""``learn --promote``: a candidate replaces the model in use only when it is not worse on any
+field of the same held-out labelled tickets and better on one; the replaced model is kept and
+``learn --rollback`` puts it back; ``health`` names the promoted model with its scores."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def lines(name: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
+
+
+def write(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    return path
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    monkeypatch.setenv("TICKETBOT_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("TICKETBOT_LOG_DIR", str(tmp_path / "logs"))
+    banking = lines("banking77.jsonl")
+    random.Random(3).shuffle(banking)
+    bitext = lines("bitext.jsonl")
+    shuffled = [dict(r) for r in bitext]
+    labels = [r["labels"] for r in shuffled]
+    random.Random(4).shuffle(labels)
+    for row, label in zip(shuffled, labels, strict=True):
+        row["labels"] = label  # every text with another text's label: a deliberately bad file
+    paths = {
+        "current": write(tmp_path / "current.jsonl", bitext),
+        "better": write(tmp_path / "better.jsonl", bitext + banking[:210]),
+        "bad": write(tmp_path / "bad.jsonl", shuffled),
+        "holdout": write(tmp_path / "holdout.jsonl", banking[210:]),
+        "model": tmp_path / "state" / "learned-model.zip",
+    }
+    made = invoke("learn", str(paths["current"]), "--no-embeddings", "--folds", "0")
+    assert made.exit_code == 0, made.output
+    return paths
+
+
+def test_a_worse_candidate_is_refused_and_the_model_in_use_kept(world: dict[str, Path]) -> None:
+    before = world["model"].read_bytes()
+    result = invoke(
+        "learn",
+        str(world["bad"]),
+        "--promote",
+        "--holdout",
+        str(world["holdout"]),
+        "--no-embeddings",
+        "--folds",
+        "0",
+    )
+    assert result.exit_code == 0, result.output
+    assert "not promoted: the candidate is worse on category" in " ".join(result.output.split())
+    assert world["model"].read_bytes() == before
+    assert not world["model"].with_name("learned-model.previous.zip").exists()
+
+
+def test_a_better_candidate_is_promoted_and_rollback_restores_the_previous(
+    world: dict[str, Path],
+) -> None:
+    before = world["model"].read_bytes()
+    result = invoke(
+        "learn",
+        str(world["better"]),
+        "--promote",
+        "--holdout",
+        str(world["holdout"]),
+        "--no-embeddings",
+        "--folds",
+        "0",
+    )
+    assert result.exit_code == 0, result.output
+    assert "promoted: better on category" in " ".join(result.output.split())
+    assert world["model"].read_bytes() != before
+    previous = world["model"].with_name("learned-model.previous.zip")
+    assert previous.read_bytes() == before
+    health = invoke("health", "--json")
+    checks = {c["name"]: c for c in json.loads(health.stdout)["checks"]}
+    assert "promoted" in checks["learned model"]["reason"]
+    assert "held-out tickets: category" in checks["learned model"]["reason"]
+
+    back = invoke("learn", "--rollback")
+    assert back.exit_code == 0, back.output
+    assert world["model"].read_bytes() == before
+    again = invoke("learn", "--rollback")  # and forth: the other one comes back
+    assert again.exit_code == 0
+    assert world["model"].read_bytes() != before
+
+
+def test_rollback_without_a_previous_model_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_STATE_DIR", str(tmp_path / "state"))
+    result = invoke("learn", "--rollback")
+    assert result.exit_code == 2
+    assert "no previous model" in result.output
