@@ -142,6 +142,7 @@ def table(result: dict[str, Any]) -> Table:
         ("LLM calls (per ticket)", "{llm_calls} ({llm_calls_per_ticket})"),
         ("decided by the cascade's model / LLM cost saved", "{cascaded} / {cascade_saved_usd}"),
         ("LLM cost (USD)", "{cost_usd}"),
+        ("category accuracy on the labelled tickets", "{category_accuracy}"),
         ("LLM 429s / max in flight", "{llm_429} / {llm_max_inflight}"),
         ("mean LLM seconds", "{mean_llm_seconds}"),
         ("ticket seconds p50 / p95", "{p50_ticket_seconds} / {p95_ticket_seconds}"),
@@ -153,7 +154,13 @@ def table(result: dict[str, Any]) -> Table:
         ("load average before / after", "{load_avg_1min_before} / {load_avg_1min_after}"),
         ("exit code", "{exit_code}"),
     ]
-    known = {"cascaded": 0, "cascade_saved_usd": 0.0, "cost_usd": 0.0, **result}
+    known = {
+        "cascaded": 0,
+        "cascade_saved_usd": 0.0,
+        "cost_usd": 0.0,
+        "category_accuracy": None,
+        **result,
+    }
     for label, template in rows:
         out.add_row(label, template.format(**known))
     return out
@@ -177,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     if not ok and result["child_stderr_tail"]:
         err.print(f"[red]ticketbot run said:[/]\n{result['child_stderr_tail']}")
     if as_json:
-        sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(
+            orjson.dumps(result, option=orjson.OPT_INDENT_2, default=str).decode() + "\n"
+        )
     else:
         Console(highlight=False).print(table(result))
     return 0 if ok else 1

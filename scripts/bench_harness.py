@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -109,6 +110,32 @@ def make_tickets(
     tickets = originals + [rng.choice(originals) for _ in range(copies)] if originals else []
     rng.shuffle(tickets)
     return tickets
+
+
+def labelled_accuracy(
+    path: Path, subjects: dict[int, str], events: list[dict[str, Any]]
+) -> float | None:
+    """The share of seeded labelled tickets whose triaged category is the label (a ticket's
+    running number ``#n`` in its subject names its row, as ``make_tickets`` cycled them)."""
+    from ticket_processor.evaluation.labelled import load_labelled
+
+    rows = load_labelled(path)
+    decided = {
+        int(e["ticket_id"]): str(e.get("category"))
+        for e in events
+        if e.get("event") == "ticket_triaged" and isinstance(e.get("ticket_id"), int)
+    }
+    right = total = 0
+    for ticket_id, subject in subjects.items():
+        found = re.search(r"#(\d+)$", subject)
+        if found is None or ticket_id not in decided:
+            continue
+        gold = rows[(int(found.group(1)) - 1) % len(rows)].labels.get("category")
+        if gold is None:
+            continue
+        total += 1
+        right += decided[ticket_id] == gold
+    return round(right / total, 4) if total else None
 
 
 def seed_sandbox(sandbox: RunningSandbox, tickets: list[SeedTicket]) -> int:
@@ -317,6 +344,7 @@ def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[st
         zendesk = sandbox.stats()
         llm = standin.stats()
         events = read_events(workdir / "logs")
+        subjects = {int(t["id"]): str(t.get("subject") or "") for t in sandbox.store.all_tickets()}
     result = figures(settings, created, combined(runs), zendesk, llm, events)
     result.update(runs_figures(runs, events))
     finished = [e for e in events if e.get("event") == "run_finished"]
@@ -325,6 +353,8 @@ def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[st
     result["cascade_saved_usd"] = round(
         sum(float(e.get("cascade_saved_usd") or 0) for e in finished), 6
     )
+    if settings.labelled is not None:
+        result["category_accuracy"] = labelled_accuracy(settings.labelled, subjects, events)
     # Other work on the machine skews wall time; these say how much there was.
     result["load_avg_1min_before"] = round(load_before, 2)
     result["load_avg_1min_after"] = round(os.getloadavg()[0], 2)
