@@ -17,6 +17,10 @@ What an adapter promises:
   When a ticket changed since it was planned, the adapter reads it again and calls ``replan``
   with the fresh ticket (``None`` from ``replan``: nothing to do any more). Writes in flight
   are recorded in the ``WriteJournal`` first, so a killed run can be recovered (``recover``).
+- ``reply_pages`` finds the customers' replies to tickets ticketbot triaged (issue 27): each
+  page holds the conversations of triaged, unsolved tickets that may carry a new public message
+  from their requester, read whole, and the cursor that resumes after them; the core decides
+  which messages are new (the notes' trailers and its own state say what was answered).
 - Reads for routing (groups, agents), the help centre (articles) and a health ``probe``.
 """
 
@@ -63,11 +67,47 @@ class TicketPage:
 @dataclass(frozen=True)
 class WriteOutcome:
     """The fate of one planned change: what was finally written (None: nothing was needed, or
-    it failed) and the error, if it failed."""
+    it failed) and the error, if it failed. ``updated_at``: the ticket's ``updated_at`` after
+    the write, where the helpdesk's answer gives it (Freshdesk's ``PUT``), else None."""
 
     ticket_id: int
     writeback: WriteBack | None
     error: TicketBotError | None = None
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a ticket's conversation after its first one: a comment (Zendesk) or a
+    conversation (Freshdesk). ``body`` is plain text as written (quoted history and signature
+    still in it); ``public`` is False for internal notes; ``from_requester`` is True only for a
+    message the ticket's requester wrote (an end user), never an agent's or an API user's."""
+
+    id: int
+    body: str
+    created_at: str | None
+    public: bool
+    from_requester: bool
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A ticket as read now (its ``description`` the first message) and every later message,
+    oldest first, ticketbot's own notes included."""
+
+    ticket: Ticket
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True)
+class ReplyPage:
+    """Conversations that may hold a new reply, and the cursor that resumes after them (saved
+    once every one of them is settled); ``notices`` as for ``TicketPage``."""
+
+    conversations: list[Conversation]
+    next_cursor: Cursor | None
+    notices: tuple[tuple[str, str], ...] = ()
+    last: bool = False
 
 
 Replan = Callable[[Ticket], WriteBack | None]
@@ -189,6 +229,21 @@ class Helpdesk(Protocol):
     ) -> Iterator[TicketPage]:
         """Pages of tickets changed since ``cursor`` (or Unix time ``since`` without one), or
         matching ``query`` (the helpdesk's own search syntax) when given."""
+        ...
+
+    def reply_pages(
+        self, cursor: Cursor | None, *, since: int, prefix: str, written: Callable[[int], str | None]
+    ) -> Iterator[ReplyPage]:
+        """Conversations of tickets carrying the processed marker (``prefix``), not solved or
+        closed, with a public message from their requester since ``cursor`` (or Unix time
+        ``since``), cheaply: no per-ticket read for a ticket without one. ``written(id)`` is
+        the ``updated_at`` ticketbot's last write left on a ticket (None: not known); a
+        helpdesk that cannot see comments in its change feed (Freshdesk) reads only the
+        conversations of tickets changed since then."""
+        ...
+
+    def conversation(self, ticket_id: int) -> Conversation | None:
+        """One ticket's conversation, read now (None: no such ticket)."""
         ...
 
     def count_open_before(self, moment: int) -> int | None:
