@@ -79,6 +79,7 @@ ENV_VARS: dict[str, str] = {
     "fields_file": "TICKETBOT_FIELDS",
     "apply_at": "TICKETBOT_APPLY_AT",
     "shadow": "TICKETBOT_SHADOW",
+    "retriage": "TICKETBOT_RETRIAGE",
     "cascade": "TICKETBOT_CASCADE",
     "cascade_fields": "TICKETBOT_CASCADE_FIELDS",
     "shadow_labels": "TICKETBOT_SHADOW_LABELS",
@@ -175,6 +176,8 @@ class Settings(BaseModel):
     suggest_at: str | None = None
     # Shadow mode: runs triage and plan but write nothing; decisions go to the log.
     shadow: bool = False
+    # Re-triage on customers' replies (run/replies.py); false: first messages only.
+    retriage: bool = True
     # The learned model first, the LLM only where it is not sure enough (triage/cascade.py).
     cascade: bool = False
     # The fields the learned model must be sure of for the cascade to spare the LLM call.

@@ -172,6 +172,7 @@ def test_the_ledger_knows_every_file_of_the_state_directory() -> None:
         "cache.json",
         "backfill.json",
         "harvest.json",
+        "replies.json",
     }
 
 

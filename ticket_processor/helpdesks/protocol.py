@@ -17,7 +17,7 @@ What an adapter promises:
   When a ticket changed since it was planned, the adapter reads it again and calls ``replan``
   with the fresh ticket (``None`` from ``replan``: nothing to do any more). Writes in flight
   are recorded in the ``WriteJournal`` first, so a killed run can be recovered (``recover``).
-- ``reply_pages`` finds the customers' replies to tickets ticketbot triaged (issue 27): each
+- ``reply_pages`` finds the customers' replies to tickets ticketbot triaged: each
   page holds the conversations of triaged, unsolved tickets that may carry a new public message
   from their requester, read whole, and the cursor that resumes after them; the core decides
   which messages are new (the notes' trailers and its own state say what was answered).
@@ -232,7 +232,12 @@ class Helpdesk(Protocol):
         ...
 
     def reply_pages(
-        self, cursor: Cursor | None, *, since: int, prefix: str, written: Callable[[int], str | None]
+        self,
+        cursor: Cursor | None,
+        *,
+        since: int,
+        prefix: str,
+        written: Callable[[int], str | None],
     ) -> Iterator[ReplyPage]:
         """Conversations of tickets carrying the processed marker (``prefix``), not solved or
         closed, with a public message from their requester since ``cursor`` (or Unix time

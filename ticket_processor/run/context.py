@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..helpdesks.protocol import Helpdesk
-from ..models import Ticket, Triage, WriteBack
+from ..models import RouteDecision, Ticket, Triage, WriteBack
 from ..ops.logs import EventSink
 from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine
+from ..triage.confidence import Decision
+from ..triage.reply_change import ReplyFacts
 from .runtime import Runtime
 from .types import RunOptions
 
@@ -29,6 +31,18 @@ class Planner(Protocol):
     def plan(
         self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
     ) -> WriteBack: ...
+
+    def decisions(self, triage: Triage) -> dict[str, Decision]: ...
+
+    def route(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        decisions: dict[str, Decision],
+        reply: ReplyFacts | None = None,
+    ) -> RouteDecision: ...
+
+    def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None: ...
 
 
 def _no_stop() -> str | None:

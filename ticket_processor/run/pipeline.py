@@ -30,12 +30,15 @@ from typing import Any
 
 from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, RunOutOfTime
 from ..exitcodes import SIGNAL_EXIT, ExitCode
+from ..helpdesks.protocol import WriteOutcome
 from ..resilience.deadline import RunDeadline
+from ..state.replies import ReplyBook
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .discovery import Discovery
 from .flow import TicketFlow
 from .record import name_the_bound, record_run_end
+from .replies import ReplyPass
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
 from .writer import BatchWriter, DryRunWriter
@@ -64,6 +67,9 @@ class Pipeline:
         self._started = 0.0
         self._started_at = self.now()
         self.discovery = Discovery(ctx, self.summary)
+        # What re-triage on replies keeps (its cursor; per ticket, ticketbot's last write).
+        self.book = ReplyBook(ctx.ledger, ctx.helpdesk.kind)
+        self._taken: set[int] = set()
         self.upkeep = LedgerUpkeep(ctx, self.summary)
         self.flow = TicketFlow(ctx, self.summary, self.checkpoint, self._stop_reason)
 
@@ -136,6 +142,7 @@ class Pipeline:
                     if not self.discovery.wanted(ticket, self.flow.should_skip):
                         continue
                     taken += 1
+                    self._taken.add(ticket.id)
                     self.flow.take(pool, ticket)
                 for bad in page.malformed:
                     self.flow.fail(_ticket_id(bad), "discover", "MalformedTicket", "malformed")
@@ -150,6 +157,25 @@ class Pipeline:
         writer = self.flow.writer
         if writer is not None and writer.aborted is not None:
             raise RunAborted(str(writer.aborted))
+        if self._retriage() and self._stop_reason() is None:
+            self._replies()
+
+    def _retriage(self) -> bool:
+        """Replies are re-triaged by scheduled live runs: not by dry or shadow runs, runs
+        of named tickets or a query, or a backfill (``TICKETBOT_RETRIAGE=false``: never)."""
+        opts = self.options
+        return (
+            opts.retriage
+            and self.ctx.stream == "run"
+            and not (opts.dry_run or opts.shadow or opts.query or opts.ticket_ids)
+        )
+
+    def _replies(self) -> None:
+        replies = ReplyPass(self.ctx, self.summary, self.book)
+        with ThreadPoolExecutor(self.options.workers, thread_name_prefix="reply") as pool:
+            replies.run(pool, self._taken, self._stop_reason)
+        if replies.writer is not None and replies.writer.aborted is not None:
+            raise RunAborted(str(replies.writer.aborted))
 
     def _drain(self, pool: ThreadPoolExecutor) -> None:
         """Let the analyses finish (a stop gives them ``stop_grace``), then flush the writes.
@@ -190,8 +216,10 @@ class Pipeline:
 
     # -- outcomes and state ------------------------------------------------------------
 
-    def _on_written(self, outcome: Any) -> None:
+    def _on_written(self, outcome: WriteOutcome) -> None:
         self.flow.on_written(outcome)
+        if outcome.error is None and outcome.writeback is not None and not self.options.dry_run:
+            self.book.wrote(outcome.ticket_id, outcome.updated_at)
         self._save_cursor()
 
     def _save_cursor(self) -> None:
@@ -217,6 +245,7 @@ class Pipeline:
         if not self.options.dry_run:
             self._save_cursor()
             self.upkeep.save_retry_queue(self.flow.retry)
+            self.book.save()
         self.upkeep.report_set_aside()
         name_the_bound(s, self.ctx)
         record_run_end(s, self.ctx)

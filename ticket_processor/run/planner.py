@@ -18,9 +18,10 @@ from typing import Any
 
 from ..models import RouteDecision, Ticket, Triage, WriteBack
 from ..tags import plan_change
-from ..triage.confidence import field_decisions
+from ..triage.confidence import Decision, field_decisions
 from ..triage.fields import ResolvedField, extract
 from ..triage.redact import redact
+from ..triage.reply_change import ReplyFacts
 from ..triage.routing import Router
 from .types import RunOptions
 
@@ -82,23 +83,43 @@ class ChangePlanner:
             return {}
         return extract(self._fields, ticket.subject, ticket.description, {})
 
-    def plan(
-        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
-    ) -> WriteBack:
+    def decisions(self, triage: Triage) -> dict[str, Decision]:
+        """Per calibrated field: apply, suggest or abstain (``triage.confidence``)."""
         opts = self._options
-        # Per calibrated field: apply, suggest or abstain (``triage.confidence``); routing and
-        # escalation see only the applied fields (a route may opt in to suggestions).
-        decisions = field_decisions(
+        return field_decisions(
             triage.field_confidence,
             triage.apply_at,
             apply_at=opts.apply_at,
             suggest_at=opts.suggest_at,
         )
-        decision = (
-            self._router.decide(ticket, triage, opts.confidence_threshold, decisions)
-            if self._router is not None
-            else RouteDecision()
-        )
+
+    def route(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        decisions: dict[str, Decision],
+        reply: ReplyFacts | None = None,
+    ) -> RouteDecision:
+        """What the routes decide (nothing without routes); ``reply``: a re-triage's facts."""
+        if self._router is None:
+            return RouteDecision()
+        threshold = self._options.confidence_threshold
+        return self._router.decide(ticket, triage, threshold, decisions, reply)
+
+    def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None:
+        """An escalated ticket, for the run's escalation alert (the subject redacted)."""
+        subject = redact(ticket.subject)[0] if ticket.subject else ""
+        with self._lock:
+            self._escalations[ticket.id] = Escalation(ticket.id, subject, routes)
+
+    def plan(
+        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
+    ) -> WriteBack:
+        opts = self._options
+        # Routing and escalation see only the applied fields (a route may opt in to
+        # suggestions).
+        decisions = self.decisions(triage)
+        decision = self.route(ticket, triage, decisions)
         # Only into fields still empty on the ticket as it is now: an agent's value stands.
         filled = {
             key: value
@@ -123,9 +144,7 @@ class ChangePlanner:
         if self._router is None:
             return base
         if decision.escalate:
-            subject = redact(ticket.subject)[0] if ticket.subject else ""
-            with self._lock:
-                self._escalations[ticket.id] = Escalation(ticket.id, subject, decision.escalated_by)
+            self.note_escalation(ticket, decision.escalated_by)
         return RoutedWriteBack(
             **{
                 **base.model_dump(),

@@ -65,6 +65,7 @@ def run_options(settings: Settings, **flags: Any) -> RunOptions:
         prefix=settings.tag_prefix,
         confidence_threshold=settings.confidence_threshold,
         shadow=settings.shadow,
+        retriage=settings.retriage,
         shadow_labels=label_specs(
             settings.tag_prefix,
             [s for s in (settings.shadow_labels or "").split(";") if s.strip()],

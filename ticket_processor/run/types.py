@@ -47,6 +47,8 @@ class RunOptions:
     cache_tag: str = ""  # what else an analysis depends on (models, taxonomy) for the cache key
     stop_grace: float = 10.0  # seconds analyses under way get to finish after a stop
     scope: Scope = field(default_factory=Scope)
+    # Re-triage triaged tickets when their customer replies (TICKETBOT_RETRIAGE).
+    retriage: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,25 @@ class RunSummary:
     planned: list[PlannedChange] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
     backfill: bool = False  # a run of ``ticketbot backfill`` (its slices and its collections)
+    # Customers' replies (run/replies.py): judged, by kind, notes written, sentiment changes.
+    replies: int = 0
+    reply_kinds: dict[str, int] = field(default_factory=dict)
+    reply_notes: int = 0
+    reply_failed: int = 0
+    sentiment_changes: int = 0
 
     def as_event(self) -> dict[str, Any]:
         fields = {
             key: value for key, value in self.__dict__.items() if key not in {"run_id", "planned"}
         }
-        for key in ("categories", "engines", "fallback_reasons", "fallback_engines", "llm"):
+        for key in (
+            "categories",
+            "engines",
+            "fallback_reasons",
+            "fallback_engines",
+            "llm",
+            "reply_kinds",
+        ):
             fields[key] = dict(fields[key])
         fields["set_aside"] = list(self.set_aside)
         fields["warnings"] = list(self.warnings)

@@ -59,6 +59,7 @@ from .shapes import (
     LastRunFile,
     LegacyHarvestFile,
     M,
+    RepliesFile,
     RetryFile,
     read_validated,
 )
@@ -71,8 +72,9 @@ LAST_RUN = "last_run.json"
 CACHE = "cache.json"
 BACKFILL = "backfill.json"
 HARVEST = "harvest.json"
+REPLIES = "replies.json"
 LEDGER_FILES = (
-    CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE, BACKFILL, HARVEST
+    CURSOR, INFLIGHT, JOBS, RETRY, BREAKERS, ALERTS, LAST_RUN, CACHE, BACKFILL, HARVEST, REPLIES
 )  # fmt: skip
 LEGACY_HARVEST = "learn-harvest.json"  # the harvest's checkpoint before it joined the ledger
 
@@ -94,6 +96,7 @@ def _file_models() -> list[tuple[str, type[BaseModel]]]:
         (CACHE, CacheFile),
         (BACKFILL, BackfillFile),
         (HARVEST, HarvestFile),
+        (REPLIES, RepliesFile),
     ]
 
 
@@ -228,6 +231,14 @@ class RunLedger:
                 harvest = self.harvest()
                 if harvest is not None:
                     self.save_harvest(harvest.model_copy(update={"cursor": cursor}))
+
+    # -- re-triage on replies: its cursor and what it knows per ticket -------------------
+
+    def replies(self) -> RepliesFile | None:
+        return self._read(REPLIES, RepliesFile)
+
+    def save_replies(self, record: RepliesFile) -> None:
+        self._write(REPLIES, record)
 
     # -- a backfill under way ------------------------------------------------------------
 

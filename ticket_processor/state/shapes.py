@@ -96,6 +96,25 @@ class CursorRecord(_File):
     start_time: StrictInt | None = None
 
 
+class ReplyEntry(_File):
+    """What ticketbot knows of one triaged ticket's conversation (``state.replies``)."""
+
+    written: StrictStr | None = None  # the ticket's updated_at after ticketbot's last write
+    answered: StrictInt | None = None  # the last reply judged (a comment/conversation id)
+    trend: list[StrictStr] = Field(default_factory=list, max_length=64)  # sentiment per message
+    seen: StrictInt = 0  # Unix time of the last change here, for pruning
+
+
+class RepliesFile(_File):
+    """Re-triage on customers' replies: its own cursor in the helpdesk's stream and the book."""
+
+    helpdesk: StrictStr | None = None
+    cursor: CursorRecord | None = None
+    tickets: dict[Annotated[str, Field(pattern=r"^\d{1,19}$")], ReplyEntry] = Field(
+        default_factory=dict
+    )
+
+
 class BatchRecord(_File):
     """A batch submitted to the LLM's Batch API and not collected yet."""
 

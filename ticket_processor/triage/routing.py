@@ -5,8 +5,13 @@ The file a support lead edits (``TICKETBOT_ROUTES``)::
     [[route]]
     name = "security to the security team"
     when = { category = "security" }     # keys: category, subcategory, urgency, sentiment,
-    group = "Security"                   #       language, tag, engine, confidence_below; a
-                                         #       value or a list
+    group = "Security"                   #       language, tag, engine, confidence_below, reply,
+                                         #       sentiment_change, urgency_change; a value or
+    escalate = true                      #       a list
+
+    [[route]]
+    name = "a customer getting angrier"
+    when = { sentiment_change = "worse" }  # only on a re-triage after the customer's reply
     escalate = true
 
     [[route]]
@@ -49,6 +54,7 @@ from ..errors import ConfigError
 from ..helpdesks.protocol import Agent, Group
 from ..models import LANGUAGE_CODE, RouteDecision, Sentiment, Ticket, Triage, Urgency
 from ..tags import sanitise_tag
+from .reply_change import ReplyFacts
 
 ROUTE_KEYS = frozenset(
     {
@@ -71,11 +77,17 @@ MATCH_KEYS = (
     "tag",
     "engine",
     "confidence_below",
+    "reply",
+    "sentiment_change",
+    "urgency_change",
 )
 _ALLOWED: dict[str, frozenset[str]] = {
     "urgency": frozenset(u.value for u in Urgency),
     "sentiment": frozenset(s.value for s in Sentiment),
     "engine": frozenset({"llm", "learned", "rules"}),
+    # A reply's facts (``triage.reply_change.ReplyFacts``): never met by a first triage.
+    "sentiment_change": frozenset({"worse", "better", "unchanged"}),
+    "urgency_change": frozenset({"higher", "lower", "unchanged"}),
 }
 
 
@@ -117,13 +129,21 @@ class Route:
         return ", ".join(parts)
 
     def matches(
-        self, ticket: Ticket, triage: Triage, decisions: Mapping[str, str] | None = None
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        decisions: Mapping[str, str] | None = None,
+        reply: ReplyFacts | None = None,
     ) -> bool:
         """Whether the ticket's analysis meets ``when``; a calibrated field that was not
         applied (``decisions``) is unknown here, or, with ``use_suggestions``, a suggestion
-        counts as well."""
+        counts as well. ``reply``: the facts of the customer's reply being re-triaged (None:
+        a first triage, which ``reply = true`` and the ``*_change`` keys never match)."""
         analysis = triage.analysis
         facts: dict[str, set[str]] = {
+            "reply": {"true" if reply is not None else "false"},
+            "sentiment_change": {reply.sentiment_change} if reply is not None else set(),
+            "urgency_change": {reply.urgency_change} if reply is not None else set(),
             "category": {analysis.category},
             "subcategory": {analysis.subcategory} if analysis.subcategory else set(),
             "urgency": {analysis.urgency.value},
@@ -153,6 +173,10 @@ def _values(
     categories: Collection[str] | None,
     subcategories: Collection[str] | None = None,
 ) -> frozenset[str]:
+    if key == "reply":
+        if not isinstance(raw, bool):
+            raise _fail(label, "when.reply", "must be true or false")
+        return frozenset({"true" if raw else "false"})
     items = raw if isinstance(raw, list) else [raw]
     if not items or not all(isinstance(item, str) and item.strip() for item in items):
         raise _fail(label, f"when.{key}", "must be a non-empty string or a list of them")
@@ -362,15 +386,16 @@ class Router:
         triage: Triage,
         threshold: float,
         decisions: Mapping[str, str] | None = None,
+        reply: ReplyFacts | None = None,
     ) -> RouteDecision:
         """The change routes make; with calibrated ``decisions``, only applied fields match
-        (the run's threshold is for uncalibrated engines)."""
+        (the run's threshold is for uncalibrated engines); ``reply``: a re-triage's facts."""
         low = not decisions and triage.analysis.confidence < threshold
         matched = [
             r
             for r in self.routes
             if (not low or r.route.confidence_below is not None)
-            and r.route.matches(ticket, triage, decisions)
+            and r.route.matches(ticket, triage, decisions, reply)
         ]
         if not matched:
             return RouteDecision()

@@ -51,6 +51,8 @@ class NoteTrailer:
     # The fields ticketbot applied, when it decided per field (calibrated): a suggested or
     # abstained field's value is in the trailer but is not ticketbot's label. None: all were.
     applied: tuple[str, ...] | None = None
+    # The sentiment of each message so far, first message first (a note answering a reply).
+    trend: tuple[str, ...] = ()
     version: int = TRAILER_VERSION
 
     def line(self) -> str:
@@ -72,6 +74,7 @@ class NoteTrailer:
             ("engine", self.engine),
             ("model", self.model),
             *((("applied", ",".join(self.applied) or "none"),) if self.applied is not None else ()),
+            *((("trend", ",".join(self.trend)),) if self.trend else ()),
             *((f"field.{quote(k, safe='')}", v) for k, v in sorted(self.fields.items())),
         ]
         return f"{TRAILER_TAG}{self.version} " + " ".join(f"{k}={text(v)}" for k, v in pairs)
@@ -113,6 +116,7 @@ def parse_trailer(line: str) -> NoteTrailer | None:
             articles=() if articles == "-" else tuple(int(a) for a in articles.split(",")),
             answers=None if answers == FIRST_MESSAGE else int(answers),
             applied=_applied(values.get("applied")),
+            trend=tuple(Sentiment(v).value for v in values.get("trend", "").split(",") if v),
             fields={
                 k.removeprefix("field."): v for k, v in values.items() if k.startswith("field.")
             },

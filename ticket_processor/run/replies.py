@@ -1,0 +1,355 @@
+"""Re-triage on customers' replies: the second part of a scheduled run.
+
+After the run's new tickets are written, ``ReplyPass`` reads the helpdesk's reply pages
+(``Helpdesk.reply_pages``: the conversations of triaged, unsolved tickets with a new public
+message from their requester) from its own cursor, judges each ticket's unanswered replies on
+the run's pool and writes what changed through its own ``BatchWriter`` (journaled as every write).
+
+Which replies are new is read from the conversation itself: the requester's public messages
+after the last one a ticketbot note's trailer answers (``answers=<id>``) or the book says was
+judged (a thank-you leaves no note). Agents' replies, internal notes, ticketbot's notes and
+other people's messages never count. Quoted history and signatures are stripped first; the
+reply is classified (``actionable`` / ``thanks`` / ``auto_reply``) locally, and an actionable
+one goes through the run's engine chain with the subject and the first message, redacted and
+trimmed as a first message is (``triage.prepare``). ``triage.reply_change`` decides the change.
+
+Exactly once: the cursor moves only past settled pages; a rerun reads the same replies again
+and finds the note that answers them (or nothing left to change). A ticket this run triaged
+for the first time is left to the next run, its page unsettled, so its reply is not lost.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from ..errors import RunOutOfTime, TicketBotError
+from ..helpdesks.protocol import Conversation, CursorRejectedError, Message, WriteOutcome
+from ..models import RouteDecision, Ticket, Triage, WriteBack
+from ..state.replies import ReplyBook
+from ..tags import is_revert_note, read_note
+from ..triage.prepare import prepare_ticket
+from ..triage.reply_change import (
+    ReplyChange,
+    plan_reply,
+    reply_facts,
+    standing_labels,
+)
+from ..triage.reply_kind import classify_reply
+from ..triage.reply_text import strip_reply
+from ..triage.trailer import NoteTrailer
+from .checkpoint import Checkpoint
+from .context import RunContext
+from .scope import CLOSED
+from .types import RunSummary
+from .writer import BatchWriter, Writer
+
+MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A conversation as re-triage reads it: the standing note's trailer, what was answered,
+    and the unanswered replies (oldest first)."""
+
+    before: NoteTrailer | None
+    trend: tuple[str, ...]
+    replies: tuple[Message, ...]
+
+
+def read_thread(conversation: Conversation, answered: int | None, trend: Sequence[str]) -> Thread:
+    """The unanswered replies: the requester's public messages after the last one answered,
+    by a note's trailer or by the book (``answered``). A revert note takes back the note
+    answering the same message, so that reply's labels no longer stand."""
+    notes: list[NoteTrailer] = []
+    last = answered or 0
+    for message in conversation.messages:
+        if message.public:
+            continue
+        trailer = read_note(message.body)
+        if trailer is not None:
+            notes.append(trailer)
+            last = max(last, trailer.answers or 0)
+        elif is_revert_note(message.body) and notes:
+            notes.pop()
+    before = notes[-1] if notes else None
+    replies = tuple(
+        m for m in conversation.messages if m.public and m.from_requester and m.id > last
+    )
+    known = tuple(trend) or (before.trend if before is not None and before.trend else ())
+    if not known and before is not None:
+        known = (before.sentiment,)
+    return Thread(before, known, replies[-MAX_REPLIES:])
+
+
+@dataclass
+class _Judged:
+    conversation: Conversation
+    reply: Message
+    change: ReplyChange
+    triage: Triage | None
+
+
+class ReplyPass:
+    """One run's re-triage; ``run(pool, taken)`` once, after the first messages are written."""
+
+    def __init__(self, ctx: RunContext, summary: RunSummary, book: ReplyBook) -> None:
+        self.ctx = ctx
+        self.summary = summary
+        self.book = book
+        self.options = ctx.options
+        self.log = ctx.log
+        self.checkpoint = Checkpoint()
+        self._lock = threading.Lock()
+        self._judged: dict[int, _Judged] = {}
+        self.writer: Writer | None = None
+
+    def run(
+        self, pool: ThreadPoolExecutor, taken: set[int], should_stop: Callable[[], str | None]
+    ) -> None:
+        ctx, opts = self.ctx, self.options
+        self.writer = BatchWriter(
+            ctx.helpdesk,
+            journal=ctx.ledger,
+            replan=self._replan,
+            on_outcome=self._on_written,
+            flush_after=ctx.writer_flush_after,
+        )
+        since = opts.since or (ctx.runtime.now() - timedelta(hours=24))
+        futures: list[Future[None]] = []
+        try:
+            pages = ctx.helpdesk.reply_pages(
+                self.book.cursor,
+                since=int(since.timestamp()),
+                prefix=opts.prefix,
+                written=self.book.written,
+            )
+            for page in pages:
+                for event, reason in page.notices:
+                    self.log.emit(event, reason=reason)
+                self.checkpoint.open_page(page.next_cursor)
+                complete = True
+                for conversation in page.conversations:
+                    ticket = conversation.ticket
+                    if should_stop() is not None:
+                        complete = False
+                        break
+                    if ticket.id in taken:
+                        complete = False  # written by this run: its replies wait for the next
+                        continue
+                    if not self._in_scope(ticket):
+                        continue
+                    self.checkpoint.take(ticket.id)
+                    futures.append(pool.submit(self._work, conversation))
+                self.checkpoint.close_page(complete=complete)
+                if should_stop() is not None:
+                    break
+        except CursorRejectedError as exc:
+            self.log.emit("reply_cursor_discarded", level="warning", reason=str(exc))
+            self.book.discard_cursor()
+        except RunOutOfTime:
+            pass
+        except TicketBotError as exc:
+            # Replies are the run's second part: the first is written already, and the
+            # cursor stays where it was, so the next run reads these replies again.
+            self.log.emit("replies_unread", level="warning", error=str(exc))
+            self.summary.warnings.append(f"customers' replies were not read this run: {exc}")
+        finally:
+            wait(futures)
+            self.writer.close()
+            safe = self.checkpoint.safe_cursor
+            if safe is not None:
+                self.book.move_cursor(safe)
+
+    def _in_scope(self, ticket: Ticket) -> bool:
+        if ticket.status in CLOSED:
+            return False
+        return self.options.scope.admits(ticket)
+
+    # -- judging one conversation (worker threads) ---------------------------------------
+
+    def _work(self, conversation: Conversation) -> None:
+        ticket = conversation.ticket
+        try:
+            judged = self._judge(conversation)
+        except RunOutOfTime:
+            self.checkpoint.abandon(ticket.id)
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad reply must not sink the run
+            # Said and settled: a reply that cannot be judged must not hold back every later
+            # one (the cursor would never pass it).
+            self._failed(ticket.id, "analyse", exc, retry=False)
+            return
+        if judged is None:
+            self.checkpoint.settle(ticket.id)
+            return
+        with self._lock:
+            self._judged[ticket.id] = judged
+        if not judged.change.writes:
+            self._done(judged, None)
+            return
+        assert self.writer is not None
+        self.writer.add(_writeback(ticket, judged.change))
+
+    def _judge(self, conversation: Conversation) -> _Judged | None:
+        ticket = conversation.ticket
+        entry = self.book.entry(ticket.id)
+        thread = read_thread(
+            conversation,
+            entry.answered if entry is not None else None,
+            entry.trend if entry is not None else (),
+        )
+        if not thread.replies:
+            return None
+        reply = thread.replies[-1]
+        text = "\n\n".join(strip_reply(m.body) for m in thread.replies).strip()
+        verdict = classify_reply(text, engine=self._reply_engine())
+        triage = None
+        opts = self.options
+        if verdict.kind == "actionable":
+            prepared = prepare_ticket(
+                ticket.subject,
+                f"{text}\n\n{ticket.description}",
+                max_tokens=opts.max_input_tokens,
+            )
+            triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
+        return _Judged(
+            conversation, reply, self._plan(ticket, thread, verdict.kind, triage, reply), triage
+        )
+
+    def _plan(
+        self,
+        ticket: Ticket,
+        thread: Thread,
+        kind: Literal["actionable", "thanks", "auto_reply"],
+        triage: Triage | None,
+        reply: Message,
+    ) -> ReplyChange:
+        planner, opts = self.ctx.planner, self.options
+        decisions = planner.decisions(triage) if triage is not None else {}
+        route = None
+        if triage is not None:
+            facts = reply_facts(standing_labels(thread.before, ticket.tags, opts.prefix), triage)
+            route = planner.route(ticket, triage, decisions, facts)
+        return plan_reply(
+            ticket,
+            kind,
+            triage,
+            before=thread.before,
+            trend=thread.trend,
+            reply_id=reply.id,
+            reply_at=reply.created_at,
+            route=route or RouteDecision(),
+            decisions=decisions,
+            prefix=opts.prefix,
+            confidence_threshold=opts.confidence_threshold,
+            set_priority=opts.set_priority,
+            run_id=self.ctx.run_id,
+        )
+
+    def _reply_engine(self) -> Literal["rules", "learned"]:
+        names = {engine.name for engine in self.ctx.chain}
+        return "learned" if "learned" in names else "rules"
+
+    def _replan(self, fresh: Ticket) -> WriteBack | None:
+        """The change again from the ticket as it is now (tags merged with what is there)."""
+        with self._lock:
+            judged = self._judged.get(fresh.id)
+        if judged is None:
+            return None
+        conversation = judged.conversation
+        entry = self.book.entry(fresh.id)
+        thread = read_thread(
+            conversation,
+            entry.answered if entry is not None else None,
+            entry.trend if entry is not None else (),
+        )
+        change = self._plan(fresh, thread, judged.change.kind, judged.triage, judged.reply)
+        return _writeback(fresh, change) if change.writes else None
+
+    # -- closing one ---------------------------------------------------------------------
+
+    def _on_written(self, outcome: WriteOutcome) -> None:
+        with self._lock:
+            judged = self._judged.get(outcome.ticket_id)
+        if judged is None:
+            return
+        if isinstance(outcome.error, RunOutOfTime):
+            self.checkpoint.abandon(outcome.ticket_id)
+            return
+        if outcome.error is not None:
+            self._failed(outcome.ticket_id, "write", outcome.error)
+            return
+        self._done(judged, outcome.writeback, outcome.updated_at)
+
+    def _done(
+        self, judged: _Judged, written: WriteBack | None, updated_at: str | None = None
+    ) -> None:
+        ticket, change = judged.conversation.ticket, judged.change
+        self.book.answered(ticket.id, judged.reply.id, change.trend, updated_at)
+        sentiment = change.changed.get("sentiment")
+        with self._lock:
+            s = self.summary
+            s.replies += 1
+            s.reply_kinds[change.kind] = s.reply_kinds.get(change.kind, 0) + 1
+            s.reply_notes += bool(written is not None and written.note)
+            s.sentiment_changes += sentiment is not None
+        if written is not None and change.escalated:
+            self.ctx.planner.note_escalation(ticket, ())
+        triage = judged.triage
+        self.log.emit(
+            "reply_triaged",
+            ticket_id=ticket.id,
+            reply_id=judged.reply.id,
+            reply_at=judged.reply.created_at,
+            kind=change.kind,
+            changed={k: list(v) for k, v in change.changed.items()},
+            trend=list(change.trend),
+            wrote=written is not None,
+            note=bool(written is not None and written.note),
+            tags_added=list(written.additional_tags) if written else [],
+            tags_removed=list(written.remove_tags) if written else [],
+            priority=written.priority.value if written and written.priority else None,
+            previous_priority=ticket.priority,
+            group_id=written.group_id if written else None,
+            previous_group_id=ticket.group_id,
+            escalated=change.escalated,
+            engine=triage.engine if triage else None,
+            sentiment_change=f"{sentiment[0]}>{sentiment[1]}" if sentiment else None,
+        )
+        self.checkpoint.settle(ticket.id)
+
+    def _failed(
+        self, ticket_id: int, stage: str, error: BaseException, *, retry: bool = True
+    ) -> None:
+        with self._lock:
+            self.summary.reply_failed += 1
+        self.log.emit(
+            "reply_failed",
+            level="warning",
+            ticket_id=ticket_id,
+            stage=stage,
+            error_type=type(error).__name__,
+            error=str(error),
+        )
+        if retry:  # the page stays unsettled: the next run reads this reply again
+            self.checkpoint.abandon(ticket_id)
+        else:
+            self.checkpoint.settle(ticket_id)
+
+
+def _writeback(ticket: Ticket, change: ReplyChange) -> WriteBack:
+    return WriteBack(
+        ticket_id=ticket.id,
+        additional_tags=change.add_tags,
+        remove_tags=change.remove_tags,
+        priority=change.priority,
+        note=change.note,
+        group_id=change.group_id,
+        assignee_id=change.assignee_id,
+        updated_stamp=ticket.updated_at,
+    )

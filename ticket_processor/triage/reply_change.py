@@ -1,0 +1,279 @@
+"""From a customer's reply, judged, to the change it makes: the reply's counterpart of
+``tags.plan_change``. Pure, no I/O.
+
+- A ``thanks`` or ``auto_reply`` gets its tag (``<prefix>reply_thanks`` / ``<prefix>reply_auto``)
+  and nothing else: no note, no priority, so a thank-you never looks like new work.
+- An ``actionable`` reply's analysis is compared, field by field, with the labels ticketbot's
+  latest note stands by (its trailer): a field whose applied value differs has changed. Only
+  ticketbot's own tag of a changed field is replaced (``<prefix>sentiment_neutral`` goes,
+  ``<prefix>sentiment_negative`` comes); an agent's tags are never touched. The priority follows
+  the same policy as a first triage, and only when the urgency rose or a route escalated: a
+  priority an agent lowered after the first triage stays lowered. Routes were evaluated again
+  with the reply's facts (``reply``, ``sentiment_change``, ``urgency_change``).
+- A short note is written only when a field changed or a route escalated; its trailer names the
+  reply it answers and carries the labels that stand now and the sentiment trend, so the next
+  reply, the harvest and revert read the latest labels from the latest note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from ..models import PRIORITY_RANK, Priority, RouteDecision, Sentiment, Ticket, Triage, Urgency
+from ..tags import NOTE_HEADER, decide_priority, render_route
+from .confidence import Decision
+from .tagnames import sanitise_tag
+from .trailer import NoteTrailer
+
+ReplyKind = Literal["actionable", "thanks", "auto_reply"]
+REPLY_TAGS: dict[str, str] = {"thanks": "reply_thanks", "auto_reply": "reply_auto"}
+_FIELDS = ("category", "subcategory", "urgency", "sentiment")
+_SENTIMENT_RANK = {Sentiment.NEGATIVE.value: 0, Sentiment.NEUTRAL.value: 1, "positive": 2}
+_URGENCY_RANK = {u.value: rank for rank, u in enumerate(reversed(list(Urgency)))}
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    """What routes may match on for a reply: how the sentiment and the urgency moved."""
+
+    sentiment_change: str  # worse | better | unchanged
+    urgency_change: str  # higher | lower | unchanged
+
+
+@dataclass(frozen=True)
+class ReplyChange:
+    """The change one reply makes (``None`` fields: leave as is). ``changed`` maps a field to
+    (before, now); ``trend`` is the sentiment per message after this reply."""
+
+    kind: ReplyKind
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    priority: Priority | None = None
+    group_id: int | None = None
+    assignee_id: int | None = None
+    escalated: bool = False
+    note: str | None = None
+    changed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    trend: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> bool:
+        return bool(
+            self.add_tags or self.remove_tags or self.priority or self.group_id or self.note
+        )
+
+
+def standing_labels(before: NoteTrailer | None, tags: Sequence[str], prefix: str) -> dict[str, str]:
+    """The labels ticketbot stands by: its latest note's trailer, else its tags on the ticket."""
+    if before is not None:
+        found = {
+            "category": before.category,
+            "urgency": before.urgency,
+            "sentiment": before.sentiment,
+        }
+        if before.subcategory:
+            found["subcategory"] = before.subcategory
+        return found
+    found = {}
+    for name in _FIELDS:
+        start = sanitise_tag(f"{prefix}{name}_")
+        values = [t[len(start) :] for t in tags if t.startswith(start)]
+        if len(values) == 1:
+            found[name] = values[0]
+    return found
+
+
+def reply_facts(before: Mapping[str, str], triage: Triage | None) -> ReplyFacts:
+    """How the reply moved the sentiment and the urgency (``unchanged`` when not judged)."""
+    if triage is None:
+        return ReplyFacts("unchanged", "unchanged")
+    analysis = triage.analysis
+    return ReplyFacts(
+        _move(
+            _SENTIMENT_RANK, before.get("sentiment"), analysis.sentiment.value, "better", "worse"
+        ),
+        _move(_URGENCY_RANK, before.get("urgency"), analysis.urgency.value, "higher", "lower"),
+    )
+
+
+def _move(ranks: Mapping[str, int], old: str | None, new: str, up: str, down: str) -> str:
+    if old is None or old not in ranks or ranks[old] == ranks[new]:
+        return "unchanged"
+    return up if ranks[new] > ranks[old] else down
+
+
+def plan_reply(
+    ticket: Ticket,
+    kind: ReplyKind,
+    triage: Triage | None,
+    *,
+    before: NoteTrailer | None,
+    trend: Sequence[str],
+    reply_id: int,
+    reply_at: str | None,
+    route: RouteDecision,
+    decisions: Mapping[str, Decision],
+    prefix: str,
+    confidence_threshold: float,
+    set_priority: bool,
+    run_id: str,
+) -> ReplyChange:
+    """The change a judged reply makes to ``ticket`` as it is now (see the module doc)."""
+    tags = set(ticket.tags)
+
+    def own(name: str) -> str:
+        return sanitise_tag(f"{prefix}{name}")
+
+    reply_tags = {own(t) for t in REPLY_TAGS.values()}
+    if kind != "actionable" or triage is None:
+        mine = own(REPLY_TAGS.get(kind, "reply_thanks"))
+        gone = tuple(sorted(t for t in reply_tags - {mine} if t in tags))
+        grown = (*trend, Sentiment.POSITIVE.value) if kind == "thanks" else tuple(trend)
+        return ReplyChange(
+            kind, (mine,) if mine not in tags else (), gone, trend=tuple(grown)[-20:]
+        )
+    analysis = triage.analysis
+    standing = standing_labels(before, ticket.tags, prefix)
+    now = {
+        "category": analysis.category,
+        "subcategory": analysis.subcategory,
+        "urgency": analysis.urgency.value,
+        "sentiment": analysis.sentiment.value,
+    }
+    changed: dict[str, tuple[str, str]] = {}
+    for name in _FIELDS:
+        value, old = now[name], standing.get(name)
+        applied = decisions.get("category" if name == "subcategory" else name, "apply") == "apply"
+        if value and applied and old != value:
+            changed[name] = (old or "none", value)
+    add = [own(f"{name}_{new}") for name, (_, new) in changed.items()]
+    remove = [own(f"{name}_{old}") for name, (old, _) in changed.items()]
+    # A route that escalated the ticket before (its tag is there) does not escalate it anew.
+    escalates = route.escalate and own("escalated") not in tags
+    priority = None
+    if set_priority and ("urgency" in changed or escalates):
+        rose = "urgency" in changed and _URGENCY_RANK[now["urgency"] or "low"] > _URGENCY_RANK.get(
+            changed["urgency"][0], -1
+        )
+        priority = decide_priority(
+            current=ticket.priority,
+            tags=ticket.tags,
+            urgency=analysis.urgency,
+            confidence=1.0,
+            confidence_threshold=confidence_threshold,
+            prefix=prefix,
+            escalated=escalates,
+        )
+        present = _priority(ticket.priority)
+        lowered = (
+            priority is not None
+            and present is not None
+            and PRIORITY_RANK[priority] < PRIORITY_RANK[present]
+        )
+        if priority is not None and (lowered or not (rose or escalates)):
+            priority = None  # a reply raises a priority; it never takes one down
+        if priority is not None:
+            remove += [t for t in tags if t.startswith(own("priority_"))]
+            add.append(own(f"priority_{priority.value}"))
+    add += list(route.tags)
+    remove += sorted(t for t in reply_tags if t in tags)
+    grown = (*trend, analysis.sentiment.value)[-20:]
+    labels = {**standing, **{name: new for name, (_, new) in changed.items()}}
+    note = None
+    if changed or escalates:
+        note = render_reply_note(
+            triage,
+            changed=changed,
+            labels=labels,
+            before=before,
+            trend=grown,
+            reply_id=reply_id,
+            reply_at=reply_at,
+            priority=priority,
+            route=route,
+            run_id=run_id,
+        )
+    removing = tuple(dict.fromkeys(t for t in remove if t in tags and t not in add))
+    adding = tuple(dict.fromkeys(t for t in add if t not in tags))
+    return ReplyChange(
+        "actionable",
+        adding,
+        removing,
+        priority=priority,
+        group_id=route.group_id,
+        assignee_id=route.assignee_id,
+        escalated=escalates,
+        note=note,
+        changed=changed,
+        trend=tuple(grown),
+    )
+
+
+def _priority(value: str | None) -> Priority | None:
+    try:
+        return Priority(value) if value else None
+    except ValueError:
+        return None
+
+
+def render_reply_note(
+    triage: Triage,
+    *,
+    changed: Mapping[str, tuple[str, str]],
+    labels: Mapping[str, str],
+    before: NoteTrailer | None,
+    trend: Sequence[str],
+    reply_id: int,
+    reply_at: str | None,
+    priority: Priority | None,
+    route: RouteDecision,
+    run_id: str,
+) -> str:
+    """The short note after a reply: what changed, the trend, then a trailer answering it."""
+    source = {"llm": f"LLM ({triage.model})", "learned": "learned model", "rules": "keyword rules"}
+    when = _when(reply_at)
+    moves = "; ".join(f"{name} {old} → {new}" for name, (old, new) in changed.items())
+    lines = [
+        " ".join(f"{NOTE_HEADER} ({source[triage.engine]}): the customer replied".split()),
+        "",
+        f"After the customer's reply of {when}: {moves or 'no field changed'}",
+    ]
+    if priority is not None:
+        lines.append(f"Priority raised to {priority.value}")
+    lines.append(f"Sentiment trend: {' → '.join(trend)}")
+    lines += render_route(route)
+    trailer = NoteTrailer(
+        category=labels.get("category") or triage.analysis.category,
+        subcategory=labels.get("subcategory"),
+        urgency=labels.get("urgency") or triage.analysis.urgency.value,
+        sentiment=labels.get("sentiment") or triage.analysis.sentiment.value,
+        language=triage.analysis.language,
+        engine=triage.engine,
+        model=triage.model,
+        priority=priority.value if priority else (before.priority if before else None),
+        group_id=route.group_id,
+        assignee_id=route.assignee_id,
+        escalated=route.escalate or (before.escalated if before else False),
+        answers=reply_id,
+        trend=tuple(trend),
+        applied=None
+        if before is None or before.applied is None
+        else tuple(sorted({*before.applied, *(n for n in changed if n != "subcategory")})),
+    )
+    lines += ["", f"run {' '.join(run_id.split())}", trailer.line()]
+    return "\n".join(lines)
+
+
+def _when(reply_at: str | None) -> str:
+    """``2026-11-24 10:02 UTC`` from an ISO time (as given when it does not parse)."""
+    if not reply_at:
+        return "an unknown time"
+    text = reply_at.strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text).astimezone(UTC)
+    except ValueError:
+        return " ".join(reply_at.split())[:40]
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
