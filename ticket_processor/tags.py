@@ -281,16 +281,33 @@ def is_revert_note(text: str | None) -> bool:
 
 
 def standing_note(notes: Sequence[str]) -> str | None:
-    """The triage note whose labels still stand: the last one, unless a revert came after it.
+    """The triage note whose labels still stand: the last one not taken back by a revert.
 
-    ``notes`` in the order the helpdesk lists them (oldest first)."""
-    standing: str | None = None
+    ``notes`` in the order the helpdesk lists them (oldest first). A revert note takes back the
+    triage note answering the same message (a re-triage after a reply: the labels before it
+    stand again; the first message's: none stand)."""
+    standing: list[tuple[str, str]] = []  # (the message answered, the note)
     for text in notes:
-        if is_triage_note(text):
-            standing = text
+        trailer = read_note(text)
+        if trailer is not None or is_triage_note(text):
+            which = (
+                FIRST_MESSAGE
+                if trailer is None or trailer.answers is None
+                else str(trailer.answers)
+            )
+            standing.append((which, text))
         elif is_revert_note(text):
-            standing = None
-    return standing
+            undone = _reverted_message(text)
+            if undone == FIRST_MESSAGE:
+                standing.clear()
+            else:
+                standing = [(which, note) for which, note in standing if which != undone]
+    return standing[-1][1] if standing else None
+
+
+def _reverted_message(text: str) -> str:
+    match = re.search(r" answers=(\S+)\s*$", text.strip())
+    return match.group(1) if match else FIRST_MESSAGE
 
 
 def _inert(text: str) -> str:

@@ -47,6 +47,17 @@ def summary_line(summary: RunSummary) -> str:
     ]
     if summary.out_of_scope:
         parts.append(f"out_of_scope={summary.out_of_scope}")
+    if summary.replies or summary.reply_failed:
+        kinds = summary.reply_kinds
+        parts.append(f"replies={summary.replies}")
+        parts.append(
+            "reply_kinds="
+            + ",".join(f"{k}:{kinds.get(k, 0)}" for k in ("actionable", "thanks", "auto_reply"))
+        )
+        parts.append(f"reply_notes={summary.reply_notes}")
+        parts.append(f"sentiment_changes={summary.sentiment_changes}")
+        if summary.reply_failed:
+            parts.append(f"reply_failed={summary.reply_failed}")
     if summary.cascaded:
         calls = summary.engines.get("llm", 0) / summary.triaged if summary.triaged else 0.0
         parts.append(f"cascaded={summary.cascaded}")

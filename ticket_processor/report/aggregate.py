@@ -25,6 +25,7 @@ from .agreement import (
     shadow_agreement_events,
 )
 from .detail import Agreement, FailedTicket, Routing, agreement, failed_tickets, priorities, routing
+from .replies import ReplyDay, reply_days
 from .runs import LoggedRun, as_float, as_int, event_time, summarise_runs
 from .series import Bucket, choose_step, series
 
@@ -197,6 +198,8 @@ class Report:
     # Shadow runs: per field, how often the decision matched what agents set on solved tickets.
     shadow_agreement: list[Agreement] = field(default_factory=list)
     corrections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # Re-triage on customers' replies, per day (``report.replies``).
+    replies: list[ReplyDay] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -238,6 +241,7 @@ class Report:
         data["routing"]["escalated"] = self.routing.escalated
         data["agreement"] = [{**asdict(a), "rate": a.rate} for a in self.agreement]
         data["shadow_agreement"] = [{**asdict(a), "rate": a.rate} for a in self.shadow_agreement]
+        data["replies"] = [{**asdict(d), "retriaged": d.retriaged} for d in self.replies]
         return data
 
 
@@ -388,6 +392,7 @@ def build_report(
         agreement=agreement([*events, *agreement_events(outcomes)]),
         shadow_agreement=agreement(shadow_agreement_events(events, history)),
         corrections=corrections(outcomes),
+        replies=reply_days(events, dry_runs),
     )
 
 

@@ -254,6 +254,18 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
         sections += agreement_section(report)
     if report.shadow_agreement:
         sections += shadow_section(report)
+    if report.replies:
+        rows = [
+            (
+                d.day,
+                *(fmt_count(n) for n in (d.retriaged, d.actionable, d.thanks, d.auto_reply)),
+                fmt_count(d.notes),
+                f"{fmt_count(d.worse)} worse, {fmt_count(d.better)} better",
+            )
+            for d in report.replies
+        ]
+        heads = ("day", "replies", "actionable", "thanks", "auto-replies", "notes", "sentiment")
+        sections += ["<h2>Customers' replies re-triaged</h2>", _table(heads, rows, {1, 2, 3, 4, 5})]
     sections += ["<h2>Tokens and cost over time</h2>", usage_chart(report.timeline)]
     if report.models:
         rows = [

@@ -103,6 +103,8 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(corrections_table(report.corrections))
     if report.shadow_agreement:
         console.print(shadow_table(report))
+    if report.replies:
+        console.print(replies_table(report))
     if report.run_list:
         console.print(_latest_runs(report))
 
@@ -118,6 +120,19 @@ def shadow_table(report: Report) -> Table:
     for a in report.shadow_agreement:
         differences = ", ".join(f"{ours} → {theirs} ({n})" for ours, theirs, n in a.corrections)
         table.add_row(a.field, fmt_count(a.compared), fmt_pct(a.rate), differences or "–")
+    return table
+
+
+def replies_table(report: Report) -> Table:
+    """Re-triage on customers' replies, per day."""
+    table = Table(title="Customers' replies re-triaged", title_justify="left")
+    headings = ("day", "replies", "actionable", "thanks", "auto-replies", "notes", "sentiment")
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading == "day" else "right")
+    for d in report.replies:
+        moved = f"{fmt_count(d.worse)} worse, {fmt_count(d.better)} better"
+        counts = (d.retriaged, d.actionable, d.thanks, d.auto_reply, d.notes)
+        table.add_row(d.day, *(fmt_count(n) for n in counts), moved)
     return table
 
 

@@ -1,7 +1,8 @@
 """``ticketbot revert --run RUN_ID``: undo what one run wrote, where nobody changed it since.
 
-From the run's ``ticket_triaged`` events (the JSON-lines log) and each ticket as the helpdesk
-holds it now: the tags the run added are removed (all but the processed marker, so the next
+From the run's ``ticket_triaged`` and ``reply_triaged`` events (the JSON-lines log) and each
+ticket as the helpdesk holds it now: the tags the run added are removed, the tags a re-triage
+after a reply replaced are put back, (all but the processed marker, so the next
 scheduled run does not triage the ticket again — ``run --ticket ID --force`` does that on
 purpose); the priority is restored where the ticket still has the one the run set; the group
 likewise (cleared where the ticket had none before the run, as a priority is); one internal
@@ -35,6 +36,9 @@ class RunWrites:
     # The helpdesk fields the run filled ({key: value}) and what they held before.
     fields_set: dict[str, object] = field(default_factory=dict)
     previous_fields: dict[str, object] = field(default_factory=dict)
+    # A re-triage after a customer's reply: the tags it replaced, and the reply it answered.
+    tags_removed: tuple[str, ...] = ()
+    answers: int | None = None
 
 
 @dataclass
@@ -48,12 +52,19 @@ class RevertPlan:
 
 
 def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrites]:
+    """What the run wrote, per ticket: its ``ticket_triaged`` events and the ``reply_triaged``
+    events of the replies it re-triaged (a run writes a ticket once: a ticket it triaged leaves
+    its replies to the next run)."""
     found: dict[int, RunWrites] = {}
     for event in events:
-        if event.get("event") != "ticket_triaged" or event.get("run_id") != run_id:
+        kind = event.get("event")
+        if kind not in ("ticket_triaged", "reply_triaged") or event.get("run_id") != run_id:
             continue
         if event.get("dry_run") or not isinstance(event.get("ticket_id"), int):
             continue
+        if kind == "reply_triaged" and not event.get("wrote"):
+            continue
+        reply = event.get("reply_id") if kind == "reply_triaged" else None
         found[event["ticket_id"]] = RunWrites(
             ticket_id=event["ticket_id"],
             # Once each: logs of versions that planned a tag twice list it twice.
@@ -64,6 +75,8 @@ def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrit
             previous_group_id=event.get("previous_group_id"),
             fields_set=dict(event.get("fields_set") or {}),
             previous_fields=dict(event.get("previous_fields") or {}),
+            tags_removed=tuple(dict.fromkeys(str(t) for t in event.get("tags_removed") or ())),
+            answers=reply if isinstance(reply, int) else None,
         )
     return list(found.values())
 
@@ -96,6 +109,8 @@ def _carries(ticket: Ticket, tag: str) -> bool:
 
 def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -> WriteBack | None:
     remove = tuple(t for t in wrote.tags_added if t != keep and _carries(ticket, t))
+    # The tags a re-triage replaced come back, where nobody put another value since.
+    restore_tags = tuple(t for t in wrote.tags_removed if not _carries(ticket, t))
     # A filled field goes back where it still holds what the run wrote (nobody changed it).
     restore = {
         key: wrote.previous_fields.get(key)
@@ -114,9 +129,11 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
         group = wrote.previous_group_id
         clear_group = group is None  # the ticket had no group before the run
     unchanged = priority is None and not clear and group is None and not clear_group
-    if not remove and unchanged and not restore:
+    if not remove and unchanged and not restore and not restore_tags:
         return None
     done = [f"removed tags {', '.join(remove)}" if remove else ""]
+    if restore_tags:
+        done.append(f"tags {', '.join(restore_tags)} put back")
     if priority is not None:
         done.append(f"priority restored to {priority.value}")
     elif clear:
@@ -128,10 +145,10 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
     if restore:
         done.append(f"fields {', '.join(sorted(restore))} restored")
     told = "; ".join(d for d in done if d)
-    note = render_revert_note(run_id, told)
+    note = render_revert_note(run_id, told, answers=wrote.answers)
     return WriteBack(
         ticket_id=ticket.id,
-        additional_tags=(),
+        additional_tags=restore_tags,
         remove_tags=remove,
         priority=priority,
         clear_priority=clear,
@@ -146,6 +163,8 @@ def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -
 def describe_revert(change: WriteBack, ticket: Ticket | None) -> str:
     """One line for ``revert --dry-run``: tags, priority and group, each as now → after."""
     parts = [f"tags -{', -'.join(change.remove_tags)}" if change.remove_tags else "tags kept"]
+    if change.additional_tags:
+        parts.append(f"tags +{', +'.join(change.additional_tags)}")
     now_priority = ticket.priority if ticket and ticket.priority else "none"
     if change.priority is not None:
         parts.append(f"priority {now_priority} → {change.priority.value}")
@@ -182,11 +201,13 @@ def apply_revert(helpdesk: Helpdesk, ledger: RunLedger, plan: RevertPlan) -> lis
             for k, v in original.custom_fields.items()
             if fresh.custom_fields.get(k) == written.get(k)
         }
-        if not remove and nothing_else and no_group and not restore:
+        put_back = tuple(t for t in original.additional_tags if not _carries(fresh, t))
+        if not remove and nothing_else and no_group and not restore and not put_back:
             return None
         return original.model_copy(
             update={
                 "remove_tags": remove,
+                "additional_tags": put_back,
                 "custom_fields": restore,
                 "updated_stamp": fresh.updated_at,
             }
