@@ -126,6 +126,7 @@ def test_an_angry_reply_replaces_the_changed_fields_tags_and_notes_it_once() -> 
     assert "vip" not in change.remove_tags
     assert change.priority is Priority.HIGH
     note = change.note
+    assert note is not None
     assert "sentiment neutral → negative" in note
     assert "urgency medium → high" in note
     assert "Sentiment trend: neutral → negative" in note
