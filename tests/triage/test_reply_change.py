@@ -8,8 +8,10 @@ Routes match on the reply's facts; a revert takes back the note of the message i
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from ticket_processor.helpdesks.protocol import Conversation, Cursor, Message
 from ticket_processor.models import (
     Analysis,
     Priority,
@@ -19,6 +21,8 @@ from ticket_processor.models import (
     Triage,
     Urgency,
 )
+from ticket_processor.state.ledger import RunLedger
+from ticket_processor.state.replies import ReplyBook
 from ticket_processor.tags import (
     read_note,
     render_note,
@@ -29,6 +33,7 @@ from ticket_processor.triage.reply_change import (
     ReplyChange,
     ReplyKind,
     plan_reply,
+    read_thread,
     reply_facts,
     standing_labels,
 )
@@ -210,3 +215,63 @@ def test_a_revert_of_a_reply_lets_the_labels_before_it_stand() -> None:
     assert standing_note([first, reply_note]) == reply_note
     assert standing_note([first, reply_note, undo_reply]) == first
     assert standing_note([first, reply_note, undo_first]) is None
+
+
+def message(mid: int, body: str, *, public: bool = True, requester: bool = True) -> Message:
+    return Message(mid, body, "2026-11-24T10:00:00Z", public, requester and public)
+
+
+def test_only_the_requesters_unanswered_public_replies_count() -> None:
+    first = render_note(FIRST, priority=None, run_id="r1")
+    answered = plan("actionable", triage(sentiment=Sentiment.NEGATIVE), reply_id=20).note
+    assert answered is not None
+    conversation = Conversation(
+        ticket(),
+        (
+            message(10, first, public=False),
+            message(20, "Third time asking!"),
+            message(25, answered, public=False),
+            message(30, "We are looking into it.", requester=False),  # an agent's reply
+            message(35, "Internal: check the logs", public=False),  # an agent's note
+            message(40, "Still broken, please hurry."),
+        ),
+    )
+    thread = read_thread(conversation, None, ())
+    assert [m.id for m in thread.replies] == [40]
+    assert thread.before is not None
+    assert thread.before.answers == 20
+    assert thread.trend == ("neutral", "negative")
+    # The book knows a later reply was judged (a thank-you leaves no note): nothing new.
+    assert read_thread(conversation, 40, ("neutral", "negative", "positive")).replies == ()
+    quiet = Conversation(ticket(), (message(10, first, public=False),))
+    assert read_thread(quiet, None, ()).replies == ()
+
+
+def test_a_reply_before_the_first_triage_is_still_judged() -> None:
+    first = render_note(FIRST, priority=None, run_id="r1")
+    conversation = Conversation(
+        ticket(), (message(5, "Forgot to say: it's urgent."), message(10, first, public=False))
+    )
+    thread = read_thread(conversation, None, ())
+    assert [m.id for m in thread.replies] == [5]
+    assert thread.trend == ("neutral",)
+
+
+def test_the_book_keeps_cursor_and_tickets_and_survives_a_reload(tmp_path: Path) -> None:
+    ledger = RunLedger(tmp_path)
+    book = ReplyBook(ledger, "zendesk", clock=lambda: 1_800_000_000.0)
+    book.move_cursor(Cursor("ticket_events", "1799999000"))
+    book.wrote(7, "2026-11-24T10:00:00Z")
+    book.answered(8, 40, ("neutral", "negative"))
+    book.save()
+    again = ReplyBook(RunLedger(tmp_path), "zendesk", clock=lambda: 1_800_000_000.0)
+    assert again.cursor == Cursor("ticket_events", "1799999000")
+    assert again.written(7) == "2026-11-24T10:00:00Z"
+    entry = again.entry(8)
+    assert entry is not None
+    assert (entry.answered, entry.trend) == (40, ["neutral", "negative"])
+    # Another helpdesk's ids mean nothing here; old entries are dropped on save.
+    assert ReplyBook(RunLedger(tmp_path), "freshdesk").cursor is None
+    later = ReplyBook(RunLedger(tmp_path), "zendesk", clock=lambda: 1_800_000_000.0 + 91 * 86400)
+    later.save()
+    assert ReplyBook(RunLedger(tmp_path), "zendesk").entry(7) is None

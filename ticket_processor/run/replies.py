@@ -21,7 +21,7 @@ for the first time is left to the next run, its page unsettled, so its reply is 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,59 +31,22 @@ from ..errors import RunOutOfTime, TicketBotError
 from ..helpdesks.protocol import Conversation, CursorRejectedError, Message, WriteOutcome
 from ..models import RouteDecision, Ticket, Triage, WriteBack
 from ..state.replies import ReplyBook
-from ..tags import is_revert_note, read_note
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_change import (
     ReplyChange,
+    Thread,
     plan_reply,
+    read_thread,
     reply_facts,
     standing_labels,
 )
 from ..triage.reply_kind import classify_reply
 from ..triage.reply_text import strip_reply
-from ..triage.trailer import NoteTrailer
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .scope import CLOSED
 from .types import RunSummary
 from .writer import BatchWriter, Writer
-
-MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
-
-
-@dataclass(frozen=True)
-class Thread:
-    """A conversation as re-triage reads it: the standing note's trailer, what was answered,
-    and the unanswered replies (oldest first)."""
-
-    before: NoteTrailer | None
-    trend: tuple[str, ...]
-    replies: tuple[Message, ...]
-
-
-def read_thread(conversation: Conversation, answered: int | None, trend: Sequence[str]) -> Thread:
-    """The unanswered replies: the requester's public messages after the last one answered,
-    by a note's trailer or by the book (``answered``). A revert note takes back the note
-    answering the same message, so that reply's labels no longer stand."""
-    notes: list[NoteTrailer] = []
-    last = answered or 0
-    for message in conversation.messages:
-        if message.public:
-            continue
-        trailer = read_note(message.body)
-        if trailer is not None:
-            notes.append(trailer)
-            last = max(last, trailer.answers or 0)
-        elif is_revert_note(message.body) and notes:
-            notes.pop()
-    before = notes[-1] if notes else None
-    replies = tuple(
-        m for m in conversation.messages if m.public and m.from_requester and m.id > last
-    )
-    known = tuple(trend) or (before.trend if before is not None and before.trend else ())
-    if not known and before is not None:
-        known = (before.sentiment,)
-    return Thread(before, known, replies[-MAX_REPLIES:])
 
 
 @dataclass

@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from ..helpdesks.protocol import Conversation, Message
 from ..models import PRIORITY_RANK, Priority, RouteDecision, Sentiment, Ticket, Triage, Urgency
-from ..tags import NOTE_HEADER, decide_priority, render_route
+from ..tags import NOTE_HEADER, decide_priority, read_note, render_route, standing_note
 from .confidence import Decision
 from .tagnames import sanitise_tag
 from .trailer import NoteTrailer
 
+MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
 REPLY_TAGS: dict[str, str] = {"thanks": "reply_thanks", "auto_reply": "reply_auto"}
 _FIELDS = ("category", "subcategory", "urgency", "sentiment")
@@ -64,6 +66,35 @@ class ReplyChange:
         return bool(
             self.add_tags or self.remove_tags or self.priority or self.group_id or self.note
         )
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A conversation as re-triage reads it: the standing note's trailer, what was answered,
+    and the unanswered replies (oldest first)."""
+
+    before: NoteTrailer | None
+    trend: tuple[str, ...]
+    replies: tuple[Message, ...]
+
+
+_FIRST = NoteTrailer("-", "low", "neutral", "und", "rules")  # a note answering no reply
+
+
+def read_thread(conversation: Conversation, answered: int | None, trend: Sequence[str]) -> Thread:
+    """The unanswered replies: the requester's public messages after the last one answered,
+    by a note's trailer or by the book (``answered``). A revert note takes back the note
+    answering the same message, so that reply's labels no longer stand."""
+    private = [m.body for m in conversation.messages if not m.public]
+    last = max([answered or 0, *((read_note(b) or _FIRST).answers or 0 for b in private)])
+    before = read_note(standing_note(private))
+    replies = tuple(
+        m for m in conversation.messages if m.public and m.from_requester and m.id > last
+    )
+    known = tuple(trend) or (before.trend if before is not None and before.trend else ())
+    if not known and before is not None:
+        known = (before.sentiment,)
+    return Thread(before, known, replies[-MAX_REPLIES:])
 
 
 def standing_labels(before: NoteTrailer | None, tags: Sequence[str], prefix: str) -> dict[str, str]:
