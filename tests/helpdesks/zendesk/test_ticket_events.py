@@ -321,3 +321,44 @@ def test_a_malformed_event_record_is_skipped() -> None:
     assert page.public_comments == [(8, 5)]
     assert len(page.malformed) == 3
     assert (page.end_time, page.end_of_stream) == (100, True)
+
+
+def test_reply_pages_follow_end_time_across_full_pages(
+    sandbox: RunningSandbox, clock: FakeClock
+) -> None:
+    since = int(clock.now) - 120
+    for i in range(1100):  # 1,100 creation events over 11 seconds: two export pages
+        new_ticket(sandbox, tags=())
+        if i % 100 == 99:
+            clock.advance(1)
+    ticket = new_ticket(sandbox)
+    requester_says(sandbox, ticket, "Hello again")
+    clock.advance(61)
+    sandbox.sandbox.reset_stats()
+    hd = helpdesk(sandbox, clock)
+    pages = list(hd.reply_pages(None, since=since, prefix="ai_", written=lambda _: None))
+    hd.close()
+    assert len(pages) == 2
+    assert [p.last for p in pages] == [False, True]
+    cursors = [int(p.next_cursor.value or 0) for p in pages if p.next_cursor is not None]
+    assert cursors == sorted(cursors)
+    assert cursors[0] > since
+    assert [c.ticket.id for p in pages for c in p.conversations] == [ticket]
+    assert requests_made(sandbox) == {
+        "GET /api/v2/incremental/ticket_events": 2,
+        "GET /api/v2/tickets/show_many": 1,
+        "GET /api/v2/tickets/{id}/comments": 1,
+    }
+
+
+def test_without_an_admins_token_replies_are_not_looked_for_and_it_says_so(
+    sandbox: RunningSandbox, clock: FakeClock
+) -> None:
+    sandbox.config.admin = False
+    hd = helpdesk(sandbox, clock)
+    pages = list(hd.reply_pages(None, since=0, prefix="ai_", written=lambda _: None))
+    hd.close()
+    assert len(pages) == 1
+    assert pages[0].last
+    assert pages[0].conversations == []
+    assert [name for name, _ in pages[0].notices] == ["replies_unavailable"]
