@@ -226,3 +226,27 @@ def test_a_forwarded_email_is_never_the_requesters() -> None:
         "junk",
     ]
     assert [(m.id, m.from_requester) for m in messages(items, 9)] == [(1, False), (2, True)]
+
+
+def test_requester_responded_at_stays_for_a_second_message_in_a_row(
+    sandbox: RunningFreshdesk, clock: FakeClock
+) -> None:
+    ticket = new_ticket(sandbox)
+
+    def stats() -> dict[str, Any]:
+        shown = requests.get(
+            f"{sandbox.url}/api/v2/tickets/{ticket}",
+            params={"include": "stats"},
+            auth=freshdesk_auth(sandbox),
+            timeout=5,
+        ).json()
+        return dict(shown["stats"])
+
+    clock.advance(10)
+    agent_replies(sandbox, ticket, "<p>Which card?</p>")
+    clock.advance(10)
+    first = requester_says(sandbox, ticket, "<p>The blue one</p>")["created_at"]
+    assert stats()["requester_responded_at"] == first
+    clock.advance(10)
+    requester_says(sandbox, ticket, "<p>And the red one</p>")
+    assert stats()["requester_responded_at"] == first  # why it never decides a skip

@@ -40,12 +40,34 @@ def _requester(ticket: dict[str, Any]) -> dict[str, Any]:
     return {"id": rid, "name": f"Requester {rid}", "email": None, "mobile": None, "phone": None}
 
 
-def _stats(ticket: dict[str, Any]) -> dict[str, Any]:
+def _responded(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
+    """When the agents last answered (and first did), and when the requester last answered an
+    agent: a customer's second message in a row leaves ``requester_responded_at`` as it was,
+    as Freshdesk does."""
+    agent = first = requester = None
+    last_from_requester = False
+    for item in conversations:
+        if item["private"]:
+            continue
+        if item["incoming"]:
+            if not last_from_requester:
+                requester = item["created_at"]
+            last_from_requester = True
+        else:
+            agent = item["created_at"]
+            first = first or agent
+            last_from_requester = False
+    return {
+        "agent_responded_at": agent,
+        "requester_responded_at": requester,
+        "first_responded_at": first,
+    }
+
+
+def _stats(ticket: dict[str, Any], conversations: list[dict[str, Any]]) -> dict[str, Any]:
     resolved = ticket["updated_at"] if ticket["status"] in (4, 5) else None
     return {
-        "agent_responded_at": None,
-        "requester_responded_at": None,
-        "first_responded_at": None,
+        **_responded(conversations),
         "status_updated_at": ticket["updated_at"],
         "reopened_at": None,
         "resolved_at": resolved,
@@ -104,7 +126,7 @@ def list_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
         if "requester" in wanted:
             item["requester"] = _requester(ticket)
         if "stats" in wanted:
-            item["stats"] = _stats(ticket)
+            item["stats"] = _stats(ticket, svc.store.conversations(ticket["id"]))
         out.append(item)
     return status, out, headers
 
@@ -119,7 +141,7 @@ def show_ticket(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     if "company" in wanted:
         ticket["company"] = None
     if "stats" in wanted:
-        ticket["stats"] = _stats(ticket)
+        ticket["stats"] = _stats(ticket, svc.store.conversations(ticket["id"]))
     return 200, ticket, {}
 
 
