@@ -3,7 +3,7 @@
 ``store.TicketStore`` holds one ``TicketBook`` and calls it under its lock. The book keeps the
 tickets (Zendesk JSON by id), their comments, the requesters (``requesters.Requesters``), the
 groups and agents (``directory.Directory``), the write log (``writelog.WriteLog``) and every
-write's audit event (``ticket_events.EventLog``, for the ticket event export). A
+write's audit event (``ticket_events.TicketEventLog``, for the ticket event export). A
 create validates the fields and needs a description; an update honours ``safe_update`` (409 on
 a stale ``updated_stamp``) and the directory's assignment rule, and answers with its audit.
 ``updated_at`` is to the second like Zendesk's, but a ticket written twice in one second gets
@@ -29,7 +29,7 @@ from .records import (
     validate_fields,
 )
 from .requesters import Requesters
-from .ticket_events import EventLog
+from .ticket_events import TicketEventLog
 from .ticket_fields import FieldBook
 from .writelog import WriteLog
 
@@ -67,7 +67,7 @@ class TicketBook:
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self._requesters = Requesters()
         self.log = WriteLog()
-        self.events = EventLog()  # one audit a write, for the ticket event export
+        self.events = TicketEventLog()  # one audit a write, for the ticket event export
         self.next_id = 1
         self._next_comment_id = 1
 

@@ -51,7 +51,7 @@ def comment_child(comment: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class EventLog:
+class TicketEventLog:
     """Every write's audit event, in write order; not thread-safe (the store's lock is)."""
 
     def __init__(self) -> None:
