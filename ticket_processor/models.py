@@ -83,6 +83,8 @@ class Ticket(BaseModel):
     # Where the ticket sits, for routing and scope: ids as the helpdesk numbers them.
     group_id: int | None = None
     assignee_id: int | None = None
+    # Who asked: the end user (Zendesk) or contact (Freshdesk) whose replies re-open triage.
+    requester_id: int | None = None
     brand_id: int | None = None
     form_id: int | None = None
     channel: str | None = None

@@ -8,7 +8,8 @@ keeps the run inside the export's own limit of 10 requests a minute, which Zende
 not announce: when the next request would be the 11th within a minute it waits if that is short
 (``EXPORT_MAX_WAIT``), else ends discovery so the next scheduled run goes on from the cursor.
 A cursor Zendesk refuses (400/422: malformed, or a start time in the future) raises
-``CursorRejectedError``.
+``CursorRejectedError``. Customers' replies are read from the ticket event export
+(``helpdesks/zendesk/replies.py``), which counts against the same limit and window.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .helpdesks.descriptor import HelpdeskSettings, Wiring
 from .helpdesks.protocol import (
     Agent,
     ArticleListing,
+    Conversation,
     Cursor,
     CursorRejectedError,
     FieldOption,
@@ -31,17 +33,20 @@ from .helpdesks.protocol import (
     HelpdeskField,
     Probe,
     Replan,
+    ReplyPage,
     TicketPage,
     WriteJournal,
     WriteLimits,
     WriteOutcome,
 )
+from .helpdesks.zendesk import replies
 from .helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
 from .helpdesks.zendesk.kind import KIND, ZendeskSettings
 from .helpdesks.zendesk.pages import IncrementalExportForbidden
 from .helpdesks.zendesk.writer import ZendeskBatchWrite
 from .models import Ticket, WriteBack
 from .resilience.pacing import RequestWindow
+from .tags import marker_tag
 
 EXPORT_PER_MINUTE = 10  # Zendesk's limit on the incremental export, per account
 EXPORT_PAGE = 1000  # tickets an export page (Zendesk's maximum)
@@ -163,6 +168,26 @@ class ZendeskHelpdesk:
             raise CursorRejectedError(
                 f"Zendesk refused the saved export position ({exc.status_code}): {exc}"
             ) from exc
+
+    def reply_pages(
+        self,
+        cursor: Cursor | None,
+        *,
+        since: int,
+        prefix: str,
+        written: Callable[[int], str | None],
+    ) -> Iterator[ReplyPage]:
+        # ``written`` is not needed: the event export names each comment and its author.
+        return replies.reply_pages(
+            self.client,
+            cursor,
+            since=since,
+            marker=marker_tag(prefix),
+            export_slot=self._export_slot,
+        )
+
+    def conversation(self, ticket_id: int) -> Conversation | None:
+        return replies.conversation(self.client, ticket_id)
 
     def _export_slot(self) -> tuple[str, str] | None:
         """Record one export request if it fits the minute (waiting briefly); else a notice."""

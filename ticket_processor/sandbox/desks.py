@@ -2,8 +2,10 @@
 crash tests, the crash campaign and the benchmarks drive the same way, whichever helpdesk it
 imitates (here, beside the sandboxes, so scripts need not reach into the tests).
 
-A desk creates tickets, reads one back in ticketbot's words (tags, priority, ticketbot's notes),
-tells its request counts and history, and injects faults: scripted ``faults`` items in the
+A desk creates tickets (each with its own requester), reads one back in ticketbot's words (tags,
+priority, ticketbot's notes), adds messages as people would (the requester's public reply, an
+agent's public reply, an agent's internal note), tells its request counts and history, and
+injects faults: scripted ``faults`` items in the
 sandbox's own ``"503 KEY"`` form for the endpoint keys in ``ops`` (``list``, ``write`` ... as
 each helpdesk spells them), a 429 storm, refused updates and an agent's concurrent edit.
 """
@@ -22,8 +24,10 @@ from ticket_processor.helpdesks.freshdesk.records import (
     PRIORITY_TO_FRESHDESK,
 )
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig, PlanLimits
+from ticket_processor.helpdesks.freshdesk.sandbox.records import SOURCE_REPLY
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
+from ticket_processor.helpdesks.freshdesk.sandbox.store import SANDBOX_AGENT_ID
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
@@ -82,6 +86,9 @@ class Desk(Protocol):
     def start_storm(self, seconds: float) -> None: ...
     def refuse_updates(self, ticket_ids: list[int]) -> None: ...
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None: ...
+    def requester_says(self, ticket_id: int, text: str) -> None: ...
+    def agent_replies(self, ticket_id: int, text: str) -> None: ...
+    def agent_notes(self, ticket_id: int, text: str) -> None: ...
 
 
 class ZendeskDesk:
@@ -113,11 +120,12 @@ class ZendeskDesk:
 
     def create(self, tickets: list[NewTicket]) -> list[int]:
         ids = []
-        for t in tickets:
+        for n, t in enumerate(tickets):
             fields: dict[str, Any] = {
                 "subject": t.subject,
                 "comment": {"body": t.body},
                 "status": t.status,
+                "requester": {"email": f"customer{n}@example.com"},
             }
             if t.tags:
                 fields["tags"] = list(t.tags)
@@ -158,6 +166,21 @@ class ZendeskDesk:
 
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         self.sandbox.store.update(ticket_id, {"additional_tags": [tag], "priority": priority})
+
+    def requester_says(self, ticket_id: int, text: str) -> None:
+        """A public comment by the ticket's requester (an event in the ticket event export;
+        it is more than a minute old, and exported, once the sandbox's clock moved on)."""
+        author = int(self.sandbox.store.get(ticket_id)["requester_id"])
+        self._comment(ticket_id, {"body": text, "public": True, "author_id": author})
+
+    def agent_replies(self, ticket_id: int, text: str) -> None:
+        self._comment(ticket_id, {"body": text, "public": True})
+
+    def agent_notes(self, ticket_id: int, text: str) -> None:
+        self._comment(ticket_id, {"body": text, "public": False})
+
+    def _comment(self, ticket_id: int, comment: dict[str, Any]) -> None:
+        self.sandbox.store.update(ticket_id, {"comment": comment})
 
 
 class FreshdeskDesk:
@@ -233,6 +256,24 @@ class FreshdeskDesk:
 
     def refuse_updates(self, ticket_ids: list[int]) -> None:
         self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
+
+    def requester_says(self, ticket_id: int, text: str) -> None:
+        """An incoming public note from the ticket's requester, as the API records one."""
+        requester = int(self.sandbox.store.find(ticket_id)["requester_id"])
+        body = f"<p>{html.escape(text)}</p>"
+        self.sandbox.store.add_note(
+            ticket_id, body, private=False, user_id=requester, incoming=True
+        )
+
+    def agent_replies(self, ticket_id: int, text: str) -> None:
+        body = f"<p>{html.escape(text)}</p>"
+        self.sandbox.store.add_note(
+            ticket_id, body, private=False, user_id=SANDBOX_AGENT_ID, source=SOURCE_REPLY
+        )
+
+    def agent_notes(self, ticket_id: int, text: str) -> None:
+        body = f"<p>{html.escape(text)}</p>"
+        self.sandbox.store.add_note(ticket_id, body, private=True, user_id=SANDBOX_AGENT_ID)
 
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         ticket = self.sandbox.store.find(ticket_id)

@@ -61,6 +61,8 @@ EXCHANGES: dict[str, tuple[str, str]] = {
     "show_included": ("/api/v2/tickets/{id}", "GET"),
     "update": ("/api/v2/tickets/{id}", "PUT"),
     "note": ("/api/v2/tickets/{id}/notes", "POST"),
+    "note_incoming": ("/api/v2/tickets/{id}/notes", "POST"),
+    "reply": ("/api/v2/tickets/{id}/reply", "POST"),
     "conversations": ("/api/v2/tickets/{id}/conversations", "GET"),
     "search": ("/api/v2/search/tickets", "GET"),
     "bulk": ("/api/v2/tickets/bulk_update", "POST"),
@@ -122,6 +124,12 @@ def _exchange(sb: RunningFreshdesk) -> dict[str, Exchange]:
     out["create"] = _body(s.post(f"{api}/tickets", json=ticket_body))
     tid = out["create"][1]["id"]
     out["note"] = _body(s.post(f"{api}/tickets/{tid}/notes", json={"body": "<b>n</b>"}))
+    requester = out["create"][1]["requester_id"]
+    incoming = {"body": "<p>Still declined</p>", "incoming": True, "user_id": requester}
+    out["note_incoming"] = _body(
+        s.post(f"{api}/tickets/{tid}/notes", json={**incoming, "private": False})
+    )
+    out["reply"] = _body(s.post(f"{api}/tickets/{tid}/reply", json={"body": "<p>On it</p>"}))
     changes = {"tags": ["billing", "ai"], "group_id": group, "responder_id": agent}
     out["update"] = _body(s.put(f"{api}/tickets/{tid}", json=changes))
     out["list"] = _body(s.get(f"{api}/tickets"))

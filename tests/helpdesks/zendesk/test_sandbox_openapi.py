@@ -318,3 +318,28 @@ def test_an_invented_ticket_field_is_caught(zendesk_spec: dict[str, Any]) -> Non
     assert undocumented_ticket_fields(zendesk_spec, {"id": 1, "sandbox_secret": 1}) == {
         "sandbox_secret"
     }
+
+
+def test_ticket_event_export_validates_against_zendesk_spec(zendesk_spec: dict[str, Any]) -> None:
+    """The time-based ticket event export, with and without comment events; the sandbox's clock
+    is moved past the minute the export leaves out."""
+    now = [time.time()]
+    with serve_in_thread(SandboxConfig(clock=lambda: now[0])) as sb:
+        sb.store.use_clock(lambda: now[0])
+        start = int(now[0]) - 120
+        ticket = sb.store.create({"subject": "s", "comment": {"body": "b"}, "tags": ["x"]})
+        requester = {"body": "more", "public": True, "author_id": ticket["requester_id"]}
+        sb.store.update(ticket["id"], {"comment": requester, "status": "open"})
+        now[0] += 61
+        schema = response_schema(zendesk_spec, "/api/v2/incremental/ticket_events", "GET", "200")
+        for include in ("comment_events", ""):
+            answer = requests.get(
+                f"{sb.url}/api/v2/incremental/ticket_events.json",
+                params={"start_time": str(start), "include": include},
+                auth=sandbox_auth(sb),
+                timeout=5,
+            )
+            body = answer.json()
+            assert answer.status_code == 200
+            assert body["count"] == 2
+            assert errors_against(zendesk_spec, schema, body) == []

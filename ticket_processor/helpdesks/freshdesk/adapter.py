@@ -27,7 +27,9 @@ The note goes first and the journal records the ticket before it: if a run dies 
 note and the ``PUT``, the next run's ``recover`` finds the note among its conversations and keeps
 the ticket in the journal until it is written, so neither it nor a run killed again posts a
 second one. ``bulk_update`` is not used: tags differ per ticket and notes are per ticket anyway,
-so it would not save a request.
+so it would not save a request. The ``PUT``'s answer gives the ticket's ``updated_at`` after
+the write (``WriteOutcome.updated_at``): reply discovery reads the conversations only of tickets
+changed since then (``replies``).
 """
 
 from __future__ import annotations
@@ -50,16 +52,18 @@ from ...models import Ticket, WriteBack
 from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
-from ...tags import answers_same_message, is_triage_note
+from ...tags import answers_same_message, is_triage_note, marker_tag
 from ..descriptor import HelpdeskSettings, Wiring
 from ..protocol import (
     Agent,
     ArticleListing,
+    Conversation,
     Cursor,
     Group,
     HelpdeskField,
     Probe,
     Replan,
+    ReplyPage,
     TicketPage,
     WriteJournal,
     WriteLimits,
@@ -67,6 +71,7 @@ from ..protocol import (
 )
 from ..transport import WriteOutcomeUnknown
 from . import reads as freshdesk_reads
+from . import replies as freshdesk_replies
 from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
 from .records import note_html, parse_tickets, update_body
@@ -163,6 +168,21 @@ class FreshdeskHelpdesk:
     ) -> Iterator[TicketPage]:
         return ticket_pages(self.http, cursor, since=since, query=query)
 
+    def reply_pages(
+        self,
+        cursor: Cursor | None,
+        *,
+        since: int,
+        prefix: str,
+        written: Callable[[int], str | None],
+    ) -> Iterator[ReplyPage]:
+        return freshdesk_replies.reply_pages(
+            self.http, cursor, since=since, marker=marker_tag(prefix), written=written
+        )
+
+    def conversation(self, ticket_id: int) -> Conversation | None:
+        return freshdesk_replies.conversation(self.http, ticket_id)
+
     def count_open_before(self, moment: int) -> int | None:
         # The filter compares dates only: tickets last changed before the day of ``moment``.
         day = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d")
@@ -257,16 +277,26 @@ class FreshdeskHelpdesk:
                 noted.add(ticket_id)
                 self._post_note(ticket_id, plan.note, tries)
         body = update_body(plan, fresh)
+        updated_at = None
         if body:
             tries.update_sent = True
-            self.http.request("PUT", f"/api/v2/tickets/{ticket_id}", json=body, retry=False)
-        return self._finished(ticket_id, plan, noted)
+            answer = self.http.request(
+                "PUT", f"/api/v2/tickets/{ticket_id}", json=body, retry=False
+            )
+            updated_at = _updated_at(answer.body)
+        return self._finished(ticket_id, plan, noted, updated_at)
 
-    def _finished(self, ticket_id: int, plan: WriteBack | None, noted: set[int]) -> WriteOutcome:
+    def _finished(
+        self,
+        ticket_id: int,
+        plan: WriteBack | None,
+        noted: set[int],
+        updated_at: str | None = None,
+    ) -> WriteOutcome:
         noted.discard(ticket_id)
         with self._lock:
             self._noted.discard(ticket_id)
-        return WriteOutcome(ticket_id, plan)
+        return WriteOutcome(ticket_id, plan, updated_at=updated_at)
 
     def _post_note(self, ticket_id: int, note: str, tries: _Tries) -> None:
         """Post the private note. An answer that leaves its fate unknown is retried as the
@@ -399,6 +429,12 @@ class FreshdeskHelpdesk:
             sandbox=answer.sandbox == "freshdesk",
             account={"email": email},
         )
+
+
+def _updated_at(body: object) -> str | None:
+    """The ticket's ``updated_at`` in a ``PUT``'s answer (None when it carries none)."""
+    stamp = body.get("updated_at") if isinstance(body, dict) else None
+    return stamp if isinstance(stamp, str) else None
 
 
 def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:

@@ -40,8 +40,16 @@ from .pages import (
     incremental_pages,
     paged,
     search_pages,
+    ticket_event_page,
 )
-from .records import ExportPage, JobRef, JobStatus, parse_job_status, parse_tickets
+from .records import (
+    EventPage,
+    ExportPage,
+    JobRef,
+    JobStatus,
+    parse_job_status,
+    parse_tickets,
+)
 from .wire import ZendeskTransport
 
 __all__ = ["BATCH_LIMIT", "JobTimeoutError", "ZendeskClient"]
@@ -195,6 +203,11 @@ class ZendeskClient:
         return incremental_pages(
             self._http, start_time=start_time, cursor=cursor, per_page=per_page
         )
+
+    def ticket_events(self, start_time: int) -> EventPage:
+        """One page of the ticket event export with its comments, from ``start_time``
+        (``pages.ticket_event_page``)."""
+        return ticket_event_page(self._http, start_time)
 
     def search_tickets(self, query: str, *, per_page: int = 100) -> Iterator[ExportPage]:
         """Stream Search API results for ``query``, up to Zendesk's 1,000-result limit

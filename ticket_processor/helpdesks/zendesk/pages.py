@@ -1,11 +1,12 @@
-"""Zendesk's paged reads: the incremental export, the Search API, list endpoints, comments.
+"""Zendesk's paged reads: the incremental exports, the Search API, list endpoints, comments.
 
 Functions of a ``ZendeskTransport``; ``ZendeskClient`` delegates to them. Discovery streams
 ``ExportPage`` s and never holds the backlog: a ticket that does not parse is reported in
 ``ExportPage.malformed``. A 403 on the incremental export (it needs an admin's token) raises
 ``IncrementalExportForbidden`` so the caller can switch to search; the Search API stops at
 Zendesk's 1,000-result limit with ``limit_reached``. Next-page links are followed only back to
-the same Zendesk (``ZendeskTransport.local_path``).
+the same Zendesk (``ZendeskTransport.local_path``). The ticket event export is read one page a
+call (``ticket_event_page``): its caller decides per page whether to go on.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...errors import AuthError, RecordInvalidError
-from .records import ExportPage, parse_tickets
+from .records import EventPage, ExportPage, parse_ticket_events, parse_tickets
 from .wire import ZendeskTransport
 
 # The client's logger, as before the reads moved here.
@@ -26,6 +27,19 @@ SEARCH_RESULT_LIMIT = 1000  # the Search API serves no result past the 1,000th
 
 class IncrementalExportForbidden(AuthError):
     """403 on the incremental export: it needs an admin's token; the Search API does not."""
+
+
+class StartTimeTooRecent(RecordInvalidError):
+    """422 on a time-based export: its ``start_time`` is less than a minute old."""
+
+
+def _forbidden(exc: AuthError) -> IncrementalExportForbidden:
+    return IncrementalExportForbidden(
+        "Zendesk refused the incremental ticket export (403): it needs an "
+        "admin's API token; use an admin for ZENDESK_EMAIL or the Search API",
+        status_code=403,
+        request_id=exc.request_id,
+    )
 
 
 def incremental_pages(
@@ -52,12 +66,7 @@ def incremental_pages(
             body = http.request("GET", "/api/v2/incremental/tickets/cursor.json", params=params)
         except AuthError as exc:
             if exc.status_code == 403:
-                raise IncrementalExportForbidden(
-                    "Zendesk refused the incremental ticket export (403): it needs an "
-                    "admin's API token; use an admin for ZENDESK_EMAIL or the Search API",
-                    status_code=403,
-                    request_id=exc.request_id,
-                ) from exc
+                raise _forbidden(exc) from exc
             raise
         tickets, malformed = parse_tickets(body.get("tickets"))
         after = body.get("after_cursor")
@@ -68,6 +77,26 @@ def incremental_pages(
         if end:
             return
         params = {"per_page": params["per_page"], "cursor": after_cursor}
+
+
+def ticket_event_page(http: ZendeskTransport, start_time: int) -> EventPage:
+    """One page of the time-based ticket event export from ``start_time``, comments included
+    (``include=comment_events``). ``StartTimeTooRecent`` when Zendesk refuses a start less
+    than a minute old; ``IncrementalExportForbidden`` on 403."""
+    params = {"start_time": int(start_time), "include": "comment_events"}
+    try:
+        body = http.request("GET", "/api/v2/incremental/ticket_events.json", params=params)
+    except AuthError as exc:
+        if exc.status_code == 403:
+            raise _forbidden(exc) from exc
+        raise
+    except RecordInvalidError as exc:
+        if "too recent" in str(exc).lower():
+            raise StartTimeTooRecent(
+                str(exc), request_id=exc.request_id, details=exc.details
+            ) from exc
+        raise
+    return parse_ticket_events(body)
 
 
 def search_pages(

@@ -1,7 +1,9 @@
-"""Zendesk's answers as ticketbot's values: ticket pages and job statuses, parsed defensively.
+"""Zendesk's answers as ticketbot's values: ticket pages, ticket event pages and job statuses,
+parsed defensively.
 
-Pure: no I/O. A ticket object that does not parse is kept aside (``ExportPage.malformed``) instead
-of raising, and a job status tolerates both shapes Zendesk uses for ``results``.
+Pure: no I/O. A ticket object or event record that does not parse is kept aside
+(``ExportPage.malformed``, ``EventPage.malformed``) instead of raising, and a job status
+tolerates both shapes Zendesk uses for ``results``.
 """
 
 from __future__ import annotations
@@ -144,3 +146,46 @@ def parse_job_status(body: dict[str, Any]) -> JobStatus:
         progress=_opt_int(job.get("progress")),
         results=results,
     )
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of the ticket event export, read for customers' replies: who wrote a public
+    comment on which ticket (``(ticket id, author id)``, a ticket's creation left out: its
+    first comment is the ticket itself), where the next page starts (``end_time``), whether
+    this was the last one, and the event records that did not parse."""
+
+    public_comments: list[tuple[int, int]]
+    end_time: int | None
+    end_of_stream: bool
+    malformed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def parse_ticket_events(body: object) -> EventPage:
+    """A ticket event export answer (with ``include=comment_events``) -> ``EventPage``; a
+    malformed event record is kept aside, never raised."""
+    body = body if isinstance(body, dict) else {}
+    found: list[tuple[int, int]] = []
+    malformed: list[dict[str, Any]] = []
+    events = body.get("ticket_events")
+    for event in events if isinstance(events, list) else []:
+        ticket_id = _opt_int(event.get("ticket_id")) if isinstance(event, dict) else None
+        children = event.get("child_events") if isinstance(event, dict) else None
+        if not isinstance(event, dict) or ticket_id is None or not isinstance(children, list):
+            malformed.append(event if isinstance(event, dict) else {"value": event})
+            continue
+        kinds = [c.get("event_type") for c in children if isinstance(c, dict)]
+        if "Create" in kinds:
+            continue  # the ticket's creation: its comment is the description, not a reply
+        for child in children:
+            if not isinstance(child, dict) or child.get("event_type") != "Comment":
+                continue
+            author = _opt_int(child.get("author_id"))
+            if child.get("public") is True and author is not None:
+                found.append((ticket_id, author))
+    if malformed:
+        log.warning("skipped %d malformed ticket event record(s)", len(malformed))
+    end_time = _opt_int(body.get("end_time"))
+    # A page without a time to go on from is the last one, whatever it claims.
+    end = bool(body.get("end_of_stream")) or end_time is None
+    return EventPage(found, end_time, end, malformed)

@@ -108,6 +108,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/tickets/{{id}}", t.show_ticket),
     compile_route("PUT", f"{_V2}/tickets/{{id}}", t.update_ticket, "update"),
     compile_route("POST", f"{_V2}/tickets/{{id}}/notes", t.create_note),
+    compile_route("POST", f"{_V2}/tickets/{{id}}/reply", t.create_reply),
     compile_route("GET", f"{_V2}/tickets/{{id}}/conversations", t.list_conversations),
     compile_route("DELETE", f"{_V2}/conversations/{{id}}", t.delete_conversation),
     compile_route("GET", f"{_V2}/search/tickets", t.search_tickets),

@@ -1,4 +1,5 @@
-"""The ticket endpoints: list, show, create, update, notes, conversations, search, bulk update.
+"""The ticket endpoints: list, show, create, update, notes, replies, conversations, search, bulk
+update.
 
 Shapes follow Freshdesk's API v2: the list and search leave out ``description`` (the list gives
 it with ``include=description``, which costs 2 more credits); ``tags`` on an update replace the
@@ -12,7 +13,7 @@ from typing import Any
 from ....sandbox.httpbase import ApiError
 from .config import field_error, invalid_value, not_found, rate_limited, validation_failed
 from .query import parse
-from .records import iso, listed, parse_iso
+from .records import SOURCE_REPLY, iso, listed, parse_iso, reply_answer
 from .routes import Answer, FreshdeskCall, FreshdeskServices, body_object, paged, positive_int
 from .store import SANDBOX_AGENT_ID
 
@@ -39,12 +40,34 @@ def _requester(ticket: dict[str, Any]) -> dict[str, Any]:
     return {"id": rid, "name": f"Requester {rid}", "email": None, "mobile": None, "phone": None}
 
 
-def _stats(ticket: dict[str, Any]) -> dict[str, Any]:
+def _responded(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
+    """When the agents last answered (and first did), and when the requester last answered an
+    agent: a customer's second message in a row leaves ``requester_responded_at`` as it was,
+    as Freshdesk does."""
+    agent = first = requester = None
+    last_from_requester = False
+    for item in conversations:
+        if item["private"]:
+            continue
+        if item["incoming"]:
+            if not last_from_requester:
+                requester = item["created_at"]
+            last_from_requester = True
+        else:
+            agent = item["created_at"]
+            first = first or agent
+            last_from_requester = False
+    return {
+        "agent_responded_at": agent,
+        "requester_responded_at": requester,
+        "first_responded_at": first,
+    }
+
+
+def _stats(ticket: dict[str, Any], conversations: list[dict[str, Any]]) -> dict[str, Any]:
     resolved = ticket["updated_at"] if ticket["status"] in (4, 5) else None
     return {
-        "agent_responded_at": None,
-        "requester_responded_at": None,
-        "first_responded_at": None,
+        **_responded(conversations),
         "status_updated_at": ticket["updated_at"],
         "reopened_at": None,
         "resolved_at": resolved,
@@ -103,7 +126,7 @@ def list_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
         if "requester" in wanted:
             item["requester"] = _requester(ticket)
         if "stats" in wanted:
-            item["stats"] = _stats(ticket)
+            item["stats"] = _stats(ticket, svc.store.conversations(ticket["id"]))
         out.append(item)
     return status, out, headers
 
@@ -118,7 +141,7 @@ def show_ticket(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     if "company" in wanted:
         ticket["company"] = None
     if "stats" in wanted:
-        ticket["stats"] = _stats(ticket)
+        ticket["stats"] = _stats(ticket, svc.store.conversations(ticket["id"]))
     return 200, ticket, {}
 
 
@@ -140,15 +163,9 @@ def update_ticket(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return 200, svc.store.update(ticket_id, changes), {}
 
 
-def create_note(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+def _checked(call: FreshdeskCall, allowed: dict[str, type]) -> dict[str, Any]:
+    """The request's object, or Freshdesk's 400 naming every unknown or mistyped field."""
     body = body_object(call)
-    allowed = {
-        "body": str,
-        "private": bool,
-        "incoming": bool,
-        "user_id": int,
-        "notify_emails": list,
-    }
     errors = []
     for name, value in body.items():
         kind = allowed.get(name)
@@ -161,13 +178,54 @@ def create_note(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
         errors.append(field_error("body", "It should be a/an String", "missing_field"))
     if errors:
         raise validation_failed(*errors)
+    return body
+
+
+def create_note(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    """A note: private unless ``private: false``; ``incoming: true`` with a contact's
+    ``user_id`` is a message from that contact (a requester's public reply)."""
+    allowed = {
+        "body": str,
+        "private": bool,
+        "incoming": bool,
+        "user_id": int,
+        "notify_emails": list,
+    }
+    body = _checked(call, allowed)
     note = svc.store.add_note(
         call.int_arg(),
         body["body"],
         private=body.get("private", True),
         user_id=body.get("user_id", SANDBOX_AGENT_ID),
+        incoming=body.get("incoming", False),
     )
     return 201, note, {}
+
+
+def create_reply(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    """``POST /tickets/{id}/reply``: an agent's public reply, mailed to the requester."""
+    allowed = {
+        "body": str,
+        "from_email": str,
+        "user_id": int,
+        "cc_emails": list,
+        "bcc_emails": list,
+    }
+    body = _checked(call, allowed)
+    ticket = svc.store.find(call.int_arg())
+    to_emails = [f"requester{ticket['requester_id']}@example.com"]
+    reply = svc.store.add_note(
+        ticket["id"],
+        body["body"],
+        private=False,
+        user_id=body.get("user_id", SANDBOX_AGENT_ID),
+        source=SOURCE_REPLY,
+        from_email=body.get("from_email", svc.config.agent_email),
+        to_emails=to_emails,
+        cc_emails=list(body.get("cc_emails", [])),
+        bcc_emails=list(body.get("bcc_emails", [])),
+    )
+    return 201, reply_answer(reply, to_emails), {}
 
 
 def list_conversations(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:

@@ -232,20 +232,34 @@ def apply_update(ticket: dict[str, Any], changes: dict[str, Any], now: float) ->
     return out
 
 
+SOURCE_REPLY = 0  # a conversation's ``source``: an agent's reply (or a customer's email reply)
+SOURCE_NOTE = 2  # a note, private or public
+
+
 def note_record(
-    note_id: int, ticket_id: int, body: str, *, private: bool, user_id: int, now: float
+    note_id: int,
+    ticket_id: int,
+    body: str,
+    *,
+    private: bool,
+    user_id: int,
+    now: float,
+    incoming: bool = False,
+    source: int = SOURCE_NOTE,
 ) -> dict[str, Any]:
-    """A note as ``POST /tickets/{id}/notes`` returns it and the conversations list shows it."""
+    """A conversation (a note, or a reply with ``source`` 0) as ``POST /tickets/{id}/notes``
+    returns it and the conversations list shows it. ``incoming``: shown as coming from outside
+    the helpdesk, as a contact's message."""
     stamp = iso(now)
     return {
         "body": body,
         "body_text": html_text(body),
         "id": note_id,
-        "incoming": False,
+        "incoming": incoming,
         "private": private,
         "user_id": user_id,
         "support_email": None,
-        "source": 2,
+        "source": source,
         "category": 2,
         "to_emails": [],
         "from_email": None,
@@ -257,6 +271,19 @@ def note_record(
         "updated_at": stamp,
         "last_edited_at": None,
         "last_edited_user_id": None,
+    }
+
+
+def reply_answer(conversation: dict[str, Any], to_emails: list[str]) -> dict[str, Any]:
+    """A reply as ``POST /tickets/{id}/reply`` answers it (the list shows it whole)."""
+    keys = ("body", "body_text", "id", "user_id", "from_email", "cc_emails", "bcc_emails")
+    return {
+        **{k: conversation[k] for k in keys},
+        "ticket_id": conversation["ticket_id"],
+        "replied_to": list(to_emails),
+        "attachments": [],
+        "created_at": conversation["created_at"],
+        "updated_at": conversation["updated_at"],
     }
 
 

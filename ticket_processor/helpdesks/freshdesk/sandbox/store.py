@@ -14,7 +14,7 @@ from typing import Any
 
 from .config import invalid_value, not_found
 from .directory import FreshdeskDirectory
-from .records import apply_update, check_fields, new_ticket, note_record
+from .records import SOURCE_NOTE, apply_update, check_fields, new_ticket, note_record
 from .solutions import Solutions
 from .ticket_fields import TicketFields
 
@@ -142,18 +142,38 @@ class FreshdeskStore:
             self._touch(ticket)
             return ticket
 
-    def add_note(self, ticket_id: int, body: str, *, private: bool, user_id: int) -> dict[str, Any]:
+    def add_note(
+        self,
+        ticket_id: int,
+        body: str,
+        *,
+        private: bool,
+        user_id: int,
+        incoming: bool = False,
+        source: int = SOURCE_NOTE,
+        **emails: Any,
+    ) -> dict[str, Any]:
+        """A conversation on the ticket: a note, or (``source`` 0) a reply; ``emails`` fill
+        ``from_email``, ``to_emails``, ``cc_emails``, ``bcc_emails``."""
         with self._lock:
             ticket = self._tickets.get(ticket_id)
             if ticket is None:
                 raise not_found()
             now = self._now()
             note = note_record(
-                self._next_note, ticket_id, body, private=private, user_id=user_id, now=now
+                self._next_note,
+                ticket_id,
+                body,
+                private=private,
+                user_id=user_id,
+                now=now,
+                incoming=incoming,
+                source=source,
             )
+            note.update(emails)
             self._next_note += 1
             self._notes.setdefault(ticket_id, []).append(note)
-            # A note is activity on the ticket: it moves the ticket's updated_at.
+            # A conversation is activity on the ticket: it moves the ticket's updated_at.
             self._touch(apply_update(ticket, {}, now))
             return note
 

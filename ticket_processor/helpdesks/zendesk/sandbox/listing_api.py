@@ -4,7 +4,11 @@ Handlers as in ``api.py`` (which routes to them): ``list_tickets`` pages by id w
 ``page[size]`` / ``page[after]`` / ``page[before]`` (base64 cursors) or by ``page``;
 ``search`` serves up to Zendesk's 1,000 results (a 422 past them); ``incremental_cursor`` is
 the cursor-based incremental export (admins only, 403 otherwise), from a ``start_time`` or a
-cursor, in write order. Next-page URLs are absolute and point back at the server called.
+cursor, in write order; ``incremental_ticket_events`` the time-based ticket event export, with
+Zendesk's rules on the store's clock: a ``start_time`` less than a minute old is refused (422
+``Too recent start_time``), and events of the last minute are left out (``end_time`` stops
+before them, so the next request takes them). Next-page URLs are absolute and point back at the
+server called.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from urllib.parse import quote, urlencode
 from ....sandbox.httpbase import ApiError
 from .config import bad_request
 from .search import run_search
+from .ticket_events import exported
 
 if TYPE_CHECKING:
     from .routes import Call, Services
 
 SEARCH_LIMIT = 1000
+EVENTS_PAGE = 1000  # events a page of the ticket event export
+RECENT = 60  # seconds: the export neither starts nor reports within the last minute
 
 
 def encode_cursor(value: int) -> str:
@@ -119,7 +126,7 @@ def search(svc: Services, call: Call) -> tuple[int, Any]:
     }
 
 
-def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
+def _admins_only(svc: Services) -> None:
     if not svc.config.admin:
         raise ApiError(
             403,
@@ -129,6 +136,10 @@ def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
                 "account owner of this help desk for further help.",
             },
         )
+
+
+def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
+    _admins_only(svc)
     q = call.query
     per_page = min(max(int_arg(q.get("per_page"), "per_page", 1000), 1), 1000)
     if q.get("cursor"):
@@ -154,4 +165,38 @@ def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
         "after_url": f"{call.base}/api/v2/incremental/tickets/cursor.json?cursor={cursor}{extra}",
         "before_url": None,
         "end_of_stream": end,
+    }
+
+
+def incremental_ticket_events(svc: Services, call: Call) -> tuple[int, Any]:
+    """``GET /api/v2/incremental/ticket_events?start_time=N[&include=comment_events]``."""
+    _admins_only(svc)
+    q = call.query
+    if not q.get("start_time"):
+        raise bad_request("InvalidValue", "start_time is required")
+    start = int_arg(q["start_time"], "start_time", 0)
+    now = svc.store.now()
+    if start > now - RECENT:
+        raise ApiError(
+            422,
+            {
+                "error": "InvalidValue",
+                "description": "Too recent start_time. Use a start_time older than 1 minute",
+            },
+        )
+    sideloads = [s.strip() for s in q.get("include", "").split(",") if s.strip()]
+    comment_events = "comment_events" in sideloads
+    before = int(now) - RECENT
+    events, more = svc.store.ticket_events(start, before, EVENTS_PAGE)
+    # A full page goes on from its last event's second (Zendesk repeats that second's events);
+    # the last page from where the left-out minute begins.
+    end_time = int(events[-1]["timestamp"]) if more else max(start, before)
+    extra = f"&include={quote(','.join(sideloads))}" if sideloads else ""
+    return 200, {
+        "ticket_events": [exported(e, comment_events=comment_events) for e in events],
+        "next_page": f"{call.base}/api/v2/incremental/ticket_events.json"
+        f"?start_time={end_time}{extra}",
+        "count": len(events),
+        "end_time": end_time,
+        "end_of_stream": not more,
     }

@@ -108,6 +108,18 @@ class TicketStore:
             ids, last_seq, end = self._book.log.after(after_seq, per_page)
             return [self._book.tickets[i] for i in ids], last_seq, end
 
+    def now(self) -> float:
+        """The moment on the clock tickets and events are stamped on."""
+        return self._now()
+
+    def ticket_events(
+        self, start: int, before: int, limit: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``limit`` audit events stamped in ``[start, before)``, oldest first, and
+        whether more of them follow."""
+        with self._lock:
+            return self._book.events.between(start, before, limit)
+
     def seq_before(self, start_time: float) -> int:
         """The sequence number just before the first write at or after ``start_time``."""
         with self._lock:

@@ -2,7 +2,8 @@
 
 ``store.TicketStore`` holds one ``TicketBook`` and calls it under its lock. The book keeps the
 tickets (Zendesk JSON by id), their comments, the requesters (``requesters.Requesters``), the
-groups and agents (``directory.Directory``) and the write log (``writelog.WriteLog``). A
+groups and agents (``directory.Directory``), the write log (``writelog.WriteLog``) and every
+write's audit event (``ticket_events.TicketEventLog``, for the ticket event export). A
 create validates the fields and needs a description; an update honours ``safe_update`` (409 on
 a stale ``updated_stamp``) and the directory's assignment rule, and answers with its audit.
 ``updated_at`` is to the second like Zendesk's, but a ticket written twice in one second gets
@@ -28,6 +29,7 @@ from .records import (
     validate_fields,
 )
 from .requesters import Requesters
+from .ticket_events import TicketEventLog
 from .ticket_fields import FieldBook
 from .writelog import WriteLog
 
@@ -65,6 +67,7 @@ class TicketBook:
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self._requesters = Requesters()
         self.log = WriteLog()
+        self.events = TicketEventLog()  # one audit a write, for the ticket event export
         self.next_id = 1
         self._next_comment_id = 1
 
@@ -94,6 +97,7 @@ class TicketBook:
         self.fields.apply({"tags": [], "custom_fields": self.fields.blank()}, ticket, fields)
         self._publish(ticket, now, created=True)
         self.comments[ticket_id] = [comment]
+        self.events.record(None, ticket, comment, updater_id=author_id, now=now)
         return ticket
 
     def update(
@@ -117,6 +121,8 @@ class TicketBook:
             self._next_comment_id += 1
             self.comments[ticket_id] = [*self.comments.get(ticket_id, ()), comment]
         self._publish(after, now)
+        updater = comment["author_id"] if comment is not None else AGENT_ID
+        self.events.record(current, after, comment, updater_id=updater, now=now)
         audit = {
             "id": self.log.seq,
             "ticket_id": ticket_id,
@@ -156,6 +162,7 @@ class TicketBook:
             "users": self._requesters.to_state(),
             "directory": self.directory.to_state(),
             "ticket_fields": self.fields.to_state(),
+            "ticket_events": self.events.to_state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -167,6 +174,7 @@ class TicketBook:
         self._requesters.load_state(state.get("users", []), next_user_id)
         self.directory.load_state(state.get("directory", {}))
         self.fields.load_state(state.get("ticket_fields", {}))
+        self.events.load_state(state.get("ticket_events", {}))
         for ticket, wall in zip(state["tickets"], state["walls"], strict=True):
             tid = int(ticket["id"])
             ticket["url"] = f"{self.base_url}/api/v2/tickets/{tid}.json"

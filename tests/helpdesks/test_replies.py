@@ -1,0 +1,61 @@
+"""Customers' replies found the same way on both helpdesks, through the ``Desk`` harness: the
+requester's public reply is found, an agent's reply and an internal note never count as the
+requester's, and an untriaged or solved ticket is never read."""
+
+from __future__ import annotations
+
+import pytest
+from support.clock import FakeClock
+
+from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
+from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
+from ticket_processor.helpdesks.protocol import Helpdesk
+from ticket_processor.helpdesks.zendesk.client import ZendeskClient
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.zendesk import ZendeskHelpdesk
+
+pytestmark = pytest.mark.desk(seed=None, clock="clock")
+
+MARKER = "ai_processed"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(1_800_000_000.0, real_pause=0.001)
+
+
+def adapter(desk: Desk, clock: FakeClock) -> Helpdesk:
+    env = desk.env()
+    if desk.kind == "zendesk":
+        client = ZendeskClient(
+            desk.url, email=env["ZENDESK_EMAIL"], api_token=env["ZENDESK_API_TOKEN"]
+        )
+        return ZendeskHelpdesk(client, marker=MARKER, clock=clock, sleep=clock.sleep)
+    transport = FreshdeskTransport(desk.url, api_key=env["FRESHDESK_API_KEY"])
+    return FreshdeskHelpdesk(transport, marker=MARKER)
+
+
+def test_the_requesters_reply_is_found_on_either_helpdesk(desk: Desk, clock: FakeClock) -> None:
+    since = int(clock.now) - 10
+    triaged = NewTicket("Refund", "Charged twice", tags=(MARKER,))
+    replied, answered, noted = desk.create([triaged, triaged, triaged])
+    (untriaged,) = desk.create([NewTicket("Hello", "Anyone there?")])
+    clock.advance(5)
+    desk.requester_says(replied, "It happened again")
+    desk.agent_replies(answered, "Refunded")
+    desk.agent_notes(noted, "ledger checked")
+    desk.requester_says(untriaged, "Hello?")
+    clock.advance(61)  # past the minute Zendesk's event export leaves out
+    helpdesk = adapter(desk, clock)
+    pages = list(helpdesk.reply_pages(None, since=since, prefix="ai_", written=lambda _: None))
+    helpdesk.close()
+    found = {c.ticket.id: c for page in pages for c in page.conversations}
+    assert untriaged not in found
+    with_reply = sorted(t for t, c in found.items() if any(m.from_requester for m in c.messages))
+    assert with_reply == [replied]
+    assert [(m.body, m.public) for m in found[replied].messages] == [("It happened again", True)]
+    if desk.kind == "zendesk":  # the event export names the author: nothing else is read
+        assert sorted(found) == [replied]
+    else:  # Freshdesk cannot tell who changed a ticket: all changed since the last write
+        assert sorted(found) == [replied, answered, noted]
+        assert [m.public for m in found[noted].messages] == [False]

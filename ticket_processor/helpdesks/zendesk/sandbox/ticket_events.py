@@ -1,0 +1,152 @@
+"""The sandbox's ticket events: one audit per ticket write, as the time-based ticket event export
+(``GET /api/v2/incremental/ticket_events``) shows them.
+
+Pure record rules and the event log; ``ticket_book.TicketBook`` records an event for every create
+and update (a single ``PUT``, an ``update_many`` job's ticket, a tag call), under the store's
+lock. An event is Zendesk's ``Audit`` record: ``id``, ``ticket_id``, ``timestamp`` (Unix
+seconds), ``created_at``, ``updater_id``, ``via`` (a channel's name), ``event_type`` and
+``child_events`` — ``Create`` (a new ticket's fields) or ``Change`` events (with
+``previous_value``), and the ``Comment`` the write added. Without the ``comment_events``
+sideload a comment shows only as ``comment_present`` / ``comment_public`` on the other child
+events, as Zendesk describes it; ``exported`` makes that view.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from .records import iso
+
+VIA_NAME = "Web service"  # the ``via`` name Zendesk gives a write made through the API
+_FIELDS = ("subject", "status", "priority", "type")
+
+
+def _child(event_id: int, event_type: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "via": VIA_NAME,
+        "via_reference_id": None,
+        **fields,
+        "event_type": event_type,
+    }
+
+
+def comment_child(comment: dict[str, Any]) -> dict[str, Any]:
+    """A comment as a ``Comment`` child event (the ``comment_events`` sideload)."""
+    return {
+        "id": comment["id"],
+        "via": comment["via"],
+        "via_reference_id": None,
+        "type": "Comment",
+        "author_id": comment["author_id"],
+        "body": comment["body"],
+        "html_body": comment["html_body"],
+        "plain_body": comment["plain_body"],
+        "public": comment["public"],
+        "attachments": list(comment["attachments"]),
+        "audit_id": comment["audit_id"],
+        "created_at": comment["created_at"],
+        "event_type": "Comment",
+    }
+
+
+class TicketEventLog:
+    """Every write's audit event, in write order; not thread-safe (the store's lock is)."""
+
+    def __init__(self) -> None:
+        self._events: list[dict[str, Any]] = []
+        self._stamps: list[int] = []  # each event's timestamp, never decreasing
+        self._next_id = 1
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
+    def record(
+        self,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        comment: dict[str, Any] | None,
+        *,
+        updater_id: int,
+        now: float,
+    ) -> None:
+        """The audit of one write: ``before`` None for a ticket's creation."""
+        children: list[dict[str, Any]] = []
+        if before is None:
+            for name in (*_FIELDS, "tags"):
+                if after.get(name) not in (None, "", []):
+                    children.append(_child(self._new_id(), "Create", **{name: after[name]}))
+        else:
+            for name in _FIELDS:
+                if before.get(name) != after.get(name):
+                    children.append(
+                        _child(
+                            self._new_id(),
+                            "Change",
+                            **{name: after.get(name)},
+                            previous_value=before.get(name),
+                        )
+                    )
+            if before["tags"] != after["tags"]:
+                added = [t for t in after["tags"] if t not in before["tags"]]
+                removed = [t for t in before["tags"] if t not in after["tags"]]
+                children.append(
+                    _child(
+                        self._new_id(),
+                        "Change",
+                        tags=list(after["tags"]),
+                        added_tags=added,
+                        removed_tags=removed,
+                    )
+                )
+        if comment is not None:
+            children.append(comment_child(comment))
+        # Zendesk's clock never runs back: a write is never stamped before the one before it.
+        stamp = max(int(now), self._stamps[-1] if self._stamps else 0)
+        self._events.append(
+            {
+                "id": self._new_id(),
+                "ticket_id": after["id"],
+                "timestamp": stamp,
+                "created_at": iso(stamp),
+                "updater_id": updater_id,
+                "via": VIA_NAME,
+                "system": {},
+                "event_type": "Audit",
+                "child_events": children,
+                "merged_ticket_ids": [],
+            }
+        )
+        self._stamps.append(stamp)
+
+    def between(self, start: int, before: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``limit`` events stamped in ``[start, before)``, oldest first, and whether
+        more of them follow."""
+        first = bisect.bisect_left(self._stamps, start)
+        last = bisect.bisect_left(self._stamps, before)
+        chosen = self._events[first : min(last, first + limit)]
+        return chosen, last - first > limit
+
+    def to_state(self) -> dict[str, Any]:
+        return {"events": list(self._events), "next_id": self._next_id}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._events = list(state.get("events", []))
+        self._stamps = [int(e["timestamp"]) for e in self._events]
+        self._next_id = int(state.get("next_id", 1))
+
+
+def exported(event: dict[str, Any], *, comment_events: bool) -> dict[str, Any]:
+    """An event as the export shows it: with the ``comment_events`` sideload whole; without,
+    a comment is only ``comment_present`` / ``comment_public`` on the other child events."""
+    if comment_events:
+        return event
+    comments = [c for c in event["child_events"] if c["event_type"] == "Comment"]
+    flags = {
+        "comment_present": bool(comments),
+        "comment_public": any(c["public"] for c in comments),
+    }
+    children = [{**c, **flags} for c in event["child_events"] if c["event_type"] != "Comment"]
+    return {**event, "child_events": children}
