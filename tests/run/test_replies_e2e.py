@@ -1,0 +1,110 @@
+"""Re-triage on customers' replies, end to end on each sandbox through the CLI.
+
+After a first run, an angry reply gets exactly one new note and its sentiment tag becomes
+negative (the neutral one removed); a "thanks, that solved it" gets ``ai_reply_thanks`` and no
+note; an agent's public reply and an agent's internal note change nothing; tickets without
+replies are untouched; a rerun changes nothing; ``revert --run`` puts back the replaced tags;
+``TICKETBOT_RETRIAGE=false`` reads no reply; ``report`` counts the replies. The desk runs on a
+clock a few minutes behind, moved past the minute Zendesk's event export leaves out.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+from support.clock import FakeClock
+from support.e2e import events
+
+from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot
+
+TICKETS = [
+    NewTicket("Export to CSV", "Hello, how do I export my contacts to a CSV file?"),  # 0 angry
+    NewTicket("Export question", "How can I export the report as a spreadsheet?"),  # 1 thanks
+    NewTicket("Export format", "Which export formats do you support?"),  # 2 agent reply
+    NewTicket("Export columns", "Can I choose the columns of an export?"),  # 3 agent note
+    NewTicket("Export size", "Is there a limit on the export size?"),  # 4 no reply
+]
+ANGRY = (
+    "This is the third time I am asking and still no answer. This is unacceptable, "
+    "I am cancelling my subscription today!"
+)
+
+
+@pytest.fixture
+def desk_clock() -> FakeClock:
+    return FakeClock(float(int(time.time())) - 300)
+
+
+def snapshots(desk: Desk, ids: list[int]) -> list[Snapshot]:
+    return [desk.snapshot(i) for i in ids]
+
+
+def run(**env: str) -> None:
+    result = invoke("run", "--engine", "rules", env=env or None)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_replies_are_re_triaged_once_and_only_the_customers(
+    desk: Desk, desk_clock: FakeClock, tmp_path: Path
+) -> None:
+    ids = desk.create(TICKETS)
+    run()
+    first = snapshots(desk, ids)
+    assert all(len(s.notes) == 1 for s in first)
+    assert "ai_sentiment_neutral" in first[0].tags
+
+    desk_clock.advance(5)
+    desk.requester_says(ids[0], ANGRY)
+    desk.requester_says(ids[1], "Thanks, that solved it!")
+    desk.agent_replies(ids[2], "We support CSV and XLSX.")
+    desk.agent_notes(ids[3], "Columns: ask the product team.")
+    desk_clock.now = float(int(time.time()))  # the replies are over a minute old now
+
+    off = invoke("run", "--engine", "rules", env={"TICKETBOT_RETRIAGE": "false"})
+    assert off.exit_code == 0, off.output
+    assert snapshots(desk, ids)[:2] == first[:2]  # switched off: no reply read
+
+    run()
+    after = snapshots(desk, ids)
+    angry = after[0]
+    assert len(angry.notes) == 2, angry.notes
+    assert "ai_sentiment_negative" in angry.tags
+    assert "ai_sentiment_neutral" not in angry.tags
+    assert "sentiment neutral → negative" in angry.notes[1]
+    assert "Sentiment trend: neutral → negative" in angry.notes[1]
+    thanked = after[1]
+    assert "ai_reply_thanks" in thanked.tags
+    assert thanked.notes == first[1].notes
+    assert after[2:] == first[2:]  # agent reply, agent note, no reply: untouched
+
+    run()
+    assert snapshots(desk, ids) == after  # a rerun changes nothing
+
+    logged = events(tmp_path / "logs")
+    replies = [e for e in logged if e["event"] == "reply_triaged"]
+    assert sorted((e["ticket_id"], e["kind"]) for e in replies) == [
+        (ids[0], "actionable"),
+        (ids[1], "thanks"),
+    ]
+    finished = [e for e in logged if e["event"] == "run_finished"]
+    assert finished[-2]["replies"] == 2
+    assert finished[-2]["reply_kinds"] == {"actionable": 1, "thanks": 1}
+
+    report = invoke("report", "--json", "--since", "7d")
+    assert report.exit_code == 0, report.output
+    [day] = json.loads(report.stdout)["replies"]
+    assert (day["actionable"], day["thanks"], day["notes"], day["worse"]) == (1, 1, 1, 1)
+    table = invoke("report", "--since", "7d")
+    assert "Customers' replies re-triaged" in table.output
+
+    reverted = invoke("revert", "--run", finished[-2]["run_id"])
+    assert reverted.exit_code == 0, reverted.output
+    back = desk.snapshot(ids[0])
+    assert "ai_sentiment_neutral" in back.tags
+    assert "ai_sentiment_negative" not in back.tags
+    assert "ai_reply_thanks" not in desk.snapshot(ids[1]).tags
