@@ -75,6 +75,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         default="category,urgency,sentiment",
         help="fields the model must be sure of (category,urgency,sentiment)",
     )
+    add(
+        "--no-retriage",
+        action="store_true",
+        help="TICKETBOT_RETRIAGE=false: no reply discovery, to compare its cost",
+    )
     args = parser.parse_args(argv)
     freshdesk = args.helpdesk == "freshdesk"
     if args.tickets is None:
@@ -116,6 +121,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         labelled=args.labelled,
         cascade_model=args.cascade,
         cascade_fields=args.cascade_fields,
+        retriage=not args.no_retriage,
     ), bool(args.json)
 
 

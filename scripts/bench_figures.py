@@ -60,6 +60,7 @@ class BenchSettings:
     # TICKETBOT_CASCADE with this learned model file (and these fields); None: no cascade.
     cascade_model: Path | None = None
     cascade_fields: str = "category,urgency,sentiment"
+    retriage: bool = True  # re-triage on customers' replies (TICKETBOT_RETRIAGE)
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ def child_env(
         TICKETBOT_STATE_DIR=str(workdir / "state"),
         TICKETBOT_LOG_DIR=str(workdir / "logs"),
         TICKETBOT_WORKERS=str(settings.workers),
+        TICKETBOT_RETRIAGE="true" if settings.retriage else "false",
     )
     return env
 

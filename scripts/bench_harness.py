@@ -217,6 +217,7 @@ def child_env(
         # The stand-in priced as a small hosted model, so cost figures mean something.
         TICKETBOT_PRICES="stand-in=0.15/0.60",
     )
+    env["TICKETBOT_RETRIAGE"] = "true" if settings.retriage else "false"
     if settings.cascade_model is not None:
         env.update(
             TICKETBOT_CASCADE="true",

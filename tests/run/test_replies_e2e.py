@@ -11,6 +11,10 @@ clock a few minutes behind, moved past the minute Zendesk's event export leaves 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -108,3 +112,60 @@ def test_replies_are_re_triaged_once_and_only_the_customers(
     assert "ai_sentiment_neutral" in back.tags
     assert "ai_sentiment_negative" not in back.tags
     assert "ai_reply_thanks" not in desk.snapshot(ids[1]).tags
+
+
+def reply_events(logs: Path) -> list[dict[str, object]]:
+    return [e for e in events(logs) if e["event"] == "reply_triaged"]
+
+
+def killed_run(logs: Path, root: Path, when: str) -> None:
+    """``ticketbot run`` as a child process, SIGKILLed once ``when``: ``reading`` (a moment
+    into its replies) or ``writing`` (after the first reply was settled)."""
+    seen = len(reply_events(logs))
+    out = (root / f"killed-{when}.out").open("wb")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"],
+        env={**os.environ, "TICKETBOT_WORKERS": "2"},
+        cwd=root,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and child.poll() is None:
+            found = [e for e in events(logs) if e["event"] == "run_started"]
+            if when == "writing" and len(reply_events(logs)) > seen:
+                break
+            if when == "reading" and found and len(found) >= 2:
+                time.sleep(1.0)
+                break
+            time.sleep(0.02)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("when", ["reading", "writing"])
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_a_run_killed_among_the_replies_leaves_one_note_per_reply(
+    desk: Desk, desk_clock: FakeClock, tmp_path: Path, when: str
+) -> None:
+    ids = desk.create([NewTicket(f"Export {i}", TICKETS[0].body) for i in range(12)])
+    run()
+    desk_clock.advance(5)
+    for ticket_id in ids:
+        desk.requester_says(ticket_id, ANGRY)
+    desk_clock.now = float(int(time.time()))
+    desk.sandbox.config.apply({"latency_ms": 120})  # a slow helpdesk: the kill lands mid-way
+    killed_run(tmp_path / "logs", tmp_path, when)
+    desk.sandbox.config.apply({"latency_ms": 0})
+    run()
+    after = snapshots(desk, ids)
+    for ticket_id, snap in zip(ids, after, strict=True):
+        assert len(snap.notes) == 2, (ticket_id, snap.notes)
+        assert "ai_sentiment_negative" in snap.tags, (ticket_id, snap.tags)
+        assert "ai_sentiment_neutral" not in snap.tags, (ticket_id, snap.tags)
+    run()
+    assert snapshots(desk, ids) == after

@@ -37,6 +37,7 @@ from ..triage.reply_change import (
     Thread,
     plan_reply,
     read_thread,
+    repair_change,
     reply_facts,
     standing_labels,
 )
@@ -167,7 +168,11 @@ class ReplyPass:
             entry.trend if entry is not None else (),
         )
         if not thread.replies:
-            return None
+            repair = repair_change(ticket, thread.before, self.options.prefix)
+            if repair is None or thread.before is None or thread.before.answers is None:
+                return None
+            answered = Message(thread.before.answers, "", None, True, True)
+            return _Judged(conversation, answered, repair, None)
         reply = thread.replies[-1]
         text = "\n\n".join(strip_reply(m.body) for m in thread.replies).strip()
         verdict = classify_reply(text, engine=self._reply_engine())
@@ -231,6 +236,9 @@ class ReplyPass:
             entry.answered if entry is not None else None,
             entry.trend if entry is not None else (),
         )
+        if judged.triage is None and judged.change.kind == "actionable":  # a repair
+            repaired = repair_change(fresh, thread.before, self.options.prefix)
+            return _writeback(fresh, repaired) if repaired is not None else None
         change = self._plan(fresh, thread, judged.change.kind, judged.triage, judged.reply)
         return _writeback(fresh, change) if change.writes else None
 
@@ -282,6 +290,8 @@ class ReplyPass:
             previous_group_id=ticket.group_id,
             escalated=change.escalated,
             engine=triage.engine if triage else None,
+            # The tags of an earlier run's note put in place (that run was killed mid-write).
+            repair=triage is None and change.kind == "actionable",
             sentiment_change=f"{sentiment[0]}>{sentiment[1]}" if sentiment else None,
         )
         self.checkpoint.settle(ticket.id)

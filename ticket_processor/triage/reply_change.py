@@ -243,6 +243,28 @@ def plan_reply(
     )
 
 
+def repair_change(ticket: Ticket, before: NoteTrailer | None, prefix: str) -> ReplyChange | None:
+    """The tags of a reply's note that never reached the ticket (a run killed between a
+    Freshdesk note and its update): the note stands, so its labels' tags are put in place of
+    ticketbot's other tags of those fields. None when nothing is missing, or the standing
+    note answers the first message (the first triage's own recovery sees to that)."""
+    if before is None or before.answers is None:
+        return None
+    tags = set(ticket.tags)
+    add: list[str] = []
+    remove: list[str] = []
+    for name, value in standing_labels(before, (), prefix).items():
+        wanted = sanitise_tag(f"{prefix}{name}_{value}")
+        if wanted in tags:
+            continue
+        add.append(wanted)
+        start = sanitise_tag(f"{prefix}{name}_")
+        remove += [t for t in tags if t.startswith(start)]
+    if not add:
+        return None
+    return ReplyChange("actionable", tuple(add), tuple(remove), trend=before.trend)
+
+
 def _priority(value: str | None) -> Priority | None:
     try:
         return Priority(value) if value else None

@@ -109,7 +109,7 @@ class FreshdeskHelpdesk:
         # A ticket's write is retried as a whole (fresh read, note, update); its requests each
         # go through the transport's breaker once.
         self._unit_retrier = http.retrier.without_breaker()
-        self._noted: set[int] = set()  # journaled tickets whose note a killed run did post
+        self._noted: set[int] = set()  # journaled tickets a killed run left with a triage note
         self._posted: dict[int, str] = {}  # notes not checked yet for a second writer's copy
         self._guard = False  # a second writer seen: each note is checked after posting
         self._duplicates_removed = 0
@@ -265,12 +265,16 @@ class FreshdeskHelpdesk:
         # Changed since it was discovered (a note moves ``updated_at`` too): look first, as
         # another installation may have noted it; a note that is not ours shows a second writer.
         changed = change.updated_stamp is not None and fresh.updated_at != change.updated_stamp
-        if plan.note and tries.note is None and ticket_id not in self._noted:
+        with self._lock:
+            recovered = ticket_id in self._noted
+        if plan.note and tries.note is None:
             triage = is_triage_note(plan.note)
-            if (tries.note_unknown or (changed and triage)) and self._has_note(
+            # A killed run's ticket (``recover`` found a triage note on it): its note may be
+            # for another message (a reply's note on a ticket triaged before), so look.
+            if (recovered or tries.note_unknown or (changed and triage)) and self._has_note(
                 ticket_id, plan.note
             ):
-                if not tries.note_unknown:
+                if not (tries.note_unknown or recovered):
                     self._second_writer_seen()
                 tries.note = plan.note  # on the ticket already: the lost answer's, or theirs
             else:
