@@ -202,5 +202,13 @@ def print_result(result: EvalResult, console: Console) -> None:
     if result.reliability:
         console.print()
         console.print(reliability_table(result))
+    kinds = result.fields.get("reply_kind")
+    if kinds is not None and POOLED in kinds.scores:
+        local = "rules" if result.engine == "rules" else "learned"
+        console.print()
+        console.print(
+            f"[bold]reply kind macro-F1 {kinds.scores[POOLED].macro_f1:.3f}[/] ({local}; a "
+            "reply's kind is judged locally whatever the engine)"
+        )
     console.print()
     console.print(f"[dim]{'; '.join(notes(result))}.[/]")

@@ -30,6 +30,8 @@ from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
 from ..triage.engines import ChainChoice, build_chain
 from ..triage.prepare import prepare_ticket
+from ..triage.reply_kind import KINDS, ReplyEngine, classify_reply
+from ..triage.reply_text import strip_reply
 from ..triage.taxonomy import Taxonomy
 from .reliability import FieldReliability, field_reliability
 from .scoring import FIELDS, NO_SUBCATEGORY, FieldReport, evaluate
@@ -60,6 +62,8 @@ class Prediction:
     confidence: dict[str, float] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
     calibrated: bool = False
+    # A customer's reply (a row labelled with ``reply_kind``): what kind the reply was judged.
+    reply_kind: str | None = None
 
     def as_line(self) -> dict[str, object]:
         """The ``--predictions`` line of this row: each field's value, its confidence and
@@ -74,6 +78,7 @@ class Prediction:
             "calibrated": self.calibrated,
             "confidence": self.confidence,
             "apply": {name: fate == "apply" for name, fate in self.decisions.items()},
+            **({"reply_kind": self.reply_kind} if self.reply_kind else {}),
         }
 
 
@@ -115,9 +120,10 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
         rows.append(
             LabelledTicket(
                 id=str(data.get("id", number)),
-                source=str(data.get("source") or "unknown"),
+                source=str(data.get("source") or data.get("language") or "unknown"),
                 subject=str(data.get("subject") or ""),
-                description=str(data.get("description") or ""),
+                # A reply's row gives its ``text`` (quoted history and signature still in it).
+                description=str(data.get("description") or data.get("text") or ""),
                 labels=_labels(labels),
             )
         )
@@ -158,8 +164,13 @@ def predict(
     """Every row through ``triage()`` on its prepared text — exactly what a run analyses —
     ``workers`` at a time; a row the first engine fails falls back down the chain."""
 
+    # A reply's kind is judged locally whatever the engine: the rules, else the learned model.
+    local: ReplyEngine = "rules" if preferred == "rules" else "learned"
+
     def one(row: LabelledTicket) -> Prediction:
-        prepared = prepare_ticket(row.subject, row.description, max_tokens=max_input_tokens)
+        reply = "reply_kind" in row.labels
+        text = strip_reply(row.description) if reply else row.description
+        prepared = prepare_ticket(row.subject, text, max_tokens=max_input_tokens)
         result = triage(prepared, chain, preferred=preferred)
         analysis = result.analysis
         on_progress()
@@ -175,6 +186,7 @@ def predict(
             confidence,
             decisions,
             bool(result.field_confidence),
+            classify_reply(row.description, engine=local).kind if reply else None,
         )
 
     if len(chain) == 1 or workers <= 1:
@@ -251,6 +263,7 @@ def allowed_values(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
         "urgency": tuple(level.value for level in Urgency),
         "sentiment": tuple(value.value for value in Sentiment),
         "subcategory": taxonomy.subcategory_names,
+        "reply_kind": KINDS,
     }
 
 
@@ -291,6 +304,7 @@ def run_eval(
             "urgency": p.urgency,
             "sentiment": p.sentiment,
             "subcategory": p.subcategory or NO_SUBCATEGORY,
+            "reply_kind": p.reply_kind or NO_SUBCATEGORY,
         }
         for p in predictions
     ]

@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-FIELDS = ("category", "urgency", "sentiment", "subcategory")
+# ``reply_kind``: a customer's reply judged actionable, thanks or auto_reply (reply files).
+FIELDS = ("category", "urgency", "sentiment", "subcategory", "reply_kind")
 # What a prediction of no subcategory is scored as (it is wrong wherever a label names one).
 NO_SUBCATEGORY = "-"
 URGENCY_SCORED_AS = {"critical": "high"}

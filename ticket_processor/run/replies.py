@@ -181,7 +181,9 @@ class ReplyPass:
         if verdict.kind == "actionable":
             prepared = prepare_ticket(
                 ticket.subject,
-                f"{text}\n\n{ticket.description}",
+                # The reply first: trimmed to the budget, the first message gives way first.
+                f"The customer's new reply:\n{text}\n\nTheir first message:\n"
+                f"{ticket.description}",
                 max_tokens=opts.max_input_tokens,
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)

@@ -1,0 +1,319 @@
+"""What kind of message a customer's reply is: ``actionable``, ``thanks`` or ``auto_reply``.
+
+A thank-you ("that solved it", "danke, hat funktioniert") must not look like new work, and an
+out-of-office or a bounce is nobody's work at all; everything else is ``actionable``. Judged on
+the reply's new text (``reply_text.strip_reply`` runs first), locally, by either engine:
+
+- ``rules``: cue lists in English, German, French, Spanish, Dutch and Portuguese. An automatic
+  message is one with a strong cue ("automatic reply", "undeliverable", "Abwesenheitsnotiz") or
+  two weaker ones (away + until a date, a stand-in to contact). A thank-you has gratitude or a
+  resolution ("works now", "réglé") and nothing that asks for more: no question, no "but",
+  "still", "leider", "toujours pas", "todavía", no "thanks in advance"; a long message needs a
+  resolution, not only thanks.
+- ``learned``: a logistic regression on hashed word and character n-grams, trained at first
+  use (a second or so, once per process) on the examples shipped beside this module
+  (``reply_examples.jsonl``, written for the project; never the evaluation rows), its
+  probabilities blended with the rules' verdict, which carries the cues it has never seen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal
+
+from .reply_text import strip_reply
+
+ReplyKind = Literal["actionable", "thanks", "auto_reply"]
+KINDS: tuple[ReplyKind, ...] = ("actionable", "thanks", "auto_reply")
+ReplyEngine = Literal["rules", "learned"]
+
+
+@dataclass(frozen=True)
+class ReplyVerdict:
+    kind: ReplyKind
+    confidence: float
+
+
+def _cues(*words: str) -> re.Pattern[str]:
+    return re.compile(r"(?:^|\b)(?:" + "|".join(words) + r")(?:\b|$)")
+
+
+# Matched on the folded text (lower case, accents removed: "réglé" reads "regle").
+_AUTO_STRONG = _cues(
+    r"auto(?:matic|matically|mated)?[- ]?(?:reply|response|answer|generated|message)",
+    r"autoreply",
+    r"this is an automated",
+    r"out of (?:the )?office",
+    r"ooo",
+    r"mailer-daemon",
+    r"undeliverable",
+    r"undelivered mail",
+    r"delivery (?:status notification|has failed|failure|failed|incomplete)",
+    r"mail delivery (?:failed|subsystem|system)",
+    r"could not be delivered",
+    r"returned mail",
+    r"message not delivered",
+    r"abwesenheits?(?:notiz|meldung|nachricht)",
+    r"automatische (?:antwort|nachricht|ruckmeldung|abwesenheitsnotiz)",
+    r"unzustellbar",
+    r"nicht zugestellt",
+    r"reponse automatique",
+    r"message automatique",
+    r"absente? du bureau",
+    r"hors du bureau",
+    r"non distribuable",
+    r"n'a pas pu etre (?:remis|distribue)",
+    r"respuesta automatica",
+    r"mensaje automatico",
+    r"fuera de la oficina",
+    r"no se (?:ha )?pud(?:o|ieron) entregar",
+    r"automatisch(?:e)? (?:antwoord|bericht)",
+    r"niet op kantoor",
+    r"resposta automatica",
+    r"mensagem automatica",
+    r"fora do escritorio",
+)
+_AUTO_WEAK = _cues(
+    r"(?:i am|i'm|i will be|currently) (?:away|absent|on (?:leave|vacation|holiday|annual leave"
+    r"|parental leave|maternity leave|sick leave|a business trip))",
+    r"on (?:annual|parental|maternity|paternity|sick) leave",
+    r"limited (?:access to|availability)",
+    r"(?:no|without) access to (?:my )?e-?mail",
+    r"back (?:in the office )?on",
+    r"return(?:ing)? on",
+    r"until (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)",
+    r"(?:urgent|pressing) (?:matters|issues|requests|enquiries|inquiries)",
+    r"in (?:my|the) absence",
+    r"(?:we|i) (?:have )?received your (?:message|e-?mail|request|ticket)",
+    r"will (?:respond|reply|get back to you|answer)",
+    r"ticket (?:number|#)",
+    r"urlaub",
+    r"abwesend",
+    r"nicht im buro",
+    r"ausser haus",
+    r"wieder (?:erreichbar|im buro|da)",
+    r"in dringenden fallen",
+    r"vertretung",
+    r"en conges?",
+    r"absente?",
+    r"de retour le",
+    r"en cas d'urgence",
+    r"je serai",
+    r"de vacaciones",
+    r"ausente",
+    r"estare",
+    r"regresare",
+    r"asuntos urgentes",
+    r"met vakantie",
+    r"afwezig",
+    r"ben (?:weer|terug)",
+    r"de ferias",
+    r"estarei",
+    r"retorno",
+)
+_GRATITUDE = _cues(
+    r"thanks?",
+    r"thank you",
+    r"thx",
+    r"ty",
+    r"many thanks",
+    r"appreciated?",
+    r"cheers",
+    r"danke(?:schon)?",
+    r"vielen dank",
+    r"merci",
+    r"gracias",
+    r"bedankt",
+    r"dank je",
+    r"dank u",
+    r"obrigad[oa]",
+    r"valeu",
+)
+_RESOLVED = _cues(
+    r"(?:works|working|worked) (?:now|again|fine|perfectly|great)",
+    r"(?:it|that|this|everything|all) (?:works|worked|is working)",
+    r"(?:solved|resolved|fixed|sorted)(?: it| the (?:issue|problem))?",
+    r"all (?:good|set|sorted|fine)",
+    r"that did (?:it|the trick)",
+    r"did the trick",
+    r"problem (?:is )?gone",
+    r"no (?:further|more) (?:questions|issues|problems)",
+    r"(?:you can|feel free to|please|go ahead and) close",
+    r"close (?:the|this|my) (?:ticket|case|request)",
+    r"got it",
+    r"perfect",
+    r"great",
+    r"awesome",
+    r"funktioniert (?:jetzt|wieder|wunderbar|einwandfrei|prima)",
+    r"(?:es|das|jetzt) (?:klappt|geht)",
+    r"klappt",
+    r"gelost",
+    r"erledigt",
+    r"ca (?:marche|fonctionne)",
+    r"(?:fonctionne|marche) (?:maintenant|a nouveau|de nouveau|parfaitement|tres bien)",
+    r"(?:regle|resolu)",
+    r"c'est bon",
+    r"parfait",
+    r"(?:ya )?funciona(?: ya| ahora| de nuevo| perfectamente| bien)",
+    r"(?:resuelto|solucionado|arreglado)",
+    r"todo (?:bien|correcto|perfecto)",
+    r"perfecto",
+    r"werkt (?:nu|weer|prima)",
+    r"opgelost",
+    r"funciona (?:agora|de novo|perfeitamente)",
+    r"resolvid[oa]",
+    r"tudo certo",
+)
+_MORE = _cues(
+    r"but",
+    r"however",
+    r"still",
+    r"unfortunately",
+    r"again",
+    r"(?:not|n't|never) (?:work|working|worked|fixed|resolved|solved|received|arrived|helped)",
+    r"(?:doesn't|does not|didn't|did not|don't|can't|cannot|won't|isn't|wasn't|haven't)",
+    r"error",
+    r"another",
+    r"one more",
+    r"also",
+    r"in advance",
+    r"for nothing",
+    r"when will",
+    r"how (?:do|can|long)",
+    r"why",
+    r"please (?:check|help|advise|fix|send|let me know|refund|confirm)",
+    r"aber",
+    r"jedoch",
+    r"leider",
+    r"immer noch",
+    r"noch (?:nicht|immer)",
+    r"nicht",
+    r"kein(?:e|en)?",
+    r"im voraus",
+    r"wann",
+    r"mais",
+    r"cependant",
+    r"toujours",
+    r"malheureusement",
+    r"ne (?:\w+ ){0,2}(?:pas|plus|jamais)",
+    r"d'avance",
+    r"quand",
+    r"pero",
+    r"sin embargo",
+    r"todavia",
+    r"aun",
+    r"sigue",
+    r"no (?:funciona|puedo|he|me|llega|recib)",
+    r"de antemano",
+    r"cuando",
+    r"maar",
+    r"helaas",
+    r"nog (?:steeds|altijd|niet)",
+    r"niet",
+    r"alvast",
+    r"mas",
+    r"porem",
+    r"ainda",
+    r"infelizmente",
+    r"nao",
+)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def rules_verdict(text: str) -> ReplyVerdict:
+    """The cue lists' verdict on a reply's new text."""
+    folded = _fold(strip_reply(text))
+    strong = len(_AUTO_STRONG.findall(folded))
+    weak = len(_AUTO_WEAK.findall(folded))
+    if strong or weak >= 2:
+        return ReplyVerdict("auto_reply", 0.95 if strong else 0.8)
+    words = len(folded.split())
+    grateful = bool(_GRATITUDE.search(folded))
+    resolved = bool(_RESOLVED.search(folded))
+    more = len(_MORE.findall(folded)) + folded.count("?")
+    if (grateful or resolved) and not more and (resolved or words <= 25):
+        return ReplyVerdict("thanks", 0.9 if resolved and grateful else 0.75)
+    return ReplyVerdict("actionable", 0.8 if more else 0.6)
+
+
+# -- the learned engine -----------------------------------------------------------------------
+
+_BLEND = 0.5  # weight of the rules' verdict against the regression's probabilities
+_model_lock = threading.Lock()
+_model: Any = None
+
+
+def _examples() -> list[dict[str, str]]:
+    source = resources.files(__package__).joinpath("reply_examples.jsonl")
+    rows = []
+    for line in source.read_text("utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            if row.get("reply_kind") in KINDS and isinstance(row.get("text"), str):
+                rows.append(row)
+    return rows
+
+
+def train_reply_model(rows: list[dict[str, str]]) -> Any:
+    """A pipeline of hashed n-grams and a logistic regression fitted on ``rows``."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    features = make_union(
+        HashingVectorizer(
+            preprocessor=_prepare, ngram_range=(1, 2), n_features=2**18, alternate_sign=False
+        ),
+        HashingVectorizer(
+            preprocessor=_prepare,
+            analyzer="char_wb",
+            ngram_range=(2, 5),
+            n_features=2**18,
+            alternate_sign=False,
+        ),
+    )
+    model = make_pipeline(features, LogisticRegression(C=4.0, max_iter=2000))
+    model.fit([r["text"] for r in rows], [r["reply_kind"] for r in rows])
+    return model
+
+
+def _prepare(text: str) -> str:
+    return _fold(strip_reply(text))
+
+
+def _shipped_model() -> Any:
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = train_reply_model(_examples())
+        return _model
+
+
+def learned_verdict(text: str, model: Any = None) -> ReplyVerdict:
+    """The regression's probabilities blended with the rules' verdict."""
+    chosen = model if model is not None else _shipped_model()
+    probabilities = chosen.predict_proba([text])[0]
+    blended = {
+        str(kind): (1 - _BLEND) * float(p)
+        for kind, p in zip(chosen.classes_, probabilities, strict=True)
+    }
+    rules = rules_verdict(text)
+    blended[rules.kind] = blended.get(rules.kind, 0.0) + _BLEND * rules.confidence
+    kind = max(KINDS, key=lambda k: blended.get(k, 0.0))
+    return ReplyVerdict(kind, round(min(1.0, blended[kind]), 3))
+
+
+def classify_reply(text: str, *, engine: ReplyEngine = "rules") -> ReplyVerdict:
+    """``actionable``, ``thanks`` or ``auto_reply``, by the cue lists or the learned model."""
+    if engine == "learned":
+        return learned_verdict(text)
+    return rules_verdict(text)
