@@ -77,6 +77,44 @@ _AUTO_STRONG = _cues(
     r"resposta automatica",
     r"mensagem automatica",
     r"fora do escritorio",
+    r"(?:address|adresse|direccion|e-mail-adresse) (?:not found|introuvable|wurde nicht gefunden)",
+    r"no se encontro la direccion",
+    r"zustellung fehlgeschlagen",
+    r"error de entrega",
+    r"mensaje no entregado",
+    r"echec de la remise",
+    r"n'a pas ete distribue",
+    r"(?:mailbox|address|adresse|direccion|e-mail address) (?:is |n'est |ya )?(?:no longer|plus|no se)"
+    r" (?:in use|used|monitored|utilisee|utiliza)",
+    r"(?:this mailbox|diese adresse|cette adresse|esta direccion) (?:is|wird|n'est|ya)",
+    r"(?:is|are) not monitored",
+    r"(?:do not|please do not|don't) reply to this (?:e-?mail|message)",
+    r"nicht auf diese (?:e-?mail|nachricht)",
+    r"ne pas repondre a (?:cet|ce) (?:e-?mail|message|courriel)",
+    r"no responda a este (?:correo|mensaje)",
+    r"(?:i have|i've) left the company",
+    r"(?:ich habe|habe) das unternehmen verlassen",
+    r"j'ai quitte (?:l'entreprise|la societe)",
+    r"ya no trabajo en",
+    r"(?:acknowledg(?:e)?ment|confirmation) (?:of receipt|that we (?:have )?received)",
+    r"(?:eingangsbestatigung|empfangsbestatigung|accuse de reception|acuse de recibo"
+    r"|confirmacion de recepcion|ontvangstbevestiging|confirmacao de recebimento)",
+    r"(?:inbox|mailbox|postfach|boite de reception|buzon|caixa de entrada|mailbox) (?:\w+ ){0,3}"
+    r"(?:is full|ist voll|est pleine|esta lleno|esta cheia|is vol)",
+    r"(?:could not|couldn't|wasn't|was not|has not been|konnte nicht|n'a pas pu etre|no se pudo"
+    r"|nao pode ser|kon niet worden) (?:be )?(?:delivered|zugestellt|remis|distribue|entregad[oa]"
+    r"|entregue|bezorgd)",
+    r"(?:rejected|blocked) by the (?:mail|recipient's) server",
+    r"(?:zustellungsverzogerung|retard de remise|retraso en la entrega|delivery (?:is )?delayed)",
+    r"(?:not monitored|nicht uberwacht|n'est pas consultee|no se revisa|nao e monitorad[oa]"
+    r"|wordt niet gelezen)",
+    r"(?:no longer (?:work|with)|nicht mehr (?:bei|fur)|ne travaille plus|ya no trabajo"
+    r"|nao trabalho mais|werk niet meer)",
+    r"generated automatically|automatically generated|automatisch generiert\w*"
+    r"|genere automatiquement|generado automaticamente|gerada automaticamente",
+    r"(?:message|nachricht|mensaje|mensagem|bericht) (?:\w+ )?(?:automatique|automatisch\w*"
+    r"|automatico|automatica)",
+    r"until further notice",
 )
 _AUTO_WEAK = _cues(
     r"(?:i am|i'm|i will be|currently) (?:away|absent|on (?:leave|vacation|holiday|annual leave"
@@ -115,6 +153,61 @@ _AUTO_WEAK = _cues(
     r"de ferias",
     r"estarei",
     r"retorno",
+    r"(?:away|off) (?:from (?:the|my) (?:office|desk) |work )?until",
+    r"abwesend bis",
+    r"absente? jusqu",
+    r"ausente hasta",
+    r"(?:maternity|paternity|parental|sick) leave",
+    r"elternzeit",
+    r"krankgeschrieben",
+    r"(?:conge|arret) (?:maternite|maladie|parental)",
+    r"baja (?:por maternidad|medica|por paternidad)",
+    r"(?:not|nicht|pas|no) (?:\w+ )?(?:forwarded|weitergeleitet|transfere|reenviad[oa])",
+    r"keine weiterleitung",
+    r"pas de transfert",
+    r"sin reenvio",
+    r"(?:office|buro|bureaux?|oficina) (?:is |ist |sont |esta )?(?:\w+ ){0,4}(?:closed|geschlossen|fermes?|cerrada)",
+    r"en vacances",
+    r"de vacaciones",
+    r"de retour (?:au bureau )?le",
+    r"wieder da",
+    r"(?:de|en) vuelta",
+    r"(?:limited|eingeschrankt|limite|limitado) (?:access|erreichbar|a mes|al correo)",
+    r"acces limite",
+    r"acceso limitado",
+    r"nur eingeschrankt",
+    r"will (?:answer|respond to) your (?:e-?mail|message)",
+    r"(?:public|bank) holiday",
+    r"feiertag\w*",
+    r"jour ferie",
+    r"festivo",
+    r"responderemos",
+    r"nous vous repondrons",
+    r"wir melden uns",
+    r"(?:vuelvo|regreso|volvere)",
+    r"(?:until|till|bis(?: zum| einschliesslich)?|jusqu'?(?:au|a)|hasta(?: el)?|tot|ate) (?:\w+ ){0,2}"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
+    r"|may|june|july|august|september|october|november|december|montag|dienstag|mittwoch"
+    r"|donnerstag|freitag|samstag|sonntag|januar|februar|marz|juni|juli|oktober|dezember"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|fevrier|mars|avril|mai|juin"
+    r"|juillet|aout|septembre|octobre|novembre|decembre|lunes|martes|miercoles|jueves|viernes"
+    r"|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre"
+    r"|noviembre|diciembre|\d)",
+    r"beantworte (?:ihre|deine) (?:nachricht|e-?mail)",
+    r"vous repondrai",
+    r"le respondere",
+    r"(?:ticket ?(?:number|nummer)|numero) \d+",
+    r"(?:registrada|enregistree|erfasst|created|has been created)",
+    r"(?:vacation|holidays?|urlaub|conges|vacances|vacaciones|ferias|vakantie|betriebsurlaub)",
+    r"(?:away|abwesend|absent|ausente|afwezig|offline|out sick|krank|malade|enfermo|doente|ziek)",
+    r"(?:training course|schulung|formation|formacion|treinamento|cursus)",
+    r"(?:closed|geschlossen|fermee?s?|cerrad[oa]s?|fechad[oa]s?|gesloten) (?:\w+ ){0,3}"
+    r"(?:until|bis|jusqu|hasta|ate|tot)",
+    r"(?:respond|reply|answer|antworte|repondrai|respondere|responderei|antwoord) (?:\w+ ){0,4}"
+    r"(?:tomorrow|morgen|demain|manana|amanha|on my return|when i(?:'m| am) back)",
+    r"(?:de retour|wieder da|wieder im|volto|vuelvo|weer terug|ben (?:\w+ )?terug|back on)",
+    r"festive season",
+    r"beperkt bereikbaar",
 )
 _GRATITUDE = _cues(
     r"thanks?",
@@ -125,7 +218,7 @@ _GRATITUDE = _cues(
     r"appreciated?",
     r"cheers",
     r"danke(?:schon)?",
-    r"vielen dank",
+    r"(?:vielen|herzlichen|besten|tausend) (?:\w+ )?dank",
     r"merci",
     r"gracias",
     r"bedankt",
@@ -137,6 +230,30 @@ _GRATITUDE = _cues(
 _RESOLVED = _cues(
     r"(?:works|working|worked) (?:now|again|fine|perfectly|great)",
     r"(?:it|that|this|everything|all) (?:works|worked|is working)",
+    r"(?:it's|it is|is|now|are) working(?: again| now| fine)?",
+    r"(?:works|working) (?:again|now|fine)",
+    r"(?:pueden|puede|podeis) cerrar\w*",
+    r"(?:podem|pode) fechar\w*",
+    r"(?:mag|kunt|kan) (?:\w+ ){0,2}sluiten",
+    r"(?:that's|that is|c'est|das ist|eso es|isso e) (?:all|tout|alles|todo|tudo)"
+    r"(?: (?:i|we) needed| ce qu'il me fallait)?",
+    r"(?:need|needed|brauche|besoin|necesito|preciso) (?:\w+ ){0,2}(?:nothing|nichts|rien|nada)"
+    r"(?: else| d'autre| mas)?",
+    r"mehr brauche ich nicht",
+    r"nothing else (?:needed|required)",
+    r"(?:can|kann|peux|puedo|posso|kan) (?:\w+ ){0,2}(?:log ?in|sign in|access|anmelden|connecter"
+    r"|iniciar sesion|entrar|inloggen)(?: again| now| wieder| de nouveau| ya| de novo| weer)?",
+    r"lauft (?:wieder|jetzt)",
+    r"helemaal goed",
+    r"alles werkt",
+    r"(?:tudo|todo) funcionando(?: de novo)?",
+    r"(?:konnen|konnt) (?:sie |ihr )?(?:\w+ ){0,2}schliessen",
+    r"(?:vous )?pouvez (?:\w+ ){0,2}fermer",
+    r"(?:thanks|thank you) again",
+    r"(?:no|keine|plus de|no tengo|no hay|sin|geen) (?:\w+ )?(?:further|more|weiteren|mehr|mas|de)? ?"
+    r"(?:questions?|fragen|question|preguntas|vragen)",
+    r"was it",
+    r"quand meme",
     r"(?:solved|resolved|fixed|sorted)(?: it| the (?:issue|problem))?",
     r"all (?:good|set|sorted|fine)",
     r"that did (?:it|the trick)",
@@ -175,9 +292,30 @@ _MORE = _cues(
     r"still",
     r"unfortunately",
     r"again",
+    r"(?:third|3rd|second|fourth) time",
+    r"(?:troisieme|deuxieme) fois",
+    r"(?:dritte|zweite)s? mal",
+    r"(?:tercera|segunda) vez",
+    r"(?:nobody|no one|noone|niemand|personne|nadie|nobody has)",
+    r"cancel\w*",
+    r"resilie\w*",
+    r"kundig\w*",
+    r"(?:darme|doy) de baja",
+    r"merci de",
+    r"(?:could|can|would) you",
+    r"(?:konnen|konnten|wurden) sie",
+    r"(?:pourriez|pouvez)[- ]vous",
+    r"(?:podrian|pueden|puede|podria)s?",
+    r"n'\w+ pas",
     r"(?:not|n't|never) (?:work|working|worked|fixed|resolved|solved|received|arrived|helped)",
     r"(?:doesn't|does not|didn't|did not|don't|can't|cannot|won't|isn't|wasn't|haven't)",
     r"error",
+    r"(?:erro|fehler\w*|erreur|fout\w*|foutcode)",
+    r"(?:asap|urgent\w*|dringend\w*|urgente?s?|spoed)",
+    r"(?:need|brauchen|besoin|necesitamos|necesito|precisamos|nodig) (?:\w+ ){0,3}"
+    r"(?:today|heute|aujourd'hui|hoy|hoje|vandaag|now|jetzt|maintenant|ahora|agora|nu)",
+    r"(?:would|should|sollte|wurde|devrait|deberia|zou)",
+    r"il faut",
     r"another",
     r"one more",
     r"also",
@@ -216,11 +354,22 @@ _MORE = _cues(
     r"nog (?:steeds|altijd|niet)",
     r"niet",
     r"alvast",
-    r"mas",
     r"porem",
     r"ainda",
     r"infelizmente",
     r"nao",
+)
+
+
+# Said in passing, not a negation of the fix: "no worries, it works now".
+_SHRUG = re.compile(
+    r"\b(?:no (?:worries|problem|stress)|kein problem|pas de (?:souci|probleme)|no hay problema"
+    r"|sin problema|geen probleem|sem problema)\b"
+)
+_NEGATED = re.compile(
+    r"(?:\bnot|n't|\bnever|\bnobody|\bnicht|\bpas|\bno\b|\bsin|\bniet|\bnao|\bkein\w*)\W+"
+    r"(?:\w+\W+){0,1}(?:work|fix|solv|resolv|sort|funktion|klapp|geloest|gelost|marche|fonctionn"
+    r"|regle|resolu|funcion|soluciona|resuelt|arregl|werkt|opgelost)"
 )
 
 
@@ -231,15 +380,18 @@ def _fold(text: str) -> str:
 
 def rules_verdict(text: str) -> ReplyVerdict:
     """The cue lists' verdict on a reply's new text."""
-    folded = _fold(strip_reply(text))
+    folded = _SHRUG.sub(" ", _fold(strip_reply(text)))
     strong = len(_AUTO_STRONG.findall(folded))
     weak = len(_AUTO_WEAK.findall(folded))
-    if strong or weak >= 2:
-        return ReplyVerdict("auto_reply", 0.95 if strong else 0.8)
     words = len(folded.split())
+    asks = "?" in folded
+    if strong or weak >= 2 or (weak == 1 and words <= 8 and not asks):
+        return ReplyVerdict("auto_reply", 0.95 if strong else 0.8 if weak >= 2 else 0.6)
     grateful = bool(_GRATITUDE.search(folded))
-    resolved = bool(_RESOLVED.search(folded))
-    more = len(_MORE.findall(folded)) + folded.count("?")
+    resolved = bool(_RESOLVED.search(folded)) and not _NEGATED.search(folded)
+    # "works again", "no further questions": not a "but" or "again" of their own.
+    rest = _RESOLVED.sub(" ", folded)
+    more = len(_MORE.findall(rest)) + folded.count("?") + len(_NEGATED.findall(folded))
     if (grateful or resolved) and not more and (resolved or words <= 25):
         return ReplyVerdict("thanks", 0.9 if resolved and grateful else 0.75)
     return ReplyVerdict("actionable", 0.8 if more else 0.6)

@@ -1,0 +1,125 @@
+"""What kind a customer's reply is (``triage.reply_kind``), by the rules and the learned model.
+
+Hard cases first, written here and found in neither data file: thanks with a new question or
+"still broken" is work; "thanks in advance" closes a request; automatic replies in several
+languages; then each engine's macro-F1 on the evaluation rows (``tests/data/replies.jsonl``,
+which the learned model never trains on: the check below makes sure no text is shared).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from ticket_processor.triage.reply_kind import (
+    KINDS,
+    ReplyEngine,
+    ReplyKind,
+    classify_reply,
+    learned_verdict,
+    train_reply_model,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "replies.jsonl"
+ENGINES: tuple[ReplyEngine, ...] = ("rules", "learned")
+CASES: list[tuple[str, ReplyKind]] = [
+    ("Thanks, that solved it!", "thanks"),
+    ("Perfect, it works now. You can close the ticket.", "thanks"),
+    ("Danke, jetzt klappt alles.", "thanks"),
+    ("Merci beaucoup, c'est réglé !", "thanks"),
+    ("Gracias, ya funciona perfectamente.", "thanks"),
+    ("Thanks, but it is still broken after the update.", "actionable"),
+    ("Thank you for the reply. However the invoice still shows the old address.", "actionable"),
+    ("Thanks! When will the refund arrive?", "actionable"),
+    ("Could you reset my password? Thanks in advance.", "actionable"),
+    ("Third time asking. I'm cancelling if this is not fixed today.", "actionable"),
+    ("Danke, aber es funktioniert leider immer noch nicht.", "actionable"),
+    ("Merci, mais je n'ai toujours pas reçu le remboursement.", "actionable"),
+    ("I am out of the office until 12 March with no access to email.", "auto_reply"),
+    (
+        "Automatic reply: I am on parental leave. For urgent matters contact ops@example.com.",
+        "auto_reply",
+    ),
+    (
+        "Ich bin bis zum 14.03. nicht im Büro. In dringenden Fällen wenden Sie sich an "
+        "meine Vertretung.",
+        "auto_reply",
+    ),
+    ("Réponse automatique : je suis absente jusqu'au 10 mars.", "auto_reply"),
+    ("Respuesta automática: estaré fuera de la oficina hasta el lunes.", "auto_reply"),
+    ("Delivery Status Notification (Failure): the message could not be delivered.", "auto_reply"),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "kind"), CASES, ids=[c[0][:32] for c in CASES])
+def test_hard_cases(engine: ReplyEngine, text: str, kind: ReplyKind) -> None:
+    assert classify_reply(text, engine=engine).kind == kind
+
+
+def test_the_quote_under_a_reply_is_not_judged() -> None:
+    text = (
+        "Still not working.\n\nOn Tue, 3 Mar 2026 at 10:14, Support <support@example.com> wrote:\n"
+        "> Thanks, that solved it! You can close this."
+    )
+    assert classify_reply(text).kind == "actionable"
+
+
+def _rows() -> list[dict[str, object]]:
+    return [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line.strip()]
+
+
+def macro_f1(gold: list[str], predicted: list[str]) -> float:
+    scores = []
+    for kind in KINDS:
+        tp = sum(g == p == kind for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == kind != g for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == kind != p for g, p in zip(gold, predicted, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+def test_the_evaluation_set_is_what_it_says() -> None:
+    rows = _rows()
+    assert len(rows) >= 200
+    languages = Counter(str(r["language"]) for r in rows)
+    assert sum(n >= 40 for n in languages.values()) >= 3, languages
+    kinds = Counter(str(r["labels"]["reply_kind"]) for r in rows)  # type: ignore[index]
+    assert set(kinds) == set(KINDS)
+    assert min(kinds.values()) >= 0.25 * len(rows), kinds
+
+
+def test_the_learned_model_never_saw_the_evaluation_rows() -> None:
+    source = resources.files("ticket_processor.triage").joinpath("reply_examples.jsonl")
+    trained = {
+        " ".join(json.loads(line)["text"].split()).casefold()
+        for line in source.read_text("utf-8").splitlines()
+        if line.strip()
+    }
+    shared = [r["id"] for r in _rows() if " ".join(str(r["text"]).split()).casefold() in trained]
+    assert shared == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_engine_reaches_the_bar_on_the_evaluation_rows(engine: ReplyEngine) -> None:
+    rows = _rows()
+    gold = [str(r["labels"]["reply_kind"]) for r in rows]  # type: ignore[index]
+    predicted = [classify_reply(str(r["text"]), engine=engine).kind for r in rows]
+    assert macro_f1(gold, predicted) >= 0.90
+
+
+def test_the_learned_model_is_trained_from_rows_not_loaded() -> None:
+    rows = [
+        {"text": "works now thanks", "reply_kind": "thanks"},
+        {"text": "all good, thank you", "reply_kind": "thanks"},
+        {"text": "out of office until monday", "reply_kind": "auto_reply"},
+        {"text": "automatic reply, I am away", "reply_kind": "auto_reply"},
+        {"text": "still broken, please help", "reply_kind": "actionable"},
+        {"text": "the export fails with error 500", "reply_kind": "actionable"},
+    ]
+    model = train_reply_model(rows)
+    assert learned_verdict("export error 500 again", model).kind == "actionable"
