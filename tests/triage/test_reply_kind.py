@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def _rows() -> list[dict[str, object]]:
     return [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line.strip()]
 
 
-def macro_f1(gold: list[str], predicted: list[str]) -> float:
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     scores = []
     for kind in KINDS:
         tp = sum(g == p == kind for g, p in zip(gold, predicted, strict=True))
@@ -113,7 +114,7 @@ def test_each_engine_reaches_the_bar_on_the_evaluation_rows(engine: ReplyEngine)
 
 
 def test_the_learned_model_is_trained_from_rows_not_loaded() -> None:
-    rows = [
+    rows: list[dict[str, str]] = [
         {"text": "works now thanks", "reply_kind": "thanks"},
         {"text": "all good, thank you", "reply_kind": "thanks"},
         {"text": "out of office until monday", "reply_kind": "auto_reply"},

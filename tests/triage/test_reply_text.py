@@ -30,7 +30,9 @@ def test_the_quoted_history_goes(header: str) -> None:
 
 
 def test_a_header_wrapped_over_two_lines_and_outlooks_block() -> None:
-    wrapped = "Works now.\nOn Tue, 3 Mar 2026 at 10:14, Support Team <support@example.com>\nwrote:\nold"
+    wrapped = (
+        "Works now.\nOn Tue, 3 Mar 2026 at 10:14, Support Team <support@example.com>\nwrote:\nold"
+    )
     assert strip_reply(wrapped) == "Works now."
     outlook = (
         "Any update on this?\n\nFrom: Support <support@example.com>\nSent: Monday, 2 March 2026\n"

@@ -182,8 +182,7 @@ class ReplyPass:
             prepared = prepare_ticket(
                 ticket.subject,
                 # The reply first: trimmed to the budget, the first message gives way first.
-                f"The customer's new reply:\n{text}\n\nTheir first message:\n"
-                f"{ticket.description}",
+                f"The customer's new reply:\n{text}\n\nTheir first message:\n{ticket.description}",
                 max_tokens=opts.max_input_tokens,
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)

@@ -84,8 +84,8 @@ _AUTO_STRONG = _cues(
     r"mensaje no entregado",
     r"echec de la remise",
     r"n'a pas ete distribue",
-    r"(?:mailbox|address|adresse|direccion|e-mail address) (?:is |n'est |ya )?(?:no longer|plus|no se)"
-    r" (?:in use|used|monitored|utilisee|utiliza)",
+    r"(?:mailbox|address|adresse|direccion|e-mail address) (?:is |n'est |ya )?"
+    r"(?:no longer|plus|no se) (?:in use|used|monitored|utilisee|utiliza)",
     r"(?:this mailbox|diese adresse|cette adresse|esta direccion) (?:is|wird|n'est|ya)",
     r"(?:is|are) not monitored",
     r"(?:do not|please do not|don't) reply to this (?:e-?mail|message)",
@@ -166,7 +166,8 @@ _AUTO_WEAK = _cues(
     r"keine weiterleitung",
     r"pas de transfert",
     r"sin reenvio",
-    r"(?:office|buro|bureaux?|oficina) (?:is |ist |sont |esta )?(?:\w+ ){0,4}(?:closed|geschlossen|fermes?|cerrada)",
+    r"(?:office|buro|bureaux?|oficina) (?:is |ist |sont |esta )?(?:\w+ ){0,4}"
+    r"(?:closed|geschlossen|fermes?|cerrada)",
     r"en vacances",
     r"de vacaciones",
     r"de retour (?:au bureau )?le",
@@ -185,7 +186,8 @@ _AUTO_WEAK = _cues(
     r"nous vous repondrons",
     r"wir melden uns",
     r"(?:vuelvo|regreso|volvere)",
-    r"(?:until|till|bis(?: zum| einschliesslich)?|jusqu'?(?:au|a)|hasta(?: el)?|tot|ate) (?:\w+ ){0,2}"
+    r"(?:until|till|bis(?: zum| einschliesslich)?|jusqu'?(?:au|a)|hasta(?: el)?|tot|ate) "
+    r"(?:\w+ ){0,2}"
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april"
     r"|may|june|july|august|september|october|november|december|montag|dienstag|mittwoch"
     r"|donnerstag|freitag|samstag|sonntag|januar|februar|marz|juni|juli|oktober|dezember"
@@ -248,10 +250,10 @@ _RESOLVED = _cues(
     r"alles werkt",
     r"(?:tudo|todo) funcionando(?: de novo)?",
     r"(?:konnen|konnt) (?:sie |ihr )?(?:\w+ ){0,2}schliessen",
-    r"(?:vous )?pouvez (?:\w+ ){0,2}fermer",
+    r"(?:vous )?pouvez (?:\w+ ){0,2}(?:fermer|cloturer)",
     r"(?:thanks|thank you) again",
-    r"(?:no|keine|plus de|no tengo|no hay|sin|geen) (?:\w+ )?(?:further|more|weiteren|mehr|mas|de)? ?"
-    r"(?:questions?|fragen|question|preguntas|vragen)",
+    r"(?:no|keine|plus de|no tengo|no hay|sin|geen) (?:\w+ )?"
+    r"(?:further|more|weiteren|mehr|mas|de)? ?(?:questions?|fragen|question|preguntas|vragen)",
     r"was it",
     r"quand meme",
     r"(?:solved|resolved|fixed|sorted)(?: it| the (?:issue|problem))?",
