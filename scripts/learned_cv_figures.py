@@ -1,5 +1,5 @@
 """Repeated k-fold figures of the learned engine, per field, trained exactly as ``ticketbot learn``
-trains it, on random folds and on folds that keep near-duplicate tickets together (issue 28).
+trains it, on random folds and on folds that keep near-duplicate tickets together.
 
     python scripts/learned_cv_figures.py [--data ../shared/data/tickets-dev.jsonl] [--repeats 3]
         [--folds 5] [--no-embeddings] [--near 0.9] [--cache /tmp/urgency-cache/embeddings.npz]

@@ -1,4 +1,4 @@
-"""Urgency decision variants tried for issue 28 (item 7), side by side on the same folds.
+"""Urgency decision variants tried to lift its macro-F1, side by side on the same folds.
 
     python scripts/urgency_variants.py [--data ../shared/data/tickets-dev.jsonl] [--repeats 3]
         [--cache /tmp/urgency-cache/embeddings.npz]

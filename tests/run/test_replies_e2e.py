@@ -169,3 +169,16 @@ def test_a_run_killed_among_the_replies_leaves_one_note_per_reply(
         assert "ai_sentiment_neutral" not in snap.tags, (ticket_id, snap.tags)
     run()
     assert snapshots(desk, ids) == after
+
+
+@pytest.mark.desk(kinds=("zendesk",), configure=True)
+def test_an_agents_token_says_replies_are_not_looked_for(desk: Desk) -> None:
+    desk.sandbox.config.admin = False  # type: ignore[union-attr]
+    desk.create(TICKETS[:1])
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    said = " ".join(ran.output.split())
+    assert "customers' replies are not looked for" in said
+    assert "TICKETBOT_RETRIAGE=false" in said
+    quiet = invoke("run", "--engine", "rules", env={"TICKETBOT_RETRIAGE": "false"})
+    assert "customers' replies" not in quiet.output

@@ -95,6 +95,8 @@ class ReplyPass:
             for page in pages:
                 for event, reason in page.notices:
                     self.log.emit(event, reason=reason)
+                    if event == "replies_unavailable":  # an agent's token: say it every run
+                        self.summary.warnings.append(reason)
                 self.checkpoint.open_page(page.next_cursor)
                 complete = True
                 for conversation in page.conversations:

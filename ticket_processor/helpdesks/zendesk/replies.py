@@ -63,7 +63,8 @@ def reply_pages(
             notice = (
                 "replies_unavailable",
                 "the ticket event export needs an admin's token (403); customers' replies "
-                "are not looked for",
+                "are not looked for (an admin's token, or TICKETBOT_RETRIAGE=false to stop "
+                "looking)",
             )
             yield ReplyPage([], None, notices=(notice,), last=True)
             return
