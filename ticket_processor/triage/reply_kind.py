@@ -115,6 +115,12 @@ _AUTO_STRONG = _cues(
     r"(?:message|nachricht|mensaje|mensagem|bericht) (?:\w+ )?(?:automatique|automatisch\w*"
     r"|automatico|automatica)",
     r"until further notice",
+    r"delivery to (?:\w+ ){0,4}(?:failed|has failed)",
+    r"failed permanently",
+    r"(?:address|user|recipient) unknown|unknown (?:user|recipient|address)",
+    r"(?:adresse|destinataire) inconnue?|destinatario desconocido|empfanger unbekannt",
+    r"(?:pas pu etre|konnte nicht) (?:delivre|remis|zugestellt)",
+    r"(?:unattended|not attended|no esta atendido|nicht besetzt|non surveillee?)",
 )
 _AUTO_WEAK = _cues(
     r"(?:i am|i'm|i will be|currently) (?:away|absent|on (?:leave|vacation|holiday|annual leave"
@@ -246,6 +252,15 @@ _RESOLVED = _cues(
     r"(?:can|kann|peux|puedo|posso|kan) (?:\w+ ){0,2}(?:log ?in|sign in|access|anmelden|connecter"
     r"|iniciar sesion|entrar|inloggen)(?: again| now| wieder| de nouveau| ya| de novo| weer)?",
     r"lauft (?:wieder|jetzt)",
+    r"(?:happy|glad|ok|okay|fine) (?:for you )?to close",
+    r"(?:ticket|case|request|issue|incidencia|dossier|chamado|anfrage|fall) (?:\w+ ){0,2}"
+    r"(?:kann|can|may|darf|puede|pueden|peut|pode) (?:\w+ ){0,2}(?:geschlossen|closed|cerrad[oa]"
+    r"|fermee?|fechad[oa]|gesloten)",
+    r"(?:all|i'm all|we're all|i am all) set",
+    r"(?:hat|habe) (?:alles )?(?:\w+ )?(?:geklappt|funktioniert)",
+    r"(?:refund|replacement|parcel|package|invoice|credit note|paket|lieferung|gutschrift|colis"
+    r"|remboursement|paquete|reembolso|pacote) (?:\w+ ){0,2}(?:received|arrived|came|erhalten"
+    r"|angekommen|recu|arrive|recibido|llego|recebido|chegou)",
     r"helemaal goed",
     r"alles werkt",
     r"(?:tudo|todo) funcionando(?: de novo)?",
@@ -318,6 +333,9 @@ _MORE = _cues(
     r"(?:today|heute|aujourd'hui|hoy|hoje|vandaag|now|jetzt|maintenant|ahora|agora|nu)",
     r"(?:would|should|sollte|wurde|devrait|deberia|zou)",
     r"il faut",
+    r"please",
+    r"keep me (?:posted|updated|informed)",
+    r"block\w*",
     r"another",
     r"one more",
     r"also",
@@ -363,6 +381,12 @@ _MORE = _cues(
 )
 
 
+# A customer's problem, which no automatic message describes.
+_PROBLEM = _cues(
+    r"(?:error|fehler\w*|erreur|erro|fout\w*|broken|kaputt|crash\w*|fails?|failed|failing"
+    r"|refund|erstattung|remboursement|reembolso|charged|belastet|debite|cobrado|invoice is wrong"
+    r"|doesn't|does not|don't|can't|cannot|funktioniert nicht|ne fonctionne|no funciona)"
+)
 # Said in passing, not a negation of the fix: "no worries, it works now".
 _SHRUG = re.compile(
     r"\b(?:no (?:worries|problem|stress)|kein problem|pas de (?:souci|probleme)|no hay problema"
@@ -380,15 +404,58 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# What an automatic message talks about, in four kinds: being away, a time or a return, the
+# mail itself (a message, a mailbox, an address no longer active), and when it will be answered.
+# Two kinds together, with nothing that reads like a problem, make an automatic message.
+_AWAY = _cues(
+    r"(?:away|absent|absente|abwesend|ausente|afwezig|out|offline|travel\w*|on (?:the )?road"
+    r"|conference|trip|deplacement|viaje|reise|dienstreise|messe|salon|feria|vacation|holidays?"
+    r"|urlaub|conges?|vacances|vacaciones|ferias|vakantie|leave|elternzeit|krank|sick|malade"
+    r"|enfermo|ziek|fiestas|holiday period|feiertage|fetes de fin d'annee)",
+    r"(?:nicht|not|pas|no|niet) (?:\w+ )?(?:erreichbar|reachable|joignable|localizable|disponible"
+    r"|available|bereikbaar)",
+)
+_WHEN = _cues(
+    r"(?:until|till|bis|jusqu'?\w*|hasta|ate|tot|back|zuruck|retour|regreso|vuelta|return\w*"
+    r"|this week|diese woche|cette semaine|esta semana|deze week)",
+    r"(?:from|vom|du|del|van|de) \d{1,2}\.? (?:\w+ )?(?:to|bis|au|al|tot|a) \d{1,2}",
+)
+_MAIL = _cues(
+    r"(?:e-?mails?|mail|messages?|nachrichte?n?|messagerie|courriels?|correos?|mensajes?"
+    r"|mensagem|mailbox|postfach|inbox|buzon|address|adresse|direccion|cuenta de correo)"
+)
+_LATER = _cues(
+    r"(?:will|shall|'ll) (?:\w+ ){0,3}(?:reply|respond|answer|get back|be slow|be delayed)",
+    r"replies will",
+    r"(?:response|reply) time",
+    r"(?:traiterai|repondrai|repondrons|reviendrai|contestare|contestaremos|respondere|responderemos"
+    r"|beantworte|antworte|melde mich|melden uns|answer)",
+    r"(?:no longer|nicht mehr|n'est plus|ya no (?:esta|es)|niet meer|nao (?:esta|e) mais) "
+    r"(?:\w+ )?(?:active|aktiv|activa?|actief|ativ[oa]|in use)",
+    r"(?:no|keinen|sans|sin|geen|sem) (?:\w+ )?(?:access|zugriff|acces|acceso|toegang|acesso)",
+)
+
+
+def _automatic(folded: str, words: int) -> float:
+    """How sure the text is an automatic message (0: it is not one)."""
+    if _AUTO_STRONG.search(folded):
+        return 0.95
+    weak = len(_AUTO_WEAK.findall(folded))
+    if "?" in folded or _PROBLEM.search(folded):
+        return 0.8 if weak >= 3 else 0.0
+    kinds = sum(bool(p.search(folded)) for p in (_AWAY, _WHEN, _MAIL, _LATER))
+    if weak >= 2 or (kinds >= 2 and (_AWAY.search(folded) or _LATER.search(folded))):
+        return 0.8
+    return 0.6 if weak == 1 and words <= 8 else 0.0
+
+
 def rules_verdict(text: str) -> ReplyVerdict:
     """The cue lists' verdict on a reply's new text."""
     folded = _SHRUG.sub(" ", _fold(strip_reply(text)))
-    strong = len(_AUTO_STRONG.findall(folded))
-    weak = len(_AUTO_WEAK.findall(folded))
     words = len(folded.split())
-    asks = "?" in folded
-    if strong or weak >= 2 or (weak == 1 and words <= 8 and not asks):
-        return ReplyVerdict("auto_reply", 0.95 if strong else 0.8 if weak >= 2 else 0.6)
+    automatic = _automatic(folded, words)
+    if automatic:
+        return ReplyVerdict("auto_reply", automatic)
     grateful = bool(_GRATITUDE.search(folded))
     resolved = bool(_RESOLVED.search(folded)) and not _NEGATED.search(folded)
     # "works again", "no further questions": not a "but" or "again" of their own.
