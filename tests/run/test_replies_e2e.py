@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from support.clock import FakeClock
 from support.e2e import events
 
 from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
 TICKETS = [
     NewTicket("Export to CSV", "Hello, how do I export my contacts to a CSV file?"),  # 0 angry
@@ -47,17 +49,30 @@ def snapshots(desk: Desk, ids: list[int]) -> list[Snapshot]:
     return [desk.snapshot(i) for i in ids]
 
 
-def run(**env: str) -> None:
-    result = invoke("run", "--engine", "rules", env=env or None)
+def run(engine: str = "rules", **env: str) -> None:
+    result = invoke("run", "--engine", engine, env=env or None)
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("engine", ["rules", "learned", "llm"])
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_replies_are_re_triaged_once_and_only_the_customers(
-    desk: Desk, desk_clock: FakeClock, tmp_path: Path
+    desk: Desk,
+    desk_clock: FakeClock,
+    tmp_path: Path,
+    engine: str,
+    make_standin: Callable[..., RunningStandin],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Through each engine: the local ones judge the reply alone, an LLM (the stand-in, which
+    answers with the keyword rules' analysis) reads it with the first message after it."""
+    if engine == "llm":
+        llm = make_standin()
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
     ids = desk.create(TICKETS)
-    run()
+    run(engine)
     first = snapshots(desk, ids)
     assert all(len(s.notes) == 1 for s in first)
     assert "ai_sentiment_neutral" in first[0].tags
@@ -69,11 +84,11 @@ def test_replies_are_re_triaged_once_and_only_the_customers(
     desk.agent_notes(ids[3], "Columns: ask the product team.")
     desk_clock.now = float(int(time.time()))  # the replies are over a minute old now
 
-    off = invoke("run", "--engine", "rules", env={"TICKETBOT_RETRIAGE": "false"})
+    off = invoke("run", "--engine", engine, env={"TICKETBOT_RETRIAGE": "false"})
     assert off.exit_code == 0, off.output
     assert snapshots(desk, ids)[:2] == first[:2]  # switched off: no reply read
 
-    run()
+    run(engine)
     after = snapshots(desk, ids)
     angry = after[0]
     assert len(angry.notes) == 2, angry.notes
@@ -86,7 +101,7 @@ def test_replies_are_re_triaged_once_and_only_the_customers(
     assert thanked.notes == first[1].notes
     assert after[2:] == first[2:]  # agent reply, agent note, no reply: untouched
 
-    run()
+    run(engine)
     assert snapshots(desk, ids) == after  # a rerun changes nothing
 
     logged = events(tmp_path / "logs")

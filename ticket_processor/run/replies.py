@@ -182,10 +182,7 @@ class ReplyPass:
         opts = self.options
         if verdict.kind == "actionable":
             prepared = prepare_ticket(
-                ticket.subject,
-                # The reply first: trimmed to the budget, the first message gives way first.
-                f"The customer's new reply:\n{text}\n\nTheir first message:\n{ticket.description}",
-                max_tokens=opts.max_input_tokens,
+                ticket.subject, self._reply_text(text, ticket), max_tokens=opts.max_input_tokens
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
         return _Judged(
@@ -221,6 +218,14 @@ class ReplyPass:
             set_priority=opts.set_priority,
             run_id=self.ctx.run_id,
         )
+
+    def _reply_text(self, reply: str, ticket: Ticket) -> str:
+        """What the engines judge: an LLM reads the reply with the first message after it (the
+        first message gives way first when the budget is short); the local engines read the
+        reply alone, as their words would otherwise be the first message's."""
+        if self.options.engine != "llm" or not any(e.name == "llm" for e in self.ctx.chain):
+            return reply
+        return f"The customer's new reply:\n{reply}\n\nTheir first message:\n{ticket.description}"
 
     def _reply_engine(self) -> Literal["rules", "learned"]:
         names = {engine.name for engine in self.ctx.chain}

@@ -175,9 +175,13 @@ def plan_reply(
         "sentiment": analysis.sentiment.value,
     }
     changed: dict[str, tuple[str, str]] = {}
+    # A reply is short: an uncalibrated engine's category from it stands only when it is sure.
+    sure = bool(decisions) or analysis.confidence >= confidence_threshold
     for name in _FIELDS:
         value, old = now[name], standing.get(name)
         applied = decisions.get("category" if name == "subcategory" else name, "apply") == "apply"
+        if name in ("category", "subcategory") and not sure:
+            applied = False
         if value and applied and old != value:
             changed[name] = (old or "none", value)
     add = [own(f"{name}_{new}") for name, (_, new) in changed.items()]
