@@ -37,3 +37,21 @@ def test_eval_json_has_the_reply_kind_per_language() -> None:
     assert "reply_kind" in fields
     assert "sentiment" in fields
     assert json.dumps(fields["reply_kind"]).count("macro_f1") >= 4  # pooled and per language
+
+
+def test_other_spellings_of_a_replys_text_and_kind_are_read(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "1",
+            "body": "Automatic reply: away until Monday.",
+            "labels": {"reply_kind": "auto"},
+        },
+        {"id": "2", "reply": "Thanks, that solved it!", "labels": {"reply_kind": "Thank-you"}},
+        {"id": "3", "message": "Still broken.", "labels": {"reply_kind": "actionable"}},
+    ]
+    path = tmp_path / "replies.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows), "utf-8")
+    result = invoke("eval", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    pooled = json.loads(result.stdout)["fields"]["reply_kind"]
+    assert "1.0" in json.dumps(pooled)

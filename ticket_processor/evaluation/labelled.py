@@ -123,7 +123,10 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
                 source=str(data.get("source") or data.get("language") or "unknown"),
                 subject=str(data.get("subject") or ""),
                 # A reply's row gives its ``text`` (quoted history and signature still in it).
-                description=str(data.get("description") or data.get("text") or ""),
+                description=str(
+                    data.get("description")
+                    or next((data[k] for k in _REPLY_TEXT if data.get(k)), "")
+                ),
                 labels=_labels(labels),
             )
         )
@@ -139,6 +142,21 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
     return rows
 
 
+# Where a reply's row may give its text, and the spellings a reply kind label may take.
+_REPLY_TEXT = ("text", "body", "reply", "message")
+_REPLY_KINDS = {
+    "auto": "auto_reply",
+    "autoreply": "auto_reply",
+    "auto-reply": "auto_reply",
+    "automatic": "auto_reply",
+    "out_of_office": "auto_reply",
+    "thank_you": "thanks",
+    "thank-you": "thanks",
+    "thankyou": "thanks",
+    "resolved": "thanks",
+}
+
+
 def _labels(raw: dict[Any, Any]) -> dict[str, str]:
     """The labels as text; a subcategory as a taxonomy name (``Refund_not_showing_up`` and
     ``reverted_card_payment?`` in the source data are ``refund_not_showing_up`` and
@@ -146,6 +164,9 @@ def _labels(raw: dict[Any, Any]) -> dict[str, str]:
     labels = {str(k): str(v) for k, v in raw.items() if v is not None}
     if "subcategory" in labels:
         labels["subcategory"] = sanitise_tag(labels["subcategory"]).strip("_-")
+    if "reply_kind" in labels:
+        kind = labels["reply_kind"].strip().lower().replace(" ", "_")
+        labels["reply_kind"] = _REPLY_KINDS.get(kind, kind)
     return labels
 
 
