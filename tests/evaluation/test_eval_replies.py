@@ -43,7 +43,7 @@ def test_other_spellings_of_a_replys_text_and_kind_are_read(tmp_path: Path) -> N
     rows = [
         {
             "id": "1",
-            "body": "Automatic reply: away until Monday.",
+            "body": "Automatic reply: away.",
             "labels": {"reply_kind": "auto"},
         },
         {"id": "2", "reply": "Thanks, that solved it!", "labels": {"reply_kind": "Thank-you"}},
