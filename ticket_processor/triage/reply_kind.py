@@ -121,6 +121,13 @@ _AUTO_STRONG = _cues(
     r"(?:adresse|destinataire) inconnue?|destinatario desconocido|empfanger unbekannt",
     r"(?:pas pu etre|konnte nicht) (?:delivre|remis|zugestellt)",
     r"(?:unattended|not attended|no esta atendido|nicht besetzt|non surveillee?)",
+    r"(?:does not|doesn't|do not) accept (?:incoming )?(?:mail|e-?mails?|messages)",
+    r"no-?reply",
+    r"(?:address|adresse|direccion|account|cuenta|konto|e-?mail|endereco)\b.{0,60}"
+    r"(?:does not exist|doesn't exist|n'existe pas|no existe|existiert nicht|bestaat niet"
+    r"|nao existe)",
+    r"automatisch (?:gegenereerd|verzonden|verstuurd)",
+    r"(?:resposta|respuesta|reponse) automatica?e?",
 )
 _AUTO_WEAK = _cues(
     r"(?:i am|i'm|i will be|currently) (?:away|absent|on (?:leave|vacation|holiday|annual leave"
@@ -336,6 +343,14 @@ _MORE = _cues(
     r"please",
     r"keep me (?:posted|updated|informed)",
     r"block\w*",
+    r"(?:where|how|what|which|why|when) (?:do|does|can|could|is|are|should|will|would|did) ",
+    r"(?:wo|wie|was|warum|wann) (?:kann|muss|soll|finde|ist|sind) ",
+    r"(?:ou|comment|pourquoi|quand) (?:puis|dois|faut|est|peut)",
+    r"(?:donde|como|por que|cuando) (?:puedo|debo|hay|esta|se)",
+    r"though",
+    r"par contre",
+    r"en revanche",
+    r"corrupt\w*|corrompu\w*|beschadigt|danado|corrupto",
     r"another",
     r"one more",
     r"also",
@@ -411,7 +426,8 @@ _AWAY = _cues(
     r"(?:away|absent|absente|abwesend|ausente|afwezig|out|offline|travel\w*|on (?:the )?road"
     r"|conference|trip|deplacement|viaje|reise|dienstreise|messe|salon|feria|vacation|holidays?"
     r"|urlaub|conges?|vacances|vacaciones|ferias|vakantie|leave|elternzeit|krank|sick|malade"
-    r"|enfermo|ziek|fiestas|holiday period|feiertage|fetes de fin d'annee)",
+    r"|enfermo|ziek|fiestas|holiday period|feiertage|fetes de fin d'annee|flight|vol|flug|vuelo"
+    r"|voo|geschaftsreise|verlof|licenca|licencia|permiso)",
     r"(?:nicht|not|pas|no|niet) (?:\w+ )?(?:erreichbar|reachable|joignable|localizable|disponible"
     r"|available|bereikbaar)",
 )
@@ -419,6 +435,7 @@ _WHEN = _cues(
     r"(?:until|till|bis|jusqu'?\w*|hasta|ate|tot|back|zuruck|retour|regreso|vuelta|return\w*"
     r"|this week|diese woche|cette semaine|esta semana|deze week)",
     r"(?:from|vom|du|del|van|de) \d{1,2}\.? (?:\w+ )?(?:to|bis|au|al|tot|a) \d{1,2}",
+    r"ab (?:dem |den )?(?:montag|dienstag|mittwoch|donnerstag|freitag|\d)",
 )
 _MAIL = _cues(
     r"(?:e-?mails?|mail|messages?|nachrichte?n?|messagerie|courriels?|correos?|mensajes?"
@@ -427,6 +444,7 @@ _MAIL = _cues(
 _LATER = _cues(
     r"(?:will|shall|'ll) (?:\w+ ){0,3}(?:reply|respond|answer|get back|be slow|be delayed)",
     r"replies will",
+    r"(?:won't|will not) (?:be able to )?(?:check|read|access|answer|respond)",
     r"(?:response|reply) time",
     r"(?:traiterai|repondrai|repondrons|reviendrai|contestare|contestaremos|respondere|responderemos"
     r"|beantworte|antworte|melde mich|melden uns|answer)",
