@@ -26,6 +26,8 @@ from ticket_processor.triage.reply_kind import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "replies.jsonl"
+# Written by another author who never saw the cue lists: the figure that says most.
+SECOND = DATA.with_name("replies_second.jsonl")
 ENGINES: tuple[ReplyEngine, ...] = ("rules", "learned")
 CASES: list[tuple[str, ReplyKind]] = [
     ("Thanks, that solved it!", "thanks"),
@@ -70,8 +72,8 @@ def test_the_quote_under_a_reply_is_not_judged() -> None:
     assert classify_reply(text).kind == "actionable"
 
 
-def _rows() -> list[dict[str, object]]:
-    return [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line.strip()]
+def _rows(path: Path = DATA) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
@@ -101,13 +103,18 @@ def test_the_learned_model_never_saw_the_evaluation_rows() -> None:
         for line in source.read_text("utf-8").splitlines()
         if line.strip()
     }
-    shared = [r["id"] for r in _rows() if " ".join(str(r["text"]).split()).casefold() in trained]
-    assert shared == []
+    for path in (DATA, SECOND):
+        rows = _rows(path)
+        shared = [r["id"] for r in rows if " ".join(str(r["text"]).split()).casefold() in trained]
+        assert shared == [], path.name
 
 
+@pytest.mark.parametrize("path", [DATA, SECOND], ids=["ours", "second"])
 @pytest.mark.parametrize("engine", ENGINES)
-def test_each_engine_reaches_the_bar_on_the_evaluation_rows(engine: ReplyEngine) -> None:
-    rows = _rows()
+def test_each_engine_reaches_the_bar_on_the_evaluation_rows(
+    engine: ReplyEngine, path: Path
+) -> None:
+    rows = _rows(path)
     gold = [str(r["labels"]["reply_kind"]) for r in rows]  # type: ignore[index]
     predicted = [classify_reply(str(r["text"]), engine=engine).kind for r in rows]
     assert macro_f1(gold, predicted) >= 0.90
