@@ -383,6 +383,12 @@ def render_route(decision: RouteDecision) -> list[str]:
     return [lines[0], *(_inert(line) for line in lines[1:])]
 
 
+def engine_source(triage: Triage) -> str:
+    """Which engine decided, as a note's header names it."""
+    names = {"llm": f"LLM ({triage.model})", "learned": "learned model", "rules": "keyword rules"}
+    return names[triage.engine]
+
+
 def render_note(
     triage: Triage,
     *,
@@ -399,11 +405,7 @@ def render_note(
     decided per calibrated confidence says whether it was applied, suggested or left open."""
     analysis = triage.analysis
     decision = route or RouteDecision()
-    source = {
-        "llm": f"LLM ({triage.model})",
-        "learned": "learned model",
-        "rules": "keyword rules",
-    }[triage.engine]
+    source = engine_source(triage)
     if triage.fallback:
         reason = f": {triage.fallback_reason}" if triage.fallback_reason else ""
         source += f" — fallback{reason}"

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..triage.reply_change import sentiment_move
 from .runs import event_time
 
 
@@ -24,9 +25,6 @@ class ReplyDay:
     @property
     def retriaged(self) -> int:
         return self.actionable + self.thanks + self.auto_reply
-
-
-_ORDER = {"negative": 0, "neutral": 1, "positive": 2}
 
 
 def reply_days(events: Iterable[Mapping[str, Any]], dry_runs: set[str]) -> list[ReplyDay]:
@@ -47,8 +45,7 @@ def reply_days(events: Iterable[Mapping[str, Any]], dry_runs: set[str]) -> list[
             e.get("changed", {}).get("sentiment") if isinstance(e.get("changed"), dict) else None
         )
         if isinstance(change, list) and len(change) == 2:
-            old, new = (_ORDER.get(str(v)) for v in change)
-            if old is not None and new is not None and old != new:
-                key = "better" if new > old else "worse"
-                row[key] = row.get(key, 0) + 1
+            moved = sentiment_move(str(change[0]), str(change[1]))
+            if moved != "unchanged":
+                row[moved] = row.get(moved, 0) + 1
     return [ReplyDay(day, **counts) for day, counts in sorted(days.items())]

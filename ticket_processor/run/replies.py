@@ -278,7 +278,7 @@ class ReplyPass:
             s.reply_notes += bool(written is not None and written.note)
             s.sentiment_changes += sentiment is not None
         if written is not None and change.escalated:
-            self.ctx.planner.note_escalation(ticket, ())
+            self.ctx.planner.note_escalation(ticket, change.escalated_by)
         triage = judged.triage
         self.log.emit(
             "reply_triaged",

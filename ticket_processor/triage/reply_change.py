@@ -24,7 +24,14 @@ from typing import Literal
 
 from ..helpdesks.protocol import Conversation, Message
 from ..models import PRIORITY_RANK, Priority, RouteDecision, Sentiment, Ticket, Triage, Urgency
-from ..tags import NOTE_HEADER, decide_priority, read_note, render_route, standing_note
+from ..tags import (
+    NOTE_HEADER,
+    decide_priority,
+    engine_source,
+    read_note,
+    render_route,
+    standing_note,
+)
 from .confidence import Decision
 from .tagnames import sanitise_tag
 from .trailer import NoteTrailer
@@ -57,6 +64,7 @@ class ReplyChange:
     group_id: int | None = None
     assignee_id: int | None = None
     escalated: bool = False
+    escalated_by: tuple[str, ...] = ()  # the routes that escalated, for the alert
     note: str | None = None
     changed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     trend: tuple[str, ...] = ()
@@ -78,15 +86,13 @@ class Thread:
     replies: tuple[Message, ...]
 
 
-_FIRST = NoteTrailer("-", "low", "neutral", "und", "rules")  # a note answering no reply
-
-
 def read_thread(conversation: Conversation, answered: int | None, trend: Sequence[str]) -> Thread:
     """The unanswered replies: the requester's public messages after the last one answered,
     by a note's trailer or by the book (``answered``). A revert note takes back the note
     answering the same message, so that reply's labels no longer stand."""
     private = [m.body for m in conversation.messages if not m.public]
-    last = max([answered or 0, *((read_note(b) or _FIRST).answers or 0 for b in private)])
+    trailers = [t for t in map(read_note, private) if t is not None]
+    last = max([answered or 0, *(t.answers or 0 for t in trailers)])
     before = read_note(standing_note(private))
     replies = tuple(
         m for m in conversation.messages if m.public and m.from_requester and m.id > last
@@ -123,11 +129,14 @@ def reply_facts(before: Mapping[str, str], triage: Triage | None) -> ReplyFacts:
         return ReplyFacts("unchanged", "unchanged")
     analysis = triage.analysis
     return ReplyFacts(
-        _move(
-            _SENTIMENT_RANK, before.get("sentiment"), analysis.sentiment.value, "better", "worse"
-        ),
+        sentiment_move(before.get("sentiment"), analysis.sentiment.value),
         _move(_URGENCY_RANK, before.get("urgency"), analysis.urgency.value, "higher", "lower"),
     )
+
+
+def sentiment_move(old: str | None, new: str) -> str:
+    """``better``, ``worse`` or ``unchanged``: how a sentiment moved (also for the report)."""
+    return _move(_SENTIMENT_RANK, old, new, "better", "worse")
 
 
 def _move(ranks: Mapping[str, int], old: str | None, new: str, up: str, down: str) -> str:
@@ -241,6 +250,7 @@ def plan_reply(
         group_id=route.group_id,
         assignee_id=route.assignee_id,
         escalated=escalates,
+        escalated_by=route.escalated_by if escalates else (),
         note=note,
         changed=changed,
         trend=tuple(grown),
@@ -290,11 +300,10 @@ def render_reply_note(
     run_id: str,
 ) -> str:
     """The short note after a reply: what changed, the trend, then a trailer answering it."""
-    source = {"llm": f"LLM ({triage.model})", "learned": "learned model", "rules": "keyword rules"}
     when = _when(reply_at)
     moves = "; ".join(f"{name} {old} → {new}" for name, (old, new) in changed.items())
     lines = [
-        " ".join(f"{NOTE_HEADER} ({source[triage.engine]}): the customer replied".split()),
+        " ".join(f"{NOTE_HEADER} ({engine_source(triage)}): the customer replied".split()),
         "",
         f"After the customer's reply of {when}: {moves or 'no field changed'}",
     ]
