@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-from ticket_processor.helpdesks.protocol import Article, ArticleListing
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.kb.search import DEFAULT_THRESHOLD, lookup, rank
 from ticket_processor.kb.sync import sync
+from ticket_processor.models import Article, ArticleListing
 from ticket_processor.triage.prepare import prepare_ticket
 
 SYLLABLES = [

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The checkout's package, so this works in a clone that is not installed.
 sys.path.insert(1, str(ROOT))
 
-from ticket_processor.ops.logs import EventLog, new_run_id  # noqa: E402
+from ticket_processor.common.eventlog import EventLog, new_run_id  # noqa: E402
 
 # The sample day ends at the top of the current hour: ``report`` reads up to now.
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

@@ -92,6 +92,10 @@ class NotFoundError(HelpdeskError):
     """404: the ticket (or job) does not exist."""
 
 
+class CursorRejectedError(HelpdeskError):
+    """The helpdesk refused the saved cursor (malformed, expired, in the future)."""
+
+
 class RecordInvalidError(HelpdeskError):
     """422: Zendesk refused the record; ``details`` is Zendesk's field-by-field reason."""
 

@@ -36,6 +36,7 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from .common.scrub import display_url, url_credentials
 from .errors import (
     LLMAuthError,
     LLMConnectionError,
@@ -59,7 +60,6 @@ from .llm_client.prompt import (
 )
 from .llm_client.wire import Answer, ModeRejected, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
-from .ops.scrub import display_url, url_credentials
 from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.breaker import CircuitBreaker
 from .resilience.pacing import AUTO_LLM_START, AdaptiveLimit

@@ -38,10 +38,10 @@ from pydantic import (
     field_validator,
 )
 
+from .common.scrub import Scrubber, display_url, short_secret_warnings, url_credentials
 from .errors import ConfigError, plain_message
 from .helpdesks.descriptor import HelpdeskSettings, check_url
 from .helpdesks.registry import DEFAULT_KIND, KINDS, either
-from .ops.scrub import Scrubber, display_url, short_secret_warnings, url_credentials
 from .resilience.bounds import (
     BATCH_MAX_BYTES,
     HELPDESK_MAX_BYTES,
@@ -292,7 +292,7 @@ class Settings(BaseModel):
         return desks + found + url_credentials(self.openai_base_url)
 
     def scrubber(self) -> Scrubber:
-        """The one scrubber for everything this configuration might leak (see ``ops.scrub``)."""
+        """The one scrubber for everything this configuration might leak (see ``common.scrub``)."""
         identities = tuple(who for desk in self.desks.values() for who in desk.identities)
         return Scrubber(self.secrets, identities=identities)
 

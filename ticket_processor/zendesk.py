@@ -20,31 +20,31 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import HelpdeskError, RecordInvalidError
+from .errors import CursorRejectedError, HelpdeskError, RecordInvalidError
 from .helpdesks.descriptor import HelpdeskSettings, Wiring
-from .helpdesks.protocol import (
+from .helpdesks.zendesk import replies
+from .helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
+from .helpdesks.zendesk.kind import KIND, ZendeskSettings
+from .helpdesks.zendesk.pages import IncrementalExportForbidden
+from .helpdesks.zendesk.writer import ZendeskBatchWrite
+from .models import (
     Agent,
     ArticleListing,
     Conversation,
     Cursor,
-    CursorRejectedError,
     FieldOption,
     Group,
     HelpdeskField,
     Probe,
     Replan,
     ReplyPage,
+    Ticket,
     TicketPage,
+    WriteBack,
     WriteJournal,
     WriteLimits,
     WriteOutcome,
 )
-from .helpdesks.zendesk import replies
-from .helpdesks.zendesk.client import BATCH_LIMIT, ZendeskClient
-from .helpdesks.zendesk.kind import KIND, ZendeskSettings
-from .helpdesks.zendesk.pages import IncrementalExportForbidden
-from .helpdesks.zendesk.writer import ZendeskBatchWrite
-from .models import Ticket, WriteBack
 from .resilience.pacing import RequestWindow
 from .tags import marker_tag
 

@@ -9,8 +9,8 @@ from support.clock import FakeClock
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
-from ticket_processor.helpdesks.protocol import Helpdesk
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
+from ticket_processor.models import Helpdesk
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.zendesk import ZendeskHelpdesk
 

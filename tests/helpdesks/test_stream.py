@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support.clock import FakeClock
 
-from ticket_processor.helpdesks.protocol import Cursor, CursorRejectedError, TicketPage
+from ticket_processor.errors import CursorRejectedError
 from ticket_processor.helpdesks.stream import TicketStream, holds_updates_since, is_paused
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.models import Ticket
+from ticket_processor.models import Cursor, Ticket, TicketPage
 from ticket_processor.zendesk import ZendeskHelpdesk
 
 

@@ -8,10 +8,17 @@ from pathlib import Path
 import pytest
 
 from ticket_processor.errors import ConfigError
-from ticket_processor.helpdesks.protocol import Article
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.kb.search import lookup
-from ticket_processor.models import Analysis, Sentiment, Suggestion, Ticket, Triage, Urgency
+from ticket_processor.models import (
+    Analysis,
+    Article,
+    Sentiment,
+    Suggestion,
+    Ticket,
+    Triage,
+    Urgency,
+)
 from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.types import RunOptions
 from ticket_processor.settings import load_settings

@@ -12,6 +12,7 @@ from support.cli import invoke
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.common.eventlog import EventLog
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.ops.health import (
     GIB,
@@ -24,7 +25,6 @@ from ticket_processor.ops.health import (
     last_run_check,
     success_check,
 )
-from ticket_processor.ops.logs import EventLog
 from ticket_processor.report.runs import LoggedRun
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.settings import load_settings

@@ -13,8 +13,8 @@ import orjson
 import pytest
 from support.clock import FakeClock
 
-from ticket_processor.ops.logs import EventLog, new_run_id, prune_logs, read_events
-from ticket_processor.ops.timespec import format_ts, parse_ts
+from ticket_processor.common.eventlog import EventLog, new_run_id, prune_logs, read_events
+from ticket_processor.common.timespec import format_ts, parse_ts
 
 TOKEN = "zdtoken-SECRET-1234567890"
 KEY = "sk-test-abcdefghijklmnop"

@@ -16,9 +16,9 @@ import pytest
 from support.cli import invoke
 from support.e2e import configure, create, notes
 
+from ticket_processor.common.eventlog import EventLog
+from ticket_processor.common.scrub import Scrubber, display_url, url_credentials
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.ops.logs import EventLog
-from ticket_processor.ops.scrub import Scrubber, display_url, url_credentials
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 

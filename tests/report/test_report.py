@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.common.eventlog import EventLog
 from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.ops.logs import EventLog
 from ticket_processor.report.aggregate import (
     DEFAULT_PRICES,
     Report,

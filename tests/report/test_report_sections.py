@@ -15,8 +15,8 @@ from test_report import NOW, failed, run, triaged, write_log
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.common.timespec import parse_moment
 from ticket_processor.errors import ConfigError
-from ticket_processor.ops.timespec import parse_moment
 from ticket_processor.report.aggregate import build_report
 from ticket_processor.report.html import render_html
 from ticket_processor.report.runs import OUTCOME_COLOURS

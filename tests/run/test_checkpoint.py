@@ -7,12 +7,12 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ticket_processor.helpdesks.protocol import Cursor
+from ticket_processor.models import Cursor
 from ticket_processor.run.checkpoint import Checkpoint
 
 
 def c(n: int) -> Cursor:
-    """The export cursor after page ``n`` (as ``helpdesks.protocol.Cursor`` values, opaque to
+    """The export cursor after page ``n`` (as ``models.Cursor`` values, opaque to
     the core)."""
     return Cursor("incremental", f"c{n}", 1_700_000_000)
 

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from support.clock import FakeClock
 
-from ticket_processor.helpdesks.protocol import Cursor, CursorRejectedError, TicketPage
+from ticket_processor.errors import CursorRejectedError
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.models import Cursor, TicketPage
 from ticket_processor.resilience.pacing import RequestWindow
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline

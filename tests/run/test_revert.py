@@ -12,10 +12,18 @@ from support.cli import invoke
 from support.e2e import configure, create, events
 
 from ticket_processor.helpdesks.factory import connect
-from ticket_processor.helpdesks.protocol import Helpdesk, WriteOutcome
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
-from ticket_processor.models import Analysis, Sentiment, Ticket, Triage, Urgency, WriteBack
+from ticket_processor.models import (
+    Analysis,
+    Helpdesk,
+    Sentiment,
+    Ticket,
+    Triage,
+    Urgency,
+    WriteBack,
+    WriteOutcome,
+)
 from ticket_processor.run.revert import (
     RunWrites,
     apply_revert,

@@ -28,9 +28,9 @@ from support.clock import FakeClock
 from support.e2e import configure, events, notes
 
 from ticket_processor.helpdesks.factory import breaker_name
-from ticket_processor.helpdesks.protocol import Cursor
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.models import Cursor
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline

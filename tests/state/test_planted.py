@@ -24,11 +24,11 @@ import pytest
 from support.cli import command, invoke
 from support.e2e import events, notes
 
+from ticket_processor.common.atomic import distrust, prepare_directory
+from ticket_processor.common.eventlog import log_file_name
 from ticket_processor.errors import LockHeldError
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
-from ticket_processor.ops.logs import log_file_name
-from ticket_processor.state.atomic import distrust, prepare_directory
 from ticket_processor.state.lock import LOCK_FILE, RunLock
 
 run = command("run", "--engine", "rules")

@@ -20,10 +20,10 @@ import orjson
 import pytest
 from support.clock import FakeClock
 
+from ticket_processor.common.atomic import atomic_write_bytes
 from ticket_processor.errors import ConfigError, LockHeldError, StaleLockError
-from ticket_processor.helpdesks.protocol import Cursor
+from ticket_processor.models import Cursor
 from ticket_processor.resilience.breaker import CircuitBreaker
-from ticket_processor.state.atomic import atomic_write_bytes
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import LEDGER_FILES, RunLedger
 from ticket_processor.state.lock import RunLock

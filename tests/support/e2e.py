@@ -19,9 +19,8 @@ import pytest
 
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.models import PRIORITY_RANK, Priority, Sentiment, Urgency
+from ticket_processor.models import ISO_639_1, PRIORITY_RANK, Priority, Sentiment, Urgency
 from ticket_processor.tags import NOTE_HEADER, URGENCY_TO_PRIORITY
-from ticket_processor.triage.language import ISO_639_1
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 PREFIX = "ai_"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ticket_processor.errors import ConfigError
-from ticket_processor.helpdesks.protocol import FieldOption, HelpdeskField
+from ticket_processor.models import FieldOption, HelpdeskField
 from ticket_processor.triage.fields import extract, parse_fields, resolve_fields
 
 FILE = """

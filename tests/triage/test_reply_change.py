@@ -11,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ticket_processor.helpdesks.protocol import Conversation, Cursor, Message
 from ticket_processor.models import (
     Analysis,
+    Conversation,
+    Cursor,
+    Message,
     Priority,
     RouteDecision,
     Sentiment,

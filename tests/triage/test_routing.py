@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from ticket_processor.errors import ConfigError
-from ticket_processor.helpdesks.protocol import Agent, Group
-from ticket_processor.models import Analysis, Priority, Sentiment, Ticket, Triage, Urgency
+from ticket_processor.models import (
+    Agent,
+    Analysis,
+    Group,
+    Priority,
+    Sentiment,
+    Ticket,
+    Triage,
+    Urgency,
+)
 from ticket_processor.run.planner import ChangePlanner, RoutedWriteBack, routing_fields
 from ticket_processor.run.types import RunOptions
 from ticket_processor.triage.routing import Router, parse_routes

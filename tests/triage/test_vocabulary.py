@@ -15,10 +15,17 @@ from support.e2e import PREFIX, configure, create, triaged_events
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 from ticket_processor.llm_client.prompt import coerce_analysis, language_code
-from ticket_processor.models import Analysis, Sentiment, Urgency
+from ticket_processor.models import (
+    ISO_639_1,
+    UNDETERMINED,
+    Analysis,
+    Sentiment,
+    Urgency,
+    closed_language,
+)
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-from ticket_processor.triage.language import ISO_639_1, STOPWORDS, UNDETERMINED, closed_language
+from ticket_processor.triage.language import STOPWORDS
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 ANSWER = {

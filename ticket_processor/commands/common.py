@@ -22,10 +22,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ..common.scrub import Scrubber
 from ..errors import ConfigError, LockHeldError, TicketBotError
 from ..exitcodes import ExitCode
 from ..ops.logsetup import configure_logging_for
-from ..ops.scrub import Scrubber
 from ..settings import Settings, load_settings
 
 

@@ -28,12 +28,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ..common.scrub import display_url
 from ..helpdesks.factory import connect
-from ..helpdesks.protocol import Helpdesk
 from ..helpdesks.registry import DEFAULT_KIND, either, helpdesk_kind
 from ..helpdesks.samples import cycle, load_samples
-from ..models import Ticket
-from ..ops.scrub import display_url
+from ..models import Helpdesk, Ticket
 from ..run.runner import run_once
 from ..sandbox.entry import SandboxEntry
 from ..settings import Settings

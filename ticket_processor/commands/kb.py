@@ -14,13 +14,13 @@ from typing import Annotated
 
 import typer
 
+from ..common.atomic import SetAside
 from ..helpdesks.factory import connect
 from ..kb.evaluate import evaluate_file
 from ..kb.index import ArticleIndex
 from ..kb.refresh import index_path
 from ..kb.sync import SyncReport, rebuild, sync
 from ..settings import Settings
-from ..state.atomic import SetAside
 
 kb_app = typer.Typer(help="The help-centre index: sync it, measure its suggestions.")
 

@@ -113,7 +113,7 @@ def report(
     ] = None,
 ) -> None:
     """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
-    from ..ops.logs import read_events
+    from ..common.eventlog import read_events
     from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from ..report.html import render_html
     from ..report.table import print_report

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 def _since(value: str | None) -> datetime | None:
-    from ..ops.timespec import parse_moment
+    from ..common.timespec import parse_moment
 
     return None if value is None else parse_moment(value, now=datetime.now(UTC), flag="--since")
 
@@ -221,8 +221,8 @@ def revert(
     ] = False,
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
+    from ..common.eventlog import read_events
     from ..helpdesks.factory import connect
-    from ..ops.logs import read_events
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock

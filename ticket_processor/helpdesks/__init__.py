@@ -1,3 +1,4 @@
-"""The helpdesks: the ``Helpdesk`` protocol, the registry of kinds, the one HTTP transport, one
-folder per helpdesk.
+"""The helpdesk adapters: the registry of kinds, the one HTTP transport, the one discovery stream,
+and one folder per helpdesk (its adapter, settings, seed and sandbox). The ``Helpdesk`` protocol
+they implement is part of the shared vocabulary, ``models``.
 """

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from ..common.scrub import url_credentials
 from ..errors import ConfigError, plain_message
-from ..ops.scrub import url_credentials
+from ..models import Helpdesk
 from ..resilience.bounds import HELPDESK_MAX_BYTES
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier
-from .protocol import Helpdesk
 from .samples import SeedOutcome, SeedTicket
 
 if TYPE_CHECKING:

@@ -10,14 +10,14 @@ import random
 import time
 from collections.abc import Callable
 
-from ..ops.scrub import display_url
+from ..common.scrub import display_url
+from ..models import Helpdesk
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
 from .descriptor import Wiring
-from .protocol import Helpdesk
 from .registry import KINDS
 
 HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)

@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..common.scrub import display_url
 from ..errors import ConfigError
-from ..ops.scrub import display_url
-from .protocol import Helpdesk
+from ..models import Helpdesk
 from .registry import KINDS
 from .samples import (
     DEFAULT_COUNT,

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
-from ..models import Ticket
-from .protocol import Cursor, CursorRejectedError, Helpdesk, TicketPage
+from ..errors import CursorRejectedError
+from ..models import Cursor, Helpdesk, Ticket, TicketPage
 
 PAUSED = "discover_paused"  # the adapter's notice: the read window is used up
 

@@ -52,6 +52,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
+from ..common.scrub import Scrubber, display_url, url_credentials
 from ..errors import (
     HelpdeskConnectionError,
     HelpdeskError,
@@ -60,7 +61,6 @@ from ..errors import (
     RecordInvalidError,
     RunOutOfTime,
 )
-from ..ops.scrub import Scrubber, display_url, url_credentials
 from ..resilience.bounds import (
     HELPDESK_MAX_BYTES,
     AnswerTooLarge,

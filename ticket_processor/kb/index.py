@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ..common.atomic import SetAside, open_state_file, prepare_directory, set_aside
 from ..errors import StateFileRefused
-from ..helpdesks.protocol import Article
-from ..state.atomic import SetAside, open_state_file, prepare_directory, set_aside
+from ..models import Article
 from .text import article_text
 
 INDEX_FILE = "kb.sqlite3"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..helpdesks.protocol import Helpdesk
+from ..models import Helpdesk
 from ..settings import Settings
 from ..triage.chain import TriageCache, _Store
 from .index import INDEX_FILE, ArticleIndex

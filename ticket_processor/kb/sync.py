@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..helpdesks.protocol import Helpdesk
-from ..ops.scrub import display_url
-from ..state.atomic import SetAside, set_aside
+from ..common.atomic import SetAside, set_aside
+from ..common.scrub import display_url
+from ..models import Helpdesk
 from .index import ArticleIndex
 
 # Zendesk's incremental export says what changed, not what was archived: everything is listed

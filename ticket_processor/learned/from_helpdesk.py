@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..common.timespec import parse_moment
 from ..errors import ConfigError
 from ..evaluation.labelled import allowed_values
-from ..ops.timespec import parse_moment
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..triage.taxonomy import Taxonomy

@@ -31,11 +31,10 @@ from typing import BinaryIO
 
 import orjson
 
+from ..common.atomic import atomic_write_bytes, open_state_file, read_state_bytes, set_aside
 from ..errors import ConfigError, StateFileRefused
-from ..helpdesks.protocol import Cursor, Helpdesk
 from ..helpdesks.stream import TicketStream
-from ..models import Ticket
-from ..state.atomic import atomic_write_bytes, open_state_file, read_state_bytes, set_aside
+from ..models import Cursor, Helpdesk, Ticket
 from ..state.ledger import RunLedger
 from ..state.shapes import CursorRecord, HarvestFile
 from ..tags import is_processed, standing_note

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..common.atomic import atomic_write_bytes
 from ..evaluation.labelled import LabelledTicket
 from ..evaluation.scoring import score_field
-from ..state.atomic import atomic_write_bytes
 from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
 from .choice import record_path

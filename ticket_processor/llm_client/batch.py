@@ -33,6 +33,7 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
+from ..common.scrub import Scrubber, url_credentials
 from ..errors import (
     LLMAnswerRefused,
     LLMConnectionError,
@@ -41,7 +42,6 @@ from ..errors import (
     LLMServerError,
 )
 from ..models import TokenUsage, Triage
-from ..ops.scrub import Scrubber, url_credentials
 from ..resilience.bounds import BATCH_MAX_BYTES, LLM_MAX_BYTES, size_text
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy

@@ -20,8 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import plain_message
-from ..models import Analysis, Sentiment, Urgency
-from ..triage.language import closed_language
+from ..models import Analysis, Sentiment, Urgency, closed_language
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
 

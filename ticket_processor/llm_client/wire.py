@@ -14,6 +14,7 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 
+from ..common.scrub import Scrubber
 from ..errors import (
     LLMAnswerRefused,
     LLMAuthError,
@@ -24,7 +25,6 @@ from ..errors import (
     LLMResponseError,
     LLMServerError,
 )
-from ..ops.scrub import Scrubber
 from .http import AnswerRefused
 
 _MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")

@@ -29,6 +29,7 @@ from typing import Literal
 import requests
 import urllib3.exceptions
 
+from ..common.scrub import Scrubber
 from ..report.runs import LoggedRun, recent_success_rate
 from ..resilience.bounds import (
     WEBHOOK_MAX_BYTES,
@@ -41,7 +42,6 @@ from ..resilience.bounds import (
     size_text,
 )
 from ..state.ledger import RunLedger
-from .scrub import Scrubber
 
 ALERTS_FILE = "alerts.json"
 # One alert per condition per hour: enough to wake someone, not enough to flood a channel.

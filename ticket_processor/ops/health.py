@@ -25,12 +25,12 @@ from typing import Any, Literal
 from rich.table import Table
 from rich.text import Text
 
+from ..common.eventlog import read_events
+from ..common.scrub import Scrubber, display_url
 from ..errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
 from ..report.runs import LoggedRun, recent_success_rate, summarise_runs
 from ..settings import Settings
 from ..state.ledger import RunLedger
-from .logs import read_events
-from .scrub import Scrubber, display_url
 
 # "unknown": a check could not run because a setting is missing or wrong; as for a settings
 # file health cannot read, that is exit code 3 (UNKNOWN), the documented code for configuration.

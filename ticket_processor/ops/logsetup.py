@@ -17,13 +17,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..common.eventlog import EventSink
+from ..common.scrub import Scrubber
 from ..errors import TicketBotError
-from .logs import EventSink
-from .scrub import Scrubber
 
 if TYPE_CHECKING:
+    from ..common.eventlog import EventLog
     from ..settings import Settings
-    from .logs import EventLog
 
 EVENT = "library_warning"
 
@@ -42,7 +42,7 @@ class _LazyEventLog:
             return {}
         try:
             if self._log is None:
-                from .logs import EventLog, new_run_id
+                from ..common.eventlog import EventLog, new_run_id
 
                 self._log = EventLog(self._directory, run_id=new_run_id(), secrets=self._scrubber)
             return self._log.emit(event, **fields)

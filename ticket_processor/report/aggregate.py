@@ -1,7 +1,7 @@
 """What the runs did: pure aggregation of JSON-lines events into a ``Report``.
 
-No I/O here: ``commands/ops.py`` reads the events (``ops.logs.read_events``) and hands them in,
-the renderers (rich table in ``table.py``, ``html.py``) only format what ``build_report``
+No I/O here: ``commands/ops.py`` reads the events (``common.eventlog.read_events``) and hands
+them in, the renderers (rich table in ``table.py``, ``html.py``) only format what ``build_report``
 computed, and ``ops/health.py`` reuses ``runs.summarise_runs`` for its last-run checks. Costs are
 estimates from per-model prices per million tokens; unknown and local models cost 0.
 """
@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..common.timespec import parse_moment
 from ..errors import ConfigError
 from ..models import BATCH_PRICE_SHARE
-from ..ops.timespec import parse_moment
 from .agreement import (
     agreement_events,
     corrections,
@@ -61,7 +61,7 @@ TOP_FAILURES = 5
 
 def parse_since(text: str, *, now: datetime) -> datetime:
     """``report --since``: a span back from ``now`` or an ISO date or date-time
-    (``ops.timespec``)."""
+    (``common.timespec``)."""
     return parse_moment(text, now=now, flag="--since")
 
 

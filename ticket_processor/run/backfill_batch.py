@@ -11,10 +11,9 @@ as it does for ``run``.
 from __future__ import annotations
 
 from ..errors import LLMError
-from ..helpdesks.protocol import Cursor, Helpdesk
 from ..helpdesks.stream import TicketStream, holds_updates_since
 from ..llm_client.batch import LLMBatchClient, UnknownBatch
-from ..models import Triage
+from ..models import Cursor, Helpdesk, Triage
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.shapes import BackfillFile, BatchRecord, CursorRecord

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ..common.eventlog import EventLog, new_run_id
 from ..exitcodes import ExitCode
 from ..helpdesks.factory import connect
-from ..helpdesks.protocol import Helpdesk
-from ..ops.logs import EventLog, new_run_id
+from ..models import Helpdesk
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock

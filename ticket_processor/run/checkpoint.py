@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..helpdesks.protocol import Cursor
+from ..models import Cursor
 
 
 @dataclass

@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..helpdesks.protocol import Helpdesk
-from ..models import RouteDecision, Ticket, Triage, WriteBack
-from ..ops.logs import EventSink
+from ..common.eventlog import EventSink
+from ..models import Helpdesk, RouteDecision, Ticket, Triage, WriteBack
 from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from ..errors import TicketBotError
-from ..helpdesks.protocol import CursorRejectedError, TicketPage
+from ..errors import CursorRejectedError, TicketBotError
 from ..helpdesks.stream import TicketStream, holds_updates_since
-from ..models import Ticket
+from ..models import Ticket, TicketPage
 from .context import RunContext
 from .types import RunSummary
 

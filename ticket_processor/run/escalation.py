@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..ops.logs import EventSink
+from ..common.eventlog import EventSink
 from .planner import Escalation
 
 

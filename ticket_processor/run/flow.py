@@ -16,8 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..errors import RunOutOfTime
-from ..helpdesks.protocol import WriteOutcome
-from ..models import Ticket, Triage, WriteBack
+from ..models import Ticket, Triage, WriteBack, WriteOutcome
 from ..tags import is_processed
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .checkpoint import Checkpoint

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..common.eventlog import EventSink
 from ..learned.feedback import AGREEMENT_FIELDS
 from ..learned.labels import LabelSpec, default_specs, labels_from_tags
 from ..models import Ticket
-from ..ops.logs import EventSink
 from ..tags import is_processed
 
 SOLVED = ("solved", "closed")

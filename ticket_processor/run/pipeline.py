@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, RunOutOfTime
 from ..exitcodes import SIGNAL_EXIT, ExitCode
-from ..helpdesks.protocol import WriteOutcome
+from ..models import WriteOutcome
 from ..resilience.deadline import RunDeadline
 from ..state.replies import ReplyBook
 from .checkpoint import Checkpoint

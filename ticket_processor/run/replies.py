@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from ..errors import RunOutOfTime, TicketBotError
-from ..helpdesks.protocol import Conversation, CursorRejectedError, Message, WriteOutcome
-from ..models import RouteDecision, Ticket, Triage, WriteBack
+from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
+from ..models import Conversation, Message, RouteDecision, Ticket, Triage, WriteBack, WriteOutcome
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_change import (

@@ -17,8 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..helpdesks.protocol import Helpdesk, WriteOutcome
-from ..models import Priority, Ticket, WriteBack
+from ..models import Helpdesk, Priority, Ticket, WriteBack, WriteOutcome
 from ..state.ledger import RunLedger
 from ..tags import SHORT_TAG_MAX, fit_tag, marker_tag, render_revert_note
 

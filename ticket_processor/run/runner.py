@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..helpdesks.factory import breaker_name, connect
 from ..kb.refresh import open_for_run
 from ..learned.labels import label_specs
 from ..ops.alerts import Alerter, AlertOutcome
-from ..ops.logs import EventLog, new_run_id, prune_logs, read_events
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker

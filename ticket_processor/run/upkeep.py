@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..helpdesks.protocol import Cursor
+from ..models import Cursor
 from .context import RunContext
 from .types import RunSummary
 

@@ -17,8 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from ..errors import AuthError, BreakerOpenError, RunAborted, TicketBotError
-from ..helpdesks.protocol import Helpdesk, Replan, WriteJournal, WriteOutcome
-from ..models import WriteBack
+from ..models import Helpdesk, Replan, WriteBack, WriteJournal, WriteOutcome
 
 OnOutcome = Callable[[WriteOutcome], None]
 

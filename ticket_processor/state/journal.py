@@ -1,7 +1,7 @@
 """The write journal: which tickets' writes were sent but not confirmed, and the helpdesk jobs
 sent for them (``inflight.json``, ``jobs.json``).
 
-``helpdesks.protocol.WriteJournal`` over two ledger files. ``begin`` is fsync'd before the write
+``models.WriteJournal`` over two ledger files. ``begin`` is fsync'd before the write
 goes out, so a kill -9 right after it is remembered; the next run settles those writes
 (``Helpdesk.recover``) and then clears the journal. ``RunLedger`` composes one and hands out
 its methods, so callers keep using the ledger as the journal.
@@ -24,7 +24,7 @@ Write = Callable[[str, BaseModel | Mapping[str, Any]], None]
 
 
 class WriteJournalFiles:
-    """``helpdesks.protocol.WriteJournal`` on disk. Thread-safe; loaded once, on first use."""
+    """``models.WriteJournal`` on disk. Thread-safe; loaded once, on first use."""
 
     def __init__(self, read: Callable[[str, type[Any]], Any], write: Write) -> None:
         self._read = read

@@ -41,9 +41,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel
 
+from ..common.atomic import SetAside, atomic_write_bytes, prepare_directory, read_state_bytes
 from ..errors import StateFileRefused
-from ..helpdesks.protocol import Cursor
-from .atomic import SetAside, atomic_write_bytes, prepare_directory, read_state_bytes
+from ..models import Cursor
 from .journal import INFLIGHT, JOBS, WriteJournalFiles
 from .shapes import (
     AlertsFile,
@@ -111,7 +111,7 @@ class RunLedger:
         if not read_only:
             _prepare(self.directory)
         self.journal = WriteJournalFiles(self._read, self._write)
-        # ``helpdesks.protocol.WriteJournal`` and the recovery's reads, as the ledger's own methods
+        # ``models.WriteJournal`` and the recovery's reads, as the ledger's own methods
         self.begin = self.journal.begin
         self.job_sent = self.journal.job_sent
         self.end = self.journal.end

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import orjson
 
+from ..common.atomic import SetAside, open_state_file, prepare_directory, set_aside
 from ..errors import ConfigError, LockHeldError, StaleLockError, StateFileRefused
-from .atomic import SetAside, open_state_file, prepare_directory, set_aside
 
 LOCK_FILE = "ticketbot.lock"
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from ..helpdesks.protocol import Cursor
+from ..models import Cursor
 from .ledger import RunLedger
 from .shapes import CursorRecord, RepliesFile, ReplyEntry
 

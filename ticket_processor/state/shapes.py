@@ -25,8 +25,8 @@ from pydantic import (
     ValidationError,
 )
 
+from ..common.atomic import SetAside, read_state_bytes, set_aside
 from ..errors import StateFileRefused, plain_message
-from .atomic import SetAside, read_state_bytes, set_aside
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..common.scrub import display_url
 from ..errors import ConfigError
 from ..models import Engine, Triage
-from ..ops.scrub import display_url
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.retry import RetryPolicy
 from ..settings import Settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..helpdesks.protocol import Helpdesk
+from ..models import Helpdesk
 from .fields import FieldRule, ResolvedField, parse_fields, resolve_fields
 
 

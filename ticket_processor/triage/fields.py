@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..helpdesks.protocol import HelpdeskField
+from ..models import HelpdeskField
 
 FIELD_KEYS = frozenset({"name", "pattern", "synonyms"})
 SEARCHED_CHARS = 20_000

@@ -4,9 +4,8 @@ Function words are the most frequent words of any text and differ between langua
 counting them tells English from German or Spanish after a sentence or two. The list covers
 the languages helpdesks commonly receive; anything unclear is English, the default.
 
-``ISO_639_1`` is the closed vocabulary of language tags: only its codes become ``<prefix>lang_xx``
-tags, whoever proposed them (a model can answer ``zz``); anything else is ``und``
-("undetermined", the ISO 639-2 code for exactly this), see ``closed_language``.
+The closed vocabulary of language tags (``models.ISO_639_1``, ``models.closed_language``) is
+part of the vocabulary every layer shares; this module only guesses a code from the words.
 """
 
 from __future__ import annotations
@@ -14,28 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 DEFAULT_LANGUAGE = "en"
-UNDETERMINED = "und"
-
-# The 183 two-letter codes of ISO 639-1 (the Library of Congress registry), deprecated ones not.
-_ISO_639_1_CODES = """
-    aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy
-    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht
-    hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky
-    la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny
-    oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss
-    st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo
-    za zh zu
-"""
-ISO_639_1: frozenset[str] = frozenset(_ISO_639_1_CODES.split())
-# Withdrawn codes models still produce, and the code that replaced each.
-_RENAMED = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
-
-
-def closed_language(code: str) -> str:
-    """``code`` if it is an ISO 639-1 code (case and a region suffix forgiven), else ``und``."""
-    head = code.strip().lower().replace("_", "-").split("-", 1)[0]
-    head = _RENAMED.get(head, head)
-    return head if head in ISO_639_1 else UNDETERMINED
 
 
 def _words(text: str) -> frozenset[str]:

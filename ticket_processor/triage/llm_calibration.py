@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..models import Triage
-from ..state.atomic import atomic_write_bytes, read_state_bytes
 from .confidence import Calibration, apply_threshold, expected_calibration_error, fit_isotonic
 
 FILE_NAME = "llm-calibration.json"

@@ -22,8 +22,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from ..helpdesks.protocol import Conversation, Message
-from ..models import PRIORITY_RANK, Priority, RouteDecision, Sentiment, Ticket, Triage, Urgency
+from ..models import (
+    PRIORITY_RANK,
+    Conversation,
+    Message,
+    Priority,
+    RouteDecision,
+    Sentiment,
+    Ticket,
+    Triage,
+    Urgency,
+)
 from ..tags import (
     NOTE_HEADER,
     decide_priority,

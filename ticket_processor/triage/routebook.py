@@ -12,7 +12,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..helpdesks.protocol import Helpdesk
+from ..models import Helpdesk
 from .routing import RouteBook, Router, parse_routes
 
 

@@ -51,8 +51,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ConfigError
-from ..helpdesks.protocol import Agent, Group
-from ..models import LANGUAGE_CODE, RouteDecision, Sentiment, Ticket, Triage, Urgency
+from ..models import LANGUAGE_CODE, Agent, Group, RouteDecision, Sentiment, Ticket, Triage, Urgency
 from ..tags import sanitise_tag
 from .reply_change import ReplyFacts
 

@@ -13,7 +13,7 @@ from support.clock import FakeClock
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
-from ticket_processor.helpdesks.protocol import Cursor
+from ticket_processor.models import Cursor
 
 START = 1_800_000_000.0
 

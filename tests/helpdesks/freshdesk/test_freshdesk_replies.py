@@ -23,8 +23,7 @@ from ticket_processor.helpdesks.freshdesk.replies import messages
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
-from ticket_processor.helpdesks.protocol import Cursor, WriteOutcome
-from ticket_processor.models import WriteBack
+from ticket_processor.models import Cursor, WriteBack, WriteOutcome
 
 MARKER = "ai_processed"
 

@@ -21,8 +21,7 @@ from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
-from ticket_processor.helpdesks.protocol import WriteOutcome
-from ticket_processor.models import Analysis, Ticket, Triage, WriteBack
+from ticket_processor.models import Analysis, Ticket, Triage, WriteBack, WriteOutcome
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run.planner import ChangePlanner

@@ -16,11 +16,11 @@ import requests
 from support.clock import FakeClock
 from support.zendesk_sandbox import sandbox_auth
 
-from ticket_processor.helpdesks.protocol import Cursor
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.records import parse_ticket_events
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.models import Cursor
 from ticket_processor.zendesk import ZendeskHelpdesk
 
 MARKER = "ai_processed"

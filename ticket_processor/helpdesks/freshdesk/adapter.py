@@ -48,13 +48,7 @@ from ...errors import (
     HelpdeskServerError,
     NotFoundError,
 )
-from ...models import Ticket, WriteBack
-from ...resilience.bounds import HELPDESK_MAX_BYTES
-from ...resilience.pacing import RateLimitThrottle
-from ...resilience.retry import Retrier
-from ...tags import answers_same_message, is_triage_note, marker_tag
-from ..descriptor import HelpdeskSettings, Wiring
-from ..protocol import (
+from ...models import (
     Agent,
     ArticleListing,
     Conversation,
@@ -64,11 +58,18 @@ from ..protocol import (
     Probe,
     Replan,
     ReplyPage,
+    Ticket,
     TicketPage,
+    WriteBack,
     WriteJournal,
     WriteLimits,
     WriteOutcome,
 )
+from ...resilience.bounds import HELPDESK_MAX_BYTES
+from ...resilience.pacing import RateLimitThrottle
+from ...resilience.retry import Retrier
+from ...tags import answers_same_message, is_triage_note, marker_tag
+from ..descriptor import HelpdeskSettings, Wiring
 from ..transport import WriteOutcomeUnknown
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from ...errors import HelpdeskError
-from ..protocol import Cursor, CursorRejectedError, TicketPage
+from ...errors import CursorRejectedError, HelpdeskError
+from ...models import Cursor, TicketPage
 from .paging import earliest, iso, latest, next_query
 from .records import parse_tickets
 from .wire import FreshdeskTransport

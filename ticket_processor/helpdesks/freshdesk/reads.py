@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..protocol import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField
+from ...models import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField
 from .records import plain_text
 from .wire import FreshdeskTransport
 

@@ -17,9 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...errors import NotFoundError
-from ...models import Status, Ticket
+from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket
 from ...tags import fit_tag
-from ..protocol import Conversation, Cursor, Message, ReplyPage
 from .discovery import ticket_pages
 from .paging import iso, moment
 from .records import TAG_MAX, parse_tickets, plain_text

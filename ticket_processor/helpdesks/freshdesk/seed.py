@@ -22,8 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...errors import HelpdeskError
-from ...models import Priority
-from ..protocol import Helpdesk
+from ...models import Helpdesk, Priority
 from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
 from ..zendesk.help_centre import HelpCentreArticle, sample_articles
 from .adapter import FreshdeskHelpdesk

@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
+from ...common.scrub import display_url
 from ...errors import ConflictError, HelpdeskError
 from ...models import Ticket, WriteBack
-from ...ops.scrub import display_url
 from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.deadline import RunDeadline
 from ...resilience.pacing import RateLimitThrottle

@@ -1,4 +1,4 @@
-"""Zendesk Guide (the help centre) as ``protocol.Article`` values, for the suggestion index.
+"""Zendesk Guide (the help centre) as ``models.Article`` values, for the suggestion index.
 
 With a time to go on from, the incremental article export
 (``GET /api/v2/help_center/incremental/articles?start_time=``: agents and admins) lists what
@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ...errors import AuthError
-from ..protocol import Article, ArticleListing, ArticleVisibility
+from ...models import Article, ArticleListing, ArticleVisibility
 from .client import ZendeskClient
 from .help_centre import HttpApi
 

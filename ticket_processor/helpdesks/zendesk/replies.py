@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...errors import NotFoundError
-from ...models import Status, Ticket
-from ..protocol import Conversation, Cursor, Message, ReplyPage
+from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket
 from .client import BATCH_LIMIT, ZendeskClient
 from .pages import IncrementalExportForbidden, StartTimeTooRecent
 

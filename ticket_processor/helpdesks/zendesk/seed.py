@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...models import Helpdesk
 from ...zendesk import ZendeskHelpdesk
-from ..protocol import Helpdesk
 from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import guide_api

@@ -30,8 +30,7 @@ from ...errors import (
     RunOutOfTime,
     TicketBotError,
 )
-from ...models import WriteBack
-from ..protocol import Replan, WriteJournal, WriteOutcome
+from ...models import Replan, WriteBack, WriteJournal, WriteOutcome
 from .client import ZendeskClient
 from .records import JobStatus
 

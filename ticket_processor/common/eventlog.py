@@ -5,7 +5,7 @@ one JSON object with at least::
 
     {"ts": "2026-11-22T05:34:41.123Z", "event": "...", "run_id": "20261122T053441Z-3f9a1c", ...}
 
-The day's file is opened like every state file (``state.atomic.open_state_file``): a link, a
+The day's file is opened like every state file (``common.atomic.open_state_file``): a link, a
 FIFO or a directory where it belongs is set aside (``<name>.bad-<timestamp>``, then a
 ``log_file_set_aside`` warning in the new file), never appended through. A write that fails (a
 full disk) is a ``DiskWriteError`` naming the file and the fix, one line for the user.
@@ -60,7 +60,7 @@ from typing import IO, Any, Protocol
 import orjson
 
 from ..errors import DiskWriteError, StateFileRefused
-from ..state.atomic import SetAside, open_state_file, prepare_directory, set_aside, write_failure
+from .atomic import SetAside, open_state_file, prepare_directory, set_aside, write_failure
 from .scrub import Scrubber
 from .timespec import format_ts, parse_ts
 
