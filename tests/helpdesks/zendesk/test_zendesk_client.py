@@ -26,7 +26,7 @@ from ticket_processor.errors import (
 )
 from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.pages import IncrementalExportForbidden
+from ticket_processor.helpdesks.zendesk.reads import IncrementalExportForbidden
 from ticket_processor.helpdesks.zendesk.records import JobStatus
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox

@@ -1,3 +1,3 @@
-"""Zendesk's parts behind the adapter in ``ticket_processor/zendesk.py``: HTTP, pages, records,
-writes, help centre, seed, sandbox.
-"""
+"""Zendesk: the adapter and its parts (wire, client, reads, writer, records, replies, help
+centre), its settings and registry entry (``kind``), its seed and its sandbox. The top-level
+``ticket_processor/zendesk.py`` is the documented way in to it."""

@@ -1,6 +1,6 @@
 """Zendesk client: discover tickets, write back, create samples. The only Zendesk HTTP speaker.
 
-Endpoints and their shapes live here and in ``pages.py`` (the paged reads: export, search,
+Endpoints and their shapes live here and in ``reads.py`` (the paged reads: export, search,
 lists, comments); the HTTP (session, retries, pacing, the whole-call deadline) is the shared
 ``helpdesks/transport.py``, with Zendesk's auth and status table in ``wire.py``. What this
 module promises the pipeline:
@@ -35,13 +35,7 @@ from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...settings import Settings
 from .kind import ZendeskSettings
-from .pages import (
-    comments,
-    incremental_pages,
-    paged,
-    search_pages,
-    ticket_event_page,
-)
+from .reads import comments, incremental_pages, paged, search_pages, ticket_event_page
 from .records import (
     EventPage,
     ExportPage,

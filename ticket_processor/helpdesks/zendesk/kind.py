@@ -77,8 +77,7 @@ KIND = HelpdeskKind(
     name="zendesk",
     label="Zendesk",
     settings=ZendeskSettings,
-    # The adapter is top level by the design card: it is the front door of the Zendesk area.
-    adapter="ticket_processor.zendesk:build",
+    adapter="ticket_processor.helpdesks.zendesk.adapter:build",
     seed="ticket_processor.helpdesks.zendesk.seed:seed",
     sandbox="ticket_processor.helpdesks.zendesk.sandbox.command",
     account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),

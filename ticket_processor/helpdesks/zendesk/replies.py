@@ -19,7 +19,7 @@ from typing import Any
 from ...errors import NotFoundError
 from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket
 from .client import BATCH_LIMIT, ZendeskClient
-from .pages import IncrementalExportForbidden, StartTimeTooRecent
+from .reads import IncrementalExportForbidden, StartTimeTooRecent
 
 CURSOR_KIND = "ticket_events"
 _DONE = (Status.SOLVED.value, Status.CLOSED.value)

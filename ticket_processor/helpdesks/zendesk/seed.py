@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...models import Helpdesk
-from ...zendesk import ZendeskHelpdesk
 from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
+from .adapter import ZendeskHelpdesk
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import guide_api
 from .help_centre import seed_help_centre
