@@ -34,10 +34,10 @@ from support.e2e import (
 
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.run import engines
 from ticket_processor.sandbox.llm_standin.answers import default_answer
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-from ticket_processor.triage import engines
 
 # A valid answer the rules would never give for these tickets, so an LLM result is recognisable.
 GOOD: dict[str, Any] = {

@@ -20,9 +20,9 @@ from support.e2e import configure, create, events, triaged_events
 
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.run import engines
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-from ticket_processor.triage import engines
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 from support.clock import FakeClock
 from support.webhook import Receiver
 
-from ticket_processor.ops.alerts import Alerter
 from ticket_processor.report.runs import LoggedRun
+from ticket_processor.run.alerts import Alerter
 from ticket_processor.state.ledger import RunLedger as StateStore
 
 START = 1_800_000_000.0

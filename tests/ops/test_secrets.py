@@ -31,9 +31,9 @@ from ticket_processor.cli import app
 from ticket_processor.helpdesks import factory as helpdesks
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.run import engines
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-from ticket_processor.triage import engines
 
 EMAIL = "agent@example.com"
 ZENDESK_TOKEN = "zdtok-SECRET-7q4w9e2r8t5y1u6i"

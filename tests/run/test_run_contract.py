@@ -32,6 +32,7 @@ from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.run import engines
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner
@@ -41,7 +42,6 @@ from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.settings import load_settings
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
-from ticket_processor.triage import engines
 from ticket_processor.triage.chain import LocalEngine, TriageCache
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy

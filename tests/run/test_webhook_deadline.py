@@ -18,8 +18,8 @@ from support.e2e import configure, create, events, triaged_events
 from support.webhook import Receiver
 
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.run import engines
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
-from ticket_processor.triage import engines
 
 WEBHOOK_TIMEOUT = 0.5
 ROUTES = """

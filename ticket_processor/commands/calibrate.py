@@ -36,7 +36,7 @@ def calibrate(
     from ..errors import ConfigError
     from ..evaluation.labelled import eval_workers, load_labelled, predict
     from ..resilience.breaker import CircuitBreaker
-    from ..triage.engines import build_chain
+    from ..run.engines import build_chain
     from ..triage.llm_calibration import fit, save
     from ..triage.taxonomy import load_taxonomy
 

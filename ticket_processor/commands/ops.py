@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from .. import __version__
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
 from ..ops.schedule import FORMATS as SCHEDULE_FORMATS
@@ -138,7 +139,7 @@ def report(
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
-                html.write_text(render_html(summary), encoding="utf-8")
+                html.write_text(render_html(summary, version=__version__), encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
         if json_output:

@@ -24,11 +24,11 @@ from ..models import Engine, Sentiment, Triage, Urgency
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.pacing import resolve_workers
 from ..resilience.retry import RetryPolicy
+from ..run.engines import ChainChoice, build_chain
 from ..settings import Settings
 from ..tags import sanitise_tag
 from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
-from ..triage.engines import ChainChoice, build_chain
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_kind import KINDS, ReplyEngine, classify_reply
 from ..triage.reply_text import strip_reply

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from .. import __version__
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
 from .svg import FAILED_COLOUR, OTHER_COLOUR, bar_chart, timeline_chart, usage_chart
@@ -167,8 +166,11 @@ def shadow_section(report: Report) -> list[str]:
     ]
 
 
-def render_html(report: Report, *, title: str = "ticketbot report") -> str:
-    """The whole page for ``report``."""
+def render_html(
+    report: Report, *, title: str = "ticketbot report", version: str | None = None
+) -> str:
+    """The whole page for ``report``; ``version``, ticketbot's, is shown under the title."""
+    made_by = f"ticketbot {version}" if version else "ticketbot"
     period_from = report.since or report.first_event
     period_to = report.until or report.last_event
     period = " → ".join(
@@ -288,7 +290,7 @@ def render_html(report: Report, *, title: str = "ticketbot report") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n<body><main>"
         f"<h1>{escape(title)}</h1>"
-        f'<p class="muted">{escape(period)} · ticketbot {escape(__version__)}</p>'
+        f'<p class="muted">{escape(period)} · {escape(made_by)}</p>'
         f'<div class="kpis">{"".join(kpis)}</div>'
         + "".join(sections)
         + f'<p class="muted">LLM latency p50 {fmt_seconds(report.llm_latency_p50)}, '

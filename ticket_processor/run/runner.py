@@ -22,7 +22,6 @@ from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..helpdesks.factory import breaker_name, connect
 from ..kb.refresh import open_for_run
 from ..learned.labels import label_specs
-from ..ops.alerts import Alerter, AlertOutcome
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
@@ -33,12 +32,13 @@ from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..triage.confidence import parse_thresholds
-from ..triage.engines import build_chain, llm_breaker_name
 from ..triage.fieldbook import load_fields
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
+from .alerts import Alerter, AlertOutcome
 from .context import RunContext
+from .engines import build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation

@@ -19,10 +19,10 @@ from ..models import Engine, Triage
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.retry import RetryPolicy
 from ..settings import Settings
-from .chain import LLMEngine, LocalEngine, TriageEngine
-from .prepare import PreparedTicket
-from .rules import RulesEngine
-from .taxonomy import Taxonomy
+from ..triage.chain import LLMEngine, LocalEngine, TriageEngine
+from ..triage.prepare import PreparedTicket
+from ..triage.rules import RulesEngine
+from ..triage.taxonomy import Taxonomy
 
 # A 429 gets more tries and waits out a whole rate-limit minute: the endpoint is up, and the
 # adaptive limit is meanwhile bringing the run down to its rate.
@@ -173,7 +173,7 @@ def build_chain(
                 )
             )
             if llm_calibration and isinstance(chain[0], LLMEngine):
-                from .llm_calibration import load as load_calibration
+                from ..triage.llm_calibration import load as load_calibration
 
                 found, why = load_calibration(
                     settings.state_dir, settings.models[0], taxonomy.names
@@ -186,7 +186,7 @@ def build_chain(
     offline_first = engine == "learned" or not chain
     learned, why = build_learned(settings, taxonomy, offline_first=offline_first)
     if learned is not None and cascade and chain and isinstance(chain[0], LLMEngine):
-        from .cascade import CascadeEngine
+        from ..triage.cascade import CascadeEngine
 
         chain[0] = CascadeEngine(
             chain[0],
