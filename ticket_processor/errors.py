@@ -1,21 +1,28 @@
-"""The one error tree of ticketbot.
+"""The one error tree of ticketbot: every error class the package raises is defined here.
 
 Every failure that crosses a module boundary is one of these; transport errors from
 requests and openai are translated at the client boundary (``raise ... from exc``), so
-nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
+nothing above the helpdesk adapters (``helpdesks/``) or the LLM client (``llm_client/``,
+``llm.py``) ever sees a library type.
 
     TicketBotError
     ├── ConfigError                      bad or missing setting (exit 2)
+    │   └── ModelFileError               the learned model file is missing, damaged or not ours
     ├── RetryableError                   worth another try; carries ``retry_after``
     │   └── RateLimitedError             a 429: up, but asking us to slow down
     ├── HelpdeskError(status_code, request_id)
     │   ├── AuthError                    401 / 403 (exit 1)
+    │   │   └── IncrementalExportForbidden   Zendesk's export needs an admin (Search instead)
     │   ├── NotFoundError                404
+    │   ├── CursorRejectedError          the saved cursor is refused (discarded, start again)
     │   ├── RecordInvalidError           422, with Zendesk's ``details``
+    │   │   └── StartTimeTooRecent       a time-based export asked for under a minute ago
     │   ├── ConflictError                409 stale ``updated_stamp`` (also retryable)
     │   ├── HelpdeskRateLimited          429 (also RateLimitedError)
     │   ├── HelpdeskServerError          5xx (also retryable)
-    │   └── HelpdeskConnectionError      refused, reset, timed out (also retryable)
+    │   ├── HelpdeskConnectionError      refused, reset, timed out (also retryable)
+    │   ├── WriteOutcomeUnknown          a write sent, its answer lost: never replayed blindly
+    │   └── JobTimeoutError              a Zendesk job still running when the wait ends
     ├── LLMError
     │   ├── LLMRateLimited               429 (also RateLimitedError)
     │   │   └── LLMConnectionReset       reset as it opened, while other calls answer:
@@ -23,17 +30,31 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     │   ├── LLMServerError               5xx (also retryable)
     │   ├── LLMConnectionError           refused, reset, timed out (also retryable)
     │   ├── LLMAuthError                 401 / 403
-    │   └── LLMResponseError             answer is not a valid analysis
+    │   ├── LLMResponseError             answer is not a valid analysis
+    │   │   ├── LLMAnswerRefused         the model said no
+    │   │   └── InvalidAnswer            inside the client: what the repair prompt says
+    │   │       └── EmptyAnswer          no content at all
+    │   ├── ModeRejected                 a response_format refused: the next output mode
+    │   └── UnknownBatch                 a recorded Batch API batch or file is gone (404)
     ├── BreakerOpenError(dependency)     a circuit breaker refuses the call
     ├── RunAborted                       the run cannot go on (exit 1)
     ├── RunOutOfTime                     --max-runtime and its grace are spent: the rest waits
     │                                    for the next run (not a failure, not a breaker count)
+    ├── DeadlinePassed                   one call's whole-call deadline passed mid-answer
+    ├── AnswerTooLarge(cap)              one answer grew past its cap; reading stopped
     ├── LockHeldError                    another run holds the state lock (exit 0)
     ├── StateFileRefused                 a link, FIFO, directory or oversized file where a
     │                                    state file belongs (set aside by whoever opened it)
+    ├── IndexUnavailable                 the help-centre index cannot be opened
     ├── DiskWriteError                   a state or log file could not be written (exit 1)
     ├── StaleLockError                   ... and has held it longer than any run may (exit 1)
     └── StopRequested(signal_name)       SIGINT / SIGTERM: stop, save, exit 130 / 143
+
+``DeadlinePassed`` and ``AnswerTooLarge`` come from ``resilience/bounds``; the client that made
+the call turns each into its own error. Three classes stay outside the tree on purpose: the
+sandboxes' HTTP answers (``sandbox/httpbase.ApiError`` and ``BadBody``: what a stand-in server
+replies, never raised to ticketbot's code) and ``llm_client/http.AnswerRefused``, which must be
+an httpx error for httpx to pass it through.
 
 Retryable errors share ``RetryableError`` so the one retry layer (``resilience/retry.py``)
 decides by type, never by message.
@@ -54,6 +75,10 @@ class ConfigError(TicketBotError):
     """A setting is missing or invalid; the message names the variable and the fix."""
 
     exit_code = ExitCode.CONFIG
+
+
+class ModelFileError(ConfigError):
+    """The model file is missing, damaged, not ours, or for another taxonomy."""
 
 
 class RetryableError(TicketBotError):
@@ -88,6 +113,10 @@ class AuthError(HelpdeskError):
     """401/403: credentials wrong or lacking a permission; retrying will not help."""
 
 
+class IncrementalExportForbidden(AuthError):
+    """403 on the incremental export: it needs an admin's token; the Search API does not."""
+
+
 class NotFoundError(HelpdeskError):
     """404: the ticket (or job) does not exist."""
 
@@ -109,6 +138,10 @@ class RecordInvalidError(HelpdeskError):
     ) -> None:
         super().__init__(message, status_code=status_code, request_id=request_id)
         self.details = details or {}
+
+
+class StartTimeTooRecent(RecordInvalidError):
+    """422 on a time-based export: its ``start_time`` is less than a minute old."""
 
 
 class ConflictError(HelpdeskError, RetryableError):
@@ -162,6 +195,21 @@ class HelpdeskConnectionError(HelpdeskError, RetryableError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         HelpdeskError.__init__(self, message)
         self.retry_after = retry_after
+
+
+class WriteOutcomeUnknown(HelpdeskError):
+    """A write was sent but its answer does not say whether it was applied: the connection
+    broke or timed out before the whole answer, a 5xx came back, or a 2xx that is not JSON.
+
+    The helpdesk may or may not have applied it. Replaying it blindly could add a second
+    internal note (or create duplicate tickets), so it is not retried here; the caller re-reads
+    and decides (Zendesk's ``safe_update`` turns a replay into a 409; the Freshdesk adapter
+    looks for its note before posting it again).
+    """
+
+
+class JobTimeoutError(HelpdeskError):
+    """A background job was still running when ``wait_for_job`` gave up."""
 
 
 class LLMError(TicketBotError):
@@ -226,6 +274,25 @@ class LLMAnswerRefused(LLMResponseError):
     """
 
 
+class InvalidAnswer(LLMResponseError, ValueError):
+    """The model's answer is not a valid analysis; the message is what the repair prompt says.
+    Inside the LLM client only (also a ``ValueError``, as parsing errors are): it becomes the
+    ``LLMResponseError`` that names the model once the repair is spent."""
+
+
+class EmptyAnswer(InvalidAnswer):
+    """The completion carried no content at all."""
+
+
+class ModeRejected(LLMError):
+    """The server refused a response_format (400/422 naming it): try the next output mode."""
+
+
+class UnknownBatch(LLMError):
+    """The endpoint answers 404 for a batch we recorded, or for its output: purged, or asked of
+    another project or endpoint than the one that made it. Its tickets need another path."""
+
+
 class BreakerOpenError(TicketBotError):
     """A circuit breaker is open and refuses calls to ``dependency`` for now."""
 
@@ -268,6 +335,20 @@ class RunOutOfTime(TicketBotError):
     exit_code = ExitCode.OK
 
 
+class DeadlinePassed(TicketBotError):
+    """The whole-call deadline passed while the answer was still coming (``resilience.bounds``);
+    the client that made the call turns it into its own error."""
+
+
+class AnswerTooLarge(TicketBotError):
+    """The answer (counted after decompression) grew past ``cap`` bytes; reading stopped
+    (``resilience.bounds``); the client that made the call turns it into its own error."""
+
+    def __init__(self, message: str, *, cap: int) -> None:
+        super().__init__(message)
+        self.cap = cap
+
+
 class LockHeldError(TicketBotError):
     """Another run holds the lock on the state directory; not a failure."""
 
@@ -278,6 +359,10 @@ class StateFileRefused(TicketBotError):
     """Something other than a regular file of a sane size where a state, lock or log file
     belongs: a symbolic link, a FIFO, a directory, a device. Never followed, opened or read;
     whoever asked sets it aside and goes on."""
+
+
+class IndexUnavailable(TicketBotError):
+    """The index could not be opened (read-only and missing or damaged)."""
 
 
 class DiskWriteError(TicketBotError):

@@ -38,27 +38,28 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from .common.scrub import display_url, url_credentials
 from .errors import (
+    EmptyAnswer,
+    InvalidAnswer,
     LLMAuthError,
     LLMConnectionError,
     LLMConnectionReset,
     LLMError,
     LLMRateLimited,
     LLMResponseError,
+    ModeRejected,
 )
 from .llm_client.http import build_http_client, call_deadline, split_query
 from .llm_client.pacer import LLMPacer
 from .llm_client.prompt import (
     MODES,
     REPAIR_ECHO_CHARS,
-    EmptyAnswer,
-    InvalidAnswer,
     analysis_schema,
     chat_messages,
     read_analysis,
     response_format,
     system_prompt,
 )
-from .llm_client.wire import Answer, ModeRejected, answer_of, translate_error
+from .llm_client.wire import Answer, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
 from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.breaker import CircuitBreaker

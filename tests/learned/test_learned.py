@@ -18,11 +18,11 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from ticket_processor.errors import ModelFileError
 from ticket_processor.evaluation.labelled import LabelledTicket
 from ticket_processor.learned import (
     LearnedEngine,
     LearnedModel,
-    ModelFileError,
     bundled_model_path,
     load_model,
     model_path,

@@ -466,7 +466,7 @@ def test_language_code(value: str, expected: str) -> None:
 
 
 def test_coerce_analysis_rejects_unknown_category_and_bad_confidence() -> None:
-    from ticket_processor.llm_client.prompt import InvalidAnswer
+    from ticket_processor.errors import InvalidAnswer
 
     with pytest.raises(InvalidAnswer, match="unknown category"):
         coerce_analysis({**GOOD, "category": "vip"}, TAXONOMY)

@@ -54,18 +54,19 @@ from urllib3.exceptions import (
 
 from ..common.scrub import Scrubber, display_url, url_credentials
 from ..errors import (
+    AnswerTooLarge,
+    DeadlinePassed,
     HelpdeskConnectionError,
     HelpdeskError,
     HelpdeskRateLimited,
     HelpdeskServerError,
     RecordInvalidError,
     RunOutOfTime,
+    WriteOutcomeUnknown,
 )
 from ..resilience.bounds import (
     HELPDESK_MAX_BYTES,
-    AnswerTooLarge,
     BoundedAdapter,
-    DeadlinePassed,
     read_within,
     redirect_host,
     send_within,
@@ -82,17 +83,6 @@ T = TypeVar("T")
 USER_AGENT = "ticketbot (+https://github.com/ticketbot)"
 # ticketbot's own sandboxes say so; ``seed`` writes samples only there without --yes.
 SANDBOX_HEADER = "X-Ticketbot-Sandbox"
-
-
-class WriteOutcomeUnknown(HelpdeskError):
-    """A write was sent but its answer does not say whether it was applied: the connection
-    broke or timed out before the whole answer, a 5xx came back, or a 2xx that is not JSON.
-
-    The helpdesk may or may not have applied it. Replaying it blindly could add a second
-    internal note (or create duplicate tickets), so it is not retried here; the caller re-reads
-    and decides (Zendesk's ``safe_update`` turns a replay into a 409; the Freshdesk adapter
-    looks for its note before posting it again).
-    """
 
 
 class HelpdeskResponse(NamedTuple):

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from ..common.atomic import SetAside, open_state_file, prepare_directory, set_aside
-from ..errors import StateFileRefused
+from ..errors import IndexUnavailable, StateFileRefused
 from ..models import Article
 from .text import article_text
 
@@ -70,10 +70,6 @@ _SEARCH_SQL = (
 def bm25_idf(total: int, holding: int) -> float:
     """FTS5's IDF: log((N - n + 0.5) / (n + 0.5)), at least 1e-6."""
     return max(math.log((total - holding + 0.5) / (holding + 0.5)), 1e-6)
-
-
-class IndexUnavailable(Exception):
-    """The index could not be opened (read-only and missing or damaged)."""
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import IndexUnavailable
 from ..models import Suggestion
-from .index import BODY_WEIGHT, TITLE_WEIGHT, ArticleIndex, Hit, IndexUnavailable, bm25_idf
+from .index import BODY_WEIGHT, TITLE_WEIGHT, ArticleIndex, Hit, bm25_idf
 from .text import query_terms, words
 
 DEFAULT_THRESHOLD = 0.035

@@ -25,7 +25,7 @@ from ..triage.taxonomy import Taxonomy
 if TYPE_CHECKING:
     from .engine import LearnedEngine
     from .model import LearnedModel
-    from .model_file import ModelFileError, load_model, read_model, save_model
+    from .model_file import load_model, read_model, save_model
 
 # The names that need numpy are imported when first used (PEP 562): a run imports this package
 # for the agents' corrections (``labels``, ``feedback``), and numpy is ~12 MB of resident
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 _LAZY = {
     "LearnedEngine": "engine",
     "LearnedModel": "model",
-    "ModelFileError": "model_file",
     "load_model": "model_file",
     "read_model": "model_file",
     "save_model": "model_file",
@@ -71,7 +70,6 @@ __all__ = [
     "MODEL_FILE_NAME",
     "LearnedEngine",
     "LearnedModel",
-    "ModelFileError",
     "bundled_model_path",
     "load_model",
     "model_path",

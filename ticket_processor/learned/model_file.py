@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ConfigError
+from ..errors import ModelFileError
 from ..triage.confidence import Calibration
 from .features import Bag, Featuriser
 from .labels import MODEL_FIELDS
@@ -46,10 +46,6 @@ MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one array
 MAX_JSON_BYTES = 16 * 1024 * 1024  # the header and each vocabulary
 MAX_TOTAL_BYTES = 160 * 1024 * 1024
 REFUSED_FIX = "delete it, or train a new one with 'ticketbot learn'"
-
-
-class ModelFileError(ConfigError):
-    """The model file is missing, damaged, not ours, or for another taxonomy."""
 
 
 def _array_names(fields: list[str]) -> list[str]:

@@ -35,26 +35,21 @@ from pydantic import ValidationError
 
 from ..common.scrub import Scrubber, url_credentials
 from ..errors import (
+    EmptyAnswer,
+    InvalidAnswer,
     LLMAnswerRefused,
     LLMConnectionError,
     LLMError,
     LLMResponseError,
     LLMServerError,
+    UnknownBatch,
 )
 from ..models import TokenUsage, Triage
 from ..resilience.bounds import BATCH_MAX_BYTES, LLM_MAX_BYTES, size_text
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
 from .http import AnswerRefused, build_http_client, call_deadline, split_query
-from .prompt import (
-    EmptyAnswer,
-    InvalidAnswer,
-    analysis_schema,
-    chat_messages,
-    read_analysis,
-    response_format,
-    system_prompt,
-)
+from .prompt import analysis_schema, chat_messages, read_analysis, response_format, system_prompt
 from .wire import answer_of, translate_error
 
 if TYPE_CHECKING:
@@ -87,11 +82,6 @@ class BatchState:
 
 
 BatchResult = Triage | LLMError
-
-
-class UnknownBatch(LLMError):
-    """The endpoint answers 404 for a batch we recorded, or for its output: purged, or asked of
-    another project or endpoint than the one that made it. Its tickets need another path."""
 
 
 class LLMBatchClient:

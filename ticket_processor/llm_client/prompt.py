@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import plain_message
+from ..errors import EmptyAnswer, InvalidAnswer, plain_message
 from ..models import Analysis, Sentiment, Urgency, closed_language
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
@@ -164,14 +164,6 @@ def articles_message(ticket: PreparedTicket) -> str:
 
 
 # --- reading the answer ---------------------------------------------------------------------
-
-
-class InvalidAnswer(ValueError):
-    """The model's answer is not a valid analysis; the message is what the repair prompt says."""
-
-
-class EmptyAnswer(InvalidAnswer):
-    """The completion carried no content at all."""
 
 
 def extract_json_object(text: str) -> Any:

@@ -24,14 +24,11 @@ from ..errors import (
     LLMRateLimited,
     LLMResponseError,
     LLMServerError,
+    ModeRejected,
 )
 from .http import AnswerRefused
 
 _MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
-
-
-class ModeRejected(LLMError):
-    """The server refused a response_format (400/422 naming it): try the next output mode."""
 
 
 @dataclass

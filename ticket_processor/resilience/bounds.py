@@ -36,6 +36,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.poolmanager import ProxyManager
 
+from ..errors import AnswerTooLarge, DeadlinePassed
+
 CHUNK = 65536
 
 # The default caps on one answer, decompressed (the settings' defaults; docs/operations.md,
@@ -46,18 +48,6 @@ BATCH_MAX_BYTES = 1024 * 1024 * 1024
 WEBHOOK_MAX_BYTES = 64 * 1024
 
 _local = threading.local()
-
-
-class DeadlinePassed(Exception):
-    """The whole-call deadline passed while the answer was still coming."""
-
-
-class AnswerTooLarge(Exception):
-    """The answer (counted after decompression) grew past ``cap`` bytes; reading stopped."""
-
-    def __init__(self, cap: int) -> None:
-        super().__init__(f"the answer is larger than {size_text(cap)}")
-        self.cap = cap
 
 
 def size_text(count: int) -> str:
@@ -101,7 +91,7 @@ def read_within(
             return b"".join(chunks)
         size += len(chunk)
         if cap is not None and size > cap:
-            raise AnswerTooLarge(cap)
+            raise AnswerTooLarge(f"the answer is larger than {size_text(cap)}", cap=cap)
         chunks.append(chunk)
 
 

@@ -30,12 +30,11 @@ import requests
 import urllib3.exceptions
 
 from ..common.scrub import Scrubber
+from ..errors import AnswerTooLarge, DeadlinePassed
 from ..report.runs import LoggedRun, recent_success_rate
 from ..resilience.bounds import (
     WEBHOOK_MAX_BYTES,
-    AnswerTooLarge,
     BoundedAdapter,
-    DeadlinePassed,
     read_within,
     redirect_host,
     send_within,

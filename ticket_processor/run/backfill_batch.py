@@ -10,9 +10,9 @@ as it does for ``run``.
 
 from __future__ import annotations
 
-from ..errors import LLMError
+from ..errors import LLMError, UnknownBatch
 from ..helpdesks.stream import TicketStream, holds_updates_since
-from ..llm_client.batch import LLMBatchClient, UnknownBatch
+from ..llm_client.batch import LLMBatchClient
 from ..models import Cursor, Helpdesk, Triage
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger

@@ -15,11 +15,11 @@ from ticket_processor.errors import (
     HelpdeskServerError,
     NotFoundError,
     RecordInvalidError,
+    WriteOutcomeUnknown,
 )
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport, freshdesk_base_url
-from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 

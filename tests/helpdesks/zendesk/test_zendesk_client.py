@@ -20,13 +20,13 @@ from ticket_processor.errors import (
     ConflictError,
     HelpdeskConnectionError,
     HelpdeskServerError,
+    IncrementalExportForbidden,
     NotFoundError,
     RecordInvalidError,
     RunOutOfTime,
+    WriteOutcomeUnknown,
 )
-from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.reads import IncrementalExportForbidden
 from ticket_processor.helpdesks.zendesk.records import JobStatus
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox

@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from ticket_processor.errors import HelpdeskConnectionError
-from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
+from ticket_processor.errors import HelpdeskConnectionError, WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.resilience.retry import Retrier, RetryPolicy

@@ -47,6 +47,7 @@ from ...errors import (
     HelpdeskError,
     HelpdeskServerError,
     NotFoundError,
+    WriteOutcomeUnknown,
 )
 from ...models import (
     Agent,
@@ -70,7 +71,6 @@ from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...tags import answers_same_message, is_triage_note, marker_tag
 from ..descriptor import HelpdeskSettings, Wiring
-from ..transport import WriteOutcomeUnknown
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages

@@ -20,7 +20,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ...errors import CursorRejectedError, HelpdeskError, RecordInvalidError
+from ...errors import (
+    CursorRejectedError,
+    HelpdeskError,
+    IncrementalExportForbidden,
+    RecordInvalidError,
+)
 from ...models import (
     Agent,
     ArticleListing,
@@ -46,7 +51,6 @@ from . import replies
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles
 from .kind import KIND, ZendeskSettings
-from .reads import IncrementalExportForbidden
 from .writer import ZendeskBatchWrite
 
 EXPORT_PER_MINUTE = 10  # Zendesk's limit on the incremental export, per account

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from ...common.scrub import display_url
-from ...errors import ConflictError, HelpdeskError
+from ...errors import ConflictError, HelpdeskError, JobTimeoutError
 from ...models import Ticket, WriteBack
 from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.deadline import RunDeadline
@@ -46,15 +46,11 @@ from .records import (
 )
 from .wire import ZendeskTransport
 
-__all__ = ["BATCH_LIMIT", "JobTimeoutError", "ZendeskClient"]
+__all__ = ["BATCH_LIMIT", "ZendeskClient"]
 
 log = logging.getLogger(__name__)
 
 BATCH_LIMIT = 100  # show_many, create_many and update_many take at most 100 tickets
-
-
-class JobTimeoutError(HelpdeskError):
-    """A background job was still running when ``wait_for_job`` gave up."""
 
 
 def _ticket_changes(writeback: WriteBack) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from ...errors import AuthError, RecordInvalidError
+from ...errors import AuthError, IncrementalExportForbidden, RecordInvalidError, StartTimeTooRecent
 from .records import EventPage, ExportPage, parse_ticket_events, parse_tickets
 from .wire import ZendeskTransport
 
@@ -23,14 +23,6 @@ from .wire import ZendeskTransport
 log = logging.getLogger("ticket_processor.zendesk")
 
 SEARCH_RESULT_LIMIT = 1000  # the Search API serves no result past the 1,000th
-
-
-class IncrementalExportForbidden(AuthError):
-    """403 on the incremental export: it needs an admin's token; the Search API does not."""
-
-
-class StartTimeTooRecent(RecordInvalidError):
-    """422 on a time-based export: its ``start_time`` is less than a minute old."""
 
 
 def _forbidden(exc: AuthError) -> IncrementalExportForbidden:

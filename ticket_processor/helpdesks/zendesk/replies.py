@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ...errors import NotFoundError
+from ...errors import IncrementalExportForbidden, NotFoundError, StartTimeTooRecent
 from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket
 from .client import BATCH_LIMIT, ZendeskClient
-from .reads import IncrementalExportForbidden, StartTimeTooRecent
 
 CURSOR_KIND = "ticket_events"
 _DONE = (Status.SOLVED.value, Status.CLOSED.value)
