@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ticket_processor.evaluation.redaction import KINDS, read_cases, score
+from ticket_processor.evaluation.redaction import PII_KINDS, read_cases, score
 from ticket_processor.triage.redact import luhn_valid, redact
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "redaction_cases.jsonl"
@@ -23,7 +23,7 @@ def test_case_file_is_big_enough_and_has_hard_negatives() -> None:
     negatives = [case for case in cases if not case["expected"]]
     assert len(negatives) >= 20
     kinds = {item["kind"] for case in cases for item in case["expected"]}  # type: ignore[attr-defined]
-    assert kinds == set(KINDS)
+    assert kinds == set(PII_KINDS)
 
 
 def test_precision_and_recall_on_the_labelled_cases() -> None:

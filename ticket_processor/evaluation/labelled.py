@@ -30,7 +30,7 @@ from ..tags import sanitise_tag
 from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
 from ..triage.prepare import prepare_ticket
-from ..triage.reply_kind import KINDS, ReplyEngine, classify_reply
+from ..triage.reply_kind import REPLY_KINDS, ReplyEngine, classify_reply
 from ..triage.reply_text import strip_reply
 from ..triage.taxonomy import Taxonomy
 from .reliability import FieldReliability, field_reliability
@@ -284,7 +284,7 @@ def allowed_values(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
         "urgency": tuple(level.value for level in Urgency),
         "sentiment": tuple(value.value for value in Sentiment),
         "subcategory": taxonomy.subcategory_names,
-        "reply_kind": KINDS,
+        "reply_kind": REPLY_KINDS,
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ticket_processor.triage.redact import redact
 
-KINDS = ("email", "phone", "card", "iban", "ssn", "secret")
+PII_KINDS = ("email", "phone", "card", "iban", "ssn", "secret")
 
 
 def read_cases(path: Path) -> list[dict[str, object]]:
@@ -34,7 +34,7 @@ def score(cases: list[dict[str, object]]) -> tuple[int, int, int, list[str]]:
         expected = case["expected"]
         assert isinstance(expected, list)
         out, counts = redact(text)
-        for kind in KINDS:
+        for kind in PII_KINDS:
             wanted = [item for item in expected if item["kind"] == kind]
             leaked = sum(1 for item in wanted if item["value"] in out)
             hits = max(0, min(len(wanted), counts.get(kind, 0)) - leaked)

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from .reply_text import strip_reply
 
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
-KINDS: tuple[ReplyKind, ...] = ("actionable", "thanks", "auto_reply")
+REPLY_KINDS: tuple[ReplyKind, ...] = ("actionable", "thanks", "auto_reply")
 ReplyEngine = Literal["rules", "learned"]
 
 
@@ -497,7 +497,7 @@ def _examples() -> list[dict[str, str]]:
     for line in source.read_text("utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            if row.get("reply_kind") in KINDS and isinstance(row.get("text"), str):
+            if row.get("reply_kind") in REPLY_KINDS and isinstance(row.get("text"), str):
                 rows.append(row)
     return rows
 
@@ -547,7 +547,7 @@ def learned_verdict(text: str, model: Any = None) -> ReplyVerdict:
     }
     rules = rules_verdict(text)
     blended[rules.kind] = blended.get(rules.kind, 0.0) + _BLEND * rules.confidence
-    kind = max(KINDS, key=lambda k: blended.get(k, 0.0))
+    kind = max(REPLY_KINDS, key=lambda k: blended.get(k, 0.0))
     return ReplyVerdict(kind, round(min(1.0, blended[kind]), 3))
 
 
