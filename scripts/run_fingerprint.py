@@ -1,0 +1,1054 @@
+"""A behaviour fingerprint of ticketbot runs: what a run writes and which API calls it makes,
+on the local Zendesk and Freshdesk sandboxes, as one JSON document that ``diff`` can compare.
+
+It measures, for each helpdesk (Zendesk, Freshdesk) and each engine (``rules``: the keyword
+rules; ``llm``: the LLM path through the OpenAI-compatible stand-in that ``ticketbot sandbox
+--llm`` serves), one scenario on a fresh sandbox:
+
+1. ``ticketbot sandbox`` on a free loopback port with its own ``--state`` file, ``ticketbot
+   seed --count 50`` (the shipped sample tickets, groups, help centre), then over the
+   sandbox's plain HTTP API two custom fields (a text field "Order number", a drop-down
+   "Product") and four tickets of this script's own (three fill the fields, one is routed to
+   Security and escalated);
+   ``TICKETBOT_ROUTES`` (a copy of the sample routes, with escalation and an extra tag),
+   ``TICKETBOT_FIELDS`` and ``TICKETBOT_ALERT_WEBHOOK`` (a local receiver in this script);
+2. ``run1``: ``ticketbot run --engine E --workers 1``; ``run2``: the same again, which should
+   write nothing;
+3. unless ``--quick``: three customer replies (an angry one, a thank-you, an out-of-office)
+   over the helpdesk's API, then ``run3`` (re-triage) and ``run4`` (should write nothing). On
+   Zendesk the ticket event export leaves out its last minute, so ``run3`` waits until the
+   replies are a minute old, and the audit log is read a minute after the last run.
+
+What is recorded (``scenarios.<helpdesk>/<engine>``):
+
+- ``tickets``: every ticket, keyed by its subject (ids are not stable: Freshdesk's seed
+  creates tickets concurrently), read back over the helpdesk's API after the last run: status,
+  priority, tags (sorted), group and assignee (by name), custom fields (by title), and every
+  comment / conversation in order (author role, public or private, body as sent).
+- ``phases.<phase>.api_calls``: the API calls the helpdesk sandbox received during that
+  command, from the sandbox's own request counters (``GET /sandbox/stats``, reset with ``POST
+  /sandbox/reset_stats`` before each command): a multiset of ``METHOD /path-pattern`` -> count,
+  plus its rate-limit, fault, job and (Freshdesk) credit counters. Job status polls
+  (``GET .../job_statuses/{job_id}``) count as ``polled``: how many polls a job takes before
+  the sandbox's job thread finishes depends on the machine's load; ``api_calls_total`` leaves
+  them out. Zendesk's ``PUT /api/v2/tickets/update_many`` counts as ``batched`` too: the run's
+  writer sends a batch once its first ticket waited a second, so a run slowed by a busy machine
+  sends its 54 tickets in two jobs instead of one; every write is still in ``audits``.
+  Neither sandbox exposes a per-request log over HTTP, so calls are compared as this multiset;
+  their order is not recorded.
+  ``llm_calls`` is the stand-in's ``/stats`` counters over the same command (llm scenarios).
+- ``phases.<phase>.changed``: the tickets that command wrote (their tags, priority, group,
+  assignee, fields or ``updated_at`` moved; so ``run2`` and ``run4`` should show none);
+  ``stdout``/``exit_code``: the command's output.
+- ``phases.<phase>.log``: the run's JSON-lines log events (``TICKETBOT_LOG_DIR``).
+- ``phases.<phase>.webhook``: the alert / escalation posts the run made.
+- ``audits`` (Zendesk, without ``--quick``): the sandbox's audit trail, read through the
+  ticket event export (``GET /api/v2/incremental/ticket_events.json``): every write, by
+  phase and ticket, with what each changed (comment bodies as a hash: they are in ``tickets``).
+
+Normalised away: on Freshdesk, ``run3``'s count of tickets listed again (``skipped``,
+``tickets_seen``: run1's writes that shared its last second, which depends on the machine's
+speed); timestamps and dates, run ids, durations and latencies (any key ending in
+``seconds``, ``_s``, ``_at``, ``ts``), ports and loopback URLs, temporary paths, ticket,
+comment, user, group and field ids where the API gives them (replaced by subjects, ordinals
+and names), a comment's ``answers=<id>`` in a trailer (replaced by the comment's ordinal in its
+ticket), ticket ids in alert texts (by subject), and the host name. Ids that the seed makes
+the same every time (groups, help-centre articles: ``group=…``, ``articles=…`` in a note's
+trailer) are kept as written.
+
+Run it from the checkout whose behaviour you want (the package importable as
+``ticket_processor``, e.g. its venv, or ``PYTHONPATH=<checkout>``); it takes about three and a
+half minutes, mostly Zendesk's minute waits (the four scenarios run side by side; ``--quick``
+under a minute). It exits 1 if any ticketbot command failed.
+
+    python scripts/run_fingerprint.py --out /tmp/fingerprint-after.json
+    diff /tmp/fingerprint-before.json /tmp/fingerprint-after.json && echo same
+
+It talks to ticketbot only through ``python -m ticket_processor`` (``sandbox``, ``seed``,
+``run``), environment variables, and plain HTTP to the sandboxes, so it measures the same thing
+before and after modules move. Nothing outside its temporary directory is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import queue
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import requests
+
+HELPDESKS = ("zendesk", "freshdesk")
+ENGINES = ("rules", "llm")
+SEED_COUNT = 50
+# Environment the child processes must not inherit from the caller (a developer's own
+# helpdesk or LLM settings): each scenario sets exactly what it needs.
+_ENV_PREFIXES = ("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
+# Zendesk's ticket event export leaves out its last minute: wait this long after a write.
+EXPORT_LAG = 63.0
+# Gap between two commands, so that second-resolution timestamps tell their writes apart.
+GAP = 2.0
+TIMEOUT = 180.0
+
+ROUTES_TOML = """\
+[[route]]
+name = "security to the security team"
+when = { category = "security" }
+group = "Security"
+escalate = true
+
+[[route]]
+name = "money"
+when = { category = ["billing", "refund"] }
+group = "Billing"
+
+[[route]]
+name = "deliveries"
+when = { category = "shipping" }
+group = "Shipping"
+
+[[route]]
+name = "bugs and outages"
+when = { category = ["bug", "account"] }
+group = "Technical"
+
+[[route]]
+name = "critical"
+when = { urgency = "critical" }
+escalate = true
+add_tags = ["needs_lead"]
+
+[[route]]
+name = "a customer getting angrier"
+when = { sentiment_change = "worse" }
+escalate = true
+add_tags = ["angrier"]
+"""
+
+FIELDS_TOML = """\
+[[field]]
+name = "Order number"
+pattern = 'ORD-\\d{6}'
+
+[[field]]
+name = "Product"
+synonyms = { "Mobile app" = ["iphone app", "android app"] }
+"""
+
+PRODUCT_OPTIONS = (
+    ("Mobile app", "product_mobile_app"),
+    ("Web app", "product_web"),
+    ("Desktop client", "product_desktop"),
+)
+
+# This script's own tickets: they fill the custom fields (and one asks for a refund).
+EXTRA_TICKETS = (
+    (
+        "Fingerprint: order ORD-424242 never arrived",
+        "Hello, my order ORD-424242 was due last Tuesday and the tracking page has not moved "
+        "for six days. Where is my parcel? I ordered it through the iPhone app.",
+    ),
+    (
+        "Fingerprint: charged twice for ORD-777001",
+        "I was charged twice for order ORD-777001 on my credit card. Please refund the second "
+        "payment as soon as possible, this is really frustrating.",
+    ),
+    (
+        "Fingerprint: the Desktop client will not start",
+        "Since yesterday the Desktop client shows a blank window and closes after a second. "
+        "Reinstalling did not help. Could you have a look?",
+    ),
+    (
+        "Fingerprint: my account was hacked and used for fraud",
+        "URGENT: my account was hacked this morning. Someone else changed my password and made "
+        "unauthorized transactions, it was not me. This is fraud and an emergency: our whole "
+        "production is down and nobody can work. Please act immediately!",
+    ),
+)
+
+# The customers' replies after the first runs: (the ticket's subject, the reply).
+REPLIES = (
+    (
+        "Fingerprint: the Desktop client will not start",
+        "This is the third time I am writing and it is still broken. I am furious: our whole "
+        "team cannot work, we are losing money every hour. Fix it today or I cancel.",
+    ),
+    (
+        "Fingerprint: order ORD-424242 never arrived",
+        "Thank you so much, the parcel arrived this morning! Have a great day.",
+    ),
+    (
+        "Absturz beim Speichern von Rechnungen",
+        "I am out of the office until Monday with limited access to email. For urgent "
+        "matters please contact my colleague.",
+    ),
+)
+
+
+# -- normalisation ----------------------------------------------------------------------------
+
+_RUN_ID = re.compile(r"\b\d{8}T\d{6}Z-[0-9a-f]{4,}\b")
+_ISO_TIME = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC)?"
+)
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_LOOPBACK = re.compile(r"https?://(127\.0\.0\.1|localhost):\d+")
+_ANSWERS = re.compile(r"\banswers=(\d+)\b")
+# The run's summary line: how long it took and what bounded it depend on the machine.
+_TIMING = re.compile(r"\b(seconds|bound|llm_in_flight_peak)=\S+")
+# Freshdesk lists again the tickets written in the second the last run's cursor stopped at:
+# how many of run1's writes fell into its last second is the machine's speed, not behaviour.
+_RELISTED = re.compile(r"\bskipped=\d+")
+_JOB_POLL = re.compile(r"^GET /api/v2/(job_statuses|jobs)/\{job_id\}")
+_BATCHED = re.compile(r"^PUT /api/v2/tickets/update_many$")
+_TICKET_REF = re.compile(r"(#|tickets/)(\d+)\b")
+_VOLATILE_KEYS = {"ts", "run_id", "time", "timestamp", "pid", "host"}
+_VOLATILE_SUFFIXES = ("seconds", "_s", "_at", "_ms")
+_TIMING_KEYS = {"bound", "llm_bound", "llm_latency_s", "max_inflight"}
+
+
+@dataclass
+class Normaliser:
+    """Text rewritten so that what legitimately differs between runs reads the same."""
+
+    urls: dict[str, str] = field(default_factory=dict)  # base URL -> placeholder
+    paths: dict[str, str] = field(default_factory=dict)  # temp path -> placeholder
+
+    def text(self, value: str, answers: Mapping[int, str] | None = None) -> str:
+        for url, name in sorted(self.urls.items(), key=lambda kv: -len(kv[0])):
+            value = value.replace(url, name)
+        for path, name in sorted(self.paths.items(), key=lambda kv: -len(kv[0])):
+            value = value.replace(path, name)
+        value = _LOOPBACK.sub("<url>", value)
+        value = value.replace(f"@{socket.gethostname()}", "@<host>")
+        value = _RUN_ID.sub("<run-id>", value)
+        value = _TIMING.sub(lambda m: f"{m[1]}=<timing>", value)
+        value = _ISO_TIME.sub("<time>", value)
+        value = _DATE.sub("<date>", value)
+        if answers is not None:
+            value = _ANSWERS.sub(lambda m: f"answers={answers.get(int(m[1]), '?')}", value)
+        return value
+
+    def value(self, value: Any) -> Any:
+        """A JSON value with volatile keys dropped and every string normalised."""
+        if isinstance(value, dict):
+            return {str(k): self.value(v) for k, v in value.items() if not _volatile(str(k))}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+
+def _volatile(key: str) -> bool:
+    return key in _VOLATILE_KEYS or key in _TIMING_KEYS or key.endswith(_VOLATILE_SUFFIXES)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# -- the alert webhook ------------------------------------------------------------------------
+
+
+class _HookServer(ThreadingHTTPServer):
+    posts: dict[str, list[Any]]
+    lock: threading.Lock
+
+
+class _HookHandler(BaseHTTPRequestHandler):
+    server: _HookServer
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body: Any = json.loads(raw or b"null")
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        with self.server.lock:
+            self.server.posts.setdefault(self.path, []).append(body)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+class Webhook:
+    """A local Slack-compatible receiver: each scenario posts to its own path."""
+
+    def __init__(self) -> None:
+        self._server = _HookServer(("127.0.0.1", 0), _HookHandler)
+        self._server.posts = {}
+        self._server.lock = threading.Lock()
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def take(self, path: str) -> list[Any]:
+        with self._server.lock:
+            return self._server.posts.pop(path, [])
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+# -- processes --------------------------------------------------------------------------------
+
+
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_PREFIXES)}
+    env.update({"PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"})
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Sandbox:
+    """``ticketbot sandbox`` in a child process, and the settings its banner printed."""
+
+    process: subprocess.Popen[str]
+    settings: dict[str, str]
+    lines: list[str]
+
+
+@contextmanager
+def sandbox(helpdesk: str, *, llm: bool, workdir: Path, python: str) -> Iterator[Sandbox]:
+    args = [python, "-m", "ticket_processor", "sandbox", "--helpdesk", helpdesk, "--port", "0"]
+    args += ["--state", str(workdir / "sandbox-state.json")]
+    if llm:
+        args += ["--llm", "--llm-port", "0"]
+    stderr = (workdir / "sandbox.stderr").open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        args,
+        cwd=workdir,
+        env=child_env({}),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    settings: dict[str, str] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise RuntimeError(f"{helpdesk} sandbox printed no banner: {seen}") from None
+            if line is None:
+                raise RuntimeError(f"{helpdesk} sandbox ended: {seen}")
+            seen.append(line)
+            match = re.fullmatch(r"([A-Z][A-Z0-9_]*)=(\S+)", line.strip())
+            if match:
+                settings[match[1]] = match[2]
+            if line.strip().startswith("Ctrl-C"):
+                break
+        yield Sandbox(process, settings, seen)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        stderr.close()
+
+
+@dataclass
+class Done:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def ticketbot(args: list[str], *, env: Mapping[str, str], workdir: Path, python: str) -> Done:
+    proc = subprocess.run(
+        [python, "-m", "ticket_processor", *args],
+        cwd=workdir,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    return Done(proc.returncode, proc.stdout, proc.stderr)
+
+
+# -- the helpdesks' APIs ----------------------------------------------------------------------
+
+
+class Desk:
+    """What this script reads and writes over one sandbox's plain HTTP API."""
+
+    kind = ""
+
+    def __init__(self, base: str, session: requests.Session) -> None:
+        self.base = base
+        self.http = session
+
+    def get(self, path: str, **params: Any) -> Any:
+        answer = self.http.get(f"{self.base}{path}", params=params or None, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    def send(self, method: str, path: str, body: Any) -> Any:
+        answer = self.http.request(method, f"{self.base}{path}", json=body, timeout=30)
+        if answer.status_code >= 300:
+            raise RuntimeError(f"{method} {path}: {answer.status_code} {answer.text[:300]}")
+        return answer.json() if answer.content else None
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self.get("/sandbox/stats"))
+
+    def reset_stats(self) -> None:
+        self.send("POST", "/sandbox/reset_stats", {})
+
+    # Each helpdesk answers these.
+    def create_fields(self) -> None:
+        raise NotImplementedError
+
+    def create_ticket(self, subject: str, body: str) -> None:
+        raise NotImplementedError
+
+    def reply(self, ticket_id: int, requester_id: int, body: str) -> None:
+        raise NotImplementedError
+
+    def listing(self) -> dict[int, dict[str, Any]]:
+        """Every ticket: id -> its fields as the ticket list gives them (one or two requests,
+        so the reads between commands barely touch the rate limits the runs see)."""
+        raise NotImplementedError
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def snapshot(self) -> dict[int, dict[str, Any]]:
+        """Every ticket with its comments (``_comments``): read once, after the last run."""
+        return {
+            tid: {**ticket, "_comments": self.comments(tid)}
+            for tid, ticket in self.listing().items()
+        }
+
+    def names(self) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
+        """Group id -> name, agent or user id -> email, custom field key -> title."""
+        raise NotImplementedError
+
+
+def _pages(desk: Desk, path: str, key: str | None, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a paged list (Zendesk ``next_page``, Freshdesk ``page``)."""
+    out: list[dict[str, Any]] = []
+    if key is None:  # Freshdesk: a bare list a page, ?page=N
+        page = 1
+        while True:
+            items = desk.get(path, per_page=100, page=page, **params)
+            out.extend(items)
+            if len(items) < 100:
+                return out
+            page += 1
+    url: str | None = f"{desk.base}{path}"
+    first = True
+    while url:
+        answer = desk.http.get(url, params=params if first else None, timeout=30)
+        answer.raise_for_status()
+        data = answer.json()
+        out.extend(data[key])
+        url = data.get("next_page")
+        first = False
+    return out
+
+
+class ZendeskDesk(Desk):
+    kind = "zendesk"
+
+    def create_fields(self) -> None:
+        text = {"type": "text", "title": "Order number"}
+        drop = {
+            "type": "tagger",
+            "title": "Product",
+            "custom_field_options": [{"name": n, "value": v} for n, v in PRODUCT_OPTIONS],
+        }
+        for spec in (text, drop):
+            self.send("POST", "/api/v2/ticket_fields.json", {"ticket_field": spec})
+
+    def create_ticket(self, subject: str, body: str) -> None:
+        ticket = {"subject": subject, "comment": {"body": body, "public": True}, "status": "new"}
+        self.send("POST", "/api/v2/tickets.json", {"ticket": ticket})
+
+    def reply(self, ticket_id: int, requester_id: int, body: str) -> None:
+        comment = {"body": body, "public": True, "author_id": requester_id}
+        self.send("PUT", f"/api/v2/tickets/{ticket_id}.json", {"ticket": {"comment": comment}})
+
+    def listing(self) -> dict[int, dict[str, Any]]:
+        tickets = _pages(self, "/api/v2/tickets.json", "tickets", per_page=100)
+        return {int(t["id"]): t for t in tickets}
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        return _pages(self, f"/api/v2/tickets/{ticket_id}/comments.json", "comments")
+
+    def names(self) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
+        groups = {
+            int(g["id"]): str(g["name"]) for g in _pages(self, "/api/v2/groups.json", "groups")
+        }
+        users = {
+            int(u["id"]): str(u.get("email") or u.get("name"))
+            for u in _pages(self, "/api/v2/users.json", "users")
+        }
+        fields = {
+            str(f["id"]): str(f["title"])
+            for f in _pages(self, "/api/v2/ticket_fields.json", "ticket_fields")
+        }
+        return groups, users, fields
+
+    def audits(self) -> list[dict[str, Any]]:
+        """Every write's audit, through the ticket event export, oldest first."""
+        events: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        start = 0
+        while True:
+            data = self.get(
+                "/api/v2/incremental/ticket_events.json",
+                start_time=start,
+                include="comment_events",
+            )
+            for event in data["ticket_events"]:
+                if int(event["id"]) not in seen:  # a full page repeats its last second
+                    seen.add(int(event["id"]))
+                    events.append(event)
+            if data.get("end_of_stream") or int(data["end_time"]) <= start:
+                return events
+            start = int(data["end_time"])
+
+
+class FreshdeskDesk(Desk):
+    kind = "freshdesk"
+
+    def create_fields(self) -> None:
+        text = {
+            "label": "Order number",
+            "label_for_customers": "Order number",
+            "type": "custom_text",
+        }
+        drop = {
+            "label": "Product",
+            "label_for_customers": "Product",
+            "type": "custom_dropdown",
+            "choices": [
+                {"value": n, "position": i} for i, (n, _) in enumerate(PRODUCT_OPTIONS, start=1)
+            ],
+        }
+        for spec in (text, drop):
+            self.send("POST", "/api/v2/admin/ticket_fields", spec)
+
+    def create_ticket(self, subject: str, body: str) -> None:
+        ticket = {
+            "subject": subject,
+            "description": f"<p>{body}</p>",
+            "email": "fingerprint.customer@example.com",
+            "status": 2,
+            "priority": 1,
+        }
+        self.send("POST", "/api/v2/tickets", ticket)
+
+    def reply(self, ticket_id: int, requester_id: int, body: str) -> None:
+        note = {"body": f"<p>{body}</p>", "incoming": True, "private": False}
+        note["user_id"] = requester_id
+        self.send("POST", f"/api/v2/tickets/{ticket_id}/notes", note)
+
+    def listing(self) -> dict[int, dict[str, Any]]:
+        tickets = _pages(
+            self,
+            "/api/v2/tickets",
+            None,
+            updated_since="2000-01-01T00:00:00Z",
+            include="description",
+        )
+        return {int(t["id"]): t for t in tickets}
+
+    def comments(self, ticket_id: int) -> list[dict[str, Any]]:
+        return _pages(self, f"/api/v2/tickets/{ticket_id}/conversations", None)
+
+    def names(self) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
+        groups = {int(g["id"]): str(g["name"]) for g in _pages(self, "/api/v2/groups", None)}
+        agents = {
+            int(a["id"]): str(a.get("contact", {}).get("email") or a["id"])
+            for a in _pages(self, "/api/v2/agents", None)
+        }
+        fields = {str(f["name"]): str(f["label"]) for f in self.get("/api/v2/ticket_fields")}
+        return groups, agents, fields
+
+
+# -- one scenario -----------------------------------------------------------------------------
+
+
+def ticket_keys(raw: Mapping[int, Mapping[str, Any]]) -> dict[int, str]:
+    """Ticket id -> its subject (ids differ between runs; the subjects are unique)."""
+    by_subject: dict[str, list[tuple[str, int]]] = {}
+    for tid, ticket in raw.items():
+        text = str(ticket.get("description") or ticket.get("description_text") or "")
+        by_subject.setdefault(str(ticket.get("subject")), []).append((digest(text), tid))
+    keys: dict[int, str] = {}
+    for subject, group in by_subject.items():
+        for n, (_, tid) in enumerate(sorted(group)):
+            keys[tid] = subject if n == 0 else f"{subject} #{n + 1}"
+    return keys
+
+
+@dataclass
+class Scenario:
+    helpdesk: str
+    engine: str
+    quick: bool
+    python: str
+    hook: Webhook
+    workdir: Path
+    norm: Normaliser = field(default_factory=Normaliser)
+    phases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    windows: list[tuple[str, float, float]] = field(default_factory=list)
+    keys: dict[int, str] = field(default_factory=dict)
+    log_lines_seen: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.helpdesk}/{self.engine}"
+
+    def run(self) -> dict[str, Any]:
+        with sandbox(
+            self.helpdesk, llm=self.engine == "llm", workdir=self.workdir, python=self.python
+        ) as box:
+            return self._run(box)
+
+    def _run(self, box: Sandbox) -> dict[str, Any]:
+        s = box.settings
+        session = requests.Session()
+        desk: Desk
+        if self.helpdesk == "zendesk":
+            base = s["ZENDESK_URL"]
+            session.auth = (f"{s['ZENDESK_EMAIL']}/token", s["ZENDESK_API_TOKEN"])
+            desk = ZendeskDesk(base, session)
+        else:
+            base = s["FRESHDESK_URL"]
+            session.auth = (s["FRESHDESK_API_KEY"], "X")
+            desk = FreshdeskDesk(base, session)
+        self.norm.urls[base] = "<sandbox>"
+        self.norm.paths[str(self.workdir)] = "<tmp>"
+        hook_path = f"/hook/{self.helpdesk}-{self.engine}"
+        self.norm.urls[f"{self.hook.base}{hook_path}"] = "<webhook>"
+        (self.workdir / "routes.toml").write_text(ROUTES_TOML, "utf-8")
+        (self.workdir / "fields.toml").write_text(FIELDS_TOML, "utf-8")
+        env = child_env({**s, "TICKETBOT_HELPDESK": self.helpdesk})
+        env.update(
+            {
+                "TICKETBOT_STATE_DIR": str(self.workdir / "state"),
+                "TICKETBOT_LOG_DIR": str(self.workdir / "logs"),
+                "TICKETBOT_ROUTES": str(self.workdir / "routes.toml"),
+                "TICKETBOT_FIELDS": str(self.workdir / "fields.toml"),
+                "TICKETBOT_ALERT_WEBHOOK": f"{self.hook.base}{hook_path}",
+                "TICKETBOT_WORKERS": "1",
+            }
+        )
+        llm_stats: str | None = None
+        if self.engine == "llm":
+            llm_base = s["OPENAI_BASE_URL"]
+            self.norm.urls[llm_base.removesuffix("/v1")] = "<llm>"
+            llm_stats = llm_base.removesuffix("/v1") + "/stats"
+
+        def command(phase: str, args: list[str]) -> None:
+            desk.reset_stats()
+            before_llm = _llm_stats(session, llm_stats)
+            self.hook.take(hook_path)
+            started = time.time()
+            done = ticketbot(args, env=env, workdir=self.workdir, python=self.python)
+            ended = time.time()
+            self.windows.append((phase, started, ended))
+            stats = desk.stats()
+            calls = _api_calls(stats.get("requests", {}))
+            relisted = self.helpdesk == "freshdesk" and phase == "run3"
+            stdout = self.norm.text(done.stdout)
+            if relisted:
+                stdout = _RELISTED.sub("skipped=<timing>", stdout)
+            record: dict[str, Any] = {
+                "command": " ".join(args),
+                "exit_code": done.exit_code,
+                "stdout": stdout.splitlines(),
+                "api_calls": calls,
+                "api_counters": {
+                    k: v
+                    for k, v in stats.items()
+                    if k not in ("requests", "requests_total", "jobs_pending", "jobs")
+                },
+                "api_calls_total": sum(n for n in calls.values() if isinstance(n, int)),
+            }
+            if llm_stats is not None:
+                after = _llm_stats(session, llm_stats)
+                record["llm_calls"] = {
+                    k: after.get(k, 0) - before_llm.get(k, 0)
+                    for k in sorted(set(after) | set(before_llm))
+                    if k not in _TIMING_KEYS
+                }
+            record["log"] = self._log_events(relisted=relisted)
+            record["webhook"] = [
+                self._ticket_refs(self.norm.value(p)) for p in self.hook.take(hook_path)
+            ]
+            if done.exit_code != 0:
+                record["stderr"] = self.norm.text(done.stderr).splitlines()[-20:]
+            self.phases[phase] = record
+            time.sleep(GAP)
+
+        command("seed", ["seed", "--count", str(SEED_COUNT)])
+        started = time.time()
+        desk.create_fields()
+        for subject, body in EXTRA_TICKETS:
+            desk.create_ticket(subject, body)
+        self.windows.append(("extra tickets", started, time.time()))
+        time.sleep(GAP)
+        run = ["run", "--engine", self.engine, "--workers", "1"]
+        state = desk.listing()
+        self.keys = ticket_keys(state)
+        for phase in ("run1", "run2"):
+            command(phase, run)
+            state = self._changes(phase, desk, state)
+        if not self.quick:
+            self._replies(desk, state)
+            replied = time.time()
+            if self.helpdesk == "zendesk":
+                _sleep_until(replied + EXPORT_LAG)
+            for phase in ("run3", "run4"):
+                command(phase, run)
+                state = self._changes(phase, desk, state)
+        out: dict[str, Any] = {
+            "seed_extra_tickets": [subject for subject, _ in EXTRA_TICKETS],
+            "phases": self.phases,
+            "tickets": self._tickets(desk, desk.snapshot()),
+        }
+        if isinstance(desk, ZendeskDesk) and not self.quick:
+            _sleep_until(self.windows[-1][2] + EXPORT_LAG)
+            out["audits"] = self._audits(desk.audits())
+        return out
+
+    def _replies(self, desk: Desk, state: Mapping[int, Mapping[str, Any]]) -> None:
+        ids = {key: tid for tid, key in self.keys.items()}
+        # All three in one second: Freshdesk's list is paged by the second of ``updated_at``,
+        # so replies straddling two seconds would change what the next runs list again.
+        _sleep_until(int(time.time()) + 1.05)
+        started = time.time()
+        for subject, text in REPLIES:
+            tid = ids[subject]
+            desk.reply(tid, int(state[tid]["requester_id"]), text)
+        self.windows.append(("replies", started, time.time()))
+        self.phases["replies"] = {
+            "posted": [{"ticket": subject, "text": text} for subject, text in REPLIES]
+        }
+        time.sleep(GAP)
+
+    def _changes(
+        self, phase: str, desk: Desk, before: Mapping[int, Mapping[str, Any]]
+    ) -> dict[int, dict[str, Any]]:
+        after = desk.listing()
+        changed = sorted(
+            self.keys.get(tid, f"<new ticket {tid}>")
+            for tid in set(before) | set(after)
+            if _comparable(before.get(tid)) != _comparable(after.get(tid))
+        )
+        self.phases[phase]["changed"] = changed
+        self.phases[phase]["changed_count"] = len(changed)
+        return after
+
+    def _ticket_refs(self, value: Any) -> Any:
+        """Ticket ids in an alert's text (``#12``, ``.../tickets/12``) as the tickets' keys."""
+        if isinstance(value, dict):
+            return {k: self._ticket_refs(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._ticket_refs(v) for v in value]
+        if isinstance(value, str):
+            return _TICKET_REF.sub(lambda m: f"{m[1]}[{self.keys.get(int(m[2]), m[2])}]", value)
+        return value
+
+    def _log_events(self, *, relisted: bool) -> list[Any]:
+        lines: list[str] = []
+        for path in sorted((self.workdir / "logs").glob("*.jsonl")):
+            lines.extend(path.read_text("utf-8").splitlines())
+        new, self.log_lines_seen = lines[self.log_lines_seen :], len(lines)
+        events = []
+        for line in new:
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            tid = event.get("ticket_id")
+            if isinstance(tid, int) and tid in self.keys:
+                event["ticket_id"] = self.keys[tid]
+            if relisted and event.get("event") == "run_finished":
+                event.update({k: "<timing>" for k in ("skipped", "tickets_seen") if k in event})
+            events.append(self.norm.value(_drop_ids(event)))
+        # Workers finish in their own order: sort by content, so only what was logged counts.
+        return sorted(events, key=lambda e: json.dumps(e, sort_keys=True))
+
+    def _tickets(
+        self, desk: Desk, state: Mapping[int, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        groups, people, fields = desk.names()
+        out: dict[str, dict[str, Any]] = {}
+        for tid, raw in state.items():
+            comments = raw["_comments"]
+            ordinal = {int(c["id"]): f"c{n}" for n, c in enumerate(comments, start=1)}
+            requester = raw.get("requester_id")
+            notes = []
+            for c in comments:
+                author = c.get("author_id", c.get("user_id"))
+                if desk.kind == "zendesk":
+                    public = bool(c.get("public"))
+                else:
+                    public = not bool(c.get("private"))
+                notes.append(
+                    {
+                        "n": ordinal[int(c["id"])],
+                        "author": "requester" if author == requester else "agent",
+                        "public": public,
+                        "incoming": c.get("incoming"),
+                        "body": self.norm.text(str(c.get("body")), ordinal),
+                    }
+                )
+            if desk.kind == "zendesk":
+                custom = {
+                    fields.get(str(f["id"]), str(f["id"])): f["value"]
+                    for f in raw.get("custom_fields") or []
+                }
+                assignee = raw.get("assignee_id")
+            else:
+                custom = {fields.get(k, k): v for k, v in (raw.get("custom_fields") or {}).items()}
+                assignee = raw.get("responder_id")
+            group = raw.get("group_id")
+            out[self.keys.get(tid, f"<new ticket {tid}>")] = {
+                "status": raw.get("status"),
+                "priority": raw.get("priority"),
+                "tags": sorted(raw.get("tags") or []),
+                "group": None if group is None else groups.get(int(group), f"<group {group}>"),
+                "assignee": None
+                if assignee is None
+                else people.get(int(assignee), f"<agent {assignee}>"),
+                "custom_fields": {k: custom[k] for k in sorted(custom)},
+                "comments": notes,
+                "description_sha": digest(
+                    str(raw.get("description") or raw.get("description_text") or "")
+                ),
+            }
+        return out
+
+    def _audits(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        def phase_of(stamp: float) -> str:
+            for phase, start, end in self.windows:
+                if int(start) - 1 <= stamp <= end + 1:
+                    return phase
+            return "between commands"
+
+        counters: dict[str, int] = {}
+        out = []
+        for event in sorted(events, key=lambda e: int(e["id"])):
+            key = self.keys.get(int(event["ticket_id"]), f"<new ticket {event['ticket_id']}>")
+            counters[key] = counters.get(key, 0) + 1
+            children = []
+            for child in event.get("child_events") or []:
+                item = {
+                    k: v
+                    for k, v in child.items()
+                    if k not in ("id", "via", "via_reference_id", "html_body", "plain_body")
+                    and not k.endswith("_id")
+                }
+                if "body" in item:
+                    item["body_sha"] = digest(self.norm.text(str(item.pop("body"))))
+                if "attachments" in item:
+                    item.pop("attachments")
+                if "metadata" in item:
+                    item.pop("metadata")
+                children.append(self.norm.value(_drop_ids(item)))
+            out.append(
+                {
+                    "ticket": key,
+                    "write": counters[key],
+                    "phase": phase_of(float(event["timestamp"])),
+                    "changes": children,
+                }
+            )
+        return sorted(out, key=lambda a: (a["ticket"], a["write"]))
+
+
+def _drop_ids(event: dict[str, Any]) -> dict[str, Any]:
+    """Ids the helpdesk gives out (groups, jobs, comments): dropped; the names stay."""
+    return {
+        k: v
+        for k, v in event.items()
+        if not (k.endswith(("_id", "_ids")) and k not in ("ticket_id",)) and k != "ticket_url"
+    }
+
+
+def _comparable(ticket: Mapping[str, Any] | None) -> Any:
+    """What a write changes: a note moves ``updated_at`` as the fields' changes do."""
+    if ticket is None:
+        return None
+    keep = ("status", "priority", "group_id", "assignee_id", "responder_id", "custom_fields")
+    return (
+        {k: ticket.get(k) for k in keep},
+        sorted(ticket.get("tags") or []),
+        ticket.get("updated_at"),
+    )
+
+
+def _api_calls(requests_by_key: Mapping[str, int]) -> dict[str, int | str]:
+    """The sandbox's counts by endpoint; a job's status polls only as ``polled`` (how often a
+    client asks before the sandbox's job thread is done is the machine's speed) and Zendesk's
+    ``update_many`` as ``batched`` (the writer also sends a batch that waited a second)."""
+    out: dict[str, int | str] = {}
+    for key, count in sorted(requests_by_key.items()):
+        if _JOB_POLL.search(key):
+            out[key] = "polled" if count else 0
+        elif _BATCHED.search(key):
+            out[key] = "batched" if count else 0
+        else:
+            out[key] = count
+    return out
+
+
+def _llm_stats(session: requests.Session, url: str | None) -> dict[str, int]:
+    if url is None:
+        return {}
+    answer = session.get(url, timeout=10)
+    answer.raise_for_status()
+    return {str(k): int(v) for k, v in answer.json().items()}
+
+
+def _sleep_until(moment: float) -> None:
+    delay = moment - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def fingerprint(
+    helpdesks: list[str], engines: list[str], *, quick: bool, parallel: bool, python: str
+) -> dict[str, Any]:
+    hook = Webhook()
+    root = Path(tempfile.mkdtemp(prefix="ticketbot-fingerprint-"))
+    try:
+        scenarios = [
+            Scenario(h, e, quick, python, hook, root / f"{h}-{e}")
+            for h in helpdesks
+            for e in engines
+        ]
+        for scenario in scenarios:
+            scenario.workdir.mkdir()
+        with ThreadPoolExecutor(len(scenarios) if parallel else 1) as pool:
+            results = list(pool.map(Scenario.run, scenarios))
+    finally:
+        hook.close()
+        shutil.rmtree(root, ignore_errors=True)
+    version = subprocess.run(
+        [python, "-m", "ticket_processor", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=child_env({}),
+        timeout=60,
+    ).stdout.strip()
+    summary = {}
+    for scenario, result in zip(scenarios, results, strict=True):
+        tickets = result["tickets"]
+        summary[scenario.name] = {
+            "tickets": len(tickets),
+            "comments": sum(len(t["comments"]) for t in tickets.values()),
+            "private_notes": sum(
+                1 for t in tickets.values() for c in t["comments"] if not c["public"]
+            ),
+            "api_calls_by_phase": {
+                p: r.get("api_calls_total") for p, r in result["phases"].items() if "api_calls" in r
+            },
+            "audits": len(result.get("audits", [])),
+        }
+    return {
+        "fingerprint_version": 1,
+        "ticketbot_version": version,
+        "quick": quick,
+        "api_call_source": "the sandbox's request counters (GET /sandbox/stats) per command"
+        + ("; Zendesk writes from the ticket event export" if not quick else ""),
+        "summary": summary,
+        "scenarios": {s.name: r for s, r in zip(scenarios, results, strict=True)},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, help="write the JSON here (default: stdout)")
+    parser.add_argument("--helpdesk", choices=[*HELPDESKS, "all"], default="all")
+    parser.add_argument("--engine", choices=[*ENGINES, "all"], default="all")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="only seed, run1 and run2: no replies, no Zendesk audit (no minute waits)",
+    )
+    parser.add_argument("--serial", action="store_true", help="one scenario at a time")
+    parser.add_argument(
+        "--python", default=sys.executable, help="the interpreter that runs ticketbot"
+    )
+    args = parser.parse_args(argv)
+    helpdesks = list(HELPDESKS) if args.helpdesk == "all" else [args.helpdesk]
+    engines = list(ENGINES) if args.engine == "all" else [args.engine]
+    started = time.monotonic()
+    doc = fingerprint(
+        helpdesks, engines, quick=args.quick, parallel=not args.serial, python=args.python
+    )
+    text = json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    if args.out:
+        args.out.write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+    print(
+        f"fingerprint: {json.dumps(doc['summary'], sort_keys=True)} "
+        f"in {time.monotonic() - started:.0f} s",
+        file=sys.stderr,
+    )
+    failed = [
+        f"{name} {phase}"
+        for name, scenario in doc["scenarios"].items()
+        for phase, record in scenario["phases"].items()
+        if record.get("exit_code", 0) != 0
+    ]
+    if failed:
+        print(f"fingerprint: commands failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
