@@ -7,7 +7,9 @@ What the core calls::
     engine = LearnedEngine(model, taxonomy)            # engine.analyse(subject, body) -> Analysis
 
 Modules: ``features`` (n-gram TF-IDF), ``embed`` (sentence encoder), ``model`` (arrays in
-memory), ``model_file`` (the zip on disk, never a pickle), ``train`` (scikit-learn fitting and
+memory), ``model_file`` (the zip on disk, never a pickle), ``labelled_file`` (the labelled
+tickets it trains on, which ``eval`` scores on too), ``scoring`` (accuracy and macro-F1, for
+cross-validation, the promotion gate and ``eval``), ``train`` (scikit-learn fitting and
 cross-validation), ``engine`` (inference), ``labels`` and ``feedback`` (labels from helpdesk
 tags, agents' corrections), ``harvest`` (a resumable training file from the helpdesk's solved
 tickets, for ``learn --from-helpdesk``).

@@ -17,11 +17,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..common.timespec import parse_moment
 from ..errors import ConfigError
-from ..evaluation.labelled import allowed_values
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..triage.taxonomy import Taxonomy
 from .harvest import Harvest, HarvestCounts, HarvestOptions
+from .labelled_file import allowed_values
 from .labels import label_specs
 
 
