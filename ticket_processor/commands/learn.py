@@ -279,7 +279,7 @@ def learn(
         if from_helpdesk == (data is not None):
             raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
         if data is None:
-            from ..learned.from_helpdesk import harvest_examples
+            from .learn_helpdesk import harvest_examples
 
             harvest = harvest_examples(settings, chosen, since, label or [], include_unreviewed)
             if harvest is None:
