@@ -3,8 +3,9 @@
 Reads the file (``learned.labelled_file``: ``id``, ``source``, ``subject``, ``description``,
 ``labels``), prepares every row as a run does (trimmed, cut to the token budget, personal data
 replaced) and predicts it with the run's own ``triage()`` over the engine chain ``--engine`` picks
-(concurrently; a row the first engine fails falls back down the chain, exactly as in a run), then
-hands the predictions to the pure metrics in ``learned.scoring`` (the ones training's
+(``run.engines.build_eval_chain`` builds it from the settings, as a run's is built). Rows go
+concurrently, and a row the first engine fails falls back down the chain, exactly as in a run.
+The predictions go to the pure metrics in ``learned.scoring`` (the ones training's
 cross-validation scores with). Printing is ``display.py``'s job.
 """
 
@@ -24,11 +25,7 @@ from ..errors import ConfigError
 from ..learned.labelled_file import LabelledTicket, allowed_values, load_labelled
 from ..learned.scoring import NO_SUBCATEGORY, FieldReport, evaluate
 from ..models import Engine, Triage
-from ..resilience.breaker import CircuitBreaker
-from ..resilience.pacing import resolve_workers
-from ..resilience.retry import RetryPolicy
-from ..run.engines import ChainChoice, build_chain
-from ..settings import Settings
+from ..run.engines import ChainChoice
 from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
 from ..triage.prepare import prepare_ticket
@@ -36,9 +33,6 @@ from ..triage.reply_kind import ReplyEngine, classify_reply
 from ..triage.reply_text import strip_reply
 from ..triage.taxonomy import Taxonomy
 from .reliability import FieldReliability, field_reliability
-
-# As in a run: a few bounded retries that honour Retry-After.
-EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
 
 
 @dataclass(frozen=True)
@@ -158,43 +152,6 @@ def _reason_kind(reason: str | None) -> str:
     """``"llm: LLMConnectionError: refused"`` -> ``"LLMConnectionError"``."""
     parts = [part.strip() for part in (reason or "").split(":")]
     return parts[1] if len(parts) > 2 and parts[1] else (reason or "unknown")[:60]
-
-
-def eval_workers(settings: Settings, engine: Engine) -> tuple[int, bool]:
-    """Rows analysed at once, and whether the LLM's calls follow the endpoint (auto)."""
-    llm = engine == "llm" and settings.llm_configured
-    return resolve_workers(settings.workers, llm=llm)
-
-
-def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> ChainChoice:
-    """The chain ``--engine`` measures, built as a run builds it. The LLM has a breaker of its
-    own (not the run's persisted one): a dead endpoint opens it after a few failures and the
-    remaining rows go straight down the chain instead of each waiting through its retries."""
-    if engine == "llm" and not settings.llm_configured:
-        raise ConfigError(
-            "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
-            "in .env or the environment"
-        )
-    if engine == "learned":
-        # Measuring the learned engine with no usable model would score the rules: an error.
-        from ..learned import open_engine
-        from ..triage.chain import LocalEngine
-        from ..triage.rules import RulesEngine
-
-        model = LocalEngine(
-            "learned", open_engine(settings.learned_model, settings.state_dir, taxonomy)
-        )
-        return ChainChoice([model, LocalEngine("rules", RulesEngine(taxonomy))], "learned")
-    workers, auto = eval_workers(settings, engine)
-    return build_chain(
-        settings,
-        taxonomy,
-        engine,
-        workers=workers,
-        auto_workers=auto,
-        llm_breaker=CircuitBreaker("llm"),
-        llm_retry=EVAL_LLM_RETRY,
-    )
 
 
 def run_eval(
