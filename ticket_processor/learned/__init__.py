@@ -86,6 +86,7 @@ __all__ = [
 def open_engine(configured: Path | None, state_dir: Path, taxonomy: Taxonomy) -> LearnedEngine:
     """The engine over the model ``model_path`` picks; ``ModelFileError`` when it is unusable
     (for commands that asked for the learned engine, where a missing model is an error)."""
+    # numpy: imported when an engine is opened, not with this package (see ``_LAZY``)
     from .engine import LearnedEngine
     from .model_file import read_model
 

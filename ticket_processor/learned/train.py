@@ -94,6 +94,9 @@ def _matrix(
     embeddings: npt.NDArray[np.float32] | None,
     weight: float,
 ) -> object:
+    # scipy and scikit-learn are imported only when a model is fitted (about 100 MB resident
+    # and seconds to import): ``learn`` imports this module before it knows whether it trains
+    # (``--rollback`` does not).
     from scipy import sparse
 
     columns, values, starts = [], [], [0]
@@ -116,7 +119,7 @@ def _matrix(
 def _fit(
     x: object, y: Sequence[str], options: TrainOptions
 ) -> tuple[tuple[str, ...], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.exceptions import ConvergenceWarning  # heavy: see ``_matrix``
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=options.c, class_weight="balanced", max_iter=1000, tol=1e-3)
@@ -189,7 +192,7 @@ def _cross_validate(
     result: FieldTraining,
     weight: float,
 ) -> FieldReport:
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # heavy: see ``_matrix``
 
     y = [corpus.labels[i][name] for i in rows]
     folds = max(2, min(options.folds, min(Counter(y).values())))
