@@ -88,7 +88,7 @@ def make_tickets(
     """
     samples = load_samples()
     if labelled is not None:
-        from ticket_processor.evaluation.labelled import load_labelled
+        from ticket_processor.learned.labelled_file import load_labelled
 
         samples = [
             SeedTicket(r.subject or r.description[:60], r.description, (), None)
@@ -117,7 +117,7 @@ def labelled_accuracy(
 ) -> float | None:
     """The share of seeded labelled tickets whose triaged category is the label (a ticket's
     running number ``#n`` in its subject names its row, as ``make_tickets`` cycled them)."""
-    from ticket_processor.evaluation.labelled import load_labelled
+    from ticket_processor.learned.labelled_file import load_labelled
 
     rows = load_labelled(path)
     decided = {

@@ -18,9 +18,9 @@ import random
 import statistics
 from pathlib import Path
 
-from ticket_processor.evaluation.labelled import LabelledTicket, load_labelled
-from ticket_processor.evaluation.scoring import score_field
 from ticket_processor.learned.engine import LearnedEngine
+from ticket_processor.learned.labelled_file import LabelledTicket, load_labelled
+from ticket_processor.learned.scoring import score_field
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.triage.confidence import expected_calibration_error, field_decisions
 from ticket_processor.triage.prepare import prepare_ticket

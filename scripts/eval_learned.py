@@ -22,8 +22,8 @@ from pathlib import Path
 from rich.console import Console
 
 from ticket_processor.commands.learn import result_table
-from ticket_processor.evaluation.labelled import load_labelled
 from ticket_processor.learned import LearnedEngine, bundled_model_path, read_model
+from ticket_processor.learned.labelled_file import load_labelled
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.taxonomy import load_taxonomy

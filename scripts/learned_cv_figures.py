@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ticket_processor.evaluation.labelled import LabelledTicket, allowed_values, load_labelled
-from ticket_processor.evaluation.scoring import POOLED, report_field
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.learned.engine import LearnedEngine
+from ticket_processor.learned.labelled_file import LabelledTicket, allowed_values, load_labelled
+from ticket_processor.learned.scoring import POOLED, report_field
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.taxonomy import load_taxonomy

@@ -16,9 +16,9 @@ import statistics
 from importlib import resources
 from pathlib import Path
 
-from ticket_processor.evaluation.labelled import LabelledTicket, load_labelled
-from ticket_processor.evaluation.scoring import NO_SUBCATEGORY, POOLED, report_field
 from ticket_processor.learned.engine import LearnedEngine
+from ticket_processor.learned.labelled_file import LabelledTicket, load_labelled
+from ticket_processor.learned.scoring import NO_SUBCATEGORY, POOLED, report_field
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.rules import RulesEngine

@@ -22,8 +22,8 @@ from pathlib import Path
 from rich.console import Console
 
 from ticket_processor.commands.learn import result_table
-from ticket_processor.evaluation.labelled import LabelledTicket, load_labelled
 from ticket_processor.learned import save_model
+from ticket_processor.learned.labelled_file import LabelledTicket, load_labelled
 from ticket_processor.learned.samples import sample_rows
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.triage.taxonomy import load_taxonomy

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from ticket_processor.evaluation.scoring import POOLED, evaluate
+from ticket_processor.learned.scoring import POOLED, evaluate
 from ticket_processor.triage.cues import is_word, tokenise
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy

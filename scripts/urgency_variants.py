@@ -26,9 +26,9 @@ import numpy as np
 from learned_cv_figures import MAX_TOKENS, CachedEncoder, near_groups
 from scipy import sparse
 
-from ticket_processor.evaluation.labelled import load_labelled
-from ticket_processor.evaluation.scoring import score_field
 from ticket_processor.learned.features import Bag, Featuriser, all_grams, ticket_text, word_grams
+from ticket_processor.learned.labelled_file import load_labelled
+from ticket_processor.learned.scoring import score_field
 from ticket_processor.triage.prepare import prepare_ticket
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticket_processor.evaluation.scoring import POOLED, evaluate, report_field, score_field
+from ticket_processor.learned.scoring import POOLED, evaluate, report_field, score_field
 
 
 def test_hand_computed_three_class_case() -> None:

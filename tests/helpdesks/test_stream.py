@@ -1,4 +1,4 @@
-"""The one discovery loop (``helpdesks.stream.TicketStream``) against the Zendesk sandbox.
+"""The one discovery loop (``common.ticket_stream.TicketStream``) against the Zendesk sandbox.
 
 ``run``, ``backfill`` and ``learn --from-helpdesk`` read through it; here its own promises: a
 spent read window is waited out (or ends the stream, said), a refused cursor restarts from
@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support.clock import FakeClock
 
+from ticket_processor.common.ticket_stream import TicketStream, holds_updates_since, is_paused
 from ticket_processor.errors import CursorRejectedError
-from ticket_processor.helpdesks.stream import TicketStream, holds_updates_since, is_paused
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox

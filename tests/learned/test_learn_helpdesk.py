@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from support.cli import invoke
 
-from ticket_processor.evaluation.labelled import LabelledTicket, allowed_values
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
@@ -28,6 +27,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
 from ticket_processor.learned import LearnedEngine, read_model
 from ticket_processor.learned.harvest import EXAMPLES_NAME, Harvest, HarvestOptions
+from ticket_processor.learned.labelled_file import LabelledTicket, allowed_values
 from ticket_processor.learned.labels import label_specs
 from ticket_processor.learned.samples import sample_rows
 from ticket_processor.state.ledger import HARVEST as CHECKPOINT_NAME

@@ -19,7 +19,6 @@ import numpy.typing as npt
 import pytest
 
 from ticket_processor.errors import ModelFileError
-from ticket_processor.evaluation.labelled import LabelledTicket
 from ticket_processor.learned import (
     LearnedEngine,
     LearnedModel,
@@ -30,6 +29,7 @@ from ticket_processor.learned import (
     save_model,
 )
 from ticket_processor.learned.embed import Encoder
+from ticket_processor.learned.labelled_file import LabelledTicket
 from ticket_processor.learned.samples import sample_rows
 from ticket_processor.learned.train import TrainingResult, TrainOptions, train
 from ticket_processor.models import Analysis

@@ -12,6 +12,7 @@ from support.cli import invoke
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.commands.ops import health_setup
 from ticket_processor.common.eventlog import EventLog
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.ops.health import (
@@ -122,7 +123,7 @@ def test_check_health_with_injected_probes_and_disk(tmp_path: Path) -> None:
         return "healthy", "fine"
 
     verdict = check_health(
-        settings,
+        health_setup(settings),
         now=NOW,
         probes={"zendesk": fine, "llm": fine},  # type: ignore[dict-item]
         free_bytes=lambda path: (path, 10 * MIB),

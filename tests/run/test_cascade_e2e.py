@@ -11,7 +11,7 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 
-from ticket_processor.evaluation.labelled import load_labelled
+from ticket_processor.learned.labelled_file import load_labelled
 from ticket_processor.learned.model_file import save_model
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.sandbox.desks import Desk, NewTicket

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 
-from ticket_processor.evaluation.labelled import load_labelled
 from ticket_processor.learned.engine import LearnedEngine
+from ticket_processor.learned.labelled_file import load_labelled
 from ticket_processor.learned.model_file import read_model, save_model
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.models import Analysis, RouteDecision, Sentiment, Ticket, Triage, Urgency

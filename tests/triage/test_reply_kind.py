@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ticket_processor.triage.reply_kind import (
-    KINDS,
+    REPLY_KINDS,
     ReplyEngine,
     ReplyKind,
     classify_reply,
@@ -78,7 +78,7 @@ def _rows(path: Path = DATA) -> list[dict[str, object]]:
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     scores = []
-    for kind in KINDS:
+    for kind in REPLY_KINDS:
         tp = sum(g == p == kind for g, p in zip(gold, predicted, strict=True))
         fp = sum(p == kind != g for g, p in zip(gold, predicted, strict=True))
         fn = sum(g == kind != p for g, p in zip(gold, predicted, strict=True))
@@ -92,7 +92,7 @@ def test_the_evaluation_set_is_what_it_says() -> None:
     languages = Counter(str(r["language"]) for r in rows)
     assert sum(n >= 40 for n in languages.values()) >= 3, languages
     kinds = Counter(str(r["labels"]["reply_kind"]) for r in rows)  # type: ignore[index]
-    assert set(kinds) == set(KINDS)
+    assert set(kinds) == set(REPLY_KINDS)
     assert min(kinds.values()) >= 0.25 * len(rows), kinds
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ticket_processor.evaluation.scoring import evaluate
+from ticket_processor.learned.scoring import evaluate
 from ticket_processor.models import Sentiment, Urgency
 from ticket_processor.triage.cues import tokenise
 from ticket_processor.triage.rules import NO_MATCH_CONFIDENCE, RulesEngine, summarise

@@ -12,9 +12,9 @@ import pytest
 from support.cli import invoke
 
 from ticket_processor.errors import ConfigError, InvalidAnswer
-from ticket_processor.evaluation.labelled import load_labelled
 from ticket_processor.helpdesks.freshdesk.records import update_body
 from ticket_processor.learned.engine import LearnedEngine
+from ticket_processor.learned.labelled_file import load_labelled
 from ticket_processor.learned.model_file import read_model, save_model
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.llm_client.prompt import analysis_schema, coerce_analysis, system_prompt

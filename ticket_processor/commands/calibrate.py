@@ -34,9 +34,10 @@ def calibrate(
 ) -> None:
     """Calibrate the LLM's confidence per field on labelled tickets (kept in the state dir)."""
     from ..errors import ConfigError
-    from ..evaluation.labelled import eval_workers, load_labelled, predict
+    from ..evaluation.labelled import predict
+    from ..learned.labelled_file import load_labelled
     from ..resilience.breaker import CircuitBreaker
-    from ..run.engines import build_chain
+    from ..run.engines import build_chain, eval_workers
     from ..triage.llm_calibration import fit, save
     from ..triage.taxonomy import load_taxonomy
 

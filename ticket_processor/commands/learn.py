@@ -126,9 +126,9 @@ def _promote(
 ) -> None:
     """``learn --promote``: the candidate against the model in use, on the same held-out rows."""
     from ..errors import ConfigError
-    from ..evaluation.labelled import load_labelled
     from ..learned import load_model, save_model
     from ..learned.choice import model_in_use
+    from ..learned.labelled_file import load_labelled
     from ..learned.promotion import gate, held_out_scores, install, split_held_out
     from ..learned.train import TrainOptions, train
 
@@ -254,8 +254,8 @@ def learn(
     It learns category, urgency and sentiment.
     """
     from ..errors import ConfigError
-    from ..evaluation.labelled import load_labelled
     from ..learned import MODEL_FILE_NAME, save_model
+    from ..learned.labelled_file import load_labelled
     from ..learned.train import TrainOptions, train
     from ..triage.taxonomy import load_taxonomy
     from .common import err_console, exit_codes, load
@@ -279,7 +279,7 @@ def learn(
         if from_helpdesk == (data is not None):
             raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
         if data is None:
-            from ..learned.from_helpdesk import harvest_examples
+            from .learn_helpdesk import harvest_examples
 
             harvest = harvest_examples(settings, chosen, since, label or [], include_unreviewed)
             if harvest is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +21,11 @@ from ..exitcodes import ExitCode
 from ..ops.schedule import FORMATS as SCHEDULE_FORMATS
 from ..settings import Settings
 from .common import env_file_path, environment, err_console, exit_codes, json_text, load
+
+if TYPE_CHECKING:
+    from ..llm import LLMAnalyser
+    from ..models import Helpdesk
+    from ..ops.health import HealthSetup
 
 
 def config(
@@ -75,6 +80,34 @@ def breaker_reset(
         )
 
 
+def health_setup(settings: Settings) -> HealthSetup:
+    """What ``health`` checks, from the settings: the configured helpdesk and LLM endpoint as
+    connectors that take health's timeout (one try each: the run is the one that retries)."""
+    from ..helpdesks.factory import connect
+    from ..ops.health import HealthSetup
+
+    def helpdesk(timeout: float) -> Helpdesk:
+        return connect(settings.model_copy(update={"http_timeout": timeout}))
+
+    def llm(timeout: float) -> LLMAnalyser:
+        from ..llm import build_analyser  # openai: imported only when an LLM is configured
+
+        return build_analyser(settings, workers=1, breaker=None, retry=None, timeout=timeout)
+
+    return HealthSetup(
+        helpdesk=settings.helpdesk,
+        connect=helpdesk,
+        llm=llm if settings.llm_configured else None,
+        log_dir=settings.log_dir,
+        state_dir=settings.state_dir,
+        learned_model=settings.learned_model,
+        routes_file=settings.routes_file,
+        taxonomy_file=settings.taxonomy_file,
+        tag_prefix=settings.tag_prefix,
+        success_objective=settings.success_objective,
+    )
+
+
 def health(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
@@ -91,7 +124,7 @@ def health(
         lambda: settings.secrets if settings else (), config_code=ExitCode.HEALTH_UNKNOWN
     ):
         settings = load()
-        verdict = check_health(settings)
+        verdict = check_health(health_setup(settings))
         if json_output:
             typer.echo(json_text(settings.scrubber()(verdict.to_dict())))
         else:

@@ -12,8 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..learned.scoring import POOLED, FieldReport, FieldScore
 from .labelled import EvalResult
-from .scoring import POOLED, FieldReport, FieldScore
 
 URGENCY_NOTE = (
     "urgency: a predicted 'critical' is scored as 'high' (no urgency label in this file is "

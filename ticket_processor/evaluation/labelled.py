@@ -1,10 +1,12 @@
 """``ticketbot eval``: run an engine over a labelled JSON-lines file and score it.
 
-Reads the file (``id``, ``source``, ``subject``, ``description``, ``labels``), prepares every
-row as a run does (trimmed, cut to the token budget, personal data replaced) and predicts it
-with the run's own ``triage()`` over the engine chain ``--engine`` picks (concurrently; a row the
-first engine fails falls back down the chain, exactly as in a run), then hands the predictions
-to the pure metrics in ``scoring.py``. Printing is ``display.py``'s job.
+Reads the file (``learned.labelled_file``: ``id``, ``source``, ``subject``, ``description``,
+``labels``), prepares every row as a run does (trimmed, cut to the token budget, personal data
+replaced) and predicts it with the run's own ``triage()`` over the engine chain ``--engine`` picks
+(``run.engines.build_eval_chain`` builds it from the settings, as a run's is built). Rows go
+concurrently, and a row the first engine fails falls back down the chain, exactly as in a run.
+The predictions go to the pure metrics in ``learned.scoring`` (the ones training's
+cross-validation scores with). Printing is ``display.py``'s job.
 """
 
 from __future__ import annotations
@@ -20,33 +22,17 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError
-from ..models import Engine, Sentiment, Triage, Urgency
-from ..resilience.breaker import CircuitBreaker
-from ..resilience.pacing import resolve_workers
-from ..resilience.retry import RetryPolicy
-from ..run.engines import ChainChoice, build_chain
-from ..settings import Settings
-from ..tags import sanitise_tag
+from ..learned.labelled_file import LabelledTicket, allowed_values, load_labelled
+from ..learned.scoring import NO_SUBCATEGORY, FieldReport, evaluate
+from ..models import Engine, Triage
+from ..run.engines import ChainChoice
 from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
 from ..triage.prepare import prepare_ticket
-from ..triage.reply_kind import REPLY_KINDS, ReplyEngine, classify_reply
+from ..triage.reply_kind import ReplyEngine, classify_reply
 from ..triage.reply_text import strip_reply
 from ..triage.taxonomy import Taxonomy
 from .reliability import FieldReliability, field_reliability
-from .scoring import FIELDS, NO_SUBCATEGORY, FieldReport, evaluate
-
-# As in a run: a few bounded retries that honour Retry-After.
-EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
-
-
-@dataclass(frozen=True)
-class LabelledTicket:
-    id: str
-    source: str
-    subject: str
-    description: str
-    labels: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -96,78 +82,6 @@ class EvalResult:
     @property
     def fallbacks(self) -> int:
         return sum(self.fallback_reasons.values())
-
-
-def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicket]:
-    """The rows of a labelled JSONL file; a malformed line is a usage error naming the line."""
-    try:
-        lines = path.read_bytes().splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    rows: list[LabelledTicket] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise ConfigError(f"{path}:{number}: not a JSON object") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}:{number}: not a JSON object")
-        labels = data.get("labels") or {}
-        if not isinstance(labels, dict):
-            raise ConfigError(f"{path}:{number}: 'labels' must be an object")
-        rows.append(
-            LabelledTicket(
-                id=str(data.get("id", number)),
-                source=str(data.get("source") or data.get("language") or "unknown"),
-                subject=str(data.get("subject") or ""),
-                # A reply's row gives its ``text`` (quoted history and signature still in it).
-                description=str(
-                    data.get("description")
-                    or next((data[k] for k in _REPLY_TEXT if data.get(k)), "")
-                ),
-                labels=_labels(labels),
-            )
-        )
-        if limit is not None and len(rows) >= limit:
-            break
-    if not rows:
-        raise ConfigError(f"{path}: no rows to evaluate")
-    if not any(name in row.labels for row in rows for name in FIELDS):
-        raise ConfigError(
-            f"{path}: no row has labels to score against: give each line a 'labels' object, "
-            'e.g. "labels": {"category": "billing", "urgency": "high", "sentiment": "negative"}'
-        )
-    return rows
-
-
-# Where a reply's row may give its text, and the spellings a reply kind label may take.
-_REPLY_TEXT = ("text", "body", "reply", "message")
-_REPLY_KINDS = {
-    "auto": "auto_reply",
-    "autoreply": "auto_reply",
-    "auto-reply": "auto_reply",
-    "automatic": "auto_reply",
-    "out_of_office": "auto_reply",
-    "thank_you": "thanks",
-    "thank-you": "thanks",
-    "thankyou": "thanks",
-    "resolved": "thanks",
-}
-
-
-def _labels(raw: dict[Any, Any]) -> dict[str, str]:
-    """The labels as text; a subcategory as a taxonomy name (``Refund_not_showing_up`` and
-    ``reverted_card_payment?`` in the source data are ``refund_not_showing_up`` and
-    ``reverted_card_payment`` in a taxonomy)."""
-    labels = {str(k): str(v) for k, v in raw.items() if v is not None}
-    if "subcategory" in labels:
-        labels["subcategory"] = sanitise_tag(labels["subcategory"]).strip("_-")
-    if "reply_kind" in labels:
-        kind = labels["reply_kind"].strip().lower().replace(" ", "_")
-        labels["reply_kind"] = _REPLY_KINDS.get(kind, kind)
-    return labels
 
 
 def predict(
@@ -238,54 +152,6 @@ def _reason_kind(reason: str | None) -> str:
     """``"llm: LLMConnectionError: refused"`` -> ``"LLMConnectionError"``."""
     parts = [part.strip() for part in (reason or "").split(":")]
     return parts[1] if len(parts) > 2 and parts[1] else (reason or "unknown")[:60]
-
-
-def eval_workers(settings: Settings, engine: Engine) -> tuple[int, bool]:
-    """Rows analysed at once, and whether the LLM's calls follow the endpoint (auto)."""
-    llm = engine == "llm" and settings.llm_configured
-    return resolve_workers(settings.workers, llm=llm)
-
-
-def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> ChainChoice:
-    """The chain ``--engine`` measures, built as a run builds it. The LLM has a breaker of its
-    own (not the run's persisted one): a dead endpoint opens it after a few failures and the
-    remaining rows go straight down the chain instead of each waiting through its retries."""
-    if engine == "llm" and not settings.llm_configured:
-        raise ConfigError(
-            "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
-            "in .env or the environment"
-        )
-    if engine == "learned":
-        # Measuring the learned engine with no usable model would score the rules: an error.
-        from ..learned import open_engine
-        from ..triage.chain import LocalEngine
-        from ..triage.rules import RulesEngine
-
-        model = LocalEngine(
-            "learned", open_engine(settings.learned_model, settings.state_dir, taxonomy)
-        )
-        return ChainChoice([model, LocalEngine("rules", RulesEngine(taxonomy))], "learned")
-    workers, auto = eval_workers(settings, engine)
-    return build_chain(
-        settings,
-        taxonomy,
-        engine,
-        workers=workers,
-        auto_workers=auto,
-        llm_breaker=CircuitBreaker("llm"),
-        llm_retry=EVAL_LLM_RETRY,
-    )
-
-
-def allowed_values(taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
-    """The label values each field is scored on; anything else is out of taxonomy."""
-    return {
-        "category": taxonomy.names,
-        "urgency": tuple(level.value for level in Urgency),
-        "sentiment": tuple(value.value for value in Sentiment),
-        "subcategory": taxonomy.subcategory_names,
-        "reply_kind": REPLY_KINDS,
-    }
 
 
 def run_eval(

@@ -1,4 +1,5 @@
-"""The helpdesk adapters: the registry of kinds, the one HTTP transport, the one discovery stream,
-and one folder per helpdesk (its adapter, settings, seed and sandbox). The ``Helpdesk`` protocol
-they implement is part of the shared vocabulary, ``models``.
+"""The helpdesk adapters: the registry of kinds, the one HTTP transport, and one folder per
+helpdesk (its adapter, settings, seed and sandbox). The ``Helpdesk`` protocol they implement is
+part of the shared vocabulary, ``models``; the one discovery loop over it is
+``common.ticket_stream``.
 """

@@ -7,7 +7,9 @@ What the core calls::
     engine = LearnedEngine(model, taxonomy)            # engine.analyse(subject, body) -> Analysis
 
 Modules: ``features`` (n-gram TF-IDF), ``embed`` (sentence encoder), ``model`` (arrays in
-memory), ``model_file`` (the zip on disk, never a pickle), ``train`` (scikit-learn fitting and
+memory), ``model_file`` (the zip on disk, never a pickle), ``labelled_file`` (the labelled
+tickets it trains on, which ``eval`` scores on too), ``scoring`` (accuracy and macro-F1, for
+cross-validation, the promotion gate and ``eval``), ``train`` (scikit-learn fitting and
 cross-validation), ``engine`` (inference), ``labels`` and ``feedback`` (labels from helpdesk
 tags, agents' corrections), ``harvest`` (a resumable training file from the helpdesk's solved
 tickets, for ``learn --from-helpdesk``).
@@ -82,6 +84,7 @@ __all__ = [
 def open_engine(configured: Path | None, state_dir: Path, taxonomy: Taxonomy) -> LearnedEngine:
     """The engine over the model ``model_path`` picks; ``ModelFileError`` when it is unusable
     (for commands that asked for the learned engine, where a missing model is an error)."""
+    # numpy: imported when an engine is opened, not with this package (see ``_LAZY``)
     from .engine import LearnedEngine
     from .model_file import read_model
 

@@ -8,7 +8,7 @@ fields) carry a label. A ticket with ticketbot's processed marker costs one more
 revert's note came after it): if nobody changed it the ticket is "unreviewed" and left out
 (``include_unreviewed`` keeps it).
 
-Discovery is the shared ``helpdesks.stream.TicketStream`` (the one ``run`` and ``backfill``
+Discovery is the shared ``common.ticket_stream.TicketStream`` (the one ``run`` and ``backfill``
 read through): it waits out the helpdesk's read window and meets each ticket once.
 
 Bounded memory: each kept ticket becomes one line of ``learn-examples.jsonl`` in the state
@@ -32,8 +32,8 @@ from typing import BinaryIO
 import orjson
 
 from ..common.atomic import atomic_write_bytes, open_state_file, read_state_bytes, set_aside
+from ..common.ticket_stream import TicketStream
 from ..errors import ConfigError, StateFileRefused
-from ..helpdesks.stream import TicketStream
 from ..models import Cursor, Helpdesk, Ticket
 from ..state.ledger import RunLedger
 from ..state.shapes import CursorRecord, HarvestFile

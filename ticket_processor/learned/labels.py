@@ -86,7 +86,7 @@ def labels_from_tags(
 ) -> dict[str, str]:
     """The labels a ticket carries, per field; a field with no or conflicting values is absent.
 
-    ``allowed`` (per field, e.g. ``evaluation.labelled.allowed_values(taxonomy)``) drops values
+    ``allowed`` (per field, e.g. ``labelled_file.allowed_values(taxonomy)``) drops values
     outside it.
     """
     specs = mapping if mapping is not None else default_specs(prefix)

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..common.atomic import atomic_write_bytes
-from ..evaluation.labelled import LabelledTicket
-from ..evaluation.scoring import score_field
 from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
 from .choice import record_path
 from .engine import LearnedEngine
+from .labelled_file import LabelledTicket
 from .model import LearnedModel
+from .scoring import score_field
 
 FIELDS = ("category", "urgency", "sentiment")
 HELD_OUT_SHARE = 0.2

@@ -10,7 +10,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from ..evaluation.labelled import LabelledTicket
+from .labelled_file import LabelledTicket
 
 SAMPLES_SOURCE = "samples"
 LABELLED_FIELDS = ("category", "urgency", "sentiment")

@@ -3,7 +3,7 @@
 Each field learns from the rows that carry its label (urgency exists where the data has it,
 sentiment likewise), and is scored by stratified k-fold cross-validation first: every row is
 predicted by a model (vocabulary included) that never saw it, and the predictions are scored with
-``evaluation/scoring.py`` per source and pooled, exactly as ``ticketbot eval`` would. The final
+``scoring.py`` per source and pooled, exactly as ``ticketbot eval`` would. The final
 model is then fitted on every row. scikit-learn does the optimisation; only numpy arrays leave here.
 """
 
@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from ..evaluation.labelled import LabelledTicket, allowed_values
-from ..evaluation.scoring import POOLED, FieldReport, report_field
 from ..triage.confidence import (
     Calibration,
     apply_threshold,
@@ -30,8 +28,10 @@ from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
 from .embed import DIMENSIONS, Encoder, encoder_version
 from .features import Featuriser, all_grams, ticket_text
+from .labelled_file import LabelledTicket, allowed_values
 from .labels import FIELD_NAMES
 from .model import FieldModel, LearnedModel
+from .scoring import POOLED, FieldReport, report_field
 
 # Fewer examples than this and a class's figures (and predictions) are shaky: warn.
 MIN_CLASS_EXAMPLES = 10
@@ -94,6 +94,9 @@ def _matrix(
     embeddings: npt.NDArray[np.float32] | None,
     weight: float,
 ) -> object:
+    # scipy and scikit-learn are imported only when a model is fitted (about 100 MB resident
+    # and seconds to import): ``learn`` imports this module before it knows whether it trains
+    # (``--rollback`` does not).
     from scipy import sparse
 
     columns, values, starts = [], [], [0]
@@ -116,7 +119,7 @@ def _matrix(
 def _fit(
     x: object, y: Sequence[str], options: TrainOptions
 ) -> tuple[tuple[str, ...], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.exceptions import ConvergenceWarning  # heavy: see ``_matrix``
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=options.c, class_weight="balanced", max_iter=1000, tol=1e-3)
@@ -189,7 +192,7 @@ def _cross_validate(
     result: FieldTraining,
     weight: float,
 ) -> FieldReport:
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # heavy: see ``_matrix``
 
     y = [corpus.labels[i][name] for i in rows]
     folds = max(2, min(options.folds, min(Counter(y).values())))

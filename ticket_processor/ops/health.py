@@ -9,8 +9,11 @@ runs. The overall status is the worst one; the exit code follows the monitoring-
 convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not
 check).
 
+What it checks comes as one ``HealthSetup`` the command builds from the settings: the paths,
+the objective, and the configured helpdesk and LLM endpoint as connectors (settings become
+adapters in the command, not here), each opened with health's own short timeout and no retries.
 The network probes are injected (``probes``) so the verdict logic is testable as plain data;
-the defaults talk to the real endpoints with short timeouts and no retries.
+the defaults talk to the real endpoints through those connectors.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -28,9 +31,15 @@ from rich.text import Text
 from ..common.eventlog import read_events
 from ..common.scrub import Scrubber, display_url
 from ..errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
+from ..learned.choice import model_in_use, promotion_text, recorded_scores, scores_text, trained_at
+from ..models import Helpdesk
 from ..report.runs import LoggedRun, recent_success_rate, summarise_runs
-from ..settings import Settings
 from ..state.ledger import RunLedger
+from ..triage.routebook import load_router
+from ..triage.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:  # the type only: openai is imported by the command that configured an LLM
+    from ..llm import LLMAnalyser
 
 # "unknown": a check could not run because a setting is missing or wrong; as for a settings
 # file health cannot read, that is exit code 3 (UNKNOWN), the documented code for configuration.
@@ -48,8 +57,27 @@ RECENT_RUNS = 12
 RECENT_WINDOW = timedelta(hours=24)
 PROBE_TIMEOUT = 5.0
 
+
+@dataclass(frozen=True)
+class HealthSetup:
+    """What the checks look at, read once from the settings by ``ticketbot health``."""
+
+    helpdesk: str  # the configured helpdesk's kind: the name of its check
+    # The configured helpdesk, its calls bounded by this many seconds.
+    connect: Callable[[float], Helpdesk]
+    # The configured LLM endpoint's analyser, bounded likewise; None: no LLM is configured.
+    llm: Callable[[float], LLMAnalyser] | None
+    log_dir: Path
+    state_dir: Path
+    learned_model: Path | None  # TICKETBOT_LEARNED_MODEL
+    routes_file: Path | None
+    taxonomy_file: Path | None
+    tag_prefix: str
+    success_objective: float
+
+
 # A probe returns its verdict and what it found, or raises a ticketbot error.
-Probe = Callable[[Settings], tuple[Status, str]]
+Probe = Callable[[HealthSetup], tuple[Status, str]]
 
 
 @dataclass(frozen=True)
@@ -196,18 +224,10 @@ def fallback_check(last: Mapping[str, Any] | None) -> Check:
     return Check(name, "degraded", f"{fell} of {total} tickets in the last run fell back: {told}")
 
 
-def learned_model_check(settings: Settings) -> Check:
+def learned_model_check(setup: HealthSetup) -> Check:
     """Which learned model a run uses and the score its file records (nothing is loaded)."""
-    from ..learned.choice import (
-        model_in_use,
-        promotion_text,
-        recorded_scores,
-        scores_text,
-        trained_at,
-    )
-
-    chosen = model_in_use(settings.learned_model, settings.state_dir)
-    if settings.llm_configured and chosen.origin == "bundled":
+    chosen = model_in_use(setup.learned_model, setup.state_dir)
+    if setup.llm is not None and chosen.origin == "bundled":
         return Check(
             "learned model",
             "healthy",
@@ -231,9 +251,9 @@ def learned_model_check(settings: Settings) -> Check:
     return Check("learned model", "healthy", told)
 
 
-def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
+def _probe_check(name: str, probe: Probe, setup: HealthSetup) -> Check:
     try:
-        status, detail = probe(settings)
+        status, detail = probe(setup)
     except (AuthError, LLMAuthError) as exc:
         return Check(name, "unhealthy", f"credentials refused: {exc}")
     except ConfigError as exc:
@@ -248,65 +268,51 @@ def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
 # -- the probes (network) -----------------------------------------------------------------
 
 
-def probe_helpdesk(settings: Settings) -> tuple[Status, str]:
-    from ..helpdesks.factory import connect
-
+def probe_helpdesk(setup: HealthSetup) -> tuple[Status, str]:
     # Short timeouts: health answers now, the run is the one that retries.
-    quick = settings.model_copy(update={"http_timeout": PROBE_TIMEOUT})
-    helpdesk = connect(quick)
+    helpdesk = setup.connect(PROBE_TIMEOUT)
     try:
         found = helpdesk.probe()
     finally:
         helpdesk.close()
     if not found.ok:
         return "unhealthy", found.detail
-    return "healthy", f"{settings.helpdesk} at {display_url(helpdesk.base_url)}: {found.detail}"
+    return "healthy", f"{setup.helpdesk} at {display_url(helpdesk.base_url)}: {found.detail}"
 
 
-probe_zendesk = probe_helpdesk  # the name the checks and tests have used
-
-
-def probe_routes(settings: Settings) -> tuple[Status, str]:
+def probe_routes(setup: HealthSetup) -> tuple[Status, str]:
     """The routes file against the helpdesk's groups now: a route whose group is gone makes
     the job unhealthy (runs go on, but leave that route's tickets unplaced) until it is fixed."""
-    if settings.routes_file is None:
+    if setup.routes_file is None:
         return "healthy", "no routes file (TICKETBOT_ROUTES): tickets are not routed"
-    from ..helpdesks.factory import connect
-    from ..triage.routebook import load_router
-    from ..triage.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy(settings.taxonomy_file)
-    helpdesk = connect(settings.model_copy(update={"http_timeout": PROBE_TIMEOUT}))
+    taxonomy = load_taxonomy(setup.taxonomy_file)
+    helpdesk = setup.connect(PROBE_TIMEOUT)
     try:
         router = load_router(
-            settings.routes_file,
+            setup.routes_file,
             helpdesk,
-            prefix=settings.tag_prefix,
+            prefix=setup.tag_prefix,
             categories=taxonomy.names,
             subcategories=taxonomy.subcategory_names,
         )
     finally:
         helpdesk.close()
     if router is None:
-        return "healthy", f"{settings.routes_file} holds no routes"
+        return "healthy", f"{setup.routes_file} holds no routes"
     if router.missing:
         return "unhealthy", "; ".join(route.missing_message for route in router.missing)
-    return "healthy", f"{len(router.routes)} route(s) in {settings.routes_file} resolve"
+    return "healthy", f"{len(router.routes)} route(s) in {setup.routes_file} resolve"
 
 
-def probe_llm(settings: Settings) -> tuple[Status, str]:
-    if not settings.llm_configured:
-        from ..learned.choice import model_in_use
-
+def probe_llm(setup: HealthSetup) -> tuple[Status, str]:
+    if setup.llm is None:
         # Without an LLM the learned model (the user's, else the bundled one) triages first.
-        chosen = model_in_use(settings.learned_model, settings.state_dir)
+        chosen = model_in_use(setup.learned_model, setup.state_dir)
         return "healthy", (
             "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the learned engine "
             f"triages, with {chosen.describe()}, the keyword rules behind it"
         )
-    from ..llm import build_analyser
-
-    analyser = build_analyser(settings, workers=1, breaker=None, retry=None, timeout=PROBE_TIMEOUT)
+    analyser = setup.llm(PROBE_TIMEOUT)
     try:
         found = analyser.check(timeout=PROBE_TIMEOUT)
     finally:
@@ -324,7 +330,7 @@ def _free_bytes(path: Path) -> tuple[Path, int]:
 
 
 def check_health(
-    settings: Settings,
+    setup: HealthSetup,
     *,
     now: datetime | None = None,
     probes: Mapping[str, Probe] | None = None,
@@ -341,18 +347,18 @@ def check_health(
         "routes": given.get("routes") or probe_routes,
     }
     checks = [
-        _probe_check(settings.helpdesk, chosen["helpdesk"], settings),
-        _probe_check("llm", chosen["llm"], settings),
+        _probe_check(setup.helpdesk, chosen["helpdesk"], setup),
+        _probe_check("llm", chosen["llm"], setup),
     ]
-    if settings.routes_file is not None:
-        checks.append(_probe_check("routes", chosen["routes"], settings))
-    for name, path in (("disk (logs)", settings.log_dir), ("disk (state)", settings.state_dir)):
+    if setup.routes_file is not None:
+        checks.append(_probe_check("routes", chosen["routes"], setup))
+    for name, path in (("disk (logs)", setup.log_dir), ("disk (state)", setup.state_dir)):
         where, free = free_bytes(path)
         checks.append(disk_check(name, where, free))
     last: dict[str, Any] | None = None
     breakers: dict[str, Any] = {}
-    if settings.state_dir.is_dir():
-        ledger = RunLedger(settings.state_dir, read_only=True)
+    if setup.state_dir.is_dir():
+        ledger = RunLedger(setup.state_dir, read_only=True)
         last, breakers = ledger.last_run(), ledger.breaker_states()
         damaged = ledger.damaged_files()
         if damaged:
@@ -365,13 +371,13 @@ def check_health(
                 )
             )
         else:
-            checks.append(Check("state", "healthy", f"{settings.state_dir} is readable"))
+            checks.append(Check("state", "healthy", f"{setup.state_dir} is readable"))
     checks.append(breaker_check(breakers, now=now.timestamp()))
     checks.append(fallback_check(last))
-    checks.append(learned_model_check(settings))
-    runs = summarise_runs(read_events(settings.log_dir, since=now - RECENT_WINDOW))
+    checks.append(learned_model_check(setup))
+    runs = summarise_runs(read_events(setup.log_dir, since=now - RECENT_WINDOW))
     checks.append(last_run_check(last, runs, now=now))
-    checks.append(success_check(runs, objective=settings.success_objective))
+    checks.append(success_check(runs, objective=setup.success_objective))
     return HealthReport(tuple(checks), checked_at=now)
 
 

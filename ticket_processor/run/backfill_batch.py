@@ -4,14 +4,14 @@ One invocation submits the tickets discovered since the backfill's cursor as one
 records it; a later one polls, and once the batch is over puts its answers where ``run`` looks
 first (the analysis cache, under the keys of the tickets' prepared text) and runs ``run_once``
 over exactly those tickets, then submits the next batch. Discovery is the shared
-``helpdesks.stream.TicketStream``, and which tickets go in a batch ``scope.choose`` decides,
+``common.ticket_stream.TicketStream``, and which tickets go in a batch ``scope.choose`` decides,
 as it does for ``run``.
 """
 
 from __future__ import annotations
 
+from ..common.ticket_stream import TicketStream, holds_updates_since
 from ..errors import LLMError, UnknownBatch
-from ..helpdesks.stream import TicketStream, holds_updates_since
 from ..llm_client.batch import LLMBatchClient
 from ..models import Cursor, Helpdesk, Triage
 from ..state.cache import AnalysisCache

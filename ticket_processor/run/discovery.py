@@ -2,10 +2,10 @@
 
 ``Discovery`` streams a run's pages: the tickets named with ``--ticket``, else the retry queue's
 tickets first, then the helpdesk's pages from the run's cursor in the ledger (one page at a
-time, through the shared ``helpdesks.stream.TicketStream``: the backlog is never held). A cursor
-the helpdesk refuses is discarded, said, and discovery starts again from ``--since``. It also
-decides, ticket by ticket, whether one is wanted (seen once a run, then ``scope.choose``) and
-whether a page shows the run has caught up with its own write-backs.
+time, through the shared ``common.ticket_stream.TicketStream``: the backlog is never held). A
+cursor the helpdesk refuses is discarded, said, and discovery starts again from ``--since``. It
+also decides, ticket by ticket, whether one is wanted (seen once a run, then ``scope.choose``)
+and whether a page shows the run has caught up with its own write-backs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from ..common.ticket_stream import TicketStream, holds_updates_since
 from ..errors import CursorRejectedError, TicketBotError
-from ..helpdesks.stream import TicketStream, holds_updates_since
 from ..models import Ticket, TicketPage
 from .context import RunContext
 from .types import RunSummary

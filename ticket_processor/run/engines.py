@@ -15,8 +15,10 @@ from pathlib import Path
 
 from ..common.scrub import display_url
 from ..errors import ConfigError
+from ..learned import open_engine
 from ..models import Engine, Triage
 from ..resilience.breaker import CircuitBreaker
+from ..resilience.pacing import resolve_workers
 from ..resilience.retry import RetryPolicy
 from ..settings import Settings
 from ..triage.chain import LLMEngine, LocalEngine, TriageEngine
@@ -208,3 +210,41 @@ def build_chain(
         notes.append(f"using the {chain[0].name} engine")
         return ChainChoice(chain, chain[0].name, notes)
     return ChainChoice(chain, engine, notes)
+
+
+# What ``eval`` retries with: as in a run, a few bounded retries that honour Retry-After (a 429
+# waits less than ``LLM_RETRY`` lets a run wait).
+EVAL_LLM_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=30.0)
+
+
+def eval_workers(settings: Settings, engine: Engine) -> tuple[int, bool]:
+    """Rows analysed at once, and whether the LLM's calls follow the endpoint (auto)."""
+    llm = engine == "llm" and settings.llm_configured
+    return resolve_workers(settings.workers, llm=llm)
+
+
+def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> ChainChoice:
+    """The chain ``--engine`` measures, built as a run builds it. The LLM has a breaker of its
+    own (not the run's persisted one): a dead endpoint opens it after a few failures and the
+    remaining rows go straight down the chain instead of each waiting through its retries."""
+    if engine == "llm" and not settings.llm_configured:
+        raise ConfigError(
+            "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
+            "in .env or the environment"
+        )
+    if engine == "learned":
+        # Measuring the learned engine with no usable model would score the rules: an error.
+        model = LocalEngine(
+            "learned", open_engine(settings.learned_model, settings.state_dir, taxonomy)
+        )
+        return ChainChoice([model, LocalEngine("rules", RulesEngine(taxonomy))], "learned")
+    workers, auto = eval_workers(settings, engine)
+    return build_chain(
+        settings,
+        taxonomy,
+        engine,
+        workers=workers,
+        auto_workers=auto,
+        llm_breaker=CircuitBreaker("llm"),
+        llm_retry=EVAL_LLM_RETRY,
+    )

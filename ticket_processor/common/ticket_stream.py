@@ -14,6 +14,10 @@ cursor of their own (each kept in the ``RunLedger``), and all meet the same thre
   of a page boundary's second): ``first_sighting`` is True once per ticket.
 
 Which of the tickets a reader then takes is its own decision (``run.scope.choose`` for triage).
+
+It knows only the ``Helpdesk`` protocol and the error tree, no adapter: so it lives below the
+adapters and engines, where ``run`` and ``learned``'s harvest (which may not know ``helpdesks``)
+both reach it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """``ticketbot learn --from-helpdesk``: read the helpdesk's solved tickets into a training file.
 
-The terminal side of ``learned.harvest``: connects to the configured helpdesk, shows a
-progress bar on a terminal (nothing under cron), and prints what was kept, what was left out
-and what it cost in requests. ``commands.learn.learn`` then trains on the file exactly as
-``ticketbot learn FILE`` does.
+The command's side of ``learned.harvest``: connects to the configured helpdesk (settings become
+an adapter here, in the command, not in the learned engine), shows a progress bar on a terminal
+(nothing under cron), and prints what was kept, what was left out and what it cost in requests.
+``commands.learn.learn`` then trains on the file exactly as ``ticketbot learn FILE`` does.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..common.timespec import parse_moment
 from ..errors import ConfigError
-from ..evaluation.labelled import allowed_values
+from ..helpdesks.factory import connect
+from ..learned.harvest import Harvest, HarvestCounts, HarvestOptions
+from ..learned.labelled_file import allowed_values
+from ..learned.labels import label_specs
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..triage.taxonomy import Taxonomy
-from .harvest import Harvest, HarvestCounts, HarvestOptions
-from .labels import label_specs
 
 
 def describe(counts: HarvestCounts) -> str:
@@ -53,8 +54,6 @@ def harvest_examples(
 ) -> Harvest | None:
     """The finished harvest (its ``examples_path`` is the training file), or None when it
     stopped before the end (the next ``learn --from-helpdesk`` continues)."""
-    from ..helpdesks.factory import connect
-
     console = console or Console(highlight=False)
     now = datetime.now(UTC)
     start = parse_moment(since, now=now, flag="--since")

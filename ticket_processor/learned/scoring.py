@@ -1,8 +1,11 @@
 """Scoring predictions against labels: accuracy, macro-F1, per-class figures, confusion matrix.
 
-Pure functions on plain data; reading files, running an engine and printing live elsewhere
-(``labelled.py``, ``display.py``, ``commands/eval.py``). Definitions, so the figures can be checked
-by hand:
+The one definition of the figures: training's cross-validation and the promotion gate score
+with it here, and ``ticketbot eval`` (``evaluation/``) scores any engine with it, so the numbers
+``learn`` prints and those ``eval`` prints are the same. Pure functions on plain data; reading
+files, running an engine and printing live elsewhere (``labelled_file.py``,
+``evaluation/labelled.py``, ``evaluation/display.py``). Definitions, so the figures can be
+checked by hand:
 
 - precision of class c = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2PR / (P + R); each is
   0 when its denominator is 0.
