@@ -22,6 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from ticket_processor.helpdesks.registry import KINDS  # noqa: E402
 from ticket_processor.sandbox.desks import NewTicket, serve_desk  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread  # noqa: E402
 
@@ -32,7 +33,7 @@ _CHILD_ENV_PREFIXES = ("TICKETBOT_", "ZENDESK_", "FRESHDESK_", "OPENAI_")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=2000)
-    parser.add_argument("--helpdesk", choices=("zendesk", "freshdesk"), default="zendesk")
+    parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ticketbot-backfill-bench-"))
     tickets = [
@@ -42,7 +43,7 @@ def main() -> None:
         for n in range(args.tickets)
     ]
     with (
-        serve_desk(args.helpdesk, unlimited=True) as desk,
+        serve_desk(KINDS[args.helpdesk], unlimited=True) as desk,
         serve_in_thread(StandinConfig(seed=7, batch_delay_s=3600)) as llm,
     ):
         ids = desk.create(tickets)

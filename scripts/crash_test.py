@@ -56,8 +56,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing it
     sys.path.insert(0, str(REPO_ROOT))
 
+from ticket_processor.helpdesks.registry import KINDS  # noqa: E402
 from ticket_processor.helpdesks.samples import cycle, load_samples  # noqa: E402
-from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, Snapshot, serve_desk  # noqa: E402
+from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot, serve_desk  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig  # noqa: E402
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin  # noqa: E402
 
@@ -383,7 +384,7 @@ def campaign(
     standin_config = StandinConfig(latency_s=settings.llm_latency, seed=settings.seed)
     with (
         serve_desk(
-            settings.helpdesk,
+            KINDS[settings.helpdesk],
             seed=settings.seed,
             unlimited=True,
             job_delay_ms=settings.job_delay_ms,
@@ -431,7 +432,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--job-delay-ms", type=float, default=defaults.job_delay_ms, help="sandbox job delay"
     )
-    parser.add_argument("--helpdesk", choices=KINDS, default="zendesk", help="the sandbox")
+    parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk", help="the sandbox")
     parser.add_argument("--keep", type=Path, help="keep the state, logs and run output here")
     return parser.parse_args(argv)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
@@ -98,7 +99,7 @@ def child(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, float, 
 def run_case(case: Case, say: Callable[[str], None]) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="ticketbot-memory-") as tmp,
-        serve_desk("zendesk", unlimited=True) as desk,
+        serve_desk(KINDS["zendesk"], unlimited=True) as desk,
         serve_in_thread(case.standin) as llm,
     ):
         work = Path(tmp)

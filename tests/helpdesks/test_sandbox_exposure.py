@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.entry import exposure_warning
 
@@ -31,7 +32,7 @@ def test_binds_beyond_loopback_are_warned_about(host: str) -> None:
     assert "/sandbox/config answers without credentials" in warning
 
 
-@pytest.mark.parametrize("kind", ["zendesk", "freshdesk"])
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_the_command_bound_to_every_interface_warns_on_stderr_and_in_the_banner(
     kind: str,
 ) -> None:

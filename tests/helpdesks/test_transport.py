@@ -20,6 +20,7 @@ from ticket_processor.errors import HelpdeskConnectionError, WriteOutcomeUnknown
 from ticket_processor.helpdesks import factory
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.transport import HelpdeskTransport
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
@@ -28,7 +29,6 @@ from ticket_processor.settings import load_settings
 
 TRICKLE_SECONDS = 0.2
 BODY = b" " * 48 + b"{}"  # valid JSON for both helpdesks, 10 s at the trickle's pace
-KINDS = ("zendesk", "freshdesk")
 # A request each helpdesk really makes: its ticket list, and a write that must not be replayed.
 LIST = {"zendesk": "/api/v2/tickets.json", "freshdesk": "/api/v2/tickets"}
 WRITE = {"zendesk": "/api/v2/tickets/1/tags.json", "freshdesk": "/api/v2/tickets/1/notes"}
@@ -94,7 +94,7 @@ def transport(kind: str, url: str, timeout: tuple[float, float]) -> HelpdeskTran
     return FreshdeskTransport(url, api_key="sandbox-key", timeout=timeout, retrier=once)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_a_trickling_answer_ends_at_the_deadline(kind: str, trickler: str) -> None:
     http = transport(kind, trickler, (0.5, 0.5))
     started = time.monotonic()
@@ -109,7 +109,7 @@ def test_a_trickling_answer_ends_at_the_deadline(kind: str, trickler: str) -> No
     http.close()
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_each_adapter_gets_the_deadline_from_the_settings(
     kind: str, trickler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,9 +20,11 @@ from support.e2e import events
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.desk import ZendeskDesk
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
-from ticket_processor.sandbox.desks import Desk, NewTicket, ZendeskDesk, serve_desk
+from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.answers import iter_requests
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
@@ -143,7 +145,7 @@ def test_a_batch_backfill_submits_then_collects_each_ticket_once(
 def test_a_cancelled_batch_says_so_and_its_tickets_take_the_online_path(
     slow_llm: RunningStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with serve_desk("zendesk", unlimited=True) as desk:
+    with serve_desk(KINDS["zendesk"], unlimited=True) as desk:
         configure(monkeypatch, tmp_path, desk.env(), slow_llm.url)
         ids = desk.create(BACKLOG[:3])
         assert backfill("--since", "7d").exit_code == 0
@@ -203,7 +205,7 @@ def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
 ) -> None:
     # --no-batch although the endpoint has a Batch API; a slow LLM, one worker, a 1 s budget.
     with (
-        serve_desk("zendesk", unlimited=True) as desk,
+        serve_desk(KINDS["zendesk"], unlimited=True) as desk,
         serve_in_thread(StandinConfig(seed=7, latency_s=0.25, latency_jitter=0.0)) as llm,
     ):
         configure(monkeypatch, tmp_path, desk.env(), llm.url)
@@ -227,7 +229,7 @@ def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
 def test_batch_lines_that_failed_or_do_not_validate_take_the_online_path(
     slow_llm: RunningStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with serve_desk("zendesk", unlimited=True) as desk:
+    with serve_desk(KINDS["zendesk"], unlimited=True) as desk:
         configure(monkeypatch, tmp_path, desk.env(), slow_llm.url)
         ids = desk.create(BACKLOG)
         assert backfill("--since", "7d").exit_code == 0

@@ -23,7 +23,8 @@ import orjson
 import pytest
 from support.e2e import script_module
 
-from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, serve_desk
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,
@@ -105,12 +106,12 @@ def backfill_child(env: dict[str, str], work: Path) -> subprocess.CompletedProce
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_a_backfill_killed_at_submit_and_mid_collect_writes_every_ticket_once(
     crash_test: ModuleType, slow_llm: RunningStandin, tmp_path: Path, kind: str
 ) -> None:
     # Zendesk's jobs take a moment, so the kill lands with a job in flight (the journal's case).
-    with serve_desk(kind, unlimited=True, job_delay_ms=300) as desk:
+    with serve_desk(KINDS[kind], unlimited=True, job_delay_ms=300) as desk:
         ids = desk.create(backlog())
         env = crash_test.child_env(desk, slow_llm, tmp_path, workers=4)
         state = tmp_path / "state"
@@ -176,7 +177,7 @@ def test_sigterm_stops_a_backfill_on_the_normal_path_with_its_progress_saved(
     crash_test: ModuleType, tmp_path: Path
 ) -> None:
     with (
-        serve_desk("zendesk", unlimited=True) as desk,
+        serve_desk(KINDS["zendesk"], unlimited=True) as desk,
         # One worker at 0.3 s a call: 24 tickets take ~7 s, the first write comes within ~1-2 s,
         # so the stop lands with most of the backlog still to do, however fast the machine.
         serve_in_thread(StandinConfig(seed=7, latency_s=0.3, batch_api=False)) as llm,

@@ -15,6 +15,7 @@ import pytest
 from support.cli import command
 from support.e2e import events
 
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
@@ -44,7 +45,7 @@ def llm() -> Iterator[RunningStandin]:
 def helpdesk(
     llm: RunningStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Desk]:
-    with serve_desk("zendesk", unlimited=True) as running:
+    with serve_desk(KINDS["zendesk"], unlimited=True) as running:
         env = {
             **running.env(),
             "OPENAI_BASE_URL": llm.url,

@@ -10,6 +10,7 @@ import pytest
 from support.cli import command
 from support.e2e import events
 
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread
 from ticket_processor.tags import marker_tag
@@ -30,7 +31,7 @@ def test_a_padded_batch_output_falls_back_and_the_backfill_succeeds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = StandinConfig(seed=7, batch_delay_s=3600, batch_padding_lines=5000)  # ~10 MB
-    with serve_in_thread(config) as llm, serve_desk("zendesk", unlimited=True) as desk:
+    with serve_in_thread(config) as llm, serve_desk(KINDS["zendesk"], unlimited=True) as desk:
         env = {
             **desk.env(),
             "OPENAI_BASE_URL": llm.url,

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from support.e2e import script_module
 
+from ticket_processor.helpdesks.registry import KINDS
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 
@@ -26,7 +28,7 @@ def crash_test() -> ModuleType:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("helpdesk", ["zendesk", "freshdesk"])
+@pytest.mark.parametrize("helpdesk", list(KINDS))
 def test_runs_killed_at_random_moments_leave_every_ticket_noted_once(
     crash_test: ModuleType, tmp_path: Path, helpdesk: str
 ) -> None:

@@ -34,13 +34,15 @@ from support.e2e import assert_policy, events, triaged_events
 from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks import factory as helpdesks
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
+from ticket_processor.helpdesks.zendesk.sandbox.desk import ZendeskDesk
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import WriteBack
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
-from ticket_processor.sandbox.desks import KINDS, Desk, NewTicket, Snapshot, ZendeskDesk, serve_desk
+from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot, serve_desk
 from ticket_processor.sandbox.llm_standin.answers import default_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
@@ -259,7 +261,7 @@ def backlog(count: int) -> list[NewTicket]:
 
 
 def start_run(kind: str, monkeypatch: pytest.MonkeyPatch, root: Path) -> Iterator[Run]:
-    with serve_desk(kind) as desk, serve_standin(StandinConfig(seed=5)) as standin:
+    with serve_desk(KINDS[kind]) as desk, serve_standin(StandinConfig(seed=5)) as standin:
         ids = desk.create(backlog(BACKLOG[kind]))
         original = {i: desk.snapshot(i) for i in ids}
         env = {
@@ -277,7 +279,7 @@ def start_run(kind: str, monkeypatch: pytest.MonkeyPatch, root: Path) -> Iterato
         yield Run(desk, standin, original, root, root / "logs")
 
 
-@pytest.fixture(params=KINDS)
+@pytest.fixture(params=list(KINDS))
 def run(
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,

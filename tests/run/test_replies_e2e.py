@@ -188,7 +188,7 @@ def test_a_run_killed_among_the_replies_leaves_one_note_per_reply(
 
 @pytest.mark.desk(kinds=("zendesk",), configure=True)
 def test_an_agents_token_says_replies_are_not_looked_for(desk: Desk) -> None:
-    desk.sandbox.config.admin = False  # type: ignore[union-attr]
+    desk.sandbox.config.admin = False
     desk.create(TICKETS[:1])
     ran = invoke("run", "--engine", "rules")
     assert ran.exit_code == 0, ran.output

@@ -21,15 +21,11 @@ import requests
 from support.cli import invoke
 from support.e2e import events
 
+from ticket_processor.helpdesks.freshdesk.sandbox.desk import FreshdeskDesk
+from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.help_centre import HelpCentreArticle, publish
-from ticket_processor.sandbox.desks import (
-    KINDS,
-    Desk,
-    FreshdeskDesk,
-    NewTicket,
-    ZendeskDesk,
-    serve_desk,
-)
+from ticket_processor.helpdesks.zendesk.sandbox.desk import ZendeskDesk
+from ticket_processor.sandbox.desks import Desk, NewTicket, serve_desk
 from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.tags import is_triage_note, read_note
@@ -156,7 +152,7 @@ class World:
     log_dir: Path
 
 
-@pytest.fixture(params=KINDS)
+@pytest.fixture(params=list(KINDS))
 def world(
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
@@ -164,7 +160,7 @@ def world(
     make_standin: Callable[..., RunningStandin],
 ) -> Iterator[World]:
     llm = make_standin(answer=hostile_summary)
-    with serve_desk(request.param) as desk:
+    with serve_desk(KINDS[request.param]) as desk:
         groups = create_groups(desk)
         articles = create_help_centre(desk)
         ids = desk.create(TICKETS)

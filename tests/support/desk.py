@@ -1,6 +1,7 @@
 """The ``desk`` fixture: a helpdesk sandbox on port 0, as a ``Desk``
-(``ticket_processor/sandbox/desks.py``), once for each helpdesk, so a test written against
-the ``Desk`` runs on Zendesk and on Freshdesk.
+(``ticket_processor/sandbox/desks.py``), once for each helpdesk the registry lists
+(``helpdesks/registry.py``), so a test written against the ``Desk`` runs on Zendesk, on
+Freshdesk and on any helpdesk added later.
 
     def test_x(desk: Desk) -> None:            # test_x[zendesk], test_x[freshdesk]
         ids = desk.create([NewTicket("Refund", "Where is my refund?")])
@@ -23,7 +24,8 @@ from typing import Any
 
 import pytest
 
-from ticket_processor.sandbox.desks import KINDS, serve_desk
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.sandbox.desks import serve_desk
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,7 +41,7 @@ def _marker_options(node: Any) -> dict[str, Any]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "desk" in metafunc.fixturenames:
-        kinds = _marker_options(metafunc.definition).get("kinds", KINDS)
+        kinds = _marker_options(metafunc.definition).get("kinds", tuple(KINDS))
         metafunc.parametrize("desk_kind", kinds, ids=list(kinds))
 
 
@@ -55,7 +57,7 @@ def desk(
     configure = options.pop("configure", False)
     if isinstance(options.get("clock"), str):
         options["clock"] = request.getfixturevalue(options["clock"])
-    with serve_desk(desk_kind, **options) as running:
+    with serve_desk(KINDS[desk_kind], **options) as running:
         if configure:
             env = {
                 **running.env(),

@@ -130,7 +130,7 @@ def assert_policy(
     note_count: int,
 ) -> None:
     """The checks of ``assert_written_within_policy`` on (tags, priority) pairs in ticketbot's
-    words, whatever the helpdesk (``desks.py`` reads them from either sandbox)."""
+    words, whatever the helpdesk (each kind's desk, ``Desk.snapshot``, reads them so)."""
     (old_tags, old), (tags, new) = before, after
     assert set(old_tags) <= set(tags), f"ticket {ticket_id} lost a tag"
     added = [tag for tag in tags if tag not in set(old_tags)]

@@ -6,9 +6,10 @@ missing) and one ``HelpdeskKind`` (its name, how to build the adapter, its sandb
 ``registry.py`` lists the kinds. This module sits below ``settings.py``, which composes the
 kinds' settings, so it imports nothing that reads the settings.
 
-The adapter, the seed and the sandbox are named by dotted path (``package.module:attribute``,
-as Django names its backends) and imported only when asked for: a run against Zendesk never
-imports the Freshdesk adapter, and package code never imports a sandbox statically.
+The adapter, the seed, the sandbox and the test desk are named by dotted path
+(``package.module:attribute``, as Django names its backends) and imported only when asked for:
+a run against Zendesk never imports the Freshdesk adapter, and package code never imports a
+sandbox statically.
 """
 
 from __future__ import annotations
@@ -191,7 +192,9 @@ class HelpdeskKind:
     ``name`` is what ``TICKETBOT_HELPDESK``, ``--helpdesk`` and ``accounts.toml`` say; ``label``
     how messages name it. ``adapter`` and ``seed`` are ``module:function`` paths (an
     ``AdapterBuilder``, a ``Seeder``); ``sandbox`` is the module of its local sandbox that the
-    ``sandbox`` and ``demo`` commands drive (see ``sandbox/entry.py``).
+    ``sandbox`` and ``demo`` commands drive (see ``sandbox/entry.py``); ``desk`` the
+    ``module:function`` that serves its sandbox as a test desk (see ``sandbox/desks.py``), for
+    the tests, the crash campaign and the benchmarks.
     ``account_variables`` are what a user sets to use a real account (the demo says them);
     ``sandbox_variables`` what points ticketbot at its local sandbox, each with where the value
     comes from: ``url`` (where it listens) or the name of a ``sandbox`` flag (the banner says
@@ -206,6 +209,7 @@ class HelpdeskKind:
     adapter: str
     seed: str
     sandbox: str
+    desk: str
     account_variables: tuple[str, ...] = field(default=())
     sandbox_variables: tuple[tuple[str, str], ...] = field(default=())
     plans: tuple[str, ...] = field(default=())

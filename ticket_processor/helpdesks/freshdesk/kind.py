@@ -64,6 +64,7 @@ KIND = HelpdeskKind(
     adapter="ticket_processor.helpdesks.freshdesk.adapter:build",
     seed="ticket_processor.helpdesks.freshdesk.seed:seed",
     sandbox="ticket_processor.helpdesks.freshdesk.sandbox.command",
+    desk="ticket_processor.helpdesks.freshdesk.sandbox.desk:serve",
     account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
     sandbox_variables=(("FRESHDESK_URL", "url"), ("FRESHDESK_API_KEY", "api_key")),
     plans=("trial", "growth", "pro", "enterprise"),

@@ -80,6 +80,7 @@ KIND = HelpdeskKind(
     adapter="ticket_processor.helpdesks.zendesk.adapter:build",
     seed="ticket_processor.helpdesks.zendesk.seed:seed",
     sandbox="ticket_processor.helpdesks.zendesk.sandbox.command",
+    desk="ticket_processor.helpdesks.zendesk.sandbox.desk:serve",
     account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
     sandbox_variables=(
         ("ZENDESK_URL", "url"),

@@ -15,6 +15,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from ...triage.rules import RulesEngine
+from ...triage.taxonomy import load_taxonomy
+
 AnswerFn = Callable[[str, str], dict[str, Any]]
 
 # --- the default answer --------------------------------------------------------------------
@@ -73,9 +76,6 @@ def default_answer() -> AnswerFn:
 
 def _build_rules_answer() -> AnswerFn | None:
     try:
-        from ...triage.rules import RulesEngine
-        from ...triage.taxonomy import load_taxonomy
-
         engine = RulesEngine(load_taxonomy())
     except Exception:  # noqa: BLE001 - any trouble building the rules means: use the keywords
         return None

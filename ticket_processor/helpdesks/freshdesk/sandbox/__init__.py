@@ -10,7 +10,7 @@ Modules: ``config`` (knobs, plans, Freshdesk's error bodies), ``records`` (ticke
 field checks), ``store`` (tickets, notes), ``directory`` (groups, agents), ``solutions`` (help
 centre), ``query`` (search language), ``limits`` (credits a minute), ``routes`` / ``api`` /
 ``api_tickets`` (endpoints), ``server`` (auth, knobs, counters), ``serving`` (HTTP, threads),
-``command`` (the ``sandbox`` command's entry). ``openapi.yaml`` describes exactly what is served.
-What both sandboxes share (HTTP plumbing, ``ApiError``, jobs, the state file) is in
-``ticket_processor/sandbox/``.
+``command`` (the ``sandbox`` command's entry), ``desk`` (the sandbox as a test desk).
+``openapi.yaml`` describes exactly what is served. What both sandboxes share (HTTP plumbing,
+``ApiError``, jobs, the state file, the ``Desk`` protocol) is in ``ticket_processor/sandbox/``.
 """

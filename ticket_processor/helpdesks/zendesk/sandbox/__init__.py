@@ -9,6 +9,7 @@
 Modules: ``config`` (knobs, Zendesk's error bodies), ``records`` (ticket/comment JSON rules),
 ``store`` and ``ticket_book`` (tickets), ``search`` (query language), ``limits`` (rate limits),
 ``routes`` / ``api`` / ``listing_api`` / ``guide_api`` / ``people`` (endpoints), ``server``
-(HTTP, auth, knobs), ``command`` (the ``sandbox`` command's entry). What both sandboxes share
-(HTTP plumbing, ``ApiError``, jobs, the state file) is in ``ticket_processor/sandbox/``.
+(HTTP, auth, knobs), ``command`` (the ``sandbox`` command's entry), ``desk`` (the sandbox as
+a test desk). What both sandboxes share (HTTP plumbing, ``ApiError``, jobs, the state file, the
+``Desk`` protocol) is in ``ticket_processor/sandbox/``.
 """

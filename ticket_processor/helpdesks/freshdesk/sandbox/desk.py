@@ -1,0 +1,138 @@
+"""Freshdesk's test desk: its sandbox as a ``Desk`` (``sandbox/desks.py``), for the tests, the
+crash campaign and the benchmarks; ``serve`` is what Freshdesk's descriptor names as its desk."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ....models import Priority
+from ....sandbox.desks import UNLIMITED, NewTicket, Snapshot
+from ....tags import NOTE_HEADER
+from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
+from .config import FreshdeskConfig, PlanLimits
+from .records import SOURCE_REPLY
+from .serving import RunningFreshdesk, serve_in_thread
+from .store import SANDBOX_AGENT_ID
+
+
+class FreshdeskDesk:
+    kind = "freshdesk"
+
+    @property
+    def ops(self) -> dict[str, str]:
+        return {
+            "list": "GET /api/v2/tickets",
+            "read": "GET /api/v2/tickets/{id}",
+            "note": "POST /api/v2/tickets/{id}/notes",
+            "write": "PUT /api/v2/tickets/{id}",
+        }
+
+    invalid_word = "Validation failed"
+
+    def __init__(self, sandbox: RunningFreshdesk) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.url
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TICKETBOT_HELPDESK": "freshdesk",
+            "FRESHDESK_URL": self.sandbox.url,
+            "FRESHDESK_API_KEY": self.sandbox.config.api_key,
+        }
+
+    def create(self, tickets: list[NewTicket]) -> list[int]:
+        ids = []
+        for n, t in enumerate(tickets):
+            fields: dict[str, Any] = {
+                "subject": t.subject,
+                "description": f"<p>{html.escape(t.body)}</p>",
+                "email": f"customer{n}@example.com",
+                "status": 3 if t.status == "pending" else 2,  # no "new" in Freshdesk
+                # Every Freshdesk ticket has a priority; 1 (low) is its default.
+                "priority": PRIORITY_TO_FRESHDESK[Priority(t.priority)] if t.priority else 1,
+            }
+            if t.tags:
+                fields["tags"] = list(t.tags)
+            ids.append(int(self.sandbox.store.create(fields)["id"]))
+        return ids
+
+    def snapshot(self, ticket_id: int) -> Snapshot:
+        ticket = self.sandbox.store.find(ticket_id)
+        notes = [
+            str(c.get("body_text") or c.get("body"))
+            for c in self.sandbox.store.conversations(ticket_id)
+            if c.get("private") and NOTE_HEADER in str(c.get("body_text") or c.get("body"))
+        ]
+        return Snapshot(list(ticket["tags"]), PRIORITY_FROM_FRESHDESK[ticket["priority"]], notes)
+
+    def ids(self) -> list[int]:
+        return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.stats()
+
+    def reset_stats(self) -> None:
+        self.sandbox.sandbox.reset_stats()
+
+    def history(self) -> list[tuple[float, str, int | None]]:
+        return self.sandbox.sandbox.history()
+
+    def faults(self) -> list[str]:
+        return self.sandbox.config.faults
+
+    def start_storm(self, seconds: float) -> None:
+        self.sandbox.config.start_storm(seconds)
+
+    def refuse_updates(self, ticket_ids: list[int]) -> None:
+        self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
+
+    def requester_says(self, ticket_id: int, text: str) -> None:
+        """An incoming public note from the ticket's requester, as the API records one."""
+        requester = int(self.sandbox.store.find(ticket_id)["requester_id"])
+        body = f"<p>{html.escape(text)}</p>"
+        self.sandbox.store.add_note(
+            ticket_id, body, private=False, user_id=requester, incoming=True
+        )
+
+    def agent_replies(self, ticket_id: int, text: str) -> None:
+        body = f"<p>{html.escape(text)}</p>"
+        self.sandbox.store.add_note(
+            ticket_id, body, private=False, user_id=SANDBOX_AGENT_ID, source=SOURCE_REPLY
+        )
+
+    def agent_notes(self, ticket_id: int, text: str) -> None:
+        body = f"<p>{html.escape(text)}</p>"
+        self.sandbox.store.add_note(ticket_id, body, private=True, user_id=SANDBOX_AGENT_ID)
+
+    def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
+        ticket = self.sandbox.store.find(ticket_id)
+        self.sandbox.store.update(
+            ticket_id,
+            {
+                "tags": [*ticket["tags"], tag],
+                "priority": PRIORITY_TO_FRESHDESK[Priority(priority)],
+            },
+        )
+
+
+@contextmanager
+def serve(
+    *,
+    seed: int | None = 5,
+    unlimited: bool = False,
+    job_delay_ms: float = 0,
+    clock: Callable[[], float] = time.time,
+) -> Iterator[FreshdeskDesk]:
+    """A fresh Freshdesk sandbox on port 0 as a desk (the options: ``desks.serve_desk``;
+    ``job_delay_ms`` is not passed on: ticketbot never uses Freshdesk's bulk jobs)."""
+    limits = PlanLimits(UNLIMITED, UNLIMITED, UNLIMITED) if unlimited else None
+    config = FreshdeskConfig(seed=seed, limits_override=limits, clock=clock)
+    with serve_in_thread(config) as freshdesk:
+        yield FreshdeskDesk(freshdesk)

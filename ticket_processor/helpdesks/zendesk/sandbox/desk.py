@@ -1,0 +1,127 @@
+"""Zendesk's test desk: its sandbox as a ``Desk`` (``sandbox/desks.py``), for the tests, the
+crash campaign and the benchmarks; ``serve`` is what Zendesk's descriptor names as its desk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ....sandbox.desks import UNLIMITED, NewTicket, Snapshot
+from ....tags import NOTE_HEADER
+from .config import SandboxConfig
+from .server import RunningSandbox, serve_in_thread
+
+
+class ZendeskDesk:
+    kind = "zendesk"
+
+    @property
+    def ops(self) -> dict[str, str]:
+        return {
+            "list": "GET /api/v2/incremental/tickets/cursor",
+            "write": "PUT /api/v2/tickets/update_many",
+            "job": "GET /api/v2/job_statuses/{job_id}",
+        }
+
+    invalid_word = "RecordInvalid"
+
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.url
+
+    def env(self) -> dict[str, str]:
+        return {
+            "ZENDESK_URL": self.sandbox.url,
+            "ZENDESK_EMAIL": self.sandbox.config.email,
+            "ZENDESK_API_TOKEN": self.sandbox.config.token,
+        }
+
+    def create(self, tickets: list[NewTicket]) -> list[int]:
+        ids = []
+        for n, t in enumerate(tickets):
+            fields: dict[str, Any] = {
+                "subject": t.subject,
+                "comment": {"body": t.body},
+                "status": t.status,
+                "requester": {"email": f"customer{n}@example.com"},
+            }
+            if t.tags:
+                fields["tags"] = list(t.tags)
+            if t.priority:
+                fields["priority"] = t.priority
+            ids.append(int(self.sandbox.store.create(fields)["id"]))
+        return ids
+
+    def snapshot(self, ticket_id: int) -> Snapshot:
+        ticket = self.sandbox.store.get(ticket_id)
+        notes = [
+            str(c["body"])
+            for c in self.sandbox.store.comments(ticket_id)
+            if not c["public"] and NOTE_HEADER in str(c["body"])
+        ]
+        return Snapshot(list(ticket["tags"]), ticket["priority"], notes)
+
+    def ids(self) -> list[int]:
+        return [int(t["id"]) for t in self.sandbox.store.all_tickets()]
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.stats()
+
+    def reset_stats(self) -> None:
+        self.sandbox.sandbox.reset_stats()
+
+    def history(self) -> list[tuple[float, str, int | None]]:
+        return self.sandbox.sandbox.history()
+
+    def faults(self) -> list[str]:
+        return self.sandbox.config.faults
+
+    def start_storm(self, seconds: float) -> None:
+        self.sandbox.config.start_storm(seconds)
+
+    def refuse_updates(self, ticket_ids: list[int]) -> None:
+        self.sandbox.config.invalid_ticket_ids = list(ticket_ids)
+
+    def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
+        self.sandbox.store.update(ticket_id, {"additional_tags": [tag], "priority": priority})
+
+    def requester_says(self, ticket_id: int, text: str) -> None:
+        """A public comment by the ticket's requester (an event in the ticket event export;
+        it is more than a minute old, and exported, once the sandbox's clock moved on)."""
+        author = int(self.sandbox.store.get(ticket_id)["requester_id"])
+        self._comment(ticket_id, {"body": text, "public": True, "author_id": author})
+
+    def agent_replies(self, ticket_id: int, text: str) -> None:
+        self._comment(ticket_id, {"body": text, "public": True})
+
+    def agent_notes(self, ticket_id: int, text: str) -> None:
+        self._comment(ticket_id, {"body": text, "public": False})
+
+    def _comment(self, ticket_id: int, comment: dict[str, Any]) -> None:
+        self.sandbox.store.update(ticket_id, {"comment": comment})
+
+
+@contextmanager
+def serve(
+    *,
+    seed: int | None = 5,
+    unlimited: bool = False,
+    job_delay_ms: float = 0,
+    clock: Callable[[], float] = time.time,
+) -> Iterator[ZendeskDesk]:
+    """A fresh Zendesk sandbox on port 0 as a desk (the options: ``desks.serve_desk``)."""
+    config = SandboxConfig(seed=seed, job_delay_ms=job_delay_ms, clock=clock)
+    if unlimited:
+        config.plan = "high_volume"
+        config.update_limit_per_min = config.incremental_limit_per_min = UNLIMITED
+        config.max_queued_jobs = 1000
+    with serve_in_thread(config) as zendesk:
+        if clock is not time.time:
+            # Tickets' stamps on the same clock as the rest, as Freshdesk's sandbox does.
+            zendesk.store.use_clock(clock)
+        yield ZendeskDesk(zendesk)
