@@ -37,14 +37,12 @@ from .models import (
     Triage,
     Urgency,
     WriteBack,
+    sanitise_tag,
 )
 from .triage.confidence import Decision
 from .triage.note_text import llm_text, strip_controls
 
 # Re-exported: the tags' front door names them for the rest of the package.
-from .triage.tagnames import SHORT_TAG_MAX as SHORT_TAG_MAX
-from .triage.tagnames import fit_tag as fit_tag
-from .triage.tagnames import sanitise_tag as sanitise_tag
 from .triage.trailer import FIRST_MESSAGE as FIRST_MESSAGE
 from .triage.trailer import TRAILER_TAG as TRAILER_TAG
 from .triage.trailer import TRAILER_VERSION as TRAILER_VERSION

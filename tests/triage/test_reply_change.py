@@ -36,9 +36,9 @@ from ticket_processor.triage.reply_change import (
     ReplyKind,
     plan_reply,
     read_thread,
-    reply_facts,
     standing_labels,
 )
+from ticket_processor.triage.reply_facts import reply_facts
 from ticket_processor.triage.routing import parse_routes
 from ticket_processor.triage.trailer import NoteTrailer, parse_trailer
 

@@ -31,8 +31,9 @@ from ticket_processor.models import (
     Triage,
     Urgency,
     WriteBack,
+    fit_tag,
 )
-from ticket_processor.tags import fit_tag, parse_trailer, plan_change, read_note
+from ticket_processor.tags import parse_trailer, plan_change, read_note
 from ticket_processor.triage.routing import parse_routes
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy, parse_taxonomy

@@ -20,13 +20,12 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError
-from ..models import Engine, Sentiment, Triage, Urgency
+from ..models import Engine, Sentiment, Triage, Urgency, sanitise_tag
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.pacing import resolve_workers
 from ..resilience.retry import RetryPolicy
 from ..run.engines import ChainChoice, build_chain
 from ..settings import Settings
-from ..tags import sanitise_tag
 from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
 from ..triage.prepare import prepare_ticket

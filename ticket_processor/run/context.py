@@ -17,7 +17,7 @@ from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine
 from ..triage.confidence import Decision
-from ..triage.reply_change import ReplyFacts
+from ..triage.reply_facts import ReplyFacts
 from .runtime import Runtime
 from .types import RunOptions
 

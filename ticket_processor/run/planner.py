@@ -21,7 +21,7 @@ from ..tags import plan_change
 from ..triage.confidence import Decision, field_decisions
 from ..triage.fields import ResolvedField, extract
 from ..triage.redact import redact
-from ..triage.reply_change import ReplyFacts
+from ..triage.reply_facts import ReplyFacts
 from ..triage.routing import Router
 from .types import RunOptions
 

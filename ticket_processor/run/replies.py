@@ -37,9 +37,9 @@ from ..triage.reply_change import (
     plan_reply,
     read_thread,
     repair_change,
-    reply_facts,
     standing_labels,
 )
+from ..triage.reply_facts import reply_facts
 from ..triage.reply_kind import classify_reply
 from ..triage.reply_text import strip_reply
 from .checkpoint import Checkpoint

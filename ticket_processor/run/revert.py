@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Helpdesk, Priority, Ticket, WriteBack, WriteOutcome
+from ..models import SHORT_TAG_MAX, Helpdesk, Priority, Ticket, WriteBack, WriteOutcome, fit_tag
 from ..state.ledger import RunLedger
-from ..tags import SHORT_TAG_MAX, fit_tag, marker_tag, render_revert_note
+from ..tags import marker_tag, render_revert_note
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from urllib.parse import quote, unquote
 
-from ..models import Priority, Sentiment, Urgency
-from .tagnames import sanitise_tag
+from ..models import Priority, Sentiment, Urgency, sanitise_tag
 
 TRAILER_TAG = "ticketbot:v"
 TRAILER_VERSION = 1
