@@ -31,7 +31,10 @@ from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
 from ..models import Conversation, Message, RouteDecision, Ticket, Triage, WriteBack, WriteOutcome
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
-from ..triage.reply_change import (
+from ..triage.reply_facts import reply_facts
+from ..triage.reply_kind import classify_reply
+from ..triage.reply_text import strip_reply
+from ..writeback.reply_change import (
     ReplyChange,
     Thread,
     plan_reply,
@@ -39,9 +42,6 @@ from ..triage.reply_change import (
     repair_change,
     standing_labels,
 )
-from ..triage.reply_facts import reply_facts
-from ..triage.reply_kind import classify_reply
-from ..triage.reply_text import strip_reply
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .scope import CLOSED

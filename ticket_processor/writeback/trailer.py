@@ -2,7 +2,7 @@
 
 ``NoteTrailer.line`` writes it and ``parse_trailer`` reads it back; the harvest, revert's
 readers, Freshdesk's duplicate-note check and crash recovery all read this one format
-(``tags.read_note`` finds it in a note). Pure.
+(``writeback.note.read_note`` finds it in a note). Pure.
 """
 
 from __future__ import annotations

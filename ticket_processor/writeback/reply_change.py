@@ -1,5 +1,5 @@
 """From a customer's reply, judged, to the change it makes: the reply's counterpart of
-``tags.plan_change``. Pure, no I/O.
+``triage_change.plan_change``. Pure, no I/O.
 
 - A ``thanks`` or ``auto_reply`` gets its tag (``<prefix>reply_thanks`` / ``<prefix>reply_auto``)
   and nothing else: no note, no priority, so a thank-you never looks like new work.
@@ -33,17 +33,11 @@ from ..models import (
     Triage,
     sanitise_tag,
 )
-from ..tags import (
-    NOTE_HEADER,
-    decide_priority,
-    engine_source,
-    read_note,
-    render_route,
-    standing_note,
-)
-from .confidence import Decision
-from .reply_facts import URGENCY_RANK
+from ..triage.confidence import Decision
+from ..triage.reply_facts import URGENCY_RANK
+from .note import NOTE_HEADER, engine_source, read_note, render_route, standing_note
 from .trailer import NoteTrailer
+from .triage_change import decide_priority
 
 MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
