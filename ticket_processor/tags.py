@@ -7,12 +7,14 @@ priority by the stated policy (never lowering one a human set), the group and as
 chose, the helpdesk fields, and one internal note whose last line, its trailer, is what every
 reader of notes parses. Pure, no I/O.
 
-The implementation lives in ``writeback/``: ``triage_change`` (a first triage's tags, priority
-and ``plan_change``, with the priority policy), ``reply_change`` (what a customer's reply
-changes), ``note`` (the note ticketbot writes and how it reads its notes back), ``trailer`` (the
-note's last line). Tag names (``sanitise_tag``, ``fit_tag``) are vocabulary, in ``models``. The
-rest of the package takes the names below from here; the parts of ``writeback/`` import each
-other directly.
+The implementation lives in ``writeback/``: ``planner`` (the one planner: the ``WriteBack``
+for a first triage, a customer's reply and a revert comes from it), ``triage_change`` (a first
+triage's tags, priority and ``plan_change``, with the priority policy), ``reply_change`` (what a
+customer's reply changes), ``note`` (the note ticketbot writes and how it reads its notes back),
+``trailer`` (the note's last line). Tag names (``sanitise_tag``, ``fit_tag``) are vocabulary,
+in ``models``. The rest of the package takes the names below from here; the parts of
+``writeback/`` import each other directly, and the trailer's names are taken from
+``writeback.trailer``.
 """
 
 from .writeback.note import (
@@ -25,6 +27,24 @@ from .writeback.note import (
     render_note,
     render_revert_note,
     standing_note,
+)
+from .writeback.planner import (
+    RoutedWriteBack,
+    RunWrites,
+    WritePolicy,
+    reply_plan,
+    reply_writeback,
+    revert_recheck,
+    revert_writeback,
+    triage_writeback,
+)
+from .writeback.reply_change import (
+    ReplyChange,
+    ReplyKind,
+    Thread,
+    read_thread,
+    repair_change,
+    standing_labels,
 )
 from .writeback.triage_change import (
     URGENCY_TO_PRIORITY,
@@ -40,7 +60,13 @@ from .writeback.triage_change import (
 __all__ = [
     "NOTE_HEADER",
     "URGENCY_TO_PRIORITY",
+    "ReplyChange",
+    "ReplyKind",
+    "RoutedWriteBack",
+    "RunWrites",
+    "Thread",
     "WriteBackPlan",
+    "WritePolicy",
     "answers_same_message",
     "decide_priority",
     "is_processed",
@@ -51,8 +77,16 @@ __all__ = [
     "note_labels",
     "plan_change",
     "read_note",
+    "read_thread",
     "render_note",
     "render_revert_note",
+    "repair_change",
+    "reply_plan",
+    "reply_writeback",
+    "revert_recheck",
+    "revert_writeback",
+    "standing_labels",
     "standing_note",
     "triage_tags",
+    "triage_writeback",
 ]
