@@ -16,13 +16,13 @@ from ticket_processor.models import (
     Ticket,
     Triage,
     Urgency,
+    sanitise_tag,
 )
 from ticket_processor.tags import (
     decide_priority,
     is_processed,
     merge_tags,
     plan_change,
-    sanitise_tag,
     triage_tags,
 )
 

@@ -27,18 +27,17 @@ from ticket_processor.models import (
 )
 from ticket_processor.tags import (
     NOTE_HEADER,
-    NoteTrailer,
     answers_same_message,
     is_revert_note,
     is_triage_note,
     note_labels,
-    parse_trailer,
     plan_change,
     read_note,
     render_note,
     render_revert_note,
     standing_note,
 )
+from ticket_processor.writeback.trailer import NoteTrailer, parse_trailer
 
 PREFIX = "ai_"
 FORGED_TRAILER = (

@@ -1,5 +1,5 @@
-"""The vocabulary every layer shares: tickets, analyses, write-backs, languages, and the
-helpdesk contract (its values and the ``Helpdesk`` protocol).
+"""The vocabulary every layer shares: tickets, analyses, write-backs, tag names, languages,
+and the helpdesk contract (its values and the ``Helpdesk`` protocol).
 
 Pure data, no I/O. The analysis enums here are the *only* values that ever become tags or
 priorities: ticket text can say what it likes, it cannot add a member to these enums.
@@ -7,7 +7,9 @@ priorities: ticket text can say what it likes, it cannot add a member to these e
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -95,6 +97,31 @@ CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # the tag ``<prefix>subcategory_<name>`` stays under Zendesk's 80.
 SUBCATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2}|und)$")  # ISO 639-1, or und (undetermined)
+
+# Tag names: what any helpdesk accepts, and a long one fitted to a helpdesk's limit. Zendesk
+# folds tags to lower case and turns spaces into underscores; we go further and keep only
+# characters that are safe in every Zendesk tag context (views, triggers, search).
+_TAG_UNSAFE = re.compile(r"[^a-z0-9_\-]+")
+_TAG_MAX = 80
+# The shortest tag a helpdesk ticketbot writes to takes (Freshdesk's); Zendesk takes 80.
+SHORT_TAG_MAX = 32
+
+
+def sanitise_tag(raw: str) -> str:
+    """A Zendesk-safe tag: ASCII lower case, [a-z0-9_-], no runs of '_', at most 80 characters."""
+    folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
+    tag = _TAG_UNSAFE.sub("_", folded.strip().lower())
+    tag = re.sub(r"_{2,}", "_", tag).strip("_-")
+    return tag[:_TAG_MAX].rstrip("_-")
+
+
+def fit_tag(tag: str, limit: int) -> str:
+    """``tag`` within a helpdesk's length limit (Freshdesk: 32): a longer one is cut and ends
+    in six hex digits of its hash, so each long tag keeps one short form, the same every run."""
+    if len(tag) <= limit:
+        return tag
+    digest = hashlib.sha1(tag.encode("utf-8"), usedforsecurity=False).hexdigest()[:6]
+    return f"{tag[: limit - 7].rstrip('_-')}_{digest}"
 
 
 class Ticket(BaseModel):
@@ -249,8 +276,8 @@ class WriteBack(BaseModel):
 class RouteDecision:
     """What routing (``triage.routing``) changes on one ticket (None: leave as is) and why.
 
-    Here rather than beside the router because the write-back decision (``tags``) takes it,
-    and the router itself depends on ``tags``."""
+    Here rather than beside the router because the write-back decision (``tags``) takes it
+    and the run's output and events read it."""
 
     group_id: int | None = None
     group_name: str | None = None

@@ -1,553 +1,92 @@
-"""From an analysis to a write-back: tags to add, the priority decision, the internal note.
+"""The write-back decision: ticketbot's public way in to what it writes on a ticket, as the
+design card names it.
 
-``plan_change`` is the one decision: from the ticket as it is now, the triage, the route and
-the suggested articles (and the helpdesk fields, a slot for later) to the tags (each once), the
-priority, the group, the escalation and the note. The note's last line, its trailer
-(``NoteTrailer``), is the one format everything that reads notes back parses.
+From a triage (or a customer's reply, or a revert) to the ``WriteBack`` an adapter sends: the
+tags to add (each once, only ever added; only enum values and taxonomy names become tags), the
+priority by the stated policy (never lowering one a human set), the group and assignee a route
+chose, the helpdesk fields, and one internal note whose last line, its trailer, is what every
+reader of notes parses. Pure, no I/O.
 
-Pure functions, no I/O. Only enum values and taxonomy names ever become tags or priorities,
-so nothing a ticket's text says can put an arbitrary tag on it. Tags are only ever *added*
-(``additional_tags``); nothing here produces a full tag list that could replace an agent's.
-
-Priority policy (stated once, here and in the README):
-
-- urgency maps to priority: critical→urgent, high→high, medium→normal, low→low;
-- below the confidence threshold, or with priorities switched off, the priority is left alone;
-- a ticket with no priority gets the mapped one;
-- a priority ticketbot set earlier (it leaves a ``<prefix>priority_<value>`` tag) may be changed;
-- a priority a human set is never lowered; it may be raised when the analysis is more urgent;
-- an escalated ticket (``triage.routing``) is raised to urgent, whatever the urgency and confidence
-  (a route asked for it), unless priorities are switched off.
+The implementation lives in ``writeback/``: ``planner`` (the one planner: the ``WriteBack``
+for a first triage, a customer's reply and a revert comes from it), ``triage_change`` (a first
+triage's tags, priority and ``plan_change``, with the priority policy), ``reply_change`` (what a
+customer's reply changes), ``note`` (the note ticketbot writes and how it reads its notes back),
+``trailer`` (the note's last line). Tag names (``sanitise_tag``, ``fit_tag``) are vocabulary,
+in ``models``. The rest of the package takes the names below from here; the parts of
+``writeback/`` import each other directly, and the trailer's names are taken from
+``writeback.trailer``.
 """
 
-from __future__ import annotations
-
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-
-from .models import (
-    PRIORITY_RANK,
-    Analysis,
-    Priority,
-    RouteDecision,
-    Suggestion,
-    Ticket,
-    Triage,
-    Urgency,
-    WriteBack,
+from .writeback.note import (
+    NOTE_HEADER,
+    answers_same_message,
+    is_revert_note,
+    is_triage_note,
+    note_labels,
+    read_note,
+    render_note,
+    render_revert_note,
+    standing_note,
 )
-from .triage.confidence import Decision
-from .triage.note_text import llm_text, strip_controls
-
-# Re-exported: the tags' front door names them for the rest of the package.
-from .triage.tagnames import SHORT_TAG_MAX as SHORT_TAG_MAX
-from .triage.tagnames import fit_tag as fit_tag
-from .triage.tagnames import sanitise_tag as sanitise_tag
-from .triage.trailer import FIRST_MESSAGE as FIRST_MESSAGE
-from .triage.trailer import TRAILER_TAG as TRAILER_TAG
-from .triage.trailer import TRAILER_VERSION as TRAILER_VERSION
-from .triage.trailer import NoteTrailer as NoteTrailer
-from .triage.trailer import parse_trailer as parse_trailer
-
-URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
-    Urgency.CRITICAL: Priority.URGENT,
-    Urgency.HIGH: Priority.HIGH,
-    Urgency.MEDIUM: Priority.NORMAL,
-    Urgency.LOW: Priority.LOW,
-}
-
-NOTE_HEADER = "ticketbot triage"
-
-
-def merge_tags(existing: Iterable[str], additions: Iterable[str]) -> list[str]:
-    """Existing tags in their order, then the new ones: a union, never a replacement."""
-    merged = list(dict.fromkeys(existing))
-    seen = set(merged)
-    for tag in additions:
-        if tag and tag not in seen:
-            merged.append(tag)
-            seen.add(tag)
-    return merged
-
-
-def marker_tag(prefix: str) -> str:
-    return sanitise_tag(f"{prefix}processed")
-
-
-def is_processed(tags: Iterable[str], prefix: str) -> bool:
-    return marker_tag(prefix) in set(tags)
-
-
-def triage_tags(
-    triage: Triage,
-    *,
-    prefix: str,
-    confidence_threshold: float,
-    priority: Priority | None = None,
-    decisions: Mapping[str, Decision] | None = None,
-) -> tuple[str, ...]:
-    """The tags one triage adds: marker, category, urgency, sentiment, language, flags. A
-    calibrated field that is only suggested gets ``<prefix>suggested_<field>`` instead of its
-    value's tag, an abstained one no tag (``decisions``; a field absent there applies)."""
-    analysis = triage.analysis
-    decided = decisions or {}
-    names = [f"{prefix}processed"]
-    for name, value in _field_values(analysis):
-        fate = decided.get(name, "apply")
-        if fate == "apply":
-            names.append(f"{prefix}{name}_{value}")
-        elif fate == "suggest":
-            names.append(f"{prefix}suggested_{name}")
-    names.append(f"{prefix}lang_{analysis.language}")
-    if triage.fallback:  # the engine asked for failed: whichever engine took over, say so
-        names.append(f"{prefix}fallback")
-    if triage.engine == "learned":
-        names.append(f"{prefix}engine_learned")
-    low = (
-        decided["category"] != "apply"
-        if "category" in decided
-        else analysis.confidence < confidence_threshold
-    )
-    if low:
-        names.append(f"{prefix}low_confidence")
-    if priority is not None:
-        names.append(f"{prefix}priority_{priority.value}")
-    return tuple(dict.fromkeys(sanitise_tag(name) for name in names))
-
-
-def _field_values(analysis: Analysis) -> list[tuple[str, str]]:
-    """The decided fields with their values, in tag order (no subcategory: none)."""
-    values = [("category", analysis.category)]
-    if analysis.subcategory:
-        values.append(("subcategory", analysis.subcategory))
-    values += [("urgency", analysis.urgency.value), ("sentiment", analysis.sentiment.value)]
-    return values
-
-
-def _parse_priority(value: str | None) -> Priority | None:
-    try:
-        return Priority(value) if value else None
-    except ValueError:
-        return None
-
-
-def decide_priority(
-    *,
-    current: str | None,
-    tags: Sequence[str],
-    urgency: Urgency,
-    confidence: float,
-    confidence_threshold: float,
-    prefix: str,
-    enabled: bool = True,
-    escalated: bool = False,
-) -> Priority | None:
-    """The priority to write, or None to leave the ticket's priority as it is (see module doc)."""
-    if not enabled or (confidence < confidence_threshold and not escalated):
-        return None
-    wanted = Priority.URGENT if escalated else URGENCY_TO_PRIORITY[urgency]
-    present = _parse_priority(current)
-    if present is None:
-        return wanted
-    if present == wanted:
-        return None
-    set_by_us = sanitise_tag(f"{prefix}priority_{present.value}") in set(tags)
-    if set_by_us or PRIORITY_RANK[wanted] > PRIORITY_RANK[present]:
-        return wanted
-    return None
-
-
-# -- the note ticketbot writes, and its trailer ------------------------------------------------
-#
-# The note is for agents: plain text, a header line, the analysis, the routing and help-centre
-# sections, the reply draft. Its last line is for machines: the trailer, which says everything
-# ticketbot decided, so the harvest, revert's readers, Freshdesk's duplicate-note check and crash
-# recovery read one format instead of parsing the prose. It never names the run: a rerun or
-# another installation must recognise the note as the same triage.
-#
-# Ticket text reaches the note only through the analysis (summary, reply draft) and the help
-# centre (titles): those are made inert, so no line they contribute can pass for the header, a
-# label line or the trailer. A note is ticketbot's only when its first line is the header, its
-# last line the trailer, and no other line looks like either.
-
-_NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
-# A line that could pass for one of the note's own (header, label lines, section titles, the
-# run line, the trailer), matched on the folded line so look-alike letters or spacing do not
-# slip past.
-_OWN_LINE = re.compile(
-    r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
-    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run)\s*:)"
+from .writeback.planner import (
+    RoutedWriteBack,
+    RunWrites,
+    WritePolicy,
+    reply_plan,
+    reply_writeback,
+    revert_recheck,
+    revert_writeback,
+    triage_writeback,
 )
-# A slot for the helpdesk fields a triage may set (custom fields, by id or name); empty today.
-HelpdeskFields = Mapping[str, str | int | float | bool]
+from .writeback.reply_change import (
+    ReplyChange,
+    ReplyKind,
+    Thread,
+    read_thread,
+    repair_change,
+    standing_labels,
+)
+from .writeback.triage_change import (
+    URGENCY_TO_PRIORITY,
+    WriteBackPlan,
+    decide_priority,
+    is_processed,
+    marker_tag,
+    merge_tags,
+    plan_change,
+    triage_tags,
+)
 
-
-def _lines(text: str) -> list[str]:
-    return [line for line in (raw.strip() for raw in text.splitlines()) if line]
-
-
-def read_note(text: str | None) -> NoteTrailer | None:
-    """The trailer of a note ticketbot wrote with one, or None (not ticketbot's, or older).
-
-    Trusted only when the first line is ticketbot's header, the last the trailer, and no line
-    between looks like either: a note's inert sections cannot produce such lines, so a note
-    with more was not written by ticketbot as it stands."""
-    lines = _lines(text or "")
-    if len(lines) < 2 or not lines[0].startswith(f"{NOTE_HEADER} ("):
-        return None
-    if any(line.startswith((NOTE_HEADER, TRAILER_TAG)) for line in lines[1:-1]):
-        return None
-    return parse_trailer(lines[-1])
-
-
-def _legacy_note(lines: Sequence[str]) -> bool:
-    """A note written before the trailer: the header first, a ``Category:`` (``Urgency:``,
-    ``Sentiment:``) line, no trailer."""
-    if not lines or not lines[0].startswith(NOTE_HEADER):
-        return False
-    if any(line.startswith(TRAILER_TAG) for line in lines):
-        return False  # a trailer that does not read right: not a note of either kind
-    return any(_NOTE_LINE.match(line) for line in lines[1:])
-
-
-def _legacy_labels(lines: Sequence[str]) -> dict[str, str] | None:
-    """The labels of a note from before the trailer, read where that format put them and only
-    there (the header, its one ``Summary:`` line, then ``Category:``, ``Urgency:``,
-    ``Sentiment:``): as strict as the trailer's last line. A ``Category:`` line anywhere else
-    is text the note quotes, never a label; a note whose lines are not in that order has no
-    labels to read."""
-    if not _legacy_note(lines):
-        return None
-    start = 2 if lines[1].startswith("Summary:") else 1
-    block = lines[start : start + 3]
-    if len(block) < 3:
-        return None
-    found: dict[str, str] = {}
-    for line, key in zip(block, ("Category", "Urgency", "Sentiment"), strict=True):
-        match = _NOTE_LINE.match(line)
-        if match is None or match.group(1) != key:
-            return None
-        found[key.lower()] = match.group(2)
-    return found
-
-
-def is_triage_note(text: str | None) -> bool:
-    """True for ticketbot's triage note: with a trailer, or in the format from before it."""
-    return read_note(text) is not None or _legacy_note(_lines(text or ""))
-
-
-def note_labels(text: str | None) -> dict[str, str] | None:
-    """What ticketbot's note says it wrote (category, urgency, sentiment), or None when the
-    text is not a ticketbot note."""
-    trailer = read_note(text)
-    if trailer is not None:
-        return trailer.labels()
-    return _legacy_labels(_lines(text or ""))
-
-
-def answers_same_message(existing: str, planned: str) -> bool:
-    """True when ``existing`` is ticketbot's note for the message ``planned`` answers: the note
-    not to post twice. A note from before the trailer answered the first message."""
-    ours = read_note(planned)
-    theirs = read_note(existing)
-    if theirs is not None:
-        return ours is None or theirs.answers == ours.answers
-    return is_triage_note(existing) and (ours is None or ours.answers is None)
-
-
-REVERT_OPENING = "ticketbot: the triage of run "
-
-
-def render_revert_note(run_id: str, done: str, *, answers: int | None = None) -> str:
-    """The note a revert leaves: what it undid, then a trailer that says a triage was undone
-    (never the header: this note must not count as a triage note)."""
-    which = FIRST_MESSAGE if answers is None else str(answers)
-    return (
-        f"{REVERT_OPENING}{_inert(run_id)} was reverted ({_inert(done)}).\n"
-        f"{TRAILER_TAG}{TRAILER_VERSION} reverted=yes answers={which}"
-    )
-
-
-def is_revert_note(text: str | None) -> bool:
-    lines = _lines(text or "")
-    return (
-        len(lines) == 2
-        and lines[0].startswith(REVERT_OPENING)
-        and re.fullmatch(rf"{TRAILER_TAG}[1-9][0-9]* reverted=yes answers=\S+", lines[1])
-        is not None
-    )
-
-
-def standing_note(notes: Sequence[str]) -> str | None:
-    """The triage note whose labels still stand: the last one not taken back by a revert.
-
-    ``notes`` in the order the helpdesk lists them (oldest first). A revert note takes back the
-    triage note answering the same message (a re-triage after a reply: the labels before it
-    stand again; the first message's: none stand)."""
-    standing: list[tuple[str, str]] = []  # (the message answered, the note)
-    for text in notes:
-        trailer = read_note(text)
-        if trailer is not None or is_triage_note(text):
-            which = (
-                FIRST_MESSAGE
-                if trailer is None or trailer.answers is None
-                else str(trailer.answers)
-            )
-            standing.append((which, text))
-        elif is_revert_note(text):
-            undone = _reverted_message(text)
-            if undone == FIRST_MESSAGE:
-                standing.clear()
-            else:
-                standing = [(which, note) for which, note in standing if which != undone]
-    return standing[-1][1] if standing else None
-
-
-def _reverted_message(text: str) -> str:
-    match = re.search(r" answers=(\S+)\s*$", text.strip())
-    return match.group(1) if match else FIRST_MESSAGE
-
-
-def _inert(text: str) -> str:
-    """Untrusted text as one line: no line break survives, so it cannot start a line."""
-    return " ".join(text.split())
-
-
-def _looks_own(line: str) -> bool:
-    folded = unicodedata.normalize("NFKC", strip_controls(line)).casefold().strip()
-    return _OWN_LINE.match(folded) is not None
-
-
-def _inert_block(text: str) -> list[str]:
-    """Untrusted lines (a reply draft): a line that could pass for ticketbot's is quoted."""
-    return [f"> {line}" if _looks_own(line) else line for line in text.splitlines()]
-
-
-def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
-    """The note's help-centre section: numbered as a draft cites them, title and link."""
-    if not suggestions:
-        return []
-    lines = ["", "Help-centre articles that may answer this:"]
-    for number, article in enumerate(suggestions, start=1):
-        internal = " (internal: for agents, not for the customer)"
-        lines.append(
-            f"[{number}] {_inert(article.title)}"
-            + (internal if article.visibility == "internal" else "")
-        )
-        lines.append(f"    {_inert(article.url)}")
-    return lines
-
-
-def _decided(value: str, fate: Decision | None, triage: Triage, name: str) -> str:
-    """A field's value as the note states it: applied, or suggested, or left open."""
-    if fate is None or fate == "apply":
-        return value
-    confidence = triage.field_confidence.get(name, 0.0)
-    if fate == "suggest":
-        return f"{value}? (suggested at confidence {confidence:.2f}; not applied)"
-    return f"not decided (best guess {value} at confidence {confidence:.2f}; left to an agent)"
-
-
-def _confidence_line(triage: Triage, decided: Mapping[str, Decision]) -> str:
-    if not decided:
-        return f"Confidence: {triage.analysis.confidence:.2f}"
-    parts = ", ".join(f"{n} {triage.field_confidence[n]:.2f}" for n in decided)
-    return f"Confidence (calibrated): {parts}"
-
-
-def render_fields(fields: HelpdeskFields, titles: Mapping[str, str]) -> list[str]:
-    """The fields the triage fills, by title, each value made inert (it is the ticket's text)."""
-    if not fields:
-        return []
-    lines = ["", "Fields filled:"]
-    for key, value in fields.items():
-        lines.append(f"- {_inert(titles.get(key, key))}: {_inert(str(value))}")
-    return lines
-
-
-def render_route(decision: RouteDecision) -> list[str]:
-    """The note's routing section: which route did what, and why."""
-    if not decision.routes:
-        return []
-    lines = ["", "Routing:"]
-    if decision.group_route and decision.kept:
-        lines.append(f"- group left as is ({decision.kept}); {decision.group_route} matched")
-    elif decision.group_route and decision.group_name:
-        whom = f", assignee {decision.assignee_name}" if decision.assignee_name else ""
-        lines.append(f"- group {decision.group_name}{whom}, by route {decision.group_route}")
-    if decision.escalate:
-        lines.append("- ESCALATED by route " + "; ".join(decision.escalated_by))
-    lines += [f"- matched {reason}" for reason in decision.reasons]
-    return [lines[0], *(_inert(line) for line in lines[1:])]
-
-
-def engine_source(triage: Triage) -> str:
-    """Which engine decided, as a note's header names it."""
-    names = {"llm": f"LLM ({triage.model})", "learned": "learned model", "rules": "keyword rules"}
-    return names[triage.engine]
-
-
-def render_note(
-    triage: Triage,
-    *,
-    priority: Priority | None,
-    run_id: str,
-    suggestions: Sequence[Suggestion] = (),
-    route: RouteDecision | None = None,
-    fields: HelpdeskFields | None = None,
-    answers: int | None = None,
-    field_titles: Mapping[str, str] | None = None,
-    decisions: Mapping[str, Decision] | None = None,
-) -> str:
-    """The internal note: what ticketbot concluded and from what, then its trailer. A field
-    decided per calibrated confidence says whether it was applied, suggested or left open."""
-    analysis = triage.analysis
-    decision = route or RouteDecision()
-    source = engine_source(triage)
-    if triage.fallback:
-        reason = f": {triage.fallback_reason}" if triage.fallback_reason else ""
-        source += f" — fallback{reason}"
-    # What the LLM wrote is made plain first: no markup, links only to the given articles,
-    # citations only of them, no control characters (``triage.note_text``).
-    urls, given = [a.url for a in suggestions], len(suggestions)
-    summary = llm_text(analysis.summary, urls=urls, articles=given)
-    draft = llm_text(analysis.reply_draft or "", urls=urls, articles=given)
-    lines = [
-        _inert(f"{NOTE_HEADER} ({source})"),
-        "",
-        f"Summary: {_inert(summary)}",
-    ]
-    decided = decisions or {}
-    for name, value in _field_values(analysis):
-        line = f"{name.capitalize()}: {_decided(value, decided.get(name), triage, name)}"
-        if name == "urgency" and priority:
-            line += f" → priority set to {priority.value}"
-        lines.append(line)
-    lines += [f"Language: {analysis.language}", _confidence_line(triage, decided)]
-    lines += render_fields(fields or {}, field_titles or {})
-    lines += render_suggestions(suggestions)
-    if draft:
-        lines += ["", "Suggested reply (draft, not sent):", *_inert_block(draft)]
-    lines += render_route(decision)
-    trailer = NoteTrailer(
-        category=analysis.category,
-        subcategory=analysis.subcategory,
-        urgency=analysis.urgency.value,
-        sentiment=analysis.sentiment.value,
-        language=analysis.language,
-        engine=triage.engine,
-        model=triage.model,
-        priority=priority.value if priority else None,
-        group_id=decision.group_id,
-        assignee_id=decision.assignee_id,
-        escalated=decision.escalate,
-        articles=tuple(a.article_id for a in suggestions),
-        answers=answers,
-        fields={k: str(v) for k, v in (fields or {}).items()},
-        applied=tuple(n for n, _ in _field_values(analysis) if decided.get(n, "apply") == "apply")
-        if decided
-        else None,
-    )
-    lines += ["", f"run {_inert(run_id)}", trailer.line()]
-    return "\n".join(lines)
-
-
-# -- the decision --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WriteBackPlan:
-    """Everything ticketbot will change on one ticket: tags to add (each once), the priority
-    (None: leave it), group and assignee (None: leave them), escalation, helpdesk fields and
-    the note."""
-
-    additional_tags: tuple[str, ...]
-    priority: Priority | None
-    group_id: int | None
-    assignee_id: int | None
-    escalated: bool
-    fields: Mapping[str, str | int | float | bool]
-    note: str
-
-    def writeback(self, ticket: Ticket) -> WriteBack:
-        return WriteBack(
-            ticket_id=ticket.id,
-            additional_tags=self.additional_tags,
-            priority=self.priority,
-            note=self.note,
-            group_id=self.group_id,
-            assignee_id=self.assignee_id,
-            custom_fields=dict(self.fields),
-            updated_stamp=ticket.updated_at,
-        )
-
-
-def plan_change(
-    ticket: Ticket,
-    triage: Triage,
-    route: RouteDecision,
-    suggestions: Sequence[Suggestion],
-    fields: HelpdeskFields | None = None,
-    *,
-    prefix: str,
-    confidence_threshold: float,
-    set_priority: bool,
-    run_id: str,
-    answers: int | None = None,
-    field_titles: Mapping[str, str] | None = None,
-    decisions: Mapping[str, Decision] | None = None,
-) -> WriteBackPlan:
-    """The one decision from a triage to a write-back, from the ticket as it is now.
-
-    ``route`` is what routing decided (``RouteDecision()`` without routes), ``suggestions`` the
-    help-centre articles to name (and then ``<prefix>kb_suggested``), ``fields`` the helpdesk
-    fields to set, ``answers`` the reply the note answers (None: the first message).
-    """
-    analysis = triage.analysis
-    decided = decisions or {}
-    # A calibrated urgency sets the priority only when applied; else the run's threshold on
-    # the engine's confidence decides, as before calibration.
-    urgency_fate = decided.get("urgency")
-    confidence = (
-        analysis.confidence if urgency_fate is None else 1.0 if urgency_fate == "apply" else -1.0
-    )
-    priority = decide_priority(
-        current=ticket.priority,
-        tags=ticket.tags,
-        urgency=analysis.urgency,
-        confidence=confidence,
-        confidence_threshold=confidence_threshold,
-        prefix=prefix,
-        enabled=set_priority,
-        escalated=route.escalate,
-    )
-    tags = triage_tags(
-        triage,
-        prefix=prefix,
-        confidence_threshold=confidence_threshold,
-        priority=priority,
-        decisions=decided,
-    )
-    kb = (sanitise_tag(f"{prefix}kb_suggested"),) if suggestions else ()
-    chosen = dict(fields or {})
-    return WriteBackPlan(
-        additional_tags=tuple(dict.fromkeys((*tags, *kb, *route.tags))),
-        priority=priority,
-        group_id=route.group_id,
-        assignee_id=route.assignee_id,
-        escalated=route.escalate,
-        fields=chosen,
-        note=render_note(
-            triage,
-            priority=priority,
-            run_id=run_id,
-            suggestions=suggestions,
-            route=route,
-            fields=chosen,
-            answers=answers,
-            field_titles=field_titles,
-            decisions=decided,
-        ),
-    )
+__all__ = [
+    "NOTE_HEADER",
+    "URGENCY_TO_PRIORITY",
+    "ReplyChange",
+    "ReplyKind",
+    "RoutedWriteBack",
+    "RunWrites",
+    "Thread",
+    "WriteBackPlan",
+    "WritePolicy",
+    "answers_same_message",
+    "decide_priority",
+    "is_processed",
+    "is_revert_note",
+    "is_triage_note",
+    "marker_tag",
+    "merge_tags",
+    "note_labels",
+    "plan_change",
+    "read_note",
+    "read_thread",
+    "render_note",
+    "render_revert_note",
+    "repair_change",
+    "reply_plan",
+    "reply_writeback",
+    "revert_recheck",
+    "revert_writeback",
+    "standing_labels",
+    "standing_note",
+    "triage_tags",
+    "triage_writeback",
+]

@@ -25,7 +25,6 @@ from ticket_processor.models import (
     WriteOutcome,
 )
 from ticket_processor.run.revert import (
-    RunWrites,
     apply_revert,
     describe_revert,
     plan_revert,
@@ -34,7 +33,13 @@ from ticket_processor.run.revert import (
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.settings import load_settings
 from ticket_processor.state.ledger import RunLedger
-from ticket_processor.tags import is_revert_note, is_triage_note, render_note, standing_note
+from ticket_processor.tags import (
+    RunWrites,
+    is_revert_note,
+    is_triage_note,
+    render_note,
+    standing_note,
+)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ active in the note stored: shared by the renderer's tests and the end-to-end one
 
 from __future__ import annotations
 
-from ticket_processor.tags import NOTE_HEADER, TRAILER_TAG
+from ticket_processor.tags import NOTE_HEADER
+from ticket_processor.writeback.trailer import TRAILER_TAG
 
 GIVEN = "https://help.example.com/articles/1"
 FORGED_TRAILER = (

@@ -1,4 +1,4 @@
-"""The change a customer's reply makes (``triage.reply_change``): pure, plain data.
+"""The change a customer's reply makes (``writeback.reply_change``): pure, plain data.
 
 A thank-you gets its tag and no note; an actionable reply replaces only ticketbot's own tags of
 the fields that changed, raises (never lowers) the priority, writes a short note only when a
@@ -31,16 +31,16 @@ from ticket_processor.tags import (
     render_revert_note,
     standing_note,
 )
-from ticket_processor.triage.reply_change import (
+from ticket_processor.triage.reply_facts import reply_facts
+from ticket_processor.triage.routing import parse_routes
+from ticket_processor.writeback.reply_change import (
     ReplyChange,
     ReplyKind,
     plan_reply,
     read_thread,
-    reply_facts,
     standing_labels,
 )
-from ticket_processor.triage.routing import parse_routes
-from ticket_processor.triage.trailer import NoteTrailer, parse_trailer
+from ticket_processor.writeback.trailer import NoteTrailer, parse_trailer
 
 PREFIX = "ai_"
 

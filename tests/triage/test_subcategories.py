@@ -26,11 +26,13 @@ from ticket_processor.models import (
     Triage,
     Urgency,
     WriteBack,
+    fit_tag,
 )
-from ticket_processor.tags import fit_tag, parse_trailer, plan_change, read_note
+from ticket_processor.tags import plan_change, read_note
 from ticket_processor.triage.routing import parse_routes
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy, parse_taxonomy
+from ticket_processor.writeback.trailer import parse_trailer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = Path(str(resources.files("ticket_processor") / "samples" / "taxonomy_subcategories.toml"))

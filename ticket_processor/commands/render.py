@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import WriteBack
-from ..run.planner import RoutedWriteBack
 from ..run.types import PlannedChange, RunSummary
+from ..tags import RoutedWriteBack
 from ..triage.note_text import llm_text, terminal_text
 
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many

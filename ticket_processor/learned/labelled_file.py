@@ -16,9 +16,8 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError
-from ..models import Sentiment, Urgency
+from ..models import Sentiment, Urgency, sanitise_tag
 from ..triage.reply_kind import REPLY_KINDS
-from ..triage.tagnames import sanitise_tag
 from ..triage.taxonomy import Taxonomy
 from .scoring import FIELDS
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import ConfigError
-from ..tags import note_labels, sanitise_tag
+from ..models import sanitise_tag
+from ..tags import note_labels
 
 SpecKind = Literal["tag", "field"]
 # The fields a model predicts and a label can be read for (numpy-free: a run imports this).

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..triage.reply_change import sentiment_move
+from ..triage.reply_facts import sentiment_move
 from .runs import event_time
 
 

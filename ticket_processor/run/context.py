@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..common.eventlog import EventSink
-from ..models import Helpdesk, RouteDecision, Ticket, Triage, WriteBack
+from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
 from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
+from ..tags import ReplyChange, ReplyKind, Thread
 from ..triage.chain import TriageCache, TriageEngine
-from ..triage.confidence import Decision
-from ..triage.reply_change import ReplyFacts
 from .runtime import Runtime
 from .types import RunOptions
 
 
 class Planner(Protocol):
-    """Decides the change for a ticket from its current state and its triage."""
+    """Decides the change for a ticket from its current state and its triage, or the change a
+    judged reply makes."""
 
     def field_values(self, ticket: Ticket) -> dict[str, str]: ...
 
@@ -31,15 +31,14 @@ class Planner(Protocol):
         self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
     ) -> WriteBack: ...
 
-    def decisions(self, triage: Triage) -> dict[str, Decision]: ...
-
-    def route(
+    def plan_reply(
         self,
         ticket: Ticket,
-        triage: Triage,
-        decisions: dict[str, Decision],
-        reply: ReplyFacts | None = None,
-    ) -> RouteDecision: ...
+        thread: Thread,
+        kind: ReplyKind,
+        triage: Triage | None,
+        reply: Message,
+    ) -> ReplyChange: ...
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None: ...
 

@@ -1,9 +1,11 @@
-"""The change a triage makes to a ticket, decided from the ticket as it is now.
+"""The change a triage or a customer's reply makes to a ticket, from the ticket as it is now.
 
 ``ChangePlanner`` is the one place a run (and a dry run, and a re-plan after a conflict) turns
-a ``Triage`` into a ``WriteBack``: it asks the router for the route (``triage.routing``), takes the
-configured number of help-centre suggestions, and hands both to ``tags.plan_change``, the one
-decision of tags, priority, group, escalation and note.
+a ``Triage`` into a ``WriteBack``, and a judged reply into its change: it asks the router for the
+route (``triage.routing``; for a reply, with the reply's facts), takes the configured number of
+help-centre suggestions and the fields still empty, and hands them to the write-back planner
+(``writeback.planner``), which decides tags, priority, group, escalation and note. It keeps what
+the run needs afterwards: the escalated tickets, for the run's alert.
 
 With routes, the change is a ``RoutedWriteBack``: a ``WriteBack`` (adapters see nothing else)
 that also says which routes matched, the group's name and whether the ticket was escalated, for
@@ -16,23 +18,23 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import RouteDecision, Ticket, Triage, WriteBack
-from ..tags import plan_change
+from ..models import Message, RouteDecision, Ticket, Triage, WriteBack
+from ..tags import (
+    ReplyChange,
+    ReplyKind,
+    RoutedWriteBack,
+    Thread,
+    WritePolicy,
+    reply_plan,
+    standing_labels,
+    triage_writeback,
+)
 from ..triage.confidence import Decision, field_decisions
 from ..triage.fields import ResolvedField, extract
 from ..triage.redact import redact
-from ..triage.reply_change import ReplyFacts
+from ..triage.reply_facts import ReplyFacts, reply_facts
 from ..triage.routing import Router
 from .types import RunOptions
-
-
-class RoutedWriteBack(WriteBack):
-    """A ``WriteBack`` plus what routing decided, for events and output (never sent)."""
-
-    routes: tuple[str, ...] = ()
-    group_name: str | None = None
-    assignee_name: str | None = None
-    escalated: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ class ChangePlanner:
         fields: tuple[ResolvedField, ...] = (),
     ) -> None:
         self._options = options
+        self._policy = WritePolicy(
+            prefix=options.prefix,
+            confidence_threshold=options.confidence_threshold,
+            set_priority=options.set_priority,
+            run_id=run_id,
+        )
         self._fields = fields
         self._kb_suggestions = kb_suggestions
         self._run_id = run_id
@@ -115,7 +123,6 @@ class ChangePlanner:
     def plan(
         self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
     ) -> WriteBack:
-        opts = self._options
         # Routing and escalation see only the applied fields (a route may opt in to
         # suggestions).
         decisions = self.decisions(triage)
@@ -127,32 +134,48 @@ class ChangePlanner:
             if ticket.custom_fields.get(key) in (None, "", [], False)
         }
         titles = {f.key: f.field.title for f in self._fields if f.key in filled}
-        change = plan_change(
+        suggestions = triage.suggestions[: self._kb_suggestions]
+        routed = decision if self._router is not None else None
+        writeback = triage_writeback(
+            self._policy,
             ticket,
             triage,
-            decision,
-            triage.suggestions[: self._kb_suggestions],
+            routed,
+            suggestions,
             filled,
             field_titles=titles,
             decisions=decisions,
-            prefix=opts.prefix,
-            confidence_threshold=opts.confidence_threshold,
-            set_priority=opts.set_priority,
-            run_id=self._run_id,
         )
-        base = change.writeback(ticket)
-        if self._router is None:
-            return base
         if decision.escalate:
             self.note_escalation(ticket, decision.escalated_by)
-        return RoutedWriteBack(
-            **{
-                **base.model_dump(),
-                "routes": decision.routes,
-                "group_name": decision.group_name,
-                "assignee_name": decision.assignee_name,
-                "escalated": decision.escalate,
-            }
+        return writeback
+
+    def plan_reply(
+        self,
+        ticket: Ticket,
+        thread: Thread,
+        kind: ReplyKind,
+        triage: Triage | None,
+        reply: Message,
+    ) -> ReplyChange:
+        """The change a judged reply makes: routes see how the reply moved the labels that
+        stand (``triage.reply_facts``); a reply not analysed (a thank-you) has no route."""
+        opts = self._options
+        decisions = self.decisions(triage) if triage is not None else {}
+        route = None
+        if triage is not None:
+            facts = reply_facts(standing_labels(thread.before, ticket.tags, opts.prefix), triage)
+            route = self.route(ticket, triage, decisions, facts)
+        return reply_plan(
+            self._policy,
+            ticket,
+            kind,
+            triage,
+            before=thread.before,
+            trend=thread.trend,
+            reply=reply,
+            route=route or RouteDecision(),
+            decisions=decisions,
         )
 
     def escalation(self, ticket_id: int) -> Escalation | None:

@@ -11,7 +11,8 @@ judged (a thank-you leaves no note). Agents' replies, internal notes, ticketbot'
 other people's messages never count. Quoted history and signatures are stripped first; the
 reply is classified (``actionable`` / ``thanks`` / ``auto_reply``) locally, and an actionable
 one goes through the run's engine chain with the subject and the first message, redacted and
-trimmed as a first message is (``triage.prepare``). ``triage.reply_change`` decides the change.
+trimmed as a first message is (``triage.prepare``). The run's planner (``run.planner``, through
+``writeback.planner``) decides the change and its write.
 
 Exactly once: the cursor moves only past settled pages; a rerun reads the same replies again
 and finds the note that answers them (or nothing left to change). A ticket this run triaged
@@ -28,18 +29,10 @@ from datetime import timedelta
 from typing import Literal
 
 from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
-from ..models import Conversation, Message, RouteDecision, Ticket, Triage, WriteBack, WriteOutcome
+from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
 from ..state.replies import ReplyBook
+from ..tags import ReplyChange, read_thread, repair_change, reply_writeback
 from ..triage.prepare import prepare_ticket
-from ..triage.reply_change import (
-    ReplyChange,
-    Thread,
-    plan_reply,
-    read_thread,
-    repair_change,
-    reply_facts,
-    standing_labels,
-)
 from ..triage.reply_kind import classify_reply
 from ..triage.reply_text import strip_reply
 from .checkpoint import Checkpoint
@@ -158,7 +151,7 @@ class ReplyPass:
             self._done(judged, None)
             return
         assert self.writer is not None
-        self.writer.add(_writeback(ticket, judged.change))
+        self.writer.add(reply_writeback(ticket, judged.change))
 
     def _judge(self, conversation: Conversation) -> _Judged | None:
         ticket = conversation.ticket
@@ -185,37 +178,10 @@ class ReplyPass:
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
         return _Judged(
-            conversation, reply, self._plan(ticket, thread, verdict.kind, triage, reply), triage
-        )
-
-    def _plan(
-        self,
-        ticket: Ticket,
-        thread: Thread,
-        kind: Literal["actionable", "thanks", "auto_reply"],
-        triage: Triage | None,
-        reply: Message,
-    ) -> ReplyChange:
-        planner, opts = self.ctx.planner, self.options
-        decisions = planner.decisions(triage) if triage is not None else {}
-        route = None
-        if triage is not None:
-            facts = reply_facts(standing_labels(thread.before, ticket.tags, opts.prefix), triage)
-            route = planner.route(ticket, triage, decisions, facts)
-        return plan_reply(
-            ticket,
-            kind,
+            conversation,
+            reply,
+            self.ctx.planner.plan_reply(ticket, thread, verdict.kind, triage, reply),
             triage,
-            before=thread.before,
-            trend=thread.trend,
-            reply_id=reply.id,
-            reply_at=reply.created_at,
-            route=route or RouteDecision(),
-            decisions=decisions,
-            prefix=opts.prefix,
-            confidence_threshold=opts.confidence_threshold,
-            set_priority=opts.set_priority,
-            run_id=self.ctx.run_id,
         )
 
     def _reply_text(self, reply: str, ticket: Ticket) -> str:
@@ -245,9 +211,11 @@ class ReplyPass:
         )
         if judged.triage is None and judged.change.kind == "actionable":  # a repair
             repaired = repair_change(fresh, thread.before, self.options.prefix)
-            return _writeback(fresh, repaired) if repaired is not None else None
-        change = self._plan(fresh, thread, judged.change.kind, judged.triage, judged.reply)
-        return _writeback(fresh, change) if change.writes else None
+            return reply_writeback(fresh, repaired) if repaired is not None else None
+        change = self.ctx.planner.plan_reply(
+            fresh, thread, judged.change.kind, judged.triage, judged.reply
+        )
+        return reply_writeback(fresh, change) if change.writes else None
 
     # -- closing one ---------------------------------------------------------------------
 
@@ -320,16 +288,3 @@ class ReplyPass:
             self.checkpoint.abandon(ticket_id)
         else:
             self.checkpoint.settle(ticket_id)
-
-
-def _writeback(ticket: Ticket, change: ReplyChange) -> WriteBack:
-    return WriteBack(
-        ticket_id=ticket.id,
-        additional_tags=change.add_tags,
-        remove_tags=change.remove_tags,
-        priority=change.priority,
-        note=change.note,
-        group_id=change.group_id,
-        assignee_id=change.assignee_id,
-        updated_stamp=ticket.updated_at,
-    )

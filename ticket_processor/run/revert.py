@@ -9,6 +9,8 @@ likewise (cleared where the ticket had none before the run, as a priority is); o
 note says the triage was reverted (``tags.render_revert_note``: its trailer tells the harvest
 that the triage's labels no longer stand). Anything a person changed
 since is left as it is. Writes go through the helpdesk's own ``write_batch`` (journaled, merged).
+Each ticket's change, and its re-check after a conflict, is the write-back planner's
+(``writeback.planner``); this module reads the run's events, describes and writes the changes.
 """
 
 from __future__ import annotations
@@ -17,27 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Helpdesk, Priority, Ticket, WriteBack, WriteOutcome
+from ..models import Helpdesk, Ticket, WriteBack, WriteOutcome
 from ..state.ledger import RunLedger
-from ..tags import SHORT_TAG_MAX, fit_tag, marker_tag, render_revert_note
-
-
-@dataclass(frozen=True)
-class RunWrites:
-    """What one run wrote to one ticket, from its ``ticket_triaged`` event."""
-
-    ticket_id: int
-    tags_added: tuple[str, ...]
-    priority: str | None
-    previous_priority: str | None
-    group_id: int | None
-    previous_group_id: int | None
-    # The helpdesk fields the run filled ({key: value}) and what they held before.
-    fields_set: dict[str, object] = field(default_factory=dict)
-    previous_fields: dict[str, object] = field(default_factory=dict)
-    # A re-triage after a customer's reply: the tags it replaced, and the reply it answered.
-    tags_removed: tuple[str, ...] = ()
-    answers: int | None = None
+from ..tags import RunWrites, marker_tag, revert_recheck, revert_writeback
 
 
 @dataclass
@@ -91,7 +75,7 @@ def plan_revert(
         if ticket is None:
             plan.missing.append(wrote.ticket_id)
             continue
-        change = revert_change(run_id, wrote, ticket, keep=keep)
+        change = revert_writeback(run_id, wrote, ticket, keep=keep)
         if wrote.fields_set:
             plan.fields_written[wrote.ticket_id] = wrote.fields_set
         if change is None:
@@ -99,64 +83,6 @@ def plan_revert(
         else:
             plan.changes.append(change)
     return plan
-
-
-def _carries(ticket: Ticket, tag: str) -> bool:
-    """The ticket carries ``tag``, or the short form a helpdesk with shorter tags got."""
-    return tag in ticket.tags or fit_tag(tag, SHORT_TAG_MAX) in ticket.tags
-
-
-def revert_change(run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str) -> WriteBack | None:
-    remove = tuple(t for t in wrote.tags_added if t != keep and _carries(ticket, t))
-    # The tags a re-triage replaced come back, where nobody put another value since.
-    restore_tags = tuple(t for t in wrote.tags_removed if not _carries(ticket, t))
-    # A filled field goes back where it still holds what the run wrote (nobody changed it).
-    restore = {
-        key: wrote.previous_fields.get(key)
-        for key, value in wrote.fields_set.items()
-        if ticket.custom_fields.get(key) == value
-    }
-    priority, clear = None, False
-    if wrote.priority and ticket.priority == wrote.priority:
-        try:
-            priority = Priority(wrote.previous_priority) if wrote.previous_priority else None
-        except ValueError:
-            priority = None
-        clear = wrote.previous_priority is None  # the ticket had none before the run
-    group, clear_group = None, False
-    if wrote.group_id is not None and ticket.group_id == wrote.group_id:
-        group = wrote.previous_group_id
-        clear_group = group is None  # the ticket had no group before the run
-    unchanged = priority is None and not clear and group is None and not clear_group
-    if not remove and unchanged and not restore and not restore_tags:
-        return None
-    done = [f"removed tags {', '.join(remove)}" if remove else ""]
-    if restore_tags:
-        done.append(f"tags {', '.join(restore_tags)} put back")
-    if priority is not None:
-        done.append(f"priority restored to {priority.value}")
-    elif clear:
-        done.append("priority cleared, as before the run")
-    if group is not None:
-        done.append(f"group restored to {group}")
-    elif clear_group:
-        done.append("group cleared, as before the run")
-    if restore:
-        done.append(f"fields {', '.join(sorted(restore))} restored")
-    told = "; ".join(d for d in done if d)
-    note = render_revert_note(run_id, told, answers=wrote.answers)
-    return WriteBack(
-        ticket_id=ticket.id,
-        additional_tags=restore_tags,
-        remove_tags=remove,
-        priority=priority,
-        clear_priority=clear,
-        group_id=group,
-        clear_group=clear_group,
-        custom_fields=restore,
-        note=note,
-        updated_stamp=ticket.updated_at,
-    )
 
 
 def describe_revert(change: WriteBack, ticket: Ticket | None) -> str:
@@ -190,27 +116,7 @@ def apply_revert(helpdesk: Helpdesk, ledger: RunLedger, plan: RevertPlan) -> lis
         original = writes.get(fresh.id)
         if original is None:
             return None
-        # Re-check against the fresh ticket: remove only what is still there.
-        remove = tuple(t for t in original.remove_tags if _carries(fresh, t))
-        nothing_else = not original.clear_priority and original.priority is None
-        no_group = original.group_id is None and not original.clear_group
-        written = plan.fields_written.get(fresh.id, {})
-        restore = {
-            k: v
-            for k, v in original.custom_fields.items()
-            if fresh.custom_fields.get(k) == written.get(k)
-        }
-        put_back = tuple(t for t in original.additional_tags if not _carries(fresh, t))
-        if not remove and nothing_else and no_group and not restore and not put_back:
-            return None
-        return original.model_copy(
-            update={
-                "remove_tags": remove,
-                "additional_tags": put_back,
-                "custom_fields": restore,
-                "updated_stamp": fresh.updated_at,
-            }
-        )
+        return revert_recheck(original, fresh, plan.fields_written.get(fresh.id, {}))
 
     batch = max(1, helpdesk.limits.batch_size)
     ids = list(writes)

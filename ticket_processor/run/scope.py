@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..errors import ConfigError
-from ..models import Ticket
-from ..tags import is_processed, sanitise_tag
+from ..models import Ticket, sanitise_tag
+from ..tags import is_processed
 
 _KEYS = {"brand": "brand_id", "group": "group_id", "form": "form_id", "channel": "channel"}
 

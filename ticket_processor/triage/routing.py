@@ -51,9 +51,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ConfigError
-from ..models import LANGUAGE_CODE, Agent, Group, RouteDecision, Sentiment, Ticket, Triage, Urgency
-from ..tags import sanitise_tag
-from .reply_change import ReplyFacts
+from ..models import (
+    LANGUAGE_CODE,
+    Agent,
+    Group,
+    RouteDecision,
+    Sentiment,
+    Ticket,
+    Triage,
+    Urgency,
+    sanitise_tag,
+)
+from .reply_facts import ReplyFacts
 
 ROUTE_KEYS = frozenset(
     {
@@ -84,7 +93,7 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "urgency": frozenset(u.value for u in Urgency),
     "sentiment": frozenset(s.value for s in Sentiment),
     "engine": frozenset({"llm", "learned", "rules"}),
-    # A reply's facts (``triage.reply_change.ReplyFacts``): never met by a first triage.
+    # A reply's facts (``triage.reply_facts.ReplyFacts``): never met by a first triage.
     "sentiment_change": frozenset({"worse", "better", "unchanged"}),
     "urgency_change": frozenset({"higher", "lower", "unchanged"}),
 }

@@ -14,8 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...models import Priority, Ticket, WriteBack
-from ...tags import SHORT_TAG_MAX, fit_tag
+from ...models import SHORT_TAG_MAX, Priority, Ticket, WriteBack, fit_tag
 
 PRIORITY_FROM_FRESHDESK = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 PRIORITY_TO_FRESHDESK = {

@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...errors import NotFoundError
-from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket
-from ...tags import fit_tag
+from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket, fit_tag
 from .discovery import ticket_pages
 from .paging import iso, moment
 from .records import TAG_MAX, parse_tickets, plain_text

@@ -2,7 +2,7 @@
 
 ``NoteTrailer.line`` writes it and ``parse_trailer`` reads it back; the harvest, revert's
 readers, Freshdesk's duplicate-note check and crash recovery all read this one format
-(``tags.read_note`` finds it in a note). Pure.
+(``writeback.note.read_note`` finds it in a note). Pure.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from urllib.parse import quote, unquote
 
-from ..models import Priority, Sentiment, Urgency
-from .tagnames import sanitise_tag
+from ..models import Priority, Sentiment, Urgency, sanitise_tag
 
 TRAILER_TAG = "ticketbot:v"
 TRAILER_VERSION = 1

@@ -1,5 +1,5 @@
 """From a customer's reply, judged, to the change it makes: the reply's counterpart of
-``tags.plan_change``. Pure, no I/O.
+``triage_change.plan_change``. Pure, no I/O.
 
 - A ``thanks`` or ``auto_reply`` gets its tag (``<prefix>reply_thanks`` / ``<prefix>reply_auto``)
   and nothing else: no note, no priority, so a thank-you never looks like new work.
@@ -31,34 +31,18 @@ from ..models import (
     Sentiment,
     Ticket,
     Triage,
-    Urgency,
+    sanitise_tag,
 )
-from ..tags import (
-    NOTE_HEADER,
-    decide_priority,
-    engine_source,
-    read_note,
-    render_route,
-    standing_note,
-)
-from .confidence import Decision
-from .tagnames import sanitise_tag
+from ..triage.confidence import Decision
+from ..triage.reply_facts import URGENCY_RANK
+from .note import NOTE_HEADER, engine_source, read_note, render_route, standing_note
 from .trailer import NoteTrailer
+from .triage_change import decide_priority
 
 MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
 REPLY_TAGS: dict[str, str] = {"thanks": "reply_thanks", "auto_reply": "reply_auto"}
 _FIELDS = ("category", "subcategory", "urgency", "sentiment")
-_SENTIMENT_RANK = {Sentiment.NEGATIVE.value: 0, Sentiment.NEUTRAL.value: 1, "positive": 2}
-_URGENCY_RANK = {u.value: rank for rank, u in enumerate(reversed(list(Urgency)))}
-
-
-@dataclass(frozen=True)
-class ReplyFacts:
-    """What routes may match on for a reply: how the sentiment and the urgency moved."""
-
-    sentiment_change: str  # worse | better | unchanged
-    urgency_change: str  # higher | lower | unchanged
 
 
 @dataclass(frozen=True)
@@ -132,28 +116,6 @@ def standing_labels(before: NoteTrailer | None, tags: Sequence[str], prefix: str
     return found
 
 
-def reply_facts(before: Mapping[str, str], triage: Triage | None) -> ReplyFacts:
-    """How the reply moved the sentiment and the urgency (``unchanged`` when not judged)."""
-    if triage is None:
-        return ReplyFacts("unchanged", "unchanged")
-    analysis = triage.analysis
-    return ReplyFacts(
-        sentiment_move(before.get("sentiment"), analysis.sentiment.value),
-        _move(_URGENCY_RANK, before.get("urgency"), analysis.urgency.value, "higher", "lower"),
-    )
-
-
-def sentiment_move(old: str | None, new: str) -> str:
-    """``better``, ``worse`` or ``unchanged``: how a sentiment moved (also for the report)."""
-    return _move(_SENTIMENT_RANK, old, new, "better", "worse")
-
-
-def _move(ranks: Mapping[str, int], old: str | None, new: str, up: str, down: str) -> str:
-    if old is None or old not in ranks or ranks[old] == ranks[new]:
-        return "unchanged"
-    return up if ranks[new] > ranks[old] else down
-
-
 def plan_reply(
     ticket: Ticket,
     kind: ReplyKind,
@@ -208,7 +170,7 @@ def plan_reply(
     escalates = route.escalate and own("escalated") not in tags
     priority = None
     if set_priority and ("urgency" in changed or escalates):
-        rose = "urgency" in changed and _URGENCY_RANK[now["urgency"] or "low"] > _URGENCY_RANK.get(
+        rose = "urgency" in changed and URGENCY_RANK[now["urgency"] or "low"] > URGENCY_RANK.get(
             changed["urgency"][0], -1
         )
         priority = decide_priority(

@@ -1,0 +1,317 @@
+"""The internal note ticketbot writes on a ticket, and how it reads its notes back.
+
+The note is for agents: plain text, a header line, the analysis, the routing and help-centre
+sections, the reply draft. Its last line is for machines: the trailer (``writeback.trailer``),
+which says everything ticketbot decided, so the harvest, revert's readers, Freshdesk's
+duplicate-note check and crash recovery read one format instead of parsing the prose. It never
+names the run: a rerun or another installation must recognise the note as the same triage.
+
+Ticket text reaches the note only through the analysis (summary, reply draft) and the help
+centre (titles): those are made inert, so no line they contribute can pass for the header, a
+label line or the trailer. A note is ticketbot's only when its first line is the header, its
+last line the trailer, and no other line looks like either. A revert leaves a note of its own
+(``render_revert_note``) that takes back the triage note answering the same message. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from ..models import Analysis, Priority, RouteDecision, Suggestion, Triage
+from ..triage.confidence import Decision
+from ..triage.note_text import llm_text, strip_controls
+from .trailer import FIRST_MESSAGE, TRAILER_TAG, TRAILER_VERSION, NoteTrailer, parse_trailer
+
+NOTE_HEADER = "ticketbot triage"
+
+_NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
+# A line that could pass for one of the note's own (header, label lines, section titles, the
+# run line, the trailer), matched on the folded line so look-alike letters or spacing do not
+# slip past.
+_OWN_LINE = re.compile(
+    r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
+    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run)\s*:)"
+)
+# A slot for the helpdesk fields a triage may set (custom fields, by id or name); empty today.
+HelpdeskFields = Mapping[str, str | int | float | bool]
+
+
+def field_values(analysis: Analysis) -> list[tuple[str, str]]:
+    """The decided fields with their values, in tag order (no subcategory: none)."""
+    values = [("category", analysis.category)]
+    if analysis.subcategory:
+        values.append(("subcategory", analysis.subcategory))
+    values += [("urgency", analysis.urgency.value), ("sentiment", analysis.sentiment.value)]
+    return values
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in (raw.strip() for raw in text.splitlines()) if line]
+
+
+def read_note(text: str | None) -> NoteTrailer | None:
+    """The trailer of a note ticketbot wrote with one, or None (not ticketbot's, or older).
+
+    Trusted only when the first line is ticketbot's header, the last the trailer, and no line
+    between looks like either: a note's inert sections cannot produce such lines, so a note
+    with more was not written by ticketbot as it stands."""
+    lines = _lines(text or "")
+    if len(lines) < 2 or not lines[0].startswith(f"{NOTE_HEADER} ("):
+        return None
+    if any(line.startswith((NOTE_HEADER, TRAILER_TAG)) for line in lines[1:-1]):
+        return None
+    return parse_trailer(lines[-1])
+
+
+def _legacy_note(lines: Sequence[str]) -> bool:
+    """A note written before the trailer: the header first, a ``Category:`` (``Urgency:``,
+    ``Sentiment:``) line, no trailer."""
+    if not lines or not lines[0].startswith(NOTE_HEADER):
+        return False
+    if any(line.startswith(TRAILER_TAG) for line in lines):
+        return False  # a trailer that does not read right: not a note of either kind
+    return any(_NOTE_LINE.match(line) for line in lines[1:])
+
+
+def _legacy_labels(lines: Sequence[str]) -> dict[str, str] | None:
+    """The labels of a note from before the trailer, read where that format put them and only
+    there (the header, its one ``Summary:`` line, then ``Category:``, ``Urgency:``,
+    ``Sentiment:``): as strict as the trailer's last line. A ``Category:`` line anywhere else
+    is text the note quotes, never a label; a note whose lines are not in that order has no
+    labels to read."""
+    if not _legacy_note(lines):
+        return None
+    start = 2 if lines[1].startswith("Summary:") else 1
+    block = lines[start : start + 3]
+    if len(block) < 3:
+        return None
+    found: dict[str, str] = {}
+    for line, key in zip(block, ("Category", "Urgency", "Sentiment"), strict=True):
+        match = _NOTE_LINE.match(line)
+        if match is None or match.group(1) != key:
+            return None
+        found[key.lower()] = match.group(2)
+    return found
+
+
+def is_triage_note(text: str | None) -> bool:
+    """True for ticketbot's triage note: with a trailer, or in the format from before it."""
+    return read_note(text) is not None or _legacy_note(_lines(text or ""))
+
+
+def note_labels(text: str | None) -> dict[str, str] | None:
+    """What ticketbot's note says it wrote (category, urgency, sentiment), or None when the
+    text is not a ticketbot note."""
+    trailer = read_note(text)
+    if trailer is not None:
+        return trailer.labels()
+    return _legacy_labels(_lines(text or ""))
+
+
+def answers_same_message(existing: str, planned: str) -> bool:
+    """True when ``existing`` is ticketbot's note for the message ``planned`` answers: the note
+    not to post twice. A note from before the trailer answered the first message."""
+    ours = read_note(planned)
+    theirs = read_note(existing)
+    if theirs is not None:
+        return ours is None or theirs.answers == ours.answers
+    return is_triage_note(existing) and (ours is None or ours.answers is None)
+
+
+REVERT_OPENING = "ticketbot: the triage of run "
+
+
+def render_revert_note(run_id: str, done: str, *, answers: int | None = None) -> str:
+    """The note a revert leaves: what it undid, then a trailer that says a triage was undone
+    (never the header: this note must not count as a triage note)."""
+    which = FIRST_MESSAGE if answers is None else str(answers)
+    return (
+        f"{REVERT_OPENING}{_inert(run_id)} was reverted ({_inert(done)}).\n"
+        f"{TRAILER_TAG}{TRAILER_VERSION} reverted=yes answers={which}"
+    )
+
+
+def is_revert_note(text: str | None) -> bool:
+    lines = _lines(text or "")
+    return (
+        len(lines) == 2
+        and lines[0].startswith(REVERT_OPENING)
+        and re.fullmatch(rf"{TRAILER_TAG}[1-9][0-9]* reverted=yes answers=\S+", lines[1])
+        is not None
+    )
+
+
+def standing_note(notes: Sequence[str]) -> str | None:
+    """The triage note whose labels still stand: the last one not taken back by a revert.
+
+    ``notes`` in the order the helpdesk lists them (oldest first). A revert note takes back the
+    triage note answering the same message (a re-triage after a reply: the labels before it
+    stand again; the first message's: none stand)."""
+    standing: list[tuple[str, str]] = []  # (the message answered, the note)
+    for text in notes:
+        trailer = read_note(text)
+        if trailer is not None or is_triage_note(text):
+            which = (
+                FIRST_MESSAGE
+                if trailer is None or trailer.answers is None
+                else str(trailer.answers)
+            )
+            standing.append((which, text))
+        elif is_revert_note(text):
+            undone = _reverted_message(text)
+            if undone == FIRST_MESSAGE:
+                standing.clear()
+            else:
+                standing = [(which, note) for which, note in standing if which != undone]
+    return standing[-1][1] if standing else None
+
+
+def _reverted_message(text: str) -> str:
+    match = re.search(r" answers=(\S+)\s*$", text.strip())
+    return match.group(1) if match else FIRST_MESSAGE
+
+
+def _inert(text: str) -> str:
+    """Untrusted text as one line: no line break survives, so it cannot start a line."""
+    return " ".join(text.split())
+
+
+def _looks_own(line: str) -> bool:
+    folded = unicodedata.normalize("NFKC", strip_controls(line)).casefold().strip()
+    return _OWN_LINE.match(folded) is not None
+
+
+def _inert_block(text: str) -> list[str]:
+    """Untrusted lines (a reply draft): a line that could pass for ticketbot's is quoted."""
+    return [f"> {line}" if _looks_own(line) else line for line in text.splitlines()]
+
+
+def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
+    """The note's help-centre section: numbered as a draft cites them, title and link."""
+    if not suggestions:
+        return []
+    lines = ["", "Help-centre articles that may answer this:"]
+    for number, article in enumerate(suggestions, start=1):
+        internal = " (internal: for agents, not for the customer)"
+        lines.append(
+            f"[{number}] {_inert(article.title)}"
+            + (internal if article.visibility == "internal" else "")
+        )
+        lines.append(f"    {_inert(article.url)}")
+    return lines
+
+
+def _decided(value: str, fate: Decision | None, triage: Triage, name: str) -> str:
+    """A field's value as the note states it: applied, or suggested, or left open."""
+    if fate is None or fate == "apply":
+        return value
+    confidence = triage.field_confidence.get(name, 0.0)
+    if fate == "suggest":
+        return f"{value}? (suggested at confidence {confidence:.2f}; not applied)"
+    return f"not decided (best guess {value} at confidence {confidence:.2f}; left to an agent)"
+
+
+def _confidence_line(triage: Triage, decided: Mapping[str, Decision]) -> str:
+    if not decided:
+        return f"Confidence: {triage.analysis.confidence:.2f}"
+    parts = ", ".join(f"{n} {triage.field_confidence[n]:.2f}" for n in decided)
+    return f"Confidence (calibrated): {parts}"
+
+
+def render_fields(fields: HelpdeskFields, titles: Mapping[str, str]) -> list[str]:
+    """The fields the triage fills, by title, each value made inert (it is the ticket's text)."""
+    if not fields:
+        return []
+    lines = ["", "Fields filled:"]
+    for key, value in fields.items():
+        lines.append(f"- {_inert(titles.get(key, key))}: {_inert(str(value))}")
+    return lines
+
+
+def render_route(decision: RouteDecision) -> list[str]:
+    """The note's routing section: which route did what, and why."""
+    if not decision.routes:
+        return []
+    lines = ["", "Routing:"]
+    if decision.group_route and decision.kept:
+        lines.append(f"- group left as is ({decision.kept}); {decision.group_route} matched")
+    elif decision.group_route and decision.group_name:
+        whom = f", assignee {decision.assignee_name}" if decision.assignee_name else ""
+        lines.append(f"- group {decision.group_name}{whom}, by route {decision.group_route}")
+    if decision.escalate:
+        lines.append("- ESCALATED by route " + "; ".join(decision.escalated_by))
+    lines += [f"- matched {reason}" for reason in decision.reasons]
+    return [lines[0], *(_inert(line) for line in lines[1:])]
+
+
+def engine_source(triage: Triage) -> str:
+    """Which engine decided, as a note's header names it."""
+    names = {"llm": f"LLM ({triage.model})", "learned": "learned model", "rules": "keyword rules"}
+    return names[triage.engine]
+
+
+def render_note(
+    triage: Triage,
+    *,
+    priority: Priority | None,
+    run_id: str,
+    suggestions: Sequence[Suggestion] = (),
+    route: RouteDecision | None = None,
+    fields: HelpdeskFields | None = None,
+    answers: int | None = None,
+    field_titles: Mapping[str, str] | None = None,
+    decisions: Mapping[str, Decision] | None = None,
+) -> str:
+    """The internal note: what ticketbot concluded and from what, then its trailer. A field
+    decided per calibrated confidence says whether it was applied, suggested or left open."""
+    analysis = triage.analysis
+    decision = route or RouteDecision()
+    source = engine_source(triage)
+    if triage.fallback:
+        reason = f": {triage.fallback_reason}" if triage.fallback_reason else ""
+        source += f" — fallback{reason}"
+    # What the LLM wrote is made plain first: no markup, links only to the given articles,
+    # citations only of them, no control characters (``triage.note_text``).
+    urls, given = [a.url for a in suggestions], len(suggestions)
+    summary = llm_text(analysis.summary, urls=urls, articles=given)
+    draft = llm_text(analysis.reply_draft or "", urls=urls, articles=given)
+    lines = [
+        _inert(f"{NOTE_HEADER} ({source})"),
+        "",
+        f"Summary: {_inert(summary)}",
+    ]
+    decided = decisions or {}
+    for name, value in field_values(analysis):
+        line = f"{name.capitalize()}: {_decided(value, decided.get(name), triage, name)}"
+        if name == "urgency" and priority:
+            line += f" → priority set to {priority.value}"
+        lines.append(line)
+    lines += [f"Language: {analysis.language}", _confidence_line(triage, decided)]
+    lines += render_fields(fields or {}, field_titles or {})
+    lines += render_suggestions(suggestions)
+    if draft:
+        lines += ["", "Suggested reply (draft, not sent):", *_inert_block(draft)]
+    lines += render_route(decision)
+    trailer = NoteTrailer(
+        category=analysis.category,
+        subcategory=analysis.subcategory,
+        urgency=analysis.urgency.value,
+        sentiment=analysis.sentiment.value,
+        language=analysis.language,
+        engine=triage.engine,
+        model=triage.model,
+        priority=priority.value if priority else None,
+        group_id=decision.group_id,
+        assignee_id=decision.assignee_id,
+        escalated=decision.escalate,
+        articles=tuple(a.article_id for a in suggestions),
+        answers=answers,
+        fields={k: str(v) for k, v in (fields or {}).items()},
+        applied=tuple(n for n, _ in field_values(analysis) if decided.get(n, "apply") == "apply")
+        if decided
+        else None,
+    )
+    lines += ["", f"run {_inert(run_id)}", trailer.line()]
+    return "\n".join(lines)
