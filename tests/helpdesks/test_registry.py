@@ -28,12 +28,12 @@ from ticket_processor.helpdesks.descriptor import (
     Wiring,
     check_url,
 )
-from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import Helpdesk
+from ticket_processor.run.connect import connect
 from ticket_processor.sandbox.entry import SandboxFlags
 from ticket_processor.settings import load_settings
 from ticket_processor.zendesk import ZendeskHelpdesk

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from ticket_processor.errors import HelpdeskConnectionError
-from ticket_processor.helpdesks import factory
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.transport import HelpdeskTransport, WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.run import connect as factory
 from ticket_processor.settings import load_settings
 
 TRICKLE_SECONDS = 0.2

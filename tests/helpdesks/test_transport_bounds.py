@@ -20,8 +20,8 @@ import pytest
 from support.trickle import header_trickler
 
 from ticket_processor.errors import HelpdeskError, HelpdeskServerError
-from ticket_processor.helpdesks import factory
 from ticket_processor.resilience.retry import RetryPolicy
+from ticket_processor.run import connect as factory
 from ticket_processor.settings import load_settings
 
 KINDS = ("zendesk", "freshdesk")

@@ -11,7 +11,6 @@ import requests
 from support.cli import invoke
 from support.e2e import configure, create, events
 
-from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import (
@@ -24,6 +23,7 @@ from ticket_processor.models import (
     WriteBack,
     WriteOutcome,
 )
+from ticket_processor.run.connect import connect
 from ticket_processor.run.revert import (
     RunWrites,
     apply_revert,

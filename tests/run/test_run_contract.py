@@ -27,12 +27,12 @@ from support.cli import invoke
 from support.clock import FakeClock
 from support.e2e import configure, events, notes
 
-from ticket_processor.helpdesks.factory import breaker_name
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run import engines
+from ticket_processor.run.connect import breaker_name
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner

@@ -15,11 +15,11 @@ from typing import Annotated
 import typer
 
 from ..common.atomic import SetAside
-from ..helpdesks.factory import connect
 from ..kb.evaluate import evaluate_file
 from ..kb.index import ArticleIndex
 from ..kb.refresh import index_path
 from ..kb.sync import SyncReport, rebuild, sync
+from ..run.connect import connect
 from ..settings import Settings
 
 kb_app = typer.Typer(help="The help-centre index: sync it, measure its suggestions.")

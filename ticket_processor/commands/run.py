@@ -222,7 +222,7 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..common.eventlog import read_events
-    from ..helpdesks.factory import connect
+    from ..run.connect import connect
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock

@@ -170,8 +170,8 @@ def seed(
     ] = False,
 ) -> None:
     """Create realistic sample tickets in the local sandbox (a real helpdesk only with --yes)."""
-    from ..helpdesks.factory import connect
     from ..helpdesks.seeding import run_seed
+    from ..run.connect import connect
 
     console = Console(highlight=False)
     settings: Settings | None = None

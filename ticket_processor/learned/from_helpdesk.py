@@ -53,7 +53,7 @@ def harvest_examples(
 ) -> Harvest | None:
     """The finished harvest (its ``examples_path`` is the training file), or None when it
     stopped before the end (the next ``learn --from-helpdesk`` continues)."""
-    from ..helpdesks.factory import connect
+    from ..run.connect import connect
 
     console = console or Console(highlight=False)
     now = datetime.now(UTC)

@@ -249,7 +249,7 @@ def _probe_check(name: str, probe: Probe, settings: Settings) -> Check:
 
 
 def probe_helpdesk(settings: Settings) -> tuple[Status, str]:
-    from ..helpdesks.factory import connect
+    from ..run.connect import connect
 
     # Short timeouts: health answers now, the run is the one that retries.
     quick = settings.model_copy(update={"http_timeout": PROBE_TIMEOUT})
@@ -271,7 +271,7 @@ def probe_routes(settings: Settings) -> tuple[Status, str]:
     the job unhealthy (runs go on, but leave that route's tickets unplaced) until it is fixed."""
     if settings.routes_file is None:
         return "healthy", "no routes file (TICKETBOT_ROUTES): tickets are not routed"
-    from ..helpdesks.factory import connect
+    from ..run.connect import connect
     from ..triage.routebook import load_router
     from ..triage.taxonomy import load_taxonomy
 

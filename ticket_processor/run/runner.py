@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
-from ..helpdesks.factory import breaker_name, connect
 from ..kb.refresh import open_for_run
 from ..learned.labels import label_specs
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
@@ -37,6 +36,7 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
+from .connect import breaker_name, connect
 from .context import RunContext
 from .engines import build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
