@@ -36,10 +36,12 @@ nothing above ``zendesk.py`` or ``llm.py`` ever sees a library type.
     └── StopRequested(signal_name)       SIGINT / SIGTERM: stop, save, exit 130 / 143
 
 Retryable errors share ``RetryableError`` so the one retry layer (``resilience/retry.py``)
-decides by type, never by message.
+decides by type, never by message. ``plain_message`` and ``either`` shape what a message says.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from .exitcodes import ExitCode
 
@@ -302,3 +304,8 @@ def plain_message(message: str) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     return message
+
+
+def either(names: Sequence[str], *, word: str = "or") -> str:
+    """``a or b``, ``a, b or c`` (``word="and"``: ``a, b and c``): how a message lists names."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"

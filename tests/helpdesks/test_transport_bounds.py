@@ -22,7 +22,7 @@ from support.trickle import header_trickler
 from ticket_processor.errors import HelpdeskError, HelpdeskServerError
 from ticket_processor.resilience.retry import RetryPolicy
 from ticket_processor.run import connect as factory
-from ticket_processor.settings import load_settings
+from ticket_processor.run.configure import load_settings
 
 KINDS = ("zendesk", "freshdesk")
 CAP = 64 * 1024

@@ -23,6 +23,7 @@ from ticket_processor.models import (
     WriteBack,
     WriteOutcome,
 )
+from ticket_processor.run.configure import load_settings
 from ticket_processor.run.connect import connect
 from ticket_processor.run.revert import (
     RunWrites,
@@ -32,7 +33,6 @@ from ticket_processor.run.revert import (
     writes_of_run,
 )
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.settings import load_settings
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import is_revert_note, is_triage_note, render_note, standing_note
 

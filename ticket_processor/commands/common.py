@@ -26,7 +26,8 @@ from ..common.scrub import Scrubber
 from ..errors import ConfigError, LockHeldError, TicketBotError
 from ..exitcodes import ExitCode
 from ..ops.logsetup import configure_logging_for
-from ..settings import Settings, load_settings
+from ..run.configure import load_settings
+from ..settings import Settings
 
 
 class EngineChoice(StrEnum):

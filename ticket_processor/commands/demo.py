@@ -29,7 +29,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..common.scrub import display_url
-from ..helpdesks.registry import DEFAULT_KIND, either, helpdesk_kind
+from ..errors import either
+from ..helpdesks.registry import DEFAULT_KIND, helpdesk_kind
 from ..helpdesks.samples import cycle, load_samples
 from ..models import Helpdesk, Ticket
 from ..run.connect import connect

@@ -29,7 +29,8 @@ def config(
     """Show the effective settings, where each came from, and secrets masked."""
     from rich.markup import escape
 
-    from ..settings import describe_settings, load_settings
+    from ..run.configure import load_settings
+    from ..settings import describe_settings
 
     with exit_codes():
         environ, env_file = environment(), env_file_path()

@@ -15,9 +15,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import ConfigError
+from ..errors import ConfigError, either
 from ..exitcodes import ExitCode
-from ..helpdesks.registry import DEFAULT_KIND, KINDS, either, helpdesk_kind
+from ..helpdesks.registry import DEFAULT_KIND, KINDS, helpdesk_kind
 from ..settings import Settings
 from .common import (
     ENGINE_METAVAR,

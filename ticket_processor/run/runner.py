@@ -26,11 +26,10 @@ from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
-from ..settings import Settings
+from ..settings import Settings, parse_thresholds
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..triage.confidence import parse_thresholds
 from ..triage.fieldbook import load_fields
 from ..triage.routebook import load_router
 from ..triage.routing import Router
