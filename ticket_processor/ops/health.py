@@ -304,7 +304,7 @@ def probe_llm(settings: Settings) -> tuple[Status, str]:
             "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the learned engine "
             f"triages, with {chosen.describe()}, the keyword rules behind it"
         )
-    from ..llm import build_analyser
+    from ..run.engines import build_analyser
 
     analyser = build_analyser(settings, workers=1, breaker=None, retry=None, timeout=PROBE_TIMEOUT)
     try:

@@ -26,6 +26,7 @@ from ticket_processor.errors import (
 )
 from ticket_processor.helpdesks.transport import WriteOutcomeUnknown
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
+from ticket_processor.helpdesks.zendesk.kind import ZendeskSettings
 from ticket_processor.helpdesks.zendesk.reads import IncrementalExportForbidden
 from ticket_processor.helpdesks.zendesk.records import JobStatus
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
@@ -125,12 +126,12 @@ def test_oauth_bearer_token(
         wrong.me()
 
 
-def test_from_settings_builds_a_working_client(sandbox: RunningSandbox) -> None:
+def test_from_desk_builds_a_working_client(sandbox: RunningSandbox) -> None:
     settings = load_settings(
         {"ZENDESK_URL": sandbox.url, "ZENDESK_EMAIL": EMAIL, "ZENDESK_API_TOKEN": TOKEN},
         env_file=None,
     )
-    with ZendeskClient.from_settings(settings) as zd:
+    with ZendeskClient.from_desk(settings.desk_settings(ZendeskSettings)) as zd:
         assert zd.me()["email"] == EMAIL
         assert TOKEN not in repr(zd)
 
