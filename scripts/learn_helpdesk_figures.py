@@ -27,14 +27,14 @@ from typing import Any
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
 from ticket_processor.learned import LearnedEngine, read_model
 from ticket_processor.learned.labelled_file import LabelledTicket, load_labelled
-from ticket_processor.settings import load_settings
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import connect
 from ticket_processor.tags import NOTE_HEADER
 from ticket_processor.triage.taxonomy import load_taxonomy
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .run.configure import load_settings
     from .run.runner import run_once
     from .run.types import RunOptions, RunSummary
-    from .settings import Settings, load_settings
+    from .settings import Settings
 
 __all__ = ["RunOptions", "RunSummary", "Settings", "load_settings", "run_once"]
 
@@ -27,7 +28,7 @@ _LAZY = {
     "RunOptions": "run.types",
     "RunSummary": "run.types",
     "Settings": "settings",
-    "load_settings": "settings",
+    "load_settings": "run.configure",
 }
 
 

@@ -57,10 +57,12 @@ replies, never raised to ticketbot's code) and ``llm_client/http.AnswerRefused``
 an httpx error for httpx to pass it through.
 
 Retryable errors share ``RetryableError`` so the one retry layer (``resilience/retry.py``)
-decides by type, never by message.
+decides by type, never by message. ``plain_message`` and ``either`` shape what a message says.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from .exitcodes import ExitCode
 
@@ -387,3 +389,8 @@ def plain_message(message: str) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     return message
+
+
+def either(names: Sequence[str], *, word: str = "or") -> str:
+    """``a or b``, ``a, b or c`` (``word="and"``: ``a, b and c``): how a message lists names."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"

@@ -22,7 +22,7 @@ calls are answered (a small server's full listen backlog), is back-pressure like
 (``LLMConnectionReset``); ``RESETS_BEFORE_OUTAGE`` resets in a row with no answer between them
 are an outage, and count for the breaker as a refused connection does.
 
-``build_analyser`` is the one place an analyser is built from the settings (run, eval, health).
+``run/engines.build_analyser`` is the one place an analyser is built from the settings.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx2
 import openai
@@ -62,16 +62,12 @@ from .llm_client.prompt import (
 from .llm_client.wire import Answer, answer_of, translate_error
 from .models import Analysis, TokenUsage, Triage
 from .resilience.bounds import LLM_MAX_BYTES
-from .resilience.breaker import CircuitBreaker
-from .resilience.pacing import AUTO_LLM_START, AdaptiveLimit
-from .resilience.retry import Retrier, RetryPolicy
+from .resilience.pacing import AdaptiveLimit
+from .resilience.retry import Retrier
 from .triage.prepare import PreparedTicket
 from .triage.taxonomy import Taxonomy
 
-if TYPE_CHECKING:
-    from .settings import Settings
-
-__all__ = ["LLMAnalyser", "build_analyser"]
+__all__ = ["LLMAnalyser"]
 
 T = TypeVar("T")
 EventSink = Callable[..., object]
@@ -82,9 +78,6 @@ LISTED_SHOWN = 5  # models a "not listed" note names of what the endpoint lists
 # Connection resets in a row, no call answered between them, before resets mean "down", not
 # "busy". Halving the calls in flight on each wave ends a backlog's resets well before this.
 RESETS_BEFORE_OUTAGE = 8
-LLM_RETRY = RetryPolicy(
-    attempts=3, base_delay=0.5, max_delay=8.0, max_retry_after=60.0, throttled_attempts=6
-)
 
 
 def _listed(model: str, listed: Sequence[str]) -> bool:
@@ -373,57 +366,3 @@ def _check(
         else ""
     )
     return f"{len(listed)} model(s) available, using {models[0]}{note}"
-
-
-def build_analyser(
-    settings: Settings,
-    *,
-    workers: int,
-    breaker: CircuitBreaker | None,
-    on_event: EventSink | None = None,
-    taxonomy: Taxonomy | None = None,
-    retry: RetryPolicy | None = LLM_RETRY,
-    timeout: float | None = None,
-    auto_workers: bool = False,
-) -> LLMAnalyser:
-    """The analyser every command uses, from the settings; the one place one is built.
-
-    ``workers`` is the most calls that may be in flight (the threads that call ``analyse``):
-    the connection pool, the adaptive limit and the pacer are sized to it. For ``--workers
-    auto`` pass the ceiling and ``auto_workers``: the adaptive limit then starts low and follows
-    the endpoint's latency, and the pacer keeps the calls in flight at what the endpoint's
-    announced rate sustains (``analyser.concurrency()`` says what bound it). ``breaker`` counts
-    the endpoint's failures (None with ``retry=None``: one try, as ``health`` probes).
-    ``on_event(name, **fields)`` hears each retry (``llm_retry``), e.g. ``EventLog.emit``.
-    """
-    from .triage.taxonomy import load_taxonomy
-
-    key = settings.openai_api_key
-
-    def retried(attempt: int, exc: BaseException, wait: float) -> None:
-        if on_event is not None:
-            on_event("llm_retry", attempt=attempt, error=type(exc).__name__, wait_s=round(wait, 3))
-
-    retrier = (
-        Retrier(retry or RetryPolicy(attempts=1), breaker=breaker, on_retry=retried)
-        if retry is not None or breaker is not None
-        else None
-    )
-    workers = max(1, workers)
-    return LLMAnalyser(
-        models=settings.models,
-        taxonomy=taxonomy if taxonomy is not None else load_taxonomy(settings.taxonomy_file),
-        api_key=key.get_secret_value() if key else None,
-        base_url=settings.openai_base_url,
-        timeout=timeout if timeout is not None else settings.llm_timeout,
-        retrier=retrier,
-        limit=(
-            AdaptiveLimit(workers, start=AUTO_LLM_START, follow_latency=True)
-            if auto_workers
-            else AdaptiveLimit(workers)
-        ),
-        pacer=LLMPacer(workers),
-        reply_draft=settings.reply_draft,
-        pool_size=workers,
-        max_answer_bytes=settings.llm_max_bytes,
-    )

@@ -1,8 +1,13 @@
-"""Settings: one validated model, read once in ``cli.py`` and passed down as a value.
+"""Settings: one validated model, read once by the command (``commands/common.load``).
+
+Only the composition root (``run/``) and the commands hold a ``Settings``; every other part is
+handed the values it needs (an option record such as ``run/types.RunOptions``, or parameters).
 
 Each helpdesk's own variables (``ZENDESK_*``, ``FRESHDESK_*``) are its kind's settings model
-(``helpdesks/<kind>/kind.py``, listed in ``helpdesks/registry``); this module composes them: every
-kind's settings are read and validated, ``TICKETBOT_HELPDESK`` chooses which one runs.
+(a ``HelpdeskSettings`` in ``helpdesks/<kind>/kind.py``); this module composes them: every
+kind's settings are read and validated, ``TICKETBOT_HELPDESK`` chooses which one runs. The kinds
+are handed in (``read_settings(..., kinds=...)``; ``run/configure.load_settings`` passes
+``helpdesks.registry.KINDS``), so settings sits below the helpdesks and never imports one.
 
 Precedence, highest first: a command-line flag, the real environment, a ``.env`` file, the
 default — the convention of python-dotenv and twelve-factor apps: a ``.env`` never overrides
@@ -23,7 +28,7 @@ import difflib
 import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -35,23 +40,27 @@ from pydantic import (
     SecretStr,
     SerializeAsAny,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
+from .common.helpdesk_settings import HelpdeskSettings, check_url
 from .common.scrub import Scrubber, display_url, short_secret_warnings, url_credentials
-from .errors import ConfigError, plain_message
-from .helpdesks.descriptor import HelpdeskSettings, check_url
-from .helpdesks.registry import DEFAULT_KIND, KINDS, either
+from .errors import ConfigError, either, plain_message
 from .resilience.bounds import (
     BATCH_MAX_BYTES,
     HELPDESK_MAX_BYTES,
     LLM_MAX_BYTES,
     WEBHOOK_MAX_BYTES,
 )
-from .state.cache import DEFAULT_MAX_ENTRIES
-from .triage.confidence import parse_thresholds
 
 DEFAULT_MODEL = "gpt-4o-mini"
+# Duplicates (a customer writing twice, an outage's flood) arrive close together: the most
+# recent 5,000 analyses catch them. The cache is read whole at the start of every run, so an
+# uncapped one would grow a run's memory with the backlog (TICKETBOT_CACHE_ENTRIES).
+DEFAULT_CACHE_ENTRIES = 5_000
+# The fields a calibrated threshold may name (TICKETBOT_APPLY_AT, TICKETBOT_SUGGEST_AT).
+CALIBRATED_FIELDS = ("category", "subcategory", "urgency", "sentiment")
 
 # Field name -> environment variable. The variable names are the user-facing contract; each
 # helpdesk's own are in its kind's settings model (``HelpdeskSettings.ENV_VARS``).
@@ -128,22 +137,62 @@ def _parse_workers(value: object) -> object:
     return number
 
 
-def _every_desk() -> dict[str, HelpdeskSettings]:
-    return {name: kind.settings() for name, kind in KINDS.items()}
+class HelpdeskKindSettings(Protocol):
+    """What settings needs of a helpdesk kind (``helpdesks.descriptor.HelpdeskKind``): its
+    settings model. ``read_settings`` takes them by kind name, the default kind first."""
+
+    @property
+    def settings(self) -> type[HelpdeskSettings]: ...
+
+
+def parse_thresholds(text: str | None, *, setting: str) -> dict[str, float]:
+    """``"category=0.9,urgency=0.8"`` (or one number for every field) as a mapping; a bad entry
+    raises ValueError naming ``setting``."""
+    if not text or not text.strip():
+        return {}
+    text = text.strip()
+    try:
+        single = float(text)
+    except ValueError:
+        single = None
+    if single is not None:
+        if not 0 <= single <= 1:
+            raise ValueError(f"{setting}: {text!r} is not between 0 and 1")
+        return dict.fromkeys(CALIBRATED_FIELDS, single)
+    found: dict[str, float] = {}
+    for part in text.split(","):
+        name, equals, value = part.partition("=")
+        name = name.strip()
+        if not equals or name not in CALIBRATED_FIELDS:
+            raise ValueError(
+                f"{setting}: {part.strip()!r}: expected FIELD=NUMBER with FIELD one of "
+                f"{', '.join(CALIBRATED_FIELDS)} (e.g. category=0.95,urgency=0.9)"
+            )
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(
+                f"{setting}: {part.strip()!r}: {value.strip()!r} is not a number"
+            ) from None
+        if not 0 <= number <= 1:
+            raise ValueError(f"{setting}: {part.strip()!r}: must be between 0 and 1")
+        found[name] = number
+    return found
 
 
 DeskT = TypeVar("DeskT", bound=HelpdeskSettings)
 
 
 class Settings(BaseModel):
-    """Every knob ticketbot has, validated. Build it with ``load_settings``."""
+    """Every knob ticketbot has, validated. Build it with ``read_settings``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # Which helpdesk runs (a name in ``helpdesks.registry.KINDS``).
-    helpdesk: str = DEFAULT_KIND
-    # Every kind's settings, each validated by its own model, by kind name.
-    desks: dict[str, SerializeAsAny[HelpdeskSettings]] = Field(default_factory=_every_desk)
+    # Every kind's settings, each validated by its own model, by kind name (the kinds
+    # ``read_settings`` was given). Before ``helpdesk``, whose check reads them.
+    desks: dict[str, SerializeAsAny[HelpdeskSettings]]
+    # Which helpdesk runs: one of ``desks`` (``read_settings`` defaults it to the first).
+    helpdesk: str
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     models: tuple[str, ...] = (DEFAULT_MODEL,)
@@ -209,7 +258,7 @@ class Settings(BaseModel):
     name_warnings: tuple[str, ...] = ()
     # Analyses the content-hash cache keeps across runs (LRU), held for the whole run: ~0.5 KB
     # each in memory (packed JSON), 5,000 ~3 MB. A backfill's batch is never larger.
-    cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = DEFAULT_MAX_ENTRIES
+    cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = DEFAULT_CACHE_ENTRIES
 
     # -- bounds on every outbound call (docs/operations.md, "Bounds on outbound calls") --
     # A webhook post (alerts, escalations) in all, answer included: a webhook that trickles
@@ -238,10 +287,11 @@ class Settings(BaseModel):
 
     @field_validator("helpdesk", mode="before")
     @classmethod
-    def _check_helpdesk(cls, value: object) -> object:
+    def _check_helpdesk(cls, value: object, info: ValidationInfo) -> object:
         value = value.strip().lower() if isinstance(value, str) else value
-        if value not in KINDS:
-            raise ValueError(f"Input should be {either([repr(name) for name in KINDS])}")
+        kinds = list(info.data.get("desks", {}))
+        if value not in kinds:
+            raise ValueError(f"Input should be {either([repr(name) for name in kinds])}")
         return value
 
     _check_url = field_validator("openai_base_url", mode="before")(check_url)
@@ -309,13 +359,15 @@ class Settings(BaseModel):
         return self.name_warnings + tuple(short_secret_warnings(named))
 
 
-def load_settings(
+def read_settings(
     environ: Mapping[str, str],
     *,
+    kinds: Mapping[str, HelpdeskKindSettings],
     env_file: Path | None = Path(".env"),
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge ``.env`` < environment < flags and validate once.
+    """Merge ``.env`` < environment < flags and validate once, for the helpdesk ``kinds``
+    (by name, the default first).
 
     ``overrides`` are flag values keyed by field name; ``None`` means "flag not given".
     """
@@ -323,7 +375,8 @@ def load_settings(
     if env_file is not None and env_file.is_file():
         check_env_file(env_file)
         file_values = read_env_file(env_file)
-    name_warnings = unknown_name_warnings(environ, file_values, env_file=env_file)
+    known = known_variables(kinds)
+    name_warnings = unknown_name_warnings(environ, file_values, env_file=env_file, known=known)
     flags = {field: value for field, value in (overrides or {}).items() if value is not None}
 
     def gather(env_vars: Mapping[str, str]) -> dict[str, Any]:
@@ -339,13 +392,14 @@ def load_settings(
 
     problems: list[str] = []
     desks: dict[str, HelpdeskSettings] = {}
-    for name, kind in KINDS.items():
+    for name, kind in kinds.items():
         try:
             desks[name] = kind.settings(**gather(kind.settings.ENV_VARS))
         except ValidationError as exc:
             problems.extend(kind.settings.describe(exc))
+    core = {"helpdesk": next(iter(kinds)), **gather(ENV_VARS)}
     try:
-        settings = Settings(**gather(ENV_VARS), desks=desks, name_warnings=name_warnings)
+        settings = Settings(**core, desks=desks, name_warnings=name_warnings)
     except ValidationError as exc:
         problems[:0] = _describe(exc)
     if problems:
@@ -363,18 +417,21 @@ def read_env_file(path: Path) -> dict[str, str | None]:
     return dict(dotenv_values(path, interpolate=False))
 
 
-def known_variables() -> tuple[str, ...]:
+def known_variables(kinds: Mapping[str, HelpdeskKindSettings]) -> tuple[str, ...]:
     """Every variable ticketbot reads: its own, every helpdesk kind's, the account profile's."""
-    desks = [var for kind in KINDS.values() for var in kind.settings.ENV_VARS.values()]
+    desks = [var for kind in kinds.values() for var in kind.settings.ENV_VARS.values()]
     return tuple(sorted({*ENV_VARS.values(), *desks, *OTHER_VARS}))
 
 
 def unknown_name_warnings(
-    environ: Mapping[str, str], file_values: Iterable[str], *, env_file: Path | None
+    environ: Mapping[str, str],
+    file_values: Iterable[str],
+    *,
+    env_file: Path | None,
+    known: tuple[str, ...],
 ) -> tuple[str, ...]:
     """One warning per name that sets nothing: an unknown ``TICKETBOT_*`` name (environment or
-    ``.env``), a lower-case name in the ``.env``; each with the closest known variable."""
-    known = known_variables()
+    ``.env``), a lower-case name in the ``.env``; each with the closest ``known`` variable."""
 
     def closest(name: str) -> str:
         found = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
@@ -438,12 +495,11 @@ def _describe(exc: ValidationError) -> list[str]:
 
 
 def describe_settings(
-    environ: Mapping[str, str], *, env_file: Path | None, settings: Settings | None = None
+    environ: Mapping[str, str], *, env_file: Path | None, settings: Settings
 ) -> list[dict[str, str]]:
     """Every setting's effective value (secrets masked) and where it came from: ``environment``,
-    the ``.env`` file's name, or ``default``. Validates like ``load_settings`` (unless given
-    the ``settings`` already loaded from the same sources)."""
-    settings = settings or load_settings(environ, env_file=env_file)
+    the ``.env`` file's name, or ``default``; ``settings`` are those ``read_settings`` read from
+    the same sources."""
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
         file_values = read_env_file(env_file)

@@ -21,22 +21,18 @@ from pydantic import SecretStr, field_validator
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
+from ticket_processor.common.helpdesk_settings import HelpdeskSettings, check_url
 from ticket_processor.errors import ConfigError
-from ticket_processor.helpdesks.descriptor import (
-    HelpdeskKind,
-    HelpdeskSettings,
-    Wiring,
-    check_url,
-)
-from ticket_processor.helpdesks.factory import connect
+from ticket_processor.helpdesks.descriptor import HelpdeskKind, Wiring
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import Helpdesk
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import connect
 from ticket_processor.sandbox.desks import NewTicket, serve_desk
 from ticket_processor.sandbox.entry import SandboxFlags
-from ticket_processor.settings import load_settings
 from ticket_processor.zendesk import ZendeskHelpdesk
 
 TOKEN = "acme-token-long-enough-0001"

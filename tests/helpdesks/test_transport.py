@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from ticket_processor.errors import HelpdeskConnectionError, WriteOutcomeUnknown
-from ticket_processor.helpdesks import factory
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.registry import KINDS
@@ -25,7 +24,8 @@ from ticket_processor.helpdesks.transport import HelpdeskTransport
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
-from ticket_processor.settings import load_settings
+from ticket_processor.run import connect as factory
+from ticket_processor.run.configure import load_settings
 
 TRICKLE_SECONDS = 0.2
 BODY = b" " * 48 + b"{}"  # valid JSON for both helpdesks, 10 s at the trickle's pace

@@ -20,10 +20,10 @@ import pytest
 from support.trickle import header_trickler
 
 from ticket_processor.errors import HelpdeskError, HelpdeskServerError
-from ticket_processor.helpdesks import factory
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.resilience.retry import RetryPolicy
-from ticket_processor.settings import load_settings
+from ticket_processor.run import connect as factory
+from ticket_processor.run.configure import load_settings
 
 CAP = 64 * 1024
 LIST = {"zendesk": "/api/v2/tickets.json", "freshdesk": "/api/v2/tickets"}

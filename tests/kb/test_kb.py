@@ -19,7 +19,6 @@ import requests
 from support.cli import invoke
 from support.e2e import configure, create, events, notes
 
-from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.zendesk.help_centre import (
     HelpCentreArticle,
     parse_articles,
@@ -29,7 +28,8 @@ from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.kb.sync import sync
-from ticket_processor.settings import load_settings
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import connect
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 _LINK = re.compile(r"^\s+(http\S+/hc/\S+/articles/(\d+)-\S*)$", re.MULTILINE)

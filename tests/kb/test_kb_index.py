@@ -19,9 +19,9 @@ from ticket_processor.models import (
     Triage,
     Urgency,
 )
+from ticket_processor.run.configure import load_settings
 from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.types import RunOptions
-from ticket_processor.settings import load_settings
 
 
 def article(

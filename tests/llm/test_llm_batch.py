@@ -9,14 +9,15 @@ import pytest
 
 from ticket_processor.errors import LLMError, LLMResponseError, LLMServerError
 from ticket_processor.llm import LLMAnalyser
-from ticket_processor.llm_client.batch import LLMBatchClient, build_batch_client
+from ticket_processor.llm_client.batch import LLMBatchClient
 from ticket_processor.models import Triage
+from ticket_processor.run.backfill import build_batch_client
+from ticket_processor.run.configure import load_settings
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,
     serve_in_thread,
 )
-from ticket_processor.settings import load_settings
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.taxonomy import load_taxonomy
 

@@ -12,13 +12,14 @@ import pytest
 from support.clock import FakeClock
 
 from ticket_processor.errors import BreakerOpenError, LLMConnectionError, LLMError
-from ticket_processor.llm import LLMAnalyser, build_analyser
+from ticket_processor.llm import LLMAnalyser
 from ticket_processor.llm_client.pacer import LLMPacer
 from ticket_processor.models import Triage
 from ticket_processor.resilience.breaker import CircuitBreaker
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.engines import build_analyser
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
-from ticket_processor.settings import load_settings
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.taxonomy import load_taxonomy
 

@@ -27,8 +27,8 @@ from ticket_processor.ops.health import (
     success_check,
 )
 from ticket_processor.report.runs import LoggedRun
+from ticket_processor.run.configure import load_settings
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
-from ticket_processor.settings import load_settings
 from ticket_processor.state.ledger import RunLedger as StateStore
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

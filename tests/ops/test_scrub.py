@@ -21,13 +21,13 @@ from typer.testing import CliRunner
 from ticket_processor.cli import app
 from ticket_processor.common.eventlog import EventLog
 from ticket_processor.common.scrub import MIN_SECRET_LENGTH, Scrubber, display_url, url_credentials
-from ticket_processor.helpdesks import factory
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 from ticket_processor.ops.logsetup import EVENT, configure_logging
+from ticket_processor.run import connect as factory
+from ticket_processor.run.configure import load_settings
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-from ticket_processor.settings import load_settings
 
 TOKEN = "zdtok-9f8e7d6c5b4a3210"
 EMAIL = "agent@example.com"

@@ -28,9 +28,9 @@ from support.webhook import Receiver
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
-from ticket_processor.helpdesks import factory as helpdesks
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.run import connect as helpdesks
 from ticket_processor.run import engines
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin

@@ -24,6 +24,7 @@ from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.runtime import Runtime
 from ticket_processor.run.types import RunOptions
+from ticket_processor.settings import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.triage.chain import LocalEngine, TriageCache
@@ -189,7 +190,7 @@ def test_the_pipeline_stops_after_the_first_page_holding_the_runs_own_write_back
             helpdesk=hd,
             ledger=ledger,
             chain=[LocalEngine("rules", RulesEngine(load_taxonomy()))],
-            cache=TriageCache(AnalysisCache(ledger), tag=""),
+            cache=TriageCache(AnalysisCache(ledger, max_entries=DEFAULT_CACHE_ENTRIES), tag=""),
             planner=ChangePlanner(options, run_id="r1"),
             log=events,
             options=options,

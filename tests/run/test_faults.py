@@ -33,7 +33,6 @@ from support.clock import FakeClock
 from support.e2e import assert_policy, events, triaged_events
 from support.zendesk_sandbox import sandbox_auth
 
-from ticket_processor.helpdesks import factory as helpdesks
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
@@ -42,6 +41,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import WriteBack
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.run import connect as helpdesks
 from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot, serve_desk
 from ticket_processor.sandbox.llm_standin.answers import default_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig

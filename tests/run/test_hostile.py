@@ -30,10 +30,10 @@ from support.e2e import (
 
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.run.configure import load_settings
 from ticket_processor.sandbox.llm_standin.answers import default_answer, iter_requests
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
-from ticket_processor.settings import Settings
 from ticket_processor.triage.prepare import CHARS_PER_TOKEN, SUBJECT_MAX_CHARS, TRUNCATION_MARK
 
 INJECTED_TAGS = {"vip", "free_refund", "vip_escalation", "admin", "priority_urgent"}
@@ -169,7 +169,7 @@ def test_hostile_tickets_are_triaged_within_the_vocabulary(
     finished = [e for e in events(log_dir) if e["event"] == "run_finished"][-1]
     assert (finished["status"], finished["failed"]) == ("ok", 0)
 
-    assert_bounded_and_clean(standin, Settings().max_input_tokens)
+    assert_bounded_and_clean(standin, load_settings({}, env_file=None).max_input_tokens)
 
 
 def assert_bounded_and_clean(standin: RunningStandin, max_input_tokens: int) -> None:

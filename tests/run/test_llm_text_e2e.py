@@ -16,13 +16,13 @@ import pytest
 from support.cli import invoke
 from support.hostile_llm import FORGED_TRAILER, HOSTILE_DRAFT, assert_inert
 
-from ticket_processor.helpdesks.factory import connect
 from ticket_processor.learned.harvest import Harvest, HarvestOptions
 from ticket_processor.learned.labels import default_specs, is_unreviewed
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import connect
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
-from ticket_processor.settings import load_settings
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import read_note, standing_note
 

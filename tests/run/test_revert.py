@@ -11,7 +11,6 @@ import requests
 from support.cli import invoke
 from support.e2e import configure, create, events
 
-from ticket_processor.helpdesks.factory import connect
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import (
@@ -24,6 +23,8 @@ from ticket_processor.models import (
     WriteBack,
     WriteOutcome,
 )
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import connect
 from ticket_processor.run.revert import (
     apply_revert,
     describe_revert,
@@ -31,7 +32,6 @@ from ticket_processor.run.revert import (
     writes_of_run,
 )
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.settings import load_settings
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import (
     RunWrites,

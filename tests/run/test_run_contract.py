@@ -27,19 +27,20 @@ from support.cli import invoke
 from support.clock import FakeClock
 from support.e2e import configure, events, notes
 
-from ticket_processor.helpdesks.factory import breaker_name
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run import engines
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import breaker_name
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
 from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.types import RunOptions
 from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
-from ticket_processor.settings import load_settings
+from ticket_processor.settings import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.triage.chain import LocalEngine, TriageCache
@@ -280,7 +281,7 @@ def pipeline(
             helpdesk=helpdesk,
             ledger=ledger,
             chain=[LocalEngine("rules", RulesEngine(load_taxonomy()))],
-            cache=TriageCache(AnalysisCache(ledger), tag=""),
+            cache=TriageCache(AnalysisCache(ledger, max_entries=DEFAULT_CACHE_ENTRIES), tag=""),
             planner=ChangePlanner(options, run_id="r"),
             log=Events(),
             options=options,

@@ -9,6 +9,7 @@ from typing import Literal
 import pytest
 
 from ticket_processor.models import TokenUsage, Triage
+from ticket_processor.settings import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.triage.chain import TriageCache, cache_key
@@ -42,7 +43,7 @@ def test_an_answer_from_the_cache_costs_nothing_and_a_batch_answer_costs_once(
     ledger: RunLedger,
 ) -> None:
     llm = _PaidLLM()
-    cache = TriageCache(AnalysisCache(ledger), tag="t")
+    cache = TriageCache(AnalysisCache(ledger, max_entries=DEFAULT_CACHE_ENTRIES), tag="t")
     ticket = prepare_ticket("Refund", "Please refund order 12.")
     first = cache.triage(ticket, [llm], "llm")
     again = cache.triage(ticket, [llm], "llm")
@@ -52,7 +53,7 @@ def test_an_answer_from_the_cache_costs_nothing_and_a_batch_answer_costs_once(
     # A backfill's batch answer: paid (at the batch price) by its first use only.
     other = prepare_ticket("Invoice", "Where is my invoice for May?")
     batch = first.model_dump(mode="json", exclude={"cached"}) | {"billing": "batch"}
-    cache_store = AnalysisCache(ledger)
+    cache_store = AnalysisCache(ledger, max_entries=DEFAULT_CACHE_ENTRIES)
     cache_store.put(cache_key(other.content_hash, "t"), batch)
     batched = TriageCache(cache_store, tag="t")
     used = batched.triage(other, [llm], "llm")

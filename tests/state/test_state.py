@@ -24,6 +24,7 @@ from ticket_processor.common.atomic import atomic_write_bytes
 from ticket_processor.errors import ConfigError, LockHeldError, StaleLockError
 from ticket_processor.models import Cursor
 from ticket_processor.resilience.breaker import CircuitBreaker
+from ticket_processor.settings import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import LEDGER_FILES, RunLedger
 from ticket_processor.state.lock import RunLock
@@ -154,7 +155,7 @@ def test_a_read_only_ledger_moves_and_writes_nothing(tmp_path: Path) -> None:
     looker.save_retry_queue({})
     looker.save_cursor(Cursor("incremental", "abc", 1))
     looker.begin([5])
-    AnalysisCache(looker).put("k", {"v": 1})
+    AnalysisCache(looker, max_entries=DEFAULT_CACHE_ENTRIES).put("k", {"v": 1})
     assert looker.take_set_aside() == []
     assert {p.name: p.read_bytes() for p in directory.iterdir()} == before
     assert not RunLedger(tmp_path / "never", read_only=True).directory.exists()
@@ -418,11 +419,11 @@ def test_retry_queue_and_alerts_round_trip(ledger: RunLedger) -> None:
 
 
 def test_cache_round_trip_across_runs(ledger: RunLedger) -> None:
-    cache = AnalysisCache(ledger)
+    cache = AnalysisCache(ledger, max_entries=DEFAULT_CACHE_ENTRIES)
     assert cache.get("k") is None
     cache.put("k", {"category": "billing", "confidence": 0.9})
     cache.flush()
-    again = AnalysisCache(RunLedger(ledger.directory))
+    again = AnalysisCache(RunLedger(ledger.directory), max_entries=DEFAULT_CACHE_ENTRIES)
     assert len(again) == 1
     assert again.get("k") == {"category": "billing", "confidence": 0.9}
 
@@ -448,7 +449,7 @@ def test_cache_evicts_least_recently_used(ledger: RunLedger) -> None:
 def test_corrupt_cache_is_an_empty_cache(ledger: RunLedger, content: bytes) -> None:
     path = ledger.directory / "cache.json"
     path.write_bytes(content)
-    cache = AnalysisCache(ledger)
+    cache = AnalysisCache(ledger, max_entries=DEFAULT_CACHE_ENTRIES)
     assert len(cache) == 0
     assert [a.file for a in ledger.take_set_aside()] == ["cache.json"]
     cache.put("k", {"v": 1})

@@ -16,6 +16,7 @@ from ticket_processor.learned.labelled_file import load_labelled
 from ticket_processor.learned.model_file import read_model, save_model
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.models import Analysis, RouteDecision, Sentiment, Ticket, Triage, Urgency
+from ticket_processor.settings import parse_thresholds
 from ticket_processor.tags import note_labels, plan_change, read_note
 from ticket_processor.triage.confidence import (
     Calibration,
@@ -23,7 +24,6 @@ from ticket_processor.triage.confidence import (
     expected_calibration_error,
     field_decisions,
     fit_isotonic,
-    parse_thresholds,
 )
 from ticket_processor.triage.routing import parse_routes
 from ticket_processor.triage.taxonomy import load_taxonomy

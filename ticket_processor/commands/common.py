@@ -26,7 +26,8 @@ from ..common.scrub import Scrubber
 from ..errors import ConfigError, LockHeldError, TicketBotError
 from ..exitcodes import ExitCode
 from ..ops.logsetup import configure_logging_for
-from ..settings import Settings, load_settings
+from ..run.configure import load_settings
+from ..settings import Settings
 
 
 class EngineChoice(StrEnum):
@@ -97,7 +98,9 @@ def load(overrides: dict[str, Any] | None = None, env_file: Path | None = None) 
     settings = load_settings(
         environment(), env_file=env_file or env_file_path(), overrides=overrides
     )
-    handler = configure_logging_for(settings, on_terminal=err_console.is_terminal)
+    handler = configure_logging_for(
+        settings.log_dir, settings.scrubber(), on_terminal=err_console.is_terminal
+    )
     for warning in settings.warnings:
         err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
         if handler.sink is not None:

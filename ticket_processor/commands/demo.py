@@ -29,10 +29,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..common.scrub import display_url
-from ..helpdesks.factory import connect
-from ..helpdesks.registry import DEFAULT_KIND, either, helpdesk_kind
+from ..errors import either
+from ..helpdesks.registry import DEFAULT_KIND, helpdesk_kind
 from ..helpdesks.samples import cycle, load_samples
 from ..models import Helpdesk, Ticket
+from ..run.connect import connect
 from ..run.runner import run_once
 from ..sandbox.entry import SandboxEntry
 from ..settings import Settings

@@ -34,7 +34,7 @@ def check(
 ) -> None:
     """Validate the fields file against the helpdesk's custom ticket fields."""
     from ..errors import ConfigError
-    from ..helpdesks.factory import connect
+    from ..run.connect import connect
     from ..triage.fieldbook import load_fields
     from .common import exit_codes, load
 

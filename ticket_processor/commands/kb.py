@@ -15,11 +15,11 @@ from typing import Annotated
 import typer
 
 from ..common.atomic import SetAside
-from ..helpdesks.factory import connect
 from ..kb.evaluate import evaluate_file
 from ..kb.index import ArticleIndex
 from ..kb.refresh import index_path
 from ..kb.sync import SyncReport, rebuild, sync
+from ..run.connect import connect
 from ..settings import Settings
 
 kb_app = typer.Typer(help="The help-centre index: sync it, measure its suggestions.")
@@ -42,7 +42,7 @@ def _sync(settings: Settings, index: ArticleIndex) -> SyncReport:
 def _rebuild(settings: Settings) -> SyncReport:
     helpdesk = connect(settings)
     try:
-        report, aside = rebuild(helpdesk, index_path(settings))
+        report, aside = rebuild(helpdesk, index_path(settings.state_dir))
     finally:
         helpdesk.close()
     _said(aside)
@@ -63,7 +63,7 @@ def kb_sync(
         if full:  # a new file, swapped in: nothing of the old one survives
             report = _rebuild(settings)
         else:
-            index = ArticleIndex(index_path(settings))
+            index = ArticleIndex(index_path(settings.state_dir))
             try:
                 report = _sync(settings, index)
             finally:
@@ -100,7 +100,7 @@ def kb_eval(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        index = ArticleIndex(index_path(settings))
+        index = ArticleIndex(index_path(settings.state_dir))
         try:
             if index.synced_at is None:
                 settings.require_helpdesk()

@@ -17,10 +17,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..common.timespec import parse_moment
 from ..errors import ConfigError
-from ..helpdesks.factory import connect
 from ..learned.harvest import Harvest, HarvestCounts, HarvestOptions
 from ..learned.labelled_file import allowed_values
 from ..learned.labels import label_specs
+from ..run.connect import connect
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..triage.taxonomy import Taxonomy

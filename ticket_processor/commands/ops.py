@@ -34,7 +34,8 @@ def config(
     """Show the effective settings, where each came from, and secrets masked."""
     from rich.markup import escape
 
-    from ..settings import describe_settings, load_settings
+    from ..run.configure import load_settings
+    from ..settings import describe_settings
 
     with exit_codes():
         environ, env_file = environment(), env_file_path()
@@ -83,14 +84,14 @@ def breaker_reset(
 def health_setup(settings: Settings) -> HealthSetup:
     """What ``health`` checks, from the settings: the configured helpdesk and LLM endpoint as
     connectors that take health's timeout (one try each: the run is the one that retries)."""
-    from ..helpdesks.factory import connect
     from ..ops.health import HealthSetup
+    from ..run.connect import connect
 
     def helpdesk(timeout: float) -> Helpdesk:
         return connect(settings.model_copy(update={"http_timeout": timeout}))
 
     def llm(timeout: float) -> LLMAnalyser:
-        from ..llm import build_analyser  # openai: imported only when an LLM is configured
+        from ..run.engines import build_analyser  # openai: imported only when an LLM is configured
 
         return build_analyser(settings, workers=1, breaker=None, retry=None, timeout=timeout)
 

@@ -49,7 +49,7 @@ def check(
 ) -> None:
     """Validate the routes file against the helpdesk's groups and agents."""
     from ..errors import ConfigError
-    from ..helpdesks.factory import connect
+    from ..run.connect import connect
     from ..triage.routebook import read_route_book
     from ..triage.taxonomy import load_taxonomy
     from .common import exit_codes, load

@@ -15,9 +15,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import ConfigError
+from ..errors import ConfigError, either
 from ..exitcodes import ExitCode
-from ..helpdesks.registry import DEFAULT_KIND, KINDS, either, helpdesk_kind
+from ..helpdesks.registry import DEFAULT_KIND, KINDS, helpdesk_kind
 from ..settings import Settings
 from .common import (
     ENGINE_METAVAR,
@@ -222,7 +222,7 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..common.eventlog import read_events
-    from ..helpdesks.factory import connect
+    from ..run.connect import connect
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock

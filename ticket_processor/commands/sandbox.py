@@ -16,10 +16,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import ConfigError, RunAborted
+from ..errors import ConfigError, RunAborted, either
 from ..exitcodes import ExitCode
 from ..helpdesks.descriptor import HelpdeskKind
-from ..helpdesks.registry import DEFAULT_KIND, KINDS, either
+from ..helpdesks.registry import DEFAULT_KIND, KINDS
 from ..settings import Settings
 from .common import err_console, exit_codes, load
 
@@ -170,8 +170,8 @@ def seed(
     ] = False,
 ) -> None:
     """Create realistic sample tickets in the local sandbox (a real helpdesk only with --yes)."""
-    from ..helpdesks.factory import connect
     from ..helpdesks.seeding import run_seed
+    from ..run.connect import connect
 
     console = Console(highlight=False)
     settings: Settings | None = None

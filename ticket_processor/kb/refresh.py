@@ -1,10 +1,11 @@
 """The help-centre index in a run: open it, sync it when it is older than its maximum age.
 
-``open_for_run`` is what ``run_once`` calls. A run never fails because of the index: a
-damaged file is set aside and rebuilt by a full sync (reported once, as other state files
-are), a sync that fails is a warning and the run goes on with the index as it was, and with
-no usable index at all the tickets simply get no suggestions. A dry run reads the index as it
-is and neither syncs nor moves a file.
+``open_for_run`` is what ``run_once`` calls, with the index's path (``index_path`` of the state
+directory), how many suggestions a note takes and the index's maximum age. A run never fails
+because of the index: a damaged file is set aside and rebuilt by a full sync (reported once, as
+other state files are), a sync that fails is a warning and the run goes on with the index as it
+was, and with no usable index at all the tickets simply get no suggestions. A dry run reads the
+index as it is and neither syncs nor moves a file.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..models import Helpdesk
-from ..settings import Settings
 from ..triage.chain import TriageCache, _Store
 from .index import INDEX_FILE, ArticleIndex
 from .retrieve import SuggestingTriageCache
@@ -47,24 +48,28 @@ class RunIndex:
             self.index.close()
 
 
-def index_path(settings: Settings) -> Any:
-    return settings.state_dir / INDEX_FILE
+def index_path(state_dir: Path) -> Path:
+    return state_dir / INDEX_FILE
 
 
 def open_for_run(
-    settings: Settings,
+    path: Path,
     helpdesk: Helpdesk,
     *,
+    suggestions: int,
+    max_age: float,
     dry_run: bool,
     emit: Emit,
     clock: Callable[[], float] = time.time,
 ) -> RunIndex:
-    if settings.kb_suggestions <= 0:
+    """The index at ``path`` for a run; ``suggestions`` 0: off; synced when older than
+    ``max_age`` seconds."""
+    if suggestions <= 0:
         return RunIndex(None)
     if dry_run:
-        return RunIndex(ArticleIndex(index_path(settings), read_only=True))
+        return RunIndex(ArticleIndex(path, read_only=True))
     try:
-        index = ArticleIndex(index_path(settings))
+        index = ArticleIndex(path)
     except sqlite3.Error as exc:  # a full disk, a read-only file: no suggestions this run
         reason = f"{type(exc).__name__}: {exc}"[:300]
         emit("kb_unavailable", level="warning", error=reason)
@@ -81,7 +86,7 @@ def open_for_run(
             reason=aside.reason,
         )
     synced_at = index.synced_at
-    if synced_at is not None and clock() - synced_at <= settings.kb_max_age:
+    if synced_at is not None and clock() - synced_at <= max_age:
         return found
     started = time.monotonic()
     try:

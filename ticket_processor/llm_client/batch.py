@@ -26,7 +26,7 @@ import io
 import json
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import httpx2
 import openai
@@ -51,9 +51,6 @@ from ..triage.taxonomy import Taxonomy
 from .http import AnswerRefused, build_http_client, call_deadline, split_query
 from .prompt import analysis_schema, chat_messages, read_analysis, response_format, system_prompt
 from .wire import answer_of, translate_error
-
-if TYPE_CHECKING:
-    from ..settings import Settings
 
 CHAT_ENDPOINT: Final = "/v1/chat/completions"
 # Batch states after which nothing more will change (OpenAI's names).
@@ -338,20 +335,3 @@ def _line_error(
     if code is not None and code >= 500:
         return LLMServerError(text, status_code=code)
     return LLMError(text, status_code=code)
-
-
-def build_batch_client(settings: Settings, *, taxonomy: Taxonomy | None = None) -> LLMBatchClient:
-    """The Batch API client for the settings' endpoint and first model."""
-    from ..triage.taxonomy import load_taxonomy
-
-    key = settings.openai_api_key
-    return LLMBatchClient(
-        model=settings.models[0],
-        taxonomy=taxonomy if taxonomy is not None else load_taxonomy(settings.taxonomy_file),
-        api_key=key.get_secret_value() if key else None,
-        base_url=settings.openai_base_url,
-        timeout=max(settings.llm_timeout, 60.0),
-        reply_draft=settings.reply_draft,
-        max_line_bytes=settings.llm_max_bytes,
-        max_file_bytes=settings.batch_max_bytes,
-    )

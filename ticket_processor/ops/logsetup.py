@@ -6,8 +6,9 @@ they vanish into a mail nobody reads. Here every warning (and worse) becomes a
 ``library_warning`` event in the JSON-lines log, and on a terminal also one line on stderr,
 both scrubbed by the one ``Scrubber``. ``warnings.warn`` from libraries is routed the same way.
 
-The CLI calls ``configure_logging_for(settings, ...)`` once per command; calling it again
-replaces the previous configuration (tests run many commands in one process).
+The CLI calls ``configure_logging_for(log_dir, scrubber, ...)`` once per command, with its
+settings' log directory and scrubber; calling it again replaces the previous configuration
+(tests run many commands in one process).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from ..errors import TicketBotError
 
 if TYPE_CHECKING:
     from ..common.eventlog import EventLog
-    from ..settings import Settings
 
 EVENT = "library_warning"
 
@@ -131,9 +131,9 @@ def configure_logging(
     return handler
 
 
-def configure_logging_for(settings: Settings, *, on_terminal: bool) -> LibraryWarningHandler:
-    """``configure_logging`` for a command: the settings' log directory and secrets."""
-    scrubber = settings.scrubber()
-    return configure_logging(
-        _LazyEventLog(settings.log_dir, scrubber), scrubber, on_terminal=on_terminal
-    )
+def configure_logging_for(
+    log_dir: Path, scrubber: Scrubber, *, on_terminal: bool
+) -> LibraryWarningHandler:
+    """``configure_logging`` for a command: its log directory (the log opened on the first
+    warning) and the scrubber of its settings' secrets."""
+    return configure_logging(_LazyEventLog(log_dir, scrubber), scrubber, on_terminal=on_terminal)

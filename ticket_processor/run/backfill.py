@@ -20,7 +20,8 @@ Two paths, one promise (every ticket is written once, and a kill -9 anywhere los
   helpdesk's read window is used up, the backfill waits for it (with the lock released)
   instead of ending. ``--max-runtime`` and SIGINT/SIGTERM stop it with its progress saved.
 
-What both paths share (the record, a slice, the waits, the counts) is ``BackfillSession``'s.
+What both paths share (the record, a slice, the waits, the counts) is ``BackfillSession``'s;
+the Batch API client is built from the settings here (``build_batch_client``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from datetime import UTC, datetime
 
 from ..errors import LLMError
 from ..exitcodes import SIGNAL_EXIT, ExitCode
-from ..llm_client.batch import LLMBatchClient, build_batch_client
+from ..llm_client.batch import LLMBatchClient
 from ..settings import Settings
 from ..state.lock import RunLock
+from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .backfill_batch import BatchPath
 from .backfill_session import BackfillOptions, BackfillResult, BackfillSession
 from .runtime import Runtime
@@ -151,3 +153,18 @@ def run_backfill(
 ) -> BackfillResult:
     """One ``ticketbot backfill`` invocation (the library entry point)."""
     return Backfill(settings, options, runtime).run()
+
+
+def build_batch_client(settings: Settings, *, taxonomy: Taxonomy | None = None) -> LLMBatchClient:
+    """The Batch API client for the settings' endpoint and first model."""
+    key = settings.openai_api_key
+    return LLMBatchClient(
+        model=settings.models[0],
+        taxonomy=taxonomy if taxonomy is not None else load_taxonomy(settings.taxonomy_file),
+        api_key=key.get_secret_value() if key else None,
+        base_url=settings.openai_base_url,
+        timeout=max(settings.llm_timeout, 60.0),
+        reply_draft=settings.reply_draft,
+        max_line_bytes=settings.llm_max_bytes,
+        max_file_bytes=settings.batch_max_bytes,
+    )

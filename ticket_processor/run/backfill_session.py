@@ -16,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from ..common.eventlog import EventLog, new_run_id
 from ..exitcodes import ExitCode
-from ..helpdesks.factory import connect
 from ..models import Helpdesk
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..state.shapes import BackfillFile
 from ..triage.taxonomy import load_taxonomy
+from .connect import connect
 from .runner import run_once
 from .runtime import Runtime
 from .types import RunSummary

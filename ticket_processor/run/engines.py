@@ -1,4 +1,5 @@
-"""The one builder of the engine chain (LLM → learned model → rules) for run, eval and demo.
+"""The one builder of the engine chain (LLM → learned model → rules) for run, eval and demo,
+and of the LLM analyser from the settings (``build_analyser``: run, eval, health).
 
 ``--engine llm`` (the default) means "the best engine available": the LLM when one is
 configured, else the learned model when a model file exists, else the keyword rules — and the
@@ -12,19 +13,24 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..common.scrub import display_url
 from ..errors import ConfigError
-from ..learned import open_engine
+from ..learned import MODEL_FILE_NAME, bundled_model_path, open_engine
+from ..llm_client.pacer import LLMPacer
 from ..models import Engine, Triage
 from ..resilience.breaker import CircuitBreaker
-from ..resilience.pacing import resolve_workers
-from ..resilience.retry import RetryPolicy
+from ..resilience.pacing import AUTO_LLM_START, AdaptiveLimit, resolve_workers
+from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
 from ..triage.chain import LLMEngine, LocalEngine, TriageEngine
 from ..triage.prepare import PreparedTicket
 from ..triage.rules import RulesEngine
-from ..triage.taxonomy import Taxonomy
+from ..triage.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from ..llm import LLMAnalyser
 
 # A 429 gets more tries and waits out a whole rate-limit minute: the endpoint is up, and the
 # adaptive limit is meanwhile bringing the run down to its rate.
@@ -48,6 +54,62 @@ def llm_breaker_name(settings: Settings) -> str:
     return f"llm@{display_url(settings.openai_base_url or 'https://api.openai.com/v1')}"
 
 
+def build_analyser(
+    settings: Settings,
+    *,
+    workers: int,
+    breaker: CircuitBreaker | None,
+    on_event: Callable[..., object] | None = None,
+    taxonomy: Taxonomy | None = None,
+    retry: RetryPolicy | None = LLM_RETRY,
+    timeout: float | None = None,
+    auto_workers: bool = False,
+) -> LLMAnalyser:
+    """The analyser every command uses, from the settings; the one place one is built.
+
+    ``workers`` is the most calls that may be in flight (the threads that call ``analyse``):
+    the connection pool, the adaptive limit and the pacer are sized to it. For ``--workers
+    auto`` pass the ceiling and ``auto_workers``: the adaptive limit then starts low and follows
+    the endpoint's latency, and the pacer keeps the calls in flight at what the endpoint's
+    announced rate sustains (``analyser.concurrency()`` says what bound it). ``breaker`` counts
+    the endpoint's failures (None with ``retry=None``: one try, as ``health`` probes).
+    ``on_event(name, **fields)`` hears each retry (``llm_retry``), e.g. ``EventLog.emit``.
+    """
+    # openai takes most of a second to import: a run on the rules or the learned model,
+    # and every command that builds no analyser, never loads it.
+    from ..llm import LLMAnalyser
+
+    key = settings.openai_api_key
+
+    def retried(attempt: int, exc: BaseException, wait: float) -> None:
+        if on_event is not None:
+            on_event("llm_retry", attempt=attempt, error=type(exc).__name__, wait_s=round(wait, 3))
+
+    retrier = (
+        Retrier(retry or RetryPolicy(attempts=1), breaker=breaker, on_retry=retried)
+        if retry is not None or breaker is not None
+        else None
+    )
+    workers = max(1, workers)
+    return LLMAnalyser(
+        models=settings.models,
+        taxonomy=taxonomy if taxonomy is not None else load_taxonomy(settings.taxonomy_file),
+        api_key=key.get_secret_value() if key else None,
+        base_url=settings.openai_base_url,
+        timeout=timeout if timeout is not None else settings.llm_timeout,
+        retrier=retrier,
+        limit=(
+            AdaptiveLimit(workers, start=AUTO_LLM_START, follow_latency=True)
+            if auto_workers
+            else AdaptiveLimit(workers)
+        ),
+        pacer=LLMPacer(workers),
+        reply_draft=settings.reply_draft,
+        pool_size=workers,
+        max_answer_bytes=settings.llm_max_bytes,
+    )
+
+
 def build_llm(
     settings: Settings,
     taxonomy: Taxonomy,
@@ -58,8 +120,6 @@ def build_llm(
     on_event: Callable[..., object] | None = None,
     auto_workers: bool = False,
 ) -> LLMEngine:
-    from ..llm import build_analyser
-
     analyser = build_analyser(
         settings,
         workers=workers,
@@ -114,8 +174,6 @@ def build_learned(
     configured LLM that cannot be reached hands its tickets to it, not to the rules. Behind an
     LLM the link is lazy (``LazyLearned``): a run whose LLM answers never loads it.
     """
-    from ..learned import MODEL_FILE_NAME, bundled_model_path
-
     own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
     path = own if settings.learned_model is not None or own.exists() else bundled_model_path()
     if not offline_first:

@@ -19,24 +19,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
-from ..helpdesks.factory import breaker_name, connect
-from ..kb.refresh import open_for_run
+from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
-from ..settings import Settings
+from ..settings import Settings, parse_thresholds
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..triage.confidence import parse_thresholds
 from ..triage.fieldbook import load_fields
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
+from .connect import breaker_name, connect
 from .context import RunContext
 from .engines import build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
@@ -201,7 +200,14 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         deadline=parts.deadline,
     )
     watch = EscalationWatch(log)
-    kb = open_for_run(settings, helpdesk, dry_run=options.dry_run, emit=log.emit)
+    kb = open_for_run(
+        index_path(settings.state_dir),
+        helpdesk,
+        suggestions=settings.kb_suggestions,
+        max_age=settings.kb_max_age,
+        dry_run=options.dry_run,
+        emit=log.emit,
+    )
     try:
         # Routes are resolved once per run, before any ticket: a bad file changes nothing.
         router = load_router(

@@ -16,11 +16,6 @@ import orjson
 
 from .shapes import CacheFile
 
-# Duplicates (a customer writing twice, an outage's flood) arrive close together: the most
-# recent 5,000 analyses catch them. It is read whole at the start of every run, so an uncapped
-# cache would grow a run's memory with the backlog (TICKETBOT_CACHE_ENTRIES).
-DEFAULT_MAX_ENTRIES = 5_000
-
 
 def _packed(value: dict[str, Any]) -> bytes:
     """An entry as compact JSON, the way it is held in memory: ~0.5 KB against ~1.7 KB as a
@@ -38,11 +33,10 @@ class CacheStore(Protocol):
 
 
 class AnalysisCache:
-    """Thread-safe LRU of analyses keyed by content hash (plus models and taxonomy)."""
+    """Thread-safe LRU of analyses keyed by content hash (plus models and taxonomy); it keeps
+    the ``max_entries`` most recently used (``TICKETBOT_CACHE_ENTRIES``; its default says why)."""
 
-    def __init__(
-        self, store: CacheStore | None = None, *, max_entries: int = DEFAULT_MAX_ENTRIES
-    ) -> None:
+    def __init__(self, store: CacheStore | None = None, *, max_entries: int) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._store = store

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Decision = Literal["apply", "suggest", "abstain"]
-CALIBRATED_FIELDS = ("category", "subcategory", "urgency", "sentiment")
 DEFAULT_PRECISION = 0.95
 DEFAULT_SUGGEST_AT = 0.5
 # Fewer applied rows than this and a threshold's precision is a guess: take a higher one.
@@ -162,38 +161,3 @@ def field_decisions(
     chosen_suggest.update(suggest_at or {})
     policy = FieldPolicy(chosen_apply, chosen_suggest)
     return {field: policy.decide(field, p) for field, p in field_confidence.items()}
-
-
-def parse_thresholds(text: str | None, *, setting: str) -> dict[str, float]:
-    """``"category=0.9,urgency=0.8"`` (or one number for every field) as a mapping; a bad entry
-    raises ValueError naming ``setting``."""
-    if not text or not text.strip():
-        return {}
-    text = text.strip()
-    try:
-        single = float(text)
-    except ValueError:
-        single = None
-    if single is not None:
-        if not 0 <= single <= 1:
-            raise ValueError(f"{setting}: {text!r} is not between 0 and 1")
-        return dict.fromkeys(CALIBRATED_FIELDS, single)
-    found: dict[str, float] = {}
-    for part in text.split(","):
-        name, equals, value = part.partition("=")
-        name = name.strip()
-        if not equals or name not in CALIBRATED_FIELDS:
-            raise ValueError(
-                f"{setting}: {part.strip()!r}: expected FIELD=NUMBER with FIELD one of "
-                f"{', '.join(CALIBRATED_FIELDS)} (e.g. category=0.95,urgency=0.9)"
-            )
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(
-                f"{setting}: {part.strip()!r}: {value.strip()!r} is not a number"
-            ) from None
-        if not 0 <= number <= 1:
-            raise ValueError(f"{setting}: {part.strip()!r}: must be between 0 and 1")
-        found[name] = number
-    return found

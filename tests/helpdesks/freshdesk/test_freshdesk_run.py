@@ -15,10 +15,10 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 
-from ticket_processor.helpdesks import factory as helpdesk_factory
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
+from ticket_processor.run import connect as helpdesk_factory
 from ticket_processor.tags import NOTE_HEADER
 
 TEXTS = [

@@ -27,6 +27,7 @@ from ticket_processor.errors import (
     WriteOutcomeUnknown,
 )
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
+from ticket_processor.helpdesks.zendesk.kind import ZendeskSettings
 from ticket_processor.helpdesks.zendesk.records import JobStatus
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
@@ -35,7 +36,7 @@ from ticket_processor.models import Priority, WriteBack
 from ticket_processor.resilience.deadline import RunDeadline
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
-from ticket_processor.settings import load_settings
+from ticket_processor.run.configure import load_settings
 
 EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
@@ -125,12 +126,12 @@ def test_oauth_bearer_token(
         wrong.me()
 
 
-def test_from_settings_builds_a_working_client(sandbox: RunningSandbox) -> None:
+def test_from_desk_builds_a_working_client(sandbox: RunningSandbox) -> None:
     settings = load_settings(
         {"ZENDESK_URL": sandbox.url, "ZENDESK_EMAIL": EMAIL, "ZENDESK_API_TOKEN": TOKEN},
         env_file=None,
     )
-    with ZendeskClient.from_settings(settings) as zd:
+    with ZendeskClient.from_desk(settings.desk_settings(ZendeskSettings)) as zd:
         assert zd.me()["email"] == EMAIL
         assert TOKEN not in repr(zd)
 

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ...common.helpdesk_settings import HelpdeskSettings
 from ...errors import (
     AuthError,
     BreakerOpenError,
@@ -70,7 +71,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...tags import answers_same_message, is_triage_note, marker_tag
-from ..descriptor import HelpdeskSettings, Wiring
+from ..descriptor import Wiring
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages

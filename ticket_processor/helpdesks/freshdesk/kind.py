@@ -6,8 +6,9 @@ from typing import ClassVar
 
 from pydantic import SecretStr, field_validator
 
+from ...common.helpdesk_settings import HelpdeskSettings, check_url
 from ...errors import ConfigError
-from ..descriptor import HelpdeskKind, HelpdeskSettings, check_url
+from ..descriptor import HelpdeskKind
 
 
 class FreshdeskSettings(HelpdeskSettings):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from ...common.helpdesk_settings import HelpdeskSettings
 from ...errors import (
     CursorRejectedError,
     HelpdeskError,
@@ -46,7 +47,7 @@ from ...models import (
 )
 from ...resilience.pacing import RequestWindow
 from ...tags import marker_tag
-from ..descriptor import HelpdeskSettings, Wiring
+from ..descriptor import Wiring
 from . import replies
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles

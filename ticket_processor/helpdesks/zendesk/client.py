@@ -33,7 +33,6 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.deadline import RunDeadline
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
-from ...settings import Settings
 from .kind import ZendeskSettings
 from .reads import comments, incremental_pages, paged, search_pages, ticket_event_page
 from .records import (
@@ -130,12 +129,6 @@ class ZendeskClient:
     def run_deadline(self) -> RunDeadline | None:
         """The run's bound the requests and job polling keep to (None: unbounded)."""
         return self._http.run_deadline
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> ZendeskClient:
-        """Build from validated settings; raises ``ConfigError`` naming what is missing."""
-        kwargs.setdefault("timeout", (5.0, settings.http_timeout))
-        return cls.from_desk(settings.desk_settings(ZendeskSettings), **kwargs)
 
     @classmethod
     def from_desk(cls, desk: ZendeskSettings, **kwargs: Any) -> ZendeskClient:

@@ -1,7 +1,8 @@
 """The one place a ``Helpdesk`` is built from the settings, for whichever kind they choose.
 
-Composition only: the core asks for a ``Helpdesk`` here and never imports an adapter itself;
-the chosen kind's adapter (``registry.KINDS``) is imported when first asked for.
+Composition only: the run and the commands ask for a ``Helpdesk`` here and never import an
+adapter themselves; the chosen kind's adapter (``helpdesks.registry.KINDS``) is imported when
+first asked for, and handed the run's retrier, breaker and deadline (``Wiring``).
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import time
 from collections.abc import Callable
 
 from ..common.scrub import display_url
+from ..helpdesks.descriptor import Wiring
+from ..helpdesks.registry import KINDS
 from ..models import Helpdesk
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
-from .descriptor import Wiring
-from .registry import KINDS
 
 HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
 
