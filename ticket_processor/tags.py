@@ -12,9 +12,9 @@ for a first triage, a customer's reply and a revert comes from it), ``triage_cha
 triage's tags, priority and ``plan_change``, with the priority policy), ``reply_change`` (what a
 customer's reply changes), ``note`` (the note ticketbot writes and how it reads its notes back),
 ``trailer`` (the note's last line). Tag names (``sanitise_tag``, ``fit_tag``) are vocabulary,
-in ``models``. The rest of the package takes the names below from here; the parts of
-``writeback/`` import each other directly, and the trailer's names are taken from
-``writeback.trailer``.
+in ``models``. Package code imports each name from the module that defines it; this module
+is for a reader and for code that uses ticketbot as a library (the trailer's names are in
+``writeback.trailer``).
 """
 
 from .writeback.note import (

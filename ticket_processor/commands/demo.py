@@ -37,8 +37,8 @@ from ..run.connect import connect
 from ..run.runner import run_once
 from ..sandbox.entry import SandboxEntry
 from ..settings import Settings
-from ..tags import is_triage_note
 from ..triage.note_text import terminal_text
+from ..writeback.note import is_triage_note
 from .render import progress_bar, roomy, stacked, summary_line, summary_table, wide_enough
 
 SHOWN = 15  # tickets shown in the result table; the rest are counted

@@ -15,8 +15,8 @@ from rich.text import Text
 
 from ..models import WriteBack
 from ..run.types import PlannedChange, RunSummary
-from ..tags import RoutedWriteBack
 from ..triage.note_text import llm_text, terminal_text
+from ..writeback.planner import RoutedWriteBack
 
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
 # columns the per-ticket tables are printed one line a ticket instead, as in a pipe.

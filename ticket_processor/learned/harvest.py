@@ -37,7 +37,8 @@ from ..errors import ConfigError, StateFileRefused
 from ..models import Cursor, Helpdesk, Ticket
 from ..state.ledger import RunLedger
 from ..state.shapes import CursorRecord, HarvestFile
-from ..tags import is_processed, standing_note
+from ..writeback.note import standing_note
+from ..writeback.triage_change import is_processed
 from .labels import LabelSpec, is_unreviewed, labels_from_tags
 
 EXAMPLES_NAME = "learn-examples.jsonl"

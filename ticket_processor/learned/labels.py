@@ -19,7 +19,7 @@ from typing import Literal
 
 from ..errors import ConfigError
 from ..models import sanitise_tag
-from ..tags import note_labels
+from ..writeback.note import note_labels
 
 SpecKind = Literal["tag", "field"]
 # The fields a model predicts and a label can be read for (numpy-free: a run imports this).

@@ -15,8 +15,8 @@ from ..common.eventlog import EventSink
 from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
 from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
-from ..tags import ReplyChange, ReplyKind, Thread
 from ..triage.chain import TriageCache, TriageEngine
+from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .runtime import Runtime
 from .types import RunOptions
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from ..errors import RunOutOfTime
 from ..models import Ticket, Triage, WriteBack, WriteOutcome
-from ..tags import is_processed
 from ..triage.prepare import PreparedTicket, prepare_ticket
+from ..writeback.triage_change import is_processed
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .outcomes import observe_outcome, observe_shadow_outcome

@@ -20,7 +20,7 @@ from ..common.eventlog import EventSink
 from ..learned.feedback import AGREEMENT_FIELDS
 from ..learned.labels import LabelSpec, default_specs, labels_from_tags
 from ..models import Ticket
-from ..tags import is_processed
+from ..writeback.triage_change import is_processed
 
 SOLVED = ("solved", "closed")
 

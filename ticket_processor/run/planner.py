@@ -19,21 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Message, RouteDecision, Ticket, Triage, WriteBack
-from ..tags import (
-    ReplyChange,
-    ReplyKind,
-    RoutedWriteBack,
-    Thread,
-    WritePolicy,
-    reply_plan,
-    standing_labels,
-    triage_writeback,
-)
 from ..triage.confidence import Decision, field_decisions
 from ..triage.fields import ResolvedField, extract
 from ..triage.redact import redact
 from ..triage.reply_facts import ReplyFacts, reply_facts
 from ..triage.routing import Router
+from ..writeback.planner import RoutedWriteBack, WritePolicy, reply_plan, triage_writeback
+from ..writeback.reply_change import ReplyChange, ReplyKind, Thread, standing_labels
 from .types import RunOptions
 
 

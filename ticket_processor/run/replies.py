@@ -31,10 +31,11 @@ from typing import Literal
 from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
 from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
 from ..state.replies import ReplyBook
-from ..tags import ReplyChange, read_thread, repair_change, reply_writeback
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_kind import classify_reply
 from ..triage.reply_text import strip_reply
+from ..writeback.planner import reply_writeback
+from ..writeback.reply_change import ReplyChange, read_thread, repair_change
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .scope import CLOSED

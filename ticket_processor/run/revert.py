@@ -21,7 +21,8 @@ from typing import Any
 
 from ..models import Helpdesk, Ticket, WriteBack, WriteOutcome
 from ..state.ledger import RunLedger
-from ..tags import RunWrites, marker_tag, revert_recheck, revert_writeback
+from ..writeback.planner import RunWrites, revert_recheck, revert_writeback
+from ..writeback.triage_change import marker_tag
 
 
 @dataclass

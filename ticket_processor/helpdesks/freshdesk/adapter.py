@@ -70,7 +70,8 @@ from ...models import (
 from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
-from ...tags import answers_same_message, is_triage_note, marker_tag
+from ...writeback.note import answers_same_message, is_triage_note
+from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies

@@ -46,7 +46,7 @@ from ...models import (
     WriteOutcome,
 )
 from ...resilience.pacing import RequestWindow
-from ...tags import marker_tag
+from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from . import replies
 from .client import BATCH_LIMIT, ZendeskClient

@@ -11,7 +11,7 @@ from typing import Any
 
 from ....models import Priority
 from ....sandbox.desks import UNLIMITED, NewTicket, Snapshot
-from ....tags import NOTE_HEADER
+from ....writeback.note import NOTE_HEADER
 from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ....sandbox.desks import UNLIMITED, NewTicket, Snapshot
-from ....tags import NOTE_HEADER
+from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
 from .server import RunningSandbox, serve_in_thread
 
