@@ -16,14 +16,11 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-from ..common.eventlog import EventSink
+from ..common.eventlog import EventLog, EventSink, new_run_id
 from ..common.scrub import Scrubber
 from ..errors import TicketBotError
-
-if TYPE_CHECKING:
-    from ..common.eventlog import EventLog
 
 EVENT = "library_warning"
 
@@ -42,8 +39,6 @@ class _LazyEventLog:
             return {}
         try:
             if self._log is None:
-                from ..common.eventlog import EventLog, new_run_id
-
                 self._log = EventLog(self._directory, run_id=new_run_id(), secrets=self._scrubber)
             return self._log.emit(event, **fields)
         except TicketBotError as exc:

@@ -17,15 +17,15 @@ from ..common.ticket_stream import TicketStream, holds_updates_since
 from ..errors import CursorRejectedError, TicketBotError
 from ..models import Ticket, TicketPage
 from .context import RunContext
-from .types import RunSummary
+from .record import RunRecorder
 
 
 class Discovery:
     """A run's pages and its choice of tickets; build one per run."""
 
-    def __init__(self, ctx: RunContext, summary: RunSummary) -> None:
+    def __init__(self, ctx: RunContext, record: RunRecorder) -> None:
         self.ctx = ctx
-        self.summary = summary
+        self.record = record
         self.stream = self._stream()
 
     def _stream(self) -> TicketStream:
@@ -67,7 +67,7 @@ class Discovery:
         if not older:
             return
         self.ctx.log.emit("older_tickets_left", tickets=older, since=began.isoformat())
-        self.summary.warnings.append(
+        self.record.warn(
             f"this first run reads the tickets changed since {began:%Y-%m-%d %H:%M} UTC; "
             f"{older} open ticket(s) last changed before then are left as they are: "
             "`ticketbot backfill --since DATE` (e.g. --since 90d) triages them"
@@ -76,14 +76,14 @@ class Discovery:
     def _refused(self, exc: CursorRejectedError) -> None:
         began = datetime.fromtimestamp(self.stream.since, UTC)
         self.ctx.log.emit("cursor_discarded", reason=f"{exc}; starting again from {began}")
-        self.summary.warnings.append(f"the saved cursor was refused and discarded: {exc}")
+        self.record.warn(f"the saved cursor was refused and discarded: {exc}")
         self.ctx.ledger.discard_cursor(stream=self.ctx.stream)
 
     def wanted(self, ticket: Ticket, should_skip: Callable[[Ticket], bool]) -> bool:
         """Seen once per run, and not done already."""
         if not self.stream.first_sighting(ticket.id):
             return False  # reappeared in the export (updated meanwhile): handled once
-        self.summary.tickets_seen += 1
+        self.record.seen()
         return not should_skip(ticket)
 
     def at_limit(self, taken: int) -> bool:

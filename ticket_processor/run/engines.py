@@ -24,7 +24,9 @@ from ..resilience.breaker import CircuitBreaker
 from ..resilience.pacing import AUTO_LLM_START, AdaptiveLimit, resolve_workers
 from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
+from ..triage.cascade import CascadeEngine
 from ..triage.chain import LLMEngine, LocalEngine, TriageEngine
+from ..triage.llm_calibration import load as load_calibration
 from ..triage.prepare import PreparedTicket
 from ..triage.rules import RulesEngine
 from ..triage.taxonomy import Taxonomy, load_taxonomy
@@ -151,7 +153,7 @@ class LazyLearned:
     def analyse(self, ticket: PreparedTicket) -> Triage:
         with self._lock:
             if self._engine is None and self._failure is None:
-                from ..learned import LearnedEngine, load_model
+                from ..learned import LearnedEngine, load_model  # numpy: only when asked
 
                 model, reason = load_model(self._path, self._taxonomy.names)
                 if model is None:
@@ -233,8 +235,6 @@ def build_chain(
                 )
             )
             if llm_calibration and isinstance(chain[0], LLMEngine):
-                from ..triage.llm_calibration import load as load_calibration
-
                 found, why = load_calibration(
                     settings.state_dir, settings.models[0], taxonomy.names
                 )
@@ -246,8 +246,6 @@ def build_chain(
     offline_first = engine == "learned" or not chain
     learned, why = build_learned(settings, taxonomy, offline_first=offline_first)
     if learned is not None and cascade and chain and isinstance(chain[0], LLMEngine):
-        from ..triage.cascade import CascadeEngine
-
         chain[0] = CascadeEngine(
             chain[0],
             learned,

@@ -2,7 +2,7 @@
 
 ``TicketFlow`` owns everything a run tracks per ticket, in one place: the tickets in flight
 (one ``_InFlight`` each), the bounded slots that keep memory flat, the page checkpoint, the
-retry counts, and the summary's counters (kept by ``record.TicketRecorder``, which also
+retry counts; what it counts it tells the run's recorder (``record.RunRecorder``, which also
 logs each end). Every ticket that is taken ends in exactly one of
 ``_triaged``, ``fail`` or ``defer`` — the one closing path — which settles (or abandons) it in
 the checkpoint, releases its slot and reports progress.
@@ -22,9 +22,9 @@ from ..writeback.triage_change import is_processed
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .outcomes import observe_outcome, observe_shadow_outcome
-from .record import TicketRecorder
+from .record import RunRecorder
 from .scope import choose
-from .types import PlannedChange, RunSummary
+from .types import PlannedChange
 from .writer import Writer
 
 
@@ -45,7 +45,7 @@ class TicketFlow:
     def __init__(
         self,
         ctx: RunContext,
-        summary: RunSummary,
+        record: RunRecorder,
         checkpoint: Checkpoint,
         should_stop: Callable[[], str | None],
     ) -> None:
@@ -54,7 +54,6 @@ class TicketFlow:
         self.cache = ctx.cache
         self.planner = ctx.planner
         self.log = ctx.log
-        self.summary = summary
         self.checkpoint = checkpoint
         self.should_stop = should_stop
         self.clock = ctx.runtime.clock
@@ -66,7 +65,7 @@ class TicketFlow:
         self._slots = threading.BoundedSemaphore(options.workers + 300)
         self._closed = False  # after a stop's grace: late results are dropped, not written
         self._futures: set[Future[None]] = set()
-        self.record = TicketRecorder(ctx, summary, self._lock)
+        self.record = record
 
     # -- taking a ticket (main thread) --------------------------------------------------
 
@@ -82,11 +81,8 @@ class TicketFlow:
         )
         if choice == "take":
             return False
+        self.record.passed_by(choice)
         with self._lock:
-            if choice == "out_of_scope":
-                self.summary.out_of_scope += 1
-            else:
-                self.summary.skipped += 1
             self.retry.pop(ticket.id, None)
         return True
 
@@ -136,9 +132,7 @@ class TicketFlow:
                 return  # the run stopped meanwhile; this ticket stays for the next run
             entry.triage = result
             if self.options.dry_run:
-                self.summary.planned.append(
-                    PlannedChange(ticket.id, entry.subject, result, writeback)
-                )
+                self.record.planned(PlannedChange(ticket.id, entry.subject, result, writeback))
         assert self.writer is not None
         self.writer.add(writeback)
 
@@ -178,8 +172,8 @@ class TicketFlow:
         elif outcome.writeback is None:
             # The marker appeared between our read and our write: another ticketbot (a second
             # host on this helpdesk) or a write of ours whose answer was lost. Not ours to count.
+            self.record.second_writer()
             with self._lock:
-                self.summary.second_writer += 1
                 self.retry.pop(outcome.ticket_id, None)
             self.log.emit("ticket_already_marked", ticket_id=outcome.ticket_id)
         else:
@@ -201,8 +195,7 @@ class TicketFlow:
         """Leave a taken ticket to the next run (the run is stopping); its page is read again."""
         with self._lock:
             self._inflight.pop(ticket_id, None)
-            self.summary.deferred += 1
-            self.summary.stopped_early = self.summary.stopped_early or reason
+        self.record.deferred(1, reason)
         self.checkpoint.abandon(ticket_id)
         self._slots.release()
         self.on_progress("ticket")
@@ -213,7 +206,7 @@ class TicketFlow:
             self._closed = True
             left = list(self._inflight)
             self._inflight.clear()
-            self.summary.deferred += len(left)
+        self.record.deferred(len(left))
         for ticket_id in left:
             self.checkpoint.abandon(ticket_id)
         return len(left)

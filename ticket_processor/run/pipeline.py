@@ -19,8 +19,8 @@ adapter's, what survives between runs the ``RunLedger``'s.
   too, every wait ends (the helpdesk's calls, retries, rate-limit pauses and job polling; the
   analyses still running are abandoned) and what was not written is left to the next run
   (``RunOutOfTime``: deferred, not failed).
-- The summary is written once, at the end (``record.record_run_end``): the ``run_finished``
-  event and, but for a dry run, ``last_run.json``.
+- The summary is written once, at the end (``record.RunRecorder.write_record``): the
+  ``run_finished`` event and, but for a dry run, ``last_run.json``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, RunOutOfTime
-from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..models import WriteOutcome
 from ..resilience.deadline import RunDeadline
 from ..state.replies import ReplyBook
@@ -37,7 +36,7 @@ from .checkpoint import Checkpoint
 from .context import RunContext
 from .discovery import Discovery
 from .flow import TicketFlow
-from .record import name_the_bound, record_run_end
+from .record import RunRecorder
 from .replies import ReplyPass
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
@@ -62,16 +61,17 @@ class Pipeline:
             engine=ctx.options.engine,
             backfill=ctx.stream == "backfill",
         )
+        self.recorder = RunRecorder(ctx, self.summary)
         self.checkpoint = Checkpoint()
         self.deadline = ctx.deadline
         self._started = 0.0
         self._started_at = self.now()
-        self.discovery = Discovery(ctx, self.summary)
+        self.discovery = Discovery(ctx, self.recorder)
         # What re-triage on replies keeps (its cursor; per ticket, ticketbot's last write).
         self.book = ReplyBook(ctx.ledger, ctx.helpdesk.kind)
         self._taken: set[int] = set()
-        self.upkeep = LedgerUpkeep(ctx, self.summary)
-        self.flow = TicketFlow(ctx, self.summary, self.checkpoint, self._stop_reason)
+        self.upkeep = LedgerUpkeep(ctx, self.recorder)
+        self.flow = TicketFlow(ctx, self.recorder, self.checkpoint, self._stop_reason)
 
     # -- the run ---------------------------------------------------------------------
 
@@ -102,7 +102,7 @@ class Pipeline:
             self._process()
         except RunOutOfTime as exc:
             # The bound ended a wait (recovery, a page read): stopped, progress saved.
-            self.summary.stopped_early = "max_runtime"
+            self.recorder.stopped_early("max_runtime")
             self.log.emit("run_out_of_time", reason=str(exc))
         except (AuthError, BreakerOpenError, RunAborted) as exc:
             self._abort(str(exc))
@@ -131,7 +131,7 @@ class Pipeline:
                 for event, reason in page.notices:
                     self.log.emit(event, reason=reason)
                     if event == "discover_paused":  # the read window: a backfill waits for it
-                        self.summary.stopped_early = "read_window"
+                        self.recorder.stopped_early("read_window")
                 self.checkpoint.open_page(page.next_cursor)
                 stop = None
                 for ticket in page.tickets:
@@ -150,7 +150,7 @@ class Pipeline:
                 if stop is None and self.discovery.caught_up(page, self._started_at):
                     stop = "caught_up"
                 if stop:
-                    self.summary.stopped_early = stop
+                    self.recorder.stopped_early(stop)
                     break
         finally:
             self._drain(pool)
@@ -171,7 +171,7 @@ class Pipeline:
         )
 
     def _replies(self) -> None:
-        replies = ReplyPass(self.ctx, self.summary, self.book)
+        replies = ReplyPass(self.ctx, self.recorder, self.book)
         with ThreadPoolExecutor(self.options.workers, thread_name_prefix="reply") as pool:
             replies.run(pool, self._taken, self._stop_reason)
         if replies.writer is not None and replies.writer.aborted is not None:
@@ -195,7 +195,7 @@ class Pipeline:
                     grace_ends = self.clock() + self.deadline.cap(self.options.stop_grace)
             if grace_ends is not None and self.clock() >= grace_ends:
                 abandoned = self.flow.close()
-                self.summary.abandoned = abandoned
+                self.recorder.abandoned(abandoned)
                 self.log.emit("run_abandoned", analyses=abandoned)
                 break
             wait(pending, timeout=0.2)
@@ -227,28 +227,16 @@ class Pipeline:
             self.upkeep.save_cursor(self.checkpoint.safe_cursor)
 
     def _abort(self, reason: str) -> None:
-        self.summary.status = "aborted"
-        self.summary.exit_code = ExitCode.ABORTED
-        self.summary.reason = reason
+        self.recorder.aborted(reason)
 
     def _finish(self) -> None:
-        s = self.summary
-        s.seconds = round(self.clock() - self._started, 3)
-        signal_name = self._stop_signal()
-        if s.status != "aborted" and signal_name is not None:
-            s.status = "stopped"
-            s.exit_code = SIGNAL_EXIT.get(signal_name, ExitCode.TERMINATED)
-            s.reason = f"stopped by {signal_name}; progress saved"
-            s.stopped_early = signal_name
-        elif s.status != "aborted" and s.failed:
-            s.status, s.exit_code = "partial", ExitCode.PARTIAL
+        self.recorder.conclude(self.clock() - self._started, self._stop_signal())
         if not self.options.dry_run:
             self._save_cursor()
             self.upkeep.save_retry_queue(self.flow.retry)
             self.book.save()
         self.upkeep.report_set_aside()
-        name_the_bound(s, self.ctx)
-        record_run_end(s, self.ctx)
+        self.recorder.write_record()
 
 
 def _ticket_id(raw: dict[str, Any]) -> int | None:

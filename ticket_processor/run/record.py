@@ -1,13 +1,16 @@
-"""How a run is recorded: each closed ticket, and the run's summary at its end.
+"""How a run is recorded: ``RunRecorder``, the one writer of a run's ``RunSummary``.
 
-``TicketRecorder`` is ``flow.TicketFlow``'s account book: ``triaged`` counts a written ticket
-(engine, fallback and its reason, cache, tokens, cost, category) and logs ``ticket_triaged``
-with what was written; ``failed`` counts and logs ``ticket_failed``. The summary is shared with
-the flow, so both count under the flow's lock.
+Every part of a run that has something to count tells the recorder, never the summary itself:
+discovery (a ticket seen, a warning), the ticket flow (triaged, failed, skipped, out of scope,
+deferred, a second writer, a dry run's planned change), the reply pass (a reply and what it
+changed, a reply that failed), the ledger's upkeep (a state file set aside) and the pipeline
+(why the run stopped early, analyses abandoned, an abort). The recorder counts under its own
+lock, so the summary is consistent whichever thread tells it; ``triaged`` and ``failed`` also
+log ``ticket_triaged`` and ``ticket_failed`` with what was written.
 
-``record_run_end`` is the one writer of a finished run's summary: the ``run_finished`` event
-and ``last_run.json`` (which ``health`` reads) say the same thing, written at the same moment.
-``name_the_bound`` puts in it what limited the run first.
+``conclude`` sets the run's status and exit code once it stops; ``write_record``, once the state
+is saved, names what limited the run first (``run_bound``) and writes the ``run_finished`` event
+and ``last_run.json`` (which ``health`` reads), which say the same thing, written at once.
 """
 
 from __future__ import annotations
@@ -15,25 +18,105 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
 from .context import RunContext
 from .planner import routing_fields
-from .types import RunSummary
+from .types import PlannedChange, RunSummary
 
 
-class TicketRecorder:
-    """Counts and logs each ticket's end; thread-safe under the given lock."""
+class RunRecorder:
+    """The run's account book: counts what the run's parts tell it and logs each ticket's end.
+    Thread-safe; ``summary`` is for reading."""
 
-    def __init__(self, ctx: RunContext, summary: RunSummary, lock: threading.Lock) -> None:
+    def __init__(self, ctx: RunContext, summary: RunSummary) -> None:
+        self.ctx = ctx
         self.options = ctx.options
         self.log = ctx.log
         self.summary = summary
-        self._lock = lock
+        self._lock = threading.Lock()
         self.price = ctx.price
         self.ticket_url = ctx.helpdesk.ticket_url
+
+    # -- what the run's parts tell it ---------------------------------------------------------
+
+    def seen(self) -> None:
+        """Discovery listed one more ticket."""
+        with self._lock:
+            self.summary.tickets_seen += 1
+
+    def warn(self, *texts: str) -> None:
+        """Something the run's summary and its closing line should say."""
+        with self._lock:
+            self.summary.warnings.extend(texts)
+
+    def set_aside(self, *files: str) -> None:
+        """State files that failed validation and were set aside."""
+        with self._lock:
+            self.summary.set_aside.extend(files)
+
+    def passed_by(self, choice: str) -> None:
+        """A ticket not taken: ``out_of_scope`` (the scope, a skip tag) or ``skip`` (done,
+        solved or closed)."""
+        with self._lock:
+            if choice == "out_of_scope":
+                self.summary.out_of_scope += 1
+            else:
+                self.summary.skipped += 1
+
+    def planned(self, change: PlannedChange) -> None:
+        """A dry run's change, for its table."""
+        with self._lock:
+            self.summary.planned.append(change)
+
+    def second_writer(self) -> None:
+        """The marker appeared between our read and our write: not ours to count."""
+        with self._lock:
+            self.summary.second_writer += 1
+
+    def deferred(self, count: int, reason: str | None = None) -> None:
+        """Taken tickets left to the next run; the first reason given is why the run stopped
+        (none for analyses dropped after a stop's grace: the stop said why already)."""
+        with self._lock:
+            self.summary.deferred += count
+            if reason is not None:
+                self.summary.stopped_early = self.summary.stopped_early or reason
+
+    def stopped_early(self, reason: str) -> None:
+        """Why the run stopped taking tickets (the last word wins: it is the one that ended
+        the loop)."""
+        with self._lock:
+            self.summary.stopped_early = reason
+
+    def abandoned(self, count: int) -> None:
+        """Analyses still running when a stop's grace ran out."""
+        with self._lock:
+            self.summary.abandoned = count
+
+    def aborted(self, reason: str) -> None:
+        with self._lock:
+            self.summary.status = "aborted"
+            self.summary.exit_code = ExitCode.ABORTED
+            self.summary.reason = reason
+
+    def reply(self, kind: str, *, noted: bool, sentiment_moved: bool) -> None:
+        """A customer's reply re-triaged: its kind, whether it got a note, whether the
+        ticket's sentiment moved."""
+        with self._lock:
+            s = self.summary
+            s.replies += 1
+            s.reply_kinds[kind] = s.reply_kinds.get(kind, 0) + 1
+            s.reply_notes += noted
+            s.sentiment_changes += sentiment_moved
+
+    def reply_failed(self) -> None:
+        with self._lock:
+            self.summary.reply_failed += 1
+
+    # -- each ticket's end ---------------------------------------------------------------
 
     def triaged(self, ticket: Ticket, seconds: float, triage: Triage, wb: WriteBack) -> None:
         analysis = triage.analysis
@@ -114,6 +197,27 @@ class TicketRecorder:
             dry_run=self.options.dry_run,
         )
 
+    # -- the run's end -----------------------------------------------------------------
+
+    def conclude(self, seconds: float, stop_signal: str | None) -> None:
+        """The run's status and exit code, once it has stopped taking and writing tickets."""
+        with self._lock:
+            s = self.summary
+            s.seconds = round(seconds, 3)
+            if s.status != "aborted" and stop_signal is not None:
+                s.status = "stopped"
+                s.exit_code = SIGNAL_EXIT.get(stop_signal, ExitCode.TERMINATED)
+                s.reason = f"stopped by {stop_signal}; progress saved"
+                s.stopped_early = stop_signal
+            elif s.status != "aborted" and s.failed:
+                s.status, s.exit_code = "partial", ExitCode.PARTIAL
+
+    def write_record(self) -> None:
+        """The last word, once the state is saved: what limited the run, then the record."""
+        with self._lock:
+            _name_the_bound(self.summary, self.ctx)
+            _record_run_end(self.summary, self.ctx)
+
 
 def _reason_kind(reason: str) -> str:
     """``"llm: LLMConnectionError: refused"`` -> ``"LLMConnectionError"``; else the reason."""
@@ -121,7 +225,7 @@ def _reason_kind(reason: str) -> str:
     return parts[1] if len(parts) > 2 and parts[1] else reason[:60]
 
 
-def record_run_end(summary: RunSummary, ctx: RunContext) -> None:
+def _record_run_end(summary: RunSummary, ctx: RunContext) -> None:
     """Write the finished run's summary: the ``run_finished`` event, and ``last_run.json`` but
     for a dry run (which writes no state)."""
     answered = summary.engines.get("llm", 0)
@@ -134,7 +238,7 @@ def record_run_end(summary: RunSummary, ctx: RunContext) -> None:
         ctx.ledger.save_last_run({"run_id": summary.run_id, "finished_at": finished_at, **fields})
 
 
-def name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
+def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
     """Say what limited the run: the LLM's latency or rate, or the helpdesk's writes."""
     first = ctx.chain[0] if ctx.chain else None
     if not isinstance(first, LLMEngine):

@@ -38,8 +38,8 @@ from ..writeback.planner import reply_writeback
 from ..writeback.reply_change import ReplyChange, read_thread, repair_change
 from .checkpoint import Checkpoint
 from .context import RunContext
+from .record import RunRecorder
 from .scope import CLOSED
-from .types import RunSummary
 from .writer import BatchWriter, Writer
 
 
@@ -54,9 +54,9 @@ class _Judged:
 class ReplyPass:
     """One run's re-triage; ``run(pool, taken)`` once, after the first messages are written."""
 
-    def __init__(self, ctx: RunContext, summary: RunSummary, book: ReplyBook) -> None:
+    def __init__(self, ctx: RunContext, record: RunRecorder, book: ReplyBook) -> None:
         self.ctx = ctx
-        self.summary = summary
+        self.record = record
         self.book = book
         self.options = ctx.options
         self.log = ctx.log
@@ -89,7 +89,7 @@ class ReplyPass:
                 for event, reason in page.notices:
                     self.log.emit(event, reason=reason)
                     if event == "replies_unavailable":  # an agent's token: say it every run
-                        self.summary.warnings.append(reason)
+                        self.record.warn(reason)
                 self.checkpoint.open_page(page.next_cursor)
                 complete = True
                 for conversation in page.conversations:
@@ -116,7 +116,7 @@ class ReplyPass:
             # Replies are the run's second part: the first is written already, and the
             # cursor stays where it was, so the next run reads these replies again.
             self.log.emit("replies_unread", level="warning", error=str(exc))
-            self.summary.warnings.append(f"customers' replies were not read this run: {exc}")
+            self.record.warn(f"customers' replies were not read this run: {exc}")
         finally:
             wait(futures)
             self.writer.close()
@@ -239,12 +239,11 @@ class ReplyPass:
         ticket, change = judged.conversation.ticket, judged.change
         self.book.answered(ticket.id, judged.reply.id, change.trend, updated_at)
         sentiment = change.changed.get("sentiment")
-        with self._lock:
-            s = self.summary
-            s.replies += 1
-            s.reply_kinds[change.kind] = s.reply_kinds.get(change.kind, 0) + 1
-            s.reply_notes += bool(written is not None and written.note)
-            s.sentiment_changes += sentiment is not None
+        self.record.reply(
+            change.kind,
+            noted=bool(written is not None and written.note),
+            sentiment_moved=sentiment is not None,
+        )
         if written is not None and change.escalated:
             self.ctx.planner.note_escalation(ticket, change.escalated_by)
         triage = judged.triage
@@ -275,8 +274,7 @@ class ReplyPass:
     def _failed(
         self, ticket_id: int, stage: str, error: BaseException, *, retry: bool = True
     ) -> None:
-        with self._lock:
-            self.summary.reply_failed += 1
+        self.record.reply_failed()
         self.log.emit(
             "reply_failed",
             level="warning",

@@ -251,10 +251,8 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 deadline=parts.deadline,
             )
             pipeline = Pipeline(ctx)
-            pipeline.summary.warnings.extend(choice.notes)
-            pipeline.summary.warnings.extend(kb.warnings)
-            pipeline.summary.warnings.extend(missing)
-            pipeline.summary.set_aside.extend(kb.set_aside)
+            pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing)
+            pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
         ticket_url = helpdesk.ticket_url
     finally:

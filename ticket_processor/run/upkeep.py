@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from ..models import Cursor
 from .context import RunContext
-from .types import RunSummary
+from .record import RunRecorder
 
 RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (and logged)
 
@@ -19,12 +19,12 @@ RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (an
 class LedgerUpkeep:
     """The ledger's side of one run."""
 
-    def __init__(self, ctx: RunContext, summary: RunSummary) -> None:
+    def __init__(self, ctx: RunContext, record: RunRecorder) -> None:
         self.helpdesk = ctx.helpdesk
         self.ledger = ctx.ledger
         self.log = ctx.log
         self.stream = ctx.stream
-        self.summary = summary
+        self.record = record
         self._saved_cursor: Cursor | None = None
 
     def save_cursor(self, cursor: Cursor | None) -> None:
@@ -48,7 +48,7 @@ class LedgerUpkeep:
 
     def report_set_aside(self) -> None:
         for aside in self.ledger.take_set_aside():
-            self.summary.set_aside.append(aside.file)
+            self.record.set_aside(aside.file)
             self.log.emit(
                 "state_file_set_aside",
                 level="warning",
