@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -91,6 +91,7 @@ class Sentiment(StrEnum):
 
 
 Engine = Literal["llm", "learned", "rules"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)  # the chain's order: LLM, learned model, rules
 
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Longer: source intents run to 48 characters ("balance_not_updated_after_cheque_or_cash_deposit");

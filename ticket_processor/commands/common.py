@@ -14,7 +14,6 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,39 +22,23 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..common.scrub import Scrubber
-from ..errors import ConfigError, LockHeldError, TicketBotError
+from ..errors import ConfigError, LockHeldError, TicketBotError, either
 from ..exitcodes import ExitCode
+from ..models import ENGINES, Engine
 from ..ops.logsetup import configure_logging_for
 from ..run.configure import load_settings
 from ..settings import Settings
 
-
-class EngineChoice(StrEnum):
-    llm = "llm"
-    learned = "learned"
-    rules = "rules"
+ENGINE_METAVAR = "[" + "|".join(ENGINES) + "]"
 
 
-ENGINE_METAVAR = "[" + "|".join(EngineChoice) + "]"
-
-
-def engine_choice(value: str | EngineChoice) -> EngineChoice:
-    """``--engine``'s parser. Typer's own message for a value outside the enum carries
-    pydantic's "Value error," prefix; this one is one line that names the engines."""
-    if isinstance(value, EngineChoice):
-        return value
-    try:
-        return EngineChoice(value)
-    except ValueError:
-        *others, last = EngineChoice
-        engines = f"{', '.join(others)} or {last}"
-        raise typer.BadParameter(f"{value!r} is not {engines}") from None
-
-
-class EvalEngine(StrEnum):
-    llm = "llm"
-    learned = "learned"
-    rules = "rules"
+def engine_choice(value: str) -> Engine:
+    """``--engine``'s parser: one of ``models.ENGINES``, the names the log, the tags and the
+    predictions use. A value outside them is one line that names the engines."""
+    for engine in ENGINES:
+        if value == engine:
+            return engine
+    raise typer.BadParameter(f"{value!r} is not {either(list(ENGINES))}") from None
 
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

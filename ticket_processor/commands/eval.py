@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ..models import Engine
 from ..settings import Settings
-from .common import ENGINE_METAVAR, EngineChoice, engine_choice, exit_codes, load
+from .common import ENGINE_METAVAR, engine_choice, exit_codes, load
 
 
 def eval_(
@@ -21,13 +22,13 @@ def eval_(
         Path, typer.Argument(dir_okay=False, help="Labelled JSON lines (id, source, subject, ...).")
     ],
     engine: Annotated[
-        EngineChoice,
+        Engine,
         typer.Option(
             parser=engine_choice,
             metavar=ENGINE_METAVAR,
             help="rules, learned (the model, rules on failure) or llm (the endpoint).",
         ),
-    ] = EngineChoice.rules,
+    ] = "rules",
     model: Annotated[
         Path | None,
         typer.Option(
@@ -67,15 +68,15 @@ def eval_(
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers, "taxonomy_file": taxonomy, "learned_model": model})
         chosen = load_taxonomy(settings.taxonomy_file)
-        chain = build_eval_chain(settings, chosen, engine.value)
-        show = console.is_terminal and not as_json and engine != EngineChoice.rules
+        chain = build_eval_chain(settings, chosen, engine)
+        show = console.is_terminal and not as_json and engine != "rules"
         with progress_bar(console, enabled=show, label="analysing") as tick:
             result = run_eval(
                 file,
                 chosen,
                 chain=chain,
                 limit=limit,
-                workers=eval_workers(settings, engine.value)[0],
+                workers=eval_workers(settings, engine)[0],
                 max_input_tokens=settings.max_input_tokens,
                 on_progress=lambda: tick("row"),
                 confidence_threshold=settings.confidence_threshold,

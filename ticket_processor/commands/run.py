@@ -18,10 +18,10 @@ from rich.markup import escape
 from ..errors import ConfigError, either
 from ..exitcodes import ExitCode
 from ..helpdesks.registry import DEFAULT_KIND, KINDS, helpdesk_kind
+from ..models import Engine
 from ..settings import Settings
 from .common import (
     ENGINE_METAVAR,
-    EngineChoice,
     engine_choice,
     err_console,
     exit_codes,
@@ -77,14 +77,14 @@ def run(
         ),
     ] = None,
     engine: Annotated[
-        EngineChoice,
+        Engine,
         typer.Option(
             parser=engine_choice,
             metavar=ENGINE_METAVAR,
             help="llm: the best engine available (LLM, else the learned model, else rules), "
             "learned: the model then rules, rules: the rules only.",
         ),
-    ] = EngineChoice.llm,
+    ] = "llm",
     max_runtime: Annotated[
         float | None,
         typer.Option(
@@ -136,7 +136,7 @@ def run(
                 dry_run=dry_run,
                 limit=limit,
                 since=_since(since),
-                engine=engine.value,
+                engine=engine,
                 max_runtime=max_runtime,
                 query=query,
                 set_priority=not no_priority,

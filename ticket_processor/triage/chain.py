@@ -19,7 +19,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..errors import (
     BreakerOpenError,
@@ -51,6 +51,7 @@ class TextEngine(Protocol):
     def analyse(self, subject: str, body: str) -> Analysis: ...
 
 
+@runtime_checkable
 class CalibratedEngine(Protocol):
     """A text engine that also says how sure it is of each field (the learned model)."""
 
@@ -72,9 +73,8 @@ class LocalEngine:
         return self._name
 
     def analyse(self, ticket: PreparedTicket) -> Triage:
-        assess = getattr(self._engine, "assess", None)
-        if callable(assess):
-            analysis, confidence, apply_at = assess(ticket.subject, ticket.body)
+        if isinstance(self._engine, CalibratedEngine):
+            analysis, confidence, apply_at = self._engine.assess(ticket.subject, ticket.body)
             return Triage(
                 analysis=analysis,
                 engine=self._name,
