@@ -125,7 +125,7 @@ def test_check_health_with_injected_probes_and_disk(tmp_path: Path) -> None:
     verdict = check_health(
         health_setup(settings),
         now=NOW,
-        probes={"zendesk": fine, "llm": fine},  # type: ignore[dict-item]
+        probes={"helpdesk": fine, "llm": fine},  # type: ignore[dict-item]
         free_bytes=lambda path: (path, 10 * MIB),
     )
     by_name = {c.name: c for c in verdict.checks}

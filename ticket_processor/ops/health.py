@@ -336,11 +336,11 @@ def check_health(
     probes: Mapping[str, Probe] | None = None,
     free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
 ) -> HealthReport:
-    """Run every check; ``probes`` may replace ``"helpdesk"`` (or ``"zendesk"``), ``"llm"`` and
+    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"`` and
     ``"routes"`` (checked only when a routes file is configured)."""
     now = now or datetime.now(UTC)
     given = dict(probes or {})
-    helpdesk_probe = given.get("helpdesk") or given.get("zendesk") or probe_helpdesk
+    helpdesk_probe = given.get("helpdesk") or probe_helpdesk
     chosen = {
         "helpdesk": helpdesk_probe,
         "llm": given.get("llm") or probe_llm,

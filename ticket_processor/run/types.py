@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..exitcodes import ExitCode
+from ..helpdesks.registry import DEFAULT_KIND
 from ..learned.labels import LabelSpec
 from ..models import Engine, Triage, WriteBack
 from .scope import Scope
@@ -66,7 +67,7 @@ class RunSummary:
     run_id: str
     status: RunStatus = "ok"
     exit_code: int = ExitCode.OK
-    helpdesk: str = "zendesk"
+    helpdesk: str = DEFAULT_KIND
     engine: str = "llm"
     tickets_seen: int = 0
     triaged: int = 0
