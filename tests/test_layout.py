@@ -1,10 +1,11 @@
 """The package's layout stays as DESIGN.md and STYLE.md draw it, checked from the source alone.
 
 Static checks over ``ticket_processor/`` (the files are read and parsed with ``ast``; nothing is
-imported): a short top level, no import cycle, one module per public class name, modules a
-reader can take in, package ``__init__`` files that hold no code, the sandboxes reached only
-from the commands, and no citation of the tracker anywhere a reader of the repository looks.
-Each failure names the offending file, module or line.
+imported): a short top level, one module per public class name, modules a reader can take in,
+package ``__init__`` files that hold no code, and no citation of the tracker anywhere a reader
+of the repository looks. Each failure names the offending file, module or line. Who may import
+whom (the layers, no cycle, the settings and the sandboxes) is import-linter's to check, with
+the contracts in pyproject.toml (``tests/test_import_contracts.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -31,15 +31,6 @@ INIT_WITH_CODE = {"ticket_processor/__init__.py", "ticket_processor/learned/__in
 # A citation of the tracker: "issue" or "issues", then its number (with or without a "#").
 TRACKER_CITATION = re.compile(r"\bissues? ?#?[0-9]+", re.IGNORECASE)
 PROSE_PLACES = ("ticket_processor", "tests", "scripts", "docs", "README.md")
-
-
-@dataclass(frozen=True)
-class Edge:
-    """One import statement of module ``source`` that loads module ``target``."""
-
-    source: str
-    target: str
-    line: int
 
 
 @cache
@@ -64,99 +55,6 @@ def rel(module: str) -> str:
     return modules()[module].relative_to(REPO).as_posix()
 
 
-def imported(module: str, node: ast.Import | ast.ImportFrom) -> list[str]:
-    """The package's modules one import statement loads, by the rules the cycle check counts:
-    ``from pkg import module`` loads that module (not the package); ``from pkg import name``,
-    where ``name`` is defined in ``pkg/__init__.py``, loads the package."""
-    known = modules()
-    if isinstance(node, ast.Import):
-        named = [alias.name for alias in node.names]
-    else:
-        if node.level:
-            base = module.split(".")
-            if modules()[module].name != "__init__.py":
-                base = base[:-1]
-            base = base[: len(base) - (node.level - 1)]
-            source = ".".join([*base, *([node.module] if node.module else [])])
-        else:
-            source = node.module or ""
-        named = [
-            f"{source}.{alias.name}" if f"{source}.{alias.name}" in known else source
-            for alias in node.names
-        ]
-    targets = []
-    for name in named:
-        if name != NAME and not name.startswith(NAME + "."):
-            continue
-        while name not in known and "." in name:
-            name = name.rsplit(".", 1)[0]
-        if name in known and name != module and name not in targets:
-            targets.append(name)
-    return targets
-
-
-@cache
-def import_edges() -> tuple[Edge, ...]:
-    """Every import between the package's modules: module level, function-local and under
-    ``TYPE_CHECKING`` alike (each is a dependency a reader has to follow)."""
-    edges = []
-    for module in modules():
-        for node in ast.walk(tree(module)):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                edges += [Edge(module, t, node.lineno) for t in imported(module, node)]
-    return tuple(edges)
-
-
-def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components of more than one module, iteratively."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-    for root in sorted(graph):
-        if root in index:
-            continue
-        work: list[tuple[str, list[str]]] = [(root, sorted(graph[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, pending = work[-1]
-            if pending:
-                nxt = pending.pop()
-                if nxt not in index:
-                    index[nxt] = low[nxt] = len(index)
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, sorted(graph[nxt])))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1:
-                    found.append(sorted(component))
-    return found
-
-
-def is_sandbox(module: str) -> bool:
-    """The shared sandbox plumbing and the LLM stand-in, and each helpdesk's sandbox."""
-    return module == f"{NAME}.sandbox" or bool(
-        re.match(rf"{NAME}\.sandbox\.|{NAME}\.helpdesks\.\w+\.sandbox(\.|$)", module)
-    )
-
-
 # --- the checks ------------------------------------------------------------------------------
 
 
@@ -166,21 +64,6 @@ def test_the_top_level_holds_at_most_ten_modules() -> None:
         f"{len(top)} modules directly in ticket_processor/ (at most {MAX_TOP_LEVEL_MODULES}): "
         f"{', '.join(top)}; put the new one in the subpackage it belongs to"
     )
-
-
-def test_no_import_cycle() -> None:
-    graph: dict[str, set[str]] = defaultdict(set)
-    for module in modules():
-        graph[module]
-    for edge in import_edges():
-        graph[edge.source].add(edge.target)
-    cycles = strongly_connected(graph)
-    described = []
-    for members in cycles:
-        inside = [e for e in import_edges() if e.source in members and e.target in members]
-        lines = [f"  {rel(e.source)}:{e.line} imports {e.target}" for e in inside]
-        described.append(f"cycle between {', '.join(members)}:\n" + "\n".join(lines))
-    assert not cycles, "imports go round in a circle:\n" + "\n".join(described)
 
 
 def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -240,19 +123,6 @@ def test_package_init_files_hold_only_a_docstring() -> None:
     )
 
 
-def test_only_the_commands_import_a_sandbox() -> None:
-    commands = f"{NAME}.commands."
-    offenders = [
-        f"  {rel(e.source)}:{e.line} imports {e.target}"
-        for e in import_edges()
-        if is_sandbox(e.target) and not is_sandbox(e.source) and not e.source.startswith(commands)
-    ]
-    assert not offenders, (
-        "package code never imports the sandboxes (only ticket_processor/commands/ starts "
-        "them):\n" + "\n".join(offenders)
-    )
-
-
 def prose_files() -> list[Path]:
     found: list[Path] = []
     for place in PROSE_PLACES:
@@ -279,38 +149,6 @@ def test_nothing_cites_the_tracker() -> None:
         "a reader of the repository cannot follow the tracker: write the reason or the "
         "behaviour instead of\n" + "\n".join(citations)
     )
-
-
-# --- the checks' own machinery, on made-up modules ------------------------------------------
-
-
-def test_tarjan_finds_a_cycle_and_nothing_else() -> None:
-    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
-    assert strongly_connected(graph) == [["a", "b", "c"]]
-    assert strongly_connected({"a": {"b"}, "b": set()}) == []
-
-
-def test_import_resolution_follows_the_rules_the_cycle_check_counts() -> None:
-    run = f"{NAME}.run.runner"
-    known = modules()
-    assert f"{NAME}.run.pipeline" in known
-    assert f"{NAME}.learned" in known
-
-    def first(source: str) -> ast.Import | ast.ImportFrom:
-        node = ast.parse(source).body[0]
-        assert isinstance(node, (ast.Import, ast.ImportFrom))
-        return node
-
-    # ``from pkg import module`` loads the module, not the package.
-    assert imported(run, first("from . import pipeline")) == [f"{NAME}.run.pipeline"]
-    # a name defined in a package's __init__ loads the package.
-    assert imported(run, first("from ..learned import model_path")) == [f"{NAME}.learned"]
-    assert imported(run, first("from ..models import Analysis")) == [f"{NAME}.models"]
-    assert imported(run, first(f"import {NAME}.run.pipeline as p")) == [f"{NAME}.run.pipeline"]
-    assert imported(run, first("import json")) == []
-    assert is_sandbox(f"{NAME}.helpdesks.zendesk.sandbox.server")
-    assert is_sandbox(f"{NAME}.sandbox.llm_standin.server")
-    assert not is_sandbox(f"{NAME}.commands.sandbox")
 
 
 def test_tests_that_read_the_shared_folder_carry_the_shared_data_marker() -> None:
