@@ -5,8 +5,8 @@ catch what they are for.
 pyproject.toml: the layers bottom to top, the parts of a layer that must not know each other,
 no cycle between the parts of any folder, and who may import the settings and the sandboxes.
 CI runs it before the tests; the suite runs it too, so ``pytest`` alone is enough to see a
-broken layer. The second test shows the contract can fail: a copy of the package with one
-import pointing up a layer is refused, naming the import.
+broken layer. The other tests show each contract can fail: a copy of the package with the one
+import that contract exists to refuse is refused, naming the import, by that contract.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "ticket_processor"
@@ -44,17 +47,60 @@ def test_the_package_keeps_its_import_contracts() -> None:
     assert re.search(r"Contracts: [1-9][0-9]* kept, 0 broken", result.stdout), result.stdout
 
 
-def test_an_import_that_points_up_a_layer_breaks_the_contract(tmp_path: Path) -> None:
-    copy = tmp_path / "ticket_processor"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.zip"))
-    models = copy / "models.py"
+# One import each contract exists to refuse, added to a copy of the package, and the line of
+# lint-imports' report that names it.
+VIOLATIONS = {
     # The vocabulary reaching for the composition root: the shape of every loop the layers
     # exist to prevent.
-    models.write_text(
-        models.read_text(encoding="utf-8") + "\nfrom .run import runner  # noqa: E402\n",
-        encoding="utf-8",
-    )
+    "layers": (
+        "models.py",
+        "from .run import runner",
+        "ticket_processor.models is not allowed to import ticket_processor.run",
+    ),
+    # Inside one folder: the run's types importing the pipeline that imports them.
+    "acyclic": (
+        "run/types.py",
+        "from . import pipeline",
+        "- .types -> .pipeline (1 import)",
+    ),
+    # A decision reading the settings for itself, which the layers alone would allow.
+    "settings-holders": (
+        "triage/rules.py",
+        "from ..settings import Settings",
+        "- ticket_processor.triage.rules -> ticket_processor.settings",
+    ),
+    # The run starting a sandbox, hidden in a function, which the layers alone would allow.
+    "sandboxes": (
+        "run/runner.py",
+        "def _desks() -> object:\n    from ..sandbox import desks\n\n    return desks",
+        "- ticket_processor.run.runner -> ticket_processor.sandbox.desks",
+    ),
+}
+
+
+NAMES = {
+    "layers": "The package's parts form layers",
+    "acyclic": "No import cycle between the parts of any folder",
+    "settings-holders": "Only run, commands and cli import the settings",
+    "sandboxes": "Only the commands import a sandbox",
+}
+
+
+def test_the_names_are_the_contracts_in_pyproject() -> None:
+    with (REPO / "pyproject.toml").open("rb") as config:
+        contracts = tomllib.load(config)["tool"]["importlinter"]["contracts"]
+    assert {c["id"]: c["name"] for c in contracts} == NAMES
+
+
+@pytest.mark.parametrize("contract", sorted(VIOLATIONS))
+def test_each_contract_refuses_the_import_it_is_for(contract: str, tmp_path: Path) -> None:
+    module, line, said = VIOLATIONS[contract]
+    copy = tmp_path / "ticket_processor"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.zip"))
+    path = copy / module
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\n{line}  # noqa\n", encoding="utf-8")
     result = lint_imports(tmp_path)
     assert result.returncode != 0, result.stdout
-    assert "ticket_processor.models is not allowed to import ticket_processor.run" in result.stdout
-    assert "ticket_processor.models -> ticket_processor.run.runner" in result.stdout
+    assert said in result.stdout, result.stdout
+    broken = re.findall(r"^(.+?) BROKEN\b", result.stdout, flags=re.MULTILINE)
+    assert NAMES[contract] in broken, broken
