@@ -21,7 +21,7 @@ def describe(resolved: ResolvedField) -> str:
     field = resolved.field
     head = f'"{resolved.rule.name}" -> {field.kind} field "{field.title}" ({field.key})'
     if resolved.rule.pattern is not None:
-        return f"{head}: the first whole match of {resolved.rule.pattern_text}"
+        return f"{head}: the first whole match of {resolved.rule.pattern.text}"
     options = "; ".join(f"{value} <- {', '.join(names)}" for value, names in resolved.terms)
     return f"{head}: {options}"
 

@@ -17,8 +17,15 @@ ticket's own text before redaction (so nothing extra leaves the machine and no L
 and writes only what a rule allows: a pattern's match, or one of the field's options. A field
 that already holds a value (an agent's, or an earlier run's) is never overwritten. Pure, no I/O.
 
-Ticket text is untrusted: a pattern is searched in the first ``SEARCHED_CHARS`` characters
-only, so a user's pattern cannot be made to backtrack over megabytes.
+Ticket text is untrusted and any customer can send it; the pattern is the admin's. A pattern
+run by a backtracking engine (Python's ``re``) can take exponential time on text built for it
+(``(a|aa)+$`` on sixty a's and a ``!``: days), holding the interpreter so that neither
+``--max-runtime`` nor SIGTERM can end the run. So patterns are compiled by RE2 (``google-re2``),
+whose matching time is linear in the text whatever the pattern, and searched in the first
+``SEARCHED_CHARS`` characters only. What RE2 cannot do in linear time (look-around,
+back-references) it refuses to compile: such a pattern is refused when the file is read, by
+``fields check`` and by every run, saying why. RE2 reads ``\\d``, ``\\w``, ``\\s`` and ``\\b`` as
+ASCII (Python: any script); the whole-match edges below are Unicode as before.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import re2
 
 from ..errors import ConfigError
 from ..models import HelpdeskField
@@ -34,6 +44,63 @@ from ..models import HelpdeskField
 FIELD_KEYS = frozenset({"name", "pattern", "synonyms"})
 SEARCHED_CHARS = 20_000
 _WORDS = re.compile(r"[^\w]+")
+# Python's \w (a letter or digit of any script, or _), which RE2's \w (ASCII) is not.
+_WORD_CHAR = r"\p{L}\p{N}_"
+_WHY_REFUSED = (
+    # (what RE2's refusal contains, what the admin is told)
+    (("(?x",), "verbose mode (?x) is not supported: write it without spaces and comments"),
+    (
+        ("perl operator", "escape sequence: \\1", "escape sequence: \\2", "repetition operator"),
+        "look-around ((?=, (?!, (?<=, (?<!), back-references (\\1, (?P=name)), possessive"
+        " (a++) and atomic groups need a backtracking matcher, which a ticket's text can keep"
+        " busy for days; rewrite it"
+        " without them",
+    ),
+    (("\\Z",), "write \\z for the end of the text"),
+    (("repetition size",), "a count ({n,m}) is at most 1000, nested counts multiplied together"),
+    (("too large",), "make it smaller"),
+)
+
+
+def _refusal(pattern: str, reason: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as python_says:
+        return f"not a regular expression: {python_says}"
+    advice = next((say for marks, say in _WHY_REFUSED if any(m in reason for m in marks)), "")
+    return (
+        f"RE2, which runs patterns in time linear in the ticket's text, refuses it ({reason})"
+        + (f": {advice}" if advice else "")
+    )
+
+
+@dataclass(frozen=True)
+class WholeMatch:
+    """A field's pattern as RE2 runs it: the first match that is a whole token (not preceded by
+    a word character or ``-``, not followed by a word character)."""
+
+    text: str  # as the file gives it
+    regexp: Any  # re2._Regexp: google-re2 ships no type information
+
+    @classmethod
+    def compile(cls, pattern: str) -> WholeMatch:
+        """``ValueError`` saying why when the pattern is not one RE2 can run."""
+        options = re2.Options()
+        options.log_errors = False  # RE2 would print every refusal to stderr
+        # Group 1 is the pattern; the edges are consumed, not looked around, for RE2.
+        edged = rf"(?:^|[^{_WORD_CHAR}-])({pattern})(?:[^{_WORD_CHAR}]|$)"
+        try:
+            re2.compile(pattern, options)  # alone first: a stray ")" must not leave the group
+            regexp = re2.compile(edged, options)
+        except re2.error as exc:
+            said = exc.args[0] if exc.args else ""
+            reason = said.decode(errors="replace") if isinstance(said, bytes) else str(said)
+            raise ValueError(_refusal(pattern, reason)) from None
+        return cls(pattern, regexp)
+
+    def first(self, text: str) -> str | None:
+        found = self.regexp.search(text)
+        return None if found is None else str(found.group(1))
 
 
 @dataclass(frozen=True)
@@ -41,8 +108,7 @@ class FieldRule:
     """One ``[[field]]`` of the file, before it meets the helpdesk."""
 
     name: str
-    pattern: re.Pattern[str] | None = None
-    pattern_text: str | None = None  # as the file gives it
+    pattern: WholeMatch | None = None
     synonyms: Mapping[str, tuple[str, ...]] | None = None
 
     @property
@@ -113,10 +179,10 @@ def _rule(index: int, raw: object) -> FieldRule:
             raise _fail(label, "pattern: must be a regular expression in a string")
         try:
             # Whole matches only: ORD-\d{6} must not take the first six digits of ORD-1234567.
-            compiled = re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])")
-        except re.error as exc:
-            raise _fail(label, f"pattern: not a regular expression: {exc}") from None
-        return FieldRule(name.strip(), pattern=compiled, pattern_text=pattern)
+            compiled = WholeMatch.compile(pattern)
+        except ValueError as exc:
+            raise _fail(label, f"pattern: {exc}") from None
+        return FieldRule(name.strip(), pattern=compiled)
     synonyms = raw["synonyms"]
     if not isinstance(synonyms, dict):
         raise _fail(label, 'synonyms: must be a table such as { option = ["phrase", ...] }')
@@ -195,9 +261,9 @@ def extract(
         if current.get(resolved.key) not in (None, "", [], False):
             continue  # an agent's value (or an earlier run's) stands
         if resolved.rule.pattern is not None:
-            found = resolved.rule.pattern.search(text)
+            found = resolved.rule.pattern.first(text)
             if found is not None:
-                filled[resolved.key] = found.group(0)
+                filled[resolved.key] = found
             continue
         best: tuple[int, int, str] | None = None
         for value, names in resolved.terms:
