@@ -270,3 +270,22 @@ def test_the_real_clients_read_the_fields(desk: Desk, monkeypatch: pytest.Monkey
         assert fields["Product"].name == "cf_product"
         assert fields["Product"].choices == [n for n, _ in OPTIONS]
         assert fields["Order number"].type == "custom_text"
+
+
+def test_fields_check_refuses_a_pattern_only_a_backtracking_matcher_can_run(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    api = Api(desk)
+    api.create_fields()
+    path = tmp_path / "fields.toml"
+    path.write_text("[[field]]\nname = \"Order number\"\npattern = '(?<!X)ORD-\\d{6}'\n", "utf-8")
+    refused = invoke("fields", "check", str(path))
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())  # as the terminal wrapped it
+    assert 'field "Order number": pattern: RE2, which runs patterns in time linear' in said
+    assert "look-around" in said
+    assert "rewrite it without them" in said
+    monkeypatch.setenv("TICKETBOT_FIELDS", str(path))
+    run = invoke("run", "--engine", "rules")
+    assert run.exit_code == 2  # and no run goes ahead with it
+    assert "look-around" in " ".join(run.output.split())
