@@ -367,13 +367,16 @@ class Message:
     """One message of a ticket's conversation after its first one: a comment (Zendesk) or a
     conversation (Freshdesk). ``body`` is plain text as written (quoted history and signature
     still in it); ``public`` is False for internal notes; ``from_requester`` is True only for a
-    message the ticket's requester wrote (an end user), never an agent's or an API user's."""
+    message the ticket's requester wrote (an end user), never an agent's or an API user's;
+    ``from_ticketbot`` is True only for one written by the user ticketbot signs in as, so a
+    note an agent pasted (trailer and all) is never taken for ticketbot's own."""
 
     id: int
     body: str
     created_at: str | None
     public: bool
     from_requester: bool
+    from_ticketbot: bool = False
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,33 @@ def test_rollback_without_a_previous_model_says_so(
     result = invoke("learn", "--rollback")
     assert result.exit_code == 2
     assert "no previous model" in result.output
+
+
+def test_rollback_keeps_a_model_a_plain_learn_wrote_after_a_promotion(
+    world: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A model path with nothing at it: the candidate replaces no model, so no previous is kept.
+    model = tmp_path / "elsewhere" / "model.zip"
+    model.parent.mkdir()
+    monkeypatch.setenv("TICKETBOT_LEARNED_MODEL", str(model))
+    flags = ("--no-embeddings", "--folds", "0")
+    promoted = invoke(
+        "learn", str(world["better"]), "--promote", "--holdout", str(world["holdout"]), *flags
+    )
+    assert promoted.exit_code == 0, promoted.output
+    assert "promoted" in promoted.output
+    assert not model.with_name("model.previous.zip").exists()
+    relearned = invoke("learn", str(world["current"]), *flags)  # a plain learn over it
+    assert relearned.exit_code == 0, relearned.output
+    plain = model.read_bytes()
+
+    back = invoke("learn", "--rollback")
+    assert back.exit_code == 0, back.output
+    kept = model.with_name("model.previous.zip")
+    assert kept.read_bytes() == plain  # set aside, not deleted
+    assert "model.previous.zip" in " ".join(back.output.split())
+    assert not model.exists()
+
+    again = invoke("learn", "--rollback")  # and the model the rollback replaced is back
+    assert again.exit_code == 0, again.output
+    assert model.read_bytes() == plain

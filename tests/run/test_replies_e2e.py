@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -197,3 +198,34 @@ def test_an_agents_token_says_replies_are_not_looked_for(desk: Desk) -> None:
     assert "TICKETBOT_RETRIAGE=false" in said
     quiet = invoke("run", "--engine", "rules", env={"TICKETBOT_RETRIAGE": "false"})
     assert "customers' replies" not in quiet.output
+
+
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_a_note_an_agent_pasted_does_not_silence_the_next_reply(
+    desk: Desk, desk_clock: FakeClock, tmp_path: Path
+) -> None:
+    """ticketbot's note from another ticket, trailer and all, pasted by an agent: a note only
+    ticketbot's own user writes says which replies were answered, so the next reply is judged."""
+    pasted_on, other = desk.create(TICKETS[:2])
+    run()
+    desk_clock.advance(5)
+    desk.requester_says(other, ANGRY)
+    desk_clock.now = float(int(time.time()))
+    run()
+    note = desk.snapshot(other).notes[-1]
+    assert "answers=" in note  # ticketbot's reply note, answering the other ticket's reply
+    # Pasted as it would answer every later message of this ticket too.
+    pasted = re.sub(r"answers=\d+", "answers=999999999", note)
+    desk_clock.advance(5)
+    desk.agent_notes(pasted_on, pasted)
+    desk.requester_says(pasted_on, ANGRY)
+    desk_clock.now = float(int(time.time())) + 70  # the reply is over a minute old now
+
+    run()
+
+    judged = [e["ticket_id"] for e in reply_events(tmp_path / "logs")]
+    assert judged == [other, pasted_on]
+    after = desk.snapshot(pasted_on)
+    assert len(after.notes) == 3  # the first triage's, the pasted one, the reply's
+    assert "the customer replied" in after.notes[-1]
+    assert "ai_sentiment_negative" in after.tags

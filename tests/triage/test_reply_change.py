@@ -219,8 +219,32 @@ def test_a_revert_of_a_reply_lets_the_labels_before_it_stand() -> None:
     assert standing_note([first, reply_note, undo_first]) is None
 
 
-def message(mid: int, body: str, *, public: bool = True, requester: bool = True) -> Message:
-    return Message(mid, body, "2026-11-24T10:00:00Z", public, requester and public)
+def message(
+    mid: int, body: str, *, public: bool = True, requester: bool = True, own: bool = True
+) -> Message:
+    """A public message (the requester's unless told), or a note (ticketbot's unless told)."""
+    return Message(
+        mid, body, "2026-11-24T10:00:00Z", public, requester and public, own and not public
+    )
+
+
+def test_a_note_ticketbot_did_not_write_answers_nothing_whatever_its_trailer() -> None:
+    first = render_note(FIRST, priority=None, run_id="r1")
+    pasted = plan("actionable", triage(sentiment=Sentiment.NEGATIVE), reply_id=40).note
+    assert pasted is not None  # ticketbot's note from another ticket, answering message 40
+    conversation = Conversation(
+        ticket(),
+        (
+            message(10, first, public=False),
+            message(20, "Still broken, please hurry."),
+            message(40, "Hello?"),
+            message(45, pasted, public=False, own=False),  # an agent pasted it
+        ),
+    )
+    thread = read_thread(conversation, None, ())
+    assert [m.id for m in thread.replies] == [20, 40]
+    assert thread.before is not None
+    assert thread.before.answers is None  # the first triage's note stands, not the pasted one
 
 
 def test_only_the_requesters_unanswered_public_replies_count() -> None:

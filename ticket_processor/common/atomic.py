@@ -6,6 +6,8 @@ a state file belongs: a symbolic link to a system file, a FIFO, a directory, a h
 - ``open_state_file`` opens without following a link (``O_NOFOLLOW``) and without blocking on a
   FIFO (``O_NONBLOCK``), then ``fstat``s what it got: anything but a regular file is refused with
   ``StateFileRefused`` (closed, never read, never truncated). ``read_state_bytes`` adds a size cap.
+- ``read_config_bytes`` reads an operator's configuration file (fields, routes, taxonomy) the
+  same way, except that it follows a link: a FIFO or device given as one is refused, not read.
 - ``set_aside`` moves a refused or damaged file (a link itself, never its target) to
   ``<name>.bad-<timestamp>``; the caller reports it once and goes on from a safe default.
 - ``atomic_write_bytes`` writes a temp file in the same directory, flushes, fsyncs and
@@ -37,6 +39,8 @@ from ..errors import ConfigError, DiskWriteError, StateFileRefused
 # Far above any state file (a full analysis cache is a few MB); a bigger one is planted or
 # runaway, and reading it whole would cost a run its memory.
 MAX_STATE_BYTES = 128 * 1024 * 1024
+# A fields, routes or taxonomy file is a few KB written by hand.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -127,18 +131,38 @@ def read_state_bytes(path: Path, *, limit: int = MAX_STATE_BYTES) -> bytes:
     regular file of that size."""
     fd = open_state_file(path, os.O_RDONLY)
     try:
-        if os.fstat(fd).st_size > limit:
-            raise StateFileRefused(f"larger than {limit // (1024 * 1024)} MB")
-        chunks: list[bytes] = []
-        taken = 0
-        while chunk := os.read(fd, min(1 << 20, limit + 1 - taken)):
-            chunks.append(chunk)
-            taken += len(chunk)
-            if taken > limit:  # it grew while we read
-                raise StateFileRefused(f"larger than {limit // (1024 * 1024)} MB")
-        return b"".join(chunks)
+        return _read_capped(fd, limit)
     finally:
         os.close(fd)
+
+
+def read_config_bytes(path: Path, *, limit: int = MAX_CONFIG_BYTES) -> bytes:
+    """The bytes of an operator's configuration file (fields, routes, taxonomy), at most
+    ``limit``. A link is followed (a Kubernetes ConfigMap mounts its files as links), but what
+    it ends at must be a regular file: a FIFO, a device or a directory is refused unread
+    (``StateFileRefused``), never waited on, since a run reads these with its lock held.
+    ``FileNotFoundError`` when missing."""
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY | _CLOEXEC)
+    try:
+        found = os.fstat(fd).st_mode
+        if not stat.S_ISREG(found):
+            raise _refused(_kind(found))
+        return _read_capped(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def _read_capped(fd: int, limit: int) -> bytes:
+    if os.fstat(fd).st_size > limit:
+        raise StateFileRefused(f"larger than {limit // (1024 * 1024)} MB")
+    chunks: list[bytes] = []
+    taken = 0
+    while chunk := os.read(fd, min(1 << 20, limit + 1 - taken)):
+        chunks.append(chunk)
+        taken += len(chunk)
+        if taken > limit:  # it grew while we read
+            raise StateFileRefused(f"larger than {limit // (1024 * 1024)} MB")
+    return b"".join(chunks)
 
 
 def write_failure(path: Path, exc: OSError, setting: str = "TICKETBOT_STATE_DIR") -> DiskWriteError:

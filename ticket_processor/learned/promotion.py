@@ -133,14 +133,20 @@ def install(
 
 def rollback(target: Path) -> str:
     """Put the previous model back at ``target`` (the current one becomes the previous: a
-    second rollback undoes the first); without a previous file, say so (ValueError)."""
+    second rollback undoes the first); without a previous file, say so (ValueError). Nothing
+    is deleted: the model a rollback replaces is always kept at ``<model>.previous.zip``."""
     previous = previous_path(target)
     record = record_path(target)
     if not previous.exists() and record.exists() and target.exists():
-        # The promoted model replaced none there (the bundled one was in use): remove it.
-        target.unlink()
+        # The promoted model replaced none there (the bundled one was in use): set it aside,
+        # never delete it. A plain ``learn`` may have written over the promoted model since,
+        # and this file is then the only copy of that one.
+        os.replace(target, previous)
         record.unlink()
-        return f"rolled back: {target} removed; the model in use before it is again"
+        return (
+            f"rolled back: {target} moved to {previous.name}; the model in use before it is "
+            "again ('ticketbot learn --rollback' once more puts it back)"
+        )
     if not previous.exists():
         raise ValueError(f"no previous model beside {target} ({previous.name}) to roll back to")
     if target.exists():

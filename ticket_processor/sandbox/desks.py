@@ -83,6 +83,9 @@ class Desk(Protocol):
 
 # Rate limits a desk served ``unlimited`` gets: far beyond what any test or benchmark sends.
 UNLIMITED = 100_000
+# The agent whose replies and notes a desk writes (``agent_replies``, ``agent_notes``): a
+# person, not the API user ticketbot signs in as (id 1 on both sandboxes), as on a real desk.
+HUMAN_AGENT_ID = 2
 
 
 class DeskServer(Protocol):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..common.atomic import read_config_bytes
+from ..errors import ConfigError, StateFileRefused
 from ..models import Helpdesk
 from .fields import FieldRule, ResolvedField, parse_fields, resolve_fields
 
@@ -19,9 +20,11 @@ def read_fields_file(
 ) -> tuple[FieldRule, ...]:
     where = f"{setting} ({path})" if setting else str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_bytes(path).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{where} does not exist; fix the path or unset it") from None
+    except StateFileRefused as exc:
+        raise ConfigError(f"{where}: {exc}; point it at a regular file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read: {exc}") from None
     try:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..common.atomic import read_config_bytes
+from ..errors import ConfigError, StateFileRefused
 from ..models import Helpdesk
 from .routing import RouteBook, Router, parse_routes
 
@@ -27,10 +28,13 @@ def read_route_book(
     None when a command's argument did (``routes check FILE``): then the file is named alone."""
     unset = "fix the path or unset it" if setting else "give the path of a routes file"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_bytes(path).decode("utf-8")
     except FileNotFoundError:
         where = f"{setting}: {path}" if setting else str(path)
         raise ConfigError(f"{where} does not exist; {unset}") from None
+    except StateFileRefused as exc:
+        where = f"{setting}: {path}" if setting else str(path)
+        raise ConfigError(f"{where}: {exc}; point it at a regular file") from None
     except (OSError, UnicodeDecodeError) as exc:
         where = f"{setting}: cannot read {path}" if setting else f"cannot read {path}"
         raise ConfigError(f"{where}: {exc}") from None

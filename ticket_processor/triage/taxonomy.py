@@ -21,7 +21,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import ConfigError, plain_message
+from ..common.atomic import read_config_bytes
+from ..errors import ConfigError, StateFileRefused, plain_message
 from ..models import CATEGORY_NAME, SUBCATEGORY_NAME, Urgency
 
 # A single cue may not weigh more than this: ticket text is untrusted, and one word (say, an
@@ -322,9 +323,15 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     if path is None:
         return parse_taxonomy(default_taxonomy_text(), source="default taxonomy")
     try:
-        text = path.read_text("utf-8")
+        text = read_config_bytes(path).decode("utf-8")
+    except StateFileRefused as exc:
+        raise ConfigError(
+            f"TICKETBOT_TAXONOMY: {path}: {exc}; point it at a regular file or unset it"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"TICKETBOT_TAXONOMY: cannot read {path}: {exc.strerror}; fix the path or unset it"
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"TICKETBOT_TAXONOMY: {path}: not UTF-8 text ({exc.reason})") from None
     return parse_taxonomy(text, source=str(path))

@@ -82,8 +82,10 @@ class Thread:
 def read_thread(conversation: Conversation, answered: int | None, trend: Sequence[str]) -> Thread:
     """The unanswered replies: the requester's public messages after the last one answered,
     by a note's trailer or by the book (``answered``). A revert note takes back the note
-    answering the same message, so that reply's labels no longer stand."""
-    private = [m.body for m in conversation.messages if not m.public]
+    answering the same message, so that reply's labels no longer stand. Only notes ticketbot's
+    own user wrote are read: anyone can paste a note with a trailer, and one that answered a
+    later message would otherwise silence its re-triage."""
+    private = [m.body for m in conversation.messages if not m.public and m.from_ticketbot]
     trailers = [t for t in map(read_note, private) if t is not None]
     last = max([answered or 0, *(t.answers or 0 for t in trailers)])
     before = read_note(standing_note(private))

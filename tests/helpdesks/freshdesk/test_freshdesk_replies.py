@@ -165,9 +165,11 @@ def test_reply_pages_read_only_tickets_changed_since_ticketbots_own_write(
     assert pages[-1].last
     last_change = sandbox.store.find(resolved)["updated_at"]
     assert pages[-1].next_cursor == Cursor("replies_updated_since", last_change)
-    # One list page, one conversations read each for the three tickets changed since the
-    # last write (or without one); none for the rest.
+    # Who ticketbot is (once: the author of its own notes), one list page, one conversations
+    # read each for the three tickets changed since the last write (or without one); none for
+    # the rest.
     assert sandbox.stats()["requests"] == {
+        "GET /api/v2/agents/me": 1,
         "GET /api/v2/tickets": 1,
         "GET /api/v2/tickets/{id}/conversations": 3,
     }

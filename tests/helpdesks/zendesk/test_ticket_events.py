@@ -243,11 +243,13 @@ def test_reply_pages_read_only_triaged_unsolved_tickets_with_a_requesters_public
     assert pages[-1].last
     assert pages[-1].next_cursor == Cursor("ticket_events", str(int(clock.now) - 60))
     # One export page, one show_many for the five tickets with a public comment after their
-    # creation, and the comments of the one ticket kept: none for the others.
+    # creation, and the comments of the one ticket kept: none for the others; who ticketbot is
+    # (the author of its own notes), once a conversation is read.
     assert requests_made(sandbox) == {
         "GET /api/v2/incremental/ticket_events": 1,
         "GET /api/v2/tickets/show_many": 1,
         "GET /api/v2/tickets/{id}/comments": 1,
+        "GET /api/v2/users/me": 1,
     }
     assert quiet not in [c.ticket.id for p in pages for c in p.conversations]
 
@@ -291,11 +293,12 @@ def test_conversation_is_one_ticket_read_and_its_comments(
     assert found is not None
     assert missing is None
     assert found.ticket.requester_id == sandbox.store.get(ticket)["requester_id"]
-    assert [(m.body, m.public, m.from_requester) for m in found.messages] == [
-        ("more detail", True, True),
-        ("AI triage", False, False),
+    assert [(m.body, m.public, m.from_requester, m.from_ticketbot) for m in found.messages] == [
+        ("more detail", True, True, False),
+        ("AI triage", False, False, True),  # put through the API: ticketbot's own user wrote it
     ]
-    assert sum(requests_made(sandbox).values()) == 3  # two for the ticket found, one for none
+    # Two for the ticket found, one for none, and who ticketbot is (once).
+    assert sum(requests_made(sandbox).values()) == 4
 
 
 def test_a_malformed_event_record_is_skipped() -> None:
@@ -348,6 +351,7 @@ def test_reply_pages_follow_end_time_across_full_pages(
         "GET /api/v2/incremental/ticket_events": 2,
         "GET /api/v2/tickets/show_many": 1,
         "GET /api/v2/tickets/{id}/comments": 1,
+        "GET /api/v2/users/me": 1,
     }
 
 

@@ -117,6 +117,7 @@ class FreshdeskHelpdesk:
         self._guard = False  # a second writer seen: each note is checked after posting
         self._duplicates_removed = 0
         self._sandbox: str | None = None
+        self._own_id: tuple[int | None] | None = None  # (the id), once read
 
     @classmethod
     def from_desk(
@@ -180,11 +181,27 @@ class FreshdeskHelpdesk:
         written: Callable[[int], str | None],
     ) -> Iterator[ReplyPage]:
         return freshdesk_replies.reply_pages(
-            self.http, cursor, since=since, marker=marker_tag(prefix), written=written
+            self.http,
+            cursor,
+            since=since,
+            marker=marker_tag(prefix),
+            written=written,
+            own_id=self.own_id,
         )
 
     def conversation(self, ticket_id: int) -> Conversation | None:
-        return freshdesk_replies.conversation(self.http, ticket_id)
+        return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
+
+    def own_id(self) -> int | None:
+        """The id of the agent ticketbot signs in as, the author of its notes (one
+        ``agents/me`` read, then kept); None when Freshdesk names none (no note is then taken
+        for its own)."""
+        if self._own_id is None:
+            answer = self.http.request("GET", "/api/v2/agents/me")
+            found = answer.body.get("id") if isinstance(answer.body, dict) else None
+            ok = isinstance(found, int) and not isinstance(found, bool)
+            self._own_id = (found if ok else None,)
+        return self._own_id[0]
 
     def count_open_before(self, moment: int) -> int | None:
         # The filter compares dates only: tickets last changed before the day of ``moment``.

@@ -23,6 +23,9 @@ from .paging import iso, moment
 from .records import TAG_MAX, parse_tickets, plain_text
 from .wire import FreshdeskTransport
 
+# The id of the agent ticketbot signs in as, asked for when a conversation is first read.
+OwnId = Callable[[], int | None]
+
 CURSOR_KIND = "replies_updated_since"
 PER_PAGE = 100  # conversations a request
 FORWARDED = frozenset({8})  # a conversation's ``source``: created from a forwarded email
@@ -36,14 +39,17 @@ def reply_pages(
     since: int,
     marker: str,
     written: Callable[[int], str | None],
+    own_id: OwnId,
 ) -> Iterator[ReplyPage]:
+    """``own_id()``: the agent ticketbot signs in as (``agents/me``), the author of its notes;
+    asked only when a conversation is read."""
     start = cursor.value if cursor is not None and cursor.kind == CURSOR_KIND else None
     position = Cursor("updated_since", start) if start else None
     markers = {marker, fit_tag(marker, TAG_MAX)}
     resume = start or iso(since)
     for page in ticket_pages(http, position, since=since):
         conversations = [
-            _conversation(http, ticket)
+            _conversation(http, ticket, own_id)
             for ticket in page.tickets
             if markers & set(ticket.tags)
             and ticket.status not in _DONE
@@ -67,25 +73,28 @@ def _changed_since(ticket: Ticket, written: str | None) -> bool:
         return True
 
 
-def conversation(http: FreshdeskTransport, ticket_id: int) -> Conversation | None:
+def conversation(http: FreshdeskTransport, ticket_id: int, own_id: OwnId) -> Conversation | None:
     """One ticket read and its conversations (None: no such ticket)."""
     try:
         answer = http.request("GET", f"/api/v2/tickets/{int(ticket_id)}")
         tickets, _ = parse_tickets([answer.body])
-        return _conversation(http, tickets[0]) if tickets else None
+        return _conversation(http, tickets[0], own_id) if tickets else None
     except NotFoundError:
         return None
 
 
-def _conversation(http: FreshdeskTransport, ticket: Ticket) -> Conversation:
+def _conversation(http: FreshdeskTransport, ticket: Ticket, own_id: OwnId) -> Conversation:
     path = f"/api/v2/tickets/{int(ticket.id)}/conversations"
     items = [item for page in http.pages(path, {"per_page": PER_PAGE}) for item in page]
-    return Conversation(ticket, tuple(messages(items, ticket.requester_id)))
+    return Conversation(ticket, tuple(messages(items, ticket.requester_id, own_id())))
 
 
-def messages(items: list[Any], requester_id: int | None) -> Iterator[Message]:
+def messages(
+    items: list[Any], requester_id: int | None, own_id: int | None = None
+) -> Iterator[Message]:
     """Conversations as ``Message`` s, in Freshdesk's order (oldest first); an item without an
-    integer id is skipped."""
+    integer id is skipped. An item is ticketbot's when its ``user_id`` is ``own_id`` (the
+    agent id: Freshdesk's agents are users with the same id; None: no item is)."""
     for item in items:
         if not isinstance(item, dict):
             continue
@@ -109,4 +118,5 @@ def messages(items: list[Any], requester_id: int | None) -> Iterator[Message]:
             created_at=created if isinstance(created, str) else None,
             public=item.get("private") is False,
             from_requester=from_requester,
+            from_ticketbot=own_id is not None and item.get("user_id") == own_id,
         )

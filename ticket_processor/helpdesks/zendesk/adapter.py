@@ -98,6 +98,7 @@ class ZendeskHelpdesk:
         self._window = RequestWindow(EXPORT_PER_MINUTE, clock=clock)
         self._sleep = sleep
         self._page_size = page_size or EXPORT_PAGE
+        self._own_id: tuple[int | None] | None = None  # (the id), once read
 
     @property
     def kind(self) -> str:
@@ -190,10 +191,20 @@ class ZendeskHelpdesk:
             since=since,
             marker=marker_tag(prefix),
             export_slot=self._export_slot,
+            own_id=self.own_id,
         )
 
     def conversation(self, ticket_id: int) -> Conversation | None:
-        return replies.conversation(self.client, ticket_id)
+        return replies.conversation(self.client, ticket_id, self.own_id)
+
+    def own_id(self) -> int | None:
+        """The id of the user ticketbot signs in as, the author of its notes (one ``users/me``
+        read, then kept); None when Zendesk names none (no note is then taken for its own)."""
+        if self._own_id is None:
+            found = self.client.me().get("id")
+            ok = isinstance(found, int) and not isinstance(found, bool)
+            self._own_id = (found if ok else None,)
+        return self._own_id[0]
 
     def _export_slot(self) -> tuple[str, str] | None:
         """Record one export request if it fits the minute (waiting briefly); else a notice."""

@@ -20,6 +20,9 @@ from ...errors import IncrementalExportForbidden, NotFoundError, StartTimeTooRec
 from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket
 from .client import BATCH_LIMIT, ZendeskClient
 
+# The id of the user ticketbot signs in as, asked for when a conversation is first read.
+OwnId = Callable[[], int | None]
+
 CURSOR_KIND = "ticket_events"
 _DONE = (Status.SOLVED.value, Status.CLOSED.value)
 
@@ -44,7 +47,10 @@ def reply_pages(
     since: int,
     marker: str,
     export_slot: ExportSlot,
+    own_id: OwnId,
 ) -> Iterator[ReplyPage]:
+    """``own_id()``: the user ticketbot signs in as (``users/me``), the author of its notes;
+    asked only when a conversation is read."""
     start = start_of(cursor, since)
     while True:
         pause = export_slot()
@@ -73,7 +79,7 @@ def reply_pages(
         for ticket_id, author_id in page.public_comments:
             authors.setdefault(ticket_id, set()).add(author_id)
         conversations = [
-            _conversation(client, ticket)
+            _conversation(client, ticket, own_id)
             for ticket in _read(client, list(authors))
             if marker in ticket.tags
             and ticket.status not in _DONE
@@ -103,24 +109,27 @@ def _read(client: ZendeskClient, ids: list[int]) -> list[Ticket]:
     return found
 
 
-def conversation(client: ZendeskClient, ticket_id: int) -> Conversation | None:
+def conversation(client: ZendeskClient, ticket_id: int, own_id: OwnId) -> Conversation | None:
     """One ticket (one ``show_many`` read) and its comments."""
     tickets = client.show_many([ticket_id])
     if not tickets:
         return None
     try:
-        return _conversation(client, tickets[0])
+        return _conversation(client, tickets[0], own_id)
     except NotFoundError:
         return None  # deleted between the two reads
 
 
-def _conversation(client: ZendeskClient, ticket: Ticket) -> Conversation:
+def _conversation(client: ZendeskClient, ticket: Ticket, own_id: OwnId) -> Conversation:
     comments = client.comments(ticket.id)
-    return Conversation(ticket, tuple(messages(comments[1:], ticket.requester_id)))
+    return Conversation(ticket, tuple(messages(comments[1:], ticket.requester_id, own_id())))
 
 
-def messages(comments: list[dict[str, Any]], requester_id: int | None) -> Iterator[Message]:
-    """Comments as ``Message`` s, oldest first; a comment without an integer id is skipped."""
+def messages(
+    comments: list[dict[str, Any]], requester_id: int | None, own_id: int | None = None
+) -> Iterator[Message]:
+    """Comments as ``Message`` s, oldest first; a comment without an integer id is skipped.
+    A comment is ticketbot's when its author is ``own_id`` (None: no comment is)."""
     for comment in comments:
         comment_id = comment.get("id")
         if not isinstance(comment_id, int) or isinstance(comment_id, bool):
@@ -136,4 +145,5 @@ def messages(comments: list[dict[str, Any]], requester_id: int | None) -> Iterat
             created_at=created if isinstance(created, str) else None,
             public=comment.get("public") is not False,
             from_requester=requester_id is not None and author == requester_id,
+            from_ticketbot=own_id is not None and author == own_id,
         )

@@ -10,13 +10,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from ....models import Priority
-from ....sandbox.desks import UNLIMITED, NewTicket, Snapshot
+from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot
 from ....writeback.note import NOTE_HEADER
 from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
 from .records import SOURCE_REPLY
 from .serving import RunningFreshdesk, serve_in_thread
-from .store import SANDBOX_AGENT_ID
 
 
 class FreshdeskDesk:
@@ -104,12 +103,12 @@ class FreshdeskDesk:
     def agent_replies(self, ticket_id: int, text: str) -> None:
         body = f"<p>{html.escape(text)}</p>"
         self.sandbox.store.add_note(
-            ticket_id, body, private=False, user_id=SANDBOX_AGENT_ID, source=SOURCE_REPLY
+            ticket_id, body, private=False, user_id=HUMAN_AGENT_ID, source=SOURCE_REPLY
         )
 
     def agent_notes(self, ticket_id: int, text: str) -> None:
         body = f"<p>{html.escape(text)}</p>"
-        self.sandbox.store.add_note(ticket_id, body, private=True, user_id=SANDBOX_AGENT_ID)
+        self.sandbox.store.add_note(ticket_id, body, private=True, user_id=HUMAN_AGENT_ID)
 
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None:
         ticket = self.sandbox.store.find(ticket_id)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import UNLIMITED, NewTicket, Snapshot
+from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot
 from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
 from .server import RunningSandbox, serve_in_thread
@@ -97,10 +97,10 @@ class ZendeskDesk:
         self._comment(ticket_id, {"body": text, "public": True, "author_id": author})
 
     def agent_replies(self, ticket_id: int, text: str) -> None:
-        self._comment(ticket_id, {"body": text, "public": True})
+        self._comment(ticket_id, {"body": text, "public": True, "author_id": HUMAN_AGENT_ID})
 
     def agent_notes(self, ticket_id: int, text: str) -> None:
-        self._comment(ticket_id, {"body": text, "public": False})
+        self._comment(ticket_id, {"body": text, "public": False, "author_id": HUMAN_AGENT_ID})
 
     def _comment(self, ticket_id: int, comment: dict[str, Any]) -> None:
         self.sandbox.store.update(ticket_id, {"comment": comment})
