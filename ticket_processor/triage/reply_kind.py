@@ -25,18 +25,12 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .reply_model import (
-    CHAR_NGRAMS,
-    EXAMPLES_FILE,
-    N_FEATURES,
-    WORD_NGRAMS,
-    ReplyModel,
-    from_weights,
-    load_shipped_model,
-)
 from .reply_text import strip_reply
+
+if TYPE_CHECKING:
+    from .reply_model import ReplyModel
 
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
 REPLY_KINDS: tuple[ReplyKind, ...] = ("actionable", "thanks", "auto_reply")
@@ -503,6 +497,8 @@ _model: ReplyModel | None = None
 
 def reply_examples() -> list[dict[str, str]]:
     """The examples the shipped model is fitted on (``reply_examples.jsonl``)."""
+    from .reply_model import EXAMPLES_FILE
+
     source = resources.files(__package__).joinpath(EXAMPLES_FILE)
     rows = []
     for line in source.read_text("utf-8").splitlines():
@@ -521,6 +517,8 @@ def train_reply_model(rows: list[dict[str, str]], examples_sha256: str = "") -> 
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
+
+    from .reply_model import CHAR_NGRAMS, N_FEATURES, WORD_NGRAMS, from_weights
 
     features = make_union(
         HashingVectorizer(
@@ -552,6 +550,9 @@ def prepare_reply(text: str) -> str:
 
 
 def _shipped_model() -> ReplyModel:
+    # numpy is imported with the model, by the learned engine only: a rules run never needs it.
+    from .reply_model import load_shipped_model
+
     global _model
     with _model_lock:
         if _model is None:
