@@ -120,7 +120,7 @@ def test_each_engine_reaches_the_bar_on_the_evaluation_rows(
     assert macro_f1(gold, predicted) >= 0.90
 
 
-def test_the_learned_model_is_trained_from_rows_not_loaded() -> None:
+def test_a_model_fitted_on_rows_judges_in_place_of_the_shipped_one() -> None:
     rows: list[dict[str, str]] = [
         {"text": "works now thanks", "reply_kind": "thanks"},
         {"text": "all good, thank you", "reply_kind": "thanks"},

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from ticket_processor.triage.reply_text import strip_reply
+from ticket_processor.triage.prepare import budget_chars
+from ticket_processor.triage.reply_text import new_text, strip_reply
 
 QUOTED = [
     "On Tue, 3 Mar 2026 at 10:14, Support <support@example.com> wrote:",
@@ -80,3 +81,17 @@ def test_hostile_input_stays_linear() -> None:
     started = time.perf_counter()
     strip_reply(hostile)
     assert time.perf_counter() - started < 5.0  # generous: linear work is milliseconds
+
+
+def test_a_reply_is_capped_as_a_tickets_body_is() -> None:
+    """5 MB of reply: what is judged is cut to the engines' budget (the start, where customers
+    say what they want); quotes under each reply still go."""
+    huge = "Still broken after the update, the export fails again. " * 95_000
+    assert len(huge) > 5_000_000
+    text = new_text([huge, "And the invoice is wrong too."], max_tokens=2000)
+    assert 0 < len(text) <= budget_chars(2000)
+    assert text.startswith("Still broken after the update")
+    short = "Still not working.\n\nOn Tue, 3 Mar 2026, Support wrote:\n> Thanks, solved."
+    assert new_text([short, "Please call me."], max_tokens=2000) == (
+        "Still not working.\n\nPlease call me."
+    )

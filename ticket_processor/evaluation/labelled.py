@@ -30,7 +30,7 @@ from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_kind import ReplyEngine, classify_reply
-from ..triage.reply_text import strip_reply
+from ..triage.reply_text import new_text
 from ..triage.taxonomy import Taxonomy
 from .reliability import FieldReliability, field_reliability
 
@@ -104,7 +104,9 @@ def predict(
 
     def one(row: LabelledTicket) -> Prediction:
         reply = "reply_kind" in row.labels
-        text = strip_reply(row.description) if reply else row.description
+        text = (
+            new_text([row.description], max_tokens=max_input_tokens) if reply else row.description
+        )
         prepared = prepare_ticket(row.subject, text, max_tokens=max_input_tokens)
         result = triage(prepared, chain, preferred=preferred)
         analysis = result.analysis
@@ -121,7 +123,7 @@ def predict(
             confidence,
             decisions,
             bool(result.field_confidence),
-            classify_reply(row.description, engine=local).kind if reply else None,
+            classify_reply(text, engine=local).kind if reply else None,
         )
 
     if len(chain) == 1 or workers <= 1:

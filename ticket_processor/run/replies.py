@@ -33,7 +33,7 @@ from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutc
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_kind import classify_reply
-from ..triage.reply_text import strip_reply
+from ..triage.reply_text import new_text
 from ..writeback.planner import reply_writeback
 from ..writeback.reply_change import ReplyChange, read_thread, repair_change
 from .checkpoint import Checkpoint
@@ -169,10 +169,10 @@ class ReplyPass:
             answered = Message(thread.before.answers, "", None, True, True)
             return _Judged(conversation, answered, repair, None)
         reply = thread.replies[-1]
-        text = "\n\n".join(strip_reply(m.body) for m in thread.replies).strip()
+        opts = self.options
+        text = new_text([m.body for m in thread.replies], max_tokens=opts.max_input_tokens)
         verdict = classify_reply(text, engine=self._reply_engine())
         triage = None
-        opts = self.options
         if verdict.kind == "actionable":
             prepared = prepare_ticket(
                 ticket.subject, self._reply_text(text, ticket), max_tokens=opts.max_input_tokens

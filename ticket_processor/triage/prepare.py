@@ -180,7 +180,7 @@ def normalise_for_hash(text: str) -> str:
     return _WHITESPACE_RUN.sub(" ", text.casefold()).strip()
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     """The first ``limit`` characters, ending at a whitespace when one is near."""
     if len(text) <= limit:
         return text
@@ -222,26 +222,36 @@ class PreparedTicket:
         return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
+def budget_chars(max_tokens: int) -> int:
+    """The characters of text the engines read, for an input budget of ``max_tokens``."""
+    return max(max_tokens, 1) * CHARS_PER_TOKEN
+
+
+def raw_cap(max_tokens: int) -> int:
+    """The raw characters ever looked at (before HTML, quotes and signatures are cut)."""
+    return max(RAW_FLOOR_CHARS, budget_chars(max_tokens) * RAW_BUDGET_FACTOR)
+
+
 def prepare_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> PreparedTicket:
     """Trim, redact and cap a ticket for the LLM; ``max_tokens`` is the rough input budget."""
-    budget_chars = max(max_tokens, 1) * CHARS_PER_TOKEN
-    raw_cap = max(RAW_FLOOR_CHARS, budget_chars * RAW_BUDGET_FACTOR)
-    truncated = len(subject or "") > raw_cap
+    budget = budget_chars(max_tokens)
+    raw_limit = raw_cap(max_tokens)
+    truncated = len(subject or "") > raw_limit
 
-    clean_subject = fold_whitespace(clean((subject or "")[:raw_cap]).replace("\n", " "))
+    clean_subject = fold_whitespace(clean((subject or "")[:raw_limit]).replace("\n", " "))
     if _LOOKS_HTML.search(clean_subject):
         clean_subject = fold_whitespace(html_to_text(clean_subject).replace("\n", " "))
     if len(clean_subject) > SUBJECT_MAX_CHARS:
-        clean_subject = _cut(clean_subject, SUBJECT_MAX_CHARS)
+        clean_subject = cut(clean_subject, SUBJECT_MAX_CHARS)
         truncated = True
 
-    body = clean((description or "")[:raw_cap])
+    body = clean((description or "")[:raw_limit])
     if _LOOKS_HTML.search(body):
         body = html_to_text(body)
     body = fold_whitespace(trim_history(body))
 
-    body_limit = max(budget_chars - len(clean_subject), 200)
-    body_truncated = len(description or "") > raw_cap
+    body_limit = max(budget - len(clean_subject), 200)
+    body_truncated = len(description or "") > raw_limit
     if len(body) > body_limit:
         body = body[: body_limit + REDACTION_MARGIN]
         body_truncated = True
@@ -249,7 +259,7 @@ def prepare_ticket(subject: str, description: str, *, max_tokens: int = 2000) ->
     redacted_subject, subject_counts = redact(clean_subject)
     redacted_body, body_counts = redact(body)
     if len(redacted_body) > body_limit:
-        redacted_body = _cut(redacted_body, body_limit)
+        redacted_body = cut(redacted_body, body_limit)
     if body_truncated:
         redacted_body += TRUNCATION_MARK
 

@@ -10,9 +10,10 @@ the reply's new text (``reply_text.strip_reply`` runs first), locally, by either
   resolution ("works now", "réglé") and nothing that asks for more: no question, no "but",
   "still", "leider", "toujours pas", "todavía", no "thanks in advance"; a long message needs a
   resolution, not only thanks.
-- ``learned``: a logistic regression on hashed word and character n-grams, trained at first
-  use (a second or so, once per process) on the examples shipped beside this module
-  (``reply_examples.jsonl``, written for the project; never the evaluation rows), its
+- ``learned``: a logistic regression on hashed word and character n-grams, fitted on the
+  examples shipped beside this module (``reply_examples.jsonl``, written for the project; never
+  the evaluation rows) by ``scripts/train_reply_model.py`` and shipped as data
+  (``reply_model.zip``, read by ``reply_model``: no pickle, nothing fitted in a run), its
   probabilities blended with the rules' verdict, which carries the cues it has never seen.
 """
 
@@ -24,9 +25,12 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .reply_text import strip_reply
+
+if TYPE_CHECKING:
+    from .reply_model import ReplyModel
 
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
 REPLY_KINDS: tuple[ReplyKind, ...] = ("actionable", "thanks", "auto_reply")
@@ -488,11 +492,14 @@ def rules_verdict(text: str) -> ReplyVerdict:
 
 _BLEND = 0.5  # weight of the rules' verdict against the regression's probabilities
 _model_lock = threading.Lock()
-_model: Any = None
+_model: ReplyModel | None = None
 
 
-def _examples() -> list[dict[str, str]]:
-    source = resources.files(__package__).joinpath("reply_examples.jsonl")
+def reply_examples() -> list[dict[str, str]]:
+    """The examples the shipped model is fitted on (``reply_examples.jsonl``)."""
+    from .reply_model import EXAMPLES_FILE
+
+    source = resources.files(__package__).joinpath(EXAMPLES_FILE)
     rows = []
     for line in source.read_text("utf-8").splitlines():
         if line.strip():
@@ -502,49 +509,62 @@ def _examples() -> list[dict[str, str]]:
     return rows
 
 
-def train_reply_model(rows: list[dict[str, str]]) -> Any:
-    """A pipeline of hashed n-grams and a logistic regression fitted on ``rows``."""
+def train_reply_model(rows: list[dict[str, str]], examples_sha256: str = "") -> ReplyModel:
+    """Hashed n-grams and a logistic regression fitted on ``rows``, as a ``ReplyModel``.
+
+    Only ``scripts/train_reply_model.py`` (which writes the shipped file) and the tests fit
+    one: scikit-learn and scipy are imported here, never in a run."""
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
+    from .reply_model import CHAR_NGRAMS, N_FEATURES, WORD_NGRAMS, from_weights
+
     features = make_union(
         HashingVectorizer(
-            preprocessor=_prepare, ngram_range=(1, 2), n_features=2**18, alternate_sign=False
+            preprocessor=prepare_reply,
+            ngram_range=WORD_NGRAMS,
+            n_features=N_FEATURES,
+            alternate_sign=False,
         ),
         HashingVectorizer(
-            preprocessor=_prepare,
+            preprocessor=prepare_reply,
             analyzer="char_wb",
-            ngram_range=(2, 5),
-            n_features=2**18,
+            ngram_range=CHAR_NGRAMS,
+            n_features=N_FEATURES,
             alternate_sign=False,
         ),
     )
-    model = make_pipeline(features, LogisticRegression(C=4.0, max_iter=2000))
-    model.fit([r["text"] for r in rows], [r["reply_kind"] for r in rows])
-    return model
+    regression = LogisticRegression(C=4.0, max_iter=2000)
+    make_pipeline(features, regression).fit(
+        [r["text"] for r in rows], [r["reply_kind"] for r in rows]
+    )
+    return from_weights(
+        list(regression.classes_), regression.coef_, regression.intercept_, examples_sha256
+    )
 
 
-def _prepare(text: str) -> str:
+def prepare_reply(text: str) -> str:
+    """What the regression reads: the reply's new text, folded."""
     return _fold(strip_reply(text))
 
 
-def _shipped_model() -> Any:
+def _shipped_model() -> ReplyModel:
+    # numpy is imported with the model, by the learned engine only: a rules run never needs it.
+    from .reply_model import load_shipped_model
+
     global _model
     with _model_lock:
         if _model is None:
-            _model = train_reply_model(_examples())
+            _model = load_shipped_model()
         return _model
 
 
-def learned_verdict(text: str, model: Any = None) -> ReplyVerdict:
+def learned_verdict(text: str, model: ReplyModel | None = None) -> ReplyVerdict:
     """The regression's probabilities blended with the rules' verdict."""
     chosen = model if model is not None else _shipped_model()
-    probabilities = chosen.predict_proba([text])[0]
-    blended = {
-        str(kind): (1 - _BLEND) * float(p)
-        for kind, p in zip(chosen.classes_, probabilities, strict=True)
-    }
+    probabilities = chosen.probabilities(prepare_reply(text))
+    blended = {kind: (1 - _BLEND) * p for kind, p in probabilities.items()}
     rules = rules_verdict(text)
     blended[rules.kind] = blended.get(rules.kind, 0.0) + _BLEND * rules.confidence
     kind = max(REPLY_KINDS, key=lambda k: blended.get(k, 0.0))

@@ -11,11 +11,18 @@ signature (``--``, "Sent from my iPhone" and its translations, a closing formula
 regards" followed only by a short name block). Line by line, each pattern anchored and bounded:
 linear in the text, whatever it holds. A reply that is nothing but quote or sign-off is kept as
 its first lines, never emptied.
+
+``new_text`` is what is judged of a ticket's unanswered replies: each capped as a ticket's body
+is (``prepare.raw_cap``) before anything reads it, then stripped, joined, and cut to the
+engines' budget (``prepare.budget_chars``), so a 5 MB reply costs what a 64 KB one does.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from .prepare import budget_chars, cut, raw_cap
 
 _MAX_LINE = 400  # a longer line is never a header or a closing (and is not matched as one)
 
@@ -95,6 +102,13 @@ def strip_reply(text: str) -> str:
     # All quote or sign-off: its first non-quoted lines rather than nothing.
     plain = [raw.strip() for raw in lines if raw.strip() and not raw.strip().startswith(">")]
     return "\n".join(plain[:3]) or text.strip()[:_MAX_LINE]
+
+
+def new_text(bodies: Sequence[str], *, max_tokens: int) -> str:
+    """The new text of a customer's replies, capped before it is read and cut to the budget."""
+    limit = raw_cap(max_tokens)
+    joined = "\n\n".join(strip_reply(body[:limit]) for body in bodies).strip()
+    return cut(joined, budget_chars(max_tokens))
 
 
 def _wrapped_header(line: str, lines: list[str], index: int) -> bool:
