@@ -21,11 +21,8 @@ import numpy as np
 import pytest
 
 from ticket_processor.errors import ModelFileError
-from ticket_processor.triage.reply_kind import prepare_reply, train_reply_model
+from ticket_processor.triage.reply_kind import hashed_features, prepare_reply, train_reply_model
 from ticket_processor.triage.reply_model import (
-    CHAR_NGRAMS,
-    N_FEATURES,
-    WORD_NGRAMS,
     features,
     load_shipped_model,
     model_bytes,
@@ -56,24 +53,7 @@ def test_the_hash_is_scikit_learns_murmurhash3() -> None:
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_the_features_are_the_hashing_vectorizers(text: str) -> None:
-    from sklearn.feature_extraction.text import HashingVectorizer
-    from sklearn.pipeline import make_union
-
-    union = make_union(
-        HashingVectorizer(
-            preprocessor=prepare_reply,
-            ngram_range=WORD_NGRAMS,
-            n_features=N_FEATURES,
-            alternate_sign=False,
-        ),
-        HashingVectorizer(
-            preprocessor=prepare_reply,
-            analyzer="char_wb",
-            ngram_range=CHAR_NGRAMS,
-            n_features=N_FEATURES,
-            alternate_sign=False,
-        ),
-    )
+    union = hashed_features()
     row = union.transform([text]).tocsr()
     theirs = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
     ours = features(prepare_reply(text))

@@ -25,7 +25,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .reply_text import strip_reply
 
@@ -514,13 +514,30 @@ def train_reply_model(rows: list[dict[str, str]], examples_sha256: str = "") -> 
 
     Only ``scripts/train_reply_model.py`` (which writes the shipped file) and the tests fit
     one: scikit-learn and scipy are imported here, never in a run."""
-    from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_pipeline
 
-    from .reply_model import CHAR_NGRAMS, N_FEATURES, WORD_NGRAMS, from_weights
+    from .reply_model import from_weights
 
-    features = make_union(
+    regression = LogisticRegression(C=4.0, max_iter=2000)
+    make_pipeline(hashed_features(), regression).fit(
+        [r["text"] for r in rows], [r["reply_kind"] for r in rows]
+    )
+    return from_weights(
+        list(regression.classes_), regression.coef_, regression.intercept_, examples_sha256
+    )
+
+
+def hashed_features() -> Any:
+    """The features the regression is fitted on: scikit-learn's hashed word and character
+    n-grams of ``prepare_reply``. ``reply_model.features`` computes the same at run time without
+    scikit-learn (its test compares the two)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.pipeline import make_union
+
+    from .reply_model import CHAR_NGRAMS, N_FEATURES, WORD_NGRAMS
+
+    return make_union(
         HashingVectorizer(
             preprocessor=prepare_reply,
             ngram_range=WORD_NGRAMS,
@@ -534,13 +551,6 @@ def train_reply_model(rows: list[dict[str, str]], examples_sha256: str = "") -> 
             n_features=N_FEATURES,
             alternate_sign=False,
         ),
-    )
-    regression = LogisticRegression(C=4.0, max_iter=2000)
-    make_pipeline(features, regression).fit(
-        [r["text"] for r in rows], [r["reply_kind"] for r in rows]
-    )
-    return from_weights(
-        list(regression.classes_), regression.coef_, regression.intercept_, examples_sha256
     )
 
 
