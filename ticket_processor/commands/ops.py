@@ -148,10 +148,14 @@ def report(
     ] = None,
 ) -> None:
     """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
+    from dataclasses import replace
+
     from ..common.eventlog import read_events
     from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from ..report.html import render_html
     from ..report.table import print_report
+    from ..report.trends import trends
+    from ..topics.rising import load_counts
     from .output import PipeConsole, stdout_may_close
 
     console = PipeConsole(highlight=False)
@@ -170,6 +174,7 @@ def report(
         summary = build_report(
             (scrub(e) for e in events), prices=prices, since=start, until=now, history=older
         )
+        summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from .detail import Agreement, FailedTicket, Routing, agreement, failed_tickets,
 from .replies import ReplyDay, reply_days
 from .runs import LoggedRun, as_float, as_int, event_time, summarise_runs
 from .series import Bucket, choose_step, series
+from .trends import Trend
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -200,6 +201,8 @@ class Report:
     corrections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # Re-triage on customers' replies, per day (``report.replies``).
     replies: list[ReplyDay] = field(default_factory=list)
+    # Category volume per day with today's change (the runs' daily counts; see report/trends).
+    trends: list[Trend] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:

@@ -15,6 +15,7 @@ from html import escape
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
 from .svg import FAILED_COLOUR, OTHER_COLOUR, bar_chart, timeline_chart, usage_chart
+from .trends import trends_html
 
 MAX_RUN_ROWS = 60
 LATEST_OK_RUNS = 8
@@ -268,6 +269,8 @@ def render_html(
         ]
         heads = ("day", "replies", "actionable", "thanks", "auto-replies", "notes", "sentiment")
         sections += ["<h2>Customers' replies re-triaged</h2>", _table(heads, rows, {1, 2, 3, 4, 5})]
+    if report.trends:
+        sections.append(trends_html(report.trends))
     sections += ["<h2>Tokens and cost over time</h2>", usage_chart(report.timeline)]
     if report.models:
         rows = [

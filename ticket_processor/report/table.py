@@ -13,6 +13,7 @@ from rich.table import Table
 
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .agreement import corrections_table
+from .trends import trends_table
 
 LATEST_RUNS = 10
 
@@ -105,6 +106,8 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(shadow_table(report))
     if report.replies:
         console.print(replies_table(report))
+    if report.trends:
+        console.print(trends_table(report.trends))
     if report.run_list:
         console.print(_latest_runs(report))
 

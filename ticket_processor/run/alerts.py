@@ -171,6 +171,13 @@ class Alerter:
             return AlertOutcome("escalated", "failed", failure)
         return AlertOutcome("escalated", "sent")
 
+    def rising(self, key: str, message: str) -> AlertOutcome:
+        """A category (``key``) far above its own baseline today; the caller asks once a day."""
+        return self._alert(
+            f"rising:{key}",
+            f"category rising: {message}; see `ticketbot report` for its trend",
+        )
+
     def group_missing(self, route: str, group: str, message: str) -> AlertOutcome:
         """A route's group is not in the helpdesk: alerted once, not again until
         ``groups_missing_now`` has seen it resolve (the memory is in ``alerts.json``)."""

@@ -143,6 +143,9 @@ class RunRecorder:
                 self.price(triage.model, usage.prompt_tokens, usage.completion_tokens) * share
             )
             s.categories[analysis.category] = s.categories.get(analysis.category, 0) + 1
+            if analysis.subcategory:
+                key = f"{analysis.category}/{analysis.subcategory}"
+                s.subcategories[key] = s.subcategories.get(key, 0) + 1
         self.log.emit(
             "ticket_triaged",
             ticket_id=ticket.id,

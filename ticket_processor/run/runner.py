@@ -41,6 +41,7 @@ from .engines import build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
+from .rising import note_rising
 from .runtime import Runtime
 from .scope import parse_scope
 from .signals import StopOnSignal
@@ -273,6 +274,11 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             llm_failures=None if "llm" in opened_now else summary.fallback_reasons,
         ):
             _log_alert(log, outcome)
+        if not options.shadow:
+            for _, outcome in note_rising(
+                settings.state_dir, summary, alerter, log, today=datetime.now(UTC).date()
+            ):
+                _log_alert(log, outcome)
     log.close()
     return summary
 

@@ -102,6 +102,7 @@ class RunSummary:
     llm: dict[str, object] = field(default_factory=dict)  # the LLM pacer's figures
     planned: list[PlannedChange] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
+    subcategories: dict[str, int] = field(default_factory=dict)  # "category/subcategory"
     backfill: bool = False  # a run of ``ticketbot backfill`` (its slices and its collections)
     # Customers' replies (run/replies.py): judged, by kind, notes written, sentiment changes.
     replies: int = 0
@@ -116,6 +117,7 @@ class RunSummary:
         }
         for key in (
             "categories",
+            "subcategories",
             "engines",
             "fallback_reasons",
             "fallback_engines",

@@ -1,0 +1,77 @@
+"""The rising rule: far above the category's own baseline, robust to weekdays and small counts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from ticket_processor.topics.rising import (
+    DAYS_KEPT,
+    DailyCounts,
+    load_counts,
+    mark_reported,
+    poisson_tail,
+    rising,
+    save_counts,
+)
+
+TODAY = date(2026, 11, 25)  # a Wednesday
+
+
+def _history(per_day: dict[str, int], days: int = 21) -> DailyCounts:
+    counts = DailyCounts({}, {})
+    for back in range(days, 0, -1):
+        counts.add(TODAY - timedelta(days=back), per_day)
+    return counts
+
+
+def test_a_jump_far_above_the_baseline_rises_and_a_steady_day_does_not() -> None:
+    counts = _history({"billing": 4, "shipping": 20})
+    counts.add(TODAY, {"billing": 25, "shipping": 22})
+    found = rising(counts, TODAY)
+    assert [r.key for r in found] == ["billing"]
+    assert found[0].baseline == 4
+
+
+def test_reported_once_a_day() -> None:
+    counts = _history({"billing": 4})
+    counts.add(TODAY, {"billing": 25})
+    mark_reported(counts, rising(counts, TODAY), TODAY)
+    counts.add(TODAY, {"billing": 10})
+    assert rising(counts, TODAY) == []
+
+
+def test_a_weekly_peak_is_compared_with_the_same_weekday() -> None:
+    counts = DailyCounts({}, {})
+    for back in range(28, 0, -1):
+        day = TODAY - timedelta(days=back)
+        counts.add(day, {"billing": 30 if day.weekday() == TODAY.weekday() else 3})
+    counts.add(TODAY, {"billing": 32})
+    assert rising(counts, TODAY) == []
+
+
+def test_few_tickets_and_short_history_never_rise() -> None:
+    quiet = _history({"billing": 0, "other": 1})
+    quiet.add(TODAY, {"billing": 6})  # from nothing, but below the minimum count
+    assert rising(quiet, TODAY) == []
+    young = DailyCounts({}, {})
+    young.add(TODAY - timedelta(days=1), {"billing": 1})
+    young.add(TODAY, {"billing": 50})
+    assert rising(young, TODAY) == []
+
+
+def test_the_file_keeps_a_bounded_window_and_survives_garbage(tmp_path: Path) -> None:
+    counts = DailyCounts({}, {})
+    for back in range(400, -1, -1):
+        counts.add(TODAY - timedelta(days=back), {"billing": 3})
+    assert len(counts.days) <= DAYS_KEPT + 1
+    save_counts(tmp_path, counts)
+    assert load_counts(tmp_path).days == counts.days
+    (tmp_path / "topic_counts.json").write_bytes(b"\x00not json")
+    assert load_counts(tmp_path).days == {}
+
+
+def test_poisson_tail() -> None:
+    assert abs(poisson_tail(0, 3.0) - 1.0) < 1e-12
+    assert abs(poisson_tail(1, 2.0) - (1 - 0.1353352832366127)) < 1e-9
+    assert poisson_tail(40, 4.0) < 1e-15
