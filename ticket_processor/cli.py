@@ -27,6 +27,7 @@ from .commands.common import (
     _ENV_FILE,
     err_console,
 )
+from .commands.discover import discover
 from .commands.eval import eval_
 from .commands.fields import fields_app
 from .commands.kb import kb_app
@@ -110,6 +111,7 @@ app.command()(sandbox)
 app.command()(seed)
 app.command(name="eval")(eval_)
 app.command(name="calibrate")(calibrate)
+app.command()(discover)
 app.command()(revert)
 app.command()(config)
 app.command()(learn)

@@ -233,3 +233,15 @@ def test_rules_reach_the_category_bar_on_the_vendored_public_rows(name: str, bar
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)["fields"]["category"]["scores"]
     assert scores[name]["macro_f1"] >= bar
+
+
+def test_a_field_whose_labels_are_all_outside_the_taxonomy_prints_without_scores(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {"id": "1", "subject": "", "description": "Refund me", "labels": {"subcategory": "x_y"}},
+        {"id": "2", "subject": "", "description": "It crashes", "labels": {"category": "bug"}},
+    ]
+    result = invoke(str(_write(tmp_path / "s.jsonl", rows)))
+    assert result.exit_code == 0, result.output
+    assert "outside the taxonomy" in result.output

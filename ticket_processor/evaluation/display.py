@@ -78,9 +78,10 @@ def result_json(result: EvalResult) -> dict[str, Any]:
 
 
 def _scopes(report: FieldReport) -> list[str]:
-    """Sources, then pooled, which is left out when it only repeats a single source."""
+    """Sources, then pooled, which is left out when it only repeats a single source (none when
+    no label of the field was in the taxonomy: nothing was scored)."""
     sources = [scope for scope in report.scores if scope != POOLED]
-    return sources if len(sources) == 1 else [*sources, POOLED]
+    return sources if len(sources) <= 1 else [*sources, POOLED]
 
 
 def summary_table(report: FieldReport) -> Table:

@@ -31,8 +31,11 @@ class LabelledTicket:
     labels: dict[str, str]
 
 
-def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicket]:
-    """The rows of a labelled JSONL file; a malformed line is a usage error naming the line."""
+def load_labelled(
+    path: Path, *, limit: int | None = None, require_labels: bool = True
+) -> list[LabelledTicket]:
+    """The rows of a labelled JSONL file; a malformed line is a usage error naming the line.
+    ``require_labels=False`` reads a file of unlabelled tickets (``discover``)."""
     try:
         lines = path.read_bytes().splitlines()
     except OSError as exc:
@@ -67,7 +70,7 @@ def load_labelled(path: Path, *, limit: int | None = None) -> list[LabelledTicke
             break
     if not rows:
         raise ConfigError(f"{path}: no rows to evaluate")
-    if not any(name in row.labels for row in rows for name in FIELDS):
+    if require_labels and not any(name in row.labels for row in rows for name in FIELDS):
         raise ConfigError(
             f"{path}: no row has labels to score against: give each line a 'labels' object, "
             'e.g. "labels": {"category": "billing", "urgency": "high", "sentiment": "negative"}'

@@ -1,0 +1,90 @@
+"""``discover``'s reading and writing: tickets from a file or the helpdesk, judged by the engine,
+and the assignments file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from ..common.atomic import atomic_write_bytes
+from ..common.ticket_stream import TicketStream
+from ..common.timespec import parse_moment
+from ..evaluation.labelled import predict
+from ..learned.labelled_file import LabelledTicket, load_labelled
+from ..run.connect import connect
+from ..run.engines import ChainChoice
+from ..settings import Settings
+from ..topics.coverage import Judged
+from ..topics.discover import Discovery
+from ..triage.prepare import prepare_ticket
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    subject: str
+    description: str
+
+
+def read_file(path: Path, *, limit: int | None) -> list[Ticket]:
+    rows = load_labelled(path, limit=limit, require_labels=False)
+    return [Ticket(r.id, r.subject, r.description) for r in rows]
+
+
+def read_helpdesk(settings: Settings, *, since: str, now: datetime, limit: int) -> list[Ticket]:
+    moment = parse_moment(since, now=now)
+    helpdesk = connect(settings)
+    tickets: list[Ticket] = []
+    try:
+        stream = TicketStream(helpdesk, since=int(moment.timestamp()))
+        for page in stream.pages(None):
+            for t in page.tickets:
+                if stream.first_sighting(t.id):
+                    tickets.append(Ticket(str(t.id), t.subject, t.description))
+                if len(tickets) >= limit:
+                    return tickets
+    finally:
+        helpdesk.close()
+    return tickets
+
+
+def judge(
+    tickets: Sequence[Ticket],
+    chain: ChainChoice,
+    *,
+    workers: int,
+    max_input_tokens: int,
+    confidence_threshold: float,
+) -> tuple[list[Judged], list[str]]:
+    """What the engine made of each ticket, and each ticket's redacted text (what the topics'
+    names and cues are made of: never a customer's address or number)."""
+    rows = [LabelledTicket(t.id, "discover", t.subject, t.description, {}) for t in tickets]
+    predictions = predict(
+        rows,
+        chain.chain,
+        preferred=chain.preferred,
+        workers=workers,
+        max_input_tokens=max_input_tokens,
+        confidence_threshold=confidence_threshold,
+    )
+    judged = [
+        Judged(p.category, p.subcategory, p.decisions.get("category") == "apply")
+        for p in predictions
+    ]
+    texts = []
+    for t in tickets:
+        prepared = prepare_ticket(t.subject, t.description, max_tokens=max_input_tokens)
+        texts.append(f"{prepared.subject}\n{prepared.body}".strip())
+    return judged, texts
+
+
+def write_assignments(path: Path, ids: Sequence[str], found: Discovery) -> None:
+    lines = [
+        orjson.dumps({"id": i, "topic": topic})
+        for i, topic in zip(ids, found.assignments, strict=True)
+    ]
+    atomic_write_bytes(path, b"\n".join(lines) + b"\n")
