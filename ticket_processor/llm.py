@@ -176,6 +176,24 @@ class LLMAnalyser:
         assert last is not None
         raise last
 
+    def complete_text(self, system: str, user: str) -> str:
+        """A plain-text answer to ``user`` (already redacted by the caller), from the first
+        model that answers; raises LLMError. For short texts ticketbot shows, never parses."""
+        messages: list[Any] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
+        last: LLMError | None = None
+        for model in self.models:
+            try:
+                return self._call(model, messages, "text").content or ""
+            except LLMAuthError:
+                raise
+            except LLMError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
     def mode_for(self, model: str) -> str:
         """The output mode the next call to ``model`` starts with."""
         with self._mode_lock:

@@ -62,6 +62,13 @@ def discover(
         Path | None,
         typer.Option(dir_okay=False, help="Write the uncovered topics as a taxonomy fragment."),
     ] = None,
+    names: Annotated[
+        Literal["auto", "words", "llm"],
+        typer.Option(
+            help="Topic names: from the LLM when one is configured (auto), always from the "
+            "distinctive words (words), or from the LLM (llm: an error without one).",
+        ),
+    ] = "auto",
     seed: Annotated[int, typer.Option(help="The sample's seed on large inputs.")] = 0,
     limit: Annotated[int | None, typer.Option(min=1, help="Read only the first N tickets.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -74,7 +81,7 @@ def discover(
     from ..topics.discover import discover as find_topics
     from ..topics.fragment import fragment
     from ..triage.taxonomy import load_taxonomy
-    from .discover_io import judge, read_file, read_helpdesk, write_assignments
+    from .discover_io import judge, llm_namer, read_file, read_helpdesk, write_assignments
 
     console = Console(highlight=False)
     settings: Settings | None = None
@@ -99,6 +106,13 @@ def discover(
             max_input_tokens=settings.max_input_tokens,
             confidence_threshold=settings.confidence_threshold,
         )
+        if names == "llm" and not settings.llm_configured:
+            raise ConfigError(
+                "--names llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL"
+            )
+        namer = (
+            llm_namer(settings, chosen) if names != "words" and settings.llm_configured else None
+        )
         vectors = Encoder().encode(texts)
         found = find_topics(
             DiscoveryInput(
@@ -111,6 +125,7 @@ def discover(
             fallback=chosen.fallback_category,
             focus=focus,
             seed=seed,
+            namer=namer,
         )
         if assignments is not None:
             write_assignments(assignments, [t.id for t in tickets], found)
@@ -144,6 +159,7 @@ def _as_json(found: object, total: int) -> dict[str, object]:
             {
                 "topic": t.number,
                 "name": t.name,
+                "named_by": t.named_by,
                 "size": t.size,
                 "words": list(t.cues),
                 "examples": list(t.examples),

@@ -13,14 +13,18 @@ import orjson
 from ..common.atomic import atomic_write_bytes
 from ..common.ticket_stream import TicketStream
 from ..common.timespec import parse_moment
+from ..errors import TicketBotError
 from ..evaluation.labelled import predict
 from ..learned.labelled_file import LabelledTicket, load_labelled
+from ..resilience.breaker import CircuitBreaker
 from ..run.connect import connect
-from ..run.engines import ChainChoice
+from ..run.engines import ChainChoice, build_analyser
 from ..settings import Settings
 from ..topics.coverage import Judged
-from ..topics.discover import Discovery
+from ..topics.discover import Discovery, Namer
+from ..topics.naming import NAMING_PROMPT, clean_name, naming_request
 from ..triage.prepare import prepare_ticket
+from ..triage.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
@@ -88,3 +92,17 @@ def write_assignments(path: Path, ids: Sequence[str], found: Discovery) -> None:
         for i, topic in zip(ids, found.assignments, strict=True)
     ]
     atomic_write_bytes(path, b"\n".join(lines) + b"\n")
+
+
+def llm_namer(settings: Settings, taxonomy: Taxonomy) -> Namer:
+    """Names from the configured LLM, which sees a topic's words and redacted texts only; a
+    failed or unusable answer leaves the topic its words (the breaker stops asking after a few)."""
+    analyser = build_analyser(settings, workers=1, breaker=CircuitBreaker("llm"), taxonomy=taxonomy)
+
+    def name(cues: Sequence[str], examples: Sequence[str]) -> str | None:
+        try:
+            return clean_name(analyser.complete_text(NAMING_PROMPT, naming_request(cues, examples)))
+        except TicketBotError:
+            return None
+
+    return name

@@ -8,7 +8,7 @@ or abstained) are clustered: the others keep no topic.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +20,9 @@ from .fragment import UncoveredTopic
 from .naming import distinctive_words, topic_name
 
 Focus = Literal["all", "uncovered"]
+# Asks for a topic's name from its distinctive words and redacted example texts; None: no name.
+Namer = Callable[[Sequence[str], Sequence[str]], "str | None"]
+NAMER_EXAMPLES = 5
 EXAMPLES = 3
 
 
@@ -40,6 +43,7 @@ class Topic:
     size: int
     examples: tuple[str, ...]
     coverage: Coverage
+    named_by: Literal["words", "llm"] = "words"
 
     def as_uncovered(self) -> UncoveredTopic:
         return UncoveredTopic(
@@ -48,6 +52,7 @@ class Topic:
             example=self.examples[0] if self.examples else "",
             category=self.coverage.category,
             category_share=self.coverage.category_share,
+            label=self.name if self.named_by == "llm" else None,
         )
 
 
@@ -63,8 +68,15 @@ class Discovery:
 
 
 def discover(
-    data: DiscoveryInput, *, fallback: str, focus: Focus = "all", seed: int = 0
+    data: DiscoveryInput,
+    *,
+    fallback: str,
+    focus: Focus = "all",
+    seed: int = 0,
+    namer: Namer | None = None,
 ) -> Discovery:
+    """The topics of ``data``; ``namer`` (an LLM) names them from their words and redacted
+    texts, the words name the ones it does not."""
     n = len(data.ids)
     chosen = np.arange(n)
     if focus == "uncovered":
@@ -79,10 +91,16 @@ def discover(
     for number in range(found.topics):
         members = np.flatnonzero(labels == number).tolist()
         examples = tuple(_example(data.subjects[i], data.texts[i]) for i in members[:EXAMPLES])
+        asked = (
+            namer(cues[number], [data.texts[i] for i in members[:NAMER_EXAMPLES]])
+            if namer
+            else None
+        )
         topics.append(
             Topic(
                 number=number,
-                name=topic_name(cues[number]),
+                name=asked or topic_name(cues[number]),
+                named_by="llm" if asked else "words",
                 cues=tuple(cues[number]),
                 size=len(members),
                 examples=examples,

@@ -30,6 +30,7 @@ class UncoveredTopic:
     example: str  # one subject or first line
     category: str  # the existing category most of it falls under
     category_share: float
+    label: str | None = None  # a name the LLM gave, preferred to the words for the table's name
 
 
 def fragment(topics: Iterable[UncoveredTopic], taxonomy: Taxonomy) -> str:
@@ -47,7 +48,8 @@ def fragment(topics: Iterable[UncoveredTopic], taxonomy: Taxonomy) -> str:
             and topic.category_share >= SUB_SHARE
         )
         pattern = SUBCATEGORY_NAME if as_sub else CATEGORY_NAME
-        name = _unique(_name(topic.cues, limit=40 if not as_sub else 60), taken, pattern)
+        words_for_name = topic.label.split() if topic.label else topic.cues
+        name = _unique(_name(words_for_name, limit=40 if not as_sub else 60), taken, pattern)
         taken.add(name)
         table = f"categories.{topic.category}.sub.{name}" if as_sub else f"categories.{name}"
         words = ", ".join(topic.cues[:4]) or "no distinctive words"
