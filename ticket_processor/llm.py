@@ -129,6 +129,8 @@ class LLMAnalyser:
         self._mode_lock = threading.Lock()
         self._first_mode: dict[str, int] = {}
         self._resets_in_a_row = 0  # under _mode_lock
+        self._calls = 0  # requests sent, retries included; under _mode_lock
+        self._throttled = 0  # of them answered 429; under _mode_lock
         # One connection per worker: a smaller pool queues calls inside httpx.
         http_client = build_http_client(
             connections=max(8, pool_size),
@@ -184,7 +186,9 @@ class LLMAnalyser:
     def concurrency(self) -> dict[str, Any]:
         """What bounds the LLM side of a run, for the run summary (``PacerStats.as_fields``)."""
         pacer = self.pacer.stats().as_fields() if self.pacer is not None else {}
-        return pacer | (self._limit.stats() if self._limit is not None else {})
+        with self._mode_lock:
+            calls = {"llm_calls": self._calls, "llm_throttled": self._throttled}
+        return pacer | (self._limit.stats() if self._limit is not None else {}) | calls
 
     def check(self, timeout: float = 5.0) -> str:
         """A cheap liveness check for ``ticketbot health``; raises LLMError."""
@@ -254,6 +258,8 @@ class LLMAnalyser:
             permit = pacer.acquire(charge) if pacer is not None else None
             started = time.monotonic()
             headers: Mapping[str, str] | None = None
+            with self._mode_lock:
+                self._calls += 1
             try:
                 with call_deadline(self.timeout):
                     raw = self._client.chat.completions.with_raw_response.create(
@@ -269,8 +275,11 @@ class LLMAnalyser:
                 if isinstance(exc, openai.APIStatusError):
                     headers = exc.response.headers
                 error = self._back_pressure_or_outage(self._translate(exc, model, mode))
-                if gate is not None and isinstance(error, LLMRateLimited):
-                    gate.on_throttled()
+                if isinstance(error, LLMRateLimited):
+                    with self._mode_lock:
+                        self._throttled += 1
+                    if gate is not None:
+                        gate.on_throttled()
                 raise error from exc
             finally:
                 if pacer is not None and permit is not None:

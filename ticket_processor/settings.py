@@ -102,6 +102,8 @@ ENV_VARS: dict[str, str] = {
     "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
     "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
     "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
+    "metrics_pushgateway": "TICKETBOT_METRICS_PUSHGATEWAY",
+    "metrics_textfile": "TICKETBOT_METRICS_TEXTFILE",
 }
 
 _HINTS: dict[str, str] = {
@@ -231,6 +233,10 @@ class Settings(BaseModel):
     cascade: bool = False
     # The fields the learned model must be sure of for the cascade to spare the LLM call.
     cascade_fields: str = "category,urgency,sentiment"
+    # Each run's figures for Prometheus (run/metrics.py): pushed to a Pushgateway (its URL may
+    # carry credentials, so it is a secret) and/or written for node_exporter's textfile collector.
+    metrics_pushgateway: SecretStr | None = None
+    metrics_textfile: Path | None = None
 
     @field_validator("cascade_fields")
     @classmethod
@@ -337,7 +343,7 @@ class Settings(BaseModel):
         values (``?api-key=...``) count as secrets too.
         """
         desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
-        values = (self.openai_api_key, self.alert_webhook)
+        values = (self.openai_api_key, self.alert_webhook, self.metrics_pushgateway)
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         return desks + found + url_credentials(self.openai_base_url)
 
