@@ -23,6 +23,7 @@ pytest_plugins = [
     "support.webhook",
     "support.desk",
     "support.pushgateway",
+    "support.redis_server",
 ]
 
 

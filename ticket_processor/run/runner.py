@@ -188,6 +188,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         cascade=settings.cascade,
         apply_at=options.apply_at,
         suggest_at=options.suggest_at,
+        deadline=parts.deadline,
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
