@@ -22,6 +22,8 @@ pytest_plugins = [
     "support.llm_servers",
     "support.webhook",
     "support.desk",
+    "support.pushgateway",
+    "support.redis_server",
 ]
 
 

@@ -48,6 +48,7 @@ from .errors import (
     LLMResponseError,
     ModeRejected,
 )
+from .llm_client.budget import SharedBudget
 from .llm_client.http import build_http_client, call_deadline, split_query
 from .llm_client.pacer import LLMPacer
 from .llm_client.prompt import (
@@ -103,6 +104,7 @@ class LLMAnalyser:
         retrier: Retrier | None = None,
         limit: AdaptiveLimit | None = None,
         pacer: LLMPacer | None = None,
+        budget: SharedBudget | None = None,
         reply_draft: bool = False,
         max_tokens: int | None = None,
         temperature: float = 0.0,
@@ -119,6 +121,8 @@ class LLMAnalyser:
         self.max_tokens = max_tokens or (1200 if reply_draft else 600)
         self.temperature = temperature
         self.pacer = pacer
+        # Every process's calls on this key share it (TICKETBOT_LLM_BUDGET); None: pace alone.
+        self.budget = budget
         self._retrier = retrier
         self._limit = limit
         # What an echoing endpoint could send back: the key and any credentials in the URL.
@@ -129,6 +133,8 @@ class LLMAnalyser:
         self._mode_lock = threading.Lock()
         self._first_mode: dict[str, int] = {}
         self._resets_in_a_row = 0  # under _mode_lock
+        self._calls = 0  # requests sent, retries included; under _mode_lock
+        self._throttled = 0  # of them answered 429; under _mode_lock
         # One connection per worker: a smaller pool queues calls inside httpx.
         http_client = build_http_client(
             connections=max(8, pool_size),
@@ -202,7 +208,11 @@ class LLMAnalyser:
     def concurrency(self) -> dict[str, Any]:
         """What bounds the LLM side of a run, for the run summary (``PacerStats.as_fields``)."""
         pacer = self.pacer.stats().as_fields() if self.pacer is not None else {}
-        return pacer | (self._limit.stats() if self._limit is not None else {})
+        with self._mode_lock:
+            calls: dict[str, object] = {"llm_calls": self._calls, "llm_throttled": self._throttled}
+        if self.budget is not None:
+            calls |= self.budget.stats()
+        return pacer | (self._limit.stats() if self._limit is not None else {}) | calls
 
     def check(self, timeout: float = 5.0) -> str:
         """A cheap liveness check for ``ticketbot health``; raises LLMError."""
@@ -264,6 +274,9 @@ class LLMAnalyser:
         charge = sum(len(str(m.get("content") or "")) for m in messages) // 4 + self.max_tokens
 
         def once() -> object:
+            # The shared budget first: waiting for it holds no local slot.
+            if self.budget is not None:
+                self.budget.acquire(charge)
             # The adaptive limit and the pacer are held for the request only, never across a
             # retry's wait.
             gate, pacer = self._limit, self.pacer
@@ -272,6 +285,8 @@ class LLMAnalyser:
             permit = pacer.acquire(charge) if pacer is not None else None
             started = time.monotonic()
             headers: Mapping[str, str] | None = None
+            with self._mode_lock:
+                self._calls += 1
             try:
                 with call_deadline(self.timeout):
                     raw = self._client.chat.completions.with_raw_response.create(
@@ -287,8 +302,13 @@ class LLMAnalyser:
                 if isinstance(exc, openai.APIStatusError):
                     headers = exc.response.headers
                 error = self._back_pressure_or_outage(self._translate(exc, model, mode))
-                if gate is not None and isinstance(error, LLMRateLimited):
-                    gate.on_throttled()
+                if isinstance(error, LLMRateLimited):
+                    with self._mode_lock:
+                        self._throttled += 1
+                    if self.budget is not None:
+                        self.budget.observe(headers, retry_after=error.retry_after or 1.0)
+                    if gate is not None:
+                        gate.on_throttled()
                 raise error from exc
             finally:
                 if pacer is not None and permit is not None:
@@ -297,6 +317,8 @@ class LLMAnalyser:
                     gate.release()
             if gate is not None:
                 gate.on_success(time.monotonic() - started)
+            if self.budget is not None:
+                self.budget.observe(headers, retry_after=None)
             with self._mode_lock:
                 self._resets_in_a_row = 0
             return response

@@ -102,6 +102,12 @@ ENV_VARS: dict[str, str] = {
     "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
     "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
     "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
+    "metrics_pushgateway": "TICKETBOT_METRICS_PUSHGATEWAY",
+    "metrics_textfile": "TICKETBOT_METRICS_TEXTFILE",
+    "llm_budget": "TICKETBOT_LLM_BUDGET",
+    "llm_budget_key": "TICKETBOT_LLM_BUDGET_KEY",
+    "llm_rpm": "TICKETBOT_LLM_RPM",
+    "llm_tpm": "TICKETBOT_LLM_TPM",
 }
 
 _HINTS: dict[str, str] = {
@@ -231,6 +237,17 @@ class Settings(BaseModel):
     cascade: bool = False
     # The fields the learned model must be sure of for the cascade to spare the LLM call.
     cascade_fields: str = "category,urgency,sentiment"
+    # Each run's figures for Prometheus (run/metrics.py): pushed to a Pushgateway (its URL may
+    # carry credentials, so it is a secret) and/or written for node_exporter's textfile collector.
+    metrics_pushgateway: SecretStr | None = None
+    metrics_textfile: Path | None = None
+    # One LLM budget for every process on the same key (llm_client/budget.py): a Redis URL (it
+    # may carry a password: a secret), the key prefix (default: one per API key and endpoint),
+    # and the calls and tokens a minute the provider allows the organisation.
+    llm_budget: SecretStr | None = None
+    llm_budget_key: str | None = None
+    llm_rpm: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    llm_tpm: Annotated[int, Field(ge=1, le=10_000_000_000)] | None = None
 
     @field_validator("cascade_fields")
     @classmethod
@@ -337,7 +354,12 @@ class Settings(BaseModel):
         values (``?api-key=...``) count as secrets too.
         """
         desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
-        values = (self.openai_api_key, self.alert_webhook)
+        values = (
+            self.openai_api_key,
+            self.alert_webhook,
+            self.metrics_pushgateway,
+            self.llm_budget,
+        )
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         return desks + found + url_credentials(self.openai_base_url)
 

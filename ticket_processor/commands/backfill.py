@@ -11,9 +11,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from ..errors import ConfigError
 from ..settings import Settings
-from .common import err_console, exit_codes, load, scrub
+from .common import environment, err_console, exit_codes, load, scrub
 from .run import _since
+
+# Under the state directory: one folder of state per shard of a sharded backfill.
+SHARDS_DIR = "shards"
 
 
 def backfill(
@@ -50,6 +54,22 @@ def backfill(
             "[TICKETBOT_WORKERS].",
         ),
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="I/N",
+            help="Take only shard I of N (the tickets whose id is I modulo N), with its own "
+            "cursor: N processes together triage each ticket once.",
+        ),
+    ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=1000,
+            help="N shards, this one from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).",
+        ),
+    ] = None,
 ) -> None:
     """Triage past tickets, through the LLM's Batch API at half price where it has one.
 
@@ -61,14 +81,40 @@ def backfill(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers})
+        chosen = _shard(shard, shards)
+        if chosen is not None:
+            # Each shard keeps its own cursor, journal and lock: shards run side by side.
+            index, count = chosen
+            shard_dir = settings.state_dir / SHARDS_DIR / f"{index}-of-{count}"
+            settings = settings.model_copy(update={"state_dir": shard_dir})
         options = BackfillOptions(
             since=_since(since),
             use_batch=not no_batch,
             batch_size=batch_size or DEFAULT_BATCH_SIZE,
             max_runtime=max_runtime,
+            shard=chosen,
         )
         result = run_backfill(settings, options)
         for note in result.notes:
             err_console.print(f"[yellow]note:[/] {escape(scrub(note, settings.secrets))}")
         typer.echo(scrub(result.message, settings.secrets))
     raise typer.Exit(int(result.exit_code))
+
+
+def _shard(shard: str | None, shards: int | None) -> tuple[int, int] | None:
+    """``--shard I/N``, or ``--shards N`` with the index Kubernetes gives an Indexed Job's pod."""
+    from ..run.scope import parse_shard
+
+    if shard is not None and shards is not None:
+        raise ConfigError("give --shard I/N or --shards N (with JOB_COMPLETION_INDEX), not both")
+    if shard is not None:
+        return parse_shard(shard)
+    if shards is None:
+        return None
+    index = environment().get("JOB_COMPLETION_INDEX")
+    if index is None:
+        raise ConfigError(
+            "--shards N takes this shard's index from JOB_COMPLETION_INDEX (set by a Kubernetes "
+            "Indexed Job); elsewhere give --shard I/N"
+        )
+    return parse_shard(f"{index}/{shards}")

@@ -229,6 +229,20 @@ def schedule(
             help="cron: add the weekly 'learn --from-helpdesk --promote' (the learning loop).",
         ),
     ] = False,
+    backfill: Annotated[
+        int | None,
+        typer.Option(
+            "--backfill",
+            metavar="SHARDS",
+            min=1,
+            max=1000,
+            help="kubernetes: an Indexed Job of SHARDS pods backfilling --since "
+            "(backfill --shards).",
+        ),
+    ] = None,
+    since: Annotated[
+        str, typer.Option(help="--backfill: the start of the history (7d, 90d, an ISO date).")
+    ] = "30d",
 ) -> None:
     """Print a schedule that runs ticketbot every 10 minutes (crontab, Task Scheduler, CronJob)."""
     import dataclasses
@@ -257,6 +271,12 @@ def schedule(
         if image:
             spec = dataclasses.replace(spec, image=image)
         text = render(print_format, spec)
+        if backfill is not None:
+            from ..ops.kube import backfill_job_yaml
+
+            if print_format != "kubernetes":
+                raise ConfigError("--backfill renders a Kubernetes Indexed Job: --print kubernetes")
+            text = backfill_job_yaml(shards=backfill, since=since, image=spec.image)
         if accounts is not None:
             text = _accounts_schedule(print_format, accounts, spec.image)
         if output is None:

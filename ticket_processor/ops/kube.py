@@ -232,3 +232,83 @@ def accounts_manifests(accounts: Mapping[str, Account] | Iterable[Account], *, i
             + cronjob_yaml(job)
         )
     return "".join(docs)
+
+
+# A sharded backfill's pods at once: each takes LLM calls and helpdesk writes from the same
+# account, so a few side by side, not all (the shared LLM budget paces them further).
+DEFAULT_BACKFILL_PARALLELISM = 4
+
+
+def backfill_job_yaml(
+    *,
+    shards: int,
+    since: str,
+    parallelism: int = DEFAULT_BACKFILL_PARALLELISM,
+    image: str = DEFAULT_IMAGE,
+    secret_name: str = "ticketbot-env",  # noqa: S107  (a Secret object name, not a secret)
+    claim: str = "ticketbot-data",
+) -> str:
+    """A ``batch/v1`` Indexed Job: ``shards`` pods, each ``ticketbot backfill --shards N`` with
+    its index from ``JOB_COMPLETION_INDEX``, at most ``parallelism`` at once; a failed index is
+    retried alone, and a shard run again resumes from its own cursor."""
+    if not 1 <= shards <= 1000:
+        raise ConfigError("--shards: between 1 and 1000")
+    running = max(1, min(parallelism, shards))
+    args = ", ".join(
+        _q(a) for a in ("backfill", "--since", since, "--shards", str(shards), "--no-batch")
+    )
+    return f"""apiVersion: batch/v1
+kind: Job
+metadata:
+  name: "ticketbot-backfill"
+  labels:
+    app.kubernetes.io/name: {IMAGE_NAME}
+    app.kubernetes.io/component: backfill
+spec:
+  completionMode: Indexed
+  completions: {shards}
+  parallelism: {running}
+  backoffLimitPerIndex: 2
+  maxFailedIndexes: {max(1, shards // 10)}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {IMAGE_NAME}
+        app.kubernetes.io/component: backfill
+    spec:
+      restartPolicy: Never
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: {USER_ID}
+        runAsGroup: {USER_ID}
+        fsGroup: {USER_ID}
+      containers:
+        - name: ticketbot
+          image: {_q(image)}
+          command: ["ticketbot"]
+          args: [{args}]
+          workingDir: {_q(DATA_DIR)}
+          envFrom:
+            - secretRef:
+                name: {_q(secret_name)}
+          env:
+            - name: "TICKETBOT_STATE_DIR"
+              value: {_q(DATA_DIR + "/state")}
+            - name: "TICKETBOT_LOG_DIR"
+              value: {_q(DATA_DIR + "/logs")}
+          resources:
+            requests:
+              cpu: 100m
+              memory: 256Mi
+            limits:
+              memory: 512Mi
+          securityContext:
+            allowPrivilegeEscalation: false
+          volumeMounts:
+            - name: data
+              mountPath: {_q(DATA_DIR)}
+      volumes:
+        - name: data
+          persistentVolumeClaim:
+            claimName: {_q(claim)}
+"""

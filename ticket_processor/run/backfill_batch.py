@@ -21,7 +21,7 @@ from ..triage.chain import cache_key
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .backfill_session import BackfillResult, BackfillSession
 from .runner import analysis_cache_tag
-from .scope import choose, parse_scope
+from .scope import choose, in_shard, parse_scope
 
 
 class BatchPath:
@@ -226,7 +226,8 @@ class BatchPath:
             wanted = [
                 t
                 for t in page.tickets
-                if stream.first_sighting(t.id)
+                if in_shard(t.id, owner.options.shard)
+                and stream.first_sighting(t.id)
                 and choose(t, scope=scope, prefix=settings.tag_prefix) == "take"
             ]
             room = owner.batch_size - len(prepared)

@@ -56,6 +56,7 @@ class BackfillOptions:
     batch_size: int = DEFAULT_BATCH_SIZE
     max_runtime: float | None = None
     read_window_wait: float | None = None  # None: READ_WINDOW_WAIT
+    shard: tuple[int, int] | None = None  # --shard i/n: the tickets whose id is i modulo n
 
 
 class BackfillSession:
@@ -134,6 +135,7 @@ class BackfillSession:
             max_runtime=self.remaining(),
             runtime=self.runtime,
             backfill=True,
+            shard=self.options.shard,
         )
 
     def complete(self, result: BackfillResult) -> BackfillResult:

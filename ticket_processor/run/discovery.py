@@ -18,6 +18,7 @@ from ..errors import CursorRejectedError, TicketBotError
 from ..models import Ticket, TicketPage
 from .context import RunContext
 from .record import RunRecorder
+from .scope import in_shard
 
 
 class Discovery:
@@ -80,7 +81,9 @@ class Discovery:
         self.ctx.ledger.discard_cursor(stream=self.ctx.stream)
 
     def wanted(self, ticket: Ticket, should_skip: Callable[[Ticket], bool]) -> bool:
-        """Seen once per run, and not done already."""
+        """Seen once per run, in this shard, and not done already."""
+        if not in_shard(ticket.id, self.ctx.options.shard):
+            return False  # another shard's: not even seen here
         if not self.stream.first_sighting(ticket.id):
             return False  # reappeared in the export (updated meanwhile): handled once
         self.record.seen()

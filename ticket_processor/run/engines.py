@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 from ..common.scrub import display_url
 from ..errors import ConfigError
 from ..learned import MODEL_FILE_NAME, bundled_model_path, open_engine
+from ..llm_client.budget import SharedBudget, default_key
 from ..llm_client.pacer import LLMPacer
 from ..models import Engine, Triage
 from ..resilience.breaker import CircuitBreaker
+from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import AUTO_LLM_START, AdaptiveLimit, resolve_workers
 from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
@@ -66,6 +68,7 @@ def build_analyser(
     retry: RetryPolicy | None = LLM_RETRY,
     timeout: float | None = None,
     auto_workers: bool = False,
+    deadline: RunDeadline | None = None,
 ) -> LLMAnalyser:
     """The analyser every command uses, from the settings; the one place one is built.
 
@@ -106,9 +109,30 @@ def build_analyser(
             else AdaptiveLimit(workers)
         ),
         pacer=LLMPacer(workers),
+        budget=shared_budget(settings, deadline),
         reply_draft=settings.reply_draft,
         pool_size=workers,
         max_answer_bytes=settings.llm_max_bytes,
+    )
+
+
+def shared_budget(settings: Settings, deadline: RunDeadline | None) -> SharedBudget | None:
+    """The LLM budget every process on this key shares (``TICKETBOT_LLM_BUDGET``), or None."""
+    if settings.llm_budget is None:
+        return None
+    if settings.llm_rpm is None:
+        raise ConfigError(
+            "TICKETBOT_LLM_BUDGET needs TICKETBOT_LLM_RPM: the calls a minute your provider "
+            "allows the organisation (and TICKETBOT_LLM_TPM for its tokens, if it limits them)"
+        )
+    key = settings.openai_api_key
+    return SharedBudget(
+        settings.llm_budget.get_secret_value(),
+        key=settings.llm_budget_key
+        or default_key(key.get_secret_value() if key else None, settings.openai_base_url),
+        rpm=settings.llm_rpm,
+        tpm=settings.llm_tpm,
+        deadline=deadline,
     )
 
 
@@ -121,6 +145,7 @@ def build_llm(
     retry: RetryPolicy = LLM_RETRY,
     on_event: Callable[..., object] | None = None,
     auto_workers: bool = False,
+    deadline: RunDeadline | None = None,
 ) -> LLMEngine:
     analyser = build_analyser(
         settings,
@@ -130,6 +155,7 @@ def build_llm(
         retry=retry,
         on_event=on_event,
         auto_workers=auto_workers,
+        deadline=deadline,
     )
     return LLMEngine(analyser)
 
@@ -211,9 +237,11 @@ def build_chain(
     cascade: bool = False,
     apply_at: dict[str, float] | None = None,
     suggest_at: dict[str, float] | None = None,
+    deadline: RunDeadline | None = None,
 ) -> ChainChoice:
     """The chain for ``engine``; ``llm_calibration``: use the state directory's calibration of
-    the LLM when it is for this model and taxonomy (``ticketbot calibrate`` fits it without)."""
+    the LLM when it is for this model and taxonomy (``ticketbot calibrate`` fits it without).
+    ``deadline``: the run's bound, which alone ends a wait for the shared LLM budget."""
     rules = LocalEngine("rules", RulesEngine(taxonomy))
     if engine == "rules":
         return ChainChoice([rules], "rules")
@@ -232,6 +260,7 @@ def build_chain(
                     retry=retry,
                     on_event=on_event,
                     auto_workers=auto_workers,
+                    **({"deadline": deadline} if deadline is not None else {}),
                 )
             )
             if llm_calibration and isinstance(chain[0], LLMEngine):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..kb.refresh import index_path, open_for_run
@@ -39,6 +40,7 @@ from .connect import breaker_name, connect
 from .context import RunContext
 from .engines import build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
+from .metrics import export_run
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
 from .rising import note_rising
@@ -187,6 +189,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         cascade=settings.cascade,
         apply_at=options.apply_at,
         suggest_at=options.suggest_at,
+        deadline=parts.deadline,
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
@@ -279,6 +282,16 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 settings.state_dir, summary, alerter, log, today=datetime.now(UTC).date()
             ):
                 _log_alert(log, outcome)
+        gateway = settings.metrics_pushgateway
+        summary.warnings.extend(
+            export_run(
+                summary,
+                log,
+                pushgateway=gateway.get_secret_value() if gateway else None,
+                textfile=settings.metrics_textfile,
+                account=urlsplit(settings.helpdesk_base_url).hostname or settings.helpdesk,
+            )
+        )
     log.close()
     return summary
 

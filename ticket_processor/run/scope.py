@@ -58,6 +58,24 @@ def choose(ticket: Ticket, *, scope: Scope, prefix: str, force: bool = False) ->
     return "take"
 
 
+def in_shard(ticket_id: int, shard: tuple[int, int] | None) -> bool:
+    """Whether shard ``(i, n)`` of a sharded backfill owns the ticket: its id is i modulo n, so
+    the n shards share every ticket out once, whatever order the helpdesk lists them in."""
+    return shard is None or ticket_id % shard[1] == shard[0]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> ``(2, 4)``: shard 2 of 4, numbered from 0; anything else is a ConfigError."""
+    head, sep, tail = text.partition("/")
+    try:
+        index, count = int(head), int(tail)
+    except ValueError:
+        index, count = -1, 0
+    if not sep or count < 1 or not 0 <= index < count or count > 1000:
+        raise ConfigError(f"--shard {text!r}: give I/N with 0 <= I < N <= 1000, e.g. --shard 0/4")
+    return index, count
+
+
 def parse_scope(text: str | None, *, prefix: str) -> Scope:
     """``TICKETBOT_SCOPE`` as a ``Scope``; a malformed value is a ConfigError saying why."""
     rules: dict[str, frozenset[str]] = {}

@@ -50,6 +50,8 @@ class RunOptions:
     scope: Scope = field(default_factory=Scope)
     # Re-triage triaged tickets when their customer replies (TICKETBOT_RETRIAGE).
     retriage: bool = True
+    # ``backfill --shard i/n``: only the tickets whose id is i modulo n (scope.in_shard).
+    shard: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -271,6 +272,8 @@ class RunningStandin:
     def __init__(self, config: StandinConfig, server: _Server) -> None:
         self.config = config
         self.received: list[dict[str, Any]] = []
+        # When each completion was answered (monotonic): the busiest window of a benchmark.
+        self.answered_at: deque[float] = deque(maxlen=100_000)
         self._server = server
         self._lock = threading.Lock()
         self._rng = random.Random(config.seed)
@@ -441,6 +444,7 @@ class RunningStandin:
             cached = self._cache.cached_tokens(body, minimum=self.config.cache_min_tokens)
         with self._lock:
             self._counts["completions"] += 1
+            self.answered_at.append(time.monotonic())
         return completion_body(body, model, content, finish, cached_tokens=cached)
 
     def _rate_limited(self, retry_after: Any) -> Reply:

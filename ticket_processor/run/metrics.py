@@ -1,0 +1,127 @@
+"""A run's figures for Prometheus, the batch-job way: pushed to a Pushgateway, written for
+node_exporter's textfile collector, or both (``TICKETBOT_METRICS_PUSHGATEWAY``,
+``TICKETBOT_METRICS_TEXTFILE``).
+
+Every series is named ``ticketbot_…`` and describes the run that just finished (a scheduled job
+has no process for Prometheus to scrape): tickets by engine and outcome, fallbacks by reason,
+LLM calls and 429s, tokens, cost, duration, status and exit code, and the time of the run and
+of the last successful one. The Pushgateway groups them by ``job="ticketbot"`` and ``account``
+(the helpdesk's host, one per account), and each push replaces the previous run's series of the
+same names, so the last success's timestamp stays when a later run fails. The exposition is
+``prometheus-client``'s. The textfile is written atomically (a temporary file, then a rename).
+
+Neither ever fails the run: a Pushgateway that is down, slow or refuses is one warning in the
+run's log and summary, and the next run pushes again.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, pushadd_to_gateway
+from prometheus_client.exposition import write_to_textfile
+
+from ..common.eventlog import EventLog
+from .types import RunSummary
+
+JOB = "ticketbot"
+PUSH_TIMEOUT = 5.0
+
+
+def run_registry(summary: RunSummary, *, now: float | None = None) -> CollectorRegistry:
+    """The run's figures in a registry of their own (nothing of the process's leaks in)."""
+    registry = CollectorRegistry()
+    now = time.time() if now is None else now
+    tickets = Counter(
+        "ticketbot_tickets",
+        "Tickets the run handled, by engine and outcome.",
+        ["engine", "outcome"],
+        registry=registry,
+    )
+    for engine, n in summary.engines.items():
+        tickets.labels(engine, "triaged").inc(n)
+    for outcome in ("failed", "skipped", "out_of_scope", "deferred", "second_writer"):
+        n = int(getattr(summary, outcome))
+        if n:
+            tickets.labels("", outcome).inc(n)
+    fallbacks = Counter(
+        "ticketbot_fallbacks",
+        "Tickets a local engine took over from a failing one, by reason.",
+        ["reason"],
+        registry=registry,
+    )
+    for reason, n in summary.fallback_reasons.items():
+        fallbacks.labels(reason).inc(n)
+    llm = summary.llm
+    Counter("ticketbot_llm_calls", "LLM calls made.", registry=registry).inc(
+        _count(llm.get("llm_calls"))
+    )
+    Counter("ticketbot_llm_throttled", "LLM calls answered 429.", registry=registry).inc(
+        _count(llm.get("llm_throttled"))
+    )
+    tokens = Counter("ticketbot_llm_tokens", "LLM tokens, by kind.", ["kind"], registry=registry)
+    tokens.labels("prompt").inc(summary.prompt_tokens)
+    tokens.labels("completion").inc(summary.completion_tokens)
+    Counter("ticketbot_cost_usd", "Estimated LLM cost in US dollars.", registry=registry).inc(
+        summary.cost_usd
+    )
+    Counter("ticketbot_replies", "Customers' replies re-triaged.", registry=registry).inc(
+        summary.replies
+    )
+    Gauge("ticketbot_run_duration_seconds", "How long the run took.", registry=registry).set(
+        summary.seconds
+    )
+    status = Gauge("ticketbot_run_status", "1 for the run's status.", ["status"], registry=registry)
+    status.labels(summary.status).set(1)
+    Gauge("ticketbot_run_exit_code", "The run's exit code.", registry=registry).set(
+        int(summary.exit_code)
+    )
+    Gauge("ticketbot_last_run_timestamp_seconds", "When the run finished.", registry=registry).set(
+        now
+    )
+    if summary.exit_code == 0:
+        Gauge(
+            "ticketbot_last_success_timestamp_seconds",
+            "When a run last finished successfully.",
+            registry=registry,
+        ).set(now)
+    return registry
+
+
+def export_run(
+    summary: RunSummary,
+    log: EventLog,
+    *,
+    pushgateway: str | None,
+    textfile: Path | None,
+    account: str,
+) -> list[str]:
+    """Push and/or write the run's figures; the warnings to tell (none when all went well)."""
+    if not pushgateway and textfile is None:
+        return []
+    registry = run_registry(summary)
+    problems = []
+    if pushgateway:
+        try:
+            pushadd_to_gateway(
+                pushgateway,
+                job=JOB,
+                grouping_key={"account": account},
+                registry=registry,
+                timeout=PUSH_TIMEOUT,
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure of the push is only a warning
+            problems.append(f"metrics not pushed to the Pushgateway: {type(exc).__name__}")
+    if textfile is not None:
+        try:
+            write_to_textfile(str(textfile), registry)
+        except OSError as exc:
+            problems.append(f"metrics textfile not written: {exc.strerror or exc}")
+    for problem in problems:
+        log.emit("metrics_not_exported", level="warning", detail=problem)
+    return problems
+
+
+def _count(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and value >= 0 else 0.0
