@@ -370,6 +370,7 @@ def test_breaker_reset_closes_an_open_breaker_that_stopped_every_run(
     assert all(len(notes(sandbox, i)) == 1 for i in ids)
 
 
+@pytest.mark.slow
 def test_an_unreachable_helpdesk_aborts_naming_the_cause_and_its_fix(
     log_dir: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

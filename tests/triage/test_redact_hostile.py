@@ -74,6 +74,7 @@ def _ratio(hostile: str) -> float:
     return _seconds(hostile) / baseline
 
 
+@pytest.mark.slow
 def test_a_megabyte_of_hostile_text_costs_about_what_prose_costs() -> None:
     # Every hostile shape at once, 1 MB: the body a ticket could carry before prepare's caps.
     share = 1_000_000 // len(HOSTILE_MEGABYTE)
