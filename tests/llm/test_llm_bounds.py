@@ -67,7 +67,8 @@ def test_an_llm_answer_past_the_cap_falls_back_and_the_run_succeeds(
     started = time.monotonic()
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 10
+    # Far below reading the whole answer on a loaded CI box (seconds idle, tens under load).
+    assert time.monotonic() - started < 30
     triaged = triaged_events(log_dir)
     assert sorted(triaged) == ids
     assert all(e["engine"] != "llm" and e["fallback"] for e in triaged.values())
