@@ -105,7 +105,9 @@ def run(
     ] = None,
     ticket: Annotated[
         list[int] | None,
-        typer.Option("--ticket", help="Triage exactly this ticket (repeat for more)."),
+        typer.Option(
+            "--ticket", metavar="ID", help="Triage exactly this ticket (repeat for more)."
+        ),
     ] = None,
     force: Annotated[
         bool,
