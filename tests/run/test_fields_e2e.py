@@ -315,3 +315,23 @@ def test_fields_check_refuses_a_pattern_only_a_backtracking_matcher_can_run(
     run = invoke("run", "--engine", "rules")
     assert run.exit_code == 2  # and no run goes ahead with it
     assert "look-around" in " ".join(run.output.split())
+
+
+def test_fields_check_refuses_a_broken_file_before_any_request(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.reset_stats()
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[field]]\nname = "Order number"\npattern = "(unclosed"\n', "utf-8")
+    refused = invoke("fields", "check", str(broken))
+    assert refused.exit_code == 2, refused.output
+    assert "pattern" in refused.output
+    assert sum(desk.stats()["requests"].values()) == 0  # the helpdesk was never asked
+    # Nor does it need one: the file's own error comes first, whatever the connection.
+    for name in [n for n in desk.env() if n.endswith(("_API_TOKEN", "_API_KEY"))]:
+        monkeypatch.delenv(name, raising=False)
+    not_toml = tmp_path / "not.toml"
+    not_toml.write_text("[[field]\n", "utf-8")
+    alone = invoke("fields", "check", str(not_toml))
+    assert alone.exit_code == 2, alone.output
+    assert "not valid TOML" in alone.output, alone.output
