@@ -48,7 +48,7 @@ class CronJob:
     config_map: str | None = None
 
 
-# The pod's memory (docs/operations.md, "Memory"): the largest measured peak, 221 MiB, with
+# The pod's memory (docs/operations.md, "Memory"): the largest measured peak, 220 MiB, with
 # about 30 % headroom as the request; twice the 250 MiB bound as the limit.
 MEMORY_REQUEST = "288Mi"
 MEMORY_LIMIT = "512Mi"
@@ -125,10 +125,10 @@ metadata:
                 - secretRef:
                     name: {_q(job.secret_name)}
               env:
-{env_lines}              # Peak RSS of one run, measured by scripts/memory_bounds.py: 54-87 MiB with the
-              # rules or an LLM, up to 221 MiB where the learned model triages (an LLM's
-              # fallback included); every run is held under 250 MiB. Request: the largest
-              # peak with headroom; limit: twice the bound.
+{env_lines}              # Peak RSS of a run (scripts/memory_bounds.py): 57-135 MiB with the
+              # rules or an LLM, up to 220 MiB where the learned model triages (an LLM's
+              # fallback and the cascade included); every run is held under 250 MiB.
+              # Request: the largest peak with headroom; limit: twice the bound.
               resources:
                 requests:
                   cpu: 100m
