@@ -61,10 +61,24 @@ class Case:
     backfill: bool = False
     reply: str | None = None  # what one requester says after the first run (a reply case)
     engine: str = "llm"
+    cascade: bool = False  # TICKETBOT_CASCADE: the learned model first, the LLM where unsure
 
 
 CASES = [
     Case("normal answers (baseline)", StandinConfig(seed=7), tickets=20, workers=4),
+    *(
+        Case(f"normal answers, --engine {engine}", StandinConfig(seed=7), 20, 4, engine=engine)
+        for engine in ("learned", "rules")
+    ),
+    Case("normal answers, the cascade", StandinConfig(seed=7), 20, 4, cascade=True),
+    Case(
+        "one customer reply (angry), the cascade",
+        StandinConfig(seed=7),
+        tickets=5,
+        workers=4,
+        reply="Third time asking and still broken. I am cancelling today!",
+        cascade=True,
+    ),
     Case(
         "LLM answers 200 MB each",
         StandinConfig(seed=7, oversize_answer_bytes=200 * MIB),
@@ -171,6 +185,8 @@ def run_case(case: Case, say: Callable[[str], None]) -> dict[str, Any]:
             ]
         )
         env = _env(desk, llm, work, case.workers)
+        if case.cascade:
+            env["TICKETBOT_CASCADE"] = "true"
         if case.backfill:
             code, seconds, peak, cpu = child(["backfill", "--since", "7d"], env, work)
             llm.complete_batches()
@@ -185,7 +201,7 @@ def run_case(case: Case, say: Callable[[str], None]) -> dict[str, Any]:
             code = code or code2
             judged = _replies_judged(work / "logs")
         else:
-            code, seconds, peak, cpu = child(["run"], env, work)
+            code, seconds, peak, cpu = child(["run", "--engine", case.engine], env, work)
         marker = marker_tag("ai_")
         triaged = sum(1 for i in ids if marker in desk.snapshot(i).tags)
     if case.reply is not None and judged != 1:

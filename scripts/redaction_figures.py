@@ -27,6 +27,8 @@ from ticket_processor.evaluation.redaction import leaks, read_cases, score  # no
 from ticket_processor.evaluation.redaction_corpus import (  # noqa: E402
     FORMS,
     HARMLESS,
+    HELD_OUT,
+    HELD_OUT_LOOKALIKES,
     HOSTILE_MEGABYTE,
     LOOKALIKES,
     PII,
@@ -75,6 +77,14 @@ def main() -> int:
     )
     for note, value in form_leaks:
         print(f"  leaked ({note}): {value!r}")
+    reached = [note for note, text, v in HELD_OUT if leaks(text, v)]
+    kept_out = sum(1 for text in HELD_OUT_LOOKALIKES if redact(text)[0] == text)
+    print(
+        f"held-out set: {len(HELD_OUT) - len(reached)} of {len(HELD_OUT)} forms never reach "
+        f"the LLM; look-alikes kept {kept_out} of {len(HELD_OUT_LOOKALIKES)}"
+    )
+    for note in reached:
+        print(f"  reaches the LLM: {note}")
     prose = (PROSE * (1_000_000 // len(PROSE) + 1))[:1_000_000]
     base = _rate(prose)
     print(f"throughput: prose {base:.2f} MB/s")

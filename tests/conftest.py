@@ -24,7 +24,15 @@ pytest_plugins = [
     "support.desk",
     "support.pushgateway",
     "support.redis_server",
+    "support.models",
 ]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject's addopts): twice the CPUs, at most 8. Most tests spend their
+    time waiting on a sandbox, the LLM stand-in or a subprocess, so two workers a core keep the
+    CPUs busy; more would only add start-up time and memory (a worker imports the package)."""
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,13 @@ def test_no_help_text_breaks_mid_sentence() -> None:
             if "\n" in (getattr(param, "help", None) or ""):
                 broken.append(f"{name} {param.name}: {param.help!r}")
     assert not broken, "\n".join(broken)
+
+
+def test_no_option_shows_a_python_type_as_its_metavar() -> None:
+    """A repeatable option shows what to type (``--ticket ID``), not ``<list[int]>``."""
+    shown = []
+    for name, _ in _commands(get_command(app)):
+        output = invoke(*name.split(), "--help").output
+        shown += [f"{name}: {line.strip()}" for line in output.splitlines() if "list[" in line]
+    assert not shown, "\n".join(shown)
+    assert re.search(r"--ticket\s+ID\b", invoke("run", "--help").output)

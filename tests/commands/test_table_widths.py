@@ -39,6 +39,7 @@ def seeded(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> list[str
     return [line for line in piped.output.splitlines() if line.startswith("ticket ")]
 
 
+@pytest.mark.slow
 def test_the_dry_run_shows_every_id_category_and_engine_at_each_width(seeded: list[str]) -> None:
     assert len(seeded) == 12
     expected = []

@@ -95,6 +95,11 @@ def test_a_better_candidate_is_promoted_and_rollback_restores_the_previous(
     again = invoke("learn", "--rollback")  # and forth: the other one comes back
     assert again.exit_code == 0
     assert world["model"].read_bytes() != before
+    # The promoted model, back in place, still has its scores and its promotion in health.
+    health = invoke("health", "--json")
+    checks = {c["name"]: c for c in json.loads(health.stdout)["checks"]}
+    assert "held-out tickets: category" in checks["learned model"]["reason"]
+    assert "promoted" in checks["learned model"]["reason"]
 
 
 def test_rollback_without_a_previous_model_says_so(

@@ -67,7 +67,8 @@ def test_an_llm_answer_past_the_cap_falls_back_and_the_run_succeeds(
     started = time.monotonic()
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 10
+    # Far below reading the whole answer on a loaded CI box (seconds idle, tens under load).
+    assert time.monotonic() - started < 30
     triaged = triaged_events(log_dir)
     assert sorted(triaged) == ids
     assert all(e["engine"] != "llm" and e["fallback"] for e in triaged.values())
@@ -185,3 +186,13 @@ def test_llm_headers_trickled_a_byte_at_a_time_end_at_the_calls_deadline() -> No
             analyser.analyse(BATCH_TICKETS["101"])
         assert time.monotonic() - started < 2.0
         analyser.close()
+
+
+def test_the_default_cap_keeps_oversize_answers_far_from_the_memory_bound() -> None:
+    """Each worker may hold one capped answer while its ticket falls back to the learned model
+    (~200 MB alone): at 8 MiB four workers took a run to 246 MiB of the 250 allowed
+    (``scripts/memory_bounds.py --only LLM``); at 1 MiB, 221. A real answer is under 10 KB."""
+    from ticket_processor.resilience.bounds import LLM_MAX_BYTES
+
+    assert LLM_MAX_BYTES == 1024 * 1024
+    assert LLM_MAX_BYTES >= 100 * 10_000

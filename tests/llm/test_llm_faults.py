@@ -217,6 +217,7 @@ def test_random_llm_faults_on_a_busy_run_never_cost_a_ticket(
     assert (finished["status"], finished["failed"], finished["triaged"]) == ("ok", 0, 80)
 
 
+@pytest.mark.slow
 def test_llm_answering_500_to_everything_is_left_alone_once_the_breaker_opens(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, fast_retries: None
 ) -> None:

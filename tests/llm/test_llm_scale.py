@@ -100,7 +100,9 @@ def test_the_pool_follows_the_workers_past_64(make_standin: Callable[..., Runnin
     assert all(isinstance(r, Triage) for r in results)
     # A pool of 64 would queue 36 calls behind the first 64: two latencies, and 64 at most.
     assert standin.stats()["max_inflight"] >= 90
-    assert elapsed < 1.9 * 1.0 + 1.0, elapsed
+    # The in-flight peak above is what a pool of 64 could not reach; the time adds room for a
+    # loaded machine starting 100 threads.
+    assert elapsed < 1.9 * 1.0 + 4.0, elapsed
     bot.close()
 
 

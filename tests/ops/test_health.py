@@ -174,6 +174,11 @@ def test_healthy_with_the_sandbox_and_the_llm_standin(
     assert "agent@example.com" in checks["zendesk"]["reason"]
     assert "stand-in" in checks["llm"]["reason"]
     assert "sk-test-secret" not in json.dumps(data)
+    # Behind an LLM the bundled model is what a failing LLM's tickets fall back to: say so.
+    told = checks["learned model"]["reason"]
+    assert "bundled" in told
+    assert "runs use it where the LLM fails" in told
+    assert "none in use" not in told
 
 
 def test_rules_only_is_healthy_and_the_table_shows_each_reason(configured: Path) -> None:

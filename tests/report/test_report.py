@@ -368,3 +368,39 @@ def test_report_table_lists_run_ids_to_revert(log_dir: Path) -> None:
     assert "revert --run" in result.stdout
     for run_id in ("r1", "r2", "r3"):
         assert re.search(rf"\b{run_id}\b", result.stdout)
+
+
+def test_shadow_runs_are_labelled_with_their_fallbacks_and_the_html_has_run_ids(
+    log_dir: Path,
+) -> None:
+    events = sample_events()
+    ts = "2026-11-22T10:40:00Z"
+    events += [
+        {"event": "run_started", "ts": ts, "run_id": "shadow-run-1", "shadow": True},
+        {
+            "event": "run_finished",
+            "ts": ts,
+            "run_id": "shadow-run-1",
+            "status": "ok",
+            "triaged": 5,
+            "fallback": 3,
+        },
+    ]
+    report = build_report(events)
+    assert (report.shadow_runs, report.shadow_tickets, report.shadow_fallbacks) == (1, 5, 3)
+    [listed] = [r for r in report.to_dict()["run_list"] if r["run_id"] == "shadow-run-1"]
+    assert (listed["shadow"], listed["fallback"]) == (True, 3)
+    page = render_html(report)
+    assert "<code>shadow-run-1</code>" in page
+    assert "<code>r1</code>" in page
+    assert "revert --run" in page
+    assert re.search(r"</span> shadow</td>", page), "the outcome says shadow"
+    assert "of them shadow" in page
+
+    write_log(log_dir, events, at=datetime.now(UTC) - timedelta(hours=1))
+    result = CliRunner().invoke(app, ["report"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    [row] = [line for line in result.stdout.splitlines() if "shadow-run-1" in line]
+    assert "ok (shadow)" in row
+    assert re.search(r"\b3\s*│?\s*$", row.rstrip("│ ")), row  # its fallbacks
+    assert "of them shadow runs" in result.stdout

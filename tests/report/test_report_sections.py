@@ -124,17 +124,21 @@ def test_only_ok_runs_are_drawn_green() -> None:
 
 def test_runs_table_has_start_duration_tickets_engines_outcome() -> None:
     page = Page(render_html(build_report(outcome_events())))
-    rows = page.table("start (UTC)")
-    assert rows[0] == ["start (UTC)", "duration", "tickets", "failed", "engines", "outcome"]
-    newest_first = [row[0] for row in rows[1:]]
+    table = page.table("run id (ticketbot revert --run)")
+    assert table[0][1:] == [
+        "start (UTC)", "duration", "tickets", "failed", "fallback", "engines", "outcome"
+    ]  # fmt: skip
+    rows = [row[1:] for row in table[1:]]  # the run id first: what revert --run takes
+    assert table[1][0] in {e["run_id"] for e in outcome_events()}
+    newest_first = [row[0] for row in rows]
     assert newest_first == sorted(newest_first, reverse=True)
-    ok_row = next(row for row in rows[1:] if row[0] == "2026-11-22 09:00")
-    assert ok_row[1:5] == ["12.5 s", "2", "0", "llm 1 · learned 1"]
-    assert ok_row[5] == "ok"
-    aborted = next(row for row in rows[1:] if row[0] == "2026-11-22 09:10")
-    assert aborted[5] == "aborted token refused"
-    dry = next(row for row in rows[1:] if row[0] == "2026-11-22 09:40")
-    assert dry[5] == "ok dry run"
+    ok_row = next(row for row in rows if row[0] == "2026-11-22 09:00")
+    assert ok_row[1:4] == ["12.5 s", "2", "0"]
+    assert ok_row[5:] == ["llm 1 · learned 1", "ok"]
+    aborted = next(row for row in rows if row[0] == "2026-11-22 09:10")
+    assert aborted[6] == "aborted token refused"
+    dry = next(row for row in rows if row[0] == "2026-11-22 09:40")
+    assert dry[6] == "ok dry run"
 
 
 def test_runs_table_keeps_every_run_that_was_not_ok() -> None:
@@ -143,8 +147,8 @@ def test_runs_table_keeps_every_run_that_was_not_ok() -> None:
         status = "aborted" if i == 2 else "ok"
         events += run(f"r{i:02d}", status, f"2026-11-22T{i // 6:02d}:{i % 6}0:00Z")
     page = Page(render_html(build_report(events)))
-    rows = page.table("start (UTC)")[1:]
-    assert [row[5] for row in rows] == ["ok"] * 8 + ["aborted"]
+    rows = [row[1:] for row in page.table("run id (ticketbot revert --run)")[1:]]
+    assert [row[6] for row in rows] == ["ok"] * 8 + ["aborted"]
     assert rows[-1][0] == "2026-11-22 00:20"
     assert "and 21 older runs that were ok" in render_html(build_report(events))
 

@@ -11,16 +11,12 @@ import pytest
 from support.cli import invoke
 from support.e2e import events
 
-from ticket_processor.learned.labelled_file import load_labelled
-from ticket_processor.learned.model_file import save_model
-from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,
     serve_in_thread,
 )
-from ticket_processor.triage.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.desk(configure=True)
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -34,13 +30,9 @@ TICKETS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rows = load_labelled(DATA / "bitext.jsonl") + load_labelled(DATA / "banking77.jsonl")
-    result = train(rows, load_taxonomy(), options=TrainOptions(folds=3, embedding_weight=0.0))
-    path = tmp_path_factory.mktemp("cascade") / "model.zip"
-    save_model(result.model, path)
-    return path
+@pytest.fixture
+def model_file(calibrated_model: Path) -> Path:
+    return calibrated_model  # trained once per session (tests/support/models.py)
 
 
 @pytest.fixture

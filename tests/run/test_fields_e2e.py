@@ -204,11 +204,17 @@ def test_a_run_without_an_llm_fills_the_fields_and_revert_takes_them_back(
     note = desk.snapshot(ids[1]).notes[0]
     assert "Fields filled:" in note
     assert "- Order number: ORD-222333" in note
+    assert "- Product: Mobile app" in note  # the option's name, not its tag value
     if desk.kind == "zendesk":  # the option's tag came with the option, as Zendesk does it
         assert "product_mobile_app" in api.tags(ids[2])
 
     [finished] = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1:]
     api.agent_sets(ids[9], "ORD-000111", "Web app")  # an agent changes one after the run
+    planned = invoke("revert", "--run", finished["run_id"], "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    [line] = [x for x in planned.output.splitlines() if x.startswith(f"ticket {ids[1]}:")]
+    assert "fields emptied: Order number, Product" in line  # by name, as agents see them
+    assert api.values(ids[1]) == EXPECTED[1]  # a dry run empties nothing
     reverted = invoke("revert", "--run", finished["run_id"])
     assert reverted.exit_code == 0, reverted.output
     after = [api.values(i) for i in ids]
@@ -219,6 +225,26 @@ def test_a_run_without_an_llm_fills_the_fields_and_revert_takes_them_back(
             assert values == {"Order number": None, "Product": None}, (i, values)
     if desk.kind == "zendesk":
         assert "product_mobile_app" not in api.tags(ids[2])  # cleared field, tag gone
+
+
+def test_a_dry_run_shows_each_fields_fate_and_the_helpdesk_fields_it_would_fill(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    api = Api(desk)
+    api.create_fields()
+    [ticket] = desk.create(TICKETS[1:2])
+    path = tmp_path / "fields.toml"
+    path.write_text(FIELDS_TOML, "utf-8")
+    monkeypatch.setenv("TICKETBOT_FIELDS", str(path))
+    shown = invoke("run", "--dry-run", "--engine", "rules")
+    assert shown.exit_code == 0, shown.output
+    [line] = [x for x in shown.output.splitlines() if x.startswith(f"ticket {ticket}:")]
+    # The rules engine is uncalibrated: its fields apply, each named with its fate.
+    assert "fields=category:apply,urgency:apply,sentiment:apply" in line
+    assert "fills={'Order number': 'ORD-222333', 'Product': 'Mobile app'}" in line
+    assert api.values(ticket) == {"Order number": None, "Product": None}  # nothing written
 
 
 def test_fields_check_shows_each_field_and_refuses_an_unknown_one(
@@ -289,3 +315,23 @@ def test_fields_check_refuses_a_pattern_only_a_backtracking_matcher_can_run(
     run = invoke("run", "--engine", "rules")
     assert run.exit_code == 2  # and no run goes ahead with it
     assert "look-around" in " ".join(run.output.split())
+
+
+def test_fields_check_refuses_a_broken_file_before_any_request(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.reset_stats()
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[field]]\nname = "Order number"\npattern = "(unclosed"\n', "utf-8")
+    refused = invoke("fields", "check", str(broken))
+    assert refused.exit_code == 2, refused.output
+    assert "pattern" in refused.output
+    assert sum(desk.stats()["requests"].values()) == 0  # the helpdesk was never asked
+    # Nor does it need one: the file's own error comes first, whatever the connection.
+    for name in [n for n in desk.env() if n.endswith(("_API_TOKEN", "_API_KEY"))]:
+        monkeypatch.delenv(name, raising=False)
+    not_toml = tmp_path / "not.toml"
+    not_toml.write_text("[[field]\n", "utf-8")
+    alone = invoke("fields", "check", str(not_toml))
+    assert alone.exit_code == 2, alone.output
+    assert "not valid TOML" in alone.output, alone.output

@@ -42,6 +42,7 @@ def desk_clock() -> FakeClock:
     return FakeClock(float(int(time.time())) - 300)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="os.wait4 gives a child's peak RSS")
 @pytest.mark.desk(kinds=("zendesk",), clock="desk_clock", configure=True)
 def test_a_run_that_meets_replies_stays_under_the_bound(

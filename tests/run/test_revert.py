@@ -217,3 +217,27 @@ def test_revert_takes_back_a_group_the_run_set_where_there_was_none(
     assert after[kept].group_id is None
     assert after[changed].group_id == other
     assert "ai_x" not in after[kept].tags
+
+
+def test_the_revert_note_and_line_name_fields_as_agents_see_them() -> None:
+    event = {
+        "event": "ticket_triaged",
+        "run_id": "r1",
+        "ticket_id": 5,
+        "dry_run": False,
+        "tags_added": ["ai_processed", "ai_category_billing"],
+        "fields_set": {"360000001": "ORD-222333", "360000002": "product_mobile_app"},
+    }
+    (wrote,) = writes_of_run([event], "r1")
+    ticket = Ticket(
+        id=5,
+        tags=("ai_processed", "ai_category_billing"),
+        custom_fields={"360000001": "ORD-222333", "360000002": "product_mobile_app"},
+    )
+    titles = {"360000001": "Order number", "360000002": "Product"}
+    plan = plan_revert("r1", [wrote], {5: ticket}, prefix="ai_", field_titles=titles)
+    (change,) = plan.changes
+    assert change.note is not None
+    assert "fields Order number, Product restored" in change.note
+    assert "360000001" not in change.note
+    assert "fields emptied: Order number, Product" in describe_revert(change, ticket, titles)

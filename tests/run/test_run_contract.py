@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -354,7 +355,8 @@ def test_breaker_reset_closes_an_open_breaker_that_stopped_every_run(
     blocked = invoke("run", "--engine", "rules")
     assert blocked.exit_code == 1, blocked.output
     assert "breaker reset" in blocked.output  # says how to close it, and when it would
-    assert "60 s" in blocked.output
+    # 60 s from the opening; a busy machine may take a second to get there.
+    assert re.search(r"\b(?:59|60) s\b", blocked.output), blocked.output
     assert all(notes(sandbox, i) == [] for i in ids)
 
     result = invoke("breaker", "reset")
@@ -370,6 +372,7 @@ def test_breaker_reset_closes_an_open_breaker_that_stopped_every_run(
     assert all(len(notes(sandbox, i)) == 1 for i in ids)
 
 
+@pytest.mark.slow
 def test_an_unreachable_helpdesk_aborts_naming_the_cause_and_its_fix(
     log_dir: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -202,6 +202,7 @@ def test_a_signal_stops_the_run_saves_progress_and_the_next_run_finishes(
     finish_and_check(rig)
 
 
+@pytest.mark.slow
 def test_a_repeat_within_a_moment_is_the_same_signal(rig: SignalRig) -> None:
     finished = stopped_run(rig, signal.SIGINT, 130, twice=True)
     assert 0 < finished["triaged"] < BACKLOG

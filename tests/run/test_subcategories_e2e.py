@@ -103,6 +103,7 @@ def mismatched(subject: str, body: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_a_pair_that_does_not_belong_is_refused_and_the_ticket_falls_back(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

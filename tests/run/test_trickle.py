@@ -22,6 +22,7 @@ from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve
 LLM_TIMEOUT = 1.0
 
 
+@pytest.mark.slow
 def test_a_trickling_llm_cannot_hang_the_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -89,6 +89,7 @@ def test_a_trickling_escalation_webhook_ends_with_the_run(
     assert f"#{second_ids[0]}" in receiver.bodies[1]["text"]
 
 
+@pytest.mark.slow
 def test_a_trickling_alert_webhook_does_not_hold_the_run(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,

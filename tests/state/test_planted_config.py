@@ -49,6 +49,7 @@ def child_run(sandbox: RunningSandbox, root: Path, extra: dict[str, str]) -> tup
     return done.returncode, " ".join((done.stdout + done.stderr).split())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", ["TICKETBOT_FIELDS", "TICKETBOT_ROUTES", "TICKETBOT_TAXONOMY"])
 def test_a_fifo_as_a_configuration_file_is_refused_naming_it_and_the_lock_is_free(
     sandbox: RunningSandbox, tmp_path: Path, setting: str

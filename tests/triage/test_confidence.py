@@ -89,15 +89,6 @@ def test_decisions_take_the_settings_over_the_engine() -> None:
     assert stricter["category"] == "suggest"
 
 
-@pytest.fixture(scope="module")
-def calibrated_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rows = load_labelled(DATA / "bitext.jsonl") + load_labelled(DATA / "banking77.jsonl")
-    result = train(rows, load_taxonomy(), options=TrainOptions(folds=3, embedding_weight=0.0))
-    path = tmp_path_factory.mktemp("model") / "model.zip"
-    save_model(result.model, path)
-    return path
-
-
 def test_learn_stores_a_calibration_per_field_and_the_engine_uses_it(
     calibrated_model: Path,
 ) -> None:

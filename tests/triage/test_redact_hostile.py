@@ -13,7 +13,14 @@ import time
 import pytest
 
 from ticket_processor.evaluation.redaction import leaks
-from ticket_processor.evaluation.redaction_corpus import HARMLESS, HOSTILE_MEGABYTE, PII, PROSE
+from ticket_processor.evaluation.redaction_corpus import (
+    HARMLESS,
+    HELD_OUT,
+    HELD_OUT_LOOKALIKES,
+    HOSTILE_MEGABYTE,
+    PII,
+    PROSE,
+)
 from ticket_processor.triage.redact import redact
 
 
@@ -22,6 +29,15 @@ def test_the_corpus_is_broad() -> None:
     assert len(HARMLESS) > 50
     assert len({note for note, _, _ in PII}) == len(PII)
     assert len({note for note, _ in HARMLESS}) == len(HARMLESS)
+
+
+def test_the_held_out_forms_never_reach_the_llm_and_their_look_alikes_do() -> None:
+    # Written before the patterns; 28 of 30 when first measured, both misses' families since
+    # covered. README promises every family in it: none may reach the LLM.
+    reached = [note for note, text, values in HELD_OUT if leaks(text, values)]
+    assert len(HELD_OUT) == 30
+    assert reached == []
+    assert [t for t in HELD_OUT_LOOKALIKES if redact(t)[0] != t] == []
 
 
 def test_precision_and_recall_on_the_hostile_corpus() -> None:
@@ -74,6 +90,7 @@ def _ratio(hostile: str) -> float:
     return _seconds(hostile) / baseline
 
 
+@pytest.mark.slow
 def test_a_megabyte_of_hostile_text_costs_about_what_prose_costs() -> None:
     # Every hostile shape at once, 1 MB: the body a ticket could carry before prepare's caps.
     share = 1_000_000 // len(HOSTILE_MEGABYTE)

@@ -35,7 +35,7 @@ def check(
     """Validate the fields file against the helpdesk's custom ticket fields."""
     from ..errors import ConfigError
     from ..run.connect import connect
-    from ..triage.fieldbook import load_fields
+    from ..triage.fieldbook import load_fields, read_fields_file
     from .common import exit_codes, load
 
     console = Console(highlight=False, soft_wrap=True)
@@ -45,6 +45,8 @@ def check(
         path = file or settings.fields_file
         if path is None:
             raise ConfigError("no fields file: give one or set TICKETBOT_FIELDS=fields.toml")
+        # The file first: a broken one is refused (exit 2) before any request to the helpdesk.
+        read_fields_file(path, setting=None if file else "TICKETBOT_FIELDS")
         helpdesk = connect(settings)
         try:
             resolved = load_fields(path, helpdesk, setting=None if file else "TICKETBOT_FIELDS")

@@ -217,6 +217,7 @@ def learn(
     label: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="FIELD=WHERE",
             help="With --from-helpdesk: where a field's label is, FIELD=tag:PREFIX or "
             "FIELD=field:CUSTOM_FIELD (repeatable) [default <prefix>category_ ... tags].",
         ),

@@ -188,7 +188,10 @@ def report(
             if events.corrupt_lines:
                 err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
             if html is not None:
-                console.print(f"HTML report written to {html}")
+                # Whole on one line, however long: a path is copied, not read.
+                console.print(
+                    f"HTML report written to {html}", markup=False, highlight=False, soft_wrap=True
+                )
 
 
 def schedule(

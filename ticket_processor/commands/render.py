@@ -201,6 +201,7 @@ def planned_table(
         table.add_column(heading, overflow="fold")
     # Tags and the summary wrap (fold) instead of being cut: they are what a reviewer reads.
     table.add_column("tags to add", overflow="fold")
+    table.add_column("per field", overflow="fold")
     table.add_column("summary (in the note)", ratio=1, overflow="fold")
     for change in sorted(planned, key=lambda c: c.ticket_id)[:limit]:
         analysis = change.triage.analysis
@@ -216,11 +217,23 @@ def planned_table(
             *stacked([analysis.category, f"{analysis.urgency.value} → {priority}"], roomy=wide),
             *stacked([engine, *route], roomy=wide),
             " ".join(wb.additional_tags),
+            Text("\n".join(field_fates(change))),
             Text(terminal_text(_note_summary(change))),
         )
     if len(planned) > limit:
         table.caption = f"first {limit} of {len(planned)} tickets"
     return table
+
+
+DECIDED = {"apply": "applied", "suggest": "suggested", "abstain": "abstained"}
+
+
+def field_fates(change: PlannedChange) -> list[str]:
+    """Per field what the change does with it (``category applied``, ``urgency suggested``),
+    then each helpdesk field (fields.toml) it fills with its value: what a dry run shows."""
+    fates = [f"{name} {DECIDED.get(fate, fate)}" for name, fate in change.decisions.items()]
+    fills = [f"fills {terminal_text(t)} = {terminal_text(v)}" for t, v in change.fields.items()]
+    return fates + fills
 
 
 def _note_summary(change: PlannedChange) -> str:
@@ -243,10 +256,13 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
         if isinstance(wb, RoutedWriteBack):
             group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
             routing = f"group={group!r} escalated={'yes' if wb.escalated else 'no'} "
+        fates = ",".join(f"{name}:{fate}" for name, fate in change.decisions.items())
+        fills = f"fills={change.fields!r} " if change.fields else ""
         lines.append(
             f"ticket {change.ticket_id}: category={analysis.category} "
             f"urgency={analysis.urgency.value} priority={priority} engine={engine} {routing}"
-            f"add_tags={','.join(wb.additional_tags)} summary={_note_summary(change)!r}"
+            f"add_tags={','.join(wb.additional_tags)} fields={fates or '-'} {fills}"
+            f"summary={_note_summary(change)!r}"
         )
     return lines
 

@@ -105,7 +105,9 @@ def run(
     ] = None,
     ticket: Annotated[
         list[int] | None,
-        typer.Option("--ticket", help="Triage exactly this ticket (repeat for more)."),
+        typer.Option(
+            "--ticket", metavar="ID", help="Triage exactly this ticket (repeat for more)."
+        ),
     ] = None,
     force: Annotated[
         bool,
@@ -143,6 +145,9 @@ def run(
                 ticket_ids=tuple(ticket or ()),
                 force=force,
                 on_progress=tick,
+                on_notice=lambda line: err_console.print(
+                    f"[yellow]note:[/] {escape(line)}", soft_wrap=True
+                ),
             )
         _report_run(summary, console, dry_run=dry_run)
         if settings.shadow and not dry_run:
@@ -239,9 +244,18 @@ def revert(
         helpdesk = connect(settings)
         try:
             tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
-            plan = plan_revert(run_id, writes, tickets, prefix=settings.tag_prefix)
+            # The fields' titles (one request, only when the run filled fields): the note and
+            # the lines below name fields as agents see them, not by id.
+            titles = (
+                {f.key: f.title for f in helpdesk.ticket_fields()}
+                if any(w.fields_set for w in writes)
+                else {}
+            )
+            plan = plan_revert(
+                run_id, writes, tickets, prefix=settings.tag_prefix, field_titles=titles
+            )
             for change in plan.changes:
-                typer.echo(describe_revert(change, tickets.get(change.ticket_id)))
+                typer.echo(describe_revert(change, tickets.get(change.ticket_id), titles))
             typer.echo(
                 f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
                 f"someone since, {len(plan.missing)} gone"

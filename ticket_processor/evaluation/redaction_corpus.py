@@ -247,7 +247,142 @@ FORMS: list[tuple[str, str, list[str]]] = [
         ["0x52908400098527886E0F7030069857D2E4169EE7"],
     ),
 ]
+# The families of the third round: phones in other scripts' digits and separators, bank
+# accounts after their keywords in several languages, street lines with their postcode (NL, DE,
+# FR, IT, UK, US, CA), labelled dates of birth and identity numbers in more languages.
+FAMILIES: list[tuple[str, str, list[str]]] = [
+    ("phone Persian digits, bare", "۰۹۱۲۳۴۵۶۷۸۹", ["۰۹۱۲۳۴۵۶۷۸۹"]),
+    ("phone Persian with joiners", "\u200f۰۹۱۲\u200c۳۴۵\u200c۶۷۸۹\u200f", ["۳۴۵", "۶۷۸۹"]),
+    ("phone full-width long dash", "電話 ０９０ー１２３４ー５６７８", ["１２３４", "５６７８"]),
+    ("phone French bare", "rappelez-moi au 0612345678", ["0612345678"]),
+    ("phone no-break spaces", "Tel. 030\u00a01234\u00a05678", ["1234\u00a05678"]),
+    ("routing then account", "routing 021000021 account 123456789", ["021000021", "123456789"]),
+    ("ABA then acct", "ABA 021000021 acct 000123456789", ["000123456789"]),
+    ("BSB then Acc", "BSB: 062000 Acc: 12345678", ["062000", "12345678"]),
+    ("French compte", "numéro de compte 12345678901 code banque 30004", ["12345678901", "30004"]),
+    ("Spanish cuenta", "número de cuenta 0049 1500 05 1234567890", ["1234567890"]),
+    (
+        "Canadian transit and institution",
+        "Transit 12345 institution 003 account 1234567",
+        ["12345", "1234567"],
+    ),
+    ("account by wire", "please wire it to account 987654321", ["987654321"]),
+    ("Dutch gracht", "Keizersgracht 123, 1015 CJ Amsterdam", ["Keizersgracht 123", "1015 CJ"]),
+    ("Dutch name only", "Damrak 1, 1012 LG Amsterdam", ["Damrak 1", "1012 LG"]),
+    ("Dutch range", "Prinsengracht 263-267, 1016 GV Amsterdam", ["263-267", "1016 GV"]),
+    ("German two words", "Am Markt 3, 28195 Bremen", ["Am Markt 3", "28195"]),
+    ("Italian via", "Via Roma 12, 00184 Roma", ["Via Roma 12", "00184"]),
+    (
+        "US avenue NW",
+        "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+        ["Pennsylvania", "20500"],
+    ),
+    ("Canada St W", "350 Bloor St W, Toronto, ON M5S 1W2", ["Bloor", "M5S 1W2"]),
+    ("DOB Dutch", "Geboortedatum: 14-03-1985", ["14-03-1985"]),
+    ("DOB Italian", "data di nascita 14/03/1985", ["14/03/1985"]),
+    ("DOB dash", "Date of birth - 1985-03-14", ["1985-03-14"]),
+    ("passport Dutch", "Paspoortnummer: NX1234567", ["NX1234567"]),
+    ("passport Italian", "numero passaporto YA1234567", ["YA1234567"]),
+    ("driving licence German", "Führerschein-Nr. B072RRE2I55", ["B072RRE2I55"]),
+    ("BSN long label", "Burgerservicenummer: 111222333", ["111222333"]),
+    ("CPF", "CPF: 123.456.789-09", ["123.456.789-09"]),
+    ("CURP", "CURP: GODE561231HDFRRN09", ["GODE561231HDFRRN09"]),
+    ("PAN card", "PAN card ABCDE1234F", ["ABCDE1234F"]),
+    ("Medicare", "Medicare number 2123 45670 1", ["2123 45670 1"]),
+    ("tax number", "tax number 12/345/67890", ["12/345/67890"]),
+]
+FORMS += FAMILIES
 PII += FORMS
+
+# A held-out set: 30 forms and 10 look-alikes written before the third round's patterns and
+# not looked at while writing them. Its first measurement (``scripts/redaction_figures.py``)
+# found 28 of the 30 forms removed: a phone glued to Japanese text and a Montréal street with a
+# hyphenated name leaked; both families were fixed after, so the set is no longer blind.
+HELD_OUT: list[tuple[str, str, list[str]]] = [
+    ("mobile, Arabic-Indic digits", "Mobilnummer: ٠١٧٦ ٩٨٧ ٦٥٤٣٢", ["٩٨٧ ٦٥٤٣٢"]),
+    ("whatsapp, Gujarati digits", "whatsapp me on ૯૮૭૬૫ ૪૩૨૧૦", ["૯૮૭૬૫ ૪૩૨૧૦"]),
+    ("landline, Devanagari digits", "फ़ोन: ०२२-२४१२ ३४५६", ["२४१२ ३४५६"]),
+    (
+        "full-width, long-vowel dashes",
+        "お電話は０８０ー１２３４ー５６７８まで",
+        ["１２３４", "５６７８"],
+    ),
+    ("Russian mobile", "тел. +7 (916) 123-45-67", ["123-45-67"]),
+    ("German slash mobile", "Kontakt: 0151/23456789", ["23456789"]),
+    (
+        "account no then routing #",
+        "transfer to account no 4402 1187 66, routing # 026009593",
+        ["4402 1187 66", "026009593"],
+    ),
+    ("Dutch rekeningnummer", "Rekeningnummer 123456789 t.n.v. J. de Vries", ["123456789"]),
+    ("BSB slash Acct", "BSB 082-902 / Acct 5566 7788", ["082-902", "5566 7788"]),
+    (
+        "French RIB",
+        "RIB : code banque 30004 code guichet 00550 compte 00012345678 clé 87",
+        ["00012345678"],
+    ),
+    ("Italian conto", "numero di conto 000012345678 ABI 03069 CAB 09606", ["000012345678"]),
+    ("Canadian transit", "Transit number 00123, institution 004, account 7654321", ["7654321"]),
+    (
+        "labelled Dutch address",
+        "My address: Herengracht 502, 1017 CB Amsterdam",
+        ["Herengracht 502", "1017 CB"],
+    ),
+    (
+        "Dutch address over two lines",
+        "Ship it to Oudegracht 231\n3511 NK Utrecht",
+        ["Oudegracht 231", "3511 NK"],
+    ),
+    (
+        "German allee with postcode",
+        "Lieferung an Lindenallee 7, 50968 Köln",
+        ["Lindenallee 7", "50968"],
+    ),
+    (
+        "French boulevard with postcode",
+        "chez moi au 8 boulevard Saint-Michel, 75006 Paris",
+        ["boulevard Saint-Michel", "75006"],
+    ),
+    (
+        "UK flat and road",
+        "Flat 2, 47 Station Road, Bristol BS1 4DJ",
+        ["47 Station Road", "BS1 4DJ"],
+    ),
+    (
+        "US drive with ZIP",
+        "4521 Maple Grove Drive, Austin, TX 78745",
+        ["Maple Grove Drive", "78745"],
+    ),
+    (
+        "Montreal rue with postcode",
+        "1200 Rue Sainte-Catherine O, Montréal, QC H3B 1K9",
+        ["Sainte-Catherine", "H3B 1K9"],
+    ),
+    ("German DOB one-digit day", "Geburtsdatum 3.7.1990", ["3.7.1990"]),
+    ("D.O.B. slashes ISO order", "D.O.B.: 1990/07/03", ["1990/07/03"]),
+    ("Reisepassnummer", "Reisepassnummer C01X00T47", ["C01X00T47"]),
+    ("passport number is", "my passport number is 912803456 (US)", ["912803456"]),
+    ("German social insurance", "Sozialversicherungsnummer 65 170839 J 003", ["170839"]),
+    ("NI number spaced", "NI number AB 12 34 56 C", ["12 34 56"]),
+    ("public IP labelled client", "client IP 185.199.108.153", ["185.199.108.153"]),
+    ("SSN with spaces", "my SSN 123 45 6789", ["123 45 6789"]),
+    ("UK phone with (0)", "phone: +44 (0)20 7946 0321", ["7946 0321"]),
+    ("German phone slash groups", "Telefon: +49 (0) 30 / 123 456 78", ["123 456 78"]),
+    ("card with expiry", "card 5555 5555 5555 4444 exp 12/27", ["5555 5555 5555 4444"]),
+]
+HELD_OUT_LOOKALIKES: list[str] = [
+    "Order 4402118766 shipped on 2024-03-14.",
+    "Error 0x80070005 after update 22H2 (build 19045.3693).",
+    "Version 10.0.19045 on 3 of 12 machines.",
+    "Invoice INV-2024-00123 total €1,234.56",
+    "Ticket #1015 CJ team: see section 3.7.1990 of the spec",
+    "Room 1017, floor 3, building B",
+    "We moved the meeting to 14-03-2025 at 10:30.",
+    "Our SKU 5566-7788-B is out of stock.",
+    "AWS account 123456789012 hits the quota.",
+    "Tracking number 1Z999AA10123456784",
+]
+PII += HELD_OUT
 
 # Harmless identifiers that look like the forms above: they must reach the LLM as written.
 LOOKALIKES: list[tuple[str, str]] = [
@@ -268,6 +403,14 @@ LOOKALIKES: list[tuple[str, str]] = [
     ("dashed date", "delivery on 12-11-26 at 09:00"),
     ("Rust path", "panic in std::io::Error at main.rs:42"),
     ("model number", "model CX1234567 and part HJ1234567X overheat"),
+    ("version then a build", "Windows 10, 22000 Build"),
+    ("version then users", "Version 3, 12345 Users"),
+    ("a room, not a street", "Room 12, 1010 Wien"),
+    ("account without a bank", "account 123456789 is locked"),
+    ("order with a trunk 0", "order 0612345678"),
+    ("Spanish sin", "sin 1234 cuotas"),
+    ("pan the noun", "the pan 12345 is hot"),
+    ("dates in prose", "We moved it to 14-03-2025; the 1985-03-14 export"),
 ]
 HARMLESS_BASE: list[tuple[str, str]] = [
     ("order number", "Order #123456789 has not shipped"),
@@ -351,7 +494,11 @@ HARMLESS_BASE: list[tuple[str, str]] = [
     ("key value prose", "key: value pairs are lost in export"),
     ("secret santa", "the secret santa page 404s"),
 ]
-HARMLESS = HARMLESS_BASE + LOOKALIKES
+HARMLESS = (
+    HARMLESS_BASE
+    + LOOKALIKES
+    + [(f"held-out look-alike {n}", text) for n, text in enumerate(HELD_OUT_LOOKALIKES, start=1)]
+)
 
 HOSTILE_MEGABYTE = [
     "a [at] " * 150_000,
@@ -370,6 +517,11 @@ HOSTILE_MEGABYTE = [
     "12-34-56 " * 110_000,
     "12345678Z " * 100_000,
     "٤" * 1_000_000,
+    "Aaaa " * 200_000,
+    "account 1 " * 100_000,
+    "Keizersgracht 1, " * 60_000,
+    "ー" * 1_000_000,
+    "routing 1 " * 100_000,
 ]
 
 PROSE = "Hello, my order from last week has not arrived and the tracking page shows nothing. "

@@ -131,6 +131,17 @@ def install(
     atomic_write_bytes(record_path(target), json.dumps(record, indent=1).encode("utf-8"))
 
 
+def _swap_files(one: Path, other: Path) -> None:
+    """Exchange two files' contents by renames; a missing one is missing on the other side."""
+    swap = one.with_name(one.name + ".swap")
+    if one.exists():
+        os.replace(one, swap)
+    if other.exists():
+        os.replace(other, one)
+    if swap.exists():
+        os.replace(swap, other)
+
+
 def rollback(target: Path) -> str:
     """Put the previous model back at ``target`` (the current one becomes the previous: a
     second rollback undoes the first); without a previous file, say so (ValueError). Nothing
@@ -142,7 +153,7 @@ def rollback(target: Path) -> str:
         # never delete it. A plain ``learn`` may have written over the promoted model since,
         # and this file is then the only copy of that one.
         os.replace(target, previous)
-        record.unlink()
+        os.replace(record, record_path(previous))  # its scores go with it
         return (
             f"rolled back: {target} moved to {previous.name}; the model in use before it is "
             "again ('ticketbot learn --rollback' once more puts it back)"
@@ -156,6 +167,7 @@ def rollback(target: Path) -> str:
         os.replace(swap, previous)
     else:
         os.replace(previous, target)
-    if record.exists():
-        record.unlink()
+    # Each model's promotion record (its held-out scores) goes with it, so `health` shows them
+    # whichever of the two is in place after a rollback and back.
+    _swap_files(record, record_path(previous))
     return f"rolled back: {target} is the previous model again ({previous.name} holds the other)"

@@ -227,13 +227,6 @@ def fallback_check(last: Mapping[str, Any] | None) -> Check:
 def learned_model_check(setup: HealthSetup) -> Check:
     """Which learned model a run uses and the score its file records (nothing is loaded)."""
     chosen = model_in_use(setup.learned_model, setup.state_dir)
-    if setup.llm is not None and chosen.origin == "bundled":
-        return Check(
-            "learned model",
-            "healthy",
-            "none in use: the bundled model stands in only without an LLM; "
-            "`ticketbot learn` trains one",
-        )
     if not chosen.path.is_file():
         return Check(
             "learned model",
@@ -248,6 +241,14 @@ def learned_model_check(setup: HealthSetup) -> Check:
     promoted = promotion_text(chosen.path)
     if promoted:
         told += f"; {promoted}"
+    # What runs do with it: behind an LLM it is the fallback (loaded only when the LLM fails),
+    # without one it triages first (``run.engines.build_learned``).
+    if setup.llm is not None:
+        told += "; runs use it where the LLM fails, before the keyword rules"
+    else:
+        told += "; runs triage with it first (no LLM configured), the keyword rules after"
+    if chosen.origin == "bundled":
+        told += "; `ticketbot learn` trains one on your own tickets"
     return Check("learned model", "healthy", told)
 
 

@@ -48,6 +48,12 @@ class CronJob:
     config_map: str | None = None
 
 
+# The pod's memory (docs/operations.md, "Memory"): the largest measured peak, 220 MiB, with
+# about 30 % headroom as the request; twice the 250 MiB bound as the limit.
+MEMORY_REQUEST = "288Mi"
+MEMORY_LIMIT = "512Mi"
+
+
 def cronjob_yaml(job: CronJob) -> str:
     """The ``batch/v1`` CronJob document (no ``---``, no comments)."""
     labels = f"    app.kubernetes.io/name: {IMAGE_NAME}\n"
@@ -119,12 +125,16 @@ metadata:
                 - secretRef:
                     name: {_q(job.secret_name)}
               env:
-{env_lines}              resources:
+{env_lines}              # Peak RSS of a run (scripts/memory_bounds.py): 57-135 MiB with the
+              # rules or an LLM, up to 220 MiB where the learned model triages (an LLM's
+              # fallback and the cascade included); every run is held under 250 MiB.
+              # Request: the largest peak with headroom; limit: twice the bound.
+              resources:
                 requests:
                   cpu: 100m
-                  memory: 256Mi
+                  memory: {MEMORY_REQUEST}
                 limits:
-                  memory: 512Mi
+                  memory: {MEMORY_LIMIT}
               securityContext:
                 allowPrivilegeEscalation: false
               volumeMounts:

@@ -188,6 +188,11 @@ class Report:
     llm_calls_per_ticket: float | None = None
     cascade_saved_usd: float = 0.0
     backfilled: int = 0  # tickets triaged by ``ticketbot backfill`` (in ``tickets_triaged`` too)
+    # Shadow runs (in ``runs`` and ``run_status`` too): they wrote nothing to the helpdesk, and
+    # their tickets and fallbacks are in the figures above as any run's.
+    shadow_runs: int = 0
+    shadow_tickets: int = 0
+    shadow_fallbacks: int = 0
     timeline_step: str = "10min"
     timeline: list[Bucket] = field(default_factory=list)
     """Per bucket of ``timeline_step``, oldest first: tickets by engine, failed, tokens, cost."""
@@ -237,6 +242,8 @@ class Report:
                 "failed": r.failed,
                 "engines": r.engines,
                 "dry_run": r.dry_run,
+                "shadow": r.shadow,
+                "fallback": r.fallback,
                 "reason": r.reason,
             }
             for r in self.run_list
@@ -386,6 +393,9 @@ def build_report(
             6,
         ),
         backfilled=sum(r.triaged for r in runs if r.backfill and not r.dry_run),
+        shadow_runs=sum(1 for r in real_runs if r.shadow),
+        shadow_tickets=sum(r.triaged for r in real_runs if r.shadow),
+        shadow_fallbacks=sum(r.fallback for r in real_runs if r.shadow),
         timeline_step=step_name,
         timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),
         run_list=runs,

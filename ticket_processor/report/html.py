@@ -83,10 +83,11 @@ def _table(
     return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
 
 
-def outcome_badge(outcome: str, *, dry_run: bool = False) -> str:
+def outcome_badge(outcome: str, *, dry_run: bool = False, kind: str = "") -> str:
     colour = OUTCOME_COLOURS.get(outcome, OTHER_OUTCOME_COLOUR)
     badge = f'<span class="outcome" style="background:{colour}">{escape(outcome)}</span>'
-    return badge + (" dry run" if dry_run else "")
+    label = kind or ("dry run" if dry_run else "")
+    return badge + (f" {escape(label)}" if label else "")
 
 
 def _duration(seconds: float | None) -> str:
@@ -108,15 +109,17 @@ def runs_table(runs: Sequence[LoggedRun]) -> str:
     ok = [r for r in newest if r.outcome == "ok"]
     keep = {id(r) for r in ok[:LATEST_OK_RUNS]} | {id(r) for r in newest if r.outcome != "ok"}
     shown = [r for r in newest if id(r) in keep][:MAX_RUN_ROWS]
+    # The run id, whole: what ``ticketbot revert --run`` takes.
     rows = [
         (
+            f"<code>{escape(r.run_id)}</code>",
             escape(_when(r.started)),
             escape(_duration(r.seconds)),
             fmt_count(r.triaged),
             fmt_count(r.failed),
+            fmt_count(r.fallback),
             escape(engine_mix(r.engines)),
-            outcome_badge(r.outcome, dry_run=r.dry_run)
-            + (f" {escape(r.reason)}" if r.reason else ""),
+            outcome_badge(r.outcome, kind=r.kind) + (f" {escape(r.reason)}" if r.reason else ""),
         )
         for r in shown
     ]
@@ -124,8 +127,17 @@ def runs_table(runs: Sequence[LoggedRun]) -> str:
     all_ok = all(r.outcome == "ok" for r in newest if r not in shown)
     kind = " that were ok" if all_ok else ""
     note = f'<p class="muted">and {hidden} older runs{kind}</p>' if hidden else ""
-    headers = ("start (UTC)", "duration", "tickets", "failed", "engines", "outcome")
-    return _table(headers, rows, {1, 2, 3}, raw=True, nowrap=frozenset({0})) + note
+    headers = (
+        "run id (ticketbot revert --run)",
+        "start (UTC)",
+        "duration",
+        "tickets",
+        "failed",
+        "fallback",
+        "engines",
+        "outcome",
+    )
+    return _table(headers, rows, {2, 3, 4, 5}, raw=True, nowrap=frozenset({0, 1})) + note
 
 
 def failed_tickets_table(report: Report) -> str:
@@ -187,6 +199,7 @@ def render_html(
         _kpi("latency p50", fmt_seconds(report.latency_p50)),
         _kpi("latency p95", fmt_seconds(report.latency_p95)),
         _kpi("runs", fmt_count(report.runs)),
+        *([_kpi("of them shadow", fmt_count(report.shadow_runs))] if report.shadow_runs else []),
         _kpi("runs not ok", fmt_count(not_ok), bad=not_ok > 0),
         _kpi("estimated cost", fmt_usd(report.cost_usd)),
     ]

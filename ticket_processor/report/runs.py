@@ -70,10 +70,16 @@ class LoggedRun:
     exit_code: int | None = None
     engines: dict[str, int] = field(default_factory=dict)
     backfill: bool = False  # a run of ``ticketbot backfill``
+    shadow: bool = False  # ``run --shadow``: decided and logged, nothing written
 
     @property
     def outcome(self) -> str:
         return self.status or "unfinished"
+
+    @property
+    def kind(self) -> str:
+        """What the run was, where it was not a live run: "shadow", "dry run" or ""."""
+        return "shadow" if self.shadow else "dry run" if self.dry_run else ""
 
 
 def outcome_of(finished: Mapping[str, Any]) -> str | None:
@@ -91,6 +97,7 @@ def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[LoggedRun]:
     started: dict[str, datetime | None] = {}
     finished: dict[str, Mapping[str, Any]] = {}
     dry: dict[str, bool] = {}
+    shadow: dict[str, bool] = {}
     engines: dict[str, dict[str, int]] = {}
     for event in events:
         run_id = event.get("run_id")
@@ -100,6 +107,7 @@ def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[LoggedRun]:
         if kind == "run_started":
             started.setdefault(run_id, event_time(event))
             dry[run_id] = bool(event.get("dry_run"))
+            shadow[run_id] = event.get("shadow") is True
         elif kind == "run_finished":
             finished[run_id] = event
             started.setdefault(run_id, None)
@@ -131,6 +139,7 @@ def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[LoggedRun]:
                 exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
                 engines=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
                 backfill=end.get("backfill") is True,
+                shadow=shadow.get(run_id, False),
             )
         )
     epoch = datetime.min.replace(tzinfo=UTC)

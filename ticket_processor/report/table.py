@@ -73,6 +73,12 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         ),
         ("estimated cost", fmt_usd(report.cost_usd)),
     ]
+    if report.shadow_runs:
+        shadow = (
+            f"{fmt_count(report.shadow_runs)} ({fmt_count(report.shadow_tickets)} tickets, "
+            f"{fmt_count(report.shadow_fallbacks)} fallbacks; nothing written)"
+        )
+        rows.insert(2, ("of them shadow runs", shadow))
     if report.dry_runs:
         dry = f"{fmt_count(report.dry_runs)} ({fmt_count(report.dry_run_tickets)} tickets)"
         rows.append(("dry runs, not counted above", dry))
@@ -145,12 +151,20 @@ def _latest_runs(report: Report) -> Table:
     title = "Latest runs (undo one with `ticketbot revert --run RUN_ID`)"
     table = Table(title=title, title_justify="left")
     table.add_column("run id", no_wrap=True)  # whole, so it can be copied
-    for column in ("started (UTC)", "outcome", "triaged", "failed"):
-        table.add_column(column, justify="right" if column in ("triaged", "failed") else "left")
+    counts = ("triaged", "failed", "fallback")
+    for column in ("started (UTC)", "outcome", *counts):
+        table.add_column(column, justify="right" if column in counts else "left")
     for r in newest:
-        outcome = f"{r.outcome} (dry run)" if r.dry_run else r.outcome
+        outcome = f"{r.outcome} ({r.kind})" if r.kind else r.outcome
         started = f"{r.started:%Y-%m-%d %H:%M}" if r.started else "–"
-        table.add_row(r.run_id, started, outcome, fmt_count(r.triaged), fmt_count(r.failed))
+        table.add_row(
+            r.run_id,
+            started,
+            outcome,
+            fmt_count(r.triaged),
+            fmt_count(r.failed),
+            fmt_count(r.fallback),
+        )
     return table
 
 

@@ -7,7 +7,7 @@ argument threaded through five constructors. Tests build one with the parts they
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -26,6 +26,12 @@ class Planner(Protocol):
     judged reply makes."""
 
     def field_values(self, ticket: Ticket) -> dict[str, str]: ...
+
+    def decisions(self, triage: Triage) -> Mapping[str, str]: ...
+
+    def field_titles(self) -> Mapping[str, str]: ...
+
+    def shown_values(self, values: Mapping[str, object]) -> Mapping[str, str]: ...
 
     def plan(
         self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
@@ -74,6 +80,9 @@ class RunContext:
     stop_signal: Callable[[], str | None] = _no_stop  # SIGINT / SIGTERM, by name
     price: Callable[[str | None, int, int], float] = _free  # model, tokens in, out -> USD
     on_progress: Callable[[str], None] = _quiet  # the terminal's progress bar
+    # A line the user must see now, before a long wait, not in the summary after it (the
+    # command prints it on stderr): "finishing 295 writes of the interrupted run".
+    on_notice: Callable[[str], None] = _quiet
     writer_flush_after: float = 1.0  # seconds a partial write batch waits for more
     # The run's bound (--max-runtime and its grace), as the helpdesk was connected with it;
     # None: the pipeline starts one from ``options.max_runtime`` when it runs.

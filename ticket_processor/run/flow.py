@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ..errors import RunOutOfTime
 from ..models import Ticket, Triage, WriteBack, WriteOutcome
 from ..triage.prepare import PreparedTicket, prepare_ticket
+from ..writeback.note import field_values
 from ..writeback.triage_change import is_processed
 from .checkpoint import Checkpoint
 from .context import RunContext
@@ -132,9 +133,30 @@ class TicketFlow:
                 return  # the run stopped meanwhile; this ticket stays for the next run
             entry.triage = result
             if self.options.dry_run:
-                self.record.planned(PlannedChange(ticket.id, entry.subject, result, writeback))
+                self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
         assert self.writer is not None
         self.writer.add(writeback)
+
+    def _planned(
+        self, ticket_id: int, subject: str, triage: Triage, writeback: WriteBack
+    ) -> PlannedChange:
+        """The dry run's row: the change, and per field what the run would do with it."""
+        titles = self.planner.field_titles()
+        # A field the engine's calibration does not decide applies (``triage_tags``).
+        decided = self.planner.decisions(triage)
+        return PlannedChange(
+            ticket_id,
+            subject,
+            triage,
+            writeback,
+            decisions={
+                name: decided.get(name, "apply") for name, _ in field_values(triage.analysis)
+            },
+            fields={
+                titles.get(k, k): v
+                for k, v in self.planner.shown_values(writeback.custom_fields).items()
+            },
+        )
 
     def replan(self, fresh: Ticket) -> WriteBack | None:
         """The change for a ticket read again before (re)writing; None when already marked."""

@@ -15,6 +15,7 @@ the ``ticket_triaged`` event, the dry-run table and the escalation alert.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,16 @@ class ChangePlanner:
             return {}
         return extract(self._fields, ticket.subject, ticket.description, {})
 
+    def field_titles(self) -> dict[str, str]:
+        """The configured helpdesk fields: key -> the title the helpdesk shows."""
+        return {f.key: f.field.title for f in self._fields}
+
+    def shown_values(self, values: Mapping[str, object]) -> dict[str, str]:
+        """Each value as agents see it: a drop-down's option name (Zendesk writes the option's
+        tag, ``mobile_app``; the note and the dry run say "Mobile app")."""
+        names = {f.key: {o.value: o.name for o in f.field.options} for f in self._fields}
+        return {k: names.get(k, {}).get(str(v), str(v)) for k, v in values.items()}
+
     def decisions(self, triage: Triage) -> dict[str, Decision]:
         """Per calibrated field: apply, suggest or abstain (``triage.confidence``)."""
         opts = self._options
@@ -126,6 +137,7 @@ class ChangePlanner:
             if ticket.custom_fields.get(key) in (None, "", [], False)
         }
         titles = {f.key: f.field.title for f in self._fields if f.key in filled}
+        shown = self.shown_values(filled)
         suggestions = triage.suggestions[: self._kb_suggestions]
         routed = decision if self._router is not None else None
         writeback = triage_writeback(
@@ -136,6 +148,7 @@ class ChangePlanner:
             suggestions,
             filled,
             field_titles=titles,
+            field_shown=shown,
             decisions=decisions,
         )
         if decision.escalate:

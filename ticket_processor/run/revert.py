@@ -15,7 +15,7 @@ Each ticket's change, and its re-check after a conflict, is the write-back plann
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,9 +66,15 @@ def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrit
 
 
 def plan_revert(
-    run_id: str, writes: list[RunWrites], tickets: dict[int, Ticket], *, prefix: str
+    run_id: str,
+    writes: list[RunWrites],
+    tickets: dict[int, Ticket],
+    *,
+    prefix: str,
+    field_titles: Mapping[str, str] | None = None,
 ) -> RevertPlan:
-    """Pure: the changes that undo ``writes`` on ``tickets`` as they are now."""
+    """Pure: the changes that undo ``writes`` on ``tickets`` as they are now; the revert note
+    names each field by its title (``field_titles``: key -> title)."""
     plan = RevertPlan(run_id)
     keep = marker_tag(prefix)
     for wrote in writes:
@@ -76,7 +82,7 @@ def plan_revert(
         if ticket is None:
             plan.missing.append(wrote.ticket_id)
             continue
-        change = revert_writeback(run_id, wrote, ticket, keep=keep)
+        change = revert_writeback(run_id, wrote, ticket, keep=keep, field_titles=field_titles)
         if wrote.fields_set:
             plan.fields_written[wrote.ticket_id] = wrote.fields_set
         if change is None:
@@ -86,8 +92,11 @@ def plan_revert(
     return plan
 
 
-def describe_revert(change: WriteBack, ticket: Ticket | None) -> str:
-    """One line for ``revert --dry-run``: tags, priority and group, each as now → after."""
+def describe_revert(
+    change: WriteBack, ticket: Ticket | None, field_titles: Mapping[str, str] | None = None
+) -> str:
+    """One line for ``revert --dry-run``: tags, priority, group and the helpdesk fields, each
+    as now → after (a field the run filled on an empty one is emptied)."""
     parts = [f"tags -{', -'.join(change.remove_tags)}" if change.remove_tags else "tags kept"]
     if change.additional_tags:
         parts.append(f"tags +{', +'.join(change.additional_tags)}")
@@ -105,6 +114,15 @@ def describe_revert(change: WriteBack, ticket: Ticket | None) -> str:
         parts.append(f"group {now_group} → none")
     else:
         parts.append("group kept")
+    titles = field_titles or {}
+    emptied = [titles.get(k, k) for k, v in change.custom_fields.items() if v in (None, "")]
+    restored = [
+        f"{titles.get(k, k)} → {v}" for k, v in change.custom_fields.items() if v not in (None, "")
+    ]
+    if emptied:
+        parts.append(f"fields emptied: {', '.join(emptied)}")
+    if restored:
+        parts.append(f"fields restored: {', '.join(restored)}")
     return f"ticket {change.ticket_id}: " + "; ".join(parts)
 
 

@@ -84,6 +84,7 @@ def run_once(
     options: RunOptions | None = None,
     *,
     on_progress: Callable[[str], None] = lambda event: None,
+    on_notice: Callable[[str], None] = lambda line: None,
     price: Callable[[str | None, int, int], float] | None = None,
     writer_flush_after: float = 1.0,
     stop: Callable[[], str | None] | None = None,
@@ -105,7 +106,9 @@ def run_once(
     runtime = runtime or Runtime()
     # The bound counts from here: connecting, syncing the help centre and recovering are in it.
     deadline = RunDeadline(options.max_runtime, clock=runtime.clock)
-    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime, backfill, deadline)
+    parts = _Parts(
+        on_progress, price, writer_flush_after, stop, runtime, backfill, deadline, on_notice
+    )
     if options.dry_run:
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
@@ -144,6 +147,7 @@ class _Parts:
     runtime: Runtime
     backfill: bool = False
     deadline: RunDeadline | None = None
+    on_notice: Callable[[str], None] = lambda line: None
 
 
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
@@ -251,6 +255,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 stop_signal=parts.stop or sig,
                 price=price,
                 on_progress=parts.on_progress,
+                on_notice=parts.on_notice,
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
             )

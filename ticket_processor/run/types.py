@@ -62,6 +62,11 @@ class PlannedChange:
     subject: str
     triage: Triage
     writeback: WriteBack
+    # Per field of the analysis (category, urgency, ...): apply, suggest or abstain (an
+    # uncalibrated engine's fields apply, as ``triage_tags`` writes them).
+    decisions: dict[str, str] = field(default_factory=dict)
+    # The helpdesk's own fields (fields.toml) the change fills: field title -> value.
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

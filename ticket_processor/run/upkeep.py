@@ -16,6 +16,16 @@ from .record import RunRecorder
 RETRY_LIMIT = 5  # runs a failing ticket is retried in before it is given up (and logged)
 
 
+def recovery_notice(tickets: int, jobs: int) -> str:
+    """What the user is told when a run starts by settling a killed run's writes."""
+    writes = "write" if tickets == 1 else "writes"
+    queued = f" ({jobs} helpdesk job(s) to look up)" if jobs else ""
+    return (
+        f"finishing {tickets} {writes} of the interrupted run{queued}: a run stopped hard "
+        "(kill -9, power loss) left them unconfirmed; each is checked once, never written twice"
+    )
+
+
 class LedgerUpkeep:
     """The ledger's side of one run."""
 
@@ -24,6 +34,7 @@ class LedgerUpkeep:
         self.ledger = ctx.ledger
         self.log = ctx.log
         self.stream = ctx.stream
+        self.notice = ctx.on_notice
         self.record = record
         self._saved_cursor: Cursor | None = None
 
@@ -40,6 +51,10 @@ class LedgerUpkeep:
         if not inflight:
             return
         jobs = self.ledger.jobs()
+        # Settling them may take a while (a job to poll, each ticket's notes to read): say
+        # what the run is doing before it does it, not after a silence.
+        self.notice(recovery_notice(len(inflight), len(jobs)))
+        self.log.emit("run_recovering", tickets=len(inflight), jobs=len(jobs))
         kept = self.helpdesk.recover(jobs, sorted(inflight))
         self.log.emit("run_recovered", tickets=len(inflight), jobs=len(jobs))
         self.ledger.clear_journal()

@@ -160,12 +160,17 @@ _SSN_KEYED = re.compile(
 # --- phones -----------------------------------------------------------------------------
 
 
+# A number glued to a letter or digit is part of that word, except in the scripts written
+# without spaces between words (Thai, Chinese, Japanese, Korean): "お電話は０８０…" is a phone.
+_NO_SPACES = r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
+
+
 def _phone_pattern(sep: str, trunk_sep: str, *, split: bool) -> re.Pattern[str]:
     # Split: any separator per gap; else the same one twice (415-555-0132, 1-800-555-0199).
     same = r"(?:1[ .-])?[2-9]\d{2}([.-]|[ ])\d{3}\1\d{4}"
     nanp = rf"(?:1{sep})?[2-9]\d{{2}}{sep}\d{{3}}{sep}\d{{4}}" if split else same
     return re.compile(
-        r"(?<![\w+])(?<!\d[ .-])(?:"
+        rf"(?:(?<![\w+])|(?<={_NO_SPACES}))(?<!\d[ .-])(?:"
         # International: +CC or 00CC (maybe in parentheses), optional (0), then groups.
         rf"\(?(?:\+|00)[1-9]\d{{0,2}}\)?(?:{sep}?\(0\))?"
         rf"(?:{sep}?\(\d{{1,4}}\)|{sep}?\d{{1,4}})(?:{sep}?\d{{2,6}}){{1,4}}"
@@ -174,9 +179,10 @@ def _phone_pattern(sep: str, trunk_sep: str, *, split: bool) -> re.Pattern[str]:
         rf"|{nanp}"
         # National with a trunk 0: 030 12345678, 020 7946 0958, 06 12 34 56 78, 030/1234567.
         rf"|0\d{{1,4}}(?:{trunk_sep}\d{{2,8}}){{1,4}}"
-        # Ten bare digits shaped like a North American number (area and exchange 2-9).
-        + ("" if split else r"|[2-9]\d{2}[2-9]\d{6}")
-        + r")(?![\w:])(?![ .-]?\d)"
+        # Ten bare digits shaped like a North American number (area and exchange 2-9), or ten
+        # or eleven with a trunk 0 (09123456789, 0612345678, 01711234567).
+        + ("" if split else r"|[2-9]\d{2}[2-9]\d{6}|0[1-9]\d{8,9}")
+        + rf")(?:(?![\w:])|(?={_NO_SPACES}))(?![ .-]?\d)"
     )
 
 

@@ -33,18 +33,33 @@ Rule = tuple[str, re.Pattern[str], Decide, tuple[str, ...] | None]
 # --- digits in every script -------------------------------------------------------------
 
 
+# Dashes and spaces of other scripts, as a phone or an account number is typed with them: the
+# Japanese long-vowel mark (０９０ー１２３４), hyphens and minus signs; no-break and thin spaces;
+# the invisible direction and joining marks right-to-left text carries between digit groups.
+_AS_DASH = frozenset("\u2010\u2011\u2012\u2013\u2014\u2212\u30fc\uff70\ufe63")
+_AS_SPACE = frozenset(
+    "\u00a0\u2007\u2009\u202f\u3000\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+)
+
+
 def _fold_char(char: str) -> str:
     if char < "\x80":
         return char
     if "\uff01" <= char <= "\uff5e":  # full-width ASCII: ＠ ＋ － and the letters as well
         return chr(ord(char) - 0xFEE0)
+    if char in _AS_DASH:
+        return "-"
+    if char in _AS_SPACE:
+        return " "
     digit = unicodedata.decimal(char, None)
     return str(digit) if digit is not None else char
 
 
 def fold_digits(text: str) -> str:
-    """``text`` with every decimal digit as ASCII (and full-width ASCII as ASCII), one
-    character for one: a copy to match on."""
+    """``text`` with every decimal digit as ASCII (and full-width ASCII as ASCII, other
+    scripts' dashes as ``-``, their spaces and invisible marks as a space), one character for
+    one: a copy to match on."""
     if text.isascii():
         return text
     return "".join(_fold_char(c) for c in text)
@@ -231,7 +246,8 @@ _ACCOUNT_AFTER = re.compile(
 _POSTCODE = re.compile(
     r"\[ADDRESS\]([,;]?[ \t]{0,3}\n?[ \t]{0,3}(?:[A-Z][\w'.-]{1,30}(?: [A-Z][\w'.-]{1,30}){0,2},?"
     r"[ \t]{1,3})?(?:[A-Z]{2}[ \t]{1,2})?)"
-    r"(\d{4,5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d)(?![\w-])"
+    r"(\d{4} ?[A-Z]{2}(?![\w-])|\d{4,5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
+    r"|[A-Z]\d[A-Z] ?\d[A-Z]\d)(?![\w-])"
 )
 
 

@@ -119,15 +119,19 @@ _DATE = (
 )
 _DOB = re.compile(
     rf"(?i)\b((?:date of birth|birth ?date|birthday|d\.?o\.?b\.?|born(?: on)?|geburtsdatum"
-    rf"|geboren(?: am)?|née? le|date de naissance|fecha de nacimiento)"
-    rf"(?: is| was)?\s{{0,3}}[:=]?\s{{0,3}})({_DATE})"
+    rf"|geb\.(?: am)?|geboren(?: am| op)?|née? le|date de naissance|fecha de nac(?:imiento|\.)"
+    rf"|geboortedatum|data di nascita|nato il|nata il|data de nascimento|nascid[oa] em"
+    rf"|f\. ?nac\.|fødselsdato|födelsedatum|syntymäaika|data urodzenia|datum narození)"
+    rf"(?: is| was)?\s{{0,3}}[:=–-]?\s{{0,3}})({_DATE})"
 )
 
 # --- addresses ------------------------------------------------------------------------------
 
 _ADDRESS_LABEL = re.compile(
     r"(?i)\b((?:home |street |postal |mailing |billing |shipping |delivery |my |new |old |our )?"
-    r"(?:address|ship(?:ping)? to|deliver(?:y)? to|lieferadresse|anschrift|adresse|dirección)"
+    r"(?:address|ship(?:ping)? to|deliver(?:y)? to|lieferadresse|anschrift|adresse|dirección"
+    r"|wohnadresse|adres|woonadres|indirizzo|endereço|domicilio|domicile|i live at|lives? at"
+    r"|wohne in der|wohne in|woon op|woon aan|j'habite au|j'habite|vivo en)"
     r"(?: is)?\s{0,3}:?\s{1,3})([^\n]{5,120}?)(?=\.\s|\.$|\n|$)"
 )
 _NOT_STREET_LABEL = re.compile(r"(?i)(?:ip|mac|e-?mail|web|wallet|server|url|bitcoin|btc)\s?$")
@@ -143,29 +147,75 @@ def address_label(match: re.Match[str], text: str) -> str | None:
     return label + "[ADDRESS]"
 
 
+# A street of the US, Canada, the UK, Germany, Austria, Switzerland, the Netherlands, Belgium,
+# France, Spain and Italy, in the shape its country writes it: number first with an English
+# street word (and a direction after: NW, E), a compound name with its number after
+# (Keizersgracht 123, Lindenallee 7, Prinsengracht 263-267), a French, Spanish or Italian
+# street word with its name. A name alone ("Damrak 1") is taken by ``_POSTCODE_LINE`` when a
+# postcode and a town follow it.
+_NAME = r"[A-ZÀ-ÝÄÖÜ][a-zà-ÿäöüß'’]{1,25}(?:-[A-ZÀ-Ýa-zà-ÿ][a-zà-ÿäöüß'’]{1,25}){0,2}"
 _STREET = re.compile(
     r"\b\d{1,5}[A-Za-z]?,?\s(?:[A-Z][a-z]{1,20}\s){1,3}"
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Terrace|Way|Court|Ct"
     r"|Place|Pl|Square|Sq|Parkway|Pkwy|Highway|Hwy|Close|Crescent|Gardens)\b\.?"
-    r"|\b[A-ZÄÖÜ][a-zäöüß]{2,30}(?:straße|strasse|str\.|weg|platz|allee|gasse)\s\d{1,4}[a-z]?\b"
-    r"|\b(?:rue|avenue|boulevard|calle|via|piazza) (?:de la |de |du |des |del |della )?"
-    r"[A-Z][a-zé]{2,20}(?: [A-Z][a-zé]{2,20})?,? \d{1,4}\b"
-    r"|\b\d{1,4},? (?:rue|avenue|boulevard|allée) (?:de la |de |du |des )?[A-Z][a-zé]{2,20}\b"
+    r"(?: (?:N|S|E|W|NE|NW|SE|SW)\b)?"
+    r"|\b[A-ZÄÖÜ][a-zäöüß]{2,30}(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ring|ufer"
+    r"|chaussee|markt|straat|gracht|laan|plein|kade|singel|dijk|steeg|dreef|hof|pad|baan"
+    r"|wal|dam)\s\d{1,4}[a-z]?(?:-\d{1,4})?\b"
+    r"|\b(?i:rue|avenue|boulevard|calle|via|piazza|avenida|viale|corso|carrer) "
+    r"(?:de la |de |du |des |del |della |d')?"
+    rf"{_NAME}(?: {_NAME})?,? \d{{1,4}}\b"
+    r"|\b\d{1,5},? (?i:rue|avenue|boulevard|allée|chemin|impasse|quai|place|cours) "
+    rf"(?:de la |de |du |des |d')?{_NAME}(?: {_NAME})?(?: (?:O|E|N|S|Ouest|Est|Nord|Sud)\b)?"
     r"|\bP\.?\s?O\.?\s?Box\s\d{1,6}\b"
 )
+# A street line without a street word, its postcode and town after it: "Damrak 1, 1012 LG
+# Amsterdam", "Am Markt 3, 28195 Bremen", "Via Roma 12, 00184 Roma". The postcode is the
+# Dutch (1012 LG), a five-digit (DE, FR, IT, ES) or a four-digit one (AT, CH, BE, DK) before a
+# capitalised town; the words before the number must not be what a ticket numbers (a
+# version, a room, an order: ``_NOT_STREET_WORDS``).
+_POSTCODE_LINE = re.compile(
+    rf"\b((?:{_NAME} ){{0,3}}{_NAME}) (\d{{1,4}}[a-z]?(?:-\d{{1,4}})?)"
+    r"(,?[ \t]{0,3}\n?[ \t]{0,3})"
+    rf"(\d{{4}} ?[A-Z]{{2}}|\d{{4,5}})(?![\w-]) ({_NAME})"
+)
+_NOT_STREET_WORDS_TEXT = """
+    version build release windows android ios office error order ticket room floor page step
+    chapter section line item invoice case model part level row table column port update patch
+    phase stage week day year vol volume no nr number and or the to of in at on from since until
+    between by for with about around approx only total qty quantity rev revision sprint issue bug
+    task story epic server node core cpu gpu ram disk app option plan tier seat seats user users
+    account
+"""
+_NOT_STREET_WORDS = frozenset(_NOT_STREET_WORDS_TEXT.split())
+
+
+def postcode_line(match: re.Match[str]) -> str | None:
+    words = match.group(1).lower().split()
+    if any(w.strip("'’-") in _NOT_STREET_WORDS for w in words):
+        return None
+    if match.group(5).lower() in _NOT_STREET_WORDS:
+        return None
+    return "[ADDRESS]" + match.group(3) + "[ADDRESS] " + match.group(5)
+
 
 # --- identity documents ---------------------------------------------------------------------
 
 _ID_LABELLED = re.compile(
     r"(?i)\b((?:passport|ni number|ni no\.?|driver'?s? licen[cs]e|driving licen[cs]e"
-    r"|national id|id card"
-    r"|identity card|personalausweis|ausweis|tax id|steuer-?id(?:nr\.?|entifikationsnummer)?"
-    r"|identifikationsnummer|reisepass|passnummer|pass-nr\.?|passeport|pasaporte"
+    r"|national id|id card|id number|identity number|personal id|identity card"
+    r"|personalausweis|ausweis|tax id|tax (?:file )?number|steuer-?id(?:nr\.?|entifikationsnummer)?"
+    r"|steuernummer|identifikationsnummer|reisepass|passnummer|pass-nr\.?|passeport|pasaporte"
+    r"|paspoort|passaporto|passaporte|pasaport|führerschein|rijbewijs"
+    r"|sozialversicherungs(?:nummer)?|versicherungsnummer|krankenversicherungsnummer|svnr"
+    r"|burgerservicenummer|sofinummer|carte d'identit[ée]|num[ée]ro fiscal"
     r"|num[ée]ro de s[ée]curit[ée] sociale|s[ée]curit[ée] sociale|n° de s[ée]cu|nir|dni"
-    r"|documento de identidad|n[úu]mero de identidad|national insurance|nino|bsn"
-    r"|nif|codice fiscale|personnummer|aadhaar|pesel|social insurance)"
-    r"(?: number| no\.?| nr\.?| #|nummer)?(?: is)?\s{0,3}[:#]?\s{0,3})"
-    r"([A-Z0-9](?:[A-Z0-9 -]{3,20}[A-Z0-9]))(?![\w-])"
+    r"|documento de identidad|n[úu]mero de identidad|c[ée]dula|national insurance|nino|bsn"
+    r"|nif|codice fiscale|personnummer|aadhaar|pesel|social insurance|medicare(?: card)?"
+    r"|health (?:insurance |card )?number|(?-i:NHS|SIN|PAN|CPF|CURP|RFC|RUT|TFN|NRIC|HKID)"
+    r"(?: card)?|паспорт|инн|снилс)"
+    r"(?: number| no\.?| nr\.?| #|-?nummer|-nr\.?)?(?: is)?\s{0,3}[:#]?\s{0,3})"
+    r"([A-Z0-9](?:[A-Z0-9 ./-]{3,22}[A-Z0-9]))(?![\w-])"
 )
 
 
@@ -186,12 +236,51 @@ def _gate(words: str) -> tuple[str, ...]:
 Rule = tuple[str, re.Pattern[str], Decide, tuple[str, ...] | None]
 
 
-# Bank account and routing numbers: only after their label ("AWS account 1234..." is not one).
-_BANK_ACCOUNT = re.compile(
-    r"(?i)\b((?:bank )?(?:account (?:number|no\.?|nr\.?|#)|acct(?: no\.?| #)?|routing(?: number)?"
-    r"|sort code|bsb|kontonummer|konto-?nr\.?|blz|aba)(?: is)?\s{0,3}[:#]?\s{0,3})"
-    r"(\d(?:[ -]?\d){5,16})(?!\d)"
+# Bank account and routing numbers: only after their label ("AWS account 1234..." is not one),
+# in English, German, Dutch, French, Spanish, Italian and Portuguese.
+_ACCOUNT_WORDS = (
+    r"(?:bank |checking |savings |current )?(?:account (?:number|no\.?|nr\.?|#)"
+    r"|acc(?:oun)?t\.? ?(?:no\.?|nr\.?|#|number)|acct|a/c(?: no\.?)?"
+    r"|routing(?: (?:number|no\.?|#))?|sort ?code|bsb(?: number)?|kontonummer|konto-?nr\.?"
+    r"|bankleitzahl|blz|aba(?: number)?|rekeningnummer|rekening(?:nr\.?)?"
+    r"|num[ée]ro de compte|n[°o] de compte|compte(?: bancaire)?|code banque|code guichet"
+    r"|rib|n[úu]mero de (?:cuenta|conta)|cuenta(?: bancaria)?|conta(?: corrente)?"
+    r"|numero di conto|conto(?: corrente)?|abi|cab|clabe|ag[êe]ncia"
+    r"|transit(?: number| no\.?)?|institution(?: number| no\.?)?)"
 )
+_BANK_ACCOUNT = re.compile(
+    rf"(?i)\b({_ACCOUNT_WORDS}(?: is)?\s{{0,3}}[:#]?\s{{0,3}})(\d(?:[ -]?\d){{2,33}})(?!\d)"
+)
+# Short bank codes (a transit, institution, sort or bank code) are three to six digits; an
+# account number is six or more.
+_SHORT_CODE_LABEL = re.compile(
+    r"(?i)(?:transit|institution|code banque|code guichet|abi|cab|ag[êe]ncia|sort ?code|bsb"
+    r"|routing|aba|blz|bankleitzahl)"
+)
+
+
+def bank_account(match: re.Match[str]) -> str | None:
+    digits = sum(c.isdigit() for c in match.group(2))
+    shortest = 3 if _SHORT_CODE_LABEL.match(match.group(1)) else 6
+    return match.group(1) + "[ACCOUNT]" if shortest <= digits <= 34 else None
+
+
+# A plain "account 123456789" is a bank account where the text around it speaks of a bank
+# (a routing number, a sort code, a transfer): "AWS account 123456789012" stays.
+_PLAIN_ACCOUNT = re.compile(
+    r"(?i)\b((?:account|acc|konto|compte|cuenta|conto|rekening)\.?\s{0,3}[:#]?\s{0,3})"
+    r"(\d(?:[ -]?\d){5,33})(?!\d)"
+)
+_BANK_CUE = re.compile(
+    r"(?i)routing|sort ?code|\bbsb\b|\baba\b|\biban\b|\bswift\b|\bbic\b|\bbank|\bwire\b"
+    r"|transfer|\btransit\b|institution|\[ACCOUNT\]|\bblz\b|banque|banco|banca|\brib\b"
+    r"|[üu]berweisung|overschrijving|virement|transferencia|bonifico"
+)
+
+
+def plain_account(match: re.Match[str], text: str) -> str | None:
+    around = text[max(0, match.start() - 80) : match.end() + 60]
+    return match.group(1) + "[ACCOUNT]" if _BANK_CUE.search(around) else None
 
 
 def personal_rules(text_of: Callable[[], str]) -> list[Rule]:
@@ -210,30 +299,49 @@ def personal_rules(text_of: Callable[[], str]) -> list[Rule]:
             "dob",
             _DOB,
             lambda m: m.group(1) + "[DOB]",
-            _gate("birth|dob|d.o.b|born|geburt|geboren|naissance|nacimiento|né le|née le"),
+            _gate(
+                "birth|dob|d.o.b|born|geburt|geb.|geboren|naissance|nac|né le|née le|geboorte"
+                "|nascita|nato|nata|nascimento|nascid|fødsel|födelse|syntymä|urodzenia|narození"
+            ),
         ),
         (
             "national_id",
             _ID_LABELLED,
             id_labelled,
             _gate(
-                "passport|licen|national|id card|identity|ausweis|tax id|steuer|insurance|nino"
-                "|bsn|nif|fiscale|personnummer|aadhaar|pesel|ni n|identifikation|pass|curit"
-                "|sécu|secu|nir|dni|documento|identidad"
+                "passport|licen|national|id card|identity|ausweis|tax|steuer|insurance|nino"
+                "|bsn|nif|fiscal|personnummer|aadhaar|pesel|ni n|identifikation|pass|curit"
+                "|sécu|secu|nir|dni|documento|identidad|id number|personal id|paspoort|pasaport"
+                "|führerschein|rijbewijs|versicherung|svnr|burgerservice|sofi|identit|cédula"
+                "|cedula|medicare|health|nhs|sin|pan|cpf|curp|rfc|rut|tfn|nric|hkid|паспорт"
+                "|инн|снилс"
             ),
         ),
         ("national_id", _NINO, lambda m: "[ID_NUMBER]", None),
         (
             "bank_account",
             _BANK_ACCOUNT,
-            lambda m: m.group(1) + "[ACCOUNT]",
-            _gate("account|acct|routing|sort code|bsb|konto|blz|aba"),
+            bank_account,
+            _gate(
+                "account|acc|a/c|routing|sort|bsb|konto|blz|bankleit|aba|rekening|compte|banque"
+                "|guichet|rib|cuenta|conta|conto|abi|cab|clabe|agên|agen|transit|institution"
+            ),
+        ),
+        (
+            "bank_account",
+            _PLAIN_ACCOUNT,
+            lambda m: plain_account(m, text_of()),
+            _gate("acc|konto|compte|cuenta|conto|rekening"),
         ),
         (
             "address",
             _ADDRESS_LABEL,
             lambda m: address_label(m, text_of()),
-            _gate("address|ship|deliver|adresse|anschrift|direcci"),
+            _gate(
+                "address|ship|deliver|adres|anschrift|direcci|indirizzo|endereço|domicil|live"
+                "|wohne|woon|habite|vivo"
+            ),
         ),
         ("address", _STREET, lambda m: "[ADDRESS]", None),
+        ("address", _POSTCODE_LINE, postcode_line, None),
     ]

@@ -220,13 +220,18 @@ def _confidence_line(triage: Triage, decided: Mapping[str, Decision]) -> str:
     return f"Confidence (calibrated): {parts}"
 
 
-def render_fields(fields: HelpdeskFields, titles: Mapping[str, str]) -> list[str]:
-    """The fields the triage fills, by title, each value made inert (it is the ticket's text)."""
+def render_fields(
+    fields: HelpdeskFields, titles: Mapping[str, str], shown: Mapping[str, str] | None = None
+) -> list[str]:
+    """The fields the triage fills, by title, each value as agents see it (``shown``: a
+    drop-down's option name, where the helpdesk writes a tag), made inert (it is the ticket's
+    text)."""
     if not fields:
         return []
     lines = ["", "Fields filled:"]
     for key, value in fields.items():
-        lines.append(f"- {_inert(titles.get(key, key))}: {_inert(str(value))}")
+        text = (shown or {}).get(key, str(value))
+        lines.append(f"- {_inert(titles.get(key, key))}: {_inert(text)}")
     return lines
 
 
@@ -263,6 +268,7 @@ def render_note(
     answers: int | None = None,
     field_titles: Mapping[str, str] | None = None,
     decisions: Mapping[str, Decision] | None = None,
+    field_shown: Mapping[str, str] | None = None,
 ) -> str:
     """The internal note: what ticketbot concluded and from what, then its trailer. A field
     decided per calibrated confidence says whether it was applied, suggested or left open."""
@@ -289,7 +295,7 @@ def render_note(
             line += f" → priority set to {priority.value}"
         lines.append(line)
     lines += [f"Language: {analysis.language}", _confidence_line(triage, decided)]
-    lines += render_fields(fields or {}, field_titles or {})
+    lines += render_fields(fields or {}, field_titles or {}, field_shown)
     lines += render_suggestions(suggestions)
     if draft:
         lines += ["", "Suggested reply (draft, not sent):", *_inert_block(draft)]

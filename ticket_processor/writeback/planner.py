@@ -70,6 +70,7 @@ def triage_writeback(
     *,
     field_titles: Mapping[str, str] | None = None,
     decisions: Mapping[str, Decision] | None = None,
+    field_shown: Mapping[str, str] | None = None,
 ) -> WriteBack:
     """The change a first triage makes. ``route`` None: no routes are configured (a plain
     ``WriteBack``); else what they decided, and the change says it (``RoutedWriteBack``)."""
@@ -81,6 +82,7 @@ def triage_writeback(
         suggestions,
         fields,
         field_titles=field_titles,
+        field_shown=field_shown,
         decisions=decisions,
         prefix=policy.prefix,
         confidence_threshold=policy.confidence_threshold,
@@ -172,7 +174,12 @@ def _carries(ticket: Ticket, tag: str) -> bool:
 
 
 def revert_writeback(
-    run_id: str, wrote: RunWrites, ticket: Ticket, *, keep: str
+    run_id: str,
+    wrote: RunWrites,
+    ticket: Ticket,
+    *,
+    keep: str,
+    field_titles: Mapping[str, str] | None = None,
 ) -> WriteBack | None:
     """The change that undoes what run ``run_id`` wrote (``wrote``) on ``ticket`` as it is now,
     all but the tag ``keep`` (the processed marker); None when nothing of the run's is left."""
@@ -211,7 +218,9 @@ def revert_writeback(
     elif clear_group:
         done.append("group cleared, as before the run")
     if restore:
-        done.append(f"fields {', '.join(sorted(restore))} restored")
+        titles = field_titles or {}
+        named = sorted(titles.get(key, key) for key in restore)  # as agents see them
+        done.append(f"fields {', '.join(named)} restored")
     told = "; ".join(d for d in done if d)
     note = render_revert_note(run_id, told, answers=wrote.answers)
     return WriteBack(

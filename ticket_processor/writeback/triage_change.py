@@ -173,6 +173,7 @@ def plan_change(
     answers: int | None = None,
     field_titles: Mapping[str, str] | None = None,
     decisions: Mapping[str, Decision] | None = None,
+    field_shown: Mapping[str, str] | None = None,
 ) -> WriteBackPlan:
     """The one decision from a triage to a write-back, from the ticket as it is now.
 
@@ -224,5 +225,6 @@ def plan_change(
             answers=answers,
             field_titles=field_titles,
             decisions=decided,
+            field_shown=field_shown,
         ),
     )

@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 from support.cli import invoke
 
 from ticket_processor.helpdesks.samples import SeedTicket, cycle, load_samples, parse_lines
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.helpdesks.zendesk.seed import create_tickets, to_zendesk
+from ticket_processor.helpdesks.zendesk.seed import create_tickets, customer, to_zendesk
 
 EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
@@ -46,6 +47,24 @@ def test_seed_count_creates_distinct_tickets_in_batches(zendesk_env: RunningSand
     stats = zendesk_env.stats()
     assert stats["jobs"] == 2  # 100 + 20
     assert stats["requests"].get("POST /api/v2/tickets/create_many") == 2
+
+
+def test_seeded_tickets_are_asked_by_end_users_not_the_api_admin(
+    zendesk_env: RunningSandbox,
+) -> None:
+    code, output = seed("--count", "3")
+    assert code == 0, output
+    tickets = zendesk_env.store.all_tickets()
+    auth = (f"{EMAIL}/token", TOKEN)
+    me = requests.get(f"{zendesk_env.url}/api/v2/users/me.json", auth=auth, timeout=10)
+    me_id = me.json()["user"]["id"]
+    requesters = {t["requester_id"] for t in tickets}
+    assert me_id not in requesters
+    assert len(requesters) == 3  # one customer each, as real tickets come from many
+    for ticket in tickets:  # the first comment is the customer's, as a real ticket's is
+        url = f"{zendesk_env.url}/api/v2/tickets/{ticket['id']}/comments.json"
+        comments = requests.get(url, auth=auth, timeout=10)
+        assert comments.json()["comments"][0]["author_id"] == ticket["requester_id"]
 
 
 def test_seed_default_is_fifty(zendesk_env: RunningSandbox) -> None:
@@ -172,6 +191,8 @@ def test_seed_ticket_becomes_a_create_many_object() -> None:
         "priority": "high",
     }
     assert "subject" not in to_zendesk(SeedTicket("", "only a body"))
+    asked = to_zendesk(SeedTicket("S", "B"), requester=customer(7))
+    assert asked["requester"] == {"name": "Sample Customer 7", "email": "customer7@example.com"}
 
 
 def test_seed_refuses_a_helpdesk_that_is_not_a_sandbox_without_yes(

@@ -25,12 +25,23 @@ from .records import JobResult, JobStatus
 IN_FLIGHT_JOBS = 4
 
 
-def to_zendesk(ticket: SeedTicket) -> dict[str, Any]:
-    """The ``create_many`` ticket object: status new, the body as the first comment."""
+def customer(position: int) -> dict[str, str]:
+    """The end user who asks the ``position``-th seeded ticket (from 1), as real tickets are
+    asked: Zendesk creates the user on first sight of the email (``example.com`` is reserved,
+    so no mail reaches anyone). Without a requester every ticket would be the API user's own,
+    an admin's, and "an agent's reply triggers nothing" could not be tried on seeded tickets."""
+    return {"name": f"Sample Customer {position}", "email": f"customer{position}@example.com"}
+
+
+def to_zendesk(ticket: SeedTicket, *, requester: dict[str, str] | None = None) -> dict[str, Any]:
+    """The ``create_many`` ticket object: status new, the body as the first comment (written
+    by ``requester``, an end user, when given)."""
     fields: dict[str, Any] = {
         "comment": {"body": ticket.description, "public": True},
         "status": "new",
     }
+    if requester is not None:
+        fields["requester"] = dict(requester)
     if ticket.subject:
         fields["subject"] = ticket.subject
     if ticket.tags:
@@ -69,7 +80,8 @@ def create_tickets(
 
     for start in range(0, len(tickets), batch_size):
         batch = tickets[start : start + batch_size]
-        pending.append((batch, client.create_many([to_zendesk(t) for t in batch])))
+        objects = [to_zendesk(t, requester=customer(start + i + 1)) for i, t in enumerate(batch)]
+        pending.append((batch, client.create_many(objects)))
         if len(pending) >= max(1, in_flight):
             finish_oldest()
     while pending:

@@ -13,10 +13,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from importlib.resources import files
 from typing import Any, Protocol
 
 from ...triage.rules import RulesEngine
-from ...triage.taxonomy import load_taxonomy
+from ...triage.taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 
 AnswerFn = Callable[[str, str], dict[str, Any]]
 
@@ -74,16 +75,61 @@ def default_answer() -> AnswerFn:
     return found if found is not None else keyword_answer
 
 
-def _build_rules_answer() -> AnswerFn | None:
+def _build_rules_answer(taxonomy: Taxonomy | None = None) -> AnswerFn | None:
     try:
-        engine = RulesEngine(load_taxonomy())
+        chosen = taxonomy or load_taxonomy()
+        engine = RulesEngine(chosen)
     except Exception:  # noqa: BLE001 - any trouble building the rules means: use the keywords
         return None
 
     def answer(subject: str, body: str) -> dict[str, Any]:
-        return engine.analyse(subject, body).model_dump(mode="json", exclude_none=True)
+        found = engine.analyse(subject, body).model_dump(mode="json", exclude_none=True)
+        if chosen.has_subcategories:
+            # The rules' subcategory, none included: nothing else may guess one.
+            found.setdefault("subcategory", None)
+        return found
 
     return answer
+
+
+# The taxonomies ticketbot ships: a request whose schema lists exactly one of them (its
+# categories and subcategories) is answered by the rules of that taxonomy, subcategories and
+# all, as a run with ``--engine rules`` and that TICKETBOT_TAXONOMY would decide.
+_SHIPPED = ("taxonomy_subcategories.toml",)
+_shipped_answers: dict[tuple[Any, ...], AnswerFn | None] = {}
+
+
+def _shipped_taxonomies() -> list[Taxonomy]:
+    found = [load_taxonomy()]
+    for name in _SHIPPED:
+        try:
+            text = (files("ticket_processor") / "samples" / name).read_text("utf-8")
+            found.append(parse_taxonomy(text, source=name))
+        except Exception:  # noqa: BLE001, S112 - a sample that will not load is not offered
+            continue
+    return found
+
+
+def _shape(taxonomy: Taxonomy) -> tuple[Any, ...]:
+    return tuple((c, tuple(taxonomy.subcategories_of(c))) for c in taxonomy.names)
+
+
+def rules_answer_for(body: dict[str, Any]) -> AnswerFn | None:
+    """The rules of the shipped taxonomy the request lists (categories and subcategories), or
+    None when it lists another one."""
+    enums = _schema_enums(body)
+    listed = listed_subcategories(body)
+    with _rules_lock:
+        if not _shipped_answers:
+            for taxonomy in _shipped_taxonomies():
+                _shipped_answers[_shape(taxonomy)] = _build_rules_answer(taxonomy)
+        categories = enums.get("category")
+        for shape, answer in _shipped_answers.items():
+            names = [name for name, _ in shape]
+            subs = {name: list(s) for name, s in shape if s}
+            if categories is not None and names == categories and subs == listed:
+                return answer
+    return None
 
 
 # --- request parsing -----------------------------------------------------------------------

@@ -40,6 +40,7 @@ from .answers import (
     completion_body,
     default_answer,
     fit_subcategory,
+    rules_answer_for,
     ticket_from_messages,
 )
 from .batches import BatchStore
@@ -400,7 +401,7 @@ class RunningStandin:
         if fault_429 < config.rate_limit_rate:
             return self._rate_limited(1.0)
         subject, ticket_body = ticket_from_messages(list(body.get("messages") or []))
-        answer = (config.answer or default_answer())(subject, ticket_body)
+        answer = (config.answer or rules_answer_for(body) or default_answer())(subject, ticket_body)
         answer = _fit_enums(answer, _schema_enums(body))
         answer = fit_subcategory(answer, body, subject, ticket_body)
         if fault_enum < config.wrong_enum_rate:
