@@ -106,6 +106,7 @@ def health_setup(settings: Settings) -> HealthSetup:
         taxonomy_file=settings.taxonomy_file,
         tag_prefix=settings.tag_prefix,
         success_objective=settings.success_objective,
+        fields_file=settings.fields_file,
     )
 
 

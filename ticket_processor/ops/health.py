@@ -3,11 +3,12 @@
 The checks, each healthy / degraded / unhealthy with a reason a person can act on: the helpdesk
 (an authenticated ``users/me``), the LLM endpoint (or "not configured": the learned model is then
 in use, which is healthy), the routes file's groups against the helpdesk's (when one is
-configured: a route whose group is gone is unhealthy), free disk for logs and state, the circuit
-breakers saved by the last runs, the age of the last run, and the success rate of the recent
-runs. The overall status is the worst one; the exit code follows the monitoring-plugin
-convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not
-check).
+configured: a route whose group is gone is unhealthy), the fields file's entries against the
+helpdesk's fields (likewise: a field or option renamed or removed is unhealthy), free disk for
+logs and state, the circuit breakers saved by the last runs, the age of the last run, and the
+success rate of the recent runs. The overall status is the worst one; the exit code follows
+the monitoring-plugin convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN
+when it could not check).
 
 What it checks comes as one ``HealthSetup`` the command builds from the settings: the paths,
 the objective, and the configured helpdesk and LLM endpoint as connectors (settings become
@@ -35,6 +36,7 @@ from ..learned.choice import model_in_use, promotion_text, recorded_scores, scor
 from ..models import Helpdesk
 from ..report.runs import LoggedRun, recent_success_rate, summarise_runs
 from ..state.ledger import RunLedger
+from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
 
@@ -74,6 +76,7 @@ class HealthSetup:
     taxonomy_file: Path | None
     tag_prefix: str
     success_objective: float
+    fields_file: Path | None = None  # TICKETBOT_FIELDS
 
 
 # A probe returns its verdict and what it found, or raises a ticketbot error.
@@ -304,6 +307,22 @@ def probe_routes(setup: HealthSetup) -> tuple[Status, str]:
     return "healthy", f"{len(router.routes)} route(s) in {setup.routes_file} resolve"
 
 
+def probe_fields(setup: HealthSetup) -> tuple[Status, str]:
+    """The fields file against the helpdesk's fields now: an entry whose field or option is
+    gone (renamed or removed by an admin) makes the job unhealthy, naming the field; runs go
+    on, filling the other fields and leaving that one alone, until the file is fixed."""
+    if setup.fields_file is None:
+        return "healthy", "no fields file (TICKETBOT_FIELDS): no helpdesk field is filled"
+    helpdesk = setup.connect(PROBE_TIMEOUT)
+    try:
+        book = load_field_book(setup.fields_file, helpdesk)
+    finally:
+        helpdesk.close()
+    if book.stale:
+        return "unhealthy", "; ".join(book.messages(str(setup.fields_file)))
+    return "healthy", f"{len(book.fields)} field(s) in {setup.fields_file} resolve"
+
+
 def probe_llm(setup: HealthSetup) -> tuple[Status, str]:
     if setup.llm is None:
         # Without an LLM the learned model (the user's, else the bundled one) triages first.
@@ -336,8 +355,8 @@ def check_health(
     probes: Mapping[str, Probe] | None = None,
     free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
 ) -> HealthReport:
-    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"`` and
-    ``"routes"`` (checked only when a routes file is configured)."""
+    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"``, ``"routes"`` and
+    ``"fields"`` (each of the last two checked only when its file is configured)."""
     now = now or datetime.now(UTC)
     given = dict(probes or {})
     helpdesk_probe = given.get("helpdesk") or probe_helpdesk
@@ -345,6 +364,7 @@ def check_health(
         "helpdesk": helpdesk_probe,
         "llm": given.get("llm") or probe_llm,
         "routes": given.get("routes") or probe_routes,
+        "fields": given.get("fields") or probe_fields,
     }
     checks = [
         _probe_check(setup.helpdesk, chosen["helpdesk"], setup),
@@ -352,6 +372,8 @@ def check_health(
     ]
     if setup.routes_file is not None:
         checks.append(_probe_check("routes", chosen["routes"], setup))
+    if setup.fields_file is not None:
+        checks.append(_probe_check("fields", chosen["fields"], setup))
     for name, path in (("disk (logs)", setup.log_dir), ("disk (state)", setup.state_dir)):
         where, free = free_bytes(path)
         checks.append(disk_check(name, where, free))
