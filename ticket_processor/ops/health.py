@@ -36,6 +36,7 @@ from ..learned.choice import model_in_use, promotion_text, recorded_scores, scor
 from ..models import Helpdesk
 from ..report.runs import LoggedRun, recent_success_rate, summarise_runs
 from ..state.ledger import RunLedger
+from ..triage import llm_calibration
 from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
@@ -77,6 +78,9 @@ class HealthSetup:
     tag_prefix: str
     success_objective: float
     fields_file: Path | None = None  # TICKETBOT_FIELDS
+    llm_model: str | None = None  # the first of TICKETBOT_MODEL: whose calibration runs use
+    apply_at: str | None = None  # TICKETBOT_APPLY_AT, which overrides the calibration's
+    confidence_threshold: float = 0.5  # TICKETBOT_CONFIDENCE_THRESHOLD
 
 
 # A probe returns its verdict and what it found, or raises a ticketbot error.
@@ -254,6 +258,48 @@ def learned_model_check(setup: HealthSetup) -> Check:
     return Check("learned model", "healthy", told)
 
 
+def calibration_check(setup: HealthSetup) -> Check | None:
+    """The LLM's calibration runs use (``ticketbot calibrate``) and what it applies; None
+    without an LLM. A field it never applies is degraded: runs leave it as a suggestion, so no
+    routing or escalation follows from it."""
+    if setup.llm is None or setup.llm_model is None:
+        return None
+    name = "calibration"
+    default = (
+        "the LLM's fields apply by its own confidence "
+        f"(TICKETBOT_CONFIDENCE_THRESHOLD, {setup.confidence_threshold})"
+    )
+    try:
+        taxonomy = load_taxonomy(setup.taxonomy_file)
+    except ConfigError as exc:
+        return Check(name, "unknown", f"not configured: {exc}")
+    found, why = llm_calibration.load(setup.state_dir, setup.llm_model, taxonomy.names)
+    if found is None:
+        if why:
+            return Check(name, "degraded", f"{why}; until then {default}")
+        return Check(name, "healthy", f"none saved: {default}; `ticketbot calibrate FILE` fits one")
+    parts, never = [], []
+    for field_name, fit in found.fields.items():
+        if fit.apply_at >= 1.0:
+            never.append(field_name)
+            parts.append(f"{field_name} never applied (only suggested)")
+        else:
+            parts.append(f"{field_name} applied at {fit.apply_at:.2f} ({fit.rows} rows)")
+    told = (
+        f"{setup.state_dir / llm_calibration.FILE_NAME} for {setup.llm_model}"
+        + (f", written {found.written_at}" if found.written_at else "")
+        + ": "
+        + "; ".join(parts or ["no field"])
+        + "; any other field as uncalibrated"
+    )
+    if setup.apply_at:
+        told += f"; TICKETBOT_APPLY_AT={setup.apply_at} overrides it"
+    if never and not setup.apply_at:
+        told += "; `ticketbot calibrate --reset` goes back to the default"
+        return Check(name, "degraded", told)
+    return Check(name, "healthy", told)
+
+
 def _probe_check(name: str, probe: Probe, setup: HealthSetup) -> Check:
     try:
         status, detail = probe(setup)
@@ -397,6 +443,9 @@ def check_health(
     checks.append(breaker_check(breakers, now=now.timestamp()))
     checks.append(fallback_check(last))
     checks.append(learned_model_check(setup))
+    calibration = calibration_check(setup)
+    if calibration is not None:
+        checks.append(calibration)
     runs = summarise_runs(read_events(setup.log_dir, since=now - RECENT_WINDOW))
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=setup.success_objective))

@@ -130,6 +130,48 @@ def apply_threshold(
     return round(best, 4)
 
 
+def rows_needed(
+    calibrated: Sequence[float],
+    correct: Sequence[bool],
+    precision: float = DEFAULT_PRECISION,
+    min_rows: int = MIN_APPLIED_ROWS,
+) -> int | None:
+    """Where ``apply_threshold`` found none: about how many rows like these it would take.
+
+    The largest share of the rows, taken from the surest down, that is right ``precision`` of
+    the time says how many rows clear the bar; a file that many times larger gives it
+    ``min_rows`` of them. None when not even the surest answers are right that often: more rows
+    of the same kind would not help (a better engine, or better labels, would)."""
+    pairs = sorted(zip(calibrated, correct, strict=True), reverse=True)
+    right = 0
+    best = 0
+    for count, (p, ok) in enumerate(pairs, start=1):
+        right += ok
+        if count < len(pairs) and pairs[count][0] == p:
+            continue
+        if right / count >= precision:
+            best = count
+    if best == 0:
+        return None
+    return max(len(pairs) + 1, -(-len(pairs) * min_rows // best))
+
+
+def shortfall(
+    field: str, rows: int, needed: int | None, precision: float = DEFAULT_PRECISION
+) -> str:
+    """One line for a field whose apply threshold came out "never", with what would fix it."""
+    told = (
+        f"{field}: on {rows} rows no confidence is right {precision:.0%} of the time over "
+        f"{MIN_APPLIED_ROWS} rows or more, so it would never be applied"
+    )
+    if needed is None:
+        return told + (
+            f"; even its surest answers are right less than {precision:.0%} of the time here, so "
+            "more rows like these may not reach it either (check the labels, or the model)"
+        )
+    return told + f"; about {needed} labelled rows would be needed"
+
+
 @dataclass(frozen=True)
 class FieldPolicy:
     """Per field, the calibrated confidence to apply at and to suggest at."""
