@@ -128,6 +128,7 @@ class ReplyPass:
 
     def _in_scope(self, ticket: Ticket) -> bool:
         if ticket.status in CLOSED:
+            self.book.forget((ticket.id,))
             return False
         return self.options.scope.admits(ticket)
 
