@@ -31,7 +31,7 @@ from ..settings import Settings, parse_thresholds
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..triage.fieldbook import FieldBook, load_field_book
+from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
@@ -311,7 +311,7 @@ def _missing_groups(
 
 
 def _stale_fields(
-    log: EventLog, alerter: Alerter, book: FieldBook, path: Path | None, *, dry_run: bool
+    log: EventLog, alerter: Alerter, book: ResolvedFields, path: Path | None, *, dry_run: bool
 ) -> list[str]:
     """Warn about each fields-file entry the helpdesk no longer matches (every run), alert
     once per entry until it resolves again; the run fills the other fields."""

@@ -4,7 +4,7 @@ Once per run (and by ``ticketbot fields check`` and ``health``): read the file, 
 the helpdesk's custom ticket fields (one request), match each entry. A file that cannot be read
 or parsed is a ``ConfigError`` naming the file and the entry. An entry the helpdesk no longer
 matches is a ``ConfigError`` for ``fields check`` (``load_fields``); a run and ``health`` take
-the ``FieldBook``, whose ``stale`` entries name each such field while the others still apply.
+the ``ResolvedFields``, whose ``stale`` entries name each such field while the others still apply.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def read_fields_file(
 
 
 @dataclass(frozen=True)
-class FieldBook:
+class ResolvedFields:
     """The entries that resolve (``fields``) and those the helpdesk no longer matches."""
 
     fields: tuple[ResolvedField, ...] = ()
@@ -50,15 +50,15 @@ class FieldBook:
 
 def load_field_book(
     path: Path | None, helpdesk: Helpdesk, *, setting: str | None = "TICKETBOT_FIELDS"
-) -> FieldBook:
+) -> ResolvedFields:
     """The fields file against the helpdesk now; an empty book when none is configured."""
     if path is None:
-        return FieldBook()
+        return ResolvedFields()
     rules = read_fields_file(path, setting=setting)
     if not rules:
-        return FieldBook()
+        return ResolvedFields()
     resolved, stale = resolve_each(rules, helpdesk.ticket_fields())
-    return FieldBook(resolved, stale)
+    return ResolvedFields(resolved, stale)
 
 
 def load_fields(
