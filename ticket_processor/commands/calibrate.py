@@ -6,11 +6,11 @@ each field, the rows the LLM answered give (its self-reported confidence, right 
 fit, the apply threshold (95 % right) and the calibration error before and after are printed and
 saved for this model and taxonomy; runs with them use it from then on.
 
-A file too small to show that a field is right 95 % of the time would give that field the
-threshold "never", and runs would stop applying it (no category: no routing, no escalation).
-Such a calibration is refused, saying per field about how many rows it would take, and the one
-runs use stays as it was; ``--force`` saves it all the same. ``--reset`` removes the saved
-calibration: runs go back to the engine's default (``TICKETBOT_CONFIDENCE_THRESHOLD``).
+A file too small to show that a field is right 95 % of the time (under 500 rows) would give that
+field the threshold "never", and runs would stop applying it (no category: no routing, no
+escalation). Such a calibration is refused, saying per field about how many rows it would take,
+and the one runs use stays as it was; ``--force`` saves it all the same. ``--reset`` removes the
+saved calibration: runs go back to the engine's default (``TICKETBOT_CONFIDENCE_THRESHOLD``).
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 It reuses the commands' settings loading and error-to-exit-code mapping (``common``). Prints
 per field the cross-validated macro-F1 (per source and pooled) and the class counts, and warns
-about classes with too few examples. A model whose calibration would never apply a field (too
-few rows to show 95 % of its answers right) is not written unless ``--force``: the model in
-use stays, and each such field is named with about how many rows it would take. A spinner with
-the current step on a terminal; nothing but the result under cron.
+about classes with too few examples. A model whose calibration would never apply a field, from
+too few rows to tell (``triage.confidence.ENOUGH_ROWS``), is not written unless ``--force``: the
+model in use stays, and each such field is named with about how many rows it would take. A
+spinner with the current step on a terminal; nothing but the result under cron.
 """
 
 from __future__ import annotations
@@ -39,16 +39,16 @@ def _calibration(result: TrainingResult, name: str) -> str:
 
 
 def shortfalls(result: TrainingResult) -> list[str]:
-    """One line per field whose calibrated apply threshold came out "never": too few rows to
-    show that any confidence is right 95 % of the time (``triage.confidence``)."""
-    from ..triage.confidence import rows_needed, shortfall
+    """One line per field whose calibrated apply threshold came out "never" from too few rows
+    to tell whether any confidence is right 95 % of the time (``triage.confidence``)."""
+    from ..triage.confidence import rows_needed, shortfall, too_few_rows
 
     found = []
     for name, model in result.model.fields.items():
         training = result.fields.get(name)
-        if model.calibration is None or model.apply_at is None or training is None:
+        if model.calibration is None or training is None:
             continue
-        if model.apply_at >= 1.0:
+        if too_few_rows(model.apply_at, len(training.cv_probability)):
             calibrated = [model.calibration(p) for p in training.cv_probability]
             needed = rows_needed(calibrated, training.cv_correct)
             found.append(shortfall(name, len(calibrated), needed))

@@ -139,7 +139,9 @@ class ReplyBook:
                     judged.append((row[3], ticket_id))
             kept = sorted(judged)[-MAX_TICKETS:] + sorted(written)[-WRITTEN_MAX:]
             self._rows = {ticket_id: self._rows[ticket_id] for _, ticket_id in sorted(kept)}
-            record = RepliesFile(
+            # Built from rows this book made (and validated when read): not validated again,
+            # which would copy every row.
+            record = RepliesFile.model_construct(
                 helpdesk=self._helpdesk,
                 cursor=self._cursor,
                 rows={str(k): v for k, v in self._rows.items()},

@@ -32,6 +32,10 @@ DEFAULT_PRECISION = 0.95
 DEFAULT_SUGGEST_AT = 0.5
 # Fewer applied rows than this and a threshold's precision is a guess: take a higher one.
 MIN_APPLIED_ROWS = 20
+# Fewer rows than this and a field no threshold reaches says more of the file's size than of the
+# engine: ``calibrate`` and ``learn`` refuse to save it (it would stop runs applying the field).
+# With more, "never" is the engine's own limit on that field, and is kept (it suggests instead).
+ENOUGH_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -166,10 +170,15 @@ def shortfall(
     )
     if needed is None:
         return told + (
-            f"; even its surest answers are right less than {precision:.0%} of the time here, so "
-            "more rows like these may not reach it either (check the labels, or the model)"
+            f"; even its surest answers here are right less than {precision:.0%} of the time: "
+            f"about {ENOUGH_ROWS} labelled rows or more would be needed to tell whether any is"
         )
     return told + f"; about {needed} labelled rows would be needed"
+
+
+def too_few_rows(apply_at: float | None, rows: int) -> bool:
+    """A calibration that would never apply a field, from a file too small to tell."""
+    return apply_at is not None and apply_at >= 1.0 and rows < ENOUGH_ROWS
 
 
 @dataclass(frozen=True)

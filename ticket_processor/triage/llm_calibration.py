@@ -26,6 +26,7 @@ from .confidence import (
     fit_isotonic,
     rows_needed,
     shortfall,
+    too_few_rows,
 )
 
 FILE_NAME = "llm-calibration.json"
@@ -51,8 +52,8 @@ class FieldCalibrations:
     fields: Mapping[str, FieldFit]
     written_at: str = ""
     notes: list[str] = field(default_factory=list)
-    # The fitted fields whose apply threshold came out "never" (too few rows to show the
-    # precision target is reached), each with the rows it would take: saving such a
+    # The fitted fields whose apply threshold came out "never" from too few rows to tell
+    # (``confidence.too_few_rows``), each with the rows it would take: saving such a
     # calibration would stop runs applying that field, so ``calibrate`` refuses it.
     short: list[str] = field(default_factory=list)
 
@@ -114,7 +115,7 @@ def fit(
             expected_calibration_error(calibrated, right),
             len(confidence),
         )
-        if fits[name].apply_at >= 1.0:
+        if too_few_rows(fits[name].apply_at, len(confidence)):
             short.append(shortfall(name, len(confidence), rows_needed(calibrated, right)))
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     return FieldCalibrations(model, taxonomy, fits, stamp, notes, short)
