@@ -46,6 +46,16 @@ ANALYSIS = {
 }
 
 
+class Moment:
+    """The simulated clock of one run: its moment, fixed."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+
 def sizes(directory: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file()}
 
@@ -64,7 +74,7 @@ def simulate(args: argparse.Namespace, directory: Path, *, quiet: bool) -> dict[
     for run in range(1, args.runs + 1):
         now += gap
         ledger = RunLedger(directory)
-        book = ReplyBook(ledger, "zendesk", clock=lambda moment=now: moment)
+        book = ReplyBook(ledger, "zendesk", clock=Moment(now))
         cache = AnalysisCache(ledger, max_entries=args.cache_entries)
         # Discovery: the tickets solved since the last run come through the export as changed.
         seen_solved = []
