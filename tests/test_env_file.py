@@ -112,3 +112,55 @@ def test_dollar_braces_in_env_are_literal_as_in_dockers_env_file(tmp_path: Path)
     settings = load_settings({"PRICE": "1"}, env_file=env)
     assert settings.prices == "m=${PRICE}/2"
     assert settings.name_warnings == ()
+
+
+def test_near_misses_of_the_services_names_are_warned_about_in_config_and_every_command(
+    isolated_env: Path,
+) -> None:
+    (isolated_env / ".env").write_text(
+        "ZENDESK_APITOKEN=abc\nFRESHDESK_DOMIAN=acme\nOPENAI_ORG_ID=org-1\n", "utf-8"
+    )
+    env = {"TICKETBOT_WORKRS": "4", "OPENAI_PROJECT_ID": "proj-1"}
+    shown = CliRunner().invoke(app, ["config"], env=env)
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.stderr.split())
+    assert "ZENDESK_APITOKEN (in .env) is not a ticketbot setting" in said
+    assert "did you mean ZENDESK_API_TOKEN?" in said
+    assert "did you mean FRESHDESK_DOMAIN?" in said
+    assert "did you mean TICKETBOT_WORKERS?" in said
+    # Another program's own names (the openai SDK's) are close to nothing ticketbot reads.
+    assert "OPENAI_ORG_ID" not in said
+    assert "OPENAI_PROJECT_ID" not in said
+    other = CliRunner().invoke(app, ["breaker", "reset"], env=env)
+    assert other.exit_code == 0, other.output
+    assert "did you mean ZENDESK_API_TOKEN?" in " ".join(other.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("OPENAI_BASEURL", "environment"),
+        ("OPENAI_API_BASE", "environment"),
+        ("openai_base_url", ".env"),
+    ],
+)
+def test_a_near_miss_of_the_base_url_never_falls_back_to_the_public_endpoint(
+    isolated_env: Path, name: str, where: str
+) -> None:
+    env = {"OPENAI_API_KEY": "sk-test-not-a-real-key"}
+    if where == ".env":
+        (isolated_env / ".env").write_text(f"{name}=http://127.0.0.1:9/v1\n", "utf-8")
+    else:
+        env[name] = "http://127.0.0.1:9/v1"
+    for command in (["config"], ["run", "--dry-run"], ["health"]):
+        refused = CliRunner().invoke(app, command, env=env)
+        assert refused.exit_code == (3 if command == ["health"] else 2), refused.output
+        said = " ".join(refused.output.split())
+        assert f"{name} (in " in said
+        assert "did you mean OPENAI_BASE_URL?" in said
+        assert "api.openai.com" in said
+    # OPENAI_BASE_URL set: the near miss is only a warning.
+    env["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"
+    shown = CliRunner().invoke(app, ["config"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "did you mean OPENAI_BASE_URL?" in " ".join(shown.stderr.split())

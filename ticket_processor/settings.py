@@ -17,16 +17,17 @@ what the environment says. Every error names the variable and how to fix it. Sec
 A ``.env`` is read as Docker's ``--env-file`` reads it: values are literal, ``${VAR}`` is not
 expanded (the same file then means the same thing to ``ticketbot`` and to ``docker run``). A
 name ticketbot does not know is never dropped without a word: an unknown ``TICKETBOT_*`` name,
-in the environment or the ``.env``, and a lower-case name in the ``.env`` (names are case
-sensitive, so ``ticketbot_workers`` sets nothing) each give a warning naming the closest
-known variable (``name_warnings``).
+an ``OPENAI_*``, ``ZENDESK_*`` or ``FRESHDESK_*`` name close to a known one (``OPENAI_BASEURL``,
+``ZENDESK_APITOKEN``), in the environment or the ``.env``, and a lower-case name in the ``.env``
+(names are case sensitive, so ``ticketbot_workers`` sets nothing) each give a warning naming
+the closest known variable (``name_warnings``). A near miss of ``OPENAI_BASE_URL`` while it is
+unset is refused: the fallback would send ticket text to OpenAI's public endpoint.
 """
 
 from __future__ import annotations
 
-import difflib
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
@@ -44,6 +45,7 @@ from pydantic import (
     field_validator,
 )
 
+from .common.env_names import refuse_public_fallback, unknown_name_warnings
 from .common.helpdesk_settings import HelpdeskSettings, check_url
 from .common.scrub import Scrubber, display_url, short_secret_warnings, url_credentials
 from .errors import ConfigError, either, plain_message
@@ -398,6 +400,7 @@ def read_settings(
         check_env_file(env_file)
         file_values = read_env_file(env_file)
     known = known_variables(kinds)
+    refuse_public_fallback(environ, file_values, env_file=env_file, known=known)
     name_warnings = unknown_name_warnings(environ, file_values, env_file=env_file, known=known)
     flags = {field: value for field, value in (overrides or {}).items() if value is not None}
 
@@ -443,38 +446,6 @@ def known_variables(kinds: Mapping[str, HelpdeskKindSettings]) -> tuple[str, ...
     """Every variable ticketbot reads: its own, every helpdesk kind's, the account profile's."""
     desks = [var for kind in kinds.values() for var in kind.settings.ENV_VARS.values()]
     return tuple(sorted({*ENV_VARS.values(), *desks, *OTHER_VARS}))
-
-
-def unknown_name_warnings(
-    environ: Mapping[str, str],
-    file_values: Iterable[str],
-    *,
-    env_file: Path | None,
-    known: tuple[str, ...],
-) -> tuple[str, ...]:
-    """One warning per name that sets nothing: an unknown ``TICKETBOT_*`` name (environment or
-    ``.env``), a lower-case name in the ``.env``; each with the closest ``known`` variable."""
-
-    def closest(name: str) -> str:
-        found = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
-        return f"; did you mean {found[0]}?" if found else ""
-
-    warnings = []
-    for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in known):
-        warnings.append(
-            f"{name} (in the environment) is not a ticketbot setting and is ignored{closest(name)}"
-        )
-    for name in sorted(file_values):
-        where = f"in {env_file}"
-        if name != name.upper():
-            warnings.append(
-                f"{name} ({where}) is ignored: setting names are upper case{closest(name)}"
-            )
-        elif name.startswith(PREFIX) and name not in known:
-            warnings.append(
-                f"{name} ({where}) is not a ticketbot setting and is ignored{closest(name)}"
-            )
-    return tuple(warnings)
 
 
 def check_env_file(path: Path) -> None:

@@ -32,7 +32,9 @@ def labelled(tmp_path: Path) -> Path:
 
 def test_learn_then_eval_learned(labelled: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.zip"
-    learned = invoke("learn", str(labelled), "--out", str(out), "--folds", "2", "--no-embeddings")
+    # The samples are too few for a calibration that applies anything: --force writes it.
+    args = ("--out", str(out), "--folds", "2", "--no-embeddings", "--force")
+    learned = invoke("learn", str(labelled), *args)
     assert learned.exit_code == 0, learned.output
     for text in ("category", "urgency", "sentiment", "pooled", "critical 6", str(out)):
         assert text in learned.output
@@ -89,7 +91,7 @@ def test_learn_names_the_model_it_replaces_and_warns_when_the_new_one_scores_low
     few = tmp_path / "few.jsonl"
     few.write_text("".join(labelled.read_text("utf-8").splitlines(True)[:40]), "utf-8")
     env = {"TICKETBOT_STATE_DIR": str(tmp_path / "state")}
-    result = invoke("learn", str(few), "--folds", "2", "--no-embeddings", env=env)
+    result = invoke("learn", str(few), "--folds", "2", "--no-embeddings", "--force", env=env)
     assert result.exit_code == 0, result.output
     said, warned = " ".join(result.stdout.split()), " ".join(result.stderr.split())
     assert "replaces the bundled model" in said
@@ -105,7 +107,28 @@ def test_learn_names_the_model_it_replaces_and_warns_when_the_new_one_scores_low
     assert "the learned engine triages" in checks["llm"]["reason"]
     assert "state directory's model" in checks["llm"]["reason"]
 
-    again = invoke("learn", str(labelled), "--folds", "2", "--no-embeddings", env=env)
+    again = invoke("learn", str(labelled), "--folds", "2", "--no-embeddings", "--force", env=env)
     assert again.exit_code == 0, again.output
     assert "replaces the state directory's model" in " ".join(again.stdout.split())
     assert "scores lower" not in " ".join(again.stderr.split())
+
+
+def test_learn_on_too_few_rows_says_so_and_leaves_the_model_in_use(
+    labelled: Path, tmp_path: Path
+) -> None:
+    """A calibration from too few rows says "never" for a field: runs would stop applying it.
+    learn names each such field with the rows it would take and writes nothing."""
+    env = {"TICKETBOT_STATE_DIR": str(tmp_path / "state")}
+    model = tmp_path / "state" / "learned-model.zip"
+    kept = invoke("learn", str(labelled), "--folds", "0", "--no-embeddings", env=env)
+    assert kept.exit_code == 0, kept.output  # uncalibrated: nothing to refuse
+    before = model.read_bytes()
+
+    refused = invoke("learn", str(labelled), "--folds", "2", "--no-embeddings", env=env)
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert "too few rows: urgency: on 79 rows" in said
+    assert "labelled rows would be needed" in said
+    assert "the model runs use is unchanged" in said
+    assert "--force" in said
+    assert model.read_bytes() == before

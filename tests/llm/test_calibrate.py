@@ -73,3 +73,43 @@ def test_calibrate_needs_an_llm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     result = invoke("calibrate", str(DATA / "bitext.jsonl"))
     assert result.exit_code == 2
     assert "no LLM configured" in result.output
+
+
+def calibration_row() -> dict[str, str]:
+    checked = json.loads(invoke("health", "--json").stdout)
+    [row] = [c for c in checked["checks"] if c["name"] == "calibration"]
+    return {str(k): str(v) for k, v in row.items()}
+
+
+def test_a_file_too_small_to_calibrate_changes_nothing_unless_forced_and_reset_goes_back(
+    llm: RunningStandin, tmp_path: Path
+) -> None:
+    saved = tmp_path / "state" / FILE_NAME
+    assert "none saved" in calibration_row()["reason"]
+    done = invoke("calibrate", str(DATA / "bitext.jsonl"), "--limit", "200")
+    assert done.exit_code == 0, done.output
+    before = saved.read_bytes()
+    row = calibration_row()
+    assert row["status"] == "healthy"
+    assert "category applied at 0.71 (200 rows)" in row["reason"]
+
+    # 48 rows: no confidence is shown right 95 % of the time, so category would say "never".
+    small = invoke("calibrate", str(DATA / "banking77.jsonl"), "--limit", "48")
+    assert small.exit_code == 2, small.output
+    said = " ".join(small.output.split())
+    assert "too few rows: category: on 48 rows" in said
+    assert "the calibration runs use is unchanged" in said
+    assert saved.read_bytes() == before  # runs still apply what they applied
+
+    forced = invoke("calibrate", str(DATA / "banking77.jsonl"), "--limit", "48", "--force")
+    assert forced.exit_code == 0, forced.output
+    row = calibration_row()
+    assert row["status"] == "degraded"
+    assert "category never applied" in row["reason"]
+    assert "calibrate --reset" in row["reason"]
+
+    reset = invoke("calibrate", "--reset")
+    assert reset.exit_code == 0, reset.output
+    assert not saved.exists()
+    assert "none saved" in calibration_row()["reason"]
+    assert invoke("calibrate", "--reset").exit_code == 0  # nothing to remove: still fine

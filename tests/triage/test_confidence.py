@@ -24,6 +24,8 @@ from ticket_processor.triage.confidence import (
     expected_calibration_error,
     field_decisions,
     fit_isotonic,
+    rows_needed,
+    shortfall,
 )
 from ticket_processor.triage.routing import parse_routes
 from ticket_processor.triage.taxonomy import load_taxonomy
@@ -202,3 +204,17 @@ def test_eval_reports_reliability_and_predictions_say_what_would_apply(
     assert min(line["confidence"]["category"] for line in applied) >= max(
         line["confidence"]["category"] for line in lines if not line["apply"]["category"]
     )
+
+
+def test_rows_needed_scales_the_share_that_clears_the_precision_target() -> None:
+    # 10 sure rows all right, 38 unsure ones half right: the 10 clear 95 % but are fewer than
+    # the 20 a threshold needs, so "never"; a file twice as large would give 20 such rows.
+    calibrated = [0.99] * 10 + [0.5] * 38
+    correct = [True] * 10 + [True, False] * 19
+    assert apply_threshold(calibrated, correct) == 1.0
+    assert rows_needed(calibrated, correct) == 96
+    line = shortfall("category", 48, 96)
+    assert "category: on 48 rows" in line
+    assert "about 96 labelled rows would be needed" in line
+    # Not even the surest answers are right 95 % of the time: no number of such rows helps.
+    assert rows_needed([0.9, 0.8, 0.7], [False, True, True]) is None

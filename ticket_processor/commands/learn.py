@@ -2,8 +2,10 @@
 
 It reuses the commands' settings loading and error-to-exit-code mapping (``common``). Prints
 per field the cross-validated macro-F1 (per source and pooled) and the class counts, and warns
-about classes with too few examples. A spinner with the current step on a terminal; nothing but
-the result under cron.
+about classes with too few examples. A model whose calibration would never apply a field, from
+too few rows to tell (``triage.confidence.ENOUGH_ROWS``), is not written unless ``--force``: the
+model in use stays, and each such field is named with about how many rows it would take. A
+spinner with the current step on a terminal; nothing but the result under cron.
 """
 
 from __future__ import annotations
@@ -34,6 +36,23 @@ def _calibration(result: TrainingResult, name: str) -> str:
         return "—"
     at = "never" if (model.apply_at or 1.0) >= 1.0 else f"{model.apply_at:.2f}"
     return f"ECE {model.ece['raw']:.3f} before calibration; apply at {at}"
+
+
+def shortfalls(result: TrainingResult) -> list[str]:
+    """One line per field whose calibrated apply threshold came out "never" from too few rows
+    to tell whether any confidence is right 95 % of the time (``triage.confidence``)."""
+    from ..triage.confidence import rows_needed, shortfall, too_few_rows
+
+    found = []
+    for name, model in result.model.fields.items():
+        training = result.fields.get(name)
+        if model.calibration is None or training is None:
+            continue
+        if too_few_rows(model.apply_at, len(training.cv_probability)):
+            calibrated = [model.calibration(p) for p in training.cv_probability]
+            needed = rows_needed(calibrated, training.cv_correct)
+            found.append(shortfall(name, len(calibrated), needed))
+    return found
 
 
 def result_table(result: TrainingResult) -> Table:
@@ -249,6 +268,12 @@ def learn(
     rollback: Annotated[
         bool, typer.Option("--rollback", help="Put the model --promote replaced back.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write even a model that would never apply a field (too few rows)."
+        ),
+    ] = False,
 ) -> None:
     """Train the learned engine on a labelled JSONL file, or on solved tickets (--from-helpdesk).
 
@@ -311,6 +336,17 @@ def learn(
         except ValueError as exc:
             raise ConfigError(f"{data}: {exc}") from None
         seconds = time.perf_counter() - started
+        short = shortfalls(result)
+        if short and not force:
+            # The model in use stays: one whose calibration says "never" for a field would
+            # stop runs applying it (no category: no routing, no escalation), unannounced.
+            console.print(result_table(result))
+            for line in short:
+                err_console.print(f"[yellow]too few rows:[/] {escape(line)}")
+            raise ConfigError(
+                f"{source}: not written: the model runs use is unchanged; label more rows, or "
+                "write it anyway with --force (those fields would then never be applied)"
+            )
         replaced = _replaced(settings.learned_model, settings.state_dir, target, out)
         try:
             save_model(result.model, target)

@@ -106,6 +106,10 @@ def health_setup(settings: Settings) -> HealthSetup:
         taxonomy_file=settings.taxonomy_file,
         tag_prefix=settings.tag_prefix,
         success_objective=settings.success_objective,
+        fields_file=settings.fields_file,
+        llm_model=settings.models[0],
+        apply_at=settings.apply_at,
+        confidence_threshold=settings.confidence_threshold,
     )
 
 

@@ -3,11 +3,12 @@
 The checks, each healthy / degraded / unhealthy with a reason a person can act on: the helpdesk
 (an authenticated ``users/me``), the LLM endpoint (or "not configured": the learned model is then
 in use, which is healthy), the routes file's groups against the helpdesk's (when one is
-configured: a route whose group is gone is unhealthy), free disk for logs and state, the circuit
-breakers saved by the last runs, the age of the last run, and the success rate of the recent
-runs. The overall status is the worst one; the exit code follows the monitoring-plugin
-convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not
-check).
+configured: a route whose group is gone is unhealthy), the fields file's entries against the
+helpdesk's fields (likewise: a field or option renamed or removed is unhealthy), free disk for
+logs and state, the circuit breakers saved by the last runs, the age of the last run, and the
+success rate of the recent runs. The overall status is the worst one; the exit code follows
+the monitoring-plugin convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN
+when it could not check).
 
 What it checks comes as one ``HealthSetup`` the command builds from the settings: the paths,
 the objective, and the configured helpdesk and LLM endpoint as connectors (settings become
@@ -35,6 +36,8 @@ from ..learned.choice import model_in_use, promotion_text, recorded_scores, scor
 from ..models import Helpdesk
 from ..report.runs import LoggedRun, recent_success_rate, summarise_runs
 from ..state.ledger import RunLedger
+from ..triage import llm_calibration
+from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
 
@@ -74,6 +77,10 @@ class HealthSetup:
     taxonomy_file: Path | None
     tag_prefix: str
     success_objective: float
+    fields_file: Path | None = None  # TICKETBOT_FIELDS
+    llm_model: str | None = None  # the first of TICKETBOT_MODEL: whose calibration runs use
+    apply_at: str | None = None  # TICKETBOT_APPLY_AT, which overrides the calibration's
+    confidence_threshold: float = 0.5  # TICKETBOT_CONFIDENCE_THRESHOLD
 
 
 # A probe returns its verdict and what it found, or raises a ticketbot error.
@@ -252,6 +259,48 @@ def learned_model_check(setup: HealthSetup) -> Check:
     return Check("learned model", "healthy", told)
 
 
+def calibration_check(setup: HealthSetup) -> Check | None:
+    """The LLM's calibration runs use (``ticketbot calibrate``) and what it applies; None
+    without an LLM. A field it never applies is degraded: runs leave it as a suggestion, so no
+    routing or escalation follows from it."""
+    if setup.llm is None or setup.llm_model is None:
+        return None
+    name = "calibration"
+    default = (
+        "the LLM's fields apply by its own confidence "
+        f"(TICKETBOT_CONFIDENCE_THRESHOLD, {setup.confidence_threshold})"
+    )
+    try:
+        taxonomy = load_taxonomy(setup.taxonomy_file)
+    except ConfigError as exc:
+        return Check(name, "unknown", f"not configured: {exc}")
+    found, why = llm_calibration.load(setup.state_dir, setup.llm_model, taxonomy.names)
+    if found is None:
+        if why:
+            return Check(name, "degraded", f"{why}; until then {default}")
+        return Check(name, "healthy", f"none saved: {default}; `ticketbot calibrate FILE` fits one")
+    parts, never = [], []
+    for field_name, fit in found.fields.items():
+        if fit.apply_at >= 1.0:
+            never.append(field_name)
+            parts.append(f"{field_name} never applied (only suggested)")
+        else:
+            parts.append(f"{field_name} applied at {fit.apply_at:.2f} ({fit.rows} rows)")
+    told = (
+        f"{setup.state_dir / llm_calibration.FILE_NAME} for {setup.llm_model}"
+        + (f", written {found.written_at}" if found.written_at else "")
+        + ": "
+        + "; ".join(parts or ["no field"])
+        + "; any other field as uncalibrated"
+    )
+    if setup.apply_at:
+        told += f"; TICKETBOT_APPLY_AT={setup.apply_at} overrides it"
+    if never and not setup.apply_at:
+        told += "; `ticketbot calibrate --reset` goes back to the default"
+        return Check(name, "degraded", told)
+    return Check(name, "healthy", told)
+
+
 def _probe_check(name: str, probe: Probe, setup: HealthSetup) -> Check:
     try:
         status, detail = probe(setup)
@@ -305,6 +354,22 @@ def probe_routes(setup: HealthSetup) -> tuple[Status, str]:
     return "healthy", f"{len(router.routes)} route(s) in {setup.routes_file} resolve"
 
 
+def probe_fields(setup: HealthSetup) -> tuple[Status, str]:
+    """The fields file against the helpdesk's fields now: an entry whose field or option is
+    gone (renamed or removed by an admin) makes the job unhealthy, naming the field; runs go
+    on, filling the other fields and leaving that one alone, until the file is fixed."""
+    if setup.fields_file is None:
+        return "healthy", "no fields file (TICKETBOT_FIELDS): no helpdesk field is filled"
+    helpdesk = setup.connect(PROBE_TIMEOUT)
+    try:
+        book = load_field_book(setup.fields_file, helpdesk)
+    finally:
+        helpdesk.close()
+    if book.stale:
+        return "unhealthy", "; ".join(book.messages(str(setup.fields_file)))
+    return "healthy", f"{len(book.fields)} field(s) in {setup.fields_file} resolve"
+
+
 def probe_llm(setup: HealthSetup) -> tuple[Status, str]:
     if setup.llm is None:
         # Without an LLM the learned model (the user's, else the bundled one) triages first.
@@ -337,8 +402,8 @@ def check_health(
     probes: Mapping[str, Probe] | None = None,
     free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
 ) -> HealthReport:
-    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"`` and
-    ``"routes"`` (checked only when a routes file is configured)."""
+    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"``, ``"routes"`` and
+    ``"fields"`` (each of the last two checked only when its file is configured)."""
     now = now or datetime.now(UTC)
     given = dict(probes or {})
     helpdesk_probe = given.get("helpdesk") or probe_helpdesk
@@ -346,6 +411,7 @@ def check_health(
         "helpdesk": helpdesk_probe,
         "llm": given.get("llm") or probe_llm,
         "routes": given.get("routes") or probe_routes,
+        "fields": given.get("fields") or probe_fields,
     }
     checks = [
         _probe_check(setup.helpdesk, chosen["helpdesk"], setup),
@@ -353,6 +419,8 @@ def check_health(
     ]
     if setup.routes_file is not None:
         checks.append(_probe_check("routes", chosen["routes"], setup))
+    if setup.fields_file is not None:
+        checks.append(_probe_check("fields", chosen["fields"], setup))
     for name, path in (("disk (logs)", setup.log_dir), ("disk (state)", setup.state_dir)):
         where, free = free_bytes(path)
         checks.append(disk_check(name, where, free))
@@ -376,6 +444,9 @@ def check_health(
     checks.append(breaker_check(breakers, now=now.timestamp()))
     checks.append(fallback_check(last))
     checks.append(learned_model_check(setup))
+    calibration = calibration_check(setup)
+    if calibration is not None:
+        checks.append(calibration)
     runs = summarise_runs(read_events(setup.log_dir, since=now - RECENT_WINDOW))
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=setup.success_objective))

@@ -1,9 +1,10 @@
 """Alerts to an optional webhook (``TICKETBOT_ALERT_WEBHOOK``, Slack-compatible ``{"text": ...}``).
 
 The conditions: a run aborted, a circuit breaker opened, the LLM failing, the success rate fell
-below the objective, and a routed group gone from the helpdesk. Each condition alerts at most
-once an hour, except a missing group, which alerts once until the group resolves again (a
-deleted group stays deleted: an hourly reminder would only be noise); the time of the last alert
+below the objective, a routed group gone from the helpdesk, and a fields-file entry the helpdesk
+no longer matches. Each condition alerts at most once an hour, except a missing group or a stale
+field, which alerts once until it resolves again (a deleted group stays deleted: an hourly
+reminder would only be noise); the time of the last alert
 is kept in the state directory (``alerts.json``) so the limit holds across cron runs, which are
 separate processes ten minutes apart. An alert is a courtesy, never a reason to fail: a webhook
 that refuses, times out or answers 500 is logged and reported in the returned ``AlertOutcome``,
@@ -48,6 +49,8 @@ QUIET_SECONDS = 3600.0
 MIN_TICKETS_FOR_RATE = 20
 # The prefix of the missing-group conditions in ``alerts.json``: one per route and group.
 GROUP_MISSING = "group_missing:"
+# Likewise one per fields-file entry the helpdesk no longer matches.
+FIELD_STALE = "field_stale:"
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +189,23 @@ class Alerter:
     def groups_missing_now(self, missing: Iterable[tuple[str, str]]) -> None:
         """Forget the missing-group alerts of groups that resolve again (``(route, group)``
         pairs are the ones still missing), so a later loss alerts anew."""
-        still = {f"{GROUP_MISSING}{route}: {group}" for route, group in missing}
+        self._forget(
+            GROUP_MISSING, {f"{GROUP_MISSING}{route}: {group}" for route, group in missing}
+        )
+
+    def field_stale(self, name: str, message: str) -> AlertOutcome:
+        """A fields-file entry the helpdesk no longer matches: alerted once, not again until
+        ``fields_stale_now`` has seen it resolve."""
+        return self._alert(f"{FIELD_STALE}{name}", message, until_cleared=True)
+
+    def fields_stale_now(self, names: Iterable[str]) -> None:
+        """Forget the stale-field alerts of entries that resolve again."""
+        self._forget(FIELD_STALE, {f"{FIELD_STALE}{name}" for name in names})
+
+    def _forget(self, prefix: str, still: set[str]) -> None:
         with self._lock:
             sent = self._state.alerts_sent()
-            kept = {k: v for k, v in sent.items() if not k.startswith(GROUP_MISSING) or k in still}
+            kept = {k: v for k, v in sent.items() if not k.startswith(prefix) or k in still}
             if kept == sent:
                 return
             try:

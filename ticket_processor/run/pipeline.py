@@ -38,6 +38,7 @@ from .discovery import Discovery
 from .flow import TicketFlow
 from .record import RunRecorder
 from .replies import ReplyPass
+from .scope import CLOSED
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
 from .writer import BatchWriter, DryRunWriter
@@ -133,6 +134,8 @@ class Pipeline:
                     if event == "discover_paused":  # the read window: a backfill waits for it
                         self.recorder.stopped_early("read_window")
                 self.checkpoint.open_page(page.next_cursor)
+                # A solved ticket's conversation is over: the reply book lets it go.
+                self.book.forget(t.id for t in page.tickets if t.status in CLOSED)
                 stop = None
                 for ticket in page.tickets:
                     limit = "limit" if self.discovery.at_limit(taken) else None

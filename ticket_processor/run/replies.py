@@ -63,6 +63,8 @@ class ReplyPass:
         self.checkpoint = Checkpoint()
         self._lock = threading.Lock()
         self._judged: dict[int, _Judged] = {}
+        # Tickets whose reply another writer answered between our read and our write.
+        self._answered_elsewhere: set[int] = set()
         self.writer: Writer | None = None
 
     def run(
@@ -126,6 +128,7 @@ class ReplyPass:
 
     def _in_scope(self, ticket: Ticket) -> bool:
         if ticket.status in CLOSED:
+            self.book.forget((ticket.id,))
             return False
         return self.options.scope.admits(ticket)
 
@@ -205,12 +208,22 @@ class ReplyPass:
             return None
         conversation = judged.conversation
         entry = self.book.entry(fresh.id)
-        thread = read_thread(
-            conversation,
-            entry.answered if entry is not None else None,
-            entry.trend if entry is not None else (),
-        )
-        if judged.triage is None and judged.change.kind == "actionable":  # a repair
+        answered = entry.answered if entry is not None else None
+        trend = entry.trend if entry is not None else ()
+        repair = judged.triage is None and judged.change.kind == "actionable"
+        if not repair and fresh.updated_at != conversation.ticket.updated_at:
+            # Changed since its conversation was read: another installation on this account
+            # may have answered the same reply meanwhile (its note's trailer says so), so read
+            # the conversation again before writing a second note (one request, and only for
+            # a ticket that changed).
+            conversation = self.ctx.helpdesk.conversation(fresh.id) or conversation
+            unanswered = read_thread(conversation, answered, trend).replies
+            if judged.reply.id not in {m.id for m in unanswered}:
+                with self._lock:
+                    self._answered_elsewhere.add(fresh.id)
+                return None
+        thread = read_thread(conversation, answered, trend)
+        if repair:
             repaired = repair_change(fresh, thread.before, self.options.prefix)
             return reply_writeback(fresh, repaired) if repaired is not None else None
         change = self.ctx.planner.plan_reply(
@@ -231,6 +244,13 @@ class ReplyPass:
         if outcome.error is not None:
             self._failed(outcome.ticket_id, "write", outcome.error)
             return
+        with self._lock:
+            elsewhere = outcome.ticket_id in self._answered_elsewhere
+        if outcome.writeback is None and elsewhere:
+            # Another ticketbot (a second installation on this helpdesk) answered the reply
+            # between our read and our write, as first triage counts a marker appearing.
+            self.record.second_writer()
+            self.log.emit("reply_already_answered", ticket_id=outcome.ticket_id)
         self._done(judged, outcome.writeback, outcome.updated_at)
 
     def _done(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ from ..settings import Settings, parse_thresholds
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..triage.fieldbook import load_fields
+from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
@@ -226,8 +227,11 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             subcategories=taxonomy.subcategory_names,
         )
         missing = _missing_groups(log, alerter, router, dry_run=options.dry_run)
-        # Fields are resolved once per run too: an unknown field or option stops the run here.
-        fields = load_fields(settings.fields_file, helpdesk)
+        # Fields are resolved once per run too: an entry the helpdesk no longer matches is
+        # left alone (said, alerted once), the other fields still apply.
+        book = load_field_book(settings.fields_file, helpdesk)
+        missing += _stale_fields(log, alerter, book, settings.fields_file, dry_run=options.dry_run)
+        fields = book.fields
         planner = ChangePlanner(
             options,
             run_id=run_id,
@@ -327,6 +331,21 @@ def _missing_groups(
             )
     if not dry_run:
         alerter.groups_missing_now((r.route.title, str(r.missing_group)) for r in gone)
+    return messages
+
+
+def _stale_fields(
+    log: EventLog, alerter: Alerter, book: ResolvedFields, path: Path | None, *, dry_run: bool
+) -> list[str]:
+    """Warn about each fields-file entry the helpdesk no longer matches (every run), alert
+    once per entry until it resolves again; the run fills the other fields."""
+    messages = book.messages(f"TICKETBOT_FIELDS ({path})")
+    for stale, message in zip(book.stale, messages, strict=True):
+        log.emit("field_stale", level="warning", field=stale.name, detail=message)
+        if not dry_run:
+            _log_alert(log, alerter.field_stale(stale.name, message))
+    if not dry_run:
+        alerter.fields_stale_now(stale.name for stale in book.stale)
     return messages
 
 

@@ -238,7 +238,10 @@ class RunLedger:
         return self._read(REPLIES, RepliesFile)
 
     def save_replies(self, record: RepliesFile) -> None:
-        self._write(REPLIES, record)
+        # The rows go to orjson as they are (a tuple is an array): a large book is not copied.
+        self._write(
+            REPLIES, {**record.model_dump(mode="json", exclude={"rows"}), "rows": record.rows}
+        )
 
     # -- a backfill under way ------------------------------------------------------------
 

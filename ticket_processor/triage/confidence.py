@@ -32,6 +32,10 @@ DEFAULT_PRECISION = 0.95
 DEFAULT_SUGGEST_AT = 0.5
 # Fewer applied rows than this and a threshold's precision is a guess: take a higher one.
 MIN_APPLIED_ROWS = 20
+# Fewer rows than this and a field no threshold reaches says more of the file's size than of the
+# engine: ``calibrate`` and ``learn`` refuse to save it (it would stop runs applying the field).
+# With more, "never" is the engine's own limit on that field, and is kept (it suggests instead).
+ENOUGH_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,53 @@ def apply_threshold(
         if count >= min_rows and right / count >= precision:
             best = p
     return round(best, 4)
+
+
+def rows_needed(
+    calibrated: Sequence[float],
+    correct: Sequence[bool],
+    precision: float = DEFAULT_PRECISION,
+    min_rows: int = MIN_APPLIED_ROWS,
+) -> int | None:
+    """Where ``apply_threshold`` found none: about how many rows like these it would take.
+
+    The largest share of the rows, taken from the surest down, that is right ``precision`` of
+    the time says how many rows clear the bar; a file that many times larger gives it
+    ``min_rows`` of them. None when not even the surest answers are right that often: more rows
+    of the same kind would not help (a better engine, or better labels, would)."""
+    pairs = sorted(zip(calibrated, correct, strict=True), reverse=True)
+    right = 0
+    best = 0
+    for count, (p, ok) in enumerate(pairs, start=1):
+        right += ok
+        if count < len(pairs) and pairs[count][0] == p:
+            continue
+        if right / count >= precision:
+            best = count
+    if best == 0:
+        return None
+    return max(len(pairs) + 1, -(-len(pairs) * min_rows // best))
+
+
+def shortfall(
+    field: str, rows: int, needed: int | None, precision: float = DEFAULT_PRECISION
+) -> str:
+    """One line for a field whose apply threshold came out "never", with what would fix it."""
+    told = (
+        f"{field}: on {rows} rows no confidence is right {precision:.0%} of the time over "
+        f"{MIN_APPLIED_ROWS} rows or more, so it would never be applied"
+    )
+    if needed is None:
+        return told + (
+            f"; even its surest answers here are right less than {precision:.0%} of the time: "
+            f"about {ENOUGH_ROWS} labelled rows or more would be needed to tell whether any is"
+        )
+    return told + f"; about {needed} labelled rows would be needed"
+
+
+def too_few_rows(apply_at: float | None, rows: int) -> bool:
+    """A calibration that would never apply a field, from a file too small to tell."""
+    return apply_at is not None and apply_at >= 1.0 and rows < ENOUGH_ROWS
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,14 @@ The file a support lead edits (``fields.toml``)::
     synonyms = { product_mobile_app = ["iphone app", "android app"] }   # name, value or synonyms
 
 ``parse_fields`` checks the shape; ``resolve_fields`` matches each entry to a field the helpdesk
-has (``Helpdesk.ticket_fields``), once per run, and refuses an unknown field or option naming the
-ones that exist; ``extract`` decides, per ticket, what to fill. Extraction runs here, on the
-ticket's own text before redaction (so nothing extra leaves the machine and no LLM is needed),
-and writes only what a rule allows: a pattern's match, or one of the field's options. A field
-that already holds a value (an agent's, or an earlier run's) is never overwritten. Pure, no I/O.
+has (``Helpdesk.ticket_fields``) and refuses an unknown field or option naming the ones that
+exist (``fields check``); a run uses ``resolve_each``, which sets such an entry aside as stale
+(an admin renamed or removed the field or option since the file was written) and keeps the
+rest, as the run leaves a route whose group is gone; ``extract`` decides, per ticket, what to
+fill. Extraction runs here, on the ticket's own text before redaction (so nothing extra leaves
+the machine and no LLM is needed), and writes only what a rule allows: a pattern's match, or one
+of the field's options. A field that already holds a value (an agent's, or an earlier run's) is
+never overwritten. Pure, no I/O.
 
 Ticket text is untrusted and any customer can send it; the pattern is the admin's. A pattern
 run by a backtracking engine (Python's ``re``) can take exponential time on text built for it
@@ -200,30 +203,58 @@ def _normal(text: str) -> str:
     return " ".join(_WORDS.sub(" ", text.casefold().replace("_", " ")).split())
 
 
+@dataclass(frozen=True)
+class StaleField:
+    """An entry the helpdesk no longer matches (a field or option renamed or removed by an
+    admin): a run leaves that field alone and fills the others (``resolve_each``)."""
+
+    name: str  # the entry's ``name``, as the file gives it
+    message: str  # what is wrong and what the helpdesk has
+
+
 def resolve_fields(
     rules: Sequence[FieldRule], fields: Sequence[HelpdeskField]
 ) -> tuple[ResolvedField, ...]:
     """Each rule with the helpdesk field it names (by title, case-insensitive, or by key);
     ``ConfigError`` for a field or option the helpdesk does not have, naming those it has."""
+    resolved, stale = resolve_each(rules, fields)
+    if stale:
+        raise ConfigError(stale[0].message)
+    return resolved
+
+
+def resolve_each(
+    rules: Sequence[FieldRule], fields: Sequence[HelpdeskField]
+) -> tuple[tuple[ResolvedField, ...], tuple[StaleField, ...]]:
+    """The rules that resolve, and one ``StaleField`` for each that does not: a file that was
+    right when written goes stale when an admin edits the helpdesk, and one entry must not stop
+    the others (as a route whose group is gone: ``routing``)."""
     resolved = []
+    stale = []
     for rule in rules:
-        wanted = rule.name.casefold()
-        matches = [f for f in fields if wanted in (f.key.casefold(), f.title.casefold())]
-        if not matches:
-            have = ", ".join(f'"{f.title}" ({f.key})' for f in fields) or "none"
-            raise _fail(rule.label, f"the helpdesk has no such field; its custom fields: {have}")
-        if len(matches) > 1:
-            raise _fail(rule.label, "two fields have that title: name it by its id")
-        field = matches[0]
-        if rule.pattern is not None:
-            if field.kind != "text":
-                raise _fail(rule.label, f"is a {field.kind} field: a pattern fills a text field")
-            resolved.append(ResolvedField(rule, field))
-            continue
-        if field.kind != "dropdown":
-            raise _fail(rule.label, f"is a {field.kind} field: synonyms choose a drop-down option")
-        resolved.append(ResolvedField(rule, field, _terms(rule, field)))
-    return tuple(resolved)
+        try:
+            resolved.append(_resolve(rule, fields))
+        except ConfigError as exc:
+            stale.append(StaleField(rule.name, str(exc)))
+    return tuple(resolved), tuple(stale)
+
+
+def _resolve(rule: FieldRule, fields: Sequence[HelpdeskField]) -> ResolvedField:
+    wanted = rule.name.casefold()
+    matches = [f for f in fields if wanted in (f.key.casefold(), f.title.casefold())]
+    if not matches:
+        have = ", ".join(f'"{f.title}" ({f.key})' for f in fields) or "none"
+        raise _fail(rule.label, f"the helpdesk has no such field; its custom fields: {have}")
+    if len(matches) > 1:
+        raise _fail(rule.label, "two fields have that title: name it by its id")
+    field = matches[0]
+    if rule.pattern is not None:
+        if field.kind != "text":
+            raise _fail(rule.label, f"is a {field.kind} field: a pattern fills a text field")
+        return ResolvedField(rule, field)
+    if field.kind != "dropdown":
+        raise _fail(rule.label, f"is a {field.kind} field: synonyms choose a drop-down option")
+    return ResolvedField(rule, field, _terms(rule, field))
 
 
 def _terms(rule: FieldRule, field: HelpdeskField) -> tuple[tuple[str, tuple[str, ...]], ...]:

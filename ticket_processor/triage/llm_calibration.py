@@ -19,7 +19,15 @@ from pathlib import Path
 
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..models import Triage
-from .confidence import Calibration, apply_threshold, expected_calibration_error, fit_isotonic
+from .confidence import (
+    Calibration,
+    apply_threshold,
+    expected_calibration_error,
+    fit_isotonic,
+    rows_needed,
+    shortfall,
+    too_few_rows,
+)
 
 FILE_NAME = "llm-calibration.json"
 FORMAT = "ticketbot-llm-calibration"
@@ -44,6 +52,10 @@ class FieldCalibrations:
     fields: Mapping[str, FieldFit]
     written_at: str = ""
     notes: list[str] = field(default_factory=list)
+    # The fitted fields whose apply threshold came out "never" from too few rows to tell
+    # (``confidence.too_few_rows``), each with the rows it would take: saving such a
+    # calibration would stop runs applying that field, so ``calibrate`` refuses it.
+    short: list[str] = field(default_factory=list)
 
     def apply(self, triage: Triage) -> Triage:
         """The LLM's triage with each calibrated field's confidence and apply threshold."""
@@ -88,6 +100,7 @@ def fit(
     """Per field with ``MIN_ROWS`` answered rows or more, the calibration of the self-report."""
     fits: dict[str, FieldFit] = {}
     notes = []
+    short: list[str] = []
     for name, confidence in raw.items():
         right = correct[name]
         if len(confidence) < MIN_ROWS:
@@ -102,14 +115,27 @@ def fit(
             expected_calibration_error(calibrated, right),
             len(confidence),
         )
+        if too_few_rows(fits[name].apply_at, len(confidence)):
+            short.append(shortfall(name, len(confidence), rows_needed(calibrated, right)))
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    return FieldCalibrations(model, taxonomy, fits, stamp, notes)
+    return FieldCalibrations(model, taxonomy, fits, stamp, notes, short)
 
 
 def save(state_dir: Path, calibrations: FieldCalibrations) -> Path:
     path = state_dir / FILE_NAME
     state_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, json.dumps(calibrations.to_json(), indent=1).encode("utf-8"))
+    return path
+
+
+def reset(state_dir: Path) -> Path | None:
+    """Remove the saved calibration (runs go back to the engine's default); the path removed,
+    or None when there was none."""
+    path = state_dir / FILE_NAME
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return None
     return path
 
 
