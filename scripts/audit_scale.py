@@ -1,0 +1,242 @@
+"""The audit store at a million decisions: how fast the dashboard's list answers, how big it is.
+
+Fills a fresh store (SQLite by default; ``--url postgresql://...`` for PostgreSQL) with
+``--rows`` decisions shaped like a run's (a month of them, twelve categories, three engines,
+a fifth suggested, subjects from the bundled sample tickets, the whole event kept as a run
+keeps it), then times the list (``AuditStore.list_decisions``) for the common filters, each
+sorted newest first and read on its first page and 50 pages deep (50 rows a page), the median
+of ``--repeat`` tries, and prints the store's size.
+
+    python scripts/audit_scale.py                      # 1,000,000 rows, SQLite in a temp dir
+    python scripts/audit_scale.py --rows 200000 --keep /tmp/audit   # keep the file
+    python scripts/audit_scale.py --url postgresql://u:p@127.0.0.1/db
+
+The rows go in through the store's engine in large transactions (the schema and indexes are
+the store's own, made by its migrations); a run writes through ``AuditFeed`` in smaller ones.
+The target is under 300 ms for every query on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
+from ticket_processor.audit.schema import decisions
+from ticket_processor.audit.store import FILE_NAME, AuditStore
+from ticket_processor.helpdesks.samples import load_samples
+
+ACCOUNT = "zendesk:acme.zendesk.com"
+CATEGORIES = (
+    "billing",
+    "refund",
+    "technical",
+    "account",
+    "shipping",
+    "how_to",
+    "bug",
+    "feature_request",
+    "complaint",
+    "security",
+    "cancellation",
+    "other",
+)
+ENGINES = (("llm", 0.8), ("learned", 0.12), ("rules", 0.08))
+END = datetime(2026, 11, 25, tzinfo=UTC)
+SPAN = timedelta(days=30)
+TARGET_MS = 300.0
+PAGE = 50
+DEEP = 49  # the 50th page
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    where: DecisionFilter
+
+
+def cases() -> list[Case]:
+    week = END - timedelta(days=7)
+    return [
+        Case("everything", DecisionFilter()),
+        Case("category=billing", DecisionFilter(category="billing")),
+        Case("decision=suggested", DecisionFilter(decision="suggested")),
+        Case("engine=rules", DecisionFilter(engine="rules")),
+        Case("last 7 days", DecisionFilter(since=week, until=END)),
+        Case("text 'refund'", DecisionFilter(text="refund")),
+        Case("text (rare word)", DecisionFilter(text="blender")),
+        Case(
+            "billing+suggested+7 days",
+            DecisionFilter(category="billing", decision="suggested", since=week, until=END),
+        ),
+        Case("ticket_id=4312", DecisionFilter(ticket_id=4312)),
+    ]
+
+
+def _rows(count: int, seed: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    subjects = [s.subject for s in load_samples() if s.subject] or ["Help"]
+    engines, weights = zip(*ENGINES, strict=True)
+    step = SPAN / count
+    for n in range(count):
+        at = END - SPAN + step * n
+        engine = rng.choices(engines, weights)[0]
+        category = rng.choice(CATEGORIES)
+        confidence = round(rng.uniform(0.3, 1.0), 3)
+        decision = rng.choices(("applied", "suggested", "abstained"), (0.7, 0.2, 0.1))[0]
+        subject = rng.choice(subjects)
+        ticket = 1000 + n
+        tags = ["ai_processed", f"ai_category_{category}", "ai_urgency_medium"]
+        event = {
+            "ts": at.isoformat(),
+            "event": "ticket_triaged",
+            "run_id": f"run-{n // 200}",
+            "ticket_id": ticket,
+            "category": category,
+            "urgency": "medium",
+            "sentiment": "neutral",
+            "language": "en",
+            "confidence": confidence,
+            "field_confidence": {"category": confidence, "urgency": 0.8},
+            "decisions": {"category": decision[:-2] if decision != "applied" else "apply"},
+            "engine": engine,
+            "model": "gpt-4o-mini" if engine == "llm" else None,
+            "fallback": False,
+            "prompt_tokens": 420,
+            "completion_tokens": 80,
+            "tags_added": tags,
+            "priority": "normal",
+            "ticket_url": f"https://acme.zendesk.com/agent/tickets/{ticket}",
+            "dry_run": False,
+        }
+        yield {
+            "account": ACCOUNT,
+            "run_id": f"run-{n // 200}",
+            "ticket_id": ticket,
+            "message_id": 0,
+            "at": at,
+            "helpdesk": "zendesk",
+            "mode": "normal",
+            "kind": "triage",
+            "status": "written",
+            "subject": subject,
+            "engine": engine,
+            "model": event["model"],
+            "category": category,
+            "urgency": "medium",
+            "sentiment": "neutral",
+            "language": "en",
+            "confidence": confidence,
+            "category_confidence": confidence,
+            "category_decision": decision,
+            "decision": decision,
+            "field_confidence": event["field_confidence"],
+            "field_decisions": {"category": decision},
+            "tags": tags,
+            "priority": "normal",
+            "ticket_url": event["ticket_url"],
+            "event": event,
+        }
+
+
+def fill(store: AuditStore, count: int, *, seed: int, batch: int = 20_000) -> float:
+    started = time.perf_counter()
+    chunk: list[dict[str, Any]] = []
+    done = 0
+    for row in _rows(count, seed):
+        chunk.append(row)
+        if len(chunk) == batch:
+            _insert(store, chunk)
+            done += len(chunk)
+            chunk = []
+            print(f"\rfilled {done:,} / {count:,}", end="", file=sys.stderr, flush=True)
+    if chunk:
+        _insert(store, chunk)
+    print(file=sys.stderr)
+    with store.engine.begin() as conn:
+        if store.dialect == "sqlite":
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE decisions")
+    return time.perf_counter() - started
+
+
+def _insert(store: AuditStore, rows: list[dict[str, Any]]) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(decisions.insert(), rows)
+
+
+def time_query(store: AuditStore, query: DecisionQuery, repeat: int) -> tuple[float, int]:
+    took = []
+    shown = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        page = store.list_decisions(query)
+        took.append((time.perf_counter() - started) * 1000)
+        shown = len(page.rows)
+    return statistics.median(took), shown
+
+
+def size_of(store: AuditStore, path: Path | None) -> str:
+    if store.dialect == "sqlite" and path is not None:
+        total = sum(p.stat().st_size for p in path.parent.glob(FILE_NAME + "*"))
+        return f"{total / 1e6:,.0f} MB ({path.name} and its WAL)"
+    with store.engine.connect() as conn:
+        size = conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one()
+    return f"{int(size) / 1e6:,.0f} MB (the PostgreSQL database)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--url", default=None, help="a PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--keep", type=Path, default=None, help="the state directory to fill")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    state = args.keep or Path(tempfile.mkdtemp(prefix="audit-scale-"))
+    store = AuditStore.open(args.url, state_dir=state, account=ACCOUNT)
+    path = state / FILE_NAME if args.url is None else None
+    if store.count_decisions(DecisionFilter(), cap=0) == 0:
+        seconds = fill(store, args.rows, seed=args.seed)
+        print(f"filled {args.rows:,} decisions in {seconds:.0f} s ({store.where})")
+    else:
+        print(f"reusing the decisions already in {store.where}")
+    print(f"store size: {size_of(store, path)}")
+    print(f"{'query':28} {'page 1':>9} {'page 50':>9}  rows")
+    worst = 0.0
+    for case in cases():
+        first, _ = time_query(store, DecisionQuery(case.where, limit=PAGE), args.repeat)
+        deep, shown = time_query(
+            store, DecisionQuery(case.where, limit=PAGE, offset=PAGE * DEEP), args.repeat
+        )
+        worst = max(worst, first, deep)
+        print(f"{case.name:28} {first:7.1f}ms {deep:7.1f}ms  {shown}")
+    for sort in ("confidence", "category", "ticket_id"):
+        took, _ = time_query(
+            store, DecisionQuery(DecisionFilter(), sort=sort, limit=PAGE, offset=PAGE * DEEP), 3
+        )
+        worst = max(worst, took)
+        print(f"{'sort by ' + sort:28} {'':9} {took:7.1f}ms")
+    counted = time.perf_counter()
+    store.count_decisions(DecisionFilter(category="billing"))
+    print(f"{'count (capped at 10,000)':28} {(time.perf_counter() - counted) * 1000:7.1f}ms")
+    verdict = "within" if worst < TARGET_MS else "OVER"
+    print(f"slowest: {worst:.1f} ms, {verdict} the {TARGET_MS:.0f} ms target")
+    store.close()
+    return 0 if worst < TARGET_MS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
