@@ -87,7 +87,8 @@ def cases() -> list[Case]:
 def _rows(count: int, seed: int) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     subjects = [s.subject for s in load_samples() if s.subject] or ["Help"]
-    engines, weights = zip(*ENGINES, strict=True)
+    engines = [name for name, _ in ENGINES]
+    weights = [share for _, share in ENGINES]
     step = SPAN / count
     for n in range(count):
         at = END - SPAN + step * n
