@@ -19,6 +19,7 @@ The target is under 300 ms for every query on SQLite.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -153,17 +154,18 @@ def _rows(count: int, seed: int) -> Iterator[dict[str, Any]]:
 
 def fill(store: AuditStore, count: int, *, seed: int, batch: int = 20_000) -> float:
     started = time.perf_counter()
+    insert = _sqlite_insert if store.dialect == "sqlite" else _insert
     chunk: list[dict[str, Any]] = []
     done = 0
     for row in _rows(count, seed):
         chunk.append(row)
         if len(chunk) == batch:
-            _insert(store, chunk)
+            insert(store, chunk)
             done += len(chunk)
             chunk = []
             print(f"\rfilled {done:,} / {count:,}", end="", file=sys.stderr, flush=True)
     if chunk:
-        _insert(store, chunk)
+        insert(store, chunk)
     print(file=sys.stderr)
     with store.engine.begin() as conn:
         if store.dialect == "sqlite":
@@ -176,6 +178,34 @@ def fill(store: AuditStore, count: int, *, seed: int, batch: int = 20_000) -> fl
 def _insert(store: AuditStore, rows: list[dict[str, Any]]) -> None:
     with store.engine.begin() as conn:
         conn.execute(decisions.insert(), rows)
+
+
+_JSON = frozenset(name for name, column in decisions.c.items() if isinstance(column.type, sa.JSON))
+
+
+def _sqlite_insert(store: AuditStore, rows: list[dict[str, Any]]) -> None:
+    """The driver's executemany, values as SQLAlchemy stores them (text times, JSON text):
+    several times faster than the ORM-free Core insert for a million rows, same rows."""
+    names = list(rows[0])
+    statement = (
+        f"INSERT INTO decisions ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"  # noqa: S608 - our own column names
+    )
+
+    def value(name: str, item: Any) -> Any:
+        if name in _JSON:
+            return json.dumps(item)
+        if isinstance(item, datetime):
+            return item.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return item
+
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.executemany(statement, [[value(n, row[n]) for n in names] for row in rows])
+        cursor.execute("COMMIT")
+    finally:
+        raw.close()
 
 
 def time_query(store: AuditStore, query: DecisionQuery, repeat: int) -> tuple[float, int]:
