@@ -45,7 +45,8 @@ def run_and_read(
         result = invoke("run", "--engine", "rules")
         assert result.exit_code == 0, result.output
     with AuditStore.open(url, state_dir=work / "state", account=f"{kind}:127.0.0.1") as store:
-        rows = store.list_decisions(DecisionQuery(limit=500, descending=False)).rows
+        # By ticket: the order of the moments depends on which worker finished first.
+        rows = store.list_decisions(DecisionQuery(sort="ticket_id", limit=500)).rows
     found = []
     for row in rows:
         values = {k: v for k, v in vars(row).items() if k not in MOVING}
