@@ -3,6 +3,8 @@ history, reviews and retention, on the embedded SQLite store."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,3 +130,37 @@ def test_retention_deletes_older_rows_only(store: AuditStore) -> None:
     assert deleted["decisions"] == 1
     assert deleted["runs"] == 1
     assert [r.ticket_id for r in store.list_decisions(DecisionQuery()).rows] == [2]
+
+
+WRITER = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from ticket_processor.audit.store import AuditStore
+who = int(sys.argv[2])
+with AuditStore.open(None, state_dir=Path(sys.argv[1]), account="a") as store:
+    for batch in range(40):
+        store.upsert_decisions([
+            {"run_id": f"w{who}", "ticket_id": batch * 10 + n, "at": datetime.now(UTC),
+             "status": "written", "subject": f"writer {who}"}
+            for n in range(10)
+        ])
+"""
+
+
+def test_writers_in_several_processes_take_turns_and_lose_nothing(tmp_path: Path) -> None:
+    """Runs, ``serve`` and the dashboard write one store: each waits its turn."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path), str(who)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for who in range(4)
+    ]
+    errors = [child.communicate(timeout=120)[1] for child in children]
+    assert [child.returncode for child in children] == [0] * 4, errors
+    with AuditStore.open(None, state_dir=tmp_path, account="a") as store:
+        assert store.count_decisions(DecisionFilter(), cap=10_000) == 4 * 400
+        for who in range(4):
+            assert store.count_decisions(DecisionFilter(run_id=f"w{who}"), cap=10_000) == 400
