@@ -13,7 +13,7 @@ from support.cli import invoke
 
 from ticket_processor.audit.importer import import_logs
 from ticket_processor.audit.queries import DecisionQuery
-from ticket_processor.audit.store import FILE_NAME, AuditStore
+from ticket_processor.audit.store import FILE_NAME, SCHEMA_VERSION, AuditStore
 from ticket_processor.common.eventlog import log_file_name
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
@@ -59,6 +59,10 @@ def test_importing_the_logs_makes_the_rows_the_run_stored(desk: Desk, tmp_path: 
         assert store.row_counts() == counted
         assert counted["runs"] == 2
         assert counted["writes"] == 3
+    info = invoke("audit", "info")
+    assert info.exit_code == 0, info.output
+    assert f"schema: {SCHEMA_VERSION}" in info.output
+    assert "decisions: 3" in info.output
 
 
 def write_log(directory: Path, events: list[dict[str, Any]]) -> None:
