@@ -25,6 +25,7 @@ pytest_plugins = [
     "support.pushgateway",
     "support.redis_server",
     "support.models",
+    "support.postgres",
 ]
 
 

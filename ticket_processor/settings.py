@@ -110,6 +110,7 @@ ENV_VARS: dict[str, str] = {
     "llm_budget_key": "TICKETBOT_LLM_BUDGET_KEY",
     "llm_rpm": "TICKETBOT_LLM_RPM",
     "llm_tpm": "TICKETBOT_LLM_TPM",
+    "database_url": "TICKETBOT_DATABASE_URL",
 }
 
 _HINTS: dict[str, str] = {
@@ -294,6 +295,12 @@ class Settings(BaseModel):
     helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
     batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
 
+    # -- the audit store (ticket_processor/audit, docs/audit.md) --
+    # Where every decision is stored: unset, audit.sqlite3 in the state directory; a
+    # postgresql://user:password@host/db URL, a PostgreSQL database many accounts share.
+    # Secret: the URL carries the database's password.
+    database_url: SecretStr | None = None
+
     @field_validator("models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
@@ -363,7 +370,10 @@ class Settings(BaseModel):
             self.llm_budget,
         )
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
-        return desks + found + url_credentials(self.openai_base_url)
+        database = self.database_url.get_secret_value() if self.database_url else None
+        return (
+            desks + found + url_credentials(self.openai_base_url) + url_credentials(database)
+        )
 
     def scrubber(self) -> Scrubber:
         """The one scrubber for everything this configuration might leak (see ``common.scrub``)."""

@@ -134,6 +134,7 @@ class TicketFlow:
             entry.triage = result
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
+        self.record.decided(ticket, result, writeback)
         assert self.writer is not None
         self.writer.add(writeback)
 
