@@ -102,6 +102,9 @@ ENV_VARS: dict[str, str] = {
     "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
     "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
     "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
+    "dashboard_token": "TICKETBOT_DASHBOARD_TOKEN",
+    "dashboard_proxy_header": "TICKETBOT_DASHBOARD_PROXY_HEADER",
+    "dashboard_review": "TICKETBOT_DASHBOARD_REVIEW",
 }
 
 _HINTS: dict[str, str] = {
@@ -275,6 +278,16 @@ class Settings(BaseModel):
     helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
     batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
 
+    # -- the dashboard (`ticketbot dashboard`, README "The dashboard") --
+    # The token a browser or a client signs in with; without it the dashboard is read-only and
+    # refuses any --host beyond loopback.
+    dashboard_token: SecretStr | None = None
+    # A reverse proxy's header naming the signed-in user (e.g. X-Forwarded-User): trusted as
+    # authentication only when set, for a dashboard reachable through that proxy alone.
+    dashboard_proxy_header: str | None = None
+    # The review queue (accept or correct suggestions, which writes to the helpdesk).
+    dashboard_review: bool = False
+
     @field_validator("models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
@@ -337,7 +350,7 @@ class Settings(BaseModel):
         values (``?api-key=...``) count as secrets too.
         """
         desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
-        values = (self.openai_api_key, self.alert_webhook)
+        values = (self.openai_api_key, self.alert_webhook, self.dashboard_token)
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         return desks + found + url_credentials(self.openai_base_url)
 

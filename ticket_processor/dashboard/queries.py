@@ -1,0 +1,655 @@
+"""What the dashboard reads from the audit store: the ticket list, one ticket's history, the
+overview's figures. SQLAlchemy Core over the store's tables (``audit.schema``), the same
+statements on SQLite and PostgreSQL.
+
+The list is one row per ticket: its latest decision (a re-triage after a reply replaces the
+first in the list; the ticket page shows both), dry runs left out (they wrote nothing). Each
+filter is a column the store indexes with the time (``ix_decisions_*``), so a page is an index
+walk newest first; the count stops at ``COUNT_CAP`` rows ("10,000+"), so a filter that matches
+half a million rows costs no more than one that matches ten thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..audit.schema import corrections, decisions, reverts, reviews, runs, writes
+from .filters import SORTS, ListQuery
+
+COUNT_CAP = 10_000
+# The overview's window: the last day, hour by hour.
+OVERVIEW_HOURS = 24
+LAST_RUNS = 10
+CALIBRATION_BINS = 10
+# The per-field decision columns, as the store names them, and the values the review
+# queue offers for each.
+REVIEW_FIELDS = ("category", "subcategory", "urgency", "sentiment", "language")
+_SUGGESTED = ("suggested", "suggest")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands times back naive: they were stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One row of the list: a ticket's latest decision."""
+
+    id: int
+    ticket_id: int
+    helpdesk: str
+    at: datetime | None
+    run_id: str
+    subject: str
+    category: str | None
+    urgency: str | None
+    sentiment: str | None
+    language: str | None
+    engine: str | None
+    confidence: float | None
+    decision: str | None
+    status: str
+    mode: str
+    corrected: bool
+    reviewed: str | None
+    answer_state: str | None
+    fallback: bool
+
+
+@dataclass(frozen=True)
+class TicketList:
+    rows: list[TicketRow]
+    total: int
+    capped: bool  # more rows than COUNT_CAP match: ``total`` is the cap
+
+    @property
+    def shown_total(self) -> str:
+        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+
+
+def _not_dry_run() -> sa.ColumnElement[bool]:
+    return decisions.c.mode != "dry-run"
+
+
+def _latest_only() -> sa.ColumnElement[bool]:
+    """No later decision (not a dry run's) for the same ticket of the same helpdesk."""
+    newer = decisions.alias("newer")
+    return ~sa.exists().where(
+        newer.c.account == decisions.c.account,
+        newer.c.helpdesk == decisions.c.helpdesk,
+        newer.c.ticket_id == decisions.c.ticket_id,
+        newer.c.mode != "dry-run",
+        sa.or_(
+            newer.c.at > decisions.c.at,
+            sa.and_(newer.c.at == decisions.c.at, newer.c.id > decisions.c.id),
+        ),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(query: ListQuery, account: str) -> list[sa.ColumnElement[bool]]:
+    c = decisions.c
+    where: list[sa.ColumnElement[bool]] = [c.account == account, _not_dry_run()]
+    if query.q:
+        if query.q.lstrip("#").isdigit():
+            where.append(c.ticket_id == int(query.q.lstrip("#")))
+        else:
+            where.append(c.subject.ilike(f"%{_escape_like(query.q)}%", escape="\\"))
+    for name, column in (
+        ("category", c.category),
+        ("urgency", c.urgency),
+        ("sentiment", c.sentiment),
+        ("language", c.language),
+        ("engine", c.engine),
+        ("run", c.run_id),
+    ):
+        value = getattr(query, name)
+        if value:
+            where.append(column == value)
+    if query.decision:
+        where.append(c.decision == query.decision)
+    if query.answered is not None:
+        answered = c.answer_state.is_not(None)
+        where.append(answered if query.answered else ~answered)
+    if query.corrected is not None:
+        where.append(c.corrected == query.corrected)
+    if query.min_confidence is not None:
+        where.append(c.confidence >= query.min_confidence)
+    if query.max_confidence is not None:
+        where.append(c.confidence <= query.max_confidence)
+    start, end = query.window()
+    if start is not None:
+        where.append(c.at >= start)
+    if end is not None:
+        where.append(c.at < end)
+    return where
+
+
+def _row(r: Mapping[str, Any]) -> TicketRow:
+    return TicketRow(
+        id=int(r["id"]),
+        ticket_id=int(r["ticket_id"]),
+        helpdesk=str(r["helpdesk"] or ""),
+        at=_aware(r["at"]),
+        run_id=str(r["run_id"]),
+        subject=str(r["subject"] or ""),
+        category=r["category"],
+        urgency=r["urgency"],
+        sentiment=r["sentiment"],
+        language=r["language"],
+        engine=r["engine"],
+        confidence=r["confidence"],
+        decision=r["decision"],
+        status=str(r["status"]),
+        mode=str(r["mode"]),
+        corrected=bool(r["corrected"]),
+        reviewed=r["reviewed"],
+        answer_state=r["answer_state"],
+        fallback=bool(r["fallback"]),
+    )
+
+
+_LIST_COLUMNS = (
+    decisions.c.id,
+    decisions.c.ticket_id,
+    decisions.c.helpdesk,
+    decisions.c.at,
+    decisions.c.run_id,
+    decisions.c.subject,
+    decisions.c.category,
+    decisions.c.urgency,
+    decisions.c.sentiment,
+    decisions.c.language,
+    decisions.c.engine,
+    decisions.c.confidence,
+    decisions.c.decision,
+    decisions.c.status,
+    decisions.c.mode,
+    decisions.c.corrected,
+    decisions.c.reviewed,
+    decisions.c.answer_state,
+    decisions.c.fallback,
+)
+
+
+def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> TicketList:
+    """The page of the list ``query`` names, and how many tickets match (up to the cap)."""
+    where = [*_conditions(query, account), _latest_only()]
+    column_name, descending = SORTS[query.sort]
+    column = decisions.c[column_name]
+    order = [column.desc() if descending else column.asc(), decisions.c.id.desc()]
+    page = (
+        sa.select(*_LIST_COLUMNS)
+        .where(*where)
+        .order_by(*order)
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    )
+    rows = [_row(r) for r in conn.execute(page).mappings()]
+    capped_rows = sa.select(decisions.c.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(capped_rows)).scalar() or 0)
+    return TicketList(rows, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def filter_values(conn: sa.Connection, *, account: str = "") -> dict[str, list[str]]:
+    """The values each select of the filter form offers: those the store has seen (bounded)."""
+    found: dict[str, list[str]] = {}
+    for name in ("category", "urgency", "sentiment", "language", "engine"):
+        column = decisions.c[name]
+        statement = (
+            sa.select(column)
+            .where(decisions.c.account == account, column.is_not(None))
+            .group_by(column)
+            .order_by(column)
+            .limit(200)
+        )
+        found[name] = [str(v) for v in conn.execute(statement).scalars()]
+    recent = (
+        sa.select(runs.c.run_id)
+        .where(runs.c.account == account)
+        .order_by(runs.c.started_at.desc())
+        .limit(30)
+    )
+    found["run"] = [str(v) for v in conn.execute(recent).scalars()]
+    return found
+
+
+# -- one ticket -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One thing that happened to a ticket, for its page's timeline."""
+
+    at: datetime | None
+    kind: str  # triage | reply | write | revert | correction | review
+    title: str
+    run_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TicketHistory:
+    ticket_id: int
+    helpdesk: str
+    subject: str
+    ticket_url: str | None
+    latest: dict[str, Any] | None
+    entries: list[HistoryEntry]
+    decisions: list[dict[str, Any]]
+
+
+def _decision_title(d: Mapping[str, Any]) -> str:
+    kind = "re-triage after a reply" if d["kind"] == "reply" else "first triage"
+    mode = "" if d["mode"] == "normal" else f" ({d['mode']})"
+    return f"{kind}{mode}"
+
+
+def ticket_history(
+    conn: sa.Connection, ticket_id: int, *, account: str = "", helpdesk: str | None = None
+) -> TicketHistory | None:
+    """Everything the store knows about one ticket, oldest first; None when it knows nothing."""
+    where = [decisions.c.account == account, decisions.c.ticket_id == ticket_id]
+    if helpdesk:
+        where.append(decisions.c.helpdesk == helpdesk)
+    found = [
+        dict(r)
+        for r in conn.execute(
+            sa.select(decisions).where(*where).order_by(decisions.c.at, decisions.c.id)
+        ).mappings()
+    ]
+    if not found:
+        return None
+    kind = str(found[-1]["helpdesk"] or "")
+    for d in found:
+        event = d.get("event") if isinstance(d.get("event"), Mapping) else {}
+        d["note_text"] = d.get("note") or event.get("note")  # type: ignore[union-attr]
+    entries = [
+        HistoryEntry(_aware(d["at"]), d["kind"], _decision_title(d), d["run_id"], d) for d in found
+    ]
+    for table, kind_name in ((writes, "write"), (reverts, "revert"), (corrections, "correction")):
+        for r in conn.execute(
+            sa.select(table)
+            .where(table.c.account == account, table.c.ticket_id == ticket_id)
+            .order_by(table.c.at, table.c.id)
+        ).mappings():
+            row = dict(r)
+            if kind_name == "write" and row.get("helpdesk") and row["helpdesk"] != kind:
+                continue
+            entries.append(
+                HistoryEntry(
+                    _aware(row["at"]), kind_name, _entry_title(kind_name, row),
+                    row.get("run_id"), row,
+                )
+            )
+    for r in conn.execute(
+        sa.select(reviews)
+        .where(reviews.c.account == account, reviews.c.ticket_id == ticket_id)
+        .order_by(reviews.c.at, reviews.c.id)
+    ).mappings():
+        row = dict(r)
+        entries.append(
+            HistoryEntry(
+                _aware(row["at"]), "review", _entry_title("review", row), row.get("run_id"), row
+            )
+        )
+    entries.sort(key=lambda e: e.at or datetime.min.replace(tzinfo=UTC))
+    latest = next((d for d in reversed(found) if d["mode"] != "dry-run"), found[-1])
+    url = next((d["ticket_url"] for d in reversed(found) if d.get("ticket_url")), None)
+    return TicketHistory(
+        ticket_id, kind, str(latest.get("subject") or ""), url, latest, entries, found
+    )
+
+
+def _entry_title(kind: str, row: Mapping[str, Any]) -> str:
+    if kind == "write":
+        outcome = "written" if row.get("ok") else "write failed"
+        return f"{row.get('kind') or 'write'}: {outcome}"
+    if kind == "revert":
+        return f"reverted run {row.get('reverted_run_id')}" + ("" if row.get("ok") else " (failed)")
+    if kind == "correction":
+        return (
+            f"{row.get('field')}: ticketbot said {row.get('ticketbot')}, "
+            f"the agent {row.get('agent')}"
+        )
+    if kind == "review":
+        verb = "accepted" if row.get("action") == "accept" else "corrected"
+        chosen = row.get("value")
+        return f"a lead {verb} {row.get('field')} = {chosen}" + (
+            "" if row.get("written") else " (not written)"
+        )
+    return kind
+
+
+# -- the overview -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourCounts:
+    start: datetime
+    by_engine: dict[str, int]
+    failed: int
+
+
+@dataclass(frozen=True)
+class FieldAgreement:
+    field: str
+    compared: int
+    agreed: int
+
+    @property
+    def share(self) -> float:
+        return self.agreed / self.compared if self.compared else 0.0
+
+
+@dataclass(frozen=True)
+class CalibrationPoint:
+    confidence: float  # the bin's mean calibrated confidence
+    right: float  # the share of the bin's labels that were right
+    count: int
+
+
+@dataclass
+class Overview:
+    hours: list[HourCounts]
+    decided: int
+    fallback: int
+    failed: int
+    suggested_waiting: int
+    runs: list[dict[str, Any]]
+    agreement: list[FieldAgreement]
+    calibration: list[CalibrationPoint]
+    answers_drafted: int
+    answers_sent: int
+    answers_resolved: int | None
+    total_decisions: int
+
+    @property
+    def fallback_rate(self) -> float:
+        return self.fallback / self.decided if self.decided else 0.0
+
+    @property
+    def failure_rate(self) -> float:
+        return self.failed / self.decided if self.decided else 0.0
+
+
+def overview(conn: sa.Connection, *, now: datetime, account: str = "") -> Overview:
+    """The overview's figures for the last ``OVERVIEW_HOURS`` hours, and the store's labels."""
+    start = (now - timedelta(hours=OVERVIEW_HOURS - 1)).replace(minute=0, second=0, microsecond=0)
+    c = decisions.c
+    recent = conn.execute(
+        sa.select(c.at, c.engine, c.status, c.fallback, c.answer_state)
+        .where(c.account == account, c.at >= start, _not_dry_run())
+        .order_by(c.at)
+    ).all()
+    hours = [HourCounts(start + timedelta(hours=i), {}, 0) for i in range(OVERVIEW_HOURS)]
+    fallback = failed = 0
+    for at, engine, status, fell_back, _ in recent:
+        moment = _aware(at)
+        if moment is None:
+            continue
+        slot = int((moment - start).total_seconds() // 3600)
+        if not 0 <= slot < OVERVIEW_HOURS:
+            continue
+        bucket = hours[slot]
+        if status == "failed":
+            failed += 1
+            object.__setattr__(bucket, "failed", bucket.failed + 1)
+        else:
+            name = str(engine or "unknown")
+            bucket.by_engine[name] = bucket.by_engine.get(name, 0) + 1
+        fallback += bool(fell_back)
+    answers = dict(
+        conn.execute(
+            sa.select(c.answer_state, sa.func.count())
+            .where(c.account == account, c.answer_state.is_not(None), _not_dry_run())
+            .group_by(c.answer_state)
+        ).all()
+    )
+    total = int(
+        conn.execute(
+            sa.select(sa.func.count()).select_from(decisions).where(c.account == account)
+        ).scalar()
+        or 0
+    )
+    return Overview(
+        hours=hours,
+        decided=len(recent),
+        fallback=fallback,
+        failed=failed,
+        suggested_waiting=waiting_count(conn, account=account),
+        runs=last_runs(conn, account=account),
+        agreement=agreement(conn, account=account),
+        calibration=calibration(conn, account=account),
+        answers_drafted=int(answers.get("drafted", 0)),
+        answers_sent=int(answers.get("sent", 0)),
+        answers_resolved=None,
+        total_decisions=total,
+    )
+
+
+def last_runs(conn: sa.Connection, *, account: str = "", limit: int = LAST_RUNS) -> list[dict[str, Any]]:
+    statement = (
+        sa.select(runs)
+        .where(runs.c.account == account)
+        .order_by(sa.func.coalesce(runs.c.started_at, runs.c.finished_at).desc(), runs.c.id.desc())
+        .limit(limit)
+    )
+    out = []
+    for r in conn.execute(statement).mappings():
+        row = dict(r)
+        row["started_at"] = _aware(row.get("started_at"))
+        row["finished_at"] = _aware(row.get("finished_at"))
+        out.append(row)
+    return out
+
+
+def _labelled_pairs(
+    conn: sa.Connection, *, account: str
+) -> Iterable[tuple[str, bool, float | None]]:
+    """(field, ticketbot was right, its calibrated confidence) for every label a person gave:
+    the agents' corrections found later, and the leads' reviews."""
+    c = corrections.c
+    for name, agreed, confidence in conn.execute(
+        sa.select(c.field, c.agreed, sa.null()).where(c.account == account, c.agreed.is_not(None))
+    ).all():
+        yield str(name), bool(agreed), confidence
+    r = reviews.c
+    joined = reviews.outerjoin(decisions, decisions.c.id == r.decision_id)
+    for name, action, confidence_json in conn.execute(
+        sa.select(r.field, r.action, decisions.c.field_confidence)
+        .select_from(joined)
+        .where(r.account == account)
+    ).all():
+        confidence = None
+        if isinstance(confidence_json, Mapping):
+            value = confidence_json.get(name)
+            confidence = float(value) if isinstance(value, int | float) else None
+        yield str(name), action == "accept", confidence
+
+
+def agreement(conn: sa.Connection, *, account: str = "") -> list[FieldAgreement]:
+    """Per field: how many of ticketbot's values a person checked, and how many stood
+    (an agent's correction found later, a lead's accept or correction in the review queue)."""
+    counts: dict[str, list[int]] = {}
+    for name, right, _ in _labelled_pairs(conn, account=account):
+        entry = counts.setdefault(name, [0, 0])
+        entry[0] += 1
+        entry[1] += right
+    return [FieldAgreement(k, v[0], v[1]) for k, v in sorted(counts.items())]
+
+
+def calibration(conn: sa.Connection, *, account: str = "") -> list[CalibrationPoint]:
+    """The calibration curve: labelled values binned by their calibrated confidence."""
+    bins: list[list[float]] = [[0.0, 0.0, 0.0] for _ in range(CALIBRATION_BINS)]
+    for _, right, confidence in _labelled_pairs(conn, account=account):
+        if confidence is None:
+            continue
+        slot = bins[min(int(confidence * CALIBRATION_BINS), CALIBRATION_BINS - 1)]
+        slot[0] += confidence
+        slot[1] += right
+        slot[2] += 1
+    return [
+        CalibrationPoint(s[0] / s[2], s[1] / s[2], int(s[2])) for s in bins if s[2]
+    ]
+
+
+# -- the review queue -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingSuggestion:
+    """A field ticketbot only suggested on a ticket's latest decision, not yet reviewed."""
+
+    decision_id: int
+    ticket_id: int
+    helpdesk: str
+    subject: str
+    field: str
+    value: str
+    confidence: float | None
+    run_id: str
+    at: datetime | None
+    answer: str | None = None
+
+
+def _field_decisions(row: Mapping[str, Any]) -> dict[str, str]:
+    per_field = row.get("field_decisions")
+    found = dict(per_field) if isinstance(per_field, Mapping) else {}
+    for name in REVIEW_FIELDS:
+        value = row.get(f"{name}_decision")
+        if value:
+            found[name] = value
+    return {str(k): str(v) for k, v in found.items()}
+
+
+def _suggestions_of(row: Mapping[str, Any]) -> list[PendingSuggestion]:
+    confidence = row.get("field_confidence")
+    out = []
+    for name, fate in _field_decisions(row).items():
+        value = row.get(name)
+        if fate not in _SUGGESTED or name not in REVIEW_FIELDS or not value:
+            continue
+        score = confidence.get(name) if isinstance(confidence, Mapping) else None
+        out.append(
+            PendingSuggestion(
+                decision_id=int(row["id"]),
+                ticket_id=int(row["ticket_id"]),
+                helpdesk=str(row["helpdesk"] or ""),
+                subject=str(row["subject"] or ""),
+                field=name,
+                value=str(value),
+                confidence=float(score) if isinstance(score, int | float) else None,
+                run_id=str(row["run_id"]),
+                at=_aware(row["at"]),
+            )
+        )
+    return out
+
+
+def _waiting() -> list[sa.ColumnElement[bool]]:
+    c = decisions.c
+    return [
+        c.decision == "suggested",
+        c.reviewed.is_(None),
+        c.status == "written",
+        c.mode.in_(("normal", "serve")),
+        _latest_only(),
+    ]
+
+
+def waiting_count(conn: sa.Connection, *, account: str = "") -> int:
+    """Tickets with a suggestion waiting for a lead (capped as the list's count is)."""
+    capped = (
+        sa.select(decisions.c.id)
+        .where(decisions.c.account == account, *_waiting())
+        .limit(COUNT_CAP)
+        .subquery()
+    )
+    return int(conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar() or 0)
+
+
+def review_queue(
+    conn: sa.Connection, *, account: str = "", limit: int = 100, offset: int = 0
+) -> list[PendingSuggestion]:
+    """The suggestions waiting for a lead, newest ticket first, one entry per field, and the
+    answers ticketbot drafted and did not send."""
+    c = decisions.c
+    found: list[PendingSuggestion] = []
+    statement = (
+        sa.select(decisions)
+        .where(c.account == account, *_waiting())
+        .order_by(c.at.desc(), c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    for row in conn.execute(statement).mappings():
+        found.extend(_suggestions_of(row))
+    return found
+
+
+def drafted_answers(conn: sa.Connection, *, account: str = "", limit: int = 50) -> list[PendingSuggestion]:
+    """Answers ticketbot drafted (not sent) on tickets' latest decisions, not yet reviewed."""
+    c = decisions.c
+    statement = (
+        sa.select(decisions)
+        .where(
+            c.account == account,
+            c.answer_state == "drafted",
+            c.reviewed.is_(None),
+            _not_dry_run(),
+            _latest_only(),
+        )
+        .order_by(c.at.desc(), c.id.desc())
+        .limit(limit)
+    )
+    return [
+        PendingSuggestion(
+            decision_id=int(row["id"]),
+            ticket_id=int(row["ticket_id"]),
+            helpdesk=str(row["helpdesk"] or ""),
+            subject=str(row["subject"] or ""),
+            field="answer",
+            value="",
+            confidence=None,
+            run_id=str(row["run_id"]),
+            at=_aware(row["at"]),
+            answer=str(row["answer"] or ""),
+        )
+        for row in conn.execute(statement).mappings()
+    ]
+
+
+def decision_row(conn: sa.Connection, decision_id: int, *, account: str = "") -> dict[str, Any] | None:
+    row = conn.execute(
+        sa.select(decisions).where(decisions.c.id == decision_id, decisions.c.account == account)
+    ).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def pending_of(row: Mapping[str, Any], field_name: str) -> PendingSuggestion | None:
+    """The suggestion of ``field_name`` on a decision row, if that field was suggested."""
+    return next((s for s in _suggestions_of(row) if s.field == field_name), None)
+
+
+def is_latest(conn: sa.Connection, row: Mapping[str, Any], *, account: str = "") -> bool:
+    """No later decision (a re-triage, another run) replaced this one for its ticket."""
+    statement = sa.select(decisions.c.id).where(
+        decisions.c.id == row["id"], decisions.c.account == account, _latest_only()
+    )
+    return conn.execute(statement).first() is not None
+
+
+def ticket_ids(rows: Sequence[TicketRow]) -> list[int]:
+    return [r.ticket_id for r in rows]
