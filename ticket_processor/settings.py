@@ -102,6 +102,7 @@ ENV_VARS: dict[str, str] = {
     "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
     "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
     "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
+    "database_url": "TICKETBOT_DATABASE_URL",
     "dashboard_token": "TICKETBOT_DASHBOARD_TOKEN",
     "dashboard_proxy_header": "TICKETBOT_DASHBOARD_PROXY_HEADER",
     "dashboard_review": "TICKETBOT_DASHBOARD_REVIEW",
@@ -278,6 +279,12 @@ class Settings(BaseModel):
     helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
     batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
 
+    # -- the audit store (ticket_processor/audit, docs/audit.md) --
+    # Where every decision is stored: unset, audit.sqlite3 in the state directory; a
+    # postgresql://user:password@host/db URL, a PostgreSQL database many accounts share.
+    # Secret: the URL carries the database's password.
+    database_url: SecretStr | None = None
+
     # -- the dashboard (`ticketbot dashboard`, README "The dashboard") --
     # The token a browser or a client signs in with; without it the dashboard is read-only and
     # refuses any --host beyond loopback.
@@ -352,7 +359,10 @@ class Settings(BaseModel):
         desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
         values = (self.openai_api_key, self.alert_webhook, self.dashboard_token)
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
-        return desks + found + url_credentials(self.openai_base_url)
+        database = self.database_url.get_secret_value() if self.database_url else None
+        return (
+            desks + found + url_credentials(self.openai_base_url) + url_credentials(database)
+        )
 
     def scrubber(self) -> Scrubber:
         """The one scrubber for everything this configuration might leak (see ``common.scrub``)."""

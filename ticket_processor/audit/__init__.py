@@ -1,0 +1,7 @@
+"""The audit store: every decision, write, revert, correction and review, in a database.
+
+SQLite (``audit.sqlite3`` in the state directory) by default, PostgreSQL when
+``TICKETBOT_DATABASE_URL`` says so; the schema is versioned (Alembic, ``migrations/``) and
+upgrades itself when the store is opened. ``store.AuditStore`` is the way in; docs/audit.md
+documents the tables for people who query them.
+"""

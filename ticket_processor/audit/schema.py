@@ -1,0 +1,247 @@
+"""The audit store's tables (SQLAlchemy Core) and the values their columns hold.
+
+Every table has an ``account`` column: one PostgreSQL store serves many accounts and hosts
+(the embedded SQLite store holds one account, but keeps the column so rows move between the
+two unchanged). Times are UTC. A ticket is named by the helpdesk's own id (``ticket_id``) and
+the helpdesk's kind; ``message_id`` 0 is the ticket's opening message, else the id of the
+customer's reply that was analysed.
+
+``decisions``
+    one row per ticket per analysed message per run: the values, the per-field calibrated
+    confidence and apply / suggest / abstain, the route, articles, fields, the answer, and
+    what was written; ``status`` says how far it got (``planned`` before the write is sent,
+    then ``written``, ``failed``, ``unchanged``, or ``dry-run`` / ``shadow`` for runs that write
+    nothing); ``decision`` sums its fields up (see ``overall_decision``); ``event`` keeps the
+    whole log event, so a field added to the events later is stored too.
+``runs``
+    one row per run: its mode (``normal``, ``shadow``, ``dry-run``, ``serve``), start, end,
+    status and counts; ``summary`` keeps the whole ``run_finished`` event.
+``writes`` / ``reverts``
+    each write to the helpdesk (a triage's, a reply's, a review's) and each revert.
+``corrections``
+    an agent changed a label ticketbot set, found later (the solved-ticket outcome, the
+    feedback harvest): the field, ticketbot's value and the agent's.
+``reviews``
+    a lead's accept / correct of a decision from the dashboard.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlalchemy as sa
+
+# The mode of a run, as stored in ``runs.mode`` and ``decisions.mode``.
+MODES: Final = ("normal", "shadow", "dry-run", "serve")
+# How far a decision got (``decisions.status``).
+STATUSES: Final = ("planned", "written", "unchanged", "failed", "dry-run", "shadow")
+# The per-field choice, and the sum of them (``decisions.decision``).
+DECISIONS: Final = ("applied", "suggested", "abstained")
+# The fields that have a column of their own (value, confidence, decision); every field,
+# custom ones included, is also in ``field_confidence`` / ``field_decisions`` (JSON).
+LABEL_FIELDS: Final = ("category", "subcategory", "urgency", "sentiment", "language")
+REVIEW_ACTIONS: Final = ("accept", "correct")
+
+metadata = sa.MetaData()
+
+_ACCOUNT = 200
+_NAME = 100
+
+
+def _account() -> sa.Column[str]:
+    return sa.Column("account", sa.String(_ACCOUNT), nullable=False, server_default="")
+
+
+def _at(name: str = "at") -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
+
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("run_id", sa.String(_NAME), nullable=False),
+    sa.Column("helpdesk", sa.String(_NAME), nullable=False, server_default=""),
+    sa.Column("mode", sa.String(16), nullable=False, server_default="normal"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("status", sa.String(16), nullable=True),  # ok, partial, aborted, stopped, locked
+    sa.Column("exit_code", sa.Integer, nullable=True),
+    sa.Column("tickets_seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("triaged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("skipped", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("fallback", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
+    sa.Column("engine", sa.String(_NAME), nullable=True),
+    sa.Column("version", sa.String(_NAME), nullable=True),
+    sa.Column("started", sa.JSON, nullable=True),  # the run_started event
+    sa.Column("summary", sa.JSON, nullable=True),  # the run_finished event
+    sa.UniqueConstraint("account", "run_id", name="uq_runs_account_run"),
+    sa.Index("ix_runs_started", "account", "started_at"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("run_id", sa.String(_NAME), nullable=False),
+    sa.Column("ticket_id", sa.BigInteger, nullable=False),
+    sa.Column("message_id", sa.BigInteger, nullable=False, server_default="0"),
+    _at(),
+    sa.Column("helpdesk", sa.String(_NAME), nullable=False, server_default=""),
+    sa.Column("mode", sa.String(16), nullable=False, server_default="normal"),
+    sa.Column("kind", sa.String(16), nullable=False, server_default="triage"),  # or "reply"
+    sa.Column("status", sa.String(16), nullable=False, server_default="planned"),
+    sa.Column("subject", sa.Text, nullable=True),
+    sa.Column("engine", sa.String(_NAME), nullable=True),
+    sa.Column("model", sa.String(_NAME), nullable=True),
+    sa.Column("fallback", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("category", sa.String(_NAME), nullable=True),
+    sa.Column("subcategory", sa.String(_NAME), nullable=True),
+    sa.Column("urgency", sa.String(32), nullable=True),
+    sa.Column("sentiment", sa.String(32), nullable=True),
+    sa.Column("language", sa.String(32), nullable=True),
+    sa.Column("confidence", sa.Float, nullable=True),
+    *(sa.Column(f"{name}_confidence", sa.Float, nullable=True) for name in LABEL_FIELDS),
+    *(sa.Column(f"{name}_decision", sa.String(16), nullable=True) for name in LABEL_FIELDS),
+    sa.Column("decision", sa.String(16), nullable=True),
+    sa.Column("field_confidence", sa.JSON, nullable=True),
+    sa.Column("field_decisions", sa.JSON, nullable=True),
+    sa.Column("route", sa.JSON, nullable=True),  # list of route names
+    sa.Column("escalated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("articles", sa.JSON, nullable=True),
+    sa.Column("fields", sa.JSON, nullable=True),  # custom fields set
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answer_state", sa.String(16), nullable=True),  # drafted | sent | None
+    sa.Column("tags", sa.JSON, nullable=True),  # tags added
+    sa.Column("priority", sa.String(16), nullable=True),
+    sa.Column("previous_priority", sa.String(16), nullable=True),
+    sa.Column("group_id", sa.BigInteger, nullable=True),
+    sa.Column("group_name", sa.String(_NAME * 2), nullable=True),
+    sa.Column("note_id", sa.String(_NAME), nullable=True),
+    sa.Column("reply_id", sa.String(_NAME), nullable=True),
+    sa.Column("ticket_url", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("corrected", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("reviewed", sa.String(16), nullable=True),  # accept | correct | None
+    sa.Column("outcome", sa.String(16), nullable=True),  # solved | closed, seen later
+    sa.Column("event", sa.JSON, nullable=True),  # the log event, whole
+    sa.UniqueConstraint(
+        "account", "run_id", "ticket_id", "message_id", name="uq_decisions_identity"
+    ),
+    # The dashboard's filters, each with the time for its sort (newest first).
+    sa.Index("ix_decisions_at", "account", "at"),
+    sa.Index("ix_decisions_ticket", "account", "ticket_id", "at"),
+    sa.Index("ix_decisions_run", "account", "run_id", "at"),
+    sa.Index("ix_decisions_category", "account", "category", "at"),
+    sa.Index("ix_decisions_decision", "account", "decision", "at"),
+    sa.Index("ix_decisions_engine", "account", "engine", "at"),
+    sa.Index("ix_decisions_urgency", "account", "urgency", "at"),
+)
+
+writes = sa.Table(
+    "writes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("run_id", sa.String(_NAME), nullable=False),
+    sa.Column("ticket_id", sa.BigInteger, nullable=False),
+    sa.Column("message_id", sa.BigInteger, nullable=False, server_default="0"),
+    _at(),
+    sa.Column("helpdesk", sa.String(_NAME), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(16), nullable=False),  # triage | reply | review | revert
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("tags_added", sa.JSON, nullable=True),
+    sa.Column("tags_removed", sa.JSON, nullable=True),
+    sa.Column("priority", sa.String(16), nullable=True),
+    sa.Column("group_id", sa.BigInteger, nullable=True),
+    sa.Column("fields", sa.JSON, nullable=True),
+    sa.Column("note", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("note_id", sa.String(_NAME), nullable=True),
+    sa.Column("reply_id", sa.String(_NAME), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.UniqueConstraint(
+        "account", "run_id", "ticket_id", "message_id", "kind", name="uq_writes_identity"
+    ),
+    sa.Index("ix_writes_ticket", "account", "ticket_id", "at"),
+)
+
+reverts = sa.Table(
+    "reverts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("run_id", sa.String(_NAME), nullable=False),  # the run that reverted
+    sa.Column("reverted_run_id", sa.String(_NAME), nullable=False),  # the run undone
+    sa.Column("ticket_id", sa.BigInteger, nullable=False),
+    _at(),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("detail", sa.JSON, nullable=True),
+    sa.UniqueConstraint(
+        "account", "run_id", "reverted_run_id", "ticket_id", name="uq_reverts_identity"
+    ),
+    sa.Index("ix_reverts_ticket", "account", "ticket_id", "at"),
+)
+
+corrections = sa.Table(
+    "corrections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("ticket_id", sa.BigInteger, nullable=False),
+    _at(),
+    sa.Column("run_id", sa.String(_NAME), nullable=False, server_default=""),  # who found it
+    sa.Column("source", sa.String(32), nullable=False),  # outcome | feedback | agreement
+    sa.Column("field", sa.String(_NAME), nullable=False),
+    sa.Column("ticketbot", sa.String(_NAME * 2), nullable=True),
+    sa.Column("agent", sa.String(_NAME * 2), nullable=True),
+    sa.Column("agreed", sa.Boolean, nullable=True),
+    sa.UniqueConstraint(
+        "account", "ticket_id", "field", "source", "run_id", name="uq_corrections_identity"
+    ),
+    sa.Index("ix_corrections_ticket", "account", "ticket_id", "at"),
+    sa.Index("ix_corrections_field", "account", "field", "at"),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _account(),
+    sa.Column("decision_id", sa.Integer, nullable=True),  # decisions.id reviewed
+    sa.Column("ticket_id", sa.BigInteger, nullable=False),
+    _at(),
+    sa.Column("reviewer", sa.String(_NAME * 2), nullable=False, server_default=""),
+    sa.Column("action", sa.String(16), nullable=False),  # accept | correct
+    sa.Column("field", sa.String(_NAME), nullable=False),
+    sa.Column("ticketbot", sa.String(_NAME * 2), nullable=True),  # the suggestion
+    sa.Column("value", sa.String(_NAME * 2), nullable=True),  # what the lead chose
+    sa.Column("run_id", sa.String(_NAME), nullable=True),  # the write it made, if any
+    sa.Column("written", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_reviews_ticket", "account", "ticket_id", "at"),
+    sa.Index("ix_reviews_decision", "decision_id"),
+)
+
+
+# The triage's per-field words (``triage.confidence``) as stored.
+_STORED = {"apply": "applied", "suggest": "suggested", "abstain": "abstained"}
+
+
+def stored_decision(word: str) -> str:
+    """``apply`` -> ``applied``; a stored word stays itself."""
+    return _STORED.get(word, word)
+
+
+def overall_decision(per_field: dict[str, str]) -> str:
+    """One word for a decision's fields, for the dashboard's filter and the review queue:
+    ``suggested`` when any field was suggested (a lead has something to accept), else
+    ``abstained`` when any field abstained, else ``applied`` (uncalibrated fields, absent
+    from the map, apply as they always did)."""
+    values = {stored_decision(word) for word in per_field.values()}
+    for word in ("suggested", "abstained"):
+        if word in values:
+            return word
+    return "applied"

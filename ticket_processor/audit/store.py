@@ -1,0 +1,449 @@
+"""``AuditStore``: opening the audit store, upgrading its schema, and writing to it.
+
+    store = AuditStore.open(None, state_dir=Path(".ticketbot"), account="zendesk:acme")
+    store.upsert_decisions([{...}])  # keyed by account, run_id, ticket_id, message_id
+    page = store.list_decisions(DecisionQuery(DecisionFilter(category="billing"), limit=50))
+    history = store.ticket_history(4312)
+    overview = store.overview(since=now - timedelta(days=1))
+    store.close()
+
+``url`` None (or empty) is the embedded store, ``<state_dir>/audit.sqlite3``; a
+``postgresql://`` URL (``TICKETBOT_DATABASE_URL``) is a shared PostgreSQL store, where each
+row's ``account`` keeps accounts and hosts apart. Opening upgrades the schema to this
+version's (Alembic; ``SCHEMA_VERSION``), under a lock, so two processes opening an old store
+at once upgrade it once.
+
+SQLite: WAL (readers never wait for the writer), ``busy_timeout`` (a writer waits for
+another instead of failing), ``synchronous=NORMAL`` (a committed transaction survives a
+kill -9 of the process; WAL keeps the file consistent across a power cut), and every write
+transaction ``BEGIN IMMEDIATE``: one writer at a time across processes — runs, ``serve`` and
+the dashboard — each waiting its turn rather than failing halfway. Every write is one short
+transaction of a batch of rows; nothing is held open between them.
+
+Reads are in ``queries`` (the dashboard's list, a ticket's history, the overview); this class
+delegates to them so callers hold one object. Every failure of the database is an
+``AuditStoreError`` naming the store (never its password) and what to do.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..errors import TicketBotError
+from . import queries
+from .queries import DecisionFilter, DecisionPage, DecisionQuery, Overview, RunRow, TicketHistory
+from .schema import corrections, decisions, metadata, reverts, reviews, runs, writes
+
+FILE_NAME = "audit.sqlite3"
+# The schema this code reads and writes: the newest migration in ``migrations/versions``
+# (a test checks the two agree).
+SCHEMA_VERSION = "0001"
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.
+_CHUNK = 200
+
+
+class AuditStoreError(TicketBotError):
+    """The audit store could not be opened, upgraded, read or written."""
+
+
+def database_url(url: str | None, state_dir: Path) -> str:
+    """The SQLAlchemy URL for the setting: the embedded file by default; ``postgresql://``
+    and ``postgres://`` use the psycopg driver (the one ticketbot installs)."""
+    if not url:
+        return f"sqlite:///{Path(state_dir) / FILE_NAME}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(an unreadable database URL)"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class AuditStore:
+    """One audit store, for one account (``account``: the value its rows carry; reads see
+    that account's rows only). Thread-safe: SQLAlchemy's pool gives each thread a connection."""
+
+    def __init__(self, engine: sa.Engine, *, account: str = "", where: str = "") -> None:
+        self.engine = engine
+        self.account = account
+        self.where = where or describe_url(str(engine.url))
+        self.dialect = engine.dialect.name
+        self._write_lock = threading.Lock()  # one writer per process; SQLite's lock across them
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, url: str | None, *, state_dir: Path, account: str = "", upgrade: bool = True
+    ) -> AuditStore:
+        """Open (creating and upgrading as needed) the store the setting names."""
+        full = database_url(url, state_dir)
+        where = describe_url(full)
+        try:
+            engine = _engine(full, state_dir)
+        except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
+            raise AuditStoreError(
+                f"cannot open the audit store {where}: {exc}; check TICKETBOT_DATABASE_URL"
+            ) from None
+        store = cls(engine, account=account, where=where)
+        if upgrade:
+            try:
+                store.upgrade()
+            except sa.exc.SQLAlchemyError as exc:
+                engine.dispose()
+                raise AuditStoreError(
+                    f"cannot open the audit store {where}: {_reason(exc)}; check "
+                    "TICKETBOT_DATABASE_URL and that the database accepts connections"
+                ) from None
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> AuditStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def version(self) -> str | None:
+        """The schema version the database is at (None: an empty database)."""
+        with self.engine.connect() as conn:
+            return _current_version(conn)
+
+    def upgrade(self, target: str = "head") -> None:
+        """Bring the schema to ``target`` (the newest by default), once across processes."""
+        with self._writing() as conn:
+            if target == "head" and _current_version(conn) == SCHEMA_VERSION:
+                return
+            if self.dialect == "postgresql":
+                # Two hosts upgrading one shared store at once: the second waits, then finds
+                # it done. The lock ends with the transaction.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7245130386)"))
+            _run_migrations(conn, target)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer across processes)."""
+        with self._write_lock, self.engine.connect() as conn:
+            conn = conn.execution_options(audit_write=True)
+            with conn.begin():
+                yield conn
+
+    def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert runs, or update those already stored (by account and run id) with the
+        values given (a value not given is kept)."""
+        self._upsert(runs, rows, ("account", "run_id"))
+
+    def upsert_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert decisions, or update the stored one of the same run, ticket and message
+        with the values given: a decision stored as ``planned`` becomes ``written``."""
+        self._upsert(decisions, rows, ("account", "run_id", "ticket_id", "message_id"))
+
+    def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._upsert(writes, rows, ("account", "run_id", "ticket_id", "message_id", "kind"))
+
+    def upsert_reverts(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._upsert(reverts, rows, ("account", "run_id", "reverted_run_id", "ticket_id"))
+
+    def upsert_corrections(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Corrections and agreements found after the fact; each marks the ticket's
+        decisions of that field's disagreement as ``corrected``."""
+        self._upsert(corrections, rows, ("account", "ticket_id", "field", "source", "run_id"))
+        corrected = {int(row["ticket_id"]) for row in rows if row.get("agreed") is False}
+        if corrected:
+            with self._writing() as conn:
+                for chunk in _chunks(sorted(corrected)):
+                    conn.execute(
+                        decisions.update()
+                        .where(decisions.c.account == self.account)
+                        .where(decisions.c.ticket_id.in_(chunk))
+                        .values(corrected=True)
+                    )
+
+    def record_outcome(self, ticket_id: int, outcome: str, *, at: datetime | None = None) -> None:
+        """A ticket ticketbot triaged was solved or closed: mark its latest decision."""
+        latest = (
+            sa.select(decisions.c.id)
+            .where(decisions.c.account == self.account, decisions.c.ticket_id == ticket_id)
+            .order_by(decisions.c.at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        with self._writing() as conn:
+            conn.execute(decisions.update().where(decisions.c.id == latest).values(outcome=outcome))
+
+    def add_review(
+        self,
+        *,
+        ticket_id: int,
+        field: str,
+        action: str,
+        value: str | None,
+        ticketbot: str | None = None,
+        decision_id: int | None = None,
+        reviewer: str = "",
+        run_id: str | None = None,
+        written: bool = False,
+        at: datetime | None = None,
+    ) -> int:
+        """A lead's accept or correct of one field of a decision; returns the review's id.
+        A correction (a value other than ticketbot's) also counts as a correction of the
+        field, for the agreement figures and for ``learn``."""
+        moment = _utc(at) or datetime.now(UTC)
+        row = {
+            "account": self.account,
+            "decision_id": decision_id,
+            "ticket_id": ticket_id,
+            "at": moment,
+            "reviewer": reviewer,
+            "action": action,
+            "field": field,
+            "ticketbot": ticketbot,
+            "value": value,
+            "run_id": run_id,
+            "written": written,
+        }
+        with self._writing() as conn:
+            result = conn.execute(reviews.insert().values(**row))
+            key = result.inserted_primary_key
+            review_id = int(key[0]) if key else 0
+            if decision_id is not None:
+                conn.execute(
+                    decisions.update()
+                    .where(decisions.c.id == decision_id, decisions.c.account == self.account)
+                    .values(reviewed=action)
+                )
+        self.upsert_corrections(
+            [
+                {
+                    "account": self.account,
+                    "ticket_id": ticket_id,
+                    "at": moment,
+                    "run_id": f"review-{review_id}",
+                    "source": "review",
+                    "field": field,
+                    "ticketbot": ticketbot,
+                    "agent": value,
+                    "agreed": action == "accept" or value == ticketbot,
+                }
+            ]
+        )
+        return review_id
+
+    def prune(self, before: datetime) -> dict[str, int]:
+        """Delete this account's rows older than ``before`` (the logs' retention); returns
+        the rows deleted per table."""
+        cutoff = _utc(before)
+        deleted: dict[str, int] = {}
+        with self._writing() as conn:
+            for table, column in (
+                (decisions, decisions.c.at),
+                (writes, writes.c.at),
+                (reverts, reverts.c.at),
+                (corrections, corrections.c.at),
+                (reviews, reviews.c.at),
+                (runs, runs.c.started_at),
+            ):
+                result = conn.execute(
+                    table.delete().where(table.c.account == self.account, column < cutoff)
+                )
+                deleted[table.name] = int(result.rowcount or 0)
+        return deleted
+
+    def _upsert(
+        self, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: tuple[str, ...]
+    ) -> None:
+        if not rows:
+            return
+        with self._writing() as conn:
+            for chunk in _chunks(_with_account(rows, self.account)):
+                # Rows of one statement must have the same columns: group by shape.
+                for shape in _by_shape(chunk):
+                    conn.execute(_upsert_statement(self.dialect, table, shape, keys), shape)
+
+    # -- reading (queries.py) --------------------------------------------------------------
+
+    def list_decisions(self, query: DecisionQuery) -> DecisionPage:
+        with self.engine.connect() as conn:
+            return queries.list_decisions(conn, self.account, query)
+
+    def count_decisions(self, where: DecisionFilter, *, cap: int = 10_000) -> int:
+        with self.engine.connect() as conn:
+            return queries.count_decisions(conn, self.account, where, cap=cap)
+
+    def decision(self, decision_id: int) -> queries.Decision | None:
+        with self.engine.connect() as conn:
+            return queries.decision(conn, self.account, decision_id)
+
+    def ticket_history(self, ticket_id: int, *, helpdesk: str | None = None) -> TicketHistory:
+        with self.engine.connect() as conn:
+            return queries.ticket_history(conn, self.account, ticket_id, helpdesk=helpdesk)
+
+    def recent_runs(self, limit: int = 20) -> list[RunRow]:
+        with self.engine.connect() as conn:
+            return queries.recent_runs(conn, self.account, limit=limit)
+
+    def overview(self, *, since: datetime, until: datetime | None = None) -> Overview:
+        with self.engine.connect() as conn:
+            return queries.overview(conn, self.account, since=since, until=until)
+
+    def values(self, column: str, *, limit: int = 200) -> list[str]:
+        """The distinct values of a filterable column (for the filters' choices)."""
+        with self.engine.connect() as conn:
+            return queries.distinct_values(conn, self.account, column, limit=limit)
+
+
+# -- the engine -----------------------------------------------------------------------------
+
+
+def _engine(url: str, state_dir: Path) -> sa.Engine:
+    if url.startswith("sqlite"):
+        state = Path(state_dir)
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        engine = sa.create_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(
+        url, pool_pre_ping=True, connect_args=_pg_args(url), pool_size=5, max_overflow=5
+    )
+
+
+def _pg_args(url: str) -> dict[str, Any]:
+    if url.startswith("postgresql"):
+        return {"connect_timeout": 10}
+    return {}
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is off: ``_sqlite_begin`` says BEGIN itself, so a
+    # write can say IMMEDIATE (take the write lock first, wait for it for busy_timeout).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    write = conn.get_execution_options().get("audit_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _current_version(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    value = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    return str(value) if value is not None else None
+
+
+def _run_migrations(conn: sa.Connection, target: str) -> None:
+    # Imported here: Alembic is needed only when the schema moves, not on every open.
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    command.upgrade(config, target)
+
+
+def _reason(exc: sa.exc.SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None)
+    text = str(original if original is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# -- statements -----------------------------------------------------------------------------
+
+
+def _upsert_statement(
+    dialect: str, table: sa.Table, shape: Sequence[Mapping[str, Any]], keys: tuple[str, ...]
+) -> sa.Executable:
+    columns = [name for name in shape[0] if name not in keys and name != "id"]
+    if dialect == "postgresql":
+        pg = postgresql.insert(table)
+        if not columns:
+            return pg.on_conflict_do_nothing(index_elements=list(keys))
+        return pg.on_conflict_do_update(
+            index_elements=list(keys), set_={name: pg.excluded[name] for name in columns}
+        )
+    lite = sqlite.insert(table)
+    if not columns:
+        return lite.on_conflict_do_nothing(index_elements=list(keys))
+    return lite.on_conflict_do_update(
+        index_elements=list(keys), set_={name: lite.excluded[name] for name in columns}
+    )
+
+
+def _with_account(rows: Iterable[Mapping[str, Any]], account: str) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        item = dict(row)
+        item.setdefault("account", account)
+        for key in ("at", "started_at", "finished_at"):
+            if isinstance(item.get(key), datetime):
+                item[key] = _utc(item[key])
+        out.append(item)
+    return out
+
+
+def _by_shape(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    return list(shapes.values())
+
+
+_T = TypeVar("_T")
+
+
+def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+__all__ = [
+    "FILE_NAME",
+    "SCHEMA_VERSION",
+    "AuditStore",
+    "AuditStoreError",
+    "DecisionFilter",
+    "DecisionPage",
+    "DecisionQuery",
+    "Overview",
+    "RunRow",
+    "TicketHistory",
+    "database_url",
+    "metadata",
+]
