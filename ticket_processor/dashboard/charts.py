@@ -1,7 +1,7 @@
 """The overview's charts as inline SVG: tickets per hour by engine, agreement per field, the
 calibration curve. No script and no ``style`` attribute (the page's CSP allows neither inline):
 shapes carry a class the stylesheet colours, and a ``<title>`` (a tooltip in every browser).
-Every text that comes from the store is escaped here, and the templates mark the result safe.
+Every text that comes from the store is escaped here; the templates insert the result as is.
 """
 
 from __future__ import annotations
@@ -9,19 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from markupsafe import Markup
-
-from .queries import CalibrationPoint, FieldAgreement, HourCounts
+from ..audit.queries import Agreement
+from .queries import CalibrationPoint, HourCounts
 
 _SVG = 'xmlns="http://www.w3.org/2000/svg"'
 ENGINES = ("llm", "learned", "rules")
 
 
-def _empty(text: str) -> Markup:
-    return Markup(f'<p class="muted">{escape(text)}</p>')
+def _empty(text: str) -> str:
+    return f'<p class="muted">{escape(text)}</p>'
 
 
-def hours_chart(hours: Sequence[HourCounts]) -> Markup:
+def hours_chart(hours: Sequence[HourCounts]) -> str:
     """Stacked columns, one an hour: by the LLM, the learned model, the rules; failed on top."""
     if not any(h.by_engine or h.failed for h in hours):
         return _empty("no tickets in the last day")
@@ -66,10 +65,10 @@ def hours_chart(hours: Sequence[HourCounts]) -> Markup:
             ("failed", "failed"),
         )
     )
-    return Markup("".join(parts) + f'<p class="legend">{legend}</p>')
+    return "".join(parts) + f'<p class="legend">{legend}</p>'
 
 
-def agreement_chart(rows: Sequence[FieldAgreement]) -> Markup:
+def agreement_chart(rows: Sequence[Agreement]) -> str:
     """One bar a field: the share of ticketbot's values a person checked that stood."""
     if not rows:
         return _empty("no value checked by a person yet (agents' corrections, reviews)")
@@ -81,20 +80,21 @@ def agreement_chart(rows: Sequence[FieldAgreement]) -> Markup:
     ]
     for i, row in enumerate(rows):
         y = i * row_h + 2
-        width = max(1.0, bar_w * row.share)
+        share = row.rate or 0.0
+        width = max(1.0, bar_w * share)
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{escape(row.field)}</text>'
             f'<rect class="track" x="{label_w}" y="{y + 4}" width="{bar_w}" height="16" rx="3"/>'
             f'<rect class="s-agree" x="{label_w}" y="{y + 4}" width="{width:.1f}" height="16" '
             f'rx="3"><title>{escape(row.field)}: {row.agreed} of {row.compared}</title></rect>'
-            f'<text x="{label_w + bar_w + 6}" y="{y + 16}">{row.share:.0%} of {row.compared}'
+            f'<text x="{label_w + bar_w + 6}" y="{y + 16}">{share:.0%} of {row.compared}'
             "</text>"
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return "".join(parts)
 
 
-def calibration_chart(points: Sequence[CalibrationPoint]) -> Markup:
+def calibration_chart(points: Sequence[CalibrationPoint]) -> str:
     """Calibrated confidence (x) against the share right (y), with the diagonal a perfectly
     calibrated engine would follow; each point's size grows with its count."""
     if not points:
@@ -113,8 +113,9 @@ def calibration_chart(points: Sequence[CalibrationPoint]) -> Markup:
         f'<rect class="track" x="{pad}" y="{pad}" width="{inner}" height="{inner}"/>',
         f'<line class="diagonal" x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}"/>',
     ]
-    line = " ".join(f"{at(p.confidence, p.right)[0]:.1f},{at(p.confidence, p.right)[1]:.1f}"
-                    for p in points)
+    line = " ".join(
+        f"{at(p.confidence, p.right)[0]:.1f},{at(p.confidence, p.right)[1]:.1f}" for p in points
+    )
     parts.append(f'<polyline class="curve" points="{line}"/>')
     for p in points:
         cx, cy = at(p.confidence, p.right)
@@ -127,4 +128,4 @@ def calibration_chart(points: Sequence[CalibrationPoint]) -> Markup:
     parts.append(f'<text x="{size - pad}" y="{size - 8}" text-anchor="end">confidence 1</text>')
     parts.append(f'<text x="2" y="{pad + 4}">right 1</text>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return "".join(parts)

@@ -11,14 +11,15 @@ half a million rows costs no more than one that matches ten thousand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from ..audit.schema import corrections, decisions, reverts, reviews, runs, writes
+from ..audit.queries import Overview, TicketHistory
+from ..audit.schema import decisions, reviews, runs
 from .filters import SORTS, ListQuery
 
 COUNT_CAP = 10_000
@@ -136,7 +137,7 @@ def _conditions(query: ListQuery, account: str) -> list[sa.ColumnElement[bool]]:
     return where
 
 
-def _row(r: Mapping[str, Any]) -> TicketRow:
+def _row(r: Mapping[Any, Any]) -> TicketRow:
     return TicketRow(
         id=int(r["id"]),
         ticket_id=int(r["ticket_id"]),
@@ -240,14 +241,13 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
-class TicketHistory:
+class TicketPage:
     ticket_id: int
     helpdesk: str
     subject: str
     ticket_url: str | None
-    latest: dict[str, Any] | None
+    latest: dict[str, Any]
     entries: list[HistoryEntry]
-    decisions: list[dict[str, Any]]
 
 
 def _decision_title(d: Mapping[str, Any]) -> str:
@@ -256,59 +256,48 @@ def _decision_title(d: Mapping[str, Any]) -> str:
     return f"{kind}{mode}"
 
 
-def ticket_history(
-    conn: sa.Connection, ticket_id: int, *, account: str = "", helpdesk: str | None = None
-) -> TicketHistory | None:
-    """Everything the store knows about one ticket, oldest first; None when it knows nothing."""
-    where = [decisions.c.account == account, decisions.c.ticket_id == ticket_id]
-    if helpdesk:
-        where.append(decisions.c.helpdesk == helpdesk)
-    found = [
-        dict(r)
-        for r in conn.execute(
-            sa.select(decisions).where(*where).order_by(decisions.c.at, decisions.c.id)
-        ).mappings()
-    ]
+def ticket_page(history: TicketHistory) -> TicketPage | None:
+    """The store's history of one ticket as one timeline, oldest first; None when the store
+    has no decision for it."""
+    found = [asdict(d) for d in history.decisions]
     if not found:
         return None
-    kind = str(found[-1]["helpdesk"] or "")
     for d in found:
-        event = d.get("event") if isinstance(d.get("event"), Mapping) else {}
-        d["note_text"] = d.get("note") or event.get("note")  # type: ignore[union-attr]
+        event = d.get("event")
+        d["note_text"] = event.get("note") if isinstance(event, Mapping) else None
     entries = [
         HistoryEntry(_aware(d["at"]), d["kind"], _decision_title(d), d["run_id"], d) for d in found
     ]
-    for table, kind_name in ((writes, "write"), (reverts, "revert"), (corrections, "correction")):
-        for r in conn.execute(
-            sa.select(table)
-            .where(table.c.account == account, table.c.ticket_id == ticket_id)
-            .order_by(table.c.at, table.c.id)
-        ).mappings():
-            row = dict(r)
-            if kind_name == "write" and row.get("helpdesk") and row["helpdesk"] != kind:
-                continue
+    for kind, rows in (
+        ("write", history.writes),
+        ("revert", history.reverts),
+        ("correction", history.corrections),
+        ("review", history.reviews),
+    ):
+        for row in rows:
+            details = asdict(row)
+            if kind == "correction" and details.get("source") == "review":
+                continue  # the review's own entry says it
             entries.append(
                 HistoryEntry(
-                    _aware(row["at"]), kind_name, _entry_title(kind_name, row),
-                    row.get("run_id"), row,
+                    _aware(details["at"]),
+                    kind,
+                    _entry_title(kind, details),
+                    details.get("run_id"),
+                    details,
                 )
             )
-    for r in conn.execute(
-        sa.select(reviews)
-        .where(reviews.c.account == account, reviews.c.ticket_id == ticket_id)
-        .order_by(reviews.c.at, reviews.c.id)
-    ).mappings():
-        row = dict(r)
-        entries.append(
-            HistoryEntry(
-                _aware(row["at"]), "review", _entry_title("review", row), row.get("run_id"), row
-            )
-        )
     entries.sort(key=lambda e: e.at or datetime.min.replace(tzinfo=UTC))
-    latest = next((d for d in reversed(found) if d["mode"] != "dry-run"), found[-1])
+    real = [d for d in found if d["mode"] != "dry-run"]
+    latest = (real or found)[-1]
     url = next((d["ticket_url"] for d in reversed(found) if d.get("ticket_url")), None)
-    return TicketHistory(
-        ticket_id, kind, str(latest.get("subject") or ""), url, latest, entries, found
+    return TicketPage(
+        history.ticket_id,
+        str(latest.get("helpdesk") or ""),
+        str(latest.get("subject") or ""),
+        url,
+        latest,
+        entries,
     )
 
 
@@ -325,8 +314,7 @@ def _entry_title(kind: str, row: Mapping[str, Any]) -> str:
         )
     if kind == "review":
         verb = "accepted" if row.get("action") == "accept" else "corrected"
-        chosen = row.get("value")
-        return f"a lead {verb} {row.get('field')} = {chosen}" + (
+        return f"a lead ({row.get('reviewer')}) {verb} {row.get('field')} = {row.get('value')}" + (
             "" if row.get("written") else " (not written)"
         )
     return kind
@@ -339,169 +327,43 @@ def _entry_title(kind: str, row: Mapping[str, Any]) -> str:
 class HourCounts:
     start: datetime
     by_engine: dict[str, int]
-    failed: int
-
-
-@dataclass(frozen=True)
-class FieldAgreement:
-    field: str
-    compared: int
-    agreed: int
-
-    @property
-    def share(self) -> float:
-        return self.agreed / self.compared if self.compared else 0.0
+    failed: int = 0
 
 
 @dataclass(frozen=True)
 class CalibrationPoint:
-    confidence: float  # the bin's mean calibrated confidence
-    right: float  # the share of the bin's labels that were right
+    confidence: float  # the bin's middle
+    right: float  # the share of the bin's checked values that stood
     count: int
 
 
-@dataclass
-class Overview:
-    hours: list[HourCounts]
-    decided: int
-    fallback: int
-    failed: int
-    suggested_waiting: int
-    runs: list[dict[str, Any]]
-    agreement: list[FieldAgreement]
-    calibration: list[CalibrationPoint]
-    answers_drafted: int
-    answers_sent: int
-    answers_resolved: int | None
-    total_decisions: int
-
-    @property
-    def fallback_rate(self) -> float:
-        return self.fallback / self.decided if self.decided else 0.0
-
-    @property
-    def failure_rate(self) -> float:
-        return self.failed / self.decided if self.decided else 0.0
-
-
-def overview(conn: sa.Connection, *, now: datetime, account: str = "") -> Overview:
-    """The overview's figures for the last ``OVERVIEW_HOURS`` hours, and the store's labels."""
+def hours(overview: Overview, *, now: datetime) -> list[HourCounts]:
+    """The store's per-hour counts as the last ``OVERVIEW_HOURS`` hours, empty ones included."""
     start = (now - timedelta(hours=OVERVIEW_HOURS - 1)).replace(minute=0, second=0, microsecond=0)
-    c = decisions.c
-    recent = conn.execute(
-        sa.select(c.at, c.engine, c.status, c.fallback, c.answer_state)
-        .where(c.account == account, c.at >= start, _not_dry_run())
-        .order_by(c.at)
-    ).all()
-    hours = [HourCounts(start + timedelta(hours=i), {}, 0) for i in range(OVERVIEW_HOURS)]
-    fallback = failed = 0
-    for at, engine, status, fell_back, _ in recent:
-        moment = _aware(at)
-        if moment is None:
+    slots = [HourCounts(start + timedelta(hours=i), {}) for i in range(OVERVIEW_HOURS)]
+    for hour, engine, count in overview.per_hour:
+        try:
+            moment = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        except ValueError:
             continue
         slot = int((moment - start).total_seconds() // 3600)
-        if not 0 <= slot < OVERVIEW_HOURS:
-            continue
-        bucket = hours[slot]
-        if status == "failed":
-            failed += 1
-            object.__setattr__(bucket, "failed", bucket.failed + 1)
-        else:
-            name = str(engine or "unknown")
-            bucket.by_engine[name] = bucket.by_engine.get(name, 0) + 1
-        fallback += bool(fell_back)
-    answers = dict(
-        conn.execute(
-            sa.select(c.answer_state, sa.func.count())
-            .where(c.account == account, c.answer_state.is_not(None), _not_dry_run())
-            .group_by(c.answer_state)
-        ).all()
-    )
-    total = int(
-        conn.execute(
-            sa.select(sa.func.count()).select_from(decisions).where(c.account == account)
-        ).scalar()
-        or 0
-    )
-    return Overview(
-        hours=hours,
-        decided=len(recent),
-        fallback=fallback,
-        failed=failed,
-        suggested_waiting=waiting_count(conn, account=account),
-        runs=last_runs(conn, account=account),
-        agreement=agreement(conn, account=account),
-        calibration=calibration(conn, account=account),
-        answers_drafted=int(answers.get("drafted", 0)),
-        answers_sent=int(answers.get("sent", 0)),
-        answers_resolved=None,
-        total_decisions=total,
-    )
+        if 0 <= slot < OVERVIEW_HOURS:
+            name = engine or "unknown"
+            slots[slot].by_engine[name] = slots[slot].by_engine.get(name, 0) + count
+    return slots
 
 
-def last_runs(conn: sa.Connection, *, account: str = "", limit: int = LAST_RUNS) -> list[dict[str, Any]]:
-    statement = (
-        sa.select(runs)
-        .where(runs.c.account == account)
-        .order_by(sa.func.coalesce(runs.c.started_at, runs.c.finished_at).desc(), runs.c.id.desc())
-        .limit(limit)
-    )
-    out = []
-    for r in conn.execute(statement).mappings():
-        row = dict(r)
-        row["started_at"] = _aware(row.get("started_at"))
-        row["finished_at"] = _aware(row.get("finished_at"))
-        out.append(row)
-    return out
-
-
-def _labelled_pairs(
-    conn: sa.Connection, *, account: str
-) -> Iterable[tuple[str, bool, float | None]]:
-    """(field, ticketbot was right, its calibrated confidence) for every label a person gave:
-    the agents' corrections found later, and the leads' reviews."""
-    c = corrections.c
-    for name, agreed, confidence in conn.execute(
-        sa.select(c.field, c.agreed, sa.null()).where(c.account == account, c.agreed.is_not(None))
-    ).all():
-        yield str(name), bool(agreed), confidence
-    r = reviews.c
-    joined = reviews.outerjoin(decisions, decisions.c.id == r.decision_id)
-    for name, action, confidence_json in conn.execute(
-        sa.select(r.field, r.action, decisions.c.field_confidence)
-        .select_from(joined)
-        .where(r.account == account)
-    ).all():
-        confidence = None
-        if isinstance(confidence_json, Mapping):
-            value = confidence_json.get(name)
-            confidence = float(value) if isinstance(value, int | float) else None
-        yield str(name), action == "accept", confidence
-
-
-def agreement(conn: sa.Connection, *, account: str = "") -> list[FieldAgreement]:
-    """Per field: how many of ticketbot's values a person checked, and how many stood
-    (an agent's correction found later, a lead's accept or correction in the review queue)."""
-    counts: dict[str, list[int]] = {}
-    for name, right, _ in _labelled_pairs(conn, account=account):
-        entry = counts.setdefault(name, [0, 0])
-        entry[0] += 1
-        entry[1] += right
-    return [FieldAgreement(k, v[0], v[1]) for k, v in sorted(counts.items())]
-
-
-def calibration(conn: sa.Connection, *, account: str = "") -> list[CalibrationPoint]:
-    """The calibration curve: labelled values binned by their calibrated confidence."""
-    bins: list[list[float]] = [[0.0, 0.0, 0.0] for _ in range(CALIBRATION_BINS)]
-    for _, right, confidence in _labelled_pairs(conn, account=account):
-        if confidence is None:
-            continue
-        slot = bins[min(int(confidence * CALIBRATION_BINS), CALIBRATION_BINS - 1)]
-        slot[0] += confidence
-        slot[1] += right
-        slot[2] += 1
+def calibration_points(overview: Overview) -> list[CalibrationPoint]:
+    """The calibration bins of every field pooled, one point a bin."""
+    pooled: dict[float, list[int]] = {}
+    for b in overview.calibration:
+        entry = pooled.setdefault(round(b.low, 3), [0, 0])
+        entry[0] += b.compared
+        entry[1] += b.agreed
     return [
-        CalibrationPoint(s[0] / s[2], s[1] / s[2], int(s[2])) for s in bins if s[2]
+        CalibrationPoint(low + 0.5 / CALIBRATION_BINS, agreed / compared, compared)
+        for low, (compared, agreed) in sorted(pooled.items())
+        if compared
     ]
 
 
@@ -559,10 +421,10 @@ def _suggestions_of(row: Mapping[str, Any]) -> list[PendingSuggestion]:
 
 
 def _waiting() -> list[sa.ColumnElement[bool]]:
+    """A ticket's latest decision, written by a real run (or ``serve``), with a suggestion."""
     c = decisions.c
     return [
         c.decision == "suggested",
-        c.reviewed.is_(None),
         c.status == "written",
         c.mode.in_(("normal", "serve")),
         _latest_only(),
@@ -573,7 +435,7 @@ def waiting_count(conn: sa.Connection, *, account: str = "") -> int:
     """Tickets with a suggestion waiting for a lead (capped as the list's count is)."""
     capped = (
         sa.select(decisions.c.id)
-        .where(decisions.c.account == account, *_waiting())
+        .where(decisions.c.account == account, decisions.c.reviewed.is_(None), *_waiting())
         .limit(COUNT_CAP)
         .subquery()
     )
@@ -594,12 +456,29 @@ def review_queue(
         .limit(limit)
         .offset(offset)
     )
-    for row in conn.execute(statement).mappings():
-        found.extend(_suggestions_of(row))
+    rows = [dict(r) for r in conn.execute(statement).mappings()]
+    done = reviewed_fields(conn, [int(r["id"]) for r in rows])
+    for row in rows:
+        found.extend(s for s in _suggestions_of(row) if s.field not in done.get(s.decision_id, ()))
     return found
 
 
-def drafted_answers(conn: sa.Connection, *, account: str = "", limit: int = 50) -> list[PendingSuggestion]:
+def reviewed_fields(conn: sa.Connection, decision_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Per decision, the fields a lead reviewed already."""
+    found: dict[int, set[str]] = {}
+    if not decision_ids:
+        return found
+    statement = sa.select(reviews.c.decision_id, reviews.c.field).where(
+        reviews.c.decision_id.in_(list(decision_ids))
+    )
+    for decision_id, name in conn.execute(statement).all():
+        found.setdefault(int(decision_id), set()).add(str(name))
+    return found
+
+
+def drafted_answers(
+    conn: sa.Connection, *, account: str = "", limit: int = 50
+) -> list[PendingSuggestion]:
     """Answers ticketbot drafted (not sent) on tickets' latest decisions, not yet reviewed."""
     c = decisions.c
     statement = (
@@ -631,10 +510,18 @@ def drafted_answers(conn: sa.Connection, *, account: str = "", limit: int = 50) 
     ]
 
 
-def decision_row(conn: sa.Connection, decision_id: int, *, account: str = "") -> dict[str, Any] | None:
-    row = conn.execute(
-        sa.select(decisions).where(decisions.c.id == decision_id, decisions.c.account == account)
-    ).mappings().first()
+def decision_row(
+    conn: sa.Connection, decision_id: int, *, account: str = ""
+) -> dict[str, Any] | None:
+    row = (
+        conn.execute(
+            sa.select(decisions).where(
+                decisions.c.id == decision_id, decisions.c.account == account
+            )
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row is not None else None
 
 
@@ -649,7 +536,3 @@ def is_latest(conn: sa.Connection, row: Mapping[str, Any], *, account: str = "")
         decisions.c.id == row["id"], decisions.c.account == account, _latest_only()
     )
     return conn.execute(statement).first() is not None
-
-
-def ticket_ids(rows: Sequence[TicketRow]) -> list[int]:
-    return [r.ticket_id for r in rows]

@@ -5,29 +5,25 @@ the run's review path and recorded in the store.
 the ticket's latest, the field still suggested and not reviewed, a corrected value one the
 field may take (the taxonomy, the enums); then the ``Reviewer`` (``run.review.ReviewWriter``:
 lock, fresh read, the one planner, the helpdesk's journalled write) writes it, and the store
-gets a ``reviews`` row (the labelled example ``learn`` reads through ``labels.export``), a
-``writes`` row for what was written, and ``decisions.reviewed`` once every suggested field of
-the decision is reviewed. A review that found the field decided since is recorded unwritten
-(it leaves the queue); one that could not write (a run holds the lock, the helpdesk failed)
-is not recorded and stays in the queue.
+gets a ``reviews`` row (``AuditStore.add_review``: the labelled example ``labels`` exports for
+``learn``, and an agreement or a correction of the field for the overview's figures) and a
+``writes`` row for what was written. A review that found the field decided since is recorded
+unwritten (it leaves the queue); one that could not write (a run holds the lock, the helpdesk
+failed) is not recorded and stays in the queue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-import sqlalchemy as sa
-
-from ..audit.schema import decisions, reviews, writes
+from ..audit.queries import Decision
+from ..audit.store import AuditStore
 from ..run.review import ReviewOutcome, reviewer_name
 from ..writeback.planner import ReviewedLabel
 from . import queries
-
-if TYPE_CHECKING:
-    from .web import LazyStore
 
 MAX_BULK = 100
 
@@ -75,93 +71,74 @@ class ReviewDesk:
         return []
 
     def apply_all(
-        self, store: LazyStore, requests: Sequence[ReviewRequest], who: str, account: str
+        self, store: AuditStore, requests: Sequence[ReviewRequest], who: str
     ) -> list[str]:
         """Each request in turn; one line each saying what happened."""
-        return [self.apply_one(store, r, who, account) for r in requests]
+        return [self.apply_one(store, r, who) for r in requests]
 
-    def apply_one(self, store: LazyStore, request: ReviewRequest, who: str, account: str) -> str:
-        row = store.read(lambda conn: queries.decision_row(conn, request.decision_id, account=account))
-        if row is None:
+    def apply_one(self, store: AuditStore, request: ReviewRequest, who: str) -> str:
+        found = store.decision(request.decision_id)
+        if found is None:
             return f"decision {request.decision_id}: not in the store"
-        ticket = f"ticket {row['ticket_id']}"
+        row = asdict(found)
+        ticket = f"ticket {found.ticket_id}"
         suggestion = queries.pending_of(row, request.field)
         if suggestion is None:
             return f"{ticket}: {request.field} was not suggested"
-        if not store.read(lambda conn: queries.is_latest(conn, row, account=account)):
-            return f"{ticket}: a later triage replaced this suggestion"
-        if store.read(lambda conn: _reviewed(conn, request.decision_id, request.field)):
+        with store.engine.connect() as conn:
+            if not queries.is_latest(conn, row, account=store.account):
+                return f"{ticket}: a later triage replaced this suggestion"
+            done = queries.reviewed_fields(conn, [found.id]).get(found.id, set())
+        if request.field in done:
             return f"{ticket}: {request.field} is reviewed already"
         value = request.value or suggestion.value
         if request.value is not None and value not in self.choices.get(request.field, ()):
             return f"{ticket}: {value!r} is not a value {request.field} may take"
         label = ReviewedLabel(request.field, value, suggestion.value, reviewer_name(who))
-        outcome = self.reviewer.apply(int(row["ticket_id"]), label)
+        outcome = self.reviewer.apply(found.ticket_id, label)
         if not outcome.written and not outcome.superseded:
             return f"{ticket}: not written ({outcome.reason})"
-        store.write(lambda conn: _record(conn, row, label, outcome, account))
+        _record(store, found, label, outcome)
         if outcome.superseded:
             return f"{ticket}: {outcome.reason}"
         verb = "accepted" if label.action == "accept" else "corrected to"
         return f"{ticket}: {request.field} {verb} {value}, written (run {outcome.run_id})"
 
 
-def _reviewed(conn: sa.Connection, decision_id: int, field: str) -> bool:
-    statement = sa.select(reviews.c.id).where(
-        reviews.c.decision_id == decision_id, reviews.c.field == field
-    )
-    return conn.execute(statement).first() is not None
-
-
 def _record(
-    conn: sa.Connection,
-    row: Mapping[str, object],
-    label: ReviewedLabel,
-    outcome: ReviewOutcome,
-    account: str,
+    store: AuditStore, found: Decision, label: ReviewedLabel, outcome: ReviewOutcome
 ) -> None:
+    """The review (a labelled example, and a correction or an agreement of the field) and
+    what it wrote."""
     now = datetime.now(UTC)
-    conn.execute(
-        reviews.insert().values(
-            account=account,
-            decision_id=row["id"],
-            ticket_id=row["ticket_id"],
-            at=now,
-            reviewer=label.reviewer,
-            action=label.action,
-            field=label.field,
-            ticketbot=label.suggested,
-            value=label.value,
-            run_id=outcome.run_id,
-            written=outcome.written,
-        )
+    store.add_review(
+        ticket_id=found.ticket_id,
+        field=label.field,
+        action=label.action,
+        value=label.value,
+        ticketbot=label.suggested,
+        decision_id=found.id,
+        reviewer=label.reviewer,
+        run_id=outcome.run_id,
+        written=outcome.written,
+        at=now,
     )
     wb = outcome.writeback
     if outcome.written and wb is not None:
-        conn.execute(
-            writes.insert().values(
-                account=account,
-                run_id=outcome.run_id,
-                ticket_id=row["ticket_id"],
-                message_id=row.get("message_id") or 0,
-                at=now,
-                helpdesk=row.get("helpdesk") or "",
-                kind="review",
-                ok=True,
-                tags_added=list(wb.additional_tags),
-                tags_removed=list(wb.remove_tags),
-                priority=wb.priority.value if wb.priority else None,
-                note=wb.note is not None,
-            )
-        )
-    suggested = {
-        name for name in queries.REVIEW_FIELDS if queries.pending_of(row, name) is not None
-    }
-    done = conn.execute(
-        sa.select(reviews.c.field, reviews.c.action).where(reviews.c.decision_id == row["id"])
-    ).all()
-    if suggested <= {name for name, _ in done}:
-        verdict = "accept" if all(action == "accept" for _, action in done) else "correct"
-        conn.execute(
-            decisions.update().where(decisions.c.id == row["id"]).values(reviewed=verdict)
+        store.upsert_writes(
+            [
+                {
+                    "run_id": outcome.run_id,
+                    "ticket_id": found.ticket_id,
+                    "message_id": found.message_id,
+                    "at": now,
+                    "helpdesk": found.helpdesk,
+                    "kind": "review",
+                    "ok": True,
+                    "tags_added": list(wb.additional_tags),
+                    "tags_removed": list(wb.remove_tags),
+                    "priority": wb.priority.value if wb.priority else None,
+                    "note": wb.note is not None,
+                }
+            ]
         )

@@ -61,7 +61,11 @@ def serve_forever(app: ASGIApp, sock: socket.socket) -> None:
 
 @contextmanager
 def serve_in_thread(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, ready: Callable[[], None] = lambda: None
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    ready: Callable[[], None] = lambda: None,
 ) -> Iterator[str]:
     """The app served in a thread on ``host:port`` (0: any free port); yields its URL."""
     sock = bind(host, port)

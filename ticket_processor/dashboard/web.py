@@ -18,7 +18,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -33,6 +33,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..audit import queries as audit_queries
+from ..audit.queries import Overview
+from ..audit.store import AuditStore
 from . import charts, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, SORTS, ListQuery
@@ -57,41 +60,38 @@ REFRESH_SECONDS = 30
 
 
 class LazyStore:
-    """The store's engine, opened on first use (in a worker thread), once."""
+    """The audit store, opened (and upgraded) on first use, in a worker thread, once."""
 
-    def __init__(self, open_engine: Callable[[], sa.Engine]) -> None:
-        self._open = open_engine
-        self._engine: sa.Engine | None = None
+    def __init__(self, open_store: Callable[[], AuditStore]) -> None:
+        self._open = open_store
+        self._store: AuditStore | None = None
         self._lock = threading.Lock()
 
-    def engine(self) -> sa.Engine:
+    def get(self) -> AuditStore:
         with self._lock:
-            if self._engine is None:
-                self._engine = self._open()
-            return self._engine
+            if self._store is None:
+                self._store = self._open()
+            return self._store
 
-    def read(self, work: Callable[[sa.Connection], Any]) -> Any:
-        with self.engine().connect() as conn:
-            return work(conn)
-
-    def write(self, work: Callable[[sa.Connection], Any]) -> Any:
-        with self.engine().begin() as conn:
-            return work(conn)
+    def read(self, work: Callable[[sa.Connection, str], Any]) -> Any:
+        """``work(connection, account)`` on a connection of the store, read-only."""
+        store = self.get()
+        with store.engine.connect() as conn:
+            return work(conn, store.account)
 
     def close(self) -> None:
         with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
 
 @dataclass
 class DashboardConfig:
     """What the app is handed: no settings, only values (the command builds them)."""
 
-    open_engine: Callable[[], sa.Engine]
+    open_store: Callable[[], AuditStore]
     access: Access
-    account: str = ""
     review: ReviewDesk | None = None
     title: str = "ticketbot"
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -166,10 +166,9 @@ class Guard:
 
 def build_app(config: DashboardConfig) -> Starlette:
     """The dashboard's ASGI app over the store ``config.open_engine`` opens (on first use)."""
-    store = LazyStore(config.open_engine)
+    store = LazyStore(config.open_store)
     env = _templates()
     access = config.access
-    account = config.account
 
     def identity_of(request: Request) -> Identity:
         found = request.scope.get("state", {}).get("identity")
@@ -191,14 +190,21 @@ def build_app(config: DashboardConfig) -> Starlette:
 
     async def overview(request: Request) -> Response:
         now = config.now()
-        figures = await run_in_threadpool(
-            store.read, lambda conn: queries.overview(conn, now=now, account=account)
-        )
+
+        def read(conn: sa.Connection, account: str) -> tuple[Overview, int]:
+            since = now - timedelta(hours=queries.OVERVIEW_HOURS)
+            return (
+                audit_queries.overview(conn, account, since=since),
+                queries.waiting_count(conn, account=account),
+            )
+
+        figures, waiting = await run_in_threadpool(store.read, read)
         context = {
             "o": figures,
-            "hours_chart": charts.hours_chart(figures.hours),
+            "waiting": waiting,
+            "hours_chart": charts.hours_chart(queries.hours(figures, now=now)),
             "agreement_chart": charts.agreement_chart(figures.agreement),
-            "calibration_chart": charts.calibration_chart(figures.calibration),
+            "calibration_chart": charts.calibration_chart(queries.calibration_points(figures)),
             "now": now,
         }
         if request.query_params.get("partial") == "1":
@@ -208,7 +214,9 @@ def build_app(config: DashboardConfig) -> Starlette:
     async def ticket_list(request: Request) -> Response:
         query = ListQuery.parse(request.query_params)
 
-        def read(conn: sa.Connection) -> tuple[queries.TicketList, dict[str, list[str]]]:
+        def read(
+            conn: sa.Connection, account: str
+        ) -> tuple[queries.TicketList, dict[str, list[str]]]:
             return (
                 queries.ticket_list(conn, query, account=account),
                 queries.filter_values(conn, account=account),
@@ -230,22 +238,23 @@ def build_app(config: DashboardConfig) -> Starlette:
     async def ticket_page(request: Request) -> Response:
         ticket_id = int(request.path_params["ticket_id"])
         helpdesk = request.query_params.get("helpdesk") or None
-        history = await run_in_threadpool(
+        found = await run_in_threadpool(
             store.read,
-            lambda conn: queries.ticket_history(
-                conn, ticket_id, account=account, helpdesk=helpdesk
+            lambda conn, account: audit_queries.ticket_history(
+                conn, account, ticket_id, helpdesk=helpdesk
             ),
         )
+        history = queries.ticket_page(found)
         if history is None:
             return page(request, "missing.html", status=404, ticket_id=ticket_id)
-        pending = []
-        if config.review is not None and history.latest is not None:
+        pending: list[queries.PendingSuggestion] = []
+        if config.review is not None:
             latest = history.latest
+            done = {r.field for r in found.reviews if r.decision_id == latest["id"]}
             pending = [
                 s
                 for name in queries.REVIEW_FIELDS
-                if (s := queries.pending_of(latest, name)) is not None
-                and not latest.get("reviewed")
+                if name not in done and (s := queries.pending_of(latest, name)) is not None
             ]
         return page(
             request,
@@ -260,7 +269,7 @@ def build_app(config: DashboardConfig) -> Starlette:
             return page(request, "missing.html", status=404, ticket_id=None)
         message = request.query_params.get("done", "")[:300]
 
-        def read(conn: sa.Connection) -> tuple[list[Any], list[Any]]:
+        def read(conn: sa.Connection, account: str) -> tuple[list[Any], list[Any]]:
             return (
                 queries.review_queue(conn, account=account),
                 queries.drafted_answers(conn, account=account),
@@ -291,7 +300,7 @@ def build_app(config: DashboardConfig) -> Starlette:
         requests = desk.requests_from(form)
         if not requests:
             return RedirectResponse("/review?done=nothing+chosen", status_code=303)
-        results = await run_in_threadpool(desk.apply_all, store, requests, who.name, account)
+        results = await run_in_threadpool(desk.apply_all, store.get(), requests, who.name)
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
@@ -374,4 +383,3 @@ def _quote(text: str) -> str:
     from urllib.parse import quote_plus
 
     return quote_plus(text)
-
