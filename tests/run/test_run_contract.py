@@ -27,6 +27,8 @@ from support.cli import invoke
 from support.clock import FakeClock
 from support.e2e import configure, events, notes
 
+from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
+from ticket_processor.audit.store import FILE_NAME, AuditStore
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor
@@ -75,9 +77,12 @@ def last_finished(log_dir: Path) -> dict[str, Any]:
 
 
 def snapshot(directory: Path) -> dict[str, bytes | None]:
+    """The run's state files; not the audit store, where every run (a dry one too) is
+    recorded."""
     return {
         str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else None)
         for p in sorted(directory.rglob("*"))
+        if not p.name.startswith(FILE_NAME)
     }
 
 
@@ -143,6 +148,10 @@ def test_a_dry_run_writes_no_state_not_even_breakers_with_the_llm_down(
     assert last_finished(log_dir)["fallback"] == 6
     assert snapshot(state) == before  # byte for byte: no cursor, cache, retry, breaker change
     assert all(notes(sandbox, i) == [] for i in ids)
+    with AuditStore.open(None, state_dir=state, account="zendesk:127.0.0.1") as store:
+        dry = store.list_decisions(DecisionQuery(DecisionFilter(mode="dry-run")))
+    assert sorted(d.ticket_id for d in dry.rows) == sorted(ids)
+    assert {d.status for d in dry.rows} == {"dry-run"}
     # The same run for real does change the LLM breaker: the check above can fail.
     assert invoke("run").exit_code == 0
     breakers = orjson.loads((state / "breakers.json").read_bytes())

@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..errors import TicketBotError
 from . import queries
 from .queries import DecisionFilter, DecisionPage, DecisionQuery, Overview, RunRow, TicketHistory
+from .rows import Outcome
 from .schema import corrections, decisions, metadata, reverts, reviews, runs, writes
 
 FILE_NAME = "audit.sqlite3"
@@ -151,10 +152,15 @@ class AuditStore:
     @contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
         """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer across processes)."""
-        with self._write_lock, self.engine.connect() as conn:
-            conn = conn.execution_options(audit_write=True)
-            with conn.begin():
-                yield conn
+        try:
+            with self._write_lock, self.engine.connect() as conn:
+                conn = conn.execution_options(audit_write=True)
+                with conn.begin():
+                    yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise AuditStoreError(
+                f"cannot write the audit store {self.where}: {_reason(exc)}"
+            ) from None
 
     def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert runs, or update those already stored (by account and run id) with the
@@ -187,17 +193,63 @@ class AuditStore:
                         .values(corrected=True)
                     )
 
-    def record_outcome(self, ticket_id: int, outcome: str, *, at: datetime | None = None) -> None:
-        """A ticket ticketbot triaged was solved or closed: mark its latest decision."""
-        latest = (
-            sa.select(decisions.c.id)
-            .where(decisions.c.account == self.account, decisions.c.ticket_id == ticket_id)
-            .order_by(decisions.c.at.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+    def record_outcome(self, outcome: Outcome) -> None:
+        """A ticket ticketbot triaged was solved or closed: mark the latest decision it had
+        by then, and compare each label the agents left with ticketbot's value (a correction
+        row per field, ``agreed`` or not)."""
+        d = decisions.c
+        statuses = ("shadow",) if outcome.source == "shadow" else ("written", "unchanged")
         with self._writing() as conn:
-            conn.execute(decisions.update().where(decisions.c.id == latest).values(outcome=outcome))
+            row = (
+                conn.execute(
+                    sa.select(decisions)
+                    .where(
+                        d.account == self.account,
+                        d.ticket_id == outcome.ticket_id,
+                        d.kind == "triage",
+                        d.status.in_(statuses),
+                        d.at <= _utc(outcome.at),
+                    )
+                    .order_by(d.at.desc(), d.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return
+            found = []
+            for name, agent in sorted(outcome.labels.items()):
+                ours = row.get(name) if name in decisions.c else None
+                if ours is None:
+                    continue
+                found.append(
+                    {
+                        "account": self.account,
+                        "ticket_id": outcome.ticket_id,
+                        "at": _utc(outcome.at),
+                        "run_id": outcome.run_id,
+                        "source": outcome.source,
+                        "field": name,
+                        "ticketbot": str(ours),
+                        "agent": agent,
+                        "agreed": str(ours) == agent,
+                    }
+                )
+            values: dict[str, Any] = {"outcome": outcome.status or "solved"}
+            if any(not item["agreed"] for item in found):
+                values["corrected"] = True
+            conn.execute(decisions.update().where(d.id == row["id"]).values(**values))
+            if found:
+                conn.execute(
+                    _upsert_statement(
+                        self.dialect,
+                        corrections,
+                        found,
+                        ("account", "ticket_id", "field", "source", "run_id"),
+                    ),
+                    found,
+                )
 
     def add_review(
         self,

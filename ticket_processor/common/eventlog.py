@@ -44,6 +44,9 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
     cost_usd, reason
 
 Other events may be added; readers must ignore events and fields they do not know.
+
+``listen`` adds a listener that is handed every record as written (the audit store's feed),
+after the line is on disk and outside the log's lock, so a listener may emit events itself.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class EventLog:
         self._handle: IO[bytes] | None = None
         self._day: date | None = None
         self._set_aside: SetAside | None = None  # what stood where today's file belongs
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
         prepare_directory(self.directory, "TICKETBOT_LOG_DIR")
         self.path = self.directory / log_file_name(self._today())
 
@@ -134,7 +138,13 @@ class EventLog:
             if self._set_aside is not None:
                 aside, self._set_aside = self._set_aside, None
                 self._write_set_aside(moment, aside)
-            return record
+        for listener in self._listeners:
+            listener(record)
+        return record
+
+    def listen(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Hand every record written from now on to ``listener`` too."""
+        self._listeners.append(listener)
 
     def _write_set_aside(self, moment: datetime, aside: SetAside) -> None:
         record = {

@@ -17,6 +17,7 @@ from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
+from .audit import NO_AUDIT, DecisionSink
 from .runtime import Runtime
 from .types import RunOptions
 
@@ -78,3 +79,5 @@ class RunContext:
     # The run's bound (--max-runtime and its grace), as the helpdesk was connected with it;
     # None: the pipeline starts one from ``options.max_runtime`` when it runs.
     deadline: RunDeadline | None = None
+    # Where each decision goes when its change is planned, before its write (run/audit.py).
+    audit: DecisionSink = NO_AUDIT

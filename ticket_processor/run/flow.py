@@ -133,6 +133,7 @@ class TicketFlow:
             entry.triage = result
             if self.options.dry_run:
                 self.record.planned(PlannedChange(ticket.id, entry.subject, result, writeback))
+        self.record.decided(ticket, result, writeback)
         assert self.writer is not None
         self.writer.add(writeback)
 

@@ -32,6 +32,7 @@ from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, Run
 from ..models import WriteOutcome
 from ..resilience.deadline import RunDeadline
 from ..state.replies import ReplyBook
+from .audit import audited
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .discovery import Discovery
@@ -119,7 +120,7 @@ class Pipeline:
         else:
             self.flow.writer = BatchWriter(
                 self.helpdesk,
-                journal=self.ledger,
+                journal=audited(self.ledger, self.ctx.audit),
                 replan=self.flow.replan,
                 on_outcome=self._on_written,
                 flush_after=self.ctx.writer_flush_after,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
@@ -118,6 +119,15 @@ class RunRecorder:
 
     # -- each ticket's end ---------------------------------------------------------------
 
+    def decided(self, ticket: Ticket, triage: Triage, wb: WriteBack) -> None:
+        """A change planned, before it is written: the audit store has it first, with the
+        subject and the drafted answer (which the log leaves out)."""
+        fields = self._decision_fields(ticket, triage, wb)
+        fields["subject"] = ticket.subject
+        if triage.analysis.reply_draft:
+            fields["answer"] = triage.analysis.reply_draft
+        self.ctx.audit.planned(fields)
+
     def triaged(self, ticket: Ticket, seconds: float, triage: Triage, wb: WriteBack) -> None:
         analysis = triage.analysis
         usage = triage.usage
@@ -143,10 +153,18 @@ class RunRecorder:
                 self.price(triage.model, usage.prompt_tokens, usage.completion_tokens) * share
             )
             s.categories[analysis.category] = s.categories.get(analysis.category, 0) + 1
-        self.log.emit(
-            "ticket_triaged",
+        fields = self._decision_fields(ticket, triage, wb)
+        fields["seconds"] = round(seconds, 4)
+        self.log.emit("ticket_triaged", **fields)
+
+    def _decision_fields(self, ticket: Ticket, triage: Triage, wb: WriteBack) -> dict[str, Any]:
+        """The ``ticket_triaged`` event's fields (but ``seconds``): one decision."""
+        analysis = triage.analysis
+        usage = triage.usage
+        return dict(
             ticket_id=ticket.id,
             category=analysis.category,
+            subcategory=analysis.subcategory,
             urgency=analysis.urgency.value,
             sentiment=analysis.sentiment.value,
             language=analysis.language,
@@ -169,7 +187,6 @@ class RunRecorder:
             completion_tokens=usage.completion_tokens,
             cached_tokens=usage.cached_tokens,
             llm_seconds=round(triage.llm_seconds, 4),
-            seconds=round(seconds, 4),
             priority=wb.priority.value if wb.priority else None,
             previous_priority=ticket.priority,
             tags_added=list(wb.additional_tags),
@@ -178,6 +195,8 @@ class RunRecorder:
             fields_set=dict(wb.custom_fields),
             previous_fields={k: ticket.custom_fields.get(k) for k in wb.custom_fields},
             **routing_fields(wb),
+            articles=[s.article_id for s in triage.suggestions],
+            note=wb.note is not None,
             ticket_url=self.ticket_url(ticket.id),
             # A shadow run's decisions are not writes: revert and alerts pass them by.
             dry_run=self.options.dry_run or self.options.shadow,

@@ -36,6 +36,7 @@ from ..triage.reply_kind import classify_reply
 from ..triage.reply_text import new_text
 from ..writeback.planner import reply_writeback
 from ..writeback.reply_change import ReplyChange, read_thread, repair_change
+from .audit import audited
 from .checkpoint import Checkpoint
 from .context import RunContext
 from .record import RunRecorder
@@ -71,7 +72,7 @@ class ReplyPass:
         ctx, opts = self.ctx, self.options
         self.writer = BatchWriter(
             ctx.helpdesk,
-            journal=ctx.ledger,
+            journal=audited(ctx.ledger, ctx.audit),
             replan=self._replan,
             on_outcome=self._on_written,
             flush_after=ctx.writer_flush_after,

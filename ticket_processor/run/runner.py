@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
@@ -35,6 +37,7 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
+from .audit import NO_AUDIT, close_audit, mode_of, open_audit, prune_audit
 from .connect import breaker_name, connect
 from .context import RunContext
 from .engines import build_chain, llm_breaker_name
@@ -94,6 +97,7 @@ def run_once(
     scheduled runs'; the lock, the limits and the writes are the same."""
     settings.require_helpdesk()
     options = options or run_options(settings, **flags)
+    audit_dir = settings.state_dir  # a shadow run's decisions go to the one store, marked
     if options.shadow and not options.dry_run:
         # Its own state: cursor, lock, retry queue, cache; the live runs' stay untouched.
         settings = settings.model_copy(update={"state_dir": settings.state_dir / SHADOW_DIR})
@@ -102,7 +106,9 @@ def run_once(
     runtime = runtime or Runtime()
     # The bound counts from here: connecting, syncing the help centre and recovering are in it.
     deadline = RunDeadline(options.max_runtime, clock=runtime.clock)
-    parts = _Parts(on_progress, price, writer_flush_after, stop, runtime, backfill, deadline)
+    parts = _Parts(
+        on_progress, price, writer_flush_after, stop, runtime, backfill, deadline, audit_dir
+    )
     if options.dry_run:
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
@@ -141,18 +147,42 @@ class _Parts:
     runtime: Runtime
     backfill: bool = False
     deadline: RunDeadline | None = None
+    audit_dir: Path | None = None  # where audit.sqlite3 is: the state directory, not a shadow's
 
 
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
-    runtime = parts.runtime
     run_id = new_run_id()
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
+    # Every decision and write of the run also goes to the audit store (run/audit.py).
+    feed = open_audit(
+        settings.model_copy(update={"state_dir": parts.audit_dir or settings.state_dir}),
+        log,
+        run_id=run_id,
+        mode=mode_of(dry_run=options.dry_run, shadow=options.shadow),
+    )
+    try:
+        return _run_logged(settings, options, ledger, parts, run_id, log, feed)
+    finally:
+        close_audit(feed)
+
+
+def _run_logged(
+    settings: Settings,
+    options: RunOptions,
+    ledger: RunLedger,
+    parts: _Parts,
+    run_id: str,
+    log: EventLog,
+    feed: AuditFeed | None,
+) -> RunSummary:
+    runtime = parts.runtime
     if not options.dry_run:
         ledger.validate_all()
         for path in prune_logs(
             settings.log_dir, keep_days=settings.keep_days, today=datetime.now(UTC).date()
         ):
             log.emit("log_pruned", file=path.name)
+        prune_audit(feed, log, keep_days=settings.keep_days)
     alerter = Alerter(
         settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
         state=ledger,
@@ -249,6 +279,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 on_progress=parts.on_progress,
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
+                audit=feed if feed is not None else NO_AUDIT,
             )
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing)

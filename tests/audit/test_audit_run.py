@@ -1,0 +1,103 @@
+"""A run writes the audit store as it goes, on each helpdesk: every decision with its values
+and what was written, the run itself, shadow and dry runs marked; a store that cannot be
+reached leaves the run as it was, with a warning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.cli import invoke
+from support.e2e import events
+
+from ticket_processor.audit.queries import Decision, DecisionFilter, DecisionQuery
+from ticket_processor.audit.store import AuditStore
+from ticket_processor.sandbox.desks import Desk, NewTicket
+
+pytestmark = pytest.mark.desk(configure=True)
+TICKETS = [
+    NewTicket("Refund please", "I want a refund for order 4411, money back please."),
+    NewTicket("Invoice", "Please send me the invoice for last month."),
+    NewTicket("App crash", "The app crashes with an error when I save."),
+]
+
+
+def stored(tmp_path: Path, **where: Any) -> list[Decision]:
+    with AuditStore.open(None, state_dir=tmp_path / "state", account="") as probe:
+        accounts = probe.engine.connect().exec_driver_sql("SELECT DISTINCT account FROM decisions")
+        [account] = [row[0] for row in accounts]
+    with AuditStore.open(None, state_dir=tmp_path / "state", account=account) as store:
+        page = store.list_decisions(DecisionQuery(DecisionFilter(**where), limit=500))
+        return list(page.rows)
+
+
+def test_a_run_stores_every_decision_and_what_it_wrote(desk: Desk, tmp_path: Path) -> None:
+    ids = desk.create(TICKETS)
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    logged = {
+        e["ticket_id"]: e for e in events(tmp_path / "logs") if e["event"] == "ticket_triaged"
+    }
+    rows = {row.ticket_id: row for row in stored(tmp_path)}
+    assert set(rows) == set(ids)
+    for ticket_id, subject in zip(ids, ("Refund please", "Invoice", "App crash"), strict=True):
+        row = rows[ticket_id]
+        event = logged[ticket_id]
+        assert row.subject == subject
+        assert (row.status, row.mode, row.helpdesk, row.kind) == (
+            "written",
+            "normal",
+            desk.kind,
+            "triage",
+        )
+        assert (row.category, row.urgency, row.sentiment, row.language, row.engine) == (
+            event["category"],
+            event["urgency"],
+            event["sentiment"],
+            event["language"],
+            "rules",
+        )
+        assert row.tags == event["tags_added"]
+        assert row.priority == event["priority"]
+        assert row.decision in ("applied", "suggested", "abstained")
+        # The whole event is kept: a field added to events later is stored without a column.
+        assert row.event is not None
+        assert {k: v for k, v in row.event.items()} == event
+        assert row.tags
+        assert set(row.tags) <= set(desk.snapshot(ticket_id).tags)  # what it wrote is there
+    with AuditStore.open(None, state_dir=tmp_path / "state", account=row.account) as store:
+        [run] = store.recent_runs()
+        history = store.ticket_history(ids[0])
+    assert (run.mode, run.status, run.triaged, run.helpdesk) == ("normal", "ok", 3, desk.kind)
+    assert run.finished_at is not None
+    assert [(w.kind, w.ok) for w in history.writes] == [("triage", True)]
+    assert history.writes[0].tags_added == rows[ids[0]].tags
+
+
+def test_shadow_and_dry_runs_are_stored_and_marked(desk: Desk, tmp_path: Path) -> None:
+    ids = desk.create(TICKETS[:2])
+    assert invoke("run", "--shadow", "--engine", "rules").exit_code == 0
+    assert invoke("run", "--dry-run", "--engine", "rules").exit_code == 0
+    shadow = stored(tmp_path, mode="shadow")
+    dry = stored(tmp_path, mode="dry-run")
+    assert sorted(r.ticket_id for r in shadow) == sorted(ids)
+    assert {r.status for r in shadow} == {"shadow"}
+    assert sorted(r.ticket_id for r in dry) == sorted(ids)
+    assert {r.status for r in dry} == {"dry-run"}
+    # The shadow run keeps its own state directory, but the store is the one beside it.
+    assert not (tmp_path / "state" / "shadow" / "audit.sqlite3").exists()
+
+
+def test_a_store_out_of_reach_leaves_the_run_as_it_was(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", "postgresql://ticketbot:s3cret-pw@127.0.0.1:1/x")
+    ids = desk.create(TICKETS[:1])
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    assert len(desk.snapshot(ids[0]).notes) == 1
+    logged = events(tmp_path / "logs")
+    [warning] = [e for e in logged if e["event"] == "audit_unavailable"]
+    assert "127.0.0.1:1" in warning["reason"]
+    assert "s3cret-pw" not in str(logged)

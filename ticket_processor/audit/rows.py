@@ -1,0 +1,325 @@
+"""From the JSON-lines events to the audit store's rows: one translation for a live run and
+for ``ticketbot audit import``.
+
+``EventRows.of(record, runs)`` reads one event as the log has it (``common.eventlog``) and
+returns the rows it means: ``run_started`` / ``run_finished`` a ``runs`` row; ``ticket_triaged``
+a decision (``written``, or ``dry-run`` / ``shadow``) and, for a run that writes, a ``writes``
+row; ``ticket_failed`` a ``failed`` decision (and a failed write when the write failed);
+``ticket_already_marked`` an ``unchanged`` decision; ``reply_triaged`` a decision of kind
+``reply`` for the reply's message and its write; ``ticket_outcome`` / ``shadow_outcome`` an
+outcome the store compares with the ticket's decision. Other events make no rows. ``runs``
+maps a run id to what its ``run_started`` said (helpdesk, mode), for the events after it.
+
+Each decision row keeps its event whole (``event``): a field added to an event later is in
+the store from that day, before any column names it. Pure: no database here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .schema import LABEL_FIELDS, overall_decision, stored_decision
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    helpdesk: str = ""
+    mode: str = "normal"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A solved or closed ticket ticketbot triaged, with the labels agents left on it."""
+
+    ticket_id: int
+    status: str
+    labels: dict[str, str]
+    at: datetime
+    run_id: str
+    source: str  # "outcome" (a live run) or "shadow"
+
+
+@dataclass
+class EventRows:
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    writes: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any], runs: MutableMapping[str, RunInfo]) -> EventRows:
+        rows = cls()
+        event = record.get("event")
+        run_id = str(record.get("run_id") or "")
+        at = event_time(record)
+        if at is None or not run_id:
+            return rows
+        if event == "run_started":
+            info = RunInfo(str(record.get("helpdesk") or ""), run_mode(record))
+            runs[run_id] = info
+            rows.runs.append(
+                {
+                    "run_id": run_id,
+                    "started_at": at,
+                    "helpdesk": info.helpdesk,
+                    "mode": info.mode,
+                    "engine": _text(record.get("engine")),
+                    "version": _text(record.get("version")),
+                    "started": dict(record),
+                }
+            )
+            return rows
+        info = runs.get(run_id, RunInfo(mode=run_mode(record)))
+        if event == "run_finished":
+            rows.runs.append(_finished(record, run_id, at, info))
+        elif event == "ticket_triaged":
+            rows._triaged(record, run_id, at, info)
+        elif event == "ticket_failed":
+            rows._failed(record, run_id, at, info)
+        elif event == "ticket_already_marked":
+            ticket = _int(record.get("ticket_id"))
+            if ticket is not None:
+                rows.decisions.append(_identity(run_id, ticket, 0, at, info, status="unchanged"))
+        elif event == "reply_triaged":
+            rows._reply(record, run_id, at, info)
+        elif event in ("ticket_outcome", "shadow_outcome"):
+            ticket = _int(record.get("ticket_id"))
+            labels = record.get("labels")
+            if ticket is not None and isinstance(labels, Mapping):
+                rows.outcomes.append(
+                    Outcome(
+                        ticket,
+                        str(record.get("status") or ""),
+                        {str(k): str(v) for k, v in labels.items()},
+                        at,
+                        run_id,
+                        "outcome" if event == "ticket_outcome" else "shadow",
+                    )
+                )
+        return rows
+
+    def _triaged(self, e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> None:
+        ticket = _int(e.get("ticket_id"))
+        if ticket is None:
+            return
+        mode = info.mode
+        status = "written" if mode in ("normal", "serve") else mode
+        if e.get("dry_run") and status == "written":
+            status = "dry-run"
+        self.decisions.append(
+            {**_identity(run_id, ticket, 0, at, info, status=status), **decision_values(e)}
+        )
+        if status == "written":
+            self.writes.append(
+                {
+                    **_write_identity(run_id, ticket, 0, at, info, kind="triage"),
+                    "ok": True,
+                    "tags_added": _list(e.get("tags_added")),
+                    "priority": _text(e.get("priority")),
+                    "group_id": _int(e.get("group_id")),
+                    "fields": _dict(e.get("fields_set")),
+                    "note": bool(e.get("note", True)),
+                }
+            )
+
+    def _failed(self, e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> None:
+        ticket = _int(e.get("ticket_id"))
+        if ticket is None:
+            return
+        error = f"{e.get('stage')}: {e.get('error_type')}: {e.get('error')}"
+        self.decisions.append(
+            {
+                **_identity(run_id, ticket, 0, at, info, status="failed"),
+                "error": error[:2000],
+                "ticket_url": _text(e.get("ticket_url")),
+                "event": dict(e),
+            }
+        )
+        if e.get("stage") == "write" and info.mode in ("normal", "serve"):
+            self.writes.append(
+                {
+                    **_write_identity(run_id, ticket, 0, at, info, kind="triage"),
+                    "ok": False,
+                    "error": error[:2000],
+                }
+            )
+
+    def _reply(self, e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> None:
+        ticket, reply = _int(e.get("ticket_id")), _int(e.get("reply_id"))
+        if ticket is None or reply is None:
+            return
+        wrote = bool(e.get("wrote"))
+        status = (
+            info.mode
+            if info.mode in ("shadow", "dry-run")
+            else ("written" if wrote else "unchanged")
+        )
+        self.decisions.append(
+            {
+                **_identity(run_id, ticket, reply, at, info, status=status),
+                "kind": "reply",
+                "engine": _text(e.get("engine")),
+                "tags": _list(e.get("tags_added")),
+                "priority": _text(e.get("priority")),
+                "previous_priority": _text(e.get("previous_priority")),
+                "group_id": _int(e.get("group_id")),
+                "escalated": bool(e.get("escalated")),
+                "event": dict(e),
+            }
+        )
+        if wrote and status == "written":
+            self.writes.append(
+                {
+                    **_write_identity(run_id, ticket, reply, at, info, kind="reply"),
+                    "ok": True,
+                    "tags_added": _list(e.get("tags_added")),
+                    "tags_removed": _list(e.get("tags_removed")),
+                    "priority": _text(e.get("priority")),
+                    "group_id": _int(e.get("group_id")),
+                    "note": bool(e.get("note")),
+                }
+            )
+
+
+def decision_values(e: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision's columns from a ``ticket_triaged`` event (or the same fields before the
+    write: ``RunRecorder`` hands them over when the change is planned)."""
+    confidence = _floats(e.get("field_confidence"))
+    per_field = {k: stored_decision(str(v)) for k, v in _dict(e.get("decisions") or {}).items()}
+    values: dict[str, Any] = {
+        "engine": _text(e.get("engine")),
+        "model": _text(e.get("model")),
+        "fallback": bool(e.get("fallback")),
+        "confidence": _float(e.get("confidence")),
+        "field_confidence": confidence,
+        "field_decisions": per_field,
+        "decision": overall_decision(per_field),
+        "route": _routes(e.get("route")),
+        "escalated": bool(e.get("escalated")),
+        "articles": _list(e.get("articles")),
+        "fields": _dict(e.get("fields_set")),
+        "tags": _list(e.get("tags_added")),
+        "priority": _text(e.get("priority")),
+        "previous_priority": _text(e.get("previous_priority")),
+        "group_id": _int(e.get("group_id")),
+        "group_name": _text(e.get("group")),
+        "ticket_url": _text(e.get("ticket_url")),
+        "event": {k: v for k, v in e.items() if k not in ("subject", "answer")},
+    }
+    for name in LABEL_FIELDS:
+        values[name] = _text(e.get(name))
+        values[f"{name}_confidence"] = confidence.get(name)
+        values[f"{name}_decision"] = per_field.get(name)
+    for name in ("subject", "answer"):
+        if isinstance(e.get(name), str):
+            values[name] = e[name]
+    if values.get("answer"):
+        values["answer_state"] = _text(e.get("answer_state")) or "drafted"
+    return values
+
+
+def run_mode(record: Mapping[str, Any]) -> str:
+    """The mode a run event says: its ``mode`` if given, else from ``shadow`` / ``dry_run``."""
+    mode = record.get("mode")
+    if isinstance(mode, str) and mode:
+        return mode
+    if record.get("shadow"):
+        return "shadow"
+    if record.get("dry_run"):
+        return "dry-run"
+    return "normal"
+
+
+def event_time(record: Mapping[str, Any]) -> datetime | None:
+    ts = record.get("ts")
+    if not isinstance(ts, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _finished(e: Mapping[str, Any], run_id: str, at: datetime, info: RunInfo) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "run_id": run_id,
+        "finished_at": at,
+        "status": _text(e.get("status")),
+        "exit_code": _int(e.get("exit_code")),
+        "summary": dict(e),
+    }
+    for name in ("tickets_seen", "triaged", "failed", "skipped", "fallback"):
+        row[name] = _int(e.get(name)) or 0
+    row["cost_usd"] = _float(e.get("cost_usd")) or 0.0
+    if info.helpdesk or e.get("helpdesk"):
+        row["helpdesk"] = info.helpdesk or str(e.get("helpdesk"))
+    return row
+
+
+def _identity(
+    run_id: str, ticket: int, message: int, at: datetime, info: RunInfo, *, status: str
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "ticket_id": ticket,
+        "message_id": message,
+        "at": at,
+        "helpdesk": info.helpdesk,
+        "mode": info.mode,
+        "status": status,
+    }
+
+
+def _write_identity(
+    run_id: str, ticket: int, message: int, at: datetime, info: RunInfo, *, kind: str
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "ticket_id": ticket,
+        "message_id": message,
+        "at": at,
+        "helpdesk": info.helpdesk,
+        "kind": kind,
+    }
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _float(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _floats(value: object) -> dict[str, float]:
+    return {str(k): float(v) for k, v in _dict(value).items() if _float(v) is not None}
+
+
+def _list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _routes(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in _list(value)]

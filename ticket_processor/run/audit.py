@@ -1,0 +1,126 @@
+"""The run's side of the audit store: which store, whose rows, and when they are written.
+
+``open_audit`` opens the store the settings name (``TICKETBOT_DATABASE_URL``, else
+``audit.sqlite3`` in the state directory) for the configured helpdesk's account, and starts an
+``audit.feed.AuditFeed`` on the run's event log. A dry run before any real run creates no
+store (it leaves nothing behind). A store that cannot be opened does not stop the run: it
+says so (``audit_unavailable``, a warning) and the run goes on with the logs alone
+(``ticketbot audit import`` loads them later).
+
+``JournalThenWrite`` is the write journal the run's writers are handed: it flushes the feed
+before the journal records a write as begun, so every decision whose change may reach the
+helpdesk is in the store first. ``DecisionSink`` is what the recorder tells of a planned change;
+``NO_AUDIT`` is the sink of a run without a store (tests that build a context by hand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ..audit.feed import AuditFeed
+from ..audit.store import AuditStore, AuditStoreError
+from ..common.eventlog import EventLog
+from ..models import WriteJournal
+from ..settings import Settings
+
+
+class DecisionSink(Protocol):
+    def planned(self, fields: Mapping[str, Any]) -> None: ...
+    def flush(self) -> None: ...
+
+
+class _NoAudit:
+    def planned(self, fields: Mapping[str, Any]) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+
+NO_AUDIT: DecisionSink = _NoAudit()
+
+
+class JournalThenWrite:
+    """A ``WriteJournal`` that stores the run's decisions before a write begins."""
+
+    def __init__(self, journal: WriteJournal, sink: DecisionSink) -> None:
+        self._journal = journal
+        self._sink = sink
+
+    def begin(self, ticket_ids: Sequence[int]) -> None:
+        self._sink.flush()
+        self._journal.begin(ticket_ids)
+
+    def job_sent(self, job_id: str, ticket_ids: Sequence[int]) -> None:
+        self._journal.job_sent(job_id, ticket_ids)
+
+    def end(self, ticket_ids: Sequence[int], job_ids: Sequence[str]) -> None:
+        self._journal.end(ticket_ids, job_ids)
+
+
+def audited(journal: WriteJournal, sink: DecisionSink) -> WriteJournal:
+    return journal if sink is NO_AUDIT else JournalThenWrite(journal, sink)
+
+
+def audit_account(settings: Settings) -> str:
+    """Whose rows these are in a shared store: the helpdesk's kind and host
+    (``zendesk:acme.zendesk.com``), the same for every host that runs this account."""
+    try:
+        host = urlsplit(settings.desks[settings.helpdesk].base_url).hostname or ""
+    except Exception:  # noqa: BLE001 - an unconfigured helpdesk: the kind alone
+        host = ""
+    return f"{settings.helpdesk}:{host}" if host else settings.helpdesk
+
+
+def open_store(settings: Settings) -> AuditStore:
+    """The store the settings name, opened (and upgraded) for the configured account."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return AuditStore.open(url, state_dir=settings.state_dir, account=audit_account(settings))
+
+
+def mode_of(*, dry_run: bool, shadow: bool) -> str:
+    return "shadow" if shadow else "dry-run" if dry_run else "normal"
+
+
+def open_audit(settings: Settings, log: EventLog, *, run_id: str, mode: str) -> AuditFeed | None:
+    """The run's feed on ``log``, or None (and a warning in the log) without a store.
+
+    A dry run before any real one (no state directory yet) creates none: it leaves nothing
+    behind; later dry runs are stored, marked ``dry-run``."""
+    if mode == "dry-run" and settings.database_url is None and not settings.state_dir.exists():
+        return None
+    try:
+        store = open_store(settings)
+    except AuditStoreError as exc:
+        log.emit("audit_unavailable", level="warning", reason=str(exc))
+        return None
+
+    def failed(message: str) -> None:
+        log.emit("audit_unavailable", level="warning", reason=message)
+
+    feed = AuditFeed(store, run_id=run_id, helpdesk=settings.helpdesk, mode=mode, on_error=failed)
+    log.listen(feed.event)
+    return feed
+
+
+def close_audit(feed: AuditFeed | None) -> None:
+    if feed is not None:
+        feed.close()
+        feed.store.close()
+
+
+def prune_audit(feed: AuditFeed | None, log: EventLog, *, keep_days: int) -> None:
+    """Retention as the logs': rows older than ``keep_days`` days go."""
+    if feed is None:
+        return
+    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    try:
+        deleted = feed.store.prune(cutoff)
+    except AuditStoreError as exc:
+        log.emit("audit_unavailable", level="warning", reason=str(exc))
+        return
+    if any(deleted.values()):
+        log.emit("audit_pruned", before=cutoff.isoformat(), **deleted)
