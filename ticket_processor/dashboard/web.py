@@ -259,6 +259,7 @@ def build_app(config: DashboardConfig) -> Starlette:
         return page(
             request,
             "ticket.html",
+            message=request.query_params.get("done", "")[:300],
             h=history,
             pending=pending,
             choices=config.review.choices if config.review else {},
