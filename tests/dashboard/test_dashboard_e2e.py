@@ -83,6 +83,7 @@ def test_the_dashboard_over_a_real_run(
         assert 'data-kind="triage"' in ticket.text
         assert "first triage" in ticket.text
         assert str(logged[first]["ticket_url"]) in ticket.text
+        assert "<pre class=\"note\" data-note>ticketbot triage (" in ticket.text  # as written
         assert client.get("/tickets/999999").status_code == 404
 
         # Writes: the CSRF token of the sign-in, from the dashboard's own origin.
@@ -114,6 +115,7 @@ def test_the_dashboard_over_a_real_run(
         history = client.get(f"/tickets/{first}").text
         assert 'data-kind="review"' in history
         assert "accepted category" in history
+        assert "data-note>ticketbot review (run " in history  # the review's own note
         # Once reviewed, it waits no more; a second accept writes nothing.
         again = client.post(
             "/review", data={"accept": item, "csrf": token}, headers={"origin": url}

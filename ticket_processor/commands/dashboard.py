@@ -56,6 +56,17 @@ def _export(settings: Settings, out: Path) -> None:
     )
 
 
+def _notes(settings: Settings, ticket_id: int) -> list[str]:
+    """The ticket's internal notes, read from the helpdesk when its page is opened."""
+    from ..run.connect import connect
+
+    helpdesk = connect(settings)
+    try:
+        return helpdesk.notes(ticket_id)
+    finally:
+        helpdesk.close()
+
+
 def dashboard(
     host: Annotated[
         str,
@@ -127,6 +138,11 @@ def dashboard(
             token=token, proxy_header=proxy, review=review_on, loopback=is_loopback(host)
         )
         app = build_app(
-            DashboardConfig(open_store=lambda: open_store(chosen), access=access, review=desk)
+            DashboardConfig(
+                open_store=lambda: open_store(chosen),
+                access=access,
+                review=desk,
+                notes=lambda ticket_id: _notes(chosen, ticket_id),
+            )
         )
         serve_forever(app, sock)

@@ -24,7 +24,7 @@ def hours_chart(hours: Sequence[HourCounts]) -> str:
     """Stacked columns, one an hour: by the LLM, the learned model, the rules; failed on top."""
     if not any(h.by_engine or h.failed for h in hours):
         return _empty("no tickets in the last day")
-    width, height, base = 640, 180, 150
+    width, height, base = 960, 180, 150
     top = max(sum(h.by_engine.values()) + h.failed for h in hours) or 1
     slot = width / len(hours)
     column = max(2.0, slot * 0.7)
@@ -51,9 +51,10 @@ def hours_chart(hours: Sequence[HourCounts]) -> str:
                 f'height="{h:.1f}"><title>{hour.start:%H}:00 {escape(name)}: {count}'
                 "</title></rect>"
             )
-    parts.append(f'<text x="0" y="{height - 4}">{hours[0].start:%H}:00</text>')
+    parts.append(f'<text x="0" y="{height - 4}">{hours[0].start:%a %H}:00 UTC</text>')
     parts.append(
-        f'<text x="{width}" y="{height - 4}" text-anchor="end">{hours[-1].start:%H}:00</text>'
+        f'<text x="{width}" y="{height - 4}" text-anchor="end">'
+        f"{hours[-1].start:%a %H}:00 UTC</text>"
     )
     parts.append("</svg>")
     legend = "".join(

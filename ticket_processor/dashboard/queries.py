@@ -25,7 +25,6 @@ from .filters import SORTS, ListQuery
 COUNT_CAP = 10_000
 # The overview's window: the last day, hour by hour.
 OVERVIEW_HOURS = 24
-LAST_RUNS = 10
 CALIBRATION_BINS = 10
 # The per-field decision columns, as the store names them, and the values the review
 # queue offers for each.
@@ -262,9 +261,6 @@ def ticket_page(history: TicketHistory) -> TicketPage | None:
     found = [asdict(d) for d in history.decisions]
     if not found:
         return None
-    for d in found:
-        event = d.get("event")
-        d["note_text"] = event.get("note") if isinstance(event, Mapping) else None
     entries = [
         HistoryEntry(_aware(d["at"]), d["kind"], _decision_title(d), d["run_id"], d) for d in found
     ]
@@ -508,21 +504,6 @@ def drafted_answers(
         )
         for row in conn.execute(statement).mappings()
     ]
-
-
-def decision_row(
-    conn: sa.Connection, decision_id: int, *, account: str = ""
-) -> dict[str, Any] | None:
-    row = (
-        conn.execute(
-            sa.select(decisions).where(
-                decisions.c.id == decision_id, decisions.c.account == account
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
 
 
 def pending_of(row: Mapping[str, Any], field_name: str) -> PendingSuggestion | None:

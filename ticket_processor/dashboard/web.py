@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..audit import queries as audit_queries
 from ..audit.queries import Overview
 from ..audit.store import AuditStore
+from ..errors import TicketBotError
 from . import charts, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, SORTS, ListQuery
@@ -93,6 +94,8 @@ class DashboardConfig:
     open_store: Callable[[], AuditStore]
     access: Access
     review: ReviewDesk | None = None
+    # The ticket's internal notes as the helpdesk holds them (one read; None: not shown).
+    notes: Callable[[int], list[str]] | None = None
     title: str = "ticketbot"
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -256,9 +259,12 @@ def build_app(config: DashboardConfig) -> Starlette:
                 for name in queries.REVIEW_FIELDS
                 if name not in done and (s := queries.pending_of(latest, name)) is not None
             ]
+        notes, notes_error = await run_in_threadpool(_notes_of, config.notes, ticket_id)
         return page(
             request,
             "ticket.html",
+            notes=notes,
+            notes_error=notes_error,
             message=request.query_params.get("done", "")[:300],
             h=history,
             pending=pending,
@@ -365,6 +371,17 @@ def build_app(config: DashboardConfig) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(Guard, access=access)
     return app
+
+
+def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:
+    """ticketbot's notes on the ticket (its triage, review and revert notes), or why not."""
+    if read is None:
+        return [], "the helpdesk is not configured here: its notes are not shown"
+    try:
+        found = read(ticket_id)
+    except TicketBotError as exc:
+        return [], f"the helpdesk could not be read: {exc}"
+    return [n for n in found if n.lstrip().startswith("ticketbot ")], ""
 
 
 async def _form(request: Request) -> dict[str, list[str]] | None:
