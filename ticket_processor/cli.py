@@ -20,6 +20,7 @@ import typer
 from rich.markup import escape
 
 from . import __version__
+from .commands.audit import audit_app
 from .commands.backfill import backfill
 from .commands.calibrate import calibrate
 from .commands.common import (
@@ -122,6 +123,7 @@ app.add_typer(breaker_app, name="breaker")
 app.add_typer(kb_app, name="kb")
 app.add_typer(routes_app, name="routes")
 app.add_typer(fields_app, name="fields")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

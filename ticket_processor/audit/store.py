@@ -366,6 +366,24 @@ class AuditStore:
         with self.engine.connect() as conn:
             return queries.overview(conn, self.account, since=since, until=until)
 
+    def row_counts(self) -> dict[str, int]:
+        """This account's rows per table."""
+        with self.engine.connect() as conn:
+            return {
+                table.name: int(
+                    conn.execute(
+                        sa.select(sa.func.count()).where(table.c.account == self.account)
+                    ).scalar_one()
+                )
+                for table in (runs, decisions, writes, reverts, corrections, reviews)
+            }
+
+    def accounts(self) -> list[str]:
+        """Every account with decisions in the store (a shared store holds many)."""
+        with self.engine.connect() as conn:
+            statement = sa.select(decisions.c.account).group_by(decisions.c.account)
+            return [str(value) for value in conn.execute(statement).scalars()]
+
     def values(self, column: str, *, limit: int = 200) -> list[str]:
         """The distinct values of a filterable column (for the filters' choices)."""
         with self.engine.connect() as conn:

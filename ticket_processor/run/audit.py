@@ -75,10 +75,13 @@ def audit_account(settings: Settings) -> str:
     return f"{settings.helpdesk}:{host}" if host else settings.helpdesk
 
 
-def open_store(settings: Settings) -> AuditStore:
-    """The store the settings name, opened (and upgraded) for the configured account."""
+def open_store(settings: Settings, *, account: str | None = None) -> AuditStore:
+    """The store the settings name, opened (and upgraded) for ``account`` (default: the
+    configured helpdesk's)."""
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    return AuditStore.open(url, state_dir=settings.state_dir, account=audit_account(settings))
+    return AuditStore.open(
+        url, state_dir=settings.state_dir, account=account or audit_account(settings)
+    )
 
 
 def mode_of(*, dry_run: bool, shadow: bool) -> str:

@@ -1,0 +1,75 @@
+"""``ticketbot audit``: the audit store by hand — ``audit import LOGDIR`` and ``audit info``.
+
+Runs write the store as they go (``run.audit``); ``import`` loads past JSON-lines logs, so an
+installation that ran before the store existed starts with its history (importing twice adds
+nothing); ``info`` says which store the settings name, its schema version and its rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..settings import Settings
+
+audit_app = typer.Typer(help="The audit store: import past logs, show what it holds.")
+
+AccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="The account the rows belong to (default: the helpdesk's kind and host, as runs "
+        "store them).",
+    ),
+]
+
+
+@audit_app.command("import")
+def audit_import(
+    log_dir: Annotated[
+        Path,
+        typer.Argument(help="The directory of ticketbot-YYYY-MM-DD.jsonl files to load."),
+    ],
+    account: AccountOption = None,
+) -> None:
+    """Load past JSON-lines logs into the audit store (twice is the same as once)."""
+    from ..audit.importer import import_logs
+    from ..errors import ConfigError
+    from ..run.audit import open_store
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        if not log_dir.is_dir():
+            raise ConfigError(f"LOG_DIR: {log_dir} is not a directory of ticketbot logs")
+        with open_store(settings, account=account) as store:
+            result = import_logs(store, log_dir)
+            where = store.where
+        typer.echo(
+            f"read {result.events} event(s) from {log_dir}: {result.decisions} decision(s) "
+            f"stored in {where}"
+        )
+        if result.corrupt_lines:
+            typer.echo(f"skipped {result.corrupt_lines} damaged line(s)", err=True)
+        for name in result.skipped_files:
+            typer.echo(f"skipped {name}: not a regular file", err=True)
+
+
+@audit_app.command("info")
+def audit_info(account: AccountOption = None) -> None:
+    """Which store the settings name, its schema version, and its rows per table."""
+    from ..run.audit import open_store
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        with open_store(settings, account=account) as store:
+            typer.echo(f"store: {store.where}")
+            typer.echo(f"schema: {store.version()}")
+            typer.echo(f"account: {store.account}")
+            for table, rows in store.row_counts().items():
+                typer.echo(f"{table}: {rows}")
