@@ -5,8 +5,9 @@ statements on SQLite and PostgreSQL.
 The list is one row per ticket: its latest decision (a re-triage after a reply replaces the
 first in the list; the ticket page shows both), dry runs left out (they wrote nothing). Each
 filter is a column the store indexes with the time (``ix_decisions_*``), so a page is an index
-walk newest first; the count stops at ``COUNT_CAP`` rows ("10,000+"), so a filter that matches
-half a million rows costs no more than one that matches ten thousand.
+walk newest first; the count stops at ``COUNT_CAP`` rows ("1,000+"), so a filter that matches
+half a million rows costs no more than one that matches a thousand
+(``scripts/dashboard_list_timing.py`` measures it over a million decisions).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..audit.queries import Overview, TicketHistory
 from ..audit.schema import decisions, reviews, runs
 from .filters import SORTS, ListQuery
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 # The overview's window: the last day, hour by hour.
 OVERVIEW_HOURS = 24
 CALIBRATION_BINS = 10
