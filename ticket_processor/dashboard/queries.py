@@ -241,7 +241,7 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
-class TicketPage:
+class TicketView:
     ticket_id: int
     helpdesk: str
     subject: str
@@ -256,7 +256,7 @@ def _decision_title(d: Mapping[str, Any]) -> str:
     return f"{kind}{mode}"
 
 
-def ticket_page(history: TicketHistory) -> TicketPage | None:
+def ticket_page(history: TicketHistory) -> TicketView | None:
     """The store's history of one ticket as one timeline, oldest first; None when the store
     has no decision for it."""
     found = [asdict(d) for d in history.decisions]
@@ -288,7 +288,7 @@ def ticket_page(history: TicketHistory) -> TicketPage | None:
     real = [d for d in found if d["mode"] != "dry-run"]
     latest = (real or found)[-1]
     url = next((d["ticket_url"] for d in reversed(found) if d.get("ticket_url")), None)
-    return TicketPage(
+    return TicketView(
         history.ticket_id,
         str(latest.get("helpdesk") or ""),
         str(latest.get("subject") or ""),
