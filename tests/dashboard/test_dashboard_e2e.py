@@ -83,7 +83,7 @@ def test_the_dashboard_over_a_real_run(
         assert 'data-kind="triage"' in ticket.text
         assert "first triage" in ticket.text
         assert str(logged[first]["ticket_url"]) in ticket.text
-        assert "<pre class=\"note\" data-note>ticketbot triage (" in ticket.text  # as written
+        assert '<pre class="note" data-note>ticketbot triage (' in ticket.text  # as written
         assert client.get("/tickets/999999").status_code == 404
 
         # Writes: the CSRF token of the sign-in, from the dashboard's own origin.

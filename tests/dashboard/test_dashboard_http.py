@@ -222,3 +222,24 @@ def test_the_command_refuses_before_listening(tmp_path: Path) -> None:
     review = invoke("dashboard", "--review", "--port", "0", env=env)
     assert review.exit_code == 2
     assert "--review" in review.output
+
+
+def test_mounted_under_a_path_its_links_and_assets_follow(state: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    inner = build_app(
+        DashboardConfig(
+            open_store=lambda: AuditStore.open(None, state_dir=state, account=ACCOUNT),
+            access=Access(token=None),
+        )
+    )
+    outer = Starlette(routes=[Mount("/dashboard", app=inner)])
+    with serve_in_thread(outer) as url:
+        page = httpx.get(url + "/dashboard/tickets?category=bug")
+        assert set(rows_of(page.text)) == {2}
+        assert 'href="/dashboard/tickets/2?helpdesk=zendesk"' in page.text
+        assert 'href="/dashboard/static/dashboard.css"' in page.text
+        assert httpx.get(url + "/dashboard/static/dashboard.css").status_code == 200
+        overview = httpx.get(url + "/dashboard/")
+        assert 'data-url="/dashboard/?partial=1"' in overview.text

@@ -147,14 +147,16 @@ class Guard:
             await send(message)
 
         request = Request(scope)
+        root = scope.get("root_path", "")
+        path = scope["path"]
+        path = path[len(root) :] if root and path.startswith(root) else path
         if not self.access.host_ok(request.headers.get("host", "")):
             await PlainTextResponse("unknown host", status_code=421)(scope, receive, with_headers)
             return
         identity = self.access.identify(request.headers, request.cookies)
-        path = scope["path"]
         if identity is None and not path.startswith(self.OPEN):
             if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
-                response: Response = RedirectResponse("/login", status_code=303)
+                response: Response = RedirectResponse(root + "/login", status_code=303)
             else:
                 response = PlainTextResponse(
                     "sign in: Authorization: Bearer <TICKETBOT_DASHBOARD_TOKEN>",
@@ -185,7 +187,8 @@ def build_app(config: DashboardConfig) -> Starlette:
             signed_in=who.signed_in,
             can_sign_out=who.kind == "session",
             csrf=access.csrf_token(who),
-            path=request.url.path,
+            path=_route_path(request),
+            base=request.scope.get("root_path", ""),
             refresh=REFRESH_SECONDS,
             **context,
         )
@@ -306,12 +309,12 @@ def build_app(config: DashboardConfig) -> Starlette:
             return PlainTextResponse("refused: the request comes from another origin", 403)
         requests = desk.requests_from(form)
         if not requests:
-            return RedirectResponse("/review?done=nothing+chosen", status_code=303)
+            return RedirectResponse(_root(request) + "/review?done=nothing+chosen", 303)
         results = await run_in_threadpool(desk.apply_all, store.get(), requests, who.name)
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
-        target = back + ("&" if "?" in back else "?") + "done=" + _quote(told)
+        target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + _quote(told)
         return RedirectResponse(target, status_code=303)
 
     async def login(request: Request) -> Response:
@@ -327,7 +330,7 @@ def build_app(config: DashboardConfig) -> Starlette:
                 error="That token is not the dashboard's.",
                 can_sign_in=access.can_sign_in,
             )
-        response = RedirectResponse("/", status_code=303)
+        response = RedirectResponse(_root(request) + "/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             access.new_session(),
@@ -344,7 +347,7 @@ def build_app(config: DashboardConfig) -> Starlette:
         who = identity_of(request)
         if not access.csrf_ok(who, (form or {}).get("csrf", [""])[0]):
             return PlainTextResponse("refused: missing or wrong CSRF token", status_code=403)
-        response = RedirectResponse("/login", status_code=303)
+        response = RedirectResponse(_root(request) + "/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
@@ -371,6 +374,16 @@ def build_app(config: DashboardConfig) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(Guard, access=access)
     return app
+
+
+def _root(request: Request) -> str:
+    """Where the app is mounted (``serve`` may mount it under a path): links start there."""
+    return str(request.scope.get("root_path", ""))
+
+
+def _route_path(request: Request) -> str:
+    root, path = _root(request), request.url.path
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:

@@ -8,7 +8,7 @@
   async function refresh() {
     if (document.hidden) return;
     try {
-      const answer = await fetch("/?partial=1", { credentials: "same-origin", cache: "no-store" });
+      const answer = await fetch(box.dataset.url || "/?partial=1", { credentials: "same-origin", cache: "no-store" });
       if (answer.ok) box.innerHTML = await answer.text();
     } catch (e) {
       // the server is restarting or the network dropped: the next tick tries again
