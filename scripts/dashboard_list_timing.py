@@ -113,14 +113,18 @@ def timed(store: AuditStore, params: dict[str, str]) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--store", type=Path, help="a state directory this script filled before: time it again"
+    )
     args = parser.parse_args()
-    state = Path(tempfile.mkdtemp(prefix="ticketbot-list-timing-"))
+    state = args.store or Path(tempfile.mkdtemp(prefix="ticketbot-list-timing-"))
     store = AuditStore.open(None, state_dir=state, account=ACCOUNT)
-    began = time.perf_counter()
-    fill(store, args.rows)
-    with store.engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
-    print(f"filled {args.rows:,} decisions in {time.perf_counter() - began:.0f} s")
+    if args.store is None:
+        began = time.perf_counter()
+        fill(store, args.rows)
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        print(f"filled {args.rows:,} decisions in {time.perf_counter() - began:.0f} s")
     week = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
     for params in (
         {},
@@ -134,8 +138,8 @@ def main() -> None:
         {"q": "4312"},
         {"min_confidence": "0.2", "max_confidence": "0.4"},
         {"category": "billing", "page": "20"},
-        {"sort": "ticket"},
-        {"sort": "category", "decision": "suggested"},
+        {"sort": "oldest", "decision": "suggested"},
+        {"sort": "oldest", "category": "billing", "decision": "suggested"},
     ):
         ms, total = timed(store, params)
         shown = "&".join(f"{k}={v}" for k, v in params.items()) or "(no filter)"

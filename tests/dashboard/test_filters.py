@@ -25,7 +25,7 @@ def test_every_filter_reads_from_the_query_and_writes_back() -> None:
         "max_confidence": "0.8",
         "since": "2026-11-01",
         "until": "2026-11-24",
-        "sort": "category",
+        "sort": "oldest",
         "page": "3",
         "per_page": "25",
     }
