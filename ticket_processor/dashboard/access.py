@@ -125,7 +125,7 @@ class Access:
         sign-in is needed and missing or wrong."""
         auth = headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
-            return Identity("bearer", "token", "bearer") if self.token_matches(auth[7:]) else None
+            return Identity("bearer", "lead", "bearer") if self.token_matches(auth[7:]) else None
         cookie = cookies.get(SESSION_COOKIE, "")
         session, _, signature = cookie.partition(".")
         if session and hmac.compare_digest(signature, self._sign("session", session)):
