@@ -16,6 +16,7 @@ from markupsafe import escape
 from support.cli import invoke
 from support.dashboard import IMG, LINK, SCRIPT, TOKEN, bearer, csrf_of, rows_of
 
+from ticket_processor.audit.queries import DecisionQuery
 from ticket_processor.audit.store import AuditStore
 from ticket_processor.dashboard.access import Access
 from ticket_processor.dashboard.review import ReviewDesk
@@ -58,6 +59,16 @@ def _fill(state: Path) -> None:
                 },
                 {
                     **common,
+                    "ticket_id": 4,
+                    "subject": "Two suggestions",
+                    "category": "refund",
+                    "urgency": "high",
+                    "field_confidence": {"category": 0.6, "urgency": 0.55},
+                    "field_decisions": {"category": "suggested", "urgency": "suggested"},
+                    "decision": "suggested",
+                },
+                {
+                    **common,
                     "ticket_id": 2,
                     "subject": IMG,
                     "category": "bug",
@@ -83,7 +94,8 @@ def state(tmp_path: Path) -> Path:
 
 
 def _serve(state: Path, access: Access, reviewer: RecordingReviewer | None = None) -> Iterator[str]:
-    desk = ReviewDesk(reviewer, {"category": ["billing", "bug"]}) if reviewer else None
+    choices = {"category": ["billing", "bug", "refund"], "urgency": ["low", "high"]}
+    desk = ReviewDesk(reviewer, choices) if reviewer else None
     app = build_app(
         DashboardConfig(
             open_store=lambda: AuditStore.open(None, state_dir=state, account=ACCOUNT),
@@ -113,7 +125,7 @@ def with_review(state: Path, reviewer: RecordingReviewer) -> Iterator[str]:
 def test_read_only_pages_escape_everything_from_tickets(read_only: str) -> None:
     page = httpx.get(read_only + "/tickets")
     assert page.status_code == 200
-    assert set(rows_of(page.text)) == {1, 2}  # the dry run wrote nothing: not listed
+    assert set(rows_of(page.text)) == {1, 2, 4}  # the dry run wrote nothing: not listed
     for hostile in (SCRIPT, IMG):
         assert hostile not in page.text
         assert escape(hostile) in page.text
@@ -243,3 +255,43 @@ def test_mounted_under_a_path_its_links_and_assets_follow(state: Path) -> None:
         assert httpx.get(url + "/dashboard/static/dashboard.css").status_code == 200
         overview = httpx.get(url + "/dashboard/")
         assert 'data-url="/dashboard/?partial=1"' in overview.text
+
+
+def _decision_ids(state: Path) -> dict[int, int]:
+    with AuditStore.open(None, state_dir=state, account=ACCOUNT) as store:
+        page = store.list_decisions(DecisionQuery(limit=50))
+    return {d.ticket_id: d.id for d in page.rows}
+
+
+def test_bulk_accept_and_a_correction(
+    with_review: str, reviewer: RecordingReviewer, state: Path
+) -> None:
+    ids = _decision_ids(state)
+    with httpx.Client(base_url=with_review, headers={"origin": with_review}) as client:
+        client.post("/login", data={"token": TOKEN})
+        queue = client.get("/review").text
+        token = csrf_of(queue)
+        # The ticket with two suggested fields shows both; correct one to a value not offered:
+        # refused, nothing asked of the helpdesk.
+        assert f'value="{ids[4]}:urgency"' in queue
+        bad = {"correct": f"{ids[4]}:category", f"value:{ids[4]}:category": "x", "csrf": token}
+        refused = client.post("/review", data=bad)
+        assert "is not a value category may take" in client.get(refused.headers["location"]).text
+        assert reviewer.asked == []
+        fix = {"correct": f"{ids[4]}:category", f"value:{ids[4]}:category": "bug", "csrf": token}
+        client.post("/review", data=fix)
+        bulk = {"bulk": "1", "item": [f"{ids[1]}:category", f"{ids[4]}:urgency"], "csrf": token}
+        client.post("/review", data=bulk)
+        after = client.get("/review").text
+        assert 'data-ticket-id="4"' not in after
+        assert 'data-ticket-id="1"' not in after
+        overview = client.get("/").text
+    asked = [(t, label.field, label.value, label.action) for t, label in reviewer.asked]
+    assert asked == [
+        (4, "category", "bug", "correct"),
+        (1, "category", "billing", "accept"),
+        (4, "urgency", "high", "accept"),
+    ]
+    # Each counts in the agreement figures: category one accepted, one corrected; urgency kept.
+    assert 'data-agreement="category">50%<' in overview
+    assert 'data-agreement="urgency">100%<' in overview
