@@ -22,6 +22,7 @@ pytest_plugins = [
     "support.llm_servers",
     "support.webhook",
     "support.desk",
+    "support.postgres",
 ]
 
 

@@ -25,9 +25,11 @@ def _decision(ticket_id: int, minutes: int = 0, **values: object) -> dict[str, o
     }
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[AuditStore]:
-    opened = AuditStore.open(None, state_dir=tmp_path / "state", account="zendesk:acme")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditStore]:
+    """The same store API on SQLite (the default) and on PostgreSQL (``-m postgres``)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    opened = AuditStore.open(url, state_dir=tmp_path / "state", account="zendesk:acme")
     yield opened
     opened.close()
 

@@ -106,7 +106,12 @@ class AuditStore:
         where = describe_url(full)
         try:
             engine = _engine(full, state_dir)
-        except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
+        except ImportError as exc:
+            raise AuditStoreError(
+                f"cannot open the audit store {where}: {exc}; for PostgreSQL install "
+                "ticketbot's postgres extra: pip install 'ticketbot[postgres]'"
+            ) from None
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise AuditStoreError(
                 f"cannot open the audit store {where}: {exc}; check TICKETBOT_DATABASE_URL"
             ) from None

@@ -8,12 +8,14 @@ Each a few lines calling the library (``settings.describe_settings``, ``state.le
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .. import __version__
 from ..errors import ConfigError
@@ -147,7 +149,10 @@ def report(
         Path | None, typer.Option(file_okay=False, help="Logs to read [TICKETBOT_LOG_DIR].")
     ] = None,
 ) -> None:
-    """Summarise the JSON-lines logs: tickets, success and fallback rates, latency, tokens, cost."""
+    """Summarise the runs: tickets, success and fallback rates, latency, tokens, cost.
+
+    Reads the audit store when there is one that covers the window, else the JSON-lines logs
+    (``--log-dir``: the logs, always)."""
     from ..common.eventlog import read_events
     from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from ..report.html import render_html
@@ -162,13 +167,17 @@ def report(
         now = datetime.now(UTC)
         start = parse_since(since, now=now)
         events = read_events(settings.log_dir, since=start)
-        older = read_events(settings.log_dir, until=start)  # for agents' agreement
+        older: Iterable[Mapping[str, Any]] = read_events(settings.log_dir, until=start)
+        stored = None if log_dir is not None else _stored_events(settings, start, now)
+        window: Iterable[Mapping[str, Any]] = events
+        if stored is not None:
+            window, older = stored  # the same events, from the store
         # The log was scrubbed when written, but perhaps with fewer secrets than are known now
         # (a key added to a URL since): every event is scrubbed again on its way to the report.
         # The older history only lends the labels written on tickets (enum values), no text.
         scrub = settings.scrubber()
         summary = build_report(
-            (scrub(e) for e in events), prices=prices, since=start, until=now, history=older
+            (scrub(e) for e in window), prices=prices, since=start, until=now, history=older
         )
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
@@ -184,6 +193,33 @@ def report(
                 err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
             if html is not None:
                 console.print(f"HTML report written to {html}")
+
+
+def _stored_events(
+    settings: Settings, start: datetime, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """The window's events and the older ones from the audit store, or None: no store, a
+    store that cannot be read (said on stderr), or one that does not reach back as far as
+    the logs (their history is not imported yet)."""
+    from ..audit.store import FILE_NAME, AuditStoreError
+    from ..common.eventlog import read_events
+    from ..report.stored import store_covers, stored_events
+    from ..run.audit import open_store
+
+    if settings.database_url is None and not (settings.state_dir / FILE_NAME).is_file():
+        return None
+    first = next(iter(read_events(settings.log_dir, since=start)), None)
+    try:
+        with open_store(settings) as store:
+            if not store_covers(store, first):
+                return None
+            return (
+                stored_events(store, since=start, until=now),
+                stored_events(store, until=start),
+            )
+    except AuditStoreError as exc:
+        err_console.print(f"reading the logs: {escape(str(exc))}")
+        return None
 
 
 def schedule(

@@ -1,0 +1,149 @@
+"""The report's events from the audit store, when there is one.
+
+The store keeps each run's ``run_started`` and ``run_finished`` events whole (``runs.started``,
+``runs.summary``) and each decision's event whole (``decisions.event``: ``ticket_triaged``,
+``ticket_failed``, ``reply_triaged``); an agent's labels on a solved ticket are its
+``corrections`` of one run and source. ``stored_events`` gives them back as the log's events,
+in time order, so ``build_report`` computes the same figures from either.
+
+``store_covers`` says whether the store can stand in for the logs over a window: it holds the
+run of the first event the logs have there (an installation that kept logs before it had a
+store reads them until ``ticketbot audit import`` loads them). The figures are the same; the
+window's first and last event are those the store keeps (runs and decisions, not the log's
+every line), so they may differ from the logs' by the moments between a run's first lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..audit.schema import corrections, decisions, runs
+from ..audit.store import AuditStore
+from ..common.timespec import format_ts
+
+# The decision events the report reads (a planned decision's fields are no event).
+DECISION_EVENTS = ("ticket_triaged", "ticket_failed", "reply_triaged")
+_OUTCOME_EVENTS = {"outcome": "ticket_outcome", "shadow": "shadow_outcome"}
+
+
+def stored_events(
+    store: AuditStore, *, since: datetime | None = None, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The store's events with ``since <= ts < until``, oldest first."""
+    found = [*_run_events(store, since, until), *_decision_events(store, since, until)]
+    found += _outcome_events(store, since, until)
+    found.sort(key=lambda event: str(event.get("ts") or ""))
+    return found
+
+
+def store_covers(store: AuditStore, first_logged: Mapping[str, Any] | None) -> bool:
+    """Whether the store holds the run of the logs' first event in the window (no logs
+    there: whether it holds any run)."""
+    r = runs.c
+    statement = sa.select(r.run_id).where(r.account == store.account).limit(1)
+    if first_logged is not None:
+        run_id = first_logged.get("run_id")
+        if not isinstance(run_id, str):
+            return False
+        statement = statement.where(r.run_id == run_id)
+    with store.engine.connect() as conn:
+        return conn.execute(statement).first() is not None
+
+
+def _window(
+    column: sa.ColumnElement[Any], since: datetime | None, until: datetime | None
+) -> list[sa.ColumnElement[bool]]:
+    found = []
+    if since is not None:
+        found.append(column >= _aware(since))
+    if until is not None:
+        found.append(column < _aware(until))
+    return found
+
+
+def _run_events(
+    store: AuditStore, since: datetime | None, until: datetime | None
+) -> Iterator[dict[str, Any]]:
+    r = runs.c
+    with store.engine.connect() as conn:
+        started = conn.execute(
+            sa.select(r.started).where(
+                r.account == store.account,
+                r.started.is_not(None),
+                *_window(r.started_at, since, until),
+            )
+        ).scalars()
+        yield from _events(started)
+        finished = conn.execute(
+            sa.select(r.summary).where(
+                r.account == store.account,
+                r.summary.is_not(None),
+                *_window(r.finished_at, since, until),
+            )
+        ).scalars()
+        yield from _events(finished)
+
+
+def _decision_events(
+    store: AuditStore, since: datetime | None, until: datetime | None
+) -> Iterator[dict[str, Any]]:
+    d = decisions.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(d.event).where(
+                d.account == store.account,
+                d.event.is_not(None),
+                d.status != "planned",
+                *_window(d.at, since, until),
+            )
+        ).scalars()
+        for event in _events(rows):
+            if event.get("event") in DECISION_EVENTS:
+                yield event
+
+
+def _outcome_events(
+    store: AuditStore, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    k = corrections.c
+    grouped: dict[tuple[Any, ...], dict[str, Any]] = {}
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(k.ticket_id, k.run_id, k.source, k.at, k.field, k.agent)
+            .where(
+                k.account == store.account,
+                k.source.in_(tuple(_OUTCOME_EVENTS)),
+                *_window(k.at, since, until),
+            )
+            .order_by(k.at, k.id)
+        )
+        for ticket, run_id, source, at, name, agent in rows:
+            key = (ticket, run_id, source)
+            event = grouped.setdefault(
+                key,
+                {
+                    "ts": format_ts(_aware(at)),
+                    "event": _OUTCOME_EVENTS[source],
+                    "run_id": run_id,
+                    "ticket_id": ticket,
+                    "status": "solved",
+                    "labels": {},
+                },
+            )
+            if agent is not None:
+                event["labels"][name] = agent
+    return list(grouped.values())
+
+
+def _events(values: Iterable[object]) -> Iterator[dict[str, Any]]:
+    for value in values:
+        if isinstance(value, Mapping) and isinstance(value.get("event"), str):
+            yield dict(value)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
