@@ -28,6 +28,11 @@ def test_hosts_beyond_loopback(host: str) -> None:
     check_listen(host, token="t" * 32, proxy_header=None, review=False)
 
 
+def test_a_short_token_is_refused() -> None:
+    with pytest.raises(ConfigError, match="at least 16"):
+        check_listen("127.0.0.1", token="short", proxy_header=None, review=True)
+
+
 def test_the_review_queue_needs_a_way_to_sign_in() -> None:
     with pytest.raises(ConfigError, match="--review"):
         check_listen("127.0.0.1", token=None, proxy_header=None, review=True)

@@ -33,6 +33,8 @@ from ..errors import ConfigError
 
 SESSION_COOKIE = "ticketbot_dashboard"
 SESSION_SECONDS = 12 * 3600
+# A token shorter than this is refused: nothing slows down guesses at the login form.
+MIN_TOKEN = 16
 _LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -49,6 +51,12 @@ def is_loopback(host: str) -> bool:
 
 def check_listen(host: str, *, token: str | None, proxy_header: str | None, review: bool) -> None:
     """Refuse, before anything listens, what the rules above do not allow."""
+    if token is not None and len(token) < MIN_TOKEN:
+        raise ConfigError(
+            f"TICKETBOT_DASHBOARD_TOKEN is {len(token)} characters: use at least {MIN_TOKEN} "
+            "random ones (`python -c 'import secrets; print(secrets.token_urlsafe(32))'`); "
+            "the login form tries any guess it is given"
+        )
     if not is_loopback(host) and not token:
         raise ConfigError(
             f"--host {host} reaches beyond this machine: set TICKETBOT_DASHBOARD_TOKEN (a long "
