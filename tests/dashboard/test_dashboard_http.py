@@ -59,6 +59,15 @@ def _fill(state: Path) -> None:
                 },
                 {
                     **common,
+                    "ticket_id": 5,
+                    "subject": "An answer",
+                    "category": "how_to",
+                    "decision": "applied",
+                    "answer": "<b>Go to Settings</b> then Export.",
+                    "answer_state": "drafted",
+                },
+                {
+                    **common,
                     "ticket_id": 4,
                     "subject": "Two suggestions",
                     "category": "refund",
@@ -125,7 +134,7 @@ def with_review(state: Path, reviewer: RecordingReviewer) -> Iterator[str]:
 def test_read_only_pages_escape_everything_from_tickets(read_only: str) -> None:
     page = httpx.get(read_only + "/tickets")
     assert page.status_code == 200
-    assert set(rows_of(page.text)) == {1, 2, 4}  # the dry run wrote nothing: not listed
+    assert set(rows_of(page.text)) == {1, 2, 4, 5}  # the dry run wrote nothing: not listed
     for hostile in (SCRIPT, IMG):
         assert hostile not in page.text
         assert escape(hostile) in page.text
@@ -190,6 +199,9 @@ def test_a_write_needs_the_csrf_token_and_the_own_origin(
         queue = client.get("/review").text
         assert 'data-ticket-id="1"' in queue
         assert escape(SCRIPT) in queue
+        # The answers ticketbot drafted and did not send are listed with the suggestions.
+        assert '<article class="answer" data-ticket-id="5">' in queue
+        assert escape("<b>Go to Settings</b> then Export.") in queue
         token = csrf_of(queue)
         own = {"origin": with_review}
         assert client.post("/review", data={"accept": "1:category"}, headers=own).status_code == 403
