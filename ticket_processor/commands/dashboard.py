@@ -58,13 +58,17 @@ def _export(settings: Settings, out: Path) -> None:
 
 def _notes(settings: Settings, ticket_id: int) -> list[str]:
     """The ticket's internal notes, read from the helpdesk when its page is opened."""
+    from ..errors import TicketBotError
     from ..run.connect import connect
 
-    helpdesk = connect(settings)
     try:
-        return helpdesk.notes(ticket_id)
-    finally:
-        helpdesk.close()
+        helpdesk = connect(settings)
+        try:
+            return helpdesk.notes(ticket_id)
+        finally:
+            helpdesk.close()
+    except TicketBotError as exc:  # shown on the page: never with a secret in it
+        raise TicketBotError(settings.scrubber().text(str(exc))) from None
 
 
 def dashboard(

@@ -64,7 +64,8 @@ class ReviewWriter:
         self._state_dir = state_dir
         self._log_dir = log_dir
         self._prefix = prefix
-        self._secrets = secrets
+        # What the lead reads on the page: an error's text never carries a secret.
+        self._scrub = secrets if isinstance(secrets, Scrubber) else Scrubber(secrets)
         self._set_priority = set_priority
 
     def apply(self, ticket_id: int, label: ReviewedLabel) -> ReviewOutcome:
@@ -102,12 +103,12 @@ class ReviewWriter:
                 [change], replan=plan, journal=RunLedger(self._state_dir), report=outcomes.append
             )
         except TicketBotError as exc:
-            return ReviewOutcome(ticket_id, False, run_id, str(exc))
+            return ReviewOutcome(ticket_id, False, run_id, self._scrub.text(str(exc)))
         finally:
             helpdesk.close()
         outcome = outcomes[0] if outcomes else None
         if outcome is not None and outcome.error is not None:
-            return ReviewOutcome(ticket_id, False, run_id, str(outcome.error))
+            return ReviewOutcome(ticket_id, False, run_id, self._scrub.text(str(outcome.error)))
         if outcome is None or outcome.writeback is None:
             return _superseded(ticket_id, run_id, label)
         written = outcome.writeback
@@ -116,7 +117,7 @@ class ReviewWriter:
 
     def _log(self, run_id: str, ticket: Ticket, label: ReviewedLabel, wb: WriteBack) -> None:
         """The ``ticket_reviewed`` event: what ``revert --run`` reads to undo the review."""
-        with EventLog(self._log_dir, run_id=run_id, secrets=self._secrets) as log:
+        with EventLog(self._log_dir, run_id=run_id, secrets=self._scrub) as log:
             log.emit(
                 "ticket_reviewed",
                 ticket_id=ticket.id,
