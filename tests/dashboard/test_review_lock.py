@@ -32,3 +32,21 @@ def test_a_reviewer_name_from_a_proxy_header_is_plain() -> None:
     assert reviewer_name("lea@example.com") == "lea@example.com"
     assert reviewer_name("<script>x</script>\nticketbot:v1") == "scriptxscriptticketbotv1"
     assert reviewer_name("") == "lead"
+
+
+def test_an_error_the_lead_reads_carries_no_secret(tmp_path: Path) -> None:
+    from ticket_processor.errors import TicketBotError
+
+    secret = "sk-live-0123456789abcdef"
+
+    def connect() -> Helpdesk:
+        raise TicketBotError(f"refused https://agent:{secret}@desk.example/api (key {secret})")
+
+    writer = ReviewWriter(
+        connect, state_dir=tmp_path, log_dir=tmp_path / "logs", prefix="ai_", secrets=(secret,)
+    )
+    outcome = writer.apply(7, ReviewedLabel("category", "billing", "billing", "lea"))
+    assert not outcome.written
+    assert outcome.reason is not None
+    assert "refused" in outcome.reason
+    assert secret not in outcome.reason

@@ -79,7 +79,10 @@ class ReviewWriter:
             )
 
     def _apply(self, ticket_id: int, label: ReviewedLabel, run_id: str) -> ReviewOutcome:
-        helpdesk = self._connect()
+        try:
+            helpdesk = self._connect()
+        except TicketBotError as exc:  # a helpdesk not configured, or out of reach
+            return ReviewOutcome(ticket_id, False, run_id, self._scrub.text(str(exc)))
         try:
             found = helpdesk.tickets([ticket_id])
             if not found:
