@@ -307,3 +307,17 @@ def test_bulk_accept_and_a_correction(
     # Each counts in the agreement figures: category one accepted, one corrected; urgency kept.
     assert 'data-agreement="category">50%<' in overview
     assert 'data-agreement="urgency">100%<' in overview
+
+
+def test_a_store_out_of_reach_is_a_page_that_says_so(tmp_path: Path) -> None:
+    from ticket_processor.audit.store import AuditStoreError
+
+    def refused() -> AuditStore:
+        raise AuditStoreError("cannot open the audit store postgresql://bot:***@db/x: refused")
+
+    app = build_app(DashboardConfig(open_store=refused, access=Access(token=None)))
+    with serve_in_thread(app) as url:
+        page = httpx.get(url + "/tickets")
+    assert page.status_code == 503
+    assert "cannot open the audit store" in page.text
+    assert "Traceback" not in page.text

@@ -371,7 +371,13 @@ def build_app(config: DashboardConfig) -> Starlette:
         yield  # nothing before listening: the store opens on the first request
         store.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        # The store out of reach (its error names it, never its password): say so, no trace.
+        return page(request, "unavailable.html", status=503, reason=str(exc))
+
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={TicketBotError: unavailable}
+    )
     app.add_middleware(Guard, access=access)
     return app
 
