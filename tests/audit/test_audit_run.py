@@ -101,3 +101,21 @@ def test_a_store_out_of_reach_leaves_the_run_as_it_was(
     [warning] = [e for e in logged if e["event"] == "audit_unavailable"]
     assert "127.0.0.1:1" in warning["reason"]
     assert "s3cret-pw" not in str(logged)
+
+
+def test_a_revert_is_stored_with_each_ticket_it_undid(desk: Desk, tmp_path: Path) -> None:
+    ids = desk.create(TICKETS[:2])
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    [row] = stored(tmp_path)[:1]
+    undone = invoke("revert", "--run", row.run_id)
+    assert undone.exit_code == 0, undone.output
+    with AuditStore.open(None, state_dir=tmp_path / "state", account=row.account) as store:
+        for ticket_id in ids:
+            history = store.ticket_history(ticket_id)
+            [revert] = history.reverts
+            assert (revert.reverted_run_id, revert.ok) == (row.run_id, True)
+            assert [w.kind for w in history.writes] == ["triage", "revert"]
+            triage, revert_write = history.writes
+            removed = set(revert_write.tags_removed or [])
+            assert removed
+            assert removed <= set(triage.tags_added or [])  # what the run had added

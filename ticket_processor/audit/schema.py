@@ -140,7 +140,13 @@ decisions = sa.Table(
     sa.Index("ix_decisions_decision", "account", "decision", "at"),
     sa.Index("ix_decisions_engine", "account", "engine", "at"),
     sa.Index("ix_decisions_urgency", "account", "urgency", "at"),
+    sa.Index("ix_decisions_confidence", "account", "confidence", "at"),
+    # The search, newest first, tests the subject on this index alone (no row read).
+    sa.Index("ix_decisions_subject", "account", "at", "id", "subject"),
 )
+# On SQLite, ``decisions_text`` (FTS5, trigram) indexes ``decisions.subject`` for a rare
+# word's search; the second migration makes it (SQLAlchemy describes no FTS5 table).
+TEXT_INDEX = "decisions_text"
 
 writes = sa.Table(
     "writes",

@@ -222,6 +222,7 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..common.eventlog import read_events
+    from ..run.audit import record_revert
     from ..run.connect import connect
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
@@ -250,6 +251,9 @@ def revert(
                 return
             with RunLock(settings.state_dir):
                 outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+            unrecorded = record_revert(settings, run_id, outcomes)
+            if unrecorded:
+                err_console.print(f"not in the audit store: {escape(unrecorded)}")
         finally:
             helpdesk.close()
         failed = [o for o in outcomes if o.error is not None]

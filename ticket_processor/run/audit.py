@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from ..audit.feed import AuditFeed
 from ..audit.store import AuditStore, AuditStoreError
-from ..common.eventlog import EventLog
-from ..models import WriteJournal
+from ..common.eventlog import EventLog, new_run_id
+from ..models import WriteJournal, WriteOutcome
 from ..settings import Settings
 
 
@@ -113,6 +113,52 @@ def close_audit(feed: AuditFeed | None) -> None:
     if feed is not None:
         feed.close()
         feed.store.close()
+
+
+def record_revert(
+    settings: Settings, plan_run_id: str, outcomes: Sequence[WriteOutcome]
+) -> str | None:
+    """Store what ``ticketbot revert`` undid (a ``reverts`` row and a ``writes`` row of kind
+    ``revert`` per ticket); None, or why the store could not take it (the revert stands)."""
+    revert_id = new_run_id()
+    now = datetime.now(UTC)
+    reverts, writes = [], []
+    for outcome in outcomes:
+        change = outcome.writeback
+        ok = outcome.error is None
+        reverts.append(
+            {
+                "run_id": revert_id,
+                "reverted_run_id": plan_run_id,
+                "ticket_id": outcome.ticket_id,
+                "at": now,
+                "ok": ok,
+                "detail": {"error": str(outcome.error)} if outcome.error else None,
+            }
+        )
+        writes.append(
+            {
+                "run_id": revert_id,
+                "ticket_id": outcome.ticket_id,
+                "message_id": 0,
+                "at": now,
+                "helpdesk": settings.helpdesk,
+                "kind": "revert",
+                "ok": ok,
+                "tags_removed": list(change.remove_tags) if change else [],
+                "priority": change.priority.value if change and change.priority else None,
+                "group_id": change.group_id if change else None,
+                "note": bool(change and change.note),
+                "error": str(outcome.error) if outcome.error else None,
+            }
+        )
+    try:
+        with open_store(settings) as store:
+            store.upsert_reverts(reverts)
+            store.upsert_writes(writes)
+    except AuditStoreError as exc:
+        return str(exc)
+    return None
 
 
 def prune_audit(feed: AuditFeed | None, log: EventLog, *, keep_days: int) -> None:
