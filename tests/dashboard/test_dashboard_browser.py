@@ -51,6 +51,10 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+# Every click that leaves the page waits for the next one (expect_navigation): an action on
+# the page being left would race the navigation.
+
+
 def _agreement(page: Any) -> str:
     cell = page.locator('[data-agreement="category"]')
     return str(cell.inner_text()) if cell.count() else "none"
@@ -74,15 +78,19 @@ def test_a_lead_filters_opens_and_accepts_in_a_browser(
         page.goto(url + "/")
         assert page.url == url + "/login"
         page.fill('input[name="token"]', TOKEN)
-        page.click('button[type="submit"]')
+        with page.expect_navigation():
+            page.click('button[type="submit"]')
         page.wait_for_url(url + "/")
         before = _agreement(page)
 
-        page.click('nav a[href="/tickets"]')
+        with page.expect_navigation():
+            page.click('nav a[href="/tickets"]')
         page.select_option('select[name="category"]', category)
-        page.click('form.filters button[type="submit"]')
+        with page.expect_navigation():
+            page.click('form.filters button[type="submit"]')
         page.select_option('select[name="decision"]', "suggested")
-        page.click('form.filters button[type="submit"]')
+        with page.expect_navigation():
+            page.click('form.filters button[type="submit"]')
         assert f"category={category}" in page.url
         assert "decision=suggested" in page.url
         rows = page.locator("tr[data-ticket-id]")
@@ -90,12 +98,14 @@ def test_a_lead_filters_opens_and_accepts_in_a_browser(
         assert shown == want
 
         first = sorted(want)[0]
-        page.click(f'tr[data-ticket-id="{first}"] a')
+        with page.expect_navigation():
+            page.click(f'tr[data-ticket-id="{first}"] a')
         page.wait_for_url(f"{url}/tickets/{first}*")
         assert page.locator('#history li[data-kind="triage"]').count() >= 1
         assert "first triage" in page.locator("#history").inner_text()
 
-        page.click('#pending tr[data-field="category"] button[name="accept"]')
+        with page.expect_navigation():
+            page.click('#pending tr[data-field="category"] button[name="accept"]')
         page.wait_for_url(f"{url}/tickets/{first}*")
         assert "written (run " in page.locator("#result").inner_text()
         assert page.locator('#history li[data-kind="review"]').count() == 1
@@ -104,7 +114,8 @@ def test_a_lead_filters_opens_and_accepts_in_a_browser(
         assert f"ai_category_{category}" in tags
         assert "ai_suggested_category" not in tags
 
-        page.click('nav a[href="/"]')
+        with page.expect_navigation():
+            page.click('nav a[href="/"]')
         assert _agreement(page) != before
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: still one page
         page.goto(url + "/tickets")
