@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,14 @@ def test_learn_from_helpdesk_then_run_learned(seeder: Seeder, tmp_path: Path) ->
     assert (state / "learned-model.zip").is_file()
     assert not (state / CHECKPOINT_NAME).exists()  # ticket text does not linger
     assert not (state / EXAMPLES_NAME).exists()
+    # The tickets an agent corrected are the audit store's corrections, field by field.
+    with sqlite3.connect(state / "audit.sqlite3") as db:
+        found = db.execute(
+            "SELECT COUNT(DISTINCT ticket_id), SUM(NOT agreed) FROM corrections "
+            "WHERE source = 'feedback'"
+        ).fetchone()
+    assert found[0] == CORRECTED
+    assert found[1] >= CORRECTED  # each changed at least one label ticketbot wrote
 
     # The same tickets, written to a file, learned the ordinary way.
     data, other = tmp_path / "same.jsonl", tmp_path / "from-file.zip"

@@ -154,3 +154,44 @@ def _reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None)
     lines = str(original if original is not None else exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
+
+
+class CorrectionFeed:
+    """What agents left on tickets against what ticketbot wrote, found after the fact (the
+    feedback harvest of ``learn --from-helpdesk``): a ``corrections`` row per field ticketbot
+    wrote, ``agreed`` or not, written in batches. ``source`` names who found them; a ticket
+    found again replaces its rows (their identity has no run)."""
+
+    def __init__(self, store: AuditStore, *, source: str = "feedback", batch_rows: int = 500):
+        self.store = store
+        self.source = source
+        self._batch_rows = batch_rows
+        self._rows: dict[Key, dict[str, Any]] = {}
+        self.stored = 0
+
+    def __call__(
+        self, ticket_id: int, written: Mapping[str, str], agent: Mapping[str, str]
+    ) -> None:
+        now = datetime.now(UTC)
+        for name, ours in written.items():
+            if name not in agent:
+                continue
+            self._rows[(ticket_id, name)] = {
+                "ticket_id": ticket_id,
+                "at": now,
+                "run_id": "",
+                "source": self.source,
+                "field": name,
+                "ticketbot": ours,
+                "agent": agent[name],
+                "agreed": ours == agent[name],
+            }
+        if len(self._rows) >= self._batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        rows = list(self._rows.values())
+        self._rows.clear()
+        if rows:
+            self.store.upsert_corrections(rows)
+            self.stored += len(rows)

@@ -1,4 +1,4 @@
-"""Reading the audit store: the decisions list, one ticket's history, the overview's figures.
+"""Reading the audit store: the decisions list, one ticket's history (the figures: ``overview``).
 
 The list (``list_decisions``) takes a ``DecisionQuery``: a ``DecisionFilter`` (every field None
 means "any"), a sort column from ``SORTS``, a direction, and a page (``limit``, ``offset``). It
@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
 
-from .schema import corrections, decisions, reverts, reviews, runs, writes
+from .schema import corrections, decisions, reverts, reviews, writes
 
 # Columns the list can sort by (the dashboard's sortable headers).
 SORTS: Final = ("at", "ticket_id", "category", "urgency", "engine", "confidence", "decision")
@@ -219,81 +219,6 @@ class TicketHistory:
         return bool(self.decisions or self.writes or self.reverts or self.corrections)
 
 
-@dataclass(frozen=True)
-class RunRow:
-    run_id: str
-    helpdesk: str
-    mode: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    status: str | None
-    exit_code: int | None
-    tickets_seen: int
-    triaged: int
-    failed: int
-    skipped: int
-    fallback: int
-    cost_usd: float
-    engine: str | None
-
-
-@dataclass(frozen=True)
-class Agreement:
-    field: str
-    agreed: int
-    compared: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.agreed / self.compared if self.compared else None
-
-
-@dataclass(frozen=True)
-class CalibrationBin:
-    """Decisions of a field whose confidence was in [low, high), and how many of them the
-    agents (or a lead) left as ticketbot set them."""
-
-    field: str
-    low: float
-    high: float
-    compared: int
-    agreed: int
-
-
-@dataclass(frozen=True)
-class Overview:
-    """The dashboard's overview for a time window (this account, real decisions: dry runs
-    excluded; shadow runs included and counted by ``mode``)."""
-
-    since: datetime
-    until: datetime | None
-    decisions: int
-    fallback: int
-    failed: int
-    per_hour: list[tuple[str, str, int]]  # ("2026-11-25 04", engine, decisions)
-    by_category: dict[str, int]
-    by_decision: dict[str, int]
-    by_mode: dict[str, int]
-    last_runs: list[RunRow]
-    agreement: list[Agreement]
-    calibration: list[CalibrationBin]
-    answers_drafted: int
-    answers_sent: int
-    answers_resolved: int  # sent, and the ticket then solved or closed
-
-    @property
-    def fallback_rate(self) -> float | None:
-        return self.fallback / self.decisions if self.decisions else None
-
-    @property
-    def failure_rate(self) -> float | None:
-        return self.failed / self.decisions if self.decisions else None
-
-    @property
-    def answer_resolution_rate(self) -> float | None:
-        return self.answers_resolved / self.answers_sent if self.answers_sent else None
-
-
 # -- the list -------------------------------------------------------------------------------
 
 
@@ -356,9 +281,9 @@ def _conditions(
     if where.max_confidence is not None:
         found.append(c.confidence <= where.max_confidence)
     if where.since is not None:
-        found.append(c.at >= _aware(where.since))
+        found.append(c.at >= aware(where.since))
     if where.until is not None:
-        found.append(c.at < _aware(where.until))
+        found.append(c.at < aware(where.until))
     if where.text:
         found.append(_text_match(conn, where.text))
     return found
@@ -447,158 +372,17 @@ def ticket_history(
     return TicketHistory(
         ticket_id=ticket_id,
         decisions=found,
-        writes=[_build(WriteRow, row) for row in rows(writes)],
-        reverts=[_build(RevertRow, row) for row in rows(reverts)],
-        corrections=[_build(CorrectionRow, row) for row in rows(corrections)],
-        reviews=[_build(ReviewRow, row) for row in rows(reviews)],
+        writes=[build(WriteRow, row) for row in rows(writes)],
+        reverts=[build(RevertRow, row) for row in rows(reverts)],
+        corrections=[build(CorrectionRow, row) for row in rows(corrections)],
+        reviews=[build(ReviewRow, row) for row in rows(reviews)],
     )
-
-
-# -- runs and the overview --------------------------------------------------------------------
-
-
-def recent_runs(conn: sa.Connection, account: str, *, limit: int = 20) -> list[RunRow]:
-    statement = (
-        sa.select(runs)
-        .where(runs.c.account == account)
-        .order_by(runs.c.started_at.desc(), runs.c.id.desc())
-        .limit(limit)
-    )
-    return [_build(RunRow, dict(row)) for row in conn.execute(statement).mappings()]
-
-
-def _hour(conn: sa.Connection) -> sa.ColumnElement[str]:
-    """The decision's hour as ``YYYY-MM-DD HH`` (UTC), in the database's own dialect."""
-    if conn.dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", decisions.c.at), "YYYY-MM-DD HH24")
-    return sa.func.substr(sa.cast(decisions.c.at, sa.String), 1, 13)
-
-
-def overview(
-    conn: sa.Connection, account: str, *, since: datetime, until: datetime | None = None
-) -> Overview:
-    c = decisions.c
-    window = [c.account == account, c.at >= _aware(since), c.mode != "dry-run"]
-    if until is not None:
-        window.append(c.at < _aware(until))
-    totals = conn.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((c.fallback.is_(sa.true()), 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((c.status == "failed", 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((c.answer_state.is_not(None), 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((c.answer_state == "sent", 1), else_=0)), 0),
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case(((c.answer_state == "sent") & c.outcome.is_not(None), 1), else_=0)
-                ),
-                0,
-            ),
-        ).where(*window)
-    ).one()
-    hour = _hour(conn).label("hour")
-    per_hour = [
-        (str(h), str(engine or ""), int(n))
-        for h, engine, n in conn.execute(
-            sa.select(hour, c.engine, sa.func.count())
-            .where(*window)
-            .group_by(hour, c.engine)
-            .order_by(hour, c.engine)
-        )
-    ]
-
-    def counts(column: sa.ColumnElement[Any]) -> dict[str, int]:
-        statement = sa.select(column, sa.func.count()).where(*window).group_by(column)
-        return {str(k): int(n) for k, n in conn.execute(statement) if k is not None}
-
-    return Overview(
-        since=_aware(since),
-        until=_aware(until) if until is not None else None,
-        decisions=int(totals[0]),
-        fallback=int(totals[1]),
-        failed=int(totals[2]),
-        per_hour=per_hour,
-        by_category=counts(c.category),
-        by_decision=counts(c.decision),
-        by_mode=counts(c.mode),
-        last_runs=recent_runs(conn, account, limit=10),
-        agreement=_agreement(conn, account, since, until),
-        calibration=_calibration(conn, account, since, until),
-        answers_drafted=int(totals[3]),
-        answers_sent=int(totals[4]),
-        answers_resolved=int(totals[5]),
-    )
-
-
-def _agreement(
-    conn: sa.Connection, account: str, since: datetime, until: datetime | None
-) -> list[Agreement]:
-    k = corrections.c
-    statement = (
-        sa.select(
-            k.field,
-            sa.func.sum(sa.case((k.agreed.is_(sa.true()), 1), else_=0)),
-            sa.func.count(),
-        )
-        .where(k.account == account, k.at >= _aware(since), k.agreed.is_not(None))
-        .group_by(k.field)
-        .order_by(k.field)
-    )
-    if until is not None:
-        statement = statement.where(k.at < _aware(until))
-    return [Agreement(str(f), int(a or 0), int(n)) for f, a, n in conn.execute(statement)]
-
-
-_BINS: Final = 10
-
-
-def _calibration(
-    conn: sa.Connection, account: str, since: datetime, until: datetime | None
-) -> list[CalibrationBin]:
-    """Per field with a confidence column: compared corrections joined to the ticket's
-    first-message triage, binned by that triage's confidence of the field."""
-    k, d = corrections.c, decisions.c
-    found: list[CalibrationBin] = []
-    for name in ("category", "urgency", "sentiment", "language"):
-        conf = d[f"{name}_confidence"]
-        bucket = sa.cast(sa.func.floor(conf * _BINS), sa.Integer).label("bucket")
-        statement = (
-            sa.select(
-                bucket,
-                sa.func.count(),
-                sa.func.sum(sa.case((k.agreed.is_(sa.true()), 1), else_=0)),
-            )
-            .select_from(
-                corrections.join(
-                    decisions,
-                    (d.account == k.account)
-                    & (d.ticket_id == k.ticket_id)
-                    & (d.message_id == 0)
-                    & (d.status == "written"),
-                )
-            )
-            .where(
-                k.account == account,
-                k.field == name,
-                k.agreed.is_not(None),
-                k.at >= _aware(since),
-                conf.is_not(None),
-            )
-            .group_by(bucket)
-            .order_by(bucket)
-        )
-        if until is not None:
-            statement = statement.where(k.at < _aware(until))
-        for b, n, agreed in conn.execute(statement):
-            low = min(int(b), _BINS - 1) / _BINS
-            found.append(CalibrationBin(name, low, low + 1 / _BINS, int(n), int(agreed or 0)))
-    return found
 
 
 # -- rows -----------------------------------------------------------------------------------
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
@@ -609,16 +393,16 @@ def _escape_like(text: str) -> str:
 
 
 def _decision(row: Mapping[Any, Any]) -> Decision:
-    return _build(Decision, row)
+    return build(Decision, row)
 
 
 _T = TypeVar("_T")
 
 
-def _build(kind: type[_T], row: Mapping[Any, Any]) -> _T:
+def build(kind: type[_T], row: Mapping[Any, Any]) -> _T:
     names = {f.name for f in fields(kind)}  # type: ignore[arg-type]
     values = {k: v for k, v in row.items() if k in names}
     for key, value in values.items():
         if isinstance(value, datetime):
-            values[key] = _aware(value)
+            values[key] = aware(value)
     return kind(**values)

@@ -20,7 +20,8 @@ transaction ``BEGIN IMMEDIATE``: one writer at a time across processes — runs,
 the dashboard — each waiting its turn rather than failing halfway. Every write is one short
 transaction of a batch of rows; nothing is held open between them.
 
-Reads are in ``queries`` (the dashboard's list, a ticket's history, the overview); this class
+Reads are in ``queries`` (the dashboard's list, a ticket's history) and ``overview`` (the
+figures); this class
 delegates to them so callers hold one object. Every failure of the database is an
 ``AuditStoreError`` naming the store (never its password) and what to do.
 """
@@ -38,8 +39,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import TicketBotError
+from . import overview as figures
 from . import queries
-from .queries import DecisionFilter, DecisionPage, DecisionQuery, Overview, RunRow, TicketHistory
+from .overview import Overview, RunRow
+from .queries import DecisionFilter, DecisionPage, DecisionQuery, TicketHistory
 from .rows import Outcome
 from .schema import corrections, decisions, metadata, reverts, reviews, runs, writes
 
@@ -372,11 +375,11 @@ class AuditStore:
 
     def recent_runs(self, limit: int = 20) -> list[RunRow]:
         with self.engine.connect() as conn:
-            return queries.recent_runs(conn, self.account, limit=limit)
+            return figures.recent_runs(conn, self.account, limit=limit)
 
     def overview(self, *, since: datetime, until: datetime | None = None) -> Overview:
         with self.engine.connect() as conn:
-            return queries.overview(conn, self.account, since=since, until=until)
+            return figures.overview(conn, self.account, since=since, until=until)
 
     def row_counts(self) -> dict[str, int]:
         """This account's rows per table."""

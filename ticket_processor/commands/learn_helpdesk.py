@@ -15,11 +15,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..audit.feed import CorrectionFeed
+from ..audit.store import AuditStoreError
 from ..common.timespec import parse_moment
 from ..errors import ConfigError
 from ..learned.harvest import Harvest, HarvestCounts, HarvestOptions
 from ..learned.labelled_file import allowed_values
 from ..learned.labels import label_specs
+from ..run.audit import open_store
 from ..run.connect import connect
 from ..settings import Settings
 from ..state.ledger import RunLedger
@@ -41,6 +44,23 @@ def cost(counts: HarvestCounts) -> str:
         f"requests: {counts.pages} ticket pages + {counts.notes_read} note reads "
         f"(one per solved ticket carrying the processed marker) = {per:.3f} a ticket"
     )
+
+
+def _corrections(settings: Settings, console: Console) -> CorrectionFeed | None:
+    try:
+        return CorrectionFeed(open_store(settings))
+    except AuditStoreError as exc:
+        console.print(f"[yellow]note:[/] agents' corrections not stored: {escape(str(exc))}")
+        return None
+
+
+def _close(corrections: CorrectionFeed, console: Console) -> None:
+    try:
+        corrections.flush()
+    except AuditStoreError as exc:
+        console.print(f"[yellow]note:[/] agents' corrections not stored: {escape(str(exc))}")
+    finally:
+        corrections.store.close()
 
 
 def harvest_examples(
@@ -66,6 +86,8 @@ def harvest_examples(
         since_text=since.strip(),
     )
     ledger = RunLedger(settings.state_dir)  # where the harvest keeps its place
+    # What agents changed on tickets ticketbot triaged goes to the audit store's corrections.
+    corrections = _corrections(settings, console)
     helpdesk = connect(settings)
     try:
         if console.is_terminal:
@@ -81,16 +103,18 @@ def harvest_examples(
                 def shown(counts: HarvestCounts) -> None:
                     progress.update(task, description=f"{counts.seen} read, {counts.examples} kept")
 
-                harvest = Harvest(helpdesk, ledger, options, on_page=shown)
+                harvest = Harvest(helpdesk, ledger, options, on_page=shown, on_compared=corrections)
                 finished = harvest.run()
         else:
-            harvest = Harvest(helpdesk, ledger, options)
+            harvest = Harvest(helpdesk, ledger, options, on_compared=corrections)
             finished = harvest.run()
     except KeyboardInterrupt:
         console.print("interrupted: the same command continues from the last page read")
         raise
     finally:
         helpdesk.close()
+        if corrections is not None:
+            _close(corrections, console)
     counts = harvest.counts
     for notice in counts.notices:
         console.print(f"[yellow]note:[/] {escape(notice)}")

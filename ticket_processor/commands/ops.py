@@ -151,8 +151,7 @@ def report(
 ) -> None:
     """Summarise the runs: tickets, success and fallback rates, latency, tokens, cost.
 
-    Reads the audit store when there is one that covers the window, else the JSON-lines logs
-    (``--log-dir``: the logs, always)."""
+    From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
     from ..common.eventlog import read_events
     from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from ..report.html import render_html

@@ -39,7 +39,7 @@ from ..state.ledger import RunLedger
 from ..state.shapes import CursorRecord, HarvestFile
 from ..writeback.note import standing_note
 from ..writeback.triage_change import is_processed
-from .labels import LabelSpec, is_unreviewed, labels_from_tags
+from .labels import LabelSpec, is_unreviewed, labels_from_tags, written_labels
 
 EXAMPLES_NAME = "learn-examples.jsonl"
 SOLVED = ("solved", "closed")
@@ -92,6 +92,9 @@ class Harvest:
         on_page: Callable[[HarvestCounts], None] = lambda counts: None,
         sleep: Callable[[float], None] = time.sleep,
         stop_after_pages: int | None = None,  # for tests: an interruption after N pages
+        # A reviewed ticket: its id, what ticketbot's note says it wrote, the labels agents
+        # left (the audit store's corrections).
+        on_compared: Callable[[int, Mapping[str, str], Mapping[str, str]], None] | None = None,
     ) -> None:
         self.helpdesk = helpdesk
         self.options = options
@@ -102,6 +105,7 @@ class Harvest:
         self.on_page = on_page
         self.sleep = sleep
         self.stop_after_pages = stop_after_pages
+        self.on_compared = on_compared
         self._pauses = 0
         # Ticket ids already in the training file (a resumed harvest): met once, as the stream
         # meets every other ticket once.
@@ -247,6 +251,9 @@ class Harvest:
             if note is not None and is_unreviewed(ticket.tags, note, o.prefix):
                 c.unreviewed += 1
                 return
+            written = written_labels(note) if note is not None else None
+            if written and self.on_compared is not None:
+                self.on_compared(ticket.id, written, labels)
         row = {
             "id": str(ticket.id),
             "source": self.helpdesk.kind,
