@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ..audit.queries import Agreement
+from ..audit.overview import AgreementFigure
 from .queries import CalibrationPoint, HourCounts
 
 _SVG = 'xmlns="http://www.w3.org/2000/svg"'
@@ -69,7 +69,7 @@ def hours_chart(hours: Sequence[HourCounts]) -> str:
     return "".join(parts) + f'<p class="legend">{legend}</p>'
 
 
-def agreement_chart(rows: Sequence[Agreement]) -> str:
+def agreement_chart(rows: Sequence[AgreementFigure]) -> str:
     """One bar a field: the share of ticketbot's values a person checked that stood."""
     if not rows:
         return _empty("no value checked by a person yet (agents' corrections, reviews)")

@@ -19,7 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..audit.queries import Overview, TicketHistory
+from ..audit.overview import Overview
+from ..audit.queries import TicketHistory
 from ..audit.schema import decisions, reviews, runs
 from .filters import SORTS, ListQuery
 

@@ -33,8 +33,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..audit import overview as audit_overview
 from ..audit import queries as audit_queries
-from ..audit.queries import Overview
+from ..audit.overview import Overview
 from ..audit.store import AuditStore
 from ..errors import TicketBotError
 from . import charts, queries
@@ -200,7 +201,7 @@ def build_app(config: DashboardConfig) -> Starlette:
         def read(conn: sa.Connection, account: str) -> tuple[Overview, int]:
             since = now - timedelta(hours=queries.OVERVIEW_HOURS)
             return (
-                audit_queries.overview(conn, account, since=since),
+                audit_overview.overview(conn, account, since=since),
                 queries.waiting_count(conn, account=account),
             )
 
