@@ -4,8 +4,8 @@ Errors become exit codes in one place, ``commands.common.exit_codes`` (``exitcod
 success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped
 by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands live in their own
 modules of ``commands/`` (``run``: run, demo, revert; ``backfill``; ``sandbox``: sandbox, seed;
-``eval``; ``ops``: config, breaker, health, report, schedule; ``learn``, ``kb``, ``routes``),
-each a few lines calling the library, and are registered below, one line each.
+``eval``; ``ops``: config, breaker, health, report, schedule; ``dashboard``; ``learn``, ``kb``,
+``routes``), each a few lines calling the library, and are registered below, one line each.
 ``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
 them from ``cli``.
 """
@@ -29,6 +29,7 @@ from .commands.common import (
     err_console,
 )
 from .commands.discover import discover
+from .commands.dashboard import dashboard
 from .commands.eval import eval_
 from .commands.fields import fields_app
 from .commands.kb import kb_app
@@ -119,6 +120,7 @@ app.command()(learn)
 app.command()(health)
 app.command()(report)
 app.command()(schedule)
+app.command()(dashboard)
 app.add_typer(breaker_app, name="breaker")
 app.add_typer(kb_app, name="kb")
 app.add_typer(routes_app, name="routes")

@@ -111,6 +111,9 @@ ENV_VARS: dict[str, str] = {
     "llm_rpm": "TICKETBOT_LLM_RPM",
     "llm_tpm": "TICKETBOT_LLM_TPM",
     "database_url": "TICKETBOT_DATABASE_URL",
+    "dashboard_token": "TICKETBOT_DASHBOARD_TOKEN",
+    "dashboard_proxy_header": "TICKETBOT_DASHBOARD_PROXY_HEADER",
+    "dashboard_review": "TICKETBOT_DASHBOARD_REVIEW",
 }
 
 _HINTS: dict[str, str] = {
@@ -301,6 +304,16 @@ class Settings(BaseModel):
     # Secret: the URL carries the database's password.
     database_url: SecretStr | None = None
 
+    # -- the dashboard (`ticketbot dashboard`, README "The dashboard") --
+    # The token a browser or a client signs in with; without it the dashboard is read-only and
+    # refuses any --host beyond loopback.
+    dashboard_token: SecretStr | None = None
+    # A reverse proxy's header naming the signed-in user (e.g. X-Forwarded-User): trusted as
+    # authentication only when set, for a dashboard reachable through that proxy alone.
+    dashboard_proxy_header: str | None = None
+    # The review queue (accept or correct suggestions, which writes to the helpdesk).
+    dashboard_review: bool = False
+
     @field_validator("models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
@@ -368,6 +381,7 @@ class Settings(BaseModel):
             self.alert_webhook,
             self.metrics_pushgateway,
             self.llm_budget,
+            self.dashboard_token,
         )
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         database = self.database_url.get_secret_value() if self.database_url else None

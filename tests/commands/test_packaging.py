@@ -161,6 +161,11 @@ def test_the_wheel_holds_the_samples_and_the_taxonomy(tmp_path: Path) -> None:
         "ticket_processor/triage/reply_model.zip",  # the fitted reply model, read by every run
         "ticket_processor/sandbox/llm_standin/server.py",
         "ticket_processor/ops/accounts.py",
+        # The dashboard's pages and assets: no request leaves ticketbot, so they ship here.
+        "ticket_processor/dashboard/templates/tickets.html",
+        "ticket_processor/dashboard/static/dashboard.css",
+        "ticket_processor/dashboard/static/dashboard.js",
+        "ticket_processor/dashboard/static/icon.svg",
     ):
         assert needed in names, needed
     assert not any("__pycache__" in name for name in names)

@@ -35,6 +35,11 @@ class RevertPlan:
     fields_written: dict[int, dict[str, object]] = field(default_factory=dict)
 
 
+# The events that say what a run wrote: a first triage, a re-triage after a reply, and a lead's
+# review from the dashboard (``run.review``: its own run id, undone the same way).
+_WRITE_EVENTS = ("ticket_triaged", "reply_triaged", "ticket_reviewed")
+
+
 def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrites]:
     """What the run wrote, per ticket: its ``ticket_triaged`` events and the ``reply_triaged``
     events of the replies it re-triaged (a run writes a ticket once: a ticket it triaged leaves
@@ -42,7 +47,7 @@ def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrit
     found: dict[int, RunWrites] = {}
     for event in events:
         kind = event.get("event")
-        if kind not in ("ticket_triaged", "reply_triaged") or event.get("run_id") != run_id:
+        if kind not in _WRITE_EVENTS or event.get("run_id") != run_id:
             continue
         if event.get("dry_run") or not isinstance(event.get("ticket_id"), int):
             continue

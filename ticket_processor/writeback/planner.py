@@ -11,6 +11,8 @@ writes in one place:
 - ``revert_writeback`` and ``revert_recheck``: what one run wrote (``RunWrites``, from its
   events) undone where nobody changed it since, and that change checked again against a fresh
   read of the ticket.
+- ``review_writeback``: a lead's accept or correction of a suggested field, from the dashboard's
+  review queue (``review_change``), on the ticket as it is now.
 
 The run (``run/``) holds what lives around these (the router, the escalations, the reply book,
 the log) and calls them; it never builds a ``WriteBack`` itself.
@@ -35,6 +37,8 @@ from ..models import (
 from ..triage.confidence import Decision
 from .note import HelpdeskFields, render_revert_note
 from .reply_change import ReplyChange, ReplyKind, plan_reply
+from .review_change import ReviewedLabel as ReviewedLabel
+from .review_change import review_writeback as review_writeback
 from .trailer import NoteTrailer
 from .triage_change import plan_change
 

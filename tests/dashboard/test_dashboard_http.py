@@ -1,0 +1,323 @@
+"""The dashboard's HTTP face on a real uvicorn server (port 0), over a store written through
+the store's own API: access rules, escaping, CSRF and origin checks, security headers, the
+filters as a URL, and the command's refusals before it listens. Fast: no run, no helpdesk (the
+end-to-end file does both)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from markupsafe import escape
+from support.cli import invoke
+from support.dashboard import IMG, LINK, SCRIPT, TOKEN, bearer, csrf_of, rows_of
+
+from ticket_processor.audit.queries import DecisionQuery
+from ticket_processor.audit.store import AuditStore
+from ticket_processor.dashboard.access import Access
+from ticket_processor.dashboard.review import ReviewDesk
+from ticket_processor.dashboard.server import serve_in_thread
+from ticket_processor.dashboard.web import DashboardConfig, build_app
+from ticket_processor.run.review import ReviewOutcome
+from ticket_processor.writeback.planner import ReviewedLabel
+
+ACCOUNT = "zendesk:127.0.0.1"
+
+
+class RecordingReviewer:
+    """The review path's one fake: records what it was asked to write, writes nothing."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[int, ReviewedLabel]] = []
+
+    def apply(self, ticket_id: int, label: ReviewedLabel) -> ReviewOutcome:
+        self.asked.append((ticket_id, label))
+        return ReviewOutcome(ticket_id, True, "20261125T000000Z-review")
+
+
+def _fill(state: Path) -> None:
+    now = datetime.now(UTC)
+    with AuditStore.open(None, state_dir=state, account=ACCOUNT) as store:
+        store.upsert_runs([{"run_id": "r1", "helpdesk": "zendesk", "started_at": now}])
+        common = {"run_id": "r1", "at": now, "helpdesk": "zendesk", "status": "written"}
+        store.upsert_decisions(
+            [
+                {
+                    **common,
+                    "ticket_id": 1,
+                    "subject": SCRIPT,
+                    "category": "billing",
+                    "category_decision": "suggested",
+                    "field_confidence": {"category": 0.7},
+                    "field_decisions": {"category": "suggested"},
+                    "decision": "suggested",
+                    "ticket_url": LINK,
+                },
+                {
+                    **common,
+                    "ticket_id": 5,
+                    "subject": "An answer",
+                    "category": "how_to",
+                    "decision": "applied",
+                    "answer": "<b>Go to Settings</b> then Export.",
+                    "answer_state": "drafted",
+                },
+                {
+                    **common,
+                    "ticket_id": 4,
+                    "subject": "Two suggestions",
+                    "category": "refund",
+                    "urgency": "high",
+                    "field_confidence": {"category": 0.6, "urgency": 0.55},
+                    "field_decisions": {"category": "suggested", "urgency": "suggested"},
+                    "decision": "suggested",
+                },
+                {
+                    **common,
+                    "ticket_id": 2,
+                    "subject": IMG,
+                    "category": "bug",
+                    "decision": "applied",
+                },
+                {
+                    **common,
+                    "ticket_id": 3,
+                    "subject": "Dry",
+                    "category": "bug",
+                    "mode": "dry-run",
+                    "status": "dry-run",
+                    "run_id": "dry",
+                },
+            ]
+        )
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    _fill(tmp_path / "state")
+    return tmp_path / "state"
+
+
+def _serve(state: Path, access: Access, reviewer: RecordingReviewer | None = None) -> Iterator[str]:
+    choices = {"category": ["billing", "bug", "refund"], "urgency": ["low", "high"]}
+    desk = ReviewDesk(reviewer, choices) if reviewer else None
+    app = build_app(
+        DashboardConfig(
+            open_store=lambda: AuditStore.open(None, state_dir=state, account=ACCOUNT),
+            access=access,
+            review=desk,
+        )
+    )
+    with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture
+def read_only(state: Path) -> Iterator[str]:
+    yield from _serve(state, Access(token=None))
+
+
+@pytest.fixture
+def reviewer() -> RecordingReviewer:
+    return RecordingReviewer()
+
+
+@pytest.fixture
+def with_review(state: Path, reviewer: RecordingReviewer) -> Iterator[str]:
+    yield from _serve(state, Access(token=TOKEN, review=True), reviewer)
+
+
+def test_read_only_pages_escape_everything_from_tickets(read_only: str) -> None:
+    page = httpx.get(read_only + "/tickets")
+    assert page.status_code == 200
+    assert set(rows_of(page.text)) == {1, 2, 4, 5}  # the dry run wrote nothing: not listed
+    for hostile in (SCRIPT, IMG):
+        assert hostile not in page.text
+        assert escape(hostile) in page.text
+    ticket = httpx.get(read_only + "/tickets/1")
+    assert f'href="{LINK}' not in ticket.text
+    assert escape(LINK) in ticket.text
+    headers = ticket.headers
+    assert headers["content-security-policy"].startswith("default-src 'self'")
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    # Read-only: no review route, no form to write with.
+    assert httpx.get(read_only + "/review").status_code == 404
+    assert httpx.post(read_only + "/review", data={"accept": "1:category"}).status_code == 404
+    # Loopback without sign-in answers loopback names only (no DNS rebinding).
+    assert httpx.get(read_only + "/", headers={"host": "evil.example"}).status_code == 421
+
+
+def test_the_filters_are_the_url(read_only: str) -> None:
+    assert set(rows_of(httpx.get(read_only + "/tickets?category=bug").text)) == {2}
+    suggested = httpx.get(read_only + "/tickets?decision=suggested&category=billing")
+    assert set(rows_of(suggested.text)) == {1}
+    assert set(rows_of(httpx.get(read_only + "/tickets?q=onerror").text)) == {2}
+    assert set(rows_of(httpx.get(read_only + "/tickets?q=2").text)) == {2}
+
+
+def test_the_overview_and_its_refresh(read_only: str) -> None:
+    page = httpx.get(read_only + "/")
+    assert page.status_code == 200
+    assert 'data-refresh="30"' in page.text
+    assert '<script src="/static/dashboard.js"' in page.text
+    body = httpx.get(read_only + "/?partial=1")
+    assert "<html" not in body.text
+    assert 'data-kpi="decided"' in body.text
+    for asset in ("/static/dashboard.css", "/static/dashboard.js", "/static/icon.svg"):
+        assert httpx.get(read_only + asset).status_code == 200
+    assert "prefers-color-scheme:dark" in httpx.get(read_only + "/static/dashboard.css").text
+
+
+def test_with_the_review_queue_every_request_signs_in(with_review: str) -> None:
+    assert httpx.get(with_review + "/tickets").status_code == 401
+    assert httpx.get(with_review + "/tickets", headers=bearer("wrong")).status_code == 401
+    assert httpx.get(with_review + "/tickets", headers=bearer()).status_code == 200
+    browser = httpx.get(with_review + "/", headers={"accept": "text/html"})
+    assert browser.status_code == 303
+    assert browser.headers["location"] == "/login"
+    with httpx.Client(base_url=with_review) as client:
+        assert client.post("/login", data={"token": "wrong"}).status_code == 401
+        signed = client.post("/login", data={"token": TOKEN})
+        assert signed.status_code == 303
+        cookie = signed.headers["set-cookie"].lower()
+        assert "httponly" in cookie
+        assert "samesite=strict" in cookie
+        assert TOKEN.lower() not in cookie
+        assert client.get("/review").status_code == 200
+
+
+def test_a_write_needs_the_csrf_token_and_the_own_origin(
+    with_review: str, reviewer: RecordingReviewer
+) -> None:
+    with httpx.Client(base_url=with_review) as client:
+        client.post("/login", data={"token": TOKEN})
+        queue = client.get("/review").text
+        assert 'data-ticket-id="1"' in queue
+        assert escape(SCRIPT) in queue
+        # The answers ticketbot drafted and did not send are listed with the suggestions.
+        assert '<article class="answer" data-ticket-id="5">' in queue
+        assert escape("<b>Go to Settings</b> then Export.") in queue
+        token = csrf_of(queue)
+        own = {"origin": with_review}
+        assert client.post("/review", data={"accept": "1:category"}, headers=own).status_code == 403
+        wrong = {"accept": "1:category", "csrf": "0" * 64}
+        assert client.post("/review", data=wrong, headers=own).status_code == 403
+        other = {"origin": "http://evil.example"}
+        sent = {"accept": "1:category", "csrf": token}
+        assert client.post("/review", data=sent, headers=other).status_code == 403
+        assert client.post("/review", data=sent).status_code == 403  # a browser names its origin
+        assert reviewer.asked == []
+        done = client.post("/review", data=sent, headers=own)
+        assert done.status_code == 303
+    [(ticket_id, label)] = reviewer.asked
+    assert ticket_id == 1
+    assert label.field == "category"
+    assert label.value == "billing"
+
+
+def test_listens_before_the_store_opens(state: Path) -> None:
+    opened = threading.Event()
+    release = threading.Event()
+
+    def slow_store() -> AuditStore:
+        opened.set()
+        release.wait(10)
+        return AuditStore.open(None, state_dir=state, account=ACCOUNT)
+
+    app = build_app(DashboardConfig(open_store=slow_store, access=Access(token=None)))
+    with serve_in_thread(app) as url:
+        assert httpx.get(url + "/healthz").text == "ok"
+        assert not opened.is_set()  # nothing of the store before the first page
+        release.set()
+        assert httpx.get(url + "/tickets", timeout=20).status_code == 200
+        assert opened.is_set()
+
+
+def test_the_command_refuses_before_listening(tmp_path: Path) -> None:
+    env = {"TICKETBOT_STATE_DIR": str(tmp_path / "state"), "TICKETBOT_LOG_DIR": str(tmp_path)}
+    beyond = invoke("dashboard", "--host", "0.0.0.0", "--port", "0", env=env)  # noqa: S104  # noqa: S104
+    assert beyond.exit_code == 2
+    assert "TICKETBOT_DASHBOARD_TOKEN" in beyond.output
+    review = invoke("dashboard", "--review", "--port", "0", env=env)
+    assert review.exit_code == 2
+    assert "--review" in review.output
+
+
+def test_mounted_under_a_path_its_links_and_assets_follow(state: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    inner = build_app(
+        DashboardConfig(
+            open_store=lambda: AuditStore.open(None, state_dir=state, account=ACCOUNT),
+            access=Access(token=None),
+        )
+    )
+    outer = Starlette(routes=[Mount("/dashboard", app=inner)])
+    with serve_in_thread(outer) as url:
+        page = httpx.get(url + "/dashboard/tickets?category=bug")
+        assert set(rows_of(page.text)) == {2}
+        assert 'href="/dashboard/tickets/2?helpdesk=zendesk"' in page.text
+        assert 'href="/dashboard/static/dashboard.css"' in page.text
+        assert httpx.get(url + "/dashboard/static/dashboard.css").status_code == 200
+        overview = httpx.get(url + "/dashboard/")
+        assert 'data-url="/dashboard/?partial=1"' in overview.text
+
+
+def _decision_ids(state: Path) -> dict[int, int]:
+    with AuditStore.open(None, state_dir=state, account=ACCOUNT) as store:
+        page = store.list_decisions(DecisionQuery(limit=50))
+    return {d.ticket_id: d.id for d in page.rows}
+
+
+def test_bulk_accept_and_a_correction(
+    with_review: str, reviewer: RecordingReviewer, state: Path
+) -> None:
+    ids = _decision_ids(state)
+    with httpx.Client(base_url=with_review, headers={"origin": with_review}) as client:
+        client.post("/login", data={"token": TOKEN})
+        queue = client.get("/review").text
+        token = csrf_of(queue)
+        # The ticket with two suggested fields shows both; correct one to a value not offered:
+        # refused, nothing asked of the helpdesk.
+        assert f'value="{ids[4]}:urgency"' in queue
+        bad = {"correct": f"{ids[4]}:category", f"value:{ids[4]}:category": "x", "csrf": token}
+        refused = client.post("/review", data=bad)
+        assert "is not a value category may take" in client.get(refused.headers["location"]).text
+        assert reviewer.asked == []
+        fix = {"correct": f"{ids[4]}:category", f"value:{ids[4]}:category": "bug", "csrf": token}
+        client.post("/review", data=fix)
+        bulk = {"bulk": "1", "item": [f"{ids[1]}:category", f"{ids[4]}:urgency"], "csrf": token}
+        client.post("/review", data=bulk)
+        after = client.get("/review").text
+        assert 'data-ticket-id="4"' not in after
+        assert 'data-ticket-id="1"' not in after
+        overview = client.get("/").text
+    asked = [(t, label.field, label.value, label.action) for t, label in reviewer.asked]
+    assert asked == [
+        (4, "category", "bug", "correct"),
+        (1, "category", "billing", "accept"),
+        (4, "urgency", "high", "accept"),
+    ]
+    # Each counts in the agreement figures: category one accepted, one corrected; urgency kept.
+    assert 'data-agreement="category">50%<' in overview
+    assert 'data-agreement="urgency">100%<' in overview
+
+
+def test_a_store_out_of_reach_is_a_page_that_says_so(tmp_path: Path) -> None:
+    from ticket_processor.audit.store import AuditStoreError
+
+    def refused() -> AuditStore:
+        raise AuditStoreError("cannot open the audit store postgresql://bot:***@db/x: refused")
+
+    app = build_app(DashboardConfig(open_store=refused, access=Access(token=None)))
+    with serve_in_thread(app) as url:
+        page = httpx.get(url + "/tickets")
+    assert page.status_code == 503
+    assert "cannot open the audit store" in page.text
+    assert "Traceback" not in page.text

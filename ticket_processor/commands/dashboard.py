@@ -1,0 +1,152 @@
+"""``ticketbot dashboard``: the audit store in a browser (``dashboard/``).
+
+The command reads the settings, applies the access rules before anything listens (a ``--host``
+beyond loopback without ``TICKETBOT_DASHBOARD_TOKEN``, or ``--review`` without a way to sign in:
+exit 2), binds the port and prints the address, and only then builds the app (the store opens
+on the first request). ``--export-reviews FILE`` writes the leads' reviews as the labelled
+JSON-lines file ``ticketbot learn FILE`` trains on, and serves nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ..settings import Settings
+from .common import err_console, exit_codes, load
+
+DEFAULT_PORT = 8780
+
+
+def _choices(settings: Settings) -> dict[str, list[str]]:
+    """The values a lead may correct each field to: the taxonomy's and the enums'."""
+    from ..models import Sentiment, Urgency
+    from ..triage.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(settings.taxonomy_file)
+    return {
+        "category": list(taxonomy.names),
+        "subcategory": list(taxonomy.subcategory_names),
+        "urgency": [u.value for u in Urgency],
+        "sentiment": [s.value for s in Sentiment],
+    }
+
+
+def _export(settings: Settings, out: Path) -> None:
+    from ..dashboard.labels import export_labelled, reviewed_labels
+    from ..run.audit import open_store
+    from ..run.connect import connect
+
+    with open_store(settings) as store, store.engine.connect() as conn:
+        labels = reviewed_labels(conn, account=store.account)
+    if not labels:
+        err_console.print("no reviews in the audit store yet: nothing to export")
+        raise typer.Exit(1)
+    helpdesk = connect(settings)
+    try:
+        rows = export_labelled(labels, helpdesk.tickets, out)
+    finally:
+        helpdesk.close()
+    typer.echo(
+        f"{rows} reviewed tickets written to {out} (labelled JSON lines: `ticketbot learn "
+        f"{out}` trains on them)"
+    )
+
+
+def _notes(settings: Settings, ticket_id: int) -> list[str]:
+    """The ticket's internal notes, read from the helpdesk when its page is opened."""
+    from ..errors import TicketBotError
+    from ..run.connect import connect
+
+    try:
+        helpdesk = connect(settings)
+        try:
+            return helpdesk.notes(ticket_id)
+        finally:
+            helpdesk.close()
+    except TicketBotError as exc:  # shown on the page: never with a secret in it
+        raise TicketBotError(settings.scrubber().text(str(exc))) from None
+
+
+def dashboard(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on; beyond loopback needs TICKETBOT_DASHBOARD_TOKEN."),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one).")
+    ] = DEFAULT_PORT,
+    review: Annotated[
+        bool | None,
+        typer.Option(
+            "--review/--no-review",
+            help="The review queue: a signed-in lead accepts or corrects suggestions, which "
+            "writes to the helpdesk [TICKETBOT_DASHBOARD_REVIEW].",
+        ),
+    ] = None,
+    export_reviews: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-reviews",
+            dir_okay=False,
+            help="Write the leads' reviews as labelled JSON lines for `learn`, then stop.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the audit store as a web page: overview, ticket list, history, review queue."""
+    from ..dashboard.access import Access, check_listen, is_loopback
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        if export_reviews is not None:
+            _export(settings, export_reviews)
+            return
+        token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
+        review_on = settings.dashboard_review if review is None else review
+        proxy = settings.dashboard_proxy_header
+        check_listen(host, token=token, proxy_header=proxy, review=review_on)
+        if review_on:
+            settings.require_helpdesk()
+        from ..dashboard.server import bind, url_of
+
+        sock = bind(host, port)  # listening from here: the rest loads behind the open port
+        typer.echo(f"ticketbot dashboard on {url_of(sock)} (Ctrl-C stops it)")
+        if not is_loopback(host):
+            err_console.print(
+                f"[yellow]note:[/] listening on {escape(host)}: every request must sign in "
+                "with TICKETBOT_DASHBOARD_TOKEN; put TLS in front (a reverse proxy)"
+            )
+        from ..dashboard.review import ReviewDesk
+        from ..dashboard.server import serve_forever
+        from ..dashboard.web import DashboardConfig, build_app
+        from ..run.audit import open_store
+        from ..run.connect import connect
+        from ..run.review import ReviewWriter
+
+        chosen = settings
+        desk = None
+        if review_on:
+            writer = ReviewWriter(
+                lambda: connect(chosen),
+                state_dir=chosen.state_dir,
+                log_dir=chosen.log_dir,
+                prefix=chosen.tag_prefix,
+                secrets=chosen.scrubber(),
+            )
+            desk = ReviewDesk(writer, _choices(chosen))
+        access = Access(
+            token=token, proxy_header=proxy, review=review_on, loopback=is_loopback(host)
+        )
+        app = build_app(
+            DashboardConfig(
+                open_store=lambda: open_store(chosen),
+                access=access,
+                review=desk,
+                notes=lambda ticket_id: _notes(chosen, ticket_id),
+            )
+        )
+        serve_forever(app, sock)

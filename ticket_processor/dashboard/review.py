@@ -1,0 +1,144 @@
+"""The review queue's decisions: which suggestion a lead accepted or corrected, written through
+the run's review path and recorded in the store.
+
+``ReviewDesk.apply_all`` takes the form's requests one at a time: the decision must still be
+the ticket's latest, the field still suggested and not reviewed, a corrected value one the
+field may take (the taxonomy, the enums); then the ``Reviewer`` (``run.review.ReviewWriter``:
+lock, fresh read, the one planner, the helpdesk's journalled write) writes it, and the store
+gets a ``reviews`` row (``AuditStore.add_review``: the labelled example ``labels`` exports for
+``learn``, and an agreement or a correction of the field for the overview's figures) and a
+``writes`` row for what was written. A review that found the field decided since is recorded
+unwritten (it leaves the queue); one that could not write (a run holds the lock, the helpdesk
+failed) is not recorded and stays in the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from ..audit.queries import Decision
+from ..audit.store import AuditStore
+from ..run.review import ReviewOutcome, reviewer_name
+from ..writeback.planner import ReviewedLabel
+from . import queries
+
+MAX_BULK = 100
+
+
+class Reviewer(Protocol):
+    def apply(self, ticket_id: int, label: ReviewedLabel) -> ReviewOutcome: ...
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    decision_id: int
+    field: str
+    value: str | None  # None: accept the suggestion
+
+
+def _item(text: str) -> tuple[int, str] | None:
+    number, _, name = text.partition(":")
+    if not number.isdigit() or name not in queries.REVIEW_FIELDS:
+        return None
+    return int(number), name
+
+
+class ReviewDesk:
+    """``choices``: per field, the values a lead may correct to (taxonomy names, enums)."""
+
+    def __init__(self, reviewer: Reviewer, choices: Mapping[str, Sequence[str]]) -> None:
+        self.reviewer = reviewer
+        self.choices = {k: list(v) for k, v in choices.items()}
+
+    def requests_from(self, form: Mapping[str, list[str]]) -> list[ReviewRequest]:
+        """The form's requests: one accept (``accept``), one correction (``correct`` with its
+        ``value:ID:FIELD``), or the ticked ``item``s accepted in bulk (``bulk``)."""
+        if form.get("accept"):
+            found = _item(form["accept"][0])
+            return [ReviewRequest(*found, None)] if found else []
+        if form.get("correct"):
+            found = _item(form["correct"][0])
+            if found is None:
+                return []
+            value = form.get(f"value:{found[0]}:{found[1]}", [""])[0].strip()
+            return [ReviewRequest(*found, value)] if value else []
+        if form.get("bulk"):
+            items = [_item(text) for text in form.get("item", [])[:MAX_BULK]]
+            return [ReviewRequest(*i, None) for i in dict.fromkeys(items) if i is not None]
+        return []
+
+    def apply_all(
+        self, store: AuditStore, requests: Sequence[ReviewRequest], who: str
+    ) -> list[str]:
+        """Each request in turn; one line each saying what happened."""
+        return [self.apply_one(store, r, who) for r in requests]
+
+    def apply_one(self, store: AuditStore, request: ReviewRequest, who: str) -> str:
+        found = store.decision(request.decision_id)
+        if found is None:
+            return f"decision {request.decision_id}: not in the store"
+        row = asdict(found)
+        ticket = f"ticket {found.ticket_id}"
+        suggestion = queries.pending_of(row, request.field)
+        if suggestion is None:
+            return f"{ticket}: {request.field} was not suggested"
+        with store.engine.connect() as conn:
+            if not queries.is_latest(conn, row, account=store.account):
+                return f"{ticket}: a later triage replaced this suggestion"
+            done = queries.reviewed_fields(conn, [found.id]).get(found.id, set())
+        if request.field in done:
+            return f"{ticket}: {request.field} is reviewed already"
+        value = request.value or suggestion.value
+        if request.value is not None and value not in self.choices.get(request.field, ()):
+            return f"{ticket}: {value!r} is not a value {request.field} may take"
+        label = ReviewedLabel(request.field, value, suggestion.value, reviewer_name(who))
+        outcome = self.reviewer.apply(found.ticket_id, label)
+        if not outcome.written and not outcome.superseded:
+            return f"{ticket}: not written ({outcome.reason})"
+        _record(store, found, label, outcome)
+        if outcome.superseded:
+            return f"{ticket}: {outcome.reason}"
+        verb = "accepted" if label.action == "accept" else "corrected to"
+        return f"{ticket}: {request.field} {verb} {value}, written (run {outcome.run_id})"
+
+
+def _record(
+    store: AuditStore, found: Decision, label: ReviewedLabel, outcome: ReviewOutcome
+) -> None:
+    """The review (a labelled example, and a correction or an agreement of the field) and
+    what it wrote."""
+    now = datetime.now(UTC)
+    store.add_review(
+        ticket_id=found.ticket_id,
+        field=label.field,
+        action=label.action,
+        value=label.value,
+        ticketbot=label.suggested,
+        decision_id=found.id,
+        reviewer=label.reviewer,
+        run_id=outcome.run_id,
+        written=outcome.written,
+        at=now,
+    )
+    wb = outcome.writeback
+    if outcome.written and wb is not None:
+        store.upsert_writes(
+            [
+                {
+                    "run_id": outcome.run_id,
+                    "ticket_id": found.ticket_id,
+                    "message_id": found.message_id,
+                    "at": now,
+                    "helpdesk": found.helpdesk,
+                    "kind": "review",
+                    "ok": True,
+                    "tags_added": list(wb.additional_tags),
+                    "tags_removed": list(wb.remove_tags),
+                    "priority": wb.priority.value if wb.priority else None,
+                    "note": wb.note is not None,
+                }
+            ]
+        )

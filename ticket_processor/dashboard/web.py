@@ -1,0 +1,423 @@
+"""The dashboard as a Starlette app: its routes, its guard, its pages.
+
+``build_app`` returns an ASGI app that ``ticketbot dashboard`` serves and ``serve`` may mount.
+Nothing slow happens before the first request: the store is opened then (``LazyStore``), in a
+worker thread, and every query runs in one too. Pages are rendered on the server from the
+package's templates with autoescaping on, so a ticket's subject is always text; the only links
+built from data are the helpdesk's ticket links, and only when they are http(s).
+
+Routes: ``/`` the overview (``?partial=1``: its body, which the page's script fetches to refresh
+itself), ``/tickets`` the list, ``/tickets/{id}`` a ticket, ``/review`` the queue (GET; POST
+accepts or corrects), ``/login`` and ``/logout``, ``/static/…`` the CSS, script and icon,
+``/healthz`` (no store, no sign-in: for a load balancer).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import jinja2
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..audit import overview as audit_overview
+from ..audit import queries as audit_queries
+from ..audit.overview import Overview
+from ..audit.store import AuditStore
+from ..errors import TicketBotError
+from . import charts, queries
+from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
+from .filters import DECISIONS, SORTS, ListQuery
+from .review import ReviewDesk
+
+HERE = Path(__file__).parent
+# Browsers get nothing from elsewhere and run nothing inline: the shipped files only.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+    "object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+}
+MAX_FORM_BYTES = 64 * 1024
+REFRESH_SECONDS = 30
+
+
+class LazyStore:
+    """The audit store, opened (and upgraded) on first use, in a worker thread, once."""
+
+    def __init__(self, open_store: Callable[[], AuditStore]) -> None:
+        self._open = open_store
+        self._store: AuditStore | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> AuditStore:
+        with self._lock:
+            if self._store is None:
+                self._store = self._open()
+            return self._store
+
+    def read(self, work: Callable[[sa.Connection, str], Any]) -> Any:
+        """``work(connection, account)`` on a connection of the store, read-only."""
+        store = self.get()
+        with store.engine.connect() as conn:
+            return work(conn, store.account)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+@dataclass
+class DashboardConfig:
+    """What the app is handed: no settings, only values (the command builds them)."""
+
+    open_store: Callable[[], AuditStore]
+    access: Access
+    review: ReviewDesk | None = None
+    # The ticket's internal notes as the helpdesk holds them (one read; None: not shown).
+    notes: Callable[[int], list[str]] | None = None
+    title: str = "ticketbot"
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,  # every value is escaped unless a template says otherwise
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = lambda m: f"{m:%Y-%m-%d %H:%M}" if m else "–"
+    env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
+    env.filters["conf"] = lambda v: "–" if v is None else f"{v:.2f}"
+    env.filters["safe_url"] = _safe_url
+    return env
+
+
+def _safe_url(url: object) -> str | None:
+    """A link from data only when it is http(s): ``javascript:`` and the like stay text."""
+    if not isinstance(url, str):
+        return None
+    return url if urlsplit(url.strip()).scheme in ("http", "https") else None
+
+
+class Guard:
+    """ASGI middleware: security headers on every answer; the sign-in and ``Host`` rules."""
+
+    OPEN = ("/login", "/static/", "/healthz")
+
+    def __init__(self, app: ASGIApp, access: Access) -> None:
+        self.app = app
+        self.access = access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        request = Request(scope)
+        root = scope.get("root_path", "")
+        path = scope["path"]
+        path = path[len(root) :] if root and path.startswith(root) else path
+        if not self.access.host_ok(request.headers.get("host", "")):
+            await PlainTextResponse("unknown host", status_code=421)(scope, receive, with_headers)
+            return
+        identity = self.access.identify(request.headers, request.cookies)
+        if identity is None and not path.startswith(self.OPEN):
+            if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+                response: Response = RedirectResponse(root + "/login", status_code=303)
+            else:
+                response = PlainTextResponse(
+                    "sign in: Authorization: Bearer <TICKETBOT_DASHBOARD_TOKEN>",
+                    status_code=401,
+                    headers={"www-authenticate": "Bearer"},
+                )
+            await response(scope, receive, with_headers)
+            return
+        scope.setdefault("state", {})["identity"] = identity
+        await self.app(scope, receive, with_headers)
+
+
+def build_app(config: DashboardConfig) -> Starlette:
+    """The dashboard's ASGI app over the store ``config.open_engine`` opens (on first use)."""
+    store = LazyStore(config.open_store)
+    env = _templates()
+    access = config.access
+
+    def identity_of(request: Request) -> Identity:
+        found = request.scope.get("state", {}).get("identity")
+        return found if isinstance(found, Identity) else Identity("anonymous", "")
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        who = identity_of(request)
+        html = env.get_template(template).render(
+            title=config.title,
+            review_on=config.review is not None,
+            signed_in=who.signed_in,
+            can_sign_out=who.kind == "session",
+            csrf=access.csrf_token(who),
+            path=_route_path(request),
+            base=request.scope.get("root_path", ""),
+            refresh=REFRESH_SECONDS,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    async def overview(request: Request) -> Response:
+        now = config.now()
+
+        def read(conn: sa.Connection, account: str) -> tuple[Overview, int]:
+            since = now - timedelta(hours=queries.OVERVIEW_HOURS)
+            return (
+                audit_overview.overview(conn, account, since=since),
+                queries.waiting_count(conn, account=account),
+            )
+
+        figures, waiting = await run_in_threadpool(store.read, read)
+        context = {
+            "o": figures,
+            "waiting": waiting,
+            "hours_chart": charts.hours_chart(queries.hours(figures, now=now)),
+            "agreement_chart": charts.agreement_chart(figures.agreement),
+            "calibration_chart": charts.calibration_chart(queries.calibration_points(figures)),
+            "now": now,
+        }
+        if request.query_params.get("partial") == "1":
+            return page(request, "overview_body.html", **context)
+        return page(request, "overview.html", **context)
+
+    async def ticket_list(request: Request) -> Response:
+        query = ListQuery.parse(request.query_params)
+
+        def read(
+            conn: sa.Connection, account: str
+        ) -> tuple[queries.TicketList, dict[str, list[str]]]:
+            return (
+                queries.ticket_list(conn, query, account=account),
+                queries.filter_values(conn, account=account),
+            )
+
+        found, values = await run_in_threadpool(store.read, read)
+        pages = max(1, -(-found.total // query.per_page))
+        return page(
+            request,
+            "tickets.html",
+            query=query,
+            found=found,
+            values=values,
+            decisions=DECISIONS,
+            sorts=list(SORTS),
+            pages=pages,
+        )
+
+    async def ticket_page(request: Request) -> Response:
+        ticket_id = int(request.path_params["ticket_id"])
+        helpdesk = request.query_params.get("helpdesk") or None
+        found = await run_in_threadpool(
+            store.read,
+            lambda conn, account: audit_queries.ticket_history(
+                conn, account, ticket_id, helpdesk=helpdesk
+            ),
+        )
+        history = queries.ticket_page(found)
+        if history is None:
+            return page(request, "missing.html", status=404, ticket_id=ticket_id)
+        pending: list[queries.PendingSuggestion] = []
+        if config.review is not None:
+            latest = history.latest
+            done = {r.field for r in found.reviews if r.decision_id == latest["id"]}
+            pending = [
+                s
+                for name in queries.REVIEW_FIELDS
+                if name not in done and (s := queries.pending_of(latest, name)) is not None
+            ]
+        notes, notes_error = await run_in_threadpool(_notes_of, config.notes, ticket_id)
+        return page(
+            request,
+            "ticket.html",
+            notes=notes,
+            notes_error=notes_error,
+            message=request.query_params.get("done", "")[:300],
+            h=history,
+            pending=pending,
+            choices=config.review.choices if config.review else {},
+        )
+
+    async def review_queue(request: Request) -> Response:
+        if config.review is None:
+            return page(request, "missing.html", status=404, ticket_id=None)
+        message = request.query_params.get("done", "")[:300]
+
+        def read(conn: sa.Connection, account: str) -> tuple[list[Any], list[Any]]:
+            return (
+                queries.review_queue(conn, account=account),
+                queries.drafted_answers(conn, account=account),
+            )
+
+        items, answers = await run_in_threadpool(store.read, read)
+        return page(
+            request,
+            "review.html",
+            items=items,
+            answers=answers,
+            choices=config.review.choices,
+            message=message,
+        )
+
+    async def review_post(request: Request) -> Response:
+        desk = config.review
+        if desk is None:
+            return PlainTextResponse("the review queue is off", status_code=404)
+        who = identity_of(request)
+        form = await _form(request)
+        if form is None:
+            return PlainTextResponse("the form is too large", status_code=413)
+        if not who.signed_in or not access.csrf_ok(who, form.get("csrf", [""])[0]):
+            return PlainTextResponse("refused: missing or wrong CSRF token", status_code=403)
+        if not same_origin(request.headers, who):
+            return PlainTextResponse("refused: the request comes from another origin", 403)
+        requests = desk.requests_from(form)
+        if not requests:
+            return RedirectResponse(_root(request) + "/review?done=nothing+chosen", 303)
+        results = await run_in_threadpool(desk.apply_all, store.get(), requests, who.name)
+        told = "; ".join(results)[:300]
+        back = form.get("back", ["/review"])[0]
+        back = back if back.startswith("/") and not back.startswith("//") else "/review"
+        target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + _quote(told)
+        return RedirectResponse(target, status_code=303)
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            return page(request, "login.html", error="", can_sign_in=access.can_sign_in)
+        form = await _form(request)
+        given = (form or {}).get("token", [""])[0]
+        if not access.token_matches(given):
+            return page(
+                request,
+                "login.html",
+                status=401,
+                error="That token is not the dashboard's.",
+                can_sign_in=access.can_sign_in,
+            )
+        response = RedirectResponse(_root(request) + "/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            access.new_session(),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return response
+
+    async def logout(request: Request) -> Response:
+        form = await _form(request)
+        who = identity_of(request)
+        if not access.csrf_ok(who, (form or {}).get("csrf", [""])[0]):
+            return PlainTextResponse("refused: missing or wrong CSRF token", status_code=403)
+        response = RedirectResponse(_root(request) + "/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    routes = [
+        Route("/", overview),
+        Route("/tickets", ticket_list),
+        Route("/tickets/{ticket_id:int}", ticket_page),
+        Route("/review", review_queue, methods=["GET"]),
+        Route("/review", review_post, methods=["POST"]),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/healthz", healthz),
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield  # nothing before listening: the store opens on the first request
+        store.close()
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        # The store out of reach (its error names it, never its password): say so, no trace.
+        return page(request, "unavailable.html", status=503, reason=str(exc))
+
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={TicketBotError: unavailable}
+    )
+    app.add_middleware(Guard, access=access)
+    return app
+
+
+def _root(request: Request) -> str:
+    """Where the app is mounted (``serve`` may mount it under a path): links start there."""
+    return str(request.scope.get("root_path", ""))
+
+
+def _route_path(request: Request) -> str:
+    root, path = _root(request), request.url.path
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:
+    """ticketbot's notes on the ticket (its triage, review and revert notes), or why not."""
+    if read is None:
+        return [], "the helpdesk is not configured here: its notes are not shown"
+    try:
+        found = read(ticket_id)
+    except TicketBotError as exc:
+        return [], f"the helpdesk could not be read: {exc}"
+    return [n for n in found if n.lstrip().startswith("ticketbot ")], ""
+
+
+async def _form(request: Request) -> dict[str, list[str]] | None:
+    """An urlencoded form, bounded (no multipart: the dashboard's forms upload nothing)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    found: dict[str, list[str]] = {}
+    for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        found.setdefault(key, []).append(value)
+    return found
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(text)
