@@ -102,6 +102,10 @@ ENV_VARS: dict[str, str] = {
     "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
     "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
     "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
+    # ``ticketbot serve`` (serve/): webhooks in, the triage API, the delivery queue's engine.
+    "serve_secret": "TICKETBOT_SERVE_SECRET",
+    "serve_token": "TICKETBOT_SERVE_TOKEN",
+    "database_url": "TICKETBOT_DATABASE_URL",
 }
 
 _HINTS: dict[str, str] = {
@@ -275,6 +279,15 @@ class Settings(BaseModel):
     helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
     batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
 
+    # -- ``ticketbot serve`` (README, "serve") --
+    # Zendesk: the webhook's signing secret; Freshdesk: the shared secret of its custom header.
+    serve_secret: SecretStr | None = None
+    # The triage API's bearer token.
+    serve_token: SecretStr | None = None
+    # postgresql://...: the served delivery queue (and other shared stores) live there, so more
+    # than one replica can serve; unset: SQLite files in the state directory.
+    database_url: SecretStr | None = None
+
     @field_validator("models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
@@ -337,9 +350,10 @@ class Settings(BaseModel):
         values (``?api-key=...``) count as secrets too.
         """
         desks = tuple(secret for desk in self.desks.values() for secret in desk.secrets)
-        values = (self.openai_api_key, self.alert_webhook)
+        values = (self.openai_api_key, self.alert_webhook, self.serve_secret, self.serve_token)
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
-        return desks + found + url_credentials(self.openai_base_url)
+        database = self.database_url.get_secret_value() if self.database_url else None
+        return desks + found + url_credentials(self.openai_base_url) + url_credentials(database)
 
     def scrubber(self) -> Scrubber:
         """The one scrubber for everything this configuration might leak (see ``common.scrub``)."""

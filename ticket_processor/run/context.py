@@ -19,6 +19,7 @@ from ..triage.chain import TriageCache, TriageEngine
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .runtime import Runtime
 from .types import RunOptions
+from .writer import WriteClaims
 
 
 class Planner(Protocol):
@@ -78,3 +79,6 @@ class RunContext:
     # The run's bound (--max-runtime and its grace), as the helpdesk was connected with it;
     # None: the pipeline starts one from ``options.max_runtime`` when it runs.
     deadline: RunDeadline | None = None
+    # Per-ticket claims around each write batch, shared with every ticketbot process on the
+    # state directory (``state.claims``: a run beside ``serve``); None: this process only.
+    claims: WriteClaims | None = None

@@ -28,6 +28,7 @@ from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
 from ..settings import Settings, parse_thresholds
 from ..state.cache import AnalysisCache
+from ..state.claims import TicketClaims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..triage.fieldbook import load_fields
@@ -249,6 +250,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 on_progress=parts.on_progress,
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
+                claims=None if options.dry_run else TicketClaims(settings.state_dir),
             )
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing)
