@@ -19,6 +19,8 @@ from ..errors import ConfigError, LockHeldError
 from ..models import Engine
 from ..settings import Settings
 from .common import ENGINE_METAVAR, engine_choice, err_console, exit_codes, load
+from .serve_setup import check_flags
+from .serve_setup import print_setup as run_print_setup
 
 if TYPE_CHECKING:
     from ..serve.server import ServeServer
@@ -39,12 +41,54 @@ def serve(
             "learned: the model then rules, rules: the rules only.",
         ),
     ] = "llm",
+    print_setup: Annotated[
+        bool,
+        typer.Option(
+            "--print-setup",
+            help="Print the webhook and triggers (Zendesk) or automation rules (Freshdesk) to "
+            "create on the helpdesk, with their JSON bodies, and exit.",
+        ),
+    ] = False,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="With --print-setup: create them through the helpdesk's API (Zendesk; found "
+            "again by name, so a rerun changes nothing).",
+        ),
+    ] = False,
+    show_secret: Annotated[
+        bool,
+        typer.Option(
+            "--show-secret",
+            help="With --print-setup --apply: print the webhook's signing secret as "
+            "TICKETBOT_SERVE_SECRET=... (never printed otherwise).",
+        ),
+    ] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The URL the helpdesk reaches serve at (default: http://HOST:PORT); "
+            "/webhooks/<helpdesk> is added.",
+        ),
+    ] = None,
 ) -> None:
     """Take the helpdesk's webhooks and triage each ticket within seconds; answer a triage API."""
     settings: Settings | None = None
     code = 0
+    check_flags(print_setup=print_setup, apply=apply, show_secret=show_secret)
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
+        if print_setup:
+            code = run_print_setup(
+                settings,
+                public_url=public_url,
+                host=host,
+                port=port,
+                apply=apply,
+                show_secret=show_secret,
+            )
+            raise typer.Exit(code)
         with open_server(settings, host=host, port=port, engine=engine) as (server, sock):
             err_console.print(
                 f"ticketbot serve: listening on http://{host}:{server.port} "
