@@ -5,6 +5,7 @@ reply is delivered too; an agent's note is not."""
 from __future__ import annotations
 
 import time
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ TICKETS = [
 ]
 
 
-def _settled(desk: Desk, count: int, timeout: float = 20.0) -> list[dict[str, object]]:
+def _settled(desk: Desk, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
     """The sandbox's delivery attempts once ``count`` are final and none is pending."""
     deadline = time.monotonic() + timeout
     while True:
