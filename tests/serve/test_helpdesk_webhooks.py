@@ -5,8 +5,8 @@ reply is delivered too; an agent's note is not."""
 from __future__ import annotations
 
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.hooked import deliveries, hooked_serving, wait_for_notes
