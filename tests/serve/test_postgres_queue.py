@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.postgres_server import postgres_server
 from support.serving import delivery_for, serve_env, serving
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -17,6 +19,12 @@ from ticket_processor.serve.deliveries import Delivery
 from ticket_processor.serve.queue import LEASE, DeliveryQueue, database_engine, metadata
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture
