@@ -14,12 +14,17 @@ server's real URL (the webhook moves; its secret stays). Freshdesk's secret is o
 from __future__ import annotations
 
 import os
+import re
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import requests
 
 from support.serving import SECRET, Running, serve_env, serving
@@ -30,6 +35,7 @@ from ticket_processor.run.configure import load_settings
 from ticket_processor.sandbox.desks import Desk
 
 PLACEHOLDER = "http://127.0.0.1:9"  # the discard port: nothing listens
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def hook_up(desk: Desk, public_url: str, secret: str | None = SECRET) -> str:
@@ -71,3 +77,39 @@ def wait_for_notes(desk: Desk, ids: Sequence[int], timeout: float = 30.0) -> dic
         if all(counts.values()) or time.monotonic() > deadline:
             return counts
         time.sleep(0.1)
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for a server that must come back on the same one)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_process(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``ticketbot serve --port PORT --engine rules`` as a process, once it says it listens."""
+    errors = log.open("wb")
+    command = [sys.executable, "-m", "ticket_processor", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--engine", "rules"],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        stderr=errors,
+        stdout=subprocess.DEVNULL,
+        cwd=log.parent,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if re.search(rb"listening on http://", log.read_bytes()):
+            return process
+        assert process.poll() is None, log.read_text()
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(log.read_text())
+
+
+def queue_depth(url: str) -> float:
+    """``ticketbot_queue_depth`` from the server's ``/metrics``."""
+    text = httpx.get(f"{url}/metrics", timeout=5).text
+    found = re.search(r"^ticketbot_queue_depth (\S+)$", text, re.MULTILINE)
+    assert found, text
+    return float(found.group(1))

@@ -174,9 +174,13 @@ class Dispatcher:
     def view(self) -> dict[str, Any]:
         """What ``GET /sandbox/deliveries`` answers."""
         with self._cond:
+            now = time.monotonic()
+            later = sum(due > now for due, _, _ in self._queue)
             return {
                 "deliveries": [dict(a) for a in self._attempts],
-                "pending": len(self._queue) + self._busy,
+                # being sent or due now; retries due later are counted apart
+                "pending": len(self._queue) - later + self._busy,
+                "retries_scheduled": later,
                 "tickets": {
                     str(tid): {**t, "internal_notes": list(t["internal_notes"])}
                     for tid, t in self._tickets.items()

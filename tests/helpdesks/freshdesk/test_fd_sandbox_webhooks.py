@@ -46,7 +46,8 @@ def _deliveries(sb: RunningFreshdesk) -> dict[str, Any]:
     deadline = time.monotonic() + 5
     while True:
         view: dict[str, Any] = requests.get(f"{sb.url}/sandbox/deliveries", timeout=5).json()
-        if view["pending"] == 0 or time.monotonic() > deadline:
+        idle = view["pending"] == 0 and view["retries_scheduled"] == 0
+        if idle or time.monotonic() > deadline:
             return view
         time.sleep(0.01)
 

@@ -88,11 +88,12 @@ def _comment(sb: RunningSandbox, ticket_id: int, author: int, public: bool) -> N
 
 
 def _deliveries(sb: RunningSandbox, *, settle: float = 5.0) -> dict[str, Any]:
-    """``GET /sandbox/deliveries`` once nothing is queued or being sent."""
+    """``GET /sandbox/deliveries`` once nothing is queued, being sent or due to be retried."""
     deadline = time.monotonic() + settle
     while True:
         view: dict[str, Any] = requests.get(f"{sb.url}/sandbox/deliveries", timeout=5).json()
-        if view["pending"] == 0 or time.monotonic() > deadline:
+        idle = view["pending"] == 0 and view["retries_scheduled"] == 0
+        if idle or time.monotonic() > deadline:
             return view
         time.sleep(0.01)
 
