@@ -1,11 +1,12 @@
 """Seconds from a ticket's creation to its triage note, through ``ticketbot serve``.
 
 A helpdesk sandbox (Zendesk by default, ``--helpdesk freshdesk``) runs in this process with its
-plan's default rate limits and its own webhooks set up as ``serve --print-setup --apply`` sets
-them up (Zendesk: a webhook and two triggers, signed with the webhook's secret; Freshdesk: the
-automation rules' knob, with a shared secret). ``ticketbot serve --engine learned`` (no LLM)
-runs as a child process. ``--tickets`` tickets (200) are created at ``--rate`` a second (10);
-then the script waits until every ticket has a note, or ``--timeout`` seconds pass, and prints:
+plan's default rate limits (``--unlimited`` lifts them) and its own webhooks set up as ``serve
+--print-setup --apply`` sets them up (Zendesk: a webhook and two triggers, signed with the
+webhook's secret; Freshdesk: the automation rules' knob, with a shared secret).
+``ticketbot serve --engine learned`` (no LLM) runs as a child process. ``--tickets`` tickets
+(200) are created at ``--rate`` a second (10); then the script waits until every ticket has a
+note, or ``--timeout`` seconds pass, and prints:
 
 - from the sandbox's stamps (to the millisecond, ``GET /sandbox/deliveries``): the median and
   p99 of ticket created → first internal note written;
@@ -58,6 +59,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tickets", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0, help="tickets created a second")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait at the end")
+    parser.add_argument(
+        "--unlimited",
+        action="store_true",
+        help="lift the sandbox's plan rate limits: serve's own latency, not the plan's bound",
+    )
     return parser.parse_args(argv)
 
 
@@ -149,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     workdir = Path(tempfile.mkdtemp(prefix="serve-latency-"))
     kind = KINDS[args.helpdesk]
-    with serve_desk(kind, seed=None) as desk:
+    with serve_desk(kind, seed=None, unlimited=args.unlimited) as desk:
         secret = hook_up(desk, PLACEHOLDER, SECRET)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -205,8 +211,9 @@ def report(
     attempts = view["deliveries"]
     failed = sum(1 for a in attempts if a["status"] != 200)
     once = sum(1 for n in notes.values() if n == 1)
+    limits = "rate limits lifted" if args.unlimited else "the plan's default rate limits"
     print(
-        f"{args.helpdesk}: {len(ids)} tickets created in {created_in:.1f} s "
+        f"{args.helpdesk} ({limits}): {len(ids)} tickets created in {created_in:.1f} s "
         f"({len(ids) / created_in:.1f} a second); {len(attempts)} webhook attempts, "
         f"{failed} not answered 200"
     )
