@@ -40,7 +40,6 @@ from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..settings import Settings
 from ..state.cache import AnalysisCache
-from ..state.claims import TicketClaims
 from ..state.ledger import RunLedger
 from ..state.replies import ReplyBook
 from ..triage.confidence import Decision
@@ -57,7 +56,7 @@ from .flow import TicketFlow
 from .planner import ChangePlanner
 from .record import RunRecorder
 from .replies import ReplyPass
-from .runner import analysis_cache_tag, run_options
+from .runner import analysis_cache_tag, run_options, write_claims
 from .scope import CLOSED
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
@@ -246,7 +245,7 @@ class ServedTriage:
             stop_signal=self._stop_reason,
             price=price,
             writer_flush_after=FLUSH_AFTER,
-            claims=TicketClaims(settings.state_dir),
+            claims=write_claims(settings),
         )
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
         self.summary.engine = options.engine
