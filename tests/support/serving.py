@@ -8,6 +8,7 @@ it is ready; ``zendesk_delivery`` and ``freshdesk_delivery`` sign a body as each
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -110,11 +111,24 @@ def serve_env(desk_env: Mapping[str, str], root: Any, **extra: str) -> dict[str,
 
 @contextmanager
 def serving(
-    env: Mapping[str, str], *, engine: Engine = "rules", ready: bool = True
+    env: Mapping[str, str],
+    *,
+    engine: Engine = "rules",
+    ready: bool = True,
+    gate: threading.Event | None = None,
 ) -> Iterator[Running]:
-    """The server for the settings ``env`` in a thread on port 0; stopped (gracefully) after."""
+    """The server for the settings ``env`` in a thread on port 0; stopped (gracefully) after.
+    ``gate``: the models' loading waits for it (what a slow start looks like)."""
     settings = load_settings({**os.environ, **env}, env_file=None)
     with open_server(settings, host="127.0.0.1", port=0, engine=engine) as (server, sock):
+        if gate is not None:
+            build = server._build
+
+            def slow_build(hooks: Any) -> Any:
+                gate.wait(60)
+                return build(hooks)
+
+            server._build = slow_build
         thread = server.start(sock)
         url = f"http://127.0.0.1:{server.port}"
         with httpx.Client(timeout=10) as client:
