@@ -71,7 +71,7 @@ def test_a_restart_takes_back_the_claims_and_old_deliveries_are_pruned(tmp_path:
     first = queue(tmp_path, clock)
     for n in (1, 2):
         first.store(Delivery("zendesk", n, "created", clock.now, signature=f"s{n}"))
-    [one, two] = first.claim()
+    [one, _two] = first.claim()
     first.finish([one.id])
     first.close()  # killed: ticket 2 stays claimed
     again = queue(tmp_path, clock)
