@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 from support.cli import invoke
-from support.serving import SECRET, delivery_for, freshdesk_delivery, serve_env, serving
+from support.e2e import events
+from support.serving import SECRET, Build, delivery_for, freshdesk_delivery, serve_env, serving
 
+from ticket_processor.run.served import ServedTriage, ServeHooks
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.serve import app as serve_app
+from ticket_processor.serve import server as serve_server
 from ticket_processor.serve.limits import Rate, SourceLimits
 
 pytestmark = pytest.mark.desk(seed=None, unlimited=True)
@@ -119,3 +122,31 @@ def test_a_cron_run_beside_the_server_still_triages(desk: Desk, tmp_path: Path) 
         assert "another ticketbot run" not in result.output
         server.drained()
     assert [len(desk.snapshot(t).notes) for t in ids] == [1, 1, 1, 1]
+
+
+@pytest.mark.desk(kinds=("zendesk",), seed=None, unlimited=True)
+def test_a_failed_start_is_tried_again(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve_server, "RELOAD_AFTER", 0.2)
+    [ticket] = desk.create([NewTicket("Refund", "Refund me please")])
+    failures = [ConnectionError("the helpdesk is down")]
+
+    def flaky(build: Build) -> Build:
+        def first_fails(hooks: ServeHooks) -> ServedTriage:
+            if failures:
+                raise failures.pop()
+            return build(hooks)
+
+        return first_fails
+
+    with serving(serve_env(desk.env(), tmp_path), ready=False, wrap=flaky) as server:
+        assert server.deliver("zendesk", *delivery_for("zendesk", ticket)).status_code == 200
+        deadline = time.monotonic() + 30
+        while server.server.state.readiness.status != "ready":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        server.drained()
+    assert len(desk.snapshot(ticket).notes) == 1
+    failed = [e for e in events(tmp_path / "logs") if e["event"] == "serve_load_failed"]
+    assert "the helpdesk is down" in failed[0]["error"]
