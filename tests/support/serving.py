@@ -8,8 +8,9 @@ it is ready; ``zendesk_delivery`` and ``freshdesk_delivery`` sign a body as each
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,8 +22,11 @@ import orjson
 from ticket_processor.commands.serve import open_server
 from ticket_processor.models import Engine
 from ticket_processor.run.configure import load_settings
+from ticket_processor.run.served import ServedTriage, ServeHooks
 from ticket_processor.serve.deliveries import body_signature, zendesk_signature
 from ticket_processor.serve.server import ServeServer
+
+Build = Callable[[ServeHooks], ServedTriage]
 
 SECRET = "whsec-test-0123456789abcdef"
 TOKEN = "api-token-test-0123456789abcdef"
@@ -110,11 +114,28 @@ def serve_env(desk_env: Mapping[str, str], root: Any, **extra: str) -> dict[str,
 
 @contextmanager
 def serving(
-    env: Mapping[str, str], *, engine: Engine = "rules", ready: bool = True
+    env: Mapping[str, str],
+    *,
+    engine: Engine = "rules",
+    ready: bool = True,
+    gate: threading.Event | None = None,
+    wrap: Callable[[Build], Build] | None = None,
 ) -> Iterator[Running]:
-    """The server for the settings ``env`` in a thread on port 0; stopped (gracefully) after."""
+    """The server for the settings ``env`` in a thread on port 0; stopped (gracefully) after.
+    ``gate``: the models' loading waits for it (what a slow start looks like); ``wrap``: what
+    the loading becomes (a failing start)."""
     settings = load_settings({**os.environ, **env}, env_file=None)
     with open_server(settings, host="127.0.0.1", port=0, engine=engine) as (server, sock):
+        build = server._build
+        if gate is not None:
+
+            def slow_build(hooks: ServeHooks) -> ServedTriage:
+                gate.wait(60)
+                return build(hooks)
+
+            server._build = slow_build
+        if wrap is not None:
+            server._build = wrap(server._build)
         thread = server.start(sock)
         url = f"http://127.0.0.1:{server.port}"
         with httpx.Client(timeout=10) as client:

@@ -117,8 +117,9 @@ def open_server(
     from ..serve.app import ServeState
     from ..serve.limits import SourceLimits
     from ..serve.metrics import ServeMetrics
-    from ..serve.queue import DeliveryQueue, database_engine, sqlite_engine
+    from ..serve.queue import DeliveryQueue, sqlite_engine
     from ..serve.server import ServeServer, bind, check_exposure
+    from ..state.database import database_engine
     from ..state.lock import RunLock
     from .ops import health_setup
 

@@ -187,6 +187,7 @@ class Report:
     llm_calls_per_ticket: float | None = None
     cascade_saved_usd: float = 0.0
     backfilled: int = 0  # tickets triaged by ``ticketbot backfill`` (in ``tickets_triaged`` too)
+    served: int = 0  # tickets triaged by ``ticketbot serve`` (in ``tickets_triaged`` too)
     timeline_step: str = "10min"
     timeline: list[Bucket] = field(default_factory=list)
     """Per bucket of ``timeline_step``, oldest first: tickets by engine, failed, tokens, cost."""
@@ -383,6 +384,7 @@ def build_report(
             6,
         ),
         backfilled=sum(r.triaged for r in runs if r.backfill and not r.dry_run),
+        served=sum(1 for e in triaged if e.get("source") == "serve"),
         timeline_step=step_name,
         timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),
         run_list=runs,

@@ -28,6 +28,7 @@ delivery accordingly.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,6 @@ from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..settings import Settings
 from ..state.cache import AnalysisCache
-from ..state.claims import TicketClaims
 from ..state.ledger import RunLedger
 from ..state.replies import ReplyBook
 from ..triage.confidence import Decision
@@ -57,7 +57,7 @@ from .flow import TicketFlow
 from .planner import ChangePlanner
 from .record import RunRecorder
 from .replies import ReplyPass
-from .runner import analysis_cache_tag, run_options
+from .runner import analysis_cache_tag, run_options, write_claims
 from .scope import CLOSED
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
@@ -246,7 +246,7 @@ class ServedTriage:
             stop_signal=self._stop_reason,
             price=price,
             writer_flush_after=FLUSH_AFTER,
-            claims=TicketClaims(settings.state_dir),
+            claims=write_claims(settings),
         )
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
         self.summary.engine = options.engine
@@ -287,6 +287,8 @@ class ServedTriage:
         )
         self.replies.writer = self.replies.open_writer()
         self._closed = False
+        self._book_changed = threading.Event()
+        self._started = time.monotonic()
 
     # -- taking tickets (the server's worker thread) ---------------------------------------
 
@@ -365,6 +367,7 @@ class ServedTriage:
         self.flow.on_written(outcome)
         if outcome.error is None and outcome.writeback is not None:
             self.book.wrote(outcome.ticket_id, outcome.updated_at)
+            self._book_changed.set()
 
     def _flow_ended(self, ticket_id: int, settled: bool) -> None:
         # A failed ticket settles too, and is counted in the flow's retry table: the delivery
@@ -373,6 +376,7 @@ class ServedTriage:
         self._end(ticket_id, "done" if settled and not failed else self._not_done())
 
     def _reply_ended(self, ticket_id: int, settled: bool) -> None:
+        self._book_changed.set()
         self._end(ticket_id, "done" if settled else self._not_done())
 
     def _not_done(self) -> Outcome:
@@ -418,15 +422,18 @@ class ServedTriage:
             self._end(ticket_id, "left")
         self.book.save()
         self._cache.flush()
-        self.recorder.conclude(0.0, None)
+        self.recorder.conclude(time.monotonic() - self._started, None)
         self.recorder.write_record()
         self._kb.close()
         self.helpdesk.close()
         self._log.close()
 
     def flush_state(self) -> None:
-        """Save what replies were judged (between batches: a crash loses at most a batch's)."""
-        self.book.save()
+        """Save what was written and which replies were judged, when that changed (between
+        batches: a crash loses at most a batch's, and the notes' trailers still tell)."""
+        if self._book_changed.is_set():
+            self._book_changed.clear()
+            self.book.save()
 
 
 def wanted_events(pairs: Iterable[tuple[int, Event]]) -> dict[int, Event]:

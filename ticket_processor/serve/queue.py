@@ -115,15 +115,6 @@ def sqlite_engine(directory: Path) -> Engine:
     return engine
 
 
-def database_engine(url: str) -> Engine:
-    """A PostgreSQL engine from ``TICKETBOT_DATABASE_URL`` (``postgresql://``: psycopg 3)."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    elif url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-
-
 def replica_name() -> str:
     """Who claims: this host and process (a restarted process is a new claimant)."""
     return f"{socket.gethostname()[:80]}:{os.getpid()}:{time.time_ns() % 1_000_000}"

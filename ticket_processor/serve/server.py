@@ -40,6 +40,7 @@ from .worker import Worker
 KEEP_ALIVE = 5
 MAX_CONNECTIONS = 200
 SHUTDOWN_GRACE = 20  # seconds requests under way get when stopping
+RELOAD_AFTER = 30.0  # seconds before loading again after a failure (the helpdesk was down)
 
 
 def is_loopback(host: str) -> bool:
@@ -107,6 +108,7 @@ class ServeServer:
         self.app = build_app(state, self._lifespan)
         self.loaded = Loaded()
         self._loader: threading.Thread | None = None
+        self._stopping = threading.Event()
         self.uvicorn: uvicorn.Server | None = None
         self.port = 0
 
@@ -160,34 +162,38 @@ class ServeServer:
             await asyncio.to_thread(self._shut_down)
 
     def _load(self) -> None:
+        """Build the run's parts, again every ``RELOAD_AFTER`` seconds while that fails (the
+        helpdesk unreachable at start): deliveries are stored meanwhile, triaged once loaded."""
         state = self.state
-        try:
-            if self._release_all:
-                state.queue.release_all()
-            state.queue.prune()
-            hooks = ServeHooks(
-                settled=self.worker.settled,
-                triaged=self.worker.triaged,
-                event=state.metrics.heard,
-            )
-            served = self._build(hooks)
-        except Exception as exc:  # noqa: BLE001 - said on /readyz and in the log; still alive
-            reason = f"{type(exc).__name__}: {exc}"
-            state.readiness.status, state.readiness.reason = "failed", reason[:500]
-            state.emit("serve_load_failed", level="error", error=reason[:500])
+        hooks = ServeHooks(
+            settled=self.worker.settled, triaged=self.worker.triaged, event=state.metrics.heard
+        )
+        while not self._stopping.is_set():
+            try:
+                if self._release_all:
+                    state.queue.release_all()
+                state.queue.prune()
+                served = self._build(hooks)
+            except Exception as exc:  # noqa: BLE001 - said on /readyz and in the log; still alive
+                reason = f"{type(exc).__name__}: {exc}"[:500]
+                state.readiness.status, state.readiness.reason = "failed", reason
+                state.emit("serve_load_failed", level="error", error=reason, retry_s=RELOAD_AFTER)
+                self._stopping.wait(RELOAD_AFTER)
+                continue
+            self.loaded.served = served
+            state.served = served
+            self.worker.start(served)
+            state.readiness.checks = self._health
+            state.readiness.status, state.readiness.reason = "ready", "ready"
+            state.metrics.ready.set(1)
+            state.emit("serve_ready", engines=served.engines)
             return
-        self.loaded.served = served
-        state.served = served
-        self.worker.start(served)
-        state.readiness.checks = self._health
-        state.readiness.status, state.readiness.reason = "ready", "ready"
-        state.metrics.ready.set(1)
-        state.emit("serve_ready", engines=served.engines)
 
     def _shut_down(self) -> None:
         state = self.state
         state.metrics.ready.set(0)
         state.readiness.status, state.readiness.reason = "loading", "stopping"
+        self._stopping.set()
         if self._loader is not None:
             self._loader.join()
         self.worker.stop()

@@ -16,10 +16,15 @@ and one descriptor per file is kept open for the life of the process (closing an
 the file would drop every lock the process holds on it). Tickets are claimed in id order, so
 two writers claiming overlapping batches cannot deadlock. On Windows (no record locks) only
 the threads of one process take turns; the adapters' re-read still keeps one note.
+
+With ``TICKETBOT_DATABASE_URL`` the claims are PostgreSQL advisory locks instead
+(``AdvisoryClaims``): serve's replicas and the CronJob's runs share no disk, they share the
+database. ``open_claims`` chooses.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
@@ -27,6 +32,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..common.atomic import open_state_file, prepare_directory
 from ..errors import TicketBotError
@@ -150,3 +159,52 @@ else:
 
     def _unlock(fd: int, ticket_id: int) -> None:
         fcntl.lockf(fd, fcntl.LOCK_UN, 1, ticket_id, os.SEEK_SET)
+
+
+def _advisory_key(ticket_id: int) -> int:
+    """A ticket's advisory lock key: 64 bits of a hash, namespaced so as not to meet another
+    application's advisory locks in a shared database."""
+    digest = hashlib.sha256(f"ticketbot-claim:{ticket_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class AdvisoryClaims:
+    """The same claims in PostgreSQL (``TICKETBOT_DATABASE_URL``): session advisory locks, one
+    per ticket, for processes that share no disk (serve's replicas, the CronJob's runs). The
+    server drops a dead client's locks with its session."""
+
+    def __init__(self, engine: Engine, *, wait: float = DEFAULT_WAIT) -> None:
+        self.engine = engine
+        self.wait = wait
+
+    @contextmanager
+    def hold(self, ticket_ids: Iterable[int]) -> Iterator[None]:
+        keys = sorted({_advisory_key(i) for i in ticket_ids})
+        with self.engine.connect() as conn:
+            try:
+                conn.execute(text(f"SET lock_timeout = {int(self.wait * 1000)}"))
+                for key in keys:
+                    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                conn.commit()
+            except DBAPIError as exc:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                raise ClaimTimeout(
+                    f"tickets stayed claimed by another ticketbot process for {self.wait:.0f} s "
+                    f"({type(exc.orig).__name__}): they are left for the next attempt"
+                ) from None
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                conn.commit()
+
+
+def open_claims(state_dir: Path, database_url: str | None) -> TicketClaims | AdvisoryClaims:
+    """The claims every writer on this account shares: in PostgreSQL when there is one (no
+    shared disk is needed), else in the state directory."""
+    if database_url:
+        from .database import database_engine
+
+        return AdvisoryClaims(database_engine(database_url))
+    return TicketClaims(state_dir)
