@@ -137,12 +137,8 @@ class Dispatcher:
         self._stopped = False
         self._attempts: deque[dict[str, Any]] = deque(maxlen=_KEEP_ATTEMPTS)
         self._tickets: OrderedDict[int, dict[str, Any]] = OrderedDict()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"sandbox-webhooks-{n}", daemon=True)
-            for n in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._workers = workers
+        self._threads: list[threading.Thread] = []  # started by the first ``send``
 
     # --- what the sandbox calls --------------------------------------------------------
 
@@ -155,6 +151,13 @@ class Dispatcher:
                 self._record(outgoing, Outcome(None, "dropped: too many queued"), 0.0, final=True)
                 return
             heapq.heappush(self._queue, (time.monotonic(), next(self._seq), outgoing))
+            if not self._threads and not self._stopped:
+                self._threads = [
+                    threading.Thread(target=self._work, name=f"sandbox-webhooks-{n}", daemon=True)
+                    for n in range(self._workers)
+                ]
+                for thread in self._threads:
+                    thread.start()
             self._cond.notify()
 
     def ticket_created(self, ticket_id: int) -> None:
@@ -208,7 +211,8 @@ class Dispatcher:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        for thread in self._threads:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout=5)
 
     # --- the workers -------------------------------------------------------------------
