@@ -31,6 +31,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from ..errors import ConfigError
+from ..exitcodes import ExitCode
 from ..run.served import ServedTriage, ServeHooks
 from .app import ServeState, build_app
 from .worker import Worker
@@ -124,7 +125,8 @@ class ServeServer:
         server = self._server()
         self.port = sock.getsockname()[1]
         server.run(sockets=[sock])
-        return 0
+        # uvicorn returns without raising when its start failed (said on stderr).
+        return ExitCode.OK if server.started else ExitCode.ABORTED
 
     def start(self, sock: socket.socket) -> threading.Thread:
         """Serve in a thread (no signal handling); ``stop()`` ends it."""
