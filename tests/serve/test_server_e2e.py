@@ -20,6 +20,7 @@ from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.serve import app as serve_app
 from ticket_processor.serve import server as serve_server
 from ticket_processor.serve.limits import Rate, SourceLimits
+from ticket_processor.serve.queue import DeliveryQueue, sqlite_engine
 
 pytestmark = pytest.mark.desk(seed=None, unlimited=True)
 
@@ -150,3 +151,34 @@ def test_a_failed_start_is_tried_again(
     assert len(desk.snapshot(ticket).notes) == 1
     failed = [e for e in events(tmp_path / "logs") if e["event"] == "serve_load_failed"]
     assert "the helpdesk is down" in failed[0]["error"]
+
+
+@pytest.mark.desk(seed=None, unlimited=True)
+def test_a_stop_keeps_what_is_queued_for_the_next_start(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve_server, "RELOAD_AFTER", 0.2)
+    ids = desk.create([NewTicket(f"Refund {n}", f"Charged twice, order {n}") for n in range(6)])
+    env = serve_env(desk.env(), tmp_path)
+
+    def never(build: Build) -> Build:
+        def down(hooks: ServeHooks) -> ServedTriage:
+            raise ConnectionError("the helpdesk is down")
+
+        return down
+
+    with serving(env, ready=False, wrap=never) as server:
+        for n, ticket in enumerate(ids):
+            extra = {"invocation": f"inv-{n}"} if desk.kind == "zendesk" else {}
+            answer = server.deliver(desk.kind, *delivery_for(desk.kind, ticket, **extra))
+            assert answer.status_code == 200
+    # Stopped (as by SIGTERM) before anything could be triaged: every delivery kept, none
+    # counted as a failed attempt.
+    queue = DeliveryQueue(sqlite_engine(tmp_path / "state" / "serve"), owner="look")
+    assert queue.counts() == {"pending": 6}
+    assert [s.attempts for s in queue.claim()] == [0] * 6
+    queue.release_all()
+    queue.close()
+    with serving(env) as server:
+        server.drained()
+    assert [len(desk.snapshot(t).notes) for t in ids] == [1] * len(ids)

@@ -194,7 +194,11 @@ async def _triage(request: Request, state: ServeState) -> Response:
     served = state.served
     if served is None:
         return _error(503, f"not ready: {state.readiness.reason}", {"Retry-After": "5"})
-    found = await run_in_threadpool(served.analyse, asked.subject, asked.description)
+    try:
+        found = await run_in_threadpool(served.analyse, asked.subject, asked.description)
+    except Exception as exc:  # noqa: BLE001 - one line in the log, never a traceback with text
+        state.emit("api_failed", level="error", error_type=type(exc).__name__)
+        return _error(500, "the analysis failed; see the server's log")
     answer = triage_answer(found, asked.language)
     return JSONResponse(answer.model_dump(mode="json"))
 
