@@ -4,8 +4,8 @@ Errors become exit codes in one place, ``commands.common.exit_codes`` (``exitcod
 success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped
 by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands live in their own
 modules of ``commands/`` (``run``: run, demo, revert; ``backfill``; ``sandbox``: sandbox, seed;
-``eval``; ``ops``: config, breaker, health, report, schedule; ``dashboard``; ``learn``, ``kb``,
-``routes``), each a few lines calling the library, and are registered below, one line each.
+``eval``; ``ops``: config, breaker, health, report, schedule; ``dashboard``; ``serve``;
+``discover``; ``audit``; ``learn``, ``kb``, ``routes``), each a few lines calling the library, and are registered below, one line each.
 ``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
 them from ``cli``.
 """
@@ -28,8 +28,8 @@ from .commands.common import (
     _ENV_FILE,
     err_console,
 )
-from .commands.discover import discover
 from .commands.dashboard import dashboard
+from .commands.discover import discover
 from .commands.eval import eval_
 from .commands.fields import fields_app
 from .commands.kb import kb_app
@@ -38,6 +38,7 @@ from .commands.ops import breaker_app, config, health, report, schedule
 from .commands.routes import routes_app
 from .commands.run import demo, revert, run
 from .commands.sandbox import sandbox, seed
+from .commands.serve import serve
 from .exitcodes import ExitCode
 from .ops.arenas import tune_malloc
 
@@ -121,6 +122,7 @@ app.command()(health)
 app.command()(report)
 app.command()(schedule)
 app.command()(dashboard)
+app.command()(serve)
 app.add_typer(breaker_app, name="breaker")
 app.add_typer(kb_app, name="kb")
 app.add_typer(routes_app, name="routes")

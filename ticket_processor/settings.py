@@ -114,6 +114,9 @@ ENV_VARS: dict[str, str] = {
     "dashboard_token": "TICKETBOT_DASHBOARD_TOKEN",
     "dashboard_proxy_header": "TICKETBOT_DASHBOARD_PROXY_HEADER",
     "dashboard_review": "TICKETBOT_DASHBOARD_REVIEW",
+    # ``ticketbot serve`` (serve/): webhooks in, the triage API, the delivery queue's engine.
+    "serve_secret": "TICKETBOT_SERVE_SECRET",
+    "serve_token": "TICKETBOT_SERVE_TOKEN",
 }
 
 _HINTS: dict[str, str] = {
@@ -314,6 +317,12 @@ class Settings(BaseModel):
     # The review queue (accept or correct suggestions, which writes to the helpdesk).
     dashboard_review: bool = False
 
+    # -- ``ticketbot serve`` (README, "serve") --
+    # Zendesk: the webhook's signing secret; Freshdesk: the shared secret of its custom header.
+    serve_secret: SecretStr | None = None
+    # The triage API's bearer token.
+    serve_token: SecretStr | None = None
+
     @field_validator("models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
@@ -382,6 +391,8 @@ class Settings(BaseModel):
             self.metrics_pushgateway,
             self.llm_budget,
             self.dashboard_token,
+            self.serve_secret,
+            self.serve_token,
         )
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         database = self.database_url.get_secret_value() if self.database_url else None

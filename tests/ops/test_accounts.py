@@ -129,8 +129,12 @@ def test_bad_files_are_clear() -> None:
 
 def test_single_account_cronjob_validates_against_the_kubernetes_schemas() -> None:
     spec = ScheduleSpec(workdir="/srv/tb", executable="ticketbot")
-    (job,) = validate_all(render("kubernetes", spec))
-    assert job["kind"] == "CronJob"
+    job, deployment, service = validate_all(render("kubernetes", spec))
+    assert [job["kind"], deployment["kind"], service["kind"]] == [
+        "CronJob",
+        "Deployment",
+        "Service",
+    ]
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == f"ticketbot:{__version__}"
 
@@ -184,7 +188,7 @@ def test_one_cronjob_per_account_validates_and_is_safe() -> None:
 
 def test_a_broken_manifest_would_fail_the_validation() -> None:
     """The validator is strict enough to catch a misplaced field."""
-    (job,) = yaml.safe_load_all(render("kubernetes", ScheduleSpec(workdir="/", executable="tb")))
+    job, *_ = yaml.safe_load_all(render("kubernetes", ScheduleSpec(workdir="/", executable="tb")))
     job["spec"]["startingDeadlineSeconds"] = "five minutes"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(job, KUBERNETES, strict=True)

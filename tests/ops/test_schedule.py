@@ -7,6 +7,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -113,7 +114,10 @@ def test_windows_refuses_an_env_file_it_cannot_load() -> None:
 
 
 def test_kubernetes_cronjob_is_valid_yaml_and_forbids_overlap() -> None:
-    doc = yaml.safe_load(render("kubernetes", posix_spec(image="registry.example/ticketbot:1")))
+    docs = yaml.safe_load_all(
+        render("kubernetes", posix_spec(image="registry.example/ticketbot:1"))
+    )
+    doc = next(docs)
     assert doc["apiVersion"] == "batch/v1"
     assert doc["kind"] == "CronJob"
     spec = doc["spec"]
@@ -163,7 +167,7 @@ def test_schedule_command_prints_each_format(tmp_path: Path) -> None:
         ["schedule", "--print", "kubernetes", "--image", "r.example/tb:2", "--max-runtime", "300"],
     )
     assert kube.exit_code == 0, kube.output
-    doc = yaml.safe_load(kube.stdout)
+    doc = next(yaml.safe_load_all(kube.stdout))
     container = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "r.example/tb:2"
     assert container["args"] == ["run", "--max-runtime", "300"]
@@ -202,3 +206,21 @@ def test_schedule_output_file_matches_its_declared_encoding(tmp_path: Path) -> N
     assert root.findtext("t:Triggers/t:TimeTrigger/t:Repetition/t:Interval", None, TASK_NS) == (
         "PT10M"
     )
+
+
+def test_kubernetes_output_gains_the_servers_deployment_and_service() -> None:
+    text = render("kubernetes", posix_spec(image="registry.example/ticketbot:1"))
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    assert [d["kind"] for d in docs] == ["CronJob", "Deployment", "Service"]
+    for doc in docs:
+        kubernetes_validate.validate(doc, "1.30", strict=True)
+    deployment, service = docs[1], docs[2]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"] == "registry.example/ticketbot:1"
+    assert container["args"][:1] == ["serve"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["envFrom"] == [{"secretRef": {"name": "ticketbot-env"}}]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"

@@ -202,20 +202,35 @@ def _exit(summary: RunSummary) -> None:
 
 
 def demo(
-    count: Annotated[int, typer.Option(min=1, max=500, help="Sample tickets to create.")] = 60,
+    count: Annotated[
+        int | None,
+        typer.Option(min=1, max=500, help="Sample tickets to create (60; with --serve, 5)."),
+    ] = None,
     helpdesk: Annotated[
         str, typer.Option(help=f"The sandbox to start: {either(list(KINDS))}.")
     ] = DEFAULT_KIND,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Instead of a batch: ticketbot serve behind the sandbox's webhooks, each "
+            "ticket triaged seconds after it is created.",
+        ),
+    ] = False,
 ) -> None:
     """Zero-configuration tour: a local sandbox, sample tickets, one triage run, the result."""
     from .demo import run_demo
+    from .demo_serve import run_serve_demo
 
     console = Console(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         helpdesk_kind(helpdesk)  # an unknown one is a usage error before anything is loaded
         settings = load()
-        code = run_demo(settings, console=console, count=count, helpdesk=helpdesk)
+        if serve:
+            code = run_serve_demo(settings, console=console, count=count or 5, helpdesk=helpdesk)
+        else:
+            code = run_demo(settings, console=console, count=count or 60, helpdesk=helpdesk)
     raise typer.Exit(code)
 
 

@@ -26,6 +26,7 @@ from ..resilience.bounds import HELPDESK_MAX_BYTES
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier
 from .samples import SeedOutcome, SeedTicket
+from .webhook_setup import WebhookSetup
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,9 @@ class HelpdeskKind:
     comes from: ``url`` (where it listens) or the name of a ``sandbox`` flag (the banner says
     them);
     ``plans`` the rate-limit plans its sandbox serves (``sandbox --plan``; its test checks them
-    against the sandbox's own table).
+    against the sandbox's own table);
+    ``webhooks`` the ``module:attribute`` of its ``WebhookSetup`` (``webhook_setup.py``): the
+    webhook and triggers that make it call ``serve``.
     """
 
     name: str
@@ -95,6 +98,10 @@ class HelpdeskKind:
     account_variables: tuple[str, ...] = field(default=())
     sandbox_variables: tuple[tuple[str, str], ...] = field(default=())
     plans: tuple[str, ...] = field(default=())
+    webhooks: str = ""
+
+    def webhook_setup(self) -> WebhookSetup:
+        return cast(WebhookSetup, _load(self.webhooks))
 
     def adapter_builder(self) -> AdapterBuilder:
         return cast(AdapterBuilder, _load(self.adapter))

@@ -322,3 +322,124 @@ spec:
           persistentVolumeClaim:
             claimName: {_q(claim)}
 """
+
+
+# ``ticketbot serve``: webhooks in, within seconds. The Deployment's replicas share the delivery
+# queue in PostgreSQL (TICKETBOT_DATABASE_URL, in the Secret) and take deliveries with FOR UPDATE
+# SKIP LOCKED; their write claims are PostgreSQL advisory locks the CronJob's runs take too, so
+# a run and a replica never write one ticket at once. Each pod's own state (its write journal
+# and reply book) is on an emptyDir: the shared truth is the queue and the tickets' trailers.
+SERVE_NAME = "ticketbot-serve"
+SERVE_PORT = 8080
+SERVE_REPLICAS = 2
+SERVE_STOP_SECONDS = 45  # SIGTERM: requests under way, analyses under way, the last writes
+
+
+def serve_deployment_yaml(
+    *,
+    image: str = DEFAULT_IMAGE,
+    secret_name: str = "ticketbot-env",  # noqa: S107 - a Secret object's name
+    replicas: int = SERVE_REPLICAS,
+) -> str:
+    """The ``apps/v1`` Deployment of ``ticketbot serve`` (no ``---``, no comments)."""
+    probe = "          {kind}:\n            httpGet:\n              path: {path}\n" + (
+        f"              port: {SERVE_PORT}\n"
+        "            periodSeconds: 10\n            timeoutSeconds: 5\n"
+    )
+    ready = probe.format(kind="readinessProbe", path="/readyz")
+    alive = probe.format(kind="livenessProbe", path="/healthz")
+    return f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {SERVE_NAME}
+  labels:
+    app.kubernetes.io/name: {IMAGE_NAME}
+    app.kubernetes.io/component: serve
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {IMAGE_NAME}
+      app.kubernetes.io/component: serve
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {IMAGE_NAME}
+        app.kubernetes.io/component: serve
+    spec:
+      terminationGracePeriodSeconds: {SERVE_STOP_SECONDS}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: {USER_ID}
+        runAsGroup: {USER_ID}
+        fsGroup: {USER_ID}
+      containers:
+        - name: ticketbot
+          image: {_q(image)}
+          command: ["ticketbot"]
+          args: ["serve", "--host", "0.0.0.0", "--port", "{SERVE_PORT}"]
+          workingDir: {_q(DATA_DIR)}
+          ports:
+            - name: http
+              containerPort: {SERVE_PORT}
+          envFrom:
+            - secretRef:
+                name: {_q(secret_name)}
+          env:
+            - name: "TICKETBOT_STATE_DIR"
+              value: "{DATA_DIR}/state"
+            - name: "TICKETBOT_LOG_DIR"
+              value: "{DATA_DIR}/logs"
+{ready}{alive}          resources:
+            requests:
+              cpu: 100m
+              memory: 256Mi
+            limits:
+              memory: 512Mi
+          securityContext:
+            allowPrivilegeEscalation: false
+          volumeMounts:
+            - name: data
+              mountPath: {_q(DATA_DIR)}
+      volumes:
+        - name: data
+          emptyDir: {{}}
+"""
+
+
+def serve_service_yaml() -> str:
+    """The Service in front of the serve replicas (point an Ingress at it for the helpdesk)."""
+    return f"""apiVersion: v1
+kind: Service
+metadata:
+  name: {SERVE_NAME}
+  labels:
+    app.kubernetes.io/name: {IMAGE_NAME}
+    app.kubernetes.io/component: serve
+spec:
+  selector:
+    app.kubernetes.io/name: {IMAGE_NAME}
+    app.kubernetes.io/component: serve
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+"""
+
+
+def serve_manifests(
+    *,
+    image: str = DEFAULT_IMAGE,
+    secret_name: str = "ticketbot-env",  # noqa: S107 - a Secret object's name
+) -> str:
+    """The Deployment and Service of ``ticketbot serve``, as YAML documents after a ``---``."""
+    return (
+        "---\n"
+        "# ticketbot serve: the helpdesk's webhooks in (README: serve). The Secret also holds\n"
+        "# TICKETBOT_SERVE_SECRET, TICKETBOT_SERVE_TOKEN and TICKETBOT_DATABASE_URL\n"
+        "# (postgresql://...: the replicas' shared delivery queue; without it keep replicas: 1).\n"
+        "# The helpdesk reaches it through an Ingress (TLS) you point at this Service.\n"
+        + serve_deployment_yaml(image=image, secret_name=secret_name)
+        + "---\n"
+        + serve_service_yaml()
+    )

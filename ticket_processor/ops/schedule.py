@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 from .. import __version__
 from ..errors import ConfigError
-from .kube import DEFAULT_IMAGE, GRACE_SECONDS, CronJob, cronjob_yaml
+from .kube import DEFAULT_IMAGE, GRACE_SECONDS, CronJob, cronjob_yaml, serve_manifests
 
 FORMATS = ("cron", "windows", "kubernetes")
 INTERVAL_MINUTES = 10
@@ -180,6 +180,7 @@ def windows_task_xml(spec: ScheduleSpec) -> str:
 
 def kubernetes_cronjob(spec: ScheduleSpec) -> str:
     """A ``batch/v1`` CronJob; settings and secrets come from a Secret made from the env file.
+    Then ``ticketbot serve``'s Deployment and Service (``kube.serve_manifests``).
 
     For several helpdesk accounts, ``kube.accounts_manifests`` renders one per account.
     """
@@ -198,7 +199,7 @@ def kubernetes_cronjob(spec: ScheduleSpec) -> str:
 # State (cursor, breakers, cache) and logs live on a volume so they survive between runs:
 #   a PersistentVolumeClaim named {job.claim} (ticketbot schedule --print kubernetes
 #   --accounts accounts.toml renders the claims too).
-{cronjob_yaml(job)}"""
+{cronjob_yaml(job)}{serve_manifests(image=spec.image, secret_name=spec.secret_name)}"""
 
 
 def render(kind: str, spec: ScheduleSpec) -> str:

@@ -193,6 +193,7 @@ class Report:
     shadow_runs: int = 0
     shadow_tickets: int = 0
     shadow_fallbacks: int = 0
+    served: int = 0  # tickets triaged by ``ticketbot serve`` (in ``tickets_triaged`` too)
     timeline_step: str = "10min"
     timeline: list[Bucket] = field(default_factory=list)
     """Per bucket of ``timeline_step``, oldest first: tickets by engine, failed, tokens, cost."""
@@ -396,6 +397,7 @@ def build_report(
         shadow_runs=sum(1 for r in real_runs if r.shadow),
         shadow_tickets=sum(r.triaged for r in real_runs if r.shadow),
         shadow_fallbacks=sum(r.fallback for r in real_runs if r.shadow),
+        served=sum(1 for e in triaged if e.get("source") == "serve"),
         timeline_step=step_name,
         timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),
         run_list=runs,

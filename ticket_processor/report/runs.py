@@ -101,7 +101,9 @@ def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[LoggedRun]:
     engines: dict[str, dict[str, int]] = {}
     for event in events:
         run_id = event.get("run_id")
-        if not isinstance(run_id, str):
+        if not isinstance(run_id, str) or event.get("source") == "serve":
+            # A server's session is not a scheduled run: neither the schedule's health nor its
+            # success rate hears of it (``report`` counts its tickets as ``served``).
             continue
         kind = event.get("event")
         if kind == "run_started":

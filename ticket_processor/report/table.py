@@ -46,6 +46,7 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         ("runs", f"{fmt_count(report.runs)} ({_inline(report.run_status)})"),
         ("tickets triaged", fmt_count(report.tickets_triaged)),
         ("by backfill", fmt_count(report.backfilled)),
+        ("by serve (webhooks)", fmt_count(report.served)),
         ("tickets failed", fmt_count(report.tickets_failed)),
         ("success rate", fmt_pct(report.success_rate)),
         ("fallback rate", fmt_pct(report.fallback_rate)),

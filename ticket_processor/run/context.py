@@ -20,6 +20,7 @@ from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .audit import NO_AUDIT, DecisionSink
 from .runtime import Runtime
 from .types import RunOptions
+from .writer import WriteClaims
 
 
 class Planner(Protocol):
@@ -90,3 +91,6 @@ class RunContext:
     deadline: RunDeadline | None = None
     # Where each decision goes when its change is planned, before its write (run/audit.py).
     audit: DecisionSink = NO_AUDIT
+    # Per-ticket claims around each write batch, shared with every ticketbot process on the
+    # state directory (``state.claims``: a run beside ``serve``); None: this process only.
+    claims: WriteClaims | None = None

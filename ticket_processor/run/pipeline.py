@@ -125,6 +125,7 @@ class Pipeline:
                 replan=self.flow.replan,
                 on_outcome=self._on_written,
                 flush_after=self.ctx.writer_flush_after,
+                claims=self.ctx.claims,
             )
         pool = ThreadPoolExecutor(opts.workers, thread_name_prefix="analyse")
         taken = 0

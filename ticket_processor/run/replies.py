@@ -72,13 +72,7 @@ class ReplyPass:
         self, pool: ThreadPoolExecutor, taken: set[int], should_stop: Callable[[], str | None]
     ) -> None:
         ctx, opts = self.ctx, self.options
-        self.writer = BatchWriter(
-            ctx.helpdesk,
-            journal=audited(ctx.ledger, ctx.audit),
-            replan=self._replan,
-            on_outcome=self._on_written,
-            flush_after=ctx.writer_flush_after,
-        )
+        self.writer = self.open_writer()
         since = opts.since or (ctx.runtime.now() - timedelta(hours=24))
         futures: list[Future[None]] = []
         try:
@@ -126,6 +120,29 @@ class ReplyPass:
             safe = self.checkpoint.safe_cursor
             if safe is not None:
                 self.book.move_cursor(safe)
+
+    def open_writer(self) -> BatchWriter:
+        """The pass's writer: batched, journalled, re-planned against the ticket as it is."""
+        ctx = self.ctx
+        return BatchWriter(
+            ctx.helpdesk,
+            journal=audited(ctx.ledger, ctx.audit),
+            replan=self._replan,
+            on_outcome=self._on_written,
+            flush_after=ctx.writer_flush_after,
+            claims=ctx.claims,
+        )
+
+    def take(self, pool: ThreadPoolExecutor, conversation: Conversation) -> bool:
+        """Judge one ticket's conversation now (``serve``: a delivery named it), through
+        ``writer`` (``open_writer``); False when it is out of scope (nothing to judge)."""
+        if not self._in_scope(conversation.ticket):
+            return False
+        self.checkpoint.open_page(None)
+        self.checkpoint.take(conversation.ticket.id)
+        self.checkpoint.close_page()
+        pool.submit(self._work, conversation)
+        return True
 
     def _in_scope(self, ticket: Ticket) -> bool:
         if ticket.status in CLOSED:

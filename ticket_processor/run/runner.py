@@ -31,6 +31,7 @@ from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
 from ..settings import Settings, parse_thresholds
 from ..state.cache import AnalysisCache
+from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..triage.fieldbook import ResolvedFields, load_field_book
@@ -51,6 +52,7 @@ from .runtime import Runtime
 from .scope import parse_scope
 from .signals import StopOnSignal
 from .types import RunOptions, RunSummary
+from .writer import WriteClaims
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -298,6 +300,7 @@ def _run_logged(
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
                 audit=feed if feed is not None else NO_AUDIT,
+                claims=None if options.dry_run else write_claims(settings),
             )
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing)
@@ -339,6 +342,12 @@ def _run_logged(
         )
     log.close()
     return summary
+
+
+def write_claims(settings: Settings) -> WriteClaims:
+    """The write claims every ticketbot process on this account shares (``state.claims``)."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return open_claims(settings.state_dir, url)
 
 
 def _missing_groups(

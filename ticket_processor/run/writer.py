@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from ..errors import AuthError, BreakerOpenError, RunAborted, TicketBotError
@@ -27,6 +28,13 @@ class Writer(Protocol):
     def aborted(self) -> TicketBotError | None: ...
     def add(self, writeback: WriteBack) -> None: ...
     def close(self) -> None: ...
+
+
+class WriteClaims(Protocol):
+    """Claims on tickets around one write batch (``state.claims.TicketClaims``): another
+    ticketbot process on the same state directory (a run beside ``serve``) waits for them."""
+
+    def hold(self, ticket_ids: Iterable[int]) -> AbstractContextManager[None]: ...
 
 
 class DryRunWriter:
@@ -59,8 +67,10 @@ class BatchWriter:
         flush_after: float = 1.0,
         max_jobs: int = 4,
         clock: Callable[[], float] = time.monotonic,
+        claims: WriteClaims | None = None,
     ) -> None:
         self._helpdesk = helpdesk
+        self._claims = claims
         self._journal = journal
         self._replan = replan
         self._on_outcome = on_outcome
@@ -126,10 +136,12 @@ class BatchWriter:
 
         error: TicketBotError | None = self._aborted
         if error is None:
+            ids = [writeback.ticket_id for writeback in batch]
             try:
-                self._helpdesk.write_batch(
-                    batch, replan=self._replan, journal=self._journal, report=report
-                )
+                with self._claims.hold(ids) if self._claims is not None else nullcontext():
+                    self._helpdesk.write_batch(
+                        batch, replan=self._replan, journal=self._journal, report=report
+                    )
             except (AuthError, BreakerOpenError) as exc:
                 self._abort(exc)
                 error = exc

@@ -125,6 +125,10 @@ EXCHANGES: dict[str, tuple[str, str, str]] = {
     "users_list": ("/api/v2/users", "GET", "200"),
     "memberships_create": ("/api/v2/group_memberships", "POST", "201"),
     "memberships_list": ("/api/v2/group_memberships", "GET", "200"),
+    # The webhooks API is not in the Support spec; the triggers that call a webhook are.
+    "triggers_create": ("/api/v2/triggers", "POST", "201"),
+    "triggers_show": ("/api/v2/triggers/{trigger_id}", "GET", "200"),
+    "triggers_list": ("/api/v2/triggers", "GET", "200"),
     # Zendesk documents its error envelope on a few endpoints only; these are the ones
     # whose documented 401 / 404 bodies are the same envelope the ticket endpoints answer with.
     "error_401": ("/api/v2/users/me/settings", "PUT", "401"),
@@ -212,6 +216,19 @@ def served() -> Iterator[tuple[RunningSandbox, dict[str, tuple[int, Any]]]]:
             s.post(f"{api}/group_memberships.json", json={"group_membership": member}),
         )
         keep("memberships_list", s.get(f"{api}/group_memberships.json", timeout=5))
+        hook = {
+            "name": "ticketbot",
+            "endpoint": "https://ticketbot.example.com/webhooks/zendesk",
+            "subscriptions": ["conditional_ticket_events"],
+        }
+        webhook = s.post(f"{api}/webhooks", json={"webhook": hook}, timeout=5).json()["webhook"]
+        created = {"field": "update_type", "operator": "is", "value": "Create"}
+        body = '{"ticket_id": "{{ticket.id}}", "event": "created"}'
+        call = {"field": "notification_webhook", "value": [webhook["id"], body]}
+        rule = {"title": "ticketbot", "conditions": {"all": [created]}, "actions": [call]}
+        made = keep("triggers_create", s.post(f"{api}/triggers.json", json={"trigger": rule}))
+        keep("triggers_show", s.get(f"{api}/triggers/{made['trigger']['id']}.json", timeout=5))
+        keep("triggers_list", s.get(f"{api}/triggers.json", timeout=5))
         keep("error_401", requests.get(f"{api}/tickets/{tid}.json", timeout=5))
         keep("error_404", s.get(f"{api}/tickets/999999.json", timeout=5))
         yield sb, out

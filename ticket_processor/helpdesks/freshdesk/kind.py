@@ -66,6 +66,7 @@ KIND = HelpdeskKind(
     seed="ticket_processor.helpdesks.freshdesk.seed:seed",
     sandbox="ticket_processor.helpdesks.freshdesk.sandbox.command",
     desk="ticket_processor.helpdesks.freshdesk.sandbox.desk:serve",
+    webhooks="ticket_processor.helpdesks.freshdesk.webhooks:SETUP",
     account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
     sandbox_variables=(("FRESHDESK_URL", "url"), ("FRESHDESK_API_KEY", "api_key")),
     plans=("trial", "growth", "pro", "enterprise"),

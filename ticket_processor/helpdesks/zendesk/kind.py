@@ -82,6 +82,7 @@ KIND = HelpdeskKind(
     seed="ticket_processor.helpdesks.zendesk.seed:seed",
     sandbox="ticket_processor.helpdesks.zendesk.sandbox.command",
     desk="ticket_processor.helpdesks.zendesk.sandbox.desk:serve",
+    webhooks="ticket_processor.helpdesks.zendesk.webhooks:SETUP",
     account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
     sandbox_variables=(
         ("ZENDESK_URL", "url"),

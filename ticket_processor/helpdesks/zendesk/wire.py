@@ -48,6 +48,11 @@ def describe(body: Any) -> str:
     """Zendesk's error body in one line: ``error: description`` (either may be missing)."""
     if not isinstance(body, Mapping):
         return "no error description"
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+        # The newer APIs' envelope (webhooks): {"errors": [{"code", "title", "detail"}]}
+        first = errors[0]
+        return ": ".join(str(first[k]) for k in ("code", "detail") if first.get(k))
     error = body.get("error")
     if isinstance(error, dict):  # some endpoints nest {"title", "message"}
         error = error.get("title") or error.get("message")

@@ -3,7 +3,8 @@
 Per request: the next scripted fault (``faults``) → drop (knob) → latency (knob) → auth (basic,
 the API key as user name, any password) → a 429 storm → the plan's credit limits → injected
 5xx/409 (knobs) → a concurrent agent edit (``edit`` fault or ``edit_rate``) → the endpoint.
-``/sandbox/*`` needs no auth: stats, run-time config, reset of the counters.
+``/sandbox/*`` needs no auth: stats, run-time config, reset of the counters, the webhook rules
+(``/sandbox/webhooks``, ``automation.py``) and their deliveries (``/sandbox/deliveries``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from ....sandbox.httpbase import ApiError, JsonServer, take_fault
 from ....sandbox.jobs import JobQueue
 from ....sandbox.persist import Persister, load_state
+from .automation import FreshdeskAutomation
 from .config import FreshdeskConfig, rate_limited
 from .limits import CreditLimiter
 from .routes import FreshdeskEndpoint, FreshdeskServices
@@ -42,6 +44,8 @@ class FreshdeskSandbox:
         self.jobs = JobQueue(config, lambda: self.base_url)
         self.rng = random.Random(config.seed)
         self.services = FreshdeskServices(config, self.store, self.jobs, self.rng, {})
+        self.automation = FreshdeskAutomation()
+        self.store.watch(self.automation.observe)
         self._stats_lock = threading.Lock()
         self._faults_lock = threading.Lock()
         self._request_ids = itertools.count(1)
@@ -127,6 +131,7 @@ class FreshdeskSandbox:
 
     def close(self) -> None:
         self.jobs.close()
+        self.automation.close()
         if self.persister is not None:
             self.persister.close()
 

@@ -18,6 +18,7 @@ import orjson
 
 from ....sandbox.httpbase import ApiError, BadBody, JsonHandler, close_server, start_thread
 from .api import resolve
+from .automation import RuleError
 from .config import FreshdeskConfig, invalid_credentials, invalid_json
 from .routes import FreshdeskCall
 from .server import FreshdeskSandbox, FreshdeskServer, credits_for
@@ -147,6 +148,8 @@ class _Handler(JsonHandler):
                 self.send_json(400, {"code": "invalid_value", "message": str(exc)})
                 return
             self.send_json(200, sandbox.config.public())
+        elif path in ("/sandbox/webhooks", "/sandbox/deliveries"):
+            self._automation(sandbox, path, changes)
         elif self.command == "POST" and path == "/sandbox/agent_edit":
             ticket = changes.get("ticket_id") if isinstance(changes, dict) else None
             tag = changes.get("tag") if isinstance(changes, dict) else None
@@ -158,6 +161,27 @@ class _Handler(JsonHandler):
                 self.send_json(404, None)
         else:
             self.send_json(404, None)
+
+    def _automation(self, sandbox: FreshdeskSandbox, path: str, body: Any) -> None:
+        """``/sandbox/webhooks`` (the automation rules' knob) and ``/sandbox/deliveries``."""
+        automation = sandbox.automation
+        if path == "/sandbox/deliveries" and self.command == "GET":
+            self.send_json(200, automation.dispatcher.view())
+        elif path == "/sandbox/deliveries" and self.command == "DELETE":
+            automation.dispatcher.clear()
+            self.send_json(204, None)
+        elif path == "/sandbox/webhooks" and self.command == "GET":
+            self.send_json(200, {"webhooks": automation.rules()})
+        elif path == "/sandbox/webhooks" and self.command == "DELETE":
+            automation.clear_rules()
+            self.send_json(204, None)
+        elif path == "/sandbox/webhooks" and self.command == "POST":
+            try:
+                self.send_json(201, {"webhook": automation.add_rule(body)})
+            except RuleError as exc:
+                self.send_json(400, {"code": "invalid_value", "message": str(exc)})
+        else:
+            self.send_json(405, {"code": "method_not_allowed", "message": self.command})
 
 
 class RunningFreshdesk:

@@ -3,7 +3,8 @@
 Tickets are Freshdesk JSON keyed by id; ``updated_at`` is to the second, so lists sort by
 ``(updated_at, write order)`` to page stably. ``agent_edit`` is the concurrent edit of the fault
 knobs: a person adds a tag in the web UI. ``to_state`` / ``load_state`` (with the directory's)
-are what ``--state FILE`` keeps.
+are what ``--state FILE`` keeps. Each creation and conversation is also handed to the
+``observer`` (the webhook rules, ``automation.py``) under the lock: the observer only queues.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ....sandbox.desks import HUMAN_AGENT_ID
 from .config import invalid_value, not_found
 from .directory import FreshdeskDirectory
 from .records import SOURCE_NOTE, apply_update, check_fields, new_ticket, note_record
@@ -20,6 +22,9 @@ from .ticket_fields import TicketFields
 
 SANDBOX_AGENT_ID = 1
 _STATE_VERSION = 1
+# What the observer gets: the event ("created" or "note"), the ticket, the note, whether the
+# note's author is an agent.
+Observer = Callable[[str, dict[str, Any], dict[str, Any] | None, bool], None]
 
 
 class FreshdeskStore:
@@ -32,6 +37,7 @@ class FreshdeskStore:
         self.directory = FreshdeskDirectory(now=now, on_write=self._bump, agent_email=agent_email)
         self.solutions = Solutions(now=now, on_write=self._bump)
         self.fields = TicketFields(now=now, on_write=self._bump)
+        self.observer: Observer | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -43,6 +49,15 @@ class FreshdeskStore:
         self._next_note = 1
         self._next_requester = 5000
         self._seq = 0
+
+    def watch(self, observer: Observer) -> None:
+        """Hand every creation and conversation to ``observer`` from now on."""
+        with self._lock:
+            self.observer = observer
+
+    def is_agent(self, user_id: int) -> bool:
+        """The API user, the desk's human agent and the directory's agents are agents."""
+        return user_id in (SANDBOX_AGENT_ID, HUMAN_AGENT_ID) or self.directory.agent_exists(user_id)
 
     def _bump(self) -> None:
         self.writes += 1
@@ -115,6 +130,8 @@ class FreshdeskStore:
             ticket = new_ticket(self._next_id, fields, requester, self._now())
             self._next_id += 1
             self._touch(ticket)
+            if self.observer is not None:
+                self.observer("created", ticket, None, False)
             return ticket
 
     def update(self, ticket_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +192,8 @@ class FreshdeskStore:
             self._notes.setdefault(ticket_id, []).append(note)
             # A conversation is activity on the ticket: it moves the ticket's updated_at.
             self._touch(apply_update(ticket, {}, now))
+            if self.observer is not None:
+                self.observer("note", ticket, note, self.is_agent(user_id))
             return note
 
     def delete_note(self, note_id: int) -> None:

@@ -20,6 +20,7 @@ from .listing_api import incremental_cursor, incremental_ticket_events, list_tic
 from .people import PEOPLE_ROUTES
 from .routes import Call, Endpoint, Handler, Services
 from .ticket_book import AGENT_ID
+from .webhooks_api import WEBHOOK_ROUTES
 
 MAX_MANY = 100
 
@@ -215,11 +216,13 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     *PEOPLE_ROUTES,
     *((method, path, handler, False, False) for method, path, handler in FIELD_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in GUIDE_ROUTES),
+    *((method, path, handler, False, False) for method, path, handler in WEBHOOK_ROUTES),
 ]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
     regex = pattern.replace("{id}", r"(\d+)").replace("{job_id}", r"([0-9A-Za-z_-]+)")
+    regex = regex.replace("{webhook_id}", r"([0-9A-Za-z]+)")
     regex = regex.replace("{locale}", r"([a-z]{2}(?:-[a-z0-9]{2,4})?)")
     return re.compile(f"^{regex}$")
 

@@ -49,6 +49,8 @@ _RUNTIME_KNOBS: dict[str, type] = {
     "slow_ms": float,
     "trickle_seconds": float,
     "invalid_ticket_ids": list,
+    "webhook_timeout": float,
+    "webhook_backoff": float,
     "storm_seconds": float,  # not a field: starts a storm of that length (``start_storm``)
 }
 
@@ -92,6 +94,10 @@ class SandboxConfig:
     # Until this moment (on ``clock``) every API request is answered 429 with a Retry-After
     # that ends the storm: a helpdesk shedding load. Set through ``start_storm``.
     storm_until: float = 0.0
+    # Webhook deliveries (``automation.py``): seconds to wait for the receiver's answer
+    # (Zendesk's 12) and the first pause before retrying a timeout or a 409 (doubled each time).
+    webhook_timeout: float = 12.0
+    webhook_backoff: float = 1.0
     state_file: Path | None = None
     seed: int | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ....sandbox.jobs import JobQueue
+from .automation import Automation
 from .config import SandboxConfig
 from .store import TicketStore
 
@@ -39,6 +40,7 @@ class Services:
     jobs: JobQueue
     rng: random.Random
     now: Callable[[], float]
+    automation: Automation  # webhooks, triggers and their deliveries
     count: Callable[[str, int], None] = lambda counter, n: None  # stats counters
 
 

@@ -4,7 +4,9 @@ HTTP plumbing (threaded keep-alive server, JSON answers) is ``httpbase.py``'s, s
 the Freshdesk sandbox.
 Per request: the next scripted fault (``faults``) → drop (knob) → latency (knob) → auth → a 429
 storm → rate limits → injected 5xx/409 (knobs) → the endpoint in ``api.py``. ``/sandbox/*``
-needs no auth: stats, run-time config, reset.
+needs no auth: stats, run-time config, reset, the webhook deliveries (``GET`` / ``DELETE
+/sandbox/deliveries``: every attempt, and each ticket's creation and internal notes to the
+millisecond).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
+from ....sandbox.deliveries import ZendeskRetry
 from ....sandbox.httpbase import (
     ApiError,
     BadBody,
@@ -38,6 +41,7 @@ from ....sandbox.httpbase import (
 from ....sandbox.jobs import JobQueue
 from ....sandbox.persist import Persister, load_state
 from .api import resolve
+from .automation import Automation
 from .config import SandboxConfig
 from .guide import GuidedStore
 from .limits import RateLimiter, checks_for
@@ -57,7 +61,15 @@ class Sandbox:
         self.limiter = RateLimiter(lambda: self.config.clock())
         self.jobs = JobQueue(config, lambda: self.store.base_url)
         self.rng = random.Random(config.seed)
-        self.services = Services(config, self.store, self.jobs, self.rng, time.time, self.bump)
+        self.automation = Automation(
+            base_url=lambda: self.store.base_url,
+            now=lambda: self.config.clock(),
+            policy=lambda: ZendeskRetry(self.config.webhook_timeout, self.config.webhook_backoff),
+        )
+        self.store.watch(self.automation.observe)
+        self.services = Services(
+            config, self.store, self.jobs, self.rng, time.time, self.automation, self.bump
+        )
         self._stats_lock = threading.Lock()
         self._faults_lock = threading.Lock()
         self._request_ids = itertools.count(1)
@@ -138,6 +150,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.jobs.close()
+        self.automation.close()
         if self.persister is not None:
             self.persister.close()
 
@@ -309,6 +322,12 @@ class _Handler(JsonHandler):
                 self._send(400, {"error": "InvalidValue", "description": str(exc)})
                 return
             self._send(200, sandbox.config.public())
+        elif self.command == "GET" and path == "/sandbox/deliveries":
+            self._send(200, sandbox.automation.dispatcher.view())
+        elif self.command == "DELETE" and path == "/sandbox/deliveries":
+            self._read_body()
+            sandbox.automation.dispatcher.clear()
+            self._send(204, None)
         else:
             self._send(404, {"error": "InvalidEndpoint", "description": "Not found"})
 

@@ -20,6 +20,7 @@ from .directory import Directory
 from .id_pages import page_after, page_before
 from .records import normalize_tags
 from .ticket_book import AGENT_ID, TicketBook
+from .ticket_events import TicketChange
 
 __all__ = ["TicketStore"]
 
@@ -44,6 +45,11 @@ class TicketStore:
         """Stamp tickets (created, updated) on this clock from now on: a test's fake one."""
         self._now = now
         self._book.use_clock(now)
+
+    def watch(self, observer: Callable[[TicketChange], None]) -> None:
+        """Hand every write to ``observer`` from now on, under the lock (it must only queue)."""
+        with self._lock:
+            self._book.observer = observer
 
     @property
     def directory(self) -> Directory:

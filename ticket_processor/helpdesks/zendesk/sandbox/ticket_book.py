@@ -8,7 +8,9 @@ create validates the fields and needs a description; an update honours ``safe_up
 a stale ``updated_stamp``) and the directory's assignment rule, and answers with its audit.
 ``updated_at`` is to the second like Zendesk's, but a ticket written twice in one second gets
 the next second the second time, so a stale ``updated_stamp`` is always detected by exact
-comparison. ``to_state`` / ``load_state`` turn the contents into JSON-able data.
+comparison. ``to_state`` / ``load_state`` turn the contents into JSON-able data. Every write is
+also handed to the ``observer`` (the webhooks' triggers) as a ``TicketChange``, under the
+store's lock: the observer only queues.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ....sandbox.desks import HUMAN_AGENT_ID
 from ....sandbox.httpbase import ApiError, not_found
 from .config import record_invalid
 from .directory import Directory
@@ -29,7 +32,7 @@ from .records import (
     validate_fields,
 )
 from .requesters import Requesters
-from .ticket_events import TicketEventLog
+from .ticket_events import TicketChange, TicketEventLog
 from .ticket_fields import FieldBook
 from .writelog import WriteLog
 
@@ -55,6 +58,7 @@ class TicketBook:
         self.base_url = base_url
         self._now = now
         self.writes = 0  # bumped on every change; the persister saves when it moves
+        self.observer: Callable[[TicketChange], None] | None = None
         self._reset()
 
     def use_clock(self, now: Callable[[], float]) -> None:
@@ -98,6 +102,7 @@ class TicketBook:
         self._publish(ticket, now, created=True)
         self.comments[ticket_id] = [comment]
         self.events.record(None, ticket, comment, updater_id=author_id, now=now)
+        self._observe(None, ticket, comment, author_id)
         return ticket
 
     def update(
@@ -123,6 +128,7 @@ class TicketBook:
         self._publish(after, now)
         updater = comment["author_id"] if comment is not None else AGENT_ID
         self.events.record(current, after, comment, updater_id=updater, now=now)
+        self._observe(current, after, comment, updater)
         audit = {
             "id": self.log.seq,
             "ticket_id": ticket_id,
@@ -133,6 +139,22 @@ class TicketBook:
             "events": audit_events(current, after, comment),
         }
         return after, audit
+
+    def _observe(
+        self,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        comment: dict[str, Any] | None,
+        updater: int,
+    ) -> None:
+        if self.observer is not None:
+            self.observer(TicketChange(before, after, comment, self.role_of(updater)))
+
+    def role_of(self, user_id: int) -> str:
+        """``agent`` for the API user, the desk's human agent and the directory's agents;
+        ``end_user`` for everyone else (the requesters)."""
+        staff = user_id in (AGENT_ID, HUMAN_AGENT_ID) or user_id in self.directory.agents
+        return "agent" if staff else "end_user"
 
     def _publish(self, ticket: dict[str, Any], now: float, *, created: bool = False) -> None:
         """Stamp a new version of ``ticket`` and make it the current one."""

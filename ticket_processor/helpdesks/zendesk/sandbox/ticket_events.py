@@ -8,18 +8,32 @@ seconds), ``created_at``, ``updater_id``, ``via`` (a channel's name), ``event_ty
 ``child_events`` — ``Create`` (a new ticket's fields) or ``Change`` events (with
 ``previous_value``), and the ``Comment`` the write added. Without the ``comment_events``
 sideload a comment shows only as ``comment_present`` / ``comment_public`` on the other child
-events, as Zendesk describes it; ``exported`` makes that view.
+events, as Zendesk describes it; ``exported`` makes that view. ``TicketChange`` is the same write
+as the book's observer (the webhooks' triggers, ``automation.py``) sees it.
 """
 
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from typing import Any
 
 from .records import iso
 
 VIA_NAME = "Web service"  # the ``via`` name Zendesk gives a write made through the API
 _FIELDS = ("subject", "status", "priority", "type")
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """One write as the triggers see it: ``before`` None for a creation; ``comment`` the one the
+    write added; ``role`` of who made it (``end_user`` or ``agent``), as a trigger's "Current
+    user" condition reads it."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    comment: dict[str, Any] | None
+    role: str
 
 
 def _child(event_id: int, event_type: str, **fields: Any) -> dict[str, Any]:

@@ -1,0 +1,110 @@
+"""Write claims: a ticket claimed by another process (a cron run beside ``serve``) is waited
+for, never written at once; other tickets are not held up; a claim held past the wait is a
+``ClaimTimeout``; a killed holder leaves nothing behind. The same in PostgreSQL (advisory
+locks) for processes that share no disk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.postgres_server import postgres_server
+
+from ticket_processor.state.claims import AdvisoryClaims, ClaimTimeout, TicketClaims
+from ticket_processor.state.database import database_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from ticket_processor.state.claims import TicketClaims
+    with TicketClaims(Path(sys.argv[1])).hold([7, 9]):
+        Path(sys.argv[2]).write_text("held")
+        time.sleep(float(sys.argv[3]))
+    """
+)
+
+
+def hold_elsewhere(state: Path, seconds: float) -> subprocess.Popen[bytes]:
+    flag = state / "held.flag"
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(state), str(flag), str(seconds)],
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 30
+    while not flag.exists():
+        assert process.poll() is None
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return process
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="record locks are POSIX")
+def test_another_process_claim_is_waited_for_and_others_go_on(tmp_path: Path) -> None:
+    holder = hold_elsewhere(tmp_path, 1.0)
+    claims = TicketClaims(tmp_path)
+    started = time.monotonic()
+    with claims.hold([8, 10]):  # not claimed elsewhere: at once
+        assert time.monotonic() - started < 0.5
+    with claims.hold([9]):
+        waited = time.monotonic() - started
+    assert waited >= 0.5
+    holder.wait(10)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="record locks are POSIX")
+def test_a_claim_held_too_long_times_out_and_a_killed_holder_frees_it(tmp_path: Path) -> None:
+    holder = hold_elsewhere(tmp_path, 30.0)
+    with pytest.raises(ClaimTimeout, match="ticket 7"), TicketClaims(tmp_path, wait=0.3).hold([7]):
+        pass
+    holder.kill()
+    holder.wait(10)
+    with TicketClaims(tmp_path, wait=2.0).hold([7, 9]):
+        pass
+
+
+def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
+    claims = TicketClaims(tmp_path)
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def write(n: int) -> None:
+        with claims.hold([42]):
+            if inside:
+                overlaps.append(n)
+            inside.append(n)
+            time.sleep(0.05)
+            inside.remove(n)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert overlaps == []
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.mark.postgres
+def test_advisory_claims_exclude_across_sessions(postgres_url: str) -> None:
+    first = AdvisoryClaims(database_engine(postgres_url))
+    second = AdvisoryClaims(database_engine(postgres_url), wait=0.3)
+    with first.hold([1, 2]):
+        with pytest.raises(ClaimTimeout), second.hold([2, 3]):
+            pass
+        with second.hold([3]):  # another ticket: at once
+            pass
+    with second.hold([1, 2, 3]):  # released
+        pass

@@ -1,0 +1,154 @@
+"""``ticketbot serve`` for tests: signed deliveries built here, the server in a thread.
+
+``serving(env)`` assembles the server exactly as the command does (``commands.serve.
+open_server``) from the settings in ``env``, serves it on port 0 in a thread and waits until
+it is ready; ``zendesk_delivery`` and ``freshdesk_delivery`` sign a body as each helpdesk does.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from ticket_processor.commands.serve import open_server
+from ticket_processor.models import Engine
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.served import ServedTriage, ServeHooks
+from ticket_processor.serve.deliveries import body_signature, zendesk_signature
+from ticket_processor.serve.server import ServeServer
+
+Build = Callable[[ServeHooks], ServedTriage]
+
+SECRET = "whsec-test-0123456789abcdef"
+TOKEN = "api-token-test-0123456789abcdef"
+
+
+def zendesk_stamp(moment: float | None = None) -> str:
+    when = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def zendesk_delivery(
+    ticket_id: int | str,
+    event: str = "created",
+    *,
+    secret: str = SECRET,
+    stamp: str | None = None,
+    invocation: str = "inv-1",
+    body: bytes | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """A body and headers as Zendesk's webhook sends them, signed with ``secret``."""
+    raw = body if body is not None else orjson.dumps({"ticket_id": str(ticket_id), "event": event})
+    stamp = stamp or zendesk_stamp()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Zendesk-Webhook-Id": "01HWEBHOOK",
+        "X-Zendesk-Webhook-Invocation-Id": invocation,
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+        "X-Zendesk-Webhook-Signature": zendesk_signature(secret, stamp, raw),
+    }
+    return raw, headers
+
+
+def freshdesk_delivery(
+    ticket_id: int | str,
+    event: str = "created",
+    *,
+    secret: str = SECRET,
+    sign: bool = True,
+    body: bytes | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """A body and headers as a Freshdesk automation sends them (the shared secret header)."""
+    raw = body if body is not None else orjson.dumps({"ticket_id": ticket_id, "event": event})
+    headers = {"Content-Type": "application/json", "X-Ticketbot-Secret": secret}
+    if sign:
+        headers["X-Ticketbot-Signature"] = body_signature(secret, raw)
+    return raw, headers
+
+
+def delivery_for(
+    kind: str, ticket_id: int, event: str = "created", **kw: Any
+) -> tuple[bytes, dict[str, str]]:
+    return (zendesk_delivery if kind == "zendesk" else freshdesk_delivery)(ticket_id, event, **kw)
+
+
+@dataclass
+class Running:
+    server: ServeServer
+    url: str
+    client: httpx.Client
+
+    def deliver(self, kind: str, body: bytes, headers: Mapping[str, str]) -> httpx.Response:
+        return self.client.post(f"{self.url}/webhooks/{kind}", content=body, headers=dict(headers))
+
+    def drained(self, timeout: float = 20.0) -> None:
+        """Wait until every stored delivery is finished (done or failed)."""
+        queue = self.server.state.queue
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if queue.depth() == 0 and self.server.worker.held() == 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the queue did not drain: {queue.counts()}")
+
+
+def serve_env(desk_env: Mapping[str, str], root: Any, **extra: str) -> dict[str, str]:
+    return {
+        **desk_env,
+        "TICKETBOT_STATE_DIR": str(root / "state"),
+        "TICKETBOT_LOG_DIR": str(root / "logs"),
+        "TICKETBOT_SERVE_SECRET": SECRET,
+        "TICKETBOT_SERVE_TOKEN": TOKEN,
+        **extra,
+    }
+
+
+@contextmanager
+def serving(
+    env: Mapping[str, str],
+    *,
+    engine: Engine = "rules",
+    ready: bool = True,
+    gate: threading.Event | None = None,
+    wrap: Callable[[Build], Build] | None = None,
+) -> Iterator[Running]:
+    """The server for the settings ``env`` in a thread on port 0; stopped (gracefully) after.
+    ``gate``: the models' loading waits for it (what a slow start looks like); ``wrap``: what
+    the loading becomes (a failing start)."""
+    settings = load_settings({**os.environ, **env}, env_file=None)
+    with open_server(settings, host="127.0.0.1", port=0, engine=engine) as (server, sock):
+        build = server._build
+        if gate is not None:
+
+            def slow_build(hooks: ServeHooks) -> ServedTriage:
+                gate.wait(60)
+                return build(hooks)
+
+            server._build = slow_build
+        if wrap is not None:
+            server._build = wrap(server._build)
+        thread = server.start(sock)
+        url = f"http://127.0.0.1:{server.port}"
+        with httpx.Client(timeout=10) as client:
+            running = Running(server, url, client)
+            if ready:
+                deadline = time.monotonic() + 60
+                while server.state.readiness.status != "ready":
+                    status = server.state.readiness.status
+                    assert status != "failed", server.state.readiness.reason
+                    assert time.monotonic() < deadline, "the server did not get ready"
+                    time.sleep(0.05)
+            try:
+                yield running
+            finally:
+                server.stop()
+                thread.join(60)

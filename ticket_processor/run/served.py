@@ -1,0 +1,446 @@
+"""Tickets triaged as deliveries name them: a run's parts, built once, for ``ticketbot serve``.
+
+``ServedTriage`` builds from the settings what ``run_once`` builds — the engine chain, the
+analysis cache (with the help-centre index when there is one), the helpdesk adapter and its
+breaker, the routes, the fields, the planner — once, when the server starts, and keeps them.
+``take`` then reads the tickets a batch of deliveries names in one batched read
+(``Helpdesk.tickets``) and sends each through the run's own parts:
+
+- a ticket not triaged yet goes through ``flow.TicketFlow`` (prepare and redact → the chain →
+  the planner) into a ``writer.BatchWriter``: ``update_many`` jobs, journalled, flushed within
+  ``FLUSH_AFTER`` seconds, re-planned against the ticket as it is; the note's trailer and the
+  processed marker make a second delivery, or the cron run's discovery, find it done;
+- a triaged ticket named for a customer's reply goes through the reply pass's judging
+  (``replies.ReplyPass``), through its own batched writer, as the cron run re-triages replies.
+
+Every write batch holds the state directory's per-ticket claims (``state.claims``), which the
+cron run's writers hold too: the two never write one ticket at once, and neither holds a lock
+longer than a batch. The server's own state (write journal, reply book, analysis cache,
+breakers, ``last_run.json``) lives in ``<state dir>/serve``, so a cron run's recovery never
+settles a served write half-way. Every event it logs carries ``source: "serve"``.
+
+Each ticket taken ends in exactly one call of ``hooks.settled(ticket_id, outcome)``:
+``done`` (written, already done, skipped, nothing to change), ``retry`` (failed: another
+attempt later) or ``left`` (the server stopped first): the delivery queue finishes or keeps the
+delivery accordingly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from ..common.eventlog import EventLog, new_run_id
+from ..kb.refresh import index_path, open_for_run
+from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
+from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
+from ..resilience.breaker import CircuitBreaker
+from ..settings import Settings
+from ..state.cache import AnalysisCache
+from ..state.ledger import RunLedger
+from ..state.replies import ReplyBook
+from ..triage.confidence import Decision
+from ..triage.fieldbook import load_fields
+from ..triage.prepare import prepare_ticket
+from ..triage.routebook import load_router
+from ..triage.taxonomy import load_taxonomy
+from ..writeback.triage_change import is_processed
+from .checkpoint import Checkpoint
+from .connect import breaker_name, connect
+from .context import RunContext
+from .engines import build_chain, llm_breaker_name
+from .flow import TicketFlow
+from .planner import ChangePlanner
+from .record import RunRecorder
+from .replies import ReplyPass
+from .runner import analysis_cache_tag, run_options, write_claims
+from .scope import CLOSED
+from .types import RunSummary
+from .upkeep import LedgerUpkeep
+from .writer import BatchWriter
+
+SERVE_DIR = "serve"  # the server's own state, inside the state directory
+FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
+STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops
+
+Event = Literal["created", "reply", "updated"]
+Outcome = Literal["done", "retry", "left"]
+
+
+def _ignore_settled(ticket_id: int, outcome: Outcome) -> None:
+    return None
+
+
+def _ignore_triaged(ticket_id: int, triage: Triage) -> None:
+    return None
+
+
+def _ignore_event(event: str, fields: Mapping[str, Any]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ServeHooks:
+    """What the server hears: each ticket's end, each triage (engine, fallback), each event."""
+
+    settled: Callable[[int, Outcome], None] = _ignore_settled
+    triaged: Callable[[int, Triage], None] = _ignore_triaged
+    event: Callable[[str, Mapping[str, Any]], None] = _ignore_event
+
+
+class _SourceSink:
+    """The event log with ``source: "serve"`` on every event (``report`` counts them)."""
+
+    def __init__(self, log: EventLog, hear: Callable[[str, Mapping[str, Any]], None]) -> None:
+        self._log = log
+        self._hear = hear
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
+        record = self._log.emit(event, source="serve", **fields)
+        self._hear(event, record)
+        return record
+
+
+class _Settling(Checkpoint):
+    """A checkpoint without pages or cursors: it tells the server when each ticket ends."""
+
+    def __init__(self, on_end: Callable[[int, bool], None]) -> None:
+        super().__init__()
+        self._on_end = on_end
+
+    def open_page(self, after_cursor: object) -> None:
+        return None
+
+    def take(self, ticket_id: int) -> None:
+        return None
+
+    def close_page(self, *, complete: bool = True) -> None:
+        return None
+
+    def settle(self, ticket_id: int) -> None:
+        self._on_end(ticket_id, True)
+
+    def abandon(self, ticket_id: int) -> None:
+        self._on_end(ticket_id, False)
+
+
+class _Recorder(RunRecorder):
+    """The run's recorder, telling the server of each triage too (metrics)."""
+
+    def __init__(
+        self, ctx: RunContext, summary: RunSummary, hear: Callable[[int, Triage], None]
+    ) -> None:
+        super().__init__(ctx, summary)
+        self.hear = hear
+
+    def triaged(self, ticket: Ticket, seconds: float, triage: Triage, wb: WriteBack) -> None:
+        super().triaged(ticket, seconds, triage, wb)
+        self.hear(ticket.id, triage)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """The triage API's answer for a text: what a run would decide, nothing written."""
+
+    triage: Triage
+    decisions: dict[str, Decision]
+    route: dict[str, Any]
+    suggestions: tuple[Suggestion, ...] = field(default=())
+
+
+class ServedTriage:
+    """The run's parts, held for the server's life. Build it (slow: models load) off the
+    event loop; ``take`` from one worker thread; ``close`` once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine = "llm",
+        hooks: ServeHooks,
+        run_id: str | None = None,
+    ) -> None:
+        settings.require_helpdesk()
+        self.hooks = hooks
+        self.state_dir = settings.state_dir / SERVE_DIR
+        ledger = RunLedger(self.state_dir)
+        ledger.validate_all()
+        self.run_id = run_id or new_run_id()
+        self._log = EventLog(settings.log_dir, run_id=self.run_id, secrets=settings.scrubber())
+        log = _SourceSink(self._log, hooks.event)
+        options = run_options(settings, engine=engine)
+        storage = ledger.breaker_storage()
+        helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage)
+        llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage)
+        taxonomy = load_taxonomy(settings.taxonomy_file)
+        choice = build_chain(
+            settings,
+            taxonomy,
+            options.engine,
+            workers=options.workers,
+            auto_workers=options.auto_workers,
+            llm_breaker=llm_breaker,
+            on_event=log.emit,
+            cascade=settings.cascade,
+            apply_at=options.apply_at,
+            suggest_at=options.suggest_at,
+        )
+        self.engines = choice.names
+        cache_tag = analysis_cache_tag(settings, taxonomy)
+        options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
+        self.options = options
+        self._cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
+        self.helpdesk = connect(
+            settings, breaker=helpdesk_breaker, pool_size=max(16, options.workers // 4)
+        )
+        # The cron run keeps the help-centre index fresh; the server only reads it.
+        index = index_path(settings.state_dir)
+        self._kb = open_for_run(
+            index,
+            self.helpdesk,
+            suggestions=settings.kb_suggestions if index.is_file() else 0,
+            max_age=settings.kb_max_age,
+            dry_run=True,
+            emit=log.emit,
+        )
+        try:
+            router = load_router(
+                settings.routes_file,
+                self.helpdesk,
+                prefix=options.prefix,
+                categories=taxonomy.names,
+                subcategories=taxonomy.subcategory_names,
+            )
+            fields = load_fields(settings.fields_file, self.helpdesk)
+        except BaseException:
+            self._kb.close()
+            self.helpdesk.close()
+            raise
+        self.planner = ChangePlanner(
+            options,
+            run_id=self.run_id,
+            router=router,
+            kb_suggestions=settings.kb_suggestions,
+            fields=fields,
+        )
+        price = pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+        self._stopping = threading.Event()
+        self.ctx = RunContext(
+            options=options,
+            run_id=self.run_id,
+            helpdesk=self.helpdesk,
+            ledger=ledger,
+            log=log,
+            chain=choice.chain,
+            cache=self._kb.triage_cache(
+                self._cache,
+                tag=cache_tag,
+                suggestions=settings.kb_suggestions,
+                drafts=settings.reply_draft and choice.preferred == "llm",
+            ),
+            planner=self.planner,
+            stop_signal=self._stop_reason,
+            price=price,
+            writer_flush_after=FLUSH_AFTER,
+            claims=write_claims(settings),
+        )
+        self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
+        self.summary.engine = options.engine
+        self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged)
+        self.recorder.warn(*choice.notes, *self._kb.warnings)
+        self._lock = threading.Lock()
+        self._busy: set[int] = set()
+        self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
+        self.flow = TicketFlow(
+            self.ctx, self.recorder, _Settling(self._flow_ended), self._stop_reason
+        )
+        self.book = ReplyBook(ledger, self.helpdesk.kind)
+        self.replies = ReplyPass(self.ctx, self.recorder, self.book)
+        self.replies.checkpoint = _Settling(self._reply_ended)
+        self._upkeep = LedgerUpkeep(self.ctx, self.recorder)
+        log.emit(
+            "run_started",
+            helpdesk=self.helpdesk.kind,
+            engine=options.engine,
+            chain=self.engines,
+            dry_run=False,
+            shadow=False,
+            workers=options.workers,
+            limit=None,
+            since=None,
+            query=None,
+            served=True,
+        )
+        # A killed server's writes are settled before anything is written again.
+        self._upkeep.recover()
+        self.flow.writer = BatchWriter(
+            self.helpdesk,
+            journal=ledger,
+            replan=self.flow.replan,
+            on_outcome=self._on_written,
+            flush_after=FLUSH_AFTER,
+            claims=self.ctx.claims,
+        )
+        self.replies.writer = self.replies.open_writer()
+        self._closed = False
+        self._book_changed = threading.Event()
+        self._started = time.monotonic()
+
+    # -- taking tickets (the server's worker thread) ---------------------------------------
+
+    def busy(self) -> set[int]:
+        """Tickets under way: a delivery naming one waits until it ends."""
+        with self._lock:
+            return set(self._busy)
+
+    def take(self, wanted: Mapping[int, Event]) -> None:
+        """Read the named tickets (one batched read) and start each; tickets already under
+        way must not be named (``busy``). Each ends in one ``hooks.settled``."""
+        if not wanted:
+            return
+        with self._lock:
+            self._busy.update(wanted)
+        try:
+            tickets = self.helpdesk.tickets(sorted(wanted))
+        except Exception:
+            for ticket_id in wanted:
+                self._end(ticket_id, "retry")
+            raise
+        found = {ticket.id for ticket in tickets}
+        for ticket_id in set(wanted) - found:  # no such ticket (deleted, or a forged id)
+            self.ctx.log.emit("served_ticket_missing", ticket_id=ticket_id)
+            self._end(ticket_id, "done")
+        for ticket in tickets:
+            try:
+                self._start(ticket, wanted[ticket.id])
+            except Exception as exc:  # noqa: BLE001 - one ticket must not sink the others
+                self.ctx.log.emit(
+                    "served_ticket_failed",
+                    level="warning",
+                    ticket_id=ticket.id,
+                    error_type=type(exc).__name__,
+                    error=str(exc),
+                )
+                self._end(ticket.id, "retry")
+
+    def _start(self, ticket: Ticket, event: Event) -> None:
+        self.recorder.seen()
+        opts = self.options
+        done = is_processed(ticket.tags, opts.prefix)
+        if done and event != "created" and opts.retriage and ticket.status not in CLOSED:
+            conversation = self.helpdesk.conversation(ticket.id)
+            if conversation is None or not self.replies.take(self._pool, conversation):
+                self._end(ticket.id, "done")
+            return
+        if self.flow.should_skip(ticket):
+            self._end(ticket.id, "done")
+            return
+        self.flow.take(self._pool, ticket)
+
+    # -- the triage API ---------------------------------------------------------------------
+
+    def analyse(self, subject: str, description: str) -> Analysed:
+        """What a run would decide for this text (redacted before any engine sees it, as in a
+        run); nothing is read from or written to the helpdesk."""
+        prepared = prepare_ticket(subject, description, max_tokens=self.options.max_input_tokens)
+        result = self.ctx.cache.triage(prepared, list(self.ctx.chain), self.options.engine)
+        ticket = Ticket(id=0, subject=prepared.subject, description=prepared.body, status="new")
+        decisions = self.planner.decisions(result)
+        decision = self.planner.route(ticket, result, decisions)
+        route = {
+            "routes": list(decision.routes),
+            "group": decision.group_name,
+            "group_id": decision.group_id,
+            "assignee": decision.assignee_name,
+            "tags": list(decision.tags),
+            "escalate": decision.escalate,
+        }
+        return Analysed(result, decisions, route, result.suggestions)
+
+    # -- each ticket's end ------------------------------------------------------------------
+
+    def _on_written(self, outcome: WriteOutcome) -> None:
+        self.flow.on_written(outcome)
+        if outcome.error is None and outcome.writeback is not None:
+            self.book.wrote(outcome.ticket_id, outcome.updated_at)
+            self._book_changed.set()
+
+    def _flow_ended(self, ticket_id: int, settled: bool) -> None:
+        # A failed ticket settles too, and is counted in the flow's retry table: the delivery
+        # is kept for another attempt (the queue's), not the flow's next run.
+        failed = self.flow.retry.pop(ticket_id, None) is not None
+        self._end(ticket_id, "done" if settled and not failed else self._not_done())
+
+    def _reply_ended(self, ticket_id: int, settled: bool) -> None:
+        self._book_changed.set()
+        self._end(ticket_id, "done" if settled else self._not_done())
+
+    def _not_done(self) -> Outcome:
+        # Left because the server stops is not a failure: the delivery waits for the restart.
+        return "left" if self._stopping.is_set() else "retry"
+
+    def _end(self, ticket_id: int, outcome: Outcome) -> None:
+        with self._lock:
+            if ticket_id not in self._busy:
+                return
+            self._busy.discard(ticket_id)
+        self.hooks.settled(ticket_id, outcome)
+
+    def _stop_reason(self) -> str | None:
+        return "SIGTERM" if self._stopping.is_set() else None
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    def close(self, *, grace: float = STOP_GRACE) -> None:
+        """Let the analyses under way finish (``grace`` seconds), write what they planned,
+        save the state and record the session (``run_finished``, ``last_run.json``)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pool.shutdown(wait=False)
+        waited = threading.Event()
+
+        def drain() -> None:
+            self._pool.shutdown(wait=True)
+            waited.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        if not waited.wait(grace):
+            self._stopping.set()
+            dropped = self.flow.close()
+            self.recorder.abandoned(dropped)
+        for writer in (self.flow.writer, self.replies.writer):
+            if writer is not None:
+                writer.close()
+        with self._lock:
+            left = list(self._busy)
+        for ticket_id in left:  # still analysing when the grace ran out: kept for next time
+            self._end(ticket_id, "left")
+        self.book.save()
+        self._cache.flush()
+        self.recorder.conclude(time.monotonic() - self._started, None)
+        self.recorder.write_record()
+        self._kb.close()
+        self.helpdesk.close()
+        self._log.close()
+
+    def flush_state(self) -> None:
+        """Save what was written and which replies were judged, when that changed (between
+        batches: a crash loses at most a batch's, and the notes' trailers still tell)."""
+        if self._book_changed.is_set():
+            self._book_changed.clear()
+            self.book.save()
+
+
+def wanted_events(pairs: Iterable[tuple[int, Event]]) -> dict[int, Event]:
+    """Per ticket, the event that asks the most: a reply over an update over a creation."""
+    rank = {"created": 0, "updated": 1, "reply": 2}
+    chosen: dict[int, Event] = {}
+    for ticket_id, event in pairs:
+        if ticket_id not in chosen or rank[event] > rank[chosen[ticket_id]]:
+            chosen[ticket_id] = event
+    return chosen

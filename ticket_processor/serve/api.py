@@ -1,0 +1,248 @@
+"""The triage API's request and answer, and the server's OpenAPI description.
+
+``POST /api/v1/triage`` takes ``{subject, description, language?}`` and answers what a run
+would decide for that text — category, subcategory, urgency, sentiment, language, confidence at
+the top level; per field the calibrated confidence and whether a run would apply it, suggest
+it or abstain; the help-centre articles it would suggest; the route it would take; the reply
+draft when drafts are on — without reading or writing the helpdesk. The text is redacted before
+any engine sees it, as in a run (``triage.prepare``). ``language``, when given, is the caller's
+word for the text's language and is answered as given; otherwise the engine's.
+
+The OpenAPI description (``/openapi.json``) is written here, its schemas generated from these
+pydantic models, so the description and the answers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import __version__
+from ..run.served import Analysed
+from .deliveries import MAX_BODY
+
+MAX_API_BODY = 64 * 1024  # bytes of JSON; a ticket's text beyond it is cut by prepare anyway
+
+
+class TriageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject: Annotated[str, Field(max_length=2_000)]
+    description: Annotated[str, Field(max_length=60_000)]
+    language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | None = None
+
+
+class FieldAnswer(BaseModel):
+    value: str | None
+    confidence: float | None = None
+    decision: str  # apply | suggest | abstain
+
+
+class ArticleAnswer(BaseModel):
+    article_id: int
+    title: str
+    url: str
+    score: float | None = None
+
+
+class RouteAnswer(BaseModel):
+    routes: list[str]
+    group: str | None = None
+    group_id: int | None = None
+    assignee: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    escalate: bool = False
+
+
+class TriageAnswer(BaseModel):
+    category: str
+    subcategory: str | None
+    urgency: str
+    sentiment: str
+    language: str
+    confidence: float
+    summary: str
+    engine: str
+    fallback: bool
+    fields: dict[str, FieldAnswer]
+    articles: list[ArticleAnswer]
+    route: RouteAnswer
+    answer: str | None = None  # the reply draft a run would note (TICKETBOT_REPLY_DRAFT)
+
+
+def triage_answer(found: Analysed, language: str | None) -> TriageAnswer:
+    triage = found.triage
+    analysis = triage.analysis
+    values: dict[str, str | None] = {
+        "category": analysis.category,
+        "subcategory": analysis.subcategory,
+        "urgency": analysis.urgency.value,
+        "sentiment": analysis.sentiment.value,
+    }
+    fields = {}
+    for name, value in values.items():
+        decision = found.decisions.get(name)
+        fields[name] = FieldAnswer(
+            value=value,
+            confidence=triage.field_confidence.get(name),
+            # Uncalibrated (no per-field confidence): the field applies as before.
+            decision=decision or "apply",
+        )
+    return TriageAnswer(
+        category=analysis.category,
+        subcategory=analysis.subcategory,
+        urgency=analysis.urgency.value,
+        sentiment=analysis.sentiment.value,
+        language=(language or analysis.language).lower(),
+        confidence=analysis.confidence,
+        summary=analysis.summary,
+        engine=triage.engine,
+        fallback=triage.fallback,
+        fields=fields,
+        articles=[
+            ArticleAnswer(article_id=s.article_id, title=s.title, url=s.url, score=s.score)
+            for s in found.suggestions
+        ],
+        route=RouteAnswer(**found.route),
+        answer=analysis.reply_draft,
+    )
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _delivery(source: str, headers: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "summary": f"A {source} webhook delivery (a ticket created, or a customer's reply)",
+        "parameters": headers,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Delivery"}}},
+        },
+        "responses": {
+            "200": {
+                "description": "Stored (or stored already: a retry); triaged within seconds",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}
+                },
+            },
+            "400": _error("Malformed body, or (Zendesk) a timestamp more than 5 minutes off"),
+            "401": _error("Missing or wrong signature / shared secret"),
+            "413": _error(f"Body over {MAX_BODY} bytes"),
+            "429": _error("Rate limited (Retry-After says when to try again)"),
+            "503": _error("TICKETBOT_SERVE_SECRET is not set"),
+        },
+    }
+
+
+def _header(name: str, required: bool) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": required, "schema": {"type": "string"}}
+
+
+def openapi() -> dict[str, Any]:
+    """The server's OpenAPI 3.1 description."""
+    schemas: dict[str, Any] = {
+        "TriageRequest": TriageRequest.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        ),
+        "Error": {
+            "type": "object",
+            "properties": {"error": {"type": "string"}},
+            "required": ["error"],
+        },
+        "Accepted": {
+            "type": "object",
+            "properties": {"accepted": {"type": "boolean"}, "duplicate": {"type": "boolean"}},
+            "required": ["accepted", "duplicate"],
+        },
+        "Delivery": {
+            "type": "object",
+            "properties": {
+                "ticket_id": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "event": {"type": "string", "enum": ["created", "reply", "updated"]},
+            },
+            "required": ["ticket_id"],
+        },
+    }
+    answer = TriageAnswer.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(answer.pop("$defs", {}))
+    schemas["TriageAnswer"] = answer
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ticketbot serve", "version": __version__},
+        "paths": {
+            "/api/v1/triage": {
+                "post": {
+                    "summary": "What a run would decide for a ticket's text (nothing written)",
+                    "security": [{"bearer": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/TriageRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The analysis",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/TriageAnswer"}
+                                }
+                            },
+                        },
+                        "400": _error("Not JSON, or not the request's shape"),
+                        "401": _error("No or wrong bearer token"),
+                        "413": _error(f"Body over {MAX_API_BODY} bytes"),
+                        "429": _error("Rate limited"),
+                        "503": _error("Not ready yet (models loading), or no token configured"),
+                    },
+                }
+            },
+            "/webhooks/zendesk": {
+                "post": _delivery(
+                    "Zendesk",
+                    [
+                        _header("X-Zendesk-Webhook-Signature", True),
+                        _header("X-Zendesk-Webhook-Signature-Timestamp", True),
+                        _header("X-Zendesk-Webhook-Id", False),
+                        _header("X-Zendesk-Webhook-Invocation-Id", False),
+                    ],
+                )
+            },
+            "/webhooks/freshdesk": {
+                "post": _delivery(
+                    "Freshdesk",
+                    [_header("X-Ticketbot-Secret", True), _header("X-Ticketbot-Signature", False)],
+                )
+            },
+            "/healthz": {
+                "get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}
+            },
+            "/readyz": {
+                "get": {
+                    "summary": "Readiness: models loaded and the health checks not unhealthy",
+                    "responses": {
+                        "200": {"description": "ready"},
+                        "503": {"description": "not ready"},
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics",
+                    "responses": {"200": {"description": "text exposition format"}},
+                }
+            },
+        },
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,260 @@
+"""The Starlette application: the routes, and what every request goes through.
+
+Every webhook and API request is rate limited per source before its body is read, its body is
+read against a size cap and a deadline (a trickled body is cut off: ``BODY_DEADLINE``), and a
+refusal is answered with a JSON ``{"error": ...}``, counted by reason and logged with it (never
+with a secret, a signature or the body). A delivery is believed (``deliveries``), stored
+(``queue``, fsync'd) and only then answered 200; nothing else happens in the request: the
+worker does the triage. The triage API answers from the run's chain, in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..run.served import ServedTriage
+from .api import MAX_API_BODY, TriageRequest, openapi, triage_answer
+from .deliveries import MAX_BODY, Delivery, Refused, verify_freshdesk, verify_zendesk
+from .limits import SourceLimits
+from .metrics import CONTENT_TYPE, ServeMetrics
+from .queue import DeliveryQueue
+
+BODY_DEADLINE = 5.0  # seconds a request's body may take to arrive
+READY_CHECK_TTL = 15.0  # seconds a readiness verdict (the health checks) is reused
+
+Verify = Callable[..., Delivery]
+Emit = Callable[..., object]
+
+
+@dataclass
+class Readiness:
+    """Whether the server can work: the models loaded, and the health checks' verdict."""
+
+    status: str = "loading"  # loading | ready | failed
+    reason: str = "loading the models"
+    checks: Callable[[], dict[str, Any]] | None = None  # the health checks, as JSON
+    _verdict: tuple[float, dict[str, Any]] | None = field(default=None, repr=False)
+
+    def verdict(self, now: float) -> dict[str, Any] | None:
+        if self.checks is None:
+            return None
+        if self._verdict is None or now - self._verdict[0] > READY_CHECK_TTL:
+            self._verdict = (now, self.checks())
+        return self._verdict[1]
+
+
+@dataclass
+class ServeState:
+    """What the handlers share: set up by the server before the first request."""
+
+    queue: DeliveryQueue
+    metrics: ServeMetrics
+    limits: SourceLimits
+    emit: Emit
+    secret: str | None
+    token: str | None
+    readiness: Readiness = field(default_factory=Readiness)
+    served: ServedTriage | None = None
+
+
+def _state(request: Request) -> ServeState:
+    state: ServeState = request.app.state.serve
+    return state
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=dict(headers or {}))
+
+
+async def read_body(request: Request, cap: int) -> bytes:
+    """The body, at most ``cap`` bytes, within ``BODY_DEADLINE`` seconds; ``Refused`` if not."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise Refused(400, "malformed", "Content-Length is not a number")
+        if int(declared) > cap:
+            raise Refused(413, "oversized", f"body of {declared} bytes, over {cap}")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(BODY_DEADLINE):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > cap:
+                    raise Refused(413, "oversized", f"body over {cap} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Refused(408, "slow", f"body not sent within {BODY_DEADLINE:.0f} s") from None
+    return b"".join(chunks)
+
+
+def _refuse(state: ServeState, source: str, refused: Refused, request: Request) -> JSONResponse:
+    state.metrics.refused.labels(source, refused.reason).inc()
+    client = request.client.host if request.client else None
+    state.emit(
+        "delivery_refused" if source != "api" else "api_refused",
+        level="warning",
+        webhook=source,
+        status=refused.status,
+        reason=refused.reason,
+        detail=refused.detail,
+        client=client,
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if source == "api" and refused.status == 401 else {}
+    return _error(refused.status, refused.detail, headers)
+
+
+async def _webhook(request: Request, source: str, verify: Verify) -> Response:
+    state = _state(request)
+    wait = state.limits.take(source)
+    if wait is not None:
+        state.metrics.refused.labels(source, "rate_limited").inc()
+        return _error(429, "rate limited", {"Retry-After": str(int(wait))})
+    try:
+        if state.secret is None:
+            raise Refused(503, "not_configured", "TICKETBOT_SERVE_SECRET is not set")
+        body = await read_body(request, MAX_BODY)
+        delivery = verify(request.headers, body, secret=state.secret, now=time.time())
+    except Refused as refused:
+        return _refuse(state, source, refused, request)
+    try:
+        stored = await run_in_threadpool(state.queue.store, delivery)
+    except Exception as exc:  # noqa: BLE001 - not stored: the helpdesk must send it again
+        state.emit(
+            "delivery_not_stored",
+            level="error",
+            webhook=source,
+            ticket_id=delivery.ticket_id,
+            error_type=type(exc).__name__,
+            error=str(exc)[:300],
+        )
+        return _error(503, "the delivery could not be stored; send it again")
+    state.metrics.received.labels(source).inc()
+    if not stored:
+        state.metrics.duplicates.labels(source).inc()
+    state.emit(
+        "delivery_stored",
+        webhook=source,
+        ticket_id=delivery.ticket_id,
+        delivery_event=delivery.event,
+        duplicate=not stored,
+    )
+    return JSONResponse({"accepted": True, "duplicate": not stored})
+
+
+async def zendesk(request: Request) -> Response:
+    return await _webhook(request, "zendesk", verify_zendesk)
+
+
+async def freshdesk(request: Request) -> Response:
+    return await _webhook(request, "freshdesk", verify_freshdesk)
+
+
+async def triage(request: Request) -> Response:
+    state = _state(request)
+    response = await _triage(request, state)
+    state.metrics.api.labels(str(response.status_code)).inc()
+    return response
+
+
+async def _triage(request: Request, state: ServeState) -> Response:
+    wait = state.limits.take("api")
+    if wait is not None:
+        state.metrics.refused.labels("api", "rate_limited").inc()
+        return _error(429, "rate limited", {"Retry-After": str(int(wait))})
+    try:
+        if state.token is None:
+            raise Refused(503, "not_configured", "TICKETBOT_SERVE_TOKEN is not set")
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), state.token.encode()
+        ):
+            raise Refused(401, "unauthorized", "a bearer token (TICKETBOT_SERVE_TOKEN) is needed")
+        body = await read_body(request, MAX_API_BODY)
+        try:
+            asked = TriageRequest.model_validate(orjson.loads(body))
+        except (orjson.JSONDecodeError, ValidationError) as exc:
+            raise Refused(400, "malformed", _shape_error(exc)) from None
+    except Refused as refused:
+        return _refuse(state, "api", refused, request)
+    served = state.served
+    if served is None:
+        return _error(503, f"not ready: {state.readiness.reason}", {"Retry-After": "5"})
+    try:
+        found = await run_in_threadpool(served.analyse, asked.subject, asked.description)
+    except Exception as exc:  # noqa: BLE001 - one line in the log, never a traceback with text
+        state.emit("api_failed", level="error", error_type=type(exc).__name__)
+        return _error(500, "the analysis failed; see the server's log")
+    answer = triage_answer(found, asked.language)
+    return JSONResponse(answer.model_dump(mode="json"))
+
+
+def _shape_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        return f"{where}: {first.get('msg', 'invalid')}"
+    return "the body is not JSON"
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "alive"})
+
+
+async def readyz(request: Request) -> Response:
+    readiness = _state(request).readiness
+    if readiness.status != "ready":
+        return JSONResponse(
+            {"ready": False, "status": readiness.status, "reason": readiness.reason},
+            status_code=503,
+        )
+    verdict = await run_in_threadpool(readiness.verdict, time.monotonic())
+    health = verdict or {"status": "healthy", "checks": []}
+    ready = health.get("status") != "unhealthy"
+    return JSONResponse(
+        {"ready": ready, "status": "ready" if ready else "unhealthy", "health": health},
+        status_code=200 if ready else 503,
+    )
+
+
+async def metrics(request: Request) -> Response:
+    body = await run_in_threadpool(_state(request).metrics.exposition)
+    return Response(body, media_type=CONTENT_TYPE)
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(openapi())
+
+
+def build_app(
+    state: ServeState,
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
+) -> Starlette:
+    app = Starlette(
+        routes=[
+            Route("/webhooks/zendesk", zendesk, methods=["POST"]),
+            Route("/webhooks/freshdesk", freshdesk, methods=["POST"]),
+            Route("/api/v1/triage", triage, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.serve = state
+    return app

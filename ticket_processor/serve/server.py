@@ -1,0 +1,210 @@
+"""The server's life: listen first, load in the background, stop gracefully.
+
+``ServeServer.run`` binds the socket before anything slow happens (so ``/healthz`` answers at
+once and a port in use fails at once), then serves with uvicorn. Its lifespan starts a thread
+that builds the run's parts (``run.served.ServedTriage``: the models, the helpdesk, the
+routes) and then the worker; ``/readyz`` says ``ready`` only from then on. A failure there
+leaves the server up and unready, saying why.
+
+SIGTERM (and SIGINT): uvicorn stops accepting and lets the requests under way finish; the
+lifespan's end then stops the worker claiming, lets the analyses under way finish and their
+writes flush (``STOP_GRACE``), and gives back whatever deliveries are left, stored for the
+next start. The process then exits 0.
+
+Exposure: a host other than loopback is refused (``check_exposure``) unless the webhook
+secret and the API token are both set, before anything listens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import signal
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from ..errors import ConfigError
+from ..exitcodes import ExitCode
+from ..run.served import ServedTriage, ServeHooks
+from .app import ServeState, build_app
+from .worker import Worker
+
+# Connections: a keep-alive connection idles at most this long; at most this many at once (the
+# rest get 503), so a flood of slow clients cannot use up the process.
+KEEP_ALIVE = 5
+MAX_CONNECTIONS = 200
+SHUTDOWN_GRACE = 20  # seconds requests under way get when stopping
+RELOAD_AFTER = 30.0  # seconds before loading again after a failure (the helpdesk was down)
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, *, secret: str | None, token: str | None) -> None:
+    """Beyond loopback only with the webhook secret and the API token both set."""
+    if is_loopback(host):
+        return
+    missing = [
+        name
+        for name, value in (("TICKETBOT_SERVE_SECRET", secret), ("TICKETBOT_SERVE_TOKEN", token))
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            f"--host {host}: listening beyond this machine needs {' and '.join(missing)} set "
+            "(the webhooks' secret and the triage API's token); or keep the default "
+            "--host 127.0.0.1 behind a reverse proxy on this host"
+        )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket (``port`` 0: a free one), or a ``ConfigError`` saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class Loaded:
+    served: ServedTriage | None = None
+
+
+class ServeServer:
+    """One server: ``run()`` in the main thread (signals), or ``start()`` in a thread (tests)."""
+
+    def __init__(
+        self,
+        state: ServeState,
+        *,
+        build: Callable[[ServeHooks], ServedTriage],
+        health: Callable[[], dict[str, Any]] | None = None,
+        release_all: bool = False,
+    ) -> None:
+        self.state = state
+        self._build = build
+        self._health = health
+        self._release_all = release_all  # a queue no other replica uses: take back every claim
+        self.worker = Worker(state.queue, state.metrics, on_error=self._worker_error)
+        self.app = build_app(state, self._lifespan)
+        self.loaded = Loaded()
+        self._loader: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self.uvicorn: uvicorn.Server | None = None
+        self.port = 0
+
+    # -- life ----------------------------------------------------------------------------------
+
+    def run(self, sock: socket.socket) -> int:
+        """Serve on ``sock`` until SIGTERM / SIGINT; 0 once everything is stopped and saved."""
+        stopped: list[int] = []
+        # uvicorn restores the handlers it found and raises the signal again once it has
+        # stopped: ours just notes it, so the process exits 0 rather than die by the signal.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda number, frame: stopped.append(number))
+        server = self._server()
+        self.port = sock.getsockname()[1]
+        server.run(sockets=[sock])
+        # uvicorn returns without raising when its start failed (said on stderr).
+        return ExitCode.OK if server.started else ExitCode.ABORTED
+
+    def start(self, sock: socket.socket) -> threading.Thread:
+        """Serve in a thread (no signal handling); ``stop()`` ends it."""
+        server = self._server()
+        self.port = sock.getsockname()[1]
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        if self.uvicorn is not None:
+            self.uvicorn.should_exit = True
+
+    def _server(self) -> uvicorn.Server:
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            timeout_keep_alive=KEEP_ALIVE,
+            limit_concurrency=MAX_CONNECTIONS,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+            lifespan="on",
+        )
+        self.uvicorn = uvicorn.Server(config)
+        return self.uvicorn
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self._loader = threading.Thread(target=self._load, name="serve-load", daemon=True)
+        self._loader.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(self._shut_down)
+
+    def _load(self) -> None:
+        """Build the run's parts, again every ``RELOAD_AFTER`` seconds while that fails (the
+        helpdesk unreachable at start): deliveries are stored meanwhile, triaged once loaded."""
+        state = self.state
+        hooks = ServeHooks(
+            settled=self.worker.settled, triaged=self.worker.triaged, event=state.metrics.heard
+        )
+        while not self._stopping.is_set():
+            try:
+                if self._release_all:
+                    state.queue.release_all()
+                state.queue.prune()
+                served = self._build(hooks)
+            except Exception as exc:  # noqa: BLE001 - said on /readyz and in the log; still alive
+                reason = f"{type(exc).__name__}: {exc}"[:500]
+                state.readiness.status, state.readiness.reason = "failed", reason
+                state.emit("serve_load_failed", level="error", error=reason, retry_s=RELOAD_AFTER)
+                self._stopping.wait(RELOAD_AFTER)
+                continue
+            self.loaded.served = served
+            state.served = served
+            self.worker.start(served)
+            state.readiness.checks = self._health
+            state.readiness.status, state.readiness.reason = "ready", "ready"
+            state.metrics.ready.set(1)
+            state.emit("serve_ready", engines=served.engines)
+            return
+
+    def _shut_down(self) -> None:
+        state = self.state
+        state.metrics.ready.set(0)
+        state.readiness.status, state.readiness.reason = "loading", "stopping"
+        self._stopping.set()
+        if self._loader is not None:
+            self._loader.join()
+        self.worker.stop()
+        served = self.loaded.served
+        if served is not None:
+            served.close()
+        left = state.queue.release_mine()
+        state.emit("serve_stopped", deliveries_left=left, queue=state.queue.counts())
+        state.queue.close()
+
+    def _worker_error(self, event: str, fields: dict[str, Any]) -> None:
+        self.state.emit(event, level="warning", **fields)
