@@ -102,6 +102,8 @@ ENV_VARS: dict[str, str] = {
     "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
     "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
     "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
+    "answer_mode": "TICKETBOT_ANSWER_MODE",
+    "answers_file": "TICKETBOT_ANSWERS",
 }
 
 _HINTS: dict[str, str] = {
@@ -219,6 +221,10 @@ class Settings(BaseModel):
     routes_file: Path | None = None
     # What ticketbot fills into the helpdesk's own fields (fields.toml); None: nothing.
     fields_file: Path | None = None
+    # Answering the customer (answers/): the global mode (off, draft, send, auto) and the
+    # per-category policy file (answers.toml: modes, thresholds, the auto ladder).
+    answer_mode: Literal["off", "draft", "send", "auto"] = "off"
+    answers_file: Path | None = None
     # Per field, the calibrated confidence to apply at and to suggest at ("category=0.95,
     # urgency=0.9", or one number for all); unset: what the engine's calibration chose.
     apply_at: str | None = None

@@ -49,6 +49,12 @@ def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None
         console.print(
             title, *planned_lines(summary.planned), sep="\n", soft_wrap=True, markup=False
         )
+    if dry_run and summary.answer_texts:
+        console.print("Replies to customers (dry run: not sent):", markup=False)
+        for ticket_id, mode, text in sorted(summary.answer_texts):
+            console.print(
+                f"--- ticket {ticket_id} ({mode}) ---\n{text}", markup=False, soft_wrap=True
+            )
     if console.is_terminal:
         console.print(summary_table(summary))
     else:

@@ -171,6 +171,10 @@ class Alerter:
             return AlertOutcome("escalated", "failed", failure)
         return AlertOutcome("escalated", "sent")
 
+    def answers_demoted(self, category: str, message: str) -> AlertOutcome:
+        """An ``auto`` category moved back to draft (its answers are re-opened too often)."""
+        return self._alert(f"answers_demoted:{category}", message)
+
     def group_missing(self, route: str, group: str, message: str) -> AlertOutcome:
         """A route's group is not in the helpdesk: alerted once, not again until
         ``groups_missing_now`` has seen it resolve (the memory is in ``alerts.json``)."""

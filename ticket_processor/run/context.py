@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..common.eventlog import EventSink
 from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
@@ -19,6 +19,9 @@ from ..triage.chain import TriageCache, TriageEngine
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .runtime import Runtime
 from .types import RunOptions
+
+if TYPE_CHECKING:
+    from .answering import RunAnswers
 
 
 class Planner(Protocol):
@@ -78,3 +81,5 @@ class RunContext:
     # The run's bound (--max-runtime and its grace), as the helpdesk was connected with it;
     # None: the pipeline starts one from ``options.max_runtime`` when it runs.
     deadline: RunDeadline | None = None
+    # Answering the customer (``answering.RunAnswers``); None: answers are off.
+    answers: RunAnswers | None = None

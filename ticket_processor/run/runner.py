@@ -35,6 +35,7 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
+from .answers_setup import build_answers
 from .connect import breaker_name, connect
 from .context import RunContext
 from .engines import build_chain, llm_breaker_name
@@ -220,6 +221,17 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         missing = _missing_groups(log, alerter, router, dry_run=options.dry_run)
         # Fields are resolved once per run too: an unknown field or option stops the run here.
         fields = load_fields(settings.fields_file, helpdesk)
+        answers, answer_notes = build_answers(
+            settings,
+            taxonomy,
+            helpdesk,
+            kb.index,
+            log=log,
+            dry_run=options.dry_run,
+            shadow=options.shadow,
+            prefix=options.prefix,
+            alert=None if options.dry_run else alerter.answers_demoted,
+        )
         planner = ChangePlanner(
             options,
             run_id=run_id,
@@ -249,9 +261,10 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 on_progress=parts.on_progress,
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
+                answers=answers,
             )
             pipeline = Pipeline(ctx)
-            pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing)
+            pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing, *answer_notes)
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
         ticket_url = helpdesk.ticket_url
