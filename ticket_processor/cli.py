@@ -20,6 +20,7 @@ import typer
 from rich.markup import escape
 
 from . import __version__
+from .commands.answers import answers_app
 from .commands.backfill import backfill
 from .commands.calibrate import calibrate
 from .commands.common import (
@@ -120,6 +121,7 @@ app.add_typer(breaker_app, name="breaker")
 app.add_typer(kb_app, name="kb")
 app.add_typer(routes_app, name="routes")
 app.add_typer(fields_app, name="fields")
+app.add_typer(answers_app, name="answers")
 
 
 def main() -> None:

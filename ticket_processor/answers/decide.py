@@ -146,7 +146,7 @@ def refusal(facts: TicketFacts) -> Refusal | None:
         (facts.requester_is_agent, "agent_requester"),
         (facts.automatic, "automatic"),
         (facts.sentiment == "negative" or facts.angry, "negative"),
-        (facts.urgency == "urgent", "urgent"),
+        (facts.urgency == "critical", "urgent"),
         (facts.escalated, "escalated"),
         (facts.needs_person, "needs_person"),
         (

@@ -48,11 +48,21 @@ def answer_tags(plan: AnswerPlan, prefix: str) -> tuple[str, ...]:
     return (answered_tag(prefix), article_tag(prefix, plan.article_id))
 
 
-def deliver(desk: AnswerDesk, plan: AnswerPlan, *, prefix: str, marker: str) -> Delivered:
-    """Send ``plan`` unless the conversation as it is now says not to; what happened."""
+def deliver(
+    desk: AnswerDesk, plan: AnswerPlan, *, prefix: str, marker: str
+) -> tuple[Delivered, str | None]:
+    """Send ``plan`` unless the conversation as it is now says not to: what happened, and the
+    ticket's status before (what a revert restores)."""
     conversation = desk.conversation(plan.ticket_id)
     if conversation is None:
-        return "gone"
+        return "gone", None
+    ticket = conversation.ticket
+    return _deliver(desk, plan, conversation, prefix=prefix, marker=marker), ticket.status
+
+
+def _deliver(
+    desk: AnswerDesk, plan: AnswerPlan, conversation: Conversation, *, prefix: str, marker: str
+) -> Delivered:
     ticket = conversation.ticket
     ours = [m for m in conversation.messages if m.public and m.from_ticketbot]
     tags = answer_tags(plan, prefix)

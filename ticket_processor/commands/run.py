@@ -228,6 +228,7 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..common.eventlog import read_events
+    from ..run.answer_revert import answers_of_run, describe, revert_answers
     from ..run.connect import connect
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
@@ -236,30 +237,45 @@ def revert(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        writes = writes_of_run(read_events(settings.log_dir), run_id)
-        if not writes:
+        events = list(read_events(settings.log_dir))
+        writes = writes_of_run(events, run_id)
+        sent = answers_of_run(events, run_id)
+        if not writes and not sent:
             raise ConfigError(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
             )
         helpdesk = connect(settings)
         try:
-            tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
+            ids = [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
+            tickets = {t.id: t for t in helpdesk.tickets(ids)}
             plan = plan_revert(run_id, writes, tickets, prefix=settings.tag_prefix)
             for change in plan.changes:
                 typer.echo(describe_revert(change, tickets.get(change.ticket_id)))
+            for answer in sent:
+                typer.echo(describe(answer, tickets.get(answer.ticket_id)))
             typer.echo(
                 f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
                 f"someone since, {len(plan.missing)} gone"
             )
-            if dry_run or not plan.changes:
+            if sent:
+                typer.echo(
+                    f"{len(sent)} reply(ies) were mailed to customers: a mail cannot be unsent; "
+                    "their status and tags are restored"
+                )
+            if dry_run or not (plan.changes or sent):
                 return
             with RunLock(settings.state_dir):
                 outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+                fresh = {t.id: t for t in helpdesk.tickets([a.ticket_id for a in sent])}
+                undone = revert_answers(helpdesk, sent, fresh)  # type: ignore[arg-type]
         finally:
             helpdesk.close()
         failed = [o for o in outcomes if o.error is not None]
         for outcome in failed:
             err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
+        answer_failed = [(i, e) for i, e in undone if e is not None]
+        for ticket_id, error in answer_failed:
+            err_console.print(f"ticket {ticket_id}: {escape(error or '')}")
         typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
-    raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
+    raise typer.Exit(ExitCode.PARTIAL if failed or answer_failed else ExitCode.OK)

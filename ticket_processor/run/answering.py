@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..answers.book import AnswerBook
-from ..answers.deliver import AnswerDesk, deliver
+from ..answers.deliver import AnswerDesk, answer_tags, deliver
 from ..answers.ladder import draft_accepted, should_demote, standing
 from ..answers.plan import Circumstances, TicketCues, Writer, cues, decide
 from ..answers.policy import AnswersPolicy
@@ -205,7 +205,7 @@ class RunAnswers:
             if state != "sending":
                 self.book.sending(plan.ticket_id)  # journalled before the reply goes out
             try:
-                outcome = deliver(self.desk, plan, prefix=self.prefix, marker=self.marker)
+                outcome, before = deliver(self.desk, plan, prefix=self.prefix, marker=self.marker)
             except (HelpdeskError, TicketBotError) as exc:
                 # Unknown fate or refused: the entry stays; the next run reads before it sends.
                 self.log.emit(
@@ -225,7 +225,15 @@ class RunAnswers:
                 self.book.sent(plan, self.now())
                 with self._lock:
                     self.counts.sent += 1
-                self.log.emit("answer_sent", recovered=outcome == "finished", **fields)
+                self.log.emit(
+                    "answer_sent",
+                    recovered=outcome == "finished",
+                    # What a revert restores: the status the reply found (a recovered reply's
+                    # is the one ticketbot set, so a revert leaves it).
+                    previous_status=before if outcome == "sent" else None,
+                    tags_added=list(answer_tags(plan, self.prefix)),
+                    **fields,
+                )
             elif outcome == "waiting":
                 if self.now() - at > WAIT_SECONDS:
                     self.book.drop(plan.ticket_id)

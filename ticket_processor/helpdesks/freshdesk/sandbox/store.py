@@ -174,9 +174,9 @@ class FreshdeskStore:
             self._next_note += 1
             self._notes.setdefault(ticket_id, []).append(note)
             # A conversation is activity on the ticket: it moves the ticket's updated_at. The
-            # requester's own message re-opens a pending or resolved ticket, as Freshdesk does.
+            # requester's own message re-opens a pending ticket, as Freshdesk does.
             changes: dict[str, Any] = {}
-            if incoming and user_id == ticket.get("requester_id") and ticket["status"] in (3, 4):
+            if incoming and user_id == ticket.get("requester_id") and ticket["status"] == 3:
                 changes["status"] = 2
             self._touch(apply_update(ticket, changes, now))
             return note

@@ -118,9 +118,9 @@ class TicketBook:
         spec = changes.get("comment")
         if spec:
             comment = comment_record(self._next_comment_id, spec, AGENT_ID, now)
-            # Zendesk re-opens a pending or solved ticket when its requester comments.
+            # Zendesk re-opens a pending ticket when its requester comments.
             by_requester = comment["author_id"] == current.get("requester_id")
-            reopens = current["status"] in ("pending", "solved") and "status" not in changes
+            reopens = current["status"] == "pending" and "status" not in changes
             if by_requester and comment["public"] and reopens:
                 after["status"] = "open"
             self._next_comment_id += 1
