@@ -129,8 +129,16 @@ class RunAnswers:
     # -- planning (worker threads) -------------------------------------------------------
 
     def attach(
-        self, ticket: Ticket, triage: Triage, writeback: WriteBack, found: TicketCues | None
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        writeback: WriteBack,
+        found: TicketCues | None,
+        *,
+        replanned: bool = False,
     ) -> WriteBack:
+        """The write-back with the ticket's answer (``replanned``: the same ticket planned again
+        from a fresh read before its write: decided again, counted and logged once)."""
         if found is None:
             return writeback
         analysis = triage.analysis
@@ -151,15 +159,17 @@ class RunAnswers:
         )
         plan, reason = decide(ticket, triage, found, where, self._article_body, self.writer)
         if plan is None:
+            if replanned:
+                return writeback
             with self._lock:
                 self.counts.refused[reason or "none"] = (
                     self.counts.refused.get(reason or "none", 0) + 1
                 )
             self.log.emit("answer_refused", ticket_id=ticket.id, category=category, reason=reason)
             return writeback
-        return self._planned(plan, writeback)
+        return self._planned(plan, writeback, quiet=replanned)
 
-    def _planned(self, plan: AnswerPlan, writeback: WriteBack) -> WriteBack:
+    def _planned(self, plan: AnswerPlan, writeback: WriteBack, *, quiet: bool) -> WriteBack:
         fields: dict[str, Any] = {
             "ticket_id": plan.ticket_id,
             "category": plan.category,
@@ -169,27 +179,29 @@ class RunAnswers:
             "source": plan.source,
         }
         with self._lock:
-            if self.dry_run:
+            if self.dry_run and not quiet:
                 self.counts.texts.append((plan.ticket_id, plan.delivery, plan.body))
         if plan.delivery == "draft":
             if self.writes:
                 self.book.drafted(plan, self.now())
-            with self._lock:
-                self.counts.drafted += 1
-            self.log.emit("answer_drafted", shadow=self.shadow, **fields)
+            if not quiet:
+                with self._lock:
+                    self.counts.drafted += 1
+                self.log.emit("answer_drafted", shadow=self.shadow, **fields)
             return writeback.model_copy(
                 update={
                     "note": with_reply(writeback.note, DRAFT_OPENS, plan.body),
                     "additional_tags": (*writeback.additional_tags, drafted_tag(self.prefix)),
                 }
             )
-        if self.shadow:
+        if self.shadow and not quiet:
             self.log.emit("answer_would_send", body=plan.body, **fields)
         elif self.writes:
             self.book.plan(plan, self.now())  # fsync'd before the note announcing it is sent
-        with self._lock:
-            self.counts.planned += 1
-        self.log.emit("answer_planned", dry_run=self.dry_run, shadow=self.shadow, **fields)
+        if not quiet:
+            with self._lock:
+                self.counts.planned += 1
+            self.log.emit("answer_planned", dry_run=self.dry_run, shadow=self.shadow, **fields)
         return writeback.model_copy(
             update={"note": with_reply(writeback.note, SENT_OPENS, plan.body)}
         )

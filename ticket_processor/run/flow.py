@@ -161,7 +161,9 @@ class TicketFlow:
             return None
         writeback = self.planner.plan(fresh, entry.triage, entry.found)
         if self.answers is not None:
-            writeback = self.answers.attach(fresh, entry.triage, writeback, entry.cues)
+            writeback = self.answers.attach(
+                fresh, entry.triage, writeback, entry.cues, replanned=True
+            )
         return writeback
 
     # -- closing a ticket: exactly one of these per taken ticket -------------------------
