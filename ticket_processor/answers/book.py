@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from ..common.atomic import atomic_write_bytes, read_state_bytes
+from ..common.atomic import atomic_write_bytes, prepare_directory, read_state_bytes
 from .vocab import AnswerPlan
 
 BOOK = "answers.json"
@@ -50,6 +50,8 @@ class AnswerBook:
 
     def _save(self) -> None:
         if not self._read_only:
+            if not self.path.parent.is_dir():
+                prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
             atomic_write_bytes(self.path, orjson.dumps(self._data, option=orjson.OPT_INDENT_2))
 
     # -- replies to send -------------------------------------------------------------------
