@@ -10,6 +10,7 @@ runs a few tickets the same way in the default line.)
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
@@ -93,3 +94,12 @@ def test_send_mode_answers_only_the_answerable_once(
     assert sum(e["event"] == "answer_sent" for e in logged) == len(per_ticket)
     assert sum(e["event"] == "answer_resolved" for e in logged) == 1
     assert sum(e["event"] == "answer_reopened" for e in logged) == 1
+
+    report = invoke("report", "--json", "--since", "7d")
+    assert report.exit_code == 0, report.output
+    rows_ = json.loads(report.stdout)["answers"]
+    assert sum(r["sent"] for r in rows_) == len(per_ticket)
+    assert sum(r["resolved"] for r in rows_) == 1
+    assert sum(r["reopened"] for r in rows_) == 1
+    assert all(r["resolution_rate"] == r["resolved"] / r["sent"] for r in rows_ if r["sent"])
+    assert "Answers to customers" in invoke("report", "--since", "7d").output

@@ -24,6 +24,7 @@ from .agreement import (
     outcome_pairs,
     shadow_agreement_events,
 )
+from .answers import AnswerCategory, answer_categories
 from .detail import Agreement, FailedTicket, Routing, agreement, failed_tickets, priorities, routing
 from .replies import ReplyDay, reply_days
 from .runs import LoggedRun, as_float, as_int, event_time, summarise_runs
@@ -200,6 +201,8 @@ class Report:
     corrections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # Re-triage on customers' replies, per day (``report.replies``).
     replies: list[ReplyDay] = field(default_factory=list)
+    # Answers to customers, per category (``report.answers``).
+    answers: list[AnswerCategory] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -242,6 +245,9 @@ class Report:
         data["agreement"] = [{**asdict(a), "rate": a.rate} for a in self.agreement]
         data["shadow_agreement"] = [{**asdict(a), "rate": a.rate} for a in self.shadow_agreement]
         data["replies"] = [{**asdict(d), "retriaged": d.retriaged} for d in self.replies]
+        data["answers"] = [
+            {**asdict(a), "resolution_rate": a.resolution_rate} for a in self.answers
+        ]
         return data
 
 
@@ -393,6 +399,7 @@ def build_report(
         shadow_agreement=agreement(shadow_agreement_events(events, history)),
         corrections=corrections(outcomes),
         replies=reply_days(events, dry_runs),
+        answers=answer_categories(events, dry_runs),
     )
 
 
