@@ -1,5 +1,6 @@
 """Answers measured before they speak: on a labelled file whose rows name the answering article
-(``"answer_article": id``, or null for "needs a person"), what a send-mode run would do.
+(``"answer_article": id``, a list of ids for an article and its translations, or null for
+"needs a person"), what a send-mode run would do.
 
 Each row goes the way a run's ticket goes (prepare, the help-centre lookup, the engine's
 analysis, ``plan.decide`` at the configured thresholds), without a helpdesk. Figures: sent and
@@ -56,6 +57,18 @@ class AnswersReport:
         }
 
 
+def _right(label: object, article_ids: Mapping[str, frozenset[int]]) -> frozenset[int]:
+    """The ids a row's label accepts: an id, a list of ids (an article and its
+    translations), or a key of ``article_ids``."""
+    if label is None:
+        return frozenset()
+    if isinstance(label, list):
+        return frozenset(int(x) for x in label if isinstance(x, int) and not isinstance(x, bool))
+    if isinstance(label, int) and not isinstance(label, bool):
+        return frozenset({label})
+    return article_ids.get(str(label), frozenset())
+
+
 def evaluate(
     rows: Iterable[Mapping[str, Any]],
     index: ArticleIndex,
@@ -72,11 +85,7 @@ def evaluate(
     for n, row in enumerate(rows):
         subject, body = str(row.get("subject", "")), str(row.get("description", ""))
         label = row.get("answer_article")
-        right: frozenset[int] = frozenset()
-        if label is not None:
-            right = (article_ids or {}).get(str(label), frozenset()) or (
-                frozenset({int(label)}) if str(label).isdigit() else frozenset()
-            )
+        right = _right(label, article_ids or {})
         report.rows += 1
         report.answerable += label is not None
         prepared = prepare_ticket(subject, body, max_tokens=2000)

@@ -218,17 +218,33 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
         index.close()
 
 
+def names_answers(file: Path) -> bool:
+    """Whether the labelled file's first row names an answering article."""
+    try:
+        with file.open("rb") as handle:
+            first = next((line for line in handle if line.strip()), b"")
+        row = json.loads(first) if first else None
+    except (OSError, ValueError):
+        return False
+    return isinstance(row, dict) and "answer_article" in row
+
+
+def print_answers_eval(settings: Settings, file: Path) -> None:
+    """The answers' figures on ``file`` at the configured thresholds, as one JSON object."""
+    from ..answers.calibration import load_calibration
+
+    report = _report(settings, file, load_calibration(settings.state_dir))
+    typer.echo(json.dumps(report.as_dict(), indent=2))
+
+
 @answers_app.command("eval")
 def answers_eval(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]) -> None:
     """Precision, coverage and false sends of a send-mode run on a labelled file."""
-    from ..answers.calibration import load_calibration
     from .common import exit_codes, load
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
-        settings = load()
-        report = _report(settings, file, load_calibration(settings.state_dir))
-        typer.echo(json.dumps(report.as_dict(), indent=2))
+        print_answers_eval(settings := load(), file)
 
 
 @answers_app.command("calibrate")
