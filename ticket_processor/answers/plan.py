@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..kb.text import query_terms
+from ..kb.text import article_text, query_terms
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
 from .compose import TEMPLATES, compose, excerpt, grounded
@@ -109,7 +109,7 @@ def decide(
     answer, source = words, "excerpt"
     delivery: Delivery = "send" if where.mode == "send" else "draft"
     if writer is not None:
-        written = writer(body, language)
+        written = writer(article_text(body), language)
         if written is not None and grounded(written, body) is None:
             answer, source = written, "llm"
     text = compose(language=language, answer=answer, title=article.title, url=article.url)

@@ -4,7 +4,8 @@ The policy is read once per run (``TICKETBOT_ANSWER_MODE`` and ``TICKETBOT_ANSWE
 against the taxonomy: a bad file stops the run before any ticket, as routes do), the answers'
 book is opened in the state directory, the agents are read once (a ticket whose requester is
 an agent is never answered), and the calibration is the state directory's (``ticketbot answers
-calibrate``) or the shipped one.
+calibrate``) or the shipped one. With the LLM as the run's engine, its ``write_answer`` may word
+the answer from the article (checked sentence by sentence before it is used).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, cast
 from ..answers.book import AnswerBook
 from ..answers.calibration import load_calibration
 from ..answers.deliver import AnswerDesk
+from ..answers.plan import Writer
 from ..answers.policy import AnswersPolicy, parse_policy
 from ..common.atomic import read_config_bytes
 from ..errors import ConfigError
@@ -60,6 +62,7 @@ def build_answers(
     shadow: bool,
     prefix: str,
     alert: Callable[[str, str], Any] | None,
+    writer: Writer | None = None,
 ) -> tuple[RunAnswers | None, list[str]]:
     """The run's answers and what the run should warn about."""
     policy = read_policy(settings, taxonomy)
@@ -94,5 +97,6 @@ def build_answers(
         shadow=shadow,
         calibration=load_calibration(settings.state_dir),
         alert=alert,
+        writer=writer,
     )
     return answers, []

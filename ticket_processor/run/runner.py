@@ -13,11 +13,12 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..answers.plan import Writer
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
@@ -30,6 +31,7 @@ from ..settings import Settings, parse_thresholds
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
+from ..triage.chain import LLMEngine, TriageEngine
 from ..triage.fieldbook import load_fields
 from ..triage.routebook import load_router
 from ..triage.routing import Router
@@ -231,6 +233,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             shadow=options.shadow,
             prefix=options.prefix,
             alert=None if options.dry_run else alerter.answers_demoted,
+            writer=_answer_writer(choice.chain) if choice.preferred == "llm" else None,
         )
         planner = ChangePlanner(
             options,
@@ -345,3 +348,11 @@ def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:
         log.emit(
             "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
         )
+
+
+def _answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
+    """The LLM's answer writer, when the chain has the LLM."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.answer_writer()
+    return None
