@@ -3,6 +3,7 @@ would send (the README quotes this script's output).
 
     python scripts/answers_figures.py            # precision, coverage, false sends
     python scripts/answers_figures.py --scores   # each ticket's best score and whether right
+    python scripts/answers_figures.py --run zendesk   # a real send-mode run on the sandbox
 
 The help centre is ``tests/data/answers_articles.jsonl`` and the tickets
 ``tests/data/answers_tickets.jsonl`` (the project's own writing); the engine is the keyword
@@ -27,7 +28,65 @@ from ticket_processor.triage.taxonomy import load_taxonomy
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 
 
+def sandbox_run(kind: str) -> dict[str, object]:
+    """One ``ticketbot run`` (rules, ``TICKETBOT_ANSWER_MODE=send``) over the 60 tickets on a
+    fresh sandbox of ``kind``: replies mailed per kind of ticket, right and wrong articles."""
+    import os
+    import re
+    import subprocess
+    from collections import Counter
+
+    sys.path.insert(0, str(DATA.parent))
+    from support.answers_desk import create_tickets, outbox, publish_help_centre
+
+    from ticket_processor.helpdesks.registry import KINDS
+    from ticket_processor.sandbox.desks import serve_desk
+
+    cases = [
+        json.loads(x) for x in (DATA / "answers_tickets.jsonl").read_text("utf-8").splitlines() if x
+    ]
+    with (
+        serve_desk(KINDS[kind], seed=None, unlimited=True) as desk,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        articles = publish_help_centre(desk)
+        ids = create_tickets(desk, cases)
+        prefixes = ("ZENDESK_", "FRESHDESK_", "TICKETBOT_", "OPENAI_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        env.update(desk.env())
+        env.update(
+            {
+                "TICKETBOT_STATE_DIR": f"{tmp}/state",
+                "TICKETBOT_LOG_DIR": f"{tmp}/logs",
+                "TICKETBOT_ANSWER_MODE": "send",
+                "PYTHONPATH": str(DATA.parents[1]),
+            }
+        )
+        command = [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"]
+        subprocess.run(command, env=env, cwd=tmp, check=True, capture_output=True)
+        mailed: Counter[str] = Counter()
+        right = wrong = 0
+        for mail in outbox(desk):
+            case = cases[ids.index(mail["ticket_id"])]
+            mailed[case["kind"]] += 1
+            linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mail["body"])}
+            key = case["answer_article"]
+            if case["kind"] == "answerable":
+                right += bool(key and linked & articles[key])
+                wrong += not (key and linked & articles[key])
+    return {
+        "helpdesk": kind,
+        "answerable": 30,
+        "answered_right": right,
+        "answered_wrong": wrong,
+        "replies_to_person_angry_assigned": sum(n for k, n in mailed.items() if k != "answerable"),
+    }
+
+
 def main(argv: list[str]) -> int:
+    if "--run" in argv:
+        print(json.dumps(sandbox_run(argv[argv.index("--run") + 1]), indent=2))
+        return 0
     articles = [
         json.loads(x)
         for x in (DATA / "answers_articles.jsonl").read_text("utf-8").splitlines()

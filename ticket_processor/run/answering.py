@@ -38,7 +38,7 @@ from ..common.eventlog import EventSink
 from ..errors import HelpdeskError, TicketBotError
 from ..models import Ticket, Triage, WriteBack
 from ..triage.confidence import Calibration
-from ..writeback.trailer import parse_trailer
+from ..writeback.planner import with_customer_reply
 
 # A planned reply whose triage write never landed is given up after this long.
 WAIT_SECONDS = 24 * 3600
@@ -68,15 +68,9 @@ class AnswerCounts:
         }
 
 
-def with_reply(note: str | None, opens: str, body: str) -> str:
-    """The note with the reply's block before its trailer (the trailer stays the last line)."""
-    block = f"{opens}\n{body}\n{DRAFT_CLOSES}"
-    if not note:
-        return block
-    lines = note.rstrip("\n").split("\n")
-    if parse_trailer(lines[-1]) is not None:
-        return "\n".join([*lines[:-1], "", block, "", lines[-1]])
-    return f"{note.rstrip()}\n\n{block}"
+def reply_block(opens: str, body: str) -> str:
+    """The reply as the note shows it, between its markers."""
+    return f"{opens}\n{body}\n{DRAFT_CLOSES}"
 
 
 class RunAnswers:
@@ -188,11 +182,9 @@ class RunAnswers:
                 with self._lock:
                     self.counts.drafted += 1
                 self.log.emit("answer_drafted", shadow=self.shadow, **fields)
-            return writeback.model_copy(
-                update={
-                    "note": with_reply(writeback.note, DRAFT_OPENS, plan.body),
-                    "additional_tags": (*writeback.additional_tags, drafted_tag(self.prefix)),
-                }
+            block = reply_block(DRAFT_OPENS, plan.body)
+            return with_customer_reply(
+                writeback, block, plan.article_id, (drafted_tag(self.prefix),)
             )
         if self.shadow and not quiet:
             self.log.emit("answer_would_send", body=plan.body, **fields)
@@ -202,9 +194,8 @@ class RunAnswers:
             with self._lock:
                 self.counts.planned += 1
             self.log.emit("answer_planned", dry_run=self.dry_run, shadow=self.shadow, **fields)
-        return writeback.model_copy(
-            update={"note": with_reply(writeback.note, SENT_OPENS, plan.body)}
-        )
+        block = reply_block(SENT_OPENS, plan.body)
+        return with_customer_reply(writeback, block, plan.article_id)
 
     # -- sending (after the flush) -------------------------------------------------------
 
