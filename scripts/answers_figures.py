@@ -33,6 +33,7 @@ def sandbox_run(kind: str) -> dict[str, object]:
     fresh sandbox of ``kind``: replies mailed per kind of ticket, right and wrong articles."""
     import os
     import re
+    import resource
     import subprocess
     from collections import Counter
 
@@ -64,6 +65,8 @@ def sandbox_run(kind: str) -> dict[str, object]:
         )
         command = [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"]
         subprocess.run(command, env=env, cwd=tmp, check=True, capture_output=True)
+        # ru_maxrss of the (only) finished child: the run's peak RSS, in KiB on Linux.
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         mailed: Counter[str] = Counter()
         right = wrong = 0
         for mail in outbox(desk):
@@ -80,6 +83,7 @@ def sandbox_run(kind: str) -> dict[str, object]:
         "answered_right": right,
         "answered_wrong": wrong,
         "replies_to_person_angry_assigned": sum(n for k, n in mailed.items() if k != "answerable"),
+        "run_peak_rss_mb": round(peak_mb, 1),
     }
 
 

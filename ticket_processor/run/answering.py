@@ -108,6 +108,7 @@ class RunAnswers:
         self.alert = alert
         self.counts = AnswerCounts()
         self._lock = threading.Lock()
+        self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
 
     @property
     def writes(self) -> bool:
@@ -151,7 +152,17 @@ class RunAnswers:
             prefix=self.prefix,
             calibration=self.calibration,
         )
-        plan, reason = decide(ticket, triage, found, where, self._article_body, self.writer)
+        with self._lock:
+            earlier = self._plans.get(ticket.id) if replanned else None
+        # Re-planned from a fresh read: the guards are checked again, the text is kept (an
+        # LLM is not asked twice for one ticket's answer).
+        writer = None if earlier is not None else self.writer
+        plan, reason = decide(ticket, triage, found, where, self._article_body, writer)
+        if plan is not None and earlier is not None:
+            plan = earlier
+        if plan is not None:
+            with self._lock:
+                self._plans[ticket.id] = plan
         if plan is None:
             if replanned:
                 return writeback
