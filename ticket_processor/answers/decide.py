@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..kb.text import fold
 from ..models import Suggestion
 from ..triage.confidence import Calibration
 from ..triage.reply_kind import classify_reply
@@ -83,13 +84,6 @@ _ANGER = re.compile(
     r"inadmissible|scandaleux|inaceptable|vergonzoso|onaanvaardbaar|belachelijk|absurdo|"
     r"inaceitavel|ridiculo)\b"
 )
-
-
-def fold(text: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def needs_person(text: str) -> bool:

@@ -137,7 +137,7 @@ class RunAnswers:
         if found is None:
             return writeback
         analysis = triage.analysis
-        category, sub = analysis.category, getattr(analysis, "subcategory", None)
+        category, sub = analysis.category, analysis.subcategory
         mode = self.mode(category, sub)
         if mode == "off":
             return writeback

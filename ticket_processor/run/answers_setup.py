@@ -20,7 +20,7 @@ from ..answers.deliver import AnswerDesk
 from ..answers.plan import Writer
 from ..answers.policy import AnswersPolicy, parse_policy
 from ..common.atomic import read_config_bytes
-from ..errors import ConfigError
+from ..errors import ConfigError, TicketBotError
 from ..kb.index import ArticleIndex
 from ..models import Helpdesk
 from ..settings import Settings
@@ -74,12 +74,18 @@ def build_answers(
             "or unusable: no ticket is answered"
         ]
     desk = cast(AnswerDesk, helpdesk)
-    agents = {agent.id for agent in helpdesk.agents()}
-    own = getattr(helpdesk, "own_id", None)
-    if callable(own):
-        found = own()
-        if isinstance(found, int):
-            agents.add(found)
+    try:
+        # Who is an agent: a ticket an agent asked is never answered. Unknown: none is.
+        agents = {agent.id for agent in helpdesk.agents()}
+        own = getattr(helpdesk, "own_id", None)
+        found = own() if callable(own) else None
+    except TicketBotError as exc:
+        return None, [
+            f"answers are off this run: the helpdesk's agents could not be read ({exc}), so "
+            "a ticket from an agent could not be told apart"
+        ]
+    if isinstance(found, int):
+        agents.add(found)
 
     def body(article_id: int, locale: str) -> str:
         return index.body(article_id, locale)
