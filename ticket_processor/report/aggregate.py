@@ -246,7 +246,8 @@ class Report:
         data["shadow_agreement"] = [{**asdict(a), "rate": a.rate} for a in self.shadow_agreement]
         data["replies"] = [{**asdict(d), "retriaged": d.retriaged} for d in self.replies]
         data["answers"] = [
-            {**asdict(a), "resolution_rate": a.resolution_rate} for a in self.answers
+            {**asdict(a), "resolution_rate": a.resolution_rate, "acceptance": a.acceptance}
+            for a in self.answers
         ]
         return data
 

@@ -1,5 +1,6 @@
-"""Answers in the report: per category, the replies drafted and sent, resolved (the customer's
-thank-you) and re-opened (anything else the customer said), and the answer resolution rate
+"""Answers in the report: per category, the replies drafted (and how many of the drafts agents
+used: the ladder's acceptance) and sent, resolved (the customer's thank-you) and re-opened
+(anything else the customer said), and the answer resolution rate
 (resolved ÷ sent, Zendesk's definition), from the ``answer_*`` events. Dry and shadow runs'
 events are not counted. Formatting lives with the table; this is the figures."""
 
@@ -24,6 +25,13 @@ class AnswerCategory:
     sent: int = 0
     resolved: int = 0
     reopened: int = 0
+    # Drafts whose agents' first public reply was read, and those that used the draft.
+    judged: int = 0
+    accepted: int = 0
+
+    @property
+    def acceptance(self) -> float | None:
+        return self.accepted / self.judged if self.judged else None
 
     @property
     def resolution_rate(self) -> float | None:
@@ -35,10 +43,16 @@ def answer_categories(
 ) -> list[AnswerCategory]:
     rows: dict[str, dict[str, int]] = {}
     for e in events:
-        column = _COUNTED.get(str(e.get("event")))
-        if column is None or e.get("run_id") in dry_runs or e.get("shadow"):
+        kind = str(e.get("event"))
+        if e.get("run_id") in dry_runs or e.get("shadow"):
             continue
-        category = str(e.get("category") or "unknown")
-        row = rows.setdefault(category, {})
-        row[column] = row.get(column, 0) + 1
+        if kind == "answer_draft_judged":
+            counted = ["judged", "accepted"] if e.get("accepted") else ["judged"]
+        elif kind in _COUNTED:
+            counted = [_COUNTED[kind]]
+        else:
+            continue
+        row = rows.setdefault(str(e.get("category") or "unknown"), {})
+        for name in counted:
+            row[name] = row.get(name, 0) + 1
     return [AnswerCategory(name, **counts) for name, counts in sorted(rows.items())]

@@ -141,12 +141,26 @@ def replies_table(report: Report) -> Table:
 def answers_table(report: Report) -> Table:
     """Answers to customers per category, and how many of them resolved the ticket."""
     table = Table(title="Answers to customers", title_justify="left")
-    headings = ("category", "drafted", "sent", "resolved", "re-opened", "resolution rate")
+    headings = (
+        "category",
+        "drafted",
+        "drafts used",
+        "sent",
+        "resolved",
+        "re-opened",
+        "resolution rate",
+    )
     for heading in headings:
         table.add_column(heading, justify="left" if heading == "category" else "right")
     for a in report.answers:
-        counts = (a.drafted, a.sent, a.resolved, a.reopened)
-        table.add_row(a.category, *(fmt_count(n) for n in counts), fmt_pct(a.resolution_rate))
+        counts = (a.sent, a.resolved, a.reopened)
+        table.add_row(
+            a.category,
+            fmt_count(a.drafted),
+            fmt_pct(a.acceptance),
+            *(fmt_count(n) for n in counts),
+            fmt_pct(a.resolution_rate),
+        )
     return table
 
 
