@@ -6,8 +6,8 @@ no customer got two replies and that the next run completes what was planned.
 The help centre and the 60 tickets are the answers' fixture (``tests/data/answers_*.jsonl``,
 published and created by ``tests/support/answers_desk.py``); runs use the rules engine and
 ``TICKETBOT_ANSWER_MODE=send``. The sandbox answers every request after ``--latency-ms`` (the
-slow marker that makes the send pass last long enough to be interrupted). Half the kills are
-timed from the run's first request, half from the first reply the sandbox mails. After each
+slow marker that makes the send pass last long enough to be interrupted). Six kills in ten
+are timed from the first reply the sandbox mails in that run, the rest from its start. After each
 kill the outbox must hold at most one reply per ticket; after a last run, every ticket whose
 note announces a reply has exactly one, and nothing is left planned. Exit 1 on any violation.
 """
@@ -46,7 +46,8 @@ class CrashSettings:
     kills: int = 20
     seed: int = 7
     helpdesk: str = "zendesk"
-    latency_ms: float = 15.0
+    latency_ms: float = 40.0
+    after_mail_delay: float = 0.3  # the most a kill timed from a mail waits after it
     max_delay: float = 3.0
 
 
@@ -105,9 +106,9 @@ def kill_one(
     desk: Desk, env: dict[str, str], work: Path, rng: random.Random, s: CrashSettings
 ) -> bool:
     """One run SIGKILLed at a random moment; True when it was killed after mailing a reply."""
-    after_mail = rng.random() < 0.5
+    after_mail = rng.random() < 0.6
     mailed = len(outbox(desk))
-    delay = rng.uniform(0.0, s.max_delay / 6 if after_mail else s.max_delay)
+    delay = rng.uniform(0.0, s.after_mail_delay if after_mail else s.max_delay)
     child = start_run(env, work)
     try:
         if after_mail:

@@ -32,6 +32,6 @@ def test_sending_runs_killed_at_random_never_reply_twice(
     summary = "\n".join(report.lines())
     assert report.violations == [], summary
     assert report.kills == 20, summary
-    assert report.killed_while_sending >= 5, summary  # kills landed inside the send pass
+    assert report.killed_while_sending >= 3, summary  # kills landed inside the send pass
     assert report.planned_left == 0, summary
     assert report.replies >= 12, summary
