@@ -6,7 +6,7 @@ that records what was posted."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -183,3 +183,24 @@ def test_after_a_reply_thanks_resolve_and_anything_else_reopens_for_good(
     auto = desk(tags=("ai_processed", "ai_answered"))
     answers(auto, tmp_path).after_reply(auto.ticket, "auto_reply")
     assert auto.statuses == []
+
+
+def test_an_answer_solved_without_a_reply_from_the_customer_is_resolved(tmp_path: Path) -> None:
+    fake = desk(tags=("ai_processed",))
+    run = answers(fake, tmp_path)
+    run.book.plan(PLAN, 1000.0)
+    run.send_pending(lambda: None)
+    run.settle_sent()
+    assert run.book.outcomes() == {}  # pending still: nothing to say yet
+    fake.ticket = fake.ticket.model_copy(update={"status": "solved"})
+    run.settle_sent()
+    assert run.book.outcomes() == {7: "resolved"}
+    replied = desk(id=8, status="solved")
+    replied.messages += [
+        Message(1, "answer", None, True, False, True),
+        Message(2, "still broken", None, True, True, False),
+    ]
+    other = answers(replied, tmp_path / "other")
+    other.book.sent(replace(PLAN, ticket_id=8), 1000.0)
+    other.settle_sent()
+    assert other.book.outcomes() == {}  # the customer answered: the reply pass decides

@@ -326,6 +326,31 @@ class RunAnswers:
                 accepted=accepted,
             )
 
+    def settle_sent(self) -> None:
+        """Answers the customer never replied to, whose ticket is solved now (the helpdesk
+        solves a pending ticket after its pending period, or an agent did): resolved."""
+        if not self.writes:
+            return
+        outcomes = self.book.outcomes()
+        open_ones = [t for t in self.book.sent_rows() if t not in outcomes]
+        for ticket_id in open_ones[:DRAFTS_JUDGED_PER_RUN]:
+            try:
+                conversation = self.desk.conversation(ticket_id)
+            except TicketBotError:
+                continue
+            if conversation is None or conversation.ticket.status not in ("solved", "closed"):
+                continue
+            messages = conversation.messages
+            ours = [i for i, m in enumerate(messages) if m.public and m.from_ticketbot]
+            after = messages[ours[0] + 1 :] if ours else ()
+            if any(m.public and m.from_requester for m in after):
+                continue  # the customer answered: the reply pass decides
+            self.book.outcome(ticket_id, "resolved", self.now())
+            with self._lock:
+                self.counts.resolved += 1
+            category = self.book.sent_rows().get(ticket_id, {}).get("category")
+            self.log.emit("answer_resolved", ticket_id=ticket_id, category=category, solved=True)
+
     def _maybe_demote(self, category: str | None) -> None:
         if category is None or self.policy.mode_for(category) != "auto":
             return

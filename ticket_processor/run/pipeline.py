@@ -162,6 +162,7 @@ class Pipeline:
             # The triage notes announcing the replies are written: send them, once each.
             answers.send_pending(self._stop_reason)
             answers.judge_drafts()
+            answers.settle_sent()
         if self._retriage() and self._stop_reason() is None:
             self._replies()
 
