@@ -108,6 +108,7 @@ class RunAnswers:
         self.alert = alert
         self.counts = AnswerCounts()
         self._lock = threading.Lock()
+        self._ladder_lock = threading.Lock()
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
 
     @property
@@ -354,21 +355,23 @@ class RunAnswers:
     def _maybe_demote(self, category: str | None) -> None:
         if category is None or self.policy.mode_for(category) != "auto":
             return
-        found = standing(
-            category,
-            self.book.rung(category),
-            self.book.drafts(),
-            self.book.sent_rows(),
-            self.book.outcomes(),
-            self.policy.ladder,
-        )
-        if should_demote(found, self.policy.ladder):
-            self.book.set_rung(category, "draft", self.now(), by="reopen_rate")
-            message = (
-                f"answers: category {category} moved back to draft: re-open rate "
-                f"{found.reopen_rate:.0%} over its last {found.reopened + found.resolved} "
-                f"answers is above {self.policy.ladder.reopen_limit:.0%}"
+        with self._ladder_lock:  # replies are judged on several threads: demote once
+            found = standing(
+                category,
+                self.book.rung(category),
+                self.book.drafts(),
+                self.book.sent_rows(),
+                self.book.outcomes(),
+                self.policy.ladder,
             )
-            self.log.emit("answer_category_demoted", level="warning", category=category)
-            if self.alert is not None:
-                self.alert(category, message)
+            if not should_demote(found, self.policy.ladder):
+                return
+            self.book.set_rung(category, "draft", self.now(), by="reopen_rate")
+        message = (
+            f"answers: category {category} moved back to draft: re-open rate "
+            f"{found.reopen_rate:.0%} over its last {found.reopened + found.resolved} "
+            f"answers is above {self.policy.ladder.reopen_limit:.0%}"
+        )
+        self.log.emit("answer_category_demoted", level="warning", category=category)
+        if self.alert is not None:
+            self.alert(category, message)
