@@ -75,3 +75,13 @@ def test_agents_that_cannot_be_read_turn_answers_off_for_the_run(tmp_path: Path)
     assert "agents could not be read" in notes[0]
     answers, _ = build(tmp_path, Agents(), "send", index(tmp_path))
     assert answers is not None
+
+
+def test_a_damaged_book_is_set_aside_and_said(tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "answers.json").write_bytes(b"{not json")
+    answers, notes = build(tmp_path, Agents(), "send", index(tmp_path))
+    assert answers is not None
+    assert "set aside as answers.json.bad-" in notes[0]
+    assert answers.book.planned() == []
+    assert [p.name for p in (tmp_path / "state").iterdir() if ".bad-" in p.name]

@@ -15,7 +15,6 @@ Thread-safe; each change is written at once. Entries older than ``KEEP_SECONDS``
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -23,7 +22,13 @@ from typing import Any
 
 import orjson
 
-from ..common.atomic import atomic_write_bytes, prepare_directory, read_state_bytes
+from ..common.atomic import (
+    SetAside,
+    atomic_write_bytes,
+    prepare_directory,
+    read_state_bytes,
+    set_aside,
+)
 from .vocab import AnswerPlan
 
 BOOK = "answers.json"
@@ -41,12 +46,24 @@ class AnswerBook:
         self._read_only = read_only
         self._lock = threading.RLock()
         self._data = _empty()
-        with contextlib.suppress(FileNotFoundError, OSError, orjson.JSONDecodeError):
+        # A damaged book is set aside (``<name>.bad-<time>``) and the answers start afresh:
+        # a reply already mailed is still found in its conversation before anything is sent.
+        self.set_aside: SetAside | None = None
+        try:
             found = orjson.loads(read_state_bytes(self.path))
-            if isinstance(found, dict):
-                for key, default in _empty().items():
-                    value = found.get(key, default)
-                    self._data[key] = value if isinstance(value, dict) else default
+        except FileNotFoundError:
+            return
+        except (OSError, orjson.JSONDecodeError) as exc:
+            if not read_only:
+                self.set_aside = set_aside(self.path, f"{type(exc).__name__}: {exc}"[:200])
+            return
+        if not isinstance(found, dict):
+            if not read_only:
+                self.set_aside = set_aside(self.path, "not a JSON object")
+            return
+        for key, default in _empty().items():
+            value = found.get(key, default)
+            self._data[key] = value if isinstance(value, dict) else default
 
     def _save(self) -> None:
         if not self._read_only:

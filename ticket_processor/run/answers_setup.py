@@ -90,9 +90,24 @@ def build_answers(
     def body(article_id: int, locale: str) -> str:
         return index.body(article_id, locale)
 
+    book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
+    notes = []
+    if book.set_aside is not None:
+        aside = book.set_aside
+        log.emit(
+            "state_file_set_aside",
+            level="warning",
+            file=aside.file,
+            moved_to=aside.moved_to,
+            reason=aside.reason,
+        )
+        notes.append(
+            f"the answers' book was damaged ({aside.reason}) and set aside as {aside.moved_to}: "
+            "the loop guard and the ladder start afresh"
+        )
     answers = RunAnswers(
         policy=policy,
-        book=AnswerBook(settings.state_dir, read_only=dry_run or shadow),
+        book=book,
         desk=desk,
         article_body=body,
         agents=agents,
@@ -105,4 +120,4 @@ def build_answers(
         alert=alert,
         writer=writer,
     )
-    return answers, []
+    return answers, notes
