@@ -4,8 +4,7 @@ One run in send mode over 60 tickets: at least 12 of the 30 answerable get exact
 reply naming the right article, at most one a wrong one; none of the 20 needing a person, the 5
 angry or the 5 assigned gets any; answered tickets are pending with ``ai_answered``; a rerun
 sends nothing; the customer's "thanks" resolves one, "that did not help" re-opens another with
-no second reply. (``-m slow``: about five seconds a helpdesk; ``test_answers_modes_e2e.py``
-runs a few tickets the same way in the default line.)
+no second reply.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ def run(**env: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.slow
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_send_mode_answers_only_the_answerable_once(
     desk: Desk, desk_clock: FakeClock, tmp_path: Path

@@ -13,7 +13,6 @@ from support.cli import invoke
 from ticket_processor.sandbox.desks import Desk
 
 
-@pytest.mark.slow
 @pytest.mark.desk(kinds=("zendesk",), configure=True)
 def test_eval_scores_answers_and_calibrate_keeps_a_calibration(desk: Desk, tmp_path: Path) -> None:
     ids = publish_help_centre(desk)

@@ -33,7 +33,6 @@ GROUNDED = "Open Settings, then Appearance, and choose Dark to switch the app to
 INVENTED = "Dark mode costs 5 EUR a month, buy it at https://evil.example/dark today."
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("written", "sent_as_written"), [(GROUNDED, True), (INVENTED, False)])
 @pytest.mark.desk(kinds=("zendesk",), configure=True)
 def test_an_llm_answer_is_sent_only_when_the_article_supports_it(

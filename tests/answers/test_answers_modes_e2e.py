@@ -27,7 +27,6 @@ def few() -> list[dict[str, object]]:
     return chosen
 
 
-@pytest.mark.slow
 @pytest.mark.desk(configure=True)
 def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> None:
     publish_help_centre(desk)
@@ -74,7 +73,6 @@ def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> 
         assert "ai_answered" not in snap.tags
 
 
-@pytest.mark.slow
 @pytest.mark.desk(configure=True)
 def test_send_then_revert_says_a_mail_cannot_be_unsent(desk: Desk, tmp_path: Path) -> None:
     publish_help_centre(desk)

@@ -45,7 +45,6 @@ def run() -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.slow
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_auto_drafts_is_promoted_and_demoted_with_one_alert(
     desk: Desk,
