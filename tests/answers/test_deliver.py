@@ -14,7 +14,7 @@ import pytest
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.deliver import deliver
 from ticket_processor.answers.vocab import AnswerPlan
-from ticket_processor.models import Conversation, Message, Ticket
+from ticket_processor.models import Conversation, Message, Ticket, WriteBack
 from ticket_processor.run.answering import RunAnswers
 
 PLAN = AnswerPlan(
@@ -204,3 +204,42 @@ def test_an_answer_solved_without_a_reply_from_the_customer_is_resolved(tmp_path
     other.book.sent(replace(PLAN, ticket_id=8), 1000.0)
     other.settle_sent()
     assert other.book.outcomes() == {}  # the customer answered: the reply pass decides
+
+
+def test_a_reply_refused_on_the_fresh_read_before_the_write_is_not_kept(tmp_path: Path) -> None:
+    from ticket_processor.answers.plan import cues
+    from ticket_processor.models import Analysis, Suggestion, Triage
+    from ticket_processor.triage.confidence import Calibration
+
+    fake = desk()
+    run = answers(fake, tmp_path)
+    run.calibration = Calibration(starts=(0.0,), values=(0.95,))
+    run._article_body = lambda *_: "<p>Open Settings, then Appearance, and choose Dark.</p>"
+    analysis = Analysis(
+        category="how_to",
+        urgency="low",
+        sentiment="neutral",
+        language="en",
+        summary="",
+        confidence=0.9,
+    )
+    found = Suggestion(
+        article_id=3,
+        title="Dark",
+        url="https://h/3",
+        locale="en-us",
+        visibility="everyone",
+        score=0.5,
+    )
+    triage = Triage(analysis=analysis, engine="rules", suggestions=(found,))
+    ticket = Ticket(id=7, subject="Dark", description="How do I switch to dark mode?")
+    said = cues(ticket.subject, ticket.description)
+    written = run.attach(ticket, triage, WriteBack(ticket_id=7, additional_tags=()), said)
+    assert written.note is not None
+    assert [p.ticket_id for p, _, _ in run.book.planned()] == [7]
+    assigned = ticket.model_copy(update={"assignee_id": 5})  # an agent took it meanwhile
+    again = run.attach(
+        assigned, triage, WriteBack(ticket_id=7, additional_tags=()), said, replanned=True
+    )
+    assert again.note is None
+    assert run.book.planned() == []

@@ -166,6 +166,8 @@ class RunAnswers:
                 self._plans[ticket.id] = plan
         if plan is None:
             if replanned:
+                if self.writes:
+                    self.book.drop(ticket.id)  # refused on the fresh read: not to be sent
                 return writeback
             with self._lock:
                 self.counts.refused[reason or "none"] = (
