@@ -38,7 +38,9 @@ def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> 
     dry = invoke("run", "--engine", "rules", "--dry-run", env={"TICKETBOT_ANSWER_MODE": "send"})
     assert dry.exit_code == 0, dry.output
     assert "Replies to customers (dry run: not sent):" in dry.output
-    assert dry.output.count("Read the whole article:") == 3
+    assert dry.output.count("--- ticket ") == 3
+    assert dry.output.count("Read the whole article:") == 2
+    assert "L'article complet :" in dry.output  # the French ticket's reply is in French
     assert outbox(desk) == []
     assert all(desk.snapshot(i).notes == [] for i in ids)
 
@@ -51,7 +53,7 @@ def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> 
     assert shadow.exit_code == 0, shadow.output
     would = [e for e in events(tmp_path / "logs") if e["event"] == "answer_would_send"]
     assert sorted(e["ticket_id"] for e in would) == sorted(ids[:3])
-    assert all("Read the whole article:" in e["body"] for e in would)
+    assert all("/articles/" in e["body"] for e in would)
     assert outbox(desk) == []
 
     # The first live run after shadow runs starts from now: these tickets are older.

@@ -222,3 +222,18 @@ def test_draft_mode_plans_a_draft() -> None:
     plan, _ = decide(TICKET, triage(), found, where(mode="draft"), body)
     assert plan is not None
     assert plan.delivery == "draft"
+
+
+def test_the_reply_speaks_the_tickets_language_even_when_the_engine_says_english() -> None:
+    from ticket_processor.answers.plan import reply_language
+
+    french = cues("Factures en Excel", "Est-ce que je peux exporter les factures dans un fichier ?")
+    assert reply_language(french, "en", "en-us") == "fr"
+    english = cues("Dark", "How do I switch to dark mode?")
+    assert reply_language(english, "de", "en-us") == "de"  # the engine's, when it is sure
+    assert reply_language(english, "en", "es-es") == "es"  # the article's locale
+    assert reply_language(english, "en", "en-us") == "en"
+    assert reply_language(english, "ja", "ja-jp") == "en"  # no template: English
+    # A help centre whose translations carry no locale: the answer's own words tell.
+    vous = "Vous pouvez exporter les contacts et les factures depuis la liste."
+    assert reply_language(cues("Factures", ""), "en", "en", vous) == "fr"

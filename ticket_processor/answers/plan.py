@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..kb.text import article_text, query_terms
+from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
+from ..triage.language import detect_language
 from .compose import TEMPLATES, compose, excerpt, grounded
 from .decide import (
     Refusal,
@@ -36,6 +37,7 @@ class TicketCues:
     angry: bool
     automatic: bool
     terms: str  # the ticket's content words, space-separated: what the excerpt is chosen by
+    language: str = "en"  # by the stopwords, as the help-centre lookup reads it ("en": unsure)
 
 
 def cues(subject: str, body: str) -> TicketCues:
@@ -45,7 +47,23 @@ def cues(subject: str, body: str) -> TicketCues:
         angry=angry(text),
         automatic=automatic(subject, body),
         terms=" ".join(query_terms(text)),
+        language=detect_language(words(text)),
     )
+
+
+def reply_language(
+    found: TicketCues, analysis_language: str, article_locale: str, answer: str = ""
+) -> str:
+    """The reply's language: the ticket's by its words, else the engine's, else the answering
+    article's locale (an article in the ticket's locale is chosen first), else the language of
+    the answer's own words (a help centre that does not label its translations), else
+    English. The word count says "en" when unsure, so a definite other language wins."""
+    article = article_locale.split("-")[0].lower()
+    spoken = detect_language(words(answer)) if answer else "en"
+    for candidate in (found.language, analysis_language, article, spoken):
+        if candidate in TEMPLATES and candidate != "en":
+            return candidate
+    return "en"
 
 
 @dataclass(frozen=True)
@@ -102,11 +120,11 @@ def decide(
         return None, "below_threshold"
     article = choice.suggestion
     body = article_body(article.article_id, article.locale)
-    words = excerpt(body, found.terms)
-    if not words:
+    passage = excerpt(body, found.terms)
+    if not passage:
         return None, "empty_article"
-    language = analysis.language if analysis.language in TEMPLATES else "en"
-    answer, source = words, "excerpt"
+    language = reply_language(found, analysis.language, article.locale, passage)
+    answer, source = passage, "excerpt"
     delivery: Delivery = "send" if where.mode == "send" else "draft"
     if writer is not None:
         written = writer(article_text(body), language)
