@@ -5,7 +5,8 @@ success, 1 run aborted, 2 configuration or usage error, 3 some tickets failed, 1
 by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands live in their own
 modules of ``commands/`` (``run``: run, demo, revert; ``backfill``; ``sandbox``: sandbox, seed;
 ``eval``; ``ops``: config, breaker, health, report, schedule; ``dashboard``; ``serve``;
-``discover``; ``audit``; ``learn``, ``kb``, ``routes``), each a few lines calling the library, and are registered below, one line each.
+``discover``; ``audit``; ``answers``; ``learn``, ``kb``, ``routes``), each a few lines calling
+the library, and are registered below, one line each.
 ``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
 them from ``cli``.
 """
@@ -20,6 +21,7 @@ import typer
 from rich.markup import escape
 
 from . import __version__
+from .commands.answers import answers_app
 from .commands.audit import audit_app
 from .commands.backfill import backfill
 from .commands.calibrate import calibrate
@@ -128,6 +130,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(routes_app, name="routes")
 app.add_typer(fields_app, name="fields")
 app.add_typer(audit_app, name="audit")
+app.add_typer(answers_app, name="answers")
 
 
 def main() -> None:

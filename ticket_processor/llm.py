@@ -74,6 +74,16 @@ T = TypeVar("T")
 EventSink = Callable[..., object]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# The customer's answer from a help-centre article (``write_answer``).
+ANSWER_SYSTEM = (
+    "You answer a customer of a software company with the help-centre article the user "
+    "message holds. Write at most three short sentences in the language with ISO code "
+    "{language}, using only facts, steps, numbers and links that are in the article. Add "
+    "no greeting, no signature, no promise, no link and no number the article does not "
+    "contain. Output only the answer."
+)
+ANSWER_ARTICLE_CHARS = 6000
+ANSWER_MAX_CHARS = 800
 CONNECT_TIMEOUT = 5.0
 LISTED_SHOWN = 5  # models a "not listed" note names of what the endpoint lists
 # Connection resets in a row, no call answered between them, before resets mean "down", not
@@ -199,6 +209,21 @@ class LLMAnalyser:
                 last = exc
         assert last is not None
         raise last
+    def write_answer(self, article: str, language: str) -> str | None:
+        """A short answer for a customer, written only from ``article`` (its plain text), in
+        the language of ISO code ``language``; None when the endpoint does not answer. The
+        ticket's text is never sent: what the customer wrote cannot steer the answer, and the
+        caller still checks every sentence against the article (``answers.compose``)."""
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": ANSWER_SYSTEM.format(language=language)},
+            {"role": "user", "content": article[:ANSWER_ARTICLE_CHARS]},
+        ]
+        try:
+            answer = self._call(self.models[0], messages, "text")
+        except LLMError:
+            return None
+        text = (answer.content or "").strip()
+        return text[:ANSWER_MAX_CHARS] or None
 
     def mode_for(self, model: str) -> str:
         """The output mode the next call to ``model`` starts with."""

@@ -117,6 +117,8 @@ ENV_VARS: dict[str, str] = {
     # ``ticketbot serve`` (serve/): webhooks in, the triage API, the delivery queue's engine.
     "serve_secret": "TICKETBOT_SERVE_SECRET",
     "serve_token": "TICKETBOT_SERVE_TOKEN",
+    "answer_mode": "TICKETBOT_ANSWER_MODE",
+    "answers_file": "TICKETBOT_ANSWERS",
 }
 
 _HINTS: dict[str, str] = {
@@ -234,6 +236,10 @@ class Settings(BaseModel):
     routes_file: Path | None = None
     # What ticketbot fills into the helpdesk's own fields (fields.toml); None: nothing.
     fields_file: Path | None = None
+    # Answering the customer (answers/): the global mode (off, draft, send, auto) and the
+    # per-category policy file (answers.toml: modes, thresholds, the auto ladder).
+    answer_mode: Literal["off", "draft", "send", "auto"] = "off"
+    answers_file: Path | None = None
     # Per field, the calibrated confidence to apply at and to suggest at ("category=0.95,
     # urgency=0.9", or one number for all); unset: what the engine's calibration chose.
     apply_at: str | None = None

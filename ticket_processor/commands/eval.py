@@ -1,5 +1,6 @@
 """``ticketbot eval``: score an engine on a labelled JSON-lines file
-(``evaluation.labelled``).
+(``evaluation.labelled``); a file whose rows name the answering article (``answer_article``)
+scores the answers a send-mode run would give (``commands.answers``).
 
 The scores are printed by ``evaluation.display``. Registered in ``cli`` under the name ``eval``.
 """
@@ -67,6 +68,11 @@ def eval_(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers, "taxonomy_file": taxonomy, "learned_model": model})
+        from .answers import names_answers, print_answers_eval
+
+        if names_answers(file):  # rows name the answering article: answers are scored
+            print_answers_eval(settings, file)
+            return
         chosen = load_taxonomy(settings.taxonomy_file)
         chain = build_eval_chain(settings, chosen, engine)
         show = console.is_terminal and not as_json and engine != "rules"

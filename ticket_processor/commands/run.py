@@ -49,6 +49,12 @@ def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None
         console.print(
             title, *planned_lines(summary.planned), sep="\n", soft_wrap=True, markup=False
         )
+    if dry_run and summary.answer_texts:
+        console.print("Replies to customers (dry run: not sent):", markup=False)
+        for ticket_id, mode, text in sorted(summary.answer_texts):
+            console.print(
+                f"--- ticket {ticket_id} ({mode}) ---\n{text}", markup=False, soft_wrap=True
+            )
     if console.is_terminal:
         console.print(summary_table(summary))
     else:
@@ -242,6 +248,7 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..common.eventlog import read_events
+    from ..run.answer_revert import answers_of_run, describe, revert_answers
     from ..run.audit import record_revert
     from ..run.connect import connect
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
@@ -251,15 +258,22 @@ def revert(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        writes = writes_of_run(read_events(settings.log_dir), run_id)
-        if not writes:
+        events = list(read_events(settings.log_dir))
+        writes = writes_of_run(events, run_id)
+        sent = answers_of_run(events, run_id)
+        if not writes and not sent:
             raise ConfigError(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
             )
         helpdesk = connect(settings)
         try:
-            tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
+            tickets = {
+                t.id: t
+                for t in helpdesk.tickets(
+                    [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
+                )
+            }
             # The fields' titles (one request, only when the run filled fields): the note and
             # the lines below name fields as agents see them, not by id.
             titles = (
@@ -272,14 +286,23 @@ def revert(
             )
             for change in plan.changes:
                 typer.echo(describe_revert(change, tickets.get(change.ticket_id), titles))
+            for answer in sent:
+                typer.echo(describe(answer, tickets.get(answer.ticket_id)))
             typer.echo(
                 f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
                 f"someone since, {len(plan.missing)} gone"
             )
-            if dry_run or not plan.changes:
+            if sent:
+                typer.echo(
+                    f"{len(sent)} reply(ies) were mailed to customers: a mail cannot be unsent; "
+                    "their status and tags are restored"
+                )
+            if dry_run or not (plan.changes or sent):
                 return
             with RunLock(settings.state_dir):
                 outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+                fresh = {t.id: t for t in helpdesk.tickets([a.ticket_id for a in sent])}
+                undone = revert_answers(helpdesk, sent, fresh)  # type: ignore[arg-type]
             unrecorded = record_revert(settings, run_id, outcomes)
             if unrecorded:
                 err_console.print(f"not in the audit store: {escape(unrecorded)}")
@@ -288,5 +311,8 @@ def revert(
         failed = [o for o in outcomes if o.error is not None]
         for outcome in failed:
             err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
+        answer_failed = [(i, e) for i, e in undone if e is not None]
+        for ticket_id, error in answer_failed:
+            err_console.print(f"ticket {ticket_id}: {escape(error or '')}")
         typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
-    raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
+    raise typer.Exit(ExitCode.PARTIAL if failed or answer_failed else ExitCode.OK)

@@ -24,6 +24,7 @@ from .agreement import (
     outcome_pairs,
     shadow_agreement_events,
 )
+from .answers import AnswerCategory, answer_categories
 from .detail import Agreement, FailedTicket, Routing, agreement, failed_tickets, priorities, routing
 from .replies import ReplyDay, reply_days
 from .runs import LoggedRun, as_float, as_int, event_time, summarise_runs
@@ -209,6 +210,8 @@ class Report:
     replies: list[ReplyDay] = field(default_factory=list)
     # Category volume per day with today's change (the runs' daily counts; see report/trends).
     trends: list[Trend] = field(default_factory=list)
+    # Answers to customers, per category (``report.answers``).
+    answers: list[AnswerCategory] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -253,6 +256,10 @@ class Report:
         data["agreement"] = [{**asdict(a), "rate": a.rate} for a in self.agreement]
         data["shadow_agreement"] = [{**asdict(a), "rate": a.rate} for a in self.shadow_agreement]
         data["replies"] = [{**asdict(d), "retriaged": d.retriaged} for d in self.replies]
+        data["answers"] = [
+            {**asdict(a), "resolution_rate": a.resolution_rate, "acceptance": a.acceptance}
+            for a in self.answers
+        ]
         return data
 
 
@@ -408,6 +415,7 @@ def build_report(
         shadow_agreement=agreement(shadow_agreement_events(events, history)),
         corrections=corrections(outcomes),
         replies=reply_days(events, dry_runs),
+        answers=answer_categories(events, dry_runs),
     )
 
 

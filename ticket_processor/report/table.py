@@ -115,6 +115,8 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(replies_table(report))
     if report.trends:
         console.print(trends_table(report.trends))
+    if report.answers:
+        console.print(answers_table(report))
     if report.run_list:
         console.print(_latest_runs(report))
 
@@ -143,6 +145,32 @@ def replies_table(report: Report) -> Table:
         moved = f"{fmt_count(d.worse)} worse, {fmt_count(d.better)} better"
         counts = (d.retriaged, d.actionable, d.thanks, d.auto_reply, d.notes)
         table.add_row(d.day, *(fmt_count(n) for n in counts), moved)
+    return table
+
+
+def answers_table(report: Report) -> Table:
+    """Answers to customers per category, and how many of them resolved the ticket."""
+    table = Table(title="Answers to customers", title_justify="left")
+    headings = (
+        "category",
+        "drafted",
+        "drafts used",
+        "sent",
+        "resolved",
+        "re-opened",
+        "resolution rate",
+    )
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading == "category" else "right")
+    for a in report.answers:
+        counts = (a.sent, a.resolved, a.reopened)
+        table.add_row(
+            a.category,
+            fmt_count(a.drafted),
+            fmt_pct(a.acceptance),
+            *(fmt_count(n) for n in counts),
+            fmt_pct(a.resolution_rate),
+        )
     return table
 
 

@@ -180,6 +180,9 @@ class Alerter:
             f"rising:{key}",
             f"category rising: {message}; see `ticketbot report` for its trend",
         )
+    def answers_demoted(self, category: str, message: str) -> AlertOutcome:
+        """An ``auto`` category moved back to draft (its answers are re-opened too often)."""
+        return self._alert(f"answers_demoted:{category}", message)
 
     def group_missing(self, route: str, group: str, message: str) -> AlertOutcome:
         """A route's group is not in the helpdesk: alerted once, not again until

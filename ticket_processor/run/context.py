@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..common.eventlog import EventSink
 from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
@@ -21,6 +21,9 @@ from .audit import NO_AUDIT, DecisionSink
 from .runtime import Runtime
 from .types import RunOptions
 from .writer import WriteClaims
+
+if TYPE_CHECKING:
+    from .answering import RunAnswers
 
 
 class Planner(Protocol):
@@ -94,3 +97,5 @@ class RunContext:
     # Per-ticket claims around each write batch, shared with every ticketbot process on the
     # state directory (``state.claims``: a run beside ``serve``); None: this process only.
     claims: WriteClaims | None = None
+    # Answering the customer (``answering.RunAnswers``); None: answers are off.
+    answers: RunAnswers | None = None

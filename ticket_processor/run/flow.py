@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ..answers.plan import TicketCues
 from ..errors import RunOutOfTime
 from ..models import Ticket, Triage, WriteBack, WriteOutcome
 from ..triage.prepare import PreparedTicket, prepare_ticket
@@ -38,6 +39,8 @@ class _InFlight:
     # Field values the ticket's own text gives (``triage.fields``), found before its body is
     # let go; the plan keeps those whose field is still empty on the ticket as it is then.
     found: dict[str, str] = field(default_factory=dict)
+    # What answering reads of the ticket's own text (``answers.plan.cues``), when answers are on.
+    cues: TicketCues | None = None
 
 
 class TicketFlow:
@@ -67,6 +70,7 @@ class TicketFlow:
         self._closed = False  # after a stop's grace: late results are dropped, not written
         self._futures: set[Future[None]] = set()
         self.record = record
+        self.answers = ctx.answers
 
     # -- taking a ticket (main thread) --------------------------------------------------
 
@@ -94,10 +98,13 @@ class TicketFlow:
             ticket.subject, ticket.description, max_tokens=self.options.max_input_tokens
         )
         found = self.planner.field_values(ticket)
+        cues = self.answers.cues(ticket) if self.answers is not None else None
         slim = ticket.model_copy(update={"description": ""})
         with self._lock:
-            self._inflight[ticket.id] = _InFlight(slim, prepared.subject, self.clock(), found=found)
-        future = pool.submit(self._work, slim, prepared, found)
+            self._inflight[ticket.id] = _InFlight(
+                slim, prepared.subject, self.clock(), found=found, cues=cues
+            )
+        future = pool.submit(self._work, slim, prepared, found, cues)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
@@ -113,7 +120,13 @@ class TicketFlow:
 
     # -- analysing (worker threads) ------------------------------------------------------
 
-    def _work(self, ticket: Ticket, prepared: PreparedTicket, found: dict[str, str]) -> None:
+    def _work(
+        self,
+        ticket: Ticket,
+        prepared: PreparedTicket,
+        found: dict[str, str],
+        cues: TicketCues | None = None,
+    ) -> None:
         reason = self.should_stop()
         if reason is not None:
             self.defer(ticket.id, reason)
@@ -121,6 +134,8 @@ class TicketFlow:
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
             writeback = self.planner.plan(ticket, result, found)
+            if self.answers is not None:
+                writeback = self.answers.attach(ticket, result, writeback, cues)
         except RunOutOfTime:
             self.defer(ticket.id, "max_runtime")
             return
@@ -167,7 +182,12 @@ class TicketFlow:
             entry = self._inflight.get(fresh.id)
         if entry is None or entry.triage is None:
             return None
-        return self.planner.plan(fresh, entry.triage, entry.found)
+        writeback = self.planner.plan(fresh, entry.triage, entry.found)
+        if self.answers is not None:
+            writeback = self.answers.attach(
+                fresh, entry.triage, writeback, entry.cues, replanned=True
+            )
+        return writeback
 
     # -- closing a ticket: exactly one of these per taken ticket -------------------------
 

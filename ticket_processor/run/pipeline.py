@@ -162,6 +162,12 @@ class Pipeline:
         writer = self.flow.writer
         if writer is not None and writer.aborted is not None:
             raise RunAborted(str(writer.aborted))
+        answers = self.ctx.answers
+        if answers is not None:
+            # The triage notes announcing the replies are written: send them, once each.
+            answers.send_pending(self._stop_reason)
+            answers.judge_drafts()
+            answers.settle_sent()
         if self._retriage() and self._stop_reason() is None:
             self._replies()
 
@@ -235,6 +241,10 @@ class Pipeline:
         self.recorder.aborted(reason)
 
     def _finish(self) -> None:
+        if self.ctx.answers is not None:
+            counts = self.ctx.answers.counts
+            self.summary.answers = counts.totals()
+            self.summary.answer_texts = list(counts.texts)
         self.recorder.conclude(self.clock() - self._started, self._stop_signal())
         if not self.options.dry_run:
             self._save_cursor()

@@ -284,6 +284,14 @@ class ReplyPass:
         )
         if written is not None and change.escalated:
             self.ctx.planner.note_escalation(ticket, change.escalated_by)
+        if self.ctx.answers is not None:
+            # A reply to an automated answer: a thank-you resolves it, else people take over.
+            try:
+                self.ctx.answers.after_reply(ticket, change.kind)
+            except TicketBotError as exc:
+                self.log.emit(
+                    "answer_followup_failed", level="warning", ticket_id=ticket.id, error=str(exc)
+                )
         triage = judged.triage
         self.log.emit(
             "reply_triaged",

@@ -13,13 +13,14 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..answers.plan import Writer
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..kb.refresh import index_path, open_for_run
@@ -34,11 +35,13 @@ from ..state.cache import AnalysisCache
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
+from ..triage.chain import LLMEngine, TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
+from .answers_setup import build_answers
 from .audit import NO_AUDIT, close_audit, mode_of, open_audit, prune_audit
 from .connect import breaker_name, connect
 from .context import RunContext
@@ -269,6 +272,18 @@ def _run_logged(
         book = load_field_book(settings.fields_file, helpdesk)
         missing += _stale_fields(log, alerter, book, settings.fields_file, dry_run=options.dry_run)
         fields = book.fields
+        answers, answer_notes = build_answers(
+            settings,
+            taxonomy,
+            helpdesk,
+            kb.index,
+            log=log,
+            dry_run=options.dry_run,
+            shadow=options.shadow,
+            prefix=options.prefix,
+            alert=None if options.dry_run else alerter.answers_demoted,
+            writer=_answer_writer(choice.chain) if choice.preferred == "llm" else None,
+        )
         planner = ChangePlanner(
             options,
             run_id=run_id,
@@ -301,9 +316,10 @@ def _run_logged(
                 deadline=parts.deadline,
                 audit=feed if feed is not None else NO_AUDIT,
                 claims=None if options.dry_run else write_claims(settings),
+                answers=answers,
             )
             pipeline = Pipeline(ctx)
-            pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing)
+            pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing, *answer_notes)
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
         ticket_url = helpdesk.ticket_url
@@ -420,3 +436,11 @@ def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:
         log.emit(
             "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
         )
+
+
+def _answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
+    """The LLM's answer writer, when the chain has the LLM."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.answer_writer()
+    return None

@@ -117,10 +117,16 @@ class RunSummary:
     reply_notes: int = 0
     reply_failed: int = 0
     sentiment_changes: int = 0
+    # Answering the customer (run/answering.py): drafted, planned, sent, cancelled, resolved,
+    # re-opened; and, for a dry run's table, each reply's full text (ticket, mode, text).
+    answers: dict[str, int] = field(default_factory=dict)
+    answer_texts: list[tuple[int, str, str]] = field(default_factory=list)
 
     def as_event(self) -> dict[str, Any]:
         fields = {
-            key: value for key, value in self.__dict__.items() if key not in {"run_id", "planned"}
+            key: value
+            for key, value in self.__dict__.items()
+            if key not in {"run_id", "planned", "answer_texts"}
         }
         for key in (
             "categories",
@@ -130,6 +136,7 @@ class RunSummary:
             "fallback_engines",
             "llm",
             "reply_kinds",
+            "answers",
         ):
             fields[key] = dict(fields[key])
         fields["set_aside"] = list(self.set_aside)

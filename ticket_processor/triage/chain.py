@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Protocol, runtime_checkable
 
@@ -111,6 +111,12 @@ class LLMEngine:
         if self.calibration is None or result.engine != "llm":
             return result
         return self.calibration.apply(result)
+
+    def answer_writer(self) -> Callable[[str, str], str | None] | None:
+        """The analyser's ``write_answer`` (an article's text, a language → a short answer
+        for the customer), when it has one: answers may then be the LLM's words."""
+        write = getattr(self._analyser, "write_answer", None)
+        return write if callable(write) else None
 
     def concurrency(self) -> dict[str, object]:
         """What bounded the LLM side of the run (the analyser's pacer), for the summary."""

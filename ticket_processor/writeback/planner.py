@@ -21,7 +21,7 @@ the log) and calls them; it never builds a ``WriteBack`` itself.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..models import (
     SHORT_TAG_MAX,
@@ -39,7 +39,7 @@ from .note import HelpdeskFields, render_revert_note
 from .reply_change import ReplyChange, ReplyKind, plan_reply
 from .review_change import ReviewedLabel as ReviewedLabel
 from .review_change import review_writeback as review_writeback
-from .trailer import NoteTrailer
+from .trailer import NoteTrailer, parse_trailer
 from .triage_change import plan_change
 
 
@@ -105,6 +105,28 @@ def triage_writeback(
             "escalated": decision.escalate,
         }
     )
+
+
+def with_customer_reply(
+    writeback: WriteBack, block: str, article_id: int, add_tags: Sequence[str] = ()
+) -> WriteBack:
+    """A triage's write-back that also shows the reply planned for the customer (``block``:
+    the reply between its markers, ``answers/``) in its note, before the trailer (which stays
+    the note's last line and records the reply's article: ``answer=<id>``), and adds
+    ``add_tags``."""
+    note = writeback.note
+    if not note:
+        text = block
+    else:
+        lines = note.rstrip("\n").split("\n")
+        trailer = parse_trailer(lines[-1])
+        if trailer is not None:
+            last = replace(trailer, answer=article_id).line()
+            text = "\n".join([*lines[:-1], "", block, "", last])
+        else:
+            text = f"{note.rstrip()}\n\n{block}"
+    tags = tuple(dict.fromkeys((*writeback.additional_tags, *add_tags)))
+    return writeback.model_copy(update={"note": text, "additional_tags": tags})
 
 
 def reply_plan(

@@ -52,6 +52,9 @@ class NoteTrailer:
     applied: tuple[str, ...] | None = None
     # The sentiment of each message so far, first message first (a note answering a reply).
     trend: tuple[str, ...] = ()
+    # The help-centre article of the reply planned for the customer (``answers/``: drafted
+    # in the note, or to be sent once); None: no reply.
+    answer: int | None = None
     version: int = TRAILER_VERSION
 
     def line(self) -> str:
@@ -74,6 +77,7 @@ class NoteTrailer:
             ("model", self.model),
             *((("applied", ",".join(self.applied) or "none"),) if self.applied is not None else ()),
             *((("trend", ",".join(self.trend)),) if self.trend else ()),
+            *((("answer", self.answer),) if self.answer is not None else ()),
             *((f"field.{quote(k, safe='')}", v) for k, v in sorted(self.fields.items())),
         ]
         return f"{TRAILER_TAG}{self.version} " + " ".join(f"{k}={text(v)}" for k, v in pairs)
@@ -116,6 +120,7 @@ def parse_trailer(line: str) -> NoteTrailer | None:
             answers=None if answers == FIRST_MESSAGE else int(answers),
             applied=_applied(values.get("applied")),
             trend=tuple(Sentiment(v).value for v in values.get("trend", "").split(",") if v),
+            answer=int(values["answer"]) if "answer" in values else None,
             fields={
                 k.removeprefix("field."): v for k, v in values.items() if k.startswith("field.")
             },

@@ -73,6 +73,7 @@ from ...resilience.retry import Retrier
 from ...writeback.note import answers_same_message, is_triage_note
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
+from . import public_reply
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages
@@ -191,6 +192,28 @@ class FreshdeskHelpdesk:
 
     def conversation(self, ticket_id: int) -> Conversation | None:
         return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
+
+    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
+        public_reply.post_answer(self.http, self._read, ticket_id, body, add_tags=add_tags)
+
+    def set_status(
+        self,
+        ticket_id: int,
+        status: str,
+        *,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        note: str | None = None,
+    ) -> None:
+        public_reply.set_status(
+            self.http,
+            self._read,
+            ticket_id,
+            status,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            note=note,
+        )
 
     def own_id(self) -> int | None:
         """The id of the agent ticketbot signs in as, the author of its notes (one

@@ -48,7 +48,7 @@ from ...models import (
 from ...resilience.pacing import RequestWindow
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
-from . import replies
+from . import public_reply, replies
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles
 from .kind import KIND, ZendeskSettings
@@ -196,6 +196,22 @@ class ZendeskHelpdesk:
 
     def conversation(self, ticket_id: int) -> Conversation | None:
         return replies.conversation(self.client, ticket_id, self.own_id)
+
+    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
+        public_reply.post_answer(self.client, ticket_id, body, add_tags=add_tags)
+
+    def set_status(
+        self,
+        ticket_id: int,
+        status: str,
+        *,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        note: str | None = None,
+    ) -> None:
+        public_reply.set_status(
+            self.client, ticket_id, status, add_tags=add_tags, remove_tags=remove_tags, note=note
+        )
 
     def own_id(self) -> int | None:
         """The id of the user ticketbot signs in as, the author of its notes (one ``users/me``

@@ -285,6 +285,15 @@ class ZendeskClient:
             current = self.job_status(current.id)
         return current
 
+    def put_ticket(self, ticket_id: int, change: dict[str, Any], *, replay_safe: bool) -> None:
+        """One ``PUT /tickets/{id}`` of a raw change (a public reply, a status)."""
+        self._http.request(
+            "PUT",
+            f"/api/v2/tickets/{int(ticket_id)}.json",
+            json={"ticket": change},
+            replay_safe=replay_safe,
+        )
+
     def update_ticket(self, writeback: WriteBack) -> Ticket:
         """Apply one change with ``PUT /tickets/{id}``; with ``updated_stamp``, only if the
         ticket is unchanged since (``safe_update``), else ``ConflictError`` at once."""

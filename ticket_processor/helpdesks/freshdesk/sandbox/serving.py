@@ -136,6 +136,8 @@ class _Handler(JsonHandler):
             return
         if self.command == "GET" and path == "/sandbox/stats":
             self.send_json(200, sandbox.stats())
+        elif self.command == "GET" and path == "/sandbox/outbox":
+            self.send_json(200, {"outbox": sandbox.store.outbox()})
         elif self.command == "POST" and path == "/sandbox/reset_stats":
             sandbox.reset_stats()
             self.send_json(200, sandbox.stats())

@@ -190,11 +190,37 @@ class FreshdeskStore:
             note.update(emails)
             self._next_note += 1
             self._notes.setdefault(ticket_id, []).append(note)
-            # A conversation is activity on the ticket: it moves the ticket's updated_at.
-            self._touch(apply_update(ticket, {}, now))
+            # A conversation is activity on the ticket: it moves the ticket's updated_at. The
+            # requester's own message re-opens a pending ticket, as Freshdesk does.
+            changes: dict[str, Any] = {}
+            if incoming and user_id == ticket.get("requester_id") and ticket["status"] == 3:
+                changes["status"] = 2
+            self._touch(apply_update(ticket, changes, now))
             if self.observer is not None:
                 self.observer("note", ticket, note, self.is_agent(user_id))
             return note
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """What requesters would have received by mail (``GET /sandbox/outbox``): every public
+        reply an agent or the API user wrote, oldest first."""
+        with self._lock:
+            mails = []
+            for ticket_id, notes in sorted(self._notes.items()):
+                requester = self._tickets[ticket_id].get("requester_id")
+                for note in notes:
+                    if note.get("private") or note.get("incoming") or note["user_id"] == requester:
+                        continue
+                    mails.append(
+                        {
+                            "ticket_id": ticket_id,
+                            "to_requester_id": requester,
+                            "author_id": note["user_id"],
+                            "comment_id": note["id"],
+                            "body": note.get("body_text") or note.get("body", ""),
+                            "created_at": note.get("created_at"),
+                        }
+                    )
+            return mails
 
     def delete_note(self, note_id: int) -> None:
         """Remove a note (``DELETE /conversations/{id}``); ``not_found`` when there is none."""

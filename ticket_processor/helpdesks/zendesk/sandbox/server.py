@@ -308,6 +308,8 @@ class _Handler(JsonHandler):
         path = path.removesuffix(".json")
         if self.command == "GET" and path == "/sandbox/stats":
             self._send(200, sandbox.stats())
+        elif self.command == "GET" and path == "/sandbox/outbox":
+            self._send(200, {"outbox": sandbox.store.outbox()})
         elif self.command == "POST" and path == "/sandbox/reset_stats":
             self._read_body()
             sandbox.reset_stats()

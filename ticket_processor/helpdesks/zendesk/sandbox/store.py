@@ -90,6 +90,11 @@ class TicketStore:
         with self._lock:
             return list(self._book.tickets.values())
 
+    def outbox(self) -> list[dict[str, Any]]:
+        """What requesters would have received by mail (``GET /sandbox/outbox``)."""
+        with self._lock:
+            return self._book.outbox()
+
     def count(self) -> int:
         with self._lock:
             return len(self._book.tickets)

@@ -123,6 +123,11 @@ class TicketBook:
         spec = changes.get("comment")
         if spec:
             comment = comment_record(self._next_comment_id, spec, AGENT_ID, now)
+            # Zendesk re-opens a pending ticket when its requester comments.
+            by_requester = comment["author_id"] == current.get("requester_id")
+            reopens = current["status"] == "pending" and "status" not in changes
+            if by_requester and comment["public"] and reopens:
+                after["status"] = "open"
             self._next_comment_id += 1
             self.comments[ticket_id] = [*self.comments.get(ticket_id, ()), comment]
         self._publish(after, now)
@@ -155,6 +160,26 @@ class TicketBook:
         ``end_user`` for everyone else (the requesters)."""
         staff = user_id in (AGENT_ID, HUMAN_AGENT_ID) or user_id in self.directory.agents
         return "agent" if staff else "end_user"
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """What requesters would have received by mail: every public comment after a ticket's
+        first one that its requester did not write, oldest first."""
+        mails = []
+        for ticket_id, comments in sorted(self.comments.items()):
+            requester = self.tickets[ticket_id].get("requester_id")
+            for comment in comments[1:]:
+                if comment["public"] and comment["author_id"] != requester:
+                    mails.append(
+                        {
+                            "ticket_id": ticket_id,
+                            "to_requester_id": requester,
+                            "author_id": comment["author_id"],
+                            "comment_id": comment["id"],
+                            "body": comment["body"],
+                            "created_at": comment["created_at"],
+                        }
+                    )
+        return mails
 
     def _publish(self, ticket: dict[str, Any], now: float, *, created: bool = False) -> None:
         """Stamp a new version of ``ticket`` and make it the current one."""

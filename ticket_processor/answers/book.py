@@ -1,0 +1,195 @@
+"""What the answers keep between runs: ``answers.json`` in the state directory.
+
+- ``planned``: replies decided but not yet confirmed sent, each ``planned`` or ``sending``.
+  An entry is written (fsync'd, atomically) before the triage write that announces it, and is
+  marked ``sending`` before the reply goes out: a run killed anywhere leaves the next run the
+  entry, and the next run reads the conversation before it sends (a reply of ours already
+  there is finished, never sent again).
+- ``sent``: every ticket answered (requester, time, category, article) — the loop guard, the
+  report and the ladder's re-open rate; ``outcomes``: resolved or re-opened, per ticket.
+- ``drafts``: drafted answers and, once an agent's first public reply is read, whether it used
+  the draft (the ladder's acceptance); ``ladder``: each ``auto`` category's current rung.
+
+Thread-safe; each change is written at once. Entries older than ``KEEP_SECONDS`` are dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..common.atomic import (
+    SetAside,
+    atomic_write_bytes,
+    prepare_directory,
+    read_state_bytes,
+    set_aside,
+)
+from .vocab import AnswerPlan
+
+BOOK = "answers.json"
+KEEP_SECONDS = 30 * 24 * 3600
+MAX_ENTRIES = 20_000
+
+
+def _empty() -> dict[str, Any]:
+    return {"planned": {}, "sent": {}, "outcomes": {}, "drafts": {}, "ladder": {}}
+
+
+class AnswerBook:
+    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
+        self.path = Path(directory) / BOOK
+        self._read_only = read_only
+        self._lock = threading.RLock()
+        self._data = _empty()
+        # A damaged book is set aside (``<name>.bad-<time>``) and the answers start afresh:
+        # a reply already mailed is still found in its conversation before anything is sent.
+        self.set_aside: SetAside | None = None
+        try:
+            found = orjson.loads(read_state_bytes(self.path))
+        except FileNotFoundError:
+            return
+        except (OSError, orjson.JSONDecodeError) as exc:
+            if not read_only:
+                self.set_aside = set_aside(self.path, f"{type(exc).__name__}: {exc}"[:200])
+            return
+        if not isinstance(found, dict):
+            if not read_only:
+                self.set_aside = set_aside(self.path, "not a JSON object")
+            return
+        for key, default in _empty().items():
+            value = found.get(key, default)
+            self._data[key] = value if isinstance(value, dict) else default
+
+    def _save(self) -> None:
+        if not self._read_only:
+            if not self.path.parent.is_dir():
+                prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
+            atomic_write_bytes(self.path, orjson.dumps(self._data, option=orjson.OPT_INDENT_2))
+
+    # -- replies to send -------------------------------------------------------------------
+
+    def plan(self, plan: AnswerPlan, now: float) -> None:
+        with self._lock:
+            key = str(plan.ticket_id)
+            if key in self._data["planned"] or key in self._data["sent"]:
+                return  # planned or sent already: the first plan stands
+            self._data["planned"][key] = {**asdict(plan), "state": "planned", "at": now}
+            self._save()
+
+    def planned(self) -> list[tuple[AnswerPlan, str, float]]:
+        """Every reply still to send (or to confirm), oldest first: the plan, its state, when."""
+        with self._lock:
+            rows = sorted(self._data["planned"].values(), key=lambda r: (r["at"], r["ticket_id"]))
+        fields = set(AnswerPlan.__dataclass_fields__)
+        return [
+            (AnswerPlan(**{k: v for k, v in row.items() if k in fields}), row["state"], row["at"])
+            for row in rows
+        ]
+
+    def sending(self, ticket_id: int) -> None:
+        with self._lock:
+            entry = self._data["planned"].get(str(ticket_id))
+            if entry is not None and entry["state"] != "sending":
+                entry["state"] = "sending"
+                self._save()
+
+    def drop(self, ticket_id: int) -> None:
+        with self._lock:
+            if self._data["planned"].pop(str(ticket_id), None) is not None:
+                self._save()
+
+    def sent(self, plan: AnswerPlan, now: float) -> None:
+        with self._lock:
+            self._data["planned"].pop(str(plan.ticket_id), None)
+            self._data["sent"][str(plan.ticket_id)] = {
+                "requester_id": plan.requester_id,
+                "at": now,
+                "category": plan.category,
+                "article_id": plan.article_id,
+            }
+            self._prune(now)
+            self._save()
+
+    def was_sent(self, ticket_id: int) -> bool:
+        with self._lock:
+            return str(ticket_id) in self._data["sent"]
+
+    def requester_answered_at(self, requester_id: int | None, ticket_id: int) -> float | None:
+        """When this requester was last auto-answered (or is about to be) on another ticket."""
+        if requester_id is None:
+            return None
+        with self._lock:
+            rows = [*self._data["sent"].items(), *self._data["planned"].items()]
+            times = [
+                row["at"]
+                for key, row in rows
+                if row.get("requester_id") == requester_id and key != str(ticket_id)
+            ]
+        return max(times) if times else None
+
+    # -- what happened next ---------------------------------------------------------------
+
+    def outcome(self, ticket_id: int, outcome: str, now: float) -> None:
+        with self._lock:
+            self._data["outcomes"][str(ticket_id)] = {"outcome": outcome, "at": now}
+            self._save()
+
+    def sent_rows(self) -> dict[int, dict[str, Any]]:
+        with self._lock:
+            return {int(k): dict(v) for k, v in self._data["sent"].items()}
+
+    def outcomes(self) -> dict[int, str]:
+        with self._lock:
+            return {int(k): v["outcome"] for k, v in self._data["outcomes"].items()}
+
+    # -- the ladder -----------------------------------------------------------------------
+
+    def drafted(self, plan: AnswerPlan, now: float) -> None:
+        with self._lock:
+            key = str(plan.ticket_id)
+            if key in self._data["drafts"]:
+                return
+            self._data["drafts"][key] = {
+                "category": plan.category,
+                "article_id": plan.article_id,
+                "url": plan.article_url,
+                "answer": plan.body,
+                "at": now,
+                "accepted": None,
+            }
+            self._prune(now)
+            self._save()
+
+    def drafts(self) -> dict[int, dict[str, Any]]:
+        with self._lock:
+            return {int(k): dict(v) for k, v in self._data["drafts"].items()}
+
+    def judge_draft(self, ticket_id: int, accepted: bool) -> None:
+        with self._lock:
+            entry = self._data["drafts"].get(str(ticket_id))
+            if entry is not None and entry["accepted"] is None:
+                entry["accepted"] = accepted
+                self._save()
+
+    def rung(self, category: str) -> str:
+        with self._lock:
+            return str(self._data["ladder"].get(category, {}).get("mode", "draft"))
+
+    def set_rung(self, category: str, mode: str, now: float, *, by: str) -> None:
+        with self._lock:
+            self._data["ladder"][category] = {"mode": mode, "at": now, "by": by}
+            self._save()
+
+    def _prune(self, now: float) -> None:
+        for key in ("sent", "drafts", "outcomes"):
+            table = self._data[key]
+            old = [k for k, v in table.items() if now - float(v.get("at", now)) > KEEP_SECONDS]
+            for k in old:
+                table.pop(k, None)
+            while len(table) > MAX_ENTRIES:
+                table.pop(next(iter(table)))

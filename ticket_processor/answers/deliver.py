@@ -1,0 +1,87 @@
+"""Sending one planned reply exactly once, over the ``AnswerDesk`` protocol.
+
+``deliver`` reads the conversation again right before sending: a reply of ticketbot's already
+there (a run killed after sending) is finished (tags and status put in place), never sent
+again; an agent's public reply, an assignee, a solved ticket or an earlier answer cancel it; a
+ticket whose triage write has not landed yet waits. Both helpdesk adapters implement
+``AnswerDesk`` (Zendesk: one ``PUT`` with a public comment, status pending and the tags;
+Freshdesk: ``POST /tickets/{id}/reply``, then status Pending and the tags).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from ..models import Conversation
+from .vocab import AnswerPlan, answered_tag, article_tag, reopened_tag
+
+Delivered = Literal[
+    "sent", "finished", "waiting", "gone", "agent_answered", "assigned", "closed", "answered_before"
+]
+
+
+class AnswerDesk(Protocol):
+    """What answering needs of a helpdesk, beyond the ``Helpdesk`` protocol."""
+
+    def conversation(self, ticket_id: int) -> Conversation | None: ...
+
+    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
+        """A public reply from the API token's user, status pending, ``add_tags`` added."""
+        ...
+
+    def set_status(
+        self,
+        ticket_id: int,
+        status: str,
+        *,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        note: str | None = None,
+    ) -> None:
+        """Status (ticketbot's words: open, pending, solved), tags added and removed, and an
+        internal note, if any."""
+        ...
+
+
+def answer_tags(plan: AnswerPlan, prefix: str) -> tuple[str, ...]:
+    return (answered_tag(prefix), article_tag(prefix, plan.article_id))
+
+
+def deliver(
+    desk: AnswerDesk, plan: AnswerPlan, *, prefix: str, marker: str
+) -> tuple[Delivered, str | None]:
+    """Send ``plan`` unless the conversation as it is now says not to: what happened, and the
+    ticket's status before (what a revert restores)."""
+    conversation = desk.conversation(plan.ticket_id)
+    if conversation is None:
+        return "gone", None
+    ticket = conversation.ticket
+    return _deliver(desk, plan, conversation, prefix=prefix, marker=marker), ticket.status
+
+
+def _deliver(
+    desk: AnswerDesk, plan: AnswerPlan, conversation: Conversation, *, prefix: str, marker: str
+) -> Delivered:
+    ticket = conversation.ticket
+    ours = [m for m in conversation.messages if m.public and m.from_ticketbot]
+    tags = answer_tags(plan, prefix)
+    if ours:
+        # Sent by a run that did not live to record it: put its tags and status in place.
+        if answered_tag(prefix) not in ticket.tags:
+            desk.set_status(plan.ticket_id, "pending", add_tags=tags)
+        return "finished"
+    if answered_tag(prefix) in ticket.tags or reopened_tag(prefix) in ticket.tags:
+        return "answered_before"
+    if marker not in ticket.tags:
+        return "waiting"  # the triage write that announces the reply has not landed yet
+    if ticket.status in ("solved", "closed"):
+        return "closed"
+    if ticket.assignee_id is not None:
+        return "assigned"
+    if any(
+        m.public and not m.from_requester and not m.from_ticketbot for m in conversation.messages
+    ):
+        return "agent_answered"
+    desk.post_answer(plan.ticket_id, plan.body, add_tags=tags)
+    return "sent"

@@ -1,0 +1,67 @@
+"""The answers' vocabulary: modes, the tags an answer leaves, and the values passed around.
+
+Tag names are built from the run's prefix (``ai_`` by default: ``ai_answered``,
+``ai_answer_drafted``, ``ai_answer_resolved``, ``ai_answer_reopened``,
+``ai_answer_article_<id>``), as every other tag ticketbot writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+AnswerMode = Literal["off", "draft", "send", "auto"]
+MODES: tuple[AnswerMode, ...] = ("off", "draft", "send", "auto")
+# What a ticket finally gets in a run (``auto`` resolves to one of draft / send).
+Delivery = Literal["draft", "send"]
+
+# Where the reply's own text ends: anything after it in a note is ticketbot's, not the customer's.
+DRAFT_OPENS = "--- Reply drafted for the customer (not sent) ---"
+SENT_OPENS = "--- Reply to be sent to the customer ---"
+DRAFT_CLOSES = "--- end of reply ---"
+
+
+def answered_tag(prefix: str) -> str:
+    return f"{prefix}answered"
+
+
+def drafted_tag(prefix: str) -> str:
+    return f"{prefix}answer_drafted"
+
+
+def resolved_tag(prefix: str) -> str:
+    return f"{prefix}answer_resolved"
+
+
+def reopened_tag(prefix: str) -> str:
+    return f"{prefix}answer_reopened"
+
+
+def article_tag(prefix: str, article_id: int) -> str:
+    return f"{prefix}answer_article_{int(article_id)}"
+
+
+def article_of(tags: tuple[str, ...] | list[str], prefix: str) -> int | None:
+    """The article an earlier answer named, from its tag (None: none)."""
+    head = f"{prefix}answer_article_"
+    for tag in tags:
+        if tag.startswith(head) and tag[len(head) :].isdigit():
+            return int(tag[len(head) :])
+    return None
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    """A reply ticketbot means to give one ticket: the article it answers from, the reply's
+    whole text, how it goes out, and the facts the report and the ladder count by."""
+
+    ticket_id: int
+    delivery: Delivery
+    category: str
+    article_id: int
+    article_url: str
+    language: str
+    probability: float
+    body: str
+    requester_id: int | None = None
+    source: Literal["excerpt", "llm"] = "excerpt"

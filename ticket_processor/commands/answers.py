@@ -1,0 +1,266 @@
+"""``ticketbot answers``: the answers policy and the ladder by hand.
+
+- ``answers check [FILE]``: validate ``answers.toml`` (``TICKETBOT_ANSWERS``) against the
+  taxonomy and show each category's mode and threshold; exit 2 when it is not valid.
+- ``answers status``: per category, the rung of the ``auto`` ladder, drafts judged and their
+  acceptance, answers sent, resolved, re-opened and the answer resolution rate.
+- ``answers promote CATEGORY``: move an ``auto`` category to send by hand; refused (exit 1,
+  saying why) while its acceptance over N drafts is not above the target.
+- ``answers eval FILE``: what a send-mode run would send on a labelled file (rows with
+  ``answer_article``: an article id, or null for "needs a person"), on the synced index.
+- ``answers calibrate FILE``: fit the index score → probability calibration on such a file
+  and keep it in the state directory.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..settings import Settings
+
+answers_app = typer.Typer(help="Answering the customer: the policy, the ladder, the figures.")
+
+
+def _labelled(path: Path) -> list[dict[str, Any]]:
+    from ..errors import ConfigError
+
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the labelled file: {exc}") from None
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{number}: not a JSON object: {exc.msg}") from None
+        if not isinstance(row, dict) or "answer_article" not in row:
+            raise ConfigError(
+                f'{path}:{number}: each row needs "answer_article" (an article id, or null)'
+            )
+        rows.append(row)
+    return rows
+
+
+@answers_app.command("check")
+def check(
+    file: Annotated[
+        Path | None, typer.Argument(help="The answers file. Default: TICKETBOT_ANSWERS.")
+    ] = None,
+) -> None:
+    """Validate the answers file against the taxonomy and show what each category does."""
+    from ..errors import ConfigError
+    from ..run.answers_setup import read_policy
+    from ..triage.taxonomy import load_taxonomy
+    from .common import exit_codes, load
+
+    console = Console(highlight=False, soft_wrap=True)
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        path = file or settings.answers_file
+        if path is None:
+            raise ConfigError("no answers file: give one or set TICKETBOT_ANSWERS=answers.toml")
+        taxonomy = load_taxonomy(settings.taxonomy_file)
+        policy = read_policy(settings, taxonomy, path)
+        console.print(
+            f"default: mode {policy.mode} (TICKETBOT_ANSWER_MODE), threshold {policy.threshold}, "
+            f"thank-you {'solves' if policy.solve_on_thanks else 'leaves the ticket to agents'}"
+        )
+        ladder = policy.ladder
+        console.print(
+            f"ladder (auto): {ladder.drafts} drafts, promote above {ladder.target:.0%} "
+            f"acceptance, demote above {ladder.reopen_limit:.0%} re-opened"
+        )
+        for name in taxonomy.names:
+            subs = [n for n in policy.rules if n.startswith(f"{name}/")]
+            for key in (name, *subs):
+                category, _, sub = key.partition("/")
+                console.print(
+                    escape(
+                        f"{key}: {policy.mode_for(category, sub or None)}, threshold "
+                        f"{policy.threshold_for(category, sub or None)}"
+                    )
+                )
+        console.print(f"{escape(str(path))} is valid ({len(policy.rules)} category rule(s)).")
+
+
+def _standings(settings: Settings) -> list[Any]:
+    from ..answers.book import AnswerBook
+    from ..answers.ladder import standing
+    from ..run.answers_setup import read_policy
+    from ..triage.taxonomy import load_taxonomy
+
+    policy = read_policy(settings, load_taxonomy(settings.taxonomy_file))
+    book = AnswerBook(settings.state_dir, read_only=True)
+    drafts, sent, outcomes = book.drafts(), book.sent_rows(), book.outcomes()
+    names = sorted(
+        {str(d["category"]) for d in drafts.values()}
+        | {str(s["category"]) for s in sent.values()}
+        | {n.partition("/")[0] for n in policy.rules}
+    )
+    return [
+        (
+            name,
+            policy.mode_for(name),
+            standing(name, book.rung(name), drafts, sent, outcomes, policy.ladder),
+        )
+        for name in names
+    ]
+
+
+@answers_app.command("status")
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Per category: mode, the ladder's rung, acceptance of drafts, answers and their fate."""
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        rows = []
+        for name, mode, found in _standings(settings):
+            rows.append(
+                {
+                    "category": name,
+                    "mode": mode,
+                    "rung": found.rung if mode == "auto" else mode,
+                    "drafts_judged": found.drafts_judged,
+                    "acceptance": found.acceptance,
+                    "sent": found.sent,
+                    "resolved": found.resolved,
+                    "reopened": found.reopened,
+                    "resolution_rate": (found.resolved / found.sent) if found.sent else None,
+                }
+            )
+        if as_json:
+            typer.echo(json.dumps({"categories": rows}))
+            return
+        if not rows:
+            typer.echo("no category answers or drafts yet")
+        for row in rows:
+
+            def pct(value: float | None) -> str:
+                return "-" if value is None else f"{value:.0%}"
+
+            typer.echo(
+                f"{row['category']}: mode {row['mode']} (now {row['rung']}), "
+                f"{row['drafts_judged']} drafts judged, acceptance {pct(row['acceptance'])}, "
+                f"sent {row['sent']}, resolved {row['resolved']}, re-opened {row['reopened']}, "
+                f"resolution rate {pct(row['resolution_rate'])}"
+            )
+
+
+@answers_app.command("promote")
+def promote(category: Annotated[str, typer.Argument(help="The category to send in.")]) -> None:
+    """Move an auto category to send; refused while its drafts are not proven."""
+    from ..answers.book import AnswerBook
+    from ..answers.ladder import promotion_refusal
+    from ..errors import ConfigError
+    from ..run.answers_setup import read_policy
+    from ..triage.taxonomy import load_taxonomy
+    from .common import err_console, exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        policy = read_policy(settings, load_taxonomy(settings.taxonomy_file))
+        if policy.mode_for(category) != "auto":
+            raise ConfigError(
+                f"{category} answers in mode {policy.mode_for(category)}, not auto: set its "
+                "mode in the answers file"
+            )
+        found = dict((name, s) for name, _, s in _standings(settings)).get(category)
+        refusal = None if found is None else promotion_refusal(found, policy.ladder)
+        if found is None:
+            refusal = f"{category}: no drafts yet"
+        if refusal is not None:
+            err_console.print(f"not promoted: {escape(refusal)}")
+            raise typer.Exit(1)
+        AnswerBook(settings.state_dir).set_rung(category, "send", time.time(), by="promote")
+        typer.echo(f"{category} now sends its answers")
+
+
+def _index(settings: Settings) -> Any:
+    from ..errors import ConfigError
+    from ..kb.index import ArticleIndex
+    from ..kb.refresh import index_path
+
+    index = ArticleIndex(index_path(settings.state_dir), read_only=True)
+    if not index.available or index.count() == 0:
+        raise ConfigError("the help-centre index is empty: run 'ticketbot kb sync' first")
+    return index
+
+
+def _report(settings: Settings, file: Path, calibration: Any) -> Any:
+    from ..answers.evaluate import evaluate
+    from ..run.answers_setup import read_policy
+    from ..triage.rules import RulesEngine
+    from ..triage.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(settings.taxonomy_file)
+    policy = read_policy(settings, taxonomy)
+    engine = RulesEngine(taxonomy)
+    index = _index(settings)
+    try:
+        return evaluate(_labelled(file), index, engine.analyse, policy, calibration=calibration)
+    finally:
+        index.close()
+
+
+def names_answers(file: Path) -> bool:
+    """Whether the labelled file's first row names an answering article."""
+    try:
+        with file.open("rb") as handle:
+            first = next((line for line in handle if line.strip()), b"")
+        row = json.loads(first) if first else None
+    except (OSError, ValueError):
+        return False
+    return isinstance(row, dict) and "answer_article" in row
+
+
+def print_answers_eval(settings: Settings, file: Path) -> None:
+    """The answers' figures on ``file`` at the configured thresholds, as one JSON object."""
+    from ..answers.calibration import load_calibration
+
+    report = _report(settings, file, load_calibration(settings.state_dir))
+    typer.echo(json.dumps(report.as_dict(), indent=2))
+
+
+@answers_app.command("eval")
+def answers_eval(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]) -> None:
+    """Precision, coverage and false sends of a send-mode run on a labelled file."""
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        print_answers_eval(settings := load(), file)
+
+
+@answers_app.command("calibrate")
+def calibrate(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]) -> None:
+    """Fit the score → probability calibration of answers on a labelled file."""
+    from ..answers.calibration import fit, save_calibration
+    from ..errors import ConfigError
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        report = _report(settings, file, None)
+        if len(report.scores) < 20:
+            raise ConfigError(f"{file}: {len(report.scores)} rows found an article; need 20")
+        scores = [s for s, _ in report.scores]
+        right = [r for _, r in report.scores]
+        path = save_calibration(settings.state_dir, fit(scores, right))
+        typer.echo(f"answers calibration from {len(scores)} rows written to {path}")

@@ -1,0 +1,55 @@
+"""A public reply and a status change on a Freshdesk ticket (the answers' ``AnswerDesk``).
+
+A reply is ``POST /tickets/{id}/reply`` (mailed to the requester), then ``PUT /tickets/{id}``
+with status Pending and the tags merged into the ticket's own (Freshdesk's ``tags`` replaces
+the list). The reply is never replayed by the transport: a lost answer is an unknown fate,
+which the next run settles by reading the conversation before it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ...models import Ticket
+from .records import note_html
+from .wire import FreshdeskTransport
+
+STATUS_CODES = {"open": 2, "pending": 3, "solved": 4, "closed": 5}
+
+
+def post_answer(
+    http: FreshdeskTransport,
+    read: Callable[[int], Ticket | None],
+    ticket_id: int,
+    body: str,
+    *,
+    add_tags: Sequence[str],
+) -> None:
+    path = f"/api/v2/tickets/{int(ticket_id)}/reply"
+    http.request("POST", path, json={"body": note_html(body)}, replay_safe=False, retry=False)
+    set_status(http, read, ticket_id, "pending", add_tags=add_tags)
+
+
+def set_status(
+    http: FreshdeskTransport,
+    read: Callable[[int], Ticket | None],
+    ticket_id: int,
+    status: str,
+    *,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    note: str | None = None,
+) -> None:
+    if note:
+        path = f"/api/v2/tickets/{int(ticket_id)}/notes"
+        http.request(
+            "POST", path, json={"body": note_html(note), "private": True}, replay_safe=False
+        )
+    fresh = read(ticket_id)
+    if fresh is None:
+        return
+    removed = set(remove_tags)
+    tags = [t for t in dict.fromkeys([*fresh.tags, *add_tags]) if t not in removed]
+    body: dict[str, Any] = {"status": STATUS_CODES[status], "tags": tags}
+    http.request("PUT", f"/api/v2/tickets/{int(ticket_id)}", json=body)

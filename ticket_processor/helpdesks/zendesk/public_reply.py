@@ -1,0 +1,44 @@
+"""A public reply and a status change on a Zendesk ticket (the answers' ``AnswerDesk``).
+
+A reply is one ``PUT /tickets/{id}``: the public comment, status ``pending`` and the tags
+together, so a reply never lands without its tags. It is never replayed by the transport (a
+second try could mail the customer twice): a lost answer is an unknown fate, which the next
+run settles by reading the conversation before it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .client import ZendeskClient
+
+
+def post_answer(
+    client: ZendeskClient, ticket_id: int, body: str, *, add_tags: Sequence[str]
+) -> None:
+    change = {
+        "comment": {"body": body, "public": True},
+        "status": "pending",
+        "additional_tags": list(add_tags),
+    }
+    client.put_ticket(ticket_id, change, replay_safe=False)
+
+
+def set_status(
+    client: ZendeskClient,
+    ticket_id: int,
+    status: str,
+    *,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    note: str | None = None,
+) -> None:
+    change: dict[str, Any] = {"status": status}
+    if add_tags:
+        change["additional_tags"] = list(add_tags)
+    if remove_tags:
+        change["remove_tags"] = list(remove_tags)
+    if note:
+        change["comment"] = {"body": note, "public": False}
+    client.put_ticket(ticket_id, change, replay_safe=note is None)

@@ -1,0 +1,75 @@
+"""``revert --run`` for the replies a run sent: a mail cannot be unsent, the rest is undone.
+
+From the run's ``answer_sent`` events: each answered ticket whose status is still the
+``pending`` the reply set gets its status before the reply back; the reply's tags
+(``<prefix>answered``, ``<prefix>answer_article_<id>``) are removed. The reply itself stays in
+the conversation and in the customer's mailbox: the command says so for each ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..answers.deliver import AnswerDesk
+from ..errors import TicketBotError
+from ..models import Ticket
+
+
+@dataclass(frozen=True)
+class SentAnswer:
+    ticket_id: int
+    previous_status: str | None
+    tags_added: tuple[str, ...]
+
+
+def answers_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[SentAnswer]:
+    found: dict[int, SentAnswer] = {}
+    for event in events:
+        if event.get("event") != "answer_sent" or event.get("run_id") != run_id:
+            continue
+        ticket_id = event.get("ticket_id")
+        if not isinstance(ticket_id, int):
+            continue
+        previous = event.get("previous_status")
+        found[ticket_id] = SentAnswer(
+            ticket_id,
+            previous if isinstance(previous, str) else None,
+            tuple(str(t) for t in event.get("tags_added") or ()),
+        )
+    return list(found.values())
+
+
+def describe(answer: SentAnswer, ticket: Ticket | None) -> str:
+    status = "status kept"
+    if ticket is not None and ticket.status == "pending" and answer.previous_status:
+        status = f"status pending → {answer.previous_status}"
+    return (
+        f"ticket {answer.ticket_id}: the reply mailed to the customer cannot be unsent; "
+        f"tags -{', -'.join(answer.tags_added)}; {status}"
+    )
+
+
+def revert_answers(
+    desk: AnswerDesk, answers: list[SentAnswer], tickets: dict[int, Ticket]
+) -> list[tuple[int, str | None]]:
+    """Undo each answer's status and tags; per ticket, the error (None: done)."""
+    done: list[tuple[int, str | None]] = []
+    for answer in answers:
+        ticket = tickets.get(answer.ticket_id)
+        if ticket is None:
+            done.append((answer.ticket_id, "the ticket is gone"))
+            continue
+        status = ticket.status
+        if status == "pending" and answer.previous_status:
+            status = answer.previous_status
+        if status in ("new",):
+            status = "open"  # a ticket that was answered is not new again on either helpdesk
+        try:
+            desk.set_status(answer.ticket_id, status, remove_tags=answer.tags_added)
+        except TicketBotError as exc:
+            done.append((answer.ticket_id, str(exc)))
+            continue
+        done.append((answer.ticket_id, None))
+    return done

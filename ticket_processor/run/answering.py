@@ -1,0 +1,379 @@
+"""Answering in a run: each triaged ticket's answer planned with its write-back, the replies
+sent once the triage writes are flushed, and what a customer's reply to an answer does.
+
+``RunAnswers`` is built by ``run_once`` when an answers mode is on. The ticket flow asks it for
+the ticket's cues when it takes a ticket (``cues``) and for the answer with the write-back
+(``attach``: draft → the reply in the note and ``<prefix>answer_drafted``; send → the reply in
+the note, announced, and an entry in the answers' book, fsync'd before the note goes out). The
+pipeline calls ``send_pending`` after the flush (``answers.deliver``: re-read, then send once);
+the reply pass calls ``after_reply`` (a thank-you resolves, anything else re-opens for people);
+``judge_drafts`` measures the ``auto`` ladder. Dry runs write nothing and show each reply in
+full; shadow runs log what would have been sent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..answers.book import AnswerBook
+from ..answers.deliver import AnswerDesk, answer_tags, deliver
+from ..answers.ladder import draft_accepted, should_demote, standing
+from ..answers.plan import Circumstances, TicketCues, Writer, cues, decide
+from ..answers.policy import AnswersPolicy
+from ..answers.vocab import (
+    DRAFT_CLOSES,
+    DRAFT_OPENS,
+    SENT_OPENS,
+    AnswerPlan,
+    answered_tag,
+    drafted_tag,
+    reopened_tag,
+    resolved_tag,
+)
+from ..common.eventlog import EventSink
+from ..errors import HelpdeskError, TicketBotError
+from ..models import Ticket, Triage, WriteBack
+from ..triage.confidence import Calibration
+from ..writeback.planner import with_customer_reply
+
+# A planned reply whose triage write never landed is given up after this long.
+WAIT_SECONDS = 24 * 3600
+DRAFTS_JUDGED_PER_RUN = 50
+
+
+@dataclass
+class AnswerCounts:
+    drafted: int = 0
+    planned: int = 0
+    sent: int = 0
+    cancelled: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    texts: list[tuple[int, str, str]] = field(default_factory=list)  # dry run: id, mode, text
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "drafted": self.drafted,
+            "planned": self.planned,
+            "sent": self.sent,
+            "cancelled": self.cancelled,
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+            "refused": sum(self.refused.values()),
+        }
+
+
+def reply_block(opens: str, body: str) -> str:
+    """The reply as the note shows it, between its markers."""
+    return f"{opens}\n{body}\n{DRAFT_CLOSES}"
+
+
+class RunAnswers:
+    def __init__(
+        self,
+        *,
+        policy: AnswersPolicy,
+        book: AnswerBook,
+        desk: AnswerDesk,
+        article_body: Callable[[int, str], str],
+        agents: Iterable[int],
+        prefix: str,
+        marker: str,
+        log: EventSink,
+        dry_run: bool,
+        shadow: bool,
+        now: Callable[[], float] = time.time,
+        calibration: Calibration | None = None,
+        writer: Writer | None = None,
+        alert: Callable[[str, str], object] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.book = book
+        self.desk = desk
+        self._article_body = article_body
+        self._agents = frozenset(agents)
+        self.prefix = prefix
+        self.marker = marker
+        self.log = log
+        self.dry_run = dry_run
+        self.shadow = shadow
+        self.now = now
+        self.calibration = calibration
+        self.writer = writer
+        self.alert = alert
+        self.counts = AnswerCounts()
+        self._lock = threading.Lock()
+        self._ladder_lock = threading.Lock()
+        self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
+
+    @property
+    def writes(self) -> bool:
+        return not (self.dry_run or self.shadow)
+
+    def cues(self, ticket: Ticket) -> TicketCues:
+        return cues(ticket.subject, ticket.description)
+
+    def mode(self, category: str, subcategory: str | None) -> str:
+        mode = self.policy.mode_for(category, subcategory)
+        return self.book.rung(category) if mode == "auto" else mode
+
+    # -- planning (worker threads) -------------------------------------------------------
+
+    def attach(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        writeback: WriteBack,
+        found: TicketCues | None,
+        *,
+        replanned: bool = False,
+    ) -> WriteBack:
+        """The write-back with the ticket's answer (``replanned``: the same ticket planned again
+        from a fresh read before its write: decided again, counted and logged once)."""
+        if found is None:
+            return writeback
+        analysis = triage.analysis
+        category, sub = analysis.category, analysis.subcategory
+        mode = self.mode(category, sub)
+        if mode == "off":
+            return writeback
+        where = Circumstances(
+            mode=mode,  # type: ignore[arg-type]
+            threshold=self.policy.threshold_for(category, sub),
+            escalated=bool(getattr(writeback, "escalated", False)),
+            requester_is_agent=ticket.requester_id in self._agents,
+            requester_answered_at=self.book.requester_answered_at(ticket.requester_id, ticket.id),
+            answered_here=self.book.was_sent(ticket.id),
+            now=self.now(),
+            prefix=self.prefix,
+            calibration=self.calibration,
+        )
+        with self._lock:
+            earlier = self._plans.get(ticket.id) if replanned else None
+        # Re-planned from a fresh read: the guards are checked again, the text is kept (an
+        # LLM is not asked twice for one ticket's answer).
+        writer = None if earlier is not None else self.writer
+        plan, reason = decide(ticket, triage, found, where, self._article_body, writer)
+        if plan is not None and earlier is not None:
+            plan = earlier
+        if plan is not None:
+            with self._lock:
+                self._plans[ticket.id] = plan
+        if plan is None:
+            if replanned:
+                if self.writes:
+                    self.book.drop(ticket.id)  # refused on the fresh read: not to be sent
+                return writeback
+            with self._lock:
+                self.counts.refused[reason or "none"] = (
+                    self.counts.refused.get(reason or "none", 0) + 1
+                )
+            self.log.emit("answer_refused", ticket_id=ticket.id, category=category, reason=reason)
+            return writeback
+        return self._planned(plan, writeback, quiet=replanned)
+
+    def _planned(self, plan: AnswerPlan, writeback: WriteBack, *, quiet: bool) -> WriteBack:
+        fields: dict[str, Any] = {
+            "ticket_id": plan.ticket_id,
+            "category": plan.category,
+            "article_id": plan.article_id,
+            "probability": plan.probability,
+            "language": plan.language,
+            "source": plan.source,
+        }
+        with self._lock:
+            if self.dry_run and not quiet:
+                self.counts.texts.append((plan.ticket_id, plan.delivery, plan.body))
+        if plan.delivery == "draft":
+            if self.writes:
+                self.book.drafted(plan, self.now())
+            if not quiet:
+                with self._lock:
+                    self.counts.drafted += 1
+                self.log.emit("answer_drafted", shadow=self.shadow, **fields)
+            block = reply_block(DRAFT_OPENS, plan.body)
+            return with_customer_reply(
+                writeback, block, plan.article_id, (drafted_tag(self.prefix),)
+            )
+        if self.shadow and not quiet:
+            self.log.emit("answer_would_send", body=plan.body, **fields)
+        elif self.writes:
+            self.book.plan(plan, self.now())  # fsync'd before the note announcing it is sent
+        if not quiet:
+            with self._lock:
+                self.counts.planned += 1
+            self.log.emit("answer_planned", dry_run=self.dry_run, shadow=self.shadow, **fields)
+        block = reply_block(SENT_OPENS, plan.body)
+        return with_customer_reply(writeback, block, plan.article_id)
+
+    # -- sending (after the flush) -------------------------------------------------------
+
+    def send_pending(self, should_stop: Callable[[], str | None]) -> None:
+        if not self.writes:
+            return
+        for plan, state, at in self.book.planned():
+            if should_stop() is not None:
+                return
+            if state != "sending":
+                self.book.sending(plan.ticket_id)  # journalled before the reply goes out
+            try:
+                outcome, before = deliver(self.desk, plan, prefix=self.prefix, marker=self.marker)
+            except (HelpdeskError, TicketBotError) as exc:
+                # Unknown fate or refused: the entry stays; the next run reads before it sends.
+                self.log.emit(
+                    "answer_failed",
+                    level="warning",
+                    ticket_id=plan.ticket_id,
+                    error_type=type(exc).__name__,
+                    error=str(exc)[:300],
+                )
+                continue
+            fields = {
+                "ticket_id": plan.ticket_id,
+                "category": plan.category,
+                "article_id": plan.article_id,
+            }
+            if outcome in ("sent", "finished"):
+                self.book.sent(plan, self.now())
+                with self._lock:
+                    self.counts.sent += 1
+                self.log.emit(
+                    "answer_sent",
+                    recovered=outcome == "finished",
+                    # What a revert restores: the status the reply found (a recovered reply's
+                    # is the one ticketbot set, so a revert leaves it).
+                    previous_status=before if outcome == "sent" else None,
+                    tags_added=list(answer_tags(plan, self.prefix)),
+                    **fields,
+                )
+            elif outcome == "waiting":
+                if self.now() - at > WAIT_SECONDS:
+                    self.book.drop(plan.ticket_id)
+                    self.log.emit("answer_cancelled", reason="never_triaged", **fields)
+            else:
+                self.book.drop(plan.ticket_id)
+                with self._lock:
+                    self.counts.cancelled += 1
+                self.log.emit("answer_cancelled", reason=outcome, **fields)
+
+    # -- what the customer said next (the reply pass) ---------------------------------------
+
+    def after_reply(self, ticket: Ticket, kind: str) -> None:
+        """A thank-you resolves an answered ticket; anything else but an automatic reply
+        re-opens it for people, for good."""
+        prefix = self.prefix
+        if not self.writes or answered_tag(prefix) not in ticket.tags or kind == "auto_reply":
+            return
+        if resolved_tag(prefix) in ticket.tags or reopened_tag(prefix) in ticket.tags:
+            return
+        row = self.book.sent_rows().get(ticket.id, {})
+        category = row.get("category")
+        if kind == "thanks":
+            status = "solved" if self.policy.solve_on_thanks else "open"
+            self.desk.set_status(ticket.id, status, add_tags=(resolved_tag(prefix),))
+            self.book.outcome(ticket.id, "resolved", self.now())
+            with self._lock:
+                self.counts.resolved += 1
+            self.log.emit(
+                "answer_resolved", ticket_id=ticket.id, category=category, solved=status == "solved"
+            )
+            return
+        note = (
+            "The automated answer did not help: the customer replied to it. ticketbot will "
+            "not answer this ticket automatically again; it is over to the team."
+        )
+        self.desk.set_status(ticket.id, "open", add_tags=(reopened_tag(prefix),), note=note)
+        self.book.outcome(ticket.id, "reopened", self.now())
+        with self._lock:
+            self.counts.reopened += 1
+        self.log.emit("answer_reopened", ticket_id=ticket.id, category=category)
+        self._maybe_demote(category)
+
+    # -- the ladder ------------------------------------------------------------------------
+
+    def judge_drafts(self) -> None:
+        """Read the first public agent reply of drafted tickets not judged yet."""
+        if not self.writes:
+            return
+        pending = [(tid, d) for tid, d in self.book.drafts().items() if d["accepted"] is None]
+        for ticket_id, draft in pending[:DRAFTS_JUDGED_PER_RUN]:
+            try:
+                conversation = self.desk.conversation(ticket_id)
+            except TicketBotError:
+                continue
+            if conversation is None:
+                continue
+            reply = next(
+                (
+                    m
+                    for m in conversation.messages
+                    if m.public and not m.from_requester and not m.from_ticketbot
+                ),
+                None,
+            )
+            if reply is None:
+                continue
+            accepted = draft_accepted(
+                draft["answer"], draft["article_id"], draft["url"], reply.body
+            )
+            self.book.judge_draft(ticket_id, accepted)
+            self.log.emit(
+                "answer_draft_judged",
+                ticket_id=ticket_id,
+                category=draft["category"],
+                accepted=accepted,
+            )
+
+    def settle_sent(self) -> None:
+        """Answers the customer never replied to, whose ticket is solved now (the helpdesk
+        solves a pending ticket after its pending period, or an agent did): resolved."""
+        if not self.writes:
+            return
+        outcomes = self.book.outcomes()
+        open_ones = [t for t in self.book.sent_rows() if t not in outcomes]
+        for ticket_id in open_ones[:DRAFTS_JUDGED_PER_RUN]:
+            try:
+                conversation = self.desk.conversation(ticket_id)
+            except TicketBotError:
+                continue
+            if conversation is None or conversation.ticket.status not in ("solved", "closed"):
+                continue
+            messages = conversation.messages
+            ours = [i for i, m in enumerate(messages) if m.public and m.from_ticketbot]
+            after = messages[ours[0] + 1 :] if ours else ()
+            if any(m.public and m.from_requester for m in after):
+                continue  # the customer answered: the reply pass decides
+            self.book.outcome(ticket_id, "resolved", self.now())
+            with self._lock:
+                self.counts.resolved += 1
+            category = self.book.sent_rows().get(ticket_id, {}).get("category")
+            self.log.emit("answer_resolved", ticket_id=ticket_id, category=category, solved=True)
+
+    def _maybe_demote(self, category: str | None) -> None:
+        if category is None or self.policy.mode_for(category) != "auto":
+            return
+        with self._ladder_lock:  # replies are judged on several threads: demote once
+            found = standing(
+                category,
+                self.book.rung(category),
+                self.book.drafts(),
+                self.book.sent_rows(),
+                self.book.outcomes(),
+                self.policy.ladder,
+            )
+            if not should_demote(found, self.policy.ladder):
+                return
+            self.book.set_rung(category, "draft", self.now(), by="reopen_rate")
+        message = (
+            f"answers: category {category} moved back to draft: re-open rate "
+            f"{found.reopen_rate:.0%} over its last {found.reopened + found.resolved} "
+            f"answers is above {self.policy.ladder.reopen_limit:.0%}"
+        )
+        self.log.emit("answer_category_demoted", level="warning", category=category)
+        if self.alert is not None:
+            self.alert(category, message)

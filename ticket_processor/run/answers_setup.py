@@ -1,0 +1,123 @@
+"""The answers of a run, from the settings: ``build_answers`` (None when answers are off).
+
+The policy is read once per run (``TICKETBOT_ANSWER_MODE`` and ``TICKETBOT_ANSWERS``, checked
+against the taxonomy: a bad file stops the run before any ticket, as routes do), the answers'
+book is opened in the state directory, the agents are read once (a ticket whose requester is
+an agent is never answered), and the calibration is the state directory's (``ticketbot answers
+calibrate``) or the shipped one. With the LLM as the run's engine, its ``write_answer`` may word
+the answer from the article (checked sentence by sentence before it is used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+from ..answers.book import AnswerBook
+from ..answers.calibration import load_calibration
+from ..answers.deliver import AnswerDesk
+from ..answers.plan import Writer
+from ..answers.policy import AnswersPolicy, parse_policy
+from ..common.atomic import read_config_bytes
+from ..errors import ConfigError, TicketBotError
+from ..kb.index import ArticleIndex
+from ..models import Helpdesk
+from ..settings import Settings
+from ..triage.taxonomy import Taxonomy
+from ..writeback.triage_change import marker_tag
+from .answering import RunAnswers
+
+
+def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
+    """The answers policy: the file's rules over the global mode."""
+    path = path or settings.answers_file
+    text = ""
+    if path is not None:
+        try:
+            text = read_config_bytes(path).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"TICKETBOT_ANSWERS: cannot read {path}: {exc}; fix the path or unset it"
+            ) from None
+    try:
+        return parse_policy(
+            text,
+            mode=settings.answer_mode,
+            categories=taxonomy.names,
+            subcategories=taxonomy.subcategory_names,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}" if path else str(exc)) from None
+
+
+def build_answers(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    helpdesk: Helpdesk,
+    index: ArticleIndex | None,
+    *,
+    log: Any,
+    dry_run: bool,
+    shadow: bool,
+    prefix: str,
+    alert: Callable[[str, str], Any] | None,
+    writer: Writer | None = None,
+) -> tuple[RunAnswers | None, list[str]]:
+    """The run's answers and what the run should warn about."""
+    policy = read_policy(settings, taxonomy)
+    if not policy.enabled:
+        return None, []
+    if index is None or not index.available:
+        return None, [
+            "answers are on but the help-centre index is off (TICKETBOT_KB_SUGGESTIONS=0) "
+            "or unusable: no ticket is answered"
+        ]
+    desk = cast(AnswerDesk, helpdesk)
+    try:
+        # Who is an agent: a ticket an agent asked is never answered. Unknown: none is.
+        agents = {agent.id for agent in helpdesk.agents()}
+        own = getattr(helpdesk, "own_id", None)
+        found = own() if callable(own) else None
+    except TicketBotError as exc:
+        return None, [
+            f"answers are off this run: the helpdesk's agents could not be read ({exc}), so "
+            "a ticket from an agent could not be told apart"
+        ]
+    if isinstance(found, int):
+        agents.add(found)
+
+    def body(article_id: int, locale: str) -> str:
+        return index.body(article_id, locale)
+
+    book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
+    notes = []
+    if book.set_aside is not None:
+        aside = book.set_aside
+        log.emit(
+            "state_file_set_aside",
+            level="warning",
+            file=aside.file,
+            moved_to=aside.moved_to,
+            reason=aside.reason,
+        )
+        notes.append(
+            f"the answers' book was damaged ({aside.reason}) and set aside as {aside.moved_to}: "
+            "the loop guard and the ladder start afresh"
+        )
+    answers = RunAnswers(
+        policy=policy,
+        book=book,
+        desk=desk,
+        article_body=body,
+        agents=agents,
+        prefix=prefix,
+        marker=marker_tag(prefix),
+        log=log,
+        dry_run=dry_run,
+        shadow=shadow,
+        calibration=load_calibration(settings.state_dir),
+        alert=alert,
+        writer=writer,
+    )
+    return answers, notes
