@@ -102,11 +102,15 @@ ENV_VARS: dict[str, str] = {
     "llm_max_bytes": "TICKETBOT_LLM_MAX_BYTES",
     "helpdesk_max_bytes": "TICKETBOT_HELPDESK_MAX_BYTES",
     "batch_max_bytes": "TICKETBOT_BATCH_MAX_BYTES",
+    "incidents": "TICKETBOT_INCIDENTS",
+    "incident_window": "TICKETBOT_INCIDENT_WINDOW",
+    "auto_merge": "TICKETBOT_AUTO_MERGE",
 }
 
 _HINTS: dict[str, str] = {
     "TICKETBOT_MODEL": "a comma-separated list such as gpt-4o-mini,llama3.1",
     "TICKETBOT_KB_MAX_AGE": "seconds, or a number with s, m, h or d such as 24h",
+    "TICKETBOT_INCIDENT_WINDOW": "seconds, or a number with s, m, h or d such as 7d",
 }
 
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -274,6 +278,17 @@ class Settings(BaseModel):
     llm_max_bytes: Annotated[int, Field(ge=1024)] = LLM_MAX_BYTES
     helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
     batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
+
+    # -- many tickets about one thing (ticket_processor/incidents) --
+    # Group a burst of reports from different customers into one incident, and flag a
+    # customer's repeat ticket; off by default: it changes tickets' type and links.
+    incidents: bool = False
+    # How far back the recent tickets are remembered (seconds; also 12h, 7d).
+    incident_window: Annotated[
+        float, Field(ge=3600, le=90 * 86400), BeforeValidator(_parse_duration)
+    ] = 7 * 86400.0
+    # Merge a repeat ticket into the earlier one (the helpdesk's merge), not only flag it.
+    auto_merge: bool = False
 
     @field_validator("models", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -53,6 +53,25 @@ def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None
         console.print(summary_table(summary))
     else:
         console.print(summary_line(summary), markup=False, soft_wrap=True)
+    _report_incidents(summary.incidents, console, dry_run=dry_run)
+
+
+def _report_incidents(found: dict[str, Any], console: Console, *, dry_run: bool) -> None:
+    """The incident pass's line (and, in a dry run, each planned link)."""
+    if not found:
+        return
+    verb = "planned" if dry_run else "done"
+    console.print(
+        f"incidents ({verb}): {found.get('incidents', 0)} incident(s), "
+        f"{found.get('linked', 0)} ticket(s) linked, {found.get('flagged', 0)} repeat(s) "
+        f"flagged, {found.get('merged', 0)} merged, {found.get('kept', 0)} left to agents",
+        markup=False,
+        soft_wrap=True,
+    )
+    for line in found.get("lines", []):
+        console.print(f"  {line}", markup=False, soft_wrap=True, highlight=False)
+    for warning in found.get("warnings", []):
+        err_console.print(f"[yellow]note:[/] {escape(warning)}")
 
 
 def run(
@@ -222,7 +241,10 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..common.eventlog import read_events
+    from ..models import WriteOutcome
     from ..run.connect import connect
+    from ..run.incident_revert import LinkRevert, links_of_run, revert_links
+    from ..run.incidents import link_ops
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
@@ -230,13 +252,17 @@ def revert(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        writes = writes_of_run(read_events(settings.log_dir), run_id)
-        if not writes:
+        logged = list(read_events(settings.log_dir))
+        writes = writes_of_run(logged, run_id)
+        linked = links_of_run(logged, run_id)
+        if not writes and not linked:
             raise ConfigError(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
             )
         helpdesk = connect(settings)
+        outcomes: list[WriteOutcome] = []
+        links = LinkRevert()
         try:
             tickets = {t.id: t for t in helpdesk.tickets([w.ticket_id for w in writes])}
             plan = plan_revert(run_id, writes, tickets, prefix=settings.tag_prefix)
@@ -246,14 +272,39 @@ def revert(
                 f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
                 f"someone since, {len(plan.missing)} gone"
             )
-            if dry_run or not plan.changes:
-                return
-            with RunLock(settings.state_dir):
-                outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+            ops = link_ops(helpdesk) if linked else None
+            if not dry_run and (plan.changes or ops is not None):
+                with RunLock(settings.state_dir):
+                    if plan.changes:
+                        outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+                    if ops is not None:
+                        links = revert_links(
+                            ops,
+                            linked,
+                            state_dir=settings.state_dir,
+                            dry_run=False,
+                            echo=typer.echo,
+                        )
+            elif ops is not None:
+                links = revert_links(
+                    ops, linked, state_dir=settings.state_dir, dry_run=True, echo=typer.echo
+                )
         finally:
             helpdesk.close()
+        if linked:
+            typer.echo(
+                f"incident links and flags: {len(links.undone)} to undo, {len(links.kept)} "
+                "changed by someone since"
+            )
+            for line in links.cannot:
+                err_console.print(f"[yellow]note:[/] {escape(line)}")
+        if dry_run:
+            return
         failed = [o for o in outcomes if o.error is not None]
         for outcome in failed:
             err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
-        typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
-    raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
+        for line in links.failed:
+            err_console.print(escape(line))
+        if plan.changes:
+            typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
+    raise typer.Exit(ExitCode.PARTIAL if failed or links.failed else ExitCode.OK)

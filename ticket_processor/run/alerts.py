@@ -171,6 +171,11 @@ class Alerter:
             return AlertOutcome("escalated", "failed", failure)
         return AlertOutcome("escalated", "sent")
 
+    def incident(self, key: str, message: str) -> AlertOutcome:
+        """An incident found (``key``: its group ticket and size), or grown past the stated
+        factor (a new key): once per key, never repeated hourly."""
+        return self._alert(f"incident:{key}", message, until_cleared=True)
+
     def group_missing(self, route: str, group: str, message: str) -> AlertOutcome:
         """A route's group is not in the helpdesk: alerted once, not again until
         ``groups_missing_now`` has seen it resolve (the memory is in ``alerts.json``)."""

@@ -16,6 +16,7 @@ from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
 from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine
+from ..triage.prepare import PreparedTicket
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .runtime import Runtime
 from .types import RunOptions
@@ -78,3 +79,5 @@ class RunContext:
     # The run's bound (--max-runtime and its grace), as the helpdesk was connected with it;
     # None: the pipeline starts one from ``options.max_runtime`` when it runs.
     deadline: RunDeadline | None = None
+    # Sees each triaged ticket with its prepared text (the incident grouping's sightings).
+    observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None

@@ -66,6 +66,7 @@ class TicketFlow:
         self._closed = False  # after a stop's grace: late results are dropped, not written
         self._futures: set[Future[None]] = set()
         self.record = record
+        self.observe = ctx.observe
 
     # -- taking a ticket (main thread) --------------------------------------------------
 
@@ -131,6 +132,8 @@ class TicketFlow:
             if entry is None or self._closed:
                 return  # the run stopped meanwhile; this ticket stays for the next run
             entry.triage = result
+            if self.observe is not None:
+                self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(PlannedChange(ticket.id, entry.subject, result, writeback))
         assert self.writer is not None

@@ -39,6 +39,7 @@ from .connect import breaker_name, connect
 from .context import RunContext
 from .engines import build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
+from .incidents import IncidentPass, Sightings, incident_policy
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
 from .runtime import Runtime
@@ -227,6 +228,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             kb_suggestions=settings.kb_suggestions,
             fields=fields,
         )
+        sightings = Sightings() if settings.incidents else None
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             ctx = RunContext(
                 options=options,
@@ -249,11 +251,24 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                 on_progress=parts.on_progress,
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
+                observe=sightings.observe if sightings is not None else None,
             )
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing)
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
+            if sightings is not None and summary.status != "aborted":
+                grouping = IncidentPass(
+                    incident_policy(settings),
+                    helpdesk,
+                    settings.state_dir,
+                    log,
+                    run_id,
+                    options.dry_run,
+                    None if options.dry_run else alerter,
+                )
+                summary.incidents = grouping.run(sightings.all()).as_dict()
+                log.emit("incidents", run_id=run_id, dry_run=options.dry_run, **summary.incidents)
         ticket_url = helpdesk.ticket_url
     finally:
         kb.close()

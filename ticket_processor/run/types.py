@@ -109,6 +109,8 @@ class RunSummary:
     reply_notes: int = 0
     reply_failed: int = 0
     sentiment_changes: int = 0
+    # The incident pass (run/incidents.py): what it found and wrote, and its dry-run lines.
+    incidents: dict[str, Any] = field(default_factory=dict)
 
     def as_event(self) -> dict[str, Any]:
         fields = {

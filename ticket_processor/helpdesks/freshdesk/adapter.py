@@ -77,6 +77,7 @@ from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
+from .links import FreshdeskLinks
 from .records import note_html, parse_tickets, update_body
 from .wire import FreshdeskTransport
 
@@ -191,6 +192,10 @@ class FreshdeskHelpdesk:
 
     def conversation(self, ticket_id: int) -> Conversation | None:
         return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
+
+    def links(self) -> FreshdeskLinks:
+        """Tracker tickets and merges, for the incident grouping (``links.py``)."""
+        return FreshdeskLinks(self.http, self.own_id())
 
     def own_id(self) -> int | None:
         """The id of the agent ticketbot signs in as, the author of its notes (one

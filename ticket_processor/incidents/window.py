@@ -1,0 +1,202 @@
+"""The recent tickets, remembered: what a new ticket is compared with.
+
+One row a ticket: its id, requester, ``created_at`` (Unix seconds), category, whether it was
+open when last seen, the incident it was linked to (0: none) and its encoder vector, quantised
+to 512 signed bytes (the unit vector times 127; a cosine comes back within about 0.01). 100,000
+tickets are 52 MB on disk and in memory. The file (``incidents/window.npz`` in the state
+directory) is written whole through ``common.atomic`` (temp file, fsync, ``os.replace``): a
+kill -9 leaves the old or the new version; a damaged one is set aside and the window is read
+again from the helpdesk. Rows older than the window, and the oldest past ``max_records``, go.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ..common.atomic import atomic_write_bytes, read_state_bytes, set_aside
+from ..errors import StateFileRefused
+
+DIMENSIONS = 512
+SCALE = 127.0
+FILE_NAME = "window.npz"
+_CHUNK = 8192  # rows compared at once: 8,192 x 512 floats are 16 MB
+_LIMIT = 256 * 1024 * 1024  # bytes read at most (the cap keeps a stray file from filling memory)
+_FIELDS = ("ids", "requesters", "created", "categories", "open", "incident")
+
+
+def quantise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.int8]:
+    """Unit vectors as signed bytes (rows of zeros stay zeros)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / np.maximum(norms, 1e-9)
+    quantised: npt.NDArray[np.int8] = np.clip(np.rint(unit * SCALE), -127, 127).astype(np.int8)
+    return quantised
+
+
+@dataclass
+class Row:
+    """One ticket as the window keeps it (vectors apart)."""
+
+    ticket_id: int
+    requester: int
+    created: int
+    category: str
+    open: bool
+
+
+class Window:
+    """The window's rows, as parallel arrays."""
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, np.int64)
+        self.requesters = np.zeros(0, np.int64)
+        self.created = np.zeros(0, np.int64)
+        self.categories = np.zeros(0, np.int16)
+        self.open = np.zeros(0, np.bool_)
+        self.incident = np.zeros(0, np.int64)
+        self.vectors = np.zeros((0, DIMENSIONS), np.int8)
+        self.names: list[str] = []  # category names, by their index in ``categories``
+        self.baseline_from = 0  # the earliest moment the window holds every ticket from
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def category_index(self, name: str) -> int:
+        if name not in self.names:
+            self.names.append(name)
+        return self.names.index(name)
+
+    def category(self, row: int) -> str:
+        index = int(self.categories[row])
+        return self.names[index] if 0 <= index < len(self.names) else ""
+
+    def add(self, rows: Sequence[Row], vectors: npt.NDArray[np.float32]) -> None:
+        """Add or refresh rows (a ticket seen again keeps one row: the newest facts, its
+        incident kept)."""
+        if not rows:
+            return
+        ids = np.array([r.ticket_id for r in rows], np.int64)
+        known = {int(t): i for i, t in enumerate(self.ids)}
+        fresh = [i for i, t in enumerate(ids) if int(t) not in known]
+        for i, row in enumerate(rows):
+            at = known.get(row.ticket_id)
+            if at is not None:
+                self.open[at] = row.open
+                self.categories[at] = self.category_index(row.category)
+                self.vectors[at] = quantise(vectors[i : i + 1])[0]
+        if not fresh:
+            return
+        picked = [rows[i] for i in fresh]
+        self.ids = np.concatenate([self.ids, ids[fresh]])
+        self.requesters = np.concatenate(
+            [self.requesters, np.array([r.requester for r in picked], np.int64)]
+        )
+        self.created = np.concatenate(
+            [self.created, np.array([r.created for r in picked], np.int64)]
+        )
+        self.categories = np.concatenate(
+            [
+                self.categories,
+                np.array([self.category_index(r.category) for r in picked], np.int16),
+            ]
+        )
+        self.open = np.concatenate([self.open, np.array([r.open for r in picked], np.bool_)])
+        self.incident = np.concatenate([self.incident, np.zeros(len(picked), np.int64)])
+        self.vectors = np.concatenate([self.vectors, quantise(vectors[fresh])])
+
+    def rows_of(self, ticket_ids: Sequence[int]) -> npt.NDArray[np.int64]:
+        """The row numbers of these tickets (those the window holds), in the order given."""
+        where = {int(t): i for i, t in enumerate(self.ids)}
+        return np.array([where[t] for t in ticket_ids if t in where], np.int64)
+
+    def prune(self, now: int, window_seconds: int, max_records: int) -> int:
+        """Drop rows created before the window, then the oldest past ``max_records``."""
+        keep = self.created >= now - window_seconds
+        if int(keep.sum()) > max_records:
+            order = np.argsort(self.created)
+            allowed = np.zeros(len(self.ids), np.bool_)
+            allowed[order[-max_records:]] = True
+            keep &= allowed
+            self.baseline_from = max(self.baseline_from, int(self.created[keep].min()))
+        dropped = int(len(self.ids) - keep.sum())
+        if dropped:
+            self._take(keep)
+        return dropped
+
+    def _take(self, mask: npt.NDArray[np.bool_]) -> None:
+        for name in _FIELDS:
+            setattr(self, name, getattr(self, name)[mask])
+        self.vectors = self.vectors[mask]
+
+    def similarity(
+        self, queries: npt.NDArray[np.int8], rows: npt.NDArray[np.int64] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Cosine similarity of each query (quantised) with each row (all, or ``rows``), in
+        chunks so memory stays flat whatever the window's size."""
+        matrix = self.vectors if rows is None else self.vectors[rows]
+        q = queries.astype(np.float32) / SCALE
+        out = np.empty((len(queries), len(matrix)), np.float32)
+        for start in range(0, len(matrix), _CHUNK):
+            block = matrix[start : start + _CHUNK].astype(np.float32) / SCALE
+            out[:, start : start + _CHUNK] = q @ block.T
+        return out
+
+    # -- the file -----------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            **{name: getattr(self, name) for name in _FIELDS},
+            vectors=self.vectors,
+            names=np.array(self.names, dtype=np.str_),
+            baseline_from=np.array([self.baseline_from], np.int64),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Window:
+        window = cls()
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            for name in _FIELDS:
+                setattr(window, name, stored[name])
+            window.vectors = stored["vectors"]
+            window.names = [str(n) for n in stored["names"]]
+            window.baseline_from = int(stored["baseline_from"][0])
+        sizes = {len(getattr(window, name)) for name in _FIELDS} | {len(window.vectors)}
+        if len(sizes) != 1 or window.vectors.shape[1:] != (DIMENSIONS,):
+            raise ValueError("the window's arrays do not match")
+        return window
+
+    def iter_rows(self) -> Iterator[Row]:
+        for i in range(len(self.ids)):
+            yield Row(
+                int(self.ids[i]),
+                int(self.requesters[i]),
+                int(self.created[i]),
+                self.category(i),
+                bool(self.open[i]),
+            )
+
+
+def load_window(directory: Path) -> tuple[Window | None, str | None]:
+    """The saved window, or None (none yet, or damaged: set aside, and why)."""
+    path = directory / FILE_NAME
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    try:
+        return Window.from_bytes(read_state_bytes(path, limit=_LIMIT)), None
+    except (StateFileRefused, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        aside = set_aside(path, str(exc))
+        return None, f"the incident window {path} was unreadable ({exc}); set aside as {aside}"
+
+
+def save_window(directory: Path, window: Window) -> None:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write_bytes(directory / FILE_NAME, window.to_bytes())
