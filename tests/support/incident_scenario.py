@@ -326,12 +326,13 @@ def scenario(n_ordinary: int = 1000, *, now: int, seed: int = 7) -> list[Spec]:
         specs.append(Spec(subject, body, email, at_first, "open", "repeat_first"))
         earlier = len(specs) - 1
         subject, body = _fill(rng, second, p=product, o=order)
-        specs.append(Spec(subject, body, email, recent(), "open", "repeat", earlier))
+        at_second = max(recent(), at_first + 600)
+        specs.append(Spec(subject, body, email, at_second, "open", "repeat", earlier))
     email = _customer(rng, 950)
     subject, body = _fill(rng, _OTHER_THING[0])
     specs.append(Spec(subject, body, email, now - HOUR + 180, "open", "ordinary"))
     subject, body = _fill(rng, _OTHER_THING[1])
-    specs.append(Spec(subject, body, email, recent(), "open", "other_thing"))
+    specs.append(Spec(subject, body, email, max(recent(), now - HOUR + 780), "open", "other_thing"))
     by_time = sorted(range(len(specs)), key=lambda i: specs[i].created_at)
     position = {old: new for new, old in enumerate(by_time)}
     ordered = [specs[i] for i in by_time]

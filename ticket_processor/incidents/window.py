@@ -81,6 +81,12 @@ class Window:
         incident kept)."""
         if not rows:
             return
+        # A ticket twice in one batch (pages that overlap): its last sighting stands.
+        last = {r.ticket_id: i for i, r in enumerate(rows)}
+        if len(last) != len(rows):
+            keep = sorted(last.values())
+            rows = [rows[i] for i in keep]
+            vectors = vectors[keep]
         ids = np.array([r.ticket_id for r in rows], np.int64)
         known = {int(t): i for i, t in enumerate(self.ids)}
         fresh = [i for i, t in enumerate(ids) if int(t) not in known]
