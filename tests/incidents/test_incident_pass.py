@@ -186,7 +186,7 @@ def test_a_pass_killed_between_writes_is_finished_by_the_next_without_a_second_n
     desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, ids, sightings = _setup(desk_kind, desk)
-    helpdesk = connect(load_settings(os.environ))
+    helpdesk: Any = connect(load_settings(os.environ))
     real = type(helpdesk).links
     writes: list[int] = []
 
