@@ -108,6 +108,12 @@ def _outage_hour(
     assert {t: _state(desk_kind, desk, t) for t in ids} == after  # a rerun changes nothing
     assert len([b for b in receiver.bodies if "incident" in b.get("text", "")]) == 1
 
+    shown = invoke("report", "--since", "2h")
+    assert shown.exit_code == 0, shown.output
+    assert "Incidents: 1" in shown.output
+    assert f"{len(linked_outage)} reports" in shown.output
+    assert "Repeat tickets flagged" in shown.output
+
     log_dir = Path(os.environ["TICKETBOT_LOG_DIR"])
     [run] = [
         e["run_id"]

@@ -409,6 +409,16 @@ class IncidentPass:
             before.members = list(dict.fromkeys([*before.members, *incident.members]))
             before.requesters = list(incident.requesters)
             before.last_seen = int(self.now())
+        self.log.emit(
+            "incident",
+            key=key,
+            title=before.title,
+            reports=before.reports,
+            first_seen=first_seen,
+            linked_now=len(linked),
+            new=not incident.known,
+            url=url,
+        )
         self._alert(before, first_seen, url)
 
     def _alert(self, incident: Incident, first_seen: str, url: str) -> None:
@@ -445,7 +455,16 @@ class IncidentPass:
             merged=merge,
         )
         tag = self.policy.merged_tag if merge else self.policy.duplicate_tag
-        if not self._one(ops, "flag", write.ticket_id, None, note, (tag,), earlier=earlier):
+        if not self._one(
+            ops,
+            "flag",
+            write.ticket_id,
+            None,
+            note,
+            (tag,),
+            earlier=earlier,
+            similarity=write.similarity,
+        ):
             return
         if merge:
             try:
@@ -460,6 +479,8 @@ class IncidentPass:
                 ticket_id=write.ticket_id,
                 action="merge",
                 group=earlier,
+                earlier=earlier,
+                similarity=round(write.similarity, 3),
                 kind=ops.kind,
                 tags_added=[],
             )
@@ -487,6 +508,7 @@ class IncidentPass:
         tags: Sequence[str],
         *,
         earlier: int | None = None,
+        similarity: float = 0.0,
     ) -> bool:
         try:
             ops.write(action, ticket_id, group=group, note=note, add_tags=tags)
@@ -503,6 +525,7 @@ class IncidentPass:
             action=action,
             group=group,
             earlier=earlier,
+            similarity=round(similarity, 3),
             kind=ops.kind,
             tags_added=list(tags),
         )
