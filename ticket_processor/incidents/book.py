@@ -72,6 +72,9 @@ class IncidentBook:
     incidents: list[Incident] = field(default_factory=list)
     flagged: list[Flagged] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
+    # Where an unfinished reading of the window's baseline resumes (the helpdesk's cursor:
+    # kind, value, start_time); None when none is under way.
+    baseline_cursor: dict[str, Any] | None = None
 
     def find(self, key: int) -> Incident | None:
         return next((i for i in self.incidents if i.key == key), None)
@@ -91,6 +94,7 @@ class IncidentBook:
                 "incidents": [asdict(i) for i in self.incidents],
                 "flagged": [asdict(f) for f in self.flagged],
                 "pending": self.pending,
+                "baseline_cursor": self.baseline_cursor,
             },
             ensure_ascii=False,
         ).encode()
@@ -104,6 +108,7 @@ class IncidentBook:
             [Incident(**i) for i in raw.get("incidents", [])],
             [Flagged(**f) for f in raw.get("flagged", [])],
             [p for p in raw.get("pending", []) if isinstance(p, dict)],
+            raw.get("baseline_cursor") if isinstance(raw.get("baseline_cursor"), dict) else None,
         )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,7 +37,7 @@ from ..incidents.grouping import Known, judge, repeats
 from ..incidents.plan import LinkPlan, LinkWrite, PlannedIncident, Sighting, fact_ids, plan_links
 from ..incidents.policy import IncidentPolicy
 from ..incidents.window import Row, Window, load_window, save_window
-from ..models import Helpdesk, Ticket, Triage
+from ..models import Cursor, Helpdesk, Ticket, Triage
 from ..settings import Settings
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .alerts import Alerter
@@ -195,8 +195,12 @@ class IncidentPass:
         self.outcome.warnings.extend(w for w in (why, book_why) if w)
         window = window or Window()
         start = now - self.policy.window_seconds
-        if len(window) == 0 or window.baseline_from > start + BASELINE_SLACK:
-            self._read_baseline(window, start, encode)
+        if (
+            len(window) == 0
+            or window.baseline_from > start + BASELINE_SLACK
+            or book.baseline_cursor is not None
+        ):
+            self._read_baseline(window, book, start, encode)
         fresh = [s for s in sightings if s.created >= start]
         if fresh:
             vectors = encode([s.text for s in fresh])
@@ -253,16 +257,24 @@ class IncidentPass:
 
     # -- the baseline ----------------------------------------------------------------------
 
-    def _read_baseline(self, window: Window, start: int, encode: Encode) -> None:
-        """The window's tickets from the helpdesk, judged by ``created_at``."""
+    def _read_baseline(
+        self, window: Window, book: IncidentBook, start: int, encode: Encode
+    ) -> None:
+        """The window's tickets from the helpdesk, judged by ``created_at``. A reading the
+        helpdesk's limits cut short (Zendesk: 10 exports a minute) resumes next run from its
+        cursor, kept in the book; the window counts as whole once a reading reached the end."""
         began = time.monotonic()
         rows: list[Row] = []
         texts: list[str] = []
         complete = False
         pages = 0
+        saved = book.baseline_cursor
+        cursor = Cursor(**saved) if saved else None
         try:
-            for page in self.helpdesk.ticket_pages(None, since=start):
+            for page in self.helpdesk.ticket_pages(cursor, since=start):
                 pages += 1
+                if page.next_cursor is not None:
+                    cursor = page.next_cursor
                 for ticket in page.tickets:
                     created = moment(ticket.created_at)
                     if created is None or created < start:
@@ -279,13 +291,20 @@ class IncidentPass:
                             ticket.status not in ("solved", "closed"),
                         )
                     )
-                complete = complete or page.last or page.next_cursor is None
+                paused = any(name == "discover_paused" for name, _ in page.notices)
+                complete = complete or (page.last and not paused)
         except TicketBotError as exc:
             self.outcome.warnings.append(f"the incident baseline was not read whole: {exc}")
         if rows:
             window.add(rows, np.asarray(encode(texts), np.float32))
         if complete:
             window.baseline_from = start
+            book.baseline_cursor = None
+        else:
+            book.baseline_cursor = asdict(cursor) if cursor is not None else None
+            self.outcome.warnings.append(
+                "the incident baseline was read in part; the next run reads on from there"
+            )
         self.outcome.baseline_tickets = len(rows)
         self.outcome.baseline_requests = pages
         self.log.emit(
