@@ -16,11 +16,12 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
-from ..common.atomic import atomic_write_bytes, read_state_bytes, set_aside
+from ..common.atomic import atomic_write_with, open_state_reader, set_aside
 from ..errors import StateFileRefused
 
 DIMENSIONS = 512
@@ -145,31 +146,40 @@ class Window:
     ) -> npt.NDArray[np.float32]:
         """Cosine similarity of each query (quantised) with each row (all, or ``rows``), in
         chunks so memory stays flat whatever the window's size."""
-        matrix = self.vectors if rows is None else self.vectors[rows]
+        count = len(self.vectors) if rows is None else len(rows)
         q = queries.astype(np.float32) / SCALE
-        out = np.empty((len(queries), len(matrix)), np.float32)
-        for start in range(0, len(matrix), _CHUNK):
-            block = matrix[start : start + _CHUNK].astype(np.float32) / SCALE
-            out[:, start : start + _CHUNK] = q @ block.T
+        out = np.empty((len(queries), count), np.float32)
+        for start in range(0, count, _CHUNK):
+            stop = start + _CHUNK
+            picked = self.vectors[start:stop] if rows is None else self.vectors[rows[start:stop]]
+            out[:, start:stop] = q @ (picked.astype(np.float32) / SCALE).T
         return out
 
     # -- the file -----------------------------------------------------------------------------
 
-    def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
+    def write_to(self, handle: BinaryIO) -> None:
+        """The window as an ``.npz`` (uncompressed: written and read in one pass, no copy)."""
         np.savez(
-            buffer,
+            handle,
             **{name: getattr(self, name) for name in _FIELDS},
             vectors=self.vectors,
             names=np.array(self.names, dtype=np.str_),
             baseline_from=np.array([self.baseline_from], np.int64),
         )
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.write_to(buffer)
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Window:
+        return cls.read_from(io.BytesIO(data))
+
+    @classmethod
+    def read_from(cls, handle: BinaryIO) -> Window:
         window = cls()
-        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+        with np.load(handle, allow_pickle=False) as stored:
             for name in _FIELDS:
                 setattr(window, name, stored[name])
             window.vectors = stored["vectors"]
@@ -197,7 +207,8 @@ def load_window(directory: Path) -> tuple[Window | None, str | None]:
     if not path.exists() and not path.is_symlink():
         return None, None
     try:
-        return Window.from_bytes(read_state_bytes(path, limit=_LIMIT)), None
+        with open_state_reader(path, limit=_LIMIT) as handle:
+            return Window.read_from(handle), None
     except (StateFileRefused, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         aside = set_aside(path, str(exc))
         return None, f"the incident window {path} was unreadable ({exc}); set aside as {aside}"
@@ -205,4 +216,4 @@ def load_window(directory: Path) -> tuple[Window | None, str | None]:
 
 def save_window(directory: Path, window: Window) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write_bytes(directory / FILE_NAME, window.to_bytes())
+    atomic_write_with(directory / FILE_NAME, window.write_to)

@@ -140,6 +140,10 @@ class IncidentOutcome:
     alerts: int = 0
     baseline_tickets: int = 0
     baseline_requests: int = 0
+    # The run's tickets whose vector the learned engine had computed already (the encoder's
+    # memo), and those encoded here.
+    vectors_reused: int = 0
+    vectors_encoded: int = 0
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -203,7 +207,13 @@ class IncidentPass:
             self._read_baseline(window, book, start, encode)
         fresh = [s for s in sightings if s.created >= start]
         if fresh:
-            vectors = encode([s.text for s in fresh])
+            texts = [s.text for s in fresh]
+            if self.encode is None:
+                from ..learned.embed import memo_hits
+
+                self.outcome.vectors_reused = memo_hits(texts)
+            self.outcome.vectors_encoded = len(texts) - self.outcome.vectors_reused
+            vectors = encode(texts)
             window.add(
                 [Row(s.ticket_id, s.requester, s.created, s.category, s.open) for s in fresh],
                 np.asarray(vectors, np.float32),

@@ -39,7 +39,6 @@ from .connect import breaker_name, connect
 from .context import RunContext
 from .engines import build_chain, llm_breaker_name
 from .escalation import EscalationWatch, escalation_message
-from .incidents import IncidentPass, Sightings, incident_policy
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
 from .runtime import Runtime
@@ -228,7 +227,12 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             kb_suggestions=settings.kb_suggestions,
             fields=fields,
         )
-        sightings = Sightings() if settings.incidents else None
+        sightings = None
+        if settings.incidents:
+            # numpy and the grouping: loaded only when the run groups tickets.
+            from .incidents import Sightings
+
+            sightings = Sightings()
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             ctx = RunContext(
                 options=options,
@@ -258,6 +262,8 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
             if sightings is not None and summary.status != "aborted":
+                from .incidents import IncidentPass, incident_policy
+
                 grouping = IncidentPass(
                     incident_policy(settings),
                     helpdesk,
