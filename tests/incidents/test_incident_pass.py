@@ -14,14 +14,17 @@ from typing import Any
 
 import pytest
 from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenario
+from support.webhook import Receiver
 from support.word_encoder import encode
 
 from ticket_processor.incidents.plan import Sighting
 from ticket_processor.incidents.policy import IncidentPolicy
+from ticket_processor.run.alerts import Alerter
 from ticket_processor.run.configure import load_settings
 from ticket_processor.run.connect import connect
 from ticket_processor.run.incident_revert import links_of_run, revert_links
 from ticket_processor.run.incidents import IncidentPass, link_ops
+from ticket_processor.state.ledger import RunLedger
 
 pytestmark = pytest.mark.desk(raw=True, configure=True)
 POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in encoder's scale
@@ -216,5 +219,68 @@ def test_a_pass_killed_between_writes_is_finished_by_the_next_without_a_second_n
         for ticket_id in ids:
             marked = [n for n in states[ticket_id]["notes"] if "[ticketbot incident" in n]
             assert len(marked) <= 1, (ticket_id, states[ticket_id]["notes"])
+    finally:
+        helpdesk.close()
+
+
+@pytest.mark.desk(kinds=("zendesk",), raw=True, configure=True)
+def test_one_alert_per_incident_and_another_when_it_has_doubled(
+    desk_kind: str, desk: Any, receiver: Receiver
+) -> None:
+    now = int(time.time())
+    week = [
+        Spec(
+            f"w{i}a w{i}b", f"w{i}c w{i}d", f"c{i}@example.com", now - 7200 - 500 * i, "solved", "x"
+        )
+        for i in range(200)
+    ]
+    outage = [
+        Spec(
+            "checkout error 502",
+            "checkout error 502 upstream",
+            f"o{i}@example.com",
+            now - 3000 + 10 * i,
+            "open",
+            "outage",
+        )
+        for i in range(15)
+    ]
+    load_zendesk(desk, week)
+
+    def arrive(specs: list[Spec]) -> list[Sighting]:
+        ids = load_zendesk(desk, specs)
+        return [
+            Sighting(
+                t,
+                s.subject,
+                f"{s.subject}\n{s.body}",
+                _requester(desk_kind, desk, t),
+                s.created_at,
+                "bug",
+                True,
+            )
+            for t, s in zip(ids, specs, strict=True)
+        ]
+
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    alerter = Alerter(receiver.url, state=RunLedger(state), source="test")
+    helpdesk = connect(load_settings(os.environ))
+
+    def run(sightings: list[Sighting], run_id: str) -> None:
+        IncidentPass(POLICY, helpdesk, state, Events(), run_id, False, alerter, encode=encode).run(
+            sightings
+        )
+
+    try:
+        run(arrive(outage[:5]), "r1")
+        assert len(receiver.bodies) == 1
+        assert "5 customers report the same problem" in receiver.bodies[0]["text"]
+        run(arrive(outage[5:9]), "r2")  # 9 reports: not yet twice 5
+        assert len(receiver.bodies) == 1
+        run(arrive(outage[9:]), "r3")  # 15 reports: more than twice 5
+        assert len(receiver.bodies) == 2
+        assert "grew from 5 to 15 reports" in receiver.bodies[1]["text"]
+        run([], "r4")
+        assert len(receiver.bodies) == 2
     finally:
         helpdesk.close()
