@@ -83,7 +83,7 @@ def comparison(window_size: int, new: int, rounds: int) -> dict[str, Any]:
         tracemalloc.start()
         began = time.perf_counter()
         window.add(rows, vectors)
-        window.prune(now, WEEK, policy.max_records + new)
+        window.prune(now, WEEK, window_size + new * rounds)
         judge(window, now, policy)
         repeats(window, list(window.rows_of([r.ticket_id for r in rows])), policy)
         timings.append(time.perf_counter() - began)
@@ -180,17 +180,91 @@ def baseline(kind: str) -> dict[str, Any]:
     }
 
 
+def run_rss(window_size: int) -> dict[str, Any]:
+    """A real ``ticketbot run --since 1h`` (no LLM: the learned engine and its encoder) with
+    incidents on, on the outage hour in the Zendesk sandbox, over a window already holding
+    ``window_size`` tickets: the child process's peak RSS."""
+    import subprocess
+
+    from support.incident_scenario import load_zendesk, scenario
+
+    from ticket_processor.helpdesks.registry import KINDS
+    from ticket_processor.sandbox.desks import serve_desk
+
+    rng = np.random.default_rng(3)
+    now = int(time.time())
+    with serve_desk(KINDS["zendesk"]) as running, tempfile.TemporaryDirectory() as root:
+        running.sandbox.config.incremental_limit_per_min = 1000
+        load_zendesk(running.sandbox, scenario(1000, now=now))
+        window = Window()
+        for start in range(0, window_size, 20_000):
+            n = min(20_000, window_size - start)
+            rows = [
+                Row(
+                    10_000_000 + start + i,
+                    10_000_000 + i,
+                    int(now - rng.integers(7200, WEEK)),
+                    "c",
+                    False,
+                )
+                for i in range(n)
+            ]
+            window.add(rows, rng.standard_normal((n, 512)).astype(np.float32))
+        window.baseline_from = now - WEEK
+        save_window(Path(root) / "state" / "incidents", window)
+        del window
+        env = {
+            **os.environ,
+            **running.env(),
+            "TICKETBOT_STATE_DIR": str(Path(root) / "state"),
+            "TICKETBOT_LOG_DIR": str(Path(root) / "logs"),
+            "TICKETBOT_INCIDENTS": "true",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        }
+        env.pop("OPENAI_API_KEY", None)
+        began = time.perf_counter()
+        usage = Path(root) / "usage.json"
+        # Through the small launcher: a child forked from this process would be charged with
+        # this process's peak (``bench_launch.py`` says why).
+        launcher = [sys.executable, str(Path(__file__).with_name("bench_launch.py")), str(usage)]
+        done = subprocess.run(
+            [*launcher, sys.executable, "-m", "ticket_processor", "run", "--since", "1h"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        seconds = time.perf_counter() - began
+        figures = orjson.loads(usage.read_bytes())
+    peak = figures["maxrss_kb"] / 1024
+    return {
+        "window": window_size,
+        "exit_code": figures["exit_code"],
+        "peak_rss_mb": round(peak, 1),
+        "seconds": round(seconds, 1),
+        "incidents_line": next(
+            (line for line in done.stdout.splitlines() if line.startswith("incidents")), ""
+        ),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--window", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=100, help="new tickets a run (100)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--skip-helpdesks", action="store_true")
+    parser.add_argument(
+        "--rss", type=int, metavar="WINDOW", help="also a real run's peak RSS over this window"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result: dict[str, Any] = {"comparison": comparison(args.window, args.new, args.rounds)}
     if not args.skip_helpdesks:
         result["first_run"] = [baseline("zendesk"), baseline("freshdesk")]
+    if args.rss:
+        result["run"] = run_rss(args.rss)
     if args.json:
         print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
         return 0
@@ -202,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{c['seconds_per_run']} s, {c['ms_per_new_ticket']} ms a new ticket, "
         f"peak {c['comparison_peak_mb']} MB allocated, {c['requests']} requests"
     )
+    if "run" in result:
+        r = result["run"]
+        print(
+            f"ticketbot run --since 1h over a window of {r['window']:,}: peak RSS "
+            f"{r['peak_rss_mb']} MB, {r['seconds']} s, exit {r['exit_code']}; {r['incidents_line']}"
+        )
     for run in result.get("first_run", []):
         print(
             f"{run['helpdesk']}: first run read {run['baseline_tickets']} tickets of baseline in "

@@ -100,7 +100,10 @@ def test_poisson_tail() -> None:
 
 def test_the_window_is_bounded_saved_whole_and_a_damaged_one_set_aside(tmp_path: Path) -> None:
     window = _window(_week())
+    before = {int(t): window.vectors[i].copy() for i, t in enumerate(window.ids)}
     assert window.prune(NOW, 7 * 86400, max_records=100) == 500
+    for i, ticket_id in enumerate(window.ids):  # compacted in place, each row its own vector
+        assert np.array_equal(window.vectors[i], before[int(ticket_id)])
     assert len(window) == 100
     assert window.created.min() >= np.sort(np.array([NOW - r[1] for r in _week()]))[-100]
     save_window(tmp_path, window)
@@ -109,6 +112,8 @@ def test_the_window_is_bounded_saved_whole_and_a_damaged_one_set_aside(tmp_path:
     assert loaded is not None
     assert loaded.ids.tolist() == window.ids.tolist()
     assert np.array_equal(loaded.vectors, window.vectors)
+    loaded.add([Row(9999, 1, NOW, "x", True)], encode(["one more"]))  # room to grow
+    assert len(loaded) == len(loaded.vectors) == 101
     assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]  # no temp file left behind
     (tmp_path / FILE_NAME).write_bytes(b"not a zip")
     again, why = load_window(tmp_path)
