@@ -170,7 +170,7 @@ def baseline(kind: str) -> dict[str, Any]:
     return {
         "helpdesk": kind,
         "baseline_tickets": done.baseline_tickets,
-        "baseline_requests": done.baseline_requests,
+        "baseline_pages": done.baseline_pages,
         "pass_seconds": round(seconds, 2),
         "incidents": done.incidents,
         "linked": done.linked,
@@ -249,6 +249,35 @@ def run_rss(window_size: int) -> dict[str, Any]:
     }
 
 
+def write_labelled(path: Path) -> None:
+    """The outage hour as a labelled file for ``ticketbot eval --grouping`` (the README's
+    format): the outage's reports one group, each repeat with its earlier ticket one group."""
+    from support.incident_scenario import iso, scenario
+
+    specs = scenario(1000, now=int(time.time()))
+    groups: dict[int, str] = {}
+    for index, spec in enumerate(specs):
+        if spec.label == "outage":
+            groups[index] = "outage"
+        elif spec.label == "repeat" and spec.repeat_of is not None:
+            groups[index] = groups[spec.repeat_of] = f"repeat-{spec.repeat_of}"
+    lines = [
+        orjson.dumps(
+            {
+                "id": index + 1,
+                "subject": spec.subject,
+                "body": spec.body,
+                "requester": spec.email,
+                "created_at": iso(spec.created_at),
+                "status": spec.status,
+                "group": groups.get(index),
+            }
+        ).decode()
+        for index, spec in enumerate(specs)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--window", type=int, default=100_000)
@@ -259,7 +288,13 @@ def main(argv: list[str] | None = None) -> int:
         "--rss", type=int, metavar="WINDOW", help="also a real run's peak RSS over this window"
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--labelled-file", type=Path, help="write the outage hour as a labelled file and stop"
+    )
     args = parser.parse_args(argv)
+    if args.labelled_file is not None:
+        write_labelled(args.labelled_file)
+        return 0
     result: dict[str, Any] = {"comparison": comparison(args.window, args.new, args.rounds)}
     if not args.skip_helpdesks:
         result["first_run"] = [baseline("zendesk"), baseline("freshdesk")]
@@ -285,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in result.get("first_run", []):
         print(
             f"{run['helpdesk']}: first run read {run['baseline_tickets']} tickets of baseline in "
-            f"{run['baseline_requests']} request(s); the pass took {run['pass_seconds']} s and "
+            f"{run['baseline_pages']} page(s); the pass took {run['pass_seconds']} s and "
             f"{run['requests_total']} requests in all ({run['incidents']} incident, "
             f"{run['linked']} linked, {run['flagged']} flagged): {run['requests']}"
         )

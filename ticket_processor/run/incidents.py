@@ -139,7 +139,7 @@ class IncidentOutcome:
     failed: int = 0
     alerts: int = 0
     baseline_tickets: int = 0
-    baseline_requests: int = 0
+    baseline_pages: int = 0
     # The run's tickets whose vector the learned engine had computed already (the encoder's
     # memo), and those encoded here.
     vectors_reused: int = 0
@@ -316,7 +316,7 @@ class IncidentPass:
                 "the incident baseline was read in part; the next run reads on from there"
             )
         self.outcome.baseline_tickets = len(rows)
-        self.outcome.baseline_requests = pages
+        self.outcome.baseline_pages = pages
         self.log.emit(
             "incident_baseline",
             tickets=len(rows),
