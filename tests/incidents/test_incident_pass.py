@@ -284,3 +284,60 @@ def test_one_alert_per_incident_and_another_when_it_has_doubled(
         assert len(receiver.bodies) == 2
     finally:
         helpdesk.close()
+
+
+def test_auto_merge_merges_a_near_identical_repeat_and_revert_says_it_cannot_undo_it(
+    desk_kind: str, desk: Any
+) -> None:
+    now = int(time.time())
+    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
+    week = [
+        Spec(f"w{i}a w{i}b", f"w{i}c", f"c{i}@example.com", now - 7200 - 900 * i, "solved", "x")
+        for i in range(50)
+    ]
+    same = "refund still missing for returned jacket order 445566"
+    pair = [
+        Spec("Refund missing", same, "ana@example.com", now - 1800, "open", "first"),
+        Spec("Refund missing", same + " please", "ana@example.com", now - 600, "open", "repeat"),
+        Spec("Refund missing", same, "bo@example.com", now - 500, "open", "other"),
+    ]
+    load(desk, week)
+    ids = load(desk, pair)
+    seen = [
+        Sighting(
+            t,
+            s.subject,
+            f"{s.subject}\n{s.body}",
+            _requester(desk_kind, desk, t),
+            s.created_at,
+            "refund",
+            True,
+        )
+        for t, s in zip(ids, pair, strict=True)
+    ]
+    policy = IncidentPolicy(similarity=0.3, repeat_similarity=0.3, auto_merge=True)
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    log = Events()
+    helpdesk = connect(load_settings(os.environ))
+    try:
+        done = IncidentPass(policy, helpdesk, state, log, "m1", False, None, encode=encode).run(
+            seen
+        )
+        assert done.merged == 1
+        closed = "closed" if desk_kind == "zendesk" else 5
+        if desk_kind == "zendesk":
+            assert desk.store.get(ids[1])["status"] == closed
+            assert desk.store.get(ids[0])["status"] != closed
+        else:
+            assert desk.store.find(ids[1])["status"] == closed
+            assert desk.store.find(ids[0])["status"] != closed
+        assert f"#{ids[0]}" in _state(desk_kind, desk, ids[1])["notes"][-1]
+        ops = link_ops(helpdesk)
+        assert ops is not None
+        undone = revert_links(
+            ops, links_of_run(log.items, "m1"), state_dir=state, dry_run=True, echo=lambda _: None
+        )
+        assert len(undone.cannot) == 1
+        assert "cannot be undone" in undone.cannot[0]
+    finally:
+        helpdesk.close()
