@@ -144,3 +144,21 @@ def test_outage_hour_full_week(
     desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _outage_hour(desk_kind, desk, receiver, monkeypatch, ordinary=1000)
+
+
+@pytest.mark.slow
+@pytest.mark.desk(kinds=("zendesk",), raw=True, configure=True)
+def test_a_shadow_run_groups_but_writes_nothing(
+    desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = scenario(300, now=int(time.time()))
+    ids = load_zendesk(desk, specs)
+    monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
+    monkeypatch.setenv("TICKETBOT_SHADOW", "true")
+    monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+    before = {t: _state(desk_kind, desk, t) for t in ids}
+    ran = invoke("run", "--since", "1h")
+    assert ran.exit_code == 0, ran.output
+    assert "incidents (planned): 1 incident(s)" in ran.output
+    assert {t: _state(desk_kind, desk, t) for t in ids} == before
+    assert receiver.bodies == []

@@ -60,7 +60,7 @@ def _report_incidents(found: dict[str, Any], console: Console, *, dry_run: bool)
     """The incident pass's line (and, in a dry run, each planned link)."""
     if not found:
         return
-    verb = "planned" if dry_run else "done"
+    verb = "done" if found.get("written") and not dry_run else "planned"
     console.print(
         f"incidents ({verb}): {found.get('incidents', 0)} incident(s), "
         f"{found.get('linked', 0)} ticket(s) linked, {found.get('flagged', 0)} repeat(s) "

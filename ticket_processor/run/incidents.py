@@ -146,6 +146,7 @@ class IncidentOutcome:
     vectors_encoded: int = 0
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    written: bool = False  # False: a dry or shadow run, the figures are what it would do
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -259,6 +260,7 @@ class IncidentPass:
         ]
         save_window(self.directory, window)
         save_book(self.directory, book)
+        self.outcome.written = True
         self._write(ops, plan, window, book)
         book.pending = []
         save_window(self.directory, window)

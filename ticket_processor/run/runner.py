@@ -228,7 +228,8 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
             fields=fields,
         )
         sightings = None
-        if settings.incidents:
+        # A backfill's old tickets are no burst; they join the window in the runs after.
+        if settings.incidents and not parts.backfill:
             # numpy and the grouping: loaded only when the run groups tickets.
             from .incidents import Sightings
 
@@ -270,11 +271,16 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
                     settings.state_dir,
                     log,
                     run_id,
-                    options.dry_run,
-                    None if options.dry_run else alerter,
+                    options.dry_run or options.shadow,  # shadow: decide, write nothing
+                    None if options.dry_run or options.shadow else alerter,
                 )
                 summary.incidents = grouping.run(sightings.all()).as_dict()
-                log.emit("incidents", run_id=run_id, dry_run=options.dry_run, **summary.incidents)
+                log.emit(
+                    "incidents",
+                    run_id=run_id,
+                    dry_run=options.dry_run or options.shadow,
+                    **summary.incidents,
+                )
         ticket_url = helpdesk.ticket_url
     finally:
         kb.close()
