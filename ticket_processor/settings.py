@@ -119,11 +119,15 @@ ENV_VARS: dict[str, str] = {
     "serve_token": "TICKETBOT_SERVE_TOKEN",
     "answer_mode": "TICKETBOT_ANSWER_MODE",
     "answers_file": "TICKETBOT_ANSWERS",
+    "incidents": "TICKETBOT_INCIDENTS",
+    "incident_window": "TICKETBOT_INCIDENT_WINDOW",
+    "auto_merge": "TICKETBOT_AUTO_MERGE",
 }
 
 _HINTS: dict[str, str] = {
     "TICKETBOT_MODEL": "a comma-separated list such as gpt-4o-mini,llama3.1",
     "TICKETBOT_KB_MAX_AGE": "seconds, or a number with s, m, h or d such as 24h",
+    "TICKETBOT_INCIDENT_WINDOW": "seconds, or a number with s, m, h or d such as 7d",
 }
 
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -328,6 +332,16 @@ class Settings(BaseModel):
     serve_secret: SecretStr | None = None
     # The triage API's bearer token.
     serve_token: SecretStr | None = None
+    # -- many tickets about one thing (ticket_processor/incidents) --
+    # Group a burst of reports from different customers into one incident, and flag a
+    # customer's repeat ticket; off by default: it changes tickets' type and links.
+    incidents: bool = False
+    # How far back the recent tickets are remembered (seconds; also 12h, 7d).
+    incident_window: Annotated[
+        float, Field(ge=3600, le=90 * 86400), BeforeValidator(_parse_duration)
+    ] = 7 * 86400.0
+    # Merge a repeat ticket into the earlier one (the helpdesk's merge), not only flag it.
+    auto_merge: bool = False
 
     @field_validator("models", mode="before")
     @classmethod
@@ -402,9 +416,7 @@ class Settings(BaseModel):
         )
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         database = self.database_url.get_secret_value() if self.database_url else None
-        return (
-            desks + found + url_credentials(self.openai_base_url) + url_credentials(database)
-        )
+        return desks + found + url_credentials(self.openai_base_url) + url_credentials(database)
 
     def scrubber(self) -> Scrubber:
         """The one scrubber for everything this configuration might leak (see ``common.scrub``)."""

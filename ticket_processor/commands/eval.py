@@ -45,6 +45,14 @@ def eval_(
         Path | None,
         typer.Option(dir_okay=False, help="Write one JSON line per ticket with the prediction."),
     ] = None,
+    grouping: Annotated[
+        bool,
+        typer.Option(
+            "--grouping",
+            help="Score the incident and repeat grouping on FILE (its format: the README's "
+            '"Incidents" section) instead of an engine.',
+        ),
+    ] = False,
     workers: Annotated[
         str | None,
         typer.Option(
@@ -56,6 +64,10 @@ def eval_(
 ) -> None:
     """Accuracy and macro-F1 per field of an engine on a labelled JSONL file."""
     import orjson
+
+    if grouping:
+        _eval_grouping(file, as_json=as_json)
+        return
 
     from ..evaluation.display import print_result, result_json
     from ..evaluation.labelled import run_eval, write_predictions
@@ -95,3 +107,31 @@ def eval_(
             typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         else:
             print_result(result, console)
+
+
+def _eval_grouping(file: Path, *, as_json: bool) -> None:
+    """Pairs' precision and recall and the share of each true group kept together."""
+    import orjson
+
+    from ..incidents.labelled import evaluate_grouping
+    from ..learned.embed import Encoder
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load({})
+        from ..run.incidents import incident_policy
+
+        result = evaluate_grouping(file, Encoder().encode, incident_policy(settings))
+        if as_json:
+            typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
+            return
+        console = Console(highlight=False)
+        console.print(
+            f"{result.tickets} tickets, {result.true_groups} true groups, "
+            f"{result.predicted_groups} predicted\n"
+            f"pairs precision {result.pair_precision:.3f}  recall {result.pair_recall:.3f}  "
+            f"kept together {result.kept_together:.3f}",
+            markup=False,
+        )
+        for name, share in sorted(result.per_group.items()):
+            console.print(f"  {name}: {share:.2f} kept together", markup=False)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..llm import LLMAnalyser
     from ..models import Helpdesk
     from ..ops.health import HealthSetup
+    from ..report.incidents import IncidentReport
 
 
 def config(
@@ -161,6 +162,7 @@ def report(
     from ..common.eventlog import read_events
     from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from ..report.html import render_html
+    from ..report.incidents import incident_lines
     from ..report.table import print_report
     from ..report.trends import trends
     from ..topics.rising import load_counts
@@ -179,6 +181,7 @@ def report(
         window: Iterable[Mapping[str, Any]] = events
         if stored is not None:
             window, older = stored  # the same events, from the store
+        grouped = _incidents(read_events(settings.log_dir, since=start), settings.state_dir)
         # The log was scrubbed when written, but perhaps with fewer secrets than are known now
         # (a key added to a URL since): every event is scrubbed again on its way to the report.
         # The older history only lends the labels written on tickets (enum values), no text.
@@ -194,9 +197,19 @@ def report(
             except OSError as exc:
                 raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
         if json_output:
-            typer.echo(json_text({**summary.to_dict(), "corrupt_lines": events.corrupt_lines}))
+            typer.echo(
+                json_text(
+                    {
+                        **summary.to_dict(),
+                        **grouped.to_dict(),
+                        "corrupt_lines": events.corrupt_lines,
+                    }
+                )
+            )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
+            for line in incident_lines(grouped):
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
             if events.corrupt_lines:
                 err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
             if html is not None:
@@ -231,6 +244,19 @@ def _stored_events(
     except AuditStoreError as exc:
         err_console.print(f"reading the logs: {escape(str(exc))}")
         return None
+
+
+def _incidents(events: Iterable[dict[str, Any]], state_dir: Path) -> IncidentReport:
+    """The incidents and repeat tickets of the period, with each incident's state now."""
+    from ..incidents.book import load_book
+    from ..report.incidents import incident_report
+    from ..run.incidents import STATE_SUBDIR
+
+    open_now: set[int] = set()
+    if (state_dir / STATE_SUBDIR).is_dir():
+        book, _ = load_book(state_dir / STATE_SUBDIR)
+        open_now = {i.key for i in book.open_incidents()}
+    return incident_report(events, open_now)
 
 
 def schedule(

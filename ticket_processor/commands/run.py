@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -59,6 +59,25 @@ def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None
         console.print(summary_table(summary))
     else:
         console.print(summary_line(summary), markup=False, soft_wrap=True)
+    _report_incidents(summary.incidents, console, dry_run=dry_run)
+
+
+def _report_incidents(found: dict[str, Any], console: Console, *, dry_run: bool) -> None:
+    """The incident pass's line (and, in a dry run, each planned link)."""
+    if not found:
+        return
+    verb = "done" if found.get("written") and not dry_run else "planned"
+    console.print(
+        f"incidents ({verb}): {found.get('incidents', 0)} incident(s), "
+        f"{found.get('linked', 0)} ticket(s) linked, {found.get('flagged', 0)} repeat(s) "
+        f"flagged, {found.get('merged', 0)} merged, {found.get('kept', 0)} left to agents",
+        markup=False,
+        soft_wrap=True,
+    )
+    for line in found.get("lines", []):
+        console.print(f"  {line}", markup=False, soft_wrap=True, highlight=False)
+    for warning in found.get("warnings", []):
+        err_console.print(f"[yellow]note:[/] {escape(warning)}")
 
 
 def run(
@@ -248,9 +267,12 @@ def revert(
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..common.eventlog import read_events
+    from ..models import WriteOutcome
     from ..run.answer_revert import answers_of_run, describe, revert_answers
     from ..run.audit import record_revert
     from ..run.connect import connect
+    from ..run.incident_revert import LinkRevert, links_of_run, revert_links
+    from ..run.incidents import link_ops
     from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
@@ -258,22 +280,22 @@ def revert(
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        events = list(read_events(settings.log_dir))
-        writes = writes_of_run(events, run_id)
-        sent = answers_of_run(events, run_id)
-        if not writes and not sent:
+        logged = list(read_events(settings.log_dir))
+        writes = writes_of_run(logged, run_id)
+        sent = answers_of_run(logged, run_id)
+        linked = links_of_run(logged, run_id)
+        if not writes and not sent and not linked:
             raise ConfigError(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
             )
         helpdesk = connect(settings)
+        outcomes: list[WriteOutcome] = []
+        undone: list[tuple[int, str | None]] = []
+        links = LinkRevert()
         try:
-            tickets = {
-                t.id: t
-                for t in helpdesk.tickets(
-                    [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
-                )
-            }
+            ids = [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
+            tickets = {t.id: t for t in helpdesk.tickets(ids)}
             # The fields' titles (one request, only when the run filled fields): the note and
             # the lines below name fields as agents see them, not by id.
             titles = (
@@ -297,22 +319,49 @@ def revert(
                     f"{len(sent)} reply(ies) were mailed to customers: a mail cannot be unsent; "
                     "their status and tags are restored"
                 )
-            if dry_run or not (plan.changes or sent):
-                return
-            with RunLock(settings.state_dir):
-                outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
-                fresh = {t.id: t for t in helpdesk.tickets([a.ticket_id for a in sent])}
-                undone = revert_answers(helpdesk, sent, fresh)  # type: ignore[arg-type]
-            unrecorded = record_revert(settings, run_id, outcomes)
-            if unrecorded:
-                err_console.print(f"not in the audit store: {escape(unrecorded)}")
+            ops = link_ops(helpdesk) if linked else None
+            if not dry_run and (plan.changes or sent or ops is not None):
+                with RunLock(settings.state_dir):
+                    if plan.changes:
+                        outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
+                    if sent:
+                        fresh = {t.id: t for t in helpdesk.tickets([a.ticket_id for a in sent])}
+                        undone = list(revert_answers(helpdesk, sent, fresh))  # type: ignore[arg-type]
+                    if ops is not None:
+                        links = revert_links(
+                            ops,
+                            linked,
+                            state_dir=settings.state_dir,
+                            dry_run=False,
+                            echo=typer.echo,
+                        )
+                if outcomes:
+                    unrecorded = record_revert(settings, run_id, outcomes)
+                    if unrecorded:
+                        err_console.print(f"not in the audit store: {escape(unrecorded)}")
+            elif ops is not None:
+                links = revert_links(
+                    ops, linked, state_dir=settings.state_dir, dry_run=True, echo=typer.echo
+                )
         finally:
             helpdesk.close()
+        if linked:
+            typer.echo(
+                f"incident links and flags: {len(links.undone)} to undo, {len(links.kept)} "
+                "changed by someone since"
+            )
+            for line in links.cannot:
+                err_console.print(f"[yellow]note:[/] {escape(line)}")
+        if dry_run:
+            return
         failed = [o for o in outcomes if o.error is not None]
         for outcome in failed:
             err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
         answer_failed = [(i, e) for i, e in undone if e is not None]
         for ticket_id, error in answer_failed:
             err_console.print(f"ticket {ticket_id}: {escape(error or '')}")
-        typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
-    raise typer.Exit(ExitCode.PARTIAL if failed or answer_failed else ExitCode.OK)
+        for line in links.failed:
+            err_console.print(escape(line))
+        if plan.changes or sent:
+            typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
+    raise typer.Exit(ExitCode.PARTIAL if failed or answer_failed or links.failed else ExitCode.OK)

@@ -30,9 +30,11 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import ConfigError, DiskWriteError, StateFileRefused
 
@@ -179,21 +181,41 @@ def write_failure(path: Path, exc: OSError, setting: str = "TICKETBOT_STATE_DIR"
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that readers (and a crash) see all or nothing."""
+    atomic_write_with(path, lambda handle: handle.write(data))
+
+
+def atomic_write_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Replace ``path`` with what ``write`` writes to the handle it is given, as
+    ``atomic_write_bytes`` does, without holding the whole content in memory first."""
     try:
-        _write_and_replace(path, data)
+        _write_and_replace(path, write)
     except OSError as exc:
         raise write_failure(path, exc) from exc
     _fsync_directory(path.parent)
 
 
-def _write_and_replace(path: Path, data: bytes) -> None:
+def open_state_reader(path: Path, *, limit: int = MAX_STATE_BYTES) -> BinaryIO:
+    """A binary reader on the regular file at ``path`` (opened as ``read_state_bytes`` opens
+    it, a larger file than ``limit`` refused unread), for a reader that streams."""
+    fd = open_state_file(path, os.O_RDONLY)
+    try:
+        if os.fstat(fd).st_size > limit:
+            raise StateFileRefused(f"{path} is larger than {limit} bytes")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _write_and_replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
     # mkstemp opens with O_EXCL (and O_NOFOLLOW where there is one): a planted name is never
     # followed; os.replace renames over a link, it does not write through it.
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         _replace(tmp, path)

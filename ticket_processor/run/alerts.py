@@ -180,9 +180,15 @@ class Alerter:
             f"rising:{key}",
             f"category rising: {message}; see `ticketbot report` for its trend",
         )
+
     def answers_demoted(self, category: str, message: str) -> AlertOutcome:
         """An ``auto`` category moved back to draft (its answers are re-opened too often)."""
         return self._alert(f"answers_demoted:{category}", message)
+
+    def incident(self, key: str, message: str) -> AlertOutcome:
+        """An incident found (``key``: its group ticket and size), or grown past the stated
+        factor (a new key): once per key, never repeated hourly."""
+        return self._alert(f"incident:{key}", message, until_cleared=True)
 
     def group_missing(self, route: str, group: str, message: str) -> AlertOutcome:
         """A route's group is not in the helpdesk: alerted once, not again until

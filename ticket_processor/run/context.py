@@ -16,6 +16,7 @@ from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
 from ..resilience.deadline import RunDeadline
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine
+from ..triage.prepare import PreparedTicket
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .audit import NO_AUDIT, DecisionSink
 from .runtime import Runtime
@@ -99,3 +100,6 @@ class RunContext:
     claims: WriteClaims | None = None
     # Answering the customer (``answering.RunAnswers``); None: answers are off.
     answers: RunAnswers | None = None
+
+    # Sees each triaged ticket with its prepared text (the incident grouping's sightings).
+    observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None

@@ -72,6 +72,8 @@ class TicketFlow:
         self.record = record
         self.answers = ctx.answers
 
+        self.observe = ctx.observe
+
     # -- taking a ticket (main thread) --------------------------------------------------
 
     def should_skip(self, ticket: Ticket) -> bool:
@@ -147,6 +149,8 @@ class TicketFlow:
             if entry is None or self._closed:
                 return  # the run stopped meanwhile; this ticket stays for the next run
             entry.triage = result
+            if self.observe is not None:
+                self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
         self.record.decided(ticket, result, writeback)

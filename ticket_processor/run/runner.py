@@ -291,6 +291,13 @@ def _run_logged(
             kb_suggestions=settings.kb_suggestions,
             fields=fields,
         )
+        sightings = None
+        # A backfill's old tickets are no burst; they join the window in the runs after.
+        if settings.incidents and not parts.backfill:
+            # numpy and the grouping: loaded only when the run groups tickets.
+            from .incidents import Sightings
+
+            sightings = Sightings()
         with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
             ctx = RunContext(
                 options=options,
@@ -317,11 +324,31 @@ def _run_logged(
                 audit=feed if feed is not None else NO_AUDIT,
                 claims=None if options.dry_run else write_claims(settings),
                 answers=answers,
+                observe=sightings.observe if sightings is not None else None,
             )
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing, *answer_notes)
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
+            if sightings is not None and summary.status != "aborted":
+                from .incidents import IncidentPass, incident_policy
+
+                grouping = IncidentPass(
+                    incident_policy(settings),
+                    helpdesk,
+                    settings.state_dir,
+                    log,
+                    run_id,
+                    options.dry_run or options.shadow,  # shadow: decide, write nothing
+                    None if options.dry_run or options.shadow else alerter,
+                )
+                summary.incidents = grouping.run(sightings.all()).as_dict()
+                log.emit(
+                    "incidents",
+                    run_id=run_id,
+                    dry_run=options.dry_run or options.shadow,
+                    **summary.incidents,
+                )
         ticket_url = helpdesk.ticket_url
     finally:
         kb.close()

@@ -78,6 +78,7 @@ from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
+from .links import FreshdeskLinks
 from .records import note_html, parse_tickets, update_body
 from .wire import FreshdeskTransport
 
@@ -214,6 +215,10 @@ class FreshdeskHelpdesk:
             remove_tags=remove_tags,
             note=note,
         )
+
+    def links(self) -> FreshdeskLinks:
+        """Tracker tickets and merges, for the incident grouping (``links.py``)."""
+        return FreshdeskLinks(self.http, self.own_id())
 
     def own_id(self) -> int | None:
         """The id of the agent ticketbot signs in as, the author of its notes (one

@@ -52,6 +52,7 @@ from . import public_reply, replies
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles
 from .kind import KIND, ZendeskSettings
+from .links import ZendeskLinks
 from .writer import ZendeskBatchWrite
 
 EXPORT_PER_MINUTE = 10  # Zendesk's limit on the incremental export, per account
@@ -212,6 +213,10 @@ class ZendeskHelpdesk:
         public_reply.set_status(
             self.client, ticket_id, status, add_tags=add_tags, remove_tags=remove_tags, note=note
         )
+
+    def links(self) -> ZendeskLinks:
+        """Problem and incident tickets and merges, for the incident grouping (``links.py``)."""
+        return ZendeskLinks(self.client)
 
     def own_id(self) -> int | None:
         """The id of the user ticketbot signs in as, the author of its notes (one ``users/me``

@@ -126,6 +126,11 @@ class ZendeskClient:
         self._sleep = sleep
 
     @property
+    def http(self) -> ZendeskTransport:
+        """The transport (retries, pacing, bounds) for the requests of ``links.py``."""
+        return self._http
+
+    @property
     def run_deadline(self) -> RunDeadline | None:
         """The run's bound the requests and job polling keep to (None: unbounded)."""
         return self._http.run_deadline

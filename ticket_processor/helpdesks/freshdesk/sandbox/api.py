@@ -105,6 +105,8 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/tickets", t.list_tickets, "list"),
     compile_route("POST", f"{_V2}/tickets", t.create_ticket),
     compile_route("POST", f"{_V2}/tickets/bulk_update", t.bulk_update, "update"),
+    compile_route("PUT", f"{_V2}/tickets/merge", t.merge_tickets, "update"),
+    compile_route("DELETE", f"{_V2}/tickets/{{id}}", t.delete_ticket),
     compile_route("GET", f"{_V2}/tickets/{{id}}", t.show_ticket),
     compile_route("PUT", f"{_V2}/tickets/{{id}}", t.update_ticket, "update"),
     compile_route("POST", f"{_V2}/tickets/{{id}}/notes", t.create_note),

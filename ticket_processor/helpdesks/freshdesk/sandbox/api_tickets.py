@@ -163,6 +163,30 @@ def update_ticket(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return 200, svc.store.update(ticket_id, changes), {}
 
 
+def delete_ticket(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    svc.store.delete(call.int_arg())
+    return 204, None, {}
+
+
+def merge_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    """``PUT /tickets/merge`` ``{primary_id, ticket_ids, note_in_primary, note_in_secondary}``."""
+    body = body_object(call)
+    primary, ids = body.get("primary_id"), body.get("ticket_ids")
+    if not isinstance(primary, int):
+        raise validation_failed(
+            field_error("primary_id", "It should be a/an Integer", "missing_field")
+        )
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+        raise invalid_value("ticket_ids", "It should be a/an Array of Positive Integers")
+
+    def note(key: str) -> str:
+        value = body.get(key)
+        return str(value.get("body", "")) if isinstance(value, dict) else ""
+
+    svc.store.merge(primary, ids, note("note_in_primary"), note("note_in_secondary"))
+    return 204, None, {}
+
+
 def _checked(call: FreshdeskCall, allowed: dict[str, type]) -> dict[str, Any]:
     """The request's object, or Freshdesk's 400 naming every unknown or mistyped field."""
     body = body_object(call)

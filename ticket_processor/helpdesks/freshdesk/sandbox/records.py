@@ -52,8 +52,15 @@ _WRITABLE = {
     "company_id": (int, type(None)),
     "due_by": str,
     "fr_due_by": str,
+    "tracker_id": int,  # links the ticket to a tracker (``store.FreshdeskStore.update``)
 }
-_CREATE_ONLY = {"cc_emails": list, "twitter_id": str, "facebook_id": str, "unique_external_id": str}
+_CREATE_ONLY = {
+    "cc_emails": list,
+    "twitter_id": str,
+    "facebook_id": str,
+    "unique_external_id": str,
+    "related_ticket_ids": list,  # a create with them makes a tracker of those tickets
+}
 _TYPE_NAMES = {str: "String", int: "Integer", list: "Array", dict: "key/value pair"}
 
 

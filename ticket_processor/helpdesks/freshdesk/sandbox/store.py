@@ -21,6 +21,7 @@ from .solutions import Solutions
 from .ticket_fields import TicketFields
 
 SANDBOX_AGENT_ID = 1
+TRACKER, RELATED = 3, 4  # ``association_type``: 1 parent, 2 child, 3 tracker, 4 related
 _STATE_VERSION = 1
 # What the observer gets: the event ("created" or "note"), the ticket, the note, whether the
 # note's author is an agent.
@@ -78,9 +79,10 @@ class FreshdeskStore:
         return ticket
 
     def all_tickets(self) -> list[dict[str, Any]]:
-        """Every ticket, oldest write first."""
+        """Every ticket, oldest write first (not those in the trash)."""
         with self._lock:
-            return sorted(self._tickets.values(), key=lambda t: self._order[t["id"]])
+            kept = (t for t in self._tickets.values() if not t.get("deleted"))
+            return sorted(kept, key=lambda t: self._order[t["id"]])
 
     def write_order(self, ticket_id: int) -> int:
         with self._lock:
@@ -114,6 +116,9 @@ class FreshdeskStore:
 
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         self._check(fields, creating=True)
+        related = fields.get("related_ticket_ids")
+        if related is not None:
+            return self._create_tracker(fields, related)
         with self._lock:
             requester = fields.get("requester_id")
             if not isinstance(requester, int):
@@ -137,10 +142,99 @@ class FreshdeskStore:
     def update(self, ticket_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         current = self.find(ticket_id)
         self._check(changes, creating=False, group=current["group_id"])
+        changes = dict(changes)
+        tracker_id = changes.pop("tracker_id", None)
         with self._lock:
+            if tracker_id is not None:
+                self._link(ticket_id, tracker_id)
             ticket = apply_update(self._tickets[ticket_id], changes, self._now())
             self._touch(ticket)
             return ticket
+
+    # --- trackers, merges, deletion: many tickets about one thing ----------------------------
+
+    def _create_tracker(self, fields: dict[str, Any], related: list[Any]) -> dict[str, Any]:
+        """``POST /tickets`` with ``related_ticket_ids``: a tracker ticket linking them (each
+        must exist and be linked to no other tracker, else Freshdesk's 400)."""
+        if not related or not all(isinstance(i, int) for i in related):
+            raise invalid_value(
+                "related_ticket_ids", "It should be a/an Array of Positive Integers"
+            )
+        with self._lock:
+            for tid in related:
+                if tid not in self._tickets or self._tickets[tid].get("association_type"):
+                    raise invalid_value("related_ticket_ids", f"Ticket {tid} cannot be linked")
+        ticket = self.create({k: v for k, v in fields.items() if k != "related_ticket_ids"})
+        with self._lock:
+            tracker = {**ticket, "association_type": TRACKER, "associated_tickets_list": []}
+            self._tickets[tracker["id"]] = tracker
+            for tid in related:
+                self._link(tid, tracker["id"])
+            return self._tickets[tracker["id"]]
+
+    def _link(self, ticket_id: int, tracker_id: int) -> None:
+        """Link a ticket to a tracker (under the lock): the ticket becomes ``related``."""
+        tracker = self._tickets.get(tracker_id)
+        if tracker is None or tracker.get("association_type") != TRACKER:
+            raise invalid_value("tracker_id", "There is no tracker matching the given tracker_id")
+        ticket = self._tickets[ticket_id]
+        if ticket.get("association_type") not in (None, RELATED) or ticket_id == tracker_id:
+            raise invalid_value("tracker_id", "The ticket cannot be linked to a tracker")
+        members = [*tracker.get("associated_tickets_list", []), ticket_id]
+        self._touch(
+            {
+                **tracker,
+                "associated_tickets_list": list(dict.fromkeys(members)),
+                "associated_tickets_count": len(set(members)),
+            }
+        )
+        self._touch(
+            {
+                **ticket,
+                "association_type": RELATED,
+                "associated_tickets_list": [tracker_id],
+                "associated_tickets_count": 1,
+            }
+        )
+
+    def delete(self, ticket_id: int) -> None:
+        """``DELETE /tickets/{id}``: the ticket goes to the trash (``deleted``, out of lists);
+        a deleted tracker's tickets are related to nothing any more."""
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None or ticket.get("deleted"):
+                raise not_found()
+            if ticket.get("association_type") == TRACKER:
+                for tid in ticket.get("associated_tickets_list", []):
+                    member = self._tickets.get(tid)
+                    if member is not None:
+                        self._touch(
+                            {
+                                **member,
+                                "association_type": None,
+                                "associated_tickets_list": [],
+                                "associated_tickets_count": None,
+                            }
+                        )
+            self._touch({**ticket, "deleted": True})
+
+    def merge(
+        self, primary_id: int, ids: list[int], primary_note: str, secondary_note: str
+    ) -> None:
+        """``PUT /tickets/merge``: each secondary ticket gets a private note and is closed; the
+        primary gets one note naming them."""
+        primary = self.find(primary_id)
+        if primary["status"] == 5 or primary_id in ids:
+            raise invalid_value("primary_id", "The primary ticket cannot be merged into")
+        for tid in ids:
+            self.find(tid)
+        for tid in ids:
+            text = secondary_note or f"This ticket was merged into ticket #{primary_id}"
+            self.add_note(tid, text, private=True, user_id=SANDBOX_AGENT_ID)
+            self.update(tid, {"status": 5})
+        listed = ", ".join(f"#{i}" for i in ids)
+        text = primary_note or f"Tickets {listed} were merged into this ticket"
+        self.add_note(primary_id, text, private=True, user_id=SANDBOX_AGENT_ID)
 
     def agent_edit(
         self, ticket_id: int, tag: str, priority: int | None = None

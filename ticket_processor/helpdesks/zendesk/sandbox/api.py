@@ -16,6 +16,7 @@ from .config import bad_request, record_invalid, too_many_values
 from .directory import agent_record
 from .fields_api import FIELD_ROUTES
 from .guide_api import GUIDE_ROUTES
+from .incidents_api import INCIDENT_ROUTES
 from .listing_api import incremental_cursor, incremental_ticket_events, list_tickets, search
 from .people import PEOPLE_ROUTES
 from .routes import Call, Endpoint, Handler, Services
@@ -214,6 +215,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     ("GET", "/api/v2/incremental/tickets/cursor", incremental_cursor, False, True),
     ("GET", "/api/v2/incremental/ticket_events", incremental_ticket_events, False, True),
     *PEOPLE_ROUTES,
+    *INCIDENT_ROUTES,
     *((method, path, handler, False, False) for method, path, handler in FIELD_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in GUIDE_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in WEBHOOK_ROUTES),

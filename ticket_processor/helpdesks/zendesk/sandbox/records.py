@@ -155,7 +155,7 @@ def new_ticket(
         "collaborator_ids": [],
         "follower_ids": [],
         "email_cc_ids": [],
-        "problem_id": None,
+        "problem_id": fields.get("problem_id") if fields.get("type") == "incident" else None,
         "has_incidents": False,
         "is_public": True,
         "due_at": fields.get("due_at"),
@@ -186,6 +186,7 @@ _SIMPLE_FIELDS = (
     "external_id",
     "due_at",
     "requester_id",
+    "problem_id",
 )
 
 
@@ -220,6 +221,8 @@ def apply_changes(ticket: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
         removed = set(normalize_tags(changes["remove_tags"]))
         tags = [t for t in tags if t not in removed]
     updated["tags"] = tags
+    if updated.get("type") != "incident":
+        updated["problem_id"] = None  # Zendesk keeps a problem link on incidents only
     return updated
 
 
@@ -237,9 +240,9 @@ def audit_events(
                 "public": comment["public"],
             }
         )
-    for name in ("status", "priority", "subject", "type"):
-        if before.get(name) != after.get(name) and isinstance(after.get(name), str):
-            events.append({"type": "Change", "field_name": name, "value": after[name]})
+    for name in ("status", "priority", "subject", "type", "problem_id"):
+        if before.get(name) != after.get(name) and isinstance(after.get(name), (str, int)):
+            events.append({"type": "Change", "field_name": name, "value": str(after[name])})
     if before["tags"] != after["tags"]:
         events.append({"type": "Change", "field_name": "tags", "value": " ".join(after["tags"])})
     return events

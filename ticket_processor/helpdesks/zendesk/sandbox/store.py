@@ -156,6 +156,35 @@ class TicketStore:
                     results.append({"id": ticket["id"], "index": index})
         return results
 
+    def import_ticket(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The Ticket Import API's one ticket (``ticket_book.TicketBook.import_ticket``)."""
+        with self._lock:
+            return self._book.import_ticket(fields)
+
+    def import_many(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Import tickets in one go; job results per ticket as ``create_many``'s."""
+        results: list[dict[str, Any]] = []
+        with self._lock:
+            for index, fields in enumerate(items):
+                try:
+                    ticket = self._book.import_ticket(fields)
+                except ApiError as exc:
+                    results.append(_failure(None, index, "create", exc))
+                else:
+                    results.append({"id": ticket["id"], "index": index})
+        return results
+
+    def incidents_of(self, problem_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return self._book.incidents_of(problem_id)
+
+    def merge(
+        self, target_id: int, source_ids: list[int], target_comment: str, source_comment: str
+    ) -> list[dict[str, Any]]:
+        """Merge tickets into ``target_id`` (``ticket_book.TicketBook.merge``)."""
+        with self._lock:
+            return self._book.merge(target_id, source_ids, target_comment, source_comment)
+
     def update(
         self, ticket_id: int, changes: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -37,6 +37,18 @@ from .ticket_fields import FieldBook
 from .writelog import WriteLog
 
 AGENT_ID = 1
+
+
+def _moment(value: object, name: str, default: float) -> float:
+    """A timestamp the import API was given (ISO 8601), ``default`` when absent, else 422."""
+    if value is None:
+        return default
+    moment = parse_iso(str(value))
+    if moment is None:
+        raise record_invalid({name: [{"description": f"{name}: is invalid", "error": "Invalid"}]})
+    return moment
+
+
 STATE_VERSION = 1
 
 
@@ -99,6 +111,7 @@ class TicketBook:
             now=now,
         )
         self.fields.apply({"tags": [], "custom_fields": self.fields.blank()}, ticket, fields)
+        self._check_problem(ticket)
         self._publish(ticket, now, created=True)
         self.comments[ticket_id] = [comment]
         self.events.record(None, ticket, comment, updater_id=author_id, now=now)
@@ -118,6 +131,7 @@ class TicketBook:
         self.directory.check_assignment(current, changes)
         after = apply_changes(current, changes)
         self.fields.apply(current, after, changes)
+        self._check_problem(after)
         now = self._now()
         comment = None
         spec = changes.get("comment")
@@ -180,6 +194,117 @@ class TicketBook:
                         }
                     )
         return mails
+
+    def _check_problem(self, ticket: dict[str, Any]) -> None:
+        """An incident's ``problem_id`` names another ticket of type problem (else 422, as
+        Zendesk answers); that problem then shows ``has_incidents``."""
+        problem_id = ticket.get("problem_id")
+        if problem_id is None:
+            return
+        problem = self.tickets.get(problem_id) if isinstance(problem_id, int) else None
+        if problem is None or problem_id == ticket["id"] or problem.get("type") != "problem":
+            raise record_invalid(
+                {"problem_id": [{"description": "Problem: is invalid", "error": "InvalidValue"}]}
+            )
+        if not problem.get("has_incidents"):
+            self.tickets[problem_id] = {**problem, "has_incidents": True}
+
+    def incidents_of(self, problem_id: int) -> list[dict[str, Any]]:
+        """The incidents linked to a problem, in id order (404 when there is no such ticket)."""
+        if problem_id not in self.tickets:
+            raise not_found()
+        return [t for t in self.tickets.values() if t.get("problem_id") == problem_id]
+
+    def import_ticket(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The Ticket Import API: a ticket with its own ``created_at``, ``updated_at``,
+        ``status`` and comments (each with its ``created_at``), no triggers run. Its place in
+        the incremental export is the moment of the import, whatever its ``created_at``, as
+        Zendesk's is: the write log is stamped now."""
+        raw_comments = fields.get("comments")
+        if not isinstance(raw_comments, list) or not raw_comments:
+            if "description" not in fields:
+                blank = {"description": "Comments: cannot be blank", "error": "BlankValue"}
+                raise record_invalid({"base": [blank]})
+            raw_comments = [{"value": fields["description"]}]
+        if not all(isinstance(c, dict) for c in raw_comments):
+            raise record_invalid({"comments": [{"description": "is invalid", "error": "Invalid"}]})
+        validate_fields(fields)
+        now = self._now()
+        created = _moment(fields.get("created_at"), "created_at", now)
+        updated = _moment(fields.get("updated_at"), "updated_at", created)
+        requester_id = self._requesters.resolve(fields, AGENT_ID)
+        comments = []
+        for spec in raw_comments:
+            body = spec.get("value", spec.get("body", spec.get("html_body", "")))
+            author = spec.get("author_id", requester_id)
+            moment = _moment(spec.get("created_at"), "created_at", created)
+            record = comment_record(
+                self._next_comment_id, {**spec, "body": body}, int(author), moment
+            )
+            self._next_comment_id += 1
+            comments.append(record)
+        ticket_id = self.next_id
+        self.next_id += 1
+        given = {k: v for k, v in fields.items() if k not in ("comments", "comment")}
+        ticket = new_ticket(
+            ticket_id,
+            given,
+            base_url=self.base_url,
+            requester_id=requester_id,
+            submitter_id=requester_id,
+            description=comments[0]["body"],
+            now=created,
+        )
+        ticket["updated_at"] = iso(max(updated, created))
+        ticket["generated_timestamp"] = int(now)
+        self.fields.apply({"tags": [], "custom_fields": self.fields.blank()}, ticket, given)
+        self._check_problem(ticket)
+        self._publish(ticket, now, created=True)
+        self.comments[ticket_id] = comments
+        self.events.record(None, ticket, comments[0], updater_id=requester_id, now=now)
+        return ticket
+
+    def merge(
+        self, target_id: int, source_ids: list[int], target_comment: str, source_comment: str
+    ) -> list[dict[str, Any]]:
+        """Merge ``source_ids`` into ``target_id`` as Zendesk does: each source gets a comment
+        and is closed; the target gets one comment naming them. A closed ticket cannot take
+        part (422). Results per source, for the job status."""
+        target = self.tickets.get(target_id)
+        if target is None:
+            raise not_found()
+        if target["status"] == "closed" or target_id in source_ids:
+            raise record_invalid(
+                {"base": [{"description": "Merge: is invalid", "error": "Invalid"}]}
+            )
+        results: list[dict[str, Any]] = []
+        merged: list[int] = []
+        for source_id in source_ids:
+            source = self.tickets.get(source_id)
+            if source is None or source["status"] == "closed":
+                results.append(
+                    {
+                        "id": source_id,
+                        "action": "merge",
+                        "success": False,
+                        "error": "RecordInvalid",
+                        "details": "cannot be merged",
+                    }
+                )
+                continue
+            text = (
+                source_comment or f"Request #{source_id} was closed and merged into #{target_id}."
+            )
+            self.update(source_id, {"status": "closed", "comment": {"body": text, "public": False}})
+            merged.append(source_id)
+            results.append(
+                {"id": source_id, "action": "merge", "success": True, "status": "Merged"}
+            )
+        if merged:
+            listed = ", ".join(f"#{i}" for i in merged)
+            text = target_comment or f"Requests {listed} were closed and merged into this request."
+            self.update(target_id, {"comment": {"body": text, "public": False}})
+        return results
 
     def _publish(self, ticket: dict[str, Any], now: float, *, created: bool = False) -> None:
         """Stamp a new version of ``ticket`` and make it the current one."""

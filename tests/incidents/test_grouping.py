@@ -1,0 +1,144 @@
+"""The grouping's rule on plain data: a burst well above its kind's busy-adjusted baseline is
+an incident, a busy hour of a common question is not; repeats are the same requester's open
+earlier ticket about the same thing; the window keeps its size bound and survives a damaged
+file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from support.word_encoder import encode
+
+from ticket_processor.incidents.grouping import Known, judge, poisson_tail, repeats
+from ticket_processor.incidents.policy import IncidentPolicy
+from ticket_processor.incidents.window import FILE_NAME, Row, Window, load_window, save_window
+
+NOW = 1_800_000_000
+HOUR = 3600
+POLICY = IncidentPolicy(similarity=0.6, repeat_similarity=0.6)
+
+
+def _window(rows: list[tuple[int, int, str, bool]]) -> Window:
+    """rows: (requester, seconds before NOW, text, open)."""
+    window = Window()
+    window.add(
+        [Row(i + 1, r, NOW - ago, "x", is_open) for i, (r, ago, _, is_open) in enumerate(rows)],
+        encode([text for _, _, text, _ in rows]),
+    )
+    window.baseline_from = NOW - 7 * 86400
+    return window
+
+
+def _week(cancel_share: int = 10) -> list[tuple[int, int, str, bool]]:
+    """A steady week: 600 tickets, one in ``cancel_share`` a cancellation question."""
+    rows = []
+    for i in range(600):
+        ago = 2 * HOUR + (i * 997) % (7 * 86400 - 3 * HOUR)
+        if i % cancel_share == 0:
+            text = "how do i cancel my order please"
+        else:
+            text = f"w{i}a w{i}b w{i}c w{i % 37}d"  # ordinary: each about its own thing
+        rows.append((10_000 + i, ago, text, False))
+    return rows
+
+
+def test_an_outage_is_an_incident_and_a_busy_hour_of_questions_is_not() -> None:
+    rows = _week()
+    rows += [
+        (i, 60 + i, "checkout error 502 upstream unavailable when i pay", True) for i in range(25)
+    ]
+    rows += [(100 + i, 90 + i, "how do i cancel my order please", True) for i in range(20)]
+    rows += [(200 + i, 120 + i, f"r{i}a r{i}b r{i}c", True) for i in range(30)]
+    window = _window(rows)
+    findings = judge(window, NOW, POLICY)
+    [burst] = findings.bursts
+    assert {int(window.ids[r]) for r in burst.rows} == set(range(601, 626))
+    cancel = [r for r in findings.readings if r.reports == 20]
+    assert cancel
+    assert not cancel[0].incident  # busy: its rate scaled with the hour's volume
+    assert cancel[0].expected > 20 / POLICY.rate_factor
+
+
+def test_one_customer_writing_many_times_is_not_an_outage() -> None:
+    rows = _week() + [(7, 60 + i, "checkout error 502 upstream", True) for i in range(25)]
+    assert judge(_window(rows), NOW, POLICY).bursts == []
+
+
+def test_a_known_incident_takes_its_later_reports() -> None:
+    rows = _week() + [
+        (i, 60 + i, "checkout error 502 upstream unavailable", True) for i in range(3)
+    ]
+    window = _window(rows)
+    centre = window.vectors[600]
+    findings = judge(window, NOW, POLICY, [Known(42, centre)])
+    assert sorted(findings.joins[42]) == [600, 601, 602]
+    assert findings.bursts == []
+
+
+def test_repeats_are_the_same_requesters_open_ticket_about_the_same_thing() -> None:
+    rows = _week()
+    rows += [
+        (1, 86400, "refund for my returned jacket order 123456", True),
+        (1, 100, "still no refund for my returned jacket order 123456", True),
+        (2, 86400, "do you ship to norway", True),
+        (2, 100, "my discount code spring10 is refused", True),
+        (3, 86400, "password reset email never arrives", False),  # solved since
+        (3, 100, "password reset email never arrives still", True),
+    ]
+    window = _window(rows)
+    new = [601, 603, 605]
+    found = repeats(window, new, POLICY)
+    assert [(r.row, r.earlier) for r in found] == [(601, 600)]
+
+
+def test_poisson_tail() -> None:
+    assert poisson_tail(0, 3.0) == 1.0
+    assert abs(poisson_tail(1, 2.0) - (1 - np.exp(-2.0))) < 1e-12
+    assert poisson_tail(25, 0.07) < 1e-30
+
+
+def test_the_window_is_bounded_saved_whole_and_a_damaged_one_set_aside(tmp_path: Path) -> None:
+    window = _window(_week())
+    before = {int(t): window.vectors[i].copy() for i, t in enumerate(window.ids)}
+    assert window.prune(NOW, 7 * 86400, max_records=100) == 500
+    for i, ticket_id in enumerate(window.ids):  # compacted in place, each row its own vector
+        assert np.array_equal(window.vectors[i], before[int(ticket_id)])
+    assert len(window) == 100
+    assert window.created.min() >= np.sort(np.array([NOW - r[1] for r in _week()]))[-100]
+    save_window(tmp_path, window)
+    loaded, why = load_window(tmp_path)
+    assert why is None
+    assert loaded is not None
+    assert loaded.ids.tolist() == window.ids.tolist()
+    assert np.array_equal(loaded.vectors, window.vectors)
+    loaded.add([Row(9999, 1, NOW, "x", True)], encode(["one more"]))  # room to grow
+    assert len(loaded) == len(loaded.vectors) == 101
+    assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]  # no temp file left behind
+    (tmp_path / FILE_NAME).write_bytes(b"not a zip")
+    again, why = load_window(tmp_path)
+    assert again is None
+    assert why is not None
+    assert "set aside" in why
+    assert any(p.name.startswith(f"{FILE_NAME}.bad-") for p in tmp_path.iterdir())
+
+
+def test_a_ticket_seen_twice_keeps_one_row() -> None:
+    window = Window()
+    vectors = encode(["first words", "other words", "first words again"])
+    window.add(
+        [Row(1, 1, NOW, "a", True), Row(2, 2, NOW, "b", True), Row(1, 1, NOW, "c", False)], vectors
+    )
+    window.add([Row(2, 2, NOW, "d", False)], vectors[:1])
+    assert window.ids.tolist() == [2, 1]
+    assert [window.category(i) for i in range(2)] == ["d", "c"]
+    assert window.open.tolist() == [False, False]
+
+
+def test_quantised_cosine_is_close_to_the_real_one() -> None:
+    vectors = encode(["checkout error 502", "checkout error 502 again", "cancel my order"])
+    window = Window()
+    window.add([Row(i, i, NOW, "x", True) for i in range(3)], vectors)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    real = unit @ unit.T
+    assert np.abs(window.similarity(window.vectors) - real).max() < 0.02

@@ -1,0 +1,164 @@
+"""On each helpdesk's sandbox: a week of ordinary tickets, then an outage hour. One
+``ticketbot run --since 1h`` with no LLM links the outage's reports into one incident (and
+nothing else: not the 20 customers asking how to cancel an order), flags the customers'
+repeat tickets naming the earlier one, and posts one alert; a rerun changes nothing; ``revert
+--run`` takes it all back. Both are ``slow`` (the encoder alone loads in about 4 s): the full
+week of 1,000 tickets, and a week of 300; ``test_incident_pass.py`` runs the same hour through
+the pass itself, with a small stand-in encoder, in the default suite."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.cli import invoke
+from support.e2e import events
+from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenario
+from support.webhook import Receiver
+
+pytestmark = pytest.mark.desk(raw=True, configure=True)
+
+
+def _state(kind: str, sandbox: Any, ticket_id: int) -> dict[str, Any]:
+    """Tags, link and ticketbot's notes of one ticket as the sandbox holds it."""
+    if kind == "zendesk":
+        ticket = sandbox.store.get(ticket_id)
+        notes = [c["body"] for c in sandbox.store.comments(ticket_id)[1:] if not c["public"]]
+        return {
+            "tags": sorted(ticket["tags"]),
+            "type": ticket["type"],
+            "group": ticket["problem_id"] if ticket["type"] == "incident" else None,
+            "notes": notes,
+            "status": ticket["status"],
+        }
+    ticket = sandbox.store.find(ticket_id)
+    notes = [c["body_text"] for c in sandbox.store.conversations(ticket_id) if c["private"]]
+    linked = ticket.get("associated_tickets_list") or []
+    related = ticket.get("association_type") == 4
+    return {
+        "tags": sorted(ticket["tags"]),
+        "type": ticket.get("association_type"),
+        "group": linked[0] if related and linked else None,
+        "notes": notes,
+        "status": ticket["status"],
+    }
+
+
+def _outage_hour(
+    desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, ordinary: int
+) -> None:
+    now = int(time.time())
+    specs: list[Spec] = scenario(ordinary, now=now)
+    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
+    ids = load(desk, specs)
+    monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
+    monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    label = {ids[i]: s.label for i, s in enumerate(specs)}
+    outage = [t for t, name in label.items() if name == "outage"]
+
+    dry = invoke("run", "--since", "1h", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "incidents (planned): 1 incident(s)" in dry.output, dry.output
+    assert all(_state(desk_kind, desk, t)["type"] is None for t in outage)  # nothing written
+    assert receiver.bodies == []
+
+    ran = invoke("run", "--since", "1h")
+    assert ran.exit_code == 0, ran.output
+    after = {t: _state(desk_kind, desk, t) for t in ids}
+    groups = Counter(s["group"] for t, s in after.items() if s["group"] is not None)
+    [(group, _)] = groups.most_common(1)
+    if desk_kind == "zendesk":  # the first report is the problem
+        members = {t for t, s in after.items() if s["group"] == group} | {group}
+        assert after[group]["type"] == "problem"
+    else:  # a tracker ticket ticketbot opened
+        members = {t for t, s in after.items() if s["group"] == group}
+        assert desk.store.find(group)["association_type"] == 3
+    linked_outage = members & set(outage)
+    assert len(linked_outage) >= 22, Counter(label.get(t) for t in members)
+    others = members - set(outage)
+    assert len(others) <= 2, Counter(label.get(t) for t in others)
+    assert not [t for t in others if label[t] == "cancel"]
+    assert len(groups) == 1  # one incident
+    for ticket_id in members:
+        note = after[ticket_id]["notes"][-1]
+        assert "reports of one incident" in note or "is now the problem ticket" in note
+        assert str(len(linked_outage)) in note or "problem ticket" in note
+
+    flagged = {t for t, s in after.items() if "ai_possible_duplicate" in s["tags"]}
+    repeats = {
+        ids[i]: ids[s.repeat_of]
+        for i, s in enumerate(specs)
+        if s.label == "repeat" and s.repeat_of is not None
+    }
+    right = [t for t in flagged if t in repeats and f"#{repeats[t]}" in after[t]["notes"][-1]]
+    assert len(right) >= 3, (flagged, repeats)
+    assert len(flagged - set(repeats)) <= 2
+    assert not [t for t in flagged if label[t] == "other_thing"]
+    alerts = [b for b in receiver.bodies if "incident" in b.get("text", "")]
+    assert len(alerts) == 1, receiver.bodies
+    assert "first seen" in alerts[0]["text"]
+
+    again = invoke("run", "--since", "1h")
+    assert again.exit_code == 0, again.output
+    assert {t: _state(desk_kind, desk, t) for t in ids} == after  # a rerun changes nothing
+    assert len([b for b in receiver.bodies if "incident" in b.get("text", "")]) == 1
+
+    shown = invoke("report", "--since", "2h")
+    assert shown.exit_code == 0, shown.output
+    assert "Incidents: 1" in shown.output
+    assert f"{len(linked_outage)} reports" in shown.output
+    assert "Repeat tickets flagged" in shown.output
+
+    log_dir = Path(os.environ["TICKETBOT_LOG_DIR"])
+    [run] = [
+        e["run_id"]
+        for e in events(log_dir)
+        if e["event"] == "incidents" and not e["dry_run"] and e["linked"]
+    ]
+    undone = invoke("revert", "--run", run)
+    assert undone.exit_code == 0, undone.output
+    for ticket_id in members | flagged:
+        state = _state(desk_kind, desk, ticket_id)
+        assert state["group"] is None, (ticket_id, state)
+        assert state["type"] is None, (ticket_id, state)
+        assert not {"ai_incident", "ai_incident_problem", "ai_possible_duplicate"} & set(
+            state["tags"]
+        )
+        assert "was reverted" in state["notes"][-1]
+
+
+@pytest.mark.slow
+def test_outage_hour_small_week(
+    desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _outage_hour(desk_kind, desk, receiver, monkeypatch, ordinary=300)
+
+
+@pytest.mark.slow
+def test_outage_hour_full_week(
+    desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _outage_hour(desk_kind, desk, receiver, monkeypatch, ordinary=1000)
+
+
+@pytest.mark.slow
+@pytest.mark.desk(kinds=("zendesk",), raw=True, configure=True)
+def test_a_shadow_run_groups_but_writes_nothing(
+    desk_kind: str, desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = scenario(300, now=int(time.time()))
+    ids = load_zendesk(desk, specs)
+    monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
+    monkeypatch.setenv("TICKETBOT_SHADOW", "true")
+    monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+    before = {t: _state(desk_kind, desk, t) for t in ids}
+    ran = invoke("run", "--since", "1h")
+    assert ran.exit_code == 0, ran.output
+    assert "incidents (planned): 1 incident(s)" in ran.output
+    assert {t: _state(desk_kind, desk, t) for t in ids} == before
+    assert receiver.bodies == []

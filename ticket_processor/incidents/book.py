@@ -1,0 +1,128 @@
+"""The incidents known, the repeat tickets flagged, and the writes in flight, kept between runs.
+
+``incidents/book.json`` in the state directory, written whole through ``common.atomic`` (a
+kill -9 leaves the old or the new version; a damaged file is set aside and the book starts
+empty, the tickets' own tags still saying what was done). An incident is keyed by its group
+ticket (Zendesk: the problem, the first report; Freshdesk: the tracker ticketbot opened) and
+keeps its centre (quantised, base64), its members, its reports (different requesters), when it
+was first seen and at what size it was last alerted. ``pending`` is the journal: the writes a
+run planned and has not seen finish; the next run settles them first, from the helpdesk's
+tickets (their tags and notes say whether a write landed).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..common.atomic import atomic_write_bytes, read_state_bytes, set_aside
+from ..errors import StateFileRefused
+
+FILE_NAME = "book.json"
+VERSION = 1
+KEEP_FLAGGED = 2000  # repeat tickets remembered for ``report`` (the newest)
+
+
+@dataclass
+class Incident:
+    key: int  # the problem (Zendesk) or tracker (Freshdesk) ticket
+    kind: str
+    centre: str  # base64 of the quantised centre
+    title: str
+    members: list[int]
+    requesters: list[int]
+    first_seen: int  # the earliest report's created_at (Unix seconds)
+    last_seen: int
+    alerted_size: int = 0
+    subjects: list[str] = field(default_factory=list)
+    opened: bool = False  # a tracker ticketbot opened (a revert deletes it)
+    run_id: str = ""
+    state: str = "open"  # open, or closed once its group ticket is solved or gone
+
+    @property
+    def reports(self) -> int:
+        return len(set(self.requesters))
+
+    def centre_vector(self) -> npt.NDArray[np.int8]:
+        return np.frombuffer(base64.b64decode(self.centre), np.int8).copy()
+
+
+def encode_centre(centre: npt.NDArray[np.int8]) -> str:
+    return base64.b64encode(np.asarray(centre, np.int8).tobytes()).decode()
+
+
+@dataclass
+class Flagged:
+    ticket_id: int
+    earlier: int
+    similarity: float
+    merged: bool
+    run_id: str
+    at: int
+
+
+@dataclass
+class IncidentBook:
+    incidents: list[Incident] = field(default_factory=list)
+    flagged: list[Flagged] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    # Where an unfinished reading of the window's baseline resumes (the helpdesk's cursor:
+    # kind, value, start_time); None when none is under way.
+    baseline_cursor: dict[str, Any] | None = None
+
+    def find(self, key: int) -> Incident | None:
+        return next((i for i in self.incidents if i.key == key), None)
+
+    def open_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents if i.state == "open"]
+
+    def forget_before(self, moment: int) -> None:
+        """Incidents whose last report is older than the window are history."""
+        self.incidents = [i for i in self.incidents if i.last_seen >= moment]
+        self.flagged = self.flagged[-KEEP_FLAGGED:]
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(
+            {
+                "version": VERSION,
+                "incidents": [asdict(i) for i in self.incidents],
+                "flagged": [asdict(f) for f in self.flagged],
+                "pending": self.pending,
+                "baseline_cursor": self.baseline_cursor,
+            },
+            ensure_ascii=False,
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> IncidentBook:
+        raw = json.loads(data)
+        if not isinstance(raw, dict) or raw.get("version") != VERSION:
+            raise ValueError("not an incident book of version 1")
+        return cls(
+            [Incident(**i) for i in raw.get("incidents", [])],
+            [Flagged(**f) for f in raw.get("flagged", [])],
+            [p for p in raw.get("pending", []) if isinstance(p, dict)],
+            raw.get("baseline_cursor") if isinstance(raw.get("baseline_cursor"), dict) else None,
+        )
+
+
+def load_book(directory: Path) -> tuple[IncidentBook, str | None]:
+    path = directory / FILE_NAME
+    if not path.exists() and not path.is_symlink():
+        return IncidentBook(), None
+    try:
+        return IncidentBook.from_bytes(read_state_bytes(path)), None
+    except (StateFileRefused, ValueError, TypeError, OSError) as exc:
+        set_aside(path, str(exc))
+        return IncidentBook(), f"the incident book {path} was unreadable ({exc}); set aside"
+
+
+def save_book(directory: Path, book: IncidentBook) -> None:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write_bytes(directory / FILE_NAME, book.to_bytes())

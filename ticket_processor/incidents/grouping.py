@@ -1,0 +1,188 @@
+"""Pure: which recent tickets are one incident, and which are a customer's repeat ticket.
+
+``judge`` applies the rule stated in ``policy``: within the last hour (by ``created_at``), a
+greedy grouping by cosine similarity (the ticket with the most neighbours above
+``similarity`` and those neighbours, then again among the rest), each group judged against
+the window's baseline (``Reading``). Recent tickets close to a known incident's centre join
+it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
+in the window about the same thing (cosine at least ``repeat_similarity``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .policy import IncidentPolicy
+from .window import Window, quantise
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a group measured against the baseline: the figures its verdict rests on."""
+
+    reports: int  # different requesters in the group
+    expected: float  # reports that kind brings in such an hour, busy-adjusted
+    kind_in_window: int  # earlier tickets of the window within reach of the group's centre
+    window_hours: float
+    busy: float  # the hour's other tickets against the window's hourly rate of other tickets
+    p_value: float
+    incident: bool
+
+
+@dataclass
+class Burst:
+    """A group of recent tickets judged an incident (``rows``: window row numbers)."""
+
+    rows: list[int]
+    centre: npt.NDArray[np.int8]
+    reading: Reading
+
+
+@dataclass
+class Known:
+    """An incident found before: its key (the problem or tracker ticket) and its centre."""
+
+    key: int
+    centre: npt.NDArray[np.int8]
+
+
+@dataclass
+class Findings:
+    bursts: list[Burst] = field(default_factory=list)
+    joins: dict[int, list[int]] = field(default_factory=dict)  # known key -> rows joining it
+    readings: list[Reading] = field(default_factory=list)  # every group judged, kept or not
+
+
+@dataclass(frozen=True)
+class Repeat:
+    row: int  # the new ticket's row
+    earlier: int  # the earlier ticket's row
+    similarity: float
+
+
+def poisson_tail(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean), summed in log space (no overflow at large k)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    log_term = -mean  # log P(X = 0)
+    below = 0.0
+    for i in range(k):
+        below += math.exp(log_term)
+        log_term += math.log(mean) - math.log(i + 1)
+    return max(0.0, 1.0 - below)
+
+
+def judge(
+    window: Window,
+    now: int,
+    policy: IncidentPolicy,
+    known: Sequence[Known] = (),
+) -> Findings:
+    """The incidents among the window's recent rows not linked yet, and the rows that join a
+    known incident."""
+    findings = Findings()
+    start = now - policy.burst_seconds
+    in_hour = window.created >= start
+    # The hour's volume counts every ticket of the hour, linked ones too: how busy the hour is
+    # does not change because an earlier run linked part of it.
+    hour_count = int(in_hour.sum())
+    recent = np.flatnonzero(in_hour & (window.incident == 0))
+    if len(recent) == 0:
+        return findings
+    vectors = window.vectors[recent]
+    free = np.ones(len(recent), np.bool_)
+    if known:
+        centres = np.stack([k.centre for k in known])
+        to_known = window.similarity(centres, recent)  # known x recent
+        best = to_known.argmax(axis=0)
+        for j in range(len(recent)):
+            if to_known[best[j], j] >= policy.similarity:
+                findings.joins.setdefault(known[int(best[j])].key, []).append(int(recent[j]))
+                free[j] = False
+    sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
+    near = sims >= policy.similarity
+    older = np.flatnonzero(window.created < start)
+    window_from = max(window.baseline_from, now - policy.window_seconds)
+    if len(older):
+        window_from = max(window_from, int(window.created[older].min()))
+    hours = max(1.0, (start - window_from) / 3600.0)
+    burst_hours = policy.burst_seconds / 3600.0
+    while True:
+        degree = (near & free[None, :] & free[:, None]).sum(axis=1)
+        seed = int(degree.argmax())
+        if not free[seed] or degree[seed] < policy.min_reports:
+            break
+        members = np.flatnonzero(near[seed] & free)
+        centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
+        to_centre = window.similarity(centre, recent)[0]
+        members = np.flatnonzero((to_centre >= policy.similarity) & free)
+        if len(members) == 0:
+            members = np.array([seed])
+        free[members] = False
+        rows = [int(recent[m]) for m in members]
+        reading = _reading(window, rows, centre, older, hour_count, hours, burst_hours, policy)
+        findings.readings.append(reading)
+        if reading.incident:
+            findings.bursts.append(Burst(rows, centre, reading))
+    return findings
+
+
+def _reading(
+    window: Window,
+    rows: list[int],
+    centre: npt.NDArray[np.int8],
+    older: npt.NDArray[np.int64],
+    recent_count: int,
+    hours: float,
+    burst_hours: float,
+    policy: IncidentPolicy,
+) -> Reading:
+    reports = len({int(window.requesters[r]) for r in rows})
+    kind = 0
+    if len(older):
+        kind = int((window.similarity(centre, older)[0] >= policy.similarity).sum())
+    kind_rate = (kind + 0.5) / hours
+    others_rate = (len(older) - kind) / hours
+    others_now = recent_count - len(rows)
+    busy = max(1.0, (others_now + 0.5) / (others_rate * burst_hours + 0.5))
+    expected = kind_rate * burst_hours * busy
+    p_value = poisson_tail(reports, expected)
+    incident = (
+        reports >= policy.min_reports
+        and reports >= policy.rate_factor * expected
+        and p_value <= policy.p_value
+    )
+    return Reading(reports, expected, kind, hours, busy, p_value, incident)
+
+
+def repeats(window: Window, new_rows: Sequence[int], policy: IncidentPolicy) -> list[Repeat]:
+    """For each new row, the most similar earlier open ticket of its requester in the window
+    (created before it, or with a lower id at the same second), when close enough."""
+    found: list[Repeat] = []
+    for row in new_rows:
+        requester = int(window.requesters[row])
+        if requester <= 0:
+            continue
+        created, ticket_id = int(window.created[row]), int(window.ids[row])
+        mine = np.flatnonzero(
+            (window.requesters == requester)
+            & window.open
+            & (
+                (window.created < created)
+                | ((window.created == created) & (window.ids < ticket_id))
+            )
+        )
+        if len(mine) == 0:
+            continue
+        sims = window.similarity(window.vectors[row : row + 1], mine)[0]
+        best = int(sims.argmax())
+        if sims[best] >= policy.repeat_similarity:
+            found.append(Repeat(row, int(mine[best]), float(sims[best])))
+    return found

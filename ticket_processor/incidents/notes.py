@@ -1,0 +1,76 @@
+"""What ticketbot writes about an incident or a repeat ticket: the notes, the alert, the marker.
+
+Every note ends with a marker line (``[ticketbot incident #P]``, ``[ticketbot duplicate of
+#E]``): a write recovered after a kill -9 looks for it before posting a note again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+
+def incident_marker(group: int | None) -> str:
+    return f"[ticketbot incident #{group}]" if group is not None else "[ticketbot incident]"
+
+
+def duplicate_marker(earlier: int) -> str:
+    return f"[ticketbot duplicate of #{earlier}]"
+
+
+def member_note(
+    *, title: str, group: int | None, reports: int, first_seen: str, url: str | None, kind: str
+) -> str:
+    what = "problem ticket" if kind == "zendesk" else "tracker ticket"
+    link = f" ({url})" if url else ""
+    where = f"{what} #{group}{link}" if group is not None else f"a new {what}"
+    return (
+        f"ticketbot: this ticket is one of {reports} reports of one incident, "
+        f"“{title}”, first seen {first_seen}; linked to {where}. "
+        "Answer them together: solving the incident answers every report.\n"
+        f"{incident_marker(group)}"
+    )
+
+
+def problem_note(*, title: str, reports: int, first_seen: str) -> str:
+    return (
+        f"ticketbot: {reports} customers reported the same problem, “{title}”, "
+        f"first seen {first_seen}. This ticket, the first report, is now the problem ticket: "
+        "the others are its incidents, and solving it solves them.\n"
+        f"{incident_marker(None)}"
+    )
+
+
+def duplicate_note(*, earlier: int, url: str, similarity: float, merged: bool) -> str:
+    if merged:
+        head = f"ticketbot merged this ticket into #{earlier} ({url})"
+    else:
+        head = f"ticketbot: possible duplicate of #{earlier} ({url})"
+    return (
+        f"{head}: the same requester, an open ticket about the same thing "
+        f"(similarity {similarity:.2f}). Merging is an agent's decision.\n"
+        f"{duplicate_marker(earlier)}"
+    )
+
+
+def revert_note(what: str) -> str:
+    return f"ticketbot: {what} was reverted (`ticketbot revert`)."
+
+
+def alert_text(
+    *,
+    title: str,
+    reports: int,
+    first_seen: str,
+    subjects: Sequence[str],
+    url: str | None,
+    grown_from: int | None,
+    clean: Callable[[str], str],
+) -> str:
+    head = (
+        f"incident grew from {grown_from} to {reports} reports"
+        if grown_from
+        else f"incident: {reports} customers report the same problem"
+    )
+    samples = "; ".join(f"“{clean(s)[:80]}”" for s in subjects[:3])
+    link = f" {url}" if url else ""
+    return f"{head}: “{clean(title)[:80]}”, first seen {first_seen}. Samples: {samples}.{link}"

@@ -1,0 +1,213 @@
+"""Pure: the writes the findings need, checked against the tickets as the helpdesk holds them.
+
+A ticket is left alone when it is gone, solved or closed, already carries ticketbot's tag for
+the finding (the write is done: a rerun changes nothing), or carries a link or type an agent
+set (Zendesk: any ``type``; Freshdesk: any association): never over an agent's own link.
+On Zendesk the earliest eligible report of a new incident becomes the problem; on Freshdesk a
+tracker ticket is opened for it (``group`` None until then). A repeat ticket is flagged, or
+merged into the earlier one when auto-merge is on and the similarity reaches ``merge_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .grouping import Findings, Reading, Repeat
+from .policy import IncidentPolicy
+from .window import Window
+
+DONE_STATUSES = ("solved", "closed", 4, 5)  # Zendesk's names, Freshdesk's numbers
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A ticket this run triaged, as the grouping sees it (the subject redacted)."""
+
+    ticket_id: int
+    subject: str
+    text: str  # prepared subject and body: what the encoder reads
+    requester: int
+    created: int
+    category: str
+    open: bool
+
+
+@dataclass
+class PlannedIncident:
+    key: int | None  # the known or chosen group ticket; None: a tracker to open
+    known: bool
+    title: str
+    members: list[int]  # every member after this run
+    requesters: list[int]
+    first_seen: int
+    subjects: list[str]
+    centre: npt.NDArray[np.int8]
+    reading: Reading | None = None
+    new_members: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LinkWrite:
+    action: str  # problem | member | flag | merge
+    ticket_id: int
+    incident: int = -1  # index in ``LinkPlan.incidents``; -1 for a repeat
+    earlier: int | None = None
+    similarity: float = 0.0
+
+
+@dataclass
+class LinkPlan:
+    incidents: list[PlannedIncident] = field(default_factory=list)
+    writes: list[LinkWrite] = field(default_factory=list)
+    kept: list[tuple[int, str]] = field(default_factory=list)  # (ticket, why left alone)
+
+
+def _done(facts: Mapping[str, Any] | None) -> bool:
+    return facts is None or facts.get("status") in DONE_STATUSES
+
+
+def plan_links(
+    window: Window,
+    findings: Findings,
+    repeats: Sequence[Repeat],
+    sightings: Mapping[int, Sighting],
+    known: Mapping[int, Any],
+    facts: Mapping[int, Mapping[str, Any]],
+    policy: IncidentPolicy,
+    *,
+    kind: str,
+    opened: frozenset[int] = frozenset(),
+) -> LinkPlan:
+    """``known``: key -> book.Incident (title, members, requesters, first_seen, subjects);
+    ``opened``: the tracker tickets ticketbot opened (a report linked to one is ours)."""
+    plan = LinkPlan()
+
+    def eligible(ticket_id: int, group: int | None) -> bool:
+        found = facts.get(ticket_id)
+        if _done(found):
+            return False
+        assert found is not None
+        if policy.incident_tag in found["tags"] or policy.problem_tag in found["tags"]:
+            return False  # done by an earlier run
+        if found.get("type") is not None:
+            if group is not None and found.get("group") == group:
+                return True  # linked to our group, its tags and note not written yet
+            plan.kept.append((ticket_id, f"an agent's own link or type ({found['type']})"))
+            return False
+        return True
+
+    for burst in findings.bursts:
+        rows = sorted(burst.rows, key=lambda r: (int(window.created[r]), int(window.ids[r])))
+        ids = [int(window.ids[r]) for r in rows]
+        adopted = _ours(ids, facts, policy, kind, opened)
+        chosen = [t for t in ids if eligible(t, adopted)]
+        done = [t for t in ids if _done_by_us(facts.get(t), policy)]
+        if not chosen or len(chosen) + len(done) < policy.min_reports:
+            continue
+        members = [t for t in ids if t in chosen or t in done]
+        title = next((sightings[t].subject for t in members if t in sightings), f"#{members[0]}")
+        key = adopted if adopted is not None else (chosen[0] if kind == "zendesk" else None)
+        incident = PlannedIncident(
+            key=key,
+            known=adopted is not None,
+            title=title,
+            members=members,
+            requesters=[int(window.requesters[r]) for r in rows if int(window.ids[r]) in members],
+            first_seen=min(int(window.created[r]) for r in rows),
+            subjects=[sightings[t].subject for t in members if t in sightings][:3],
+            centre=burst.centre[0] if burst.centre.ndim == 2 else burst.centre,
+            reading=burst.reading,
+            new_members=chosen,
+        )
+        index = len(plan.incidents)
+        plan.incidents.append(incident)
+        for ticket_id in chosen:
+            is_problem = kind == "zendesk" and adopted is None and ticket_id == key
+            plan.writes.append(LinkWrite("problem" if is_problem else "member", ticket_id, index))
+    for key, rows in findings.joins.items():
+        before = known.get(key)
+        if before is None or _done(facts.get(key)):
+            continue
+        ids = [int(window.ids[r]) for r in rows]
+        chosen = [t for t in ids if eligible(t, key)]
+        if not chosen:
+            continue
+        index = len(plan.incidents)
+        plan.incidents.append(
+            PlannedIncident(
+                key=key,
+                known=True,
+                title=before.title,
+                members=[*before.members, *chosen],
+                requesters=[
+                    *before.requesters,
+                    *(int(window.requesters[r]) for r in rows if int(window.ids[r]) in chosen),
+                ],
+                first_seen=before.first_seen,
+                subjects=list(before.subjects),
+                centre=before.centre_vector(),
+                new_members=chosen,
+            )
+        )
+        plan.writes.extend(LinkWrite("member", t, index) for t in chosen)
+    for repeat in repeats:
+        ticket_id, earlier = int(window.ids[repeat.row]), int(window.ids[repeat.earlier])
+        found, before = facts.get(ticket_id), facts.get(earlier)
+        if _done(found) or _done(before):
+            continue
+        assert found is not None
+        if policy.duplicate_tag in found["tags"] or policy.merged_tag in found["tags"]:
+            continue
+        merge = policy.auto_merge and repeat.similarity >= policy.merge_at
+        plan.writes.append(
+            LinkWrite(
+                "merge" if merge else "flag",
+                ticket_id,
+                earlier=earlier,
+                similarity=repeat.similarity,
+            )
+        )
+    return plan
+
+
+def _done_by_us(found: Mapping[str, Any] | None, policy: IncidentPolicy) -> bool:
+    tags = (found or {}).get("tags") or []
+    return policy.incident_tag in tags or policy.problem_tag in tags
+
+
+def _ours(
+    ids: Sequence[int],
+    facts: Mapping[int, Mapping[str, Any]],
+    policy: IncidentPolicy,
+    kind: str,
+    opened: frozenset[int],
+) -> int | None:
+    """The group an earlier, interrupted run already linked some of these reports to."""
+    for ticket_id in ids:
+        found = facts.get(ticket_id) or {}
+        if found.get("group") in opened:
+            return int(found["group"])
+        tags = found.get("tags") or []
+        if kind == "zendesk" and policy.problem_tag in tags and found.get("type") == "problem":
+            return ticket_id
+        if policy.incident_tag in tags and found.get("group") is not None:
+            return int(found["group"])
+    return None
+
+
+def fact_ids(window: Window, findings: Findings, repeats: Sequence[Repeat]) -> list[int]:
+    """Every ticket whose current state the plan needs (one read of them all)."""
+    ids: list[int] = []
+    for burst in findings.bursts:
+        ids.extend(int(window.ids[r]) for r in burst.rows)
+    for key, rows in findings.joins.items():
+        ids.append(key)
+        ids.extend(int(window.ids[r]) for r in rows)
+    for repeat in repeats:
+        ids.extend((int(window.ids[repeat.row]), int(window.ids[repeat.earlier])))
+    return list(dict.fromkeys(ids))

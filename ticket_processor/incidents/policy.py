@@ -1,0 +1,58 @@
+"""The vocabulary of incidents and repeat tickets: the settings' values as one record, the
+tags, and the constants of the rule that tells an incident from a busy hour.
+
+The rule (``grouping.judge``): tickets created within the last ``burst_seconds`` whose encoder
+vectors are within ``similarity`` (cosine) of one another form a group; the group is an
+incident when it holds at least ``min_reports`` different requesters, at least
+``rate_factor`` times the number that kind of ticket would bring in that hour, and a Poisson
+tail probability of at most ``p_value`` against that number. "That number" is the kind's
+hourly rate in the window (tickets of the window before the hour within ``similarity`` of the
+group's centre, plus one half), scaled by how busy the hour is (the hour's other tickets
+against the window's hourly rate of other tickets), so a busy day raises what is normal for
+every kind at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class IncidentPolicy:
+    """What a run needs to know to group tickets (from ``TICKETBOT_INCIDENT_*`` and
+    ``TICKETBOT_AUTO_MERGE``)."""
+
+    prefix: str = "ai_"
+    window_seconds: int = 7 * DAY
+    burst_seconds: int = 3600
+    similarity: float = 0.62
+    repeat_similarity: float = 0.62
+    min_reports: int = 5
+    rate_factor: float = 5.0
+    p_value: float = 1e-6
+    # A second alert for an incident once it has this many times the reports of its last one.
+    growth_factor: float = 2.0
+    auto_merge: bool = False
+    # Merging is done only at or above this cosine similarity (and only with auto_merge).
+    merge_at: float = 0.9
+    # The window keeps at most this many tickets (the oldest go first): 50,000 are 26 MB, and
+    # keep a run with the encoder loaded under 250 MB (scripts/incidents_bench.py --rss).
+    max_records: int = 50_000
+
+    @property
+    def incident_tag(self) -> str:
+        return f"{self.prefix}incident"
+
+    @property
+    def problem_tag(self) -> str:
+        return f"{self.prefix}incident_problem"
+
+    @property
+    def duplicate_tag(self) -> str:
+        return f"{self.prefix}possible_duplicate"
+
+    @property
+    def merged_tag(self) -> str:
+        return f"{self.prefix}merged_duplicate"

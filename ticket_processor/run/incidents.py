@@ -1,0 +1,563 @@
+"""The incident pass of a run: the recent tickets remembered, bursts grouped, repeats flagged.
+
+After the run's tickets are triaged (``TICKETBOT_INCIDENTS=true``), ``IncidentPass``:
+
+1. loads the window (``incidents/window.npz``) and the book (``incidents/book.json``); on a
+   first run, or when the window's records are shorter than ``TICKETBOT_INCIDENT_WINDOW``, it
+   reads the window from the helpdesk (the incremental export, or Freshdesk's list, from the
+   window's start; one request per 1,000 tickets on Zendesk, per 100 on Freshdesk), keeping
+   the tickets *created* in the window (an imported ticket sits in Zendesk's export at the time
+   of its import, whatever its ``created_at``);
+2. adds the run's tickets, with the encoder vectors the learned engine computed for them (the
+   encoder's memo: a ticket is encoded once a run), then judges (``incidents.grouping``);
+3. reads the tickets concerned once (type, link, tags, status) and plans the writes
+   (``incidents.plan``); a dry run shows them and writes nothing, state included;
+4. journals the plan in the book, writes each ticket (one event ``incident_write`` each,
+   which ``revert --run`` reads), alerts once per incident and again when it has grown by
+   ``growth_factor``, and saves the window and the book.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..common.eventlog import EventSink
+from ..errors import TicketBotError
+from ..incidents import notes
+from ..incidents.book import Flagged, Incident, IncidentBook, encode_centre, load_book, save_book
+from ..incidents.grouping import Known, judge, repeats
+from ..incidents.plan import LinkPlan, LinkWrite, PlannedIncident, Sighting, fact_ids, plan_links
+from ..incidents.policy import IncidentPolicy
+from ..incidents.window import Row, Window, load_window, save_window
+from ..models import Cursor, Helpdesk, Ticket, Triage
+from ..settings import Settings
+from ..triage.prepare import PreparedTicket, prepare_ticket
+from .alerts import Alerter
+
+STATE_SUBDIR = "incidents"
+BASELINE_SLACK = 3600  # records this much short of the window still count as the window
+
+
+class LinkOps(Protocol):
+    """The link writes of a helpdesk (``helpdesks/<kind>/links.py``)."""
+
+    kind: str
+    opens_group: bool
+
+    def facts(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]: ...
+
+    def write(
+        self,
+        action: str,
+        ticket_id: int,
+        *,
+        group: int | None,
+        note: str,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+    ) -> None: ...
+
+    def open_group(self, subject: str, note: str, members: Sequence[int]) -> int: ...
+
+    def close_group(self, group: int) -> None: ...
+
+    def merge(self, target: int, source: int, note: str) -> None: ...
+
+    def has_note(self, ticket_id: int, marker: str) -> bool: ...
+
+
+def incident_policy(settings: Settings) -> IncidentPolicy:
+    """The grouping's values from the settings."""
+    return IncidentPolicy(
+        prefix=settings.tag_prefix,
+        window_seconds=int(settings.incident_window),
+        auto_merge=settings.auto_merge,
+    )
+
+
+def link_ops(helpdesk: Helpdesk) -> LinkOps | None:
+    """The helpdesk's link writes, when its adapter has them."""
+    maker = getattr(helpdesk, "links", None)
+    ops: LinkOps | None = maker() if callable(maker) else None
+    return ops
+
+
+def moment(stamp: str | None) -> int | None:
+    if not stamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp())
+
+
+class Sightings:
+    """The run's triaged tickets, collected from the worker threads (``RunContext.observe``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[int, Sighting] = {}
+
+    def observe(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
+        created = moment(ticket.created_at) or int(time.time())
+        requester = ticket.requester_id if ticket.requester_id is not None else -ticket.id
+        sighting = Sighting(
+            ticket.id,
+            prepared.subject,
+            f"{prepared.subject}\n{prepared.body}",
+            requester,
+            created,
+            triage.analysis.category,
+            ticket.status not in ("solved", "closed"),
+        )
+        with self._lock:
+            self._items[ticket.id] = sighting
+
+    def all(self) -> list[Sighting]:
+        with self._lock:
+            return list(self._items.values())
+
+
+@dataclass
+class IncidentOutcome:
+    """What the pass found and did, for the run's summary and output."""
+
+    incidents: int = 0
+    linked: int = 0
+    flagged: int = 0
+    merged: int = 0
+    kept: int = 0
+    failed: int = 0
+    alerts: int = 0
+    baseline_tickets: int = 0
+    baseline_pages: int = 0
+    # The run's tickets whose vector the learned engine had computed already (the encoder's
+    # memo), and those encoded here.
+    vectors_reused: int = 0
+    vectors_encoded: int = 0
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: bool = False  # False: a dry or shadow run, the figures are what it would do
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+Encode = Callable[[list[str]], Any]
+
+
+def _encoder() -> Encode:
+    from ..learned.embed import Encoder  # numpy and the weights: only when grouping runs
+
+    return Encoder().encode
+
+
+@dataclass
+class IncidentPass:
+    policy: IncidentPolicy
+    helpdesk: Helpdesk
+    state_dir: Path
+    log: EventSink
+    run_id: str
+    dry_run: bool
+    alerter: Alerter | None
+    now: Callable[[], float] = time.time
+    encode: Encode | None = None
+    outcome: IncidentOutcome = field(default_factory=IncidentOutcome)
+
+    @property
+    def directory(self) -> Path:
+        return self.state_dir / STATE_SUBDIR
+
+    def run(self, sightings: Sequence[Sighting]) -> IncidentOutcome:
+        """Group and write; a failure of the pass is a warning of the run, never its end (the
+        journal and the tickets' tags let the next run finish the job)."""
+        try:
+            return self._run(sightings)
+        except TicketBotError as exc:
+            self.outcome.warnings.append(f"the incident grouping stopped: {exc}")
+            self.log.emit("incidents_failed", level="warning", error=str(exc))
+            return self.outcome
+
+    def _run(self, sightings: Sequence[Sighting]) -> IncidentOutcome:
+        ops = link_ops(self.helpdesk)
+        if ops is None:
+            self.outcome.warnings.append(f"{self.helpdesk.kind} cannot link tickets: no grouping")
+            return self.outcome
+        encode = self.encode or _encoder()
+        now = int(self.now())
+        window, why = load_window(self.directory)
+        book, book_why = load_book(self.directory)
+        self.outcome.warnings.extend(w for w in (why, book_why) if w)
+        window = window or Window()
+        start = now - self.policy.window_seconds
+        if (
+            len(window) == 0
+            or window.baseline_from > start + BASELINE_SLACK
+            or book.baseline_cursor is not None
+        ):
+            self._read_baseline(window, book, start, encode)
+        fresh = [s for s in sightings if s.created >= start]
+        if fresh:
+            texts = [s.text for s in fresh]
+            if self.encode is None:
+                from ..learned.embed import memo_hits
+
+                self.outcome.vectors_reused = memo_hits(texts)
+            self.outcome.vectors_encoded = len(texts) - self.outcome.vectors_reused
+            vectors = encode(texts)
+            window.add(
+                [Row(s.ticket_id, s.requester, s.created, s.category, s.open) for s in fresh],
+                np.asarray(vectors, np.float32),
+            )
+        window.prune(now, self.policy.window_seconds, self.policy.max_records)
+        book.forget_before(start)
+        known = {i.key: i for i in book.open_incidents()}
+        findings = judge(
+            window, now, self.policy, [Known(k, i.centre_vector()) for k, i in known.items()]
+        )
+        found_repeats = repeats(
+            window, list(window.rows_of([s.ticket_id for s in fresh])), self.policy
+        )
+        for reading in findings.readings:
+            self.log.emit("incident_judged", **reading.__dict__, dry_run=self.dry_run)
+        wanted = fact_ids(window, findings, found_repeats)
+        facts = ops.facts(wanted) if wanted else {}
+        by_id = {s.ticket_id: s for s in sightings}
+        opened = frozenset(
+            [i.key for i in book.incidents if i.opened]
+            + [int(p["ticket_id"]) for p in book.pending if p.get("action") == "opened"]
+        )
+        plan = plan_links(
+            window,
+            findings,
+            found_repeats,
+            by_id,
+            known,
+            facts,
+            self.policy,
+            kind=ops.kind,
+            opened=opened,
+        )
+        self.outcome.kept = len(plan.kept)
+        for ticket_id, why_kept in plan.kept:
+            self.log.emit("incident_kept", ticket_id=ticket_id, reason=why_kept)
+        if self.dry_run:
+            self._show(plan)
+            return self.outcome
+        book.pending = [
+            *(p for p in book.pending if p.get("action") == "opened"),
+            *(w.__dict__ | {"run_id": self.run_id} for w in plan.writes),
+        ]
+        save_window(self.directory, window)
+        save_book(self.directory, book)
+        self.outcome.written = True
+        self._write(ops, plan, window, book)
+        book.pending = []
+        save_window(self.directory, window)
+        save_book(self.directory, book)
+        return self.outcome
+
+    # -- the baseline ----------------------------------------------------------------------
+
+    def _read_baseline(
+        self, window: Window, book: IncidentBook, start: int, encode: Encode
+    ) -> None:
+        """The window's tickets from the helpdesk, judged by ``created_at``. A reading the
+        helpdesk's limits cut short (Zendesk: 10 exports a minute) resumes next run from its
+        cursor, kept in the book; the window counts as whole once a reading reached the end."""
+        began = time.monotonic()
+        rows: list[Row] = []
+        texts: list[str] = []
+        complete = False
+        pages = 0
+        saved = book.baseline_cursor
+        cursor = Cursor(**saved) if saved else None
+        try:
+            for page in self.helpdesk.ticket_pages(cursor, since=start):
+                pages += 1
+                if page.next_cursor is not None:
+                    cursor = page.next_cursor
+                for ticket in page.tickets:
+                    created = moment(ticket.created_at)
+                    if created is None or created < start:
+                        continue
+                    prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=2000)
+                    texts.append(f"{prepared.subject}\n{prepared.body}")
+                    requester = ticket.requester_id if ticket.requester_id else -ticket.id
+                    rows.append(
+                        Row(
+                            ticket.id,
+                            requester,
+                            created,
+                            "",
+                            ticket.status not in ("solved", "closed"),
+                        )
+                    )
+                paused = any(name == "discover_paused" for name, _ in page.notices)
+                complete = complete or (page.last and not paused)
+        except TicketBotError as exc:
+            self.outcome.warnings.append(f"the incident baseline was not read whole: {exc}")
+        if rows:
+            window.add(rows, np.asarray(encode(texts), np.float32))
+        if complete:
+            window.baseline_from = start
+            book.baseline_cursor = None
+        else:
+            book.baseline_cursor = asdict(cursor) if cursor is not None else None
+            self.outcome.warnings.append(
+                "the incident baseline was read in part; the next run reads on from there"
+            )
+        self.outcome.baseline_tickets = len(rows)
+        self.outcome.baseline_pages = pages
+        self.log.emit(
+            "incident_baseline",
+            tickets=len(rows),
+            pages=pages,
+            complete=complete,
+            seconds=round(time.monotonic() - began, 3),
+        )
+
+    # -- output and writes -------------------------------------------------------------------
+
+    def _show(self, plan: LinkPlan) -> None:
+        url = self.helpdesk.ticket_url
+        for index, incident in enumerate(plan.incidents):
+            group = f"#{incident.key}" if incident.key is not None else "a new tracker"
+            self.outcome.lines.append(
+                f"incident {group}: “{incident.title}”, {len(set(incident.requesters))} reports"
+                f" ({len(incident.new_members)} to link)"
+            )
+            for write in plan.writes:
+                if write.incident == index:
+                    self.outcome.lines.append(f"  ticket {write.ticket_id}: {write.action}")
+        for write in plan.writes:
+            if write.incident < 0:
+                self.outcome.lines.append(
+                    f"ticket {write.ticket_id}: {write.action} as a repeat of #{write.earlier}"
+                    f" ({url(write.earlier or 0)}, similarity {write.similarity:.2f})"
+                )
+        self.outcome.incidents = len(plan.incidents)
+        self.outcome.linked = sum(1 for w in plan.writes if w.incident >= 0)
+        self.outcome.flagged = sum(1 for w in plan.writes if w.incident < 0)
+
+    def _write(self, ops: LinkOps, plan: LinkPlan, window: Window, book: IncidentBook) -> None:
+        for index, incident in enumerate(plan.incidents):
+            self._write_incident(ops, plan, index, incident, window, book)
+        for write in plan.writes:
+            if write.incident < 0:
+                self._write_repeat(ops, write, book)
+
+    def _write_incident(
+        self,
+        ops: LinkOps,
+        plan: LinkPlan,
+        index: int,
+        incident: PlannedIncident,
+        window: Window,
+        book: IncidentBook,
+    ) -> None:
+        first_seen = datetime.fromtimestamp(incident.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        reports = len(set(incident.requesters))
+        writes = [w for w in plan.writes if w.incident == index]
+        opened = False
+        if incident.key is None:
+            members = [w.ticket_id for w in writes]
+            note = notes.problem_note(title=incident.title, reports=reports, first_seen=first_seen)
+            try:
+                incident.key = ops.open_group(f"Incident: {incident.title}", note, members)
+            except TicketBotError as exc:
+                self.outcome.failed += len(writes)
+                self.log.emit("incident_write_failed", action="open", error=str(exc))
+                return
+            opened = True
+            self.log.emit(
+                "incident_write",
+                run_id=self.run_id,
+                ticket_id=incident.key,
+                action="open",
+                group=incident.key,
+                kind=ops.kind,
+                tags_added=[],
+            )
+            book.pending.append({"action": "opened", "ticket_id": incident.key})
+            save_book(self.directory, book)
+        key = incident.key
+        opened = opened or any(
+            p.get("action") == "opened" and p.get("ticket_id") == key for p in book.pending
+        )
+        url = self.helpdesk.ticket_url(key)
+        linked: list[int] = []
+        for write in writes:
+            if write.action == "problem":
+                note = notes.problem_note(
+                    title=incident.title, reports=reports, first_seen=first_seen
+                )
+                tags = (self.policy.problem_tag,)
+            else:
+                note = notes.member_note(
+                    title=incident.title,
+                    group=key,
+                    reports=reports,
+                    first_seen=first_seen,
+                    url=url,
+                    kind=ops.kind,
+                )
+                tags = (self.policy.incident_tag,)
+            if self._one(ops, write.action, write.ticket_id, key, note, tags):
+                linked.append(write.ticket_id)
+        for row in window.rows_of(incident.members):
+            window.incident[row] = key
+        self.outcome.linked += len(linked)
+        if not incident.known:
+            self.outcome.incidents += 1
+        before = book.find(key)
+        if before is None:
+            before = Incident(
+                key=key,
+                kind=ops.kind,
+                centre=encode_centre(incident.centre),
+                title=incident.title,
+                members=list(incident.members),
+                requesters=list(incident.requesters),
+                first_seen=incident.first_seen,
+                last_seen=int(self.now()),
+                subjects=list(incident.subjects),
+                opened=opened,
+                run_id=self.run_id,
+            )
+            book.incidents.append(before)
+        else:
+            before.members = list(dict.fromkeys([*before.members, *incident.members]))
+            before.requesters = list(incident.requesters)
+            before.last_seen = int(self.now())
+        self.log.emit(
+            "incident",
+            key=key,
+            title=before.title,
+            reports=before.reports,
+            first_seen=first_seen,
+            linked_now=len(linked),
+            new=not incident.known,
+            url=url,
+        )
+        self._alert(before, first_seen, url)
+
+    def _alert(self, incident: Incident, first_seen: str, url: str) -> None:
+        if self.alerter is None:
+            return
+        size = incident.reports
+        grown = incident.alerted_size and size >= incident.alerted_size * self.policy.growth_factor
+        if incident.alerted_size and not grown:
+            return
+        text = notes.alert_text(
+            title=incident.title,
+            reports=size,
+            first_seen=first_seen,
+            subjects=incident.subjects,
+            url=url,
+            grown_from=incident.alerted_size or None,
+            clean=lambda s: s,
+        )
+        outcome = self.alerter.incident(f"{incident.key}:{size}", text)
+        self.log.emit(
+            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
+        )
+        if outcome.outcome in ("sent", "disabled"):
+            incident.alerted_size = size
+            self.outcome.alerts += outcome.outcome == "sent"
+
+    def _write_repeat(self, ops: LinkOps, write: LinkWrite, book: IncidentBook) -> None:
+        earlier = int(write.earlier or 0)
+        merge = write.action == "merge"
+        note = notes.duplicate_note(
+            earlier=earlier,
+            url=self.helpdesk.ticket_url(earlier),
+            similarity=write.similarity,
+            merged=merge,
+        )
+        tag = self.policy.merged_tag if merge else self.policy.duplicate_tag
+        if not self._one(
+            ops,
+            "flag",
+            write.ticket_id,
+            None,
+            note,
+            (tag,),
+            earlier=earlier,
+            similarity=write.similarity,
+        ):
+            return
+        if merge:
+            try:
+                ops.merge(earlier, write.ticket_id, note)
+            except TicketBotError as exc:
+                self.outcome.failed += 1
+                self.log.emit("incident_write_failed", action="merge", error=str(exc))
+                return
+            self.log.emit(
+                "incident_write",
+                run_id=self.run_id,
+                ticket_id=write.ticket_id,
+                action="merge",
+                group=earlier,
+                earlier=earlier,
+                similarity=round(write.similarity, 3),
+                kind=ops.kind,
+                tags_added=[],
+            )
+            self.outcome.merged += 1
+        else:
+            self.outcome.flagged += 1
+        book.flagged.append(
+            Flagged(
+                write.ticket_id,
+                earlier,
+                round(write.similarity, 3),
+                merge,
+                self.run_id,
+                int(self.now()),
+            )
+        )
+
+    def _one(
+        self,
+        ops: LinkOps,
+        action: str,
+        ticket_id: int,
+        group: int | None,
+        note: str,
+        tags: Sequence[str],
+        *,
+        earlier: int | None = None,
+        similarity: float = 0.0,
+    ) -> bool:
+        try:
+            ops.write(action, ticket_id, group=group, note=note, add_tags=tags)
+        except TicketBotError as exc:
+            self.outcome.failed += 1
+            self.log.emit(
+                "incident_write_failed", ticket_id=ticket_id, action=action, error=str(exc)
+            )
+            return False
+        self.log.emit(
+            "incident_write",
+            run_id=self.run_id,
+            ticket_id=ticket_id,
+            action=action,
+            group=group,
+            earlier=earlier,
+            similarity=round(similarity, 3),
+            kind=ops.kind,
+            tags_added=list(tags),
+        )
+        return True
