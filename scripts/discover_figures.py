@@ -25,27 +25,27 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_mutual_info_score
 
-from ticket_processor.commands.discover_io import Ticket, judge
+from ticket_processor.commands.discover_io import TicketText, judge
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.run.configure import load_settings
 from ticket_processor.run.engines import build_eval_chain
 from ticket_processor.topics.cluster import Vectors
-from ticket_processor.topics.discover import Discovery, DiscoveryInput, discover
+from ticket_processor.topics.discover import FoundTopics, TopicInput, discover
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
-def _rows(source: str) -> tuple[list[Ticket], list[str]]:
+def _rows(source: str) -> tuple[list[TicketText], list[str]]:
     tickets, intents = [], []
     for line in (DATA / f"{source}.jsonl").read_text().splitlines():
         row = json.loads(line)
-        tickets.append(Ticket(row["id"], row.get("subject") or "", row["description"]))
+        tickets.append(TicketText(row["id"], row.get("subject") or "", row["description"]))
         intents.append(row["labels"]["subcategory"])
     return tickets, intents
 
 
-def _discover(tickets: list[Ticket]) -> tuple[Discovery, Vectors, dict[str, float]]:
+def _discover(tickets: list[TicketText]) -> tuple[FoundTopics, Vectors, dict[str, float]]:
     settings = load_settings({})
     taxonomy = load_taxonomy(None)
     chain = build_eval_chain(settings, taxonomy, "learned")
@@ -60,9 +60,7 @@ def _discover(tickets: list[Ticket]) -> tuple[Discovery, Vectors, dict[str, floa
     times["encode"] = time.perf_counter() - started
     started = time.perf_counter()
     found = discover(
-        DiscoveryInput(
-            [t.id for t in tickets], texts, [t.subject for t in tickets], judged, vectors
-        ),
+        TopicInput([t.id for t in tickets], texts, [t.subject for t in tickets], judged, vectors),
         fallback=taxonomy.fallback_category,
     )
     times["cluster"] = time.perf_counter() - started
@@ -96,7 +94,7 @@ def scale(n: int) -> None:
         base = rng.choice(pool)
         words = base.description.split()
         kept = [w for w in words if rng.random() > 0.15] or words
-        tickets.append(Ticket(str(i), "", " ".join(kept)))
+        tickets.append(TicketText(str(i), "", " ".join(kept)))
     started = time.perf_counter()
     found, _, times = _discover(tickets)
     total = time.perf_counter() - started

@@ -77,7 +77,7 @@ def discover(
     from ..errors import ConfigError
     from ..learned.embed import Encoder
     from ..run.engines import build_eval_chain, eval_workers
-    from ..topics.discover import DiscoveryInput
+    from ..topics.discover import TopicInput
     from ..topics.discover import discover as find_topics
     from ..topics.fragment import fragment
     from ..triage.taxonomy import load_taxonomy
@@ -115,7 +115,7 @@ def discover(
         )
         vectors = Encoder().encode(texts)
         found = find_topics(
-            DiscoveryInput(
+            TopicInput(
                 ids=[t.id for t in tickets],
                 texts=texts,
                 subjects=[t.subject for t in tickets],
@@ -148,9 +148,9 @@ def discover(
 
 
 def _as_json(found: object, total: int) -> dict[str, object]:
-    from ..topics.discover import Discovery
+    from ..topics.discover import FoundTopics
 
-    assert isinstance(found, Discovery)
+    assert isinstance(found, FoundTopics)
     return {
         "tickets": total,
         "clustered": found.clustered,
@@ -175,9 +175,9 @@ def _as_json(found: object, total: int) -> dict[str, object]:
 
 
 def _print(console: Console, found: object, total: int) -> None:
-    from ..topics.discover import Discovery
+    from ..topics.discover import FoundTopics
 
-    assert isinstance(found, Discovery)
+    assert isinstance(found, FoundTopics)
     table = Table(title=f"{len(found.topics)} topics in {total} tickets")
     for column in ("#", "topic", "tickets", "examples", "mostly", "covered"):
         table.add_column(column, overflow="fold")

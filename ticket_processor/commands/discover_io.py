@@ -21,34 +21,34 @@ from ..run.connect import connect
 from ..run.engines import ChainChoice, build_analyser
 from ..settings import Settings
 from ..topics.coverage import Judged
-from ..topics.discover import Discovery, Namer
+from ..topics.discover import FoundTopics, Namer
 from ..topics.naming import NAMING_PROMPT, clean_name, naming_request
 from ..triage.prepare import prepare_ticket
 from ..triage.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
-class Ticket:
+class TicketText:
     id: str
     subject: str
     description: str
 
 
-def read_file(path: Path, *, limit: int | None) -> list[Ticket]:
+def read_file(path: Path, *, limit: int | None) -> list[TicketText]:
     rows = load_labelled(path, limit=limit, require_labels=False)
-    return [Ticket(r.id, r.subject, r.description) for r in rows]
+    return [TicketText(r.id, r.subject, r.description) for r in rows]
 
 
-def read_helpdesk(settings: Settings, *, since: str, now: datetime, limit: int) -> list[Ticket]:
+def read_helpdesk(settings: Settings, *, since: str, now: datetime, limit: int) -> list[TicketText]:
     moment = parse_moment(since, now=now)
     helpdesk = connect(settings)
-    tickets: list[Ticket] = []
+    tickets: list[TicketText] = []
     try:
         stream = TicketStream(helpdesk, since=int(moment.timestamp()))
         for page in stream.pages(None):
             for t in page.tickets:
                 if stream.first_sighting(t.id):
-                    tickets.append(Ticket(str(t.id), t.subject, t.description))
+                    tickets.append(TicketText(str(t.id), t.subject, t.description))
                 if len(tickets) >= limit:
                     return tickets
     finally:
@@ -57,7 +57,7 @@ def read_helpdesk(settings: Settings, *, since: str, now: datetime, limit: int) 
 
 
 def judge(
-    tickets: Sequence[Ticket],
+    tickets: Sequence[TicketText],
     chain: ChainChoice,
     *,
     workers: int,
@@ -86,7 +86,7 @@ def judge(
     return judged, texts
 
 
-def write_assignments(path: Path, ids: Sequence[str], found: Discovery) -> None:
+def write_assignments(path: Path, ids: Sequence[str], found: FoundTopics) -> None:
     lines = [
         orjson.dumps({"id": i, "topic": topic})
         for i, topic in zip(ids, found.assignments, strict=True)

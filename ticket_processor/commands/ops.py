@@ -163,6 +163,7 @@ def report(
     from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
     from ..report.html import render_html
     from ..report.incidents import incident_lines
+    from ..report.stored import with_logged
     from ..report.table import print_report
     from ..report.trends import trends
     from ..topics.rising import load_counts
@@ -180,7 +181,9 @@ def report(
         stored = None if log_dir is not None else _stored_events(settings, start, now)
         window: Iterable[Mapping[str, Any]] = events
         if stored is not None:
-            window, older = stored  # the same events, from the store
+            # The same events, from the store; the kinds it does not keep, from the logs.
+            window = with_logged(stored[0], read_events(settings.log_dir, since=start))
+            older = stored[1]
         grouped = _incidents(read_events(settings.log_dir, since=start), settings.state_dir)
         # The log was scrubbed when written, but perhaps with fewer secrets than are known now
         # (a key added to a URL since): every event is scrubbed again on its way to the report.

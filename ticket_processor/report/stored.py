@@ -40,6 +40,25 @@ def stored_events(
     return found
 
 
+# Every kind of event ``stored_events`` gives back; the report takes any other kind (answers,
+# incidents, served tickets, alerts ...) from the logs, so a figure the store does not keep is
+# never lost by reading the store.
+STORED_EVENTS = frozenset(
+    {"run_started", "run_finished", *DECISION_EVENTS, *_OUTCOME_EVENTS.values()}
+)
+
+
+def with_logged(
+    stored: Iterable[Mapping[str, Any]], logged: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The store's events with the logs' events of every kind the store does not keep, in
+    time order."""
+    found = [dict(e) for e in stored]
+    found += [dict(e) for e in logged if e.get("event") not in STORED_EVENTS]
+    found.sort(key=lambda event: str(event.get("ts") or ""))
+    return found
+
+
 def store_covers(store: AuditStore, first_logged: Mapping[str, Any] | None) -> bool:
     """Whether the store holds the run of the logs' first event in the window (no logs
     there: whether it holds any run)."""

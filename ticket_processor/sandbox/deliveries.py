@@ -43,7 +43,7 @@ def iso_ms(moment: float) -> str:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DeliveryOutcome:
     """How one attempt ended: an HTTP ``status``, or an ``error`` (``timeout``, ``connection``)."""
 
     status: int | None
@@ -63,7 +63,7 @@ class DeliveryRetry(Protocol):
         """Seconds the sender waits for an answer."""
         ...
 
-    def retry_in(self, outcomes: list[Outcome]) -> float | None:
+    def retry_in(self, outcomes: list[DeliveryOutcome]) -> float | None:
         """Seconds until the next attempt after these (the last one failed), or None: give up."""
         ...
 
@@ -78,7 +78,7 @@ class ZendeskRetry:
     timeout: float = 12.0
     backoff: float = 1.0  # Zendesk does not say; doubled on each retry of the same kind
 
-    def retry_in(self, outcomes: list[Outcome]) -> float | None:
+    def retry_in(self, outcomes: list[DeliveryOutcome]) -> float | None:
         last = outcomes[-1]
         if last.error == "timeout":
             return self._again(sum(o.error == "timeout" for o in outcomes), 5)
@@ -100,7 +100,7 @@ class ScheduledRetry:
     delays: tuple[float, ...] = (300.0, 1800.0, 3600.0)
     timeout: float = 10.0
 
-    def retry_in(self, outcomes: list[Outcome]) -> float | None:
+    def retry_in(self, outcomes: list[DeliveryOutcome]) -> float | None:
         failed = len(outcomes)
         return self.delays[failed - 1] if failed <= len(self.delays) else None
 
@@ -115,7 +115,7 @@ class Outgoing:
     policy: DeliveryRetry
     meta: dict[str, Any]  # shown in the record: ticket_id, event, the webhook's id
     invocation_id: str = ""
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[DeliveryOutcome] = field(default_factory=list)
 
 
 class Dispatcher:
@@ -124,7 +124,7 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        post: Callable[[Outgoing], Outcome] | None = None,
+        post: Callable[[Outgoing], DeliveryOutcome] | None = None,
         workers: int = _WORKERS,
         now: Callable[[], float] = time.time,
     ) -> None:
@@ -148,7 +148,9 @@ class Dispatcher:
             if not outgoing.invocation_id:
                 outgoing.invocation_id = f"inv-{next(self._seq)}"
             if len(self._queue) >= _MAX_QUEUED:
-                self._record(outgoing, Outcome(None, "dropped: too many queued"), 0.0, final=True)
+                self._record(
+                    outgoing, DeliveryOutcome(None, "dropped: too many queued"), 0.0, final=True
+                )
                 return
             heapq.heappush(self._queue, (time.monotonic(), next(self._seq), outgoing))
             if not self._threads and not self._stopped:
@@ -245,7 +247,9 @@ class Dispatcher:
                     heapq.heappush(self._queue, (due, next(self._seq), outgoing))
                 self._cond.notify_all()
 
-    def _record(self, outgoing: Outgoing, outcome: Outcome, took: float, *, final: bool) -> None:
+    def _record(
+        self, outgoing: Outgoing, outcome: DeliveryOutcome, took: float, *, final: bool
+    ) -> None:
         self._attempts.append(
             {
                 **outgoing.meta,
@@ -264,7 +268,7 @@ class Dispatcher:
 _local = threading.local()
 
 
-def _post(outgoing: Outgoing) -> Outcome:
+def _post(outgoing: Outgoing) -> DeliveryOutcome:
     """POST ``outgoing`` once with a keep-alive session of this worker thread."""
     session: requests.Session | None = getattr(_local, "session", None)
     if session is None:
@@ -278,12 +282,14 @@ def _post(outgoing: Outgoing) -> Outcome:
             allow_redirects=False,
         )
     except requests.Timeout:
-        return Outcome(None, "timeout")
+        return DeliveryOutcome(None, "timeout")
     except requests.ConnectionError:
-        return Outcome(None, "connection")
+        return DeliveryOutcome(None, "connection")
     except requests.RequestException as exc:
-        return Outcome(None, type(exc).__name__)
-    return Outcome(answer.status_code, None, _retry_after(answer.headers.get("Retry-After")))
+        return DeliveryOutcome(None, type(exc).__name__)
+    return DeliveryOutcome(
+        answer.status_code, None, _retry_after(answer.headers.get("Retry-After"))
+    )
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -25,6 +25,7 @@ database. ``open_claims`` chooses.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
 import threading
@@ -39,6 +40,8 @@ from sqlalchemy.exc import DBAPIError
 
 from ..common.atomic import open_state_file, prepare_directory
 from ..errors import TicketBotError
+
+log = logging.getLogger(__name__)
 
 CLAIMS_FILE = "ticket-claims.lock"
 # How long a writer waits for another's claim: far more than one write batch takes.
@@ -173,14 +176,35 @@ class AdvisoryClaims:
     per ticket, for processes that share no disk (serve's replicas, the CronJob's runs). The
     server drops a dead client's locks with its session."""
 
-    def __init__(self, engine: Engine, *, wait: float = DEFAULT_WAIT) -> None:
+    def __init__(
+        self, engine: Engine, *, wait: float = DEFAULT_WAIT, fallback: TicketClaims | None = None
+    ) -> None:
         self.engine = engine
         self.wait = wait
+        # Where the claims go while the database cannot be reached: the state directory's, so
+        # a run (and a replica on the same disk) still writes one ticket at a time, said once.
+        self.fallback = fallback
+        self._told = False
 
     @contextmanager
     def hold(self, ticket_ids: Iterable[int]) -> Iterator[None]:
         keys = sorted({_advisory_key(i) for i in ticket_ids})
-        with self.engine.connect() as conn:
+        try:
+            connection = self.engine.connect()
+        except DBAPIError as exc:
+            if self.fallback is None:
+                raise
+            if not self._told:
+                self._told = True
+                log.warning(
+                    "write claims: the database is out of reach (%s); claiming tickets in the "
+                    "state directory instead",
+                    type(exc.orig).__name__,
+                )
+            with self.fallback.hold(ticket_ids):
+                yield
+            return
+        with connection as conn:
             try:
                 conn.execute(text(f"SET lock_timeout = {int(self.wait * 1000)}"))
                 for key in keys:
@@ -206,5 +230,5 @@ def open_claims(state_dir: Path, database_url: str | None) -> TicketClaims | Adv
     if database_url:
         from .database import database_engine
 
-        return AdvisoryClaims(database_engine(database_url))
+        return AdvisoryClaims(database_engine(database_url), fallback=TicketClaims(state_dir))
     return TicketClaims(state_dir)

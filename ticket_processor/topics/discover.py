@@ -27,7 +27,7 @@ EXAMPLES = 3
 
 
 @dataclass(frozen=True)
-class DiscoveryInput:
+class TopicInput:
     ids: Sequence[str]
     texts: Sequence[str]  # subject and description, redacted: names and cues come from these
     subjects: Sequence[str]  # for the examples (the subject, else the text's start)
@@ -57,7 +57,7 @@ class Topic:
 
 
 @dataclass(frozen=True)
-class Discovery:
+class FoundTopics:
     topics: tuple[Topic, ...]
     assignments: tuple[int | None, ...]  # per ticket, in input order
     clustered: int  # tickets the clustering saw (all, or the uncovered ones)
@@ -68,13 +68,13 @@ class Discovery:
 
 
 def discover(
-    data: DiscoveryInput,
+    data: TopicInput,
     *,
     fallback: str,
     focus: Focus = "all",
     seed: int = 0,
     namer: Namer | None = None,
-) -> Discovery:
+) -> FoundTopics:
     """The topics of ``data``; ``namer`` (an LLM) names them from their words and redacted
     texts, the words name the ones it does not."""
     n = len(data.ids)
@@ -108,7 +108,7 @@ def discover(
             )
         )
     assignments = tuple(int(x) if x >= 0 else None for x in labels)
-    return Discovery(tuple(topics), assignments, len(chosen))
+    return FoundTopics(tuple(topics), assignments, len(chosen))
 
 
 def _example(subject: str, text: str) -> str:
