@@ -13,6 +13,7 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -20,9 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from ..answers.plan import Writer
 from ..audit.feed import AuditFeed
+from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
+from ..errors import StateFileRefused
 from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
@@ -139,6 +144,12 @@ def run_once(
 SHADOW_DIR = "shadow"
 
 
+# When the first live run after shadow runs started: the runs after it start there too until one
+# has saved a cursor (a first live run that finds no ticket saves none, and "now" again would
+# skip the tickets created between the two).
+LIVE_START = "live_start.json"
+
+
 def _live_after_shadow(settings: Settings, options: RunOptions, runtime: Runtime) -> RunOptions:
     """The first live run after shadow runs starts from now: the shadow weeks' tickets are
     for ``backfill``, not for a first run that would triage the last 24 hours at once."""
@@ -147,7 +158,14 @@ def _live_after_shadow(settings: Settings, options: RunOptions, runtime: Runtime
     ledger = RunLedger(settings.state_dir, read_only=True)
     if ledger.load_cursor(settings.helpdesk) is not None:
         return options
-    return replace(options, since=runtime.now())
+    marker = settings.state_dir / LIVE_START
+    try:
+        since = datetime.fromisoformat(str(orjson.loads(read_state_bytes(marker))["since"]))
+    except (OSError, StateFileRefused, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        since = runtime.now()
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(marker, orjson.dumps({"since": since.isoformat()}))
+    return replace(options, since=since)
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
