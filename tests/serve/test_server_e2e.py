@@ -182,3 +182,12 @@ def test_a_stop_keeps_what_is_queued_for_the_next_start(
     with serving(env) as server:
         server.drained()
     assert [len(desk.snapshot(t).notes) for t in ids] == [1] * len(ids)
+
+
+@pytest.mark.desk(kinds=("zendesk",), seed=None, unlimited=True)
+def test_ready_only_once_the_local_engine_is_warm(desk: Desk, tmp_path: Path) -> None:
+    with serving(serve_env(desk.env(), tmp_path)) as server:
+        assert server.client.get(f"{server.url}/readyz").status_code == 200
+    logged = [e["event"] for e in events(tmp_path / "logs")]
+    assert "serve_warmed" in logged
+    assert logged.index("serve_warmed") < logged.index("serve_ready")

@@ -297,6 +297,21 @@ class ServedTriage:
         with self._lock:
             return set(self._busy)
 
+    def warm_up(self) -> str | None:
+        """Load the first engine before the first delivery, when it is a local one (the learned
+        model and its sentence encoder take seconds on first use); never an LLM call. The
+        engine warmed, or None."""
+        first = self.ctx.chain[0] if self.ctx.chain else None
+        if first is None or first.name not in ("learned", "rules"):
+            return None
+        sample = prepare_ticket("Warm-up", "Loading the model before the first ticket arrives.")
+        try:
+            first.analyse(sample)
+        except Exception as exc:  # noqa: BLE001 - the chain falls back on the ticket itself
+            self._log.emit("serve_warm_up_failed", level="warning", error=type(exc).__name__)
+            return None
+        return first.name
+
     def take(self, wanted: Mapping[int, Event]) -> None:
         """Read the named tickets (one batched read) and start each; tickets already under
         way must not be named (``busy``). Each ends in one ``hooks.settled``."""

@@ -182,6 +182,10 @@ class ServeServer:
                 state.emit("serve_load_failed", level="error", error=reason, retry_s=RELOAD_AFTER)
                 self._stopping.wait(RELOAD_AFTER)
                 continue
+            # Ready means ready: the first ticket does not wait for a model to load.
+            warmed = served.warm_up()
+            if warmed is not None:
+                state.emit("serve_warmed", engine=warmed)
             self.loaded.served = served
             state.served = served
             self.worker.start(served)
