@@ -264,8 +264,12 @@ def backfill_job_yaml(
     if not 1 <= shards <= 1000:
         raise ConfigError("--shards: between 1 and 1000")
     running = max(1, min(parallelism, shards))
-    args = ", ".join(
-        _q(a) for a in ("backfill", "--since", since, "--shards", str(shards), "--no-batch")
+    pod = _pod_spec(
+        first="      restartPolicy: Never\n",
+        image=image,
+        args=["backfill", "--since", since, "--shards", str(shards), "--no-batch"],
+        secret_name=secret_name,
+        volume=f"          persistentVolumeClaim:\n            claimName: {_q(claim)}\n",
     )
     return f"""apiVersion: batch/v1
 kind: Job
@@ -285,43 +289,7 @@ spec:
       labels:
         app.kubernetes.io/name: {IMAGE_NAME}
         app.kubernetes.io/component: backfill
-    spec:
-      restartPolicy: Never
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: {USER_ID}
-        runAsGroup: {USER_ID}
-        fsGroup: {USER_ID}
-      containers:
-        - name: ticketbot
-          image: {_q(image)}
-          command: ["ticketbot"]
-          args: [{args}]
-          workingDir: {_q(DATA_DIR)}
-          envFrom:
-            - secretRef:
-                name: {_q(secret_name)}
-          env:
-            - name: "TICKETBOT_STATE_DIR"
-              value: {_q(DATA_DIR + "/state")}
-            - name: "TICKETBOT_LOG_DIR"
-              value: {_q(DATA_DIR + "/logs")}
-          resources:
-            requests:
-              cpu: 100m
-              memory: 256Mi
-            limits:
-              memory: 512Mi
-          securityContext:
-            allowPrivilegeEscalation: false
-          volumeMounts:
-            - name: data
-              mountPath: {_q(DATA_DIR)}
-      volumes:
-        - name: data
-          persistentVolumeClaim:
-            claimName: {_q(claim)}
-"""
+{pod}"""
 
 
 # ``ticketbot serve``: webhooks in, within seconds. The Deployment's replicas share the delivery
@@ -348,6 +316,19 @@ def serve_deployment_yaml(
     )
     ready = probe.format(kind="readinessProbe", path="/readyz")
     alive = probe.format(kind="livenessProbe", path="/healthz")
+    pod = _pod_spec(
+        first=f"      terminationGracePeriodSeconds: {SERVE_STOP_SECONDS}\n",
+        image=image,
+        # In a pod the Service reaches it on the pod's address; the secrets gate it.
+        args=["serve", "--host", "0.0.0.0", "--port", str(SERVE_PORT)],  # noqa: S104
+        secret_name=secret_name,
+        volume="          emptyDir: {}\n",
+        ports=(
+            f"          ports:\n            - name: http\n"
+            f"              containerPort: {SERVE_PORT}\n"
+        ),
+        probes=ready + alive,
+    )
     return f"""apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -366,45 +347,7 @@ spec:
       labels:
         app.kubernetes.io/name: {IMAGE_NAME}
         app.kubernetes.io/component: serve
-    spec:
-      terminationGracePeriodSeconds: {SERVE_STOP_SECONDS}
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: {USER_ID}
-        runAsGroup: {USER_ID}
-        fsGroup: {USER_ID}
-      containers:
-        - name: ticketbot
-          image: {_q(image)}
-          command: ["ticketbot"]
-          args: ["serve", "--host", "0.0.0.0", "--port", "{SERVE_PORT}"]
-          workingDir: {_q(DATA_DIR)}
-          ports:
-            - name: http
-              containerPort: {SERVE_PORT}
-          envFrom:
-            - secretRef:
-                name: {_q(secret_name)}
-          env:
-            - name: "TICKETBOT_STATE_DIR"
-              value: "{DATA_DIR}/state"
-            - name: "TICKETBOT_LOG_DIR"
-              value: "{DATA_DIR}/logs"
-{ready}{alive}          resources:
-            requests:
-              cpu: 100m
-              memory: 256Mi
-            limits:
-              memory: 512Mi
-          securityContext:
-            allowPrivilegeEscalation: false
-          volumeMounts:
-            - name: data
-              mountPath: {_q(DATA_DIR)}
-      volumes:
-        - name: data
-          emptyDir: {{}}
-"""
+{pod}"""
 
 
 def serve_service_yaml() -> str:
@@ -443,3 +386,53 @@ def serve_manifests(
         + "---\n"
         + serve_service_yaml()
     )
+
+
+def _pod_spec(
+    *,
+    first: str,
+    image: str,
+    args: Sequence[str],
+    secret_name: str,
+    volume: str,
+    ports: str = "",
+    probes: str = "",
+) -> str:
+    """A ticketbot pod's ``spec:`` under a Job's or a Deployment's ``template`` (indented for
+    it): the non-root user, the one container with the Secret's variables, the state and logs
+    under ``DATA_DIR`` on the ``data`` volume (``volume``: its source's lines), the memory the
+    CronJob's pods have. ``first``: the spec's own first line (restart policy, grace)."""
+    return f"""    spec:
+{first}      securityContext:
+        runAsNonRoot: true
+        runAsUser: {USER_ID}
+        runAsGroup: {USER_ID}
+        fsGroup: {USER_ID}
+      containers:
+        - name: ticketbot
+          image: {_q(image)}
+          command: ["ticketbot"]
+          args: [{", ".join(_q(a) for a in args)}]
+          workingDir: {_q(DATA_DIR)}
+{ports}          envFrom:
+            - secretRef:
+                name: {_q(secret_name)}
+          env:
+            - name: "TICKETBOT_STATE_DIR"
+              value: {_q(DATA_DIR + "/state")}
+            - name: "TICKETBOT_LOG_DIR"
+              value: {_q(DATA_DIR + "/logs")}
+{probes}          resources:
+            requests:
+              cpu: 100m
+              memory: {MEMORY_REQUEST}
+            limits:
+              memory: {MEMORY_LIMIT}
+          securityContext:
+            allowPrivilegeEscalation: false
+          volumeMounts:
+            - name: data
+              mountPath: {_q(DATA_DIR)}
+      volumes:
+        - name: data
+{volume}"""
