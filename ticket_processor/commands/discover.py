@@ -77,6 +77,7 @@ def discover(
     from ..errors import ConfigError
     from ..learned.embed import Encoder
     from ..run.engines import build_eval_chain, eval_workers
+    from ..settings import parse_thresholds
     from ..topics.discover import TopicInput
     from ..topics.discover import discover as find_topics
     from ..topics.fragment import fragment
@@ -105,6 +106,9 @@ def discover(
             workers=eval_workers(settings, engine)[0],
             max_input_tokens=settings.max_input_tokens,
             confidence_threshold=settings.confidence_threshold,
+            # What the runs apply: the thresholds configured, else the engine's calibration.
+            apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
+            suggest_at=parse_thresholds(settings.suggest_at, setting="TICKETBOT_SUGGEST_AT"),
         )
         if names == "llm" and not settings.llm_configured:
             raise ConfigError(

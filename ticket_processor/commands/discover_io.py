@@ -3,7 +3,7 @@ and the assignments file."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +63,8 @@ def judge(
     workers: int,
     max_input_tokens: int,
     confidence_threshold: float,
+    apply_at: Mapping[str, float] | None = None,
+    suggest_at: Mapping[str, float] | None = None,
 ) -> tuple[list[Judged], list[str]]:
     """What the engine made of each ticket, and each ticket's redacted text (what the topics'
     names and cues are made of: never a customer's address or number)."""
@@ -74,6 +76,8 @@ def judge(
         workers=workers,
         max_input_tokens=max_input_tokens,
         confidence_threshold=confidence_threshold,
+        apply_at=apply_at,
+        suggest_at=suggest_at,
     )
     judged = [
         Judged(p.category, p.subcategory, p.decisions.get("category") == "apply")

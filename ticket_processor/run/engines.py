@@ -32,6 +32,7 @@ from ..triage.llm_calibration import load as load_calibration
 from ..triage.prepare import PreparedTicket
 from ..triage.rules import RulesEngine
 from ..triage.taxonomy import Taxonomy, load_taxonomy
+from .types import RunOptions
 
 if TYPE_CHECKING:
     from ..llm import LLMAnalyser
@@ -295,6 +296,31 @@ def build_chain(
         notes.append(f"using the {chain[0].name} engine")
         return ChainChoice(chain, chain[0].name, notes)
     return ChainChoice(chain, engine, notes)
+
+
+def run_chain(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    options: RunOptions,
+    *,
+    llm_breaker: CircuitBreaker,
+    on_event: Callable[..., object],
+    deadline: RunDeadline | None = None,
+) -> ChainChoice:
+    """The chain of a run (and of ``serve``, which triages as a run does) from its options."""
+    return build_chain(
+        settings,
+        taxonomy,
+        options.engine,
+        workers=options.workers,
+        auto_workers=options.auto_workers,
+        llm_breaker=llm_breaker,
+        on_event=on_event,
+        cascade=settings.cascade,
+        apply_at=options.apply_at,
+        suggest_at=options.suggest_at,
+        deadline=deadline,
+    )
 
 
 # What ``eval`` retries with: as in a run, a few bounded retries that honour Retry-After (a 429

@@ -50,7 +50,7 @@ from .answers_setup import build_answers
 from .audit import NO_AUDIT, close_audit, mode_of, open_audit, prune_audit
 from .connect import breaker_name, connect
 from .context import RunContext
-from .engines import build_chain, llm_breaker_name
+from .engines import llm_breaker_name, run_chain
 from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
 from .pipeline import Pipeline
@@ -241,17 +241,12 @@ def _run_logged(
     helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage, on_open=opened)
     llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage, on_open=opened)
     taxonomy = load_taxonomy(settings.taxonomy_file)
-    choice = build_chain(
+    choice = run_chain(
         settings,
         taxonomy,
-        options.engine,
-        workers=options.workers,
-        auto_workers=options.auto_workers,
+        options,
         llm_breaker=llm_breaker,
         on_event=log.emit,
-        cascade=settings.cascade,
-        apply_at=options.apply_at,
-        suggest_at=options.suggest_at,
         deadline=parts.deadline,
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)

@@ -52,7 +52,7 @@ from ..writeback.triage_change import is_processed
 from .checkpoint import Checkpoint
 from .connect import breaker_name, connect
 from .context import RunContext
-from .engines import build_chain, llm_breaker_name
+from .engines import llm_breaker_name, run_chain
 from .flow import TicketFlow
 from .planner import ChangePlanner
 from .record import RunRecorder
@@ -177,18 +177,7 @@ class ServedTriage:
         helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage)
         llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage)
         taxonomy = load_taxonomy(settings.taxonomy_file)
-        choice = build_chain(
-            settings,
-            taxonomy,
-            options.engine,
-            workers=options.workers,
-            auto_workers=options.auto_workers,
-            llm_breaker=llm_breaker,
-            on_event=log.emit,
-            cascade=settings.cascade,
-            apply_at=options.apply_at,
-            suggest_at=options.suggest_at,
-        )
+        choice = run_chain(settings, taxonomy, options, llm_breaker=llm_breaker, on_event=log.emit)
         self.engines = choice.names
         cache_tag = analysis_cache_tag(settings, taxonomy)
         options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
