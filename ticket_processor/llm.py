@@ -209,6 +209,7 @@ class LLMAnalyser:
                 last = exc
         assert last is not None
         raise last
+
     def write_answer(self, article: str, language: str) -> str | None:
         """A short answer for a customer, written only from ``article`` (its plain text), in
         the language of ISO code ``language``; None when the endpoint does not answer. The

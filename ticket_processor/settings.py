@@ -122,6 +122,7 @@ ENV_VARS: dict[str, str] = {
     "incidents": "TICKETBOT_INCIDENTS",
     "incident_window": "TICKETBOT_INCIDENT_WINDOW",
     "auto_merge": "TICKETBOT_AUTO_MERGE",
+    "incident_follow": "TICKETBOT_INCIDENT_FOLLOW",
 }
 
 _HINTS: dict[str, str] = {
@@ -342,6 +343,10 @@ class Settings(BaseModel):
     ] = 7 * 86400.0
     # Merge a repeat ticket into the earlier one (the helpdesk's merge), not only flag it.
     auto_merge: bool = False
+    # What a linked report takes from its incident's problem or tracker ticket.
+    incident_follow: Annotated[
+        str, Field(pattern=r"^(none|(group|priority)(, ?(group|priority))?)$")
+    ] = "group,priority"
 
     @field_validator("models", mode="before")
     @classmethod

@@ -341,3 +341,86 @@ def test_auto_merge_merges_a_near_identical_repeat_and_revert_says_it_cannot_und
         assert "cannot be undone" in undone.cannot[0]
     finally:
         helpdesk.close()
+
+
+def _routing(kind: str, sandbox: Any, ticket_id: int) -> tuple[Any, Any, Any]:
+    store = sandbox.store
+    if kind == "zendesk":
+        ticket = store.get(ticket_id)
+        return ticket["group_id"], ticket["priority"], ticket["assignee_id"]
+    ticket = store.find(ticket_id)
+    return ticket["group_id"], ticket["priority"], ticket["responder_id"]
+
+
+def _groups_and_agent(kind: str, sandbox: Any) -> tuple[int, int, int]:
+    """Two groups, and an agent in both (Zendesk assigns only within the ticket's group)."""
+    directory = sandbox.store.directory
+    if kind == "zendesk":
+        url = sandbox.store.base_url
+        made = [directory.create_group({"name": n}, url)["id"] for n in ("Payments", "Outages")]
+        alex = {"name": "Alex", "email": "alex@example.com", "role": "agent"}
+        agent = directory.create_agent(alex, url)["id"]
+        for group in made:
+            directory.create_membership({"user_id": agent, "group_id": group}, url)
+    else:
+        agent = directory.create_agent({"email": "alex@example.com", "ticket_scope": 1})["id"]
+        made = [
+            directory.create_group({"name": n, "agent_ids": [agent]})["id"]
+            for n in ("Payments", "Outages")
+        ]
+    return int(made[0]), int(made[1]), int(agent)
+
+
+def test_reports_take_the_incidents_group_and_priority_and_revert_gives_theirs_back(
+    desk_kind: str, desk: Any
+) -> None:
+    specs, ids, sightings = _setup(desk_kind, desk)
+    outage = sorted(
+        (s.created_at, t) for t, s in zip(ids, specs, strict=True) if s.label == "outage"
+    )
+    payments, outages, agent = _groups_and_agent(desk_kind, desk)
+    low, urgent = ("low", "urgent") if desk_kind == "zendesk" else (1, 4)
+    # The earliest report (Zendesk's problem) is routed to Outages, urgent; the others to
+    # Payments, low, and two of them more than Outages so Freshdesk's tracker takes Payments.
+    for n, (_, ticket_id) in enumerate(outage):
+        first = n == 0
+        change = {"group_id": outages if first else payments, "priority": urgent if first else low}
+        desk.store.update(ticket_id, change)
+    assigned = outage[-1][1]
+    desk.store.update(
+        assigned, {"assignee_id" if desk_kind == "zendesk" else "responder_id": agent}
+    )
+    before = {t: _routing(desk_kind, desk, t) for _, t in outage}
+    helpdesk = connect(load_settings(os.environ))
+    try:
+        log = Events()
+        done = _pass(helpdesk, "run1", log).run(sightings)
+        assert done.incidents == 1, done
+        states = {t: _state(desk_kind, desk, t) for _, t in outage}
+        [group] = {s["group"] for s in states.values() if s["group"] is not None}
+        members = [t for t, s in states.items() if s["group"] == group and t != assigned]
+        assert len(members) >= 10
+        # Zendesk: the problem's own routing; Freshdesk: the tracker's, opened with the most
+        # common group and the highest priority of its reports.
+        expected = (outages, urgent) if desk_kind == "zendesk" else (payments, urgent)
+        if desk_kind == "freshdesk":
+            tracker = desk.store.find(group)
+            assert (tracker["group_id"], tracker["priority"]) == expected
+        for ticket_id in members:
+            assert _routing(desk_kind, desk, ticket_id)[:2] == expected, ticket_id
+        assert _routing(desk_kind, desk, assigned) == before[assigned]  # an agent's: kept
+
+        ops = link_ops(helpdesk)
+        assert ops is not None
+        undone = revert_links(
+            ops,
+            links_of_run(log.items, "run1"),
+            state_dir=Path(os.environ["TICKETBOT_STATE_DIR"]),
+            dry_run=False,
+            echo=lambda line: None,
+        )
+        assert undone.failed == []
+        for ticket_id in members:
+            assert _routing(desk_kind, desk, ticket_id) == before[ticket_id], ticket_id
+    finally:
+        helpdesk.close()

@@ -6,6 +6,11 @@ set (Zendesk: any ``type``; Freshdesk: any association): never over an agent's o
 On Zendesk the earliest eligible report of a new incident becomes the problem; on Freshdesk a
 tracker ticket is opened for it (``group`` None until then). A repeat ticket is flagged, or
 merged into the earlier one when auto-merge is on and the similarity reaches ``merge_at``.
+
+Routing and priority follow the incident (``policy.follow``): each report linked takes the group
+and priority of the problem ticket (Zendesk) or of the tracker (Freshdesk; a new tracker is
+opened with its reports' most common group and their highest priority), unless an agent has
+assigned the report: then it keeps its own. A value the source does not have is not copied.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from .policy import IncidentPolicy
 from .window import Window
 
 DONE_STATUSES = ("solved", "closed", 4, 5)  # Zendesk's names, Freshdesk's numbers
+FOLLOWED = {"group": "group_id", "priority": "priority"}  # policy.follow -> the ticket's field
+_RANK = {"low": 1, "normal": 2, "high": 3, "urgent": 4}  # Zendesk's names; Freshdesk's 1-4
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class PlannedIncident:
     centre: npt.NDArray[np.int8]
     reading: Reading | None = None
     new_members: list[int] = field(default_factory=list)
+    routing: dict[str, Any] = field(default_factory=dict)  # what its reports take (FOLLOWED)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class LinkWrite:
     incident: int = -1  # index in ``LinkPlan.incidents``; -1 for a repeat
     earlier: int | None = None
     similarity: float = 0.0
+    routing: dict[str, Any] = field(default_factory=dict)  # the values the link sets
+    routing_before: dict[str, Any] = field(default_factory=dict)  # what they were (revert)
 
 
 @dataclass
@@ -123,12 +133,15 @@ def plan_links(
             centre=burst.centre[0] if burst.centre.ndim == 2 else burst.centre,
             reading=burst.reading,
             new_members=chosen,
+            routing=_routing(policy, facts, key, members),
         )
         index = len(plan.incidents)
         plan.incidents.append(incident)
         for ticket_id in chosen:
-            is_problem = kind == "zendesk" and adopted is None and ticket_id == key
-            plan.writes.append(LinkWrite("problem" if is_problem else "member", ticket_id, index))
+            if kind == "zendesk" and adopted is None and ticket_id == key:
+                plan.writes.append(LinkWrite("problem", ticket_id, index))
+            else:
+                plan.writes.append(_member(ticket_id, index, incident.routing, facts))
     for key, rows in findings.joins.items():
         before = known.get(key)
         if before is None or _done(facts.get(key)):
@@ -152,9 +165,11 @@ def plan_links(
                 subjects=list(before.subjects),
                 centre=before.centre_vector(),
                 new_members=chosen,
+                routing=_routing(policy, facts, key, chosen),
             )
         )
-        plan.writes.extend(LinkWrite("member", t, index) for t in chosen)
+        routing = plan.incidents[-1].routing
+        plan.writes.extend(_member(t, index, routing, facts) for t in chosen)
     for repeat in repeats:
         ticket_id, earlier = int(window.ids[repeat.row]), int(window.ids[repeat.earlier])
         found, before = facts.get(ticket_id), facts.get(earlier)
@@ -173,6 +188,43 @@ def plan_links(
             )
         )
     return plan
+
+
+def _routing(
+    policy: IncidentPolicy,
+    facts: Mapping[int, Mapping[str, Any]],
+    key: int | None,
+    members: Sequence[int],
+) -> dict[str, Any]:
+    """The group and priority an incident's reports follow: its problem's or tracker's when it
+    is read, else (a tracker still to open) its reports' most common group and top priority."""
+    fields = [FOLLOWED[name] for name in policy.follow if name in FOLLOWED]
+    source = facts.get(key) if key is not None else None
+    if source is not None:
+        return {f: source[f] for f in fields if source.get(f) is not None}
+    found = [facts[t] for t in members if t in facts]
+    routing: dict[str, Any] = {}
+    groups = [f["group_id"] for f in found if f.get("group_id") is not None]
+    if "group_id" in fields and groups:
+        routing["group_id"] = max(groups, key=groups.count)  # the first of the most common
+    priorities = [f["priority"] for f in found if f.get("priority") is not None]
+    if "priority" in fields and priorities:
+        routing["priority"] = max(
+            priorities, key=lambda p: _RANK.get(p, p) if isinstance(p, str) else p
+        )
+    return routing
+
+
+def _member(
+    ticket_id: int, index: int, routing: Mapping[str, Any], facts: Mapping[int, Mapping[str, Any]]
+) -> LinkWrite:
+    """A report's link, with the routing it takes: none when an agent has assigned it."""
+    found = facts.get(ticket_id) or {}
+    if found.get("assignee") is not None:
+        return LinkWrite("member", ticket_id, index)
+    change = {f: v for f, v in routing.items() if found.get(f) != v}
+    before = {f: found.get(f) for f in change}
+    return LinkWrite("member", ticket_id, index, routing=change, routing_before=before)
 
 
 def _done_by_us(found: Mapping[str, Any] | None, policy: IncidentPolicy) -> bool:

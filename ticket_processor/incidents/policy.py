@@ -37,6 +37,9 @@ class IncidentPolicy:
     auto_merge: bool = False
     # Merging is done only at or above this cosine similarity (and only with auto_merge).
     merge_at: float = 0.9
+    # What an incident's reports take from its problem (Zendesk) or tracker (Freshdesk) ticket
+    # when they are linked: "group", "priority" (an assigned report keeps its own).
+    follow: tuple[str, ...] = ("group", "priority")
     # The window keeps at most this many tickets (the oldest go first): 50,000 are 26 MB, and
     # keep a run with the encoder loaded under 250 MB (scripts/incidents_bench.py --rss).
     max_records: int = 50_000

@@ -4,10 +4,11 @@ wrote, taken back where they are still as the run left them.
 From the run's ``incident_write`` events: an incident's report loses ticketbot's link (Zendesk:
 ``type`` and ``problem_id`` cleared; Freshdesk: the tracker ticketbot opened is deleted, to the
 trash, which unlinks its tickets) and its tag, and gets one note saying so; the problem (the
-first report, on Zendesk) goes back to no type; a flagged repeat loses its tag. A ticket an
-agent changed since (another type, another problem, the tag gone) is left as it is. A merge
-cannot be taken back (neither helpdesk has an unmerge): it is listed, for an agent to reopen
-the closed ticket by hand. The incident leaves the book, so later runs do not join it again.
+first report, on Zendesk) goes back to no type; a flagged repeat loses its tag. A report that
+took the incident's group or priority gets its own back where it still has the incident's. A
+ticket an agent changed since (another type, another problem, the tag gone) is left as it is.
+A merge cannot be taken back (neither helpdesk has an unmerge): it is listed, for an agent to
+reopen the closed ticket by hand. The incident leaves the book, so later runs do not join it again.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class LinkWritten:
     group: int | None
     tags: tuple[str, ...]
     earlier: int | None = None
+    routing: dict[str, Any] = field(default_factory=dict)  # what the link set
+    routing_before: dict[str, Any] = field(default_factory=dict)  # what it replaced
 
 
 @dataclass
@@ -49,6 +52,7 @@ def links_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[LinkWrit
             continue
         group = event.get("group")
         earlier = event.get("earlier")
+        routing, before = event.get("routing"), event.get("routing_before")
         found.append(
             LinkWritten(
                 event["ticket_id"],
@@ -56,6 +60,8 @@ def links_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[LinkWrit
                 group if isinstance(group, int) else None,
                 tuple(str(t) for t in event.get("tags_added") or ()),
                 earlier if isinstance(earlier, int) else None,
+                dict(routing) if isinstance(routing, dict) else {},
+                dict(before) if isinstance(before, dict) else {},
             )
         )
     return found
@@ -101,7 +107,14 @@ def revert_links(
             "problem": "making this ticket an incident's problem",
             "flag": f"flagging this ticket as a repeat of #{write.earlier}",
         }.get(write.action, write.action)
-        echo(f"ticket {write.ticket_id}: undo {what}; tags -{', -'.join(tags)}")
+        # The group and priority it took, given back where they are still the incident's.
+        restore = {
+            f: write.routing_before.get(f)
+            for f, v in write.routing.items()
+            if now.get(f) == v and f in write.routing_before
+        }
+        back = "".join(f"; {f} back to {v}" for f, v in restore.items())
+        echo(f"ticket {write.ticket_id}: undo {what}; tags -{', -'.join(tags)}{back}")
         if dry_run:
             result.undone.append(write.ticket_id)
             continue
@@ -112,6 +125,7 @@ def revert_links(
                 group=None,
                 note=revert_note(what),
                 remove_tags=tags,
+                routing=restore,
             )
         except TicketBotError as exc:
             result.failed.append(f"ticket {write.ticket_id}: {exc}")

@@ -10,8 +10,8 @@ After the run's tickets are triaged (``TICKETBOT_INCIDENTS=true``), ``IncidentPa
    of its import, whatever its ``created_at``);
 2. adds the run's tickets, with the encoder vectors the learned engine computed for them (the
    encoder's memo: a ticket is encoded once a run), then judges (``incidents.grouping``);
-3. reads the tickets concerned once (type, link, tags, status) and plans the writes
-   (``incidents.plan``); a dry run shows them and writes nothing, state included;
+3. reads the tickets concerned once (type, link, tags, status, group, priority) and plans the
+   writes (``incidents.plan``: reports follow the incident's routing); a dry run shows them;
 4. journals the plan in the book, writes each ticket (one event ``incident_write`` each,
    which ``revert --run`` reads), alerts once per incident and again when it has grown by
    ``growth_factor``, and saves the window and the book.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,9 +63,12 @@ class LinkOps(Protocol):
         note: str,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
+        routing: Mapping[str, Any] | None = None,
     ) -> None: ...
 
-    def open_group(self, subject: str, note: str, members: Sequence[int]) -> int: ...
+    def open_group(
+        self, subject: str, note: str, members: Sequence[int], routing: Mapping[str, Any]
+    ) -> int: ...
 
     def close_group(self, group: int) -> None: ...
 
@@ -80,6 +83,7 @@ def incident_policy(settings: Settings) -> IncidentPolicy:
         prefix=settings.tag_prefix,
         window_seconds=int(settings.incident_window),
         auto_merge=settings.auto_merge,
+        follow=tuple(f.strip() for f in settings.incident_follow.split(",") if f != "none"),
     )
 
 
@@ -339,7 +343,9 @@ class IncidentPass:
             )
             for write in plan.writes:
                 if write.incident == index:
-                    self.outcome.lines.append(f"  ticket {write.ticket_id}: {write.action}")
+                    takes = ", ".join(f"{k} {v}" for k, v in write.routing.items())
+                    takes = f" (takes {takes})" if takes else ""
+                    self.outcome.lines.append(f"  ticket {write.ticket_id}: {write.action}{takes}")
         for write in plan.writes:
             if write.incident < 0:
                 self.outcome.lines.append(
@@ -374,7 +380,8 @@ class IncidentPass:
             members = [w.ticket_id for w in writes]
             note = notes.problem_note(title=incident.title, reports=reports, first_seen=first_seen)
             try:
-                incident.key = ops.open_group(f"Incident: {incident.title}", note, members)
+                title = f"Incident: {incident.title}"
+                incident.key = ops.open_group(title, note, members, incident.routing)
             except TicketBotError as exc:
                 self.outcome.failed += len(writes)
                 self.log.emit("incident_write_failed", action="open", error=str(exc))
@@ -413,7 +420,7 @@ class IncidentPass:
                     kind=ops.kind,
                 )
                 tags = (self.policy.incident_tag,)
-            if self._one(ops, write.action, write.ticket_id, key, note, tags):
+            if self._one(ops, write.action, write.ticket_id, key, note, tags, write=write):
                 linked.append(write.ticket_id)
         for row in window.rows_of(incident.members):
             window.incident[row] = key
@@ -540,9 +547,11 @@ class IncidentPass:
         *,
         earlier: int | None = None,
         similarity: float = 0.0,
+        write: LinkWrite | None = None,
     ) -> bool:
+        routing = write.routing if write is not None else {}
         try:
-            ops.write(action, ticket_id, group=group, note=note, add_tags=tags)
+            ops.write(action, ticket_id, group=group, note=note, add_tags=tags, routing=routing)
         except TicketBotError as exc:
             self.outcome.failed += 1
             self.log.emit(
@@ -559,5 +568,7 @@ class IncidentPass:
             similarity=round(similarity, 3),
             kind=ops.kind,
             tags_added=list(tags),
+            routing=routing,
+            routing_before=write.routing_before if write is not None else {},
         )
         return True

@@ -11,7 +11,7 @@ unlinks its tickets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .reads import private_notes
@@ -36,7 +36,8 @@ class FreshdeskLinks:
 
     def facts(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Per ticket, what a link must not overwrite: its association, tags, status (one
-        read a ticket: Freshdesk has no read of many by id)."""
+        read a ticket: Freshdesk has no read of many by id); and the routing a report follows
+        (group, priority, assignee)."""
         found: dict[int, dict[str, Any]] = {}
         for ticket_id in dict.fromkeys(int(i) for i in ids):
             raw = self._ticket(ticket_id)
@@ -48,6 +49,9 @@ class FreshdeskLinks:
                 "group": linked[0] if raw.get("association_type") == 4 and linked else None,
                 "tags": list(raw.get("tags") or []),
                 "status": raw.get("status"),
+                "group_id": raw.get("group_id"),
+                "priority": raw.get("priority"),
+                "assignee": raw.get("responder_id"),
             }
         return found
 
@@ -60,13 +64,15 @@ class FreshdeskLinks:
         note: str,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
+        routing: Mapping[str, Any] | None = None,
     ) -> None:
         """``member``: linked to the tracker ``group``; ``problem``/``flag``: tags and note;
-        ``unlink``: our tags taken off and the note (the tracker's deletion unlinks)."""
+        ``unlink``: our tags taken off and the note (the tracker's deletion unlinks).
+        ``routing``: the ``group_id`` and ``priority`` to set with it."""
         raw = self._ticket(ticket_id) or {}
         tags = [t for t in raw.get("tags") or [] if t not in remove_tags]
         tags += [t for t in add_tags if t not in tags]
-        change: dict[str, Any] = {"tags": tags}
+        change: dict[str, Any] = {"tags": tags, **(routing or {})}
         if action == "member" and raw.get("association_type") != 4:
             change["tracker_id"] = int(group or 0)
         self._http.request("PUT", f"/api/v2/tickets/{int(ticket_id)}", json=change)
@@ -77,13 +83,21 @@ class FreshdeskLinks:
             replay_safe=False,
         )
 
-    def open_group(self, subject: str, note: str, members: Sequence[int]) -> int:
-        """The tracker ticket, with ``members`` linked to it; its id."""
+    def open_group(
+        self,
+        subject: str,
+        note: str,
+        members: Sequence[int],
+        routing: Mapping[str, Any] | None = None,
+    ) -> int:
+        """The tracker ticket, with ``members`` linked to it and the ``routing`` they follow
+        (high priority when none is given); its id."""
         body: dict[str, Any] = {
             "subject": subject,
             "description": note_html(note),
             "status": 2,
             "priority": 3,
+            **(routing or {}),
             "related_ticket_ids": [int(m) for m in members],
         }
         if self._own_id is not None:

@@ -10,7 +10,7 @@ then tells a rerun the write is done.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...errors import HelpdeskError
@@ -35,7 +35,8 @@ class ZendeskLinks:
         self._client = client
 
     def facts(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Per ticket, what a link must not overwrite: type, problem, tags, status."""
+        """Per ticket, what a link must not overwrite: type, problem, tags, status; and the
+        routing a report follows (group, priority, assignee)."""
         found: dict[int, dict[str, Any]] = {}
         unique = list(dict.fromkeys(int(i) for i in ids))
         for start in range(0, len(unique), BATCH_LIMIT):
@@ -52,6 +53,9 @@ class ZendeskLinks:
                         "group": raw.get("problem_id"),
                         "tags": list(raw.get("tags") or []),
                         "status": raw.get("status"),
+                        "group_id": raw.get("group_id"),
+                        "priority": raw.get("priority"),
+                        "assignee": raw.get("assignee_id"),
                     }
         return found
 
@@ -64,10 +68,12 @@ class ZendeskLinks:
         note: str,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
+        routing: Mapping[str, Any] | None = None,
     ) -> None:
         """``problem``: make it the problem; ``member``: an incident of ``group``; ``flag``:
-        tags and note only; ``unlink``: no type, no problem (a revert)."""
-        change: dict[str, Any] = {"comment": {"body": note, "public": False}}
+        tags and note only; ``unlink``: no type, no problem (a revert). ``routing``: the
+        ``group_id`` and ``priority`` to set with it."""
+        change: dict[str, Any] = {"comment": {"body": note, "public": False}, **(routing or {})}
         if action == "problem":
             change["type"] = "problem"
         elif action == "member":
@@ -85,7 +91,13 @@ class ZendeskLinks:
             replay_safe=False,  # a replay would add the note twice
         )
 
-    def open_group(self, subject: str, note: str, members: Sequence[int]) -> int:
+    def open_group(
+        self,
+        subject: str,
+        note: str,
+        members: Sequence[int],
+        routing: Mapping[str, Any] | None = None,
+    ) -> int:
         raise HelpdeskError("on Zendesk the first report is the problem: no ticket is opened")
 
     def close_group(self, group: int) -> None:
