@@ -17,8 +17,10 @@ import requests
 from support.clock import FakeClock
 from support.freshdesk_sandbox import freshdesk_auth
 
+from ticket_processor.helpdesks.freshdesk.discovery import ticket_pages
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
+from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 
@@ -221,6 +223,22 @@ def test_search_pages_and_query_errors(freshdesk_sandbox: RunningFreshdesk) -> N
         assert r.status_code == 400, bad
         assert r.json()["errors"][0]["field"] == "query"
     assert s.get(url, params={"query": '"priority:1"', "page": "11"}).status_code == 400
+
+
+def test_a_search_whose_tickets_change_under_it_misses_none(
+    freshdesk_sandbox: RunningFreshdesk,
+) -> None:
+    """Freshdesk pages a search by offset: a run tagging the tickets it was given while it
+    reads the next page would shift the rest and skip 30, unless every page is read first."""
+    sb, s = freshdesk_sandbox, session(freshdesk_sandbox)
+    made = [create(s, sb, tags=["new"])["id"] for _ in range(75)]
+    http = FreshdeskTransport(sb.url, api_key=sb.config.api_key)
+    seen: list[int] = []
+    for page in ticket_pages(http, None, since=0, query="tag:'new'"):
+        for ticket in page.tickets:
+            seen.append(ticket.id)
+            sb.store.update(ticket.id, {"tags": ["done"]})  # the run's write
+    assert sorted(seen) == sorted(made)
 
 
 def test_bulk_update_is_a_job_reporting_each_ticket(freshdesk_factory: Factory) -> None:

@@ -195,6 +195,20 @@ def test_search_pages_and_stops_at_the_result_limit(
     assert requests_to(sandbox, "search") == 3 + 10  # no request past the limit
 
 
+def test_a_search_whose_tickets_change_under_it_misses_none(
+    sandbox: RunningSandbox, client: ZendeskClient
+) -> None:
+    """The Search API pages by offset: a run tagging the tickets of the first page while it
+    reads the next would shift them and skip 100 tickets, unless every page is read first."""
+    ids = add_tickets(sandbox, 250)
+    seen: list[int] = []
+    for page in client.search_tickets("status<solved -tags:done"):
+        for ticket in page.tickets:
+            seen.append(ticket.id)
+            sandbox.store.update(ticket.id, {"tags": ["done"]})  # the run's write
+    assert sorted(seen) == ids
+
+
 def test_show_many_chunks_by_100_and_comments(
     sandbox: RunningSandbox, client: ZendeskClient
 ) -> None:

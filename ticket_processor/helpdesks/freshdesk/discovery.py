@@ -68,6 +68,13 @@ def ticket_pages(
 
 
 def search_pages(http: FreshdeskTransport, query: str) -> Iterator[TicketPage]:
+    """The search's pages, all read before the first is given (10 requests and 300 tickets
+    at most): Freshdesk pages a search by offset, and a run writing to the tickets it was
+    given would otherwise shift the later pages under it and skip tickets."""
+    yield from list(_search_pages(http, query))
+
+
+def _search_pages(http: FreshdeskTransport, query: str) -> Iterator[TicketPage]:
     for page_number in range(1, SEARCH_PAGES + 1):
         answer = http.request(
             "GET", "/api/v2/search/tickets", params={"query": f'"{query}"', "page": page_number}

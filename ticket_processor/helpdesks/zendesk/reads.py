@@ -99,7 +99,15 @@ def search_pages(
     Zendesk serves at most 1,000 results a query: the page that reaches the limit (or the
     422 past it) comes with ``limit_reached=True`` and ends the stream; narrow the query
     (e.g. by ``created>``) and search again for the rest.
+
+    The pages are all read before the first is given (10 requests and 1,000 tickets at most):
+    the Search API pages by offset, and a run that writes to the tickets it has been given
+    (``-tags:ai_processed``) would otherwise shift the later pages under it and skip tickets.
     """
+    yield from list(_search_pages(http, query, per_page=per_page))
+
+
+def _search_pages(http: ZendeskTransport, query: str, *, per_page: int) -> Iterator[ExportPage]:
     if "type:ticket" not in query:
         query = f"type:ticket {query}".strip()
     per_page = max(1, min(per_page, 100))
