@@ -21,7 +21,8 @@ from support.cli import invoke
 from support.clock import FakeClock
 from support.e2e import events
 
-from ticket_processor.sandbox.desks import Desk
+from ticket_processor.answers.compose import TEMPLATES
+from ticket_processor.sandbox.desks import Desk, NewTicket
 
 
 @pytest.fixture
@@ -101,3 +102,32 @@ def test_send_mode_answers_only_the_answerable_once(
     assert sum(r["reopened"] for r in rows_) == 1
     assert all(r["resolution_rate"] == r["resolved"] / r["sent"] for r in rows_ if r["sent"])
     assert "Answers to customers" in invoke("report", "--since", "7d").output
+
+
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_the_greeting_names_the_customer_only_by_a_plain_first_name(
+    desk: Desk, desk_clock: FakeClock
+) -> None:
+    """The requester's name is read from the helpdesk (a user, a contact) for the greeting;
+    a name that is not a plain one (markup, an address) is not echoed to anyone."""
+    publish_help_centre(desk)
+    cases = [c for c in rows("answers_tickets.jsonl") if c["kind"] == "answerable"]
+    names = ["María José Ortega", "<b>Eve</b> Mallory", "bob@example.com", None]
+    ids = desk.create(
+        [
+            NewTicket(c["subject"], c["description"], requester_name=names[n % len(names)])
+            for n, c in enumerate(cases)
+        ]
+    )
+    run()
+    mails = outbox(desk)
+    assert len(mails) >= 12
+    named = {t: names[n % len(names)] for n, t in enumerate(ids)}
+    bare = {t.greeting.format(name="") for t in TEMPLATES.values()}
+    with_maria = {t.greeting.format(name=" María") for t in TEMPLATES.values()}
+    seen: Counter[str | None] = Counter()
+    for mail in mails:
+        name, greeting = named[mail["ticket_id"]], mail["body"].split("\n")[0]
+        seen[name] += 1
+        assert greeting in (with_maria if name == "María José Ortega" else bare), (name, greeting)
+    assert all(seen[name] for name in names), seen  # each kind of name was answered

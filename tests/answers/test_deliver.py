@@ -37,6 +37,9 @@ class FakeAnswerDesk:
     posted: list[str] = field(default_factory=list)
     statuses: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
 
+    def requester_name(self, user_id: int) -> str | None:
+        return None
+
     def conversation(self, ticket_id: int) -> Conversation | None:
         if ticket_id != self.ticket.id:
             return None

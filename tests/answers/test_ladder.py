@@ -81,6 +81,9 @@ class Desk:
     def conversation(self, ticket_id: int) -> None:
         return None
 
+    def requester_name(self, user_id: int) -> str | None:
+        return None
+
     def post_answer(self, ticket_id: int, body: str, *, add_tags: object) -> None:
         raise AssertionError("not sending here")
 

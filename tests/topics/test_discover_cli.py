@@ -114,4 +114,3 @@ def test_from_the_helpdesk(desk: Any) -> None:
     assert summary["tickets"] >= len(texts)
     names = " ".join(t["name"] for t in summary["topics"])
     assert "coupon" in names or "code" in names
-

@@ -26,6 +26,10 @@ class AnswerDesk(Protocol):
 
     def conversation(self, ticket_id: int) -> Conversation | None: ...
 
+    def requester_name(self, user_id: int) -> str | None:
+        """The customer's name as the helpdesk holds it (None when it cannot be read)."""
+        ...
+
     def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
         """A public reply from the API token's user, status pending, ``add_tags`` added."""
         ...

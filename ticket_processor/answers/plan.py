@@ -88,8 +88,11 @@ def decide(
     where: Circumstances,
     article_body: Callable[[int, str], str],
     writer: Writer | None = None,
+    name: Callable[[], str | None] | None = None,
 ) -> tuple[AnswerPlan | None, Refusal | None]:
-    """The answer this ticket gets (None, with the reason, when it gets none)."""
+    """The answer this ticket gets (None, with the reason, when it gets none). ``name``: the
+    customer's name, asked only for a reply that is going to be written (the greeting takes its
+    first word when it is a plain name; the LLM never sees it)."""
     if where.mode == "off":
         return None, "off"
     analysis = triage.analysis
@@ -130,7 +133,13 @@ def decide(
         written = writer(article_text(body), language)
         if written is not None and grounded(written, body) is None:
             answer, source = written, "llm"
-    text = compose(language=language, answer=answer, title=article.title, url=article.url)
+    text = compose(
+        language=language,
+        answer=answer,
+        title=article.title,
+        url=article.url,
+        name=name() if name is not None else None,
+    )
     return (
         AnswerPlan(
             ticket_id=ticket.id,

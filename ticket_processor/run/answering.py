@@ -110,6 +110,7 @@ class RunAnswers:
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
+        self._names: dict[int, str | None] = {}  # customers' names, for the greetings
 
     @property
     def writes(self) -> bool:
@@ -158,7 +159,15 @@ class RunAnswers:
         # Re-planned from a fresh read: the guards are checked again, the text is kept (an
         # LLM is not asked twice for one ticket's answer).
         writer = None if earlier is not None else self.writer
-        plan, reason = decide(ticket, triage, found, where, self._article_body, writer)
+        plan, reason = decide(
+            ticket,
+            triage,
+            found,
+            where,
+            self._article_body,
+            writer,
+            name=lambda: self._requester_name(ticket.requester_id),
+        )
         if plan is not None and earlier is not None:
             plan = earlier
         if plan is not None:
@@ -210,6 +219,18 @@ class RunAnswers:
             self.log.emit("answer_planned", dry_run=self.dry_run, shadow=self.shadow, **fields)
         block = reply_block(SENT_OPENS, plan.body)
         return with_customer_reply(writeback, block, plan.article_id)
+
+    def _requester_name(self, user_id: int | None) -> str | None:
+        """The customer's name for the greeting (read once a run per customer)."""
+        if user_id is None:
+            return None
+        with self._lock:
+            if user_id in self._names:
+                return self._names[user_id]
+        name = self.desk.requester_name(user_id)
+        with self._lock:
+            self._names[user_id] = name
+        return name
 
     # -- sending (after the flush) -------------------------------------------------------
 

@@ -33,6 +33,7 @@ class NewTicket:
     tags: tuple[str, ...] = ()
     priority: str | None = None  # ticketbot's words: low, normal, high, urgent
     status: str = "open"  # ticketbot's words: new, open, pending
+    requester_name: str | None = None  # the customer's name (else only an email)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ EXCHANGES: dict[str, tuple[str, str]] = {
     "agents": ("/api/v2/agents", "GET"),
     "agent": ("/api/v2/agents/{id}", "GET"),
     "me": ("/api/v2/agents/me", "GET"),
+    "contact": ("/api/v2/contacts/{id}", "GET"),
     "category_create": ("/api/v2/solutions/categories", "POST"),
     "categories": ("/api/v2/solutions/categories", "GET"),
     "category": ("/api/v2/solutions/categories/{id}", "GET"),
@@ -152,6 +153,7 @@ def _exchange(sb: RunningFreshdesk) -> dict[str, Exchange]:
     out["agents"] = _body(s.get(f"{api}/agents"))
     out["agent"] = _body(s.get(f"{api}/agents/{agent}"))
     out["me"] = _body(s.get(f"{api}/agents/me"))
+    out["contact"] = _body(s.get(f"{api}/contacts/{requester}"))
     out["category_create"] = _body(s.post(f"{api}/solutions/categories", json={"name": "FAQ"}))
     cat = out["category_create"][1]["id"]
     out["categories"] = _body(s.get(f"{api}/solutions/categories"))

@@ -194,6 +194,9 @@ class FreshdeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
 
+    def requester_name(self, user_id: int) -> str | None:
+        return public_reply.requester_name(self.http, user_id)
+
     def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
         public_reply.post_answer(self.http, self._read, ticket_id, body, add_tags=add_tags)
 

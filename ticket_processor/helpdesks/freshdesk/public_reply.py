@@ -11,11 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ...errors import HelpdeskError
 from ...models import Ticket
 from .records import note_html
 from .wire import FreshdeskTransport
 
 STATUS_CODES = {"open": 2, "pending": 3, "solved": 4, "closed": 5}
+
+
+def requester_name(http: FreshdeskTransport, contact_id: int) -> str | None:
+    """The contact's name (``GET /contacts/{id}``), for the reply's greeting; None when it
+    cannot be read (an agent as requester, a deleted contact): the greeting is then bare."""
+    try:
+        answer = http.request("GET", f"/api/v2/contacts/{int(contact_id)}")
+    except HelpdeskError:
+        return None
+    name = answer.body.get("name") if isinstance(answer.body, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def post_answer(

@@ -198,6 +198,9 @@ class ZendeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return replies.conversation(self.client, ticket_id, self.own_id)
 
+    def requester_name(self, user_id: int) -> str | None:
+        return public_reply.requester_name(self.client, user_id)
+
     def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
         public_reply.post_answer(self.client, ticket_id, body, add_tags=add_tags)
 

@@ -11,7 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ...errors import HelpdeskError
 from .client import ZendeskClient
+
+
+def requester_name(client: ZendeskClient, user_id: int) -> str | None:
+    """The user's name (``GET /users/{id}``), for the reply's greeting; None when unreadable:
+    the greeting is then bare, and the reply is not held up for it."""
+    try:
+        body = client.http.request("GET", f"/api/v2/users/{int(user_id)}.json")
+    except HelpdeskError:
+        return None
+    user = body.get("user") if isinstance(body, dict) else None
+    name = user.get("name") if isinstance(user, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def post_answer(

@@ -44,6 +44,10 @@ def show_agent(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return 200, svc.store.directory.agent(call.int_arg()), {}
 
 
+def show_contact(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.contact(call.int_arg()), {}
+
+
 def me(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return 200, svc.store.directory.agent(SANDBOX_AGENT_ID), {}
 
@@ -126,6 +130,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("POST", f"{_V2}/agents", create_agent),
     compile_route("GET", f"{_V2}/agents/me", me),
     compile_route("GET", f"{_V2}/agents/{{id}}", show_agent),
+    compile_route("GET", f"{_V2}/contacts/{{id}}", show_contact),
     compile_route("GET", f"{_V2}/solutions/categories", list_categories),
     compile_route("POST", f"{_V2}/solutions/categories", create_category),
     compile_route("GET", f"{_V2}/solutions/categories/{{id}}", show_category),

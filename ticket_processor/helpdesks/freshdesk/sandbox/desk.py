@@ -59,6 +59,8 @@ class FreshdeskDesk:
             }
             if t.tags:
                 fields["tags"] = list(t.tags)
+            if t.requester_name:
+                fields["name"] = t.requester_name
             ids.append(int(self.sandbox.store.create(fields)["id"]))
         return ids
 

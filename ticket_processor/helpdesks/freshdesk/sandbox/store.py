@@ -46,6 +46,7 @@ class FreshdeskStore:
         self._order: dict[int, int] = {}  # write order, the tie-break within a second
         self._notes: dict[int, list[dict[str, Any]]] = {}
         self._requesters: dict[str, int] = {}
+        self._contacts: dict[int, dict[str, Any]] = {}  # id -> name, email (GET /contacts/{id})
         self._next_id = 1
         self._next_note = 1
         self._next_requester = 5000
@@ -132,12 +133,22 @@ class FreshdeskStore:
                 if requester is None:
                     requester = self._requesters[key] = self._next_requester
                     self._next_requester += 1
+                    name = fields.get("name") or key or "Customer"
+                    self._contacts[requester] = {"name": str(name), "email": fields.get("email")}
             ticket = new_ticket(self._next_id, fields, requester, self._now())
             self._next_id += 1
             self._touch(ticket)
             if self.observer is not None:
                 self.observer("created", ticket, None, False)
             return ticket
+
+    def contact(self, contact_id: int) -> dict[str, Any]:
+        """``GET /api/v2/contacts/{id}``: a requester the tickets made (404 for anyone else)."""
+        with self._lock:
+            found = self._contacts.get(contact_id)
+            if found is None:
+                raise not_found()
+            return {"id": contact_id, "active": False, **found}
 
     def update(self, ticket_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         current = self.find(ticket_id)
@@ -359,6 +370,7 @@ class FreshdeskStore:
                 "tickets": sorted(self._tickets.values(), key=lambda t: self._order[t["id"]]),
                 "notes": {str(k): v for k, v in self._notes.items()},
                 "requesters": self._requesters,
+                "contacts": {str(k): v for k, v in self._contacts.items()},
                 "next_id": self._next_id,
                 "next_note": self._next_note,
                 "next_requester": self._next_requester,
@@ -376,6 +388,7 @@ class FreshdeskStore:
                 self._touch(ticket)
             self._notes = {int(k): v for k, v in state["notes"].items()}
             self._requesters = dict(state["requesters"])
+            self._contacts = {int(k): v for k, v in state.get("contacts", {}).items()}
             self._next_id = int(state["next_id"])
             self._next_note = int(state["next_note"])
             self._next_requester = int(state["next_requester"])

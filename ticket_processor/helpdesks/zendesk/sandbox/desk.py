@@ -50,6 +50,8 @@ class ZendeskDesk:
                 "status": t.status,
                 "requester": {"email": f"customer{n}@example.com"},
             }
+            if t.requester_name:
+                fields["requester"]["name"] = t.requester_name
             if t.tags:
                 fields["tags"] = list(t.tags)
             if t.priority:

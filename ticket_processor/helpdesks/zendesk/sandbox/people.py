@@ -4,6 +4,7 @@ also shown and deleted by id).
 Shapes follow Zendesk's: ``{"groups": [...], "next_page", "previous_page", "count"}`` with
 offset pages, ``{"group": {...}}`` with 201 on create, and the same for ``users`` (agents and
 admins only: end users are the ticket store's requesters) and ``group_memberships``.
+``GET /api/v2/users/{id}`` shows one, a requester too (role ``end-user``, as Zendesk names it);
 ``GET /api/v2/users?role=agent`` filters by one role; ``role[]`` (several) lists both, which
 is everything the sandbox holds.
 """
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ....sandbox.httpbase import not_found
 from .config import bad_request
+from .directory import agent_record
 
 if TYPE_CHECKING:
     from .routes import Call, Services
@@ -80,6 +82,20 @@ def list_users(svc: Services, call: Call) -> tuple[int, Any]:
     return _page(call, "users", users, "/api/v2/users")
 
 
+def show_user(svc: Services, call: Call) -> tuple[int, Any]:
+    """``GET /api/v2/users/{id}``: an agent of the directory, or a requester (``end-user``)."""
+    user_id = int(call.args[0])
+    agent = svc.store.directory.agents.get(user_id)
+    if agent is not None:
+        return 200, {"user": dict(agent)}
+    found = svc.store.end_user(user_id)
+    if found is None:
+        raise not_found()
+    stamp = "2026-01-01T00:00:00Z"
+    user = agent_record(user_id, found["name"], found["email"], "end-user", call.base, stamp)
+    return 200, {"user": user}
+
+
 def create_user(svc: Services, call: Call) -> tuple[int, Any]:
     return 201, {"user": svc.store.directory.create_agent(_body(call, "user"), call.base)}
 
@@ -102,6 +118,7 @@ PEOPLE_ROUTES: list[tuple[str, str, Any, bool, bool]] = [
     ("DELETE", "/api/v2/groups/{id}", delete_group, False, False),
     ("GET", "/api/v2/users", list_users, False, False),
     ("POST", "/api/v2/users", create_user, False, False),
+    ("GET", "/api/v2/users/{id}", show_user, False, False),
     ("GET", "/api/v2/group_memberships", list_memberships, False, False),
     ("POST", "/api/v2/group_memberships", create_membership, False, False),
 ]

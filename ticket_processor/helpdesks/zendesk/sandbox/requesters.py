@@ -41,6 +41,9 @@ class Requesters:
             self._by_email[email] = user
         return int(user["id"])
 
+    def by_id(self, user_id: int) -> dict[str, Any] | None:
+        return next((u for u in self._by_email.values() if u["id"] == user_id), None)
+
     def to_state(self) -> list[dict[str, Any]]:
         return list(self._by_email.values())
 

@@ -67,6 +67,11 @@ class TicketStore:
 
     # --- reading -------------------------------------------------------------
 
+    def end_user(self, user_id: int) -> dict[str, Any] | None:
+        """A requester the tickets made (id, email, name), or None."""
+        with self._lock:
+            return self._book.end_user(user_id)
+
     def get(self, ticket_id: int) -> dict[str, Any]:
         """The ticket's Zendesk JSON; ``KeyError`` when there is none."""
         with self._lock:

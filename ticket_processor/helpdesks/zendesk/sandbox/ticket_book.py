@@ -169,6 +169,11 @@ class TicketBook:
         if self.observer is not None:
             self.observer(TicketChange(before, after, comment, self.role_of(updater)))
 
+    def end_user(self, user_id: int) -> dict[str, Any] | None:
+        """A requester made from a ticket's ``requester`` (id, email, name), or None."""
+        found = self._requesters.by_id(user_id)
+        return dict(found) if found is not None else None
+
     def role_of(self, user_id: int) -> str:
         """``agent`` for the API user, the desk's human agent and the directory's agents;
         ``end_user`` for everyone else (the requesters)."""
