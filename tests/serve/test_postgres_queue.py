@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.postgres_server import postgres_server
 from support.serving import delivery_for, serve_env, serving
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -20,12 +18,6 @@ from ticket_processor.serve.queue import LEASE, DeliveryQueue, metadata
 from ticket_processor.state.database import database_engine
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.postgres_server import postgres_server
 
 from ticket_processor.state.claims import AdvisoryClaims, ClaimTimeout, TicketClaims
 from ticket_processor.state.database import database_engine
@@ -89,12 +87,6 @@ def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
     for t in threads:
         t.join(10)
     assert overlaps == []
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.mark.postgres
