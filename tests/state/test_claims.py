@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ticket_processor.common.database import database_engine
 from ticket_processor.state.claims import AdvisoryClaims, ClaimTimeout, TicketClaims
-from ticket_processor.state.database import database_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLDER = textwrap.dedent(

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..common.database import postgres_engine, sqlalchemy_url
 from ..errors import TicketBotError
 from . import overview as figures
 from . import queries
@@ -65,10 +66,7 @@ def database_url(url: str | None, state_dir: Path) -> str:
     and ``postgres://`` use the psycopg driver (the one ticketbot installs)."""
     if not url:
         return f"sqlite:///{Path(state_dir) / FILE_NAME}"
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+    return sqlalchemy_url(url)
 
 
 def describe_url(url: str) -> str:
@@ -418,15 +416,7 @@ def _engine(url: str, state_dir: Path) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(
-        url, pool_pre_ping=True, connect_args=_pg_args(url), pool_size=5, max_overflow=5
-    )
-
-
-def _pg_args(url: str) -> dict[str, Any]:
-    if url.startswith("postgresql"):
-        return {"connect_timeout": 10}
-    return {}
+    return postgres_engine(url)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -111,6 +111,7 @@ def open_server(
 ) -> Iterator[tuple[ServeServer, socket.socket]]:
     """The server, its socket bound (nothing loaded yet): refused beyond loopback without the
     secrets (``ConfigError``, exit 2), or when another server uses the state directory."""
+    from ..common.database import database_engine
     from ..common.eventlog import EventLog, new_run_id
     from ..ops.health import check_health
     from ..run.served import SERVE_DIR, ServedTriage, ServeHooks
@@ -119,7 +120,6 @@ def open_server(
     from ..serve.metrics import ServeMetrics
     from ..serve.queue import DeliveryQueue, sqlite_engine
     from ..serve.server import ServeServer, bind, check_exposure
-    from ..state.database import database_engine
     from ..state.lock import RunLock
     from .ops import health_setup
 

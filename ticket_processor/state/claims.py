@@ -228,7 +228,7 @@ def open_claims(state_dir: Path, database_url: str | None) -> TicketClaims | Adv
     """The claims every writer on this account shares: in PostgreSQL when there is one (no
     shared disk is needed), else in the state directory."""
     if database_url:
-        from .database import database_engine
+        from ..common.database import database_engine
 
         return AdvisoryClaims(database_engine(database_url), fallback=TicketClaims(state_dir))
     return TicketClaims(state_dir)
