@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..errors import LLMError
+from ..errors import LLMError, StopRequested
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.batch import LLMBatchClient
 from ..settings import Settings
@@ -53,7 +53,9 @@ class Backfill:
         session = self.session
         log = session.log
         try:
-            with StopOnSignal(announce=lambda n: log.emit("stop_requested", signal=n)) as sig:
+            with StopOnSignal(
+                announce=lambda n: log.emit("stop_requested", signal=n), flag=session.runtime.stop
+            ) as sig:
                 session.stop = sig
                 client = self._batch_client()
                 try:
@@ -61,6 +63,14 @@ class Backfill:
                         BatchPath(session, client).run(BackfillResult(path="batch", message=""))
                         if client
                         else self._online()
+                    )
+                except StopRequested as exc:
+                    # A signal ended a wait outside a slice (reading tickets for a batch): nothing
+                    # was submitted, the record and its cursor are as they were.
+                    result = BackfillResult(
+                        path="batch" if client else "online",
+                        message=f"backfill paused ({exc.signal_name}); progress saved: "
+                        "run `ticketbot backfill` again to continue",
                     )
                 finally:
                     if client is not None:

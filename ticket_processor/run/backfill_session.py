@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ..common.eventlog import EventLog, new_run_id
+from ..errors import StopRequested
 from ..exitcodes import ExitCode
 from ..models import Helpdesk
 from ..settings import Settings
@@ -189,5 +190,8 @@ class BackfillSession:
         while self.runtime.clock() < ends:
             if self.stopping() is not None:
                 return False
-            self.runtime.sleep(min(WAIT_STEP, max(0.0, ends - self.runtime.clock())))
+            try:
+                self.runtime.sleep(min(WAIT_STEP, max(0.0, ends - self.runtime.clock())))
+            except StopRequested:
+                return False  # a signal ended the wait (the runtime's sleep)
         return self.stopping() is None

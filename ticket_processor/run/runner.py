@@ -14,6 +14,7 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -248,6 +249,7 @@ def _run_logged(
         llm_breaker=llm_breaker,
         on_event=log.emit,
         deadline=parts.deadline,
+        stop=runtime.stop,
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
@@ -311,7 +313,9 @@ def _run_logged(
             from .incidents import Sightings
 
             sightings = Sightings()
-        with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
+        with StopOnSignal(
+            announce=lambda name: log.emit("stop_requested", signal=name), flag=runtime.stop
+        ) as sig:
             ctx = RunContext(
                 options=options,
                 run_id=run_id,
@@ -335,7 +339,7 @@ def _run_logged(
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
                 audit=feed if feed is not None else NO_AUDIT,
-                claims=None if options.dry_run else write_claims(settings),
+                claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
                 answers=answers,
                 observe=sightings.observe if sightings is not None else None,
             )
@@ -400,10 +404,11 @@ def _run_logged(
     return summary
 
 
-def write_claims(settings: Settings) -> WriteClaims:
-    """The write claims every ticketbot process on this account shares (``state.claims``)."""
+def write_claims(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> WriteClaims:
+    """The write claims every ticketbot process on this account shares (``state.claims``);
+    ``sleep`` is the run's (a stop ends a wait for another process's claim)."""
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    return open_claims(settings.state_dir, url)
+    return open_claims(settings.state_dir, url, sleep=sleep)
 
 
 def _missing_groups(
