@@ -26,6 +26,7 @@ the Batch API client is built from the settings here (``build_batch_client``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ..errors import LLMError, StopRequested
@@ -45,9 +46,13 @@ class Backfill:
     """One ``ticketbot backfill`` invocation. Build it, call ``run()`` once."""
 
     def __init__(
-        self, settings: Settings, options: BackfillOptions, runtime: Runtime | None = None
+        self,
+        settings: Settings,
+        options: BackfillOptions,
+        runtime: Runtime | None = None,
+        on_notice: Callable[[str], None] = lambda line: None,
     ) -> None:
-        self.session = BackfillSession(settings, options, runtime)
+        self.session = BackfillSession(settings, options, runtime, on_notice)
 
     def run(self) -> BackfillResult:
         session = self.session
@@ -159,10 +164,15 @@ class Backfill:
 
 
 def run_backfill(
-    settings: Settings, options: BackfillOptions, runtime: Runtime | None = None
+    settings: Settings,
+    options: BackfillOptions,
+    runtime: Runtime | None = None,
+    *,
+    on_notice: Callable[[str], None] = lambda line: None,
 ) -> BackfillResult:
-    """One ``ticketbot backfill`` invocation (the library entry point)."""
-    return Backfill(settings, options, runtime).run()
+    """One ``ticketbot backfill`` invocation (the library entry point); ``on_notice`` hears
+    what must be said at once (a slice finishing an interrupted run's writes)."""
+    return Backfill(settings, options, runtime, on_notice).run()
 
 
 def build_batch_client(settings: Settings, *, taxonomy: Taxonomy | None = None) -> LLMBatchClient:
