@@ -28,9 +28,11 @@ from ..answers.plan import Writer
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
-from ..errors import StateFileRefused
+from ..errors import StateFileRefused, TicketBotError
+from ..helpdesks.field_guard import FieldGuard
 from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
+from ..models import Helpdesk
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
@@ -347,6 +349,10 @@ def _run_logged(
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing, *answer_notes)
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
+            if not options.dry_run:
+                summary.warnings.extend(
+                    _fields_gone_midrun(log, alerter, book, settings.fields_file, helpdesk)
+                )
             if sightings is not None and summary.status != "aborted":
                 from .incidents import IncidentPass, incident_policy
 
@@ -452,6 +458,30 @@ def _stale_fields(
             _log_alert(log, alerter.field_stale(stale.name, message))
     if not dry_run:
         alerter.fields_stale_now(stale.name for stale in book.stale)
+    return messages
+
+
+def _fields_gone_midrun(
+    log: EventLog, alerter: Alerter, book: ResolvedFields, path: Path | None, helpdesk: Helpdesk
+) -> list[str]:
+    """A field whose option an admin removed while the run was under way: the helpdesk refused
+    the writes that set it, and its adapter wrote them again without it (``FieldGuard``). Read
+    the file against the helpdesk again to name the entry, warn and alert once, as a field
+    found stale at the start is."""
+    guard = getattr(helpdesk, "field_guard", None)
+    if not isinstance(guard, FieldGuard) or not guard.refused or path is None:
+        return []
+    try:
+        now = load_field_book(path, helpdesk)
+    except TicketBotError as exc:
+        log.emit("field_check_failed", level="warning", error=str(exc))
+        return []
+    known = {stale.name for stale in book.stale}
+    gone = tuple(stale for stale in now.stale if stale.name not in known)
+    messages = ResolvedFields((), gone).messages(f"TICKETBOT_FIELDS ({path})")
+    for stale, message in zip(gone, messages, strict=True):
+        log.emit("field_stale", level="warning", field=stale.name, detail=message, midrun=True)
+        _log_alert(log, alerter.field_stale(stale.name, message))
     return messages
 
 
