@@ -8,7 +8,9 @@ stand-in) served by this test process. Once it is under way the test makes it wa
   the signal again, so it outlived the SIGTERM by most of a minute;
 - the LLM's announced rate limit is spent for two minutes: the pacer holds the calls until it
   resets. The stop's grace then abandoned the analyses after 10 s and the run exited with
-  them cut off.
+  them cut off;
+- the LLM budget shared in Redis (``TICKETBOT_LLM_BUDGET``, marked ``redis``) is spent for the
+  minute: the same.
 
 Here the run exits 143 within ``STOP_WITHIN`` seconds, fails no ticket (what the wait held is
 deferred, not failed, and nothing is abandoned), its state is intact, and the next run
@@ -58,7 +60,7 @@ class Rig:
     def logs(self) -> Path:
         return self.root / "logs"
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, *args: str, **more: str) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
             "ZENDESK_URL": self.sandbox.url,
@@ -70,6 +72,7 @@ class Rig:
             "TICKETBOT_STATE_DIR": str(self.root / "state"),
             "TICKETBOT_LOG_DIR": str(self.logs),
             "TICKETBOT_WORKERS": "2",
+            **more,
         }
         out = (self.root / f"run-{time.monotonic_ns()}.out").open("wb")
         return subprocess.Popen(
@@ -181,4 +184,18 @@ def test_a_sigterm_ends_a_wait_for_the_llm_rate_limit(rig: Rig) -> None:
     assert finished["triaged"] <= 4
     assert rig.standin.stats()["completions"] == 4  # no call went past the limit
     rig.standin.config.rpm_limit = None
+    rig.finish()
+
+
+@pytest.mark.redis
+def test_a_sigterm_ends_a_wait_for_the_shared_llm_budget(rig: Rig, redis_url: str) -> None:
+    # Four calls a minute for every process on the key: the fifth waits for the window.
+    budget = {"TICKETBOT_LLM_BUDGET": redis_url, "TICKETBOT_LLM_RPM": "4"}
+    child = rig.start(**budget)
+    rig.wait_until(child, "four LLM calls", lambda: rig.standin.stats()["completions"] >= 4)
+    time.sleep(1.5)  # the next calls wait for the shared budget now
+    assert child.poll() is None
+    finished = rig.stop(child)
+    assert finished["triaged"] <= 4
+    assert rig.standin.stats()["completions"] == 4
     rig.finish()
