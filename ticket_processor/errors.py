@@ -39,7 +39,8 @@ nothing above the helpdesk adapters (``helpdesks/``) or the LLM client (``llm_cl
     ├── BreakerOpenError(dependency)     a circuit breaker refuses the call
     ├── RunAborted                       the run cannot go on (exit 1)
     ├── RunOutOfTime                     --max-runtime and its grace are spent: the rest waits
-    │                                    for the next run (not a failure, not a breaker count)
+    │   │                                for the next run (not a failure, not a breaker count)
+    │   └── StopRequested(signal_name)   SIGINT / SIGTERM ended a wait: stop, save, exit 130 / 143
     ├── DeadlinePassed                   one call's whole-call deadline passed mid-answer
     ├── AnswerTooLarge(cap)              one answer grew past its cap; reading stopped
     ├── LockHeldError                    another run holds the state lock (exit 0)
@@ -47,8 +48,7 @@ nothing above the helpdesk adapters (``helpdesks/``) or the LLM client (``llm_cl
     │                                    state file belongs (set aside by whoever opened it)
     ├── IndexUnavailable                 the help-centre index cannot be opened
     ├── DiskWriteError                   a state or log file could not be written (exit 1)
-    ├── StaleLockError                   ... and has held it longer than any run may (exit 1)
-    └── StopRequested(signal_name)       SIGINT / SIGTERM: stop, save, exit 130 / 143
+    └── StaleLockError                   ... and has held it longer than any run may (exit 1)
 
 ``DeadlinePassed`` and ``AnswerTooLarge`` come from ``resilience/bounds``; the client that made
 the call turns each into its own error. Three classes stay outside the tree on purpose: the
@@ -64,7 +64,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .exitcodes import ExitCode
+from .exitcodes import SIGNAL_EXIT, ExitCode
 
 
 class TicketBotError(Exception):
@@ -376,12 +376,14 @@ class StaleLockError(TicketBotError):
     """The lock is held by a run older than any run may be: that process is hung (exit 1)."""
 
 
-class StopRequested(TicketBotError):
-    """SIGINT or SIGTERM asked the run to stop; it saves its progress first."""
+class StopRequested(RunOutOfTime):
+    """SIGINT or SIGTERM asked the run to stop, ending a wait (``resilience.stopping``); it
+    saves its progress first. A ``RunOutOfTime``: what the wait held is the next run's."""
 
-    def __init__(self, signal_name: str) -> None:
-        super().__init__(f"stopped by {signal_name}")
+    def __init__(self, signal_name: str, doing: str = "the wait") -> None:
+        super().__init__(f"stopped by {signal_name}: {doing} is left to the next run")
         self.signal_name = signal_name
+        self.exit_code = SIGNAL_EXIT.get(signal_name, ExitCode.TERMINATED)
 
 
 def plain_message(message: str) -> str:

@@ -1,4 +1,4 @@
-"""After a hard stop, the next run says what it is finishing before it does it.
+"""After a hard stop, the next run (or backfill) says what it is finishing before it does it.
 
 A run killed with ``kill -9`` leaves its writes journalled as in flight; the next run settles
 them before it reads new tickets, which can take many seconds (a job to poll, each ticket's
@@ -47,3 +47,20 @@ def test_a_run_with_nothing_to_finish_says_nothing_of_it(desk: Desk) -> None:
 def test_the_notice_counts_writes_and_jobs() -> None:
     assert recovery_notice(1, 0).startswith("finishing 1 write of the interrupted run:")
     assert "(2 helpdesk job(s) to look up)" in recovery_notice(295, 2)
+
+
+backfill = command("backfill")
+
+
+def test_a_backfill_after_a_hard_stop_says_what_it_is_finishing(desk: Desk, tmp_path: Path) -> None:
+    ids = desk.create([NewTicket(f"Refund {n}", f"Order {n}: my money back.") for n in range(2)])
+    RunLedger(tmp_path / "state").begin(ids)
+
+    result = backfill("--no-batch", "--since", "7d")
+
+    assert result.exit_code == 0, result.output
+    assert "finishing 2 writes of the interrupted run" in result.output
+    names = [e["event"] for e in events(tmp_path / "logs")]
+    assert names.index("run_recovering") < names.index("run_recovered")
+    for ticket_id in ids:
+        assert len(desk.snapshot(ticket_id).notes) == 1, ticket_id

@@ -94,7 +94,13 @@ def backfill(
             max_runtime=max_runtime,
             shard=chosen,
         )
-        result = run_backfill(settings, options)
+        result = run_backfill(
+            settings,
+            options,
+            on_notice=lambda line: err_console.print(
+                f"[yellow]note:[/] {escape(line)}", soft_wrap=True
+            ),
+        )
         for note in result.notes:
             err_console.print(f"[yellow]note:[/] {escape(scrub(note, settings.secrets))}")
         typer.echo(scrub(result.message, settings.secrets))

@@ -17,7 +17,9 @@ The concurrency follows Little's law: calls in flight = rate x latency. From the
 limits and the measured latency the pacer caps the calls in flight at what the rate can
 sustain (plus a margin), never above ``maximum`` (the worker threads), so ``--workers auto``
 can start many threads and let the endpoint decide. ``bound`` says which limit binds.
-Clock and sleep are injected; the default waits on a condition, woken by answers.
+Clock and sleep are injected; the default waits on a condition, woken by answers. With the
+run's ``stop`` a waiting call ends within a second of a stop (``StopRequested``: the ticket is
+left to the next run, not failed).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from ..resilience.stopping import StopFlag
 
 Bound = Literal["llm_rate", "llm_latency", "helpdesk_writes"]
 
@@ -253,12 +257,14 @@ class LLMPacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         probe_first: bool = True,
+        stop: StopFlag | None = None,
     ) -> None:
         if maximum < 1:
             raise ValueError("maximum must be at least 1")
         self.maximum = maximum
         self._clock = clock
         self._sleep = sleep
+        self._stop = stop
         self._cond = threading.Condition()
         self._requests = _Budget()
         self._tokens = _Budget()
@@ -385,6 +391,8 @@ class LLMPacer:
         return max(w for w in waits if w is not None)
 
     def _pause(self, seconds: float) -> None:
+        if self._stop is not None:
+            self._stop.check("an LLM call waiting for the rate limit")
         if self._sleep is None or math.isinf(seconds):
             # Woken by a release; the timeout re-checks budgets whose reset time passed.
             self._cond.wait(timeout=min(seconds, 1.0))

@@ -26,9 +26,10 @@ the Batch API client is built from the settings here (``build_batch_client``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from ..errors import LLMError
+from ..errors import LLMError, StopRequested
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.batch import LLMBatchClient
 from ..settings import Settings
@@ -45,15 +46,21 @@ class Backfill:
     """One ``ticketbot backfill`` invocation. Build it, call ``run()`` once."""
 
     def __init__(
-        self, settings: Settings, options: BackfillOptions, runtime: Runtime | None = None
+        self,
+        settings: Settings,
+        options: BackfillOptions,
+        runtime: Runtime | None = None,
+        on_notice: Callable[[str], None] = lambda line: None,
     ) -> None:
-        self.session = BackfillSession(settings, options, runtime)
+        self.session = BackfillSession(settings, options, runtime, on_notice)
 
     def run(self) -> BackfillResult:
         session = self.session
         log = session.log
         try:
-            with StopOnSignal(announce=lambda n: log.emit("stop_requested", signal=n)) as sig:
+            with StopOnSignal(
+                announce=lambda n: log.emit("stop_requested", signal=n), flag=session.runtime.stop
+            ) as sig:
                 session.stop = sig
                 client = self._batch_client()
                 try:
@@ -61,6 +68,14 @@ class Backfill:
                         BatchPath(session, client).run(BackfillResult(path="batch", message=""))
                         if client
                         else self._online()
+                    )
+                except StopRequested as exc:
+                    # A signal ended a wait outside a slice (reading tickets for a batch): nothing
+                    # was submitted, the record and its cursor are as they were.
+                    result = BackfillResult(
+                        path="batch" if client else "online",
+                        message=f"backfill paused ({exc.signal_name}); progress saved: "
+                        "run `ticketbot backfill` again to continue",
                     )
                 finally:
                     if client is not None:
@@ -149,10 +164,15 @@ class Backfill:
 
 
 def run_backfill(
-    settings: Settings, options: BackfillOptions, runtime: Runtime | None = None
+    settings: Settings,
+    options: BackfillOptions,
+    runtime: Runtime | None = None,
+    *,
+    on_notice: Callable[[str], None] = lambda line: None,
 ) -> BackfillResult:
-    """One ``ticketbot backfill`` invocation (the library entry point)."""
-    return Backfill(settings, options, runtime).run()
+    """One ``ticketbot backfill`` invocation (the library entry point); ``on_notice`` hears
+    what must be said at once (a slice finishing an interrupted run's writes)."""
+    return Backfill(settings, options, runtime, on_notice).run()
 
 
 def build_batch_client(settings: Settings, *, taxonomy: Taxonomy | None = None) -> LLMBatchClient:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ..common.eventlog import EventLog, new_run_id
+from ..errors import StopRequested
 from ..exitcodes import ExitCode
 from ..models import Helpdesk
 from ..settings import Settings
@@ -63,12 +64,18 @@ class BackfillSession:
     """One invocation's shared parts and steps; ``stop`` is set once signals are held."""
 
     def __init__(
-        self, settings: Settings, options: BackfillOptions, runtime: Runtime | None = None
+        self,
+        settings: Settings,
+        options: BackfillOptions,
+        runtime: Runtime | None = None,
+        on_notice: Callable[[str], None] = lambda line: None,
     ) -> None:
         settings.require_helpdesk()
         self.settings = settings
         self.options = options
         self.runtime = runtime or Runtime()
+        # What a slice says at once, as a run does ("finishing N writes of the interrupted run").
+        self.on_notice = on_notice
         self.log = EventLog(settings.log_dir, run_id=new_run_id(), secrets=settings.scrubber())
         self.taxonomy = load_taxonomy(settings.taxonomy_file)
         self._started = self.runtime.clock()
@@ -136,6 +143,7 @@ class BackfillSession:
             runtime=self.runtime,
             backfill=True,
             shard=self.options.shard,
+            on_notice=self.on_notice,
         )
 
     def complete(self, result: BackfillResult) -> BackfillResult:
@@ -189,5 +197,8 @@ class BackfillSession:
         while self.runtime.clock() < ends:
             if self.stopping() is not None:
                 return False
-            self.runtime.sleep(min(WAIT_STEP, max(0.0, ends - self.runtime.clock())))
+            try:
+                self.runtime.sleep(min(WAIT_STEP, max(0.0, ends - self.runtime.clock())))
+            except StopRequested:
+                return False  # a signal ended the wait (the runtime's sleep)
         return self.stopping() is None

@@ -10,6 +10,7 @@ rules`` uses the rules alone. The rules close every chain, so every ticket is tr
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import AUTO_LLM_START, AdaptiveLimit, resolve_workers
 from ..resilience.retry import Retrier, RetryPolicy
+from ..resilience.stopping import StopFlag
 from ..settings import Settings
 from ..triage.cascade import CascadeEngine
 from ..triage.chain import LLMEngine, LocalEngine, TriageEngine
@@ -70,6 +72,7 @@ def build_analyser(
     timeout: float | None = None,
     auto_workers: bool = False,
     deadline: RunDeadline | None = None,
+    stop: StopFlag | None = None,
 ) -> LLMAnalyser:
     """The analyser every command uses, from the settings; the one place one is built.
 
@@ -80,6 +83,8 @@ def build_analyser(
     announced rate sustains (``analyser.concurrency()`` says what bound it). ``breaker`` counts
     the endpoint's failures (None with ``retry=None``: one try, as ``health`` probes).
     ``on_event(name, **fields)`` hears each retry (``llm_retry``), e.g. ``EventLog.emit``.
+    ``stop``: the run's request to stop, which ends every wait of a call (a 429's
+    ``Retry-After``, the rate limit, the shared budget) at once (``resilience.stopping``).
     """
     # openai takes most of a second to import: a run on the rules or the learned model,
     # and every command that builds no analyser, never loads it.
@@ -91,8 +96,9 @@ def build_analyser(
         if on_event is not None:
             on_event("llm_retry", attempt=attempt, error=type(exc).__name__, wait_s=round(wait, 3))
 
+    sleep = stop.sleep if stop is not None else time.sleep
     retrier = (
-        Retrier(retry or RetryPolicy(attempts=1), breaker=breaker, on_retry=retried)
+        Retrier(retry or RetryPolicy(attempts=1), breaker=breaker, on_retry=retried, sleep=sleep)
         if retry is not None or breaker is not None
         else None
     )
@@ -109,15 +115,20 @@ def build_analyser(
             if auto_workers
             else AdaptiveLimit(workers)
         ),
-        pacer=LLMPacer(workers),
-        budget=shared_budget(settings, deadline),
+        pacer=LLMPacer(workers, stop=stop),
+        budget=shared_budget(settings, deadline, sleep=sleep),
         reply_draft=settings.reply_draft,
         pool_size=workers,
         max_answer_bytes=settings.llm_max_bytes,
     )
 
 
-def shared_budget(settings: Settings, deadline: RunDeadline | None) -> SharedBudget | None:
+def shared_budget(
+    settings: Settings,
+    deadline: RunDeadline | None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SharedBudget | None:
     """The LLM budget every process on this key shares (``TICKETBOT_LLM_BUDGET``), or None."""
     if settings.llm_budget is None:
         return None
@@ -134,6 +145,7 @@ def shared_budget(settings: Settings, deadline: RunDeadline | None) -> SharedBud
         rpm=settings.llm_rpm,
         tpm=settings.llm_tpm,
         deadline=deadline,
+        sleep=sleep,
     )
 
 
@@ -147,6 +159,7 @@ def build_llm(
     on_event: Callable[..., object] | None = None,
     auto_workers: bool = False,
     deadline: RunDeadline | None = None,
+    stop: StopFlag | None = None,
 ) -> LLMEngine:
     analyser = build_analyser(
         settings,
@@ -157,6 +170,7 @@ def build_llm(
         on_event=on_event,
         auto_workers=auto_workers,
         deadline=deadline,
+        stop=stop,
     )
     return LLMEngine(analyser)
 
@@ -239,10 +253,12 @@ def build_chain(
     apply_at: dict[str, float] | None = None,
     suggest_at: dict[str, float] | None = None,
     deadline: RunDeadline | None = None,
+    stop: StopFlag | None = None,
 ) -> ChainChoice:
     """The chain for ``engine``; ``llm_calibration``: use the state directory's calibration of
     the LLM when it is for this model and taxonomy (``ticketbot calibrate`` fits it without).
-    ``deadline``: the run's bound, which alone ends a wait for the shared LLM budget."""
+    ``deadline``: the run's bound, which ends a wait for the shared LLM budget; ``stop``: the
+    run's request to stop, which ends every wait of an LLM call."""
     rules = LocalEngine("rules", RulesEngine(taxonomy))
     if engine == "rules":
         return ChainChoice([rules], "rules")
@@ -261,7 +277,8 @@ def build_chain(
                     retry=retry,
                     on_event=on_event,
                     auto_workers=auto_workers,
-                    **({"deadline": deadline} if deadline is not None else {}),
+                    deadline=deadline,
+                    stop=stop,
                 )
             )
             if llm_calibration and isinstance(chain[0], LLMEngine):
@@ -306,8 +323,10 @@ def run_chain(
     llm_breaker: CircuitBreaker,
     on_event: Callable[..., object],
     deadline: RunDeadline | None = None,
+    stop: StopFlag | None = None,
 ) -> ChainChoice:
-    """The chain of a run (and of ``serve``, which triages as a run does) from its options."""
+    """The chain of a run (and of ``serve``, which triages as a run does) from its options;
+    ``stop`` ends its LLM calls' waits (``resilience.stopping``)."""
     return build_chain(
         settings,
         taxonomy,
@@ -320,6 +339,7 @@ def run_chain(
         apply_at=options.apply_at,
         suggest_at=options.suggest_at,
         deadline=deadline,
+        stop=stop,
     )
 
 

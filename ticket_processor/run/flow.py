@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..answers.plan import TicketCues
-from ..errors import RunOutOfTime
+from ..errors import RunOutOfTime, StopRequested
 from ..models import Ticket, Triage, WriteBack, WriteOutcome
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.note import field_values
@@ -138,8 +138,8 @@ class TicketFlow:
             writeback = self.planner.plan(ticket, result, found)
             if self.answers is not None:
                 writeback = self.answers.attach(ticket, result, writeback, cues)
-        except RunOutOfTime:
-            self.defer(ticket.id, "max_runtime")
+        except RunOutOfTime as exc:
+            self.defer(ticket.id, _why(exc))
             return
         except Exception as exc:  # noqa: BLE001 - a bug in one ticket must not sink the batch
             self.fail(ticket.id, "analyse", type(exc).__name__, str(exc))
@@ -202,7 +202,7 @@ class TicketFlow:
             with self._lock:
                 taken = outcome.ticket_id in self._inflight
             if taken:
-                self.defer(outcome.ticket_id, "max_runtime")
+                self.defer(outcome.ticket_id, _why(outcome.error))
             return
         with self._lock:
             entry = self._inflight.pop(outcome.ticket_id, None)
@@ -273,3 +273,8 @@ class TicketFlow:
         with self._lock:
             self.retry.pop(entry.ticket.id, None)
         self.record.triaged(entry.ticket, self.clock() - entry.started, triage, wb)
+
+
+def _why(exc: RunOutOfTime) -> str:
+    """Why a wait left a ticket to the next run: the signal that ended it, or the bound."""
+    return exc.signal_name if isinstance(exc, StopRequested) else "max_runtime"

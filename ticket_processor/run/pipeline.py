@@ -28,7 +28,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, RunOutOfTime
+from ..errors import (
+    AuthError,
+    BreakerOpenError,
+    HelpdeskError,
+    RunAborted,
+    RunOutOfTime,
+    StopRequested,
+)
 from ..models import WriteOutcome
 from ..resilience.deadline import RunDeadline
 from ..state.replies import ReplyBook
@@ -102,6 +109,10 @@ class Pipeline:
             self.flow.retry = self.ledger.retry_queue()
             self.upkeep.report_set_aside()
             self._process()
+        except StopRequested as exc:
+            # A signal ended a wait (a 429's Retry-After, recovery, a page read): progress saved.
+            self.recorder.stopped_early(exc.signal_name)
+            self.log.emit("run_stopped_waiting", reason=str(exc))
         except RunOutOfTime as exc:
             # The bound ended a wait (recovery, a page read): stopped, progress saved.
             self.recorder.stopped_early("max_runtime")

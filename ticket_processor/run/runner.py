@@ -14,6 +14,7 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -27,9 +28,11 @@ from ..answers.plan import Writer
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
-from ..errors import StateFileRefused
+from ..errors import StateFileRefused, TicketBotError
+from ..helpdesks.field_guard import FieldGuard
 from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
+from ..models import Helpdesk
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
@@ -248,6 +251,7 @@ def _run_logged(
         llm_breaker=llm_breaker,
         on_event=log.emit,
         deadline=parts.deadline,
+        stop=runtime.stop,
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
@@ -311,7 +315,9 @@ def _run_logged(
             from .incidents import Sightings
 
             sightings = Sightings()
-        with StopOnSignal(announce=lambda name: log.emit("stop_requested", signal=name)) as sig:
+        with StopOnSignal(
+            announce=lambda name: log.emit("stop_requested", signal=name), flag=runtime.stop
+        ) as sig:
             ctx = RunContext(
                 options=options,
                 run_id=run_id,
@@ -335,7 +341,7 @@ def _run_logged(
                 writer_flush_after=parts.writer_flush_after,
                 deadline=parts.deadline,
                 audit=feed if feed is not None else NO_AUDIT,
-                claims=None if options.dry_run else write_claims(settings),
+                claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
                 answers=answers,
                 observe=sightings.observe if sightings is not None else None,
             )
@@ -343,6 +349,10 @@ def _run_logged(
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing, *answer_notes)
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
+            if not options.dry_run:
+                summary.warnings.extend(
+                    _fields_gone_midrun(log, alerter, book, settings.fields_file, helpdesk)
+                )
             if sightings is not None and summary.status != "aborted":
                 from .incidents import IncidentPass, incident_policy
 
@@ -400,10 +410,11 @@ def _run_logged(
     return summary
 
 
-def write_claims(settings: Settings) -> WriteClaims:
-    """The write claims every ticketbot process on this account shares (``state.claims``)."""
+def write_claims(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> WriteClaims:
+    """The write claims every ticketbot process on this account shares (``state.claims``);
+    ``sleep`` is the run's (a stop ends a wait for another process's claim)."""
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    return open_claims(settings.state_dir, url)
+    return open_claims(settings.state_dir, url, sleep=sleep)
 
 
 def _missing_groups(
@@ -447,6 +458,30 @@ def _stale_fields(
             _log_alert(log, alerter.field_stale(stale.name, message))
     if not dry_run:
         alerter.fields_stale_now(stale.name for stale in book.stale)
+    return messages
+
+
+def _fields_gone_midrun(
+    log: EventLog, alerter: Alerter, book: ResolvedFields, path: Path | None, helpdesk: Helpdesk
+) -> list[str]:
+    """A field whose option an admin removed while the run was under way: the helpdesk refused
+    the writes that set it, and its adapter wrote them again without it (``FieldGuard``). Read
+    the file against the helpdesk again to name the entry, warn and alert once, as a field
+    found stale at the start is."""
+    guard = getattr(helpdesk, "field_guard", None)
+    if not isinstance(guard, FieldGuard) or not guard.refused or path is None:
+        return []
+    try:
+        now = load_field_book(path, helpdesk)
+    except TicketBotError as exc:
+        log.emit("field_check_failed", level="warning", error=str(exc))
+        return []
+    known = {stale.name for stale in book.stale}
+    gone = tuple(stale for stale in now.stale if stale.name not in known)
+    messages = ResolvedFields((), gone).messages(f"TICKETBOT_FIELDS ({path})")
+    for stale, message in zip(gone, messages, strict=True):
+        log.emit("field_stale", level="warning", field=stale.name, detail=message, midrun=True)
+        _log_alert(log, alerter.field_stale(stale.name, message))
     return messages
 
 

@@ -2,7 +2,9 @@
 clock and record the waits instead of sleeping, and runs can be made repeatable.
 
 ``Runtime()`` is the real thing; tests pass the one fake clock (``tests/support/clock.py``)
-as its clock and sleep.
+as its clock and sleep. Its ``stop`` is the run's request to stop: ``StopOnSignal`` makes it
+on SIGINT / SIGTERM, and the real ``sleep`` is ``stop.sleep``, so every wait of the run ends
+as soon as a stop is asked (``resilience.stopping``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from ..resilience.stopping import StopFlag
 
 
 def _utc_now() -> datetime:
@@ -24,3 +28,9 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep  # every wait goes through this
     now: Callable[[], datetime] = _utc_now  # wall-clock time: cursors, logs
     rng: random.Random = field(default_factory=random.Random)  # backoff jitter
+    stop: StopFlag = field(default_factory=StopFlag)  # SIGINT / SIGTERM, for every wait
+
+    def __post_init__(self) -> None:
+        if self.sleep is time.sleep:
+            # The real sleep: one a stop ends (a test's own sleep is left as given).
+            object.__setattr__(self, "sleep", self.stop.sleep)

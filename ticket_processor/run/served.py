@@ -39,6 +39,7 @@ from ..kb.refresh import index_path, open_for_run
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
 from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
+from ..resilience.stopping import StopFlag
 from ..settings import Settings
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
@@ -177,14 +178,27 @@ class ServedTriage:
         helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage)
         llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage)
         taxonomy = load_taxonomy(settings.taxonomy_file)
-        choice = run_chain(settings, taxonomy, options, llm_breaker=llm_breaker, on_event=log.emit)
+        # Set when the stop's grace is over: every wait still under way (a 429's Retry-After,
+        # the LLM's rate limit) ends then, and its ticket is left for the restart.
+        self._waits = StopFlag()
+        choice = run_chain(
+            settings,
+            taxonomy,
+            options,
+            llm_breaker=llm_breaker,
+            on_event=log.emit,
+            stop=self._waits,
+        )
         self.engines = choice.names
         cache_tag = analysis_cache_tag(settings, taxonomy)
         options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
         self.options = options
         self._cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
         self.helpdesk = connect(
-            settings, breaker=helpdesk_breaker, pool_size=max(16, options.workers // 4)
+            settings,
+            breaker=helpdesk_breaker,
+            pool_size=max(16, options.workers // 4),
+            sleep=self._waits.sleep,
         )
         # The cron run keeps the help-centre index fresh; the server only reads it.
         index = index_path(settings.state_dir)
@@ -235,7 +249,7 @@ class ServedTriage:
             stop_signal=self._stop_reason,
             price=price,
             writer_flush_after=FLUSH_AFTER,
-            claims=write_claims(settings),
+            claims=write_claims(settings, sleep=self._waits.sleep),
         )
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
         self.summary.engine = options.engine
@@ -415,6 +429,7 @@ class ServedTriage:
         threading.Thread(target=drain, daemon=True).start()
         if not waited.wait(grace):
             self._stopping.set()
+            self._waits.set("SIGTERM")
             dropped = self.flow.close()
             self.recorder.abandoned(dropped)
         for writer in (self.flow.writer, self.replies.writer):

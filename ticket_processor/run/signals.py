@@ -3,7 +3,9 @@
 ``StopOnSignal`` installs handlers (from the main thread only; elsewhere it is inert) that
 record the first signal; the pipeline polls it, stops taking tickets, lets the analyses under
 way finish for a short grace, flushes the writes and saves its progress, and the run exits 130
-(SIGINT) or 143 (SIGTERM), the shell's convention. A second signal ends the process at once,
+(SIGINT) or 143 (SIGTERM), the shell's convention. With ``flag`` (the run's ``Runtime.stop``)
+the request also ends every wait under way or to come (a helpdesk's ``Retry-After``, the LLM's
+rate limit, a job poll): ``resilience.stopping``. A second signal ends the process at once,
 saying so in one line: the write journal keeps the helpdesk safe, and the next run recovers.
 A repeat within ``REPEAT_WINDOW`` seconds of the first is the same request, not a second one:
 a terminal, ``timeout`` or a supervisor may deliver one Ctrl-C twice in a moment, and that must
@@ -22,6 +24,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from ..exitcodes import SIGNAL_EXIT, ExitCode
+from ..resilience.stopping import StopFlag
 
 _NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 REPEAT_WINDOW = 1.0  # seconds
@@ -36,6 +39,7 @@ class StopOnSignal:
         announce: Any = None,
         clock: Callable[[], float] = time.monotonic,
         repeat_window: float = REPEAT_WINDOW,
+        flag: StopFlag | None = None,
     ) -> None:
         self._received: str | None = None
         self._received_at = 0.0
@@ -43,6 +47,7 @@ class StopOnSignal:
         self._announce = announce  # called with the signal's name the first time
         self._clock = clock
         self._repeat_window = repeat_window
+        self._flag = flag
 
     def __call__(self) -> str | None:
         return self._received
@@ -66,6 +71,8 @@ class StopOnSignal:
             os._exit(int(SIGNAL_EXIT.get(self._received, ExitCode.ABORTED)))
         self._received = name
         self._received_at = self._clock()
+        if self._flag is not None:
+            self._flag.request(name)  # an assignment: safe here, and every sleeper sees it
         if self._announce is not None:
             self._announce(name)
 

@@ -224,11 +224,15 @@ class AdvisoryClaims:
                 conn.commit()
 
 
-def open_claims(state_dir: Path, database_url: str | None) -> TicketClaims | AdvisoryClaims:
+def open_claims(
+    state_dir: Path, database_url: str | None, *, sleep: Callable[[float], None] = time.sleep
+) -> TicketClaims | AdvisoryClaims:
     """The claims every writer on this account shares: in PostgreSQL when there is one (no
-    shared disk is needed), else in the state directory."""
+    shared disk is needed), else in the state directory. ``sleep`` is the run's: a stop ends
+    a wait for another process's claim on a ticket."""
+    local = TicketClaims(state_dir, sleep=sleep)
     if database_url:
         from ..common.database import database_engine
 
-        return AdvisoryClaims(database_engine(database_url), fallback=TicketClaims(state_dir))
-    return TicketClaims(state_dir)
+        return AdvisoryClaims(database_engine(database_url), fallback=local)
+    return local

@@ -31,6 +31,7 @@ from ..errors import (
     LLMRateLimited,
     LLMResponseError,
     LLMServerError,
+    StopRequested,
 )
 from ..models import Analysis, Engine, TokenUsage, Triage
 from .prepare import PreparedTicket
@@ -139,6 +140,8 @@ def triage(
     for position, engine in enumerate(chain):
         try:
             result = engine.analyse(ticket)
+        except StopRequested:
+            raise  # the run is stopping: the ticket is the next run's, not the next engine's
         except Exception as exc:
             if position == len(chain) - 1:
                 raise

@@ -48,6 +48,7 @@ from ...errors import (
     HelpdeskError,
     HelpdeskServerError,
     NotFoundError,
+    RecordInvalidError,
     WriteOutcomeUnknown,
 )
 from ...models import (
@@ -73,6 +74,7 @@ from ...resilience.retry import Retrier
 from ...writeback.note import answers_same_message, is_triage_note
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
+from ..field_guard import FieldGuard
 from . import public_reply
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
@@ -120,6 +122,8 @@ class FreshdeskHelpdesk:
         self._duplicates_removed = 0
         self._sandbox: str | None = None
         self._own_id: tuple[int | None] | None = None  # (the id), once read
+        # Custom-field values refused mid-run (an option removed): left out from then on.
+        self.field_guard = FieldGuard(self.ticket_fields)
 
     @classmethod
     def from_desk(
@@ -304,6 +308,7 @@ class FreshdeskHelpdesk:
             gone = NotFoundError(f"ticket {ticket_id} no longer exists", status_code=404)
             return WriteOutcome(ticket_id, None, gone)
         plan = replan(fresh)
+        plan = self.field_guard.strip(plan) if plan is not None else None
         if plan is None:  # the marker is there: our lost-answer update, or another writer's
             if tries.update_sent and tries.plan is not None:
                 return self._finished(ticket_id, tries.plan, noted)
@@ -331,15 +336,32 @@ class FreshdeskHelpdesk:
             else:
                 noted.add(ticket_id)
                 self._post_note(ticket_id, plan.note, tries)
-        body = update_body(plan, fresh)
-        updated_at = None
-        if body:
-            tries.update_sent = True
-            answer = self.http.request(
-                "PUT", f"/api/v2/tickets/{ticket_id}", json=body, retry=False
-            )
-            updated_at = _updated_at(answer.body)
+        plan, updated_at = self._update(ticket_id, plan, fresh, tries)
         return self._finished(ticket_id, plan, noted, updated_at)
+
+    def _update(
+        self, ticket_id: int, plan: WriteBack, fresh: Ticket, tries: _Tries
+    ) -> tuple[WriteBack, str | None]:
+        """The ticket's update (after its note); a 400 for a custom-field value that is gone
+        (an admin removed the option meanwhile) sends it once more without that value. The
+        plan sent, and the ``updated_at`` it answered with."""
+        body = update_body(plan, fresh)
+        if not body:
+            return plan, None
+        tries.update_sent = True
+        path = f"/api/v2/tickets/{ticket_id}"
+        try:
+            answer = self.http.request("PUT", path, json=body, retry=False)
+        except RecordInvalidError:
+            if not self.field_guard.learn([plan]):
+                raise
+            plan = self.field_guard.strip(plan)
+            tries.plan = plan
+            body = update_body(plan, fresh)
+            if not body:
+                return plan, None
+            answer = self.http.request("PUT", path, json=body, retry=False)
+        return plan, _updated_at(answer.body)
 
     def _finished(
         self,

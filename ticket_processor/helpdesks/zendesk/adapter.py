@@ -48,6 +48,7 @@ from ...models import (
 from ...resilience.pacing import RequestWindow
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
+from ..field_guard import FieldGuard
 from . import public_reply, replies
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles
@@ -100,6 +101,8 @@ class ZendeskHelpdesk:
         self._sleep = sleep
         self._page_size = page_size or EXPORT_PAGE
         self._own_id: tuple[int | None] | None = None  # (the id), once read
+        # Custom-field values refused mid-run (an option removed): left out from then on.
+        self.field_guard = FieldGuard(self.ticket_fields)
 
     @property
     def kind(self) -> str:
@@ -269,7 +272,14 @@ class ZendeskHelpdesk:
         journal: WriteJournal,
         report: Callable[[WriteOutcome], None],
     ) -> None:
-        ZendeskBatchWrite(self.client, changes, replan=replan, journal=journal, report=report).run()
+        ZendeskBatchWrite(
+            self.client,
+            changes,
+            replan=replan,
+            journal=journal,
+            report=report,
+            guard=self.field_guard,
+        ).run()
 
     def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> list[int]:
         """Wait for a killed run's jobs; give one whose id was never recorded time to land.

@@ -15,7 +15,11 @@ again, so no ticket is written twice and the Update Ticket budget is not spent o
   may still land), is replaced by one new job for the tickets that are still to do;
 - tickets a job reports as failed (a 409 because an agent or a trigger changed the ticket
   meanwhile, a 422) are read again, re-planned and sent as one more job; only what fails
-  again goes through ``update_ticket``, one PUT each, re-reading on a 409.
+  again goes through ``update_ticket``, one PUT each, re-reading on a 409;
+- a refusal of a change that sets custom fields (an admin removed the drop-down option
+  meanwhile) asks the ``FieldGuard``, which reads the fields again: the values the helpdesk no
+  longer takes are left out from then on, and the rest of the change (tags, priority, group,
+  the note) goes again, once.
 """
 
 from __future__ import annotations
@@ -27,15 +31,19 @@ from ...errors import (
     BreakerOpenError,
     ConflictError,
     NotFoundError,
+    RecordInvalidError,
     RunOutOfTime,
     TicketBotError,
 )
 from ...models import Replan, WriteBack, WriteJournal, WriteOutcome
+from ..field_guard import FieldGuard
 from .client import ZendeskClient
 from .records import JobStatus
 
 SINGLE_TICKET_ATTEMPTS = 3
 JOB_ATTEMPTS = 3  # jobs for one batch: the first, a re-send, one for the conflicts; then PUTs
+# A job's per-ticket errors that say nothing of the change's values (re-read and re-planned).
+_NOT_REFUSALS = frozenset({"UpdateConflict", "RecordNotFound"})
 
 Report = Callable[[WriteOutcome], None]
 
@@ -51,9 +59,11 @@ class ZendeskBatchWrite:
         replan: Replan,
         journal: WriteJournal,
         report: Report,
+        guard: FieldGuard | None = None,
     ) -> None:
         self._client = client
-        self._batch = list(batch)
+        self._guard = guard if guard is not None else FieldGuard(lambda: [])
+        self._batch = [self._guard.strip(wb) for wb in batch]
         self._replan = replan
         self._journal = journal
         self._report = report
@@ -102,26 +112,36 @@ class ZendeskBatchWrite:
                 # still land, so read the tickets again and send only what is still to do;
                 # safe_update keeps the two from both landing.
                 continue
-            todo = self._settle(todo, done)
+            todo, refused = self._settle(todo, done)
             if not todo:
                 return
+            if refused:
+                # Re-planned below, and stripped of what the guard now knows is refused.
+                self._guard.learn(refused)
         self._write_singly(self._reread(todo))
 
-    def _settle(self, batch: list[WriteBack], done: JobStatus) -> list[WriteBack]:
-        """Report the job's successes; return the changes it did not apply."""
+    def _settle(
+        self, batch: list[WriteBack], done: JobStatus
+    ) -> tuple[list[WriteBack], list[WriteBack]]:
+        """Report the job's successes; return the changes it did not apply, and those of them
+        it refused for their values (not a conflict, not a ticket gone) that set custom fields."""
         by_id = {wb.ticket_id: wb for wb in batch}
         reported: set[int] = set()
         failed: list[WriteBack] = []
+        refused: list[WriteBack] = []
         for result in done.results:
             if result.ticket_id is None or result.ticket_id not in by_id:
                 continue
             reported.add(result.ticket_id)
+            change = by_id[result.ticket_id]
             if result.success:
-                self._done(WriteOutcome(result.ticket_id, by_id[result.ticket_id]))
-            else:
-                failed.append(by_id[result.ticket_id])
+                self._done(WriteOutcome(result.ticket_id, change))
+                continue
+            failed.append(change)
+            if change.custom_fields and result.error not in _NOT_REFUSALS:
+                refused.append(change)
         failed.extend(wb for wb in batch if wb.ticket_id not in reported)
-        return failed
+        return failed, refused
 
     def _reread(self, batch: list[WriteBack]) -> list[WriteBack]:
         """Read ``batch`` again (100 tickets a request) and re-plan each ticket against what
@@ -149,7 +169,7 @@ class ZendeskBatchWrite:
             if plan is None:  # the marker is already there: written before
                 self._done(WriteOutcome(writeback.ticket_id, None))
             else:
-                todo.append(plan)
+                todo.append(self._guard.strip(plan))
         return todo
 
     def _write_singly(self, batch: list[WriteBack]) -> None:
@@ -171,11 +191,16 @@ class ZendeskBatchWrite:
                     current = self._replan(fresh[0])
                     if current is None:  # the marker is already there: written before
                         return WriteOutcome(writeback.ticket_id, None)
+                    current = self._guard.strip(current)
                 assert current is not None
                 self._client.update_ticket(current)
                 return WriteOutcome(writeback.ticket_id, current)
             except ConflictError as exc:
                 last_error = exc  # someone changed the ticket: re-read and re-merge
+            except RecordInvalidError as exc:
+                if not (current is not None and self._guard.learn([current])):
+                    return WriteOutcome(writeback.ticket_id, None, exc)
+                last_error = exc  # a field value is gone: again without it (re-read first)
             except (AuthError, BreakerOpenError, RunOutOfTime):
                 raise
             except TicketBotError as exc:

@@ -104,6 +104,10 @@ def create_field(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return 201, svc.store.fields.create(body_object(call)), {}
 
 
+def update_field(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    return 200, svc.store.fields.update(call.int_arg(), body_object(call)), {}
+
+
 _V2 = "/api/v2"
 ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/tickets", t.list_tickets, "list"),
@@ -122,6 +126,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/ticket_fields", list_fields),
     compile_route("GET", f"{_V2}/admin/ticket_fields", list_admin_fields),
     compile_route("POST", f"{_V2}/admin/ticket_fields", create_field),
+    compile_route("PUT", f"{_V2}/admin/ticket_fields/{{id}}", update_field),
     compile_route("GET", f"{_V2}/groups", list_groups),
     compile_route("POST", f"{_V2}/groups", create_group),
     compile_route("GET", f"{_V2}/groups/{{id}}", show_group),

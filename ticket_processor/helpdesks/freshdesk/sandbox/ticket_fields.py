@@ -4,7 +4,9 @@
 as ``[{"value", "position"}]``); its ``name`` is ``cf_`` and the label in lower case with
 underscores, as Freshdesk names them. ``GET /api/v2/admin/ticket_fields`` lists them with the
 admin API's choice objects, ``GET /api/v2/ticket_fields`` with a drop-down's choices as plain
-labels. A ticket's ``custom_fields`` holds labels: a name that is no field is refused
+labels. ``PUT /api/v2/admin/ticket_fields/{id}`` changes a drop-down's ``choices`` as an admin
+does: ``{"id", "deleted": true}`` removes one, ``{"id", "value"}`` renames it, a choice without
+an ``id`` is added. A ticket's ``custom_fields`` holds labels: a name that is no field is refused
 (``invalid_field``), a drop-down value that is none of its choices too (``invalid_value``).
 Thread-safe on its own.
 """
@@ -16,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .config import field_error, invalid_value, validation_failed
+from .config import field_error, invalid_value, not_found, validation_failed
 from .records import iso
 
 TYPES = ("custom_text", "custom_paragraph", "custom_checkbox", "custom_number", "custom_dropdown")
@@ -93,6 +95,43 @@ class TicketFields:
             self._next_id += 1
         self._on_write()
         return dict(record)
+
+    def update(self, field_id: int, spec: dict[str, Any]) -> dict[str, Any]:
+        """An admin's change of a drop-down's choices (see the module's docstring)."""
+        changes = spec.get("choices")
+        with self._lock:
+            field = self._fields.get(field_id)
+            if field is None:
+                raise not_found()
+            if changes is not None:
+                if not isinstance(changes, list) or "choices" not in field:
+                    raise invalid_value("choices", "It should be an Array of choices")
+                field["choices"] = self._changed_choices(field["choices"], changes)
+            field["updated_at"] = iso(self._now())
+            record = dict(field)
+        self._on_write()
+        return record
+
+    def _changed_choices(self, choices: list[dict[str, Any]], changes: list[Any]) -> list[Any]:
+        by_id = {c["id"]: dict(c) for c in choices}
+        for raw in changes:
+            if not isinstance(raw, dict):
+                raise invalid_value("choices", "each choice must be an object")
+            value = raw.get("value")
+            if "id" in raw:
+                if raw["id"] not in by_id:
+                    raise invalid_value("choices", f"no choice with id {raw['id']}")
+                if raw.get("deleted") is True:
+                    del by_id[raw["id"]]
+                elif isinstance(value, str) and value.strip():
+                    by_id[raw["id"]].update(label=value, value=value)
+            elif isinstance(value, str) and value.strip():
+                position = len(by_id) + 1
+                by_id[self._next_choice] = {"id": self._next_choice, "label": value,
+                                            "value": value, "position": position,
+                                            "parent_choice_id": None}  # fmt: skip
+                self._next_choice += 1
+        return list(by_id.values())
 
     def admin_listing(self) -> list[dict[str, Any]]:
         with self._lock:

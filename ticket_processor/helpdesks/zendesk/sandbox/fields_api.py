@@ -1,4 +1,5 @@
-"""``/api/v2/ticket_fields``: list (offset pages, as Zendesk pages them), create, show.
+"""``/api/v2/ticket_fields``: list (offset pages, as Zendesk pages them), create, show, and
+delete a drop-down's option (``DELETE .../ticket_fields/{id}/options/{option_id}``, 204).
 
 The store keeps the fields (``ticket_fields.FieldBook``); tickets carry them in
 ``custom_fields``. Shapes are Zendesk's: ``{"ticket_fields": [...], "next_page",
@@ -40,8 +41,15 @@ def show_field(svc: Services, call: Call) -> tuple[int, Any]:
     raise not_found()
 
 
+def delete_option(svc: Services, call: Call) -> tuple[int, Any]:
+    if not svc.store.delete_ticket_field_option(int(call.args[0]), int(call.args[1])):
+        raise not_found()
+    return 204, None
+
+
 FIELD_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/api/v2/ticket_fields", list_fields),
     ("POST", "/api/v2/ticket_fields", create_field),
     ("GET", "/api/v2/ticket_fields/{id}", show_field),
+    ("DELETE", "/api/v2/ticket_fields/{id}/options/{id}", delete_option),
 ]

@@ -239,6 +239,10 @@ class TicketStore:
         with self._lock:
             return [dict(f) for f in self._book.fields.listing()]
 
+    def delete_ticket_field_option(self, field_id: int, option_id: int) -> bool:
+        with self._lock:
+            return self._book.fields.delete_option(field_id, option_id)
+
     def create_ticket_field(self, spec: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             record = self._book.fields.create(spec, self._now(), self.base_url)

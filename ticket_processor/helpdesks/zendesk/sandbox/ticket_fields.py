@@ -93,6 +93,19 @@ class FieldBook:
     def listing(self) -> list[dict[str, Any]]:
         return list(self.fields.values())
 
+    def delete_option(self, field_id: int, option_id: int) -> bool:
+        """Remove a drop-down's option (an admin's change); False when there is no such one.
+        Tickets keep the value they hold; a write that sets it is refused from now on."""
+        field = self.fields.get(field_id)
+        if field is None or not isinstance(field.get("custom_field_options"), list):
+            return False
+        options = field["custom_field_options"]
+        kept = [o for o in options if o["id"] != option_id]
+        if len(kept) == len(options):
+            return False
+        field["custom_field_options"] = kept
+        return True
+
     # --- tickets --------------------------------------------------------------------
 
     def blank(self) -> list[dict[str, Any]]:
