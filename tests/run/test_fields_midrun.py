@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 import requests
-from click.testing import Result
 from support.cli import invoke
 from support.e2e import events
 from support.webhook import Receiver
+from typer.testing import Result
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.tags import marker_tag
