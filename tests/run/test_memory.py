@@ -5,6 +5,9 @@
   heap; an operator's ``MALLOC_*`` variable wins.
 - an LLM run does not import numpy (the learned model's ~12 MB): the model is a fallback loaded
   when a ticket first needs it; a learned run does import it (so the check itself works).
+- a run without the features that need them imports neither prometheus-client (metrics not
+  configured), RE2 (no fields file), SQLAlchemy's PostgreSQL dialect (the embedded store) nor,
+  once the store exists, Alembic; each came in at the top of a module and cost the run memory.
 - the analysis cache holds its entries packed; its file holds the same data as before (each
   entry now compact on one line inside the indented file).
 
@@ -118,6 +121,11 @@ def test_the_operators_glibc_tunables_win() -> None:
 
 def _run_importing(engine: str, tmp_path: Path) -> set[str]:
     """``python -X importtime -m ticket_processor run``: the top-level packages it imported."""
+    return {name.split(".")[0] for name in _run_modules(engine, tmp_path)}
+
+
+def _run_modules(engine: str, tmp_path: Path) -> set[str]:
+    """``python -X importtime -m ticket_processor run``: every module it imported."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "ticket_processor", "run", "--engine", engine],
         cwd=tmp_path,
@@ -126,12 +134,11 @@ def _run_importing(engine: str, tmp_path: Path) -> set[str]:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    imported = {
-        line.rsplit("|", 1)[-1].strip().split(".")[0]
+    return {
+        line.rsplit("|", 1)[-1].strip()
         for line in done.stderr.splitlines()
         if line.startswith("import time:")
     }
-    return imported
 
 
 def test_an_llm_run_does_not_import_numpy(
@@ -161,6 +168,29 @@ def test_a_learned_run_imports_numpy(
     sandbox.store.create({"subject": "Refund", "comment": {"body": "No refund yet."}})
     imported = _run_importing("learned", tmp_path)
     assert "numpy" in imported
+
+
+def test_a_plain_run_leaves_the_optional_heavy_modules_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sandbox: RunningSandbox
+) -> None:
+    # The rules engine calls no LLM: nothing listens at the URL.
+    configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9/v1", workers=2)
+    for var in ("TICKETBOT_METRICS_PUSHGATEWAY", "TICKETBOT_METRICS_TEXTFILE", "TICKETBOT_FIELDS"):
+        monkeypatch.delenv(var, raising=False)
+    sandbox.store.create({"subject": "Refund", "comment": {"body": "No refund yet."}})
+    first = _run_modules("rules", tmp_path)  # creates the audit store: Alembic's migrations
+    sandbox.store.create({"subject": "Login", "comment": {"body": "I cannot log in."}})
+    later = _run_modules("rules", tmp_path)
+    assert "sqlalchemy" in first  # the audit store was written
+    assert "sqlalchemy" in later
+    assert "alembic" in first  # (so the check sees what it looks for)
+    for modules in (first, later):
+        assert "prometheus_client" not in modules
+        assert "re2" not in modules
+    assert "alembic" not in later
+    assert "sqlalchemy.dialects.postgresql" not in later
+    tags = [t["tags"] for t in sandbox.store.all_tickets()]
+    assert all("ai_processed" in t for t in tags)
 
 
 def test_packed_cache_entries_round_trip_through_the_file(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from ..common.database import postgres_engine, sqlalchemy_url
 from ..errors import TicketBotError
@@ -467,6 +467,9 @@ def _upsert_statement(
 ) -> sa.Executable:
     columns = [name for name in shape[0] if name not in keys and name != "id"]
     if dialect == "postgresql":
+        # Here, not at the top: the embedded (SQLite) store does not carry the dialect (~2 MB).
+        from sqlalchemy.dialects import postgresql
+
         pg = postgresql.insert(table)
         if not columns:
             return pg.on_conflict_do_nothing(index_elements=list(keys))

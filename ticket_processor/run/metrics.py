@@ -1,6 +1,7 @@
 """A run's figures for Prometheus, the batch-job way: pushed to a Pushgateway, written for
 node_exporter's textfile collector, or both (``TICKETBOT_METRICS_PUSHGATEWAY``,
-``TICKETBOT_METRICS_TEXTFILE``).
+``TICKETBOT_METRICS_TEXTFILE``). ``prometheus-client`` is imported only when one of them is set:
+a run without metrics does not carry its ~12 MB (``tests/run/test_run_imports.py``).
 
 Every series is named ``ticketbot_…`` and describes the run that just finished (a scheduled job
 has no process for Prometheus to scrape): tickets by engine and outcome, fallbacks by reason,
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, pushadd_to_gateway
-from prometheus_client.exposition import write_to_textfile
+from typing import TYPE_CHECKING
 
 from ..common.eventlog import EventLog
 from .types import RunSummary
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 JOB = "ticketbot"
 PUSH_TIMEOUT = 5.0
@@ -31,6 +33,8 @@ PUSH_TIMEOUT = 5.0
 
 def run_registry(summary: RunSummary, *, now: float | None = None) -> CollectorRegistry:
     """The run's figures in a registry of their own (nothing of the process's leaks in)."""
+    from prometheus_client import CollectorRegistry, Counter, Gauge
+
     registry = CollectorRegistry()
     now = time.time() if now is None else now
     tickets = Counter(
@@ -100,6 +104,9 @@ def export_run(
     """Push and/or write the run's figures; the warnings to tell (none when all went well)."""
     if not pushgateway and textfile is None:
         return []
+    from prometheus_client import pushadd_to_gateway
+    from prometheus_client.exposition import write_to_textfile
+
     registry = run_registry(summary)
     problems = []
     if pushgateway:

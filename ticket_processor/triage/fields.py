@@ -28,7 +28,8 @@ whose matching time is linear in the text whatever the pattern, and searched in 
 ``SEARCHED_CHARS`` characters only. What RE2 cannot do in linear time (look-around,
 back-references) it refuses to compile: such a pattern is refused when the file is read, by
 ``fields check`` and by every run, saying why. RE2 reads ``\\d``, ``\\w``, ``\\s`` and ``\\b`` as
-ASCII (Python: any script); the whole-match edges below are Unicode as before.
+ASCII (Python: any script); the whole-match edges below are Unicode as before. RE2 is imported
+when a pattern is first compiled, so a run without a fields file does not load it.
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import re2
 
 from ..errors import ConfigError
 from ..models import HelpdeskField
@@ -88,6 +87,8 @@ class WholeMatch:
     @classmethod
     def compile(cls, pattern: str) -> WholeMatch:
         """``ValueError`` saying why when the pattern is not one RE2 can run."""
+        import re2  # here, not at the top: only a fields file's patterns need it
+
         options = re2.Options()
         options.log_errors = False  # RE2 would print every refusal to stderr
         # Group 1 is the pattern; the edges are consumed, not looked around, for RE2.
