@@ -44,11 +44,12 @@ from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.replies import ReplyBook
 from ..triage.confidence import Decision
-from ..triage.fieldbook import load_fields
+from ..triage.fieldbook import load_field_book
 from ..triage.prepare import prepare_ticket
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
 from ..writeback.triage_change import is_processed
+from .alerts import Alerter
 from .checkpoint import Checkpoint
 from .connect import breaker_name, connect
 from .context import RunContext
@@ -57,7 +58,7 @@ from .flow import TicketFlow
 from .planner import ChangePlanner
 from .record import RunRecorder
 from .replies import ReplyPass
-from .runner import analysis_cache_tag, run_options, write_claims
+from .runner import analysis_cache_tag, run_options, stale_fields, write_claims
 from .scope import CLOSED
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
@@ -204,17 +205,20 @@ class ServedTriage:
                 categories=taxonomy.names,
                 subcategories=taxonomy.subcategory_names,
             )
-            fields = load_fields(settings.fields_file, self.helpdesk)
+            # As a run: an entry the helpdesk no longer matches is left alone (said, alerted
+            # once, through the runs' alert memory), the other fields still apply.
+            book = load_field_book(settings.fields_file, self.helpdesk)
         except BaseException:
             self._kb.close()
             self.helpdesk.close()
             raise
+        stale = stale_fields(log, _alerter(settings), book, settings.fields_file, dry_run=False)
         self.planner = ChangePlanner(
             options,
             run_id=self.run_id,
             router=router,
             kb_suggestions=settings.kb_suggestions,
-            fields=fields,
+            fields=book.fields,
         )
         price = pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
         self._stopping = threading.Event()
@@ -240,7 +244,7 @@ class ServedTriage:
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
         self.summary.engine = options.engine
         self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged)
-        self.recorder.warn(*choice.notes, *self._kb.warnings)
+        self.recorder.warn(*choice.notes, *self._kb.warnings, *stale)
         self._lock = threading.Lock()
         self._busy: set[int] = set()
         self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
@@ -438,6 +442,18 @@ class ServedTriage:
         if self._book_changed.is_set():
             self._book_changed.clear()
             self.book.save()
+
+
+def _alerter(settings: Settings) -> Alerter:
+    """The runs' alerter: its memory (``alerts.json``) is the state directory's, so a stale
+    field is alerted once whether a run or the server saw it first."""
+    return Alerter(
+        settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
+        state=RunLedger(settings.state_dir),
+        timeout=settings.webhook_timeout,
+        max_bytes=settings.webhook_max_bytes,
+        secrets=settings.secrets,
+    )
 
 
 def wanted_events(pairs: Iterable[tuple[int, Event]]) -> dict[int, Event]:
