@@ -50,6 +50,7 @@ from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
 from ..writeback.triage_change import is_processed
 from .alerts import Alerter
+from .catchup import CatchUp
 from .checkpoint import Checkpoint
 from .connect import breaker_name, connect
 from .context import RunContext
@@ -348,6 +349,10 @@ class ServedTriage:
             self._end(ticket.id, "done")
             return
         self.flow.take(self._pool, ticket)
+
+    def catch_up(self) -> CatchUp:
+        """The server's catch-up (``catchup.CatchUp``): on the very first start, it marks now."""
+        return CatchUp(self.ctx, self.recorder, self.book)
 
     # -- the triage API ---------------------------------------------------------------------
 
