@@ -186,7 +186,10 @@ class ServedTriage:
         self.options = options
         self._cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
         self.helpdesk = connect(
-            settings, breaker=helpdesk_breaker, pool_size=max(16, options.workers // 4)
+            settings,
+            breaker=helpdesk_breaker,
+            pool_size=max(16, options.workers // 4),
+            burst_reads=True,  # tickets arrive as they are created: a batch is read at once
         )
         # The cron run keeps the help-centre index fresh; the server only reads it.
         index = index_path(settings.state_dir)
