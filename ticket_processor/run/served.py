@@ -67,6 +67,10 @@ from .writer import BatchWriter
 
 SERVE_DIR = "serve"  # the server's own state, inside the state directory
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
+# Seconds the worker gathers deliveries between two takes, by helpdesk: Freshdesk reads tickets
+# one request each unless several new ones are read in one list request (``burst_reads``), and
+# its limit counts requests a minute; Zendesk's ``show_many`` reads any number at once.
+GATHER_BETWEEN = {"freshdesk": 1.0}
 STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops
 
 Event = Literal["created", "reply", "updated"]
@@ -191,6 +195,7 @@ class ServedTriage:
             pool_size=max(16, options.workers // 4),
             burst_reads=True,  # tickets arrive as they are created: a batch is read at once
         )
+        self.gather = GATHER_BETWEEN.get(self.helpdesk.kind, 0.0)
         # The cron run keeps the help-centre index fresh; the server only reads it.
         index = index_path(settings.state_dir)
         self._kb = open_for_run(
