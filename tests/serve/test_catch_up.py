@@ -4,6 +4,7 @@ triages each once; on Freshdesk, a customer's reply made while it was stopped is
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,22 @@ def test_a_reply_made_while_stopped_is_judged_after_the_restart(desk: Desk, tmp_
     assert "ai_sentiment_negative" in after.tags
     [replied] = [e for e in events(logs) if e["event"] == "reply_triaged"]
     assert replied["source"] == "serve"
+
+
+@pytest.mark.desk(kinds=("zendesk",), seed=None, unlimited=True)
+def test_an_unreadable_mark_is_said_and_started_again_from_now(desk: Desk, tmp_path: Path) -> None:
+    mark = tmp_path / "state" / "serve" / CATCH_UP_FILE
+    mark.parent.mkdir(parents=True)
+    mark.write_text("{not json", "utf-8")
+    [older] = desk.create([NewTicket("Refund not received", "I was charged twice, refund me.")])
+    time.sleep(2.0)
+    logs = tmp_path / "logs"
+    with serving(serve_env(desk.env(), tmp_path)) as server:  # it starts all the same
+        [caught] = _passes(logs, 1)
+        assert caught["stored"] == 0
+        server.drained()
+    [reset] = [e for e in events(logs) if e["event"] == "serve_catch_up_reset"]
+    assert reset["level"] == "warning"
+    assert "unreadable" in reset["reason"]
+    assert set(json.loads(mark.read_text("utf-8"))) == {"first", "since"}  # written anew
+    assert desk.snapshot(older).notes == []  # from now: nothing older is taken

@@ -68,7 +68,8 @@ def mark_first_start(directory: Path, clock: Callable[[], float] = time.time) ->
 
 def _next_second(moment: float) -> float:
     # The helpdesks stamp whole seconds: a ticket of this second may be older than the start.
-    # Those after it, the server (listening) is delivered.
+    # One created after the start and before the next second reaches the listening server as
+    # a webhook (the catch-up leaves it to the cron run, should that webhook fail).
     return float(math.floor(moment) + 1)
 
 

@@ -4,7 +4,9 @@
 once and a port in use fails at once), then serves with uvicorn. Its lifespan starts a thread
 that builds the run's parts (``run.served.ServedTriage``: the models, the helpdesk, the
 routes) and then the worker; ``/readyz`` says ``ready`` only from then on. A failure there
-leaves the server up and unready, saying why.
+leaves the server up and unready, saying why. Once ready, a second thread catches up
+(``run.catchup``): the tickets the helpdesk could not deliver while the server was down are
+stored as deliveries, then again every ``CATCH_UP_EVERY`` seconds.
 
 SIGTERM (and SIGINT): uvicorn stops accepting and lets the requests under way finish; the
 lifespan's end then stops the worker claiming, lets the analyses under way finish and their
