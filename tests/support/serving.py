@@ -147,6 +147,8 @@ def serving(
                     assert status != "failed", server.state.readiness.reason
                     assert time.monotonic() < deadline, "the server did not get ready"
                     time.sleep(0.05)
+                # ... and its catch-up's first pass has read the helpdesk (run.catchup).
+                assert server.caught_up.wait(60), "the first catch-up pass did not end"
             try:
                 yield running
             finally:

@@ -114,6 +114,7 @@ def open_server(
     from ..common.database import database_engine
     from ..common.eventlog import EventLog, new_run_id
     from ..ops.health import check_health
+    from ..run.catchup import mark_first_start
     from ..run.served import SERVE_DIR, ServedTriage, ServeHooks
     from ..serve.app import ServeState
     from ..serve.limits import SourceLimits
@@ -138,6 +139,8 @@ def open_server(
             "this one its own TICKETBOT_STATE_DIR"
         ) from None
     try:
+        # Before it listens: what is created from now on is delivered or caught up.
+        mark_first_start(serve_dir)
         sock = bind(host, port)
         url = _secret(settings.database_url)
         queue = DeliveryQueue(database_engine(url) if url else sqlite_engine(serve_dir))

@@ -41,6 +41,9 @@ class Wiring:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     max_bytes: int | None = HELPDESK_MAX_BYTES  # one answer, decompressed (the setting)
+    # ``serve``: a write batch of tickets planned together (a burst of new ones) is read again
+    # in one list request where the helpdesk reads tickets one by one (Freshdesk).
+    burst_reads: bool = False
 
 
 class AdapterBuilder(Protocol):

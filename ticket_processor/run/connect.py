@@ -39,6 +39,7 @@ def connect(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     deadline: RunDeadline | None = None,
+    burst_reads: bool = False,
 ) -> Helpdesk:
     """The configured helpdesk, ready to use; raises ``ConfigError`` naming what is missing.
 
@@ -54,5 +55,6 @@ def connect(
         sleep=sleep,
         clock=clock,
         max_bytes=settings.helpdesk_max_bytes,
+        burst_reads=burst_reads,
     )
     return KINDS[settings.helpdesk].adapter_builder()(settings.desk, wiring)

@@ -24,9 +24,12 @@ from .scope import in_shard
 class Discovery:
     """A run's pages and its choice of tickets; build one per run."""
 
-    def __init__(self, ctx: RunContext, record: RunRecorder) -> None:
+    def __init__(self, ctx: RunContext, record: RunRecorder, *, tell_older: bool = True) -> None:
         self.ctx = ctx
         self.record = record
+        # A first reading says what its window leaves behind (a first run); ``serve``'s
+        # catch-up, which starts from the server's first start on purpose, does not.
+        self.tell_older = tell_older
         self.stream = self._stream()
 
     def _stream(self) -> TicketStream:
@@ -52,7 +55,7 @@ class Discovery:
         if not opts.query:
             cursor = ctx.ledger.load_cursor(ctx.helpdesk.kind, stream=ctx.stream)
         yield from self.stream.pages(cursor)
-        if cursor is None and not opts.query and ctx.stream == "run":
+        if cursor is None and not opts.query and ctx.stream == "run" and self.tell_older:
             # After the pages, so credentials the export refused are not tried once more.
             self._tell_older()
 

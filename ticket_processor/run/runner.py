@@ -27,7 +27,7 @@ import orjson
 from ..answers.plan import Writer
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
-from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
+from ..common.eventlog import EventLog, EventSink, new_run_id, prune_logs, read_events
 from ..errors import StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
 from ..kb.refresh import index_path, open_for_run
@@ -287,7 +287,7 @@ def _run_logged(
         # Fields are resolved once per run too: an entry the helpdesk no longer matches is
         # left alone (said, alerted once), the other fields still apply.
         book = load_field_book(settings.fields_file, helpdesk)
-        missing += _stale_fields(log, alerter, book, settings.fields_file, dry_run=options.dry_run)
+        missing += stale_fields(log, alerter, book, settings.fields_file, dry_run=options.dry_run)
         fields = book.fields
         answers, answer_notes = build_answers(
             settings,
@@ -446,11 +446,12 @@ def _missing_groups(
     return messages
 
 
-def _stale_fields(
-    log: EventLog, alerter: Alerter, book: ResolvedFields, path: Path | None, *, dry_run: bool
+def stale_fields(
+    log: EventSink, alerter: Alerter, book: ResolvedFields, path: Path | None, *, dry_run: bool
 ) -> list[str]:
-    """Warn about each fields-file entry the helpdesk no longer matches (every run), alert
-    once per entry until it resolves again; the run fills the other fields."""
+    """Warn about each fields-file entry the helpdesk no longer matches (every run, and each
+    ``serve`` start), alert once per entry until it resolves again; the other fields are
+    still filled."""
     messages = book.messages(f"TICKETBOT_FIELDS ({path})")
     for stale, message in zip(book.stale, messages, strict=True):
         log.emit("field_stale", level="warning", field=stale.name, detail=message)
@@ -506,7 +507,7 @@ def _alert_escalations(
     _log_alert(log, alerter.escalations(message))
 
 
-def _log_alert(log: EventLog, outcome: AlertOutcome) -> None:
+def _log_alert(log: EventSink, outcome: AlertOutcome) -> None:
     if outcome.outcome in ("sent", "failed"):
         log.emit(
             "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail

@@ -45,11 +45,13 @@ from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.replies import ReplyBook
 from ..triage.confidence import Decision
-from ..triage.fieldbook import load_fields
+from ..triage.fieldbook import load_field_book
 from ..triage.prepare import prepare_ticket
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
 from ..writeback.triage_change import is_processed
+from .alerts import Alerter
+from .catchup import CatchUp
 from .checkpoint import Checkpoint
 from .connect import breaker_name, connect
 from .context import RunContext
@@ -58,7 +60,7 @@ from .flow import TicketFlow
 from .planner import ChangePlanner
 from .record import RunRecorder
 from .replies import ReplyPass
-from .runner import analysis_cache_tag, run_options, write_claims
+from .runner import analysis_cache_tag, run_options, stale_fields, write_claims
 from .scope import CLOSED
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
@@ -66,6 +68,10 @@ from .writer import BatchWriter
 
 SERVE_DIR = "serve"  # the server's own state, inside the state directory
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
+# Seconds the worker gathers deliveries between two takes, by helpdesk: Freshdesk reads tickets
+# one request each unless several new ones are read in one list request (``burst_reads``), and
+# its limit counts requests a minute; Zendesk's ``show_many`` reads any number at once.
+GATHER_BETWEEN = {"freshdesk": 1.0}
 STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops
 
 Event = Literal["created", "reply", "updated"]
@@ -199,7 +205,9 @@ class ServedTriage:
             breaker=helpdesk_breaker,
             pool_size=max(16, options.workers // 4),
             sleep=self._waits.sleep,
+            burst_reads=True,  # tickets arrive as they are created: a batch is read at once
         )
+        self.gather = GATHER_BETWEEN.get(self.helpdesk.kind, 0.0)
         # The cron run keeps the help-centre index fresh; the server only reads it.
         index = index_path(settings.state_dir)
         self._kb = open_for_run(
@@ -218,17 +226,20 @@ class ServedTriage:
                 categories=taxonomy.names,
                 subcategories=taxonomy.subcategory_names,
             )
-            fields = load_fields(settings.fields_file, self.helpdesk)
+            # As a run: an entry the helpdesk no longer matches is left alone (said, alerted
+            # once, through the runs' alert memory), the other fields still apply.
+            book = load_field_book(settings.fields_file, self.helpdesk)
         except BaseException:
             self._kb.close()
             self.helpdesk.close()
             raise
+        stale = stale_fields(log, _alerter(settings), book, settings.fields_file, dry_run=False)
         self.planner = ChangePlanner(
             options,
             run_id=self.run_id,
             router=router,
             kb_suggestions=settings.kb_suggestions,
-            fields=fields,
+            fields=book.fields,
         )
         price = pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
         self._stopping = threading.Event()
@@ -254,7 +265,7 @@ class ServedTriage:
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
         self.summary.engine = options.engine
         self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged)
-        self.recorder.warn(*choice.notes, *self._kb.warnings)
+        self.recorder.warn(*choice.notes, *self._kb.warnings, *stale)
         self._lock = threading.Lock()
         self._busy: set[int] = set()
         self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
@@ -359,6 +370,10 @@ class ServedTriage:
             return
         self.flow.take(self._pool, ticket)
 
+    def catch_up(self) -> CatchUp:
+        """The server's catch-up (``catchup.CatchUp``): on the very first start, it marks now."""
+        return CatchUp(self.ctx, self.recorder, self.book)
+
     # -- the triage API ---------------------------------------------------------------------
 
     def analyse(self, subject: str, description: str) -> Analysed:
@@ -453,6 +468,18 @@ class ServedTriage:
         if self._book_changed.is_set():
             self._book_changed.clear()
             self.book.save()
+
+
+def _alerter(settings: Settings) -> Alerter:
+    """The runs' alerter: its memory (``alerts.json``) is the state directory's, so a stale
+    field is alerted once whether a run or the server saw it first."""
+    return Alerter(
+        settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
+        state=RunLedger(settings.state_dir),
+        timeout=settings.webhook_timeout,
+        max_bytes=settings.webhook_max_bytes,
+        secrets=settings.secrets,
+    )
 
 
 def wanted_events(pairs: Iterable[tuple[int, Event]]) -> dict[int, Event]:

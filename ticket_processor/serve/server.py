@@ -4,7 +4,9 @@
 once and a port in use fails at once), then serves with uvicorn. Its lifespan starts a thread
 that builds the run's parts (``run.served.ServedTriage``: the models, the helpdesk, the
 routes) and then the worker; ``/readyz`` says ``ready`` only from then on. A failure there
-leaves the server up and unready, saying why.
+leaves the server up and unready, saying why. Once ready, a second thread catches up
+(``run.catchup``): the tickets the helpdesk could not deliver while the server was down are
+stored as deliveries, then again every ``CATCH_UP_EVERY`` seconds.
 
 SIGTERM (and SIGINT): uvicorn stops accepting and lets the requests under way finish; the
 lifespan's end then stops the worker claiming, lets the analyses under way finish and their
@@ -22,7 +24,8 @@ import ipaddress
 import signal
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +35,11 @@ from starlette.applications import Starlette
 
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
+from ..run.catchup import EVERY as CATCH_UP_EVERY
+from ..run.catchup import Wanted
 from ..run.served import ServedTriage, ServeHooks
 from .app import ServeState, build_app
+from .deliveries import Delivery, Source
 from .worker import Worker
 
 # Connections: a keep-alive connection idles at most this long; at most this many at once (the
@@ -42,6 +48,7 @@ KEEP_ALIVE = 5
 MAX_CONNECTIONS = 200
 SHUTDOWN_GRACE = 20  # seconds requests under way get when stopping
 RELOAD_AFTER = 30.0  # seconds before loading again after a failure (the helpdesk was down)
+CATCH_UP_GRACE = 30.0  # seconds a catch-up pass under way gets to end its page when stopping
 
 
 def is_loopback(host: str) -> bool:
@@ -109,6 +116,8 @@ class ServeServer:
         self.app = build_app(state, self._lifespan)
         self.loaded = Loaded()
         self._loader: threading.Thread | None = None
+        self._catcher: threading.Thread | None = None
+        self.caught_up = threading.Event()  # the first catch-up pass has ended (tests wait)
         self._stopping = threading.Event()
         self.uvicorn: uvicorn.Server | None = None
         self.port = 0
@@ -193,7 +202,46 @@ class ServeServer:
             state.readiness.status, state.readiness.reason = "ready", "ready"
             state.metrics.ready.set(1)
             state.emit("serve_ready", engines=served.engines)
+            self._catcher = threading.Thread(
+                target=self._catch_up, args=(served,), name="serve-catch-up", daemon=True
+            )
+            self._catcher.start()
             return
+
+    def _catch_up(self, served: ServedTriage) -> None:
+        """What the helpdesk could not deliver while the server was down, stored as
+        deliveries (``run.catchup``): once now, then every ``CATCH_UP_EVERY`` seconds."""
+        try:
+            catch_up = served.catch_up()
+        except Exception as exc:  # noqa: BLE001 - the webhooks still come; the cron run catches up
+            self._catch_up_failed(exc)
+            self.caught_up.set()
+            return
+        while not self._stopping.is_set():
+            try:
+                catch_up.run(self._store_found, self._stopping.is_set)
+            except Exception as exc:  # noqa: BLE001 - the next pass reads it again
+                self._catch_up_failed(exc)
+            self.caught_up.set()
+            self._stopping.wait(CATCH_UP_EVERY)
+
+    def _store_found(self, found: Sequence[tuple[int, Wanted]]) -> int:
+        served = self.loaded.served
+        kind = served.helpdesk.kind if served is not None else "zendesk"
+        source: Source = "freshdesk" if kind == "freshdesk" else "zendesk"
+        now = time.time()
+        return sum(
+            self.state.queue.store(Delivery(source, ticket_id, event, now))
+            for ticket_id, event in found
+        )
+
+    def _catch_up_failed(self, exc: Exception) -> None:
+        self.state.emit(
+            "serve_catch_up_failed",
+            level="warning",
+            error_type=type(exc).__name__,
+            error=str(exc)[:500],
+        )
 
     def _shut_down(self) -> None:
         state = self.state
@@ -202,6 +250,8 @@ class ServeServer:
         self._stopping.set()
         if self._loader is not None:
             self._loader.join()
+        if self._catcher is not None:  # between two pages: what it found is stored
+            self._catcher.join(CATCH_UP_GRACE)
         self.worker.stop()
         served = self.loaded.served
         if served is not None:

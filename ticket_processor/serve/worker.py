@@ -6,7 +6,8 @@ hands the rest to ``ServedTriage.take`` (one batched read of the tickets, then t
 and its batched writer), and settles each delivery when its ticket ends: ``done`` finishes it
 (the time from its arrival to now is observed when a note was written), ``retry`` puts it back
 with a back-off. On stop it claims nothing more; the server then closes the flow, which ends
-every ticket under way, and gives back what is left.
+every ticket under way, and gives back what is left. Where reading many new tickets at once
+pays only for several (Freshdesk: ``ServedTriage.gather``), it gathers deliveries between takes.
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ class Worker:
                 worked = False
                 self._stop.wait(1.0)
             if worked:
+                # A helpdesk that reads new tickets in one list request only when there are
+                # several (Freshdesk) gets them gathered between takes; others take at once.
+                served = self.served
+                if served is not None and served.gather:
+                    self._stop.wait(served.gather)
                 continue
             # Idle: a store wakes the worker at once; else it looks again for deliveries whose
             # retry is due (and, sharing the queue, for those another replica stored).
