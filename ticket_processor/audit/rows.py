@@ -6,7 +6,8 @@ returns the rows it means: ``run_started`` / ``run_finished`` a ``runs`` row; ``
 a decision (``written``, or ``dry-run`` / ``shadow``) and, for a run that writes, a ``writes``
 row; ``ticket_failed`` a ``failed`` decision (and a failed write when the write failed);
 ``ticket_already_marked`` an ``unchanged`` decision; ``reply_triaged`` a decision of kind
-``reply`` for the reply's message and its write; ``ticket_outcome`` / ``shadow_outcome`` an
+``reply`` for the reply's message and its write; ``answer_sent`` a write of kind ``answer``
+with the public reply's id; ``ticket_outcome`` / ``shadow_outcome`` an
 outcome the store compares with the ticket's decision. Other events make no rows. ``runs``
 maps a run id to what its ``run_started`` said (helpdesk, mode), for the events after it.
 
@@ -85,6 +86,17 @@ class EventRows:
                 rows.decisions.append(_identity(run_id, ticket, 0, at, info, status="unchanged"))
         elif event == "reply_triaged":
             rows._reply(record, run_id, at, info)
+        elif event == "answer_sent" and info.mode in ("normal", "serve"):
+            ticket = _int(record.get("ticket_id"))
+            if ticket is not None:
+                rows.writes.append(
+                    {
+                        **_write_identity(run_id, ticket, 0, at, info, kind="answer"),
+                        "ok": True,
+                        "tags_added": _list(record.get("tags_added")),
+                        "reply_id": _text(record.get("reply_id")),
+                    }
+                )
         elif event in ("ticket_outcome", "shadow_outcome"):
             ticket = _int(record.get("ticket_id"))
             labels = record.get("labels")

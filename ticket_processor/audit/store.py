@@ -184,7 +184,23 @@ class AuditStore:
         self._upsert(decisions, rows, ("account", "run_id", "ticket_id", "message_id"))
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Writes; an answer sent (kind ``answer``) also marks the ticket's decisions whose
+        answer was planned to be sent as ``sent``, with the reply's id."""
         self._upsert(writes, rows, ("account", "run_id", "ticket_id", "message_id", "kind"))
+        sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
+        if not sent:
+            return
+        with self._writing() as conn:
+            for row in sent:
+                conn.execute(
+                    decisions.update()
+                    .where(
+                        decisions.c.account == row.get("account", self.account),
+                        decisions.c.ticket_id == row["ticket_id"],
+                        decisions.c.answer_state == "planned",
+                    )
+                    .values(answer_state="sent", reply_id=row.get("reply_id"))
+                )
 
     def upsert_reverts(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._upsert(reverts, rows, ("account", "run_id", "reverted_run_id", "ticket_id"))

@@ -477,14 +477,14 @@ def reviewed_fields(conn: sa.Connection, decision_ids: Sequence[int]) -> dict[in
 def drafted_answers(
     conn: sa.Connection, *, account: str = "", limit: int = 50
 ) -> list[PendingSuggestion]:
-    """Answers ticketbot drafted (not sent) on tickets' latest decisions, not yet reviewed."""
+    """Answers ticketbot drafted (not sent) on tickets' latest decisions, not yet reviewed (a
+    lead's verdict moves ``answer_state`` on: sent, refused, rejected)."""
     c = decisions.c
     statement = (
         sa.select(decisions)
         .where(
             c.account == account,
             c.answer_state == "drafted",
-            c.reviewed.is_(None),
             _not_dry_run(),
             _latest_only(),
         )

@@ -153,7 +153,8 @@ class TicketFlow:
                 self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
-        self.record.decided(ticket, result, writeback)
+        answer = self.answers.plan_of(ticket.id) if self.answers is not None else None
+        self.record.decided(ticket, result, writeback, answer)
         assert self.writer is not None
         self.writer.add(writeback)
 

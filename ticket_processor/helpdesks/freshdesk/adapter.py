@@ -194,8 +194,8 @@ class FreshdeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
 
-    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
-        public_reply.post_answer(self.http, self._read, ticket_id, body, add_tags=add_tags)
+    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> str | None:
+        return public_reply.post_answer(self.http, self._read, ticket_id, body, add_tags=add_tags)
 
     def set_status(
         self,

@@ -198,8 +198,8 @@ class ZendeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return replies.conversation(self.client, ticket_id, self.own_id)
 
-    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
-        public_reply.post_answer(self.client, ticket_id, body, add_tags=add_tags)
+    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> str | None:
+        return public_reply.post_answer(self.client, ticket_id, body, add_tags=add_tags)
 
     def set_status(
         self,
