@@ -134,6 +134,7 @@ class EventRows:
                     "group_id": _int(e.get("group_id")),
                     "fields": _dict(e.get("fields_set")),
                     "note": bool(e.get("note", True)),
+                    "note_id": _text(e.get("note_id")),
                 }
             )
 
@@ -179,6 +180,7 @@ class EventRows:
                 "previous_priority": _text(e.get("previous_priority")),
                 "group_id": _int(e.get("group_id")),
                 "escalated": bool(e.get("escalated")),
+                "note_id": _text(e.get("note_id")),
                 "event": dict(e),
             }
         )
@@ -192,6 +194,7 @@ class EventRows:
                     "priority": _text(e.get("priority")),
                     "group_id": _int(e.get("group_id")),
                     "note": bool(e.get("note")),
+                    "note_id": _text(e.get("note_id")),
                 }
             )
 
@@ -221,6 +224,8 @@ def decision_values(e: Mapping[str, Any]) -> dict[str, Any]:
         "ticket_url": _text(e.get("ticket_url")),
         "event": {k: v for k, v in e.items() if k not in ("subject", "answer")},
     }
+    if isinstance(e.get("note_id"), str):
+        values["note_id"] = e["note_id"]
     for name in LABEL_FIELDS:
         values[name] = _text(e.get(name))
         values[f"{name}_confidence"] = confidence.get(name)

@@ -208,6 +208,7 @@ def _record(
                     "tags_removed": list(wb.remove_tags),
                     "priority": wb.priority.value if wb.priority else None,
                     "note": wb.note is not None,
+                    "note_id": outcome.note_id,
                 }
             ]
         )

@@ -137,7 +137,14 @@ class RunRecorder:
             fields["answer_state"] = "note"
         self.ctx.audit.planned(fields)
 
-    def triaged(self, ticket: Ticket, seconds: float, triage: Triage, wb: WriteBack) -> None:
+    def triaged(
+        self,
+        ticket: Ticket,
+        seconds: float,
+        triage: Triage,
+        wb: WriteBack,
+        note_id: str | None = None,
+    ) -> None:
         analysis = triage.analysis
         usage = triage.usage
         with self._lock:
@@ -167,6 +174,8 @@ class RunRecorder:
                 s.subcategories[key] = s.subcategories.get(key, 0) + 1
         fields = self._decision_fields(ticket, triage, wb)
         fields["seconds"] = round(seconds, 4)
+        if note_id is not None:
+            fields["note_id"] = note_id  # where the helpdesk named the note it posted
         self.log.emit("ticket_triaged", **fields)
 
     def _decision_fields(self, ticket: Ticket, triage: Triage, wb: WriteBack) -> dict[str, Any]:

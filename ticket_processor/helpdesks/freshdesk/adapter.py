@@ -71,6 +71,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...writeback.note import answers_same_message, is_triage_note
+from ...writeback.noted import NotedOutcome
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from . import public_reply
@@ -95,6 +96,7 @@ class _Tries:
     note: str | None = None  # the note that is on the ticket (posted, or found after a loss)
     note_unknown: bool = False  # a post whose answer was lost: look before posting again
     update_sent: bool = False
+    note_id: str | None = None  # the posted note's id, from the POST's answer
 
 
 class FreshdeskHelpdesk:
@@ -336,7 +338,7 @@ class FreshdeskHelpdesk:
                 "PUT", f"/api/v2/tickets/{ticket_id}", json=body, retry=False
             )
             updated_at = _updated_at(answer.body)
-        return self._finished(ticket_id, plan, noted, updated_at)
+        return self._finished(ticket_id, plan, noted, updated_at, tries.note_id)
 
     def _finished(
         self,
@@ -344,10 +346,13 @@ class FreshdeskHelpdesk:
         plan: WriteBack | None,
         noted: set[int],
         updated_at: str | None = None,
+        note_id: str | None = None,
     ) -> WriteOutcome:
         noted.discard(ticket_id)
         with self._lock:
             self._noted.discard(ticket_id)
+        if plan is not None and note_id is not None:
+            return NotedOutcome(ticket_id, plan, updated_at=updated_at, note_id=note_id)
         return WriteOutcome(ticket_id, plan, updated_at=updated_at)
 
     def _post_note(self, ticket_id: int, note: str, tries: _Tries) -> None:
@@ -356,7 +361,7 @@ class FreshdeskHelpdesk:
         body = {"body": note_html(note), "private": True}
         path = f"/api/v2/tickets/{ticket_id}/notes"
         try:
-            self.http.request("POST", path, json=body, replay_safe=False, retry=False)
+            answer = self.http.request("POST", path, json=body, replay_safe=False, retry=False)
         except WriteOutcomeUnknown as exc:
             tries.note_unknown = True
             cause = exc.__cause__
@@ -365,6 +370,9 @@ class FreshdeskHelpdesk:
                 str(exc), status_code=exc.status_code, request_id=exc.request_id, retry_after=wait
             ) from exc
         tries.note = note
+        found = answer.body.get("id") if isinstance(answer.body, dict) else None
+        if isinstance(found, int) and not isinstance(found, bool):
+            tries.note_id = str(found)
         if is_triage_note(note):  # a revert's note is never a second writer's copy
             with self._lock:
                 self._posted[ticket_id] = note
