@@ -9,14 +9,19 @@ JSON-lines file ``ticketbot learn FILE`` trains on, and serves nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from ..settings import Settings
 from .common import err_console, exit_codes, load
+
+if TYPE_CHECKING:
+    from ..dashboard.signals import Signals
 
 DEFAULT_PORT = 8780
 
@@ -69,6 +74,26 @@ def _notes(settings: Settings, ticket_id: int) -> list[str]:
             helpdesk.close()
     except TicketBotError as exc:  # shown on the page: never with a secret in it
         raise TicketBotError(settings.scrubber().text(str(exc))) from None
+
+
+def _signals(settings: Settings) -> Callable[[datetime], Signals]:
+    """The overview's incidents and rising categories from the state directory; an
+    incident's ticket linked through the helpdesk's URL when one is configured here."""
+    from ..dashboard.signals import read_signals
+    from ..errors import TicketBotError
+    from ..run.connect import connect
+
+    def link(key: int) -> str | None:
+        try:
+            helpdesk = connect(settings)
+        except TicketBotError:  # no helpdesk configured: the ticket's number, unlinked
+            return None
+        try:
+            return helpdesk.ticket_url(key)
+        finally:
+            helpdesk.close()
+
+    return lambda now: read_signals(settings.state_dir, now.date(), link)
 
 
 def dashboard(
@@ -155,6 +180,7 @@ def dashboard(
                 access=access,
                 review=desk,
                 notes=lambda ticket_id: _notes(chosen, ticket_id),
+                signals=_signals(chosen),
             )
         )
         serve_forever(app, sock)
