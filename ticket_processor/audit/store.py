@@ -49,7 +49,7 @@ from .schema import corrections, decisions, metadata, reverts, reviews, runs, wr
 FILE_NAME = "audit.sqlite3"
 # The schema this code reads and writes: the newest migration in ``migrations/versions``
 # (a test checks the two agree).
-SCHEMA_VERSION = "0002"
+SCHEMA_VERSION = "0003"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.

@@ -188,9 +188,11 @@ _LIST_COLUMNS = (
 def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> TicketList:
     """The page of the list ``query`` names, and how many tickets match (up to the cap)."""
     where = [*_conditions(query, account), _latest_only()]
-    column_name, descending = SORTS[query.sort]
-    column = decisions.c[column_name]
-    order = [column.desc() if descending else column.asc(), decisions.c.id.desc()]
+    column = decisions.c[SORTS[query.sort]]  # a whitelisted column, never the URL's text
+    keys = [column] if column is decisions.c.at else [column, decisions.c.at]
+    keys.append(decisions.c.id)
+    descending = query.order == "desc"
+    order = [k.desc() if descending else k.asc() for k in keys]
     page = (
         sa.select(*_LIST_COLUMNS)
         .where(*where)
