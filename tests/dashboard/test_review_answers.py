@@ -48,7 +48,7 @@ def _mails(desk: Desk, ticket_id: int) -> list[str]:
 def test_drafted_answers_are_sent_once_from_the_review_queue(desk: Desk, tmp_path: Path) -> None:
     publish_help_centre(desk)
     cases = [c for c in rows("answers_tickets.jsonl") if c["kind"] == "answerable"]
-    ids = create_tickets(desk, [cases[0], cases[3], cases[6], cases[9]])
+    ids = create_tickets(desk, [cases[0], cases[3], cases[6], cases[9], cases[12]])
     ran = invoke("run", "--engine", "rules", env=DRAFT)
     assert ran.exit_code == 0, ran.output
     assert outbox(desk) == []
@@ -57,12 +57,12 @@ def test_drafted_answers_are_sent_once_from_the_review_queue(desk: Desk, tmp_pat
         client = httpx.Client(base_url=url, headers=bearer(), timeout=30)
         queue = client.get("/review").text
         drafted = _answer_ids(queue)
-        assert len(drafted) == 4, queue
-        first, agent, edited, *rest = [i for i in ids if i in drafted]
+        assert len(drafted) == 5, queue
+        first, agent, edited, rejected, bulk = [i for i in ids if i in drafted]
         token = csrf_of(queue)
         origin = {"origin": url}
 
-        def post(**data: str) -> str:
+        def post(**data: str | list[str]) -> str:
             answer = client.post("/review", data={"csrf": token, **data}, headers=origin)
             assert answer.status_code == 303, answer.text
             return client.get(answer.headers["location"]).text
@@ -99,11 +99,16 @@ def test_drafted_answers_are_sent_once_from_the_review_queue(desk: Desk, tmp_pat
         assert _mails(desk, edited) == [EDITED]
 
         # Rejected: nothing sent, and it leaves the queue.
-        for other in rest:
-            said = post(reject=f"{drafted[other]}:answer")
-            assert f"ticket {other}: answer rejected, not sent" in said
-            assert other not in _answer_ids(said)
-            assert _mails(desk, other) == []
+        said = post(reject=f"{drafted[rejected]}:answer")
+        assert f"ticket {rejected}: answer rejected, not sent" in said
+        assert rejected not in _answer_ids(said)
+        assert _mails(desk, rejected) == []
+
+        # In bulk, with one already sent among the ticked: one new reply, none twice.
+        both = post(bulk="1", item=[f"{drafted[bulk]}:answer", f"{drafted[first]}:answer"])
+        assert f"ticket {bulk}: answer sent (run " in both
+        assert len(_mails(desk, bulk)) == 1
+        assert len(_mails(desk, first)) == 1
 
     # A second sender racing the first (the store's check passed for both): the answers' book
     # stops it; so it does the next run.
