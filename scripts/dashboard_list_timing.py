@@ -28,7 +28,7 @@ sys.path.insert(1, str(ROOT))
 from ticket_processor.audit.schema import decisions  # noqa: E402
 from ticket_processor.audit.store import AuditStore  # noqa: E402
 from ticket_processor.dashboard import queries  # noqa: E402
-from ticket_processor.dashboard.filters import ListQuery  # noqa: E402
+from ticket_processor.dashboard.filters import SORTS, ListQuery  # noqa: E402
 
 CATEGORIES = ["bug", "how_to", "billing", "account", "feature_request", "shipping", "refund"]
 CATEGORIES += ["security", "other"]
@@ -45,6 +45,17 @@ WORDS = [
     "cancel",
 ]
 ACCOUNT = "zendesk:bench"
+# Every sort of the list (``sort=`` / ``order=``): alone, under a filter, and one page deep.
+SORTED: list[dict[str, str]] = [
+    *({"sort": name} for name in SORTS if name != "time"),
+    {"sort": "confidence", "order": "asc"},
+    {"sort": "ticket", "category": "billing"},
+    {"sort": "category", "decision": "suggested"},
+    {"sort": "confidence", "category": "billing"},
+    {"sort": "urgency", "engine": "rules"},
+    {"sort": "sentiment", "category": "billing", "decision": "suggested"},
+    {"sort": "category", "page": "20"},
+]
 CHUNK = 20_000
 
 
@@ -140,10 +151,11 @@ def main() -> None:
         {"category": "billing", "page": "20"},
         {"sort": "oldest", "decision": "suggested"},
         {"sort": "oldest", "category": "billing", "decision": "suggested"},
+        *SORTED,
     ):
         ms, total = timed(store, params)
         shown = "&".join(f"{k}={v}" for k, v in params.items()) or "(no filter)"
-        print(f"/tickets?{shown:<45} {ms:8.1f} ms  ({total} tickets)")
+        print(f"/tickets?{shown:<50} {ms:8.1f} ms  ({total} tickets)")
     began = time.perf_counter()
     with store.engine.connect() as conn:
         queue = queries.review_queue(conn, account=ACCOUNT)

@@ -25,9 +25,10 @@ TICKETS = [
     NewTicket("App crash", "The app crashes with an error when I save. Urgent!"),
     NewTicket("Password", "I forgot my password and cannot log in."),
 ]
-# What differs between two runs of the same tickets: the run, its moments, the sandbox's port.
-MOVING = ("id", "run_id", "at", "ticket_url", "account")
-MOVING_EVENT = ("ts", "run_id", "ticket_url", "seconds", "llm_seconds")
+# What differs between two runs of the same tickets: the run, its moments, the sandbox's port,
+# and the ids the helpdesk gives the notes (in the order the workers happen to post them).
+MOVING = ("id", "run_id", "at", "ticket_url", "account", "note_id")
+MOVING_EVENT = ("ts", "run_id", "ticket_url", "seconds", "llm_seconds", "note_id")
 
 
 def run_and_read(

@@ -11,6 +11,7 @@ Freshdesk: ``POST /tickets/{id}/reply``, then status Pending and the tags).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ..models import Conversation
@@ -30,8 +31,9 @@ class AnswerDesk(Protocol):
         """The customer's name as the helpdesk holds it (None when it cannot be read)."""
         ...
 
-    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
-        """A public reply from the API token's user, status pending, ``add_tags`` added."""
+    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> str | None:
+        """A public reply from the API token's user, status pending, ``add_tags`` added; the
+        reply's id where the helpdesk's answer gives it."""
         ...
 
     def set_status(
@@ -52,21 +54,38 @@ def answer_tags(plan: AnswerPlan, prefix: str) -> tuple[str, ...]:
     return (answered_tag(prefix), article_tag(prefix, plan.article_id))
 
 
+@dataclass(frozen=True)
+class SendResult:
+    """What ``send_once`` did: the outcome, the ticket's status before (what a revert
+    restores) and the public reply's id, when one was sent and the helpdesk named it."""
+
+    outcome: Delivered
+    before: str | None = None
+    reply_id: str | None = None
+
+
 def deliver(
     desk: AnswerDesk, plan: AnswerPlan, *, prefix: str, marker: str
 ) -> tuple[Delivered, str | None]:
     """Send ``plan`` unless the conversation as it is now says not to: what happened, and the
     ticket's status before (what a revert restores)."""
+    done = send_once(desk, plan, prefix=prefix, marker=marker)
+    return done.outcome, done.before
+
+
+def send_once(desk: AnswerDesk, plan: AnswerPlan, *, prefix: str, marker: str) -> SendResult:
+    """``deliver``, with the reply's id."""
     conversation = desk.conversation(plan.ticket_id)
     if conversation is None:
-        return "gone", None
+        return SendResult("gone")
     ticket = conversation.ticket
-    return _deliver(desk, plan, conversation, prefix=prefix, marker=marker), ticket.status
+    outcome, reply_id = _deliver(desk, plan, conversation, prefix=prefix, marker=marker)
+    return SendResult(outcome, ticket.status, reply_id)
 
 
 def _deliver(
     desk: AnswerDesk, plan: AnswerPlan, conversation: Conversation, *, prefix: str, marker: str
-) -> Delivered:
+) -> tuple[Delivered, str | None]:
     ticket = conversation.ticket
     ours = [m for m in conversation.messages if m.public and m.from_ticketbot]
     tags = answer_tags(plan, prefix)
@@ -74,18 +93,17 @@ def _deliver(
         # Sent by a run that did not live to record it: put its tags and status in place.
         if answered_tag(prefix) not in ticket.tags:
             desk.set_status(plan.ticket_id, "pending", add_tags=tags)
-        return "finished"
+        return "finished", str(ours[0].id)
     if answered_tag(prefix) in ticket.tags or reopened_tag(prefix) in ticket.tags:
-        return "answered_before"
+        return "answered_before", None
     if marker not in ticket.tags:
-        return "waiting"  # the triage write that announces the reply has not landed yet
+        return "waiting", None  # the triage write that announces the reply has not landed yet
     if ticket.status in ("solved", "closed"):
-        return "closed"
+        return "closed", None
     if ticket.assignee_id is not None:
-        return "assigned"
+        return "assigned", None
     if any(
         m.public and not m.from_requester and not m.from_ticketbot for m in conversation.messages
     ):
-        return "agent_answered"
-    desk.post_answer(plan.ticket_id, plan.body, add_tags=tags)
-    return "sent"
+        return "agent_answered", None
+    return "sent", desk.post_answer(plan.ticket_id, plan.body, add_tags=tags)

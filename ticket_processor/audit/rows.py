@@ -6,7 +6,8 @@ returns the rows it means: ``run_started`` / ``run_finished`` a ``runs`` row; ``
 a decision (``written``, or ``dry-run`` / ``shadow``) and, for a run that writes, a ``writes``
 row; ``ticket_failed`` a ``failed`` decision (and a failed write when the write failed);
 ``ticket_already_marked`` an ``unchanged`` decision; ``reply_triaged`` a decision of kind
-``reply`` for the reply's message and its write; ``ticket_outcome`` / ``shadow_outcome`` an
+``reply`` for the reply's message and its write; ``answer_sent`` a write of kind ``answer``
+with the public reply's id; ``ticket_outcome`` / ``shadow_outcome`` an
 outcome the store compares with the ticket's decision. Other events make no rows. ``runs``
 maps a run id to what its ``run_started`` said (helpdesk, mode), for the events after it.
 
@@ -85,6 +86,17 @@ class EventRows:
                 rows.decisions.append(_identity(run_id, ticket, 0, at, info, status="unchanged"))
         elif event == "reply_triaged":
             rows._reply(record, run_id, at, info)
+        elif event == "answer_sent" and info.mode in ("normal", "serve"):
+            ticket = _int(record.get("ticket_id"))
+            if ticket is not None:
+                rows.writes.append(
+                    {
+                        **_write_identity(run_id, ticket, 0, at, info, kind="answer"),
+                        "ok": True,
+                        "tags_added": _list(record.get("tags_added")),
+                        "reply_id": _text(record.get("reply_id")),
+                    }
+                )
         elif event in ("ticket_outcome", "shadow_outcome"):
             ticket = _int(record.get("ticket_id"))
             labels = record.get("labels")
@@ -122,6 +134,7 @@ class EventRows:
                     "group_id": _int(e.get("group_id")),
                     "fields": _dict(e.get("fields_set")),
                     "note": bool(e.get("note", True)),
+                    "note_id": _text(e.get("note_id")),
                 }
             )
 
@@ -167,6 +180,7 @@ class EventRows:
                 "previous_priority": _text(e.get("previous_priority")),
                 "group_id": _int(e.get("group_id")),
                 "escalated": bool(e.get("escalated")),
+                "note_id": _text(e.get("note_id")),
                 "event": dict(e),
             }
         )
@@ -180,6 +194,7 @@ class EventRows:
                     "priority": _text(e.get("priority")),
                     "group_id": _int(e.get("group_id")),
                     "note": bool(e.get("note")),
+                    "note_id": _text(e.get("note_id")),
                 }
             )
 
@@ -209,6 +224,8 @@ def decision_values(e: Mapping[str, Any]) -> dict[str, Any]:
         "ticket_url": _text(e.get("ticket_url")),
         "event": {k: v for k, v in e.items() if k not in ("subject", "answer")},
     }
+    if isinstance(e.get("note_id"), str):
+        values["note_id"] = e["note_id"]
     for name in LABEL_FIELDS:
         values[name] = _text(e.get(name))
         values[f"{name}_confidence"] = confidence.get(name)

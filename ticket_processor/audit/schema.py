@@ -141,6 +141,8 @@ decisions = sa.Table(
     sa.Index("ix_decisions_engine", "account", "engine", "at"),
     sa.Index("ix_decisions_urgency", "account", "urgency", "at"),
     sa.Index("ix_decisions_confidence", "account", "confidence", "at"),
+    sa.Index("ix_decisions_sentiment", "account", "sentiment", "at"),
+    sa.Index("ix_decisions_language", "account", "language", "at"),
     # The search, newest first, tests the subject on this index alone (no row read).
     sa.Index("ix_decisions_subject", "account", "at", "id", "subject"),
 )

@@ -50,7 +50,7 @@ from .schema import corrections, decisions, metadata, reverts, reviews, runs, wr
 FILE_NAME = "audit.sqlite3"
 # The schema this code reads and writes: the newest migration in ``migrations/versions``
 # (a test checks the two agree).
-SCHEMA_VERSION = "0002"
+SCHEMA_VERSION = "0003"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.
@@ -182,7 +182,23 @@ class AuditStore:
         self._upsert(decisions, rows, ("account", "run_id", "ticket_id", "message_id"))
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Writes; an answer sent (kind ``answer``) also marks the ticket's decisions whose
+        answer was planned to be sent as ``sent``, with the reply's id."""
         self._upsert(writes, rows, ("account", "run_id", "ticket_id", "message_id", "kind"))
+        sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
+        if not sent:
+            return
+        with self._writing() as conn:
+            for row in sent:
+                conn.execute(
+                    decisions.update()
+                    .where(
+                        decisions.c.account == row.get("account", self.account),
+                        decisions.c.ticket_id == row["ticket_id"],
+                        decisions.c.answer_state == "planned",
+                    )
+                    .values(answer_state="sent", reply_id=row.get("reply_id"))
+                )
 
     def upsert_reverts(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._upsert(reverts, rows, ("account", "run_id", "reverted_run_id", "ticket_id"))

@@ -9,14 +9,19 @@ JSON-lines file ``ticketbot learn FILE`` trains on, and serves nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from ..settings import Settings
 from .common import err_console, exit_codes, load
+
+if TYPE_CHECKING:
+    from ..dashboard.signals import Signals
 
 DEFAULT_PORT = 8780
 
@@ -71,6 +76,26 @@ def _notes(settings: Settings, ticket_id: int) -> list[str]:
         raise TicketBotError(settings.scrubber().text(str(exc))) from None
 
 
+def _signals(settings: Settings) -> Callable[[datetime], Signals]:
+    """The overview's incidents and rising categories from the state directory; an
+    incident's ticket linked through the helpdesk's URL when one is configured here."""
+    from ..dashboard.signals import read_signals
+    from ..errors import TicketBotError
+    from ..run.connect import connect
+
+    def link(key: int) -> str | None:
+        try:
+            helpdesk = connect(settings)
+        except TicketBotError:  # no helpdesk configured: the ticket's number, unlinked
+            return None
+        try:
+            return helpdesk.ticket_url(key)
+        finally:
+            helpdesk.close()
+
+    return lambda now: read_signals(settings.state_dir, now.date(), link)
+
+
 def dashboard(
     host: Annotated[
         str,
@@ -123,6 +148,7 @@ def dashboard(
         from ..dashboard.review import ReviewDesk
         from ..dashboard.server import serve_forever
         from ..dashboard.web import DashboardConfig, build_app
+        from ..run.answer_review import AnswerSender
         from ..run.audit import open_store
         from ..run.connect import connect
         from ..run.review import ReviewWriter
@@ -137,7 +163,14 @@ def dashboard(
                 prefix=chosen.tag_prefix,
                 secrets=chosen.scrubber(),
             )
-            desk = ReviewDesk(writer, _choices(chosen))
+            sender = AnswerSender(
+                lambda: connect(chosen),
+                state_dir=chosen.state_dir,
+                log_dir=chosen.log_dir,
+                prefix=chosen.tag_prefix,
+                secrets=chosen.scrubber(),
+            )
+            desk = ReviewDesk(writer, _choices(chosen), sender)
         access = Access(
             token=token, proxy_header=proxy, review=review_on, loopback=is_loopback(host)
         )
@@ -147,6 +180,7 @@ def dashboard(
                 access=access,
                 review=desk,
                 notes=lambda ticket_id: _notes(chosen, ticket_id),
+                signals=_signals(chosen),
             )
         )
         serve_forever(app, sock)

@@ -17,14 +17,28 @@ from urllib.parse import urlencode
 
 Decision = Literal["applied", "suggested", "abstained"]
 DECISIONS: tuple[Decision, ...] = ("applied", "suggested", "abstained")
-# What the list may be sorted by, as the URL names it: (column, direction). Time only: every
-# filter's index ends in the time, so a sorted, filtered page stays an index walk at a million
-# rows; a sort by ticket id under a filter took 0.7 s there (scripts/dashboard_list_timing.py),
-# and a ticket is found by its id in the search instead.
-SORTS: dict[str, tuple[str, bool]] = {
-    "newest": ("at", True),
-    "oldest": ("at", False),
+# What the list may be sorted by, as the URL names it (``sort=``), and the column it sorts; the
+# direction is ``order=asc|desc`` (the default: newest, highest or most recent first for times,
+# ids and confidence, A to Z for names). A whitelist: nothing else from the URL reaches ORDER BY.
+# Each column has an index that ends in the time (``ix_decisions_*``), so an unfiltered sorted
+# page is an index walk; ties are broken by the time, then the row id, in the same direction.
+# ``newest`` / ``oldest``, the list's first two sorts, still work (time, desc / asc).
+SORTS: dict[str, str] = {
+    "time": "at",
+    "ticket": "ticket_id",
+    "category": "category",
+    "urgency": "urgency",
+    "sentiment": "sentiment",
+    "language": "language",
+    "engine": "engine",
+    "confidence": "confidence",
+    "decision": "decision",
 }
+ORDERS = ("asc", "desc")
+DEFAULT_ORDER: dict[str, str] = {
+    name: "desc" if name in ("time", "ticket", "confidence") else "asc" for name in SORTS
+}
+_OLD_SORTS = {"newest": ("time", "desc"), "oldest": ("time", "asc")}
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 # The text filters: (parameter, longest value) — names the helpdesk and taxonomy give.
@@ -51,7 +65,8 @@ class ListQuery:
     max_confidence: float | None = None
     since: date | None = None
     until: date | None = None
-    sort: str = "newest"
+    sort: str = "time"
+    order: str = "desc"
     page: int = 1
     per_page: int = DEFAULT_PAGE_SIZE
     errors: tuple[str, ...] = field(default=(), compare=False)
@@ -103,11 +118,20 @@ class ListQuery:
                 values[name] = date.fromisoformat(text)
             except ValueError:
                 errors.append(f"{name}: {text!r} is not a date such as 2026-11-24")
-        sort = (params.get("sort") or "newest").strip()
-        if sort in SORTS:
-            values["sort"] = sort
+        sort = (params.get("sort") or "time").strip()
+        if sort in _OLD_SORTS:
+            sort, order = _OLD_SORTS[sort]
+        elif sort in SORTS:
+            order = DEFAULT_ORDER[sort]
         else:
             errors.append(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+            sort, order = "time", "desc"
+        given = (params.get("order") or "").strip().lower()
+        if given in ORDERS:
+            order = given
+        elif given:
+            errors.append(f"order: {given!r} is not asc or desc")
+        values["sort"], values["order"] = sort, order
         values["page"] = _whole(params.get("page"), 1, _MAX_PAGE, "page", errors) or 1
         size = _whole(params.get("per_page"), 1, max(PAGE_SIZES), "per_page", errors)
         values["per_page"] = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
@@ -136,8 +160,13 @@ class ListQuery:
             out["since"] = self.since.isoformat()
         if self.until:
             out["until"] = self.until.isoformat()
-        if self.sort != "newest":
+        if self.sort == "time":
+            if self.order == "asc":
+                out["sort"] = "oldest"
+        else:
             out["sort"] = self.sort
+            if self.order != DEFAULT_ORDER[self.sort]:
+                out["order"] = self.order
         if self.page != 1:
             out["page"] = str(self.page)
         if self.per_page != DEFAULT_PAGE_SIZE:
@@ -152,10 +181,16 @@ class ListQuery:
         query = urlencode(view.params())
         return "/tickets" + (f"?{query}" if query else "")
 
+    def sort_link(self, name: str) -> str:
+        """The view sorted by ``name``: the other direction when it is sorted so already."""
+        if name == self.sort:
+            return self.link(order="asc" if self.order == "desc" else "desc")
+        return self.link(sort=name, order=DEFAULT_ORDER[name])
+
     @property
     def filtered(self) -> bool:
         defaults = ListQuery()
-        keep = ("sort", "page", "per_page")
+        keep = ("sort", "order", "page", "per_page")
         return any(
             getattr(self, name) != getattr(defaults, name)
             for name in self.__dataclass_fields__

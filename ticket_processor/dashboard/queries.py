@@ -188,9 +188,11 @@ _LIST_COLUMNS = (
 def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> TicketList:
     """The page of the list ``query`` names, and how many tickets match (up to the cap)."""
     where = [*_conditions(query, account), _latest_only()]
-    column_name, descending = SORTS[query.sort]
-    column = decisions.c[column_name]
-    order = [column.desc() if descending else column.asc(), decisions.c.id.desc()]
+    column = decisions.c[SORTS[query.sort]]  # a whitelisted column, never the URL's text
+    keys = [column] if column is decisions.c.at else [column, decisions.c.at]
+    keys.append(decisions.c.id)
+    descending = query.order == "desc"
+    order = [k.desc() if descending else k.asc() for k in keys]
     page = (
         sa.select(*_LIST_COLUMNS)
         .where(*where)
@@ -477,14 +479,14 @@ def reviewed_fields(conn: sa.Connection, decision_ids: Sequence[int]) -> dict[in
 def drafted_answers(
     conn: sa.Connection, *, account: str = "", limit: int = 50
 ) -> list[PendingSuggestion]:
-    """Answers ticketbot drafted (not sent) on tickets' latest decisions, not yet reviewed."""
+    """Answers ticketbot drafted (not sent) on tickets' latest decisions, not yet reviewed (a
+    lead's verdict moves ``answer_state`` on: sent, refused, rejected)."""
     c = decisions.c
     statement = (
         sa.select(decisions)
         .where(
             c.account == account,
             c.answer_state == "drafted",
-            c.reviewed.is_(None),
             _not_dry_run(),
             _latest_only(),
         )

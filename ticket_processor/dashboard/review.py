@@ -10,6 +10,13 @@ gets a ``reviews`` row (``AuditStore.add_review``: the labelled example ``labels
 ``writes`` row for what was written. A review that found the field decided since is recorded
 unwritten (it leaves the queue); one that could not write (a run holds the lock, the helpdesk
 failed) is not recorded and stays in the queue.
+
+Drafted answers (field ``answer``: answer mode ``draft``, or ``auto`` held back at its draft
+rung) go to the ``AnswerReviewer`` (``run.answer_review.AnswerSender``): accepted, the draft is
+sent as the public reply through the answers' own send-once path; corrected, the lead's text
+is sent instead (as plain text: the helpdesk escapes it); rejected, nothing is sent. The
+verdict is stored (``audit.answer_reviews``) once it lasts (sent, refused by the ticket as it is
+now, rejected); a run holding the lock or a helpdesk failure leaves the draft in the queue.
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from ..audit.answer_reviews import add_answer_review
 from ..audit.queries import Decision
 from ..audit.store import AuditStore
+from ..run.answer_review import AnswerOutcome
 from ..run.review import ReviewOutcome, reviewer_name
 from ..writeback.planner import ReviewedLabel
 from . import queries
@@ -28,20 +37,30 @@ from . import queries
 MAX_BULK = 100
 
 
+ANSWER = "answer"
+
+
 class Reviewer(Protocol):
     def apply(self, ticket_id: int, label: ReviewedLabel) -> ReviewOutcome: ...
+
+
+class AnswerReviewer(Protocol):
+    def send(self, ticket_id: int, text: str | None, reviewer: str) -> AnswerOutcome: ...
+
+    def reject(self, ticket_id: int, reviewer: str) -> AnswerOutcome: ...
 
 
 @dataclass(frozen=True)
 class ReviewRequest:
     decision_id: int
     field: str
-    value: str | None  # None: accept the suggestion
+    value: str | None  # None: accept the suggestion (or the drafted answer as it is)
+    reject: bool = False  # a drafted answer not to be sent
 
 
 def _item(text: str) -> tuple[int, str] | None:
     number, _, name = text.partition(":")
-    if not number.isdigit() or name not in queries.REVIEW_FIELDS:
+    if not number.isdigit() or name not in (*queries.REVIEW_FIELDS, ANSWER):
         return None
     return int(number), name
 
@@ -49,13 +68,24 @@ def _item(text: str) -> tuple[int, str] | None:
 class ReviewDesk:
     """``choices``: per field, the values a lead may correct to (taxonomy names, enums)."""
 
-    def __init__(self, reviewer: Reviewer, choices: Mapping[str, Sequence[str]]) -> None:
+    def __init__(
+        self,
+        reviewer: Reviewer,
+        choices: Mapping[str, Sequence[str]],
+        answers: AnswerReviewer | None = None,
+    ) -> None:
         self.reviewer = reviewer
         self.choices = {k: list(v) for k, v in choices.items()}
+        self.answers = answers
 
     def requests_from(self, form: Mapping[str, list[str]]) -> list[ReviewRequest]:
         """The form's requests: one accept (``accept``), one correction (``correct`` with its
-        ``value:ID:FIELD``), or the ticked ``item``s accepted in bulk (``bulk``)."""
+        ``value:ID:FIELD``; for an answer the edited text), one rejected answer (``reject``), or
+        the ticked ``item``s accepted in bulk (``bulk``)."""
+        if form.get("reject"):
+            found = _item(form["reject"][0])
+            ok = found is not None and found[1] == ANSWER
+            return [ReviewRequest(*found, None, reject=True)] if found and ok else []
         if form.get("accept"):
             found = _item(form["accept"][0])
             return [ReviewRequest(*found, None)] if found else []
@@ -80,6 +110,8 @@ class ReviewDesk:
         found = store.decision(request.decision_id)
         if found is None:
             return f"decision {request.decision_id}: not in the store"
+        if request.field == ANSWER:
+            return self._answer(store, found, request, who)
         row = asdict(found)
         ticket = f"ticket {found.ticket_id}"
         suggestion = queries.pending_of(row, request.field)
@@ -103,6 +135,43 @@ class ReviewDesk:
             return f"{ticket}: {outcome.reason}"
         verb = "accepted" if label.action == "accept" else "corrected to"
         return f"{ticket}: {request.field} {verb} {value}, written (run {outcome.run_id})"
+
+    def _answer(self, store: AuditStore, found: Decision, request: ReviewRequest, who: str) -> str:
+        """A drafted answer sent (as drafted, or the lead's text) or rejected."""
+        ticket = f"ticket {found.ticket_id}"
+        if self.answers is None:
+            return f"{ticket}: answers cannot be sent from this dashboard"
+        if found.answer_state != "drafted":
+            return f"{ticket}: no drafted answer waits on this decision"
+        with store.engine.connect() as conn:
+            if not queries.is_latest(conn, asdict(found), account=store.account):
+                return f"{ticket}: a later triage replaced this draft"
+        name = reviewer_name(who)
+        if request.reject:
+            outcome = self.answers.reject(found.ticket_id, name)
+            action = "reject"
+        else:
+            outcome = self.answers.send(found.ticket_id, request.value, name)
+            action = "accept" if request.value is None else "correct"
+        if outcome.state is None:
+            return f"{ticket}: answer not sent ({outcome.reason})"
+        add_answer_review(
+            store,
+            decision_id=found.id,
+            ticket_id=found.ticket_id,
+            action=action,
+            state=outcome.state,
+            reviewer=name,
+            run_id=outcome.run_id,
+            reply_id=outcome.reply_id,
+            helpdesk=found.helpdesk,
+        )
+        if outcome.state == "sent":
+            edited = " (as corrected)" if action == "correct" else ""
+            return f"{ticket}: answer sent{edited} (run {outcome.run_id})"
+        if outcome.state == "rejected":
+            return f"{ticket}: answer rejected, not sent"
+        return f"{ticket}: answer not sent: {outcome.reason}"
 
 
 def _record(
@@ -139,6 +208,7 @@ def _record(
                     "tags_removed": list(wb.remove_tags),
                     "priority": wb.priority.value if wb.priority else None,
                     "note": wb.note is not None,
+                    "note_id": outcome.note_id,
                 }
             ]
         )

@@ -42,6 +42,7 @@ from . import charts, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, SORTS, ListQuery
 from .review import ReviewDesk
+from .signals import Signals
 
 HERE = Path(__file__).parent
 # Browsers get nothing from elsewhere and run nothing inline: the shipped files only.
@@ -97,6 +98,8 @@ class DashboardConfig:
     review: ReviewDesk | None = None
     # The ticket's internal notes as the helpdesk holds them (one read; None: not shown).
     notes: Callable[[int], list[str]] | None = None
+    # The open incidents and the categories rising today, read at each overview (None: none).
+    signals: Callable[[datetime], Signals] | None = None
     title: str = "ticketbot"
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -206,9 +209,13 @@ def build_app(config: DashboardConfig) -> Starlette:
             )
 
         figures, waiting = await run_in_threadpool(store.read, read)
+        found = (
+            Signals() if config.signals is None else await run_in_threadpool(config.signals, now)
+        )
         context = {
             "o": figures,
             "waiting": waiting,
+            "signals": found,
             "hours_chart": charts.hours_chart(queries.hours(figures, now=now)),
             "agreement_chart": charts.agreement_chart(figures.agreement),
             "calibration_chart": charts.calibration_chart(queries.calibration_points(figures)),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..answers.book import AnswerBook
-from ..answers.deliver import AnswerDesk, answer_tags, deliver
+from ..answers.deliver import AnswerDesk, answer_tags, send_once
 from ..answers.ladder import draft_accepted, should_demote, standing
 from ..answers.plan import Circumstances, TicketCues, Writer, cues, decide
 from ..answers.policy import AnswersPolicy
@@ -115,6 +115,11 @@ class RunAnswers:
     @property
     def writes(self) -> bool:
         return not (self.dry_run or self.shadow)
+
+    def plan_of(self, ticket_id: int) -> AnswerPlan | None:
+        """The answer this run planned for the ticket (the audit store keeps its text)."""
+        with self._lock:
+            return self._plans.get(ticket_id)
 
     def cues(self, ticket: Ticket) -> TicketCues:
         return cues(ticket.subject, ticket.description)
@@ -243,7 +248,7 @@ class RunAnswers:
             if state != "sending":
                 self.book.sending(plan.ticket_id)  # journalled before the reply goes out
             try:
-                outcome, before = deliver(self.desk, plan, prefix=self.prefix, marker=self.marker)
+                done = send_once(self.desk, plan, prefix=self.prefix, marker=self.marker)
             except (HelpdeskError, TicketBotError) as exc:
                 # Unknown fate or refused: the entry stays; the next run reads before it sends.
                 self.log.emit(
@@ -259,6 +264,7 @@ class RunAnswers:
                 "category": plan.category,
                 "article_id": plan.article_id,
             }
+            outcome, before = done.outcome, done.before
             if outcome in ("sent", "finished"):
                 self.book.sent(plan, self.now())
                 with self._lock:
@@ -270,6 +276,7 @@ class RunAnswers:
                     # is the one ticketbot set, so a revert leaves it).
                     previous_status=before if outcome == "sent" else None,
                     tags_added=list(answer_tags(plan, self.prefix)),
+                    reply_id=done.reply_id,
                     **fields,
                 )
             elif outcome == "waiting":

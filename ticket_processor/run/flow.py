@@ -20,6 +20,7 @@ from ..errors import RunOutOfTime, StopRequested
 from ..models import Ticket, Triage, WriteBack, WriteOutcome
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.note import field_values
+from ..writeback.noted import note_id_of
 from ..writeback.triage_change import is_processed
 from .checkpoint import Checkpoint
 from .context import RunContext
@@ -153,7 +154,8 @@ class TicketFlow:
                 self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
-        self.record.decided(ticket, result, writeback)
+        answer = self.answers.plan_of(ticket.id) if self.answers is not None else None
+        self.record.decided(ticket, result, writeback, answer)
         assert self.writer is not None
         self.writer.add(writeback)
 
@@ -224,7 +226,7 @@ class TicketFlow:
                 self.retry.pop(outcome.ticket_id, None)
             self.log.emit("ticket_already_marked", ticket_id=outcome.ticket_id)
         else:
-            self._triaged(entry, entry.triage, outcome.writeback)
+            self._triaged(entry, entry.triage, outcome.writeback, note_id_of(outcome))
         self._settle(outcome.ticket_id)
 
     def fail(self, ticket_id: int | None, stage: str, error_type: str, error: str) -> None:
@@ -269,10 +271,12 @@ class TicketFlow:
                 self.retry[ticket_id] = self.retry.get(ticket_id, 0) + 1
         self.record.failed(ticket_id, stage, error_type, error)
 
-    def _triaged(self, entry: _InFlight, triage: Triage, wb: WriteBack) -> None:
+    def _triaged(
+        self, entry: _InFlight, triage: Triage, wb: WriteBack, note_id: str | None = None
+    ) -> None:
         with self._lock:
             self.retry.pop(entry.ticket.id, None)
-        self.record.triaged(entry.ticket, self.clock() - entry.started, triage, wb)
+        self.record.triaged(entry.ticket, self.clock() - entry.started, triage, wb, note_id)
 
 
 def _why(exc: RunOutOfTime) -> str:

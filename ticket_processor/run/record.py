@@ -19,6 +19,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from ..answers.vocab import AnswerPlan
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
@@ -119,16 +120,31 @@ class RunRecorder:
 
     # -- each ticket's end ---------------------------------------------------------------
 
-    def decided(self, ticket: Ticket, triage: Triage, wb: WriteBack) -> None:
+    def decided(
+        self, ticket: Ticket, triage: Triage, wb: WriteBack, answer: AnswerPlan | None = None
+    ) -> None:
         """A change planned, before it is written: the audit store has it first, with the
-        subject and the drafted answer (which the log leaves out)."""
+        subject and the drafted answer (which the log leaves out): the answers' reply when
+        one is planned (``drafted``, which the review queue lists, or ``planned`` to send),
+        else the engine's reply draft."""
         fields = self._decision_fields(ticket, triage, wb)
         fields["subject"] = ticket.subject
-        if triage.analysis.reply_draft:
+        if answer is not None:
+            fields["answer"] = answer.body
+            fields["answer_state"] = "drafted" if answer.delivery == "draft" else "planned"
+        elif triage.analysis.reply_draft:
             fields["answer"] = triage.analysis.reply_draft
+            fields["answer_state"] = "note"
         self.ctx.audit.planned(fields)
 
-    def triaged(self, ticket: Ticket, seconds: float, triage: Triage, wb: WriteBack) -> None:
+    def triaged(
+        self,
+        ticket: Ticket,
+        seconds: float,
+        triage: Triage,
+        wb: WriteBack,
+        note_id: str | None = None,
+    ) -> None:
         analysis = triage.analysis
         usage = triage.usage
         with self._lock:
@@ -158,6 +174,8 @@ class RunRecorder:
                 s.subcategories[key] = s.subcategories.get(key, 0) + 1
         fields = self._decision_fields(ticket, triage, wb)
         fields["seconds"] = round(seconds, 4)
+        if note_id is not None:
+            fields["note_id"] = note_id  # where the helpdesk named the note it posted
         self.log.emit("ticket_triaged", **fields)
 
     def _decision_fields(self, ticket: Ticket, triage: Triage, wb: WriteBack) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_kind import classify_reply
 from ..triage.reply_text import new_text
+from ..writeback.noted import note_id_of
 from ..writeback.planner import reply_writeback
 from ..writeback.reply_change import ReplyChange, read_thread, repair_change
 from .audit import audited
@@ -269,10 +270,14 @@ class ReplyPass:
             # between our read and our write, as first triage counts a marker appearing.
             self.record.second_writer()
             self.log.emit("reply_already_answered", ticket_id=outcome.ticket_id)
-        self._done(judged, outcome.writeback, outcome.updated_at)
+        self._done(judged, outcome.writeback, outcome.updated_at, note_id_of(outcome))
 
     def _done(
-        self, judged: _Judged, written: WriteBack | None, updated_at: str | None = None
+        self,
+        judged: _Judged,
+        written: WriteBack | None,
+        updated_at: str | None = None,
+        note_id: str | None = None,
     ) -> None:
         ticket, change = judged.conversation.ticket, judged.change
         self.book.answered(ticket.id, judged.reply.id, change.trend, updated_at)
@@ -303,6 +308,7 @@ class ReplyPass:
             trend=list(change.trend),
             wrote=written is not None,
             note=bool(written is not None and written.note),
+            note_id=note_id,
             tags_added=list(written.additional_tags) if written else [],
             tags_removed=list(written.remove_tags) if written else [],
             priority=written.priority.value if written and written.priority else None,

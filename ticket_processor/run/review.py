@@ -22,6 +22,7 @@ from ..errors import LockHeldError, TicketBotError
 from ..models import Helpdesk, Ticket, WriteBack, WriteOutcome
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
+from ..writeback.noted import note_id_of
 from ..writeback.planner import ReviewedLabel, review_writeback
 
 _REVIEWER = re.compile(r"[^A-Za-z0-9@._+-]")
@@ -44,6 +45,7 @@ class ReviewOutcome:
     previous_priority: str | None = None
     # Nothing was written because someone decided the field since: the item leaves the queue.
     superseded: bool = False
+    note_id: str | None = None  # the review's note, where the helpdesk named it
 
 
 class ReviewWriter:
@@ -116,7 +118,9 @@ class ReviewWriter:
             return _superseded(ticket_id, run_id, label)
         written = outcome.writeback
         self._log(run_id, ticket, label, written)
-        return ReviewOutcome(ticket_id, True, run_id, None, written, ticket.priority)
+        return ReviewOutcome(
+            ticket_id, True, run_id, None, written, ticket.priority, note_id=note_id_of(outcome)
+        )
 
     def _log(self, run_id: str, ticket: Ticket, label: ReviewedLabel, wb: WriteBack) -> None:
         """The ``ticket_reviewed`` event: what ``revert --run`` reads to undo the review."""

@@ -144,8 +144,15 @@ class _Recorder(RunRecorder):
         super().__init__(ctx, summary)
         self.hear = hear
 
-    def triaged(self, ticket: Ticket, seconds: float, triage: Triage, wb: WriteBack) -> None:
-        super().triaged(ticket, seconds, triage, wb)
+    def triaged(
+        self,
+        ticket: Ticket,
+        seconds: float,
+        triage: Triage,
+        wb: WriteBack,
+        note_id: str | None = None,
+    ) -> None:
+        super().triaged(ticket, seconds, triage, wb, note_id)
         self.hear(ticket.id, triage)
 
 

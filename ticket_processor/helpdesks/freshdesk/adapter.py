@@ -72,6 +72,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ...writeback.note import answers_same_message, is_triage_note
+from ...writeback.noted import NotedOutcome
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from ..field_guard import FieldGuard
@@ -109,6 +110,7 @@ class _Tries:
     note_unknown: bool = False  # a post whose answer was lost: look before posting again
     update_sent: bool = False
     read: Ticket | None = None  # the batch's list read, for the first try only
+    note_id: str | None = None  # the posted note's id, from the POST's answer
 
 
 class FreshdeskHelpdesk:
@@ -219,8 +221,8 @@ class FreshdeskHelpdesk:
     def requester_name(self, user_id: int) -> str | None:
         return public_reply.requester_name(self.http, user_id)
 
-    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> None:
-        public_reply.post_answer(self.http, self._read, ticket_id, body, add_tags=add_tags)
+    def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> str | None:
+        return public_reply.post_answer(self.http, self._read, ticket_id, body, add_tags=add_tags)
 
     def set_status(
         self,
@@ -426,7 +428,7 @@ class FreshdeskHelpdesk:
                 noted.add(ticket_id)
                 self._post_note(ticket_id, plan.note, tries)
         plan, updated_at = self._update(ticket_id, plan, fresh, tries)
-        return self._finished(ticket_id, plan, noted, updated_at)
+        return self._finished(ticket_id, plan, noted, updated_at, tries.note_id)
 
     def _update(
         self, ticket_id: int, plan: WriteBack, fresh: Ticket, tries: _Tries
@@ -458,10 +460,13 @@ class FreshdeskHelpdesk:
         plan: WriteBack | None,
         noted: set[int],
         updated_at: str | None = None,
+        note_id: str | None = None,
     ) -> WriteOutcome:
         noted.discard(ticket_id)
         with self._lock:
             self._noted.discard(ticket_id)
+        if plan is not None and note_id is not None:
+            return NotedOutcome(ticket_id, plan, updated_at=updated_at, note_id=note_id)
         return WriteOutcome(ticket_id, plan, updated_at=updated_at)
 
     def _post_note(self, ticket_id: int, note: str, tries: _Tries) -> None:
@@ -470,7 +475,7 @@ class FreshdeskHelpdesk:
         body = {"body": note_html(note), "private": True}
         path = f"/api/v2/tickets/{ticket_id}/notes"
         try:
-            self.http.request("POST", path, json=body, replay_safe=False, retry=False)
+            answer = self.http.request("POST", path, json=body, replay_safe=False, retry=False)
         except WriteOutcomeUnknown as exc:
             tries.note_unknown = True
             cause = exc.__cause__
@@ -479,6 +484,9 @@ class FreshdeskHelpdesk:
                 str(exc), status_code=exc.status_code, request_id=exc.request_id, retry_after=wait
             ) from exc
         tries.note = note
+        found = answer.body.get("id") if isinstance(answer.body, dict) else None
+        if isinstance(found, int) and not isinstance(found, bool):
+            tries.note_id = str(found)
         if is_triage_note(note):  # a revert's note is never a second writer's copy
             with self._lock:
                 self._posted[ticket_id] = note

@@ -37,10 +37,15 @@ def post_answer(
     body: str,
     *,
     add_tags: Sequence[str],
-) -> None:
+) -> str | None:
+    """The reply sent (its id, which the ``POST``'s answer gives), then status and tags."""
     path = f"/api/v2/tickets/{int(ticket_id)}/reply"
-    http.request("POST", path, json={"body": note_html(body)}, replay_safe=False, retry=False)
+    answer = http.request(
+        "POST", path, json={"body": note_html(body)}, replay_safe=False, retry=False
+    )
     set_status(http, read, ticket_id, "pending", add_tags=add_tags)
+    found = answer.body.get("id") if isinstance(answer.body, dict) else None
+    return str(found) if isinstance(found, int) and not isinstance(found, bool) else None
 
 
 def set_status(

@@ -290,9 +290,10 @@ class ZendeskClient:
             current = self.job_status(current.id)
         return current
 
-    def put_ticket(self, ticket_id: int, change: dict[str, Any], *, replay_safe: bool) -> None:
-        """One ``PUT /tickets/{id}`` of a raw change (a public reply, a status)."""
-        self._http.request(
+    def put_ticket(self, ticket_id: int, change: dict[str, Any], *, replay_safe: bool) -> Any:
+        """One ``PUT /tickets/{id}`` of a raw change (a public reply, a status); Zendesk's
+        answer (the ticket and the update's audit)."""
+        return self._http.request(
             "PUT",
             f"/api/v2/tickets/{int(ticket_id)}.json",
             json={"ticket": change},

@@ -3,7 +3,8 @@
 A reply is one ``PUT /tickets/{id}``: the public comment, status ``pending`` and the tags
 together, so a reply never lands without its tags. It is never replayed by the transport (a
 second try could mail the customer twice): a lost answer is an unknown fate, which the next
-run settles by reading the conversation before it sends.
+run settles by reading the conversation before it sends. The reply's id is the ``Comment``
+event's of the update's audit, which Zendesk's answer carries.
 """
 
 from __future__ import annotations
@@ -29,13 +30,27 @@ def requester_name(client: ZendeskClient, user_id: int) -> str | None:
 
 def post_answer(
     client: ZendeskClient, ticket_id: int, body: str, *, add_tags: Sequence[str]
-) -> None:
+) -> str | None:
+    """The reply sent; its comment's id, when the answer's audit names it."""
     change = {
         "comment": {"body": body, "public": True},
         "status": "pending",
         "additional_tags": list(add_tags),
     }
-    client.put_ticket(ticket_id, change, replay_safe=False)
+    answer = client.put_ticket(ticket_id, change, replay_safe=False)
+    return comment_id(answer)
+
+
+def comment_id(answer: object) -> str | None:
+    """The id of the comment an update added, from its ``audit``'s ``Comment`` event."""
+    audit = answer.get("audit") if isinstance(answer, dict) else None
+    events = audit.get("events") if isinstance(audit, dict) else None
+    for event in events if isinstance(events, list) else ():
+        if isinstance(event, dict) and event.get("type") == "Comment":
+            found = event.get("id")
+            if isinstance(found, int) and not isinstance(found, bool):
+                return str(found)
+    return None
 
 
 def set_status(
