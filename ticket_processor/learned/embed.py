@@ -29,6 +29,7 @@ BATCH = 32
 MEMO_SIZE = 8192
 _memo: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
 _memo_lock = threading.Lock()
+_encoded = 0  # texts the model encoded in this process (memo hits not counted)
 
 
 def _key(text: str) -> bytes:
@@ -59,6 +60,7 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One row of ``DIMENSIONS`` floats per text (a text encoded lately: from the memo)."""
+        global _encoded
         if not texts:
             return np.zeros((0, DIMENSIONS), np.float32)
         keys = [_key(t) for t in texts]
@@ -82,11 +84,19 @@ class Encoder:
             fresh = np.vstack(rows).reshape(len(todo), DIMENSIONS)
             out[missing] = fresh
             with _memo_lock:
+                _encoded += len(todo)
                 for index, row in zip(missing, fresh, strict=True):
                     _memo[keys[index]] = row.copy()
                 while len(_memo) > MEMO_SIZE:
                     _memo.popitem(last=False)
         return out
+
+
+def texts_encoded() -> int:
+    """How many texts the model has encoded in this process (a memo hit is not one): what
+    tells a caller that encodes twice from one that encodes once."""
+    with _memo_lock:
+        return _encoded
 
 
 def memo_hits(texts: list[str]) -> int:
