@@ -75,3 +75,27 @@ def test_poisson_tail() -> None:
     assert abs(poisson_tail(0, 3.0) - 1.0) < 1e-12
     assert abs(poisson_tail(1, 2.0) - (1 - 0.1353352832366127)) < 1e-9
     assert poisson_tail(40, 4.0) < 1e-15
+
+
+def test_a_seed_fills_only_whole_and_never_over_the_runs_days() -> None:
+    counts = DailyCounts({}, {})
+    counts.add(TODAY - timedelta(days=2), {"billing": 5})  # a run counted that day
+    assert counts.needs_seed(TODAY)
+    counts.seed_add(TODAY - timedelta(days=6), {"billing": 2})
+    counts.seed_add(TODAY - timedelta(days=2), {"billing": 40})
+    counts.seed_add(TODAY - timedelta(days=1), {"billing": 3})
+    assert counts.history_days(TODAY) == 1  # nothing judged on half a reading
+    filled = counts.seed_complete(TODAY - timedelta(days=14), TODAY)
+    # From the first day it found a ticket on (six days back), not the fourteen asked for.
+    assert filled == 5
+    assert counts.series("billing", TODAY - timedelta(days=1), 7) == [0, 2, 0, 0, 0, 5, 3]
+    assert (counts.pending, counts.seeded) == ({}, True)
+    assert not counts.needs_seed(TODAY)
+
+
+def test_a_seed_that_found_nothing_leaves_the_history_unknown() -> None:
+    counts = DailyCounts({}, {})
+    counts.seed_complete(TODAY - timedelta(days=14), TODAY)
+    counts.add(TODAY, {"billing": 30})
+    assert counts.history_days(TODAY) == 0
+    assert rising(counts, TODAY) == []

@@ -55,7 +55,7 @@ from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
-from .rising import note_rising
+from .rising import RisingWatch, categoriser, note_rising, open_watch
 from .runtime import Runtime
 from .scope import parse_scope
 from .signals import StopOnSignal
@@ -343,6 +343,7 @@ def _run_logged(
             pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing, *answer_notes)
             pipeline.recorder.set_aside(*kb.set_aside)
             summary = pipeline.run()
+            rising = _rising_watch(settings, options, summary, taxonomy, choice.chain, parts)
             if sightings is not None and summary.status != "aborted":
                 from .incidents import IncidentPass, incident_policy
 
@@ -354,6 +355,7 @@ def _run_logged(
                     run_id,
                     options.dry_run or options.shadow,  # shadow: decide, write nothing
                     None if options.dry_run or options.shadow else alerter,
+                    rising=rising,
                 )
                 summary.incidents = grouping.run(sightings.all()).as_dict()
                 log.emit(
@@ -361,6 +363,16 @@ def _run_logged(
                     run_id=run_id,
                     dry_run=options.dry_run or options.shadow,
                     **summary.incidents,
+                )
+            elif rising is not None:
+                rising.read_alone(helpdesk)
+            if rising is not None and rising.seed_read:
+                log.emit(
+                    "rising_seed",
+                    tickets=rising.seed_tickets,
+                    complete=rising.counts.seeded,
+                    error=rising.seed_error,
+                    shared=sightings is not None,
                 )
         ticket_url = helpdesk.ticket_url
     finally:
@@ -381,10 +393,8 @@ def _run_logged(
             llm_failures=None if "llm" in opened_now else summary.fallback_reasons,
         ):
             _log_alert(log, outcome)
-        if not options.shadow:
-            for _, outcome in note_rising(
-                settings.state_dir, summary, alerter, log, today=datetime.now(UTC).date()
-            ):
+        if rising is not None:
+            for _, outcome in note_rising(settings.state_dir, rising, alerter, log):
                 _log_alert(log, outcome)
         gateway = settings.metrics_pushgateway
         summary.warnings.extend(
@@ -398,6 +408,31 @@ def _run_logged(
         )
     log.close()
     return summary
+
+
+def _rising_watch(
+    settings: Settings,
+    options: RunOptions,
+    summary: RunSummary,
+    taxonomy: Taxonomy,
+    chain: Sequence[TriageEngine],
+    parts: _Parts,
+) -> RisingWatch | None:
+    """Today's category counts with the run's in (not for a dry or shadow run); seeded from the
+    helpdesk by the run's local engines, never the LLM."""
+    if options.dry_run or options.shadow:
+        return None
+    local = [engine for engine in chain if engine.name != "llm"]  # the cascade calls itself llm
+    watch = open_watch(
+        settings.state_dir,
+        {**summary.categories, **summary.subcategories},
+        categoriser(taxonomy, options.prefix, local),
+        today=datetime.now(UTC).date(),
+    )
+    # No reading after a backfill or an abort, nor in a run told to read by --query (search,
+    # not the export: the token may not be allowed the export).
+    watch.seed_read = parts.backfill or summary.status == "aborted" or bool(options.query)
+    return watch
 
 
 def write_claims(settings: Settings) -> WriteClaims:
