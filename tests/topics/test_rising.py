@@ -99,3 +99,25 @@ def test_a_seed_that_found_nothing_leaves_the_history_unknown() -> None:
     counts.add(TODAY, {"billing": 30})
     assert counts.history_days(TODAY) == 0
     assert rising(counts, TODAY) == []
+
+
+def test_the_seed_counts_a_ticket_under_the_category_ticketbot_tagged() -> None:
+    from ticket_processor.models import Ticket
+    from ticket_processor.run.rising import categoriser
+    from ticket_processor.triage.chain import LocalEngine
+    from ticket_processor.triage.rules import RulesEngine
+    from ticket_processor.triage.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(None)
+    primed: list[list[str]] = []
+    categorise = categoriser(
+        taxonomy, "ai_", [LocalEngine("rules", RulesEngine(taxonomy))], primed.append
+    )
+    refund = "I want my money back for order 12, refund please"
+    tagged = Ticket(id=1, subject="Refund", description=refund, tags=("ai_category_billing",))
+    untagged = Ticket(id=2, subject="Refund", description=refund)
+    found = categorise([tagged, untagged])
+    assert found[0] == ("billing", None)  # the tag, not what the rules make of the text
+    assert found[1][0] == "refund"
+    assert len(primed) == 1  # one batch for the page's untagged texts
+    assert primed[0] == [f"Refund\n{refund}"]

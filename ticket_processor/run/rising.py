@@ -35,7 +35,7 @@ from ..topics.rising import (
     save_counts,
 )
 from ..triage.chain import TriageEngine
-from ..triage.prepare import prepare_ticket
+from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..triage.taxonomy import Taxonomy
 from .alerts import Alerter, AlertOutcome
 from .baseline import RecentReading, moment, read_recent
@@ -44,24 +44,26 @@ if TYPE_CHECKING:
     from ..incidents.book import Incident  # numpy: only when incidents are on
 
 SEED_MAX_TICKETS = 20_000  # a run's share of a seed read alone; the rest waits for the next run
-Categorise = Callable[[Ticket], "tuple[str, str | None]"]
+Categorise = Callable[[Sequence[Ticket]], "list[tuple[str, str | None]]"]
 
 
-def categoriser(taxonomy: Taxonomy, prefix: str, engines: Sequence[TriageEngine]) -> Categorise:
-    """A ticket's category (and subcategory): from the tags ticketbot wrote on it, else from the
-    first of ``engines`` (local ones, the rules last) that can judge its prepared text."""
+def categoriser(
+    taxonomy: Taxonomy,
+    prefix: str,
+    engines: Sequence[TriageEngine],
+    prime: Callable[[list[str]], object] | None = None,
+) -> Categorise:
+    """Each ticket's category (and subcategory): from the tags ticketbot wrote on it, else from
+    the first of ``engines`` (local ones, the rules last) that can judge its prepared text.
+    ``prime`` (the encoder, when the learned model judges) encodes a page's untagged texts
+    together first, so the model finds each vector in the encoder's memo."""
     categories = {sanitise_tag(f"{prefix}category_{name}"): name for name in taxonomy.names}
     subs = {
         name: {sanitise_tag(f"{prefix}subcategory_{s}"): s for s in taxonomy.subcategories_of(name)}
         for name in taxonomy.names
     }
 
-    def categorise(ticket: Ticket) -> tuple[str, str | None]:
-        tagged = next((categories[t] for t in ticket.tags if t in categories), None)
-        if tagged is not None:
-            sub = next((subs[tagged][t] for t in ticket.tags if t in subs[tagged]), None)
-            return tagged, sub
-        prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=2000)
+    def judged(prepared: PreparedTicket) -> tuple[str, str | None]:
         for engine in engines[:-1]:
             try:
                 analysis = engine.analyse(prepared).analysis
@@ -70,6 +72,20 @@ def categoriser(taxonomy: Taxonomy, prefix: str, engines: Sequence[TriageEngine]
             return analysis.category, analysis.subcategory
         analysis = engines[-1].analyse(prepared).analysis
         return analysis.category, analysis.subcategory
+
+    def categorise(tickets: Sequence[Ticket]) -> list[tuple[str, str | None]]:
+        found: list[tuple[str, str | None] | PreparedTicket] = []
+        for ticket in tickets:
+            tagged = next((categories[t] for t in ticket.tags if t in categories), None)
+            if tagged is not None:
+                sub = next((subs[tagged][t] for t in ticket.tags if t in subs[tagged]), None)
+                found.append((tagged, sub))
+            else:
+                found.append(prepare_ticket(ticket.subject, ticket.description, max_tokens=2000))
+        untagged = [p for p in found if isinstance(p, PreparedTicket)]
+        if prime is not None and untagged:
+            prime([f"{p.subject}\n{p.body}" for p in untagged])
+        return [judged(p) if isinstance(p, PreparedTicket) else p for p in found]
 
     return categorise
 
@@ -104,11 +120,14 @@ class RisingWatch:
     def take(self, tickets: Sequence[Ticket]) -> None:
         """Count the tickets created before today (today's are the runs' to count)."""
         first, end = self._start - timedelta(days=BASELINE_DAYS), self._start.timestamp()
-        for ticket in tickets:
-            created = moment(ticket.created_at)
-            if created is None or created >= end or created < first.timestamp():
-                continue
-            category, sub = self.categorise(ticket)
+        kept = [
+            (t, c)
+            for t in tickets
+            if (c := moment(t.created_at)) is not None and first.timestamp() <= c < end
+        ]
+        for (_, created), (category, sub) in zip(
+            kept, self.categorise([t for t, _ in kept]), strict=True
+        ):
             keys = {category: 1, **({f"{category}/{sub}": 1} if sub else {})}
             self.counts.seed_add(datetime.fromtimestamp(created, UTC).date(), keys)
             self.seed_tickets += 1

@@ -423,10 +423,15 @@ def _rising_watch(
     if options.dry_run or options.shadow:
         return None
     local = [engine for engine in chain if engine.name != "llm"]  # the cascade calls itself llm
+    prime = None
+    if any(engine.name == "learned" for engine in local):
+        from ..learned.embed import Encoder  # numpy and the weights: the model loads them anyway
+
+        prime = Encoder().encode
     watch = open_watch(
         settings.state_dir,
         {**summary.categories, **summary.subcategories},
-        categoriser(taxonomy, options.prefix, local),
+        categoriser(taxonomy, options.prefix, local, prime),
         today=datetime.now(UTC).date(),
     )
     # No reading after a backfill or an abort, nor in a run told to read by --query (search,
