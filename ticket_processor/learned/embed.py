@@ -97,6 +97,14 @@ class Encoder:
         return out
 
 
+def forget(texts: list[str]) -> None:
+    """Drop these texts' vectors from the memo: a reading's page, once judged, is not asked
+    for again, and the memo keeps room (and the run's memory) for the run's own tickets."""
+    with _memo_lock:
+        for text in texts:
+            _memo.pop(_key(text), None)
+
+
 def texts_encoded() -> int:
     """How many texts the model has encoded in this process (a memo hit is not one): what
     tells a caller that encodes twice from one that encodes once."""

@@ -52,11 +52,13 @@ def categoriser(
     prefix: str,
     engines: Sequence[TriageEngine],
     prime: Callable[[list[str]], object] | None = None,
+    forget: Callable[[list[str]], object] | None = None,
 ) -> Categorise:
     """Each ticket's category (and subcategory): from the tags ticketbot wrote on it, else from
     the first of ``engines`` (local ones, the rules last) that can judge its prepared text.
     ``prime`` (the encoder, when the learned model judges) encodes a page's untagged texts
-    together first, so the model finds each vector in the encoder's memo."""
+    together first, so the model finds each vector in the encoder's memo; ``forget`` then
+    drops them from it (the run's memory stays that of one page)."""
     categories = {sanitise_tag(f"{prefix}category_{name}"): name for name in taxonomy.names}
     subs = {
         name: {sanitise_tag(f"{prefix}subcategory_{s}"): s for s in taxonomy.subcategories_of(name)}
@@ -82,10 +84,13 @@ def categoriser(
                 found.append((tagged, sub))
             else:
                 found.append(prepare_ticket(ticket.subject, ticket.description, max_tokens=2000))
-        untagged = [p for p in found if isinstance(p, PreparedTicket)]
-        if prime is not None and untagged:
-            prime([f"{p.subject}\n{p.body}" for p in untagged])
-        return [judged(p) if isinstance(p, PreparedTicket) else p for p in found]
+        texts = [f"{p.subject}\n{p.body}" for p in found if isinstance(p, PreparedTicket)]
+        if prime is not None and texts:
+            prime(texts)
+        judgements = [judged(p) if isinstance(p, PreparedTicket) else p for p in found]
+        if forget is not None and texts:
+            forget(texts)
+        return judgements
 
     return categorise
 

@@ -423,15 +423,16 @@ def _rising_watch(
     if options.dry_run or options.shadow:
         return None
     local = [engine for engine in chain if engine.name != "llm"]  # the cascade calls itself llm
-    prime = None
+    prime: Callable[[list[str]], object] | None = None
+    forget: Callable[[list[str]], object] | None = None
     if any(engine.name == "learned" for engine in local):
-        from ..learned.embed import Encoder  # numpy and the weights: the model loads them anyway
+        from ..learned import embed  # numpy: the model loads it anyway
 
-        prime = Encoder().encode
+        prime, forget = embed.Encoder().encode, embed.forget
     watch = open_watch(
         settings.state_dir,
         {**summary.categories, **summary.subcategories},
-        categoriser(taxonomy, options.prefix, local, prime),
+        categoriser(taxonomy, options.prefix, local, prime, forget),
         today=datetime.now(UTC).date(),
     )
     # No reading after a backfill or an abort, nor in a run told to read by --query (search,
