@@ -14,6 +14,7 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -410,6 +411,20 @@ def _run_logged(
     return summary
 
 
+def _prime(texts: list[str]) -> object:
+    """Encode a page's texts together (numpy and the weights: only once a seed reads)."""
+    from ..learned.embed import Encoder
+
+    return Encoder().encode(texts)
+
+
+def _forget(texts: list[str]) -> None:
+    if "ticket_processor.learned.embed" in sys.modules:  # nothing to forget without it
+        from ..learned.embed import forget
+
+        forget(texts)
+
+
 def _rising_watch(
     settings: Settings,
     options: RunOptions,
@@ -423,16 +438,11 @@ def _rising_watch(
     if options.dry_run or options.shadow:
         return None
     local = [engine for engine in chain if engine.name != "llm"]  # the cascade calls itself llm
-    prime: Callable[[list[str]], object] | None = None
-    forget: Callable[[list[str]], object] | None = None
-    if any(engine.name == "learned" for engine in local):
-        from ..learned import embed  # numpy: the model loads it anyway
-
-        prime, forget = embed.Encoder().encode, embed.forget
+    learned = any(engine.name == "learned" for engine in local)
     watch = open_watch(
         settings.state_dir,
         {**summary.categories, **summary.subcategories},
-        categoriser(taxonomy, options.prefix, local, prime, forget),
+        categoriser(taxonomy, options.prefix, local, _prime if learned else None, _forget),
         today=datetime.now(UTC).date(),
     )
     # No reading after a backfill or an abort, nor in a run told to read by --query (search,
