@@ -26,7 +26,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_mutual_info_score
 
 from ticket_processor.commands.discover_io import TicketText, judge
-from ticket_processor.learned.embed import Encoder
+from ticket_processor.learned.embed import texts_encoded
 from ticket_processor.run.configure import load_settings
 from ticket_processor.run.engines import build_eval_chain
 from ticket_processor.topics.cluster import Vectors
@@ -51,13 +51,13 @@ def _discover(tickets: list[TicketText]) -> tuple[FoundTopics, Vectors, dict[str
     chain = build_eval_chain(settings, taxonomy, "learned")
     times: dict[str, float] = {}
     started = time.perf_counter()
-    judged, texts = judge(
+    encoded_before = texts_encoded()
+    judged, texts, vectors = judge(
         tickets, chain, workers=1, max_input_tokens=2000, confidence_threshold=0.5
     )
-    times["judge"] = time.perf_counter() - started
-    started = time.perf_counter()
-    vectors = Encoder().encode(texts)
-    times["encode"] = time.perf_counter() - started
+    # One encoding per ticket: the learned engine judges with the vectors the topics get.
+    times["judge and encode"] = time.perf_counter() - started
+    times["texts encoded"] = float(texts_encoded() - encoded_before)
     started = time.perf_counter()
     found = discover(
         TopicInput([t.id for t in tickets], texts, [t.subject for t in tickets], judged, vectors),
@@ -99,9 +99,11 @@ def scale(n: int) -> None:
     found, _, times = _discover(tickets)
     total = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    encoded = int(times.pop("texts encoded"))
     stages = ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
     print(
-        f"{n} tickets: {total:.0f} s ({stages}), {len(found.topics)} topics, peak RSS {peak:.0f} MB"
+        f"{n} tickets: {total:.0f} s ({stages}), {encoded} texts encoded, "
+        f"{len(found.topics)} topics, peak RSS {peak:.0f} MB"
     )
 
 

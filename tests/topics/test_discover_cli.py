@@ -114,3 +114,21 @@ def test_from_the_helpdesk(desk: Any) -> None:
     assert summary["tickets"] >= len(texts)
     names = " ".join(t["name"] for t in summary["topics"])
     assert "coupon" in names or "code" in names
+
+
+def test_each_ticket_is_encoded_once(tmp_path: Path) -> None:
+    """The learned engine judges with the vectors the clustering gets: one encoding a ticket,
+    subjects missing included (their text was encoded a second time, differently stripped)."""
+    from ticket_processor.learned.embed import texts_encoded
+
+    path, hidden = _unlabelled("banking77", tmp_path, per_intent=1)
+    # Texts no other test encoded: the encoder's memo would hide a second encoding.
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for row in rows:
+        row["description"] += f" (ref {tmp_path.name})"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    before = texts_encoded()
+    result = discover(str(path), "--engine", "learned", "--names", "words", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["tickets"] == len(hidden)
+    assert texts_encoded() - before == len(hidden)

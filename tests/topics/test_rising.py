@@ -75,3 +75,49 @@ def test_poisson_tail() -> None:
     assert abs(poisson_tail(0, 3.0) - 1.0) < 1e-12
     assert abs(poisson_tail(1, 2.0) - (1 - 0.1353352832366127)) < 1e-9
     assert poisson_tail(40, 4.0) < 1e-15
+
+
+def test_a_seed_fills_only_whole_and_never_over_the_runs_days() -> None:
+    counts = DailyCounts({}, {})
+    counts.add(TODAY - timedelta(days=2), {"billing": 5})  # a run counted that day
+    assert counts.needs_seed(TODAY)
+    counts.seed_add(TODAY - timedelta(days=6), {"billing": 2})
+    counts.seed_add(TODAY - timedelta(days=2), {"billing": 40})
+    counts.seed_add(TODAY - timedelta(days=1), {"billing": 3})
+    assert counts.history_days(TODAY) == 1  # nothing judged on half a reading
+    filled = counts.seed_complete(TODAY - timedelta(days=14), TODAY)
+    # From the first day it found a ticket on (six days back), not the fourteen asked for.
+    assert filled == 5
+    assert counts.series("billing", TODAY - timedelta(days=1), 7) == [0, 2, 0, 0, 0, 5, 3]
+    assert (counts.pending, counts.seeded) == ({}, True)
+    assert not counts.needs_seed(TODAY)
+
+
+def test_a_seed_that_found_nothing_leaves_the_history_unknown() -> None:
+    counts = DailyCounts({}, {})
+    counts.seed_complete(TODAY - timedelta(days=14), TODAY)
+    counts.add(TODAY, {"billing": 30})
+    assert counts.history_days(TODAY) == 0
+    assert rising(counts, TODAY) == []
+
+
+def test_the_seed_counts_a_ticket_under_the_category_ticketbot_tagged() -> None:
+    from ticket_processor.models import Ticket
+    from ticket_processor.run.rising import categoriser
+    from ticket_processor.triage.chain import LocalEngine
+    from ticket_processor.triage.rules import RulesEngine
+    from ticket_processor.triage.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(None)
+    primed: list[list[str]] = []
+    categorise = categoriser(
+        taxonomy, "ai_", [LocalEngine("rules", RulesEngine(taxonomy))], primed.append
+    )
+    refund = "I want my money back for order 12, refund please"
+    tagged = Ticket(id=1, subject="Refund", description=refund, tags=("ai_category_billing",))
+    untagged = Ticket(id=2, subject="Refund", description=refund)
+    found = categorise([tagged, untagged])
+    assert found[0] == ("billing", None)  # the tag, not what the rules make of the text
+    assert found[1][0] == "refund"
+    assert len(primed) == 1  # one batch for the page's untagged texts
+    assert primed[0] == [f"Refund\n{refund}"]

@@ -81,3 +81,24 @@ def test_a_dry_run_counts_nothing(desk: Any) -> None:
     desk.create(REFUNDS[:3])
     assert invoke("run", "--engine", "rules", "--dry-run").exit_code == 0
     assert load_counts(state).days == {}
+
+
+@pytest.mark.slow
+@pytest.mark.desk(kinds=("zendesk",), seed=5, configure=True)
+def test_a_rise_an_incident_explains_alerts_once_in_the_incidents_alert(
+    desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve customers reporting one thing: the incident's alert names the refund rise, and no
+    ``category rising`` alert says it a second time (the real encoder groups them)."""
+    monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+    monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    _history(state, {"refund": 1, "bug": 2})
+    desk.create(REFUNDS)
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    texts = [b["text"] for b in receiver.bodies]
+    assert len(texts) == 1, texts
+    assert "customers report the same problem" in texts[0]
+    assert "Rising with it: refund: 12 today" in texts[0]
+    assert _rising_alerts(receiver) == []

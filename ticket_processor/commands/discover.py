@@ -2,7 +2,8 @@
 
 Reads tickets (a JSON-lines file in ``eval``'s format, labels optional; or the helpdesk's tickets
 updated within ``--since``), has the triage engine judge each one (which category, applied or
-not), embeds them with the bundled sentence encoder, and hands both to ``topics.discover``. Prints
+not), embeds them with the bundled sentence encoder (once: the learned engine judges with the
+same vectors), and hands both to ``topics.discover``. Prints
 the topics (or ``--json``); ``--assignments`` writes each ticket's topic, ``--taxonomy-out`` the
 uncovered topics as a taxonomy fragment. The same input and ``--seed`` give the same topics.
 """
@@ -75,7 +76,6 @@ def discover(
 ) -> None:
     """Propose topics from tickets, and say which ones the taxonomy does not cover."""
     from ..errors import ConfigError
-    from ..learned.embed import Encoder
     from ..run.engines import build_eval_chain, eval_workers
     from ..settings import parse_thresholds
     from ..topics.discover import TopicInput
@@ -100,7 +100,7 @@ def discover(
         if not tickets:
             raise ConfigError("no tickets to discover topics in")
         chain = build_eval_chain(settings, chosen, engine)
-        judged, texts = judge(
+        judged, texts, vectors = judge(
             tickets,
             chain,
             workers=eval_workers(settings, engine)[0],
@@ -117,7 +117,6 @@ def discover(
         namer = (
             llm_namer(settings, chosen) if names != "words" and settings.llm_configured else None
         )
-        vectors = Encoder().encode(texts)
         found = find_topics(
             TopicInput(
                 ids=[t.id for t in tickets],

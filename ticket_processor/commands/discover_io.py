@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import orjson
 
 from ..common.atomic import atomic_write_bytes
@@ -20,6 +21,7 @@ from ..resilience.breaker import CircuitBreaker
 from ..run.connect import connect
 from ..run.engines import ChainChoice, build_analyser
 from ..settings import Settings
+from ..topics.cluster import Vectors
 from ..topics.coverage import Judged
 from ..topics.discover import FoundTopics, Namer
 from ..topics.naming import NAMING_PROMPT, clean_name, naming_request
@@ -65,29 +67,43 @@ def judge(
     confidence_threshold: float,
     apply_at: Mapping[str, float] | None = None,
     suggest_at: Mapping[str, float] | None = None,
-) -> tuple[list[Judged], list[str]]:
-    """What the engine made of each ticket, and each ticket's redacted text (what the topics'
-    names and cues are made of: never a customer's address or number)."""
+) -> tuple[list[Judged], list[str], Vectors]:
+    """What the engine made of each ticket, each ticket's redacted text (what the topics'
+    names and cues are made of: never a customer's address or number), and its encoder vector.
+
+    Each ticket is encoded once: a chunk's texts are encoded together (in batches, the
+    encoder's fast way), then judged, and the learned engine finds each text's vector in the
+    encoder's memo instead of encoding it again; the clustering gets the same vectors."""
+    from ..learned.embed import DIMENSIONS, MEMO_SIZE, Encoder
+
     rows = [LabelledTicket(t.id, "discover", t.subject, t.description, {}) for t in tickets]
-    predictions = predict(
-        rows,
-        chain.chain,
-        preferred=chain.preferred,
-        workers=workers,
-        max_input_tokens=max_input_tokens,
-        confidence_threshold=confidence_threshold,
-        apply_at=apply_at,
-        suggest_at=suggest_at,
-    )
-    judged = [
-        Judged(p.category, p.subcategory, p.decisions.get("category") == "apply")
-        for p in predictions
-    ]
-    texts = []
+    # What the learned engine encodes: the prepared subject and body, as a run prepares them.
+    encoded = []
     for t in tickets:
         prepared = prepare_ticket(t.subject, t.description, max_tokens=max_input_tokens)
-        texts.append(f"{prepared.subject}\n{prepared.body}".strip())
-    return judged, texts
+        encoded.append(f"{prepared.subject}\n{prepared.body}")
+    encoder = Encoder()
+    vectors = np.zeros((len(rows), DIMENSIONS), np.float32)
+    judged: list[Judged] = []
+    chunk = MEMO_SIZE // 2  # a chunk's vectors are still in the memo when its rows are judged
+    for start in range(0, len(rows), chunk):
+        end = start + chunk
+        vectors[start:end] = encoder.encode(encoded[start:end])
+        predictions = predict(
+            rows[start:end],
+            chain.chain,
+            preferred=chain.preferred,
+            workers=workers,
+            max_input_tokens=max_input_tokens,
+            confidence_threshold=confidence_threshold,
+            apply_at=apply_at,
+            suggest_at=suggest_at,
+        )
+        judged += [
+            Judged(p.category, p.subcategory, p.decisions.get("category") == "apply")
+            for p in predictions
+        ]
+    return judged, [text.strip() for text in encoded], vectors
 
 
 def write_assignments(path: Path, ids: Sequence[str], found: FoundTopics) -> None:

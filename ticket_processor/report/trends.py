@@ -9,7 +9,7 @@ from html import escape
 
 from rich.table import Table
 
-from ..topics.rising import DailyCounts, baseline, rising
+from ..topics.rising import DailyCounts, baseline, explained_today, rising
 
 DAYS_SHOWN = 14
 
@@ -21,6 +21,14 @@ class Trend:
     today: int
     baseline: float
     rising: bool
+    explained_by: int | None = None  # the open incident whose tickets make the rise
+
+
+def mark(trend: Trend) -> str:
+    """What the last column says: rising, or rising because of an incident, or nothing."""
+    if trend.explained_by is not None:
+        return f"rising: incident #{trend.explained_by}"
+    return "rising" if trend.rising else ""
 
 
 def trends(counts: DailyCounts, today: date) -> list[Trend]:
@@ -28,12 +36,18 @@ def trends(counts: DailyCounts, today: date) -> list[Trend]:
     rises = {r.key for r in rising(counts, today)} | {
         key for key, day in counts.reported.items() if day == today.isoformat()
     }
+    explained = {
+        key: int(e["incident"])
+        for key, e in explained_today(counts, today).items()
+        if key in rises and key not in counts.reported
+    }
     found = []
     for key in counts.names():
         series = counts.series(key, today, DAYS_SHOWN)
         if not any(series):
             continue
-        found.append(Trend(key, series, series[-1], baseline(counts, key, today), key in rises))
+        base = baseline(counts, key, today)
+        found.append(Trend(key, series, series[-1], base, key in rises, explained.get(key)))
     return sorted(found, key=lambda t: (-t.rising, "/" in t.key, -sum(t.series), t.key))
 
 
@@ -55,7 +69,11 @@ def trends_table(found: list[Trend]) -> Table:
             str(t.today),
             f"{t.baseline:.1f}",
             change(t),
-            "[red]rising[/]" if t.rising else "",
+            f"[yellow]{mark(t)}[/]"
+            if t.explained_by is not None
+            else "[red]rising[/]"
+            if t.rising
+            else "",
         )
     return table
 
@@ -75,12 +93,16 @@ def sparkline(series: list[int], *, width: int = 140, height: int = 28) -> str:
     )
 
 
+def _cell(t: Trend) -> str:
+    return escape(mark(t)) if t.explained_by is not None else "<b>rising</b>" if t.rising else ""
+
+
 def trends_html(found: list[Trend]) -> str:
     rows = "".join(
         f"<tr><td>{escape(t.key)}</td><td>{sparkline(t.series)}</td>"
         f'<td class="num">{t.today}</td><td class="num">{t.baseline:.1f}</td>'
         f'<td class="num">{escape(change(t))}</td>'
-        f"<td>{'<b>rising</b>' if t.rising else ''}</td></tr>"
+        f"<td>{_cell(t)}</td></tr>"
         for t in found
     )
     return (

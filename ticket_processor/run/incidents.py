@@ -35,12 +35,14 @@ from ..incidents import notes
 from ..incidents.book import Flagged, Incident, IncidentBook, encode_centre, load_book, save_book
 from ..incidents.grouping import Known, judge, repeats
 from ..incidents.plan import LinkPlan, LinkWrite, PlannedIncident, Sighting, fact_ids, plan_links
-from ..incidents.policy import IncidentPolicy
+from ..incidents.policy import DAY, IncidentPolicy
 from ..incidents.window import Row, Window, load_window, save_window
 from ..models import Cursor, Helpdesk, Ticket, Triage
 from ..settings import Settings
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .alerts import Alerter
+from .baseline import moment, read_recent
+from .rising import RisingWatch
 
 STATE_SUBDIR = "incidents"
 BASELINE_SLACK = 3600  # records this much short of the window still count as the window
@@ -94,16 +96,6 @@ def link_ops(helpdesk: Helpdesk) -> LinkOps | None:
     return ops
 
 
-def moment(stamp: str | None) -> int | None:
-    if not stamp:
-        return None
-    try:
-        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp())
-
-
 class Sightings:
     """The run's triaged tickets, collected from the worker threads (``RunContext.observe``)."""
 
@@ -122,6 +114,7 @@ class Sightings:
             created,
             triage.analysis.category,
             ticket.status not in ("solved", "closed"),
+            triage.analysis.subcategory,
         )
         with self._lock:
             self._items[ticket.id] = sighting
@@ -176,7 +169,11 @@ class IncidentPass:
     alerter: Alerter | None
     now: Callable[[], float] = time.time
     encode: Encode | None = None
+    # The rising categories' counts of this run: seeded from this pass's reading of the
+    # window, and told which rises the open incidents explain (``run.rising``).
+    rising: RisingWatch | None = None
     outcome: IncidentOutcome = field(default_factory=IncidentOutcome)
+    _today_ids: set[int] = field(default_factory=set)  # the tickets this run triaged
 
     @property
     def directory(self) -> Path:
@@ -210,7 +207,10 @@ class IncidentPass:
             or book.baseline_cursor is not None
         ):
             self._read_baseline(window, book, start, encode)
+        elif self.rising is not None:
+            self.rising.read_alone(self.helpdesk)  # the window is whole: the seed reads alone
         fresh = [s for s in sightings if s.created >= start]
+        self._today_ids = {s.ticket_id for s in sightings}
         if fresh:
             texts = [s.text for s in fresh]
             if self.encode is None:
@@ -220,7 +220,7 @@ class IncidentPass:
             self.outcome.vectors_encoded = len(texts) - self.outcome.vectors_reused
             vectors = encode(texts)
             window.add(
-                [Row(s.ticket_id, s.requester, s.created, s.category, s.open) for s in fresh],
+                [Row(s.ticket_id, s.requester, s.created, s.key, s.open) for s in fresh],
                 np.asarray(vectors, np.float32),
             )
         window.prune(now, self.policy.window_seconds, self.policy.max_records)
@@ -266,6 +266,10 @@ class IncidentPass:
         save_book(self.directory, book)
         self.outcome.written = True
         self._write(ops, plan, window, book)
+        if self.rising is not None:
+            self.rising.explain_all(
+                [(i.key, i.title, self._today_counts(i, window)) for i in book.open_incidents()]
+            )
         book.pending = []
         save_window(self.directory, window)
         save_book(self.directory, book)
@@ -276,60 +280,78 @@ class IncidentPass:
     def _read_baseline(
         self, window: Window, book: IncidentBook, start: int, encode: Encode
     ) -> None:
-        """The window's tickets from the helpdesk, judged by ``created_at``. A reading the
-        helpdesk's limits cut short (Zendesk: 10 exports a minute) resumes next run from its
-        cursor, kept in the book; the window counts as whole once a reading reached the end."""
-        began = time.monotonic()
-        rows: list[Row] = []
-        texts: list[str] = []
-        complete = False
-        pages = 0
+        """The window's tickets from the helpdesk (``run.baseline``). A reading the helpdesk's
+        limits cut short resumes next run from its cursor, kept in the book; the window counts
+        as whole once a reading reached the end. The rising categories' seed, when it wants a
+        reading from where this one starts, takes its tickets from this one: one reading a run."""
+        kept = 0
+
+        def take(tickets: Sequence[Ticket]) -> None:
+            # A page at a time, encoded together: the window holds its bytes, not the floats,
+            # and the seed's local engine finds the page's vectors in the encoder's memo.
+            nonlocal kept
+            rows: list[Row] = []
+            texts: list[str] = []
+            for ticket in tickets:
+                created = moment(ticket.created_at)
+                if created is None or created < start:
+                    continue
+                prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=2000)
+                texts.append(f"{prepared.subject}\n{prepared.body}")
+                requester = ticket.requester_id if ticket.requester_id else -ticket.id
+                rows.append(
+                    Row(
+                        ticket.id,
+                        requester,
+                        created,
+                        "",
+                        ticket.status not in ("solved", "closed"),
+                    )
+                )
+            if rows:
+                window.add(rows, np.asarray(encode(texts), np.float32))
+                kept += len(rows)
+
         saved = book.baseline_cursor
         cursor = Cursor(**saved) if saved else None
-        try:
-            for page in self.helpdesk.ticket_pages(cursor, since=start):
-                pages += 1
-                if page.next_cursor is not None:
-                    cursor = page.next_cursor
-                for ticket in page.tickets:
-                    created = moment(ticket.created_at)
-                    if created is None or created < start:
-                        continue
-                    prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=2000)
-                    texts.append(f"{prepared.subject}\n{prepared.body}")
-                    requester = ticket.requester_id if ticket.requester_id else -ticket.id
-                    rows.append(
-                        Row(
-                            ticket.id,
-                            requester,
-                            created,
-                            "",
-                            ticket.status not in ("solved", "closed"),
-                        )
-                    )
-                paused = any(name == "discover_paused" for name, _ in page.notices)
-                complete = complete or (page.last and not paused)
-        except TicketBotError as exc:
-            self.outcome.warnings.append(f"the incident baseline was not read whole: {exc}")
-        if rows:
-            window.add(rows, np.asarray(encode(texts), np.float32))
-        if complete:
+        since, takers = start, [take]
+        sharer = self._sharer(cursor)
+        if sharer is not None:
+            since = min(start, sharer[0])
+            takers.append(sharer[1].take)
+        reading = read_recent(self.helpdesk, since=since, cursor=cursor, takers=takers)
+        if sharer is not None:
+            sharer[1].finish(reading)
+        if reading.error is not None:
+            self.outcome.warnings.append(
+                f"the incident baseline was not read whole: {reading.error}"
+            )
+        if reading.complete:
             window.baseline_from = start
             book.baseline_cursor = None
         else:
-            book.baseline_cursor = asdict(cursor) if cursor is not None else None
+            book.baseline_cursor = asdict(reading.cursor) if reading.cursor is not None else None
             self.outcome.warnings.append(
                 "the incident baseline was read in part; the next run reads on from there"
             )
-        self.outcome.baseline_tickets = len(rows)
-        self.outcome.baseline_pages = pages
+        self.outcome.baseline_tickets = kept
+        self.outcome.baseline_pages = reading.pages
         self.log.emit(
             "incident_baseline",
-            tickets=len(rows),
-            pages=pages,
-            complete=complete,
-            seconds=round(time.monotonic() - began, 3),
+            tickets=kept,
+            pages=reading.pages,
+            complete=reading.complete,
+            seconds=reading.seconds,
+            shared=sharer is not None,
         )
+
+    def _sharer(self, cursor: Cursor | None) -> tuple[int, RisingWatch] | None:
+        """The rising seed, when it wants a reading from the same place as this one (both
+        fresh, or both resuming from the cursor of the reading they shared)."""
+        wanted = self.rising.wanted() if self.rising is not None else None
+        if self.rising is None or wanted is None or wanted[1] != cursor:
+            return None
+        return wanted[0], self.rising
 
     # -- output and writes -------------------------------------------------------------------
 
@@ -457,9 +479,17 @@ class IncidentPass:
             new=not incident.known,
             url=url,
         )
-        self._alert(before, first_seen, url)
+        today = self._today_counts(before, window)
+        rises = self.rising.explain_incident(before, today) if self.rising is not None else []
+        self._alert(before, first_seen, url, [r.describe() for r in rises])
 
-    def _alert(self, incident: Incident, first_seen: str, url: str) -> None:
+    def _today_counts(self, incident: Incident, window: Window) -> dict[str, int]:
+        """The incident's tickets in today's counts (this run's, and those created today)."""
+        return window.counts_of(incident.members, int(self.now()) // DAY * DAY, self._today_ids)
+
+    def _alert(
+        self, incident: Incident, first_seen: str, url: str, rises: Sequence[str] = ()
+    ) -> None:
         if self.alerter is None:
             return
         size = incident.reports
@@ -475,6 +505,8 @@ class IncidentPass:
             grown_from=incident.alerted_size or None,
             clean=lambda s: s,
         )
+        if rises:
+            text += " Rising with it: " + "; ".join(rises) + "."
         outcome = self.alerter.incident(f"{incident.key}:{size}", text)
         self.log.emit(
             "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail

@@ -14,6 +14,7 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -58,7 +59,7 @@ from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
 from .pipeline import Pipeline
 from .planner import ChangePlanner, Escalation
-from .rising import note_rising
+from .rising import RisingWatch, categoriser, note_rising, open_watch
 from .runtime import Runtime
 from .scope import parse_scope
 from .signals import StopOnSignal
@@ -353,6 +354,7 @@ def _run_logged(
                 summary.warnings.extend(
                     _fields_gone_midrun(log, alerter, book, settings.fields_file, helpdesk)
                 )
+            rising = _rising_watch(settings, options, summary, taxonomy, choice.chain, parts)
             if sightings is not None and summary.status != "aborted":
                 from .incidents import IncidentPass, incident_policy
 
@@ -364,6 +366,7 @@ def _run_logged(
                     run_id,
                     options.dry_run or options.shadow,  # shadow: decide, write nothing
                     None if options.dry_run or options.shadow else alerter,
+                    rising=rising,
                 )
                 summary.incidents = grouping.run(sightings.all()).as_dict()
                 log.emit(
@@ -371,6 +374,16 @@ def _run_logged(
                     run_id=run_id,
                     dry_run=options.dry_run or options.shadow,
                     **summary.incidents,
+                )
+            elif rising is not None:
+                rising.read_alone(helpdesk)
+            if rising is not None and rising.seed_read:
+                log.emit(
+                    "rising_seed",
+                    tickets=rising.seed_tickets,
+                    complete=rising.counts.seeded,
+                    error=rising.seed_error,
+                    shared=sightings is not None,
                 )
         ticket_url = helpdesk.ticket_url
     finally:
@@ -391,10 +404,8 @@ def _run_logged(
             llm_failures=None if "llm" in opened_now else summary.fallback_reasons,
         ):
             _log_alert(log, outcome)
-        if not options.shadow:
-            for _, outcome in note_rising(
-                settings.state_dir, summary, alerter, log, today=datetime.now(UTC).date()
-            ):
+        if rising is not None:
+            for _, outcome in note_rising(settings.state_dir, rising, alerter, log):
                 _log_alert(log, outcome)
         gateway = settings.metrics_pushgateway
         summary.warnings.extend(
@@ -408,6 +419,46 @@ def _run_logged(
         )
     log.close()
     return summary
+
+
+def _prime(texts: list[str]) -> object:
+    """Encode a page's texts together (numpy and the weights: only once a seed reads)."""
+    from ..learned.embed import Encoder
+
+    return Encoder().encode(texts)
+
+
+def _forget(texts: list[str]) -> None:
+    if "ticket_processor.learned.embed" in sys.modules:  # nothing to forget without it
+        from ..learned.embed import forget
+
+        forget(texts)
+
+
+def _rising_watch(
+    settings: Settings,
+    options: RunOptions,
+    summary: RunSummary,
+    taxonomy: Taxonomy,
+    chain: Sequence[TriageEngine],
+    parts: _Parts,
+) -> RisingWatch | None:
+    """Today's category counts with the run's in (not for a dry or shadow run); seeded from the
+    helpdesk by the run's local engines, never the LLM."""
+    if options.dry_run or options.shadow:
+        return None
+    local = [engine for engine in chain if engine.name != "llm"]  # the cascade calls itself llm
+    learned = any(engine.name == "learned" for engine in local)
+    watch = open_watch(
+        settings.state_dir,
+        {**summary.categories, **summary.subcategories},
+        categoriser(taxonomy, options.prefix, local, _prime if learned else None, _forget),
+        today=datetime.now(UTC).date(),
+    )
+    # No reading after a backfill or an abort, nor in a run told to read by --query (search,
+    # not the export: the token may not be allowed the export).
+    watch.seed_read = parts.backfill or summary.status == "aborted" or bool(options.query)
+    return watch
 
 
 def write_claims(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> WriteClaims:

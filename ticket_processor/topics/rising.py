@@ -10,8 +10,18 @@ count today is far above its own baseline, by a stated rule:
 - today's count must be at least ``MIN_COUNT`` (a category with few tickets cannot trip it on
   noise), at least ``RATIO`` times the baseline, and improbable under it: the Poisson chance of
   seeing that many with the baseline's mean must be under ``P_VALUE``;
-- it needs ``MIN_HISTORY_DAYS`` days of counts before it judges (``seed`` can provide them from
-  the helpdesk's recent tickets), and each category is reported once a day.
+- it needs ``MIN_HISTORY_DAYS`` days of counts before it judges, and each category is reported
+  once a day.
+
+Counts with less history than ``BASELINE_DAYS`` are seeded once from the helpdesk's tickets of
+those days (``run.rising``): ``seed_add`` gathers a reading's counts apart (``pending``, saved
+with the rest while a reading that was cut short resumes next run), and ``seed_complete`` puts
+them in once the reading reached its end — never over a day the runs counted, and never half a
+baseline: a day the reading found nothing in counts as zero only once it is whole, and only
+from the first day it found a ticket on.
+
+A rise that the tickets of an open incident explain (``residual_rises``: without them the
+count would not rise) is recorded in ``explained`` and reported in that incident's alert.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +66,13 @@ class Rise:
 class DailyCounts:
     days: dict[str, dict[str, int]]  # ISO day -> key -> count
     reported: dict[str, str]  # key -> the ISO day it was last reported
+    # The helpdesk's counts of a seed under way (ISO day -> key -> count), where its reading
+    # resumes, and whether a seed has completed (then none is read again).
+    pending: dict[str, dict[str, int]] = field(default_factory=dict)
+    seed_cursor: dict[str, Any] | None = None
+    seeded: bool = False
+    # key -> {"day", "incident", "title"}: the rise an open incident explained that day.
+    explained: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, day: date, counts: Mapping[str, int]) -> None:
         bucket = self.days.setdefault(day.isoformat(), {})
@@ -64,16 +81,41 @@ class DailyCounts:
                 bucket[key] = bucket.get(key, 0) + int(n)
         self._trim(day)
 
-    def seed(self, day: date, counts: Mapping[str, int]) -> None:
-        """Counts for a past day read from the helpdesk: only where the day has none yet."""
-        if day.isoformat() not in self.days:
-            self.add(day, counts)
+    def needs_seed(self, today: date) -> bool:
+        """No seed completed, and fewer days of counts than the baseline looks at."""
+        return not self.seeded and (
+            self.seed_cursor is not None or self.history_days(today) < BASELINE_DAYS
+        )
+
+    def seed_add(self, day: date, counts: Mapping[str, int]) -> None:
+        """Counts for a past day read from the helpdesk, kept apart until the reading is whole."""
+        bucket = self.pending.setdefault(day.isoformat(), {})
+        for key, n in counts.items():
+            bucket[key] = bucket.get(key, 0) + int(n)
+
+    def seed_complete(self, first: date, today: date) -> int:
+        """Every day from ``first`` to yesterday the runs did not count gets the seed's counts
+        (zero where it found none); returns how many days it filled. Days before the first
+        ticket the seed found are unknown, not zero: a helpdesk younger than the baseline's
+        span (or a new account) does not make every category rise on its first day."""
+        filled = 0
+        day = max(first, min(map(date.fromisoformat, self.pending), default=today))
+        while day < today:
+            iso = day.isoformat()
+            if iso not in self.days:
+                self.days[iso] = dict(self.pending.get(iso, {}))
+                filled += 1
+            day += timedelta(days=1)
+        self.pending, self.seed_cursor, self.seeded = {}, None, True
+        self._trim(today)
+        return filled
 
     def _trim(self, today: date) -> None:
         oldest = (today - timedelta(days=DAYS_KEPT)).isoformat()
         for key in [d for d in self.days if d < oldest]:
             del self.days[key]
         self.reported = {k: d for k, d in self.reported.items() if d >= oldest}
+        self.explained = {k: e for k, e in self.explained.items() if e.get("day", "") >= oldest}
 
     def history_days(self, today: date) -> int:
         return sum(1 for d in self.days if d < today.isoformat())
@@ -119,6 +161,17 @@ def poisson_tail(k: int, mean: float) -> float:
     return max(0.0, 1.0 - below)
 
 
+def judge(counts: DailyCounts, key: str, n: int, today: date) -> Rise | None:
+    """``key`` with ``n`` tickets today, by the rule: a Rise, or None."""
+    if n < MIN_COUNT:
+        return None
+    base = baseline(counts, key, today)
+    if n < RATIO * max(base, 1.0):
+        return None
+    chance = poisson_tail(n, max(base, 0.5))
+    return Rise(key, n, base, chance) if chance < P_VALUE else None
+
+
 def rising(counts: DailyCounts, today: date) -> list[Rise]:
     """The keys rising today and not yet reported today, largest rise first."""
     if counts.history_days(today) < MIN_HISTORY_DAYS:
@@ -126,15 +179,26 @@ def rising(counts: DailyCounts, today: date) -> list[Rise]:
     bucket = counts.days.get(today.isoformat(), {})
     found = []
     for key, n in bucket.items():
-        if n < MIN_COUNT or counts.reported.get(key) == today.isoformat():
+        if counts.reported.get(key) == today.isoformat():
             continue
-        base = baseline(counts, key, today)
-        if n < RATIO * max(base, 1.0):
-            continue
-        chance = poisson_tail(n, max(base, 0.5))
-        if chance < P_VALUE:
-            found.append(Rise(key, n, base, chance))
+        rise = judge(counts, key, n, today)
+        if rise is not None:
+            found.append(rise)
     return sorted(found, key=lambda r: (r.chance, r.key))
+
+
+def residual_rises(
+    counts: DailyCounts, rises: Iterable[Rise], removed: Mapping[str, int], today: date
+) -> list[Rise]:
+    """The rises that still rise once ``removed`` (an incident's tickets of today, per key)
+    are taken out of today's counts; the others that incident explains."""
+    return [
+        r for r in rises if judge(counts, r.key, r.today - removed.get(r.key, 0), today) is not None
+    ]
+
+
+def explained_today(counts: DailyCounts, today: date) -> dict[str, dict[str, Any]]:
+    return {k: e for k, e in counts.explained.items() if e.get("day") == today.isoformat()}
 
 
 def mark_reported(counts: DailyCounts, rises: Iterable[Rise], today: date) -> None:
@@ -150,17 +214,40 @@ def load_counts(state_dir: Path) -> DailyCounts:
         return DailyCounts({}, {})
     if not isinstance(data, dict):
         return DailyCounts({}, {})
-    days = {
+    reported = {str(k): str(v) for k, v in (data.get("reported") or {}).items() if _is_day(str(v))}
+    cursor = data.get("seed_cursor")
+    explained = data.get("explained")
+    return DailyCounts(
+        _days(data.get("days")),
+        reported,
+        pending=_days(data.get("pending")),
+        seed_cursor=cursor if isinstance(cursor, dict) else None,
+        seeded=data.get("seeded") is True,
+        explained={
+            str(k): v
+            for k, v in (explained if isinstance(explained, dict) else {}).items()
+            if isinstance(v, dict) and _is_day(str(v.get("day")))
+        },
+    )
+
+
+def _days(raw: Any) -> dict[str, dict[str, int]]:
+    return {
         str(d): {str(k): int(v) for k, v in bucket.items() if isinstance(v, int) and v >= 0}
-        for d, bucket in (data.get("days") or {}).items()
+        for d, bucket in (raw if isinstance(raw, dict) else {}).items()
         if isinstance(bucket, dict) and _is_day(str(d))
     }
-    reported = {str(k): str(v) for k, v in (data.get("reported") or {}).items() if _is_day(str(v))}
-    return DailyCounts(days, reported)
 
 
 def save_counts(state_dir: Path, counts: DailyCounts) -> None:
-    payload = {"days": counts.days, "reported": counts.reported}
+    payload = {
+        "days": counts.days,
+        "reported": counts.reported,
+        "pending": counts.pending,
+        "seed_cursor": counts.seed_cursor,
+        "seeded": counts.seeded,
+        "explained": counts.explained,
+    }
     atomic_write_bytes(state_dir / COUNTS_FILE, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
 
 

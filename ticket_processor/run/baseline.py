@@ -1,0 +1,78 @@
+"""The helpdesk's recent tickets, read for a baseline: one reading a run, shared by whoever needs
+one (the incident window, ``run.incidents``; the first counts of the rising categories,
+``run.rising``).
+
+``read_recent`` pages through the tickets changed since ``since`` (or from a saved cursor),
+keeps those *created* since then (an imported ticket sits in Zendesk's export at the time of
+its import, whatever its ``created_at``) and hands each page's to every taker, so no one holds
+the whole window unless it wants to. A reading the helpdesk's limits cut short (Zendesk: 10
+exports a minute), or that reached ``max_tickets``, says where it stopped: its taker saves the
+cursor, and the next run reads on from there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..errors import TicketBotError
+from ..models import Cursor, Helpdesk, Ticket
+
+Take = Callable[[Sequence[Ticket]], None]
+
+
+def moment(stamp: str | None) -> int | None:
+    """An ISO time as Unix seconds (no zone: UTC), or None."""
+    if not stamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp())
+
+
+@dataclass
+class RecentReading:
+    """How a reading went: tickets kept, pages read, whether it reached the end, and where it
+    stopped when it did not."""
+
+    tickets: int = 0
+    pages: int = 0
+    complete: bool = False
+    cursor: Cursor | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def read_recent(
+    helpdesk: Helpdesk,
+    *,
+    since: int,
+    cursor: Cursor | None,
+    takers: Sequence[Take],
+    max_tickets: int | None = None,
+) -> RecentReading:
+    """Read the tickets created since ``since`` (from ``cursor`` when one was saved), handing
+    each page's to every taker; a helpdesk error ends the reading, which says so."""
+    began = time.monotonic()
+    reading = RecentReading(cursor=cursor)
+    try:
+        for page in helpdesk.ticket_pages(cursor, since=since):
+            reading.pages += 1
+            if page.next_cursor is not None:
+                reading.cursor = page.next_cursor
+            kept = [t for t in page.tickets if (moment(t.created_at) or -1) >= since]
+            for take in takers:
+                take(kept)
+            reading.tickets += len(kept)
+            paused = any(name == "discover_paused" for name, _ in page.notices)
+            reading.complete = reading.complete or (page.last and not paused)
+            if max_tickets is not None and reading.tickets >= max_tickets:
+                break
+    except TicketBotError as exc:
+        reading.error = str(exc)
+    reading.seconds = round(time.monotonic() - began, 3)
+    return reading
