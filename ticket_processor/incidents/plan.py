@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -74,6 +74,37 @@ class LinkWrite:
     similarity: float = 0.0
     routing: dict[str, Any] = field(default_factory=dict)  # the values the link sets
     routing_before: dict[str, Any] = field(default_factory=dict)  # what they were (revert)
+
+
+class LinkOps(Protocol):
+    """The link writes of a helpdesk (``helpdesks/<kind>/links.py``)."""
+
+    kind: str
+    opens_group: bool
+
+    def facts(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]: ...
+
+    def write(
+        self,
+        action: str,
+        ticket_id: int,
+        *,
+        group: int | None,
+        note: str,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        routing: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+    def open_group(
+        self, subject: str, note: str, members: Sequence[int], routing: Mapping[str, Any]
+    ) -> int: ...
+
+    def close_group(self, group: int) -> None: ...
+
+    def merge(self, target: int, source: int, note: str) -> None: ...
+
+    def has_note(self, ticket_id: int, marker: str) -> bool: ...
 
 
 @dataclass

@@ -21,7 +21,8 @@ from typing import Any
 from ..errors import TicketBotError
 from ..incidents.book import load_book, save_book
 from ..incidents.notes import revert_note
-from .incidents import STATE_SUBDIR, LinkOps
+from ..incidents.plan import LinkOps
+from .incidents import STATE_SUBDIR
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +34,15 @@ from ..errors import TicketBotError
 from ..incidents import notes
 from ..incidents.book import Flagged, Incident, IncidentBook, encode_centre, load_book, save_book
 from ..incidents.grouping import Known, judge, repeats
-from ..incidents.plan import LinkPlan, LinkWrite, PlannedIncident, Sighting, fact_ids, plan_links
+from ..incidents.plan import (
+    LinkOps,
+    LinkPlan,
+    LinkWrite,
+    PlannedIncident,
+    Sighting,
+    fact_ids,
+    plan_links,
+)
 from ..incidents.policy import DAY, IncidentPolicy
 from ..incidents.window import Row, Window, load_window, save_window
 from ..models import Cursor, Helpdesk, Ticket, Triage
@@ -46,37 +54,6 @@ from .rising import RisingWatch
 
 STATE_SUBDIR = "incidents"
 BASELINE_SLACK = 3600  # records this much short of the window still count as the window
-
-
-class LinkOps(Protocol):
-    """The link writes of a helpdesk (``helpdesks/<kind>/links.py``)."""
-
-    kind: str
-    opens_group: bool
-
-    def facts(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]: ...
-
-    def write(
-        self,
-        action: str,
-        ticket_id: int,
-        *,
-        group: int | None,
-        note: str,
-        add_tags: Sequence[str] = (),
-        remove_tags: Sequence[str] = (),
-        routing: Mapping[str, Any] | None = None,
-    ) -> None: ...
-
-    def open_group(
-        self, subject: str, note: str, members: Sequence[int], routing: Mapping[str, Any]
-    ) -> int: ...
-
-    def close_group(self, group: int) -> None: ...
-
-    def merge(self, target: int, source: int, note: str) -> None: ...
-
-    def has_note(self, ticket_id: int, marker: str) -> bool: ...
 
 
 def incident_policy(settings: Settings) -> IncidentPolicy:

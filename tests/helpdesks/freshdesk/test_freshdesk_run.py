@@ -96,9 +96,10 @@ def test_run_triages_every_ticket_once_and_a_rerun_changes_nothing(
     assert first.exit_code == 0, first.output
     assert_triaged_once(desk, before)
     requests = desk.stats()["requests"]
-    # A fresh read, a note and one update a ticket, plus the list page: about three requests.
+    # A fresh read, a note and one update a ticket, plus the list page and, on a first run,
+    # one page of the recent tickets for the rising categories' baseline: about three requests.
     per_ticket = sum(requests.values()) / len(before)
-    assert per_ticket <= 3.2, requests
+    assert per_ticket <= 3.25, requests
 
     snapshot = {i: dict(desk.store.find(i)) for i in before}
     second = invoke("run")

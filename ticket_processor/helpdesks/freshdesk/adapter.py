@@ -82,21 +82,12 @@ from . import replies as freshdesk_replies
 from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
-from .paging import moment as paging_moment
+from .list_reads import batch_as_now, newest
 from .records import note_html, parse_tickets, update_body
 from .wire import FreshdeskTransport
 
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
-# A batch whose tickets were all planned from reads this close together is read again in one
-# list request before writing (``_read_batch``), one page of ``LIST_PAGE``.
-LIST_READ_SPAN = 120.0
-LIST_PAGE = 100
 LIST_READ_FRESH = 2.0  # seconds a listed ticket stands for a fresh read of its own
-# The worker's read of new tickets (``tickets``) lists the newest in one request (three credits
-# with their descriptions) when it names at least this many; tickets created since may come
-# first on that page: this many more places.
-NEWEST_AT_LEAST = 5
-NEWEST_SLACK = 30
 
 log = logging.getLogger(__name__)
 
@@ -270,39 +261,13 @@ class FreshdeskHelpdesk:
 
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         wanted = list(dict.fromkeys(ids))
-        listed = self._newest(wanted) if self._burst_reads else {}
+        listed = newest(self.http, wanted) if self._burst_reads else {}
         found: list[Ticket] = []
         for ticket_id in wanted:
             ticket = listed.get(ticket_id) or self._read(ticket_id)
             if ticket is not None:
                 found.append(ticket)
         return found
-
-    def _newest(self, ids: Sequence[int]) -> dict[int, Ticket]:
-        """With ``burst_reads`` (``serve``), tickets just created, read in one list request:
-        the newest tickets by creation, with their descriptions (three credits), one page just
-        long enough for them. Only when at least ``NEWEST_AT_LEAST`` of ``ids`` are within a
-        page of the highest (Freshdesk numbers tickets in order): fewer are cheaper read one by
-        one. A ticket not on the page is read on its own."""
-        top = max(ids, default=0)
-        recent = [i for i in ids if top - i < LIST_PAGE - NEWEST_SLACK]
-        if len(recent) < NEWEST_AT_LEAST:
-            return {}
-        params = {
-            "order_by": "created_at",
-            "order_type": "desc",
-            "per_page": min(LIST_PAGE, top - min(recent) + 1 + NEWEST_SLACK),
-            "include": "description",
-        }
-        try:
-            answer = self.http.request("GET", "/api/v2/tickets", params=params)
-        except (AuthError, BreakerOpenError):
-            raise
-        except HelpdeskError:
-            return {}  # each is read on its own, as without the list
-        tickets, _ = parse_tickets(answer.body)
-        chosen = set(recent)
-        return {ticket.id: ticket for ticket in tickets if ticket.id in chosen}
 
     def _read(self, ticket_id: int, *, retry: bool = True) -> Ticket | None:
         try:
@@ -326,7 +291,8 @@ class FreshdeskHelpdesk:
         noted: set[int] = set()  # tickets whose note went out and whose update did not (yet)
         journal.begin(ids)
         try:
-            read, read_at = self._read_batch(changes), self._clock()
+            read = batch_as_now(self.http, changes) if self._burst_reads else {}
+            read_at = self._clock()
             for change in changes:
                 # Only while it is fresh: an agent's edit after it would be lost to the update.
                 listed = read.pop(change.ticket_id, None)
@@ -338,41 +304,6 @@ class FreshdeskHelpdesk:
             # A ticket with its note but without its update stays in the journal, so the next
             # run's ``recover`` finds the note and does not post a second one.
             journal.end([i for i in ids if i not in noted], ())
-
-    def _read_batch(self, changes: Sequence[WriteBack]) -> dict[int, Ticket]:
-        """With ``burst_reads`` (``serve``), the batch's tickets as they are now in one list
-        request, when they were all planned from reads within ``LIST_READ_SPAN`` of each other
-        (a burst of new tickets): the tickets updated since the earliest of those reads, oldest
-        first, one page. A ticket not on that page, or whose turn comes more than
-        ``LIST_READ_FRESH`` seconds after it, is read on its own; so is every ticket when the
-        list fails. One request instead of up to ``BATCH``: a served new ticket costs three
-        requests (the worker's read, note, update) instead of four, and 200 of them fit
-        Freshdesk's 700 a minute (Enterprise). The description is not asked for (two more
-        credits): the re-plan does not read it. A scheduled run keeps one read a ticket."""
-        stamps = [change.updated_stamp for change in changes]
-        if not self._burst_reads or len(changes) < 2 or not all(stamps):
-            return {}
-        try:
-            moments = sorted(paging_moment(str(stamp)) for stamp in stamps)
-        except ValueError:
-            return {}
-        if (moments[-1] - moments[0]).total_seconds() > LIST_READ_SPAN:
-            return {}
-        params = {
-            "updated_since": moments[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "order_by": "updated_at",
-            "order_type": "asc",
-            "per_page": LIST_PAGE,
-        }
-        try:
-            answer = self.http.request("GET", "/api/v2/tickets", params=params, retry=False)
-        except (AuthError, BreakerOpenError):
-            raise
-        except HelpdeskError:
-            return {}  # each is read on its own, as without the list
-        tickets, _ = parse_tickets(answer.body)
-        wanted = {change.ticket_id for change in changes}
-        return {ticket.id: ticket for ticket in tickets if ticket.id in wanted}
 
     def _write_one(
         self, change: WriteBack, replan: Replan, noted: set[int], read: Ticket | None = None
