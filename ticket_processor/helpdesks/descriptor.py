@@ -27,6 +27,7 @@ from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier
 from .samples import SeedOutcome, SeedTicket
 from .webhook_setup import WebhookSetup
+from .write_budget import HelpdeskWriteBudget
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Wiring:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     max_bytes: int | None = HELPDESK_MAX_BYTES  # one answer, decompressed (the setting)
+    # The account's write budget every process shares (TICKETBOT_LLM_BUDGET), or None.
+    write_budget: HelpdeskWriteBudget | None = None
 
 
 class AdapterBuilder(Protocol):

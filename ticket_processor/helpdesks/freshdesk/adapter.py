@@ -73,6 +73,7 @@ from ...resilience.retry import Retrier
 from ...writeback.note import answers_same_message, is_triage_note
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
+from ..write_budget import HelpdeskWriteBudget
 from . import public_reply
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
@@ -133,6 +134,7 @@ class FreshdeskHelpdesk:
         pool_size: int = 16,
         sleep: Callable[[float], None] = time.sleep,
         max_bytes: int | None = HELPDESK_MAX_BYTES,
+        write_budget: HelpdeskWriteBudget | None = None,
     ) -> FreshdeskHelpdesk:
         """Build from Freshdesk's own settings; ``ConfigError`` naming what is missing."""
         desk.require()
@@ -146,6 +148,7 @@ class FreshdeskHelpdesk:
             sleep=sleep,
             pool_size=pool_size,
             max_bytes=max_bytes,
+            write_budget=write_budget,
         )
         return cls(http, marker=marker, sleep=sleep)
 
@@ -502,4 +505,5 @@ def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:
         pool_size=wiring.pool_size,
         sleep=wiring.sleep,
         max_bytes=wiring.max_bytes,
+        write_budget=wiring.write_budget,
     )
