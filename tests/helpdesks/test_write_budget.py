@@ -6,6 +6,7 @@ them; without the budget the same writers do. A 429 one writer meets holds every
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 from support.cli import command
+from support.redis_server import free_port
 
 from ticket_processor.errors import HelpdeskRateLimited
 from ticket_processor.helpdesks.descriptor import Wiring
@@ -21,6 +23,7 @@ from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.write_budget import HelpdeskWriteBudget, write_budget_key
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
+from ticket_processor.resilience.shared_window import OFFLINE_SHARE
 from ticket_processor.run.configure import load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
@@ -144,3 +147,19 @@ def test_backfill_takes_its_writes_from_the_shared_budget(
     taken = client.zcard(f"{write_budget_key(desk.kind, desk.url)}:calls")
     assert taken == len(_write_times(desk)) >= 1  # Zendesk: one update_many job
     assert all(len(desk.snapshot(t).notes) == 1 for t in ids)
+
+
+def test_redis_down_writes_at_a_share_says_so_once_and_never_hangs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    budget = HelpdeskWriteBudget(f"redis://127.0.0.1:{free_port()}/0", key="w:down", window=WINDOW)
+    share = int(LIMIT * OFFLINE_SHARE)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        for _ in range(share + 1):
+            budget.take_write(LIMIT, None)
+    assert WINDOW - 0.2 <= time.monotonic() - started < WINDOW + 5
+    assert budget.stats()["helpdesk_budget_offline_writes"] == share + 1
+    said = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(said) == 1
+    assert "helpdesk write budget" in said[0]
