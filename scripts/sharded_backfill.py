@@ -5,10 +5,11 @@ sandbox: every ticket triaged once, and the helpdesk's write limit kept across t
 
 Starts the helpdesk's sandbox at its default plan's limits (Zendesk: 100 ticket updates a
 minute; Freshdesk Enterprise: 280 ticket updates, 700 credits a minute) and a Redis server
-(Debian's ``redis-server``) in this process, creates the tickets, runs N
-``python -m ticket_processor backfill --since 1d --shard i/N`` children at once with
-``TICKETBOT_LLM_BUDGET`` pointing at that Redis and no LLM configured (the bundled learned
-engine triages), each under ``/usr/bin/time -f %M`` for its peak RSS (POSIX). Then it prints
+(Debian's ``redis-server``) in this process, creates the tickets (stamped a second apart, the
+last ten minutes ago), runs N ``python -m ticket_processor backfill --since 1d --shard i/N``
+children of this checkout at once with ``TICKETBOT_LLM_BUDGET`` pointing at that Redis and no
+LLM configured (the bundled learned engine triages), each under ``/usr/bin/time -f %M`` for
+its peak RSS (POSIX). Then it prints
 the tickets triaged, triaged twice, notes per ticket, the most write requests (any method but
 GET) the sandbox answered in any 60 s, and its ticket updates alone, against the limits, the
 429s, the wall time and each child's peak RSS. ``--no-budget`` runs the same without Redis,
@@ -85,6 +86,28 @@ def _most_in_a_minute(times: list[float]) -> int:
     return most
 
 
+class SeedClock:
+    """The sandbox's clock: real time, except while seeding, when each ticket is stamped a
+    second after the one before (a history spread over time, as a real backlog is; tickets
+    sharing one second defeat Freshdesk's keyset paging, see helpdesks/freshdesk/paging.py)."""
+
+    def __init__(self) -> None:
+        self.fixed: float | None = None
+
+    def __call__(self) -> float:
+        return time.time() if self.fixed is None else self.fixed
+
+
+def _seed(desk: Desk, clock: SeedClock, tickets: list[NewTicket]) -> list[int]:
+    start = time.time() - len(tickets) - 600
+    ids = []
+    for n, ticket in enumerate(tickets):
+        clock.fixed = start + n
+        ids += desk.create([ticket])
+    clock.fixed = None
+    return ids
+
+
 def _report(desk: Desk, ids: list[int], kind: str, budget: bool) -> None:
     marker = marker_tag("ai_")
     notes: collections.Counter[int] = collections.Counter()
@@ -124,11 +147,16 @@ def main() -> None:
     ]
     redis_process: subprocess.Popen[bytes] | None = None
     try:
-        with serve_desk(KINDS[args.helpdesk], unlimited=False) as desk:
-            ids = desk.create(tickets)
+        clock = SeedClock()
+        with serve_desk(KINDS[args.helpdesk], unlimited=False, clock=clock) as desk:
+            ids = _seed(desk, clock, tickets)
             desk.reset_stats()
             env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
             env.update(desk.env(), TICKETBOT_STATE_DIR=str(work / "state"))
+            # The children import this checkout's package, whatever else is installed.
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+            )
             if not args.no_budget:
                 redis_process, url = _start_redis(work)
                 env.update(TICKETBOT_LLM_BUDGET=url, TICKETBOT_LLM_RPM="300")
@@ -151,6 +179,9 @@ def main() -> None:
                 peaks.append(int(err.strip().splitlines()[-1]) // 1024)
                 if child.returncode != 0:
                     print(err[-2000:], file=sys.stderr)
+                for line in err.splitlines():
+                    if "unreachable" in line or "Traceback" in line:
+                        print(f"  shard said: {line[:300]}")
             wall = time.monotonic() - started
             print(
                 f"{args.helpdesk}: {args.shards} shards, exit codes {codes}, wall {wall:.0f} s, "
