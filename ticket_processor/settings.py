@@ -110,6 +110,7 @@ ENV_VARS: dict[str, str] = {
     "llm_budget_key": "TICKETBOT_LLM_BUDGET_KEY",
     "llm_rpm": "TICKETBOT_LLM_RPM",
     "llm_tpm": "TICKETBOT_LLM_TPM",
+    "helpdesk_writes_per_minute": "TICKETBOT_HELPDESK_WRITES_PER_MINUTE",
     "database_url": "TICKETBOT_DATABASE_URL",
     "dashboard_token": "TICKETBOT_DASHBOARD_TOKEN",
     "dashboard_proxy_header": "TICKETBOT_DASHBOARD_PROXY_HEADER",
@@ -268,6 +269,8 @@ class Settings(BaseModel):
     llm_budget_key: str | None = None
     llm_rpm: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
     llm_tpm: Annotated[int, Field(ge=1, le=10_000_000_000)] | None = None
+    # The helpdesk account's writes a minute in that budget (default: the helpdesk's documented).
+    helpdesk_writes_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
 
     @field_validator("cascade_fields")
     @classmethod

@@ -27,6 +27,7 @@ from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier
 from .samples import SeedOutcome, SeedTicket
 from .webhook_setup import WebhookSetup
+from .write_budget import HelpdeskWriteBudget
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Wiring:
     # ``serve``: a write batch of tickets planned together (a burst of new ones) is read again
     # in one list request where the helpdesk reads tickets one by one (Freshdesk).
     burst_reads: bool = False
+    # The account's write budget every process shares (TICKETBOT_LLM_BUDGET), or None.
+    write_budget: HelpdeskWriteBudget | None = None
 
 
 class AdapterBuilder(Protocol):

@@ -3,8 +3,10 @@
 The Zendesk and Freshdesk adapters speak HTTP only through a ``HelpdeskTransport``. Every request
 goes the same way, whichever helpdesk it is for:
 
-1. ``throttle.wait()``: pace from the rate-limit headers, and honour a ``Retry-After`` we were
-   given (``resilience.pacing.RateLimitThrottle``);
+1. a write (any method but ``GET``/``HEAD``) first takes its place in the account's shared
+   write budget when one is given (``write_budget.py``: every process on one Redis keeps to the
+   account's write limit); then ``throttle.wait()``: pace from the rate-limit headers, and
+   honour a ``Retry-After`` we were given (``resilience.pacing.RateLimitThrottle``);
 2. one try on a pooled ``requests.Session`` with no urllib3 retries (``resilience.retry`` is the
    only retry layer; the retrier wraps the whole try, so each retry is paced as well);
 3. the whole call under one deadline: requests' ``(connect, read)`` timeouts bound each socket
@@ -13,7 +15,8 @@ goes the same way, whichever helpdesk it is for:
    ``max_bytes`` (``resilience.bounds.read_within``); the headers are due by the deadline too
    (``BoundedAdapter``, ``send_within``); a redirect is never followed (it would
    carry the request, a note's body, to wherever it points) but is an error naming its host;
-4. the answer's rate-limit headers fed back to the throttle, and any failure translated to
+4. the answer's rate-limit headers fed back to the throttle (and a 429's ``Retry-After`` to the
+   shared write budget, when there is one), and any failure translated to
    ``ticket_processor.errors`` here, through the helpdesk's ``StatusTable``, so nothing above
    sees a requests type. A server's error body is quoted only after ``Scrubber`` masked every
    credential in it, and never logged.
@@ -75,12 +78,15 @@ from ..resilience.bounds import (
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
+from .write_budget import HelpdeskWriteBudget, is_write
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 USER_AGENT = "ticketbot (+https://github.com/ticketbot)"
+# A helpdesk whose wire documents no write limit: its announced request limit, else this.
+WRITES_UNKNOWN = 50
 # ticketbot's own sandboxes say so; ``seed`` writes samples only there without --yes.
 SANDBOX_HEADER = "X-Ticketbot-Sandbox"
 
@@ -128,6 +134,9 @@ class Wire(Generic[T]):
     shape: Callable[[HelpdeskResponse, str], T]  # a good answer as the adapter reads it
     rate_limit_headers: tuple[str, str]  # (limit, remaining) per window
     request_id_headers: tuple[str, ...] = ("X-Request-Id",)
+    # The account's write requests a minute, as documented, from the request limit its answers
+    # announce (None before the first): what the shared write budget keeps every process to.
+    write_limit: Callable[[int | None], int] = lambda announced: announced or WRITES_UNKNOWN
 
     def request_id(self, headers: Mapping[str, str]) -> str | None:
         return next((headers[h] for h in self.request_id_headers if headers.get(h)), None)
@@ -207,6 +216,7 @@ class HelpdeskTransport(Generic[T]):
         pool_size: int = 16,
         max_bytes: int | None = HELPDESK_MAX_BYTES,
         run_deadline: RunDeadline | None = None,
+        write_budget: HelpdeskWriteBudget | None = None,
     ) -> None:
         base_url = base_url.rstrip("/")
         parts = urlsplit(base_url)
@@ -222,6 +232,10 @@ class HelpdeskTransport(Generic[T]):
         self.run_deadline = run_deadline if run_deadline is not None else self.retrier.deadline
         self.throttle = throttle if throttle is not None else RateLimitThrottle(sleep=sleep)
         self.sleep = sleep
+        # Every process's writes to this account share it (TICKETBOT_LLM_BUDGET); None: the
+        # throttle alone paces this process.
+        self.write_budget = write_budget
+        self._announced: int | None = None  # the account's request limit, as last announced
         self.sandbox_kind: str | None = None
         self.session = requests.Session()
         adapter = BoundedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
@@ -314,6 +328,8 @@ class HelpdeskTransport(Generic[T]):
         json: Any,
         replay_safe: bool,
     ) -> T:
+        if self.write_budget is not None and is_write(method):
+            self.write_budget.take_write(self.wire.write_limit(self._announced), self._announced)
         self.throttle.wait()
         name = self.wire.name
         # The query stays out of messages and logs: it carries cursors and search text.
@@ -400,7 +416,10 @@ class HelpdeskTransport(Generic[T]):
         headers = response.headers
         self.sandbox_kind = headers.get(SANDBOX_HEADER)
         limit, remaining = self.wire.rate_limit_headers
-        self.throttle.observe(_int_header(headers, limit), _int_header(headers, remaining))
+        announced = _int_header(headers, limit)
+        if announced is not None and announced > 0:
+            self._announced = announced
+        self.throttle.observe(announced, _int_header(headers, remaining))
         log.debug(
             "%s %s -> %s in %.3fs",
             name.lower(),
@@ -475,6 +494,8 @@ class HelpdeskTransport(Generic[T]):
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None:
                 self.throttle.defer(wait)
+                if self.write_budget is not None:
+                    self.write_budget.hold(wait)  # every process's writes wait it out
             return HelpdeskRateLimited(
                 f"{name} rate limit reached on {where} (429); retry after {wait}s",
                 request_id=rid,

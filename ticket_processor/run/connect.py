@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ..common.scrub import display_url
 from ..helpdesks.descriptor import Wiring
 from ..helpdesks.registry import KINDS
+from ..helpdesks.write_budget import HelpdeskWriteBudget, write_budget_key
 from ..models import Helpdesk
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
@@ -27,6 +28,25 @@ HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retr
 def breaker_name(settings: Settings) -> str:
     """Breakers are keyed on the endpoint: fixing a wrong URL is not punished by the old one's."""
     return f"{settings.helpdesk}@{display_url(settings.helpdesk_base_url)}"
+
+
+def write_budget(
+    settings: Settings,
+    deadline: RunDeadline | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> HelpdeskWriteBudget | None:
+    """The helpdesk account's write budget every process shares, in the LLM budget's Redis
+    (``TICKETBOT_LLM_BUDGET``), or None without it; ``sleep`` is the run's (a stop ends a wait
+    for the budget)."""
+    if settings.llm_budget is None:
+        return None
+    return HelpdeskWriteBudget(
+        settings.llm_budget.get_secret_value(),
+        key=write_budget_key(settings.helpdesk, settings.helpdesk_base_url),
+        limit=settings.helpdesk_writes_per_minute,
+        deadline=deadline,
+        sleep=sleep,
+    )
 
 
 def connect(
@@ -56,5 +76,6 @@ def connect(
         clock=clock,
         max_bytes=settings.helpdesk_max_bytes,
         burst_reads=burst_reads,
+        write_budget=write_budget(settings, deadline, sleep),
     )
     return KINDS[settings.helpdesk].adapter_builder()(settings.desk, wiring)

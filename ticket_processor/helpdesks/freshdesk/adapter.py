@@ -76,6 +76,7 @@ from ...writeback.noted import NotedOutcome
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from ..field_guard import FieldGuard
+from ..write_budget import HelpdeskWriteBudget
 from . import public_reply
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
@@ -148,6 +149,7 @@ class FreshdeskHelpdesk:
         max_bytes: int | None = HELPDESK_MAX_BYTES,
         burst_reads: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        write_budget: HelpdeskWriteBudget | None = None,
     ) -> FreshdeskHelpdesk:
         """Build from Freshdesk's own settings; ``ConfigError`` naming what is missing."""
         desk.require()
@@ -161,6 +163,7 @@ class FreshdeskHelpdesk:
             sleep=sleep,
             pool_size=pool_size,
             max_bytes=max_bytes,
+            write_budget=write_budget,
         )
         return cls(http, marker=marker, sleep=sleep, burst_reads=burst_reads, clock=clock)
 
@@ -557,4 +560,5 @@ def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:
         max_bytes=wiring.max_bytes,
         burst_reads=wiring.burst_reads,
         clock=wiring.clock,
+        write_budget=wiring.write_budget,
     )

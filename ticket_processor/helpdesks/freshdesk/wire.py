@@ -27,6 +27,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, Wire
+from ..write_budget import HelpdeskWriteBudget
 
 
 def freshdesk_base_url(domain: str) -> str:
@@ -63,6 +64,21 @@ def _answer(answer: HelpdeskResponse, where: str) -> HelpdeskResponse:
     return answer
 
 
+# Freshdesk's documented ticket updates a minute per plan, keyed by the plan's credits a minute
+# for the whole account (``X-RateLimit-Total``): Trial, Growth, Pro, Enterprise. Notes count
+# against the budget too (ticketbot writes a note and an update per ticket).
+UPDATES_BY_TOTAL = {50: 50, 200: 80, 400: 160, 700: 280}
+
+
+def write_limit(announced: int | None) -> int:
+    """The plan's update limit for the account total it announces (before any answer: the
+    smallest plan's); a total between plans gets the smaller plan's."""
+    if not announced:
+        return min(UPDATES_BY_TOTAL.values())
+    fitting = [updates for total, updates in UPDATES_BY_TOTAL.items() if total <= announced]
+    return max(fitting) if fitting else announced
+
+
 WIRE: Wire[HelpdeskResponse] = Wire(
     name="Freshdesk",
     url_settings="FRESHDESK_URL / FRESHDESK_DOMAIN",
@@ -82,6 +98,7 @@ WIRE: Wire[HelpdeskResponse] = Wire(
     details=details,
     shape=_answer,
     rate_limit_headers=("X-RateLimit-Total", "X-RateLimit-Remaining"),
+    write_limit=write_limit,
 )
 
 
@@ -100,6 +117,7 @@ class FreshdeskTransport(HelpdeskTransport[HelpdeskResponse]):
         pool_size: int = 16,
         deadline: float | None = None,
         max_bytes: int | None = HELPDESK_MAX_BYTES,
+        write_budget: HelpdeskWriteBudget | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key is empty: set FRESHDESK_API_KEY")
@@ -115,6 +133,7 @@ class FreshdeskTransport(HelpdeskTransport[HelpdeskResponse]):
             sleep=sleep,
             pool_size=pool_size,
             max_bytes=max_bytes,
+            write_budget=write_budget,
         )
 
     def next_page(self, headers: Mapping[str, str]) -> str | None:

@@ -54,6 +54,7 @@ from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles
 from .kind import KIND, ZendeskSettings
 from .links import ZendeskLinks
+from .wire import UPDATES_PER_MINUTE
 from .writer import ZendeskBatchWrite
 
 EXPORT_PER_MINUTE = 10  # Zendesk's limit on the incremental export, per account
@@ -75,6 +76,7 @@ def build(desk: HelpdeskSettings, wiring: Wiring) -> ZendeskHelpdesk:
         timeout=wiring.timeout,
         pool_size=wiring.pool_size,
         max_bytes=wiring.max_bytes,
+        write_budget=wiring.write_budget,
     )
     return ZendeskHelpdesk(client, marker=wiring.marker, sleep=wiring.sleep, clock=wiring.clock)
 
@@ -114,7 +116,7 @@ class ZendeskHelpdesk:
 
     @property
     def limits(self) -> WriteLimits:
-        return WriteLimits(batch_size=BATCH_LIMIT, updates_per_minute=100)
+        return WriteLimits(batch_size=BATCH_LIMIT, updates_per_minute=UPDATES_PER_MINUTE)
 
     def ticket_url(self, ticket_id: int) -> str:
         return f"{self.base_url}/agent/tickets/{int(ticket_id)}"

@@ -33,6 +33,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.deadline import RunDeadline
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
+from ..write_budget import HelpdeskWriteBudget
 from .kind import ZendeskSettings
 from .reads import comments, incremental_pages, paged, search_pages, ticket_event_page
 from .records import (
@@ -110,6 +111,7 @@ class ZendeskClient:
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
         max_bytes: int | None = HELPDESK_MAX_BYTES,
+        write_budget: HelpdeskWriteBudget | None = None,
     ) -> None:
         self._http = ZendeskTransport(
             base_url,
@@ -122,6 +124,7 @@ class ZendeskClient:
             sleep=sleep,
             pool_size=pool_size,
             max_bytes=max_bytes,
+            write_budget=write_budget,
         )
         self._sleep = sleep
 

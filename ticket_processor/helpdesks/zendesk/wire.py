@@ -28,6 +28,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, StatusTable, Wire
+from ..write_budget import HelpdeskWriteBudget
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -107,6 +108,16 @@ def statuses(auth_kind: str) -> StatusTable:
     }
 
 
+# Zendesk's ticket updates a minute per account (an ``update_many`` job or one ticket's PUT each;
+# the adapter's ``WriteLimits``); the shared write budget also keeps below the account's
+# announced ``X-Rate-Limit``.
+UPDATES_PER_MINUTE = 100
+
+
+def write_limit(announced: int | None) -> int:
+    return UPDATES_PER_MINUTE
+
+
 WIRE: Wire[dict[str, Any]] = Wire(
     name="Zendesk",
     url_settings="ZENDESK_URL / ZENDESK_SUBDOMAIN",
@@ -116,6 +127,7 @@ WIRE: Wire[dict[str, Any]] = Wire(
     shape=json_object,
     rate_limit_headers=("X-Rate-Limit", "X-Rate-Limit-Remaining"),
     request_id_headers=("X-Request-Id", "X-Zendesk-Request-Id"),
+    write_limit=write_limit,
 )
 
 
@@ -136,6 +148,7 @@ class ZendeskTransport(HelpdeskTransport[dict[str, Any]]):
         pool_size: int = 16,
         deadline: float | None = None,
         max_bytes: int | None = HELPDESK_MAX_BYTES,
+        write_budget: HelpdeskWriteBudget | None = None,
     ) -> None:
         auth: requests.auth.AuthBase | tuple[str, str] | None
         if oauth_token:
@@ -160,4 +173,5 @@ class ZendeskTransport(HelpdeskTransport[dict[str, Any]]):
             sleep=sleep,
             pool_size=pool_size,
             max_bytes=max_bytes,
+            write_budget=write_budget,
         )
