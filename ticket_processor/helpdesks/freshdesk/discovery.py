@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from ...errors import CursorRejectedError, HelpdeskError
-from ...models import Cursor, TicketPage
+from ...models import Cursor, Ticket, TicketPage
 from .paging import earliest, iso, latest, next_query
 from .records import parse_tickets
 from .wire import FreshdeskTransport
@@ -34,8 +35,36 @@ def ticket_pages(
             datetime.fromisoformat(start.replace("Z", "+00:00"))
         except ValueError:
             raise CursorRejectedError(f"the saved position {start!r} is not a time") from None
-    updated_since = start or iso(since)
     floor: str | None = None  # the cursor may not pass this (see ``paging.next_query``)
+    # Pages of one second go on by offset (``paging.next_query``), and the run's own writes move
+    # tickets out of that second: they are all read before the first of them is given, so no
+    # write can shift the later ones (a bulk import or a macro stamps hundreds in one second).
+    held: list[TicketPage] = []
+    for tickets, malformed, top, following, queried in _list_pages(
+        http, start or iso(since), start
+    ):
+        if following is not None and following[1] > 1:
+            floor = floor or queried
+        resume = earliest(floor, top) if top is not None else floor
+        after = Cursor("updated_since", resume) if resume else None
+        page = TicketPage(tickets, after, malformed, last=following is None)
+        if following is not None and following[1] > 1:
+            held.append(page)
+            continue
+        yield from held
+        held.clear()
+        yield page
+    yield from held
+
+
+ListPage = tuple[list[Ticket], list[dict[str, Any]], str | None, tuple[str, int] | None, str]
+
+
+def _list_pages(
+    http: FreshdeskTransport, updated_since: str, start: str | None
+) -> Iterator[ListPage]:
+    """The list's pages, each with its tickets, malformed items, latest ``updated_at``, where
+    the list goes on (``paging.next_query``) and the ``updated_since`` it was asked with."""
     page_number = 1
     while True:
         params = {
@@ -57,11 +86,7 @@ def ticket_pages(
         following = None
         if top is not None and http.next_page(answer.headers) is not None:
             following = next_query(updated_since, page_number, top)
-        if following is not None and following[1] > 1:
-            floor = floor or updated_since
-        resume = earliest(floor, top) if top is not None else floor
-        after = Cursor("updated_since", resume) if resume else None
-        yield TicketPage(tickets, after, malformed, last=following is None)
+        yield tickets, malformed, top, following, updated_since
         if following is None:
             return
         updated_since, page_number = following

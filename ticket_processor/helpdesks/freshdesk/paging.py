@@ -39,8 +39,10 @@ def next_query(updated_since: str, page: int, top: str) -> tuple[str, int] | Non
     written since page N. So the next query starts again at ``page=1`` from ``top`` (keyset
     paging; the tickets of ``top``'s second are read twice, and the pipeline takes them once).
     Only a page wholly inside one second cannot move on that way: it takes the next page of
-    the same query, and as tickets skipped there have that second's stamp, the cursor stays at
-    it for the rest of the stream (the next run reads them again; the marker skips done ones).
+    the same query (``discovery`` reads all of that second's pages before giving the first, so
+    the run's own writes cannot shift them), and the cursor stays at that second for the rest of
+    the stream, in case another writer did (the next run reads it again; the marker skips done
+    ones).
     """
     if moment(top) > moment(updated_since):
         return top, 1
