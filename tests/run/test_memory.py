@@ -203,6 +203,10 @@ def test_a_plain_run_leaves_the_optional_heavy_modules_alone(
     for modules in (first, later):
         assert "prometheus_client" not in modules
         assert "re2" not in modules
+        # ``ticketbot run`` builds the app with its own command alone.
+        commands = {m for m in modules if m.startswith("ticket_processor.commands.")}
+        assert "ticket_processor.commands.run" in commands
+        assert commands <= {f"ticket_processor.commands.{m}" for m in ("run", "common", "render")}
         # The embedded store is written through sqlite3; SQLAlchemy and Alembic create it in
         # a child process, once.
         assert not {m for m in modules if m.split(".")[0] in ("sqlalchemy", "alembic")}
