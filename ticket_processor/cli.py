@@ -6,7 +6,8 @@ by a signal; ``health`` 0 / 1 / 2 / 3 as monitoring plugins do). The commands li
 modules of ``commands/`` (``run``: run, demo, revert; ``backfill``; ``sandbox``: sandbox, seed;
 ``eval``; ``ops``: config, breaker, health, report, schedule; ``dashboard``; ``serve``;
 ``discover``; ``audit``; ``answers``; ``learn``, ``kb``, ``routes``), each a few lines calling
-the library, and are registered below, one line each.
+the library, and are listed in ``COMMANDS``, one line each; ``main`` imports only the module of
+the command it runs.
 ``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
 them from ``cli``.
 """
@@ -14,6 +15,8 @@ them from ``cli``.
 from __future__ import annotations
 
 import os
+import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,38 +24,44 @@ import typer
 from rich.markup import escape
 
 from . import __version__
-from .commands.answers import answers_app
-from .commands.audit import audit_app
-from .commands.backfill import backfill
-from .commands.calibrate import calibrate
 from .commands.common import (
     _ACCOUNT,
     _ENV_FILE,
     err_console,
 )
-from .commands.dashboard import dashboard
-from .commands.discover import discover
-from .commands.eval import eval_
-from .commands.fields import fields_app
-from .commands.kb import kb_app
-from .commands.learn import learn
-from .commands.ops import breaker_app, config, health, report, schedule
-from .commands.routes import routes_app
-from .commands.run import demo, revert, run
-from .commands.sandbox import sandbox, seed
-from .commands.serve import serve
 from .exitcodes import ExitCode
 from .ops.arenas import tune_malloc
 
-app = typer.Typer(
-    name="ticketbot",
-    help="Triage helpdesk tickets with an LLM: tags, priority and an internal note per ticket.",
-    no_args_is_help=True,
-    add_completion=False,
-    # Locals in tracebacks would print tokens; never show them.
-    pretty_exceptions_show_locals=False,
+# The commands, in the order --help lists them: (name, module of ``commands/``, attribute,
+# whether it is a group of its own). Imported when the app is built: ``main`` builds only the
+# command it is asked for (``ticketbot run`` loads none of the others' modules), the full app
+# otherwise (``ticketbot --help``, a mistyped name) and for ``app`` (tests, embedding).
+COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("run", "run", "run", False),
+    ("backfill", "backfill", "backfill", False),
+    ("demo", "run", "demo", False),
+    ("sandbox", "sandbox", "sandbox", False),
+    ("seed", "sandbox", "seed", False),
+    ("eval", "eval", "eval_", False),
+    ("calibrate", "calibrate", "calibrate", False),
+    ("discover", "discover", "discover", False),
+    ("revert", "run", "revert", False),
+    ("config", "ops", "config", False),
+    ("learn", "learn", "learn", False),
+    ("health", "ops", "health", False),
+    ("report", "ops", "report", False),
+    ("schedule", "ops", "schedule", False),
+    ("dashboard", "dashboard", "dashboard", False),
+    ("serve", "serve", "serve", False),
+    ("breaker", "ops", "breaker_app", True),
+    ("kb", "kb", "kb_app", True),
+    ("routes", "routes", "routes_app", True),
+    ("fields", "fields", "fields_app", True),
+    ("audit", "audit", "audit_app", True),
+    ("answers", "answers", "answers_app", True),
 )
-
+# The root options that take a value (``ticketbot --account acme run``).
+_ROOT_VALUES = ("--account", "--env-file")
 
 # Typer 0.29's rich help prints a value placeholder (``<bool>``) after every flag, --help
 # included, though a flag takes no value (its plain formatter already skips flags). Same rule
@@ -74,7 +83,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -107,38 +115,60 @@ def _root(
         _ENV_FILE.append(env_file)
 
 
-# --- registration: one line per command, in the order --help lists them ------
+# --- the app: every command, or the one asked for ---------------------------
 
-app.command()(run)
-app.command()(backfill)
-app.command()(demo)
-app.command()(sandbox)
-app.command()(seed)
-app.command(name="eval")(eval_)
-app.command(name="calibrate")(calibrate)
-app.command()(discover)
-app.command()(revert)
-app.command()(config)
-app.command()(learn)
-app.command()(health)
-app.command()(report)
-app.command()(schedule)
-app.command()(dashboard)
-app.command()(serve)
-app.add_typer(breaker_app, name="breaker")
-app.add_typer(kb_app, name="kb")
-app.add_typer(routes_app, name="routes")
-app.add_typer(fields_app, name="fields")
-app.add_typer(audit_app, name="audit")
-app.add_typer(answers_app, name="answers")
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``ticketbot`` app with every command, or with ``only`` that one."""
+    built = typer.Typer(
+        name="ticketbot",
+        help="Triage helpdesk tickets with an LLM: tags, priority and an internal note per ticket.",
+        no_args_is_help=True,
+        add_completion=False,
+        # Locals in tracebacks would print tokens; never show them.
+        pretty_exceptions_show_locals=False,
+    )
+    built.callback()(_root)
+    for name, module, attribute, group in COMMANDS:
+        if only is not None and name != only:
+            continue
+        target = getattr(import_module(f".commands.{module}", __package__), attribute)
+        if group:
+            built.add_typer(target, name=name)
+        else:
+            built.command(name=name)(target)
+    return built
+
+
+def invoked(args: list[str]) -> str | None:
+    """The command ``args`` name (after the root options), or None: none, or not one of ours
+    (the full app says so, with its suggestions)."""
+    rest = iter(args)
+    for word in rest:
+        if word in _ROOT_VALUES:
+            next(rest, None)
+        elif word.startswith("-"):
+            if not word.startswith(tuple(f"{option}=" for option in _ROOT_VALUES)):
+                return None  # --help, --version or a mistake: the full app answers
+        else:
+            return word if word in {entry[0] for entry in COMMANDS} else None
+    return None
+
+
+_FULL: list[typer.Typer] = []
+
+
+def __getattr__(name: str) -> Any:
+    # ``from ticket_processor.cli import app``: the full app, built on first use.
+    if name == "app":
+        if not _FULL:
+            _FULL.append(build_app())
+        return _FULL[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point."""
     # Before any thread: glibc sizes a thread's arena when it first allocates.
     tune_malloc(os.environ)
-    app(prog_name="ticketbot")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    build_app(invoked(sys.argv[1:]))(prog_name="ticketbot")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from .schema import decisions, reviews, writes
-from .store import AuditStore, _utc
+from .store import AuditStore
+from .writer import utc as _utc
 
 
 def add_answer_review(

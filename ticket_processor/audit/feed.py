@@ -20,17 +20,33 @@ which ``ticketbot audit import`` loads them later.
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .rows import EventRows, Outcome, RunInfo, decision_values
-from .store import AuditStore, AuditStoreError
+from .writer import AuditStoreError
+
+if TYPE_CHECKING:
+    from .store import AuditStore
 
 Key = tuple[object, ...]
+
+
+class AuditWriter(Protocol):
+    """What a feed writes through: ``store.AuditStore`` (SQLAlchemy: PostgreSQL, ``serve``,
+    ``audit import``) or ``writer.SqliteWriter`` (a run's embedded store, no SQLAlchemy)."""
+
+    where: str
+
+    def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def upsert_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def record_outcome(self, outcome: Outcome) -> None: ...
+    def prune(self, before: datetime) -> dict[str, int]: ...
+    def close(self) -> None: ...
 
 
 class AuditFeed:
@@ -38,7 +54,7 @@ class AuditFeed:
 
     def __init__(
         self,
-        store: AuditStore,
+        store: AuditWriter,
         *,
         run_id: str,
         helpdesk: str,
@@ -122,7 +138,9 @@ class AuditFeed:
                 self.store.upsert_writes(writes)
                 for outcome in outcomes:
                     self.store.record_outcome(outcome)
-            except (AuditStoreError, sa.exc.SQLAlchemyError) as exc:
+            except Exception as exc:
+                if not _store_failure(exc):
+                    raise
                 self.failed = f"the audit store {self.store.where} failed: {_reason(exc)}"
                 self._clear()
                 self._on_error(self.failed)
@@ -148,6 +166,14 @@ def _merge(into: dict[Key, dict[str, Any]], key: Key, row: dict[str, Any]) -> No
     """A later row of the same identity wins field by field; what it lacks stays."""
     earlier = into.get(key)
     into[key] = {**earlier, **row} if earlier is not None else row
+
+
+def _store_failure(exc: Exception) -> bool:
+    if isinstance(exc, AuditStoreError):
+        return True
+    # Only a store on SQLAlchemy raises its errors; a run on ``SqliteWriter`` never loads it.
+    sa = sys.modules.get("sqlalchemy")
+    return sa is not None and isinstance(exc, sa.exc.SQLAlchemyError)
 
 
 def _reason(exc: BaseException) -> str:

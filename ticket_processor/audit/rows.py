@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .schema import LABEL_FIELDS, overall_decision, stored_decision
+from .values import LABEL_FIELDS, overall_decision, stored_decision
 
 
 @dataclass(frozen=True)

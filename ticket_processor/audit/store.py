@@ -29,36 +29,39 @@ delegates to them so callers hold one object. Every failure of the database is a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from ..common.database import postgres_engine, sqlalchemy_url
-from ..errors import TicketBotError
 from . import overview as figures
 from . import queries
 from .overview import Overview, RunRow
 from .queries import DecisionFilter, DecisionPage, DecisionQuery, TicketHistory
 from .rows import Outcome
 from .schema import corrections, decisions, metadata, reverts, reviews, runs, writes
+from .writer import (
+    BUSY_TIMEOUT_MS,
+    CORRECTIONS,
+    DECISIONS,
+    FILE_NAME,
+    REVERTS,
+    RUNS,
+    SCHEMA_VERSION,
+    WRITES,
+    AuditStoreError,
+    by_shape,
+    chunks,
+    utc,
+    with_account,
+)
 
-FILE_NAME = "audit.sqlite3"
-# The schema this code reads and writes: the newest migration in ``migrations/versions``
-# (a test checks the two agree).
-SCHEMA_VERSION = "0003"
-BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.
-_CHUNK = 200
-
-
-class AuditStoreError(TicketBotError):
-    """The audit store could not be opened, upgraded, read or written."""
 
 
 def database_url(url: str | None, state_dir: Path) -> str:
@@ -75,14 +78,6 @@ def describe_url(url: str) -> str:
         return sa.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         return "(an unreadable database URL)"
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 class AuditStore:
@@ -174,17 +169,17 @@ class AuditStore:
     def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert runs, or update those already stored (by account and run id) with the
         values given (a value not given is kept)."""
-        self._upsert(runs, rows, ("account", "run_id"))
+        self._upsert(runs, rows, RUNS.identity)
 
     def upsert_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert decisions, or update the stored one of the same run, ticket and message
         with the values given: a decision stored as ``planned`` becomes ``written``."""
-        self._upsert(decisions, rows, ("account", "run_id", "ticket_id", "message_id"))
+        self._upsert(decisions, rows, DECISIONS.identity)
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Writes; an answer sent (kind ``answer``) also marks the ticket's decisions whose
         answer was planned to be sent as ``sent``, with the reply's id."""
-        self._upsert(writes, rows, ("account", "run_id", "ticket_id", "message_id", "kind"))
+        self._upsert(writes, rows, WRITES.identity)
         sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
         if not sent:
             return
@@ -201,16 +196,16 @@ class AuditStore:
                 )
 
     def upsert_reverts(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        self._upsert(reverts, rows, ("account", "run_id", "reverted_run_id", "ticket_id"))
+        self._upsert(reverts, rows, REVERTS.identity)
 
     def upsert_corrections(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Corrections and agreements found after the fact; each marks the ticket's
         decisions of that field's disagreement as ``corrected``."""
-        self._upsert(corrections, rows, ("account", "ticket_id", "field", "source", "run_id"))
+        self._upsert(corrections, rows, CORRECTIONS.identity)
         corrected = {int(row["ticket_id"]) for row in rows if row.get("agreed") is False}
         if corrected:
             with self._writing() as conn:
-                for chunk in _chunks(sorted(corrected)):
+                for chunk in chunks(sorted(corrected)):
                     conn.execute(
                         decisions.update()
                         .where(decisions.c.account == self.account)
@@ -233,7 +228,7 @@ class AuditStore:
                         d.ticket_id == outcome.ticket_id,
                         d.kind == "triage",
                         d.status.in_(statuses),
-                        d.at <= _utc(outcome.at),
+                        d.at <= utc(outcome.at),
                     )
                     .order_by(d.at.desc(), d.id.desc())
                     .limit(1)
@@ -252,7 +247,7 @@ class AuditStore:
                     {
                         "account": self.account,
                         "ticket_id": outcome.ticket_id,
-                        "at": _utc(outcome.at),
+                        "at": utc(outcome.at),
                         "run_id": outcome.run_id,
                         "source": outcome.source,
                         "field": name,
@@ -271,7 +266,7 @@ class AuditStore:
                         self.dialect,
                         corrections,
                         found,
-                        ("account", "ticket_id", "field", "source", "run_id"),
+                        CORRECTIONS.identity,
                     ),
                     found,
                 )
@@ -293,7 +288,7 @@ class AuditStore:
         """A lead's accept or correct of one field of a decision; returns the review's id.
         A correction (a value other than ticketbot's) also counts as a correction of the
         field, for the agreement figures and for ``learn``."""
-        moment = _utc(at) or datetime.now(UTC)
+        moment = utc(at) or datetime.now(UTC)
         row = {
             "account": self.account,
             "decision_id": decision_id,
@@ -337,7 +332,7 @@ class AuditStore:
     def prune(self, before: datetime) -> dict[str, int]:
         """Delete this account's rows older than ``before`` (the logs' retention); returns
         the rows deleted per table."""
-        cutoff = _utc(before)
+        cutoff = utc(before)
         deleted: dict[str, int] = {}
         with self._writing() as conn:
             for table, column in (
@@ -364,9 +359,9 @@ class AuditStore:
         if not rows:
             return
         with self._writing() as conn:
-            for chunk in _chunks(_with_account(rows, self.account)):
+            for chunk in chunks(with_account(rows, self.account)):
                 # Rows of one statement must have the same columns: group by shape.
-                for shape in _by_shape(chunk):
+                for shape in by_shape(chunk):
                     conn.execute(_upsert_statement(self.dialect, table, shape, keys), shape)
 
     # -- reading (queries.py) --------------------------------------------------------------
@@ -498,33 +493,6 @@ def _upsert_statement(
     return lite.on_conflict_do_update(
         index_elements=list(keys), set_={name: lite.excluded[name] for name in columns}
     )
-
-
-def _with_account(rows: Iterable[Mapping[str, Any]], account: str) -> list[dict[str, Any]]:
-    out = []
-    for row in rows:
-        item = dict(row)
-        item.setdefault("account", account)
-        for key in ("at", "started_at", "finished_at"):
-            if isinstance(item.get(key), datetime):
-                item[key] = _utc(item[key])
-        out.append(item)
-    return out
-
-
-def _by_shape(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        shapes.setdefault(tuple(sorted(row)), []).append(row)
-    return list(shapes.values())
-
-
-_T = TypeVar("_T")
-
-
-def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 __all__ = [

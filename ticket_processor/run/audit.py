@@ -17,14 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from ..audit.feed import AuditFeed
-from ..audit.store import AuditStore, AuditStoreError
+from ..audit.feed import AuditFeed, AuditWriter
+from ..audit.upgrade import open_writer as open_embedded
+from ..audit.writer import AuditStoreError
 from ..common.eventlog import EventLog, new_run_id
 from ..models import WriteJournal, WriteOutcome
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..audit.store import AuditStore
 
 
 class DecisionSink(Protocol):
@@ -78,10 +82,21 @@ def audit_account(settings: Settings) -> str:
 def open_store(settings: Settings, *, account: str | None = None) -> AuditStore:
     """The store the settings name, opened (and upgraded) for ``account`` (default: the
     configured helpdesk's)."""
+    from ..audit.store import AuditStore  # SQLAlchemy: for the commands that read the store
+
     url = settings.database_url.get_secret_value() if settings.database_url else None
     return AuditStore.open(
         url, state_dir=settings.state_dir, account=account or audit_account(settings)
     )
+
+
+def open_writer(settings: Settings) -> AuditWriter:
+    """What a run's feed writes through: the embedded store through ``sqlite3`` alone (its
+    schema created or upgraded first, in a child process, when it is behind), PostgreSQL
+    through ``AuditStore``."""
+    if settings.database_url is None or not settings.database_url.get_secret_value():
+        return open_embedded(settings.state_dir, account=audit_account(settings))
+    return open_store(settings)
 
 
 def mode_of(*, dry_run: bool, shadow: bool) -> str:
@@ -96,7 +111,7 @@ def open_audit(settings: Settings, log: EventLog, *, run_id: str, mode: str) -> 
     if mode == "dry-run" and settings.database_url is None and not settings.state_dir.exists():
         return None
     try:
-        store = open_store(settings)
+        store = open_writer(settings)
     except AuditStoreError as exc:
         log.emit("audit_unavailable", level="warning", reason=str(exc))
         return None

@@ -33,13 +33,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING
 
 from ..common.atomic import open_state_file, prepare_directory
 from ..errors import TicketBotError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,10 @@ class AdvisoryClaims:
 
     @contextmanager
     def hold(self, ticket_ids: Iterable[int]) -> Iterator[None]:
+        # Here, not at the top: a run on the state directory's claims never loads SQLAlchemy.
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
         keys = sorted({_advisory_key(i) for i in ticket_ids})
         try:
             connection = self.engine.connect()

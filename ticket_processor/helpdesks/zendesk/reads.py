@@ -65,6 +65,9 @@ def incremental_pages(
         after_cursor = str(after) if after else None
         # A page without a cursor to go on from is the last one, whatever it claims.
         end = bool(body.get("end_of_stream")) or after_cursor is None
+        # The decoded JSON (several times the parsed tickets' memory) goes before the page
+        # is handed on: kept in this frame, it lived while the run worked the whole page.
+        del body
         yield ExportPage(tickets, after_cursor, end, malformed)
         if end:
             return

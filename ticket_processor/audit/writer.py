@@ -1,0 +1,449 @@
+"""``SqliteWriter``: a run's writer of the embedded audit store, on the standard library's
+``sqlite3`` alone.
+
+    writer = open_writer(Path(".ticketbot"), account="zendesk:acme.zendesk.com")  # upgrade.py
+    writer.upsert_decisions([{...}])  # what ``AuditStore.upsert_decisions`` takes
+    writer.close()
+
+A run writes the store as it goes (``feed.AuditFeed``) and reads nothing back but the decision
+an outcome marks. SQLAlchemy (``store.AuditStore``) would cost each run ~26 MB for that, so the
+run's feed writes the SQLite file through this class instead; SQLAlchemy and Alembic stay the
+store's schema owner and serve every reader (the report, the dashboard, ``audit import``) and
+PostgreSQL.
+
+The rows are the ones ``AuditStore`` writes, value for value: the same ``INSERT ... ON
+CONFLICT (identity) DO UPDATE`` of the columns given, times as SQLAlchemy's SQLite dialect keeps
+them (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC), booleans as 1 / 0, JSON as ``json.dumps`` (a
+``None`` as ``null``), floats as floats; each write one ``BEGIN IMMEDIATE`` transaction, with
+the same ``busy_timeout``, WAL and ``synchronous=NORMAL``. ``TABLES`` names each table's columns
+and identity; a test holds them to ``schema.metadata``.
+
+The schema must be at this version's head before anything is written: ``upgrade.open_writer``
+reads ``alembic_version`` (``schema_version``) and, when it is missing or another version,
+upgrades the store in a child process through ``AuditStore.open`` first.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from ..errors import TicketBotError
+from .rows import Outcome
+from .values import LABEL_FIELDS
+
+FILE_NAME = "audit.sqlite3"
+# The schema this code reads and writes: the newest migration in ``migrations/versions``
+# (a test checks the two agree).
+SCHEMA_VERSION = "0003"
+BUSY_TIMEOUT_MS = 30_000
+# Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.
+CHUNK = 200
+
+
+class AuditStoreError(TicketBotError):
+    """The audit store could not be opened, upgraded, read or written."""
+
+
+# How a column's value is stored (SQLAlchemy's type on SQLite): as given, a time, a boolean,
+# JSON text or a float.
+PLAIN: Final = "plain"
+TIME: Final = "time"
+BOOLEAN: Final = "boolean"
+JSON: Final = "json"
+FLOAT: Final = "float"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table the writer writes: its identity (the unique constraint an upsert meets) and
+    every column but ``id``, with how its value is stored."""
+
+    name: str
+    identity: tuple[str, ...]
+    columns: Mapping[str, str]
+
+
+def _columns(*plain: str, **kinds: str) -> dict[str, str]:
+    return {**dict.fromkeys(plain, PLAIN), **kinds}
+
+
+RUNS = Table(
+    "runs",
+    ("account", "run_id"),
+    {
+        **_columns("account", "run_id", "helpdesk", "mode"),
+        "started_at": TIME,
+        "finished_at": TIME,
+        **_columns("status", "exit_code", "tickets_seen", "triaged", "failed", "skipped"),
+        **_columns("fallback", cost_usd=FLOAT),
+        **_columns("engine", "version", started=JSON, summary=JSON),
+    },
+)
+DECISIONS = Table(
+    "decisions",
+    ("account", "run_id", "ticket_id", "message_id"),
+    {
+        **_columns("account", "run_id", "ticket_id", "message_id", at=TIME),
+        **_columns("helpdesk", "mode", "kind", "status", "subject", "engine", "model"),
+        "fallback": BOOLEAN,
+        **_columns(*LABEL_FIELDS, confidence=FLOAT),
+        **{f"{name}_confidence": FLOAT for name in LABEL_FIELDS},
+        **{f"{name}_decision": PLAIN for name in LABEL_FIELDS},
+        **_columns("decision", field_confidence=JSON, field_decisions=JSON, route=JSON),
+        **_columns(escalated=BOOLEAN, articles=JSON, fields=JSON),
+        **_columns("answer", "answer_state", tags=JSON),
+        **_columns("priority", "previous_priority", "group_id", "group_name", "note_id"),
+        **_columns("reply_id", "ticket_url", "error", corrected=BOOLEAN),
+        **_columns("reviewed", "outcome", event=JSON),
+    },
+)
+WRITES = Table(
+    "writes",
+    ("account", "run_id", "ticket_id", "message_id", "kind"),
+    {
+        **_columns("account", "run_id", "ticket_id", "message_id", at=TIME),
+        **_columns("helpdesk", "kind", ok=BOOLEAN, tags_added=JSON, tags_removed=JSON),
+        **_columns("priority", "group_id", fields=JSON, note=BOOLEAN),
+        **_columns("note_id", "reply_id", "error"),
+    },
+)
+REVERTS = Table(
+    "reverts",
+    ("account", "run_id", "reverted_run_id", "ticket_id"),
+    _columns("account", "run_id", "reverted_run_id", "ticket_id", at=TIME, ok=BOOLEAN, detail=JSON),
+)
+CORRECTIONS = Table(
+    "corrections",
+    ("account", "ticket_id", "field", "source", "run_id"),
+    {
+        **_columns("account", "ticket_id", "run_id", "source", "field", at=TIME),
+        **_columns("ticketbot", "agent", agreed=BOOLEAN),
+    },
+)
+REVIEWS = Table(
+    "reviews",
+    (),
+    {
+        **_columns("account", "decision_id", "ticket_id", "reviewer", "action", at=TIME),
+        **_columns("field", "ticketbot", "value", "run_id", written=BOOLEAN),
+    },
+)
+TABLES: Final = {t.name: t for t in (RUNS, DECISIONS, WRITES, REVERTS, CORRECTIONS, REVIEWS)}
+# What ``prune`` deletes, by which time: the same tables and order as ``AuditStore.prune``.
+PRUNED: Final = (
+    ("decisions", "at"),
+    ("writes", "at"),
+    ("reverts", "at"),
+    ("corrections", "at"),
+    ("reviews", "at"),
+    ("runs", "started_at"),
+)
+
+
+class SqliteWriter:
+    """The embedded store, for a run's feed: ``upsert_runs`` / ``upsert_decisions`` /
+    ``upsert_writes`` / ``record_outcome`` / ``prune`` as ``AuditStore`` has them.
+    Thread-safe: one connection, one writer at a time."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path, *, account: str = "") -> None:
+        self.path = Path(path)
+        self.account = account
+        self.where = f"sqlite:///{self.path}"
+        self._lock = threading.Lock()
+        self._conn = _connect(self.path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SqliteWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, ``BEGIN IMMEDIATE``: one writer across processes."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise AuditStoreError(
+                    f"cannot write the audit store {self.where}: {_reason(exc)}"
+                ) from None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except (sqlite3.Error, ValueError, TypeError) as exc:
+                # A value SQLAlchemy would refuse (not a time, not a boolean) fails the same.
+                _rollback(conn)
+                raise AuditStoreError(
+                    f"cannot write the audit store {self.where}: {_reason(exc)}"
+                ) from None
+            except BaseException:
+                _rollback(conn)
+                raise
+
+    def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._upsert(RUNS, rows)
+
+    def upsert_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._upsert(DECISIONS, rows)
+
+    def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """As ``AuditStore.upsert_writes``: an answer sent also marks the ticket's decisions
+        whose answer was planned to be sent as ``sent``, with the reply's id."""
+        self._upsert(WRITES, rows)
+        sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
+        if not sent:
+            return
+        with self._writing() as conn:
+            for row in sent:
+                conn.execute(
+                    "UPDATE decisions SET answer_state = 'sent', reply_id = ? WHERE account = ?"
+                    " AND ticket_id = ? AND answer_state = 'planned'",
+                    (row.get("reply_id"), row.get("account", self.account), row["ticket_id"]),
+                )
+
+    def _upsert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        with self._writing() as conn:
+            _execute_upserts(conn, table, with_account(rows, self.account))
+
+    def record_outcome(self, outcome: Outcome) -> None:
+        """As ``AuditStore.record_outcome``: mark the latest decision the ticket had by then,
+        and a correction row per label the agents left, agreed or not."""
+        statuses = ("shadow",) if outcome.source == "shadow" else ("written", "unchanged")
+        marks = ", ".join("?" for _ in statuses)
+        latest = (
+            'SELECT * FROM "decisions" WHERE "account" = ? AND "ticket_id" = ? AND "kind" = ? '  # noqa: S608 - placeholders only
+            f'AND "status" IN ({marks}) AND "at" <= ? ORDER BY "at" DESC, "id" DESC LIMIT 1'
+        )
+        at = utc(outcome.at)
+        with self._writing() as conn:
+            cursor = conn.execute(
+                latest,
+                (self.account, outcome.ticket_id, "triage", *statuses, _bind(TIME, at)),
+            )
+            found_row = cursor.fetchone()
+            if found_row is None:
+                return
+            names = [column[0] for column in cursor.description]
+            row = dict(zip(names, found_row, strict=True))
+            found = []
+            for name, agent in sorted(outcome.labels.items()):
+                ours = _read(name, row[name]) if name in row else None
+                if ours is None:
+                    continue
+                found.append(
+                    {
+                        "account": self.account,
+                        "ticket_id": outcome.ticket_id,
+                        "at": at,
+                        "run_id": outcome.run_id,
+                        "source": outcome.source,
+                        "field": name,
+                        "ticketbot": str(ours),
+                        "agent": agent,
+                        "agreed": str(ours) == agent,
+                    }
+                )
+            values: dict[str, Any] = {"outcome": outcome.status or "solved"}
+            if any(not item["agreed"] for item in found):
+                values["corrected"] = True
+            assignments = ", ".join(f'"{name}" = ?' for name in values)
+            conn.execute(
+                f'UPDATE "decisions" SET {assignments} WHERE "id" = ?',  # noqa: S608 - fixed names
+                (*(_bind(DECISIONS.columns[n], v) for n, v in values.items()), row["id"]),
+            )
+            if found:
+                _execute_upserts(conn, CORRECTIONS, found)
+
+    def prune(self, before: datetime) -> dict[str, int]:
+        """As ``AuditStore.prune``: this account's rows older than ``before`` go."""
+        cutoff = _bind(TIME, utc(before))
+        deleted: dict[str, int] = {}
+        with self._writing() as conn:
+            for name, column in PRUNED:
+                cursor = conn.execute(
+                    f'DELETE FROM "{name}" WHERE "account" = ? AND "{column}" < ?',  # noqa: S608
+                    (self.account, cutoff),
+                )
+                deleted[name] = max(int(cursor.rowcount), 0)
+            conn.execute("PRAGMA optimize")
+        return deleted
+
+
+# -- the schema's version -------------------------------------------------------------------------
+
+
+def schema_version(path: Path) -> str | None:
+    """The version ``alembic_version`` names (None: no schema yet), read with ``sqlite3``."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        known = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        if known is None:
+            return None
+        value = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(value[0]) if value is not None and value[0] is not None else None
+    finally:
+        conn.close()
+
+
+# -- values as SQLAlchemy's SQLite dialect stores them -----------------------------------------
+
+_TIME_FORMAT = (
+    "{0.year:04d}-{0.month:02d}-{0.day:02d} "
+    "{0.hour:02d}:{0.minute:02d}:{0.second:02d}.{0.microsecond:06d}"
+)
+
+
+def _bind(kind: str, value: Any) -> Any:
+    if kind == JSON:
+        return json.dumps(value)  # None too: SQLAlchemy's JSON stores it as ``null``
+    if value is None or kind == PLAIN:
+        return value
+    if kind == TIME:
+        if isinstance(value, datetime):
+            return _TIME_FORMAT.format(value)
+        if isinstance(value, date):
+            return f"{value.year:04d}-{value.month:02d}-{value.day:02d} 00:00:00.000000"
+        raise TypeError(
+            "SQLite DateTime type only accepts Python datetime and date objects as input."
+        )
+    if kind == BOOLEAN:
+        if value not in (True, False):
+            raise TypeError(f"Not a boolean value: {value!r}")
+        return int(value)
+    return float(value)  # FLOAT
+
+
+def _read(name: str, value: Any) -> Any:
+    """A stored decision's value as SQLAlchemy reads it back."""
+    kind = DECISIONS.columns.get(name, PLAIN)
+    if value is None:
+        return None
+    if kind == JSON:
+        return json.loads(value)
+    if kind == BOOLEAN:
+        return bool(value)
+    if kind == TIME:
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _execute_upserts(
+    conn: sqlite3.Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    for chunk in chunks(rows):
+        # Rows of one statement must have the same columns: group by shape.
+        for shape in by_shape(chunk):
+            names = list(shape[0])
+            unknown = [name for name in names if name not in table.columns]
+            if unknown:
+                raise ValueError(f"no column {unknown[0]!r} in table {table.name!r}")
+            kinds = [table.columns[name] for name in names]
+            values = [
+                [_bind(kind, row[name]) for name, kind in zip(names, kinds, strict=True)]
+                for row in shape
+            ]
+            conn.executemany(upsert_sql(table, names), values)
+
+
+def upsert_sql(table: Table, names: Sequence[str]) -> str:
+    """``INSERT ... ON CONFLICT (identity) DO UPDATE`` of the columns given that are not the
+    identity (``DO NOTHING`` when there are none), as ``AuditStore``'s statement."""
+    quoted = ", ".join(f'"{name}"' for name in names)
+    marks = ", ".join("?" for _ in names)
+    keys = ", ".join(f'"{name}"' for name in table.identity)
+    update = [name for name in names if name not in table.identity and name != "id"]
+    action = (
+        "DO UPDATE SET " + ", ".join(f'"{name}" = excluded."{name}"' for name in update)
+        if update
+        else "DO NOTHING"
+    )
+    return (
+        f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks}) '  # noqa: S608 - fixed names
+        f"ON CONFLICT ({keys}) {action}"
+    )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit at the driver: ``_writing`` says BEGIN IMMEDIATE itself.
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the connection is gone; the transaction with it
+
+
+def _reason(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+# -- shared with ``AuditStore`` ----------------------------------------------------------------
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def with_account(rows: Iterable[Mapping[str, Any]], account: str) -> list[dict[str, Any]]:
+    """Each row with the account (unless it names one) and its times in UTC."""
+    out = []
+    for row in rows:
+        item = dict(row)
+        item.setdefault("account", account)
+        for key in ("at", "started_at", "finished_at"):
+            if isinstance(item.get(key), datetime):
+                item[key] = utc(item[key])
+        out.append(item)
+    return out
+
+
+def by_shape(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    return list(shapes.values())
+
+
+_T = TypeVar("_T")
+
+
+def chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
