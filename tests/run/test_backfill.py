@@ -203,16 +203,18 @@ def test_without_a_batch_api_it_waits_out_the_export_window(
 def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # --no-batch although the endpoint has a Batch API; a slow LLM, one worker, a 1 s budget.
+    # --no-batch although the endpoint has a Batch API; a slow LLM, one worker, a 3 s budget:
+    # room to start on a loaded machine (a first run also creates the audit store, in a child
+    # process), and 5 of the 10 tickets at most.
     with (
         serve_desk(KINDS["zendesk"], unlimited=True) as desk,
-        serve_in_thread(StandinConfig(seed=7, latency_s=0.25, latency_jitter=0.0)) as llm,
+        serve_in_thread(StandinConfig(seed=7, latency_s=0.6, latency_jitter=0.0)) as llm,
     ):
         configure(monkeypatch, tmp_path, desk.env(), llm.url)
         monkeypatch.setenv("TICKETBOT_WORKERS", "1")
         ids = desk.create([*BACKLOG, *BACKLOG])
 
-        stopped = backfill("--since", "7d", "--no-batch", "--max-runtime", "1")
+        stopped = backfill("--since", "7d", "--no-batch", "--max-runtime", "3")
         assert stopped.exit_code == 0, stopped.output
         assert "backfill paused (max_runtime)" in stopped.output
         assert (tmp_path / "state" / "backfill.json").is_file()  # where to go on from
