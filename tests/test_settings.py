@@ -34,6 +34,17 @@ def test_zendesk_url_overrides_subdomain() -> None:
     assert only_sub.desk.base_url == "https://acme.zendesk.com"
 
 
+def test_a_value_outside_a_pattern_is_told_in_words_not_as_the_pattern() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TICKETBOT_INCIDENT_FOLLOW": "gruop"}, env_file=None)
+    said = str(info.value)
+    assert "'gruop' is not a value it takes (group,priority, group, priority or none)" in said
+    assert "^(" not in said
+    with pytest.raises(ConfigError, match="lower-case letters, digits or underscores"):
+        load_settings({"TICKETBOT_TAG_PREFIX": "BAD-x"}, env_file=None)
+    assert load_settings({"TICKETBOT_INCIDENT_FOLLOW": "priority, group"}, env_file=None)
+
+
 def test_error_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="TICKETBOT_WORKERS"):
         load_settings({"TICKETBOT_WORKERS": "many"}, env_file=None)

@@ -130,7 +130,10 @@ _HINTS: dict[str, str] = {
     "TICKETBOT_MODEL": "a comma-separated list such as gpt-4o-mini,llama3.1",
     "TICKETBOT_KB_MAX_AGE": "seconds, or a number with s, m, h or d such as 24h",
     "TICKETBOT_INCIDENT_WINDOW": "seconds, or a number with s, m, h or d such as 7d",
+    "TICKETBOT_INCIDENT_FOLLOW": "group,priority, group, priority or none",
+    "TICKETBOT_TAG_PREFIX": "up to 20 lower-case letters, digits or underscores",
 }
+_FOLLOW = r"^(none|(group|priority)(, ?(group|priority))?)$"
 
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -337,8 +340,7 @@ class Settings(BaseModel):
     # The triage API's bearer token.
     serve_token: SecretStr | None = None
     # -- many tickets about one thing (ticket_processor/incidents) --
-    # Group a burst of reports from different customers into one incident, and flag a
-    # customer's repeat ticket; off by default: it changes tickets' type and links.
+    # Incidents and repeat tickets: off by default, as it changes tickets' type and links.
     incidents: bool = False
     # How far back the recent tickets are remembered (seconds; also 12h, 7d).
     incident_window: Annotated[
@@ -347,9 +349,7 @@ class Settings(BaseModel):
     # Merge a repeat ticket into the earlier one (the helpdesk's merge), not only flag it.
     auto_merge: bool = False
     # What a linked report takes from its incident's problem or tracker ticket.
-    incident_follow: Annotated[
-        str, Field(pattern=r"^(none|(group|priority)(, ?(group|priority))?)$")
-    ] = "group,priority"
+    incident_follow: Annotated[str, Field(pattern=_FOLLOW)] = "group,priority"
 
     @field_validator("models", mode="before")
     @classmethod
@@ -543,7 +543,10 @@ def _describe(exc: ValidationError) -> list[str]:
         field = str(error["loc"][0]) if error["loc"] else "?"
         var = ENV_VARS.get(field, field)
         hint = _HINTS.get(var)
-        message = f"{var}: {plain_message(str(error['msg']))}"
+        said = str(error["msg"])  # a pattern is no help to a reader: the hint says it
+        if error["type"] == "string_pattern_mismatch":
+            said = f"{error['input']!r} is not a value it takes"
+        message = f"{var}: {plain_message(said)}"
         lines.append(f"{message} ({hint})" if hint else message)
     return lines
 
