@@ -85,9 +85,16 @@ def open_store(settings: Settings, *, account: str | None = None) -> AuditStore:
     from ..audit.store import AuditStore  # SQLAlchemy: for the commands that read the store
 
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    return AuditStore.open(
+    store = AuditStore.open(
         url, state_dir=settings.state_dir, account=account or audit_account(settings)
     )
+    if account is None and ":" not in store.account:
+        # No helpdesk host configured (the dashboard or report over a copied state directory):
+        # the one account of that kind the store holds, rather than an empty view.
+        found = [a for a in store.accounts() if a.partition(":")[0] == store.account]
+        if len(found) == 1:
+            store.account = found[0]
+    return store
 
 
 def open_writer(settings: Settings) -> AuditWriter:
