@@ -280,6 +280,30 @@ def test_a_store_of_a_newer_version_is_refused_with_the_reason(tmp_path: Path) -
         open_writer(tmp_path, account=ACCOUNT)
 
 
+def test_the_upgrade_child_is_this_package_whatever_the_working_directory_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A checkout of another version (or a planted package) where ticketbot is started: the
+    # child that creates the store imports this package, as the run did.
+    decoy = tmp_path / "cwd" / "ticket_processor"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('the decoy package was imported')\n")
+    monkeypatch.chdir(decoy.parent)
+    state = tmp_path / "state"
+    with open_writer(state, account=ACCOUNT) as writer:
+        writer.upsert_decisions([{"run_id": RUN, "ticket_id": 1, "at": NOW}])
+    assert schema_version(state / FILE_NAME) == SCHEMA_VERSION
+
+
+def test_the_writers_page_cache_is_small(tmp_path: Path) -> None:
+    # A run appends; SQLite's default 2 MB page cache was 1.5 MB of its peak memory.
+    from ticket_processor.audit.writer import CACHE_KIB
+
+    with open_writer(tmp_path, account=ACCOUNT) as writer:
+        assert writer._conn.execute("PRAGMA cache_size").fetchone() == (-CACHE_KIB,)
+    assert CACHE_KIB <= 256
+
+
 Call = tuple[str, tuple[Any, ...]]
 
 

@@ -5,8 +5,8 @@ upgraded in a child process when it is not.
 
 ``open_writer`` reads the version with ``sqlite3`` (``writer.schema_version``); only when the
 store is missing or at another version does it run ``AuditStore.open`` (SQLAlchemy and Alembic,
-which create or upgrade the schema under their lock) in a process of its own, started with
-``multiprocessing``'s *spawn*: the run itself never imports either, not even on its first
+which create or upgrade the schema under their lock) in a process of its own, a fresh
+interpreter of this package: the run itself never imports either, not even on its first
 run. A store the child cannot bring to the head (a newer ticketbot's, a full disk) is an
 ``AuditStoreError`` with the child's reason, as ``AuditStore.open`` would have said it.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from .writer import FILE_NAME, SCHEMA_VERSION, AuditStoreError, SqliteWriter, schema_version
 
@@ -41,45 +40,59 @@ def open_writer(state_dir: Path, *, account: str = "") -> SqliteWriter:
 
 def upgrade_in_child(state_dir: Path, where: str) -> None:
     """Create or upgrade the store through ``AuditStore.open`` (SQLAlchemy, Alembic) in a
-    spawned process: this process imports neither. Raises ``AuditStoreError`` with the
-    child's reason when it fails."""
-    import multiprocessing  # here: only a first run (or an upgrade) starts a process
+    child interpreter of this very package: this process imports neither (nor
+    ``multiprocessing``, whose *spawn* cost a first run 1 MB). Raises ``AuditStoreError`` with
+    the child's reason when it fails."""
+    import subprocess
+    import sys
 
-    context = multiprocessing.get_context("spawn")
-    reader, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_upgrade, args=(str(state_dir), sender), name="ticketbot-audit-upgrade"
-    )
-    child.start()
-    sender.close()
+    # This very package first, whatever the working directory holds.
+    package_root = str(Path(__file__).resolve().parents[2])
     try:
-        message: object = reader.recv()
-    except EOFError:  # the child died before it could say (its traceback is on stderr)
-        message = EOFError
-    finally:
-        reader.close()
-        child.join()
-    if isinstance(message, str):
-        raise AuditStoreError(message)
-    if message is not None or child.exitcode != 0:
-        raise AuditStoreError(
-            f"cannot open the audit store {where}: the schema's upgrade failed "
-            f"(its process's exit code {child.exitcode})"
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, package_root, str(state_dir)],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
+    except OSError as exc:
+        raise AuditStoreError(
+            f"cannot open the audit store {where}: cannot start the schema's upgrade: {exc}"
+        ) from None
+    said = done.stdout.decode("utf-8", "replace").strip().splitlines()
+    if done.returncode == 0 and said and said[-1] == OK:
+        return
+    reason = said[-1] if said and said[-1] != OK else ""
+    if reason.startswith(REASON):
+        raise AuditStoreError(reason[len(REASON) :])
+    raise AuditStoreError(
+        f"cannot open the audit store {where}: the schema's upgrade failed "
+        f"(its process's exit code {done.returncode})"
+    )
 
 
-def _upgrade(state_dir: str, sender: Any) -> None:
-    """The child's work: open (creating or upgrading) the store, say how it went."""
+CHILD = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from ticket_processor.audit.upgrade import upgrade; sys.exit(upgrade(sys.argv[2]))"
+)
+# What the child prints, one line: the store is at the head, or why not.
+OK = "ticketbot-audit-upgrade: ok"
+REASON = "ticketbot-audit-upgrade: "
+
+
+def upgrade(state_dir: str) -> int:
+    """The child's work (``CHILD``): open (creating or upgrading) the store, say how it went."""
     from .store import AuditStore  # SQLAlchemy and Alembic: in the child only
 
     try:
         AuditStore.open(None, state_dir=Path(state_dir)).close()
     except AuditStoreError as exc:
-        sender.send(str(exc))
+        print(REASON + " ".join(str(exc).split()), flush=True)
+        return 1
     except Exception as exc:  # noqa: BLE001 - Alembic's own (a store of a newer version): said
         where = f"sqlite:///{Path(state_dir) / FILE_NAME}"
-        sender.send(f"cannot open the audit store {where}: {type(exc).__name__}: {exc}")
-    else:
-        sender.send(None)
-    finally:
-        sender.close()
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"{REASON}cannot open the audit store {where}: {detail}", flush=True)
+        return 1
+    print(OK, flush=True)
+    return 0
