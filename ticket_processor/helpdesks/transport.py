@@ -36,6 +36,8 @@ successful answer; plus its auth and base URL. ``helpdesks/zendesk/wire.py`` and
 
 from __future__ import annotations
 
+import codecs
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -180,6 +182,23 @@ def _reached_server(exc: requests.RequestException) -> bool:
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return not isinstance(reason, NewConnectionError)
+
+
+def decode_json(response: requests.Response) -> Any:
+    """A JSON answer's body, decoded as ``Response.json()`` does but holding the answer once:
+    its bytes are let go as soon as they are text (a 1,000-ticket export page is megabytes,
+    and was held as bytes, as text and decoded at once). ``ValueError`` when it is not JSON."""
+    content = response.content
+    declared = (response.encoding or "utf-8").lower().replace("_", "-")
+    if declared not in ("utf-8", "utf8") or content[:3] == codecs.BOM_UTF8:
+        return response.json()  # another charset, or a BOM: requests' own reading
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return response.json()  # UTF-16 or -32: requests guesses which
+    del content
+    response._content = None
+    return json.loads(text)
 
 
 def _json_body(response: requests.Response) -> Any:
@@ -449,7 +468,7 @@ class HelpdeskTransport(Generic[T]):
             body = None
         else:
             try:
-                body = response.json()
+                body = decode_json(response)
             except ValueError as exc:
                 if not replay_safe:
                     raise WriteOutcomeUnknown(

@@ -445,3 +445,20 @@ def test_create_many_returns_new_ids(sandbox: RunningSandbox, client: ZendeskCli
     assert sandbox.store.get(created)["subject"] == "a"
     with pytest.raises(ValueError, match="at most 100"):
         client.create_many([{"subject": "x"}] * 101)
+
+
+def test_a_page_is_parsed_letting_its_decoded_json_go() -> None:
+    # The export page's decoded objects go one by one as their tickets are made, so a
+    # 1,000-ticket page is not held twice; what is parsed, and what is malformed, is unchanged.
+    from ticket_processor.helpdesks.zendesk.records import parse_tickets
+
+    items: list[Any] = [
+        {"id": 1, "subject": "a", "description": "x", "status": "new", "tags": ["t"]},
+        "not an object",
+        {"id": "not a number"},
+        {"id": 2, "subject": "b", "description": "y", "status": "open", "tags": []},
+    ]
+    tickets, malformed = parse_tickets(items)
+    assert items == []
+    assert [t.id for t in tickets] == [1, 2]
+    assert malformed == [{"value": "not an object"}, {"id": "not a number"}]

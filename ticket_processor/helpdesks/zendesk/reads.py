@@ -60,14 +60,16 @@ def incremental_pages(
             if exc.status_code == 403:
                 raise _forbidden(exc) from exc
             raise
-        tickets, malformed = parse_tickets(body.get("tickets"))
         after = body.get("after_cursor")
         after_cursor = str(after) if after else None
         # A page without a cursor to go on from is the last one, whatever it claims.
         end = bool(body.get("end_of_stream")) or after_cursor is None
-        # The decoded JSON (several times the parsed tickets' memory) goes before the page
-        # is handed on: kept in this frame, it lived while the run worked the whole page.
+        # The decoded JSON (several times the parsed tickets' memory) goes while the page is
+        # parsed, not after it is worked: ``parse_tickets`` empties the list it is given.
+        items = body.pop("tickets", None)
         del body
+        tickets, malformed = parse_tickets(items)
+        del items
         yield ExportPage(tickets, after_cursor, end, malformed)
         if end:
             return
