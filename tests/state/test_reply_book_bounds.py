@@ -87,3 +87,30 @@ def test_an_older_file_of_entries_is_read_and_written_back_as_rows(tmp_path: Pat
     saved = json.loads((tmp_path / "replies.json").read_text("utf-8"))
     assert saved["tickets"] == {}
     assert saved["rows"] == {"8": [None, 40, "neutral", int(NOW)]}  # 7: an old write, dropped
+
+
+def test_the_tickets_of_one_write_batch_share_one_row(tmp_path: Path) -> None:
+    # A run over a backlog writes its tickets in batches stamped alike: one row object for the
+    # batch, not a tuple, a string and an int per ticket (~1 MB every 10,000 tickets).
+    clock = Clock(NOW)
+    book = ReplyBook(RunLedger(tmp_path), "zendesk", clock=clock)
+    for ticket_id in range(1, 101):
+        book.wrote(ticket_id, "".join(["2026-11-24T10:00:00", "Z"]))  # a new string each time
+    clock.now += 1
+    for ticket_id in range(101, 201):
+        book.wrote(ticket_id, "2026-11-24T10:00:01Z")
+    rows = {id(book._rows[ticket_id]) for ticket_id in range(1, 201)}
+    assert len(rows) == 2
+    # Shared rows are still each ticket's own: a reply judged on one changes no other.
+    book.answered(7, 70, ("negative",), "2026-11-24T10:05:00Z")
+    seven, eight = book.entry(7), book.entry(8)
+    assert seven is not None
+    assert eight is not None
+    assert (seven.answered, seven.written) == (70, "2026-11-24T10:05:00Z")
+    assert (eight.answered, eight.written, eight.trend) == (None, "2026-11-24T10:00:00Z", [])
+    book.save()
+    again = ReplyBook(RunLedger(tmp_path), "zendesk", clock=clock)
+    assert again.written(150) == "2026-11-24T10:00:01Z"
+    judged = again.entry(7)
+    assert judged is not None
+    assert judged.answered == 70

@@ -58,6 +58,7 @@ class ReplyBook:
             found = None  # another helpdesk's ids mean nothing here
         self._cursor = found.cursor if found is not None else None
         self._rows: dict[int, ReplyRow] = {}
+        self._last_written: ReplyRow | None = None
         if found is not None:
             self._rows.update((int(k), _row(v)) for k, v in found.tickets.items())
             self._rows.update((int(k), v) for k, v in found.rows.items())
@@ -101,7 +102,12 @@ class ReplyBook:
         """ticketbot wrote the ticket (a first triage or a reply's change)."""
         with self._lock:
             _, answered, trend, _ = self._rows.get(ticket_id) or (None, None, "", 0)
-            self._rows[ticket_id] = (updated_at, answered, trend, int(self._clock()))
+            row = (updated_at, answered, trend, int(self._clock()))
+            # The tickets of one write batch are stamped alike: they share one row, so a run
+            # over a backlog holds a dict entry a ticket, not a tuple, a string and an int.
+            if row == self._last_written:
+                row = self._last_written
+            self._rows[ticket_id] = self._last_written = row
 
     def answered(
         self, ticket_id: int, reply_id: int, trend: Sequence[str], updated_at: str | None = None
