@@ -15,17 +15,9 @@ from ticket_processor.cli import app
 from ticket_processor.common.eventlog import EventLog
 from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.report.aggregate import (
-    DEFAULT_PRICES,
-    Report,
-    build_report,
-    parse_prices,
-    parse_since,
-    percentile,
-    price_for,
-    pricer,
-)
+from ticket_processor.report.aggregate import Report, build_report, parse_since, percentile
 from ticket_processor.report.html import render_html
+from ticket_processor.report.prices import DEFAULT_PRICES, parse_prices, price_for, pricer
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

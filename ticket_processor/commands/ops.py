@@ -160,9 +160,10 @@ def report(
     from dataclasses import replace
 
     from ..common.eventlog import read_events
-    from ..report.aggregate import DEFAULT_PRICES, build_report, parse_prices, parse_since
+    from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
     from ..report.incidents import incident_lines
+    from ..report.prices import DEFAULT_PRICES, parse_prices
     from ..report.stored import with_logged
     from ..report.table import print_report
     from ..report.trends import trends

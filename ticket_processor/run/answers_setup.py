@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from ..answers.book import AnswerBook
-from ..answers.calibration import load_calibration
-from ..answers.deliver import AnswerDesk
-from ..answers.plan import Writer
 from ..answers.policy import AnswersPolicy, parse_policy
 from ..common.atomic import read_config_bytes
 from ..errors import ConfigError, TicketBotError
-from ..kb.index import ArticleIndex
 from ..models import Helpdesk
 from ..settings import Settings
 from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
-from .answering import RunAnswers
+
+if TYPE_CHECKING:
+    from ..answers.plan import Writer
+    from ..kb.index import ArticleIndex
+    from .answering import RunAnswers
 
 
 def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
@@ -68,6 +67,12 @@ def build_answers(
     policy = read_policy(settings, taxonomy)
     if not policy.enabled:
         return None, []
+    # The answering code only for a run that answers (most do not: answers are off by default).
+    from ..answers.book import AnswerBook
+    from ..answers.calibration import load_calibration
+    from ..answers.deliver import AnswerDesk
+    from .answering import RunAnswers
+
     if index is None or not index.available:
         return None, [
             "answers are on but the help-centre index is off (TICKETBOT_KB_SUGGESTIONS=0) "

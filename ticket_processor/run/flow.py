@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..answers.plan import TicketCues
 from ..errors import RunOutOfTime, StopRequested
 from ..models import Ticket, Triage, WriteBack, WriteOutcome
 from ..triage.prepare import PreparedTicket, prepare_ticket
@@ -29,6 +29,9 @@ from .record import RunRecorder
 from .scope import choose
 from .types import PlannedChange
 from .writer import Writer
+
+if TYPE_CHECKING:
+    from ..answers.plan import TicketCues
 
 
 @dataclass

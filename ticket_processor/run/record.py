@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..answers.vocab import AnswerPlan
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
@@ -28,6 +27,9 @@ from ..triage.confidence import field_decisions
 from .context import RunContext
 from .planner import routing_fields
 from .types import PlannedChange, RunSummary
+
+if TYPE_CHECKING:
+    from ..answers.vocab import AnswerPlan
 
 
 class RunRecorder:

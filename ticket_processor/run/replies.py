@@ -32,7 +32,6 @@ from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
 from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
-from ..triage.reply_kind import classify_reply
 from ..triage.reply_text import new_text
 from ..writeback.noted import note_id_of
 from ..writeback.planner import reply_writeback
@@ -193,6 +192,9 @@ class ReplyPass:
         reply = thread.replies[-1]
         opts = self.options
         text = new_text([m.body for m in thread.replies], max_tokens=opts.max_input_tokens)
+        # The reply classifier's cues (compiled patterns) only for a run that meets a reply.
+        from ..triage.reply_kind import classify_reply
+
         verdict = classify_reply(text, engine=self._reply_engine())
         triage = None
         if verdict.kind == "actionable":

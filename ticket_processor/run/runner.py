@@ -20,12 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from ..answers.plan import Writer
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, EventSink, new_run_id, prune_logs, read_events
@@ -34,7 +33,7 @@ from ..helpdesks.field_guard import FieldGuard
 from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
 from ..models import Helpdesk
-from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
+from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
@@ -65,6 +64,9 @@ from .scope import parse_scope
 from .signals import StopOnSignal
 from .types import RunOptions, RunSummary
 from .writer import WriteClaims
+
+if TYPE_CHECKING:
+    from ..answers.plan import Writer
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)

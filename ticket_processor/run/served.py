@@ -37,7 +37,7 @@ from typing import Any, Literal
 from ..common.eventlog import EventLog, new_run_id
 from ..kb.refresh import index_path, open_for_run
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
-from ..report.aggregate import DEFAULT_PRICES, parse_prices, pricer
+from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
