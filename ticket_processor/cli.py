@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from . import __version__
 from .commands.common import (
@@ -29,6 +28,7 @@ from .commands.common import (
     _ENV_FILE,
     err_console,
 )
+from .commands.console import escape
 from .exitcodes import ExitCode
 from .ops.arenas import tune_malloc
 

@@ -7,8 +7,9 @@
   when a ticket first needs it; a learned run does import it (so the check itself works).
 - a run without the features that need them imports neither prometheus-client (metrics not
   configured), RE2 (no fields file), nor SQLAlchemy and Alembic (the embedded audit store is
-  written through sqlite3, and created or upgraded in a child process); each came in at the
-  top of a module and cost the run memory.
+  written through sqlite3, and created or upgraded in a child process), nor rich (nothing is
+  drawn off a terminal), nor the answering code (answers off); each came in at the top of a
+  module and cost the run memory.
 - the analysis cache holds its entries packed; its file holds the same data as before (each
   entry now compact on one line inside the indented file).
 
@@ -206,10 +207,19 @@ def test_a_plain_run_leaves_the_optional_heavy_modules_alone(
         # ``ticketbot run`` builds the app with its own command alone.
         commands = {m for m in modules if m.startswith("ticket_processor.commands.")}
         assert "ticket_processor.commands.run" in commands
-        assert commands <= {f"ticket_processor.commands.{m}" for m in ("run", "common", "render")}
+        assert commands <= {
+            f"ticket_processor.commands.{m}" for m in ("run", "common", "render", "console")
+        }
         # The embedded store is written through sqlite3; SQLAlchemy and Alembic create it in
-        # a child process, once.
+        # a child interpreter, once (not started through multiprocessing, ~1 MB).
         assert not {m for m in modules if m.split(".")[0] in ("sqlalchemy", "alembic")}
+        assert "multiprocessing" not in modules
+        # Under cron nothing is drawn: no rich (~3 MB); answers are off, so no answering
+        # code; the run prices its tokens without the report's aggregation.
+        assert not {m for m in modules if m.split(".")[0] == "rich"}
+        assert "ticket_processor.run.answering" not in modules
+        assert "ticket_processor.answers.plan" not in modules
+        assert "ticket_processor.report.aggregate" not in modules
     # Both runs' decisions are in the store, at the newest schema (so the check above looks
     # at runs that wrote it).
     store = sqlite3.connect(tmp_path / "state" / FILE_NAME)

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from ..common.scrub import Scrubber
 from ..errors import ConfigError, LockHeldError, TicketBotError, either
@@ -28,6 +26,7 @@ from ..models import ENGINES, Engine
 from ..ops.logsetup import configure_logging_for
 from ..run.configure import load_settings
 from ..settings import Settings
+from .console import Output, escape
 
 ENGINE_METAVAR = "[" + "|".join(ENGINES) + "]"
 
@@ -41,7 +40,7 @@ def engine_choice(value: str) -> Engine:
     raise typer.BadParameter(f"{value!r} is not {either(list(ENGINES))}") from None
 
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console = Output(stderr=True, highlight=False, soft_wrap=True)
 
 _ENV_FILE: list[Path] = []  # --env-file, set by the root callback
 _ACCOUNT: list[str] = []  # --account, set by the root callback

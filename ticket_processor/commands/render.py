@@ -6,17 +6,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models import WriteBack
 from ..run.types import PlannedChange, RunSummary
 from ..triage.note_text import llm_text, terminal_text
 from ..writeback.planner import RoutedWriteBack
+from .console import Output
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
+# rich is imported by what draws (a table, a progress bar), which only a terminal sees: a run
+# under cron prints its one line without it (``console.Output``).
+
+
+class Screen(Protocol):
+    """What is asked of a console here: rich's ``Console`` or ``console.Output``."""
+
+    @property
+    def is_terminal(self) -> bool: ...
+
+    @property
+    def width(self) -> int: ...
+
 
 # rich squeezes a wide table on a narrow terminal until whole columns vanish; below this many
 # columns the per-ticket tables are printed one line a ticket instead, as in a pipe.
@@ -27,7 +41,7 @@ TABLE_MIN_WIDTH = 120
 ROOMY_WIDTH = 160
 
 
-def wide_enough(console: Console) -> bool:
+def wide_enough(console: Screen) -> bool:
     return console.is_terminal and console.width >= TABLE_MIN_WIDTH
 
 
@@ -120,6 +134,9 @@ def fallback_line(summary: RunSummary) -> str:
 
 
 def summary_table(summary: RunSummary) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=f"ticketbot run {summary.run_id}", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value", justify="right")
@@ -178,6 +195,8 @@ def roomy(width: int | None) -> bool:
 def stacked(cells: list[str], *, roomy: bool) -> list[Text]:
     """``cells`` one a column, or on one cell's lines (a narrower table); as ``Text``, so a
     group's name never acts as rich markup."""
+    from rich.text import Text
+
     return [Text(cell) for cell in cells] if roomy else [Text("\n".join(cells))]
 
 
@@ -190,6 +209,9 @@ def planned_table(
     rich crops a table at the terminal's edge when what cannot wrap adds up to more than the
     width, and a cut cell is worse than a wrapped one.
     """
+    from rich.table import Table
+    from rich.text import Text
+
     wide = roomy(width)
     table = Table(title=title, show_lines=not wide)
     table.add_column("ticket", justify="right", no_wrap=True)
@@ -268,11 +290,16 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
 
 
 @contextmanager
-def progress_bar(console: Console, *, enabled: bool, label: str) -> Iterator[Any]:
-    """A rich progress bar on a terminal; under cron a callback that does nothing."""
+def progress_bar(console: Any, *, enabled: bool, label: str) -> Iterator[Any]:
+    """A rich progress bar on a terminal; under cron a callback that does nothing (and no
+    rich). ``console``: rich's ``Console`` or ``console.Output``."""
     if not enabled:
         yield lambda event: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    if isinstance(console, Output):
+        console = console.rich()
     progress = Progress(
         SpinnerColumn(),
         TextColumn(label),

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from ..errors import ConfigError, either
 from ..exitcodes import ExitCode
@@ -28,6 +26,7 @@ from .common import (
     load,
     scrub,
 )
+from .console import Output, escape
 
 if TYPE_CHECKING:
     from ..run.types import RunSummary
@@ -39,7 +38,7 @@ def _since(value: str | None) -> datetime | None:
     return None if value is None else parse_moment(value, now=datetime.now(UTC), flag="--since")
 
 
-def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None:
+def _report_run(summary: RunSummary, console: Output, *, dry_run: bool) -> None:
     from .render import planned_lines, planned_table, summary_line, summary_table, wide_enough
 
     title = "Dry run: planned changes (nothing written)"
@@ -62,7 +61,7 @@ def _report_run(summary: RunSummary, console: Console, *, dry_run: bool) -> None
     _report_incidents(summary.incidents, console, dry_run=dry_run)
 
 
-def _report_incidents(found: dict[str, Any], console: Console, *, dry_run: bool) -> None:
+def _report_incidents(found: dict[str, Any], console: Output, *, dry_run: bool) -> None:
     """The incident pass's line (and, in a dry run, each planned link)."""
     if not found:
         return
@@ -151,7 +150,7 @@ def run(
     from ..run.runner import run_once
     from .render import progress_bar
 
-    console = Console(highlight=False)
+    console = Output(highlight=False)
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({"workers": workers, "taxonomy_file": taxonomy, "shadow": shadow})
@@ -244,6 +243,8 @@ def demo(
     ] = False,
 ) -> None:
     """Zero-configuration tour: a local sandbox, sample tickets, one triage run, the result."""
+    from rich.console import Console  # the demo draws its tables wherever it prints
+
     from .demo import run_demo
     from .demo_serve import run_serve_demo
 
