@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 from ..errors import CursorRejectedError
 from ..models import Cursor, Helpdesk, Ticket, TicketPage
+from .id_set import IdSet
 
 PAUSED = "discover_paused"  # the adapter's notice: the read window is used up
 
@@ -51,8 +52,8 @@ class TicketStream:
         self.wait_out_pause = wait_out_pause
         self.paused = False  # ended on a spent read window it did not wait out
         self.cursor: Cursor | None = None  # resumes after the last page handed out
-        # Ticket ids met so far: one int each, bounded by the tickets one pass reads.
-        self._seen = set(seen)
+        # Ticket ids met so far, ~16 bytes each (``IdSet``), bounded by the tickets one pass reads.
+        self._seen = IdSet(seen)
 
     def pages(self, cursor: Cursor | None) -> Iterator[TicketPage]:
         """The pages from ``cursor`` (None: from ``since``) to the end of the stream."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from ..common.id_set import IdSet
 from ..errors import (
     AuthError,
     BreakerOpenError,
@@ -36,6 +37,7 @@ from ..errors import (
     RunOutOfTime,
     StopRequested,
 )
+from ..helpdesks.registry import reply_stamps
 from ..models import WriteOutcome
 from ..resilience.deadline import RunDeadline
 from ..state.replies import ReplyBook
@@ -77,8 +79,8 @@ class Pipeline:
         self._started_at = self.now()
         self.discovery = Discovery(ctx, self.recorder)
         # What re-triage on replies keeps (its cursor; per ticket, ticketbot's last write).
-        self.book = ReplyBook(ctx.ledger, ctx.helpdesk.kind)
-        self._taken: set[int] = set()
+        self.book = ReplyBook(ctx.ledger, ctx.helpdesk.kind, stamps=reply_stamps(ctx.helpdesk.kind))
+        self._taken = IdSet()  # the tickets this run took: not judged again as replies
         self.upkeep = LedgerUpkeep(ctx, self.recorder)
         self.flow = TicketFlow(ctx, self.recorder, self.checkpoint, self._stop_reason)
 

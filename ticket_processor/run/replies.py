@@ -22,7 +22,7 @@ for the first time is left to the next run, its page unsettled, so its reply is 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
@@ -69,7 +69,10 @@ class ReplyPass:
         self.writer: Writer | None = None
 
     def run(
-        self, pool: ThreadPoolExecutor, taken: set[int], should_stop: Callable[[], str | None]
+        self,
+        pool: ThreadPoolExecutor,
+        taken: Container[int],
+        should_stop: Callable[[], str | None],
     ) -> None:
         ctx, opts = self.ctx, self.options
         self.writer = self.open_writer()
