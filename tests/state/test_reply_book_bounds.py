@@ -114,3 +114,28 @@ def test_the_tickets_of_one_write_batch_share_one_row(tmp_path: Path) -> None:
     judged = again.entry(7)
     assert judged is not None
     assert judged.answered == 70
+
+
+def test_a_helpdesk_that_reads_no_stamps_gets_rows_only_for_judged_replies(tmp_path: Path) -> None:
+    # Zendesk's event export names each comment's author: the stamps of ticketbot's own writes
+    # are never read there, so a run over a backlog keeps no row per triaged ticket.
+    from ticket_processor.helpdesks.registry import reply_stamps
+
+    assert reply_stamps("zendesk") is False
+    assert reply_stamps("freshdesk") is True
+    clock = Clock(NOW)
+    book = ReplyBook(RunLedger(tmp_path), "zendesk", stamps=reply_stamps("zendesk"), clock=clock)
+    for ticket_id in range(1, 1_001):
+        book.wrote(ticket_id, "2026-11-24T10:00:00Z")
+    assert len(book) == 0
+    book.answered(5, 50, ("negative",), "2026-11-24T10:05:00Z")
+    book.wrote(5, "2026-11-24T10:06:00Z")  # the reply's change written: its row is kept up
+    entry = book.entry(5)
+    assert entry is not None
+    assert (entry.answered, entry.written, entry.trend) == (
+        50,
+        "2026-11-24T10:06:00Z",
+        ["negative"],
+    )
+    book.save()
+    assert len(ReplyBook(RunLedger(tmp_path), "zendesk", stamps=False, clock=clock)) == 1

@@ -91,7 +91,10 @@ class HelpdeskKind:
     ``plans`` the rate-limit plans its sandbox serves (``sandbox --plan``; its test checks them
     against the sandbox's own table);
     ``webhooks`` the ``module:attribute`` of its ``WebhookSetup`` (``webhook_setup.py``): the
-    webhook and triggers that make it call ``serve``.
+    webhook and triggers that make it call ``serve``;
+    ``reply_stamps`` whether its reply discovery reads the stamps of ticketbot's own writes
+    that the reply book keeps (Freshdesk reads the conversation of a ticket changed since;
+    Zendesk's event export names each comment's author and needs none).
     """
 
     name: str
@@ -105,6 +108,7 @@ class HelpdeskKind:
     sandbox_variables: tuple[tuple[str, str], ...] = field(default=())
     plans: tuple[str, ...] = field(default=())
     webhooks: str = ""
+    reply_stamps: bool = True
 
     def webhook_setup(self) -> WebhookSetup:
         return cast(WebhookSetup, _load(self.webhooks))

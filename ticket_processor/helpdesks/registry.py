@@ -22,3 +22,10 @@ def helpdesk_kind(name: str, *, flag: str = "--helpdesk") -> HelpdeskKind:
     if name not in KINDS:
         raise ConfigError(f"{flag} must be {either(list(KINDS))}")
     return KINDS[name]
+
+
+def reply_stamps(name: str) -> bool:
+    """Whether the kind called ``name`` reads the reply book's write stamps (``HelpdeskKind``);
+    yes for a kind not listed (a test's desk), as the book kept them before it asked."""
+    kind = KINDS.get(name)
+    return kind.reply_stamps if kind is not None else True

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..common.eventlog import EventLog, new_run_id
+from ..helpdesks.registry import reply_stamps
 from ..kb.refresh import index_path, open_for_run
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
 from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
@@ -279,7 +280,7 @@ class ServedTriage:
         self.flow = TicketFlow(
             self.ctx, self.recorder, _Settling(self._flow_ended), self._stop_reason
         )
-        self.book = ReplyBook(ledger, self.helpdesk.kind)
+        self.book = ReplyBook(ledger, self.helpdesk.kind, stamps=reply_stamps(self.helpdesk.kind))
         self.replies = ReplyPass(self.ctx, self.recorder, self.book)
         self.replies.checkpoint = _Settling(self._reply_ended)
         self._upkeep = LedgerUpkeep(self.ctx, self.recorder)

@@ -90,4 +90,5 @@ KIND = HelpdeskKind(
         ("ZENDESK_API_TOKEN", "token"),
     ),
     plans=("team", "growth", "professional", "enterprise", "high_volume"),
+    reply_stamps=False,
 )
