@@ -17,7 +17,7 @@ the store from that day, before any column names it. Pure: no database here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +41,38 @@ class Outcome:
     at: datetime
     run_id: str
     source: str  # "outcome" (a live run) or "shadow"
+
+    def statuses(self) -> tuple[str, ...]:
+        """The statuses of the decision it marks: a shadow run's, or one that was written."""
+        return ("shadow",) if self.source == "shadow" else ("written", "unchanged")
+
+    def marks(
+        self, account: str, at: datetime | None, ours: Callable[[str], object | None]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """What it writes: the decision's new values, and a correction row per label the agents
+        left that the decision had (``ours(field)``, None when it had none), agreed or not."""
+        found = []
+        for name, agent in sorted(self.labels.items()):
+            value = ours(name)
+            if value is None:
+                continue
+            found.append(
+                {
+                    "account": account,
+                    "ticket_id": self.ticket_id,
+                    "at": at,
+                    "run_id": self.run_id,
+                    "source": self.source,
+                    "field": name,
+                    "ticketbot": str(value),
+                    "agent": agent,
+                    "agreed": str(value) == agent,
+                }
+            )
+        values: dict[str, Any] = {"outcome": self.status or "solved"}
+        if any(not item["agreed"] for item in found):
+            values["corrected"] = True
+        return values, found
 
 
 @dataclass

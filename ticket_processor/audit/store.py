@@ -218,7 +218,7 @@ class AuditStore:
         by then, and compare each label the agents left with ticketbot's value (a correction
         row per field, ``agreed`` or not)."""
         d = decisions.c
-        statuses = ("shadow",) if outcome.source == "shadow" else ("written", "unchanged")
+        statuses = outcome.statuses()
         with self._writing() as conn:
             row = (
                 conn.execute(
@@ -238,27 +238,11 @@ class AuditStore:
             )
             if row is None:
                 return
-            found = []
-            for name, agent in sorted(outcome.labels.items()):
-                ours = row.get(name) if name in decisions.c else None
-                if ours is None:
-                    continue
-                found.append(
-                    {
-                        "account": self.account,
-                        "ticket_id": outcome.ticket_id,
-                        "at": utc(outcome.at),
-                        "run_id": outcome.run_id,
-                        "source": outcome.source,
-                        "field": name,
-                        "ticketbot": str(ours),
-                        "agent": agent,
-                        "agreed": str(ours) == agent,
-                    }
-                )
-            values: dict[str, Any] = {"outcome": outcome.status or "solved"}
-            if any(not item["agreed"] for item in found):
-                values["corrected"] = True
+            values, found = outcome.marks(
+                self.account,
+                utc(outcome.at),
+                lambda name: row.get(name) if name in decisions.c else None,
+            )
             conn.execute(decisions.update().where(d.id == row["id"]).values(**values))
             if found:
                 conn.execute(

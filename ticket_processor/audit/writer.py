@@ -228,7 +228,7 @@ class SqliteWriter:
     def record_outcome(self, outcome: Outcome) -> None:
         """As ``AuditStore.record_outcome``: mark the latest decision the ticket had by then,
         and a correction row per label the agents left, agreed or not."""
-        statuses = ("shadow",) if outcome.source == "shadow" else ("written", "unchanged")
+        statuses = outcome.statuses()
         marks = ", ".join("?" for _ in statuses)
         latest = (
             'SELECT * FROM "decisions" WHERE "account" = ? AND "ticket_id" = ? AND "kind" = ? '  # noqa: S608 - placeholders only
@@ -245,27 +245,9 @@ class SqliteWriter:
                 return
             names = [column[0] for column in cursor.description]
             row = dict(zip(names, found_row, strict=True))
-            found = []
-            for name, agent in sorted(outcome.labels.items()):
-                ours = _read(name, row[name]) if name in row else None
-                if ours is None:
-                    continue
-                found.append(
-                    {
-                        "account": self.account,
-                        "ticket_id": outcome.ticket_id,
-                        "at": at,
-                        "run_id": outcome.run_id,
-                        "source": outcome.source,
-                        "field": name,
-                        "ticketbot": str(ours),
-                        "agent": agent,
-                        "agreed": str(ours) == agent,
-                    }
-                )
-            values: dict[str, Any] = {"outcome": outcome.status or "solved"}
-            if any(not item["agreed"] for item in found):
-                values["corrected"] = True
+            values, found = outcome.marks(
+                self.account, at, lambda name: _read(name, row[name]) if name in row else None
+            )
             assignments = ", ".join(f'"{name}" = ?' for name in values)
             conn.execute(
                 f'UPDATE "decisions" SET {assignments} WHERE "id" = ?',  # noqa: S608 - fixed names
