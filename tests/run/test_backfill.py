@@ -16,7 +16,7 @@ import httpx2
 import orjson
 import pytest
 from support.cli import command
-from support.e2e import events
+from support.e2e import audit_store_ready, events
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
@@ -204,8 +204,7 @@ def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # --no-batch although the endpoint has a Batch API; a slow LLM, one worker, a 3 s budget:
-    # room to start on a loaded machine (a first run also creates the audit store, in a child
-    # process), and 5 of the 10 tickets at most.
+    # room to start on a loaded machine, and 5 of the 10 tickets at most.
     with (
         serve_desk(KINDS["zendesk"], unlimited=True) as desk,
         serve_in_thread(StandinConfig(seed=7, latency_s=0.6, latency_jitter=0.0)) as llm,
@@ -213,6 +212,7 @@ def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
         configure(monkeypatch, tmp_path, desk.env(), llm.url)
         monkeypatch.setenv("TICKETBOT_WORKERS", "1")
         ids = desk.create([*BACKLOG, *BACKLOG])
+        audit_store_ready(tmp_path / "state")  # not a first run's schema inside the 3 s
 
         stopped = backfill("--since", "7d", "--no-batch", "--max-runtime", "3")
         assert stopped.exit_code == 0, stopped.output

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from support.cli import command
-from support.e2e import events, notes
+from support.e2e import audit_store_ready, events, notes
 from support.webhook import Receiver
 
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
@@ -231,8 +231,8 @@ def hd(helpdesk: Helpdesk) -> Helpdesk:
 
 def test_max_runtime_stops_taking_tickets_and_the_next_run_finishes(hd: Helpdesk) -> None:
     hd.standin.config.latency_s = 0.5  # 16 workers: about 32 tickets a second at most
-    # Room to start on a loaded machine (a first run also creates the audit store, in a child
-    # process); 128 at most, plus those under way when the bound comes.
+    audit_store_ready(hd.log_dir.parent / "state")  # not a first run's schema inside the 4 s
+    # Room to start on a loaded machine; 128 at most, plus those under way when the bound comes.
     result = invoke("--max-runtime", "4")
     assert result.exit_code == 0, result.output
     assert "stopped=max_runtime" in result.output

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ticket_processor.audit.upgrade import open_writer
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import ISO_639_1, PRIORITY_RANK, Priority, Sentiment, Urgency
@@ -79,6 +80,14 @@ def create(sandbox: RunningSandbox, tickets: list[dict[str, Any]]) -> list[int]:
             ids += [int(r.ticket_id) for r in done if r.success and r.ticket_id is not None]
     assert len(ids) == len(tickets), "the sandbox refused some tickets"
     return ids
+
+
+def audit_store_ready(state_dir: Path) -> None:
+    """Create the audit store a first run would: its schema is made in a child interpreter
+    (SQLAlchemy, Alembic), seconds on a loaded machine, and all of it inside ``--max-runtime``.
+    A test that times a bound of a few seconds creates it first, or the bound can pass before
+    the run takes a ticket."""
+    open_writer(state_dir).close()
 
 
 def events(log_dir: Path) -> list[dict[str, Any]]:
