@@ -307,7 +307,8 @@ def run_events(run: Run, event: str) -> list[dict[str, Any]]:
 
 def test_429_storm_mid_run_is_waited_out_and_the_run_completes(run: Run) -> None:
     storm = 0.8
-    run.when_first(run.desk.ops["write"], lambda: run.desk.start_storm(storm))
+    run.desk.sandbox.config.storm_fault_seconds = storm  # from the first write on, in the sandbox
+    run.desk.faults().append(f"storm {run.desk.ops['write']}")
     result = invoke("run")
     assert result.exit_code == 0, result.output
     run.assert_all_triaged_once()

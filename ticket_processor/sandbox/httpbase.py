@@ -22,7 +22,7 @@ SANDBOX_HEADER = "X-Ticketbot-Sandbox"
 
 # ``stored-502`` / ``stored-504``: the request is handled (stored), then answered so, as a
 # gateway in front of the helpdesk does when the answer is lost on its way back.
-FAULTS = ("404", "409", "500", "503", "drop", "slow", "stored-502", "stored-504")
+FAULTS = ("404", "409", "500", "503", "drop", "slow", "storm", "stored-502", "stored-504")
 
 
 def check_fault(item: object, allowed: tuple[str, ...] = FAULTS) -> str:

@@ -5,10 +5,11 @@ while the server runs. Errors are the Zendesk sandbox's ``ApiError`` (status, bo
 with Freshdesk's bodies: 401 ``{"code": "invalid_credentials", "message"}``, 400
 ``{"description": "Validation failed", "errors": [{"field", "message", "code"}]}``, an empty 404.
 
-Deterministic faults for tests: ``faults`` (the fate of the next requests, one item each; besides
-the Zendesk sandbox's ``409 500 503 drop slow`` there is ``edit``: an agent edits the request's
-ticket just before the sandbox handles it; ``429`` (with ``Retry-After: 1``), ``502``, ``504`` and
-``html`` (a 200 with a proxy's HTML page) answered instead of handling the request;
+Deterministic faults for tests: ``faults`` (the fate of the next requests, one item each;
+besides the Zendesk sandbox's ``409 500 503 drop slow storm`` there is ``edit``: an agent edits
+the request's ticket just before the sandbox handles it; ``429`` (with ``Retry-After: 1``),
+``502``, ``504`` and ``html`` (a 200 with a proxy's HTML page) answered instead of handling the
+request;
 ``edit-503`` and ``edit-429``: an agent edits the ticket (``edit_tag``, and ``edit_priority``
 when set) and the request is answered 503 or 429, so the edit lands while the client waits; and
 ``stored-502``, ``stored-504``, ``stored-html``: the request is handled (the note stored, the
@@ -55,6 +56,7 @@ FAULTS = (
     "html",
     "drop",
     "slow",
+    "storm",
     "edit",
     "edit-503",
     "edit-429",
@@ -74,6 +76,7 @@ _RUNTIME_KNOBS: dict[str, type] = {
     "edit_tag": str,
     "edit_priority": int,
     "slow_ms": float,
+    "storm_fault_seconds": float,
     "faults": list,
     "invalid_ticket_ids": list,
     "job_delay_ms": float,
@@ -107,6 +110,7 @@ class FreshdeskConfig:
     # Freshdesk refuses list pages beyond 300: a long backlog restarts from the last updated_at.
     max_list_page: int = 300
     storm_until: float = 0.0
+    storm_fault_seconds: float = 1.0  # the storm a "storm" fault starts with its request
     # Limits of no plan (the crash test's: rate limits out of the way); None: the plan's.
     limits_override: PlanLimits | None = None
     state_file: Path | None = None

@@ -44,6 +44,8 @@ class _Handler(JsonHandler):
             self.send_json(error.status, error.body)
             return
         fault = sandbox.take_fault(key)
+        if fault == "storm":
+            config.start_storm(config.storm_fault_seconds)
         if fault == "html":
             sandbox.count(key, "errors_injected", status=200)
             self._send_page(200)

@@ -47,6 +47,7 @@ _RUNTIME_KNOBS: dict[str, type] = {
     "hold_jobs": bool,
     "faults": list,
     "slow_ms": float,
+    "storm_fault_seconds": float,
     "trickle_seconds": float,
     "invalid_ticket_ids": list,
     "webhook_timeout": float,
@@ -80,7 +81,9 @@ class SandboxConfig:
     hold_jobs: bool = False
     # The fate of the next API requests, one item each, in arrival order: "409", "500" or "503"
     # (that error), "drop" (connection cut before the request is handled), "slow" (``slow_ms`` more
-    # latency, then handled: a client that timed out meanwhile never learns that it was).
+    # latency, then handled: a client that timed out meanwhile never learns that it was),
+    # "storm" (a 429 storm of ``storm_fault_seconds`` starts with this request, which is its
+    # first 429: the moment a test needs, not a watcher thread's guess at it).
     # "FAULT METHOD /pattern" (e.g. "slow PUT /api/v2/tickets/update_many") waits for a request
     # to that endpoint; other requests pass it by.
     faults: list[str] = field(default_factory=list)
@@ -94,6 +97,7 @@ class SandboxConfig:
     # Until this moment (on ``clock``) every API request is answered 429 with a Retry-After
     # that ends the storm: a helpdesk shedding load. Set through ``start_storm``.
     storm_until: float = 0.0
+    storm_fault_seconds: float = 1.0
     # Webhook deliveries (``automation.py``): seconds to wait for the receiver's answer
     # (Zendesk's 12) and the first pause before retrying a timeout or a 409 (doubled each time).
     webhook_timeout: float = 12.0

@@ -214,6 +214,8 @@ class _Handler(JsonHandler):
             self._send(exc.status, exc.body)
             return
         fault = sandbox.take_fault(key)
+        if fault == "storm":
+            config.start_storm(config.storm_fault_seconds)
         if fault == "drop" or (config.drop_rate and sandbox.rng.random() < config.drop_rate):
             sandbox.count(key, "dropped")
             self.cut_connection()
