@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from ticket_processor.common.database import database_engine
+from ticket_processor.errors import StopRequested
+from ticket_processor.resilience.stopping import StopFlag
 from ticket_processor.state.claims import AdvisoryClaims, ClaimTimeout, TicketClaims
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,3 +102,38 @@ def test_advisory_claims_exclude_across_sessions(postgres_url: str) -> None:
             pass
     with second.hold([1, 2, 3]):  # released
         pass
+
+
+@pytest.mark.postgres
+def test_a_stop_ends_the_wait_for_another_sessions_claim_and_leaves_nothing_held(
+    postgres_url: str,
+) -> None:
+    """SIGTERM (the run's ``StopFlag``) ends the wait for a claim another replica holds within
+    a poll, not at the end of the 120 s wait; the tickets it had taken are let go."""
+    stop = StopFlag()
+    first = AdvisoryClaims(database_engine(postgres_url))
+    waiting = AdvisoryClaims(database_engine(postgres_url), sleep=stop.sleep)
+    third = AdvisoryClaims(database_engine(postgres_url), wait=0.3)
+    ended: list[BaseException] = []
+
+    def wait_for_ticket_2() -> None:
+        try:
+            with waiting.hold([1, 2]):  # takes 1, then waits for 2
+                pass
+        except BaseException as exc:  # noqa: BLE001 - the test looks at what ended it
+            ended.append(exc)
+
+    with first.hold([2]):
+        thread = threading.Thread(target=wait_for_ticket_2)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive()  # waiting for ticket 2
+        asked = time.monotonic()
+        stop.set("SIGTERM")
+        thread.join(10)
+        took = time.monotonic() - asked
+        assert not thread.is_alive()
+        assert took < 2.0, took
+        assert [type(e) for e in ended] == [StopRequested]
+        with third.hold([1]):  # ticket 1, taken before the stop, was let go
+            pass

@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +47,7 @@ CLAIMS_FILE = "ticket-claims.lock"
 # How long a writer waits for another's claim: far more than one write batch takes.
 DEFAULT_WAIT = 120.0
 _POLL = 0.02
+_PG_POLL = 0.05  # a round trip a try: a little longer between them than on the local file
 
 
 class ClaimTimeout(TicketBotError):
@@ -177,10 +178,18 @@ class AdvisoryClaims:
     server drops a dead client's locks with its session."""
 
     def __init__(
-        self, engine: Engine, *, wait: float = DEFAULT_WAIT, fallback: TicketClaims | None = None
+        self,
+        engine: Engine,
+        *,
+        wait: float = DEFAULT_WAIT,
+        fallback: TicketClaims | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
         self.wait = wait
+        self._clock = clock
+        self._sleep = sleep
         # Where the claims go while the database cannot be reached: the state directory's, so
         # a run (and a replica on the same disk) still writes one ticket at a time, said once.
         self.fallback = fallback
@@ -209,18 +218,33 @@ class AdvisoryClaims:
                 yield
             return
         with connection as conn:
+            # Tried, not waited for in the server: the wait between tries is the run's sleep,
+            # which a SIGTERM or the run's bound ends at once (a pg_advisory_lock under a
+            # lock_timeout held the process for the whole wait).
+            deadline = self._clock() + self.wait
             try:
-                conn.execute(text(f"SET lock_timeout = {int(self.wait * 1000)}"))
                 for key in keys:
-                    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                    while not conn.execute(
+                        text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
+                    ).scalar_one():
+                        if self._clock() >= deadline:
+                            raise ClaimTimeout(
+                                f"tickets stayed claimed by another ticketbot process for "
+                                f"{self.wait:.0f} s: they are left for the next attempt"
+                            )
+                        self._sleep(_PG_POLL)
                 conn.commit()
-            except DBAPIError as exc:
-                conn.rollback()
-                conn.execute(text("SELECT pg_advisory_unlock_all()"))
-                raise ClaimTimeout(
-                    f"tickets stayed claimed by another ticketbot process for {self.wait:.0f} s "
-                    f"({type(exc.orig).__name__}): they are left for the next attempt"
-                ) from None
+            except BaseException as exc:  # a timeout, a stop, the database gone mid-claim
+                with suppress(DBAPIError):
+                    conn.rollback()
+                    conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                    conn.commit()
+                if isinstance(exc, DBAPIError):
+                    raise ClaimTimeout(
+                        f"tickets could not be claimed in PostgreSQL "
+                        f"({type(exc.orig).__name__}): they are left for the next attempt"
+                    ) from None
+                raise
             try:
                 yield
             finally:
@@ -238,5 +262,5 @@ def open_claims(
     if database_url:
         from ..common.database import database_engine
 
-        return AdvisoryClaims(database_engine(database_url), fallback=local)
+        return AdvisoryClaims(database_engine(database_url), fallback=local, sleep=sleep)
     return local
