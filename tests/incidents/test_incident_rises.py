@@ -140,7 +140,7 @@ def _run(
     rules = LocalEngine("rules", RulesEngine(taxonomy))
     watch = open_watch(
         state,
-        {"bug": len(sightings)},
+        {None: {"bug": len(sightings)}},  # the run's tickets, of no known day: today
         categoriser(taxonomy, "ai_", [rules]),
         today=datetime.now(UTC).date(),
     )

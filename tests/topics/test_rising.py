@@ -77,9 +77,11 @@ def test_poisson_tail() -> None:
     assert poisson_tail(40, 4.0) < 1e-15
 
 
-def test_a_seed_fills_only_whole_and_never_over_the_runs_days() -> None:
+def test_a_seed_fills_only_whole_and_each_ticket_once() -> None:
     counts = DailyCounts({}, {})
-    counts.add(TODAY - timedelta(days=2), {"billing": 5})  # a run counted that day
+    # A run counted part of that day (it started in its afternoon): its tickets are among the
+    # seed's, which read the whole day.
+    counts.add(TODAY - timedelta(days=2), {"billing": 5, "shipping": 1})
     assert counts.needs_seed(TODAY)
     counts.seed_add(TODAY - timedelta(days=6), {"billing": 2})
     counts.seed_add(TODAY - timedelta(days=2), {"billing": 40})
@@ -88,9 +90,43 @@ def test_a_seed_fills_only_whole_and_never_over_the_runs_days() -> None:
     filled = counts.seed_complete(TODAY - timedelta(days=14), TODAY)
     # From the first day it found a ticket on (six days back), not the fourteen asked for.
     assert filled == 5
-    assert counts.series("billing", TODAY - timedelta(days=1), 7) == [0, 2, 0, 0, 0, 5, 3]
+    assert counts.series("billing", TODAY - timedelta(days=1), 7) == [0, 2, 0, 0, 0, 40, 3]
+    assert counts.series("shipping", TODAY - timedelta(days=1), 7) == [0, 0, 0, 0, 0, 1, 0]
     assert (counts.pending, counts.seeded) == ({}, True)
     assert not counts.needs_seed(TODAY)
+
+
+def test_a_runs_tickets_count_on_the_day_they_were_created_and_once() -> None:
+    counts = DailyCounts({}, {})
+    yesterday = TODAY - timedelta(days=1)
+    counts.add_created(TODAY, {"billing": 4}, TODAY)
+    counts.add_created(None, {"billing": 1}, TODAY)  # no known day: today
+    counts.add_created(yesterday, {"billing": 6}, TODAY)  # a first run's last 24 hours
+    assert counts.series("billing", TODAY, 2) == [6, 5]
+    # The seed, in the same run, read yesterday whole: those six among its nine.
+    counts.seed_add(yesterday, {"billing": 9})
+    counts.seed_complete(TODAY - timedelta(days=14), TODAY)
+    assert counts.series("billing", TODAY, 2) == [9, 5]
+    # The next run takes the rest of yesterday's backlog: the seed counted those already.
+    counts.add_created(yesterday, {"billing": 3}, TODAY)
+    assert counts.series("billing", TODAY, 2) == [9, 5]
+    # Tomorrow, a ticket of today's last minute joins today's count, not tomorrow's.
+    counts.add_created(TODAY, {"billing": 1}, TODAY + timedelta(days=1))
+    assert counts.series("billing", TODAY + timedelta(days=1), 3) == [9, 6, 0]
+
+
+def test_a_backfills_old_tickets_join_no_day() -> None:
+    counts = DailyCounts({}, {})
+    counts.add_created(TODAY - timedelta(days=3), {"billing": 50}, TODAY, past=False)
+    counts.add_created(TODAY, {"billing": 2}, TODAY, past=False)
+    assert counts.days == {TODAY.isoformat(): {"billing": 2}}
+
+
+def test_the_seeds_end_survives_a_save(tmp_path: Path) -> None:
+    counts = DailyCounts({}, {})
+    counts.seed_complete(TODAY - timedelta(days=14), TODAY)
+    save_counts(tmp_path, counts)
+    assert load_counts(tmp_path).seed_end == TODAY.isoformat()
 
 
 def test_a_seed_that_found_nothing_leaves_the_history_unknown() -> None:

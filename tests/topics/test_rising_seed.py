@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as midnight
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,18 @@ def _history(desk: Any, clock: FakeClock, per_day: int) -> None:
     clock.now = now
 
 
+def _late_yesterday() -> float:
+    """A moment of yesterday (UTC) that a first run's last 24 hours still take: a minute
+    before midnight. In the day's last ten minutes the test waits for the next day, so that
+    the run's "today" is the one the tickets were made for."""
+    today = datetime.combine(datetime.now(UTC).date(), midnight(), UTC).timestamp()
+    left = today + DAY - time.time()
+    if left < 600:
+        time.sleep(left + 1)
+        today += DAY
+    return today - 60
+
+
 def _rising_alerts(receiver: Receiver) -> list[str]:
     return [b["text"] for b in receiver.bodies if "category rising" in b["text"]]
 
@@ -80,6 +93,50 @@ def test_a_spike_on_the_first_day_alerts_on_the_first_run(
     assert invoke("run", "--engine", "rules").exit_code == 0
     assert len([e for e in events(state.parent / "logs") if e["event"] == "rising_seed"]) == 1
     assert len(_rising_alerts(receiver)) == 1
+
+
+def test_a_first_runs_tickets_of_yesterday_count_once_and_on_yesterday(
+    desk: Any, desk_clock: FakeClock
+) -> None:
+    """A first run takes the last 24 hours: yesterday's tickets among them are the seed's
+    (which reads yesterday whole), not today's too."""
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    _history(desk, desk_clock, 2)
+    desk_clock.now = _late_yesterday()
+    desk.create(_refunds("yesterday", 5))
+    desk_clock.now = float(int(time.time()))
+    desk.create(_refunds("today", 3))
+
+    first = invoke("run", "--engine", "rules")
+    assert first.exit_code == 0, first.output
+    assert "triaged=8 " in first.output  # both days' tickets
+    counts = load_counts(state)
+    today = datetime.now(UTC).date()
+    assert counts.days[(today - timedelta(days=1)).isoformat()]["refund"] == 5
+    assert counts.days[today.isoformat()]["refund"] == 3
+
+
+def test_a_backfills_old_tickets_are_no_rise_today(
+    desk: Any, desk_clock: FakeClock, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    now = desk_clock.now
+    for back in (5, 4, 3):
+        desk_clock.now = now - back * DAY
+        desk.create(_refunds(f"d{back}", 10))
+    desk_clock.now = now
+    first = invoke("run", "--engine", "rules")  # seeds the three days, triages none of them
+    assert first.exit_code == 0, first.output
+    assert "triaged=0 " in first.output
+
+    backfill = invoke("backfill", "--since", "7d", "--no-batch")
+    assert backfill.exit_code == 0, backfill.output
+    assert "backfill complete" in backfill.output
+    counts = load_counts(state)
+    assert counts.days.get(datetime.now(UTC).date().isoformat(), {}).get("refund", 0) == 0
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    assert _rising_alerts(receiver) == []
 
 
 def test_a_steady_first_day_alerts_nothing(

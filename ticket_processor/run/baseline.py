@@ -23,6 +23,12 @@ from ..models import Cursor, Helpdesk, Ticket
 Take = Callable[[Sequence[Ticket]], None]
 
 
+def day_of(stamp: str | None) -> str | None:
+    """The UTC day (ISO) of an ISO time, or None."""
+    seconds = moment(stamp)
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).date().isoformat()
+
+
 def moment(stamp: str | None) -> int | None:
     """An ISO time as Unix seconds (no zone: UTC), or None."""
     if not stamp:

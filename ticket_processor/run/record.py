@@ -24,6 +24,7 @@ from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
+from .baseline import day_of
 from .context import RunContext
 from .planner import routing_fields
 from .types import PlannedChange, RunSummary
@@ -44,6 +45,9 @@ class RunRecorder:
         self._lock = threading.Lock()
         self.price = ctx.price
         self.ticket_url = ctx.helpdesk.ticket_url
+        # The triaged tickets' categories by the day each was created (ISO, None: not known),
+        # for the rising counts: the summary's are the run's, these are the days'.
+        self.created: dict[str | None, dict[str, int]] = {}
 
     # -- what the run's parts tell it ---------------------------------------------------------
 
@@ -171,9 +175,12 @@ class RunRecorder:
                 self.price(triage.model, usage.prompt_tokens, usage.completion_tokens) * share
             )
             s.categories[analysis.category] = s.categories.get(analysis.category, 0) + 1
+            day = self.created.setdefault(day_of(ticket.created_at), {})
+            day[analysis.category] = day.get(analysis.category, 0) + 1
             if analysis.subcategory:
                 key = f"{analysis.category}/{analysis.subcategory}"
                 s.subcategories[key] = s.subcategories.get(key, 0) + 1
+                day[key] = day.get(key, 0) + 1
         fields = self._decision_fields(ticket, triage, wb)
         fields["seconds"] = round(seconds, 4)
         if note_id is not None:

@@ -1,5 +1,6 @@
-"""After a run: its categories join today's counts, and a category far above its own baseline
-is reported once (``topics.rising`` states the rule), in the log and through the alert webhook.
+"""After a run: its categories join the counts of the days their tickets were created, and a
+category far above its own baseline is reported once (``topics.rising`` states the rule), in
+the log and through the alert webhook.
 
 From the first day: counts with less history than the rule's baseline are seeded from the
 helpdesk's tickets of the last ``BASELINE_DAYS`` days (``run.baseline``), each counted under
@@ -207,11 +208,19 @@ class RisingWatch:
 
 
 def open_watch(
-    state_dir: Path, summary_counts: Mapping[str, int], categorise: Categorise, *, today: date
+    state_dir: Path,
+    created: Mapping[str | None, Mapping[str, int]],
+    categorise: Categorise,
+    *,
+    today: date,
+    past: bool = True,
 ) -> RisingWatch:
-    """Today's counts with the run's tickets added (saved by ``note_rising``)."""
+    """The counts with the run's tickets added, each under the day it was created (``created``:
+    ISO day, or None when not known, to counts; saved by ``note_rising``). ``past`` off (a
+    backfill): only the tickets of today join them."""
     counts = load_counts(state_dir)
-    counts.add(today, summary_counts)
+    for day, keys in created.items():
+        counts.add_created(date.fromisoformat(day) if day else None, keys, today, past=past)
     return RisingWatch(counts, today, categorise)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -356,7 +356,9 @@ def _run_logged(
                 summary.warnings.extend(
                     _fields_gone_midrun(log, alerter, book, settings.fields_file, helpdesk)
                 )
-            rising = _rising_watch(settings, options, summary, taxonomy, choice.chain, parts)
+            rising = _rising_watch(
+                settings, options, summary, pipeline.recorder.created, taxonomy, choice.chain, parts
+            )
             if sightings is not None and summary.status != "aborted":
                 from .incidents import IncidentPass, incident_policy
 
@@ -441,11 +443,13 @@ def _rising_watch(
     settings: Settings,
     options: RunOptions,
     summary: RunSummary,
+    created: Mapping[str | None, Mapping[str, int]],
     taxonomy: Taxonomy,
     chain: Sequence[TriageEngine],
     parts: _Parts,
 ) -> RisingWatch | None:
-    """Today's category counts with the run's in (not for a dry or shadow run); seeded from the
+    """The daily category counts with the run's tickets in, by the day each was created
+    (``created``; a backfill's only today's), not for a dry or shadow run; seeded from the
     helpdesk by the run's local engines, never the LLM."""
     if options.dry_run or options.shadow:
         return None
@@ -453,9 +457,10 @@ def _rising_watch(
     learned = any(engine.name == "learned" for engine in local)
     watch = open_watch(
         settings.state_dir,
-        {**summary.categories, **summary.subcategories},
+        created,
         categoriser(taxonomy, options.prefix, local, _prime if learned else None, _forget),
         today=datetime.now(UTC).date(),
+        past=not parts.backfill,
     )
     # No reading after a backfill or an abort, nor in a run told to read by --query (search,
     # not the export: the token may not be allowed the export).

@@ -1,8 +1,9 @@
 """Rising categories: a count per category (and subcategory) per day, and which one jumped.
 
-Every run adds what it triaged to today's counts (``topic_counts.json`` in the state directory,
-``DAYS_KEPT`` days, so the file stays small whatever the volume). A category is rising when its
-count today is far above its own baseline, by a stated rule:
+Every run adds what it triaged to the counts of the day each ticket was created
+(``topic_counts.json`` in the state directory, ``DAYS_KEPT`` days, so the file stays small
+whatever the volume): today's tickets today, a ticket of yesterday's last minutes yesterday.
+A category is rising when its count today is far above its own baseline, by a stated rule:
 
 - the baseline is the larger of the median of the previous ``BASELINE_DAYS`` days (zeros
   included: a quiet category stays quiet) and the mean of the same weekday in the previous
@@ -16,9 +17,10 @@ count today is far above its own baseline, by a stated rule:
 Counts with less history than ``BASELINE_DAYS`` are seeded once from the helpdesk's tickets of
 those days (``run.rising``): ``seed_add`` gathers a reading's counts apart (``pending``, saved
 with the rest while a reading that was cut short resumes next run), and ``seed_complete`` puts
-them in once the reading reached its end — never over a day the runs counted, and never half a
-baseline: a day the reading found nothing in counts as zero only once it is whole, and only
-from the first day it found a ticket on.
+them in once the reading reached its end — never half a baseline: a day the reading found
+nothing in counts as zero only once it is whole, and only from the first day it found a ticket
+on. The seed's days are whole days, the runs' tickets of them included: a run's ticket created
+on one of them (a first run takes the last 24 hours) is not counted again.
 
 A rise that the tickets of an open incident explain (``residual_rises``: without them the
 count would not rise) is recorded in ``explained`` and reported in that incident's alert.
@@ -71,6 +73,7 @@ class DailyCounts:
     pending: dict[str, dict[str, int]] = field(default_factory=dict)
     seed_cursor: dict[str, Any] | None = None
     seeded: bool = False
+    seed_end: str | None = None  # the day the seed completed: the days before it are its own
     # key -> {"day", "incident", "title"}: the rise an open incident explained that day.
     explained: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -80,6 +83,24 @@ class DailyCounts:
             if n > 0:
                 bucket[key] = bucket.get(key, 0) + int(n)
         self._trim(day)
+
+    def add_created(
+        self, created: date | None, counts: Mapping[str, int], today: date, *, past: bool = True
+    ) -> None:
+        """A run's tickets created on ``created`` (None: not known): today's and later under
+        today; an earlier day's under that day, unless the seed counted that whole day already
+        or ``past`` is off (a backfill's old tickets: no rise of today, and the seed reads
+        the days the baseline needs)."""
+        if created is None or created >= today:
+            self.add(today, counts)
+            return
+        if not past or (self.seed_end is not None and created.isoformat() < self.seed_end):
+            return
+        bucket = self.days.setdefault(created.isoformat(), {})
+        for key, n in counts.items():
+            if n > 0:
+                bucket[key] = bucket.get(key, 0) + int(n)
+        self._trim(today)
 
     def needs_seed(self, today: date) -> bool:
         """No seed completed, and fewer days of counts than the baseline looks at."""
@@ -94,19 +115,28 @@ class DailyCounts:
             bucket[key] = bucket.get(key, 0) + int(n)
 
     def seed_complete(self, first: date, today: date) -> int:
-        """Every day from ``first`` to yesterday the runs did not count gets the seed's counts
-        (zero where it found none); returns how many days it filled. Days before the first
-        ticket the seed found are unknown, not zero: a helpdesk younger than the baseline's
-        span (or a new account) does not make every category rise on its first day."""
+        """Every day from ``first`` to yesterday gets the seed's counts (zero where it found
+        none); returns how many days the runs had not counted. The seed read every ticket of
+        those days, the runs' among them (under the category ticketbot tagged), so on a day
+        the runs counted in part a key keeps the larger of the two counts: each ticket once.
+        Days before the first ticket the seed found are unknown, not zero: a helpdesk younger
+        than the baseline's span (or a new account) does not make every category rise on its
+        first day."""
         filled = 0
         day = max(first, min(map(date.fromisoformat, self.pending), default=today))
         while day < today:
             iso = day.isoformat()
-            if iso not in self.days:
-                self.days[iso] = dict(self.pending.get(iso, {}))
+            seeded = self.pending.get(iso, {})
+            counted = self.days.get(iso)
+            if counted is None:
+                self.days[iso] = dict(seeded)
                 filled += 1
+            else:
+                for key, n in seeded.items():
+                    counted[key] = max(counted.get(key, 0), n)
             day += timedelta(days=1)
         self.pending, self.seed_cursor, self.seeded = {}, None, True
+        self.seed_end = today.isoformat()
         self._trim(today)
         return filled
 
@@ -217,12 +247,14 @@ def load_counts(state_dir: Path) -> DailyCounts:
     reported = {str(k): str(v) for k, v in (data.get("reported") or {}).items() if _is_day(str(v))}
     cursor = data.get("seed_cursor")
     explained = data.get("explained")
+    seed_end = data.get("seed_end")
     return DailyCounts(
         _days(data.get("days")),
         reported,
         pending=_days(data.get("pending")),
         seed_cursor=cursor if isinstance(cursor, dict) else None,
         seeded=data.get("seeded") is True,
+        seed_end=seed_end if isinstance(seed_end, str) and _is_day(seed_end) else None,
         explained={
             str(k): v
             for k, v in (explained if isinstance(explained, dict) else {}).items()
@@ -246,6 +278,7 @@ def save_counts(state_dir: Path, counts: DailyCounts) -> None:
         "pending": counts.pending,
         "seed_cursor": counts.seed_cursor,
         "seeded": counts.seeded,
+        "seed_end": counts.seed_end,
         "explained": counts.explained,
     }
     atomic_write_bytes(state_dir / COUNTS_FILE, orjson.dumps(payload, option=orjson.OPT_SORT_KEYS))
