@@ -115,7 +115,8 @@ def open_server(
     from ..common.eventlog import EventLog, new_run_id
     from ..ops.health import check_health
     from ..run.catchup import mark_first_start
-    from ..run.served import SERVE_DIR, ServedTriage, ServeHooks
+    from ..run.served import ServedTriage, ServeHooks
+    from ..run.served_seen import SERVE_DIR
     from ..serve.app import ServeState
     from ..serve.limits import SourceLimits
     from ..serve.metrics import ServeMetrics

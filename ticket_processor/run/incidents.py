@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ from ..triage.prepare import PreparedTicket, prepare_ticket
 from .alerts import Alerter
 from .baseline import moment, read_recent
 from .rising import RisingWatch
+from .served_seen import sighting_fields
 
 STATE_SUBDIR = "incidents"
 BASELINE_SLACK = 3600  # records this much short of the window still count as the window
@@ -81,20 +82,16 @@ class Sightings:
         self._items: dict[int, Sighting] = {}
 
     def observe(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
-        created = moment(ticket.created_at) or int(time.time())
-        requester = ticket.requester_id if ticket.requester_id is not None else -ticket.id
-        sighting = Sighting(
-            ticket.id,
-            prepared.subject,
-            f"{prepared.subject}\n{prepared.body}",
-            requester,
-            created,
-            triage.analysis.category,
-            ticket.status not in ("solved", "closed"),
-            triage.analysis.subcategory,
-        )
+        sighting = Sighting(**sighting_fields(ticket, prepared, triage))
         with self._lock:
             self._items[ticket.id] = sighting
+
+    def add(self, served: Iterable[Mapping[str, Any]]) -> None:
+        """The tickets ``serve`` triaged since the last run (``served_seen``), beside the run's
+        own: a ticket both saw is the run's."""
+        with self._lock:
+            for fields in served:
+                self._items.setdefault(int(fields["ticket_id"]), Sighting(**fields))
 
     def all(self) -> list[Sighting]:
         with self._lock:

@@ -61,6 +61,7 @@ from .planner import ChangePlanner, Escalation
 from .rising import RisingWatch, categoriser, note_rising, open_watch
 from .runtime import Runtime
 from .scope import parse_scope
+from .served_seen import merged_counts, serve_dir, take_seen
 from .signals import StopOnSignal
 from .types import RunOptions, RunSummary
 from .writer import WriteClaims
@@ -356,8 +357,20 @@ def _run_logged(
                 summary.warnings.extend(
                     _fields_gone_midrun(log, alerter, book, settings.fields_file, helpdesk)
                 )
+            # What serve triaged since (``served_seen``); a dry, shadow, backfill or aborted
+            # run leaves it to the next.
+            leave = options.dry_run or options.shadow or parts.backfill
+            leave = leave or summary.status == "aborted"
+            served = take_seen(serve_dir(settings.state_dir), leave=leave)
+            if served.items:
+                log.emit(
+                    "served_counted", tickets=len(served.items), sightings=len(served.sightings())
+                )
+            if sightings is not None:
+                sightings.add(served.sightings())
+            created = merged_counts(pipeline.recorder.created.items(), served.counts())
             rising = _rising_watch(
-                settings, options, summary, pipeline.recorder.created, taxonomy, choice.chain, parts
+                settings, options, summary, created, taxonomy, choice.chain, parts
             )
             if sightings is not None and summary.status != "aborted":
                 from .incidents import IncidentPass, incident_policy
@@ -411,6 +424,7 @@ def _run_logged(
         if rising is not None:
             for _, outcome in note_rising(settings.state_dir, rising, alerter, log):
                 _log_alert(log, outcome)
+        served.done()  # in the counts and the window now
         gateway = settings.metrics_pushgateway
         summary.warnings.extend(
             export_run(

@@ -47,11 +47,12 @@ from ..state.ledger import RunLedger
 from ..state.replies import ReplyBook
 from ..triage.confidence import Decision
 from ..triage.fieldbook import load_field_book
-from ..triage.prepare import prepare_ticket
+from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
 from ..writeback.triage_change import is_processed
 from .alerts import Alerter
+from .baseline import day_of
 from .catchup import CatchUp
 from .checkpoint import Checkpoint
 from .connect import breaker_name, connect
@@ -63,11 +64,11 @@ from .record import RunRecorder
 from .replies import ReplyPass
 from .runner import analysis_cache_tag, run_options, stale_fields, write_claims
 from .scope import CLOSED
+from .served_seen import SERVE_DIR, Seen, SeenJournal, sighting_fields
 from .types import RunSummary
 from .upkeep import LedgerUpkeep
 from .writer import BatchWriter
 
-SERVE_DIR = "serve"  # the server's own state, inside the state directory
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
 # Seconds the worker gathers deliveries between two takes, by helpdesk: Freshdesk reads tickets
 # one request each unless several new ones are read in one list request (``burst_reads``), and
@@ -140,10 +141,15 @@ class _Recorder(RunRecorder):
     """The run's recorder, telling the server of each triage too (metrics)."""
 
     def __init__(
-        self, ctx: RunContext, summary: RunSummary, hear: Callable[[int, Triage], None]
+        self,
+        ctx: RunContext,
+        summary: RunSummary,
+        hear: Callable[[int, Triage], None],
+        wrote: Callable[[Ticket, Triage], None],
     ) -> None:
         super().__init__(ctx, summary)
         self.hear = hear
+        self.wrote = wrote
 
     def triaged(
         self,
@@ -154,6 +160,7 @@ class _Recorder(RunRecorder):
         note_id: str | None = None,
     ) -> None:
         super().triaged(ticket, seconds, triage, wb, note_id)
+        self.wrote(ticket, triage)
         self.hear(ticket.id, triage)
 
 
@@ -250,6 +257,11 @@ class ServedTriage:
             fields=book.fields,
         )
         price = pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+        # What the server wrote, for the cron run's rising counts and incident grouping
+        # (``served_seen``); with incidents on, each ticket's sighting waits here until written.
+        self._seen = SeenJournal(self.state_dir)
+        self._sighted: dict[int, dict[str, Any]] = {}
+        self._sighted_lock = threading.Lock()
         self._stopping = threading.Event()
         self.ctx = RunContext(
             options=options,
@@ -269,10 +281,11 @@ class ServedTriage:
             price=price,
             writer_flush_after=FLUSH_AFTER,
             claims=write_claims(settings, sleep=self._waits.sleep),
+            observe=self._sighting if settings.incidents else None,
         )
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
         self.summary.engine = options.engine
-        self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged)
+        self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged, self._written)
         self.recorder.warn(*choice.notes, *self._kb.warnings, *stale)
         self._lock = threading.Lock()
         self._busy: set[int] = set()
@@ -333,6 +346,18 @@ class ServedTriage:
             self._log.emit("serve_warm_up_failed", level="warning", error=type(exc).__name__)
             return None
         return first.name
+
+    def _sighting(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
+        with self._sighted_lock:
+            self._sighted[ticket.id] = sighting_fields(ticket, prepared, triage)
+
+    def _written(self, ticket: Ticket, triage: Triage) -> None:
+        """A ticket the server triaged and wrote, for the next cron run (``served_seen``)."""
+        category, sub = triage.analysis.category, triage.analysis.subcategory
+        keys = {category: 1, **({f"{category}/{sub}": 1} if sub else {})}
+        with self._sighted_lock:
+            sighting = self._sighted.pop(ticket.id, None)
+        self._seen.record(Seen(ticket.id, day_of(ticket.created_at), keys, sighting))
 
     def take(self, wanted: Mapping[int, Event]) -> None:
         """Read the named tickets (one batched read) and start each; tickets already under
@@ -414,6 +439,8 @@ class ServedTriage:
         # A failed ticket settles too, and is counted in the flow's retry table: the delivery
         # is kept for another attempt (the queue's), not the flow's next run.
         failed = self.flow.retry.pop(ticket_id, None) is not None
+        with self._sighted_lock:  # written (journalled by then) or not: its sighting is spent
+            self._sighted.pop(ticket_id, None)
         self._end(ticket_id, "done" if settled and not failed else self._not_done())
 
     def _reply_ended(self, ticket_id: int, settled: bool) -> None:
