@@ -71,6 +71,7 @@ class TicketStream:
                     break
                 yield page
                 self.cursor = page.next_cursor or self.cursor
+                del page  # the reader has it: not held here while the next is read
             if wait is None or not waited:
                 return
             if not wait():

@@ -38,7 +38,7 @@ from ..errors import (
     StopRequested,
 )
 from ..helpdesks.registry import reply_stamps
-from ..models import WriteOutcome
+from ..models import TicketPage, WriteOutcome
 from ..resilience.deadline import RunDeadline
 from ..state.replies import ReplyBook
 from .audit import audited
@@ -151,17 +151,7 @@ class Pipeline:
                 self.checkpoint.open_page(page.next_cursor)
                 # A solved ticket's conversation is over: the reply book lets it go.
                 self.book.forget(t.id for t in page.tickets if t.status in CLOSED)
-                stop = None
-                for ticket in page.tickets:
-                    limit = "limit" if self.discovery.at_limit(taken) else None
-                    stop = self._stop_reason() or limit
-                    if stop:
-                        break
-                    if not self.discovery.wanted(ticket, self.flow.should_skip):
-                        continue
-                    taken += 1
-                    self._taken.add(ticket.id)
-                    self.flow.take(pool, ticket)
+                taken, stop = self._take_page(pool, page, taken)
                 for bad in page.malformed:
                     self.flow.fail(_ticket_id(bad), "discover", "MalformedTicket", "malformed")
                 self.checkpoint.close_page(complete=stop is None)
@@ -170,6 +160,9 @@ class Pipeline:
                 if stop:
                     self.recorder.stopped_early(stop)
                     break
+                # Its tickets are taken (the flow holds slim copies): let the page go before the
+                # next is read and decoded, or a run holds two pages of tickets at its peak.
+                del page
         finally:
             self._drain(pool)
         writer = self.flow.writer
@@ -183,6 +176,23 @@ class Pipeline:
             answers.settle_sent()
         if self._retriage() and self._stop_reason() is None:
             self._replies()
+
+    def _take_page(
+        self, pool: ThreadPoolExecutor, page: TicketPage, taken: int
+    ) -> tuple[int, str | None]:
+        """Hand the page's wanted tickets to the flow; the tickets taken so far, and why the
+        run stops taking (None: it goes on)."""
+        for ticket in page.tickets:
+            limit = "limit" if self.discovery.at_limit(taken) else None
+            stop = self._stop_reason() or limit
+            if stop:
+                return taken, stop
+            if not self.discovery.wanted(ticket, self.flow.should_skip):
+                continue
+            taken += 1
+            self._taken.add(ticket.id)
+            self.flow.take(pool, ticket)
+        return taken, None
 
     def _retriage(self) -> bool:
         """Replies are re-triaged by scheduled live runs: not by dry or shadow runs, runs

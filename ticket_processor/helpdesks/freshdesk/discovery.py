@@ -48,12 +48,14 @@ def ticket_pages(
         resume = earliest(floor, top) if top is not None else floor
         after = Cursor("updated_since", resume) if resume else None
         page = TicketPage(tickets, after, malformed, last=following is None)
+        del tickets, malformed
         if following is not None and following[1] > 1:
             held.append(page)
             continue
         yield from held
         held.clear()
         yield page
+        del page  # the reader has it: not held here while the next is read
     yield from held
 
 
@@ -87,6 +89,7 @@ def _list_pages(
         if top is not None and http.next_page(answer.headers) is not None:
             following = next_query(updated_since, page_number, top)
         yield tickets, malformed, top, following, updated_since
+        del answer, tickets, malformed  # the reader has them: not held while the next is read
         if following is None:
             return
         updated_since, page_number = following

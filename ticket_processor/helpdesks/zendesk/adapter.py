@@ -161,10 +161,10 @@ class ZendeskHelpdesk:
                 after = (
                     Cursor("incremental", page.after_cursor, start) if page.after_cursor else None
                 )
-                yield TicketPage(
-                    list(page.tickets), after, list(page.malformed), last=page.end_of_stream
-                )
-                if page.end_of_stream:
+                end = page.end_of_stream
+                yield TicketPage(list(page.tickets), after, list(page.malformed), last=end)
+                del page  # the reader has it: not held here while the next is read
+                if end:
                     return
         except IncrementalExportForbidden:
             if produced:

@@ -71,6 +71,7 @@ def incremental_pages(
         tickets, malformed = parse_tickets(items)
         del items
         yield ExportPage(tickets, after_cursor, end, malformed)
+        del tickets, malformed  # the reader has them: not held here while the next is read
         if end:
             return
         params = {"per_page": params["per_page"], "cursor": after_cursor}
