@@ -12,8 +12,15 @@ from support.answers_desk import create_tickets, outbox, publish_help_centre, ro
 from support.cli import invoke
 from support.e2e import events
 
+from ticket_processor.answers.compose import TEMPLATES
 from ticket_processor.answers.vocab import DRAFT_OPENS, SENT_OPENS
 from ticket_processor.sandbox.desks import Desk
+
+CUSTOMER = "Henrietta Quarles"  # each ticket's requester: a plain name, greeted as "Henrietta"
+
+
+def log_lines(log_dir: Path) -> list[str]:
+    return [line for path in sorted(log_dir.rglob("*.jsonl")) for line in path.open()]
 
 
 def few() -> list[dict[str, object]]:
@@ -31,7 +38,7 @@ def few() -> list[dict[str, object]]:
 def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> None:
     publish_help_centre(desk)
     cases = few()
-    ids = create_tickets(desk, cases)
+    ids = create_tickets(desk, cases, requester_name=CUSTOMER)
     synced = invoke("kb", "sync")  # a dry run reads the index as it is: sync it first
     assert synced.exit_code == 0, synced.output
 
@@ -54,6 +61,10 @@ def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> 
     would = [e for e in events(tmp_path / "logs") if e["event"] == "answer_would_send"]
     assert sorted(e["ticket_id"] for e in would) == sorted(ids[:3])
     assert all("/articles/" in e["body"] for e in would)
+    # What would be sent, greeting nobody: the customers' names stay out of the log.
+    bare = {t.greeting.format(name="") for t in TEMPLATES.values()}
+    assert all(e["body"].split("\n")[0] in bare for e in would), [e["body"] for e in would]
+    assert not any(CUSTOMER in line for line in log_lines(tmp_path / "logs"))
     assert outbox(desk) == []
 
     # The first live run after shadow runs starts from now: these tickets are older.

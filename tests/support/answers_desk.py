@@ -71,8 +71,12 @@ def publish_help_centre(desk: Desk) -> dict[str, set[int]]:
     return ids
 
 
-def create_tickets(desk: Desk, cases: list[dict[str, Any]]) -> list[int]:
-    ids = desk.create([NewTicket(c["subject"], c["description"]) for c in cases])
+def create_tickets(
+    desk: Desk, cases: list[dict[str, Any]], requester_name: str | None = None
+) -> list[int]:
+    ids = desk.create(
+        [NewTicket(c["subject"], c["description"], requester_name=requester_name) for c in cases]
+    )
     for ticket_id, case in zip(ids, cases, strict=True):
         if case["kind"] == "assigned":
             assign(desk, ticket_id)

@@ -149,6 +149,13 @@ def compose(*, language: str, answer: str, title: str, url: str, name: str | Non
     )
 
 
+def without_name(body: str, language: str) -> str:
+    """``body`` (a ``compose``d reply) greeting nobody by name: what a log may keep of a reply,
+    which holds no other personal data (the article's words or a grounded answer)."""
+    _, sep, rest = body.partition("\n\n")
+    return template(language).greeting.format(name="") + sep + rest
+
+
 def grounded(answer: str, article_body: str) -> str | None:
     """Why an LLM's answer may not be sent (None: every sentence is the article's): a link,
     number or promise the article does not hold, or a sentence whose words it does not have."""

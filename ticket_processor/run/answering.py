@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..answers.book import AnswerBook
+from ..answers.compose import without_name
 from ..answers.deliver import AnswerDesk, answer_tags, send_once
 from ..answers.ladder import draft_accepted, should_demote, standing
 from ..answers.plan import Circumstances, TicketCues, Writer, cues, decide
@@ -215,7 +216,9 @@ class RunAnswers:
                 writeback, block, plan.article_id, (drafted_tag(self.prefix),)
             )
         if self.shadow and not quiet:
-            self.log.emit("answer_would_send", body=plan.body, **fields)
+            # Logged without the customer's name: the log is not the customer's mail.
+            body = without_name(plan.body, plan.language)
+            self.log.emit("answer_would_send", body=body, **fields)
         elif self.writes:
             self.book.plan(plan, self.now())  # fsync'd before the note announcing it is sent
         if not quiet:
