@@ -477,11 +477,11 @@ class ArticleListing:
 
 @dataclass(frozen=True)
 class WriteLimits:
-    """How the adapter wants writes shaped: tickets per ``write_batch`` call, and the
-    helpdesk's ticket-update budget a minute (None: not the binding limit)."""
+    """How the adapter wants writes shaped: tickets per ``write_batch`` call, and the most
+    tickets a minute the helpdesk's write limits let through (None: not known)."""
 
     batch_size: int
-    updates_per_minute: int | None = None
+    tickets_per_minute: float | None = None
 
 
 @dataclass(frozen=True)

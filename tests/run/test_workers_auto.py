@@ -22,6 +22,7 @@ from ticket_processor.resilience.pacing import AUTO_LLM_CEILING, AdaptiveLimit, 
 from ticket_processor.run.configure import load_settings
 from ticket_processor.run.engines import build_analyser
 from ticket_processor.run.runner import run_options
+from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 from ticket_processor.triage.prepare import prepare_ticket
@@ -152,3 +153,27 @@ def test_a_run_with_auto_workers_says_what_bound_it(
         assert llm.stats()["rate_limited"] == 0
         triaged = [e for e in events(log_dir) if e["event"] == "ticket_triaged"]
         assert sorted(e["ticket_id"] for e in triaged) == sorted(ids)
+
+
+@pytest.mark.desk(configure=True)
+def test_a_run_names_the_helpdesks_writes_when_they_bound_it(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Two workers at half a second a call: the LLM lets 240 tickets a minute through. Zendesk's
+    # writes let 10,000 (100 update jobs of 100); Freshdesk's Enterprise plan 280 writes a
+    # minute, a note and an update a ticket: 140. So Freshdesk's writes bound the run.
+    with serve_standin(StandinConfig(latency_s=0.5)) as llm:
+        for name, value in {
+            "OPENAI_BASE_URL": llm.url,
+            "OPENAI_API_KEY": "sk-test-not-a-real-key",
+            "TICKETBOT_MODEL": "stand-in",
+            "TICKETBOT_WORKERS": "2",
+        }.items():
+            monkeypatch.setenv(name, value)
+        desk.create([NewTicket(f"Refund {n}", "Refund please.") for n in range(4)])
+        result = invoke("run")
+    assert result.exit_code == 0, result.output
+    [bound] = [e for e in events(tmp_path / "logs") if e["event"] == "run_bound"]
+    expected = "helpdesk_writes" if desk.kind == "freshdesk" else "llm_latency"
+    assert bound["bound"] == expected, bound
+    assert f"bound={expected}" in result.output

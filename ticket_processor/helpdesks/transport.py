@@ -280,6 +280,11 @@ class HelpdeskTransport(Generic[T]):
     def close(self) -> None:
         self.session.close()
 
+    @property
+    def announced_limit(self) -> int | None:
+        """The account's requests a minute as its last answer announced (None: none yet)."""
+        return self._announced
+
     def local_path(self, url: object) -> str | None:
         """The path and query of a next-page ``url`` if it points at our helpdesk, else None.
 

@@ -305,11 +305,7 @@ def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
         workers=workers,
         latency_s=float(latency) if isinstance(latency, int | float) else None,
         llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
-        helpdesk_writes_per_minute=(
-            float(limits.updates_per_minute * limits.batch_size)
-            if limits.updates_per_minute
-            else None
-        ),
+        helpdesk_writes_per_minute=limits.tickets_per_minute,
     )
     summary.bound = bound
     if bound is not None:

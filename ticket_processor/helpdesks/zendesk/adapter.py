@@ -116,7 +116,10 @@ class ZendeskHelpdesk:
 
     @property
     def limits(self) -> WriteLimits:
-        return WriteLimits(batch_size=BATCH_LIMIT, updates_per_minute=UPDATES_PER_MINUTE)
+        # Update jobs a minute, each of up to BATCH_LIMIT tickets.
+        return WriteLimits(
+            batch_size=BATCH_LIMIT, tickets_per_minute=float(UPDATES_PER_MINUTE * BATCH_LIMIT)
+        )
 
     def ticket_url(self, ticket_id: int) -> str:
         return f"{self.base_url}/agent/tickets/{int(ticket_id)}"
