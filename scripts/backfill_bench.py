@@ -55,6 +55,19 @@ def main() -> None:
             TICKETBOT_MODEL="stand-in",
             TICKETBOT_STATE_DIR=str(work / "state"),
             TICKETBOT_LOG_DIR=str(work / "logs"),
+            # The children run in ``work``: this checkout's package, by its absolute path (a
+            # relative PYTHONPATH given to the script would name nothing there, and the
+            # children would import whatever ticketbot is installed).
+            PYTHONPATH=os.pathsep.join(
+                [
+                    str(REPO_ROOT),
+                    *(
+                        str(Path(p).resolve())
+                        for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                        if p
+                    ),
+                ]
+            ),
         )
 
         def step(name: str, *flags: str) -> None:
