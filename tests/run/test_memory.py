@@ -10,6 +10,7 @@
   written through sqlite3, and created or upgraded in a child process), nor rich (nothing is
   drawn off a terminal), nor the answering code (answers off); each came in at the top of a
   module and cost the run memory.
+- a run lets a page of tickets go before it reads the next (the peak held two pages);
 - the analysis cache holds its entries packed; its file holds the same data as before (each
   entry now compact on one line inside the indented file).
 
@@ -36,6 +37,7 @@ from support.e2e import configure
 
 from ticket_processor.audit.store import FILE_NAME, SCHEMA_VERSION
 from ticket_processor.helpdesks.zendesk.adapter import EXPORT_PAGE
+from ticket_processor.helpdesks.zendesk.client import BATCH_LIMIT as WRITE_BATCH
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Ticket
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
@@ -297,7 +299,9 @@ def test_a_page_of_tickets_is_let_go_before_the_next_is_read(
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     assert len(alive) >= 2, alive  # the first page, then the second
-    assert alive[1] == 0, f"{alive[1]} of the first page's tickets held while the next was read"
+    # The page itself is 1,000; what may be alive is a write batch's own fresh read of its
+    # tickets (``show_many``, 100 at most), under way in the writer's thread meanwhile.
+    assert alive[1] <= WRITE_BATCH, f"{alive[1]} of the first page's tickets held meanwhile"
     tags = [t["tags"] for t in sandbox.store.all_tickets()]
     assert len(tags) == EXPORT_PAGE + 20
     assert all("ai_processed" in t for t in tags)
