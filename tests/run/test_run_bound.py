@@ -100,12 +100,16 @@ def test_a_slow_helpdesk_cannot_hold_the_run_past_its_bound(desk: Desk, tmp_path
     assert summary["triaged"] < len(ids), summary  # it was cut short, not finished
 
     # The request the bound cut short is still being answered (700 ms) when the run exits: a
-    # note it posts lands after that. A cron run comes minutes later; this one waits it out, or
-    # its recovery could look for that note before it is there.
-    time.sleep(2.0)
+    # note it posts lands after that. The next run starts at once, and lets the writes the
+    # first left unconfirmed land (the helpdesk's read timeout, 3 s here) before it looks for
+    # them: its recovery, looking sooner, wrote a second note when that one landed after it.
     desk.sandbox.config.latency_ms = 0.0
-    second = run("--engine", "rules")
+    second = run("--engine", "rules", env={"TICKETBOT_HTTP_TIMEOUT": "3"})
     assert second.exit_code == 0, second.output
+    log = events(tmp_path / "logs")
+    if [e for e in log if e["event"] == "run_recovering"]:  # the bound left writes in flight
+        [wait] = [e for e in log if e["event"] == "run_recovery_wait"]
+        assert 0 < wait["seconds"] <= 3, wait
     for ticket_id in ids:
         snapshot = desk.snapshot(ticket_id)
         assert "ai_processed" in snapshot.tags, ticket_id

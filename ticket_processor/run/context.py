@@ -90,6 +90,10 @@ class RunContext:
     # command prints it on stderr): "finishing 295 writes of the interrupted run".
     on_notice: Callable[[str], None] = _quiet
     writer_flush_after: float = 1.0  # seconds a partial write batch waits for more
+    # How long the helpdesk may still be answering a write the run gave up on: its read
+    # timeout (TICKETBOT_HTTP_TIMEOUT). A run started sooner after one that left writes cut
+    # short waits that out before it looks for them (``upkeep.LedgerUpkeep.recover``).
+    write_settle_s: float = 30.0
     # The run's bound (--max-runtime and its grace), as the helpdesk was connected with it;
     # None: the pipeline starts one from ``options.max_runtime`` when it runs.
     deadline: RunDeadline | None = None

@@ -107,7 +107,7 @@ class Pipeline:
         self.upkeep.report_set_aside()
         try:
             if not (opts.dry_run or opts.shadow):
-                self.upkeep.recover()
+                self.upkeep.recover(self.deadline)
             self.flow.retry = self.ledger.retry_queue()
             self.upkeep.report_set_aside()
             self._process()

@@ -284,7 +284,19 @@ def _record_run_end(summary: RunSummary, ctx: RunContext) -> None:
     ctx.log.emit("run_finished", **fields)
     if not ctx.options.dry_run:
         finished_at = datetime.now(UTC).isoformat()
-        ctx.ledger.save_last_run({"run_id": summary.run_id, "finished_at": finished_at, **fields})
+        # Writes left unconfirmed by a run that finished, but for those a helpdesk job it
+        # accepted holds (recovery asks the job): its bound or a signal cut them short, and the
+        # helpdesk may still be answering them, so the next run lets them land first.
+        queued = {i for ids in ctx.ledger.jobs().values() for i in ids}
+        unsettled = len(ctx.ledger.inflight() - queued)
+        ctx.ledger.save_last_run(
+            {
+                "run_id": summary.run_id,
+                "finished_at": finished_at,
+                **fields,
+                "unsettled_writes": unsettled,
+            }
+        )
 
 
 def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:

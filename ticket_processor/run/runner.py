@@ -343,6 +343,7 @@ def _run_logged(
                 on_progress=parts.on_progress,
                 on_notice=parts.on_notice,
                 writer_flush_after=parts.writer_flush_after,
+                write_settle_s=settings.http_timeout,
                 deadline=parts.deadline,
                 audit=feed if feed is not None else NO_AUDIT,
                 claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),

@@ -280,6 +280,7 @@ class ServedTriage:
             stop_signal=self._stop_reason,
             price=price,
             writer_flush_after=FLUSH_AFTER,
+            write_settle_s=settings.http_timeout,
             claims=write_claims(settings, sleep=self._waits.sleep),
             observe=self._sighting if settings.incidents else None,
         )

@@ -8,8 +8,10 @@ the end, giving up a ticket after ``RETRY_LIMIT`` runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from ..models import Cursor
+from ..resilience.deadline import RunDeadline
 from .context import RunContext
 from .record import RunRecorder
 
@@ -35,6 +37,8 @@ class LedgerUpkeep:
         self.log = ctx.log
         self.stream = ctx.stream
         self.notice = ctx.on_notice
+        self.runtime = ctx.runtime
+        self.settle_s = ctx.write_settle_s
         self.record = record
         self._saved_cursor: Cursor | None = None
 
@@ -45,11 +49,12 @@ class LedgerUpkeep:
         self._saved_cursor = cursor
         self.ledger.save_cursor(cursor, helpdesk=self.helpdesk.kind, stream=self.stream)
 
-    def recover(self) -> None:
+    def recover(self, deadline: RunDeadline | None = None) -> None:
         """Settle a killed run's writes before reading tickets again."""
         inflight = self.ledger.inflight()
         if not inflight:
             return
+        self._let_cut_writes_land(deadline)
         jobs = self.ledger.jobs()
         # Settling them may take a while (a job to poll, each ticket's notes to read): say
         # what the run is doing before it does it, not after a silence.
@@ -60,6 +65,35 @@ class LedgerUpkeep:
         self.ledger.clear_journal()
         if kept:  # noted but not updated yet: a run killed again before it must still know
             self.ledger.begin(kept)
+
+    def _let_cut_writes_land(self, deadline: RunDeadline | None) -> None:
+        """A run that finished with writes unconfirmed (its bound or a signal gave up on them)
+        may have left them still being answered: a note that lands after recovery looked for
+        it would be written twice. Wait until the helpdesk's read timeout has passed since
+        that run finished (a cron run minutes later never waits); ``RunOutOfTime`` when this
+        run's own bound ends first, so the next run settles them."""
+        last = self.ledger.last_run()
+        if not last or not last.get("unsettled_writes"):
+            return  # killed (no finish recorded), or nothing left: nothing is still in the air
+        try:
+            finished = datetime.fromisoformat(str(last["finished_at"]))
+        except ValueError:
+            return
+        try:
+            left = self.settle_s - (self.runtime.now() - finished).total_seconds()
+        except TypeError:  # a time without its zone: not one this ledger wrote
+            return
+        if not 0 < left <= self.settle_s:
+            return
+        waited = left if deadline is None else deadline.cap(left)
+        self.notice(
+            f"waiting {left:.0f} s for the writes the last run cut short to land before "
+            "looking for them (the helpdesk may still be answering them)"
+        )
+        self.log.emit("run_recovery_wait", seconds=round(left, 1))
+        self.runtime.sleep(waited)
+        if waited < left and deadline is not None:
+            raise deadline.out_of_time("settling the interrupted run's writes")
 
     def report_set_aside(self) -> None:
         for aside in self.ledger.take_set_aside():
