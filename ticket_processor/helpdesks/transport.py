@@ -281,9 +281,10 @@ class HelpdeskTransport(Generic[T]):
         self.session.close()
 
     @property
-    def announced_limit(self) -> int | None:
-        """The account's requests a minute as its last answer announced (None: none yet)."""
-        return self._announced
+    def write_limit(self) -> int:
+        """The helpdesk's documented writes a minute for this account (``Wire.write_limit``
+        of the request limit its last answer announced)."""
+        return self.wire.write_limit(self._announced)
 
     def local_path(self, url: object) -> str | None:
         """The path and query of a next-page ``url`` if it points at our helpdesk, else None.
@@ -353,7 +354,7 @@ class HelpdeskTransport(Generic[T]):
         replay_safe: bool,
     ) -> T:
         if self.write_budget is not None and is_write(method):
-            self.write_budget.take_write(self.wire.write_limit(self._announced), self._announced)
+            self.write_budget.take_write(self.write_limit, self._announced)
         self.throttle.wait()
         name = self.wire.name
         # The query stays out of messages and logs: it carries cursors and search text.

@@ -77,12 +77,13 @@ class DailyCounts:
     # key -> {"day", "incident", "title"}: the rise an open incident explained that day.
     explained: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, day: date, counts: Mapping[str, int]) -> None:
+    def add(self, day: date, counts: Mapping[str, int], *, today: date | None = None) -> None:
+        """``counts`` added to ``day``'s; the days kept end at ``today`` (default: ``day``)."""
         bucket = self.days.setdefault(day.isoformat(), {})
         for key, n in counts.items():
             if n > 0:
                 bucket[key] = bucket.get(key, 0) + int(n)
-        self._trim(day)
+        self._trim(today or day)
 
     def add_created(
         self, created: date | None, counts: Mapping[str, int], today: date, *, past: bool = True
@@ -96,11 +97,7 @@ class DailyCounts:
             return
         if not past or (self.seed_end is not None and created.isoformat() < self.seed_end):
             return
-        bucket = self.days.setdefault(created.isoformat(), {})
-        for key, n in counts.items():
-            if n > 0:
-                bucket[key] = bucket.get(key, 0) + int(n)
-        self._trim(today)
+        self.add(created, counts, today=today)
 
     def needs_seed(self, today: date) -> bool:
         """No seed completed, and fewer days of counts than the baseline looks at."""

@@ -85,7 +85,7 @@ from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
 from .records import note_html, parse_tickets, update_body
-from .wire import FreshdeskTransport, write_limit
+from .wire import FreshdeskTransport
 
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
 WRITES_A_TICKET = 2  # of those three, the writes: a note and an update
@@ -179,8 +179,9 @@ class FreshdeskHelpdesk:
     @property
     def limits(self) -> WriteLimits:
         # The plan's documented writes a minute, for the account total its answers announce.
-        writes = write_limit(self.http.announced_limit)
-        return WriteLimits(batch_size=BATCH, tickets_per_minute=writes / WRITES_A_TICKET)
+        return WriteLimits(
+            batch_size=BATCH, tickets_per_minute=self.http.write_limit / WRITES_A_TICKET
+        )
 
     def ticket_url(self, ticket_id: int) -> str:
         return f"{self.base_url}/a/tickets/{int(ticket_id)}"
