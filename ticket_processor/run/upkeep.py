@@ -24,7 +24,8 @@ def recovery_notice(tickets: int, jobs: int) -> str:
     queued = f" ({jobs} helpdesk job(s) to look up)" if jobs else ""
     return (
         f"finishing {tickets} {writes} of the interrupted run{queued}: a run stopped hard "
-        "(kill -9, power loss) left them unconfirmed; each is checked once, never written twice"
+        "(kill -9, power loss) or cut short (its --max-runtime, a signal) left them "
+        "unconfirmed; each is checked once, never written twice"
     )
 
 
