@@ -38,7 +38,8 @@ from ..report.runs import summarise_runs
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
-from ..settings import Settings, parse_thresholds
+from ..settings import Settings
+from ..settings.values import parse_thresholds
 from ..state.cache import AnalysisCache
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
