@@ -21,9 +21,12 @@ import sqlalchemy as sa
 
 from ..audit.queries import TicketHistory
 from ..audit.schema import decisions, runs
+from ..models import Urgency
 from .filters import SORTS, ListQuery
 
 COUNT_CAP = 1_000
+# Urgency sorts by severity: low 0 up to critical 3.
+SEVERITY = {urgency.value: rank for rank, urgency in enumerate(reversed(Urgency))}
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -181,7 +184,10 @@ def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> 
     """The page of the list ``query`` names, and how many tickets match (up to the cap)."""
     where = [*_conditions(query, account), latest_only()]
     column = decisions.c[SORTS[query.sort]]  # a whitelisted column, never the URL's text
-    keys = [column] if column is decisions.c.at else [column, decisions.c.at]
+    key: sa.ColumnElement[Any] = column
+    if column is decisions.c.urgency:  # by severity, not by name; no urgency below low
+        key = sa.case(SEVERITY, value=column, else_=-1)
+    keys = [key] if column is decisions.c.at else [key, decisions.c.at]
     keys.append(decisions.c.id)
     descending = query.order == "desc"
     order = [k.desc() if descending else k.asc() for k in keys]
