@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..common.eventlog import EventLog, new_run_id
-from ..helpdesks.registry import reply_stamps
+from ..helpdesks.registry import reply_stamps, serve_pacing
 from ..kb.refresh import index_path, open_for_run
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
 from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
@@ -70,10 +70,6 @@ from .upkeep import LedgerUpkeep
 from .writer import BatchWriter
 
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
-# Seconds the worker gathers deliveries between two takes, by helpdesk: Freshdesk reads tickets
-# one request each unless several new ones are read in one list request (``burst_reads``), and
-# its limit counts requests a minute; Zendesk's ``show_many`` reads any number at once.
-GATHER_BETWEEN = {"freshdesk": 1.0}
 STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops
 
 Event = Literal["created", "reply", "updated"]
@@ -222,7 +218,7 @@ class ServedTriage:
             sleep=self._waits.sleep,
             burst_reads=True,  # tickets arrive as they are created: a batch is read at once
         )
-        self.gather = GATHER_BETWEEN.get(self.helpdesk.kind, 0.0)
+        self.gather = serve_pacing(self.helpdesk.kind)  # HelpdeskKind.gather_between
         # The cron run keeps the help-centre index fresh; the server only reads it.
         index = index_path(settings.state_dir)
         self._kb = open_for_run(
