@@ -218,6 +218,19 @@ def plan_links(
         )
         routing = plan.incidents[-1].routing
         plan.writes.extend(_member(t, index, routing, facts) for t in chosen)
+    _plan_repeats(plan, window, repeats, facts, policy)
+    return plan
+
+
+def _plan_repeats(
+    plan: LinkPlan,
+    window: Window,
+    repeats: Sequence[Repeat],
+    facts: Mapping[int, Mapping[str, Any]],
+    policy: IncidentPolicy,
+) -> None:
+    """A flag (or, with auto-merge at ``merge_at``, a merge) for each repeat still open and
+    not flagged or merged yet."""
     for repeat in repeats:
         ticket_id, earlier = int(window.ids[repeat.row]), int(window.ids[repeat.earlier])
         found, before = facts.get(ticket_id), facts.get(earlier)
@@ -235,7 +248,6 @@ def plan_links(
                 similarity=repeat.similarity,
             )
         )
-    return plan
 
 
 def _routing(
