@@ -106,7 +106,9 @@ class HelpdeskKind:
     and triages them together (Freshdesk reads tickets one by one, so a burst read in one list
     request saves its rate limit; 0: triage at once);
     ``linking`` how it links the reports of one incident (``IncidentLinking``), or None when it
-    cannot: the incidents pass is skipped.
+    cannot: the incidents pass is skipped;
+    ``answers`` whether its adapter can post a public answer and set a ticket's status
+    (``answers/deliver.AnswerDesk``); without, a run with answers on answers nothing and says so.
     """
 
     name: str
@@ -124,6 +126,7 @@ class HelpdeskKind:
     receiver: str = ""
     gather_between: float = 0.0
     linking: IncidentLinking | None = None
+    answers: bool = True
 
     def webhook_receiver(self) -> WebhookReceiver | None:
         return cast(WebhookReceiver, _load(self.receiver)) if self.receiver else None

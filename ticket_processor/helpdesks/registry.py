@@ -50,6 +50,13 @@ def incident_linking(name: str) -> IncidentLinking | None:
     return kind.linking if kind is not None else None
 
 
+def supports_answers(name: str) -> bool:
+    """Whether the kind called ``name`` can post answers (``HelpdeskKind.answers``); yes for
+    a kind not listed (a test's desk)."""
+    kind = KINDS.get(name)
+    return kind.answers if kind is not None else True
+
+
 def reply_stamps(name: str) -> bool:
     """Whether the kind called ``name`` reads the reply book's write stamps (``HelpdeskKind``);
     yes for a kind not listed (a test's desk), as the book kept them before it asked."""
