@@ -44,7 +44,7 @@ BROKEN = (
 )
 
 
-class Window(NamedTuple):
+class TryWindow(NamedTuple):
     """One request's time: (connect, read) per socket operation, ``total`` for the whole of
     it, and ``cut``: whether the run's bound, not the request's own, set ``total``."""
 
@@ -75,7 +75,7 @@ class Said:
 
 
 def try_failed(
-    exc: Exception, where: str, window: Window, replay_safe: bool, said: Said
+    exc: Exception, where: str, window: TryWindow, replay_safe: bool, said: Said
 ) -> TicketBotError:
     """What a try that got no whole answer raises: a write's outcome unknown once it may
     have been sent, the run's bound when that cut it short, else a helpdesk error."""
@@ -109,7 +109,7 @@ def try_failed(
 
 
 def _broken(
-    exc: Exception, where: str, window: Window, replay_safe: bool, said: Said
+    exc: Exception, where: str, window: TryWindow, replay_safe: bool, said: Said
 ) -> TicketBotError:
     """A connection that failed or broke: never reached, cut by the run's bound, or lost
     after the request may have been sent."""

@@ -73,7 +73,7 @@ from ..resilience.bounds import (
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
-from .failures import Said, Window, try_failed
+from .failures import Said, TryWindow, try_failed
 from .wire import (
     SANDBOX_HEADER,
     HelpdeskResponse,
@@ -266,7 +266,7 @@ class HelpdeskTransport(Generic[T]):
             raise error from (None if isinstance(exc, AnswerTooLarge) else exc)
         return self._answer(response, where, started, replay_safe)
 
-    def _window(self, where: str) -> Window:
+    def _window(self, where: str) -> TryWindow:
         """This request's (connect, read) timeouts and whole-request bound, the run's time
         left included; ``RunOutOfTime`` when none is left."""
         connect, read = self.timeout
@@ -279,7 +279,7 @@ class HelpdeskTransport(Generic[T]):
                 raise self.run_deadline.out_of_time(where)
             total = min(total, run_left)
             connect = min(connect, total)
-        return Window(connect, read, total, cut)
+        return TryWindow(connect, read, total, cut)
 
     def _exchange(
         self,
@@ -288,7 +288,7 @@ class HelpdeskTransport(Generic[T]):
         params: Mapping[str, Any] | None,
         json: Any,
         started: float,
-        window: Window,
+        window: TryWindow,
     ) -> requests.Response:
         """One try: the request sent and its whole answer read, within ``window``."""
         response = send_within(
