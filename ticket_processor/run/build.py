@@ -41,7 +41,6 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
-from .answering import RunAnswers
 from .answers_setup import build_answers
 from .audit import open_audit
 from .connect import breaker_name, connect
@@ -52,6 +51,7 @@ from .types import RunOptions
 if TYPE_CHECKING:
     from ..answers.plan import Writer
     from .answer_review import AnswerSender
+    from .answering import RunAnswers
     from .review import ReviewWriter
 
 
