@@ -23,9 +23,9 @@ from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
+    from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..kb.index import ArticleIndex
-    from .answering import RunAnswers
 
 
 def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
@@ -68,10 +68,10 @@ def build_answers(
     if not policy.enabled:
         return None, []
     # The answering code only for a run that answers (most do not: answers are off by default).
+    from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk
-    from .answering import RunAnswers
 
     if index is None or not index.available:
         return None, [

@@ -49,9 +49,9 @@ from .planner import ChangePlanner
 from .types import RunOptions
 
 if TYPE_CHECKING:
+    from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
-    from .answer_review import AnswerSender
-    from .answering import RunAnswers
+    from ..answers.review import AnswerSender
     from .review import ReviewWriter
 
 
@@ -59,7 +59,7 @@ Price = Callable[[str | None, int, int], float]
 
 
 @dataclass(frozen=True)
-class Wiring:
+class RunWiring:
     """How the caller runs: its clock, sleep, stop and bound, and what differs for ``serve``."""
 
     sleep: Callable[[float], None] = time.sleep
@@ -132,13 +132,13 @@ def build(
     log: EventSink,
     ledger: RunLedger,
     alert_ledger: RunLedger | None = None,
-    wiring: Wiring | None = None,
+    wiring: RunWiring | None = None,
 ) -> Parts:
     """The parts of one run (or of ``serve``'s life) from the settings.
 
     ``ledger``: where the breakers and the analysis cache keep their state; ``alert_ledger``:
     the alerts' memory (default ``ledger``). A dry run alerts nothing."""
-    wiring = wiring or Wiring()
+    wiring = wiring or RunWiring()
     dry_run = options.dry_run
     alerter = alerter_for(settings, alert_ledger or ledger)
     price = wiring.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
@@ -254,7 +254,7 @@ def build(
 def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
     """The dashboard's writers of reviewed labels and reviewed answers: each review connects
     to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
-    from .answer_review import AnswerSender
+    from ..answers.review import AnswerSender
     from .review import ReviewWriter
 
     common: dict[str, Any] = {

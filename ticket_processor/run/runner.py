@@ -44,7 +44,7 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.taxonomy import Taxonomy
 from .alerts import Alerter
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Wiring, build, log_alert, open_feed
+from .build import RunWiring, build, log_alert, open_feed
 from .context import RunContext
 from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
@@ -214,7 +214,7 @@ def _run_logged(
         ):
             log.emit("log_pruned", file=path.name)
         prune_audit(feed, log, keep_days=settings.keep_days)
-    wiring = Wiring(
+    wiring = RunWiring(
         sleep=runtime.sleep,
         clock=runtime.clock,
         rng=runtime.rng,
