@@ -124,6 +124,9 @@ def open_feed(
     return open_audit(where, log, run_id=run_id, mode=mode)
 
 
+# One function over 100 lines: the parts in the order each needs the one before (the breakers
+# before the chain and the helpdesk, the helpdesk before the index, routes and fields), with
+# the index and the helpdesk closed again when a later part cannot be built.
 def build(
     settings: Settings,
     options: RunOptions,
