@@ -35,7 +35,8 @@ from ..models import Helpdesk
 from ..report.runs import summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
-from ..settings import Settings, parse_thresholds
+from ..settings import Settings
+from ..settings.values import parse_thresholds
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
@@ -44,7 +45,7 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.taxonomy import Taxonomy
 from .alerts import Alerter
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import RunWiring, build, log_alert, open_feed
+from .build import Harness, build, log_alert, open_feed
 from .context import RunContext
 from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
@@ -217,7 +218,7 @@ def _run_logged(
         ):
             log.emit("log_pruned", file=path.name)
         prune_audit(feed, log, keep_days=settings.keep_days)
-    wiring = RunWiring(
+    harness = Harness(
         sleep=runtime.sleep,
         clock=runtime.clock,
         rng=runtime.rng,
@@ -225,7 +226,7 @@ def _run_logged(
         deadline=parts.deadline,
         price=parts.price,
     )
-    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, wiring=wiring)
+    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     watch = EscalationWatch(log)
     try:
