@@ -270,8 +270,8 @@ def revert(
     ] = False,
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
+    from ..answers.revert import answers_of_run, describe, revert_answers
     from ..common.eventlog import read_events
-    from ..run.answer_revert import answers_of_run, describe, revert_answers
     from ..run.audit import record_revert
     from ..run.connect import connect
     from ..run.incident_revert import LinkRevert, links_of_run, revert_links

@@ -26,10 +26,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from ..answers.review import AnswerOutcome
 from ..audit.answer_reviews import add_answer_review
 from ..audit.queries import Decision
 from ..audit.store import AuditStore
-from ..run.answer_review import AnswerOutcome
 from ..run.review import ReviewOutcome, reviewer_name
 from ..writeback.planner import ReviewedLabel
 from . import pending, queries

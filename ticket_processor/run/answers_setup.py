@@ -24,9 +24,9 @@ from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
+    from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..kb.index import ArticleIndex
-    from .answering import RunAnswers
 
 
 def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
@@ -71,10 +71,10 @@ def build_answers(
     if not supports_answers(helpdesk.kind):
         return None, [f"{helpdesk.kind} cannot post answers: no ticket is answered"]
     # The answering code only for a run that answers (most do not: answers are off by default).
+    from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk
-    from .answering import RunAnswers
 
     if index is None or not index.available:
         return None, [

@@ -198,6 +198,9 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         close_audit(feed)
 
 
+# One function over 100 lines: it is the run's order of passes (build, pipeline, served
+# journal, rising counts, incidents, escalations, alerts, metrics), read top to bottom; each
+# step's work is in its own module, and split further it would hide that order.
 def _run_logged(
     settings: Settings,
     options: RunOptions,

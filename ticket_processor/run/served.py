@@ -165,6 +165,9 @@ class ServedTriage:
     """The run's parts, held for the server's life. Build it (slow: models load) off the
     event loop; ``take`` from one worker thread; ``close`` once."""
 
+    # Over 100 lines: the server's parts come from run/build; what follows wires them into
+    # the flow, the reply pass and the writers in the order recovery needs (recover before the
+    # first write), which reads best in one place.
     def __init__(
         self,
         settings: Settings,

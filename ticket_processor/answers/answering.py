@@ -19,13 +19,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..answers.book import AnswerBook
-from ..answers.compose import without_name
-from ..answers.deliver import AnswerDesk, answer_tags, send_once
-from ..answers.ladder import draft_accepted, should_demote, standing
-from ..answers.plan import Circumstances, TicketCues, Writer, cues, decide
-from ..answers.policy import AnswersPolicy
-from ..answers.vocab import (
+from ..common.eventlog import EventSink
+from ..errors import HelpdeskError, TicketBotError
+from ..models import Ticket, Triage, WriteBack
+from ..triage.confidence import Calibration
+from ..writeback.planner import with_customer_reply
+from .book import AnswerBook
+from .compose import without_name
+from .deliver import AnswerDesk, answer_tags, send_once
+from .ladder import draft_accepted, should_demote, standing
+from .plan import Circumstances, TicketCues, Writer, cues, decide
+from .policy import AnswersPolicy
+from .vocab import (
     DRAFT_CLOSES,
     DRAFT_OPENS,
     SENT_OPENS,
@@ -35,11 +40,6 @@ from ..answers.vocab import (
     reopened_tag,
     resolved_tag,
 )
-from ..common.eventlog import EventSink
-from ..errors import HelpdeskError, TicketBotError
-from ..models import Ticket, Triage, WriteBack
-from ..triage.confidence import Calibration
-from ..writeback.planner import with_customer_reply
 
 # A planned reply whose triage write never landed is given up after this long.
 WAIT_SECONDS = 24 * 3600
