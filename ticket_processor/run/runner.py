@@ -196,6 +196,8 @@ class _Parts:
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
     run_id = new_run_id()
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
+    if not options.dry_run:
+        ledger.sweep()  # before the audit store opens its file: a damaged one is set aside
     # Every decision and write of the run also goes to the audit store (run/audit.py).
     feed = open_audit(
         settings.model_copy(update={"state_dir": parts.audit_dir or settings.state_dir}),
