@@ -436,6 +436,7 @@ def _run_logged(
                 pushgateway=gateway.get_secret_value() if gateway else None,
                 textfile=settings.metrics_textfile,
                 account=urlsplit(settings.helpdesk_base_url).hostname or settings.helpdesk,
+                shard=options.shard,
             )
         )
     log.close()
