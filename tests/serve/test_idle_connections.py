@@ -17,12 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 from support.dashboard import start_dashboard
-from support.serving import serve_env, serving
+from support.serving import TOKEN, delivery_for, serve_env, serving
 
 from ticket_processor.common import connections
 from ticket_processor.dashboard import server as dashboard_server
-from ticket_processor.sandbox.desks import Desk
+from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.serve import server as serve_server
+from ticket_processor.serve.limits import Rate, SourceLimits
 
 pytestmark = pytest.mark.desk(seed=None, unlimited=True)
 
@@ -92,3 +93,38 @@ def test_the_dashboard_answers_past_its_idle_connections(desk: Desk) -> None:
     with start_dashboard() as url, idle_sockets(url, idle):
         for _ in range(3):
             assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+
+
+def test_an_unsigned_flood_spends_none_of_the_genuine_deliveries_rate(
+    desk: Desk, tmp_path: Path
+) -> None:
+    [ticket] = desk.create([NewTicket("Refund", "Refund me please")])
+    with serving(serve_env(desk.env(), tmp_path)) as server:
+        server.server.state.limits = SourceLimits(
+            {"zendesk": Rate(0.5, 5), "freshdesk": Rate(0.5, 5), "api": Rate(0.5, 5)}
+        )
+        kind = desk.kind
+        forged = delivery_for(kind, ticket, secret="not-the-webhooks-secret")
+        flood = [server.deliver(kind, *forged).status_code for _ in range(20)]
+        assert set(flood) == {401}, flood
+        genuine = [
+            server.deliver(
+                kind,
+                *delivery_for(
+                    kind, ticket, **({"invocation": f"i{n}"} if kind == "zendesk" else {})
+                ),
+            ).status_code
+            for n in range(5)
+        ]
+        assert genuine == [200] * 5
+        unauthorised = [
+            server.client.post(f"{server.url}/api/v1/triage", json={"subject": "x"}).status_code
+            for _ in range(20)
+        ]
+        assert set(unauthorised) == {401}, unauthorised
+        with_token = server.client.post(
+            f"{server.url}/api/v1/triage",
+            json={"subject": "Refund", "description": "Refund me please"},
+            headers={"authorization": f"Bearer {TOKEN}"},
+        )
+        assert with_token.status_code == 200, with_token.text

@@ -194,6 +194,14 @@ class ServedTriage:
         self.run_id = run_id or new_run_id()
         self._log = EventLog(settings.log_dir, run_id=self.run_id, secrets=settings.scrubber())
         log = _SourceSink(self._log, hooks.event)
+        for aside in ledger.take_set_aside():  # said at start, not at the first delivery
+            log.emit(
+                "state_file_set_aside",
+                level="warning",
+                file=aside.file,
+                moved_to=aside.moved_to,
+                reason=aside.reason,
+            )
         options = run_options(settings, engine=engine)
         storage = ledger.breaker_storage()
         helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage)
