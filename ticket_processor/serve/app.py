@@ -229,8 +229,20 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "alive"})
 
 
+UNCONFIGURED = (
+    "neither TICKETBOT_SERVE_SECRET nor TICKETBOT_SERVE_TOKEN is set: every webhook delivery and "
+    "API call is refused (503); set them and restart serve"
+)
+
+
 async def readyz(request: Request) -> Response:
-    readiness = _state(request).readiness
+    state = _state(request)
+    readiness = state.readiness
+    if state.secret is None and state.token is None:
+        # Ready to serve nothing is not ready: a load balancer would send traffic to be refused.
+        return JSONResponse(
+            {"ready": False, "status": "not_configured", "reason": UNCONFIGURED}, status_code=503
+        )
     if readiness.status != "ready":
         return JSONResponse(
             {"ready": False, "status": readiness.status, "reason": readiness.reason},
