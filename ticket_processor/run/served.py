@@ -46,7 +46,7 @@ from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.triage_change import is_processed
 from .audit import NO_AUDIT, audited, close_audit
 from .baseline import day_of
-from .build import Wiring, build, open_feed
+from .build import Harness, build, open_feed
 from .catchup import CatchUp
 from .checkpoint import Checkpoint
 from .context import RunContext
@@ -203,7 +203,7 @@ class ServedTriage:
                 ledger=ledger,
                 # The runs' alert memory: a stale field is alerted once whoever saw it first.
                 alert_ledger=RunLedger(settings.state_dir),
-                wiring=Wiring(
+                harness=Harness(
                     sleep=self._waits.sleep,
                     stop=self._waits,
                     burst_reads=True,  # tickets arrive as they are created: read at once
