@@ -6,7 +6,6 @@ Each command is a few lines: flags to ``run.runner.run_once`` / ``demo.run_demo`
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from .common import (
     engine_choice,
     err_console,
     exit_codes,
+    exit_leaving_threads,
     load,
     scrub,
 )
@@ -220,11 +220,7 @@ def _exit(summary: RunSummary) -> None:
     """Exit with the run's code; after a stop whose grace ran out, without waiting for the
     abandoned analyses (their tickets were left to the next run)."""
     if summary.abandoned:
-        import sys
-
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(summary.exit_code)
+        exit_leaving_threads(summary.exit_code)
     raise typer.Exit(summary.exit_code)
 
 
