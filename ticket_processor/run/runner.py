@@ -45,7 +45,7 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.taxonomy import Taxonomy
 from .alerts import Alerter
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Wiring, build, log_alert, open_feed
+from .build import Harness, build, log_alert, open_feed
 from .context import RunContext
 from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
@@ -215,7 +215,7 @@ def _run_logged(
         ):
             log.emit("log_pruned", file=path.name)
         prune_audit(feed, log, keep_days=settings.keep_days)
-    wiring = Wiring(
+    harness = Harness(
         sleep=runtime.sleep,
         clock=runtime.clock,
         rng=runtime.rng,
@@ -223,7 +223,7 @@ def _run_logged(
         deadline=parts.deadline,
         price=parts.price,
     )
-    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, wiring=wiring)
+    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     watch = EscalationWatch(log)
     try:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..common.eventlog import EventLog, new_run_id
-from ..helpdesks.registry import reply_stamps
+from ..helpdesks.registry import reply_stamps, serve_pacing
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
@@ -46,7 +46,7 @@ from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.triage_change import is_processed
 from .audit import NO_AUDIT, audited, close_audit
 from .baseline import day_of
-from .build import Wiring, build, open_feed
+from .build import Harness, build, open_feed
 from .catchup import CatchUp
 from .checkpoint import Checkpoint
 from .context import RunContext
@@ -61,10 +61,6 @@ from .upkeep import LedgerUpkeep
 from .writer import BatchWriter
 
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
-# Seconds the worker gathers deliveries between two takes, by helpdesk: Freshdesk reads tickets
-# one request each unless several new ones are read in one list request (``burst_reads``), and
-# its limit counts requests a minute; Zendesk's ``show_many`` reads any number at once.
-GATHER_BETWEEN = {"freshdesk": 1.0}
 STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops
 
 Event = Literal["created", "reply", "updated"]
@@ -199,7 +195,7 @@ class ServedTriage:
                 ledger=ledger,
                 # The runs' alert memory: a stale field is alerted once whoever saw it first.
                 alert_ledger=RunLedger(settings.state_dir),
-                wiring=Wiring(
+                harness=Harness(
                     sleep=self._waits.sleep,
                     stop=self._waits,
                     burst_reads=True,  # tickets arrive as they are created: read at once
@@ -215,7 +211,7 @@ class ServedTriage:
         self.options = options = self.parts.options
         self._cache = self.parts.cache
         self.helpdesk = self.parts.helpdesk
-        self.gather = GATHER_BETWEEN.get(self.helpdesk.kind, 0.0)
+        self.gather = serve_pacing(self.helpdesk.kind)  # HelpdeskKind.gather_between
         self._kb = self.parts.kb
         self.planner = self.parts.planner
         # What the server wrote, for the cron run's rising counts and incident grouping
