@@ -24,8 +24,19 @@ from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
     from ..answers.plan import Writer
+    from ..kb.dense import Embed, Retrieved
     from ..kb.index import ArticleIndex
     from .answering import RunAnswers
+
+
+def passage_encoder(settings: Settings) -> Embed | None:
+    """The encoder the index's passages are embedded with when answers may be on (the model
+    loads only for a run that answers: suggestions alone rank by keywords)."""
+    if settings.answer_mode == "off" and settings.answers_file is None:
+        return None
+    from ..learned.embed import embed_texts
+
+    return embed_texts
 
 
 def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
@@ -71,6 +82,10 @@ def build_answers(
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk
+    from ..answers.gate import load_gate
+    from ..kb.dense import retrieve
+    from ..learned.embed import embed_texts
+    from ..triage.prepare import prepare_ticket
     from .answering import RunAnswers
 
     if index is None or not index.available:
@@ -94,6 +109,12 @@ def build_answers(
 
     def body(article_id: int, locale: str) -> str:
         return index.body(article_id, locale)
+
+    def ranked(text: str) -> Retrieved:  # what a run with the gate hands ``RunAnswers``
+        # The prepared text (quoted history and signatures off), as the suggestions read it.
+        lines = text.split("\n", 1)
+        prepared = prepare_ticket(lines[0], lines[1] if len(lines) > 1 else "", max_tokens=2000)
+        return retrieve(index, f"{prepared.subject}\n{prepared.body}", embed_texts)
 
     book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
     notes = []
@@ -124,5 +145,11 @@ def build_answers(
         calibration=load_calibration(settings.state_dir),
         alert=alert,
         writer=writer,
+        # The transferable gate (``answers.gate``) is measured (scripts/answers_figures.py) but
+        # not yet the default: on the project's own sandbox set it answers fewer tickets than
+        # the shipped calibration. A run that hands it in here reads both rankings per ticket.
+        retrieve=None,
+        gate=None,
+        confidence_threshold=settings.confidence_threshold,
     )
     return answers, notes
