@@ -82,7 +82,6 @@ def build_answers(
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk
-    from ..answers.gate import load_gate
     from ..kb.dense import retrieve
     from ..learned.embed import embed_texts
     from ..triage.prepare import prepare_ticket
