@@ -185,10 +185,9 @@ def _index(
 ) -> tuple[ArticleIndex, dict[str, frozenset[int]]]:
     index = ArticleIndex(tmp / f"{name}.sqlite")
     ids: dict[str, set[int]] = {}
-    keys: dict[str, int] = {}
     with index.transaction():
-        for a in articles:
-            n = keys.setdefault(a["key"], len(keys) + 1)
+        # A translation is its own article, as the sandboxes publish it.
+        for n, a in enumerate(articles, start=1):
             index.upsert(
                 Article(
                     n,

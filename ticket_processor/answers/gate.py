@@ -82,12 +82,16 @@ def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> 
     length = min(math.log1p(len(words(text))) / 5.0, 1.5)
     if not ranked:
         return GateInput(None, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, asks, length), ())
-    best, rest = ranked[0], ranked[1:]
+    best = ranked[0]
+    # Rivals are the articles in the best one's language: a translation of it (its own article
+    # in some help centres) says the same thing and is no sign the index cannot tell.
+    rest = [c for c in ranked[1:] if _language_of(c.hit.locale) == _language_of(best.hit.locale)]
     other_cos = max((c.cosine for c in rest), default=0.0)
     other_share = max((c.share for c in rest), default=0.0)
-    top_share = max(c.share for c in ranked)
-    keyword_first = min(ranked, key=lambda c: c.keyword_rank or 10**6)
-    dense_first = min(ranked, key=lambda c: c.dense_rank or 10**6)
+    same = [best, *rest]
+    top_share = max(c.share for c in same)
+    keyword_first = min(same, key=lambda c: c.keyword_rank or 10**6)
+    dense_first = min(same, key=lambda c: c.dense_rank or 10**6)
     agree = float(
         keyword_first.hit.article_id == best.hit.article_id == dense_first.hit.article_id
         and bool(best.keyword_rank)

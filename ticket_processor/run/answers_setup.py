@@ -82,6 +82,7 @@ def build_answers(
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk
+    from ..answers.gate import load_gate
     from ..kb.dense import retrieve
     from ..learned.embed import embed_texts
     from ..triage.prepare import prepare_ticket
@@ -117,6 +118,9 @@ def build_answers(
 
     book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
     notes = []
+    gate = load_gate() if policy.chooser == "gate" else None
+    if policy.chooser == "gate" and gate is None:
+        notes.append("the answers gate's file is missing or damaged: the calibration chooses")
     if book.set_aside is not None:
         aside = book.set_aside
         log.emit(
@@ -144,11 +148,9 @@ def build_answers(
         calibration=load_calibration(settings.state_dir),
         alert=alert,
         writer=writer,
-        # The transferable gate (``answers.gate``) is measured (scripts/answers_figures.py) but
-        # not yet the default: on the project's own sandbox set it answers fewer tickets than
-        # the shipped calibration. A run that hands it in here reads both rankings per ticket.
-        retrieve=None,
-        gate=None,
+        # The gate (``answers.gate``) is chosen in the answers file; it reads both rankings.
+        retrieve=ranked if gate is not None else None,
+        gate=gate,
         confidence_threshold=settings.confidence_threshold,
     )
     return answers, notes
