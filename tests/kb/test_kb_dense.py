@@ -90,3 +90,22 @@ def test_fusion_and_passages() -> None:
     cut = passages("Title", "One. " * 200)
     assert cut[0] == "Title"
     assert all(len(p) <= 410 for p in cut[1:])
+
+
+def test_eval_reports_each_retriever_and_the_fusion(tmp_path: Path) -> None:
+    from ticket_processor.kb.evaluate import AnsweredTicket, evaluate
+
+    index = ArticleIndex(tmp_path / "kb.sqlite3")
+    for article in ARTICLES:
+        index.upsert(article)
+    tickets = [
+        AnsweredTicket("Forgot password", "How do I reset my password?", frozenset({1})),
+        AnsweredTicket("", "Ich habe mein Kennwort vergessen.", frozenset({1})),
+        AnsweredTicket("Dark theme", "Can the app look dark at night?", frozenset({3})),
+    ]
+    figures = evaluate(index, tickets, embed=embed_texts).as_dict()
+    assert figures["keyword hit@1"] is not None
+    assert figures["dense hit@1"] == 1.0  # the German ticket too, by meaning
+    assert figures["fused hit@3"] == 1.0
+    assert figures["keyword hit@3"] < 1.0  # no keyword of the German ticket is indexed
+    index.close()

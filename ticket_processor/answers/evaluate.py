@@ -43,6 +43,8 @@ class AnswersReport:
     scores: list[tuple[float, bool]] = field(default_factory=list)  # top score, right article
     # The gate's features of each row and whether their article was the right one.
     gate_rows: list[tuple[tuple[float, ...], bool]] = field(default_factory=list)
+    # Per ranking (keyword, dense, fused): answerable rows whose article came first, in top 3.
+    retrievers: dict[str, list[int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def share(n: int, of: int) -> float | None:
@@ -59,6 +61,10 @@ class AnswersReport:
             "false_sends": self.false_sends,
             "needs_person": self.rows - self.answerable,
             "refused": dict(sorted(self.refused.items())),
+        } | {
+            f"{name} hit@{k}": share(hits[i], self.answerable)
+            for name, hits in self.retrievers.items()
+            for i, k in ((0, 1), (1, 3))
         }
 
 
@@ -72,6 +78,14 @@ def _right(label: object, article_ids: Mapping[str, frozenset[int]]) -> frozense
     if isinstance(label, int) and not isinstance(label, bool):
         return frozenset({label})
     return article_ids.get(str(label), frozenset())
+
+
+def _count_hits(report: AnswersReport, ranked: Retrieved, right: frozenset[int]) -> None:
+    for name in ("keyword", "dense", "fused"):
+        order = [c.hit.article_id for c in ranked.order(name)]
+        hits = report.retrievers.setdefault(name, [0, 0])
+        hits[0] += bool(order[:1] and order[0] in right)
+        hits[1] += bool(right & set(order[:3]))
 
 
 def _ranked(index: ArticleIndex, text: str, embed: Embed | None, _raw: str) -> Retrieved:
@@ -124,6 +138,8 @@ def evaluate(
         ranked = None
         if gate is not None or embed is not None:
             ranked = functools.partial(_ranked, index, text, embed)
+        if embed is not None and right:
+            _count_hits(report, retrieve(index, text, embed), right)
         found_cues = cues(subject, body, ranked)
         if found_cues.gate is not None:
             weighed = found_cues.gate.candidate

@@ -213,7 +213,18 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
     engine = RulesEngine(taxonomy)
     index = _index(settings)
     try:
-        return evaluate(_labelled(file), index, engine.analyse, policy, calibration=calibration)
+        from ..answers.gate import load_gate
+        from ..learned.embed import embed_texts
+
+        return evaluate(
+            _labelled(file),
+            index,
+            engine.analyse,
+            policy,
+            calibration=calibration,
+            gate=load_gate() if policy.chooser == "gate" else None,
+            embed=embed_texts,
+        )
     finally:
         index.close()
 

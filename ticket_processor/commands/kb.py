@@ -106,7 +106,9 @@ def kb_eval(
             if index.synced_at is None:
                 settings.require_helpdesk()
                 _sync(settings, index)
-            report = evaluate_file(index, file, max_tokens=settings.max_input_tokens)
+            report = evaluate_file(
+                index, file, max_tokens=settings.max_input_tokens, embed=embed_texts
+            )
         finally:
             index.close()
         figures = report.as_dict()
