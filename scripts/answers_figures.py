@@ -4,6 +4,7 @@ script's output).
     python scripts/answers_figures.py --public /work/data/answers          # the LOHO table
     python scripts/answers_figures.py --public /work/data/answers --write  # and gate.json
     python scripts/answers_figures.py --run zendesk   # a real send-mode run on the sandbox
+    python scripts/answers_figures.py --run freshdesk --chooser gate   # the same, gate chooses
 
 Help centres (each one an index of its own; tickets answered by an article or by none):
 
@@ -53,7 +54,7 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 HelpCentre = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 
 
-def sandbox_run(kind: str) -> dict[str, object]:
+def sandbox_run(kind: str, chooser: str = "calibration") -> dict[str, object]:
     """One ``ticketbot run`` (rules, ``TICKETBOT_ANSWER_MODE=send``) over the 60 tickets on a
     fresh sandbox of ``kind``: replies mailed per kind of ticket, right and wrong articles."""
     import os
@@ -88,6 +89,10 @@ def sandbox_run(kind: str) -> dict[str, object]:
                 "PYTHONPATH": str(DATA.parents[1]),
             }
         )
+        if chooser != "calibration":
+            policy = Path(tmp) / "answers.toml"
+            policy.write_text(f'chooser = "{chooser}"\n', "utf-8")
+            env["TICKETBOT_ANSWERS"] = str(policy)
         command = [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"]
         subprocess.run(command, env=env, cwd=tmp, check=True, capture_output=True)
         # ru_maxrss of the (only) finished child: the run's peak RSS, in KiB on Linux.
@@ -104,6 +109,7 @@ def sandbox_run(kind: str) -> dict[str, object]:
                 wrong += not (key and linked & articles[key])
     return {
         "helpdesk": kind,
+        "chooser": chooser,
         "answerable": 30,
         "answered_right": right,
         "answered_wrong": wrong,
@@ -247,7 +253,8 @@ def _out_of_centre_gate(
 
 def main(argv: list[str]) -> int:
     if "--run" in argv:
-        print(json.dumps(sandbox_run(argv[argv.index("--run") + 1]), indent=2))
+        chooser = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
+        print(json.dumps(sandbox_run(argv[argv.index("--run") + 1], chooser), indent=2))
         return 0
     public = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
     engine = RulesEngine(load_taxonomy(None))

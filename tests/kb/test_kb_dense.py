@@ -107,5 +107,5 @@ def test_eval_reports_each_retriever_and_the_fusion(tmp_path: Path) -> None:
     assert figures["keyword hit@1"] is not None
     assert figures["dense hit@1"] == 1.0  # the German ticket too, by meaning
     assert figures["fused hit@3"] == 1.0
-    assert figures["keyword hit@3"] < 1.0  # no keyword of the German ticket is indexed
+    assert figures["keyword hit@3"] != 1.0  # no keyword of the German ticket is indexed
     index.close()

@@ -32,6 +32,9 @@ from ..triage.confidence import Calibration, fit_isotonic
 
 GATE_FILE = Path(__file__).with_name("gate.json")
 QUOTABLE = frozenset({"everyone", "signed_in"})
+# Articles whose mean passage vectors are this close are one article in two languages: on the
+# project's help centre, translations 0.81-0.93, distinct articles at most 0.50.
+TWIN = 0.75
 FEATURES = (
     "cosine",
     "cosine_margin",
@@ -75,7 +78,13 @@ def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> 
             held.hit.locale
         ):
             by_article[cand.hit.article_id] = Candidate(
-                cand.hit, held.share, held.keyword_rank, held.cosine, held.dense_rank, held.fused
+                cand.hit,
+                held.share,
+                held.keyword_rank,
+                held.cosine,
+                held.dense_rank,
+                held.fused,
+                held.likeness,
             )
     ranked = list(by_article.values())
     asks = 1.0 if _ASKS.search(text.lower()) else 0.0
@@ -83,9 +92,14 @@ def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> 
     if not ranked:
         return GateInput(None, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, asks, length), ())
     best = ranked[0]
-    # Rivals are the articles in the best one's language: a translation of it (its own article
-    # in some help centres) says the same thing and is no sign the index cannot tell.
-    rest = [c for c in ranked[1:] if _language_of(c.hit.locale) == _language_of(best.hit.locale)]
+    # Rivals are the articles in the best one's language and not of its meaning: a translation
+    # of it (its own article in some help centres, not always with its own locale) says the
+    # same thing and is no sign the index cannot tell which article answers.
+    rest = [
+        c
+        for c in ranked[1:]
+        if _language_of(c.hit.locale) == _language_of(best.hit.locale) and c.likeness < TWIN
+    ]
     other_cos = max((c.cosine for c in rest), default=0.0)
     other_share = max((c.share for c in rest), default=0.0)
     same = [best, *rest]

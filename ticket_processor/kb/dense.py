@@ -86,6 +86,9 @@ class Candidate:
     cosine: float  # best passage cosine (0: no vectors)
     dense_rank: int
     fused: float
+    # Cosine of this article's mean passage vector with the fused first one's (0: no vectors):
+    # a translation of that article comes close to 1 whatever locale it is labelled with.
+    likeness: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,7 @@ def retrieve(
     order = sorted(
         (row for row in fused if row in hits), key=lambda row: (-fused[row], -shares.get(row, 0))
     )
+    likeness = _likeness(index, order) if dense else {}
     return Retrieved(
         tuple(
             Candidate(
@@ -159,8 +163,25 @@ def retrieve(
                 cosine=cosines.get(row, 0.0),
                 dense_rank=dense_places.get(row, 0),
                 fused=fused[row],
+                likeness=likeness.get(row, 0.0),
             )
             for row in order
         ),
         bool(dense),
     )
+
+
+def _likeness(index: ArticleIndex, rows: Sequence[int]) -> dict[int, float]:
+    """Cosine of each row's mean passage vector with the first row's."""
+    owners, matrix = index.vectors()
+    means: dict[int, npt.NDArray[np.float32]] = {}
+    for row in rows:
+        mine = matrix[owners == row]
+        if len(mine):
+            mean = mine.mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            means[row] = mean / norm if norm > 0 else mean
+    if not rows or rows[0] not in means:
+        return {}
+    first = means[rows[0]]
+    return {row: float(vector @ first) for row, vector in means.items()}

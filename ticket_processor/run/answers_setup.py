@@ -10,6 +10,7 @@ the answer from the article (checked sentence by sentence before it is used).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -24,19 +25,9 @@ from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
     from ..answers.plan import Writer
-    from ..kb.dense import Embed, Retrieved
+    from ..kb.dense import Retrieved
     from ..kb.index import ArticleIndex
     from .answering import RunAnswers
-
-
-def passage_encoder(settings: Settings) -> Embed | None:
-    """The encoder the index's passages are embedded with when answers may be on (the model
-    loads only for a run that answers: suggestions alone rank by keywords)."""
-    if settings.answer_mode == "off" and settings.answers_file is None:
-        return None
-    from ..learned.embed import embed_texts
-
-    return embed_texts
 
 
 def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
@@ -121,6 +112,16 @@ def build_answers(
     gate = load_gate() if policy.chooser == "gate" else None
     if policy.chooser == "gate" and gate is None:
         notes.append("the answers gate's file is missing or damaged: the calibration chooses")
+    if gate is not None and not index.read_only:
+        # Vectors for the articles the sync (re)indexed since: only those are encoded, and the
+        # encoder loads only for a run whose gate reads them.
+        from ..kb.dense import encode_missing
+
+        try:
+            with index.transaction():
+                encode_missing(index, embed_texts)
+        except sqlite3.Error as exc:  # the vectors are kept from earlier, or missing: keywords
+            notes.append(f"the help centre's passage vectors could not be stored ({exc})")
     if book.set_aside is not None:
         aside = book.set_aside
         log.emit(

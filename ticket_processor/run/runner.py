@@ -49,7 +49,7 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
-from .answers_setup import build_answers, passage_encoder
+from .answers_setup import build_answers
 from .audit import NO_AUDIT, close_audit, mode_of, open_audit, prune_audit
 from .connect import breaker_name, connect
 from .context import RunContext
@@ -277,7 +277,6 @@ def _run_logged(
         max_age=settings.kb_max_age,
         dry_run=options.dry_run,
         emit=log.emit,
-        embed=passage_encoder(settings),
     )
     try:
         # Routes are resolved once per run, before any ticket: a bad file changes nothing.
