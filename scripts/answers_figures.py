@@ -40,6 +40,7 @@ from typing import Any
 
 import orjson
 
+from ticket_processor.answers.calibration import SHIPPED
 from ticket_processor.answers.evaluate import AnswersReport, evaluate
 from ticket_processor.answers.gate import GATE_FILE, Gate, fit_gate
 from ticket_processor.answers.policy import AnswersPolicy
@@ -210,16 +211,18 @@ def _index(
     return index, {k: frozenset(v) for k, v in ids.items()}
 
 
-def _run(centre: HelpCentre, tmp: Path, gate: Gate | None, analyse: Any) -> AnswersReport:
+def _run(
+    centre: HelpCentre, tmp: Path, gate: Gate | None, analyse: Any, calibration: Any = None
+) -> AnswersReport:
     name, articles, rows = centre
-    index, ids = _index(tmp, f"{name}-{id(gate)}", articles)
+    index, ids = _index(tmp, f"{name}-{id(gate)}-{id(calibration)}", articles)
     try:
         return evaluate(
             rows,
             index,
             analyse,
             AnswersPolicy(mode="send"),
-            calibration=None,
+            calibration=calibration,
             article_ids=ids,
             gate=gate,
             embed=embed_texts,
@@ -270,6 +273,19 @@ def main(argv: list[str]) -> int:
         for centre in centres:
             gate = _out_of_centre_gate(rows, {centre[0]})
             report = _run(centre, tmp, gate, analyse).as_dict()
+            # The shipped calibration (fitted on ``answers`` alone) on the same centre.
+            before = _run(centre, tmp, None, analyse, SHIPPED).as_dict()
+            table[f"{centre[0]} (calibration)"] = {
+                k: before[k]
+                for k in (
+                    "sent",
+                    "sent_right",
+                    "sent_wrong",
+                    "false_sends",
+                    "precision",
+                    "coverage",
+                )
+            }
             table[centre[0]] = {
                 k: report[k]
                 for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
