@@ -46,6 +46,9 @@ def test_the_gate_answers_by_meaning_and_never_where_a_person_is_needed(
         right += bool(linked & articles[case["answer_article"]])
         wrong += not linked & articles[case["answer_article"]]
     assert wrong == 0
+    # The run's line says where its answers went.
+    assert f"answers_sent={len(mails)}" in result.output
+    assert "answers_drafted=0" in result.output
     assert right >= 5, right
     planned = [e for e in events(tmp_path / "logs") if e.get("event") == "answer_planned"]
     assert planned
