@@ -19,7 +19,6 @@ from typing import Any
 
 from ..models import Helpdesk
 from ..triage.chain import TriageCache, _Store
-from .dense import Embed, encode_missing
 from .index import INDEX_FILE, ArticleIndex
 from .retrieve import SuggestingTriageCache
 from .sync import sync
@@ -62,7 +61,6 @@ def open_for_run(
     dry_run: bool,
     emit: Emit,
     clock: Callable[[], float] = time.time,
-    embed: Embed | None = None,
 ) -> RunIndex:
     """The index at ``path`` for a run; ``suggestions`` 0: off; synced when older than
     ``max_age`` seconds."""
@@ -89,13 +87,10 @@ def open_for_run(
         )
     synced_at = index.synced_at
     if synced_at is not None and clock() - synced_at <= max_age:
-        if embed is not None and index.rows_without_vectors():
-            with index.transaction():  # vectors wanted since the last sync: only those made
-                encode_missing(index, embed)
         return found
     started = time.monotonic()
     try:
-        report = sync(helpdesk, index, clock=clock, embed=embed)
+        report = sync(helpdesk, index, clock=clock)
     except Exception as exc:  # noqa: BLE001 - the help centre is an extra, never a reason to fail
         reason = f"{type(exc).__name__}: {exc}"[:300]
         emit("kb_sync_failed", level="warning", error=reason)
