@@ -53,8 +53,8 @@ VIOLATIONS = {
     # The vocabulary reaching for the composition root: the shape of every loop the layers
     # exist to prevent.
     "layers": (
-        "models.py",
-        "from .run import runner",
+        "models/ticket.py",
+        "from ..run import runner",
         "ticket_processor.models is not allowed to import ticket_processor.run",
     ),
     # Inside one folder: the run's types importing the pipeline that imports them.
@@ -75,6 +75,12 @@ VIOLATIONS = {
         "def _desks() -> object:\n    from ..sandbox import desks\n\n    return desks",
         "- ticket_processor.run.runner -> ticket_processor.sandbox.desks",
     ),
+    # A feature reaching into one helpdesk's folder for what its descriptor should offer.
+    "concrete-helpdesks": (
+        "incidents/notes.py",
+        "from ..helpdesks.zendesk import links",
+        "-   ticket_processor.incidents.notes -> ticket_processor.helpdesks.zendesk.links",
+    ),
 }
 
 
@@ -83,6 +89,7 @@ NAMES = {
     "acyclic": "No import cycle between the parts of any folder",
     "settings-holders": "Only run, commands and cli import the settings",
     "sandboxes": "Only the commands import a sandbox",
+    "concrete-helpdesks": "Features do not import a concrete helpdesk's folder",
 }
 
 

@@ -58,7 +58,7 @@ def print_setup(
     if not apply:
         typer.echo(setup.instructions(endpoint, secret_set=bool(secret)))
         return ExitCode.OK
-    if show_secret and kind.name != "zendesk":
+    if show_secret and not setup.chooses_secret:
         raise typer.BadParameter(
             f"{kind.label}'s secret is the one you chose: TICKETBOT_SERVE_SECRET itself"
         )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ..answers.policy import AnswersPolicy, parse_policy
 from ..common.atomic import read_config_bytes
 from ..errors import ConfigError, TicketBotError
+from ..helpdesks.registry import supports_answers
 from ..models import Helpdesk
 from ..settings import Settings
 from ..triage.taxonomy import Taxonomy
@@ -69,6 +70,8 @@ def build_answers(
     policy = read_policy(settings, taxonomy)
     if not policy.enabled:
         return None, []
+    if not supports_answers(helpdesk.kind):
+        return None, [f"{helpdesk.kind} cannot post answers: no ticket is answered"]
     # The answering code only for a run that answers (most do not: answers are off by default).
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration

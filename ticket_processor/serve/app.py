@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,17 +26,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..helpdesks.deliveries import Refused, WebhookReceiver
+from ..helpdesks.registry import KINDS
 from ..run.served import ServedTriage
 from .api import MAX_API_BODY, TriageRequest, openapi, triage_answer
-from .deliveries import MAX_BODY, Delivery, Refused, verify_freshdesk, verify_zendesk
-from .limits import SourceLimits
+from .limits import MAX_BODY, SourceLimits
 from .metrics import CONTENT_TYPE, ServeMetrics
 from .queue import DeliveryQueue
 
 BODY_DEADLINE = 5.0  # seconds a request's body may take to arrive
 READY_CHECK_TTL = 15.0  # seconds a readiness verdict (the health checks) is reused
 
-Verify = Callable[..., Delivery]
 Emit = Callable[..., object]
 
 
@@ -118,7 +118,7 @@ def _refuse(state: ServeState, source: str, refused: Refused, request: Request) 
     return _error(refused.status, refused.detail, headers)
 
 
-async def _webhook(request: Request, source: str, verify: Verify) -> Response:
+async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> Response:
     state = _state(request)
     wait = state.limits.take(source)
     if wait is not None:
@@ -128,7 +128,7 @@ async def _webhook(request: Request, source: str, verify: Verify) -> Response:
         if state.secret is None:
             raise Refused(503, "not_configured", "TICKETBOT_SERVE_SECRET is not set")
         body = await read_body(request, MAX_BODY)
-        delivery = verify(request.headers, body, secret=state.secret, now=time.time())
+        delivery = receiver.verify(request.headers, body, secret=state.secret, now=time.time())
     except Refused as refused:
         return _refuse(state, source, refused, request)
     try:
@@ -156,12 +156,23 @@ async def _webhook(request: Request, source: str, verify: Verify) -> Response:
     return JSONResponse({"accepted": True, "duplicate": not stored})
 
 
-async def zendesk(request: Request) -> Response:
-    return await _webhook(request, "zendesk", verify_zendesk)
+def webhook_routes() -> list[Route]:
+    """``/webhooks/<kind>`` for each registered kind that takes webhooks (``receiver``)."""
+    routes = []
+    for kind in KINDS.values():
+        receiver = kind.webhook_receiver()
+        if receiver is not None:
+            routes.append(
+                Route(f"/webhooks/{kind.name}", _endpoint(kind.name, receiver), methods=["POST"])
+            )
+    return routes
 
 
-async def freshdesk(request: Request) -> Response:
-    return await _webhook(request, "freshdesk", verify_freshdesk)
+def _endpoint(source: str, receiver: WebhookReceiver) -> Callable[[Request], Awaitable[Response]]:
+    async def webhook(request: Request) -> Response:
+        return await _webhook(request, source, receiver)
+
+    return webhook
 
 
 async def triage(request: Request) -> Response:
@@ -246,8 +257,7 @@ def build_app(
 ) -> Starlette:
     app = Starlette(
         routes=[
-            Route("/webhooks/zendesk", zendesk, methods=["POST"]),
-            Route("/webhooks/freshdesk", freshdesk, methods=["POST"]),
+            *webhook_routes(),
             Route("/api/v1/triage", triage, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -35,11 +35,11 @@ from starlette.applications import Starlette
 
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
+from ..helpdesks.deliveries import Delivery
 from ..run.catchup import EVERY as CATCH_UP_EVERY
 from ..run.catchup import Wanted
 from ..run.served import ServedTriage, ServeHooks
 from .app import ServeState, build_app
-from .deliveries import Delivery, Source
 from .worker import Worker
 
 # Connections: a keep-alive connection idles at most this long; at most this many at once (the
@@ -227,11 +227,11 @@ class ServeServer:
 
     def _store_found(self, found: Sequence[tuple[int, Wanted]]) -> int:
         served = self.loaded.served
-        kind = served.helpdesk.kind if served is not None else "zendesk"
-        source: Source = "freshdesk" if kind == "freshdesk" else "zendesk"
+        if served is None:  # catch-up starts once the triage is loaded
+            return 0
         now = time.time()
         return sum(
-            self.state.queue.store(Delivery(source, ticket_id, event, now))
+            self.state.queue.store(Delivery(served.helpdesk.kind, ticket_id, event, now))
             for ticket_id, event in found
         )
 
