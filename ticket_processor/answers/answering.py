@@ -21,12 +21,14 @@ from typing import Any
 
 from ..common.eventlog import EventSink
 from ..errors import HelpdeskError, TicketBotError
+from ..kb.dense import Retrieved
 from ..models import Ticket, Triage, WriteBack
 from ..triage.confidence import Calibration
 from ..writeback.planner import with_customer_reply
 from .book import AnswerBook
 from .compose import without_name
 from .deliver import AnswerDesk, answer_tags, send_once
+from .gate import Gate
 from .ladder import draft_accepted, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
@@ -92,6 +94,9 @@ class RunAnswers:
         calibration: Calibration | None = None,
         writer: Writer | None = None,
         alert: Callable[[str, str], object] | None = None,
+        retrieve: Callable[[str], Retrieved] | None = None,
+        gate: Gate | None = None,
+        confidence_threshold: float = 0.5,
     ) -> None:
         self.policy = policy
         self.book = book
@@ -107,6 +112,9 @@ class RunAnswers:
         self.calibration = calibration
         self.writer = writer
         self.alert = alert
+        self.retrieve = retrieve
+        self.gate = gate
+        self.confidence_threshold = confidence_threshold
         self.counts = AnswerCounts()
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
@@ -123,7 +131,7 @@ class RunAnswers:
             return self._plans.get(ticket_id)
 
     def cues(self, ticket: Ticket) -> TicketCues:
-        return cues(ticket.subject, ticket.description)
+        return cues(ticket.subject, ticket.description, self.retrieve)
 
     def mode(self, category: str, subcategory: str | None) -> str:
         mode = self.policy.mode_for(category, subcategory)
@@ -159,6 +167,8 @@ class RunAnswers:
             now=self.now(),
             prefix=self.prefix,
             calibration=self.calibration,
+            gate=self.gate,
+            confidence_threshold=self.confidence_threshold,
         )
         with self._lock:
             earlier = self._plans.get(ticket.id) if replanned else None
