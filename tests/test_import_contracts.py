@@ -87,7 +87,7 @@ VIOLATIONS = {
 NAMES = {
     "layers": "The package's parts form layers",
     "acyclic": "No import cycle between the parts of any folder",
-    "settings-holders": "Only run, commands and cli import the settings",
+    "settings-holders": "Only run, backfill, commands and cli import the settings",
     "sandboxes": "Only the commands import a sandbox",
     "concrete-helpdesks": "Features do not import a concrete helpdesk's folder",
 }

@@ -14,7 +14,7 @@ import pytest
 from support.answers_desk import create_tickets, outbox, plain, publish_help_centre, rows
 from support.cli import invoke
 
-from ticket_processor.run.answer_review import AnswerSender
+from ticket_processor.answers.review import AnswerSender
 from ticket_processor.run.configure import load_settings
 from ticket_processor.run.connect import connect
 from ticket_processor.sandbox.desks import Desk

@@ -324,6 +324,8 @@ def learn(
 
     It learns category, urgency and sentiment.
     """
+    # One function: a Typer command declares its options in its signature (what --help
+    # shows), most of its length; what it does below is short.
     from ..errors import ConfigError
     from ..learned import MODEL_FILE_NAME, save_model
     from ..learned.labelled_file import load_labelled

@@ -165,6 +165,9 @@ class ServedTriage:
     """The run's parts, held for the server's life. Build it (slow: models load) off the
     event loop; ``take`` from one worker thread; ``close`` once."""
 
+    # Over 100 lines: the server's parts come from run/build; what follows wires them into
+    # the flow, the reply pass and the writers in the order recovery needs (recover before the
+    # first write), which reads best in one place.
     def __init__(
         self,
         settings: Settings,
@@ -181,6 +184,14 @@ class ServedTriage:
         self.run_id = run_id or new_run_id()
         self._log = EventLog(settings.log_dir, run_id=self.run_id, secrets=settings.scrubber())
         log = _SourceSink(self._log, hooks.event)
+        for aside in ledger.take_set_aside():  # said at start, not at the first delivery
+            log.emit(
+                "state_file_set_aside",
+                level="warning",
+                file=aside.file,
+                moved_to=aside.moved_to,
+                reason=aside.reason,
+            )
         # Every decision and write the server makes goes to the audit store too, as a run's.
         self._feed = open_feed(settings, self._log, run_id=self.run_id, mode="serve")
         # Set when the stop's grace is over: every wait still under way (a 429's Retry-After,

@@ -120,17 +120,19 @@ def _refuse(state: ServeState, source: str, refused: Refused, request: Request) 
 
 async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> Response:
     state = _state(request)
-    wait = state.limits.take(source)
-    if wait is not None:
-        state.metrics.refused.labels(source, "rate_limited").inc()
-        return _error(429, "rate limited", {"Retry-After": str(int(wait))})
     try:
         if state.secret is None:
             raise Refused(503, "not_configured", "TICKETBOT_SERVE_SECRET is not set")
+        # The body is bounded (MAX_BODY, BODY_DEADLINE) and the signature checked before the
+        # source's rate is spent: an unsigned flood must not spend what genuine deliveries need.
         body = await read_body(request, MAX_BODY)
         delivery = receiver.verify(request.headers, body, secret=state.secret, now=time.time())
     except Refused as refused:
         return _refuse(state, source, refused, request)
+    wait = state.limits.take(source)
+    if wait is not None:
+        state.metrics.refused.labels(source, "rate_limited").inc()
+        return _error(429, "rate limited", {"Retry-After": str(int(wait))})
     try:
         stored = await run_in_threadpool(state.queue.store, delivery)
     except Exception as exc:  # noqa: BLE001 - not stored: the helpdesk must send it again
@@ -183,10 +185,6 @@ async def triage(request: Request) -> Response:
 
 
 async def _triage(request: Request, state: ServeState) -> Response:
-    wait = state.limits.take("api")
-    if wait is not None:
-        state.metrics.refused.labels("api", "rate_limited").inc()
-        return _error(429, "rate limited", {"Retry-After": str(int(wait))})
     try:
         if state.token is None:
             raise Refused(503, "not_configured", "TICKETBOT_SERVE_TOKEN is not set")
@@ -195,6 +193,11 @@ async def _triage(request: Request, state: ServeState) -> Response:
             given.strip().encode(), state.token.encode()
         ):
             raise Refused(401, "unauthorized", "a bearer token (TICKETBOT_SERVE_TOKEN) is needed")
+        # Only calls with the token spend the API's rate: the header is checked first.
+        wait = state.limits.take("api")
+        if wait is not None:
+            state.metrics.refused.labels("api", "rate_limited").inc()
+            return _error(429, "rate limited", {"Retry-After": str(int(wait))})
         body = await read_body(request, MAX_API_BODY)
         try:
             asked = TriageRequest.model_validate(orjson.loads(body))
@@ -226,8 +229,20 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "alive"})
 
 
+UNCONFIGURED = (
+    "neither TICKETBOT_SERVE_SECRET nor TICKETBOT_SERVE_TOKEN is set: every webhook delivery and "
+    "API call is refused (503); set them and restart serve"
+)
+
+
 async def readyz(request: Request) -> Response:
-    readiness = _state(request).readiness
+    state = _state(request)
+    readiness = state.readiness
+    if state.secret is None and state.token is None:
+        # Ready to serve nothing is not ready: a load balancer would send traffic to be refused.
+        return JSONResponse(
+            {"ready": False, "status": "not_configured", "reason": UNCONFIGURED}, status_code=503
+        )
     if readiness.status != "ready":
         return JSONResponse(
             {"ready": False, "status": readiness.status, "reason": readiness.reason},

@@ -1,7 +1,10 @@
 """Per-source rate limits: a token bucket per source (each helpdesk kind's webhook, ``api``).
 
-A flood from one source (a misfiring trigger, someone hammering the triage API) is answered
-429 with ``Retry-After`` before its body is read, and never slows the other sources. The
+A flood from one source (a misfiring trigger, someone hammering the triage API with its token)
+is answered 429 with ``Retry-After``, and never slows the other sources. Only authenticated
+traffic spends a source's rate: a delivery once its signature is checked (its body is bounded
+in size and time before that), an API call once its token is; an unsigned flood is refused 401
+one by one and leaves the genuine deliveries their rate. The
 rates are far above what a helpdesk sends (Zendesk's trigger at 10 tickets a second is well
 inside them). Clock injected; thread-safe.
 """

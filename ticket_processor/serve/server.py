@@ -33,6 +33,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
+from ..common.connections import guarded_protocol
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
 from ..helpdesks.deliveries import Delivery
@@ -42,10 +43,13 @@ from ..run.served import ServedTriage, ServeHooks
 from .app import ServeState, build_app
 from .worker import Worker
 
-# Connections: a keep-alive connection idles at most this long; at most this many at once (the
-# rest get 503), so a flood of slow clients cannot use up the process.
+# Connections: a keep-alive connection idles at most this long, a new one has HEADER_TIMEOUT to
+# send its headers; past MAX_CONNECTIONS a new connection closes the longest-idle one
+# (common/connections.py), so idle and slow clients cannot keep real requests (or /healthz) out.
+# Requests under way are bounded by LIMIT_CONCURRENCY (uvicorn's 503).
 KEEP_ALIVE = 5
 MAX_CONNECTIONS = 200
+LIMIT_CONCURRENCY = 4 * MAX_CONNECTIONS
 SHUTDOWN_GRACE = 20  # seconds requests under way get when stopping
 RELOAD_AFTER = 30.0  # seconds before loading again after a failure (the helpdesk was down)
 CATCH_UP_GRACE = 30.0  # seconds a catch-up pass under way gets to end its page when stopping
@@ -156,7 +160,8 @@ class ServeServer:
             access_log=False,
             server_header=False,
             timeout_keep_alive=KEEP_ALIVE,
-            limit_concurrency=MAX_CONNECTIONS,
+            limit_concurrency=LIMIT_CONCURRENCY,
+            http=guarded_protocol(max_connections=MAX_CONNECTIONS),
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
             lifespan="on",
         )
