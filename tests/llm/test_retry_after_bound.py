@@ -1,14 +1,12 @@
 """A ``Retry-After`` holds ticketbot for at most fifteen minutes, whatever the server wrote:
 a day, ``1e12`` seconds, a date years away, ``inf``, ``nan``, a negative or an unreadable value.
-The same bound holds where no Redis is involved: the header as read off the wire, and the
-pacer's reset times."""
+The same bound holds where no Redis is involved: the header as read off the wire."""
 
 from __future__ import annotations
 
 import httpx2
 import pytest
 
-from ticket_processor.llm_client.pacer import parse_duration
 from ticket_processor.llm_client.wire import retry_after_seconds
 from ticket_processor.resilience.retry_after import MAX_HOLD_S, bounded_hold
 
@@ -31,13 +29,6 @@ def test_a_retry_after_holds_at_most_fifteen_minutes(
     header: dict[str, str], seconds: float | None
 ) -> None:
     assert retry_after_seconds(httpx2.Headers(header)) == seconds
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("1e12", MAX_HOLD_S), ("24h", MAX_HOLD_S), ("inf", 0.0), ("6m0s", 360.0)]
-)
-def test_the_pacers_reset_times_are_bound_too(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
 
 
 def test_bounded_hold() -> None:
