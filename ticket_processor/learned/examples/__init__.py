@@ -9,9 +9,3 @@ calibrated from the first run; ``cache`` keeps the fitted model in the state dir
 the taxonomy's hash; ``check`` says which categories have too few or too similar examples and
 which pairs cross-validation confuses.
 """
-
-from __future__ import annotations
-
-EXAMPLE_SOURCE = "taxonomy"
-
-__all__ = ["EXAMPLE_SOURCE"]
