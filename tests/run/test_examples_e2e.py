@@ -31,6 +31,7 @@ def test_a_first_run_applies_where_confident_and_suggests_the_rest(
     ids = desk.create(TICKETS)
     ran = invoke("run")
     assert ran.exit_code == 0, ran.output
+    assert "learned model: fitted on the taxonomy's descriptions and examples" in ran.output
     triaged = {
         e["ticket_id"]: e for e in events(tmp_path / "logs") if e["event"] == "ticket_triaged"
     }
