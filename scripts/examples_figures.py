@@ -13,10 +13,12 @@ that choice: 5 examples per intent from those rows, scored on the rest.
 
 With ``--translated FILE`` (JSON lines: ``id``, ``lang``, ``text``, ``intent``; rows of the
 BANKING77 test split with their German and Spanish translations), the same English-only taxonomy
-scores each language, and the ratio to English on the same rows is printed.
+scores each language, and the ratio to English on the same rows is printed;
+``--translated-bitext FILE`` likewise for Bitext rows (none of them among its examples).
 
     python scripts/examples_figures.py /work/data/cats/banking_data \
-        [--translated tests/data/banking77_translated.jsonl] [--compare]
+        [--translated tests/data/banking77_translated.jsonl]
+        [--translated-bitext tests/data/bitext_translated.jsonl] [--compare]
 """
 
 from __future__ import annotations
@@ -185,6 +187,9 @@ def main() -> None:
     parser.add_argument("banking", type=Path, help="BANKING77's banking_data folder")
     parser.add_argument("--translated", type=Path, help="translated test rows (JSON lines)")
     parser.add_argument(
+        "--translated-bitext", type=Path, help="translated Bitext rows (JSON lines)"
+    )
+    parser.add_argument(
         "--compare", action="store_true", help="also print the method comparison on Bitext"
     )
     args = parser.parse_args()
@@ -202,9 +207,11 @@ def main() -> None:
         chosen, rest = pick(bitext, EXAMPLES)
         if args.compare:
             compare_methods(chosen, rest)
+        bitext_toml = taxonomy_text(chosen, rules=False)
         file = write_labelled(work / "bitext.jsonl", [("bitext", t, i) for t, i in rest])
         for engine, rules in (("learned", False), ("rules", True)):
-            got = score(work, taxonomy_text(chosen, rules=rules), file, engine)
+            toml = bitext_toml if not rules else taxonomy_text(chosen, rules=True)
+            got = score(work, toml, file, engine)
             print(
                 f"Bitext (tuning set, in-sample for the choice), {len(rest)} rows, {engine}: "
                 f"macro-F1 {got[POOLED if POOLED in got else 'bitext']:.3f}"
@@ -219,17 +226,24 @@ def main() -> None:
                 f"macro-F1 {got['banking77']:.3f}"
             )
         if args.translated:
-            rows = [json.loads(line) for line in args.translated.read_text("utf-8").splitlines()]
-            file = write_labelled(
-                work / "translated.jsonl", [(r["lang"], r["text"], r["intent"]) for r in rows]
-            )
-            got = score(work, examples_toml, file, "learned")
-            english = got["en"]
-            for lang in sorted(set(got) - {POOLED}):
-                print(
-                    f"BANKING77 translated rows, {lang}: macro-F1 {got[lang]:.3f} "
-                    f"({got[lang] / english:.2f} of English)"
-                )
+            translated(work, "BANKING77", examples_toml, args.translated)
+        if args.translated_bitext:
+            translated(work, "Bitext", bitext_toml, args.translated_bitext)
+
+
+def translated(work: Path, name: str, taxonomy_toml: str, path: Path) -> None:
+    """Each language's macro-F1 on the translated rows, and its ratio to English's."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    file = write_labelled(
+        work / f"translated-{name}.jsonl", [(r["lang"], r["text"], r["intent"]) for r in rows]
+    )
+    got = score(work, taxonomy_toml, file, "learned")
+    english = got["en"]
+    for lang in sorted(set(got) - {POOLED}):
+        print(
+            f"{name} translated rows, {lang}: macro-F1 {got[lang]:.3f} "
+            f"({got[lang] / english:.2f} of English)"
+        )
 
 
 if __name__ == "__main__":

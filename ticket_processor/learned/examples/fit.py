@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from ...triage.taxonomy import Taxonomy
 from ..embed import Encoder, encoder_version
@@ -50,9 +50,9 @@ def example_rows(taxonomy: Taxonomy) -> list[LabelledTicket]:
     return rows
 
 
-def taxonomy_key(taxonomy: Taxonomy, extra: Sequence[LabelledTicket] = ()) -> str:
-    """A hash of what the model is fitted from: names, descriptions, examples, the extra rows,
-    the encoder's version and the recipe; a cached model with another key is stale."""
+def taxonomy_key(taxonomy: Taxonomy) -> str:
+    """A hash of what the model is fitted from: names, descriptions, examples, the encoder's
+    version and the recipe; a cached model with another key is stale."""
     shape = {
         "recipe": RECIPE,
         "encoder": encoder_version(),
@@ -65,7 +65,6 @@ def taxonomy_key(taxonomy: Taxonomy, extra: Sequence[LabelledTicket] = ()) -> st
             ]
             for c in taxonomy.categories
         ],
-        "extra": [[r.subject, r.description, sorted(r.labels.items())] for r in extra],
     }
     blob = json.dumps(shape, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
@@ -73,15 +72,14 @@ def taxonomy_key(taxonomy: Taxonomy, extra: Sequence[LabelledTicket] = ()) -> st
 
 def fit_examples(
     taxonomy: Taxonomy,
-    extra: Sequence[LabelledTicket] = (),
     *,
     encoder: Encoder | None = None,
     on_step: Callable[[str], None] = lambda _: None,
 ) -> TrainingResult:
-    """The category (and subcategory) model of the taxonomy's examples plus ``extra`` rows
-    (agents' corrections, reviewed tickets), cross-validated and calibrated on those rows."""
+    """The category (and subcategory) model of the taxonomy's descriptions and examples,
+    cross-validated and calibrated on them (``learn`` adds labelled tickets to these rows)."""
     if not taxonomy.has_examples:
         raise ValueError("the taxonomy lists no examples")
     fields = ("category", "subcategory") if taxonomy.has_subcategories else ("category",)
-    rows = [*example_rows(taxonomy), *extra]
+    rows = example_rows(taxonomy)
     return train(rows, taxonomy, options=OPTIONS, encoder=encoder, fields=fields, on_step=on_step)
