@@ -60,6 +60,7 @@ COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("fields", "fields", "fields_app", True),
     ("audit", "audit", "audit_app", True),
     ("answers", "answers", "answers_app", True),
+    ("taxonomy", "taxonomy", "taxonomy_app", True),
 )
 # The root options that take a value (``ticketbot --account acme run``).
 _ROOT_VALUES = ("--account", "--env-file")

@@ -23,13 +23,14 @@ def eval_(
         Path, typer.Argument(dir_okay=False, help="Labelled JSON lines (id, source, subject, ...).")
     ],
     engine: Annotated[
-        Engine,
+        Engine | None,
         typer.Option(
             parser=engine_choice,
             metavar=ENGINE_METAVAR,
-            help="rules, learned (the model, rules on failure) or llm (the endpoint).",
+            help="rules, learned (the model, rules on failure) or llm (the endpoint); "
+            "default: learned for a taxonomy that lists examples, else rules.",
         ),
-    ] = "rules",
+    ] = None,
     model: Annotated[
         Path | None,
         typer.Option(
@@ -86,6 +87,9 @@ def eval_(
             print_answers_eval(settings, file)
             return
         chosen = load_taxonomy(settings.taxonomy_file)
+        # A taxonomy with examples is scored by the engine fitted on them, as a run without
+        # an LLM would triage with it.
+        engine = engine or ("learned" if chosen.has_examples else "rules")
         chain = build_eval_chain(settings, chosen, engine)
         show = console.is_terminal and not as_json and engine != "rules"
         with progress_bar(console, enabled=show, label="analysing") as tick:

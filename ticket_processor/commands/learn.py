@@ -193,6 +193,7 @@ def _promote(
         fitted, held = split_held_out(rows)
     if not held:
         raise ConfigError("--promote needs held-out labelled tickets: give more rows or --holdout")
+    fitted = with_examples(taxonomy, fitted)  # the examples are fitted on, never held out
     options = TrainOptions(
         folds=folds,
         embedding_weight=1.0 if embeddings else 0.0,
@@ -204,6 +205,12 @@ def _promote(
         raise ConfigError(f"--promote: {exc}") from None
     in_use = model_in_use(settings.learned_model, settings.state_dir)
     current, why = load_model(in_use.path, taxonomy.names)
+    if current is None and taxonomy.has_examples:
+        # No model learned for this taxonomy: runs use the one fitted on its examples, and
+        # the candidate must beat that one to take over.
+        from ..learned.examples.cache import examples_model
+
+        current, why = examples_model(taxonomy, settings.state_dir)[0], None
     verdict = gate(
         held_out_scores(candidate, taxonomy, held),
         held_out_scores(current, taxonomy, held) if current is not None else None,
@@ -238,6 +245,17 @@ def _promote(
         f"promoted: {escape(verdict.reason)}; written to {escape(str(target))} "
         "('ticketbot learn --rollback' puts the previous one back)"
     )
+
+
+def with_examples(taxonomy: Any, rows: list[Any]) -> list[Any]:
+    """The labelled rows and, when the taxonomy lists examples, its descriptions and examples
+    as rows too: what the examples engine learned from stays learned once agents' corrections
+    and reviewed tickets join it."""
+    if not taxonomy.has_examples:
+        return rows
+    from ..learned.examples.fit import example_rows
+
+    return [*example_rows(taxonomy), *rows]
 
 
 def learn(
@@ -374,6 +392,7 @@ def learn(
             embedding_weight=1.0 if embeddings else 0.0,
             max_input_tokens=settings.max_input_tokens,
         )
+        rows = with_examples(chosen, rows)
         started = time.perf_counter()
         try:
             if console.is_terminal:

@@ -184,10 +184,14 @@ def run(
             )
         if summary.engines.get("learned"):
             from ..learned.choice import model_in_use
+            from ..triage.taxonomy import load_taxonomy
 
             chosen = model_in_use(settings.learned_model, settings.state_dir)
+            described = chosen.describe()
+            if chosen.origin == "bundled" and load_taxonomy(settings.taxonomy_file).has_examples:
+                described = "fitted on the taxonomy's descriptions and examples"
             console.print(
-                f"learned model: {chosen.describe()}",
+                f"learned model: {described}",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,

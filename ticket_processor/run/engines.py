@@ -215,10 +215,19 @@ def build_learned(
     ``learned-model.zip``) is used when there is one, else the model bundled with the package
     (trained on public tickets): it triages better than the rules on the shipped samples, so a
     configured LLM that cannot be reached hands its tickets to it, not to the rules. Behind an
-    LLM the link is lazy (``LazyLearned``): a run whose LLM answers never loads it.
+    LLM the link is lazy (``LazyLearned``): a run whose LLM answers never loads it. A taxonomy
+    that lists examples, with no model learned for it, gets the model fitted on its descriptions
+    and examples (``learned.examples``), cached in the state directory.
     """
     own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
     path = own if settings.learned_model is not None or own.exists() else bundled_model_path()
+    if taxonomy.has_examples and (path == bundled_model_path() or not _fits(path, taxonomy)):
+        # No model learned for this taxonomy: the one fitted on its descriptions and examples.
+        from ..learned.examples.cache import ExamplesLink
+
+        link = ExamplesLink(taxonomy, settings.state_dir)
+        failure = None if not offline_first else link.ready()
+        return (None, failure) if failure else (link, EXAMPLES_NOTE)
     if not offline_first:
         return LazyLearned(path, taxonomy), ""
     from ..learned import LearnedEngine, load_model  # numpy: only now the model is needed
@@ -235,6 +244,15 @@ def build_learned(
         return None, reason or "unusable model file"
     engine = LocalEngine("learned", LearnedEngine(bundled, taxonomy))
     return engine, f"{reason}; using the bundled model instead"
+
+
+EXAMPLES_NOTE = "learned: fitted on the taxonomy's descriptions and examples"
+
+
+def _fits(path: Path, taxonomy: Taxonomy) -> bool:
+    from ..learned import load_model  # numpy: only when a taxonomy lists examples
+
+    return load_model(path, taxonomy.names)[0] is not None
 
 
 def build_chain(
@@ -363,6 +381,11 @@ def build_eval_chain(settings: Settings, taxonomy: Taxonomy, engine: Engine) -> 
             "--engine llm needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL "
             "in .env or the environment"
         )
+    if engine == "learned" and taxonomy.has_examples:
+        learned, why = build_learned(settings, taxonomy, offline_first=True)
+        if learned is None:
+            raise ConfigError(why)
+        return ChainChoice([learned, LocalEngine("rules", RulesEngine(taxonomy))], "learned")
     if engine == "learned":
         # Measuring the learned engine with no usable model would score the rules: an error.
         model = LocalEngine(

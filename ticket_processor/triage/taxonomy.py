@@ -105,19 +105,29 @@ class CueSet(BaseModel):
         return result
 
 
+# A category's examples: real ticket texts, from which the examples engine learns the category
+# when there is no LLM and no model learned for the taxonomy. Bounded: they are encoded at start.
+Example = Annotated[str, Field(min_length=1, max_length=2000)]
+MAX_EXAMPLES = 200
+
+
 class Subcategory(CueSet):
-    """One subcategory of a category: its name, the description the LLM sees, its cues."""
+    """One subcategory of a category: its name, the description the LLM sees, its cues, and
+    ``examples`` (a few real ticket texts of it)."""
 
     name: Annotated[str, Field(pattern=SUBCATEGORY_NAME.pattern)]
     description: Annotated[str, Field(min_length=1, max_length=500)]
+    examples: Annotated[tuple[Example, ...], Field(max_length=MAX_EXAMPLES)] = ()
 
 
 class Category(CueSet):
     """One category: its name, the description the LLM sees, what the rules look for, and
-    its subcategories (``[categories.NAME.sub.SUB]``), in the file's order."""
+    its subcategories (``[categories.NAME.sub.SUB]``), in the file's order; ``examples``: a
+    few real ticket texts of it (its subcategories' count for it too)."""
 
     name: Annotated[str, Field(pattern=CATEGORY_NAME.pattern)]
     description: Annotated[str, Field(min_length=1, max_length=500)]
+    examples: Annotated[tuple[Example, ...], Field(max_length=MAX_EXAMPLES)] = ()
     subcategories: tuple[Subcategory, ...] = ()
 
     @property
@@ -210,6 +220,14 @@ class Taxonomy(BaseModel):
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(category.name for category in self.categories)
+
+    @property
+    def has_examples(self) -> bool:
+        """Whether any category or subcategory lists examples (the examples engine's input)."""
+        return any(
+            category.examples or any(sub.examples for sub in category.subcategories)
+            for category in self.categories
+        )
 
     @property
     def has_subcategories(self) -> bool:

@@ -1,0 +1,250 @@
+"""How well the examples engine triages a taxonomy it learns from descriptions and examples only.
+
+BANKING77 (PolyAI-LDN/task-specific-datasets, CC BY 4.0; not in the repository: bring it with
+the search tool's fetch and pass its ``banking_data`` folder): a taxonomy of its 77 intents, each
+with a one-line description (the intent's name in words) and 5 example texts drawn (seed 0) from
+the public train split, plus a fallback ``other`` with a description only; scored by ``ticketbot
+eval``'s own code on the whole test split (3,080 texts), the top category of each ticket counted
+whether applied or only suggested. Beside it, the keyword rules with cues from the names (each
+name's words as keywords, the whole name as a phrase). BANKING77 is held out: the method (logistic
+regression over nearest centroid, C=10, the description as one more example) was chosen on the
+Bitext rows of tests/data (27 intents, CDLA-Sharing 1.0), whose figure is therefore in-sample for
+that choice: 5 examples per intent from those rows, scored on the rest.
+
+With ``--translated FILE`` (JSON lines: ``id``, ``lang``, ``text``, ``intent``; rows of the
+BANKING77 test split with their German and Spanish translations), the same English-only taxonomy
+scores each language, and the ratio to English on the same rows is printed;
+``--translated-bitext FILE`` likewise for Bitext rows (none of them among its examples).
+
+    python scripts/examples_figures.py /work/data/cats/banking_data \
+        [--translated tests/data/banking77_translated.jsonl]
+        [--translated-bitext tests/data/bitext_translated.jsonl] [--compare]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import resource
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from ticket_processor.evaluation.labelled import run_eval
+from ticket_processor.learned.embed import Encoder
+from ticket_processor.learned.examples.cache import examples_model
+from ticket_processor.learned.scoring import POOLED
+from ticket_processor.run.configure import load_settings
+from ticket_processor.run.engines import build_eval_chain
+from ticket_processor.triage.taxonomy import load_taxonomy
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+EXAMPLES = 5
+SEED = 0
+NAME_LIMIT = 40  # a category's name: at most 40 characters (``models.CATEGORY_NAME``)
+
+
+def _name(intent: str) -> str:
+    """The intent as a category name: lower case, letters, digits and underscores, 40 at most
+    (two intents are spelt otherwise: ``Refund_not_showing_up``, ``reverted_card_payment?``)."""
+    return re.sub(r"[^a-z0-9_]", "", intent.lower())[:NAME_LIMIT]
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+
+
+def taxonomy_text(examples: dict[str, list[str]], *, rules: bool) -> str:
+    """A taxonomy of the intents: descriptions from the names; examples, or cues for the rules."""
+    lines = ['fallback_category = "other"', ""]
+    for intent, texts in sorted(examples.items()):
+        words = _name(intent).replace("_", " ")
+        lines.append(f"[categories.{_name(intent)}]")
+        lines.append(f"description = {json.dumps('A customer asks about: ' + words + '.')}")
+        if rules:
+            lines.append(f"keywords = {_toml_list(sorted(set(_name(intent).split('_'))))}")
+            lines.append(f"phrases = {_toml_list([words])}")
+        else:
+            lines.append(f"examples = {_toml_list(texts)}")
+        lines.append("")
+    lines += ["[categories.other]", 'description = "Anything else."', ""]
+    return "\n".join(lines)
+
+
+def pick(rows: list[tuple[str, str]], k: int) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """``k`` texts per intent drawn with the seed; the rest."""
+    by: dict[str, list[str]] = defaultdict(list)
+    for text, intent in rows:
+        by[intent].append(text)
+    rng = random.Random(SEED)
+    chosen, rest = {}, []
+    for intent in sorted(by):
+        texts = by[intent][:]
+        rng.shuffle(texts)
+        chosen[intent] = texts[:k]
+        rest += [(t, intent) for t in texts[k:]]
+    return chosen, rest
+
+
+def write_labelled(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    """``(source, text, intent)`` rows as a labelled file ``eval`` reads."""
+    with path.open("w", encoding="utf-8") as out:
+        for n, (source, text, intent) in enumerate(rows):
+            row = {
+                "id": f"{source}-{n}",
+                "source": source,
+                "subject": "",
+                "description": text,
+                "labels": {"category": _name(intent)},
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def score(work: Path, taxonomy_toml: str, labelled: Path, engine: str) -> dict[str, float]:
+    """Macro-F1 of the category per source (and pooled), through ``eval``'s own code."""
+    tax_path = work / f"taxonomy-{engine}.toml"
+    tax_path.write_text(taxonomy_toml, "utf-8")
+    settings = load_settings({}, env_file=None, overrides={"state_dir": work / "state"})
+    taxonomy = load_taxonomy(tax_path)
+    chain = build_eval_chain(settings, taxonomy, engine)  # type: ignore[arg-type]
+    result = run_eval(labelled, taxonomy, chain=chain, workers=2)
+    report = result.fields["category"]
+    return {scope: round(s.macro_f1, 4) for scope, s in report.scores.items()}
+
+
+def build_cost(work: Path, taxonomy_toml: str) -> None:
+    """Run first, in a fresh process: seconds (wall and CPU) to load the encoder, then to fit
+    (encode the descriptions and examples, cross-validate, fit), the process's peak resident
+    memory before and after, and the fitted file's size."""
+    tax_path = work / "taxonomy-cost.toml"
+    tax_path.write_text(taxonomy_toml, "utf-8")
+    taxonomy = load_taxonomy(tax_path)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    wall, cpu = time.perf_counter(), time.process_time()
+    encoder = Encoder()
+    encoder.encode(["warm up"])
+    loaded = (time.perf_counter() - wall, time.process_time() - cpu)
+    wall, cpu = time.perf_counter(), time.process_time()
+    examples_model(taxonomy, work / "cost-state", encoder=encoder)
+    fitted = (time.perf_counter() - wall, time.process_time() - cpu)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    [file] = (work / "cost-state").glob("examples-model-*.zip")
+    rows = sum(1 + len(c.examples) for c in taxonomy.categories)
+    print(
+        f"build: encoder load {loaded[0]:.1f} s wall ({loaded[1]:.1f} s CPU); fit on {rows} "
+        f"descriptions and examples (encode, 5-fold CV, fit) {fitted[0]:.1f} s wall "
+        f"({fitted[1]:.1f} s CPU); peak RSS {peak:.0f} MB (before the encoder: {base:.0f} MB); "
+        f"model file {file.stat().st_size / 1e3:.0f} kB"
+    )
+
+
+def compare_methods(chosen: dict[str, list[str]], rest: list[tuple[str, str]]) -> None:
+    """The choice of method, on Bitext only: the nearest centroid (cosine) and logistic
+    regression at three C, with and without the description (the name in words) as an example."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+
+    encoder = Encoder()
+    tests = encoder.encode([f"\n{t}" for t, _ in rest])
+    gold = [i for _, i in rest]
+    for with_description in (True, False):
+        texts = [t for i in sorted(chosen) for t in chosen[i]]
+        labels = [i for i in sorted(chosen) for _ in chosen[i]]
+        if with_description:
+            texts += [f"A customer asks about: {i.replace('_', ' ')}." for i in sorted(chosen)]
+            labels += sorted(chosen)
+        x = encoder.encode([f"\n{t}" for t in texts])
+        classes = sorted(set(labels))
+        means = np.stack([x[[k for k, v in enumerate(labels) if v == c]].mean(0) for c in classes])
+        means /= np.linalg.norm(means, axis=1, keepdims=True)
+        found = {"centroid": [classes[k] for k in (tests @ means.T).argmax(1)]}
+        for c in (1.0, 10.0, 100.0):
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000, tol=1e-3)
+            found[f"logistic C={c:g}"] = list(model.fit(x, labels).predict(tests))
+        scores = ", ".join(
+            f"{name} {f1_score(gold, predicted, average='macro'):.3f}"
+            for name, predicted in found.items()
+        )
+        print(
+            f"Bitext, method choice ({'with' if with_description else 'without'} the "
+            f"description): {scores}"
+        )
+
+
+def read_csv(path: Path) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return [(r["text"], r["category"]) for r in csv.DictReader(f)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("banking", type=Path, help="BANKING77's banking_data folder")
+    parser.add_argument("--translated", type=Path, help="translated test rows (JSON lines)")
+    parser.add_argument(
+        "--translated-bitext", type=Path, help="translated Bitext rows (JSON lines)"
+    )
+    parser.add_argument(
+        "--compare", action="store_true", help="also print the method comparison on Bitext"
+    )
+    args = parser.parse_args()
+    train = read_csv(args.banking / "train.csv")
+    test = read_csv(args.banking / "test.csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        banking, _ = pick(train, EXAMPLES)
+        examples_toml = taxonomy_text(banking, rules=False)
+        build_cost(work, examples_toml)  # first: nothing loaded or encoded yet
+        bitext = [
+            (r["description"], r["labels"]["subcategory"])
+            for r in map(json.loads, (DATA / "bitext.jsonl").read_text("utf-8").splitlines())
+        ]
+        chosen, rest = pick(bitext, EXAMPLES)
+        if args.compare:
+            compare_methods(chosen, rest)
+        bitext_toml = taxonomy_text(chosen, rules=False)
+        file = write_labelled(work / "bitext.jsonl", [("bitext", t, i) for t, i in rest])
+        for engine, rules in (("learned", False), ("rules", True)):
+            toml = bitext_toml if not rules else taxonomy_text(chosen, rules=True)
+            got = score(work, toml, file, engine)
+            print(
+                f"Bitext (tuning set, in-sample for the choice), {len(rest)} rows, {engine}: "
+                f"macro-F1 {got[POOLED if POOLED in got else 'bitext']:.3f}"
+            )
+
+        file = write_labelled(work / "banking.jsonl", [("banking77", t, i) for t, i in test])
+        for engine, rules in (("learned", False), ("rules", True)):
+            toml = examples_toml if not rules else taxonomy_text(banking, rules=True)
+            got = score(work, toml, file, engine)
+            print(
+                f"BANKING77 test split (held out), {len(test)} rows, {engine}: "
+                f"macro-F1 {got['banking77']:.3f}"
+            )
+        if args.translated:
+            translated(work, "BANKING77", examples_toml, args.translated)
+        if args.translated_bitext:
+            translated(work, "Bitext", bitext_toml, args.translated_bitext)
+
+
+def translated(work: Path, name: str, taxonomy_toml: str, path: Path) -> None:
+    """Each language's macro-F1 on the translated rows, and its ratio to English's."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    file = write_labelled(
+        work / f"translated-{name}.jsonl", [(r["lang"], r["text"], r["intent"]) for r in rows]
+    )
+    got = score(work, taxonomy_toml, file, "learned")
+    english = got["en"]
+    for lang in sorted(set(got) - {POOLED}):
+        print(
+            f"{name} translated rows, {lang}: macro-F1 {got[lang]:.3f} "
+            f"({got[lang] / english:.2f} of English)"
+        )
+
+
+if __name__ == "__main__":
+    main()
