@@ -1,8 +1,9 @@
 """Pure: which recent tickets are one incident, and which are a customer's repeat ticket.
 
-``judge`` applies the rule stated in ``policy``: within the last hour (by ``created_at``), a
-greedy grouping by cosine similarity (the ticket with the most neighbours above
-``similarity`` and those neighbours, then again among the rest), each group judged against
+``judge`` applies the rule stated in ``policy``: within the last hour (by ``created_at``) and
+among the fault reports only (``fault``), a greedy grouping by cosine similarity (the ticket
+with the most neighbours above ``similarity`` and those neighbours, grown to the reports near
+their centre; then again among the rest), each group judged against
 the window's baseline (``Reading``). Recent tickets close to a known incident's centre join
 it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
 in the window about the same thing (cosine at least ``repeat_similarity``).

@@ -1,8 +1,10 @@
 """The vocabulary of incidents and repeat tickets: the settings' values as one record, the
 tags, and the constants of the rule that tells an incident from a busy hour.
 
-The rule (``grouping.judge``): tickets created within the last ``burst_seconds`` whose encoder
-vectors are within ``similarity`` (cosine) of one another form a group; the group is an
+The rule (``grouping.judge``): only the tickets the fault head (``fault``) calls fault reports
+are grouped, and measured against the window's fault reports. Those created within the last
+``burst_seconds`` whose encoder vectors are within ``similarity`` (cosine) of one another seed a
+group, which gathers the reports within ``gather_similarity`` of its centre; the group is an
 incident when it holds at least ``min_reports`` different requesters, at least
 ``rate_factor`` times the number that kind of ticket would bring in that hour, and a Poisson
 tail probability of at most ``p_value`` against that number. "That number" is the kind's
