@@ -23,10 +23,17 @@ NAME = PACKAGE.name
 MAX_TOP_LEVEL_MODULES = 10
 MAX_MODULE_LINES = 600
 
-# ``__init__.py`` files allowed to hold more than a docstring: the public API, and the learned
+# ``__init__.py`` files allowed to hold more than a docstring: the public API; the learned
 # engine's package, whose names that need numpy are imported lazily (PEP 562 ``__getattr__``) so
-# that a run importing it for the agents' corrections does not pay numpy's memory.
-INIT_WITH_CODE = {"ticket_processor/__init__.py", "ticket_processor/learned/__init__.py"}
+# that a run importing it for the agents' corrections does not pay numpy's memory; the settings,
+# whose ``Settings`` model is the package's face (reading and describing them are its modules);
+# and the shared vocabulary, whose names every layer imports from the package itself.
+INIT_WITH_CODE = {
+    "ticket_processor/__init__.py",
+    "ticket_processor/learned/__init__.py",
+    "ticket_processor/models/__init__.py",
+    "ticket_processor/settings/__init__.py",
+}
 
 # A citation of the tracker: "issue" or "issues", then its number (with or without a "#").
 TRACKER_CITATION = re.compile(r"\bissues? ?#?[0-9]+", re.IGNORECASE)

@@ -43,7 +43,7 @@ from ticket_processor.run.planner import ChangePlanner
 from ticket_processor.run.types import RunOptions
 from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
-from ticket_processor.settings import DEFAULT_CACHE_ENTRIES
+from ticket_processor.settings.variables import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.triage.chain import LocalEngine, TriageCache

@@ -9,7 +9,7 @@ from typing import Literal
 import pytest
 
 from ticket_processor.models import TokenUsage, Triage
-from ticket_processor.settings import DEFAULT_CACHE_ENTRIES
+from ticket_processor.settings.variables import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.triage.chain import TriageCache, cache_key

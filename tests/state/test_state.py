@@ -24,7 +24,7 @@ from ticket_processor.common.atomic import atomic_write_bytes
 from ticket_processor.errors import ConfigError, LockHeldError, StaleLockError
 from ticket_processor.models import Cursor
 from ticket_processor.resilience.breaker import CircuitBreaker
-from ticket_processor.settings import DEFAULT_CACHE_ENTRIES
+from ticket_processor.settings.variables import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import LEDGER_FILES, RunLedger
 from ticket_processor.state.lock import RunLock

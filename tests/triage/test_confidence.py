@@ -16,7 +16,7 @@ from ticket_processor.learned.labelled_file import load_labelled
 from ticket_processor.learned.model_file import read_model, save_model
 from ticket_processor.learned.train import TrainOptions, train
 from ticket_processor.models import Analysis, RouteDecision, Sentiment, Ticket, Triage, Urgency
-from ticket_processor.settings import parse_thresholds
+from ticket_processor.settings.values import parse_thresholds
 from ticket_processor.tags import note_labels, plan_change, read_note
 from ticket_processor.triage.confidence import (
     Calibration,

@@ -148,28 +148,13 @@ def dashboard(
         from ..dashboard.review import ReviewDesk
         from ..dashboard.server import serve_forever
         from ..dashboard.web import DashboardConfig, build_app
-        from ..run.answer_review import AnswerSender
         from ..run.audit import open_store
-        from ..run.connect import connect
-        from ..run.review import ReviewWriter
+        from ..run.build import review_writers
 
         chosen = settings
         desk = None
         if review_on:
-            writer = ReviewWriter(
-                lambda: connect(chosen),
-                state_dir=chosen.state_dir,
-                log_dir=chosen.log_dir,
-                prefix=chosen.tag_prefix,
-                secrets=chosen.scrubber(),
-            )
-            sender = AnswerSender(
-                lambda: connect(chosen),
-                state_dir=chosen.state_dir,
-                log_dir=chosen.log_dir,
-                prefix=chosen.tag_prefix,
-                secrets=chosen.scrubber(),
-            )
+            writer, sender = review_writers(chosen)
             desk = ReviewDesk(writer, _choices(chosen), sender)
         access = Access(
             token=token, proxy_header=proxy, review=review_on, loopback=is_loopback(host)

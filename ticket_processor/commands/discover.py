@@ -77,7 +77,7 @@ def discover(
     """Propose topics from tickets, and say which ones the taxonomy does not cover."""
     from ..errors import ConfigError
     from ..run.engines import build_eval_chain, eval_workers
-    from ..settings import parse_thresholds
+    from ..settings.values import parse_thresholds
     from ..topics.discover import TopicInput
     from ..topics.discover import discover as find_topics
     from ..topics.fragment import fragment

@@ -72,7 +72,7 @@ def eval_(
     from ..evaluation.display import print_result, result_json
     from ..evaluation.labelled import run_eval, write_predictions
     from ..run.engines import build_eval_chain, eval_workers
-    from ..settings import parse_thresholds
+    from ..settings.values import parse_thresholds
     from ..triage.taxonomy import load_taxonomy
     from .render import progress_bar
 

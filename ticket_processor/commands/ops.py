@@ -1,6 +1,6 @@
 """The operator's commands: ``config``, ``breaker reset``, ``health``, ``report``, ``schedule``.
 
-Each a few lines calling the library (``settings.describe_settings``, ``state.ledger``,
+Each a few lines calling the library (``settings.describe.describe_settings``, ``state.ledger``,
 ``ops.health``, ``report``, ``ops.schedule``); registered in ``cli`` (``breaker_app`` as the
 ``breaker`` group).
 """
@@ -38,7 +38,7 @@ def config(
     from rich.markup import escape
 
     from ..run.configure import load_settings
-    from ..settings import describe_settings
+    from ..settings.describe import describe_settings
 
     with exit_codes():
         environ, env_file = environment(), env_file_path()

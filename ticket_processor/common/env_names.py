@@ -1,6 +1,6 @@
 """Names in the environment or a ``.env`` that set nothing, and the closest name that would.
 
-``settings.read_settings`` hands over every name it saw and every variable ticketbot reads
+``settings.read.read_settings`` hands over every name it saw and every variable ticketbot reads
 (``known``). An unknown ``TICKETBOT_*`` name is ticketbot's, misspelt; an unknown ``OPENAI_*``,
 ``ZENDESK_*`` or ``FRESHDESK_*`` name is a misspelling when it is close to a known variable
 (``OPENAI_BASEURL``, ``ZENDESK_APITOKEN``, ``FRESHDESK_DOMIAN``) or is another tool's name for one

@@ -20,7 +20,7 @@ from ..state.shapes import BackfillFile, BatchRecord, CursorRecord
 from ..triage.chain import cache_key
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .backfill_session import BackfillResult, BackfillSession
-from .runner import analysis_cache_tag
+from .build import analysis_cache_tag
 from .scope import choose, in_shard, parse_scope
 
 

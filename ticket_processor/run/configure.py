@@ -1,6 +1,6 @@
 """The settings for the helpdesks ticketbot registers: ``load_settings``, the public API's.
 
-``settings.read_settings`` composes whatever helpdesk kinds it is handed and imports none; here
+``settings.read.read_settings`` composes whatever helpdesk kinds it is handed and imports none; here
 the composition root hands it the registry (``helpdesks.registry.KINDS``), read at call time so
 a kind registered later is read too. The commands and ``ticket_processor.load_settings`` read
 the settings through this function.
@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..helpdesks.registry import KINDS
-from ..settings import Settings, read_settings
+from ..settings import Settings
+from ..settings.read import read_settings
 
 
 def load_settings(

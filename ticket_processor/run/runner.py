@@ -27,33 +27,26 @@ import orjson
 
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
-from ..common.eventlog import EventLog, EventSink, new_run_id, prune_logs, read_events
+from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..errors import StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
-from ..kb.refresh import index_path, open_for_run
 from ..learned.labels import label_specs
 from ..models import Helpdesk
-from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..report.runs import summarise_runs
-from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
-from ..settings import Settings, parse_thresholds
-from ..state.cache import AnalysisCache
+from ..settings import Settings
+from ..settings.values import parse_thresholds
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..triage.chain import LLMEngine, TriageEngine
+from ..triage.chain import TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
-from ..triage.routebook import load_router
-from ..triage.routing import Router
-from ..triage.taxonomy import Taxonomy, load_taxonomy
-from .alerts import Alerter, AlertOutcome
-from .answers_setup import build_answers
-from .audit import NO_AUDIT, close_audit, mode_of, open_audit, prune_audit
-from .connect import breaker_name, connect
+from ..triage.taxonomy import Taxonomy
+from .alerts import Alerter
+from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
+from .build import Wiring, build, log_alert, open_feed
 from .context import RunContext
-from .engines import llm_breaker_name, run_chain
 from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
 from .pipeline import Pipeline
@@ -67,7 +60,7 @@ from .types import RunOptions, RunSummary
 from .writer import WriteClaims
 
 if TYPE_CHECKING:
-    from ..answers.plan import Writer
+    pass
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -175,11 +168,6 @@ def _live_after_shadow(settings: Settings, options: RunOptions, runtime: Runtime
     return replace(options, since=since)
 
 
-def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
-    """What an analysis depends on besides the ticket's text: the models and the taxonomy."""
-    return ",".join(settings.models) + "|" + ",".join(taxonomy.names)
-
-
 @dataclass(frozen=True)
 class _Parts:
     on_progress: Callable[[str], None]
@@ -197,11 +185,12 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     run_id = new_run_id()
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
     # Every decision and write of the run also goes to the audit store (run/audit.py).
-    feed = open_audit(
-        settings.model_copy(update={"state_dir": parts.audit_dir or settings.state_dir}),
+    feed = open_feed(
+        settings,
         log,
         run_id=run_id,
         mode=mode_of(dry_run=options.dry_run, shadow=options.shadow),
+        audit_dir=parts.audit_dir,
     )
     try:
         return _run_logged(settings, options, ledger, parts, run_id, log, feed)
@@ -226,92 +215,18 @@ def _run_logged(
         ):
             log.emit("log_pruned", file=path.name)
         prune_audit(feed, log, keep_days=settings.keep_days)
-    alerter = Alerter(
-        settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
-        state=ledger,
-        timeout=settings.webhook_timeout,
-        max_bytes=settings.webhook_max_bytes,
-        secrets=settings.secrets,
-    )
-    price = parts.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
-
-    opened_now: list[str] = []
-
-    def opened(name: str) -> None:
-        dependency, _, endpoint = name.partition("@")
-        opened_now.append(dependency)
-        log.emit("breaker_opened", dependency=dependency, endpoint=endpoint)
-        if not options.dry_run:
-            _log_alert(log, alerter.breaker_opened(dependency))
-
-    storage = ledger.breaker_storage()
-    helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage, on_open=opened)
-    llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage, on_open=opened)
-    taxonomy = load_taxonomy(settings.taxonomy_file)
-    choice = run_chain(
-        settings,
-        taxonomy,
-        options,
-        llm_breaker=llm_breaker,
-        on_event=log.emit,
-        deadline=parts.deadline,
-        stop=runtime.stop,
-    )
-    cache_tag = analysis_cache_tag(settings, taxonomy)
-    options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
-    cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
-    helpdesk = connect(
-        settings,
-        breaker=helpdesk_breaker,
-        pool_size=max(16, options.workers // 4),
+    wiring = Wiring(
         sleep=runtime.sleep,
         clock=runtime.clock,
         rng=runtime.rng,
+        stop=runtime.stop,
         deadline=parts.deadline,
+        price=parts.price,
     )
+    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, wiring=wiring)
+    options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     watch = EscalationWatch(log)
-    kb = open_for_run(
-        index_path(settings.state_dir),
-        helpdesk,
-        suggestions=settings.kb_suggestions,
-        max_age=settings.kb_max_age,
-        dry_run=options.dry_run,
-        emit=log.emit,
-    )
     try:
-        # Routes are resolved once per run, before any ticket: a bad file changes nothing.
-        router = load_router(
-            settings.routes_file,
-            helpdesk,
-            prefix=options.prefix,
-            categories=taxonomy.names,
-            subcategories=taxonomy.subcategory_names,
-        )
-        missing = _missing_groups(log, alerter, router, dry_run=options.dry_run)
-        # Fields are resolved once per run too: an entry the helpdesk no longer matches is
-        # left alone (said, alerted once), the other fields still apply.
-        book = load_field_book(settings.fields_file, helpdesk)
-        missing += stale_fields(log, alerter, book, settings.fields_file, dry_run=options.dry_run)
-        fields = book.fields
-        answers, answer_notes = build_answers(
-            settings,
-            taxonomy,
-            helpdesk,
-            kb.index,
-            log=log,
-            dry_run=options.dry_run,
-            shadow=options.shadow,
-            prefix=options.prefix,
-            alert=None if options.dry_run else alerter.answers_demoted,
-            writer=_answer_writer(choice.chain) if choice.preferred == "llm" else None,
-        )
-        planner = ChangePlanner(
-            options,
-            run_id=run_id,
-            router=router,
-            kb_suggestions=settings.kb_suggestions,
-            fields=fields,
-        )
         sightings = None
         # A backfill's old tickets are no burst; they join the window in the runs after.
         if settings.incidents and not parts.backfill:
@@ -328,18 +243,18 @@ def _run_logged(
                 helpdesk=helpdesk,
                 ledger=ledger,
                 log=watch,
-                chain=choice.chain,
-                cache=kb.triage_cache(
-                    cache,
-                    tag=cache_tag,
+                chain=built.choice.chain,
+                cache=built.kb.triage_cache(
+                    built.cache,
+                    tag=options.cache_tag,
                     suggestions=settings.kb_suggestions,
-                    drafts=settings.reply_draft and choice.preferred == "llm",
+                    drafts=settings.reply_draft and built.choice.preferred == "llm",
                 ),
-                planner=planner,
+                planner=built.planner,
                 runtime=runtime,
                 stream="backfill" if parts.backfill else "run",
                 stop_signal=parts.stop or sig,
-                price=price,
+                price=built.price,
                 on_progress=parts.on_progress,
                 on_notice=parts.on_notice,
                 writer_flush_after=parts.writer_flush_after,
@@ -347,16 +262,16 @@ def _run_logged(
                 deadline=parts.deadline,
                 audit=feed if feed is not None else NO_AUDIT,
                 claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
-                answers=answers,
+                answers=built.answers,
                 observe=sightings.observe if sightings is not None else None,
             )
             pipeline = Pipeline(ctx)
-            pipeline.recorder.warn(*choice.notes, *kb.warnings, *missing, *answer_notes)
-            pipeline.recorder.set_aside(*kb.set_aside)
+            pipeline.recorder.warn(*built.choice.notes, *built.kb.warnings, *built.warnings)
+            pipeline.recorder.set_aside(*built.kb.set_aside)
             summary = pipeline.run()
             if not options.dry_run:
                 summary.warnings.extend(
-                    _fields_gone_midrun(log, alerter, book, settings.fields_file, helpdesk)
+                    _fields_gone_midrun(log, alerter, built.book, settings.fields_file, helpdesk)
                 )
             # What serve triaged since (``served_seen``); a dry, shadow, backfill or aborted
             # run leaves it to the next.
@@ -371,7 +286,7 @@ def _run_logged(
                 sightings.add(served.sightings())
             created = merged_counts(pipeline.recorder.created.items(), served.counts())
             rising = _rising_watch(
-                settings, options, summary, created, taxonomy, choice.chain, parts
+                settings, options, summary, created, built.taxonomy, built.choice.chain, parts
             )
             if sightings is not None and summary.status != "aborted":
                 from .incidents import IncidentPass, incident_policy
@@ -405,11 +320,10 @@ def _run_logged(
                 )
         ticket_url = helpdesk.ticket_url
     finally:
-        kb.close()
-        helpdesk.close()
+        built.close()
     if not options.dry_run:
-        _alert_escalations(log, alerter, planner, watch, run_id=run_id, ticket_url=ticket_url)
-        cache.flush()
+        _alert_escalations(log, alerter, built.planner, watch, run_id=run_id, ticket_url=ticket_url)
+        built.cache.flush()
         recent = summarise_runs(
             read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
         )
@@ -419,12 +333,12 @@ def _run_logged(
             recent=recent,
             objective=settings.success_objective,
             # The LLM breaker's own alert already said it: one message for one outage.
-            llm_failures=None if "llm" in opened_now else summary.fallback_reasons,
+            llm_failures=None if "llm" in built.opened_now else summary.fallback_reasons,
         ):
-            _log_alert(log, outcome)
+            log_alert(log, outcome)
         if rising is not None:
             for _, outcome in note_rising(settings.state_dir, rising, alerter, log):
-                _log_alert(log, outcome)
+                log_alert(log, outcome)
         served.done()  # in the counts and the window now
         gateway = settings.metrics_pushgateway
         summary.warnings.extend(
@@ -490,51 +404,6 @@ def write_claims(settings: Settings, *, sleep: Callable[[float], None] = time.sl
     return open_claims(settings.state_dir, url, sleep=sleep)
 
 
-def _missing_groups(
-    log: EventLog, alerter: Alerter, router: Router | None, *, dry_run: bool
-) -> list[str]:
-    """Warn about each route whose group is gone from the helpdesk (every run: it is in the
-    log and on stderr), alert once per route and group, and forget the groups that are back.
-    The run goes on: the rest of each route, and every other route, still applies."""
-    gone = router.missing if router is not None else ()
-    messages = []
-    for route in gone:
-        messages.append(route.missing_message)
-        log.emit(
-            "route_group_missing",
-            level="warning",
-            route=route.route.title,
-            group=route.missing_group,
-            detail=route.missing_message,
-        )
-        if not dry_run:
-            _log_alert(
-                log,
-                alerter.group_missing(
-                    route.route.title, str(route.missing_group), route.missing_message
-                ),
-            )
-    if not dry_run:
-        alerter.groups_missing_now((r.route.title, str(r.missing_group)) for r in gone)
-    return messages
-
-
-def stale_fields(
-    log: EventSink, alerter: Alerter, book: ResolvedFields, path: Path | None, *, dry_run: bool
-) -> list[str]:
-    """Warn about each fields-file entry the helpdesk no longer matches (every run, and each
-    ``serve`` start), alert once per entry until it resolves again; the other fields are
-    still filled."""
-    messages = book.messages(f"TICKETBOT_FIELDS ({path})")
-    for stale, message in zip(book.stale, messages, strict=True):
-        log.emit("field_stale", level="warning", field=stale.name, detail=message)
-        if not dry_run:
-            _log_alert(log, alerter.field_stale(stale.name, message))
-    if not dry_run:
-        alerter.fields_stale_now(stale.name for stale in book.stale)
-    return messages
-
-
 def _fields_gone_midrun(
     log: EventLog, alerter: Alerter, book: ResolvedFields, path: Path | None, helpdesk: Helpdesk
 ) -> list[str]:
@@ -555,7 +424,7 @@ def _fields_gone_midrun(
     messages = ResolvedFields((), gone).messages(f"TICKETBOT_FIELDS ({path})")
     for stale, message in zip(gone, messages, strict=True):
         log.emit("field_stale", level="warning", field=stale.name, detail=message, midrun=True)
-        _log_alert(log, alerter.field_stale(stale.name, message))
+        log_alert(log, alerter.field_stale(stale.name, message))
     return messages
 
 
@@ -577,19 +446,4 @@ def _alert_escalations(
         for ticket_id, routes in escalated.items()
     ]
     message = escalation_message(items, run_id=run_id, ticket_url=ticket_url)
-    _log_alert(log, alerter.escalations(message))
-
-
-def _log_alert(log: EventSink, outcome: AlertOutcome) -> None:
-    if outcome.outcome in ("sent", "failed"):
-        log.emit(
-            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
-        )
-
-
-def _answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
-    """The LLM's answer writer, when the chain has the LLM."""
-    for engine in chain:
-        if isinstance(engine, LLMEngine):
-            return engine.answer_writer()
-    return None
+    log_alert(log, alerter.escalations(message))

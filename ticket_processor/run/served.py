@@ -31,38 +31,29 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..common.eventlog import EventLog, new_run_id
 from ..helpdesks.registry import reply_stamps
-from ..kb.refresh import index_path, open_for_run
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
-from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
-from ..resilience.breaker import CircuitBreaker
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
-from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.replies import ReplyBook
 from ..triage.confidence import Decision
-from ..triage.fieldbook import load_field_book
 from ..triage.prepare import PreparedTicket, prepare_ticket
-from ..triage.routebook import load_router
-from ..triage.taxonomy import load_taxonomy
 from ..writeback.triage_change import is_processed
-from .alerts import Alerter
+from .audit import NO_AUDIT, audited, close_audit
 from .baseline import day_of
+from .build import Wiring, build, open_feed
 from .catchup import CatchUp
 from .checkpoint import Checkpoint
-from .connect import breaker_name, connect
 from .context import RunContext
-from .engines import llm_breaker_name, run_chain
 from .flow import TicketFlow
-from .planner import ChangePlanner
 from .record import RunRecorder
 from .replies import ReplyPass
-from .runner import analysis_cache_tag, run_options, stale_fields, write_claims
+from .runner import run_options, write_claims
 from .scope import CLOSED
 from .served_seen import SERVE_DIR, Seen, SeenJournal, sighting_fields
 from .types import RunSummary
@@ -194,69 +185,39 @@ class ServedTriage:
         self.run_id = run_id or new_run_id()
         self._log = EventLog(settings.log_dir, run_id=self.run_id, secrets=settings.scrubber())
         log = _SourceSink(self._log, hooks.event)
-        options = run_options(settings, engine=engine)
-        storage = ledger.breaker_storage()
-        helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage)
-        llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage)
-        taxonomy = load_taxonomy(settings.taxonomy_file)
+        # Every decision and write the server makes goes to the audit store too, as a run's.
+        self._feed = open_feed(settings, self._log, run_id=self.run_id, mode="serve")
         # Set when the stop's grace is over: every wait still under way (a 429's Retry-After,
         # the LLM's rate limit) ends then, and its ticket is left for the restart.
         self._waits = StopFlag()
-        choice = run_chain(
-            settings,
-            taxonomy,
-            options,
-            llm_breaker=llm_breaker,
-            on_event=log.emit,
-            stop=self._waits,
-        )
-        self.engines = choice.names
-        cache_tag = analysis_cache_tag(settings, taxonomy)
-        options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
-        self.options = options
-        self._cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
-        self.helpdesk = connect(
-            settings,
-            breaker=helpdesk_breaker,
-            pool_size=max(16, options.workers // 4),
-            sleep=self._waits.sleep,
-            burst_reads=True,  # tickets arrive as they are created: a batch is read at once
-        )
-        self.gather = GATHER_BETWEEN.get(self.helpdesk.kind, 0.0)
-        # The cron run keeps the help-centre index fresh; the server only reads it.
-        index = index_path(settings.state_dir)
-        self._kb = open_for_run(
-            index,
-            self.helpdesk,
-            suggestions=settings.kb_suggestions if index.is_file() else 0,
-            max_age=settings.kb_max_age,
-            dry_run=True,
-            emit=log.emit,
-        )
         try:
-            router = load_router(
-                settings.routes_file,
-                self.helpdesk,
-                prefix=options.prefix,
-                categories=taxonomy.names,
-                subcategories=taxonomy.subcategory_names,
+            self.parts = build(
+                settings,
+                run_options(settings, engine=engine),
+                run_id=self.run_id,
+                log=log,
+                ledger=ledger,
+                # The runs' alert memory: a stale field is alerted once whoever saw it first.
+                alert_ledger=RunLedger(settings.state_dir),
+                wiring=Wiring(
+                    sleep=self._waits.sleep,
+                    stop=self._waits,
+                    burst_reads=True,  # tickets arrive as they are created: read at once
+                    kb_read_only=True,  # the cron run keeps the help-centre index fresh
+                    answers=False,
+                ),
             )
-            # As a run: an entry the helpdesk no longer matches is left alone (said, alerted
-            # once, through the runs' alert memory), the other fields still apply.
-            book = load_field_book(settings.fields_file, self.helpdesk)
         except BaseException:
-            self._kb.close()
-            self.helpdesk.close()
+            close_audit(self._feed)
             raise
-        stale = stale_fields(log, _alerter(settings), book, settings.fields_file, dry_run=False)
-        self.planner = ChangePlanner(
-            options,
-            run_id=self.run_id,
-            router=router,
-            kb_suggestions=settings.kb_suggestions,
-            fields=book.fields,
-        )
-        price = pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+        choice = self.parts.choice
+        self.engines = choice.names
+        self.options = options = self.parts.options
+        self._cache = self.parts.cache
+        self.helpdesk = self.parts.helpdesk
+        self.gather = GATHER_BETWEEN.get(self.helpdesk.kind, 0.0)
+        self._kb = self.parts.kb
+        self.planner = self.parts.planner
         # What the server wrote, for the cron run's rising counts and incident grouping
         # (``served_seen``); with incidents on, each ticket's sighting waits here until written.
         self._seen = SeenJournal(self.state_dir)
@@ -272,22 +233,23 @@ class ServedTriage:
             chain=choice.chain,
             cache=self._kb.triage_cache(
                 self._cache,
-                tag=cache_tag,
+                tag=options.cache_tag,
                 suggestions=settings.kb_suggestions,
                 drafts=settings.reply_draft and choice.preferred == "llm",
             ),
             planner=self.planner,
             stop_signal=self._stop_reason,
-            price=price,
+            price=self.parts.price,
             writer_flush_after=FLUSH_AFTER,
             write_settle_s=settings.http_timeout,
             claims=write_claims(settings, sleep=self._waits.sleep),
+            audit=self._feed if self._feed is not None else NO_AUDIT,
             observe=self._sighting if settings.incidents else None,
         )
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
         self.summary.engine = options.engine
         self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged, self._written)
-        self.recorder.warn(*choice.notes, *self._kb.warnings, *stale)
+        self.recorder.warn(*choice.notes, *self._kb.warnings, *self.parts.warnings)
         self._lock = threading.Lock()
         self._busy: set[int] = set()
         self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
@@ -315,7 +277,7 @@ class ServedTriage:
         self._upkeep.recover()
         self.flow.writer = BatchWriter(
             self.helpdesk,
-            journal=ledger,
+            journal=audited(ledger, self.ctx.audit),
             replan=self.flow.replan,
             on_outcome=self._on_written,
             flush_after=FLUSH_AFTER,
@@ -494,8 +456,8 @@ class ServedTriage:
         self._cache.flush()
         self.recorder.conclude(time.monotonic() - self._started, None)
         self.recorder.write_record()
-        self._kb.close()
-        self.helpdesk.close()
+        self.parts.close()
+        close_audit(self._feed)
         self._log.close()
 
     def flush_state(self) -> None:
@@ -504,18 +466,8 @@ class ServedTriage:
         if self._book_changed.is_set():
             self._book_changed.clear()
             self.book.save()
-
-
-def _alerter(settings: Settings) -> Alerter:
-    """The runs' alerter: its memory (``alerts.json``) is the state directory's, so a stale
-    field is alerted once whether a run or the server saw it first."""
-    return Alerter(
-        settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
-        state=RunLedger(settings.state_dir),
-        timeout=settings.webhook_timeout,
-        max_bytes=settings.webhook_max_bytes,
-        secrets=settings.secrets,
-    )
+        if self._feed is not None:  # what was written since reaches the store, as in a run
+            self._feed.flush()
 
 
 def wanted_events(pairs: Iterable[tuple[int, Event]]) -> dict[int, Event]:

@@ -1,0 +1,145 @@
+"""What an engine concludes about a ticket: the analysis vocabulary (urgency, sentiment, the
+engines), the ``Analysis``, the ``Triage`` that says where it came from, and routing's decision.
+
+The enums here are the *only* values that ever become tags or priorities: ticket text can say
+what it likes, it cannot add a member to these enums."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .names import CATEGORY_NAME, LANGUAGE_CODE, SUBCATEGORY_NAME, closed_language
+
+# The analysis vocabulary.
+
+
+class Urgency(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+Engine = Literal["llm", "learned", "rules"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)  # the chain's order: LLM, learned model, rules
+
+
+class Analysis(BaseModel):
+    """What the LLM (or the rules) concluded about one ticket.
+
+    ``category`` is checked against the configured taxonomy by whoever builds the analysis
+    (``Taxonomy.validate_category``); here it only has to look like a category name.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category: Annotated[str, Field(pattern=CATEGORY_NAME.pattern)]
+    # Within ``category`` (``Taxonomy.validate_subcategory``, checked by whoever builds the
+    # analysis); None when the taxonomy gives the category none, or none fits.
+    subcategory: Annotated[str, Field(pattern=SUBCATEGORY_NAME.pattern)] | None = None
+    urgency: Urgency
+    sentiment: Sentiment
+    language: Annotated[str, Field(pattern=LANGUAGE_CODE.pattern)]
+    summary: Annotated[str, Field(max_length=300)]
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    reply_draft: str | None = None
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _lower_language(cls, value: object) -> object:
+        # The closed vocabulary: whoever built the analysis, only ISO 639-1 becomes a tag.
+        return closed_language(value) if isinstance(value, str) else value
+
+
+class TokenUsage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    # Of the prompt tokens, those the provider served from its prompt cache (billed at a
+    # discount): ``usage.prompt_tokens_details.cached_tokens`` where the provider reports it.
+    cached_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Suggestion(BaseModel):
+    """A help-centre article that answers the ticket, as the note links it (``kb.search``).
+
+    ``visibility``: ``everyone`` and ``signed_in`` articles may be quoted to the customer,
+    ``internal`` ones only suggested to the agent. ``score``: the match's share of the
+    ticket's own score (0..1), what the threshold is set on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: int
+    title: str
+    url: str
+    locale: str
+    visibility: str
+    score: float
+
+
+# What the Batch API bills against the online price (OpenAI: half).
+BATCH_PRICE_SHARE = 0.5
+
+
+class Triage(BaseModel):
+    """An analysis plus where it came from: the unit the pipeline writes back and logs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    analysis: Analysis
+    engine: Engine
+    model: str | None = None
+    fallback: bool = False
+    fallback_reason: str | None = None
+    # What made the first engine fail, as it said it (with its fix): what the run's warning tells.
+    fallback_cause: str | None = None
+    usage: TokenUsage = TokenUsage()
+    cached: bool = False
+    # "batch": answered through the Batch API (a backfill), billed at BATCH_PRICE_SHARE.
+    billing: Literal["online", "batch"] = "online"
+    llm_seconds: float = 0.0
+    # Help-centre articles found for the ticket before its triage (``kb.retrieve``).
+    suggestions: tuple[Suggestion, ...] = ()
+    # Calibrated confidence per field (``triage.confidence``): the share of the engine's
+    # answers of that confidence that are right. Empty: the engine is uncalibrated, and its
+    # fields apply as before (``TICKETBOT_CONFIDENCE_THRESHOLD``).
+    field_confidence: dict[str, float] = Field(default_factory=dict)
+    # The engine's own apply threshold per field, chosen from its calibration.
+    apply_at: dict[str, float] = Field(default_factory=dict)
+    # The learned model's answer in the cascade (sure enough: no LLM call), not a fallback.
+    cascaded: bool = False
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """What routing (``triage.routing``) changes on one ticket (None: leave as is) and why.
+
+    Here rather than beside the router because the write-back decision (``tags``) takes it
+    and the run's output and events read it."""
+
+    group_id: int | None = None
+    group_name: str | None = None
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    tags: tuple[str, ...] = ()
+    escalate: bool = False
+    routes: tuple[str, ...] = ()  # every matching route, in file order
+    group_route: str | None = None  # the route that decided the group
+    escalated_by: tuple[str, ...] = ()
+    kept: str | None = None  # why the ticket keeps its group, when a route named one
+    reasons: tuple[str, ...] = field(default=(), compare=False)  # route: conditions

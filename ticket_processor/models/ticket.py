@@ -1,0 +1,91 @@
+"""A helpdesk ticket as ticketbot reads it, the values of the fields it touches (priority,
+status), and the change it plans for one (``WriteBack``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Zendesk's values for the ticket fields ticketbot touches.
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+PRIORITY_RANK: dict[Priority, int] = {
+    Priority.LOW: 0,
+    Priority.NORMAL: 1,
+    Priority.HIGH: 2,
+    Priority.URGENT: 3,
+}
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    HOLD = "hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+class Ticket(BaseModel):
+    """A helpdesk ticket as ticketbot needs it (a projection of Zendesk's ticket object)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: int
+    subject: str = ""
+    description: str = ""
+    status: str = "new"
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
+    created_at: str | None = None
+    updated_at: str | None = None
+    # Where the ticket sits, for routing and scope: ids as the helpdesk numbers them.
+    group_id: int | None = None
+    assignee_id: int | None = None
+    # Who asked: the end user (Zendesk) or contact (Freshdesk) whose replies re-open triage.
+    requester_id: int | None = None
+    brand_id: int | None = None
+    form_id: int | None = None
+    channel: str | None = None
+    custom_fields: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("subject", "description", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags_tuple(cls, value: object) -> object:
+        return () if value is None else tuple(value)  # type: ignore[arg-type]
+
+
+class WriteBack(BaseModel):
+    """The planned change to one ticket, whatever the helpdesk: tags to add (and, for a revert
+    only, to remove), maybe a priority, a group and an assignee, custom fields, one note.
+
+    ``updated_stamp`` is the ``updated_at`` the change was planned from: an adapter uses it to
+    refuse (Zendesk ``safe_update``) or detect (a fresh read) a ticket changed since.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: int
+    additional_tags: tuple[str, ...]
+    remove_tags: tuple[str, ...] = ()
+    priority: Priority | None = None
+    clear_priority: bool = False  # a revert of a priority set where there was none
+    note: str | None = None
+    group_id: int | None = None
+    clear_group: bool = False  # a revert of a group set where there was none
+    assignee_id: int | None = None
+    custom_fields: dict[str, object] = Field(default_factory=dict)
+    updated_stamp: str | None = None

@@ -1,0 +1,329 @@
+"""The one builder of a run's parts: what the cron run, ``backfill``, ``serve`` and ``demo``
+triage with, and what the dashboard's review writers write with.
+
+``build`` makes, from the settings, once: the alerter, the price table, a circuit breaker per
+dependency (its opening logged as ``breaker_opened`` and alerted, under ``serve`` as in a run),
+the engine chain, the analysis cache, the helpdesk, the help-centre index, the routes (a route
+whose group is gone said and alerted once), the fields (an entry the helpdesk no longer matches
+said and alerted once), the answers and the write-back planner. ``open_feed`` is the audit
+store's feed on a run's event log, with the run's mode (``normal``, ``dry-run``, ``shadow``,
+``serve``). ``review_writers`` is the dashboard's pair of writers, connected through the same
+``connect``.
+
+The run (``runner``) and the server (``served``) differ only in what they hand it: the server
+reads the help-centre index without refreshing it, reads a burst of new tickets in one
+request, and keeps its breakers and cache in its own state directory.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..audit.feed import AuditFeed
+from ..common.eventlog import EventLog, EventSink
+from ..kb.refresh import RunIndex, index_path, open_for_run
+from ..models import Helpdesk
+from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
+from ..resilience.breaker import CircuitBreaker
+from ..resilience.deadline import RunDeadline
+from ..resilience.stopping import StopFlag
+from ..settings import Settings
+from ..state.cache import AnalysisCache
+from ..state.ledger import RunLedger
+from ..triage.chain import LLMEngine, TriageEngine
+from ..triage.fieldbook import ResolvedFields, load_field_book
+from ..triage.routebook import load_router
+from ..triage.routing import Router
+from ..triage.taxonomy import Taxonomy, load_taxonomy
+from .alerts import Alerter, AlertOutcome
+from .answering import RunAnswers
+from .answers_setup import build_answers
+from .audit import open_audit
+from .connect import breaker_name, connect
+from .engines import ChainChoice, llm_breaker_name, run_chain
+from .planner import ChangePlanner
+from .types import RunOptions
+
+if TYPE_CHECKING:
+    from ..answers.plan import Writer
+    from .answer_review import AnswerSender
+    from .review import ReviewWriter
+
+
+Price = Callable[[str | None, int, int], float]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """How the caller runs: its clock, sleep, stop and bound, and what differs for ``serve``."""
+
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random | None = None
+    stop: StopFlag | None = None
+    deadline: RunDeadline | None = None
+    price: Price | None = None
+    burst_reads: bool = False  # serve: a burst of new tickets is read in one request
+    kb_read_only: bool = False  # serve: the cron run keeps the help-centre index fresh
+    answers: bool = True  # serve writes no answers (a run's answers are batched per run)
+
+
+@dataclass
+class Parts:
+    """A run's parts, built once; ``close`` the index and the helpdesk after."""
+
+    options: RunOptions  # with the engine the chain prefers and the analysis cache's tag
+    alerter: Alerter
+    price: Price
+    taxonomy: Taxonomy
+    choice: ChainChoice
+    cache: AnalysisCache
+    helpdesk: Helpdesk
+    kb: RunIndex
+    router: Router | None
+    book: ResolvedFields
+    planner: ChangePlanner
+    answers: RunAnswers | None
+    warnings: list[str]  # missing groups, stale fields, answers' notes: the recorder warns
+    opened_now: list[str] = field(default_factory=list)  # dependencies whose breaker opened
+
+    def close(self) -> None:
+        try:
+            self.kb.close()
+        finally:
+            self.helpdesk.close()
+
+
+def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
+    """What an analysis depends on besides the ticket's text: the models and the taxonomy."""
+    return ",".join(settings.models) + "|" + ",".join(taxonomy.names)
+
+
+def alerter_for(settings: Settings, ledger: RunLedger) -> Alerter:
+    """The alerter whose memory (``alerts.json``) is ``ledger``'s."""
+    return Alerter(
+        settings.alert_webhook.get_secret_value() if settings.alert_webhook else None,
+        state=ledger,
+        timeout=settings.webhook_timeout,
+        max_bytes=settings.webhook_max_bytes,
+        secrets=settings.secrets,
+    )
+
+
+def open_feed(
+    settings: Settings, log: EventLog, *, run_id: str, mode: str, audit_dir: Path | None = None
+) -> AuditFeed | None:
+    """The audit store's feed on ``log`` (``run.audit``); ``audit_dir``: where the embedded
+    store is when it is not the settings' state directory (a shadow run's own state)."""
+    where = settings if audit_dir is None else settings.model_copy(update={"state_dir": audit_dir})
+    return open_audit(where, log, run_id=run_id, mode=mode)
+
+
+def build(
+    settings: Settings,
+    options: RunOptions,
+    *,
+    run_id: str,
+    log: EventSink,
+    ledger: RunLedger,
+    alert_ledger: RunLedger | None = None,
+    wiring: Wiring | None = None,
+) -> Parts:
+    """The parts of one run (or of ``serve``'s life) from the settings.
+
+    ``ledger``: where the breakers and the analysis cache keep their state; ``alert_ledger``:
+    the alerts' memory (default ``ledger``). A dry run alerts nothing."""
+    wiring = wiring or Wiring()
+    dry_run = options.dry_run
+    alerter = alerter_for(settings, alert_ledger or ledger)
+    price = wiring.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+    opened_now: list[str] = []
+
+    def opened(name: str) -> None:
+        dependency, _, endpoint = name.partition("@")
+        opened_now.append(dependency)
+        log.emit("breaker_opened", dependency=dependency, endpoint=endpoint)
+        if not dry_run:
+            log_alert(log, alerter.breaker_opened(dependency))
+
+    storage = ledger.breaker_storage()
+    helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage, on_open=opened)
+    llm_breaker = CircuitBreaker(llm_breaker_name(settings), storage=storage, on_open=opened)
+    taxonomy = load_taxonomy(settings.taxonomy_file)
+    choice = run_chain(
+        settings,
+        taxonomy,
+        options,
+        llm_breaker=llm_breaker,
+        on_event=log.emit,
+        deadline=wiring.deadline,
+        stop=wiring.stop,
+    )
+    cache_tag = analysis_cache_tag(settings, taxonomy)
+    options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
+    cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
+    helpdesk = connect(
+        settings,
+        breaker=helpdesk_breaker,
+        pool_size=max(16, options.workers // 4),
+        sleep=wiring.sleep,
+        clock=wiring.clock,
+        rng=wiring.rng,
+        deadline=wiring.deadline,
+        burst_reads=wiring.burst_reads,
+    )
+    index = index_path(settings.state_dir)
+    try:
+        kb = open_for_run(
+            index,
+            helpdesk,
+            suggestions=settings.kb_suggestions
+            if not wiring.kb_read_only or index.is_file()
+            else 0,
+            max_age=settings.kb_max_age,
+            dry_run=dry_run or wiring.kb_read_only,
+            emit=log.emit,
+        )
+    except BaseException:
+        helpdesk.close()
+        raise
+    try:
+        # Routes are resolved once, before any ticket: a bad file changes nothing.
+        router = load_router(
+            settings.routes_file,
+            helpdesk,
+            prefix=options.prefix,
+            categories=taxonomy.names,
+            subcategories=taxonomy.subcategory_names,
+        )
+        warnings = missing_groups(log, alerter, router, dry_run=dry_run)
+        # Fields are resolved once too: an entry the helpdesk no longer matches is left alone
+        # (said, alerted once), the other fields still apply.
+        book = load_field_book(settings.fields_file, helpdesk)
+        warnings += stale_fields(log, alerter, book, settings.fields_file, dry_run=dry_run)
+        answers: RunAnswers | None = None
+        answer_notes: list[str] = []
+        if wiring.answers:
+            answers, answer_notes = build_answers(
+                settings,
+                taxonomy,
+                helpdesk,
+                kb.index,
+                log=log,
+                dry_run=dry_run,
+                shadow=options.shadow,
+                prefix=options.prefix,
+                alert=None if dry_run else alerter.answers_demoted,
+                writer=answer_writer(choice.chain) if choice.preferred == "llm" else None,
+            )
+        warnings += answer_notes
+        planner = ChangePlanner(
+            options,
+            run_id=run_id,
+            router=router,
+            kb_suggestions=settings.kb_suggestions,
+            fields=book.fields,
+        )
+    except BaseException:
+        kb.close()
+        helpdesk.close()
+        raise
+    return Parts(
+        options=options,
+        alerter=alerter,
+        price=price,
+        taxonomy=taxonomy,
+        choice=choice,
+        cache=cache,
+        helpdesk=helpdesk,
+        kb=kb,
+        router=router,
+        book=book,
+        planner=planner,
+        answers=answers,
+        warnings=warnings,
+        opened_now=opened_now,
+    )
+
+
+def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
+    """The dashboard's writers of reviewed labels and reviewed answers: each review connects
+    to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
+    from .answer_review import AnswerSender
+    from .review import ReviewWriter
+
+    common: dict[str, Any] = {
+        "state_dir": settings.state_dir,
+        "log_dir": settings.log_dir,
+        "prefix": settings.tag_prefix,
+        "secrets": settings.scrubber(),
+    }
+    return (
+        ReviewWriter(lambda: connect(settings), **common),
+        AnswerSender(lambda: connect(settings), **common),
+    )
+
+
+def missing_groups(
+    log: EventSink, alerter: Alerter, router: Router | None, *, dry_run: bool
+) -> list[str]:
+    """Warn about each route whose group is gone from the helpdesk (every run: it is in the
+    log and on stderr), alert once per route and group, and forget the groups that are back.
+    The run goes on: the rest of each route, and every other route, still applies."""
+    gone = router.missing if router is not None else ()
+    messages = []
+    for route in gone:
+        messages.append(route.missing_message)
+        log.emit(
+            "route_group_missing",
+            level="warning",
+            route=route.route.title,
+            group=route.missing_group,
+            detail=route.missing_message,
+        )
+        if not dry_run:
+            log_alert(
+                log,
+                alerter.group_missing(
+                    route.route.title, str(route.missing_group), route.missing_message
+                ),
+            )
+    if not dry_run:
+        alerter.groups_missing_now((r.route.title, str(r.missing_group)) for r in gone)
+    return messages
+
+
+def stale_fields(
+    log: EventSink, alerter: Alerter, book: ResolvedFields, path: Path | None, *, dry_run: bool
+) -> list[str]:
+    """Warn about each fields-file entry the helpdesk no longer matches (every run, and each
+    ``serve`` start), alert once per entry until it resolves again; the other fields are
+    still filled."""
+    messages = book.messages(f"TICKETBOT_FIELDS ({path})")
+    for stale, message in zip(book.stale, messages, strict=True):
+        log.emit("field_stale", level="warning", field=stale.name, detail=message)
+        if not dry_run:
+            log_alert(log, alerter.field_stale(stale.name, message))
+    if not dry_run:
+        alerter.fields_stale_now(stale.name for stale in book.stale)
+    return messages
+
+
+def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
+    if outcome.outcome in ("sent", "failed"):
+        log.emit(
+            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
+        )
+
+
+def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
+    """The LLM's answer writer, when the chain has the LLM."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.answer_writer()
+    return None

@@ -1,0 +1,63 @@
+"""What ``ticketbot config`` shows: every setting's effective value, secrets masked, and where
+it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+
+from ..common.scrub import display_url
+from . import Settings
+from .read import read_env_file
+from .variables import ENV_VARS
+
+
+def describe_settings(
+    environ: Mapping[str, str], *, env_file: Path | None, settings: Settings
+) -> list[dict[str, str]]:
+    """Every setting's effective value (secrets masked) and where it came from: ``environment``,
+    the ``.env`` file's name, or ``default``; ``settings`` are those ``read_settings`` read from
+    the same sources."""
+    file_values: Mapping[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        file_values = read_env_file(env_file)
+    rows = []
+    scrubber = settings.scrubber()
+    for owner, name, var in _every_variable(settings):
+        if environ.get(var):
+            source = "environment"
+        elif file_values.get(var):
+            source = str(env_file)
+        else:
+            source = "default"
+        value = getattr(owner, name)
+        if isinstance(value, SecretStr):
+            shown = (
+                "****" + value.get_secret_value()[-2:]
+                if len(value.get_secret_value()) >= 12
+                else "****"
+            )
+        elif isinstance(value, tuple):
+            shown = ",".join(str(v) for v in value)
+        else:
+            shown = "" if value is None else str(value)
+            # A URL setting may carry credentials: user:password@, ?api-key=...
+            shown = scrubber.text(display_url(shown) if "://" in shown else shown)
+        rows.append({"variable": var, "value": shown or "(not set)", "source": source})
+    return rows
+
+
+def _every_variable(settings: Settings) -> list[tuple[BaseModel, str, str]]:
+    """(the model holding it, field, variable) for every setting: the helpdesk choice, each
+    kind's variables in registry order, then the rest."""
+    core: list[tuple[BaseModel, str, str]] = [
+        (settings, name, var) for name, var in ENV_VARS.items()
+    ]
+    desks: list[tuple[BaseModel, str, str]] = [
+        (desk, name, var)
+        for desk in settings.desks.values()
+        for name, var in type(desk).ENV_VARS.items()
+    ]
+    return core[:1] + desks + core[1:]
