@@ -1,34 +1,61 @@
-"""The answers' figures on the repository's labelled set: what a send-mode run without an LLM
-would send (the README quotes this script's output).
+"""The answers' gate fitted and measured leave-one-help-centre-out (the README quotes this
+script's output).
 
-    python scripts/answers_figures.py            # precision, coverage, false sends
-    python scripts/answers_figures.py --scores   # each ticket's best score and whether right
+    python scripts/answers_figures.py --public /work/data/answers          # the LOHO table
+    python scripts/answers_figures.py --public /work/data/answers --write  # and gate.json
     python scripts/answers_figures.py --run zendesk   # a real send-mode run on the sandbox
+    python scripts/answers_figures.py --run freshdesk --chooser gate   # the same, gate chooses
 
-The help centre is ``tests/data/answers_articles.jsonl`` and the tickets
-``tests/data/answers_tickets.jsonl`` (the project's own writing); the engine is the keyword
-rules, the calibration the shipped one (``answers/calibration.py``).
+Help centres (each one an index of its own; tickets answered by an article or by none):
+
+- ``answers``: ``tests/data/answers_articles.jsonl`` and ``answers_tickets.jsonl``, and ``kb``:
+  ``tests/data/kb_articles.jsonl`` and ``kb_tickets.jsonl`` (the project's own writing);
+- ``bitext``: ``tests/data/bitext.jsonl`` (Bitext customer-support dataset, CDLA-Sharing 1.0);
+- ``banking77``: BANKING77 train and test (PolyAI-LDN/task-specific-datasets, CC BY 4.0),
+  ``--public DIR`` holding ``banking_data/{train,test}.csv``;
+- ``hotels``: NLU++ hotels domain (same repository and licence), ``DIR/nlupp/hotels/fold*.json``.
+
+For the public sets, an intent becomes an article: its title the intent's name, its body three
+of the intent's own questions (the dataset's text, not ours); a third of the intents get no
+article, and their questions are the tickets no article answers. The other questions of the
+intents with an article are the answerable tickets. Nothing fetched is committed.
+
+Each help centre's figure is read with the gate fitted on the others (weights and calibration),
+at the policy's default threshold: the shipped threshold is that one, and what it gives on a
+help centre nobody fitted on is what the table shows. ``--write`` fits on all of them (its
+calibration on the out-of-centre scores) and writes ``ticket_processor/answers/gate.json``.
 """
 
 from __future__ import annotations
 
+import csv
+import glob
 import json
+import random
 import sys
 import tempfile
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from ticket_processor.answers.calibration import SHIPPED
-from ticket_processor.answers.evaluate import evaluate
+from ticket_processor.answers.evaluate import AnswersReport, evaluate
+from ticket_processor.answers.gate import GATE_FILE, Gate, fit_gate
 from ticket_processor.answers.policy import AnswersPolicy
+from ticket_processor.kb.dense import encode_missing
 from ticket_processor.kb.index import ArticleIndex
+from ticket_processor.learned.embed import embed_texts
 from ticket_processor.models import Analysis, Article
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+HelpCentre = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 
 
-def sandbox_run(kind: str) -> dict[str, object]:
+def sandbox_run(kind: str, chooser: str = "calibration") -> dict[str, object]:
     """One ``ticketbot run`` (rules, ``TICKETBOT_ANSWER_MODE=send``) over the 60 tickets on a
     fresh sandbox of ``kind``: replies mailed per kind of ticket, right and wrong articles."""
     import os
@@ -63,6 +90,10 @@ def sandbox_run(kind: str) -> dict[str, object]:
                 "PYTHONPATH": str(DATA.parents[1]),
             }
         )
+        if chooser != "calibration":
+            policy = Path(tmp) / "answers.toml"
+            policy.write_text(f'chooser = "{chooser}"\n', "utf-8")
+            env["TICKETBOT_ANSWERS"] = str(policy)
         command = [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"]
         subprocess.run(command, env=env, cwd=tmp, check=True, capture_output=True)
         # ru_maxrss of the (only) finished child: the run's peak RSS, in KiB on Linux.
@@ -79,6 +110,7 @@ def sandbox_run(kind: str) -> dict[str, object]:
                 wrong += not (key and linked & articles[key])
     return {
         "helpdesk": kind,
+        "chooser": chooser,
         "answerable": 30,
         "answered_right": right,
         "answered_wrong": wrong,
@@ -87,51 +119,182 @@ def sandbox_run(kind: str) -> dict[str, object]:
     }
 
 
-def main(argv: list[str]) -> int:
-    if "--run" in argv:
-        print(json.dumps(sandbox_run(argv[argv.index("--run") + 1]), indent=2))
-        return 0
-    articles = [
-        json.loads(x)
-        for x in (DATA / "answers_articles.jsonl").read_text("utf-8").splitlines()
-        if x
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
+
+
+def _from_intents(name: str, by_intent: dict[str, list[str]], seed: int = 7) -> HelpCentre:
+    """Articles from two thirds of the intents (three of their questions each), tickets from
+    the rest of their questions (answerable) and from the other third's (no article)."""
+    rng = random.Random(seed)
+    intents = sorted(i for i, qs in by_intent.items() if len(qs) >= 5)
+    rng.shuffle(intents)
+    kept = set(intents[: len(intents) * 2 // 3])
+    articles, rows = [], []
+    for intent in intents:
+        questions = list(by_intent[intent])
+        rng.shuffle(questions)
+        if intent in kept:
+            body = "".join(f"<p>{q.strip()}</p>" for q in questions[:3])
+            title = intent.replace("_", " ").capitalize()
+            articles.append({"key": intent, "title": title, "body": body, "locale": "en-us"})
+            tickets = questions[3:9]
+        else:
+            tickets = questions[:3]
+        for q in tickets:
+            key = intent if intent in kept else None
+            rows.append({"subject": "", "description": q, "answer_article": key})
+    return name, articles, rows
+
+
+def help_centres(public: Path | None) -> list[HelpCentre]:
+    centres: list[HelpCentre] = [
+        (
+            "answers",
+            _jsonl(DATA / "answers_articles.jsonl"),
+            _jsonl(DATA / "answers_tickets.jsonl"),
+        ),
+        (
+            "kb",
+            _jsonl(DATA / "kb_articles.jsonl"),
+            [
+                {**r, "answer_article": r["labels"]["article"]}
+                for r in _jsonl(DATA / "kb_tickets.jsonl")
+            ],
+        ),
     ]
-    rows = [
-        json.loads(x) for x in (DATA / "answers_tickets.jsonl").read_text("utf-8").splitlines() if x
-    ]
+    bitext: dict[str, list[str]] = defaultdict(list)
+    for row in _jsonl(DATA / "bitext.jsonl"):
+        bitext[row["labels"]["subcategory"]].append(row["description"])
+    centres.append(_from_intents("bitext", bitext))
+    if public is None:
+        return centres
+    banking: dict[str, list[str]] = defaultdict(list)
+    for split in ("train", "test"):
+        with (public / "banking_data" / f"{split}.csv").open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                banking[row["category"]].append(row["text"])
+    for intent in banking:
+        banking[intent] = banking[intent][:12]
+    centres.append(_from_intents("banking77", banking))
+    hotels: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(glob.glob(str(public / "nlupp" / "hotels" / "fold*.json"))):
+        for row in json.loads(Path(path).read_text("utf-8")):
+            intents = row.get("intents") or []
+            if intents:
+                hotels["_".join(sorted(intents))].append(row["text"])
+    centres.append(_from_intents("hotels", hotels))
+    return centres
+
+
+def _index(
+    tmp: Path, name: str, articles: list[dict[str, Any]]
+) -> tuple[ArticleIndex, dict[str, frozenset[int]]]:
+    index = ArticleIndex(tmp / f"{name}.sqlite")
     ids: dict[str, set[int]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        index = ArticleIndex(Path(tmp) / "kb.sqlite")
+    with index.transaction():
+        # A translation is its own article, as the sandboxes publish it.
         for n, a in enumerate(articles, start=1):
             index.upsert(
                 Article(
                     n,
                     a["title"],
                     a["body"],
-                    f"https://help.example.com/{n}",
+                    f"https://help.example.com/articles/{n}",
                     a["locale"],
                     "2026-01-01T00:00:00Z",
+                    visibility=a.get("visibility", "everyone"),
                 )
             )
             ids.setdefault(a["key"], set()).add(n)
-        engine = RulesEngine(load_taxonomy(None))
+        encode_missing(index, embed_texts)
+    return index, {k: frozenset(v) for k, v in ids.items()}
 
-        def analyse(subject: str, body: str) -> Analysis:
-            return engine.analyse(subject, body)
 
-        report = evaluate(
+def _run(
+    centre: HelpCentre, tmp: Path, gate: Gate | None, analyse: Any, calibration: Any = None
+) -> AnswersReport:
+    name, articles, rows = centre
+    index, ids = _index(tmp, f"{name}-{id(gate)}-{id(calibration)}", articles)
+    try:
+        return evaluate(
             rows,
             index,
             analyse,
             AnswersPolicy(mode="send"),
-            calibration=SHIPPED,
-            article_ids={k: frozenset(v) for k, v in ids.items()},
+            calibration=calibration,
+            article_ids=ids,
+            gate=gate,
+            embed=embed_texts,
         )
+    finally:
         index.close()
-    if "--scores" in argv:
-        for score, right in sorted(report.scores):
-            print(f"{score:.4f} {'right' if right else 'wrong'}")
-    print(json.dumps(report.as_dict(), indent=2))
+
+
+def _out_of_centre_gate(
+    rows: dict[str, list[tuple[tuple[float, ...], bool]]], left_out: set[str]
+) -> Gate:
+    """The gate fitted on every centre but ``left_out``, calibrated on scores each of those
+    centres got from a gate fitted without it (nor ``left_out``): a probability read on
+    centres the weights never saw."""
+    names = [n for n in rows if n not in left_out]
+    scores: list[float] = []
+    right: list[bool] = []
+    for name in names:
+        rest = [r for n in names if n != name for r in rows[n]]
+        inner = fit_gate([f for f, _ in rest], [ok for _, ok in rest])
+        scores += [inner.score(f) for f, _ in rows[name]]
+        right += [ok for _, ok in rows[name]]
+    every = [r for n in names for r in rows[n]]
+    return fit_gate(
+        [f for f, _ in every],
+        [ok for _, ok in every],
+        calibrate_on=(scores, right),
+        source="+".join(names),
+    )
+
+
+def main(argv: list[str]) -> int:
+    if "--run" in argv:
+        chooser = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
+        print(json.dumps(sandbox_run(argv[argv.index("--run") + 1], chooser), indent=2))
+        return 0
+    public = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
+    engine = RulesEngine(load_taxonomy(None))
+
+    def analyse(subject: str, body: str) -> Analysis:
+        return engine.analyse(subject, body)
+
+    centres = help_centres(public)
+    table: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        rows = {c[0]: _run(c, tmp, None, analyse).gate_rows for c in centres}
+        for centre in centres:
+            gate = _out_of_centre_gate(rows, {centre[0]})
+            report = _run(centre, tmp, gate, analyse).as_dict()
+            # The shipped calibration (fitted on ``answers`` alone) on the same centre.
+            before = _run(centre, tmp, None, analyse, SHIPPED).as_dict()
+            table[f"{centre[0]} (calibration)"] = {
+                k: before[k]
+                for k in (
+                    "sent",
+                    "sent_right",
+                    "sent_wrong",
+                    "false_sends",
+                    "precision",
+                    "coverage",
+                )
+            }
+            table[centre[0]] = {
+                k: report[k]
+                for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
+            } | {k: report[k] for k in ("coverage", "false_sends", "refused")}
+        if "--write" in argv:
+            shipped = _out_of_centre_gate(rows, set())
+            GATE_FILE.write_bytes(orjson.dumps(shipped.as_json(), option=orjson.OPT_INDENT_2))
+            table["written"] = str(GATE_FILE)
+    print(json.dumps(table, indent=2))
     return 0
 
 

@@ -27,7 +27,7 @@ sys.path.insert(1, str(ROOT))
 
 from ticket_processor.audit.schema import decisions  # noqa: E402
 from ticket_processor.audit.store import AuditStore  # noqa: E402
-from ticket_processor.dashboard import queries  # noqa: E402
+from ticket_processor.dashboard import pending, queries  # noqa: E402
 from ticket_processor.dashboard.filters import SORTS, ListQuery  # noqa: E402
 
 CATEGORIES = ["bug", "how_to", "billing", "account", "feature_request", "shipping", "refund"]
@@ -158,8 +158,8 @@ def main() -> None:
         print(f"/tickets?{shown:<50} {ms:8.1f} ms  ({total} tickets)")
     began = time.perf_counter()
     with store.engine.connect() as conn:
-        queue = queries.review_queue(conn, account=ACCOUNT)
-        waiting = queries.waiting_count(conn, account=ACCOUNT)
+        queue = pending.review_queue(conn, account=ACCOUNT)
+        waiting = pending.waiting_count(conn, account=ACCOUNT)
     ms = (time.perf_counter() - began) * 1000
     print(f"review queue (100 decisions) + waiting count  {ms:8.1f} ms  ({len(queue)}, {waiting})")
     size = sum(p.stat().st_size for p in state.glob("audit.sqlite3*"))

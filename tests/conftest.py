@@ -27,6 +27,7 @@ pytest_plugins = [
     "support.redis_server",
     "support.models",
     "support.postgres",
+    "support.session_watchdog",
 ]
 
 

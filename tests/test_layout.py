@@ -1,11 +1,12 @@
 """The package's layout stays as DESIGN.md and STYLE.md draw it, checked from the source alone.
 
 Static checks over ``ticket_processor/`` (the files are read and parsed with ``ast``; nothing is
-imported): a short top level, one module per public class name, modules a reader can take in,
-package ``__init__`` files that hold no code, and no citation of the tracker anywhere a reader
-of the repository looks. Each failure names the offending file, module or line. Who may import
-whom (the layers, no cycle, the settings and the sandboxes) is import-linter's to check, with
-the contracts in pyproject.toml (``tests/test_import_contracts.py``).
+imported): a short top level, one module per public class name, modules and functions a reader
+can take in, package ``__init__`` files that hold no code, and no citation of the tracker
+anywhere a reader of the repository looks. Each failure names the offending file, module or
+line. Who may import whom (the layers, no cycle, the settings and the sandboxes) is
+import-linter's to check, with the contracts in pyproject.toml
+(``tests/test_import_contracts.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,35 @@ PACKAGE = REPO / "ticket_processor"
 NAME = PACKAGE.name
 
 MAX_TOP_LEVEL_MODULES = 10
-MAX_MODULE_LINES = 600
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 100
+# A function that must stay one says why in a comment starting with this, among its first lines
+# (the signature and up to FUNCTION_REASON_LINES lines of its body after the docstring).
+FUNCTION_REASON = "# One function:"
+FUNCTION_REASON_LINES = 5
+# Long by nature, not by design: the stand-in servers (each answers a whole API) and the
+# redaction corpus (its cases, one a line).
+LONG_BY_NATURE = (
+    "ticket_processor/sandbox/",
+    "ticket_processor/evaluation/redaction_corpus.py",
+)
+
+# Modules and functions still over the line, in folders other branches are reshaping now (the run
+# into feature folders, the helpdesks' knowledge into their folders). Empty these lists as those
+# parts land; nothing new may be added to them.
+OVER_LONG_MODULES = {
+    "ticket_processor/run/incidents.py",
+}
+OVER_LONG_FUNCTIONS = {
+    "ticket_processor/helpdesks/zendesk/sandbox/server.py:_Handler._handle",
+    "ticket_processor/run/build.py:build",
+    "ticket_processor/run/runner.py:_run_logged",
+    "ticket_processor/run/served.py:ServedTriage.__init__",
+}
+# run/ holds the builder, the ticket pipeline and the order of passes; each feature's run-time
+# half belongs in the feature's folder. The aim is 15 modules; this is where the moves stand, and
+# it only goes down (a new feature is a folder, not a module here).
+MAX_RUN_MODULES = 34
 
 # ``__init__.py`` files allowed to hold more than a docstring: the public API; the learned
 # engine's package, whose names that need numpy are imported lazily (PEP 562 ``__getattr__``) so
@@ -103,14 +132,89 @@ def test_no_public_class_name_is_defined_twice() -> None:
     )
 
 
-def test_no_module_is_over_six_hundred_lines() -> None:
-    long = {
-        rel(m): n
-        for m, path in modules().items()
-        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+def long_by_nature(path: str) -> bool:
+    parts = path.split("/")
+    in_a_desk_sandbox = parts[1:2] == ["helpdesks"] and parts[3:4] == ["sandbox"]
+    return path.startswith(LONG_BY_NATURE) or in_a_desk_sandbox
+
+
+def test_no_module_is_over_five_hundred_lines() -> None:
+    lengths = {
+        rel(m): len(path.read_text(encoding="utf-8").splitlines()) for m, path in modules().items()
     }
-    assert not long, f"modules over {MAX_MODULE_LINES} lines: " + ", ".join(
+    long = {
+        path: n
+        for path, n in lengths.items()
+        if n > MAX_MODULE_LINES and not long_by_nature(path) and path not in OVER_LONG_MODULES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split by concern): " + ", ".join(
         f"{path} ({n})" for path, n in sorted(long.items())
+    )
+    done = sorted(p for p in OVER_LONG_MODULES if lengths.get(p, 0) <= MAX_MODULE_LINES)
+    assert not done, (
+        f"no longer over {MAX_MODULE_LINES} lines: take them off OVER_LONG_MODULES: {done}"
+    )
+
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def functions(node: ast.AST, prefix: str = "") -> list[tuple[str, Function]]:
+    """Every function and method under ``node`` by qualified name, nested ones included."""
+    found: list[tuple[str, Function]] = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append((f"{prefix}{child.name}", child))
+            found += functions(child, f"{prefix}{child.name}.")
+        elif isinstance(child, ast.ClassDef):
+            found += functions(child, f"{prefix}{child.name}.")
+        else:
+            found += functions(child, prefix)
+    return found
+
+
+def says_why(lines: list[str], function: Function) -> bool:
+    """A comment starting ``FUNCTION_REASON`` in the signature or the first lines of the body
+    (after the docstring)."""
+    first = function.body[0]
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    start = (first.end_lineno or first.lineno) if docstring else first.lineno - 1
+    head = lines[function.lineno - 1 : start + FUNCTION_REASON_LINES]
+    return any(line.strip().startswith(FUNCTION_REASON) for line in head)
+
+
+def test_no_function_is_over_a_hundred_lines_without_saying_why() -> None:
+    long, said = [], set()
+    for module, path in modules().items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for name, function in functions(tree(module)):
+            size = (function.end_lineno or function.lineno) - function.lineno + 1
+            where = f"{rel(module)}:{name}"
+            if size <= MAX_FUNCTION_LINES:
+                continue
+            said.add(where)
+            if not says_why(lines, function) and where not in OVER_LONG_FUNCTIONS:
+                long.append(f"  {where} ({size} lines)")
+    assert not long, (
+        f"functions over {MAX_FUNCTION_LINES} lines: split them by what each part does, or say "
+        f"why one must stay one in a comment starting {FUNCTION_REASON!r} among its first "
+        "lines:\n" + "\n".join(sorted(long))
+    )
+    done = sorted(OVER_LONG_FUNCTIONS - said)
+    assert not done, (
+        f"no longer over {MAX_FUNCTION_LINES} lines: take off OVER_LONG_FUNCTIONS: {done}"
+    )
+
+
+def test_run_holds_at_most_its_share_of_modules() -> None:
+    found = sorted(
+        p.relative_to(PACKAGE / "run").as_posix()
+        for p in (PACKAGE / "run").rglob("*.py")
+        if p.name != "__init__.py" and "__pycache__" not in p.parts
+    )
+    assert len(found) <= MAX_RUN_MODULES, (
+        f"{len(found)} modules in run/ (at most {MAX_RUN_MODULES}): put a feature's run-time half "
+        "in its own folder as a pass, not in run/: " + ", ".join(found)
     )
 
 

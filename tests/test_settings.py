@@ -45,6 +45,14 @@ def test_a_value_outside_a_pattern_is_told_in_words_not_as_the_pattern() -> None
     assert load_settings({"TICKETBOT_INCIDENT_FOLLOW": "priority, group"}, env_file=None)
 
 
+def test_a_typo_of_a_choice_is_answered_with_the_choice_it_is_near() -> None:
+    with pytest.raises(ConfigError, match=r"TICKETBOT_ANSWER_MODE: .*did you mean 'send'\?"):
+        load_settings({"TICKETBOT_ANSWER_MODE": "sned"}, env_file=None)
+    with pytest.raises(ConfigError) as far:
+        load_settings({"TICKETBOT_ANSWER_MODE": "everything"}, env_file=None)
+    assert "did you mean" not in str(far.value)  # nothing near: no guess
+
+
 def test_error_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="TICKETBOT_WORKERS"):
         load_settings({"TICKETBOT_WORKERS": "many"}, env_file=None)

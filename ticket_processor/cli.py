@@ -27,6 +27,7 @@ from .commands.common import (
     _ACCOUNT,
     _ENV_FILE,
     err_console,
+    threads_left_running,
 )
 from .commands.console import escape
 from .exitcodes import ExitCode
@@ -171,4 +172,13 @@ def main() -> None:
     """Console-script entry point."""
     # Before any thread: glibc sizes a thread's arena when it first allocates.
     tune_malloc(os.environ)
-    build_app(invoked(sys.argv[1:]))(prog_name="ticketbot")
+    try:
+        build_app(invoked(sys.argv[1:]))(prog_name="ticketbot")
+    except SystemExit as ended:
+        if threads_left_running():
+            # The run abandoned analyses still waiting on the LLM: exiting normally would
+            # wait for their threads, past the bound the user gave.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(ended.code if isinstance(ended.code, int) else ExitCode.ABORTED)
+        raise

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from ticket_processor.answers.answering import RunAnswers
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.deliver import deliver
 from ticket_processor.answers.vocab import AnswerPlan
 from ticket_processor.models import Conversation, Message, Ticket, WriteBack
-from ticket_processor.run.answering import RunAnswers
 
 PLAN = AnswerPlan(
     ticket_id=7,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ticket_processor.answers.answering import RunAnswers
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.ladder import (
     draft_accepted,
@@ -15,7 +16,6 @@ from ticket_processor.answers.ladder import (
 from ticket_processor.answers.policy import AnswersPolicy, CategoryRule, Ladder
 from ticket_processor.answers.vocab import AnswerPlan
 from ticket_processor.models import Ticket
-from ticket_processor.run.answering import RunAnswers
 
 LADDER = Ladder(drafts=3, target=0.6, reopen_limit=0.3)
 

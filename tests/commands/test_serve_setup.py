@@ -58,7 +58,7 @@ def test_apply_creates_and_hides_the_secret_unless_asked(sandbox: RunningSandbox
     env = _zendesk_env(sandbox)
     made = serve("--print-setup", "--apply", "--public-url", "https://tb.example.com", env=env)
     assert made.exit_code == 0, made.output
-    assert made.stdout.count(": created (") == 3
+    assert made.stderr.count(": created (") == 3
     s = requests.Session()
     s.auth = sandbox_auth(sandbox)
     (hook,) = s.get(f"{sandbox.url}/api/v2/webhooks", timeout=5).json()["webhooks"]
@@ -75,8 +75,9 @@ def test_apply_creates_and_hides_the_secret_unless_asked(sandbox: RunningSandbox
         env=env,
     )
     assert shown.exit_code == 0
-    assert shown.stdout.count(": kept (") == 3
-    assert f"TICKETBOT_SERVE_SECRET={value}\n" in shown.stdout
+    assert shown.stderr.count(": kept (") == 3
+    # Only the secret's line on stdout: `>> .env` appends exactly one setting.
+    assert shown.stdout == f"TICKETBOT_SERVE_SECRET={value}\n"
     matching = serve(
         "--print-setup",
         "--apply",

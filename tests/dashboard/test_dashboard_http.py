@@ -5,6 +5,7 @@ end-to-end file does both)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -307,6 +308,36 @@ def test_bulk_accept_and_a_correction(
     # Each counts in the agreement figures: category one accepted, one corrected; urgency kept.
     assert 'data-agreement="category">50%<' in overview
     assert 'data-agreement="urgency">100%<' in overview
+
+
+def _refused_postgres_url(secret: str) -> str:
+    """A PostgreSQL URL at a local port nothing listens on, its password given as a query
+    value (libpq's other way of passing it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgresql://bot@127.0.0.1:{port}/x?password={secret}&connect_timeout=5"
+
+
+def test_a_database_password_in_the_url_stays_off_the_unavailable_page(tmp_path: Path) -> None:
+    secret = "hunter2-in-the-query"
+    url = _refused_postgres_url(secret)
+    app = build_app(
+        DashboardConfig(
+            open_store=lambda: AuditStore.open(url, state_dir=tmp_path, account=ACCOUNT),
+            access=Access(token=None),
+        )
+    )
+    with serve_in_thread(app) as served:
+        page = httpx.get(served + "/tickets", timeout=30)
+    assert page.status_code == 503
+    assert "the audit store postgresql+psycopg://bot@127.0.0.1" in page.text
+    assert "password=***" in page.text
+    assert secret not in page.text
+    # Nor in ``report``, which says on stderr why it reads the logs instead.
+    shown = invoke("report", "--since", "1h", env={"TICKETBOT_DATABASE_URL": url})
+    assert "password=***" in shown.output
+    assert secret not in shown.output
 
 
 def test_a_store_out_of_reach_is_a_page_that_says_so(tmp_path: Path) -> None:

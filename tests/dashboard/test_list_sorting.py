@@ -79,7 +79,9 @@ def test_each_column_sorts_the_list(url: str) -> None:
     assert _order(url, sort="category", order="desc") == [11, 30, 7, 2]
     assert _order(url, sort="confidence") == [11, 30, 2, 7]
     assert _order(url, sort="confidence", order="asc") == [7, 2, 30, 11]
-    assert _order(url, sort="urgency") == [7, 30, 11, 2]  # by name: critical, high, low, medium
+    # By severity, the most urgent first: critical, high, medium, low (not by name).
+    assert _order(url, sort="urgency") == [7, 30, 2, 11]
+    assert _order(url, sort="urgency", order="asc") == [11, 2, 30, 7]
     # Ties go by time in the sort's direction (A to Z: the older first).
     assert _order(url, sort="sentiment") == [7, 11, 2, 30]
     assert _order(url, sort="engine") == [30, 7, 2, 11]

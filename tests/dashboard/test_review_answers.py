@@ -18,9 +18,9 @@ from support.answers_desk import create_tickets, outbox, plain, publish_help_cen
 from support.cli import invoke
 from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
 
+from ticket_processor.answers.review import AnswerSender
 from ticket_processor.audit.schema import decisions, reviews
 from ticket_processor.audit.store import AuditStore
-from ticket_processor.run.answer_review import AnswerSender
 from ticket_processor.run.configure import load_settings
 from ticket_processor.run.connect import connect
 from ticket_processor.sandbox.desks import Desk

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from ticket_processor.helpdesks.transport import decode_json
+from ticket_processor.helpdesks.wire import decode_json
 
 PAGE: dict[str, Any] = {
     "tickets": [

@@ -424,3 +424,45 @@ def test_reports_take_the_incidents_group_and_priority_and_revert_gives_theirs_b
             assert _routing(desk_kind, desk, ticket_id) == before[ticket_id], ticket_id
     finally:
         helpdesk.close()
+
+
+@pytest.mark.desk(raw=True, configure=True)
+def test_an_incident_alert_carries_no_slack_markup_from_the_customers_subjects(
+    desk_kind: str, desk: Any, receiver: Receiver
+) -> None:
+    # Customers' subjects that, posted raw, would page a whole channel and hide a phishing link.
+    hostile = "<!channel> checkout down <https://evil.example/login|Sign in to fix> & <@U123>"
+    now = int(time.time())
+    outage = [
+        Spec(hostile, f"{hostile} error 502", f"o{i}@example.com", now - 3000 + 10 * i, "open", "x")
+        for i in range(6)
+    ]
+    ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, outage)
+    sightings = [
+        Sighting(
+            t,
+            s.subject,
+            f"{s.subject}\n{s.body}",
+            _requester(desk_kind, desk, t),
+            s.created_at,
+            "bug",
+            True,
+        )
+        for t, s in zip(ids, outage, strict=True)
+    ]
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    alerter = Alerter(receiver.url, state=RunLedger(state), source="test")
+    helpdesk = connect(load_settings(os.environ))
+    try:
+        IncidentPass(POLICY, helpdesk, state, Events(), "r1", False, alerter, encode=encode).run(
+            sightings
+        )
+    finally:
+        helpdesk.close()
+    [body] = receiver.bodies
+    text = body["text"]
+    assert "customers report the same problem" in text
+    # Slack's control sequences (mentions, links) are all between < and >.
+    assert "<" not in text, text
+    assert ">" not in text, text
+    assert "&lt;!channel&gt;" in text  # said, not done

@@ -42,8 +42,10 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
         "holdout": write(tmp_path / "holdout.jsonl", banking[210:]),
         "model": tmp_path / "state" / "learned-model.zip",
     }
-    made = invoke("learn", str(paths["current"]), "--no-embeddings", "--folds", "0")
+    # A file of categories only, 6 of the 9: it replaces the bundled model only with --force.
+    made = invoke("learn", str(paths["current"]), "--no-embeddings", "--folds", "0", "--force")
     assert made.exit_code == 0, made.output
+    assert "cannot name" in " ".join(made.stderr.split())
     return paths
 
 
@@ -125,7 +127,9 @@ def test_rollback_keeps_a_model_a_plain_learn_wrote_after_a_promotion(
     assert promoted.exit_code == 0, promoted.output
     assert "promoted" in promoted.output
     assert not model.with_name("model.previous.zip").exists()
-    relearned = invoke("learn", str(world["current"]), *flags)  # a plain learn over it
+    candidate = model.read_bytes()
+    # A plain learn over it: it keeps the promoted model as the previous one.
+    relearned = invoke("learn", str(world["current"]), *flags, "--force")
     assert relearned.exit_code == 0, relearned.output
     plain = model.read_bytes()
 
@@ -134,8 +138,40 @@ def test_rollback_keeps_a_model_a_plain_learn_wrote_after_a_promotion(
     kept = model.with_name("model.previous.zip")
     assert kept.read_bytes() == plain  # set aside, not deleted
     assert "model.previous.zip" in " ".join(back.output.split())
-    assert not model.exists()
+    assert model.read_bytes() == candidate
 
     again = invoke("learn", "--rollback")  # and the model the rollback replaced is back
     assert again.exit_code == 0, again.output
     assert model.read_bytes() == plain
+
+
+def test_learn_never_leaves_runs_on_a_model_that_lost_fields_or_categories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """480 rows labelled with 6 of the 9 categories and neither urgency nor sentiment: a plain
+    learn replaced the bundled model with it, silently. It is refused now, said plainly with
+    --force, and --rollback goes back to the bundled model."""
+    monkeypatch.setenv("TICKETBOT_STATE_DIR", str(tmp_path / "state"))
+    model = tmp_path / "state" / "learned-model.zip"
+    partial = write(tmp_path / "partial.jsonl", lines("bitext.jsonl"))
+    flags = ("--no-embeddings", "--folds", "0")
+
+    refused = invoke("learn", str(partial), *flags)
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert "cannot name category bug, feature_request, security" in said
+    assert "the field sentiment; the field urgency" in said
+    assert "the model runs use is unchanged" in said
+    assert not model.exists()  # the bundled model stays in use
+
+    forced = invoke("learn", str(partial), *flags, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "cannot name category bug" in " ".join(forced.stderr.split())
+    assert model.exists()
+
+    back = invoke("learn", "--rollback")
+    assert back.exit_code == 0, back.output
+    assert not model.exists()  # runs use the bundled model again
+    health = json.loads(invoke("health", "--json").stdout)
+    checks = {c["name"]: c for c in health["checks"]}
+    assert "bundled" in checks["learned model"]["reason"]

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
+from ticket_processor.backfill.backfill import build_batch_client
 from ticket_processor.errors import LLMError, LLMResponseError, LLMServerError
 from ticket_processor.llm import LLMAnalyser
 from ticket_processor.llm_client.batch import LLMBatchClient
 from ticket_processor.models import Triage
-from ticket_processor.run.backfill import build_batch_client
 from ticket_processor.run.configure import load_settings
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,

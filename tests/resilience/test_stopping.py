@@ -70,6 +70,8 @@ def test_a_sigterm_ends_a_sleep_in_another_thread() -> None:
         sleeper = threading.Thread(target=wait)
         sleeper.start()
         time.sleep(0.1)
+        # A SIGTERM with no handler of ours would end the test's process (an xdist worker).
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None)
         os.kill(os.getpid(), signal.SIGTERM)
         sleeper.join(5.0)
         assert not sleeper.is_alive()

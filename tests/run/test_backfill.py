@@ -178,8 +178,8 @@ def test_without_a_batch_api_it_waits_out_the_export_window(
         configure(monkeypatch, tmp_path, desk.env(), llm.url)
         monkeypatch.setattr("ticket_processor.helpdesks.zendesk.adapter.EXPORT_PER_MINUTE", 2)
         monkeypatch.setattr("ticket_processor.helpdesks.zendesk.adapter.EXPORT_PAGE", 2)
-        monkeypatch.setattr("ticket_processor.run.backfill_session.READ_WINDOW_WAIT", 0.05)
-        monkeypatch.setattr("ticket_processor.run.backfill_session.WAIT_STEP", 0.01)
+        monkeypatch.setattr("ticket_processor.backfill.session.READ_WINDOW_WAIT", 0.05)
+        monkeypatch.setattr("ticket_processor.backfill.session.WAIT_STEP", 0.01)
         ids = desk.create([*BACKLOG, *BACKLOG[:2]])
 
         result = backfill("--since", "7d")

@@ -223,7 +223,7 @@ def test_a_plain_run_leaves_the_optional_heavy_modules_alone(
         # Under cron nothing is drawn: no rich (~3 MB); answers are off, so no answering
         # code; the run prices its tokens without the report's aggregation.
         assert not {m for m in modules if m.split(".")[0] == "rich"}
-        assert "ticket_processor.run.answering" not in modules
+        assert "ticket_processor.answers.answering" not in modules
         assert "ticket_processor.answers.plan" not in modules
         assert "ticket_processor.report.aggregate" not in modules
     # Both runs' decisions are in the store, at the newest schema (so the check above looks

@@ -94,3 +94,36 @@ def test_a_run_leaves_its_series_on_the_pushgateway(
         v for k, v in after.items() if k.startswith("ticketbot_last_success_timestamp")
     ] == success
     assert [v for k, v in after.items() if k.startswith("ticketbot_run_exit_code")] == [1.0]
+
+
+def test_a_pushgateway_address_without_its_scheme_says_why_and_how_to_fix_it(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_METRICS_PUSHGATEWAY", f"127.0.0.1:{_closed_port()}")
+    desk.create(TICKETS)
+    result = run("--engine", "rules")
+    assert result.exit_code == 0, result.output
+    [line] = [x for x in result.output.splitlines() if "metrics not pushed" in x]
+    assert "URLError (" in line  # the reason, not the bare type
+    assert "http://pushgateway:9091" in line  # and the fix
+
+
+@pytest.mark.pushgateway
+def test_sharded_backfills_each_keep_their_figures_on_the_pushgateway(
+    desk: Any, pushgateway: Pushgateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_METRICS_PUSHGATEWAY", pushgateway.url)
+    desk.create(TICKETS)
+    backfill = command("backfill")
+    for shard in ("0/2", "1/2"):
+        result = backfill("--since", "7d", "--shard", shard, "--no-batch")
+        assert result.exit_code == 0, result.output
+    series = pushgateway.series()
+    triaged = {
+        k: v
+        for k, v in series.items()
+        if k.startswith("ticketbot_tickets_total") and 'outcome="triaged"' in k
+    }
+    shards = sorted(k.split('shard="')[1].split('"')[0] for k in triaged if 'shard="' in k)
+    assert shards == ["0/2", "1/2"], triaged  # the second push replaced nothing of the first
+    assert sum(triaged.values()) == len(TICKETS)

@@ -9,12 +9,10 @@ import time
 
 import pytest
 
-from ticket_processor.serve.deliveries import (
+from ticket_processor.helpdesks.deliveries import Refused, body_signature, parse_body
+from ticket_processor.helpdesks.freshdesk.deliveries import verify_freshdesk
+from ticket_processor.helpdesks.zendesk.deliveries import (
     MAX_SKEW,
-    Refused,
-    body_signature,
-    parse_body,
-    verify_freshdesk,
     verify_zendesk,
     zendesk_signature,
 )

@@ -13,8 +13,8 @@ import pytest
 from support.serving import delivery_for, serve_env, serving
 
 from ticket_processor.common.database import database_engine
+from ticket_processor.helpdesks.deliveries import Delivery
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.serve.deliveries import Delivery
 from ticket_processor.serve.queue import LEASE, DeliveryQueue, metadata
 
 pytestmark = pytest.mark.postgres

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ticket_processor.serve.deliveries import Delivery
+from ticket_processor.helpdesks.deliveries import Delivery
 from ticket_processor.serve.queue import (
     BACKOFF,
     KEEP_DONE,

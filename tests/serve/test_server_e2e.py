@@ -191,3 +191,19 @@ def test_ready_only_once_the_local_engine_is_warm(desk: Desk, tmp_path: Path) ->
     logged = [e["event"] for e in events(tmp_path / "logs")]
     assert "serve_warmed" in logged
     assert logged.index("serve_warmed") < logged.index("serve_ready")
+
+
+def test_without_a_secret_or_a_token_it_is_not_ready_and_says_why(
+    desk: Desk, tmp_path: Path
+) -> None:
+    env = serve_env(desk.env(), tmp_path)
+    del env["TICKETBOT_SERVE_SECRET"], env["TICKETBOT_SERVE_TOKEN"]
+    [ticket] = desk.create([NewTicket("Refund", "Refund me please")])
+    with serving(env) as server:
+        refused = server.deliver(desk.kind, *delivery_for(desk.kind, ticket))
+        assert refused.status_code == 503
+        ready = server.client.get(f"{server.url}/readyz")
+        assert ready.status_code == 503  # a load balancer must not send it traffic to refuse
+        assert ready.json()["status"] == "not_configured"
+        assert "TICKETBOT_SERVE_SECRET" in ready.json()["reason"]
+        assert server.client.get(f"{server.url}/healthz").status_code == 200  # alive all the same

@@ -20,10 +20,11 @@ import httpx
 import orjson
 
 from ticket_processor.commands.serve import open_server
+from ticket_processor.helpdesks.deliveries import body_signature
+from ticket_processor.helpdesks.zendesk.deliveries import zendesk_signature
 from ticket_processor.models import Engine
 from ticket_processor.run.configure import load_settings
 from ticket_processor.run.served import ServedTriage, ServeHooks
-from ticket_processor.serve.deliveries import body_signature, zendesk_signature
 from ticket_processor.serve.server import ServeServer
 
 Build = Callable[[ServeHooks], ServedTriage]
@@ -75,10 +76,25 @@ def freshdesk_delivery(
     return raw, headers
 
 
+def tinydesk_delivery(
+    ticket_id: int | str, event: str = "created", *, secret: str = SECRET
+) -> tuple[bytes, dict[str, str]]:
+    """A body and headers as the tests' third kind (``support/third_kind``) sends them."""
+    raw = orjson.dumps({"ticket_id": ticket_id, "event": event})
+    return raw, {"Content-Type": "application/json", "X-Tinydesk-Secret": secret}
+
+
+DELIVERIES: dict[str, Callable[..., tuple[bytes, dict[str, str]]]] = {
+    "zendesk": zendesk_delivery,
+    "freshdesk": freshdesk_delivery,
+    "tinydesk": tinydesk_delivery,
+}
+
+
 def delivery_for(
     kind: str, ticket_id: int, event: str = "created", **kw: Any
 ) -> tuple[bytes, dict[str, str]]:
-    return (zendesk_delivery if kind == "zendesk" else freshdesk_delivery)(ticket_id, event, **kw)
+    return DELIVERIES[kind](ticket_id, event, **kw)
 
 
 @dataclass

@@ -3,8 +3,9 @@
 ``excerpt`` takes the article's own words (the passage sharing most content words with the
 ticket, at most ``EXCERPT_SENTENCES`` sentences): nothing is invented. ``compose`` puts it in
 the ticket's language's template (en, de, fr, es, nl, pt; others get English). ``grounded`` is
-the check an LLM's short answer must pass before it may replace the excerpt: every sentence
-supported by the article, no link, number or promise the article does not hold. Nothing of
+the check an LLM's short answer must pass before it may replace the excerpt: nothing
+``screen.unsafe`` refuses (a secret asked for; a link, address, domain, e-mail, phone or number
+the article does not hold), every sentence supported by the article, no promise it lacks. Nothing of
 the ticket's text reaches the reply but the customer's first name, and that only when it is a
 plain name. Pure.
 """
@@ -15,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..kb.text import article_text, query_terms, words
+from .screen import unsafe
 
 EXCERPT_SENTENCES = 3
 EXCERPT_CHARS = 600
@@ -82,8 +84,6 @@ TEMPLATES: dict[str, Template] = {
 }
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ0-9\"'(])")
 _FIRST_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'-]{0,29}$")
-_LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+\.[\w.]+\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _PROMISE = re.compile(
     r"\b(?:guarantee|guaranteed|promise|we will (?:refund|credit|compensate|send|call)|"
     r"(?:full|free|immediate) refund|compensat|discount|voucher|free of charge|"
@@ -164,12 +164,9 @@ def grounded(answer: str, article_body: str) -> str | None:
     folded_source = " ".join(words(source))
     if not answer.strip():
         return "empty"
-    for link in _LINK.findall(answer):
-        if link.rstrip(".,;)") not in source:
-            return f"link not in the article: {link[:60]}"
-    for number in _NUMBER.findall(answer):
-        if number not in source:
-            return f"number not in the article: {number}"
+    refused = unsafe(answer, source)
+    if refused is not None:
+        return refused
     for match in _PROMISE.finditer(answer):
         if " ".join(words(match.group(0))) not in folded_source:
             return f"promise not in the article: {match.group(0)}"

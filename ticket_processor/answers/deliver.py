@@ -2,7 +2,10 @@
 
 ``deliver`` reads the conversation again right before sending: a reply of ticketbot's already
 there (a run killed after sending) is finished (tags and status put in place), never sent
-again; an agent's public reply, an assignee, a solved ticket or an earlier answer cancel it; a
+again. Which reply is ticketbot's is judged by ticketbot's own record of what it sends (the
+answers' book hands the plan's text here), not by the author alone: where ticketbot signs in as
+an agent who also replies by hand, that agent's reply is an agent's reply, never "sent". An
+agent's public reply, an assignee, a solved ticket or an earlier answer cancel the reply; a
 ticket whose triage write has not landed yet waits. Both helpdesk adapters implement
 ``AnswerDesk`` (Zendesk: one ``PUT`` with a public comment, status pending and the tags;
 Freshdesk: ``POST /tickets/{id}/reply``, then status Pending and the tags).
@@ -10,12 +13,18 @@ Freshdesk: ``POST /tickets/{id}/reply``, then status Pending and the tags).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from ..models import Conversation
+from ..models import Conversation, Message
 from .vocab import AnswerPlan, answered_tag, article_tag, reopened_tag
+
+# Words of the plan's text a message must open with to be the reply ticketbot sent: the helpdesk
+# may append a signature, and reads its HTML back as text with other spacing.
+_SAME_WORDS = 40
+_WORDS = re.compile(r"\w+")
 
 Delivered = Literal[
     "sent", "finished", "waiting", "gone", "agent_answered", "assigned", "closed", "answered_before"
@@ -87,7 +96,7 @@ def _deliver(
     desk: AnswerDesk, plan: AnswerPlan, conversation: Conversation, *, prefix: str, marker: str
 ) -> tuple[Delivered, str | None]:
     ticket = conversation.ticket
-    ours = [m for m in conversation.messages if m.public and m.from_ticketbot]
+    ours = [m for m in conversation.messages if m.public and is_sent_text(m, plan.body)]
     tags = answer_tags(plan, prefix)
     if ours:
         # Sent by a run that did not live to record it: put its tags and status in place.
@@ -102,8 +111,15 @@ def _deliver(
         return "closed", None
     if ticket.assignee_id is not None:
         return "assigned", None
-    if any(
-        m.public and not m.from_requester and not m.from_ticketbot for m in conversation.messages
-    ):
-        return "agent_answered", None
+    if any(m.public and not m.from_requester for m in conversation.messages):
+        return "agent_answered", None  # ticketbot's own user included: not the text it sends
     return "sent", desk.post_answer(plan.ticket_id, plan.body, add_tags=tags)
+
+
+def is_sent_text(message: Message, body: str) -> bool:
+    """``message`` is the reply ticketbot sends with ``body``: written by ticketbot's user and
+    opening with the same words."""
+    if not message.from_ticketbot:
+        return False
+    wanted = _WORDS.findall(body.casefold())[:_SAME_WORDS]
+    return bool(wanted) and _WORDS.findall(message.body.casefold())[: len(wanted)] == wanted

@@ -10,10 +10,12 @@ person that were sent anything (false sends).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..kb.dense import Embed, Retrieved, retrieve
 from ..kb.index import ArticleIndex
 from ..kb.retrieve import ticket_text
 from ..kb.search import lookup
@@ -22,6 +24,7 @@ from ..models import Analysis, Ticket, Triage
 from ..triage.confidence import Calibration
 from ..triage.language import detect_language
 from ..triage.prepare import prepare_ticket
+from .gate import Gate
 from .plan import Circumstances, cues, decide
 from .policy import AnswersPolicy
 
@@ -38,6 +41,10 @@ class AnswersReport:
     false_sends: int = 0
     refused: dict[str, int] = field(default_factory=dict)
     scores: list[tuple[float, bool]] = field(default_factory=list)  # top score, right article
+    # The gate's features of each row and whether their article was the right one.
+    gate_rows: list[tuple[tuple[float, ...], bool]] = field(default_factory=list)
+    # Per ranking (keyword, dense, fused): answerable rows whose article came first, in top 3.
+    retrievers: dict[str, list[int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def share(n: int, of: int) -> float | None:
@@ -54,6 +61,10 @@ class AnswersReport:
             "false_sends": self.false_sends,
             "needs_person": self.rows - self.answerable,
             "refused": dict(sorted(self.refused.items())),
+        } | {
+            f"{name} hit@{k}": share(hits[i], self.answerable)
+            for name, hits in self.retrievers.items()
+            for i, k in ((0, 1), (1, 3))
         }
 
 
@@ -69,6 +80,19 @@ def _right(label: object, article_ids: Mapping[str, frozenset[int]]) -> frozense
     return article_ids.get(str(label), frozenset())
 
 
+def _count_hits(report: AnswersReport, ranked: Retrieved, right: frozenset[int]) -> None:
+    for name in ("keyword", "dense", "fused"):
+        order = [c.hit.article_id for c in ranked.order(name)]
+        hits = report.retrievers.setdefault(name, [0, 0])
+        hits[0] += bool(order[:1] and order[0] in right)
+        hits[1] += bool(right & set(order[:3]))
+
+
+def _ranked(index: ArticleIndex, text: str, embed: Embed | None, _raw: str) -> Retrieved:
+    """The fused ranking of the prepared text (the raw text ``cues`` hands is not used)."""
+    return retrieve(index, text, embed)
+
+
 def evaluate(
     rows: Iterable[Mapping[str, Any]],
     index: ArticleIndex,
@@ -78,6 +102,8 @@ def evaluate(
     calibration: Calibration | None,
     article_ids: Mapping[str, frozenset[int]] | None = None,
     prefix: str = "ai_",
+    gate: Gate | None = None,
+    embed: Embed | None = None,
 ) -> AnswersReport:
     """``article_ids`` maps a row's ``answer_article`` key to the index's ids (translations
     included); without it the label is the id itself."""
@@ -107,8 +133,20 @@ def evaluate(
             now=0.0,
             prefix=prefix,
             calibration=calibration,
+            gate=gate,
         )
-        plan, reason = decide(ticket, triage, cues(subject, body), where, index.body)
+        ranked = None
+        if gate is not None or embed is not None:
+            ranked = functools.partial(_ranked, index, text, embed)
+        if embed is not None and right:
+            _count_hits(report, retrieve(index, text, embed), right)
+        found_cues = cues(subject, body, ranked)
+        if found_cues.gate is not None:
+            weighed = found_cues.gate.candidate
+            report.gate_rows.append(
+                (found_cues.gate.features, weighed is not None and weighed.hit.article_id in right)
+            )
+        plan, reason = decide(ticket, triage, found_cues, where, index.body)
         if plan is None:
             key = reason or "none"
             report.refused[key] = report.refused.get(key, 0) + 1

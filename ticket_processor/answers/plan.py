@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..kb.dense import Retrieved
 from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
-from ..triage.language import detect_language
+from ..triage.language import STOPWORDS, detect_language
 from .compose import TEMPLATES, compose, excerpt, grounded
 from .decide import (
+    Choice,
     Refusal,
     TicketFacts,
     angry,
@@ -25,6 +27,7 @@ from .decide import (
     needs_person,
     refusal,
 )
+from .gate import Gate, GateInput, as_suggestion, gate_input
 from .vocab import AnswerMode, AnswerPlan, Delivery, answered_tag, reopened_tag
 
 # Writes a short answer from an article's text (an LLM), or None when it cannot.
@@ -38,32 +41,69 @@ class TicketCues:
     automatic: bool
     terms: str  # the ticket's content words, space-separated: what the excerpt is chosen by
     language: str = "en"  # by the stopwords, as the help-centre lookup reads it ("en": unsure)
+    gate: GateInput | None = None  # both rankings' best article and the gate's features
+    sure_language: str | None = None  # the language when the words tell it surely, else None
 
 
-def cues(subject: str, body: str) -> TicketCues:
+# A language is taken from the words only when its function words (of two letters or more:
+# "a", "o" and "e" are English letters and Portuguese words, and a short English ticket was
+# once answered "Olá") are this many, this share of the text, and this many ahead of any
+# other language's.
+SURE_HITS = 3
+SURE_SHARE = 0.12
+SURE_LEAD = 2
+
+
+def sure_language(tokens: list[str]) -> str | None:
+    """The language the stopwords name surely enough for the text's length, else None."""
+    counts = dict.fromkeys(STOPWORDS, 0)
+    for token in tokens:
+        if len(token) < 2:
+            continue
+        for code, known in STOPWORDS.items():
+            if token in known:
+                counts[code] += 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    (best, hits), (_, second) = ranked[0], ranked[1]
+    if hits >= SURE_HITS and hits >= SURE_SHARE * len(tokens) and hits - second >= SURE_LEAD:
+        return best
+    return None
+
+
+def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = None) -> TicketCues:
+    """What the answer is decided on, read from the ticket once; ``retrieve``: the help
+    centre's fused ranking of the ticket's text (the gate's features come from it)."""
     text = f"{subject}\n{body}"
+    tokens = words(text)
+    language = detect_language(tokens)
     return TicketCues(
         needs_person=needs_person(text),
         angry=angry(text),
         automatic=automatic(subject, body),
         terms=" ".join(query_terms(text)),
-        language=detect_language(words(text)),
+        language=language,
+        gate=gate_input(retrieve(text), text, language) if retrieve is not None else None,
+        sure_language=sure_language(tokens),
     )
 
 
 def reply_language(
     found: TicketCues, analysis_language: str, article_locale: str, answer: str = ""
 ) -> str:
-    """The reply's language: the ticket's by its words, else the engine's, else the answering
-    article's locale (an article in the ticket's locale is chosen first), else the language of
-    the answer's own words (a help centre that does not label its translations), else
-    English. The word count says "en" when unsure, so a definite other language wins."""
+    """The reply's language: the ticket's when its words tell it surely for their number,
+    else the requester's locale as the helpdesk knows it (not read yet: none), else the help
+    centre's default — the answering article's locale (an article in the ticket's own
+    language is chosen first). An engine's or a weak stopword guess is not enough: a short
+    English ticket once got a Portuguese answer."""
+    del analysis_language  # weaker than the help centre's own locale
+    if found.sure_language in TEMPLATES:
+        return str(found.sure_language)
     article = article_locale.split("-")[0].lower()
-    spoken = detect_language(words(answer)) if answer else "en"
-    for candidate in (found.language, analysis_language, article, spoken):
-        if candidate in TEMPLATES and candidate != "en":
-            return candidate
-    return "en"
+    # A help centre that does not label its translations: the answer's own words tell.
+    spoken = sure_language(words(answer)) if answer else None
+    if spoken in TEMPLATES and spoken != article:
+        return str(spoken)
+    return article if article in TEMPLATES else "en"
 
 
 @dataclass(frozen=True)
@@ -79,6 +119,33 @@ class Circumstances:
     now: float
     prefix: str
     calibration: Calibration | None = None
+    gate: Gate | None = None  # with the ticket's ``cues.gate``: the article and its probability
+    # The triage's category must be sure enough to act on: its calibrated confidence at its
+    # apply threshold, or (an uncalibrated engine) its confidence at this one.
+    confidence_threshold: float = 0.5
+
+
+def triage_sure(triage: Triage, confidence_threshold: float) -> bool:
+    """Whether the triage's category is sure enough for its changes to apply."""
+    confidence = triage.field_confidence.get("category")
+    apply_at = triage.apply_at.get("category")
+    if confidence is not None and apply_at is not None:
+        return confidence >= apply_at
+    return triage.analysis.confidence >= confidence_threshold
+
+
+def choose(
+    triage: Triage, found: TicketCues, where: Circumstances
+) -> tuple[Choice | None, Refusal | None]:
+    """The article and its probability: the gate's when it has the ticket's features, else the
+    index's suggestion with the older calibration."""
+    if where.gate is None or found.gate is None:
+        return choose_article(triage.suggestions, where.calibration)
+    best = found.gate.candidate
+    if best is None:
+        return None, "no_article"
+    p = where.gate.probability(found.gate.features)
+    return Choice(as_suggestion(best, p), p), None
 
 
 def decide(
@@ -116,7 +183,9 @@ def decide(
     reason = refusal(facts)
     if reason is not None:
         return None, reason
-    choice, reason = choose_article(triage.suggestions, where.calibration)
+    if not triage_sure(triage, where.confidence_threshold):
+        return None, "triage_unsure"
+    choice, reason = choose(triage, found, where)
     if choice is None:
         return None, reason
     if choice.probability < where.threshold:

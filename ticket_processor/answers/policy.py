@@ -5,6 +5,7 @@ answers check``::
 
     threshold = 0.9          # calibrated probability an answer needs (default DEFAULT_THRESHOLD)
     solve_on_thanks = true   # a customer's thank-you solves the ticket (false: agents do)
+    chooser = "calibration"  # or "gate": both rankings and the gate of ``answers.gate``
 
     [ladder]                 # the ``auto`` mode: draft first, send once the drafts are accepted
     drafts = 20              # N: drafts (or sent answers) a rate is measured over
@@ -35,7 +36,10 @@ DEFAULT_THRESHOLD = 0.9
 DEFAULT_DRAFTS = 20
 DEFAULT_TARGET = 0.6
 DEFAULT_REOPEN_LIMIT = 0.25
-_TOP = {"threshold", "solve_on_thanks", "ladder", "categories"}
+_TOP = {"threshold", "solve_on_thanks", "ladder", "categories", "chooser"}
+# What picks the article and its probability: the index's score through the calibration fitted
+# on the project's own set, or the gate fitted on several help centres (``answers.gate``).
+CHOOSERS = ("calibration", "gate")
 _LADDER = {"drafts", "target", "reopen_limit"}
 _CATEGORY = {"mode", "threshold"}
 
@@ -60,6 +64,7 @@ class AnswersPolicy:
     solve_on_thanks: bool = True
     ladder: Ladder = Ladder()
     rules: Mapping[str, CategoryRule] = field(default_factory=dict)
+    chooser: str = "calibration"
 
     @property
     def enabled(self) -> bool:
@@ -119,6 +124,11 @@ def parse_policy(
         raise ConfigError("answers file is nested too deeply to be an answers file") from None
     _unknown(data, _TOP, "the top level")
     threshold = _probability(data.get("threshold", DEFAULT_THRESHOLD), "threshold")
+    chooser = data.get("chooser", "calibration")
+    if chooser not in CHOOSERS:
+        raise ConfigError(
+            f"answers file: chooser must be one of {', '.join(CHOOSERS)}, not {chooser!r}"
+        )
     solve = data.get("solve_on_thanks", True)
     if not isinstance(solve, bool):
         raise ConfigError("answers file: solve_on_thanks must be true or false")
@@ -163,5 +173,10 @@ def parse_policy(
             ),
         )
     return AnswersPolicy(
-        mode=mode, threshold=threshold, solve_on_thanks=solve, ladder=ladder, rules=rules
+        mode=mode,
+        threshold=threshold,
+        solve_on_thanks=solve,
+        ladder=ladder,
+        rules=rules,
+        chooser=chooser,
     )

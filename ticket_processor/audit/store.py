@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from ..common.database import postgres_engine, sqlalchemy_url
+from ..common.scrub import mask_query
 from . import overview as figures
 from . import queries
 from .overview import Overview, RunRow
@@ -73,11 +74,13 @@ def database_url(url: str | None, state_dir: Path) -> str:
 
 
 def describe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password, for messages: the ``user:password@`` one and one given as
+    a query value (``?password=``, libpq's and psycopg's other way of passing it)."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        shown = sa.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         return "(an unreadable database URL)"
+    return mask_query(shown)
 
 
 class AuditStore:

@@ -10,6 +10,8 @@
   ``answer_article``: an article id, or null for "needs a person"), on the synced index.
 - ``answers calibrate FILE``: fit the index score → probability calibration on such a file
   and keep it in the state directory.
+- ``answers explain TICKET``: the articles both rankings considered for one ticket, the gate's
+  probability, and the guard or threshold that stopped its answer (``answers.explain``).
 """
 
 from __future__ import annotations
@@ -213,7 +215,18 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
     engine = RulesEngine(taxonomy)
     index = _index(settings)
     try:
-        return evaluate(_labelled(file), index, engine.analyse, policy, calibration=calibration)
+        from ..answers.gate import load_gate
+        from ..learned.embed import embed_texts
+
+        return evaluate(
+            _labelled(file),
+            index,
+            engine.analyse,
+            policy,
+            calibration=calibration,
+            gate=load_gate() if policy.chooser == "gate" else None,
+            embed=embed_texts,
+        )
     finally:
         index.close()
 
@@ -264,3 +277,98 @@ def calibrate(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]
         right = [r for _, r in report.scores]
         path = save_calibration(settings.state_dir, fit(scores, right))
         typer.echo(f"answers calibration from {len(scores)} rows written to {path}")
+
+
+@answers_app.command("explain")
+def explain_ticket(
+    ticket_id: Annotated[int, typer.Argument(help="The ticket's id in the helpdesk.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """The articles considered for a ticket, the gate's probability, what stopped its answer."""
+    import time as clock
+
+    from ..answers.book import AnswerBook
+    from ..answers.calibration import load_calibration
+    from ..answers.explain import explain
+    from ..answers.gate import load_gate
+    from ..answers.plan import Circumstances, cues
+    from ..errors import ConfigError
+    from ..kb.dense import retrieve
+    from ..kb.search import lookup
+    from ..kb.text import words
+    from ..learned.embed import embed_texts
+    from ..models import Triage
+    from ..run.answers_setup import read_policy
+    from ..run.connect import connect
+    from ..triage.language import detect_language
+    from ..triage.prepare import prepare_ticket
+    from ..triage.rules import RulesEngine
+    from ..triage.taxonomy import load_taxonomy
+    from .common import exit_codes, load
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load()
+        settings.require_helpdesk()
+        taxonomy = load_taxonomy(settings.taxonomy_file)
+        policy = read_policy(settings, taxonomy)
+        index = _index(settings)
+        helpdesk = connect(settings)
+        try:
+            found = helpdesk.tickets([ticket_id])
+            if not found:
+                raise ConfigError(f"no ticket {ticket_id} in the helpdesk")
+            ticket = found[0]
+            agents = {agent.id for agent in helpdesk.agents()}
+            prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=2000)
+            text = f"{prepared.subject}\n{prepared.body}"
+            analysis = RulesEngine(taxonomy).analyse(prepared.subject, prepared.body)
+            suggestions = lookup(index, text, detect_language(words(text)), 3)
+            triage = Triage(analysis=analysis, engine="rules", suggestions=tuple(suggestions))
+            ranked = retrieve(index, text, embed_texts)
+            ticket_cues = cues(ticket.subject, ticket.description, lambda _raw: ranked)
+            book = AnswerBook(settings.state_dir, read_only=True)
+            mode = policy.mode_for(analysis.category, analysis.subcategory)
+            gate = load_gate()
+            where = Circumstances(
+                mode=book.rung(analysis.category) if mode == "auto" else mode,  # type: ignore[arg-type]
+                threshold=policy.threshold_for(analysis.category, analysis.subcategory),
+                escalated=False,
+                requester_is_agent=ticket.requester_id in agents,
+                requester_answered_at=book.requester_answered_at(ticket.requester_id, ticket.id),
+                answered_here=book.was_sent(ticket.id),
+                now=clock.time(),
+                prefix=settings.tag_prefix,
+                calibration=load_calibration(settings.state_dir),
+                gate=gate if policy.chooser == "gate" else None,
+                confidence_threshold=settings.confidence_threshold,
+            )
+            shown = explain(ticket, triage, ticket_cues, where, index.body, gate)
+        finally:
+            helpdesk.close()
+            index.close()
+        if as_json:
+            typer.echo(json.dumps(shown))
+            return
+        typer.echo(
+            f"ticket {ticket_id}: category {shown['category']} (keyword rules), mode "
+            f"{shown['mode']}, threshold {shown['threshold']}, chooser {shown['chooser']}"
+        )
+        for n, article in enumerate(shown["considered"], start=1):
+            typer.echo(
+                f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "
+                f"keywords #{article['keyword_rank'] or '-'} share {article['keyword_share']}, "
+                f"vectors #{article['dense_rank'] or '-'} cosine {article['cosine']}"
+            )
+        typer.echo(
+            f"gate probability {shown['gate_probability']}, calibration probability "
+            f"{shown['calibration_probability']}"
+        )
+        decision = shown["decision"]
+        if "stopped_by" in decision:
+            typer.echo(f"not answered: {decision['stopped_by']}")
+        else:
+            typer.echo(
+                f"would {decision['delivery']} article #{decision['article_id']} "
+                f"in {decision['language']}"
+            )

@@ -75,8 +75,8 @@ def backfill(
 
     Run it again to collect the answers; without a Batch API it takes the normal path.
     """
-    from ..run.backfill import run_backfill
-    from ..run.backfill_session import DEFAULT_BATCH_SIZE, BackfillOptions
+    from ..backfill.backfill import run_backfill
+    from ..backfill.session import DEFAULT_BATCH_SIZE, BackfillOptions
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):

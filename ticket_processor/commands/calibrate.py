@@ -53,6 +53,8 @@ def calibrate(
     ] = False,
 ) -> None:
     """Calibrate the LLM's confidence per field on labelled tickets (kept in the state dir)."""
+    # One function: a Typer command declares its options in its signature (what --help
+    # shows), most of its length; what it does below is short.
     from ..errors import ConfigError
     from ..evaluation.labelled import predict
     from ..learned.labelled_file import load_labelled

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,23 @@ from ..settings import Settings
 from .console import Output, escape
 
 ENGINE_METAVAR = "[" + "|".join(ENGINES) + "]"
+
+_THREADS_LEFT_RUNNING = threading.Event()
+
+
+def exit_leaving_threads(code: int) -> None:
+    """Exit with ``code`` although threads of ours are still running (analyses a stop's grace
+    abandoned): the console script (``cli.main``) then ends the process without waiting for
+    them. Only the console script does: a program that runs the app in its own process (a
+    test's ``CliRunner``, an orchestrator's task) gets the code as ``typer.Exit`` and lives on,
+    where ending the process would take the caller down with it."""
+    _THREADS_LEFT_RUNNING.set()
+    raise typer.Exit(code)
+
+
+def threads_left_running() -> bool:
+    """Whether a command exited through ``exit_leaving_threads``."""
+    return _THREADS_LEFT_RUNNING.is_set()
 
 
 def engine_choice(value: str) -> Engine:

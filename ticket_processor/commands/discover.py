@@ -75,6 +75,8 @@ def discover(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Propose topics from tickets, and say which ones the taxonomy does not cover."""
+    # One function: a Typer command declares its options in its signature (what --help
+    # shows), most of its length; what it does below is short.
     from ..errors import ConfigError
     from ..run.engines import build_eval_chain, eval_workers
     from ..settings.values import parse_thresholds

@@ -19,6 +19,7 @@ from ..kb.evaluate import evaluate_file
 from ..kb.index import ArticleIndex
 from ..kb.refresh import index_path
 from ..kb.sync import SyncReport, rebuild, sync
+from ..learned.embed import embed_texts
 from ..run.connect import connect
 from ..settings import Settings
 
@@ -34,7 +35,7 @@ def _sync(settings: Settings, index: ArticleIndex) -> SyncReport:
     _said(index.set_aside)
     helpdesk = connect(settings)
     try:
-        return sync(helpdesk, index)
+        return sync(helpdesk, index, embed=embed_texts)
     finally:
         helpdesk.close()
 
@@ -42,7 +43,7 @@ def _sync(settings: Settings, index: ArticleIndex) -> SyncReport:
 def _rebuild(settings: Settings) -> SyncReport:
     helpdesk = connect(settings)
     try:
-        report, aside = rebuild(helpdesk, index_path(settings.state_dir))
+        report, aside = rebuild(helpdesk, index_path(settings.state_dir), embed=embed_texts)
     finally:
         helpdesk.close()
     _said(aside)
@@ -105,7 +106,9 @@ def kb_eval(
             if index.synced_at is None:
                 settings.require_helpdesk()
                 _sync(settings, index)
-            report = evaluate_file(index, file, max_tokens=settings.max_input_tokens)
+            report = evaluate_file(
+                index, file, max_tokens=settings.max_input_tokens, embed=embed_texts
+            )
         finally:
             index.close()
         figures = report.as_dict()

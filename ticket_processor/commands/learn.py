@@ -4,7 +4,10 @@ It reuses the commands' settings loading and error-to-exit-code mapping (``commo
 per field the cross-validated macro-F1 (per source and pooled) and the class counts, and warns
 about classes with too few examples. A model whose calibration would never apply a field, from
 too few rows to tell (``triage.confidence.ENOUGH_ROWS``), is not written unless ``--force``: the
-model in use stays, and each such field is named with about how many rows it would take. A
+model in use stays, and each such field is named with about how many rows it would take. Nor is
+a model that cannot name a field or category the model it replaces can (``promotion.losses``);
+with ``--force`` it is, and stderr says what runs can no longer name. The replaced model is kept
+for ``--rollback``, which also goes back to the bundled model. A
 spinner with the current step on a terminal; nothing but the result under cron.
 """
 
@@ -133,23 +136,56 @@ def _comparison(
     return lines
 
 
+def _refuse_losses(
+    settings: Any, taxonomy: Any, new: Any, target: Path, force: bool, source: str
+) -> None:
+    """A model that cannot name a field or class the model it replaces can is not written
+    (ConfigError) unless ``force``, and then the loss is said plainly on stderr."""
+    from ..errors import ConfigError
+    from ..learned import load_model
+    from ..learned.choice import model_in_use
+    from ..learned.promotion import losses
+    from .common import err_console
+
+    in_use = model_in_use(settings.learned_model, settings.state_dir)
+    path = target if target.exists() else in_use.path
+    current, _ = load_model(path, taxonomy.names)
+    lost = losses(new, current) if current is not None else []
+    if not lost:
+        return
+    told = "; ".join(lost)
+    if force:
+        err_console.print(
+            f"[yellow]warning:[/] written with --force: runs now use a model that cannot name "
+            f"{escape(told)} (they are never set); 'ticketbot learn --rollback' goes back"
+        )
+        return
+    raise ConfigError(
+        f"{source}: not written: the new model cannot name {told}, which the model in use "
+        "can; the model runs use is unchanged. Add rows for them, or write it anyway with "
+        "--force"
+    )
+
+
 def _promote(
     settings: Any,
     taxonomy: Any,
     rows: list[Any],
     holdout: Path | None,
     target: Path,
-    folds: int,
-    embeddings: bool,
+    how: tuple[int, bool, bool],
     console: Console,
 ) -> None:
-    """``learn --promote``: the candidate against the model in use, on the same held-out rows."""
+    """``learn --promote``: the candidate against the model in use, on the same held-out rows;
+    ``how``: the folds, whether to use embeddings, and ``--force``."""
     from ..errors import ConfigError
     from ..learned import load_model, save_model
     from ..learned.choice import model_in_use
     from ..learned.labelled_file import load_labelled
-    from ..learned.promotion import gate, held_out_scores, install, split_held_out
+    from ..learned.promotion import gate, held_out_scores, install, losses, split_held_out
     from ..learned.train import TrainOptions, train
+
+    folds, embeddings, force = how
 
     if holdout is not None:
         fitted, held = rows, load_labelled(holdout)
@@ -181,6 +217,13 @@ def _promote(
     console.print(table)
     if current is None and why:
         console.print(f"the model in use could not be read ({escape(why)})")
+    lost = losses(candidate, current) if current is not None else []
+    if lost and not force:
+        console.print(
+            f"not promoted: the candidate cannot name {escape('; '.join(lost))}, which "
+            f"{in_use.describe()} can; it stays in use (--force promotes it all the same)"
+        )
+        return
     if not verdict.promote:
         console.print(
             f"not promoted: the candidate is {escape(verdict.reason)}; {in_use.describe()} "
@@ -271,7 +314,9 @@ def learn(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Write even a model that would never apply a field (too few rows)."
+            "--force",
+            help="Write even a model that would never apply a field (too few rows) or that "
+            "cannot name a field or category the model in use can.",
         ),
     ] = False,
 ) -> None:
@@ -279,9 +324,12 @@ def learn(
 
     It learns category, urgency and sentiment.
     """
+    # One function: a Typer command declares its options in its signature (what --help
+    # shows), most of its length; what it does below is short.
     from ..errors import ConfigError
     from ..learned import MODEL_FILE_NAME, save_model
     from ..learned.labelled_file import load_labelled
+    from ..learned.promotion import keep_previous
     from ..learned.train import TrainOptions, train
     from ..triage.taxonomy import load_taxonomy
     from .common import err_console, exit_codes, load
@@ -317,7 +365,7 @@ def learn(
         source = "--from-helpdesk" if harvest is not None else str(data)
         rows = load_labelled(data)
         if promote:
-            _promote(settings, chosen, rows, holdout, target, folds, embeddings, console)
+            _promote(settings, chosen, rows, holdout, target, (folds, embeddings, force), console)
             if harvest is not None:
                 harvest.discard()
             return
@@ -348,7 +396,10 @@ def learn(
                 "write it anyway with --force (those fields would then never be applied)"
             )
         replaced = _replaced(settings.learned_model, settings.state_dir, target, out)
+        if replaced is not None:
+            _refuse_losses(settings, chosen, result.model, target, force, source)
         try:
+            keep_previous(target)
             save_model(result.model, target)
         except OSError as exc:
             raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None

@@ -72,6 +72,10 @@ def summary_line(summary: RunSummary) -> str:
         parts.append(f"sentiment_changes={summary.sentiment_changes}")
         if summary.reply_failed:
             parts.append(f"reply_failed={summary.reply_failed}")
+    if summary.answers:
+        # Where the run's answers went: sent, drafted in the note, refused by a guard or threshold.
+        for name in ("sent", "drafted", "refused"):
+            parts.append(f"answers_{name}={summary.answers.get(name, 0)}")
     if summary.cascaded:
         calls = summary.engines.get("llm", 0) / summary.triaged if summary.triaged else 0.0
         parts.append(f"cascaded={summary.cascaded}")

@@ -6,7 +6,7 @@ Each command is a few lines: flags to ``run.runner.run_once`` / ``demo.run_demo`
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,13 +16,14 @@ import typer
 from ..errors import ConfigError, either
 from ..exitcodes import ExitCode
 from ..helpdesks.registry import DEFAULT_KIND, KINDS, helpdesk_kind
-from ..models import Engine
+from ..models import Engine, WriteOutcome
 from ..settings import Settings
 from .common import (
     ENGINE_METAVAR,
     engine_choice,
     err_console,
     exit_codes,
+    exit_leaving_threads,
     load,
     scrub,
 )
@@ -147,6 +148,8 @@ def run(
     ] = None,
 ) -> None:
     """Triage the tickets that are new since the last run (the job cron runs)."""
+    # One function: a Typer command declares its options in its signature (what --help
+    # shows), most of its length; what it does below is short.
     from ..run.runner import run_once
     from .render import progress_bar
 
@@ -217,11 +220,7 @@ def _exit(summary: RunSummary) -> None:
     """Exit with the run's code; after a stop whose grace ran out, without waiting for the
     abandoned analyses (their tickets were left to the next run)."""
     if summary.abandoned:
-        import sys
-
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(summary.exit_code)
+        exit_leaving_threads(summary.exit_code)
     raise typer.Exit(summary.exit_code)
 
 
@@ -267,9 +266,8 @@ def revert(
     ] = False,
 ) -> None:
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
+    from ..answers.revert import answers_of_run, describe, revert_answers
     from ..common.eventlog import read_events
-    from ..models import WriteOutcome
-    from ..run.answer_revert import answers_of_run, describe, revert_answers
     from ..run.audit import record_revert
     from ..run.connect import connect
     from ..run.incident_revert import LinkRevert, links_of_run, revert_links
@@ -355,14 +353,27 @@ def revert(
                 err_console.print(f"[yellow]note:[/] {escape(line)}")
         if dry_run:
             return
-        failed = [o for o in outcomes if o.error is not None]
-        for outcome in failed:
-            err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
-        answer_failed = [(i, e) for i, e in undone if e is not None]
-        for ticket_id, error in answer_failed:
-            err_console.print(f"ticket {ticket_id}: {escape(error or '')}")
-        for line in links.failed:
-            err_console.print(escape(line))
-        if plan.changes or sent:
-            typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
-    raise typer.Exit(ExitCode.PARTIAL if failed or answer_failed or links.failed else ExitCode.OK)
+        failed = _report_revert(outcomes, undone, links.failed, shown=bool(plan.changes or sent))
+    raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
+
+
+def _report_revert(
+    outcomes: Sequence[WriteOutcome],
+    undone: Sequence[tuple[int, str | None]],
+    links_failed: Sequence[str],
+    *,
+    shown: bool,
+) -> bool:
+    """Say what a revert could not undo (and, when it planned any, how many it reverted);
+    True when something failed."""
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        err_console.print(f"ticket {outcome.ticket_id}: {escape(str(outcome.error))}")
+    answer_failed = [(i, e) for i, e in undone if e is not None]
+    for ticket_id, error in answer_failed:
+        err_console.print(f"ticket {ticket_id}: {escape(error or '')}")
+    for line in links_failed:
+        err_console.print(escape(line))
+    if shown:
+        typer.echo(f"reverted {len(outcomes) - len(failed)} ticket(s)")
+    return bool(failed or answer_failed or links_failed)

@@ -96,6 +96,10 @@ def serve(
                 "loading the models",
                 markup=False,
             )
+            if server.state.secret is None and server.state.token is None:
+                from ..serve.app import UNCONFIGURED
+
+                err_console.print(f"warning: {UNCONFIGURED}", markup=False)
             code = server.run(sock)
     raise typer.Exit(code)
 

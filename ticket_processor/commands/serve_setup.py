@@ -58,13 +58,15 @@ def print_setup(
     if not apply:
         typer.echo(setup.instructions(endpoint, secret_set=bool(secret)))
         return ExitCode.OK
-    if show_secret and kind.name != "zendesk":
+    if show_secret and not setup.chooses_secret:
         raise typer.BadParameter(
             f"{kind.label}'s secret is the one you chose: TICKETBOT_SERVE_SECRET itself"
         )
     report = setup.apply(settings.desk, endpoint, secret)
+    # What was done is status, on stderr: with --show-secret, stdout is the one line that
+    # `>> .env` appends, and a status line there broke every later command's settings.
     for line in report.done:
-        typer.echo(line)
+        typer.echo(line, err=True)
     if report.secret is None:
         return ExitCode.OK
     if show_secret:

@@ -68,6 +68,15 @@ def _mask_params(text: str) -> str:
     return _QUERY_PARAM.sub(mask, text)
 
 
+def mask_query(url: str) -> str:
+    """``url`` with the values of its secret-looking query parameters masked (its userinfo as
+    it is)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    return urlunsplit(parts._replace(query=_mask_params("?" + parts.query)[1:]))
+
+
 def display_url(url: str) -> str:
     """``url`` without its ``user:password@`` part and with the values of its secret-looking
     query parameters masked, for messages, logs, ``config`` and ``health``."""

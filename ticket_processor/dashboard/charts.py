@@ -2,18 +2,67 @@
 calibration curve. No script and no ``style`` attribute (the page's CSP allows neither inline):
 shapes carry a class the stylesheet colours, and a ``<title>`` (a tooltip in every browser).
 Every text that comes from the store is escaped here; the templates insert the result as is.
+The figures they draw (hours, calibration points) are made here from the store's overview.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html import escape
 
-from ..audit.overview import AgreementFigure
-from .queries import CalibrationPoint, HourCounts
+from ..audit.overview import AgreementFigure, Overview
 
 _SVG = 'xmlns="http://www.w3.org/2000/svg"'
 ENGINES = ("llm", "learned", "rules")
+# The overview's window: the last day, hour by hour.
+OVERVIEW_HOURS = 24
+CALIBRATION_BINS = 10
+
+
+@dataclass(frozen=True)
+class HourCounts:
+    start: datetime
+    by_engine: dict[str, int]
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class CalibrationPoint:
+    confidence: float  # the bin's middle
+    right: float  # the share of the bin's checked values that stood
+    count: int
+
+
+def hours(overview: Overview, *, now: datetime) -> list[HourCounts]:
+    """The store's per-hour counts as the last ``OVERVIEW_HOURS`` hours, empty ones included."""
+    start = (now - timedelta(hours=OVERVIEW_HOURS - 1)).replace(minute=0, second=0, microsecond=0)
+    slots = [HourCounts(start + timedelta(hours=i), {}) for i in range(OVERVIEW_HOURS)]
+    for hour, engine, count in overview.per_hour:
+        try:
+            moment = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        slot = int((moment - start).total_seconds() // 3600)
+        if 0 <= slot < OVERVIEW_HOURS:
+            name = engine or "unknown"
+            slots[slot].by_engine[name] = slots[slot].by_engine.get(name, 0) + count
+    return slots
+
+
+def calibration_points(overview: Overview) -> list[CalibrationPoint]:
+    """The calibration bins of every field pooled, one point a bin."""
+    pooled: dict[float, list[int]] = {}
+    for b in overview.calibration:
+        entry = pooled.setdefault(round(b.low, 3), [0, 0])
+        entry[0] += b.compared
+        entry[1] += b.agreed
+    return [
+        CalibrationPoint(low + 0.5 / CALIBRATION_BINS, agreed / compared, compared)
+        for low, (compared, agreed) in sorted(pooled.items())
+        if compared
+    ]
 
 
 def _empty(text: str) -> str:

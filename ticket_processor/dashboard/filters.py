@@ -35,8 +35,9 @@ SORTS: dict[str, str] = {
     "decision": "decision",
 }
 ORDERS = ("asc", "desc")
+# Text columns A to Z; time, ids, confidence and urgency (by severity) the highest first.
 DEFAULT_ORDER: dict[str, str] = {
-    name: "desc" if name in ("time", "ticket", "confidence") else "asc" for name in SORTS
+    name: "desc" if name in ("time", "ticket", "confidence", "urgency") else "asc" for name in SORTS
 }
 _OLD_SORTS = {"newest": ("time", "desc"), "oldest": ("time", "asc")}
 PAGE_SIZES = (25, 50, 100)

@@ -26,13 +26,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from ..answers.review import AnswerOutcome
 from ..audit.answer_reviews import add_answer_review
 from ..audit.queries import Decision
 from ..audit.store import AuditStore
-from ..run.answer_review import AnswerOutcome
 from ..run.review import ReviewOutcome, reviewer_name
 from ..writeback.planner import ReviewedLabel
-from . import queries
+from . import pending, queries
 
 MAX_BULK = 100
 
@@ -60,7 +60,7 @@ class ReviewRequest:
 
 def _item(text: str) -> tuple[int, str] | None:
     number, _, name = text.partition(":")
-    if not number.isdigit() or name not in (*queries.REVIEW_FIELDS, ANSWER):
+    if not number.isdigit() or name not in (*pending.REVIEW_FIELDS, ANSWER):
         return None
     return int(number), name
 
@@ -114,13 +114,13 @@ class ReviewDesk:
             return self._answer(store, found, request, who)
         row = asdict(found)
         ticket = f"ticket {found.ticket_id}"
-        suggestion = queries.pending_of(row, request.field)
+        suggestion = pending.pending_of(row, request.field)
         if suggestion is None:
             return f"{ticket}: {request.field} was not suggested"
         with store.engine.connect() as conn:
             if not queries.is_latest(conn, row, account=store.account):
                 return f"{ticket}: a later triage replaced this suggestion"
-            done = queries.reviewed_fields(conn, [found.id]).get(found.id, set())
+            done = pending.reviewed_fields(conn, [found.id]).get(found.id, set())
         if request.field in done:
             return f"{ticket}: {request.field} is reviewed already"
         value = request.value or suggestion.value

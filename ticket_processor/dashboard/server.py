@@ -18,9 +18,14 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-# uvicorn's own limits: a slow or idle client cannot hold a connection for ever.
+from ..common.connections import guarded_protocol
+
+# A slow or idle client cannot hold a connection for ever, nor keep others out: past
+# MAX_CONNECTIONS a new connection closes the longest-idle one (common/connections.py); requests
+# under way are bounded by LIMIT_CONCURRENCY (uvicorn's 503), which idle connections no longer fill.
 TIMEOUT_KEEP_ALIVE = 5
-LIMIT_CONCURRENCY = 64
+MAX_CONNECTIONS = 64
+LIMIT_CONCURRENCY = 4 * MAX_CONNECTIONS
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -48,6 +53,7 @@ def _server(app: ASGIApp) -> uvicorn.Server:
         lifespan="on",
         timeout_keep_alive=TIMEOUT_KEEP_ALIVE,
         limit_concurrency=LIMIT_CONCURRENCY,
+        http=guarded_protocol(max_connections=MAX_CONNECTIONS),
         server_header=False,
         proxy_headers=False,
     )

@@ -38,7 +38,7 @@ from ..audit import queries as audit_queries
 from ..audit.overview import Overview
 from ..audit.store import AuditStore
 from ..errors import TicketBotError
-from . import charts, queries
+from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, SORTS, ListQuery
 from .review import ReviewDesk
@@ -173,24 +173,29 @@ class Guard:
         await self.app(scope, receive, with_headers)
 
 
-def build_app(config: DashboardConfig) -> Starlette:
-    """The dashboard's ASGI app over the store ``config.open_engine`` opens (on first use)."""
-    store = LazyStore(config.open_store)
-    env = _templates()
-    access = config.access
+class _Pages:
+    """The dashboard's pages over one store, each a handler the routes name."""
 
-    def identity_of(request: Request) -> Identity:
+    def __init__(self, config: DashboardConfig) -> None:
+        self.config = config
+        self.store = LazyStore(config.open_store)
+        self.env = _templates()
+        self.access = config.access
+
+    def identity_of(self, request: Request) -> Identity:
         found = request.scope.get("state", {}).get("identity")
         return found if isinstance(found, Identity) else Identity("anonymous", "")
 
-    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        who = identity_of(request)
-        html = env.get_template(template).render(
-            title=config.title,
-            review_on=config.review is not None,
+    def page(
+        self, request: Request, template: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        who = self.identity_of(request)
+        html = self.env.get_template(template).render(
+            title=self.config.title,
+            review_on=self.config.review is not None,
             signed_in=who.signed_in,
             can_sign_out=who.kind == "session",
-            csrf=access.csrf_token(who),
+            csrf=self.access.csrf_token(who),
             path=_route_path(request),
             base=request.scope.get("root_path", ""),
             refresh=REFRESH_SECONDS,
@@ -198,34 +203,36 @@ def build_app(config: DashboardConfig) -> Starlette:
         )
         return HTMLResponse(html, status_code=status)
 
-    async def overview(request: Request) -> Response:
-        now = config.now()
+    async def overview(self, request: Request) -> Response:
+        now = self.config.now()
 
         def read(conn: sa.Connection, account: str) -> tuple[Overview, int]:
-            since = now - timedelta(hours=queries.OVERVIEW_HOURS)
+            since = now - timedelta(hours=charts.OVERVIEW_HOURS)
             return (
                 audit_overview.overview(conn, account, since=since),
-                queries.waiting_count(conn, account=account),
+                pending.waiting_count(conn, account=account),
             )
 
-        figures, waiting = await run_in_threadpool(store.read, read)
+        figures, waiting = await run_in_threadpool(self.store.read, read)
         found = (
-            Signals() if config.signals is None else await run_in_threadpool(config.signals, now)
+            Signals()
+            if self.config.signals is None
+            else await run_in_threadpool(self.config.signals, now)
         )
         context = {
             "o": figures,
             "waiting": waiting,
             "signals": found,
-            "hours_chart": charts.hours_chart(queries.hours(figures, now=now)),
+            "hours_chart": charts.hours_chart(charts.hours(figures, now=now)),
             "agreement_chart": charts.agreement_chart(figures.agreement),
-            "calibration_chart": charts.calibration_chart(queries.calibration_points(figures)),
+            "calibration_chart": charts.calibration_chart(charts.calibration_points(figures)),
             "now": now,
         }
         if request.query_params.get("partial") == "1":
-            return page(request, "overview_body.html", **context)
-        return page(request, "overview.html", **context)
+            return self.page(request, "overview_body.html", **context)
+        return self.page(request, "overview.html", **context)
 
-    async def ticket_list(request: Request) -> Response:
+    async def ticket_list(self, request: Request) -> Response:
         query = ListQuery.parse(request.query_params)
 
         def read(
@@ -236,9 +243,9 @@ def build_app(config: DashboardConfig) -> Starlette:
                 queries.filter_values(conn, account=account),
             )
 
-        found, values = await run_in_threadpool(store.read, read)
+        found, values = await run_in_threadpool(self.store.read, read)
         pages = max(1, -(-found.total // query.per_page))
-        return page(
+        return self.page(
             request,
             "tickets.html",
             query=query,
@@ -249,99 +256,99 @@ def build_app(config: DashboardConfig) -> Starlette:
             pages=pages,
         )
 
-    async def ticket_page(request: Request) -> Response:
+    async def ticket_page(self, request: Request) -> Response:
         ticket_id = int(request.path_params["ticket_id"])
         helpdesk = request.query_params.get("helpdesk") or None
         found = await run_in_threadpool(
-            store.read,
+            self.store.read,
             lambda conn, account: audit_queries.ticket_history(
                 conn, account, ticket_id, helpdesk=helpdesk
             ),
         )
         history = queries.ticket_page(found)
         if history is None:
-            return page(request, "missing.html", status=404, ticket_id=ticket_id)
-        pending: list[queries.PendingSuggestion] = []
-        if config.review is not None:
+            return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
+        waiting: list[pending.PendingSuggestion] = []
+        if self.config.review is not None:
             latest = history.latest
             done = {r.field for r in found.reviews if r.decision_id == latest["id"]}
-            pending = [
+            waiting = [
                 s
-                for name in queries.REVIEW_FIELDS
-                if name not in done and (s := queries.pending_of(latest, name)) is not None
+                for name in pending.REVIEW_FIELDS
+                if name not in done and (s := pending.pending_of(latest, name)) is not None
             ]
-        notes, notes_error = await run_in_threadpool(_notes_of, config.notes, ticket_id)
-        return page(
+        notes, notes_error = await run_in_threadpool(_notes_of, self.config.notes, ticket_id)
+        return self.page(
             request,
             "ticket.html",
             notes=notes,
             notes_error=notes_error,
             message=request.query_params.get("done", "")[:300],
             h=history,
-            pending=pending,
-            choices=config.review.choices if config.review else {},
+            pending=waiting,
+            choices=self.config.review.choices if self.config.review else {},
         )
 
-    async def review_queue(request: Request) -> Response:
-        if config.review is None:
-            return page(request, "missing.html", status=404, ticket_id=None)
+    async def review_queue(self, request: Request) -> Response:
+        if self.config.review is None:
+            return self.page(request, "missing.html", status=404, ticket_id=None)
         message = request.query_params.get("done", "")[:300]
 
         def read(conn: sa.Connection, account: str) -> tuple[list[Any], list[Any]]:
             return (
-                queries.review_queue(conn, account=account),
-                queries.drafted_answers(conn, account=account),
+                pending.review_queue(conn, account=account),
+                pending.drafted_answers(conn, account=account),
             )
 
-        items, answers = await run_in_threadpool(store.read, read)
-        return page(
+        items, answers = await run_in_threadpool(self.store.read, read)
+        return self.page(
             request,
             "review.html",
             items=items,
             answers=answers,
-            choices=config.review.choices,
+            choices=self.config.review.choices,
             message=message,
         )
 
-    async def review_post(request: Request) -> Response:
-        desk = config.review
+    async def review_post(self, request: Request) -> Response:
+        desk = self.config.review
         if desk is None:
             return PlainTextResponse("the review queue is off", status_code=404)
-        who = identity_of(request)
+        who = self.identity_of(request)
         form = await _form(request)
         if form is None:
             return PlainTextResponse("the form is too large", status_code=413)
-        if not who.signed_in or not access.csrf_ok(who, form.get("csrf", [""])[0]):
+        if not who.signed_in or not self.access.csrf_ok(who, form.get("csrf", [""])[0]):
             return PlainTextResponse("refused: missing or wrong CSRF token", status_code=403)
         if not same_origin(request.headers, who):
             return PlainTextResponse("refused: the request comes from another origin", 403)
         requests = desk.requests_from(form)
         if not requests:
             return RedirectResponse(_root(request) + "/review?done=nothing+chosen", 303)
-        results = await run_in_threadpool(desk.apply_all, store.get(), requests, who.name)
+        results = await run_in_threadpool(desk.apply_all, self.store.get(), requests, who.name)
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
         target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + _quote(told)
         return RedirectResponse(target, status_code=303)
 
-    async def login(request: Request) -> Response:
+    async def login(self, request: Request) -> Response:
         if request.method == "GET":
-            return page(request, "login.html", error="", can_sign_in=access.can_sign_in)
+            return self.page(request, "login.html", error="", can_sign_in=self.access.can_sign_in)
         form = await _form(request)
         given = (form or {}).get("token", [""])[0]
-        if not access.token_matches(given):
-            return page(
+        if not self.access.token_matches(given):
+            return self.page(
                 request,
                 "login.html",
                 status=401,
                 error="That token is not the dashboard's.",
-                can_sign_in=access.can_sign_in,
+                can_sign_in=self.access.can_sign_in,
             )
         response = RedirectResponse(_root(request) + "/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            access.new_session(),
+            self.access.new_session(),
             max_age=SESSION_SECONDS,
             httponly=True,
             samesite="strict",
@@ -350,43 +357,47 @@ def build_app(config: DashboardConfig) -> Starlette:
         )
         return response
 
-    async def logout(request: Request) -> Response:
+    async def logout(self, request: Request) -> Response:
         form = await _form(request)
-        who = identity_of(request)
-        if not access.csrf_ok(who, (form or {}).get("csrf", [""])[0]):
+        who = self.identity_of(request)
+        if not self.access.csrf_ok(who, (form or {}).get("csrf", [""])[0]):
             return PlainTextResponse("refused: missing or wrong CSRF token", status_code=403)
         response = RedirectResponse(_root(request) + "/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(self, request: Request) -> Response:
         return PlainTextResponse("ok")
 
+
+def build_app(config: DashboardConfig) -> Starlette:
+    """The dashboard's ASGI app over the store ``config.open_engine`` opens (on first use)."""
+    pages = _Pages(config)
     routes = [
-        Route("/", overview),
-        Route("/tickets", ticket_list),
-        Route("/tickets/{ticket_id:int}", ticket_page),
-        Route("/review", review_queue, methods=["GET"]),
-        Route("/review", review_post, methods=["POST"]),
-        Route("/login", login, methods=["GET", "POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        Route("/healthz", healthz),
+        Route("/", pages.overview),
+        Route("/tickets", pages.ticket_list),
+        Route("/tickets/{ticket_id:int}", pages.ticket_page),
+        Route("/review", pages.review_queue, methods=["GET"]),
+        Route("/review", pages.review_post, methods=["POST"]),
+        Route("/login", pages.login, methods=["GET", "POST"]),
+        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/healthz", pages.healthz),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield  # nothing before listening: the store opens on the first request
-        store.close()
+        pages.store.close()
 
     async def unavailable(request: Request, exc: Exception) -> Response:
         # The store out of reach (its error names it, never its password): say so, no trace.
-        return page(request, "unavailable.html", status=503, reason=str(exc))
+        return pages.page(request, "unavailable.html", status=503, reason=str(exc))
 
     app = Starlette(
         routes=routes, lifespan=lifespan, exception_handlers={TicketBotError: unavailable}
     )
-    app.add_middleware(Guard, access=access)
+    app.add_middleware(Guard, access=pages.access)
     return app
 
 

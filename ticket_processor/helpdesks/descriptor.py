@@ -25,6 +25,8 @@ from ..models import Helpdesk
 from ..resilience.bounds import HELPDESK_MAX_BYTES
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier
+from .capabilities import IncidentLinking
+from .deliveries import WebhookReceiver
 from .samples import SeedOutcome, SeedTicket
 from .webhook_setup import WebhookSetup
 from .write_budget import HelpdeskWriteBudget
@@ -95,6 +97,18 @@ class HelpdeskKind:
     ``reply_stamps`` whether its reply discovery reads the stamps of ticketbot's own writes
     that the reply book keeps (Freshdesk reads the conversation of a ticket changed since;
     Zendesk's event export names each comment's author and needs none).
+
+    The optional capabilities (``capabilities.py``); a kind without one says so by leaving it
+    empty, and what needs it is skipped with one log line:
+    ``receiver`` the ``module:attribute`` of its ``WebhookReceiver`` (``deliveries.py``): how
+    ``serve`` believes its webhook calls at ``/webhooks/<name>``; empty: no webhooks;
+    ``gather_between`` the seconds ``serve`` waits after a delivery for more before it reads
+    and triages them together (Freshdesk reads tickets one by one, so a burst read in one list
+    request saves its rate limit; 0: triage at once);
+    ``linking`` how it links the reports of one incident (``IncidentLinking``), or None when it
+    cannot: the incidents pass is skipped;
+    ``answers`` whether its adapter can post a public answer and set a ticket's status
+    (``answers/deliver.AnswerDesk``); without, a run with answers on answers nothing and says so.
     """
 
     name: str
@@ -109,6 +123,13 @@ class HelpdeskKind:
     plans: tuple[str, ...] = field(default=())
     webhooks: str = ""
     reply_stamps: bool = True
+    receiver: str = ""
+    gather_between: float = 0.0
+    linking: IncidentLinking | None = None
+    answers: bool = True
+
+    def webhook_receiver(self) -> WebhookReceiver | None:
+        return cast(WebhookReceiver, _load(self.receiver)) if self.receiver else None
 
     def webhook_setup(self) -> WebhookSetup:
         return cast(WebhookSetup, _load(self.webhooks))

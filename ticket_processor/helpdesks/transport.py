@@ -28,31 +28,26 @@ or a timeout before the whole answer, any 5xx (a gateway's 502/504 comes after t
 may have stored the write; a 503 cannot be told apart from one), and a success status whose
 body is not JSON (a proxy's HTML page). A 429 and the other 4xx say the write was refused.
 
-What differs per helpdesk is a ``Wire``: its name and settings for messages, its status table
-and error-body reader, its rate-limit and request-id header names, and the shape of a
-successful answer; plus its auth and base URL. ``helpdesks/zendesk/wire.py`` and
-``helpdesks/freshdesk/wire.py`` fill one each.
+What differs per helpdesk is a ``Wire`` (``wire.py``, with how an answer is read): its name
+and settings for messages, its status table and error-body reader, its rate-limit and
+request-id header names, and the shape of a successful answer; plus its auth and base URL.
+``helpdesks/zendesk/wire.py`` and ``helpdesks/freshdesk/wire.py`` fill one each.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 import requests.auth
 from urllib3.exceptions import (
     DecodeError,
-    MaxRetryError,
-    NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
 )
@@ -61,7 +56,6 @@ from ..common.scrub import Scrubber, display_url, url_credentials
 from ..errors import (
     AnswerTooLarge,
     DeadlinePassed,
-    HelpdeskConnectionError,
     HelpdeskError,
     HelpdeskRateLimited,
     HelpdeskServerError,
@@ -75,11 +69,20 @@ from ..resilience.bounds import (
     read_within,
     redirect_host,
     send_within,
-    size_text,
 )
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
+from .failures import Said, TryWindow, try_failed
+from .wire import (
+    SANDBOX_HEADER,
+    HelpdeskResponse,
+    Wire,
+    decode_json,
+    int_header,
+    json_body,
+    retry_after_seconds,
+)
 from .write_budget import HelpdeskWriteBudget, is_write
 
 log = logging.getLogger(__name__)
@@ -87,61 +90,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 USER_AGENT = "ticketbot (+https://github.com/ticketbot)"
-# A helpdesk whose wire documents no write limit: its announced request limit, else this.
-WRITES_UNKNOWN = 50
-# ticketbot's own sandboxes say so; ``seed`` writes samples only there without --yes.
-SANDBOX_HEADER = "X-Ticketbot-Sandbox"
-
-
-class HelpdeskResponse(NamedTuple):
-    """A successful answer: the JSON body (a dict, a list, or None when empty) and headers."""
-
-    body: Any
-    headers: Mapping[str, str]
-    status_code: int = 200
-
-    @property
-    def sandbox(self) -> str | None:
-        """``zendesk`` / ``freshdesk`` when a ticketbot sandbox answered, else None."""
-        return self.headers.get(SANDBOX_HEADER)
-
-
-@dataclass(frozen=True)
-class StatusRule:
-    """What one status becomes: the error class and its message.
-
-    ``message`` is a ``str.format`` template with ``{where}`` (``GET /api/v2/...``),
-    ``{status}`` and ``{detail}`` (the error body in one line, credentials masked).
-    """
-
-    error: type[HelpdeskError]
-    message: str
-
-
-# Status -> rule for the statuses a helpdesk words its own way. 429 (rate limit, its
-# ``Retry-After`` handed to the throttle), 5xx and any other status are the same everywhere
-# and handled by the transport.
-StatusTable = Mapping[int, StatusRule]
-
-
-@dataclass(frozen=True)
-class Wire(Generic[T]):
-    """What one helpdesk's HTTP looks like, beyond auth and base URL; ``T``: a good answer."""
-
-    name: str  # in messages: "Zendesk"
-    url_settings: str  # where the address is configured: "ZENDESK_URL / ZENDESK_SUBDOMAIN"
-    statuses: StatusTable
-    describe: Callable[[Any], str]  # an error body in one line (masked by the transport)
-    details: Callable[[Any], dict[str, object] | None]  # a refused record's field reasons
-    shape: Callable[[HelpdeskResponse, str], T]  # a good answer as the adapter reads it
-    rate_limit_headers: tuple[str, str]  # (limit, remaining) per window
-    request_id_headers: tuple[str, ...] = ("X-Request-Id",)
-    # The account's write requests a minute, as documented, from the request limit its answers
-    # announce (None before the first): what the shared write budget keeps every process to.
-    write_limit: Callable[[int | None], int] = lambda announced: announced or WRITES_UNKNOWN
-
-    def request_id(self, headers: Mapping[str, str]) -> str | None:
-        return next((headers[h] for h in self.request_id_headers if headers.get(h)), None)
 
 
 @dataclass
@@ -149,64 +97,6 @@ class _Deferred:
     """An error the retrier must not retry, carried out of ``Retrier.call`` as a value."""
 
     error: HelpdeskError
-
-
-def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
-    """``Retry-After`` as seconds: helpdesks send an integer, HTTP also allows a date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - now())
-
-
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    try:
-        return int(float(headers[name]))  # a decimal such as "50.0" still paces
-    except (KeyError, ValueError):
-        return None
-
-
-def _reached_server(exc: requests.RequestException) -> bool:
-    """False when the request certainly never left (refused, DNS, connect timeout)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return not isinstance(reason, NewConnectionError)
-
-
-def decode_json(response: requests.Response) -> Any:
-    """A JSON answer's body, decoded as ``Response.json()`` does but holding the answer once:
-    its bytes are let go as soon as they are text (a 1,000-ticket export page is megabytes,
-    and was held as bytes, as text and decoded at once). ``ValueError`` when it is not JSON."""
-    content = response.content
-    declared = (response.encoding or "utf-8").lower().replace("_", "-")
-    if declared not in ("utf-8", "utf8") or content[:3] == codecs.BOM_UTF8:
-        return response.json()  # another charset, or a BOM: requests' own reading
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return response.json()  # UTF-16 or -32: requests guesses which
-    del content
-    response._content = None
-    return json.loads(text)
-
-
-def _json_body(response: requests.Response) -> Any:
-    """An error answer's JSON body, or ``{}`` when it has none (a proxy's HTML page)."""
-    try:
-        return response.json() if response.content else {}
-    except ValueError:
-        return {}
 
 
 class HelpdeskTransport(Generic[T]):
@@ -270,6 +160,7 @@ class HelpdeskTransport(Generic[T]):
             (*secrets, *url_credentials(base_url)), identities=tuple(i for i in identities if i)
         )
         self._shown_url = display_url(base_url)
+        self._said = Said(wire.name, self._shown_url, wire.url_settings, self._out_of_time)
         # Stateless API client: session cookies would only tie requests from many threads to
         # one browser-style session.
         self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
@@ -356,10 +247,28 @@ class HelpdeskTransport(Generic[T]):
         if self.write_budget is not None and is_write(method):
             self.write_budget.take_write(self.write_limit, self._announced)
         self.throttle.wait()
-        name = self.wire.name
         # The query stays out of messages and logs: it carries cursors and search text.
         where = f"{method} {path.split('?', 1)[0]}"
         started = time.monotonic()
+        window = self._window(where)
+        try:
+            response = self._exchange(method, path, params, json, started, window)
+        except (
+            DecodeError,
+            AnswerTooLarge,
+            DeadlinePassed,
+            requests.RequestException,
+            ProtocolError,
+            ReadTimeoutError,
+        ) as exc:
+            error = try_failed(exc, where, window, replay_safe, self._said)
+            # Not chained to the cap's own error: the message says all of it.
+            raise error from (None if isinstance(exc, AnswerTooLarge) else exc)
+        return self._answer(response, where, started, replay_safe)
+
+    def _window(self, where: str) -> TryWindow:
+        """This request's (connect, read) timeouts and whole-request bound, the run's time
+        left included; ``RunOutOfTime`` when none is left."""
         connect, read = self.timeout
         total = self.deadline if self.deadline is not None else connect + read
         run_left = self.run_deadline.left() if self.run_deadline is not None else None
@@ -370,81 +279,54 @@ class HelpdeskTransport(Generic[T]):
                 raise self.run_deadline.out_of_time(where)
             total = min(total, run_left)
             connect = min(connect, total)
+        return TryWindow(connect, read, total, cut)
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        started: float,
+        window: TryWindow,
+    ) -> requests.Response:
+        """One try: the request sent and its whole answer read, within ``window``."""
+        response = send_within(
+            lambda: self.session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                timeout=(window.connect, min(window.read, window.total)),
+                stream=True,
+                allow_redirects=False,
+            ),
+            started + window.total,
+        )
         try:
-            response = send_within(
-                lambda: self.session.request(
-                    method,
-                    self.base_url + path,
-                    params=params,
-                    json=json,
-                    timeout=(connect, min(read, total)),
-                    stream=True,
-                    allow_redirects=False,
-                ),
-                started + total,
+            # What .json() and .content read from now on; consumed, so closing the
+            # response hands the connection back to the pool instead of dropping it.
+            response._content = read_within(
+                response, started + window.total, window.read, cap=self.max_bytes
             )
-            try:
-                # What .json() and .content read from now on; consumed, so closing the
-                # response hands the connection back to the pool instead of dropping it.
-                response._content = read_within(response, started + total, read, cap=self.max_bytes)
-                response._content_consumed = True  # type: ignore[attr-defined]
-            finally:
-                response.close()
-        except DecodeError as exc:
-            # Read below requests (read_within), so urllib3's own error: a corrupt gzip body.
-            raise HelpdeskServerError(
-                f"{name} answered {where} with a compressed body that does not decode"
-            ) from exc
-        except AnswerTooLarge as exc:
-            # Not retried: the same request brings the same answer back.
-            raise HelpdeskError(
-                f"{name}'s answer to {where} is larger than {size_text(exc.cap)} "
-                "(counted decompressed); reading stopped: TICKETBOT_HELPDESK_MAX_BYTES "
-                "raises the cap"
-            ) from None
-        except DeadlinePassed as exc:
-            if cut:
-                raise self._out_of_time(where, replay_safe) from exc
-            if not replay_safe:
-                raise WriteOutcomeUnknown(
-                    f"{name} gave no complete answer to {where} within {total:g} s; "
-                    "the change may or may not have been applied"
-                ) from exc
-            raise HelpdeskConnectionError(
-                f"{name} gave no complete answer to {where} within {total:g} s"
-            ) from exc
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            ProtocolError,
-            ReadTimeoutError,
-        ) as exc:
-            kind = type(exc).__name__
-            if cut and isinstance(exc, requests.Timeout | ReadTimeoutError):
-                raise self._out_of_time(where, replay_safe) from exc
-            if isinstance(exc, requests.RequestException) and not _reached_server(exc):
-                raise HelpdeskConnectionError(
-                    f"could not reach {name} at {self._shown_url} for {where} ({kind}): "
-                    f"check {self.wire.url_settings} and the network"
-                ) from exc
-            if not replay_safe:
-                raise WriteOutcomeUnknown(
-                    f"connection to {name} lost after sending {where} ({kind}); "
-                    "the change may or may not have been applied"
-                ) from exc
-            raise HelpdeskConnectionError(
-                f"connection to {name} at {self._shown_url} broke during {where} ({kind})"
-            ) from exc
-        except requests.RequestException as exc:
-            raise HelpdeskError(f"request {where} failed ({type(exc).__name__})") from exc
+            response._content_consumed = True  # type: ignore[attr-defined]
+        finally:
+            response.close()
+        return response
+
+    def _answer(
+        self, response: requests.Response, where: str, started: float, replay_safe: bool
+    ) -> T:
+        """A whole answer: its rate-limit headers observed, an error status or a redirect
+        raised, the body decoded and shaped as the helpdesk's."""
+        name = self.wire.name
         headers = response.headers
         self.sandbox_kind = headers.get(SANDBOX_HEADER)
         limit, remaining = self.wire.rate_limit_headers
-        announced = _int_header(headers, limit)
+        announced = int_header(headers, limit)
         if announced is not None and announced > 0:
             self._announced = announced
-        self.throttle.observe(announced, _int_header(headers, remaining))
+        self.throttle.observe(announced, int_header(headers, remaining))
         log.debug(
             "%s %s -> %s in %.3fs",
             name.lower(),
@@ -505,7 +387,7 @@ class HelpdeskTransport(Generic[T]):
         status = response.status_code
         name = self.wire.name
         rid = self.wire.request_id(response.headers)
-        body = _json_body(response)
+        body = json_body(response)
         detail = self.detail(body)
         rule = self.wire.statuses.get(status)
         if rule is not None:

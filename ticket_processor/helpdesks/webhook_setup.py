@@ -41,7 +41,11 @@ class SetupReport:
 
 
 class WebhookSetup(Protocol):
-    """A kind's webhook set-up for ``serve``."""
+    """A kind's webhook set-up for ``serve``; ``chooses_secret``: the helpdesk chooses the
+    secret it signs with (Zendesk's signing secret, which ``apply`` can reveal), rather than
+    sending the one the admin chose (``TICKETBOT_SERVE_SECRET`` itself)."""
+
+    chooses_secret: bool
 
     def instructions(self, endpoint: str, *, secret_set: bool) -> str:
         """What to create on the helpdesk, for a ``serve`` reached at ``endpoint``."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..helpdesks.registry import incident_linking
+
 
 def incident_marker(group: int | None) -> str:
     return f"[ticketbot incident #{group}]" if group is not None else "[ticketbot incident]"
@@ -20,7 +22,8 @@ def duplicate_marker(earlier: int) -> str:
 def member_note(
     *, title: str, group: int | None, reports: int, first_seen: str, url: str | None, kind: str
 ) -> str:
-    what = "problem ticket" if kind == "zendesk" else "tracker ticket"
+    linking = incident_linking(kind)
+    what = linking.group_noun if linking is not None else "incident ticket"
     link = f" ({url})" if url else ""
     where = f"{what} #{group}{link}" if group is not None else f"a new {what}"
     return (

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..helpdesks.registry import incident_linking
 from .grouping import Findings, Reading, Repeat
 from .policy import IncidentPolicy
 from .window import Window
@@ -114,6 +115,14 @@ class LinkPlan:
     kept: list[tuple[int, str]] = field(default_factory=list)  # (ticket, why left alone)
 
 
+def typed_links(kind: str) -> bool:
+    """Whether the kind called ``kind`` links a report by the ticket's own type (an incident of
+    a problem ticket, the earliest report promoted to the problem: ``IncidentLinking``), not by
+    an association with a group ticket opened for it."""
+    linking = incident_linking(kind)
+    return linking is not None and linking.problem_type
+
+
 def _done(facts: Mapping[str, Any] | None) -> bool:
     return facts is None or facts.get("status") in DONE_STATUSES
 
@@ -131,8 +140,10 @@ def plan_links(
     opened: frozenset[int] = frozenset(),
 ) -> LinkPlan:
     """``known``: key -> book.Incident (title, members, requesters, first_seen, subjects);
-    ``opened``: the tracker tickets ticketbot opened (a report linked to one is ours)."""
+    ``opened``: the tracker tickets ticketbot opened (a report linked to one is ours); ``kind``
+    the helpdesk's, whose ``IncidentLinking`` says whether a report becomes the problem."""
     plan = LinkPlan()
+    promotes = typed_links(kind)
 
     def eligible(ticket_id: int, group: int | None) -> bool:
         found = facts.get(ticket_id)
@@ -151,14 +162,14 @@ def plan_links(
     for burst in findings.bursts:
         rows = sorted(burst.rows, key=lambda r: (int(window.created[r]), int(window.ids[r])))
         ids = [int(window.ids[r]) for r in rows]
-        adopted = _ours(ids, facts, policy, kind, opened)
+        adopted = _ours(ids, facts, policy, promotes, opened)
         chosen = [t for t in ids if eligible(t, adopted)]
         done = [t for t in ids if _done_by_us(facts.get(t), policy)]
         if not chosen or len(chosen) + len(done) < policy.min_reports:
             continue
         members = [t for t in ids if t in chosen or t in done]
         title = next((sightings[t].subject for t in members if t in sightings), f"#{members[0]}")
-        key = adopted if adopted is not None else (chosen[0] if kind == "zendesk" else None)
+        key = adopted if adopted is not None else (chosen[0] if promotes else None)
         incident = PlannedIncident(
             key=key,
             known=adopted is not None,
@@ -175,7 +186,7 @@ def plan_links(
         index = len(plan.incidents)
         plan.incidents.append(incident)
         for ticket_id in chosen:
-            if kind == "zendesk" and adopted is None and ticket_id == key:
+            if promotes and adopted is None and ticket_id == key:
                 plan.writes.append(LinkWrite("problem", ticket_id, index))
             else:
                 plan.writes.append(_member(ticket_id, index, incident.routing, facts))
@@ -207,6 +218,19 @@ def plan_links(
         )
         routing = plan.incidents[-1].routing
         plan.writes.extend(_member(t, index, routing, facts) for t in chosen)
+    _plan_repeats(plan, window, repeats, facts, policy)
+    return plan
+
+
+def _plan_repeats(
+    plan: LinkPlan,
+    window: Window,
+    repeats: Sequence[Repeat],
+    facts: Mapping[int, Mapping[str, Any]],
+    policy: IncidentPolicy,
+) -> None:
+    """A flag (or, with auto-merge at ``merge_at``, a merge) for each repeat still open and
+    not flagged or merged yet."""
     for repeat in repeats:
         ticket_id, earlier = int(window.ids[repeat.row]), int(window.ids[repeat.earlier])
         found, before = facts.get(ticket_id), facts.get(earlier)
@@ -224,7 +248,6 @@ def plan_links(
                 similarity=repeat.similarity,
             )
         )
-    return plan
 
 
 def _routing(
@@ -273,7 +296,7 @@ def _ours(
     ids: Sequence[int],
     facts: Mapping[int, Mapping[str, Any]],
     policy: IncidentPolicy,
-    kind: str,
+    promotes: bool,
     opened: frozenset[int],
 ) -> int | None:
     """The group an earlier, interrupted run already linked some of these reports to."""
@@ -282,7 +305,7 @@ def _ours(
         if found.get("group") in opened:
             return int(found["group"])
         tags = found.get("tags") or []
-        if kind == "zendesk" and policy.problem_tag in tags and found.get("type") == "problem":
+        if promotes and policy.problem_tag in tags and found.get("type") == "problem":
             return ticket_id
         if policy.incident_tag in tags and found.get("group") is not None:
             return int(found["group"])

@@ -30,13 +30,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from ..common.atomic import SetAside, open_state_file, prepare_directory, set_aside
 from ..errors import IndexUnavailable, StateFileRefused
 from ..models import Article
 from .text import article_text
 
 INDEX_FILE = "kb.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
 
@@ -56,6 +59,12 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
     title, body, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE articles_vocab USING fts5vocab(articles_fts, 'row');
+CREATE TABLE passages (
+    rowid INTEGER PRIMARY KEY,
+    article_row INTEGER NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX passages_article ON passages (article_row);
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 _SEARCH_SQL = (
@@ -196,6 +205,8 @@ class ArticleIndex:
         # Document frequency of every term, read once after each change: a lookup needs the
         # IDF of its terms, and fts5vocab answers an IN (...) with a scan of the whole index.
         self._df: tuple[int, dict[str, int]] | None = None
+        # Every passage vector (unit length) and its article's row, read once after a change.
+        self._vectors: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None = None
 
     @property
     def available(self) -> bool:
@@ -258,7 +269,8 @@ class ArticleIndex:
             rows = self._conn().execute("SELECT article_id, locale, updated_at FROM articles")
             return {(int(r[0]), str(r[1])): str(r[2]) for r in rows}
 
-    def upsert(self, article: Article) -> None:
+    def upsert(self, article: Article) -> int:
+        """Index ``article`` (replacing its earlier version and that version's vectors); its row."""
         self.delete(article.id, article.locale)
         with self._lock:
             self._df = None
@@ -279,6 +291,7 @@ class ArticleIndex:
                 "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                 (cursor.lastrowid, article.title, article_text(article.body)),
             )
+            return int(cursor.lastrowid or 0)
 
     def delete(self, article_id: int, locale: str | None = None) -> int:
         """Remove an article (one locale, or all of them); how many rows went."""
@@ -297,7 +310,76 @@ class ArticleIndex:
             for (rowid,) in rows:
                 db.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
                 db.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))
+                db.execute("DELETE FROM passages WHERE article_row = ?", (rowid,))
+            if rows:
+                self._vectors = None
             return len(rows)
+
+    # -- passage vectors (the sync writes them with the encoder it is handed) ------------
+
+    def rows_without_vectors(self) -> list[int]:
+        """Rows of the articles no passage vector was stored for (changed, or never encoded)."""
+        with self._lock:
+            found = self._conn().execute(
+                "SELECT rowid FROM articles WHERE rowid NOT IN (SELECT article_row FROM passages)"
+            )
+            return [int(r[0]) for r in found]
+
+    def set_vectors(self, article_row: int, vectors: npt.NDArray[np.float32]) -> None:
+        """Store one article's passage vectors (float32 bytes: data, never pickle)."""
+        with self._lock:
+            self._vectors = None
+            db = self._conn()
+            db.execute("DELETE FROM passages WHERE article_row = ?", (article_row,))
+            db.executemany(
+                "INSERT INTO passages (article_row, vector) VALUES (?, ?)",
+                [(article_row, np.asarray(v, np.float32).tobytes()) for v in vectors],
+            )
+
+    def vectors(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Every stored passage: its article's row, and its vector scaled to unit length."""
+        with self._lock:
+            if self._vectors is None:
+                rows = self._conn().execute("SELECT article_row, vector FROM passages").fetchall()
+                owners = np.array([int(r[0]) for r in rows], np.int64)
+                if rows:
+                    matrix = np.vstack([np.frombuffer(r[1], np.float32) for r in rows])
+                    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+                    matrix = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+                else:
+                    matrix = np.zeros((0, 0), np.float32)
+                self._vectors = (owners, matrix)
+            return self._vectors
+
+    def hits(self, rowids: Sequence[int]) -> dict[int, Hit]:
+        """The rows ``rowids`` as hits of score 0 (a candidate only the vectors found)."""
+        if not rowids:
+            return {}
+        with self._lock:
+            db = self._conn()
+            rows = [
+                db.execute(
+                    "SELECT rowid, article_id, title, url, locale, visibility FROM articles "
+                    "WHERE rowid = ?",
+                    (rowid,),
+                ).fetchone()
+                for rowid in rowids
+            ]
+            rows = [r for r in rows if r is not None]
+        return {
+            int(r[0]): Hit(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), 0.0)
+            for r in rows
+        }
+
+    def title_and_body(self, rowid: int) -> tuple[str, str]:
+        """Title and plain-text body of row ``rowid`` (empty strings when it is not there)."""
+        with self._lock:
+            row = (
+                self._conn()
+                .execute("SELECT title, body FROM articles_fts WHERE rowid = ?", (rowid,))
+                .fetchone()
+            )
+        return ("", "") if row is None else (str(row[0]), str(row[1]))
 
     # -- reading (lookups) ---------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..common.atomic import SetAside, set_aside
 from ..common.scrub import display_url
 from ..models import Helpdesk
+from .dense import Embed, encode_missing
 from .index import ArticleIndex
 
 # Zendesk's incremental export says what changed, not what was archived: everything is listed
@@ -56,9 +57,14 @@ class SyncReport:
 
 
 def sync(
-    helpdesk: Helpdesk, index: ArticleIndex, *, clock: Callable[[], float] = time.time
+    helpdesk: Helpdesk,
+    index: ArticleIndex,
+    *,
+    clock: Callable[[], float] = time.time,
+    embed: Embed | None = None,
 ) -> SyncReport:
-    """One sync; raises what the helpdesk raises (the index is then unchanged)."""
+    """One sync; raises what the helpdesk raises (the index is then unchanged). With ``embed``,
+    the articles indexed (and any still without vectors) get their passages' vectors."""
     origin = display_url(helpdesk.base_url)  # never the user:password of a URL setting
     if index.meta("helpdesk") != origin:
         index.set_meta("since", None)  # an index of another help centre is rebuilt in full
@@ -91,11 +97,17 @@ def sync(
         next_since = listing.next_since if listing.next_since is not None else since
         index.set_meta("since", None if next_since is None else str(next_since))
         index.set_meta("synced_at", repr(clock()))
+        if embed is not None:
+            encode_missing(index, embed)
     return SyncReport(listed, indexed, removed, listing.complete, index.count(), unchanged)
 
 
 def rebuild(
-    helpdesk: Helpdesk, path: Path, *, clock: Callable[[], float] = time.time
+    helpdesk: Helpdesk,
+    path: Path,
+    *,
+    clock: Callable[[], float] = time.time,
+    embed: Embed | None = None,
 ) -> tuple[SyncReport, SetAside | None]:
     """A new index at ``path`` from a full listing, swapped in whole (and a directory that stood
     in its way, set aside); raises what the helpdesk raises, leaving the old file as it was."""
@@ -103,7 +115,7 @@ def rebuild(
     try:
         index = ArticleIndex(fresh)
         try:
-            report = sync(helpdesk, index, clock=clock)
+            report = sync(helpdesk, index, clock=clock, embed=embed)
         finally:
             index.close()
         aside = None

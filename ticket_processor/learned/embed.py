@@ -116,3 +116,9 @@ def memo_hits(texts: list[str]) -> int:
     """How many of ``texts`` have a vector in the memo (the benchmark's reuse figure)."""
     with _memo_lock:
         return sum(1 for t in texts if _key(t) in _memo)
+
+
+def embed_texts(texts: list[str]) -> npt.NDArray[np.float32]:
+    """The process's encoder as a plain callable: what the help-centre index is handed (kb may
+    not import this layer)."""
+    return Encoder().encode(texts)

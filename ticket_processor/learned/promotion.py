@@ -87,6 +87,22 @@ def held_out_scores(
     }
 
 
+def losses(new: LearnedModel, current: LearnedModel) -> list[str]:
+    """What ``new`` cannot name that ``current`` can: whole fields (a file without urgency or
+    sentiment labels), and the classes of a field (categories the file has no rows of). A run
+    on such a model never sets them: a model trained on 6 of 9 categories never routes the
+    other 3."""
+    lost: list[str] = []
+    for name, field in current.fields.items():
+        if name not in new.fields:
+            lost.append(f"the field {name}")
+            continue
+        missing = [c for c in field.classes if c not in set(new.fields[name].classes)]
+        if missing:
+            lost.append(f"{name} {', '.join(map(str, missing))}")
+    return lost
+
+
 @dataclass(frozen=True)
 class Verdict:
     promote: bool
@@ -111,6 +127,15 @@ def gate(candidate: dict[str, float], current: dict[str, float] | None) -> Verdi
         return Verdict(False, "better on no field", candidate, current)
     text = ", ".join(f"{n} {candidate[n]:.3f} > {current[n]:.3f}" for n in better)
     return Verdict(True, f"better on {text}, worse on none", candidate, current)
+
+
+def keep_previous(target: Path) -> None:
+    """Before a model is written at ``target``: the one there becomes ``<model>.previous.zip``
+    (what ``learn --rollback`` puts back), with its promotion record."""
+    if target.exists():
+        os.replace(target, previous_path(target))
+        if record_path(target).exists():
+            os.replace(record_path(target), record_path(previous_path(target)))
 
 
 def install(
@@ -148,12 +173,12 @@ def rollback(target: Path) -> str:
     is deleted: the model a rollback replaces is always kept at ``<model>.previous.zip``."""
     previous = previous_path(target)
     record = record_path(target)
-    if not previous.exists() and record.exists() and target.exists():
-        # The promoted model replaced none there (the bundled one was in use): set it aside,
-        # never delete it. A plain ``learn`` may have written over the promoted model since,
-        # and this file is then the only copy of that one.
+    if not previous.exists() and target.exists():
+        # The model written there replaced none (the bundled one was in use): set it aside,
+        # never delete it, and the bundled model is in use again.
         os.replace(target, previous)
-        os.replace(record, record_path(previous))  # its scores go with it
+        if record.exists():
+            os.replace(record, record_path(previous))  # its scores go with it
         return (
             f"rolled back: {target} moved to {previous.name}; the model in use before it is "
             "again ('ticketbot learn --rollback' once more puts it back)"

@@ -12,11 +12,16 @@ one atomic step whatever the number of processes:
 - at most ``burst`` calls in any second (a tenth of a minute's calls, at least 2), since
   providers often enforce the minute's limit per second: a full minute's budget is never spent
   in one burst, yet one process alone can use all of it;
-- a 429 seen by any process holds every process for its ``Retry-After``; an answer's
-  ``x-ratelimit-limit-requests`` below ``rpm`` lowers the budget for everyone for ten minutes.
+- a 429 seen by any process holds every process for its ``Retry-After``, at most 15 minutes
+  (``MAX_HOLD_S``); an answer's ``x-ratelimit-limit-requests`` below ``rpm`` lowers the budget
+  for everyone for ten minutes.
 
-A call that does not fit waits (the wait is not a failure, and the ticket keeps its LLM); only
-the run's ``--max-runtime`` ends the wait (``RunOutOfTime``). When Redis cannot be reached the
+A call that does not fit the window waits (the wait is not a failure, and the ticket keeps its
+LLM); only the run's ``--max-runtime`` ends the wait (``RunOutOfTime``). A hold longer than
+``HOLD_WAIT_S`` is not waited out: the call raises ``LLMRateLimited`` at once, so the ticket goes
+to the local engines (the learned model, the rules) and is noted as a fallback, and the process
+says so once (a warning: on stderr, and in the run's log). A run therefore always ends by
+itself, with or without ``--max-runtime``. When Redis cannot be reached the
 process paces itself at a conservative share of the budget (``OFFLINE_SHARE``) in a local
 window, says so once, and tries Redis again after ``RETRY_REDIS_S``: it never hangs on Redis.
 
@@ -29,11 +34,13 @@ the budget's settings.
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, LLMRateLimited
 from ..resilience.deadline import RunDeadline
 from ..resilience.shared_window import (
     LOWERED_FOR_S,
@@ -46,6 +53,7 @@ from ..resilience.shared_window import (
 from .pacer import parse_rate_limits
 
 __all__ = [
+    "HOLD_WAIT_S",
     "LOWERED_FOR_S",
     "OFFLINE_SHARE",
     "REDIS_TIMEOUT_S",
@@ -54,6 +62,14 @@ __all__ = [
     "SharedBudget",
     "default_key",
 ]
+
+
+log = logging.getLogger(__name__)
+
+# A shared hold (another process's 429) with more than this left is not waited out: the
+# retry policy waits out a Retry-After of up to a minute itself, so a wait this long is
+# still one a call would have made alone; anything longer and the local engines answer now.
+HOLD_WAIT_S = 30.0
 
 
 def default_key(api_key: str | None, base_url: str | None) -> str:
@@ -93,7 +109,9 @@ class SharedBudget(SharedWindow):
             setting="TICKETBOT_LLM_BUDGET",
             name="LLM budget",
             what="an LLM call",
+            wait_out_holds=HOLD_WAIT_S,
         )
+        self._told_held = threading.Event()
 
     @property
     def rpm(self) -> int:
@@ -102,6 +120,23 @@ class SharedBudget(SharedWindow):
     @property
     def tpm(self) -> int:
         return self.tokens_limit
+
+    def held(self, seconds: float) -> None:
+        """Another process's 429 holds the key longer than ``HOLD_WAIT_S``: not worth a wait.
+        Said once per process, then every call raises at once until the hold ends."""
+        if not self._told_held.is_set():
+            self._told_held.set()
+            log.warning(
+                "the LLM is held for %.0f s by a rate limit (429) on the shared %s (%s): "
+                "tickets go to the local engines (learned model, rules) until then",
+                seconds,
+                self.name,
+                self.setting,
+            )
+        raise LLMRateLimited(
+            f"the shared {self.name} holds every call for {seconds:.0f} s after a 429",
+            retry_after=seconds,
+        )
 
     def observe(self, headers: Mapping[str, str] | None, *, retry_after: float | None) -> None:
         """What an answer said: a 429's ``Retry-After`` holds everyone; a lower announced

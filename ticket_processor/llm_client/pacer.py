@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ..resilience.retry_after import bounded_hold
 from ..resilience.stopping import StopFlag
 
 Bound = Literal["llm_rate", "llm_latency", "helpdesk_writes"]
@@ -46,19 +47,20 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
 
 def parse_duration(text: str | None) -> float | None:
-    """``"1s"``, ``"6m0s"``, ``"12ms"``, ``"1h2m3.5s"`` or plain seconds -> seconds."""
+    """``"1s"``, ``"6m0s"``, ``"12ms"``, ``"1h2m3.5s"`` or plain seconds -> seconds, at most
+    ``MAX_HOLD_S``: an absurd reset (``inf``, ``1e12``) never holds the calls longer."""
     if not text:
         return None
     text = text.strip().lower()
     try:
-        return max(0.0, float(text))
+        return bounded_hold(float(text))
     except ValueError:
         pass
     parts = _DURATION.findall(text)
     if not parts or "".join(a + b for a, b in parts) != text.replace(" ", ""):
         return None
     scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(amount) * scale[unit] for amount, unit in parts)
+    return bounded_hold(sum(float(amount) * scale[unit] for amount, unit in parts))
 
 
 def _int(headers: Mapping[str, str], name: str) -> int | None:

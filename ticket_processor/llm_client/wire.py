@@ -26,6 +26,7 @@ from ..errors import (
     LLMServerError,
     ModeRejected,
 )
+from ..resilience.retry_after import bounded_hold
 from .http import AnswerRefused
 
 _MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
@@ -77,21 +78,27 @@ def answer_of(response: object, model: str) -> Answer:
 
 
 def retry_after_seconds(headers: httpx2.Headers) -> float | None:
-    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), held to
+    ``MAX_HOLD_S``: a huge, negative or unreadable value never holds a run (or, through the
+    shared budget, every installation) for longer."""
     milliseconds = headers.get("retry-after-ms")
     if milliseconds:
         try:
-            return max(0.0, float(milliseconds) / 1000)
+            return bounded_hold(float(milliseconds) / 1000)
         except ValueError:
             pass
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        return bounded_hold(float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError):
+        return None  # neither seconds nor a date: the retry policy's own back-off
+    return bounded_hold(parsed.timestamp() - time.time())
 
 
 def dropped_before_answering(exc: BaseException) -> bool:

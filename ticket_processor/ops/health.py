@@ -34,7 +34,7 @@ from ..common.scrub import Scrubber, display_url
 from ..errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
 from ..learned.choice import model_in_use, promotion_text, recorded_scores, scores_text, trained_at
 from ..models import Helpdesk
-from ..report.runs import LoggedRun, recent_success_rate, summarise_runs
+from ..report.runs import LoggedRun, newest_analyses, recent_success_rate, summarise_runs
 from ..state.ledger import RunLedger
 from ..triage import llm_calibration
 from ..triage.fieldbook import load_field_book
@@ -212,7 +212,8 @@ def success_check(runs: Iterable[LoggedRun], *, objective: float) -> Check:
 
 
 def fallback_check(last: Mapping[str, Any] | None) -> Check:
-    """Did the last run's LLM answer? Tickets that fell back to a local engine because the LLM
+    """Did the last run's LLM answer (the last live run, or a shadow run after it)? Tickets
+    that fell back to a local engine because the LLM
     failed (not because none is configured) make the job degraded: it works, but not as set up."""
     name = "llm fallback"
     if not last:
@@ -442,12 +443,13 @@ def check_health(
         else:
             checks.append(Check("state", "healthy", f"{setup.state_dir} is readable"))
     checks.append(breaker_check(breakers, now=now.timestamp()))
-    checks.append(fallback_check(last))
+    events = list(read_events(setup.log_dir, since=now - RECENT_WINDOW))
+    checks.append(fallback_check(newest_analyses(last, events)))
     checks.append(learned_model_check(setup))
     calibration = calibration_check(setup)
     if calibration is not None:
         checks.append(calibration)
-    runs = summarise_runs(read_events(setup.log_dir, since=now - RECENT_WINDOW))
+    runs = summarise_runs(events)
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=setup.success_objective))
     return HealthReport(tuple(checks), checked_at=now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -231,6 +231,40 @@ def _failure_kinds(failed: list[Mapping[str, Any]]) -> list[Failure]:
     ]
 
 
+def _share(
+    rows: list[Mapping[str, Any]], test: Callable[[Mapping[str, Any]], bool]
+) -> float | None:
+    """The share of ``rows`` that pass ``test`` (None: no rows)."""
+    return sum(1 for e in rows if test(e)) / len(rows) if rows else None
+
+
+def _cascade_saved(events: list[Mapping[str, Any]], dry_runs: set[str]) -> float:
+    """What the cascade saved, in USD, over the real runs that finished."""
+    return round(
+        sum(
+            as_float(e.get("cascade_saved_usd")) or 0.0
+            for e in events
+            if e.get("event") == "run_finished" and not _is_dry(e, dry_runs)
+        ),
+        6,
+    )
+
+
+def _coster(prices: Mapping[str, tuple[float, float]]) -> Callable[[Mapping[str, Any]], float]:
+    """One triaged event's LLM cost in USD, at ``prices`` (a batch's at its share)."""
+    price = pricer(prices)
+
+    def cost(e: Mapping[str, Any]) -> float:
+        model = e.get("model")
+        return price(
+            str(model) if model else None,
+            as_int(e.get("prompt_tokens")),
+            as_int(e.get("completion_tokens")),
+        ) * billed_share(e)
+
+    return cost
+
+
 def build_report(
     events: Iterable[Mapping[str, Any]],
     *,
@@ -264,15 +298,6 @@ def build_report(
     llm_seconds = [s for s in (as_float(e.get("llm_seconds")) for e in llm_rows) if s is not None]
     fallbacks = sum(1 for e in triaged if e.get("fallback"))
     models = _model_usage(triaged, prices)
-    price = pricer(prices)
-
-    def cost(e: Mapping[str, Any]) -> float:
-        model = e.get("model")
-        return price(
-            str(model) if model else None,
-            as_int(e.get("prompt_tokens")),
-            as_int(e.get("completion_tokens")),
-        ) * billed_share(e)
 
     def dist(key: str, rows: list[Mapping[str, Any]] = triaged) -> dict[str, int]:
         return dict(Counter(_label(e.get(key)) for e in rows).most_common())
@@ -291,7 +316,7 @@ def build_report(
         distinct_tickets=len(ticket_ids),
         success_rate=len(triaged) / attempts if attempts else None,
         fallback_rate=fallbacks / len(triaged) if triaged else None,
-        cached_rate=sum(1 for e in triaged if e.get("cached")) / len(triaged) if triaged else None,
+        cached_rate=_share(triaged, lambda e: bool(e.get("cached"))),
         dry_run_tickets=len(all_triaged) - len(triaged),
         latency_p50=percentile(seconds, 50),
         latency_p95=percentile(seconds, 95),
@@ -312,27 +337,19 @@ def build_report(
         aborts=dict(aborts.most_common()),
         dry_runs=len(dry_runs),
         cascaded=sum(1 for e in triaged if e.get("cascaded")),
-        llm_calls_per_ticket=(
-            sum(1 for e in triaged if e.get("engine") == "llm" and not e.get("cached"))
-            / len(triaged)
-            if triaged
-            else None
+        llm_calls_per_ticket=_share(
+            triaged, lambda e: e.get("engine") == "llm" and not e.get("cached")
         ),
-        cascade_saved_usd=round(
-            sum(
-                as_float(e.get("cascade_saved_usd")) or 0.0
-                for e in events
-                if e.get("event") == "run_finished" and not _is_dry(e, dry_runs)
-            ),
-            6,
-        ),
+        cascade_saved_usd=_cascade_saved(events, dry_runs),
         backfilled=sum(r.triaged for r in runs if r.backfill and not r.dry_run),
         shadow_runs=sum(1 for r in real_runs if r.shadow),
         shadow_tickets=sum(r.triaged for r in real_runs if r.shadow),
         shadow_fallbacks=sum(r.fallback for r in real_runs if r.shadow),
         served=sum(1 for e in triaged if e.get("source") == "serve"),
         timeline_step=step_name,
-        timeline=series(triaged, failed, start=span_start, end=span_end, step=step, cost=cost),
+        timeline=series(
+            triaged, failed, start=span_start, end=span_end, step=step, cost=_coster(prices)
+        ),
         run_list=runs,
         failed_tickets=failed_tickets(failed),
         priorities=priorities(triaged),

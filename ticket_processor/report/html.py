@@ -179,16 +179,8 @@ def shadow_section(report: Report) -> list[str]:
     ]
 
 
-def render_html(
-    report: Report, *, title: str = "ticketbot report", version: str | None = None
-) -> str:
-    """The whole page for ``report``; ``version``, ticketbot's, is shown under the title."""
-    made_by = f"ticketbot {version}" if version else "ticketbot"
-    period_from = report.since or report.first_event
-    period_to = report.until or report.last_event
-    period = " → ".join(
-        moment.strftime("%Y-%m-%d %H:%M UTC") for moment in (period_from, period_to) if moment
-    )
+def _kpis(report: Report) -> list[str]:
+    """The figures at the top of the page."""
     low_success = report.success_rate is not None and report.success_rate < 0.95
     not_ok = sum(n for status, n in report.run_status.items() if status != "ok")
     kpis = [
@@ -205,13 +197,12 @@ def render_html(
     ]
     if report.routing.escalated:
         kpis.append(_kpi("escalated", fmt_count(report.routing.escalated)))
-    sections = [
-        "<h2>Tickets over time</h2>",
-        timeline_chart(report.timeline, step=report.timeline_step),
-        "<h2>Runs</h2>",
-        bar_chart(report.run_status, colours=OUTCOME_COLOURS, label="runs by outcome"),
-        runs_table(report.run_list),
-    ]
+    return kpis
+
+
+def _problem_sections(report: Report) -> list[str]:
+    """Failed tickets, the most frequent failures, aborted runs."""
+    sections: list[str] = []
     if report.failed_tickets:
         sections += ["<h2>Failed tickets</h2>", failed_tickets_table(report)]
     rows: list[tuple[str, ...]]
@@ -226,6 +217,12 @@ def render_html(
     if report.aborts:
         rows = [(reason, fmt_count(n)) for reason, n in report.aborts.items()]
         sections += ["<h2>Aborted runs</h2>", _table(("reason", "runs"), rows, {1})]
+    return sections
+
+
+def _charts_grid(report: Report) -> str:
+    """The grid of what was triaged: categories, urgency, sentiment, priority, languages,
+    fallbacks, routes, groups, escalations."""
     charts = [
         ("Categories", bar_chart(report.categories, label="categories")),
         ("Urgency", bar_chart(report.urgencies, colour="#c64600", label="urgency")),
@@ -261,15 +258,17 @@ def render_html(
                 f"tickets escalated ({share:.1%} of those triaged)</p>",
             )
         )
-    sections.append(
+    return (
         '<div class="grid">'
         + "".join(f"<section><h2>{escape(name)}</h2>{body}</section>" for name, body in charts)
         + "</div>"
     )
-    if report.agreement:
-        sections += agreement_section(report)
-    if report.shadow_agreement:
-        sections += shadow_section(report)
+
+
+def _usage_sections(report: Report) -> list[str]:
+    """Replies re-triaged, trends, tokens and cost."""
+    sections: list[str] = []
+    rows: list[tuple[str, ...]]
     if report.replies:
         rows = [
             (
@@ -301,6 +300,34 @@ def render_html(
             '<p class="muted">Estimates from prices per million tokens '
             "(TICKETBOT_PRICES); local models count as free.</p>",
         ]
+    return sections
+
+
+def render_html(
+    report: Report, *, title: str = "ticketbot report", version: str | None = None
+) -> str:
+    """The whole page for ``report``; ``version``, ticketbot's, is shown under the title."""
+    made_by = f"ticketbot {version}" if version else "ticketbot"
+    period_from = report.since or report.first_event
+    period_to = report.until or report.last_event
+    period = " → ".join(
+        moment.strftime("%Y-%m-%d %H:%M UTC") for moment in (period_from, period_to) if moment
+    )
+    kpis = _kpis(report)
+    sections = [
+        "<h2>Tickets over time</h2>",
+        timeline_chart(report.timeline, step=report.timeline_step),
+        "<h2>Runs</h2>",
+        bar_chart(report.run_status, colours=OUTCOME_COLOURS, label="runs by outcome"),
+        runs_table(report.run_list),
+    ]
+    sections += _problem_sections(report)
+    sections.append(_charts_grid(report))
+    if report.agreement:
+        sections += agreement_section(report)
+    if report.shadow_agreement:
+        sections += shadow_section(report)
+    sections += _usage_sections(report)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

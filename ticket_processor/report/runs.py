@@ -164,3 +164,35 @@ def recent_success_rate(runs: Iterable[LoggedRun], *, last: int = 12) -> tuple[f
 def engine_mix(engines: Mapping[str, int]) -> str:
     """``"llm 40 · learned 3 · rules 2"``, biggest first; ``"–"`` when nothing was triaged."""
     return " · ".join(f"{name} {count}" for name, count in engines.items()) or "–"
+
+
+def newest_analyses(
+    last: Mapping[str, Any] | None, events: Iterable[Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The newest run whose analyses say how the engines fared: the state's last run (a live
+    run), or a later shadow run's ``run_finished`` event. A shadow run writes nothing and so
+    leaves no last run in the state, yet it calls the LLM as a live run does: an LLM that failed
+    every ticket of it is not healthy because the live run before it was."""
+    shadow_runs: set[str] = set()
+    finished: list[tuple[datetime, Mapping[str, Any]]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "run_started" and event.get("shadow") is True:
+            shadow_runs.add(str(event.get("run_id")))
+        elif kind == "run_finished":
+            moment = event_time(event)
+            if moment is not None:
+                finished.append((moment, event))
+    shadows = [(m, e) for m, e in finished if str(e.get("run_id")) in shadow_runs]
+    if not shadows:
+        return last
+    moment, newest = max(shadows, key=lambda pair: pair[0])
+    if last:
+        try:
+            recorded = datetime.fromisoformat(str(last.get("finished_at")))
+        except ValueError:
+            return newest
+        recorded = recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC)
+        if recorded >= moment:
+            return last
+    return newest

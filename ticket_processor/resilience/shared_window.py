@@ -12,7 +12,10 @@ check and the taking are one atomic step whatever the number of processes:
 - at most ``burst`` takes in any second (a tenth of the window's, at least 2), since providers
   often enforce the minute's limit per second: a full window is never spent in one burst, yet
   one process alone can use all of it;
-- ``hold(seconds)`` (a 429's ``Retry-After`` seen by any process) holds every process;
+- ``hold(seconds)`` (a 429's ``Retry-After`` seen by any process) holds every process, for
+  at most ``MAX_HOLD_S`` (15 minutes) whatever the server asked, a hold already in Redis
+  included; a caller that sets ``wait_out_holds`` is not made to wait out a longer hold:
+  ``held(seconds)`` is raised at once (the LLM budget's ticket then goes to the local engines);
   ``lower(limit)`` (a lower limit a provider announced) lowers it for everyone for ten minutes;
 - a caller may pass its own, lower ``limit`` to one ``acquire`` (what its latest answer said):
   no window ever holds more than the largest limit any caller asked for.
@@ -38,6 +41,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .deadline import RunDeadline
+from .retry_after import MAX_HOLD_S, bounded_hold
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +53,23 @@ LOWERED_FOR_S = 600.0
 _MAX_PAUSE_S = 1.0  # a waiting take looks again at least this often (the deadline, a stop)
 
 # KEYS: takes zset, tokens zset, hold key, lowered-limit key.
-# ARGV: limit, tokens limit, tokens, member, window ms, burst.
-# Returns 0 when the take is granted, else the milliseconds to wait before asking again.
+# ARGV: limit, tokens limit, tokens, member, window ms, burst, longest hold ms.
+# Returns 0 when the take is granted, else the milliseconds to wait before asking again:
+# negative while every process is held (a 429's Retry-After), positive while the window is full.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[5])
 local hold = tonumber(redis.call('GET', KEYS[3]) or '0')
-if hold > now then return hold - now end
+if hold > now then
+  local cap = tonumber(ARGV[7])
+  if hold - now > cap then
+    -- a hold longer than any ticketbot sets (an older version's, a bad header's): cut it
+    hold = now + cap
+    redis.call('SET', KEYS[3], hold, 'PX', cap + 1000)
+  end
+  return -(hold - now)
+end
 local rpm = tonumber(ARGV[1])
 local lowered = tonumber(redis.call('GET', KEYS[4]) or '0')
 if lowered > 0 and lowered < rpm then rpm = lowered end
@@ -129,6 +142,7 @@ class SharedWindow:
         setting: str = "TICKETBOT_LLM_BUDGET",
         name: str = "LLM budget",
         what: str = "a call",
+        wait_out_holds: float | None = None,
     ) -> None:
         self.key = key
         self.limit = limit
@@ -139,6 +153,7 @@ class SharedWindow:
         self.setting = setting
         self.name = name
         self.what = what
+        self.wait_out_holds = wait_out_holds
         self._clock = clock
         self._sleep = sleep
         self._client = client if client is not None else redis_client(url, setting)
@@ -161,8 +176,12 @@ class SharedWindow:
         limit = self.limit if limit is None else max(1, min(limit, self.limit))
         while True:
             wait = self._take(tokens, member, limit)
-            if wait <= 0:
+            if wait == 0:
                 break
+            if wait < 0:  # every process is held by a 429's Retry-After
+                wait = -wait
+                if self.wait_out_holds is not None and wait > self.wait_out_holds:
+                    self.held(wait)
             if self.deadline is not None:
                 self.deadline.check(f"{self.what} waiting for the shared budget")
                 wait = self.deadline.cap(wait)
@@ -173,12 +192,19 @@ class SharedWindow:
                 self.waits += 1
                 self.waited_s += self._clock() - started
 
+    def held(self, seconds: float) -> None:
+        """A take met a hold longer than ``wait_out_holds``: raise what the caller's engine
+        reads as "not now". The base has no such caller; ``SharedBudget`` raises its own."""
+        raise RuntimeError(f"{self.name} held for {seconds:.0f} s")
+
     def hold(self, seconds: float) -> None:
-        """Every process waits ``seconds`` (a 429's ``Retry-After``) before its next take."""
-        if seconds <= 0:
+        """Every process waits ``seconds`` (a 429's ``Retry-After``, at most ``MAX_HOLD_S``)
+        before its next take."""
+        bounded = bounded_hold(seconds) or 0.0
+        if bounded <= 0:
             return
         try:
-            self._hold(keys=[f"{self.key}:hold"], args=[int(seconds * 1000)])
+            self._hold(keys=[f"{self.key}:hold"], args=[int(bounded * 1000)])
         except Exception as exc:  # noqa: BLE001 - Redis being down is the offline path's job
             self._went_offline(exc)
 
@@ -205,7 +231,15 @@ class SharedWindow:
             f"{self.key}:lowered",
         ]
         burst = max(2, limit // 10)
-        args = [limit, self.tokens_limit, tokens, member, int(self.window * 1000), burst]
+        args = [
+            limit,
+            self.tokens_limit,
+            tokens,
+            member,
+            int(self.window * 1000),
+            burst,
+            int(MAX_HOLD_S * 1000),
+        ]
         try:
             wait_ms = int(self._script(keys=keys, args=args))
         except Exception as exc:  # noqa: BLE001 - any Redis failure: pace alone, never hang

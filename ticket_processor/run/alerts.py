@@ -1,5 +1,10 @@
 """Alerts to an optional webhook (``TICKETBOT_ALERT_WEBHOOK``, Slack-compatible ``{"text": ...}``).
 
+Every alert's text is escaped as Slack asks (``&``, ``<``, ``>``): much of it comes from tickets
+(an incident's title is customers' subjects), and a subject must not page a channel
+(``<!channel>``) or hide a link; only the escalation list posts markup, its own, with each
+ticket's text escaped.
+
 The conditions: a run aborted, a circuit breaker opened, the LLM failing, the success rate fell
 below the objective, a routed group gone from the helpdesk, and a fields-file entry the helpdesk
 no longer matches. Each condition alerts at most once an hour, except a missing group or a stale
@@ -55,6 +60,12 @@ FIELD_STALE = "field_stale:"
 log = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "failed", "suppressed", "disabled", "not_needed"]
+
+
+def slack_escape(text: str) -> str:
+    """``text`` as Slack shows it literally: its three escapes (``&``, ``<``, ``>``), so a
+    customer's subject cannot mention ``<!channel>`` or hide a link as ``<url|Sign in>``."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
@@ -165,10 +176,12 @@ class Alerter:
 
     def escalations(self, message: str) -> AlertOutcome:
         """A run's escalated tickets: posted every time, never held back by the hourly limit
-        (each run's list is news); the caller posts at most once per run."""
+        (each run's list is news); the caller posts at most once per run. ``message`` is
+        Slack markup already (``escalation_message``: its links, every ticket's text escaped)."""
         if self._url is None:
             return AlertOutcome("escalated", "disabled")
-        failure = self._post(f"ticketbot@{self._source}: {self._scrub(message)}")
+        source = slack_escape(self._source)
+        failure = self._post(f"ticketbot@{source}: {self._scrub(message)}")
         if failure is not None:
             log.warning("escalation alert not delivered: %s", failure)
             return AlertOutcome("escalated", "failed", failure)
@@ -236,7 +249,8 @@ class Alerter:
             if isinstance(last, int | float) and 0 <= now - last < QUIET_SECONDS:
                 minutes = int((QUIET_SECONDS - (now - last)) // 60) + 1
                 return AlertOutcome(condition, "suppressed", f"next one possible in {minutes} min")
-            failure = self._post(f"ticketbot@{self._source}: {self._scrub(message)}")
+            text = slack_escape(f"ticketbot@{self._source}: {self._scrub(message)}")
+            failure = self._post(text)
             if failure is not None:
                 # Not remembered: the next run tries again rather than staying silent an hour.
                 log.warning("alert %s not delivered: %s", condition, failure)

@@ -10,6 +10,7 @@ the answer from the article (checked sentence by sentence before it is used).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -17,15 +18,17 @@ from typing import TYPE_CHECKING, Any, cast
 from ..answers.policy import AnswersPolicy, parse_policy
 from ..common.atomic import read_config_bytes
 from ..errors import ConfigError, TicketBotError
+from ..helpdesks.registry import supports_answers
 from ..models import Helpdesk
 from ..settings import Settings
 from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
+    from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
+    from ..kb.dense import Retrieved
     from ..kb.index import ArticleIndex
-    from .answering import RunAnswers
 
 
 def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
@@ -67,11 +70,17 @@ def build_answers(
     policy = read_policy(settings, taxonomy)
     if not policy.enabled:
         return None, []
+    if not supports_answers(helpdesk.kind):
+        return None, [f"{helpdesk.kind} cannot post answers: no ticket is answered"]
     # The answering code only for a run that answers (most do not: answers are off by default).
+    from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk
-    from .answering import RunAnswers
+    from ..answers.gate import load_gate
+    from ..kb.dense import retrieve
+    from ..learned.embed import embed_texts
+    from ..triage.prepare import prepare_ticket
 
     if index is None or not index.available:
         return None, [
@@ -95,8 +104,27 @@ def build_answers(
     def body(article_id: int, locale: str) -> str:
         return index.body(article_id, locale)
 
+    def ranked(text: str) -> Retrieved:  # what a run with the gate hands ``RunAnswers``
+        # The prepared text (quoted history and signatures off), as the suggestions read it.
+        lines = text.split("\n", 1)
+        prepared = prepare_ticket(lines[0], lines[1] if len(lines) > 1 else "", max_tokens=2000)
+        return retrieve(index, f"{prepared.subject}\n{prepared.body}", embed_texts)
+
     book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
     notes = []
+    gate = load_gate() if policy.chooser == "gate" else None
+    if policy.chooser == "gate" and gate is None:
+        notes.append("the answers gate's file is missing or damaged: the calibration chooses")
+    if gate is not None and not index.read_only:
+        # Vectors for the articles the sync (re)indexed since: only those are encoded, and the
+        # encoder loads only for a run whose gate reads them.
+        from ..kb.dense import encode_missing
+
+        try:
+            with index.transaction():
+                encode_missing(index, embed_texts)
+        except sqlite3.Error as exc:  # the vectors are kept from earlier, or missing: keywords
+            notes.append(f"the help centre's passage vectors could not be stored ({exc})")
     if book.set_aside is not None:
         aside = book.set_aside
         log.emit(
@@ -124,5 +152,9 @@ def build_answers(
         calibration=load_calibration(settings.state_dir),
         alert=alert,
         writer=writer,
+        # The gate (``answers.gate``) is chosen in the answers file; it reads both rankings.
+        retrieve=ranked if gate is not None else None,
+        gate=gate,
+        confidence_threshold=settings.confidence_threshold,
     )
     return answers, notes

@@ -41,7 +41,6 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .alerts import Alerter, AlertOutcome
-from .answering import RunAnswers
 from .answers_setup import build_answers
 from .audit import open_audit
 from .connect import breaker_name, connect
@@ -50,8 +49,9 @@ from .planner import ChangePlanner
 from .types import RunOptions
 
 if TYPE_CHECKING:
+    from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
-    from .answer_review import AnswerSender
+    from ..answers.review import AnswerSender
     from .review import ReviewWriter
 
 
@@ -59,7 +59,7 @@ Price = Callable[[str | None, int, int], float]
 
 
 @dataclass(frozen=True)
-class Wiring:
+class Harness:
     """How the caller runs: its clock, sleep, stop and bound, and what differs for ``serve``."""
 
     sleep: Callable[[float], None] = time.sleep
@@ -124,6 +124,9 @@ def open_feed(
     return open_audit(where, log, run_id=run_id, mode=mode)
 
 
+# One function over 100 lines: the parts in the order each needs the one before (the breakers
+# before the chain and the helpdesk, the helpdesk before the index, routes and fields), with
+# the index and the helpdesk closed again when a later part cannot be built.
 def build(
     settings: Settings,
     options: RunOptions,
@@ -132,16 +135,16 @@ def build(
     log: EventSink,
     ledger: RunLedger,
     alert_ledger: RunLedger | None = None,
-    wiring: Wiring | None = None,
+    harness: Harness | None = None,
 ) -> Parts:
     """The parts of one run (or of ``serve``'s life) from the settings.
 
     ``ledger``: where the breakers and the analysis cache keep their state; ``alert_ledger``:
     the alerts' memory (default ``ledger``). A dry run alerts nothing."""
-    wiring = wiring or Wiring()
+    harness = harness or Harness()
     dry_run = options.dry_run
     alerter = alerter_for(settings, alert_ledger or ledger)
-    price = wiring.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
+    price = harness.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
     opened_now: list[str] = []
 
     def opened(name: str) -> None:
@@ -161,8 +164,8 @@ def build(
         options,
         llm_breaker=llm_breaker,
         on_event=log.emit,
-        deadline=wiring.deadline,
-        stop=wiring.stop,
+        deadline=harness.deadline,
+        stop=harness.stop,
     )
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
@@ -171,11 +174,11 @@ def build(
         settings,
         breaker=helpdesk_breaker,
         pool_size=max(16, options.workers // 4),
-        sleep=wiring.sleep,
-        clock=wiring.clock,
-        rng=wiring.rng,
-        deadline=wiring.deadline,
-        burst_reads=wiring.burst_reads,
+        sleep=harness.sleep,
+        clock=harness.clock,
+        rng=harness.rng,
+        deadline=harness.deadline,
+        burst_reads=harness.burst_reads,
     )
     index = index_path(settings.state_dir)
     try:
@@ -183,10 +186,10 @@ def build(
             index,
             helpdesk,
             suggestions=settings.kb_suggestions
-            if not wiring.kb_read_only or index.is_file()
+            if not harness.kb_read_only or index.is_file()
             else 0,
             max_age=settings.kb_max_age,
-            dry_run=dry_run or wiring.kb_read_only,
+            dry_run=dry_run or harness.kb_read_only,
             emit=log.emit,
         )
     except BaseException:
@@ -208,7 +211,7 @@ def build(
         warnings += stale_fields(log, alerter, book, settings.fields_file, dry_run=dry_run)
         answers: RunAnswers | None = None
         answer_notes: list[str] = []
-        if wiring.answers:
+        if harness.answers:
             answers, answer_notes = build_answers(
                 settings,
                 taxonomy,
@@ -254,7 +257,7 @@ def build(
 def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
     """The dashboard's writers of reviewed labels and reviewed answers: each review connects
     to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
-    from .answer_review import AnswerSender
+    from ..answers.review import AnswerSender
     from .review import ReviewWriter
 
     common: dict[str, Any] = {

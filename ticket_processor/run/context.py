@@ -24,7 +24,7 @@ from .types import RunOptions
 from .writer import WriteClaims
 
 if TYPE_CHECKING:
-    from .answering import RunAnswers
+    from ..answers.answering import RunAnswers
 
 
 class Planner(Protocol):

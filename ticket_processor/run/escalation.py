@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..common.eventlog import EventSink
+from .alerts import slack_escape
 from .planner import Escalation
 
 
@@ -36,10 +37,6 @@ class EscalationWatch:
             return dict(self._seen)
 
 
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def escalation_message(
     escalations: Sequence[Escalation], *, run_id: str, ticket_url: Callable[[int], str]
 ) -> str:
@@ -47,8 +44,8 @@ def escalation_message(
     count = len(escalations)
     lines = [f"{count} ticket{'s' if count != 1 else ''} escalated in run {run_id}:"]
     for item in sorted(escalations, key=lambda e: e.ticket_id):
-        subject = _slack_escape(item.subject or "(no subject)")
-        routes = _slack_escape(", ".join(item.routes) or "?")
+        subject = slack_escape(item.subject or "(no subject)")
+        routes = slack_escape(", ".join(item.routes) or "?")
         link = f"<{ticket_url(item.ticket_id)}|{subject}>"
         lines.append(f"• #{item.ticket_id} {link} — route: {routes}")
     return "\n".join(lines)

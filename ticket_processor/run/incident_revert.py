@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import TicketBotError
 from ..incidents.book import load_book, save_book
 from ..incidents.notes import revert_note
-from ..incidents.plan import LinkOps
+from ..incidents.plan import LinkOps, typed_links
 from .incidents import STATE_SUBDIR
 
 
@@ -96,13 +96,13 @@ def revert_links(
             result.kept.append(write.ticket_id)
             continue
         ours = now.get("type") == "incident" and now.get("group") == write.group
-        if write.action == "member" and ops.kind == "zendesk" and not ours:
+        if write.action == "member" and typed_links(ops.kind) and not ours:
             result.kept.append(write.ticket_id)
             continue
         if write.action == "problem" and now.get("type") != "problem":
             result.kept.append(write.ticket_id)
             continue
-        unlink = write.action in ("member", "problem") and ops.kind == "zendesk"
+        unlink = write.action in ("member", "problem") and typed_links(ops.kind)
         what = {
             "member": f"the link to incident #{write.group}",
             "problem": "making this ticket an incident's problem",

@@ -100,8 +100,12 @@ def export_run(
     pushgateway: str | None,
     textfile: Path | None,
     account: str,
+    shard: tuple[int, int] | None = None,
 ) -> list[str]:
-    """Push and/or write the run's figures; the warnings to tell (none when all went well)."""
+    """Push and/or write the run's figures; the warnings to tell (none when all went well).
+
+    A sharded backfill's pods push at the same time: each shard is its own group
+    (``shard="i/n"`` beside ``account``), or each push would replace the others' figures."""
     if not pushgateway and textfile is None:
         return []
     from prometheus_client import pushadd_to_gateway
@@ -114,12 +118,12 @@ def export_run(
             pushadd_to_gateway(
                 pushgateway,
                 job=JOB,
-                grouping_key={"account": account},
+                grouping_key=grouping_key(account, shard),
                 registry=registry,
                 timeout=PUSH_TIMEOUT,
             )
         except Exception as exc:  # noqa: BLE001 - any failure of the push is only a warning
-            problems.append(f"metrics not pushed to the Pushgateway: {type(exc).__name__}")
+            problems.append(f"metrics not pushed to the Pushgateway: {_push_failure(exc)}")
     if textfile is not None:
         try:
             write_to_textfile(str(textfile), registry)
@@ -128,6 +132,26 @@ def export_run(
     for problem in problems:
         log.emit("metrics_not_exported", level="warning", detail=problem)
     return problems
+
+
+def grouping_key(account: str, shard: tuple[int, int] | None) -> dict[str, str]:
+    """The Pushgateway group of a run: its account, and a backfill shard's ``i/n``."""
+    key = {"account": account}
+    if shard is not None:
+        key["shard"] = f"{shard[0]}/{shard[1]}"
+    return key
+
+
+def _push_failure(exc: Exception) -> str:
+    """Why a push failed, with the fix; never the URL (it may carry credentials)."""
+    reason = getattr(exc, "reason", None)  # urllib's URLError: name resolution, refused, ...
+    why = f"{type(exc).__name__} ({reason})" if reason is not None else type(exc).__name__
+    if isinstance(exc, ValueError) or reason is not None:
+        return (
+            f"{why}; TICKETBOT_METRICS_PUSHGATEWAY must be the gateway's address with its "
+            "scheme, e.g. http://pushgateway:9091, and reachable from here"
+        )
+    return why
 
 
 def _count(value: object) -> float:

@@ -45,7 +45,7 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.taxonomy import Taxonomy
 from .alerts import Alerter
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Wiring, build, log_alert, open_feed
+from .build import Harness, build, log_alert, open_feed
 from .context import RunContext
 from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
@@ -184,6 +184,8 @@ class _Parts:
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
     run_id = new_run_id()
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
+    if not options.dry_run:
+        ledger.sweep()  # before the audit store opens its file: a damaged one is set aside
     # Every decision and write of the run also goes to the audit store (run/audit.py).
     feed = open_feed(
         settings,
@@ -198,6 +200,9 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         close_audit(feed)
 
 
+# One function over 100 lines: it is the run's order of passes (build, pipeline, served
+# journal, rising counts, incidents, escalations, alerts, metrics), read top to bottom; each
+# step's work is in its own module, and split further it would hide that order.
 def _run_logged(
     settings: Settings,
     options: RunOptions,
@@ -215,7 +220,7 @@ def _run_logged(
         ):
             log.emit("log_pruned", file=path.name)
         prune_audit(feed, log, keep_days=settings.keep_days)
-    wiring = Wiring(
+    harness = Harness(
         sleep=runtime.sleep,
         clock=runtime.clock,
         rng=runtime.rng,
@@ -223,7 +228,7 @@ def _run_logged(
         deadline=parts.deadline,
         price=parts.price,
     )
-    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, wiring=wiring)
+    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     watch = EscalationWatch(log)
     try:
@@ -348,6 +353,7 @@ def _run_logged(
                 pushgateway=gateway.get_secret_value() if gateway else None,
                 textfile=settings.metrics_textfile,
                 account=urlsplit(settings.helpdesk_base_url).hostname or settings.helpdesk,
+                shard=options.shard,
             )
         )
     log.close()

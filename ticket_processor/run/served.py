@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..common.eventlog import EventLog, new_run_id
-from ..helpdesks.registry import reply_stamps
+from ..helpdesks.registry import reply_stamps, serve_pacing
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
@@ -46,7 +46,7 @@ from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.triage_change import is_processed
 from .audit import NO_AUDIT, audited, close_audit
 from .baseline import day_of
-from .build import Wiring, build, open_feed
+from .build import Harness, build, open_feed
 from .catchup import CatchUp
 from .checkpoint import Checkpoint
 from .context import RunContext
@@ -61,10 +61,6 @@ from .upkeep import LedgerUpkeep
 from .writer import BatchWriter
 
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
-# Seconds the worker gathers deliveries between two takes, by helpdesk: Freshdesk reads tickets
-# one request each unless several new ones are read in one list request (``burst_reads``), and
-# its limit counts requests a minute; Zendesk's ``show_many`` reads any number at once.
-GATHER_BETWEEN = {"freshdesk": 1.0}
 STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops
 
 Event = Literal["created", "reply", "updated"]
@@ -169,6 +165,9 @@ class ServedTriage:
     """The run's parts, held for the server's life. Build it (slow: models load) off the
     event loop; ``take`` from one worker thread; ``close`` once."""
 
+    # Over 100 lines: the server's parts come from run/build; what follows wires them into
+    # the flow, the reply pass and the writers in the order recovery needs (recover before the
+    # first write), which reads best in one place.
     def __init__(
         self,
         settings: Settings,
@@ -185,6 +184,14 @@ class ServedTriage:
         self.run_id = run_id or new_run_id()
         self._log = EventLog(settings.log_dir, run_id=self.run_id, secrets=settings.scrubber())
         log = _SourceSink(self._log, hooks.event)
+        for aside in ledger.take_set_aside():  # said at start, not at the first delivery
+            log.emit(
+                "state_file_set_aside",
+                level="warning",
+                file=aside.file,
+                moved_to=aside.moved_to,
+                reason=aside.reason,
+            )
         # Every decision and write the server makes goes to the audit store too, as a run's.
         self._feed = open_feed(settings, self._log, run_id=self.run_id, mode="serve")
         # Set when the stop's grace is over: every wait still under way (a 429's Retry-After,
@@ -199,7 +206,7 @@ class ServedTriage:
                 ledger=ledger,
                 # The runs' alert memory: a stale field is alerted once whoever saw it first.
                 alert_ledger=RunLedger(settings.state_dir),
-                wiring=Wiring(
+                harness=Harness(
                     sleep=self._waits.sleep,
                     stop=self._waits,
                     burst_reads=True,  # tickets arrive as they are created: read at once
@@ -215,7 +222,7 @@ class ServedTriage:
         self.options = options = self.parts.options
         self._cache = self.parts.cache
         self.helpdesk = self.parts.helpdesk
-        self.gather = GATHER_BETWEEN.get(self.helpdesk.kind, 0.0)
+        self.gather = serve_pacing(self.helpdesk.kind)  # HelpdeskKind.gather_between
         self._kb = self.parts.kb
         self.planner = self.parts.planner
         # What the server wrote, for the cron run's rising counts and incident grouping

@@ -49,6 +49,11 @@ class Snapshot:
         return self.tags, self.priority
 
 
+# The agent whose replies and notes a desk writes (``agent_replies``, ``agent_notes``): a
+# person, not the API user ticketbot signs in as (id 1 on both sandboxes), as on a real desk.
+HUMAN_AGENT_ID = 2
+
+
 class Desk(Protocol):
     kind: str
     invalid_word: str  # what the helpdesk's refusal of an update says
@@ -78,15 +83,16 @@ class Desk(Protocol):
     def refuse_updates(self, ticket_ids: list[int]) -> None: ...
     def agent_edit(self, ticket_id: int, tag: str, priority: str) -> None: ...
     def requester_says(self, ticket_id: int, text: str) -> None: ...
-    def agent_replies(self, ticket_id: int, text: str) -> None: ...
+    def agent_replies(self, ticket_id: int, text: str, *, author: int = HUMAN_AGENT_ID) -> None:
+        """A public reply by agent ``author`` (ticketbot's own API user is 1 on both sandboxes:
+        an agent who shares that login)."""
+        ...
+
     def agent_notes(self, ticket_id: int, text: str) -> None: ...
 
 
 # Rate limits a desk served ``unlimited`` gets: far beyond what any test or benchmark sends.
 UNLIMITED = 100_000
-# The agent whose replies and notes a desk writes (``agent_replies``, ``agent_notes``): a
-# person, not the API user ticketbot signs in as (id 1 on both sandboxes), as on a real desk.
-HUMAN_AGENT_ID = 2
 
 
 class DeskServer(Protocol):

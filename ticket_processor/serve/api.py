@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import __version__
+from ..helpdesks.registry import KINDS
 from ..run.served import Analysed
-from .deliveries import MAX_BODY
+from .limits import MAX_BODY
 
 MAX_API_BODY = 64 * 1024  # bytes of JSON; a ticket's text beyond it is cut by prepare anyway
 
@@ -144,6 +145,17 @@ def _header(name: str, required: bool) -> dict[str, Any]:
     return {"name": name, "in": "header", "required": required, "schema": {"type": "string"}}
 
 
+def _webhook_paths() -> dict[str, Any]:
+    """``/webhooks/<kind>`` for each registered kind that takes webhooks, with its headers."""
+    paths: dict[str, Any] = {}
+    for kind in KINDS.values():
+        receiver = kind.webhook_receiver()
+        if receiver is not None:
+            headers = [_header(name, required) for name, required in receiver.headers]
+            paths[f"/webhooks/{kind.name}"] = {"post": _delivery(receiver.label, headers)}
+    return paths
+
+
 def openapi() -> dict[str, Any]:
     """The server's OpenAPI 3.1 description."""
     schemas: dict[str, Any] = {
@@ -205,23 +217,7 @@ def openapi() -> dict[str, Any]:
                     },
                 }
             },
-            "/webhooks/zendesk": {
-                "post": _delivery(
-                    "Zendesk",
-                    [
-                        _header("X-Zendesk-Webhook-Signature", True),
-                        _header("X-Zendesk-Webhook-Signature-Timestamp", True),
-                        _header("X-Zendesk-Webhook-Id", False),
-                        _header("X-Zendesk-Webhook-Invocation-Id", False),
-                    ],
-                )
-            },
-            "/webhooks/freshdesk": {
-                "post": _delivery(
-                    "Freshdesk",
-                    [_header("X-Ticketbot-Secret", True), _header("X-Ticketbot-Signature", False)],
-                )
-            },
+            **_webhook_paths(),
             "/healthz": {
                 "get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}
             },

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,17 +26,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..helpdesks.deliveries import Refused, WebhookReceiver
+from ..helpdesks.registry import KINDS
 from ..run.served import ServedTriage
 from .api import MAX_API_BODY, TriageRequest, openapi, triage_answer
-from .deliveries import MAX_BODY, Delivery, Refused, verify_freshdesk, verify_zendesk
-from .limits import SourceLimits
+from .limits import MAX_BODY, SourceLimits
 from .metrics import CONTENT_TYPE, ServeMetrics
 from .queue import DeliveryQueue
 
 BODY_DEADLINE = 5.0  # seconds a request's body may take to arrive
 READY_CHECK_TTL = 15.0  # seconds a readiness verdict (the health checks) is reused
 
-Verify = Callable[..., Delivery]
 Emit = Callable[..., object]
 
 
@@ -118,19 +118,21 @@ def _refuse(state: ServeState, source: str, refused: Refused, request: Request) 
     return _error(refused.status, refused.detail, headers)
 
 
-async def _webhook(request: Request, source: str, verify: Verify) -> Response:
+async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> Response:
     state = _state(request)
+    try:
+        if state.secret is None:
+            raise Refused(503, "not_configured", "TICKETBOT_SERVE_SECRET is not set")
+        # The body is bounded (MAX_BODY, BODY_DEADLINE) and the signature checked before the
+        # source's rate is spent: an unsigned flood must not spend what genuine deliveries need.
+        body = await read_body(request, MAX_BODY)
+        delivery = receiver.verify(request.headers, body, secret=state.secret, now=time.time())
+    except Refused as refused:
+        return _refuse(state, source, refused, request)
     wait = state.limits.take(source)
     if wait is not None:
         state.metrics.refused.labels(source, "rate_limited").inc()
         return _error(429, "rate limited", {"Retry-After": str(int(wait))})
-    try:
-        if state.secret is None:
-            raise Refused(503, "not_configured", "TICKETBOT_SERVE_SECRET is not set")
-        body = await read_body(request, MAX_BODY)
-        delivery = verify(request.headers, body, secret=state.secret, now=time.time())
-    except Refused as refused:
-        return _refuse(state, source, refused, request)
     try:
         stored = await run_in_threadpool(state.queue.store, delivery)
     except Exception as exc:  # noqa: BLE001 - not stored: the helpdesk must send it again
@@ -156,12 +158,23 @@ async def _webhook(request: Request, source: str, verify: Verify) -> Response:
     return JSONResponse({"accepted": True, "duplicate": not stored})
 
 
-async def zendesk(request: Request) -> Response:
-    return await _webhook(request, "zendesk", verify_zendesk)
+def webhook_routes() -> list[Route]:
+    """``/webhooks/<kind>`` for each registered kind that takes webhooks (``receiver``)."""
+    routes = []
+    for kind in KINDS.values():
+        receiver = kind.webhook_receiver()
+        if receiver is not None:
+            routes.append(
+                Route(f"/webhooks/{kind.name}", _endpoint(kind.name, receiver), methods=["POST"])
+            )
+    return routes
 
 
-async def freshdesk(request: Request) -> Response:
-    return await _webhook(request, "freshdesk", verify_freshdesk)
+def _endpoint(source: str, receiver: WebhookReceiver) -> Callable[[Request], Awaitable[Response]]:
+    async def webhook(request: Request) -> Response:
+        return await _webhook(request, source, receiver)
+
+    return webhook
 
 
 async def triage(request: Request) -> Response:
@@ -172,10 +185,6 @@ async def triage(request: Request) -> Response:
 
 
 async def _triage(request: Request, state: ServeState) -> Response:
-    wait = state.limits.take("api")
-    if wait is not None:
-        state.metrics.refused.labels("api", "rate_limited").inc()
-        return _error(429, "rate limited", {"Retry-After": str(int(wait))})
     try:
         if state.token is None:
             raise Refused(503, "not_configured", "TICKETBOT_SERVE_TOKEN is not set")
@@ -184,6 +193,11 @@ async def _triage(request: Request, state: ServeState) -> Response:
             given.strip().encode(), state.token.encode()
         ):
             raise Refused(401, "unauthorized", "a bearer token (TICKETBOT_SERVE_TOKEN) is needed")
+        # Only calls with the token spend the API's rate: the header is checked first.
+        wait = state.limits.take("api")
+        if wait is not None:
+            state.metrics.refused.labels("api", "rate_limited").inc()
+            return _error(429, "rate limited", {"Retry-After": str(int(wait))})
         body = await read_body(request, MAX_API_BODY)
         try:
             asked = TriageRequest.model_validate(orjson.loads(body))
@@ -215,8 +229,20 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "alive"})
 
 
+UNCONFIGURED = (
+    "neither TICKETBOT_SERVE_SECRET nor TICKETBOT_SERVE_TOKEN is set: every webhook delivery and "
+    "API call is refused (503); set them and restart serve"
+)
+
+
 async def readyz(request: Request) -> Response:
-    readiness = _state(request).readiness
+    state = _state(request)
+    readiness = state.readiness
+    if state.secret is None and state.token is None:
+        # Ready to serve nothing is not ready: a load balancer would send traffic to be refused.
+        return JSONResponse(
+            {"ready": False, "status": "not_configured", "reason": UNCONFIGURED}, status_code=503
+        )
     if readiness.status != "ready":
         return JSONResponse(
             {"ready": False, "status": readiness.status, "reason": readiness.reason},
@@ -246,8 +272,7 @@ def build_app(
 ) -> Starlette:
     app = Starlette(
         routes=[
-            Route("/webhooks/zendesk", zendesk, methods=["POST"]),
-            Route("/webhooks/freshdesk", freshdesk, methods=["POST"]),
+            *webhook_routes(),
             Route("/api/v1/triage", triage, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

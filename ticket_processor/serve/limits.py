@@ -1,7 +1,10 @@
-"""Per-source rate limits: a token bucket per source (``zendesk``, ``freshdesk``, ``api``).
+"""Per-source rate limits: a token bucket per source (each helpdesk kind's webhook, ``api``).
 
-A flood from one source (a misfiring trigger, someone hammering the triage API) is answered
-429 with ``Retry-After`` before its body is read, and never slows the other sources. The
+A flood from one source (a misfiring trigger, someone hammering the triage API with its token)
+is answered 429 with ``Retry-After``, and never slows the other sources. Only authenticated
+traffic spends a source's rate: a delivery once its signature is checked (its body is bounded
+in size and time before that), an API call once its token is; an unsigned flood is refused 401
+one by one and leaves the genuine deliveries their rate. The
 rates are far above what a helpdesk sends (Zendesk's trigger at 10 tickets a second is well
 inside them). Clock injected; thread-safe.
 """
@@ -14,6 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..helpdesks.registry import KINDS
+
+MAX_BODY = 64 * 1024  # a delivery names a ticket: a few dozen bytes; 64 KiB is generous
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -21,11 +28,13 @@ class Rate:
     burst: int
 
 
-DEFAULT_RATES = {
-    "zendesk": Rate(50.0, 500),
-    "freshdesk": Rate(50.0, 500),
-    "api": Rate(20.0, 100),  # each call may be an LLM call
-}
+WEBHOOK_RATE = Rate(50.0, 500)  # each helpdesk kind's webhook
+API_RATE = Rate(20.0, 100)  # each call may be an LLM call
+
+
+def default_rates() -> dict[str, Rate]:
+    """``WEBHOOK_RATE`` for every registered kind, ``API_RATE`` for ``api``."""
+    return {**{name: WEBHOOK_RATE for name in KINDS}, "api": API_RATE}
 
 
 class SourceLimits:
@@ -35,7 +44,7 @@ class SourceLimits:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._rates = dict(rates or DEFAULT_RATES)
+        self._rates = dict(rates or default_rates())
         self._clock = clock
         self._lock = threading.Lock()
         self._tokens = {name: float(rate.burst) for name, rate in self._rates.items()}

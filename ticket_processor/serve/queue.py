@@ -54,8 +54,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..common.atomic import prepare_directory
+from ..helpdesks.deliveries import Delivery, event_of
 from ..run.served import Event
-from .deliveries import Delivery, Source, event_of
 
 QUEUE_FILE = "deliveries.sqlite3"
 LEASE = 300.0  # seconds a claimed delivery stays with its replica before another may take it
@@ -90,7 +90,7 @@ class Stored:
     """A delivery as a worker claims it."""
 
     id: int
-    source: Source
+    source: str  # the kind's name
     ticket_id: int
     event: Event
     received_at: float
@@ -203,7 +203,7 @@ class DeliveryQueue:
         return [
             Stored(
                 int(row["id"]),
-                "freshdesk" if row["source"] == "freshdesk" else "zendesk",
+                str(row["source"]),
                 int(row["ticket_id"]),
                 event_of(row["event"]),
                 float(row["received_at"]),

@@ -33,19 +33,23 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
+from ..common.connections import guarded_protocol
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
+from ..helpdesks.deliveries import Delivery
 from ..run.catchup import EVERY as CATCH_UP_EVERY
 from ..run.catchup import Wanted
 from ..run.served import ServedTriage, ServeHooks
 from .app import ServeState, build_app
-from .deliveries import Delivery, Source
 from .worker import Worker
 
-# Connections: a keep-alive connection idles at most this long; at most this many at once (the
-# rest get 503), so a flood of slow clients cannot use up the process.
+# Connections: a keep-alive connection idles at most this long, a new one has HEADER_TIMEOUT to
+# send its headers; past MAX_CONNECTIONS a new connection closes the longest-idle one
+# (common/connections.py), so idle and slow clients cannot keep real requests (or /healthz) out.
+# Requests under way are bounded by LIMIT_CONCURRENCY (uvicorn's 503).
 KEEP_ALIVE = 5
 MAX_CONNECTIONS = 200
+LIMIT_CONCURRENCY = 4 * MAX_CONNECTIONS
 SHUTDOWN_GRACE = 20  # seconds requests under way get when stopping
 RELOAD_AFTER = 30.0  # seconds before loading again after a failure (the helpdesk was down)
 CATCH_UP_GRACE = 30.0  # seconds a catch-up pass under way gets to end its page when stopping
@@ -156,7 +160,8 @@ class ServeServer:
             access_log=False,
             server_header=False,
             timeout_keep_alive=KEEP_ALIVE,
-            limit_concurrency=MAX_CONNECTIONS,
+            limit_concurrency=LIMIT_CONCURRENCY,
+            http=guarded_protocol(max_connections=MAX_CONNECTIONS),
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
             lifespan="on",
         )
@@ -227,11 +232,11 @@ class ServeServer:
 
     def _store_found(self, found: Sequence[tuple[int, Wanted]]) -> int:
         served = self.loaded.served
-        kind = served.helpdesk.kind if served is not None else "zendesk"
-        source: Source = "freshdesk" if kind == "freshdesk" else "zendesk"
+        if served is None:  # catch-up starts once the triage is loaded
+            return 0
         now = time.time()
         return sum(
-            self.state.queue.store(Delivery(source, ticket_id, event, now))
+            self.state.queue.store(Delivery(served.helpdesk.kind, ticket_id, event, now))
             for ticket_id, event in found
         )
 

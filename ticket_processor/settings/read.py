@@ -3,7 +3,9 @@ named by its variable; the ``.env`` read as Docker's ``--env-file`` reads it."""
 
 from __future__ import annotations
 
+import difflib
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -111,5 +113,11 @@ def _describe(exc: ValidationError) -> list[str]:
         if error["type"] == "string_pattern_mismatch":
             said = f"{error['input']!r} is not a value it takes"
         message = f"{var}: {plain_message(said)}"
+        if error["type"] == "literal_error" and isinstance(error["input"], str):
+            # A typo of one of the values (``sned``) is named: "did you mean 'send'?".
+            expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+            near = difflib.get_close_matches(error["input"].lower(), expected, n=1, cutoff=0.6)
+            if near:
+                message += f"; did you mean {near[0]!r}?"
         lines.append(f"{message} ({hint})" if hint else message)
     return lines

@@ -63,6 +63,7 @@ from .shapes import (
     RetryFile,
     read_validated,
 )
+from .sweep import sweep
 
 CURSOR = "cursor.json"
 RETRY = "retry.json"
@@ -160,9 +161,19 @@ class RunLedger:
             found, self._set_aside = self._set_aside, []
         return found
 
+    def sweep(self) -> None:
+        """Set aside every damaged file of the directory, whichever feature wrote it
+        (``state.sweep``); ``take_set_aside`` then says what was set aside."""
+        if self.read_only:
+            return
+        found = sweep(self.directory)
+        with self._lock:
+            self._set_aside.extend(found)
+
     def validate_all(self) -> None:
-        """Read every ledger file once, setting aside what does not validate (start of a run);
-        ``take_set_aside`` then says what was set aside."""
+        """Sweep the directory, then read every ledger file once, setting aside what does not
+        validate (start of a run); ``take_set_aside`` then says what was set aside."""
+        self.sweep()
         for name, model in _file_models():
             if name not in (INFLIGHT, JOBS):
                 self._read(name, model)

@@ -24,6 +24,7 @@ from typing import Literal
 
 from ..models import (
     PRIORITY_RANK,
+    Analysis,
     Conversation,
     Message,
     Priority,
@@ -150,48 +151,16 @@ def plan_reply(
         )
     analysis = triage.analysis
     standing = standing_labels(before, ticket.tags, prefix)
-    now = {
-        "category": analysis.category,
-        "subcategory": analysis.subcategory,
-        "urgency": analysis.urgency.value,
-        "sentiment": analysis.sentiment.value,
-    }
-    changed: dict[str, tuple[str, str]] = {}
-    # A reply is short: an uncalibrated engine's category from it stands only when it is sure.
-    sure = bool(decisions) or analysis.confidence >= confidence_threshold
-    for name in _FIELDS:
-        value, old = now[name], standing.get(name)
-        applied = decisions.get("category" if name == "subcategory" else name, "apply") == "apply"
-        if name in ("category", "subcategory") and not sure:
-            applied = False
-        if value and applied and old != value:
-            changed[name] = (old or "none", value)
+    changed = _changed_labels(analysis, standing, decisions, confidence_threshold)
     add = [own(f"{name}_{new}") for name, (_, new) in changed.items()]
     remove = [own(f"{name}_{old}") for name, (old, _) in changed.items()]
     # A route that escalated the ticket before (its tag is there) does not escalate it anew.
     escalates = route.escalate and own("escalated") not in tags
     priority = None
     if set_priority and ("urgency" in changed or escalates):
-        rose = "urgency" in changed and URGENCY_RANK[now["urgency"] or "low"] > URGENCY_RANK.get(
-            changed["urgency"][0], -1
+        priority = _raised_priority(
+            ticket, analysis, changed, escalates, confidence_threshold, prefix
         )
-        priority = decide_priority(
-            current=ticket.priority,
-            tags=ticket.tags,
-            urgency=analysis.urgency,
-            confidence=1.0,
-            confidence_threshold=confidence_threshold,
-            prefix=prefix,
-            escalated=escalates,
-        )
-        present = _priority(ticket.priority)
-        lowered = (
-            priority is not None
-            and present is not None
-            and PRIORITY_RANK[priority] < PRIORITY_RANK[present]
-        )
-        if priority is not None and (lowered or not (rose or escalates)):
-            priority = None  # a reply raises a priority; it never takes one down
         if priority is not None:
             remove += [t for t in tags if t.startswith(own("priority_"))]
             add.append(own(f"priority_{priority.value}"))
@@ -228,6 +197,65 @@ def plan_reply(
         changed=changed,
         trend=tuple(grown),
     )
+
+
+def _changed_labels(
+    analysis: Analysis,
+    standing: Mapping[str, str],
+    decisions: Mapping[str, Decision],
+    confidence_threshold: float,
+) -> dict[str, tuple[str, str]]:
+    """The labels the reply's analysis changes: field -> (the standing label or ``none``, the
+    new one), for the fields whose decision applies."""
+    now = {
+        "category": analysis.category,
+        "subcategory": analysis.subcategory,
+        "urgency": analysis.urgency.value,
+        "sentiment": analysis.sentiment.value,
+    }
+    changed: dict[str, tuple[str, str]] = {}
+    # A reply is short: an uncalibrated engine's category from it stands only when it is sure.
+    sure = bool(decisions) or analysis.confidence >= confidence_threshold
+    for name in _FIELDS:
+        value, old = now[name], standing.get(name)
+        applied = decisions.get("category" if name == "subcategory" else name, "apply") == "apply"
+        if name in ("category", "subcategory") and not sure:
+            applied = False
+        if value and applied and old != value:
+            changed[name] = (old or "none", value)
+    return changed
+
+
+def _raised_priority(
+    ticket: Ticket,
+    analysis: Analysis,
+    changed: Mapping[str, tuple[str, str]],
+    escalates: bool,
+    confidence_threshold: float,
+    prefix: str,
+) -> Priority | None:
+    """The priority a reply sets: only a raise, for a risen urgency or an escalation."""
+    rose = "urgency" in changed and URGENCY_RANK[analysis.urgency.value] > URGENCY_RANK.get(
+        changed["urgency"][0], -1
+    )
+    priority = decide_priority(
+        current=ticket.priority,
+        tags=ticket.tags,
+        urgency=analysis.urgency,
+        confidence=1.0,
+        confidence_threshold=confidence_threshold,
+        prefix=prefix,
+        escalated=escalates,
+    )
+    present = _priority(ticket.priority)
+    lowered = (
+        priority is not None
+        and present is not None
+        and PRIORITY_RANK[priority] < PRIORITY_RANK[present]
+    )
+    if priority is not None and (lowered or not (rose or escalates)):
+        return None  # a reply raises a priority; it never takes one down
+    return priority
 
 
 def repair_change(ticket: Ticket, before: NoteTrailer | None, prefix: str) -> ReplyChange | None:

@@ -18,10 +18,8 @@ the conversations before it is posted again, as is the note of a ticket changed 
 (another installation may have noted it). The evidence is the note's trailer, which names the
 message it answers, never the run.
 
-Two installations on one account can still both post before either updates. Once one sees the
-other (the marker appears on a ticket it is writing, or a note it did not post), it lists the
-notes of every ticket it noted (one more request a ticket, the earlier ones once) at the end of
-each batch and deletes all copies but the first (``DELETE /conversations/{id}``).
+Two installations on one account can still both post before either updates: once one sees
+the other, it deletes the copies at the end of each batch (``second_writer.py``).
 
 The note goes first and the journal records the ticket before it: if a run dies between the
 note and the ``PUT``, the next run's ``recover`` finds the note among its conversations and keeps
@@ -71,7 +69,7 @@ from ...models import (
 from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
-from ...writeback.note import answers_same_message, is_triage_note
+from ...writeback.note import is_triage_note
 from ...writeback.noted import NotedOutcome
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
@@ -84,7 +82,8 @@ from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
-from .records import note_html, parse_tickets, update_body
+from .records import note_html, parse_tickets, update_body, updated_at_of
+from .second_writer import SecondWriter
 from .wire import FreshdeskTransport
 
 BATCH = 10  # tickets a write_batch call takes (each is three requests)
@@ -128,9 +127,7 @@ class FreshdeskHelpdesk:
         # go through the transport's breaker once.
         self._unit_retrier = http.retrier.without_breaker()
         self._noted: set[int] = set()  # journaled tickets a killed run left with a triage note
-        self._posted: dict[int, str] = {}  # notes not checked yet for a second writer's copy
-        self._guard = False  # a second writer seen: each note is checked after posting
-        self._duplicates_removed = 0
+        self._second = SecondWriter(http)  # another installation's copies of our notes
         self._sandbox: str | None = None
         self._own_id: tuple[int | None] | None = None  # (the id), once read
         # Custom-field values refused mid-run (an option removed): left out from then on.
@@ -306,7 +303,7 @@ class FreshdeskHelpdesk:
                 if self._clock() - read_at > LIST_READ_FRESH:
                     listed = None
                 report(self._write_one(change, replan, noted, listed))
-            self._settle_posted()
+            self._second.settle_posted()
         finally:
             # A ticket with its note but without its update stays in the journal, so the next
             # run's ``recover`` finds the note and does not post a second one.
@@ -342,9 +339,9 @@ class FreshdeskHelpdesk:
             if tries.update_sent and tries.plan is not None:
                 return self._finished(ticket_id, tries.plan, noted)
             if self._marker in fresh.tags and change.note and is_triage_note(change.note):
-                self._second_writer_seen()
+                self._second.seen()
             if tries.note is not None:
-                self._settle_notes(ticket_id, tries.note)
+                self._second.settle_notes(ticket_id, tries.note)
             return self._finished(ticket_id, None, noted)
         tries.plan = plan
         # Changed since it was discovered (a note moves ``updated_at`` too): look first, as
@@ -356,11 +353,11 @@ class FreshdeskHelpdesk:
             triage = is_triage_note(plan.note)
             # A killed run's ticket (``recover`` found a triage note on it): its note may be
             # for another message (a reply's note on a ticket triaged before), so look.
-            if (recovered or tries.note_unknown or (changed and triage)) and self._has_note(
+            if (recovered or tries.note_unknown or (changed and triage)) and self._second.has_note(
                 ticket_id, plan.note
             ):
                 if not (tries.note_unknown or recovered):
-                    self._second_writer_seen()
+                    self._second.seen()
                 tries.note = plan.note  # on the ticket already: the lost answer's, or theirs
             else:
                 noted.add(ticket_id)
@@ -390,7 +387,7 @@ class FreshdeskHelpdesk:
             if not body:
                 return plan, None
             answer = self.http.request("PUT", path, json=body, retry=False)
-        return plan, _updated_at(answer.body)
+        return plan, updated_at_of(answer.body)
 
     def _finished(
         self,
@@ -426,68 +423,7 @@ class FreshdeskHelpdesk:
         if isinstance(found, int) and not isinstance(found, bool):
             tries.note_id = str(found)
         if is_triage_note(note):  # a revert's note is never a second writer's copy
-            with self._lock:
-                self._posted[ticket_id] = note
-
-    def _has_note(self, ticket_id: int, note: str) -> bool:
-        """Whether ``note`` is on the ticket: a triage note answering the same message, or
-        (a revert's note, which has no such trailer) one opening with the same line."""
-        found = [text for _, text in freshdesk_reads.private_notes(self.http, ticket_id)]
-        if not is_triage_note(note):
-            opening = note.strip().splitlines()[0] if note.strip() else ""
-            return bool(opening) and any(opening in text for text in found)
-        return any(answers_same_message(text, note) for text in found)
-
-    def _settle_notes(self, ticket_id: int, note: str) -> None:
-        """Keep the earliest triage note answering ``note``'s message, delete the others.
-
-        Freshdesk has no conditional write, so two installations on one account can both post
-        before either updates. Whichever of them lists the notes removes every copy but the
-        first (by conversation id): both choose the same one to keep, and a copy already
-        deleted by the other answers 404, which is fine.
-        """
-        if not is_triage_note(note):
-            return
-        copies = sorted(
-            note_id
-            for note_id, text in freshdesk_reads.private_notes(self.http, ticket_id)
-            if is_triage_note(text) and answers_same_message(text, note)
-        )
-        for note_id in copies[1:]:
-            try:
-                self.http.request("DELETE", f"/api/v2/conversations/{note_id}")
-            except NotFoundError:
-                continue  # the other installation removed it first
-            with self._lock:
-                self._duplicates_removed += 1
-
-    def _second_writer_seen(self) -> None:
-        """Another writer marks tickets this run is writing: from now on every note this run
-        posted (those before included) is checked for a second copy once."""
-        with self._lock:
-            if self._guard:
-                return
-            self._guard = True
-        log.warning(
-            "another ticketbot writes to this Freshdesk account: checking each note for a "
-            "second copy from now on (one more request a ticket)"
-        )
-
-    def _settle_posted(self) -> None:
-        """With the guard on, check the notes posted and not checked yet, at the end of a
-        batch: later than right after posting, so the other installation's copy, posted from
-        a read made just before ours landed, is there to be seen."""
-        with self._lock:
-            if not self._guard:
-                return
-            posted, self._posted = self._posted, {}
-        for ticket_id, note in posted.items():
-            try:
-                self._settle_notes(ticket_id, note)
-            except (AuthError, BreakerOpenError):
-                raise
-            except HelpdeskError:
-                continue  # the next run's check, or a person, will see it
+            self._second.posted(ticket_id, note)
 
     def recover(self, jobs: Mapping[str, Sequence[int]], inflight: Sequence[int]) -> list[int]:
         """A killed run's tickets: those that already have their note get none again.
@@ -541,12 +477,6 @@ class FreshdeskHelpdesk:
             sandbox=answer.sandbox == "freshdesk",
             account={"email": email},
         )
-
-
-def _updated_at(body: object) -> str | None:
-    """The ticket's ``updated_at`` in a ``PUT``'s answer (None when it carries none)."""
-    stamp = body.get("updated_at") if isinstance(body, dict) else None
-    return stamp if isinstance(stamp, str) else None
 
 
 def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:

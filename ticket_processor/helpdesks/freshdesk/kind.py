@@ -8,6 +8,7 @@ from pydantic import SecretStr, field_validator
 
 from ...common.helpdesk_settings import HelpdeskSettings, check_url
 from ...errors import ConfigError
+from ..capabilities import IncidentLinking
 from ..descriptor import HelpdeskKind
 
 
@@ -67,6 +68,12 @@ KIND = HelpdeskKind(
     sandbox="ticket_processor.helpdesks.freshdesk.sandbox.command",
     desk="ticket_processor.helpdesks.freshdesk.sandbox.desk:serve",
     webhooks="ticket_processor.helpdesks.freshdesk.webhooks:SETUP",
+    receiver="ticket_processor.helpdesks.freshdesk.deliveries:RECEIVER",
+    # Freshdesk reads tickets one request each unless several new ones are read in one list
+    # request (``Wiring.burst_reads``), and its limit counts requests a minute: ``serve``
+    # gathers a second of deliveries. Zendesk's ``show_many`` reads any number at once.
+    gather_between=1.0,
+    linking=IncidentLinking(problem_type=False, group_noun="tracker ticket"),
     account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
     sandbox_variables=(("FRESHDESK_URL", "url"), ("FRESHDESK_API_KEY", "api_key")),
     plans=("trial", "growth", "pro", "enterprise"),

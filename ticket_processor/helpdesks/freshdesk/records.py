@@ -114,3 +114,9 @@ def update_body(change: WriteBack, current: Ticket) -> dict[str, Any]:
 def note_html(text: str) -> str:
     """The note's plain text as the HTML Freshdesk stores (escaped, line breaks kept)."""
     return "<div>" + html.escape(text).replace("\n", "<br>") + "</div>"
+
+
+def updated_at_of(body: object) -> str | None:
+    """The ticket's ``updated_at`` in a ``PUT``'s answer (None when it carries none)."""
+    stamp = body.get("updated_at") if isinstance(body, dict) else None
+    return stamp if isinstance(stamp, str) else None

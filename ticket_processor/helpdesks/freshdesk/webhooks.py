@@ -34,6 +34,8 @@ def body_template(event: str) -> str:
 class FreshdeskWebhookSetup:
     """``WebhookSetup`` for Freshdesk."""
 
+    chooses_secret = False
+
     def instructions(self, endpoint: str, *, secret_set: bool) -> str:
         headers = json.dumps({SECRET_HEADER: "<the value of TICKETBOT_SERVE_SECRET>"})
         note = (

@@ -26,7 +26,8 @@ from ...errors import (
 from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
-from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, Wire
+from ..transport import HelpdeskTransport
+from ..wire import HelpdeskResponse, StatusRule, Wire
 from ..write_budget import HelpdeskWriteBudget
 
 

@@ -8,6 +8,7 @@ from pydantic import SecretStr, field_validator
 
 from ...common.helpdesk_settings import HelpdeskSettings, check_url
 from ...errors import ConfigError
+from ..capabilities import IncidentLinking
 from ..descriptor import HelpdeskKind
 
 
@@ -83,6 +84,8 @@ KIND = HelpdeskKind(
     sandbox="ticket_processor.helpdesks.zendesk.sandbox.command",
     desk="ticket_processor.helpdesks.zendesk.sandbox.desk:serve",
     webhooks="ticket_processor.helpdesks.zendesk.webhooks:SETUP",
+    receiver="ticket_processor.helpdesks.zendesk.deliveries:RECEIVER",
+    linking=IncidentLinking(problem_type=True, group_noun="problem ticket"),
     account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
     sandbox_variables=(
         ("ZENDESK_URL", "url"),

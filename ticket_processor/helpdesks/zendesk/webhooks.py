@@ -89,6 +89,8 @@ def trigger_bodies(webhook_id: str) -> list[dict[str, Any]]:
 class ZendeskWebhookSetup:
     """``WebhookSetup`` for Zendesk."""
 
+    chooses_secret = True
+
     def instructions(self, endpoint: str, *, secret_set: bool) -> str:
         created, reply = trigger_bodies(_ID_PLACEHOLDER)
         secret_step = (

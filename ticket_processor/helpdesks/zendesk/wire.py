@@ -27,7 +27,8 @@ from ...errors import (
 from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
-from ..transport import HelpdeskResponse, HelpdeskTransport, StatusRule, StatusTable, Wire
+from ..transport import HelpdeskTransport
+from ..wire import HelpdeskResponse, StatusRule, StatusTable, Wire
 from ..write_budget import HelpdeskWriteBudget
 
 

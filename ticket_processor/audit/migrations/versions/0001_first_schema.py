@@ -17,6 +17,9 @@ down_revision: str | None = None
 
 
 def upgrade() -> None:
+    # One function: Alembic runs a revision's upgrade() as the schema of that revision, written
+    # once and never edited after it shipped; split, the revision would no longer read as the
+    # schema it created.
     op.create_table(
         "corrections",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

@@ -102,10 +102,10 @@ class FreshdeskDesk:
             ticket_id, body, private=False, user_id=requester, incoming=True
         )
 
-    def agent_replies(self, ticket_id: int, text: str) -> None:
+    def agent_replies(self, ticket_id: int, text: str, *, author: int = HUMAN_AGENT_ID) -> None:
         body = f"<p>{html.escape(text)}</p>"
         self.sandbox.store.add_note(
-            ticket_id, body, private=False, user_id=HUMAN_AGENT_ID, source=SOURCE_REPLY
+            ticket_id, body, private=False, user_id=author, source=SOURCE_REPLY
         )
 
     def agent_notes(self, ticket_id: int, text: str) -> None:

@@ -98,8 +98,8 @@ class ZendeskDesk:
         author = int(self.sandbox.store.get(ticket_id)["requester_id"])
         self._comment(ticket_id, {"body": text, "public": True, "author_id": author})
 
-    def agent_replies(self, ticket_id: int, text: str) -> None:
-        self._comment(ticket_id, {"body": text, "public": True, "author_id": HUMAN_AGENT_ID})
+    def agent_replies(self, ticket_id: int, text: str, *, author: int = HUMAN_AGENT_ID) -> None:
+        self._comment(ticket_id, {"body": text, "public": True, "author_id": author})
 
     def agent_notes(self, ticket_id: int, text: str) -> None:
         self._comment(ticket_id, {"body": text, "public": False, "author_id": HUMAN_AGENT_ID})

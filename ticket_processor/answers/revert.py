@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..answers.deliver import AnswerDesk
 from ..errors import TicketBotError
 from ..models import Ticket
+from .deliver import AnswerDesk
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from ..answers.book import AnswerBook
-from ..answers.deliver import AnswerDesk, answer_tags, send_once
-from ..answers.vocab import AnswerPlan
 from ..common.eventlog import EventLog, new_run_id
 from ..common.scrub import Scrubber
 from ..errors import LockHeldError, TicketBotError
 from ..models import Helpdesk
 from ..state.lock import RunLock
 from ..writeback.triage_change import marker_tag
+from .book import AnswerBook
+from .deliver import AnswerDesk, answer_tags, send_once
+from .vocab import AnswerPlan
 
 # The longest answer a lead may send instead of the draft (characters).
 MAX_ANSWER = 10_000

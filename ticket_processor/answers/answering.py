@@ -19,13 +19,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..answers.book import AnswerBook
-from ..answers.compose import without_name
-from ..answers.deliver import AnswerDesk, answer_tags, send_once
-from ..answers.ladder import draft_accepted, should_demote, standing
-from ..answers.plan import Circumstances, TicketCues, Writer, cues, decide
-from ..answers.policy import AnswersPolicy
-from ..answers.vocab import (
+from ..common.eventlog import EventSink
+from ..errors import HelpdeskError, TicketBotError
+from ..kb.dense import Retrieved
+from ..models import Ticket, Triage, WriteBack
+from ..triage.confidence import Calibration
+from ..writeback.planner import with_customer_reply
+from .book import AnswerBook
+from .compose import without_name
+from .deliver import AnswerDesk, answer_tags, send_once
+from .gate import Gate
+from .ladder import draft_accepted, should_demote, standing
+from .plan import Circumstances, TicketCues, Writer, cues, decide
+from .policy import AnswersPolicy
+from .vocab import (
     DRAFT_CLOSES,
     DRAFT_OPENS,
     SENT_OPENS,
@@ -35,11 +42,6 @@ from ..answers.vocab import (
     reopened_tag,
     resolved_tag,
 )
-from ..common.eventlog import EventSink
-from ..errors import HelpdeskError, TicketBotError
-from ..models import Ticket, Triage, WriteBack
-from ..triage.confidence import Calibration
-from ..writeback.planner import with_customer_reply
 
 # A planned reply whose triage write never landed is given up after this long.
 WAIT_SECONDS = 24 * 3600
@@ -92,6 +94,9 @@ class RunAnswers:
         calibration: Calibration | None = None,
         writer: Writer | None = None,
         alert: Callable[[str, str], object] | None = None,
+        retrieve: Callable[[str], Retrieved] | None = None,
+        gate: Gate | None = None,
+        confidence_threshold: float = 0.5,
     ) -> None:
         self.policy = policy
         self.book = book
@@ -107,6 +112,9 @@ class RunAnswers:
         self.calibration = calibration
         self.writer = writer
         self.alert = alert
+        self.retrieve = retrieve
+        self.gate = gate
+        self.confidence_threshold = confidence_threshold
         self.counts = AnswerCounts()
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
@@ -123,7 +131,7 @@ class RunAnswers:
             return self._plans.get(ticket_id)
 
     def cues(self, ticket: Ticket) -> TicketCues:
-        return cues(ticket.subject, ticket.description)
+        return cues(ticket.subject, ticket.description, self.retrieve)
 
     def mode(self, category: str, subcategory: str | None) -> str:
         mode = self.policy.mode_for(category, subcategory)
@@ -159,6 +167,8 @@ class RunAnswers:
             now=self.now(),
             prefix=self.prefix,
             calibration=self.calibration,
+            gate=self.gate,
+            confidence_threshold=self.confidence_threshold,
         )
         with self._lock:
             earlier = self._plans.get(ticket.id) if replanned else None

@@ -18,15 +18,15 @@ from ..common.eventlog import EventLog, new_run_id
 from ..errors import StopRequested
 from ..exitcodes import ExitCode
 from ..models import Helpdesk
+from ..run.connect import connect
+from ..run.runner import run_once
+from ..run.runtime import Runtime
+from ..run.types import RunSummary
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..state.shapes import BackfillFile
 from ..triage.taxonomy import load_taxonomy
-from .connect import connect
-from .runner import run_once
-from .runtime import Runtime
-from .types import RunSummary
 
 # Tickets a batch (OpenAI allows 50,000). The answers wait in the analysis cache until the
 # write-back reads them, so a batch is never larger than the cache (TICKETBOT_CACHE_ENTRIES).

@@ -32,14 +32,14 @@ from datetime import UTC, datetime
 from ..errors import LLMError, StopRequested
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.batch import LLMBatchClient
+from ..run.runtime import Runtime
+from ..run.signals import StopOnSignal
+from ..run.types import RunSummary
 from ..settings import Settings
 from ..state.lock import RunLock
 from ..triage.taxonomy import Taxonomy, load_taxonomy
-from .backfill_batch import BatchPath
-from .backfill_session import BackfillOptions, BackfillResult, BackfillSession
-from .runtime import Runtime
-from .signals import StopOnSignal
-from .types import RunSummary
+from .batch import BatchPath
+from .session import BackfillOptions, BackfillResult, BackfillSession
 
 
 class Backfill:

@@ -1,0 +1,38 @@
+"""``ticketbot answers explain TICKET`` on each sandbox: the articles both rankings considered,
+the gate's probability, and what stopped an answer (or the article it would send)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support.answers_desk import create_tickets, publish_help_centre, rows
+from support.cli import invoke
+
+from ticket_processor.sandbox.desks import Desk
+
+
+@pytest.mark.desk(configure=True)
+def test_explain_names_the_articles_the_probability_and_the_guard(desk: Desk) -> None:
+    articles = publish_help_centre(desk)
+    cases = rows("answers_tickets.jsonl")
+    ids = create_tickets(desk, cases)
+    synced = invoke("kb", "sync")
+    assert synced.exit_code == 0, synced.output
+    env = {"TICKETBOT_ANSWER_MODE": "send"}
+
+    answerable = next(i for i, c in zip(ids, cases, strict=True) if c["kind"] == "answerable")
+    shown = invoke("answers", "explain", str(answerable), "--json", env=env)
+    assert shown.exit_code == 0, shown.output
+    found = json.loads(shown.output)
+    right = articles[cases[ids.index(answerable)]["answer_article"]]
+    assert found["considered"][0]["article_id"] in right
+    assert found["considered"][0]["dense_rank"] is not None  # the sync stored the vectors
+    assert 0.0 <= found["gate_probability"] <= 1.0
+
+    person = next(i for i, c in zip(ids, cases, strict=True) if c["kind"] == "person")
+    shown = invoke("answers", "explain", str(person), env=env)
+    assert shown.exit_code == 0, shown.output
+    # "I still have not received the refund": the first guard it fails is named.
+    assert "not answered: negative" in shown.output
+    assert "gate probability" in shown.output

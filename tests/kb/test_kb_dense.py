@@ -1,0 +1,111 @@
+"""Passage vectors beside the keywords: stored for the articles that lack them (a changed
+article only), found by meaning where no keyword matches, and fused with the keyword ranking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ticket_processor.kb.dense import encode_missing, fuse, passages, retrieve
+from ticket_processor.kb.index import ArticleIndex
+from ticket_processor.learned.embed import embed_texts
+from ticket_processor.models import Article
+
+ARTICLES = [
+    Article(
+        1,
+        "Reset your password",
+        "<p>Open the sign-in page and click Forgot password. We email you a reset link.</p>",
+        "https://help.example.com/1",
+        "en-us",
+        "2026-01-01T00:00:00Z",
+    ),
+    Article(
+        2,
+        "Export your data to CSV",
+        "<p>Open Reports, pick a range and click Export. The CSV file arrives by email.</p>",
+        "https://help.example.com/2",
+        "en-us",
+        "2026-01-01T00:00:00Z",
+    ),
+    Article(
+        3,
+        "Switch to dark mode",
+        "<p>Open Settings, then Appearance, and choose Dark.</p>",
+        "https://help.example.com/3",
+        "en-us",
+        "2026-01-01T00:00:00Z",
+    ),
+]
+
+
+def test_vectors_are_made_only_for_articles_without_them(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return embed_texts(texts)
+
+    index = ArticleIndex(tmp_path / "kb.sqlite3")
+    for article in ARTICLES:
+        index.upsert(article)
+    assert encode_missing(index, counting) == 3
+    assert encode_missing(index, counting) == 0
+    changed = Article(**{**ARTICLES[2].__dict__, "updated_at": "2026-02-01T00:00:00Z"})
+    index.upsert(changed)
+    assert index.rows_without_vectors() != []
+    assert encode_missing(index, counting) == 1
+    assert calls[-1][0] == "Switch to dark mode"
+    owners, matrix = index.vectors()
+    assert len(set(owners.tolist())) == 3
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)
+    index.close()
+
+
+def test_a_paraphrase_in_another_language_is_found_by_meaning(tmp_path: Path) -> None:
+    index = ArticleIndex(tmp_path / "kb.sqlite3")
+    for article in ARTICLES:
+        index.upsert(article)
+    encode_missing(index, embed_texts)
+    text = "Ich habe mein Kennwort vergessen und komme nicht mehr in mein Konto."
+    keywords_only = retrieve(index, text, None)
+    assert not keywords_only.candidates  # no word of the ticket is in any article
+    found = retrieve(index, text, embed_texts)
+    top = found.top("fused")
+    assert found.dense
+    assert top is not None
+    assert top.hit.article_id == 1
+    assert top.dense_rank == 1
+    assert top.keyword_rank == 0
+    index.close()
+
+
+def test_fusion_and_passages() -> None:
+    assert fuse([[1, 2], [2, 3]]) == {
+        1: 1 / 61,
+        2: 1 / 62 + 1 / 61,
+        3: 1 / 62,
+    }
+    cut = passages("Title", "One. " * 200)
+    assert cut[0] == "Title"
+    assert all(len(p) <= 410 for p in cut[1:])
+
+
+def test_eval_reports_each_retriever_and_the_fusion(tmp_path: Path) -> None:
+    from ticket_processor.kb.evaluate import AnsweredTicket, evaluate
+
+    index = ArticleIndex(tmp_path / "kb.sqlite3")
+    for article in ARTICLES:
+        index.upsert(article)
+    tickets = [
+        AnsweredTicket("Forgot password", "How do I reset my password?", frozenset({1})),
+        AnsweredTicket("", "Ich habe mein Kennwort vergessen.", frozenset({1})),
+        AnsweredTicket("Dark theme", "Can the app look dark at night?", frozenset({3})),
+    ]
+    figures = evaluate(index, tickets, embed=embed_texts).as_dict()
+    assert figures["keyword hit@1"] is not None
+    assert figures["dense hit@1"] == 1.0  # the German ticket too, by meaning
+    assert figures["fused hit@3"] == 1.0
+    assert figures["keyword hit@3"] != 1.0  # no keyword of the German ticket is indexed
+    index.close()

@@ -1,0 +1,130 @@
+"""Idle and slow connections cannot silence ``serve`` or the dashboard.
+
+Real sockets to the real servers on port 0: more connections than the server keeps, opened and
+left silent (or sending half a request line), then ``/healthz`` from a new client must still be
+answered 200, and a connection that never finishes its headers is closed by the server. Before,
+uvicorn counted the idle connections against its limit and answered 503 to everything.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from support.dashboard import start_dashboard
+from support.serving import TOKEN, delivery_for, serve_env, serving
+
+from ticket_processor.common import connections
+from ticket_processor.dashboard import server as dashboard_server
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.serve import server as serve_server
+from ticket_processor.serve.limits import Rate, SourceLimits
+
+pytestmark = pytest.mark.desk(seed=None, unlimited=True)
+
+
+@contextmanager
+def idle_sockets(
+    url: str, count: int, *, half_request: bool = False
+) -> Iterator[list[socket.socket]]:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with ExitStack() as stack:
+        opened = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.create_connection((host, int(port)), timeout=5))
+            if half_request:
+                sock.sendall(b"GET /healthz HT")  # and never the rest
+            opened.append(sock)
+        yield opened
+
+
+def closed_by_server(sock: socket.socket, within: float) -> bool:
+    sock.settimeout(within)
+    try:
+        return sock.recv(1) == b""
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def test_serve_answers_healthz_past_its_idle_connections(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Smaller bounds than the product's, so the idle sockets outnumber even the limit on
+    # requests under way without running this process out of descriptors.
+    monkeypatch.setattr(serve_server, "MAX_CONNECTIONS", 20)
+    monkeypatch.setattr(serve_server, "LIMIT_CONCURRENCY", 80)
+    with serving(serve_env(desk.env(), tmp_path)) as server, idle_sockets(server.url, 100):
+        for _ in range(3):
+            assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        assert httpx.get(f"{server.url}/readyz", timeout=10).status_code == 200
+
+
+def test_serve_closes_a_connection_that_never_finishes_its_headers(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connections.GuardedH11Protocol, "header_timeout", 1.0)
+    monkeypatch.setattr(serve_server, "guarded_protocol", _short(serve_server.MAX_CONNECTIONS))
+    with (
+        serving(serve_env(desk.env(), tmp_path)) as server,
+        idle_sockets(server.url, 2, half_request=True) as slow,
+    ):
+        started = time.monotonic()
+        assert all(closed_by_server(s, within=20) for s in slow)
+        assert time.monotonic() - started < 20
+
+
+def _short(max_connections: int) -> object:
+    def make(**_: object) -> type[connections.GuardedH11Protocol]:
+        return connections.guarded_protocol(max_connections=max_connections, header_timeout=1.0)
+
+    return make
+
+
+@pytest.mark.desk(kinds=("zendesk",), configure=True)
+def test_the_dashboard_answers_past_its_idle_connections(desk: Desk) -> None:
+    idle = dashboard_server.LIMIT_CONCURRENCY + 20  # more than even the requests' bound
+    with start_dashboard() as url, idle_sockets(url, idle):
+        for _ in range(3):
+            assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+
+
+def test_an_unsigned_flood_spends_none_of_the_genuine_deliveries_rate(
+    desk: Desk, tmp_path: Path
+) -> None:
+    [ticket] = desk.create([NewTicket("Refund", "Refund me please")])
+    with serving(serve_env(desk.env(), tmp_path)) as server:
+        server.server.state.limits = SourceLimits(
+            {"zendesk": Rate(0.5, 5), "freshdesk": Rate(0.5, 5), "api": Rate(0.5, 5)}
+        )
+        kind = desk.kind
+        forged = delivery_for(kind, ticket, secret="not-the-webhooks-secret")
+        flood = [server.deliver(kind, *forged).status_code for _ in range(20)]
+        assert set(flood) == {401}, flood
+        genuine = [
+            server.deliver(
+                kind,
+                *delivery_for(
+                    kind, ticket, **({"invocation": f"i{n}"} if kind == "zendesk" else {})
+                ),
+            ).status_code
+            for n in range(5)
+        ]
+        assert genuine == [200] * 5
+        unauthorised = [
+            server.client.post(f"{server.url}/api/v1/triage", json={"subject": "x"}).status_code
+            for _ in range(20)
+        ]
+        assert set(unauthorised) == {401}, unauthorised
+        with_token = server.client.post(
+            f"{server.url}/api/v1/triage",
+            json={"subject": "Refund", "description": "Refund me please"},
+            headers={"authorization": f"Bearer {TOKEN}"},
+        )
+        assert with_token.status_code == 200, with_token.text

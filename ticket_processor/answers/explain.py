@@ -1,0 +1,65 @@
+"""``ticketbot answers explain TICKET``: why a ticket was answered, or what stopped it.
+
+Pure: the ticket, its triage, its cues (with both rankings, ``cues.gate``) and the run's
+circumstances in; out, the articles both rankings considered (each with its place and score in
+the keyword ranking and in the passage vectors'), the gate's probability for the first one, the
+calibration's for the index's suggestion, the threshold of the ticket's category, and the
+decision — the article that would be sent or drafted, or the guard or threshold that stopped
+it, as ``plan.decide`` gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..models import Ticket, Triage
+from .decide import choose_article
+from .gate import Gate
+from .plan import Circumstances, TicketCues, decide
+
+
+def explain(
+    ticket: Ticket,
+    triage: Triage,
+    found: TicketCues,
+    where: Circumstances,
+    article_body: Callable[[int, str], str],
+    gate: Gate | None,
+) -> dict[str, Any]:
+    """What the answer of ``ticket`` would be, and why, as one JSON-ready object."""
+    considered = []
+    if found.gate is not None:
+        weighed = [found.gate.candidate, *found.gate.considered]
+        for cand in (c for c in weighed if c is not None):
+            considered.append(
+                {
+                    "article_id": cand.hit.article_id,
+                    "title": cand.hit.title,
+                    "locale": cand.hit.locale,
+                    "keyword_rank": cand.keyword_rank or None,
+                    "keyword_share": round(cand.share, 4),
+                    "dense_rank": cand.dense_rank or None,
+                    "cosine": round(cand.cosine, 4),
+                }
+            )
+    choice, _ = choose_article(triage.suggestions, where.calibration)
+    gate_p = None
+    if gate is not None and found.gate is not None and found.gate.candidate is not None:
+        gate_p = round(gate.probability(found.gate.features), 4)
+    plan, reason = decide(ticket, triage, found, where, article_body)
+    return {
+        "ticket_id": ticket.id,
+        "category": triage.analysis.category,
+        "mode": where.mode,
+        "threshold": where.threshold,
+        "chooser": "gate" if where.gate is not None else "calibration",
+        "considered": considered,
+        "gate_probability": gate_p,
+        "calibration_probability": None if choice is None else round(choice.probability, 4),
+        "decision": (
+            {"delivery": plan.delivery, "article_id": plan.article_id, "language": plan.language}
+            if plan is not None
+            else {"stopped_by": reason}
+        ),
+    }

@@ -1,0 +1,222 @@
+"""The answers' gate: may the best article be sent, read from features that mean the same on
+any help centre.
+
+A raw score (BM25's share of the query, a cosine) has a different scale in every help centre:
+a threshold fitted on one does not carry to the next. The gate reads what does carry — how far
+the best article stands ahead of the next one in each ranking, whether the keyword and the
+vector rankings agree on it, the ticket-to-passage cosine, whether the ticket asks something and
+how long it is — and a logistic model turns them into a score, mapped by an isotonic calibration
+onto the share of such tickets whose best article was the right one (out of help centre: each
+centre's scores come from a model fitted without it). ``scripts/answers_figures.py`` fits it on
+several labelled help centres and writes ``gate.json`` beside this module: weights as data,
+never pickle. The policy's threshold (``answers.policy``) is read against this probability.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from ..kb.dense import Candidate, Retrieved
+from ..kb.text import words
+from ..models import Suggestion
+from ..triage.confidence import Calibration, fit_isotonic
+
+GATE_FILE = Path(__file__).with_name("gate.json")
+QUOTABLE = frozenset({"everyone", "signed_in"})
+# Articles whose mean passage vectors are this close are one article in two languages: on the
+# project's help centre, translations 0.81-0.93, distinct articles at most 0.50.
+TWIN = 0.75
+FEATURES = (
+    "cosine",
+    "cosine_margin",
+    "share",
+    "share_margin",
+    "agree",
+    "keyword_first",
+    "dense_first",
+    "asks",
+    "length",
+)
+_ASKS = re.compile(
+    r"\?|\b(?:how|where|what|when|which|can i|could i|is there|do you|wie|wo|was|kann ich|"
+    r"comment|ou|quand|puis-je|como|donde|cuando|puedo|hoe|waar|kan ik|onde|posso)\b"
+)
+
+
+@dataclass(frozen=True)
+class GateInput:
+    """The article the gate weighs (the fused ranking's best quotable one) and its features."""
+
+    candidate: Candidate | None
+    features: tuple[float, ...]
+    considered: tuple[Candidate, ...]  # the candidates after the first, for ``explain``
+
+
+def _language_of(locale: str) -> str:
+    return locale.split("-")[0].lower()
+
+
+def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> GateInput:
+    """Features of the best quotable article for ``text`` (one row per article: a translation
+    in the ticket's language stands for its article)."""
+    quotable = [c for c in retrieved.candidates if c.hit.visibility in QUOTABLE]
+    by_article: dict[int, Candidate] = {}
+    for cand in quotable:
+        held = by_article.get(cand.hit.article_id)
+        if held is None:
+            by_article[cand.hit.article_id] = cand
+        elif language and _language_of(cand.hit.locale) == language != _language_of(
+            held.hit.locale
+        ):
+            by_article[cand.hit.article_id] = Candidate(
+                cand.hit,
+                held.share,
+                held.keyword_rank,
+                held.cosine,
+                held.dense_rank,
+                held.fused,
+                held.likeness,
+            )
+    ranked = list(by_article.values())
+    asks = 1.0 if _ASKS.search(text.lower()) else 0.0
+    length = min(math.log1p(len(words(text))) / 5.0, 1.5)
+    if not ranked:
+        return GateInput(None, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, asks, length), ())
+    best = ranked[0]
+    # Rivals are the articles in the best one's language and not of its meaning: a translation
+    # of it (its own article in some help centres, not always with its own locale) says the
+    # same thing and is no sign the index cannot tell which article answers.
+    rest = [
+        c
+        for c in ranked[1:]
+        if _language_of(c.hit.locale) == _language_of(best.hit.locale) and c.likeness < TWIN
+    ]
+    other_cos = max((c.cosine for c in rest), default=0.0)
+    other_share = max((c.share for c in rest), default=0.0)
+    same = [best, *rest]
+    top_share = max(c.share for c in same)
+    keyword_first = min(same, key=lambda c: c.keyword_rank or 10**6)
+    dense_first = min(same, key=lambda c: c.dense_rank or 10**6)
+    agree = float(
+        keyword_first.hit.article_id == best.hit.article_id == dense_first.hit.article_id
+        and bool(best.keyword_rank)
+        and bool(best.dense_rank)
+    )
+    features = (
+        best.cosine,
+        best.cosine - other_cos,
+        best.share,
+        (best.share - other_share) / top_share if top_share > 0 else 0.0,
+        agree,
+        float(keyword_first.hit.article_id == best.hit.article_id and bool(best.keyword_rank)),
+        float(dense_first.hit.article_id == best.hit.article_id and bool(best.dense_rank)),
+        asks,
+        length,
+    )
+    return GateInput(best, tuple(round(f, 6) for f in features), tuple(rest[:4]))
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A logistic score over ``FEATURES``, calibrated to the share right."""
+
+    weights: tuple[float, ...]
+    bias: float
+    calibration: Calibration
+    source: str = "shipped"
+
+    def score(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def probability(self, features: Sequence[float]) -> float:
+        return self.calibration(self.score(features))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURES),
+            "weights": [round(w, 6) for w in self.weights],
+            "bias": round(self.bias, 6),
+            "calibration": self.calibration.as_json(),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Gate | None:
+        if not isinstance(data, dict) or data.get("features") != list(FEATURES):
+            return None
+        calibration = Calibration.from_json(data.get("calibration"))
+        try:
+            weights = tuple(float(w) for w in data["weights"])
+            bias = float(data["bias"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if calibration is None or len(weights) != len(FEATURES):
+            return None
+        return cls(weights, bias, calibration, str(data.get("source", "file")))
+
+
+def load_gate(path: Path = GATE_FILE) -> Gate | None:
+    try:
+        return Gate.from_json(orjson.loads(path.read_bytes()))
+    except (OSError, orjson.JSONDecodeError):
+        return None
+
+
+def fit_logistic(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float = 1.0
+) -> tuple[npt.NDArray[np.float64], float]:
+    """Weights and bias by Newton's method on the L2-penalised log loss (the bias unpenalised)."""
+    rows, cols = x.shape
+    design = np.hstack([x, np.ones((rows, 1))])
+    theta = np.zeros(cols + 1)
+    penalty = np.eye(cols + 1) * l2
+    penalty[-1, -1] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ theta, -50, 50)))
+        gradient = design.T @ (p - y) + penalty @ theta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + penalty + 1e-9 * np.eye(cols + 1)
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def fit_gate(
+    features: Sequence[Sequence[float]],
+    right: Sequence[bool],
+    *,
+    calibrate_on: tuple[Sequence[float], Sequence[bool]] | None = None,
+    source: str = "fitted",
+) -> Gate:
+    """A gate fitted on rows of features and whether the best article was right; the
+    calibration on ``calibrate_on`` (scores and outcomes from elsewhere) or on the same rows."""
+    x = np.asarray(features, np.float64)
+    y = np.asarray(right, np.float64)
+    weights, bias = fit_logistic(x, y)
+    raw = Gate(tuple(float(w) for w in weights), bias, Calibration((), ()), source)
+    if calibrate_on is None:
+        calibrate_on = ([raw.score(row) for row in features], list(right))
+    return Gate(raw.weights, bias, fit_isotonic(*calibrate_on), source)
+
+
+def as_suggestion(candidate: Candidate, probability: float) -> Suggestion:
+    hit = candidate.hit
+    return Suggestion(
+        article_id=hit.article_id,
+        title=hit.title,
+        url=hit.url,
+        locale=hit.locale,
+        visibility=hit.visibility,
+        score=round(probability, 4),
+    )

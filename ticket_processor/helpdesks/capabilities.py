@@ -1,0 +1,35 @@
+"""What a helpdesk kind can do beyond the ``Helpdesk`` protocol, as its descriptor declares it.
+
+The features ask a kind's descriptor (``registry.helpdesk_kind(name)``) instead of comparing its
+name: a third kind is a folder and a registry entry, and what it leaves out is skipped. Each
+capability is optional; a kind without it leaves the descriptor's field empty:
+
+- ``HelpdeskKind.receiver``: its ``WebhookReceiver`` (``deliveries.py``), how ``serve`` believes
+  its webhook calls; ``HelpdeskKind.webhooks``: its ``WebhookSetup`` (``webhook_setup.py``),
+  what ``serve --print-setup`` prints and ``--apply`` makes;
+- ``HelpdeskKind.gather_between``: how ``serve`` paces its reads;
+- ``HelpdeskKind.linking``: how it links the reports of one incident and what its notes call the
+  ticket they are linked to (this module); the link writes themselves are the adapter's
+  ``links()`` (``incidents/plan.LinkOps``), merge among them;
+- the adapter's ``answers()``/``links()`` (see ``models.Helpdesk``): what the answer and incident
+  passes write through, None when it cannot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IncidentLinking:
+    """How a kind links the reports of one incident.
+
+    ``problem_type``: the link is the ticket's own type (Zendesk: each report an ``incident``
+    whose ``problem_id`` is the group ticket, and the earliest eligible report of a new
+    incident becomes the ``problem``); otherwise a separate group ticket is opened and the
+    reports are associated with it (Freshdesk's tracker). ``group_noun``: what ticketbot's notes
+    call the group ticket.
+    """
+
+    problem_type: bool
+    group_noun: str

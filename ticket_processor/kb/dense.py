@@ -1,0 +1,187 @@
+"""Retrieval by meaning beside the keywords: passage vectors, and the two rankings fused.
+
+Keyword ranking (``kb.search``) misses a ticket that says the same thing in other words or in
+another language. Each article is cut into passages (its title, then its text a few sentences at
+a time); the sync stores a vector of each (``encode_missing``: only articles without one, so a
+sync stays incremental) with the encoder it is handed. kb and learned are siblings that may not
+import each other, so the encoder comes in as a plain callable (``Embed``), built by run/ or the
+commands from ``learned.embed``: kb stays usable (keywords alone) where no encoder is installed.
+
+``retrieve`` ranks the articles both ways — BM25 share of the query's weight, and the best
+cosine between the ticket's vector and any of an article's passages — and fuses the two by
+reciprocal rank fusion (each ranking gives 1 / (``RRF_K`` + rank)): a rank means the same in any
+help centre, where raw scores do not. Each candidate keeps its place and score in both rankings:
+what the answers' gate reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import IndexUnavailable
+from .index import ArticleIndex, Hit
+from .search import CANDIDATES, rank
+
+# Texts to vectors (one row per text); ``learned.embed.Encoder.encode`` in a run.
+Embed = Callable[[list[str]], npt.NDArray[np.float32]]
+RRF_K = 60
+# A passage is about this many characters of whole sentences.
+PASSAGE_CHARS = 400
+MAX_PASSAGES = 12
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def passages(title: str, body: str) -> list[str]:
+    """The title, then the body in runs of whole sentences of about ``PASSAGE_CHARS``."""
+    out = [title] if title else []
+    current = ""
+    for sentence in _SENTENCE.split(body):
+        if current and len(current) + len(sentence) > PASSAGE_CHARS:
+            out.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()
+    if current:
+        out.append(current)
+    return out[:MAX_PASSAGES]
+
+
+def encode_missing(index: ArticleIndex, embed: Embed) -> int:
+    """Store passage vectors for every article that has none; how many articles got them."""
+    rows = index.rows_without_vectors()
+    for row in rows:
+        title, body = index.title_and_body(row)
+        texts = passages(title, body) or [" "]
+        index.set_vectors(row, embed(texts))
+    return len(rows)
+
+
+def dense_rank(
+    index: ArticleIndex, vector: npt.NDArray[np.float32], limit: int = CANDIDATES
+) -> list[tuple[int, float]]:
+    """Article rows by the best cosine of any of their passages to ``vector``, best first."""
+    owners, matrix = index.vectors()
+    if not len(owners) or matrix.shape[1] != vector.shape[0]:
+        return []
+    norm = float(np.linalg.norm(vector))
+    sims = matrix @ (vector / norm if norm > 0 else vector)
+    best: dict[int, float] = {}
+    for owner, sim in zip(owners.tolist(), sims.tolist(), strict=True):
+        if sim > best.get(owner, -2.0):
+            best[owner] = sim
+    return sorted(best.items(), key=lambda item: -item[1])[:limit]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One article as both rankings saw it (rank 0: that ranking did not find it)."""
+
+    hit: Hit
+    share: float  # BM25 share of the query's weight (0: not found by keywords)
+    keyword_rank: int
+    cosine: float  # best passage cosine (0: no vectors)
+    dense_rank: int
+    fused: float
+    # Cosine of this article's mean passage vector with the fused first one's (0: no vectors):
+    # a translation of that article comes close to 1 whatever locale it is labelled with.
+    likeness: float = 0.0
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The candidates in fused order; ``dense``: the vectors took part."""
+
+    candidates: tuple[Candidate, ...]
+    dense: bool
+
+    def top(self, by: str) -> Candidate | None:
+        """The first candidate of one ranking ("keyword", "dense") or of the fusion."""
+        if by == "fused":
+            return self.candidates[0] if self.candidates else None
+        key = "keyword_rank" if by == "keyword" else "dense_rank"
+        ranked = [c for c in self.candidates if getattr(c, key)]
+        return min(ranked, key=lambda c: getattr(c, key), default=None)
+
+    def order(self, by: str) -> list[Candidate]:
+        if by == "fused":
+            return list(self.candidates)
+        key = "keyword_rank" if by == "keyword" else "dense_rank"
+        return sorted(
+            (c for c in self.candidates if getattr(c, key)), key=lambda c: getattr(c, key)
+        )
+
+
+def fuse(rankings: Sequence[Sequence[int]]) -> dict[int, float]:
+    """Reciprocal rank fusion of several rankings of the same items."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for place, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + place)
+    return scores
+
+
+def retrieve(
+    index: ArticleIndex,
+    text: str,
+    embed: Embed | None,
+    *,
+    limit: int = CANDIDATES,
+) -> Retrieved:
+    """Both rankings of the index's articles for ``text`` (prepared ticket text), fused."""
+    keyword = rank(index, text, limit=limit)
+    dense: list[tuple[int, float]] = []
+    if embed is not None:
+        try:
+            dense = dense_rank(index, embed([text])[0], limit)
+        except IndexUnavailable:
+            dense = []
+    hits = {s.hit.rowid: s.hit for s in keyword}
+    missing = [row for row, _ in dense if row not in hits]
+    try:
+        hits.update(index.hits(missing))
+    except IndexUnavailable:
+        return Retrieved((), False)
+    shares = {s.hit.rowid: s.share for s in keyword}
+    keyword_places = {s.hit.rowid: n for n, s in enumerate(keyword, start=1)}
+    cosines = dict(dense)
+    dense_places = {row: n for n, (row, _) in enumerate(dense, start=1)}
+    fused = fuse([[s.hit.rowid for s in keyword], [row for row, _ in dense]])
+    order = sorted(
+        (row for row in fused if row in hits), key=lambda row: (-fused[row], -shares.get(row, 0))
+    )
+    likeness = _likeness(index, order) if dense else {}
+    return Retrieved(
+        tuple(
+            Candidate(
+                hit=hits[row],
+                share=shares.get(row, 0.0),
+                keyword_rank=keyword_places.get(row, 0),
+                cosine=cosines.get(row, 0.0),
+                dense_rank=dense_places.get(row, 0),
+                fused=fused[row],
+                likeness=likeness.get(row, 0.0),
+            )
+            for row in order
+        ),
+        bool(dense),
+    )
+
+
+def _likeness(index: ArticleIndex, rows: Sequence[int]) -> dict[int, float]:
+    """Cosine of each row's mean passage vector with the first row's."""
+    owners, matrix = index.vectors()
+    means: dict[int, npt.NDArray[np.float32]] = {}
+    for row in rows:
+        mine = matrix[owners == row]
+        if len(mine):
+            mean = mine.mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            means[row] = mean / norm if norm > 0 else mean
+    if not rows or rows[0] not in means:
+        return {}
+    first = means[rows[0]]
+    return {row: float(vector @ first) for row, vector in means.items()}

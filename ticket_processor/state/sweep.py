@@ -1,0 +1,121 @@
+"""Every file of the state directory is checked at the start of a run, whatever feature wrote it.
+
+The ledger validates its own files against their models; the features' files (the rising
+topics' counts, the incidents' book and window, the claims file, the audit and help-centre
+databases, and whatever a later feature adds) were each read by their own code, and a damaged
+one stopped the run (``topic_counts.json`` as a directory: exit 1) or silently cost it its
+tickets (``ticket-claims.lock`` as a directory). So the run sweeps the directory first, by what
+an entry is rather than by which feature owns it:
+
+- a name with a suffix (``x.json``, ``x.lock``) is a file's place: a directory, a link, a FIFO
+  or a device there is set aside;
+- a file's bytes are checked by its suffix: ``.json`` must parse, ``.npz`` must be a zip
+  archive, ``.sqlite3`` / ``.db`` an SQLite database (or empty: a new one); a lock's or a
+  metrics file's content means nothing to a reader, so any is kept;
+- subdirectories without a suffix (``incidents/``) are swept the same way, except those that
+  are state directories of their own (``serve/``, a shard's, the shadow runs': each holds its
+  own run lock, and its own runs sweep it).
+
+What is set aside moves to ``<name>.bad-<timestamp>`` (``common.atomic.set_aside``), and the
+ledger reports it once as ``state_file_set_aside`` with a warning on stderr; the feature then
+starts from its default, as it does when its file is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from ..common.atomic import MAX_STATE_BYTES, SetAside, set_aside
+
+RUN_LOCK = "ticketbot.lock"  # state.lock's file: its presence marks a state directory
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_DEPTH = 3  # incidents/ and the like; nothing deeper is ours
+
+
+def _json_problem(path: Path) -> str | None:
+    raw = _head(path, MAX_STATE_BYTES)
+    if not raw.strip():
+        return "empty file"
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "not JSON"
+    return None
+
+
+def _zip_problem(path: Path) -> str | None:
+    return None if zipfile.is_zipfile(path) else "not an archive of arrays"
+
+
+def _sqlite_problem(path: Path) -> str | None:
+    head = _head(path, len(_SQLITE_HEADER))
+    if not head or head == _SQLITE_HEADER:
+        return None  # SQLite makes an empty file a new database
+    return "not an SQLite database"
+
+
+def _head(path: Path, size: int) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
+# A suffix's check of the bytes; a suffix not listed (.lock, .prom, .jsonl: read line by line,
+# a bad line skipped by its reader) is checked only for being a regular file.
+CONTENT_CHECKS: dict[str, Callable[[Path], str | None]] = {
+    ".json": _json_problem,
+    ".npz": _zip_problem,
+    ".sqlite3": _sqlite_problem,
+    ".db": _sqlite_problem,
+}
+
+
+def _is_kept_aside(name: str) -> bool:
+    # What an earlier sweep set aside, and atomic_write_bytes' temp files (".name.xxx.tmp").
+    return ".bad-" in name or name.startswith(".")
+
+
+def sweep(directory: Path, *, depth: int = 0) -> list[SetAside]:
+    """Set aside every damaged entry of ``directory`` (see the module's docstring)."""
+    found: list[SetAside] = []
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return found  # missing or unreadable: prepare_directory says so where it matters
+    for entry in entries:
+        if _is_kept_aside(entry.name):
+            continue
+        path = Path(entry.path)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue  # gone meanwhile
+        is_file_place = bool(path.suffix)
+        if stat.S_ISDIR(mode):
+            if is_file_place:
+                found.append(set_aside(path, "a directory where a file should be"))
+            elif depth < _DEPTH and not (path / RUN_LOCK).exists():
+                found.extend(sweep(path, depth=depth + 1))
+            continue
+        if not stat.S_ISREG(mode):
+            if is_file_place:
+                found.append(set_aside(path, "not a regular file (a link, FIFO or device)"))
+            continue
+        check = CONTENT_CHECKS.get(path.suffix)
+        if check is None:
+            continue
+        try:
+            problem = check(path)
+        except OSError as exc:
+            problem = f"unreadable ({exc.strerror or exc})"
+        if problem is not None:
+            found.append(set_aside(path, problem))
+    return found
