@@ -36,6 +36,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 import numpy as np
 import orjson
 
+from ticket_processor.incidents.fault import load_fault_head
 from ticket_processor.incidents.grouping import judge, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.window import Row, Window, load_window, save_window
@@ -63,6 +64,7 @@ def comparison(window_size: int, new: int, rounds: int) -> dict[str, Any]:
         window.add(rows, rng.standard_normal((n, 512)).astype(np.float32))
     window.baseline_from = now - WEEK
     policy = IncidentPolicy()
+    fault = load_fault_head()  # as a run with the real encoder judges: faults only
     recent = int((window.created >= now - 3600).sum())
     timings = []
     peaks = []
@@ -84,7 +86,7 @@ def comparison(window_size: int, new: int, rounds: int) -> dict[str, Any]:
         began = time.perf_counter()
         window.add(rows, vectors)
         window.prune(now, WEEK, window_size + new * rounds)
-        judge(window, now, policy)
+        judge(window, now, policy, fault=fault)
         repeats(window, list(window.rows_of([r.ticket_id for r in rows])), policy)
         timings.append(time.perf_counter() - began)
         peaks.append(tracemalloc.get_traced_memory()[1])

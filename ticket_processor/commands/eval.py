@@ -117,6 +117,7 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
     """Pairs' precision and recall and the share of each true group kept together."""
     import orjson
 
+    from ..incidents.fault import load_fault_head
     from ..incidents.labelled import evaluate_grouping
     from ..learned.embed import Encoder
 
@@ -125,7 +126,9 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
         settings = load({})
         from ..run.incidents import incident_policy
 
-        result = evaluate_grouping(file, Encoder().encode, incident_policy(settings))
+        result = evaluate_grouping(
+            file, Encoder().encode, incident_policy(settings), load_fault_head()
+        )
         if as_json:
             typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
             return
@@ -134,7 +137,14 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
             f"{result.tickets} tickets, {result.true_groups} true groups, "
             f"{result.predicted_groups} predicted\n"
             f"pairs precision {result.pair_precision:.3f}  recall {result.pair_recall:.3f}  "
-            f"kept together {result.kept_together:.3f}",
+            f"kept together {result.kept_together:.3f}"
+            + (
+                f"\nrequest bursts that became incidents {result.request_bursts_as_incidents}"
+                f" of {result.request_bursts}; their tickets in incidents"
+                f" {result.requests_in_incidents} of {result.request_tickets}"
+                if result.request_bursts
+                else ""
+            ),
             markup=False,
         )
         for name, share in sorted(result.per_group.items()):

@@ -1,8 +1,9 @@
 """Pure: which recent tickets are one incident, and which are a customer's repeat ticket.
 
-``judge`` applies the rule stated in ``policy``: within the last hour (by ``created_at``), a
-greedy grouping by cosine similarity (the ticket with the most neighbours above
-``similarity`` and those neighbours, then again among the rest), each group judged against
+``judge`` applies the rule stated in ``policy``: within the last hour (by ``created_at``) and
+among the fault reports only (``fault``), a greedy grouping by cosine similarity (the ticket
+with the most neighbours above ``similarity`` and those neighbours, grown to the reports near
+their centre; then again among the rest), each group judged against
 the window's baseline (``Reading``). Recent tickets close to a known incident's centre join
 it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
 in the window about the same thing (cosine at least ``repeat_similarity``).
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from .fault import FaultHead
 from .policy import IncidentPolicy
 from .window import Window, quantise
 
@@ -56,6 +58,7 @@ class Findings:
     bursts: list[Burst] = field(default_factory=list)
     joins: dict[int, list[int]] = field(default_factory=dict)  # known key -> rows joining it
     readings: list[Reading] = field(default_factory=list)  # every group judged, kept or not
+    requests: list[int] = field(default_factory=list)  # recent rows the fault head called requests
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,11 @@ def judge(
     now: int,
     policy: IncidentPolicy,
     known: Sequence[Known] = (),
+    fault: FaultHead | None = None,
 ) -> Findings:
     """The incidents among the window's recent rows not linked yet, and the rows that join a
-    known incident."""
+    known incident. With a ``fault`` head, only the rows it calls fault reports are grouped or
+    join an incident: a burst of requests is never an incident, however rare its kind."""
     findings = Findings()
     start = now - policy.burst_seconds
     in_hour = window.created >= start
@@ -94,6 +99,10 @@ def judge(
     # does not change because an earlier run linked part of it.
     hour_count = int(in_hour.sum())
     recent = np.flatnonzero(in_hour & (window.incident == 0))
+    if fault is not None and len(recent):
+        is_fault = fault.is_fault(window.vectors, recent)
+        findings.requests = [int(r) for r in recent[~is_fault]]
+        recent = recent[is_fault]
     if len(recent) == 0:
         return findings
     vectors = window.vectors[recent]
@@ -103,7 +112,7 @@ def judge(
         to_known = window.similarity(centres, recent)  # known x recent
         best = to_known.argmax(axis=0)
         for j in range(len(recent)):
-            if to_known[best[j], j] >= policy.similarity:
+            if to_known[best[j], j] >= policy.gather_at:
                 findings.joins.setdefault(known[int(best[j])].key, []).append(int(recent[j]))
                 free[j] = False
     sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
@@ -114,17 +123,23 @@ def judge(
         window_from = max(window_from, int(window.created[older].min()))
     hours = max(1.0, (start - window_from) / 3600.0)
     burst_hours = policy.burst_seconds / 3600.0
+    measured = fault is None  # the window's faults found (only once a group is to be judged)
     while True:
         degree = (near & free[None, :] & free[:, None]).sum(axis=1)
         seed = int(degree.argmax())
         if not free[seed] or degree[seed] < policy.min_reports:
             break
-        members = np.flatnonzero(near[seed] & free)
-        centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
-        to_centre = window.similarity(centre, recent)[0]
-        members = np.flatnonzero((to_centre >= policy.similarity) & free)
+        if not measured and fault is not None:
+            # Faults are measured against the window's faults: the week's questions are no
+            # baseline for a kind of breakage, nor the hour's requests for how busy it is.
+            # Scoring a window of 100,000 takes a second: only in an hour with a group.
+            older = older[fault.is_fault(window.vectors, older)]
+            hour_count = int(fault.is_fault(window.vectors, np.flatnonzero(in_hour)).sum())
+            measured = True
+        members = _gather(window, recent, vectors, np.flatnonzero(near[seed] & free), free, policy)
         if len(members) == 0:
             members = np.array([seed])
+        centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
         free[members] = False
         rows = [int(recent[m]) for m in members]
         reading = _reading(window, rows, centre, older, hour_count, hours, burst_hours, policy)
@@ -132,6 +147,27 @@ def judge(
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
     return findings
+
+
+def _gather(
+    window: Window,
+    recent: npt.NDArray[np.int64],
+    vectors: npt.NDArray[np.int8],
+    members: npt.NDArray[np.int64],
+    free: npt.NDArray[np.bool_],
+    policy: IncidentPolicy,
+) -> npt.NDArray[np.int64]:
+    """The free rows close to the group's centre, the centre moved to them, until the group
+    stops changing (a few rounds): reports of one fault in other words or languages are closer
+    to the centre of many reports than to the seed's own words."""
+    for _ in range(policy.gather_rounds):
+        centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
+        to_centre = window.similarity(centre, recent)[0]
+        grown = np.flatnonzero((to_centre >= policy.gather_at) & free)
+        if len(grown) == 0 or np.array_equal(grown, members):
+            return grown
+        members = grown
+    return members
 
 
 def _reading(

@@ -7,18 +7,21 @@ The file is JSON lines, one ticket a line::
 
 ``group`` names the tickets that belong together (one incident's reports, or a customer's
 ticket and its repeat); null or absent: the ticket stands alone. ``status`` (open or solved)
-is optional (open). The grouping is judged at the last ``created_at`` plus one second: the
-tickets of the hour before it are the recent ones, the others the window's baseline. Each
-incident found and each repeat (with its earlier ticket) is a predicted group; the scores are
-the pairs' precision and recall (two tickets in one true group, and in one predicted group)
-and, per true group, the share of it kept together (its largest part inside one predicted
-group), with their mean.
+is optional (open). ``request`` (optional) names a burst of requests the ticket is part of
+(twenty customers asking how to cancel an order): those tickets stand alone, and the score
+counts how many of them an incident took, and how many bursts became incidents (at least
+``min_reports`` of their tickets in incidents). The grouping is judged at the last
+``created_at`` plus one second: the tickets of the hour before it are the recent ones, the
+others the window's baseline. Each incident found and each repeat (with its earlier ticket)
+is a predicted group; the scores are the pairs' precision and recall (two tickets in one true
+group, and in one predicted group) and, per true group, the share of it kept together (its
+largest part inside one predicted group), with their mean.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import combinations
@@ -28,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from .fault import FaultHead
 from .grouping import judge, repeats
 from .policy import IncidentPolicy
 from .window import Row, Window
@@ -42,6 +46,10 @@ class GroupingScore:
     pair_recall: float
     kept_together: float  # mean over true groups
     per_group: dict[str, float] = field(default_factory=dict)
+    request_tickets: int = 0  # tickets of the file's request bursts
+    requests_in_incidents: int = 0  # of those, in an incident
+    request_bursts: int = 0
+    request_bursts_as_incidents: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -83,8 +91,11 @@ def predict(
     rows: list[dict[str, Any]],
     encode: Callable[[list[str]], Any],
     policy: IncidentPolicy,
+    fault: FaultHead | None = None,
+    in_incident: set[int] | None = None,
 ) -> dict[int, int]:
-    """Ticket id -> predicted group (a ticket alone is its own group)."""
+    """Ticket id -> predicted group (a ticket alone is its own group); the tickets the
+    incidents took are added to ``in_incident``."""
     requesters: dict[str, int] = {}
     window = Window()
     window.add(
@@ -115,8 +126,10 @@ def predict(
     def join(a: int, b: int) -> None:
         parent[root(a)] = root(b)
 
-    for burst in judge(window, now, policy).bursts:
+    for burst in judge(window, now, policy, fault=fault).bursts:
         first = int(window.ids[burst.rows[0]])
+        if in_incident is not None:
+            in_incident.update(int(window.ids[row]) for row in burst.rows)
         for row in burst.rows[1:]:
             join(int(window.ids[row]), first)
     recent = [i for i in range(len(window)) if window.created[i] >= now - policy.burst_seconds]
@@ -125,7 +138,12 @@ def predict(
     return {t: root(t) for t in parent}
 
 
-def score(rows: list[dict[str, Any]], predicted: dict[int, int]) -> GroupingScore:
+def score(
+    rows: list[dict[str, Any]],
+    predicted: dict[int, int],
+    in_incident: Collection[int] = (),
+    min_reports: int = IncidentPolicy.min_reports,
+) -> GroupingScore:
     truth: dict[str, list[int]] = {}
     for row in rows:
         if row.get("group") is not None:
@@ -144,6 +162,11 @@ def score(rows: list[dict[str, Any]], predicted: dict[int, int]) -> GroupingScor
         for ticket in members:
             parts[predicted.get(ticket, -ticket)] = parts.get(predicted.get(ticket, -ticket), 0) + 1
         per_group[name] = max(parts.values()) / len(members)
+    bursts: dict[str, list[int]] = {}
+    for row in rows:
+        if row.get("request"):
+            bursts.setdefault(str(row["request"]), []).append(int(row["id"]))
+    taken = {name: sum(t in in_incident for t in members) for name, members in bursts.items()}
     return GroupingScore(
         tickets=len(rows),
         true_groups=len(truth),
@@ -152,11 +175,21 @@ def score(rows: list[dict[str, Any]], predicted: dict[int, int]) -> GroupingScor
         pair_recall=hit / len(true_pairs) if true_pairs else 1.0,
         kept_together=sum(per_group.values()) / len(per_group) if per_group else 1.0,
         per_group=per_group,
+        request_tickets=sum(len(m) for m in bursts.values()),
+        requests_in_incidents=sum(taken.values()),
+        request_bursts=len(bursts),
+        request_bursts_as_incidents=sum(1 for n in taken.values() if n >= min_reports),
     )
 
 
 def evaluate_grouping(
-    path: Path, encode: Callable[[list[str]], Any], policy: IncidentPolicy | None = None
+    path: Path,
+    encode: Callable[[list[str]], Any],
+    policy: IncidentPolicy | None = None,
+    fault: FaultHead | None = None,
 ) -> GroupingScore:
     rows = read_labelled(path)
-    return score(rows, predict(rows, encode, policy or IncidentPolicy()))
+    policy = policy or IncidentPolicy()
+    in_incident: set[int] = set()
+    predicted = predict(rows, encode, policy, fault, in_incident)
+    return score(rows, predicted, in_incident, policy.min_reports)

@@ -33,6 +33,7 @@ from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..incidents import notes
 from ..incidents.book import Flagged, Incident, IncidentBook, encode_centre, load_book, save_book
+from ..incidents.fault import FaultHead, load_fault_head
 from ..incidents.grouping import Known, judge, repeats
 from ..incidents.plan import (
     LinkOps,
@@ -143,6 +144,9 @@ class IncidentPass:
     alerter: Alerter | None
     now: Callable[[], float] = time.time
     encode: Encode | None = None
+    # What tells a fault report from a request (``incidents.fault``): with the real encoder,
+    # the packaged head unless one is given; a stand-in encoder's vectors need their own.
+    fault: FaultHead | None = None
     # The rising categories' counts of this run: seeded from this pass's reading of the
     # window, and told which rises the open incidents explain (``run.rising``).
     rising: RisingWatch | None = None
@@ -200,8 +204,13 @@ class IncidentPass:
         window.prune(now, self.policy.window_seconds, self.policy.max_records)
         book.forget_before(start)
         known = {i.key: i for i in book.open_incidents()}
+        fault = self.fault or (load_fault_head() if self.encode is None else None)
         findings = judge(
-            window, now, self.policy, [Known(k, i.centre_vector()) for k, i in known.items()]
+            window,
+            now,
+            self.policy,
+            [Known(k, i.centre_vector()) for k, i in known.items()],
+            fault=fault,
         )
         found_repeats = repeats(
             window, list(window.rows_of([s.ticket_id for s in fresh])), self.policy
