@@ -17,7 +17,7 @@ scores each language, and the ratio to English on the same rows is printed;
 ``--translated-bitext FILE`` likewise for Bitext rows (none of them among its examples).
 
     python scripts/examples_figures.py /work/data/cats/banking_data \
-        [--translated tests/data/banking77_translated.jsonl]
+        [--translated BANKING77_TRANSLATED.jsonl]
         [--translated-bitext tests/data/bitext_translated.jsonl] [--compare]
 """
 
