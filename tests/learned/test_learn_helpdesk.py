@@ -321,7 +321,9 @@ def test_a_link_planted_as_the_training_file_is_never_written_through(tmp_path: 
         seeder = Seeder("zendesk", zd)
         for row in TRAIN[:20]:
             seeder.create(row, label_tags(row.labels), True, [])
-        result = invoke("learn", "--from-helpdesk", "--folds", "0", "--no-embeddings",
+        # 20 tickets cannot name every category the bundled model can: --force writes the
+        # smaller model anyway, which is what this test needs (the file it writes).
+        result = invoke("learn", "--from-helpdesk", "--folds", "0", "--no-embeddings", "--force",
                         env=seeder.env(tmp_path))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert elsewhere.read_bytes() == b"* * * * * root true\n"

@@ -29,14 +29,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from ..common.atomic import SetAside, open_state_file, prepare_directory, set_aside
 from ..errors import IndexUnavailable, StateFileRefused
 from ..models import Article
 from .text import article_text
+
+if TYPE_CHECKING:  # a run that suggests articles by keywords alone never loads numpy
+    import numpy as np
+    import numpy.typing as npt
 
 INDEX_FILE = "kb.sqlite3"
 SCHEMA_VERSION = 2
@@ -327,6 +329,8 @@ class ArticleIndex:
 
     def set_vectors(self, article_row: int, vectors: npt.NDArray[np.float32]) -> None:
         """Store one article's passage vectors (float32 bytes: data, never pickle)."""
+        import numpy as np
+
         with self._lock:
             self._vectors = None
             db = self._conn()
@@ -338,6 +342,8 @@ class ArticleIndex:
 
     def vectors(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """Every stored passage: its article's row, and its vector scaled to unit length."""
+        import numpy as np
+
         with self._lock:
             if self._vectors is None:
                 rows = self._conn().execute("SELECT article_row, vector FROM passages").fetchall()

@@ -22,12 +22,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..common.atomic import SetAside, set_aside
 from ..common.scrub import display_url
 from ..models import Helpdesk
-from .dense import Embed, encode_missing
 from .index import ArticleIndex
+
+if TYPE_CHECKING:  # the vectors' code (numpy) only for a sync handed an encoder
+    from .dense import Embed
 
 # Zendesk's incremental export says what changed, not what was archived: everything is listed
 # again this often, so archived articles leave the index too.
@@ -98,6 +101,8 @@ def sync(
         index.set_meta("since", None if next_since is None else str(next_since))
         index.set_meta("synced_at", repr(clock()))
         if embed is not None:
+            from .dense import encode_missing
+
             encode_missing(index, embed)
     return SyncReport(listed, indexed, removed, listing.complete, index.count(), unchanged)
 
