@@ -1,6 +1,7 @@
-"""A ticket whose customer replied after its triage keeps its row in the dashboard's list: the
-subject and the category of its triage, not the reply's decision (which has neither); the reply
-shows as an event on the ticket's page. On each sandbox, over a store real runs wrote."""
+"""A ticket whose customer replied after its triage (one ticketbot answered among them) keeps its
+row in the dashboard's list: the subject and the category of its triage, not the reply's decision
+(which has neither); the reply shows as an event on the ticket's page. On each sandbox, over a
+store real runs wrote (the first in send mode)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 
 import httpx
 import pytest
+from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
 from support.cli import invoke
 from support.clock import FakeClock
 from support.dashboard import TOKEN, bearer, rows_of, start_dashboard
@@ -31,11 +33,17 @@ def desk_clock() -> FakeClock:
 
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_a_replied_ticket_keeps_its_subject_and_triage(desk: Desk, desk_clock: FakeClock) -> None:
+    publish_help_centre(desk)
     ids = desk.create(TICKETS)
-    first = invoke("run", "--engine", "rules")
+    question = next(c for c in rows("answers_tickets.jsonl") if c["kind"] == "answerable")
+    [answered] = create_tickets(desk, [question])
+    assert invoke("kb", "sync").exit_code == 0
+    first = invoke("run", "--engine", "rules", env={"TICKETBOT_ANSWER_MODE": "send"})
     assert first.exit_code == 0, first.output
+    assert answered in {m["ticket_id"] for m in outbox(desk)}
     desk_clock.advance(5)
     desk.requester_says(ids[0], ANGRY)
+    desk.requester_says(answered, "It still does not work, what else can I try?")
     desk_clock.now = float(int(time.time()))  # the reply is over a minute old now
     second = invoke("run", "--engine", "rules")
     assert second.exit_code == 0, second.output
@@ -50,6 +58,10 @@ def test_a_replied_ticket_keeps_its_subject_and_triage(desk: Desk, desk_clock: F
         category = _category(untouched)
         assert category != "–"
         assert _category(replied) != "–", replied
+        row = listed[answered]
+        assert question["subject"] in row, row
+        assert _category(row) != "–", row
+        assert answered in rows_of(client.get("/tickets", params={"answered": "yes"}).text)
         # One row per ticket, and the reply is on the ticket's page.
         assert len(rows_of(client.get("/tickets", params={"q": "Refund"}).text)) == 1
         page = client.get(f"/tickets/{ids[0]}").text
