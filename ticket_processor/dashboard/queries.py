@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from ..audit.queries import TicketHistory
 from ..audit.schema import decisions, runs
@@ -87,6 +88,40 @@ def latest_only() -> sa.ColumnElement[bool]:
         sa.or_(
             newer.c.at > decisions.c.at,
             sa.and_(newer.c.at == decisions.c.at, newer.c.id > decisions.c.id),
+        ),
+    )
+
+
+def _triage_of_same_ticket(other: NamedFromClause) -> list[sa.ColumnElement[bool]]:
+    return [
+        other.c.account == decisions.c.account,
+        other.c.helpdesk == decisions.c.helpdesk,
+        other.c.ticket_id == decisions.c.ticket_id,
+        other.c.mode != "dry-run",
+        other.c.kind == "triage",
+    ]
+
+
+def current_triage() -> sa.ColumnElement[bool]:
+    """The decision that stands for its ticket in the list: its latest triage (not a dry run's).
+    A customer's reply is decided on its own (kind ``reply``: no subject, no category) and shows
+    on the ticket's page as an event; only a ticket with no triage in the store (triaged before
+    the store was kept) is listed by its latest reply decision."""
+    newer = decisions.alias("newer_triage")
+    triage = decisions.alias("any_triage")
+    no_newer_triage = ~sa.exists().where(
+        *_triage_of_same_ticket(newer),
+        sa.or_(
+            newer.c.at > decisions.c.at,
+            sa.and_(newer.c.at == decisions.c.at, newer.c.id > decisions.c.id),
+        ),
+    )
+    return sa.or_(
+        sa.and_(decisions.c.kind == "triage", no_newer_triage),
+        sa.and_(
+            decisions.c.kind != "triage",
+            ~sa.exists().where(*_triage_of_same_ticket(triage)),
+            latest_only(),
         ),
     )
 
@@ -182,7 +217,7 @@ _LIST_COLUMNS = (
 
 def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> TicketList:
     """The page of the list ``query`` names, and how many tickets match (up to the cap)."""
-    where = [*_conditions(query, account), latest_only()]
+    where = [*_conditions(query, account), current_triage()]
     column = decisions.c[SORTS[query.sort]]  # a whitelisted column, never the URL's text
     key: sa.ColumnElement[Any] = column
     if column is decisions.c.urgency:  # by severity, not by name; no urgency below low

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import __version__
 from ..helpdesks.registry import KINDS
+from ..models import ArticleVisibility
 from ..run.served import Analysed
 from .limits import MAX_BODY
 
@@ -44,6 +45,9 @@ class ArticleAnswer(BaseModel):
     article_id: int
     title: str
     url: str
+    # Who may read it: everyone, signed_in (may be quoted to the customer) or internal
+    # (staff-only, restricted or unknown: for the agent, never for the customer).
+    visibility: ArticleVisibility
     score: float | None = None
 
 
@@ -102,7 +106,13 @@ def triage_answer(found: Analysed, language: str | None) -> TriageAnswer:
         fallback=triage.fallback,
         fields=fields,
         articles=[
-            ArticleAnswer(article_id=s.article_id, title=s.title, url=s.url, score=s.score)
+            ArticleAnswer(
+                article_id=s.article_id,
+                title=s.title,
+                url=s.url,
+                visibility=s.visibility,
+                score=s.score,
+            )
             for s in found.suggestions
         ],
         route=RouteAnswer(**found.route),

@@ -9,8 +9,11 @@ articles fetched twice, none missed. Zendesk's
 export lists what changed, not what was archived: ``kb.sync.sync`` lists everything again now and
 then so archived articles leave too. Drafts and
 archived or deleted articles come back ``removed`` so they leave the index. Visibility follows
-the article's user segment: none is ``everyone``, a signed-in segment is ``signed_in``, any other
-(staff, a tag-restricted segment) is ``internal``.
+Zendesk's user-segment rules whole: no segment is ``everyone``; a segment of every signed-in user
+(``user_type`` signed_in_users with no ``tags`` (all required), ``or_tags`` (any one),
+``group_ids`` or ``organization_ids``) is ``signed_in``; anything else (staff, a segment narrowed
+by any of those, a segment the listing does not name, a segment list ticketbot may not read) is
+``internal``: suggested to agents, never quoted to a customer.
 """
 
 from __future__ import annotations
@@ -33,10 +36,39 @@ def parse_time(text: str) -> float | None:
         return None
 
 
-def _visibility(segment: object, signed_in: set[int]) -> ArticleVisibility:
-    if segment is None:
+def _visibility(item: dict[str, Any], signed_in: set[int]) -> ArticleVisibility:
+    """An article is readable by anyone in any of its segments (``user_segment_ids``; older
+    accounts name one, ``user_segment_id``); with neither key its visibility is unknown."""
+    if "user_segment_ids" in item:
+        listed = item.get("user_segment_ids")
+        if not isinstance(listed, list):
+            return "internal"
+        segments: list[object] = list(listed)
+        single = item.get("user_segment_id")
+        if single is not None and single not in segments:
+            segments.append(single)
+    elif "user_segment_id" in item:
+        single = item.get("user_segment_id")
+        segments = [] if single is None else [single]
+    else:
+        return "internal"
+    if not segments:
         return "everyone"
-    return "signed_in" if isinstance(segment, int) and segment in signed_in else "internal"
+    if any(isinstance(s, int) and s in signed_in for s in segments):
+        return "signed_in"
+    return "internal"
+
+
+# What narrows a segment to some signed-in users (Zendesk's user-segment rules).
+_NARROWING = ("tags", "or_tags", "group_ids", "organization_ids")
+
+
+def _every_signed_in_user(segment: dict[str, Any]) -> bool:
+    return (
+        isinstance(segment.get("id"), int)
+        and segment.get("user_type") == "signed_in_users"
+        and not any(segment.get(key) for key in _NARROWING)
+    )
 
 
 def _article(item: dict[str, Any], signed_in: set[int]) -> Article | None:
@@ -49,22 +81,19 @@ def _article(item: dict[str, Any], signed_in: set[int]) -> Article | None:
         url=str(item.get("html_url") or item.get("url") or ""),
         locale=str(item.get("locale") or "en-us"),
         updated_at=str(item.get("updated_at") or item.get("edited_at") or ""),
-        visibility=_visibility(item.get("user_segment_id"), signed_in),
+        visibility=_visibility(item, signed_in),
         removed=bool(item.get("draft")) or bool(item.get("archived")) or bool(item.get("deleted")),
     )
 
 
 def list_articles(client: ZendeskClient, since: int | None) -> ArticleListing:
-    segments = client.paged("/api/v2/help_center/user_segments.json", "user_segments")
-    signed_in = {
-        int(s["id"])
-        for s in segments
-        if isinstance(s.get("id"), int)
-        and s.get("user_type") == "signed_in_users"
-        and not s.get("tags")
-        and not s.get("group_ids")
-        and not s.get("organization_ids")
-    }
+    try:
+        segments = client.paged("/api/v2/help_center/user_segments.json", "user_segments")
+    except AuthError as exc:
+        if exc.status_code != 403:
+            raise
+        segments = []  # not readable: every segmented article stays internal
+    signed_in = {int(s["id"]) for s in segments if _every_signed_in_user(s)}
     if since is not None:
         try:
             items = client.paged(

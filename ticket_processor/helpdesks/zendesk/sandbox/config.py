@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ....sandbox.httpbase import FAULTS as COMMON_FAULTS
 from ....sandbox.httpbase import ApiError, check_fault
 
 # Requests a minute per Zendesk plan (account-wide API limit).
@@ -29,7 +30,9 @@ PLAN_LIMITS: dict[str, int] = {
 }
 
 # What a ``faults`` item may ask for: an error status, a cut connection, or a slow answer
-# (404: as a Zendesk without the product, e.g. Guide not activated, answers its endpoints).
+# (404: as a Zendesk without the product, e.g. Guide not activated, answers its endpoints;
+# 403: as Zendesk answers a caller its role does not allow, e.g. the user-segment list).
+FAULTS = (*COMMON_FAULTS, "403")
 
 # Knobs that ``POST /sandbox/config`` may change, with the type each must have.
 _RUNTIME_KNOBS: dict[str, type] = {
@@ -124,7 +127,7 @@ class SandboxConfig:
             if key == "plan" and value not in PLAN_LIMITS:
                 raise ValueError(f"plan must be one of {', '.join(PLAN_LIMITS)}")
             if key == "faults" and isinstance(value, list):
-                value = [check_fault(item) for item in value]
+                value = [check_fault(item, FAULTS) for item in value]
             if key == "invalid_ticket_ids" and not _integers(value):
                 raise ValueError("sandbox knob 'invalid_ticket_ids' must list integers")
             if key == "storm_seconds" and isinstance(value, float):

@@ -5,7 +5,9 @@ every change, a second past its previous value when changed twice in one second,
 incremental export (``changed_since``) and a client comparing stamps both see every change.
 Deleting an article archives it, as Zendesk does: it leaves the lists and the export.
 Two user segments are built in, as in Zendesk ("Signed-in users", "Agents and managers"), and
-one permission group, which every article must name.
+one permission group, which every article must name. Created segments keep Zendesk's rules as
+given (``tags``, ``or_tags``, ``group_ids``, ``organization_ids``, ``added_user_ids``) and serve
+them back in the segment listing.
 """
 
 from __future__ import annotations
@@ -166,7 +168,7 @@ class GuideStore:
             sid = self._new_id()
             segment = _segment(sid, str(fields.get("name") or "Segment"), str(user_type))
             segment["built_in"] = False
-            for key in ("tags", "or_tags", "group_ids", "organization_ids"):
+            for key in ("tags", "or_tags", "group_ids", "organization_ids", "added_user_ids"):
                 segment[key] = list(fields.get(key) or [])
             self.segments[sid] = segment
         self._on_change()
@@ -342,6 +344,7 @@ def _segment(sid: int, name: str, user_type: str) -> dict[str, Any]:
         "organization_ids": [],
         "tags": [],
         "or_tags": [],
+        "added_user_ids": [],
         "name": name,
         "built_in": True,
         "created_at": created,

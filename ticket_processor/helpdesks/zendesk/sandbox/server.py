@@ -260,6 +260,8 @@ class _Handler(JsonHandler):
             headers["X-Rate-Limit-Remaining"] = str(max(0, remaining))
             if fault == "404":
                 raise ApiError(404, {"error": "InvalidEndpoint", "description": "Not found"})
+            if fault == "403":
+                raise ApiError(403, {"error": "Forbidden", "description": "You do not have access"})
             if fault in ("500", "503") or (
                 config.error_rate and sandbox.rng.random() < config.error_rate
             ):
