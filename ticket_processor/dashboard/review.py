@@ -60,7 +60,10 @@ class ReviewRequest:
 
 def _item(text: str) -> tuple[int, str] | None:
     number, _, name = text.partition(":")
-    if not number.isdigit() or name not in (*pending.REVIEW_FIELDS, ANSWER):
+    # ASCII digits that fit the store's column: "²" passes ``isdigit`` and fails ``int``.
+    if not (number.isascii() and number.isdigit() and len(number) <= 18):
+        return None
+    if name not in (*pending.REVIEW_FIELDS, ANSWER):
         return None
     return int(number), name
 

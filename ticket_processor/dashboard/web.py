@@ -40,7 +40,7 @@ from ..audit.store import AuditStore
 from ..errors import TicketBotError
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
-from .filters import DECISIONS, SORTS, ListQuery
+from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
 from .review import ReviewDesk
 from .signals import Signals
 
@@ -258,6 +258,8 @@ class _Pages:
 
     async def ticket_page(self, request: Request) -> Response:
         ticket_id = int(request.path_params["ticket_id"])
+        if ticket_id > MAX_TICKET_ID:  # no ticket has it, and the store's column cannot hold it
+            return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
         helpdesk = request.query_params.get("helpdesk") or None
         found = await run_in_threadpool(
             self.store.read,
