@@ -97,6 +97,11 @@ def test_a_store_out_of_reach_leaves_the_run_as_it_was(
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     assert len(desk.snapshot(ids[0]).notes) == 1
+    # Not only in the log: said on stderr, once, with where and what to do.
+    assert result.output.count("the audit store could not be used") == 1, result.output
+    assert "127.0.0.1:1" in result.output
+    assert "audit import" in result.output
+    assert "s3cret-pw" not in result.output
     logged = events(tmp_path / "logs")
     [warning] = [e for e in logged if e["event"] == "audit_unavailable"]
     assert "127.0.0.1:1" in warning["reason"]
