@@ -1,7 +1,8 @@
 """What the dashboard answers to values no form of its own sends: dates at the calendar's ends,
 ticket ids longer than the store's column, a CSRF value with non-ASCII characters. Each is a
-4xx or a page that names the value, never a 500. A real uvicorn server on port 0 over a store
-written through the store's own API."""
+4xx or a page that names the value, never a 500. A refused review is shown as a failure, not in
+the box of a success. A real uvicorn server on port 0 over a store written through the store's
+own API."""
 
 from __future__ import annotations
 
@@ -105,3 +106,21 @@ def test_a_non_ascii_csrf_value_is_a_403(url: str) -> None:
             )
             assert sent.status_code == 303
             assert "nothing+chosen" in sent.headers["location"]
+
+
+def test_a_refused_review_is_shown_as_a_failure_not_a_success(url: str) -> None:
+    with httpx.Client(base_url=url) as client:
+        client.post("/login", data={"token": TOKEN})
+        token = csrf_of(client.get("/review").text)
+        sent = client.post(
+            "/review", data={"accept": "999:category", "csrf": token}, headers={"origin": url}
+        )
+        assert sent.status_code == 303
+        page = client.get(sent.headers["location"])
+    assert "decision 999: not in the store" in page.text
+    assert '<p class="notice refused" id="result" role="alert">' in page.text
+    assert ".notice.refused{" in client_css(url)
+
+
+def client_css(url: str) -> str:
+    return httpx.get(url + "/static/dashboard.css", headers=bearer()).text

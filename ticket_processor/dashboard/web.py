@@ -41,7 +41,7 @@ from ..errors import TicketBotError
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
-from .review import ReviewDesk
+from .review import Refusal, ReviewDesk
 from .signals import Signals
 
 HERE = Path(__file__).parent
@@ -286,6 +286,7 @@ class _Pages:
             notes=notes,
             notes_error=notes_error,
             message=request.query_params.get("done", "")[:300],
+            refused=request.query_params.get("refused") == "1",
             h=history,
             pending=waiting,
             choices=self.config.review.choices if self.config.review else {},
@@ -310,6 +311,7 @@ class _Pages:
             answers=answers,
             choices=self.config.review.choices,
             message=message,
+            refused=request.query_params.get("refused") == "1",
         )
 
     async def review_post(self, request: Request) -> Response:
@@ -332,6 +334,8 @@ class _Pages:
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
         target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + _quote(told)
+        if any(isinstance(r, Refusal) for r in results):
+            target += "&refused=1"  # shown as a failure, not in the box of a success
         return RedirectResponse(target, status_code=303)
 
     async def login(self, request: Request) -> Response:
