@@ -124,3 +124,17 @@ def test_a_revert_is_stored_with_each_ticket_it_undid(desk: Desk, tmp_path: Path
             removed = set(revert_write.tags_removed or [])
             assert removed
             assert removed <= set(triage.tags_added or [])  # what the run had added
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_by_a_dry_run_too(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", "mysql://ticketbot:s3cret-pw@127.0.0.1/x")
+    ids = desk.create(TICKETS[:1])
+    for args in (("--dry-run",), ()):
+        result = invoke("run", "--engine", "rules", *args)
+        assert result.exit_code == 2, result.output
+        assert "TICKETBOT_DATABASE_URL: must be a postgresql:// URL" in result.output
+        assert "'mysql'" in result.output
+        assert "s3cret-pw" not in result.output
+    assert desk.snapshot(ids[0]).notes == []
