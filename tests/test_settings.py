@@ -53,6 +53,28 @@ def test_a_typo_of_a_choice_is_answered_with_the_choice_it_is_near() -> None:
     assert "did you mean" not in str(far.value)  # nothing near: no guess
 
 
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"ZENDESK_URL": "acme.zendesk.com"}, "ZENDESK_URL"),
+        (
+            {"TICKETBOT_HELPDESK": "freshdesk", "FRESHDESK_URL": "acme.freshdesk.com"},
+            "FRESHDESK_URL",
+        ),
+    ],
+)
+def test_a_helpdesk_url_without_a_scheme_is_told_first_not_the_helpdesk(
+    given: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(given, env_file=None)
+    said = str(info.value)
+    assert said.startswith(f"{named}: must start with http:// or https://"), said
+    assert "TICKETBOT_HELPDESK" not in said  # the helpdesk is one ticketbot knows
+    with pytest.raises(ConfigError, match="TICKETBOT_HELPDESK"):
+        load_settings({"TICKETBOT_HELPDESK": "zendsk"}, env_file=None)
+
+
 def test_error_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="TICKETBOT_WORKERS"):
         load_settings({"TICKETBOT_WORKERS": "many"}, env_file=None)

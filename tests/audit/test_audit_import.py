@@ -147,3 +147,12 @@ def test_an_agents_later_labels_become_corrections(tmp_path: Path) -> None:
         assert len(store.ticket_history(7).corrections) == 2
         [run] = store.recent_runs()
         assert (run.run_id, run.status, run.triaged, run.helpdesk) == ("r1", "ok", 1, "zendesk")
+
+
+def test_a_store_out_of_reach_is_said_so_not_cannot_write(tmp_path: Path) -> None:
+    url = "postgresql://ticketbot:s3cret-pw@127.0.0.1:1/missing"
+    info = invoke("audit", "info", env={"TICKETBOT_DATABASE_URL": url})
+    assert info.exit_code == 1, info.output
+    assert "cannot reach the audit store" in info.output
+    assert "cannot write" not in info.output
+    assert "s3cret-pw" not in info.output

@@ -97,6 +97,11 @@ def test_a_store_out_of_reach_leaves_the_run_as_it_was(
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     assert len(desk.snapshot(ids[0]).notes) == 1
+    # Not only in the log: said on stderr, once, with where and what to do.
+    assert result.output.count("the audit store could not be used") == 1, result.output
+    assert "127.0.0.1:1" in result.output
+    assert "audit import" in result.output
+    assert "s3cret-pw" not in result.output
     logged = events(tmp_path / "logs")
     [warning] = [e for e in logged if e["event"] == "audit_unavailable"]
     assert "127.0.0.1:1" in warning["reason"]
@@ -119,3 +124,17 @@ def test_a_revert_is_stored_with_each_ticket_it_undid(desk: Desk, tmp_path: Path
             removed = set(revert_write.tags_removed or [])
             assert removed
             assert removed <= set(triage.tags_added or [])  # what the run had added
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_by_a_dry_run_too(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", "mysql://ticketbot:s3cret-pw@127.0.0.1/x")
+    ids = desk.create(TICKETS[:1])
+    for args in (("--dry-run",), ()):
+        result = invoke("run", "--engine", "rules", *args)
+        assert result.exit_code == 2, result.output
+        assert "TICKETBOT_DATABASE_URL: must be a postgresql:// URL" in result.output
+        assert "'mysql'" in result.output
+        assert "s3cret-pw" not in result.output
+    assert desk.snapshot(ids[0]).notes == []

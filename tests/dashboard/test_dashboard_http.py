@@ -247,6 +247,15 @@ def test_the_command_refuses_before_listening(tmp_path: Path) -> None:
     review = invoke("dashboard", "--review", "--port", "0", env=env)
     assert review.exit_code == 2
     assert "--review" in review.output
+    with socket.socket() as taken:  # a port another program listens on
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        busy = invoke("dashboard", "--port", port, env=env)
+    assert busy.exit_code == 2, busy.output
+    assert f"--port {port}: cannot listen" in busy.output
+    assert "another program listens there" in busy.output
+    assert "check that file" not in busy.output
 
 
 def test_mounted_under_a_path_its_links_and_assets_follow(state: Path) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 
+from ticket_processor.learned.promotion import gate
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -175,3 +177,13 @@ def test_learn_never_leaves_runs_on_a_model_that_lost_fields_or_categories(
     health = json.loads(invoke("health", "--json").stdout)
     checks = {c["name"]: c for c in health["checks"]}
     assert "bundled" in checks["learned model"]["reason"]
+
+
+def test_scores_equal_as_shown_are_a_tie_not_worse() -> None:
+    tied = gate({"category": 0.98999}, {"category": 0.99001})
+    assert not tied.promote
+    assert "worse" not in tied.reason
+    assert "equal" in tied.reason
+    assert "0.990" in tied.reason
+    assert gate({"category": 0.95}, {"category": 0.99}).reason == "worse on category 0.950 < 0.990"
+    assert gate({"category": 0.995}, {"category": 0.99}).promote

@@ -139,6 +139,22 @@ def test_malformed_bodies_are_refused(body: bytes) -> None:
     assert (refused.value.status, refused.value.reason) == (400, "malformed")
 
 
+@pytest.mark.parametrize("ticket_id", ["²", "١٢", "12³"])
+def test_a_signed_delivery_with_non_ascii_digits_is_a_400_on_each_helpdesk(
+    ticket_id: str,
+) -> None:
+    # "²" passes str.isdigit and int() refuses it (a ValueError: serve's 500); "١٢" int() reads.
+    body = ('{"ticket_id": "' + ticket_id + '"}').encode()
+    for verify, headers in (
+        (verify_zendesk, zendesk_headers(body)),
+        (verify_freshdesk, {"x-ticketbot-secret": SECRET}),
+    ):
+        with pytest.raises(Refused) as refused:
+            verify(headers, body, secret=SECRET, now=NOW)
+        assert (refused.value.status, refused.value.reason) == (400, "malformed")
+        assert "ticket_id" in refused.value.detail
+
+
 def test_each_source_has_its_own_bucket() -> None:
     now = [0.0]
     limits = SourceLimits({"zendesk": Rate(1.0, 2), "api": Rate(1.0, 1)}, clock=lambda: now[0])

@@ -1,13 +1,14 @@
 """``ticketbot serve`` as a process: refused beyond loopback without its secrets (exit 2,
 nothing listening); killed with SIGKILL after acknowledging deliveries, then restarted, every
 ticket ends with exactly one note; SIGTERM stops it with exit code 0; a cron run afterwards
-finds nothing left to do."""
+finds nothing left to do; PostgreSQL out of reach is one line and exit 1."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -113,3 +114,19 @@ def test_killed_after_acknowledging_then_restarted_every_ticket_is_noted_once(
 
 def _named(kind: str, n: int) -> dict[str, str]:
     return {"invocation": f"inv-{n}"} if kind == "zendesk" else {}
+
+
+@pytest.mark.desk(kinds=("zendesk", "freshdesk"), seed=None, configure=True)
+def test_postgresql_out_of_reach_is_one_line_and_exit_1(desk: Desk, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    url = f"postgresql://bot:hunter2secret@127.0.0.1:{closed}/ticketbot"
+    env = serve_env(desk.env(), tmp_path, TICKETBOT_DATABASE_URL=url)
+    result = invoke("serve", "--port", "0", env=env)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"127.0.0.1:{closed}" in result.output
+    assert "cannot be reached" in result.output
+    assert "hunter2secret" not in result.output
+    assert "listening on" not in result.output

@@ -94,6 +94,12 @@ def test_needs_a_file_or_the_helpdesk(tmp_path: Path) -> None:
     missing = discover(str(tmp_path / "nothing.jsonl"))
     assert missing.exit_code == 2
     assert "cannot read" in missing.output
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    told = discover(str(empty))
+    assert told.exit_code == 2
+    assert "no tickets to read" in told.output
+    assert "evaluate" not in told.output  # discover groups tickets; it scores none
 
 
 @pytest.mark.slow

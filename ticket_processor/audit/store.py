@@ -159,15 +159,23 @@ class AuditStore:
     @contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
         """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer across processes)."""
-        try:
-            with self._write_lock, self.engine.connect() as conn:
-                conn = conn.execution_options(audit_write=True)
-                with conn.begin():
-                    yield conn
-        except sa.exc.SQLAlchemyError as exc:
-            raise AuditStoreError(
-                f"cannot write the audit store {self.where}: {_reason(exc)}"
-            ) from None
+        with self._write_lock:
+            try:
+                connection = self.engine.connect()
+            except sa.exc.SQLAlchemyError as exc:
+                # Not reached at all (a server down, a database missing): say that, not "write".
+                raise AuditStoreError(
+                    f"cannot reach the audit store {self.where}: {_reason(exc)}"
+                ) from None
+            try:
+                with connection as conn:
+                    conn = conn.execution_options(audit_write=True)
+                    with conn.begin():
+                        yield conn
+            except sa.exc.SQLAlchemyError as exc:
+                raise AuditStoreError(
+                    f"cannot write the audit store {self.where}: {_reason(exc)}"
+                ) from None
 
     def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert runs, or update those already stored (by account and run id) with the

@@ -150,7 +150,9 @@ class Access:
     def csrf_ok(self, identity: Identity, given: str) -> bool:
         if not identity.signed_in or not given:
             return False
-        return hmac.compare_digest(given, self.csrf_token(identity))
+        # Bytes, not str: compare_digest refuses a str with a non-ASCII character (a TypeError,
+        # a 500) where a forged value is simply wrong.
+        return hmac.compare_digest(given.encode("utf-8"), self.csrf_token(identity).encode())
 
     def host_ok(self, host_header: str) -> bool:
         """On loopback without sign-in, only a loopback ``Host`` (no DNS rebinding)."""

@@ -46,6 +46,13 @@ DEFAULT_PAGE_SIZE = 50
 TEXT_FILTERS = ("category", "urgency", "sentiment", "language", "engine", "run")
 _MAX_TEXT = 200
 _MAX_PAGE = 100_000
+# The dates a filter may name: a ticket is never older than the epoch, and the end of
+# ``until``'s day must still be a date (``date.max`` plus a day overflows).
+EARLIEST = date(1970, 1, 1)
+LATEST = date(9998, 12, 31)
+# The largest ticket id a search treats as an id (a signed 64-bit column): a longer string of
+# digits is searched as words of the subject.
+MAX_TICKET_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -116,9 +123,14 @@ class ListQuery:
             if not text:
                 continue
             try:
-                values[name] = date.fromisoformat(text)
+                day = date.fromisoformat(text)
             except ValueError:
                 errors.append(f"{name}: {text!r} is not a date such as 2026-11-24")
+                continue
+            if not EARLIEST <= day <= LATEST:
+                errors.append(f"{name}: {text!r} is not between {EARLIEST} and {LATEST}")
+                continue
+            values[name] = day
         sort = (params.get("sort") or "time").strip()
         if sort in _OLD_SORTS:
             sort, order = _OLD_SORTS[sort]
@@ -187,6 +199,14 @@ class ListQuery:
         if name == self.sort:
             return self.link(order="asc" if self.order == "desc" else "desc")
         return self.link(sort=name, order=DEFAULT_ORDER[name])
+
+    @property
+    def ticket_id(self) -> int | None:
+        """The ticket the search names (``123`` or ``#123``), or None: search the subjects."""
+        digits = self.q.lstrip("#")
+        if digits.isascii() and digits.isdigit() and int(digits) <= MAX_TICKET_ID:
+            return int(digits)
+        return None
 
     @property
     def filtered(self) -> bool:

@@ -134,8 +134,8 @@ def _conditions(query: ListQuery, account: str) -> list[sa.ColumnElement[bool]]:
     c = decisions.c
     where: list[sa.ColumnElement[bool]] = [c.account == account, not_dry_run()]
     if query.q:
-        if query.q.lstrip("#").isdigit():
-            where.append(c.ticket_id == int(query.q.lstrip("#")))
+        if query.ticket_id is not None:
+            where.append(c.ticket_id == query.ticket_id)
         else:
             where.append(c.subject.ilike(f"%{_escape_like(query.q)}%", escape="\\"))
     for name, column in (

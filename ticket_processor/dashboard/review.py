@@ -50,6 +50,11 @@ class AnswerReviewer(Protocol):
     def reject(self, ticket_id: int, reviewer: str) -> AnswerOutcome: ...
 
 
+class Refusal(str):
+    """A line saying a request was refused (nothing written): the page shows it as a failure,
+    not in the box of a success."""
+
+
 @dataclass(frozen=True)
 class ReviewRequest:
     decision_id: int
@@ -60,7 +65,10 @@ class ReviewRequest:
 
 def _item(text: str) -> tuple[int, str] | None:
     number, _, name = text.partition(":")
-    if not number.isdigit() or name not in (*pending.REVIEW_FIELDS, ANSWER):
+    # ASCII digits that fit the store's column: "²" passes ``isdigit`` and fails ``int``.
+    if not (number.isascii() and number.isdigit() and len(number) <= 18):
+        return None
+    if name not in (*pending.REVIEW_FIELDS, ANSWER):
         return None
     return int(number), name
 
@@ -109,27 +117,27 @@ class ReviewDesk:
     def apply_one(self, store: AuditStore, request: ReviewRequest, who: str) -> str:
         found = store.decision(request.decision_id)
         if found is None:
-            return f"decision {request.decision_id}: not in the store"
+            return Refusal(f"decision {request.decision_id}: not in the store")
         if request.field == ANSWER:
             return self._answer(store, found, request, who)
         row = asdict(found)
         ticket = f"ticket {found.ticket_id}"
         suggestion = pending.pending_of(row, request.field)
         if suggestion is None:
-            return f"{ticket}: {request.field} was not suggested"
+            return Refusal(f"{ticket}: {request.field} was not suggested")
         with store.engine.connect() as conn:
             if not queries.is_latest(conn, row, account=store.account):
-                return f"{ticket}: a later triage replaced this suggestion"
+                return Refusal(f"{ticket}: a later triage replaced this suggestion")
             done = pending.reviewed_fields(conn, [found.id]).get(found.id, set())
         if request.field in done:
-            return f"{ticket}: {request.field} is reviewed already"
+            return Refusal(f"{ticket}: {request.field} is reviewed already")
         value = request.value or suggestion.value
         if request.value is not None and value not in self.choices.get(request.field, ()):
-            return f"{ticket}: {value!r} is not a value {request.field} may take"
+            return Refusal(f"{ticket}: {value!r} is not a value {request.field} may take")
         label = ReviewedLabel(request.field, value, suggestion.value, reviewer_name(who))
         outcome = self.reviewer.apply(found.ticket_id, label)
         if not outcome.written and not outcome.superseded:
-            return f"{ticket}: not written ({outcome.reason})"
+            return Refusal(f"{ticket}: not written ({outcome.reason})")
         _record(store, found, label, outcome)
         if outcome.superseded:
             return f"{ticket}: {outcome.reason}"
@@ -140,12 +148,12 @@ class ReviewDesk:
         """A drafted answer sent (as drafted, or the lead's text) or rejected."""
         ticket = f"ticket {found.ticket_id}"
         if self.answers is None:
-            return f"{ticket}: answers cannot be sent from this dashboard"
+            return Refusal(f"{ticket}: answers cannot be sent from this dashboard")
         if found.answer_state != "drafted":
-            return f"{ticket}: no drafted answer waits on this decision"
+            return Refusal(f"{ticket}: no drafted answer waits on this decision")
         with store.engine.connect() as conn:
             if not queries.is_latest(conn, asdict(found), account=store.account):
-                return f"{ticket}: a later triage replaced this draft"
+                return Refusal(f"{ticket}: a later triage replaced this draft")
         name = reviewer_name(who)
         if request.reject:
             outcome = self.answers.reject(found.ticket_id, name)
@@ -154,7 +162,7 @@ class ReviewDesk:
             outcome = self.answers.send(found.ticket_id, request.value, name)
             action = "accept" if request.value is None else "correct"
         if outcome.state is None:
-            return f"{ticket}: answer not sent ({outcome.reason})"
+            return Refusal(f"{ticket}: answer not sent ({outcome.reason})")
         add_answer_review(
             store,
             decision_id=found.id,
@@ -171,7 +179,7 @@ class ReviewDesk:
             return f"{ticket}: answer sent{edited} (run {outcome.run_id})"
         if outcome.state == "rejected":
             return f"{ticket}: answer rejected, not sent"
-        return f"{ticket}: answer not sent: {outcome.reason}"
+        return Refusal(f"{ticket}: answer not sent: {outcome.reason}")
 
 
 def _record(

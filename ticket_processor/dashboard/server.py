@@ -9,6 +9,7 @@ screenshot script, and stops it on leaving.
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from ..common.connections import guarded_protocol
+from ..errors import ConfigError
 
 # A slow or idle client cannot hold a connection for ever, nor keep others out: past
 # MAX_CONNECTIONS a new connection closes the longest-idle one (common/connections.py); requests
@@ -29,11 +31,20 @@ LIMIT_CONCURRENCY = 4 * MAX_CONNECTIONS
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port`` (IPv6 when the host is an IPv6 address)."""
+    """A listening socket on ``host:port`` (IPv6 when the host is an IPv6 address), or a
+    ``ConfigError`` naming the flags (a busy port is not a file to check), as ``serve`` says."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host.strip("[]"), port))
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        busy = "another program listens there; " if exc.errno == errno.EADDRINUSE else ""
+        raise ConfigError(
+            f"--host {host} --port {port}: cannot listen ({exc.strerror}): {busy}choose "
+            "another --port (0 picks a free one)"
+        ) from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock

@@ -40,8 +40,8 @@ from ..audit.store import AuditStore
 from ..errors import TicketBotError
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
-from .filters import DECISIONS, SORTS, ListQuery
-from .review import ReviewDesk
+from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
+from .review import Refusal, ReviewDesk
 from .signals import Signals
 
 HERE = Path(__file__).parent
@@ -258,6 +258,8 @@ class _Pages:
 
     async def ticket_page(self, request: Request) -> Response:
         ticket_id = int(request.path_params["ticket_id"])
+        if ticket_id > MAX_TICKET_ID:  # no ticket has it, and the store's column cannot hold it
+            return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
         helpdesk = request.query_params.get("helpdesk") or None
         found = await run_in_threadpool(
             self.store.read,
@@ -284,6 +286,7 @@ class _Pages:
             notes=notes,
             notes_error=notes_error,
             message=request.query_params.get("done", "")[:300],
+            refused=request.query_params.get("refused") == "1",
             h=history,
             pending=waiting,
             choices=self.config.review.choices if self.config.review else {},
@@ -308,6 +311,7 @@ class _Pages:
             answers=answers,
             choices=self.config.review.choices,
             message=message,
+            refused=request.query_params.get("refused") == "1",
         )
 
     async def review_post(self, request: Request) -> Response:
@@ -330,6 +334,8 @@ class _Pages:
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
         target = _root(request) + back + ("&" if "?" in back else "?") + "done=" + _quote(told)
+        if any(isinstance(r, Refusal) for r in results):
+            target += "&refused=1"  # shown as a failure, not in the box of a success
         return RedirectResponse(target, status_code=303)
 
     async def login(self, request: Request) -> Response:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,7 +89,8 @@ def ticket_id_of(value: object) -> int:
     """A ticket id: a positive integer, or a string of digits (a rendered placeholder)."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 19:
+    # ASCII digits only: ``str.isdigit`` also passes "²", which ``int`` then refuses.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,19}", value.strip()):
         value = int(value.strip())
     if not isinstance(value, int) or not 0 < value <= MAX_TICKET_ID:
         raise Refused(400, "malformed", "ticket_id is missing or not a positive whole number")

@@ -69,7 +69,9 @@ def load_labelled(
         if limit is not None and len(rows) >= limit:
             break
     if not rows:
-        raise ConfigError(f"{path}: no rows to evaluate")
+        # ``discover`` reads tickets to group, not to score: say what the file was for.
+        wanted = "rows to evaluate" if require_labels else "tickets to read"
+        raise ConfigError(f"{path}: no {wanted}: the file has no JSON line")
     if require_labels and not any(name in row.labels for row in rows for name in FIELDS):
         raise ConfigError(
             f"{path}: no row has labels to score against: give each line a 'labels' object, "

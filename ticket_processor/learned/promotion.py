@@ -118,13 +118,17 @@ def gate(candidate: dict[str, float], current: dict[str, float] | None) -> Verdi
     common = sorted(set(candidate) & set(current))
     if not common:
         return Verdict(False, "no field both models can be scored on", candidate, current)
-    worse = [n for n in common if candidate[n] < current[n]]
+    # Compared as shown (three places): a gap the message cannot show is a tie, said as one,
+    # never "worse … 0.990 < 0.990".
+    shown = {n: (round(candidate[n], 3), round(current[n], 3)) for n in common}
+    worse = [n for n in common if shown[n][0] < shown[n][1]]
     if worse:
         text = ", ".join(f"{n} {candidate[n]:.3f} < {current[n]:.3f}" for n in worse)
         return Verdict(False, f"worse on {text}", candidate, current)
-    better = [n for n in common if candidate[n] > current[n]]
+    better = [n for n in common if shown[n][0] > shown[n][1]]
     if not better:
-        return Verdict(False, "better on no field", candidate, current)
+        text = ", ".join(f"{n} {candidate[n]:.3f}" for n in common)
+        return Verdict(False, f"equal on every field ({text}): better on none", candidate, current)
     text = ", ".join(f"{n} {candidate[n]:.3f} > {current[n]:.3f}" for n in better)
     return Verdict(True, f"better on {text}, worse on none", candidate, current)
 

@@ -186,7 +186,17 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
     if not options.dry_run:
         ledger.sweep()  # before the audit store opens its file: a damaged one is set aside
-    # Every decision and write of the run also goes to the audit store (run/audit.py).
+    # Every decision and write of the run also goes to the audit store (run/audit.py). A store
+    # out of reach does not stop the run (the log holds every decision, ``audit import`` loads
+    # it later), but it is said on stderr, once, not only in the log.
+    unstored: list[str] = []
+    log.listen(
+        lambda record: (
+            unstored.append(str(record.get("reason", "")))
+            if record.get("event") == "audit_unavailable"
+            else None
+        )
+    )
     feed = open_feed(
         settings,
         log,
@@ -195,9 +205,15 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         audit_dir=parts.audit_dir,
     )
     try:
-        return _run_logged(settings, options, ledger, parts, run_id, log, feed)
+        summary = _run_logged(settings, options, ledger, parts, run_id, log, feed)
     finally:
         close_audit(feed)
+    if unstored:
+        summary.warnings.append(
+            f"the audit store could not be used ({unstored[0]}): this run's decisions are in "
+            "the log only; `ticketbot audit import` loads them once the store is back"
+        )
+    return summary
 
 
 # One function over 100 lines: it is the run's order of passes (build, pipeline, served

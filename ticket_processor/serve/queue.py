@@ -51,9 +51,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..common.atomic import prepare_directory
+from ..errors import RunAborted
 from ..helpdesks.deliveries import Delivery, event_of
 from ..run.served import Event
 
@@ -135,7 +136,17 @@ class DeliveryQueue:
         self._clock = clock
         self.shared = engine.dialect.name != "sqlite"  # several replicas may share it
         self.stored = threading.Event()  # set on each store: the worker wakes up
-        metadata.create_all(engine)
+        try:
+            metadata.create_all(engine)
+        except SQLAlchemyError as exc:
+            # A database serve cannot reach is a dependency it needs: one line naming where
+            # (never the password), exit 1, not the driver's traceback.
+            where = f"{engine.url.host or 'localhost'}:{engine.url.port or 5432}"
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise RunAborted(
+                f"the delivery queue's database (TICKETBOT_DATABASE_URL, {where}) cannot be "
+                f"reached: {cause[0] if cause else type(exc).__name__}; start it or fix the URL"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -218,6 +218,21 @@ class Settings(BaseModel):
 
     _check_url = field_validator("openai_base_url", mode="before")(check_url)
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_database(cls, value: object) -> object:
+        # Checked when read, so a dry run (which may open no store) refuses what a real run
+        # would; the message never quotes the URL (it carries the password).
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and text.strip():
+            scheme = text.strip().partition("://")[0].lower()
+            if scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+                raise ValueError(
+                    "must be a postgresql:// URL (postgresql://host:5432/database with the "
+                    f"user and password before the host), not {scheme[:20]!r}"
+                )
+        return value
+
     @field_validator("apply_at", "suggest_at")
     @classmethod
     def _check_thresholds(cls, value: str | None) -> str | None:

@@ -55,16 +55,24 @@ def read_settings(
 
     problems: list[str] = []
     desks: dict[str, HelpdeskSettings] = {}
+    failed: set[str] = set()
     for name, kind in kinds.items():
         try:
             desks[name] = kind.settings(**gather(kind.settings.ENV_VARS))
         except ValidationError as exc:
             problems.extend(kind.settings.describe(exc))
+            failed.add(name)
     core = {"helpdesk": next(iter(kinds)), **gather(ENV_VARS)}
     try:
         settings = Settings(**core, desks=desks, name_warnings=name_warnings)
     except ValidationError as exc:
-        problems[:0] = _describe(exc)
+        described = _describe(exc)
+        chosen = str(core["helpdesk"]).strip().lower()
+        if chosen in failed:
+            # The chosen helpdesk is a kind ticketbot knows; its own settings failed (a
+            # ZENDESK_URL without a scheme): those lines say what to fix, not TICKETBOT_HELPDESK.
+            described = [d for d in described if not d.startswith(f"{ENV_VARS['helpdesk']}:")]
+        problems[:0] = described
     if problems:
         raise ConfigError("; ".join(problems))
     return settings
