@@ -292,6 +292,40 @@ FAMILIES: list[tuple[str, str, list[str]]] = [
     ("tax number", "tax number 12/345/67890", ["12/345/67890"]),
 ]
 FORMS += FAMILIES
+# The fourth round, written while adding phonenumbers and python-stdnum and tuned on (a
+# development set, not held out): phones in words, spaced digits and national formats the
+# hand-written patterns missed, emails with "ät"/"punkt", Chinese and Korean resident ids,
+# medical record numbers, MAC addresses (a device's MAC names its owner as an IP does).
+LIBRARY_FORMS: list[tuple[str, str, list[str]]] = [
+    (
+        "phone in German words",
+        "Rufen Sie an: plus vier neun eins sieben sechs eins zwei drei vier fünf sechs",
+        ["vier neun eins sieben", "zwei drei vier"],
+    ),
+    (
+        "phone in English words",
+        "my number is four one five, five five five, zero one three two",
+        ["four one five", "zero one three two"],
+    ),
+    ("phone spaced digits", "Handy: 0 1 7 6 1 2 3 4 5 6 7 8 bitte", ["0 1 7 6", "5 6 7 8"]),
+    ("phone spaced digits US", "call me at 4 1 5 5 5 5 0 1 3 2", ["4 1 5 5", "0 1 3 2"]),
+    ("phone French national", "rappelez au 06 12 34 56 78 svp", ["12 34 56 78"]),
+    ("phone German landline", "mein Anschluss 030 1234 5678", ["1234 5678"]),
+    ("email ät punkt", "max punkt muster ät gmx punkt de", ["max punkt muster", "gmx"]),
+    ("email [ät] (punkt)", "sabine [ät] web (punkt) de", ["sabine", "web (punkt)"]),
+    ("Chinese resident id", "身份证号 11010519491231002X 请核实", ["11010519491231002X"]),
+    ("Korean RRN", "주민등록번호 971013-9019902 입니다", ["971013-9019902"]),
+    ("MRN", "MRN 12345678 admitted on Monday", ["12345678"]),
+    ("medical record no.", "medical record no. 00451234 for the patient", ["00451234"]),
+    ("MAC colons", "device MAC 00:1B:44:11:3A:B7 is blocked", ["00:1B:44:11:3A:B7"]),
+    (
+        "MAC dashes and Cisco",
+        "also 00-1b-44-11-3a-b7 and 001b.4411.3ab7",
+        ["00-1b-44", "001b.4411"],
+    ),
+    ("Brazilian CPF unlabelled", "meu documento 123.456.789-09 obrigado", ["123.456.789-09"]),
+]
+FORMS += LIBRARY_FORMS
 PII += FORMS
 
 # A held-out set: 30 forms and 10 look-alikes written before the third round's patterns and
@@ -411,6 +445,16 @@ LOOKALIKES: list[tuple[str, str]] = [
     ("Spanish sin", "sin 1234 cuotas"),
     ("pan the noun", "the pan 12345 is hot"),
     ("dates in prose", "We moved it to 14-03-2025; the 1985-03-14 export"),
+    ("meeting id grouped", "Zoom meeting 812 3456 7890 link broken"),
+    ("order ten digits", "Order 4402118766 shipped"),
+    ("build and version", "build 19045.3693, version 10.0.19045.3693"),
+    ("amount with separators", "refund 1 234 567,89 EUR and 1,234,567.89 USD"),
+    ("error code", "error 0x80070005, code 800-123-4567-89"),
+    ("eighteen-digit order", "order 110105194912310021 is late"),
+    ("thirteen-digit reference", "reference 9710139019903 in the export"),
+    ("counting words", "one two three, go"),
+    ("hash with colons", "sha 1a:2b:3c fingerprint"),
+    ("time and ISO date", "since 2026-11-02 08:15:00, retry at 2026/11/03"),
 ]
 HARMLESS_BASE: list[tuple[str, str]] = [
     ("order number", "Order #123456789 has not shipped"),
@@ -486,7 +530,6 @@ HARMLESS_BASE: list[tuple[str, str]] = [
     ("order no 10 digits", "Order No. 2125550147"),
     ("pass verb", "pass the parameter 2 times"),
     ("password length", "The password field accepts 64 characters"),
-    ("MAC address", "MAC address 00:1B:44:11:3A:B7"),
     ("PO number", "PO 4500012345 pending"),
     ("error at line", "error at line 42 of main.py"),
     ("API path ids", "API v2 endpoint /users/12345/orders/67890"),

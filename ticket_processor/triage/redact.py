@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 
 from .redact_ids import after_rules, fold_digits, id_rules, unfold
+from .redact_numbers import number_rules
 from .redact_personal import decode_entities, personal_rules
 from .redact_secrets import secret_rules
 
@@ -207,7 +208,7 @@ _DATE_START = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2,4}")
 
 _PHONE_CONTEXT = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|call me (?:at|on)|whatsapp|fax|handy|telefon)"
-    r"\b[^\d\n+]{0,12}(\+?\d[\d ()/-]{5,20}\d)(?![\w.])"
+    r"\b[^\d\n+]{0,12}(\+?\d[\d ()/-]{5,20}\d)(?![\w.]|[ ()/-]\d)"
 )
 
 
@@ -237,6 +238,14 @@ def _phone(match: re.Match[str], text: str) -> str | None:
     else:
         ok = digits == 10 or (digits == 11 and raw.startswith("1"))  # 1-800-555-0199
     return "[PHONE]" if ok else None
+
+
+def _quiet_phone(match: re.Match[str], text: str) -> bool:
+    """No word before the number says it is something else (an order, a build, an amount);
+    a number dialled with ``+`` is a phone whatever precedes it."""
+    if match.group(0).lstrip("( ").startswith("+"):
+        return True
+    return _NOT_PHONE_CONTEXT.search(text[max(0, match.start() - 40) : match.start()]) is None
 
 
 def _split_phone(match: re.Match[str], text: str) -> str | None:
@@ -349,6 +358,8 @@ def _redact_folded(text: str, counts: dict[str, int]) -> str:
     if "\n" in state[0]:
         run("phone", _PHONE_SPLIT, lambda m: _split_phone(m, text_of()))
     run("phone", _PHONE_CONTEXT, _context_phone, _PHONE_WORD)
+    for kind, pattern, decide, gate in number_rules(state[0], lambda m: _quiet_phone(m, text_of())):
+        run(kind, pattern, decide, gate)
     for kind, pattern, decide, after in after_rules():
         if any(placeholder in state[0] for placeholder in after or ()):
             state[0] = _apply(pattern, state[0], kind, counts, decide)

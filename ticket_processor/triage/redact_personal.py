@@ -48,9 +48,10 @@ def decode_entities(text: str) -> str:
 
 # --- obfuscated emails ----------------------------------------------------------------------
 
-_AT_WORD = r"[ \t]{1,3}(?:at|AT|At)[ \t]{1,3}"
+_AT_WORD = r"[ \t]{1,3}(?:at|AT|At|ät|Ät|ÄT)[ \t]{1,3}"
 _AT_MARK = (
-    r"[ \t]{0,2}(?:\[at\]|\(at\)|\{at\}|<at>|\[@\]|\(@\)|\{@\}|\[ at \]|\( at \))[ \t]{0,2}"
+    r"[ \t]{0,2}(?:\[at\]|\(at\)|\[ät\]|\(ät\)|\{at\}|<at>|\[@\]|\(@\)|\{@\}|\[ at \]"
+    r"|\( at \))[ \t]{0,2}"
     r"|[ \t]{1,2}@[ \t]{1,2}|@@|%40"
 )
 _DOT_WORD = r"[ \t]{1,3}(?:dot|DOT|Dot|punkt|Punkt|PUNKT|point|punto)[ \t]{1,3}"
@@ -293,7 +294,7 @@ def personal_rules(text_of: Callable[[], str]) -> list[Rule]:
             "email",
             _OBFUSCATED_EMAIL,
             lambda m: obfuscated_email(m, text_of()),
-            _gate(" at |at]|at)|at}|at>|@|%40|\tat"),
+            _gate(" at |at]|at)|at}|at>|@|%40|\tat| ät |ät]|ät)"),
         ),
         (
             "dob",
