@@ -72,7 +72,7 @@ def test_the_shipped_model_is_fitted_on_the_shipped_examples() -> None:
 
 
 @pytest.mark.slow
-def test_the_script_rebuilds_the_shipped_file_byte_for_byte() -> None:
+def test_the_script_rebuilds_the_shipped_model() -> None:
     script = REPO / "scripts" / "train_reply_model.py"
     done = subprocess.run(
         [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=300
