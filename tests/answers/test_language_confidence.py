@@ -81,6 +81,12 @@ def test_a_triage_below_its_categorys_apply_threshold_is_never_answered() -> Non
     assert decide(ticket, unsure, found, WHERE, body) == (None, "triage_unsure")
     # An uncalibrated engine: its own confidence against the run's confidence threshold.
     assert decide(ticket, triage(confidence=0.28), found, WHERE, body) == (None, "triage_unsure")
+    # A draft waits for a person: an unsure triage may be drafted, never sent.
+    drafted, why = decide(
+        ticket, triage(confidence=0.28), found, replace(WHERE, mode="draft"), body
+    )
+    assert why != "triage_unsure"
+    assert drafted is None or drafted.delivery == "draft"
     sure = triage(field_confidence={"category": 0.7}, apply_at={"category": 0.6})
     assert decide(ticket, sure, found, WHERE, body)[0] is not None
     assert (

@@ -21,6 +21,14 @@ REFUNDS = [
     NewTicket(f"Refund {n}", f"I want my money back for order {n}, refund please")
     for n in range(12)
 ]
+# One fault many customers report (requests, however many, never make an incident).
+REFUND_FAULTS = [
+    NewTicket(
+        f"Refund error {n}",
+        f"The refund for order {n} fails: error 500 every time I click the refund button",
+    )
+    for n in range(12)
+]
 
 
 def _history(state: Path, per_day: dict[str, int]) -> None:
@@ -88,13 +96,13 @@ def test_a_dry_run_counts_nothing(desk: Any) -> None:
 def test_a_rise_an_incident_explains_alerts_once_in_the_incidents_alert(
     desk: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Twelve customers reporting one thing: the incident's alert names the refund rise, and no
+    """Twelve customers reporting one fault: the incident's alert names the refund rise, and no
     ``category rising`` alert says it a second time (the real encoder groups them)."""
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     state = Path(os.environ["TICKETBOT_STATE_DIR"])
     _history(state, {"refund": 1, "bug": 2})
-    desk.create(REFUNDS)
+    desk.create(REFUND_FAULTS)
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     texts = [b["text"] for b in receiver.bodies]

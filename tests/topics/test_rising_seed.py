@@ -40,6 +40,17 @@ def _refunds(tag: str, n: int) -> list[NewTicket]:
     ]
 
 
+def _refund_faults(tag: str, n: int) -> list[NewTicket]:
+    """One fault many customers report (requests, however many, never make an incident)."""
+    return [
+        NewTicket(
+            f"Refund error {tag}-{i}",
+            f"The refund for order {tag}{i} fails: error 500 every time I click the refund button",
+        )
+        for i in range(n)
+    ]
+
+
 def _history(desk: Any, clock: FakeClock, per_day: int) -> None:
     """``per_day`` refund requests a day over the two weeks before yesterday (the first run
     reads the last 24 hours: none of these)."""
@@ -155,13 +166,13 @@ def test_a_steady_first_day_alerts_nothing(
 def test_with_incidents_on_the_seed_shares_the_reading_and_the_incident_names_the_rise(
     desk: Any, desk_clock: FakeClock, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The real encoder groups today's fourteen refund requests into an incident: its alert
-    names the rise, and no second alert says it again."""
+    """The real encoder groups today's fourteen reports of one refund error into an incident:
+    its alert names the rise, and no second alert says it again."""
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     state = Path(os.environ["TICKETBOT_STATE_DIR"])
     _history(desk, desk_clock, 2)
-    desk.create(_refunds("today", 14))
+    desk.create(_refund_faults("today", 14))
     first = invoke("run", "--engine", "rules")
     assert first.exit_code == 0, first.output
     texts = [b["text"] for b in receiver.bodies]

@@ -183,7 +183,9 @@ def decide(
     reason = refusal(facts)
     if reason is not None:
         return None, reason
-    if not triage_sure(triage, where.confidence_threshold):
+    # Sent on its own only when the triage itself is sure; a draft waits for a person, who
+    # sees the triage beside it, so an unsure triage may still be drafted.
+    if where.mode == "send" and not triage_sure(triage, where.confidence_threshold):
         return None, "triage_unsure"
     choice, reason = choose(triage, found, where)
     if choice is None:
