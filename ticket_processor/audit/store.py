@@ -38,10 +38,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from ..common.database import postgres_engine, sqlalchemy_url
-from ..common.scrub import mask_query
+from ..common.database import postgres_engine
 from . import overview as figures
 from . import queries
+from .location import database_url, describe_url
 from .overview import Overview, RunRow
 from .queries import DecisionFilter, DecisionPage, DecisionQuery, TicketHistory
 from .rows import Outcome
@@ -63,24 +63,6 @@ from .writer import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def database_url(url: str | None, state_dir: Path) -> str:
-    """The SQLAlchemy URL for the setting: the embedded file by default; ``postgresql://``
-    and ``postgres://`` use the psycopg driver (the one ticketbot installs)."""
-    if not url:
-        return f"sqlite:///{Path(state_dir) / FILE_NAME}"
-    return sqlalchemy_url(url)
-
-
-def describe_url(url: str) -> str:
-    """The URL without its password, for messages: the ``user:password@`` one and one given as
-    a query value (``?password=``, libpq's and psycopg's other way of passing it)."""
-    try:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "(an unreadable database URL)"
-    return mask_query(shown)
 
 
 class AuditStore:
