@@ -191,6 +191,38 @@ def test_rules_only_is_healthy_and_the_table_shows_each_reason(configured: Path)
         assert name in result.stdout
 
 
+def test_health_names_the_examples_engine_and_its_taxonomy_hash(
+    configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A taxonomy with examples and no model learned for it: runs categorise with the engine
+    # fitted on its examples, not the bundled model, and health says which and for what hash.
+    from ticket_processor.learned.examples.cache import cache_path, examples_model
+    from ticket_processor.learned.examples.key import taxonomy_key
+    from ticket_processor.triage.taxonomy import load_taxonomy
+
+    taxonomy_file = Path(__file__).resolve().parents[1] / "data" / "examples_taxonomy.toml"
+    monkeypatch.setenv("TICKETBOT_TAXONOMY", str(taxonomy_file))
+    taxonomy = load_taxonomy(taxonomy_file)
+    short = taxonomy_key(taxonomy)[:16]
+    _, _, checks = invoke_json()
+    told = checks["learned model"]["reason"]
+    assert "the examples engine, fitted on the taxonomy's descriptions and examples" in told
+    assert f"taxonomy hash {short}" in told
+    assert "not fitted yet" in told
+    assert "bundled" not in told
+    assert "the examples engine" in checks["llm"]["reason"]
+    examples_model(taxonomy, configured / "state")
+    _, _, checks = invoke_json()
+    told = checks["learned model"]["reason"]
+    assert f"cached at {cache_path(configured / 'state', taxonomy)}" in told
+    assert "mean cross-validated macro-F1" in told
+    # Without the taxonomy, the bundled model categorises, as before.
+    monkeypatch.delenv("TICKETBOT_TAXONOMY")
+    _, _, checks = invoke_json()
+    assert "bundled" in checks["learned model"]["reason"]
+    assert "examples engine" not in checks["learned model"]["reason"]
+
+
 def test_no_run_yet_is_degraded(configured: Path) -> None:
     code, data, checks = invoke_json()
     assert code == 1

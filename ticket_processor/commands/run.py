@@ -184,12 +184,13 @@ def run(
             )
         if summary.engines.get("learned"):
             from ..learned.choice import model_in_use
-            from ..triage.taxonomy import load_taxonomy
+            from ..learned.examples.key import examples_engine_in_use
 
             chosen = model_in_use(settings.learned_model, settings.state_dir)
-            described = chosen.describe()
-            if chosen.origin == "bundled" and load_taxonomy(settings.taxonomy_file).has_examples:
-                described = "fitted on the taxonomy's descriptions and examples"
+            described = (
+                examples_engine_in_use(chosen, settings.state_dir, settings.taxonomy_file)
+                or chosen.describe()
+            )
             console.print(
                 f"learned model: {described}",
                 markup=False,

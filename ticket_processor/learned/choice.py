@@ -71,6 +71,17 @@ def trained_at(path: Path) -> str | None:
     return str(value) if isinstance(value, str) and value else None
 
 
+def trained_for(path: Path) -> tuple[str, ...] | None:
+    """The category names the model at ``path`` was trained for; None when unreadable."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = json.loads(zf.read("header.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    names = header.get("taxonomy") if isinstance(header, dict) else None
+    return tuple(str(n) for n in names) if isinstance(names, list) else None
+
+
 def mean_score(scores: dict[str, float]) -> float | None:
     return sum(scores.values()) / len(scores) if scores else None
 

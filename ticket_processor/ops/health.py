@@ -33,6 +33,7 @@ from ..common.eventlog import read_events
 from ..common.scrub import Scrubber, display_url
 from ..errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
 from ..learned.choice import model_in_use, promotion_text, recorded_scores, scores_text, trained_at
+from ..learned.examples.key import examples_engine_in_use
 from ..models import Helpdesk
 from ..report.runs import LoggedRun, newest_analyses, recent_success_rate, summarise_runs
 from ..state.ledger import RunLedger
@@ -235,6 +236,9 @@ def fallback_check(last: Mapping[str, Any] | None) -> Check:
 def learned_model_check(setup: HealthSetup) -> Check:
     """Which learned model a run uses and the score its file records (nothing is loaded)."""
     chosen = model_in_use(setup.learned_model, setup.state_dir)
+    examples = examples_engine_in_use(chosen, setup.state_dir, setup.taxonomy_file)
+    if examples is not None:  # the taxonomy's examples, no model learned for it
+        return Check("learned model", "healthy", examples + _where_used(setup))
     if not chosen.path.is_file():
         return Check(
             "learned model",
@@ -249,15 +253,18 @@ def learned_model_check(setup: HealthSetup) -> Check:
     promoted = promotion_text(chosen.path)
     if promoted:
         told += f"; {promoted}"
-    # What runs do with it: behind an LLM it is the fallback (loaded only when the LLM fails),
-    # without one it triages first (``run.engines.build_learned``).
-    if setup.llm is not None:
-        told += "; runs use it where the LLM fails, before the keyword rules"
-    else:
-        told += "; runs triage with it first (no LLM configured), the keyword rules after"
+    told += _where_used(setup)
     if chosen.origin == "bundled":
         told += "; `ticketbot learn` trains one on your own tickets"
     return Check("learned model", "healthy", told)
+
+
+def _where_used(setup: HealthSetup) -> str:
+    """What runs do with the learned engine: behind an LLM it is the fallback (loaded only
+    when the LLM fails), without one it triages first (``run.engines.build_learned``)."""
+    if setup.llm is not None:
+        return "; runs use it where the LLM fails, before the keyword rules"
+    return "; runs triage with it first (no LLM configured), the keyword rules after"
 
 
 def calibration_check(setup: HealthSetup) -> Check | None:
@@ -375,9 +382,11 @@ def probe_llm(setup: HealthSetup) -> tuple[Status, str]:
     if setup.llm is None:
         # Without an LLM the learned model (the user's, else the bundled one) triages first.
         chosen = model_in_use(setup.learned_model, setup.state_dir)
+        examples = examples_engine_in_use(chosen, setup.state_dir, setup.taxonomy_file)
+        engine = "the examples engine" if examples is not None else chosen.describe()
         return "healthy", (
             "not configured (no OPENAI_API_KEY or OPENAI_BASE_URL): the learned engine "
-            f"triages, with {chosen.describe()}, the keyword rules behind it"
+            f"triages, with {engine}, the keyword rules behind it"
         )
     analyser = setup.llm(PROBE_TIMEOUT)
     try:

@@ -19,13 +19,10 @@ from ..embed import Encoder
 from ..engine import LearnedEngine
 from ..model import LearnedModel
 from ..model_file import load_model, save_model
-from .fit import fit_examples, taxonomy_key
+from .fit import fit_examples
+from .key import PREFIX, cache_path
 
-PREFIX = "examples-model-"
-
-
-def cache_path(state_dir: Path, taxonomy: Taxonomy) -> Path:
-    return state_dir / f"{PREFIX}{taxonomy_key(taxonomy)[:16]}.zip"
+__all__ = ["PREFIX", "ExamplesLink", "cache_path", "examples_engine", "examples_model"]
 
 
 def examples_model(

@@ -11,22 +11,22 @@ over the nearest centroid on the Bitext rows, and BANKING77 was then measured as
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 
 from ...triage.taxonomy import Taxonomy
-from ..embed import Encoder, encoder_version
+from ..embed import Encoder
 from ..labelled_file import LabelledTicket
 from ..train import TrainingResult, TrainOptions, train
+from .key import RECIPE, taxonomy_key
+
+__all__ = ["RECIPE", "example_rows", "fit_examples", "taxonomy_key"]
 
 # The source every example row carries (cross-validation's figures name it).
 EXAMPLE_SOURCE = "taxonomy"
 # Chosen on the Bitext rows (C 1, 10, 100 and the nearest centroid compared there): C=10 with
 # the description as one more example; the figures are in the README's examples section.
+# Changing them (or the rows) means bumping ``key.RECIPE``.
 OPTIONS = TrainOptions(folds=5, c=10.0, embedding_weight=1.0, max_words=0, max_chars=0)
-# Bumped when the rows or the options change, so a cached model of the old recipe is refitted.
-RECIPE = 1
 
 
 def example_rows(taxonomy: Taxonomy) -> list[LabelledTicket]:
@@ -48,26 +48,6 @@ def example_rows(taxonomy: Taxonomy) -> list[LabelledTicket]:
             for text in sub.examples:
                 add(text, labels)
     return rows
-
-
-def taxonomy_key(taxonomy: Taxonomy) -> str:
-    """A hash of what the model is fitted from: names, descriptions, examples, the encoder's
-    version and the recipe; a cached model with another key is stale."""
-    shape = {
-        "recipe": RECIPE,
-        "encoder": encoder_version(),
-        "categories": [
-            [
-                c.name,
-                c.description,
-                list(c.examples),
-                [[s.name, s.description, list(s.examples)] for s in c.subcategories],
-            ]
-            for c in taxonomy.categories
-        ],
-    }
-    blob = json.dumps(shape, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
 
 
 def fit_examples(
