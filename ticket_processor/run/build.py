@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..alerts.alerter import Alerter, AlertOutcome
+from ..alerts.alerter import Alerter, log_alert
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
 from ..incidents.policy import IncidentPolicy
@@ -316,13 +316,6 @@ def stale_fields(
     if not dry_run:
         alerter.fields_stale_now(stale.name for stale in book.stale)
     return messages
-
-
-def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
-    if outcome.outcome in ("sent", "failed"):
-        log.emit(
-            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
-        )
 
 
 def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
