@@ -42,6 +42,7 @@ from pathlib import Path
 from ticket_processor.evaluation.labelled import EvalResult, run_eval
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.learned.examples.cache import examples_model
+from ticket_processor.learned.examples.fit import drop_marks
 from ticket_processor.learned.scoring import POOLED
 from ticket_processor.run.connect import load_settings
 from ticket_processor.run.engines import build_eval_chain
@@ -277,7 +278,7 @@ def halves(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     """The translated rows split by their test row's number (``banking77-test-N-lang``, two
     rows of each intent, numbered in turn): even, the first of each intent, for tuning; odd,
     held out for the figure. Each half has every intent once, in every language."""
-    by = {"tuning half": [], "held-out half": []}
+    by: dict[str, list[dict[str, str]]] = {"tuning half": [], "held-out half": []}
     for row in rows:
         number = int(row["id"].rsplit("-", 2)[1])
         by["tuning half" if number % 2 == 0 else "held-out half"].append(row)
@@ -303,22 +304,11 @@ def translated(work: Path, name: str, taxonomy_toml: str, path: Path, *, split: 
             )
 
 
-# Question and exclamation marks, which languages spell apart (Spanish opens a question with
-# "¿" and closes it with "?"): a candidate normalisation of what the encoder reads, measured by
-# ``compare_marks`` and not adopted (the README's examples section says why).
-MARKS = re.compile(r"[¿¡?!]+")
-
-
-def drop_marks(text: str) -> str:
-    """The text without question and exclamation marks, each line's words one space apart."""
-    return "\n".join(" ".join(MARKS.sub(" ", line).split()) for line in text.split("\n"))
-
-
 def compare_marks(chosen: dict[str, list[str]], path: Path) -> None:
-    """Dropping question and exclamation marks (``drop_marks``) from the examples and the
-    tickets, on each half of the translated BANKING77 rows: the examples model fitted and read
-    with the marks kept and dropped, macro-F1 per language and its ratio to English. Chosen on
-    the tuning half, judged on the held-out half."""
+    """The examples engine's choice to drop question and exclamation marks (``drop_marks``)
+    from the examples and the tickets, on each half of the translated BANKING77 rows: the
+    examples model fitted and read with the marks kept and dropped, macro-F1 per language and
+    its ratio to English. Chosen on the tuning half, judged on the held-out half."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
 

@@ -17,7 +17,12 @@ from ticket_processor.commands.common import load
 from ticket_processor.errors import ConfigError
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.learned.examples.cache import cache_path, examples_engine, examples_model
-from ticket_processor.learned.examples.fit import example_rows, fit_examples, taxonomy_key
+from ticket_processor.learned.examples.fit import (
+    drop_marks,
+    example_rows,
+    fit_examples,
+    taxonomy_key,
+)
 from ticket_processor.learned.scoring import score_field
 from ticket_processor.run.engines import EXAMPLES_NOTE, build_chain
 from ticket_processor.triage.taxonomy import load_taxonomy, parse_taxonomy
@@ -128,3 +133,15 @@ def test_a_model_learned_for_the_taxonomy_takes_over(tmp_path: Path) -> None:
     assert choice.names == ["learned", "rules"]
     assert EXAMPLES_NOTE not in choice.notes
     assert not cache_path(tmp_path, TAXONOMY).exists()
+
+
+def test_question_and_exclamation_marks_are_not_read(state: Path) -> None:
+    # Spanish opens a question with "¿" and English examples never do: the engine reads the
+    # examples and the tickets without such marks, so a ticket's marks do not move its category
+    # or its confidence.
+    engine = examples_engine(TAXONOMY, state, encoder=ENCODER)
+    asked = engine.predict("", "¿Dónde está mi paquete? ¡Lleva una semana de retraso!")
+    told = engine.predict("", "Dónde está mi paquete Lleva una semana de retraso")
+    assert asked == told
+    assert asked["category"].label == "delivery"
+    assert drop_marks("¿Dónde?\n¡Ya!  Gracias") == "Dónde\nYa Gracias"

@@ -10,6 +10,8 @@ trained on. Pure apart from the encoder's lazily loaded weights; safe to share b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..models import Analysis, Sentiment, Urgency
 from ..triage.rules import RulesEngine
 from ..triage.taxonomy import Taxonomy
@@ -27,13 +29,17 @@ class LearnedEngine:
         *,
         rules: RulesEngine | None = None,
         encoder: Encoder | None = None,
+        encoded_form: Callable[[str], str] | None = None,
     ) -> None:
+        """``encoded_form``: what the encoder is given of ``subject\nbody``, the form the
+        model's rows were encoded in (the examples engine drops question marks)."""
         if model.taxonomy != taxonomy.names:
             raise ValueError("the model was trained for another taxonomy")
         self.model = model
         self.taxonomy = taxonomy
         self.rules = rules or RulesEngine(taxonomy)
         self._encoder = encoder or (Encoder() if model.uses_embeddings else None)
+        self._encoded_form = encoded_form
 
     @property
     def name(self) -> str:
@@ -45,7 +51,10 @@ class LearnedEngine:
         the subcategory only among the predicted category's own (absent when it has none)."""
         embedding = None
         if self._encoder is not None:
-            embedding = self._encoder.encode([f"{subject}\n{body}"])[0]
+            text = f"{subject}\n{body}"
+            if self._encoded_form is not None:
+                text = self._encoded_form(text)
+            embedding = self._encoder.encode([text])[0]
         probabilities = self.model.probabilities(subject, body, embedding)
         result = {
             name: best_of(self.model.fields[name].classes, p)

@@ -19,7 +19,7 @@ from ..embed import Encoder
 from ..engine import LearnedEngine
 from ..model import LearnedModel
 from ..model_file import load_model, save_model
-from .fit import fit_examples
+from .fit import drop_marks, fit_examples
 from .key import PREFIX, cache_path
 
 __all__ = ["PREFIX", "ExamplesLink", "cache_path", "examples_engine", "examples_model"]
@@ -46,7 +46,7 @@ def examples_engine(
 ) -> LearnedEngine:
     """The engine over ``examples_model``; ValueError when the taxonomy lists no examples."""
     model, _ = examples_model(taxonomy, state_dir, encoder=encoder)
-    return LearnedEngine(model, taxonomy, encoder=encoder)
+    return LearnedEngine(model, taxonomy, encoder=encoder, encoded_form=drop_marks)
 
 
 class ExamplesLink:

@@ -19,7 +19,7 @@ from ...triage.taxonomy import Taxonomy
 from ..embed import Encoder
 from ..labelled_file import LabelledTicket
 from ..scoring import POOLED
-from .fit import example_rows, fit_examples
+from .fit import drop_marks, example_rows, fit_examples
 
 # Fewer examples than this (the description aside) and a category's cross-validation rests on
 # too few rows to say much; five per category reached the README's figures.
@@ -65,7 +65,7 @@ def check_taxonomy(taxonomy: Taxonomy, *, encoder: Encoder | None = None) -> lis
             counts[row.labels[name]] += 1
         report = CheckReport(name, counts)
         report.few = sorted(label for label, count in counts.items() if count < MIN_EXAMPLES)
-        vectors = encoder.encode([f"{r.subject}\n{r.description}" for r in labelled])
+        vectors = encoder.encode([drop_marks(f"{r.subject}\n{r.description}") for r in labelled])
         report.strays = _strays([r.labels[name] for r in labelled], labelled, vectors)
         training = result.fields.get(name)
         if training is not None and training.report is not None:
