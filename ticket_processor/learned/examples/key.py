@@ -63,8 +63,8 @@ def uses_examples(chosen: ModelInUse, taxonomy: Taxonomy) -> bool:
 
 
 def describe_examples_engine(state_dir: Path, taxonomy: Taxonomy) -> str:
-    """``the examples engine (taxonomy 1a2b…, fitted on …): <scores>``, or that the first run
-    fits it."""
+    """``the examples engine, fitted on … (taxonomy hash 1a2b…), cached at PATH: <scores>``,
+    or that the first run fits it and where it will keep it."""
     path = cache_path(state_dir, taxonomy)
     told = (
         f"the examples engine, fitted on the taxonomy's descriptions and examples "
