@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..alerts.alerter import Alerter, AlertOutcome
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
+from ..errors import ConfigError, TicketBotError
 from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
 from ..models import Helpdesk
@@ -45,8 +46,9 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .answers_setup import build_answers
-from .audit import open_audit
+from .audit import audited, open_audit
 from .connect import breaker_name, connect
+from .context import RunContext
 from .engines import ChainChoice, llm_breaker_name, run_chain
 
 if TYPE_CHECKING:
@@ -331,6 +333,46 @@ def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
         if isinstance(engine, LLMEngine):
             return engine.answer_writer()
     return None
+
+
+def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | None:
+    """The LLM's plain-text call (the running summary), when the chain has the LLM."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.text_writer()
+    return None
+
+
+def summaries(
+    settings: Settings, ctx: RunContext, ticket_ids: Iterable[int], *, dry_run: bool
+) -> tuple[dict[str, Any], str | None]:
+    """The running summary's pass over ``ticket_ids`` (``TICKETBOT_SUMMARY_FIELD``): what it
+    did, and a warning when the field cannot be used (the run goes on without it)."""
+    from ..learned.embed import embed_texts  # numpy and the weights: only with a summary
+    from ..summary.field import resolve_summary_field
+    from ..summary.run_pass import SummaryPass
+
+    assert settings.summary_field is not None
+    try:
+        field = resolve_summary_field(settings.summary_field, ctx.helpdesk.ticket_fields())
+    except (ConfigError, TicketBotError) as exc:
+        ctx.log.emit("summary_field_unusable", level="warning", reason=str(exc))
+        return {}, f"no summary was written: {exc}"
+    done = SummaryPass(
+        ctx.helpdesk,
+        field.key,
+        ctx.log,
+        ctx.run_id,
+        dry_run,
+        embed_texts,
+        complete=text_writer(ctx.chain),
+        journal=None if dry_run else audited(ctx.ledger, ctx.audit),
+        claims=ctx.claims,
+        flush_after=ctx.writer_flush_after,
+        admits=ctx.options.scope.admits,
+    ).run(ticket_ids, ctx.stop_signal)
+    ctx.log.emit("summaries", run_id=ctx.run_id, dry_run=dry_run, **done.as_dict())
+    return done.as_dict(), None
 
 
 def incident_policy(settings: Settings) -> IncidentPolicy:

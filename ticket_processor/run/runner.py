@@ -55,7 +55,7 @@ from ..triage.taxonomy import Taxonomy
 from ..writeback.batch_writer import WriteClaims
 from ..writeback.scope import parse_scope
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Harness, build, log_alert, open_feed
+from .build import Harness, build, log_alert, open_feed, summaries
 from .context import RunContext
 from .pipeline import Pipeline
 
@@ -294,6 +294,15 @@ def _run_logged(
                 summary.warnings.extend(
                     _fields_gone_midrun(log, alerter, built.book, settings.fields_file, helpdesk)
                 )
+            if settings.summary_field and summary.status != "aborted":
+                wrote, unusable = summaries(
+                    settings,
+                    ctx,
+                    [*pipeline.taken, *pipeline.changed],
+                    dry_run=options.dry_run or options.shadow,
+                )
+                summary.summaries = wrote
+                summary.warnings.extend([unusable] if unusable else [])
             # What serve triaged since (``served_seen``); a dry, shadow, backfill or aborted
             # run leaves it to the next.
             leave = options.dry_run or options.shadow or parts.backfill

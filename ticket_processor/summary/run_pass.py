@@ -1,0 +1,184 @@
+"""The summary pass of a run: each ticket a person wrote on since, its summary field refreshed.
+
+After the run's tickets are triaged and its replies judged (``TICKETBOT_SUMMARY_FIELD`` set),
+``SummaryPass.run`` takes the tickets the run triaged and the triaged, open tickets its
+discovery saw changed (a customer's reply, an agent's reply or note: the helpdesk's change
+feed shows each). For each it reads the conversation (one request), writes the summary
+(``summarise``: the LLM's, else the extractive one), and decides against the field as it is
+(``build.decide``): an empty field or ticketbot's own unchanged summary is written, the same
+text is left (a rerun writes nothing), an agent's text is kept. The writes go in batches
+through the run's writer (journaled, claimed, re-decided on a fresh read when the ticket
+changed meanwhile). Each write is one event ``summary_written`` with the field's text before,
+which ``revert --run`` restores; a dry or shadow run writes nothing and shows each summary it
+would write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..common.eventlog import EventSink
+from ..errors import TicketBotError
+from ..models import Helpdesk, Ticket, WriteBack, WriteJournal, WriteOutcome
+from ..writeback.batch_writer import BatchWriter, WriteClaims
+from .build import body_of, decide
+from .extractive import Embed
+from .summarise import Complete, summarise
+from .thread import thread_of
+
+CLOSED = ("solved", "closed")
+
+
+@dataclass
+class SummaryOutcome:
+    """What the pass did: tickets read, summaries written (or, dry, to write), left as they
+    were (the same text), kept (an agent's), failed; and a dry run's lines."""
+
+    read: int = 0
+    written: int = 0
+    unchanged: int = 0
+    kept: int = 0
+    failed: int = 0
+    llm: int = 0  # written by the LLM (the rest are extractive)
+    fallbacks: int = 0  # the LLM asked and its answer missing or refused
+    lines: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "kept": self.kept,
+            "failed": self.failed,
+            "llm": self.llm,
+            "fallbacks": self.fallbacks,
+            "lines": list(self.lines),
+        }
+
+
+@dataclass
+class SummaryPass:
+    helpdesk: Helpdesk
+    field_key: str  # the field's key in ``custom_fields`` (Zendesk: its id; Freshdesk: cf_ name)
+    log: EventSink
+    run_id: str
+    dry_run: bool  # dry or shadow: decide, write nothing, show the summaries
+    embed: Embed
+    complete: Complete | None = None
+    language: str = "en"
+    journal: WriteJournal | None = None
+    claims: WriteClaims | None = None
+    flush_after: float = 1.0
+    admits: Callable[[Ticket], bool] = lambda ticket: True  # the run's scope
+    outcome: SummaryOutcome = field(default_factory=SummaryOutcome)
+    _texts: dict[int, tuple[str, object]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(
+        self, ticket_ids: Iterable[int], should_stop: Callable[[], object] = lambda: None
+    ) -> SummaryOutcome:
+        writer = None
+        if not self.dry_run and self.journal is not None:
+            writer = BatchWriter(
+                self.helpdesk,
+                journal=self.journal,
+                replan=self._replan,
+                on_outcome=self._on_written,
+                flush_after=self.flush_after,
+                claims=self.claims,
+            )
+        try:
+            for ticket_id in sorted(set(ticket_ids)):
+                if should_stop():
+                    break  # the next run reads it again: the feed still shows it changed
+                change = self._plan(ticket_id)
+                if change is not None and writer is not None:
+                    writer.add(change)
+        finally:
+            if writer is not None:
+                writer.close()
+        return self.outcome
+
+    def _plan(self, ticket_id: int) -> WriteBack | None:
+        try:
+            conversation = self.helpdesk.conversation(ticket_id)
+        except TicketBotError as exc:
+            self.outcome.failed += 1
+            self.log.emit("summary_failed", ticket_id=ticket_id, error=str(exc))
+            return None
+        if conversation is None:
+            return None
+        ticket = conversation.ticket
+        if ticket.status in CLOSED or not self.admits(ticket):
+            return None
+        self.outcome.read += 1
+        written = summarise(
+            thread_of(conversation), self.embed, complete=self.complete, language=self.language
+        )
+        self.outcome.llm += written.summary.source == "llm"
+        self.outcome.fallbacks += written.fallback is not None
+        before = ticket.custom_fields.get(self.field_key)
+        action, text = decide(before, written.text)
+        self.log.emit(
+            "summary_planned",
+            ticket_id=ticket_id,
+            action=action,
+            source=written.summary.source,
+            fallback=written.fallback,
+            words=len(written.text.split()),
+        )
+        if action == "same":
+            self.outcome.unchanged += 1
+            return None
+        if action == "kept":
+            self.outcome.kept += 1
+            return None
+        assert text is not None
+        with self._lock:
+            self._texts[ticket_id] = (text, before)
+        if self.dry_run:
+            self.outcome.written += 1
+            self.outcome.lines.append(f"ticket {ticket_id}: {body_of(text)}")
+            return None
+        return self._change(ticket, text)
+
+    def _change(self, ticket: Ticket, text: str) -> WriteBack:
+        return WriteBack(
+            ticket_id=ticket.id,
+            additional_tags=(),
+            custom_fields={self.field_key: text},
+            updated_stamp=ticket.updated_at,
+        )
+
+    def _replan(self, fresh: Ticket) -> WriteBack | None:
+        """The ticket changed since it was read: write only if the field still allows it."""
+        with self._lock:
+            text, _ = self._texts[fresh.id]
+        action, _ = decide(fresh.custom_fields.get(self.field_key), text)
+        return self._change(fresh, text) if action == "write" else None
+
+    def _on_written(self, outcome: WriteOutcome) -> None:
+        with self._lock:
+            text, before = self._texts.get(outcome.ticket_id, ("", None))
+            if outcome.error is not None:
+                self.outcome.failed += 1
+            elif outcome.writeback is None:
+                self.outcome.kept += 1  # an agent wrote the field meanwhile
+            else:
+                self.outcome.written += 1
+        if outcome.error is not None:
+            self.log.emit(
+                "summary_write_failed", ticket_id=outcome.ticket_id, error=str(outcome.error)
+            )
+        elif outcome.writeback is not None:
+            self.log.emit(
+                "summary_written",
+                run_id=self.run_id,
+                ticket_id=outcome.ticket_id,
+                field=self.field_key,
+                value=text,
+                previous=before if isinstance(before, str) else None,
+            )
