@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from .build import Summary
 from .templates import words_for
-from .thread import Thread, Turn
+from .thread import SummaryThread, Turn
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
 
@@ -60,7 +60,7 @@ def _latest(turns: Sequence[Turn], author: str) -> Turn | None:
     return next((t for t in reversed(turns) if t.author == author), None)
 
 
-def choose(thread: Thread, embed: Embed, language: str = "en") -> Summary:
+def choose(thread: SummaryThread, embed: Embed, language: str = "en") -> Summary:
     """The extractive summary of ``thread``: never an empty part."""
     words = words_for(language)
     first = thread.turns[0].text if thread.turns else ""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from .build import MAX_WORDS, body_of, word_count
-from .thread import Author, Thread, thread_from
+from .thread import Author, SummaryThread, thread_from
 
 _WORD = re.compile(r"[\w'-]+")
 
@@ -32,7 +32,7 @@ _WORD = re.compile(r"[\w'-]+")
 @dataclass(frozen=True)
 class LabelledThread:
     id: str
-    thread: Thread
+    thread: SummaryThread
     problem: tuple[str, ...]
     state: tuple[str, ...]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ..errors import TicketBotError
 from .build import Summary, render
 from .extractive import Embed, choose
-from .thread import Thread
+from .thread import SummaryThread
 from .written import read_answer, request, system_prompt
 
 # (system prompt, user message) -> the LLM's answer as text; raises TicketBotError.
@@ -30,7 +30,7 @@ class Written:
 
 
 def summarise(
-    thread: Thread, embed: Embed, *, complete: Complete | None = None, language: str = "en"
+    thread: SummaryThread, embed: Embed, *, complete: Complete | None = None, language: str = "en"
 ) -> Written:
     fallback: str | None = None
     if complete is not None:

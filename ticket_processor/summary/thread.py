@@ -39,7 +39,7 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class Thread:
+class SummaryThread:
     """The subject and the turns, oldest first (the first is the customer's first message)."""
 
     subject: str
@@ -57,7 +57,7 @@ def _readable(text: str, *, reply: bool) -> str:
     return cut(fold_whitespace(redact(plain)[0]), TURN_CHARS)
 
 
-def thread_of(conversation: Conversation) -> Thread:
+def thread_of(conversation: Conversation) -> SummaryThread:
     """The thread of ``conversation`` (its ticket's description is the first message)."""
     ticket = conversation.ticket
     turns = [Turn("customer", _readable(ticket.description, reply=False))]
@@ -70,13 +70,13 @@ def thread_of(conversation: Conversation) -> Thread:
         text = _readable(message.body, reply=True)
         if text:
             turns.append(Turn(author, text))
-    return Thread(_readable(ticket.subject, reply=False), _bounded(turns))
+    return SummaryThread(_readable(ticket.subject, reply=False), _bounded(turns))
 
 
-def thread_from(subject: str, turns: Sequence[tuple[Author, str]]) -> Thread:
+def thread_from(subject: str, turns: Sequence[tuple[Author, str]]) -> SummaryThread:
     """A thread from plain (author, text) pairs: a labelled file's, read as a helpdesk's is."""
     read = [Turn(a, _readable(t, reply=i > 0)) for i, (a, t) in enumerate(turns)]
-    return Thread(_readable(subject, reply=False), _bounded([t for t in read if t.text]))
+    return SummaryThread(_readable(subject, reply=False), _bounded([t for t in read if t.text]))
 
 
 def _bounded(turns: list[Turn]) -> tuple[Turn, ...]:

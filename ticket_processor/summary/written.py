@@ -15,7 +15,7 @@ import json
 import re
 
 from .build import MARK, Summary
-from .thread import Thread
+from .thread import SummaryThread
 
 KEYS = ("problem", "done", "state", "next")
 # Longer than any sentence the request asks for: a part past it is a broken answer.
@@ -34,7 +34,7 @@ SYSTEM = (
 )
 
 
-def request(thread: Thread) -> str:
+def request(thread: SummaryThread) -> str:
     """The user message: the thread, each message marked by who wrote it."""
     lines = [f"Subject: {html.escape(thread.subject)}"]
     lines += [f"[{turn.author}] {html.escape(turn.text)}" for turn in thread.turns]
