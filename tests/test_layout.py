@@ -43,7 +43,6 @@ OVER_LONG_FUNCTIONS = {
     "ticket_processor/helpdesks/zendesk/sandbox/server.py:_Handler._handle",
     "ticket_processor/run/answers_setup.py:build_answers",
     "ticket_processor/run/build.py:build",
-    "ticket_processor/run/runner.py:_run_logged",
     "ticket_processor/run/served.py:ServedTriage.__init__",
 }
 # run/ holds the builder, the ticket pipeline and the order of passes; each feature's run-time

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..alerts.alerter import Alerter, AlertOutcome
+from ..alerts.alerter import Alerter, log_alert
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
 from ..errors import ConfigError, TicketBotError
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..answers.review import AnswerSender
+    from ..summary.run_pass import SummaryPass
     from ..writeback.label_review import ReviewWriter
 
 
@@ -320,13 +321,6 @@ def stale_fields(
     return messages
 
 
-def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
-    if outcome.outcome in ("sent", "failed"):
-        log.emit(
-            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
-        )
-
-
 def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
     """The LLM's answer writer, when the chain has the LLM."""
     for engine in chain:
@@ -343,11 +337,9 @@ def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | No
     return None
 
 
-def summaries(
-    settings: Settings, ctx: RunContext, ticket_ids: Iterable[int], *, dry_run: bool
-) -> tuple[dict[str, Any], str | None]:
-    """The running summary's pass over ``ticket_ids`` (``TICKETBOT_SUMMARY_FIELD``): what it
-    did, and a warning when the field cannot be used (the run goes on without it)."""
+def summary_pass(settings: Settings, ctx: RunContext, *, dry_run: bool) -> SummaryPass | str:
+    """The running summary's pass (``TICKETBOT_SUMMARY_FIELD``), or why the field cannot be
+    used (the run goes on without it)."""
     from ..learned.embed import embed_texts  # numpy and the weights: only with a summary
     from ..summary.field import resolve_summary_field
     from ..summary.run_pass import SummaryPass
@@ -356,9 +348,8 @@ def summaries(
     try:
         field = resolve_summary_field(settings.summary_field, ctx.helpdesk.ticket_fields())
     except (ConfigError, TicketBotError) as exc:
-        ctx.log.emit("summary_field_unusable", level="warning", reason=str(exc))
-        return {}, f"no summary was written: {exc}"
-    done = SummaryPass(
+        return str(exc)
+    return SummaryPass(
         ctx.helpdesk,
         field.key,
         ctx.log,
@@ -370,9 +361,7 @@ def summaries(
         claims=ctx.claims,
         flush_after=ctx.writer_flush_after,
         admits=ctx.options.scope.admits,
-    ).run(ticket_ids, ctx.stop_signal)
-    ctx.log.emit("summaries", run_id=ctx.run_id, dry_run=dry_run, **done.as_dict())
-    return done.as_dict(), None
+    )
 
 
 def incident_policy(settings: Settings) -> IncidentPolicy:

@@ -23,6 +23,7 @@ from typing import Any
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..models import Helpdesk, Ticket, WriteBack, WriteJournal, WriteOutcome
+from ..passes.protocol import Pass, RunEnd
 from ..writeback.batch_writer import BatchWriter, WriteClaims
 from .build import body_of, decide
 from .extractive import Embed
@@ -77,29 +78,36 @@ class SummaryPass:
     _texts: dict[int, tuple[str, object]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def run(
+    _changes: list[WriteBack] = field(default_factory=list)
+
+    def plan(
         self, ticket_ids: Iterable[int], should_stop: Callable[[], object] = lambda: None
-    ) -> SummaryOutcome:
-        writer = None
-        if not self.dry_run and self.journal is not None:
-            writer = BatchWriter(
-                self.helpdesk,
-                journal=self.journal,
-                replan=self._replan,
-                on_outcome=self._on_written,
-                flush_after=self.flush_after,
-                claims=self.claims,
-            )
+    ) -> None:
+        """Read each ticket's conversation and decide its field (a dry run's lines)."""
+        for ticket_id in sorted(set(ticket_ids)):
+            if should_stop():
+                break  # the next run reads it again: the feed still shows it changed
+            change = self._plan(ticket_id)
+            if change is not None:
+                self._changes.append(change)
+
+    def write(self) -> SummaryOutcome:
+        """Write what ``plan`` decided (nothing in a dry run), in the helpdesk's batches."""
+        if self.dry_run or self.journal is None or not self._changes:
+            return self.outcome
+        writer = BatchWriter(
+            self.helpdesk,
+            journal=self.journal,
+            replan=self._replan,
+            on_outcome=self._on_written,
+            flush_after=self.flush_after,
+            claims=self.claims,
+        )
         try:
-            for ticket_id in sorted(set(ticket_ids)):
-                if should_stop():
-                    break  # the next run reads it again: the feed still shows it changed
-                change = self._plan(ticket_id)
-                if change is not None and writer is not None:
-                    writer.add(change)
+            for change in self._changes:
+                writer.add(change)
         finally:
-            if writer is not None:
-                writer.close()
+            writer.close()
         return self.outcome
 
     def _plan(self, ticket_id: int) -> WriteBack | None:
@@ -182,3 +190,41 @@ class SummaryPass:
                 value=text,
                 previous=before if isinstance(before, str) else None,
             )
+
+
+class SummaryRunPass(Pass):
+    """The summary pass in the run's order: the tickets read and decided (plan; not after an
+    aborted run), the fields written (write), the outcome in the run's summary. ``make`` builds
+    the pass when the plan round starts (it resolves the field: one request), or says why the
+    field cannot be used (the run goes on, warned); ``ticket_ids`` are the batch's tickets and
+    the changed ones its feed showed."""
+
+    name = "summary"
+
+    def __init__(
+        self,
+        make: Callable[[], SummaryPass | str],
+        ticket_ids: Callable[[], Iterable[int]],
+        should_stop: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.make, self.ticket_ids, self.should_stop = make, ticket_ids, should_stop
+        self.summaries: SummaryPass | None = None
+
+    def plan(self, end: RunEnd) -> None:
+        if end.aborted:
+            return
+        made = self.make()
+        if isinstance(made, str):
+            end.log.emit("summary_field_unusable", level="warning", reason=made)
+            end.summary.warnings.append(f"no summary was written: {made}")
+            return
+        self.summaries = made
+        made.plan(self.ticket_ids(), self.should_stop)
+
+    def write(self, end: RunEnd) -> None:
+        if self.summaries is None:
+            return
+        end.summary.summaries = self.summaries.write().as_dict()
+        end.log.emit(
+            "summaries", run_id=end.run_id, dry_run=not end.writes, **end.summary.summaries
+        )
