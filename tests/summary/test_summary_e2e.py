@@ -187,3 +187,31 @@ def test_with_the_llm_the_summary_is_its_own(
     ]
     assert sent
     assert "[agent] Sorry about that." in sent[-1]
+
+
+def test_fields_check_shows_the_summary_field_and_refuses_a_missing_one(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "summary")  # the title, any case
+    shown = invoke("fields", "check")
+    assert shown.exit_code == 0, shown.output
+    assert f'-> text field "Summary" ({field.key}): the running summary' in shown.output
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Synopsis")
+    refused = invoke("fields", "check")
+    assert refused.exit_code == 2, refused.output
+    assert "TICKETBOT_SUMMARY_FIELD='Synopsis': the helpdesk has no such field" in refused.output
+    assert '"Summary"' in refused.output  # what the helpdesk has
+
+
+def test_a_run_with_a_missing_summary_field_warns_and_goes_on(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Synopsis")
+    [ticket] = desk.create([FIRST])
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    assert "no summary was written" in ran.output
+    assert desk.snapshot(ticket).notes  # the ticket is triaged all the same
