@@ -21,7 +21,7 @@ KEYS = ("problem", "done", "state", "next")
 # Longer than any sentence the request asks for: a part past it is a broken answer.
 PART_WORDS = 50
 PART_CHARS = 400
-_REFUSED = re.compile(r"[<>{}`]|https?://|www\.|@|\[" + MARK, re.I)
+_REFUSED = re.compile(r"[<{}`]|https?://|www\.|@|\[" + MARK, re.I)
 
 SYSTEM = (
     "You summarise a customer-support conversation for the agent who picks it up next. "
