@@ -17,6 +17,11 @@ from ..models import Engine
 from ..settings import Settings
 from .common import ENGINE_METAVAR, engine_choice, exit_codes, load
 
+SUMMARIES_HELP = (
+    "Score the running summary on FILE's labelled threads (their format: the README's "
+    '"A running summary" section): extractive, or the LLM\'s with --engine llm.'
+)
+
 
 def eval_(
     file: Annotated[
@@ -54,14 +59,7 @@ def eval_(
             '"Incidents" section) instead of an engine.',
         ),
     ] = False,
-    summaries: Annotated[
-        bool,
-        typer.Option(
-            "--summaries",
-            help="Score the running summary on FILE's labelled threads (their format: the "
-            "README's \"A running summary\" section): extractive, or the LLM's with --engine llm.",
-        ),
-    ] = False,
+    summaries: Annotated[bool, typer.Option("--summaries", help=SUMMARIES_HELP)] = False,
     workers: Annotated[
         str | None,
         typer.Option(
