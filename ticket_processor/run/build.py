@@ -361,6 +361,7 @@ def summary_pass(settings: Settings, ctx: RunContext, *, dry_run: bool) -> Summa
         claims=ctx.claims,
         flush_after=ctx.writer_flush_after,
         admits=ctx.options.scope.admits,
+        workers=ctx.options.workers,
     )
 
 

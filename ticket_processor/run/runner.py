@@ -338,7 +338,7 @@ def run_passes(
             SummaryRunPass(
                 lambda: summary_pass(settings, ctx, dry_run=options.dry_run or options.shadow),
                 lambda: [*pipeline.taken, *pipeline.changed],
-                ctx.stop_signal,
+                lambda: ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent()),
             )
         )
     gateway = settings.metrics_pushgateway

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +26,11 @@ from ..errors import TicketBotError
 from ..models import Helpdesk, Ticket, WriteBack, WriteJournal, WriteOutcome
 from ..passes.protocol import Pass, RunEnd
 from ..writeback.batch_writer import BatchWriter, WriteClaims
+from ..writeback.scope import CLOSED
 from .build import body_of, decide
 from .extractive import Embed
 from .summarise import Complete, summarise
 from .thread import thread_of
-
-CLOSED = ("solved", "closed")
 
 
 @dataclass
@@ -74,6 +74,7 @@ class SummaryPass:
     claims: WriteClaims | None = None
     flush_after: float = 1.0
     admits: Callable[[Ticket], bool] = lambda ticket: True  # the run's scope
+    workers: int = 4
     outcome: SummaryOutcome = field(default_factory=SummaryOutcome)
     _texts: dict[int, tuple[str, object]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,13 +84,21 @@ class SummaryPass:
     def plan(
         self, ticket_ids: Iterable[int], should_stop: Callable[[], object] = lambda: None
     ) -> None:
-        """Read each ticket's conversation and decide its field (a dry run's lines)."""
-        for ticket_id in sorted(set(ticket_ids)):
+        """Read each ticket's conversation and decide its field (a dry run's lines), on
+        ``workers`` threads: with an LLM each summary is a call."""
+
+        def one(ticket_id: int) -> None:
             if should_stop():
-                break  # the next run reads it again: the feed still shows it changed
+                return  # the next run reads it again: the feed still shows it changed
             change = self._plan(ticket_id)
             if change is not None:
-                self._changes.append(change)
+                with self._lock:
+                    self._changes.append(change)
+
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="summary") as pool:
+            list(pool.map(one, sorted(set(ticket_ids))))
+        self._changes.sort(key=lambda change: change.ticket_id)
+        self.outcome.lines.sort(key=lambda line: int(line.split(":")[0].split()[1]))
 
     def write(self) -> SummaryOutcome:
         """Write what ``plan`` decided (nothing in a dry run), in the helpdesk's batches."""
@@ -111,10 +120,11 @@ class SummaryPass:
         return self.outcome
 
     def _plan(self, ticket_id: int) -> WriteBack | None:
+        """One ticket read and decided (on a worker thread: counts under the lock)."""
         try:
             conversation = self.helpdesk.conversation(ticket_id)
         except TicketBotError as exc:
-            self.outcome.failed += 1
+            self._count("failed")
             self.log.emit("summary_failed", ticket_id=ticket_id, error=str(exc))
             return None
         if conversation is None:
@@ -122,12 +132,9 @@ class SummaryPass:
         ticket = conversation.ticket
         if ticket.status in CLOSED or not self.admits(ticket):
             return None
-        self.outcome.read += 1
         written = summarise(
             thread_of(conversation), self.embed, complete=self.complete, language=self.language
         )
-        self.outcome.llm += written.summary.source == "llm"
-        self.outcome.fallbacks += written.fallback is not None
         before = ticket.custom_fields.get(self.field_key)
         action, text = decide(before, written.text)
         self.log.emit(
@@ -138,20 +145,26 @@ class SummaryPass:
             fallback=written.fallback,
             words=len(written.text.split()),
         )
-        if action == "same":
-            self.outcome.unchanged += 1
-            return None
-        if action == "kept":
-            self.outcome.kept += 1
-            return None
-        assert text is not None
         with self._lock:
-            self._texts[ticket_id] = (text, before)
-        if self.dry_run:
-            self.outcome.written += 1
-            self.outcome.lines.append(f"ticket {ticket_id}: {body_of(text)}")
+            self.outcome.read += 1
+            self.outcome.llm += written.summary.source == "llm"
+            self.outcome.fallbacks += written.fallback is not None
+            if action == "same":
+                self.outcome.unchanged += 1
+            elif action == "kept":
+                self.outcome.kept += 1
+            elif text is not None:
+                self._texts[ticket_id] = (text, before)
+                if self.dry_run:
+                    self.outcome.written += 1
+                    self.outcome.lines.append(f"ticket {ticket_id}: {body_of(text)}")
+        if action != "write" or text is None or self.dry_run:
             return None
         return self._change(ticket, text)
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            setattr(self.outcome, name, getattr(self.outcome, name) + 1)
 
     def _change(self, ticket: Ticket, text: str) -> WriteBack:
         return WriteBack(
