@@ -215,3 +215,18 @@ def test_a_run_with_a_missing_summary_field_warns_and_goes_on(
     assert ran.exit_code == 0, ran.output
     assert "no summary was written" in ran.output
     assert desk.snapshot(ticket).notes  # the ticket is triaged all the same
+
+
+def test_a_shadow_run_shows_the_summary_and_writes_nothing(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
+    [ticket] = desk.create([FIRST])
+    shown = _run("--engine", "rules", "--shadow")
+    [line] = [x for x in shown.splitlines() if x.strip().startswith(f"ticket {ticket}: Problem:")]
+    assert "charged twice" in line
+    assert "summaries (to write): 1" in shown
+    assert field.value(ticket) in (None, "")
