@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..answers.review import AnswerSender
-    from ..summary.run_pass import SummaryPass
+    from ..summary.run_pass import SummaryPass, SummaryQueue
     from ..writeback.label_review import ReviewWriter
 
 
@@ -327,6 +327,14 @@ def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
         if isinstance(engine, LLMEngine):
             return engine.answer_writer()
     return None
+
+
+def summary_queue(settings: Settings, ctx: RunContext) -> SummaryQueue:
+    """``serve``'s running summaries (``TICKETBOT_SUMMARY_FIELD``; none without it)."""
+    from ..summary.run_pass import SummaryQueue
+
+    make = (lambda: summary_pass(settings, ctx, dry_run=False)) if settings.summary_field else None
+    return SummaryQueue(make, ctx.log)
 
 
 def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | None:

@@ -10,7 +10,7 @@ text is left (a rerun writes nothing), an agent's text is kept. The writes go in
 through the run's writer (journaled, claimed, re-decided on a fresh read when the ticket
 changed meanwhile). Each write is one event ``summary_written`` with the field's text before,
 which ``revert --run`` restores; a dry or shadow run writes nothing and shows each summary it
-would write.
+would write. Under ``serve``, ``SummaryQueue`` does the same for each batch of deliveries.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ class SummaryPass:
             "summary_planned",
             ticket_id=ticket_id,
             action=action,
-            source=written.summary.source,
+            writer=written.summary.source,
             fallback=written.fallback,
             words=len(written.text.split()),
         )
@@ -241,3 +241,37 @@ class SummaryRunPass(Pass):
         end.log.emit(
             "summaries", run_id=end.run_id, dry_run=not end.writes, **end.summary.summaries
         )
+
+
+def refresh(
+    make: Callable[[], SummaryPass | str], ticket_ids: Iterable[int], log: EventSink
+) -> None:
+    """One batch of tickets' summaries planned and written at once: what ``serve`` does for
+    the tickets a batch of deliveries names, within seconds of a customer's message."""
+    try:
+        made = make()
+        if isinstance(made, str):
+            log.emit("summary_field_unusable", level="warning", reason=made)
+            return
+        made.plan(ticket_ids)
+        log.emit("summaries", run_id=made.run_id, dry_run=False, **made.write().as_dict())
+    except Exception as exc:  # noqa: BLE001 - on the queue's thread: said, never lost
+        # The next delivery, or the cron run, tries again.
+        log.emit("summary_failed", level="warning", error_type=type(exc).__name__, error=str(exc))
+
+
+class SummaryQueue:
+    """``serve``'s summaries: each batch of delivered tickets refreshed on one thread, in
+    order (``refresh``); ``close`` waits for those under way. Without a field: nothing."""
+
+    def __init__(self, make: Callable[[], SummaryPass | str] | None, log: EventSink) -> None:
+        self._make, self._log = make, log
+        self._pool = ThreadPoolExecutor(1, "summary") if make is not None else None
+
+    def add(self, ticket_ids: Iterable[int]) -> None:
+        if self._pool is not None and self._make is not None:
+            self._pool.submit(refresh, self._make, list(ticket_ids), self._log)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
