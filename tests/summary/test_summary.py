@@ -180,3 +180,37 @@ def test_a_hostile_or_failing_llm_falls_back_to_the_extractive_summary(
     failed = summarise(thread, encode, complete=llm.complete_text)
     assert failed.fallback == "llm_failed"
     assert "charged twice" in failed.text
+
+
+def test_revert_gives_back_what_the_field_held_before_the_runs_first_summary() -> None:
+    from ticket_processor.writeback.revert import writes_of_run
+
+    logged = [
+        {
+            "event": "summary_written",
+            "run_id": "r",
+            "ticket_id": 7,
+            "field": "cf_s",
+            "value": "first",
+            "previous": None,
+        },
+        {
+            "event": "summary_written",
+            "run_id": "r",
+            "ticket_id": 7,
+            "field": "cf_s",
+            "value": "second",
+            "previous": "first",
+        },
+        {
+            "event": "summary_written",
+            "run_id": "other",
+            "ticket_id": 8,
+            "field": "cf_s",
+            "value": "x",
+            "previous": None,
+        },
+    ]
+    [wrote] = writes_of_run(logged, "r")
+    assert wrote.fields_set == {"cf_s": "second"}
+    assert wrote.previous_fields == {"cf_s": None}

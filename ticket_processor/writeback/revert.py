@@ -84,10 +84,13 @@ def _with_summary(found: dict[int, RunWrites], event: dict[str, Any]) -> None:
     if not (isinstance(ticket_id, int) and isinstance(key, str) and isinstance(value, str)):
         return
     wrote = found.get(ticket_id) or RunWrites(ticket_id, (), None, None, None, None)
+    # A server's session may refresh one ticket's summary twice: the last text is the run's,
+    # what the field held before the first is what it gives back.
+    before = wrote.previous_fields.get(key) if key in wrote.fields_set else event.get("previous")
     found[ticket_id] = replace(
         wrote,
         fields_set={**wrote.fields_set, key: value},
-        previous_fields={**wrote.previous_fields, key: event.get("previous")},
+        previous_fields={**wrote.previous_fields, key: before},
     )
 
 
