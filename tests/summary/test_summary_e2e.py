@@ -6,6 +6,7 @@ a rerun, shown and not written by a dry run, kept once an agent edits it, and gi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +231,22 @@ def test_a_shadow_run_shows_the_summary_and_writes_nothing(
     assert "charged twice" in line
     assert "summaries (to write): 1" in shown
     assert field.value(ticket) in (None, "")
+
+
+def test_health_has_a_row_for_the_summary_field(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
+    good = invoke("health", "--json")
+    [row] = [c for c in json.loads(good.output)["checks"] if c["name"] == "summary field"]
+    assert row["status"] == "healthy"
+    assert row["reason"] == f'the running summary goes to text field "Summary" ({field.key})'
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Synopsis")
+    bad = invoke("health", "--json")
+    assert bad.exit_code == 2, bad.output  # unhealthy
+    [row] = [c for c in json.loads(bad.output)["checks"] if c["name"] == "summary field"]
+    assert row["status"] == "unhealthy"
+    assert "runs write no summary until it is fixed" in row["reason"]

@@ -6,6 +6,7 @@ the fields (one request), as for ``fields.toml``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from ..errors import ConfigError
 from ..models import HelpdeskField
@@ -32,3 +33,14 @@ def resolve_summary_field(name: str, fields: Sequence[HelpdeskField]) -> Helpdes
             "text field (a multi-line one shows it best)"
         )
     return found
+
+
+def field_verdict(
+    name: str, fields: Sequence[HelpdeskField]
+) -> tuple[Literal["healthy", "unhealthy"], str]:
+    """``ticketbot health``'s row for the summary's field: unhealthy when it cannot be used."""
+    try:
+        found = resolve_summary_field(name, fields)
+    except ConfigError as exc:
+        return "unhealthy", f"{exc}; runs write no summary until it is fixed"
+    return "healthy", f'the running summary goes to text field "{found.title}" ({found.key})'
