@@ -413,8 +413,8 @@ def check_health(
     probes: Mapping[str, Probe] | None = None,
     free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
 ) -> HealthReport:
-    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"``, ``"routes"`` and
-    ``"fields"`` (each of the last two checked only when its file is configured)."""
+    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"``, ``"routes"``,
+    ``"fields"`` and ``"summary"`` (each of the last three checked only when it is configured)."""
     now = now or datetime.now(UTC)
     given = dict(probes or {})
     helpdesk_probe = given.get("helpdesk") or probe_helpdesk
