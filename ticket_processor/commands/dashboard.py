@@ -76,6 +76,26 @@ def _notes(settings: Settings, ticket_id: int) -> list[str]:
         raise TicketBotError(settings.scrubber().text(str(exc))) from None
 
 
+def _summary(settings: Settings, ticket_id: int) -> object:
+    """The ticket's summary field (``TICKETBOT_SUMMARY_FIELD``), read when its page is opened:
+    the fields (one request) to find the field's key, then the ticket."""
+    from ..errors import ConfigError, TicketBotError
+    from ..run.connect import connect
+    from ..summary.field import resolve_summary_field
+
+    assert settings.summary_field is not None
+    try:
+        helpdesk = connect(settings)
+        try:
+            field = resolve_summary_field(settings.summary_field, helpdesk.ticket_fields())
+            found = helpdesk.tickets([ticket_id])
+        finally:
+            helpdesk.close()
+    except (TicketBotError, ConfigError) as exc:  # shown on the page: never with a secret in it
+        raise TicketBotError(settings.scrubber().text(str(exc))) from None
+    return found[0].custom_fields.get(field.key) if found else None
+
+
 def _signals(settings: Settings) -> Callable[[datetime], Signals]:
     """The overview's incidents and rising categories from the state directory; an
     incident's ticket linked through the helpdesk's URL when one is configured here."""
@@ -165,6 +185,11 @@ def dashboard(
                 access=access,
                 review=desk,
                 notes=lambda ticket_id: _notes(chosen, ticket_id),
+                summary=(
+                    (lambda ticket_id: _summary(chosen, ticket_id))
+                    if chosen.summary_field
+                    else None
+                ),
                 signals=_signals(chosen),
             )
         )

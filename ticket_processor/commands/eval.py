@@ -17,6 +17,11 @@ from ..models import Engine
 from ..settings import Settings
 from .common import ENGINE_METAVAR, engine_choice, exit_codes, load
 
+SUMMARIES_HELP = (
+    "Score the running summary on FILE's labelled threads (their format: the README's "
+    '"A running summary" section): extractive, or the LLM\'s with --engine llm.'
+)
+
 
 def eval_(
     file: Annotated[
@@ -54,6 +59,7 @@ def eval_(
             '"Incidents" section) instead of an engine.',
         ),
     ] = False,
+    summaries: Annotated[bool, typer.Option("--summaries", help=SUMMARIES_HELP)] = False,
     workers: Annotated[
         str | None,
         typer.Option(
@@ -68,6 +74,9 @@ def eval_(
 
     if grouping:
         _eval_grouping(file, as_json=as_json)
+        return
+    if summaries:
+        _eval_summaries(file, llm=engine == "llm", limit=limit, as_json=as_json)
         return
 
     from ..evaluation.display import print_result, result_json
@@ -149,3 +158,48 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
         )
         for name, share in sorted(result.per_group.items()):
             console.print(f"  {name}: {share:.2f} kept together", markup=False)
+
+
+def _eval_summaries(file: Path, *, llm: bool, limit: int | None, as_json: bool) -> None:
+    """How often the summaries state each thread's problem and its current state."""
+    import orjson
+
+    from ..errors import ConfigError
+    from ..learned.embed import embed_texts
+    from ..summary.score import parse_threads, score
+    from ..summary.summarise import summarise
+
+    settings: Settings | None = None
+    with exit_codes(lambda: settings.secrets if settings else ()):
+        settings = load({})
+        try:
+            lines = file.read_text("utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot read: {exc}") from None
+        labelled = parse_threads(lines, str(file))[:limit]
+        analyser = None
+        if llm:
+            from ..run.engines import build_analyser
+
+            analyser = build_analyser(settings, workers=1, breaker=None)
+        try:
+            complete = analyser.complete_text if analyser is not None else None
+            written = [summarise(t.thread, embed_texts, complete=complete) for t in labelled]
+        finally:
+            if analyser is not None:
+                analyser.close()
+        result = score(
+            labelled, [w.text for w in written], sum(w.fallback is not None for w in written)
+        ).as_fields()
+        result["writer"] = "llm" if llm else "extractive"
+        if as_json:
+            typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+            return
+        Console(highlight=False).print(
+            f"{result['threads']} threads, summaries by the {result['writer']}: problem stated "
+            f"{result['problem_stated']:.3f}, current state stated {result['state_stated']:.3f}, "
+            f"both {result['both_stated']:.3f}; within 100 words {result['within_word_limit']:.3f}"
+            f" (longest {result['longest_words']}); LLM answers refused or missing "
+            f"{result['llm_fallbacks']}",
+            markup=False,
+        )

@@ -1,6 +1,8 @@
 """``ticketbot fields check``: validate ``fields.toml`` against the helpdesk, show what each
-entry resolves to. Exit 0 when every field and option exists, 2 when one does not (the message
-names the entry and lists what the helpdesk has), 1 when the helpdesk cannot be read.
+entry resolves to, and the running summary's field (``TICKETBOT_SUMMARY_FIELD``) when one is
+set. Exit 0 when every field and option exists, 2 when one does not or the summary's field is
+not a text field (the message names the entry and lists what the helpdesk has), 1 when the
+helpdesk cannot be read.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ def check(
         Path | None, typer.Argument(help="The fields file. Default: TICKETBOT_FIELDS.")
     ] = None,
 ) -> None:
-    """Validate the fields file against the helpdesk's custom ticket fields."""
+    """Validate the fields file (and the summary's field) against the helpdesk's fields."""
     from ..errors import ConfigError
     from ..run.connect import connect
+    from ..summary.field import resolve_summary_field
     from ..triage.fieldbook import load_fields, read_fields_file
     from .common import exit_codes, load
 
@@ -43,16 +46,39 @@ def check(
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
         path = file or settings.fields_file
-        if path is None:
-            raise ConfigError("no fields file: give one or set TICKETBOT_FIELDS=fields.toml")
+        summary_field = settings.summary_field
+        if path is None and summary_field is None:
+            raise ConfigError(
+                "no fields file: give one or set TICKETBOT_FIELDS=fields.toml "
+                "(or TICKETBOT_SUMMARY_FIELD)"
+            )
         # The file first: a broken one is refused (exit 2) before any request to the helpdesk.
-        read_fields_file(path, setting=None if file else "TICKETBOT_FIELDS")
+        if path is not None:
+            read_fields_file(path, setting=None if file else "TICKETBOT_FIELDS")
         helpdesk = connect(settings)
         try:
-            resolved = load_fields(path, helpdesk, setting=None if file else "TICKETBOT_FIELDS")
+            resolved = (
+                load_fields(path, helpdesk, setting=None if file else "TICKETBOT_FIELDS")
+                if path is not None
+                else ()
+            )
+            summary = (
+                resolve_summary_field(summary_field, helpdesk.ticket_fields())
+                if summary_field is not None
+                else None
+            )
             where = helpdesk.base_url
         finally:
             helpdesk.close()
+        if summary is not None:
+            console.print(
+                escape(
+                    f'TICKETBOT_SUMMARY_FIELD "{summary_field}" -> text field "{summary.title}" '
+                    f"({summary.key}): the running summary"
+                )
+            )
+        if path is None:
+            return
         for entry in resolved:
             console.print(escape(describe(entry)))
         console.print(

@@ -110,6 +110,7 @@ def health_setup(settings: Settings) -> HealthSetup:
         tag_prefix=settings.tag_prefix,
         success_objective=settings.success_objective,
         fields_file=settings.fields_file,
+        summary_field=settings.summary_field,
         llm_model=settings.models[0],
         apply_at=settings.apply_at,
         confidence_threshold=settings.confidence_threshold,

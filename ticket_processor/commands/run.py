@@ -61,6 +61,22 @@ def _report_run(summary: RunSummary, console: Output, *, dry_run: bool) -> None:
     else:
         console.print(summary_line(summary), markup=False, soft_wrap=True)
     _report_incidents(summary.incidents, console, dry_run=dry_run)
+    _report_summaries(summary.summaries, console, dry_run=dry_run)
+
+
+def _report_summaries(done: dict[str, Any], console: Output, *, dry_run: bool) -> None:
+    """The running summary's line (and, in a dry or shadow run, each summary it would write)."""
+    if not done:
+        return
+    verb = "to write" if dry_run or done.get("lines") else "written"
+    console.print(
+        f"summaries ({verb}): {done.get('written', 0)}, {done.get('unchanged', 0)} unchanged, "
+        f"{done.get('kept', 0)} kept (an agent's), {done.get('failed', 0)} failed",
+        markup=False,
+        soft_wrap=True,
+    )
+    for line in done.get("lines", []):
+        console.print(f"  {line}", markup=False, soft_wrap=True, highlight=False)
 
 
 def _report_incidents(found: dict[str, Any], console: Output, *, dry_run: bool) -> None:

@@ -38,6 +38,7 @@ from ..audit import queries as audit_queries
 from ..audit.overview import Overview
 from ..audit.store import AuditStore
 from ..errors import TicketBotError
+from ..summary.build import body_of, is_ours
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
@@ -98,6 +99,9 @@ class DashboardConfig:
     review: ReviewDesk | None = None
     # The ticket's internal notes as the helpdesk holds them (one read; None: not shown).
     notes: Callable[[int], list[str]] | None = None
+    # The ticket's running summary field as the helpdesk holds it (TICKETBOT_SUMMARY_FIELD;
+    # None: no summary field is configured here).
+    summary: Callable[[int], object] | None = None
     # The open incidents and the categories rising today, read at each overview (None: none).
     signals: Callable[[datetime], Signals] | None = None
     title: str = "ticketbot"
@@ -280,11 +284,13 @@ class _Pages:
                 if name not in done and (s := pending.pending_of(latest, name)) is not None
             ]
         notes, notes_error = await run_in_threadpool(_notes_of, self.config.notes, ticket_id)
+        summary = await run_in_threadpool(_summary_of, self.config.summary, ticket_id)
         return self.page(
             request,
             "ticket.html",
             notes=notes,
             notes_error=notes_error,
+            summary=summary,
             message=request.query_params.get("done", "")[:300],
             refused=request.query_params.get("refused") == "1",
             h=history,
@@ -426,6 +432,28 @@ def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[
     except TicketBotError as exc:
         return [], f"the helpdesk could not be read: {exc}"
     return [n for n in found if n.lstrip().startswith("ticketbot ")], ""
+
+
+@dataclass(frozen=True)
+class SummaryShown:
+    """The ticket's summary field on its page: the text (without ticketbot's mark), whether it
+    is ticketbot's own (else an agent wrote or edited it), or why it is not shown."""
+
+    text: str = ""
+    ours: bool = False
+    error: str = ""
+
+
+def _summary_of(read: Callable[[int], object] | None, ticket_id: int) -> SummaryShown | None:
+    if read is None:
+        return None
+    try:
+        value = read(ticket_id)
+    except TicketBotError as exc:
+        return SummaryShown(error=f"the helpdesk could not be read: {exc}")
+    if not isinstance(value, str) or not value.strip():
+        return SummaryShown()
+    return SummaryShown(body_of(value), is_ours(value))
 
 
 async def _form(request: Request) -> dict[str, list[str]] | None:

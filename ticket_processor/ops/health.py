@@ -37,6 +37,7 @@ from ..learned.examples.key import examples_engine_in_use
 from ..models import Helpdesk
 from ..report.runs import LoggedRun, newest_analyses, recent_success_rate, summarise_runs
 from ..state.ledger import RunLedger
+from ..summary.field import field_verdict
 from ..triage import llm_calibration
 from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
@@ -79,6 +80,7 @@ class HealthSetup:
     tag_prefix: str
     success_objective: float
     fields_file: Path | None = None  # TICKETBOT_FIELDS
+    summary_field: str | None = None  # TICKETBOT_SUMMARY_FIELD
     llm_model: str | None = None  # the first of TICKETBOT_MODEL: whose calibration runs use
     apply_at: str | None = None  # TICKETBOT_APPLY_AT, which overrides the calibration's
     confidence_threshold: float = 0.5  # TICKETBOT_CONFIDENCE_THRESHOLD
@@ -378,6 +380,14 @@ def probe_fields(setup: HealthSetup) -> tuple[Status, str]:
     return "healthy", f"{len(book.fields)} field(s) in {setup.fields_file} resolve"
 
 
+def probe_summary(setup: HealthSetup) -> tuple[Status, str]:
+    helpdesk = setup.connect(PROBE_TIMEOUT)
+    try:
+        return field_verdict(str(setup.summary_field), helpdesk.ticket_fields())
+    finally:
+        helpdesk.close()
+
+
 def probe_llm(setup: HealthSetup) -> tuple[Status, str]:
     if setup.llm is None:
         # Without an LLM the learned model (the user's, else the bundled one) triages first.
@@ -412,8 +422,8 @@ def check_health(
     probes: Mapping[str, Probe] | None = None,
     free_bytes: Callable[[Path], tuple[Path, int]] = _free_bytes,
 ) -> HealthReport:
-    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"``, ``"routes"`` and
-    ``"fields"`` (each of the last two checked only when its file is configured)."""
+    """Run every check; ``probes`` may replace ``"helpdesk"``, ``"llm"``, ``"routes"``,
+    ``"fields"`` and ``"summary"`` (each of the last three checked only when it is configured)."""
     now = now or datetime.now(UTC)
     given = dict(probes or {})
     helpdesk_probe = given.get("helpdesk") or probe_helpdesk
@@ -422,6 +432,7 @@ def check_health(
         "llm": given.get("llm") or probe_llm,
         "routes": given.get("routes") or probe_routes,
         "fields": given.get("fields") or probe_fields,
+        "summary": given.get("summary") or probe_summary,
     }
     checks = [
         _probe_check(setup.helpdesk, chosen["helpdesk"], setup),
@@ -431,6 +442,8 @@ def check_health(
         checks.append(_probe_check("routes", chosen["routes"], setup))
     if setup.fields_file is not None:
         checks.append(_probe_check("fields", chosen["fields"], setup))
+    if setup.summary_field is not None:
+        checks.append(_probe_check("summary field", chosen["summary"], setup))
     for name, path in (("disk (logs)", setup.log_dir), ("disk (state)", setup.state_dir)):
         where, free = free_bytes(path)
         checks.append(disk_check(name, where, free))

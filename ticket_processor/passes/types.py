@@ -124,6 +124,8 @@ class RunSummary:
 
     # The incident pass (incidents/run_pass.py): what it found and wrote, and its dry-run lines.
     incidents: dict[str, Any] = field(default_factory=dict)
+    # The running summary's pass (summary/run_pass.py): its counts and its dry-run lines.
+    summaries: dict[str, Any] = field(default_factory=dict)
 
     def as_event(self) -> dict[str, Any]:
         fields = {

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..alerts.alerter import Alerter, log_alert
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
+from ..errors import ConfigError, TicketBotError
 from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
 from ..models import Helpdesk
@@ -45,14 +46,16 @@ from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from .answers_setup import build_answers
-from .audit import open_audit
+from .audit import audited, open_audit
 from .connect import breaker_name, connect
+from .context import RunContext
 from .engines import ChainChoice, llm_breaker_name, run_chain
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..answers.review import AnswerSender
+    from ..summary.run_pass import SummaryPass, SummaryQueue
     from ..writeback.label_review import ReviewWriter
 
 
@@ -324,6 +327,50 @@ def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
         if isinstance(engine, LLMEngine):
             return engine.answer_writer()
     return None
+
+
+def summary_queue(settings: Settings, ctx: RunContext) -> SummaryQueue:
+    """``serve``'s running summaries (``TICKETBOT_SUMMARY_FIELD``; none without it)."""
+    from ..summary.run_pass import SummaryQueue
+
+    make = (lambda: summary_pass(settings, ctx, dry_run=False)) if settings.summary_field else None
+    return SummaryQueue(make, ctx.log)
+
+
+def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | None:
+    """The LLM's plain-text call (the running summary), when the chain has the LLM."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.text_writer()
+    return None
+
+
+def summary_pass(settings: Settings, ctx: RunContext, *, dry_run: bool) -> SummaryPass | str:
+    """The running summary's pass (``TICKETBOT_SUMMARY_FIELD``), or why the field cannot be
+    used (the run goes on without it)."""
+    from ..learned.embed import embed_texts  # numpy and the weights: only with a summary
+    from ..summary.field import resolve_summary_field
+    from ..summary.run_pass import SummaryPass
+
+    assert settings.summary_field is not None
+    try:
+        field = resolve_summary_field(settings.summary_field, ctx.helpdesk.ticket_fields())
+    except (ConfigError, TicketBotError) as exc:
+        return str(exc)
+    return SummaryPass(
+        ctx.helpdesk,
+        field.key,
+        ctx.log,
+        ctx.run_id,
+        dry_run,
+        embed_texts,
+        complete=text_writer(ctx.chain),
+        journal=None if dry_run else audited(ctx.ledger, ctx.audit),
+        claims=ctx.claims,
+        flush_after=ctx.writer_flush_after,
+        admits=ctx.options.scope.admits,
+        workers=ctx.options.workers,
+    )
 
 
 def incident_policy(settings: Settings) -> IncidentPolicy:

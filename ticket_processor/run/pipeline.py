@@ -38,13 +38,13 @@ from ..errors import (
     StopRequested,
 )
 from ..helpdesks.registry import reply_stamps
-from ..models import TicketPage, WriteOutcome
+from ..models import Ticket, TicketPage, WriteOutcome
 from ..passes.types import RunSummary
 from ..resilience.deadline import RunDeadline
 from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
 from ..writeback.batch_writer import BatchWriter, DryRunWriter
-from ..writeback.scope import CLOSED
+from ..writeback.scope import CLOSED, choose, in_shard
 from .audit import audited
 from .context import RunContext
 from .discovery import Discovery, LedgerUpkeep
@@ -80,6 +80,9 @@ class Pipeline:
         # What re-triage on replies keeps (its cursor; per ticket, ticketbot's last write).
         self.book = ReplyBook(ctx.ledger, ctx.helpdesk.kind, stamps=reply_stamps(ctx.helpdesk.kind))
         self._taken = IdSet()  # the tickets this run took: not judged again as replies
+        # Triaged, open tickets the feed shows changed (a reply, an agent's comment): the
+        # running summary's to refresh (summary/run_pass.py).
+        self.changed = IdSet()
         self.upkeep = LedgerUpkeep(ctx, self.recorder)
         self.flow = TicketFlow(ctx, self.recorder, self.checkpoint, self._stop_reason)
 
@@ -187,11 +190,24 @@ class Pipeline:
             if stop:
                 return taken, stop
             if not self.discovery.wanted(ticket, self.flow.should_skip):
+                if self._changed_since(ticket):
+                    self.changed.add(ticket.id)
                 continue
             taken += 1
             self._taken.add(ticket.id)
             self.flow.take(pool, ticket)
         return taken, None
+
+    def _changed_since(self, ticket: Ticket) -> bool:
+        """A triaged, open ticket of this shard and scope: the feed shows it changed."""
+        opts = self.options
+        done = choose(ticket, scope=opts.scope, prefix=opts.prefix) == "done"
+        return done and ticket.status not in CLOSED and in_shard(ticket.id, opts.shard)
+
+    @property
+    def taken(self) -> IdSet:
+        """The tickets this run took for triage."""
+        return self._taken
 
     def _retriage(self) -> bool:
         """Replies are re-triaged by scheduled live runs: not by dry or shadow runs, runs

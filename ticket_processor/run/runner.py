@@ -56,7 +56,7 @@ from ..triage.taxonomy import Taxonomy
 from ..writeback.batch_writer import WriteClaims
 from ..writeback.scope import parse_scope
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Harness, Parts, build, incident_policy, open_feed
+from .build import Harness, Parts, build, incident_policy, open_feed, summary_pass
 from .context import RunContext
 from .pipeline import Pipeline
 
@@ -328,6 +328,17 @@ def run_passes(
                     rising=rising.watch,
                 ),
                 sightings,
+            )
+        )
+    if settings.summary_field:
+        from ..summary.run_pass import SummaryRunPass
+
+        ctx = pipeline.ctx
+        passes.append(
+            SummaryRunPass(
+                lambda: summary_pass(settings, ctx, dry_run=options.dry_run or options.shadow),
+                lambda: [*pipeline.taken, *pipeline.changed],
+                lambda: ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent()),
             )
         )
     gateway = settings.metrics_pushgateway

@@ -51,7 +51,7 @@ from ..writeback.batch_writer import BatchWriter
 from ..writeback.scope import CLOSED
 from ..writeback.triage_change import is_processed
 from .audit import NO_AUDIT, audited, close_audit
-from .build import Harness, build, open_feed
+from .build import Harness, build, open_feed, summary_queue
 from .catchup import CatchUp
 from .context import RunContext
 from .discovery import LedgerUpkeep
@@ -239,6 +239,7 @@ class ServedTriage:
         self._lock = threading.Lock()
         self._busy: set[int] = set()
         self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
+        self._summaries = summary_queue(settings, self.ctx)  # TICKETBOT_SUMMARY_FIELD's
         self.flow = TicketFlow(
             self.ctx, self.recorder, _Settling(self._flow_ended), self._stop_reason
         )
@@ -369,6 +370,7 @@ class ServedTriage:
                     error=str(exc),
                 )
                 self._end(ticket.id, "retry")
+        self._summaries.add(sorted(found))
 
     def _start(self, ticket: Ticket, event: Event) -> None:
         self.recorder.seen()
@@ -463,7 +465,7 @@ class ServedTriage:
             self._waits.set("SIGTERM")
             dropped = self.flow.close()
             self.recorder.abandoned(dropped)
-        for writer in (self.flow.writer, self.replies.writer):
+        for writer in (self.flow.writer, self.replies.writer, self._summaries):
             if writer is not None:
                 writer.close()
         with self._lock:

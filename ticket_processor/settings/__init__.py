@@ -91,6 +91,9 @@ class Settings(BaseModel):
     routes_file: Path | None = None
     # What ticketbot fills into the helpdesk's own fields (fields.toml); None: nothing.
     fields_file: Path | None = None
+    # The helpdesk text field ticketbot keeps a running summary of the conversation in (its
+    # title, or its id; Freshdesk: its cf_ name); None: no summary is written.
+    summary_field: str | None = None
     # Answering the customer (answers/): the global mode (off, draft, send, auto) and the
     # per-category policy file (answers.toml: modes, thresholds, the auto ladder).
     answer_mode: Literal["off", "draft", "send", "auto"] = "off"

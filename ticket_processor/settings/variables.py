@@ -40,6 +40,7 @@ ENV_VARS: dict[str, str] = {
     "scope": "TICKETBOT_SCOPE",
     "routes_file": "TICKETBOT_ROUTES",
     "fields_file": "TICKETBOT_FIELDS",
+    "summary_field": "TICKETBOT_SUMMARY_FIELD",
     "apply_at": "TICKETBOT_APPLY_AT",
     "shadow": "TICKETBOT_SHADOW",
     "retriage": "TICKETBOT_RETRIAGE",

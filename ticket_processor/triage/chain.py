@@ -119,6 +119,12 @@ class LLMEngine:
         write = getattr(self._analyser, "write_answer", None)
         return write if callable(write) else None
 
+    def text_writer(self) -> Callable[[str, str], str] | None:
+        """The analyser's ``complete_text`` (a system prompt and a redacted user message to
+        the answer's text), when it has one: the running summary's one extra call."""
+        complete = getattr(self._analyser, "complete_text", None)
+        return complete if callable(complete) else None
+
     def concurrency(self) -> dict[str, object]:
         """What bounded the LLM side of the run (the analyser's pacer), for the summary."""
         stats = getattr(self._analyser, "concurrency", None)

@@ -1,6 +1,7 @@
 """``ticketbot revert --run RUN_ID``: undo what one run wrote, where nobody changed it since.
 
-From the run's ``ticket_triaged`` and ``reply_triaged`` events (the JSON-lines log) and each
+From the run's ``ticket_triaged``, ``reply_triaged`` and ``summary_written`` events (the
+JSON-lines log: the running summary is one more field the run set) and each
 ticket as the helpdesk holds it now: the tags the run added are removed, the tags a re-triage
 after a reply replaced are put back, (all but the processed marker, so the next
 scheduled run does not triage the ticket again — ``run --ticket ID --force`` does that on
@@ -16,7 +17,7 @@ Each ticket's change, and its re-check after a conflict, is the write-back plann
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..models import Helpdesk, Ticket, WriteBack, WriteOutcome
@@ -45,8 +46,12 @@ def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrit
     events of the replies it re-triaged (a run writes a ticket once: a ticket it triaged leaves
     its replies to the next run)."""
     found: dict[int, RunWrites] = {}
+    summaries: list[dict[str, Any]] = []
     for event in events:
         kind = event.get("event")
+        if kind == "summary_written" and event.get("run_id") == run_id:
+            summaries.append(event)
+            continue
         if kind not in _WRITE_EVENTS or event.get("run_id") != run_id:
             continue
         if event.get("dry_run") or not isinstance(event.get("ticket_id"), int):
@@ -67,7 +72,26 @@ def writes_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[RunWrit
             tags_removed=tuple(dict.fromkeys(str(t) for t in event.get("tags_removed") or ())),
             answers=reply if isinstance(reply, int) else None,
         )
+    for event in summaries:
+        _with_summary(found, event)
     return list(found.values())
+
+
+def _with_summary(found: dict[int, RunWrites], event: dict[str, Any]) -> None:
+    """The running summary the run wrote (``summary_written``) as one more field it set, its
+    text before as the field's previous value: restored where it still holds the run's."""
+    ticket_id, key, value = event.get("ticket_id"), event.get("field"), event.get("value")
+    if not (isinstance(ticket_id, int) and isinstance(key, str) and isinstance(value, str)):
+        return
+    wrote = found.get(ticket_id) or RunWrites(ticket_id, (), None, None, None, None)
+    # A server's session may refresh one ticket's summary twice: the last text is the run's,
+    # what the field held before the first is what it gives back.
+    before = wrote.previous_fields.get(key) if key in wrote.fields_set else event.get("previous")
+    found[ticket_id] = replace(
+        wrote,
+        fields_set={**wrote.fields_set, key: value},
+        previous_fields={**wrote.previous_fields, key: before},
+    )
 
 
 def plan_revert(

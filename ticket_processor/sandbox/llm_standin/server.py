@@ -45,6 +45,7 @@ from .answers import (
 )
 from .batches import BatchStore
 from .limits import PromptCache, RateWindow, charged_tokens
+from .summaries import summary_from_messages
 
 __all__ = ["RunningStandin", "StandinConfig", "serve_in_thread"]
 
@@ -400,6 +401,9 @@ class RunningStandin:
             return self._server_error(500)
         if fault_429 < config.rate_limit_rate:
             return self._rate_limited(1.0)
+        summary = summary_from_messages(list(body.get("messages") or []))
+        if summary is not None and config.answer is None:
+            return 200, self._completion(body, model, json.dumps(summary), "stop"), {}
         subject, ticket_body = ticket_from_messages(list(body.get("messages") or []))
         answer = (config.answer or rules_answer_for(body) or default_answer())(subject, ticket_body)
         answer = _fit_enums(answer, _schema_enums(body))

@@ -1,0 +1,252 @@
+"""The running summary end to end on each sandbox: a five-message thread (customer, agent,
+customer, agent, customer). The field is filled after the first run, refreshed after the last
+customer message (at most 100 words, naming the problem and the latest state), left alone by
+a rerun, shown and not written by a dry run, kept once an agent edits it, and given back by
+``revert --run``; with the LLM (the stand-in) the summary is the LLM's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from support.cli import invoke
+from support.e2e import events
+
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+from ticket_processor.summary.build import is_ours
+
+pytestmark = pytest.mark.desk(configure=True)
+
+FIRST = NewTicket(
+    "Charged twice for my subscription",
+    "Hello,\nI was charged twice for my May subscription. Please refund the second charge.",
+)
+THREAD = [
+    ("agent", "Hi, I can see both charges. I have refunded the duplicate charge today."),
+    ("customer", "Thanks. A week later the refund has still not arrived on my card."),
+    ("agent", "Sorry about that. I escalated the refund to our billing team."),
+    ("customer", "My bank says it never received the refund. I will cancel if it is not fixed."),
+]
+
+
+class Field:
+    """The summary field, made and read through the helpdesk's own API (as an admin, an agent)."""
+
+    def __init__(self, desk: Desk) -> None:
+        env = desk.env()
+        self.kind = desk.kind
+        self.session = requests.Session()
+        if desk.kind == "zendesk":
+            self.base = env["ZENDESK_URL"]
+            self.session.auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
+            spec: dict[str, Any] = {"type": "textarea", "title": "Summary"}
+            made = self.session.post(
+                f"{self.base}/api/v2/ticket_fields.json", json={"ticket_field": spec}
+            )
+            assert made.status_code == 201, made.text
+            self.key = str(made.json()["ticket_field"]["id"])
+        else:
+            self.base = env["FRESHDESK_URL"]
+            self.session.auth = (env["FRESHDESK_API_KEY"], "X")
+            spec = {
+                "label": "Summary",
+                "label_for_customers": "Summary",
+                "type": "custom_paragraph",
+            }
+            made = self.session.post(f"{self.base}/api/v2/admin/ticket_fields", json=spec)
+            assert made.status_code == 201, made.text
+            self.key = str(made.json()["name"])
+
+    def value(self, ticket_id: int) -> Any:
+        if self.kind == "zendesk":
+            got = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}.json")
+            return {str(f["id"]): f["value"] for f in got.json()["ticket"]["custom_fields"]}.get(
+                self.key
+            )
+        got = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}")
+        return got.json()["custom_fields"].get(self.key)
+
+    def agent_writes(self, ticket_id: int, text: str) -> None:
+        if self.kind == "zendesk":
+            body: dict[str, Any] = {
+                "ticket": {"custom_fields": [{"id": int(self.key), "value": text}]}
+            }
+            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}.json", json=body)
+        else:
+            body = {"custom_fields": {self.key: text}}
+            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}", json=body)
+        assert done.status_code == 200, done.text
+
+
+def _say(desk: Desk, ticket_id: int, author: str, text: str) -> None:
+    if author == "agent":
+        desk.agent_replies(ticket_id, text)
+    else:
+        desk.requester_says(ticket_id, text)
+
+
+def _run(*args: str) -> str:
+    ran = invoke("run", *args)
+    assert ran.exit_code == 0, ran.output
+    return str(ran.output)
+
+
+def _written(logs: Path) -> list[dict[str, Any]]:
+    return [e for e in events(logs) if e["event"] == "summary_written"]
+
+
+def test_the_summary_follows_a_five_message_thread_and_keeps_an_agents_edit(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
+    logs = tmp_path / "logs"
+    [ticket] = desk.create([FIRST])
+    _run("--engine", "rules")
+    first = field.value(ticket)
+    assert isinstance(first, str)
+    assert is_ours(first)
+    assert "charged twice" in first
+    assert "No agent has replied yet" in first
+    assert len(first.split()) <= 100
+
+    for author, text in THREAD:
+        _say(desk, ticket, author, text)
+    shown = _run("--engine", "rules", "--dry-run")
+    [line] = [x for x in shown.splitlines() if x.strip().startswith(f"ticket {ticket}: Problem:")]
+    assert "never received the refund" in line
+    assert field.value(ticket) == first  # a dry run writes nothing
+
+    _run("--engine", "rules")
+    latest = field.value(ticket)
+    assert latest != first
+    assert is_ours(latest)
+    assert len(latest.split()) <= 100
+    assert "charged twice" in latest  # the problem
+    assert "never received the refund" in latest  # where it stands: the last customer message
+    assert "escalated the refund" in latest  # what was done: the latest agent message
+
+    before = len(_written(logs))
+    _run("--engine", "rules")  # a rerun: nothing new, nothing written
+    assert len(_written(logs)) == before
+    assert field.value(ticket) == latest
+
+    [finished] = [e for e in events(logs) if e["event"] == "run_finished"][-1:]
+    field.agent_writes(ticket, "VIP customer: call them back before Friday.")
+    _say(desk, ticket, "agent", "I have called the bank and they will trace the payment.")
+    _run("--engine", "rules")
+    assert field.value(ticket) == "VIP customer: call them back before Friday."
+    kept = [e for e in events(logs) if e["event"] == "summary_planned"][-1]
+    assert kept["action"] == "kept"
+    assert finished["run_id"]
+
+
+def test_revert_gives_the_field_back(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
+    [ticket] = desk.create([FIRST])
+    _run("--engine", "rules")
+    assert is_ours(field.value(ticket))
+    [finished] = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1:]
+    reverted = invoke("revert", "--run", finished["run_id"])
+    assert reverted.exit_code == 0, reverted.output
+    assert field.value(ticket) in (None, "")
+
+
+def test_with_the_llm_the_summary_is_its_own(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, standin: RunningStandin
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", field.key)  # by its key this time
+    [ticket] = desk.create([FIRST])
+    for author, text in THREAD:
+        _say(desk, ticket, author, text)
+    _run("--engine", "llm")
+    value = field.value(ticket)
+    assert is_ours(value)
+    assert "The customer reports:" in value  # the stand-in's wording
+    assert "I was charged twice" in value
+    assert "Latest from the customer: My bank says it never received the refund" in value
+    sent = [
+        str(m["content"])
+        for body in standin.received
+        for m in body["messages"]
+        if "<thread>" in str(m["content"])
+    ]
+    assert sent
+    assert "[agent] Sorry about that." in sent[-1]
+
+
+def test_fields_check_shows_the_summary_field_and_refuses_a_missing_one(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "summary")  # the title, any case
+    shown = invoke("fields", "check")
+    assert shown.exit_code == 0, shown.output
+    assert f'-> text field "Summary" ({field.key}): the running summary' in shown.output
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Synopsis")
+    refused = invoke("fields", "check")
+    assert refused.exit_code == 2, refused.output
+    assert "TICKETBOT_SUMMARY_FIELD='Synopsis': the helpdesk has no such field" in refused.output
+    assert '"Summary"' in refused.output  # what the helpdesk has
+
+
+def test_a_run_with_a_missing_summary_field_warns_and_goes_on(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Synopsis")
+    [ticket] = desk.create([FIRST])
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    assert "no summary was written" in ran.output
+    assert desk.snapshot(ticket).notes  # the ticket is triaged all the same
+
+
+def test_a_shadow_run_shows_the_summary_and_writes_nothing(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
+    [ticket] = desk.create([FIRST])
+    shown = _run("--engine", "rules", "--shadow")
+    [line] = [x for x in shown.splitlines() if x.strip().startswith(f"ticket {ticket}: Problem:")]
+    assert "charged twice" in line
+    assert "summaries (to write): 1" in shown
+    assert field.value(ticket) in (None, "")
+
+
+def test_health_has_a_row_for_the_summary_field(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    field = Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
+    good = invoke("health", "--json")
+    [row] = [c for c in json.loads(good.output)["checks"] if c["name"] == "summary field"]
+    assert row["status"] == "healthy"
+    assert row["reason"] == f'the running summary goes to text field "Summary" ({field.key})'
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Synopsis")
+    bad = invoke("health", "--json")
+    assert bad.exit_code == 2, bad.output  # unhealthy
+    [row] = [c for c in json.loads(bad.output)["checks"] if c["name"] == "summary field"]
+    assert row["status"] == "unhealthy"
+    assert "runs write no summary until it is fixed" in row["reason"]
