@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -236,15 +236,23 @@ def closed_url() -> str:
 
 
 def run_child(
-    args: list[str], *, env: dict[str, str], cwd: Path, timeout: float, profile: Path | None
+    args: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float,
+    profile: Path | None,
+    entry: Sequence[str] = ("-m", "ticket_processor"),
 ) -> ChildRun:
     """Run ``python -m ticket_processor ARGS``; wall time and peak RSS of that process alone.
+
+    ``entry`` replaces ``-m ticket_processor`` (``profile_run.py`` starts its stage timers so).
 
     The run is started by ``bench_launch.py``, a small process of its own, so its peak RSS is
     not charged with this process's memory (see there). Under ``profile`` the child is
     py-spy, so its RSS is py-spy's: not a memory figure.
     """
-    command = [sys.executable, "-m", "ticket_processor", *args]
+    command = [sys.executable, *entry, *args]
     if profile is not None:
         spy = Path(sys.executable).with_name("py-spy")
         kind = {".svg": "flamegraph", ".json": "speedscope"}.get(profile.suffix, "raw")
@@ -303,7 +311,12 @@ def triaged_in(sandbox: RunningSandbox) -> int:
     return sum("ai_processed" in t.get("tags", ()) for t in sandbox.store.all_tickets())
 
 
-def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[str, Any]:
+def run_bench(
+    settings: BenchSettings,
+    *,
+    say: Callable[[str], None],
+    entry: Sequence[str] = ("-m", "ticket_processor"),
+) -> dict[str, Any]:
     """Seed, run ``ticketbot run`` until the backlog is done, and gather the figures.
 
     A run reads 10 export pages (Zendesk's 10 requests a minute) and leaves the rest to the
@@ -335,7 +348,12 @@ def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[st
                 clock.start_fresh_window()  # the next cron run meets a fresh export minute
             runs.append(
                 run_child(
-                    args, env=env, cwd=workdir, timeout=settings.timeout, profile=settings.profile
+                    args,
+                    env=env,
+                    cwd=workdir,
+                    timeout=settings.timeout,
+                    profile=settings.profile,
+                    entry=entry,
                 )
             )
             done = triaged_in(sandbox)
