@@ -294,6 +294,16 @@ def run_child(
     )
 
 
+def startup_cpu(env: dict[str, str], cwd: Path, *, repeat: int = 3) -> float:
+    """CPU seconds (user + system) of ``ticketbot run --help``, the median of ``repeat``: the
+    interpreter and what the run command imports, without the run."""
+    seconds = []
+    for _ in range(repeat):
+        child = run_child(["run", "--help"], env=env, cwd=cwd, timeout=120.0, profile=None)
+        seconds.append(child.cpu_seconds)
+    return sorted(seconds)[len(seconds) // 2]
+
+
 @contextlib.contextmanager
 def _workdir(keep: Path | None) -> Iterator[Path]:
     if keep is not None:
@@ -360,12 +370,14 @@ def run_bench(
             say(f"run {len(runs)}: {done} of {created} triaged, {runs[-1].peak_rss_mb:.1f} MB")
             if runs[-1].exit_code != 0 or done >= created:
                 break
+        started_cpu = startup_cpu(env, workdir) if settings.profile is None else None
         zendesk = sandbox.stats()
         llm = standin.stats()
         events = read_events(workdir / "logs")
         subjects = {int(t["id"]): str(t.get("subject") or "") for t in sandbox.store.all_tickets()}
     result = figures(settings, created, combined(runs), zendesk, llm, events)
     result.update(runs_figures(runs, events))
+    result["startup_cpu_seconds"] = None if started_cpu is None else round(started_cpu, 3)
     finished = [e for e in events if e.get("event") == "run_finished"]
     result["cascaded"] = sum(int(e.get("cascaded") or 0) for e in finished)
     result["cost_usd"] = round(sum(float(e.get("cost_usd") or 0) for e in finished), 6)
