@@ -63,6 +63,9 @@ def profile(engine: str, argv: list[str], say: Any, cprofile: Path | None = None
         cpu[stage] = 0.0
     total = 0.0
     for run in runs:
+        for stage in run["stages"]:
+            cpu.setdefault(stage, 0.0)
+    for run in runs:
         began = run["began_cpu_seconds"] or run["total_cpu_seconds"]
         cpu["start-up"] += run["startup_cpu_seconds"]
         cpu["set-up"] += began - run["startup_cpu_seconds"]
@@ -89,8 +92,9 @@ def table(profiles: list[dict[str, Any]]) -> Table:
     out.add_column("stage")
     for p in profiles:
         out.add_column(f"{p['engine']} ({p['triaged']} tickets, {p['runs']} runs)", justify="right")
-    for stage in profiles[0]["cpu_seconds_per_1000"]:
-        out.add_row(stage, *(f"{p['cpu_seconds_per_1000'][stage]:.3f}" for p in profiles))
+    stages = dict.fromkeys(k for p in profiles for k in p["cpu_seconds_per_1000"])
+    for stage in stages:
+        out.add_row(stage, *(f"{p['cpu_seconds_per_1000'].get(stage, 0.0):.3f}" for p in profiles))
     out.add_row(
         "total (process_time)", *(f"{p['total_cpu_seconds_per_1000']:.3f}" for p in profiles)
     )
