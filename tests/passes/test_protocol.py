@@ -53,7 +53,8 @@ def test_the_rounds_run_in_order_across_the_passes() -> None:
 
 def test_what_a_pass_is_told_about_the_run() -> None:
     live = RunEnd("r", RunSummary(run_id="r"), Sink())
-    assert live.writes and not live.aborted
+    assert live.writes
+    assert not live.aborted
     assert not RunEnd("r", RunSummary(run_id="r"), Sink(), dry_run=True).writes
     assert not RunEnd("r", RunSummary(run_id="r"), Sink(), shadow=True).writes
     aborted = RunSummary(run_id="r")
