@@ -12,7 +12,9 @@ stand-in (1.0 s +/- 20 %, 5,000 requests a minute) in this process, seeds N dist
 runs ``ticketbot run`` as a separate process and prints a table, or with ``--json`` one JSON
 object: throughput against the bound (the smallest of workers x 60 / LLM latency, the LLM
 RPM limit and the sandbox's write capacity of 100 tickets per update job x the Update Ticket
-limit), Zendesk requests and 429s, LLM calls, per-ticket p50/p95 and the run's peak RSS.
+limit), Zendesk requests and 429s, LLM calls, per-ticket p50/p95, the run's peak RSS, its CPU
+seconds per 1,000 tickets and the start-up's CPU seconds (the interpreter and the imports of
+``ticketbot run``, median of 3).
 Exit status: 0 when every ticket was triaged, 1 otherwise.
 """
 
@@ -155,6 +157,8 @@ def table(result: dict[str, Any]) -> Table:
         ("runs (triaged in each)", "{runs} ({triaged_per_run})"),
         ("minutes taken (runs back to back)", "{minutes}"),
         ("peak RSS MB over all runs / CPU seconds", "{peak_rss_mb} / {child_cpu_seconds}"),
+        ("CPU seconds per 1,000 tickets", "{cpu_seconds_per_1000}"),
+        ("start-up CPU seconds (imports of ticketbot run)", "{startup_cpu_seconds}"),
         ("peak RSS MB per run", "{peak_rss_mb_per_run}"),
         ("prompt / completion / cached tokens a ticket", "{tokens_per_ticket}"),
         ("load average before / after", "{load_avg_1min_before} / {load_avg_1min_after}"),
@@ -165,6 +169,7 @@ def table(result: dict[str, Any]) -> Table:
         "cascade_saved_usd": 0.0,
         "cost_usd": 0.0,
         "category_accuracy": None,
+        "startup_cpu_seconds": None,
         **result,
     }
     for label, template in rows:

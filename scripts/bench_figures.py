@@ -190,6 +190,10 @@ def figures(
         "shutdown_seconds": rounded(shutdown, 2),
         "peak_rss_mb": rounded(child.peak_rss_mb, 1),
         "child_cpu_seconds": rounded(child.cpu_seconds, 2),
+        # The run's CPU (user + system, every run of the backlog) per 1,000 triaged tickets.
+        "cpu_seconds_per_1000": rounded(child.cpu_seconds * 1000.0 / len(triaged), 3)
+        if triaged
+        else None,
         "child_stderr_tail": child.stderr[-2000:],
         "settings": {
             **asdict(settings),

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -236,15 +236,23 @@ def closed_url() -> str:
 
 
 def run_child(
-    args: list[str], *, env: dict[str, str], cwd: Path, timeout: float, profile: Path | None
+    args: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float,
+    profile: Path | None,
+    entry: Sequence[str] = ("-m", "ticket_processor"),
 ) -> ChildRun:
     """Run ``python -m ticket_processor ARGS``; wall time and peak RSS of that process alone.
+
+    ``entry`` replaces ``-m ticket_processor`` (``profile_run.py`` starts its stage timers so).
 
     The run is started by ``bench_launch.py``, a small process of its own, so its peak RSS is
     not charged with this process's memory (see there). Under ``profile`` the child is
     py-spy, so its RSS is py-spy's: not a memory figure.
     """
-    command = [sys.executable, "-m", "ticket_processor", *args]
+    command = [sys.executable, *entry, *args]
     if profile is not None:
         spy = Path(sys.executable).with_name("py-spy")
         kind = {".svg": "flamegraph", ".json": "speedscope"}.get(profile.suffix, "raw")
@@ -286,6 +294,20 @@ def run_child(
     )
 
 
+# What ``ticketbot run`` loads before it reads a setting: the interpreter, the command line and
+# the run command's modules (``run --help`` would add the help's formatting, which a run skips).
+STARTUP = "from ticket_processor.cli import build_app; build_app('run')"
+
+
+def startup_cpu(env: dict[str, str], cwd: Path, *, repeat: int = 3) -> float:
+    """CPU seconds (user + system) of a start-up (``STARTUP``), the median of ``repeat``."""
+    seconds = []
+    for _ in range(repeat):
+        child = run_child([], env=env, cwd=cwd, timeout=120.0, profile=None, entry=["-c", STARTUP])
+        seconds.append(child.cpu_seconds)
+    return sorted(seconds)[len(seconds) // 2]
+
+
 @contextlib.contextmanager
 def _workdir(keep: Path | None) -> Iterator[Path]:
     if keep is not None:
@@ -303,7 +325,12 @@ def triaged_in(sandbox: RunningSandbox) -> int:
     return sum("ai_processed" in t.get("tags", ()) for t in sandbox.store.all_tickets())
 
 
-def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[str, Any]:
+def run_bench(
+    settings: BenchSettings,
+    *,
+    say: Callable[[str], None],
+    entry: Sequence[str] = ("-m", "ticket_processor"),
+) -> dict[str, Any]:
     """Seed, run ``ticketbot run`` until the backlog is done, and gather the figures.
 
     A run reads 10 export pages (Zendesk's 10 requests a minute) and leaves the rest to the
@@ -335,19 +362,26 @@ def run_bench(settings: BenchSettings, *, say: Callable[[str], None]) -> dict[st
                 clock.start_fresh_window()  # the next cron run meets a fresh export minute
             runs.append(
                 run_child(
-                    args, env=env, cwd=workdir, timeout=settings.timeout, profile=settings.profile
+                    args,
+                    env=env,
+                    cwd=workdir,
+                    timeout=settings.timeout,
+                    profile=settings.profile,
+                    entry=entry,
                 )
             )
             done = triaged_in(sandbox)
             say(f"run {len(runs)}: {done} of {created} triaged, {runs[-1].peak_rss_mb:.1f} MB")
             if runs[-1].exit_code != 0 or done >= created:
                 break
+        started_cpu = startup_cpu(env, workdir) if settings.profile is None else None
         zendesk = sandbox.stats()
         llm = standin.stats()
         events = read_events(workdir / "logs")
         subjects = {int(t["id"]): str(t.get("subject") or "") for t in sandbox.store.all_tickets()}
     result = figures(settings, created, combined(runs), zendesk, llm, events)
     result.update(runs_figures(runs, events))
+    result["startup_cpu_seconds"] = None if started_cpu is None else round(started_cpu, 3)
     finished = [e for e in events if e.get("event") == "run_finished"]
     result["cascaded"] = sum(int(e.get("cascaded") or 0) for e in finished)
     result["cost_usd"] = round(sum(float(e.get("cost_usd") or 0) for e in finished), 6)

@@ -60,7 +60,7 @@ from .llm_client.prompt import (
     response_format,
     system_prompt,
 )
-from .llm_client.wire import Answer, answer_of, translate_error
+from .llm_client.wire import Answer, answer_of, chat_body, post_chat, translate_error
 from .models import Analysis, TokenUsage, Triage
 from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.pacing import AdaptiveLimit
@@ -296,6 +296,13 @@ class LLMAnalyser:
 
     def _call(self, model: str, messages: list[ChatCompletionMessageParam], mode: str) -> Answer:
         form = response_format(mode, self.schema)
+        body = chat_body(
+            model,
+            messages,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            response_format=form,
+        )
         # What the provider charges against its token limit: the prompt plus max_tokens.
         charge = sum(len(str(m.get("content") or "")) for m in messages) // 4 + self.max_tokens
 
@@ -315,13 +322,7 @@ class LLMAnalyser:
                 self._calls += 1
             try:
                 with call_deadline(self.timeout):
-                    raw = self._client.chat.completions.with_raw_response.create(
-                        model=model,
-                        messages=messages,
-                        max_tokens=self.max_tokens,
-                        temperature=self.temperature,
-                        response_format=form if form is not None else openai.omit,  # type: ignore[arg-type]
-                    )
+                    raw = post_chat(self._client, body)
                     headers = raw.headers
                     response: object = raw.parse()
             except openai.OpenAIError as exc:

@@ -92,6 +92,11 @@ def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -
     assert result["settings"]["workers"] == 8
     assert result["seconds"] > 0
     assert result["p50_ticket_seconds"] <= result["p95_ticket_seconds"]
+    # The run's CPU per 1,000 tickets and the start-up's CPU (the imports of ticketbot run,
+    # which cost a child process some CPU however fast the machine).
+    per_1000 = result["child_cpu_seconds"] * 1000 / 30  # child_cpu_seconds is rounded to 0.01
+    assert result["cpu_seconds_per_1000"] == pytest.approx(per_1000, rel=0.01)
+    assert result["startup_cpu_seconds"] > 0
 
 
 def test_freshdesk_smoke_run_names_its_figures_and_stays_at_three_requests(

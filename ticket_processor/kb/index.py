@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from ..common.atomic import SetAside, open_state_file, prepare_directory, set_aside
 from ..errors import IndexUnavailable, StateFileRefused
 from ..models import Article
-from .text import article_text
+from .text import article_text, words
 
 if TYPE_CHECKING:  # a run that suggests articles by keywords alone never loads numpy
     import numpy as np
@@ -207,6 +207,9 @@ class ArticleIndex:
         # Document frequency of every term, read once after each change: a lookup needs the
         # IDF of its terms, and fts5vocab answers an IN (...) with a scan of the whole index.
         self._df: tuple[int, dict[str, int]] | None = None
+        # The folded words of each article a lookup checked, kept until the next change: every
+        # ticket's candidates are the same few articles.
+        self._words: dict[int, frozenset[str]] = {}
         # Every passage vector (unit length) and its article's row, read once after a change.
         self._vectors: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None = None
 
@@ -276,6 +279,7 @@ class ArticleIndex:
         self.delete(article.id, article.locale)
         with self._lock:
             self._df = None
+            self._words.clear()
             db = self._conn()
             cursor = db.execute(
                 "INSERT INTO articles (article_id, locale, title, url, visibility, updated_at) "
@@ -299,6 +303,7 @@ class ArticleIndex:
         """Remove an article (one locale, or all of them); how many rows went."""
         with self._lock:
             self._df = None
+            self._words.clear()
             db = self._conn()
             if locale is None:
                 rows = db.execute(
@@ -441,6 +446,14 @@ class ArticleIndex:
                 .fetchone()
             )
         return "" if row is None else f"{row[0]}\n{row[1]}"
+
+    def words(self, rowid: int) -> frozenset[str]:
+        """The folded words of ``text(rowid)``, read and folded once until the index changes."""
+        with self._lock:
+            found = self._words.get(rowid)
+            if found is None:
+                found = self._words[rowid] = frozenset(words(self.text(rowid)))
+            return found
 
     def body(self, article_id: int, locale: str) -> str:
         """The plain-text body of one indexed article ("" if it is not there)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..errors import IndexUnavailable
 from ..models import Suggestion
 from .index import BODY_WEIGHT, TITLE_WEIGHT, ArticleIndex, Hit, bm25_idf
-from .text import query_terms, words
+from .text import query_terms
 
 DEFAULT_THRESHOLD = 0.035
 MIN_SHARED_TERMS = 2
@@ -42,9 +42,13 @@ class Scored:
     share: float
 
 
-def rank(index: ArticleIndex, text: str, *, limit: int = CANDIDATES) -> list[Scored]:
-    """Candidates for ``text`` with their share of the query's own score, best first."""
-    terms = query_terms(text)
+def rank(
+    index: ArticleIndex, text: str, *, limit: int = CANDIDATES, terms: list[str] | None = None
+) -> list[Scored]:
+    """Candidates for ``text`` with their share of the query's own score, best first
+    (``terms``: its ``query_terms`` when the caller has them already)."""
+    if terms is None:
+        terms = query_terms(text)
     if not terms:
         return []
     try:
@@ -74,16 +78,17 @@ def lookup(
     """The best ``k`` articles above ``threshold`` for ``text`` (prepared ticket text)."""
     if k <= 0:
         return []
-    passing = [s for s in rank(index, text) if s.share >= threshold]
+    ordered = query_terms(text)
+    passing = [s for s in rank(index, text, terms=ordered) if s.share >= threshold]
     if language:
         mine = [s for s in passing if _language_of(s.hit.locale) == language]
         passing = mine + [s for s in passing if _language_of(s.hit.locale) != language]
-    terms = set(query_terms(text))
+    terms = set(ordered)
     chosen: list[Scored] = []
     for candidate in passing:
         if len(chosen) == k:
             break
-        if len(terms & set(words(index.text(candidate.hit.rowid)))) >= MIN_SHARED_TERMS:
+        if len(terms & index.words(candidate.hit.rowid)) >= MIN_SHARED_TERMS:
             chosen.append(candidate)
     return [
         Suggestion(

@@ -35,7 +35,10 @@ MAX_QUERY_TERMS = 48
 
 def fold(text: str) -> str:
     """Lower case without accents: ``Rückerstattung`` → ``ruckerstattung``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold()
+    if folded.isascii():  # most tickets and articles: nothing to decompose or drop
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

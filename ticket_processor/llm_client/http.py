@@ -79,6 +79,10 @@ class DeadlineStream(httpcore2.NetworkStream):
 
     def __init__(self, inner: httpcore2.NetworkStream) -> None:
         self._inner = inner
+        # httpcore asks every pooled connection's stream whether it is readable each time it
+        # places a request (dozens of calls a request with a large pool): answered by the
+        # inner stream directly, not through a method of this one.
+        self.get_extra_info = inner.get_extra_info  # type: ignore[method-assign]
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._inner.read(max_bytes, _budget(timeout, httpcore2.ReadTimeout))

@@ -18,6 +18,7 @@ ambiguity, so a 1 MB hostile body costs linear time.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -337,7 +338,7 @@ def _redact_folded(text: str, counts: dict[str, int]) -> str:
     def run(
         kind: str, pattern: re.Pattern[str], decide: Decide, gate: tuple[str, ...] | None = None
     ) -> None:
-        if gate is None or any(word in lowered for word in gate):
+        if gate is None or _gate_pattern(gate).search(lowered) is not None:
             state[0] = _apply(pattern, state[0], kind, counts, decide)
 
     for pattern, decide, gate in secret_rules(text_of):
@@ -364,6 +365,13 @@ def _redact_folded(text: str, counts: dict[str, int]) -> str:
         if any(placeholder in state[0] for placeholder in after or ()):
             state[0] = _apply(pattern, state[0], kind, counts, decide)
     return state[0]
+
+
+@functools.cache
+def _gate_pattern(gate: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of ``gate``'s words, as one pattern made once: a gate of fifty digit words was fifty
+    substring searches, each from Python, for every ticket."""
+    return re.compile("|".join(re.escape(word) for word in gate))
 
 
 # Gates: a rule anchored on a word runs only when the word is there (see redact_secrets).

@@ -1,0 +1,55 @@
+"""The chat body ticketbot posts itself is the one ``chat.completions.create`` would send.
+
+``llm_client.wire.post_chat`` skips the SDK's argument transform (a fifth of a run's CPU); the
+request must not change for it: same keys, same values, same order, so the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+import pytest
+from openai._utils import maybe_transform
+from openai.types.chat import completion_create_params
+
+from ticket_processor.llm_client.prompt import analysis_schema, chat_messages, response_format
+from ticket_processor.llm_client.wire import chat_body
+from ticket_processor.triage.prepare import prepare_ticket
+from ticket_processor.triage.taxonomy import load_taxonomy
+
+
+def _create_body(**arguments: Any) -> dict[str, Any]:
+    """What ``Completions.create`` hands to ``_post`` for these arguments."""
+    every = {
+        "model": arguments["model"],
+        "stream": openai.omit,
+        "service_tier": openai.omit,
+        "messages": arguments["messages"],
+        "max_tokens": arguments["max_tokens"],
+        "response_format": arguments["response_format"],
+        "temperature": arguments["temperature"],
+    }
+    body = maybe_transform(every, completion_create_params.CompletionCreateParamsNonStreaming)
+    assert isinstance(body, dict)
+    return body
+
+
+@pytest.mark.parametrize("mode", ["json_schema", "json_object", "text"])
+@pytest.mark.parametrize("max_tokens", [600, None])
+def test_the_body_is_what_create_sends(mode: str, max_tokens: int | None) -> None:
+    ticket = prepare_ticket("Refund for order 1234", "Ich möchte mein Geld zurück, bitte.")
+    messages: list[Any] = chat_messages("You triage tickets.", ticket)
+    form = response_format(mode, analysis_schema(load_taxonomy(), reply_draft=True))
+    ours = chat_body(
+        "gpt-4o-mini", messages, max_tokens=max_tokens, temperature=0.0, response_format=form
+    )
+    theirs = _create_body(
+        model="gpt-4o-mini",
+        messages=messages,
+        max_tokens=max_tokens,
+        temperature=0.0,
+        response_format=form if form is not None else openai.omit,
+    )
+    assert ours == theirs
+    assert list(ours) == list(theirs)  # the same order, so the same JSON bytes
