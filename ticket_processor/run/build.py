@@ -40,6 +40,7 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
+from ..writeback.translation import Translator
 from .alerts import Alerter, AlertOutcome
 from .answers_setup import build_answers
 from .audit import open_audit
@@ -231,6 +232,7 @@ def build(
             router=router,
             kb_suggestions=settings.kb_suggestions,
             fields=book.fields,
+            translator=translator_of(choice.chain) if choice.preferred == "llm" else None,
         )
     except BaseException:
         kb.close()
@@ -322,6 +324,14 @@ def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
         log.emit(
             "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
         )
+
+
+def translator_of(chain: Sequence[TriageEngine]) -> Translator | None:
+    """The LLM's translator, when the chain has the LLM."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.translator()
+    return None
 
 
 def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:

@@ -40,7 +40,11 @@ class Planner(Protocol):
     def shown_values(self, values: Mapping[str, object]) -> Mapping[str, str]: ...
 
     def plan(
-        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        found: dict[str, str] | None = None,
+        prepared: PreparedTicket | None = None,
     ) -> WriteBack: ...
 
     def plan_reply(

@@ -139,7 +139,7 @@ class TicketFlow:
             return
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
-            writeback = self.planner.plan(ticket, result, found)
+            writeback = self.planner.plan(ticket, result, found, prepared)
             if self.answers is not None:
                 writeback = self.answers.attach(ticket, result, writeback, cues)
         except RunOutOfTime as exc:

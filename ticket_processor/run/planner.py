@@ -22,11 +22,13 @@ from typing import Any
 from ..models import Message, RouteDecision, Ticket, Triage, WriteBack
 from ..triage.confidence import Decision, field_decisions
 from ..triage.fields import ResolvedField, extract
+from ..triage.prepare import PreparedTicket
 from ..triage.redact import redact
 from ..triage.reply_facts import ReplyFacts, reply_facts
 from ..triage.routing import Router
 from ..writeback.planner import RoutedWriteBack, WritePolicy, reply_plan, triage_writeback
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread, standing_labels
+from ..writeback.translation import NoteTranslations, Translator
 from .types import RunOptions
 
 
@@ -62,8 +64,10 @@ class ChangePlanner:
         router: Router | None = None,
         kb_suggestions: int = 0,
         fields: tuple[ResolvedField, ...] = (),
+        translator: Translator | None = None,
     ) -> None:
         self._options = options
+        self._languages = NoteTranslations(translator, default_language=options.agent_language)
         self._policy = WritePolicy(
             prefix=options.prefix,
             confidence_threshold=options.confidence_threshold,
@@ -124,8 +128,13 @@ class ChangePlanner:
             self._escalations[ticket.id] = Escalation(ticket.id, subject, routes)
 
     def plan(
-        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        found: dict[str, str] | None = None,
+        prepared: PreparedTicket | None = None,
     ) -> WriteBack:
+        """``prepared``: what the LLM analysed (redacted), for the note's translation."""
         # Routing and escalation see only the applied fields (a route may opt in to
         # suggestions).
         decisions = self.decisions(triage)
@@ -140,6 +149,8 @@ class ChangePlanner:
         shown = self.shown_values(filled)
         suggestions = triage.suggestions[: self._kb_suggestions]
         routed = decision if self._router is not None else None
+        message = f"{prepared.subject}\n\n{prepared.body}".strip() if prepared else None
+        language = self._languages.language(ticket.id, triage, decision.agent_language, message)
         writeback = triage_writeback(
             self._policy,
             ticket,
@@ -150,6 +161,7 @@ class ChangePlanner:
             field_titles=titles,
             field_shown=shown,
             decisions=decisions,
+            language=language,
         )
         if decision.escalate:
             self.note_escalation(ticket, decision.escalated_by)

@@ -42,6 +42,7 @@ from .answers import (
     fit_subcategory,
     rules_answer_for,
     ticket_from_messages,
+    translation_of,
 )
 from .batches import BatchStore
 from .limits import PromptCache, RateWindow, charged_tokens
@@ -400,6 +401,9 @@ class RunningStandin:
             return self._server_error(500)
         if fault_429 < config.rate_limit_rate:
             return self._rate_limited(1.0)
+        translated = translation_of(list(body.get("messages") or []))
+        if translated is not None:
+            return 200, self._completion(body, model, translated, "stop"), {}
         subject, ticket_body = ticket_from_messages(list(body.get("messages") or []))
         answer = (config.answer or rules_answer_for(body) or default_answer())(subject, ticket_body)
         answer = _fit_enums(answer, _schema_enums(body))
