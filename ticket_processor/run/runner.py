@@ -25,39 +25,39 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from ..alerts.alerter import Alerter
+from ..alerts.escalation import EscalationWatch, escalation_message
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..errors import StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
+from ..journal.served import merged_counts, serve_dir, take_seen
 from ..learned.labels import label_specs
+from ..metrics.export import export_run
 from ..models import Helpdesk
-from ..report.runs import summarise_runs
+from ..passes.planner import ChangePlanner, Escalation
+from ..passes.types import RunOptions, RunSummary
+from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
+from ..resilience.runtime import Runtime
+from ..resilience.signals import StopOnSignal
 from ..settings import Settings
 from ..settings.values import parse_thresholds
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
+from ..topics.run_pass import RisingWatch, categoriser, note_rising, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.taxonomy import Taxonomy
-from .alerts import Alerter
+from ..writeback.batch_writer import WriteClaims
+from ..writeback.scope import parse_scope
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
 from .build import Harness, build, log_alert, open_feed
 from .context import RunContext
-from .escalation import EscalationWatch, escalation_message
-from .metrics import export_run
 from .pipeline import Pipeline
-from .planner import ChangePlanner, Escalation
-from .rising import RisingWatch, categoriser, note_rising, open_watch
-from .runtime import Runtime
-from .scope import parse_scope
-from .served_seen import merged_counts, serve_dir, take_seen
-from .signals import StopOnSignal
-from .types import RunOptions, RunSummary
-from .writer import WriteClaims
 
 if TYPE_CHECKING:
     pass
@@ -253,7 +253,7 @@ def _run_logged(
         # A backfill's old tickets are no burst; they join the window in the runs after.
         if settings.incidents and not parts.backfill:
             # numpy and the grouping: loaded only when the run groups tickets.
-            from .incidents import Sightings
+            from ..incidents.sightings import Sightings
 
             sightings = Sightings()
         with StopOnSignal(
@@ -311,7 +311,8 @@ def _run_logged(
                 settings, options, summary, created, built.taxonomy, built.choice.chain, parts
             )
             if sightings is not None and summary.status != "aborted":
-                from .incidents import IncidentPass, incident_policy
+                from ..incidents.run_pass import IncidentPass
+                from .build import incident_policy
 
                 grouping = IncidentPass(
                     incident_policy(settings),
@@ -346,13 +347,13 @@ def _run_logged(
     if not options.dry_run:
         _alert_escalations(log, alerter, built.planner, watch, run_id=run_id, ticket_url=ticket_url)
         built.cache.flush()
-        recent = summarise_runs(
-            read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
+        recent = recent_success_rate(
+            summarise_runs(read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW))
         )
         for outcome in alerter.after_run(
             status=summary.status,
             reason=summary.reason,
-            recent=recent,
+            recent_rate=recent,
             objective=settings.success_objective,
             # The LLM breaker's own alert already said it: one message for one outage.
             llm_failures=None if "llm" in built.opened_now else summary.fallback_reasons,

@@ -19,12 +19,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..alerts.alerter import Alerter, AlertOutcome
+from ..common.baseline import RecentReading, moment, read_recent
 from ..common.eventlog import EventSink
 from ..errors import StateFileRefused, TicketBotError
 from ..models import Cursor, Helpdesk, Ticket, sanitise_tag
-from ..topics.rising import (
+from ..triage.chain import TriageEngine
+from ..triage.prepare import PreparedTicket, prepare_ticket
+from ..triage.taxonomy import Taxonomy
+from .rising import (
     BASELINE_DAYS,
     DailyCounts,
     Rise,
@@ -35,14 +39,6 @@ from ..topics.rising import (
     rising,
     save_counts,
 )
-from ..triage.chain import TriageEngine
-from ..triage.prepare import PreparedTicket, prepare_ticket
-from ..triage.taxonomy import Taxonomy
-from .alerts import Alerter, AlertOutcome
-from .baseline import RecentReading, moment, read_recent
-
-if TYPE_CHECKING:
-    from ..incidents.book import Incident  # numpy: only when incidents are on
 
 SEED_MAX_TICKETS = 20_000  # a run's share of a seed read alone; the rest waits for the next run
 Categorise = Callable[[Sequence[Ticket]], "list[tuple[str, str | None]]"]
@@ -191,14 +187,6 @@ class RisingWatch:
             self.newly_explained.append((rise, incident))
             mine.append(rise)
         return mine
-
-    def explain_incident(self, incident: Incident, today_counts: Mapping[str, int]) -> list[Rise]:
-        """``explain`` for an incident about to be alerted: its record keeps each rise once."""
-        rises = self.explain(incident.key, incident.title, today_counts)
-        day = self.today.isoformat()
-        noted = {line.split(":")[0] for line in incident.rising}
-        incident.rising += [f"{day} {r.describe()}" for r in rises if f"{day} {r.key}" not in noted]
-        return rises
 
     def explain_all(self, incidents: Sequence[tuple[int, str, Mapping[str, int]]]) -> None:
         """Every open incident weighed (those alerted this run were already)."""

@@ -31,10 +31,10 @@ from typing import Any
 import orjson
 
 from ..common.atomic import open_state_file, prepare_directory
+from ..common.baseline import moment
 from ..errors import TicketBotError
 from ..models import Ticket, Triage
 from ..triage.prepare import PreparedTicket
-from .baseline import moment
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.eventlog import EventLog
-from .types import RunSummary
+from ..passes.types import RunSummary
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
