@@ -2,10 +2,12 @@
 ``TICKETBOT_AGENT_LANGUAGE=de`` gets a German note (labels and sentences). Without an LLM the
 note names the message's language and says no translation is available; with the stand-in LLM
 the note carries the translation, asked of the LLM from the redacted text only (the address in
-the ticket never leaves), and a route's group may name its own language."""
+the ticket never leaves), and a route's group may name its own language. ``report`` shows the
+language pairs seen."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +56,12 @@ def test_a_french_ticket_without_an_llm_gets_a_german_note_without_a_translation
         in lines
     )
     assert not any(line.startswith(("Category:", "Summary:", "Language:")) for line in lines)
+    # ``report`` shows the pair, customer -> agent, in its JSON and its table.
+    report = invoke("report", "--json")
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["language_pairs"] == {"fr -> de": 1}
+    table = invoke("report")
+    assert "fr -> de" in table.stdout
 
 
 def _with_llm(monkeypatch: pytest.MonkeyPatch, llm: RunningStandin) -> None:

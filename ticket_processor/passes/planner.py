@@ -195,6 +195,11 @@ class ChangePlanner:
             decisions=decisions,
         )
 
+    def note_language(self, ticket_id: int) -> str:
+        """The language the ticket's note was planned in (the agent's: the group's or the
+        run's), for the ``ticket_triaged`` event and ``report``'s language pairs."""
+        return self._languages.chosen(ticket_id)
+
     def escalation(self, ticket_id: int) -> Escalation | None:
         """The escalation planned for this ticket (the last plan wins), if any."""
         with self._lock:

@@ -58,6 +58,8 @@ class Planner(Protocol):
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None: ...
 
+    def note_language(self, ticket_id: int) -> str: ...
+
 
 def _no_stop() -> str | None:
     return None

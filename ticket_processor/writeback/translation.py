@@ -34,6 +34,12 @@ class NoteTranslations:
         self.default_language = default_language
         self._lock = threading.Lock()
         self._known: dict[tuple[int, str], NoteLanguage] = {}
+        self._chosen: dict[int, str] = {}
+
+    def chosen(self, ticket_id: int) -> str:
+        """The language of the ticket's last planned note (the run's when none was)."""
+        with self._lock:
+            return self._chosen.get(ticket_id, self.default_language)
 
     def language(
         self, ticket_id: int, triage: Triage, language: str | None, message: str | None
@@ -43,6 +49,7 @@ class NoteTranslations:
         code = language or self.default_language
         key = (ticket_id, code)
         with self._lock:
+            self._chosen[ticket_id] = code
             known = self._known.get(key)
         if known is not None:
             return known
