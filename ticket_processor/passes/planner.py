@@ -193,6 +193,7 @@ class ChangePlanner:
             reply=reply,
             route=route or RouteDecision(),
             decisions=decisions,
+            language=(route.agent_language if route else None) or opts.agent_language,
         )
 
     def note_language(self, ticket_id: int) -> str:

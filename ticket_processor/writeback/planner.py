@@ -143,8 +143,10 @@ def reply_plan(
     reply: Message,
     route: RouteDecision,
     decisions: Mapping[str, Decision],
+    language: str = "en",
 ) -> ReplyChange:
-    """The change a judged reply makes (``reply_writeback`` turns it into the write)."""
+    """The change a judged reply makes (``reply_writeback`` turns it into the write);
+    ``language``: its note's (the agent's)."""
     return plan_reply(
         ticket,
         kind,
@@ -159,6 +161,7 @@ def reply_plan(
         confidence_threshold=policy.confidence_threshold,
         set_priority=policy.set_priority,
         run_id=policy.run_id,
+        language=language,
     )
 
 
