@@ -225,6 +225,7 @@ def build(
                 prefix=options.prefix,
                 alert=None if dry_run else alerter.answers_demoted,
                 writer=answer_writer(choice.chain) if choice.preferred == "llm" else None,
+                translate=translator_of(choice.chain) if choice.preferred == "llm" else None,
             )
         warnings += answer_notes
         planner = ChangePlanner(

@@ -191,7 +191,7 @@ def _looks_own(line: str) -> bool:
     return _OWN_LINE.match(folded) is not None
 
 
-def _inert_block(text: str) -> list[str]:
+def inert_block(text: str) -> list[str]:
     """Untrusted lines (a reply draft): a line that could pass for ticketbot's is quoted."""
     return [f"> {line}" if _looks_own(line) else line for line in text.splitlines()]
 
@@ -304,7 +304,7 @@ def _translation_lines(customer: str, note: NoteLanguage, words: Wording) -> lis
     if not note.needs_translation(customer):
         return []
     if note.message:
-        return ["", words.say("translation"), *_inert_block(note.message)]
+        return ["", words.say("translation"), *inert_block(note.message)]
     key = "no_translation" if note.missing == "no_llm" else "translation_failed"
     return [words.say(key)]
 
@@ -358,11 +358,11 @@ def render_note(
     lines += render_fields(fields or {}, field_titles or {}, field_shown, words)
     lines += render_suggestions(suggestions, words)
     if draft:
-        lines += ["", words.say("draft"), *_inert_block(draft)]
+        lines += ["", words.say("draft"), *inert_block(draft)]
         if speech.draft and speech.needs_translation(analysis.language):
             agent = llm_text(speech.draft, urls=urls, articles=given)
             title = words.say("draft_agent", language=words.language_name(speech.language))
-            lines += ["", title, *_inert_block(agent)]
+            lines += ["", title, *inert_block(agent)]
     lines += render_route(decision, words)
     trailer = NoteTrailer(
         category=analysis.category,
