@@ -35,6 +35,7 @@ from typing import Literal
 import requests
 import urllib3.exceptions
 
+from ..common.eventlog import EventSink
 from ..common.scrub import Scrubber
 from ..errors import AnswerTooLarge, DeadlinePassed
 from ..resilience.bounds import (
@@ -312,3 +313,11 @@ class Alerter:
 
     def _scrub(self, text: str) -> str:
         return self._scrubber.text(text)
+
+
+def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
+    """An alert sent or failed, in the run's log (one suppressed or not needed is not news)."""
+    if outcome.outcome in ("sent", "failed"):
+        log.emit(
+            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
+        )

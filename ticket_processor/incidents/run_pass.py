@@ -33,6 +33,7 @@ from ..common.baseline import moment, read_recent
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..models import Cursor, Helpdesk, Ticket
+from ..passes.protocol import Pass, RunEnd
 from ..triage.prepare import prepare_ticket
 from . import notes
 from .book import Incident, IncidentBook, encode_centre, load_book, save_book
@@ -48,7 +49,7 @@ from .plan import (
     plan_links,
 )
 from .policy import DAY, IncidentPolicy
-from .sightings import IncidentOutcome, RisingSeed, link_ops
+from .sightings import IncidentOutcome, RisingSeed, Sightings, link_ops
 from .window import Row, Window, load_window, save_window
 
 STATE_SUBDIR = "incidents"
@@ -83,26 +84,47 @@ class IncidentPass:
     rising: RisingSeed | None = None
     outcome: IncidentOutcome = field(default_factory=IncidentOutcome)
     _today_ids: set[int] = field(default_factory=set)  # the tickets this run triaged
+    _planned: tuple[LinkOps, LinkPlan, Window, IncidentBook] | None = None
 
     @property
     def directory(self) -> Path:
         return self.state_dir / STATE_SUBDIR
 
     def run(self, sightings: Sequence[Sighting]) -> IncidentOutcome:
-        """Group and write; a failure of the pass is a warning of the run, never its end (the
-        journal and the tickets' tags let the next run finish the job)."""
-        try:
-            return self._run(sightings)
-        except TicketBotError as exc:
-            self.outcome.warnings.append(f"the incident grouping stopped: {exc}")
-            self.log.emit("incidents_failed", level="warning", error=str(exc))
-            return self.outcome
+        """Group and write, in one go (``plan``, then ``write``)."""
+        self.plan(sightings)
+        return self.write()
 
-    def _run(self, sightings: Sequence[Sighting]) -> IncidentOutcome:
+    def plan(self, sightings: Sequence[Sighting]) -> None:
+        """Read the window, judge, and plan the links (a dry run shows them); a failure of the
+        pass is a warning of the run, never its end (the journal and the tickets' tags let the
+        next run finish the job)."""
+        try:
+            self._planned = self._plan(sightings)
+        except TicketBotError as exc:
+            self._failed(exc)
+
+    def write(self) -> IncidentOutcome:
+        """Write what ``plan`` planned (nothing for a dry run)."""
+        if self._planned is None or self.dry_run:
+            return self.outcome
+        try:
+            self._write_planned(*self._planned)
+        except TicketBotError as exc:
+            self._failed(exc)
+        return self.outcome
+
+    def _failed(self, exc: TicketBotError) -> None:
+        self.outcome.warnings.append(f"the incident grouping stopped: {exc}")
+        self.log.emit("incidents_failed", level="warning", error=str(exc))
+
+    def _plan(
+        self, sightings: Sequence[Sighting]
+    ) -> tuple[LinkOps, LinkPlan, Window, IncidentBook] | None:
         ops = link_ops(self.helpdesk)
         if ops is None:
             self.outcome.warnings.append(f"{self.helpdesk.kind} cannot link tickets: no grouping")
-            return self.outcome
+            return None
         encode = self.encode or _encoder()
         now = int(self.now())
         window, why = load_window(self.directory)
@@ -171,7 +193,11 @@ class IncidentPass:
             self.log.emit("incident_kept", ticket_id=ticket_id, reason=why_kept)
         if self.dry_run:
             self._show(plan)
-            return self.outcome
+        return ops, plan, window, book
+
+    def _write_planned(
+        self, ops: LinkOps, plan: LinkPlan, window: Window, book: IncidentBook
+    ) -> None:
         book.pending = [
             *(p for p in book.pending if p.get("action") == "opened"),
             *(w.__dict__ | {"run_id": self.run_id} for w in plan.writes),
@@ -187,7 +213,6 @@ class IncidentPass:
         book.pending = []
         save_window(self.directory, window)
         save_book(self.directory, book)
-        return self.outcome
 
     # -- the baseline ----------------------------------------------------------------------
 
@@ -444,3 +469,30 @@ class IncidentPass:
         if outcome.outcome in ("sent", "disabled"):
             incident.alerted_size = size
             self.outcome.alerts += outcome.outcome == "sent"
+
+
+class IncidentRunPass(Pass):
+    """The incident pass in the run's order: the batch's sightings (and those the served
+    journal handed over) grouped against the window (plan; not after an aborted run), the links
+    written and alerted (write), the outcome in the run's summary. ``make`` builds the grouping
+    when the plan round starts, once the rising counts it shares its reading with are open."""
+
+    name = "incidents"
+
+    def __init__(self, make: Callable[[], IncidentPass], sightings: Sightings) -> None:
+        self.make, self.sightings = make, sightings
+        self.grouping: IncidentPass | None = None
+
+    def plan(self, end: RunEnd) -> None:
+        if end.aborted:
+            return
+        self.grouping = self.make()
+        self.grouping.plan(self.sightings.all())
+
+    def write(self, end: RunEnd) -> None:
+        if self.grouping is None:
+            return
+        end.summary.incidents = self.grouping.write().as_dict()
+        end.log.emit(
+            "incidents", run_id=end.run_id, dry_run=not end.writes, **end.summary.incidents
+        )

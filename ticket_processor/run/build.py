@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..alerts.alerter import Alerter, AlertOutcome
+from ..alerts.alerter import Alerter, log_alert
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
 from ..incidents.policy import IncidentPolicy
@@ -126,9 +126,6 @@ def open_feed(
     return open_audit(where, log, run_id=run_id, mode=mode)
 
 
-# One function over 100 lines: the parts in the order each needs the one before (the breakers
-# before the chain and the helpdesk, the helpdesk before the index, routes and fields), with
-# the index and the helpdesk closed again when a later part cannot be built.
 def build(
     settings: Settings,
     options: RunOptions,
@@ -143,6 +140,9 @@ def build(
 
     ``ledger``: where the breakers and the analysis cache keep their state; ``alert_ledger``:
     the alerts' memory (default ``ledger``). A dry run alerts nothing."""
+    # One function: the parts in the order each needs the one before (the breakers before the
+    # chain and the helpdesk, the helpdesk before the index, routes and fields), with the index
+    # and the helpdesk closed again when a later part cannot be built.
     harness = harness or Harness()
     dry_run = options.dry_run
     alerter = alerter_for(settings, alert_ledger or ledger)
@@ -319,13 +319,6 @@ def stale_fields(
     if not dry_run:
         alerter.fields_stale_now(stale.name for stale in book.stale)
     return messages
-
-
-def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
-    if outcome.outcome in ("sent", "failed"):
-        log.emit(
-            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
-        )
 
 
 def translator_of(chain: Sequence[TriageEngine]) -> Translator | None:
