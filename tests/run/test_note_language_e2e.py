@@ -8,11 +8,14 @@ language pairs seen."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.cli import invoke
+from support.clock import FakeClock
 from support.groups import create_groups
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -121,3 +124,58 @@ def test_a_routes_group_names_the_language_its_agents_read(
     assert "Taal: Frans (fr)" in lines
     at = lines.index("Het bericht van de klant, vertaald:")
     assert lines[at + 1].startswith(f"[nl] {SUBJECT}")
+
+
+REPLY = (
+    "C'est la troisième fois que je vous écris et toujours aucune réponse. C'est inacceptable, "
+    "je résilie mon abonnement aujourd'hui ! Mon numéro : +33 6 12 34 56 78."
+)
+
+
+def french_analysis(subject: str, body: str) -> dict[str, Any]:
+    """The stand-in's analysis of these French messages: the reply is angry."""
+    angry = "inacceptable" in body
+    return {
+        "category": "billing",
+        "urgency": "high" if angry else "medium",
+        "sentiment": "negative" if angry else "neutral",
+        "language": "fr",
+        "summary": "Invoice paid twice.",
+        "confidence": 0.9,
+    }
+
+
+@pytest.fixture
+def desk_clock() -> FakeClock:
+    return FakeClock(float(int(time.time())) - 300)
+
+
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_the_note_after_a_french_reply_is_german_with_the_reply_translated(
+    desk: Desk,
+    desk_clock: FakeClock,
+    make_standin: Callable[..., RunningStandin],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    llm = make_standin(answer=french_analysis)
+    _with_llm(monkeypatch, llm)
+    monkeypatch.setenv("TICKETBOT_AGENT_LANGUAGE", "de")
+    (ticket_id,) = desk.create([NewTicket(SUBJECT, BODY)])
+    assert invoke("run", *SINCE).exit_code == 0
+    desk_clock.advance(5)
+    desk.requester_says(ticket_id, REPLY)
+    desk_clock.now = float(int(time.time()))  # the reply is over a minute old now
+    ran = invoke("run")
+    assert ran.exit_code == 0, ran.output
+    notes = desk.snapshot(ticket_id).notes
+    assert len(notes) == 2, notes
+    lines = [line.strip() for line in notes[1].splitlines()]
+    assert lines[0].endswith(": der Kunde hat geantwortet")
+    assert "Stimmungsverlauf: neutral → negative" in lines
+    at = lines.index("Die Nachricht des Kunden, übersetzt:")
+    assert lines[at + 1].startswith("[de] C'est la troisième fois")
+    assert "[PHONE]" in " ".join(lines[at + 1 :])
+    assert "+33 6 12 34 56 78" not in "\n".join(iter_requests(llm))
+    reply_note = read_note(notes[1])
+    assert reply_note is not None
+    assert reply_note.answers is not None

@@ -26,6 +26,7 @@ from ..triage.prepare import PreparedTicket
 from ..triage.redact import redact
 from ..triage.reply_facts import ReplyFacts, reply_facts
 from ..triage.routing import Router
+from ..writeback.note import NoteLanguage
 from ..writeback.planner import RoutedWriteBack, WritePolicy, reply_plan, triage_writeback
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread, standing_labels
 from ..writeback.translation import NoteTranslations, Translator
@@ -174,27 +175,38 @@ class ChangePlanner:
         kind: ReplyKind,
         triage: Triage | None,
         reply: Message,
+        text: str | None = None,
     ) -> ReplyChange:
         """The change a judged reply makes: routes see how the reply moved the labels that
-        stand (``triage.reply_facts``); a reply not analysed (a thank-you) has no route."""
+        stand (``triage.reply_facts``); a reply not analysed (a thank-you) has no route.
+        ``text``: the reply as the LLM saw it (redacted), for the note's translation."""
         opts = self._options
         decisions = self.decisions(triage) if triage is not None else {}
         route = None
         if triage is not None:
             facts = reply_facts(standing_labels(thread.before, ticket.tags, opts.prefix), triage)
             route = self.route(ticket, triage, decisions, facts)
-        return reply_plan(
-            self._policy,
-            ticket,
-            kind,
-            triage,
-            before=thread.before,
-            trend=thread.trend,
-            reply=reply,
-            route=route or RouteDecision(),
-            decisions=decisions,
-            language=(route.agent_language if route else None) or opts.agent_language,
-        )
+        code = (route.agent_language if route else None) or opts.agent_language
+
+        def planned(language: NoteLanguage) -> ReplyChange:
+            return reply_plan(
+                self._policy,
+                ticket,
+                kind,
+                triage,
+                before=thread.before,
+                trend=thread.trend,
+                reply=reply,
+                route=route or RouteDecision(),
+                decisions=decisions,
+                language=language,
+            )
+
+        change = planned(NoteLanguage(code))
+        if change.note is None or triage is None:
+            return change  # no note, nothing to translate: the LLM is not asked
+        customer = triage.analysis.language
+        return planned(self._languages.reply(reply.id, customer, code, text))
 
     def note_language(self, ticket_id: int) -> str:
         """The language the ticket's note was planned in (the agent's: the group's or the

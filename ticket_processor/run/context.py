@@ -54,6 +54,7 @@ class Planner(Protocol):
         kind: ReplyKind,
         triage: Triage | None,
         reply: Message,
+        text: str | None = None,
     ) -> ReplyChange: ...
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None: ...

@@ -300,7 +300,9 @@ class NoteLanguage:
         return customer not in (self.language, "und")
 
 
-def _translation_lines(customer: str, note: NoteLanguage, words: Wording) -> list[str]:
+def translation_lines(customer: str, note: NoteLanguage, words: Wording) -> list[str]:
+    """The customer's message in the agent's language, or why there is none; nothing when the
+    customer wrote in the agent's language."""
     if not note.needs_translation(customer):
         return []
     if note.message:
@@ -354,7 +356,7 @@ def render_note(
         words.label("language", words.language_name(analysis.language)),
         _confidence_line(triage, decided, words),
     ]
-    lines += _translation_lines(analysis.language, speech, words)
+    lines += translation_lines(analysis.language, speech, words)
     lines += render_fields(fields or {}, field_titles or {}, field_shown, words)
     lines += render_suggestions(suggestions, words)
     if draft:

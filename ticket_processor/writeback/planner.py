@@ -143,7 +143,7 @@ def reply_plan(
     reply: Message,
     route: RouteDecision,
     decisions: Mapping[str, Decision],
-    language: str = "en",
+    language: NoteLanguage | None = None,
 ) -> ReplyChange:
     """The change a judged reply makes (``reply_writeback`` turns it into the write);
     ``language``: its note's (the agent's)."""

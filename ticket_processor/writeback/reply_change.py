@@ -36,10 +36,18 @@ from ..models import (
 )
 from ..triage.confidence import Decision
 from ..triage.reply_facts import URGENCY_RANK
-from .note import NOTE_HEADER, engine_source, read_note, render_route, standing_note
+from .note import (
+    NOTE_HEADER,
+    NoteLanguage,
+    engine_source,
+    read_note,
+    render_route,
+    standing_note,
+    translation_lines,
+)
 from .trailer import NoteTrailer
 from .triage_change import decide_priority
-from .wording import DEFAULT_LANGUAGE, wording
+from .wording import wording
 
 MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
@@ -135,7 +143,7 @@ def plan_reply(
     confidence_threshold: float,
     set_priority: bool,
     run_id: str,
-    language: str = DEFAULT_LANGUAGE,
+    language: NoteLanguage | None = None,
 ) -> ReplyChange:
     """The change a judged reply makes to ``ticket`` as it is now (see the module doc);
     ``language``: the note's (the agent's)."""
@@ -303,11 +311,13 @@ def render_reply_note(
     priority: Priority | None,
     route: RouteDecision,
     run_id: str,
-    language: str = DEFAULT_LANGUAGE,
+    language: NoteLanguage | None = None,
 ) -> str:
-    """The short note after a reply: what changed, the trend, then a trailer answering it;
-    in ``language`` (the agent's) but for the header's start and the trailer."""
-    words = wording(language)
+    """The short note after a reply: what changed, the trend, the reply in the agent's
+    language where it is in another, then a trailer answering it; in the agent's language
+    (``language``) but for the header's start and the trailer."""
+    speech = language or NoteLanguage()
+    words = wording(speech.language)
     when = _when(reply_at) or words.say("unknown_time")
     moves = "; ".join(f"{name} {old} → {new}" for name, (old, new) in changed.items())
     header = f"{NOTE_HEADER} ({engine_source(triage, words)}): {words.say('customer_replied')}"
@@ -319,6 +329,7 @@ def render_reply_note(
     if priority is not None:
         lines.append(words.say("priority_raised", priority=priority.value))
     lines.append(words.say("sentiment_trend", trend=" → ".join(trend)))
+    lines += translation_lines(triage.analysis.language, speech, words)
     lines += render_route(route, words)
     trailer = NoteTrailer(
         category=labels.get("category") or triage.analysis.category,

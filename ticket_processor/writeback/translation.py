@@ -67,3 +67,21 @@ class NoteTranslations:
         with self._lock:
             self._known[key] = found
         return found
+
+    def reply(
+        self, reply_id: int, customer: str, language: str | None, message: str | None
+    ) -> NoteLanguage:
+        """The language of the note after a customer's reply: only the reply is translated
+        (``message``: its redacted text; None: a re-plan, which shows what was found before)."""
+        code = language or self.default_language
+        key = (-reply_id, code)  # replies apart from tickets: their ids are another series
+        with self._lock:
+            known = self._known.get(key)
+        if known is not None or self._translate is None:
+            return known or NoteLanguage(code)
+        found = NoteLanguage(code, missing="failed")
+        if message is not None and found.needs_translation(customer):
+            found = replace(found, message=self._translate(message, code))
+        with self._lock:
+            self._known[key] = found
+        return found
