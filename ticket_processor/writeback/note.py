@@ -302,11 +302,12 @@ class NoteLanguage:
 
 def translation_lines(customer: str, note: NoteLanguage, words: Wording) -> list[str]:
     """The customer's message in the agent's language, or why there is none; nothing when the
-    customer wrote in the agent's language."""
+    customer wrote in the agent's language. The LLM wrote the translation: it is made plain
+    as its summary is (no markup, no link, no control character) and inert."""
     if not note.needs_translation(customer):
         return []
     if note.message:
-        return ["", words.say("translation"), *inert_block(note.message)]
+        return ["", words.say("translation"), *inert_block(llm_text(note.message))]
     key = "no_translation" if note.missing == "no_llm" else "translation_failed"
     return [words.say(key)]
 
