@@ -94,6 +94,7 @@ TRANSLATE_SYSTEM = (
     "[EMAIL] or [PHONE] exactly as they are. Output only the translation."
 )
 TRANSLATE_CHARS = 6000
+TRANSLATE_MAX_TOKENS = 4000
 _TRANSLATE_FENCE = re.compile(r"(?i)<(\s*/?\s*translate\b)")
 ANSWER_MAX_CHARS = 800
 CONNECT_TIMEOUT = 5.0
@@ -251,9 +252,14 @@ class LLMAnalyser:
             },
             {"role": "user", "content": f'<translate to="{language}">\n{fenced}\n</translate>'},
         ]
+        # Room for the whole translation (about a token per two characters, generously); one cut
+        # short is no translation: the note says none is available rather than show half.
+        room = max(self.max_tokens, min(TRANSLATE_MAX_TOKENS, len(fenced) // 2 + 64))
         try:
-            answer = self._call(self.models[0], messages, "text")
+            answer = self._call(self.models[0], messages, "text", max_tokens=room)
         except LLMError:
+            return None
+        if answer.finish_reason == "length":
             return None
         return (answer.content or "").strip() or None
 
@@ -325,10 +331,17 @@ class LLMAnalyser:
             usage[2] += answer.cached_tokens
             return answer
 
-    def _call(self, model: str, messages: list[ChatCompletionMessageParam], mode: str) -> Answer:
+    def _call(
+        self,
+        model: str,
+        messages: list[ChatCompletionMessageParam],
+        mode: str,
+        max_tokens: int | None = None,
+    ) -> Answer:
         form = response_format(mode, self.schema)
+        limit = max_tokens or self.max_tokens
         # What the provider charges against its token limit: the prompt plus max_tokens.
-        charge = sum(len(str(m.get("content") or "")) for m in messages) // 4 + self.max_tokens
+        charge = sum(len(str(m.get("content") or "")) for m in messages) // 4 + limit
 
         def once() -> object:
             # The shared budget first: waiting for it holds no local slot.
@@ -349,7 +362,7 @@ class LLMAnalyser:
                     raw = self._client.chat.completions.with_raw_response.create(
                         model=model,
                         messages=messages,
-                        max_tokens=self.max_tokens,
+                        max_tokens=limit,
                         temperature=self.temperature,
                         response_format=form if form is not None else openai.omit,  # type: ignore[arg-type]
                     )
