@@ -16,6 +16,7 @@ import pytest
 
 from ticket_processor.models import Analysis, RouteDecision, Sentiment, Suggestion, Triage, Urgency
 from ticket_processor.writeback.note import NoteLanguage, read_note, render_note
+from ticket_processor.writeback.translation import NoteTranslations
 from ticket_processor.writeback.wording import TEMPLATE_LANGUAGES, wording
 
 
@@ -174,3 +175,24 @@ def test_a_translation_is_made_plain_and_cannot_pass_for_the_notes_own_lines() -
     trailer = read_note(note)
     assert trailer is not None
     assert (trailer.category, trailer.language) == ("billing", "fr")
+
+
+def test_a_tickets_translations_are_asked_once_and_a_replan_in_another_language_gets_its_own() -> (
+    None
+):
+    asked: list[tuple[str, str]] = []
+
+    def translate(text: str, language: str) -> str:
+        asked.append((text, language))
+        return f"<{language}> {text}"
+
+    notes = NoteTranslations(translate, default_language="de")
+    triage = french_triage()  # the rules' summary: not the LLM's, so not translated
+    first = notes.language(7, triage, None, "Facture payée deux fois")
+    assert first.message == "<de> Facture payée deux fois"
+    assert notes.language(7, triage, None, None) == first  # a re-plan: nothing asked again
+    moved = notes.language(7, triage, "nl", None)  # the re-plan placed it with Dutch agents
+    assert moved.message == "<nl> Facture payée deux fois"
+    assert asked == [("Facture payée deux fois", "de"), ("Facture payée deux fois", "nl")]
+    assert notes.chosen(7) == "nl"
+    assert NoteTranslations(None).language(7, triage, "de", "x") == NoteLanguage("de")

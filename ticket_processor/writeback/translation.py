@@ -35,6 +35,8 @@ class NoteTranslations:
         self._lock = threading.Lock()
         self._known: dict[tuple[int, str], NoteLanguage] = {}
         self._chosen: dict[int, str] = {}
+        # Each ticket's redacted text, for a re-plan that lands in a group of another language.
+        self._messages: dict[int, str] = {}
 
     def chosen(self, ticket_id: int) -> str:
         """The language of the ticket's last planned note (the run's when none was)."""
@@ -51,6 +53,9 @@ class NoteTranslations:
         with self._lock:
             self._chosen[ticket_id] = code
             known = self._known.get(key)
+            if message is not None and self._translate is not None:
+                self._messages[ticket_id] = message
+            message = self._messages.get(ticket_id) if message is None else message
         if known is not None:
             return known
         if self._translate is None:
