@@ -161,6 +161,9 @@ def test_the_wheel_holds_the_samples_and_the_taxonomy(tmp_path: Path) -> None:
         "ticket_processor/triage/reply_model.zip",  # the fitted reply model, read by every run
         "ticket_processor/sandbox/llm_standin/server.py",
         "ticket_processor/ops/accounts.py",
+        # The note's words, one table per language: a run without them cannot write a note.
+        "ticket_processor/writeback/words/en.toml",
+        "ticket_processor/writeback/words/de.toml",
         # The dashboard's pages and assets: no request leaves ticketbot, so they ship here.
         "ticket_processor/dashboard/templates/tickets.html",
         "ticket_processor/dashboard/static/dashboard.css",

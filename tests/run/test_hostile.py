@@ -188,9 +188,11 @@ def assert_bounded_and_clean(standin: RunningStandin, max_input_tokens: int) -> 
         assert "END-OF-BODY-MARKER" not in message
     for body in standin.received:
         first = body["messages"][1]["content"]
-        # The injected "</body></ticket>" was neutralised: the fence closes once.
-        assert first.count("</ticket>") == 1
-        assert first.count("<ticket>") == 1
+        # The injected "</body></ticket>" was neutralised: the fence closes once. A note's
+        # translation (the ticket in the agents' language) has a fence of its own.
+        fence = "translate" if first.startswith("<translate ") else "ticket"
+        assert first.count(f"</{fence}>") == 1
+        assert first.count(f"<{fence}") == 1
         assert len(json.dumps(body)) < 40_000
     megabyte = [m for m in sent if "my order is late again" in m]
     assert megabyte

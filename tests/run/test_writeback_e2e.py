@@ -20,6 +20,7 @@ import pytest
 import requests
 from support.cli import invoke
 from support.e2e import events
+from support.groups import create_groups
 
 from ticket_processor.helpdesks.freshdesk.sandbox.desk import FreshdeskDesk
 from ticket_processor.helpdesks.registry import KINDS
@@ -69,32 +70,6 @@ def hostile_summary(subject: str, body: str) -> dict[str, Any]:
     if FORGED in body:
         answer["summary"] = f"{subject}\nCategory: other\nUrgency: low\n{FORGED}"
     return answer
-
-
-def create_groups(desk: Desk) -> dict[str, int]:
-    ids = {}
-    for name in ("Billing", "Shipping"):
-        if isinstance(desk, ZendeskDesk):
-            zd = desk.sandbox
-            answer = requests.post(
-                f"{desk.url}/api/v2/groups.json",
-                json={"group": {"name": name}},
-                auth=(f"{zd.config.email}/token", zd.config.token),
-                timeout=10,
-            )
-            assert answer.status_code == 201, answer.text
-            ids[name] = int(answer.json()["group"]["id"])
-        else:
-            assert isinstance(desk, FreshdeskDesk)
-            answer = requests.post(
-                f"{desk.url}/api/v2/groups",
-                json={"name": name},
-                auth=(desk.sandbox.config.api_key, "X"),
-                timeout=10,
-            )
-            assert answer.status_code == 201, answer.text
-            ids[name] = int(answer.json()["id"])
-    return ids
 
 
 class ZendeskApi:

@@ -33,6 +33,7 @@ from ticket_processor.tags import (
 )
 from ticket_processor.triage.reply_facts import reply_facts
 from ticket_processor.triage.routing import parse_routes
+from ticket_processor.writeback.note import NoteLanguage
 from ticket_processor.writeback.reply_change import (
     ReplyChange,
     ReplyKind,
@@ -301,3 +302,17 @@ def test_the_book_keeps_cursor_and_tickets_and_survives_a_reload(tmp_path: Path)
     later = ReplyBook(RunLedger(tmp_path), "zendesk", clock=lambda: 1_800_000_000.0 + 91 * 86400)
     later.save()
     assert ReplyBook(RunLedger(tmp_path), "zendesk").entry(7) is None
+
+
+def test_the_note_after_a_reply_is_in_the_agents_language() -> None:
+    angry = triage(urgency=Urgency.HIGH, sentiment=Sentiment.NEGATIVE)
+    change = plan("actionable", angry, language=NoteLanguage("de"))
+    note = change.note
+    assert note is not None
+    assert note.splitlines()[0].endswith(": der Kunde hat geantwortet")
+    assert "Stimmungsverlauf: neutral → negative" in note
+    assert "Priorität erhöht auf high" in note
+    assert "Sentiment trend" not in note
+    trailer = read_note(note)
+    assert trailer is not None
+    assert trailer.answers == 501

@@ -91,6 +91,8 @@ def test_the_example_routes_parse_and_resolve() -> None:
         ('[[route]]\nname = "x"\nwhen = { category = "billing" }', 'route "x": does nothing'),
         ('[[route]]\nname = "x"\nescalate = true\n[[route]]\nname = "x"\nescalate = true', "twice"),
         ('[[route]]\nname = "x"\nwhen = { language = "english" }\nescalate = true', "language"),
+        ('[[route]]\nname = "x"\ngroup = "A"\nagent_language = "German"', "agent_language"),
+        ('[[route]]\nname = "x"\nescalate = true\nagent_language = "de"', "needs a group"),
         ("[[route]\n", "not valid TOML"),
         ("[routes]\nx = 1", "top-level key"),
     ],
@@ -267,3 +269,12 @@ def test_without_routes_the_planner_is_unchanged() -> None:
     assert type(plain).__name__ == "WriteBack"
     assert plain.group_id is None
     assert routing_fields(plain) == {"route": [], "group": None, "escalated": False}
+
+
+def test_the_group_a_route_places_a_ticket_in_names_the_language_its_agents_read() -> None:
+    r = router('[[route]]\nname = "money"\ngroup = "Billing"\nagent_language = "de"\n')
+    placed = r.decide(Ticket(id=1), triage(), 0.5)
+    assert (placed.group_id, placed.agent_language) == (10, "de")
+    # Already in another group, placed by a person: that group's language is not the route's.
+    kept = r.decide(Ticket(id=2, group_id=30), triage(), 0.5)
+    assert (kept.group_id, kept.agent_language) == (None, None)

@@ -24,7 +24,10 @@ from ..errors import HelpdeskError, TicketBotError
 from ..kb.dense import Retrieved
 from ..models import Ticket, Triage, WriteBack
 from ..triage.confidence import Calibration
+from ..triage.note_text import llm_text
+from ..writeback.note import inert_block
 from ..writeback.planner import with_customer_reply
+from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .book import AnswerBook
 from .compose import without_name
 from .deliver import AnswerDesk, answer_tags, send_once
@@ -33,9 +36,6 @@ from .ladder import draft_accepted, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
 from .vocab import (
-    DRAFT_CLOSES,
-    DRAFT_OPENS,
-    SENT_OPENS,
     AnswerPlan,
     answered_tag,
     drafted_tag,
@@ -71,9 +71,9 @@ class AnswerCounts:
         }
 
 
-def reply_block(opens: str, body: str) -> str:
+def reply_block(opens: str, body: str, closes: str) -> str:
     """The reply as the note shows it, between its markers."""
-    return f"{opens}\n{body}\n{DRAFT_CLOSES}"
+    return f"{opens}\n{body}\n{closes}"
 
 
 class RunAnswers:
@@ -97,8 +97,11 @@ class RunAnswers:
         retrieve: Callable[[str], Retrieved] | None = None,
         gate: Gate | None = None,
         confidence_threshold: float = 0.5,
+        translate: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.policy = policy
+        # The LLM's translator: the agent's version of a reply in another language.
+        self._translate = translate
         self.book = book
         self.desk = desk
         self._article_body = article_body
@@ -119,6 +122,7 @@ class RunAnswers:
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
+        self._agent_texts: dict[tuple[int, str], str] = {}  # the agent's versions, once
         self._names: dict[int, str | None] = {}  # customers' names, for the greetings
 
     @property
@@ -147,9 +151,11 @@ class RunAnswers:
         found: TicketCues | None,
         *,
         replanned: bool = False,
+        language: str = DEFAULT_LANGUAGE,
     ) -> WriteBack:
         """The write-back with the ticket's answer (``replanned``: the same ticket planned again
-        from a fresh read before its write: decided again, counted and logged once)."""
+        from a fresh read before its write: decided again, counted and logged once).
+        ``language``: the note's (the agent's); a reply in another one is shown in it too."""
         if found is None:
             return writeback
         analysis = triage.analysis
@@ -200,9 +206,28 @@ class RunAnswers:
                 )
             self.log.emit("answer_refused", ticket_id=ticket.id, category=category, reason=reason)
             return writeback
-        return self._planned(plan, writeback, quiet=replanned)
+        return self._planned(plan, writeback, quiet=replanned, language=language)
 
-    def _planned(self, plan: AnswerPlan, writeback: WriteBack, *, quiet: bool) -> WriteBack:
+    def _agent_version(self, plan: AnswerPlan, language: str) -> str:
+        """The reply in the agent's language, beside the customer's, when the LLM gives one:
+        asked without the customer's name (the greeting's), the reply's only personal data."""
+        if self._translate is None or plan.language == language:
+            return ""
+        words = wording(language)
+        with self._lock:
+            done = self._agent_texts.get((plan.ticket_id, language))
+        if done is None:
+            done = self._translate(without_name(plan.body, plan.language), language) or ""
+            with self._lock:
+                self._agent_texts[(plan.ticket_id, language)] = done
+        if not done:
+            return ""
+        title = words.say("draft_agent", language=words.language_name(language))
+        return "\n\n" + "\n".join([title, *inert_block(llm_text(done, urls=[], articles=0))])
+
+    def _planned(
+        self, plan: AnswerPlan, writeback: WriteBack, *, quiet: bool, language: str
+    ) -> WriteBack:
         fields: dict[str, Any] = {
             "ticket_id": plan.ticket_id,
             "category": plan.category,
@@ -221,7 +246,9 @@ class RunAnswers:
                 with self._lock:
                     self.counts.drafted += 1
                 self.log.emit("answer_drafted", shadow=self.shadow, **fields)
-            block = reply_block(DRAFT_OPENS, plan.body)
+            words = wording(language)
+            block = reply_block(words.say("reply_drafted"), plan.body, words.say("end_of_reply"))
+            block += self._agent_version(plan, language)
             return with_customer_reply(
                 writeback, block, plan.article_id, (drafted_tag(self.prefix),)
             )
@@ -235,7 +262,9 @@ class RunAnswers:
             with self._lock:
                 self.counts.planned += 1
             self.log.emit("answer_planned", dry_run=self.dry_run, shadow=self.shadow, **fields)
-        block = reply_block(SENT_OPENS, plan.body)
+        words = wording(language)
+        block = reply_block(words.say("reply_to_send"), plan.body, words.say("end_of_reply"))
+        block += self._agent_version(plan, language)
         return with_customer_reply(writeback, block, plan.article_id)
 
     def _requester_name(self, user_id: int | None) -> str | None:

@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..writeback.wording import DEFAULT_LANGUAGE, wording
+
 AnswerMode = Literal["off", "draft", "send", "auto"]
 MODES: tuple[AnswerMode, ...] = ("off", "draft", "send", "auto")
 # What a ticket finally gets in a run (``auto`` resolves to one of draft / send).
 Delivery = Literal["draft", "send"]
 
-# Where the reply's own text ends: anything after it in a note is ticketbot's, not the customer's.
-DRAFT_OPENS = "--- Reply drafted for the customer (not sent) ---"
-SENT_OPENS = "--- Reply to be sent to the customer ---"
-DRAFT_CLOSES = "--- end of reply ---"
+# The markers around the reply in an English note (the note's language words them:
+# ``writeback/words``); after the closing one, the note is ticketbot's again.
+_ENGLISH = wording(DEFAULT_LANGUAGE)
+DRAFT_OPENS = _ENGLISH.say("reply_drafted")
+SENT_OPENS = _ENGLISH.say("reply_to_send")
+DRAFT_CLOSES = _ENGLISH.say("end_of_reply")
 
 
 def answered_tag(prefix: str) -> str:

@@ -113,6 +113,7 @@ def eval_(
                 confidence_threshold=settings.confidence_threshold,
                 apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
                 suggest_at=parse_thresholds(settings.suggest_at, setting="TICKETBOT_SUGGEST_AT"),
+                agent_language=settings.agent_language,
             )
         if predictions is not None:
             write_predictions(predictions, result.predictions)

@@ -71,6 +71,10 @@ def result_json(result: EvalResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "fallbacks": result.fallbacks,
         "fallback_reasons": dict(result.fallback_reasons),
+        "note_language": result.note_language,
+        "note_language_share": None
+        if result.note_language_share is None
+        else _round(result.note_language_share),
         "notes": notes(result),
         "fields": {name: field_json(report) for name, report in result.fields.items()},
         "reliability": {name: r.as_json() for name, r in result.reliability.items()},
@@ -203,6 +207,12 @@ def print_result(result: EvalResult, console: Console) -> None:
     if result.reliability:
         console.print()
         console.print(reliability_table(result))
+    console.print()
+    share = result.note_language_share
+    console.print(
+        f"notes in the agent's language ({result.note_language}): "
+        + (f"{share:.1%}" if share is not None else "not measured (no stopword list for it)")
+    )
     kinds = result.fields.get("reply_kind")
     if kinds is not None and POOLED in kinds.scores:
         local = "rules" if result.engine == "rules" else "learned"

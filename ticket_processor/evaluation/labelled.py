@@ -25,6 +25,7 @@ from ..errors import ConfigError
 from ..learned.labelled_file import LabelledTicket, allowed_values, load_labelled
 from ..learned.scoring import NO_SUBCATEGORY, FieldReport, evaluate
 from ..models import Engine, Triage
+from ..run.build import translator_of
 from ..run.engines import ChainChoice
 from ..triage.chain import TriageEngine, triage
 from ..triage.confidence import field_decisions
@@ -32,6 +33,8 @@ from ..triage.prepare import prepare_ticket
 from ..triage.reply_kind import ReplyEngine, classify_reply
 from ..triage.reply_text import new_text
 from ..triage.taxonomy import Taxonomy
+from ..writeback.translation import NoteTranslations
+from .note_language import NoteLanguageJudge, note_language_share
 from .reliability import FieldReliability, field_reliability
 
 
@@ -50,6 +53,8 @@ class Prediction:
     calibrated: bool = False
     # A customer's reply (a row labelled with ``reply_kind``): what kind the reply was judged.
     reply_kind: str | None = None
+    # The language the row's note reads as (``note_language``); None: not measured.
+    note_language: str | None = None
 
     def as_line(self) -> dict[str, object]:
         """The ``--predictions`` line of this row: each field's value, its confidence and
@@ -78,6 +83,9 @@ class EvalResult:
     fields: dict[str, FieldReport]
     fallback_reasons: dict[str, int] = field(default_factory=dict)
     reliability: dict[str, FieldReliability] = field(default_factory=dict)
+    # The agent's language (TICKETBOT_AGENT_LANGUAGE) and the share of notes that read as it.
+    note_language: str = "en"
+    note_language_share: float | None = None
 
     @property
     def fallbacks(self) -> int:
@@ -95,14 +103,17 @@ def predict(
     confidence_threshold: float = 0.5,
     apply_at: Mapping[str, float] | None = None,
     suggest_at: Mapping[str, float] | None = None,
+    notes: NoteLanguageJudge | None = None,
 ) -> list[Prediction]:
     """Every row through ``triage()`` on its prepared text — exactly what a run analyses —
-    ``workers`` at a time; a row the first engine fails falls back down the chain."""
+    ``workers`` at a time; a row the first engine fails falls back down the chain. ``notes``:
+    what language each row's note reads as."""
 
     # A reply's kind is judged locally whatever the engine: the rules, else the learned model.
     local: ReplyEngine = "rules" if preferred == "rules" else "learned"
 
-    def one(row: LabelledTicket) -> Prediction:
+    def one(item: tuple[int, LabelledTicket]) -> Prediction:
+        position, row = item
         reply = "reply_kind" in row.labels
         text = (
             new_text([row.description], max_tokens=max_input_tokens) if reply else row.description
@@ -124,12 +135,13 @@ def predict(
             decisions,
             bool(result.field_confidence),
             classify_reply(text, engine=local).kind if reply else None,
+            notes.judge(position, result, prepared) if notes is not None else None,
         )
 
     if len(chain) == 1 or workers <= 1:
-        return [one(row) for row in rows]
+        return [one(item) for item in enumerate(rows)]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eval") as pool:
-        return list(pool.map(one, rows))
+        return list(pool.map(one, enumerate(rows)))
 
 
 def _decided(
@@ -169,10 +181,16 @@ def run_eval(
     confidence_threshold: float = 0.5,
     apply_at: Mapping[str, float] | None = None,
     suggest_at: Mapping[str, float] | None = None,
+    agent_language: str = "en",
 ) -> EvalResult:
     """Load, predict (through ``chain``, on the prepared text) and score; the thresholds are
-    the run's, so the share applied is what a run would apply."""
+    the run's, so the share applied is what a run would apply. ``agent_language``: the notes'
+    (``note_language``: the share that reads as it; with an LLM, translated as a run does)."""
     rows = load_labelled(path, limit=limit)
+    translator = translator_of(chain.chain) if chain.preferred == "llm" else None
+    judge = NoteLanguageJudge(
+        agent_language, NoteTranslations(translator, default_language=agent_language)
+    )
     started = clock()
     predictions = predict(
         rows,
@@ -184,6 +202,7 @@ def run_eval(
         confidence_threshold=confidence_threshold,
         apply_at=apply_at,
         suggest_at=suggest_at,
+        notes=judge,
     )
     seconds = clock() - started
     labelled: list[dict[str, Any]] = [{"source": row.source, "labels": row.labels} for row in rows]
@@ -213,6 +232,10 @@ def run_eval(
             [p.decisions for p in predictions],
             [p.calibrated for p in predictions],
             ("category", "urgency", "sentiment"),
+        ),
+        note_language=agent_language,
+        note_language_share=note_language_share(
+            [p.note_language for p in predictions], agent_language
         ),
     )
 

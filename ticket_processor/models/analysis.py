@@ -142,4 +142,6 @@ class RouteDecision:
     group_route: str | None = None  # the route that decided the group
     escalated_by: tuple[str, ...] = ()
     kept: str | None = None  # why the ticket keeps its group, when a route named one
+    # The language of the group's agents, when the deciding route names one (routes.toml).
+    agent_language: str | None = None
     reasons: tuple[str, ...] = field(default=(), compare=False)  # route: conditions

@@ -22,11 +22,14 @@ from typing import Any
 from ..models import Message, RouteDecision, Ticket, Triage, WriteBack
 from ..triage.confidence import Decision, field_decisions
 from ..triage.fields import ResolvedField, extract
+from ..triage.prepare import PreparedTicket
 from ..triage.redact import redact
 from ..triage.reply_facts import ReplyFacts, reply_facts
 from ..triage.routing import Router
+from ..writeback.note import NoteLanguage
 from ..writeback.planner import RoutedWriteBack, WritePolicy, reply_plan, triage_writeback
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread, standing_labels
+from ..writeback.translation import NoteTranslations, Translator
 from .types import RunOptions
 
 
@@ -62,8 +65,10 @@ class ChangePlanner:
         router: Router | None = None,
         kb_suggestions: int = 0,
         fields: tuple[ResolvedField, ...] = (),
+        translator: Translator | None = None,
     ) -> None:
         self._options = options
+        self._languages = NoteTranslations(translator, default_language=options.agent_language)
         self._policy = WritePolicy(
             prefix=options.prefix,
             confidence_threshold=options.confidence_threshold,
@@ -124,8 +129,13 @@ class ChangePlanner:
             self._escalations[ticket.id] = Escalation(ticket.id, subject, routes)
 
     def plan(
-        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        found: dict[str, str] | None = None,
+        prepared: PreparedTicket | None = None,
     ) -> WriteBack:
+        """``prepared``: what the LLM analysed (redacted), for the note's translation."""
         # Routing and escalation see only the applied fields (a route may opt in to
         # suggestions).
         decisions = self.decisions(triage)
@@ -140,6 +150,8 @@ class ChangePlanner:
         shown = self.shown_values(filled)
         suggestions = triage.suggestions[: self._kb_suggestions]
         routed = decision if self._router is not None else None
+        message = f"{prepared.subject}\n\n{prepared.body}".strip() if prepared else None
+        language = self._languages.language(ticket.id, triage, decision.agent_language, message)
         writeback = triage_writeback(
             self._policy,
             ticket,
@@ -150,6 +162,7 @@ class ChangePlanner:
             field_titles=titles,
             field_shown=shown,
             decisions=decisions,
+            language=language,
         )
         if decision.escalate:
             self.note_escalation(ticket, decision.escalated_by)
@@ -162,26 +175,43 @@ class ChangePlanner:
         kind: ReplyKind,
         triage: Triage | None,
         reply: Message,
+        text: str | None = None,
     ) -> ReplyChange:
         """The change a judged reply makes: routes see how the reply moved the labels that
-        stand (``triage.reply_facts``); a reply not analysed (a thank-you) has no route."""
+        stand (``triage.reply_facts``); a reply not analysed (a thank-you) has no route.
+        ``text``: the reply as the LLM saw it (redacted), for the note's translation."""
         opts = self._options
         decisions = self.decisions(triage) if triage is not None else {}
         route = None
         if triage is not None:
             facts = reply_facts(standing_labels(thread.before, ticket.tags, opts.prefix), triage)
             route = self.route(ticket, triage, decisions, facts)
-        return reply_plan(
-            self._policy,
-            ticket,
-            kind,
-            triage,
-            before=thread.before,
-            trend=thread.trend,
-            reply=reply,
-            route=route or RouteDecision(),
-            decisions=decisions,
-        )
+        code = (route.agent_language if route else None) or opts.agent_language
+
+        def planned(language: NoteLanguage) -> ReplyChange:
+            return reply_plan(
+                self._policy,
+                ticket,
+                kind,
+                triage,
+                before=thread.before,
+                trend=thread.trend,
+                reply=reply,
+                route=route or RouteDecision(),
+                decisions=decisions,
+                language=language,
+            )
+
+        change = planned(NoteLanguage(code))
+        if change.note is None or triage is None:
+            return change  # no note, nothing to translate: the LLM is not asked
+        customer = triage.analysis.language
+        return planned(self._languages.reply(reply.id, customer, code, text))
+
+    def note_language(self, ticket_id: int) -> str:
+        """The language the ticket's note was planned in (the agent's: the group's or the
+        run's), for the ``ticket_triaged`` event and ``report``'s language pairs."""
+        return self._languages.chosen(ticket_id)
 
     def escalation(self, ticket_id: int) -> Escalation | None:
         """The escalation planned for this ticket (the last plan wins), if any."""

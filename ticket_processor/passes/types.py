@@ -52,6 +52,8 @@ class RunOptions:
     retriage: bool = True
     # ``backfill --shard i/n``: only the tickets whose id is i modulo n (scope.in_shard).
     shard: tuple[int, int] | None = None
+    # The language of the notes (TICKETBOT_AGENT_LANGUAGE); a route's group may name its own.
+    agent_language: str = "en"
 
 
 @dataclass(frozen=True)

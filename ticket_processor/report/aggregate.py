@@ -138,6 +138,8 @@ class Report:
     trends: list[Trend] = field(default_factory=list)
     # Answers to customers, per category (``report.answers``).
     answers: list[AnswerCategory] = field(default_factory=list)
+    # The customer's language -> the note's (the agent's), "fr -> de": tickets.
+    language_pairs: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -359,7 +361,17 @@ def build_report(
         corrections=corrections(outcomes),
         replies=reply_days(events, dry_runs),
         answers=answer_categories(events, dry_runs),
+        language_pairs=language_pairs(triaged),
     )
+
+
+def language_pairs(triaged: list[Mapping[str, Any]]) -> dict[str, int]:
+    """Tickets per customer's language -> the language of their note (the agent's); events
+    from before notes had a language were written in English."""
+    pairs = Counter(
+        f"{_label(e.get('language'))} -> {_label(e.get('agent_language') or 'en')}" for e in triaged
+    )
+    return dict(pairs.most_common())
 
 
 # -- formatting shared by the terminal table and the HTML page ------------------------

@@ -236,6 +236,9 @@ def _charts_grid(report: Report) -> str:
         charts.append(
             ("Languages", bar_chart(report.languages, colour="#2a8a8a", label="languages"))
         )
+    if report.language_pairs:
+        pairs = bar_chart(report.language_pairs, colour="#2a8a8a", label="language pairs")
+        charts.append(("Languages (customer → agent)", pairs))
     if report.fallback_reasons:
         charts.append(
             (

@@ -90,6 +90,7 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         ("Category", report.categories),
         ("Urgency", report.urgencies),
         ("Sentiment", report.sentiments),
+        ("Language (customer -> agent)", report.language_pairs),
     ):
         if counts:
             console.print(_distribution(title, counts))

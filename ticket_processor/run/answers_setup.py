@@ -66,6 +66,7 @@ def build_answers(
     prefix: str,
     alert: Callable[[str, str], Any] | None,
     writer: Writer | None = None,
+    translate: Callable[[str, str], str | None] | None = None,
 ) -> tuple[RunAnswers | None, list[str]]:
     """The run's answers and what the run should warn about."""
     policy = read_policy(settings, taxonomy)
@@ -144,6 +145,7 @@ def build_answers(
         retrieve=ranked if gate is not None else None,
         gate=gate,
         confidence_threshold=settings.confidence_threshold,
+        translate=translate,
     )
     return answers, notes
 

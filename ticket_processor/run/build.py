@@ -45,6 +45,7 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
+from ..writeback.translation import Translator
 from .answers_setup import build_answers
 from .audit import audited, open_audit
 from .connect import breaker_name, connect
@@ -227,6 +228,7 @@ def build(
                 prefix=options.prefix,
                 alert=None if dry_run else alerter.answers_demoted,
                 writer=answer_writer(choice.chain) if choice.preferred == "llm" else None,
+                translate=translator_of(choice.chain) if choice.preferred == "llm" else None,
             )
         warnings += answer_notes
         planner = ChangePlanner(
@@ -235,6 +237,7 @@ def build(
             router=router,
             kb_suggestions=settings.kb_suggestions,
             fields=book.fields,
+            translator=translator_of(choice.chain) if choice.preferred == "llm" else None,
         )
     except BaseException:
         kb.close()
@@ -319,6 +322,14 @@ def stale_fields(
     if not dry_run:
         alerter.fields_stale_now(stale.name for stale in book.stale)
     return messages
+
+
+def translator_of(chain: Sequence[TriageEngine]) -> Translator | None:
+    """The LLM's translator, when the chain has the LLM."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.translator()
+    return None
 
 
 def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:

@@ -40,7 +40,11 @@ class Planner(Protocol):
     def shown_values(self, values: Mapping[str, object]) -> Mapping[str, str]: ...
 
     def plan(
-        self, ticket: Ticket, triage: Triage, found: dict[str, str] | None = None
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        found: dict[str, str] | None = None,
+        prepared: PreparedTicket | None = None,
     ) -> WriteBack: ...
 
     def plan_reply(
@@ -50,9 +54,12 @@ class Planner(Protocol):
         kind: ReplyKind,
         triage: Triage | None,
         reply: Message,
+        text: str | None = None,
     ) -> ReplyChange: ...
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None: ...
+
+    def note_language(self, ticket_id: int) -> str: ...
 
 
 def _no_stop() -> str | None:

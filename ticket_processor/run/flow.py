@@ -139,9 +139,10 @@ class TicketFlow:
             return
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
-            writeback = self.planner.plan(ticket, result, found)
+            writeback = self.planner.plan(ticket, result, found, prepared)
             if self.answers is not None:
-                writeback = self.answers.attach(ticket, result, writeback, cues)
+                language = self.planner.note_language(ticket.id)
+                writeback = self.answers.attach(ticket, result, writeback, cues, language=language)
         except RunOutOfTime as exc:
             self.defer(ticket.id, _why(exc))
             return
@@ -194,7 +195,12 @@ class TicketFlow:
         writeback = self.planner.plan(fresh, entry.triage, entry.found)
         if self.answers is not None:
             writeback = self.answers.attach(
-                fresh, entry.triage, writeback, entry.cues, replanned=True
+                fresh,
+                entry.triage,
+                writeback,
+                entry.cues,
+                replanned=True,
+                language=self.planner.note_language(fresh.id),
             )
         return writeback
 

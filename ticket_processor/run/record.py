@@ -198,6 +198,8 @@ class RunRecorder:
             urgency=analysis.urgency.value,
             sentiment=analysis.sentiment.value,
             language=analysis.language,
+            # The note's language (the agent's): with ``language``, report's language pairs.
+            agent_language=self.ctx.planner.note_language(ticket.id),
             confidence=analysis.confidence,
             field_confidence=triage.field_confidence,
             decisions=field_decisions(

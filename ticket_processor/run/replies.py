@@ -199,16 +199,18 @@ class ReplyPass:
         from ..triage.reply_kind import classify_reply
 
         verdict = classify_reply(text, engine=self._reply_engine())
-        triage = None
+        triage, shown = None, None
         if verdict.kind == "actionable":
             prepared = prepare_ticket(
                 ticket.subject, self._reply_text(text, ticket), max_tokens=opts.max_input_tokens
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
+            # The reply alone, redacted as the LLM read it: what the note may translate.
+            shown = prepare_ticket("", text, max_tokens=opts.max_input_tokens).body
         return _Judged(
             conversation,
             reply,
-            self.ctx.planner.plan_reply(ticket, thread, verdict.kind, triage, reply),
+            self.ctx.planner.plan_reply(ticket, thread, verdict.kind, triage, reply, shown),
             triage,
         )
 

@@ -43,6 +43,7 @@ from pydantic import (
 from ..common.helpdesk_settings import HelpdeskSettings, check_url
 from ..common.scrub import Scrubber, short_secret_warnings, url_credentials
 from ..errors import either
+from ..models import ISO_639_1
 from ..resilience.bounds import (
     BATCH_MAX_BYTES,
     HELPDESK_MAX_BYTES,
@@ -143,6 +144,10 @@ class Settings(BaseModel):
     # Help-centre suggestions in the note (kb): how many (0: off), and how old the local
     # index may be before a run syncs it (seconds; the variable also takes 30m, 24h, 2d).
     kb_suggestions: Annotated[int, Field(ge=0, le=10)] = 3
+    # The language agents read (ISO 639-1): the note's labels, sentences and suggestions, and,
+    # with an LLM, its summary and the translation of a customer's message in another language.
+    # A route's group may name its own (routes.toml, ``agent_language``).
+    agent_language: str = "en"
     kb_max_age: Annotated[float, Field(gt=0, le=365 * 86400), BeforeValidator(parse_duration)] = (
         86400.0
     )
@@ -235,6 +240,14 @@ class Settings(BaseModel):
                     f"user and password before the host), not {scheme[:20]!r}"
                 )
         return value
+
+    @field_validator("agent_language", mode="before")
+    @classmethod
+    def _check_agent_language(cls, value: object) -> object:
+        code = value.strip().lower() if isinstance(value, str) else value
+        if not isinstance(code, str) or code not in ISO_639_1:
+            raise ValueError("must be an ISO 639-1 language code such as en, de or fr")
+        return code
 
     @field_validator("apply_at", "suggest_at")
     @classmethod

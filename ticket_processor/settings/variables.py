@@ -50,6 +50,7 @@ ENV_VARS: dict[str, str] = {
     "suggest_at": "TICKETBOT_SUGGEST_AT",
     "learned_model": "TICKETBOT_LEARNED_MODEL",
     "kb_suggestions": "TICKETBOT_KB_SUGGESTIONS",
+    "agent_language": "TICKETBOT_AGENT_LANGUAGE",
     "kb_max_age": "TICKETBOT_KB_MAX_AGE",
     "cache_entries": "TICKETBOT_CACHE_ENTRIES",
     "webhook_timeout": "TICKETBOT_WEBHOOK_TIMEOUT",

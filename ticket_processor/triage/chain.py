@@ -125,6 +125,12 @@ class LLMEngine:
         complete = getattr(self._analyser, "complete_text", None)
         return complete if callable(complete) else None
 
+    def translator(self) -> Callable[[str, str], str | None] | None:
+        """The analyser's ``translate`` (a redacted text, a language → the text in it), when it
+        has one: the note then carries the customer's message in the agent's language."""
+        translate = getattr(self._analyser, "translate", None)
+        return translate if callable(translate) else None
+
     def concurrency(self) -> dict[str, object]:
         """What bounded the LLM side of the run (the analyser's pacer), for the summary."""
         stats = getattr(self._analyser, "concurrency", None)

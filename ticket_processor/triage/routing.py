@@ -8,6 +8,7 @@ The file a support lead edits (``TICKETBOT_ROUTES``)::
     group = "Security"                   #       language, tag, engine, confidence_below, reply,
                                          #       sentiment_change, urgency_change; a value or
     escalate = true                      #       a list
+    agent_language = "de"                # optional: the group's agents read German notes
 
     [[route]]
     name = "a customer getting angrier"
@@ -52,6 +53,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..models import (
+    ISO_639_1,
     LANGUAGE_CODE,
     Agent,
     Group,
@@ -74,6 +76,7 @@ ROUTE_KEYS = frozenset(
         "add_tags",
         "override_group",
         "use_suggestions",
+        "agent_language",
     }
 )
 MATCH_KEYS = (
@@ -114,6 +117,9 @@ class Route:
     override_group: bool = False
     # Match calibrated fields that were only suggested too (not just the applied ones).
     use_suggestions: bool = False
+    # The language the group's agents read: the note of a ticket this route places in its
+    # group is in it (None: the run's TICKETBOT_AGENT_LANGUAGE).
+    agent_language: str | None = None
 
     @property
     def label(self) -> str:
@@ -244,6 +250,11 @@ def _route(
     for key in ("escalate", "override_group", "use_suggestions"):
         if key in raw and not isinstance(raw[key], bool):
             raise _fail(label, key, "must be true or false")
+    language = raw.get("agent_language")
+    if language is not None and (not isinstance(language, str) or language not in ISO_639_1):
+        raise _fail(label, "agent_language", "must be an ISO 639-1 language code such as de or fr")
+    if language is not None and raw.get("group") is None:
+        raise _fail(label, "agent_language", "needs a group: it is the language of its agents")
     add_tags = raw.get("add_tags", [])
     if not isinstance(add_tags, list) or not all(isinstance(t, str) for t in add_tags):
         raise _fail(label, "add_tags", "must be a list of strings")
@@ -261,6 +272,7 @@ def _route(
         add_tags=tags,
         override_group=bool(raw.get("override_group", False)),
         use_suggestions=bool(raw.get("use_suggestions", False)),
+        agent_language=language,
     )
     if route.group is None and not route.escalate and not route.add_tags:
         raise _fail(label, None, "does nothing: give it a group, escalate = true or add_tags")
@@ -443,10 +455,14 @@ def _place(decision: RouteDecision, ticket: Ticket, chosen: ResolvedRoute) -> Ro
     if moved and not chosen.route.override_group:
         return _with(decision, group_route=title, kept="it is already in a group")
     group_id = chosen.group_id if ticket.group_id != chosen.group_id else None
+    language = chosen.route.agent_language
     if group_id is None and chosen.assignee_id is None:
-        return _with(decision, group_route=title, group_name=chosen.group_name)
+        return _with(
+            decision, group_route=title, group_name=chosen.group_name, agent_language=language
+        )
     return _with(
         decision,
+        agent_language=language,
         group_id=group_id,
         group_name=chosen.group_name,
         assignee_id=chosen.assignee_id,

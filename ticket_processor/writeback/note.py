@@ -18,11 +18,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from ..models import Analysis, Priority, RouteDecision, Suggestion, Triage
 from ..triage.confidence import Decision
 from ..triage.note_text import llm_text, strip_controls
 from .trailer import FIRST_MESSAGE, TRAILER_TAG, TRAILER_VERSION, NoteTrailer, parse_trailer
+from .wording import DEFAULT_LANGUAGE, Wording, all_labels, section_titles, wording
 
 NOTE_HEADER = "ticketbot triage"
 
@@ -30,9 +33,14 @@ _NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
 # A line that could pass for one of the note's own (header, label lines, section titles, the
 # run line, the trailer), matched on the folded line so look-alike letters or spacing do not
 # slip past.
+# Every language's labels and section titles count (``writeback.wording``).
 _OWN_LINE = re.compile(
     r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
-    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run)\s*:)"
+    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run)\s*:"
+    + "".join(f"|{re.escape(title)}" for title in section_titles())
+    + "|(?:"
+    + "|".join(re.escape(label) for label in all_labels())
+    + r")\s*:)"
 )
 # A slot for the helpdesk fields a triage may set (custom fields, by id or name); empty today.
 HelpdeskFields = Mapping[str, str | int | float | bool]
@@ -183,18 +191,21 @@ def _looks_own(line: str) -> bool:
     return _OWN_LINE.match(folded) is not None
 
 
-def _inert_block(text: str) -> list[str]:
+def inert_block(text: str) -> list[str]:
     """Untrusted lines (a reply draft): a line that could pass for ticketbot's is quoted."""
     return [f"> {line}" if _looks_own(line) else line for line in text.splitlines()]
 
 
-def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
+def render_suggestions(
+    suggestions: Sequence[Suggestion], words: Wording | None = None
+) -> list[str]:
     """The note's help-centre section: numbered as a draft cites them, title and link."""
     if not suggestions:
         return []
-    lines = ["", "Help-centre articles that may answer this:"]
+    say = words or wording(DEFAULT_LANGUAGE)
+    lines = ["", say.say("articles")]
     for number, article in enumerate(suggestions, start=1):
-        internal = " (internal: for agents, not for the customer)"
+        internal = say.say("internal_article")
         lines.append(
             f"[{number}] {_inert(article.title)}"
             + (internal if article.visibility == "internal" else "")
@@ -203,58 +214,102 @@ def render_suggestions(suggestions: Sequence[Suggestion]) -> list[str]:
     return lines
 
 
-def _decided(value: str, fate: Decision | None, triage: Triage, name: str) -> str:
+def _decided(value: str, fate: Decision | None, triage: Triage, name: str, words: Wording) -> str:
     """A field's value as the note states it: applied, or suggested, or left open."""
     if fate is None or fate == "apply":
         return value
-    confidence = triage.field_confidence.get(name, 0.0)
+    confidence = f"{triage.field_confidence.get(name, 0.0):.2f}"
     if fate == "suggest":
-        return f"{value}? (suggested at confidence {confidence:.2f}; not applied)"
-    return f"not decided (best guess {value} at confidence {confidence:.2f}; left to an agent)"
+        return words.say("suggested", value=value, confidence=confidence)
+    return words.say("not_decided", value=value, confidence=confidence)
 
 
-def _confidence_line(triage: Triage, decided: Mapping[str, Decision]) -> str:
+def _confidence_line(triage: Triage, decided: Mapping[str, Decision], words: Wording) -> str:
     if not decided:
-        return f"Confidence: {triage.analysis.confidence:.2f}"
+        return words.label("confidence", f"{triage.analysis.confidence:.2f}")
     parts = ", ".join(f"{n} {triage.field_confidence[n]:.2f}" for n in decided)
-    return f"Confidence (calibrated): {parts}"
+    return words.label("confidence_calibrated", parts)
 
 
 def render_fields(
-    fields: HelpdeskFields, titles: Mapping[str, str], shown: Mapping[str, str] | None = None
+    fields: HelpdeskFields,
+    titles: Mapping[str, str],
+    shown: Mapping[str, str] | None = None,
+    words: Wording | None = None,
 ) -> list[str]:
     """The fields the triage fills, by title, each value as agents see it (``shown``: a
     drop-down's option name, where the helpdesk writes a tag), made inert (it is the ticket's
     text)."""
     if not fields:
         return []
-    lines = ["", "Fields filled:"]
+    lines = ["", (words or wording(DEFAULT_LANGUAGE)).say("fields_filled")]
     for key, value in fields.items():
         text = (shown or {}).get(key, str(value))
         lines.append(f"- {_inert(titles.get(key, key))}: {_inert(text)}")
     return lines
 
 
-def render_route(decision: RouteDecision) -> list[str]:
+def render_route(decision: RouteDecision, words: Wording | None = None) -> list[str]:
     """The note's routing section: which route did what, and why."""
     if not decision.routes:
         return []
-    lines = ["", "Routing:"]
+    say = (words or wording(DEFAULT_LANGUAGE)).say
+    lines = ["", say("routing")]
     if decision.group_route and decision.kept:
-        lines.append(f"- group left as is ({decision.kept}); {decision.group_route} matched")
+        lines.append("- " + say("group_kept", kept=decision.kept, route=decision.group_route))
     elif decision.group_route and decision.group_name:
-        whom = f", assignee {decision.assignee_name}" if decision.assignee_name else ""
-        lines.append(f"- group {decision.group_name}{whom}, by route {decision.group_route}")
+        whom = say("assignee", name=decision.assignee_name) if decision.assignee_name else ""
+        group = say(
+            "group_set", group=decision.group_name, assignee=whom, route=decision.group_route
+        )
+        lines.append("- " + group)
     if decision.escalate:
-        lines.append("- ESCALATED by route " + "; ".join(decision.escalated_by))
-    lines += [f"- matched {reason}" for reason in decision.reasons]
+        lines.append("- " + say("escalated", routes="; ".join(decision.escalated_by)))
+    lines += ["- " + say("matched", reason=reason) for reason in decision.reasons]
     return [lines[0], *(_inert(line) for line in lines[1:])]
 
 
-def engine_source(triage: Triage) -> str:
+def engine_source(triage: Triage, words: Wording | None = None) -> str:
     """Which engine decided, as a note's header names it."""
-    names = {"llm": f"LLM ({triage.model})", "learned": "learned model", "rules": "keyword rules"}
+    say = (words or wording(DEFAULT_LANGUAGE)).say
+    names = {
+        "llm": say("engine_llm", model=triage.model),
+        "learned": say("engine_learned"),
+        "rules": say("engine_rules"),
+    }
     return names[triage.engine]
+
+
+@dataclass(frozen=True)
+class NoteLanguage:
+    """The note's language and what the LLM gave in it. ``language``: the agent's (an ISO
+    639-1 code; a code without a table gets English labels). ``message``: the customer's
+    message translated into it, when the customer wrote in another language; ``missing`` says
+    why there is none (no LLM in the run, or the LLM did not answer): the note then names the
+    message's language and says no translation is available, never a guess. ``summary`` and
+    ``draft``: the analysis's summary and reply draft in the agent's language."""
+
+    language: str = DEFAULT_LANGUAGE
+    message: str | None = None
+    missing: Literal["no_llm", "failed"] = "no_llm"
+    summary: str | None = None
+    draft: str | None = None
+
+    def needs_translation(self, customer: str) -> bool:
+        """True when the customer wrote in another (known) language than the agent reads."""
+        return customer not in (self.language, "und")
+
+
+def translation_lines(customer: str, note: NoteLanguage, words: Wording) -> list[str]:
+    """The customer's message in the agent's language, or why there is none; nothing when the
+    customer wrote in the agent's language. The LLM wrote the translation: it is made plain
+    as its summary is (no markup, no link, no control character) and inert."""
+    if not note.needs_translation(customer):
+        return []
+    if note.message:
+        return ["", words.say("translation"), *inert_block(llm_text(note.message))]
+    key = "no_translation" if note.missing == "no_llm" else "translation_failed"
+    return [words.say(key)]
 
 
 def render_note(
@@ -269,37 +324,49 @@ def render_note(
     field_titles: Mapping[str, str] | None = None,
     decisions: Mapping[str, Decision] | None = None,
     field_shown: Mapping[str, str] | None = None,
+    language: NoteLanguage | None = None,
 ) -> str:
     """The internal note: what ticketbot concluded and from what, then its trailer. A field
-    decided per calibrated confidence says whether it was applied, suggested or left open."""
+    decided per calibrated confidence says whether it was applied, suggested or left open.
+    ``language``: the agent's language and what the LLM gave in it (default: English)."""
     analysis = triage.analysis
     decision = route or RouteDecision()
-    source = engine_source(triage)
+    speech = language or NoteLanguage()
+    words = wording(speech.language)
+    source = engine_source(triage, words)
     if triage.fallback:
         reason = f": {triage.fallback_reason}" if triage.fallback_reason else ""
-        source += f" — fallback{reason}"
+        source += f" — {words.say('fallback')}{reason}"
     # What the LLM wrote is made plain first: no markup, links only to the given articles,
     # citations only of them, no control characters (``triage.note_text``).
     urls, given = [a.url for a in suggestions], len(suggestions)
-    summary = llm_text(analysis.summary, urls=urls, articles=given)
+    summary = llm_text(speech.summary or analysis.summary, urls=urls, articles=given)
     draft = llm_text(analysis.reply_draft or "", urls=urls, articles=given)
     lines = [
         _inert(f"{NOTE_HEADER} ({source})"),
         "",
-        f"Summary: {_inert(summary)}",
+        words.label("summary", _inert(summary)),
     ]
     decided = decisions or {}
     for name, value in field_values(analysis):
-        line = f"{name.capitalize()}: {_decided(value, decided.get(name), triage, name)}"
+        line = words.label(name, _decided(value, decided.get(name), triage, name, words))
         if name == "urgency" and priority:
-            line += f" → priority set to {priority.value}"
+            line += " " + words.say("priority_set", priority=priority.value)
         lines.append(line)
-    lines += [f"Language: {analysis.language}", _confidence_line(triage, decided)]
-    lines += render_fields(fields or {}, field_titles or {}, field_shown)
-    lines += render_suggestions(suggestions)
+    lines += [
+        words.label("language", words.language_name(analysis.language)),
+        _confidence_line(triage, decided, words),
+    ]
+    lines += translation_lines(analysis.language, speech, words)
+    lines += render_fields(fields or {}, field_titles or {}, field_shown, words)
+    lines += render_suggestions(suggestions, words)
     if draft:
-        lines += ["", "Suggested reply (draft, not sent):", *_inert_block(draft)]
-    lines += render_route(decision)
+        lines += ["", words.say("draft"), *inert_block(draft)]
+        if speech.draft and speech.needs_translation(analysis.language):
+            agent = llm_text(speech.draft, urls=urls, articles=given)
+            title = words.say("draft_agent", language=words.language_name(speech.language))
+            lines += ["", title, *inert_block(agent)]
+    lines += render_route(decision, words)
     trailer = NoteTrailer(
         category=analysis.category,
         subcategory=analysis.subcategory,

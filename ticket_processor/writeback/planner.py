@@ -35,7 +35,7 @@ from ..models import (
     fit_tag,
 )
 from ..triage.confidence import Decision
-from .note import HelpdeskFields, render_revert_note
+from .note import HelpdeskFields, NoteLanguage, render_revert_note
 from .reply_change import ReplyChange, ReplyKind, plan_reply
 from .review_change import ReviewedLabel as ReviewedLabel
 from .review_change import review_writeback as review_writeback
@@ -75,9 +75,11 @@ def triage_writeback(
     field_titles: Mapping[str, str] | None = None,
     decisions: Mapping[str, Decision] | None = None,
     field_shown: Mapping[str, str] | None = None,
+    language: NoteLanguage | None = None,
 ) -> WriteBack:
     """The change a first triage makes. ``route`` None: no routes are configured (a plain
-    ``WriteBack``); else what they decided, and the change says it (``RoutedWriteBack``)."""
+    ``WriteBack``); else what they decided, and the change says it (``RoutedWriteBack``).
+    ``language``: the note's (the agent's) language and what the LLM gave in it."""
     decision = route if route is not None else RouteDecision()
     change = plan_change(
         ticket,
@@ -92,6 +94,7 @@ def triage_writeback(
         confidence_threshold=policy.confidence_threshold,
         set_priority=policy.set_priority,
         run_id=policy.run_id,
+        language=language,
     )
     base = change.writeback(ticket)
     if route is None:
@@ -140,8 +143,10 @@ def reply_plan(
     reply: Message,
     route: RouteDecision,
     decisions: Mapping[str, Decision],
+    language: NoteLanguage | None = None,
 ) -> ReplyChange:
-    """The change a judged reply makes (``reply_writeback`` turns it into the write)."""
+    """The change a judged reply makes (``reply_writeback`` turns it into the write);
+    ``language``: its note's (the agent's)."""
     return plan_reply(
         ticket,
         kind,
@@ -156,6 +161,7 @@ def reply_plan(
         confidence_threshold=policy.confidence_threshold,
         set_priority=policy.set_priority,
         run_id=policy.run_id,
+        language=language,
     )
 
 

@@ -36,9 +36,18 @@ from ..models import (
 )
 from ..triage.confidence import Decision
 from ..triage.reply_facts import URGENCY_RANK
-from .note import NOTE_HEADER, engine_source, read_note, render_route, standing_note
+from .note import (
+    NOTE_HEADER,
+    NoteLanguage,
+    engine_source,
+    read_note,
+    render_route,
+    standing_note,
+    translation_lines,
+)
 from .trailer import NoteTrailer
 from .triage_change import decide_priority
+from .wording import wording
 
 MAX_REPLIES = 3  # unanswered replies judged together (the latest ones)
 ReplyKind = Literal["actionable", "thanks", "auto_reply"]
@@ -134,8 +143,10 @@ def plan_reply(
     confidence_threshold: float,
     set_priority: bool,
     run_id: str,
+    language: NoteLanguage | None = None,
 ) -> ReplyChange:
-    """The change a judged reply makes to ``ticket`` as it is now (see the module doc)."""
+    """The change a judged reply makes to ``ticket`` as it is now (see the module doc);
+    ``language``: the note's (the agent's)."""
     tags = set(ticket.tags)
 
     def own(name: str) -> str:
@@ -181,6 +192,7 @@ def plan_reply(
             priority=priority,
             route=route,
             run_id=run_id,
+            language=language,
         )
     removing = tuple(dict.fromkeys(t for t in remove if t in tags and t not in add))
     adding = tuple(dict.fromkeys(t for t in add if t not in tags))
@@ -299,19 +311,26 @@ def render_reply_note(
     priority: Priority | None,
     route: RouteDecision,
     run_id: str,
+    language: NoteLanguage | None = None,
 ) -> str:
-    """The short note after a reply: what changed, the trend, then a trailer answering it."""
-    when = _when(reply_at)
+    """The short note after a reply: what changed, the trend, the reply in the agent's
+    language where it is in another, then a trailer answering it; in the agent's language
+    (``language``) but for the header's start and the trailer."""
+    speech = language or NoteLanguage()
+    words = wording(speech.language)
+    when = _when(reply_at) or words.say("unknown_time")
     moves = "; ".join(f"{name} {old} → {new}" for name, (old, new) in changed.items())
+    header = f"{NOTE_HEADER} ({engine_source(triage, words)}): {words.say('customer_replied')}"
     lines = [
-        " ".join(f"{NOTE_HEADER} ({engine_source(triage)}): the customer replied".split()),
+        " ".join(header.split()),
         "",
-        f"After the customer's reply of {when}: {moves or 'no field changed'}",
+        words.say("after_reply", when=when, moves=moves or words.say("no_field_changed")),
     ]
     if priority is not None:
-        lines.append(f"Priority raised to {priority.value}")
-    lines.append(f"Sentiment trend: {' → '.join(trend)}")
-    lines += render_route(route)
+        lines.append(words.say("priority_raised", priority=priority.value))
+    lines.append(words.say("sentiment_trend", trend=" → ".join(trend)))
+    lines += translation_lines(triage.analysis.language, speech, words)
+    lines += render_route(route, words)
     trailer = NoteTrailer(
         category=labels.get("category") or triage.analysis.category,
         subcategory=labels.get("subcategory"),
@@ -334,10 +353,11 @@ def render_reply_note(
     return "\n".join(lines)
 
 
-def _when(reply_at: str | None) -> str:
-    """``2026-11-24 10:02 UTC`` from an ISO time (as given when it does not parse)."""
+def _when(reply_at: str | None) -> str | None:
+    """``2026-11-24 10:02 UTC`` from an ISO time (as given when it does not parse); None
+    when there is none."""
     if not reply_at:
-        return "an unknown time"
+        return None
     text = reply_at.strip().replace("Z", "+00:00")
     try:
         moment = datetime.fromisoformat(text).astimezone(UTC)

@@ -33,7 +33,7 @@ from ..models import (
     sanitise_tag,
 )
 from ..triage.confidence import Decision
-from .note import HelpdeskFields, field_values, render_note
+from .note import HelpdeskFields, NoteLanguage, field_values, render_note
 
 URGENCY_TO_PRIORITY: dict[Urgency, Priority] = {
     Urgency.CRITICAL: Priority.URGENT,
@@ -174,6 +174,7 @@ def plan_change(
     field_titles: Mapping[str, str] | None = None,
     decisions: Mapping[str, Decision] | None = None,
     field_shown: Mapping[str, str] | None = None,
+    language: NoteLanguage | None = None,
 ) -> WriteBackPlan:
     """The one decision from a triage to a write-back, from the ticket as it is now.
 
@@ -226,5 +227,6 @@ def plan_change(
             field_titles=field_titles,
             decisions=decided,
             field_shown=field_shown,
+            language=language,
         ),
     )

@@ -153,6 +153,20 @@ def ticket_from_messages(messages: list[dict[str, Any]]) -> tuple[str, str]:
     )
 
 
+_TRANSLATE = re.compile(r'(?s)<translate to="([a-z]{2,3})">\n?(.*?)\n?</translate>')
+
+
+def translation_of(messages: list[dict[str, Any]]) -> str | None:
+    """A translation request's answer (``LLMAnalyser.translate``), else None: the text itself,
+    marked with the language it was asked in (``[de] ...``). The stand-in knows no language;
+    the mark lets a test see which text was asked of it and that its answer reached the note."""
+    for message in reversed(messages):
+        if message.get("role") == "user" and isinstance(message.get("content"), str):
+            found = _TRANSLATE.search(message["content"])
+            return f"[{found.group(1)}] {found.group(2).strip()}" if found else None
+    return None
+
+
 def _schema_enums(body: dict[str, Any]) -> dict[str, list[str]]:
     """The enum of each property of a json_schema response format, if one was sent."""
     response_format = body.get("response_format")

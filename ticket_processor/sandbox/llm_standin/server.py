@@ -42,6 +42,7 @@ from .answers import (
     fit_subcategory,
     rules_answer_for,
     ticket_from_messages,
+    translation_of,
 )
 from .batches import BatchStore
 from .limits import PromptCache, RateWindow, charged_tokens
@@ -404,6 +405,9 @@ class RunningStandin:
         summary = summary_from_messages(list(body.get("messages") or []))
         if summary is not None and config.answer is None:
             return 200, self._completion(body, model, json.dumps(summary), "stop"), {}
+        translated = translation_of(list(body.get("messages") or []))
+        if translated is not None:
+            return 200, self._completion(body, model, translated, "stop"), {}
         subject, ticket_body = ticket_from_messages(list(body.get("messages") or []))
         answer = (config.answer or rules_answer_for(body) or default_answer())(subject, ticket_body)
         answer = _fit_enums(answer, _schema_enums(body))

@@ -1,0 +1,92 @@
+"""What the note says in the agent's language beyond its labels: the LLM's translations.
+
+``NoteTranslations`` turns a triage and the agent's language (the run's, or the group's from
+its route) into the note's ``NoteLanguage``: with a translator (the LLM's ``translate``), the
+customer's message in the agent's language when the customer wrote in another one, the summary
+(the LLM writes it in English) and the reply draft beside the customer-language one. It is
+given only the text the LLM already saw (``triage.prepare``: trimmed, personal data replaced),
+never the ticket's own. Without a translator the note says no translation is available; a
+translator that does not answer is said as such, never replaced by a guess.
+
+A ticket's translations are kept for the run, so a re-plan after a conflict (the ticket read
+again, its text no longer at hand) shows the same ones without asking again. No I/O of its own:
+the translator is handed in.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+from ..models import Triage
+from .note import NoteLanguage
+
+# (text, ISO 639-1 code of the language wanted) -> the text in that language; None: no answer.
+Translator = Callable[[str, str], str | None]
+
+
+class NoteTranslations:
+    """The note's language per ticket for one run; thread-safe (workers plan at once)."""
+
+    def __init__(self, translator: Translator | None, *, default_language: str = "en") -> None:
+        self._translate = translator
+        self.default_language = default_language
+        self._lock = threading.Lock()
+        self._known: dict[tuple[int, str], NoteLanguage] = {}
+        self._chosen: dict[int, str] = {}
+        # Each ticket's redacted text, for a re-plan that lands in a group of another language.
+        self._messages: dict[int, str] = {}
+
+    def chosen(self, ticket_id: int) -> str:
+        """The language of the ticket's last planned note (the run's when none was)."""
+        with self._lock:
+            return self._chosen.get(ticket_id, self.default_language)
+
+    def language(
+        self, ticket_id: int, triage: Triage, language: str | None, message: str | None
+    ) -> NoteLanguage:
+        """The note's language for this ticket. ``language``: the group's (None: the run's);
+        ``message``: the redacted text the LLM analysed (None: not at hand, a re-plan)."""
+        code = language or self.default_language
+        key = (ticket_id, code)
+        with self._lock:
+            self._chosen[ticket_id] = code
+            known = self._known.get(key)
+            if message is not None and self._translate is not None:
+                self._messages[ticket_id] = message
+            message = self._messages.get(ticket_id) if message is None else message
+        if known is not None:
+            return known
+        if self._translate is None:
+            return NoteLanguage(code)
+        found = NoteLanguage(code, missing="failed")
+        analysis = triage.analysis
+        if message is not None and found.needs_translation(analysis.language):
+            done = self._translate(message, code)
+            found = replace(found, message=done)
+        if triage.engine == "llm" and code != "en" and analysis.summary:
+            found = replace(found, summary=self._translate(analysis.summary, code))
+        if analysis.reply_draft and found.needs_translation(analysis.language):
+            found = replace(found, draft=self._translate(analysis.reply_draft, code))
+        with self._lock:
+            self._known[key] = found
+        return found
+
+    def reply(
+        self, reply_id: int, customer: str, language: str | None, message: str | None
+    ) -> NoteLanguage:
+        """The language of the note after a customer's reply: only the reply is translated
+        (``message``: its redacted text; None: a re-plan, which shows what was found before)."""
+        code = language or self.default_language
+        key = (-reply_id, code)  # replies apart from tickets: their ids are another series
+        with self._lock:
+            known = self._known.get(key)
+        if known is not None or self._translate is None:
+            return known or NoteLanguage(code)
+        found = NoteLanguage(code, missing="failed")
+        if message is not None and found.needs_translation(customer):
+            found = replace(found, message=self._translate(message, code))
+        with self._lock:
+            self._known[key] = found
+        return found

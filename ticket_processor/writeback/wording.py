@@ -1,0 +1,97 @@
+"""The note's words in the agent's language: one table per language, as data
+(``words/<code>.toml``).
+
+A table holds the note's labels and sentences (keys such as ``category`` or ``no_translation``,
+sentences with ``{placeholders}``) and the names of languages in that language. Every table has
+every key of ``en.toml`` and the same placeholders in each sentence (a test checks it), so a
+language is one file a native speaker can review. A language without a table gets English
+labels (with an LLM, the note's free text is still in that language). Only the prose is
+translated: the header's ``ticketbot triage (`` and the trailer stay as machines read them
+(``writeback.note``, ``writeback.trailer``). Pure (the tables are read once, from the package).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+DEFAULT_LANGUAGE = "en"
+# The languages with a table: the note is all theirs without an LLM.
+TEMPLATE_LANGUAGES = ("en", "de", "fr", "es", "nl", "pt")
+# The keys that name a line's label: untrusted text shaped like one is quoted in the note.
+LABEL_KEYS = (
+    "summary", "category", "subcategory", "urgency", "sentiment", "language", "confidence",
+    "confidence_calibrated",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One language's table: ``say(key, **values)`` is a sentence, ``label(key, value)`` a
+    ``Label: value`` line in that language's typography."""
+
+    code: str
+    words: Mapping[str, str]
+    names: Mapping[str, str]
+
+    def say(self, key: str, **values: object) -> str:
+        return self.words[key].format(**values)
+
+    def label(self, key: str, value: object) -> str:
+        return self.say("label_line", label=self.words[key], value=value)
+
+    def language_name(self, code: str) -> str:
+        """``Französisch (fr)``; a code the table does not name stands alone."""
+        name = self.names.get(code)
+        return f"{name} ({code})" if name else code
+
+
+def _read(code: str) -> dict[str, object]:
+    text = resources.files(__package__).joinpath("words", f"{code}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def wording(language: str) -> Wording:
+    """The table of ``language`` (an ISO 639-1 code), English where it has none."""
+    code = language if language in TEMPLATE_LANGUAGES else DEFAULT_LANGUAGE
+    table = _read(code)
+    names = table.pop("languages", {})
+    assert isinstance(names, dict)
+    return Wording(
+        code=code,
+        words={k: str(v) for k, v in table.items()},
+        names={k: str(v) for k, v in names.items()},
+    )
+
+
+def english_name(code: str) -> str:
+    """The language's English name (for a prompt), else its code."""
+    return wording(DEFAULT_LANGUAGE).names.get(code, code)
+
+
+@cache
+def all_labels() -> tuple[str, ...]:
+    """Every table's label words, case-folded: what a line of ticketbot's own starts with."""
+    found = {
+        wording(code).words[key].casefold() for code in TEMPLATE_LANGUAGES for key in LABEL_KEYS
+    }
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+# The note's section titles: a line of untrusted text starting like one is quoted too.
+SECTION_KEYS = ("fields_filled", "articles", "draft", "routing", "translation")
+
+
+@cache
+def section_titles() -> tuple[str, ...]:
+    """Every table's section titles, case-folded, without their colon."""
+    found = {
+        wording(code).words[key].casefold().rstrip(" :")
+        for code in TEMPLATE_LANGUAGES
+        for key in SECTION_KEYS
+    }
+    return tuple(sorted(found, key=len, reverse=True))
