@@ -39,9 +39,12 @@ ROUNDS = 3
 # box the figures were recorded on (eight engineers' tests beside it, load average 14-30) gave
 # run ratios of 28.0, 26.2 and 30.5 (the last is kept), 16 % from lowest to highest, while
 # single reference runs ranged over 0.57-0.99 s; the start-up's ratio was 1.14 (earlier
-# sittings measured ``run --help``: 1.22 and 1.17). A quarter more CPU a ticket, what the
-# features of a release added before this check, is what it is here to catch.
-MARGIN = 0.25
+# sittings measured ``run --help``: 1.22 and 1.17). Half as much again: CI runs on another
+# machine than the one the figures were kept on, and a failing check stops every change from
+# landing, so the margin is wide enough for another processor's ratio; what it catches is a
+# change that makes every ticket half as dear again, or a start-up that imports a heavy library
+# it does not need.
+MARGIN = 0.5
 REFERENCE = """
 import json, re
 text = "Hello, my order 12345 never arrived; please refund me at jo@example.com. " * 20
