@@ -24,6 +24,7 @@ from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
+from ..triage.prepare import stored_subject
 from .baseline import day_of
 from .context import RunContext
 from .planner import routing_fields
@@ -134,7 +135,8 @@ class RunRecorder:
         one is planned (``drafted``, which the review queue lists, or ``planned`` to send),
         else the engine's reply draft."""
         fields = self._decision_fields(ticket, triage, wb)
-        fields["subject"] = ticket.subject
+        raw = self.options.audit_raw_subjects
+        fields["subject"] = ticket.subject if raw else stored_subject(ticket.subject, ticket.people)
         if answer is not None:
             fields["answer"] = answer.body
             fields["answer_state"] = "drafted" if answer.delivery == "draft" else "planned"

@@ -202,7 +202,10 @@ class ReplyPass:
         triage = None
         if verdict.kind == "actionable":
             prepared = prepare_ticket(
-                ticket.subject, self._reply_text(text, ticket), max_tokens=opts.max_input_tokens
+                ticket.subject,
+                self._reply_text(text, ticket),
+                max_tokens=opts.max_input_tokens,
+                people=ticket.people,
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
         return _Judged(

@@ -88,6 +88,7 @@ def run_options(settings: Settings, **flags: Any) -> RunOptions:
         apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
         suggest_at=parse_thresholds(settings.suggest_at, setting="TICKETBOT_SUGGEST_AT"),
         max_input_tokens=settings.max_input_tokens,
+        audit_raw_subjects=settings.audit_raw_subjects,
         **given,
     )
 
