@@ -6,7 +6,7 @@ handed the values it needs (an option record such as ``run/types.RunOptions``, o
 Each helpdesk's own variables (``ZENDESK_*``, ``FRESHDESK_*``) are its kind's settings model
 (a ``HelpdeskSettings`` in ``helpdesks/<kind>/kind.py``); this module composes them: every
 kind's settings are read and validated, ``TICKETBOT_HELPDESK`` chooses which one runs. The kinds
-are handed in (``read.read_settings(..., kinds=...)``; ``run/configure.load_settings`` passes
+are handed in (``read.read_settings(..., kinds=...)``; ``run/connect.load_settings`` passes
 ``helpdesks.registry.KINDS``), so settings sits below the helpdesks and never imports one.
 
 Precedence, highest first: a command-line flag, the real environment, a ``.env`` file, the
