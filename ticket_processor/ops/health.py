@@ -5,8 +5,9 @@ The checks, each healthy / degraded / unhealthy with a reason a person can act o
 in use, which is healthy), the routes file's groups against the helpdesk's (when one is
 configured: a route whose group is gone is unhealthy), the fields file's entries against the
 helpdesk's fields (likewise: a field or option renamed or removed is unhealthy), free disk for
-logs and state, the circuit breakers saved by the last runs, the age of the last run, and the
-success rate of the recent runs. The overall status is the worst one; the exit code follows
+logs and state, the circuit breakers saved by the last runs, the age of the last run, the
+success rate of the recent runs, and, when configured, the Redis of the shared budgets and the
+PostgreSQL database (``health_stores``). The overall status is the worst one; the exit code follows
 the monitoring-plugin convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN
 when it could not check).
 
@@ -40,6 +41,7 @@ from ..triage import llm_calibration
 from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
+from .health_stores import database_verdict, redis_verdict
 
 if TYPE_CHECKING:  # the type only: openai is imported by the command that configured an LLM
     from ..llm import LLMAnalyser
@@ -81,6 +83,8 @@ class HealthSetup:
     llm_model: str | None = None  # the first of TICKETBOT_MODEL: whose calibration runs use
     apply_at: str | None = None  # TICKETBOT_APPLY_AT, which overrides the calibration's
     confidence_threshold: float = 0.5  # TICKETBOT_CONFIDENCE_THRESHOLD
+    redis_url: str | None = None  # TICKETBOT_LLM_BUDGET: the shared budgets' Redis
+    database_url: str | None = None  # TICKETBOT_DATABASE_URL
 
 
 # A probe returns its verdict and what it found, or raises a ticketbot error.
@@ -422,6 +426,10 @@ def check_health(
         checks.append(_probe_check("routes", chosen["routes"], setup))
     if setup.fields_file is not None:
         checks.append(_probe_check("fields", chosen["fields"], setup))
+    if setup.redis_url:
+        checks.append(Check("redis", *redis_verdict(setup.redis_url)))
+    if setup.database_url:
+        checks.append(Check("postgresql", *database_verdict(setup.database_url)))
     for name, path in (("disk (logs)", setup.log_dir), ("disk (state)", setup.state_dir)):
         where, free = free_bytes(path)
         checks.append(disk_check(name, where, free))
