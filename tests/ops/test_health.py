@@ -275,3 +275,16 @@ def test_a_real_dry_run_leaves_health_degraded(configured: Path) -> None:
     assert checks["last run"]["status"] == "degraded", checks["last run"]
     assert "only dry runs" in checks["last run"]["reason"]
     assert code == 1
+
+
+def test_apply_at_without_a_calibration_is_degraded(
+    configured: Path, standin: RunningStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    monkeypatch.setenv("TICKETBOT_APPLY_AT", "category=0.9")
+    log_run(configured, minutes_ago=4)
+    _, _, checks = invoke_json()
+    assert checks["calibration"]["status"] == "degraded"
+    assert "TICKETBOT_APPLY_AT=category=0.9 is not used" in checks["calibration"]["reason"]

@@ -281,8 +281,10 @@ def calibration_check(setup: HealthSetup) -> Check | None:
         return Check(name, "unknown", f"not configured: {exc}")
     found, why = llm_calibration.load(setup.state_dir, setup.llm_model, taxonomy.names)
     if found is None:
-        if why:
-            return Check(name, "degraded", f"{why}; until then {default}")
+        if why or setup.apply_at:  # thresholds without a calibration are not used
+            unused = f"TICKETBOT_APPLY_AT={setup.apply_at} is not used without one; "
+            told = (why or "none saved") + "; " + (unused if setup.apply_at else "")
+            return Check(name, "degraded", f"{told}until then {default}")
         return Check(name, "healthy", f"none saved: {default}; `ticketbot calibrate FILE` fits one")
     parts, never = [], []
     for field_name, fit in found.fields.items():
