@@ -90,7 +90,8 @@ def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> 
 def test_send_then_revert_says_a_mail_cannot_be_unsent(desk: Desk, tmp_path: Path) -> None:
     publish_help_centre(desk)
     cases = few()
-    ids = create_tickets(desk, cases)
+    # New tickets: the reply's status before is "new" on Zendesk, which revert never sets back.
+    ids = create_tickets(desk, cases, status="new")
     sent = invoke("run", "--engine", "rules", env={"TICKETBOT_ANSWER_MODE": "send"})
     assert sent.exit_code == 0, sent.output
     mails = outbox(desk)
@@ -100,6 +101,13 @@ def test_send_then_revert_says_a_mail_cannot_be_unsent(desk: Desk, tmp_path: Pat
         assert any(SENT_OPENS in n for n in desk.snapshot(ticket_id).notes)
     finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"]
     assert finished[-1]["answers"]["sent"] == 3
+
+    # The dry run shows the status revert really sets: open, never back to new.
+    dry = invoke("revert", "--run", finished[-1]["run_id"], "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.count("status pending → open") == 3, dry.output
+    assert "→ new" not in dry.output
+    assert all(status(desk, ticket_id) == "pending" for ticket_id in ids[:3])
 
     reverted = invoke("revert", "--run", finished[-1]["run_id"])
     assert reverted.exit_code == 0, reverted.output

@@ -138,3 +138,29 @@ def test_a_database_url_that_is_not_postgresql_is_refused_by_a_dry_run_too(
         assert "'mysql'" in result.output
         assert "s3cret-pw" not in result.output
     assert desk.snapshot(ids[0]).notes == []
+
+
+RAW_SUBJECT = "Card 4111 1111 1111 1111 charged twice - Will Baker, will.baker@example.com"
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["redacted", "raw"])
+def test_subjects_are_stored_redacted_unless_configured_raw(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: bool
+) -> None:
+    """The store and its search index keep a subject as the LLM gets it (card, e-mail and the
+    requester's name replaced), or, with TICKETBOT_AUDIT_RAW_SUBJECTS, as the helpdesk has it."""
+    if raw:
+        monkeypatch.setenv("TICKETBOT_AUDIT_RAW_SUBJECTS", "true")
+    (ticket_id,) = desk.create(
+        [NewTicket(RAW_SUBJECT, "Refund, please.", requester_name="Will Baker")]
+    )
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    [row] = stored(tmp_path)
+    found = {word: [r.ticket_id for r in stored(tmp_path, text=word)] for word in ("4111", "Baker")}
+    if raw:
+        assert row.subject == RAW_SUBJECT
+        assert found == {"4111": [ticket_id], "Baker": [ticket_id]}
+    else:
+        assert row.subject == "Card [CARD] charged twice - [NAME], [EMAIL]"
+        assert found == {"4111": [], "Baker": []}

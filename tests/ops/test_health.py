@@ -15,13 +15,13 @@ from ticket_processor.cli import app
 from ticket_processor.commands.ops import health_setup
 from ticket_processor.common.eventlog import EventLog
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.ops.health import (
+from ticket_processor.ops.health import check_health
+from ticket_processor.ops.health_verdicts import (
     GIB,
     MIB,
     Check,
     HealthReport,
     breaker_check,
-    check_health,
     disk_check,
     last_run_check,
     success_check,
@@ -283,7 +283,7 @@ def test_missing_zendesk_settings_are_a_configuration_error_exit_3_not_a_crash(
 
 
 def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> None:
-    from ticket_processor.ops.health import fallback_check
+    from ticket_processor.ops.health_verdicts import fallback_check
 
     failing = {"triaged": 20, "fallback_reasons": {"LLMConnectionError": 20}}
     check = fallback_check(failing)
@@ -307,3 +307,16 @@ def test_a_real_dry_run_leaves_health_degraded(configured: Path) -> None:
     assert checks["last run"]["status"] == "degraded", checks["last run"]
     assert "only dry runs" in checks["last run"]["reason"]
     assert code == 1
+
+
+def test_apply_at_without_a_calibration_is_degraded(
+    configured: Path, standin: RunningStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    monkeypatch.setenv("TICKETBOT_APPLY_AT", "category=0.9")
+    log_run(configured, minutes_ago=4)
+    _, _, checks = invoke_json()
+    assert checks["calibration"]["status"] == "degraded"
+    assert "TICKETBOT_APPLY_AT=category=0.9 is not used" in checks["calibration"]["reason"]

@@ -38,6 +38,7 @@ def test_low_confidence_fields_are_suggested_not_applied(
     ids = desk.create(TICKETS)
     ran = invoke("run")
     assert ran.exit_code == 0, ran.output
+    assert "TICKETBOT_APPLY_AT" not in ran.stderr  # calibrated: the setting is used
     triaged = {
         e["ticket_id"]: e for e in events(tmp_path / "logs") if e["event"] == "ticket_triaged"
     }
@@ -66,3 +67,17 @@ def test_low_confidence_fields_are_suggested_not_applied(
         assert "Confidence (calibrated): category" in note
     assert "apply" in seen
     assert seen - {"apply"}  # and at least one ticket the model was not sure enough of
+
+
+def test_apply_at_without_a_calibration_is_said_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The keyword rules have no calibrated confidence: thresholds set for them would do
+    nothing without a word; the run says so once on stderr and once in its log."""
+    monkeypatch.setenv("TICKETBOT_APPLY_AT", "category=0.9")
+    desk.create(TICKETS)
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    assert ran.stderr.count("TICKETBOT_APPLY_AT is set, but") == 1, ran.stderr
+    unused = [e for e in events(tmp_path / "logs") if e["event"] == "apply_at_unused"]
+    assert len(unused) == 1

@@ -128,3 +128,74 @@ def test_an_unsigned_flood_spends_none_of_the_genuine_deliveries_rate(
             headers={"authorization": f"Bearer {TOKEN}"},
         )
         assert with_token.status_code == 200, with_token.text
+
+
+def _per_client(max_connections: int, per_client: int) -> object:
+    def make(**_: object) -> type[connections.GuardedH11Protocol]:
+        return connections.guarded_protocol(max_connections=max_connections, per_client=per_client)
+
+    return make
+
+
+def _get(sock: socket.socket) -> int | None:
+    """``GET /healthz`` on an open keep-alive connection: the status, None when it is closed."""
+    host, port = sock.getpeername()[:2]
+    try:
+        sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return None
+            answer += chunk
+    except OSError:
+        return None
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(
+        next(
+            (
+                line.split(b":")[1]
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            ),
+            b"0",
+        )
+    )
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return int(head.split(b" ")[1])
+
+
+def _flood_leaves_the_other_client(url: str, flood: int) -> None:
+    """A client's keep-alive connection, then another address's idle flood past the server's
+    whole bound: the flood displaces its own connections, the first client's still answers."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as kept:
+        assert _get(kept) == 200
+        with ExitStack() as stack:
+            for _ in range(flood):  # from 127.0.0.2: another client of the same loopback server
+                stack.enter_context(
+                    socket.create_connection(
+                        (host, int(port)), timeout=5, source_address=("127.0.0.2", 0)
+                    )
+                )
+            time.sleep(0.5)  # the server has taken every connection
+            assert _get(kept) == 200
+
+
+def test_one_clients_idle_flood_leaves_anothers_connection_to_serve(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve_server, "guarded_protocol", _per_client(20, 5))
+    with serving(serve_env(desk.env(), tmp_path)) as server:
+        _flood_leaves_the_other_client(server.url, 30)
+
+
+@pytest.mark.desk(kinds=("zendesk",), configure=True)
+def test_one_clients_idle_flood_leaves_anothers_connection_to_the_dashboard(desk: Desk) -> None:
+    # A process of its own: the product's bounds, and a flood past the whole of them.
+    with start_dashboard() as url:
+        _flood_leaves_the_other_client(url, dashboard_server.MAX_CONNECTIONS + 16)

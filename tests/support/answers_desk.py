@@ -72,10 +72,17 @@ def publish_help_centre(desk: Desk) -> dict[str, set[int]]:
 
 
 def create_tickets(
-    desk: Desk, cases: list[dict[str, Any]], requester_name: str | None = None
+    desk: Desk,
+    cases: list[dict[str, Any]],
+    requester_name: str | None = None,
+    status: str = "open",
 ) -> list[int]:
+    """The cases as tickets; ``status`` in ticketbot's words (``new`` is ``open`` on Freshdesk)."""
     ids = desk.create(
-        [NewTicket(c["subject"], c["description"], requester_name=requester_name) for c in cases]
+        [
+            NewTicket(c["subject"], c["description"], requester_name=requester_name, status=status)
+            for c in cases
+        ]
     )
     for ticket_id, case in zip(ids, cases, strict=True):
         if case["kind"] == "assigned":

@@ -131,3 +131,37 @@ def test_a_model_fitted_on_rows_judges_in_place_of_the_shipped_one() -> None:
     ]
     model = train_reply_model(rows)
     assert learned_verdict("export error 500 again", model).kind == "actionable"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello, I'm out until Monday. If your matter is urgent and you can't wait, please call "
+        "my colleague on 555 0100.",
+        "I am away on a business trip until 14 March. Need help sooner? Write to my colleague.",
+        "Ich bin bis 12.03. im Urlaub. Falls es dringend ist und nicht warten kann, wenden Sie "
+        "sich an meine Kollegin.",
+        "Je suis absent jusqu'au 3 mars. Si votre demande est urgente et ne peut pas attendre, "
+        "contactez mon collègue.",
+        "Estoy de vacaciones hasta el lunes. Si es urgente y no puede esperar, llame a mi "
+        "compañero.",
+    ],
+)
+@pytest.mark.parametrize("engine", ["rules", "learned"])
+def test_a_stand_in_clause_does_not_make_an_out_of_office_actionable(
+    text: str, engine: ReplyEngine
+) -> None:
+    """The stand-in's condition ("if urgent and you can't wait", "need help sooner?") is not
+    the writer's problem or question."""
+    assert classify_reply(text, engine=engine).kind == "auto_reply"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm away until Monday but the export still fails, can you fix it?",
+        "The export fails. If you can't fix it soon, I want a refund.",
+    ],
+)
+def test_a_problem_beside_an_absence_stays_actionable(text: str) -> None:
+    assert classify_reply(text).kind == "actionable"

@@ -41,10 +41,21 @@ def answers_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[SentAn
     return list(found.values())
 
 
+def status_after(answer: SentAnswer, ticket: Ticket) -> str:
+    """The status revert sets: the one before the reply while the ticket is still the
+    ``pending`` the reply set, but never ``new`` (a ticket that was answered is not new again
+    on either helpdesk: Zendesk refuses to set it back, Freshdesk has no such status)."""
+    status = ticket.status
+    if status == "pending" and answer.previous_status:
+        status = answer.previous_status
+    return "open" if status == "new" else status
+
+
 def describe(answer: SentAnswer, ticket: Ticket | None) -> str:
+    """What revert will do to the ticket, the status it will really set included."""
     status = "status kept"
-    if ticket is not None and ticket.status == "pending" and answer.previous_status:
-        status = f"status pending → {answer.previous_status}"
+    if ticket is not None and status_after(answer, ticket) != ticket.status:
+        status = f"status {ticket.status} → {status_after(answer, ticket)}"
     return (
         f"ticket {answer.ticket_id}: the reply mailed to the customer cannot be unsent; "
         f"tags -{', -'.join(answer.tags_added)}; {status}"
@@ -61,13 +72,10 @@ def revert_answers(
         if ticket is None:
             done.append((answer.ticket_id, "the ticket is gone"))
             continue
-        status = ticket.status
-        if status == "pending" and answer.previous_status:
-            status = answer.previous_status
-        if status in ("new",):
-            status = "open"  # a ticket that was answered is not new again on either helpdesk
         try:
-            desk.set_status(answer.ticket_id, status, remove_tags=answer.tags_added)
+            desk.set_status(
+                answer.ticket_id, status_after(answer, ticket), remove_tags=answer.tags_added
+            )
         except TicketBotError as exc:
             done.append((answer.ticket_id, str(exc)))
             continue

@@ -233,7 +233,10 @@ class BatchPath:
             room = owner.batch_size - len(prepared)
             for ticket in wanted[:room]:
                 prepared[ticket.id] = prepare_ticket(
-                    ticket.subject, ticket.description, max_tokens=settings.max_input_tokens
+                    ticket.subject,
+                    ticket.description,
+                    max_tokens=settings.max_input_tokens,
+                    people=ticket.people,
                 )
             if len(wanted) > room:
                 # The batch is full inside this page: the cursor stays before it, and the

@@ -320,7 +320,9 @@ def explain_ticket(
                 raise ConfigError(f"no ticket {ticket_id} in the helpdesk")
             ticket = found[0]
             agents = {agent.id for agent in helpdesk.agents()}
-            prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=2000)
+            prepared = prepare_ticket(
+                ticket.subject, ticket.description, max_tokens=2000, people=ticket.people
+            )
             text = f"{prepared.subject}\n{prepared.body}"
             analysis = RulesEngine(taxonomy).analyse(prepared.subject, prepared.body)
             suggestions = lookup(index, text, detect_language(words(text)), 3)

@@ -114,6 +114,8 @@ def health_setup(settings: Settings) -> HealthSetup:
         llm_model=settings.models[0],
         apply_at=settings.apply_at,
         confidence_threshold=settings.confidence_threshold,
+        redis_url=settings.llm_budget.get_secret_value() if settings.llm_budget else None,
+        database_url=settings.database_url.get_secret_value() if settings.database_url else None,
     )
 
 

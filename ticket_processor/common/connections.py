@@ -8,10 +8,14 @@ deadline at all. ``GuardedH11Protocol`` is uvicorn's h11 protocol with two rules
 
 - a connection must finish a request's headers within ``header_timeout`` seconds of opening (or
   of its previous answer, where uvicorn's keep-alive timeout already applies), or it is closed;
+- a client (a peer address) holding more than ``per_client`` connections makes room with its
+  own: its new connection closes its own longest-idle one, never another client's, so one
+  address flooding idle connections cannot push out the keep-alive connections of others;
 - when ``max_connections`` are open, a new one makes room by closing the connection that has
   been idle longest (no request under way: never sent one, still sending its headers, or kept
-  alive after its answer). A request under way is never cut, and a new client is never refused
-  for others' idle connections, wherever they come from (behind a proxy they all come from it).
+  alive after its answer). A request under way is never cut, and a new connection is never
+  refused, wherever it comes from (behind a proxy they all come from it: the proxy's connections
+  then displace only each other).
 
 ``guarded_protocol(max_connections=..., header_timeout=...)`` gives the class to pass as
 ``uvicorn.Config(http=...)``; both servers use it.
@@ -29,6 +33,7 @@ HEADER_TIMEOUT = 10.0  # seconds: far above a real client's headers, far below a
 
 class GuardedH11Protocol(H11Protocol):
     max_connections = 200
+    per_client = 50
     header_timeout = HEADER_TIMEOUT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -40,8 +45,12 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_made(transport)
         self._idle_since = self.loop.time()
         self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_late)
-        if len(self.connections) > self.max_connections:
-            self._close_longest_idle()
+        peer = self._peer()
+        own = [c for c in self._guarded() if c._peer() == peer]
+        if len(own) > self.per_client:
+            self._close_longest_idle(own)
+        elif len(self.connections) > self.max_connections:
+            self._close_longest_idle(self._guarded())
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
@@ -74,25 +83,35 @@ class GuardedH11Protocol(H11Protocol):
             self._header_deadline.cancel()
             self._header_deadline = None
 
-    def _close_longest_idle(self) -> None:
+    def _peer(self) -> str | None:
+        found = self.transport.get_extra_info("peername") if self.transport else None
+        return str(found[0]) if isinstance(found, tuple) and found else None
+
+    def _guarded(self) -> list[GuardedH11Protocol]:
+        return [c for c in self.connections if isinstance(c, GuardedH11Protocol)]
+
+    def _close_longest_idle(self, among: list[GuardedH11Protocol]) -> None:
         idle = [
-            c
-            for c in self.connections
-            if isinstance(c, GuardedH11Protocol)
-            and c is not self
-            and not c._busy()
-            and not c.transport.is_closing()
+            c for c in among if c is not self and not c._busy() and not c.transport.is_closing()
         ]
         if idle:
             min(idle, key=lambda c: c._idle_since).transport.close()
 
 
 def guarded_protocol(
-    *, max_connections: int, header_timeout: float = HEADER_TIMEOUT
+    *,
+    max_connections: int,
+    header_timeout: float = HEADER_TIMEOUT,
+    per_client: int | None = None,
 ) -> type[GuardedH11Protocol]:
-    """The protocol class with these bounds (uvicorn builds one instance a connection)."""
+    """The protocol class with these bounds (uvicorn builds one instance a connection); a
+    client's share is a quarter of the connections unless given."""
     return type(
         "GuardedH11Protocol",
         (GuardedH11Protocol,),
-        {"max_connections": max_connections, "header_timeout": header_timeout},
+        {
+            "max_connections": max_connections,
+            "header_timeout": header_timeout,
+            "per_client": per_client if per_client is not None else max(1, max_connections // 4),
+        },
     )

@@ -235,7 +235,9 @@ class IncidentPass:
                 created = moment(ticket.created_at)
                 if created is None or created < start:
                     continue
-                prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=2000)
+                prepared = prepare_ticket(
+                    ticket.subject, ticket.description, max_tokens=2000, people=ticket.people
+                )
                 texts.append(f"{prepared.subject}\n{prepared.body}")
                 requester = ticket.requester_id if ticket.requester_id else -ticket.id
                 rows.append(

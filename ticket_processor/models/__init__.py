@@ -55,6 +55,7 @@ from .names import (
 )
 from .ticket import (
     PRIORITY_RANK,
+    Person,
     Priority,
     Status,
     Ticket,
@@ -84,6 +85,7 @@ __all__ = [
     "Helpdesk",
     "HelpdeskField",
     "Message",
+    "Person",
     "Priority",
     "Probe",
     "Replan",

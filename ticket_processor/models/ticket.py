@@ -34,6 +34,16 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+class Person(BaseModel):
+    """Someone the helpdesk names on a ticket (its requester, a CC, its agent): whose name and
+    e-mail never reach the LLM (``triage.redact_names``). Either may be empty."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = ""
+    email: str = ""
+
+
 class Ticket(BaseModel):
     """A helpdesk ticket as ticketbot needs it (a projection of Zendesk's ticket object)."""
 
@@ -56,6 +66,8 @@ class Ticket(BaseModel):
     form_id: int | None = None
     channel: str | None = None
     custom_fields: dict[str, object] = Field(default_factory=dict)
+    # The people the helpdesk names on it, read with the ticket (no request of their own).
+    people: tuple[Person, ...] = ()
 
     @field_validator("subject", "description", mode="before")
     @classmethod

@@ -45,6 +45,9 @@ class RunOptions:
     apply_at: dict[str, float] = field(default_factory=dict)
     suggest_at: dict[str, float] = field(default_factory=dict)
     max_input_tokens: int = 2000
+    # The audit store keeps subjects as the helpdesk has them (TICKETBOT_AUDIT_RAW_SUBJECTS);
+    # else redacted as the LLM gets them.
+    audit_raw_subjects: bool = False
     cache_tag: str = ""  # what else an analysis depends on (models, taxonomy) for the cache key
     stop_grace: float = 10.0  # seconds analyses under way get to finish after a stop
     scope: Scope = field(default_factory=Scope)

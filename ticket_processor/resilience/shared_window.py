@@ -36,7 +36,8 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..errors import ConfigError
@@ -272,7 +273,38 @@ class SharedWindow:
             self.setting,
             type(exc).__name__,
             int(OFFLINE_SHARE * 100),
+            extra={OFFLINE_MARK: (self.setting, type(exc).__name__)},
         )
+
+
+# The attribute a budget's "unreachable" record carries, for ``offline_notices``.
+OFFLINE_MARK = "shared_budget_offline"
+
+
+class _OfflineHandler(logging.Handler):
+    def __init__(self, tell: Callable[[str, str], None]) -> None:
+        super().__init__(level=logging.WARNING)
+        self._tell = tell
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = getattr(record, OFFLINE_MARK, None)
+        if isinstance(found, tuple):
+            self._tell(*found)
+
+
+@contextmanager
+def offline_notices(tell: Callable[[str, str], None]) -> Iterator[None]:
+    """While inside, every shared budget that finds its Redis unreachable tells ``tell`` (its
+    setting, the error's type) as well as the log: a run says it in its own log and on stderr,
+    since a budget
+    that quietly went local looks like a green run (under cron the warning alone is in a log
+    nobody reads)."""
+    handler = _OfflineHandler(tell)
+    log.addHandler(handler)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
 
 
 def redis_client(url: str, setting: str = "TICKETBOT_LLM_BUDGET") -> Any:

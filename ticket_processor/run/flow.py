@@ -101,7 +101,10 @@ class TicketFlow:
         self._slots.acquire()
         self.checkpoint.take(ticket.id)
         prepared = prepare_ticket(
-            ticket.subject, ticket.description, max_tokens=self.options.max_input_tokens
+            ticket.subject,
+            ticket.description,
+            max_tokens=self.options.max_input_tokens,
+            people=ticket.people,
         )
         found = self.planner.field_values(ticket)
         cues = self.answers.cues(ticket) if self.answers is not None else None

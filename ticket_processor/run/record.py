@@ -27,6 +27,7 @@ from ..passes.planner import routing_fields
 from ..passes.types import PlannedChange, RunSummary
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
+from ..triage.prepare import stored_subject
 from .context import RunContext
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class RunRecorder:
         # The triaged tickets' categories by the day each was created (ISO, None: not known),
         # for the rising counts: the summary's are the run's, these are the days'.
         self.created: dict[str | None, dict[str, int]] = {}
+        # Whether any analysis had a calibrated confidence, which TICKETBOT_APPLY_AT applies to.
+        self._analysed = self._calibrated = False
 
     # -- what the run's parts tell it ---------------------------------------------------------
 
@@ -134,7 +137,8 @@ class RunRecorder:
         one is planned (``drafted``, which the review queue lists, or ``planned`` to send),
         else the engine's reply draft."""
         fields = self._decision_fields(ticket, triage, wb)
-        fields["subject"] = ticket.subject
+        raw = self.options.audit_raw_subjects
+        fields["subject"] = ticket.subject if raw else stored_subject(ticket.subject, ticket.people)
         if answer is not None:
             fields["answer"] = answer.body
             fields["answer_state"] = "drafted" if answer.delivery == "draft" else "planned"
@@ -191,6 +195,8 @@ class RunRecorder:
         """The ``ticket_triaged`` event's fields (but ``seconds``): one decision."""
         analysis = triage.analysis
         usage = triage.usage
+        self._analysed = True
+        self._calibrated = self._calibrated or bool(triage.field_confidence)
         return dict(
             ticket_id=ticket.id,
             category=analysis.category,
@@ -262,6 +268,16 @@ class RunRecorder:
                 s.stopped_early = stop_signal
             elif s.status != "aborted" and s.failed:
                 s.status, s.exit_code = "partial", ExitCode.PARTIAL
+            if self.options.apply_at and self._analysed and not self._calibrated:
+                # Thresholds apply to calibrated confidences only: without a calibration the
+                # setting does nothing, which a user who set it must hear.
+                told = (
+                    "TICKETBOT_APPLY_AT is set, but no analysis of this run had a calibrated "
+                    "confidence to hold to it (no calibration for its engine: `ticketbot "
+                    "calibrate FILE` fits the LLM's): it was not used"
+                )
+                s.warnings.append(told)
+                self.log.emit("apply_at_unused", reason=told)
 
     def write_record(self) -> None:
         """The last word, once the state is saved: what limited the run, then the record."""

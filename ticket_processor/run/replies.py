@@ -202,7 +202,10 @@ class ReplyPass:
         triage, shown = None, None
         if verdict.kind == "actionable":
             prepared = prepare_ticket(
-                ticket.subject, self._reply_text(text, ticket), max_tokens=opts.max_input_tokens
+                ticket.subject,
+                self._reply_text(text, ticket),
+                max_tokens=opts.max_input_tokens,
+                people=ticket.people,
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
             # The reply alone, redacted as the LLM read it: what the note may translate.

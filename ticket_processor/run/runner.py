@@ -43,6 +43,7 @@ from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
 from ..resilience.runtime import Runtime
+from ..resilience.shared_window import offline_notices
 from ..resilience.signals import StopOnSignal
 from ..settings import Settings
 from ..settings.values import parse_thresholds
@@ -90,6 +91,7 @@ def run_options(settings: Settings, **flags: Any) -> RunOptions:
         suggest_at=parse_thresholds(settings.suggest_at, setting="TICKETBOT_SUGGEST_AT"),
         max_input_tokens=settings.max_input_tokens,
         agent_language=settings.agent_language,
+        audit_raw_subjects=settings.audit_raw_subjects,
         **given,
     )
 
@@ -206,10 +208,26 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         mode=mode_of(dry_run=options.dry_run, shadow=options.shadow),
         audit_dir=parts.audit_dir,
     )
+    # A shared budget whose Redis is out of reach paces this process locally (a quarter of the
+    # limit), so the run goes on, as a user wants tickets triaged while Redis is down; it is
+    # said once in the run's log and on stderr, not only as a library warning.
+    unreachable: list[str] = []
+
+    def budget_offline(setting: str, error: str) -> None:
+        line = (
+            f"the Redis of {setting} is unreachable ({error}): the budgets shared there (LLM "
+            "calls, helpdesk writes) pace this process alone, at a quarter of their limits"
+        )
+        if line not in unreachable:  # the LLM's and the writes' budget share one Redis
+            unreachable.append(line)
+            log.emit("shared_budget_unreachable", setting=setting, error=error, reason=line)
+
     try:
-        summary = _run_logged(settings, options, ledger, parts, run_id, log, feed)
+        with offline_notices(budget_offline):
+            summary = _run_logged(settings, options, ledger, parts, run_id, log, feed)
     finally:
         close_audit(feed)
+    summary.warnings.extend(unreachable)
     if unstored:
         summary.warnings.append(
             f"the audit store could not be used ({unstored[0]}): this run's decisions are in "

@@ -34,6 +34,8 @@ class NewTicket:
     priority: str | None = None  # ticketbot's words: low, normal, high, urgent
     status: str = "open"  # ticketbot's words: new, open, pending
     requester_name: str | None = None  # the customer's name (else only an email)
+    cc: tuple[tuple[str, str], ...] = ()  # (name, email) of each person copied in
+    agent: tuple[str, str] | None = None  # (name, email): an agent made and assigned to it
 
 
 @dataclass(frozen=True)

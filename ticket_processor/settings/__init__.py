@@ -177,6 +177,10 @@ class Settings(BaseModel):
     # postgresql://user:password@host/db URL, a PostgreSQL database many accounts share.
     # Secret: the URL carries the database's password.
     database_url: SecretStr | None = None
+    # Subjects stored as the helpdesk has them (card numbers, e-mails and names included) rather
+    # than redacted as the LLM gets them: for an installation whose store is as private as the
+    # helpdesk. Rows already stored keep what they were stored with.
+    audit_raw_subjects: bool = False
 
     # -- the dashboard (`ticketbot dashboard`, README "The dashboard") --
     # The token a browser or a client signs in with; without it the dashboard is read-only and

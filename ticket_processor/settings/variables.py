@@ -66,6 +66,7 @@ ENV_VARS: dict[str, str] = {
     "llm_tpm": "TICKETBOT_LLM_TPM",
     "helpdesk_writes_per_minute": "TICKETBOT_HELPDESK_WRITES_PER_MINUTE",
     "database_url": "TICKETBOT_DATABASE_URL",
+    "audit_raw_subjects": "TICKETBOT_AUDIT_RAW_SUBJECTS",
     "dashboard_token": "TICKETBOT_DASHBOARD_TOKEN",
     "dashboard_proxy_header": "TICKETBOT_DASHBOARD_PROXY_HEADER",
     "dashboard_review": "TICKETBOT_DASHBOARD_REVIEW",

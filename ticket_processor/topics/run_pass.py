@@ -81,7 +81,11 @@ def categoriser(
                 sub = next((subs[tagged][t] for t in ticket.tags if t in subs[tagged]), None)
                 found.append((tagged, sub))
             else:
-                found.append(prepare_ticket(ticket.subject, ticket.description, max_tokens=2000))
+                found.append(
+                    prepare_ticket(
+                        ticket.subject, ticket.description, max_tokens=2000, people=ticket.people
+                    )
+                )
         texts = [f"{p.subject}\n{p.body}" for p in found if isinstance(p, PreparedTicket)]
         if prime is not None and texts:
             prime(texts)

@@ -15,9 +15,12 @@ import hashlib
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..models import Person
 from .redact import redact
+from .redact_names import redact_names
 
 CHARS_PER_TOKEN = 4
 SUBJECT_MAX_CHARS = 250
@@ -232,8 +235,11 @@ def raw_cap(max_tokens: int) -> int:
     return max(RAW_FLOOR_CHARS, budget_chars(max_tokens) * RAW_BUDGET_FACTOR)
 
 
-def prepare_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> PreparedTicket:
-    """Trim, redact and cap a ticket for the LLM; ``max_tokens`` is the rough input budget."""
+def prepare_ticket(
+    subject: str, description: str, *, max_tokens: int = 2000, people: Sequence[Person] = ()
+) -> PreparedTicket:
+    """Trim, redact and cap a ticket for the LLM; ``max_tokens`` is the rough input budget.
+    ``people``: whom the helpdesk names on the ticket, whose names and e-mails go too."""
     budget = budget_chars(max_tokens)
     raw_limit = raw_cap(max_tokens)
     truncated = len(subject or "") > raw_limit
@@ -256,6 +262,8 @@ def prepare_ticket(subject: str, description: str, *, max_tokens: int = 2000) ->
         body = body[: body_limit + REDACTION_MARGIN]
         body_truncated = True
 
+    clean_subject, subject_names = redact_names(clean_subject, people)
+    body, body_names = redact_names(body, people)
     redacted_subject, subject_counts = redact(clean_subject)
     redacted_body, body_counts = redact(body)
     if len(redacted_body) > body_limit:
@@ -263,12 +271,19 @@ def prepare_ticket(subject: str, description: str, *, max_tokens: int = 2000) ->
     if body_truncated:
         redacted_body += TRUNCATION_MARK
 
-    counts = dict(subject_counts)
-    for kind, count in body_counts.items():
-        counts[kind] = counts.get(kind, 0) + count
+    counts: dict[str, int] = {}
+    for found in (subject_names, body_names, subject_counts, body_counts):
+        for kind, count in found.items():
+            counts[kind] = counts.get(kind, 0) + count
     return PreparedTicket(
         subject=redacted_subject,
         body=redacted_body,
         redactions=counts,
         truncated=truncated or body_truncated,
     )
+
+
+def stored_subject(subject: str, people: Sequence[Person] = ()) -> str:
+    """A subject as it may be kept where people search and read it (the audit store and its
+    search index): redacted as the LLM gets it, names the helpdesk knows included."""
+    return prepare_ticket(subject, "", people=people).subject

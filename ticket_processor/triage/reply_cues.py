@@ -426,12 +426,25 @@ _LATER = _cues(
 )
 
 
+# Where an out-of-office sends the reader who cannot wait: "if your matter is urgent and you
+# can't wait, call ...", "need help sooner? write to ...". Its "can't" and its "?" are the
+# stand-in's condition, not a problem of the writer's: they are read past before the problem
+# words veto an automatic verdict, so such a message is not judged new work.
+_STAND_IN = re.compile(
+    r"(?:^|\b)(?:if|in case|should|falls|wenn|sollten|si|en cas|en caso|als|indien|caso|se)\b"
+    r"[^.!?\n]{0,100}\b(?:urgent\w*|dringend\w*|urgen\w*|spoed\w*|immediate\w*|sooner|asap"
+    r"|sofort\w*|wait|warten|attendre|esperar|wachten)\b[^.!?\n]{0,100}[.!?\n]?"
+    r"|(?:^|\b)(?:need|require|want)\w* (?:\w+ ){0,3}(?:sooner|urgently|immediately|before then)\?"
+)
+
+
 def automatic_certainty(folded: str, words: int) -> float:
     """How sure the text is an automatic message (0: it is not one)."""
     if _AUTO_STRONG.search(folded):
         return 0.95
     weak = len(_AUTO_WEAK.findall(folded))
-    if "?" in folded or _PROBLEM.search(folded):
+    own = _STAND_IN.sub(" ", folded)  # the writer's own words, a stand-in's condition aside
+    if "?" in own or _PROBLEM.search(own):
         return 0.8 if weak >= 3 else 0.0
     kinds = sum(bool(p.search(folded)) for p in (_AWAY, _WHEN, _MAIL, _LATER))
     if weak >= 2 or (kinds >= 2 and (_AWAY.search(folded) or _LATER.search(folded))):

@@ -36,7 +36,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ...common.helpdesk_settings import HelpdeskSettings
@@ -82,6 +82,7 @@ from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
+from .people import WITH_REQUESTER, AgentNames
 from .records import note_html, parse_tickets, update_body, updated_at_of
 from .second_writer import SecondWriter
 from .wire import FreshdeskTransport
@@ -130,6 +131,7 @@ class FreshdeskHelpdesk:
         self._second = SecondWriter(http)  # another installation's copies of our notes
         self._sandbox: str | None = None
         self._own_id: tuple[int | None] | None = None  # (the id), once read
+        self._agent_names = AgentNames(self.agents)  # the agents by name, listed once
         # Custom-field values refused mid-run (an option removed): left out from then on.
         self.field_guard = FieldGuard(self.ticket_fields)
 
@@ -191,7 +193,8 @@ class FreshdeskHelpdesk:
     def ticket_pages(
         self, cursor: Cursor | None, *, since: int, query: str | None = None
     ) -> Iterator[TicketPage]:
-        return ticket_pages(self.http, cursor, since=since, query=query)
+        for page in ticket_pages(self.http, cursor, since=since, query=query):
+            yield replace(page, tickets=[self._agent_names.add(t) for t in page.tickets])
 
     def reply_pages(
         self,
@@ -266,16 +269,13 @@ class FreshdeskHelpdesk:
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         wanted = list(dict.fromkeys(ids))
         listed = newest(self.http, wanted) if self._burst_reads else {}
-        found: list[Ticket] = []
-        for ticket_id in wanted:
-            ticket = listed.get(ticket_id) or self._read(ticket_id)
-            if ticket is not None:
-                found.append(ticket)
-        return found
+        found = (listed.get(i) or self._read(i, people=True) for i in wanted)
+        return [self._agent_names.add(ticket) for ticket in found if ticket is not None]
 
-    def _read(self, ticket_id: int, *, retry: bool = True) -> Ticket | None:
+    def _read(self, ticket_id: int, *, retry: bool = True, people: bool = False) -> Ticket | None:
+        path, params = f"/api/v2/tickets/{int(ticket_id)}", WITH_REQUESTER if people else None
         try:
-            answer = self.http.request("GET", f"/api/v2/tickets/{int(ticket_id)}", retry=retry)
+            answer = self.http.request("GET", path, params=params, retry=retry)
         except NotFoundError:
             return None
         tickets, _ = parse_tickets([answer.body])

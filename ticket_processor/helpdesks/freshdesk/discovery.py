@@ -75,7 +75,7 @@ def _list_pages(
             "order_type": "asc",
             "per_page": PER_PAGE,
             "page": page_number,
-            "include": "description",
+            "include": "description,requester",
         }
         try:
             answer = http.request("GET", "/api/v2/tickets", params=params)

@@ -41,7 +41,7 @@ def newest(http: FreshdeskTransport, ids: Sequence[int]) -> dict[int, Ticket]:
         "order_by": "created_at",
         "order_type": "desc",
         "per_page": min(LIST_PAGE, top - min(recent) + 1 + NEWEST_SLACK),
-        "include": "description",
+        "include": "description,requester",
     }
     try:
         answer = http.request("GET", "/api/v2/tickets", params=params)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...models import SHORT_TAG_MAX, Priority, Ticket, WriteBack, fit_tag
+from ...models import SHORT_TAG_MAX, Person, Priority, Ticket, WriteBack, fit_tag
 
 PRIORITY_FROM_FRESHDESK = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 PRIORITY_TO_FRESHDESK = {
@@ -67,7 +67,28 @@ def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
         if isinstance(item.get("source"), int)
         else None,
         "custom_fields": custom if isinstance(custom, dict) else {},
+        "people": people_of(item),
     }
+
+
+def people_of(item: dict[str, Any]) -> tuple[Person, ...]:
+    """Whom the ticket names: its requester (``include=requester``) and the addresses it
+    copies (``cc_emails``); whose names and addresses are redacted before the LLM reads it."""
+    found: list[Person] = []
+    requester = item.get("requester")
+    if isinstance(requester, dict):
+        name, email = requester.get("name"), requester.get("email")
+        found.append(
+            Person(
+                name=name if isinstance(name, str) else "",
+                email=email if isinstance(email, str) else "",
+            )
+        )
+    copied = item.get("cc_emails")
+    for email in copied if isinstance(copied, list) else ():
+        if isinstance(email, str) and email:
+            found.append(Person(email=email))
+    return tuple(found)
 
 
 def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:

@@ -20,6 +20,7 @@ from ...errors import NotFoundError
 from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket, fit_tag
 from .discovery import ticket_pages
 from .paging import iso, moment
+from .people import WITH_REQUESTER
 from .records import TAG_MAX, parse_tickets, plain_text
 from .wire import FreshdeskTransport
 
@@ -76,7 +77,7 @@ def _changed_since(ticket: Ticket, written: str | None) -> bool:
 def conversation(http: FreshdeskTransport, ticket_id: int, own_id: OwnId) -> Conversation | None:
     """One ticket read and its conversations (None: no such ticket)."""
     try:
-        answer = http.request("GET", f"/api/v2/tickets/{int(ticket_id)}")
+        answer = http.request("GET", f"/api/v2/tickets/{int(ticket_id)}", params=WITH_REQUESTER)
         tickets, _ = parse_tickets([answer.body])
         return _conversation(http, tickets[0], own_id) if tickets else None
     except NotFoundError:

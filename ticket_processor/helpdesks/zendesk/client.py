@@ -43,6 +43,7 @@ from .records import (
     JobStatus,
     parse_job_status,
     parse_tickets,
+    side_loaded_people,
 )
 from .wire import ZendeskTransport
 
@@ -229,9 +230,9 @@ class ZendeskClient:
             body = self._http.request(
                 "GET",
                 "/api/v2/tickets/show_many.json",
-                params={"ids": ",".join(str(i) for i in chunk)},
+                params={"ids": ",".join(str(i) for i in chunk), "include": "users"},
             )
-            tickets, _ = parse_tickets(body.get("tickets"))
+            tickets, _ = parse_tickets(body.get("tickets"), side_loaded_people(body.get("users")))
             found.extend(tickets)
         return found
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from ...errors import HelpdeskError
-from ...models import Ticket
+from ...models import Person, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,39 @@ class JobStatus:
         return [r for r in self.results if not r.success]
 
 
-def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:
-    """Zendesk ticket objects -> (tickets, malformed); never raises on bad data.
+def side_loaded_people(users: object) -> dict[int, Person]:
+    """``include=users``'s side-loaded users by id: whose names are redacted from the tickets
+    that name them (requester, submitter, assignee, CCs, followers), with no request of their
+    own."""
+    found: dict[int, Person] = {}
+    for user in users if isinstance(users, list) else []:
+        if isinstance(user, dict) and isinstance(user.get("id"), int):
+            name, email = user.get("name"), user.get("email")
+            found[user["id"]] = Person(
+                name=name if isinstance(name, str) else "",
+                email=email if isinstance(email, str) else "",
+            )
+    return found
+
+
+_PERSON_KEYS = ("requester_id", "submitter_id", "assignee_id")
+_PEOPLE_KEYS = ("collaborator_ids", "email_cc_ids", "follower_ids")
+
+
+def _people(item: dict[str, Any], users: dict[int, Person]) -> tuple[Person, ...]:
+    ids = [item.get(key) for key in _PERSON_KEYS]
+    for key in _PEOPLE_KEYS:
+        listed = item.get(key)
+        ids.extend(listed if isinstance(listed, list) else ())
+    found = (users.get(i) for i in dict.fromkeys(ids) if isinstance(i, int))
+    return tuple(person for person in found if person is not None)
+
+
+def parse_tickets(
+    items: object, users: dict[int, Person] | None = None
+) -> tuple[list[Ticket], list[dict[str, Any]]]:
+    """Zendesk ticket objects -> (tickets, malformed); never raises on bad data. ``users``:
+    the side-loaded users (``side_loaded_people``) whose names each ticket keeps.
 
     A list given is emptied as it is read: each object's decoded JSON goes as soon as its
     ``Ticket`` is made, so a 1,000-ticket page is not held twice (decoded and parsed)."""
@@ -89,7 +120,10 @@ def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:
             malformed.append({"value": item})
             continue
         try:
-            tickets.append(Ticket.model_validate(_ticket_fields(item)))
+            fields = _ticket_fields(item)
+            if users:
+                fields["people"] = _people(item, users)
+            tickets.append(Ticket.model_validate(fields))
         except (ValidationError, TypeError, ValueError):
             malformed.append(item)
     if malformed:

@@ -8,6 +8,7 @@ whole list; a bulk update is a job whose status ``GET /api/v2/jobs/{id}`` report
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ....sandbox.httpbase import ApiError
@@ -35,9 +36,19 @@ def includes(call: FreshdeskCall, allowed: tuple[str, ...]) -> list[str]:
     return names
 
 
-def _requester(ticket: dict[str, Any]) -> dict[str, Any]:
+def _requester(svc: FreshdeskServices, ticket: dict[str, Any]) -> dict[str, Any]:
+    """``include=requester``: the contact the ticket was made for, by its name and email."""
     rid = ticket["requester_id"]
-    return {"id": rid, "name": f"Requester {rid}", "email": None, "mobile": None, "phone": None}
+    found: dict[str, Any] = {"name": f"Requester {rid}", "email": None}
+    with contextlib.suppress(ApiError):  # a requester made elsewhere, given by id
+        found = svc.store.contact(rid)
+    return {
+        "id": rid,
+        "name": found.get("name"),
+        "email": found.get("email"),
+        "mobile": None,
+        "phone": None,
+    }
 
 
 def _responded(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
@@ -124,7 +135,7 @@ def list_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     for ticket in page:
         item = listed(ticket, description="description" in wanted)
         if "requester" in wanted:
-            item["requester"] = _requester(ticket)
+            item["requester"] = _requester(svc, ticket)
         if "stats" in wanted:
             item["stats"] = _stats(ticket, svc.store.conversations(ticket["id"]))
         out.append(item)
@@ -137,7 +148,7 @@ def show_ticket(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     if "conversations" in wanted:
         ticket["conversations"] = svc.store.conversations(ticket["id"])[:10]
     if "requester" in wanted:
-        ticket["requester"] = _requester(ticket)
+        ticket["requester"] = _requester(svc, ticket)
     if "company" in wanted:
         ticket["company"] = None
     if "stats" in wanted:

@@ -61,6 +61,11 @@ class FreshdeskDesk:
                 fields["tags"] = list(t.tags)
             if t.requester_name:
                 fields["name"] = t.requester_name
+            if t.cc:
+                fields["cc_emails"] = [email for _, email in t.cc]
+            if t.agent:
+                who = {"name": t.agent[0], "email": t.agent[1], "ticket_scope": 1}
+                fields["responder_id"] = self.sandbox.store.directory.create_agent(who)["id"]
             ids.append(int(self.sandbox.store.create(fields)["id"]))
         return ids
 

@@ -18,7 +18,7 @@ from .fields_api import FIELD_ROUTES
 from .guide_api import GUIDE_ROUTES
 from .incidents_api import INCIDENT_ROUTES
 from .listing_api import incremental_cursor, incremental_ticket_events, list_tickets, search
-from .people import PEOPLE_ROUTES
+from .people import PEOPLE_ROUTES, side_loaded_users, wants_users
 from .routes import Call, Endpoint, Handler, Services
 from .ticket_book import AGENT_ID
 from .webhooks_api import WEBHOOK_ROUTES
@@ -66,7 +66,10 @@ def show_ticket(svc: Services, call: Call) -> tuple[int, Any]:
 
 
 def show_many(svc: Services, call: Call) -> tuple[int, Any]:
-    return 200, {"tickets": svc.store.show_many(_ids(call))}
+    tickets = svc.store.show_many(_ids(call))
+    if wants_users(call):
+        return 200, {"tickets": tickets, "users": side_loaded_users(svc, call, tickets)}
+    return 200, {"tickets": tickets}
 
 
 def create_ticket(svc: Services, call: Call) -> tuple[int, Any]:

@@ -56,6 +56,12 @@ class ZendeskDesk:
                 fields["tags"] = list(t.tags)
             if t.priority:
                 fields["priority"] = t.priority
+            if t.cc:
+                fields["email_ccs"] = [{"user_name": n, "user_email": e} for n, e in t.cc]
+            if t.agent:
+                who = {"name": t.agent[0], "email": t.agent[1], "role": "agent"}
+                agent = self.sandbox.store.directory.create_agent(who, self.sandbox.url)
+                fields["assignee_id"] = agent["id"]
             ids.append(int(self.sandbox.store.create(fields)["id"]))
         return ids
 

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from ....sandbox.httpbase import ApiError
 from .config import bad_request
+from .people import side_loaded_users, wants_users
 from .search import run_search
 from .ticket_events import exported
 
@@ -117,8 +118,10 @@ def search(svc: Services, call: Call) -> tuple[int, Any]:
     if sort_order:
         params["sort_order"] = sort_order
     url = f"{call.base}/api/v2/search.json?{urlencode(params, quote_via=quote)}&page="
+    users = {"users": side_loaded_users(svc, call, chunk)} if wants_users(call) else {}
     return 200, {
         "results": [{**t, "result_type": "ticket"} for t in chunk],
+        **users,
         "facets": None,
         "count": len(found),
         "next_page": f"{url}{page + 1}" if page * per_page < len(found) else None,
@@ -158,8 +161,11 @@ def incremental_cursor(svc: Services, call: Call) -> tuple[int, Any]:
     tickets, last, end = svc.store.export_after(after, per_page)
     cursor = encode_cursor(last)
     extra = f"&per_page={per_page}" if "per_page" in q else ""
+    if wants_users(call):
+        extra += f"&include={quote(call.query['include'])}"
     return 200, {
         "tickets": tickets,
+        **({"users": side_loaded_users(svc, call, tickets)} if wants_users(call) else {}),
         "after_cursor": cursor,
         "before_cursor": None,
         "after_url": f"{call.base}/api/v2/incremental/tickets/cursor.json?cursor={cursor}{extra}",

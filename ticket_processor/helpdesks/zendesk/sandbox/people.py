@@ -6,7 +6,8 @@ offset pages, ``{"group": {...}}`` with 201 on create, and the same for ``users`
 admins only: end users are the ticket store's requesters) and ``group_memberships``.
 ``GET /api/v2/users/{id}`` shows one, a requester too (role ``end-user``, as Zendesk names it);
 ``GET /api/v2/users?role=agent`` filters by one role; ``role[]`` (several) lists both, which
-is everything the sandbox holds.
+is everything the sandbox holds. ``side_loaded_users`` is what ``include=users`` adds to a
+ticket listing: every user the tickets name (requester, submitter, assignee, CCs, followers).
 """
 
 from __future__ import annotations
@@ -72,6 +73,40 @@ def delete_group(svc: Services, call: Call) -> tuple[int, Any]:
     if not svc.store.directory.delete_group(_group_id(call)):
         raise not_found()
     return 204, None
+
+
+_PERSON_KEYS = ("requester_id", "submitter_id", "assignee_id")
+_PEOPLE_KEYS = ("collaborator_ids", "email_cc_ids", "follower_ids")
+
+
+def side_loaded_users(
+    svc: Services, call: Call, tickets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The users ``tickets`` name, as ``include=users`` side-loads them."""
+    ids: dict[int, None] = {}
+    for ticket in tickets:
+        for key in _PERSON_KEYS:
+            if isinstance(ticket.get(key), int):
+                ids[ticket[key]] = None
+        for key in _PEOPLE_KEYS:
+            ids.update((i, None) for i in ticket.get(key) or () if isinstance(i, int))
+    users = []
+    stamp = "2026-01-01T00:00:00Z"
+    for user_id in ids:
+        agent = svc.store.directory.agents.get(user_id)
+        if agent is not None:
+            users.append(dict(agent))
+            continue
+        found = svc.store.end_user(user_id)
+        if found is not None:
+            name, email = found["name"], found["email"]
+            users.append(agent_record(user_id, name, email, "end-user", call.base, stamp))
+    return users
+
+
+def wants_users(call: Call) -> bool:
+    """``include=users`` (or the search's ``include=tickets(users)``) was asked for."""
+    return "users" in call.query.get("include", "")
 
 
 def list_users(svc: Services, call: Call) -> tuple[int, Any]:

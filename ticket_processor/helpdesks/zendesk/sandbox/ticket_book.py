@@ -110,6 +110,7 @@ class TicketBook:
             description=comment["body"],
             now=now,
         )
+        ticket["email_cc_ids"] = self._email_ccs(fields)
         self.fields.apply({"tags": [], "custom_fields": self.fields.blank()}, ticket, fields)
         self._check_problem(ticket)
         self._publish(ticket, now, created=True)
@@ -168,6 +169,16 @@ class TicketBook:
     ) -> None:
         if self.observer is not None:
             self.observer(TicketChange(before, after, comment, self.role_of(updater)))
+
+    def _email_ccs(self, fields: dict[str, Any]) -> list[int]:
+        """``email_ccs`` (``[{"user_email", "user_name"}]``) as end users' ids, made on first
+        sight as requesters are."""
+        found: list[int] = []
+        for cc in fields.get("email_ccs") or []:
+            if isinstance(cc, dict) and cc.get("user_email"):
+                who = {"email": cc["user_email"], "name": cc.get("user_name")}
+                found.append(self._requesters.resolve({"requester": who}, 0))
+        return found
 
     def end_user(self, user_id: int) -> dict[str, Any] | None:
         """A requester made from a ticket's ``requester`` (id, email, name), or None."""

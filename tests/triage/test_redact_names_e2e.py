@@ -1,0 +1,62 @@
+"""The names the helpdesk knows stay away from the LLM, on both helpdesks: a ticket whose
+requester is "Will Baker", with "May Chen" copied in and the agent "Grace Hopper" assigned,
+mentions all three (full names, surnames, first names in a greeting and a sign-off, an
+e-mail); ``ticketbot run`` sends the stand-in none of them (Freshdesk names a CC by address
+only: the CC's name is not known there), and the ordinary words the first
+names also are ("will", "in May") reach it as written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from support.cli import invoke
+
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.sandbox.llm_standin.answers import iter_requests
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+
+pytestmark = pytest.mark.desk(configure=True)
+
+SUBJECT = "Will Baker: order 4471 will not ship"
+BODY = (
+    "Hi Grace,\n"
+    "May Chen and I will wait, but will the parcel come in May? Ms Hopper said Mr Baker\n"
+    "should write to may.chen@example.org or grace.hopper@example.net about it.\n"
+    "Thanks, Will"
+)
+NAMES = ["Baker", "Chen", "Hopper", "Grace", "may.chen", "grace.hopper", "Thanks, Will"]
+KEPT = [
+    "[NAME]: order 4471 will not ship",
+    "Hi [NAME],",
+    "and I will wait, but will the parcel come in May? Ms [NAME] said Mr [NAME]",
+    "Thanks, [NAME]",
+]
+
+
+def test_known_names_do_not_reach_the_llm(
+    desk: Desk, make_standin: Callable[..., RunningStandin], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = make_standin()
+    for name, value in {
+        "OPENAI_BASE_URL": llm.url,
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "TICKETBOT_MODEL": "stand-in",
+    }.items():
+        monkeypatch.setenv(name, value)
+    ticket = NewTicket(
+        SUBJECT,
+        BODY,
+        requester_name="Will Baker",
+        cc=(("May Chen", "may.chen@example.org"),),
+        agent=("Grace Hopper", "grace.hopper@example.net"),
+    )
+    desk.create([ticket])
+    result = invoke("run", "--since", "2000-01-01T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    sent = "\n".join(iter_requests(llm))
+    assert "order 4471" in sent, "the ticket did not reach the stand-in: the check would be empty"
+    # Freshdesk names a CC by address alone (``cc_emails``): the address goes, the name stays.
+    names = NAMES if desk.kind != "freshdesk" else [n for n in NAMES if n != "Chen"]
+    assert [name for name in names if name in sent] == []
+    assert [text for text in KEPT if text not in sent] == []

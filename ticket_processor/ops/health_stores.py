@@ -1,0 +1,61 @@
+"""``health``'s rows for the servers a configuration shares between processes: the Redis of
+the shared budgets (``TICKETBOT_LLM_BUDGET``) and the PostgreSQL database
+(``TICKETBOT_DATABASE_URL``), each only when configured: reachable or not, named by its URL
+with the password masked.
+
+Redis out of reach is degraded: runs go on, each process pacing itself at a quarter of the
+budgets' limits, and say so. PostgreSQL out of reach is unhealthy: a run goes on (its decisions
+in the log only, until ``audit import``), but ``serve`` cannot start, the dashboard cannot read
+and replicas lose the claims that keep them from writing a ticket twice.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..common.database import database_engine
+from ..common.scrub import display_url
+from ..errors import ConfigError
+from ..resilience.shared_window import redis_client
+
+# (status, reason), as ``health.Check`` takes them.
+Verdict = tuple[Literal["healthy", "degraded", "unhealthy", "unknown"], str]
+
+
+def redis_verdict(url: str) -> Verdict:
+    """A ``PING`` to the shared budgets' Redis, with the budgets' own short timeouts."""
+    shown = f"{display_url(url)} (TICKETBOT_LLM_BUDGET)"
+    try:
+        client = redis_client(url)
+    except ConfigError as exc:
+        return "unknown", f"not configured: {exc}"
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any Redis failure is "not reachable", said by type
+        return "degraded", (
+            f"{shown} is not reachable ({type(exc).__name__}): each process paces itself at a "
+            "quarter of the shared budgets' limits until it is back"
+        )
+    finally:
+        client.close()
+    return "healthy", f"{shown} is reachable"
+
+
+def database_verdict(url: str) -> Verdict:
+    """A ``SELECT 1`` on the PostgreSQL database, within its connect timeout."""
+    shown = f"{display_url(url)} (TICKETBOT_DATABASE_URL)"
+    try:
+        engine = database_engine(url)
+    except ConfigError as exc:
+        return "unknown", f"not configured: {exc}"
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - the driver's errors, said by type
+        return "unhealthy", (
+            f"{shown} is not reachable ({type(exc).__name__}): runs keep their decisions in the "
+            "log only, serve cannot start and replicas cannot claim tickets"
+        )
+    finally:
+        engine.dispose()
+    return "healthy", f"{shown} is reachable"

@@ -1,0 +1,174 @@
+"""``health``'s verdicts that are plain data: a check (name, status, reason), the report and its
+exit code, and the checks of what the runs left behind (free disk, the breakers, the last run's
+age, the recent success rate, the LLM's fallbacks in the last run). ``health`` adds the probes
+of the helpdesk, the LLM and the files that need the network or the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from ..report.runs import LoggedRun, recent_success_rate
+
+# "unknown": a check could not run because a setting is missing or wrong; as for a settings
+# file health cannot read, that is exit code 3 (UNKNOWN), the documented code for configuration.
+Status = Literal["healthy", "degraded", "unhealthy", "unknown"]
+RANK: dict[Status, int] = {"healthy": 0, "degraded": 1, "unhealthy": 2, "unknown": 3}
+
+GIB = 1024**3
+MIB = 1024**2
+DISK_DEGRADED_BELOW = 1 * GIB
+DISK_UNHEALTHY_BELOW = 100 * MIB
+# Two missed 10-minute runs plus slack: one late run is noise, three are an outage.
+MAX_RUN_AGE = timedelta(minutes=30)
+# The success rate looks at the runs of the last day, at most this many of the latest.
+RECENT_RUNS = 12
+RECENT_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    checks: tuple[Check, ...]
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def status(self) -> Status:
+        return max((c.status for c in self.checks), key=RANK.__getitem__, default="healthy")
+
+    @property
+    def exit_code(self) -> int:
+        return RANK[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "checked_at": self.checked_at.isoformat(timespec="seconds"),
+            "checks": [
+                {"name": c.name, "status": c.status, "reason": c.reason} for c in self.checks
+            ],
+        }
+
+
+# -- the verdicts (pure) ----------------------------------------------------------------
+
+
+def _size(n: int) -> str:
+    return f"{n / GIB:.1f} GiB" if n >= GIB else f"{n / MIB:.0f} MiB"
+
+
+def disk_check(name: str, path: Path, free: int) -> Check:
+    if free < DISK_UNHEALTHY_BELOW:
+        return Check(name, "unhealthy", f"only {_size(free)} free at {path}: free some space")
+    if free < DISK_DEGRADED_BELOW:
+        return Check(name, "degraded", f"{_size(free)} free at {path} (below 1 GiB)")
+    return Check(name, "healthy", f"{_size(free)} free at {path}")
+
+
+def breaker_check(states: Mapping[str, Any], *, now: float) -> Check:
+    """Open breakers saved by the last runs (the next run tries again after the reset time)."""
+    opened = []
+    for name, entry in sorted(states.items()):
+        if not isinstance(entry, Mapping) or entry.get("state") != "open":
+            continue
+        since = entry.get("opened_at")
+        if isinstance(since, int | float) and not isinstance(since, bool):
+            minutes = max(0, int((now - since) // 60))
+            opened.append(f"{name} open for {minutes} min")
+        else:
+            opened.append(f"{name} open")
+    if opened:
+        effect = (
+            "; the helpdesk breaker stops runs early, "
+            "the LLM one sends tickets to the learned model"
+        )
+        return Check("breakers", "degraded", ", ".join(opened) + effect)
+    names = ", ".join(sorted(states)) or "none recorded yet"
+    return Check("breakers", "healthy", f"all closed ({names})")
+
+
+def last_run_check(
+    last: Mapping[str, Any] | None, runs: list[LoggedRun], *, now: datetime
+) -> Check:
+    """Age and outcome of the last finished run (the state file, else the logs)."""
+    name = "last run"
+    # A dry run writes nothing and proves nothing about the schedule: it does not count here.
+    done = [
+        r
+        for r in runs
+        if r.finished is not None and r.status not in (None, "locked") and not r.dry_run
+    ]
+    # The state file survives log pruning; the logs know about dry runs and older history.
+    candidates: list[tuple[datetime, str | None, str | None]] = [
+        (r.finished, r.status, r.reason) for r in done[-1:] if r.finished is not None
+    ]
+    if last:
+        try:
+            moment = datetime.fromisoformat(str(last.get("finished_at")))
+        except ValueError:
+            pass
+        else:
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            candidates.append((moment, last.get("status"), last.get("reason")))
+    if not candidates:
+        dry = " (only dry runs, which do not count)" if any(r.dry_run for r in runs) else ""
+        return Check(
+            name, "degraded", f"no finished run recorded yet{dry}: is the schedule set up?"
+        )
+    finished, status, reason = max(candidates, key=lambda c: c[0])
+    minutes = max(0, int((now - finished).total_seconds() // 60))
+    told = f"{minutes} min ago, {status or 'unknown status'}"
+    why = reason or "see `ticketbot report`"
+    if len(done) >= 3 and all(r.status == "aborted" for r in done[-3:]):
+        return Check(name, "unhealthy", f"the last 3 runs aborted: {why}")
+    if now - finished > MAX_RUN_AGE:
+        return Check(name, "degraded", f"{told}: none in the last 30 min; check the schedule")
+    if status == "aborted":
+        return Check(name, "degraded", f"{told}: {why}")
+    return Check(name, "healthy", told)
+
+
+def success_check(runs: Iterable[LoggedRun], *, objective: float) -> Check:
+    """Triaged / (triaged + failed) over the recent finished runs."""
+    name = "success rate"
+    recent = [r for r in runs if r.status is not None and not r.dry_run][-RECENT_RUNS:]
+    rate, attempts = recent_success_rate(recent, last=RECENT_RUNS)
+    window = "the last run" if len(recent) == 1 else f"the last {len(recent)} runs"
+    if rate is None:
+        return Check(name, "healthy", f"no tickets in {window}")
+    told = f"{rate:.1%} of {attempts} tickets in {window}"
+    if rate < objective / 2:
+        return Check(name, "unhealthy", f"{told}, far below the {objective:.0%} objective")
+    if rate < objective:
+        return Check(name, "degraded", f"{told}, below the {objective:.0%} objective")
+    return Check(name, "healthy", told)
+
+
+def fallback_check(last: Mapping[str, Any] | None) -> Check:
+    """Did the last run's LLM answer (the last live run, or a shadow run after it)? Tickets
+    that fell back to a local engine because the LLM
+    failed (not because none is configured) make the job degraded: it works, but not as set up."""
+    name = "llm fallback"
+    if not last:
+        return Check(name, "healthy", "no run yet")
+    reasons = last.get("fallback_reasons")
+    reasons = reasons if isinstance(reasons, Mapping) else {}
+    failing = {k: v for k, v in reasons.items() if "no LLM configured" not in str(k)}
+    fell = sum(int(v) for v in failing.values() if isinstance(v, int))
+    if not fell:
+        return Check(name, "healthy", "the last run's analyses came from the engine it wanted")
+    total = last.get("triaged") if isinstance(last.get("triaged"), int) else 0
+    told = ", ".join(f"{k} ×{v}" for k, v in sorted(failing.items()))
+    cause = last.get("fallback_cause")
+    if isinstance(cause, str) and cause:
+        told = f"{told}; first cause: {cause}"  # what to fix, as the failing engine said it
+    return Check(name, "degraded", f"{fell} of {total} tickets in the last run fell back: {told}")
