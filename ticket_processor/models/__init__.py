@@ -13,14 +13,18 @@ from __future__ import annotations
 from .analysis import (
     BATCH_PRICE_SHARE,
     ENGINES,
+    SPAM_KINDS,
     Analysis,
     Engine,
     RouteDecision,
     Sentiment,
+    SpamKind,
+    SpamVerdict,
     Suggestion,
     TokenUsage,
     Triage,
     Urgency,
+    is_spam,
 )
 from .helpdesk import (
     Agent,
@@ -69,6 +73,7 @@ __all__ = [
     "LANGUAGE_CODE",
     "PRIORITY_RANK",
     "SHORT_TAG_MAX",
+    "SPAM_KINDS",
     "SUBCATEGORY_NAME",
     "UNDETERMINED",
     "Agent",
@@ -90,6 +95,8 @@ __all__ = [
     "ReplyPage",
     "RouteDecision",
     "Sentiment",
+    "SpamKind",
+    "SpamVerdict",
     "Status",
     "Suggestion",
     "Ticket",
@@ -103,5 +110,6 @@ __all__ = [
     "WriteOutcome",
     "closed_language",
     "fit_tag",
+    "is_spam",
     "sanitise_tag",
 ]

@@ -33,6 +33,7 @@ from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
+from ..spam.gate import SpamGate
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine, TriageEngine
@@ -89,6 +90,7 @@ class Parts:
     book: ResolvedFields
     planner: ChangePlanner
     answers: RunAnswers | None
+    spam: SpamGate | None
     warnings: list[str]  # missing groups, stale fields, answers' notes: the recorder warns
     opened_now: list[str] = field(default_factory=list)  # dependencies whose breaker opened
 
@@ -249,6 +251,7 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
+        spam=SpamGate() if settings.spam_gate else None,
         warnings=warnings,
         opened_now=opened_now,
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import RunOutOfTime, StopRequested
-from ..models import Ticket, Triage, WriteBack, WriteOutcome
+from ..models import Ticket, Triage, WriteBack, WriteOutcome, is_spam
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.note import field_values
 from ..writeback.noted import note_id_of
@@ -75,6 +75,7 @@ class TicketFlow:
         self._futures: set[Future[None]] = set()
         self.record = record
         self.answers = ctx.answers
+        self.spam = ctx.spam
 
         self.observe = ctx.observe
 
@@ -139,8 +140,10 @@ class TicketFlow:
             return
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
+            if self.spam is not None:
+                result = self.spam.judge(ticket, f"{prepared.subject}\n{prepared.body}", result)
             writeback = self.planner.plan(ticket, result, found)
-            if self.answers is not None:
+            if self.answers is not None and not is_spam(result):
                 writeback = self.answers.attach(ticket, result, writeback, cues)
         except RunOutOfTime as exc:
             self.defer(ticket.id, _why(exc))
@@ -192,7 +195,7 @@ class TicketFlow:
         if entry is None or entry.triage is None:
             return None
         writeback = self.planner.plan(fresh, entry.triage, entry.found)
-        if self.answers is not None:
+        if self.answers is not None and not is_spam(entry.triage):
             writeback = self.answers.attach(
                 fresh, entry.triage, writeback, entry.cues, replanned=True
             )

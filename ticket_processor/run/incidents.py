@@ -46,7 +46,7 @@ from ..incidents.plan import (
 )
 from ..incidents.policy import DAY, IncidentPolicy
 from ..incidents.window import Row, Window, load_window, save_window
-from ..models import Cursor, Helpdesk, Ticket, Triage
+from ..models import Cursor, Helpdesk, Ticket, Triage, is_spam
 from ..settings import Settings
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from .alerts import Alerter
@@ -83,6 +83,8 @@ class Sightings:
         self._items: dict[int, Sighting] = {}
 
     def observe(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
+        if is_spam(triage):  # no customer wrote it: never part of an incident
+            return
         sighting = Sighting(**sighting_fields(ticket, prepared, triage))
         with self._lock:
             self._items[ticket.id] = sighting

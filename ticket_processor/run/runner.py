@@ -284,6 +284,7 @@ def _run_logged(
                 audit=feed if feed is not None else NO_AUDIT,
                 claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
                 answers=built.answers,
+                spam=built.spam,
                 observe=sightings.observe if sightings is not None else None,
             )
             pipeline = Pipeline(ctx)

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from ..common.eventlog import EventLog, new_run_id
 from ..helpdesks.registry import reply_stamps, serve_pacing
-from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
+from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome, is_spam
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
 from ..state.ledger import RunLedger
@@ -251,6 +251,7 @@ class ServedTriage:
             write_settle_s=settings.http_timeout,
             claims=write_claims(settings, sleep=self._waits.sleep),
             audit=self._feed if self._feed is not None else NO_AUDIT,
+            spam=self.parts.spam,
             observe=self._sighting if settings.incidents else None,
         )
         self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
@@ -318,6 +319,8 @@ class ServedTriage:
         return first.name
 
     def _sighting(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
+        if is_spam(triage):  # no customer wrote it: never part of an incident
+            return
         with self._sighted_lock:
             self._sighted[ticket.id] = sighting_fields(ticket, prepared, triage)
 

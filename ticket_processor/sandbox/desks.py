@@ -34,6 +34,9 @@ class NewTicket:
     priority: str | None = None  # ticketbot's words: low, normal, high, urgent
     status: str = "open"  # ticketbot's words: new, open, pending
     requester_name: str | None = None  # the customer's name (else only an email)
+    # A ticket that came by mail from this address (else made through the API by a customer
+    # with a generated address): what the spam gate's sender cues read.
+    sender: str | None = None
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,22 @@ def render_route(decision: RouteDecision) -> list[str]:
     return [lines[0], *(_inert(line) for line in lines[1:])]
 
 
+def render_spam(triage: Triage) -> list[str]:
+    """The note's spam section: the gate's verdict and why (none for a customer's ticket)."""
+    spam = triage.spam
+    if spam is None:
+        return []
+    kind = spam.kind.replace("_", " ")
+    if spam.applied:
+        head = (
+            f"Spam gate: {kind}, no customer wrote this: not answered, not escalated, "
+            "not grouped into an incident; left in place with its tag"
+        )
+    else:
+        head = f"Spam gate: perhaps {kind} (suggested only: triaged as a customer's ticket)"
+    return ["", head, *(_inert(f"- {reason}") for reason in spam.reasons)]
+
+
 def engine_source(triage: Triage) -> str:
     """Which engine decided, as a note's header names it."""
     names = {"llm": f"LLM ({triage.model})", "learned": "learned model", "rules": "keyword rules"}
@@ -299,6 +315,7 @@ def render_note(
     lines += render_suggestions(suggestions)
     if draft:
         lines += ["", "Suggested reply (draft, not sent):", *_inert_block(draft)]
+    lines += render_spam(triage)
     lines += render_route(decision)
     trailer = NoteTrailer(
         category=analysis.category,

@@ -75,7 +75,9 @@ def _list_pages(
             "order_type": "asc",
             "per_page": PER_PAGE,
             "page": page_number,
-            "include": "description",
+            # The requester's e-mail is a spam-gate cue (a no-reply sender): two credits more
+            # a page of 100 tickets.
+            "include": "description,requester",
         }
         try:
             answer = http.request("GET", "/api/v2/tickets", params=params)

@@ -67,7 +67,15 @@ def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
         if isinstance(item.get("source"), int)
         else None,
         "custom_fields": custom if isinstance(custom, dict) else {},
+        "sender": _requester_email(item.get("requester")),
+        "helpdesk_spam": item.get("spam") is True,
     }
+
+
+def _requester_email(requester: object) -> str | None:
+    """The requester's e-mail where the list or show was asked to ``include=requester``."""
+    email = requester.get("email") if isinstance(requester, dict) else None
+    return email if isinstance(email, str) and email else None
 
 
 def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:

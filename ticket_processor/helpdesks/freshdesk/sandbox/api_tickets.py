@@ -35,9 +35,21 @@ def includes(call: FreshdeskCall, allowed: tuple[str, ...]) -> list[str]:
     return names
 
 
-def _requester(ticket: dict[str, Any]) -> dict[str, Any]:
+def _requester(svc: FreshdeskServices, ticket: dict[str, Any]) -> dict[str, Any]:
+    """The requester as ``include=requester`` shows it: the contact the ticket made (its name
+    and e-mail), or a stand-in for a requester given by id."""
     rid = ticket["requester_id"]
-    return {"id": rid, "name": f"Requester {rid}", "email": None, "mobile": None, "phone": None}
+    try:
+        contact = svc.store.contact(rid)
+    except ApiError:  # a requester given by id, not one a ticket made
+        contact = {}
+    return {
+        "id": rid,
+        "name": contact.get("name") or f"Requester {rid}",
+        "email": contact.get("email"),
+        "mobile": None,
+        "phone": None,
+    }
 
 
 def _responded(conversations: list[dict[str, Any]]) -> dict[str, str | None]:
@@ -124,7 +136,7 @@ def list_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     for ticket in page:
         item = listed(ticket, description="description" in wanted)
         if "requester" in wanted:
-            item["requester"] = _requester(ticket)
+            item["requester"] = _requester(svc, ticket)
         if "stats" in wanted:
             item["stats"] = _stats(ticket, svc.store.conversations(ticket["id"]))
         out.append(item)
@@ -137,7 +149,7 @@ def show_ticket(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     if "conversations" in wanted:
         ticket["conversations"] = svc.store.conversations(ticket["id"])[:10]
     if "requester" in wanted:
-        ticket["requester"] = _requester(ticket)
+        ticket["requester"] = _requester(svc, ticket)
     if "company" in wanted:
         ticket["company"] = None
     if "stats" in wanted:
