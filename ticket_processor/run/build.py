@@ -101,6 +101,17 @@ class Parts:
             self.helpdesk.close()
 
 
+def spam_gate(enabled: bool, *, llm: bool) -> SpamGate | None:
+    """The spam gate, loaded now unless the LLM triages (it loads the head only for what the
+    LLM or a sender cue suspects)."""
+    if not enabled:
+        return None
+    gate = SpamGate()
+    if not llm:
+        gate.warm()
+    return gate
+
+
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
     """What an analysis depends on besides the ticket's text: the models and the taxonomy."""
     return ",".join(settings.models) + "|" + ",".join(taxonomy.names)
@@ -251,7 +262,7 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
-        spam=SpamGate() if settings.spam_gate else None,
+        spam=spam_gate(settings.spam_gate, llm=choice.preferred == "llm"),
         warnings=warnings,
         opened_now=opened_now,
     )

@@ -87,6 +87,12 @@ class SpamGate:
                 self._encode = Encoder().encode
             return self._head, self._encode
 
+    def warm(self) -> None:
+        """Load the head and the encoder now, before the first ticket: a run whose engine is
+        not the LLM scores every ticket, and the encoder's load (seconds) inside the first
+        ticket's triage held the run's first write batches back."""
+        self.scores([""])
+
     @property
     def head(self) -> SpamHead:
         return self._parts()[0]
