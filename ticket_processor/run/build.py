@@ -24,10 +24,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..alerts.alerter import Alerter, log_alert
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
+from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
 from ..models import Helpdesk
+from ..passes.planner import ChangePlanner
+from ..passes.types import RunOptions
 from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
@@ -41,19 +45,16 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
-from .alerts import Alerter, AlertOutcome
 from .answers_setup import build_answers
 from .audit import open_audit
 from .connect import breaker_name, connect
 from .engines import ChainChoice, llm_breaker_name, run_chain
-from .planner import ChangePlanner
-from .types import RunOptions
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..answers.review import AnswerSender
-    from .review import ReviewWriter
+    from ..writeback.label_review import ReviewWriter
 
 
 Price = Callable[[str | None, int, int], float]
@@ -137,9 +138,6 @@ def open_feed(
     return open_audit(where, log, run_id=run_id, mode=mode)
 
 
-# One function over 100 lines: the parts in the order each needs the one before (the breakers
-# before the chain and the helpdesk, the helpdesk before the index, routes and fields), with
-# the index and the helpdesk closed again when a later part cannot be built.
 def build(
     settings: Settings,
     options: RunOptions,
@@ -154,6 +152,9 @@ def build(
 
     ``ledger``: where the breakers and the analysis cache keep their state; ``alert_ledger``:
     the alerts' memory (default ``ledger``). A dry run alerts nothing."""
+    # One function: the parts in the order each needs the one before (the breakers before the
+    # chain and the helpdesk, the helpdesk before the index, routes and fields), with the index
+    # and the helpdesk closed again when a later part cannot be built.
     harness = harness or Harness()
     dry_run = options.dry_run
     alerter = alerter_for(settings, alert_ledger or ledger)
@@ -272,7 +273,7 @@ def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
     """The dashboard's writers of reviewed labels and reviewed answers: each review connects
     to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
     from ..answers.review import AnswerSender
-    from .review import ReviewWriter
+    from ..writeback.label_review import ReviewWriter
 
     common: dict[str, Any] = {
         "state_dir": settings.state_dir,
@@ -331,16 +332,19 @@ def stale_fields(
     return messages
 
 
-def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
-    if outcome.outcome in ("sent", "failed"):
-        log.emit(
-            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
-        )
-
-
 def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
     """The LLM's answer writer, when the chain has the LLM."""
     for engine in chain:
         if isinstance(engine, LLMEngine):
             return engine.answer_writer()
     return None
+
+
+def incident_policy(settings: Settings) -> IncidentPolicy:
+    """The grouping's values from the settings."""
+    return IncidentPolicy(
+        prefix=settings.tag_prefix,
+        window_seconds=int(settings.incident_window),
+        auto_merge=settings.auto_merge,
+        follow=tuple(f.strip() for f in settings.incident_follow.split(",") if f != "none"),
+    )

@@ -11,7 +11,7 @@ judged (a thank-you leaves no note). Agents' replies, internal notes, ticketbot'
 other people's messages never count. Quoted history and signatures are stripped first; the
 reply is classified (``actionable`` / ``thanks`` / ``auto_reply``) locally, and an actionable
 one goes through the run's engine chain with the subject and the first message, redacted and
-trimmed as a first message is (``triage.prepare``). The run's planner (``run.planner``, through
+trimmed as a first message is (``triage.prepare``). The run's planner (``passes.planner``, through
 ``writeback.planner``) decides the change and its write.
 
 Exactly once: the cursor moves only past settled pages; a rerun reads the same replies again
@@ -30,18 +30,18 @@ from typing import Literal
 
 from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
 from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
+from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_text import new_text
+from ..writeback.batch_writer import BatchWriter, Writer
 from ..writeback.noted import note_id_of
 from ..writeback.planner import reply_writeback
 from ..writeback.reply_change import ReplyChange, read_thread, repair_change
+from ..writeback.scope import CLOSED
 from .audit import audited
-from .checkpoint import Checkpoint
 from .context import RunContext
 from .record import RunRecorder
-from .scope import CLOSED
-from .writer import BatchWriter, Writer
 
 
 @dataclass

@@ -74,6 +74,12 @@ class SpamGate:
         self._head = head
         self._encode = encode
         self._lock = threading.Lock()
+        # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
+        self._tally: dict[str, int] = {}
+
+    def tally(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._tally)
 
     def _parts(self) -> tuple[SpamHead, Encode]:
         with self._lock:
@@ -112,4 +118,9 @@ class SpamGate:
             return triage
         score = self.scores([text])[0]
         found = verdict(score, cues, llm, self.head)
-        return triage.model_copy(update={"spam": found}) if found is not None else triage
+        if found is None:
+            return triage
+        with self._lock:
+            key = found.kind if found.applied else "suggested"
+            self._tally[key] = self._tally.get(key, 0) + 1
+        return triage.model_copy(update={"spam": found})

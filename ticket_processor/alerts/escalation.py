@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..common.eventlog import EventSink
-from .alerts import slack_escape
-from .planner import Escalation
+from ..passes.planner import Escalation
+from .alerter import slack_escape
 
 
 class EscalationWatch:
