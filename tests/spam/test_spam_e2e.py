@@ -55,7 +55,7 @@ def test_the_gate_tags_what_no_customer_wrote_and_nothing_else(
     machines = rows("spam_tickets.jsonl")
     customer_ids = desk.create([NewTicket(c["subject"], c["description"]) for c in customers])
     spam_ids = desk.create(
-        [NewTicket(m["subject"], m["text"], sender=m["sender"]) for m in machines]
+        [NewTicket(m["subject"], m["description"], sender=m["sender"]) for m in machines]
     )
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES, encoding="utf-8")
@@ -69,7 +69,7 @@ def test_the_gate_tags_what_no_customer_wrote_and_nothing_else(
         kinds = [t for t in snap.tags if t in KINDS]
         if kinds:
             tagged[ticket_id] = kinds
-            assert kinds == [f"ai_{case['kind']}"], (case["id"], snap.tags)
+            assert kinds == [f"ai_{case['labels']['spam']}"], (case["id"], snap.tags)
             assert "ai_spam_review" in snap.tags  # the spam route matched
             assert any("Spam gate:" in note for note in snap.notes)
         assert "ai_escalated" not in snap.tags, (case["id"], snap.tags)
@@ -92,7 +92,9 @@ def test_without_the_gate_the_same_mail_is_triaged_as_a_customer(
 ) -> None:
     """The test above fails without the gate: its phishing mail is then an escalated ticket."""
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-1"]
-    (ticket_id,) = desk.create([NewTicket(phish["subject"], phish["text"], sender=phish["sender"])])
+    (ticket_id,) = desk.create(
+        [NewTicket(phish["subject"], phish["description"], sender=phish["sender"])]
+    )
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES + ESCALATE_ALL, encoding="utf-8")
     env = {"TICKETBOT_SPAM_GATE": "false", "TICKETBOT_ROUTES": str(routes)}
@@ -110,7 +112,9 @@ def test_a_spam_ticket_matches_no_other_route_and_escalates_by_none(
 ) -> None:
     """With the gate, the same mail under a route that escalates every ticket: not escalated."""
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-1"]
-    (ticket_id,) = desk.create([NewTicket(phish["subject"], phish["text"], sender=phish["sender"])])
+    (ticket_id,) = desk.create(
+        [NewTicket(phish["subject"], phish["description"], sender=phish["sender"])]
+    )
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES + ESCALATE_ALL, encoding="utf-8")
     result = invoke("run", "--engine", "rules", env={"TICKETBOT_ROUTES": str(routes)})

@@ -54,6 +54,14 @@ def eval_(
             '"Incidents" section) instead of an engine.',
         ),
     ] = False,
+    spam: Annotated[
+        bool,
+        typer.Option(
+            "--spam",
+            help="Score the spam gate on FILE (rows with labels.spam: none, spam, phishing or "
+            "auto_sender; a row without it is a customer's) instead of an engine.",
+        ),
+    ] = False,
     workers: Annotated[
         str | None,
         typer.Option(
@@ -68,6 +76,9 @@ def eval_(
 
     if grouping:
         _eval_grouping(file, as_json=as_json)
+        return
+    if spam:
+        _eval_spam(file, as_json=as_json)
         return
 
     from ..evaluation.display import print_result, result_json
@@ -111,6 +122,32 @@ def eval_(
             typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         else:
             print_result(result, console)
+
+
+def _eval_spam(file: Path, *, as_json: bool) -> None:
+    """The spam gate's precision and recall, and the customers' tickets it took for spam."""
+    import orjson
+
+    from ..spam.labelled import evaluate_spam
+
+    with exit_codes(lambda: ()):
+        result = evaluate_spam(file)
+        if as_json:
+            typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
+            return
+
+        def share(value: float | None) -> str:
+            return "-" if value is None else f"{value:.3f}"
+
+        customers = result.truth.get("none", 0)
+        Console(highlight=False).print(
+            f"{result.rows} tickets: {result.spam_rows} no customer wrote, {customers} customers'\n"
+            f"spam precision {share(result.precision)}  recall {share(result.recall)}  "
+            f"customers flagged {result.applied.get('none', 0)} of {customers} "
+            f"(false-positive rate {share(result.false_positive_rate)}), "
+            f"suggested {sum(result.suggested.values())}",
+            markup=False,
+        )
 
 
 def _eval_grouping(file: Path, *, as_json: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from ..common.baseline import RecentReading
 from ..journal.served import sighting_fields
-from ..models import Cursor, Helpdesk, Ticket, Triage, is_spam
+from ..models import Cursor, Helpdesk, Ticket, Triage
 from ..triage.prepare import PreparedTicket
 from .plan import LinkOps, Sighting
 
@@ -64,8 +64,6 @@ class Sightings:
         self._items: dict[int, Sighting] = {}
 
     def observe(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
-        if is_spam(triage):  # no customer wrote it: never part of an incident
-            return
         sighting = Sighting(**sighting_fields(ticket, prepared, triage))
         with self._lock:
             self._items[ticket.id] = sighting

@@ -156,7 +156,8 @@ class TicketFlow:
             if entry is None or self._closed:
                 return  # the run stopped meanwhile; this ticket stays for the next run
             entry.triage = result
-            if self.observe is not None:
+            # A ticket no customer wrote (the spam gate) is never part of an incident.
+            if self.observe is not None and not is_spam(result):
                 self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))

@@ -38,7 +38,7 @@ from ..common.baseline import day_of
 from ..common.eventlog import EventLog, EventSink, new_run_id
 from ..helpdesks.registry import reply_stamps, serve_pacing
 from ..journal.served import SERVE_DIR, Seen, SeenJournal, sighting_fields
-from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome, is_spam
+from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
 from ..passes.types import RunSummary
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
@@ -330,8 +330,6 @@ class ServedTriage:
         return first.name
 
     def _sighting(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
-        if is_spam(triage):  # no customer wrote it: never part of an incident
-            return
         with self._sighted_lock:
             self._sighted[ticket.id] = sighting_fields(ticket, prepared, triage)
 
