@@ -311,9 +311,8 @@ def run_passes(
     rising = RisingPass(
         open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
     )
-    passes: list[RunPass] = [journal, rising]
-    if built.spam is not None:
-        passes.append(SpamRunPass(built.spam))
+    passes: list[RunPass] = [SpamRunPass(built.spam)] if built.spam is not None else []
+    passes += [journal, rising]
     if sightings is not None:
         from ..incidents.run_pass import IncidentPass, IncidentRunPass
 
