@@ -108,7 +108,7 @@ def test_the_packaged_head_loads_and_its_file_round_trips(tmp_path: Path) -> Non
 def test_the_llm_is_asked_for_its_view_only_when_the_gate_is_on() -> None:
     taxonomy = load_taxonomy(None)
     assert "spam" not in analysis_schema(taxonomy)["properties"]
-    assert "\"spam\"" not in system_prompt(taxonomy)
+    assert '"spam"' not in system_prompt(taxonomy)
     schema = analysis_schema(taxonomy, spam=True)
     assert schema["properties"]["spam"]["enum"] == ["none", "spam", "phishing", "auto_sender"]
     assert "spam" in schema["required"]
