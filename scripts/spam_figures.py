@@ -7,10 +7,11 @@ PATH is the SMS Spam Collection (Almeida, Gómez Hidalgo, Yamakami, 2011; UCI Ma
 Repository, CC BY 4.0): 5,574 English SMS, ``ham`` or ``spam`` and the text, tab-separated,
 one a line (a header line ``Label	SMS`` is skipped). It is not shipped: bring a copy (the UCI
 archive, or a public mirror of the file) and give its path. Its ham is people's own chat, not
-tickets: the false positives that matter are counted on customers' tickets, the rows of
-``tests/data`` the head was not fitted on (``answers_tickets.jsonl`` and the ticket text of
-``bitext_translated.jsonl``, en/de/es; the customers' replies of ``replies_second.jsonl``,
-whose out-of-office replies are the held-out auto-senders).
+tickets: the false positives that matter are counted on customers' tickets, the sample
+tickets ``seed`` creates and the rows of ``tests/data`` the head was not fitted on
+(``answers_tickets.jsonl`` and the ticket text of ``bitext_translated.jsonl``, en/de/es;
+the customers' replies of ``replies_second.jsonl``, whose out-of-office replies are the
+held-out auto-senders).
 
 Every ticket is judged as a run judges it, from the head and the sender cue (none here); the
 LLM is not asked. "Applied" is a verdict the run acts on; "suggested" only tags.
@@ -47,7 +48,12 @@ def sms_rows(path: Path) -> list[SpamRow]:
 
 def customer_rows() -> dict[str, list[SpamRow]]:
     replies = _jsonl("replies_second.jsonl")
+    samples = Path(__file__).resolve().parents[1] / "ticket_processor/samples/tickets.jsonl"
     return {
+        "ticket_processor/samples/tickets.jsonl (long tickets, seven languages)": [
+            SpamRow(str(r.get("subject") or ""), str(r.get("description") or ""), None, "none")
+            for r in (json.loads(line) for line in samples.read_text("utf-8").splitlines())
+        ],
         "answers_tickets.jsonl (en/de/fr/es)": [
             SpamRow(str(r["subject"]), str(r["description"]), None, "none")
             for r in _jsonl("answers_tickets.jsonl")

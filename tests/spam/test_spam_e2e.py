@@ -125,3 +125,22 @@ def test_a_spam_ticket_matches_no_other_route_and_escalates_by_none(
     assert "ai_escalated" not in snap.tags
     # Its "closed after 48 hours" sets no priority (ticketbot tags a priority it sets).
     assert not [t for t in snap.tags if t.startswith("ai_priority_")]
+
+
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_what_follows_a_spam_ticket_is_not_re_triaged(desk: Desk, desk_clock: FakeClock) -> None:
+    """A bounce's or a phisher's next message is a machine's too: no second note, no route."""
+    (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
+    (spam_id,) = desk.create(
+        [NewTicket(phish["subject"], phish["description"], sender=phish["sender"])]
+    )
+    (customer_id,) = desk.create([NewTicket("Login", "I cannot sign in to my account.")])
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    assert "ai_phishing" in desk.snapshot(spam_id).tags
+    desk_clock.advance(5)
+    for ticket_id in (spam_id, customer_id):
+        desk.requester_says(ticket_id, "Urgent: the export still fails with error 500, fix it now.")
+    desk_clock.now = float(int(time.time()))
+    assert invoke("run", "--engine", "rules").exit_code == 0
+    assert len(desk.snapshot(spam_id).notes) == 1
+    assert len(desk.snapshot(customer_id).notes) == 2  # a customer's reply is re-triaged

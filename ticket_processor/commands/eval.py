@@ -58,8 +58,7 @@ def eval_(
         bool,
         typer.Option(
             "--spam",
-            help="Score the spam gate on FILE (rows with labels.spam: none, spam, phishing or "
-            "auto_sender; a row without it is a customer's) instead of an engine.",
+            help="Score the spam gate on FILE (labels.spam; none without it) instead of an engine.",
         ),
     ] = False,
     workers: Annotated[
@@ -74,11 +73,8 @@ def eval_(
     """Accuracy and macro-F1 per field of an engine on a labelled JSONL file."""
     import orjson
 
-    if grouping:
-        _eval_grouping(file, as_json=as_json)
-        return
-    if spam:
-        _eval_spam(file, as_json=as_json)
+    if grouping or spam:  # the incident grouping's or the spam gate's scores, no engine
+        (_eval_grouping if grouping else _eval_spam)(file, as_json=as_json)
         return
 
     from ..evaluation.display import print_result, result_json

@@ -15,9 +15,10 @@ Neither API shows a mail's headers (``Auto-Submitted``, ``Precedence: bulk``,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..models import Ticket
+from ..models import SPAM_KINDS, Ticket
 
 # The local part of an address no person reads: no-reply senders, the delivery system's own,
 # bulk-mail and notification senders.
@@ -52,6 +53,12 @@ def machine_sender(address: str | None) -> str | None:
         return None
     local = address.strip().rsplit("@", 1)[0].strip().strip('"<')
     return local.lower() if _MACHINE_LOCAL.match(local) else None
+
+
+def judged_spam(tags: Iterable[str], prefix: str) -> bool:
+    """The ticket carries an applied verdict's tag (``<prefix>phishing``...): its later
+    "replies" are a machine's too, never re-triaged, answered or escalated."""
+    return not {f"{prefix}{kind}" for kind in SPAM_KINDS}.isdisjoint(tags)
 
 
 def sender_cues(ticket: Ticket) -> SenderCues:
