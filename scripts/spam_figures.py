@@ -50,7 +50,7 @@ def customer_rows() -> dict[str, list[SpamRow]]:
     replies = _jsonl("replies_second.jsonl")
     samples = Path(__file__).resolve().parents[1] / "ticket_processor/samples/tickets.jsonl"
     return {
-        "ticket_processor/samples/tickets.jsonl (long tickets, seven languages)": [
+        "ticket_processor/samples/tickets.jsonl (long tickets, several languages)": [
             SpamRow(str(r.get("subject") or ""), str(r.get("description") or ""), None, "none")
             for r in (json.loads(line) for line in samples.read_text("utf-8").splitlines())
         ],
