@@ -1047,7 +1047,9 @@ def _drop_ids(event: dict[str, Any]) -> dict[str, Any]:
     return {
         k: v
         for k, v in event.items()
-        if not (k.endswith(("_id", "_ids")) and k not in ("ticket_id",)) and k != "ticket_url"
+        # serve's port is a free one each time
+        if not (k.endswith(("_id", "_ids")) and k not in ("ticket_id",))
+        and k not in ("ticket_url", "port")
     }
 
 
