@@ -114,6 +114,8 @@ def assert_triaged_once(hd: Helpdesk, *, fallback: bool) -> None:
         expected = {"critical": "urgent", "high": "high", "medium": "normal", "low": "low"}
         if "ai_low_confidence" in tags:  # below the threshold the priority is left alone
             assert new == old, f"ticket {ticket_id}: priority changed at low confidence"
+        elif tags & {"ai_spam", "ai_phishing", "ai_auto_sender"}:  # the spam gate's: left too
+            assert new == old, f"ticket {ticket_id}: priority changed on spam"
         elif old is None:
             assert new == expected[urgency], f"ticket {ticket_id}: priority not per policy"
         else:  # a human's priority is never lowered

@@ -35,6 +35,7 @@ def vocabulary(prefix: str = PREFIX) -> set[str]:
     Language tags are checked apart: an ISO 639-1 code or ``und``.
     """
     words = {"processed", "fallback", "low_confidence", "kb_suggested", "engine_learned"}
+    words |= {"spam", "phishing", "auto_sender", "suggested_spam"}  # the spam gate's verdicts
     words |= {f"category_{name}" for name in TAXONOMY.names}
     words |= {f"urgency_{u.value}" for u in Urgency}
     words |= {f"sentiment_{s.value}" for s in Sentiment}

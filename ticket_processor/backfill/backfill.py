@@ -185,6 +185,7 @@ def build_batch_client(settings: Settings, *, taxonomy: Taxonomy | None = None) 
         base_url=settings.openai_base_url,
         timeout=max(settings.llm_timeout, 60.0),
         reply_draft=settings.reply_draft,
+        spam=settings.spam_gate,
         max_line_bytes=settings.llm_max_bytes,
         max_file_bytes=settings.batch_max_bytes,
     )

@@ -60,6 +60,13 @@ def eval_(
         ),
     ] = False,
     summaries: Annotated[bool, typer.Option("--summaries", help=SUMMARIES_HELP)] = False,
+    spam: Annotated[
+        bool,
+        typer.Option(
+            "--spam",
+            help="Score the spam gate on FILE (labels.spam; none without it) instead of an engine.",
+        ),
+    ] = False,
     workers: Annotated[
         str | None,
         typer.Option(
@@ -72,8 +79,8 @@ def eval_(
     """Accuracy and macro-F1 per field of an engine on a labelled JSONL file."""
     import orjson
 
-    if grouping:
-        _eval_grouping(file, as_json=as_json)
+    if grouping or spam:  # the incident grouping's or the spam gate's scores, no engine
+        (_eval_grouping if grouping else _eval_spam)(file, as_json=as_json)
         return
     if summaries:
         _eval_summaries(file, llm=engine == "llm", limit=limit, as_json=as_json)
@@ -121,6 +128,32 @@ def eval_(
             typer.echo(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         else:
             print_result(result, console)
+
+
+def _eval_spam(file: Path, *, as_json: bool) -> None:
+    """The spam gate's precision and recall, and the customers' tickets it took for spam."""
+    import orjson
+
+    from ..spam.labelled import evaluate_spam
+
+    with exit_codes(lambda: ()):
+        result = evaluate_spam(file)
+        if as_json:
+            typer.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
+            return
+
+        def share(value: float | None) -> str:
+            return "-" if value is None else f"{value:.3f}"
+
+        customers = result.truth.get("none", 0)
+        Console(highlight=False).print(
+            f"{result.rows} tickets: {result.spam_rows} no customer wrote, {customers} customers'\n"
+            f"spam precision {share(result.precision)}  recall {share(result.recall)}  "
+            f"customers flagged {result.applied.get('none', 0)} of {customers} "
+            f"(false-positive rate {share(result.false_positive_rate)}), "
+            f"suggested {sum(result.suggested.values())}",
+            markup=False,
+        )
 
 
 def _eval_grouping(file: Path, *, as_json: bool) -> None:

@@ -93,6 +93,7 @@ class LLMBatchClient:
         base_url: str | None,
         timeout: float = 60.0,
         reply_draft: bool = False,
+        spam: bool = False,
         max_tokens: int | None = None,
         temperature: float = 0.0,
         max_line_bytes: int = LLM_MAX_BYTES,
@@ -103,11 +104,12 @@ class LLMBatchClient:
         self.taxonomy = taxonomy
         self.timeout = timeout
         self.reply_draft = reply_draft
+        self.spam = spam
         self.max_tokens = max_tokens or (1200 if reply_draft else 600)
         self.temperature = temperature
         self._secret = (api_key or "", *url_credentials(base_url))
-        self._schema = analysis_schema(taxonomy, reply_draft=reply_draft)
-        self._system = system_prompt(taxonomy, reply_draft=reply_draft)
+        self._schema = analysis_schema(taxonomy, reply_draft=reply_draft, spam=spam)
+        self._system = system_prompt(taxonomy, reply_draft=reply_draft, spam=spam)
         endpoint, query = split_query(base_url or "https://api.openai.com/v1")
         self._client = openai.OpenAI(
             api_key=api_key or "not-needed",
@@ -298,7 +300,11 @@ class LLMBatchClient:
             if answer.refusal and not (answer.content or "").strip():
                 raise LLMResponseError(f"the model refused: {answer.refusal[:200]}")
             analysis = read_analysis(
-                answer.content, answer.finish_reason, self.taxonomy, reply_draft=self.reply_draft
+                answer.content,
+                answer.finish_reason,
+                self.taxonomy,
+                reply_draft=self.reply_draft,
+                spam=self.spam,
             )
         except EmptyAnswer as exc:
             return custom_id, LLMResponseError(str(exc))

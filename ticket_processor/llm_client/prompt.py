@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import EmptyAnswer, InvalidAnswer, plain_message
-from ..models import Analysis, Sentiment, Urgency, closed_language
+from ..models import SPAM_KINDS, Analysis, Sentiment, Urgency, closed_language
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
 
@@ -47,8 +47,21 @@ LANGUAGE_NAMES = {
 # --- prompt and schema -------------------------------------------------------------------
 
 
-def analysis_schema(taxonomy: Taxonomy, *, reply_draft: bool = False) -> dict[str, Any]:
-    """The JSON schema of an analysis, with the taxonomy's categories as the only enum."""
+SPAM_ANSWERS = ("none", *SPAM_KINDS)
+_SPAM_RULE = (
+    '\n- "spam": who wrote the ticket. none: a customer (also one who writes about a suspicious '
+    "mail they received); spam: an unsolicited offer (SEO, link building, guest posts, web "
+    "design, marketing, prizes); phishing: a mail that asks to sign in, verify an account or "
+    "give card or password details through a link; auto_sender: mail a machine sent (a bounce "
+    "or delivery-status notice, an out-of-office reply, a no-reply notification or newsletter)."
+)
+
+
+def analysis_schema(
+    taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False
+) -> dict[str, Any]:
+    """The JSON schema of an analysis, with the taxonomy's categories as the only enum;
+    ``spam``: the spam gate asks for the LLM's view (one more key)."""
     properties: dict[str, Any] = {
         "category": {"type": "string", "enum": list(taxonomy.names)},
         **(
@@ -69,6 +82,8 @@ def analysis_schema(taxonomy: Taxonomy, *, reply_draft: bool = False) -> dict[st
     }
     if reply_draft:
         properties["reply_draft"] = {"type": "string", "maxLength": REPLY_DRAFT_MAX}
+    if spam:
+        properties["spam"] = {"type": "string", "enum": list(SPAM_ANSWERS)}
     return {
         "type": "object",
         "properties": properties,
@@ -102,7 +117,7 @@ def _subcategory_rule(taxonomy: Taxonomy) -> str:
     )
 
 
-def system_prompt(taxonomy: Taxonomy, *, reply_draft: bool = False) -> str:
+def system_prompt(taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False) -> str:
     categories = _category_lines(taxonomy)
     draft = (
         '\n- "reply_draft": a short, polite first reply to the customer, in their language, '
@@ -115,6 +130,8 @@ def system_prompt(taxonomy: Taxonomy, *, reply_draft: bool = False) -> str:
         else ""
     )
     keys = ", ".join(answer_keys(taxonomy)) + (", reply_draft" if reply_draft else "")
+    keys += ", spam" if spam else ""
+    draft += _SPAM_RULE if spam else ""
     return f"""You triage customer-support tickets for a helpdesk.
 Answer with exactly one JSON object and nothing else, with exactly these keys: {keys}.
 - "category": one of {", ".join(taxonomy.names)}, chosen by these descriptions:
@@ -238,18 +255,25 @@ def _confidence(value: object) -> object:
     return value
 
 
-def coerce_analysis(data: object, taxonomy: Taxonomy, *, reply_draft: bool = False) -> Analysis:
-    """Validate a parsed answer, forgiving what is plainly meant; raise ``InvalidAnswer``."""
+def coerce_analysis(
+    data: object, taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False
+) -> Analysis:
+    """Validate a parsed answer, forgiving what is plainly meant; raise ``InvalidAnswer``.
+    ``spam``: the spam view was asked for; a value outside its words is no view (None)."""
     if not isinstance(data, dict):
         raise InvalidAnswer("the answer is not a JSON object")
     keys = answer_keys(taxonomy)
-    allowed = set(keys) | {"reply_draft"}
+    allowed = set(keys) | {"reply_draft", "spam"}
     extra = sorted(str(key) for key in data if key not in allowed)
     if extra:
         raise InvalidAnswer(f"unexpected keys {extra}; use only {', '.join(keys)}")
     fixed: dict[str, Any] = dict(data)
     if not reply_draft:
         fixed.pop("reply_draft", None)
+    view = fixed.pop("spam", None)
+    if spam and isinstance(view, str):
+        view = re.sub(r"[\s-]+", "_", view.strip().lower())
+        fixed["spam"] = view if view in SPAM_ANSWERS else None
     for key in ("category", "subcategory", "urgency", "sentiment"):
         if isinstance(fixed.get(key), str):
             fixed[key] = re.sub(r"[\s-]+", "_", fixed[key].strip().lower())
@@ -285,6 +309,7 @@ def read_analysis(
     taxonomy: Taxonomy,
     *,
     reply_draft: bool = False,
+    spam: bool = False,
 ) -> Analysis:
     """The analysis in a completion's content; ``InvalidAnswer`` when a repair could fix it.
 
@@ -297,7 +322,7 @@ def read_analysis(
     data = extract_json_object(content)
     if data is None:
         raise InvalidAnswer("no JSON object found in the answer")
-    return coerce_analysis(data, taxonomy, reply_draft=reply_draft)
+    return coerce_analysis(data, taxonomy, reply_draft=reply_draft, spam=spam)
 
 
 # --- the request --------------------------------------------------------------------------

@@ -13,14 +13,18 @@ from __future__ import annotations
 from .analysis import (
     BATCH_PRICE_SHARE,
     ENGINES,
+    SPAM_KINDS,
     Analysis,
     Engine,
     RouteDecision,
     Sentiment,
+    SpamKind,
+    SpamVerdict,
     Suggestion,
     TokenUsage,
     Triage,
     Urgency,
+    is_spam,
 )
 from .helpdesk import (
     Agent,
@@ -70,6 +74,7 @@ __all__ = [
     "LANGUAGE_CODE",
     "PRIORITY_RANK",
     "SHORT_TAG_MAX",
+    "SPAM_KINDS",
     "SUBCATEGORY_NAME",
     "UNDETERMINED",
     "Agent",
@@ -92,6 +97,8 @@ __all__ = [
     "ReplyPage",
     "RouteDecision",
     "Sentiment",
+    "SpamKind",
+    "SpamVerdict",
     "Status",
     "Suggestion",
     "Ticket",
@@ -105,5 +112,6 @@ __all__ = [
     "WriteOutcome",
     "closed_language",
     "fit_tag",
+    "is_spam",
     "sanitise_tag",
 ]

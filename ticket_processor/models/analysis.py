@@ -31,6 +31,11 @@ class Sentiment(StrEnum):
 
 
 Engine = Literal["llm", "learned", "rules"]
+# What the spam gate (``spam/``) may call a new ticket that no customer wrote: unsolicited offers
+# (``spam``), credential or payment bait (``phishing``), mail a machine sent (bounces,
+# out-of-office replies, no-reply notifications: ``auto_sender``). ``none``: a customer's ticket.
+SpamKind = Literal["spam", "phishing", "auto_sender"]
+SPAM_KINDS: tuple[SpamKind, ...] = get_args(SpamKind)
 ENGINES: tuple[Engine, ...] = get_args(Engine)  # the chain's order: LLM, learned model, rules
 
 
@@ -53,6 +58,9 @@ class Analysis(BaseModel):
     summary: Annotated[str, Field(max_length=300)]
     confidence: Annotated[float, Field(ge=0.0, le=1.0)]
     reply_draft: str | None = None
+    # The LLM's view of whether a customer wrote the ticket (its answer's ``spam`` key, asked
+    # for by the spam gate); None: not asked, or an engine that has no view.
+    spam: SpamKind | Literal["none"] | None = None
 
     @field_validator("language", mode="before")
     @classmethod
@@ -96,6 +104,23 @@ class Suggestion(BaseModel):
 BATCH_PRICE_SHARE = 0.5
 
 
+class SpamVerdict(BaseModel):
+    """The spam gate's verdict: the kind, whether it is applied (the ticket is kept away from
+    answers, escalation and incidents) or only suggested (``<prefix>suggested_spam``), the
+    head's probability that no customer wrote it, and the reasons the note gives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: SpamKind
+    decision: Literal["apply", "suggest"]
+    probability: float
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def applied(self) -> bool:
+        return self.decision == "apply"
+
+
 class Triage(BaseModel):
     """An analysis plus where it came from: the unit the pipeline writes back and logs."""
 
@@ -123,6 +148,14 @@ class Triage(BaseModel):
     apply_at: dict[str, float] = Field(default_factory=dict)
     # The learned model's answer in the cascade (sure enough: no LLM call), not a fallback.
     cascaded: bool = False
+    # The spam gate's verdict on a new ticket (``spam/``); None: judged a customer's, or not
+    # judged (a reply, a run without the gate).
+    spam: SpamVerdict | None = None
+
+
+def is_spam(triage: Triage | None) -> bool:
+    """The gate applied a spam verdict: the ticket is answered, escalated and grouped by nobody."""
+    return triage is not None and triage.spam is not None and triage.spam.applied
 
 
 @dataclass(frozen=True)

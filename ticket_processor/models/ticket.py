@@ -65,6 +65,11 @@ class Ticket(BaseModel):
     brand_id: int | None = None
     form_id: int | None = None
     channel: str | None = None
+    # Who sent it, where the helpdesk shows the address (Zendesk's ``via.source.from.address``
+    # on e-mail tickets, Freshdesk's requester e-mail): a no-reply sender is a spam-gate cue.
+    sender: str | None = None
+    # The helpdesk's own verdict (Freshdesk's ``spam: true``): the spam gate applies it.
+    helpdesk_spam: bool = False
     custom_fields: dict[str, object] = Field(default_factory=dict)
     # The people the helpdesk names on it, read with the ticket (no request of their own).
     people: tuple[Person, ...] = ()

@@ -38,6 +38,7 @@ from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
+from ..spam.gate import SpamGate
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine, TriageEngine
@@ -94,6 +95,7 @@ class Parts:
     book: ResolvedFields
     planner: ChangePlanner
     answers: RunAnswers | None
+    spam: SpamGate | None
     warnings: list[str]  # missing groups, stale fields, answers' notes: the recorder warns
     opened_now: list[str] = field(default_factory=list)  # dependencies whose breaker opened
 
@@ -102,6 +104,17 @@ class Parts:
             self.kb.close()
         finally:
             self.helpdesk.close()
+
+
+def spam_gate(enabled: bool, *, llm: bool) -> SpamGate | None:
+    """The spam gate, loaded now unless the LLM triages (it loads the head only for what the
+    LLM or a sender cue suspects)."""
+    if not enabled:
+        return None
+    gate = SpamGate()
+    if not llm:
+        gate.warm()
+    return gate
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
@@ -256,6 +269,7 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
+        spam=spam_gate(settings.spam_gate, llm=choice.preferred == "llm"),
         warnings=warnings,
         opened_now=opened_now,
     )

@@ -25,6 +25,7 @@ from .audit import NO_AUDIT, DecisionSink
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
+    from ..spam.gate import SpamGate
 
 
 class Planner(Protocol):
@@ -111,6 +112,8 @@ class RunContext:
     claims: WriteClaims | None = None
     # Answering the customer (``answering.RunAnswers``); None: answers are off.
     answers: RunAnswers | None = None
+    # The spam gate on new tickets (``spam.gate``); None: off (TICKETBOT_SPAM_GATE=false).
+    spam: SpamGate | None = None
 
     # Sees each triaged ticket with its prepared text (the incident grouping's sightings).
     observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None

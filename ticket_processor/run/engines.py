@@ -118,6 +118,7 @@ def build_analyser(
         pacer=LLMPacer(workers, stop=stop),
         budget=shared_budget(settings, deadline, sleep=sleep),
         reply_draft=settings.reply_draft,
+        spam=settings.spam_gate,
         pool_size=workers,
         max_answer_bytes=settings.llm_max_bytes,
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import RunOutOfTime, StopRequested
 from ..learned.outcomes import observe_outcome, observe_shadow_outcome
-from ..models import Ticket, Triage, WriteBack, WriteOutcome
+from ..models import Ticket, Triage, WriteBack, WriteOutcome, is_spam
 from ..passes.types import PlannedChange
 from ..state.checkpoint import Checkpoint
 from ..triage.prepare import PreparedTicket, prepare_ticket
@@ -75,6 +75,7 @@ class TicketFlow:
         self._futures: set[Future[None]] = set()
         self.record = record
         self.answers = ctx.answers
+        self.spam = ctx.spam
 
         self.observe = ctx.observe
 
@@ -142,8 +143,10 @@ class TicketFlow:
             return
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
+            if self.spam is not None:
+                result = self.spam.judge(ticket, f"{prepared.subject}\n{prepared.body}", result)
             writeback = self.planner.plan(ticket, result, found, prepared)
-            if self.answers is not None:
+            if self.answers is not None and not is_spam(result):
                 language = self.planner.note_language(ticket.id)
                 writeback = self.answers.attach(ticket, result, writeback, cues, language=language)
         except RunOutOfTime as exc:
@@ -157,7 +160,8 @@ class TicketFlow:
             if entry is None or self._closed:
                 return  # the run stopped meanwhile; this ticket stays for the next run
             entry.triage = result
-            if self.observe is not None:
+            # A ticket no customer wrote (the spam gate) is never part of an incident.
+            if self.observe is not None and not is_spam(result):
                 self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
@@ -196,7 +200,7 @@ class TicketFlow:
         if entry is None or entry.triage is None:
             return None
         writeback = self.planner.plan(fresh, entry.triage, entry.found)
-        if self.answers is not None:
+        if self.answers is not None and not is_spam(entry.triage):
             writeback = self.answers.attach(
                 fresh,
                 entry.triage,

@@ -30,6 +30,7 @@ from typing import Literal
 
 from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
 from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
+from ..spam.cues import judged_spam
 from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
@@ -148,6 +149,8 @@ class ReplyPass:
         return True
 
     def _in_scope(self, ticket: Ticket) -> bool:
+        if judged_spam(ticket.tags, self.options.prefix):  # no customer: nothing to re-triage
+            return False
         if ticket.status in CLOSED:
             self.book.forget((ticket.id,))
             return False

@@ -47,6 +47,7 @@ from ..resilience.shared_window import offline_notices
 from ..resilience.signals import StopOnSignal
 from ..settings import Settings
 from ..settings.values import parse_thresholds
+from ..spam.run_pass import SpamRunPass
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
@@ -329,7 +330,8 @@ def run_passes(
     rising = RisingPass(
         open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
     )
-    passes: list[RunPass] = [journal, rising]
+    passes: list[RunPass] = [SpamRunPass(built.spam)] if built.spam is not None else []
+    passes += [journal, rising]
     if sightings is not None:
         from ..incidents.run_pass import IncidentPass, IncidentRunPass
 
@@ -422,6 +424,7 @@ def _context(
         audit=feed if feed is not None else NO_AUDIT,
         claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
         answers=built.answers,
+        spam=built.spam,
         observe=sightings.observe if sightings is not None else None,
     )
 

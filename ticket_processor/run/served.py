@@ -304,6 +304,7 @@ class ServedTriage:
             write_settle_s=settings.http_timeout,
             claims=write_claims(settings, sleep=self._waits.sleep),
             audit=self._feed if self._feed is not None else NO_AUDIT,
+            spam=self.parts.spam,
             observe=self._sighting if settings.incidents else None,
         )
 

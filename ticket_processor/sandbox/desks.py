@@ -36,6 +36,9 @@ class NewTicket:
     requester_name: str | None = None  # the customer's name (else only an email)
     cc: tuple[tuple[str, str], ...] = ()  # (name, email) of each person copied in
     agent: tuple[str, str] | None = None  # (name, email): an agent made and assigned to it
+    # A ticket that came by mail from this address (else made through the API by a customer
+    # with a generated address): what the spam gate's sender cues read.
+    sender: str | None = None
 
 
 @dataclass(frozen=True)

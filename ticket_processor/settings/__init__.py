@@ -80,6 +80,9 @@ class Settings(BaseModel):
     http_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
     max_input_tokens: Annotated[int, Field(ge=100, le=100_000)] = 2000
     reply_draft: bool = False
+    # The spam gate (spam/): new tickets no customer wrote are tagged and kept from answers,
+    # escalation and incidents; false: every ticket is triaged as a customer's.
+    spam_gate: bool = True
     keep_days: Annotated[int, Field(ge=1, le=3650)] = 30
     alert_webhook: SecretStr | None = None
     # Share of tickets that must be triaged (not failed); below it health degrades and alerts.

@@ -33,6 +33,7 @@ ENV_VARS: dict[str, str] = {
     "http_timeout": "TICKETBOT_HTTP_TIMEOUT",
     "max_input_tokens": "TICKETBOT_MAX_INPUT_TOKENS",
     "reply_draft": "TICKETBOT_REPLY_DRAFT",
+    "spam_gate": "TICKETBOT_SPAM_GATE",
     "keep_days": "TICKETBOT_KEEP_DAYS",
     "alert_webhook": "TICKETBOT_ALERT_WEBHOOK",
     "success_objective": "TICKETBOT_SUCCESS_OBJECTIVE",

@@ -6,9 +6,14 @@ The file a support lead edits (``TICKETBOT_ROUTES``)::
     name = "security to the security team"
     when = { category = "security" }     # keys: category, subcategory, urgency, sentiment,
     group = "Security"                   #       language, tag, engine, confidence_below, reply,
-                                         #       sentiment_change, urgency_change; a value or
-    escalate = true                      #       a list
+                                         #       sentiment_change, urgency_change, spam; a
+    escalate = true                      #       value or a list
     agent_language = "de"                # optional: the group's agents read German notes
+
+    [[route]]
+    name = "spam to the spam folder"
+    when = { spam = true }               # the spam gate's applied verdict (never escalated)
+    group = "Spam review"
 
     [[route]]
     name = "a customer getting angrier"
@@ -41,7 +46,9 @@ How one ticket is decided:
 - routing never overrides a person: a ticket with an assignee keeps its group and assignee, a
   ticket already in a group keeps it unless the deciding route says ``override_group = true``;
 - an analysis below the confidence threshold is neither routed nor escalated, except by routes
-  that ask for low confidence themselves (``confidence_below``).
+  that ask for low confidence themselves (``confidence_below``);
+- a ticket the spam gate judged no customer's (``spam/``) is matched only by routes that say
+  ``spam = true`` and is never escalated, whatever a route says.
 """
 
 from __future__ import annotations
@@ -62,6 +69,7 @@ from ..models import (
     Ticket,
     Triage,
     Urgency,
+    is_spam,
     sanitise_tag,
 )
 from .reply_facts import ReplyFacts
@@ -91,6 +99,7 @@ MATCH_KEYS = (
     "reply",
     "sentiment_change",
     "urgency_change",
+    "spam",
 )
 _ALLOWED: dict[str, frozenset[str]] = {
     "urgency": frozenset(u.value for u in Urgency),
@@ -165,6 +174,7 @@ class Route:
             "language": {analysis.language},
             "engine": {triage.engine},
             "tag": {tag.lower() for tag in ticket.tags},
+            "spam": {"true" if is_spam(triage) else "false"},
         }
         counted = ("apply", "suggest") if self.use_suggestions else ("apply",)
         for name, fate in (decisions or {}).items():
@@ -187,9 +197,9 @@ def _values(
     categories: Collection[str] | None,
     subcategories: Collection[str] | None = None,
 ) -> frozenset[str]:
-    if key == "reply":
+    if key in ("reply", "spam"):
         if not isinstance(raw, bool):
-            raise _fail(label, "when.reply", "must be true or false")
+            raise _fail(label, f"when.{key}", "must be true or false")
         return frozenset({"true" if raw else "false"})
     items = raw if isinstance(raw, list) else [raw]
     if not items or not all(isinstance(item, str) and item.strip() for item in items):
@@ -411,10 +421,14 @@ class Router:
         """The change routes make; with calibrated ``decisions``, only applied fields match
         (the run's threshold is for uncalibrated engines); ``reply``: a re-triage's facts."""
         low = not decisions and triage.analysis.confidence < threshold
+        # A ticket no customer wrote (the spam gate's applied verdict) is routed only by the
+        # routes that ask for it (``when = { spam = true }``) and escalated by none.
+        spam = is_spam(triage)
         matched = [
             r
             for r in self.routes
-            if (not low or r.route.confidence_below is not None)
+            if (not low or r.route.confidence_below is not None or spam)
+            and (not spam or "spam" in r.route.when)
             and r.route.matches(ticket, triage, decisions, reply)
         ]
         if not matched:
@@ -423,7 +437,7 @@ class Router:
         for r in matched:
             for tag in r.route.add_tags:
                 tags.append(tag if tag.startswith(self.prefix) else f"{self.prefix}{tag}")
-        escalated_by = tuple(r.route.title for r in matched if r.route.escalate)
+        escalated_by = tuple(r.route.title for r in matched if r.route.escalate and not spam)
         if escalated_by:
             tags.append(f"{self.prefix}escalated")
         decision = RouteDecision(

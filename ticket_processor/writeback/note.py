@@ -269,6 +269,22 @@ def render_route(decision: RouteDecision, words: Wording | None = None) -> list[
     return [lines[0], *(_inert(line) for line in lines[1:])]
 
 
+def render_spam(triage: Triage) -> list[str]:
+    """The note's spam section: the gate's verdict and why (none for a customer's ticket)."""
+    spam = triage.spam
+    if spam is None:
+        return []
+    kind = spam.kind.replace("_", " ")
+    if spam.applied:
+        head = (
+            f"Spam gate: {kind}, no customer wrote this: not answered, not escalated, "
+            "not grouped into an incident; left in place with its tag"
+        )
+    else:
+        head = f"Spam gate: perhaps {kind} (suggested only: triaged as a customer's ticket)"
+    return ["", head, *(_inert(f"- {reason}") for reason in spam.reasons)]
+
+
 def engine_source(triage: Triage, words: Wording | None = None) -> str:
     """Which engine decided, as a note's header names it."""
     say = (words or wording(DEFAULT_LANGUAGE)).say
@@ -366,6 +382,7 @@ def render_note(
             agent = llm_text(speech.draft, urls=urls, articles=given)
             title = words.say("draft_agent", language=words.language_name(speech.language))
             lines += ["", title, *inert_block(agent)]
+    lines += render_spam(triage)
     lines += render_route(decision, words)
     trailer = NoteTrailer(
         category=analysis.category,

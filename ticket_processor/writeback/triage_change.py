@@ -13,7 +13,9 @@ Priority policy (stated once, here and in the README):
 - a priority ticketbot set earlier (it leaves a ``<prefix>priority_<value>`` tag) may be changed;
 - a priority a human set is never lowered; it may be raised when the analysis is more urgent;
 - an escalated ticket (``triage.routing``) is raised to urgent, whatever the urgency and confidence
-  (a route asked for it), unless priorities are switched off.
+  (a route asked for it), unless priorities are switched off;
+- a ticket the spam gate judged no customer's keeps the priority it has (a phishing mail's
+  "your account will be closed today" is not urgent).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..models import (
     Triage,
     Urgency,
     WriteBack,
+    is_spam,
     sanitise_tag,
 )
 from ..triage.confidence import Decision
@@ -190,15 +193,20 @@ def plan_change(
     confidence = (
         analysis.confidence if urgency_fate is None else 1.0 if urgency_fate == "apply" else -1.0
     )
-    priority = decide_priority(
-        current=ticket.priority,
-        tags=ticket.tags,
-        urgency=analysis.urgency,
-        confidence=confidence,
-        confidence_threshold=confidence_threshold,
-        prefix=prefix,
-        enabled=set_priority,
-        escalated=route.escalate,
+    spam = triage.spam
+    priority = (
+        None
+        if is_spam(triage)
+        else decide_priority(
+            current=ticket.priority,
+            tags=ticket.tags,
+            urgency=analysis.urgency,
+            confidence=confidence,
+            confidence_threshold=confidence_threshold,
+            prefix=prefix,
+            enabled=set_priority,
+            escalated=route.escalate,
+        )
     )
     tags = triage_tags(
         triage,
@@ -208,6 +216,9 @@ def plan_change(
         decisions=decided,
     )
     kb = (sanitise_tag(f"{prefix}kb_suggested"),) if suggestions else ()
+    if spam is not None:  # the spam gate's verdict: its kind applied, or only suggested
+        name = spam.kind if spam.applied else "suggested_spam"
+        kb = (*kb, sanitise_tag(f"{prefix}{name}"))
     chosen = dict(fields or {})
     return WriteBackPlan(
         additional_tags=tuple(dict.fromkeys((*tags, *kb, *route.tags))),

@@ -392,3 +392,22 @@ def test_cli_refuses_a_state_file_that_is_not_freshdesks(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "not a Freshdesk sandbox state file" in done.stdout + done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_spam_is_left_out_of_the_list_and_shown_with_its_flag(
+    freshdesk_sandbox: RunningFreshdesk,
+) -> None:
+    """As Freshdesk: a ticket an agent marked as spam is in the list only with ``filter=spam``;
+    read alone it says ``spam: true``, and the list's ``include=requester`` names its sender."""
+    s = session(freshdesk_sandbox)
+    kept = create(s, freshdesk_sandbox, email="anna@example.com")
+    marked = create(s, freshdesk_sandbox, email="no-reply@offers.example")
+    freshdesk_sandbox.store.mark_spam(marked["id"])
+    url = f"{freshdesk_sandbox.url}/api/v2/tickets"
+    listed = s.get(url, params={"include": "requester"}, timeout=5).json()
+    assert [t["id"] for t in listed] == [kept["id"]]
+    assert listed[0]["requester"]["email"] == "anna@example.com"
+    spam = s.get(url, params={"filter": "spam", "include": "requester"}, timeout=5).json()
+    assert [(t["id"], t["spam"]) for t in spam] == [(marked["id"], True)]
+    assert spam[0]["requester"]["email"] == "no-reply@offers.example"
+    assert s.get(f"{url}/{marked['id']}", timeout=5).json()["spam"] is True

@@ -68,6 +68,8 @@ def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
         else None,
         "custom_fields": custom if isinstance(custom, dict) else {},
         "people": people_of(item),
+        "sender": _requester_email(item.get("requester")),
+        "helpdesk_spam": item.get("spam") is True,
     }
 
 
@@ -89,6 +91,12 @@ def people_of(item: dict[str, Any]) -> tuple[Person, ...]:
         if isinstance(email, str) and email:
             found.append(Person(email=email))
     return tuple(found)
+
+
+def _requester_email(requester: object) -> str | None:
+    """The requester's e-mail where the list or show was asked to ``include=requester``."""
+    email = requester.get("email") if isinstance(requester, dict) else None
+    return email if isinstance(email, str) and email else None
 
 
 def parse_tickets(items: object) -> tuple[list[Ticket], list[dict[str, Any]]]:

@@ -137,6 +137,7 @@ def _ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
     fields.pop("custom_fields", None)
     via = item.get("via")
     fields["channel"] = via.get("channel") if isinstance(via, dict) else None
+    fields["sender"] = _sender(via)
     fields["form_id"] = item.get("ticket_form_id")
     custom = item.get("custom_fields")
     if isinstance(custom, list):
@@ -146,6 +147,16 @@ def _ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
             if isinstance(f, dict) and f.get("id") is not None
         }
     return fields
+
+
+def _sender(via: object) -> str | None:
+    """The address a mail-born ticket came from (``via.source.from.address``), else None."""
+    if not isinstance(via, dict) or via.get("channel") != "email":
+        return None
+    source = via.get("source")
+    sent = source.get("from") if isinstance(source, dict) else None
+    address = sent.get("address") if isinstance(sent, dict) else None
+    return address if isinstance(address, str) and address else None
 
 
 def _opt_int(value: object) -> int | None:

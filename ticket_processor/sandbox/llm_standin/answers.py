@@ -215,6 +215,33 @@ def listed_subcategories(body: dict[str, Any]) -> dict[str, list[str]]:
     return {name: subs for name, subs in listed.items() if subs}
 
 
+# What the stand-in takes for mail no customer wrote, when the request asks for the spam view
+# (a few words of each kind, in the languages of the tests' rows; a model reads the whole mail).
+_SPAM_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("auto_sender", ("out of office", "automatic reply", "undeliverable", "delivery status",
+                     "mailer-daemon", "do not reply", "returned mail", "abwesenheit",
+                     "réponse automatique", "respuesta automática", "risposta automatica",
+                     "no responda", "permanent fatal error")),
+    ("phishing", ("verify your account", "mailbox is full", "confirm your credentials",
+                  "password expires", "validate your mailbox", "bestätigen sie ihre",
+                  "vérifiez votre compte", "verifique su cuenta", "coordonnées de votre carte")),
+    ("spam", ("backlink", "link building", "guest post", "seo ", "dofollow", "sponsored",
+              "patrocinado", "gastbeitrag", "website redesign")),
+)  # fmt: skip
+
+
+def fit_spam(
+    answer: dict[str, Any], body: dict[str, Any], subject: str, text: str
+) -> dict[str, Any]:
+    """With ``spam`` in the request's schema, the kind the mail's words point to, else none: a
+    json_schema server answers every key."""
+    if "spam" not in _schema_enums(body) or "spam" in answer:
+        return answer
+    found = f"{subject}\n{text}".lower()
+    kind = next((k for k, words in _SPAM_WORDS if any(w in found for w in words)), "none")
+    return {**answer, "spam": kind}
+
+
 def fit_subcategory(
     analysis: dict[str, Any], body: dict[str, Any], subject: str, text: str
 ) -> dict[str, Any]:

@@ -119,8 +119,13 @@ def list_tickets(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
         cutoff = svc.config.clock() - DEFAULT_WINDOW
         tickets = [t for t in tickets if (parse_iso(t["created_at"]) or 0) >= cutoff]
     name = q.get("filter")
-    if name in ("watching", "spam", "deleted"):
-        tickets = []  # nothing is watched, spam or deleted here
+    # As Freshdesk: the list leaves spam out unless it is what was asked for.
+    if name == "spam":
+        tickets = [t for t in tickets if t.get("spam")]
+    else:
+        tickets = [t for t in tickets if not t.get("spam")]
+    if name in ("watching", "deleted"):
+        tickets = []  # nothing is watched or deleted here
     elif name == "new_and_my_open":
         tickets = [
             t for t in tickets if t["status"] == 2 and t["responder_id"] in (None, SANDBOX_AGENT_ID)

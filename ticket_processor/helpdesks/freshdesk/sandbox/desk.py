@@ -52,7 +52,7 @@ class FreshdeskDesk:
             fields: dict[str, Any] = {
                 "subject": t.subject,
                 "description": f"<p>{html.escape(t.body)}</p>",
-                "email": f"customer{n}@example.com",
+                "email": t.sender or f"customer{n}@example.com",
                 "status": 3 if t.status == "pending" else 2,  # no "new" in Freshdesk
                 # Every Freshdesk ticket has a priority; 1 (low) is its default.
                 "priority": PRIORITY_TO_FRESHDESK[Priority(t.priority)] if t.priority else 1,
@@ -66,6 +66,8 @@ class FreshdeskDesk:
             if t.agent:
                 who = {"name": t.agent[0], "email": t.agent[1], "ticket_scope": 1}
                 fields["responder_id"] = self.sandbox.store.directory.create_agent(who)["id"]
+            if t.sender:
+                fields["source"] = 1  # Freshdesk's source: Email
             ids.append(int(self.sandbox.store.create(fields)["id"]))
         return ids
 

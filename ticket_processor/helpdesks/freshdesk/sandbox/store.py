@@ -85,6 +85,16 @@ class FreshdeskStore:
             kept = (t for t in self._tickets.values() if not t.get("deleted"))
             return sorted(kept, key=lambda t: self._order[t["id"]])
 
+    def mark_spam(self, ticket_id: int) -> dict[str, Any]:
+        """What an agent's "Mark as spam" does: ``spam: true`` on the ticket, which the ticket
+        list then leaves out unless asked for ``filter=spam``."""
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None:
+                raise not_found()
+            ticket["spam"] = True
+            return ticket
+
     def write_order(self, ticket_id: int) -> int:
         with self._lock:
             return self._order.get(ticket_id, 0)

@@ -11,6 +11,7 @@ from typing import Any
 from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot
 from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
+from .records import VIA_MAIL
 from .server import RunningSandbox, serve_in_thread
 
 
@@ -48,8 +49,10 @@ class ZendeskDesk:
                 "subject": t.subject,
                 "comment": {"body": t.body},
                 "status": t.status,
-                "requester": {"email": f"customer{n}@example.com"},
+                "requester": {"email": t.sender or f"customer{n}@example.com"},
             }
+            if t.sender:
+                fields["via_id"] = VIA_MAIL
             if t.requester_name:
                 fields["requester"]["name"] = t.requester_name
             if t.tags:

@@ -22,6 +22,26 @@ PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 
 VIA_API: dict[str, Any] = {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}}
+# ``via_id`` on a create (write-only, Zendesk's via object reference): 4 is a ticket that came
+# by mail, which Zendesk shows as channel ``email`` with the sender in ``source.from``.
+VIA_MAIL = 4
+SUPPORT_ADDRESS = "support@sandbox.zendesk.example"
+
+
+def via_of(fields: dict[str, Any], requester: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``via`` a new ticket shows: by mail from its requester when ``via_id`` is 4."""
+    if fields.get("via_id") != VIA_MAIL:
+        return VIA_API
+    sender = requester or {}
+    return {
+        "channel": "email",
+        "source": {
+            "from": {"address": sender.get("email"), "name": sender.get("name")},
+            "to": {"address": SUPPORT_ADDRESS, "name": "Support"},
+            "rel": None,
+        },
+    }
+
 
 _SPACES = re.compile(r"\s+")
 _TAG_SPLIT = re.compile(r"[\s,]+")
@@ -128,6 +148,7 @@ def new_ticket(
     submitter_id: int,
     description: str,
     now: float,
+    via: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A freshly created ticket in Zendesk's JSON shape (status ``new`` unless given)."""
     validate_fields(fields)
@@ -137,7 +158,7 @@ def new_ticket(
         "id": ticket_id,
         "url": f"{base_url}/api/v2/tickets/{ticket_id}.json",
         "external_id": fields.get("external_id"),
-        "via": VIA_API,
+        "via": via or VIA_API,
         "created_at": stamp,
         "updated_at": stamp,
         "generated_timestamp": int(now),

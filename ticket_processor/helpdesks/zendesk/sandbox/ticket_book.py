@@ -30,6 +30,7 @@ from .records import (
     new_ticket,
     parse_iso,
     validate_fields,
+    via_of,
 )
 from .requesters import Requesters
 from .ticket_events import TicketChange, TicketEventLog
@@ -109,6 +110,7 @@ class TicketBook:
             submitter_id=author_id,
             description=comment["body"],
             now=now,
+            via=via_of(fields, self._requesters.by_id(requester_id)),
         )
         ticket["email_cc_ids"] = self._email_ccs(fields)
         self.fields.apply({"tags": [], "custom_fields": self.fields.blank()}, ticket, fields)

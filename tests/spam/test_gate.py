@@ -1,0 +1,193 @@
+"""The spam gate's parts: the sender cue, how the head, the cues and the LLM are weighed, the
+head's file, the LLM's answer, routing, the helpdesks' fields, and ``eval --spam``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support.cli import invoke
+
+from ticket_processor.errors import ConfigError
+from ticket_processor.helpdesks.freshdesk.records import ticket_fields
+from ticket_processor.helpdesks.zendesk.records import parse_tickets
+from ticket_processor.llm_client.prompt import analysis_schema, coerce_analysis, system_prompt
+from ticket_processor.models import (
+    Agent,
+    Analysis,
+    Group,
+    Sentiment,
+    SpamVerdict,
+    Triage,
+    Urgency,
+    is_spam,
+)
+from ticket_processor.models import Ticket as TicketModel
+from ticket_processor.spam.cues import SenderCues, machine_sender
+from ticket_processor.spam.gate import verdict
+from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore, load_spam_head
+from ticket_processor.triage.routing import parse_routes
+from ticket_processor.triage.taxonomy import load_taxonomy
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.parametrize(
+    ("address", "local"),
+    [
+        ("MAILER-DAEMON@mx.example.net", "mailer-daemon"),
+        ("no-reply@notify.example.com", "no-reply"),
+        ("noreply+abc@example.com", "noreply+abc"),
+        ("do_not_reply@example.com", "do_not_reply"),
+        ("bounces@lists.example.org", "bounces"),
+        ("anna.noreply.fan@example.com", None),
+        ("replies@example.com", None),
+        ("anna@example.com", None),
+        (None, None),
+        ("not an address", None),
+    ],
+)
+def test_a_machine_sender_is_known_by_its_local_part(
+    address: str | None, local: str | None
+) -> None:
+    assert machine_sender(address) == local
+
+
+def _head() -> SpamHead:
+    zeros = np.zeros((len(CLASSES), 512), np.float32)
+    return SpamHead(zeros, np.zeros(len(CLASSES), np.float32), apply_at=0.9, suggest_at=0.5)
+
+
+def _score(p: float, kind: str = "phishing") -> SpamScore:
+    return SpamScore(kind, p, p)  # type: ignore[arg-type]
+
+
+NO_CUE = SenderCues()
+MACHINE = SenderCues(machine="no-reply")
+
+
+@pytest.mark.parametrize(
+    ("p", "cues", "llm", "expected"),
+    [
+        (0.95, NO_CUE, None, ("phishing", "apply")),  # the head sure
+        (0.95, NO_CUE, "none", ("phishing", "suggest")),  # the LLM disagrees
+        (0.95, NO_CUE, "phishing", ("phishing", "apply")),
+        (0.7, NO_CUE, None, ("phishing", "suggest")),  # the head unsure, alone
+        (0.7, MACHINE, None, ("phishing", "apply")),  # ... with a no-reply sender
+        (0.7, NO_CUE, "spam", ("phishing", "apply")),  # ... with the LLM
+        (0.1, MACHINE, None, ("auto_sender", "suggest")),  # a sender cue alone
+        (0.1, NO_CUE, "spam", ("spam", "suggest")),  # the LLM alone
+        (0.1, NO_CUE, None, None),
+        (0.1, NO_CUE, "none", None),
+        (0.1, SenderCues(helpdesk_spam=True), None, ("spam", "apply")),  # the helpdesk's flag
+        (0.1, SenderCues(helpdesk_spam=True), "none", ("spam", "apply")),
+    ],
+)
+def test_the_verdict_weighs_the_head_the_sender_and_the_llm(
+    p: float, cues: SenderCues, llm: str | None, expected: tuple[str, str] | None
+) -> None:
+    found = verdict(_score(p), cues, llm, _head())
+    assert (None if found is None else (found.kind, found.decision)) == expected
+
+
+def test_the_packaged_head_loads_and_its_file_round_trips(tmp_path: Path) -> None:
+    head = load_spam_head()
+    assert 0 < head.suggest_at <= head.apply_at <= 1
+    assert "spam_examples.jsonl" in head.trained_on
+    again = SpamHead.from_json(head.to_json())
+    assert np.allclose(again.weights, head.weights, atol=1e-5)
+    assert (again.apply_at, again.suggest_at) == (head.apply_at, head.suggest_at)
+    bad = tmp_path / "head.json"
+    bad.write_text(json.dumps({"version": 1, "classes": ["none", "spam"]}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="spam head"):
+        load_spam_head(bad)
+
+
+def test_the_llm_is_asked_for_its_view_only_when_the_gate_is_on() -> None:
+    taxonomy = load_taxonomy(None)
+    assert "spam" not in analysis_schema(taxonomy)["properties"]
+    assert '"spam"' not in system_prompt(taxonomy)
+    schema = analysis_schema(taxonomy, spam=True)
+    assert schema["properties"]["spam"]["enum"] == ["none", "spam", "phishing", "auto_sender"]
+    assert "spam" in schema["required"]
+    assert '"spam": who wrote the ticket' in system_prompt(taxonomy, spam=True)
+    answer = {
+        "category": "account",
+        "urgency": "high",
+        "sentiment": "neutral",
+        "language": "en",
+        "summary": "s",
+        "confidence": 0.9,
+        "spam": "Auto-Sender",
+    }
+    assert coerce_analysis(answer, taxonomy, spam=True).spam == "auto_sender"
+    assert coerce_analysis({**answer, "spam": "maybe"}, taxonomy, spam=True).spam is None
+    assert coerce_analysis(answer, taxonomy).spam is None  # not asked: not read
+
+
+def _triage(spam: SpamVerdict | None) -> Triage:
+    analysis = Analysis(
+        category="account",
+        urgency=Urgency.CRITICAL,
+        sentiment=Sentiment.NEGATIVE,
+        language="en",
+        summary="s",
+        confidence=0.95,
+    )
+    return Triage(analysis=analysis, engine="rules", spam=spam)
+
+
+ROUTES = """
+[[route]]
+name = "critical"
+when = { urgency = "critical" }
+group = "Security"
+escalate = true
+
+[[route]]
+name = "spam aside"
+when = { spam = true }
+group = "Spam"
+"""
+
+
+def test_a_spam_ticket_is_routed_only_by_spam_routes_and_never_escalated() -> None:
+    router = parse_routes(ROUTES).resolve(
+        [Group(1, "Security"), Group(2, "Spam")],
+        [Agent(9, "A", "a@example.com", (1,))],
+        prefix="ai_",
+    )
+    ticket = TicketModel(id=1)
+    applied = SpamVerdict(kind="phishing", decision="apply", probability=0.99)
+    suggested = SpamVerdict(kind="phishing", decision="suggest", probability=0.7)
+    assert is_spam(_triage(applied))
+    assert not is_spam(_triage(suggested))
+    spam = router.decide(ticket, _triage(applied), 0.5)
+    assert (spam.group_id, spam.escalate, spam.routes) == (2, False, ("spam aside",))
+    customer = router.decide(ticket, _triage(suggested), 0.5)
+    assert (customer.group_id, customer.escalate, customer.routes) == (1, True, ("critical",))
+    with pytest.raises(ConfigError, match=r"when\.spam"):
+        parse_routes('[[route]]\nwhen = { spam = "yes" }\nescalate = true\n')
+
+
+def test_the_helpdesks_say_who_sent_a_ticket_and_freshdesk_its_own_verdict() -> None:
+    via = {"channel": "email", "source": {"from": {"address": "no-reply@x.example"}}}
+    (mailed, api), _ = parse_tickets(
+        [{"id": 1, "via": via}, {"id": 2, "via": {"channel": "api", "source": {"from": {}}}}]
+    )
+    assert (mailed.sender, api.sender) == ("no-reply@x.example", None)
+    item = {"id": 3, "source": 1, "spam": True, "requester": {"email": "bounce@x.example"}}
+    fields = ticket_fields(item)
+    assert (fields["sender"], fields["helpdesk_spam"]) == ("bounce@x.example", True)
+    assert ticket_fields({"id": 4})["helpdesk_spam"] is False
+
+
+def test_eval_scores_the_gate_on_a_labelled_file() -> None:
+    result = invoke("eval", "--spam", "--json", str(DATA / "spam_tickets.jsonl"))
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["rows"] == 10
+    assert scores["recall"] >= 0.9
+    assert scores["precision"] == 1.0

@@ -1,0 +1,126 @@
+"""The spam gate's verdict on a new ticket, from the head, the sender cues and the LLM's view.
+
+How the three are weighed (the head's thresholds come from its cross-validated calibration,
+``spam/head.py``):
+
+- the helpdesk's own spam flag applies a verdict, whatever else says;
+- the head at or above ``apply_at`` applies, unless the LLM was asked and says a customer wrote
+  it (then the verdict is only suggested: two judges disagree);
+- the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
+  address) or the LLM agrees, and is suggested otherwise;
+- a sender cue or the LLM alone only suggests: a customer may write through a form whose
+  mail comes from a no-reply address, and the LLM's word is not calibrated.
+
+An applied verdict keeps the ticket from answers, escalation and incidents and tags it
+``<prefix><kind>``; a suggested one tags it ``<prefix>suggested_spam`` and the ticket is
+triaged as a customer's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
+from .cues import SenderCues, sender_cues
+
+if TYPE_CHECKING:
+    from .head import SpamHead, SpamScore
+
+Encode = Callable[[list[str]], Any]
+
+
+def verdict(
+    score: SpamScore, cues: SenderCues, llm: str | None, head: SpamHead
+) -> SpamVerdict | None:
+    """The verdict (None: a customer's ticket). ``llm``: the LLM's answer (``none`` or a kind),
+    None when it was not asked."""
+    p = score.probability
+    llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
+    strong, weak = p >= head.apply_at, p >= head.suggest_at
+    reasons = [f"learned model: {score.kind.replace('_', ' ')} {p:.2f}"]
+    if cues.helpdesk_spam:
+        reasons.append("the helpdesk marked it as spam")
+    if cues.machine is not None:
+        reasons.append(f"sent from a machine's address ({cues.machine}@…)")
+    if llm is not None:
+        reasons.append(f"LLM: {llm.replace('_', ' ')}")
+    kind: SpamKind = score.kind
+    if not weak:
+        kind = llm_kind or ("auto_sender" if cues.machine is not None else "spam")
+    if cues.helpdesk_spam:
+        return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
+    agrees = cues.machine is not None or llm_kind is not None
+    if (strong and llm != "none") or (weak and agrees):
+        decision = "apply"
+    elif weak or agrees:
+        decision = "suggest"
+    else:
+        return None
+    return SpamVerdict(kind=kind, decision=decision, probability=p, reasons=tuple(reasons))
+
+
+class SpamGate:
+    """Judges new tickets. ``head`` and ``encode``: the head and the encoder it was fitted on;
+    None: the packaged head and the run's ``learned.embed.Encoder`` (whose memo the learned
+    engine and the incidents share), loaded at the first ticket that needs them.
+
+    An LLM that says a customer wrote the ticket, with no sender cue, is taken at its word and
+    the head is not asked: an LLM run loads neither numpy nor the encoder (about 100 MB) for
+    its customers' tickets. Every other ticket is scored by the head."""
+
+    def __init__(self, head: SpamHead | None = None, encode: Encode | None = None) -> None:
+        self._head = head
+        self._encode = encode
+        self._lock = threading.Lock()
+        # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
+        self._tally: dict[str, int] = {}
+
+    def tally(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._tally)
+
+    def _parts(self) -> tuple[SpamHead, Encode]:
+        with self._lock:
+            if self._head is None:
+                from .head import load_spam_head
+
+                self._head = load_spam_head()
+            if self._encode is None:
+                from ..learned.embed import Encoder
+
+                self._encode = Encoder().encode
+            return self._head, self._encode
+
+    def warm(self) -> None:
+        """Load the head and the encoder now, before the first ticket: a run whose engine is
+        not the LLM scores every ticket, and the encoder's load (seconds) inside the first
+        ticket's triage held the run's first write batches back."""
+        self.scores([""])
+
+    @property
+    def head(self) -> SpamHead:
+        return self._parts()[0]
+
+    def scores(self, texts: Sequence[str]) -> list[SpamScore]:
+        import numpy as np
+
+        head, encode = self._parts()
+        vectors = np.asarray(encode(list(texts)), np.float32)
+        return [head.score(row) for row in vectors]
+
+    def judge(self, ticket: Ticket, text: str, triage: Triage) -> Triage:
+        """``triage`` with the gate's verdict on ``ticket`` (its prepared ``text``)."""
+        cues = sender_cues(ticket)
+        llm = triage.analysis.spam if triage.engine == "llm" else None
+        if llm == "none" and not cues.any:
+            return triage
+        score = self.scores([text])[0]
+        found = verdict(score, cues, llm, self.head)
+        if found is None:
+            return triage
+        with self._lock:
+            key = found.kind if found.applied else "suggested"
+            self._tally[key] = self._tally.get(key, 0) + 1
+        return triage.model_copy(update={"spam": found})

@@ -1,0 +1,143 @@
+"""How well the spam gate sorts a labelled file: ``ticketbot eval --spam FILE``.
+
+A row is a JSON object with ``subject`` and ``description`` (or ``text``), optionally the
+``sender`` address, and its truth in ``labels.spam`` (``none``, ``spam``, ``phishing`` or
+``auto_sender``); a row without it is a customer's (``none``), so any labelled file of
+customers' tickets measures the false positives. The gate judges each row as a run would, from
+the head and the sender cue; the LLM is not asked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..models import SPAM_KINDS
+from ..triage.prepare import prepare_ticket
+from .cues import SenderCues, machine_sender
+from .gate import SpamGate, verdict
+
+LABELS = ("none", *SPAM_KINDS)
+_CHUNK = 256  # rows encoded at once
+
+
+@dataclass(frozen=True)
+class SpamRow:
+    subject: str
+    body: str
+    sender: str | None
+    truth: str  # one of LABELS
+
+
+@dataclass
+class SpamScores:
+    """Counts of one file: ``applied``/``suggested`` per truth; the figures derive from them."""
+
+    rows: int = 0
+    truth: dict[str, int] = field(default_factory=dict)
+    applied: dict[str, int] = field(default_factory=dict)  # truth -> rows the gate applied
+    suggested: dict[str, int] = field(default_factory=dict)
+    right_kind: int = 0  # applied rows whose kind is the truth's
+
+    @property
+    def spam_rows(self) -> int:
+        return self.rows - self.truth.get("none", 0)
+
+    @property
+    def true_positives(self) -> int:
+        return sum(n for label, n in self.applied.items() if label != "none")
+
+    @property
+    def flagged(self) -> int:
+        return sum(self.applied.values())
+
+    @property
+    def precision(self) -> float | None:
+        return self.true_positives / self.flagged if self.flagged else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.true_positives / self.spam_rows if self.spam_rows else None
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        customers = self.truth.get("none", 0)
+        return self.applied.get("none", 0) / customers if customers else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "truth": self.truth,
+            "applied": self.applied,
+            "suggested": self.suggested,
+            "precision": self.precision,
+            "recall": self.recall,
+            "false_positive_rate": self.false_positive_rate,
+            "kind_accuracy": self.right_kind / self.true_positives if self.true_positives else None,
+        }
+
+
+def _row(raw: object, number: int, path: Path) -> SpamRow:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: line {number} is not a JSON object")
+    labels = raw.get("labels")
+    truth = labels.get("spam", "none") if isinstance(labels, dict) else "none"
+    if truth not in LABELS:
+        raise ConfigError(f"{path}: line {number}: labels.spam {truth!r} is not one of {LABELS}")
+    body = raw.get("description", raw.get("text", ""))
+    sender = raw.get("sender")
+    return SpamRow(
+        str(raw.get("subject") or ""),
+        str(body or ""),
+        sender if isinstance(sender, str) else None,
+        str(truth),
+    )
+
+
+def read_rows(path: Path) -> list[SpamRow]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            raise ConfigError(f"{path}: line {number} is not JSON") from None
+        rows.append(_row(raw, number, path))
+    if not rows:
+        raise ConfigError(f"{path} has no rows to score")
+    return rows
+
+
+def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
+    """The gate's verdict on each row against its truth."""
+    scores = SpamScores()
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        texts = []
+        for row in chunk:
+            prepared = prepare_ticket(row.subject, row.body)
+            texts.append(f"{prepared.subject}\n{prepared.body}")
+        for row, found in zip(chunk, gate.scores(texts), strict=True):
+            cues = SenderCues(False, machine_sender(row.sender))
+            judged = verdict(found, cues, None, gate.head)
+            scores.rows += 1
+            scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1
+            if judged is None:
+                continue
+            fate = scores.applied if judged.applied else scores.suggested
+            fate[row.truth] = fate.get(row.truth, 0) + 1
+            scores.right_kind += int(judged.applied and judged.kind == row.truth)
+    return scores
+
+
+def evaluate_spam(path: Path, gate: SpamGate | None = None) -> SpamScores:
+    return score_rows(read_rows(path), gate or SpamGate())
