@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from ..alerts.escalations import deliver
+from ..alerts.setup import channels_for
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
@@ -45,7 +47,7 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.taxonomy import Taxonomy
 from .alerts import Alerter
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Harness, build, log_alert, open_feed
+from .build import Harness, Parts, build, channel_config, log_alert, open_feed
 from .context import RunContext
 from .escalation import EscalationWatch, escalation_message
 from .metrics import export_run
@@ -339,6 +341,8 @@ def _run_logged(
                     error=rising.seed_error,
                     shared=sightings is not None,
                 )
+            if not (options.dry_run or options.shadow):
+                _deliver_escalations(settings, built, watch, parts, log, run_id=run_id)
         ticket_url = helpdesk.ticket_url
     finally:
         built.close()
@@ -448,6 +452,31 @@ def _fields_gone_midrun(
         log.emit("field_stale", level="warning", field=stale.name, detail=message, midrun=True)
         log_alert(log, alerter.field_stale(stale.name, message))
     return messages
+
+
+def _deliver_escalations(
+    settings: Settings,
+    built: Parts,
+    watch: EscalationWatch,
+    parts: _Parts,
+    log: EventLog,
+    *,
+    run_id: str,
+) -> None:
+    """The escalations to PagerDuty, e-mail, Teams and the signed webhook (alerts/)."""
+    routes = [r.route for r in built.router.routes] if built.router is not None else []
+    channels = channels_for(
+        channel_config(settings),
+        helpdesk_url=built.helpdesk.base_url,
+        routes=routes,
+        deadline=parts.deadline,
+        sleep=parts.runtime.sleep,
+    )
+    escalated = {}
+    for ticket_id, matched in watch.escalated().items():
+        known = built.planner.escalation(ticket_id)
+        escalated[ticket_id] = (known.subject, known.routes) if known else ("", matched)
+    deliver(channels, escalated, built.helpdesk, log, run_id=run_id)
 
 
 def _alert_escalations(

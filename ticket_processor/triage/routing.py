@@ -74,8 +74,12 @@ ROUTE_KEYS = frozenset(
         "add_tags",
         "override_group",
         "use_suggestions",
+        "channels",
     }
 )
+# The channels an escalation may reach (alerts/channels.py); a route's ``channels`` narrows
+# its escalations to some of them, and without it an escalation goes to every one configured.
+ALERT_CHANNELS = ("pagerduty", "email", "teams", "webhook", "slack")
 MATCH_KEYS = (
     "category",
     "subcategory",
@@ -114,6 +118,8 @@ class Route:
     override_group: bool = False
     # Match calibrated fields that were only suggested too (not just the applied ones).
     use_suggestions: bool = False
+    # The alert channels this route's escalations reach; None: every channel configured.
+    channels: frozenset[str] | None = None
 
     @property
     def label(self) -> str:
@@ -247,6 +253,7 @@ def _route(
     add_tags = raw.get("add_tags", [])
     if not isinstance(add_tags, list) or not all(isinstance(t, str) for t in add_tags):
         raise _fail(label, "add_tags", "must be a list of strings")
+    channels = _channels(label, raw)
     tags = tuple(dict.fromkeys(sanitise_tag(t) for t in add_tags))
     if "" in tags:
         raise _fail(label, "add_tags", "a tag is empty once sanitised (use a-z, 0-9, _ and -)")
@@ -261,10 +268,41 @@ def _route(
         add_tags=tags,
         override_group=bool(raw.get("override_group", False)),
         use_suggestions=bool(raw.get("use_suggestions", False)),
+        channels=channels,
     )
+    if channels is not None and not route.escalate:
+        raise _fail(label, "channels", "needs escalate = true: it says where escalations go")
     if route.group is None and not route.escalate and not route.add_tags:
         raise _fail(label, None, "does nothing: give it a group, escalate = true or add_tags")
     return route
+
+
+def _channels(label: str, raw: Mapping[str, Any]) -> frozenset[str] | None:
+    if "channels" not in raw:
+        return None
+    value = raw["channels"]
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
+        raise _fail(label, "channels", f"must be a list of some of {', '.join(ALERT_CHANNELS)}")
+    unknown = sorted(set(value) - set(ALERT_CHANNELS))
+    if unknown:
+        raise _fail(
+            label,
+            "channels",
+            f"unknown {', '.join(unknown)}; the channels are {', '.join(ALERT_CHANNELS)}",
+        )
+    return frozenset(value)
+
+
+def escalation_channels(routes: Sequence[Route], titles: Collection[str]) -> frozenset[str] | None:
+    """The channels the escalating routes titled ``titles`` allow together; None: every one
+    (a route that escalates without ``channels`` narrows nothing)."""
+    chosen: set[str] = set()
+    for route in routes:
+        if route.escalate and route.title in titles:
+            if route.channels is None:
+                return None
+            chosen |= route.channels
+    return frozenset(chosen) if chosen else None
 
 
 def parse_routes(
