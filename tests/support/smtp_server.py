@@ -44,7 +44,9 @@ class SmtpSink:
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-                sink.tls_used.append(session.ssl is not None)
+                # STARTTLS sets ``session.ssl``; smtps has TLS on the transport from the start.
+                tls = server.transport.get_extra_info("ssl_object") is not None
+                sink.tls_used.append(tls)
                 parsed = message_from_bytes(envelope.content, policy=policy.default)
                 assert isinstance(parsed, EmailMessage)
                 sink.messages.append(parsed)
@@ -60,7 +62,8 @@ class SmtpSink:
             )
             if ok:
                 sink.logins.append(data.login.decode())
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd answers the refusal (535) itself.
+            return AuthResult(success=ok, handled=False)
 
         options: dict[str, Any] = {}
         if mode == "starttls":
@@ -74,7 +77,8 @@ class SmtpSink:
             options = {
                 "ssl_context": server_tls,
                 "authenticator": authenticate,
-                "auth_require_tls": True,
+                # aiosmtpd sees TLS only when STARTTLS made it; here it is there from the start.
+                "auth_require_tls": False,
                 "auth_required": True,
             }
 

@@ -171,8 +171,8 @@ class Channels:
     # -- the daily summary ---------------------------------------------------------------
 
     def daily_summary(self, *, ticket_url: Callable[[int], str]) -> ChannelOutcome | None:
-        """Once a UTC day, a mail listing the last day's escalations; None when not due (the
-        first run ever only notes the day: there is nothing to sum up yet)."""
+        """Once a UTC day, a mail listing the escalations since the last summary; None when
+        not due (the first run ever only notes the day: there is nothing to sum up yet)."""
         if self.mailer is None:
             return None
         memory = self._read()
@@ -183,18 +183,22 @@ class Channels:
             return None
         if last is None:
             memory["summary_day"] = today
+            memory["summary_at"] = now
             self._write(memory)
             return None
+        since = float(memory.get("summary_at", now - DAY))
         recent = sorted(
             (int(key), entry)
             for key, entry in memory.get("tickets", {}).items()
-            if now - float(entry.get("at", 0)) < DAY
+            if float(entry.get("at", 0)) >= since
         )
-        failure = self.mailer.send(summary_mail(recent, source=self.source, ticket_url=ticket_url))
+        mail = summary_mail(recent, since=since, source=self.source, ticket_url=ticket_url)
+        failure = self.mailer.send(mail)
         if failure is not None:
             log.warning("daily summary not delivered: %s", failure)
             return ChannelOutcome("email_summary", "failed", detail=failure)
         memory["summary_day"] = today
+        memory["summary_at"] = now
         self._write(memory)
         return ChannelOutcome("email_summary", "sent", tuple(key for key, _ in recent))
 
@@ -320,11 +324,13 @@ def escalation_mail(ticket: Escalated, *, source: str) -> Mail:
 def summary_mail(
     recent: Sequence[tuple[int, Mapping[str, Any]]],
     *,
+    since: float,
     source: str,
     ticket_url: Callable[[int], str],
 ) -> Mail:
     count = len(recent)
-    head = f"{count} ticket{'s' if count != 1 else ''} escalated in the last 24 hours"
+    start = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    head = f"{count} ticket{'s' if count != 1 else ''} escalated since {start}"
     text_lines = [f"{head} (ticketbot@{source}):", ""]
     html_items = []
     for ticket_id, entry in recent:

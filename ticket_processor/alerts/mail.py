@@ -131,7 +131,7 @@ class Mailer:
                     client.starttls(context=context)
                     client.ehlo()
                 if server.user:
-                    client.login(server.user, server.password or "")
+                    _login(client, server.user, server.password or "")
                 refused = client.send_message(message)
         except smtplib.SMTPResponseException as exc:
             what = f"SMTP server answered {exc.smtp_code} ({type(exc).__name__})"
@@ -151,6 +151,17 @@ class Mailer:
         if refused:
             codes = sorted({code for code, _ in refused.values()})
             raise _Refused(f"SMTP server refused {len(refused)} recipient(s) ({codes})")
+
+
+def _login(client: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in with PLAIN when offered (under TLS the usual one): ``smtplib``'s ``login`` tries
+    each mechanism in turn, and a server that hangs up after a refused one turns a wrong
+    password into a lost connection, which would be retried as if the server were down."""
+    if "plain" in client.esmtp_features.get("auth", "").lower().split():
+        client.user, client.password = user, password
+        client.auth("PLAIN", client.auth_plain)
+    else:
+        client.login(user, password)
 
 
 def parse_recipients(value: str) -> tuple[str, ...]:
