@@ -35,6 +35,7 @@ class SmtpSink:
         self.logins: list[str] = []
         self.tls_used: list[bool] = []
         authority = trustme.CA()
+        self.authority = authority  # ``authority.cert_pem.write_to_path`` for SSL_CERT_FILE
         server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         authority.issue_cert("127.0.0.1", "localhost").configure_cert(server_tls)
         self.client_tls = ssl.create_default_context()

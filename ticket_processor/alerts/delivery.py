@@ -41,7 +41,7 @@ class ChannelBusy(RetryableError):
 
 
 @dataclass(frozen=True)
-class Answer:
+class ChannelAnswer:
     """A channel's answer: its status and its body (capped), for a caller that reads it."""
 
     status: int
@@ -59,7 +59,7 @@ class Poster:
     sleep: Callable[[float], None] = time.sleep
     policy: RetryPolicy = ALERT_RETRIES
 
-    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer | str:
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> ChannelAnswer | str:
         """The channel's answer (any status below 500 but 429), or why none came (a str)."""
         retrier = Retrier(self.policy, sleep=self.sleep, deadline=self.deadline)
         try:
@@ -71,7 +71,7 @@ class Poster:
         except _Refused as exc:
             return str(exc)
 
-    def _once(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
+    def _once(self, url: str, body: bytes, headers: Mapping[str, str]) -> ChannelAnswer:
         timeout = self.timeout if self.deadline is None else self.deadline.cap(self.timeout)
         started = time.monotonic()
         name = self.name
@@ -115,7 +115,7 @@ class Poster:
             raise _Refused(f"{name} answered with a redirect ({status}) to {target}, not followed")
         if status == 429 or status >= 500:
             raise ChannelBusy(f"{name} answered HTTP {status}", retry_after=_retry_after(response))
-        return Answer(status, content)
+        return ChannelAnswer(status, content)
 
 
 class _Refused(Exception):

@@ -23,7 +23,7 @@ from typing import Literal
 
 import orjson
 
-from .delivery import Answer, Poster
+from .delivery import ChannelAnswer, Poster
 
 SUMMARY_MAX = 1024
 DEDUP_MAX = 255
@@ -87,7 +87,7 @@ class PagerDuty:
         return f"PagerDuty refused the event: HTTP {answer.status}{_errors(answer)}"
 
 
-def _errors(answer: Answer) -> str:
+def _errors(answer: ChannelAnswer) -> str:
     """PagerDuty's ``errors`` list, which names fields, never their values."""
     try:
         body = orjson.loads(answer.body)

@@ -1,8 +1,9 @@
 """The escalation alert: one post per run listing the tickets routing escalated.
 
 ``EscalationWatch`` sits in front of the run's event log and notes every ``ticket_triaged``
-event that says ``escalated`` — the event is emitted only once the write-back landed, so the
-alert lists what the helpdesk now shows, never a plan that failed. ``escalation_message``
+event that says ``escalated``, and every ``reply_triaged`` one that escalated and wrote — each
+is emitted only once the write-back landed, so the alert lists what the helpdesk now shows,
+never a plan that failed. ``escalation_message``
 formats the list as Slack-compatible text (``<url|subject>`` links, Slack's three escapes).
 """
 
@@ -26,7 +27,11 @@ class EscalationWatch:
         self._seen: dict[int, tuple[str, ...]] = {}
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        if event == "ticket_triaged" and fields.get("escalated") and not fields.get("dry_run"):
+        # A customer's reply may escalate too (a route on ``reply`` or ``sentiment_change``):
+        # its ``reply_triaged`` event says ``wrote`` once the write landed.
+        first = event == "ticket_triaged" and not fields.get("dry_run")
+        reply = event == "reply_triaged" and bool(fields.get("wrote"))
+        if (first or reply) and fields.get("escalated"):
             with self._lock:
                 self._seen[int(fields["ticket_id"])] = tuple(fields.get("route") or ())
         return self._log.emit(event, **fields)

@@ -88,13 +88,13 @@ class Settings(BaseModel):
     # E-mail: smtp://user:password@host:port (or smtps://; the password makes it a secret),
     # the recipients (comma-separated) and the sender (default ticketbot@<this host>).
     smtp_url: SecretStr | None = None
-    alert_email: str | None = None
+    alert_email: Annotated[str | None, Field(validate_default=True)] = None
     alert_email_from: str | None = None
     # Microsoft Teams: a channel's incoming webhook or Workflows URL (it carries its key).
     teams_webhook: SecretStr | None = None
     # A JSON webhook signed with HMAC-SHA256: the URL and the signing secret.
     alert_json_url: SecretStr | None = None
-    alert_json_secret: SecretStr | None = None
+    alert_json_secret: Annotated[SecretStr | None, Field(validate_default=True)] = None
     # Share of tickets that must be triaged (not failed); below it health degrades and alerts.
     success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
     # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
@@ -259,6 +259,26 @@ class Settings(BaseModel):
                     "must be smtp://user:password@host:port (STARTTLS when the server offers "
                     f"it) or smtps://... (TLS from the start), not {scheme[:20]!r}"
                 )
+        return value
+
+    @field_validator("alert_email")
+    @classmethod
+    def _check_mail_pair(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if bool(value and value.strip()) != (info.data.get("smtp_url") is not None):
+            raise ValueError(
+                "TICKETBOT_SMTP_URL and TICKETBOT_ALERT_EMAIL go together (the server to send "
+                "through and the recipients): set both, or neither"
+            )
+        return value
+
+    @field_validator("alert_json_secret")
+    @classmethod
+    def _check_json_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is not None) != (info.data.get("alert_json_url") is not None):
+            raise ValueError(
+                "TICKETBOT_ALERT_JSON_URL and TICKETBOT_ALERT_JSON_SECRET go together (every "
+                "post is signed with the secret): set both, or neither"
+            )
         return value
 
     @field_validator("apply_at", "suggest_at")
