@@ -15,7 +15,7 @@ from typing import Any
 
 from ..common.eventlog import EventSink
 from .alerts import slack_escape
-from .planner import Escalation
+from .planner import ChangePlanner, Escalation
 
 
 class EscalationWatch:
@@ -40,6 +40,18 @@ class EscalationWatch:
         """Ticket id -> the routes that matched it, for the tickets escalated and written."""
         with self._lock:
             return dict(self._seen)
+
+
+def escalated_tickets(
+    planner: ChangePlanner, watch: EscalationWatch
+) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Ticket id -> its redacted subject and the routes that escalated it, for this run's
+    escalations (the planner's record, else the event's routes)."""
+    found = {}
+    for ticket_id, matched in sorted(watch.escalated().items()):
+        known = planner.escalation(ticket_id)
+        found[ticket_id] = (known.subject, known.routes) if known else ("", matched)
+    return found
 
 
 def escalation_message(

@@ -44,15 +44,16 @@ from ..state.ledger import RunLedger
 from ..state.lock import RunLock
 from ..triage.chain import TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
+from ..triage.routing import escalation_channels
 from ..triage.taxonomy import Taxonomy
 from .alerts import Alerter
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
 from .build import Harness, Parts, build, channel_config, log_alert, open_feed
 from .context import RunContext
-from .escalation import EscalationWatch, escalation_message
+from .escalation import EscalationWatch, escalated_tickets, escalation_message
 from .metrics import export_run
 from .pipeline import Pipeline
-from .planner import ChangePlanner, Escalation
+from .planner import Escalation
 from .rising import RisingWatch, categoriser, note_rising, open_watch
 from .runtime import Runtime
 from .scope import parse_scope
@@ -342,12 +343,20 @@ def _run_logged(
                     shared=sightings is not None,
                 )
             if not (options.dry_run or options.shadow):
-                _deliver_escalations(settings, built, watch, parts, log, run_id=run_id)
+                channels = channels_for(
+                    channel_config(settings),
+                    helpdesk_url=helpdesk.base_url,
+                    routes=built.router.defined if built.router is not None else (),
+                    deadline=parts.deadline,
+                    sleep=runtime.sleep,
+                )
+                escalated = escalated_tickets(built.planner, watch)
+                deliver(channels, escalated, helpdesk, log, run_id=run_id)
         ticket_url = helpdesk.ticket_url
     finally:
         built.close()
     if not options.dry_run:
-        _alert_escalations(log, alerter, built.planner, watch, run_id=run_id, ticket_url=ticket_url)
+        _alert_escalations(log, alerter, built, watch, run_id=run_id, ticket_url=ticket_url)
         built.cache.flush()
         recent = summarise_runs(
             read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
@@ -454,47 +463,24 @@ def _fields_gone_midrun(
     return messages
 
 
-def _deliver_escalations(
-    settings: Settings,
-    built: Parts,
-    watch: EscalationWatch,
-    parts: _Parts,
-    log: EventLog,
-    *,
-    run_id: str,
-) -> None:
-    """The escalations to PagerDuty, e-mail, Teams and the signed webhook (alerts/)."""
-    routes = [r.route for r in built.router.routes] if built.router is not None else []
-    channels = channels_for(
-        channel_config(settings),
-        helpdesk_url=built.helpdesk.base_url,
-        routes=routes,
-        deadline=parts.deadline,
-        sleep=parts.runtime.sleep,
-    )
-    escalated = {}
-    for ticket_id, matched in watch.escalated().items():
-        known = built.planner.escalation(ticket_id)
-        escalated[ticket_id] = (known.subject, known.routes) if known else ("", matched)
-    deliver(channels, escalated, built.helpdesk, log, run_id=run_id)
-
-
 def _alert_escalations(
     log: EventLog,
     alerter: Alerter,
-    planner: ChangePlanner,
+    built: Parts,
     watch: EscalationWatch,
     *,
     run_id: str,
     ticket_url: Callable[[int], str],
 ) -> None:
-    """One post listing the tickets this run escalated; none when it escalated nothing."""
-    escalated = watch.escalated()
-    if not escalated:
-        return
+    """One post listing the tickets this run escalated (those whose routes allow ``slack``);
+    none when it escalated nothing."""
+    routes = built.router.defined if built.router is not None else ()
     items = [
-        planner.escalation(ticket_id) or Escalation(ticket_id, "", routes)
-        for ticket_id, routes in escalated.items()
+        Escalation(ticket_id, subject, matched)
+        for ticket_id, (subject, matched) in escalated_tickets(built.planner, watch).items()
+        if "slack" in (escalation_channels(routes, matched) or {"slack"})
     ]
+    if not items:
+        return
     message = escalation_message(items, run_id=run_id, ticket_url=ticket_url)
     log_alert(log, alerter.escalations(message))

@@ -419,6 +419,7 @@ class Router:
 
     def __init__(self, routes: tuple[ResolvedRoute, ...], *, prefix: str) -> None:
         self.routes = routes
+        self.defined = tuple(r.route for r in routes)  # as written, for the alert channels
         self.prefix = prefix
 
     @property
