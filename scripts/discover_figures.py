@@ -27,7 +27,7 @@ from sklearn.metrics import adjusted_mutual_info_score
 
 from ticket_processor.commands.discover_io import TicketText, judge
 from ticket_processor.learned.embed import texts_encoded
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.run.engines import build_eval_chain
 from ticket_processor.topics.cluster import Vectors
 from ticket_processor.topics.discover import FoundTopics, TopicInput, discover

@@ -38,7 +38,7 @@ from ticket_processor.evaluation.labelled import run_eval
 from ticket_processor.learned.embed import Encoder
 from ticket_processor.learned.examples.cache import examples_model
 from ticket_processor.learned.scoring import POOLED
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.run.engines import build_eval_chain
 from ticket_processor.triage.taxonomy import load_taxonomy
 

@@ -124,9 +124,8 @@ def baseline(kind: str) -> dict[str, Any]:
 
     from ticket_processor.helpdesks.registry import KINDS
     from ticket_processor.incidents.plan import Sighting
-    from ticket_processor.run.configure import load_settings
-    from ticket_processor.run.connect import connect
-    from ticket_processor.run.incidents import IncidentPass
+    from ticket_processor.incidents.run_pass import IncidentPass
+    from ticket_processor.run.connect import connect, load_settings
     from ticket_processor.sandbox.desks import serve_desk
 
     class Quiet:

@@ -33,8 +33,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as serve_zendesk
 from ticket_processor.learned import LearnedEngine, read_model
 from ticket_processor.learned.labelled_file import LabelledTicket, load_labelled
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.tags import NOTE_HEADER
 from ticket_processor.triage.taxonomy import load_taxonomy
 

@@ -17,7 +17,12 @@ rules; ``llm``: the LLM path through the OpenAI-compatible stand-in that ``ticke
 3. unless ``--quick``: three customer replies (an angry one, a thank-you, an out-of-office)
    over the helpdesk's API, then ``run3`` (re-triage) and ``run4`` (should write nothing). On
    Zendesk the ticket event export leaves out its last minute, so ``run3`` waits until the
-   replies are a minute old, and the audit log is read a minute after the last run.
+   replies are a minute old, and the audit log is read a minute after the last run;
+4. ``served``: ``ticketbot serve`` on a free port, two new tickets delivered to it as the
+   helpdesk's webhook sends them (signed), served until both carry the marker, then SIGTERM;
+5. ``backfill``: two more tickets, ``ticketbot backfill --since <yesterday> --no-batch``
+   (the backfill's own cursor), then ``run5``, which should write nothing but count what
+   ``serve`` triaged (the served journal).
 
 What is recorded (``scenarios.<helpdesk>/<engine>``):
 
@@ -72,19 +77,22 @@ before and after modules move. Nothing outside its temporary directory is touche
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import hmac
 import json
 import os
 import queue
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -183,6 +191,33 @@ EXTRA_TICKETS = (
 )
 
 # The customers' replies after the first runs: (the ticket's subject, the reply).
+# Created once ``serve`` is ready and delivered to it as the helpdesk's webhook would (signed
+# with SERVE_SECRET): the served flow's requests and writes.
+SERVED_TICKETS = (
+    (
+        "Fingerprint: checkout shows error 500",
+        "Since this morning the checkout page shows error 500 when I press Pay. My order "
+        "ORD-515151 is stuck and I cannot pay for it.",
+    ),
+    (
+        "Fingerprint: where do I change my invoice address",
+        "Hello, where can I change the billing address printed on my invoices? Thanks, Sam",
+    ),
+)
+# Created after the last run and taken by ``backfill`` (its own cursor), then a run that
+# should write nothing.
+BACKFILL_TICKETS = (
+    (
+        "Fingerprint: the password reset mail never arrives",
+        "I asked for a password reset three times today and no e-mail arrived. Please help.",
+    ),
+    (
+        "Fingerprint: cancel my subscription",
+        "Please cancel my subscription at the end of this month; we are moving to another tool.",
+    ),
+)
+SERVE_SECRET = "whsec-fingerprint-0123456789abcdef"
+
 REPLIES = (
     (
         "Fingerprint: the Desktop client will not start",
@@ -747,6 +782,16 @@ class Scenario:
             for phase in ("run3", "run4"):
                 command(phase, run)
                 state = self._changes(phase, desk, state)
+        state = self._served(desk, env, state, llm_stats, session)
+        for subject, body in BACKFILL_TICKETS:
+            desk.create_ticket(subject, body)
+        self.keys = ticket_keys(desk.listing())
+        time.sleep(GAP)
+        since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        command("backfill", ["backfill", "--since", since, "--no-batch", "--workers", "1"])
+        state = self._changes("backfill", desk, state)
+        command("run5", run)
+        state = self._changes("run5", desk, state)
         out: dict[str, Any] = {
             "seed_extra_tickets": [subject for subject, _ in EXTRA_TICKETS],
             "phases": self.phases,
@@ -756,6 +801,79 @@ class Scenario:
             _sleep_until(self.windows[-1][2] + EXPORT_LAG)
             out["audits"] = self._audits(desk.audits())
         return out
+
+    def _served(
+        self,
+        desk: Desk,
+        env: Mapping[str, str],
+        state: Mapping[int, Mapping[str, Any]],
+        llm_stats: str | None,
+        session: requests.Session,
+    ) -> dict[int, dict[str, Any]]:
+        """``ticketbot serve`` started, two tickets created and delivered to it as the
+        helpdesk's webhook would, served until both carry the marker, then stopped (SIGTERM)."""
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        desk.reset_stats()
+        before_llm = _llm_stats(session, llm_stats)
+        started = time.time()
+        errors = (self.workdir / "serve.stderr").open("w", encoding="utf-8")
+        command = [self.python, "-m", "ticket_processor", "serve", "--port", str(port)]
+        process = subprocess.Popen(
+            [*command, "--engine", self.engine],
+            cwd=self.workdir,
+            env={**env, "TICKETBOT_SERVE_SECRET": SERVE_SECRET},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        try:
+            _wait_for(lambda: _ready(base), 60, "serve did not become ready")
+            for subject, text in SERVED_TICKETS:
+                desk.create_ticket(subject, text)
+            listed = desk.listing()
+            self.keys = ticket_keys(listed)
+            new = sorted(tid for tid in listed if tid not in state)
+            for tid in new:
+                raw, headers = _delivery(self.helpdesk, tid)
+                answer = requests.post(
+                    f"{base}/webhooks/{self.helpdesk}", data=raw, headers=headers, timeout=10
+                )
+                answer.raise_for_status()
+
+            def marked() -> bool:
+                now = desk.listing()
+                return all("ai_processed" in (now[tid].get("tags") or []) for tid in new)
+
+            _wait_for(marked, 90, "serve did not triage the delivered tickets")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                exit_code = process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                exit_code = process.wait()
+            errors.close()
+        self.windows.append(("served", started, time.time()))
+        stats = desk.stats()
+        calls = _api_calls(stats.get("requests", {}))
+        record: dict[str, Any] = {
+            "command": "serve (two signed deliveries)",
+            "exit_code": exit_code,
+            "api_calls": calls,
+            "api_calls_total": sum(n for n in calls.values() if isinstance(n, int)),
+            "log": self._log_events(relisted=False),
+        }
+        if llm_stats is not None:
+            after = _llm_stats(session, llm_stats)
+            record["llm_calls"] = {
+                k: after.get(k, 0) - before_llm.get(k, 0)
+                for k in sorted(set(after) | set(before_llm))
+                if k not in _TIMING_KEYS
+            }
+        self.phases["served"] = record
+        time.sleep(GAP)
+        return self._changes("served", desk, state)
 
     def _replies(self, desk: Desk, state: Mapping[int, Mapping[str, Any]]) -> None:
         ids = {key: tid for tid, key in self.keys.items()}
@@ -945,6 +1063,51 @@ def _llm_stats(session: requests.Session, url: str | None) -> dict[str, int]:
     answer = session.get(url, timeout=10)
     answer.raise_for_status()
     return {str(k): int(v) for k, v in answer.json().items()}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _ready(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _wait_for(done: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(what)
+        time.sleep(0.25)
+
+
+def _delivery(helpdesk: str, ticket_id: int) -> tuple[bytes, dict[str, str]]:
+    """A webhook's body and headers as each helpdesk sends them to ``serve``: Zendesk signs
+    the timestamp and body (HMAC-SHA256, base64); a Freshdesk automation sends the shared
+    secret and ticketbot's own signature header (``serve --print-setup`` shows both)."""
+    if helpdesk == "zendesk":
+        body = json.dumps({"ticket_id": str(ticket_id), "event": "created"}).encode()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        mac = hmac.new(SERVE_SECRET.encode(), stamp.encode() + body, hashlib.sha256).digest()
+        return body, {
+            "Content-Type": "application/json",
+            "X-Zendesk-Webhook-Id": "01HFINGERPRINT",
+            "X-Zendesk-Webhook-Invocation-Id": f"inv-{ticket_id}",
+            "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+            "X-Zendesk-Webhook-Signature": base64.b64encode(mac).decode(),
+        }
+    body = json.dumps({"ticket_id": ticket_id, "event": "created"}).encode()
+    mac_hex = hmac.new(SERVE_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return body, {
+        "Content-Type": "application/json",
+        "X-Ticketbot-Secret": SERVE_SECRET,
+        "X-Ticketbot-Signature": f"sha256={mac_hex}",
+    }
 
 
 def _sleep_until(moment: float) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ticket_processor.cli import app
 from ticket_processor.errors import ConfigError
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.settings.read import check_env_file
 
 PASTED = "sk-pasted-alone-0a9b8c7d6e5f"

@@ -38,20 +38,17 @@ LONG_BY_NATURE = (
 # Modules and functions still over the line, in folders other branches are reshaping now (the run
 # into feature folders, the helpdesks' knowledge into their folders). Empty these lists as those
 # parts land; nothing new may be added to them.
-OVER_LONG_MODULES = {
-    "ticket_processor/run/incidents.py",
-}
+OVER_LONG_MODULES: set[str] = set()
 OVER_LONG_FUNCTIONS = {
     "ticket_processor/helpdesks/zendesk/sandbox/server.py:_Handler._handle",
     "ticket_processor/run/answers_setup.py:build_answers",
     "ticket_processor/run/build.py:build",
-    "ticket_processor/run/runner.py:_run_logged",
     "ticket_processor/run/served.py:ServedTriage.__init__",
 }
 # run/ holds the builder, the ticket pipeline and the order of passes; each feature's run-time
 # half belongs in the feature's folder. The aim is 15 modules; this is where the moves stand, and
 # it only goes down (a new feature is a folder, not a module here).
-MAX_RUN_MODULES = 34
+MAX_RUN_MODULES = 15
 
 # ``__init__.py`` files allowed to hold more than a docstring: the public API; the learned
 # engine's package, whose names that need numpy are imported lazily (PEP 562 ``__getattr__``) so

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ticket_processor.errors import ConfigError
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 
 
 def test_flag_beats_environment_beats_env_file(tmp_path: Path) -> None:

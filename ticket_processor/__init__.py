@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .run.configure import load_settings
+    from .passes.types import RunOptions, RunSummary
+    from .run.connect import load_settings
     from .run.runner import run_once
-    from .run.types import RunOptions, RunSummary
     from .settings import Settings
 
 __all__ = ["RunOptions", "RunSummary", "Settings", "load_settings", "run_once"]
 
 _LAZY = {
     "run_once": "run.runner",
-    "RunOptions": "run.types",
-    "RunSummary": "run.types",
+    "RunOptions": "passes.types",
+    "RunSummary": "passes.types",
     "Settings": "settings",
-    "load_settings": "run.configure",
+    "load_settings": "run.connect",
 }
 
 

@@ -10,7 +10,7 @@ from ticket_processor.errors import AuthError
 from ticket_processor.kb.index import ArticleIndex
 from ticket_processor.models import Agent, Article, Helpdesk
 from ticket_processor.run.answers_setup import build_answers
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.triage.taxonomy import load_taxonomy
 
 

@@ -15,8 +15,7 @@ from support.answers_desk import create_tickets, outbox, plain, publish_help_cen
 from support.cli import invoke
 
 from ticket_processor.answers.review import AnswerSender
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import Desk
 
 pytestmark = pytest.mark.desk(configure=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ticket_processor.audit.store import AuditStore
 from ticket_processor.run.audit import open_store
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 
 
 def _decision(state: Path, account: str, ticket: int) -> None:

@@ -27,7 +27,7 @@ def test_in_process_the_run_exit_after_abandoned_analyses_returns_its_code() -> 
         """
         import typer
         from ticket_processor.commands.run import _exit
-        from ticket_processor.run.types import RunSummary
+        from ticket_processor.passes.types import RunSummary
 
         try:
             _exit(RunSummary(run_id="r", exit_code=143, abandoned=2))

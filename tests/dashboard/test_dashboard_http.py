@@ -23,7 +23,7 @@ from ticket_processor.dashboard.access import Access
 from ticket_processor.dashboard.review import ReviewDesk
 from ticket_processor.dashboard.server import serve_in_thread
 from ticket_processor.dashboard.web import DashboardConfig, build_app
-from ticket_processor.run.review import ReviewOutcome
+from ticket_processor.writeback.label_review import ReviewOutcome
 from ticket_processor.writeback.planner import ReviewedLabel
 
 ACCOUNT = "zendesk:127.0.0.1"

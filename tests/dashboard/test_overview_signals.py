@@ -20,7 +20,7 @@ from ticket_processor.dashboard.server import serve_in_thread
 from ticket_processor.dashboard.signals import read_signals
 from ticket_processor.dashboard.web import DashboardConfig, build_app
 from ticket_processor.incidents.book import Incident, IncidentBook, save_book
-from ticket_processor.run.incidents import STATE_SUBDIR
+from ticket_processor.incidents.run_pass import STATE_SUBDIR
 from ticket_processor.topics.rising import DailyCounts, save_counts
 
 ACCOUNT = "zendesk:127.0.0.1"

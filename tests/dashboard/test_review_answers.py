@@ -21,8 +21,7 @@ from support.dashboard import TOKEN, bearer, csrf_of, start_dashboard
 from ticket_processor.answers.review import AnswerSender
 from ticket_processor.audit.schema import decisions, reviews
 from ticket_processor.audit.store import AuditStore
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import Desk
 
 pytestmark = [pytest.mark.desk(configure=True), pytest.mark.slow]

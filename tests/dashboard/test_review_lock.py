@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ticket_processor.models import Helpdesk
-from ticket_processor.run.review import ReviewWriter, reviewer_name
 from ticket_processor.state.lock import RunLock
+from ticket_processor.writeback.label_review import ReviewWriter, reviewer_name
 from ticket_processor.writeback.planner import ReviewedLabel
 
 

@@ -29,8 +29,7 @@ from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import Helpdesk
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import NewTicket, serve_desk
 from ticket_processor.sandbox.entry import SandboxFlags
 from ticket_processor.zendesk import ZendeskHelpdesk

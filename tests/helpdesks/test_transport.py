@@ -25,7 +25,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.wire import ZendeskTransport
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run import connect as factory
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 
 TRICKLE_SECONDS = 0.2
 BODY = b" " * 48 + b"{}"  # valid JSON for both helpdesks, 10 s at the trickle's pace

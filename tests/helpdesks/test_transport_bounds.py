@@ -23,7 +23,7 @@ from ticket_processor.errors import HelpdeskError, HelpdeskServerError
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.resilience.retry import RetryPolicy
 from ticket_processor.run import connect as factory
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 
 CAP = 64 * 1024
 LIST = {"zendesk": "/api/v2/tickets.json", "freshdesk": "/api/v2/tickets"}

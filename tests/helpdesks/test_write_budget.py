@@ -24,7 +24,7 @@ from ticket_processor.helpdesks.write_budget import HelpdeskWriteBudget, write_b
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.resilience.shared_window import OFFLINE_SHARE
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 pytestmark = [pytest.mark.redis, pytest.mark.desk(unlimited=True, configure=True)]

@@ -16,8 +16,8 @@ from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.incidents.book import load_book
 from ticket_processor.incidents.policy import IncidentPolicy
+from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.incidents.window import load_window
-from ticket_processor.run.incidents import IncidentPass
 
 
 class Events:

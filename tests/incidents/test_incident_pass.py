@@ -17,13 +17,13 @@ from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenar
 from support.webhook import Receiver
 from support.word_encoder import encode
 
+from ticket_processor.alerts.alerter import Alerter
 from ticket_processor.incidents.plan import Sighting
 from ticket_processor.incidents.policy import IncidentPolicy
-from ticket_processor.run.alerts import Alerter
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
-from ticket_processor.run.incident_revert import links_of_run, revert_links
-from ticket_processor.run.incidents import IncidentPass, link_ops
+from ticket_processor.incidents.revert import links_of_run, revert_links
+from ticket_processor.incidents.run_pass import IncidentPass
+from ticket_processor.incidents.sightings import link_ops
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.state.ledger import RunLedger
 
 pytestmark = pytest.mark.desk(raw=True, configure=True)

@@ -18,18 +18,17 @@ from support.incident_scenario import Spec, load_freshdesk, load_zendesk
 from support.webhook import Receiver
 from support.word_encoder import encode
 
+from ticket_processor.alerts.alerter import Alerter
 from ticket_processor.incidents.book import load_book
 from ticket_processor.incidents.plan import Sighting
 from ticket_processor.incidents.policy import IncidentPolicy
+from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.models import Cursor, TicketPage
 from ticket_processor.report.trends import trends, trends_table
-from ticket_processor.run.alerts import Alerter
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
-from ticket_processor.run.incidents import IncidentPass
-from ticket_processor.run.rising import RisingWatch, categoriser, note_rising, open_watch
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.topics.rising import BASELINE_DAYS, load_counts
+from ticket_processor.topics.run_pass import RisingWatch, categoriser, note_rising, open_watch
 from ticket_processor.triage.chain import LocalEngine
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy

@@ -28,8 +28,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.kb.sync import sync
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
+from ticket_processor.run.connect import connect, load_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 _LINK = re.compile(r"^\s+(http\S+/hc/\S+/articles/(\d+)-\S*)$", re.MULTILINE)

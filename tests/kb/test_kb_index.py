@@ -19,9 +19,9 @@ from ticket_processor.models import (
     Triage,
     Urgency,
 )
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.planner import ChangePlanner
-from ticket_processor.run.types import RunOptions
+from ticket_processor.passes.planner import ChangePlanner
+from ticket_processor.passes.types import RunOptions
+from ticket_processor.run.connect import load_settings
 
 
 def article(

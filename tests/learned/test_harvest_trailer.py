@@ -25,8 +25,7 @@ from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread as
 from ticket_processor.learned.harvest import Harvest, HarvestOptions
 from ticket_processor.learned.labels import default_specs
 from ticket_processor.models import Analysis, Sentiment, Triage, Urgency
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import NOTE_HEADER, render_note, render_revert_note, triage_tags
 

@@ -12,7 +12,7 @@ from ticket_processor.errors import LLMError, LLMResponseError, LLMServerError
 from ticket_processor.llm import LLMAnalyser
 from ticket_processor.llm_client.batch import LLMBatchClient
 from ticket_processor.models import Triage
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.llm_standin.server import (
     RunningStandin,
     StandinConfig,

@@ -17,7 +17,7 @@ from ticket_processor.llm_client.pacer import LLMPacer
 from ticket_processor.models import Triage
 from ticket_processor.resilience.breaker import CircuitBreaker
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.run.engines import build_analyser
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.triage.prepare import prepare_ticket

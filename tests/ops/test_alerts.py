@@ -9,8 +9,8 @@ from typing import Any
 from support.clock import FakeClock
 from support.webhook import Receiver
 
-from ticket_processor.report.runs import LoggedRun
-from ticket_processor.run.alerts import Alerter
+from ticket_processor.alerts.alerter import Alerter
+from ticket_processor.report.runs import LoggedRun, recent_success_rate
 from ticket_processor.state.ledger import RunLedger as StateStore
 
 START = 1_800_000_000.0
@@ -117,12 +117,18 @@ def test_after_run_alerts_on_abort_and_a_low_rate_over_enough_tickets(
     alerter = make(receiver.url, tmp_path, FakeClock(START))
     # 3 failures of 5 tickets: too few to call it a trend.
     assert (
-        alerter.after_run(status="partial", reason=None, recent=[run(2, 3)], objective=0.95) == []
+        alerter.after_run(
+            status="partial",
+            reason=None,
+            recent_rate=recent_success_rate([run(2, 3)]),
+            objective=0.95,
+        )
+        == []
     )
     outcomes = alerter.after_run(
         status="aborted",
         reason="helpdesk unreachable",
-        recent=[run(15, 10), run(0, 0, "aborted")],
+        recent_rate=recent_success_rate([run(15, 10), run(0, 0, "aborted")]),
         objective=0.95,
     )
     assert [(o.condition, o.outcome) for o in outcomes] == [
@@ -140,7 +146,7 @@ def test_an_llm_failing_in_a_run_alerts_once_an_hour(tmp_path: Path, receiver: R
     first = alerter.after_run(
         status="ok",
         reason=None,
-        recent=[],
+        recent_rate=recent_success_rate([]),
         objective=0.95,
         llm_failures={"LLMConnectionError": 20},
     )
@@ -149,7 +155,7 @@ def test_an_llm_failing_in_a_run_alerts_once_an_hour(tmp_path: Path, receiver: R
     again = alerter.after_run(
         status="ok",
         reason=None,
-        recent=[],
+        recent_rate=recent_success_rate([]),
         objective=0.95,
         llm_failures={"LLMConnectionError": 5},
     )
@@ -157,7 +163,7 @@ def test_an_llm_failing_in_a_run_alerts_once_an_hour(tmp_path: Path, receiver: R
     chosen = alerter.after_run(
         status="ok",
         reason=None,
-        recent=[],
+        recent_rate=recent_success_rate([]),
         objective=0.95,
         llm_failures={"no LLM configured": 5},
     )

@@ -27,7 +27,7 @@ from ticket_processor.ops.health import (
     success_check,
 )
 from ticket_processor.report.runs import LoggedRun
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.state.ledger import RunLedger as StateStore
 

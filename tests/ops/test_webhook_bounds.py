@@ -13,7 +13,7 @@ from support.clock import FakeClock
 from support.trickle import header_trickler
 from support.webhook import Receiver
 
-from ticket_processor.run.alerts import Alerter
+from ticket_processor.alerts.alerter import Alerter
 from ticket_processor.state.ledger import RunLedger
 
 START = 1_800_000_000.0

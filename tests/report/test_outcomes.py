@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from ticket_processor.cli import app
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
+from ticket_processor.learned.outcomes import observe_outcome, outcome_labels
 from ticket_processor.models import Ticket
 from ticket_processor.report.aggregate import build_report
 from ticket_processor.report.agreement import outcome_pairs
-from ticket_processor.run.outcomes import observe_outcome, outcome_labels
 
 TEXTS = [
     ("Refund please", "I returned the blender and still have no refund."),

@@ -17,9 +17,9 @@ import time
 import pytest
 
 from ticket_processor.errors import RunOutOfTime, StopRequested
+from ticket_processor.resilience.runtime import Runtime
+from ticket_processor.resilience.signals import StopOnSignal
 from ticket_processor.resilience.stopping import POLL, StopFlag
-from ticket_processor.run.runtime import Runtime
-from ticket_processor.run.signals import StopOnSignal
 
 
 def test_a_request_from_another_thread_ends_a_long_sleep() -> None:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from support.cli import command
 
-from ticket_processor.run.scope import in_shard, parse_shard
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.tags import marker_tag
+from ticket_processor.writeback.scope import in_shard, parse_shard
 
 pytestmark = pytest.mark.desk(unlimited=True, configure=True)
 backfill = command("backfill")

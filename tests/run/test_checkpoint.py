@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ticket_processor.models import Cursor
-from ticket_processor.run.checkpoint import Checkpoint
+from ticket_processor.state.checkpoint import Checkpoint
 
 
 def c(n: int) -> Cursor:

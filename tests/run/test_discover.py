@@ -18,12 +18,12 @@ from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor, TicketPage
+from ticket_processor.passes.planner import ChangePlanner
+from ticket_processor.passes.types import RunOptions
 from ticket_processor.resilience.pacing import RequestWindow
+from ticket_processor.resilience.runtime import Runtime
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
-from ticket_processor.run.planner import ChangePlanner
-from ticket_processor.run.runtime import Runtime
-from ticket_processor.run.types import RunOptions
 from ticket_processor.settings.variables import DEFAULT_CACHE_ENTRIES
 from ticket_processor.state.cache import AnalysisCache
 from ticket_processor.state.ledger import RunLedger

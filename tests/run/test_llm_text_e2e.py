@@ -18,8 +18,7 @@ from support.hostile_llm import FORGED_TRAILER, HOSTILE_DRAFT, assert_inert
 
 from ticket_processor.learned.harvest import Harvest, HarvestOptions
 from ticket_processor.learned.labels import default_specs, is_unreviewed
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin

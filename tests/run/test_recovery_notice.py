@@ -13,7 +13,7 @@ import pytest
 from support.cli import command
 from support.e2e import events
 
-from ticket_processor.run.upkeep import recovery_notice
+from ticket_processor.run.discovery import recovery_notice
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.state.ledger import RunLedger
 

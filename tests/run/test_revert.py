@@ -23,14 +23,7 @@ from ticket_processor.models import (
     WriteBack,
     WriteOutcome,
 )
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import connect
-from ticket_processor.run.revert import (
-    apply_revert,
-    describe_revert,
-    plan_revert,
-    writes_of_run,
-)
+from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.state.ledger import RunLedger
 from ticket_processor.tags import (
@@ -39,6 +32,12 @@ from ticket_processor.tags import (
     is_triage_note,
     render_note,
     standing_note,
+)
+from ticket_processor.writeback.revert import (
+    apply_revert,
+    describe_revert,
+    plan_revert,
+    writes_of_run,
 )
 
 

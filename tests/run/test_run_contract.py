@@ -33,14 +33,13 @@ from ticket_processor.audit.store import FILE_NAME, AuditStore
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor
+from ticket_processor.passes.planner import ChangePlanner
+from ticket_processor.passes.types import RunOptions
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
 from ticket_processor.run import engines
-from ticket_processor.run.configure import load_settings
-from ticket_processor.run.connect import breaker_name
+from ticket_processor.run.connect import breaker_name, load_settings
 from ticket_processor.run.context import RunContext
 from ticket_processor.run.pipeline import Pipeline
-from ticket_processor.run.planner import ChangePlanner
-from ticket_processor.run.types import RunOptions
 from ticket_processor.sandbox.llm_standin.answers import keyword_answer
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.settings.variables import DEFAULT_CACHE_ENTRIES

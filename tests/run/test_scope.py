@@ -13,7 +13,7 @@ from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 from ticket_processor.models import Ticket
-from ticket_processor.run.scope import choose, parse_scope
+from ticket_processor.writeback.scope import choose, parse_scope
 
 
 def test_scope_admits_only_what_matches_every_key() -> None:

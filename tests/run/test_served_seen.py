@@ -1,5 +1,5 @@
 """What ``serve`` triaged reaches the cron run's rising counts and incident grouping
-(``run.served_seen``): the journal's hand-over, then both sandboxes through a real server and a
+(``journal.served``): the journal's hand-over, then both sandboxes through a real server and a
 real ``ticketbot run``."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from support.incident_scenario import load_freshdesk, load_zendesk, scenario
 from support.serving import delivery_for, serve_env, serving
 from support.webhook import Receiver
 
-from ticket_processor.run import served_seen
-from ticket_processor.run.served_seen import (
+from ticket_processor.journal import served as served_seen
+from ticket_processor.journal.served import (
     FILE,
     TAKING,
     Seen,

@@ -28,7 +28,7 @@ from support.e2e import notes, triaged_events
 
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
-from ticket_processor.run.signals import REPEAT_WINDOW, StopOnSignal
+from ticket_processor.resilience.signals import REPEAT_WINDOW, StopOnSignal
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 from ticket_processor.state.ledger import RunLedger

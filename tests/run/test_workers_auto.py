@@ -19,7 +19,7 @@ from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import serve_in_thread
 from ticket_processor.resilience.pacing import AUTO_LLM_CEILING, AdaptiveLimit, resolve_workers
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.run.engines import build_analyser
 from ticket_processor.run.runner import run_options
 from ticket_processor.sandbox.desks import Desk, NewTicket

@@ -31,7 +31,7 @@ from support.serving import SECRET, Running, serve_env, serving
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.webhook_setup import endpoint_url
 from ticket_processor.models import Engine
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.desks import Desk
 
 PLACEHOLDER = "http://127.0.0.1:9"  # the discard port: nothing listens

@@ -23,7 +23,7 @@ from ticket_processor.commands.serve import open_server
 from ticket_processor.helpdesks.deliveries import body_signature
 from ticket_processor.helpdesks.zendesk.deliveries import zendesk_signature
 from ticket_processor.models import Engine
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 from ticket_processor.run.served import ServedTriage, ServeHooks
 from ticket_processor.serve.server import ServeServer
 

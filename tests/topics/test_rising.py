@@ -139,7 +139,7 @@ def test_a_seed_that_found_nothing_leaves_the_history_unknown() -> None:
 
 def test_the_seed_counts_a_ticket_under_the_category_ticketbot_tagged() -> None:
     from ticket_processor.models import Ticket
-    from ticket_processor.run.rising import categoriser
+    from ticket_processor.topics.run_pass import categoriser
     from ticket_processor.triage.chain import LocalEngine
     from ticket_processor.triage.rules import RulesEngine
     from ticket_processor.triage.taxonomy import load_taxonomy

@@ -21,7 +21,7 @@ from ticket_processor.models import (
     Urgency,
     WriteBack,
 )
-from ticket_processor.run.types import PlannedChange
+from ticket_processor.passes.types import PlannedChange
 from ticket_processor.tags import note_labels, read_note, render_note
 from ticket_processor.triage.note_text import LINK_REMOVED, llm_text, terminal_text
 

@@ -15,8 +15,8 @@ from ticket_processor.models import (
     Triage,
     Urgency,
 )
-from ticket_processor.run.planner import ChangePlanner, routing_fields
-from ticket_processor.run.types import RunOptions
+from ticket_processor.passes.planner import ChangePlanner, routing_fields
+from ticket_processor.passes.types import RunOptions
 from ticket_processor.tags import RoutedWriteBack
 from ticket_processor.triage.routing import Router, parse_routes
 

@@ -306,7 +306,7 @@ def test_requests_per_ticket_do_not_rise_with_routing(
 def test_escalation_alerts_are_not_held_back_by_the_hourly_limit(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    from ticket_processor.run.alerts import Alerter
+    from ticket_processor.alerts.alerter import Alerter
     from ticket_processor.state.ledger import RunLedger
 
     alerter = Alerter(receiver.url, state=RunLedger(tmp_path / "state"), clock=lambda: 1000.0)

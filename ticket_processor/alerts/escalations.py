@@ -1,24 +1,46 @@
-"""The run's hand-over to the escalation channels, after its tickets are written: the pages of
-tickets now solved or closed resolved, this run's escalations delivered, the daily summary.
+"""The escalation channels' pass: after the run's tickets are written, the pages of tickets
+now solved or closed resolved, this run's escalations delivered, the daily summary.
 
-The run calls ``deliver`` once, with the helpdesk still open (a page's ticket is read for its
-status), never for a dry or shadow run: those write nothing, state included. Each outcome is
-an ``alert`` event in the run's log (``condition`` names the channel).
+It runs in the passes' ``write`` round, with the helpdesk still open (a page's ticket is read
+for its status), never for a dry or shadow run: those write nothing, state included. Each
+outcome is an ``alert`` event in the run's log (``condition`` names the channel).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..models import Helpdesk
+from ..passes.protocol import Pass, RunEnd
 from .channels import ChannelOutcome, Channels, Escalated
+
+Escalations = Mapping[int, tuple[str, tuple[str, ...]]]
+
+
+class EscalationChannelsPass(Pass):
+    """Hands the run's escalations to the channels (``channels``: built when the pass runs;
+    ``escalated``: ticket id -> redacted subject and routes, ``escalation.escalated_tickets``)."""
+
+    name = "escalation channels"
+
+    def __init__(
+        self,
+        channels: Callable[[], Channels],
+        escalated: Callable[[], Escalations],
+        helpdesk: Helpdesk,
+    ) -> None:
+        self.channels, self.escalated, self.helpdesk = channels, escalated, helpdesk
+
+    def write(self, end: RunEnd) -> None:
+        if end.writes:
+            deliver(self.channels(), self.escalated(), self.helpdesk, end.log, run_id=end.run_id)
 
 
 def deliver(
     channels: Channels,
-    escalated: Mapping[int, tuple[str, tuple[str, ...]]],
+    escalated: Escalations,
     helpdesk: Helpdesk,
     log: EventSink,
     *,

@@ -32,9 +32,9 @@ from datetime import UTC, datetime
 from ..errors import LLMError, StopRequested
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.batch import LLMBatchClient
-from ..run.runtime import Runtime
-from ..run.signals import StopOnSignal
-from ..run.types import RunSummary
+from ..passes.types import RunSummary
+from ..resilience.runtime import Runtime
+from ..resilience.signals import StopOnSignal
 from ..settings import Settings
 from ..state.lock import RunLock
 from ..triage.taxonomy import Taxonomy, load_taxonomy

@@ -15,12 +15,12 @@ from ..errors import LLMError, UnknownBatch
 from ..llm_client.batch import LLMBatchClient
 from ..models import Cursor, Helpdesk, Triage
 from ..run.build import analysis_cache_tag
-from ..run.scope import choose, in_shard, parse_scope
 from ..state.cache import AnalysisCache
 from ..state.ledger import RunLedger
 from ..state.shapes import BackfillFile, BatchRecord, CursorRecord
 from ..triage.chain import cache_key
 from ..triage.prepare import PreparedTicket, prepare_ticket
+from ..writeback.scope import choose, in_shard, parse_scope
 from .session import BackfillResult, BackfillSession
 
 

@@ -18,10 +18,10 @@ from ..common.eventlog import EventLog, new_run_id
 from ..errors import StopRequested
 from ..exitcodes import ExitCode
 from ..models import Helpdesk
+from ..passes.types import RunSummary
+from ..resilience.runtime import Runtime
 from ..run.connect import connect
 from ..run.runner import run_once
-from ..run.runtime import Runtime
-from ..run.types import RunSummary
 from ..settings import Settings
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock

@@ -109,7 +109,7 @@ def backfill(
 
 def _shard(shard: str | None, shards: int | None) -> tuple[int, int] | None:
     """``--shard I/N``, or ``--shards N`` with the index Kubernetes gives an Indexed Job's pod."""
-    from ..run.scope import parse_shard
+    from ..writeback.scope import parse_shard
 
     if shard is not None and shards is not None:
         raise ConfigError("give --shard I/N or --shards N (with JOB_COMPLETION_INDEX), not both")

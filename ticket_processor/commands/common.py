@@ -25,7 +25,7 @@ from ..errors import ConfigError, LockHeldError, TicketBotError, either
 from ..exitcodes import ExitCode
 from ..models import ENGINES, Engine
 from ..ops.logsetup import configure_logging_for
-from ..run.configure import load_settings
+from ..run.connect import load_settings
 from ..settings import Settings
 from .console import Output, escape
 

@@ -124,7 +124,7 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load({})
-        from ..run.incidents import incident_policy
+        from ..run.build import incident_policy
 
         result = evaluate_grouping(
             file, Encoder().encode, incident_policy(settings), load_fault_head()

@@ -37,7 +37,7 @@ def config(
     """Show the effective settings, where each came from, and secrets masked."""
     from rich.markup import escape
 
-    from ..run.configure import load_settings
+    from ..run.connect import load_settings
     from ..settings.describe import describe_settings
 
     with exit_codes():
@@ -253,8 +253,8 @@ def _stored_events(
 def _incidents(events: Iterable[dict[str, Any]], state_dir: Path) -> IncidentReport:
     """The incidents and repeat tickets of the period, with each incident's state now."""
     from ..incidents.book import load_book
+    from ..incidents.run_pass import STATE_SUBDIR
     from ..report.incidents import incident_report
-    from ..run.incidents import STATE_SUBDIR
 
     open_now: set[int] = set()
     if (state_dir / STATE_SUBDIR).is_dir():

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models import WriteBack
-from ..run.types import PlannedChange, RunSummary
+from ..passes.types import PlannedChange, RunSummary
 from ..triage.note_text import llm_text, terminal_text
 from ..writeback.planner import RoutedWriteBack
 from .console import Output

@@ -30,7 +30,7 @@ from .common import (
 from .console import Output, escape
 
 if TYPE_CHECKING:
-    from ..run.types import RunSummary
+    from ..passes.types import RunSummary
 
 
 def _since(value: str | None) -> datetime | None:
@@ -272,13 +272,13 @@ def revert(
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..answers.revert import answers_of_run, describe, revert_answers
     from ..common.eventlog import read_events
+    from ..incidents.revert import LinkRevert, links_of_run, revert_links
+    from ..incidents.sightings import link_ops
     from ..run.audit import record_revert
     from ..run.connect import connect
-    from ..run.incident_revert import LinkRevert, links_of_run, revert_links
-    from ..run.incidents import link_ops
-    from ..run.revert import apply_revert, describe_revert, plan_revert, writes_of_run
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
+    from ..writeback.revert import apply_revert, describe_revert, plan_revert, writes_of_run
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):

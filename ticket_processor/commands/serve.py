@@ -117,10 +117,10 @@ def open_server(
     secrets (``ConfigError``, exit 2), or when another server uses the state directory."""
     from ..common.database import database_engine
     from ..common.eventlog import EventLog, new_run_id
+    from ..journal.served import SERVE_DIR
     from ..ops.health import check_health
     from ..run.catchup import mark_first_start
     from ..run.served import ServedTriage, ServeHooks
-    from ..run.served_seen import SERVE_DIR
     from ..serve.app import ServeState
     from ..serve.limits import SourceLimits
     from ..serve.metrics import ServeMetrics

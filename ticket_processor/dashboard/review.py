@@ -30,7 +30,7 @@ from ..answers.review import AnswerOutcome
 from ..audit.answer_reviews import add_answer_review
 from ..audit.queries import Decision
 from ..audit.store import AuditStore
-from ..run.review import ReviewOutcome, reviewer_name
+from ..writeback.label_review import ReviewOutcome, reviewer_name
 from ..writeback.planner import ReviewedLabel
 from . import pending, queries
 

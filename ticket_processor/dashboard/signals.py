@@ -19,8 +19,8 @@ from pathlib import Path
 from ..common.atomic import read_state_bytes
 from ..errors import StateFileRefused
 from ..incidents.book import FILE_NAME, IncidentBook
+from ..incidents.run_pass import STATE_SUBDIR
 from ..report.trends import change, trends
-from ..run.incidents import STATE_SUBDIR
 from ..topics.rising import load_counts
 
 MAX_SHOWN = 20

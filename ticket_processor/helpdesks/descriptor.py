@@ -4,7 +4,7 @@ Every helpdesk folder (``helpdesks/<kind>/``) has a ``kind.py`` holding a ``Help
 subclass (``common/helpdesk_settings.py``: the environment variables it reads, their validation
 and hints, how to tell what is missing) and one ``HelpdeskKind`` (its name, how to build the
 adapter, its sandbox, its seed); ``registry.py`` lists the kinds. ``settings.py`` composes the
-kinds' settings models without importing them: the registry is handed to it (``run/configure``).
+kinds' settings models without importing them: the registry is handed to it (``run/connect``).
 
 The adapter, the seed, the sandbox and the test desk are named by dotted path
 (``package.module:attribute``, as Django names its backends) and imported only when asked for:

@@ -2,7 +2,7 @@
 
 Adding a helpdesk is a folder ``helpdesks/<kind>/`` with a ``kind.py`` (its settings and
 ``KIND``) and one entry in ``KINDS`` below (or, for a kind defined outside the package, such as
-the tests' own, ``register``); ``run/configure`` hands this list to settings, and
+the tests' own, ``register``); ``run/connect`` hands this list to settings, and
 ``run/connect``, ``accounts.toml``, ``seed``, ``demo``, ``sandbox`` and ``serve`` read it. What a
 feature needs to know of a kind it asks here, by the kind's name (``capabilities.py``): code
 outside ``helpdesks/`` never compares a kind's name, and never imports a kind's folder.

@@ -26,11 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from ..alerts.alerter import Alerter, log_alert
 from ..alerts.setup import ChannelConfig
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
+from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
 from ..models import Helpdesk
+from ..passes.planner import ChangePlanner
+from ..passes.types import RunOptions
 from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
@@ -43,19 +47,16 @@ from ..triage.fieldbook import ResolvedFields, load_field_book
 from ..triage.routebook import load_router
 from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
-from .alerts import Alerter, AlertOutcome
 from .answers_setup import build_answers
 from .audit import open_audit
 from .connect import breaker_name, connect
 from .engines import ChainChoice, llm_breaker_name, run_chain
-from .planner import ChangePlanner
-from .types import RunOptions
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..answers.review import AnswerSender
-    from .review import ReviewWriter
+    from ..writeback.label_review import ReviewWriter
 
 
 Price = Callable[[str | None, int, int], float]
@@ -282,7 +283,7 @@ def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:
     """The dashboard's writers of reviewed labels and reviewed answers: each review connects
     to the helpdesk through the run's own ``connect`` (no connection is held between them)."""
     from ..answers.review import AnswerSender
-    from .review import ReviewWriter
+    from ..writeback.label_review import ReviewWriter
 
     common: dict[str, Any] = {
         "state_dir": settings.state_dir,
@@ -341,16 +342,19 @@ def stale_fields(
     return messages
 
 
-def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
-    if outcome.outcome in ("sent", "failed"):
-        log.emit(
-            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
-        )
-
-
 def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
     """The LLM's answer writer, when the chain has the LLM."""
     for engine in chain:
         if isinstance(engine, LLMEngine):
             return engine.answer_writer()
     return None
+
+
+def incident_policy(settings: Settings) -> IncidentPolicy:
+    """The grouping's values from the settings."""
+    return IncidentPolicy(
+        prefix=settings.tag_prefix,
+        window_seconds=int(settings.incident_window),
+        auto_merge=settings.auto_merge,
+        follow=tuple(f.strip() for f in settings.incident_follow.split(",") if f != "none"),
+    )

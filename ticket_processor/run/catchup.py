@@ -41,10 +41,10 @@ from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..errors import CursorRejectedError, StateFileRefused, TicketBotError
 from ..models import Ticket
 from ..state.replies import ReplyBook
+from ..writeback.scope import CLOSED, choose
 from .context import RunContext
 from .discovery import Discovery
 from .record import RunRecorder
-from .scope import CLOSED, choose
 
 Wanted = Literal["created", "reply"]
 # Stores ``(ticket id, "created" | "reply")`` pairs as deliveries; how many were new.

@@ -1,4 +1,5 @@
-"""The one place a ``Helpdesk`` is built from the settings, for whichever kind they choose.
+"""The one place a ``Helpdesk`` is built from the settings, for whichever kind they choose, and
+the settings read for the kinds the registry holds (``load_settings``, the public API's).
 
 Composition only: the run and the commands ask for a ``Helpdesk`` here and never import an
 adapter themselves; the chosen kind's adapter (``helpdesks.registry.KINDS``) is imported when
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 from ..common.scrub import display_url
 from ..helpdesks.descriptor import Wiring
@@ -21,6 +24,7 @@ from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import RateLimitThrottle
 from ..resilience.retry import Retrier, RetryPolicy
 from ..settings import Settings
+from ..settings.read import read_settings
 
 HELPDESK_RETRY = RetryPolicy(attempts=5, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
 
@@ -79,3 +83,19 @@ def connect(
         write_budget=write_budget(settings, deadline, sleep),
     )
     return KINDS[settings.helpdesk].adapter_builder()(settings.desk, wiring)
+
+
+# ``settings.read.read_settings`` composes whatever helpdesk kinds it is handed and imports none;
+# here the registry is handed to it, read at call time so that a kind registered later is read
+# too. The commands and ``ticket_processor.load_settings`` read the settings through this.
+def load_settings(
+    environ: Mapping[str, str],
+    *,
+    env_file: Path | None = Path(".env"),
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge ``.env`` < environment < flags and validate once, for every registered helpdesk.
+
+    ``overrides`` are flag values keyed by field name; ``None`` means "flag not given".
+    """
+    return read_settings(environ, kinds=KINDS, env_file=env_file, overrides=overrides)

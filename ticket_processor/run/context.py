@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..common.eventlog import EventSink
 from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
+from ..passes.types import RunOptions
 from ..resilience.deadline import RunDeadline
+from ..resilience.runtime import Runtime
 from ..state.ledger import CursorStream, RunLedger
 from ..triage.chain import TriageCache, TriageEngine
 from ..triage.prepare import PreparedTicket
+from ..writeback.batch_writer import WriteClaims
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .audit import NO_AUDIT, DecisionSink
-from .runtime import Runtime
-from .types import RunOptions
-from .writer import WriteClaims
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers

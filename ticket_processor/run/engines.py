@@ -22,6 +22,7 @@ from ..learned import MODEL_FILE_NAME, bundled_model_path, open_engine
 from ..llm_client.budget import SharedBudget, default_key
 from ..llm_client.pacer import LLMPacer
 from ..models import Engine, Triage
+from ..passes.types import RunOptions
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import AUTO_LLM_START, AdaptiveLimit, resolve_workers
@@ -34,7 +35,6 @@ from ..triage.llm_calibration import load as load_calibration
 from ..triage.prepare import PreparedTicket
 from ..triage.rules import RulesEngine
 from ..triage.taxonomy import Taxonomy, load_taxonomy
-from .types import RunOptions
 
 if TYPE_CHECKING:
     from ..llm import LLMAnalyser

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import RunOutOfTime, StopRequested
+from ..learned.outcomes import observe_outcome, observe_shadow_outcome
 from ..models import Ticket, Triage, WriteBack, WriteOutcome
+from ..passes.types import PlannedChange
+from ..state.checkpoint import Checkpoint
 from ..triage.prepare import PreparedTicket, prepare_ticket
+from ..writeback.batch_writer import Writer
 from ..writeback.note import field_values
 from ..writeback.noted import note_id_of
+from ..writeback.scope import choose
 from ..writeback.triage_change import is_processed
-from .checkpoint import Checkpoint
 from .context import RunContext
-from .outcomes import observe_outcome, observe_shadow_outcome
 from .record import RunRecorder
-from .scope import choose
-from .types import PlannedChange
-from .writer import Writer
 
 if TYPE_CHECKING:
     from ..answers.plan import TicketCues

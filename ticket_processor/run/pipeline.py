@@ -39,19 +39,18 @@ from ..errors import (
 )
 from ..helpdesks.registry import reply_stamps
 from ..models import TicketPage, WriteOutcome
+from ..passes.types import RunSummary
 from ..resilience.deadline import RunDeadline
+from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
+from ..writeback.batch_writer import BatchWriter, DryRunWriter
+from ..writeback.scope import CLOSED
 from .audit import audited
-from .checkpoint import Checkpoint
 from .context import RunContext
-from .discovery import Discovery
+from .discovery import Discovery, LedgerUpkeep
 from .flow import TicketFlow
 from .record import RunRecorder
 from .replies import ReplyPass
-from .scope import CLOSED
-from .types import RunSummary
-from .upkeep import LedgerUpkeep
-from .writer import BatchWriter, DryRunWriter
 
 
 class Pipeline:

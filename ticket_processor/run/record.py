@@ -19,15 +19,15 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..common.baseline import day_of
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
+from ..passes.planner import routing_fields
+from ..passes.types import PlannedChange, RunSummary
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
-from .baseline import day_of
 from .context import RunContext
-from .planner import routing_fields
-from .types import PlannedChange, RunSummary
 
 if TYPE_CHECKING:
     from ..answers.vocab import AnswerPlan

@@ -30,18 +30,18 @@ from typing import Literal
 
 from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
 from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
+from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_text import new_text
+from ..writeback.batch_writer import BatchWriter, Writer
 from ..writeback.noted import note_id_of
 from ..writeback.planner import reply_writeback
 from ..writeback.reply_change import ReplyChange, read_thread, repair_change
+from ..writeback.scope import CLOSED
 from .audit import audited
-from .checkpoint import Checkpoint
 from .context import RunContext
 from .record import RunRecorder
-from .scope import CLOSED
-from .writer import BatchWriter, Writer
 
 
 @dataclass

@@ -25,45 +25,45 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from ..alerts.escalations import deliver
+from ..alerts.alerter import Alerter, log_alert
+from ..alerts.escalation import EscalationWatch, escalated_tickets
+from ..alerts.escalations import EscalationChannelsPass
+from ..alerts.run_pass import EscalationPass, RunAlertsPass
 from ..alerts.setup import channels_for
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..errors import StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
+from ..journal.served import ServedJournalPass, merged_counts
 from ..learned.labels import label_specs
+from ..metrics.export import MetricsPass
 from ..models import Helpdesk
-from ..report.runs import summarise_runs
+from ..passes.protocol import RunEnd, RunPass, after_writes, plan_and_write
+from ..passes.types import RunOptions, RunSummary
+from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
+from ..resilience.runtime import Runtime
+from ..resilience.signals import StopOnSignal
 from ..settings import Settings
 from ..settings.values import parse_thresholds
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
+from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
-from ..triage.routing import escalation_channels
 from ..triage.taxonomy import Taxonomy
-from .alerts import Alerter
+from ..writeback.batch_writer import WriteClaims
+from ..writeback.scope import parse_scope
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Harness, Parts, build, channel_config, log_alert, open_feed
+from .build import Harness, Parts, build, channel_config, incident_policy, open_feed
 from .context import RunContext
-from .escalation import EscalationWatch, escalated_tickets, escalation_message
-from .metrics import export_run
 from .pipeline import Pipeline
-from .planner import Escalation
-from .rising import RisingWatch, categoriser, note_rising, open_watch
-from .runtime import Runtime
-from .scope import parse_scope
-from .served_seen import merged_counts, serve_dir, take_seen
-from .signals import StopOnSignal
-from .types import RunOptions, RunSummary
-from .writer import WriteClaims
 
 if TYPE_CHECKING:
-    pass
+    from ..incidents.sightings import Sightings
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
@@ -219,9 +219,6 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
     return summary
 
 
-# One function over 100 lines: it is the run's order of passes (build, pipeline, served
-# journal, rising counts, incidents, escalations, alerts, metrics), read top to bottom; each
-# step's work is in its own module, and split further it would hide that order.
 def _run_logged(
     settings: Settings,
     options: RunOptions,
@@ -231,6 +228,7 @@ def _run_logged(
     log: EventLog,
     feed: AuditFeed | None,
 ) -> RunSummary:
+    """Build the run's parts, run the ticket pipeline, then the passes in their order."""
     runtime = parts.runtime
     if not options.dry_run:
         ledger.validate_all()
@@ -250,45 +248,18 @@ def _run_logged(
     built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     watch = EscalationWatch(log)
-    try:
-        sightings = None
-        # A backfill's old tickets are no burst; they join the window in the runs after.
-        if settings.incidents and not parts.backfill:
-            # numpy and the grouping: loaded only when the run groups tickets.
-            from .incidents import Sightings
+    # A backfill's old tickets are no burst; they join the window in the runs after. numpy and
+    # the grouping are loaded only when the run groups tickets.
+    sightings: Sightings | None = None
+    if settings.incidents and not parts.backfill:
+        from ..incidents.sightings import Sightings
 
-            sightings = Sightings()
+        sightings = Sightings()
+    try:
         with StopOnSignal(
             announce=lambda name: log.emit("stop_requested", signal=name), flag=runtime.stop
         ) as sig:
-            ctx = RunContext(
-                options=options,
-                run_id=run_id,
-                helpdesk=helpdesk,
-                ledger=ledger,
-                log=watch,
-                chain=built.choice.chain,
-                cache=built.kb.triage_cache(
-                    built.cache,
-                    tag=options.cache_tag,
-                    suggestions=settings.kb_suggestions,
-                    drafts=settings.reply_draft and built.choice.preferred == "llm",
-                ),
-                planner=built.planner,
-                runtime=runtime,
-                stream="backfill" if parts.backfill else "run",
-                stop_signal=parts.stop or sig,
-                price=built.price,
-                on_progress=parts.on_progress,
-                on_notice=parts.on_notice,
-                writer_flush_after=parts.writer_flush_after,
-                write_settle_s=settings.http_timeout,
-                deadline=parts.deadline,
-                audit=feed if feed is not None else NO_AUDIT,
-                claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
-                answers=built.answers,
-                observe=sightings.observe if sightings is not None else None,
-            )
+            ctx = _context(settings, built, parts, run_id, ledger, feed, watch, sig, sightings)
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*built.choice.notes, *built.kb.warnings, *built.warnings)
             pipeline.recorder.set_aside(*built.kb.set_aside)
@@ -297,96 +268,146 @@ def _run_logged(
                 summary.warnings.extend(
                     _fields_gone_midrun(log, alerter, built.book, settings.fields_file, helpdesk)
                 )
-            # What serve triaged since (``served_seen``); a dry, shadow, backfill or aborted
-            # run leaves it to the next.
-            leave = options.dry_run or options.shadow or parts.backfill
-            leave = leave or summary.status == "aborted"
-            served = take_seen(serve_dir(settings.state_dir), leave=leave)
-            if served.items:
-                log.emit(
-                    "served_counted", tickets=len(served.items), sightings=len(served.sightings())
-                )
-            if sightings is not None:
-                sightings.add(served.sightings())
-            created = merged_counts(pipeline.recorder.created.items(), served.counts())
-            rising = _rising_watch(
-                settings, options, summary, created, built.taxonomy, built.choice.chain, parts
+            end = RunEnd(
+                run_id,
+                summary,
+                log,
+                dry_run=options.dry_run,
+                shadow=options.shadow,
+                backfill=parts.backfill,
             )
-            if sightings is not None and summary.status != "aborted":
-                from .incidents import IncidentPass, incident_policy
+            passes = run_passes(settings, built, parts, pipeline, log, watch, sightings)
+            plan_and_write(passes, end)
+    finally:
+        built.close()
+    if not options.dry_run:
+        built.cache.flush()
+    after_writes(passes, end)
+    log.close()
+    return summary
 
-                grouping = IncidentPass(
+
+def run_passes(
+    settings: Settings,
+    built: Parts,
+    parts: _Parts,
+    pipeline: Pipeline,
+    log: EventLog,
+    watch: EscalationWatch,
+    sightings: Sightings | None,
+) -> list[RunPass]:
+    """The order of passes after a batch's tickets are written: a new feature is a folder with
+    a pass and a line here."""
+    options, helpdesk, alerter = built.options, built.helpdesk, built.alerter
+    journal = ServedJournalPass(
+        settings.state_dir, sightings.add if sightings is not None else None
+    )
+
+    def open_counts(end: RunEnd) -> RisingWatch | None:
+        created = merged_counts(pipeline.recorder.created.items(), journal.counts())
+        return _rising_watch(
+            settings, options, end.summary, created, built.taxonomy, built.choice.chain, parts
+        )
+
+    rising = RisingPass(
+        open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
+    )
+    passes: list[RunPass] = [journal, rising]
+    if sightings is not None:
+        from ..incidents.run_pass import IncidentPass, IncidentRunPass
+
+        quiet = options.dry_run or options.shadow  # shadow: decide, write nothing
+        passes.append(
+            IncidentRunPass(
+                lambda: IncidentPass(
                     incident_policy(settings),
                     helpdesk,
                     settings.state_dir,
                     log,
-                    run_id,
-                    options.dry_run or options.shadow,  # shadow: decide, write nothing
-                    None if options.dry_run or options.shadow else alerter,
-                    rising=rising,
-                )
-                summary.incidents = grouping.run(sightings.all()).as_dict()
-                log.emit(
-                    "incidents",
-                    run_id=run_id,
-                    dry_run=options.dry_run or options.shadow,
-                    **summary.incidents,
-                )
-            elif rising is not None:
-                rising.read_alone(helpdesk)
-            if rising is not None and rising.seed_read:
-                log.emit(
-                    "rising_seed",
-                    tickets=rising.seed_tickets,
-                    complete=rising.counts.seeded,
-                    error=rising.seed_error,
-                    shared=sightings is not None,
-                )
-            if not (options.dry_run or options.shadow):
-                channels = channels_for(
-                    channel_config(settings),
-                    helpdesk_url=helpdesk.base_url,
-                    routes=built.router.defined if built.router is not None else (),
-                    deadline=parts.deadline,
-                    sleep=runtime.sleep,
-                )
-                escalated = escalated_tickets(built.planner, watch)
-                deliver(channels, escalated, helpdesk, log, run_id=run_id)
-        ticket_url = helpdesk.ticket_url
-    finally:
-        built.close()
-    if not options.dry_run:
-        _alert_escalations(log, alerter, built, watch, run_id=run_id, ticket_url=ticket_url)
-        built.cache.flush()
-        recent = summarise_runs(
-            read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
-        )
-        for outcome in alerter.after_run(
-            status=summary.status,
-            reason=summary.reason,
-            recent=recent,
-            objective=settings.success_objective,
-            # The LLM breaker's own alert already said it: one message for one outage.
-            llm_failures=None if "llm" in built.opened_now else summary.fallback_reasons,
-        ):
-            log_alert(log, outcome)
-        if rising is not None:
-            for _, outcome in note_rising(settings.state_dir, rising, alerter, log):
-                log_alert(log, outcome)
-        served.done()  # in the counts and the window now
-        gateway = settings.metrics_pushgateway
-        summary.warnings.extend(
-            export_run(
-                summary,
-                log,
-                pushgateway=gateway.get_secret_value() if gateway else None,
-                textfile=settings.metrics_textfile,
-                account=urlsplit(settings.helpdesk_base_url).hostname or settings.helpdesk,
-                shard=options.shard,
+                    pipeline.ctx.run_id,
+                    quiet,
+                    None if quiet else alerter,
+                    rising=rising.watch,
+                ),
+                sightings,
             )
         )
-    log.close()
-    return summary
+    gateway = settings.metrics_pushgateway
+    routes = built.router.defined if built.router is not None else ()
+    passes += [
+        EscalationChannelsPass(
+            lambda: channels_for(
+                channel_config(settings),
+                helpdesk_url=helpdesk.base_url,
+                routes=routes,
+                deadline=parts.deadline,
+                sleep=parts.runtime.sleep,
+            ),
+            lambda: escalated_tickets(built.planner, watch),
+            helpdesk,
+        ),
+        EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url, routes),
+        RunAlertsPass(
+            alerter,
+            recent_rate=lambda: recent_success_rate(
+                summarise_runs(
+                    read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
+                )
+            ),
+            objective=settings.success_objective,
+            llm_alerted=lambda: "llm" in built.opened_now,
+        ),
+        MetricsPass(
+            pushgateway=gateway.get_secret_value() if gateway else None,
+            textfile=settings.metrics_textfile,
+            account=urlsplit(settings.helpdesk_base_url).hostname or settings.helpdesk,
+            shard=options.shard,
+        ),
+    ]
+    return passes
+
+
+def _context(
+    settings: Settings,
+    built: Parts,
+    parts: _Parts,
+    run_id: str,
+    ledger: RunLedger,
+    feed: AuditFeed | None,
+    watch: EscalationWatch,
+    stop_signal: Callable[[], str | None],
+    sightings: Sightings | None,
+) -> RunContext:
+    """The ticket pipeline's context: what each ticket's flow is handed."""
+    runtime, options = parts.runtime, built.options
+    return RunContext(
+        options=options,
+        run_id=run_id,
+        helpdesk=built.helpdesk,
+        ledger=ledger,
+        log=watch,
+        chain=built.choice.chain,
+        cache=built.kb.triage_cache(
+            built.cache,
+            tag=options.cache_tag,
+            suggestions=settings.kb_suggestions,
+            drafts=settings.reply_draft and built.choice.preferred == "llm",
+        ),
+        planner=built.planner,
+        runtime=runtime,
+        stream="backfill" if parts.backfill else "run",
+        stop_signal=parts.stop or stop_signal,
+        price=built.price,
+        on_progress=parts.on_progress,
+        on_notice=parts.on_notice,
+        writer_flush_after=parts.writer_flush_after,
+        write_settle_s=settings.http_timeout,
+        deadline=parts.deadline,
+        audit=feed if feed is not None else NO_AUDIT,
+        claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
+        answers=built.answers,
+        observe=sightings.observe if sightings is not None else None,
+    )
 
 
 def _prime(texts: list[str]) -> object:
@@ -461,26 +482,3 @@ def _fields_gone_midrun(
         log.emit("field_stale", level="warning", field=stale.name, detail=message, midrun=True)
         log_alert(log, alerter.field_stale(stale.name, message))
     return messages
-
-
-def _alert_escalations(
-    log: EventLog,
-    alerter: Alerter,
-    built: Parts,
-    watch: EscalationWatch,
-    *,
-    run_id: str,
-    ticket_url: Callable[[int], str],
-) -> None:
-    """One post listing the tickets this run escalated (those whose routes allow ``slack``);
-    none when it escalated nothing."""
-    routes = built.router.defined if built.router is not None else ()
-    items = [
-        Escalation(ticket_id, subject, matched)
-        for ticket_id, (subject, matched) in escalated_tickets(built.planner, watch).items()
-        if "slack" in (escalation_channels(routes, matched) or {"slack"})
-    ]
-    if not items:
-        return
-    message = escalation_message(items, run_id=run_id, ticket_url=ticket_url)
-    log_alert(log, alerter.escalations(message))

@@ -34,31 +34,31 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..common.baseline import day_of
 from ..common.eventlog import EventLog, new_run_id
 from ..helpdesks.registry import reply_stamps, serve_pacing
+from ..journal.served import SERVE_DIR, Seen, SeenJournal, sighting_fields
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
+from ..passes.types import RunSummary
 from ..resilience.stopping import StopFlag
 from ..settings import Settings
+from ..state.checkpoint import Checkpoint
 from ..state.ledger import RunLedger
 from ..state.replies import ReplyBook
 from ..triage.confidence import Decision
 from ..triage.prepare import PreparedTicket, prepare_ticket
+from ..writeback.batch_writer import BatchWriter
+from ..writeback.scope import CLOSED
 from ..writeback.triage_change import is_processed
 from .audit import NO_AUDIT, audited, close_audit
-from .baseline import day_of
 from .build import Harness, build, open_feed
 from .catchup import CatchUp
-from .checkpoint import Checkpoint
 from .context import RunContext
+from .discovery import LedgerUpkeep
 from .flow import TicketFlow
 from .record import RunRecorder
 from .replies import ReplyPass
 from .runner import run_options, write_claims
-from .scope import CLOSED
-from .served_seen import SERVE_DIR, Seen, SeenJournal, sighting_fields
-from .types import RunSummary
-from .upkeep import LedgerUpkeep
-from .writer import BatchWriter
 
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
 STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops

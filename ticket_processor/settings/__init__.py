@@ -6,7 +6,7 @@ handed the values it needs (an option record such as ``run/types.RunOptions``, o
 Each helpdesk's own variables (``ZENDESK_*``, ``FRESHDESK_*``) are its kind's settings model
 (a ``HelpdeskSettings`` in ``helpdesks/<kind>/kind.py``); this module composes them: every
 kind's settings are read and validated, ``TICKETBOT_HELPDESK`` chooses which one runs. The kinds
-are handed in (``read.read_settings(..., kinds=...)``; ``run/configure.load_settings`` passes
+are handed in (``read.read_settings(..., kinds=...)``; ``run/connect.load_settings`` passes
 ``helpdesks.registry.KINDS``), so settings sits below the helpdesks and never imports one.
 
 Precedence, highest first: a command-line flag, the real environment, a ``.env`` file, the
@@ -269,6 +269,12 @@ class Settings(BaseModel):
                 "TICKETBOT_SMTP_URL and TICKETBOT_ALERT_EMAIL go together (the server to send "
                 "through and the recipients): set both, or neither"
             )
+        for address in (value or "").replace(";", ",").split(","):
+            address = address.strip()
+            if address and ("@" not in address or any(c.isspace() for c in address)):
+                raise ValueError(
+                    f"{address!r} is not an e-mail address; give addresses separated by commas"
+                )
         return value
 
     @field_validator("alert_json_secret")

@@ -22,10 +22,10 @@ from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.models import Analysis, Ticket, Triage, WriteBack, WriteOutcome
+from ticket_processor.passes.planner import ChangePlanner
+from ticket_processor.passes.types import RunOptions
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
-from ticket_processor.run.planner import ChangePlanner
-from ticket_processor.run.types import RunOptions
 from ticket_processor.tags import NOTE_HEADER, is_processed, render_revert_note
 
 Factory = Callable[..., RunningFreshdesk]

@@ -37,7 +37,7 @@ from ticket_processor.models import Priority, WriteBack
 from ticket_processor.resilience.deadline import RunDeadline
 from ticket_processor.resilience.pacing import RateLimitThrottle
 from ticket_processor.resilience.retry import Retrier, RetryPolicy
-from ticket_processor.run.configure import load_settings
+from ticket_processor.run.connect import load_settings
 
 EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"

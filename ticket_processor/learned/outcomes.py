@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..common.eventlog import EventSink
-from ..learned.feedback import AGREEMENT_FIELDS
-from ..learned.labels import LabelSpec, default_specs, labels_from_tags
 from ..models import Ticket
 from ..writeback.triage_change import is_processed
+from .feedback import AGREEMENT_FIELDS
+from .labels import LabelSpec, default_specs, labels_from_tags
 
 SOLVED = ("solved", "closed")
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from ..models import Helpdesk, Ticket, WriteBack, WriteOutcome
 from ..state.ledger import RunLedger
-from ..writeback.planner import RunWrites, revert_recheck, revert_writeback
-from ..writeback.triage_change import marker_tag
+from .planner import RunWrites, revert_recheck, revert_writeback
+from .triage_change import marker_tag
 
 
 @dataclass

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..common.eventlog import EventSink
-from .alerts import slack_escape
-from .planner import ChangePlanner, Escalation
+from ..passes.planner import ChangePlanner, Escalation
+from .alerter import slack_escape
 
 
 class EscalationWatch:

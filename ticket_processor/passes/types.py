@@ -15,7 +15,7 @@ from ..exitcodes import ExitCode
 from ..helpdesks.registry import DEFAULT_KIND
 from ..learned.labels import LabelSpec
 from ..models import Engine, Triage, WriteBack
-from .scope import Scope
+from ..writeback.scope import Scope
 
 RunStatus = Literal["ok", "partial", "aborted", "stopped"]
 

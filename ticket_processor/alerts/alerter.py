@@ -35,9 +35,9 @@ from typing import Literal
 import requests
 import urllib3.exceptions
 
+from ..common.eventlog import EventSink
 from ..common.scrub import Scrubber
 from ..errors import AnswerTooLarge, DeadlinePassed
-from ..report.runs import LoggedRun, recent_success_rate
 from ..resilience.bounds import (
     WEBHOOK_MAX_BYTES,
     BoundedAdapter,
@@ -135,14 +135,15 @@ class Alerter:
         *,
         status: str,
         reason: str | None,
-        recent: Iterable[LoggedRun],
+        recent_rate: tuple[float | None, int],
         objective: float,
         llm_failures: dict[str, int] | None = None,
     ) -> list[AlertOutcome]:
         """The alerts a finished run calls for: aborted, the LLM failing (its tickets fell back
         to a local engine), and the recent success rate.
 
-        ``recent`` is ``report.runs.summarise_runs`` over the last hours of logs, this run included.
+        ``recent_rate`` is the success rate of the last hours' runs, this run included, and the
+        tickets it counts (``report.runs.recent_success_rate``).
         Breakers alert on their own, through ``breaker_opened`` as the breakers' ``on_open``.
         """
         outcomes = []
@@ -159,7 +160,7 @@ class Alerter:
                     "Check OPENAI_BASE_URL and `ticketbot health`",
                 )
             )
-        rate, attempts = recent_success_rate(recent)
+        rate, attempts = recent_rate
         # A handful of tickets says little: one failure in five is not an incident.
         if rate is not None and attempts >= MIN_TICKETS_FOR_RATE:
             outcomes.append(self.success_rate_low(rate, objective))
@@ -312,3 +313,11 @@ class Alerter:
 
     def _scrub(self, text: str) -> str:
         return self._scrubber.text(text)
+
+
+def log_alert(log: EventSink, outcome: AlertOutcome) -> None:
+    """An alert sent or failed, in the run's log (one suppressed or not needed is not news)."""
+    if outcome.outcome in ("sent", "failed"):
+        log.emit(
+            "alert", condition=outcome.condition, outcome=outcome.outcome, detail=outcome.detail
+        )

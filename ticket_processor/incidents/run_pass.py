@@ -19,9 +19,8 @@ After the run's tickets are triaged (``TICKETBOT_INCIDENTS=true``), ``IncidentPa
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,99 +28,32 @@ from typing import Any
 
 import numpy as np
 
+from ..alerts.alerter import Alerter
+from ..common.baseline import moment, read_recent
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
-from ..incidents import notes
-from ..incidents.book import Flagged, Incident, IncidentBook, encode_centre, load_book, save_book
-from ..incidents.fault import FaultHead, load_fault_head
-from ..incidents.grouping import Known, judge, repeats
-from ..incidents.plan import (
+from ..models import Cursor, Helpdesk, Ticket
+from ..passes.protocol import Pass, RunEnd
+from ..triage.prepare import prepare_ticket
+from . import notes
+from .book import Incident, IncidentBook, encode_centre, load_book, save_book
+from .fault import FaultHead, load_fault_head
+from .grouping import Known, judge, repeats
+from .link_writes import LinkWrites
+from .plan import (
     LinkOps,
     LinkPlan,
-    LinkWrite,
     PlannedIncident,
     Sighting,
     fact_ids,
     plan_links,
 )
-from ..incidents.policy import DAY, IncidentPolicy
-from ..incidents.window import Row, Window, load_window, save_window
-from ..models import Cursor, Helpdesk, Ticket, Triage
-from ..settings import Settings
-from ..triage.prepare import PreparedTicket, prepare_ticket
-from .alerts import Alerter
-from .baseline import moment, read_recent
-from .rising import RisingWatch
-from .served_seen import sighting_fields
+from .policy import DAY, IncidentPolicy
+from .sightings import IncidentOutcome, RisingSeed, Sightings, link_ops
+from .window import Row, Window, load_window, save_window
 
 STATE_SUBDIR = "incidents"
 BASELINE_SLACK = 3600  # records this much short of the window still count as the window
-
-
-def incident_policy(settings: Settings) -> IncidentPolicy:
-    """The grouping's values from the settings."""
-    return IncidentPolicy(
-        prefix=settings.tag_prefix,
-        window_seconds=int(settings.incident_window),
-        auto_merge=settings.auto_merge,
-        follow=tuple(f.strip() for f in settings.incident_follow.split(",") if f != "none"),
-    )
-
-
-def link_ops(helpdesk: Helpdesk) -> LinkOps | None:
-    """The helpdesk's link writes, when its adapter has them."""
-    maker = getattr(helpdesk, "links", None)
-    ops: LinkOps | None = maker() if callable(maker) else None
-    return ops
-
-
-class Sightings:
-    """The run's triaged tickets, collected from the worker threads (``RunContext.observe``)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: dict[int, Sighting] = {}
-
-    def observe(self, ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> None:
-        sighting = Sighting(**sighting_fields(ticket, prepared, triage))
-        with self._lock:
-            self._items[ticket.id] = sighting
-
-    def add(self, served: Iterable[Mapping[str, Any]]) -> None:
-        """The tickets ``serve`` triaged since the last run (``served_seen``), beside the run's
-        own: a ticket both saw is the run's."""
-        with self._lock:
-            for fields in served:
-                self._items.setdefault(int(fields["ticket_id"]), Sighting(**fields))
-
-    def all(self) -> list[Sighting]:
-        with self._lock:
-            return list(self._items.values())
-
-
-@dataclass
-class IncidentOutcome:
-    """What the pass found and did, for the run's summary and output."""
-
-    incidents: int = 0
-    linked: int = 0
-    flagged: int = 0
-    merged: int = 0
-    kept: int = 0
-    failed: int = 0
-    alerts: int = 0
-    baseline_tickets: int = 0
-    baseline_pages: int = 0
-    # The run's tickets whose vector the learned engine had computed already (the encoder's
-    # memo), and those encoded here.
-    vectors_reused: int = 0
-    vectors_encoded: int = 0
-    lines: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    written: bool = False  # False: a dry or shadow run, the figures are what it would do
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 Encode = Callable[[list[str]], Any]
@@ -149,29 +81,50 @@ class IncidentPass:
     fault: FaultHead | None = None
     # The rising categories' counts of this run: seeded from this pass's reading of the
     # window, and told which rises the open incidents explain (``run.rising``).
-    rising: RisingWatch | None = None
+    rising: RisingSeed | None = None
     outcome: IncidentOutcome = field(default_factory=IncidentOutcome)
     _today_ids: set[int] = field(default_factory=set)  # the tickets this run triaged
+    _planned: tuple[LinkOps, LinkPlan, Window, IncidentBook] | None = None
 
     @property
     def directory(self) -> Path:
         return self.state_dir / STATE_SUBDIR
 
     def run(self, sightings: Sequence[Sighting]) -> IncidentOutcome:
-        """Group and write; a failure of the pass is a warning of the run, never its end (the
-        journal and the tickets' tags let the next run finish the job)."""
-        try:
-            return self._run(sightings)
-        except TicketBotError as exc:
-            self.outcome.warnings.append(f"the incident grouping stopped: {exc}")
-            self.log.emit("incidents_failed", level="warning", error=str(exc))
-            return self.outcome
+        """Group and write, in one go (``plan``, then ``write``)."""
+        self.plan(sightings)
+        return self.write()
 
-    def _run(self, sightings: Sequence[Sighting]) -> IncidentOutcome:
+    def plan(self, sightings: Sequence[Sighting]) -> None:
+        """Read the window, judge, and plan the links (a dry run shows them); a failure of the
+        pass is a warning of the run, never its end (the journal and the tickets' tags let the
+        next run finish the job)."""
+        try:
+            self._planned = self._plan(sightings)
+        except TicketBotError as exc:
+            self._failed(exc)
+
+    def write(self) -> IncidentOutcome:
+        """Write what ``plan`` planned (nothing for a dry run)."""
+        if self._planned is None or self.dry_run:
+            return self.outcome
+        try:
+            self._write_planned(*self._planned)
+        except TicketBotError as exc:
+            self._failed(exc)
+        return self.outcome
+
+    def _failed(self, exc: TicketBotError) -> None:
+        self.outcome.warnings.append(f"the incident grouping stopped: {exc}")
+        self.log.emit("incidents_failed", level="warning", error=str(exc))
+
+    def _plan(
+        self, sightings: Sequence[Sighting]
+    ) -> tuple[LinkOps, LinkPlan, Window, IncidentBook] | None:
         ops = link_ops(self.helpdesk)
         if ops is None:
             self.outcome.warnings.append(f"{self.helpdesk.kind} cannot link tickets: no grouping")
-            return self.outcome
+            return None
         encode = self.encode or _encoder()
         now = int(self.now())
         window, why = load_window(self.directory)
@@ -240,7 +193,11 @@ class IncidentPass:
             self.log.emit("incident_kept", ticket_id=ticket_id, reason=why_kept)
         if self.dry_run:
             self._show(plan)
-            return self.outcome
+        return ops, plan, window, book
+
+    def _write_planned(
+        self, ops: LinkOps, plan: LinkPlan, window: Window, book: IncidentBook
+    ) -> None:
         book.pending = [
             *(p for p in book.pending if p.get("action") == "opened"),
             *(w.__dict__ | {"run_id": self.run_id} for w in plan.writes),
@@ -256,7 +213,6 @@ class IncidentPass:
         book.pending = []
         save_window(self.directory, window)
         save_book(self.directory, book)
-        return self.outcome
 
     # -- the baseline ----------------------------------------------------------------------
 
@@ -328,7 +284,7 @@ class IncidentPass:
             shared=sharer is not None,
         )
 
-    def _sharer(self, cursor: Cursor | None) -> tuple[int, RisingWatch] | None:
+    def _sharer(self, cursor: Cursor | None) -> tuple[int, RisingSeed] | None:
         """The rising seed, when it wants a reading from the same place as this one (both
         fresh, or both resuming from the cursor of the reading they shared)."""
         wanted = self.rising.wanted() if self.rising is not None else None
@@ -361,12 +317,17 @@ class IncidentPass:
         self.outcome.linked = sum(1 for w in plan.writes if w.incident >= 0)
         self.outcome.flagged = sum(1 for w in plan.writes if w.incident < 0)
 
+    def _writes(self, ops: LinkOps) -> LinkWrites:
+        return LinkWrites(ops, self.log, self.run_id, self.outcome)
+
     def _write(self, ops: LinkOps, plan: LinkPlan, window: Window, book: IncidentBook) -> None:
         for index, incident in enumerate(plan.incidents):
             self._write_incident(ops, plan, index, incident, window, book)
         for write in plan.writes:
             if write.incident < 0:
-                self._write_repeat(ops, write, book)
+                self._writes(ops).repeat(
+                    write, book, self.policy, self.helpdesk.ticket_url, self.now
+                )
 
     def _write_incident(
         self,
@@ -425,7 +386,7 @@ class IncidentPass:
                     kind=ops.kind,
                 )
                 tags = (self.policy.incident_tag,)
-            if self._one(ops, write.action, write.ticket_id, key, note, tags, write=write):
+            if self._writes(ops).one(write.action, write.ticket_id, key, note, tags, write=write):
                 linked.append(write.ticket_id)
         for row in window.rows_of(incident.members):
             window.incident[row] = key
@@ -462,9 +423,20 @@ class IncidentPass:
             new=not incident.known,
             url=url,
         )
-        today = self._today_counts(before, window)
-        rises = self.rising.explain_incident(before, today) if self.rising is not None else []
-        self._alert(before, first_seen, url, [r.describe() for r in rises])
+        self._alert(before, first_seen, url, self._rises(before, window))
+
+    def _rises(self, incident: Incident, window: Window) -> list[str]:
+        """The rising categories this incident explains, kept once each in its record (an
+        incident alerted again the same day)."""
+        if self.rising is None:
+            return []
+        rises = self.rising.explain(
+            incident.key, incident.title, self._today_counts(incident, window)
+        )
+        day = self.rising.today.isoformat()
+        noted = {line.split(":")[0] for line in incident.rising}
+        incident.rising += [f"{day} {r.describe()}" for r in rises if f"{day} {r.key}" not in noted]
+        return [r.describe() for r in rises]
 
     def _today_counts(self, incident: Incident, window: Window) -> dict[str, int]:
         """The incident's tickets in today's counts (this run's, and those created today)."""
@@ -498,92 +470,29 @@ class IncidentPass:
             incident.alerted_size = size
             self.outcome.alerts += outcome.outcome == "sent"
 
-    def _write_repeat(self, ops: LinkOps, write: LinkWrite, book: IncidentBook) -> None:
-        earlier = int(write.earlier or 0)
-        merge = write.action == "merge"
-        note = notes.duplicate_note(
-            earlier=earlier,
-            url=self.helpdesk.ticket_url(earlier),
-            similarity=write.similarity,
-            merged=merge,
-        )
-        tag = self.policy.merged_tag if merge else self.policy.duplicate_tag
-        if not self._one(
-            ops,
-            "flag",
-            write.ticket_id,
-            None,
-            note,
-            (tag,),
-            earlier=earlier,
-            similarity=write.similarity,
-        ):
-            return
-        if merge:
-            try:
-                ops.merge(earlier, write.ticket_id, note)
-            except TicketBotError as exc:
-                self.outcome.failed += 1
-                self.log.emit("incident_write_failed", action="merge", error=str(exc))
-                return
-            self.log.emit(
-                "incident_write",
-                run_id=self.run_id,
-                ticket_id=write.ticket_id,
-                action="merge",
-                group=earlier,
-                earlier=earlier,
-                similarity=round(write.similarity, 3),
-                kind=ops.kind,
-                tags_added=[],
-            )
-            self.outcome.merged += 1
-        else:
-            self.outcome.flagged += 1
-        book.flagged.append(
-            Flagged(
-                write.ticket_id,
-                earlier,
-                round(write.similarity, 3),
-                merge,
-                self.run_id,
-                int(self.now()),
-            )
-        )
 
-    def _one(
-        self,
-        ops: LinkOps,
-        action: str,
-        ticket_id: int,
-        group: int | None,
-        note: str,
-        tags: Sequence[str],
-        *,
-        earlier: int | None = None,
-        similarity: float = 0.0,
-        write: LinkWrite | None = None,
-    ) -> bool:
-        routing = write.routing if write is not None else {}
-        try:
-            ops.write(action, ticket_id, group=group, note=note, add_tags=tags, routing=routing)
-        except TicketBotError as exc:
-            self.outcome.failed += 1
-            self.log.emit(
-                "incident_write_failed", ticket_id=ticket_id, action=action, error=str(exc)
-            )
-            return False
-        self.log.emit(
-            "incident_write",
-            run_id=self.run_id,
-            ticket_id=ticket_id,
-            action=action,
-            group=group,
-            earlier=earlier,
-            similarity=round(similarity, 3),
-            kind=ops.kind,
-            tags_added=list(tags),
-            routing=routing,
-            routing_before=write.routing_before if write is not None else {},
+class IncidentRunPass(Pass):
+    """The incident pass in the run's order: the batch's sightings (and those the served
+    journal handed over) grouped against the window (plan; not after an aborted run), the links
+    written and alerted (write), the outcome in the run's summary. ``make`` builds the grouping
+    when the plan round starts, once the rising counts it shares its reading with are open."""
+
+    name = "incidents"
+
+    def __init__(self, make: Callable[[], IncidentPass], sightings: Sightings) -> None:
+        self.make, self.sightings = make, sightings
+        self.grouping: IncidentPass | None = None
+
+    def plan(self, end: RunEnd) -> None:
+        if end.aborted:
+            return
+        self.grouping = self.make()
+        self.grouping.plan(self.sightings.all())
+
+    def write(self, end: RunEnd) -> None:
+        if self.grouping is None:
+            return
+        end.summary.incidents = self.grouping.write().as_dict()
+        end.log.emit(
+            "incidents", run_id=end.run_id, dry_run=not end.writes, **end.summary.incidents
         )
-        return True

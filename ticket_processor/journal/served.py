@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,10 +31,11 @@ from typing import Any
 import orjson
 
 from ..common.atomic import open_state_file, prepare_directory
+from ..common.baseline import moment
 from ..errors import TicketBotError
 from ..models import Ticket, Triage
+from ..passes.protocol import Pass, RunEnd
 from ..triage.prepare import PreparedTicket
-from .baseline import moment
 
 log = logging.getLogger(__name__)
 
@@ -205,3 +206,40 @@ def _is_sighting(raw: dict[str, Any]) -> bool:
         isinstance(raw[name], kinds) and (kinds == (bool,) or not isinstance(raw[name], bool))
         for name, kinds in SIGHTING.items()
     )
+
+
+class ServedJournalPass(Pass):
+    """The served journal's pass: it takes what ``serve`` triaged since the last run (plan),
+    hands its sightings to the incident window (``on_sightings``) and its counts to the rising
+    categories (``counts``), and lets it go once those hold it (after). A dry, shadow, backfill
+    or aborted run leaves it to the next."""
+
+    name = "served journal"
+
+    def __init__(
+        self,
+        state_dir: Path,
+        on_sightings: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self.directory = serve_dir(state_dir)
+        self.on_sightings = on_sightings
+        self.taken = Taken(None)
+
+    def plan(self, end: RunEnd) -> None:
+        leave = end.dry_run or end.shadow or end.backfill or end.aborted
+        self.taken = take_seen(self.directory, leave=leave)
+        if self.taken.items:
+            end.log.emit(
+                "served_counted",
+                tickets=len(self.taken.items),
+                sightings=len(self.taken.sightings()),
+            )
+        if self.on_sightings is not None:
+            self.on_sightings(self.taken.sightings())
+
+    def counts(self) -> Iterator[tuple[str | None, Mapping[str, int]]]:
+        return self.taken.counts()
+
+    def after(self, end: RunEnd) -> None:
+        if not end.dry_run:
+            self.taken.done()  # in the counts and the window now

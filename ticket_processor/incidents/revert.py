@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TicketBotError
-from ..incidents.book import load_book, save_book
-from ..incidents.notes import revert_note
-from ..incidents.plan import LinkOps, typed_links
-from .incidents import STATE_SUBDIR
+from .book import load_book, save_book
+from .notes import revert_note
+from .plan import LinkOps, typed_links
+from .run_pass import STATE_SUBDIR
 
 
 @dataclass(frozen=True)

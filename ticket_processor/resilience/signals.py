@@ -24,7 +24,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from ..exitcodes import SIGNAL_EXIT, ExitCode
-from ..resilience.stopping import StopFlag
+from .stopping import StopFlag
 
 _NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 REPEAT_WINDOW = 1.0  # seconds

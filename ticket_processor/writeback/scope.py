@@ -18,7 +18,7 @@ from typing import Literal
 
 from ..errors import ConfigError
 from ..models import Ticket, sanitise_tag
-from ..writeback.triage_change import is_processed
+from .triage_change import is_processed
 
 _KEYS = {"brand": "brand_id", "group": "group_id", "form": "form_id", "channel": "channel"}
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..resilience.stopping import StopFlag
+from .stopping import StopFlag
 
 
 def _utc_now() -> datetime:

@@ -19,12 +19,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..alerts.alerter import Alerter, AlertOutcome, log_alert
+from ..common.baseline import RecentReading, moment, read_recent
 from ..common.eventlog import EventSink
 from ..errors import StateFileRefused, TicketBotError
 from ..models import Cursor, Helpdesk, Ticket, sanitise_tag
-from ..topics.rising import (
+from ..passes.protocol import Pass, RunEnd
+from ..triage.chain import TriageEngine
+from ..triage.prepare import PreparedTicket, prepare_ticket
+from ..triage.taxonomy import Taxonomy
+from .rising import (
     BASELINE_DAYS,
     DailyCounts,
     Rise,
@@ -35,14 +40,6 @@ from ..topics.rising import (
     rising,
     save_counts,
 )
-from ..triage.chain import TriageEngine
-from ..triage.prepare import PreparedTicket, prepare_ticket
-from ..triage.taxonomy import Taxonomy
-from .alerts import Alerter, AlertOutcome
-from .baseline import RecentReading, moment, read_recent
-
-if TYPE_CHECKING:
-    from ..incidents.book import Incident  # numpy: only when incidents are on
 
 SEED_MAX_TICKETS = 20_000  # a run's share of a seed read alone; the rest waits for the next run
 Categorise = Callable[[Sequence[Ticket]], "list[tuple[str, str | None]]"]
@@ -192,14 +189,6 @@ class RisingWatch:
             mine.append(rise)
         return mine
 
-    def explain_incident(self, incident: Incident, today_counts: Mapping[str, int]) -> list[Rise]:
-        """``explain`` for an incident about to be alerted: its record keeps each rise once."""
-        rises = self.explain(incident.key, incident.title, today_counts)
-        day = self.today.isoformat()
-        noted = {line.split(":")[0] for line in incident.rising}
-        incident.rising += [f"{day} {r.describe()}" for r in rises if f"{day} {r.key}" not in noted]
-        return rises
-
     def explain_all(self, incidents: Sequence[tuple[int, str, Mapping[str, int]]]) -> None:
         """Every open incident weighed (those alerted this run were already)."""
         for key, title, today_counts in incidents:
@@ -265,3 +254,49 @@ def note_rising(
         log.emit("category_counts_unsaved", level="warning", detail=str(exc)[:200])
         return []
     return told
+
+
+class RisingPass(Pass):
+    """The rising categories' pass: the daily counts with the batch's tickets in (plan: none
+    for a dry or shadow run; ``open_counts`` builds them), their seed read from the helpdesk
+    unless the incident pass shares its reading of the window (write), and what rose that no
+    open incident explains alerted once a day (after)."""
+
+    name = "rising categories"
+
+    def __init__(
+        self,
+        open_counts: Callable[[RunEnd], RisingWatch | None],
+        helpdesk: Helpdesk,
+        state_dir: Path,
+        alerter: Alerter,
+        *,
+        shared: bool,
+    ) -> None:
+        self.open_counts, self.helpdesk = open_counts, helpdesk
+        self.state_dir, self.alerter, self.shared = state_dir, alerter, shared
+        self.watch: RisingWatch | None = None
+
+    def plan(self, end: RunEnd) -> None:
+        self.watch = self.open_counts(end)
+
+    def write(self, end: RunEnd) -> None:
+        watch = self.watch
+        if watch is None:
+            return
+        if not self.shared or end.aborted:  # no incident pass read the window for it
+            watch.read_alone(self.helpdesk)
+        if watch.seed_read:
+            end.log.emit(
+                "rising_seed",
+                tickets=watch.seed_tickets,
+                complete=watch.counts.seeded,
+                error=watch.seed_error,
+                shared=self.shared,
+            )
+
+    def after(self, end: RunEnd) -> None:
+        if end.dry_run or self.watch is None:
+            return
+        for _, outcome in note_rising(self.state_dir, self.watch, self.alerter, end.log):
+            log_alert(end.log, outcome)

@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..common.eventlog import EventLog
-from .types import RunSummary
+from ..common.eventlog import EventSink
+from ..passes.protocol import Pass, RunEnd
+from ..passes.types import RunSummary
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -95,7 +96,7 @@ def run_registry(summary: RunSummary, *, now: float | None = None) -> CollectorR
 
 def export_run(
     summary: RunSummary,
-    log: EventLog,
+    log: EventSink,
     *,
     pushgateway: str | None,
     textfile: Path | None,
@@ -156,3 +157,35 @@ def _push_failure(exc: Exception) -> str:
 
 def _count(value: object) -> float:
     return float(value) if isinstance(value, int | float) and value >= 0 else 0.0
+
+
+class MetricsPass(Pass):
+    """The run's figures, pushed and/or written once the run is over (not for a dry run); a
+    Pushgateway out of reach is a warning of the run."""
+
+    name = "metrics"
+
+    def __init__(
+        self,
+        *,
+        pushgateway: str | None,
+        textfile: Path | None,
+        account: str,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
+        self.pushgateway, self.textfile = pushgateway, textfile
+        self.account, self.shard = account, shard
+
+    def after(self, end: RunEnd) -> None:
+        if end.dry_run:
+            return
+        end.summary.warnings.extend(
+            export_run(
+                end.summary,
+                end.log,
+                pushgateway=self.pushgateway,
+                textfile=self.textfile,
+                account=self.account,
+                shard=self.shard,
+            )
+        )

@@ -22,8 +22,8 @@ from ..errors import LockHeldError, TicketBotError
 from ..models import Helpdesk, Ticket, WriteBack, WriteOutcome
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..writeback.noted import note_id_of
-from ..writeback.planner import ReviewedLabel, review_writeback
+from .noted import note_id_of
+from .planner import ReviewedLabel, review_writeback
 
 _REVIEWER = re.compile(r"[^A-Za-z0-9@._+-]")
 
