@@ -1,6 +1,6 @@
 """``ticketbot run`` on each helpdesk's sandbox with a route narrowing its escalations: the ticket
 it escalates pages PagerDuty and is left out of the Slack list; another route's ticket, with no
-``channels``, reaches both."""
+``channels``, reaches both; once an agent solves it, the next run resolves its page."""
 
 from __future__ import annotations
 
@@ -57,6 +57,16 @@ def test_a_route_keeps_its_escalations_to_its_channels(
         assert sorted(e["dedup_key"] for e in pagerduty.state.events) == sorted(
             dedup_key(desk.url, f"ticket:{t}") for t in (charged, parcel)
         )
+        # An agent solves the parcel's ticket: the next run resolves its page, not the other.
+        solved = {"status": "solved"} if desk.kind == "zendesk" else {"status": 4}
+        desk.sandbox.store.update(parcel, solved)
+        again = invoke("run", "--engine", "rules")
+        assert again.exit_code == 0, again.output
+        statuses = {a.dedup_key: a.status for a in pagerduty.state.alerts}
+        assert statuses == {
+            dedup_key(desk.url, f"ticket:{charged}"): "triggered",
+            dedup_key(desk.url, f"ticket:{parcel}"): "resolved",
+        }
     (slack,) = receiver.bodies
     assert "1 ticket escalated" in slack["text"]
     assert f"#{parcel} " in slack["text"]
@@ -66,3 +76,4 @@ def test_a_route_keeps_its_escalations_to_its_channels(
     ]
     assert alerts.count(("escalated:pagerduty", "sent")) == 2
     assert ("escalated", "sent") in alerts
+    assert ("escalated:pagerduty_resolve", "sent") in alerts
