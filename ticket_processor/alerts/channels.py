@@ -57,6 +57,17 @@ class Escalated:
 
 
 @dataclass(frozen=True)
+class OpenIncident:
+    """An open incident that has been alerted: ``key`` its group ticket, ``title`` from its
+    reports' subjects (redacted for triage), ``reports`` how many customers."""
+
+    key: int
+    title: str
+    reports: int
+    url: str
+
+
+@dataclass(frozen=True)
 class ChannelOutcome:
     """What became of one delivery; ``detail`` says why it failed (never a secret)."""
 
@@ -164,6 +175,42 @@ class Channels:
             else:
                 log.warning("PagerDuty resolve not delivered: %s", failure)
                 outcomes.append(ChannelOutcome("pagerduty_resolve", "failed", (int(key),), failure))
+        if outcomes:
+            self._write(memory)
+        return outcomes
+
+    def incidents(self, open_now: Sequence[OpenIncident], *, run_id: str) -> list[ChannelOutcome]:
+        """Page each open incident once (severity ``critical``: many customers), and resolve
+        the page of an incident no longer open (its group ticket solved, or it left the book)."""
+        if self.pagerduty is None:
+            return []
+        memory = self._read()
+        pages: dict[str, dict[str, Any]] = memory.setdefault("incidents", {})
+        now = self.clock()
+        outcomes = []
+        for incident in open_now:
+            entry = pages.get(str(incident.key))
+            if entry is not None and not entry.get("resolved"):
+                continue
+            key = dedup_key(self.helpdesk_url, f"incident:{incident.key}")
+            failure = self.pagerduty.trigger(
+                key,
+                f"Incident: {incident.reports} customers report {plain(incident.title)}",
+                source=self.source,
+                severity="critical",
+                details={"group_ticket": incident.key, "reports": incident.reports, "run": run_id},
+                links=[(incident.url, f"Ticket #{incident.key}")],
+            )
+            if failure is None:
+                pages[str(incident.key)] = {"paged": key, "at": now}
+            outcomes.append(_outcome("pagerduty_incident", incident.key, failure))
+        still = {str(i.key) for i in open_now}
+        for name, entry in pages.items():
+            if name in still or entry.get("resolved"):
+                continue
+            failure = self.pagerduty.resolve(str(entry["paged"]))
+            entry["resolved"] = failure is None
+            outcomes.append(_outcome("pagerduty_incident_resolve", int(name), failure))
         if outcomes:
             self._write(memory)
         return outcomes
@@ -287,6 +334,11 @@ class Channels:
 
     def _write(self, memory: dict[str, Any]) -> None:
         now = self.clock()
+        memory["incidents"] = {
+            key: entry
+            for key, entry in memory.get("incidents", {}).items()
+            if not entry.get("resolved") or now - float(entry.get("at", 0)) < KEEP_DAYS * DAY
+        }
         memory["tickets"] = {
             key: entry
             for key, entry in memory.get("tickets", {}).items()
@@ -298,6 +350,13 @@ class Channels:
             atomic_write_bytes(self.state_dir / MEMORY_FILE, orjson.dumps(memory))
         except OSError as exc:
             log.warning("could not remember the escalations: %s", exc.strerror or exc)
+
+
+def _outcome(channel: str, key: int, failure: str | None) -> ChannelOutcome:
+    if failure is None:
+        return ChannelOutcome(channel, "sent", (key,))
+    log.warning("%s not delivered: %s", channel, failure)
+    return ChannelOutcome(channel, "failed", (key,), failure)
 
 
 def plain(text: str) -> str:

@@ -14,7 +14,7 @@ from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..models import Helpdesk
 from ..passes.protocol import Pass, RunEnd
-from .channels import ChannelOutcome, Channels, Escalated
+from .channels import ChannelOutcome, Channels, Escalated, OpenIncident
 
 Escalations = Mapping[int, tuple[str, tuple[str, ...]]]
 
@@ -30,12 +30,25 @@ class EscalationChannelsPass(Pass):
         channels: Callable[[], Channels],
         escalated: Callable[[], Escalations],
         helpdesk: Helpdesk,
+        incidents: Callable[[], Sequence[OpenIncident] | None] = lambda: None,
     ) -> None:
         self.channels, self.escalated, self.helpdesk = channels, escalated, helpdesk
+        self.incidents = incidents
 
     def write(self, end: RunEnd) -> None:
-        if end.writes:
-            deliver(self.channels(), self.escalated(), self.helpdesk, end.log, run_id=end.run_id)
+        if not end.writes:
+            return
+        channels = self.channels()
+        # The incidents' book is read only for PagerDuty, the one channel that pages them.
+        incidents = self.incidents() if channels.pagerduty is not None else None
+        deliver(
+            channels,
+            self.escalated(),
+            self.helpdesk,
+            end.log,
+            run_id=end.run_id,
+            incidents=incidents,
+        )
 
 
 def deliver(
@@ -45,8 +58,11 @@ def deliver(
     log: EventSink,
     *,
     run_id: str,
+    incidents: Sequence[OpenIncident] | None = None,
 ) -> list[ChannelOutcome]:
-    """``escalated``: ticket id -> (its redacted subject, the routes that escalated it)."""
+    """``escalated``: ticket id -> (its redacted subject, the routes that escalated it);
+    ``incidents``: the open incidents alerted so far (None: incidents are off, or their book
+    could not be read, and their pages are left as they are)."""
     if not channels.configured:
         return []
     outcomes: list[ChannelOutcome] = []
@@ -64,6 +80,8 @@ def deliver(
         for ticket_id, (subject, routes) in sorted(escalated.items())
     ]
     outcomes += channels.escalated(tickets, run_id=run_id)
+    if incidents is not None:
+        outcomes += channels.incidents(incidents, run_id=run_id)
     summary = channels.daily_summary(ticket_url=helpdesk.ticket_url)
     if summary is not None:
         outcomes.append(summary)

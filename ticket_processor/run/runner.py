@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ..alerts.alerter import Alerter, log_alert
+from ..alerts.channels import OpenIncident
 from ..alerts.escalation import EscalationWatch, escalated_tickets
 from ..alerts.escalations import EscalationChannelsPass
 from ..alerts.run_pass import EscalationPass, RunAlertsPass
@@ -287,6 +288,17 @@ def _run_logged(
     return summary
 
 
+def _open_incidents(settings: Settings, helpdesk: Helpdesk) -> list[OpenIncident] | None:
+    """The open incidents alerted so far, for PagerDuty (numpy: loaded only with incidents)."""
+    from ..incidents.book import alerted_incidents
+    from ..incidents.run_pass import STATE_SUBDIR
+
+    found = alerted_incidents(settings.state_dir / STATE_SUBDIR)
+    if found is None:
+        return None
+    return [OpenIncident(i.key, i.title, i.reports, helpdesk.ticket_url(i.key)) for i in found]
+
+
 def run_passes(
     settings: Settings,
     built: Parts,
@@ -345,6 +357,7 @@ def run_passes(
             ),
             lambda: escalated_tickets(built.planner, watch),
             helpdesk,
+            lambda: _open_incidents(settings, helpdesk) if sightings is not None else None,
         ),
         EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url, routes),
         RunAlertsPass(
