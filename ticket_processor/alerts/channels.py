@@ -12,8 +12,10 @@ channels that took it, the page's dedup key and whether it is resolved), so a se
 customer's reply re-triaged, the same ticket escalated again — sends nothing twice; a channel
 that failed is tried again by the next run. A page is resolved once its ticket is solved or
 closed (``resolve_ended``, fed the tickets' statuses by the run), and the memory of a ticket is
-dropped ``KEEP_DAYS`` after its escalation once its page is resolved or it had none. The memory
-also holds the day of the last summary, so the summary goes once a day across cron runs.
+dropped ``KEEP_DAYS`` after its escalation once its page is resolved or it had none. An open
+incident (``incidents``) is paged once, as critical, and resolved when it is no longer open;
+its page is kept in the same file. The memory also holds the day of the last summary, so the
+summary goes once a day across cron runs.
 
 A channel's failure is logged and returned, never raised: an alert is a courtesy to people,
 never a reason to fail a run. Messages carry no secret (``delivery``, ``mail``).
