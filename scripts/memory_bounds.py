@@ -69,7 +69,8 @@ class Case:
     engine: str = "llm"
     cascade: bool = False  # TICKETBOT_CASCADE: the learned model first, the LLM where unsure
     # Tickets created over the two weeks before yesterday: the first run seeds the rising
-    # categories' counts from them (run/rising.py), with the incident window when ``incidents``.
+    # categories' counts from them (topics/run_pass.py), with the incident window when
+    # ``incidents``.
     history: int = 0
     incidents: bool = False
 

@@ -57,11 +57,11 @@ VIOLATIONS = {
         "from ..run import runner",
         "ticket_processor.models is not allowed to import ticket_processor.run",
     ),
-    # Inside one folder: the run's types importing the pipeline that imports them.
+    # Inside one folder: the run's context importing the pipeline that imports it.
     "acyclic": (
-        "run/types.py",
+        "run/context.py",
         "from . import pipeline",
-        "- .types -> .pipeline (1 import)",
+        "- .context -> .pipeline (1 import)",
     ),
     # A decision reading the settings for itself, which the layers alone would allow.
     "settings-holders": (

@@ -1,7 +1,8 @@
 """``ticketbot run``, ``demo`` and ``revert``: the commands that triage tickets or undo a run.
 
 Each command is a few lines: flags to ``run.runner.run_once`` / ``demo.run_demo`` /
-``run.revert.apply_revert``, the outcome to the console and to an exit code. Registered in ``cli``.
+``writeback.revert.apply_revert``, the outcome to the console and to an exit code. Registered
+in ``cli``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The helpdesk's recent tickets, read for a baseline: one reading a run, shared by whoever needs
-one (the incident window, ``run.incidents``; the first counts of the rising categories,
-``run.rising``).
+one (the incident window, ``incidents.run_pass``; the first counts of the rising categories,
+``topics.run_pass``).
 
 ``read_recent`` pages through the tickets changed since ``since`` (or from a saved cursor),
 keeps those *created* since then (an imported ticket sits in Zendesk's export at the time of

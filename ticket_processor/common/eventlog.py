@@ -28,8 +28,8 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
     ticket_id, stage ("analyse" | "write"), error_type, error, ticket_url (optional)
 ``ticket_outcome``
     ticket_id, status ("solved" | "closed"), labels ({category, urgency} the ticket carries
-    now): a solved ticket ticketbot triaged, seen by discovery (``run.outcomes``); ``report`` joins
-    it with the ticket's earlier ``ticket_triaged`` into ``agreement`` rows
+    now): a solved ticket ticketbot triaged, seen by discovery (``learned.outcomes``);
+    ``report`` joins it with the ticket's earlier ``ticket_triaged`` into ``agreement`` rows
 ``agreement``
     ticket_id, field ("category" | "urgency" | ...), ticketbot (what it set), agent (what an
     agent left), agreed (optional bool): one field of one ticket compared after the fact

@@ -13,7 +13,8 @@ cursor of their own (each kept in the ``RunLedger``), and all meet the same thre
 - A ticket listed twice (an export re-lists one updated meanwhile; Freshdesk re-reads the tickets
   of a page boundary's second): ``first_sighting`` is True once per ticket.
 
-Which of the tickets a reader then takes is its own decision (``run.scope.choose`` for triage).
+Which of the tickets a reader then takes is its own decision (``writeback.scope.choose`` for
+triage).
 
 It knows only the ``Helpdesk`` protocol and the error tree, no adapter: so it lives below the
 adapters and engines, where ``run`` and ``learned``'s harvest (which may not know ``helpdesks``)

@@ -3,7 +3,8 @@ the run's review path and recorded in the store.
 
 ``ReviewDesk.apply_all`` takes the form's requests one at a time: the decision must still be
 the ticket's latest, the field still suggested and not reviewed, a corrected value one the
-field may take (the taxonomy, the enums); then the ``Reviewer`` (``run.review.ReviewWriter``:
+field may take (the taxonomy, the enums); then the ``Reviewer``
+(``writeback.label_review.ReviewWriter``:
 lock, fresh read, the one planner, the helpdesk's journalled write) writes it, and the store
 gets a ``reviews`` row (``AuditStore.add_review``: the labelled example ``labels`` exports for
 ``learn``, and an agreement or a correction of the field for the overview's figures) and a

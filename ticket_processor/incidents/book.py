@@ -44,7 +44,7 @@ class Incident:
     opened: bool = False  # a tracker ticketbot opened (a revert deletes it)
     run_id: str = ""
     state: str = "open"  # open, or closed once its group ticket is solved or gone
-    # The category rises it explained (``run.rising``): day and what rose, as its alert said.
+    # The category rises it explained (``topics.run_pass``): day and what rose, as its alert said.
     rising: list[str] = field(default_factory=list)
 
     @property

@@ -80,7 +80,7 @@ class IncidentPass:
     # the packaged head unless one is given; a stand-in encoder's vectors need their own.
     fault: FaultHead | None = None
     # The rising categories' counts of this run: seeded from this pass's reading of the
-    # window, and told which rises the open incidents explain (``run.rising``).
+    # window, and told which rises the open incidents explain (``topics.run_pass``).
     rising: RisingSeed | None = None
     outcome: IncidentOutcome = field(default_factory=IncidentOutcome)
     _today_ids: set[int] = field(default_factory=set)  # the tickets this run triaged
@@ -219,7 +219,7 @@ class IncidentPass:
     def _read_baseline(
         self, window: Window, book: IncidentBook, start: int, encode: Encode
     ) -> None:
-        """The window's tickets from the helpdesk (``run.baseline``). A reading the helpdesk's
+        """The window's tickets from the helpdesk (``common.baseline``). A reading the helpdesk's
         limits cut short resumes next run from its cursor, kept in the book; the window counts
         as whole once a reading reached the end. The rising categories' seed, when it wants a
         reading from where this one starts, takes its tickets from this one: one reading a run."""

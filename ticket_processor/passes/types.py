@@ -122,7 +122,7 @@ class RunSummary:
     answers: dict[str, int] = field(default_factory=dict)
     answer_texts: list[tuple[int, str, str]] = field(default_factory=list)
 
-    # The incident pass (run/incidents.py): what it found and wrote, and its dry-run lines.
+    # The incident pass (incidents/run_pass.py): what it found and wrote, and its dry-run lines.
     incidents: dict[str, Any] = field(default_factory=dict)
 
     def as_event(self) -> dict[str, Any]:

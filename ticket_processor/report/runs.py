@@ -4,7 +4,7 @@ Pure. A run's outcome is its ``run_finished`` ``status``: ``ok``, ``partial``, `
 ``stopped`` (SIGINT / SIGTERM after saving progress) or ``locked``; a run with no
 ``run_finished`` is ``None`` ("unfinished": killed, or still going). Logs written before runs
 said ``stopped`` recorded a Ctrl-C as ``ok`` with exit code 130 / 143: read as ``stopped``,
-so an interrupted run is never counted among the good ones. ``ops.health`` and ``run.alerts``
+so an interrupted run is never counted among the good ones. ``ops.health`` and ``alerts.alerter``
 reuse ``summarise_runs`` and ``recent_success_rate``.
 """
 

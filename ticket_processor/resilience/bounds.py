@@ -13,7 +13,7 @@ calling thread passes while they are still arriving, so the whole call is bounde
 included.
 
 Used by the helpdesk transport (``helpdesks/transport.py``) and the alert webhook
-(``run/alerts.py``); the LLM client bounds its calls in ``llm_client/http.py`` (httpx).
+(``alerts/alerter.py``); the LLM client bounds its calls in ``llm_client/http.py`` (httpx).
 
 A redirect is never followed by ticketbot's calls: it would carry a write, a note body or an
 alert to wherever the answer points. ``redirect_host`` names where it pointed, for the message.

@@ -3,7 +3,8 @@
 A SIGTERM must end a run within seconds whatever it is waiting for: a helpdesk's 429 with a
 ``Retry-After`` of a minute, a Zendesk job's poll, the pause before recovery re-reads tickets,
 the LLM's rate limit or the shared budget, another process's claim on a ticket, the backfill's
-read window. ``StopFlag.sleep`` is the run's ``sleep`` (``run.runtime.Runtime``): it sleeps as
+read window. ``StopFlag.sleep`` is the run's ``sleep`` (``resilience.runtime.Runtime``): it
+sleeps as
 ``time.sleep`` does until a stop is requested, then raises ``StopRequested`` — a
 ``RunOutOfTime``, so whoever waited treats it as the run's bound: what it left undone (a
 ticket not written, a job still queued) is deferred to the next run, never failed, and the

@@ -26,6 +26,7 @@ from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
+    from ..answers.gate import Gate
     from ..answers.plan import Writer
     from ..kb.dense import Retrieved
     from ..kb.index import ArticleIndex
@@ -77,7 +78,6 @@ def build_answers(
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk
-    from ..answers.gate import load_gate
     from ..kb.dense import retrieve
     from ..learned.embed import embed_texts
     from ..triage.prepare import prepare_ticket
@@ -111,20 +111,8 @@ def build_answers(
         return retrieve(index, f"{prepared.subject}\n{prepared.body}", embed_texts)
 
     book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
-    notes = []
-    gate = load_gate() if policy.chooser == "gate" else None
-    if policy.chooser == "gate" and gate is None:
-        notes.append("the answers gate's file is missing or damaged: the calibration chooses")
-    if gate is not None and not index.read_only:
-        # Vectors for the articles the sync (re)indexed since: only those are encoded, and the
-        # encoder loads only for a run whose gate reads them.
-        from ..kb.dense import encode_missing
-
-        try:
-            with index.transaction():
-                encode_missing(index, embed_texts)
-        except sqlite3.Error as exc:  # the vectors are kept from earlier, or missing: keywords
-            notes.append(f"the help centre's passage vectors could not be stored ({exc})")
+    notes: list[str] = []
+    gate = _gate(policy.chooser == "gate", index, notes)
     if book.set_aside is not None:
         aside = book.set_aside
         log.emit(
@@ -158,3 +146,26 @@ def build_answers(
         confidence_threshold=settings.confidence_threshold,
     )
     return answers, notes
+
+
+def _gate(chosen: bool, index: ArticleIndex, notes: list[str]) -> Gate | None:
+    """The answers gate, when the answers file chooses it, with the vectors of the articles the
+    sync (re)indexed since: only those are encoded, and the encoder loads only for a run whose
+    gate reads them."""
+    if not chosen:
+        return None
+    from ..answers.gate import load_gate
+    from ..kb.dense import encode_missing
+    from ..learned.embed import embed_texts
+
+    gate = load_gate()
+    if gate is None:
+        notes.append("the answers gate's file is missing or damaged: the calibration chooses")
+        return None
+    if not index.read_only:
+        try:
+            with index.transaction():
+                encode_missing(index, embed_texts)
+        except sqlite3.Error as exc:  # the vectors are kept from earlier, or missing: keywords
+            notes.append(f"the help centre's passage vectors could not be stored ({exc})")
+    return gate

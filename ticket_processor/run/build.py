@@ -149,9 +149,6 @@ def open_feed(
     return open_audit(where, log, run_id=run_id, mode=mode)
 
 
-# One function over 100 lines: the parts in the order each needs the one before (the breakers
-# before the chain and the helpdesk, the helpdesk before the index, routes and fields), with
-# the index and the helpdesk closed again when a later part cannot be built.
 def build(
     settings: Settings,
     options: RunOptions,
@@ -166,6 +163,9 @@ def build(
 
     ``ledger``: where the breakers and the analysis cache keep their state; ``alert_ledger``:
     the alerts' memory (default ``ledger``). A dry run alerts nothing."""
+    # One function: the parts in the order each needs the one before (the breakers before the
+    # chain and the helpdesk, the helpdesk before the index, routes and fields), with the index
+    # and the helpdesk closed again when a later part cannot be built.
     harness = harness or Harness()
     dry_run = options.dry_run
     alerter = alerter_for(settings, alert_ledger or ledger)

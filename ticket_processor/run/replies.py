@@ -11,7 +11,7 @@ judged (a thank-you leaves no note). Agents' replies, internal notes, ticketbot'
 other people's messages never count. Quoted history and signatures are stripped first; the
 reply is classified (``actionable`` / ``thanks`` / ``auto_reply``) locally, and an actionable
 one goes through the run's engine chain with the subject and the first message, redacted and
-trimmed as a first message is (``triage.prepare``). The run's planner (``run.planner``, through
+trimmed as a first message is (``triage.prepare``). The run's planner (``passes.planner``, through
 ``writeback.planner``) decides the change and its write.
 
 Exactly once: the cursor moves only past settled pages; a rerun reads the same replies again

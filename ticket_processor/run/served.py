@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..common.baseline import day_of
-from ..common.eventlog import EventLog, new_run_id
+from ..common.eventlog import EventLog, EventSink, new_run_id
 from ..helpdesks.registry import reply_stamps, serve_pacing
 from ..journal.served import SERVE_DIR, Seen, SeenJournal, sighting_fields
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
@@ -231,7 +231,59 @@ class ServedTriage:
         self._sighted: dict[int, dict[str, Any]] = {}
         self._sighted_lock = threading.Lock()
         self._stopping = threading.Event()
-        self.ctx = RunContext(
+        self.ctx = self._context(settings, ledger, log)
+        self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
+        self.summary.engine = options.engine
+        self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged, self._written)
+        self.recorder.warn(*choice.notes, *self._kb.warnings, *self.parts.warnings)
+        self._lock = threading.Lock()
+        self._busy: set[int] = set()
+        self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
+        self.flow = TicketFlow(
+            self.ctx, self.recorder, _Settling(self._flow_ended), self._stop_reason
+        )
+        self.book = ReplyBook(ledger, self.helpdesk.kind, stamps=reply_stamps(self.helpdesk.kind))
+        self.replies = ReplyPass(self.ctx, self.recorder, self.book)
+        self.replies.checkpoint = _Settling(self._reply_ended)
+        self._upkeep = LedgerUpkeep(self.ctx, self.recorder)
+        self._announce(log)
+        # A killed server's writes are settled before anything is written again.
+        self._upkeep.recover()
+        self.flow.writer = BatchWriter(
+            self.helpdesk,
+            journal=audited(ledger, self.ctx.audit),
+            replan=self.flow.replan,
+            on_outcome=self._on_written,
+            flush_after=FLUSH_AFTER,
+            claims=self.ctx.claims,
+        )
+        self.replies.writer = self.replies.open_writer()
+        self._closed = False
+        self._book_changed = threading.Event()
+        self._started = time.monotonic()
+
+    def _announce(self, log: EventSink) -> None:
+        """``run_started`` for the server's life, as a run's (``report`` reads it)."""
+        options = self.parts.options
+        log.emit(
+            "run_started",
+            helpdesk=self.helpdesk.kind,
+            engine=options.engine,
+            chain=self.engines,
+            dry_run=False,
+            shadow=False,
+            workers=options.workers,
+            limit=None,
+            since=None,
+            query=None,
+            served=True,
+        )
+
+    def _context(self, settings: Settings, ledger: RunLedger, log: EventSink) -> RunContext:
+        """What each served ticket's flow is handed: the run's context, with the server's
+        own stop, flush pace and sightings."""
+        options, choice = self.parts.options, self.parts.choice
+        return RunContext(
             options=options,
             run_id=self.run_id,
             helpdesk=self.helpdesk,
@@ -253,47 +305,6 @@ class ServedTriage:
             audit=self._feed if self._feed is not None else NO_AUDIT,
             observe=self._sighting if settings.incidents else None,
         )
-        self.summary = RunSummary(run_id=self.run_id, helpdesk=self.helpdesk.kind)
-        self.summary.engine = options.engine
-        self.recorder = _Recorder(self.ctx, self.summary, hooks.triaged, self._written)
-        self.recorder.warn(*choice.notes, *self._kb.warnings, *self.parts.warnings)
-        self._lock = threading.Lock()
-        self._busy: set[int] = set()
-        self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
-        self.flow = TicketFlow(
-            self.ctx, self.recorder, _Settling(self._flow_ended), self._stop_reason
-        )
-        self.book = ReplyBook(ledger, self.helpdesk.kind, stamps=reply_stamps(self.helpdesk.kind))
-        self.replies = ReplyPass(self.ctx, self.recorder, self.book)
-        self.replies.checkpoint = _Settling(self._reply_ended)
-        self._upkeep = LedgerUpkeep(self.ctx, self.recorder)
-        log.emit(
-            "run_started",
-            helpdesk=self.helpdesk.kind,
-            engine=options.engine,
-            chain=self.engines,
-            dry_run=False,
-            shadow=False,
-            workers=options.workers,
-            limit=None,
-            since=None,
-            query=None,
-            served=True,
-        )
-        # A killed server's writes are settled before anything is written again.
-        self._upkeep.recover()
-        self.flow.writer = BatchWriter(
-            self.helpdesk,
-            journal=audited(ledger, self.ctx.audit),
-            replan=self.flow.replan,
-            on_outcome=self._on_written,
-            flush_after=FLUSH_AFTER,
-            claims=self.ctx.claims,
-        )
-        self.replies.writer = self.replies.open_writer()
-        self._closed = False
-        self._book_changed = threading.Event()
-        self._started = time.monotonic()
 
     # -- taking tickets (the server's worker thread) ---------------------------------------
 

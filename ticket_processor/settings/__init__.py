@@ -1,7 +1,7 @@
 """Settings: one validated model, read once by the command (``commands/common.load``).
 
 Only the composition root (``run/``) and the commands hold a ``Settings``; every other part is
-handed the values it needs (an option record such as ``run/types.RunOptions``, or parameters).
+handed the values it needs (an option record such as ``passes/types.RunOptions``, or parameters).
 
 Each helpdesk's own variables (``ZENDESK_*``, ``FRESHDESK_*``) are its kind's settings model
 (a ``HelpdeskSettings`` in ``helpdesks/<kind>/kind.py``); this module composes them: every
@@ -99,7 +99,7 @@ class Settings(BaseModel):
     success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
     # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
     prices: str | None = None
-    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see run/scope.py.
+    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see writeback/scope.py.
     scope: str | None = None
     # Routing and escalation rules (routes.toml); None: no routing, nothing changes.
     routes_file: Path | None = None
@@ -121,7 +121,7 @@ class Settings(BaseModel):
     cascade: bool = False
     # The fields the learned model must be sure of for the cascade to spare the LLM call.
     cascade_fields: str = "category,urgency,sentiment"
-    # Each run's figures for Prometheus (run/metrics.py): pushed to a Pushgateway (its URL may
+    # Each run's figures for Prometheus (metrics/export.py): pushed to a Pushgateway (its URL may
     # carry credentials, so it is a secret) and/or written for node_exporter's textfile collector.
     metrics_pushgateway: SecretStr | None = None
     metrics_textfile: Path | None = None

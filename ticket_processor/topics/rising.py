@@ -15,7 +15,7 @@ A category is rising when its count today is far above its own baseline, by a st
   once a day.
 
 Counts with less history than ``BASELINE_DAYS`` are seeded once from the helpdesk's tickets of
-those days (``run.rising``): ``seed_add`` gathers a reading's counts apart (``pending``, saved
+those days (``topics.run_pass``): ``seed_add`` gathers a reading's counts apart (``pending``, saved
 with the rest while a reading that was cut short resumes next run), and ``seed_complete`` puts
 them in once the reading reached its end — never half a baseline: a day the reading found
 nothing in counts as zero only once it is whole, and only from the first day it found a ticket

@@ -3,7 +3,7 @@ category far above its own baseline is reported once (``topics.rising`` states t
 the log and through the alert webhook.
 
 From the first day: counts with less history than the rule's baseline are seeded from the
-helpdesk's tickets of the last ``BASELINE_DAYS`` days (``run.baseline``), each counted under
+helpdesk's tickets of the last ``BASELINE_DAYS`` days (``common.baseline``), each counted under
 the category ticketbot tagged it with, else the run's local engine's (the learned model or the
 rules: never the LLM for a backlog). When the incident grouping reads its window in the same
 run, the seed takes its tickets from that reading (``IncidentPass`` hands them over): one

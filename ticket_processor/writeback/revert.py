@@ -36,7 +36,7 @@ class RevertPlan:
 
 
 # The events that say what a run wrote: a first triage, a re-triage after a reply, and a lead's
-# review from the dashboard (``run.review``: its own run id, undone the same way).
+# review from the dashboard (``writeback.label_review``: its own run id, undone the same way).
 _WRITE_EVENTS = ("ticket_triaged", "reply_triaged", "ticket_reviewed")
 
 

@@ -199,6 +199,9 @@ class _Handler(JsonHandler):
         self._handle()
 
     def _handle(self) -> None:
+        # One function: one request's way through the stand-in, read top to bottom as Zendesk
+        # answers it: the sandbox's own controls, the route, the body, auth, the rate limit,
+        # the injected faults, then the endpoint; each step may end the request.
         sandbox = self.server.sandbox
         config = sandbox.config
         split = urlsplit(self.path)
