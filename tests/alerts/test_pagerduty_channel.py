@@ -11,7 +11,7 @@ import orjson
 import pytest
 import requests
 
-from ticket_processor.alerts.channels import Channels, Escalated, OpenIncident
+from ticket_processor.alerts.channels import Channels, Escalated, PagedIncident
 from ticket_processor.alerts.delivery import Poster
 from ticket_processor.alerts.pagerduty import PagerDuty, dedup_key
 from ticket_processor.resilience.deadline import RunDeadline
@@ -173,7 +173,7 @@ def test_a_refused_event_says_why_without_the_routing_key(
 def test_an_incident_pages_once_as_critical_and_resolves_when_it_closes(
     pagerduty: PagerDutyStandin, tmp_path: Path
 ) -> None:
-    outage = OpenIncident(40, "Login page down", 12, f"{HELPDESK}/agent/tickets/40")
+    outage = PagedIncident(40, "Login page down", 12, f"{HELPDESK}/agent/tickets/40")
     first = channels(pagerduty, tmp_path).incidents([outage], run_id="r1")
     assert [(o.channel, o.outcome, o.tickets) for o in first] == [
         ("pagerduty_incident", "sent", (40,))
@@ -183,7 +183,7 @@ def test_an_incident_pages_once_as_critical_and_resolves_when_it_closes(
     assert event["payload"]["severity"] == "critical"
     assert event["payload"]["summary"] == "Incident: 12 customers report Login page down"
     # The next run sees it still open (grown, even): no second trigger.
-    grown = OpenIncident(40, "Login page down", 30, outage.url)
+    grown = PagedIncident(40, "Login page down", 30, outage.url)
     assert channels(pagerduty, tmp_path).incidents([grown], run_id="r2") == []
     # Its group ticket solved, it is no longer open: the page is resolved, once.
     closing = channels(pagerduty, tmp_path).incidents([], run_id="r3")

@@ -59,7 +59,7 @@ class Escalated:
 
 
 @dataclass(frozen=True)
-class OpenIncident:
+class PagedIncident:
     """An open incident that has been alerted: ``key`` its group ticket, ``title`` from its
     reports' subjects (redacted for triage), ``reports`` how many customers."""
 
@@ -181,7 +181,7 @@ class Channels:
             self._write(memory)
         return outcomes
 
-    def incidents(self, open_now: Sequence[OpenIncident], *, run_id: str) -> list[ChannelOutcome]:
+    def incidents(self, open_now: Sequence[PagedIncident], *, run_id: str) -> list[ChannelOutcome]:
         """Page each open incident once (severity ``critical``: many customers), and resolve
         the page of an incident no longer open (its group ticket solved, or it left the book)."""
         if self.pagerduty is None:

@@ -14,7 +14,7 @@ from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..models import Helpdesk
 from ..passes.protocol import Pass, RunEnd
-from .channels import ChannelOutcome, Channels, Escalated, OpenIncident
+from .channels import ChannelOutcome, Channels, Escalated, PagedIncident
 
 Escalations = Mapping[int, tuple[str, tuple[str, ...]]]
 
@@ -30,7 +30,7 @@ class EscalationChannelsPass(Pass):
         channels: Callable[[], Channels],
         escalated: Callable[[], Escalations],
         helpdesk: Helpdesk,
-        incidents: Callable[[], Sequence[OpenIncident] | None] = lambda: None,
+        incidents: Callable[[], Sequence[PagedIncident] | None] = lambda: None,
     ) -> None:
         self.channels, self.escalated, self.helpdesk = channels, escalated, helpdesk
         self.incidents = incidents
@@ -58,7 +58,7 @@ def deliver(
     log: EventSink,
     *,
     run_id: str,
-    incidents: Sequence[OpenIncident] | None = None,
+    incidents: Sequence[PagedIncident] | None = None,
 ) -> list[ChannelOutcome]:
     """``escalated``: ticket id -> (its redacted subject, the routes that escalated it);
     ``incidents``: the open incidents alerted so far (None: incidents are off, or their book

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ..alerts.alerter import Alerter, log_alert
-from ..alerts.channels import OpenIncident
+from ..alerts.channels import PagedIncident
 from ..alerts.escalation import EscalationWatch, escalated_tickets
 from ..alerts.escalations import EscalationChannelsPass
 from ..alerts.run_pass import EscalationPass, RunAlertsPass
@@ -288,7 +288,7 @@ def _run_logged(
     return summary
 
 
-def _open_incidents(settings: Settings, helpdesk: Helpdesk) -> list[OpenIncident] | None:
+def _open_incidents(settings: Settings, helpdesk: Helpdesk) -> list[PagedIncident] | None:
     """The open incidents alerted so far, for PagerDuty (numpy: loaded only with incidents)."""
     from ..incidents.book import alerted_incidents
     from ..incidents.run_pass import STATE_SUBDIR
@@ -296,7 +296,7 @@ def _open_incidents(settings: Settings, helpdesk: Helpdesk) -> list[OpenIncident
     found = alerted_incidents(settings.state_dir / STATE_SUBDIR)
     if found is None:
         return None
-    return [OpenIncident(i.key, i.title, i.reports, helpdesk.ticket_url(i.key)) for i in found]
+    return [PagedIncident(i.key, i.title, i.reports, helpdesk.ticket_url(i.key)) for i in found]
 
 
 def run_passes(
