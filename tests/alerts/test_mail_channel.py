@@ -105,6 +105,13 @@ def test_smtps_and_a_server_without_tls(
     # No STARTTLS offered, no login asked: the mail goes in clear, as RFC 3207 allows.
     assert mailer(plain_server).send(_mail()) is None
     assert plain_server.tls_used == [False]
+    # But a password is never sent in clear: a STARTTLS offer stripped on the way would earn it.
+    with_login = plain_server.url.replace("smtp://", f"smtp://alerts:{PASSWORD}@")
+    failure = mailer(plain_server, with_login).send(_mail())
+    assert failure is not None
+    assert "offers no STARTTLS" in failure
+    assert PASSWORD not in failure
+    assert len(plain_server.messages) == 1
 
 
 def test_a_refused_login_says_so_without_the_password(

@@ -4,7 +4,8 @@ for TLS from the first byte) and the recipients in ``TICKETBOT_ALERT_EMAIL``.
 On ``smtp://`` the connection is upgraded with STARTTLS whenever the server offers it (its EHLO
 lists ``STARTTLS``), before any login, so a password never crosses in clear to a server that
 could have encrypted; a server that does not offer it gets the mail in clear, as RFC 3207
-leaves to the client, and the login only then if the URL has a user. Certificates are checked
+leaves to the client, but never the login: a URL with a user needs TLS (an attacker on the
+way could strip the STARTTLS offer to read the password). Certificates are checked
 against the system's authorities (``ssl.create_default_context``).
 
 Each mail is plain text with an HTML alternative; every text from a ticket is HTML-escaped in
@@ -131,6 +132,16 @@ class Mailer:
                     client.starttls(context=context)
                     client.ehlo()
                 if server.user:
+                    if (
+                        not server.implicit_tls
+                        and client.sock is not None
+                        and not isinstance(client.sock, ssl.SSLSocket)
+                    ):
+                        # A STARTTLS stripped on the way must not earn the password in clear.
+                        raise _Refused(
+                            "SMTP server offers no STARTTLS: the login is not sent in clear "
+                            "(use smtps://, a server that offers STARTTLS, or no user)"
+                        )
                     _login(client, server.user, server.password or "")
                 refused = client.send_message(message)
         except smtplib.SMTPResponseException as exc:
