@@ -125,15 +125,6 @@ def load_book(directory: Path) -> tuple[IncidentBook, str | None]:
         return IncidentBook(), f"the incident book {path} was unreadable ({exc}); set aside"
 
 
-def alerted_incidents(directory: Path) -> list[Incident] | None:
-    """The open incidents that were alerted (the escalation channels page them); None when
-    the book cannot be read, so no page is resolved for want of it."""
-    book, why = load_book(directory)
-    if why is not None:
-        return None
-    return [i for i in book.open_incidents() if i.alerted_size]
-
-
 def save_book(directory: Path, book: IncidentBook) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     atomic_write_bytes(directory / FILE_NAME, book.to_bytes())

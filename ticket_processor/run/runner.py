@@ -36,6 +36,7 @@ from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
 from ..errors import StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
+from ..incidents.paging import paged_incidents
 from ..journal.served import ServedJournalPass, merged_counts
 from ..learned.labels import label_specs
 from ..metrics.export import MetricsPass
@@ -288,17 +289,6 @@ def _run_logged(
     return summary
 
 
-def _open_incidents(settings: Settings, helpdesk: Helpdesk) -> list[PagedIncident] | None:
-    """The open incidents alerted so far, for PagerDuty (numpy: loaded only with incidents)."""
-    from ..incidents.book import alerted_incidents
-    from ..incidents.run_pass import STATE_SUBDIR
-
-    found = alerted_incidents(settings.state_dir / STATE_SUBDIR)
-    if found is None:
-        return None
-    return [PagedIncident(i.key, i.title, i.reports, helpdesk.ticket_url(i.key)) for i in found]
-
-
 def run_passes(
     settings: Settings,
     built: Parts,
@@ -346,6 +336,10 @@ def run_passes(
         )
     gateway = settings.metrics_pushgateway
     routes = built.router.defined if built.router is not None else ()
+
+    def incidents() -> list[PagedIncident] | None:
+        return paged_incidents(settings.state_dir, helpdesk.ticket_url)
+
     passes += [
         EscalationChannelsPass(
             lambda: channels_for(
@@ -357,7 +351,7 @@ def run_passes(
             ),
             lambda: escalated_tickets(built.planner, watch),
             helpdesk,
-            lambda: _open_incidents(settings, helpdesk) if sightings is not None else None,
+            incidents if sightings is not None else lambda: None,
         ),
         EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url, routes),
         RunAlertsPass(
