@@ -21,6 +21,7 @@ from ticket_processor.alerts.signed_webhook import (
 )
 from ticket_processor.alerts.teams import Teams, teams_escape
 from ticket_processor.errors import ConfigError
+from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.pagerduty import PagerDutyStandin
 from ticket_processor.triage.routing import parse_routes
 
@@ -172,3 +173,38 @@ def test_nothing_configured_sends_nothing(tmp_path: Path) -> None:
     assert chan.configured == ()
     assert chan.escalated([ticket(1)], run_id="r1") == []
     assert not (tmp_path / "escalations.json").exists()
+
+
+def test_the_settings_refuse_half_a_channel_without_quoting_a_secret() -> None:
+    base = {"ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_EMAIL": "a@b.c"}
+    cases = {
+        "TICKETBOT_ALERT_JSON_SECRET": {"TICKETBOT_ALERT_JSON_SECRET": SECRET},
+        "TICKETBOT_SMTP_URL and TICKETBOT_ALERT_EMAIL": {
+            "TICKETBOT_SMTP_URL": "smtp://u:Sup3rSecretPw@mail.example.com"
+        },
+        "not an e-mail address": {
+            "TICKETBOT_SMTP_URL": "smtp://u:Sup3rSecretPw@mail.example.com",
+            "TICKETBOT_ALERT_EMAIL": "oncall",
+        },
+        "must be smtp://": {
+            "TICKETBOT_SMTP_URL": "https://u:Sup3rSecretPw@mail.example.com",
+            "TICKETBOT_ALERT_EMAIL": "a@example.com",
+        },
+    }
+    for said, env in cases.items():
+        with pytest.raises(ConfigError) as refused:
+            load_settings({**base, **env}, env_file=None)
+        assert said in str(refused.value)
+        assert SECRET not in str(refused.value)
+        assert "Sup3rSecretPw" not in str(refused.value)
+    settings = load_settings(
+        {
+            **base,
+            "TICKETBOT_SMTP_URL": "smtps://u:Sup3rSecretPw@mail.example.com",
+            "TICKETBOT_ALERT_EMAIL": "a@example.com, b@example.com",
+            "TICKETBOT_PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
+        },
+        env_file=None,
+    )
+    assert "Sup3rSecretPw" in settings.secrets
+    assert ROUTING_KEY in settings.secrets
