@@ -21,6 +21,7 @@ pytest_plugins = [
     "support.freshdesk_sandbox",
     "support.llm_servers",
     "support.webhook",
+    "support.smtp_server",
     "support.hook_receiver",
     "support.desk",
     "support.pushgateway",

@@ -21,6 +21,8 @@ class Receiver:
 
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
+        self.raw: list[bytes] = []  # each body's bytes as posted (a signature covers them)
+        self.headers: list[dict[str, str]] = []
         self.status = 200
         self.hang = False
         self.trickle = 0.0
@@ -32,7 +34,10 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                raw = self.rfile.read(length)
+                receiver.raw.append(raw)
+                receiver.headers.append(dict(self.headers.items()))
+                receiver.bodies.append(json.loads(raw))
                 if receiver.hang:
                     receiver.release.wait(5)  # the client's read times out meanwhile
                 if receiver.redirect_to is not None:

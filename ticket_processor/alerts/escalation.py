@@ -1,8 +1,9 @@
 """The escalation alert: one post per run listing the tickets routing escalated.
 
 ``EscalationWatch`` sits in front of the run's event log and notes every ``ticket_triaged``
-event that says ``escalated`` — the event is emitted only once the write-back landed, so the
-alert lists what the helpdesk now shows, never a plan that failed. ``escalation_message``
+event that says ``escalated``, and every ``reply_triaged`` one that escalated and wrote — each
+is emitted only once the write-back landed, so the alert lists what the helpdesk now shows,
+never a plan that failed. ``escalation_message``
 formats the list as Slack-compatible text (``<url|subject>`` links, Slack's three escapes).
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..common.eventlog import EventSink
-from ..passes.planner import Escalation
+from ..passes.planner import ChangePlanner, Escalation
 from .alerter import slack_escape
 
 
@@ -26,7 +27,11 @@ class EscalationWatch:
         self._seen: dict[int, tuple[str, ...]] = {}
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        if event == "ticket_triaged" and fields.get("escalated") and not fields.get("dry_run"):
+        # A customer's reply may escalate too (a route on ``reply`` or ``sentiment_change``):
+        # its ``reply_triaged`` event says ``wrote`` once the write landed.
+        first = event == "ticket_triaged" and not fields.get("dry_run")
+        reply = event == "reply_triaged" and bool(fields.get("wrote"))
+        if (first or reply) and fields.get("escalated"):
             with self._lock:
                 self._seen[int(fields["ticket_id"])] = tuple(fields.get("route") or ())
         return self._log.emit(event, **fields)
@@ -35,6 +40,18 @@ class EscalationWatch:
         """Ticket id -> the routes that matched it, for the tickets escalated and written."""
         with self._lock:
             return dict(self._seen)
+
+
+def escalated_tickets(
+    planner: ChangePlanner, watch: EscalationWatch
+) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Ticket id -> its redacted subject and the routes that escalated it, for this run's
+    escalations (the planner's record, else the event's routes)."""
+    found = {}
+    for ticket_id, matched in sorted(watch.escalated().items()):
+        known = planner.escalation(ticket_id)
+        found[ticket_id] = (known.subject, known.routes) if known else ("", matched)
+    return found
 
 
 def escalation_message(

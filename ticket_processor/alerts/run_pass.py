@@ -5,16 +5,19 @@ run calls for — aborted, the LLM failing, the recent success rate below the ob
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..passes.planner import Escalation
 from ..passes.protocol import Pass, RunEnd
+from ..triage.route_rules import Route, escalation_channels
 from .alerter import Alerter, log_alert
 from .escalation import EscalationWatch, escalation_message
 
 
 class EscalationPass(Pass):
-    """One post listing the tickets this run escalated; none when it escalated nothing."""
+    """One post listing the tickets this run escalated (those whose ``routes`` allow the
+    ``slack`` channel: a route's ``channels`` may leave it out); none when it escalated
+    nothing."""
 
     name = "escalations"
 
@@ -24,12 +27,18 @@ class EscalationPass(Pass):
         watch: EscalationWatch,
         escalation_of: Callable[[int], Escalation | None],
         ticket_url: Callable[[int], str],
+        routes: Sequence[Route] = (),
     ) -> None:
         self.alerter, self.watch = alerter, watch
         self.escalation_of, self.ticket_url = escalation_of, ticket_url
+        self.routes = routes
 
     def after(self, end: RunEnd) -> None:
-        escalated = self.watch.escalated()
+        escalated = {
+            ticket_id: routes
+            for ticket_id, routes in self.watch.escalated().items()
+            if "slack" in (escalation_channels(self.routes, routes) or {"slack"})
+        }
         if end.dry_run or not escalated:
             return
         items = [

@@ -42,6 +42,11 @@ SECRET_VARIABLES = frozenset(
         *(var for kind in KINDS.values() for var in kind.settings.secret_variables()),
         "OPENAI_API_KEY",
         "TICKETBOT_ALERT_WEBHOOK",
+        "TICKETBOT_PAGERDUTY_ROUTING_KEY",
+        "TICKETBOT_SMTP_URL",
+        "TICKETBOT_TEAMS_WEBHOOK",
+        "TICKETBOT_ALERT_JSON_URL",
+        "TICKETBOT_ALERT_JSON_SECRET",
     }
 )
 # Intervals that divide the hour, so ``*/N`` in cron means "every N minutes" all day long.

@@ -1,7 +1,7 @@
 """The pass interface: each feature's run-time half, which the run calls in order.
 
 A batch's tickets are triaged and written by the ticket pipeline (``run/pipeline``); then the
-run hands the batch to its passes, in the order ``run/runner.run_passes`` lists them, in three
+run hands the batch to its passes, in the order ``run/order.run_passes`` lists them, in three
 rounds: every pass ``plan``s (read what it needs, decide; a dry or shadow run shows what it
 would do), then every pass ``write``s (to the helpdesk, to the state directory), then, once the
 run's own parts are closed, every pass does its ``after``-write work (alerts, figures, handing

@@ -24,7 +24,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
+
 from ..alerts.alerter import Alerter, log_alert
+from ..alerts.setup import ChannelConfig
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
 from ..errors import ConfigError, TicketBotError
@@ -130,6 +133,27 @@ def alerter_for(settings: Settings, ledger: RunLedger) -> Alerter:
         timeout=settings.webhook_timeout,
         max_bytes=settings.webhook_max_bytes,
         secrets=settings.secrets,
+    )
+
+
+def channel_config(settings: Settings) -> ChannelConfig:
+    """The escalation channels' settings as values (``alerts.setup``)."""
+
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    return ChannelConfig(
+        state_dir=settings.state_dir,
+        pagerduty_url=settings.pagerduty_url,
+        pagerduty_routing_key=secret(settings.pagerduty_routing_key),
+        smtp_url=secret(settings.smtp_url),
+        alert_email=settings.alert_email,
+        alert_email_from=settings.alert_email_from,
+        teams_webhook=secret(settings.teams_webhook),
+        alert_json_url=secret(settings.alert_json_url),
+        alert_json_secret=secret(settings.alert_json_secret),
+        timeout=settings.webhook_timeout,
+        max_bytes=settings.webhook_max_bytes,
     )
 
 

@@ -14,32 +14,26 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import orjson
 
 from ..alerts.alerter import Alerter, log_alert
 from ..alerts.escalation import EscalationWatch
-from ..alerts.run_pass import EscalationPass, RunAlertsPass
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes
-from ..common.eventlog import EventLog, new_run_id, prune_logs, read_events
+from ..common.eventlog import EventLog, new_run_id, prune_logs
 from ..errors import StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
-from ..journal.served import ServedJournalPass, merged_counts
 from ..learned.labels import label_specs
-from ..metrics.export import MetricsPass
 from ..models import Helpdesk
-from ..passes.protocol import RunEnd, RunPass, after_writes, plan_and_write
+from ..passes.protocol import RunEnd, after_writes, plan_and_write
 from ..passes.types import RunOptions, RunSummary
-from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..resilience.pacing import resolve_workers
 from ..resilience.runtime import Runtime
@@ -47,26 +41,26 @@ from ..resilience.shared_window import offline_notices
 from ..resilience.signals import StopOnSignal
 from ..settings import Settings
 from ..settings.values import parse_thresholds
-from ..spam.run_pass import SpamRunPass
 from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..state.lock import RunLock
-from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
-from ..triage.chain import TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
-from ..triage.taxonomy import Taxonomy
 from ..writeback.batch_writer import WriteClaims
 from ..writeback.scope import parse_scope
 from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
-from .build import Harness, Parts, build, incident_policy, open_feed, summary_pass
+from .build import (
+    Harness,
+    Parts,
+    build,
+    open_feed,
+)
 from .context import RunContext
+from .order import run_passes
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
 
-# How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
-ALERT_WINDOW = timedelta(hours=3)
 # A run holding the lock longer than this is hung (the CronJob we print allows 540 s).
 DEFAULT_STALE_LOCK = 3 * 3600.0
 
@@ -294,7 +288,17 @@ def _run_logged(
                 shadow=options.shadow,
                 backfill=parts.backfill,
             )
-            passes = run_passes(settings, built, parts, pipeline, log, watch, sightings)
+            passes = run_passes(
+                settings,
+                built,
+                pipeline,
+                log,
+                watch,
+                sightings,
+                backfill=parts.backfill,
+                deadline=parts.deadline,
+                sleep=parts.runtime.sleep,
+            )
             plan_and_write(passes, end)
     finally:
         built.close()
@@ -303,86 +307,6 @@ def _run_logged(
     after_writes(passes, end)
     log.close()
     return summary
-
-
-def run_passes(
-    settings: Settings,
-    built: Parts,
-    parts: _Parts,
-    pipeline: Pipeline,
-    log: EventLog,
-    watch: EscalationWatch,
-    sightings: Sightings | None,
-) -> list[RunPass]:
-    """The order of passes after a batch's tickets are written: a new feature is a folder with
-    a pass and a line here."""
-    options, helpdesk, alerter = built.options, built.helpdesk, built.alerter
-    journal = ServedJournalPass(
-        settings.state_dir, sightings.add if sightings is not None else None
-    )
-
-    def open_counts(end: RunEnd) -> RisingWatch | None:
-        created = merged_counts(pipeline.recorder.created.items(), journal.counts())
-        return _rising_watch(
-            settings, options, end.summary, created, built.taxonomy, built.choice.chain, parts
-        )
-
-    rising = RisingPass(
-        open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
-    )
-    passes: list[RunPass] = [SpamRunPass(built.spam)] if built.spam is not None else []
-    passes += [journal, rising]
-    if sightings is not None:
-        from ..incidents.run_pass import IncidentPass, IncidentRunPass
-
-        quiet = options.dry_run or options.shadow  # shadow: decide, write nothing
-        passes.append(
-            IncidentRunPass(
-                lambda: IncidentPass(
-                    incident_policy(settings),
-                    helpdesk,
-                    settings.state_dir,
-                    log,
-                    pipeline.ctx.run_id,
-                    quiet,
-                    None if quiet else alerter,
-                    rising=rising.watch,
-                ),
-                sightings,
-            )
-        )
-    if settings.summary_field:
-        from ..summary.run_pass import SummaryRunPass
-
-        ctx = pipeline.ctx
-        passes.append(
-            SummaryRunPass(
-                lambda: summary_pass(settings, ctx, dry_run=options.dry_run or options.shadow),
-                lambda: [*pipeline.taken, *pipeline.changed],
-                lambda: ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent()),
-            )
-        )
-    gateway = settings.metrics_pushgateway
-    passes += [
-        EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url),
-        RunAlertsPass(
-            alerter,
-            recent_rate=lambda: recent_success_rate(
-                summarise_runs(
-                    read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
-                )
-            ),
-            objective=settings.success_objective,
-            llm_alerted=lambda: "llm" in built.opened_now,
-        ),
-        MetricsPass(
-            pushgateway=gateway.get_secret_value() if gateway else None,
-            textfile=settings.metrics_textfile,
-            account=urlsplit(settings.helpdesk_base_url).hostname or settings.helpdesk,
-            shard=options.shard,
-        ),
-    ]
-    return passes
 
 
 def _context(
@@ -427,49 +351,6 @@ def _context(
         spam=built.spam,
         observe=sightings.observe if sightings is not None else None,
     )
-
-
-def _prime(texts: list[str]) -> object:
-    """Encode a page's texts together (numpy and the weights: only once a seed reads)."""
-    from ..learned.embed import Encoder
-
-    return Encoder().encode(texts)
-
-
-def _forget(texts: list[str]) -> None:
-    if "ticket_processor.learned.embed" in sys.modules:  # nothing to forget without it
-        from ..learned.embed import forget
-
-        forget(texts)
-
-
-def _rising_watch(
-    settings: Settings,
-    options: RunOptions,
-    summary: RunSummary,
-    created: Mapping[str | None, Mapping[str, int]],
-    taxonomy: Taxonomy,
-    chain: Sequence[TriageEngine],
-    parts: _Parts,
-) -> RisingWatch | None:
-    """The daily category counts with the run's tickets in, by the day each was created
-    (``created``; a backfill's only today's), not for a dry or shadow run; seeded from the
-    helpdesk by the run's local engines, never the LLM."""
-    if options.dry_run or options.shadow:
-        return None
-    local = [engine for engine in chain if engine.name != "llm"]  # the cascade calls itself llm
-    learned = any(engine.name == "learned" for engine in local)
-    watch = open_watch(
-        settings.state_dir,
-        created,
-        categoriser(taxonomy, options.prefix, local, _prime if learned else None, _forget),
-        today=datetime.now(UTC).date(),
-        past=not parts.backfill,
-    )
-    # No reading after a backfill or an abort, nor in a run told to read by --query (search,
-    # not the export: the token may not be allowed the export).
-    watch.seed_read = parts.backfill or summary.status == "aborted" or bool(options.query)
-    return watch
 
 
 def write_claims(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> WriteClaims:

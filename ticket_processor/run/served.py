@@ -92,8 +92,7 @@ class _SourceSink:
     """The event log with ``source: "serve"`` on every event (``report`` counts them)."""
 
     def __init__(self, log: EventLog, hear: Callable[[str, Mapping[str, Any]], None]) -> None:
-        self._log = log
-        self._hear = hear
+        self._log, self._hear = log, hear
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
         record = self._log.emit(event, source="serve", **fields)

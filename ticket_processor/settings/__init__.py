@@ -51,7 +51,7 @@ from ..resilience.bounds import (
     WEBHOOK_MAX_BYTES,
 )
 from .values import FOLLOW_PATTERN, parse_duration, parse_thresholds, parse_workers
-from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS
+from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS, PAGERDUTY_URL
 
 DeskT = TypeVar("DeskT", bound=HelpdeskSettings)
 
@@ -85,6 +85,20 @@ class Settings(BaseModel):
     spam_gate: bool = True
     keep_days: Annotated[int, Field(ge=1, le=3650)] = 30
     alert_webhook: SecretStr | None = None
+    # -- escalations where people are (alerts/channels.py; README, "Escalation channels") --
+    # PagerDuty's Events API v2: the integration's routing key (a secret) and its endpoint.
+    pagerduty_routing_key: SecretStr | None = None
+    pagerduty_url: str = PAGERDUTY_URL
+    # E-mail: smtp://user:password@host:port (or smtps://; the password makes it a secret),
+    # the recipients (comma-separated) and the sender (default ticketbot@<this host>).
+    smtp_url: SecretStr | None = None
+    alert_email: Annotated[str | None, Field(validate_default=True)] = None
+    alert_email_from: str | None = None
+    # Microsoft Teams: a channel's incoming webhook or Workflows URL (it carries its key).
+    teams_webhook: SecretStr | None = None
+    # A JSON webhook signed with HMAC-SHA256: the URL and the signing secret.
+    alert_json_url: SecretStr | None = None
+    alert_json_secret: Annotated[SecretStr | None, Field(validate_default=True)] = None
     # Share of tickets that must be triaged (not failed); below it health degrades and alerts.
     success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
     # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
@@ -256,6 +270,46 @@ class Settings(BaseModel):
             raise ValueError("must be an ISO 639-1 language code such as en, de or fr")
         return code
 
+    @field_validator("smtp_url", mode="before")
+    @classmethod
+    def _check_smtp(cls, value: object) -> object:
+        # The message never quotes the URL: it carries the password.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and text.strip():
+            scheme = text.strip().partition("://")[0].lower()
+            if scheme not in ("smtp", "smtps") or "://" not in text:
+                raise ValueError(
+                    "must be smtp://user:password@host:port (STARTTLS when the server offers "
+                    f"it) or smtps://... (TLS from the start), not {scheme[:20]!r}"
+                )
+        return value
+
+    @field_validator("alert_email")
+    @classmethod
+    def _check_mail_pair(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if bool(value and value.strip()) != (info.data.get("smtp_url") is not None):
+            raise ValueError(
+                "TICKETBOT_SMTP_URL and TICKETBOT_ALERT_EMAIL go together (the server to send "
+                "through and the recipients): set both, or neither"
+            )
+        for address in (value or "").replace(";", ",").split(","):
+            address = address.strip()
+            if address and ("@" not in address or any(c.isspace() for c in address)):
+                raise ValueError(
+                    f"{address!r} is not an e-mail address; give addresses separated by commas"
+                )
+        return value
+
+    @field_validator("alert_json_secret")
+    @classmethod
+    def _check_json_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is not None) != (info.data.get("alert_json_url") is not None):
+            raise ValueError(
+                "TICKETBOT_ALERT_JSON_URL and TICKETBOT_ALERT_JSON_SECRET go together (every "
+                "post is signed with the secret): set both, or neither"
+            )
+        return value
+
     @field_validator("apply_at", "suggest_at")
     @classmethod
     def _check_thresholds(cls, value: str | None) -> str | None:
@@ -300,6 +354,11 @@ class Settings(BaseModel):
         values = (
             self.openai_api_key,
             self.alert_webhook,
+            self.pagerduty_routing_key,
+            self.smtp_url,
+            self.teams_webhook,
+            self.alert_json_url,
+            self.alert_json_secret,
             self.metrics_pushgateway,
             self.llm_budget,
             self.dashboard_token,
@@ -308,7 +367,14 @@ class Settings(BaseModel):
         )
         found = tuple(v.get_secret_value() for v in values if v and v.get_secret_value())
         database = self.database_url.get_secret_value() if self.database_url else None
-        return desks + found + url_credentials(self.openai_base_url) + url_credentials(database)
+        smtp = self.smtp_url.get_secret_value() if self.smtp_url else None
+        return (
+            desks
+            + found
+            + url_credentials(self.openai_base_url)
+            + url_credentials(database)
+            + url_credentials(smtp)
+        )
 
     def scrubber(self) -> Scrubber:
         """The one scrubber for everything this configuration might leak (see ``common.scrub``)."""

@@ -13,6 +13,8 @@ DEFAULT_MODEL = "gpt-4o-mini"
 # recent 5,000 analyses catch them. The cache is read whole at the start of every run, so an
 # uncapped one would grow a run's memory with the backlog (TICKETBOT_CACHE_ENTRIES).
 DEFAULT_CACHE_ENTRIES = 5_000
+# PagerDuty's Events API v2 endpoint (its documentation's address).
+PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
 # The fields a calibrated threshold may name (TICKETBOT_APPLY_AT, TICKETBOT_SUGGEST_AT).
 CALIBRATED_FIELDS = ("category", "subcategory", "urgency", "sentiment")
 
@@ -36,6 +38,14 @@ ENV_VARS: dict[str, str] = {
     "spam_gate": "TICKETBOT_SPAM_GATE",
     "keep_days": "TICKETBOT_KEEP_DAYS",
     "alert_webhook": "TICKETBOT_ALERT_WEBHOOK",
+    "pagerduty_routing_key": "TICKETBOT_PAGERDUTY_ROUTING_KEY",
+    "pagerduty_url": "TICKETBOT_PAGERDUTY_URL",
+    "smtp_url": "TICKETBOT_SMTP_URL",
+    "alert_email": "TICKETBOT_ALERT_EMAIL",
+    "alert_email_from": "TICKETBOT_ALERT_EMAIL_FROM",
+    "teams_webhook": "TICKETBOT_TEAMS_WEBHOOK",
+    "alert_json_url": "TICKETBOT_ALERT_JSON_URL",
+    "alert_json_secret": "TICKETBOT_ALERT_JSON_SECRET",
     "success_objective": "TICKETBOT_SUCCESS_OBJECTIVE",
     "prices": "TICKETBOT_PRICES",
     "scope": "TICKETBOT_SCOPE",

@@ -65,124 +65,13 @@ from ..models import (
     Agent,
     Group,
     RouteDecision,
-    Sentiment,
     Ticket,
     Triage,
-    Urgency,
     is_spam,
     sanitise_tag,
 )
 from .reply_facts import ReplyFacts
-
-ROUTE_KEYS = frozenset(
-    {
-        "name",
-        "when",
-        "group",
-        "assignee",
-        "escalate",
-        "add_tags",
-        "override_group",
-        "use_suggestions",
-        "agent_language",
-    }
-)
-MATCH_KEYS = (
-    "category",
-    "subcategory",
-    "urgency",
-    "sentiment",
-    "language",
-    "tag",
-    "engine",
-    "confidence_below",
-    "reply",
-    "sentiment_change",
-    "urgency_change",
-    "spam",
-)
-_ALLOWED: dict[str, frozenset[str]] = {
-    "urgency": frozenset(u.value for u in Urgency),
-    "sentiment": frozenset(s.value for s in Sentiment),
-    "engine": frozenset({"llm", "learned", "rules"}),
-    # A reply's facts (``triage.reply_facts.ReplyFacts``): never met by a first triage.
-    "sentiment_change": frozenset({"worse", "better", "unchanged"}),
-    "urgency_change": frozenset({"higher", "lower", "unchanged"}),
-}
-
-
-@dataclass(frozen=True)
-class Route:
-    """One ``[[route]]`` as written; ``label`` is how messages name it."""
-
-    index: int  # 1-based position in the file
-    name: str | None
-    when: Mapping[str, frozenset[str]]
-    confidence_below: float | None = None
-    group: str | int | None = None
-    assignee: str | int | None = None
-    escalate: bool = False
-    add_tags: tuple[str, ...] = ()
-    override_group: bool = False
-    # Match calibrated fields that were only suggested too (not just the applied ones).
-    use_suggestions: bool = False
-    # The language the group's agents read: the note of a ticket this route places in its
-    # group is in it (None: the run's TICKETBOT_AGENT_LANGUAGE).
-    agent_language: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f'route "{self.name}"' if self.name else f"route #{self.index}"
-
-    @property
-    def title(self) -> str:
-        """The name, or a description of the conditions for an unnamed route."""
-        return self.name or f"#{self.index} ({self.conditions or 'any ticket'})"
-
-    @property
-    def why(self) -> str:
-        """The title with its conditions, for the note."""
-        return f"{self.name} ({self.conditions or 'any ticket'})" if self.name else self.title
-
-    @property
-    def conditions(self) -> str:
-        parts = [f"{key}={'|'.join(sorted(values))}" for key, values in self.when.items()]
-        if self.confidence_below is not None:
-            parts.append(f"confidence<{self.confidence_below:g}")
-        return ", ".join(parts)
-
-    def matches(
-        self,
-        ticket: Ticket,
-        triage: Triage,
-        decisions: Mapping[str, str] | None = None,
-        reply: ReplyFacts | None = None,
-    ) -> bool:
-        """Whether the ticket's analysis meets ``when``; a calibrated field that was not
-        applied (``decisions``) is unknown here, or, with ``use_suggestions``, a suggestion
-        counts as well. ``reply``: the facts of the customer's reply being re-triaged (None:
-        a first triage, which ``reply = true`` and the ``*_change`` keys never match)."""
-        analysis = triage.analysis
-        facts: dict[str, set[str]] = {
-            "reply": {"true" if reply is not None else "false"},
-            "sentiment_change": {reply.sentiment_change} if reply is not None else set(),
-            "urgency_change": {reply.urgency_change} if reply is not None else set(),
-            "category": {analysis.category},
-            "subcategory": {analysis.subcategory} if analysis.subcategory else set(),
-            "urgency": {analysis.urgency.value},
-            "sentiment": {analysis.sentiment.value},
-            "language": {analysis.language},
-            "engine": {triage.engine},
-            "tag": {tag.lower() for tag in ticket.tags},
-            "spam": {"true" if is_spam(triage) else "false"},
-        }
-        counted = ("apply", "suggest") if self.use_suggestions else ("apply",)
-        for name, fate in (decisions or {}).items():
-            if name in facts and fate not in counted:
-                facts[name] = set()
-        if any(not (facts[key] & wanted) for key, wanted in self.when.items()):
-            return False
-        return self.confidence_below is None or analysis.confidence < self.confidence_below
+from .route_rules import ALERT_CHANNELS, ALLOWED_VALUES, MATCH_KEYS, ROUTE_KEYS, Route
 
 
 def _fail(route: str, key: str | None, message: str) -> ConfigError:
@@ -205,7 +94,7 @@ def _values(
     if not items or not all(isinstance(item, str) and item.strip() for item in items):
         raise _fail(label, f"when.{key}", "must be a non-empty string or a list of them")
     values = frozenset(str(item).strip().lower() for item in items)
-    allowed = _ALLOWED.get(key)
+    allowed = ALLOWED_VALUES.get(key)
     if key == "category" and categories is not None:
         allowed = frozenset(categories)
     if key == "subcategory" and subcategories is not None:
@@ -268,6 +157,7 @@ def _route(
     add_tags = raw.get("add_tags", [])
     if not isinstance(add_tags, list) or not all(isinstance(t, str) for t in add_tags):
         raise _fail(label, "add_tags", "must be a list of strings")
+    channels = _channels(label, raw)
     tags = tuple(dict.fromkeys(sanitise_tag(t) for t in add_tags))
     if "" in tags:
         raise _fail(label, "add_tags", "a tag is empty once sanitised (use a-z, 0-9, _ and -)")
@@ -283,10 +173,29 @@ def _route(
         override_group=bool(raw.get("override_group", False)),
         use_suggestions=bool(raw.get("use_suggestions", False)),
         agent_language=language,
+        channels=channels,
     )
+    if channels is not None and not route.escalate:
+        raise _fail(label, "channels", "needs escalate = true: it says where escalations go")
     if route.group is None and not route.escalate and not route.add_tags:
         raise _fail(label, None, "does nothing: give it a group, escalate = true or add_tags")
     return route
+
+
+def _channels(label: str, raw: Mapping[str, Any]) -> frozenset[str] | None:
+    if "channels" not in raw:
+        return None
+    value = raw["channels"]
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
+        raise _fail(label, "channels", f"must be a list of some of {', '.join(ALERT_CHANNELS)}")
+    unknown = sorted(set(value) - set(ALERT_CHANNELS))
+    if unknown:
+        raise _fail(
+            label,
+            "channels",
+            f"unknown {', '.join(unknown)}; the channels are {', '.join(ALERT_CHANNELS)}",
+        )
+    return frozenset(value)
 
 
 def parse_routes(
@@ -403,6 +312,7 @@ class Router:
 
     def __init__(self, routes: tuple[ResolvedRoute, ...], *, prefix: str) -> None:
         self.routes = routes
+        self.defined = tuple(r.route for r in routes)  # as written, for the alert channels
         self.prefix = prefix
 
     @property

@@ -1,0 +1,186 @@
+"""The order of passes: what a run does after its batch's tickets are written, pass by pass
+(``passes.protocol``: each plans, then each writes, then each does its after-write work). A
+new feature is a folder with a pass, and a line here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ..alerts.channels import PagedIncident
+from ..alerts.escalation import EscalationWatch, escalated_tickets
+from ..alerts.escalations import EscalationChannelsPass
+from ..alerts.run_pass import EscalationPass, RunAlertsPass
+from ..alerts.setup import channels_for
+from ..common.eventlog import EventLog, read_events
+from ..incidents.paging import paged_incidents
+from ..journal.served import ServedJournalPass, merged_counts
+from ..metrics.export import MetricsPass
+from ..passes.protocol import RunEnd, RunPass
+from ..passes.types import RunOptions, RunSummary
+from ..report.runs import recent_success_rate, summarise_runs
+from ..resilience.deadline import RunDeadline
+from ..settings import Settings
+from ..spam.run_pass import SpamRunPass
+from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
+from ..triage.chain import TriageEngine
+from ..triage.taxonomy import Taxonomy
+from .build import (
+    Parts,
+    channel_config,
+    incident_policy,
+    summary_pass,
+)
+from .pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from ..incidents.sightings import Sightings
+
+# How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
+ALERT_WINDOW = timedelta(hours=3)
+
+
+def run_passes(
+    settings: Settings,
+    built: Parts,
+    pipeline: Pipeline,
+    log: EventLog,
+    watch: EscalationWatch,
+    sightings: Sightings | None,
+    *,
+    backfill: bool,
+    deadline: RunDeadline | None,
+    sleep: Callable[[float], None],
+) -> list[RunPass]:
+    """The order of passes after a batch's tickets are written: a new feature is a folder with
+    a pass and a line here."""
+    options, helpdesk, alerter = built.options, built.helpdesk, built.alerter
+    journal = ServedJournalPass(
+        settings.state_dir, sightings.add if sightings is not None else None
+    )
+
+    def open_counts(end: RunEnd) -> RisingWatch | None:
+        created = merged_counts(pipeline.recorder.created.items(), journal.counts())
+        return _rising_watch(
+            settings, options, end.summary, created, built.taxonomy, built.choice.chain, backfill
+        )
+
+    rising = RisingPass(
+        open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
+    )
+    passes: list[RunPass] = [SpamRunPass(built.spam)] if built.spam is not None else []
+    passes += [journal, rising]
+    if sightings is not None:
+        from ..incidents.run_pass import IncidentPass, IncidentRunPass
+
+        quiet = options.dry_run or options.shadow  # shadow: decide, write nothing
+        passes.append(
+            IncidentRunPass(
+                lambda: IncidentPass(
+                    incident_policy(settings),
+                    helpdesk,
+                    settings.state_dir,
+                    log,
+                    pipeline.ctx.run_id,
+                    quiet,
+                    None if quiet else alerter,
+                    rising=rising.watch,
+                ),
+                sightings,
+            )
+        )
+    if settings.summary_field:
+        from ..summary.run_pass import SummaryRunPass
+
+        ctx = pipeline.ctx
+        passes.append(
+            SummaryRunPass(
+                lambda: summary_pass(settings, ctx, dry_run=options.dry_run or options.shadow),
+                lambda: [*pipeline.taken, *pipeline.changed],
+                lambda: ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent()),
+            )
+        )
+    gateway = settings.metrics_pushgateway
+    routes = built.router.defined if built.router is not None else ()
+
+    def incidents() -> list[PagedIncident] | None:
+        return paged_incidents(settings.state_dir, helpdesk.ticket_url)
+
+    passes += [
+        EscalationChannelsPass(
+            lambda: channels_for(
+                channel_config(settings),
+                helpdesk_url=helpdesk.base_url,
+                routes=routes,
+                deadline=deadline,
+                sleep=sleep,
+            ),
+            lambda: escalated_tickets(built.planner, watch),
+            helpdesk,
+            incidents if sightings is not None else lambda: None,
+        ),
+        EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url, routes),
+        RunAlertsPass(
+            alerter,
+            recent_rate=lambda: recent_success_rate(
+                summarise_runs(
+                    read_events(settings.log_dir, since=datetime.now(UTC) - ALERT_WINDOW)
+                )
+            ),
+            objective=settings.success_objective,
+            llm_alerted=lambda: "llm" in built.opened_now,
+        ),
+        MetricsPass(
+            pushgateway=gateway.get_secret_value() if gateway else None,
+            textfile=settings.metrics_textfile,
+            account=urlsplit(settings.helpdesk_base_url).hostname or settings.helpdesk,
+            shard=options.shard,
+        ),
+    ]
+    return passes
+
+
+def _prime(texts: list[str]) -> object:
+    """Encode a page's texts together (numpy and the weights: only once a seed reads)."""
+    from ..learned.embed import Encoder
+
+    return Encoder().encode(texts)
+
+
+def _forget(texts: list[str]) -> None:
+    if "ticket_processor.learned.embed" in sys.modules:  # nothing to forget without it
+        from ..learned.embed import forget
+
+        forget(texts)
+
+
+def _rising_watch(
+    settings: Settings,
+    options: RunOptions,
+    summary: RunSummary,
+    created: Mapping[str | None, Mapping[str, int]],
+    taxonomy: Taxonomy,
+    chain: Sequence[TriageEngine],
+    backfill: bool,
+) -> RisingWatch | None:
+    """The daily category counts with the run's tickets in, by the day each was created
+    (``created``; a backfill's only today's), not for a dry or shadow run; seeded from the
+    helpdesk by the run's local engines, never the LLM."""
+    if options.dry_run or options.shadow:
+        return None
+    local = [engine for engine in chain if engine.name != "llm"]  # the cascade calls itself llm
+    learned = any(engine.name == "learned" for engine in local)
+    watch = open_watch(
+        settings.state_dir,
+        created,
+        categoriser(taxonomy, options.prefix, local, _prime if learned else None, _forget),
+        today=datetime.now(UTC).date(),
+        past=not backfill,
+    )
+    # No reading after a backfill or an abort, nor in a run told to read by --query (search,
+    # not the export: the token may not be allowed the export).
+    watch.seed_read = backfill or summary.status == "aborted" or bool(options.query)
+    return watch
