@@ -419,6 +419,7 @@ def summary_pass(settings: Settings, ctx: RunContext, *, dry_run: bool) -> Summa
         flush_after=ctx.writer_flush_after,
         admits=ctx.options.scope.admits,
         workers=ctx.options.workers,
+        language=settings.agent_language,
     )
 
 

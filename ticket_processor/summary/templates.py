@@ -1,9 +1,9 @@
 """The words a summary is written in, per language: its four labels and the sentences that
 stand in where the thread has nothing to quote (no agent reply yet, who is to act next).
 
-One ``SummaryWords`` per language code; ``words_for`` falls back to English for a language
-that has none yet. The agent's language is chosen elsewhere (it is a setting of its own); a
-new language is one entry here.
+One ``SummaryWords`` per language code (the six the note has tables for); ``words_for`` falls
+back to English for a language that has none. The agent's language is
+``TICKETBOT_AGENT_LANGUAGE``; a new language is one entry here.
 """
 
 from __future__ import annotations
@@ -40,7 +40,76 @@ ENGLISH = SummaryWords(
     next_for_customer="Wait for the customer's answer; follow up if none comes.",
 )
 
-TEMPLATES: dict[str, SummaryWords] = {"en": ENGLISH}
+GERMAN = SummaryWords(
+    problem="Problem",
+    done="Erledigt",
+    state="Stand",
+    next_step="Nächster Schritt",
+    nothing_done="Noch keine Antwort eines Agenten.",
+    new_ticket="Neu, wartet auf eine erste Antwort.",
+    customer_last="Der Kunde schrieb zuletzt: {text}",
+    agent_last="Ein Agent antwortete zuletzt; wir warten auf den Kunden.",
+    next_for_agent="Dem Kunden antworten.",
+    next_for_customer="Auf die Antwort des Kunden warten; nachfassen, wenn keine kommt.",
+)
+FRENCH = SummaryWords(
+    problem="Problème",
+    done="Fait",
+    state="État",
+    next_step="Suite",
+    nothing_done="Aucun agent n'a encore répondu.",
+    new_ticket="Nouveau, en attente d'une première réponse.",
+    customer_last="Le client a écrit en dernier : {text}",
+    agent_last="Un agent a répondu en dernier ; en attente du client.",
+    next_for_agent="Répondre au client.",
+    next_for_customer="Attendre la réponse du client ; relancer s'il ne répond pas.",
+)
+SPANISH = SummaryWords(
+    problem="Problema",
+    done="Hecho",
+    state="Estado",
+    next_step="Siguiente",
+    nothing_done="Ningún agente ha respondido todavía.",
+    new_ticket="Nuevo, a la espera de una primera respuesta.",
+    customer_last="El cliente escribió por última vez: {text}",
+    agent_last="Un agente respondió por última vez; a la espera del cliente.",
+    next_for_agent="Responder al cliente.",
+    next_for_customer="Esperar la respuesta del cliente; hacer seguimiento si no llega.",
+)
+DUTCH = SummaryWords(
+    problem="Probleem",
+    done="Gedaan",
+    state="Stand",
+    next_step="Volgende stap",
+    nothing_done="Nog geen antwoord van een medewerker.",
+    new_ticket="Nieuw, wacht op een eerste antwoord.",
+    customer_last="De klant schreef als laatste: {text}",
+    agent_last="Een medewerker antwoordde als laatste; wachten op de klant.",
+    next_for_agent="De klant antwoorden.",
+    next_for_customer="Wachten op het antwoord van de klant; opvolgen als het uitblijft.",
+)
+PORTUGUESE = SummaryWords(
+    problem="Problema",
+    done="Feito",
+    state="Situação",
+    next_step="Próximo passo",
+    nothing_done="Nenhum agente respondeu ainda.",
+    new_ticket="Novo, à espera de uma primeira resposta.",
+    customer_last="O cliente escreveu por último: {text}",
+    agent_last="Um agente respondeu por último; à espera do cliente.",
+    next_for_agent="Responder ao cliente.",
+    next_for_customer="Aguardar a resposta do cliente; voltar a contactar se não vier.",
+)
+
+# The languages the note has tables for (writeback/words/): the summary speaks the same ones.
+TEMPLATES: dict[str, SummaryWords] = {
+    "en": ENGLISH,
+    "de": GERMAN,
+    "fr": FRENCH,
+    "es": SPANISH,
+    "nl": DUTCH,
+    "pt": PORTUGUESE,
+}
 DEFAULT_LANGUAGE = "en"
 
 
