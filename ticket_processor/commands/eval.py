@@ -77,6 +77,8 @@ def eval_(
     ] = None,
 ) -> None:
     """Accuracy and macro-F1 per field of an engine on a labelled JSONL file."""
+    # One function: a Typer command whose options are most of it; what each kind of score does
+    # is in its own function below.
     import orjson
 
     if grouping or spam:  # the incident grouping's or the spam gate's scores, no engine
