@@ -26,7 +26,7 @@ from ticket_processor.models import (
 )
 from ticket_processor.models import Ticket as TicketModel
 from ticket_processor.spam.cues import SenderCues, machine_sender
-from ticket_processor.spam.gate import verdict
+from ticket_processor.spam.gate import says_automatic, verdict
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore, load_spam_head
 from ticket_processor.triage.routing import parse_routes
 from ticket_processor.triage.taxonomy import load_taxonomy
@@ -90,6 +90,24 @@ def test_the_verdict_weighs_the_head_the_sender_and_the_llm(
 ) -> None:
     found = verdict(_score(p), cues, llm, _head())
     assert (None if found is None else (found.kind, found.decision)) == expected
+
+
+def test_a_machine_s_mail_from_the_head_alone_needs_an_automatic_message_s_words() -> None:
+    """The head alone is sure a customer's ticket is a machine's (a courier's parcel left in the
+    rain, on an outage hour it never saw): with no machine's address, no LLM and no words of an
+    automatic message it only suggests; an out-of-office's words, or a no-reply sender, apply."""
+    sure = _score(0.95, "auto_sender")
+    plain = verdict(sure, NO_CUE, None, _head(), automatic=False)
+    assert plain is not None
+    assert plain.decision == "suggest"
+    away = verdict(sure, NO_CUE, None, _head(), automatic=True)
+    assert away is not None
+    assert away.decision == "apply"
+    machine = verdict(sure, MACHINE, None, _head())
+    assert machine is not None
+    assert machine.decision == "apply"
+    assert says_automatic("Absence du bureau\nJe suis absente jusqu'au 12 mai.")
+    assert not says_automatic("The courier left order 354728 outside my door in the rain.")
 
 
 def test_the_packaged_head_loads_and_its_file_round_trips(tmp_path: Path) -> None:

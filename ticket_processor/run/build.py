@@ -109,15 +109,10 @@ class Parts:
             self.helpdesk.close()
 
 
-def spam_gate(enabled: bool, *, llm: bool) -> SpamGate | None:
-    """The spam gate, loaded now unless the LLM triages (it loads the head only for what the
-    LLM or a sender cue suspects)."""
-    if not enabled:
-        return None
-    gate = SpamGate()
-    if not llm:
-        gate.warm()
-    return gate
+def spam_gate(enabled: bool) -> SpamGate | None:
+    """The spam gate; its head and the encoder load at the first ticket it scores (with the
+    LLM, only for what the LLM or a sender cue suspects)."""
+    return SpamGate() if enabled else None
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
@@ -293,7 +288,7 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
-        spam=spam_gate(settings.spam_gate, llm=choice.preferred == "llm"),
+        spam=spam_gate(settings.spam_gate),
         warnings=warnings,
         opened_now=opened_now,
     )

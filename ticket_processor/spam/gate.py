@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
+from ..triage.reply_cues import automatic_certainty, fold
 from .cues import SenderCues, sender_cues
 
 if TYPE_CHECKING:
@@ -32,13 +33,24 @@ Encode = Callable[[list[str]], Any]
 
 
 def verdict(
-    score: SpamScore, cues: SenderCues, llm: str | None, head: SpamHead
+    score: SpamScore,
+    cues: SenderCues,
+    llm: str | None,
+    head: SpamHead,
+    *,
+    automatic: bool = False,
 ) -> SpamVerdict | None:
     """The verdict (None: a customer's ticket). ``llm``: the LLM's answer (``none`` or a kind),
-    None when it was not asked."""
+    None when it was not asked. ``automatic``: the text says it is an automatic message (an
+    out-of-office's, a bounce's words: ``triage.reply_cues``)."""
     p = score.probability
     llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
     strong, weak = p >= head.apply_at, p >= head.suggest_at
+    if score.kind == "auto_sender" and cues.machine is None and llm_kind is None:
+        # The head alone calls some plain customers' tickets a machine's (a courier's parcel
+        # left in the rain, on an outage hour it never saw): with no machine's address, no
+        # LLM agreeing and no words of an automatic message, it only suggests.
+        strong = strong and automatic
     reasons = [f"learned model: {score.kind.replace('_', ' ')} {p:.2f}"]
     if cues.helpdesk_spam:
         reasons.append("the helpdesk marked it as spam")
@@ -117,10 +129,16 @@ class SpamGate:
         if llm == "none" and not cues.any:
             return triage
         score = self.scores([text])[0]
-        found = verdict(score, cues, llm, self.head)
+        found = verdict(score, cues, llm, self.head, automatic=says_automatic(text))
         if found is None:
             return triage
         with self._lock:
             key = found.kind if found.applied else "suggested"
             self._tally[key] = self._tally.get(key, 0) + 1
         return triage.model_copy(update={"spam": found})
+
+
+def says_automatic(text: str) -> bool:
+    """Whether the text carries an automatic message's words (away until, undeliverable, ...)."""
+    folded = fold(text)
+    return automatic_certainty(folded, len(folded.split())) > 0

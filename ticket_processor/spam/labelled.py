@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..models import SPAM_KINDS
 from ..triage.prepare import prepare_ticket
 from .cues import SenderCues, machine_sender
-from .gate import SpamGate, verdict
+from .gate import SpamGate, says_automatic, verdict
 
 LABELS = ("none", *SPAM_KINDS)
 _CHUNK = 256  # rows encoded at once
@@ -126,9 +126,9 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
         for row in chunk:
             prepared = prepare_ticket(row.subject, row.body)
             texts.append(f"{prepared.subject}\n{prepared.body}")
-        for row, found in zip(chunk, gate.scores(texts), strict=True):
+        for row, text, found in zip(chunk, texts, gate.scores(texts), strict=True):
             cues = SenderCues(False, machine_sender(row.sender))
-            judged = verdict(found, cues, None, gate.head)
+            judged = verdict(found, cues, None, gate.head, automatic=says_automatic(text))
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1
             if judged is None:
