@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConfigError
+from ..learned.model_file import head_text
 
 FILE_NAME = "fault_head.json"
 VERSION = 1
@@ -102,10 +102,6 @@ class FaultHead:
 def load_fault_head(path: Path | None = None) -> FaultHead:
     """The packaged head, or the one at ``path``."""
     try:
-        if path is None:
-            text = resources.files(__package__).joinpath(FILE_NAME).read_text(encoding="utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
-        return FaultHead.from_json(text)
+        return FaultHead.from_json(head_text(__package__, FILE_NAME, path))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"the fault head {path or FILE_NAME} is unreadable: {exc}") from None

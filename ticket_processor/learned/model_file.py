@@ -292,3 +292,14 @@ def load_model(path: Path, taxonomy: tuple[str, ...]) -> tuple[LearnedModel | No
         return read_model(path, taxonomy), None
     except ModelFileError as exc:
         return None, str(exc)
+
+
+def head_text(package: str | None, name: str, path: Path | None = None) -> str:
+    """A head's JSON file (the learned model's small heads on the encoder's vectors: the fault
+    head, the spam head): the one at ``path``, else ``name`` as the package ``package`` ships
+    it. Raises ``OSError`` as reading a file does; the caller names the head in its error."""
+    if path is not None:
+        return path.read_text(encoding="utf-8")
+    from importlib import resources
+
+    return resources.files(package or "").joinpath(name).read_text(encoding="utf-8")

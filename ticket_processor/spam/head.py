@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConfigError
+from ..learned.model_file import head_text
 from ..models import SPAM_KINDS, SpamKind
 
 FILE_NAME = "spam_head.json"
@@ -108,10 +108,6 @@ class SpamHead:
 def load_spam_head(path: Path | None = None) -> SpamHead:
     """The packaged head, or the one at ``path``."""
     try:
-        if path is None:
-            text = resources.files(__package__).joinpath(FILE_NAME).read_text(encoding="utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
-        return SpamHead.from_json(text)
+        return SpamHead.from_json(head_text(__package__, FILE_NAME, path))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"the spam head {path or FILE_NAME} is unreadable: {exc}") from None
