@@ -10,6 +10,7 @@ state or the logs, and every harmless text reached the LLM as written.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,17 @@ def test_no_form_of_personal_data_reaches_the_llm(
         (note, value, where)
         for note, value in distinctive_values()
         for where, text in places.items()
-        if value.lower() in text.lower()
+        if _holds(text, value)
     ]
     assert leaks == [], "\n".join(map(str, leaks))
     missing = [note for note, text in HARMLESS if text not in sent]
     assert missing == [], "harmless text redacted or lost on the way to the LLM"
+
+
+def _holds(text: str, value: str) -> bool:
+    """Whether ``value`` is in ``text``; a value of digits alone only as a number of its own,
+    not inside a longer one: the state files' float timestamps (``1795647185.0620004``) hold any
+    six digits now and then, which is no leak."""
+    if not value.isdigit():
+        return value.lower() in text.lower()
+    return re.search(rf"(?<![\d.]){value}(?!\d)", text) is not None
