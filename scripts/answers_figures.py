@@ -13,7 +13,12 @@ Help centres (each one an index of its own; tickets answered by an article or by
 - ``bitext``: ``tests/data/bitext.jsonl`` (Bitext customer-support dataset, CDLA-Sharing 1.0);
 - ``banking77``: BANKING77 train and test (PolyAI-LDN/task-specific-datasets, CC BY 4.0),
   ``--public DIR`` holding ``banking_data/{train,test}.csv``;
-- ``hotels``: NLU++ hotels domain (same repository and licence), ``DIR/nlupp/hotels/fold*.json``.
+- ``hotels``: NLU++ hotels domain (same repository and licence), ``DIR/nlupp/hotels/fold*.json``;
+- ``bitext_answers``: the Bitext customer-support dataset's training sample with its agents'
+  ``response`` column (bitext/customer-support-llm-chatbot-training-dataset, CDLA-Sharing 1.0),
+  ``DIR/bitext_full/Bitext_Sample_Customer_Support_Training_Dataset.csv``: 12 intents get an
+  article whose body is the dataset's own answer (as a help centre writes it, not questions),
+  96 other questions of theirs are answerable, 48 of the other intents' questions are not.
 
 For the public sets, an intent becomes an article: its title the intent's name, its body three
 of the intent's own questions (the dataset's text, not ours); a third of the intents get no
@@ -147,6 +152,38 @@ def _from_intents(name: str, by_intent: dict[str, list[str]], seed: int = 7) -> 
     return name, articles, rows
 
 
+def _from_responses(path: Path, seed: int = 11) -> HelpCentre:
+    """Twelve intents' own answers as articles; 8 questions of each (answerable) and 48 of the
+    other intents' (no article answers them), none of them a row whose answer was used."""
+    rng = random.Random(seed)
+    questions: dict[str, list[str]] = defaultdict(list)
+    answers: dict[str, str] = {}
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            questions[row["intent"]].append(row["instruction"])
+            answers.setdefault(row["intent"], row["response"])
+    intents = sorted(questions)
+    rng.shuffle(intents)
+    kept, others = intents[:12], intents[12:]
+    articles = [
+        {
+            "key": intent,
+            "title": intent.replace("_", " ").capitalize(),
+            "body": f"<p>{answers[intent]}</p>",
+            "locale": "en-us",
+        }
+        for intent in kept
+    ]
+    rows: list[dict[str, Any]] = []
+    for intent in kept:
+        for q in rng.sample(questions[intent][1:], 8):
+            rows.append({"subject": "", "description": q, "answer_article": intent})
+    pool = [(i, q) for i in others for q in questions[i]]
+    for _, q in rng.sample(pool, 48):
+        rows.append({"subject": "", "description": q, "answer_article": None})
+    return "bitext_answers", articles, rows
+
+
 def help_centres(public: Path | None) -> list[HelpCentre]:
     centres: list[HelpCentre] = [
         (
@@ -184,6 +221,9 @@ def help_centres(public: Path | None) -> list[HelpCentre]:
             if intents:
                 hotels["_".join(sorted(intents))].append(row["text"])
     centres.append(_from_intents("hotels", hotels))
+    responses = public / "bitext_full" / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
+    if responses.exists():
+        centres.append(_from_responses(responses))
     return centres
 
 
@@ -251,6 +291,7 @@ def _out_of_centre_gate(
         [ok for _, ok in every],
         calibrate_on=(scores, right),
         source="+".join(names),
+        smooth=True,
     )
 
 

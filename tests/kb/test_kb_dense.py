@@ -6,8 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from ticket_processor.kb.dense import encode_missing, fuse, passages, retrieve
+from ticket_processor.kb.dense import (
+    DEFAULT_STATS,
+    STATS_KEY,
+    PassageStats,
+    encode_missing,
+    fuse,
+    passages,
+    retrieve,
+)
 from ticket_processor.kb.index import ArticleIndex
 from ticket_processor.learned.embed import embed_texts
 from ticket_processor.models import Article
@@ -109,3 +118,58 @@ def test_eval_reports_each_retriever_and_the_fusion(tmp_path: Path) -> None:
     assert figures["fused hit@3"] == 1.0
     assert figures["keyword hit@3"] != 1.0  # no keyword of the German ticket is indexed
     index.close()
+
+
+def _unit(rows: list[list[float]]) -> npt.NDArray[np.float32]:
+    matrix = np.asarray(rows, np.float32)
+    unit: npt.NDArray[np.float32] = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    return unit
+
+
+def test_the_index_reads_its_own_cosine_scale_at_sync_and_retrieval_hands_it_on(
+    tmp_path: Path,
+) -> None:
+    index = ArticleIndex(tmp_path / "kb.sqlite3")
+    for article in ARTICLES:
+        index.upsert(article)
+    assert index.meta(STATS_KEY) is None
+    encode_missing(index, embed_texts)
+    stored = PassageStats.from_json(index.meta(STATS_KEY))
+    assert stored != DEFAULT_STATS
+    assert stored.nearest_sd > 0
+    assert stored.spread > 0
+    found = retrieve(index, "How do I reset my password?", embed_texts)
+    assert found.stats == stored
+    # Keywords alone read no vectors: the default scale.
+    assert retrieve(index, "reset my password", None).stats == DEFAULT_STATS
+    # An article that comes changes the scale the next sync stores.
+    index.upsert(
+        Article(
+            4,
+            "Change your password",
+            "<p>Open Settings and pick a new password.</p>",
+            "https://help.example.com/4",
+            "en-us",
+            "2026-01-01T00:00:00Z",
+        )
+    )
+    encode_missing(index, embed_texts)
+    assert PassageStats.from_json(index.meta(STATS_KEY)) != stored
+    index.close()
+
+
+def test_a_help_centre_of_look_alike_articles_has_a_higher_nearest_cosine() -> None:
+    from ticket_processor.kb.dense import passage_stats
+
+    owners = np.array([1, 1, 2, 2, 3, 3], np.int64)
+    distinct = _unit([[1, 0, 0], [1, 0.1, 0], [0, 1, 0], [0.1, 1, 0], [0, 0, 1], [0, 0.1, 1]])
+    alike = _unit(
+        [[1, 0.2, 0], [1, 0.3, 0], [1, 0.25, 0.1], [1, 0.2, 0.2], [1, 0, 0.3], [1, 0.1, 0]]
+    )
+    low, high = passage_stats(owners, distinct), passage_stats(owners, alike)
+    assert high.nearest_mean > low.nearest_mean + 0.5
+    # One article's passages alone give no scale of their own.
+    single = passage_stats(np.array([1, 1], np.int64), distinct[:2])
+    assert single == DEFAULT_STATS
+    assert PassageStats.from_json("not json") == DEFAULT_STATS
+    assert PassageStats.from_json("[0.5, 0, 0.1]") == DEFAULT_STATS

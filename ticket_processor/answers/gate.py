@@ -4,12 +4,16 @@ any help centre.
 A raw score (BM25's share of the query, a cosine) has a different scale in every help centre:
 a threshold fitted on one does not carry to the next. The gate reads what does carry — how far
 the best article stands ahead of the next one in each ranking, whether the keyword and the
-vector rankings agree on it, the ticket-to-passage cosine, whether the ticket asks something and
-how long it is — and a logistic model turns them into a score, mapped by an isotonic calibration
-onto the share of such tickets whose best article was the right one (out of help centre: each
-centre's scores come from a model fitted without it). ``scripts/answers_figures.py`` fits it on
-several labelled help centres and writes ``gate.json`` beside this module: weights as data,
-never pickle. The policy's threshold (``answers.policy``) is read against this probability.
+vector rankings agree on it, the ticket-to-passage cosine and its lead over the next article's,
+both read against the help centre's own cosine scale (``kb.dense.passage_stats``: how close its
+passages come to other articles' passages, computed from the index at sync time, no label
+needed), whether the ticket asks something and how long it is — and a logistic model turns
+them into a score, mapped by a calibration (a logistic curve over the score, ``fit_smooth``, for
+the shipped gate) onto the share of such tickets whose best article was the right one (out of
+help centre: each centre's scores come from a model fitted without it).
+``scripts/answers_figures.py`` fits it on several labelled help centres and writes
+``gate.json`` beside this module: weights as data, never pickle. The policy's threshold
+(``answers.policy``) is read against this probability.
 """
 
 from __future__ import annotations
@@ -36,8 +40,14 @@ QUOTABLE = frozenset({"everyone", "signed_in"})
 # project's help centre, translations 0.81-0.93, distinct articles at most 0.50.
 TWIN = 0.75
 FEATURES = (
-    "cosine",
-    "cosine_margin",
+    # The best passage's cosine above the help centre's usual nearest cosine between
+    # articles, in its standard deviations; the lead over the next article in the spread of
+    # the centre's cosines. Raw cosines carried badly: leave one help centre out, on the five
+    # centres measured then, the gate on raw cosines (and isotonic steps) sent 60 replies, 8 of
+    # them a wrong article or unwanted; on these (and a smooth curve) 22, and 1
+    # (``scripts/answers_figures.py``).
+    "cosine_z",
+    "cosine_margin_z",
     "share",
     "share_margin",
     "agree",
@@ -92,6 +102,7 @@ def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> 
     if not ranked:
         return GateInput(None, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, asks, length), ())
     best = ranked[0]
+    scale = retrieved.stats
     # Rivals are the articles in the best one's language and not of its meaning: a translation
     # of it (its own article in some help centres, not always with its own locale) says the
     # same thing and is no sign the index cannot tell which article answers.
@@ -111,9 +122,10 @@ def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> 
         and bool(best.keyword_rank)
         and bool(best.dense_rank)
     )
+    cosine_z = (best.cosine - scale.nearest_mean) / scale.nearest_sd
     features = (
-        best.cosine,
-        best.cosine - other_cos,
+        max(min(cosine_z, 5.0), -5.0),
+        max(min((best.cosine - other_cos) / scale.spread, 5.0), -5.0),
         best.share,
         (best.share - other_share) / top_share if top_share > 0 else 0.0,
         agree,
@@ -192,22 +204,49 @@ def fit_logistic(
     return theta[:-1], float(theta[-1])
 
 
+# The smooth calibration's steps: one every hundredth of the score.
+SMOOTH_STEPS = 101
+
+
+def fit_smooth(scores: Sequence[float], right: Sequence[bool]) -> Calibration:
+    """A logistic curve over the score's log-odds (Platt scaling), kept as steps (the value at
+    each step's start: never above the curve). Isotonic steps fitted on a few hundred rows of
+    other help centres jump (0.88 over most scores, then 1.0): a threshold of 0.9 then opens
+    for almost nothing or almost everything, and which one changes with the centres it was
+    fitted on. A curve moves by little when a centre is added or left out. Isotonic where the
+    curve would fall with the score (too few rows to tell)."""
+    clipped = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
+    odds = np.log(clipped / (1 - clipped))[:, None]
+    (slope,), shift = fit_logistic(odds, np.asarray(right, np.float64), l2=0.0)
+    if not slope > 0:
+        return fit_isotonic(scores, right)
+    starts = np.linspace(0.0, 1.0, SMOOTH_STEPS)
+    at = np.log(np.clip(starts, 1e-6, 1 - 1e-6) / (1 - np.clip(starts, 1e-6, 1 - 1e-6)))
+    values = 1.0 / (1.0 + np.exp(-(slope * at + shift)))
+    return Calibration(
+        tuple(float(x) for x in starts), tuple(float(np.round(v, 6)) for v in values)
+    )
+
+
 def fit_gate(
     features: Sequence[Sequence[float]],
     right: Sequence[bool],
     *,
     calibrate_on: tuple[Sequence[float], Sequence[bool]] | None = None,
     source: str = "fitted",
+    smooth: bool = False,
 ) -> Gate:
     """A gate fitted on rows of features and whether the best article was right; the
-    calibration on ``calibrate_on`` (scores and outcomes from elsewhere) or on the same rows."""
+    calibration on ``calibrate_on`` (scores and outcomes from elsewhere) or on the same rows,
+    isotonic or (``smooth``) a logistic curve (``fit_smooth``)."""
     x = np.asarray(features, np.float64)
     y = np.asarray(right, np.float64)
     weights, bias = fit_logistic(x, y)
     raw = Gate(tuple(float(w) for w in weights), bias, Calibration((), ()), source)
     if calibrate_on is None:
         calibrate_on = ([raw.score(row) for row in features], list(right))
-    return Gate(raw.weights, bias, fit_isotonic(*calibrate_on), source)
+    curve = fit_smooth(*calibrate_on) if smooth else fit_isotonic(*calibrate_on)
+    return Gate(raw.weights, bias, curve, source)
 
 
 def as_suggestion(candidate: Candidate, probability: float) -> Suggestion:

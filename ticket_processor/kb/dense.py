@@ -12,10 +12,17 @@ cosine between the ticket's vector and any of an article's passages — and fuse
 reciprocal rank fusion (each ranking gives 1 / (``RRF_K`` + rank)): a rank means the same in any
 help centre, where raw scores do not. Each candidate keeps its place and score in both rankings:
 what the answers' gate reads.
+
+A cosine means something else in every help centre (an index of look-alike intents scores
+every ticket high; one of distinct topics, low). ``passage_stats`` reads the index's own scale
+from its vectors, no label needed: how close each passage comes to another article's passages
+(mean and spread), and the spread of all such cosines. The sync stores it beside the vectors;
+``retrieve`` hands it on, so the gate reads a ticket's cosine against its own help centre's.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +41,52 @@ RRF_K = 60
 PASSAGE_CHARS = 400
 MAX_PASSAGES = 12
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+STATS_KEY = "passage_stats"
+# Passages sampled (evenly, so the same index gives the same figures) to read the index's scale.
+STATS_SAMPLE = 1000
+
+
+@dataclass(frozen=True)
+class PassageStats:
+    """An index's own cosine scale, from its passages alone."""
+
+    nearest_mean: float  # mean of each passage's best cosine to another article's passage
+    nearest_sd: float  # and its standard deviation
+    spread: float  # standard deviation of the cosines between passages of different articles
+
+    def as_json(self) -> str:
+        return json.dumps([self.nearest_mean, self.nearest_sd, self.spread])
+
+    @classmethod
+    def from_json(cls, text: str | None) -> PassageStats:
+        try:
+            mean, sd, spread = (float(x) for x in json.loads(text or ""))
+        except (TypeError, ValueError):
+            return DEFAULT_STATS
+        if sd <= 0 or spread <= 0:
+            return DEFAULT_STATS
+        return cls(mean, sd, spread)
+
+
+# An index with fewer than two articles' vectors (or an older one): the six labelled help
+# centres' figures, rounded (their nearest_mean 0.47-0.64, nearest_sd 0.08-0.26, spread
+# 0.13-0.17).
+DEFAULT_STATS = PassageStats(0.55, 0.15, 0.15)
+
+
+def passage_stats(owners: npt.NDArray[np.int64], matrix: npt.NDArray[np.float32]) -> PassageStats:
+    """The scale of an index's passage cosines (unit vectors in ``matrix``, one row each)."""
+    if len(set(owners.tolist())) < 2:
+        return DEFAULT_STATS
+    step = max(1, len(owners) // STATS_SAMPLE)
+    picked = np.arange(0, len(owners), step)[:STATS_SAMPLE]
+    sims = matrix[picked] @ matrix.T
+    other = owners[picked][:, None] != owners[None, :]
+    nearest = np.where(other, sims, -2.0).max(axis=1)
+    nearest = nearest[nearest > -2.0]
+    cross = sims[other]
+    found = PassageStats(float(nearest.mean()), float(nearest.std()), float(cross.std()))
+    return found if found.nearest_sd > 0 and found.spread > 0 else DEFAULT_STATS
 
 
 def passages(title: str, body: str) -> list[str]:
@@ -51,12 +104,19 @@ def passages(title: str, body: str) -> list[str]:
 
 
 def encode_missing(index: ArticleIndex, embed: Embed) -> int:
-    """Store passage vectors for every article that has none; how many articles got them."""
+    """Store passage vectors for every article that has none, and the index's cosine scale
+    (``passage_stats``: read again at every sync, as articles come and go); how many articles
+    got vectors."""
     rows = index.rows_without_vectors()
     for row in rows:
         title, body = index.title_and_body(row)
         texts = passages(title, body) or [" "]
         index.set_vectors(row, embed(texts))
+    owners, matrix = index.vectors()
+    if len(owners):
+        stats = passage_stats(owners, matrix).as_json()
+        if index.meta(STATS_KEY) != stats:
+            index.set_meta(STATS_KEY, stats)
     return len(rows)
 
 
@@ -93,10 +153,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """The candidates in fused order; ``dense``: the vectors took part."""
+    """The candidates in fused order; ``dense``: the vectors took part; ``stats``: the
+    index's cosine scale."""
 
     candidates: tuple[Candidate, ...]
     dense: bool
+    stats: PassageStats = DEFAULT_STATS
 
     def top(self, by: str) -> Candidate | None:
         """The first candidate of one ranking ("keyword", "dense") or of the fusion."""
@@ -154,6 +216,10 @@ def retrieve(
         (row for row in fused if row in hits), key=lambda row: (-fused[row], -shares.get(row, 0))
     )
     likeness = _likeness(index, order) if dense else {}
+    try:
+        stats = PassageStats.from_json(index.meta(STATS_KEY)) if dense else DEFAULT_STATS
+    except IndexUnavailable:
+        stats = DEFAULT_STATS
     return Retrieved(
         tuple(
             Candidate(
@@ -168,6 +234,7 @@ def retrieve(
             for row in order
         ),
         bool(dense),
+        stats,
     )
 
 
