@@ -40,9 +40,10 @@ class _ZendeskApi:
         return answer.json() if answer.content else {}
 
 
-def publish_help_centre(desk: Desk) -> dict[str, set[int]]:
-    """The articles published; each key's article ids (a translation is its own id)."""
-    found = rows("answers_articles.jsonl")
+def publish_help_centre(desk: Desk, name: str = "answers_articles.jsonl") -> dict[str, set[int]]:
+    """The articles of ``name`` (in tests/data) published; each key's article ids (a
+    translation is its own id)."""
+    found = rows(name)
     ids: dict[str, set[int]] = {}
     if desk.kind == "zendesk":
         articles = parse_articles(json.dumps(a) for a in found)
