@@ -71,9 +71,10 @@ SANDBOX_CENTRES = {
 
 
 def sandbox_run(
-    kind: str, chooser: str = "calibration", centre: str = "answers"
+    kind: str, chooser: str = "calibration", centre: str = "answers", engine: str = "rules"
 ) -> dict[str, object]:
-    """One ``ticketbot run`` (rules, ``TICKETBOT_ANSWER_MODE=send``) over a help centre's
+    """One ``ticketbot run`` (``--engine``: rules unless told, ``TICKETBOT_ANSWER_MODE=send``,
+    no LLM configured: ``llm`` is then the best engine available) over a help centre's
     tickets on a fresh sandbox of ``kind``: replies mailed per kind of ticket, right and wrong
     articles."""
     import os
@@ -111,7 +112,7 @@ def sandbox_run(
             policy = Path(tmp) / "answers.toml"
             policy.write_text(f'chooser = "{chooser}"\n', "utf-8")
             env["TICKETBOT_ANSWERS"] = str(policy)
-        command = [sys.executable, "-m", "ticket_processor", "run", "--engine", "rules"]
+        command = [sys.executable, "-m", "ticket_processor", "run", "--engine", engine]
         subprocess.run(command, env=env, cwd=tmp, check=True, capture_output=True)
         # ru_maxrss of the (only) finished child: the run's peak RSS, in KiB on Linux.
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -129,6 +130,7 @@ def sandbox_run(
         "helpdesk": kind,
         "centre": centre,
         "chooser": chooser,
+        "engine": engine,
         "answerable": sum(c["kind"] == "answerable" for c in cases),
         "answered_right": right,
         "answered_wrong": wrong,
@@ -312,7 +314,9 @@ def main(argv: list[str]) -> int:
     if "--run" in argv:
         how = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
         where = argv[argv.index("--centre") + 1] if "--centre" in argv else "answers"
-        print(json.dumps(sandbox_run(argv[argv.index("--run") + 1], how, where), indent=2))
+        judge = argv[argv.index("--engine") + 1] if "--engine" in argv else "rules"
+        kind = argv[argv.index("--run") + 1]
+        print(json.dumps(sandbox_run(kind, how, where, judge), indent=2))
         return 0
     public = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
     engine = RulesEngine(load_taxonomy(None))

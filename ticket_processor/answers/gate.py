@@ -222,7 +222,7 @@ def fit_smooth(scores: Sequence[float], right: Sequence[bool]) -> Calibration:
         return fit_isotonic(scores, right)
     starts = np.linspace(0.0, 1.0, SMOOTH_STEPS)
     at = np.log(np.clip(starts, 1e-6, 1 - 1e-6) / (1 - np.clip(starts, 1e-6, 1 - 1e-6)))
-    values = 1.0 / (1.0 + np.exp(-(slope * at + shift)))
+    values = 1.0 / (1.0 + np.exp(-np.clip(slope * at + shift, -50.0, 50.0)))
     return Calibration(
         tuple(float(x) for x in starts), tuple(float(np.round(v, 6)) for v in values)
     )

@@ -1,0 +1,56 @@
+"""The gate reads a ticket's cosine against its own help centre's scale: the same raw cosine is
+a strong sign in a help centre of distinct articles and a weak one in a help centre of
+look-alike articles (where every ticket comes close to some article). The scale comes from the
+index (``kb.dense.passage_stats``), handed on with the ranking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ticket_processor.answers.gate import FEATURES, GATE_FILE, fit_gate, gate_input, load_gate
+from ticket_processor.kb.dense import Candidate, PassageStats, Retrieved
+from ticket_processor.kb.index import Hit
+
+
+def _ranked(stats: PassageStats) -> Retrieved:
+    def candidate(article: int, cosine: float, place: int) -> Candidate:
+        hit = Hit(
+            article, article, f"Article {article}", f"https://h/{article}", "en-us", "everyone", 1.0
+        )
+        return Candidate(hit, 0.5 / place, place, cosine, place, 1 / (60 + place), 0.3)
+
+    return Retrieved((candidate(1, 0.62, 1), candidate(2, 0.50, 2)), True, stats)
+
+
+def test_the_same_cosine_reads_higher_in_a_help_centre_of_distinct_articles() -> None:
+    distinct = PassageStats(nearest_mean=0.45, nearest_sd=0.10, spread=0.12)
+    alike = PassageStats(nearest_mean=0.65, nearest_sd=0.10, spread=0.20)
+    text = "How do I export my data?"
+    sharp = gate_input(_ranked(distinct), text, "en").features
+    blunt = gate_input(_ranked(alike), text, "en").features
+    z, margin = FEATURES.index("cosine_z"), FEATURES.index("cosine_margin_z")
+    assert sharp[z] > 1.0 > 0.0 > blunt[z]
+    assert sharp[margin] > blunt[margin]
+    # The shipped gate gives the article more chance in the centre where it stands out.
+    gate = load_gate(GATE_FILE)
+    assert gate is not None
+    assert gate.probability(sharp) > gate.probability(blunt)
+
+
+def test_a_smooth_calibration_rises_with_the_score_and_loads_back(tmp_path: Path) -> None:
+    rows = [(0.1 * i, i >= 5) for i in range(10)] * 3
+    features = [(x, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0) for x, _ in rows]
+    right = [ok for _, ok in rows]
+    gate = fit_gate(features, right, calibrate_on=([x for x, _ in rows], right), smooth=True)
+    values = gate.calibration.values
+    assert len(values) > 50
+    assert list(values) == sorted(values)
+    assert values[0] < 0.5 < values[-1]
+    # The older call (isotonic steps) still works, and both kinds load from their file.
+    steps = fit_gate(features, right)
+    assert len(steps.calibration.values) < len(values)
+    import orjson
+
+    path = tmp_path / "gate.json"
+    path.write_bytes(orjson.dumps(gate.as_json()))
+    assert load_gate(path) == gate.__class__.from_json(gate.as_json())
