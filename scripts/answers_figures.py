@@ -370,6 +370,8 @@ def main(argv: list[str]) -> int:
                         "false_sends",
                         "precision",
                         "coverage",
+                        "refused",
+                        "fused hit@1",
                     )
                 }
         if "--write" in argv:
