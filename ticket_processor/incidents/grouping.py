@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .fault import FaultHead
+from .fault import FaultHead, weigh_views
 from .policy import IncidentPolicy
 from .window import Window, quantise
 
@@ -59,6 +59,9 @@ class Findings:
     joins: dict[int, list[int]] = field(default_factory=dict)  # known key -> rows joining it
     readings: list[Reading] = field(default_factory=list)  # every group judged, kept or not
     requests: list[int] = field(default_factory=list)  # recent rows the fault head called requests
+    # How the fault head and the LLM's view agreed on the recent rows (``fault.weigh_views``);
+    # empty when no ticket had the LLM's view.
+    agreement: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,9 @@ def judge(
 ) -> Findings:
     """The incidents among the window's recent rows not linked yet, and the rows that join a
     known incident. With a ``fault`` head, only the rows it calls fault reports are grouped or
-    join an incident: a burst of requests is never an incident, however rare its kind."""
+    join an incident: a burst of requests is never an incident, however rare its kind.
+    Where the LLM gave its view (``window.views``), a ticket it calls a request is kept out
+    whatever the head says (``fault.weigh_views``)."""
     findings = Findings()
     start = now - policy.burst_seconds
     in_hour = window.created >= start
@@ -99,8 +104,15 @@ def judge(
     # does not change because an earlier run linked part of it.
     hour_count = int(in_hour.sum())
     recent = np.flatnonzero(in_hour & (window.incident == 0))
-    if fault is not None and len(recent):
-        is_fault = fault.is_fault(window.vectors, recent)
+    views = window.views[recent]
+    if (fault is not None or views.any()) and len(recent):
+        is_fault = (
+            fault.is_fault(window.vectors, recent)
+            if fault is not None
+            else np.ones(len(recent), np.bool_)
+        )
+        if views.any():
+            is_fault, findings.agreement = weigh_views(is_fault, views)
         findings.requests = [int(r) for r in recent[~is_fault]]
         recent = recent[is_fault]
     if len(recent) == 0:
