@@ -149,6 +149,7 @@ def judge(
             hour_count = int(fault.is_fault(window.vectors, np.flatnonzero(in_hour)).sum())
             measured = True
         members = _gather(window, recent, vectors, np.flatnonzero(near[seed] & free), free, policy)
+        members = _not_other_kinds(window, recent, vectors, members, older, policy)
         if len(members) == 0:
             members = np.array([seed])
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
@@ -180,6 +181,37 @@ def _gather(
             return grown
         members = grown
     return members
+
+
+def _not_other_kinds(
+    window: Window,
+    recent: npt.NDArray[np.int64],
+    vectors: npt.NDArray[np.int8],
+    members: npt.NDArray[np.int64],
+    older: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> npt.NDArray[np.int64]:
+    """The members that are no other kind of ticket the window sees anyway. A member is
+    another kind when at least ``other_kind_rank`` earlier reports (outside any incident) are
+    closer to it than the group's centre is, and are themselves not of the group's kind (below
+    ``similarity`` to its centre): a password-reset mail beside a checkout outage, a card
+    declined in an hour of failed top-ups. Lookalikes of the group's own kind do not count, so
+    a week with many one-off checkout problems keeps a checkout outage's reports in it."""
+    rank = policy.other_kind_rank
+    plain = older[window.incident[older] == 0]
+    if rank <= 0 or len(members) == 0 or len(plain) < rank:
+        return members
+    centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
+    other = plain[window.similarity(centre, plain)[0] < policy.similarity]
+    if len(other) < rank:
+        return members
+    to_centre = window.similarity(centre, recent[members])[0]
+    closer = np.zeros(len(members), np.int64)
+    for start in range(0, len(members), 64):  # 64 members x the window: memory stays flat
+        sims = window.similarity(window.vectors[recent[members[start : start + 64]]], other)
+        closer[start : start + 64] = (sims >= to_centre[start : start + 64, None]).sum(axis=1)
+    kept: npt.NDArray[np.int64] = members[closer < rank]
+    return kept
 
 
 def _reading(
