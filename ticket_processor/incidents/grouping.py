@@ -119,16 +119,6 @@ def judge(
         return findings
     vectors = window.vectors[recent]
     free = np.ones(len(recent), np.bool_)
-    if known:
-        centres = np.stack([k.centre for k in known])
-        to_known = window.similarity(centres, recent)  # known x recent
-        best = to_known.argmax(axis=0)
-        for j in range(len(recent)):
-            if to_known[best[j], j] >= policy.gather_at:
-                findings.joins.setdefault(known[int(best[j])].key, []).append(int(recent[j]))
-                free[j] = False
-    sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
-    near = sims >= policy.similarity
     older = np.flatnonzero(window.created < start)
     window_from = max(window.baseline_from, now - policy.window_seconds)
     if len(older):
@@ -136,20 +126,34 @@ def judge(
     hours = max(1.0, (start - window_from) / 3600.0)
     burst_hours = policy.burst_seconds / 3600.0
     measured = fault is None  # the window's faults found (only once a group is to be judged)
+    if known:
+        centres = np.stack([k.centre for k in known])
+        to_known = window.similarity(centres, recent)  # known x recent
+        best = to_known.argmax(axis=0)
+        joining = np.flatnonzero(to_known[best, np.arange(len(recent))] >= policy.gather_at)
+        if len(joining) and fault is not None and not measured:
+            older, hour_count = _faults(window, fault, older, in_hour)
+            measured = True
+        for k in sorted({int(b) for b in best[joining]}):
+            picked = joining[best[joining] == k]
+            centre = known[k].centre[None, :]
+            picked = picked[~_other_kind(window, centre, recent[picked], older, policy)]
+            findings.joins.setdefault(known[k].key, []).extend(int(recent[j]) for j in picked)
+            free[picked] = False
+    sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
+    near = sims >= policy.similarity
     while True:
         degree = (near & free[None, :] & free[:, None]).sum(axis=1)
         seed = int(degree.argmax())
         if not free[seed] or degree[seed] < policy.min_reports:
             break
         if not measured and fault is not None:
-            # Faults are measured against the window's faults: the week's questions are no
-            # baseline for a kind of breakage, nor the hour's requests for how busy it is.
-            # Scoring a window of 100,000 takes a second: only in an hour with a group.
-            older = older[fault.is_fault(window.vectors, older)]
-            hour_count = int(fault.is_fault(window.vectors, np.flatnonzero(in_hour)).sum())
+            older, hour_count = _faults(window, fault, older, in_hour)
             measured = True
         members = _gather(window, recent, vectors, np.flatnonzero(near[seed] & free), free, policy)
-        members = _not_other_kinds(window, recent, vectors, members, older, policy)
+        if len(members):
+            centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
+            members = members[~_other_kind(window, centre, recent[members], older, policy)]
         if len(members) == 0:
             members = np.array([seed])
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
@@ -183,35 +187,44 @@ def _gather(
     return members
 
 
-def _not_other_kinds(
+def _faults(
+    window: Window, fault: FaultHead, older: npt.NDArray[np.int64], in_hour: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], int]:
+    """The window's earlier fault reports, and how many the hour holds. Faults are measured
+    against the window's faults: the week's questions are no baseline for a kind of breakage,
+    nor the hour's requests for how busy it is. Scoring a window of 100,000 takes a second:
+    only in an hour with a group, or reports joining a known incident."""
+    hour_faults = int(fault.is_fault(window.vectors, np.flatnonzero(in_hour)).sum())
+    return older[fault.is_fault(window.vectors, older)], hour_faults
+
+
+def _other_kind(
     window: Window,
-    recent: npt.NDArray[np.int64],
-    vectors: npt.NDArray[np.int8],
-    members: npt.NDArray[np.int64],
+    centre: npt.NDArray[np.int8],
+    rows: npt.NDArray[np.int64],
     older: npt.NDArray[np.int64],
     policy: IncidentPolicy,
-) -> npt.NDArray[np.int64]:
-    """The members that are no other kind of ticket the window sees anyway. A member is
-    another kind when at least ``other_kind_rank`` earlier reports (outside any incident) are
-    closer to it than the group's centre is, and are themselves not of the group's kind (below
-    ``similarity`` to its centre): a password-reset mail beside a checkout outage, a card
-    declined in an hour of failed top-ups. Lookalikes of the group's own kind do not count, so
-    a week with many one-off checkout problems keeps a checkout outage's reports in it."""
+) -> npt.NDArray[np.bool_]:
+    """Which of ``rows`` (joining the group or known incident whose centre is ``centre``) are
+    another kind of ticket the window sees anyway: at least ``other_kind_rank`` earlier reports
+    (of ``older``, outside any incident) are closer to the row than the centre is, and are
+    themselves not of the group's kind (below ``similarity`` to its centre). A password-reset
+    mail beside a checkout outage, a card declined in an hour of failed top-ups. Lookalikes of
+    the group's own kind do not count, so a week with many one-off checkout problems keeps a
+    checkout outage's reports in it."""
+    out = np.zeros(len(rows), np.bool_)
     rank = policy.other_kind_rank
     plain = older[window.incident[older] == 0]
-    if rank <= 0 or len(members) == 0 or len(plain) < rank:
-        return members
-    centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
+    if rank <= 0 or len(rows) == 0 or len(plain) < rank:
+        return out
     other = plain[window.similarity(centre, plain)[0] < policy.similarity]
     if len(other) < rank:
-        return members
-    to_centre = window.similarity(centre, recent[members])[0]
-    closer = np.zeros(len(members), np.int64)
-    for start in range(0, len(members), 64):  # 64 members x the window: memory stays flat
-        sims = window.similarity(window.vectors[recent[members[start : start + 64]]], other)
-        closer[start : start + 64] = (sims >= to_centre[start : start + 64, None]).sum(axis=1)
-    kept: npt.NDArray[np.int64] = members[closer < rank]
-    return kept
+        return out
+    to_centre = window.similarity(centre, rows)[0]
+    for start in range(0, len(rows), 64):  # 64 rows x the window at once: memory stays flat
+        sims = window.similarity(window.vectors[rows[start : start + 64]], other)
+        out[start : start + 64] = (sims >= to_centre[start : start + 64, None]).sum(axis=1) >= rank
+    return out
 
 
 def _reading(
