@@ -192,11 +192,9 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
             ),
             markup=False,
         )
-        if result.others_in_incidents or result.requests_in_incidents or result.forms:
-            console.print(
-                f"tickets in an incident not of its group: {result.others_in_incidents}",
-                markup=False,
-            )
+        console.print(
+            f"tickets in an incident not of its group: {result.others_in_incidents}", markup=False
+        )
         for form, (kept, count) in sorted(result.forms.items()):
             shown = f"  {form} reports kept with their group: {kept} of {count}"
             console.print(shown, markup=False)
