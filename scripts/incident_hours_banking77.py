@@ -41,6 +41,7 @@ PAIRS = (
     ("declined_card_payment", "terminate_account"),
 )
 NOW = 1_800_000_000
+SHORT_WORDS = 5  # a fault report of at most this many words is a short one
 DAY = 86400
 
 
@@ -57,6 +58,7 @@ def build(
 
     def add(text: str, at: int, status: str, group: str | None, burst: str | None) -> None:
         number = len(rows) + 1
+        short = group is not None and len(text.split()) <= SHORT_WORDS
         rows.append(
             {
                 "id": number,
@@ -67,6 +69,7 @@ def build(
                 "status": status,
                 "group": group,
                 "request": burst,
+                **({"form": "short"} if short else {}),
             }
         )
 
@@ -89,6 +92,7 @@ def main() -> None:
     parser.add_argument("--similarity", type=float, help="the grouping's (the policy's default)")
     parser.add_argument("--gather", type=float, help="the grouping's gather_similarity")
     parser.add_argument("--threshold", type=float, help="the fault head's (its file's)")
+    parser.add_argument("--other-kind-rank", type=int, help="the grouping's other_kind_rank")
     args = parser.parse_args()
     by_intent: dict[str, list[str]] = {}
     with args.csv.open(encoding="utf-8") as handle:
@@ -99,35 +103,44 @@ def main() -> None:
         policy = replace(policy, similarity=args.similarity)
     if args.gather is not None:
         policy = replace(policy, gather_similarity=args.gather)
+    if args.other_kind_rank is not None:
+        policy = replace(policy, other_kind_rank=args.other_kind_rank)
     if args.threshold is not None:
         head = replace(head, threshold=args.threshold)
     folder = args.keep or Path(tempfile.mkdtemp())
     folder.mkdir(parents=True, exist_ok=True)
-    totals = [0.0, 0.0, 0.0, 0, 0]
+    totals = [0.0, 0.0, 0.0, 0, 0, 0, 0, 0]
     print(
         "fault / request burst: pairs precision, recall, outage kept together, "
-        "request tickets in incidents, request burst an incident"
+        "request tickets in incidents, request burst an incident, other tickets in incidents, "
+        "short reports kept"
     )
     for number, (fault, request) in enumerate(PAIRS):
         path = folder / f"banking77-{fault}.jsonl"
         rows = build(by_intent, fault, request, args.seed + number)
         path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
         result = evaluate_grouping(path, encode, policy, head)
+        kept, short = result.forms.get("short", (0, 0))
         print(
             f"{fault} / {request}: {result.pair_precision:.2f}, {result.pair_recall:.2f}, "
             f"{result.per_group[fault]:.2f}, {result.requests_in_incidents} of 20, "
-            f"{'yes' if result.request_bursts_as_incidents else 'no'}"
+            f"{'yes' if result.request_bursts_as_incidents else 'no'}, "
+            f"{result.others_in_incidents}, {kept} of {short}"
         )
         totals[0] += result.pair_precision
         totals[1] += result.pair_recall
         totals[2] += result.per_group[fault]
         totals[3] += result.requests_in_incidents
         totals[4] += result.request_bursts_as_incidents
+        totals[5] += result.others_in_incidents
+        totals[6] += kept
+        totals[7] += short
     n = len(PAIRS)
     print(
         f"mean: pairs precision {totals[0] / n:.2f}, recall {totals[1] / n:.2f}, "
         f"kept together {totals[2] / n:.2f}; request tickets in incidents {totals[3]} of "
-        f"{20 * n}; request bursts that became incidents {totals[4]} of {n}"
+        f"{20 * n}; request bursts that became incidents {totals[4]} of {n}; other tickets in "
+        f"incidents {totals[5]}; short reports kept with their group {totals[6]} of {totals[7]}"
     )
 
 

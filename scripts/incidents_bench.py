@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,35 @@ def comparison(window_size: int, new: int, rounds: int) -> dict[str, Any]:
         "save_seconds": round(saved, 3),
         "load_seconds": round(loaded, 3),
         "requests": 0,
+    }
+
+
+def other_kind_cost(window_size: int, rounds: int) -> dict[str, Any]:
+    """What the other-kind test adds in an hour where a group forms: a window of
+    ``window_size`` random tickets with 25 reports of one thing in the last hour, judged with
+    the test and without it (every ticket taken for a fault: the cost is the comparison's)."""
+    rng = np.random.default_rng(11)
+    now = 1_800_000_000
+    vectors = rng.standard_normal((window_size, 512)).astype(np.float32)
+    created = rng.integers(now - WEEK, now - 3600, window_size)
+    created[-546:] = rng.integers(now - 3500, now - 10, 546)
+    vectors[-25:] = rng.standard_normal(512) + 0.5 * rng.standard_normal((25, 512))
+    window = Window()
+    window.add([Row(i + 1, i + 1, int(created[i]), "", True) for i in range(window_size)], vectors)
+    window.baseline_from = now - WEEK
+    seconds = {}
+    for rank in (0, IncidentPolicy().other_kind_rank):
+        policy = replace(IncidentPolicy(), other_kind_rank=rank)
+        timings = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            judge(window, now, policy)
+            timings.append(time.perf_counter() - began)
+        seconds[rank] = round(float(np.median(timings)), 3)
+    return {
+        "window": window_size,
+        "judge_seconds_without": seconds[0],
+        "judge_seconds": seconds[IncidentPolicy().other_kind_rank],
     }
 
 
@@ -290,11 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
+        "--other-kind",
+        action="store_true",
+        help="only what the other-kind test adds to judging an hour where a group forms",
+    )
+    parser.add_argument(
         "--labelled-file", type=Path, help="write the outage hour as a labelled file and stop"
     )
     args = parser.parse_args(argv)
     if args.labelled_file is not None:
         write_labelled(args.labelled_file)
+        return 0
+    if args.other_kind:
+        print(orjson.dumps(other_kind_cost(args.window, args.rounds)).decode())
         return 0
     result: dict[str, Any] = {"comparison": comparison(args.window, args.new, args.rounds)}
     if not args.skip_helpdesks:

@@ -130,6 +130,7 @@ class LLMAnalyser:
         budget: SharedBudget | None = None,
         reply_draft: bool = False,
         spam: bool = False,
+        fault: bool = False,
         max_tokens: int | None = None,
         temperature: float = 0.0,
         pool_size: int = 64,
@@ -142,6 +143,7 @@ class LLMAnalyser:
         self.timeout = timeout
         self.reply_draft = reply_draft
         self.spam = spam  # ask for the spam view (the spam gate is on)
+        self.fault = fault  # ask whether the ticket reports a fault (incidents are grouped)
         # Room for the JSON and a 300-character summary; a reply draft needs about as much again.
         self.max_tokens = max_tokens or (1200 if reply_draft else 600)
         self.temperature = temperature
@@ -153,8 +155,8 @@ class LLMAnalyser:
         # What an echoing endpoint could send back: the key and any credentials in the URL.
         self._secret = (api_key or "", *url_credentials(base_url))
         self._shown_url = display_url(base_url or DEFAULT_BASE_URL)
-        self.schema = analysis_schema(taxonomy, reply_draft=reply_draft, spam=spam)
-        self.system = system_prompt(taxonomy, reply_draft=reply_draft, spam=spam)
+        self.schema = analysis_schema(taxonomy, reply_draft=reply_draft, spam=spam, fault=fault)
+        self.system = system_prompt(taxonomy, reply_draft=reply_draft, spam=spam, fault=fault)
         self._mode_lock = threading.Lock()
         self._first_mode: dict[str, int] = {}
         self._resets_in_a_row = 0  # under _mode_lock
@@ -293,7 +295,7 @@ class LLMAnalyser:
         messages: list[Any] = chat_messages(self.system, ticket)
         answer = self._complete(model, messages, usage)
         try:
-            return _read(answer, self.taxonomy, self.reply_draft, self.spam)
+            return _read(answer, self.taxonomy, self.reply_draft, self.spam, self.fault)
         except InvalidAnswer as problem:
             repair: list[Any] = [
                 *messages,
@@ -306,7 +308,7 @@ class LLMAnalyser:
             ]
         answer = self._complete(model, repair, usage)
         try:
-            return _read(answer, self.taxonomy, self.reply_draft, self.spam)
+            return _read(answer, self.taxonomy, self.reply_draft, self.spam, self.fault)
         except InvalidAnswer as problem:
             raise LLMResponseError(
                 f"model {model} gave no valid analysis after one repair: {problem}"
@@ -430,12 +432,19 @@ class LLMAnalyser:
         )
 
 
-def _read(answer: Answer, taxonomy: Taxonomy, reply_draft: bool, spam: bool) -> Analysis:
+def _read(
+    answer: Answer, taxonomy: Taxonomy, reply_draft: bool, spam: bool, fault: bool
+) -> Analysis:
     if answer.refusal and not (answer.content or "").strip():
         raise LLMResponseError(f"the model refused: {answer.refusal[:200]}")
     try:
         return read_analysis(
-            answer.content, answer.finish_reason, taxonomy, reply_draft=reply_draft, spam=spam
+            answer.content,
+            answer.finish_reason,
+            taxonomy,
+            reply_draft=reply_draft,
+            spam=spam,
+            fault=fault,
         )
     except EmptyAnswer as exc:
         raise LLMResponseError(str(exc)) from None

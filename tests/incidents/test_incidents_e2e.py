@@ -21,6 +21,8 @@ from support.incident_hours import hour
 from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenario
 from support.webhook import Receiver
 
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+
 pytestmark = pytest.mark.desk(raw=True, configure=True)
 
 
@@ -57,16 +59,22 @@ def _outage_hour(
     ordinary: int,
     specs: list[Spec] | None = None,
     burst: str = "cancel",
+    llm_url: str | None = None,
 ) -> None:
     """``specs``: the hour (``scenario``'s by default); ``burst``: the label of its request
-    burst, none of which may be linked."""
+    burst, none of which may be linked; ``llm_url``: an LLM triages the hour (else none)."""
     now = int(time.time())
     specs = specs if specs is not None else scenario(ordinary, now=now)
     load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
     ids = load(desk, specs)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    if llm_url is None:
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    else:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
     label = {ids[i]: s.label for i, s in enumerate(specs)}
     outage = [t for t, name in label.items() if name == "outage"]
 
@@ -194,3 +202,29 @@ def test_twenty_customers_asking_for_a_returns_refund_are_no_incident(
 ) -> None:
     specs = hour(1000, now=int(time.time()), outage="checkout", burst="refund")
     _outage_hour(desk_kind, desk, receiver, monkeypatch, 1000, specs, "refund")
+
+
+@pytest.mark.slow
+def test_with_an_llm_its_view_of_a_fault_is_weighed_with_the_head(
+    desk_kind: str,
+    desk: Any,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    standin: RunningStandin,
+) -> None:
+    """The same hour triaged by the LLM (the stand-in, which answers the ``fault`` key from the
+    ticket's words): it is asked whether each ticket reports a fault, the two judges' agreement
+    is logged, and the done-when holds with its view."""
+    specs = hour(1000, now=int(time.time()), outage="checkout", burst="cancel")
+    _outage_hour(desk_kind, desk, receiver, monkeypatch, 1000, specs, "cancel", standin.url)
+    asked = [
+        r
+        for r in standin.received
+        if "fault" in str(r.get("response_format", {}).get("json_schema", {}))
+    ]
+    assert asked
+    log_dir = Path(os.environ["TICKETBOT_LOG_DIR"])
+    [views, *_] = [e for e in events(log_dir) if e["event"] == "incident_fault_views"]
+    assert views["both_fault"] >= 22
+    assert views["both_request"] >= 20  # the cancellation questions, at least
+    assert views["no_view"] == 0

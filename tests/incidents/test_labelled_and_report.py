@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.incident_scenario import iso, scenario
@@ -77,6 +78,21 @@ def test_score_on_plain_data() -> None:
     assert split.pair_precision == pytest.approx(1 / 3)  # (1,2) right; (1,4), (2,4) wrong
     assert split.pair_recall == pytest.approx(1 / 4)
     assert split.per_group == {"a": pytest.approx(2 / 3), "b": 0.5}
+
+
+def test_the_score_counts_strangers_in_incidents_and_each_forms_share_kept() -> None:
+    rows: list[dict[str, Any]] = [
+        {"id": 1, "group": "a"},
+        {"id": 2, "group": "a", "form": "short"},
+        {"id": 3, "group": "a", "form": "short"},
+        {"id": 4, "group": "a", "form": "foreign"},
+        {"id": 5, "group": None},
+        {"id": 6, "group": None},
+    ]
+    # 1, 2, 4 and the stranger 5 are one incident; the short report 3 stands alone.
+    result = score(rows, {1: 1, 2: 1, 3: 3, 4: 1, 5: 1, 6: 6}, in_incident={1, 2, 4, 5})
+    assert result.others_in_incidents == 1
+    assert result.forms == {"short": (1, 2), "foreign": (1, 1)}
 
 
 def test_a_bad_labelled_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -244,10 +244,22 @@ def hour(
     return ordered
 
 
+def _form(subject: str) -> str | None:
+    """``short`` or ``foreign`` for an outage report written so (``ticketbot eval`` scores
+    each form's share kept with its group), else None."""
+    for _, short, other in OUTAGES.values():
+        if subject in {s for s, _ in short}:
+            return "short"
+        if subject in {s for s, _ in other}:
+            return "foreign"
+    return None
+
+
 def write_labelled(specs: list[Spec], path: Path) -> None:
     """The hour as a file for ``ticketbot eval --grouping``: the outage's reports one group,
     each repeat with its first ticket one group, every other ticket alone (``kind``: the
-    ``request``: the request burst's name, so its tickets in incidents are counted)."""
+    ``request``: the request burst's name, so its tickets in incidents are counted; ``form``:
+    an outage report's ``short`` or ``foreign``)."""
     lines = []
     for index, spec in enumerate(specs):
         group: str | None = None
@@ -268,6 +280,11 @@ def write_labelled(specs: list[Spec], path: Path) -> None:
                     "status": spec.status,
                     "group": group,
                     "request": spec.label if spec.label in BURSTS else None,
+                    **(
+                        {"form": form}
+                        if group == "outage" and (form := _form(spec.subject))
+                        else {}
+                    ),
                 },
                 ensure_ascii=False,
             )

@@ -192,6 +192,12 @@ def _eval_grouping(file: Path, *, as_json: bool) -> None:
             ),
             markup=False,
         )
+        console.print(
+            f"tickets in an incident not of its group: {result.others_in_incidents}", markup=False
+        )
+        for form, (kept, count) in sorted(result.forms.items()):
+            shown = f"  {form} reports kept with their group: {kept} of {count}"
+            console.print(shown, markup=False)
         for name, share in sorted(result.per_group.items()):
             console.print(f"  {name}: {share:.2f} kept together", markup=False)
 

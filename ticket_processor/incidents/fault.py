@@ -99,6 +99,26 @@ class FaultHead:
         )
 
 
+def weigh_views(
+    head: npt.NDArray[np.bool_], views: npt.NDArray[np.int8]
+) -> tuple[npt.NDArray[np.bool_], dict[str, int]]:
+    """The rows grouped as fault reports, given the head's verdicts and the LLM's views
+    (``views``: 1 a fault, -1 a request, 0 no view, as the window keeps them), and how the two
+    judges agreed where the LLM gave a view. Either may keep a ticket out: a request linked
+    into an incident is closed unanswered with it, a fault report left out only makes the
+    incident smaller. A ticket the LLM has no view of is the head's alone."""
+    llm_fault, llm_request = views > 0, views < 0
+    agreement = {
+        "both_fault": int((head & llm_fault).sum()),
+        "both_request": int((~head & llm_request).sum()),
+        "head_only": int((head & llm_request).sum()),
+        "llm_only": int((~head & llm_fault).sum()),
+        "no_view": int((views == 0).sum()),
+    }
+    out: npt.NDArray[np.bool_] = head & ~llm_request
+    return out, agreement
+
+
 def load_fault_head(path: Path | None = None) -> FaultHead:
     """The packaged head, or the one at ``path``."""
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .fault import FaultHead
+from .fault import FaultHead, weigh_views
 from .policy import IncidentPolicy
 from .window import Window, quantise
 
@@ -59,6 +59,9 @@ class Findings:
     joins: dict[int, list[int]] = field(default_factory=dict)  # known key -> rows joining it
     readings: list[Reading] = field(default_factory=list)  # every group judged, kept or not
     requests: list[int] = field(default_factory=list)  # recent rows the fault head called requests
+    # How the fault head and the LLM's view agreed on the recent rows (``fault.weigh_views``);
+    # empty when no ticket had the LLM's view.
+    agreement: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,9 @@ def judge(
 ) -> Findings:
     """The incidents among the window's recent rows not linked yet, and the rows that join a
     known incident. With a ``fault`` head, only the rows it calls fault reports are grouped or
-    join an incident: a burst of requests is never an incident, however rare its kind."""
+    join an incident: a burst of requests is never an incident, however rare its kind.
+    Where the LLM gave its view (``window.views``), a ticket it calls a request is kept out
+    whatever the head says (``fault.weigh_views``)."""
     findings = Findings()
     start = now - policy.burst_seconds
     in_hour = window.created >= start
@@ -99,24 +104,21 @@ def judge(
     # does not change because an earlier run linked part of it.
     hour_count = int(in_hour.sum())
     recent = np.flatnonzero(in_hour & (window.incident == 0))
-    if fault is not None and len(recent):
-        is_fault = fault.is_fault(window.vectors, recent)
+    views = window.views[recent]
+    if (fault is not None or views.any()) and len(recent):
+        is_fault = (
+            fault.is_fault(window.vectors, recent)
+            if fault is not None
+            else np.ones(len(recent), np.bool_)
+        )
+        if views.any():
+            is_fault, findings.agreement = weigh_views(is_fault, views)
         findings.requests = [int(r) for r in recent[~is_fault]]
         recent = recent[is_fault]
     if len(recent) == 0:
         return findings
     vectors = window.vectors[recent]
     free = np.ones(len(recent), np.bool_)
-    if known:
-        centres = np.stack([k.centre for k in known])
-        to_known = window.similarity(centres, recent)  # known x recent
-        best = to_known.argmax(axis=0)
-        for j in range(len(recent)):
-            if to_known[best[j], j] >= policy.gather_at:
-                findings.joins.setdefault(known[int(best[j])].key, []).append(int(recent[j]))
-                free[j] = False
-    sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
-    near = sims >= policy.similarity
     older = np.flatnonzero(window.created < start)
     window_from = max(window.baseline_from, now - policy.window_seconds)
     if len(older):
@@ -124,19 +126,34 @@ def judge(
     hours = max(1.0, (start - window_from) / 3600.0)
     burst_hours = policy.burst_seconds / 3600.0
     measured = fault is None  # the window's faults found (only once a group is to be judged)
+    if known:
+        centres = np.stack([k.centre for k in known])
+        to_known = window.similarity(centres, recent)  # known x recent
+        best = to_known.argmax(axis=0)
+        joining = np.flatnonzero(to_known[best, np.arange(len(recent))] >= policy.gather_at)
+        if len(joining) and fault is not None and not measured:
+            older, hour_count = _faults(window, fault, older, in_hour)
+            measured = True
+        for k in sorted({int(b) for b in best[joining]}):
+            picked = joining[best[joining] == k]
+            centre = known[k].centre[None, :]
+            picked = picked[~_other_kind(window, centre, recent[picked], older, policy)]
+            findings.joins.setdefault(known[k].key, []).extend(int(recent[j]) for j in picked)
+            free[picked] = False
+    sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
+    near = sims >= policy.similarity
     while True:
         degree = (near & free[None, :] & free[:, None]).sum(axis=1)
         seed = int(degree.argmax())
         if not free[seed] or degree[seed] < policy.min_reports:
             break
         if not measured and fault is not None:
-            # Faults are measured against the window's faults: the week's questions are no
-            # baseline for a kind of breakage, nor the hour's requests for how busy it is.
-            # Scoring a window of 100,000 takes a second: only in an hour with a group.
-            older = older[fault.is_fault(window.vectors, older)]
-            hour_count = int(fault.is_fault(window.vectors, np.flatnonzero(in_hour)).sum())
+            older, hour_count = _faults(window, fault, older, in_hour)
             measured = True
         members = _gather(window, recent, vectors, np.flatnonzero(near[seed] & free), free, policy)
+        if len(members):
+            centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
+            members = members[~_other_kind(window, centre, recent[members], older, policy)]
         if len(members) == 0:
             members = np.array([seed])
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
@@ -168,6 +185,46 @@ def _gather(
             return grown
         members = grown
     return members
+
+
+def _faults(
+    window: Window, fault: FaultHead, older: npt.NDArray[np.int64], in_hour: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], int]:
+    """The window's earlier fault reports, and how many the hour holds. Faults are measured
+    against the window's faults: the week's questions are no baseline for a kind of breakage,
+    nor the hour's requests for how busy it is. Scoring a window of 100,000 takes a second:
+    only in an hour with a group, or reports joining a known incident."""
+    hour_faults = int(fault.is_fault(window.vectors, np.flatnonzero(in_hour)).sum())
+    return older[fault.is_fault(window.vectors, older)], hour_faults
+
+
+def _other_kind(
+    window: Window,
+    centre: npt.NDArray[np.int8],
+    rows: npt.NDArray[np.int64],
+    older: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> npt.NDArray[np.bool_]:
+    """Which of ``rows`` (joining the group or known incident whose centre is ``centre``) are
+    another kind of ticket the window sees anyway: at least ``other_kind_rank`` earlier reports
+    (of ``older``, outside any incident) are closer to the row than the centre is, and are
+    themselves not of the group's kind (below ``similarity`` to its centre). A password-reset
+    mail beside a checkout outage, a card declined in an hour of failed top-ups. Lookalikes of
+    the group's own kind do not count, so a week with many one-off checkout problems keeps a
+    checkout outage's reports in it."""
+    out = np.zeros(len(rows), np.bool_)
+    rank = policy.other_kind_rank
+    plain = older[window.incident[older] == 0]
+    if rank <= 0 or len(rows) == 0 or len(plain) < rank:
+        return out
+    other = plain[window.similarity(centre, plain)[0] < policy.similarity]
+    if len(other) < rank:
+        return out
+    to_centre = window.similarity(centre, rows)[0]
+    for start in range(0, len(rows), 64):  # 64 rows x the window at once: memory stays flat
+        sims = window.similarity(window.vectors[rows[start : start + 64]], other)
+        out[start : start + 64] = (sims >= to_centre[start : start + 64, None]).sum(axis=1) >= rank
+    return out
 
 
 def _reading(

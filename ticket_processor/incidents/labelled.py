@@ -7,7 +7,9 @@ The file is JSON lines, one ticket a line::
 
 ``group`` names the tickets that belong together (one incident's reports, or a customer's
 ticket and its repeat); null or absent: the ticket stands alone. ``status`` (open or solved)
-is optional (open). ``request`` (optional) names a burst of requests the ticket is part of
+is optional (open). ``form`` (optional) says how a grouped ticket is written (``short``,
+``foreign``): the score gives the share of each form kept with its group. ``request``
+(optional) names a burst of requests the ticket is part of
 (twenty customers asking how to cancel an order): those tickets stand alone, and the score
 counts how many of them an incident took, and how many bursts became incidents (at least
 ``min_reports`` of their tickets in incidents). The grouping is judged at the last
@@ -50,6 +52,11 @@ class GroupingScore:
     requests_in_incidents: int = 0  # of those, in an incident
     request_bursts: int = 0
     request_bursts_as_incidents: int = 0
+    # Tickets an incident took that are not of the true group most of that incident is.
+    others_in_incidents: int = 0
+    # Per ``form`` of a true group's tickets (``short``, ``foreign``: how the file labels the
+    # reports written in few words or not in English): (kept with the group's largest part, all).
+    forms: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -156,12 +163,26 @@ def score(
         (a, b) for members in clusters.values() for a, b in combinations(sorted(members), 2)
     }
     hit = len(true_pairs & predicted_pairs)
-    per_group = {}
+    per_group, largest = {}, {}
     for name, members in truth.items():
         parts: dict[int, int] = {}
         for ticket in members:
             parts[predicted.get(ticket, -ticket)] = parts.get(predicted.get(ticket, -ticket), 0) + 1
         per_group[name] = max(parts.values()) / len(members)
+        largest[name] = max(parts, key=lambda part: parts[part])
+    forms: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        if row.get("form") and row.get("group") is not None:
+            kept, count = forms.get(str(row["form"]), (0, 0))
+            together = predicted.get(int(row["id"])) == largest[str(row["group"])]
+            forms[str(row["form"])] = (kept + together, count + 1)
+    group_of = {int(r["id"]): r.get("group") for r in rows}
+    others = 0
+    for members in clusters.values():
+        linked = [group_of.get(t) for t in members if t in in_incident]
+        if linked:
+            most = max(set(linked), key=lambda g: (linked.count(g), g is not None))
+            others += sum(1 for g in linked if g != most or g is None)
     bursts: dict[str, list[int]] = {}
     for row in rows:
         if row.get("request"):
@@ -179,6 +200,8 @@ def score(
         requests_in_incidents=sum(taken.values()),
         request_bursts=len(bursts),
         request_bursts_as_incidents=sum(1 for n in taken.values() if n >= min_reports),
+        others_in_incidents=others,
+        forms=forms,
     )
 
 

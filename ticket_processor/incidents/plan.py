@@ -25,7 +25,7 @@ import numpy.typing as npt
 from ..helpdesks.registry import incident_linking
 from .grouping import Findings, Reading, Repeat
 from .policy import IncidentPolicy
-from .window import Window
+from .window import Row, Window
 
 DONE_STATUSES = ("solved", "closed", 4, 5)  # Zendesk's names, Freshdesk's numbers
 FOLLOWED = {"group": "group_id", "priority": "priority"}  # policy.follow -> the ticket's field
@@ -44,11 +44,19 @@ class Sighting:
     category: str
     open: bool
     subcategory: str | None = None
+    fault: bool | None = None  # the LLM's view: reports a fault (True) or asks (False); None: none
 
     @property
     def key(self) -> str:
         """The category, or ``category/subcategory``: what the window remembers."""
         return f"{self.category}/{self.subcategory}" if self.subcategory else self.category
+
+    def row(self) -> Row:
+        """The ticket as the window keeps it, with the LLM's view."""
+        return Row(
+            self.ticket_id, self.requester, self.created, self.key, self.open,
+            Row.view_of(self.fault),
+        )  # fmt: skip
 
 
 @dataclass

@@ -41,6 +41,16 @@ class IncidentPolicy:
     # (chosen on the checkout hour of tests/support/incident_hours.py and BANKING77's train
     # split; the README gives the held-out figures). Never above ``similarity``.
     gather_similarity: float = 0.4
+    # A member leaves its group when this many earlier reports of the window (outside any
+    # incident, and not of the group's kind: below ``similarity`` to its centre) are closer to
+    # it than the group's centre is: it is another kind of ticket the week brings anyway
+    # (chosen on the same hours as ``gather_similarity``; 0 turns the test off).
+    other_kind_rank: int = 5
+    # A report joins a group only when it is at least as close to the group's centre as to
+    # the ``own_kind_rank``-th closest earlier report of the window outside any incident: a
+    # kind of ticket the week brings anyway is no report of this hour's fault (chosen on the
+    # same hours as ``gather_similarity``; 0 turns the test off).
+    own_kind_rank: int = 3
     rate_factor: float = 5.0
     p_value: float = 1e-6
     # A second alert for an incident once it has this many times the reports of its last one.

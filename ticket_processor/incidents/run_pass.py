@@ -149,11 +149,7 @@ class IncidentPass:
 
                 self.outcome.vectors_reused = memo_hits(texts)
             self.outcome.vectors_encoded = len(texts) - self.outcome.vectors_reused
-            vectors = encode(texts)
-            window.add(
-                [Row(s.ticket_id, s.requester, s.created, s.key, s.open) for s in fresh],
-                np.asarray(vectors, np.float32),
-            )
+            window.add([s.row() for s in fresh], np.asarray(encode(texts), np.float32))
         window.prune(now, self.policy.window_seconds, self.policy.max_records)
         book.forget_before(start)
         known = {i.key: i for i in book.open_incidents()}
@@ -165,6 +161,8 @@ class IncidentPass:
             [Known(k, i.centre_vector()) for k, i in known.items()],
             fault=fault,
         )
+        if findings.agreement:  # how the head and the LLM's view agreed on the hour's tickets
+            self.log.emit("incident_fault_views", **findings.agreement, dry_run=self.dry_run)
         found_repeats = repeats(
             window, list(window.rows_of([s.ticket_id for s in fresh])), self.policy
         )

@@ -29,7 +29,9 @@ SCALE = 127.0
 FILE_NAME = "window.npz"
 _CHUNK = 2048  # rows compared at once: 2,048 x 512 floats are 4 MB
 _LIMIT = 256 * 1024 * 1024  # bytes read at most (the cap keeps a stray file from filling memory)
-_FIELDS = ("ids", "requesters", "created", "categories", "open", "incident")
+_FIELDS = ("ids", "requesters", "created", "categories", "open", "incident", "views")
+# The LLM's view of a ticket, as ``views`` keeps it: no view, a fault report, a request.
+NO_VIEW, FAULT_VIEW, REQUEST_VIEW = 0, 1, -1
 
 
 def quantise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.int8]:
@@ -49,6 +51,11 @@ class Row:
     created: int
     category: str
     open: bool
+    view: int = NO_VIEW  # the LLM's view: FAULT_VIEW, REQUEST_VIEW or NO_VIEW
+
+    @staticmethod
+    def view_of(fault: bool | None) -> int:
+        return NO_VIEW if fault is None else FAULT_VIEW if fault else REQUEST_VIEW
 
 
 class Window:
@@ -61,6 +68,7 @@ class Window:
         self.categories = np.zeros(0, np.int16)
         self.open = np.zeros(0, np.bool_)
         self.incident = np.zeros(0, np.int64)
+        self.views = np.zeros(0, np.int8)  # the LLM's view of each (``NO_VIEW``...)
         # The vectors live in a buffer with room to grow: adding a run's tickets or dropping
         # the oldest writes in place, never a second copy of the window (52 MB at 100,000).
         self._buffer = np.zeros((0, DIMENSIONS), np.int8)
@@ -128,6 +136,8 @@ class Window:
                 self.open[at] = row.open
                 self.categories[at] = self.category_index(row.category)
                 self.vectors[at] = quantise(vectors[i : i + 1])[0]
+                if row.view != NO_VIEW:  # a reading from the helpdesk has none: keep the LLM's
+                    self.views[at] = row.view
         if not fresh:
             return
         picked = [rows[i] for i in fresh]
@@ -146,6 +156,7 @@ class Window:
         )
         self.open = np.concatenate([self.open, np.array([r.open for r in picked], np.bool_)])
         self.incident = np.concatenate([self.incident, np.zeros(len(picked), np.int64)])
+        self.views = np.concatenate([self.views, np.array([r.view for r in picked], np.int8)])
         self._append_vectors(quantise(vectors[fresh]))
 
     def rows_of(self, ticket_ids: Sequence[int]) -> npt.NDArray[np.int64]:
@@ -242,6 +253,10 @@ class Window:
         window = cls()
         with np.load(handle, allow_pickle=False) as stored:
             for name in _FIELDS:
+                if name == "views" and "views.npy" not in stored.zip.namelist():
+                    # A window saved before the LLM's view was kept: none known.
+                    window.views = np.zeros(len(window.ids), np.int8)
+                    continue
                 setattr(window, name, stored[name])
             with stored.zip.open("vectors.npy") as member:
                 window._buffer, window._count = _read_vectors(member)
@@ -260,6 +275,7 @@ class Window:
                 int(self.created[i]),
                 self.category(i),
                 bool(self.open[i]),
+                int(self.views[i]),
             )
 
 

@@ -71,6 +71,7 @@ def sighting_fields(ticket: Ticket, prepared: PreparedTicket, triage: Triage) ->
         "category": triage.analysis.category,
         "open": ticket.status not in ("solved", "closed"),
         "subcategory": triage.analysis.subcategory,
+        "fault": triage.analysis.fault,  # the LLM's view (None: none), weighed with the head
     }
 
 

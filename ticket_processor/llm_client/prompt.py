@@ -57,11 +57,20 @@ _SPAM_RULE = (
 )
 
 
+_FAULT_RULE = (
+    '\n- "fault": true when the customer reports a fault: something broken, failing, erroring or '
+    "unavailable (an outage, an error message, a button or page that does not work, a payment "
+    "or sign-in that fails); false when they ask for something (to cancel, refund, change, "
+    "exchange or explain), however urgent."
+)
+
+
 def analysis_schema(
-    taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False
+    taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False, fault: bool = False
 ) -> dict[str, Any]:
     """The JSON schema of an analysis, with the taxonomy's categories as the only enum;
-    ``spam``: the spam gate asks for the LLM's view (one more key)."""
+    ``spam``: the spam gate asks for the LLM's view (one more key); ``fault``: the incident
+    grouping asks whether the ticket reports a fault (one more key, a boolean)."""
     properties: dict[str, Any] = {
         "category": {"type": "string", "enum": list(taxonomy.names)},
         **(
@@ -84,6 +93,8 @@ def analysis_schema(
         properties["reply_draft"] = {"type": "string", "maxLength": REPLY_DRAFT_MAX}
     if spam:
         properties["spam"] = {"type": "string", "enum": list(SPAM_ANSWERS)}
+    if fault:
+        properties["fault"] = {"type": "boolean"}
     return {
         "type": "object",
         "properties": properties,
@@ -117,7 +128,9 @@ def _subcategory_rule(taxonomy: Taxonomy) -> str:
     )
 
 
-def system_prompt(taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False) -> str:
+def system_prompt(
+    taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False, fault: bool = False
+) -> str:
     categories = _category_lines(taxonomy)
     draft = (
         '\n- "reply_draft": a short, polite first reply to the customer, in their language, '
@@ -130,8 +143,8 @@ def system_prompt(taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool =
         else ""
     )
     keys = ", ".join(answer_keys(taxonomy)) + (", reply_draft" if reply_draft else "")
-    keys += ", spam" if spam else ""
-    draft += _SPAM_RULE if spam else ""
+    keys += (", spam" if spam else "") + (", fault" if fault else "")
+    draft += (_SPAM_RULE if spam else "") + (_FAULT_RULE if fault else "")
     return f"""You triage customer-support tickets for a helpdesk.
 Answer with exactly one JSON object and nothing else, with exactly these keys: {keys}.
 - "category": one of {", ".join(taxonomy.names)}, chosen by these descriptions:
@@ -256,14 +269,21 @@ def _confidence(value: object) -> object:
 
 
 def coerce_analysis(
-    data: object, taxonomy: Taxonomy, *, reply_draft: bool = False, spam: bool = False
+    data: object,
+    taxonomy: Taxonomy,
+    *,
+    reply_draft: bool = False,
+    spam: bool = False,
+    fault: bool = False,
 ) -> Analysis:
     """Validate a parsed answer, forgiving what is plainly meant; raise ``InvalidAnswer``.
-    ``spam``: the spam view was asked for; a value outside its words is no view (None)."""
+    ``spam``: the spam view was asked for; a value outside its words is no view (None).
+    ``fault``: the fault view was asked for; only a JSON true or false is a view (a "yes", a
+    1 or a missing key is none: the fault head then decides alone)."""
     if not isinstance(data, dict):
         raise InvalidAnswer("the answer is not a JSON object")
     keys = answer_keys(taxonomy)
-    allowed = set(keys) | {"reply_draft", "spam"}
+    allowed = set(keys) | {"reply_draft", "spam", "fault"}
     extra = sorted(str(key) for key in data if key not in allowed)
     if extra:
         raise InvalidAnswer(f"unexpected keys {extra}; use only {', '.join(keys)}")
@@ -274,6 +294,9 @@ def coerce_analysis(
     if spam and isinstance(view, str):
         view = re.sub(r"[\s-]+", "_", view.strip().lower())
         fixed["spam"] = view if view in SPAM_ANSWERS else None
+    reported = fixed.pop("fault", None)
+    if fault and isinstance(reported, bool):
+        fixed["fault"] = reported
     for key in ("category", "subcategory", "urgency", "sentiment"):
         if isinstance(fixed.get(key), str):
             fixed[key] = re.sub(r"[\s-]+", "_", fixed[key].strip().lower())
@@ -310,6 +333,7 @@ def read_analysis(
     *,
     reply_draft: bool = False,
     spam: bool = False,
+    fault: bool = False,
 ) -> Analysis:
     """The analysis in a completion's content; ``InvalidAnswer`` when a repair could fix it.
 
@@ -322,7 +346,7 @@ def read_analysis(
     data = extract_json_object(content)
     if data is None:
         raise InvalidAnswer("no JSON object found in the answer")
-    return coerce_analysis(data, taxonomy, reply_draft=reply_draft, spam=spam)
+    return coerce_analysis(data, taxonomy, reply_draft=reply_draft, spam=spam, fault=fault)
 
 
 # --- the request --------------------------------------------------------------------------

@@ -61,6 +61,10 @@ class Analysis(BaseModel):
     # The LLM's view of whether a customer wrote the ticket (its answer's ``spam`` key, asked
     # for by the spam gate); None: not asked, or an engine that has no view.
     spam: SpamKind | Literal["none"] | None = None
+    # The LLM's view of whether the ticket reports a fault (something broken, failing or
+    # unavailable) rather than asks for something (its answer's ``fault`` key, asked for when
+    # incidents are grouped); None: not asked, not a true/false answer, or no LLM.
+    fault: bool | None = None
 
     @field_validator("language", mode="before")
     @classmethod

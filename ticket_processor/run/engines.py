@@ -119,6 +119,7 @@ def build_analyser(
         budget=shared_budget(settings, deadline, sleep=sleep),
         reply_draft=settings.reply_draft,
         spam=settings.spam_gate,
+        fault=settings.incidents,  # the incident grouping weighs the LLM's view with its head
         pool_size=workers,
         max_answer_bytes=settings.llm_max_bytes,
     )

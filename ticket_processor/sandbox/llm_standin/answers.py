@@ -242,6 +242,43 @@ def fit_spam(
     return {**answer, "spam": kind}
 
 
+# What the stand-in takes for a fault report, when the request asks for the fault view: a few
+# words of breakage in the languages of the tests' rows (a model reads the whole ticket), and
+# the words of a request, which win (a customer asking to cancel is asking, not reporting).
+_FAULT_WORDS = (
+    "error", "broken", "fails", "failing", "failed", "not working", "doesn't work",
+    "won't work", "does nothing", "down", "crash", "went wrong", "not loading", "never loads",
+    "spins", "can't pay", "cant pay", "cannot", "unable", "fehler", "geht nicht", "erreur",
+    "échoue", "impossible", "no puedo", "da error", "non funziona", "errore", "werkt niet",
+    "foutmelding",
+)  # fmt: skip
+_ASKING_WORDS = (
+    "cancel", "refund", "stornieren", "annuler", "money back", "change the", "exchange",
+    "how do i", "erstattung", "rembours",
+)  # fmt: skip
+
+
+def fit_fault(
+    answer: dict[str, Any], body: dict[str, Any], subject: str, text: str
+) -> dict[str, Any]:
+    """With ``fault`` in the request's schema, whether the ticket's words report breakage (and
+    ask for nothing): a json_schema server answers every key."""
+    if "fault" not in _schema_properties(body) or "fault" in answer:
+        return answer
+    found = f"{subject}\n{text}".lower()
+    asking = any(w in found for w in _ASKING_WORDS)
+    return {**answer, "fault": not asking and any(w in found for w in _FAULT_WORDS)}
+
+
+def _schema_properties(body: dict[str, Any]) -> dict[str, Any]:
+    response_format = body.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
+        return {}
+    schema = (response_format.get("json_schema") or {}).get("schema") or {}
+    properties = schema.get("properties")
+    return properties if isinstance(properties, dict) else {}
+
+
 def fit_subcategory(
     analysis: dict[str, Any], body: dict[str, Any], subject: str, text: str
 ) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from .answers import (
     _schema_enums,
     completion_body,
     default_answer,
+    fit_fault,
     fit_spam,
     fit_subcategory,
     rules_answer_for,
@@ -414,6 +415,7 @@ class RunningStandin:
         answer = _fit_enums(answer, _schema_enums(body))
         answer = fit_subcategory(answer, body, subject, ticket_body)
         answer = fit_spam(answer, body, subject, ticket_body)
+        answer = fit_fault(answer, body, subject, ticket_body)
         if fault_enum < config.wrong_enum_rate:
             answer = {**answer, "category": "vip_escalation", "urgency": "extreme"}
         content = json.dumps(answer)
