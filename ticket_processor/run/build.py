@@ -40,6 +40,7 @@ from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.stopping import StopFlag
+from ..risk.scorer import RiskScorer
 from ..settings import Settings
 from ..spam.gate import SpamGate
 from ..state.cache import AnalysisCache
@@ -99,6 +100,7 @@ class Parts:
     planner: ChangePlanner
     answers: RunAnswers | None
     spam: SpamGate | None
+    risk: RiskScorer
     warnings: list[str]  # missing groups, stale fields, answers' notes: the recorder warns
     opened_now: list[str] = field(default_factory=list)  # dependencies whose breaker opened
 
@@ -113,6 +115,16 @@ def spam_gate(enabled: bool) -> SpamGate | None:
     """The spam gate; its head and the encoder load at the first ticket it scores (with the
     LLM, only for what the LLM or a sender cue suspects)."""
     return SpamGate() if enabled else None
+
+
+def risk_scorer(settings: Settings) -> RiskScorer:
+    """The risk on each triage: the head ``learn --from-helpdesk`` fitted beside the learned
+    model (``risk.head``), else the rules."""
+    from ..learned import MODEL_FILE_NAME
+    from ..risk.head import head_path, load_risk_head
+
+    model = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
+    return RiskScorer(load_risk_head(head_path(model)))
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
@@ -289,6 +301,7 @@ def build(
         planner=planner,
         answers=answers,
         spam=spam_gate(settings.spam_gate),
+        risk=risk_scorer(settings),
         warnings=warnings,
         opened_now=opened_now,
     )

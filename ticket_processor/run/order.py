@@ -23,6 +23,7 @@ from ..passes.protocol import RunEnd, RunPass
 from ..passes.types import RunOptions, RunSummary
 from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
+from ..risk.run_pass import RiskRunPass
 from ..settings import Settings
 from ..spam.run_pass import SpamRunPass
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
@@ -72,7 +73,7 @@ def run_passes(
         open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
     )
     passes: list[RunPass] = [SpamRunPass(built.spam)] if built.spam is not None else []
-    passes += [journal, rising]
+    passes += [RiskRunPass(built.risk), journal, rising]
     if sightings is not None:
         from ..incidents.run_pass import IncidentPass, IncidentRunPass
 

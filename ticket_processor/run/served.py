@@ -280,8 +280,7 @@ class ServedTriage:
         )
 
     def _context(self, settings: Settings, ledger: RunLedger, log: EventSink) -> RunContext:
-        """What each served ticket's flow is handed: the run's context, with the server's
-        own stop, flush pace and sightings."""
+        """A served flow's context: the run's, with the server's stop, pace and sightings."""
         options, choice = self.parts.options, self.parts.choice
         return RunContext(
             options=options,
@@ -304,6 +303,7 @@ class ServedTriage:
             claims=write_claims(settings, sleep=self._waits.sleep),
             audit=self._feed if self._feed is not None else NO_AUDIT,
             spam=self.parts.spam,
+            risk=self.parts.risk,
             observe=self._sighting if settings.incidents else None,
         )
 
