@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from ..alerts.alerter import Alerter, log_alert
-from ..alerts.setup import ChannelConfig
+from ..alerts.channels import Channels
+from ..alerts.escalation import EscalationWatch
+from ..alerts.escalations import ServedEscalations
+from ..alerts.setup import ChannelConfig, channels_for
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
 from ..errors import ConfigError, TicketBotError
@@ -162,6 +165,32 @@ def channel_config(settings: Settings) -> ChannelConfig:
         timeout=settings.webhook_timeout,
         max_bytes=settings.webhook_max_bytes,
     )
+
+
+def escalation_channels(
+    settings: Settings,
+    built: Parts,
+    *,
+    deadline: RunDeadline | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Channels:
+    """The escalation channels of a run (its pass) or of ``serve`` (after each batch)."""
+    return channels_for(
+        channel_config(settings),
+        helpdesk_url=built.helpdesk.base_url,
+        routes=built.router.defined if built.router is not None else (),
+        deadline=deadline,
+        sleep=sleep,
+    )
+
+
+def served_escalations(
+    settings: Settings, built: Parts, watch: EscalationWatch, run_id: str
+) -> ServedEscalations:
+    """``serve``'s delivery of its escalations, through the run's channels (no deadline: a
+    server has none; each channel's own timeout and retries bound it)."""
+    channels = escalation_channels(settings, built)
+    return ServedEscalations(channels, watch, built.planner, built.helpdesk, run_id=run_id)
 
 
 def open_feed(
