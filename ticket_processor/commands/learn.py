@@ -329,6 +329,15 @@ def learn(
     rollback: Annotated[
         bool, typer.Option("--rollback", help="Put the model --promote replaced back.")
     ] = False,
+    risk: Annotated[
+        bool,
+        typer.Option(
+            "--risk",
+            help="Learn only the risk head, from how solved tickets ended (with "
+            "--from-helpdesk: ratings, reopens, escalations; else DATA's rows with an outcome); "
+            "written only if it beats the rules' AUC on held-out tickets.",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -370,6 +379,11 @@ def learn(
         harvest = None
         if from_helpdesk == (data is not None):
             raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
+        if risk:
+            from .learn_risk import learn_risk_command
+
+            learn_risk_command(settings, target, data, since, force=force, console=console)
+            return
         if data is None:
             from .learn_helpdesk import harvest_examples
 
