@@ -456,3 +456,11 @@ def learn(
                 console.print(escape(line))
         if harvest is not None:
             harvest.discard()  # the training file holds ticket text: gone once the model is
+            # How the same solved tickets ended: the risk head, beside the model (``--risk``
+            # learns it alone). Too few outcomes leave the rules deciding, said, not fatal.
+            from .learn_risk import learn_risk_command
+
+            try:
+                learn_risk_command(settings, target, None, since, console=console)
+            except ConfigError as exc:
+                err_console.print(f"[yellow]risk head not learned:[/] {escape(str(exc))}")

@@ -76,3 +76,33 @@ def learn_risk_command(
     for line in describe(result):
         console.print(escape(line))
     return result
+
+
+def eval_risk(settings: Settings, file: Path, *, as_json: bool) -> None:
+    """``eval --risk FILE``: the rules' AUC and ECE on FILE's rows with an outcome, and the
+    learned head's (the one beside the model in use) when there is one."""
+    import orjson
+
+    from ..learned import MODEL_FILE_NAME
+    from ..risk.head import head_path, load_risk_head
+    from ..risk.labelled import prepare_rows, read_outcomes, score_prepared, vectors_of
+
+    prepared = prepare_rows(read_outcomes(file))
+    head = load_risk_head(head_path(settings.learned_model or settings.state_dir / MODEL_FILE_NAME))
+    vectors = None
+    if head is not None:
+        from ..learned.embed import Encoder
+
+        vectors = vectors_of(prepared.texts, Encoder().encode)
+    scores = score_prepared(prepared, head, vectors)
+    if as_json:
+        print(orjson.dumps(scores.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        return
+    console = Console(highlight=False)
+    console.print(f"{scores.rows} tickets, {scores.bad} rated bad, reopened or escalated")
+    console.print(f"rules: AUC {_figure(scores.rules_auc)}  ECE {_figure(scores.rules_ece)}")
+    if head is not None:
+        head_figures = f"AUC {_figure(scores.head_auc)}  ECE {_figure(scores.head_ece)}"
+        console.print(f"learned head: {head_figures}")
+    else:
+        console.print("no learned risk head (learn --risk writes one)")
