@@ -84,8 +84,9 @@ def eval_risk(settings: Settings, file: Path, *, as_json: bool) -> None:
     import orjson
 
     from ..learned import MODEL_FILE_NAME
-    from ..risk.head import head_path, load_risk_head
+    from ..risk.head import load_risk_head
     from ..risk.labelled import prepare_rows, read_outcomes, score_prepared, vectors_of
+    from ..risk.scorer import head_path
 
     prepared = prepare_rows(read_outcomes(file))
     head = load_risk_head(head_path(settings.learned_model or settings.state_dir / MODEL_FILE_NAME))

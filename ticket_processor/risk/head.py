@@ -23,7 +23,6 @@ from .rules import HIGH_AT, MEDIUM_AT, reasons_of
 
 VERSION = 1
 DIMENSIONS = 512
-FILE_SUFFIX = ".risk.json"
 
 
 @dataclass(frozen=True)
@@ -115,11 +114,6 @@ class RiskHead:
             str(raw.get("trained_on", "")),
             {str(k): float(v) for k, v in dict(raw.get("figures") or {}).items()},
         )
-
-
-def head_path(model: Path) -> Path:
-    """Where the risk head of the learned model at ``model`` lives: beside it."""
-    return model.with_name(model.name.removesuffix(".zip") + FILE_SUFFIX)
 
 
 def load_risk_head(path: Path) -> RiskHead | None:

@@ -15,9 +15,10 @@ import numpy as np
 
 from ..common.atomic import atomic_write_bytes
 from .fit import auc, ece, fit_head
-from .head import head_path, load_risk_head
+from .head import load_risk_head
 from .labelled import OutcomeRow, Prepared, prepare_rows, vectors_of
 from .rules import rules_risk
+from .scorer import head_path
 
 HELD_OUT_SHARE = 0.2
 

@@ -9,14 +9,34 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..models import RiskVerdict, Ticket, Triage, is_spam
-from .head import RiskHead
 from .inputs import inputs_of, waiting_hours
 from .rules import level_of, rules_risk
 
+if TYPE_CHECKING:
+    from .head import RiskHead
+
 Encode = Callable[[list[str]], Any]
+HEAD_SUFFIX = ".risk.json"
+
+
+def head_path(model: Path) -> Path:
+    """Where the risk head of the learned model at ``model`` lives: beside it."""
+    return model.with_name(model.name.removesuffix(".zip") + HEAD_SUFFIX)
+
+
+def risk_scorer_for(model: Path) -> RiskScorer:
+    """The scorer with the head beside ``model`` when there is one, else the rules: numpy (the
+    head's) is imported only when a head is there, so an LLM run with no head loads none."""
+    path = head_path(model)
+    if not path.is_file():
+        return RiskScorer()
+    from .head import load_risk_head
+
+    return RiskScorer(load_risk_head(path))
 
 
 class RiskScorer:

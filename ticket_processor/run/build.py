@@ -124,10 +124,9 @@ def risk_scorer(settings: Settings) -> RiskScorer:
     """The risk on each triage: the head ``learn --from-helpdesk`` fitted beside the learned
     model (``risk.head``), else the rules."""
     from ..learned import MODEL_FILE_NAME
-    from ..risk.head import head_path, load_risk_head
+    from ..risk.scorer import risk_scorer_for
 
-    model = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
-    return RiskScorer(load_risk_head(head_path(model)))
+    return risk_scorer_for(settings.learned_model or settings.state_dir / MODEL_FILE_NAME)
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:

@@ -216,8 +216,8 @@ class ReplyPass:
                     1 for m in conversation.messages if m.public and m.from_requester
                 )
                 trend = (*thread.trend, triage.analysis.sentiment.value)
-                text = f"{prepared.subject}\n{prepared.body}"
-                triage = self.ctx.risk.judge(ticket, text, triage, trend=trend, contacts=contacts)
+                read = f"{prepared.subject}\n{prepared.body}"
+                triage = self.ctx.risk.judge(ticket, read, triage, trend=trend, contacts=contacts)
             # The reply alone, redacted as the LLM read it: what the note may translate.
             shown = prepare_ticket("", text, max_tokens=opts.max_input_tokens).body
         return _Judged(
