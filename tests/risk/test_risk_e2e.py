@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from support.cli import invoke
 from support.clock import FakeClock
+from support.dashboard import TOKEN, bearer, rows_of, start_dashboard
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
@@ -53,6 +55,15 @@ def test_each_ticket_gets_a_risk_tag_note_and_route(desk: Desk, tmp_path: Path) 
     assert "Risk of ending badly: high" in note
     assert "- negative sentiment" in note
     assert "urgency critical" in note or "urgency high" in note
+
+    # The run's decisions in the audit store: a risk column and filter on the dashboard's list.
+    with start_dashboard(env={"TICKETBOT_DASHBOARD_TOKEN": TOKEN}) as url:
+        client = httpx.Client(base_url=url, headers=bearer(), timeout=30)
+        listed = rows_of(client.get("/tickets").text)
+        assert "risk-high" in listed[angry]
+        assert "risk-low" in listed[calm]
+        assert set(rows_of(client.get("/tickets", params={"risk": "high"}).text)) == {angry}
+        assert set(rows_of(client.get("/tickets", params={"risk": "low"}).text)) == {calm}
 
 
 @pytest.mark.desk(clock="desk_clock", configure=True)
