@@ -20,7 +20,14 @@ import pytest
 from ticket_processor.audit.upgrade import open_writer
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.models import ISO_639_1, PRIORITY_RANK, Priority, Sentiment, Urgency
+from ticket_processor.models import (
+    ISO_639_1,
+    PRIORITY_RANK,
+    RISK_LEVELS,
+    Priority,
+    Sentiment,
+    Urgency,
+)
 from ticket_processor.tags import NOTE_HEADER, URGENCY_TO_PRIORITY
 from ticket_processor.triage.taxonomy import load_taxonomy
 
@@ -36,6 +43,7 @@ def vocabulary(prefix: str = PREFIX) -> set[str]:
     """
     words = {"processed", "fallback", "low_confidence", "kb_suggested", "engine_learned"}
     words |= {"spam", "phishing", "auto_sender", "suggested_spam"}  # the spam gate's verdicts
+    words |= {f"risk_{level}" for level in RISK_LEVELS}  # the risk's level
     words |= {f"category_{name}" for name in TAXONOMY.names}
     words |= {f"urgency_{u.value}" for u in Urgency}
     words |= {f"sentiment_{s.value}" for s in Sentiment}

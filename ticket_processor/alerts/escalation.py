@@ -25,6 +25,7 @@ class EscalationWatch:
         self._log = log
         self._lock = threading.Lock()
         self._seen: dict[int, tuple[str, ...]] = {}
+        self._taken: set[int] = set()
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
         # A customer's reply may escalate too (a route on ``reply`` or ``sentiment_change``):
@@ -40,6 +41,13 @@ class EscalationWatch:
         """Ticket id -> the routes that matched it, for the tickets escalated and written."""
         with self._lock:
             return dict(self._seen)
+
+    def take_new(self) -> dict[int, tuple[str, ...]]:
+        """The escalations since the last call (``serve``: each batch's, as it is written)."""
+        with self._lock:
+            new = {k: v for k, v in self._seen.items() if k not in self._taken}
+            self._taken.update(new)
+            return new
 
 
 def escalated_tickets(

@@ -1,5 +1,6 @@
 """The escalation channels' pass: after the run's tickets are written, the pages of tickets
-now solved or closed resolved, this run's escalations delivered, the daily summary.
+now solved or closed resolved, this run's escalations delivered, the daily summary; and the
+same delivery for ``serve`` after each batch it writes (``ServedEscalations``).
 
 It runs in the passes' ``write`` round, with the helpdesk still open (a page's ticket is read
 for its status), never for a dry or shadow run: those write nothing, state included. Each
@@ -13,8 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
 from ..models import Helpdesk
+from ..passes.planner import ChangePlanner
 from ..passes.protocol import Pass, RunEnd
 from .channels import ChannelOutcome, Channels, Escalated, PagedIncident
+from .escalation import EscalationWatch
 
 Escalations = Mapping[int, tuple[str, tuple[str, ...]]]
 
@@ -49,6 +52,36 @@ class EscalationChannelsPass(Pass):
             run_id=end.run_id,
             incidents=incidents,
         )
+
+
+class ServedEscalations:
+    """The tickets ``serve`` escalated, delivered to the channels as a cron run's pass delivers
+    its own (``deliver``, the same channels from the run's builder and the same memory in the
+    state directory: a ticket the server paged is not paged again by the next run).
+    ``watch``: the server's event log, which notes each escalation once it is written."""
+
+    def __init__(
+        self,
+        channels: Channels,
+        watch: EscalationWatch,
+        planner: ChangePlanner,
+        helpdesk: Helpdesk,
+        *,
+        run_id: str,
+    ) -> None:
+        self.channels, self.watch, self.planner = channels, watch, planner
+        self.helpdesk, self.run_id = helpdesk, run_id
+
+    def deliver_new(self) -> list[ChannelOutcome]:
+        """Deliver the escalations written since the last call (none: nothing is read)."""
+        new = self.watch.take_new()
+        if not new or not self.channels.configured:
+            return []
+        escalated = {}
+        for ticket_id, matched in sorted(new.items()):
+            known = self.planner.escalation(ticket_id)
+            escalated[ticket_id] = (known.subject, known.routes) if known else ("", matched)
+        return deliver(self.channels, escalated, self.helpdesk, self.watch, run_id=self.run_id)
 
 
 def deliver(

@@ -212,6 +212,8 @@ class EventRows:
                 "previous_priority": _text(e.get("previous_priority")),
                 "group_id": _int(e.get("group_id")),
                 "escalated": bool(e.get("escalated")),
+                "risk": _text(e.get("risk")),
+                "risk_probability": _float(e.get("risk_probability")),
                 "note_id": _text(e.get("note_id")),
                 "event": dict(e),
             }
@@ -246,6 +248,8 @@ def decision_values(e: Mapping[str, Any]) -> dict[str, Any]:
         "decision": overall_decision(per_field),
         "route": _routes(e.get("route")),
         "escalated": bool(e.get("escalated")),
+        "risk": _text(e.get("risk")),
+        "risk_probability": _float(e.get("risk_probability")),
         "articles": _list(e.get("articles")),
         "fields": _dict(e.get("fields_set")),
         "tags": _list(e.get("tags_added")),

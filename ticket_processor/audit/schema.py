@@ -109,6 +109,9 @@ decisions = sa.Table(
     sa.Column("field_decisions", sa.JSON, nullable=True),
     sa.Column("route", sa.JSON, nullable=True),  # list of route names
     sa.Column("escalated", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The risk that the ticket ends badly (``risk/``): low | medium | high, and its probability.
+    sa.Column("risk", sa.String(16), nullable=True),
+    sa.Column("risk_probability", sa.Float, nullable=True),
     sa.Column("articles", sa.JSON, nullable=True),
     sa.Column("fields", sa.JSON, nullable=True),  # custom fields set
     sa.Column("answer", sa.Text, nullable=True),
@@ -140,6 +143,7 @@ decisions = sa.Table(
     sa.Index("ix_decisions_confidence", "account", "confidence", "at"),
     sa.Index("ix_decisions_sentiment", "account", "sentiment", "at"),
     sa.Index("ix_decisions_language", "account", "language", "at"),
+    sa.Index("ix_decisions_risk", "account", "risk", "at"),
     # The search, newest first, tests the subject on this index alone (no row read).
     sa.Index("ix_decisions_subject", "account", "at", "id", "subject"),
 )

@@ -42,7 +42,7 @@ from .values import LABEL_FIELDS
 FILE_NAME = "audit.sqlite3"
 # The schema this code reads and writes: the newest migration in ``migrations/versions``
 # (a test checks the two agree).
-SCHEMA_VERSION = "0003"
+SCHEMA_VERSION = "0004"
 BUSY_TIMEOUT_MS = 30_000
 # Rows per INSERT statement: well under SQLite's limit of bound parameters per statement.
 CHUNK = 200
@@ -98,7 +98,7 @@ DECISIONS = Table(
         **{f"{name}_confidence": FLOAT for name in LABEL_FIELDS},
         **{f"{name}_decision": PLAIN for name in LABEL_FIELDS},
         **_columns("decision", field_confidence=JSON, field_decisions=JSON, route=JSON),
-        **_columns(escalated=BOOLEAN, articles=JSON, fields=JSON),
+        **_columns("risk", escalated=BOOLEAN, risk_probability=FLOAT, articles=JSON, fields=JSON),
         **_columns("answer", "answer_state", tags=JSON),
         **_columns("priority", "previous_priority", "group_id", "group_name", "note_id"),
         **_columns("reply_id", "ticket_url", "error", corrected=BOOLEAN),

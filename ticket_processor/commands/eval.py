@@ -67,6 +67,14 @@ def eval_(
             help="Score the spam gate on FILE (labels.spam; none without it) instead of an engine.",
         ),
     ] = False,
+    risk: Annotated[
+        bool,
+        typer.Option(
+            "--risk",
+            help="Score the risk (the rules', and the learned head's when there is one) on "
+            "FILE's rows with an outcome: AUC and ECE.",
+        ),
+    ] = False,
     workers: Annotated[
         str | None,
         typer.Option(
@@ -86,6 +94,12 @@ def eval_(
         return
     if summaries:
         _eval_summaries(file, llm=engine == "llm", limit=limit, as_json=as_json)
+        return
+    if risk:
+        from .learn_risk import eval_risk
+
+        with exit_codes():
+            eval_risk(load({"learned_model": model}), file, as_json=as_json)
         return
 
     from ..evaluation.display import print_result, result_json

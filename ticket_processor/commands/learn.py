@@ -329,6 +329,15 @@ def learn(
     rollback: Annotated[
         bool, typer.Option("--rollback", help="Put the model --promote replaced back.")
     ] = False,
+    risk: Annotated[
+        bool,
+        typer.Option(
+            "--risk",
+            help="Learn only the risk head, from how solved tickets ended (with "
+            "--from-helpdesk: ratings, reopens, escalations; else DATA's rows with an outcome); "
+            "written only if it beats the rules' AUC on held-out tickets.",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -370,6 +379,11 @@ def learn(
         harvest = None
         if from_helpdesk == (data is not None):
             raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
+        if risk:
+            from .learn_risk import learn_risk_command
+
+            learn_risk_command(settings, target, data, since, force=force, console=console)
+            return
         if data is None:
             from .learn_helpdesk import harvest_examples
 
@@ -442,3 +456,11 @@ def learn(
                 console.print(escape(line))
         if harvest is not None:
             harvest.discard()  # the training file holds ticket text: gone once the model is
+            # How the same solved tickets ended: the risk head, beside the model (``--risk``
+            # learns it alone). Too few outcomes leave the rules deciding, said, not fatal.
+            from .learn_risk import learn_risk_command
+
+            try:
+                learn_risk_command(settings, target, None, since, console=console)
+            except ConfigError as exc:
+                err_console.print(f"[yellow]risk head not learned:[/] {escape(str(exc))}")

@@ -29,21 +29,23 @@ SORTS: dict[str, str] = {
     "category": "category",
     "urgency": "urgency",
     "sentiment": "sentiment",
+    "risk": "risk",
     "language": "language",
     "engine": "engine",
     "confidence": "confidence",
     "decision": "decision",
 }
 ORDERS = ("asc", "desc")
-# Text columns A to Z; time, ids, confidence and urgency (by severity) the highest first.
+# Text columns A to Z; time, ids, confidence, urgency and risk (by severity) the highest first.
 DEFAULT_ORDER: dict[str, str] = {
-    name: "desc" if name in ("time", "ticket", "confidence", "urgency") else "asc" for name in SORTS
+    name: "desc" if name in ("time", "ticket", "confidence", "urgency", "risk") else "asc"
+    for name in SORTS
 }
 _OLD_SORTS = {"newest": ("time", "desc"), "oldest": ("time", "asc")}
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 # The text filters: (parameter, longest value) — names the helpdesk and taxonomy give.
-TEXT_FILTERS = ("category", "urgency", "sentiment", "language", "engine", "run")
+TEXT_FILTERS = ("category", "urgency", "sentiment", "risk", "language", "engine", "run")
 _MAX_TEXT = 200
 _MAX_PAGE = 100_000
 # The dates a filter may name: a ticket is never older than the epoch, and the end of
@@ -63,6 +65,7 @@ class ListQuery:
     category: str | None = None
     urgency: str | None = None
     sentiment: str | None = None
+    risk: str | None = None  # the risk's level: low, medium, high
     language: str | None = None
     engine: str | None = None
     run: str | None = None

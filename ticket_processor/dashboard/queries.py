@@ -22,12 +22,13 @@ from sqlalchemy.sql.selectable import NamedFromClause
 
 from ..audit.queries import TicketHistory
 from ..audit.schema import decisions, runs
-from ..models import Urgency
+from ..models import RISK_LEVELS, Urgency
 from .filters import SORTS, ListQuery
 
 COUNT_CAP = 1_000
 # Urgency sorts by severity: low 0 up to critical 3.
 SEVERITY = {urgency.value: rank for rank, urgency in enumerate(reversed(Urgency))}
+RISK_RANK = {level: rank for rank, level in enumerate(RISK_LEVELS)}
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -50,6 +51,7 @@ class TicketRow:
     category: str | None
     urgency: str | None
     sentiment: str | None
+    risk: str | None
     language: str | None
     engine: str | None
     confidence: float | None
@@ -142,6 +144,7 @@ def _conditions(query: ListQuery, account: str) -> list[sa.ColumnElement[bool]]:
         ("category", c.category),
         ("urgency", c.urgency),
         ("sentiment", c.sentiment),
+        ("risk", c.risk),
         ("language", c.language),
         ("engine", c.engine),
         ("run", c.run_id),
@@ -179,6 +182,7 @@ def _row(r: Mapping[Any, Any]) -> TicketRow:
         category=r["category"],
         urgency=r["urgency"],
         sentiment=r["sentiment"],
+        risk=r["risk"],
         language=r["language"],
         engine=r["engine"],
         confidence=r["confidence"],
@@ -202,6 +206,7 @@ _LIST_COLUMNS = (
     decisions.c.category,
     decisions.c.urgency,
     decisions.c.sentiment,
+    decisions.c.risk,
     decisions.c.language,
     decisions.c.engine,
     decisions.c.confidence,
@@ -222,6 +227,8 @@ def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> 
     key: sa.ColumnElement[Any] = column
     if column is decisions.c.urgency:  # by severity, not by name; no urgency below low
         key = sa.case(SEVERITY, value=column, else_=-1)
+    if column is decisions.c.risk:  # by level, not by name; unscored below low
+        key = sa.case(RISK_RANK, value=column, else_=-1)
     keys = [key] if column is decisions.c.at else [key, decisions.c.at]
     keys.append(decisions.c.id)
     descending = query.order == "desc"
@@ -242,7 +249,7 @@ def ticket_list(conn: sa.Connection, query: ListQuery, *, account: str = "") -> 
 def filter_values(conn: sa.Connection, *, account: str = "") -> dict[str, list[str]]:
     """The values each select of the filter form offers: those the store has seen (bounded)."""
     found: dict[str, list[str]] = {}
-    for name in ("category", "urgency", "sentiment", "language", "engine"):
+    for name in ("category", "urgency", "sentiment", "risk", "language", "engine"):
         column = decisions.c[name]
         statement = (
             sa.select(column)

@@ -125,6 +125,24 @@ class SpamVerdict(BaseModel):
         return self.decision == "apply"
 
 
+RiskLevel = Literal["low", "medium", "high"]
+RISK_LEVELS: tuple[RiskLevel, ...] = get_args(RiskLevel)
+
+
+class RiskVerdict(BaseModel):
+    """How likely the ticket is to end badly (reopened, escalated or rated bad by the
+    customer): the probability, its level, where it came from (``rules``: the fallback from
+    sentiment, urgency, trend, repeat contacts and waiting time; ``learned``: the head fitted
+    on the helpdesk's own outcomes) and its main reasons, as the note gives them (``risk/``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    level: RiskLevel
+    probability: float
+    source: Literal["rules", "learned"] = "rules"
+    reasons: tuple[str, ...] = ()
+
+
 class Triage(BaseModel):
     """An analysis plus where it came from: the unit the pipeline writes back and logs."""
 
@@ -155,6 +173,8 @@ class Triage(BaseModel):
     # The spam gate's verdict on a new ticket (``spam/``); None: judged a customer's, or not
     # judged (a reply, a run without the gate).
     spam: SpamVerdict | None = None
+    # The risk that the ticket ends badly (``risk/``); None: not scored (spam, no scorer).
+    risk: RiskVerdict | None = None
 
 
 def is_spam(triage: Triage | None) -> bool:

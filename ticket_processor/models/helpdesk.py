@@ -200,6 +200,18 @@ class WriteLimits:
 
 
 @dataclass(frozen=True)
+class TicketOutcome:
+    """How a solved ticket ended, as the helpdesk tells it: the customer's satisfaction
+    (``good``, ``bad``, ``offered``, ``unoffered``: Zendesk's scores, Freshdesk's ratings
+    mapped to them), how often it was reopened (Zendesk's ticket metrics) and whether the
+    helpdesk escalated it (Freshdesk's ``is_escalated`` / ``fr_escalated``)."""
+
+    satisfaction: str | None = None
+    reopens: int = 0
+    escalated: bool = False
+
+
+@dataclass(frozen=True)
 class Probe:
     """A health check's answer: reachable and authorised, who we are, and whether this is one
     of ticketbot's own sandboxes (``seed`` writes sample tickets only there without ``--yes``)."""
@@ -299,6 +311,12 @@ class Helpdesk(Protocol):
 
     def ticket_url(self, ticket_id: int) -> str:
         """The agent-facing link to a ticket, for notes, alerts and reports."""
+        ...
+
+    def outcomes(self, since: int) -> dict[int, TicketOutcome]:
+        """How the tickets rated, reopened or escalated since ``since`` (Unix seconds) ended,
+        per ticket id, from the helpdesk's satisfaction ratings and metrics (the risk head's
+        truth, ``learn --from-helpdesk``); a ticket it says nothing of is absent."""
         ...
 
     def close(self) -> None: ...

@@ -70,6 +70,9 @@ class Ticket(BaseModel):
     sender: str | None = None
     # The helpdesk's own verdict (Freshdesk's ``spam: true``): the spam gate applies it.
     helpdesk_spam: bool = False
+    # The helpdesk escalated it (Freshdesk's ``is_escalated`` or ``fr_escalated``: a response
+    # or resolution overdue): an outcome the risk head learns from.
+    helpdesk_escalated: bool = False
     custom_fields: dict[str, object] = Field(default_factory=dict)
     # The people the helpdesk names on it, read with the ticket (no request of their own).
     people: tuple[Person, ...] = ()

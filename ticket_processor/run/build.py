@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from ..alerts.alerter import Alerter, log_alert
-from ..alerts.setup import ChannelConfig
+from ..alerts.channels import Channels
+from ..alerts.escalation import EscalationWatch
+from ..alerts.escalations import ServedEscalations
+from ..alerts.setup import ChannelConfig, channels_for
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
 from ..errors import ConfigError, TicketBotError
@@ -40,6 +43,7 @@ from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
 from ..resilience.breaker import CircuitBreaker
 from ..resilience.deadline import RunDeadline
 from ..resilience.stopping import StopFlag
+from ..risk.scorer import RiskScorer
 from ..settings import Settings
 from ..spam.gate import SpamGate
 from ..state.cache import AnalysisCache
@@ -99,6 +103,7 @@ class Parts:
     planner: ChangePlanner
     answers: RunAnswers | None
     spam: SpamGate | None
+    risk: RiskScorer
     warnings: list[str]  # missing groups, stale fields, answers' notes: the recorder warns
     opened_now: list[str] = field(default_factory=list)  # dependencies whose breaker opened
 
@@ -113,6 +118,15 @@ def spam_gate(enabled: bool) -> SpamGate | None:
     """The spam gate; its head and the encoder load at the first ticket it scores (with the
     LLM, only for what the LLM or a sender cue suspects)."""
     return SpamGate() if enabled else None
+
+
+def risk_scorer(settings: Settings) -> RiskScorer:
+    """The risk on each triage: the head ``learn --from-helpdesk`` fitted beside the learned
+    model (``risk.head``), else the rules."""
+    from ..learned import MODEL_FILE_NAME
+    from ..risk.scorer import risk_scorer_for
+
+    return risk_scorer_for(settings.learned_model or settings.state_dir / MODEL_FILE_NAME)
 
 
 def analysis_cache_tag(settings: Settings, taxonomy: Taxonomy) -> str:
@@ -150,6 +164,32 @@ def channel_config(settings: Settings) -> ChannelConfig:
         timeout=settings.webhook_timeout,
         max_bytes=settings.webhook_max_bytes,
     )
+
+
+def escalation_channels(
+    settings: Settings,
+    built: Parts,
+    *,
+    deadline: RunDeadline | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Channels:
+    """The escalation channels of a run (its pass) or of ``serve`` (after each batch)."""
+    return channels_for(
+        channel_config(settings),
+        helpdesk_url=built.helpdesk.base_url,
+        routes=built.router.defined if built.router is not None else (),
+        deadline=deadline,
+        sleep=sleep,
+    )
+
+
+def served_escalations(
+    settings: Settings, built: Parts, watch: EscalationWatch, run_id: str
+) -> ServedEscalations:
+    """``serve``'s delivery of its escalations, through the run's channels (no deadline: a
+    server has none; each channel's own timeout and retries bound it)."""
+    channels = escalation_channels(settings, built)
+    return ServedEscalations(channels, watch, built.planner, built.helpdesk, run_id=run_id)
 
 
 def open_feed(
@@ -289,6 +329,7 @@ def build(
         planner=planner,
         answers=answers,
         spam=spam_gate(settings.spam_gate),
+        risk=risk_scorer(settings),
         warnings=warnings,
         opened_now=opened_now,
     )

@@ -25,6 +25,7 @@ from .audit import NO_AUDIT, DecisionSink
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
+    from ..risk.scorer import RiskScorer
     from ..spam.gate import SpamGate
 
 
@@ -114,6 +115,8 @@ class RunContext:
     answers: RunAnswers | None = None
     # The spam gate on new tickets (``spam.gate``); None: off (TICKETBOT_SPAM_GATE=false).
     spam: SpamGate | None = None
+    # The risk on each triage (``risk.scorer``); None: not scored.
+    risk: RiskScorer | None = None
 
     # Sees each triaged ticket with its prepared text (the incident grouping's sightings).
     observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None

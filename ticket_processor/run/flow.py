@@ -76,6 +76,7 @@ class TicketFlow:
         self.record = record
         self.answers = ctx.answers
         self.spam = ctx.spam
+        self.risk = ctx.risk
 
         self.observe = ctx.observe
 
@@ -145,6 +146,8 @@ class TicketFlow:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
             if self.spam is not None:
                 result = self.spam.judge(ticket, f"{prepared.subject}\n{prepared.body}", result)
+            if self.risk is not None:
+                result = self.risk.judge(ticket, f"{prepared.subject}\n{prepared.body}", result)
             writeback = self.planner.plan(ticket, result, found, prepared)
             if self.answers is not None and not is_spam(result):
                 language = self.planner.note_language(ticket.id)

@@ -14,7 +14,6 @@ from ..alerts.channels import PagedIncident
 from ..alerts.escalation import EscalationWatch, escalated_tickets
 from ..alerts.escalations import EscalationChannelsPass
 from ..alerts.run_pass import EscalationPass, RunAlertsPass
-from ..alerts.setup import channels_for
 from ..common.eventlog import EventLog, read_events
 from ..incidents.paging import paged_incidents
 from ..journal.served import ServedJournalPass, merged_counts
@@ -23,6 +22,7 @@ from ..passes.protocol import RunEnd, RunPass
 from ..passes.types import RunOptions, RunSummary
 from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
+from ..risk.run_pass import RiskRunPass
 from ..settings import Settings
 from ..spam.run_pass import SpamRunPass
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
@@ -30,7 +30,7 @@ from ..triage.chain import TriageEngine
 from ..triage.taxonomy import Taxonomy
 from .build import (
     Parts,
-    channel_config,
+    escalation_channels,
     incident_policy,
     summary_pass,
 )
@@ -72,7 +72,7 @@ def run_passes(
         open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
     )
     passes: list[RunPass] = [SpamRunPass(built.spam)] if built.spam is not None else []
-    passes += [journal, rising]
+    passes += [RiskRunPass(built.risk), journal, rising]
     if sightings is not None:
         from ..incidents.run_pass import IncidentPass, IncidentRunPass
 
@@ -111,13 +111,7 @@ def run_passes(
 
     passes += [
         EscalationChannelsPass(
-            lambda: channels_for(
-                channel_config(settings),
-                helpdesk_url=helpdesk.base_url,
-                routes=routes,
-                deadline=deadline,
-                sleep=sleep,
-            ),
+            lambda: escalation_channels(settings, built, deadline=deadline, sleep=sleep),
             lambda: escalated_tickets(built.planner, watch),
             helpdesk,
             incidents if sightings is not None else lambda: None,

@@ -234,6 +234,7 @@ class RunRecorder:
             previous_fields={k: ticket.custom_fields.get(k) for k in wb.custom_fields},
             **routing_fields(wb),
             articles=[s.article_id for s in triage.suggestions],
+            **risk_fields(triage),
             note=wb.note is not None,
             ticket_url=self.ticket_url(ticket.id),
             # A shadow run's decisions are not writes: revert and alerts pass them by.
@@ -284,6 +285,15 @@ class RunRecorder:
         with self._lock:
             _name_the_bound(self.summary, self.ctx)
             _record_run_end(self.summary, self.ctx)
+
+
+def risk_fields(triage: Triage | None) -> dict[str, Any]:
+    """The risk in a decision's event: its level and probability (None: not scored)."""
+    risk = triage.risk if triage is not None else None
+    return {
+        "risk": risk.level if risk else None,
+        "risk_probability": risk.probability if risk else None,
+    }
 
 
 def _reason_kind(reason: str) -> str:

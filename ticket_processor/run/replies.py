@@ -42,7 +42,7 @@ from ..writeback.reply_change import ReplyChange, read_thread, repair_change
 from ..writeback.scope import CLOSED
 from .audit import audited
 from .context import RunContext
-from .record import RunRecorder
+from .record import RunRecorder, risk_fields
 
 
 @dataclass
@@ -211,6 +211,13 @@ class ReplyPass:
                 people=ticket.people,
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
+            if self.ctx.risk is not None:  # scored again with the thread's trend and contacts
+                contacts = 1 + sum(
+                    1 for m in conversation.messages if m.public and m.from_requester
+                )
+                trend = (*thread.trend, triage.analysis.sentiment.value)
+                read = f"{prepared.subject}\n{prepared.body}"
+                triage = self.ctx.risk.judge(ticket, read, triage, trend=trend, contacts=contacts)
             # The reply alone, redacted as the LLM read it: what the note may translate.
             shown = prepare_ticket("", text, max_tokens=opts.max_input_tokens).body
         return _Judged(
@@ -333,6 +340,7 @@ class ReplyPass:
             # The tags of an earlier run's note put in place (that run was killed mid-write).
             repair=triage is None and change.kind == "actionable",
             sentiment_change=f"{sentiment[0]}>{sentiment[1]}" if sentiment else None,
+            **risk_fields(triage),
         )
         self.checkpoint.settle(ticket.id)
 

@@ -349,6 +349,7 @@ def _context(
         claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
         answers=built.answers,
         spam=built.spam,
+        risk=built.risk,
         observe=sightings.observe if sightings is not None else None,
     )
 

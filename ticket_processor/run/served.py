@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..alerts.escalation import EscalationWatch
 from ..common.baseline import day_of
 from ..common.eventlog import EventLog, EventSink, new_run_id
 from ..helpdesks.registry import reply_stamps, serve_pacing
@@ -51,7 +52,7 @@ from ..writeback.batch_writer import BatchWriter
 from ..writeback.scope import CLOSED
 from ..writeback.triage_change import is_processed
 from .audit import NO_AUDIT, audited, close_audit
-from .build import Harness, build, open_feed, summary_queue
+from .build import Harness, build, open_feed, served_escalations, summary_queue
 from .catchup import CatchUp
 from .context import RunContext
 from .discovery import LedgerUpkeep
@@ -182,7 +183,8 @@ class ServedTriage:
         ledger.validate_all()
         self.run_id = run_id or new_run_id()
         self._log = EventLog(settings.log_dir, run_id=self.run_id, secrets=settings.scrubber())
-        log = _SourceSink(self._log, hooks.event)
+        # Notes each escalation once written: the channels get it after its batch.
+        log = self._watch = EscalationWatch(_SourceSink(self._log, hooks.event))
         for aside in ledger.take_set_aside():  # said at start, not at the first delivery
             log.emit(
                 "state_file_set_aside",
@@ -224,6 +226,7 @@ class ServedTriage:
         self.gather = serve_pacing(self.helpdesk.kind)  # HelpdeskKind.gather_between
         self._kb = self.parts.kb
         self.planner = self.parts.planner
+        self._escalations = served_escalations(settings, self.parts, self._watch, self.run_id)
         # What the server wrote, for the cron run's rising counts and incident grouping
         # (``served_seen``); with incidents on, each ticket's sighting waits here until written.
         self._seen = SeenJournal(self.state_dir)
@@ -280,8 +283,7 @@ class ServedTriage:
         )
 
     def _context(self, settings: Settings, ledger: RunLedger, log: EventSink) -> RunContext:
-        """What each served ticket's flow is handed: the run's context, with the server's
-        own stop, flush pace and sightings."""
+        """A served flow's context: the run's, with the server's stop, pace and sightings."""
         options, choice = self.parts.options, self.parts.choice
         return RunContext(
             options=options,
@@ -304,6 +306,7 @@ class ServedTriage:
             claims=write_claims(settings, sleep=self._waits.sleep),
             audit=self._feed if self._feed is not None else NO_AUDIT,
             spam=self.parts.spam,
+            risk=self.parts.risk,
             observe=self._sighting if settings.incidents else None,
         )
 
@@ -473,6 +476,7 @@ class ServedTriage:
         for ticket_id in left:  # still analysing when the grace ran out: kept for next time
             self._end(ticket_id, "left")
         self.book.save()
+        self._escalations.deliver_new()
         self._cache.flush()
         self.recorder.conclude(time.monotonic() - self._started, None)
         self.recorder.write_record()
@@ -486,15 +490,6 @@ class ServedTriage:
         if self._book_changed.is_set():
             self._book_changed.clear()
             self.book.save()
+        self._escalations.deliver_new()  # the batch's escalations reach the channels
         if self._feed is not None:  # what was written since reaches the store, as in a run
             self._feed.flush()
-
-
-def wanted_events(pairs: Iterable[tuple[int, Event]]) -> dict[int, Event]:
-    """Per ticket, the event that asks the most: a reply over an update over a creation."""
-    rank = {"created": 0, "updated": 1, "reply": 2}
-    chosen: dict[int, Event] = {}
-    for ticket_id, event in pairs:
-        if ticket_id not in chosen or rank[event] > rank[chosen[ticket_id]]:
-            chosen[ticket_id] = event
-    return chosen

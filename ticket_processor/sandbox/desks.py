@@ -42,6 +42,19 @@ class NewTicket:
 
 
 @dataclass(frozen=True)
+class SolvedTicket:
+    """A solved ticket with how it ended (``Desk.import_solved``): the customer's rating
+    (``good``, ``bad``, ``offered``, ``unoffered``), its reopens (Zendesk's metrics) and
+    whether the helpdesk escalated it (Freshdesk's ``is_escalated``)."""
+
+    subject: str
+    body: str
+    satisfaction: str = "unoffered"
+    reopens: int = 0
+    escalated: bool = False
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A ticket as ticketbot would name it: tags, priority, and ticketbot's own notes."""
 
@@ -94,6 +107,7 @@ class Desk(Protocol):
         ...
 
     def agent_notes(self, ticket_id: int, text: str) -> None: ...
+    def import_solved(self, tickets: list[SolvedTicket]) -> list[int]: ...
 
 
 # Rate limits a desk served ``unlimited`` gets: far beyond what any test or benchmark sends.

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..models import Triage
-from ..run.served import Outcome, ServedTriage, wanted_events
+from ..run.served import Event, Outcome, ServedTriage
 from .metrics import ServeMetrics
 from .queue import DeliveryQueue, Stored
 
@@ -132,6 +132,9 @@ class Worker:
         assert served is not None
         claimed = self.queue.claim(CLAIM)
         if not claimed:
+            # Idle: the last batch's writes have landed since; their state, their audit rows
+            # and their escalations (to the channels) go now, not at the next delivery.
+            served.flush_state()
             return False
         busy = served.busy()
         with self._lock:
@@ -154,3 +157,13 @@ class Worker:
             )
         served.flush_state()
         return True
+
+
+def wanted_events(pairs: Iterable[tuple[int, Event]]) -> dict[int, Event]:
+    """Per ticket, the event that asks the most: a reply over an update over a creation."""
+    rank = {"created": 0, "updated": 1, "reply": 2}
+    chosen: dict[int, Event] = {}
+    for ticket_id, event in pairs:
+        if ticket_id not in chosen or rank[event] > rank[chosen[ticket_id]]:
+            chosen[ticket_id] = event
+    return chosen

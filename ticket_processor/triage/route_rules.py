@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..models import Sentiment, Ticket, Triage, Urgency, is_spam
+from ..models import RISK_LEVELS, Sentiment, Ticket, Triage, Urgency, is_spam
 from .reply_facts import ReplyFacts
 
 ROUTE_KEYS = frozenset(
@@ -40,6 +40,7 @@ MATCH_KEYS = (
     "sentiment_change",
     "urgency_change",
     "spam",
+    "risk",
 )
 ALLOWED_VALUES: dict[str, frozenset[str]] = {
     "urgency": frozenset(u.value for u in Urgency),
@@ -48,6 +49,8 @@ ALLOWED_VALUES: dict[str, frozenset[str]] = {
     # A reply's facts (``triage.reply_facts.ReplyFacts``): never met by a first triage.
     "sentiment_change": frozenset({"worse", "better", "unchanged"}),
     "urgency_change": frozenset({"higher", "lower", "unchanged"}),
+    # The risk's level (``risk/``): never met by a ticket the spam gate judged no customer's.
+    "risk": frozenset(RISK_LEVELS),
 }
 
 
@@ -117,6 +120,7 @@ class Route:
             "engine": {triage.engine},
             "tag": {tag.lower() for tag in ticket.tags},
             "spam": {"true" if is_spam(triage) else "false"},
+            "risk": {triage.risk.level} if triage.risk is not None else set(),
         }
         counted = ("apply", "suggest") if self.use_suggestions else ("apply",)
         for name, fate in (decisions or {}).items():

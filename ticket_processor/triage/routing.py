@@ -6,14 +6,19 @@ The file a support lead edits (``TICKETBOT_ROUTES``)::
     name = "security to the security team"
     when = { category = "security" }     # keys: category, subcategory, urgency, sentiment,
     group = "Security"                   #       language, tag, engine, confidence_below, reply,
-                                         #       sentiment_change, urgency_change, spam; a
-    escalate = true                      #       value or a list
+                                         #       sentiment_change, urgency_change, spam,
+    escalate = true                      #       risk; a value or a list
     agent_language = "de"                # optional: the group's agents read German notes
 
     [[route]]
     name = "spam to the spam folder"
     when = { spam = true }               # the spam gate's applied verdict (never escalated)
     group = "Spam review"
+
+    [[route]]
+    name = "likely to end badly"
+    when = { risk = "high" }             # the risk's level (low, medium, high)
+    escalate = true
 
     [[route]]
     name = "a customer getting angrier"

@@ -285,6 +285,16 @@ def render_spam(triage: Triage) -> list[str]:
     return ["", head, *(_inert(f"- {reason}") for reason in spam.reasons)]
 
 
+def render_risk(triage: Triage) -> list[str]:
+    """The note's risk line: the level, the probability, where it came from and why."""
+    risk = triage.risk
+    if risk is None:
+        return []
+    source = "learned from this helpdesk's outcomes" if risk.source == "learned" else "rules"
+    head = f"Risk of ending badly: {risk.level} ({risk.probability:.2f}, {source})"
+    return ["", head, *(_inert(f"- {reason}") for reason in risk.reasons)]
+
+
 def engine_source(triage: Triage, words: Wording | None = None) -> str:
     """Which engine decided, as a note's header names it."""
     say = (words or wording(DEFAULT_LANGUAGE)).say
@@ -383,6 +393,7 @@ def render_note(
             title = words.say("draft_agent", language=words.language_name(speech.language))
             lines += ["", title, *inert_block(agent)]
     lines += render_spam(triage)
+    lines += render_risk(triage)
     lines += render_route(decision, words)
     trailer = NoteTrailer(
         category=analysis.category,

@@ -24,6 +24,7 @@ from typing import Literal
 
 from ..models import (
     PRIORITY_RANK,
+    RISK_LEVELS,
     Analysis,
     Conversation,
     Message,
@@ -41,6 +42,7 @@ from .note import (
     NoteLanguage,
     engine_source,
     read_note,
+    render_risk,
     render_route,
     standing_note,
     translation_lines,
@@ -177,10 +179,16 @@ def plan_reply(
             add.append(own(f"priority_{priority.value}"))
     add += list(route.tags)
     remove += sorted(t for t in reply_tags if t in tags)
+    risk_moved = False
+    if triage.risk is not None:  # the risk scored again: its tag replaces the standing one
+        risk = own(f"risk_{triage.risk.level}")
+        risk_moved = risk not in tags
+        add.append(risk)
+        remove += [own(f"risk_{level}") for level in RISK_LEVELS]  # (``add``'s is kept)
     grown = (*trend, analysis.sentiment.value)[-20:]
     labels = {**standing, **{name: new for name, (_, new) in changed.items()}}
     note = None
-    if changed or escalates:
+    if changed or escalates or risk_moved:
         note = render_reply_note(
             triage,
             changed=changed,
@@ -330,6 +338,7 @@ def render_reply_note(
         lines.append(words.say("priority_raised", priority=priority.value))
     lines.append(words.say("sentiment_trend", trend=" → ".join(trend)))
     lines += translation_lines(triage.analysis.language, speech, words)
+    lines += render_risk(triage)
     lines += render_route(route, words)
     trailer = NoteTrailer(
         category=labels.get("category") or triage.analysis.category,

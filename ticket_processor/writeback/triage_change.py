@@ -61,6 +61,11 @@ def marker_tag(prefix: str) -> str:
     return sanitise_tag(f"{prefix}processed")
 
 
+def risk_tag(prefix: str, level: str) -> str:
+    """``<prefix>risk_<level>``: the one risk tag ticketbot keeps on a ticket."""
+    return sanitise_tag(f"{prefix}risk_{level}")
+
+
 def is_processed(tags: Iterable[str], prefix: str) -> bool:
     return marker_tag(prefix) in set(tags)
 
@@ -219,6 +224,8 @@ def plan_change(
     if spam is not None:  # the spam gate's verdict: its kind applied, or only suggested
         name = spam.kind if spam.applied else "suggested_spam"
         kb = (*kb, sanitise_tag(f"{prefix}{name}"))
+    if triage.risk is not None:  # the risk's level (``risk/``): none on a spam verdict
+        kb = (*kb, risk_tag(prefix, triage.risk.level))
     chosen = dict(fields or {})
     return WriteBackPlan(
         additional_tags=tuple(dict.fromkeys((*tags, *kb, *route.tags))),

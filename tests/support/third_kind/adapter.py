@@ -24,6 +24,7 @@ from ticket_processor.models import (
     Replan,
     ReplyPage,
     Ticket,
+    TicketOutcome,
     TicketPage,
     WriteBack,
     WriteJournal,
@@ -151,6 +152,9 @@ class TinydeskHelpdesk:
 
     def ticket_url(self, ticket_id: int) -> str:
         return f"{self.base_url}/tickets/{ticket_id}"
+
+    def outcomes(self, since: int) -> dict[int, TicketOutcome]:
+        return {}  # a kind with no satisfaction ratings nor metrics
 
     def close(self) -> None:
         pass

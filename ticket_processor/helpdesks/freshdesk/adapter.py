@@ -60,6 +60,7 @@ from ...models import (
     Replan,
     ReplyPage,
     Ticket,
+    TicketOutcome,
     TicketPage,
     WriteBack,
     WriteJournal,
@@ -82,6 +83,7 @@ from .discovery import ticket_pages
 from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
+from .outcomes import outcomes as read_outcomes
 from .people import WITH_REQUESTER, AgentNames
 from .records import note_html, parse_tickets, update_body, updated_at_of
 from .second_writer import SecondWriter
@@ -449,6 +451,9 @@ class FreshdeskHelpdesk:
     def notes(self, ticket_id: int) -> list[str]:
         return freshdesk_reads.notes(self.http, ticket_id)
 
+    def outcomes(self, since: int) -> dict[int, TicketOutcome]:
+        return read_outcomes(self.http, since)
+
     def groups(self) -> list[Group]:
         return freshdesk_reads.groups(self.http)
 
@@ -469,14 +474,9 @@ class FreshdeskHelpdesk:
             return Probe(False, str(exc))
         body = answer.body if isinstance(answer.body, dict) else {}
         contact = body.get("contact")
-        contact = contact if isinstance(contact, dict) else {}
-        email = contact.get("email")
-        return Probe(
-            True,
-            f"signed in as {email or 'an agent'}",
-            sandbox=answer.sandbox == "freshdesk",
-            account={"email": email},
-        )
+        email = contact.get("email") if isinstance(contact, dict) else None
+        said = f"signed in as {email or 'an agent'}"
+        return Probe(True, said, sandbox=answer.sandbox == "freshdesk", account={"email": email})
 
 
 def build(desk: HelpdeskSettings, wiring: Wiring) -> FreshdeskHelpdesk:

@@ -70,6 +70,7 @@ def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
         "people": people_of(item),
         "sender": _requester_email(item.get("requester")),
         "helpdesk_spam": item.get("spam") is True,
+        "helpdesk_escalated": item.get("is_escalated") is True or item.get("fr_escalated") is True,
     }
 
 

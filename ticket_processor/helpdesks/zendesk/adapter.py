@@ -39,6 +39,7 @@ from ...models import (
     Replan,
     ReplyPage,
     Ticket,
+    TicketOutcome,
     TicketPage,
     WriteBack,
     WriteJournal,
@@ -310,6 +311,11 @@ class ZendeskHelpdesk:
             for c in self.client.comments(ticket_id)[1:]
             if c.get("public") is False
         ]
+
+    def outcomes(self, since: int) -> dict[int, TicketOutcome]:
+        from .outcomes import outcomes
+
+        return outcomes(self.client, since)
 
     def groups(self) -> list[Group]:
         return [

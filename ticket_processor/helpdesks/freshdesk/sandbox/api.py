@@ -19,6 +19,16 @@ from .routes import (
 from .store import SANDBOX_AGENT_ID
 
 
+def satisfaction_ratings(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
+    """``GET /api/v2/surveys/satisfaction_ratings`` (``created_since``: an ISO time; pages of
+    up to 100): the customers' survey answers, oldest first, each naming its ``ticket_id``."""
+    since = call.query.get("created_since")
+    ratings = svc.store.satisfaction_ratings()
+    if since:
+        ratings = [r for r in ratings if str(r["created_at"]) >= since]
+    return paged(call, ratings)
+
+
 def list_groups(svc: FreshdeskServices, call: FreshdeskCall) -> Answer:
     return paged(call, svc.store.directory.groups())
 
@@ -127,6 +137,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/admin/ticket_fields", list_admin_fields),
     compile_route("POST", f"{_V2}/admin/ticket_fields", create_field),
     compile_route("PUT", f"{_V2}/admin/ticket_fields/{{id}}", update_field),
+    compile_route("GET", f"{_V2}/surveys/satisfaction_ratings", satisfaction_ratings),
     compile_route("GET", f"{_V2}/groups", list_groups),
     compile_route("POST", f"{_V2}/groups", create_group),
     compile_route("GET", f"{_V2}/groups/{{id}}", show_group),

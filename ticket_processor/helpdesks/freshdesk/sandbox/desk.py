@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ....models import Priority
-from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot
+from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot, SolvedTicket
 from ....writeback.note import NOTE_HEADER
 from ..records import PRIORITY_FROM_FRESHDESK, PRIORITY_TO_FRESHDESK
 from .config import FreshdeskConfig, PlanLimits
@@ -114,6 +114,24 @@ class FreshdeskDesk:
         self.sandbox.store.add_note(
             ticket_id, body, private=False, user_id=author, source=SOURCE_REPLY
         )
+
+    def import_solved(self, tickets: list[SolvedTicket]) -> list[int]:
+        """Resolved tickets (status 4), then their survey answer and escalation."""
+        ids = []
+        store = self.sandbox.store
+        scale = {"good": 103, "bad": -103}
+        for n, t in enumerate(tickets):
+            fields = {
+                "subject": t.subject,
+                "description": f"<p>{html.escape(t.body)}</p>",
+                "email": f"solved{n}@example.com",
+                "status": 4,
+                "priority": 1,
+            }
+            ticket_id = int(store.create(fields)["id"])
+            store.rate(ticket_id, scale.get(t.satisfaction), escalated=t.escalated)
+            ids.append(ticket_id)
+        return ids
 
     def agent_notes(self, ticket_id: int, text: str) -> None:
         body = f"<p>{html.escape(text)}</p>"

@@ -43,6 +43,7 @@ class FreshdeskStore:
 
     def _reset(self) -> None:
         self._tickets: dict[int, dict[str, Any]] = {}
+        self.ratings: list[dict[str, Any]] = []  # the customers' survey answers (``rate``)
         self._order: dict[int, int] = {}  # write order, the tie-break within a second
         self._notes: dict[int, list[dict[str, Any]]] = {}
         self._requesters: dict[str, int] = {}
@@ -94,6 +95,35 @@ class FreshdeskStore:
                 raise not_found()
             ticket["spam"] = True
             return ticket
+
+    def rate(self, ticket_id: int, rating: int | None, *, escalated: bool = False) -> None:
+        """A resolved ticket's outcome: its customer's survey answer (Freshdesk's scale, 103
+        extremely happy ... 100 neutral ... -103 extremely unhappy; None: not answered) and
+        whether it was escalated (``is_escalated``)."""
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None:
+                raise not_found()
+            ticket["is_escalated"] = escalated
+            if rating is not None:
+                self.ratings.append(
+                    {
+                        "id": 1000 + len(self.ratings) + 1,
+                        "survey_id": 1,
+                        "user_id": ticket.get("requester_id"),
+                        "agent_id": ticket.get("responder_id"),
+                        "group_id": ticket.get("group_id"),
+                        "ticket_id": ticket_id,
+                        "feedback": "",
+                        "ratings": {"default_question": rating},
+                        "created_at": ticket["updated_at"],
+                        "updated_at": ticket["updated_at"],
+                    }
+                )
+
+    def satisfaction_ratings(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.ratings)
 
     def write_order(self, ticket_id: int) -> int:
         with self._lock:

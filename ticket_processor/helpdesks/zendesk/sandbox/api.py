@@ -18,6 +18,7 @@ from .fields_api import FIELD_ROUTES
 from .guide_api import GUIDE_ROUTES
 from .incidents_api import INCIDENT_ROUTES
 from .listing_api import incremental_cursor, incremental_ticket_events, list_tickets, search
+from .outcomes_api import OUTCOME_ROUTES
 from .people import PEOPLE_ROUTES, side_loaded_users, wants_users
 from .routes import Call, Endpoint, Handler, Services
 from .ticket_book import AGENT_ID
@@ -222,6 +223,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     *((method, path, handler, False, False) for method, path, handler in FIELD_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in GUIDE_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in WEBHOOK_ROUTES),
+    *((method, path, handler, False, False) for method, path, handler in OUTCOME_ROUTES),
 ]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot
+from ....sandbox.desks import HUMAN_AGENT_ID, UNLIMITED, NewTicket, Snapshot, SolvedTicket
 from ....writeback.note import NOTE_HEADER
 from .config import SandboxConfig
 from .records import VIA_MAIL
@@ -112,6 +112,22 @@ class ZendeskDesk:
 
     def agent_notes(self, ticket_id: int, text: str) -> None:
         self._comment(ticket_id, {"body": text, "public": False, "author_id": HUMAN_AGENT_ID})
+
+    def import_solved(self, tickets: list[SolvedTicket]) -> list[int]:
+        """Solved tickets through the Ticket Import API, then their rating and reopens."""
+        ids = []
+        store = self.sandbox.store
+        for n, t in enumerate(tickets):
+            fields = {
+                "subject": t.subject,
+                "description": t.body,
+                "status": "solved",
+                "requester": {"email": f"solved{n}@example.com"},
+            }
+            ticket_id = int(store.import_ticket(fields)["id"])
+            store.rate(ticket_id, t.satisfaction, reopens=t.reopens)
+            ids.append(ticket_id)
+        return ids
 
     def _comment(self, ticket_id: int, comment: dict[str, Any]) -> None:
         self.sandbox.store.update(ticket_id, {"comment": comment})

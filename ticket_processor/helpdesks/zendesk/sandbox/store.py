@@ -40,6 +40,9 @@ class TicketStore:
         self._lock = threading.Lock()
         self.agent_email = agent_email
         self._book = TicketBook(base_url=base_url, now=now)
+        # Ticket metrics the sandbox cannot derive from its own writes (a solved ticket
+        # imported with its history): ticket id -> ``reopens`` (``outcomes_api``).
+        self.reopens: dict[int, int] = {}
 
     def use_clock(self, now: Callable[[], float]) -> None:
         """Stamp tickets (created, updated) on this clock from now on: a test's fake one."""
@@ -90,6 +93,17 @@ class TicketStore:
             if ticket_id not in self._book.tickets:
                 raise KeyError(ticket_id)
             return list(self._book.comments.get(ticket_id, ()))
+
+    def rate(self, ticket_id: int, score: str, *, reopens: int = 0) -> None:
+        """A solved ticket's outcome: its satisfaction rating's score and reopen count."""
+        with self._lock:
+            ticket = self._book.tickets[ticket_id]
+            ticket["satisfaction_rating"] = (
+                {"score": score}
+                if score in ("offered", "unoffered")
+                else {"id": 100000 + ticket_id, "score": score, "comment": ""}
+            )
+            self.reopens[ticket_id] = reopens
 
     def all_tickets(self) -> list[dict[str, Any]]:
         with self._lock:
