@@ -29,5 +29,3 @@ def outcomes(client: ZendeskClient, since: int) -> dict[int, TicketOutcome]:
     for ticket in {*scores, *reopens}:
         found[ticket] = TicketOutcome(scores.get(ticket), reopens.get(ticket, 0))
     return found
-
-
