@@ -10,6 +10,9 @@
   ``answer_article``: an article id, or null for "needs a person"), on the synced index.
 - ``answers calibrate FILE``: fit the index score → probability calibration on such a file
   and keep it in the state directory.
+- ``answers calibrate --from-helpdesk [--since 90d] [--force]``: fit the gate on the team's
+  own solved tickets (``answers_history``), kept in the state directory when it is not worse
+  than the gate in use; ``answers status`` names the gate in use.
 - ``answers explain TICKET``: the articles both rankings considered for one ticket, the gate's
   probability, and the guard or threshold that stopped its answer (``answers.explain``).
 """
@@ -145,9 +148,13 @@ def status(
                     "resolution_rate": (found.resolved / found.sent) if found.sent else None,
                 }
             )
+        from ..answers.team_gate import gate_in_use
+
+        in_use = gate_in_use(settings.state_dir)
         if as_json:
-            typer.echo(json.dumps({"categories": rows}))
+            typer.echo(json.dumps({"categories": rows, "gate": in_use.as_json()}))
             return
+        typer.echo(f"gate in use: {in_use.describe()}")
         if not rows:
             typer.echo("no category answers or drafts yet")
         for row in rows:
@@ -215,7 +222,7 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
     engine = RulesEngine(taxonomy)
     index = _index(settings)
     try:
-        from ..answers.gate import load_gate
+        from ..answers.team_gate import gate_in_use
         from ..learned.embed import embed_texts
 
         return evaluate(
@@ -224,7 +231,7 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
             engine.analyse,
             policy,
             calibration=calibration,
-            gate=load_gate() if policy.chooser == "gate" else None,
+            gate=gate_in_use(settings.state_dir).gate if policy.chooser == "gate" else None,
             embed=embed_texts,
         )
     finally:
@@ -261,8 +268,28 @@ def answers_eval(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.
 
 
 @answers_app.command("calibrate")
-def calibrate(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]) -> None:
-    """Fit the score → probability calibration of answers on a labelled file."""
+def calibrate(
+    file: Annotated[
+        Path | None, typer.Argument(help="Labelled JSONL file (not with --from-helpdesk).")
+    ] = None,
+    from_helpdesk: Annotated[
+        bool,
+        typer.Option(
+            "--from-helpdesk",
+            help="Fit the gate on the team's solved tickets: an agent's linked article is "
+            "that article's positive, an answer without a link needs a person.",
+        ),
+    ] = False,
+    since: Annotated[
+        str, typer.Option("--since", help="With --from-helpdesk: the window (90d, or a date).")
+    ] = "90d",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --from-helpdesk: keep the gate even when worse."),
+    ] = False,
+) -> None:
+    """Fit the score → probability calibration on a labelled file, or (--from-helpdesk) the
+    gate on the team's own solved tickets."""
     from ..answers.calibration import fit, save_calibration
     from ..errors import ConfigError
     from .common import exit_codes, load
@@ -270,6 +297,15 @@ def calibrate(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
+        if from_helpdesk:
+            if file is not None:
+                raise ConfigError("give a labelled file or --from-helpdesk, not both")
+            from .answers_history import calibrate_from_helpdesk
+
+            calibrate_from_helpdesk(settings, since, force, _index)
+            return
+        if file is None:
+            raise ConfigError("give a labelled file, or --from-helpdesk")
         report = _report(settings, file, None)
         if len(report.scores) < 20:
             raise ConfigError(f"{file}: {len(report.scores)} rows found an article; need 20")
@@ -290,8 +326,8 @@ def explain_ticket(
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.explain import explain
-    from ..answers.gate import load_gate
     from ..answers.plan import Circumstances, cues
+    from ..answers.team_gate import gate_in_use
     from ..errors import ConfigError
     from ..kb.dense import retrieve
     from ..kb.search import lookup
@@ -331,7 +367,7 @@ def explain_ticket(
             ticket_cues = cues(ticket.subject, ticket.description, lambda _raw: ranked)
             book = AnswerBook(settings.state_dir, read_only=True)
             mode = policy.mode_for(analysis.category, analysis.subcategory)
-            gate = load_gate()
+            gate = gate_in_use(settings.state_dir).gate
             where = Circumstances(
                 mode=book.rung(analysis.category) if mode == "auto" else mode,  # type: ignore[arg-type]
                 threshold=policy.threshold_for(analysis.category, analysis.subcategory),

@@ -28,6 +28,7 @@ from .analysis import (
 )
 from .helpdesk import (
     Agent,
+    AgentReply,
     Article,
     ArticleListing,
     ArticleVisibility,
@@ -41,6 +42,7 @@ from .helpdesk import (
     Probe,
     Replan,
     ReplyPage,
+    SolvedTicket,
     TicketPage,
     WriteJournal,
     WriteLimits,
@@ -78,6 +80,7 @@ __all__ = [
     "SUBCATEGORY_NAME",
     "UNDETERMINED",
     "Agent",
+    "AgentReply",
     "Analysis",
     "Article",
     "ArticleListing",
@@ -97,6 +100,7 @@ __all__ = [
     "ReplyPage",
     "RouteDecision",
     "Sentiment",
+    "SolvedTicket",
     "SpamKind",
     "SpamVerdict",
     "Status",

@@ -59,6 +59,7 @@ from ...models import (
     Probe,
     Replan,
     ReplyPage,
+    SolvedTicket,
     Ticket,
     TicketPage,
     WriteBack,
@@ -75,7 +76,7 @@ from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from ..field_guard import FieldGuard
 from ..write_budget import HelpdeskWriteBudget
-from . import public_reply
+from . import history, public_reply
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages
@@ -216,6 +217,9 @@ class FreshdeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
 
+    def solved_history(self, since: int) -> Iterator[SolvedTicket]:
+        return history.solved_history(self.http, since, self.own_id())
+
     def requester_name(self, user_id: int) -> str | None:
         return public_reply.requester_name(self.http, user_id)
 
@@ -246,9 +250,8 @@ class FreshdeskHelpdesk:
         return FreshdeskLinks(self.http, self.own_id())
 
     def own_id(self) -> int | None:
-        """The id of the agent ticketbot signs in as, the author of its notes (one
-        ``agents/me`` read, then kept); None when Freshdesk names none (no note is then taken
-        for its own)."""
+        """The id of the agent ticketbot signs in as, the author of its notes (``agents/me``
+        read once); None when Freshdesk names none (no note is then taken for its own)."""
         if self._own_id is None:
             answer = self.http.request("GET", "/api/v2/agents/me")
             found = answer.body.get("id") if isinstance(answer.body, dict) else None
@@ -430,8 +433,7 @@ class FreshdeskHelpdesk:
 
         The evidence is the note itself (its trailer names the message it answers), never a
         tag anyone could set. The tickets found noted stay in the journal (returned) until
-        their update is written, so a run killed again before writing them finds them again.
-        """
+        their update is written, so a run killed again before writing them finds them again."""
         kept: list[int] = []
         for ticket_id in inflight:
             try:
