@@ -6,6 +6,7 @@ tickets, and never with a wrong article."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -52,15 +53,18 @@ def test_the_gate_learned_from_history_answers_more_and_never_wrongly(
     assert result.exit_code == 0, result.output
     assert "340 solved tickets read: 300 linked an article" in result.output, result.output
     assert "40 answered without one" in result.output, result.output
-    print(result.output)
     status = invoke("answers", "status", env=env)
     assert "the team's gate" in status.output, status.output
     assert "on 340 tickets" in status.output, status.output
+    health = invoke("health", "--json", env=env)
+    gate = json.loads(health.output)
+    told = next(c["reason"] for c in gate["checks"] if c["name"] == "answers gate")
+    assert "the team's gate" in told, told
+    assert "on 340 tickets" in told, told
 
     after_ids = desk.create([t for t, _ in fresh])  # the same tickets again, new
     result = invoke("run", "--engine", "rules", env=env)
     assert result.exit_code == 0, result.output
     after, wrong_after = _answered(desk, after_ids, keys, articles)
     assert wrong_before == wrong_after == 0
-    print(before, after)
     assert after > before, (before, after)
