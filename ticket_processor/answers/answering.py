@@ -124,6 +124,7 @@ class RunAnswers:
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
         self._agent_texts: dict[tuple[int, str], str] = {}  # the agent's versions, once
         self._names: dict[int, str | None] = {}  # customers' names, for the greetings
+        self._locales: dict[int, str | None] = {}  # customers' own locales, for the replies
 
     @property
     def writes(self) -> bool:
@@ -189,6 +190,7 @@ class RunAnswers:
             self._article_body,
             writer,
             name=lambda: self._requester_name(ticket.requester_id),
+            locale=lambda: self._requester_locale(ticket.requester_id),
         )
         if plan is not None and earlier is not None:
             plan = earlier
@@ -278,6 +280,21 @@ class RunAnswers:
         with self._lock:
             self._names[user_id] = name
         return name
+
+    def _requester_locale(self, user_id: int | None) -> str | None:
+        """The customer's own locale in the helpdesk, where the ticket's read did not bring
+        it (read once a run per customer; None where the helpdesk cannot tell)."""
+        read = getattr(self.desk, "requester_locale", None)
+        if user_id is None or not callable(read):
+            return None
+        with self._lock:
+            if user_id in self._locales:
+                return self._locales[user_id]
+        found = read(user_id)
+        locale = found if isinstance(found, str) else None
+        with self._lock:
+            self._locales[user_id] = locale
+        return locale
 
     # -- sending (after the flush) -------------------------------------------------------
 

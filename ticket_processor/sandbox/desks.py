@@ -39,6 +39,9 @@ class NewTicket:
     # A ticket that came by mail from this address (else made through the API by a customer
     # with a generated address): what the spam gate's sender cues read.
     sender: str | None = None
+    # The requester's own locale in the helpdesk (Zendesk's user ``locale``, Freshdesk's
+    # contact ``language``); None: the account's default.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)

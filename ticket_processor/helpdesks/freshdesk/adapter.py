@@ -59,7 +59,6 @@ from ...models import (
     Probe,
     Replan,
     ReplyPage,
-    SolvedTicket,
     Ticket,
     TicketPage,
     WriteBack,
@@ -76,10 +75,11 @@ from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from ..field_guard import FieldGuard
 from ..write_budget import HelpdeskWriteBudget
-from . import history, public_reply
+from . import public_reply
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages
+from .history import HistoryReads
 from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
@@ -107,7 +107,7 @@ class _Tries:
     note_id: str | None = None  # the posted note's id, from the POST's answer
 
 
-class FreshdeskHelpdesk:
+class FreshdeskHelpdesk(HistoryReads):
     """``Helpdesk`` over a ``FreshdeskTransport``. Thread-safe as the transport is."""
 
     def __init__(
@@ -216,9 +216,6 @@ class FreshdeskHelpdesk:
 
     def conversation(self, ticket_id: int) -> Conversation | None:
         return freshdesk_replies.conversation(self.http, ticket_id, self.own_id)
-
-    def solved_history(self, since: int) -> Iterator[SolvedTicket]:
-        return history.solved_history(self.http, since, self.own_id())
 
     def requester_name(self, user_id: int) -> str | None:
         return public_reply.requester_name(self.http, user_id)

@@ -18,6 +18,7 @@ from typing import Any
 from ...models import AgentReply, SolvedTicket, Ticket
 from ..history import in_window
 from .discovery import ticket_pages
+from .public_reply import requester_language
 from .records import plain_text
 from .replies import PER_PAGE
 from .wire import FreshdeskTransport
@@ -72,3 +73,19 @@ def solved_history(
                 path = f"/api/v2/tickets/{int(ticket.id)}/conversations"
                 pages = http.pages(path, {"per_page": PER_PAGE})
                 yield solved(ticket, [i for p in pages for i in p], own_id)
+
+
+class HistoryReads:
+    """What the answers read of Freshdesk beyond the ``Helpdesk`` protocol: the team's solved
+    history and a requester's own language (the adapter's, kept here by concern)."""
+
+    http: FreshdeskTransport
+
+    def own_id(self) -> int | None:
+        raise NotImplementedError  # the adapter's
+
+    def solved_history(self, since: int) -> Iterator[SolvedTicket]:
+        return solved_history(self.http, since, self.own_id())
+
+    def requester_locale(self, user_id: int) -> str | None:
+        return requester_language(self.http, user_id)

@@ -222,6 +222,9 @@ class ZendeskHelpdesk:
     def requester_name(self, user_id: int) -> str | None:
         return public_reply.requester_name(self.client, user_id)
 
+    def requester_locale(self, user_id: int) -> str | None:
+        return public_reply.requester_locale(self.client, user_id)
+
     def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> str | None:
         return public_reply.post_answer(self.client, ticket_id, body, add_tags=add_tags)
 

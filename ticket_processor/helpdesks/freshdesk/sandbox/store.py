@@ -195,12 +195,18 @@ class FreshdeskStore:
             return dated
 
     def contact(self, contact_id: int) -> dict[str, Any]:
-        """``GET /api/v2/contacts/{id}``: a requester the tickets made (404 for anyone else)."""
+        """``GET /api/v2/contacts/{id}``: a requester the tickets made (404 for anyone else),
+        with its ``language`` (the account's default, ``en``, unless set)."""
         with self._lock:
             found = self._contacts.get(contact_id)
             if found is None:
                 raise not_found()
-            return {"id": contact_id, "active": False, **found}
+            return {"id": contact_id, "active": False, "language": "en", **found}
+
+    def set_contact_language(self, contact_id: int, language: str) -> None:
+        """The contact's own language, as an agent sets it on the contact's page."""
+        with self._lock:
+            self._contacts[contact_id] = {**self._contacts[contact_id], "language": language}
 
     def update(self, ticket_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         current = self.find(ticket_id)

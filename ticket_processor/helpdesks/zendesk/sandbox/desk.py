@@ -55,6 +55,8 @@ class ZendeskDesk:
                 fields["via_id"] = VIA_MAIL
             if t.requester_name:
                 fields["requester"]["name"] = t.requester_name
+            if t.locale:
+                fields["requester"]["locale"] = t.locale
             if t.tags:
                 fields["tags"] = list(t.tags)
             if t.priority:
