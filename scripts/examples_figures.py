@@ -221,6 +221,11 @@ def main() -> None:
         "--translated-bitext", type=Path, help="translated Bitext rows (JSON lines)"
     )
     parser.add_argument(
+        "--translated-fresh",
+        type=Path,
+        help="more translated BANKING77 test rows, never tuned on (JSON lines), scored whole",
+    )
+    parser.add_argument(
         "--compare",
         action="store_true",
         help="also print the method comparison on Bitext (and, with --translated, the marks' "
@@ -270,6 +275,8 @@ def main() -> None:
             if args.compare:
                 compare_marks(banking, args.translated)
             translated(work, "BANKING77", examples_toml, args.translated, split=True)
+        if args.translated_fresh:
+            translated(work, "BANKING77 fresh", examples_toml, args.translated_fresh, split=False)
         if args.translated_bitext:
             translated(work, "Bitext", bitext_toml, args.translated_bitext, split=False)
 

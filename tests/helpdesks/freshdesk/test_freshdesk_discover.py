@@ -6,6 +6,7 @@ second) its cursor never passes a ticket it may have skipped."""
 from __future__ import annotations
 
 from contextlib import closing
+from typing import Any
 
 import pytest
 from support.clock import FakeClock
@@ -89,3 +90,43 @@ def test_one_seconds_pages_are_read_before_any_is_written_and_the_cursor_stays_t
             for t in page.tickets
         }
     assert missed <= second
+
+
+class _OtherShard(FreshdeskTransport):
+    """The transport of a run beside which another backfill shard writes: once this run reads
+    the first page of a second's tickets (its query from that second), that shard writes a
+    quarter of the tickets the page showed (its own), as a concurrent ``backfill --shard``
+    does, before this run reads the second's next page."""
+
+    def __init__(self, desk: RunningFreshdesk) -> None:
+        super().__init__(desk.url, api_key=desk.config.api_key)
+        self.desk = desk
+        self.wrote: list[int] = []
+        self.lists = 0
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = super().request(method, path, **kwargs)
+        if path == "/api/v2/tickets":
+            self.lists += 1
+        if path == "/api/v2/tickets" and self.lists == 2:
+            for record in answer.body:
+                if record["id"] % 4 == 1:
+                    self.wrote.append(record["id"])
+                    self.desk.store.update(record["id"], {"tags": ["ai_processed"]})
+        return answer
+
+
+def test_another_shards_writes_during_a_seconds_pages_skip_no_ticket(
+    desk: RunningFreshdesk, clock: FakeClock
+) -> None:
+    ids = create(desk, clock, 250, step=0.0)  # a bulk import: one updated_at for all
+    clock.now += 60
+    wire = _OtherShard(desk)
+    helpdesk = FreshdeskHelpdesk(wire, marker="ai_processed")
+    with closing(helpdesk):
+        pages = list(helpdesk.ticket_pages(None, since=int(START) - 1))
+    seen = {ticket.id for page in pages for ticket in page.tickets}
+    assert len(wire.wrote) == 25
+    # The other shard's 25 writes slid 25 unread tickets of page 2 into page 1's places: read
+    # by offset alone, they were never seen (and the backfill said it was complete).
+    assert seen == set(ids)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ...errors import CursorRejectedError, HelpdeskError
 from ...models import Cursor, Ticket, TicketPage
-from .paging import earliest, iso, latest, next_query
+from .paging import earliest, iso, latest, moment, next_query
 from .records import parse_tickets
 from .wire import FreshdeskTransport
 
@@ -40,11 +40,13 @@ def ticket_pages(
     # tickets out of that second: they are all read before the first of them is given, so no
     # write can shift the later ones (a bulk import or a macro stamps hundreds in one second).
     held: list[TicketPage] = []
+    second: str | None = None  # the second whose pages are held
     for tickets, malformed, top, following, queried in _list_pages(
         http, start or iso(since), start
     ):
         if following is not None and following[1] > 1:
             floor = floor or queried
+            second = second or queried
         resume = earliest(floor, top) if top is not None else floor
         after = Cursor("updated_since", resume) if resume else None
         page = TicketPage(tickets, after, malformed, last=following is None)
@@ -52,11 +54,52 @@ def ticket_pages(
         if following is not None and following[1] > 1:
             held.append(page)
             continue
+        if second is not None:
+            held += _slid(http, second, [*held, page], after)
+            second = None
         yield from held
         held.clear()
         yield page
         del page  # the reader has it: not held here while the next is read
     yield from held
+
+
+# Passes over a second's pages again, at most, while each still finds tickets another
+# writer's writes slid into pages already read.
+REREADS = 3
+
+
+def _slid(
+    http: FreshdeskTransport, second: str, read: list[TicketPage], after: Cursor | None
+) -> list[TicketPage]:
+    """The tickets of ``second`` that no page of ``read`` held, found by reading that second's
+    pages once more (and again while a pass finds some, ``REREADS`` at most).
+
+    A second's pages go on by offset (``paging.next_query``). Our own writes wait until all of
+    them are read, but another writer's do not: a concurrent backfill shard, or an agent,
+    writing a ticket of that second sends it to the list's end, and every unread ticket after
+    it slides one place back, into a page already read. Four shards of a bulk import left 3 of
+    400 tickets untriaged that way, each shard sure it had read everything. A second of 100
+    tickets or more costs one pass more; a further pass only while tickets were found.
+    """
+    seen = {ticket.id for page in read for ticket in page.tickets}
+    at = moment(second)
+    found: list[TicketPage] = []
+    for _ in range(REREADS):
+        fresh: list[Ticket] = []
+        for tickets, _malformed, _top, following, _queried in _list_pages(http, second, None):
+            fresh += [t for t in tickets if t.id not in seen and _stamped(t, at)]
+            if following is None or following[0] != second:
+                break
+        if not fresh:
+            break
+        seen.update(ticket.id for ticket in fresh)
+        found.append(TicketPage(fresh, after))
+    return found
+
+
+def _stamped(ticket: Ticket, at: datetime) -> bool:
+    return ticket.updated_at is not None and moment(ticket.updated_at) == at
 
 
 ListPage = tuple[list[Ticket], list[dict[str, Any]], str | None, tuple[str, int] | None, str]
