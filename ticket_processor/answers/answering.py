@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..common.eventlog import EventSink
@@ -25,6 +25,7 @@ from ..kb.dense import Retrieved
 from ..models import Ticket, Triage, WriteBack
 from ..triage.confidence import Calibration
 from ..triage.note_text import llm_text
+from ..triage.prepare import prepare_ticket
 from ..writeback.note import inert_block
 from ..writeback.planner import with_customer_reply
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
@@ -35,6 +36,7 @@ from .gate import Gate
 from .ladder import draft_accepted, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
+from .second_opinion import Complete, Opinion, ask
 from .vocab import (
     AnswerPlan,
     answered_tag,
@@ -98,8 +100,11 @@ class RunAnswers:
         gate: Gate | None = None,
         confidence_threshold: float = 0.5,
         translate: Callable[[str, str], str | None] | None = None,
+        second_opinion: Complete | None = None,
     ) -> None:
         self.policy = policy
+        # The LLM's plain-text call, asked whether a passage answers a ticket before it is sent.
+        self._second_opinion = second_opinion
         # The LLM's translator: the agent's version of a reply in another language.
         self._translate = translate
         self.book = book
@@ -136,7 +141,11 @@ class RunAnswers:
             return self._plans.get(ticket_id)
 
     def cues(self, ticket: Ticket) -> TicketCues:
-        return cues(ticket.subject, ticket.description, self.retrieve)
+        found = cues(ticket.subject, ticket.description, self.retrieve)
+        if self._second_opinion is None:
+            return found
+        shown = prepare_ticket(ticket.subject, ticket.description, people=ticket.people)
+        return replace(found, shown=f"{shown.subject}\n{shown.body}")
 
     def mode(self, category: str, subcategory: str | None) -> str:
         mode = self.policy.mode_for(category, subcategory)
@@ -179,8 +188,8 @@ class RunAnswers:
         )
         with self._lock:
             earlier = self._plans.get(ticket.id) if replanned else None
-        # Re-planned from a fresh read: the guards are checked again, the text is kept (an
-        # LLM is not asked twice for one ticket's answer).
+        # Re-planned from a fresh read: the guards are checked again, the text and the second
+        # opinion are kept (an LLM is not asked twice for one ticket's answer).
         writer = None if earlier is not None else self.writer
         plan, reason = decide(
             ticket,
@@ -191,6 +200,7 @@ class RunAnswers:
             writer,
             name=lambda: self._requester_name(ticket.requester_id),
             locale=lambda: self._requester_locale(ticket.requester_id),
+            second=None if earlier is not None else self._second(found),
         )
         if plan is not None and earlier is not None:
             plan = earlier
@@ -238,6 +248,8 @@ class RunAnswers:
             "language": plan.language,
             "source": plan.source,
         }
+        if plan.second_opinion is not None:
+            fields["second_opinion"] = plan.second_opinion
         with self._lock:
             if self.dry_run and not quiet:
                 self.counts.texts.append((plan.ticket_id, plan.delivery, plan.body))
@@ -280,6 +292,14 @@ class RunAnswers:
         with self._lock:
             self._names[user_id] = name
         return name
+
+    def _second(self, found: TicketCues) -> Callable[[str], Opinion] | None:
+        """The LLM's second opinion on a passage for this ticket, shown redacted (its people's
+        names and e-mails, and personal numbers, gone: ``cues``); None without an LLM."""
+        complete = self._second_opinion
+        if complete is None:
+            return None
+        return lambda passage: ask(complete, found.shown, passage)
 
     def _requester_locale(self, user_id: int | None) -> str | None:
         """The customer's own locale in the helpdesk, where the ticket's read did not bring

@@ -28,6 +28,7 @@ from .decide import (
     refusal,
 )
 from .gate import Gate, GateInput, as_suggestion, gate_input
+from .second_opinion import Opinion
 from .vocab import AnswerMode, AnswerPlan, Delivery, answered_tag, reopened_tag
 
 # Writes a short answer from an article's text (an LLM), or None when it cannot.
@@ -43,6 +44,9 @@ class TicketCues:
     language: str = "en"  # by the stopwords, as the help-centre lookup reads it ("en": unsure)
     gate: GateInput | None = None  # both rankings' best article and the gate's features
     sure_language: str | None = None  # the language when the words tell it surely, else None
+    # The ticket as the LLM's second opinion is shown it (redacted), kept from the read that had
+    # its text; empty when no LLM is asked.
+    shown: str = ""
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -166,12 +170,14 @@ def decide(
     writer: Writer | None = None,
     name: Callable[[], str | None] | None = None,
     locale: Callable[[], str | None] | None = None,
+    second: Callable[[str], Opinion] | None = None,
 ) -> tuple[AnswerPlan | None, Refusal | None]:
     """The answer this ticket gets (None, with the reason, when it gets none). ``name``: the
     customer's name, asked only for a reply that is going to be written (the greeting takes its
     first word when it is a plain name; the LLM never sees it). ``locale``: the requester's
     locale where the ticket did not bring it, asked only when the ticket's words do not tell
-    its language surely."""
+    its language surely. ``second``: the LLM's second opinion on the passage (``second_opinion``),
+    asked only for a reply that would be sent; a disagreement makes it a draft."""
     if where.mode == "off":
         return None, "off"
     analysis = triage.analysis
@@ -222,6 +228,12 @@ def decide(
         written = writer(article_text(body), wanted)
         if written is not None and grounded(written, body) is None:
             answer, source, language = written, "llm", wanted
+    opinion = None
+    if second is not None and delivery == "send":
+        said = second(passage)
+        opinion = said.reason
+        if not said.agrees:
+            delivery = "draft"  # the gate and the LLM disagree: a person decides
     text = compose(
         language=language,
         answer=answer,
@@ -241,6 +253,7 @@ def decide(
             body=text,
             requester_id=ticket.requester_id,
             source=source,  # type: ignore[arg-type]
+            second_opinion=opinion,
         ),
         None,
     )

@@ -67,6 +67,7 @@ def build_answers(
     alert: Callable[[str, str], Any] | None,
     writer: Writer | None = None,
     translate: Callable[[str, str], str | None] | None = None,
+    second_opinion: Callable[[str, str], str] | None = None,
 ) -> tuple[RunAnswers | None, list[str]]:
     """The run's answers and what the run should warn about."""
     policy = read_policy(settings, taxonomy)
@@ -146,6 +147,7 @@ def build_answers(
         gate=gate,
         confidence_threshold=settings.confidence_threshold,
         translate=translate,
+        second_opinion=second_opinion,
     )
     return answers, notes
 

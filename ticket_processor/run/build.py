@@ -261,6 +261,8 @@ def build(
                 alert=None if dry_run else alerter.answers_demoted,
                 writer=answer_writer(choice.chain) if choice.preferred == "llm" else None,
                 translate=translator_of(choice.chain) if choice.preferred == "llm" else None,
+                # The LLM's second opinion on each answer that would be sent.
+                second_opinion=text_writer(choice.chain) if choice.preferred == "llm" else None,
             )
         warnings += answer_notes
         planner = ChangePlanner(

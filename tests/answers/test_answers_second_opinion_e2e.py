@@ -1,0 +1,80 @@
+"""With an LLM, an answer that would be sent is first shown to it (the redacted ticket and the
+passage), through the real openai SDK against the OpenAI-compatible stand-in: sent when it
+agrees and names a sentence of the passage; a draft for a person, with the reason, when it
+says no or names a sentence the passage does not hold."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.cli import invoke
+from support.e2e import events
+
+from ticket_processor.sandbox.desks import Desk
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+
+TICKET = {
+    "subject": "Dark theme",
+    "description": "How can I switch the app appearance to dark? Regards, Henrietta Quill",
+    "kind": "answerable",
+}
+ANALYSIS = {
+    "category": "how_to",
+    "urgency": "low",
+    "sentiment": "neutral",
+    "language": "en",
+    "summary": "Asks how to switch to dark mode.",
+    "confidence": 0.9,
+}
+NOT_WRITTEN = "Dark mode costs 5 EUR a month."  # not grounded: the excerpt is the answer
+INVENTED = json.dumps({"answers": True, "sentence": "Dark mode is free for everyone."})
+SAYS_NO = json.dumps({"answers": False, "sentence": ""})
+
+
+@pytest.mark.parametrize(
+    ("opinion", "sent", "reason"),
+    [
+        (None, True, "agrees"),
+        (SAYS_NO, False, "the LLM says the passage does not answer the ticket"),
+        (INVENTED, False, "the LLM's supporting sentence is not one of the passage's"),
+        ("Sure! It does.", False, "the LLM's reply was not one JSON object"),
+    ],
+)
+@pytest.mark.desk(configure=True)
+def test_an_answer_is_sent_only_when_the_llm_agrees(
+    desk: Desk,
+    tmp_path: Path,
+    make_standin: Callable[..., RunningStandin],
+    monkeypatch: pytest.MonkeyPatch,
+    opinion: str | None,
+    sent: bool,
+    reason: str,
+) -> None:
+    script = [json.dumps(ANALYSIS), NOT_WRITTEN] + ([opinion] if opinion else [])
+    llm = make_standin(script=script)  # then the stand-in answers as a model would
+    monkeypatch.setenv("OPENAI_BASE_URL", llm.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    publish_help_centre(desk)
+    create_tickets(desk, [TICKET], requester_name="Henrietta Quill")
+    result = invoke(
+        "run", "--engine", "llm", "--workers", "1", env={"TICKETBOT_ANSWER_MODE": "send"}
+    )
+    assert result.exit_code == 0, result.output
+    assert len(outbox(desk)) == (1 if sent else 0)
+    assert f"answers_sent={int(sent)}" in result.output
+    assert f"answers_drafted={int(not sent)}" in result.output
+    logged = [
+        e for e in events(tmp_path / "logs") if e["event"] in ("answer_planned", "answer_drafted")
+    ]
+    assert [e["second_opinion"] for e in logged] == [reason]
+    # The LLM was shown the ticket without its writer's name, and the passage.
+    asked = [json.dumps(r) for r in llm.received if "<passage>" in json.dumps(r)]
+    assert len(asked) == 1
+    assert "switch the app appearance" in asked[0]
+    assert "Henrietta" not in asked[0]
+    assert "Quill" not in asked[0]
