@@ -72,6 +72,14 @@ def test_an_answer_is_sent_only_when_the_llm_agrees(
         e for e in events(tmp_path / "logs") if e["event"] in ("answer_planned", "answer_drafted")
     ]
     assert [e["second_opinion"] for e in logged] == [reason]
+    # The second opinion's call is counted in the run's tokens, beyond the triage's.
+    triaged = sum(
+        e.get("prompt_tokens", 0) + e.get("completion_tokens", 0)
+        for e in events(tmp_path / "logs")
+        if e["event"] == "ticket_triaged"
+    )
+    total = int(result.output.split(" tokens=")[1].split()[0])
+    assert total > triaged > 0, (total, triaged)
     # The LLM was shown the ticket without its writer's name, and the passage.
     asked = [json.dumps(r) for r in llm.received if "<passage>" in json.dumps(r)]
     assert len(asked) == 1

@@ -60,6 +60,8 @@ class AnswerCounts:
     reopened: int = 0
     refused: dict[str, int] = field(default_factory=dict)
     texts: list[tuple[int, str, str]] = field(default_factory=list)  # dry run: id, mode, text
+    # The second opinions' LLM calls (model, prompt and completion tokens): the run counts them.
+    llm_usage: list[tuple[str, int, int]] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         return {
@@ -299,7 +301,17 @@ class RunAnswers:
         complete = self._second_opinion
         if complete is None:
             return None
-        return lambda passage: ask(complete, found.shown, passage)
+
+        def opinion(passage: str) -> Opinion:
+            said = ask(complete, found.shown, passage)
+            if said.model:
+                with self._lock:
+                    self.counts.llm_usage.append(
+                        (said.model, said.prompt_tokens, said.completion_tokens)
+                    )
+            return said
+
+        return opinion
 
     def _requester_locale(self, user_id: int | None) -> str | None:
         """The customer's own locale in the helpdesk, where the ticket's read did not bring

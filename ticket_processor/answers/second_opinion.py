@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Marks the request, so the OpenAI-compatible stand-in can answer it as a model would.
 SYSTEM = (
@@ -31,7 +31,8 @@ TICKET_CHARS = 2000
 PASSAGE_CHARS = 2000
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
-Complete = Callable[[str, str], str]  # a system prompt and a user message -> the reply
+# A system prompt and a user message -> the reply, the model, its prompt and completion tokens.
+Complete = Callable[[str, str], tuple[str, str, int, int]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Opinion:
     agrees: bool
     reason: str  # why not, or "agrees"
     sentence: str = ""
+    # What the call used, for the run's tokens and cost.
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 def _fence(text: str) -> str:
@@ -83,7 +88,9 @@ def ask(complete: Complete, ticket_text: str, passage: str) -> Opinion:
     from ..errors import TicketBotError
 
     try:
-        raw = complete(SYSTEM, request(ticket_text, passage))
+        raw, model, prompt, completion = complete(SYSTEM, request(ticket_text, passage))
     except TicketBotError as exc:
         return Opinion(False, f"the LLM did not answer ({type(exc).__name__})")
-    return read_opinion(raw, passage)
+    return replace(
+        read_opinion(raw, passage), model=model, prompt_tokens=prompt, completion_tokens=completion
+    )

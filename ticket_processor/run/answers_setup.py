@@ -67,7 +67,7 @@ def build_answers(
     alert: Callable[[str, str], Any] | None,
     writer: Writer | None = None,
     translate: Callable[[str, str], str | None] | None = None,
-    second_opinion: Callable[[str, str], str] | None = None,
+    second_opinion: Callable[[str, str], tuple[str, str, int, int]] | None = None,
 ) -> tuple[RunAnswers | None, list[str]]:
     """The run's answers and what the run should warn about."""
     policy = read_policy(settings, taxonomy)
