@@ -86,3 +86,23 @@ def test_an_answer_is_sent_only_when_the_llm_agrees(
     assert "switch the app appearance" in asked[0]
     assert "Henrietta" not in asked[0]
     assert "Quill" not in asked[0]
+
+
+@pytest.mark.desk(configure=True)
+def test_explain_shows_the_llms_second_opinion(
+    desk: Desk,
+    make_standin: Callable[..., RunningStandin],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    llm = make_standin(script=[SAYS_NO])
+    monkeypatch.setenv("OPENAI_BASE_URL", llm.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    publish_help_centre(desk)
+    [ticket_id] = create_tickets(desk, [TICKET], requester_name="Henrietta Quill")
+    synced = invoke("kb", "sync")
+    assert synced.exit_code == 0, synced.output
+    shown = invoke("answers", "explain", str(ticket_id), env={"TICKETBOT_ANSWER_MODE": "send"})
+    assert shown.exit_code == 0, shown.output
+    assert "would draft article" in shown.output, shown.output
+    assert "the LLM's second opinion: the LLM says the passage does not answer" in shown.output

@@ -315,6 +315,19 @@ def calibrate(
         typer.echo(f"answers calibration from {len(scores)} rows written to {path}")
 
 
+def _second(settings: Settings, prepared: Any) -> Any:
+    """The LLM's second opinion for ``answers explain``, as a run asks it; None without an
+    LLM."""
+    if not settings.llm_configured:
+        return None
+    from ..answers.second_opinion import ask
+    from ..run.engines import build_analyser
+
+    analyser = build_analyser(settings, workers=1, breaker=None, retry=None)
+    shown = f"{prepared.subject}\n{prepared.body}"
+    return lambda passage: ask(analyser.judge_text, shown, passage)
+
+
 @answers_app.command("explain")
 def explain_ticket(
     ticket_id: Annotated[int, typer.Argument(help="The ticket's id in the helpdesk.")],
@@ -381,7 +394,9 @@ def explain_ticket(
                 gate=gate if policy.chooser == "gate" else None,
                 confidence_threshold=settings.confidence_threshold,
             )
-            shown = explain(ticket, triage, ticket_cues, where, index.body, gate)
+            shown = explain(
+                ticket, triage, ticket_cues, where, index.body, gate, _second(settings, prepared)
+            )
         finally:
             helpdesk.close()
             index.close()
@@ -410,3 +425,5 @@ def explain_ticket(
                 f"would {decision['delivery']} article #{decision['article_id']} "
                 f"in {decision['language']}"
             )
+            if decision.get("second_opinion"):
+                typer.echo(f"the LLM's second opinion: {decision['second_opinion']}")
