@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
 from support.cli import invoke
 from support.e2e import events
 
@@ -106,3 +106,35 @@ def test_explain_shows_the_llms_second_opinion(
     assert shown.exit_code == 0, shown.output
     assert "would draft article" in shown.output, shown.output
     assert "the LLM's second opinion: the LLM says the passage does not answer" in shown.output
+
+
+@pytest.mark.desk(configure=True)
+def test_eval_reports_the_agreement_of_gate_and_llm(
+    desk: Desk,
+    tmp_path: Path,
+    make_standin: Callable[..., RunningStandin],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    llm = make_standin()  # unscripted: it answers as a model would
+    monkeypatch.setenv("OPENAI_BASE_URL", llm.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    articles = publish_help_centre(desk)
+    synced = invoke("kb", "sync")
+    assert synced.exit_code == 0, synced.output
+    cases = [c for c in rows("answers_tickets.jsonl") if c["kind"] == "answerable"][:12]
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(
+        "".join(
+            json.dumps({**c, "answer_article": sorted(articles[c["answer_article"]])}) + "\n"
+            for c in cases
+        ),
+        "utf-8",
+    )
+    result = invoke("answers", "eval", str(labelled), env={"TICKETBOT_ANSWER_MODE": "send"})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["llm_asked"] >= 1, report
+    assert report["llm_agreed"] + report["refused"].get("second_opinion", 0) == report["llm_asked"]
+    assert 0.0 <= report["llm_agreement"] <= 1.0
+    assert report["sent"] == report["llm_agreed"]

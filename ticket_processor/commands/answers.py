@@ -233,6 +233,7 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
             calibration=calibration,
             gate=gate_in_use(settings.state_dir).gate if policy.chooser == "gate" else None,
             embed=embed_texts,
+            second=_judge(settings) if calibration is not None else None,
         )
     finally:
         index.close()
@@ -315,17 +316,25 @@ def calibrate(
         typer.echo(f"answers calibration from {len(scores)} rows written to {path}")
 
 
-def _second(settings: Settings, prepared: Any) -> Any:
-    """The LLM's second opinion for ``answers explain``, as a run asks it; None without an
-    LLM."""
+def _judge(settings: Settings) -> Any:
+    """The LLM's second opinion (ticket text, passage -> opinion), as a run asks it; None
+    without an LLM."""
     if not settings.llm_configured:
         return None
     from ..answers.second_opinion import ask
     from ..run.engines import build_analyser
 
     analyser = build_analyser(settings, workers=1, breaker=None, retry=None)
+    return lambda shown, passage: ask(analyser.judge_text, shown, passage)
+
+
+def _second(settings: Settings, prepared: Any) -> Any:
+    """The LLM's second opinion for ``answers explain``; None without an LLM."""
+    judge = _judge(settings)
+    if judge is None:
+        return None
     shown = f"{prepared.subject}\n{prepared.body}"
-    return lambda passage: ask(analyser.judge_text, shown, passage)
+    return lambda passage: judge(shown, passage)
 
 
 @answers_app.command("explain")
