@@ -80,13 +80,7 @@ class Encoder:
                     out[index] = known
         if missing:
             todo = [texts[i][:MAX_CHARS] for i in missing]
-            with _model_lock:
-                model = self._load()
-                rows = [
-                    np.asarray(model.encode(todo[i : i + BATCH]), np.float32)
-                    for i in range(0, len(todo), BATCH)
-                ]
-            fresh = np.vstack(rows).reshape(len(todo), DIMENSIONS)
+            fresh = self._encoded(todo)
             out[missing] = fresh
             with _memo_lock:
                 _encoded += len(todo)
@@ -95,6 +89,73 @@ class Encoder:
                 while len(_memo) > MEMO_SIZE:
                     _memo.popitem(last=False)
         return out
+
+    def _encoded(self, todo: list[str]) -> npt.NDArray[np.float32]:
+        """``todo``'s vectors, encoded together with whatever other threads are waiting to
+        encode (flat combining): the model takes one thread at a time, and a batch of eight
+        texts costs a third of eight texts one by one. The thread that gets the model encodes
+        every request queued by then, its own among them; a thread whose request was in
+        another's batch finds it done. Nothing waits for a batch to fill: a lone request is
+        encoded at once, as before."""
+        request = _Request(todo)
+        with _queue_lock:
+            _queue.append(request)
+        with _model_lock:
+            if request.vectors is None and request.failed is None:
+                with _queue_lock:
+                    batch = _queue[:]
+                    _queue.clear()
+                _encode_batch(self._load(), batch)
+        if request.failed is not None:
+            raise request.failed
+        assert request.vectors is not None
+        return request.vectors
+
+
+def _vectors(model: Any, texts: list[str]) -> npt.NDArray[np.float32]:
+    rows = [
+        np.asarray(model.encode(texts[i : i + BATCH]), np.float32)
+        for i in range(0, len(texts), BATCH)
+    ]
+    return np.vstack(rows).reshape(len(texts), DIMENSIONS)
+
+
+def _encode_batch(model: Any, batch: list[_Request]) -> None:
+    """Every queued request's vectors, encoded together; when that fails, each request on its
+    own, so a text the model cannot encode fails its own caller, not the others'."""
+    try:
+        rows = _vectors(model, [text for queued in batch for text in queued.texts])
+    except Exception as exc:  # noqa: BLE001 - raised again by the request's own caller
+        if len(batch) == 1:
+            batch[0].failed = exc
+            return
+        for queued in batch:
+            try:
+                queued.vectors = _vectors(model, queued.texts)
+            except Exception as own:  # noqa: BLE001 - raised again by its caller
+                queued.failed = own
+        return
+    start = 0
+    for queued in batch:
+        queued.vectors = rows[start : start + len(queued.texts)]
+        start += len(queued.texts)
+
+
+class _Request:
+    """Texts one call wants encoded, and their vectors once a batch holding them is done (or
+    why the model could not encode them)."""
+
+    __slots__ = ("failed", "texts", "vectors")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.vectors: npt.NDArray[np.float32] | None = None
+        self.failed: Exception | None = None
+
+
+# Requests waiting for the model (``Encoder._encoded``).
+_queue: list[_Request] = []
+_queue_lock = threading.Lock()
 
 
 def forget(texts: list[str]) -> None:
