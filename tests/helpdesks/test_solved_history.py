@@ -34,7 +34,7 @@ def test_each_kind_reads_its_own_article_urls() -> None:
 def test_the_adapter_reads_solved_tickets_and_their_agents_public_replies(desk: Desk) -> None:
     now = time.time()
     article = {"title": "Reset your password"}
-    linked = desk.import_solved(
+    linked = desk.import_answered(
         NewTicket("Password", "How do I reset it?"),
         [
             ("Let me check.", now - 7200),
@@ -42,10 +42,10 @@ def test_the_adapter_reads_solved_tickets_and_their_agents_public_replies(desk: 
         ],
         now - 1800,
     )
-    plain = desk.import_solved(
+    plain = desk.import_answered(
         NewTicket("Refund", "Where is my refund?"), [("Done, refunded.", now - 600)], now - 60
     )
-    old = desk.import_solved(
+    old = desk.import_answered(
         NewTicket("Old", "Old question"), [("Answered", now - 200 * 86400)], now - 199 * 86400
     )
     [open_id] = desk.create([NewTicket("Open", "Still open")])

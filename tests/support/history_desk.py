@@ -1,6 +1,6 @@
 """A team's history on a desk: solved tickets whose agents linked the help centre's articles,
 and some answered without a link, generated from the articles' own sentences and imported
-dated through each sandbox's import path (``Desk.import_solved``).
+dated through each sandbox's import path (``Desk.import_answered``).
 
 The tickets are made, not written: a fragment of one of the article's sentences in a
 customer's frame ("Hi, quick question about ... — how does that work?"), so the words carry the
@@ -84,7 +84,7 @@ def import_history(
         else:
             reply = "Hi, I checked this on our side and fixed it for you. Best, Sam"
             ticket = person_ticket(rng)
-        desk.import_solved(ticket, [(reply, solved - 600)], solved)
+        desk.import_answered(ticket, [(reply, solved - 600)], solved)
 
 
 def new_tickets(count: int, seed: int) -> list[tuple[NewTicket, str]]:

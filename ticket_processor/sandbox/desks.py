@@ -97,7 +97,7 @@ class Desk(Protocol):
         ...
 
     def agent_notes(self, ticket_id: int, text: str) -> None: ...
-    def import_solved(
+    def import_answered(
         self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
     ) -> int:
         """A solved ticket of the team's history, dated: the requester's message an hour

@@ -29,6 +29,7 @@ from ...errors import (
 )
 from ...models import (
     Agent,
+    AnsweredTicket,
     ArticleListing,
     Conversation,
     Cursor,
@@ -38,7 +39,6 @@ from ...models import (
     Probe,
     Replan,
     ReplyPage,
-    SolvedTicket,
     Ticket,
     TicketPage,
     WriteBack,
@@ -208,7 +208,7 @@ class ZendeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return replies.conversation(self.client, ticket_id, self.own_id)
 
-    def solved_history(self, since: int) -> Iterator[SolvedTicket]:
+    def solved_history(self, since: int) -> Iterator[AnsweredTicket]:
         """The solved tickets updated since ``since`` and their agents' public replies, read
         through discovery's export (its pages and pacing) and each one's comments."""
         own = self.own_id()

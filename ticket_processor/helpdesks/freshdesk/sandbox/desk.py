@@ -74,7 +74,7 @@ class FreshdeskDesk:
             ids.append(int(made["id"]))
         return ids
 
-    def import_solved(
+    def import_answered(
         self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
     ) -> int:
         asked = min((moment for _, moment in replies), default=solved_at) - 3600
@@ -86,7 +86,7 @@ class FreshdeskDesk:
         }
         if ticket.requester_name:
             fields["name"] = ticket.requester_name
-        made = self.sandbox.store.import_solved(
+        made = self.sandbox.store.import_answered(
             fields, list(replies), created=asked, solved=solved_at
         )
         return int(made["id"])

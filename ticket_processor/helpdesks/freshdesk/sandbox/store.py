@@ -160,7 +160,7 @@ class FreshdeskStore:
                 self.observer("created", ticket, None, False)
             return ticket
 
-    def import_solved(
+    def import_answered(
         self,
         fields: dict[str, Any],
         replies: list[tuple[str, float]],

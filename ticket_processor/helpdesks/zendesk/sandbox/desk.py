@@ -115,7 +115,7 @@ class ZendeskDesk:
     def agent_notes(self, ticket_id: int, text: str) -> None:
         self._comment(ticket_id, {"body": text, "public": False, "author_id": HUMAN_AGENT_ID})
 
-    def import_solved(
+    def import_answered(
         self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
     ) -> int:
         """Through the Ticket Import API's own handling (``imports/tickets``)."""
