@@ -227,6 +227,17 @@ class LLMAnalyser:
         assert last is not None
         raise last
 
+    def judge_text(self, system: str, user: str) -> tuple[str, str, int, int]:
+        """``user`` (redacted by the caller) answered by the first model, with what it used:
+        (text, model, prompt tokens, completion tokens), so a run counts the call; raises
+        LLMError."""
+        messages: list[Any] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
+        answer = self._call(self.models[0], messages, "text")
+        return answer.content or "", self.models[0], answer.prompt_tokens, answer.completion_tokens
+
     def write_answer(self, article: str, language: str) -> str | None:
         """A short answer for a customer, written only from ``article`` (its plain text), in
         the language of ISO code ``language``; None when the endpoint does not answer. The

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..common.eventlog import EventSink
@@ -25,6 +25,7 @@ from ..kb.dense import Retrieved
 from ..models import Ticket, Triage, WriteBack
 from ..triage.confidence import Calibration
 from ..triage.note_text import llm_text
+from ..triage.prepare import prepare_ticket
 from ..writeback.note import inert_block
 from ..writeback.planner import with_customer_reply
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
@@ -35,6 +36,7 @@ from .gate import Gate
 from .ladder import draft_accepted, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
+from .second_opinion import Complete, Opinion, ask
 from .vocab import (
     AnswerPlan,
     answered_tag,
@@ -58,6 +60,8 @@ class AnswerCounts:
     reopened: int = 0
     refused: dict[str, int] = field(default_factory=dict)
     texts: list[tuple[int, str, str]] = field(default_factory=list)  # dry run: id, mode, text
+    # The second opinions' LLM calls (model, prompt and completion tokens): the run counts them.
+    llm_usage: list[tuple[str, int, int]] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         return {
@@ -98,8 +102,11 @@ class RunAnswers:
         gate: Gate | None = None,
         confidence_threshold: float = 0.5,
         translate: Callable[[str, str], str | None] | None = None,
+        second_opinion: Complete | None = None,
     ) -> None:
         self.policy = policy
+        # The LLM's plain-text call, asked whether a passage answers a ticket before it is sent.
+        self._second_opinion = second_opinion
         # The LLM's translator: the agent's version of a reply in another language.
         self._translate = translate
         self.book = book
@@ -124,6 +131,7 @@ class RunAnswers:
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
         self._agent_texts: dict[tuple[int, str], str] = {}  # the agent's versions, once
         self._names: dict[int, str | None] = {}  # customers' names, for the greetings
+        self._locales: dict[int, str | None] = {}  # customers' own locales, for the replies
 
     @property
     def writes(self) -> bool:
@@ -135,7 +143,11 @@ class RunAnswers:
             return self._plans.get(ticket_id)
 
     def cues(self, ticket: Ticket) -> TicketCues:
-        return cues(ticket.subject, ticket.description, self.retrieve)
+        found = cues(ticket.subject, ticket.description, self.retrieve)
+        if self._second_opinion is None:
+            return found
+        shown = prepare_ticket(ticket.subject, ticket.description, people=ticket.people)
+        return replace(found, shown=f"{shown.subject}\n{shown.body}")
 
     def mode(self, category: str, subcategory: str | None) -> str:
         mode = self.policy.mode_for(category, subcategory)
@@ -178,8 +190,8 @@ class RunAnswers:
         )
         with self._lock:
             earlier = self._plans.get(ticket.id) if replanned else None
-        # Re-planned from a fresh read: the guards are checked again, the text is kept (an
-        # LLM is not asked twice for one ticket's answer).
+        # Re-planned from a fresh read: the guards are checked again, the text and the second
+        # opinion are kept (an LLM is not asked twice for one ticket's answer).
         writer = None if earlier is not None else self.writer
         plan, reason = decide(
             ticket,
@@ -189,6 +201,8 @@ class RunAnswers:
             self._article_body,
             writer,
             name=lambda: self._requester_name(ticket.requester_id),
+            locale=lambda: self._requester_locale(ticket.requester_id),
+            second=None if earlier is not None else self._second(found),
         )
         if plan is not None and earlier is not None:
             plan = earlier
@@ -236,6 +250,8 @@ class RunAnswers:
             "language": plan.language,
             "source": plan.source,
         }
+        if plan.second_opinion is not None:
+            fields["second_opinion"] = plan.second_opinion
         with self._lock:
             if self.dry_run and not quiet:
                 self.counts.texts.append((plan.ticket_id, plan.delivery, plan.body))
@@ -278,6 +294,39 @@ class RunAnswers:
         with self._lock:
             self._names[user_id] = name
         return name
+
+    def _second(self, found: TicketCues) -> Callable[[str], Opinion] | None:
+        """The LLM's second opinion on a passage for this ticket, shown redacted (its people's
+        names and e-mails, and personal numbers, gone: ``cues``); None without an LLM."""
+        complete = self._second_opinion
+        if complete is None:
+            return None
+
+        def opinion(passage: str) -> Opinion:
+            said = ask(complete, found.shown, passage)
+            if said.model:
+                with self._lock:
+                    self.counts.llm_usage.append(
+                        (said.model, said.prompt_tokens, said.completion_tokens)
+                    )
+            return said
+
+        return opinion
+
+    def _requester_locale(self, user_id: int | None) -> str | None:
+        """The customer's own locale in the helpdesk, where the ticket's read did not bring
+        it (read once a run per customer; None where the helpdesk cannot tell)."""
+        read = getattr(self.desk, "requester_locale", None)
+        if user_id is None or not callable(read):
+            return None
+        with self._lock:
+            if user_id in self._locales:
+                return self._locales[user_id]
+        found = read(user_id)
+        locale = found if isinstance(found, str) else None
+        with self._lock:
+            self._locales[user_id] = locale
+        return locale
 
     # -- sending (after the flush) -------------------------------------------------------
 

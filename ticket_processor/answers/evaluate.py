@@ -27,6 +27,7 @@ from ..triage.prepare import prepare_ticket
 from .gate import Gate
 from .plan import Circumstances, cues, decide
 from .policy import AnswersPolicy
+from .second_opinion import Opinion
 
 Analyse = Callable[[str, str], Analysis]
 
@@ -45,26 +46,47 @@ class AnswersReport:
     gate_rows: list[tuple[tuple[float, ...], bool]] = field(default_factory=list)
     # Per ranking (keyword, dense, fused): answerable rows whose article came first, in top 3.
     retrievers: dict[str, list[int]] = field(default_factory=dict)
+    # With an LLM: rows the gate would send that the LLM was asked about, those it agreed on,
+    # and how its verdict sat with the label (agreed on a right article, refused a wrong one).
+    second: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def share(n: int, of: int) -> float | None:
             return round(n / of, 4) if of else None
 
+        return (
+            {
+                "rows": self.rows,
+                "answerable": self.answerable,
+                "sent": self.sent,
+                "sent_right": self.sent_right,
+                "sent_wrong": self.sent_wrong,
+                "precision": share(self.sent_right, self.sent),
+                "coverage": share(self.sent_right, self.answerable),
+                "false_sends": self.false_sends,
+                "needs_person": self.rows - self.answerable,
+                "refused": dict(sorted(self.refused.items())),
+            }
+            | self._agreement()
+            | {
+                f"{name} hit@{k}": share(hits[i], self.answerable)
+                for name, hits in self.retrievers.items()
+                for i, k in ((0, 1), (1, 3))
+            }
+        )
+
+    def _agreement(self) -> dict[str, Any]:
+        """The gate and the LLM on the rows the gate would send (with an LLM only)."""
+        asked = self.second.get("asked", 0)
+        if not asked:
+            return {}
+        agreed = self.second.get("agreed", 0)
         return {
-            "rows": self.rows,
-            "answerable": self.answerable,
-            "sent": self.sent,
-            "sent_right": self.sent_right,
-            "sent_wrong": self.sent_wrong,
-            "precision": share(self.sent_right, self.sent),
-            "coverage": share(self.sent_right, self.answerable),
-            "false_sends": self.false_sends,
-            "needs_person": self.rows - self.answerable,
-            "refused": dict(sorted(self.refused.items())),
-        } | {
-            f"{name} hit@{k}": share(hits[i], self.answerable)
-            for name, hits in self.retrievers.items()
-            for i, k in ((0, 1), (1, 3))
+            "llm_asked": asked,
+            "llm_agreed": agreed,
+            "llm_agreement": round(agreed / asked, 4),
+            "llm_agreed_right": self.second.get("agreed_right", 0),
+            "llm_refused_wrong": self.second.get("refused_wrong", 0),
         }
 
 
@@ -88,6 +110,14 @@ def _count_hits(report: AnswersReport, ranked: Retrieved, right: frozenset[int])
         hits[1] += bool(right & set(order[:3]))
 
 
+def _count_opinion(report: AnswersReport, agreed: bool, right: bool) -> None:
+    counts = report.second
+    counts["asked"] = counts.get("asked", 0) + 1
+    counts["agreed"] = counts.get("agreed", 0) + agreed
+    counts["agreed_right"] = counts.get("agreed_right", 0) + (agreed and right)
+    counts["refused_wrong"] = counts.get("refused_wrong", 0) + (not agreed and not right)
+
+
 def _ranked(index: ArticleIndex, text: str, embed: Embed | None, _raw: str) -> Retrieved:
     """The fused ranking of the prepared text (the raw text ``cues`` hands is not used)."""
     return retrieve(index, text, embed)
@@ -104,6 +134,7 @@ def evaluate(
     prefix: str = "ai_",
     gate: Gate | None = None,
     embed: Embed | None = None,
+    second: Callable[[str, str], Opinion] | None = None,
 ) -> AnswersReport:
     """``article_ids`` maps a row's ``answer_article`` key to the index's ids (translations
     included); without it the label is the id itself."""
@@ -146,7 +177,12 @@ def evaluate(
             report.gate_rows.append(
                 (found_cues.gate.features, weighed is not None and weighed.hit.article_id in right)
             )
-        plan, reason = decide(ticket, triage, found_cues, where, index.body)
+        asked = None if second is None else functools.partial(second, text)
+        plan, reason = decide(ticket, triage, found_cues, where, index.body, second=asked)
+        if plan is not None and plan.second_opinion is not None:
+            _count_opinion(report, plan.second_opinion == "agrees", plan.article_id in right)
+            if plan.delivery == "draft":
+                plan, reason = None, "second_opinion"
         if plan is None:
             key = reason or "none"
             report.refused[key] = report.refused.get(key, 0) + 1

@@ -17,6 +17,7 @@ from ..models import Ticket, Triage
 from .decide import choose_article
 from .gate import Gate
 from .plan import Circumstances, TicketCues, decide
+from .second_opinion import Opinion
 
 
 def explain(
@@ -26,8 +27,10 @@ def explain(
     where: Circumstances,
     article_body: Callable[[int, str], str],
     gate: Gate | None,
+    second: Callable[[str], Opinion] | None = None,
 ) -> dict[str, Any]:
-    """What the answer of ``ticket`` would be, and why, as one JSON-ready object."""
+    """What the answer of ``ticket`` would be, and why, as one JSON-ready object; ``second``:
+    the LLM's second opinion (with an LLM configured), asked as a run would ask it."""
     considered = []
     if found.gate is not None:
         weighed = [found.gate.candidate, *found.gate.considered]
@@ -47,7 +50,7 @@ def explain(
     gate_p = None
     if gate is not None and found.gate is not None and found.gate.candidate is not None:
         gate_p = round(gate.probability(found.gate.features), 4)
-    plan, reason = decide(ticket, triage, found, where, article_body)
+    plan, reason = decide(ticket, triage, found, where, article_body, second=second)
     return {
         "ticket_id": ticket.id,
         "category": triage.analysis.category,
@@ -58,7 +61,12 @@ def explain(
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),
         "decision": (
-            {"delivery": plan.delivery, "article_id": plan.article_id, "language": plan.language}
+            {
+                "delivery": plan.delivery,
+                "article_id": plan.article_id,
+                "language": plan.language,
+                "second_opinion": plan.second_opinion,
+            }
             if plan is not None
             else {"stopped_by": reason}
         ),

@@ -28,6 +28,7 @@ from .decide import (
     refusal,
 )
 from .gate import Gate, GateInput, as_suggestion, gate_input
+from .second_opinion import Opinion
 from .vocab import AnswerMode, AnswerPlan, Delivery, answered_tag, reopened_tag
 
 # Writes a short answer from an article's text (an LLM), or None when it cannot.
@@ -43,6 +44,9 @@ class TicketCues:
     language: str = "en"  # by the stopwords, as the help-centre lookup reads it ("en": unsure)
     gate: GateInput | None = None  # both rankings' best article and the gate's features
     sure_language: str | None = None  # the language when the words tell it surely, else None
+    # The ticket as the LLM's second opinion is shown it (redacted), kept from the read that had
+    # its text; empty when no LLM is asked.
+    shown: str = ""
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -88,16 +92,25 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
 
 
 def reply_language(
-    found: TicketCues, analysis_language: str, article_locale: str, answer: str = ""
+    found: TicketCues,
+    analysis_language: str,
+    article_locale: str,
+    answer: str = "",
+    requester_locale: str | None = None,
 ) -> str:
     """The reply's language: the ticket's when its words tell it surely for their number,
-    else the requester's locale as the helpdesk knows it (not read yet: none), else the help
-    centre's default — the answering article's locale (an article in the ticket's own
-    language is chosen first). An engine's or a weak stopword guess is not enough: a short
-    English ticket once got a Portuguese answer."""
+    else the requester's own locale as the helpdesk keeps it (Zendesk's user ``locale``,
+    Freshdesk's contact ``language``; given only where the LLM writes the answer: a quoted
+    passage is in its article's language), else the help centre's default — the answering
+    article's locale (an article in the ticket's own language is chosen first). An engine's
+    or a weak stopword guess is not enough: a short English ticket once got a Portuguese
+    answer."""
     del analysis_language  # weaker than the help centre's own locale
     if found.sure_language in TEMPLATES:
         return str(found.sure_language)
+    own = (requester_locale or "").split("-")[0].split("_")[0].lower()
+    if own in TEMPLATES:
+        return own
     article = article_locale.split("-")[0].lower()
     # A help centre that does not label its translations: the answer's own words tell.
     spoken = sure_language(words(answer)) if answer else None
@@ -156,10 +169,15 @@ def decide(
     article_body: Callable[[int, str], str],
     writer: Writer | None = None,
     name: Callable[[], str | None] | None = None,
+    locale: Callable[[], str | None] | None = None,
+    second: Callable[[str], Opinion] | None = None,
 ) -> tuple[AnswerPlan | None, Refusal | None]:
     """The answer this ticket gets (None, with the reason, when it gets none). ``name``: the
     customer's name, asked only for a reply that is going to be written (the greeting takes its
-    first word when it is a plain name; the LLM never sees it)."""
+    first word when it is a plain name; the LLM never sees it). ``locale``: the requester's
+    locale where the ticket did not bring it, asked only when the ticket's words do not tell
+    its language surely. ``second``: the LLM's second opinion on the passage (``second_opinion``),
+    asked only for a reply that would be sent; a disagreement makes it a draft."""
     if where.mode == "off":
         return None, "off"
     analysis = triage.analysis
@@ -201,9 +219,21 @@ def decide(
     answer, source = passage, "excerpt"
     delivery: Delivery = "send" if where.mode == "send" else "draft"
     if writer is not None:
-        written = writer(article_text(body), language)
+        # The LLM writes the answer in any language: the requester's own locale may choose
+        # it where the ticket's words do not (the article's passage is in the article's).
+        requester = ticket.requester_locale
+        if requester is None and locale is not None and found.sure_language not in TEMPLATES:
+            requester = locale()
+        wanted = reply_language(found, analysis.language, article.locale, passage, requester)
+        written = writer(article_text(body), wanted)
         if written is not None and grounded(written, body) is None:
-            answer, source = written, "llm"
+            answer, source, language = written, "llm", wanted
+    opinion = None
+    if second is not None and delivery == "send":
+        said = second(passage)
+        opinion = said.reason
+        if not said.agrees:
+            delivery = "draft"  # the gate and the LLM disagree: a person decides
     text = compose(
         language=language,
         answer=answer,
@@ -223,6 +253,7 @@ def decide(
             body=text,
             requester_id=ticket.requester_id,
             source=source,  # type: ignore[arg-type]
+            second_opinion=opinion,
         ),
         None,
     )

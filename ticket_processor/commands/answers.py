@@ -10,6 +10,9 @@
   ``answer_article``: an article id, or null for "needs a person"), on the synced index.
 - ``answers calibrate FILE``: fit the index score → probability calibration on such a file
   and keep it in the state directory.
+- ``answers calibrate --from-helpdesk [--since 90d] [--force]``: fit the gate on the team's
+  own solved tickets (``answers_history``), kept in the state directory when it is not worse
+  than the gate in use; ``answers status`` names the gate in use.
 - ``answers explain TICKET``: the articles both rankings considered for one ticket, the gate's
   probability, and the guard or threshold that stopped its answer (``answers.explain``).
 """
@@ -145,9 +148,13 @@ def status(
                     "resolution_rate": (found.resolved / found.sent) if found.sent else None,
                 }
             )
+        from ..answers.team_gate import gate_in_use
+
+        in_use = gate_in_use(settings.state_dir)
         if as_json:
-            typer.echo(json.dumps({"categories": rows}))
+            typer.echo(json.dumps({"categories": rows, "gate": in_use.as_json()}))
             return
+        typer.echo(f"gate in use: {in_use.describe()}")
         if not rows:
             typer.echo("no category answers or drafts yet")
         for row in rows:
@@ -215,7 +222,7 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
     engine = RulesEngine(taxonomy)
     index = _index(settings)
     try:
-        from ..answers.gate import load_gate
+        from ..answers.team_gate import gate_in_use
         from ..learned.embed import embed_texts
 
         return evaluate(
@@ -224,8 +231,9 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
             engine.analyse,
             policy,
             calibration=calibration,
-            gate=load_gate() if policy.chooser == "gate" else None,
+            gate=gate_in_use(settings.state_dir).gate if policy.chooser == "gate" else None,
             embed=embed_texts,
+            second=_judge(settings) if calibration is not None else None,
         )
     finally:
         index.close()
@@ -261,8 +269,28 @@ def answers_eval(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.
 
 
 @answers_app.command("calibrate")
-def calibrate(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]) -> None:
-    """Fit the score → probability calibration of answers on a labelled file."""
+def calibrate(
+    file: Annotated[
+        Path | None, typer.Argument(help="Labelled JSONL file (not with --from-helpdesk).")
+    ] = None,
+    from_helpdesk: Annotated[
+        bool,
+        typer.Option(
+            "--from-helpdesk",
+            help="Fit the gate on the team's solved tickets: an agent's linked article is "
+            "that article's positive, an answer without a link needs a person.",
+        ),
+    ] = False,
+    since: Annotated[
+        str, typer.Option("--since", help="With --from-helpdesk: the window (90d, or a date).")
+    ] = "90d",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --from-helpdesk: keep the gate even when worse."),
+    ] = False,
+) -> None:
+    """Fit the score → probability calibration on a labelled file, or (--from-helpdesk) the
+    gate on the team's own solved tickets."""
     from ..answers.calibration import fit, save_calibration
     from ..errors import ConfigError
     from .common import exit_codes, load
@@ -270,6 +298,15 @@ def calibrate(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
+        if from_helpdesk:
+            if file is not None:
+                raise ConfigError("give a labelled file or --from-helpdesk, not both")
+            from .answers_history import calibrate_from_helpdesk
+
+            calibrate_from_helpdesk(settings, since, force, _index)
+            return
+        if file is None:
+            raise ConfigError("give a labelled file, or --from-helpdesk")
         report = _report(settings, file, None)
         if len(report.scores) < 20:
             raise ConfigError(f"{file}: {len(report.scores)} rows found an article; need 20")
@@ -277,6 +314,27 @@ def calibrate(file: Annotated[Path, typer.Argument(help="Labelled JSONL file.")]
         right = [r for _, r in report.scores]
         path = save_calibration(settings.state_dir, fit(scores, right))
         typer.echo(f"answers calibration from {len(scores)} rows written to {path}")
+
+
+def _judge(settings: Settings) -> Any:
+    """The LLM's second opinion (ticket text, passage -> opinion), as a run asks it; None
+    without an LLM."""
+    if not settings.llm_configured:
+        return None
+    from ..answers.second_opinion import ask
+    from ..run.engines import build_analyser
+
+    analyser = build_analyser(settings, workers=1, breaker=None, retry=None)
+    return lambda shown, passage: ask(analyser.judge_text, shown, passage)
+
+
+def _second(settings: Settings, prepared: Any) -> Any:
+    """The LLM's second opinion for ``answers explain``; None without an LLM."""
+    judge = _judge(settings)
+    if judge is None:
+        return None
+    shown = f"{prepared.subject}\n{prepared.body}"
+    return lambda passage: judge(shown, passage)
 
 
 @answers_app.command("explain")
@@ -290,8 +348,8 @@ def explain_ticket(
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.explain import explain
-    from ..answers.gate import load_gate
     from ..answers.plan import Circumstances, cues
+    from ..answers.team_gate import gate_in_use
     from ..errors import ConfigError
     from ..kb.dense import retrieve
     from ..kb.search import lookup
@@ -331,7 +389,7 @@ def explain_ticket(
             ticket_cues = cues(ticket.subject, ticket.description, lambda _raw: ranked)
             book = AnswerBook(settings.state_dir, read_only=True)
             mode = policy.mode_for(analysis.category, analysis.subcategory)
-            gate = load_gate()
+            gate = gate_in_use(settings.state_dir).gate
             where = Circumstances(
                 mode=book.rung(analysis.category) if mode == "auto" else mode,  # type: ignore[arg-type]
                 threshold=policy.threshold_for(analysis.category, analysis.subcategory),
@@ -345,7 +403,9 @@ def explain_ticket(
                 gate=gate if policy.chooser == "gate" else None,
                 confidence_threshold=settings.confidence_threshold,
             )
-            shown = explain(ticket, triage, ticket_cues, where, index.body, gate)
+            shown = explain(
+                ticket, triage, ticket_cues, where, index.body, gate, _second(settings, prepared)
+            )
         finally:
             helpdesk.close()
             index.close()
@@ -374,3 +434,5 @@ def explain_ticket(
                 f"would {decision['delivery']} article #{decision['article_id']} "
                 f"in {decision['language']}"
             )
+            if decision.get("second_opinion"):
+                typer.echo(f"the LLM's second opinion: {decision['second_opinion']}")

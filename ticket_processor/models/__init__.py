@@ -31,6 +31,8 @@ from .analysis import (
 )
 from .helpdesk import (
     Agent,
+    AgentReply,
+    AnsweredTicket,
     Article,
     ArticleListing,
     ArticleVisibility,
@@ -83,7 +85,9 @@ __all__ = [
     "SUBCATEGORY_NAME",
     "UNDETERMINED",
     "Agent",
+    "AgentReply",
     "Analysis",
+    "AnsweredTicket",
     "Article",
     "ArticleListing",
     "ArticleVisibility",

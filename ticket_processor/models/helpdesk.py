@@ -104,6 +104,26 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class AgentReply:
+    """An agent's public reply on a solved ticket (never an internal note, never the
+    requester's message, never ticketbot's own answer) and the help-centre articles its links
+    name, as the helpdesk's own article URLs spell them."""
+
+    body: str
+    created_at: str | None
+    articles: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AnsweredTicket:
+    """A solved (or closed) ticket of the team's history and its agents' public replies,
+    oldest first: what ``answers calibrate --from-helpdesk`` learns the help centre from."""
+
+    ticket: Ticket
+    replies: tuple[AgentReply, ...]
+
+
+@dataclass(frozen=True)
 class ReplyPage:
     """Conversations that may hold a new reply, and the cursor that resumes after them (saved
     once every one of them is settled); ``notices`` as for ``TicketPage``."""

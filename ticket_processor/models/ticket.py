@@ -42,6 +42,7 @@ class Person(BaseModel):
 
     name: str = ""
     email: str = ""
+    locale: str = ""  # their own locale where the helpdesk's read gave it (never redacted)
 
 
 class Ticket(BaseModel):
@@ -76,6 +77,10 @@ class Ticket(BaseModel):
     custom_fields: dict[str, object] = Field(default_factory=dict)
     # The people the helpdesk names on it, read with the ticket (no request of their own).
     people: tuple[Person, ...] = ()
+    # The requester's own locale as the helpdesk keeps it (Zendesk's user ``locale``,
+    # Freshdesk's contact ``language``), where the read brought it: the reply's language when
+    # the ticket's words do not tell it surely.
+    requester_locale: str | None = None
 
     @field_validator("subject", "description", mode="before")
     @classmethod

@@ -117,6 +117,21 @@ def learned_model_check(setup: HealthSetup) -> Check:
     return Check("learned model", "healthy", told)
 
 
+def answers_gate_check(state_dir: Path) -> Check:
+    """Which gate decides whether an answer may be sent (when the answers file chooses the
+    gate): the team's own (``answers calibrate --from-helpdesk``: when it was fitted, on how
+    many tickets, its cross-validated figures) or the shipped one."""
+    from ..answers.team_gate import gate_in_use
+
+    in_use = gate_in_use(state_dir)
+    if in_use.gate is None:
+        return Check("answers gate", "degraded", "the shipped gate's file is missing or damaged")
+    told = in_use.describe()
+    if in_use.origin != "team":
+        told += "; `ticketbot answers calibrate --from-helpdesk` fits one on your own tickets"
+    return Check("answers gate", "healthy", told)
+
+
 def _where_used(setup: HealthSetup) -> str:
     """What runs do with the learned engine: behind an LLM it is the fallback (loaded only
     when the LLM fails), without one it triages first (``run.engines.build_learned``)."""
@@ -330,6 +345,7 @@ def check_health(
     events = list(read_events(setup.log_dir, since=now - RECENT_WINDOW))
     checks.append(fallback_check(newest_analyses(last, events)))
     checks.append(learned_model_check(setup))
+    checks.append(answers_gate_check(setup.state_dir))
     calibration = calibration_check(setup)
     if calibration is not None:
         checks.append(calibration)

@@ -67,6 +67,7 @@ def build_answers(
     alert: Callable[[str, str], Any] | None,
     writer: Writer | None = None,
     translate: Callable[[str, str], str | None] | None = None,
+    second_opinion: Callable[[str, str], tuple[str, str, int, int]] | None = None,
 ) -> tuple[RunAnswers | None, list[str]]:
     """The run's answers and what the run should warn about."""
     policy = read_policy(settings, taxonomy)
@@ -113,7 +114,7 @@ def build_answers(
 
     book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
     notes: list[str] = []
-    gate = _gate(policy.chooser == "gate", index, notes)
+    gate = _gate(policy.chooser == "gate", index, notes, settings.state_dir)
     if book.set_aside is not None:
         aside = book.set_aside
         log.emit(
@@ -146,21 +147,23 @@ def build_answers(
         gate=gate,
         confidence_threshold=settings.confidence_threshold,
         translate=translate,
+        second_opinion=second_opinion,
     )
     return answers, notes
 
 
-def _gate(chosen: bool, index: ArticleIndex, notes: list[str]) -> Gate | None:
+def _gate(chosen: bool, index: ArticleIndex, notes: list[str], state_dir: Path) -> Gate | None:
     """The answers gate, when the answers file chooses it, with the vectors of the articles the
     sync (re)indexed since: only those are encoded, and the encoder loads only for a run whose
     gate reads them."""
     if not chosen:
         return None
-    from ..answers.gate import load_gate
+    from ..answers.team_gate import gate_in_use
     from ..kb.dense import encode_missing
     from ..learned.embed import embed_texts
 
-    gate = load_gate()
+    # The team's own gate (``answers calibrate --from-helpdesk``) when there is one.
+    gate = gate_in_use(state_dir).gate
     if gate is None:
         notes.append("the answers gate's file is missing or damaged: the calibration chooses")
         return None

@@ -301,6 +301,8 @@ def build(
                 alert=None if dry_run else alerter.answers_demoted,
                 writer=answer_writer(choice.chain) if choice.preferred == "llm" else None,
                 translate=translator_of(choice.chain) if choice.preferred == "llm" else None,
+                # The LLM's second opinion on each answer that would be sent.
+                second_opinion=judge_of(choice.chain) if choice.preferred == "llm" else None,
             )
         warnings += answer_notes
         planner = ChangePlanner(
@@ -420,6 +422,14 @@ def summary_queue(settings: Settings, ctx: RunContext) -> SummaryQueue:
 
     make = (lambda: summary_pass(settings, ctx, dry_run=False)) if settings.summary_field else None
     return SummaryQueue(make, ctx.log)
+
+
+def judge_of(chain: Sequence[TriageEngine]) -> Callable[[str, str], Any] | None:
+    """The LLM's judging call (its reply with the tokens it used), when the chain has it."""
+    for engine in chain:
+        if isinstance(engine, LLMEngine):
+            return engine.judge()
+    return None
 
 
 def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | None:

@@ -283,6 +283,10 @@ class Pipeline:
             counts = self.ctx.answers.counts
             self.summary.answers = counts.totals()
             self.summary.answer_texts = list(counts.texts)
+            for model, prompt, completion in counts.llm_usage:  # the second opinions' calls
+                self.summary.prompt_tokens += prompt
+                self.summary.completion_tokens += completion
+                self.summary.cost_usd += self.recorder.price(model, prompt, completion)
         self.recorder.conclude(self.clock() - self._started, self._stop_signal())
         if not self.options.dry_run:
             self._save_cursor()

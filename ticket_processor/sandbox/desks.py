@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pkgutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -39,6 +39,9 @@ class NewTicket:
     # A ticket that came by mail from this address (else made through the API by a customer
     # with a generated address): what the spam gate's sender cues read.
     sender: str | None = None
+    # The requester's own locale in the helpdesk (Zendesk's user ``locale``, Freshdesk's
+    # contact ``language``); None: the account's default.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,13 @@ class Desk(Protocol):
 
     def agent_notes(self, ticket_id: int, text: str) -> None: ...
     def import_solved(self, tickets: list[SolvedTicket]) -> list[int]: ...
+    def import_answered(
+        self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
+    ) -> int:
+        """A solved ticket of the team's history, dated: the requester's message an hour
+        before the first reply, each (text, moment) an agent's public reply, solved (its
+        ``updated_at``) at ``solved_at``; made through the helpdesk's import path."""
+        ...
 
 
 # Rate limits a desk served ``unlimited`` gets: far beyond what any test or benchmark sends.

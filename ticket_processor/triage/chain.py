@@ -119,6 +119,12 @@ class LLMEngine:
         write = getattr(self._analyser, "write_answer", None)
         return write if callable(write) else None
 
+    def judge(self) -> Callable[[str, str], tuple[str, str, int, int]] | None:
+        """The analyser's ``judge_text`` (a system prompt and a redacted message to the reply,
+        the model and its tokens), when it has one: the answers' second opinion."""
+        judge = getattr(self._analyser, "judge_text", None)
+        return judge if callable(judge) else None
+
     def text_writer(self) -> Callable[[str, str], str] | None:
         """The analyser's ``complete_text`` (a system prompt and a redacted user message to
         the answer's text), when it has one: the running summary's one extra call."""

@@ -80,6 +80,7 @@ from . import public_reply
 from . import reads as freshdesk_reads
 from . import replies as freshdesk_replies
 from .discovery import ticket_pages
+from .history import HistoryReads
 from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
@@ -108,7 +109,7 @@ class _Tries:
     note_id: str | None = None  # the posted note's id, from the POST's answer
 
 
-class FreshdeskHelpdesk:
+class FreshdeskHelpdesk(HistoryReads):
     """``Helpdesk`` over a ``FreshdeskTransport``. Thread-safe as the transport is."""
 
     def __init__(
@@ -248,9 +249,8 @@ class FreshdeskHelpdesk:
         return FreshdeskLinks(self.http, self.own_id())
 
     def own_id(self) -> int | None:
-        """The id of the agent ticketbot signs in as, the author of its notes (one
-        ``agents/me`` read, then kept); None when Freshdesk names none (no note is then taken
-        for its own)."""
+        """The id of the agent ticketbot signs in as, the author of its notes (``agents/me``
+        read once); None when Freshdesk names none (no note is then taken for its own)."""
         if self._own_id is None:
             answer = self.http.request("GET", "/api/v2/agents/me")
             found = answer.body.get("id") if isinstance(answer.body, dict) else None
@@ -432,8 +432,7 @@ class FreshdeskHelpdesk:
 
         The evidence is the note itself (its trailer names the message it answers), never a
         tag anyone could set. The tickets found noted stay in the journal (returned) until
-        their update is written, so a run killed again before writing them finds them again.
-        """
+        their update is written, so a run killed again before writing them finds them again."""
         kept: list[int] = []
         for ticket_id in inflight:
             try:

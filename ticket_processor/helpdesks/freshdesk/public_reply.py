@@ -30,6 +30,18 @@ def requester_name(http: FreshdeskTransport, contact_id: int) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def requester_language(http: FreshdeskTransport, contact_id: int) -> str | None:
+    """The contact's own ``language`` (``GET /contacts/{id}``, an ISO code such as ``de`` or
+    ``pt-BR``), for the reply's language when the ticket's words do not tell it; None when it
+    cannot be read."""
+    try:
+        answer = http.request("GET", f"/api/v2/contacts/{int(contact_id)}")
+    except HelpdeskError:
+        return None
+    language = answer.body.get("language") if isinstance(answer.body, dict) else None
+    return language if isinstance(language, str) and language else None
+
+
 def post_answer(
     http: FreshdeskTransport,
     read: Callable[[int], Ticket | None],

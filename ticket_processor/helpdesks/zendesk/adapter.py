@@ -29,6 +29,7 @@ from ...errors import (
 )
 from ...models import (
     Agent,
+    AnsweredTicket,
     ArticleListing,
     Conversation,
     Cursor,
@@ -50,7 +51,8 @@ from ...resilience.pacing import RequestWindow
 from ...writeback.triage_change import marker_tag
 from ..descriptor import Wiring
 from ..field_guard import FieldGuard
-from . import public_reply, replies
+from ..history import in_window
+from . import history, public_reply, replies
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles
 from .kind import KIND, ZendeskSettings
@@ -207,8 +209,22 @@ class ZendeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return replies.conversation(self.client, ticket_id, self.own_id)
 
+    def solved_history(self, since: int) -> Iterator[AnsweredTicket]:
+        """The solved tickets updated since ``since`` and their agents' public replies, read
+        through discovery's export (its pages and pacing) and each one's comments."""
+        own = self.own_id()
+        seen: set[int] = set()  # a page boundary's second is read again on the next page
+        for page in self.ticket_pages(None, since=since):
+            for ticket in page.tickets:
+                if in_window(ticket, since) and ticket.id not in seen:
+                    seen.add(ticket.id)
+                    yield history.solved(ticket, self.client.comments(ticket.id), own)
+
     def requester_name(self, user_id: int) -> str | None:
         return public_reply.requester_name(self.client, user_id)
+
+    def requester_locale(self, user_id: int) -> str | None:
+        return public_reply.requester_locale(self.client, user_id)
 
     def post_answer(self, ticket_id: int, body: str, *, add_tags: Sequence[str]) -> str | None:
         return public_reply.post_answer(self.client, ticket_id, body, add_tags=add_tags)

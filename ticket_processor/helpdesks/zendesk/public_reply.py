@@ -28,6 +28,18 @@ def requester_name(client: ZendeskClient, user_id: int) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def requester_locale(client: ZendeskClient, user_id: int) -> str | None:
+    """The user's own ``locale`` (``GET /users/{id}``), where the ticket's read did not
+    side-load it; None when unreadable."""
+    try:
+        body = client.http.request("GET", f"/api/v2/users/{int(user_id)}.json")
+    except HelpdeskError:
+        return None
+    user = body.get("user") if isinstance(body, dict) else None
+    locale = user.get("locale") if isinstance(user, dict) else None
+    return locale if isinstance(locale, str) and locale else None
+
+
 def post_answer(
     client: ZendeskClient, ticket_id: int, body: str, *, add_tags: Sequence[str]
 ) -> str | None:

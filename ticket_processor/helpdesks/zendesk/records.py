@@ -80,10 +80,11 @@ def side_loaded_people(users: object) -> dict[int, Person]:
     found: dict[int, Person] = {}
     for user in users if isinstance(users, list) else []:
         if isinstance(user, dict) and isinstance(user.get("id"), int):
-            name, email = user.get("name"), user.get("email")
+            name, email, locale = user.get("name"), user.get("email"), user.get("locale")
             found[user["id"]] = Person(
                 name=name if isinstance(name, str) else "",
                 email=email if isinstance(email, str) else "",
+                locale=locale if isinstance(locale, str) else "",
             )
     return found
 
@@ -123,6 +124,10 @@ def parse_tickets(
             fields = _ticket_fields(item)
             if users:
                 fields["people"] = _people(item, users)
+                rid = item.get("requester_id")
+                requester = users.get(rid) if isinstance(rid, int) else None
+                if requester is not None and requester.locale:
+                    fields["requester_locale"] = requester.locale
             tickets.append(Ticket.model_validate(fields))
         except (ValidationError, TypeError, ValueError):
             malformed.append(item)

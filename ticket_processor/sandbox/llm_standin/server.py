@@ -48,6 +48,7 @@ from .answers import (
 )
 from .batches import BatchStore
 from .limits import PromptCache, RateWindow, charged_tokens
+from .opinions import opinion_of
 from .summaries import summary_from_messages
 
 __all__ = ["RunningStandin", "StandinConfig", "serve_in_thread"]
@@ -407,6 +408,9 @@ class RunningStandin:
         summary = summary_from_messages(list(body.get("messages") or []))
         if summary is not None and config.answer is None:
             return 200, self._completion(body, model, json.dumps(summary), "stop"), {}
+        opinion = opinion_of(list(body.get("messages") or []))
+        if opinion is not None:
+            return 200, self._completion(body, model, opinion, "stop"), {}
         translated = translation_of(list(body.get("messages") or []))
         if translated is not None:
             return 200, self._completion(body, model, translated, "stop"), {}

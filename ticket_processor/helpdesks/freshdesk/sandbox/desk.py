@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,8 +68,28 @@ class FreshdeskDesk:
                 fields["responder_id"] = self.sandbox.store.directory.create_agent(who)["id"]
             if t.sender:
                 fields["source"] = 1  # Freshdesk's source: Email
-            ids.append(int(self.sandbox.store.create(fields)["id"]))
+            made = self.sandbox.store.create(fields)
+            if t.locale:  # a contact's language is the contact's, set apart from the ticket
+                self.sandbox.store.set_contact_language(int(made["requester_id"]), t.locale)
+            ids.append(int(made["id"]))
         return ids
+
+    def import_answered(
+        self, ticket: NewTicket, replies: Sequence[tuple[str, float]], solved_at: float
+    ) -> int:
+        asked = min((moment for _, moment in replies), default=solved_at) - 3600
+        fields: dict[str, Any] = {
+            "subject": ticket.subject,
+            "description": ticket.body,
+            "email": ticket.sender or f"history{asked:.0f}@example.com",
+            "priority": 1,
+        }
+        if ticket.requester_name:
+            fields["name"] = ticket.requester_name
+        made = self.sandbox.store.import_answered(
+            fields, list(replies), created=asked, solved=solved_at
+        )
+        return int(made["id"])
 
     def snapshot(self, ticket_id: int) -> Snapshot:
         ticket = self.sandbox.store.find(ticket_id)

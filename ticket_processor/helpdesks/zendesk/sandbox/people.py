@@ -100,7 +100,8 @@ def side_loaded_users(
         found = svc.store.end_user(user_id)
         if found is not None:
             name, email = found["name"], found["email"]
-            users.append(agent_record(user_id, name, email, "end-user", call.base, stamp))
+            user = agent_record(user_id, name, email, "end-user", call.base, stamp)
+            users.append({**user, "locale": found.get("locale", user["locale"])})
     return users
 
 
@@ -128,6 +129,7 @@ def show_user(svc: Services, call: Call) -> tuple[int, Any]:
         raise not_found()
     stamp = "2026-01-01T00:00:00Z"
     user = agent_record(user_id, found["name"], found["email"], "end-user", call.base, stamp)
+    user["locale"] = found.get("locale", user["locale"])
     return 200, {"user": user}
 
 

@@ -26,17 +26,20 @@ class Requesters:
         requester = fields.get("requester")
         if isinstance(requester, int):
             return requester
-        email = name = None
+        email = name = locale = None
         if isinstance(requester, str):
             email = requester
         elif isinstance(requester, dict):
             email, name = requester.get("email"), requester.get("name")
+            locale = requester.get("locale")
         if not email:
             return default
         email = str(email).lower()
         user = self._by_email.get(email)
         if user is None:
             user = {"id": self.next_id, "email": email, "name": name or email}
+            if isinstance(locale, str) and locale:
+                user["locale"] = locale  # else the account's default (``agent_record``)
             self.next_id += 1
             self._by_email[email] = user
         return int(user["id"])
