@@ -96,3 +96,36 @@ def test_the_learned_head_beats_the_rules(desk: Desk, tmp_path: Path) -> None:
 
     assert level(dispute) > level(question)
     print(json.dumps(head.figures))  # what the README's figure is read from
+
+
+@pytest.mark.desk(configure=True, unlimited=True)
+def test_every_learn_from_helpdesk_learns_the_risk_head(desk: Desk, tmp_path: Path) -> None:
+    """``learn --from-helpdesk`` learns the risk head whatever became of the label model: with
+    no labelled tickets (the label model fails, said, and so does the command, once the risk
+    head is learned) and with ``--promote`` (the weekly learning loop's command)."""
+    rows = solved_tickets(200, seed=11)
+    ids = desk.import_solved(rows)
+    state = tmp_path / "state"
+    env = {"TICKETBOT_STATE_DIR": str(state)}
+    head_file = state / "learned-model.risk.json"
+
+    unlabelled = invoke("learn", "--from-helpdesk", "--since", "30d", "--folds", "0", env=env)
+    assert unlabelled.exit_code != 0, unlabelled.output
+    assert "label model not learned" in unlabelled.output, unlabelled.output
+    assert "risk head written to" in unlabelled.output, unlabelled.output
+    assert load_risk_head(head_file) is not None
+    head_file.unlink()
+
+    openings = tuple(subject.split("{")[0] for subject, _ in DISPUTES)
+    for ticket_id, row in zip(ids, rows, strict=True):
+        dispute = row.subject.startswith(openings)
+        category = "billing" if dispute else "how_to"
+        desk.agent_edit(ticket_id, f"ai_category_{category}", "low")
+    promoted = invoke(
+        "learn", "--from-helpdesk", "--promote", "--since", "30d", "--folds", "0", env=env
+    )
+    assert promoted.exit_code == 0, promoted.output
+    assert "promoted" in promoted.output, promoted.output  # the label model's verdict, then
+    assert "held-out AUC: head" in promoted.output, promoted.output  # the risk head's
+    assert "risk head written to" in promoted.output, promoted.output
+    assert load_risk_head(head_file) is not None
