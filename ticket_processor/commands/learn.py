@@ -387,9 +387,11 @@ def learn(
                 chosen,
                 target,
                 (since, label or [], include_unreviewed),
-                (promote, holdout, out),
-                how,
-                console,
+                lambda examples: learn_labels(
+                    settings, chosen, target, None, (promote, holdout, out), how, console, examples
+                ),
+                force=force,
+                console=console,
             )
         elif label or include_unreviewed:
             raise ConfigError("--label and --include-unreviewed go with --from-helpdesk")

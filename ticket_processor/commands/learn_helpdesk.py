@@ -10,10 +10,9 @@ how the same tickets ended (``commands.learn_risk``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -139,31 +138,32 @@ def harvest_examples(
 
 
 def learn_from_helpdesk(
-    settings: Any,
-    chosen: Any,
+    settings: Settings,
+    taxonomy: Taxonomy,
     target: Path,
     harvesting: tuple[str, list[str], bool],
-    promoting: tuple[bool, Path | None, Path | None],
-    how: tuple[int, bool, bool],
+    learn_labels: Callable[[Path], None],
+    *,
+    force: bool,
     console: Console,
 ) -> None:
     """``learn --from-helpdesk`` (with or without ``--promote``): the label model from the
-    solved tickets' labels, then the risk head from how the same tickets ended, whatever became
-    of the label model (no labels, too few rows, not promoted): each says what it did, and a
-    label model that failed still fails the command once the risk head is learned."""
+    solved tickets' labels (``learn_labels`` on the harvest's training file: the command's
+    ``commands.learn.learn_labels``), then the risk head from how the same tickets ended,
+    whatever became of the label model (no labels, too few rows, not promoted): each says what
+    it did, and a label model that failed still fails the command once the risk head is
+    learned."""
     from .common import err_console
-    from .learn import learn_labels  # the command's module, which imports this one lazily
     from .learn_risk import learn_risk_command
 
     since, labels, include_unreviewed = harvesting
     failed: ConfigError | None = None
     try:
-        harvest = harvest_examples(settings, chosen, since, labels, include_unreviewed)
+        harvest = harvest_examples(settings, taxonomy, since, labels, include_unreviewed)
         if harvest is None:
             # interrupted: the ledger keeps what was read; the next run learns both
             raise typer.Exit(ExitCode.ABORTED)
-        examples = harvest.examples_path
-        learn_labels(settings, chosen, target, None, promoting, how, console, examples)
+        learn_labels(harvest.examples_path)
         harvest.discard()  # the training file holds ticket text: gone once the model is
     except ConfigError as exc:
         failed = exc
@@ -172,7 +172,7 @@ def learn_from_helpdesk(
     # (written only when it beats the rules' and the head in use's held-out AUC; --force
     # overrides). Too few outcomes leave the rules deciding: said, not fatal.
     try:
-        learn_risk_command(settings, target, None, since, force=how[2], console=console)
+        learn_risk_command(settings, target, None, since, force=force, console=console)
     except ConfigError as exc:
         err_console.print(f"[yellow]risk head not learned:[/] {escape(str(exc))}")
     if failed is not None:
