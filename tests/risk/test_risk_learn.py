@@ -129,3 +129,36 @@ def test_every_learn_from_helpdesk_learns_the_risk_head(desk: Desk, tmp_path: Pa
     assert "held-out AUC: head" in promoted.output, promoted.output  # the risk head's
     assert "risk head written to" in promoted.output, promoted.output
     assert load_risk_head(head_file) is not None
+
+
+@pytest.mark.desk(configure=True, unlimited=True)
+def test_learn_from_helpdesk_promote_refuses_a_head_no_better_than_the_rules_unless_forced(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """Angry outage reports that all ended badly and calm questions that all ended well: the
+    rules order them perfectly, so no head can beat their held-out AUC and ``--promote`` writes
+    none (said); ``--force`` writes it all the same."""
+    angry = (
+        "URGENT: production is down for account {n}, this is unacceptable, we are losing money!",
+        "Our whole team is blocked since this morning (account {n}). Nothing works. Fix it NOW.",
+    )
+    calm = (
+        "How do I change the interface language for profile {n}? Thanks!",
+        "Where can I find the keyboard shortcuts of editor {n}? Thank you.",
+    )
+    desk.import_solved(
+        [SolvedTicket("Outage", angry[n % 2].format(n=n), "bad") for n in range(40)]
+        + [SolvedTicket("Question", calm[n % 2].format(n=n), "good") for n in range(40)]
+    )
+    state = tmp_path / "state"
+    env = {"TICKETBOT_STATE_DIR": str(state)}
+    learn = ("learn", "--from-helpdesk", "--promote", "--since", "30d", "--folds", "0")
+
+    refused = invoke(*learn, env=env)
+    assert "risk head not written: its held-out AUC" in refused.output, refused.output
+    assert "does not beat the rules' 1.000" in refused.output, refused.output
+    assert load_risk_head(state / "learned-model.risk.json") is None
+
+    forced = invoke(*learn, "--force", env=env)
+    assert "risk head written to" in forced.output, forced.output
+    assert load_risk_head(state / "learned-model.risk.json") is not None
