@@ -96,3 +96,69 @@ def test_the_learned_head_beats_the_rules(desk: Desk, tmp_path: Path) -> None:
 
     assert level(dispute) > level(question)
     print(json.dumps(head.figures))  # what the README's figure is read from
+
+
+@pytest.mark.desk(configure=True, unlimited=True)
+def test_every_learn_from_helpdesk_learns_the_risk_head(desk: Desk, tmp_path: Path) -> None:
+    """``learn --from-helpdesk`` learns the risk head whatever became of the label model: with
+    no labelled tickets (the label model fails, said, and so does the command, once the risk
+    head is learned) and with ``--promote`` (the weekly learning loop's command)."""
+    rows = solved_tickets(200, seed=11)
+    ids = desk.import_solved(rows)
+    state = tmp_path / "state"
+    env = {"TICKETBOT_STATE_DIR": str(state)}
+    head_file = state / "learned-model.risk.json"
+
+    unlabelled = invoke("learn", "--from-helpdesk", "--since", "30d", "--folds", "0", env=env)
+    assert unlabelled.exit_code != 0, unlabelled.output
+    assert "label model not learned" in unlabelled.output, unlabelled.output
+    assert "risk head written to" in unlabelled.output, unlabelled.output
+    assert load_risk_head(head_file) is not None
+    head_file.unlink()
+
+    openings = tuple(subject.split("{")[0] for subject, _ in DISPUTES)
+    for ticket_id, row in zip(ids, rows, strict=True):
+        dispute = row.subject.startswith(openings)
+        category = "billing" if dispute else "how_to"
+        desk.agent_edit(ticket_id, f"ai_category_{category}", "low")
+    promoted = invoke(
+        "learn", "--from-helpdesk", "--promote", "--since", "30d", "--folds", "0", env=env
+    )
+    assert promoted.exit_code == 0, promoted.output
+    assert "promoted" in promoted.output, promoted.output  # the label model's verdict, then
+    assert "held-out AUC: head" in promoted.output, promoted.output  # the risk head's
+    assert "risk head written to" in promoted.output, promoted.output
+    assert load_risk_head(head_file) is not None
+
+
+@pytest.mark.desk(configure=True, unlimited=True)
+def test_learn_from_helpdesk_promote_refuses_a_head_no_better_than_the_rules_unless_forced(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """Angry outage reports that all ended badly and calm questions that all ended well: the
+    rules order them perfectly, so no head can beat their held-out AUC and ``--promote`` writes
+    none (said); ``--force`` writes it all the same."""
+    angry = (
+        "URGENT: production is down for account {n}, this is unacceptable, we are losing money!",
+        "Our whole team is blocked since this morning (account {n}). Nothing works. Fix it NOW.",
+    )
+    calm = (
+        "How do I change the interface language for profile {n}? Thanks!",
+        "Where can I find the keyboard shortcuts of editor {n}? Thank you.",
+    )
+    desk.import_solved(
+        [SolvedTicket("Outage", angry[n % 2].format(n=n), "bad") for n in range(40)]
+        + [SolvedTicket("Question", calm[n % 2].format(n=n), "good") for n in range(40)]
+    )
+    state = tmp_path / "state"
+    env = {"TICKETBOT_STATE_DIR": str(state)}
+    learn = ("learn", "--from-helpdesk", "--promote", "--since", "30d", "--folds", "0")
+
+    refused = invoke(*learn, env=env)
+    assert "risk head not written: its held-out AUC" in refused.output, refused.output
+    assert "does not beat the rules' 1.000" in refused.output, refused.output
+    assert load_risk_head(state / "learned-model.risk.json") is None
+
+    forced = invoke(*learn, "--force", env=env)
+    assert "risk head written to" in forced.output, forced.output
+    assert load_risk_head(state / "learned-model.risk.json") is not None

@@ -22,8 +22,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..exitcodes import ExitCode
-
 if TYPE_CHECKING:
     from ..learned.train import TrainingResult
 
@@ -354,12 +352,9 @@ def learn(
     # One function: a Typer command declares its options in its signature (what --help
     # shows), most of its length; what it does below is short.
     from ..errors import ConfigError
-    from ..learned import MODEL_FILE_NAME, save_model
-    from ..learned.labelled_file import load_labelled
-    from ..learned.promotion import keep_previous
-    from ..learned.train import TrainOptions, train
+    from ..learned import MODEL_FILE_NAME
     from ..triage.taxonomy import load_taxonomy
-    from .common import err_console, exit_codes, load
+    from .common import exit_codes, load
 
     console = Console(highlight=False)
     with exit_codes():
@@ -376,7 +371,6 @@ def learn(
             return
         if holdout is not None and not promote:
             raise ConfigError("--holdout goes with --promote")
-        harvest = None
         if from_helpdesk == (data is not None):
             raise ConfigError("give either a DATA file or --from-helpdesk (one of them)")
         if risk:
@@ -384,83 +378,103 @@ def learn(
 
             learn_risk_command(settings, target, data, since, force=force, console=console)
             return
+        how = (folds, embeddings, force)
         if data is None:
-            from .learn_helpdesk import harvest_examples
+            from .learn_helpdesk import learn_from_helpdesk
 
-            harvest = harvest_examples(settings, chosen, since, label or [], include_unreviewed)
-            if harvest is None:
-                # interrupted: the ledger keeps what was read
-                raise typer.Exit(ExitCode.ABORTED)
-            data = harvest.examples_path
+            learn_from_helpdesk(
+                settings,
+                chosen,
+                target,
+                (since, label or [], include_unreviewed),
+                lambda examples: learn_labels(
+                    settings, chosen, target, None, (promote, holdout, out), how, console, examples
+                ),
+                force=force,
+                console=console,
+            )
         elif label or include_unreviewed:
             raise ConfigError("--label and --include-unreviewed go with --from-helpdesk")
-        source = "--from-helpdesk" if harvest is not None else str(data)
-        rows = load_labelled(data)
-        if promote:
-            _promote(settings, chosen, rows, holdout, target, (folds, embeddings, force), console)
-            if harvest is not None:
-                harvest.discard()
-            return
-        options = TrainOptions(
-            folds=folds,
-            embedding_weight=1.0 if embeddings else 0.0,
-            max_input_tokens=settings.max_input_tokens,
-        )
-        rows = with_examples(chosen, rows)
-        started = time.perf_counter()
-        try:
-            if console.is_terminal:
-                with console.status("training") as status:
-                    result = train(rows, chosen, options=options, on_step=status.update)
-            else:
-                result = train(rows, chosen, options=options)
-        except ValueError as exc:
-            raise ConfigError(f"{data}: {exc}") from None
-        seconds = time.perf_counter() - started
-        short = shortfalls(result)
-        if short and not force:
-            # The model in use stays: one whose calibration says "never" for a field would
-            # stop runs applying it (no category: no routing, no escalation), unannounced.
-            console.print(result_table(result))
-            for line in short:
-                err_console.print(f"[yellow]too few rows:[/] {escape(line)}")
-            raise ConfigError(
-                f"{source}: not written: the model runs use is unchanged; label more rows, or "
-                "write it anyway with --force (those fields would then never be applied)"
-            )
-        replaced = _replaced(settings.learned_model, settings.state_dir, target, out)
-        if replaced is not None:
-            _refuse_losses(settings, chosen, result.model, target, force, source)
-        try:
-            keep_previous(target)
-            save_model(result.model, target)
-        except OSError as exc:
-            raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None
-        console.print(
-            f"[bold]ticketbot learn[/] {escape(source)}: {len(rows)} rows, {seconds:.1f} s"
-        )
-        console.print(result_table(result))
-        for field in result.fields.values():
-            for warning in field.warnings:
-                err_console.print(f"[yellow]warning:[/] {escape(warning)}")
-        console.print(f"model written to {escape(str(target))}")
-        new_scores = {
-            name: field.cv_macro_f1
-            for name, field in result.fields.items()
-            if field.cv_macro_f1 is not None
-        }
-        for line, warn in _comparison(replaced, new_scores, target):
-            if warn:
-                err_console.print(f"[yellow]warning:[/] {escape(line)}")
-            else:
-                console.print(escape(line))
-        if harvest is not None:
-            harvest.discard()  # the training file holds ticket text: gone once the model is
-            # How the same solved tickets ended: the risk head, beside the model (``--risk``
-            # learns it alone). Too few outcomes leave the rules deciding, said, not fatal.
-            from .learn_risk import learn_risk_command
+        else:
+            learn_labels(settings, chosen, target, data, (promote, holdout, out), how, console)
 
-            try:
-                learn_risk_command(settings, target, None, since, console=console)
-            except ConfigError as exc:
-                err_console.print(f"[yellow]risk head not learned:[/] {escape(str(exc))}")
+
+def learn_labels(
+    settings: Any,
+    chosen: Any,
+    target: Path,
+    data: Path | None,
+    promoting: tuple[bool, Path | None, Path | None],
+    how: tuple[int, bool, bool],
+    console: Console,
+    harvested: Path | None = None,
+) -> None:
+    """The label model from DATA or from the harvest's training file (``harvested``): promoted
+    against the model in use (``--promote``) or trained and written."""
+    from ..errors import ConfigError
+    from ..learned import save_model
+    from ..learned.labelled_file import load_labelled
+    from ..learned.promotion import keep_previous
+    from ..learned.train import TrainOptions, train
+    from .common import err_console
+
+    promote, holdout, out = promoting
+    folds, embeddings, force = how
+    source = "--from-helpdesk" if harvested is not None else str(data)
+    path = harvested if harvested is not None else data
+    assert path is not None
+    rows = load_labelled(path)
+    if promote:
+        _promote(settings, chosen, rows, holdout, target, how, console)
+        return
+    options = TrainOptions(
+        folds=folds,
+        embedding_weight=1.0 if embeddings else 0.0,
+        max_input_tokens=settings.max_input_tokens,
+    )
+    rows = with_examples(chosen, rows)
+    started = time.perf_counter()
+    try:
+        if console.is_terminal:
+            with console.status("training") as status:
+                result = train(rows, chosen, options=options, on_step=status.update)
+        else:
+            result = train(rows, chosen, options=options)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    seconds = time.perf_counter() - started
+    short = shortfalls(result)
+    if short and not force:
+        # The model in use stays: one whose calibration says "never" for a field would
+        # stop runs applying it (no category: no routing, no escalation), unannounced.
+        console.print(result_table(result))
+        for line in short:
+            err_console.print(f"[yellow]too few rows:[/] {escape(line)}")
+        raise ConfigError(
+            f"{source}: not written: the model runs use is unchanged; label more rows, or "
+            "write it anyway with --force (those fields would then never be applied)"
+        )
+    replaced = _replaced(settings.learned_model, settings.state_dir, target, out)
+    if replaced is not None:
+        _refuse_losses(settings, chosen, result.model, target, force, source)
+    try:
+        keep_previous(target)
+        save_model(result.model, target)
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None
+    console.print(f"[bold]ticketbot learn[/] {escape(source)}: {len(rows)} rows, {seconds:.1f} s")
+    console.print(result_table(result))
+    for field in result.fields.values():
+        for warning in field.warnings:
+            err_console.print(f"[yellow]warning:[/] {escape(warning)}")
+    console.print(f"model written to {escape(str(target))}")
+    new_scores = {
+        name: field.cv_macro_f1
+        for name, field in result.fields.items()
+        if field.cv_macro_f1 is not None
+    }
+    for line, warn in _comparison(replaced, new_scores, target):
+        if warn:
+            err_console.print(f"[yellow]warning:[/] {escape(line)}")
+        else:
+            console.print(escape(line))

@@ -3,14 +3,18 @@
 The command's side of ``learned.harvest``: connects to the configured helpdesk (settings become
 an adapter here, in the command, not in the learned engine), shows a progress bar on a terminal
 (nothing under cron), and prints what was kept, what was left out and what it cost in requests.
-``commands.learn.learn`` then trains on the file exactly as ``ticketbot learn FILE`` does.
+``learn_from_helpdesk`` then trains on the file exactly as ``ticketbot learn FILE`` does
+(``commands.learn.learn_labels``, with or without ``--promote``) and learns the risk head from
+how the same tickets ended (``commands.learn_risk``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,6 +23,7 @@ from ..audit.feed import CorrectionFeed
 from ..audit.store import AuditStoreError
 from ..common.timespec import parse_moment
 from ..errors import ConfigError
+from ..exitcodes import ExitCode
 from ..learned.harvest import Harvest, HarvestCounts, HarvestOptions
 from ..learned.labelled_file import allowed_values
 from ..learned.labels import label_specs
@@ -130,3 +135,45 @@ def harvest_examples(
             f"(default tags {settings.tag_prefix}category_*, ...)"
         )
     return harvest
+
+
+def learn_from_helpdesk(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    target: Path,
+    harvesting: tuple[str, list[str], bool],
+    learn_labels: Callable[[Path], None],
+    *,
+    force: bool,
+    console: Console,
+) -> None:
+    """``learn --from-helpdesk`` (with or without ``--promote``): the label model from the
+    solved tickets' labels (``learn_labels`` on the harvest's training file: the command's
+    ``commands.learn.learn_labels``), then the risk head from how the same tickets ended,
+    whatever became of the label model (no labels, too few rows, not promoted): each says what
+    it did, and a label model that failed still fails the command once the risk head is
+    learned."""
+    from .common import err_console
+    from .learn_risk import learn_risk_command
+
+    since, labels, include_unreviewed = harvesting
+    failed: ConfigError | None = None
+    try:
+        harvest = harvest_examples(settings, taxonomy, since, labels, include_unreviewed)
+        if harvest is None:
+            # interrupted: the ledger keeps what was read; the next run learns both
+            raise typer.Exit(ExitCode.ABORTED)
+        learn_labels(harvest.examples_path)
+        harvest.discard()  # the training file holds ticket text: gone once the model is
+    except ConfigError as exc:
+        failed = exc
+        err_console.print(f"[yellow]label model not learned:[/] {escape(str(exc))}")
+    # How the same solved tickets ended: the risk head, beside the model, under the same rule
+    # (written only when it beats the rules' and the head in use's held-out AUC; --force
+    # overrides). Too few outcomes leave the rules deciding: said, not fatal.
+    try:
+        learn_risk_command(settings, target, None, since, force=force, console=console)
+    except ConfigError as exc:
+        err_console.print(f"[yellow]risk head not learned:[/] {escape(str(exc))}")
+    if failed is not None:
+        raise failed
