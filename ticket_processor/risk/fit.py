@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from ..learned.logistic import fit_logistic
 from .head import DIMENSIONS, RiskHead
 from .inputs import FEATURES
 
@@ -24,25 +25,6 @@ ECE_BINS = 10
 Array = npt.NDArray[np.float64]
 
 
-def _logistic(x: Array, y: Array, l2: float, penalise_bias: bool = False) -> tuple[Array, float]:
-    """Weights and bias minimising the L2-penalised log loss (Newton's method)."""
-    rows, cols = x.shape
-    design = np.hstack([x, np.ones((rows, 1))])
-    theta = np.zeros(cols + 1)
-    penalty = np.eye(cols + 1) * l2
-    if not penalise_bias:
-        penalty[-1, -1] = 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-np.clip(design @ theta, -50, 50)))
-        gradient = design.T @ (p - y) + penalty @ theta
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + penalty + 1e-9 * np.eye(cols + 1)
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if float(np.abs(step).max()) < 1e-8:
-            break
-    return theta[:-1], float(theta[-1])
-
-
 def _design(vectors: Array, inputs: Array) -> Array:
     unit = np.asarray(vectors, np.float64).reshape(-1, DIMENSIONS)
     unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-9)
@@ -50,7 +32,7 @@ def _design(vectors: Array, inputs: Array) -> Array:
 
 
 def _raw_head(x: Array, y: Array) -> tuple[Array, float]:
-    return _logistic(x, y, L2)
+    return fit_logistic(x, y, L2)
 
 
 def out_of_fold(vectors: Array, inputs: Array, bad: Array, seed: int = 0) -> Array:
@@ -74,7 +56,7 @@ def fit_head(
     if len(y) < 2 * FOLDS or y.min() == y.max():
         raise ValueError("a risk head needs tickets that ended well and badly, ten at least")
     raw = out_of_fold(vectors, inputs, y, seed)
-    a, b = _logistic(raw.reshape(-1, 1), y, 1e-6)
+    a, b = fit_logistic(raw.reshape(-1, 1), y, 1e-6)
     w, bias = _raw_head(_design(vectors, inputs), y)
     return RiskHead(
         text=w[:DIMENSIONS],

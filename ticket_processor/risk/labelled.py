@@ -10,7 +10,6 @@ the encoder's vector of the same text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..common.json_lines import json_lines
 from ..errors import ConfigError
 from ..models import Triage
 from ..triage.prepare import prepare_ticket
@@ -60,18 +60,8 @@ def outcome_row(raw: dict[str, Any]) -> OutcomeRow | None:
 
 
 def read_outcomes(path: Path) -> list[OutcomeRow]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except ValueError:
-            raise ConfigError(f"{path}: line {number} is not JSON") from None
+    for _number, raw in json_lines(path):
         row = outcome_row(raw) if isinstance(raw, dict) else None
         if row is not None:
             rows.append(row)

@@ -9,12 +9,12 @@ the head and the sender cue; the LLM is not asked.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..common.json_lines import json_lines
 from ..errors import ConfigError
 from ..models import SPAM_KINDS
 from ..triage.prepare import prepare_ticket
@@ -99,19 +99,7 @@ def _row(raw: object, number: int, path: Path) -> SpamRow:
 
 
 def read_rows(path: Path) -> list[SpamRow]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except ValueError:
-            raise ConfigError(f"{path}: line {number} is not JSON") from None
-        rows.append(_row(raw, number, path))
+    rows = [_row(raw, number, path) for number, raw in json_lines(path)]
     if not rows:
         raise ConfigError(f"{path} has no rows to score")
     return rows
