@@ -3,11 +3,10 @@
 The only module that calls the chat API (``llm_client/batch.py`` speaks the Batch API).
 ``LLMAnalyser.analyse`` sends one prepared (trimmed, redacted) ticket and returns a validated
 ``Triage``; every openai exception is translated here into the ``errors.LLMError`` tree, so
-nothing above sees an SDK type. What is said and how the answer is read is ``llm_client/prompt.py``.
+nothing above sees an SDK type. What is said and how the answer is read: ``llm_client/prompt.py``.
 
-Every call has a deadline for the whole call (``llm_client.http``: connect, send and the complete
-answer), so an endpoint that trickles its answer ends as ``LLMConnectionError``, a breaker
-failure, like one that never answers. The connect timeout is separate and short.
+Every call has one deadline (``llm_client.http``: connect, send, the whole answer; a short connect
+timeout apart): a trickled answer is an ``LLMConnectionError``, a breaker failure, as no answer.
 
 Output modes, tried in order and remembered per model: a strict ``json_schema`` response format
 (enums from the taxonomy), then ``json_object``, then plain text with the first JSON object
@@ -17,10 +16,10 @@ that is missing (404) or fails for good hands over to the next.
 
 Concurrency: the HTTP pool is sized to the workers; ``LLMPacer`` keeps calls and tokens under
 the provider's announced rate limits before any 429; a 429 still halves the concurrency
-(``AdaptiveLimit``) and successes let it creep back. A connection reset as it opens, while other
-calls are answered (a small server's full listen backlog), is back-pressure like a 429
-(``LLMConnectionReset``); ``RESETS_BEFORE_OUTAGE`` resets in a row with no answer between them
-are an outage, and count for the breaker as a refused connection does.
+(``AdaptiveLimit``) and successes let it creep back. A reset as a connection opens, while other
+calls are answered (a full listen backlog), is back-pressure like a 429 (``LLMConnectionReset``);
+``RESETS_BEFORE_OUTAGE`` resets in a row with no answer between them are an outage, and count for
+the breaker as a refused connection does.
 
 ``run/engines.build_analyser`` is the one place an analyser is built from the settings.
 """

@@ -17,7 +17,7 @@ from typing import Any
 from ..kb.dense import Embed, retrieve
 from ..kb.index import ArticleIndex
 from ..kb.retrieve import ticket_text
-from ..models import AnsweredTicket
+from ..models import HistoryTicket
 from ..triage.prepare import prepare_ticket
 from .plan import cues
 from .team_gate import HistoryRow
@@ -42,7 +42,7 @@ class HistoryCounts:
 
 
 def labelled(
-    history: Iterable[AnsweredTicket], known: Callable[[int], bool]
+    history: Iterable[HistoryTicket], known: Callable[[int], bool]
 ) -> tuple[list[dict[str, Any]], HistoryCounts]:
     """Rows as ``answers eval`` reads them (``subject``, ``description``, ``answer_article``)."""
     rows: list[dict[str, Any]] = []

@@ -289,8 +289,7 @@ def calibrate(
         typer.Option("--force", help="With --from-helpdesk: keep the gate even when worse."),
     ] = False,
 ) -> None:
-    """Fit the score → probability calibration on a labelled file, or (--from-helpdesk) the
-    gate on the team's own solved tickets."""
+    """Fit the answers' calibration on a labelled file, or the gate on your own history."""
     from ..answers.calibration import fit, save_calibration
     from ..errors import ConfigError
     from .common import exit_codes, load

@@ -115,7 +115,7 @@ class AgentReply:
 
 
 @dataclass(frozen=True)
-class AnsweredTicket:
+class HistoryTicket:
     """A solved (or closed) ticket of the team's history and its agents' public replies,
     oldest first: what ``answers calibrate --from-helpdesk`` learns the help centre from."""
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ...models import AgentReply, AnsweredTicket, Ticket
+from ...models import AgentReply, HistoryTicket, Ticket
 from ..history import in_window
 from .discovery import ticket_pages
 from .public_reply import requester_language
@@ -55,13 +55,13 @@ def agent_replies(items: Iterable[Any], own_id: int | None) -> Iterator[AgentRep
         )
 
 
-def solved(ticket: Ticket, items: list[Any], own_id: int | None) -> AnsweredTicket:
-    return AnsweredTicket(ticket, tuple(agent_replies(items, own_id)))
+def solved(ticket: Ticket, items: list[Any], own_id: int | None) -> HistoryTicket:
+    return HistoryTicket(ticket, tuple(agent_replies(items, own_id)))
 
 
 def solved_history(
     http: FreshdeskTransport, since: int, own_id: int | None
-) -> Iterator[AnsweredTicket]:
+) -> Iterator[HistoryTicket]:
     """The resolved and closed tickets updated since ``since`` and their agents' public
     replies, read through discovery's list (its pages and pacing) and each one's
     conversations."""
@@ -84,7 +84,7 @@ class HistoryReads:
     def own_id(self) -> int | None:
         raise NotImplementedError  # the adapter's
 
-    def solved_history(self, since: int) -> Iterator[AnsweredTicket]:
+    def solved_history(self, since: int) -> Iterator[HistoryTicket]:
         return solved_history(self.http, since, self.own_id())
 
     def requester_locale(self, user_id: int) -> str | None:

@@ -29,13 +29,13 @@ from ...errors import (
 )
 from ...models import (
     Agent,
-    AnsweredTicket,
     ArticleListing,
     Conversation,
     Cursor,
     FieldOption,
     Group,
     HelpdeskField,
+    HistoryTicket,
     Probe,
     Replan,
     ReplyPage,
@@ -209,7 +209,7 @@ class ZendeskHelpdesk:
     def conversation(self, ticket_id: int) -> Conversation | None:
         return replies.conversation(self.client, ticket_id, self.own_id)
 
-    def solved_history(self, since: int) -> Iterator[AnsweredTicket]:
+    def solved_history(self, since: int) -> Iterator[HistoryTicket]:
         """The solved tickets updated since ``since`` and their agents' public replies, read
         through discovery's export (its pages and pacing) and each one's comments."""
         own = self.own_id()

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ...models import AgentReply, AnsweredTicket, Ticket
+from ...models import AgentReply, HistoryTicket, Ticket
 
 ARTICLE_LINK = re.compile(r"/hc/(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*/)?articles/(\d+)")
 
@@ -48,6 +48,6 @@ def agent_replies(
         )
 
 
-def solved(ticket: Ticket, comments: list[dict[str, Any]], own_id: int | None) -> AnsweredTicket:
+def solved(ticket: Ticket, comments: list[dict[str, Any]], own_id: int | None) -> HistoryTicket:
     # The first comment is the ticket's description, never a reply.
-    return AnsweredTicket(ticket, tuple(agent_replies(comments[1:], ticket.requester_id, own_id)))
+    return HistoryTicket(ticket, tuple(agent_replies(comments[1:], ticket.requester_id, own_id)))
