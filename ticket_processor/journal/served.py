@@ -56,7 +56,10 @@ SIGHTING: dict[str, tuple[type, ...]] = {
     "category": (str,),
     "open": (bool,),
     "subcategory": (str, type(None)),
+    "fault": (bool, type(None)),
 }
+# Fields a server of an older version did not write: its journal is still read.
+OPTIONAL = frozenset({"fault"})
 
 
 def sighting_fields(ticket: Ticket, prepared: PreparedTicket, triage: Triage) -> dict[str, Any]:
@@ -203,9 +206,10 @@ def _parse(line: bytes) -> Seen | None:
 
 
 def _is_sighting(raw: dict[str, Any]) -> bool:
-    return raw.keys() == SIGHTING.keys() and all(
-        isinstance(raw[name], kinds) and (kinds == (bool,) or not isinstance(raw[name], bool))
+    return SIGHTING.keys() - OPTIONAL <= raw.keys() <= SIGHTING.keys() and all(
+        isinstance(raw[name], kinds) and (bool in kinds or not isinstance(raw[name], bool))
         for name, kinds in SIGHTING.items()
+        if name in raw
     )
 
 
