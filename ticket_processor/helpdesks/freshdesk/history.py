@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...models import AgentReply, HistoryTicket, Ticket
-from ..history import in_window
+from ..history import articles_linked, in_window
 from .discovery import ticket_pages
 from .public_reply import requester_language
 from .records import plain_text
@@ -27,12 +27,8 @@ ARTICLE_LINK = re.compile(r"/support/solutions/articles/(\d+)")
 
 
 def linked_articles(*texts: object) -> tuple[int, ...]:
-    found: dict[int, None] = {}
-    for text in texts:
-        if isinstance(text, str):
-            for match in ARTICLE_LINK.finditer(text):
-                found[int(match.group(1))] = None
-    return tuple(found)
+    """The article ids the texts link, in order of first mention."""
+    return articles_linked(ARTICLE_LINK, texts)
 
 
 def agent_replies(items: Iterable[Any], own_id: int | None) -> Iterator[AgentReply]:

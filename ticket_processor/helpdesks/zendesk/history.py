@@ -16,18 +16,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...models import AgentReply, HistoryTicket, Ticket
+from ..history import articles_linked
 
 ARTICLE_LINK = re.compile(r"/hc/(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*/)?articles/(\d+)")
 
 
 def linked_articles(*texts: object) -> tuple[int, ...]:
     """The article ids the texts link, in order of first mention."""
-    found: dict[int, None] = {}
-    for text in texts:
-        if isinstance(text, str):
-            for match in ARTICLE_LINK.finditer(text):
-                found[int(match.group(1))] = None
-    return tuple(found)
+    return articles_linked(ARTICLE_LINK, texts)
 
 
 def agent_replies(
