@@ -342,3 +342,27 @@ def test_a_runs_rows_are_the_ones_sqlalchemy_stores_from_its_writes(
     live = dump(tmp_path / "state")
     assert len(live["decisions"]) == 2
     assert live == dump(tmp_path / "replayed")
+
+
+def test_a_feeds_own_run_keeps_its_mode_whatever_its_events_say(tmp_path: Path) -> None:
+    """serve's feed is opened with mode ``serve``; a ``run_started`` that names no mode (an
+    older server's) must not turn its decisions into ``normal`` ones, whether the decision's
+    planned row or its logged one reaches the feed first."""
+    writer = open_writer(tmp_path / "sqlite3", account=ACCOUNT)
+    feed = AuditFeed(writer, run_id=RUN, helpdesk="zendesk", mode="serve", clock=lambda: NOW)
+    feed.event({**EVENTS[0], "mode": None, "dry_run": False, "shadow": False})
+    triaged = {"event": "ticket_triaged", "ts": _ts(NOW), "run_id": RUN, "category": "billing"}
+    feed.event({**triaged, "ticket_id": 1})  # logged first, then planned
+    feed.planned({"ticket_id": 1, "category": "billing"})
+    feed.planned({"ticket_id": 2, "category": "billing"})  # planned first, then logged
+    feed.event({**triaged, "ticket_id": 2})
+    feed.close()
+    writer.close()
+    conn = sqlite3.connect(tmp_path / "sqlite3" / FILE_NAME)
+    try:
+        modes = dict(conn.execute("SELECT ticket_id, mode FROM decisions").fetchall())
+        runs = dict(conn.execute("SELECT run_id, mode FROM runs").fetchall())
+    finally:
+        conn.close()
+    assert modes == {1: "serve", 2: "serve"}
+    assert runs == {RUN: "serve"}

@@ -85,8 +85,12 @@ class AuditFeed:
         if self.failed is not None:
             return
         rows = EventRows.of(record, self._runs)
+        # The feed's own run has the mode it was opened with, whatever its events say.
+        self._runs[self.run_id] = self.info
         with self._lock:
             for row in rows.runs:
+                if row["run_id"] == self.run_id:
+                    row["mode"] = self.info.mode
                 row.setdefault("mode", self.info.mode)
                 _merge(self._runs_rows, ("run", row["run_id"]), row)
             for row in rows.decisions:

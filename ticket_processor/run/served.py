@@ -273,6 +273,7 @@ class ServedTriage:
             helpdesk=self.helpdesk.kind,
             engine=options.engine,
             chain=self.engines,
+            mode="serve",
             dry_run=False,
             shadow=False,
             workers=options.workers,
