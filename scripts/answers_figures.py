@@ -361,6 +361,60 @@ def _picked_threshold(
     return None if picked is None else round(picked, 4)
 
 
+def _at_coverage(reached: list[tuple[float, bool, bool]], right: int) -> dict[str, Any]:
+    """The gate's precision (guards on) where it first answers ``right`` rows right, reading
+    its probabilities down from the highest: the gate at another chooser's coverage."""
+    sent = hits = 0
+    for p, ok, answerable in sorted(reached, key=lambda r: -r[0]):
+        sent += 1
+        hits += ok and answerable
+        if hits >= right:
+            return {"threshold": round(p, 4), "sent": sent, "precision": round(hits / sent, 4)}
+    return {"threshold": None, "sent": sent, "precision": None}
+
+
+def _centre_figures(
+    centre: HelpCentre,
+    rows: dict[str, list[tuple[tuple[float, ...], bool]]],
+    tmp: Path,
+    analyse: Any,
+    *,
+    pick: bool,
+) -> dict[str, Any]:
+    """One centre's figures, read with the gate fitted on the others; the shipped calibration
+    (fitted on ``answers`` alone) beside it."""
+    name = centre[0]
+    gate = _out_of_centre_gate(rows, {name})
+    gated = _run(centre, tmp, gate, analyse)
+    report = gated.as_dict()
+    answerable = [r["answer_article"] is not None for r in centre[2]]
+    out: dict[str, Any] = {
+        f"{name} (gate alone, guards off)": _gate_alone(
+            gate, rows[name], answerable, AnswersPolicy().threshold
+        )
+    }
+    if pick:
+        picked = _picked_threshold(rows, name)
+        at = 1.01 if picked is None else picked
+        out[f"{name} (gate alone, threshold picked on the others)"] = {
+            "threshold": picked
+        } | _gate_alone(gate, rows[name], answerable, at)
+    before = _run(centre, tmp, None, analyse, SHIPPED).as_dict()
+    out[f"{name} (calibration)"] = {
+        k: before[k]
+        for k in ("sent", "sent_right", "sent_wrong", "false_sends", "precision", "coverage")
+    }
+    if before["sent_right"]:
+        out[f"{name} (gate at the calibration's coverage)"] = _at_coverage(
+            gated.reached, before["sent_right"]
+        )
+    out[name] = {
+        k: report[k]
+        for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
+    } | {k: report[k] for k in ("coverage", "false_sends", "refused")}
+    return out
+
+
 def main(argv: list[str]) -> int:
     if "--run" in argv:
         how = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
@@ -381,37 +435,7 @@ def main(argv: list[str]) -> int:
         tmp = Path(tmp_name)
         rows = {c[0]: _run(c, tmp, None, analyse).gate_rows for c in centres}
         for centre in centres:
-            gate = _out_of_centre_gate(rows, {centre[0]})
-            report = _run(centre, tmp, gate, analyse).as_dict()
-            answerable = [r["answer_article"] is not None for r in centre[2]]
-            at = AnswersPolicy().threshold
-            table[f"{centre[0]} (gate alone, guards off)"] = _gate_alone(
-                gate, rows[centre[0]], answerable, at
-            )
-            if "--pick" in argv:
-                picked = _picked_threshold(rows, centre[0])
-                table[f"{centre[0]} (gate alone, threshold picked on the others)"] = {
-                    "threshold": picked
-                } | _gate_alone(
-                    gate, rows[centre[0]], answerable, 1.01 if picked is None else picked
-                )
-            # The shipped calibration (fitted on ``answers`` alone) on the same centre.
-            before = _run(centre, tmp, None, analyse, SHIPPED).as_dict()
-            table[f"{centre[0]} (calibration)"] = {
-                k: before[k]
-                for k in (
-                    "sent",
-                    "sent_right",
-                    "sent_wrong",
-                    "false_sends",
-                    "precision",
-                    "coverage",
-                )
-            }
-            table[centre[0]] = {
-                k: report[k]
-                for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
-            } | {k: report[k] for k in ("coverage", "false_sends", "refused")}
+            table |= _centre_figures(centre, rows, tmp, analyse, pick="--pick" in argv)
         held = DATA / SANDBOX_CENTRES["heldout"][0], DATA / SANDBOX_CENTRES["heldout"][1]
         shipped_gate = load_gate()
         measure_held = "--write" not in argv and "--skip-heldout" not in argv
