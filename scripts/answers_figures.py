@@ -411,7 +411,7 @@ def _centre_figures(
     out[name] = {
         k: report[k]
         for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
-    } | {k: report[k] for k in ("coverage", "false_sends", "refused")}
+    } | {k: report[k] for k in ("coverage", "false_sends", "refused", "fused hit@1")}
     return out
 
 
