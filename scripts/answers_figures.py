@@ -3,6 +3,8 @@ script's output).
 
     python scripts/answers_figures.py --public /work/data/answers          # the LOHO table
     python scripts/answers_figures.py --public /work/data/answers --write  # and gate.json
+    python scripts/answers_figures.py --public /work/data/answers --skip-heldout --pick
+        # not the held-out centre; and the threshold picked on the other centres for each
     python scripts/answers_figures.py --run zendesk   # a real send-mode run on the sandbox
     python scripts/answers_figures.py --run freshdesk --chooser gate   # the same, gate chooses
     python scripts/answers_figures.py --run zendesk --centre heldout   # the held-out help centre
@@ -28,8 +30,12 @@ intents with an article are the answerable tickets. Nothing fetched is committed
 
 Each help centre's figure is read with the gate fitted on the others (weights and calibration),
 at the policy's default threshold: the shipped threshold is that one, and what it gives on a
-help centre nobody fitted on is what the table shows. ``--write`` fits on all of them (its
-calibration on the out-of-centre scores) and writes ``ticket_processor/answers/gate.json``.
+help centre nobody fitted on is what the table shows. Beside it, the gate alone (``guards
+off``: every row reaches the gate, whatever the guards would say), and with ``--pick`` the
+threshold picked on the other centres (the lowest at which their replies were 95 % right, each
+read with a gate fitted without it) with what it gives on the one left out. ``--write`` fits
+on all of them (its calibration on the out-of-centre scores) and writes
+``ticket_processor/answers/gate.json``.
 """
 
 from __future__ import annotations
@@ -310,6 +316,105 @@ def _out_of_centre_gate(
     )
 
 
+# The precision a shipped threshold must reach on help centres it was not fitted on.
+PRECISION_BAR = 0.95
+
+
+def _gate_alone(
+    gate: Gate, rows: list[tuple[tuple[float, ...], bool]], answerable: list[bool], at: float
+) -> dict[str, Any]:
+    """The gate's own figures with the guards off: every row reaches it, and is sent when its
+    probability is ``at`` or more (a row no article answers counts as a false send)."""
+    sent = [
+        (ok, a) for (f, ok), a in zip(rows, answerable, strict=True) if gate.probability(f) >= at
+    ]
+    right = sum(ok and a for ok, a in sent)
+    false = sum(not a for _, a in sent)
+    return {
+        "sent": len(sent),
+        "sent_right": right,
+        "sent_wrong": len(sent) - right - false,
+        "false_sends": false,
+        "precision": round(right / len(sent), 4) if sent else None,
+        "coverage": round(right / max(sum(answerable), 1), 4),
+    }
+
+
+def _picked_threshold(
+    rows: dict[str, list[tuple[tuple[float, ...], bool]]], left_out: str
+) -> float | None:
+    """The lowest threshold whose replies (guards off) were ``PRECISION_BAR`` right on the
+    centres other than ``left_out``, each of them read with the gate fitted without it (nor
+    ``left_out``): a threshold picked on the others, to be read on the one left out."""
+    names = [n for n in rows if n != left_out]
+    scored: list[tuple[float, bool]] = []
+    for name in names:
+        gate = _out_of_centre_gate(rows, {name, left_out})
+        scored += [(gate.probability(f), ok) for f, ok in rows[name]]
+    scored.sort(key=lambda pair: -pair[0])
+    picked = None
+    right = 0
+    for n, (p, ok) in enumerate(scored, start=1):
+        right += ok
+        if right / n >= PRECISION_BAR and (n == len(scored) or scored[n][0] < p):
+            picked = p
+    return None if picked is None else round(picked, 4)
+
+
+def _at_coverage(reached: list[tuple[float, bool, bool]], right: int) -> dict[str, Any]:
+    """The gate's precision (guards on) where it first answers ``right`` rows right, reading
+    its probabilities down from the highest: the gate at another chooser's coverage."""
+    sent = hits = 0
+    for p, ok, answerable in sorted(reached, key=lambda r: -r[0]):
+        sent += 1
+        hits += ok and answerable
+        if hits >= right:
+            return {"threshold": round(p, 4), "sent": sent, "precision": round(hits / sent, 4)}
+    return {"threshold": None, "sent": sent, "precision": None}
+
+
+def _centre_figures(
+    centre: HelpCentre,
+    rows: dict[str, list[tuple[tuple[float, ...], bool]]],
+    tmp: Path,
+    analyse: Any,
+    *,
+    pick: bool,
+) -> dict[str, Any]:
+    """One centre's figures, read with the gate fitted on the others; the shipped calibration
+    (fitted on ``answers`` alone) beside it."""
+    name = centre[0]
+    gate = _out_of_centre_gate(rows, {name})
+    gated = _run(centre, tmp, gate, analyse)
+    report = gated.as_dict()
+    answerable = [r["answer_article"] is not None for r in centre[2]]
+    out: dict[str, Any] = {
+        f"{name} (gate alone, guards off)": _gate_alone(
+            gate, rows[name], answerable, AnswersPolicy().threshold
+        )
+    }
+    if pick:
+        picked = _picked_threshold(rows, name)
+        at = 1.01 if picked is None else picked
+        out[f"{name} (gate alone, threshold picked on the others)"] = {
+            "threshold": picked
+        } | _gate_alone(gate, rows[name], answerable, at)
+    before = _run(centre, tmp, None, analyse, SHIPPED).as_dict()
+    out[f"{name} (calibration)"] = {
+        k: before[k]
+        for k in ("sent", "sent_right", "sent_wrong", "false_sends", "precision", "coverage")
+    }
+    if before["sent_right"]:
+        out[f"{name} (gate at the calibration's coverage)"] = _at_coverage(
+            gated.reached, before["sent_right"]
+        )
+    out[name] = {
+        k: report[k]
+        for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
+    } | {k: report[k] for k in ("coverage", "false_sends", "refused", "fused hit@1")}
+    return out
+
+
 def main(argv: list[str]) -> int:
     if "--run" in argv:
         how = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
@@ -330,28 +435,11 @@ def main(argv: list[str]) -> int:
         tmp = Path(tmp_name)
         rows = {c[0]: _run(c, tmp, None, analyse).gate_rows for c in centres}
         for centre in centres:
-            gate = _out_of_centre_gate(rows, {centre[0]})
-            report = _run(centre, tmp, gate, analyse).as_dict()
-            # The shipped calibration (fitted on ``answers`` alone) on the same centre.
-            before = _run(centre, tmp, None, analyse, SHIPPED).as_dict()
-            table[f"{centre[0]} (calibration)"] = {
-                k: before[k]
-                for k in (
-                    "sent",
-                    "sent_right",
-                    "sent_wrong",
-                    "false_sends",
-                    "precision",
-                    "coverage",
-                )
-            }
-            table[centre[0]] = {
-                k: report[k]
-                for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
-            } | {k: report[k] for k in ("coverage", "false_sends", "refused")}
+            table |= _centre_figures(centre, rows, tmp, analyse, pick="--pick" in argv)
         held = DATA / SANDBOX_CENTRES["heldout"][0], DATA / SANDBOX_CENTRES["heldout"][1]
         shipped_gate = load_gate()
-        if all(p.exists() for p in held) and shipped_gate is not None and "--write" not in argv:
+        measure_held = "--write" not in argv and "--skip-heldout" not in argv
+        if all(p.exists() for p in held) and shipped_gate is not None and measure_held:
             # Never fitted on: the shipped gate (fitted on every centre above) and calibration.
             blind: HelpCentre = ("heldout", _jsonl(held[0]), _jsonl(held[1]))
             for label, chooser, calibration in (

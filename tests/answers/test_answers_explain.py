@@ -28,6 +28,7 @@ def test_explain_names_the_articles_the_probability_and_the_guard(desk: Desk) ->
     right = articles[cases[ids.index(answerable)]["answer_article"]]
     assert found["considered"][0]["article_id"] in right
     assert found["considered"][0]["dense_rank"] is not None  # the sync stored the vectors
+    assert 0.0 < found["considered"][0]["words_held"] <= 1.0  # the gate reads it
     assert 0.0 <= found["gate_probability"] <= 1.0
 
     person = next(i for i, c in zip(ids, cases, strict=True) if c["kind"] == "person")
@@ -36,3 +37,4 @@ def test_explain_names_the_articles_the_probability_and_the_guard(desk: Desk) ->
     # "I still have not received the refund": the first guard it fails is named.
     assert "not answered: negative" in shown.output
     assert "gate probability" in shown.output
+    assert "of the ticket's words" in shown.output

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import orjson
+
 from ticket_processor.answers.gate import FEATURES
 from ticket_processor.answers.team_gate import (
     TEAM_GATE_FILE,
@@ -77,3 +79,31 @@ def test_runs_read_the_team_gate_from_the_state_directory(tmp_path: Path) -> Non
     assert "on 100 tickets" in found.describe()
     (tmp_path / TEAM_GATE_FILE).write_text("{damaged", "utf-8")
     assert gate_in_use(tmp_path).origin == "shipped"
+
+
+def test_a_team_gate_over_other_features_is_left_unused_and_said_so(tmp_path: Path) -> None:
+    """A team's gate fitted before the gate's features changed cannot be read against this
+    release's features: runs use the shipped gate, and status and health say to fit again."""
+    from ticket_processor.ops.health import answers_gate_check
+
+    rows = _rows(100, seed=5)
+    save_team_gate(
+        tmp_path,
+        fit_team_gate(rows),
+        fitted_at=1_700_000_000.0,
+        tickets=100,
+        cv=cross_validated(rows, 0.9),
+        since=0,
+    )
+    path = tmp_path / TEAM_GATE_FILE
+    record = orjson.loads(path.read_bytes())
+    record["gate"]["features"] = ["cosine_z", *record["gate"]["features"][1:]]
+    path.write_bytes(orjson.dumps(record))
+    found = gate_in_use(tmp_path)
+    assert found.origin == "shipped"
+    assert found.outdated
+    assert found.gate is not None
+    assert "calibrate --from-helpdesk` again" in found.describe()
+    check = answers_gate_check(tmp_path)
+    assert check.status == "degraded"
+    assert "other features" in check.reason

@@ -44,6 +44,9 @@ class AnswersReport:
     scores: list[tuple[float, bool]] = field(default_factory=list)  # top score, right article
     # The gate's features of each row and whether their article was the right one.
     gate_rows: list[tuple[tuple[float, ...], bool]] = field(default_factory=list)
+    # With the gate: each row that passed the guards, the gate's probability, whether its
+    # article was the right one, whether the row is answerable (a precision-coverage curve).
+    reached: list[tuple[float, bool, bool]] = field(default_factory=list)
     # Per ranking (keyword, dense, fused): answerable rows whose article came first, in top 3.
     retrievers: dict[str, list[int]] = field(default_factory=dict)
     # With an LLM: rows the gate would send that the LLM was asked about, those it agreed on,
@@ -179,6 +182,16 @@ def evaluate(
             )
         asked = None if second is None else functools.partial(second, text)
         plan, reason = decide(ticket, triage, found_cues, where, index.body, second=asked)
+        weighed_by = found_cues.gate
+        passed = plan is not None or reason == "below_threshold"  # every guard let it through
+        if gate is not None and passed and weighed_by and weighed_by.candidate is not None:
+            report.reached.append(
+                (
+                    gate.probability(weighed_by.features),
+                    weighed_by.candidate.hit.article_id in right,
+                    label is not None,
+                )
+            )
         if plan is not None and plan.second_opinion is not None:
             _count_opinion(report, plan.second_opinion == "agrees", plan.article_id in right)
             if plan.delivery == "draft":

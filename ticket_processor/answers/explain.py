@@ -44,6 +44,7 @@ def explain(
                     "keyword_share": round(cand.share, 4),
                     "dense_rank": cand.dense_rank or None,
                     "cosine": round(cand.cosine, 4),
+                    "words_held": round(cand.held, 4),  # of the ticket's content words
                 }
             )
     choice, _ = choose_article(triage.suggestions, where.calibration)

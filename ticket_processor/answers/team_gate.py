@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from ..common.atomic import atomic_write_bytes, read_state_bytes
-from .gate import GATE_FILE, Gate, fit_gate, load_gate
+from .gate import FEATURES, GATE_FILE, Gate, fit_gate, load_gate
 
 TEAM_GATE_FILE = "answers_gate.json"
 # The share of sent answers that must be right for a customer-facing answer.
@@ -172,6 +172,9 @@ class GateInUse:
     tickets: int | None = None
     figures: dict[str, Any] | None = None
     path: str | None = None
+    # The state directory holds a team's gate over other features than this release's gate
+    # reads (fitted before the gate's features changed): unused until it is fitted again.
+    outdated: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -180,9 +183,16 @@ class GateInUse:
             "tickets": self.tickets,
             "cv": self.figures,
             "path": self.path,
+            "outdated": self.outdated,
         }
 
     def describe(self) -> str:
+        if self.origin != "team" and self.outdated:
+            return (
+                f"the shipped gate ({GATE_FILE.name}): the team's gate ({self.path}) reads "
+                "other features than this release's gate; run `ticketbot answers calibrate "
+                "--from-helpdesk` again"
+            )
         if self.origin != "team":
             return f"the shipped gate ({GATE_FILE.name})"
         cv = self.figures or {}
@@ -225,6 +235,9 @@ def gate_in_use(state_dir: Path) -> GateInUse:
                     cv if isinstance(cv, dict) else None,
                     str(path),
                 )
+            kept = data.get("gate")
+            if isinstance(kept, dict) and kept.get("features") != list(FEATURES):
+                return GateInUse(load_gate(), "shipped", path=str(path), outdated=True)
     return GateInUse(load_gate(), "shipped")
 
 

@@ -419,7 +419,8 @@ def explain_ticket(
             typer.echo(
                 f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "
                 f"keywords #{article['keyword_rank'] or '-'} share {article['keyword_share']}, "
-                f"vectors #{article['dense_rank'] or '-'} cosine {article['cosine']}"
+                f"vectors #{article['dense_rank'] or '-'} cosine {article['cosine']}, "
+                f"holds {article['words_held']:.0%} of the ticket's words"
             )
         typer.echo(
             f"gate probability {shown['gate_probability']}, calibration probability "

@@ -33,6 +33,7 @@ import numpy.typing as npt
 from ..errors import IndexUnavailable
 from .index import ArticleIndex, Hit
 from .search import CANDIDATES, rank
+from .text import query_terms
 
 # Texts to vectors (one row per text); ``learned.embed.Encoder.encode`` in a run.
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -149,6 +150,9 @@ class Candidate:
     # Cosine of this article's mean passage vector with the fused first one's (0: no vectors):
     # a translation of that article comes close to 1 whatever locale it is labelled with.
     likeness: float = 0.0
+    # The share of the ticket's content words (``query_terms``) the article's text holds: an
+    # article that leaves out the ticket's key words is seldom the one that answers it.
+    held: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,7 @@ def retrieve(
         (row for row in fused if row in hits), key=lambda row: (-fused[row], -shares.get(row, 0))
     )
     likeness = _likeness(index, order) if dense else {}
+    held = _held(index, text, order)
     try:
         stats = PassageStats.from_json(index.meta(STATS_KEY)) if dense else DEFAULT_STATS
     except IndexUnavailable:
@@ -230,12 +235,24 @@ def retrieve(
                 dense_rank=dense_places.get(row, 0),
                 fused=fused[row],
                 likeness=likeness.get(row, 0.0),
+                held=held.get(row, 0.0),
             )
             for row in order
         ),
         bool(dense),
         stats,
     )
+
+
+def _held(index: ArticleIndex, text: str, rows: Sequence[int]) -> dict[int, float]:
+    """The share of ``text``'s content words each row's article holds (as the index folds it)."""
+    terms = set(query_terms(text))
+    if not terms:
+        return {}
+    try:
+        return {row: len(terms & index.words(row)) / len(terms) for row in rows}
+    except IndexUnavailable:
+        return {}
 
 
 def _likeness(index: ArticleIndex, rows: Sequence[int]) -> dict[int, float]:

@@ -127,6 +127,9 @@ def answers_gate_check(state_dir: Path) -> Check:
     if in_use.gate is None:
         return Check("answers gate", "degraded", "the shipped gate's file is missing or damaged")
     told = in_use.describe()
+    if in_use.outdated:
+        # The team fitted its own gate and runs no longer use it: someone should know.
+        return Check("answers gate", "degraded", told)
     if in_use.origin != "team":
         told += "; `ticketbot answers calibrate --from-helpdesk` fits one on your own tickets"
     return Check("answers gate", "healthy", told)
