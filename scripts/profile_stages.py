@@ -251,6 +251,8 @@ def main(argv: list[str]) -> None:
         (out / f"{os.getpid()}.json").write_text(json.dumps(figures), encoding="utf-8")
         if dump is not None:
             dump()
+    if isinstance(code, int):
+        cli.leave(code)  # as the console script ends: no teardown
     sys.exit(code)
 
 

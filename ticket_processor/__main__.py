@@ -1,5 +1,5 @@
 """``python -m ticket_processor`` runs the ``ticketbot`` command line."""
 
-from .cli import main
+from .cli import console
 
-main()
+console()

@@ -14,11 +14,13 @@ them from ``cli``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+import threading
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -183,3 +185,43 @@ def main() -> None:
             sys.stderr.flush()
             os._exit(ended.code if isinstance(ended.code, int) else ExitCode.ABORTED)
         raise
+
+
+def console() -> None:
+    """``ticketbot`` and ``python -m ticket_processor``: ``main``, then the process ends without
+    the interpreter's teardown (freeing every module and object one by one: 1.1-1.5 s of CPU
+    after a 1,000-ticket run, more than the run's log or write-back cost). What a normal exit
+    does first is done first: threads of ours still running keep the normal exit (it waits for
+    them), the ``atexit`` work runs (the logging handlers' flush and close among it) and the
+    standard streams are flushed. Only the console script ends so: ``main`` returns or raises
+    to a caller running the app in its own process (a test, an embedding program)."""
+    try:
+        main()
+    except SystemExit as ended:
+        code = 0 if ended.code is None else ended.code
+        if not isinstance(code, int):
+            raise  # a message to print: the normal exit prints it
+    else:
+        code = 0
+    leave(code)
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with ``code`` as ``console`` does: the exit work, no teardown."""
+    if _others_running():
+        sys.exit(code)  # threads a normal exit waits for
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # a stream it cannot write (a closed pipe): the normal exit says so
+    os._exit(code)
+
+
+def _others_running() -> bool:
+    """Whether a thread a normal exit would wait for is still alive."""
+    return any(
+        thread.is_alive() and not thread.daemon and thread is not threading.main_thread()
+        for thread in threading.enumerate()
+    )

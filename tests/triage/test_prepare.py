@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import time
 
-from ticket_processor.triage.prepare import TRUNCATION_MARK, prepare_ticket
+import pytest
+
+from ticket_processor.evaluation.redaction_corpus import HARMLESS, PII
+from ticket_processor.models import Person
+from ticket_processor.triage.prepare import (
+    RAW_FLOOR_CHARS,
+    TRUNCATION_MARK,
+    prepare_ticket,
+    stored_subject,
+)
 
 
 def test_quoted_history_and_signature_are_cut() -> None:
@@ -130,3 +139,24 @@ def test_a_megabyte_body_is_fast() -> None:
         elapsed = time.perf_counter() - started
         assert elapsed < 30 * baseline, (body[:20], elapsed, baseline)
         assert len(prepared.body) <= 2000 * 4 + len(TRUNCATION_MARK)
+
+
+PEOPLE = (Person(name="Dana Whitfield", email="dana.whitfield@example.org"),)
+
+
+@pytest.mark.parametrize("max_tokens", [100, 2000, 100_000])
+def test_the_prepared_subject_is_the_stored_subject_whatever_the_budget(max_tokens: int) -> None:
+    """The audit store keeps the subject the engine got instead of redacting it again: the same
+    text as redacting the subject alone, for every subject of the redaction corpus, a name the
+    helpdesk knows, and a subject past every raw cap (then redacted alone, as before)."""
+    subjects = [
+        *(case[1] for case in PII),
+        *(case[1] for case in HARMLESS),
+        "Dana Whitfield cannot log in",
+        "<b>Refund</b> for card 4111 1111 1111 1111",
+        "refund " * (RAW_FLOOR_CHARS // 7 + 1),
+    ]
+    body = "Please call me back on +44 20 7946 0958. " * 40
+    for subject in subjects:
+        prepared = prepare_ticket(subject, body, max_tokens=max_tokens, people=PEOPLE)
+        assert stored_subject(subject, PEOPLE, prepared) == stored_subject(subject, PEOPLE)

@@ -169,7 +169,7 @@ class TicketFlow:
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
         answer = self.answers.plan_of(ticket.id) if self.answers is not None else None
-        self.record.decided(ticket, result, writeback, answer)
+        self.record.decided(ticket, result, writeback, answer, prepared)
         assert self.writer is not None
         self.writer.add(writeback)
 

@@ -27,7 +27,7 @@ from ..passes.planner import routing_fields
 from ..passes.types import PlannedChange, RunSummary
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
-from ..triage.prepare import stored_subject
+from ..triage.prepare import PreparedTicket, stored_subject
 from .context import RunContext
 
 if TYPE_CHECKING:
@@ -130,15 +130,22 @@ class RunRecorder:
     # -- each ticket's end ---------------------------------------------------------------
 
     def decided(
-        self, ticket: Ticket, triage: Triage, wb: WriteBack, answer: AnswerPlan | None = None
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        wb: WriteBack,
+        answer: AnswerPlan | None = None,
+        prepared: PreparedTicket | None = None,
     ) -> None:
         """A change planned, before it is written: the audit store has it first, with the
         subject and the drafted answer (which the log leaves out): the answers' reply when
         one is planned (``drafted``, which the review queue lists, or ``planned`` to send),
-        else the engine's reply draft."""
+        else the engine's reply draft. ``prepared``: the ticket as the engine got it."""
         fields = self._decision_fields(ticket, triage, wb)
         raw = self.options.audit_raw_subjects
-        fields["subject"] = ticket.subject if raw else stored_subject(ticket.subject, ticket.people)
+        fields["subject"] = (
+            ticket.subject if raw else stored_subject(ticket.subject, ticket.people, prepared)
+        )
         if answer is not None:
             fields["answer"] = answer.body
             fields["answer_state"] = "drafted" if answer.delivery == "draft" else "planned"

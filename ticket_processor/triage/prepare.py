@@ -283,7 +283,14 @@ def prepare_ticket(
     )
 
 
-def stored_subject(subject: str, people: Sequence[Person] = ()) -> str:
+def stored_subject(
+    subject: str, people: Sequence[Person] = (), prepared: PreparedTicket | None = None
+) -> str:
     """A subject as it may be kept where people search and read it (the audit store and its
-    search index): redacted as the LLM gets it, names the helpdesk knows included."""
+    search index): redacted as the LLM gets it, names the helpdesk knows included.
+    ``prepared``: this ticket (this subject, these people) as ``prepare_ticket`` made it for
+    the LLM, whatever its budget: a subject within every budget's raw cap is prepared the same
+    without the body, so its subject is this one, not redacted a second time."""
+    if prepared is not None and len(subject) <= RAW_FLOOR_CHARS:
+        return prepared.subject
     return prepare_ticket(subject, "", people=people).subject
