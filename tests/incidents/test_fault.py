@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.incident_dev_hours import write_dev_hour
 from support.incident_hours import hour
 
 from ticket_processor.errors import ConfigError
@@ -105,3 +106,24 @@ def test_a_report_of_another_kind_the_week_brings_leaves_the_outage() -> None:
         assert result.others_in_incidents == strangers
         assert result.per_group["outage"] == 1.0
         assert result.forms == {"short": (5, 5), "foreign": (5, 5)}
+
+
+def test_a_report_the_head_doubts_joins_its_outage_but_the_hours_questions_stay_out(
+    tmp_path: Path,
+) -> None:
+    """A dev hour (every discount code rejected, beside 20 customers asking where to enter the
+    newsletter's code): the head doubts some reports ("discount code broken??", a voucher
+    "rejected with 'error'"), which join the outage beside its sure reports; the questions,
+    as close to the outage, stay with the hour's other questions."""
+    path = write_dev_hour("codes", tmp_path / "codes.jsonl", now=1_800_000_000)
+    rows, encode = read_labelled(path), Encoder().encode
+    kept = {}
+    for maybe in (1.0, IncidentPolicy().maybe_fault):
+        taken: set[int] = set()
+        policy = replace(IncidentPolicy(), maybe_fault=maybe)
+        result = score(rows, predict(rows, encode, policy, load_fault_head(), taken), taken)
+        kept[maybe] = result.per_group["codes"]
+        assert result.requests_in_incidents == 0
+        assert result.others_in_incidents <= 2
+    assert kept[1.0] <= 0.88
+    assert kept[IncidentPolicy().maybe_fault] >= 0.96
