@@ -264,24 +264,35 @@ def _other_kind(
     policy: IncidentPolicy,
 ) -> npt.NDArray[np.bool_]:
     """Which of ``rows`` (joining the group or known incident whose centre is ``centre``) are
-    another kind of ticket the window sees anyway: at least ``other_kind_rank`` earlier reports
-    (of ``older``, outside any incident) are closer to the row than the centre is, and are
-    themselves not of the group's kind (below ``similarity`` to its centre). A password-reset
-    mail beside a checkout outage, a card declined in an hour of failed top-ups. Lookalikes of
-    the group's own kind do not count, so a week with many one-off checkout problems keeps a
-    checkout outage's reports in it."""
+    another kind of ticket the window sees anyway, by either of two tests against the earlier
+    reports (of ``older``, outside any incident):
+
+    - at least ``other_kind_rank`` of them are closer to the row than the centre is, and are
+      themselves not of the group's kind (below ``similarity`` to its centre). Lookalikes of
+      the group's own kind do not count, so a week with many one-off checkout problems keeps a
+      checkout outage's reports in it;
+    - its ``lookalike_rank``-th closest of them, of any kind, is closer to it than the centre
+      is by at least ``lookalike_margin``: the row is much more like last week's tickets than
+      like this hour's outage, though they are near the outage too (the app logging a customer
+      out, beside the app crashing at start).
+
+    A password-reset mail beside a checkout outage, a card declined in an hour of failed
+    top-ups."""
     out = np.zeros(len(rows), np.bool_)
-    rank = policy.other_kind_rank
+    rank, lookalike = policy.other_kind_rank, policy.lookalike_rank
     plain = older[window.incident[older] == 0]
-    if rank <= 0 or len(rows) == 0 or len(plain) < rank:
+    if (rank <= 0 and lookalike <= 0) or len(rows) == 0 or len(plain) < max(rank, lookalike):
         return out
-    other = plain[window.similarity(centre, plain)[0] < policy.similarity]
-    if len(other) < rank:
-        return out
+    other = window.similarity(centre, plain)[0] < policy.similarity
     to_centre = window.similarity(centre, rows)[0]
     for start in range(0, len(rows), 64):  # 64 rows x the window at once: memory stays flat
-        sims = window.similarity(window.vectors[rows[start : start + 64]], other)
-        out[start : start + 64] = (sims >= to_centre[start : start + 64, None]).sum(axis=1) >= rank
+        sims = window.similarity(window.vectors[rows[start : start + 64]], plain)
+        near = to_centre[start : start + 64, None]
+        if rank > 0:
+            out[start : start + 64] = ((sims >= near) & other[None, :]).sum(axis=1) >= rank
+        if lookalike > 0:
+            kth = -np.partition(-sims, lookalike - 1, axis=1)[:, lookalike - 1]
+            out[start : start + 64] |= kth >= near[:, 0] + policy.lookalike_margin
     return out
 
 

@@ -54,6 +54,12 @@ class IncidentPolicy:
     # it than the group's centre is: it is another kind of ticket the week brings anyway
     # (chosen on the same hours as ``gather_similarity``; 0 turns the test off).
     other_kind_rank: int = 5
+    # A member leaves its group, too, when its ``lookalike_rank``-th closest earlier report of
+    # the window (outside any incident, of any kind) is closer to it than the group's centre by
+    # ``lookalike_margin``: a neighbouring problem the week brings, much more like its own kind
+    # than like the outage (chosen on the same hours; 0 turns the test off).
+    lookalike_rank: int = 3
+    lookalike_margin: float = 0.1
     # A report joins a group only when it is at least as close to the group's centre as to
     # the ``own_kind_rank``-th closest earlier report of the window outside any incident: a
     # kind of ticket the week brings anyway is no report of this hour's fault (chosen on the
