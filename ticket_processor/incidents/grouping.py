@@ -226,10 +226,16 @@ class _Maybes:
         policy: IncidentPolicy,
     ) -> _Maybes:
         """A maybe's bar is ``similarity``, or its ``maybe_support``-th closest request of
-        the hour when that is closer: a question asked by many this hour (where to enter the
-        newsletter's code) stays with the questions, not with the outage it resembles."""
+        the hour (of those not near several fault reports) when that is closer: a question
+        asked by many this hour (where to enter the newsletter's code) stays with the
+        questions, not with the outage it resembles."""
         bar = np.full(len(rows), policy.similarity, np.float32)
         doubted = np.flatnonzero(~sure)
+        if len(doubted) and len(asks) >= policy.maybe_support and sure.any():
+            # A question near several fault reports is one the head got wrong ("why was my
+            # transfer declined?"), no evidence against a maybe that is near them too.
+            alike = window.similarity(window.vectors[asks], rows[sure]) >= policy.similarity
+            asks = asks[alike.sum(axis=1) < policy.maybe_support]
         if len(doubted) and len(asks) >= policy.maybe_support:
             to_asks = window.similarity(window.vectors[rows[doubted]], asks)
             kth = -np.sort(-to_asks, axis=1)[:, policy.maybe_support - 1]
