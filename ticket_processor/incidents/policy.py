@@ -60,11 +60,6 @@ class IncidentPolicy:
     # than like the outage (chosen on the same hours; 0 turns the test off).
     lookalike_rank: int = 3
     lookalike_margin: float = 0.1
-    # A report joins a group only when it is at least as close to the group's centre as to
-    # the ``own_kind_rank``-th closest earlier report of the window outside any incident: a
-    # kind of ticket the week brings anyway is no report of this hour's fault (chosen on the
-    # same hours as ``gather_similarity``; 0 turns the test off).
-    own_kind_rank: int = 3
     rate_factor: float = 5.0
     p_value: float = 1e-6
     # A second alert for an incident once it has this many times the reports of its last one.
