@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--gather", type=float, help="the grouping's gather_similarity")
     parser.add_argument("--threshold", type=float, help="the fault head's (its file's)")
     parser.add_argument("--other-kind-rank", type=int, help="the grouping's other_kind_rank")
+    parser.add_argument("--lookalike-rank", type=int, help="the grouping's lookalike_rank")
+    parser.add_argument("--maybe-fault", type=float, help="the grouping's maybe_fault (1: off)")
     args = parser.parse_args()
     by_intent: dict[str, list[str]] = {}
     with args.csv.open(encoding="utf-8") as handle:
@@ -105,6 +107,10 @@ def main() -> None:
         policy = replace(policy, gather_similarity=args.gather)
     if args.other_kind_rank is not None:
         policy = replace(policy, other_kind_rank=args.other_kind_rank)
+    if args.lookalike_rank is not None:
+        policy = replace(policy, lookalike_rank=args.lookalike_rank)
+    if args.maybe_fault is not None:
+        policy = replace(policy, maybe_fault=args.maybe_fault)
     if args.threshold is not None:
         head = replace(head, threshold=args.threshold)
     folder = args.keep or Path(tempfile.mkdtemp())

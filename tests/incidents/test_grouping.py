@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from support.word_encoder import encode
 
+from ticket_processor.incidents.fault import FaultHead
 from ticket_processor.incidents.grouping import Known, judge, poisson_tail, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.window import FILE_NAME, Row, Window, load_window, save_window
@@ -142,3 +143,27 @@ def test_quantised_cosine_is_close_to_the_real_one() -> None:
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     real = unit @ unit.T
     assert np.abs(window.similarity(window.vectors) - real).max() < 0.02
+
+
+def test_a_report_the_head_doubts_never_seeds_and_joins_a_known_incident_only_close_by() -> None:
+    """With a head that doubts every ticket (a probability of 0.3: a maybe), 25 identical
+    reports form no incident, and a known incident takes only those within ``similarity`` of
+    its centre (a sure report would join at ``gather_similarity``)."""
+    doubting = FaultHead(np.zeros(512, np.float32), float(np.log(0.3 / 0.7)))
+    same = [(i, 60 + i, "checkout error 502 upstream unavailable", True) for i in range(25)]
+    assert judge(_window(_week() + same), NOW, POLICY, fault=doubting).bursts == []
+    window = _window(
+        [
+            *_week(),
+            (1, 60, "checkout error 502 upstream unavailable", True),
+            (2, 61, "checkout error 502 upstream unavailable again", True),
+            (3, 62, "checkout error 502 slow page shown", True),  # about 0.45 to the centre
+        ]
+    )
+    centre = window.vectors[600]
+    near = window.similarity(centre[None, :], np.arange(600, 603))[0]
+    assert near[2] < POLICY.similarity <= near[1]
+    assert near[2] >= POLICY.gather_at
+    assert judge(window, NOW, POLICY, [Known(42, centre)], doubting).joins[42] == [600, 601]
+    sure = FaultHead(np.zeros(512, np.float32), float(np.log(0.9 / 0.1)))
+    assert judge(window, NOW, POLICY, [Known(42, centre)], sure).joins[42] == [600, 601, 602]

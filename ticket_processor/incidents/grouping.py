@@ -4,9 +4,12 @@
 among the fault reports only (``fault``), a greedy grouping by cosine similarity (the ticket
 with the most neighbours above ``similarity`` and those neighbours, grown to the reports near
 their centre; then again among the rest), each group judged against
-the window's baseline (``Reading``). Recent tickets close to a known incident's centre join
-it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
-in the window about the same thing (cosine at least ``repeat_similarity``).
+the window's baseline (``Reading``). A report the head is unsure of (``maybe_fault``: a question
+that reports a fault, a short one) never seeds a group and joins one only beside several of its
+fault reports, closer to them than to the hour's requests. Recent tickets close to a known
+incident's centre join it instead. ``repeats`` finds, for each new ticket, an earlier open
+ticket of the same requester in the window about the same thing (cosine at least
+``repeat_similarity``).
 """
 
 from __future__ import annotations
@@ -105,16 +108,24 @@ def judge(
     hour_count = int(in_hour.sum())
     recent = np.flatnonzero(in_hour & (window.incident == 0))
     views = window.views[recent]
+    asks = recent[:0]  # the hour's requests
+    sure = np.ones(len(recent), np.bool_)  # fault reports (the rest may join, never seed)
     if (fault is not None or views.any()) and len(recent):
-        is_fault = (
-            fault.is_fault(window.vectors, recent)
+        chance = (
+            fault.probability(window.vectors, recent)
             if fault is not None
-            else np.ones(len(recent), np.bool_)
+            else np.ones(len(recent), np.float32)
         )
+        is_fault = chance >= (fault.threshold if fault is not None else 0.0)
         if views.any():
             is_fault, findings.agreement = weigh_views(is_fault, views)
         findings.requests = [int(r) for r in recent[~is_fault]]
-        recent = recent[is_fault]
+        # A report the head is unsure of (a question that reports a fault, a short one) is
+        # kept as a maybe: it joins a group only beside several of its fault reports.
+        maybe = ~is_fault & (chance >= policy.maybe_fault) & (views >= 0)
+        asks = recent[~is_fault & ~maybe]
+        sure = is_fault[is_fault | maybe]
+        recent = recent[is_fault | maybe]
     if len(recent) == 0:
         return findings
     vectors = window.vectors[recent]
@@ -130,7 +141,10 @@ def judge(
         centres = np.stack([k.centre for k in known])
         to_known = window.similarity(centres, recent)  # known x recent
         best = to_known.argmax(axis=0)
-        joining = np.flatnonzero(to_known[best, np.arange(len(recent))] >= policy.gather_at)
+        closest = to_known[best, np.arange(len(recent))]
+        # A maybe has no members to stand beside here (a known incident keeps its centre):
+        # it joins only as close to the centre as two reports must be to seed a group.
+        joining = np.flatnonzero(closest >= np.where(sure, policy.gather_at, policy.similarity))
         if len(joining) and fault is not None and not measured:
             older, hour_count = _faults(window, fault, older, in_hour)
             measured = True
@@ -142,15 +156,18 @@ def judge(
             free[picked] = False
     sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
     near = sims >= policy.similarity
+    maybes = _Maybes.of(window, recent, sure, asks, sims, policy)
     while True:
-        degree = (near & free[None, :] & free[:, None]).sum(axis=1)
+        seeding = free & sure
+        degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
         seed = int(degree.argmax())
-        if not free[seed] or degree[seed] < policy.min_reports:
+        if not seeding[seed] or degree[seed] < policy.min_reports:
             break
         if not measured and fault is not None:
             older, hour_count = _faults(window, fault, older, in_hour)
             measured = True
-        members = _gather(window, recent, vectors, np.flatnonzero(near[seed] & free), free, policy)
+        first = np.flatnonzero(near[seed] & seeding)
+        members = _gather(window, recent, vectors, first, free, policy, maybes)
         if len(members):
             centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
             members = members[~_other_kind(window, centre, recent[members], older, policy)]
@@ -173,18 +190,65 @@ def _gather(
     members: npt.NDArray[np.int64],
     free: npt.NDArray[np.bool_],
     policy: IncidentPolicy,
+    maybes: _Maybes,
 ) -> npt.NDArray[np.int64]:
     """The free rows close to the group's centre, the centre moved to them, until the group
     stops changing (a few rounds): reports of one fault in other words or languages are closer
-    to the centre of many reports than to the seed's own words."""
+    to the centre of many reports than to the seed's own words. A maybe (``_Maybes``) among
+    them stays only beside ``maybe_support`` of the group's fault reports."""
     for _ in range(policy.gather_rounds):
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
         to_centre = window.similarity(centre, recent)[0]
-        grown = np.flatnonzero((to_centre >= policy.gather_at) & free)
+        grown = maybes.backed(np.flatnonzero((to_centre >= policy.gather_at) & free), policy)
         if len(grown) == 0 or np.array_equal(grown, members):
             return grown
         members = grown
     return members
+
+
+@dataclass(frozen=True)
+class _Maybes:
+    """Which of the grouped rows are fault reports (``sure``; the rest are the head's maybes),
+    and how close a maybe must be to a group's fault reports to count beside them (``bar``)."""
+
+    sure: npt.NDArray[np.bool_]
+    sims: npt.NDArray[np.float32]
+    bar: npt.NDArray[np.float32]
+
+    @classmethod
+    def of(
+        cls,
+        window: Window,
+        rows: npt.NDArray[np.int64],
+        sure: npt.NDArray[np.bool_],
+        asks: npt.NDArray[np.int64],
+        sims: npt.NDArray[np.float32],
+        policy: IncidentPolicy,
+    ) -> _Maybes:
+        """A maybe's bar is ``similarity``, or its ``maybe_support``-th closest request of
+        the hour (of those not near several fault reports) when that is closer: a question
+        asked by many this hour (where to enter the newsletter's code) stays with the
+        questions, not with the outage it resembles."""
+        bar = np.full(len(rows), policy.similarity, np.float32)
+        doubted = np.flatnonzero(~sure)
+        if len(doubted) and len(asks) >= policy.maybe_support and sure.any():
+            # A question near several fault reports is one the head got wrong ("why was my
+            # transfer declined?"), no evidence against a maybe that is near them too.
+            alike = window.similarity(window.vectors[asks], rows[sure]) >= policy.similarity
+            asks = asks[alike.sum(axis=1) < policy.maybe_support]
+        if len(doubted) and len(asks) >= policy.maybe_support:
+            to_asks = window.similarity(window.vectors[rows[doubted]], asks)
+            kth = -np.sort(-to_asks, axis=1)[:, policy.maybe_support - 1]
+            bar[doubted] = np.maximum(bar[doubted], kth)
+        return cls(sure, sims, bar)
+
+    def backed(self, rows: npt.NDArray[np.int64], policy: IncidentPolicy) -> npt.NDArray[np.int64]:
+        """``rows`` without the maybes that are close (``bar``) to fewer than
+        ``maybe_support`` of the fault reports among them."""
+        sure = rows[self.sure[rows]]
+        support = (self.sims[np.ix_(rows, sure)] >= self.bar[rows, None]).sum(axis=1)
+        kept: npt.NDArray[np.int64] = rows[self.sure[rows] | (support >= policy.maybe_support)]
+        return kept
 
 
 def _faults(
@@ -206,24 +270,35 @@ def _other_kind(
     policy: IncidentPolicy,
 ) -> npt.NDArray[np.bool_]:
     """Which of ``rows`` (joining the group or known incident whose centre is ``centre``) are
-    another kind of ticket the window sees anyway: at least ``other_kind_rank`` earlier reports
-    (of ``older``, outside any incident) are closer to the row than the centre is, and are
-    themselves not of the group's kind (below ``similarity`` to its centre). A password-reset
-    mail beside a checkout outage, a card declined in an hour of failed top-ups. Lookalikes of
-    the group's own kind do not count, so a week with many one-off checkout problems keeps a
-    checkout outage's reports in it."""
+    another kind of ticket the window sees anyway, by either of two tests against the earlier
+    reports (of ``older``, outside any incident):
+
+    - at least ``other_kind_rank`` of them are closer to the row than the centre is, and are
+      themselves not of the group's kind (below ``similarity`` to its centre). Lookalikes of
+      the group's own kind do not count, so a week with many one-off checkout problems keeps a
+      checkout outage's reports in it;
+    - its ``lookalike_rank``-th closest of them, of any kind, is closer to it than the centre
+      is by at least ``lookalike_margin``: the row is much more like last week's tickets than
+      like this hour's outage, though they are near the outage too (the app logging a customer
+      out, beside the app crashing at start).
+
+    A password-reset mail beside a checkout outage, a card declined in an hour of failed
+    top-ups."""
     out = np.zeros(len(rows), np.bool_)
-    rank = policy.other_kind_rank
+    rank, lookalike = policy.other_kind_rank, policy.lookalike_rank
     plain = older[window.incident[older] == 0]
-    if rank <= 0 or len(rows) == 0 or len(plain) < rank:
+    if (rank <= 0 and lookalike <= 0) or len(rows) == 0 or len(plain) < max(rank, lookalike):
         return out
-    other = plain[window.similarity(centre, plain)[0] < policy.similarity]
-    if len(other) < rank:
-        return out
+    other = window.similarity(centre, plain)[0] < policy.similarity
     to_centre = window.similarity(centre, rows)[0]
     for start in range(0, len(rows), 64):  # 64 rows x the window at once: memory stays flat
-        sims = window.similarity(window.vectors[rows[start : start + 64]], other)
-        out[start : start + 64] = (sims >= to_centre[start : start + 64, None]).sum(axis=1) >= rank
+        sims = window.similarity(window.vectors[rows[start : start + 64]], plain)
+        near = to_centre[start : start + 64, None]
+        if rank > 0:
+            out[start : start + 64] = ((sims >= near) & other[None, :]).sum(axis=1) >= rank
+        if lookalike > 0:
+            kth = -np.partition(-sims, lookalike - 1, axis=1)[:, lookalike - 1]
+            out[start : start + 64] |= kth >= near[:, 0] + policy.lookalike_margin
     return out
 
 
