@@ -9,7 +9,7 @@ that reports a fault, a short one) never seeds a group and joins one only beside
 fault reports, closer to them than to the hour's requests. Recent tickets close to a known
 incident's centre join it instead. ``repeats`` finds, for each new ticket, an earlier open
 ticket of the same requester in the window about the same thing (cosine at least
-``repeat_similarity``).
+``repeat_similarity``, or ``follow_up_similarity`` within the hour).
 """
 
 from __future__ import annotations
@@ -350,7 +350,15 @@ def repeats(window: Window, new_rows: Sequence[int], policy: IncidentPolicy) -> 
         if len(mine) == 0:
             continue
         sims = window.similarity(window.vectors[row : row + 1], mine)[0]
-        best = int(sims.argmax())
-        if sims[best] >= policy.repeat_similarity:
+        # A follow-up within the hour needs less: it adds to the first, it does not restate it.
+        recent = created - window.created[mine] <= policy.follow_up_seconds
+        bar = np.where(
+            recent,
+            min(policy.repeat_similarity, policy.follow_up_similarity),
+            policy.repeat_similarity,
+        )
+        passing = np.flatnonzero(sims >= bar)
+        if len(passing):
+            best = int(passing[sims[passing].argmax()])  # the closest of those close enough
             found.append(Repeat(row, int(mine[best]), float(sims[best])))
     return found
