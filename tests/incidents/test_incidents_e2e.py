@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from support.cli import invoke
 from support.e2e import events
+from support.incident_files import specs_from_file
 from support.incident_hours import hour
 from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenario
 from support.webhook import Receiver
@@ -194,6 +195,26 @@ def test_an_outage_in_many_words_and_languages_is_one_incident_and_cancellations
     20 customers asking how to cancel an order: a burst of requests is no incident."""
     specs = hour(1000, now=int(time.time()), outage="checkout", burst="cancel")
     _outage_hour(desk_kind, desk, receiver, monkeypatch, 1000, specs, "cancel")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "burst"),
+    [("incident_hour_heldout.jsonl", "refund"), ("incident_hour_heldout2.jsonl", "address")],
+)
+def test_an_hour_written_by_someone_who_never_saw_the_grouping_meets_the_bar(
+    desk_kind: str,
+    desk: Any,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    burst: str,
+) -> None:
+    """The held-out hours (a parcel-tracking outage beside 20 refund requests; an app that
+    crashes at start beside 20 customers changing their delivery address), each in its own
+    1,000 ordinary tickets, through one real run: the same bar as the generated hours."""
+    specs = specs_from_file(Path(__file__).parents[1] / "data" / name)
+    _outage_hour(desk_kind, desk, receiver, monkeypatch, 1000, specs, burst)
 
 
 @pytest.mark.slow
