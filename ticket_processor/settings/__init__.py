@@ -50,7 +50,13 @@ from ..resilience.bounds import (
     LLM_MAX_BYTES,
     WEBHOOK_MAX_BYTES,
 )
-from .values import FOLLOW_PATTERN, parse_duration, parse_thresholds, parse_workers
+from .values import (
+    FOLLOW_PATTERN,
+    parse_duration,
+    parse_thresholds,
+    parse_workers,
+    scope_channels,
+)
 from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS, PAGERDUTY_URL
 
 DeskT = TypeVar("DeskT", bound=HelpdeskSettings)
@@ -391,4 +397,22 @@ class Settings(BaseModel):
         }
         if self.openai_api_key is not None:
             named[ENV_VARS["openai_api_key"]] = self.openai_api_key.get_secret_value()
-        return self.name_warnings + tuple(short_secret_warnings(named))
+        return (
+            self.name_warnings
+            + tuple(short_secret_warnings(named))
+            + self._scope_channel_warnings()
+        )
+
+    def _scope_channel_warnings(self) -> tuple[str, ...]:
+        """A ``TICKETBOT_SCOPE`` channel the configured helpdesk's tickets never carry (a typo
+        such as ``channel=emial``): every ticket would be silently out of scope."""
+        desk = self.desks.get(self.helpdesk)
+        known = desk.CHANNELS if desk is not None else ()
+        unknown = [c for c in scope_channels(self.scope) if known and c not in known]
+        if not unknown:
+            return ()
+        return (
+            f"TICKETBOT_SCOPE: channel {', '.join(map(repr, unknown))} is not a channel of "
+            f"{self.helpdesk} tickets, so no ticket matches it; the channels are "
+            f"{', '.join(known)}",
+        )
