@@ -57,7 +57,7 @@ from .values import (
     parse_workers,
     scope_channels,
 )
-from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS, PAGERDUTY_URL
+from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS, PAGERDUTY_URL, SMTP_FORM
 
 DeskT = TypeVar("DeskT", bound=HelpdeskSettings)
 
@@ -279,13 +279,14 @@ class Settings(BaseModel):
     @field_validator("smtp_url", mode="before")
     @classmethod
     def _check_smtp(cls, value: object) -> object:
-        # The message never quotes the URL: it carries the password.
+        # The message never quotes the URL: it carries the password. Its hint has placeholders
+        # in angle brackets: a plain user:password@ would be masked as a URL's credentials.
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
         if isinstance(text, str) and text.strip():
             scheme = text.strip().partition("://")[0].lower()
             if scheme not in ("smtp", "smtps") or "://" not in text:
                 raise ValueError(
-                    "must be smtp://user:password@host:port (STARTTLS when the server offers "
+                    f"must be {SMTP_FORM} (STARTTLS when the server offers "
                     f"it) or smtps://... (TLS from the start), not {scheme[:20]!r}"
                 )
         return value
@@ -293,7 +294,9 @@ class Settings(BaseModel):
     @field_validator("alert_email")
     @classmethod
     def _check_mail_pair(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if bool(value and value.strip()) != (info.data.get("smtp_url") is not None):
+        # A TICKETBOT_SMTP_URL that failed its own check is absent here: its error says it all.
+        given = "smtp_url" in info.data
+        if given and bool(value and value.strip()) != (info.data["smtp_url"] is not None):
             raise ValueError(
                 "TICKETBOT_SMTP_URL and TICKETBOT_ALERT_EMAIL go together (the server to send "
                 "through and the recipients): set both, or neither"
@@ -309,7 +312,8 @@ class Settings(BaseModel):
     @field_validator("alert_json_secret")
     @classmethod
     def _check_json_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        if (value is not None) != (info.data.get("alert_json_url") is not None):
+        given = "alert_json_url" in info.data  # absent: it failed its own check, said already
+        if given and (value is not None) != (info.data["alert_json_url"] is not None):
             raise ValueError(
                 "TICKETBOT_ALERT_JSON_URL and TICKETBOT_ALERT_JSON_SECRET go together (every "
                 "post is signed with the secret): set both, or neither"
