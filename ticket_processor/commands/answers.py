@@ -381,7 +381,7 @@ def explain_ticket(
     from ..answers.explain import explain
     from ..answers.plan import Circumstances, cues
     from ..answers.team_gate import gate_in_use
-    from ..errors import ConfigError
+    from ..errors import NotFoundError
     from ..kb.dense import retrieve
     from ..kb.search import lookup
     from ..kb.text import words
@@ -406,7 +406,9 @@ def explain_ticket(
         try:
             found = helpdesk.tickets([ticket_id])
             if not found:
-                raise ConfigError(f"no ticket {ticket_id} in the helpdesk")
+                # Not a configuration error: the helpdesk's 404, as a write to a deleted ticket
+                # says it ("error: …", exit 1).
+                raise NotFoundError(f"no ticket {ticket_id} in the helpdesk", status_code=404)
             ticket = found[0]
             agents = {agent.id for agent in helpdesk.agents()}
             prepared = prepare_ticket(
