@@ -96,9 +96,9 @@ def serve(
             raise typer.Exit(code)
         refused = credentials_refused(settings)
         if refused is not None:
-            err_console.print(f"serve aborted: {refused}", markup=False)
+            err_console.print(f"serve aborted: {settings.scrubber().text(refused)}", markup=False)
             raise typer.Exit(ExitCode.ABORTED)
-        with open_server(settings, host=host, port=port, engine=engine, tell=_tell_stderr) as (
+        with open_server(settings, host=host, port=port, engine=engine, tell=_teller(settings)) as (
             server,
             sock,
         ):
@@ -131,8 +131,14 @@ def credentials_refused(settings: Settings) -> str | None:
     return found.detail if found.refused else None
 
 
-def _tell_stderr(line: str) -> None:
-    err_console.print(line, markup=False)
+def _teller(settings: Settings) -> Callable[[str], None]:
+    """What serve says to the person who started it: stderr, scrubbed as its log is."""
+    scrub = settings.scrubber()
+
+    def tell(line: str) -> None:
+        err_console.print(scrub.text(line), markup=False)
+
+    return tell
 
 
 def _secret(value: Any) -> str | None:
