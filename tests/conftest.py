@@ -29,6 +29,7 @@ pytest_plugins = [
     "support.models",
     "support.postgres",
     "support.session_watchdog",
+    "support.directories",
 ]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ticket_processor.common.scrub import Scrubber
 from ticket_processor.errors import ConfigError
 from ticket_processor.run.connect import load_settings
 
@@ -134,3 +135,20 @@ def test_no_message_leaks_pydantics_value_error_prefix() -> None:
         load_settings({"TICKETBOT_MODEL": ","}, env_file=None)
     assert "Value error" not in str(info.value)
     assert "TICKETBOT_MODEL: must name at least one model" in str(info.value)
+
+
+def test_a_misspelt_smtp_scheme_is_one_error_with_a_readable_form() -> None:
+    """``smpt://`` also drew "set both, or neither" though both were set, and the form's
+    ``user:password@`` was masked into ``smtp://***@host:port``."""
+    env = {"TICKETBOT_SMTP_URL": "smpt://bot:hunter2-long-password@mail:587"}
+    with pytest.raises(ConfigError) as refused:
+        load_settings({**env, "TICKETBOT_ALERT_EMAIL": "ops@example.com"}, env_file=None)
+    told = str(refused.value)
+    assert "go together" not in told
+    assert "not 'smpt'" in told
+    assert "hunter2" not in told
+    shown = Scrubber(("hunter2-long-password",)).text(told)
+    assert "smtp://<user>:<password>@<host>:<port>" in shown
+    # The pair is still checked when the URL itself is fine.
+    with pytest.raises(ConfigError, match="go together"):
+        load_settings({"TICKETBOT_SMTP_URL": "smtp://bot:pw-long-enough@mail:587"}, env_file=None)

@@ -49,3 +49,42 @@ def test_eval_scores_answers_and_calibrate_keeps_a_calibration(desk: Desk, tmp_p
     refused = invoke("answers", "eval", str(bad))
     assert refused.exit_code == 2
     assert 'needs "answer_article"' in refused.output
+
+
+@pytest.mark.desk(configure=True)
+def test_eval_says_when_the_files_article_labels_match_no_article(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """tests/data/answers_tickets.jsonl labels by article key: scored as it is against a synced
+    help centre, every send was wrong (precision 0.0) and nothing said why."""
+    ids = publish_help_centre(desk)
+    assert invoke("kb", "sync").exit_code == 0
+    given = Path(__file__).parents[1] / "data" / "answers_tickets.jsonl"
+
+    refused = invoke("eval", str(given))
+    assert refused.exit_code == 2, refused.output
+    assert "article labels (answer_article) match no article" in refused.output
+    first = min(
+        json.dumps(r["answer_article"])
+        for r in rows("answers_tickets.jsonl")
+        if r["answer_article"]
+    )
+    assert first in refused.output  # the labels it could not match are shown
+    assert "scripts/answers_figures.py" in refused.output
+
+    # Half of the labels made ids: scored, with a warning naming how many did not match.
+    mixed = tmp_path / "mixed.jsonl"
+    lines = []
+    for n, row in enumerate(rows("answers_tickets.jsonl")):
+        key = row["answer_article"]
+        if key is not None and n % 2 == 0:
+            row = {**row, "answer_article": sorted(ids[key])}
+        lines.append(json.dumps(row))
+    mixed.write_text("\n".join(lines) + "\n", "utf-8")
+    keys = [json.loads(line)["answer_article"] for line in lines]
+    unmatched = sum(isinstance(k, str) for k in keys)
+    labelled = sum(k is not None for k in keys)
+    scored = invoke("eval", str(mixed))
+    assert scored.exit_code == 0, scored.output
+    assert f"{unmatched} of {labelled} article labels" in scored.stderr
+    assert json.loads(scored.stdout)["rows"] == 60

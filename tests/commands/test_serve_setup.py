@@ -57,7 +57,9 @@ def test_print_setup_defaults_to_the_listening_address_and_warns(sandbox: Runnin
 def test_apply_creates_and_hides_the_secret_unless_asked(sandbox: RunningSandbox) -> None:
     env = _zendesk_env(sandbox)
     made = serve("--print-setup", "--apply", "--public-url", "https://tb.example.com", env=env)
-    assert made.exit_code == 0, made.output
+    # Made, but TICKETBOT_SERVE_SECRET is unset: serve would refuse every delivery (it exited 0).
+    assert made.exit_code == 1, made.output
+    assert "TICKETBOT_SERVE_SECRET is not set, so serve would refuse every delivery" in made.stderr
     assert made.stderr.count(": created (") == 3
     s = requests.Session()
     s.auth = sandbox_auth(sandbox)

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from ticket_processor.cli import app
 from ticket_processor.commands.ops import health_setup
+from ticket_processor.common.atomic import prepare_directory
 from ticket_processor.common.eventlog import EventLog
+from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.ops.health import check_health
 from ticket_processor.ops.health_verdicts import (
@@ -320,3 +322,34 @@ def test_apply_at_without_a_calibration_is_degraded(
     _, _, checks = invoke_json()
     assert checks["calibration"]["status"] == "degraded"
     assert "TICKETBOT_APPLY_AT=category=0.9 is not used" in checks["calibration"]["reason"]
+
+
+@pytest.mark.parametrize("setting", ["state_dir", "log_dir"])
+def test_a_directory_the_run_cannot_write_is_unhealthy_with_the_runs_message(
+    tmp_path: Path, unwritable: Path, setting: str
+) -> None:
+    """A run refuses to start in a directory it cannot write (exit 2): health said healthy,
+    "readable", because it only read the state and measured free space."""
+    others = {"state_dir": tmp_path / "state", "log_dir": tmp_path / "logs"}
+    settings = load_settings({}, env_file=None, overrides={**others, setting: unwritable})
+
+    def fine(_: object) -> tuple[str, str]:
+        return "healthy", "fine"
+
+    verdict = check_health(
+        health_setup(settings),
+        now=NOW,
+        probes={"helpdesk": fine, "llm": fine},  # type: ignore[dict-item]
+        free_bytes=lambda path: (path, 100 * 1024 * MIB),
+    )
+    by_name = {c.name: c for c in verdict.checks}
+    name = "disk (state)" if setting == "state_dir" else "disk (logs)"
+    variable = "TICKETBOT_STATE_DIR" if setting == "state_dir" else "TICKETBOT_LOG_DIR"
+    assert by_name[name].status == "unhealthy"
+    assert verdict.exit_code == 2
+    with pytest.raises(ConfigError) as refused:
+        prepare_directory(unwritable, variable)
+    assert by_name[name].reason == str(refused.value)
+    assert f"{variable}: cannot write to {unwritable}" in by_name[name].reason
+    # Health creates nothing: the other directory, missing, is still missing.
+    assert not others["log_dir" if setting == "state_dir" else "state_dir"].exists()

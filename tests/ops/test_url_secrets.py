@@ -123,3 +123,19 @@ def test_the_report_masks_a_key_logged_before_it_was_configured(isolated_env: Pa
     text = page.read_text(encoding="utf-8")
     assert "proxy refused" in text  # the failure is shown, the key is not
     assert QUERY_KEY not in text
+
+
+@pytest.mark.parametrize("secrets", [(), ("abcdef123456",)])
+def test_a_masked_query_value_keeps_the_sentences_punctuation(secrets: tuple[str, ...]) -> None:
+    """health read "…?api-key=*** check OPENAI_BASE_URL": the ": " after the URL was masked
+    with the key."""
+    url = "http://127.0.0.1:9/v1?api-key=abcdef123456"
+    told = f"could not reach the LLM at {url}: check OPENAI_BASE_URL"
+    shown = Scrubber(secrets).text(told)
+    assert (
+        shown
+        == "could not reach the LLM at http://127.0.0.1:9/v1?api-key=***: check OPENAI_BASE_URL"
+    )
+    assert Scrubber(secrets).text(f"({url}).") == "(http://127.0.0.1:9/v1?api-key=***)."
+    # A value of punctuation alone carries no secret; one with it inside is masked whole.
+    assert Scrubber(()).text("x?token=a:b:c, y") == "x?token=***, y"

@@ -29,7 +29,12 @@ def test_scope_admits_only_what_matches_every_key() -> None:
 
 @pytest.mark.parametrize(
     ("text", "says"),
-    [("groups=1", "not key=value"), ("group=", "names no value"), ("brand=acme", "numeric ids")],
+    [
+        ("groups=1", "unknown key 'groups'; keys are brand, group, form, channel"),
+        ("group", "not key=value"),
+        ("group=", "names no value"),
+        ("brand=acme", "numeric ids"),
+    ],
 )
 def test_a_malformed_scope_says_why(text: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says):

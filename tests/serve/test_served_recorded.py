@@ -71,7 +71,22 @@ def _serve_and_check(desk: Desk, tmp_path: Path, url: str | None) -> None:
         assert set(ids) <= set(listed)
     report = invoke("report", "--json", "--since", "1d", env=env)
     assert report.exit_code == 0, report.output
-    assert orjson.loads(report.stdout)["served"] == len(ids)
+    found = orjson.loads(report.stdout)
+    assert found["served"] == len(ids)
+    # The session's run id is listed with the runs' (``revert --run`` takes it), marked serve.
+    session = {
+        e["run_id"]
+        for e in events(tmp_path / "logs")
+        if e.get("source") == "serve" and e.get("event") == "run_started"
+    }
+    assert len(session) == 1, session
+    runs: dict[str, dict[str, object]] = {r["run_id"]: r for r in found["run_list"]}
+    assert runs[next(iter(session))]["serve"] is True
+    assert runs[next(iter(session))]["triaged"] == len(ids)
+    assert found["runs"] == 0  # not a scheduled run: the schedule's counts leave it out
+    table = invoke("report", "--since", "1d", env={**env, "COLUMNS": "200"})
+    assert next(iter(session)) in table.stdout
+    assert "(serve)" in table.stdout
 
 
 def test_served_tickets_reach_the_store_the_dashboard_and_the_report(

@@ -136,12 +136,16 @@ def serving(
     ready: bool = True,
     gate: threading.Event | None = None,
     wrap: Callable[[Build], Build] | None = None,
+    tell: Callable[[str], None] = lambda line: None,
 ) -> Iterator[Running]:
     """The server for the settings ``env`` in a thread on port 0; stopped (gracefully) after.
     ``gate``: the models' loading waits for it (what a slow start looks like); ``wrap``: what
-    the loading becomes (a failing start)."""
+    the loading becomes (a failing start); ``tell``: what serve says on stderr."""
     settings = load_settings({**os.environ, **env}, env_file=None)
-    with open_server(settings, host="127.0.0.1", port=0, engine=engine) as (server, sock):
+    with open_server(settings, host="127.0.0.1", port=0, engine=engine, tell=tell) as (
+        server,
+        sock,
+    ):
         build = server._build
         if gate is not None:
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ..common.atomic import unwritable
 from .writer import FILE_NAME, SCHEMA_VERSION, AuditStoreError, SqliteWriter, schema_version
 
 
@@ -25,10 +26,22 @@ def open_writer(state_dir: Path, *, account: str = "") -> SqliteWriter:
     where = f"sqlite:///{path}"
     try:
         Path(state_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise AuditStoreError(
+            f"cannot open the audit store {where}: TICKETBOT_STATE_DIR: cannot create "
+            f"{state_dir} ({exc.strerror or exc}): point it at a writable directory"
+        ) from None
+    # The embedded store lives in the state directory (TICKETBOT_DATABASE_URL is not set): a
+    # directory it cannot write is what to name, not sqlite's "unable to open database file".
+    problem = unwritable(Path(state_dir), "TICKETBOT_STATE_DIR")
+    if problem:
+        raise AuditStoreError(f"cannot open the audit store {where}: {problem}")
+    try:
         version = schema_version(path)
     except (OSError, sqlite3.Error) as exc:
         raise AuditStoreError(
-            f"cannot open the audit store {where}: {exc}; check TICKETBOT_DATABASE_URL"
+            f"cannot open the audit store {where}: {exc}; it lives in TICKETBOT_STATE_DIR "
+            "unless TICKETBOT_DATABASE_URL names another store"
         ) from None
     if version != SCHEMA_VERSION:
         upgrade_in_child(Path(state_dir), where)

@@ -225,8 +225,10 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
         from ..answers.team_gate import gate_in_use
         from ..learned.embed import embed_texts
 
+        rows = _labelled(file)
+        _check_labels(rows, {article for article, _ in index.stamps()}, file)
         return evaluate(
-            _labelled(file),
+            rows,
             index,
             engine.analyse,
             policy,
@@ -237,6 +239,36 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
         )
     finally:
         index.close()
+
+
+def _check_labels(rows: list[dict[str, Any]], known: set[int], file: Path) -> None:
+    """Say on stderr how many of the file's article labels name no article of the index (an
+    article's key rather than its id scores every send wrong: precision 0.0, silently);
+    a ``ConfigError`` (exit 2) when none does."""
+    from ..errors import ConfigError
+    from .common import err_console
+
+    labels = [row["answer_article"] for row in rows if row["answer_article"] is not None]
+    unknown = [label for label in labels if not _names_known(label, known)]
+    if not unknown:
+        return
+    shown = ", ".join(sorted({json.dumps(label) for label in unknown})[:3])
+    told = (
+        f"{file}: {len(unknown)} of {len(labels)} article labels (answer_article) match no "
+        f"article in the help-centre index ({shown}): a label must be the help centre's "
+        "article id (a number; or a list of an article's ids, its translations), as "
+        "`ticketbot kb sync` indexed them. The repository's tests/data files label by the key "
+        "of answers_articles.jsonl instead; scripts/answers_figures.py maps each key to the "
+        "ids it indexes that article under"
+    )
+    if len(unknown) == len(labels):
+        raise ConfigError(f"{told}; nothing to score")
+    err_console.print(f"warning: {told}; those rows count as wrong", markup=False)
+
+
+def _names_known(label: object, known: set[int]) -> bool:
+    ids = label if isinstance(label, list) else [label]
+    return any(isinstance(i, int) and not isinstance(i, bool) and i in known for i in ids)
 
 
 def names_answers(file: Path) -> bool:
@@ -349,7 +381,7 @@ def explain_ticket(
     from ..answers.explain import explain
     from ..answers.plan import Circumstances, cues
     from ..answers.team_gate import gate_in_use
-    from ..errors import ConfigError
+    from ..errors import NotFoundError
     from ..kb.dense import retrieve
     from ..kb.search import lookup
     from ..kb.text import words
@@ -374,7 +406,9 @@ def explain_ticket(
         try:
             found = helpdesk.tickets([ticket_id])
             if not found:
-                raise ConfigError(f"no ticket {ticket_id} in the helpdesk")
+                # Not a configuration error: the helpdesk's 404, as a write to a deleted ticket
+                # says it ("error: …", exit 1).
+                raise NotFoundError(f"no ticket {ticket_id} in the helpdesk", status_code=404)
             ticket = found[0]
             agents = {agent.id for agent in helpdesk.agents()}
             prepared = prepare_ticket(

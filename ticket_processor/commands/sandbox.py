@@ -69,7 +69,7 @@ def sandbox(
     from dataclasses import asdict
 
     from ..helpdesks.registry import helpdesk_kind
-    from ..sandbox.entry import SandboxEntry, SandboxFlags
+    from ..sandbox.entry import SandboxEntry, SandboxFlags, cannot_listen
     from ..sandbox.llm_standin.server import StandinConfig
     from ..sandbox.llm_standin.server import serve_in_thread as serve_standin
 
@@ -95,9 +95,7 @@ def sandbox(
             try:
                 standin = running.enter_context(serve_standin(StandinConfig(), port=llm_port))
             except OSError as exc:
-                raise ConfigError(
-                    f"--llm-port {llm_port}: cannot listen on 127.0.0.1: {exc.strerror}"
-                ) from None
+                raise ConfigError(cannot_listen("--llm-port", llm_port, "127.0.0.1", exc)) from None
             llm_lines = standin_lines(standin.url, standin.config.models[0])
         # SIGTERM (service managers, kill) stops as cleanly as Ctrl-C: the state file is saved.
         signal.signal(signal.SIGTERM, _interrupt)

@@ -9,18 +9,23 @@ what builds the run's parts (``run.served.ServedTriage``) for it to load in the 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..errors import ConfigError, LockHeldError
+from ..exitcodes import ExitCode
 from ..models import Engine
 from ..settings import Settings
 from .common import ENGINE_METAVAR, engine_choice, err_console, exit_codes, load
 from .serve_setup import check_flags
 from .serve_setup import print_setup as run_print_setup
+
+# Seconds the start-up's credentials check waits: an unreachable helpdesk must not hold serve's
+# start (it loads in the background, again and again, until the helpdesk answers).
+PROBE_TIMEOUT = 5.0
 
 if TYPE_CHECKING:
     from ..serve.server import ServeServer
@@ -89,7 +94,14 @@ def serve(
                 show_secret=show_secret,
             )
             raise typer.Exit(code)
-        with open_server(settings, host=host, port=port, engine=engine) as (server, sock):
+        refused = credentials_refused(settings)
+        if refused is not None:
+            err_console.print(f"serve aborted: {settings.scrubber().text(refused)}", markup=False)
+            raise typer.Exit(ExitCode.ABORTED)
+        with open_server(settings, host=host, port=port, engine=engine, tell=_teller(settings)) as (
+            server,
+            sock,
+        ):
             err_console.print(
                 f"ticketbot serve: listening on http://{host}:{server.port} "
                 f"({'PostgreSQL' if server.state.queue.shared else 'SQLite'} queue); "
@@ -104,6 +116,31 @@ def serve(
     raise typer.Exit(code)
 
 
+def credentials_refused(settings: Settings) -> str | None:
+    """The helpdesk's own words when it rejects the credentials (one authenticated GET, as a
+    run's first read would find): serve then refuses to start, as a run aborts. A helpdesk
+    that is only unreachable is not a refusal: serve starts, stores the webhooks, and loads
+    once it answers."""
+    from ..run.connect import connect
+
+    helpdesk = connect(settings.model_copy(update={"http_timeout": PROBE_TIMEOUT}))
+    try:
+        found = helpdesk.probe()
+    finally:
+        helpdesk.close()
+    return found.detail if found.refused else None
+
+
+def _teller(settings: Settings) -> Callable[[str], None]:
+    """What serve says to the person who started it: stderr, scrubbed as its log is."""
+    scrub = settings.scrubber()
+
+    def tell(line: str) -> None:
+        err_console.print(scrub.text(line), markup=False)
+
+    return tell
+
+
 def _secret(value: Any) -> str | None:
     text = value.get_secret_value() if value is not None else None
     return text or None
@@ -111,7 +148,12 @@ def _secret(value: Any) -> str | None:
 
 @contextmanager
 def open_server(
-    settings: Settings, *, host: str, port: int, engine: Engine
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    engine: Engine,
+    tell: Callable[[str], None] = lambda line: None,
 ) -> Iterator[tuple[ServeServer, socket.socket]]:
     """The server, its socket bound (nothing loaded yet): refused beyond loopback without the
     secrets (``ConfigError``, exit 2), or when another server uses the state directory."""
@@ -172,7 +214,9 @@ def open_server(
             scrubbed: dict[str, Any] = settings.scrubber()(verdict)
             return scrubbed
 
-        server = ServeServer(state, build=build, health=health, release_all=not queue.shared)
+        server = ServeServer(
+            state, build=build, health=health, release_all=not queue.shared, tell=tell
+        )
         server.port = sock.getsockname()[1]
         emit("serve_started", host=host, port=server.port, shared_queue=queue.shared)
         try:

@@ -73,12 +73,14 @@ def print_setup(
         typer.echo(f"TICKETBOT_SERVE_SECRET={report.secret}")
         return ExitCode.OK
     if report.secret_matches is None:
+        # Made, but not usable yet: serve would refuse every delivery, so not a success (1).
         err_console.print(
-            "TICKETBOT_SERVE_SECRET is not set: set it to the webhook's signing secret "
-            "(rerun with --show-secret to print it, or reveal it on the webhook's page in "
-            "Admin Center) before starting serve",
+            "TICKETBOT_SERVE_SECRET is not set, so serve would refuse every delivery: set it "
+            "to the webhook's signing secret (rerun with --show-secret to print it, or reveal "
+            "it on the webhook's page in Admin Center) before starting serve",
             markup=False,
         )
+        return ExitCode.ABORTED
     elif report.secret_matches:
         err_console.print("TICKETBOT_SERVE_SECRET matches the webhook's signing secret")
     else:

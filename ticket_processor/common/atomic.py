@@ -15,7 +15,8 @@ a state file belongs: a symbolic link to a system file, a FIFO, a directory, a h
   a kill -9 leaves the old or the new version. A failed write (a full disk) is a
   ``DiskWriteError`` naming the file and the fix.
 - ``prepare_directory`` refuses a directory anyone may write to (no sticky bit) or that another
-  user owns, and one ticketbot cannot write to, as a ``ConfigError`` saying how to fix it.
+  user owns, and one ticketbot cannot write to, as a ``ConfigError`` saying how to fix it;
+  ``usable_problem`` says the same without creating anything (``health`` asks it).
 
 What the files hold is ``ledger.RunLedger``'s business.
 """
@@ -292,13 +293,47 @@ def prepare_directory(directory: Path, setting: str) -> None:
         problem = distrust(directory, found, setting, me=os.geteuid())
         if problem:
             raise ConfigError(problem)
+    problem = unwritable(directory, setting)
+    if problem:
+        raise ConfigError(problem)
+
+
+def unwritable(directory: Path, setting: str) -> str | None:
+    """Why ticketbot cannot create a file in ``directory`` (an existing one), with the fix, as
+    a run finds out: a temp file created and removed; None when it can. Permission bits alone
+    would not say it (root passes them, ``chattr +i`` or a read-only mount still refuse)."""
     try:
         probe_fd, probe = tempfile.mkstemp(dir=directory, prefix=".probe-")
         os.close(probe_fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ConfigError(
+        return (
             f"{setting}: cannot write to {directory} ({exc.strerror or exc}): make it writable "
             f"by the user running ticketbot (chmod u+w {directory}) or point {setting} at a "
             "writable directory"
-        ) from None
+        )
+    return None
+
+
+def usable_problem(directory: Path, setting: str) -> str | None:
+    """What ``prepare_directory`` would refuse about ``directory``, without creating it: for a
+    missing one, whether its nearest existing parent lets the run create it. For ``health``."""
+    target = directory.resolve()
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    if target != directory.resolve():
+        problem = unwritable(target, setting)
+        return (
+            None
+            if problem is None
+            else problem.replace(
+                f"cannot write to {target}", f"cannot create {directory} in {target}"
+            )
+        )
+    if not target.is_dir():
+        return f"{setting}: {directory} is not a directory; point it at a directory"
+    if sys.platform != "win32":
+        problem = distrust(directory, os.stat(directory), setting, me=os.geteuid())
+        if problem:
+            return problem
+    return unwritable(directory, setting)

@@ -52,6 +52,10 @@ class HelpdeskSettings(BaseModel):
     CREDENTIAL_URL_FIELDS: ClassVar[tuple[str, ...]] = ()
     # Secret fields that earn a warning when too short to be masked.
     WARN_IF_SHORT: ClassVar[tuple[str, ...]] = ()
+    # The channels this kind's tickets carry (``Ticket.channel``), which ``TICKETBOT_SCOPE``'s
+    # ``channel=`` may name; a value outside them earns a warning (no ticket would match it).
+    # Empty: not checked.
+    CHANNELS: ClassVar[tuple[str, ...]] = ()
 
     @property
     def base_url(self) -> str:

@@ -59,11 +59,19 @@ def secret_param(name: str) -> bool:
     return folded in SECRET_PARAMS or any(part in folded for part in SECRET_PARAM_PARTS)
 
 
+# Punctuation that ends a sentence after a URL ("... at http://x?api-key=K: check ..."): left out
+# of the value masked, as link finders leave it out of a link, so the sentence stays readable.
+# A secret that really ends in one is masked whole anyway: the scrubber knows its exact value.
+_TRAILING = ":,.;)!"
+
+
 def _mask_params(text: str) -> str:
     def mask(match: re.Match[str]) -> str:
-        if not match.group(3) or not secret_param(match.group(2)):
+        value = match.group(3)
+        if not value or not secret_param(match.group(2)):
             return match.group(0)
-        return match.group(1) + MASK
+        kept = value.rstrip(_TRAILING)
+        return match.group(1) + MASK + value[len(kept) :] if kept else match.group(0)
 
     return _QUERY_PARAM.sub(mask, text)
 

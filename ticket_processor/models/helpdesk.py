@@ -240,6 +240,9 @@ class Probe:
     detail: str
     sandbox: bool = False
     account: Mapping[str, Any] = field(default_factory=dict)
+    # The helpdesk rejected the credentials (an ``AuthError``), not merely unreachable: nothing
+    # will work until someone fixes them, so ``serve`` refuses to start on it as a run aborts.
+    refused: bool = False
 
 
 class Helpdesk(Protocol):

@@ -1,15 +1,16 @@
 """``ticketbot health``: is the scheduled job able to work, and did it work lately?
 
-The checks, each healthy / degraded / unhealthy with a reason a person can act on: the helpdesk
-(an authenticated ``users/me``), the LLM endpoint (or "not configured": the learned model is then
-in use, which is healthy), the routes file's groups against the helpdesk's (when one is
-configured: a route whose group is gone is unhealthy), the fields file's entries against the
-helpdesk's fields (likewise: a field or option renamed or removed is unhealthy), free disk for
-logs and state, the circuit breakers saved by the last runs, the age of the last run, the
-success rate of the recent runs, and, when configured, the Redis of the shared budgets and the
-PostgreSQL database (``health_stores``). The overall status is the worst one; the exit code follows
-the monitoring-plugin convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN
-when it could not check).
+The checks, each healthy / degraded / unhealthy with a reason a person can act on: the helpdesk (an
+authenticated ``users/me``), the LLM endpoint (or "not configured": the learned model is then in
+use, which is healthy), the routes file's groups against the helpdesk's (when one is configured: a
+route whose group is gone is unhealthy), the fields file's entries against the helpdesk's fields
+(likewise: a field or option renamed or removed is unhealthy), free disk for logs and state (and
+that a run may write there, as it would: a temp file made and removed, unhealthy with the run's own
+message when not), the circuit breakers saved by the last runs, the age of the last run, the success
+rate of the recent runs, and, when configured, the Redis of the shared budgets and the PostgreSQL
+database (``health_stores``). The overall status is the worst one; the exit code follows the
+monitoring-plugin convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it
+could not check).
 
 What it checks comes as one ``HealthSetup`` the command builds from the settings: the paths,
 the objective, and the configured helpdesk and LLM endpoint as connectors (settings become
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
+from ..common.atomic import usable_problem
 from ..common.eventlog import read_events
 from ..common.scrub import Scrubber, display_url
 from ..errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMError, TicketBotError
@@ -324,7 +326,15 @@ def check_health(
         checks.append(Check("redis", *redis_verdict(setup.redis_url)))
     if setup.database_url:
         checks.append(Check("postgresql", *database_verdict(setup.database_url)))
-    for name, path in (("disk (logs)", setup.log_dir), ("disk (state)", setup.state_dir)):
+    for name, path, setting in (
+        ("disk (logs)", setup.log_dir, "TICKETBOT_LOG_DIR"),
+        ("disk (state)", setup.state_dir, "TICKETBOT_STATE_DIR"),
+    ):
+        # Free space is no use to a run that may not write there: it refuses with this line.
+        problem = usable_problem(path, setting)
+        if problem:
+            checks.append(Check(name, "unhealthy", problem))
+            continue
         where, free = free_bytes(path)
         checks.append(disk_check(name, where, free))
     last: dict[str, Any] | None = None

@@ -175,6 +175,7 @@ class Report:
                 "engines": r.engines,
                 "dry_run": r.dry_run,
                 "shadow": r.shadow,
+                "serve": r.served,
                 "fallback": r.fallback,
                 "reason": r.reason,
             }
@@ -283,7 +284,8 @@ def build_report(
     span_start, span_end = since or first, until or last
     step_name, step = choose_step(span_start, span_end)
 
-    runs = summarise_runs(events)
+    listed = summarise_runs(events, served=True)  # the ids to revert, serve's sessions too
+    runs = [run for run in listed if not run.served]
     dry_runs = {r.run_id for r in runs if r.dry_run}
     # A dry run wrote nothing: it has its own line and is not one of the runs counted here.
     real_runs = [run for run in runs if not run.dry_run]
@@ -352,7 +354,7 @@ def build_report(
         timeline=series(
             triaged, failed, start=span_start, end=span_end, step=step, cost=_coster(prices)
         ),
-        run_list=runs,
+        run_list=listed,
         failed_tickets=failed_tickets(failed),
         priorities=priorities(triaged),
         routing=routing(triaged),

@@ -71,6 +71,7 @@ class LoggedRun:
     engines: dict[str, int] = field(default_factory=dict)
     backfill: bool = False  # a run of ``ticketbot backfill``
     shadow: bool = False  # ``run --shadow``: decided and logged, nothing written
+    served: bool = False  # a session of ``ticketbot serve`` (its webhooks' tickets)
 
     @property
     def outcome(self) -> str:
@@ -78,7 +79,10 @@ class LoggedRun:
 
     @property
     def kind(self) -> str:
-        """What the run was, where it was not a live run: "shadow", "dry run" or ""."""
+        """What the run was, where it was not a scheduled live run: "serve", "shadow",
+        "dry run" or ""."""
+        if self.served:
+            return "serve"
         return "shadow" if self.shadow else "dry run" if self.dry_run else ""
 
 
@@ -92,19 +96,26 @@ def outcome_of(finished: Mapping[str, Any]) -> str | None:
     return str(status)
 
 
-def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[LoggedRun]:
-    """One ``LoggedRun`` per run id, in order of start (runs still going have no status)."""
+def summarise_runs(events: Iterable[Mapping[str, Any]], *, served: bool = False) -> list[LoggedRun]:
+    """One ``LoggedRun`` per run id, in order of start (runs still going have no status);
+    with ``served``, the sessions of ``ticketbot serve`` too (marked ``served``)."""
     started: dict[str, datetime | None] = {}
     finished: dict[str, Mapping[str, Any]] = {}
     dry: dict[str, bool] = {}
     shadow: dict[str, bool] = {}
     engines: dict[str, dict[str, int]] = {}
+    sessions: set[str] = set()
     for event in events:
         run_id = event.get("run_id")
-        if not isinstance(run_id, str) or event.get("source") == "serve":
-            # A server's session is not a scheduled run: neither the schedule's health nor its
-            # success rate hears of it (``report`` counts its tickets as ``served``).
+        if not isinstance(run_id, str):
             continue
+        if event.get("source") == "serve":
+            # A server's session is not a scheduled run: neither the schedule's health nor its
+            # success rate hears of it (``report`` counts its tickets as ``served``), but its id
+            # is listed with the runs' (``revert --run`` takes it).
+            if not served:
+                continue
+            sessions.add(run_id)
         kind = event.get("event")
         if kind == "run_started":
             started.setdefault(run_id, event_time(event))
@@ -142,6 +153,7 @@ def summarise_runs(events: Iterable[Mapping[str, Any]]) -> list[LoggedRun]:
                 engines=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
                 backfill=end.get("backfill") is True,
                 shadow=shadow.get(run_id, False),
+                served=run_id in sessions,
             )
         )
     epoch = datetime.min.replace(tzinfo=UTC)

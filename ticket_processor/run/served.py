@@ -37,6 +37,7 @@ from typing import Any, Literal
 from ..alerts.escalation import EscalationWatch
 from ..common.baseline import day_of
 from ..common.eventlog import EventLog, EventSink, new_run_id
+from ..errors import AuthError
 from ..helpdesks.registry import reply_stamps, serve_pacing
 from ..journal.served import SERVE_DIR, Seen, SeenJournal, sighting_fields
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
@@ -354,7 +355,9 @@ class ServedTriage:
             self._busy.update(wanted)
         try:
             tickets = self.helpdesk.tickets(sorted(wanted))
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, AuthError):  # the session ends aborted, as a run would
+                self.recorder.aborted(str(exc))
             for ticket_id in wanted:
                 self._end(ticket_id, "retry")
             raise

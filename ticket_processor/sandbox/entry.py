@@ -8,6 +8,7 @@ ticketbot at it (the lines a user would paste into ``.env``).
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -90,3 +91,15 @@ class SandboxEntry(Protocol):
     def started(self) -> AbstractContextManager[StartedSandbox]:
         """A sandbox on a free port of 127.0.0.1 with its defaults, stopped on exit."""
         ...
+
+
+def cannot_listen(flag: str, port: int, host: str, exc: OSError) -> str:
+    """Why a sandbox could not listen, with the fix: a port in use (the other helpdesk's
+    sandbox on the default 8765, say) is given another with ``flag``."""
+    said = f"{flag} {port}: cannot listen on {host}: {exc.strerror or exc}"
+    if exc.errno == errno.EADDRINUSE:
+        said += (
+            f"; something else (another sandbox?) listens on port {port}: give this one "
+            f"another port with {flag} (e.g. {flag} {port + 1}; {flag} 0 picks a free one)"
+        )
+    return said

@@ -111,12 +111,17 @@ class ServeServer:
         build: Callable[[ServeHooks], ServedTriage],
         health: Callable[[], dict[str, Any]] | None = None,
         release_all: bool = False,
+        tell: Callable[[str], None] = lambda line: None,
     ) -> None:
         self.state = state
+        self._tell = tell  # a line for the person who started serve (stderr)
+        self._told: set[str] = set()
         self._build = build
         self._health = health
         self._release_all = release_all  # a queue no other replica uses: take back every claim
-        self.worker = Worker(state.queue, state.metrics, on_error=self._worker_error)
+        self.worker = Worker(
+            state.queue, state.metrics, on_error=self._worker_error, on_refused=self._refused
+        )
         self.app = build_app(state, self._lifespan)
         self.loaded = Loaded()
         self._loader: threading.Thread | None = None
@@ -267,3 +272,14 @@ class ServeServer:
 
     def _worker_error(self, event: str, fields: dict[str, Any]) -> None:
         self.state.emit(event, level="warning", **fields)
+
+    def _refused(self, reason: str) -> None:
+        """The helpdesk rejected the credentials: said at once, once per distinct reason (not
+        once per webhook); ``/readyz`` says it through health, the session ends aborted."""
+        if reason in self._told:
+            return
+        self._told.add(reason)
+        self._tell(
+            f"serve: {reason}; webhooks are kept in the queue and triaged once the "
+            "credentials are fixed and serve restarted"
+        )

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..errors import AuthError
 from ..models import Triage
 from ..run.served import Event, Outcome, ServedTriage
 from .metrics import ServeMetrics
@@ -42,11 +43,13 @@ class Worker:
         *,
         clock: Callable[[], float] = time.time,
         on_error: Callable[[str, dict[str, Any]], None] = lambda event, fields: None,
+        on_refused: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self.queue = queue
         self.metrics = metrics
         self._clock = clock
         self._on_error = on_error
+        self._on_refused = on_refused
         self._lock = threading.Lock()
         self._held: dict[int, list[Stored]] = {}  # ticket id -> its deliveries under way
         self._noted: set[int] = set()  # tickets whose first triage was written
@@ -155,6 +158,8 @@ class Worker:
             self._on_error(
                 "serve_take_failed", {"error_type": type(exc).__name__, "error": str(exc)}
             )
+            if isinstance(exc, AuthError):  # no take can work until someone fixes them
+                self._on_refused(str(exc))
         served.flush_state()
         return True
 

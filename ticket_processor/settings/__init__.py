@@ -50,8 +50,14 @@ from ..resilience.bounds import (
     LLM_MAX_BYTES,
     WEBHOOK_MAX_BYTES,
 )
-from .values import FOLLOW_PATTERN, parse_duration, parse_thresholds, parse_workers
-from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS, PAGERDUTY_URL
+from .values import (
+    FOLLOW_PATTERN,
+    parse_duration,
+    parse_thresholds,
+    parse_workers,
+    scope_channels,
+)
+from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS, PAGERDUTY_URL, SMTP_FORM
 
 DeskT = TypeVar("DeskT", bound=HelpdeskSettings)
 
@@ -273,13 +279,14 @@ class Settings(BaseModel):
     @field_validator("smtp_url", mode="before")
     @classmethod
     def _check_smtp(cls, value: object) -> object:
-        # The message never quotes the URL: it carries the password.
+        # The message never quotes the URL: it carries the password. Its hint has placeholders
+        # in angle brackets: a plain user:password@ would be masked as a URL's credentials.
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
         if isinstance(text, str) and text.strip():
             scheme = text.strip().partition("://")[0].lower()
             if scheme not in ("smtp", "smtps") or "://" not in text:
                 raise ValueError(
-                    "must be smtp://user:password@host:port (STARTTLS when the server offers "
+                    f"must be {SMTP_FORM} (STARTTLS when the server offers "
                     f"it) or smtps://... (TLS from the start), not {scheme[:20]!r}"
                 )
         return value
@@ -287,7 +294,9 @@ class Settings(BaseModel):
     @field_validator("alert_email")
     @classmethod
     def _check_mail_pair(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if bool(value and value.strip()) != (info.data.get("smtp_url") is not None):
+        # A TICKETBOT_SMTP_URL that failed its own check is absent here: its error says it all.
+        given = "smtp_url" in info.data
+        if given and bool(value and value.strip()) != (info.data["smtp_url"] is not None):
             raise ValueError(
                 "TICKETBOT_SMTP_URL and TICKETBOT_ALERT_EMAIL go together (the server to send "
                 "through and the recipients): set both, or neither"
@@ -303,7 +312,8 @@ class Settings(BaseModel):
     @field_validator("alert_json_secret")
     @classmethod
     def _check_json_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        if (value is not None) != (info.data.get("alert_json_url") is not None):
+        given = "alert_json_url" in info.data  # absent: it failed its own check, said already
+        if given and (value is not None) != (info.data["alert_json_url"] is not None):
             raise ValueError(
                 "TICKETBOT_ALERT_JSON_URL and TICKETBOT_ALERT_JSON_SECRET go together (every "
                 "post is signed with the secret): set both, or neither"
@@ -391,4 +401,22 @@ class Settings(BaseModel):
         }
         if self.openai_api_key is not None:
             named[ENV_VARS["openai_api_key"]] = self.openai_api_key.get_secret_value()
-        return self.name_warnings + tuple(short_secret_warnings(named))
+        return (
+            self.name_warnings
+            + tuple(short_secret_warnings(named))
+            + self._scope_channel_warnings()
+        )
+
+    def _scope_channel_warnings(self) -> tuple[str, ...]:
+        """A ``TICKETBOT_SCOPE`` channel the configured helpdesk's tickets never carry (a typo
+        such as ``channel=emial``): every ticket would be silently out of scope."""
+        desk = self.desks.get(self.helpdesk)
+        known = desk.CHANNELS if desk is not None else ()
+        unknown = [c for c in scope_channels(self.scope) if known and c not in known]
+        if not unknown:
+            return ()
+        return (
+            f"TICKETBOT_SCOPE: channel {', '.join(map(repr, unknown))} is not a channel of "
+            f"{self.helpdesk} tickets, so no ticket matches it; the channels are "
+            f"{', '.join(known)}",
+        )

@@ -69,3 +69,14 @@ def parse_thresholds(text: str | None, *, setting: str) -> dict[str, float]:
             raise ValueError(f"{setting}: {part.strip()!r}: must be between 0 and 1")
         found[name] = number
     return found
+
+
+def scope_channels(text: str | None) -> list[str]:
+    """The values of ``TICKETBOT_SCOPE``'s ``channel=`` parts, lower-cased (the rest of it is
+    ``writeback.scope.parse_scope``'s to read and refuse)."""
+    found: list[str] = []
+    for part in (text or "").replace("\n", ";").split(";"):
+        key, sep, values = part.partition("=")
+        if sep and key.strip().lower() == "channel":
+            found += [v.strip().lower() for v in values.split(",") if v.strip()]
+    return found

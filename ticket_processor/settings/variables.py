@@ -9,6 +9,9 @@ from typing import Protocol
 from ..common.helpdesk_settings import HelpdeskSettings
 
 DEFAULT_MODEL = "gpt-4o-mini"
+# TICKETBOT_SMTP_URL's form in messages: placeholders in angle brackets, which the masking of
+# URL credentials leaves readable (``user:password@`` would print as ``***@``).
+SMTP_FORM = "smtp://<user>:<password>@<host>:<port>"
 # Duplicates (a customer writing twice, an outage's flood) arrive close together: the most
 # recent 5,000 analyses catch them. The cache is read whole at the start of every run, so an
 # uncapped one would grow a run's memory with the backlog (TICKETBOT_CACHE_ENTRIES).

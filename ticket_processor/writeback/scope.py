@@ -84,10 +84,15 @@ def parse_scope(text: str | None, *, prefix: str) -> Scope:
             continue
         key, sep, values = part.partition("=")
         key = key.strip().lower()
-        if not sep or key not in _KEYS:
+        example = "(e.g. 'brand=360001;channel=email,web')"
+        if not sep:
             raise ConfigError(
                 f"TICKETBOT_SCOPE: {part.strip()!r} is not key=value; keys are "
-                f"{', '.join(_KEYS)} (e.g. 'brand=360001;channel=email,web')"
+                f"{', '.join(_KEYS)} {example}"
+            )
+        if key not in _KEYS:
+            raise ConfigError(
+                f"TICKETBOT_SCOPE: unknown key {key!r}; keys are {', '.join(_KEYS)} {example}"
             )
         chosen = frozenset(v.strip().lower() for v in values.split(",") if v.strip())
         if not chosen:

@@ -470,7 +470,7 @@ class FreshdeskHelpdesk(HistoryReads):
         try:
             answer = self.http.request("GET", "/api/v2/agents/me")
         except HelpdeskError as exc:
-            return Probe(False, str(exc))
+            return Probe(False, str(exc), refused=isinstance(exc, AuthError))
         body = answer.body if isinstance(answer.body, dict) else {}
         contact = body.get("contact")
         email = contact.get("email") if isinstance(contact, dict) else None

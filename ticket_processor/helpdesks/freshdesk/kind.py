@@ -11,6 +11,17 @@ from ...errors import ConfigError
 from ..capabilities import IncidentLinking
 from ..descriptor import HelpdeskKind
 
+# A ticket's ``source`` as the channel ticketbot names (``Ticket.channel``); another source
+# has no channel, so no ``TICKETBOT_SCOPE`` channel admits it.
+SOURCE_CHANNEL = {
+    1: "email",
+    2: "web",
+    3: "phone",
+    7: "chat",
+    9: "feedback_widget",
+    10: "outbound_email",
+}
+
 
 class FreshdeskSettings(HelpdeskSettings):
     """``FRESHDESK_URL`` (the sandbox) or ``FRESHDESK_DOMAIN``, and an agent's API key."""
@@ -20,6 +31,7 @@ class FreshdeskSettings(HelpdeskSettings):
         "freshdesk_url": "FRESHDESK_URL",
         "freshdesk_api_key": "FRESHDESK_API_KEY",
     }
+    CHANNELS: ClassVar[tuple[str, ...]] = tuple(SOURCE_CHANNEL.values())
 
     freshdesk_domain: str | None = None
     freshdesk_url: str | None = None

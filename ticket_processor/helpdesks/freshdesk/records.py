@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...models import SHORT_TAG_MAX, Person, Priority, Ticket, WriteBack, fit_tag
+from .kind import SOURCE_CHANNEL
 
 PRIORITY_FROM_FRESHDESK = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 PRIORITY_TO_FRESHDESK = {
@@ -24,14 +25,6 @@ PRIORITY_TO_FRESHDESK = {
     Priority.URGENT: 4,
 }
 STATUS_FROM_FRESHDESK = {2: "open", 3: "pending", 4: "solved", 5: "closed"}
-SOURCE_CHANNEL = {
-    1: "email",
-    2: "web",
-    3: "phone",
-    7: "chat",
-    9: "feedback_widget",
-    10: "outbound_email",
-}
 _TAG = re.compile(r"<[^>]+>")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from ...common.helpdesk_settings import HelpdeskSettings
 from ...errors import (
+    AuthError,
     CursorRejectedError,
     HelpdeskError,
     IncrementalExportForbidden,
@@ -385,7 +386,8 @@ class ZendeskHelpdesk:
         try:
             user = self.client.me()
         except HelpdeskError as exc:
-            return Probe(False, str(exc), sandbox=self.client.sandbox_kind == "zendesk")
+            sandbox = self.client.sandbox_kind == "zendesk"
+            return Probe(False, str(exc), sandbox=sandbox, refused=isinstance(exc, AuthError))
         who: dict[str, Any] = {"role": user.get("role"), "email": user.get("email")}
         ok = user.get("id") is not None
         detail = f"signed in as {user.get('email')} ({user.get('role')})" if ok else "anonymous"

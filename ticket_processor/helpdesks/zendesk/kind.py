@@ -30,6 +30,32 @@ class ZendeskSettings(HelpdeskSettings):
     IDENTITY_FIELDS: ClassVar[tuple[str, ...]] = ("zendesk_email",)
     CREDENTIAL_URL_FIELDS: ClassVar[tuple[str, ...]] = ("zendesk_url",)
     WARN_IF_SHORT: ClassVar[tuple[str, ...]] = ("zendesk_api_token", "zendesk_oauth_token")
+    # ``via.channel`` as Zendesk names a ticket's channel (its "via types" reference: the
+    # ones tickets are created through; the list grows with Zendesk's messaging channels).
+    CHANNELS: ClassVar[tuple[str, ...]] = (
+        "email",
+        "web",
+        "api",
+        "chat",
+        "voice",
+        "sms",
+        "mobile",
+        "mobile_sdk",
+        "help_center",
+        "native_messaging",
+        "whatsapp",
+        "facebook",
+        "instagram_dm",
+        "twitter",
+        "line",
+        "wechat",
+        "any_channel",
+        "side_conversation",
+        "rule",
+        "system",
+        "sample_ticket",
+        "closed_ticket",
+    )
 
     zendesk_url: str | None = None
     zendesk_subdomain: str | None = None

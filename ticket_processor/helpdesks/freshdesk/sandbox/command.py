@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ....errors import ConfigError
-from ....sandbox.entry import SandboxFlags, StartedSandbox
+from ....sandbox.entry import SandboxFlags, StartedSandbox, cannot_listen
 from .config import PLAN_LIMITS, FreshdeskConfig
 from .serving import serve_forever, serve_in_thread
 
@@ -39,7 +39,7 @@ def serve_from_flags(
     try:
         serve_forever(config, host=host, port=port, on_ready=on_ready)
     except OSError as exc:
-        raise ConfigError(f"--port {port}: cannot listen on {host}: {exc.strerror}") from None
+        raise ConfigError(cannot_listen("--port", port, host, exc)) from None
     except (ValueError, KeyError, TypeError) as exc:
         # orjson's decode error is a ValueError too.
         raise ConfigError(

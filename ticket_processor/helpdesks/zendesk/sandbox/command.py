@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ....errors import ConfigError
-from ....sandbox.entry import SandboxFlags, StartedSandbox
+from ....sandbox.entry import SandboxFlags, StartedSandbox, cannot_listen
 from .config import PLAN_LIMITS, SandboxConfig
 from .server import serve_forever, serve_in_thread
 
@@ -33,9 +33,7 @@ def serve_from_flags(
     try:
         serve_forever(config, host=flags.host, port=flags.port, on_ready=on_ready)
     except OSError as exc:
-        raise ConfigError(
-            f"--port {flags.port}: cannot listen on {flags.host}: {exc.strerror}"
-        ) from None
+        raise ConfigError(cannot_listen("--port", flags.port, flags.host, exc)) from None
     except KeyboardInterrupt:
         echo("sandbox stopped")
 
