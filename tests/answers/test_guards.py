@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from ticket_processor.answers.anger import angry, heated
 from ticket_processor.answers.decide import (
     LOOP_WINDOW_SECONDS,
     TicketFacts,
-    angry,
     automatic,
     choose_article,
     needs_person,
@@ -45,7 +45,7 @@ def test_a_ticket_that_passes_every_guard_is_not_refused() -> None:
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"sentiment": "negative"}, "negative"),
+        ({"sentiment": "negative", "heated": True}, "negative"),
         ({"angry": True}, "negative"),
         ({"urgency": "critical"}, "urgent"),
         ({"escalated": True}, "escalated"),
@@ -61,6 +61,58 @@ def test_a_ticket_that_passes_every_guard_is_not_refused() -> None:
 )
 def test_each_guard_refuses_on_its_own(change: dict[str, object], reason: str) -> None:
     assert refusal(replace(CLEAR, **change)) == reason  # type: ignore[arg-type]
+
+
+def test_a_negative_label_alone_is_ordinary_support_mail() -> None:
+    assert refusal(replace(CLEAR, sentiment="negative")) is None
+    assert refusal(replace(CLEAR, heated=True)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is the third time I write about this. How do I export?",
+        "Answer me or I will cancel my subscription and take my business elsewhere.",
+        "If nobody answers today I will contact my lawyer.",
+        "Your sign-in page is a joke.",
+        "Thanks for nothing. Still charged twice.",
+        "Hello? Is anyone reading these?",
+        "Das ist jetzt das dritte Mal, dass ich schreibe. Frechheit.",
+        "Danke für nichts.",
+        "C'est la troisième fois que j'écris, personne ne répond.",
+        "Merci pour rien, c'est inadmissible.",
+        "Es la tercera vez que escribo y nadie contesta.",
+        "Dit is de derde keer, belachelijk.",
+        "Já é a terceira vez que escrevo, ninguém responde.",
+        "È la terza volta che scrivo, nessuno risponde. Vergognoso.",
+        "Why does nothing work!!! Fix it!",
+        "WHY CAN I NOT EXPORT MY CONTACTS",
+    ],
+)
+def test_anger_is_recognised_in_the_reply_languages(text: str) -> None:
+    assert angry(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It still doesn't work, what am I doing wrong?",
+        "I forgot my password and the sign-in page doesn't help, it's frustrating.",
+        "How do I cancel my subscription?",
+        "Wie kündige ich mein Abo?",
+        "Thank you so much, the export works now!!!",
+        "Build failed <!-- template --> ![image](x.png) see log",
+        "Export fails with error code E-4031 every time.",
+    ],
+)
+def test_a_frustrated_or_pleased_customer_is_not_angry(text: str) -> None:
+    assert not angry(text)
+
+
+def test_heat_strengthens_a_negative_label() -> None:
+    assert heated("Export still doesn't work?!")
+    assert heated("It FAILS every time")
+    assert not heated("It still doesn't work, what am I doing wrong?")
 
 
 def test_the_loop_guard_lets_a_customer_be_answered_again_after_a_day() -> None:
@@ -170,6 +222,14 @@ def body(article_id: int, locale: str) -> str:
 
 
 TICKET = Ticket(id=5, subject="Dark theme", description="How do I switch to dark mode?")
+HEATED = TICKET.model_copy(update={"description": "How do I switch to dark mode?!"})
+
+
+def test_a_calm_ticket_read_as_negative_is_answered() -> None:
+    found = cues(TICKET.subject, TICKET.description)
+    plan, reason = decide(TICKET, triage(sentiment="negative"), found, where(), body)
+    assert reason is None
+    assert plan is not None
 
 
 def test_an_answer_is_the_articles_words_in_the_tickets_language() -> None:
@@ -192,7 +252,7 @@ def test_an_answer_is_the_articles_words_in_the_tickets_language() -> None:
     [
         (TICKET, triage(score=0.5), where(mode="off"), "off"),
         (TICKET, triage(score=0.2), where(), "below_threshold"),
-        (TICKET, triage(sentiment="negative"), where(), "negative"),
+        (HEATED, triage(sentiment="negative"), where(), "negative"),
         (TICKET.model_copy(update={"assignee_id": 3}), triage(), where(), "assigned"),
         (TICKET, triage(), where(escalated=True), "escalated"),
         (TICKET, triage(), where(requester_is_agent=True), "agent_requester"),

@@ -16,12 +16,12 @@ from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
 from ..triage.language import STOPWORDS, detect_language
+from .anger import angry, heated
 from .compose import TEMPLATES, compose, excerpt, grounded
 from .decide import (
     Choice,
     Refusal,
     TicketFacts,
-    angry,
     automatic,
     choose_article,
     needs_person,
@@ -47,6 +47,7 @@ class TicketCues:
     # The ticket as the LLM's second opinion is shown it (redacted), kept from the read that had
     # its text; empty when no LLM is asked.
     shown: str = ""
+    heated: bool = False  # "!!", "?!", a shouted word (``anger.heated``)
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -83,6 +84,7 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
     return TicketCues(
         needs_person=needs_person(text),
         angry=angry(text),
+        heated=heated(text),
         automatic=automatic(subject, body),
         terms=" ".join(query_terms(text)),
         language=language,
@@ -192,6 +194,7 @@ def decide(
         automatic=found.automatic,
         needs_person=found.needs_person,
         angry=found.angry,
+        heated=found.heated,
         answered_before=where.answered_here
         or answered_tag(where.prefix) in ticket.tags
         or reopened_tag(where.prefix) in ticket.tags,
