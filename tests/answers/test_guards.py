@@ -301,3 +301,35 @@ def test_the_reply_speaks_the_tickets_language_even_when_the_engine_says_english
     # A help centre whose translations carry no locale: the answer's own words tell.
     vous = "Vous pouvez exporter les contacts et les factures depuis la liste."
     assert reply_language(cues("Factures", ""), "en", "en", vous) == "fr"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("", "I need my card right away."),
+        (
+            "Dark mode",
+            "Dear Support Team, I hope this message finds you well. I am reaching out to learn "
+            "how to switch the app to dark mode.",
+        ),
+        ("Flight", "Trying to find out if my flight back from Vegas is on time."),
+    ],
+)
+def test_a_customers_own_words_are_not_an_automatic_reply(subject: str, body: str) -> None:
+    # "reaching out", "find out", "right away" or a flight back were read as an absence and
+    # a return: the customer's ticket was refused as an out-of-office.
+    assert not automatic(subject, body)
+    assert not cues(subject, body).automatic
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Re: your ticket", "I am out of the office until Monday with no access to e-mail."),
+        ("Re: export", "I'm away until 3 March. I will reply to your message when I am back."),
+        ("Re: invoice", "I am on parental leave until June; your message will not be forwarded."),
+        ("Re: export", "Ich bin bis Montag nicht im Büro und habe keinen Zugriff auf E-Mails."),
+    ],
+)
+def test_an_out_of_office_is_still_automatic(subject: str, body: str) -> None:
+    assert automatic(subject, body)
