@@ -4,6 +4,7 @@ the ticket ends, retries within the run's deadline, and a wrong event refused as
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -190,3 +191,31 @@ def test_an_incident_pages_once_as_critical_and_resolves_when_it_closes(
     assert [(o.channel, o.outcome) for o in closing] == [("pagerduty_incident_resolve", "sent")]
     assert [a.status for a in pagerduty.state.alerts] == ["resolved"]
     assert channels(pagerduty, tmp_path).incidents([], run_id="r4") == []
+
+
+def test_serve_and_a_cron_run_escalating_at_once_page_each_ticket_once(
+    pagerduty: PagerDutyStandin, tmp_path: Path
+) -> None:
+    """Six deliverers over one state directory at the same moment (serve's batches and cron
+    runs), each with its own ticket and one they share: every ticket is paged once, and the
+    memory keeps all of them (none written over by another's read-modify-write)."""
+    start = threading.Barrier(6)
+
+    def deliver(n: int) -> None:
+        start.wait()
+        channels(pagerduty, tmp_path).escalated([ticket(n), ticket(100)], run_id=f"r{n}")
+
+    workers = [threading.Thread(target=deliver, args=(n,)) for n in range(1, 7)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    keys = sorted(event["dedup_key"] for event in pagerduty.state.events)
+    expected = sorted(dedup_key(HELPDESK, f"ticket:{n}") for n in (1, 2, 3, 4, 5, 6, 100))
+    assert keys == expected
+    memory = orjson.loads((tmp_path / "escalations.json").read_bytes())
+    assert sorted(int(key) for key in memory["tickets"]) == [1, 2, 3, 4, 5, 6, 100]
+    # The next run remembers all of them: nothing is paged again.
+    assert (
+        channels(pagerduty, tmp_path).escalated([ticket(n) for n in range(1, 7)], run_id="r") == []
+    )

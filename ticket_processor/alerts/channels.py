@@ -23,24 +23,50 @@ never a reason to fail a run. Messages carry no secret (``delivery``, ``mail``).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import orjson
 
 from ..common.atomic import atomic_write_bytes, read_state_bytes
 from ..errors import StateFileRefused
+from ..state.file_lock import updating
 from .mail import Mail, Mailer
 from .pagerduty import PagerDuty, dedup_key
 from .signed_webhook import SignedWebhook
 from .teams import CardLine, Teams, teams_escape
 
 MEMORY_FILE = "escalations.json"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_writer(
+    method: Callable[Concatenate[Channels, P], R],
+) -> Callable[Concatenate[Channels, P], R]:
+    """A method that reads the memory, delivers and writes it again, under the memory's lock:
+    serve and a cron run deliver at the same moments, and without it both would page a
+    ticket neither had seen, or one would write over what the other remembered."""
+
+    @functools.wraps(method)
+    def locked(self: Channels, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if not self.configured:  # nothing to deliver, nothing to remember
+            return method(self, *args, **kwargs)
+        with updating(self.state_dir / MEMORY_FILE) as held:
+            if not held:
+                log.warning("%s is held by another process: delivering without it", MEMORY_FILE)
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 KEEP_DAYS = 30
 DAY = 86400.0
 ENDED = frozenset({"solved", "closed"})
@@ -108,6 +134,7 @@ class Channels:
 
     # -- escalations ---------------------------------------------------------------------
 
+    @_one_writer
     def escalated(self, tickets: Sequence[Escalated], *, run_id: str) -> list[ChannelOutcome]:
         """Deliver each ticket to the channels it should reach and has not reached yet."""
         if not self.configured or not tickets:
@@ -156,6 +183,7 @@ class Channels:
             if entry.get("paged") and not entry.get("resolved")
         )
 
+    @_one_writer
     def resolve_ended(self, statuses: Mapping[int, str]) -> list[ChannelOutcome]:
         """Resolve the open pages of the tickets now solved or closed (``statuses``: the
         helpdesk's status of each ticket asked; a ticket gone from the helpdesk is ended)."""
@@ -181,6 +209,7 @@ class Channels:
             self._write(memory)
         return outcomes
 
+    @_one_writer
     def incidents(self, open_now: Sequence[PagedIncident], *, run_id: str) -> list[ChannelOutcome]:
         """Page each open incident once (severity ``critical``: many customers), and resolve
         the page of an incident no longer open (its group ticket solved, or it left the book)."""
@@ -219,6 +248,7 @@ class Channels:
 
     # -- the daily summary ---------------------------------------------------------------
 
+    @_one_writer
     def daily_summary(self, *, ticket_url: Callable[[int], str]) -> ChannelOutcome | None:
         """Once a UTC day, a mail listing the escalations since the last summary; None when
         not due (the first run ever only notes the day: there is nothing to sum up yet)."""

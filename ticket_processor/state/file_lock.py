@@ -1,0 +1,87 @@
+"""One writer at a time for a state file that two processes change: ``serve`` and the cron
+run both remember, in the same file, what the escalation channels already took.
+
+``updating(path)`` holds an OS lock on ``<name>.lock`` beside the file for a read-modify-write
+(``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows; the OS drops it when the holder dies,
+even on kill -9). It waits for another holder at most ``wait`` seconds and then goes on
+without the lock, yielding False: a page or a mail sent twice is better than one never sent
+because a process hung while holding it. The lock is per open file, so two threads of one
+process exclude each other too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..common.atomic import open_state_file
+from ..errors import StateFileRefused
+
+WAIT_SECONDS = 30.0
+POLL_SECONDS = 0.02
+
+
+@contextlib.contextmanager
+def updating(
+    path: Path,
+    *,
+    wait: float = WAIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[bool]:
+    """Hold ``path``'s lock while the block runs; True when held, False when it could not be
+    had in ``wait`` seconds or the lock file cannot be opened (the block runs all the same)."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = open_state_file(lock_path, os.O_RDWR | os.O_CREAT)
+    except (OSError, StateFileRefused):
+        yield False
+        return
+    try:
+        deadline = clock() + wait
+        held = _try_lock(fd)
+        while not held and clock() < deadline:
+            sleep(POLL_SECONDS)
+            held = _try_lock(fd)
+        try:
+            yield held
+        finally:
+            if held:
+                with contextlib.suppress(OSError):
+                    _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
