@@ -1,10 +1,14 @@
-"""Anger, not every negative label, keeps a bot's answer away, on each sandbox, through the CLI,
-without an LLM.
+"""The guards stop the right tickets, on each sandbox, through the CLI, without an LLM.
 
+Anger, not every negative label, keeps a bot's answer away.
 A customer who is frustrated and asks an ordinary question ("the sign-in page doesn't help, it's
 frustrating. How do I reset my password?") is answered, though the keyword rules read the
 ticket as negative; the same question asked with a threat to leave, a lawyer, "third time I
 write" (en, de, fr, es), shouting or "?!" gets no reply.
+
+A plain question not in English ("Est-ce que je peux exporter les factures dans un fichier
+Excel ?") is triaged by the keyword rules surely enough to be answered: their cues
+were English only, so such a ticket was "other" at 0.1 and refused as ``triage_unsure``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ FRUSTRATED = {
     "subject": "Password reset not working",
     "description": "I forgot my password and the sign-in page doesn't help, it's frustrating. "
     "How do I reset my password?",
+    "kind": "answerable",
+}
+FRENCH = {
+    "subject": "Factures en Excel",
+    "description": "Est-ce que je peux exporter les factures dans un fichier Excel ?",
     "kind": "answerable",
 }
 ANGRY = [
@@ -68,17 +77,32 @@ def test_the_frustrated_question_is_one_the_rules_read_as_negative() -> None:
     assert analysis.sentiment == "negative"
 
 
+@pytest.mark.parametrize(
+    ("subject", "body", "category"),
+    [
+        ("Passwort", "Ich habe mein Passwort vergessen. Wie kann ich es zurücksetzen?", "account"),
+        ("Contraseña", "¿Cómo puedo cambiar mi contraseña?", "account"),
+        ("Rückerstattung", "Ich möchte eine Rückerstattung für meine Bestellung.", "refund"),
+        ("Factures", "Où sont mes factures ?", "billing"),
+    ],
+)
+def test_the_keyword_rules_read_other_languages(subject: str, body: str, category: str) -> None:
+    analysis = RulesEngine(load_taxonomy(None)).analyse(subject, body)
+    assert (analysis.category, analysis.confidence >= 0.5) == (category, True)
+
+
 @pytest.mark.desk(configure=True)
-def test_a_frustrated_question_is_answered_and_an_angry_one_never(
+def test_frustrated_and_french_questions_are_answered_and_angry_ones_never(
     desk: Desk, tmp_path: Path
 ) -> None:
     articles = publish_help_centre(desk)
     angry = [{"subject": s, "description": d, "kind": "angry"} for s, d in ANGRY]
-    ids = create_tickets(desk, [FRUSTRATED, *angry])
+    ids = create_tickets(desk, [FRUSTRATED, FRENCH, *angry])
     result = invoke("run", "--engine", "rules", env={"TICKETBOT_ANSWER_MODE": "send"})
     assert result.exit_code == 0, result.output
 
-    mails = outbox(desk)
-    assert [m["ticket_id"] for m in mails] == [ids[0]], mails
-    linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[0]["body"])}
-    assert linked & articles["reset-password"]
+    mails = {m["ticket_id"]: m for m in outbox(desk)}
+    assert sorted(mails) == ids[:2], mails
+    for ticket_id, key in ((ids[0], "reset-password"), (ids[1], "export-csv")):
+        linked = {int(x) for x in re.findall(r"/articles?/(\d+)", mails[ticket_id]["body"])}
+        assert linked & articles[key]
