@@ -4,6 +4,7 @@ the ticket ends, retries within the run's deadline, and a wrong event refused as
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,3 +220,31 @@ def test_serve_and_a_cron_run_escalating_at_once_page_each_ticket_once(
     assert (
         channels(pagerduty, tmp_path).escalated([ticket(n) for n in range(1, 7)], run_id="r") == []
     )
+
+
+def test_a_page_no_run_could_deliver_is_delivered_by_the_next_run_that_escalates_nothing(
+    pagerduty: PagerDutyStandin, tmp_path: Path
+) -> None:
+    """PagerDuty down during the run that escalated ticket 7: the next runs have escalations
+    of their own or none at all, and the first one that reaches PagerDuty pages ticket 7 —
+    once, with its subject and link — while a day-old undelivered one is left alone."""
+    with socket.socket() as probe:  # nothing listens here: every post is refused
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/v2/enqueue"
+    poster = Poster("PagerDuty", timeout=2.0, sleep=lambda s: None)
+    down = Channels(tmp_path, HELPDESK, "host1", pagerduty=PagerDuty(ROUTING_KEY, poster, url=dead))
+    assert [o.outcome for o in down.escalated([ticket(7)], run_id="r1")] == ["failed"]
+    assert [o.outcome for o in down.escalated([], run_id="r2")] == ["failed"]  # still down
+    outcomes = channels(pagerduty, tmp_path).escalated([], run_id="r3")
+    assert [(o.channel, o.outcome, o.tickets) for o in outcomes] == [("pagerduty", "sent", (7,))]
+    (event,) = pagerduty.state.events
+    assert event["dedup_key"] == dedup_key(HELPDESK, "ticket:7")
+    assert "Site down for everyone" in event["payload"]["summary"]
+    assert event["links"] == [{"href": f"{HELPDESK}/agent/tickets/7", "text": "Ticket #7"}]
+    assert channels(pagerduty, tmp_path).escalated([], run_id="r4") == []
+    # Ticket 8's page failed a day and more ago: no later run pages it.
+    assert [o.outcome for o in down.escalated([ticket(8)], run_id="r5")] == ["failed"]
+    later = channels(pagerduty, tmp_path)
+    later.clock = lambda: down.clock() + 25 * 3600
+    assert later.escalated([], run_id="r6") == []
+    assert len(pagerduty.state.events) == 1

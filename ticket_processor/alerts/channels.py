@@ -69,6 +69,9 @@ def _one_writer(
 
 KEEP_DAYS = 30
 DAY = 86400.0
+# How long an escalation no channel could take is delivered again by later runs: after a day
+# the ticket has most likely been seen by a person, and a late page would only be noise.
+RETRY_HOURS = 24
 ENDED = frozenset({"solved", "closed"})
 
 log = logging.getLogger(__name__)
@@ -136,12 +139,23 @@ class Channels:
 
     @_one_writer
     def escalated(self, tickets: Sequence[Escalated], *, run_id: str) -> list[ChannelOutcome]:
-        """Deliver each ticket to the channels it should reach and has not reached yet."""
-        if not self.configured or not tickets:
+        """Deliver each ticket to the channels it should reach and has not reached yet, and
+        again to those an earlier run or the server could not reach (a page refused while
+        PagerDuty was down is delivered by the next run, for ``RETRY_HOURS``)."""
+        if not self.configured:
             return []
         memory = self._read()
         entries: dict[str, dict[str, Any]] = memory.setdefault("tickets", {})
         now = self.clock()
+        given = {ticket.ticket_id for ticket in tickets}
+        pending = [
+            remembered
+            for key, entry in sorted(entries.items(), key=lambda item: int(item[0]))
+            if int(key) not in given
+            and (remembered := self._undelivered(int(key), entry, now)) is not None
+        ]
+        if not tickets and not pending:
+            return []
         due: dict[str, list[Escalated]] = {name: [] for name in self.configured}
         for ticket in sorted(tickets, key=lambda t: t.ticket_id):
             entry = entries.setdefault(
@@ -150,6 +164,10 @@ class Channels:
             if entry.get("resolved"):
                 # Escalated again after its page was resolved (reopened): a new escalation.
                 entry.update(at=now, routes=list(ticket.routes), sent=[], resolved=False)
+            # What a later run needs to deliver it again (the subject is the redacted one).
+            entry.update(subject=ticket.subject, url=ticket.url)
+        for ticket in [*sorted(tickets, key=lambda t: t.ticket_id), *pending]:
+            entry = entries[str(ticket.ticket_id)]
             allowed = self.narrowed(ticket.routes)
             for name in self.configured:
                 if name not in entry["sent"] and (allowed is None or name in allowed):
@@ -171,6 +189,27 @@ class Channels:
                 log.warning("escalation not delivered to %s: %s", outcome.channel, outcome.detail)
         self._write(memory)
         return outcomes
+
+    def _undelivered(
+        self, ticket_id: int, entry: Mapping[str, Any], now: float
+    ) -> Escalated | None:
+        """A remembered escalation some channel it should reach has not taken, still recent
+        enough to deliver (None: delivered, resolved, too old, or remembered by an older
+        version without its subject and link)."""
+        subject, url = entry.get("subject"), entry.get("url")
+        if entry.get("resolved") or not isinstance(subject, str) or not isinstance(url, str):
+            return None
+        if now - float(entry.get("at", 0)) > RETRY_HOURS * 3600:
+            return None
+        routes = tuple(str(route) for route in entry.get("routes", ()))
+        allowed = self.narrowed(routes)
+        sent = entry.get("sent", ())
+        missing = [
+            name
+            for name in self.configured
+            if name not in sent and (allowed is None or name in allowed)
+        ]
+        return Escalated(ticket_id, subject, routes, url) if missing else None
 
     def open_pages(self) -> tuple[int, ...]:
         """The tickets whose PagerDuty alert is open: the run asks the helpdesk their status."""

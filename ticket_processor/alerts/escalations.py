@@ -44,7 +44,7 @@ class EscalationChannelsPass(Pass):
         channels = self.channels()
         # The incidents' book is read only for PagerDuty, the one channel that pages them.
         incidents = self.incidents() if channels.pagerduty is not None else None
-        deliver(
+        outcomes = deliver(
             channels,
             self.escalated(),
             self.helpdesk,
@@ -52,6 +52,9 @@ class EscalationChannelsPass(Pass):
             run_id=end.run_id,
             incidents=incidents,
         )
+        # Said with the run's summary, not only in the log: a page that did not go out is
+        # what the person reading the run's output needs to know.
+        end.summary.warnings.extend(undelivered(outcomes))
 
 
 class ServedEscalations:
@@ -120,6 +123,23 @@ def deliver(
         outcomes.append(summary)
     _log(log, outcomes)
     return outcomes
+
+
+def undelivered(outcomes: Sequence[ChannelOutcome]) -> list[str]:
+    """One warning per channel that failed, naming its tickets and why (no secret: the
+    channels' failures never carry a key or a password)."""
+    failed: dict[str, tuple[list[int], str]] = {}
+    for outcome in outcomes:
+        if outcome.outcome == "failed":
+            tickets, _ = failed.get(outcome.channel, ([], ""))
+            failed[outcome.channel] = ([*tickets, *outcome.tickets], outcome.detail or "")
+    return [
+        f"escalation channel {channel} not delivered"
+        + (f" (tickets {', '.join(map(str, sorted(tickets)))})" if tickets else "")
+        + (f": {detail}" if detail else "")
+        + "; the next run tries again"
+        for channel, (tickets, detail) in failed.items()
+    ]
 
 
 def _log(log: EventSink, outcomes: Sequence[ChannelOutcome]) -> None:

@@ -1,0 +1,61 @@
+"""``ticketbot run`` on each helpdesk's sandbox with PagerDuty down: the run says on its output
+that the page did not go out, and the next run — which escalates nothing of its own — pages
+the ticket once PagerDuty answers again."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from support.cli import invoke
+
+from ticket_processor.alerts.pagerduty import dedup_key
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.sandbox.pagerduty import PagerDutyStandin
+
+pytestmark = pytest.mark.desk(configure=True)
+
+ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
+ROUTES = """
+[[route]]
+name = "billing is escalated"
+when = { category = "billing" }
+escalate = true
+"""
+
+
+def test_a_page_refused_while_pagerduty_is_down_goes_out_with_the_next_run(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text(ROUTES, "utf-8")
+    with socket.socket() as probe:  # nothing listens here: every post is refused
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/v2/enqueue"
+    for name, value in {
+        "TICKETBOT_ROUTES": str(routes),
+        "TICKETBOT_CONFIDENCE_THRESHOLD": "0",  # the keyword rules are unsure of themselves
+        "TICKETBOT_PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
+        "TICKETBOT_PAGERDUTY_URL": dead,
+    }.items():
+        monkeypatch.setenv(name, value)
+    (charged,) = desk.create(
+        [NewTicket("Charged twice", "I was charged twice on my invoice, refund the payment")]
+    )
+    first = invoke("run", "--engine", "rules")
+    assert first.exit_code == 0, first.output
+    assert "escalation channel pagerduty not delivered" in first.stderr
+    assert f"tickets {charged}" in first.stderr
+    assert ROUTING_KEY not in first.output
+    with PagerDutyStandin() as pagerduty:
+        monkeypatch.setenv("TICKETBOT_PAGERDUTY_URL", pagerduty.url)
+        second = invoke("run", "--engine", "rules")  # no new ticket, nothing escalated
+        assert second.exit_code == 0, second.output
+        assert "not delivered" not in second.stderr
+        assert [e["dedup_key"] for e in pagerduty.state.events] == [
+            dedup_key(desk.url, f"ticket:{charged}")
+        ]
+        third = invoke("run", "--engine", "rules")
+        assert third.exit_code == 0, third.output
+        assert len(pagerduty.state.events) == 1
