@@ -87,6 +87,9 @@ def test_a_negative_label_alone_is_ordinary_support_mail() -> None:
         "È la terza volta che scrivo, nessuno risponde. Vergognoso.",
         "Why does nothing work!!! Fix it!",
         "WHY CAN I NOT EXPORT MY CONTACTS",
+        "Worst software ever. How do I invite a teammate?",
+        "This is a scam, you idiots.",
+        "Your export is total garbage.",
     ],
 )
 def test_anger_is_recognised_in_the_reply_languages(text: str) -> None:
@@ -103,6 +106,11 @@ def test_anger_is_recognised_in_the_reply_languages(text: str) -> None:
         "Thank you so much, the export works now!!!",
         "Build failed <!-- template --> ![image](x.png) see log",
         "Export fails with error code E-4031 every time.",
+        "I got an e-mail asking for my password. Is it a scam?",
+        "Sorry if this is a stupid question: where is the export button?",
+        "What is the worst case if my card expires?",
+        "Is garbage collection run on the server?",
+        "Não consigo processar o pagamento com o meu cartão.",
     ],
 )
 def test_a_frustrated_or_pleased_customer_is_not_angry(text: str) -> None:

@@ -27,14 +27,19 @@ from ..kb.text import fold
 _COMPLAINT = re.compile(
     r"\b(?:"
     # en: complaint and insult
+    # Words a calm customer also writes are taken only as a complaint: "is this e-mail a scam?",
+    # "sorry for the stupid question", "garbage collection", "the worst case" are not anger.
     r"unacceptable|ridiculous|outrageous|disgusting|disgraceful|disgrace|appalling|atrocious|"
-    r"furious|livid|scam|scammers?|rip[- ]?off|useless|worst|pathetic|fed up|sick (?:and tired )?"
-    r"of|incompetent|(?:is|are|was|what) a (?:joke|farce|disgrace)|garbage|rubbish|crap|crappy|"
+    r"furious|livid|(?:this is|it's|what) a (?:total |complete )?scam|scammers?|rip[- ]?off|"
+    r"useless|pathetic|fed up|sick (?:and tired )?of|incompetent|"
+    r"worst (?:\w+ )?(?:service|app|software|company|experience|support|ever)|"
+    r"(?:is|are|was|what) a (?:joke|farce|disgrace)|"
+    r"(?:is|are|was) (?:total |complete |absolute )?(?:garbage|rubbish|crap)(?! collect)|crappy|"
     r"shit|shitty|bullshit|wtf|damn|damned|bloody|what the hell|thanks for nothing|had enough|"
-    r"is (?:any|some)(?:one|body) (?:reading|there|listening)|f+u?ck(?:ing)?|idiots?|morons?|"
-    r"stupid|clowns|shameful|shame on "
-    r"you|insulting|horrible service|terrible service|awful service|never again|neveragain|"
-    r"lostacustomer|"
+    r"is (?:any|some)(?:one|body) (?:reading|there|listening)|f+u?ck(?:ing)?|idiots|morons|"
+    r"you (?:idiots?|morons?|clowns)|stupid (?:app|software|system|company|service|bot|site)|"
+    r"clowns|shameful|shame on you|insulting|horrible service|terrible service|awful service|"
+    r"never again|neveragain|lostacustomer|"
     # de
     r"unverschamt|frechheit|inakzeptabel|skandal(?:os)?|zumutung|abzocke|betrug|betruger|"
     r"sauerei|scheiss?e?|lacherlich|katastrophal|wutend|stinksauer|danke fur nichts|nase voll|"
@@ -66,13 +71,13 @@ _THREAT = re.compile(
     # fr
     r"avocat|poursuites|action en justice|"
     # es
-    r"abogados?|demanda(?:r|re)|denuncia(?:r|re)?|"
+    r"abogados?|demandar(?:los|les)?|"
     # nl
     r"advocaat|juridische stappen|"
     # pt
-    r"advogados?|processar|"
+    r"advogados?|vou processar|"
     # it
-    r"avvocato|denuncia"
+    r"avvocato|vi denuncio"
     r")\b"
 )
 _AGAIN = re.compile(
