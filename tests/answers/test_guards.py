@@ -341,3 +341,27 @@ def test_a_customers_own_words_are_not_an_automatic_reply(subject: str, body: st
 )
 def test_an_out_of_office_is_still_automatic(subject: str, body: str) -> None:
     assert automatic(subject, body)
+
+
+def calibrated(confidence: float, engine_apply_at: float) -> Triage:
+    base = triage()
+    return base.model_copy(
+        update={
+            "field_confidence": {"category": confidence},
+            "apply_at": {"category": engine_apply_at},
+        }
+    )
+
+
+def test_the_category_is_sure_at_the_threshold_the_run_applies_it_at() -> None:
+    # TICKETBOT_APPLY_AT overrides the engine's own threshold for the run's fields: a category
+    # the run does not apply (0.85 under the settings' 0.9) was answered all the same.
+    found = cues(TICKET.subject, TICKET.description)
+    tri = calibrated(0.85, 0.8)
+    assert decide(TICKET, tri, found, where(), body)[1] is None
+    stopped = where(apply_at={"category": 0.9})
+    assert decide(TICKET, tri, found, stopped, body) == (None, "triage_unsure")
+    assert decide(TICKET, calibrated(0.7, 0.8), found, where(apply_at={"urgency": 0.9}), body) == (
+        None,
+        "triage_unsure",
+    )

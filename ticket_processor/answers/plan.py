@@ -8,8 +8,8 @@ the excerpt is chosen by. Only those words travel on; the reply never quotes the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from ..kb.dense import Retrieved
 from ..kb.text import article_text, query_terms, words
@@ -138,12 +138,20 @@ class Circumstances:
     # The triage's category must be sure enough to act on: its calibrated confidence at its
     # apply threshold, or (an uncalibrated engine) its confidence at this one.
     confidence_threshold: float = 0.5
+    # The apply thresholds the settings give (``TICKETBOT_APPLY_AT``), which override the
+    # engine's own for the run's fields: the category's is read here too.
+    apply_at: Mapping[str, float] = field(default_factory=dict)
 
 
-def triage_sure(triage: Triage, confidence_threshold: float) -> bool:
-    """Whether the triage's category is sure enough for its changes to apply."""
+def triage_sure(
+    triage: Triage,
+    confidence_threshold: float,
+    settings_apply_at: Mapping[str, float] | None = None,
+) -> bool:
+    """Whether the triage's category is sure enough for its changes to apply: at the
+    threshold the run applies it at (the settings' where they give one, else the engine's)."""
     confidence = triage.field_confidence.get("category")
-    apply_at = triage.apply_at.get("category")
+    apply_at = {**triage.apply_at, **(settings_apply_at or {})}.get("category")
     if confidence is not None and apply_at is not None:
         return confidence >= apply_at
     return triage.analysis.confidence >= confidence_threshold
@@ -206,7 +214,7 @@ def decide(
         return None, reason
     # Sent on its own only when the triage itself is sure; a draft waits for a person, who
     # sees the triage beside it, so an unsure triage may still be drafted.
-    if where.mode == "send" and not triage_sure(triage, where.confidence_threshold):
+    if where.mode == "send" and not triage_sure(triage, where.confidence_threshold, where.apply_at):
         return None, "triage_unsure"
     choice, reason = choose(triage, found, where)
     if choice is None:
