@@ -7,7 +7,7 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 - the head at or above ``apply_at`` applies, unless the LLM was asked and says a customer wrote
   it (then the verdict is only suggested: two judges disagree);
 - the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
-  address) or the LLM agrees, and is suggested otherwise;
+  address) or the LLM agrees, and is nothing on its own;
 - a sender cue or the LLM alone only suggests: a customer may write through a form whose
   mail comes from a no-reply address, and the LLM's word is not calibrated.
 
@@ -49,7 +49,7 @@ def verdict(
     if score.kind == "auto_sender" and cues.machine is None and llm_kind is None:
         # The head alone calls some plain customers' tickets a machine's (a courier's parcel
         # left in the rain, on an outage hour it never saw): with no machine's address, no
-        # LLM agreeing and no words of an automatic message, it only suggests.
+        # LLM agreeing and no words of an automatic message, it does not apply (alone: nothing).
         strong = strong and automatic
     reasons = [f"learned model: {score.kind.replace('_', ' ')} {p:.2f}"]
     if cues.helpdesk_spam:
@@ -66,7 +66,10 @@ def verdict(
     agrees = cues.machine is not None or llm_kind is not None
     if (strong and llm != "none") or (weak and agrees):
         decision = "apply"
-    elif weak or agrees:
+    elif strong or agrees:
+        # The head alone between its thresholds suggests nothing: on customers' long or
+        # non-English tickets it lands there for one in eight, and a tag on that many
+        # customers is noise a team learns to ignore.
         decision = "suggest"
     else:
         return None
