@@ -8,6 +8,7 @@ script's output).
     python scripts/answers_figures.py --run zendesk   # a real send-mode run on the sandbox
     python scripts/answers_figures.py --run freshdesk --chooser gate   # the same, gate chooses
     python scripts/answers_figures.py --run zendesk --centre heldout   # the held-out help centre
+    python scripts/answers_figures.py --guards [--public DIR]   # refusals per guard and engine
 
 Help centres (each one an index of its own; tickets answered by an article or by none):
 
@@ -415,7 +416,49 @@ def _centre_figures(
     return out
 
 
+def guard_counts(public: Path | None) -> dict[str, Any]:
+    """Which guard stopped how many rows of each help centre, answerable and not (``[answerable,
+    no article]``), with the keyword rules and with a default run's engine when no LLM is
+    configured (``llm``: the bundled learned model, its calibrated confidence and thresholds);
+    the shipped calibration chooses. The held-out centre is not read."""
+    from ticket_processor.learned import LearnedEngine, bundled_model_path, load_model
+    from ticket_processor.models import Triage
+
+    taxonomy = load_taxonomy(None)
+    rules = RulesEngine(taxonomy)
+    model, why = load_model(bundled_model_path(), taxonomy.names)
+    if model is None:
+        raise SystemExit(f"no bundled model: {why}")
+    learned = LearnedEngine(model, taxonomy)
+
+    def assess(subject: str, body: str) -> Triage:
+        analysis, confidence, apply_at = learned.assess(subject, body)
+        return Triage(
+            analysis=analysis, engine="learned", field_confidence=confidence, apply_at=apply_at
+        )
+
+    table: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        for centre in help_centres(public):
+            for engine, judge in (("rules", rules.analyse), ("llm", assess)):
+                report = _run(centre, Path(tmp_name), None, judge, SHIPPED)
+                table[f"{centre[0]} ({engine})"] = {
+                    "answerable": report.answerable,
+                    "sent_right": report.sent_right,
+                    "sent_wrong": report.sent_wrong,
+                    "false_sends": report.false_sends,
+                    "refused [answerable, no article]": dict(
+                        sorted(report.refused_by_kind.items())
+                    ),
+                }
+    return table
+
+
 def main(argv: list[str]) -> int:
+    if "--guards" in argv:
+        data = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
+        print(json.dumps(guard_counts(data), indent=2))
+        return 0
     if "--run" in argv:
         how = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
         where = argv[argv.index("--centre") + 1] if "--centre" in argv else "answers"

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from ticket_processor.answers.anger import angry, heated
 from ticket_processor.answers.decide import (
     LOOP_WINDOW_SECONDS,
     TicketFacts,
-    angry,
     automatic,
     choose_article,
     needs_person,
@@ -45,7 +45,7 @@ def test_a_ticket_that_passes_every_guard_is_not_refused() -> None:
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"sentiment": "negative"}, "negative"),
+        ({"sentiment": "negative", "heated": True}, "negative"),
         ({"angry": True}, "negative"),
         ({"urgency": "critical"}, "urgent"),
         ({"escalated": True}, "escalated"),
@@ -61,6 +61,66 @@ def test_a_ticket_that_passes_every_guard_is_not_refused() -> None:
 )
 def test_each_guard_refuses_on_its_own(change: dict[str, object], reason: str) -> None:
     assert refusal(replace(CLEAR, **change)) == reason  # type: ignore[arg-type]
+
+
+def test_a_negative_label_alone_is_ordinary_support_mail() -> None:
+    assert refusal(replace(CLEAR, sentiment="negative")) is None
+    assert refusal(replace(CLEAR, heated=True)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is the third time I write about this. How do I export?",
+        "Answer me or I will cancel my subscription and take my business elsewhere.",
+        "If nobody answers today I will contact my lawyer.",
+        "Your sign-in page is a joke.",
+        "Thanks for nothing. Still charged twice.",
+        "Hello? Is anyone reading these?",
+        "Das ist jetzt das dritte Mal, dass ich schreibe. Frechheit.",
+        "Danke für nichts.",
+        "C'est la troisième fois que j'écris, personne ne répond.",
+        "Merci pour rien, c'est inadmissible.",
+        "Es la tercera vez que escribo y nadie contesta.",
+        "Dit is de derde keer, belachelijk.",
+        "Já é a terceira vez que escrevo, ninguém responde.",
+        "È la terza volta che scrivo, nessuno risponde. Vergognoso.",
+        "Why does nothing work!!! Fix it!",
+        "WHY CAN I NOT EXPORT MY CONTACTS",
+        "Worst software ever. How do I invite a teammate?",
+        "This is a scam, you idiots.",
+        "Your export is total garbage.",
+    ],
+)
+def test_anger_is_recognised_in_the_reply_languages(text: str) -> None:
+    assert angry(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It still doesn't work, what am I doing wrong?",
+        "I forgot my password and the sign-in page doesn't help, it's frustrating.",
+        "How do I cancel my subscription?",
+        "Wie kündige ich mein Abo?",
+        "Thank you so much, the export works now!!!",
+        "Build failed <!-- template --> ![image](x.png) see log",
+        "Export fails with error code E-4031 every time.",
+        "I got an e-mail asking for my password. Is it a scam?",
+        "Sorry if this is a stupid question: where is the export button?",
+        "What is the worst case if my card expires?",
+        "Is garbage collection run on the server?",
+        "Não consigo processar o pagamento com o meu cartão.",
+    ],
+)
+def test_a_frustrated_or_pleased_customer_is_not_angry(text: str) -> None:
+    assert not angry(text)
+
+
+def test_heat_strengthens_a_negative_label() -> None:
+    assert heated("Export still doesn't work?!")
+    assert heated("It FAILS every time")
+    assert not heated("It still doesn't work, what am I doing wrong?")
 
 
 def test_the_loop_guard_lets_a_customer_be_answered_again_after_a_day() -> None:
@@ -170,6 +230,14 @@ def body(article_id: int, locale: str) -> str:
 
 
 TICKET = Ticket(id=5, subject="Dark theme", description="How do I switch to dark mode?")
+HEATED = TICKET.model_copy(update={"description": "How do I switch to dark mode?!"})
+
+
+def test_a_calm_ticket_read_as_negative_is_answered() -> None:
+    found = cues(TICKET.subject, TICKET.description)
+    plan, reason = decide(TICKET, triage(sentiment="negative"), found, where(), body)
+    assert reason is None
+    assert plan is not None
 
 
 def test_an_answer_is_the_articles_words_in_the_tickets_language() -> None:
@@ -192,7 +260,7 @@ def test_an_answer_is_the_articles_words_in_the_tickets_language() -> None:
     [
         (TICKET, triage(score=0.5), where(mode="off"), "off"),
         (TICKET, triage(score=0.2), where(), "below_threshold"),
-        (TICKET, triage(sentiment="negative"), where(), "negative"),
+        (HEATED, triage(sentiment="negative"), where(), "negative"),
         (TICKET.model_copy(update={"assignee_id": 3}), triage(), where(), "assigned"),
         (TICKET, triage(), where(escalated=True), "escalated"),
         (TICKET, triage(), where(requester_is_agent=True), "agent_requester"),
@@ -241,3 +309,59 @@ def test_the_reply_speaks_the_tickets_language_even_when_the_engine_says_english
     # A help centre whose translations carry no locale: the answer's own words tell.
     vous = "Vous pouvez exporter les contacts et les factures depuis la liste."
     assert reply_language(cues("Factures", ""), "en", "en", vous) == "fr"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("", "I need my card right away."),
+        (
+            "Dark mode",
+            "Dear Support Team, I hope this message finds you well. I am reaching out to learn "
+            "how to switch the app to dark mode.",
+        ),
+        ("Flight", "Trying to find out if my flight back from Vegas is on time."),
+    ],
+)
+def test_a_customers_own_words_are_not_an_automatic_reply(subject: str, body: str) -> None:
+    # "reaching out", "find out", "right away" or a flight back were read as an absence and
+    # a return: the customer's ticket was refused as an out-of-office.
+    assert not automatic(subject, body)
+    assert not cues(subject, body).automatic
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Re: your ticket", "I am out of the office until Monday with no access to e-mail."),
+        ("Re: export", "I'm away until 3 March. I will reply to your message when I am back."),
+        ("Re: invoice", "I am on parental leave until June; your message will not be forwarded."),
+        ("Re: export", "Ich bin bis Montag nicht im Büro und habe keinen Zugriff auf E-Mails."),
+    ],
+)
+def test_an_out_of_office_is_still_automatic(subject: str, body: str) -> None:
+    assert automatic(subject, body)
+
+
+def calibrated(confidence: float, engine_apply_at: float) -> Triage:
+    base = triage()
+    return base.model_copy(
+        update={
+            "field_confidence": {"category": confidence},
+            "apply_at": {"category": engine_apply_at},
+        }
+    )
+
+
+def test_the_category_is_sure_at_the_threshold_the_run_applies_it_at() -> None:
+    # TICKETBOT_APPLY_AT overrides the engine's own threshold for the run's fields: a category
+    # the run does not apply (0.85 under the settings' 0.9) was answered all the same.
+    found = cues(TICKET.subject, TICKET.description)
+    tri = calibrated(0.85, 0.8)
+    assert decide(TICKET, tri, found, where(), body)[1] is None
+    stopped = where(apply_at={"category": 0.9})
+    assert decide(TICKET, tri, found, stopped, body) == (None, "triage_unsure")
+    assert decide(TICKET, calibrated(0.7, 0.8), found, where(apply_at={"urgency": 0.9}), body) == (
+        None,
+        "triage_unsure",
+    )

@@ -107,7 +107,10 @@ def test_a_routes_group_names_the_language_its_agents_read(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    llm = make_standin()
+    # The analysis is the stand-in's, sure of its category (the keyword rules are split between
+    # billing and refund on a double charge with a refund asked, and a route applies only to a
+    # sure triage): what is measured is the note's language.
+    llm = make_standin(answer=french_analysis)
     _with_llm(monkeypatch, llm)
     groups = create_groups(desk, ("Équipe Benelux",))
     routes = tmp_path / "routes.toml"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -101,6 +101,7 @@ class RunAnswers:
         retrieve: Callable[[str], Retrieved] | None = None,
         gate: Gate | None = None,
         confidence_threshold: float = 0.5,
+        apply_at: Mapping[str, float] | None = None,
         translate: Callable[[str, str], str | None] | None = None,
         second_opinion: Complete | None = None,
     ) -> None:
@@ -124,7 +125,7 @@ class RunAnswers:
         self.alert = alert
         self.retrieve = retrieve
         self.gate = gate
-        self.confidence_threshold = confidence_threshold
+        self.confidence_threshold, self.apply_at = confidence_threshold, dict(apply_at or {})
         self.counts = AnswerCounts()
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
@@ -187,6 +188,7 @@ class RunAnswers:
             calibration=self.calibration,
             gate=self.gate,
             confidence_threshold=self.confidence_threshold,
+            apply_at=self.apply_at,
         )
         with self._lock:
             earlier = self._plans.get(ticket.id) if replanned else None

@@ -77,25 +77,11 @@ _NEEDS_PERSON = re.compile(
         )
     )
 )
-# Anger the engines may miss: shouting and the words of a complaint.
-_ANGER = re.compile(
-    r"\b(?:unacceptable|ridiculous|outrageous|disgusting|furious|scam|useless|worst|"
-    r"pathetic|fed up|sick of|incompetent|unverschamt|frechheit|inakzeptabel|"
-    r"inadmissible|scandaleux|inaceptable|vergonzoso|onaanvaardbaar|belachelijk|absurdo|"
-    r"inaceitavel|ridiculo)\b"
-)
 
 
 def needs_person(text: str) -> bool:
     """Whether the ticket asks for something only a person can settle."""
     return bool(_NEEDS_PERSON.search(fold(text)))
-
-
-def angry(text: str) -> bool:
-    """Shouting (three or more '!' or a run of capitals) or the words of a complaint."""
-    if text.count("!") >= 3 or re.search(r"\b[A-Z]{4,}(?:\s+[A-Z]{2,}){2,}", text):
-        return True
-    return bool(_ANGER.search(fold(text)))
 
 
 def automatic(subject: str, body: str) -> bool:
@@ -124,10 +110,13 @@ class TicketFacts:
     agent_replied: bool
     automatic: bool
     needs_person: bool
-    angry: bool
+    angry: bool  # the words of anger (``anger.angry``): refused whatever the engine says
     answered_before: bool
     requester_answered_at: float | None  # when this requester was last auto-answered
     now: float
+    # "!!", "?!", a shouted word: an engine's negative label with it is refused as anger; a
+    # negative label alone is ordinary support mail ("still doesn't work, what am I doing wrong?")
+    heated: bool = False
 
 
 def refusal(facts: TicketFacts) -> Refusal | None:
@@ -139,7 +128,7 @@ def refusal(facts: TicketFacts) -> Refusal | None:
         (facts.agent_replied, "agent_answered"),
         (facts.requester_is_agent, "agent_requester"),
         (facts.automatic, "automatic"),
-        (facts.sentiment == "negative" or facts.angry, "negative"),
+        (facts.angry or (facts.sentiment == "negative" and facts.heated), "negative"),
         (facts.urgency == "critical", "urgent"),
         (facts.escalated, "escalated"),
         (facts.needs_person, "needs_person"),

@@ -29,7 +29,9 @@ from .plan import Circumstances, cues, decide
 from .policy import AnswersPolicy
 from .second_opinion import Opinion
 
-Analyse = Callable[[str, str], Analysis]
+# The engine's view of a ticket: an analysis, or (a calibrated engine, the learned model) a
+# triage carrying its calibrated confidence per field and apply thresholds.
+Analyse = Callable[[str, str], Analysis | Triage]
 
 
 @dataclass
@@ -41,6 +43,8 @@ class AnswersReport:
     sent_wrong: int = 0
     false_sends: int = 0
     refused: dict[str, int] = field(default_factory=dict)
+    # The reasons rows were refused, split: [answerable rows, rows no article answers].
+    refused_by_kind: dict[str, list[int]] = field(default_factory=dict)
     scores: list[tuple[float, bool]] = field(default_factory=list)  # top score, right article
     # The gate's features of each row and whether their article was the right one.
     gate_rows: list[tuple[tuple[float, ...], bool]] = field(default_factory=list)
@@ -151,8 +155,12 @@ def evaluate(
         prepared = prepare_ticket(subject, body, max_tokens=2000)
         text = ticket_text(prepared)
         found = lookup(index, text, detect_language(words(text)), 3)
-        analysis = analyse(prepared.subject, prepared.body)
-        triage = Triage(analysis=analysis, engine="rules", suggestions=tuple(found))
+        judged = analyse(prepared.subject, prepared.body)
+        if isinstance(judged, Triage):
+            triage = judged.model_copy(update={"suggestions": tuple(found)})
+        else:
+            triage = Triage(analysis=judged, engine="rules", suggestions=tuple(found))
+        analysis = triage.analysis
         if found:
             best = max(found, key=lambda s: s.score)
             report.scores.append((best.score, best.article_id in right))
@@ -199,6 +207,7 @@ def evaluate(
         if plan is None:
             key = reason or "none"
             report.refused[key] = report.refused.get(key, 0) + 1
+            report.refused_by_kind.setdefault(key, [0, 0])[label is None] += 1
             continue
         report.sent += 1
         if label is None:

@@ -8,20 +8,20 @@ the excerpt is chosen by. Only those words travel on; the reply never quotes the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from ..kb.dense import Retrieved
 from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
 from ..triage.confidence import Calibration
 from ..triage.language import STOPWORDS, detect_language
+from .anger import angry, heated
 from .compose import TEMPLATES, compose, excerpt, grounded
 from .decide import (
     Choice,
     Refusal,
     TicketFacts,
-    angry,
     automatic,
     choose_article,
     needs_person,
@@ -47,6 +47,7 @@ class TicketCues:
     # The ticket as the LLM's second opinion is shown it (redacted), kept from the read that had
     # its text; empty when no LLM is asked.
     shown: str = ""
+    heated: bool = False  # "!!", "?!", a shouted word (``anger.heated``)
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -83,6 +84,7 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
     return TicketCues(
         needs_person=needs_person(text),
         angry=angry(text),
+        heated=heated(text),
         automatic=automatic(subject, body),
         terms=" ".join(query_terms(text)),
         language=language,
@@ -136,12 +138,20 @@ class Circumstances:
     # The triage's category must be sure enough to act on: its calibrated confidence at its
     # apply threshold, or (an uncalibrated engine) its confidence at this one.
     confidence_threshold: float = 0.5
+    # The apply thresholds the settings give (``TICKETBOT_APPLY_AT``), which override the
+    # engine's own for the run's fields: the category's is read here too.
+    apply_at: Mapping[str, float] = field(default_factory=dict)
 
 
-def triage_sure(triage: Triage, confidence_threshold: float) -> bool:
-    """Whether the triage's category is sure enough for its changes to apply."""
+def triage_sure(
+    triage: Triage,
+    confidence_threshold: float,
+    settings_apply_at: Mapping[str, float] | None = None,
+) -> bool:
+    """Whether the triage's category is sure enough for its changes to apply: at the
+    threshold the run applies it at (the settings' where they give one, else the engine's)."""
     confidence = triage.field_confidence.get("category")
-    apply_at = triage.apply_at.get("category")
+    apply_at = {**triage.apply_at, **(settings_apply_at or {})}.get("category")
     if confidence is not None and apply_at is not None:
         return confidence >= apply_at
     return triage.analysis.confidence >= confidence_threshold
@@ -192,6 +202,7 @@ def decide(
         automatic=found.automatic,
         needs_person=found.needs_person,
         angry=found.angry,
+        heated=found.heated,
         answered_before=where.answered_here
         or answered_tag(where.prefix) in ticket.tags
         or reopened_tag(where.prefix) in ticket.tags,
@@ -203,7 +214,7 @@ def decide(
         return None, reason
     # Sent on its own only when the triage itself is sure; a draft waits for a person, who
     # sees the triage beside it, so an unsure triage may still be drafted.
-    if where.mode == "send" and not triage_sure(triage, where.confidence_threshold):
+    if where.mode == "send" and not triage_sure(triage, where.confidence_threshold, where.apply_at):
         return None, "triage_unsure"
     choice, reason = choose(triage, found, where)
     if choice is None:

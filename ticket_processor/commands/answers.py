@@ -389,6 +389,7 @@ def explain_ticket(
     from ..models import Triage
     from ..run.answers_setup import read_policy
     from ..run.connect import connect
+    from ..settings.values import parse_thresholds
     from ..triage.language import detect_language
     from ..triage.prepare import prepare_ticket
     from ..triage.rules import RulesEngine
@@ -435,6 +436,7 @@ def explain_ticket(
                 calibration=load_calibration(settings.state_dir),
                 gate=gate if policy.chooser == "gate" else None,
                 confidence_threshold=settings.confidence_threshold,
+                apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
             )
             shown = explain(
                 ticket, triage, ticket_cues, where, index.body, gate, _second(settings, prepared)

@@ -21,6 +21,7 @@ from ..errors import ConfigError, TicketBotError
 from ..helpdesks.registry import supports_answers
 from ..models import Helpdesk
 from ..settings import Settings
+from ..settings.values import parse_thresholds
 from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
 
@@ -146,6 +147,8 @@ def build_answers(
         retrieve=ranked if gate is not None else None,
         gate=gate,
         confidence_threshold=settings.confidence_threshold,
+        # The category's apply threshold as the run applies it: the settings' over the engine's.
+        apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
         translate=translate,
         second_opinion=second_opinion,
     )

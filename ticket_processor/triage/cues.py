@@ -8,6 +8,7 @@ many cues the taxonomy has. Cue syntax is described in ``taxonomy.py``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +28,20 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 ANY = ""  # a pattern element that matches any one token
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents ("Rückerstattung" reads "ruckerstattung", "contraseña"
+    "contrasena"): a word of German, French, Spanish or Portuguese is one token, not the
+    pieces between its accented letters, and a cue matches it however it is accented."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def tokenise(text: str) -> list[str]:
-    """Lower-cased tokens of ``text``; curly apostrophes count as straight ones."""
-    return _TOKEN.findall(_ESCAPE.sub(" ", text.lower().replace("\u2019", "'")))
+    """Lower-cased tokens of ``text``, accents removed; curly apostrophes count as straight
+    ones."""
+    return _TOKEN.findall(_ESCAPE.sub(" ", _fold(text.replace("\u2019", "'"))))
 
 
 @dataclass(frozen=True)

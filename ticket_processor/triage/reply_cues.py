@@ -186,7 +186,9 @@ _AUTO_WEAK = _cues(
     r"(?:ticket ?(?:number|nummer)|numero) \d+",
     r"(?:registrada|enregistree|erfasst|created|has been created)",
     r"(?:vacation|holidays?|urlaub|conges|vacances|vacaciones|ferias|vakantie|betriebsurlaub)",
-    r"(?:away|abwesend|absent|ausente|afwezig|offline|out sick|krank|malade|enfermo|doente|ziek)",
+    # "right away", "straight away", "far away": a customer's words, not an absence.
+    r"(?:(?<!right )(?<!straight )(?<!far )(?<!go )away|abwesend|absent|ausente|afwezig|offline"
+    r"|out sick|krank|malade|enfermo|doente|ziek)",
     r"(?:training course|schulung|formation|formacion|treinamento|cursus)",
     r"(?:closed|geschlossen|fermee?s?|cerrad[oa]s?|fechad[oa]s?|gesloten) (?:\w+ ){0,3}"
     r"(?:until|bis|jusqu|hasta|ate|tot)",
@@ -395,16 +397,23 @@ def fold(text: str) -> str:
 # mail itself (a message, a mailbox, an address no longer active), and when it will be answered.
 # Two kinds together, with nothing that reads like a problem, make an automatic message.
 _AWAY = _cues(
-    r"(?:away|absent|absente|abwesend|ausente|afwezig|out|offline|travel\w*|on (?:the )?road"
+    # "Out" is someone's absence ("I am out", "out of the office"), not "reaching out" or
+    # "find out"; "leave" is a leave ("on leave"), not a flight leaving; "right away" is soon.
+    r"(?:(?<!right )(?<!straight )(?<!far )away|absent|absente|abwesend|ausente|afwezig"
+    r"|(?:am|'m|are|'re|be|been|currently) out|out of (?:the )?office|out (?:until|till|sick)"
+    r"|offline|travel\w*|on (?:the )?road"
     r"|conference|trip|deplacement|viaje|reise|dienstreise|messe|salon|feria|vacation|holidays?"
-    r"|urlaub|conges?|vacances|vacaciones|ferias|vakantie|leave|elternzeit|krank|sick|malade"
+    r"|urlaub|conges?|vacances|vacaciones|ferias|vakantie|on (?:\w+ )?leave|leave (?:until|till)"
+    r"|elternzeit|krank|sick|malade"
     r"|enfermo|ziek|fiestas|holiday period|feiertage|fetes de fin d'annee|flight|vol|flug|vuelo"
     r"|voo|geschaftsreise|verlof|licenca|licencia|permiso)",
     r"(?:nicht|not|pas|no|niet) (?:\w+ )?(?:erreichbar|reachable|joignable|localizable|disponible"
     r"|available|bereikbaar)",
 )
 _WHEN = _cues(
-    r"(?:until|till|bis|jusqu'?\w*|hasta|ate|tot|back|zuruck|retour|regreso|vuelta|return\w*"
+    # "back" of a return ("back on Monday"), not a flight back from somewhere or a call back.
+    r"(?:until|till|bis|jusqu'?\w*|hasta|ate|tot|zuruck|retour|regreso|vuelta|return\w*"
+    r"|(?<!call )(?<!calling )(?<!called )back(?! (?:from|to|home|up))"
     r"|this week|diese woche|cette semaine|esta semana|deze week)",
     r"(?:from|vom|du|del|van|de) \d{1,2}\.? (?:\w+ )?(?:to|bis|au|al|tot|a) \d{1,2}",
     r"ab (?:dem |den )?(?:montag|dienstag|mittwoch|donnerstag|freitag|\d)",
