@@ -447,28 +447,34 @@ def explain_ticket(
         if as_json:
             typer.echo(json.dumps(shown))
             return
+        _print_explained(ticket_id, shown)
+
+
+def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
+    """``answers explain``'s text: the triage, each article considered, the probabilities and
+    what stopped the answer (or what would be sent)."""
+    typer.echo(
+        f"ticket {ticket_id}: category {shown['category']} (keyword rules), mode "
+        f"{shown['mode']}, threshold {shown['threshold']}, chooser {shown['chooser']}"
+    )
+    for n, article in enumerate(shown["considered"], start=1):
         typer.echo(
-            f"ticket {ticket_id}: category {shown['category']} (keyword rules), mode "
-            f"{shown['mode']}, threshold {shown['threshold']}, chooser {shown['chooser']}"
+            f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "
+            f"keywords #{article['keyword_rank'] or '-'} share {article['keyword_share']}, "
+            f"vectors #{article['dense_rank'] or '-'} cosine {article['cosine']}, "
+            f"holds {article['words_held']:.0%} of the ticket's words"
         )
-        for n, article in enumerate(shown["considered"], start=1):
-            typer.echo(
-                f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "
-                f"keywords #{article['keyword_rank'] or '-'} share {article['keyword_share']}, "
-                f"vectors #{article['dense_rank'] or '-'} cosine {article['cosine']}, "
-                f"holds {article['words_held']:.0%} of the ticket's words"
-            )
+    typer.echo(
+        f"gate probability {shown['gate_probability']}, calibration probability "
+        f"{shown['calibration_probability']}"
+    )
+    decision = shown["decision"]
+    if "stopped_by" in decision:
+        typer.echo(f"not answered: {decision['stopped_by']}")
+    else:
         typer.echo(
-            f"gate probability {shown['gate_probability']}, calibration probability "
-            f"{shown['calibration_probability']}"
+            f"would {decision['delivery']} article #{decision['article_id']} "
+            f"in {decision['language']}"
         )
-        decision = shown["decision"]
-        if "stopped_by" in decision:
-            typer.echo(f"not answered: {decision['stopped_by']}")
-        else:
-            typer.echo(
-                f"would {decision['delivery']} article #{decision['article_id']} "
-                f"in {decision['language']}"
-            )
-            if decision.get("second_opinion"):
-                typer.echo(f"the LLM's second opinion: {decision['second_opinion']}")
+        if decision.get("second_opinion"):
+            typer.echo(f"the LLM's second opinion: {decision['second_opinion']}")
