@@ -9,6 +9,7 @@ script's output).
     python scripts/answers_figures.py --run freshdesk --chooser gate   # the same, gate chooses
     python scripts/answers_figures.py --run zendesk --centre heldout   # the held-out help centre
     python scripts/answers_figures.py --guards [--public DIR]   # refusals per guard and engine
+    python scripts/answers_figures.py --guards --centre heldout2   # the same on one held-out centre
 
 Help centres (each one an index of its own; tickets answered by an article or by none):
 
@@ -74,6 +75,9 @@ HelpCentre = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 SANDBOX_CENTRES = {
     "answers": ("answers_articles.jsonl", "answers_tickets.jsonl"),
     "heldout": ("answers_heldout_articles.jsonl", "answers_heldout_tickets.jsonl"),
+    # An e-bike rental's help centre, written by a third engineer while the guards and the gate
+    # were being changed, and measured once after both landed.
+    "heldout2": ("answers_heldout2_articles.jsonl", "answers_heldout2_tickets.jsonl"),
 }
 
 
@@ -416,11 +420,12 @@ def _centre_figures(
     return out
 
 
-def guard_counts(public: Path | None) -> dict[str, Any]:
+def guard_counts(public: Path | None, centres: list[HelpCentre] | None = None) -> dict[str, Any]:
     """Which guard stopped how many rows of each help centre, answerable and not (``[answerable,
     no article]``), with the keyword rules and with a default run's engine when no LLM is
     configured (``llm``: the bundled learned model, its calibrated confidence and thresholds);
-    the shipped calibration chooses. The held-out centre is not read."""
+    the shipped calibration chooses, and the shipped gate beside it. The held-out centres are
+    read only when named (``centres``: ``--guards --centre heldout2``)."""
     from ticket_processor.learned import LearnedEngine, bundled_model_path, load_model
     from ticket_processor.models import Triage
 
@@ -438,26 +443,36 @@ def guard_counts(public: Path | None) -> dict[str, Any]:
         )
 
     table: dict[str, Any] = {}
+    gate = load_gate() if centres is not None else None
+    choosers = [("", None, SHIPPED)] + ([(", gate", gate, None)] if gate is not None else [])
     with tempfile.TemporaryDirectory() as tmp_name:
-        for centre in help_centres(public):
-            for engine, judge in (("rules", rules.analyse), ("llm", assess)):
-                report = _run(centre, Path(tmp_name), None, judge, SHIPPED)
-                table[f"{centre[0]} ({engine})"] = {
-                    "answerable": report.answerable,
-                    "sent_right": report.sent_right,
-                    "sent_wrong": report.sent_wrong,
-                    "false_sends": report.false_sends,
-                    "refused [answerable, no article]": dict(
-                        sorted(report.refused_by_kind.items())
-                    ),
-                }
+        for centre, (engine, judge), (chooser, with_gate, calibration) in (
+            (c, e, k)
+            for c in (centres if centres is not None else help_centres(public))
+            for e in (("rules", rules.analyse), ("llm", assess))
+            for k in choosers
+        ):
+            report = _run(centre, Path(tmp_name), with_gate, judge, calibration)
+            table[f"{centre[0]} ({engine}{chooser})"] = {
+                "answerable": report.answerable,
+                "sent_right": report.sent_right,
+                "sent_wrong": report.sent_wrong,
+                "false_sends": report.false_sends,
+                "refused [answerable, no article]": dict(sorted(report.refused_by_kind.items())),
+                "fused hit@1": report.as_dict()["fused hit@1"],
+            }
     return table
 
 
 def main(argv: list[str]) -> int:
     if "--guards" in argv:
         data = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
-        print(json.dumps(guard_counts(data), indent=2))
+        named = None
+        if "--centre" in argv:
+            articles, tickets = SANDBOX_CENTRES[argv[argv.index("--centre") + 1]]
+            name = argv[argv.index("--centre") + 1]
+            named = [(name, _jsonl(DATA / articles), _jsonl(DATA / tickets))]
+        print(json.dumps(guard_counts(data, named), indent=2))
         return 0
     if "--run" in argv:
         how = argv[argv.index("--chooser") + 1] if "--chooser" in argv else "calibration"
