@@ -30,6 +30,7 @@ import calendar
 import json
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -328,7 +329,14 @@ def lines() -> list[str]:
     rng = random.Random(SEED)
     rows: list[tuple[Spec, str | None]] = [(spec, None) for spec in week()]
     rows.extend(heldout_hour(rng))
-    rows.sort(key=lambda row: row[0].created_at)
+    return labelled_lines(rows, "refund")
+
+
+def labelled_lines(rows: list[tuple[Spec, str | None]], request: str) -> list[str]:
+    """The hour file's lines, oldest first, ids from 1: each row's ``group`` with its repeats'
+    placeholder (``repeat-?N``) made the first message's id, and ``request`` on the rows of
+    that request burst's label. ``write_incident_heldout2.py`` writes its hour with it too."""
+    rows = sorted(rows, key=lambda row: row[0].created_at)
     first_ids: dict[str, int] = {}
     for index, (spec, group) in enumerate(rows):
         if group is not None and group.startswith("repeat-?") and spec.label == "repeat_first":
@@ -347,7 +355,7 @@ def lines() -> list[str]:
                     "created_at": iso(spec.created_at),
                     "status": spec.status,
                     "group": group,
-                    "request": "refund" if spec.label == "refund" else None,
+                    "request": request if spec.label == request else None,
                 },
                 ensure_ascii=False,
             )
@@ -355,14 +363,19 @@ def lines() -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write ({OUT.name})")
+def write(make: Callable[[], list[str]], out: Path, argv: list[str] | None, doc: str | None) -> int:
+    """The scripts' command line: ``--out`` (default ``out``), then the file written."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0] if doc else None)
+    parser.add_argument("--out", type=Path, default=out, help=f"where to write ({out.name})")
     args = parser.parse_args(argv)
-    text = lines()
+    text = make()
     args.out.write_text("\n".join(text) + "\n", encoding="utf-8")
     print(f"{args.out}: {len(text)} tickets")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write(lines, OUT, argv, __doc__)
 
 
 if __name__ == "__main__":

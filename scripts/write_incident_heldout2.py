@@ -28,9 +28,7 @@ group, request``), for ``ticketbot eval --grouping``. Deterministic for the seed
 
 from __future__ import annotations
 
-import argparse
 import calendar
-import json
 import random
 import sys
 from pathlib import Path
@@ -46,8 +44,8 @@ from support.incident_scenario import (
     Spec,
     _customer,
     _fill,
-    iso,
 )
+from write_incident_heldout import labelled_lines, write
 
 SEED = 4711
 WEEK_SEED = 23
@@ -360,41 +358,11 @@ def lines() -> list[str]:
     rng = random.Random(SEED)
     rows: list[tuple[Spec, str | None]] = [(spec, None) for spec in week()]
     rows.extend(heldout_hour(rng))
-    rows.sort(key=lambda row: row[0].created_at)
-    first_ids: dict[str, int] = {}
-    for index, (spec, group) in enumerate(rows):
-        if group is not None and group.startswith("repeat-?") and spec.label == "repeat_first":
-            first_ids[group] = index + 1
-    out = []
-    for index, (spec, group) in enumerate(rows):
-        if group is not None and group.startswith("repeat-?"):
-            group = f"repeat-{first_ids[group]}"
-        out.append(
-            json.dumps(
-                {
-                    "id": index + 1,
-                    "subject": spec.subject,
-                    "body": spec.body,
-                    "requester": spec.email,
-                    "created_at": iso(spec.created_at),
-                    "status": spec.status,
-                    "group": group,
-                    "request": "address" if spec.label == "address" else None,
-                },
-                ensure_ascii=False,
-            )
-        )
-    return out
+    return labelled_lines(rows, "address")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write ({OUT.name})")
-    args = parser.parse_args(argv)
-    text = lines()
-    args.out.write_text("\n".join(text) + "\n", encoding="utf-8")
-    print(f"{args.out}: {len(text)} tickets")
-    return 0
+    return write(lines, OUT, argv, __doc__)
 
 
 if __name__ == "__main__":
