@@ -2,24 +2,24 @@
 run both remember, in the same file, what the escalation channels already took.
 
 ``updating(path)`` holds an OS lock on ``<name>.lock`` beside the file for a read-modify-write
-(``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows; the OS drops it when the holder dies,
-even on kill -9). It waits for another holder at most ``wait`` seconds and then goes on
-without the lock, yielding False: a page or a mail sent twice is better than one never sent
-because a process hung while holding it. The lock is per open file, so two threads of one
-process exclude each other too.
+(the run lock's: ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows; the OS drops it when
+the holder dies, even on kill -9). It waits for another holder at most ``wait`` seconds and
+then goes on without the lock, yielding False: a page or a mail sent twice is better than one
+never sent because a process hung while holding it. The lock is per open file, so two threads
+of one process exclude each other too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..common.atomic import open_state_file
 from ..errors import StateFileRefused
+from .lock import lock_byte, unlock_byte
 
 WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.02
@@ -53,35 +53,15 @@ def updating(
         finally:
             if held:
                 with contextlib.suppress(OSError):
-                    _unlock(fd)
+                    unlock_byte(fd)
     finally:
         os.close(fd)
 
 
-if sys.platform == "win32":
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        os.lseek(fd, 0, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+def _try_lock(fd: int) -> bool:
+    """The run lock's own OS lock on byte 0, without waiting: False when another holds it."""
+    try:
+        lock_byte(fd)
+    except OSError:
+        return False
+    return True

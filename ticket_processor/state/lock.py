@@ -50,7 +50,7 @@ class RunLock:
         prepare_directory(self.directory, "TICKETBOT_STATE_DIR")
         fd = self._open()
         try:
-            _lock_byte(fd)
+            lock_byte(fd)
         except OSError:
             holder, started = _describe_holder(fd)
             os.close(fd)
@@ -111,7 +111,7 @@ class RunLock:
         try:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 1)
-            _unlock_byte(fd)
+            unlock_byte(fd)
         finally:
             os.close(fd)
 
@@ -146,11 +146,11 @@ if sys.platform == "win32":
         raise ConfigError(f"TICKETBOT_STATE_DIR: {directory / LOCK_FILE} is not a file: remove it")
         yield
 
-    def _lock_byte(fd: int) -> None:
+    def lock_byte(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # raises OSError at once if held
 
-    def _unlock_byte(fd: int) -> None:
+    def unlock_byte(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
@@ -172,8 +172,8 @@ else:
         finally:
             os.close(fd)  # closing drops the lock
 
-    def _lock_byte(fd: int) -> None:
+    def lock_byte(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError (an OSError) if held
 
-    def _unlock_byte(fd: int) -> None:
+    def unlock_byte(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
