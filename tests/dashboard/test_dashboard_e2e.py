@@ -84,6 +84,10 @@ def test_the_dashboard_over_a_real_run(
         assert "first triage" in ticket.text
         assert str(logged[first]["ticket_url"]) in ticket.text
         assert '<pre class="note" data-note>ticketbot triage (' in ticket.text  # as written
+        # Its risk of ending badly, as the run scored it (the latest in the header, each
+        # triage's own in the history).
+        assert f">risk {logged[first]['risk']}</span>" in ticket.text
+        assert f"<dt>risk</dt><dd>{logged[first]['risk']}" in ticket.text
         assert client.get("/tickets/999999").status_code == 404
 
         # Writes: the CSRF token of the sign-in, from the dashboard's own origin.

@@ -82,6 +82,8 @@ class Decision:
     field_decisions: dict[str, str] | None = None
     route: list[str] | None = None
     escalated: bool = False
+    risk: str | None = None  # that the ticket ends badly: low | medium | high (``risk/``)
+    risk_probability: float | None = None
     articles: list[Any] | None = None
     fields: dict[str, Any] | None = None
     answer: str | None = None
