@@ -253,7 +253,7 @@ def help_centres(public: Path | None) -> list[HelpCentre]:
     return centres
 
 
-def _index(
+def index_centre(
     tmp: Path, name: str, articles: list[dict[str, Any]]
 ) -> tuple[ArticleIndex, dict[str, frozenset[int]]]:
     index = ArticleIndex(tmp / f"{name}.sqlite")
@@ -281,7 +281,7 @@ def _run(
     centre: HelpCentre, tmp: Path, gate: Gate | None, analyse: Any, calibration: Any = None
 ) -> AnswersReport:
     name, articles, rows = centre
-    index, ids = _index(tmp, f"{name}-{id(gate)}-{id(calibration)}", articles)
+    index, ids = index_centre(tmp, f"{name}-{id(gate)}-{id(calibration)}", articles)
     try:
         return evaluate(
             rows,

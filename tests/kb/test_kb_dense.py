@@ -12,8 +12,8 @@ from ticket_processor.kb.dense import (
     DEFAULT_STATS,
     STATS_KEY,
     PassageStats,
+    blend,
     encode_missing,
-    fuse,
     passages,
     retrieve,
 )
@@ -90,12 +90,7 @@ def test_a_paraphrase_in_another_language_is_found_by_meaning(tmp_path: Path) ->
     index.close()
 
 
-def test_fusion_and_passages() -> None:
-    assert fuse([[1, 2], [2, 3]]) == {
-        1: 1 / 61,
-        2: 1 / 62 + 1 / 61,
-        3: 1 / 62,
-    }
+def test_passages() -> None:
     cut = passages("Title", "One. " * 200)
     assert cut[0] == "Title"
     assert all(len(p) <= 410 for p in cut[1:])
@@ -173,3 +168,73 @@ def test_a_help_centre_of_look_alike_articles_has_a_higher_nearest_cosine() -> N
     assert single == DEFAULT_STATS
     assert PassageStats.from_json("not json") == DEFAULT_STATS
     assert PassageStats.from_json("[0.5, 0, 0.1]") == DEFAULT_STATS
+
+
+SHOP = [
+    (
+        "Cancel an order",
+        "You can cancel an order before it ships: open Orders, pick the order "
+        "and click Cancel. An order that has shipped can be returned instead.",
+    ),
+    (
+        "Delete your account",
+        "To close your account for good, open Settings, then Privacy, and "
+        "choose Delete account. Everything you stored is erased after 30 days.",
+    ),
+    (
+        "Change the email on your account",
+        "Open Settings, then Account, type the new email "
+        "address and confirm the link we send to it. Your account keeps its orders and settings.",
+    ),
+    (
+        "Track a delivery",
+        "Open Orders and pick the order: its tracking link shows where the "
+        "parcel is and when it should arrive.",
+    ),
+    (
+        "Update your payment card",
+        "Open Settings, then Billing, and replace the card. The new "
+        "card is charged from the next invoice.",
+    ),
+]
+
+
+def test_the_fusion_follows_the_vectors_where_the_keywords_name_a_neighbour(
+    tmp_path: Path,
+) -> None:
+    # Reciprocal rank fusion weighed both rankings alike: the keyword ranking's first article
+    # ("order" is in the ticket) won over the one the vectors put first, and the customer
+    # asking to delete their account was offered "Cancel an order".
+    index = ArticleIndex(tmp_path / "kb.sqlite3")
+    with index.transaction():
+        for n, (title, body) in enumerate(SHOP, start=1):
+            index.upsert(
+                Article(
+                    n,
+                    title,
+                    f"<p>{body}</p>",
+                    f"https://help.example.com/{n}",
+                    "en-us",
+                    "2026-01-01T00:00:00Z",
+                )
+            )
+        encode_missing(index, embed_texts)
+    for text in (
+        "Remove all my data and my account, not just the order.",
+        "I want to be forgotten, wipe the account please, the order too",
+    ):
+        found = retrieve(index, text, embed_texts)
+        keyword, dense, fused = found.top("keyword"), found.top("dense"), found.top("fused")
+        assert keyword is not None
+        assert dense is not None
+        assert fused is not None
+        assert keyword.hit.article_id == 1  # the keywords alone get it wrong
+        assert dense.hit.article_id == 2
+        assert fused.hit.article_id == 2, text
+        assert fused.fused == blend(fused.cosine, fused.share, fused.held)
+    without_vectors = retrieve(index, "Remove all my data and my account", None)
+    # No encoder: the keyword ranking alone, in its own order.
+    assert [c.keyword_rank for c in without_vectors.candidates] == list(
+        range(1, len(without_vectors.candidates) + 1)
+    )
+    index.close()

@@ -109,7 +109,7 @@ def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> 
         if _language_of(c.hit.locale) == _language_of(best.hit.locale) and c.likeness < TWIN
     ]
     other_cos = max((c.cosine for c in rest), default=0.0)
-    # Rivals the vectors found (a keyword-only candidate has no cosine).
+    # Rivals with a cosine (none where the index has no vectors).
     rival_cos = [c.cosine for c in rest if c.cosine]
     lead = 0.0
     if len(rival_cos) >= OWN_SPREAD_MIN:
