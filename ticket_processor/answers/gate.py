@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from ..kb.dense import Candidate, Retrieved
+from ..kb.dense import HELD_WEIGHT, SHARE_WEIGHT, Candidate, Retrieved
 from ..learned.logistic import fit_logistic
 from ..models import Suggestion
 from ..triage.confidence import Calibration, fit_isotonic
@@ -53,6 +53,10 @@ FEATURES = (
     "cosine_lead",
     "terms_held",
 )
+# The fused ranking the gate was fitted on: its features are read on the fused first article, so
+# a gate fitted under other fusion weights reads another article than the one it learnt from
+# (``gate.json`` keeps it; its test holds it to the ranking's weights).
+RANKING = f"cosine + {SHARE_WEIGHT} share + {HELD_WEIGHT} held"
 # A ticket's own spread is read from this many rival cosines or more (else the lead is 0).
 OWN_SPREAD_MIN = 2
 OWN_LEAD_CAP = 8.0
@@ -131,6 +135,7 @@ class Gate:
     bias: float
     calibration: Calibration
     source: str = "shipped"
+    ranking: str = RANKING  # the fused ranking it was fitted on ("": not recorded)
 
     def score(self, features: Sequence[float]) -> float:
         z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
@@ -146,6 +151,7 @@ class Gate:
             "bias": round(self.bias, 6),
             "calibration": self.calibration.as_json(),
             "source": self.source,
+            "ranking": self.ranking,
         }
 
     @classmethod
@@ -160,7 +166,13 @@ class Gate:
             return None
         if calibration is None or len(weights) != len(FEATURES):
             return None
-        return cls(weights, bias, calibration, str(data.get("source", "file")))
+        return cls(
+            weights,
+            bias,
+            calibration,
+            str(data.get("source", "file")),
+            str(data.get("ranking") or ""),
+        )
 
 
 def load_gate(path: Path = GATE_FILE) -> Gate | None:
