@@ -55,6 +55,9 @@ def _scorer(weights: tuple[float, float]) -> Score:
 
 
 def main(argv: list[str]) -> int:
+    if "--help" in argv or "-h" in argv:
+        print(__doc__)
+        return 0
     public = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
     rows: dict[str, list[Row]] = {}
     with tempfile.TemporaryDirectory() as tmp:
