@@ -104,6 +104,9 @@ import requests
 
 HELPDESKS = ("zendesk", "freshdesk")
 ENGINES = ("rules", "llm")
+# Only when asked (``--engine learned``): ``--engine llm`` with no LLM configured, which is a
+# default run's engine without one, the bundled learned model.
+LEARNED = "learned"
 SEED_COUNT = 50
 # Environment the child processes must not inherit from the caller (a developer's own
 # helpdesk or LLM settings): each scenario sets exactly what it needs.
@@ -684,6 +687,11 @@ class Scenario:
     def name(self) -> str:
         return f"{self.helpdesk}/{self.engine}"
 
+    @property
+    def cli_engine(self) -> str:
+        """What ``--engine`` the commands are given (``learned``: ``llm`` with no LLM)."""
+        return "llm" if self.engine == LEARNED else self.engine
+
     def run(self) -> dict[str, Any]:
         with sandbox(
             self.helpdesk, llm=self.engine == "llm", workdir=self.workdir, python=self.python
@@ -774,7 +782,7 @@ class Scenario:
             desk.create_ticket(subject, body)
         self.windows.append(("extra tickets", started, time.time()))
         time.sleep(GAP)
-        run = ["run", "--engine", self.engine, "--workers", "1"]
+        run = ["run", "--engine", self.cli_engine, "--workers", "1"]
         state = desk.listing()
         self.keys = ticket_keys(state)
         for phase in ("run1", "run2"):
@@ -826,7 +834,7 @@ class Scenario:
         errors = (self.workdir / "serve.stderr").open("w", encoding="utf-8")
         command = [self.python, "-m", "ticket_processor", "serve", "--port", str(port)]
         process = subprocess.Popen(
-            [*command, "--engine", self.engine],
+            [*command, "--engine", self.cli_engine],
             cwd=self.workdir,
             env={**env, "TICKETBOT_SERVE_SECRET": SERVE_SECRET},
             stdin=subprocess.DEVNULL,
@@ -1197,7 +1205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, help="write the JSON here (default: stdout)")
     parser.add_argument("--helpdesk", choices=[*HELPDESKS, "all"], default="all")
-    parser.add_argument("--engine", choices=[*ENGINES, "all"], default="all")
+    parser.add_argument("--engine", choices=[*ENGINES, LEARNED, "all"], default="all")
     parser.add_argument(
         "--quick",
         action="store_true",

@@ -119,6 +119,30 @@ def test_a_model_file_from_before_calibration_is_uncalibrated(tmp_path: Path) ->
     assert apply_at == {}
 
 
+def test_a_calibration_fitted_with_each_source_held_out() -> None:
+    """``calibrate_on="sources"``: the calibration reads each source's rows as predicted by a
+    model fitted on the other source (fitted on a help centre's worth of unseen text, not on
+    rows like its own); a field only one source labels has nothing held out: uncalibrated."""
+    from ticket_processor.learned.samples import sample_rows
+
+    rows = load_labelled(DATA / "bitext.jsonl") + sample_rows()
+    options = TrainOptions(folds=3, embedding_weight=0.0, calibrate_on="sources")
+    result = train(rows, load_taxonomy(), options=options)
+    held = result.fields["category"]
+    assert sorted(set(held.held_sources)) == ["bitext", "samples"]
+    assert len(held.held_probability) == len(held.cv_probability) == len(rows)
+    # Held out, the sample tickets' "bug" and "security" (no bitext row has them) are never
+    # right: the held-out predictions are worse than the pooled folds', and the calibration is
+    # fitted on them.
+    assert sum(held.held_correct) < sum(held.cv_correct)
+    category = result.model.fields["category"]
+    assert category.calibrated_on == "sources"
+    assert category.calibration == fit_isotonic(held.held_probability, held.held_correct)
+    for name in ("urgency", "sentiment"):  # the sample tickets alone label them
+        assert result.model.fields[name].calibration is None
+        assert result.model.fields[name].calibrated_on == ""
+
+
 def _triage(confidence: dict[str, float]) -> Triage:
     analysis = Analysis(
         category="billing",

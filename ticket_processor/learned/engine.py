@@ -16,7 +16,7 @@ from ..models import Analysis, Sentiment, Urgency
 from ..triage.rules import RulesEngine
 from ..triage.taxonomy import Taxonomy
 from .embed import Encoder
-from .model import FieldPrediction, LearnedModel, best_of
+from .model import FieldPrediction, FloatArray, LearnedModel, best_of
 
 
 class LearnedEngine:
@@ -46,16 +46,20 @@ class LearnedEngine:
         """What a triage records as its model: the engine and when it was trained."""
         return f"learned {self.model.trained_at}".strip()
 
-    def predict(self, subject: str, body: str) -> dict[str, FieldPrediction]:
-        """Per field the model covers, its most probable label and that label's probability;
-        the subcategory only among the predicted category's own (absent when it has none)."""
+    def probabilities(self, subject: str, body: str) -> dict[str, FloatArray]:
+        """Per field the model covers, the probability of each of its classes."""
         embedding = None
         if self._encoder is not None:
             text = f"{subject}\n{body}"
             if self._encoded_form is not None:
                 text = self._encoded_form(text)
             embedding = self._encoder.encode([text])[0]
-        probabilities = self.model.probabilities(subject, body, embedding)
+        return self.model.probabilities(subject, body, embedding)
+
+    def predict(self, subject: str, body: str) -> dict[str, FieldPrediction]:
+        """Per field the model covers, its most probable label and that label's probability;
+        the subcategory only among the predicted category's own (absent when it has none)."""
+        probabilities = self.probabilities(subject, body)
         result = {
             name: best_of(self.model.fields[name].classes, p)
             for name, p in probabilities.items()

@@ -38,6 +38,9 @@ class FieldModel:
     calibration: Calibration | None = None
     apply_at: float | None = None
     ece: dict[str, float] = field(default_factory=dict)
+    # What the calibration was fitted on: "folds" (k-fold predictions) or "sources" (each
+    # source predicted by a model fitted on the others); "" in files written before.
+    calibrated_on: str = ""
 
     def probabilities(
         self, columns: npt.NDArray[np.int32], values: FloatArray, embedding: FloatArray | None

@@ -83,6 +83,7 @@ def header_of(model: LearnedModel) -> dict[str, Any]:
                     if field.calibration is not None
                     else {}
                 ),
+                **({"calibrated_on": field.calibrated_on} if field.calibrated_on else {}),
                 **({"ece": field.ece} if field.ece else {}),
             }
             for name, field in model.fields.items()
@@ -222,6 +223,7 @@ def _build(zf: zipfile.ZipFile, header: dict[str, Any], where: str) -> LearnedMo
             calibration=Calibration.from_json(meta.get("calibration")),
             apply_at=_unit(meta.get("apply_at")),
             ece={str(k): float(v) for k, v in dict(meta.get("ece") or {}).items()},
+            calibrated_on=str(meta.get("calibrated_on") or ""),
         )
     return LearnedModel(
         taxonomy=tuple(header["taxonomy"]),

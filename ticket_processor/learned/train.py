@@ -51,6 +51,10 @@ class TrainOptions:
     min_df: int = 2
     seed: int = 0
     max_input_tokens: int = 2000
+    # What the calibration and apply threshold are fitted on: "folds", the k-fold predictions;
+    # "sources", predictions for each source by a model fitted on the other sources (a field
+    # labelled by one source alone is then left uncalibrated: nothing it did not fit to read).
+    calibrate_on: str = "folds"
 
 
 @dataclass
@@ -65,6 +69,11 @@ class FieldTraining:
     # what the calibration is fitted on (``triage.confidence``).
     cv_probability: list[float] = field(default_factory=list)
     cv_correct: list[bool] = field(default_factory=list)
+    # With ``calibrate_on="sources"``: each row predicted by a model fitted on the other
+    # sources (the calibration's rows then), and each row's source.
+    held_probability: list[float] = field(default_factory=list)
+    held_correct: list[bool] = field(default_factory=list)
+    held_sources: list[str] = field(default_factory=list)
 
     @property
     def cv_macro_f1(self) -> float | None:
@@ -196,11 +205,63 @@ def _cross_validate(
 
     y = [corpus.labels[i][name] for i in rows]
     folds = max(2, min(options.folds, min(Counter(y).values())))
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=options.seed)
+    splits = [
+        (f"cross-validation fold {k}/{folds}", list(train), list(test))
+        for k, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y), start=1)
+    ]
+    predicted, probability = _out_of_fold(name, rows, corpus, options, splits, step, weight)
+    result.cv_probability = probability
+    result.cv_correct = [predicted[i] == y[i] for i in range(len(rows))]
+    triples = [(corpus.sources[r], y[i], predicted[i]) for i, r in enumerate(rows)]
+    return report_field(name, triples, allowed)
+
+
+def _source_out(
+    name: str,
+    rows: list[int],
+    corpus: _Corpus,
+    options: TrainOptions,
+    step: Callable[[str], None],
+    result: FieldTraining,
+    weight: float,
+) -> None:
+    """Each row predicted by a model fitted on the rows of every other source: what the
+    calibration reads when ``calibrate_on="sources"``. Nothing for a field one source labels."""
+    y = [corpus.labels[i][name] for i in rows]
+    sources = sorted({corpus.sources[r] for r in rows})
+    if len(sources) < 2:
+        return
+    splits = [
+        (
+            f"{source} held out",
+            [i for i, r in enumerate(rows) if corpus.sources[r] != source],
+            [i for i, r in enumerate(rows) if corpus.sources[r] == source],
+        )
+        for source in sources
+    ]
+    predicted, probability = _out_of_fold(name, rows, corpus, options, splits, step, weight)
+    result.held_probability = probability
+    result.held_correct = [predicted[i] == y[i] for i in range(len(rows))]
+    result.held_sources = [corpus.sources[r] for r in rows]
+
+
+def _out_of_fold(
+    name: str,
+    rows: list[int],
+    corpus: _Corpus,
+    options: TrainOptions,
+    splits: Sequence[tuple[str, list[int], list[int]]],
+    step: Callable[[str], None],
+    weight: float,
+) -> tuple[list[str], list[float]]:
+    """Each row's predicted label and its probability from the split that tests it (a model,
+    vocabulary included, fitted on that split's training rows)."""
+    y = [corpus.labels[i][name] for i in rows]
     predicted = [""] * len(rows)
     probability = [0.0] * len(rows)
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=options.seed)
-    for k, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
-        step(f"{name}: cross-validation fold {k}/{folds}")
+    for what, train, test in splits:
+        step(f"{name}: {what}")
         train_rows = [rows[i] for i in train]
         featuriser = Featuriser.fit(
             [corpus.grams[i] for i in train_rows],
@@ -223,21 +284,21 @@ def _cross_validate(
         for i, (label, p) in zip(test, _predict(fitted, test_x), strict=True):
             predicted[i] = label
             probability[i] = p
-    result.cv_probability = probability
-    result.cv_correct = [predicted[i] == y[i] for i in range(len(rows))]
-    triples = [(corpus.sources[r], y[i], predicted[i]) for i, r in enumerate(rows)]
-    return report_field(name, triples, allowed)
+    return predicted, probability
 
 
 def _calibrate(
-    training: FieldTraining,
+    training: FieldTraining, held_out: bool = False
 ) -> tuple[Calibration | None, float | None, dict[str, float]]:
-    """The field's calibration from its cross-validated predictions, the apply threshold for
-    ``DEFAULT_PRECISION`` and the expected calibration error before and after (in-sample:
-    ``scripts/calibration_figures.py`` measures it on held-out rows)."""
-    if not training.cv_probability:
-        return None, None, {}
+    """The field's calibration from its cross-validated predictions (``held_out``: from the
+    predictions with each source held out), the apply threshold for ``DEFAULT_PRECISION`` and
+    the expected calibration error before and after (in-sample: ``scripts/calibration_figures.py``
+    measures it on held-out rows)."""
     raw, correct = training.cv_probability, training.cv_correct
+    if held_out:
+        raw, correct = training.held_probability, training.held_correct
+    if not raw:
+        return None, None, {}
     calibration = fit_isotonic(raw, correct)
     calibrated = [calibration(p) for p in raw]
     ece = {
@@ -306,6 +367,10 @@ def train(
                 result,
                 options.embedding_weight,
             )
+            if options.calibrate_on == "sources":
+                _source_out(
+                    name, labelled, corpus, options, on_step, result, options.embedding_weight
+                )
         usable[name] = labelled
     if not usable:
         raise ValueError("no field has labels of at least two classes to learn from")
@@ -323,7 +388,9 @@ def train(
         x = _matrix(featuriser, corpus.grams, labelled, corpus.embeddings, options.embedding_weight)
         classes, coef, intercept = _fit(x, [corpus.labels[i][name] for i in labelled], options)
         report = trainings[name].report
-        calibration, apply_at, ece = _calibrate(trainings[name])
+        calibration, apply_at, ece = _calibrate(
+            trainings[name], held_out=options.calibrate_on == "sources"
+        )
         models[name] = FieldModel(
             classes=classes,
             coef=coef,
@@ -338,6 +405,7 @@ def train(
             calibration=calibration,
             apply_at=apply_at,
             ece=ece,
+            calibrated_on=options.calibrate_on if calibration is not None else "",
         )
     uses = options.embedding_weight > 0
     model = LearnedModel(
