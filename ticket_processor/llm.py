@@ -62,6 +62,7 @@ from .llm_client.prompt import (
     system_prompt,
 )
 from .llm_client.wire import (
+    SDK_HEADERS_LEFT_OUT,
     Answer,
     answer_of_data,
     chat_body,
@@ -186,6 +187,7 @@ class LLMAnalyser:
             timeout=httpx2.Timeout(timeout, connect=min(timeout, connect_timeout)),
             max_retries=0,
             http_client=http_client,
+            default_headers=SDK_HEADERS_LEFT_OUT,
         )
 
     # -- public ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import email.utils
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 import openai
@@ -51,6 +51,32 @@ def chat_body(
     return body
 
 
+# The SDK's telemetry headers (its version, the OS, the CPU, the runtime; a retry count that
+# is always 0 here, the SDK's retries being off; the read timeout): nine of the sixteen headers
+# of every call, each merged, checked and encoded on every request, none needed by an endpoint.
+# ``SDK_HEADERS_LEFT_OUT`` goes in the client's ``default_headers``; the last two are set per
+# request unless the request names them, so ``post_chat`` names them too.
+_PER_REQUEST = ("X-Stainless-Retry-Count", "X-Stainless-Read-Timeout")
+# The SDK types ``default_headers`` as strings; its header merge drops a name given ``Omit()``.
+SDK_HEADERS_LEFT_OUT = cast(
+    Mapping[str, str],
+    {
+        name: openai.Omit()
+        for name in (
+            "X-Stainless-Lang",
+            "X-Stainless-Package-Version",
+            "X-Stainless-OS",
+            "X-Stainless-Arch",
+            "X-Stainless-Runtime",
+            "X-Stainless-Runtime-Version",
+            "X-Stainless-Async",
+            *_PER_REQUEST,
+        )
+    },
+)
+_REQUEST_OPTIONS: Any = {"headers": {name: openai.Omit() for name in _PER_REQUEST}}
+
+
 def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> httpx2.Response:
     """``POST /chat/completions`` with ``body`` as it is; the SDK's response, body read.
 
@@ -63,7 +89,9 @@ def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> httpx2.Response
     read the few fields we use. The SDK still sends the request (its auth headers, base URL
     and query) and raises its own errors for a status, a timeout or a connection failure.
     """
-    return client.post("/chat/completions", cast_to=httpx2.Response, body=dict(body))
+    return client.post(
+        "/chat/completions", cast_to=httpx2.Response, body=dict(body), options=_REQUEST_OPTIONS
+    )
 
 
 _MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
