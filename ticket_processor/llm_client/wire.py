@@ -74,7 +74,7 @@ SDK_HEADERS_LEFT_OUT = cast(
         )
     },
 )
-_REQUEST_OPTIONS: Any = {"headers": {name: openai.Omit() for name in _PER_REQUEST}}
+_PER_REQUEST_LEFT_OUT = {name: openai.Omit() for name in _PER_REQUEST}
 
 
 def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> httpx2.Response:
@@ -89,8 +89,10 @@ def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> httpx2.Response
     read the few fields we use. The SDK still sends the request (its auth headers, base URL
     and query) and raises its own errors for a status, a timeout or a connection failure.
     """
+    # A mapping of this call's own: the SDK is handed it and must not share one between calls.
+    options: Any = {"headers": dict(_PER_REQUEST_LEFT_OUT)}
     return client.post(
-        "/chat/completions", cast_to=httpx2.Response, body=dict(body), options=_REQUEST_OPTIONS
+        "/chat/completions", cast_to=httpx2.Response, body=dict(body), options=options
     )
 
 
