@@ -61,7 +61,15 @@ from .llm_client.prompt import (
     response_format,
     system_prompt,
 )
-from .llm_client.wire import Answer, answer_of, chat_body, post_chat, translate_error
+from .llm_client.wire import (
+    SDK_HEADERS_LEFT_OUT,
+    Answer,
+    answer_of_data,
+    chat_body,
+    completion_data,
+    post_chat,
+    translate_error,
+)
 from .models import Analysis, TokenUsage, Triage
 from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.pacing import AdaptiveLimit
@@ -179,6 +187,7 @@ class LLMAnalyser:
             timeout=httpx2.Timeout(timeout, connect=min(timeout, connect_timeout)),
             max_retries=0,
             http_client=http_client,
+            default_headers=SDK_HEADERS_LEFT_OUT,
         )
 
     # -- public ------------------------------------------------------------------------
@@ -380,9 +389,9 @@ class LLMAnalyser:
                 self._calls += 1
             try:
                 with call_deadline(self.timeout):
-                    raw = post_chat(self._client, body)
-                    headers = raw.headers
-                    response: object = raw.parse()
+                    response = post_chat(self._client, body)
+                    headers = response.headers
+                    data = completion_data(response)
             except openai.OpenAIError as exc:
                 if isinstance(exc, openai.APIStatusError):
                     headers = exc.response.headers
@@ -406,10 +415,9 @@ class LLMAnalyser:
                 self.budget.observe(headers, retry_after=None)
             with self._mode_lock:
                 self._resets_in_a_row = 0
-            return response
+            return data
 
-        response = self._with_retries(once)
-        return answer_of(response, model)
+        return answer_of_data(self._with_retries(once), model)
 
     def _with_retries(self, fn: Callable[[], T]) -> T:
         return self._retrier.call(fn) if self._retrier is not None else fn()

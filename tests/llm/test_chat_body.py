@@ -6,13 +6,17 @@ request must not change for it: same keys, same values, same order, so the same 
 
 from __future__ import annotations
 
-from typing import Any
+import http.server
+import json
+import threading
+from typing import Any, ClassVar
 
 import openai
 import pytest
 from openai._utils import maybe_transform
 from openai.types.chat import completion_create_params
 
+from ticket_processor.llm import LLMAnalyser
 from ticket_processor.llm_client.prompt import analysis_schema, chat_messages, response_format
 from ticket_processor.llm_client.wire import chat_body
 from ticket_processor.triage.prepare import prepare_ticket
@@ -53,3 +57,49 @@ def test_the_body_is_what_create_sends(mode: str, max_tokens: int | None) -> Non
     )
     assert ours == theirs
     assert list(ours) == list(theirs)  # the same order, so the same JSON bytes
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint that keeps each request's headers and answers one
+    completion."""
+
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        self.seen.append({name.lower(): value for name, value in self.headers.items()})
+        self.rfile.read(int(self.headers["content-length"]))
+        answer = {
+            "choices": [{"message": {"content": "Bonjour"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+        }
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_call_sends_the_key_and_none_of_the_sdks_telemetry_headers() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        analyser = LLMAnalyser(
+            models=("m",),
+            taxonomy=load_taxonomy(),
+            api_key="sk-test",
+            base_url=f"http://127.0.0.1:{server.server_port}/v1",
+        )
+        assert analyser.translate("Hello", "fr") == "Bonjour"
+        analyser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    headers = _Recorder.seen[-1]
+    assert headers["authorization"] == "Bearer sk-test"
+    assert headers["content-type"] == "application/json"
+    assert headers["user-agent"].startswith("OpenAI/Python")
+    assert not [name for name in headers if name.startswith("x-stainless")]

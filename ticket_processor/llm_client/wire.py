@@ -14,8 +14,8 @@ from typing import Any, cast
 
 import httpx2
 import openai
-from openai._constants import RAW_RESPONSE_HEADER
-from openai._legacy_response import LegacyAPIResponse
+from openai._models import construct_type
+from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion
 
 from ..common.scrub import Scrubber
@@ -51,22 +51,49 @@ def chat_body(
     return body
 
 
-def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> LegacyAPIResponse[ChatCompletion]:
-    """``POST /chat/completions`` with ``body`` as it is, the raw response (headers, then
-    ``parse()``) as ``with_raw_response.create`` gives it.
+# The SDK's telemetry headers (its version, the OS, the CPU, the runtime; a retry count that
+# is always 0 here, the SDK's retries being off; the read timeout): nine of the sixteen headers
+# of every call, each merged, checked and encoded on every request, none needed by an endpoint.
+# ``SDK_HEADERS_LEFT_OUT`` goes in the client's ``default_headers``; the last two are set per
+# request unless the request names them, so ``post_chat`` names them too.
+_PER_REQUEST = ("X-Stainless-Retry-Count", "X-Stainless-Read-Timeout")
+# The SDK types ``default_headers`` as strings; its header merge drops a name given ``Omit()``.
+SDK_HEADERS_LEFT_OUT = cast(
+    Mapping[str, str],
+    {
+        name: openai.Omit()
+        for name in (
+            "X-Stainless-Lang",
+            "X-Stainless-Package-Version",
+            "X-Stainless-OS",
+            "X-Stainless-Arch",
+            "X-Stainless-Runtime",
+            "X-Stainless-Runtime-Version",
+            "X-Stainless-Async",
+            *_PER_REQUEST,
+        )
+    },
+)
+_PER_REQUEST_LEFT_OUT = {name: openai.Omit() for name in _PER_REQUEST}
+
+
+def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> httpx2.Response:
+    """``POST /chat/completions`` with ``body`` as it is; the SDK's response, body read.
 
     ``create`` runs the SDK's typed-dict transform over its arguments first: every message
     through each of the six message types in turn, the response format's JSON schema key by
     key. For a body of plain strings and numbers that changes nothing (a test holds
-    ``chat_body`` to it) and cost about a fifth of a run's CPU with the LLM.
+    ``chat_body`` to it) and cost about a fifth of a run's CPU with the LLM. Nor is the answer
+    built into the SDK's typed ``ChatCompletion`` (a model for each choice, message and usage
+    object, about a tenth of an LLM call's CPU): ``completion_data`` and ``answer_of_data``
+    read the few fields we use. The SDK still sends the request (its auth headers, base URL
+    and query) and raises its own errors for a status, a timeout or a connection failure.
     """
-    raw = client.post(
-        "/chat/completions",
-        cast_to=ChatCompletion,
-        body=dict(body),
-        options={"headers": {RAW_RESPONSE_HEADER: "true"}},
+    # A mapping of this call's own: the SDK is handed it and must not share one between calls.
+    options: Any = {"headers": dict(_PER_REQUEST_LEFT_OUT)}
+    return client.post(
+        "/chat/completions", cast_to=httpx2.Response, body=dict(body), options=options
     )
-    return cast(LegacyAPIResponse[ChatCompletion], raw)
 
 
 _MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
@@ -87,7 +114,11 @@ def cached_tokens(usage: object) -> int:
     cached = getattr(details, "cached_tokens", None)
     if cached is None and isinstance(details, dict):
         cached = details.get("cached_tokens")
-    return int(cached) if isinstance(cached, int) and not isinstance(cached, bool) else 0
+    return _count(cached)
+
+
+def _count(value: object) -> int:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def answer_of(response: object, model: str) -> Answer:
@@ -111,6 +142,67 @@ def answer_of(response: object, model: str) -> Answer:
             refusal=getattr(choice.message, "refusal", None),
         )
     except (AttributeError, IndexError, TypeError, ValueError):
+        raise LLMResponseError(
+            f"model {model}: the endpoint's answer is not a chat completion "
+            "(is OPENAI_BASE_URL the OpenAI-compatible /v1 URL?)"
+        ) from None
+
+
+def _cached_of(details: dict[str, Any]) -> int:
+    """``cached_tokens`` of a usage's ``prompt_tokens_details`` as the SDK's model gives it: an
+    int as it is, anything else through the model (which reads ``"3"`` or ``True`` as a count)."""
+    cached = details.get("cached_tokens")
+    if type(cached) is int:
+        return cached
+    if cached is None:
+        return 0
+    return cached_tokens(
+        construct_type(type_=CompletionUsage, value={"prompt_tokens_details": details})
+    )
+
+
+def completion_data(response: httpx2.Response) -> object:
+    """The decoded body of a completion, as the SDK's typed parse reads it before building
+    its ``ChatCompletion``: a JSON content type is parsed (a body that is not JSON raises as
+    ``response.json()`` does); any other is tried as JSON and is otherwise no completion."""
+    content_type = response.headers.get("content-type", "*").split(";")[0]
+    if content_type.endswith("json"):
+        return response.json()
+    try:
+        return response.json()
+    except ValueError:  # not JSON (or not UTF-8): the SDK hands back its text, no completion
+        return None
+
+
+def answer_of_data(data: object, model: str) -> Answer:
+    """``answer_of`` for a decoded body, read as the SDK's ``ChatCompletion`` model of it
+    reads: a key the body lacks is None, a value of the wrong shape is a response error
+    (``tests/llm/test_completion_read.py`` holds the two to the same answers)."""
+    try:
+        if not isinstance(data, dict):
+            raise TypeError(type(data).__name__)
+        body: dict[str, Any] = data
+        choice = body.get("choices")[0]  # type: ignore[index]  # None: a TypeError, as typed
+        message = choice.get("message")
+        finish_reason = choice.get("finish_reason")
+        content: object = message.get("content")
+        usage = body.get("usage")
+        if not usage and not isinstance(usage, dict):  # None, 0, "": the model's "no usage"
+            prompt = completion = cached = 0
+        else:
+            prompt = int(usage.get("prompt_tokens") or 0)
+            completion = int(usage.get("completion_tokens") or 0)
+            details = usage.get("prompt_tokens_details")
+            cached = _cached_of(details) if isinstance(details, dict) else 0
+        return Answer(
+            content=content if content is None or isinstance(content, str) else str(content),
+            finish_reason=str(finish_reason) if finish_reason else None,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cached_tokens=cached,
+            refusal=message.get("refusal"),
+        )
+    except (AttributeError, LookupError, TypeError, ValueError):
         raise LLMResponseError(
             f"model {model}: the endpoint's answer is not a chat completion "
             "(is OPENAI_BASE_URL the OpenAI-compatible /v1 URL?)"
