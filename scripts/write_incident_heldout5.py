@@ -29,6 +29,7 @@ stream, so every other row is the same). Deterministic for the seeds.
 
 from __future__ import annotations
 
+import argparse
 import calendar
 import random
 import sys
@@ -369,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     """``write``'s command line for the hour; its twin is written beside it (``_refund``)."""
     args = sys.argv[1:] if argv is None else argv
     code = write(lambda: lines("cancel"), OUT, args, __doc__)
-    out = Path(args[args.index("--out") + 1]) if "--out" in args else OUT
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--out", type=Path, default=OUT)
+    out: Path = parser.parse_known_args(args)[0].out
     twin = out.with_name(out.stem + "_refund" + out.suffix)
     return code or write(lambda: lines("refund"), twin, ["--out", str(twin)], __doc__)
 
