@@ -78,6 +78,9 @@ SANDBOX_CENTRES = {
     # An e-bike rental's help centre, written by a third engineer while the guards and the gate
     # were being changed, and measured once after both landed.
     "heldout2": ("answers_heldout2_articles.jsonl", "answers_heldout2_tickets.jsonl"),
+    # A meal-kit subscription's, written by a fourth engineer while the fused ranking and the
+    # bundled model's calibration were being changed, and measured once after they landed.
+    "heldout3": ("answers_heldout3_articles.jsonl", "answers_heldout3_tickets.jsonl"),
 }
 
 
