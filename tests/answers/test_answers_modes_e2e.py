@@ -118,3 +118,29 @@ def test_send_then_revert_says_a_mail_cannot_be_unsent(desk: Desk, tmp_path: Pat
         assert not any(t.startswith("ai_answer_article_") for t in tags)
         assert status(desk, ticket_id) == "open"
     assert outbox(desk) == mails  # the mail stays mailed, and nothing new is sent
+
+
+@pytest.mark.desk(configure=True)
+def test_a_send_mode_dry_run_counts_and_tags_what_the_real_run_sends(desk: Desk) -> None:
+    # A dry run printed each reply but counted none (answers_sent=0) and left ai_answered
+    # out of the planned tags, where the real run then sent them.
+    publish_help_centre(desk)
+    cases = few()
+    ids = create_tickets(desk, cases, requester_name=CUSTOMER)
+    assert invoke("kb", "sync").exit_code == 0
+    send = {"TICKETBOT_ANSWER_MODE": "send", "COLUMNS": "60"}
+
+    dry = invoke("run", "--engine", "rules", "--dry-run", env=send)
+    assert dry.exit_code == 0, dry.output
+    assert "answers_would_send=3 answers_sent=0 answers_drafted=0 answers_refused=3" in dry.output
+    for ticket_id in ids[:3]:
+        assert f"--- ticket {ticket_id} (would send) ---" in dry.output
+    assert dry.output.count("ai_answered") == 3, dry.output
+    assert outbox(desk) == []
+
+    real = invoke("run", "--engine", "rules", "--since", "2000-01-01T00:00:00Z", env=send)
+    assert real.exit_code == 0, real.output
+    assert "answers_sent=3 answers_drafted=0 answers_refused=3" in real.output
+    assert "answers_would_send" not in real.output
+    assert len(outbox(desk)) == 3
+    assert all("ai_answered" in desk.snapshot(i).tags for i in ids[:3])

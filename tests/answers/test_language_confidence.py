@@ -95,3 +95,13 @@ def test_a_triage_below_its_categorys_apply_threshold_is_never_answered() -> Non
         )[0]
         is not None
     )
+
+
+def test_a_japanese_ticket_is_named_japanese_and_answered_in_the_help_centres_language() -> None:
+    # Its script names it (it was "en" before); no template is Japanese and the help centre's
+    # article is English, so a reply goes in English, never in a language neither has.
+    subject, text = "CSVエクスポート", "データをCSVでエクスポートする方法を教えてください。"
+    found = cues(subject, text)
+    assert found.language == "ja"
+    assert found.sure_language is None
+    assert answer(subject, text, triage(language="ja")).startswith("Hello")

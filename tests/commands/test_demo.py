@@ -32,6 +32,10 @@ def test_demo_without_configuration_uses_the_best_offline_engine_and_says_so(
     assert result.exit_code == 0, result.output
     assert "the learned model bundled with ticketbot" in result.output
     assert re.search(r"category \d\.\d\d, urgency \d\.\d\d, sentiment \d\.\d\d", result.output)
+    # Which tickets the figures are measured on, and where the pooled ones are (health's).
+    flat = " ".join(result.output.split())
+    assert "Measured on the shipped sample tickets alone" in flat
+    assert "`ticketbot health` gives the figure pooled over all its training sets" in flat
     assert "Seeded 12 sample tickets" in result.output
     assert "triaged=12 failed=0" in result.output
     # What is shown was read back from the sandbox: every shown ticket carries a note.

@@ -182,3 +182,35 @@ def test_the_note_after_a_french_reply_is_german_with_the_reply_translated(
     reply_note = read_note(notes[1])
     assert reply_note is not None
     assert reply_note.answers is not None
+
+
+# Tickets in scripts other than Latin, as a new user sent them: each was tagged, noted and
+# counted English.
+NON_LATIN = (
+    ("ログインできません", "昨日からログインできません。エラーコード 401 が表示されます。", "ja"),
+    ("无法登录账户", "无法登录账户，密码是正确的。错误代码 401。", "zh"),
+    ("Не могу войти в аккаунт", "Не могу войти в аккаунт, пароль верный.", "ru"),
+)
+NAMES = {"ja": "Japanese", "zh": "Chinese", "ru": "Russian"}
+
+
+def test_tickets_in_other_scripts_are_tagged_and_noted_in_their_language(desk: Desk) -> None:
+    ids = desk.create([NewTicket(subject, body) for subject, body, _ in NON_LATIN])
+    ran = invoke("run", "--engine", "rules", *SINCE)
+    assert ran.exit_code == 0, ran.output
+    for ticket_id, (_, _, code) in zip(ids, NON_LATIN, strict=True):
+        snapshot = desk.snapshot(ticket_id)
+        assert f"ai_lang_{code}" in snapshot.tags
+        assert "ai_lang_en" not in snapshot.tags
+        (note,) = snapshot.notes
+        lines = [line.strip() for line in note.splitlines()]
+        assert f"Language: {NAMES[code]} ({code})" in lines
+        # An English-reading agent is told there is no translation rather than nothing.
+        assert "No translation available: this run has no LLM to translate with." in lines
+    report = invoke("report", "--json")
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["language_pairs"] == {
+        "ja -> en": 1,
+        "zh -> en": 1,
+        "ru -> en": 1,
+    }

@@ -160,3 +160,11 @@ def test_the_prepared_subject_is_the_stored_subject_whatever_the_budget(max_toke
     for subject in subjects:
         prepared = prepare_ticket(subject, body, max_tokens=max_tokens, people=PEOPLE)
         assert stored_subject(subject, PEOPLE, prepared) == stored_subject(subject, PEOPLE)
+
+
+def test_escape_sequences_go_whole_not_only_their_esc_byte() -> None:
+    prepared = prepare_ticket(
+        "Control \x1b[31mRED\x1b[0m chars", "Hello\x1b]0;pwned\x07 there\x1b[2J, \x1b(B done"
+    )
+    assert prepared.subject == "Control RED chars"
+    assert prepared.body == "Hello there, done"

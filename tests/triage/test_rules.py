@@ -184,7 +184,35 @@ def test_language_guess(engine: RulesEngine) -> None:
     german = engine.analyse("Konto", "Hallo, ich kann mich nicht anmelden, bitte helfen Sie mir.")
     assert german.language == "de"
     assert engine.analyse("", "My card does not work").language == "en"
-    assert engine.analyse("", "").language == "en"
+    # A text with no letter has no English in it either.
+    assert engine.analyse("", "").language == "und"
+
+
+# Tickets a new user sent: each was tagged English, with no English word in it.
+@pytest.mark.parametrize(
+    ("subject", "body", "language"),
+    [
+        ("ログインできません", "昨日からログインできません。エラー 401 が出ます。", "ja"),
+        ("无法登录账户", "无法登录账户，密码是正确的。错误代码 401。", "zh"),
+        ("로그인 문제", "어제부터 로그인할 수 없습니다. 오류 코드 401.", "ko"),
+        ("Не могу войти в аккаунт", "Не могу войти в аккаунт, пароль верный.", "ru"),
+        ("Не мога да вляза", "Не мога да вляза в акаунта си, моля помогнете.", "bg"),
+        ("Не можу увійти", "Пароль правильний, але вхід не працює. Що робити?", "uk"),
+        ("Вход", "Вы можете помочь? Ошибка 401.", "ru"),
+        ("Вход", "Грешка 401", "und"),
+        ("Σύνδεση", "Δεν μπορώ να συνδεθώ στον λογαριασμό μου.", "el"),
+        ("כניסה", "אני לא מצליח להתחבר לחשבון שלי.", "he"),
+        ("เข้าสู่ระบบ", "ฉันไม่สามารถเข้าสู่ระบบได้", "th"),
+        ("تسجيل الدخول", "لا أستطيع تسجيل الدخول إلى حسابي منذ الأمس.", "ar"),
+        ("ورود", "نمی توانم وارد حساب کاربری خود شوم.", "fa"),
+        ("لاگ ان", "میں لاگ ان نہیں کر سکتا ہوں، مدد کریں۔", "ur"),
+        ("लॉगिन", "मैं लॉगिन नहीं कर पा रहा हूँ", "und"),
+        # Mostly Latin letters: the stopwords decide, whatever script a name is in.
+        ("Login to 東京 office", "I can not log in to the Tokyo office account.", "en"),
+    ],
+)
+def test_language_by_script(engine: RulesEngine, subject: str, body: str, language: str) -> None:
+    assert engine.analyse(subject, body).language == language
 
 
 def test_summary_is_plain_first_sentences_within_limit() -> None:

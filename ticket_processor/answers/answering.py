@@ -257,6 +257,7 @@ class RunAnswers:
         with self._lock:
             if self.dry_run and not quiet:
                 self.counts.texts.append((plan.ticket_id, plan.delivery, plan.body))
+        words = wording(language)
         if plan.delivery == "draft":
             if self.writes:
                 self.book.drafted(plan, self.now())
@@ -264,7 +265,6 @@ class RunAnswers:
                 with self._lock:
                     self.counts.drafted += 1
                 self.log.emit("answer_drafted", shadow=self.shadow, **fields)
-            words = wording(language)
             block = reply_block(words.say("reply_drafted"), plan.body, words.say("end_of_reply"))
             block += self._agent_version(plan, language)
             return with_customer_reply(
@@ -280,10 +280,10 @@ class RunAnswers:
             with self._lock:
                 self.counts.planned += 1
             self.log.emit("answer_planned", dry_run=self.dry_run, shadow=self.shadow, **fields)
-        words = wording(language)
         block = reply_block(words.say("reply_to_send"), plan.body, words.say("end_of_reply"))
         block += self._agent_version(plan, language)
-        return with_customer_reply(writeback, block, plan.article_id)
+        tags = answer_tags(plan, self.prefix) if self.dry_run else ()  # the send's, shown
+        return with_customer_reply(writeback, block, plan.article_id, tags)
 
     def _requester_name(self, user_id: int | None) -> str | None:
         """The customer's name for the greeting (read once a run per customer)."""

@@ -154,7 +154,7 @@ def evaluate(
         report.answerable += label is not None
         prepared = prepare_ticket(subject, body, max_tokens=2000)
         text = ticket_text(prepared)
-        found = lookup(index, text, detect_language(words(text)), 3)
+        found = lookup(index, text, detect_language(words(text), text), 3)
         judged = analyse(prepared.subject, prepared.body)
         if isinstance(judged, Triage):
             triage = judged.model_copy(update={"suggestions": tuple(found)})

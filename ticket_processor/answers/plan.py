@@ -80,7 +80,7 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
     centre's fused ranking of the ticket's text (the gate's features come from it)."""
     text = f"{subject}\n{body}"
     tokens = words(text)
-    language = detect_language(tokens)
+    language = detect_language(tokens, text)
     return TicketCues(
         needs_person=needs_person(text),
         angry=angry(text),

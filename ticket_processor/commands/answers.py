@@ -417,7 +417,7 @@ def explain_ticket(
             )
             text = f"{prepared.subject}\n{prepared.body}"
             analysis = RulesEngine(taxonomy).analyse(prepared.subject, prepared.body)
-            suggestions = lookup(index, text, detect_language(words(text)), 3)
+            suggestions = lookup(index, text, detect_language(words(text), text), 3)
             triage = Triage(analysis=analysis, engine="rules", suggestions=tuple(suggestions))
             ranked = retrieve(index, text, embed_texts)
             ticket_cues = cues(ticket.subject, ticket.description, lambda _raw: ranked)

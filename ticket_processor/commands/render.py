@@ -74,6 +74,9 @@ def summary_line(summary: RunSummary) -> str:
             parts.append(f"reply_failed={summary.reply_failed}")
     if summary.answers:
         # Where the run's answers went: sent, drafted in the note, refused by a guard or threshold.
+        # A dry run sends nothing: it says what the real run would send.
+        if summary.answers.get("would_send"):
+            parts.append(f"answers_would_send={summary.answers['would_send']}")
         for name in ("sent", "drafted", "refused"):
             parts.append(f"answers_{name}={summary.answers.get(name, 0)}")
     if summary.cascaded:

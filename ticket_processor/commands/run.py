@@ -54,7 +54,7 @@ def _report_run(summary: RunSummary, console: Output, *, dry_run: bool) -> None:
         console.print("Replies to customers (dry run: not sent):", markup=False)
         for ticket_id, mode, text in sorted(summary.answer_texts):
             console.print(
-                f"--- ticket {ticket_id} ({mode}) ---\n{text}", markup=False, soft_wrap=True
+                f"--- ticket {ticket_id} (would {mode}) ---\n{text}", markup=False, soft_wrap=True
             )
     if console.is_terminal:
         console.print(summary_table(summary))

@@ -114,7 +114,7 @@ def evaluate(
     for ticket in tickets:
         prepared = prepare_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
         text = f"{prepared.subject}\n{prepared.body}"
-        found = lookup(index, text, detect_language(words(text)), 3, threshold=threshold)
+        found = lookup(index, text, detect_language(words(text), text), 3, threshold=threshold)
         ids = [s.article_id for s in found]
         if ticket.answers:
             answerable += 1

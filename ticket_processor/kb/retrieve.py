@@ -68,7 +68,7 @@ class SuggestingTriageCache(TriageCache):
             return lookup(
                 self._index,
                 text,
-                detect_language(words(text)),
+                detect_language(words(text), text),
                 self._k,
                 threshold=self._threshold,
             )

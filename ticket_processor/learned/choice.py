@@ -92,7 +92,7 @@ def scores_text(scores: dict[str, float]) -> str:
     if mean is None:
         return "no cross-validated score recorded"
     fields = ", ".join(f"{name} {score:.3f}" for name, score in sorted(scores.items()))
-    return f"mean cross-validated macro-F1 {mean:.3f} ({fields})"
+    return f"mean cross-validated macro-F1 {mean:.3f} ({fields}; pooled over its training sets)"
 
 
 def record_path(target: Path) -> Path:

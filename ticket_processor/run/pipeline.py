@@ -282,6 +282,8 @@ class Pipeline:
         if self.ctx.answers is not None:
             counts = self.ctx.answers.counts
             self.summary.answers = counts.totals()
+            if self.options.dry_run:  # nothing sent: the replies the real run would send
+                self.summary.answers["would_send"] = counts.planned
             self.summary.answer_texts = list(counts.texts)
             for model, prompt, completion in counts.llm_usage:  # the second opinions' calls
                 self.summary.prompt_tokens += prompt

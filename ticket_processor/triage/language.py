@@ -1,8 +1,15 @@
-"""A language guess from stopwords: good enough to tag a ticket, no model, no dependency.
+"""A language guess from the text's script, then its stopwords: good enough to tag a ticket,
+no model.
 
-Function words are the most frequent words of any text and differ between languages, so
-counting them tells English from German or Spanish after a sentence or two. The list covers
-the languages helpdesks commonly receive; anything unclear is English, the default.
+A text written mostly in a script other than Latin is named by its script (Unicode's Script
+property, read with the ``regex`` library): kana is Japanese, hangul Korean, Chinese
+characters alone Chinese, Greek Greek, and so on. Cyrillic and Arabic scripts serve several
+languages: the text's own letters or words name one (``ы`` or ``что``: Russian; ``ї``:
+Ukrainian; ``پ`` without Urdu's letters: Persian), else it is ``und`` (undetermined), never
+English. A Latin-script text is judged by its stopwords: function words are the most frequent
+words of any text and differ between languages, so counting them tells English from German or
+Spanish after a sentence or two; an unclear Latin-script text is English, the default. A text
+with no letter at all is ``und``.
 
 The closed vocabulary of language tags (``models.ISO_639_1``, ``models.closed_language``) is
 part of the vocabulary every layer shares; this module only guesses a code from the words.
@@ -11,6 +18,8 @@ part of the vocabulary every layer shares; this module only guesses a code from 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from .script import script_language
 
 DEFAULT_LANGUAGE = "en"
 
@@ -49,8 +58,15 @@ STOPWORDS: dict[str, frozenset[str]] = {
 _MIN_HITS = 2
 
 
-def detect_language(tokens: Iterable[str]) -> str:
-    """ISO 639-1 code of the language whose stopwords occur most; ``en`` when unsure."""
+def detect_language(tokens: Iterable[str], text: str | None = None) -> str:
+    """ISO 639-1 code of the text's language, or ``und``. ``text``: the raw text ``tokens``
+    came from (the tokens keep Latin letters only): its script names the language when it is
+    not mostly Latin. Without it, or for a Latin-script text, the language whose stopwords
+    occur most; ``en`` when unsure."""
+    if text is not None:
+        by_script = script_language(text)
+        if by_script is not None:
+            return by_script
     counts = dict.fromkeys(STOPWORDS, 0)
     for token in tokens:
         for code, words in STOPWORDS.items():

@@ -23,11 +23,15 @@ from collections.abc import Sequence
 
 LINK_REMOVED = "[link removed]"
 
-# Whole escape sequences first (CSI ``ESC [ ... final``, OSC ``ESC ] ... BEL|ST``, two-byte
-# ``ESC x``), so their parameters do not survive as visible debris like ``[2J``.
+# Whole escape sequences first (CSI ``ESC [ ... final``; OSC ``ESC ] ... BEL|ST`` and the
+# DCS, SOS, PM and APC strings ``ESC P|X|^|_ ... ST``; ``ESC``, intermediates and a final:
+# ``ESC ( B``, ``ESC 7``, ``ESC c``), so their parameters do not survive as visible debris
+# like ``[2J``.
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b\[[0-?]{0,64}[ -/]{0,8}[@-~]?|\x9b[0-?]{0,64}[ -/]{0,8}[@-~]?"
-    r"|\x1b\][^\x07\x1b\x9c]{0,512}(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?"
+    r"|\x1b\][^\x07\x1b\x9c]{0,512}(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[PX^_][^\x07\x1b\x9c]{0,512}(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]{0,8}[0-~]?"
 )
 # C0 (not \t \n), DEL, C1; bidi embeddings, overrides and isolates; zero-width and BOM.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -44,10 +48,16 @@ _CITATION = re.compile(r"\[(\d{1,4})\]")
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
+def strip_escapes(text: str) -> str:
+    """``text`` without terminal escape sequences, each whole: removing their ESC byte alone
+    leaves ``[31m`` or ``]0;title`` as visible debris (``prepare.clean`` cleans tickets so)."""
+    return _ESCAPE_SEQUENCE.sub("", text)
+
+
 def strip_controls(text: str) -> str:
     """``text`` without escape sequences, control or bidi/zero-width formatting characters;
     line breaks of every kind become ``\\n``."""
-    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = strip_escapes(text)
     text = _LINE_BREAKS.sub("\n", text)
     return _CONTROL.sub("", text)
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import Person
+from .note_text import strip_escapes
 from .redact import redact
 from .redact_names import redact_names
 
@@ -166,9 +167,10 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
-    """Controls and zero-width characters out, compatibility forms folded, line ends unified."""
+    """Escape sequences (whole), controls and zero-width characters out, compatibility forms
+    folded, line ends unified."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", strip_escapes(text))
     return unicodedata.normalize("NFKC", text)
 
 

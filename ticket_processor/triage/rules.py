@@ -88,7 +88,9 @@ class RulesEngine:
             subcategory=self._subcategory(category, scores.get(_sub_table(category), {})),
             urgency=self._urgency(scores.get("urgency", {}), category),
             sentiment=self._sentiment(scores),
-            language=detect_language(subject_tokens + body_tokens[:400]),
+            language=detect_language(
+                subject_tokens + body_tokens[:400], f"{subject}\n{body[: settings.max_chars]}"
+            ),
             summary=summarise(subject, body),
             confidence=confidence,
         )
