@@ -1,0 +1,109 @@
+"""A new user's afternoon on each sandbox, through real runs (the real encoder and fault head):
+18 ordinary tickets and 12 customers reporting that login fails with error 503. One run makes
+the incident; then other faults arrive, one of them sharing the outage's generic words ("error",
+a status code), beside two more reports of the outage: only the outage's own reports join it.
+``slow``: the encoder loads in about 4 s."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from support.cli import invoke
+from support.incident_scenario import Spec, load_freshdesk, load_zendesk
+
+pytestmark = [pytest.mark.slow, pytest.mark.desk(raw=True, configure=True)]
+
+ORDINARY = [
+    ("How do I reset my password?", "I forgot my password and the reset email never arrives."),
+    ("Can I export my invoices as PDF?", "Where can I download my past invoices as PDF files?"),
+    ("How to add a second admin", "How can I give my colleague admin rights on our workspace?"),
+    ("Question about API rate limits", "What is the rate limit of your REST API per minute?"),
+    ("Change billing email", "How do I change the email address our invoices are sent to?"),
+    ("Charged twice this month", "You charged my card twice for the April subscription."),
+    ("Refund still not received", "I cancelled on 3 March, the refund never arrived."),
+    ("Your new UI is awful", "The redesign made everything slower to find."),
+    ("Feature request: dark mode", "Would love a dark mode in the web app. Any plans?"),
+    ("Integration with Slack?", "Do you integrate with Slack so we get notified of orders?"),
+]
+OUTAGE = [
+    ("Login fails with error 503", "None of us can log in, the page shows 'Error 503'."),
+    ("Can't log in - 503", "Getting 503 Service Unavailable on the login page. Is it down?"),
+    ("Site down? 503 on login", "Your login page returns error 503 for our whole team."),
+    ("Error 503 when signing in", "I get 'Service Unavailable 503' every time I sign in."),
+    ("login broken", "login page broken, error 503 service unavailable, please fix asap"),
+    ("503 Service Unavailable at login", "We cannot access the dashboard, login gives 503."),
+    ("Is there an outage? Login 503", "Nobody in my company can log in, 503 error."),
+    ("Cannot sign in: 503 error", "Sign in fails with HTTP 503 Service Unavailable."),
+    ("Login not working (503)", "The login returns 503. We have a demo in an hour!"),
+    ("URGENT: can't log in, error 503", "All our agents are locked out, login shows 503."),
+    ("Login error 503 service unavailable", "From Chrome and Firefox, both give 503."),
+    ("503 on login page", "Login page gives a 503 error. Started around 9:00."),
+]
+OTHER_FAULTS = [
+    (
+        "Payment page shows error 500",
+        "When I try to pay my invoice the payment page shows 'Internal Server Error 500'.",
+    ),
+    ("App crashes on start", "The mobile app crashes as soon as I open it."),
+    ("Search shows no results", "Search shows no results for anything I type."),
+]
+LATER_OUTAGE = [
+    ("Anmeldung geht nicht", "Beim Login kommt seit einer Stunde Fehler 503."),
+    ("Login down, 503", "I cannot log in, I get error 503 Service Unavailable."),
+]
+
+
+def _specs(texts: list[tuple[str, str]], who: str, now: int) -> list[Spec]:
+    return [
+        Spec(subject, body, f"{who}{i}@customer-{who}{i}.example", now - 600 + i, "open", who)
+        for i, (subject, body) in enumerate(texts)
+    ]
+
+
+def _load(kind: str, desk: Any, specs: list[Spec]) -> list[int]:
+    return (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
+
+
+def _linked_to(kind: str, desk: Any, ticket_id: int) -> int | None:
+    """The problem (Zendesk) or tracker (Freshdesk) a ticket is linked to, if any."""
+    if kind == "zendesk":
+        ticket = desk.store.get(ticket_id)
+        return ticket["problem_id"] if ticket["type"] == "incident" else None
+    ticket = desk.store.find(ticket_id)
+    linked = ticket.get("associated_tickets_list") or []
+    return int(linked[0]) if ticket.get("association_type") == 4 and linked else None
+
+
+def _first_run(kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], int]:
+    """The ordinary tickets and the outage, one run: the outage's ids and its group ticket."""
+    monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    now = int(time.time())
+    _load(kind, desk, _specs(ORDINARY, "asks", now))
+    outage = _load(kind, desk, _specs(OUTAGE, "login", now))
+    ran = invoke("run", "--since", "1h")
+    assert ran.exit_code == 0, ran.output
+    groups = {_linked_to(kind, desk, t) for t in outage} - {None}
+    assert len(groups) == 1, groups
+    [group] = groups
+    assert group is not None
+    return outage, group
+
+
+def test_a_different_fault_sharing_error_words_does_not_join_the_open_outage(
+    desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, group = _first_run(desk_kind, desk, monkeypatch)
+    now = int(time.time())
+    others = _load(desk_kind, desk, _specs(OTHER_FAULTS, "other", now))
+    later = _load(desk_kind, desk, _specs(LATER_OUTAGE, "later", now))
+    planned = invoke("run", "--since", "1h", "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    for ticket_id in others:
+        assert f"ticket {ticket_id}: member" not in planned.output, planned.output
+    ran = invoke("run", "--since", "1h")
+    assert ran.exit_code == 0, ran.output
+    assert {t: _linked_to(desk_kind, desk, t) for t in others} == dict.fromkeys(others)
+    assert {t: _linked_to(desk_kind, desk, t) for t in later} == dict.fromkeys(later, group)
