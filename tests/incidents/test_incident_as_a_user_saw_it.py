@@ -55,11 +55,17 @@ LATER_OUTAGE = [
 ]
 
 
-def _specs(texts: list[tuple[str, str]], who: str, now: int) -> list[Spec]:
+def _specs(texts: list[tuple[str, str]], who: str, now: int, before: int = 600) -> list[Spec]:
+    """Tickets from one customer each, made ``before`` seconds ago on (a later batch: the
+    seconds just gone, after the last run's cursor)."""
     return [
-        Spec(subject, body, f"{who}{i}@customer-{who}{i}.example", now - 600 + i, "open", who)
+        Spec(subject, body, f"{who}{i}@customer-{who}{i}.example", now - before + i, "open", who)
         for i, (subject, body) in enumerate(texts)
     ]
+
+
+def _later(texts: list[tuple[str, str]], who: str) -> list[Spec]:
+    return _specs(texts, who, int(time.time()), len(texts))
 
 
 def _load(kind: str, desk: Any, specs: list[Spec]) -> list[int]:
@@ -96,9 +102,8 @@ def test_a_different_fault_sharing_error_words_does_not_join_the_open_outage(
     desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, group = _first_run(desk_kind, desk, monkeypatch)
-    now = int(time.time())
-    others = _load(desk_kind, desk, _specs(OTHER_FAULTS, "other", now))
-    later = _load(desk_kind, desk, _specs(LATER_OUTAGE, "later", now))
+    others = _load(desk_kind, desk, _later(OTHER_FAULTS, "other"))
+    later = _load(desk_kind, desk, _later(LATER_OUTAGE, "later"))
     planned = invoke("run", "--since", "1h", "--dry-run")
     assert planned.exit_code == 0, planned.output
     for ticket_id in others:
@@ -107,3 +112,45 @@ def test_a_different_fault_sharing_error_words_does_not_join_the_open_outage(
     assert ran.exit_code == 0, ran.output
     assert {t: _linked_to(desk_kind, desk, t) for t in others} == dict.fromkeys(others)
     assert {t: _linked_to(desk_kind, desk, t) for t in later} == dict.fromkeys(later, group)
+
+
+CRASH = [
+    ("App crashes on start", "The mobile app crashes as soon as I open it."),
+    ("app keeps crashing", "Since the update the app closes right after the splash screen."),
+    ("Crash at launch", "Your app crashes every time I launch it on my phone."),
+    ("App won't open", "The app opens and immediately crashes, reinstalling did not help."),
+    ("Crashing on startup", "App crashes on startup since this morning's update."),
+    ("App dies at start", "The app shuts down instantly when I start it."),
+]
+
+
+def _tags(kind: str, desk: Any, ticket_id: int) -> set[str]:
+    store = desk.store
+    return set((store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))["tags"])
+
+
+def test_what_ticketbot_opened_is_never_triaged_nor_flagged_as_a_repeat(
+    desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two incidents, two runs apart: on Freshdesk each is a tracker ticketbot opens, asked by
+    its own agent; neither is triaged nor flagged as the other's repeat, and the runs' counts
+    hold only the customers' tickets. On Zendesk the problem is a customer's first report."""
+    _, login = _first_run(desk_kind, desk, monkeypatch)
+    crash = _load(desk_kind, desk, _later(CRASH, "crash"))
+    ran = invoke("run", "--since", "1h")
+    assert ran.exit_code == 0, ran.output
+    assert f"triaged={len(CRASH)} " in ran.output, ran.output
+    groups = {_linked_to(desk_kind, desk, t) for t in crash} - {None}
+    assert len(groups) == 1, groups
+    [crashes] = groups
+    assert crashes is not None
+    assert crashes != login
+    again = invoke("run", "--since", "1h")
+    assert again.exit_code == 0, again.output
+    assert "triaged=0 " in again.output, again.output
+    for group in (login, crashes):
+        tags = _tags(desk_kind, desk, group)
+        assert "ai_possible_duplicate" not in tags, (group, tags)
+        if desk_kind == "freshdesk":
+            assert "ai_incident_tracker" in tags
+            assert not {t for t in tags if t.startswith("ai_") and t != "ai_incident_tracker"}

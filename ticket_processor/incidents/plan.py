@@ -106,7 +106,12 @@ class LinkOps(Protocol):
     ) -> None: ...
 
     def open_group(
-        self, subject: str, note: str, members: Sequence[int], routing: Mapping[str, Any]
+        self,
+        subject: str,
+        note: str,
+        members: Sequence[int],
+        routing: Mapping[str, Any],
+        tags: Sequence[str] = (),
     ) -> int: ...
 
     def close_group(self, group: int) -> None: ...

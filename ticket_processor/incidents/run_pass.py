@@ -347,7 +347,9 @@ class IncidentPass:
             note = notes.problem_note(title=incident.title, reports=reports, first_seen=first_seen)
             try:
                 title = f"Incident: {incident.title}"
-                incident.key = ops.open_group(title, note, members, incident.routing)
+                incident.key = ops.open_group(
+                    title, note, members, incident.routing, (self.policy.tracker_tag,)
+                )
             except TicketBotError as exc:
                 self.outcome.failed += len(writes)
                 self.log.emit("incident_write_failed", action="open", error=str(exc))
