@@ -465,6 +465,9 @@ def guard_counts(public: Path | None, centres: list[HelpCentre] | None = None) -
 
 
 def main(argv: list[str]) -> int:
+    if "--help" in argv or "-h" in argv:  # the module's text lists every form
+        print(__doc__)
+        return 0
     if "--guards" in argv:
         data = Path(argv[argv.index("--public") + 1]) if "--public" in argv else None
         named = None

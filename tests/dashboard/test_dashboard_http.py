@@ -5,6 +5,7 @@ end-to-end file does both)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -140,6 +141,8 @@ def test_read_only_pages_escape_everything_from_tickets(read_only: str) -> None:
         assert hostile not in page.text
         assert escape(hostile) in page.text
     ticket = httpx.get(read_only + "/tickets/1")
+    # The page's title is its name alone: a section of the page once sat in <title>.
+    assert re.search(r"<title>(.*?)</title>", ticket.text, re.S)[1] == "Ticket 1 · ticketbot"  # type: ignore[index]
     assert f'href="{LINK}' not in ticket.text
     assert escape(LINK) in ticket.text
     headers = ticket.headers
@@ -361,3 +364,19 @@ def test_a_store_out_of_reach_is_a_page_that_says_so(tmp_path: Path) -> None:
     assert page.status_code == 503
     assert "cannot open the audit store" in page.text
     assert "Traceback" not in page.text
+
+
+def test_a_tickets_page_shows_every_note_of_ticketbots_and_no_one_elses() -> None:
+    from ticket_processor.dashboard.web import _notes_of
+    from ticket_processor.incidents.notes import duplicate_note, member_note
+
+    ours = [
+        "ticketbot triage (LLM): billing",
+        member_note(
+            title="Login fails", group=7, reports=12, first_seen="09:00", url=None, kind="zendesk"
+        ),
+        duplicate_note(earlier=3, url="https://x/3", similarity=0.7, merged=False),
+    ]
+    agents = ["Thanks, ticketbot was right here", "ticketbotty"]
+    notes, error = _notes_of(lambda ticket_id: [*ours, *agents], 1)
+    assert (notes, error) == (ours, "")

@@ -240,3 +240,19 @@ def test_a_tag_longer_than_freshdesk_takes_goes_out_shortened_the_same_every_tim
     assert update_body(change, current)["tags"] == ["vip", "ai_processed"]  # a revert finds it
     added = update_body(WriteBack(ticket_id=1, additional_tags=(long,)), Ticket(id=1))
     assert added["tags"] == [short]
+
+
+def test_the_shipped_subcategory_taxonomy_is_what_its_script_writes() -> None:
+    """It is the default taxonomy's cues plus the subcategories': a change to either (the
+    default's cues in six languages) must reach it by running the script again."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "subcategory_taxonomy", root / "scripts" / "subcategory_taxonomy.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.OUT.read_text("utf-8") == script.render()

@@ -424,14 +424,15 @@ def _route_path(request: Request) -> str:
 
 
 def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:
-    """ticketbot's notes on the ticket (its triage, review and revert notes), or why not."""
+    """ticketbot's notes on the ticket (its triage, review, incident, duplicate and revert
+    notes: each begins "ticketbot " or "ticketbot:"), or why not."""
     if read is None:
         return [], "the helpdesk is not configured here: its notes are not shown"
     try:
         found = read(ticket_id)
     except TicketBotError as exc:
         return [], f"the helpdesk could not be read: {exc}"
-    return [n for n in found if n.lstrip().startswith("ticketbot ")], ""
+    return [n for n in found if n.lstrip().startswith(("ticketbot ", "ticketbot:"))], ""
 
 
 @dataclass(frozen=True)
