@@ -129,12 +129,21 @@ def _tags(kind: str, desk: Any, ticket_id: int) -> set[str]:
     return set((store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))["tags"])
 
 
+def _group_note(kind: str, desk: Any, group: int) -> str:
+    """What ticketbot wrote on the group ticket: Zendesk's problem note, Freshdesk's tracker
+    description."""
+    if kind == "zendesk":
+        return " ".join(c["body"] for c in desk.store.comments(group)[1:] if not c["public"])
+    return str(desk.store.find(group)["description"])
+
+
 def test_what_ticketbot_opened_is_never_triaged_nor_flagged_as_a_repeat(
     desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two incidents, two runs apart: on Freshdesk each is a tracker ticketbot opens, asked by
     its own agent; neither is triaged nor flagged as the other's repeat, and the runs' counts
-    hold only the customers' tickets. On Zendesk the problem is a customer's first report."""
+    hold only the customers' tickets. On Zendesk the problem is a customer's first report.
+    Each group ticket's note is in its helpdesk's words."""
     _, login = _first_run(desk_kind, desk, monkeypatch)
     crash = _load(desk_kind, desk, _later(CRASH, "crash"))
     ran = invoke("run", "--since", "1h")
@@ -151,6 +160,10 @@ def test_what_ticketbot_opened_is_never_triaged_nor_flagged_as_a_repeat(
     for group in (login, crashes):
         tags = _tags(desk_kind, desk, group)
         assert "ai_possible_duplicate" not in tags, (group, tags)
+        said = _group_note(desk_kind, desk, group)
+        assert "ticketbot: " in said
         if desk_kind == "freshdesk":
+            assert "tracker ticket" in said
+            assert "problem ticket" not in said  # Zendesk's words
             assert "ai_incident_tracker" in tags
             assert not {t for t in tags if t.startswith("ai_") and t != "ai_incident_tracker"}

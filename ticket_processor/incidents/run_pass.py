@@ -344,7 +344,9 @@ class IncidentPass:
         opened = False
         if incident.key is None:
             members = [w.ticket_id for w in writes]
-            note = notes.problem_note(title=incident.title, reports=reports, first_seen=first_seen)
+            note = notes.problem_note(
+                title=incident.title, reports=reports, first_seen=first_seen, kind=ops.kind
+            )
             try:
                 title = f"Incident: {incident.title}"
                 incident.key = ops.open_group(
@@ -375,7 +377,7 @@ class IncidentPass:
         for write in writes:
             if write.action == "problem":
                 note = notes.problem_note(
-                    title=incident.title, reports=reports, first_seen=first_seen
+                    title=incident.title, reports=reports, first_seen=first_seen, kind=ops.kind
                 )
                 tags = (self.policy.problem_tag,)
             else:
