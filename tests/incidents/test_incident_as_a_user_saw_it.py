@@ -13,6 +13,8 @@ import pytest
 from support.cli import invoke
 from support.incident_scenario import Spec, load_freshdesk, load_zendesk
 
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+
 pytestmark = [pytest.mark.slow, pytest.mark.desk(raw=True, configure=True)]
 
 ORDINARY = [
@@ -82,10 +84,18 @@ def _linked_to(kind: str, desk: Any, ticket_id: int) -> int | None:
     return int(linked[0]) if ticket.get("association_type") == 4 and linked else None
 
 
-def _first_run(kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], int]:
-    """The ordinary tickets and the outage, one run: the outage's ids and its group ticket."""
+def _first_run(
+    kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch, llm_url: str | None = None
+) -> tuple[list[int], int]:
+    """The ordinary tickets and the outage, one run (``llm_url``: the LLM triages, else the
+    learned engine): the outage's ids and its group ticket."""
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    if llm_url is None:
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    else:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
     now = int(time.time())
     _load(kind, desk, _specs(ORDINARY, "asks", now))
     outage = _load(kind, desk, _specs(OUTAGE, "login", now))
@@ -96,6 +106,11 @@ def _first_run(kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[l
     [group] = groups
     assert group is not None
     return outage, group
+
+
+def _priority(kind: str, desk: Any, ticket_id: int) -> Any:
+    store = desk.store
+    return (store.get(ticket_id) if kind == "zendesk" else store.find(ticket_id))["priority"]
 
 
 def test_a_different_fault_sharing_error_words_does_not_join_the_open_outage(
@@ -167,3 +182,15 @@ def test_what_ticketbot_opened_is_never_triaged_nor_flagged_as_a_repeat(
             assert "problem ticket" not in said  # Zendesk's words
             assert "ai_incident_tracker" in tags
             assert not {t for t in tags if t.startswith("ai_") and t != "ai_incident_tracker"}
+
+
+def test_the_group_ticket_and_every_report_share_the_incidents_priority(
+    desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch, standin: RunningStandin
+) -> None:
+    """Triaged by an LLM (the stand-in), the outage's reports get mixed priorities ("URGENT"
+    is high); linked, the problem (Zendesk) or tracker (Freshdesk) and every report share the
+    reports' highest."""
+    outage, group = _first_run(desk_kind, desk, monkeypatch, standin.url)
+    priorities = {t: _priority(desk_kind, desk, t) for t in [group, *outage]}
+    assert len(set(priorities.values())) == 1, priorities
+    assert None not in priorities.values()
