@@ -6,11 +6,14 @@ a status code), beside two more reports of the outage: only the outage's own rep
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from support.cli import invoke
+from support.e2e import events
 from support.incident_scenario import Spec, load_freshdesk, load_zendesk
 
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
@@ -85,10 +88,15 @@ def _linked_to(kind: str, desk: Any, ticket_id: int) -> int | None:
 
 
 def _first_run(
-    kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch, llm_url: str | None = None
+    kind: str,
+    desk: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    llm_url: str | None = None,
+    came_with: dict[int, Any] | None = None,
 ) -> tuple[list[int], int]:
     """The ordinary tickets and the outage, one run (``llm_url``: the LLM triages, else the
-    learned engine): the outage's ids and its group ticket."""
+    learned engine): the outage's ids and its group ticket; ``came_with`` is given each
+    report's priority before the run."""
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     if llm_url is None:
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)
@@ -99,6 +107,8 @@ def _first_run(
     now = int(time.time())
     _load(kind, desk, _specs(ORDINARY, "asks", now))
     outage = _load(kind, desk, _specs(OUTAGE, "login", now))
+    if came_with is not None:
+        came_with.update({t: _priority(kind, desk, t) for t in outage})
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
     groups = {_linked_to(kind, desk, t) for t in outage} - {None}
@@ -189,8 +199,20 @@ def test_the_group_ticket_and_every_report_share_the_incidents_priority(
 ) -> None:
     """Triaged by an LLM (the stand-in), the outage's reports get mixed priorities ("URGENT"
     is high); linked, the problem (Zendesk) or tracker (Freshdesk) and every report share the
-    reports' highest."""
-    outage, group = _first_run(desk_kind, desk, monkeypatch, standin.url)
+    reports' highest. ``revert --run`` gives each report the priority it came with: the
+    incident's write after the triage's is the run's own, not someone's change since; a second
+    revert finds nothing left to do."""
+    came_with: dict[int, Any] = {}
+    outage, group = _first_run(desk_kind, desk, monkeypatch, standin.url, came_with)
     priorities = {t: _priority(desk_kind, desk, t) for t in [group, *outage]}
     assert len(set(priorities.values())) == 1, priorities
     assert None not in priorities.values()
+    log_dir = Path(os.environ["TICKETBOT_LOG_DIR"])
+    [run] = {e["run_id"] for e in events(log_dir) if e["event"] == "incident_write"}
+    undone = invoke("revert", "--run", run)
+    assert undone.exit_code == 0, undone.output
+    back = {t: _priority(desk_kind, desk, t) for t in outage}
+    assert back == came_with, undone.output
+    again = invoke("revert", "--run", run, "--dry-run")
+    assert again.exit_code == 0, again.output
+    assert "priority" not in again.output.replace("priority kept", ""), again.output
