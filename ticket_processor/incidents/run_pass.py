@@ -342,15 +342,15 @@ class IncidentPass:
         reports = len(set(incident.requesters))
         writes = [w for w in plan.writes if w.incident == index]
         opened = False
+        said = notes.problem_note(
+            title=incident.title, reports=reports, first_seen=first_seen, kind=ops.kind
+        )
         if incident.key is None:
             members = [w.ticket_id for w in writes]
-            note = notes.problem_note(
-                title=incident.title, reports=reports, first_seen=first_seen, kind=ops.kind
-            )
             try:
                 title = f"Incident: {incident.title}"
                 incident.key = ops.open_group(
-                    title, note, members, incident.routing, (self.policy.tracker_tag,)
+                    title, said, members, incident.routing, (self.policy.tracker_tag,)
                 )
             except TicketBotError as exc:
                 self.outcome.failed += len(writes)
@@ -376,9 +376,7 @@ class IncidentPass:
         linked: list[int] = []
         for write in writes:
             if write.action == "problem":
-                note = notes.problem_note(
-                    title=incident.title, reports=reports, first_seen=first_seen, kind=ops.kind
-                )
+                note = said
                 tags = (self.policy.problem_tag,)
             else:
                 note = notes.member_note(
