@@ -381,7 +381,8 @@ def test_reports_take_the_incidents_group_and_priority_and_revert_gives_theirs_b
     payments, outages, agent = _groups_and_agent(desk_kind, desk)
     low, urgent = ("low", "urgent") if desk_kind == "zendesk" else (1, 4)
     # The earliest report (Zendesk's problem) is routed to Outages, urgent; the others to
-    # Payments, low, and two of them more than Outages so Freshdesk's tracker takes Payments.
+    # Payments, low: the incident takes the most common group, Payments, and the highest
+    # priority, urgent (Zendesk's problem with the others, Freshdesk's tracker).
     for n, (_, ticket_id) in enumerate(outage):
         first = n == 0
         change = {"group_id": outages if first else payments, "priority": urgent if first else low}
@@ -400,12 +401,13 @@ def test_reports_take_the_incidents_group_and_priority_and_revert_gives_theirs_b
         [group] = {s["group"] for s in states.values() if s["group"] is not None}
         members = [t for t, s in states.items() if s["group"] == group and t != assigned]
         assert len(members) >= 10
-        # Zendesk: the problem's own routing; Freshdesk: the tracker's, opened with the most
-        # common group and the highest priority of its reports.
-        expected = (outages, urgent) if desk_kind == "zendesk" else (payments, urgent)
+        expected = (payments, urgent)
         if desk_kind == "freshdesk":
             tracker = desk.store.find(group)
             assert (tracker["group_id"], tracker["priority"]) == expected
+        else:  # the problem, a report, takes it with the others (and gives it back below)
+            assert _routing(desk_kind, desk, group)[:2] == expected
+            members.append(group)
         for ticket_id in members:
             assert _routing(desk_kind, desk, ticket_id)[:2] == expected, ticket_id
         assert _routing(desk_kind, desk, assigned) == before[assigned]  # an agent's: kept

@@ -315,6 +315,16 @@ def revert(
         undone: list[tuple[int, str | None]] = []
         links = LinkRevert()
         try:
+            ops = link_ops(helpdesk) if linked else None
+            if not dry_run and ops is not None:
+                # The links first: the run's incident writes came after its triage (a report
+                # took the incident's priority over the triage's), and ticketbot's own later
+                # write is no one's change since: undone, the triage's values are there to be
+                # restored in turn.
+                with RunLock(settings.state_dir):
+                    links = revert_links(
+                        ops, linked, state_dir=settings.state_dir, dry_run=False, echo=typer.echo
+                    )
             ids = [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
             tickets = {t.id: t for t in helpdesk.tickets(ids)}
             # The fields' titles (one request, only when the run filled fields): the note and
@@ -340,27 +350,18 @@ def revert(
                     f"{len(sent)} reply(ies) were mailed to customers: a mail cannot be unsent; "
                     "their status and tags are restored"
                 )
-            ops = link_ops(helpdesk) if linked else None
-            if not dry_run and (plan.changes or sent or ops is not None):
+            if not dry_run and (plan.changes or sent):
                 with RunLock(settings.state_dir):
                     if plan.changes:
                         outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
                     if sent:
                         fresh = {t.id: t for t in helpdesk.tickets([a.ticket_id for a in sent])}
                         undone = list(revert_answers(helpdesk, sent, fresh))  # type: ignore[arg-type]
-                    if ops is not None:
-                        links = revert_links(
-                            ops,
-                            linked,
-                            state_dir=settings.state_dir,
-                            dry_run=False,
-                            echo=typer.echo,
-                        )
                 if outcomes:
                     unrecorded = record_revert(settings, run_id, outcomes)
                     if unrecorded:
                         err_console.print(f"not in the audit store: {escape(unrecorded)}")
-            elif ops is not None:
+            elif dry_run and ops is not None:
                 links = revert_links(
                     ops, linked, state_dir=settings.state_dir, dry_run=True, echo=typer.echo
                 )

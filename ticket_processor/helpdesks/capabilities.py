@@ -28,8 +28,10 @@ class IncidentLinking:
     whose ``problem_id`` is the group ticket, and the earliest eligible report of a new
     incident becomes the ``problem``); otherwise a separate group ticket is opened and the
     reports are associated with it (Freshdesk's tracker). ``group_noun``: what ticketbot's notes
-    call the group ticket.
+    call the group ticket; ``group_says``: what the group ticket's own note says it now is, in
+    the kind's words.
     """
 
     problem_type: bool
     group_noun: str
+    group_says: str = "This ticket holds the incident: its reports are linked to it."

@@ -7,9 +7,9 @@ their centre; then again among the rest), each group judged against
 the window's baseline (``Reading``). A report the head is unsure of (``maybe_fault``: a question
 that reports a fault, a short one) never seeds a group and joins one only beside several of its
 fault reports, closer to them than to the hour's requests. Recent tickets close to a known
-incident's centre join it instead. ``repeats`` finds, for each new ticket, an earlier open
-ticket of the same requester in the window about the same thing (cosine at least
-``repeat_similarity``, or ``follow_up_similarity`` within the hour).
+incident's centre, and beside its reports (``joiners``), join it instead. ``repeats`` finds,
+for each new ticket, an earlier open ticket of the same requester in the window about the same
+thing (cosine at least ``repeat_similarity``, or ``follow_up_similarity`` within the hour).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .fault import FaultHead, weigh_views
+from .joiners import beside_reports
 from .policy import IncidentPolicy
 from .window import Window, quantise
 
@@ -152,6 +153,7 @@ def judge(
             picked = joining[best[joining] == k]
             centre = known[k].centre[None, :]
             picked = picked[~_other_kind(window, centre, recent[picked], older, policy)]
+            picked = picked[beside_reports(window, known[k].key, recent[picked], policy)]
             findings.joins.setdefault(known[k].key, []).extend(int(recent[j]) for j in picked)
             free[picked] = False
     sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T

@@ -34,11 +34,14 @@ def member_note(
     )
 
 
-def problem_note(*, title: str, reports: int, first_seen: str) -> str:
+def problem_note(*, title: str, reports: int, first_seen: str, kind: str) -> str:
+    """The group ticket's note (Zendesk: the first report, now the problem; Freshdesk: the
+    tracker's description), in the words of the kind's ``IncidentLinking``."""
+    linking = incident_linking(kind)
+    says = linking.group_says if linking is not None else ""
     return (
         f"ticketbot: {reports} customers reported the same problem, “{title}”, "
-        f"first seen {first_seen}. This ticket, the first report, is now the problem ticket: "
-        "the others are its incidents, and solving it solves them.\n"
+        f"first seen {first_seen}. {says}\n"
         f"{incident_marker(None)}"
     )
 

@@ -7,10 +7,11 @@ On Zendesk the earliest eligible report of a new incident becomes the problem; o
 tracker ticket is opened for it (``group`` None until then). A repeat ticket is flagged, or
 merged into the earlier one when auto-merge is on and the similarity reaches ``merge_at``.
 
-Routing and priority follow the incident (``policy.follow``): each report linked takes the group
-and priority of the problem ticket (Zendesk) or of the tracker (Freshdesk; a new tracker is
-opened with its reports' most common group and their highest priority), unless an agent has
-assigned the report: then it keeps its own. A value the source does not have is not copied.
+Routing and priority follow the incident (``policy.follow``): a new incident takes its reports'
+most common group and their highest priority (Zendesk: the problem, one of them, takes them with
+the others; Freshdesk: the tracker is opened with them), and a report joining a known incident
+takes the group and priority of its problem or tracker, unless an agent has assigned the report:
+then it keeps its own. A value the source does not have is not copied.
 """
 
 from __future__ import annotations
@@ -106,7 +107,12 @@ class LinkOps(Protocol):
     ) -> None: ...
 
     def open_group(
-        self, subject: str, note: str, members: Sequence[int], routing: Mapping[str, Any]
+        self,
+        subject: str,
+        note: str,
+        members: Sequence[int],
+        routing: Mapping[str, Any],
+        tags: Sequence[str] = (),
     ) -> int: ...
 
     def close_group(self, group: int) -> None: ...
@@ -189,15 +195,16 @@ def plan_links(
             centre=burst.centre[0] if burst.centre.ndim == 2 else burst.centre,
             reading=burst.reading,
             new_members=chosen,
-            routing=_routing(policy, facts, key, members),
+            # A new incident's routing is its reports' (the problem, on Zendesk, is one of
+            # them, and takes it too); a known one's is its group ticket's.
+            routing=_routing(policy, facts, adopted, members),
         )
         index = len(plan.incidents)
         plan.incidents.append(incident)
         for ticket_id in chosen:
-            if promotes and adopted is None and ticket_id == key:
-                plan.writes.append(LinkWrite("problem", ticket_id, index))
-            else:
-                plan.writes.append(_member(ticket_id, index, incident.routing, facts))
+            problem = promotes and adopted is None and ticket_id == key
+            action = "problem" if problem else "member"
+            plan.writes.append(_member(ticket_id, index, incident.routing, facts, action))
     for key, rows in findings.joins.items():
         before = known.get(key)
         if before is None or _done(facts.get(key)):
@@ -284,15 +291,20 @@ def _routing(
 
 
 def _member(
-    ticket_id: int, index: int, routing: Mapping[str, Any], facts: Mapping[int, Mapping[str, Any]]
+    ticket_id: int,
+    index: int,
+    routing: Mapping[str, Any],
+    facts: Mapping[int, Mapping[str, Any]],
+    action: str = "member",
 ) -> LinkWrite:
-    """A report's link, with the routing it takes: none when an agent has assigned it."""
+    """A report's link (``problem``: the report made the problem), with the routing it takes:
+    none when an agent has assigned it."""
     found = facts.get(ticket_id) or {}
     if found.get("assignee") is not None:
-        return LinkWrite("member", ticket_id, index)
+        return LinkWrite(action, ticket_id, index)
     change = {f: v for f, v in routing.items() if found.get(f) != v}
     before = {f: found.get(f) for f in change}
-    return LinkWrite("member", ticket_id, index, routing=change, routing_before=before)
+    return LinkWrite(action, ticket_id, index, routing=change, routing_before=before)
 
 
 def _done_by_us(found: Mapping[str, Any] | None, policy: IncidentPolicy) -> bool:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..writeback.scope import own_ticket_tag
+
 DAY = 86400
 
 
@@ -92,6 +94,11 @@ class IncidentPolicy:
     @property
     def problem_tag(self) -> str:
         return f"{self.prefix}incident_problem"
+
+    @property
+    def tracker_tag(self) -> str:
+        """A tracker ticketbot opened: never triaged as a customer's ticket (``choose``)."""
+        return own_ticket_tag(self.prefix)
 
     @property
     def duplicate_tag(self) -> str:

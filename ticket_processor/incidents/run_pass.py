@@ -342,12 +342,16 @@ class IncidentPass:
         reports = len(set(incident.requesters))
         writes = [w for w in plan.writes if w.incident == index]
         opened = False
+        said = notes.problem_note(
+            title=incident.title, reports=reports, first_seen=first_seen, kind=ops.kind
+        )
         if incident.key is None:
             members = [w.ticket_id for w in writes]
-            note = notes.problem_note(title=incident.title, reports=reports, first_seen=first_seen)
             try:
                 title = f"Incident: {incident.title}"
-                incident.key = ops.open_group(title, note, members, incident.routing)
+                incident.key = ops.open_group(
+                    title, said, members, incident.routing, (self.policy.tracker_tag,)
+                )
             except TicketBotError as exc:
                 self.outcome.failed += len(writes)
                 self.log.emit("incident_write_failed", action="open", error=str(exc))
@@ -372,9 +376,7 @@ class IncidentPass:
         linked: list[int] = []
         for write in writes:
             if write.action == "problem":
-                note = notes.problem_note(
-                    title=incident.title, reports=reports, first_seen=first_seen
-                )
+                note = said
                 tags = (self.policy.problem_tag,)
             else:
                 note = notes.member_note(

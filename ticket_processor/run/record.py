@@ -72,6 +72,8 @@ class RunRecorder:
     def passed_by(self, choice: str) -> None:
         """A ticket not taken: ``out_of_scope`` (the scope, a skip tag) or ``skip`` (done,
         solved or closed)."""
+        if choice == "ours":
+            return  # a ticket ticketbot opened (an incident's tracker): no customer's ticket
         with self._lock:
             if choice == "out_of_scope":
                 self.summary.out_of_scope += 1

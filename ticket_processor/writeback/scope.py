@@ -42,13 +42,22 @@ class Scope:
         return "; ".join(parts) or "every ticket"
 
 
-# What becomes of a discovered ticket: triaged, or counted as out of scope or as done.
-Choice = Literal["take", "out_of_scope", "done"]
+# What becomes of a discovered ticket: triaged, or counted as out of scope or as done; or
+# passed by uncounted, a ticket ticketbot opened itself (``own_ticket_tag``).
+Choice = Literal["take", "out_of_scope", "done", "ours"]
 CLOSED = ("solved", "closed")
+
+
+def own_ticket_tag(prefix: str) -> str:
+    """The tag of a ticket ticketbot opened itself (an incident's tracker on a helpdesk that
+    links reports to one): no customer's ticket, never triaged, flagged, merged or answered."""
+    return f"{prefix}incident_tracker"
 
 
 def choose(ticket: Ticket, *, scope: Scope, prefix: str, force: bool = False) -> Choice:
     """Whether a discovered ticket is taken for triage, and if not, why."""
+    if own_ticket_tag(prefix) in ticket.tags:
+        return "ours"  # even with --force: its requester is ticketbot's own agent
     if not scope.admits(ticket):
         return "out_of_scope"
     if force:

@@ -85,7 +85,14 @@ KIND = HelpdeskKind(
     # request (``Wiring.burst_reads``), and its limit counts requests a minute: ``serve``
     # gathers a second of deliveries. Zendesk's ``show_many`` reads any number at once.
     gather_between=1.0,
-    linking=IncidentLinking(problem_type=False, group_noun="tracker ticket"),
+    linking=IncidentLinking(
+        problem_type=False,
+        group_noun="tracker ticket",
+        group_says=(
+            "ticketbot opened this tracker ticket for them: their tickets are linked to it "
+            "(associated tickets); answer them together from here."
+        ),
+    ),
     account_variables=("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY"),
     sandbox_variables=(("FRESHDESK_URL", "url"), ("FRESHDESK_API_KEY", "api_key")),
     plans=("trial", "growth", "pro", "enterprise"),

@@ -89,9 +89,10 @@ class FreshdeskLinks:
         note: str,
         members: Sequence[int],
         routing: Mapping[str, Any] | None = None,
+        tags: Sequence[str] = (),
     ) -> int:
         """The tracker ticket, with ``members`` linked to it and the ``routing`` they follow
-        (high priority when none is given); its id."""
+        (high priority when none is given), tagged ``tags`` (ticketbot's own ticket); its id."""
         body: dict[str, Any] = {
             "subject": subject,
             "description": note_html(note),
@@ -100,6 +101,8 @@ class FreshdeskLinks:
             **(routing or {}),
             "related_ticket_ids": [int(m) for m in members],
         }
+        if tags:
+            body["tags"] = list(tags)
         if self._own_id is not None:
             body["requester_id"] = self._own_id
         answer = self._http.request("POST", "/api/v2/tickets", json=body, replay_safe=False)

@@ -111,7 +111,14 @@ KIND = HelpdeskKind(
     desk="ticket_processor.helpdesks.zendesk.sandbox.desk:serve",
     webhooks="ticket_processor.helpdesks.zendesk.webhooks:SETUP",
     receiver="ticket_processor.helpdesks.zendesk.deliveries:RECEIVER",
-    linking=IncidentLinking(problem_type=True, group_noun="problem ticket"),
+    linking=IncidentLinking(
+        problem_type=True,
+        group_noun="problem ticket",
+        group_says=(
+            "This ticket, the first report, is now the problem ticket: the others are its "
+            "incidents, and solving it solves them."
+        ),
+    ),
     account_variables=("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
     sandbox_variables=(
         ("ZENDESK_URL", "url"),

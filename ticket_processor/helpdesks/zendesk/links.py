@@ -97,6 +97,7 @@ class ZendeskLinks:
         note: str,
         members: Sequence[int],
         routing: Mapping[str, Any] | None = None,
+        tags: Sequence[str] = (),
     ) -> int:
         raise HelpdeskError("on Zendesk the first report is the problem: no ticket is opened")
 
