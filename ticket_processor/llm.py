@@ -19,9 +19,8 @@ the provider's announced rate limits before any 429; a 429 still halves the conc
 (``AdaptiveLimit``) and successes let it creep back. A reset as a connection opens, while other
 calls are answered (a full listen backlog), is back-pressure like a 429 (``LLMConnectionReset``);
 ``RESETS_BEFORE_OUTAGE`` resets in a row with no answer between them are an outage, and count for
-the breaker as a refused connection does.
-
-``run/engines.build_analyser`` is the one place an analyser is built from the settings.
+the breaker as a refused connection does. ``run/engines.build_analyser`` is the one place an
+analyser is built from the settings.
 """
 
 from __future__ import annotations
@@ -48,6 +47,7 @@ from .errors import (
     LLMResponseError,
     ModeRejected,
 )
+from .llm_client import wire
 from .llm_client.budget import SharedBudget
 from .llm_client.http import build_http_client, call_deadline, split_query
 from .llm_client.pacer import LLMPacer
@@ -61,15 +61,7 @@ from .llm_client.prompt import (
     response_format,
     system_prompt,
 )
-from .llm_client.wire import (
-    SDK_HEADERS_LEFT_OUT,
-    Answer,
-    answer_of_data,
-    chat_body,
-    completion_data,
-    post_chat,
-    translate_error,
-)
+from .llm_client.wire import Answer
 from .models import Analysis, TokenUsage, Triage
 from .resilience.bounds import LLM_MAX_BYTES
 from .resilience.pacing import AdaptiveLimit
@@ -187,7 +179,7 @@ class LLMAnalyser:
             timeout=httpx2.Timeout(timeout, connect=min(timeout, connect_timeout)),
             max_retries=0,
             http_client=http_client,
-            default_headers=SDK_HEADERS_LEFT_OUT,
+            default_headers=wire.SDK_HEADERS_LEFT_OUT,
         )
 
     # -- public ------------------------------------------------------------------------
@@ -363,7 +355,7 @@ class LLMAnalyser:
     ) -> Answer:
         form = response_format(mode, self.schema)
         limit = max_tokens or self.max_tokens
-        body = chat_body(
+        body = wire.chat_body(
             model,
             messages,
             max_tokens=limit,
@@ -389,9 +381,9 @@ class LLMAnalyser:
                 self._calls += 1
             try:
                 with call_deadline(self.timeout):
-                    response = post_chat(self._client, body)
+                    response = wire.post_chat(self._client, body)
                     headers = response.headers
-                    data = completion_data(response)
+                    data = wire.completion_data(response)
             except openai.OpenAIError as exc:
                 if isinstance(exc, openai.APIStatusError):
                     headers = exc.response.headers
@@ -417,7 +409,7 @@ class LLMAnalyser:
                 self._resets_in_a_row = 0
             return data
 
-        return answer_of_data(self._with_retries(once), model)
+        return wire.answer_of_data(self._with_retries(once), model)
 
     def _with_retries(self, fn: Callable[[], T]) -> T:
         return self._retrier.call(fn) if self._retrier is not None else fn()
@@ -440,7 +432,7 @@ class LLMAnalyser:
         )
 
     def _translate(self, exc: openai.OpenAIError, model: str, mode: str) -> LLMError:
-        return translate_error(
+        return wire.translate_error(
             exc,
             model=model,
             mode=mode,
