@@ -462,12 +462,14 @@ def learn_labels(
         save_model(result.model, target)
     except OSError as exc:
         raise ConfigError(f"{target}: cannot write the model: {exc.strerror}") from None
-    console.print(f"[bold]ticketbot learn[/] {escape(source)}: {len(rows)} rows, {seconds:.1f} s")
+    # Lines naming a file are not wrapped: a path cut at the terminal's width cannot be copied.
+    head = f"[bold]ticketbot learn[/] {escape(source)}: {len(rows)} rows, {seconds:.1f} s"
+    console.print(head, soft_wrap=True)
     console.print(result_table(result))
     for field in result.fields.values():
         for warning in field.warnings:
             err_console.print(f"[yellow]warning:[/] {escape(warning)}")
-    console.print(f"model written to {escape(str(target))}")
+    console.print(f"model written to {escape(str(target))}", soft_wrap=True)
     new_scores = {
         name: field.cv_macro_f1
         for name, field in result.fields.items()
@@ -475,6 +477,6 @@ def learn_labels(
     }
     for line, warn in _comparison(replaced, new_scores, target):
         if warn:
-            err_console.print(f"[yellow]warning:[/] {escape(line)}")
+            err_console.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
         else:
-            console.print(escape(line))
+            console.print(escape(line), soft_wrap=True)
