@@ -31,6 +31,7 @@ import json
 import random
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -371,6 +372,20 @@ def write(make: Callable[[], list[str]], out: Path, argv: list[str] | None, doc:
     text = make()
     args.out.write_text("\n".join(text) + "\n", encoding="utf-8")
     print(f"{args.out}: {len(text)} tickets")
+    return 0
+
+
+def write_twins(
+    make: Callable[[str], list[str]], out: Path, argv: list[str] | None, doc: str | None
+) -> int:
+    """An hour with a request burst and its twin: ``--out`` (default ``out``) gets the
+    ``cancel`` burst, ``<stem>_refund`` beside it the ``refund`` one (``make(burst)``)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0] if doc else None)
+    parser.add_argument("--out", type=Path, default=out, help=f"where to write ({out.name})")
+    first: Path = parser.parse_args(argv).out
+    twin = first.with_name(f"{first.stem}_refund{first.suffix}")
+    for burst, path in (("cancel", first), ("refund", twin)):
+        write(partial(make, burst), path, ["--out", str(path)], doc)
     return 0
 
 

@@ -31,11 +31,9 @@ group, request``), for ``ticketbot eval --grouping``. Deterministic for the seed
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import random
 import sys
-from functools import partial
 from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -50,7 +48,7 @@ from support.incident_scenario import (
     _customer,
     _fill,
 )
-from write_incident_heldout import labelled_lines, write
+from write_incident_heldout import labelled_lines, write_twins
 
 SEED = 8128
 BURST_SEED = 8129
@@ -394,13 +392,7 @@ def lines(burst: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write ({OUT.name})")
-    out: Path = parser.parse_args(argv).out
-    refund = out.with_name(f"{out.stem}_refund{out.suffix}")
-    for burst, path in (("cancel", out), ("refund", refund)):
-        write(partial(lines, burst), path, ["--out", str(path)], __doc__)
-    return 0
+    return write_twins(lines, OUT, argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from support.incident_scenario import (
     _customer,
     _fill,
 )
-from write_incident_heldout import labelled_lines, write
+from write_incident_heldout import labelled_lines, write_twins
 
 SEED = 4404
 WEEK_SEED = 404
@@ -373,13 +373,8 @@ def lines(burst: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    code = write(lambda: lines("cancel"), OUT, argv, __doc__)
-    if code:
-        return code
-    out = Path(argv[argv.index("--out") + 1]) if argv and "--out" in argv else OUT
-    twin = out.with_name(out.stem + "_refund" + out.suffix)
-    return write(lambda: lines("refund"), twin, ["--out", str(twin)], __doc__)
+    return write_twins(lines, OUT, argv, __doc__)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

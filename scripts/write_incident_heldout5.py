@@ -29,7 +29,6 @@ stream, so every other row is the same). Deterministic for the seeds.
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import random
 import sys
@@ -40,7 +39,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from support.incident_hours import hour
 from support.incident_scenario import _ORDINARY, _PAYMENT, _PRODUCTS, HOUR, Spec, _customer, _fill
-from write_incident_heldout import labelled_lines, write
+from write_incident_heldout import labelled_lines, write_twins
 
 SEED = 5505
 WEEK_SEED = 55
@@ -367,14 +366,7 @@ def lines(burst: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``write``'s command line for the hour; its twin is written beside it (``_refund``)."""
-    args = sys.argv[1:] if argv is None else argv
-    code = write(lambda: lines("cancel"), OUT, args, __doc__)
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--out", type=Path, default=OUT)
-    out: Path = parser.parse_known_args(args)[0].out
-    twin = out.with_name(out.stem + "_refund" + out.suffix)
-    return code or write(lambda: lines("refund"), twin, ["--out", str(twin)], __doc__)
+    return write_twins(lines, OUT, argv, __doc__)
 
 
 if __name__ == "__main__":
