@@ -167,3 +167,45 @@ def test_a_report_the_head_doubts_never_seeds_and_joins_a_known_incident_only_cl
     assert judge(window, NOW, POLICY, [Known(42, centre)], doubting).joins[42] == [600, 601]
     sure = FaultHead(np.zeros(512, np.float32), float(np.log(0.9 / 0.1)))
     assert judge(window, NOW, POLICY, [Known(42, centre)], sure).joins[42] == [600, 601, 602]
+
+
+def _stragglers_hour(outage: int, stragglers: int) -> list[tuple[int, int, str, bool]]:
+    """A week in which one ticket in five is a password-reset mail that never came, then an
+    hour of ``outage`` reports of it in words of their own, ``stragglers`` more in the week's
+    words (more like last week's tickets than like the outage: they stay out of its group)
+    and three ordinary tickets, about a normal hour's worth."""
+    rows = []
+    for i in range(600):
+        ago = 2 * HOUR + (i * 997) % (7 * 86400 - 3 * HOUR)
+        text = "password reset email never arrives" if i % 5 == 0 else f"w{i}a w{i}b w{i}c"
+        rows.append((10_000 + i, ago, text, False))
+    outage_words = "password reset email never arrives today again outage"
+    rows += [(i, 60 + i, outage_words, True) for i in range(outage)]
+    week_words = "password reset email never arrives"
+    rows += [(100 + i, 90 + i, week_words, True) for i in range(stragglers)]
+    rows += [(200 + i, 120 + i, f"r{i}a r{i}b r{i}c", True) for i in range(3)]
+    return rows
+
+
+def test_an_outages_reports_outside_its_group_do_not_make_the_hour_look_busy() -> None:
+    """Busyness leaves the group's kind out of the hour as the baseline leaves it out of the
+    week: the six reports that stayed out of the group are the outage, not six other tickets
+    that would make its twelve look like a busy hour's share of a common kind."""
+    window = _window(_stragglers_hour(12, 6))
+    findings = judge(window, NOW, POLICY)
+    [burst] = findings.bursts
+    assert sorted(burst.rows) == list(range(600, 612))
+    assert burst.reading.busy < 1.1  # the hour's three ordinary tickets are a normal hour's
+    assert burst.reading.kind_in_window == 120
+
+
+def test_a_group_of_an_outages_leftovers_is_measured_against_the_outage() -> None:
+    """Ten reports left out of a twenty-report outage group among themselves: the outage the
+    hour holds counts as the hour's volume for them, as it always did, and they are not a
+    second incident of the same fault."""
+    window = _window(_stragglers_hour(20, 10))
+    findings = judge(window, NOW, POLICY)
+    [burst] = findings.bursts
+    assert sorted(burst.rows) == list(range(600, 620))
+    [leftovers] = [r for r in findings.readings if r.reports == 10]
+    assert not leftovers.incident

@@ -106,7 +106,7 @@ def judge(
     in_hour = window.created >= start
     # The hour's volume counts every ticket of the hour, linked ones too: how busy the hour is
     # does not change because an earlier run linked part of it.
-    hour_count = int(in_hour.sum())
+    hour_rows = np.flatnonzero(in_hour)
     recent = np.flatnonzero(in_hour & (window.incident == 0))
     views = window.views[recent]
     asks = recent[:0]  # the hour's requests
@@ -147,7 +147,7 @@ def judge(
         # it joins only as close to the centre as two reports must be to seed a group.
         joining = np.flatnonzero(closest >= np.where(sure, policy.gather_at, policy.similarity))
         if len(joining) and fault is not None and not measured:
-            older, hour_count = _faults(window, fault, older, in_hour)
+            older, hour_rows = _faults(window, fault, older, hour_rows)
             measured = True
         for k in sorted({int(b) for b in best[joining]}):
             picked = joining[best[joining] == k]
@@ -166,7 +166,7 @@ def judge(
         if not seeding[seed] or degree[seed] < policy.min_reports:
             break
         if not measured and fault is not None:
-            older, hour_count = _faults(window, fault, older, in_hour)
+            older, hour_rows = _faults(window, fault, older, hour_rows)
             measured = True
         first = np.flatnonzero(near[seed] & seeding)
         members = _gather(window, recent, vectors, first, free, policy, maybes)
@@ -178,7 +178,10 @@ def judge(
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
         free[members] = False
         rows = [int(recent[m]) for m in members]
-        reading = _reading(window, rows, centre, older, hour_count, hours, burst_hours, policy)
+        loose = recent[free]  # the hour's reports no group, incident or known one took
+        reading = _reading(
+            window, rows, centre, older, hour_rows, loose, hours, burst_hours, policy
+        )
         findings.readings.append(reading)
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
@@ -254,14 +257,16 @@ class _Maybes:
 
 
 def _faults(
-    window: Window, fault: FaultHead, older: npt.NDArray[np.int64], in_hour: npt.NDArray[np.bool_]
-) -> tuple[npt.NDArray[np.int64], int]:
-    """The window's earlier fault reports, and how many the hour holds. Faults are measured
-    against the window's faults: the week's questions are no baseline for a kind of breakage,
-    nor the hour's requests for how busy it is. Scoring a window of 100,000 takes a second:
-    only in an hour with a group, or reports joining a known incident."""
-    hour_faults = int(fault.is_fault(window.vectors, np.flatnonzero(in_hour)).sum())
-    return older[fault.is_fault(window.vectors, older)], hour_faults
+    window: Window,
+    fault: FaultHead,
+    older: npt.NDArray[np.int64],
+    hour: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The window's earlier fault reports, and the hour's. Faults are measured against the
+    window's faults: the week's questions are no baseline for a kind of breakage, nor the
+    hour's requests for how busy it is. Scoring a window of 100,000 takes a second: only in an
+    hour with a group, or reports joining a known incident."""
+    return older[fault.is_fault(window.vectors, older)], hour[fault.is_fault(window.vectors, hour)]
 
 
 def _other_kind(
@@ -309,18 +314,30 @@ def _reading(
     rows: list[int],
     centre: npt.NDArray[np.int8],
     older: npt.NDArray[np.int64],
-    recent_count: int,
+    hour: npt.NDArray[np.int64],
+    loose: npt.NDArray[np.int64],
     hours: float,
     burst_hours: float,
     policy: IncidentPolicy,
 ) -> Reading:
+    """The group against the window: the kind's hourly rate (earlier tickets within
+    ``similarity`` of the centre) scaled by how busy the hour is (``hour``: the hour's tickets
+    it counts). Busyness compares the other tickets with the other tickets, leaving the kind out
+    on both sides: the hour's tickets of the group's kind that nothing took (``loose``: an
+    outage's reports that stayed out of its group) are the outage, not a busy hour that would
+    make it look ordinary. Tickets another group or incident of the hour took are that one's
+    business, and count as the hour's volume as they always did: a group of an outage's
+    leftovers is measured against the outage, not beside it."""
     reports = len({int(window.requesters[r]) for r in rows})
     kind = 0
     if len(older):
         kind = int((window.similarity(centre, older)[0] >= policy.similarity).sum())
     kind_rate = (kind + 0.5) / hours
     others_rate = (len(older) - kind) / hours
-    others_now = recent_count - len(rows)
+    own = np.isin(hour, rows)
+    if len(hour):
+        own |= np.isin(hour, loose) & (window.similarity(centre, hour)[0] >= policy.similarity)
+    others_now = int((~own).sum())
     busy = max(1.0, (others_now + 0.5) / (others_rate * burst_hours + 0.5))
     expected = kind_rate * burst_hours * busy
     p_value = poisson_tail(reports, expected)

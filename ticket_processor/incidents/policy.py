@@ -11,7 +11,9 @@ tail probability of at most ``p_value`` against that number. "That number" is th
 hourly rate in the window (tickets of the window before the hour within ``similarity`` of the
 group's centre, plus one half), scaled by how busy the hour is (the hour's other tickets
 against the window's hourly rate of other tickets), so a busy day raises what is normal for
-every kind at once.
+every kind at once. "Other" leaves the kind out on both sides: the hour's tickets within
+``similarity`` of the centre that no other group took are the group's own, not the hour's
+volume.
 """
 
 from __future__ import annotations
