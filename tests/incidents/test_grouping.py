@@ -209,3 +209,25 @@ def test_a_group_of_an_outages_leftovers_is_measured_against_the_outage() -> Non
     assert sorted(burst.rows) == list(range(600, 620))
     [leftovers] = [r for r in findings.readings if r.reports == 10]
     assert not leftovers.incident
+
+
+def test_an_outage_still_makes_the_hour_busy_for_a_neighbouring_problems_handful() -> None:
+    """Only the group's own kind leaves the hour's count: beside a 25-report outage, five
+    tickets of a problem the week brings (one in thirty) are measured against an hour the
+    outage made busy, and stay a handful, not a second incident (counting the hour without
+    its other groups made them one)."""
+    everything_a_fault = FaultHead(np.zeros(512, np.float32), 10.0)
+    rows = []
+    for i in range(600):
+        ago = 2 * HOUR + (i * 997) % (7 * 86400 - 3 * HOUR)
+        text = "app logs me out every time" if i % 30 == 0 else f"w{i}a w{i}b w{i}c"
+        rows.append((10_000 + i, ago, text, False))
+    rows += [(i, 60 + i, "checkout error 502 upstream unavailable", True) for i in range(25)]
+    rows += [(100 + i, 90 + i, "app logs me out every time", True) for i in range(5)]
+    rows += [(200 + i, 120 + i, f"r{i}a r{i}b r{i}c", True) for i in range(3)]
+    findings = judge(_window(rows), NOW, POLICY, fault=everything_a_fault)
+    [burst] = findings.bursts
+    assert sorted(burst.rows) == list(range(600, 625))
+    [handful] = [r for r in findings.readings if r.reports == 5]
+    assert not handful.incident
+    assert handful.busy > 5
