@@ -7,6 +7,7 @@ down every ticket is still triaged, with ``ai_fallback``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,23 @@ def test_run_triages_every_ticket_once_and_a_rerun_changes_nothing(hd: Helpdesk)
     assert again.exit_code == 0, again.output
     assert "triaged=0" in again.output
     assert snapshot(hd.sandbox) == before
+
+
+def test_the_collector_skips_the_built_parts_during_the_run_only(hd: Helpdesk) -> None:
+    frozen: list[int] = []  # objects the collector left alone, at each of its passes
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            frozen.append(gc.get_freeze_count())
+
+    gc.callbacks.append(seen)
+    try:
+        result = invoke()
+    finally:
+        gc.callbacks.remove(seen)
+    assert result.exit_code == 0, result.output
+    assert max(frozen) > 10_000  # the modules and the run's parts
+    assert gc.get_freeze_count() == 0  # collected again once the run is over
 
 
 def test_dry_run_writes_nothing_and_keeps_the_cursor(hd: Helpdesk) -> None:

@@ -14,6 +14,7 @@ SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOn
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -258,6 +259,10 @@ def _run_logged(
         price=parts.price,
     )
     built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
+    # Every module the run uses is loaded and its parts are built: the collector's full passes
+    # skip those objects until the run ends (tens of thousands, the openai SDK's types most of
+    # them), instead of walking them all again each time.
+    gc.freeze()
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     watch = EscalationWatch(log)
     # A backfill's old tickets are no burst; they join the window in the runs after. numpy and
@@ -301,6 +306,7 @@ def _run_logged(
             )
             plan_and_write(passes, end)
     finally:
+        gc.unfreeze()  # a process that runs again (serve, a test) collects them as before
         built.close()
     if not options.dry_run:
         built.cache.flush()

@@ -26,6 +26,9 @@ _ESCAPE = re.compile(r"\\[nrt]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 
 ANY = ""  # a pattern element that matches any one token
+# Tokens whose candidate cues a ``CueIndex`` keeps (a few MB at most; a run's tickets share
+# most of their words, the first ones seen are the common ones).
+CANDIDATES_KEPT = 20_000
 
 
 def _fold(text: str) -> str:
@@ -81,6 +84,10 @@ class CueIndex:
     _prefix: dict[int, dict[str, list[int]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
+    # A token's candidate cues (``_candidates``), the same in every ticket: kept for the
+    # ``CANDIDATES_KEPT`` tokens seen first, a look-up instead of one per prefix length (a
+    # dozen in the default taxonomy) for each token of each ticket.
+    _known: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def add(self, cue: str) -> int:
         """The id of ``cue``, compiling it on first sight."""
@@ -90,6 +97,7 @@ class CueIndex:
         elements = compile_cue(cue)
         cue_id = len(self.patterns)
         self.patterns.append(elements)
+        self._known.clear()
         self._ids[cue] = cue_id
         first = elements[0]
         if first.prefix:
@@ -101,21 +109,29 @@ class CueIndex:
     def add_all(self, cues: Iterable[str]) -> list[int]:
         return [self.add(cue) for cue in cues]
 
+    def _candidates(self, token: str) -> tuple[int, ...]:
+        """The cues whose first word ``token`` can be: exact ones, then prefixes."""
+        candidates = tuple(self._exact.get(token, ()))
+        for length, table in self._prefix.items():
+            if len(token) >= length:
+                more = table.get(token[:length])
+                if more:
+                    candidates = (*candidates, *more)
+        return candidates
+
     def find(self, tokens: Sequence[str]) -> dict[int, list[int]]:
         """Every cue found in ``tokens`` with its start positions."""
         found: dict[int, list[int]] = {}
-        exact = self._exact
-        prefixes = [(length, table) for length, table in self._prefix.items()]
+        known = self._known
         count = len(tokens)
         for position, token in enumerate(tokens):
             if not token:
                 continue
-            candidates = exact.get(token, ())
-            for length, table in prefixes:
-                if len(token) >= length:
-                    more = table.get(token[:length])
-                    if more:
-                        candidates = [*candidates, *more]
+            candidates = known.get(token)
+            if candidates is None:
+                candidates = self._candidates(token)
+                if len(known) < CANDIDATES_KEPT:
+                    known[token] = candidates
             for cue_id in candidates:
                 elements = self.patterns[cue_id]
                 end = position + len(elements)

@@ -60,7 +60,10 @@ class RulesEngine:
             self._register("urgency", level.value, cues)
         self._register("positive", "positive", taxonomy.sentiment.positive)
         self._register("negative", "negative", taxonomy.sentiment.negative)
-        self._ignore_ids = self._index.add_all(taxonomy.rules.ignore_after)
+        # The instruction-like phrases in an index of their own: blanking what follows them
+        # looks for these few cues only, not for every cue of the taxonomy.
+        self._ignore = CueIndex()
+        self._ignore_ids = self._ignore.add_all(taxonomy.rules.ignore_after)
         self._negators = frozenset(taxonomy.sentiment.negators)
 
     def _register(self, table: str, key: str, cues: CueSet) -> None:
@@ -117,7 +120,7 @@ class RulesEngine:
         best: dict[int, float] = {}  # cue id -> multiplier (subject beats body)
         flipped: dict[int, bool] = {}  # cue id -> every occurrence follows a negator
         for tokens, multiplier in ((subject_tokens, factor), (body_tokens, 1.0)):
-            self._index.blank_after(tokens, self._ignore_ids, window)
+            self._ignore.blank_after(tokens, self._ignore_ids, window)
             for cue_id, positions in self._index.find(tokens).items():
                 if cue_id not in self._targets:
                     continue
