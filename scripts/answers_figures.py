@@ -81,6 +81,9 @@ SANDBOX_CENTRES = {
     # A meal-kit subscription's, written by a fourth engineer while the fused ranking and the
     # bundled model's calibration were being changed, and measured once after they landed.
     "heldout3": ("answers_heldout3_articles.jsonl", "answers_heldout3_tickets.jsonl"),
+    # A parking app's, written blind by a fifth engineer while the bundled model's triage, the
+    # ranking and the gate were being changed, to be measured once after they land.
+    "heldout4": ("answers_heldout4_articles.jsonl", "answers_heldout4_tickets.jsonl"),
 }
 
 
