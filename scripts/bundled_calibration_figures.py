@@ -3,6 +3,7 @@ unless ``--model``): the category decisions a default run makes, and the answers
 
     python scripts/bundled_calibration_figures.py [--model FILE]
         [--data ../shared/data/tickets-dev.jsonl] [--public /work/data/answers]
+        [--centre heldout2 ...] [--skip-decisions]
 
 1. Per source of the labelled rows (the sample tickets and the dev set), how many rows' category
    a run applies, suggests or abstains on (``field_decisions`` with the model's own thresholds;
@@ -12,7 +13,9 @@ unless ``--model``): the category decisions a default run makes, and the answers
 2. Per help centre of ``scripts/answers_figures.py`` (not the held-out ones), the answerable
    tickets whose triage is not sure enough to be answered (``triage_sure``, the guard
    ``triage_unsure``), the pairs of first and second category they sit between, and the first
-   few with the category, its probability and the runner-up.
+   few with the category, its probability and the runner-up. ``--centre NAME`` (repeatable) reads
+   a sandbox help centre of ``answers_figures.SANDBOX_CENTRES`` instead, held-out ones too, and
+   lists every such ticket; ``--skip-decisions`` leaves out part 1.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import argparse
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from answers_figures import help_centres
+from answers_figures import DATA, SANDBOX_CENTRES, HelpCentre, _jsonl, help_centres
 
 from ticket_processor.answers.plan import triage_sure
 from ticket_processor.learned import LearnedEngine, bundled_model_path, read_model
@@ -54,9 +57,9 @@ def decisions(engine: LearnedEngine, data: Path) -> None:
         print(f"{source}: {sum(by.values())} rows; category {told}")
 
 
-def unsure(engine: LearnedEngine, public: Path | None) -> None:
+def unsure(engine: LearnedEngine, centres: list[HelpCentre], shown_at_most: int = SHOWN) -> None:
     classes = engine.model.fields["category"].classes
-    for name, _, rows in help_centres(public):
+    for name, _, rows in centres:
         answerable = [r for r in rows if r.get("answer_article")]
         pairs: Counter[tuple[str, str]] = Counter()
         shown = []
@@ -77,7 +80,7 @@ def unsure(engine: LearnedEngine, public: Path | None) -> None:
             )
         print(f"{name}: {len(answerable)} answerable, {len(shown)} not sure enough to answer")
         print("  between: " + ", ".join(f"{a}/{b} {n}" for (a, b), n in pairs.most_common(6)))
-        print("\n".join(shown[:SHOWN]))
+        print("\n".join(shown[:shown_at_most]))
 
 
 def main() -> int:
@@ -85,11 +88,21 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=bundled_model_path())
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--public", type=Path, default=None)
+    parser.add_argument("--centre", action="append", choices=sorted(SANDBOX_CENTRES), default=[])
+    parser.add_argument("--skip-decisions", action="store_true")
     args = parser.parse_args()
     taxonomy = load_taxonomy(None)
     engine = LearnedEngine(read_model(args.model, taxonomy.names), taxonomy)
-    decisions(engine, args.data)
-    unsure(engine, args.public)
+    if not args.skip_decisions:
+        decisions(engine, args.data)
+    if args.centre:
+        named: list[HelpCentre] = [
+            (name, _jsonl(DATA / SANDBOX_CENTRES[name][0]), _jsonl(DATA / SANDBOX_CENTRES[name][1]))
+            for name in args.centre
+        ]
+        unsure(engine, named, shown_at_most=len(max((c[2] for c in named), key=len)))
+    else:
+        unsure(engine, help_centres(args.public))
     return 0
 
 

@@ -5,8 +5,10 @@
 
 Trains on the dev set's banking77 (CC BY 4.0), bitext (CDLA-Sharing-1.0) and nlbse rows plus
 the project's own sample tickets (``ticket_processor/samples/tickets.jsonl``, source
-``samples``). The airline and tobi rows are non-commercial: never in the shipped model, so they
-are dropped here before anything else. Same seed, same data, same model; the training date is
+``samples``) and written questions about using a product (``samples/questions.jsonl``, source
+``questions``, the project's own writing; held out like every other source in the figures).
+The airline and tobi rows are non-commercial: never in the shipped model, so they are dropped
+here before anything else. Same seed, same data, same model; the training date is
 ``SOURCE_DATE_EPOCH`` when set. Prints the cross-validated figures: the ``samples`` column is
 the accuracy on sample tickets each predicted by a model that did not see it.
 
@@ -38,7 +40,7 @@ from rich.console import Console
 from ticket_processor.commands.learn import result_table
 from ticket_processor.learned import LearnedModel, save_model
 from ticket_processor.learned.labelled_file import LabelledTicket, load_labelled
-from ticket_processor.learned.samples import sample_rows
+from ticket_processor.learned.samples import question_rows, sample_rows
 from ticket_processor.learned.train import TrainingResult, TrainOptions, train
 from ticket_processor.triage.confidence import (
     apply_threshold,
@@ -53,7 +55,11 @@ DEFAULT_OUT = ROOT / "ticket_processor" / "learned" / "default-model.zip"
 
 
 def shippable_rows(data: Path) -> list[LabelledTicket]:
-    return [row for row in load_labelled(data) if row.source in SHIPPABLE] + sample_rows()
+    return (
+        [row for row in load_labelled(data) if row.source in SHIPPABLE]
+        + sample_rows()
+        + question_rows()
+    )
 
 
 def uncalibrated(model: LearnedModel) -> LearnedModel:

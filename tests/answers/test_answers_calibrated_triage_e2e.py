@@ -1,13 +1,14 @@
 """A learned model's calibration decides whether its triage is sure enough to answer, on each
 sandbox, through the CLI, without an LLM.
 
-The bundled model reads its category's probability against ``TICKETBOT_CONFIDENCE_THRESHOLD``
-(0.5): two plain questions at 0.3 to 0.45 are both refused as ``triage_unsure``. A model whose
-file carries the category's calibration and apply threshold (as ``ticketbot learn`` writes one)
-is read through them instead: the question its calibration puts at or above the threshold is
-answered with the right article, the one it puts below is not, and ``answers explain`` names
-the guard. The calibration here is made for the test, its one step between the two questions'
-probabilities, so the test holds whatever the bundled model's weights."""
+The bundled model reads its category's probability against ``TICKETBOT_CONFIDENCE_THRESHOLD``;
+the run here sets it to 0.99, above both plain questions' probabilities (at the default 0.5 the
+bundled model is sure of both), so that threshold alone refuses both as ``triage_unsure``. A
+model whose file carries the category's calibration and apply threshold (as ``ticketbot
+learn`` writes one) is read through them instead: the question its calibration puts at or above
+the threshold is answered with the right article, the one it puts below is not, and ``answers
+explain`` names the guard. The calibration here is made for the test, its one step between the
+two questions' probabilities, so the test holds whatever the bundled model's weights."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ UNSURE = {
     "kind": "answerable",
 }
 APPLY_AT = 0.95
+# The run's TICKETBOT_CONFIDENCE_THRESHOLD: above both questions' raw probabilities, whatever the
+# bundled model's weights, so only the calibration can let one through.
+RAW_THRESHOLD = 0.99
 
 
 def _calibrated_model(path: Path) -> None:
@@ -50,7 +54,7 @@ def _calibrated_model(path: Path) -> None:
         prepared = prepare_ticket(case["subject"], case["description"], max_tokens=2000)
         analysis = engine.analyse(prepared.subject, prepared.body)
         assert analysis.category == "how_to"
-        assert analysis.confidence < 0.5  # the threshold refuses both without the calibration
+        assert analysis.confidence < RAW_THRESHOLD  # refused by it without the calibration
         p.append(analysis.confidence)
     assert p[0] > p[1]
     step = Calibration((0.0, (p[0] + p[1]) / 2), (0.3, 0.97))
@@ -68,7 +72,11 @@ def test_the_question_the_calibration_makes_sure_is_answered_and_the_other_is_no
     _calibrated_model(model)
     articles = publish_help_centre(desk)
     ids = create_tickets(desk, [SURE, UNSURE])
-    env = {"TICKETBOT_ANSWER_MODE": "send", "TICKETBOT_LEARNED_MODEL": str(model)}
+    env = {
+        "TICKETBOT_ANSWER_MODE": "send",
+        "TICKETBOT_LEARNED_MODEL": str(model),
+        "TICKETBOT_CONFIDENCE_THRESHOLD": str(RAW_THRESHOLD),
+    }
     result = invoke("run", "--engine", "llm", env=env)  # no LLM configured: the learned model
     assert result.exit_code == 0, result.output
 
