@@ -31,6 +31,7 @@ import json
 import random
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -387,6 +388,87 @@ def write_twins(
     for burst, path in (("cancel", first), ("refund", twin)):
         write(partial(make, burst), path, ["--out", str(path)], doc)
     return 0
+
+
+Template = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ShopHour:
+    """A held-out hour of the shop's shape, as the later authors wrote theirs: the background
+    week on a seed of its own, and in the last hour the outage's reports, the unrelated faults,
+    the hour's payment and ordinary traffic, the customers who wrote twice and the request
+    burst (drawn from its own random stream, so that the twin files differ in those rows
+    alone). Each customer range keeps an hour's requesters apart from the others'."""
+
+    now: int
+    seed: int
+    week_seed: int
+    outage: tuple[Template, ...]
+    noise: tuple[Template, ...]
+    twice: tuple[tuple[Template, Template], ...]
+    cancel: tuple[Template, ...]
+    refund: tuple[Template, ...]
+    customers: int  # the first of the hour's requesters
+    burst_customers: int  # the first of the request burst's
+    twice_customers: int  # the first of those who wrote twice
+
+    def week(self) -> list[Spec]:
+        """``incident_hours.hour``'s background week alone (its own hour and its repeat
+        customers' first messages dropped)."""
+        return [
+            spec
+            for spec in hour(1000, now=self.now, seed=self.week_seed)
+            if spec.created_at <= self.now - 2 * HOUR and spec.label != "repeat_first"
+        ]
+
+    def last_hour(self, burst: str) -> list[tuple[Spec, str | None]]:
+        """The last hour's tickets with the request ``burst`` (``cancel`` or ``refund``), each
+        with its ``group`` (``repeat-?`` until ids are known)."""
+        start, end = self.now - HOUR + 60, self.now - 60
+        rng = random.Random(self.seed)
+        burst_rng = random.Random(self.seed + 1)
+        customers = iter(range(self.customers, 10**6))
+        burst_customers = iter(range(self.burst_customers, 10**6))
+        rows: list[tuple[Spec, str | None]] = []
+
+        def one(template: Template, label: str, group: str | None) -> None:
+            subject, body = _fill(rng, template)
+            at = rng.randint(start, end)
+            rows.append(
+                (Spec(subject, body, _customer(rng, next(customers)), at, "open", label), group)
+            )
+
+        for template in self.outage:
+            one(template, "outage", "outage")
+        for template in self.noise:
+            one(template, "noise", None)
+        for _ in range(8):
+            one(rng.choice(_PAYMENT), "payment", None)
+        for _ in range(30):
+            one(rng.choice(_ORDINARY), "ordinary", None)
+        for number, (first, second) in enumerate(self.twice):
+            email = _customer(rng, self.twice_customers + number)
+            product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
+            at_first = rng.randint(start, end - 40 * 60)
+            at_second = at_first + rng.randint(5 * 60, 40 * 60)
+            for template, at, label in (
+                (first, at_first, "repeat_first"),
+                (second, at_second, "repeat"),
+            ):
+                subject, body = _fill(rng, template, p=product, o=order)
+                rows.append((Spec(subject, body, email, at, "open", label), f"repeat-?{number}"))
+        for template in self.cancel if burst == "cancel" else self.refund:
+            subject, body = _fill(burst_rng, template)
+            at = burst_rng.randint(start, end)
+            email = _customer(burst_rng, next(burst_customers))
+            rows.append((Spec(subject, body, email, at, "open", burst), None))
+        return rows
+
+    def lines(self, burst: str) -> list[str]:
+        rows: list[tuple[Spec, str | None]] = [(spec, None) for spec in self.week()]
+        rows.extend(self.last_hour(burst))
+        return labelled_lines(rows, burst)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,16 +30,13 @@ stream, so every other row is the same). Deterministic for the seeds.
 from __future__ import annotations
 
 import calendar
-import random
 import sys
 from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-from support.incident_hours import hour
-from support.incident_scenario import _ORDINARY, _PAYMENT, _PRODUCTS, HOUR, Spec, _customer, _fill
-from write_incident_heldout import labelled_lines, write_twins
+from write_incident_heldout import ShopHour, write_twins
 
 SEED = 5505
 WEEK_SEED = 55
@@ -305,68 +302,23 @@ TWICE = (
 )
 
 
-def week() -> list[Spec]:
-    """``incident_hours.hour``'s background week alone (its own hour and its repeat customers'
-    first messages dropped), on a seed of its own."""
-    return [
-        spec
-        for spec in hour(1000, now=NOW, seed=WEEK_SEED)
-        if spec.created_at <= NOW - 2 * HOUR and spec.label != "repeat_first"
-    ]
-
-
-def heldout_hour(burst: str) -> list[tuple[Spec, str | None]]:
-    """The last hour's tickets with the request ``burst`` (``cancel`` or ``refund``), each with
-    its ``group`` (``repeat-?`` until ids are known)."""
-    start, end = NOW - HOUR + 60, NOW - 60
-    rng = random.Random(SEED)
-    burst_rng = random.Random(SEED + 1)
-    customers = iter(range(3000, 10**6))
-    burst_customers = iter(range(5000, 10**6))
-    rows: list[tuple[Spec, str | None]] = []
-
-    def one(template: tuple[str, str], label: str, group: str | None) -> None:
-        subject, body = _fill(rng, template)
-        at = rng.randint(start, end)
-        rows.append(
-            (Spec(subject, body, _customer(rng, next(customers)), at, "open", label), group)
-        )
-
-    for template in (*STOCK, *STOCK_SHORT, *STOCK_OTHER):
-        one(template, "outage", "outage")
-    for template in NOISE:
-        one(template, "noise", None)
-    for _ in range(8):
-        one(rng.choice(_PAYMENT), "payment", None)
-    for _ in range(30):
-        one(rng.choice(_ORDINARY), "ordinary", None)
-    for number, (first, second) in enumerate(TWICE):
-        email = _customer(rng, 2900 + number)
-        product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
-        at_first = rng.randint(start, end - 40 * 60)
-        at_second = at_first + rng.randint(5 * 60, 40 * 60)
-        for template, at, label in (
-            (first, at_first, "repeat_first"),
-            (second, at_second, "repeat"),
-        ):
-            subject, body = _fill(rng, template, p=product, o=order)
-            rows.append((Spec(subject, body, email, at, "open", label), f"repeat-?{number}"))
-    for template in CANCEL if burst == "cancel" else REFUND:
-        subject, body = _fill(burst_rng, template)
-        at = burst_rng.randint(start, end)
-        email = _customer(burst_rng, next(burst_customers))
-        rows.append((Spec(subject, body, email, at, "open", burst), None))
-    return rows
-
-
-def lines(burst: str) -> list[str]:
-    rows: list[tuple[Spec, str | None]] = [(spec, None) for spec in week()]
-    rows.extend(heldout_hour(burst))
-    return labelled_lines(rows, burst)
+HELD_OUT = ShopHour(
+    now=NOW,
+    seed=SEED,
+    week_seed=WEEK_SEED,
+    outage=(*STOCK, *STOCK_SHORT, *STOCK_OTHER),
+    noise=NOISE,
+    twice=TWICE,
+    cancel=CANCEL,
+    refund=REFUND,
+    customers=3000,
+    burst_customers=5000,
+    twice_customers=2900,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return write_twins(lines, OUT, argv, __doc__)
+    return write_twins(HELD_OUT.lines, OUT, argv, __doc__)
 
 
 if __name__ == "__main__":
