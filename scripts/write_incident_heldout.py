@@ -312,12 +312,30 @@ def heldout_hour(rng: random.Random) -> list[tuple[Spec, str | None]]:
         one(rng.choice(_PAYMENT), "payment", None)
     for _ in range(30):
         one(rng.choice(_ORDINARY), "ordinary", None)
-    for number, (first, second) in enumerate(TWICE):
-        email = _customer(rng, 1900 + number)
-        products = CLOTHES if "size" in first[1] else _PRODUCTS
+    rows += wrote_twice(rng, TWICE, (start, end), 1900, 30 * 60, CLOTHES)
+    return rows
+
+
+def wrote_twice(
+    rng: random.Random,
+    twice: tuple[tuple[tuple[str, str], tuple[str, str]], ...],
+    span: tuple[int, int],
+    first_customer: int,
+    within: int,
+    sizes: tuple[str, ...] = (),
+) -> list[tuple[Spec, str | None]]:
+    """The customers who wrote twice: each pair's two messages from one requester, the second
+    5 minutes to ``within`` seconds after the first, inside ``span`` (the hour's start and
+    end), both with ``group`` ``repeat-?N`` until ids are known. A pair that speaks of a size
+    names one of ``sizes`` (clothes) where there are any."""
+    start, end = span
+    rows: list[tuple[Spec, str | None]] = []
+    for number, (first, second) in enumerate(twice):
+        email = _customer(rng, first_customer + number)
+        products = sizes if sizes and "size" in first[1] else _PRODUCTS
         product, order = rng.choice(products), str(rng.randint(100000, 999999))
-        at_first = rng.randint(start, end - 30 * 60)
-        at_second = at_first + rng.randint(5 * 60, 30 * 60)
+        at_first = rng.randint(start, end - within)
+        at_second = at_first + rng.randint(5 * 60, within)
         for template, at, label in (
             (first, at_first, "repeat_first"),
             (second, at_second, "repeat"),
@@ -447,17 +465,7 @@ class ShopHour:
             one(rng.choice(_PAYMENT), "payment", None)
         for _ in range(30):
             one(rng.choice(_ORDINARY), "ordinary", None)
-        for number, (first, second) in enumerate(self.twice):
-            email = _customer(rng, self.twice_customers + number)
-            product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
-            at_first = rng.randint(start, end - 40 * 60)
-            at_second = at_first + rng.randint(5 * 60, 40 * 60)
-            for template, at, label in (
-                (first, at_first, "repeat_first"),
-                (second, at_second, "repeat"),
-            ):
-                subject, body = _fill(rng, template, p=product, o=order)
-                rows.append((Spec(subject, body, email, at, "open", label), f"repeat-?{number}"))
+        rows += wrote_twice(rng, self.twice, (start, end), self.twice_customers, 40 * 60)
         for template in self.cancel if burst == "cancel" else self.refund:
             subject, body = _fill(burst_rng, template)
             at = burst_rng.randint(start, end)

@@ -39,13 +39,12 @@ from support.incident_hours import hour
 from support.incident_scenario import (
     _ORDINARY,
     _PAYMENT,
-    _PRODUCTS,
     HOUR,
     Spec,
     _customer,
     _fill,
 )
-from write_incident_heldout import labelled_lines, write
+from write_incident_heldout import labelled_lines, write, wrote_twice
 
 SEED = 4711
 WEEK_SEED = 23
@@ -340,17 +339,7 @@ def heldout_hour(rng: random.Random) -> list[tuple[Spec, str | None]]:
         one(rng.choice(_PAYMENT), "payment", None)
     for _ in range(30):
         one(rng.choice(_ORDINARY), "ordinary", None)
-    for number, (first, second) in enumerate(TWICE):
-        email = _customer(rng, 2900 + number)
-        product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
-        at_first = rng.randint(start, end - 30 * 60)
-        at_second = at_first + rng.randint(5 * 60, 30 * 60)
-        for template, at, label in (
-            (first, at_first, "repeat_first"),
-            (second, at_second, "repeat"),
-        ):
-            subject, body = _fill(rng, template, p=product, o=order)
-            rows.append((Spec(subject, body, email, at, "open", label), f"repeat-?{number}"))
+    rows += wrote_twice(rng, TWICE, (start, end), 2900, 30 * 60)
     return rows
 
 

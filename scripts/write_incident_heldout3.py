@@ -42,13 +42,12 @@ from support.incident_hours import hour
 from support.incident_scenario import (
     _ORDINARY,
     _PAYMENT,
-    _PRODUCTS,
     HOUR,
     Spec,
     _customer,
     _fill,
 )
-from write_incident_heldout import labelled_lines, write_twins
+from write_incident_heldout import CLOTHES, labelled_lines, write_twins, wrote_twice
 
 SEED = 8128
 BURST_SEED = 8129
@@ -309,7 +308,6 @@ NOISE = (
 )
 # Each pair: the first message and the second, about the same product and order (a garment
 # for the exchange of sizes). The first and the third add a detail, the others only ask again.
-CLOTHES = ("rain jacket", "trail shoes", "wool sweater")
 TWICE = (
     (
         ("Swap for a bigger size", "The {p} is too small, can I exchange it for one size up?"),
@@ -366,18 +364,7 @@ def heldout_hour(burst: str) -> list[tuple[Spec, str | None]]:
         one(rng, rng.choice(_PAYMENT), "payment", None)
     for _ in range(30):
         one(rng, rng.choice(_ORDINARY), "ordinary", None)
-    for number, (first, second) in enumerate(TWICE):
-        email = _customer(rng, 2900 + number)
-        products = CLOTHES if "size" in first[1] else _PRODUCTS
-        product, order = rng.choice(products), str(rng.randint(100000, 999999))
-        at_first = rng.randint(start, end - 40 * 60)
-        at_second = at_first + rng.randint(5 * 60, 40 * 60)
-        for template, at, label in (
-            (first, at_first, "repeat_first"),
-            (second, at_second, "repeat"),
-        ):
-            subject, body = _fill(rng, template, p=product, o=order)
-            rows.append((Spec(subject, body, email, at, "open", label), f"repeat-?{number}"))
+    rows += wrote_twice(rng, TWICE, (start, end), 2900, 40 * 60, CLOTHES)
     requests = random.Random(BURST_SEED)
     customers = iter(range(5000, 10**6))
     for template in CANCEL if burst == "cancel" else REFUND:

@@ -38,13 +38,12 @@ from support.incident_hours import hour
 from support.incident_scenario import (
     _ORDINARY,
     _PAYMENT,
-    _PRODUCTS,
     HOUR,
     Spec,
     _customer,
     _fill,
 )
-from write_incident_heldout import labelled_lines, write_twins
+from write_incident_heldout import labelled_lines, write_twins, wrote_twice
 
 SEED = 4404
 WEEK_SEED = 404
@@ -348,17 +347,7 @@ def held_out_hour(burst: str) -> list[tuple[Spec, str | None]]:
         one(rng, rng.choice(_PAYMENT), "payment", None)
     for _ in range(30):
         one(rng, rng.choice(_ORDINARY), "ordinary", None)
-    for number, (first, second) in enumerate(TWICE):
-        email = _customer(rng, 2900 + number)
-        product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
-        at_first = rng.randint(start, end - 40 * 60)
-        at_second = at_first + rng.randint(5 * 60, 40 * 60)
-        for template, at, label in (
-            (first, at_first, "repeat_first"),
-            (second, at_second, "repeat"),
-        ):
-            subject, body = _fill(rng, template, p=product, o=order)
-            rows.append((Spec(subject, body, email, at, "open", label), f"repeat-?{number}"))
+    rows += wrote_twice(rng, TWICE, (start, end), 2900, 40 * 60)
     # The requests last, from their own stream: the twin files differ in these rows alone.
     requests = random.Random(SEED + 1)
     for template in CANCEL if burst == "cancel" else REFUND:
