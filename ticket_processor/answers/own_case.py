@@ -5,8 +5,11 @@ specific instance needs someone to look at that instance: "order HX-48213", "you
 15 EUR", "on 3 November", "offline for three days now", "I've paired it again twice", "please
 take the fee off". ``own_case`` returns which of these cues a ticket holds:
 
-- ``identifier``: an order, ride, booking or reference number of the customer's own, or a
-  code such as ``VRF-22918`` (letters and three digits or more, joined by a hyphen);
+- ``identifier``: a code of the customer's own, such as ``VRF-22918`` or ``8823-XK``
+  (capitals and three digits or more, joined by a hyphen), or an order, ride, booking or
+  reference written with letters and digits ("order hx48213"); a bare number after "order" is
+  not: the public sets' answerable questions name one ("cancel order 3707955617", which the
+  article on cancelling answers), and on them it fired on 5 % to 9 %;
 - ``amount``: an amount of money the customer was charged ("charged me 4.99", "29 EUR was
   taken", "zweimal 4,60 EUR abgebucht"); a price asked about ("is the pass 29 EUR?") is not;
 - ``date``: a calendar date of their own event ("on 3 November", "am 12. November", "on the
