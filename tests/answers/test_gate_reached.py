@@ -68,7 +68,7 @@ def test_each_row_says_whether_it_passed_the_guards(tmp_path: Path) -> None:
                 1, "Export invoices", "Download invoices as a CSV spreadsheet.", "u1", "en", stamp
             )
         )
-    rows = [
+    rows: list[dict[str, object]] = [
         {"subject": "", "description": "How do I export invoices?", "answer_article": 1},
         {
             "subject": "",
