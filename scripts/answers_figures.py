@@ -10,6 +10,12 @@ script's output).
     python scripts/answers_figures.py --run zendesk --centre heldout   # the held-out help centre
     python scripts/answers_figures.py --guards [--public DIR]   # refusals per guard and engine
     python scripts/answers_figures.py --guards --centre heldout2   # the same on one held-out centre
+    python scripts/answers_figures.py --public DIR --skip-heldout --pick --without-own-case
+        # the same without the own-case guard (what it changes: run both)
+    python scripts/answers_figures.py --public DIR --skip-heldout --pick --dev-heldout
+        # with the first two held-out centres among the centres (dev centres since)
+    python scripts/answers_figures.py --public DIR --skip-heldout --own-case-feature
+        # the own-case cue as a fourth gate feature instead (guards off), beside the three
 
 Help centres (each one an index of its own; tickets answered by an article or by none):
 
@@ -35,7 +41,9 @@ at the policy's default threshold: the shipped threshold is that one, and what i
 help centre nobody fitted on is what the table shows. Beside it, the gate alone (``guards
 off``: every row reaches the gate, whatever the guards would say), and with ``--pick`` the
 threshold picked on the other centres (the lowest at which their replies were 95 % right, each
-read with a gate fitted without it) with what it gives on the one left out. ``--write`` fits
+read with a gate fitted without it) with what it gives on the one left out; and the same picked
+on the other centres' rows that passed every guard, read on the one left out with the guards
+on (what a run sends at that threshold). ``--write`` fits
 on all of them (its calibration on the out-of-centre scores) and writes
 ``ticket_processor/answers/gate.json``.
 """
@@ -57,6 +65,7 @@ import orjson
 from ticket_processor.answers.calibration import SHIPPED
 from ticket_processor.answers.evaluate import AnswersReport, evaluate
 from ticket_processor.answers.gate import GATE_FILE, Gate, fit_gate, load_gate
+from ticket_processor.answers.own_case import own_case
 from ticket_processor.answers.policy import AnswersPolicy
 from ticket_processor.kb.dense import encode_missing
 from ticket_processor.kb.index import ArticleIndex
@@ -286,10 +295,15 @@ def index_centre(
 
 
 def _run(
-    centre: HelpCentre, tmp: Path, gate: Gate | None, analyse: Any, calibration: Any = None
+    centre: HelpCentre,
+    tmp: Path,
+    gate: Gate | None,
+    analyse: Any,
+    calibration: Any = None,
+    own_case: bool = True,
 ) -> AnswersReport:
     name, articles, rows = centre
-    index, ids = index_centre(tmp, f"{name}-{id(gate)}-{id(calibration)}", articles)
+    index, ids = index_centre(tmp, f"{name}-{id(gate)}-{id(calibration)}-{own_case}", articles)
     try:
         return evaluate(
             rows,
@@ -300,6 +314,7 @@ def _run(
             article_ids=ids,
             gate=gate,
             embed=embed_texts,
+            own_case=own_case,
         )
     finally:
         index.close()
@@ -354,16 +369,22 @@ def _gate_alone(
 
 
 def _picked_threshold(
-    rows: dict[str, list[tuple[tuple[float, ...], bool]]], left_out: str
+    rows: dict[str, list[tuple[tuple[float, ...], bool]]],
+    left_out: str,
+    passed: dict[str, list[bool]] | None = None,
 ) -> float | None:
     """The lowest threshold whose replies (guards off) were ``PRECISION_BAR`` right on the
     centres other than ``left_out``, each of them read with the gate fitted without it (nor
-    ``left_out``): a threshold picked on the others, to be read on the one left out."""
+    ``left_out``): a threshold picked on the others, to be read on the one left out. With
+    ``passed``, only the rows that passed every guard are read (the gate is still fitted on
+    every row): what the threshold sees in a run with the guards on."""
     names = [n for n in rows if n != left_out]
     scored: list[tuple[float, bool]] = []
     for name in names:
         gate = _out_of_centre_gate(rows, {name, left_out})
-        scored += [(gate.probability(f), ok) for f, ok in rows[name]]
+        kept = passed[name] if passed is not None else [True] * len(rows[name])
+        pairs = zip(rows[name], kept, strict=True)
+        scored += [(gate.probability(f), ok) for (f, ok), k in pairs if k]
     scored.sort(key=lambda pair: -pair[0])
     picked = None
     right = 0
@@ -372,6 +393,24 @@ def _picked_threshold(
         if right / n >= PRECISION_BAR and (n == len(scored) or scored[n][0] < p):
             picked = p
     return None if picked is None else round(picked, 4)
+
+
+def _guarded_at(
+    reached: list[tuple[float, bool, bool]], answerable: int, at: float
+) -> dict[str, Any]:
+    """What a run with every guard on sends at threshold ``at`` (the rows that reached the
+    gate, with its probability)."""
+    sent = [(ok, a) for p, ok, a in reached if p >= at]
+    right = sum(ok and a for ok, a in sent)
+    false = sum(not a for _, a in sent)
+    return {
+        "sent": len(sent),
+        "sent_right": right,
+        "sent_wrong": len(sent) - right - false,
+        "false_sends": false,
+        "precision": round(right / len(sent), 4) if sent else None,
+        "coverage": round(right / max(answerable, 1), 4),
+    }
 
 
 def _at_coverage(reached: list[tuple[float, bool, bool]], right: int) -> dict[str, Any]:
@@ -393,12 +432,15 @@ def _centre_figures(
     analyse: Any,
     *,
     pick: bool,
+    passed: dict[str, list[bool]] | None = None,
+    own_case: bool = True,
 ) -> dict[str, Any]:
     """One centre's figures, read with the gate fitted on the others; the shipped calibration
-    (fitted on ``answers`` alone) beside it."""
+    (fitted on ``answers`` alone) beside it. ``passed``: each centre's rows that passed the
+    guards, for the threshold picked on the others' guarded rows."""
     name = centre[0]
     gate = _out_of_centre_gate(rows, {name})
-    gated = _run(centre, tmp, gate, analyse)
+    gated = _run(centre, tmp, gate, analyse, own_case=own_case)
     report = gated.as_dict()
     answerable = [r["answer_article"] is not None for r in centre[2]]
     out: dict[str, Any] = {
@@ -412,7 +454,13 @@ def _centre_figures(
         out[f"{name} (gate alone, threshold picked on the others)"] = {
             "threshold": picked
         } | _gate_alone(gate, rows[name], answerable, at)
-    before = _run(centre, tmp, None, analyse, SHIPPED).as_dict()
+    if pick and passed is not None:
+        picked = _picked_threshold(rows, name, passed)
+        at = 1.01 if picked is None else picked
+        out[f"{name} (gate, guards on, threshold picked on the others' guarded rows)"] = {
+            "threshold": picked
+        } | _guarded_at(gated.reached, sum(answerable), at)
+    before = _run(centre, tmp, None, analyse, SHIPPED, own_case=own_case).as_dict()
     out[f"{name} (calibration)"] = {
         k: before[k]
         for k in ("sent", "sent_right", "sent_wrong", "false_sends", "precision", "coverage")
@@ -426,6 +474,39 @@ def _centre_figures(
         for k in ("rows", "answerable", "sent", "sent_right", "sent_wrong", "precision")
     } | {k: report[k] for k in ("coverage", "false_sends", "refused", "fused hit@1")}
     return out
+
+
+def own_case_feature(
+    centres: list[HelpCentre], rows: dict[str, list[tuple[tuple[float, ...], bool]]]
+) -> dict[str, Any]:
+    """The gate with one more feature, whether ``own_case`` found a cue in the ticket, measured
+    as the gate alone is (guards off, each centre read with a gate fitted on the others) at
+    the default threshold and at the threshold picked on the others, beside the same without
+    it: the cue as a gate feature rather than a guard (measured, not shipped)."""
+
+    def cue(row: dict[str, Any]) -> float:
+        return float(bool(own_case(f"{row.get('subject', '')}\n{row['description']}")))
+
+    with_cue = {
+        name: [
+            ((*features, cue(row)), ok)
+            for (features, ok), row in zip(rows[name], tickets, strict=True)
+        ]
+        for name, _, tickets in centres
+    }
+    table: dict[str, Any] = {}
+    for name, _, tickets in centres:
+        answerable = [r["answer_article"] is not None for r in tickets]
+        for label, table_rows in (("", rows), (", own-case feature", with_cue)):
+            gate = _out_of_centre_gate(table_rows, {name})
+            picked = _picked_threshold(table_rows, name)
+            table[f"{name} (gate alone{label})"] = _gate_alone(
+                gate, table_rows[name], answerable, AnswersPolicy().threshold
+            )
+            table[f"{name} (gate alone{label}, threshold picked on the others)"] = {
+                "threshold": picked
+            } | _gate_alone(gate, table_rows[name], answerable, 1.01 if picked is None else picked)
+    return table
 
 
 def guard_counts(public: Path | None, centres: list[HelpCentre] | None = None) -> dict[str, Any]:
@@ -499,12 +580,26 @@ def main(argv: list[str]) -> int:
         return engine.analyse(subject, body)
 
     centres = help_centres(public)
+    if "--dev-heldout" in argv:
+        # the first two held-out centres, looked at since: dev centres now (never 3 and 4)
+        centres += [
+            (name, _jsonl(DATA / SANDBOX_CENTRES[name][0]), _jsonl(DATA / SANDBOX_CENTRES[name][1]))
+            for name in ("heldout", "heldout2")
+        ]
+    own_case = "--without-own-case" not in argv
     table: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        rows = {c[0]: _run(c, tmp, None, analyse).gate_rows for c in centres}
+        reports = {c[0]: _run(c, tmp, None, analyse, own_case=own_case) for c in centres}
+        rows = {name: report.gate_rows for name, report in reports.items()}
+        passed = {name: report.passed for name, report in reports.items()}
+        if "--own-case-feature" in argv:
+            print(json.dumps(own_case_feature(centres, rows), indent=2))
+            return 0
         for centre in centres:
-            table |= _centre_figures(centre, rows, tmp, analyse, pick="--pick" in argv)
+            table |= _centre_figures(
+                centre, rows, tmp, analyse, pick="--pick" in argv, passed=passed, own_case=own_case
+            )
         held = DATA / SANDBOX_CENTRES["heldout"][0], DATA / SANDBOX_CENTRES["heldout"][1]
         shipped_gate = load_gate()
         measure_held = "--write" not in argv and "--skip-heldout" not in argv

@@ -54,3 +54,34 @@ def test_the_rows_that_reach_the_gate_keep_its_probability(tmp_path: Path) -> No
         (False, True),
     ]
     assert all(0.0 <= p <= 1.0 for p, _, _ in report.reached)
+
+
+def test_each_row_says_whether_it_passed_the_guards(tmp_path: Path) -> None:
+    """``passed`` sits beside the gate's rows: a threshold picked on the rows that reach it
+    (``answers_figures --pick``) reads only those; ``own_case=False`` measures the run
+    without that guard."""
+    index = ArticleIndex(tmp_path / "kb.sqlite")
+    stamp = "2026-01-01T00:00:00Z"
+    with index.transaction():
+        index.upsert(
+            Article(
+                1, "Export invoices", "Download invoices as a CSV spreadsheet.", "u1", "en", stamp
+            )
+        )
+    rows: list[dict[str, object]] = [
+        {"subject": "", "description": "How do I export invoices?", "answer_article": 1},
+        {
+            "subject": "",
+            "description": "How do I export invoices? Please check invoice INV-20931.",
+            "answer_article": None,
+        },
+    ]
+    gate = load_gate()
+    policy = AnswersPolicy(mode="send")
+    guarded = evaluate(rows, index, _analyse, policy, calibration=None, gate=gate)
+    unguarded = evaluate(rows, index, _analyse, policy, calibration=None, gate=gate, own_case=False)
+    index.close()
+    assert guarded.passed == [True, False]
+    assert guarded.refused.get("own_case") == 1
+    assert unguarded.passed == [True, True]
+    assert len(guarded.gate_rows) == len(unguarded.gate_rows) == 2

@@ -55,6 +55,7 @@ def test_a_ticket_that_passes_every_guard_is_not_refused() -> None:
         ({"requester_is_agent": True}, "agent_requester"),
         ({"answered_before": True}, "answered_before"),
         ({"needs_person": True}, "needs_person"),
+        ({"own_case": True}, "own_case"),
         ({"status": "solved"}, "closed"),
         ({"requester_answered_at": NOW - 3600}, "loop_guard"),
     ],

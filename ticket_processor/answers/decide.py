@@ -117,6 +117,9 @@ class TicketFacts:
     # "!!", "?!", a shouted word: an engine's negative label with it is refused as anger; a
     # negative label alone is ordinary support mail ("still doesn't work, what am I doing wrong?")
     heated: bool = False
+    # about the customer's own case (``own_case``: their order number, an amount charged, what
+    # they already tried, an action asked of the company): an article answers the general case
+    own_case: bool = False
 
 
 def refusal(facts: TicketFacts) -> Refusal | None:
@@ -132,6 +135,7 @@ def refusal(facts: TicketFacts) -> Refusal | None:
         (facts.urgency == "critical", "urgent"),
         (facts.escalated, "escalated"),
         (facts.needs_person, "needs_person"),
+        (facts.own_case, "own_case"),
         (
             facts.requester_answered_at is not None
             and facts.now - facts.requester_answered_at < LOOP_WINDOW_SECONDS,

@@ -10,6 +10,7 @@ person that were sent anything (false sends).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from .second_opinion import Opinion
 # The engine's view of a ticket: an analysis, or (a calibrated engine, the learned model) a
 # triage carrying its calibrated confidence per field and apply thresholds.
 Analyse = Callable[[str, str], Analysis | Triage]
+# The refusals that come after every guard: the article's choice and its threshold.
+_CHOSEN = frozenset({"below_threshold", "no_article", "ambiguous", "empty_article"})
 
 
 @dataclass
@@ -48,6 +51,9 @@ class AnswersReport:
     scores: list[tuple[float, bool]] = field(default_factory=list)  # top score, right article
     # The gate's features of each row and whether their article was the right one.
     gate_rows: list[tuple[tuple[float, ...], bool]] = field(default_factory=list)
+    # Beside each of ``gate_rows``: whether the row passed every guard (the article's
+    # threshold and choice aside), so a threshold can be picked on the rows that reach it.
+    passed: list[bool] = field(default_factory=list)
     # With the gate: each row that passed the guards, the gate's probability, whether its
     # article was the right one, whether the row is answerable (a precision-coverage curve).
     reached: list[tuple[float, bool, bool]] = field(default_factory=list)
@@ -142,9 +148,11 @@ def evaluate(
     gate: Gate | None = None,
     embed: Embed | None = None,
     second: Callable[[str, str], Opinion] | None = None,
+    own_case: bool = True,
 ) -> AnswersReport:
     """``article_ids`` maps a row's ``answer_article`` key to the index's ids (translations
-    included); without it the label is the id itself."""
+    included); without it the label is the id itself. ``own_case=False`` leaves that guard
+    out (to measure what it changes)."""
     report = AnswersReport()
     for n, row in enumerate(rows):
         subject, body = str(row.get("subject", "")), str(row.get("description", ""))
@@ -183,6 +191,8 @@ def evaluate(
         if embed is not None and right:
             _count_hits(report, retrieve(index, text, embed), right)
         found_cues = cues(subject, body, ranked)
+        if not own_case:
+            found_cues = dataclasses.replace(found_cues, own_case=())
         if found_cues.gate is not None:
             weighed = found_cues.gate.candidate
             report.gate_rows.append(
@@ -192,6 +202,8 @@ def evaluate(
         plan, reason = decide(ticket, triage, found_cues, where, index.body, second=asked)
         weighed_by = found_cues.gate
         passed = plan is not None or reason == "below_threshold"  # every guard let it through
+        if found_cues.gate is not None:
+            report.passed.append(plan is not None or reason in _CHOSEN)
         if gate is not None and passed and weighed_by and weighed_by.candidate is not None:
             report.reached.append(
                 (

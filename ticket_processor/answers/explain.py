@@ -5,7 +5,7 @@ circumstances in; out, the articles both rankings considered (each with its plac
 the keyword ranking and in the passage vectors'), the gate's probability for the first one, the
 calibration's for the index's suggestion, the threshold of the ticket's category, and the
 decision — the article that would be sent or drafted, or the guard or threshold that stopped
-it, as ``plan.decide`` gives it.
+it, as ``plan.decide`` gives it (with the cues of ``own_case`` the ticket holds).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def explain(
         "threshold": where.threshold,
         "chooser": "gate" if where.gate is not None else "calibration",
         "considered": considered,
+        "own_case": list(found.own_case),
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),
         "decision": (

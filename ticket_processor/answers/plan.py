@@ -2,7 +2,8 @@
 reply's text. Pure: everything it needs is handed in as values.
 
 ``cues`` reads the ticket's own text once, when the run takes the ticket (the text is let go
-before the analysis): whether it needs a person, is angry or automatic, and the content words
+before the analysis): whether it needs a person or is about the customer's own case, is angry
+or automatic, and the content words
 the excerpt is chosen by. Only those words travel on; the reply never quotes the ticket.
 """
 
@@ -28,6 +29,7 @@ from .decide import (
     refusal,
 )
 from .gate import Gate, GateInput, as_suggestion, gate_input
+from .own_case import own_case
 from .second_opinion import Opinion
 from .vocab import AnswerMode, AnswerPlan, Delivery, answered_tag, reopened_tag
 
@@ -48,6 +50,8 @@ class TicketCues:
     # its text; empty when no LLM is asked.
     shown: str = ""
     heated: bool = False  # "!!", "?!", a shouted word (``anger.heated``)
+    # What says the ticket is about the customer's own case (``own_case.CUES``), empty if none.
+    own_case: tuple[str, ...] = ()
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -83,6 +87,7 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
     language = detect_language(tokens, text)
     return TicketCues(
         needs_person=needs_person(text),
+        own_case=own_case(text),
         angry=angry(text),
         heated=heated(text),
         automatic=automatic(subject, body),
@@ -201,6 +206,7 @@ def decide(
         agent_replied=False,  # read again right before sending (``deliver``)
         automatic=found.automatic,
         needs_person=found.needs_person,
+        own_case=bool(found.own_case),
         angry=found.angry,
         heated=found.heated,
         answered_before=where.answered_here

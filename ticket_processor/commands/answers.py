@@ -470,7 +470,10 @@ def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
     )
     decision = shown["decision"]
     if "stopped_by" in decision:
-        typer.echo(f"not answered: {decision['stopped_by']}")
+        why = decision["stopped_by"]
+        if why == "own_case" and shown.get("own_case"):
+            why += f" ({', '.join(shown['own_case'])})"
+        typer.echo(f"not answered: {why}")
     else:
         typer.echo(
             f"would {decision['delivery']} article #{decision['article_id']} "
