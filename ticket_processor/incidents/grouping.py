@@ -6,10 +6,13 @@ with the most neighbours above ``similarity`` and those neighbours, grown to the
 their centre; then again among the rest), each group judged against
 the window's baseline (``Reading``). A report the head is unsure of (``maybe_fault``: a question
 that reports a fault, a short one) never seeds a group and joins one only beside several of its
-fault reports, closer to them than to the hour's requests. Recent tickets close to a known
-incident's centre, and beside its reports (``joiners``), join it instead. ``repeats`` finds,
-for each new ticket, an earlier open ticket of the same requester in the window about the same
-thing (cosine at least ``repeat_similarity``, or ``follow_up_similarity`` within the hour).
+fault reports, closer to them than to the hour's requests. A report (a fault report or a maybe)
+further from the centre or its reports joins when most of its nearest tickets in the window are
+the group's (``vote``).
+Recent tickets close to a known incident's centre, and beside its reports (``joiners``), join
+it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
+in the window about the same thing (cosine at least ``repeat_similarity``, or
+``follow_up_similarity`` within the hour).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy.typing as npt
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
+from .vote import vote_in
 from .window import Window, quantise
 
 
@@ -170,6 +174,7 @@ def judge(
             measured = True
         first = np.flatnonzero(near[seed] & seeding)
         members = _gather(window, recent, vectors, first, free, policy, maybes)
+        members = vote_in(window, recent, members, np.flatnonzero(free), policy)
         if len(members):
             centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
             members = members[~_other_kind(window, centre, recent[members], older, policy)]
