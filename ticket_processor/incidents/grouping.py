@@ -27,7 +27,7 @@ import numpy.typing as npt
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
-from .vote import vote_in
+from .vote import Neighbourhoods, vote_in
 from .window import Window, quantise
 
 
@@ -163,6 +163,7 @@ def judge(
     sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
     near = sims >= policy.similarity
     maybes = _Maybes.of(window, recent, sure, asks, sims, policy)
+    around = Neighbourhoods(window, policy.vote_neighbours)
     while True:
         seeding = free & sure
         degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
@@ -174,7 +175,7 @@ def judge(
             measured = True
         first = np.flatnonzero(near[seed] & seeding)
         members = _gather(window, recent, vectors, first, free, policy, maybes)
-        members = vote_in(window, recent, members, np.flatnonzero(free), policy)
+        members = vote_in(around, recent, members, np.flatnonzero(free), policy)
         if len(members):
             centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
             members = members[~_other_kind(window, centre, recent[members], older, policy)]

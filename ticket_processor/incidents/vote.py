@@ -47,8 +47,26 @@ def nearest(window: Window, rows: npt.NDArray[np.int64], k: int) -> npt.NDArray[
     return out
 
 
+class Neighbourhoods:
+    """Each row's ``k`` nearest rows of the window, each found once in a judgement: an hour
+    with several groups asks for the same free reports' neighbours after every group."""
+
+    def __init__(self, window: Window, k: int) -> None:
+        self.window, self.k = window, k
+        self._found: dict[int, npt.NDArray[np.int64]] = {}
+
+    def of(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        missing = np.array([r for r in rows.tolist() if r not in self._found], np.int64)
+        if len(missing):
+            found = nearest(self.window, missing, self.k)
+            self._found.update(zip(missing.tolist(), found, strict=True))
+        if len(rows) == 0:
+            return np.zeros((0, max(0, min(self.k, len(self.window) - 1))), np.int64)
+        return np.stack([self._found[r] for r in rows.tolist()])
+
+
 def vote_in(
-    window: Window,
+    around: Neighbourhoods,
     recent: npt.NDArray[np.int64],
     members: npt.NDArray[np.int64],
     candidates: npt.NDArray[np.int64],
@@ -56,14 +74,14 @@ def vote_in(
 ) -> npt.NDArray[np.int64]:
     """``members`` (indices into ``recent``) with the ``candidates`` (indices into ``recent``:
     the hour's free fault reports and maybes outside the group; never the requests) whose
-    nearest tickets of the window are mostly members, sorted."""
+    nearest tickets of the window (``around``) are mostly members, sorted."""
     k = policy.vote_neighbours
     candidates = np.setdiff1d(candidates, members)
-    if k <= 0 or len(candidates) == 0 or len(members) == 0 or len(window) <= k:
+    if k <= 0 or len(candidates) == 0 or len(members) == 0 or len(around.window) <= k:
         return members
-    neighbours = nearest(window, recent[candidates], k)
+    neighbours = around.of(recent[candidates])
     majority = k // 2 + 1
-    inside = np.zeros(len(window), np.bool_)
+    inside = np.zeros(len(around.window), np.bool_)
     inside[recent[members]] = True
     joined = np.zeros(len(candidates), np.bool_)
     for _ in range(policy.gather_rounds):
