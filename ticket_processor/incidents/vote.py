@@ -15,9 +15,10 @@ and a report of a kind the week brings has the week's tickets: neither joins.
 A report joins when a majority of its ``vote_neighbours`` nearest tickets in the window are
 members; the vote is taken again while the group grows (up to ``gather_rounds`` times), since a
 report that joined is one more member beside the next. ``vote_neighbours`` is the maybes' 3
-(``maybe_support``: the number of a group's reports a doubtful report must stand beside), not a
-value chosen on the hours. The joiners then meet every test a gathered member meets (the other
-kind, the lookalike), as the caller applies them to the whole group.
+(``maybe_support``: the number of a group's reports a doubtful report must stand beside), taken
+for that reason (the README gives the figures with 5 too). The joiners then meet every test a
+gathered member meets (the other kind, the lookalike), as the caller applies them to the whole
+group.
 """
 
 from __future__ import annotations
