@@ -121,9 +121,11 @@ def comparison(window_size: int, new: int, rounds: int) -> dict[str, Any]:
 
 
 def other_kind_cost(window_size: int, rounds: int) -> dict[str, Any]:
-    """What the other-kind test adds in an hour where a group forms: a window of
-    ``window_size`` random tickets with 25 reports of one thing in the last hour, judged with
-    the test and without it (every ticket taken for a fault: the cost is the comparison's)."""
+    """What the other-kind test (with the lookalike test) and the vote of a report's neighbours
+    add in an hour where a group forms: a window of ``window_size`` random tickets with 25
+    reports of one thing in the last hour, judged with each and without (every ticket taken for
+    a fault: the cost is the comparison's, and every one of the hour's 521 other tickets is a
+    candidate for the vote, more than a fault head leaves)."""
     rng = np.random.default_rng(11)
     now = 1_800_000_000
     vectors = rng.standard_normal((window_size, 512)).astype(np.float32)
@@ -134,21 +136,26 @@ def other_kind_cost(window_size: int, rounds: int) -> dict[str, Any]:
     window.add([Row(i + 1, i + 1, int(created[i]), "", True) for i in range(window_size)], vectors)
     window.baseline_from = now - WEEK
     seconds = {}
-    for rank in (0, IncidentPolicy().other_kind_rank):
-        # Without: neither the other-kind test nor the lookalike test (one pass over the window).
-        lookalike = IncidentPolicy().lookalike_rank if rank else 0
-        policy = replace(IncidentPolicy(), other_kind_rank=rank, lookalike_rank=lookalike)
+    shipped = IncidentPolicy()
+    policies = {
+        # Neither the other-kind test nor the lookalike test (one pass over the window), nor
+        # the vote.
+        "judge_seconds_without": replace(
+            shipped, other_kind_rank=0, lookalike_rank=0, vote_neighbours=0
+        ),
+        # Both tests, without the vote of a report's neighbours (the hour's free reports, each
+        # compared with the whole window once).
+        "judge_seconds_without_vote": replace(shipped, vote_neighbours=0),
+        "judge_seconds": shipped,
+    }
+    for name, policy in policies.items():
         timings = []
         for _ in range(rounds):
             began = time.perf_counter()
             judge(window, now, policy)
             timings.append(time.perf_counter() - began)
-        seconds[rank] = round(float(np.median(timings)), 3)
-    return {
-        "window": window_size,
-        "judge_seconds_without": seconds[0],
-        "judge_seconds": seconds[IncidentPolicy().other_kind_rank],
-    }
+        seconds[name] = round(float(np.median(timings)), 3)
+    return {"window": window_size, **seconds}
 
 
 def baseline(kind: str) -> dict[str, Any]:
@@ -324,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--other-kind",
         action="store_true",
-        help="only what the other-kind test adds to judging an hour where a group forms",
+        help="only what the other-kind test and the vote add to judging an hour with a group",
     )
     parser.add_argument(
         "--labelled-file", type=Path, help="write the outage hour as a labelled file and stop"

@@ -5,6 +5,7 @@ file."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,14 @@ from support.word_encoder import encode
 from ticket_processor.incidents.fault import FaultHead
 from ticket_processor.incidents.grouping import Known, judge, poisson_tail, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
-from ticket_processor.incidents.window import FILE_NAME, Row, Window, load_window, save_window
+from ticket_processor.incidents.window import (
+    FILE_NAME,
+    Row,
+    Window,
+    load_window,
+    quantise,
+    save_window,
+)
 
 NOW = 1_800_000_000
 HOUR = 3600
@@ -231,3 +239,46 @@ def test_an_outage_still_makes_the_hour_busy_for_a_neighbouring_problems_handful
     [handful] = [r for r in findings.readings if r.reports == 5]
     assert not handful.incident
     assert handful.busy > 5
+
+
+def test_reports_whose_nearest_tickets_are_the_outages_join_it_far_from_its_reports() -> None:
+    """A report of the outage in words of its own sits further than ``gather_similarity`` from
+    the group's centre, and a report the head doubts (a maybe) is not within ``similarity`` of
+    3 of its reports; but the nearest tickets of either in the window are the outage's
+    reports: both join by the vote of their neighbourhood. A report that shares words with the
+    outage but whose nearest tickets are the week's (a parcel whose tracking stopped) stays
+    out."""
+    rows = []
+    for i in range(600):
+        ago = 2 * HOUR + (i * 997) % (7 * 86400 - 3 * HOUR)
+        text = "parcel tracking page not updated" if i % 20 == 0 else f"w{i}a w{i}b w{i}c"
+        rows.append((10_000 + i, ago, text, False))
+    outage = "checkout error 502 upstream unavailable"
+    rows += [(i, 60 + i, f"{outage} {('pay', 'basket', 'card')[i % 3]}", True) for i in range(20)]
+    rows += [
+        (50, 100, "checkout error page spinning forever since noon", True),
+        (51, 101, "parcel tracking page not updated checkout error", True),
+        (52, 102, "checkout error 502 huh nothing loads", True),
+    ]
+    rows += [(200 + i, 120 + i, f"r{i}a r{i}b r{i}c", True) for i in range(3)]
+    window = _window(rows)
+    own_words, parcel, doubted = 620, 621, 622
+    # A head sure of every ticket (0.9) but the one saying "huh" (0.3: a maybe).
+    weights = np.zeros(512, np.float32)
+    huh = encode(["huh"])[0].argmax()
+    unit = window.vectors[doubted].astype(np.float32) / 127.0
+    weights[huh] = (np.log(0.3 / 0.7) - np.log(0.9 / 0.1)) / unit[huh]
+    head = FaultHead(weights, float(np.log(0.9 / 0.1)))
+    chance = head.probability(window.vectors, np.array([600, own_words, parcel, doubted]))
+    assert chance[:3].min() > 0.85
+    assert POLICY.maybe_fault <= chance[3] < 0.5
+    centre = quantise(window.vectors[600:620].astype(np.float32).mean(axis=0, keepdims=True))
+    to_centre = window.similarity(centre, np.array([own_words, parcel]))[0]
+    assert (to_centre < POLICY.gather_at).all()
+    to_reports = window.similarity(window.vectors[doubted : doubted + 1], np.arange(600, 620))
+    assert (to_reports < POLICY.similarity).all()
+    [burst] = judge(window, NOW, POLICY, fault=head).bursts
+    assert parcel not in burst.rows
+    assert sorted(burst.rows) == [*range(600, 620), own_words, doubted]
+    [before] = judge(window, NOW, replace(POLICY, vote_neighbours=0), fault=head).bursts
+    assert sorted(before.rows) == list(range(600, 620))

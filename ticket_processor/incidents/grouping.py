@@ -6,10 +6,13 @@ with the most neighbours above ``similarity`` and those neighbours, grown to the
 their centre; then again among the rest), each group judged against
 the window's baseline (``Reading``). A report the head is unsure of (``maybe_fault``: a question
 that reports a fault, a short one) never seeds a group and joins one only beside several of its
-fault reports, closer to them than to the hour's requests. Recent tickets close to a known
-incident's centre, and beside its reports (``joiners``), join it instead. ``repeats`` finds,
-for each new ticket, an earlier open ticket of the same requester in the window about the same
-thing (cosine at least ``repeat_similarity``, or ``follow_up_similarity`` within the hour).
+fault reports, closer to them than to the hour's requests. A report (a fault report or a maybe)
+further from the centre or its reports joins when most of its nearest tickets in the window are
+the group's (``vote``).
+Recent tickets close to a known incident's centre, and beside its reports (``joiners``), join
+it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
+in the window about the same thing (cosine at least ``repeat_similarity``, or
+``follow_up_similarity`` within the hour).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy.typing as npt
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
+from .vote import Neighbourhoods, vote_in
 from .window import Window, quantise
 
 
@@ -159,6 +163,7 @@ def judge(
     sims = (vectors.astype(np.float32) / 127.0) @ (vectors.astype(np.float32) / 127.0).T
     near = sims >= policy.similarity
     maybes = _Maybes.of(window, recent, sure, asks, sims, policy)
+    around = Neighbourhoods(window, policy.vote_neighbours)
     while True:
         seeding = free & sure
         degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
@@ -170,6 +175,7 @@ def judge(
             measured = True
         first = np.flatnonzero(near[seed] & seeding)
         members = _gather(window, recent, vectors, first, free, policy, maybes)
+        members = vote_in(around, recent, members, np.flatnonzero(free), policy)
         if len(members):
             centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
             members = members[~_other_kind(window, centre, recent[members], older, policy)]

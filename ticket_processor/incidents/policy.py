@@ -60,6 +60,12 @@ class IncidentPolicy:
     # the checkout hour and BANKING77's train split; 1.0 turns it off).
     maybe_fault: float = 0.2
     maybe_support: int = 3
+    # After a group gathers, a report of the hour (a fault report or a maybe) joins it when a
+    # majority of its ``vote_neighbours`` nearest tickets of the window are the group's members
+    # (``vote``): the same fault in words of its own, far from the centre or from each report,
+    # but nearer the outage's reports than anything else the week and the hour hold. The
+    # maybes' 3, taken for that reason (5 was measured too: README); 0 turns the vote off.
+    vote_neighbours: int = 3
     # A member leaves its group when this many earlier reports of the window (outside any
     # incident, and not of the group's kind: below ``similarity`` to its centre) are closer to
     # it than the group's centre is: it is another kind of ticket the week brings anyway

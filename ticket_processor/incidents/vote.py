@@ -1,0 +1,96 @@
+"""Pure: the reports of the hour whose nearest neighbours are a group's members.
+
+A group gathers the fault reports near its centre (``gather_similarity``), and the maybes near
+several of its fault reports. A report of the same fault told in words of its own ("is
+something wrong on your side today?", "Website problem: it spins forever"), or a short or
+question-shaped one the head doubts ("items vanish from basket", "no confirmation email, is my
+order ok?"), can sit further than that from the centre of many reports, and further than
+``similarity`` from each of them, while still being nearer to the outage's reports than to
+anything else the window holds: its closest tickets of the whole window (the week's and the
+hour's, of any kind: the hour's requests too) are mostly the group's. That is a vote of its
+neighbourhood, not a distance to one point, and it does not depend on how long the report is or
+which language it is in. A question asked by many this hour has those questions for neighbours,
+and a report of a kind the week brings has the week's tickets: neither joins.
+
+A report joins when a majority of its ``vote_neighbours`` nearest tickets in the window are
+members; the vote is taken again while the group grows (up to ``gather_rounds`` times), since a
+report that joined is one more member beside the next. ``vote_neighbours`` is the maybes' 3
+(``maybe_support``: the number of a group's reports a doubtful report must stand beside), taken
+for that reason (the README gives the figures with 5 too). The joiners then meet every test a
+gathered member meets (the other kind, the lookalike), as the caller applies them to the whole
+group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from .policy import IncidentPolicy
+from .window import Window
+
+_BLOCK = 64  # candidates compared with the window at once: 64 x 50,000 floats are 13 MB
+
+
+def nearest(window: Window, rows: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.int64]:
+    """For each of ``rows``, the ``k`` closest other rows of the whole window (``rows`` x k;
+    fewer columns when the window is smaller)."""
+    k = min(k, len(window) - 1)
+    out = np.zeros((len(rows), max(k, 0)), np.int64)
+    if k <= 0:
+        return out
+    for start in range(0, len(rows), _BLOCK):
+        block = rows[start : start + _BLOCK]
+        sims = window.similarity(window.vectors[block])
+        sims[np.arange(len(block)), block] = -np.inf  # a ticket is not its own neighbour
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        out[start : start + len(block)] = top
+    return out
+
+
+class Neighbourhoods:
+    """Each row's ``k`` nearest rows of the window, each found once in a judgement: an hour
+    with several groups asks for the same free reports' neighbours after every group."""
+
+    def __init__(self, window: Window, k: int) -> None:
+        self.window, self.k = window, k
+        self._found: dict[int, npt.NDArray[np.int64]] = {}
+
+    def of(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        missing = np.array([r for r in rows.tolist() if r not in self._found], np.int64)
+        if len(missing):
+            found = nearest(self.window, missing, self.k)
+            self._found.update(zip(missing.tolist(), found, strict=True))
+        if len(rows) == 0:
+            return np.zeros((0, max(0, min(self.k, len(self.window) - 1))), np.int64)
+        return np.stack([self._found[r] for r in rows.tolist()])
+
+
+def vote_in(
+    around: Neighbourhoods,
+    recent: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+    candidates: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> npt.NDArray[np.int64]:
+    """``members`` (indices into ``recent``) with the ``candidates`` (indices into ``recent``:
+    the hour's free fault reports and maybes outside the group; never the requests) whose
+    nearest tickets of the window (``around``) are mostly members, sorted."""
+    k = policy.vote_neighbours
+    candidates = np.setdiff1d(candidates, members)
+    if k <= 0 or len(candidates) == 0 or len(members) == 0 or len(around.window) <= k:
+        return members
+    neighbours = around.of(recent[candidates])
+    majority = k // 2 + 1
+    inside = np.zeros(len(around.window), np.bool_)
+    inside[recent[members]] = True
+    joined = np.zeros(len(candidates), np.bool_)
+    for _ in range(policy.gather_rounds):
+        votes = inside[neighbours].sum(axis=1)
+        fresh = ~joined & (votes >= majority)
+        if not fresh.any():
+            break
+        joined |= fresh
+        inside[recent[candidates[fresh]]] = True
+    grown: npt.NDArray[np.int64] = np.union1d(members, candidates[joined])
+    return grown
