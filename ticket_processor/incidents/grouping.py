@@ -27,7 +27,7 @@ import numpy.typing as npt
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
-from .vote import Neighbourhoods, vote_in
+from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
 from .window import Window, quantise
 
 
@@ -168,14 +168,20 @@ def judge(
         seeding = free & sure
         degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
         seed = int(degree.argmax())
+        first = np.flatnonzero(near[seed] & seeding)
         if not seeding[seed] or degree[seed] < policy.min_reports:
-            break
+            # No report has enough others this close: an outage each customer tells in words
+            # of their own may still be one by its reports' neighbourhoods.
+            first = seed_by_neighbours(around, recent, free, sure, policy)
+            if len(first) == 0:
+                break
+            seed = int(first[0])
         if not measured and fault is not None:
             older, hour_rows = _faults(window, fault, older, hour_rows)
             measured = True
-        first = np.flatnonzero(near[seed] & seeding)
         members = _gather(window, recent, vectors, first, free, policy, maybes)
         members = vote_in(around, recent, members, np.flatnonzero(free), policy)
+        members = members[~among_requests(around, recent[members], asks)]
         if len(members):
             centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
             members = members[~_other_kind(window, centre, recent[members], older, policy)]
