@@ -8,7 +8,9 @@ the window's baseline (``Reading``). A report the head is unsure of (``maybe_fau
 that reports a fault, a short one) never seeds a group and joins one only beside several of its
 fault reports, closer to them than to the hour's requests. A report (a fault report or a maybe)
 further from the centre or its reports joins when most of its nearest tickets in the window are
-the group's (``vote``).
+the group's (``vote``); when no report has enough others near it to seed a group, those
+neighbourhoods may seed one, and a member whose nearest tickets are all the hour's requests
+leaves (``vote``).
 Recent tickets close to a known incident's centre, and beside its reports (``joiners``), join
 it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
 in the window about the same thing (cosine at least ``repeat_similarity``, or

@@ -19,6 +19,9 @@ report that joined is one more member beside the next. ``vote_neighbours`` is th
 for that reason (the README gives the figures with 5 too). The joiners then meet every test a
 gathered member meets (the other kind, the lookalike), as the caller applies them to the whole
 group.
+
+The same reading seeds a group where distance cannot (``seed_by_neighbours``), and takes out
+of a group a member whose nearest tickets are all the hour's requests (``among_requests``).
 """
 
 from __future__ import annotations
