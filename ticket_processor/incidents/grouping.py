@@ -167,17 +167,9 @@ def judge(
     maybes = _Maybes.of(window, recent, sure, asks, sims, policy)
     around = Neighbourhoods(window, policy.vote_neighbours)
     while True:
-        seeding = free & sure
-        degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
-        seed = int(degree.argmax())
-        first = np.flatnonzero(near[seed] & seeding)
-        if not seeding[seed] or degree[seed] < policy.min_reports:
-            # No report has enough others this close: an outage each customer tells in words
-            # of their own may still be one by its reports' neighbourhoods.
-            first = seed_by_neighbours(around, recent, free, sure, policy)
-            if len(first) == 0:
-                break
-            seed = int(first[0])
+        seed, first = _seed(near, free, sure, around, recent, policy)
+        if len(first) == 0:
+            break
         if not measured and fault is not None:
             older, hour_rows = _faults(window, fault, older, hour_rows)
             measured = True
@@ -200,6 +192,28 @@ def judge(
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
     return findings
+
+
+def _seed(
+    near: npt.NDArray[np.bool_],
+    free: npt.NDArray[np.bool_],
+    sure: npt.NDArray[np.bool_],
+    around: Neighbourhoods,
+    recent: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> tuple[int, npt.NDArray[np.int64]]:
+    """The next group's seed and first members (indices into ``recent``; none when no group is
+    left to form): the free fault report with the most free fault reports within
+    ``similarity`` and those, when it has ``min_reports``. When none has, an outage each
+    customer tells in words of their own may still be one by its reports' neighbourhoods
+    (``seed_by_neighbours``)."""
+    seeding = free & sure
+    degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
+    seed = int(degree.argmax())
+    if seeding[seed] and degree[seed] >= policy.min_reports:
+        return seed, np.flatnonzero(near[seed] & seeding)
+    first = seed_by_neighbours(around, recent, free, sure, policy)
+    return (int(first[0]) if len(first) else -1), first
 
 
 def _gather(
