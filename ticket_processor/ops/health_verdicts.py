@@ -96,7 +96,7 @@ def breaker_check(
         (opened if in_use is None or name in in_use else elsewhere).append(told)
     aside = (
         f"; not used by the current settings, so no run is held back: {', '.join(elsewhere)} "
-        "(`ticketbot breaker reset` forgets it)"
+        f"(`ticketbot breaker reset` closes {'them' if len(elsewhere) > 1 else 'it'})"
         if elsewhere
         else ""
     )
