@@ -436,7 +436,9 @@ def test_64_workers_share_one_client_without_queueing(
     assert len(results) == 64
     assert all(r.engine == "llm" for r in results)
     assert elapsed < 3.0, elapsed  # serial would be 64 s
-    assert standin.stats()["max_inflight"] >= 48
+    # A connection pool of 10, 20 or 32 (common defaults) would cap this; a loaded machine
+    # starts the 64 threads' calls over a few hundred milliseconds, so not all overlap.
+    assert standin.stats()["max_inflight"] > 32
 
 
 # --- pure helpers -------------------------------------------------------------------------

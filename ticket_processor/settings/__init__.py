@@ -14,8 +14,9 @@ default — the convention of python-dotenv and twelve-factor apps: a ``.env`` n
 what the environment says. Every error names the variable and how to fix it. Secrets are
 ``SecretStr`` so they never print, not even in a traceback or a ``repr``.
 
-A ``.env`` is read as Docker's ``--env-file`` reads it: values are literal, ``${VAR}`` is not
-expanded (the same file then means the same thing to ``ticketbot`` and to ``docker run``). A
+A ``.env`` is read by python-dotenv without expansion (``${VAR}`` stays as written; quotes
+around a value are removed, a `` #`` after an unquoted one starts a comment, which Docker's
+``--env-file`` would keep as part of the value). A
 name ticketbot does not know is never dropped without a word: an unknown ``TICKETBOT_*`` name,
 an ``OPENAI_*``, ``ZENDESK_*`` or ``FRESHDESK_*`` name close to a known one (``OPENAI_BASEURL``,
 ``ZENDESK_APITOKEN``), in the environment or the ``.env``, and a lower-case name in the ``.env``

@@ -1,5 +1,5 @@
 """Reading the settings: ``.env`` < environment < flags, merged and validated once, every problem
-named by its variable; the ``.env`` read as Docker's ``--env-file`` reads it."""
+named by its variable; the ``.env`` read by python-dotenv without expanding ``${VAR}``."""
 
 from __future__ import annotations
 
@@ -79,7 +79,9 @@ def read_settings(
 
 
 def read_env_file(path: Path) -> dict[str, str | None]:
-    """The ``.env``'s values, literal as Docker's ``--env-file`` takes them (no ``${VAR}``)."""
+    """The ``.env``'s values as python-dotenv reads them, ``${VAR}`` not expanded (quotes around a
+    value removed and a `` #`` comment after an unquoted one dropped, unlike Docker's
+    ``--env-file``, which keeps both)."""
     return dict(dotenv_values(path, interpolate=False))
 
 
