@@ -177,6 +177,8 @@ def run(
         settings = load({"workers": workers, "taxonomy_file": taxonomy, "shadow": shadow})
         if force and not ticket:
             raise ConfigError("--force goes with --ticket ID: it re-triages chosen tickets only")
+        if ticket:
+            _require_tickets(settings, ticket)
         with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
             summary = run_once(
                 settings,
@@ -217,6 +219,23 @@ def run(
             )
         _tell(summary, settings.secrets)
     _exit(summary)
+
+
+def _require_tickets(settings: Settings, ids: Sequence[int]) -> None:
+    """The tickets ``--ticket`` names must exist: a mistyped ID is the user's error, said as
+    ``answers explain`` says it (exit 1), before a run starts (a run would triage nothing, say
+    ok and exit 0)."""
+    from ..errors import NotFoundError
+    from ..run.connect import connect
+
+    helpdesk = connect(settings)
+    try:
+        found = {each.id for each in helpdesk.tickets(list(ids))}
+    finally:
+        helpdesk.close()
+    missing = ", ".join(str(n) for n in dict.fromkeys(ids) if n not in found)
+    if missing:
+        raise NotFoundError(f"no ticket {missing} in the helpdesk", status_code=404)
 
 
 def _tell(summary: RunSummary, secrets: tuple[str, ...]) -> None:
