@@ -6,7 +6,6 @@ on with a setting silently missing.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -165,30 +164,3 @@ def test_a_near_miss_of_the_base_url_never_falls_back_to_the_public_endpoint(
     shown = CliRunner().invoke(app, ["config"], env=env)
     assert shown.exit_code == 0, shown.output
     assert "did you mean OPENAI_BASE_URL?" in " ".join(shown.stderr.split())
-
-
-@pytest.mark.parametrize(
-    ("helpdesk", "misspelt", "meant"),
-    [
-        ("zendesk", "ZENDESK_APITOKEN", "ZENDESK_API_TOKEN"),
-        ("freshdesk", "FRESHDESK_DOMIAN", "FRESHDESK_DOMAIN"),
-    ],
-)
-def test_config_json_carries_the_warnings_a_script_would_otherwise_miss(
-    helpdesk: str, misspelt: str, meant: str
-) -> None:
-    # A script reads stdout: the warnings went to stderr only.
-    env = {"TICKETBOT_HELPDESK": helpdesk, "TICKETBOT_WORKER": "4", misspelt: "x"}
-    shown = CliRunner().invoke(app, ["config", "--json"], env=env)
-    assert shown.exit_code == 0, shown.output
-    data = json.loads(shown.stdout)
-    said = " ".join(data["warnings"])
-    assert "TICKETBOT_WORKER (in the environment)" in said
-    assert "did you mean TICKETBOT_WORKERS?" in said
-    assert f"did you mean {meant}?" in said
-    assert len(data["warnings"]) == 2
-    rows = {row["variable"]: row for row in data["settings"]}
-    assert rows["TICKETBOT_HELPDESK"]["value"] == helpdesk
-    # Without a misspelt name the list is there and empty.
-    clean = CliRunner().invoke(app, ["config", "--json"], env={"TICKETBOT_HELPDESK": helpdesk})
-    assert json.loads(clean.stdout)["warnings"] == []

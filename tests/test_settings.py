@@ -114,7 +114,7 @@ def test_config_shows_values_sources_and_masks_secrets(
     monkeypatch.setenv("TICKETBOT_WORKERS", "6")
     result = CliRunner().invoke(app, ["--env-file", str(env_file), "config", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {row["variable"]: row for row in json.loads(result.output)["settings"]}
+    rows = {row["variable"]: row for row in json.loads(result.output)}
     assert rows["TICKETBOT_WORKERS"] == {
         "variable": "TICKETBOT_WORKERS",
         "value": "6",

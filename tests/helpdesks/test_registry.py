@@ -143,7 +143,7 @@ def test_config_shows_a_registered_kinds_variables_masked(
     monkeypatch.setenv("ACME_TOKEN", TOKEN)
     result = CliRunner().invoke(app, ["config", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {row["variable"]: row for row in json.loads(result.output)["settings"]}
+    rows = {row["variable"]: row for row in json.loads(result.output)}
     assert rows["ACME_URL"]["value"] == "http://127.0.0.1:9"
     assert rows["ACME_TOKEN"]["value"] == "****" + TOKEN[-2:]
     assert rows["ACME_EMAIL"]["value"] == "(not set)"

@@ -264,7 +264,7 @@ def test_account_selects_a_profile_for_every_command(
     monkeypatch.setenv("ACME_KEY", "acme-key-0123456789")
     result = CliRunner().invoke(app, ["--account", "acme", "config", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {row["variable"]: row["value"] for row in json.loads(result.output)["settings"]}
+    rows = {row["variable"]: row["value"] for row in json.loads(result.output)}
     assert rows["TICKETBOT_HELPDESK"] == "freshdesk"
     assert rows["FRESHDESK_DOMAIN"] == "acme"
     assert rows["TICKETBOT_STATE_DIR"] == str(tmp_path / "acme-state")

@@ -51,7 +51,7 @@ def test_config_masks_credentials_in_all_three_urls(sandbox: RunningSandbox) -> 
         assert result.exit_code == 0, result.output
         for secret in (PASSWORD, FRESH_PASSWORD, QUERY_KEY):
             assert secret not in result.output, args
-    rows = json.loads(invoke("config", "--json", env=env).stdout)["settings"]
+    rows = json.loads(invoke("config", "--json", env=env).stdout)
     shown = {row["variable"]: row["value"] for row in rows}
     assert shown["OPENAI_BASE_URL"] == "http://llm.example/v1?api-key=***"
     assert shown["ZENDESK_URL"] == f"http://{host}"

@@ -46,8 +46,8 @@ def config(
         for warning in settings.warnings:  # a misspelt name is what `config` is run to find
             err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
         rows = describe_settings(environ, env_file=env_file, settings=settings)
-        if json_output:  # the warnings too: a script reads only this
-            typer.echo(json_text({"settings": rows, "warnings": list(settings.warnings)}))
+        if json_output:
+            typer.echo(json_text(rows))
             return
         width = max(len(row["variable"]) for row in rows)
         for row in rows:
