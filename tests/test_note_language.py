@@ -14,7 +14,18 @@ from importlib import resources
 
 import pytest
 
-from ticket_processor.models import Analysis, RouteDecision, Sentiment, Suggestion, Triage, Urgency
+from ticket_processor.models import (
+    Analysis,
+    RiskVerdict,
+    RouteDecision,
+    Sentiment,
+    Suggestion,
+    Triage,
+    Urgency,
+)
+from ticket_processor.risk.head import WORDS_REASON
+from ticket_processor.risk.inputs import FEATURES, RiskInputs
+from ticket_processor.risk.rules import reasons_of
 from ticket_processor.writeback.note import NoteLanguage, read_note, render_note
 from ticket_processor.writeback.translation import NoteTranslations
 from ticket_processor.writeback.wording import TEMPLATE_LANGUAGES, wording
@@ -196,3 +207,52 @@ def test_a_tickets_translations_are_asked_once_and_a_replan_in_another_language_
     assert asked == [("Facture payée deux fois", "de"), ("Facture payée deux fois", "nl")]
     assert notes.chosen(7) == "nl"
     assert NoteTranslations(None).language(7, triage, "de", "x") == NoteLanguage("de")
+
+
+def _every_risk_reason() -> tuple[str, ...]:
+    """Every reason the risk scorer gives (the rules' features, all raising the score, and the
+    learned head's words), as it writes them: in English."""
+    inputs = RiskInputs(
+        sentiment="negative",
+        urgency="high",
+        trend=("neutral", "negative", "negative"),
+        contacts=3,
+        waiting_hours=72.0,
+    )
+    reasons = reasons_of(inputs, [1.0] * len(FEATURES), limit=len(FEATURES))
+    assert len(reasons) == len(FEATURES)
+    return (*reasons, WORDS_REASON)
+
+
+def _risky(triage: Triage, source: str = "rules") -> Triage:
+    risk = RiskVerdict(level="high", probability=0.881, source=source, reasons=_every_risk_reason())
+    return triage.model_copy(update={"risk": risk})
+
+
+def test_the_risk_block_is_in_english_as_before_for_english_agents() -> None:
+    lines = render_note(_risky(french_triage()), priority=None, run_id="r1").splitlines()
+    at = lines.index("Risk of ending badly: high (0.88, rules)")
+    assert lines[at + 1 : at + 1 + len(_every_risk_reason())] == [
+        f"- {reason}" for reason in _every_risk_reason()
+    ]
+
+
+@pytest.mark.parametrize("code", [c for c in TEMPLATE_LANGUAGES if c != "en"])
+def test_the_risk_block_and_every_reason_are_in_the_agents_language(code: str) -> None:
+    """The risk's line, its source and each reason the scorer can give come from the note's
+    table: none is left in the scorer's English."""
+    words = wording(code)
+    for source, key in (("rules", "risk_rules"), ("learned", "risk_learned")):
+        note = render_note(
+            _risky(french_triage(), source), priority=None, run_id="r1", language=NoteLanguage(code)
+        )
+        lines = note.splitlines()
+        head = words.say("risk_head", level="high", probability="0.88", source=words.say(key))
+        at = lines.index(head)
+        said = lines[at + 1 : at + 1 + len(_every_risk_reason())]
+        assert all(line.startswith("- ") for line in said), said
+        for english, line in zip(_every_risk_reason(), said, strict=True):
+            assert line != f"- {english}", (code, line)
+        assert "Risk of ending badly" not in note
+    urgency = words.say("risk_urgency", urgency="high")
+    assert f"- {urgency}" in lines  # the values the reason carries are kept

@@ -115,6 +115,13 @@ class AuthError(HelpdeskError):
     """401/403: credentials wrong or lacking a permission; retrying will not help."""
 
 
+def credentials_refused(exc: BaseException) -> bool:
+    """A 401: the helpdesk refused the credentials themselves, so each of the run's reads will
+    be refused and the run aborts saying so (a 403, a missing permission, refuses some reads
+    only). A step that may fail without failing the run says nothing more of it."""
+    return isinstance(exc, AuthError) and exc.status_code == 401
+
+
 class IncrementalExportForbidden(AuthError):
     """403 on the incremental export: it needs an admin's token; the Search API does not."""
 

@@ -80,3 +80,15 @@ def test_promote_refuses_below_the_target_then_moves_the_category_to_send(
     assert rows["how_to"]["acceptance"] == 1.0
     not_auto = invoke("answers", "promote", "billing", env=variables)
     assert not_auto.exit_code == 2
+
+
+def test_promote_of_a_category_the_taxonomy_lacks_names_the_known_ones(tmp_path: Path) -> None:
+    # A typo was refused as "nosuch answers in mode send, not auto", which sent the user to the
+    # answers file instead of to the spelling.
+    refused = invoke("answers", "promote", "nosuch", env=env(tmp_path))
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert "no category 'nosuch' in the taxonomy; the categories are:" in said
+    assert "how_to" in said
+    assert "billing" in said
+    assert "not auto" not in said

@@ -164,3 +164,18 @@ def test_writers_in_several_processes_take_turns_and_lose_nothing(tmp_path: Path
         assert store.count_decisions(DecisionFilter(), cap=10_000) == 4 * 400
         for who in range(4):
             assert store.count_decisions(DecisionFilter(run_id=f"w{who}"), cap=10_000) == 400
+
+
+def test_tickets_per_hour_count_triages_not_the_replies_re_triages(store: AuditStore) -> None:
+    """A reply's re-triage (its own decision, no engine when the reply changed nothing) is an
+    event on the ticket's page: the overview's tickets per hour do not count it."""
+    store.upsert_decisions(
+        [
+            _decision(7, engine="rules", category="billing"),
+            _decision(8, engine="llm", category="refund"),
+            {**_decision(7, minutes=5), "message_id": 91, "kind": "reply", "engine": None},
+        ]
+    )
+    figures = store.overview(since=NOW - timedelta(hours=1))
+    assert figures.per_hour == [("2026-11-25 04", "llm", 1), ("2026-11-25 04", "rules", 1)]
+    assert figures.decisions == 3  # the decisions themselves are all still there

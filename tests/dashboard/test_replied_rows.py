@@ -68,6 +68,12 @@ def test_a_replied_ticket_keeps_its_subject_and_triage(desk: Desk, desk_clock: F
         assert 'data-kind="reply"' in page
         assert "re-triage after a reply" in page
         assert "first triage" in page
+        # The overview's tickets per hour count each ticket's triage once, by its engine: the
+        # replies' re-triages are not tickets of an "unknown" engine.
+        chart = client.get("/").text.split('aria-label="tickets per hour by engine"')[1]
+        counted = re.findall(r"<title>\d\d:00 ([^<:]+): (\d+)</title>", chart.split("</svg>")[0])
+        assert {name for name, _ in counted} == {"rules"}, counted
+        assert sum(int(n) for _, n in counted) == len(ids) + 1, counted
 
 
 def _category(row: str) -> str:

@@ -209,10 +209,41 @@ def test_the_group_ticket_and_every_report_share_the_incidents_priority(
     assert None not in priorities.values()
     log_dir = Path(os.environ["TICKETBOT_LOG_DIR"])
     [run] = {e["run_id"] for e in events(log_dir) if e["event"] == "incident_write"}
+    preview = invoke("revert", "--run", run, "--dry-run")
+    assert preview.exit_code == 0, preview.output
     undone = invoke("revert", "--run", run)
     assert undone.exit_code == 0, undone.output
     back = {t: _priority(desk_kind, desk, t) for t in outage}
     assert back == came_with, undone.output
+    # The preview says what the revert then did, each priority by its name.
+    assert {t: _previewed(preview.output, t, priorities[t]) for t in outage} == {
+        t: _named(v) for t, v in came_with.items()
+    }, preview.output
     again = invoke("revert", "--run", run, "--dry-run")
     assert again.exit_code == 0, again.output
     assert "priority" not in again.output.replace("priority kept", ""), again.output
+
+
+def _named(priority: Any) -> str:
+    """A priority as the preview names it: Freshdesk's numbers by their names, none "cleared"."""
+    names = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+    return "cleared" if priority is None else str(names.get(priority, priority))
+
+
+def _previewed(output: str, ticket_id: int, now: Any) -> str:
+    """The priority ``revert --dry-run``'s lines leave ``ticket_id`` with, in the order the
+    revert writes them (the incident's link first, the triage after); ``now``: its priority."""
+    left = _named(now)
+    for line in output.splitlines():
+        if not line.startswith(f"ticket {ticket_id}: "):
+            continue
+        for part in line.split("; "):
+            if part.startswith("priority back to "):
+                left = part.removeprefix("priority back to ")
+            elif part.startswith("priority ") and " → " in part:
+                before, after = part.removeprefix("priority ").split(" → ")
+                assert before == left, line  # the change starts from where the link left it
+                left = after
+            elif part == "priority cleared":
+                left = "cleared"
+    return left

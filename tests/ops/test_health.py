@@ -63,6 +63,12 @@ def test_breakers() -> None:
     assert "llm open for 5 min" in opened.reason
     # A hand-edited or truncated file is read defensively.
     assert breaker_check({"llm": "open?", "x": {"state": "open"}}, now=now).status == "degraded"
+    # Only the endpoints in use judge; another's open breaker is said, not degrading.
+    elsewhere = breaker_check({"llm@old": {"state": "open"}}, now=now, in_use=("llm@new",))
+    assert elsewhere.status == "healthy"
+    assert "llm@old open" in elsewhere.reason
+    in_use = breaker_check({"llm@new": {"state": "open"}}, now=now, in_use=("llm@new",))
+    assert in_use.status == "degraded"
 
 
 def test_last_run_age_and_outcome() -> None:
@@ -246,12 +252,13 @@ def test_open_breaker_is_degraded(configured: Path) -> None:
     log_run(configured, minutes_ago=4)
     storage = StateStore(configured / "state").breaker_storage()
     storage.save(
-        "llm", {"state": "open", "failures": 5, "opened_at": datetime.now(UTC).timestamp()}
+        "llm@https://api.openai.com/v1",
+        {"state": "open", "failures": 5, "opened_at": datetime.now(UTC).timestamp()},
     )
     code, _, checks = invoke_json()
     assert code == 1
     assert checks["breakers"]["status"] == "degraded"
-    assert "llm open" in checks["breakers"]["reason"]
+    assert "llm@https://api.openai.com/v1 open" in checks["breakers"]["reason"]
 
 
 def test_wrong_token_is_unhealthy(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,6 +59,11 @@ def test_a_french_ticket_without_an_llm_gets_a_german_note_without_a_translation
         in lines
     )
     assert not any(line.startswith(("Category:", "Summary:", "Language:")) for line in lines)
+    # The risk block too: its line, its source and its reasons.
+    assert any(line.startswith("Risiko eines schlechten Ausgangs: ") for line in lines), lines
+    assert any(line.endswith(", Regeln)") for line in lines), lines
+    assert "- Dringlichkeit medium" in lines, lines
+    assert not any(line.startswith(("Risk of", "- urgency", "- negative sent")) for line in lines)
     # ``report`` shows the pair, customer -> agent, in its JSON and its table.
     report = invoke("report", "--json")
     assert report.exit_code == 0, report.output
@@ -175,6 +180,8 @@ def test_the_note_after_a_french_reply_is_german_with_the_reply_translated(
     lines = [line.strip() for line in notes[1].splitlines()]
     assert lines[0].endswith(": der Kunde hat geantwortet")
     assert "Stimmungsverlauf: neutral → negative" in lines
+    assert any(line.startswith("Risiko eines schlechten Ausgangs: ") for line in lines), lines
+    assert not any(line.startswith(("Risk of", "- urgency", "- sentiment")) for line in lines)
     at = lines.index("Die Nachricht des Kunden, übersetzt:")
     assert lines[at + 1].startswith("[de] C'est la troisième fois")
     assert "[PHONE]" in " ".join(lines[at + 1 :])

@@ -69,7 +69,7 @@ class Overview:
     decisions: int
     fallback: int
     failed: int
-    per_hour: list[tuple[str, str, int]]  # ("2026-11-25 04", engine, decisions)
+    per_hour: list[tuple[str, str, int]]  # ("2026-11-25 04", engine, triages; no replies)
     by_category: dict[str, int]
     by_decision: dict[str, int]
     by_mode: dict[str, int]
@@ -136,11 +136,13 @@ def overview(
         ).where(*window)
     ).one()
     hour = _hour(conn).label("hour")
+    # Tickets per hour: each ticket's triage, not the re-triage of a customer's reply (an event
+    # on the ticket's page, which a reply's decision without an engine showed as "unknown").
     per_hour = [
         (str(h), str(engine or ""), int(n))
         for h, engine, n in conn.execute(
             sa.select(hour, c.engine, sa.func.count())
-            .where(*window)
+            .where(*window, c.kind != "reply")
             .group_by(hour, c.engine)
             .order_by(hour, c.engine)
         )

@@ -183,7 +183,13 @@ def promote(category: Annotated[str, typer.Argument(help="The category to send i
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        policy = read_policy(settings, load_taxonomy(settings.taxonomy_file))
+        taxonomy = load_taxonomy(settings.taxonomy_file)
+        if category not in taxonomy.names:  # a typo is no mode to fix in the answers file
+            raise ConfigError(
+                f"no category {category!r} in the taxonomy; the categories are: "
+                f"{', '.join(taxonomy.names)}"
+            )
+        policy = read_policy(settings, taxonomy)
         if policy.mode_for(category) != "auto":
             raise ConfigError(
                 f"{category} answers in mode {policy.mode_for(category)}, not auto: set its "

@@ -88,7 +88,8 @@ def health_setup(settings: Settings) -> HealthSetup:
     """What ``health`` checks, from the settings: the configured helpdesk and LLM endpoint as
     connectors that take health's timeout (one try each: the run is the one that retries)."""
     from ..ops.health import HealthSetup
-    from ..run.connect import connect
+    from ..run.connect import breaker_name, connect
+    from ..run.engines import llm_breaker_name
 
     def helpdesk(timeout: float) -> Helpdesk:
         return connect(settings.model_copy(update={"http_timeout": timeout}))
@@ -98,6 +99,10 @@ def health_setup(settings: Settings) -> HealthSetup:
 
         return build_analyser(settings, workers=1, breaker=None, retry=None, timeout=timeout)
 
+    try:
+        in_use: tuple[str, ...] | None = (breaker_name(settings), llm_breaker_name(settings))
+    except ConfigError:  # no helpdesk URL: its own check says so (exit 3); judge every breaker
+        in_use = None
     return HealthSetup(
         helpdesk=settings.helpdesk,
         connect=helpdesk,
@@ -116,6 +121,7 @@ def health_setup(settings: Settings) -> HealthSetup:
         confidence_threshold=settings.confidence_threshold,
         redis_url=settings.llm_budget.get_secret_value() if settings.llm_budget else None,
         database_url=settings.database_url.get_secret_value() if settings.database_url else None,
+        breakers_in_use=in_use,
     )
 
 

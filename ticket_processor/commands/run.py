@@ -8,6 +8,7 @@ in ``cli``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -176,6 +177,8 @@ def run(
         settings = load({"workers": workers, "taxonomy_file": taxonomy, "shadow": shadow})
         if force and not ticket:
             raise ConfigError("--force goes with --ticket ID: it re-triages chosen tickets only")
+        if ticket:
+            _require_tickets(settings, ticket)
         with progress_bar(console, enabled=console.is_terminal, label="triaging") as tick:
             summary = run_once(
                 settings,
@@ -216,6 +219,23 @@ def run(
             )
         _tell(summary, settings.secrets)
     _exit(summary)
+
+
+def _require_tickets(settings: Settings, ids: Sequence[int]) -> None:
+    """The tickets ``--ticket`` names must exist: a mistyped ID is the user's error, said as
+    ``answers explain`` says it (exit 1), before a run starts (a run would triage nothing, say
+    ok and exit 0)."""
+    from ..errors import NotFoundError
+    from ..run.connect import connect
+
+    helpdesk = connect(settings)
+    try:
+        found = {each.id for each in helpdesk.tickets(list(ids))}
+    finally:
+        helpdesk.close()
+    missing = ", ".join(str(n) for n in dict.fromkeys(ids) if n not in found)
+    if missing:
+        raise NotFoundError(f"no ticket {missing} in the helpdesk", status_code=404)
 
 
 def _tell(summary: RunSummary, secrets: tuple[str, ...]) -> None:
@@ -290,7 +310,7 @@ def revert(
     """Undo one run: remove its tags, restore priority and group where nobody changed them."""
     from ..answers.revert import answers_of_run, describe, revert_answers
     from ..common.eventlog import read_events
-    from ..incidents.revert import LinkRevert, links_of_run, revert_links
+    from ..incidents.revert import LinkRevert, as_undone, links_of_run, revert_links
     from ..incidents.sightings import link_ops
     from ..run.audit import record_revert
     from ..run.connect import connect
@@ -316,17 +336,20 @@ def revert(
         links = LinkRevert()
         try:
             ops = link_ops(helpdesk) if linked else None
-            if not dry_run and ops is not None:
+            if ops is not None:
                 # The links first: the run's incident writes came after its triage (a report
                 # took the incident's priority over the triage's), and ticketbot's own later
                 # write is no one's change since: undone, the triage's values are there to be
-                # restored in turn.
-                with RunLock(settings.state_dir):
+                # restored in turn. A dry run plans the triage's revert on the tickets as the
+                # links' would leave them, so it shows what the revert does.
+                with RunLock(settings.state_dir) if not dry_run else nullcontext():
                     links = revert_links(
-                        ops, linked, state_dir=settings.state_dir, dry_run=False, echo=typer.echo
+                        ops, linked, state_dir=settings.state_dir, dry_run=dry_run, echo=typer.echo
                     )
             ids = [w.ticket_id for w in writes] + [a.ticket_id for a in sent]
             tickets = {t.id: t for t in helpdesk.tickets(ids)}
+            if dry_run and ops is not None:
+                tickets = as_undone(tickets, links.planned, ops)
             # The fields' titles (one request, only when the run filled fields): the note and
             # the lines below name fields as agents see them, not by id.
             titles = (
@@ -361,10 +384,6 @@ def revert(
                     unrecorded = record_revert(settings, run_id, outcomes)
                     if unrecorded:
                         err_console.print(f"not in the audit store: {escape(unrecorded)}")
-            elif dry_run and ops is not None:
-                links = revert_links(
-                    ops, linked, state_dir=settings.state_dir, dry_run=True, echo=typer.echo
-                )
         finally:
             helpdesk.close()
         if linked:

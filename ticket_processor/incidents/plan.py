@@ -121,6 +121,10 @@ class LinkOps(Protocol):
 
     def has_note(self, ticket_id: int, marker: str) -> bool: ...
 
+    def priority_name(self, value: Any) -> str | None:
+        """A priority as ``facts`` reads it (the helpdesk's own value), by its name."""
+        ...
+
 
 @dataclass
 class LinkPlan:

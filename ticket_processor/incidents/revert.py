@@ -13,12 +13,13 @@ reopen the closed ticket by hand. The incident leaves the book, so later runs do
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import TicketBotError
+from ..models import Ticket
 from .book import load_book, save_book
 from .notes import revert_note
 from .plan import LinkOps, typed_links
@@ -42,6 +43,8 @@ class LinkRevert:
     kept: list[int] = field(default_factory=list)  # changed since: left alone
     cannot: list[str] = field(default_factory=list)  # merges
     failed: list[str] = field(default_factory=list)
+    # What was planned: the preview of the triage's revert plans on the tickets as left by it.
+    planned: list[LinkUndo] = field(default_factory=list)
 
 
 def links_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[LinkWritten]:
@@ -68,17 +71,23 @@ def links_of_run(events: Iterable[dict[str, Any]], run_id: str) -> list[LinkWrit
     return found
 
 
-def revert_links(
-    ops: LinkOps,
-    written: list[LinkWritten],
-    *,
-    state_dir: Path,
-    dry_run: bool,
-    echo: Callable[[str], None],
-) -> LinkRevert:
-    result = LinkRevert()
+@dataclass(frozen=True)
+class LinkUndo:
+    """One link or flag a revert takes back: the tags it removes, the routing it gives back."""
+
+    write: LinkWritten
+    what: str  # the undone write, as the note and the preview say it
+    tags: tuple[str, ...]
+    restore: dict[str, Any]  # the group and priority the report had before (raw values)
+    unlink: bool  # a typed link (Zendesk's incident/problem), else only tags and note
+
+
+def plan_link_undos(ops: LinkOps, written: list[LinkWritten], result: LinkRevert) -> list[LinkUndo]:
+    """What taking back ``written`` does to each ticket as it is now (one read): the plan both
+    ``revert --dry-run`` shows and ``revert`` writes. Tickets changed since go to
+    ``result.kept``, merges to ``result.cannot``; the trackers opened are not in it."""
     facts = ops.facts([w.ticket_id for w in written if w.action != "open"])
-    opened = [w for w in written if w.action == "open"]
+    undos: list[LinkUndo] = []
     # Members first, their problem (Zendesk) after: a problem keeps no incident of ours.
     order = {"member": 0, "flag": 1, "problem": 2, "merge": 3}
     for write in sorted(written, key=lambda w: order.get(w.action, 9)):
@@ -91,7 +100,7 @@ def revert_links(
             )
             continue
         now = facts.get(write.ticket_id)
-        tags = [t for t in write.tags if now is not None and t in now["tags"]]
+        tags = tuple(t for t in write.tags if now is not None and t in now["tags"])
         if now is None or not tags:
             result.kept.append(write.ticket_id)
             continue
@@ -102,7 +111,6 @@ def revert_links(
         if write.action == "problem" and now.get("type") != "problem":
             result.kept.append(write.ticket_id)
             continue
-        unlink = write.action in ("member", "problem") and typed_links(ops.kind)
         what = {
             "member": f"the link to incident #{write.group}",
             "problem": "making this ticket an incident's problem",
@@ -114,24 +122,77 @@ def revert_links(
             for f, v in write.routing.items()
             if now.get(f) == v and f in write.routing_before
         }
-        back = "".join(f"; {f} back to {v}" for f, v in restore.items())
-        echo(f"ticket {write.ticket_id}: undo {what}; tags -{', -'.join(tags)}{back}")
+        unlink = write.action in ("member", "problem") and typed_links(ops.kind)
+        undos.append(LinkUndo(write, what, tags, restore, unlink))
+    return undos
+
+
+def describe_link_undo(undo: LinkUndo, ops: LinkOps) -> str:
+    """One line for ``revert`` and its ``--dry-run``: priorities by their names, "cleared"
+    where the report had none before."""
+    back = ""
+    for name, value in undo.restore.items():
+        if name == "priority":
+            back += f"; priority {_priority_after(ops, value)}"
+        else:
+            back += f"; {name} back to {'none' if value is None else value}"
+    return f"ticket {undo.write.ticket_id}: undo {undo.what}; tags -{', -'.join(undo.tags)}{back}"
+
+
+def _priority_after(ops: LinkOps, value: Any) -> str:
+    name = ops.priority_name(value) if value is not None else None
+    return f"back to {name or value}" if value is not None else "cleared"
+
+
+def as_undone(
+    tickets: Mapping[int, Ticket], undos: list[LinkUndo], ops: LinkOps
+) -> dict[int, Ticket]:
+    """``tickets`` as ``undos`` would leave them (tags, group, priority): what the triage's
+    revert, which comes after the links', plans on in ``revert --dry-run``."""
+    left = dict(tickets)
+    for undo in undos:
+        ticket = left.get(undo.write.ticket_id)
+        if ticket is None:
+            continue
+        update: dict[str, Any] = {"tags": [t for t in ticket.tags if t not in undo.tags]}
+        if "priority" in undo.restore:
+            update["priority"] = ops.priority_name(undo.restore["priority"])
+        if "group_id" in undo.restore:
+            update["group_id"] = undo.restore["group_id"]
+        left[ticket.id] = ticket.model_copy(update=update)
+    return left
+
+
+def revert_links(
+    ops: LinkOps,
+    written: list[LinkWritten],
+    *,
+    state_dir: Path,
+    dry_run: bool,
+    echo: Callable[[str], None],
+) -> LinkRevert:
+    """Take back (or, ``dry_run``, only show) the run's links, flags and trackers."""
+    result = LinkRevert()
+    undos = result.planned = plan_link_undos(ops, written, result)
+    for undo in undos:
+        echo(describe_link_undo(undo, ops))
         if dry_run:
-            result.undone.append(write.ticket_id)
+            result.undone.append(undo.write.ticket_id)
             continue
         try:
             ops.write(
-                "unlink" if unlink else "unflag",
-                write.ticket_id,
+                "unlink" if undo.unlink else "unflag",
+                undo.write.ticket_id,
                 group=None,
-                note=revert_note(what),
-                remove_tags=tags,
-                routing=restore,
+                note=revert_note(undo.what),
+                remove_tags=undo.tags,
+                routing=undo.restore,
             )
         except TicketBotError as exc:
-            result.failed.append(f"ticket {write.ticket_id}: {exc}")
+            result.failed.append(f"ticket {undo.write.ticket_id}: {exc}")
             continue
-        result.undone.append(write.ticket_id)
+        result.undone.append(undo.write.ticket_id)
+    opened = [w for w in written if w.action == "open"]
     for write in opened:
         echo(f"ticket {write.ticket_id}: delete the tracker ticket ticketbot opened (to the trash)")
         if dry_run:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import credentials_refused
 from ..models import Helpdesk
 from ..triage.chain import TriageCache, _Store
 from .index import INDEX_FILE, ArticleIndex
@@ -94,8 +95,13 @@ def open_for_run(
     except Exception as exc:  # noqa: BLE001 - the help centre is an extra, never a reason to fail
         reason = f"{type(exc).__name__}: {exc}"[:300]
         emit("kb_sync_failed", level="warning", error=reason)
+        if credentials_refused(exc):  # the run's abort says it, once
+            return found
         found.warnings.append(
             f"help-centre sync failed ({reason}); suggestions use the index as it was"
+            if synced_at is not None and index.count()
+            else f"help-centre sync failed ({reason}); no suggestions: the index is empty "
+            "until a sync succeeds (`ticketbot kb sync`)"
         )
         return found
     emit("kb_synced", seconds=round(time.monotonic() - started, 3), **report.as_event())

@@ -87,6 +87,8 @@ class HealthSetup:
     confidence_threshold: float = 0.5  # TICKETBOT_CONFIDENCE_THRESHOLD
     redis_url: str | None = None  # TICKETBOT_LLM_BUDGET: the shared budgets' Redis
     database_url: str | None = None  # TICKETBOT_DATABASE_URL
+    # The breakers of the endpoints the settings use; None: every saved breaker judges.
+    breakers_in_use: tuple[str, ...] | None = None
 
 
 # A probe returns its verdict and what it found, or raises a ticketbot error.
@@ -354,7 +356,7 @@ def check_health(
             )
         else:
             checks.append(Check("state", "healthy", f"{setup.state_dir} is readable"))
-    checks.append(breaker_check(breakers, now=now.timestamp()))
+    checks.append(breaker_check(breakers, now=now.timestamp(), in_use=setup.breakers_in_use))
     events = list(read_events(setup.log_dir, since=now - RECENT_WINDOW))
     checks.append(fallback_check(newest_analyses(last, events)))
     checks.append(learned_model_check(setup))

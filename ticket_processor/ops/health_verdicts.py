@@ -5,7 +5,7 @@ of the helpdesk, the LLM and the files that need the network or the settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,24 +74,41 @@ def disk_check(name: str, path: Path, free: int) -> Check:
     return Check(name, "healthy", f"{_size(free)} free at {path}")
 
 
-def breaker_check(states: Mapping[str, Any], *, now: float) -> Check:
-    """Open breakers saved by the last runs (the next run tries again after the reset time)."""
-    opened = []
+def breaker_check(
+    states: Mapping[str, Any], *, now: float, in_use: Collection[str] | None = None
+) -> Check:
+    """Open breakers saved by the last runs (the next run tries again after the reset time).
+
+    Breakers are kept per endpoint; with ``in_use`` (the names of the endpoints the current
+    settings use) only those judge: one left open by a URL since corrected stops no run, so it is
+    only mentioned, never degrading."""
+    opened: list[str] = []
+    elsewhere: list[str] = []
     for name, entry in sorted(states.items()):
         if not isinstance(entry, Mapping) or entry.get("state") != "open":
             continue
         since = entry.get("opened_at")
         if isinstance(since, int | float) and not isinstance(since, bool):
             minutes = max(0, int((now - since) // 60))
-            opened.append(f"{name} open for {minutes} min")
+            told = f"{name} open for {minutes} min"
         else:
-            opened.append(f"{name} open")
+            told = f"{name} open"
+        (opened if in_use is None or name in in_use else elsewhere).append(told)
+    aside = (
+        f"; not used by the current settings, so no run is held back: {', '.join(elsewhere)} "
+        f"(`ticketbot breaker reset` closes {'them' if len(elsewhere) > 1 else 'it'})"
+        if elsewhere
+        else ""
+    )
     if opened:
         effect = (
             "; the helpdesk breaker stops runs early, "
             "the LLM one sends tickets to the learned model"
         )
-        return Check("breakers", "degraded", ", ".join(opened) + effect)
+        return Check("breakers", "degraded", ", ".join(opened) + effect + aside)
+    if in_use is not None:
+        names = ", ".join(sorted(in_use))
+        return Check("breakers", "healthy", f"closed for the endpoints in use ({names}){aside}")
     names = ", ".join(sorted(states)) or "none recorded yet"
     return Check("breakers", "healthy", f"all closed ({names})")
 

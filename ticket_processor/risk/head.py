@@ -21,6 +21,9 @@ from ..errors import ConfigError
 from .inputs import FEATURES, RiskInputs
 from .rules import HIGH_AT, MEDIUM_AT, reasons_of
 
+# The reason when the ticket's text raised the score more than any structured input.
+WORDS_REASON = "the ticket's words, like tickets that ended badly"
+
 VERSION = 1
 DIMENSIONS = 512
 
@@ -67,7 +70,7 @@ class RiskHead:
         unit = np.asarray(vector, np.float64).reshape(DIMENSIONS)
         text = a * float(unit @ self.text) / max(float(np.linalg.norm(unit)), 1e-9)
         if text > 0.05 and text >= max(contributions, default=0.0):
-            reasons = ("the ticket's words, like tickets that ended badly", *reasons[:2])
+            reasons = (WORDS_REASON, *reasons[:2])
         return p, reasons
 
     def to_json(self) -> str:

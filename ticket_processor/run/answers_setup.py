@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..answers.policy import AnswersPolicy, parse_policy
 from ..common.atomic import read_config_bytes
-from ..errors import ConfigError, TicketBotError
+from ..errors import ConfigError, TicketBotError, credentials_refused
 from ..helpdesks.registry import supports_answers
 from ..models import Helpdesk
 from ..settings import Settings
@@ -97,6 +97,8 @@ def build_answers(
         own = getattr(helpdesk, "own_id", None)
         found = own() if callable(own) else None
     except TicketBotError as exc:
+        if credentials_refused(exc):  # the run's abort says it, once
+            return None, []
         return None, [
             f"answers are off this run: the helpdesk's agents could not be read ({exc}), so "
             "a ticket from an agent could not be told apart"

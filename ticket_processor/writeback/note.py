@@ -25,7 +25,7 @@ from ..models import Analysis, Priority, RouteDecision, Suggestion, Triage
 from ..triage.confidence import Decision
 from ..triage.note_text import llm_text, strip_controls
 from .trailer import FIRST_MESSAGE, TRAILER_TAG, TRAILER_VERSION, NoteTrailer, parse_trailer
-from .wording import DEFAULT_LANGUAGE, Wording, all_labels, section_titles, wording
+from .wording import DEFAULT_LANGUAGE, Wording, all_labels, say_again, section_titles, wording
 
 NOTE_HEADER = "ticketbot triage"
 
@@ -285,14 +285,18 @@ def render_spam(triage: Triage) -> list[str]:
     return ["", head, *(_inert(f"- {reason}") for reason in spam.reasons)]
 
 
-def render_risk(triage: Triage) -> list[str]:
-    """The note's risk line: the level, the probability, where it came from and why."""
+def render_risk(triage: Triage, words: Wording | None = None) -> list[str]:
+    """The note's risk line: the level, the probability, where it came from and why, in the
+    note's language (the level is the tag's value, as the fields' values are)."""
     risk = triage.risk
     if risk is None:
         return []
-    source = "learned from this helpdesk's outcomes" if risk.source == "learned" else "rules"
-    head = f"Risk of ending badly: {risk.level} ({risk.probability:.2f}, {source})"
-    return ["", head, *(_inert(f"- {reason}") for reason in risk.reasons)]
+    say = words or wording(DEFAULT_LANGUAGE)
+    source = say.say("risk_learned" if risk.source == "learned" else "risk_rules")
+    head = say.say(
+        "risk_head", level=risk.level, probability=f"{risk.probability:.2f}", source=source
+    )
+    return ["", head, *(_inert(f"- {say_again(reason, say)}") for reason in risk.reasons)]
 
 
 def engine_source(triage: Triage, words: Wording | None = None) -> str:
@@ -393,7 +397,7 @@ def render_note(
             title = words.say("draft_agent", language=words.language_name(speech.language))
             lines += ["", title, *inert_block(agent)]
     lines += render_spam(triage)
-    lines += render_risk(triage)
+    lines += render_risk(triage, words)
     lines += render_route(decision, words)
     trailer = NoteTrailer(
         category=analysis.category,

@@ -338,7 +338,7 @@ def render_reply_note(
         lines.append(words.say("priority_raised", priority=priority.value))
     lines.append(words.say("sentiment_trend", trend=" → ".join(trend)))
     lines += translation_lines(triage.analysis.language, speech, words)
-    lines += render_risk(triage)
+    lines += render_risk(triage, words)
     lines += render_route(route, words)
     trailer = NoteTrailer(
         category=labels.get("category") or triage.analysis.category,

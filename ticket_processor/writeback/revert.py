@@ -125,7 +125,7 @@ def describe_revert(
     change: WriteBack, ticket: Ticket | None, field_titles: Mapping[str, str] | None = None
 ) -> str:
     """One line for ``revert --dry-run``: tags, priority, group and the helpdesk fields, each
-    as now → after (a field the run filled on an empty one is emptied)."""
+    as now → after (a field the run filled on an empty one is emptied, a priority "cleared")."""
     parts = [f"tags -{', -'.join(change.remove_tags)}" if change.remove_tags else "tags kept"]
     if change.additional_tags:
         parts.append(f"tags +{', +'.join(change.additional_tags)}")
@@ -133,7 +133,7 @@ def describe_revert(
     if change.priority is not None:
         parts.append(f"priority {now_priority} → {change.priority.value}")
     elif change.clear_priority:
-        parts.append(f"priority {now_priority} → none")
+        parts.append(f"priority {now_priority} → cleared")
     else:
         parts.append("priority kept")
     now_group = ticket.group_id if ticket and ticket.group_id is not None else "none"

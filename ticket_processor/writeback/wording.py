@@ -12,6 +12,8 @@ translated: the header's ``ticketbot triage (`` and the trailer stay as machines
 
 from __future__ import annotations
 
+import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -95,3 +97,35 @@ def section_titles() -> tuple[str, ...]:
         for key in SECTION_KEYS
     }
     return tuple(sorted(found, key=len, reverse=True))
+
+
+# The risk's reasons (``risk.rules``, ``risk.head``) as the English table says them: a reason
+# is written in English where it is scored, and put in the note's language where it is said.
+RISK_REASON_KEYS = (
+    "risk_negative", "risk_positive", "risk_urgency", "risk_worse", "risk_contacts",
+    "risk_waiting", "risk_trend", "risk_words",
+)  # fmt: skip
+
+
+@cache
+def _english_patterns(keys: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each key's English sentence as a pattern, its ``{placeholders}`` as named groups."""
+    english = wording(DEFAULT_LANGUAGE).words
+    found = []
+    for key in keys:
+        pattern = "".join(
+            re.escape(literal) + (f"(?P<{name}>.+?)" if name else "")
+            for literal, name, _, _ in string.Formatter().parse(english[key])
+        )
+        found.append((key, re.compile(pattern + r"\Z")))
+    return tuple(found)
+
+
+def say_again(text: str, words: Wording, keys: tuple[str, ...] = RISK_REASON_KEYS) -> str:
+    """``text``, an English sentence of one of ``keys``, in ``words``' language with the same
+    values; a sentence none of them says is left as it is."""
+    for key, pattern in _english_patterns(keys):
+        match = pattern.match(text)
+        if match is not None:
+            return words.say(key, **match.groupdict())
+    return text

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .reads import private_notes
-from .records import note_html
+from .records import PRIORITY_FROM_FRESHDESK, note_html
 from .wire import FreshdeskTransport
 
 
@@ -128,3 +128,7 @@ class FreshdeskLinks:
 
     def has_note(self, ticket_id: int, marker: str) -> bool:
         return any(marker in text for _, text in private_notes(self._http, ticket_id))
+
+    def priority_name(self, value: Any) -> str | None:
+        """Freshdesk's priority number (1-4) by its name."""
+        return PRIORITY_FROM_FRESHDESK.get(value) if isinstance(value, int) else None

@@ -125,3 +125,7 @@ class ZendeskLinks:
 
     def has_note(self, ticket_id: int, marker: str) -> bool:
         return any(marker in str(c.get("body") or "") for c in self._client.comments(ticket_id))
+
+    def priority_name(self, value: Any) -> str | None:
+        """Zendesk names its priorities: the value itself."""
+        return value if isinstance(value, str) else None
