@@ -14,6 +14,7 @@ from support.word_encoder import encode
 from ticket_processor.incidents.fault import FaultHead
 from ticket_processor.incidents.grouping import Known, judge, poisson_tail, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
+from ticket_processor.incidents.vote import nearest
 from ticket_processor.incidents.window import (
     FILE_NAME,
     Row,
@@ -282,3 +283,60 @@ def test_reports_whose_nearest_tickets_are_the_outages_join_it_far_from_its_repo
     assert sorted(burst.rows) == [*range(600, 620), own_words, doubted]
     [before] = judge(window, NOW, replace(POLICY, vote_neighbours=0), fault=head).bursts
     assert sorted(before.rows) == list(range(600, 620))
+
+
+def _told_apart_hour() -> list[tuple[int, int, str, bool]]:
+    """An outage of 20 reports each told in words of its own: any two share 2 of their 5
+    words (cosine 0.4, below ``similarity`` but for a few the encoder's hashing brings
+    closer), and each shares nothing with the week's tickets
+    or the hour's others (each made of two of the week's)."""
+    rows = []
+    for i in range(600):
+        ago = 2 * HOUR + (i * 997) % (7 * 86400 - 3 * HOUR)
+        rows.append((10_000 + i, ago, f"w{i}a w{i}b w{i}c", False))
+    rows += [(i, 60 + i, f"orders empty o{i}a o{i}b o{i}c", True) for i in range(20)]
+    rows += [(200 + i, 120 + i, f"w{i}a w{i}b w{i + 300}a w{i + 300}b", True) for i in range(10)]
+    return rows
+
+
+def test_reports_each_in_words_of_their_own_seed_a_group_by_their_neighbours() -> None:
+    """No report has enough of the outage's others within ``similarity`` to seed a group
+    by distance; but each report's nearest tickets of the window are the outage's other
+    reports, and that neighbourhood seeds it. The hour's other tickets, whose nearest tickets
+    are the week's, stay out; without the vote (``vote_neighbours`` 0) nothing forms."""
+    window = _window(_told_apart_hour())
+    outage = np.arange(600, 620)
+    close = (window.similarity(window.vectors[outage], outage) >= POLICY.similarity).sum(axis=1)
+    assert (close < POLICY.min_reports).all()  # itself and at most 3 others
+    [burst] = judge(window, NOW, POLICY).bursts
+    assert sorted(burst.rows) == outage.tolist()
+    assert judge(window, NOW, replace(POLICY, vote_neighbours=0)).bursts == []
+
+
+def test_a_report_whose_nearest_tickets_are_the_hours_requests_stays_with_them() -> None:
+    """A customer asking about a refund in words close to an outage's ("refund return item
+    orders empty"), which the head calls a fault report, sits within the gather bar of
+    the outage's centre; but all its nearest tickets of the window are the hour's refund
+    requests (the head's requests, below ``maybe_fault``): it is one of them, and is not linked
+    into the outage (where it would be closed unanswered with it)."""
+    rows = _told_apart_hour()
+    rows[600:620] = [(i, 60 + i, f"orders empty page blank o{i}", True) for i in range(20)]
+    rows += [(300 + i, 150 + i, f"please refund return item q{i}", True) for i in range(20)]
+    rows += [(400, 200, "refund return item orders empty", True)]
+    window = _window(rows)
+    question = len(rows) - 1
+    # A head sure of every ticket (0.9) but the ones saying "please" (requests, below 0.2).
+    weights = np.zeros(512, np.float32)
+    please = encode(["please"])[0].argmax()
+    unit = window.vectors[640].astype(np.float32) / 127.0
+    weights[please] = (np.log(0.1 / 0.9) - np.log(0.9 / 0.1)) / unit[please]
+    head = FaultHead(weights, float(np.log(0.9 / 0.1)))
+    chance = head.probability(window.vectors, np.array([600, 640, question]))
+    assert chance[0] > 0.85
+    assert chance[1] < POLICY.maybe_fault
+    assert chance[2] > 0.85
+    centre = quantise(window.vectors[600:620].astype(np.float32).mean(axis=0, keepdims=True))
+    assert window.similarity(centre, np.array([question]))[0][0] >= POLICY.gather_at
+    assert sorted(nearest(window, np.array([question]), 3)[0]) == [647, 648, 649]
+    [burst] = judge(window, NOW, POLICY, fault=head).bursts
+    assert sorted(burst.rows) == list(range(600, 620))

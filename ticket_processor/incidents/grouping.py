@@ -8,7 +8,9 @@ the window's baseline (``Reading``). A report the head is unsure of (``maybe_fau
 that reports a fault, a short one) never seeds a group and joins one only beside several of its
 fault reports, closer to them than to the hour's requests. A report (a fault report or a maybe)
 further from the centre or its reports joins when most of its nearest tickets in the window are
-the group's (``vote``).
+the group's (``vote``); when no report has enough others near it to seed a group, those
+neighbourhoods may seed one, and a member whose nearest tickets are all the hour's requests
+leaves (``vote``).
 Recent tickets close to a known incident's centre, and beside its reports (``joiners``), join
 it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
 in the window about the same thing (cosine at least ``repeat_similarity``, or
@@ -27,7 +29,7 @@ import numpy.typing as npt
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
-from .vote import Neighbourhoods, vote_in
+from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
 from .window import Window, quantise
 
 
@@ -165,17 +167,15 @@ def judge(
     maybes = _Maybes.of(window, recent, sure, asks, sims, policy)
     around = Neighbourhoods(window, policy.vote_neighbours)
     while True:
-        seeding = free & sure
-        degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
-        seed = int(degree.argmax())
-        if not seeding[seed] or degree[seed] < policy.min_reports:
+        seed, first = _seed(near, free, sure, around, recent, policy)
+        if len(first) == 0:
             break
         if not measured and fault is not None:
             older, hour_rows = _faults(window, fault, older, hour_rows)
             measured = True
-        first = np.flatnonzero(near[seed] & seeding)
         members = _gather(window, recent, vectors, first, free, policy, maybes)
         members = vote_in(around, recent, members, np.flatnonzero(free), policy)
+        members = members[~among_requests(around, recent[members], asks)]
         if len(members):
             centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
             members = members[~_other_kind(window, centre, recent[members], older, policy)]
@@ -192,6 +192,28 @@ def judge(
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
     return findings
+
+
+def _seed(
+    near: npt.NDArray[np.bool_],
+    free: npt.NDArray[np.bool_],
+    sure: npt.NDArray[np.bool_],
+    around: Neighbourhoods,
+    recent: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> tuple[int, npt.NDArray[np.int64]]:
+    """The next group's seed and first members (indices into ``recent``; none when no group is
+    left to form): the free fault report with the most free fault reports within
+    ``similarity`` and those, when it has ``min_reports``. When none has, an outage each
+    customer tells in words of their own may still be one by its reports' neighbourhoods
+    (``seed_by_neighbours``)."""
+    seeding = free & sure
+    degree = (near & seeding[None, :] & seeding[:, None]).sum(axis=1)
+    seed = int(degree.argmax())
+    if seeding[seed] and degree[seed] >= policy.min_reports:
+        return seed, np.flatnonzero(near[seed] & seeding)
+    first = seed_by_neighbours(around, recent, free, sure, policy)
+    return (int(first[0]) if len(first) else -1), first
 
 
 def _gather(

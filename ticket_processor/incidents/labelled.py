@@ -103,25 +103,7 @@ def predict(
 ) -> dict[int, int]:
     """Ticket id -> predicted group (a ticket alone is its own group); the tickets the
     incidents took are added to ``in_incident``."""
-    requesters: dict[str, int] = {}
-    window = Window()
-    window.add(
-        [
-            Row(
-                r["id"],
-                requesters.setdefault(str(r.get("requester", f"#{r['id']}")), len(requesters) + 1),
-                r["_created"],
-                "",
-                r.get("status", "open") not in ("solved", "closed"),
-            )
-            for r in rows
-        ],
-        np.asarray(
-            encode([f"{r.get('subject', '')}\n{r.get('body', '')}" for r in rows]), np.float32
-        ),
-    )
-    now = max(r["_created"] for r in rows) + 1
-    window.baseline_from = min(r["_created"] for r in rows)
+    window, now = labelled_window(rows, encode)
     parent = {int(t): int(t) for t in window.ids}
 
     def root(t: int) -> int:
@@ -143,6 +125,33 @@ def predict(
     for repeat in repeats(window, recent, policy):
         join(int(window.ids[repeat.row]), int(window.ids[repeat.earlier]))
     return {t: root(t) for t in parent}
+
+
+def labelled_window(
+    rows: list[dict[str, Any]], encode: Callable[[list[str]], Any]
+) -> tuple[Window, int]:
+    """The window a run would hold after the labelled rows (``read_labelled``), and the moment
+    just after the last of them, when the run judges the hour."""
+    requesters: dict[str, int] = {}
+    window = Window()
+    window.add(
+        [
+            Row(
+                r["id"],
+                requesters.setdefault(str(r.get("requester", f"#{r['id']}")), len(requesters) + 1),
+                r["_created"],
+                "",
+                r.get("status", "open") not in ("solved", "closed"),
+            )
+            for r in rows
+        ],
+        np.asarray(
+            encode([f"{r.get('subject', '')}\n{r.get('body', '')}" for r in rows]), np.float32
+        ),
+    )
+    now = max(r["_created"] for r in rows) + 1
+    window.baseline_from = min(r["_created"] for r in rows)
+    return window, now
 
 
 def score(

@@ -19,6 +19,9 @@ report that joined is one more member beside the next. ``vote_neighbours`` is th
 for that reason (the README gives the figures with 5 too). The joiners then meet every test a
 gathered member meets (the other kind, the lookalike), as the caller applies them to the whole
 group.
+
+The same reading seeds a group where distance cannot (``seed_by_neighbours``), and takes out
+of a group a member whose nearest tickets are all the hour's requests (``among_requests``).
 """
 
 from __future__ import annotations
@@ -94,3 +97,84 @@ def vote_in(
         inside[recent[candidates[fresh]]] = True
     grown: npt.NDArray[np.int64] = np.union1d(members, candidates[joined])
     return grown
+
+
+def seed_by_neighbours(
+    around: Neighbourhoods,
+    recent: npt.NDArray[np.int64],
+    free: npt.NDArray[np.bool_],
+    sure: npt.NDArray[np.bool_],
+    policy: IncidentPolicy,
+) -> npt.NDArray[np.int64]:
+    """A group's first members when no fault report has ``min_reports`` within ``similarity``
+    (indices into ``recent``, fault reports first; empty when none): the vote's reading of a
+    seed. The hour's free reports (fault reports and maybes) whose nearest tickets of the
+    window are mostly the hour's free reports, linked through those neighbourhoods; the largest
+    linked set holding a fault report, when it has ``min_reports``. An outage told by each
+    customer in words of their own has no two reports alike enough to seed, yet each report's
+    nearest tickets are the others'; a kind the week brings has the week's tickets for
+    neighbours, and a question asked by many this hour the hour's questions (never free
+    reports: requests are not among ``recent``)."""
+    k = policy.vote_neighbours
+    pool = np.flatnonzero(free)
+    none = pool[:0]
+    if k <= 0 or len(pool) < policy.min_reports or len(around.window) <= k:
+        return none
+    majority = k // 2 + 1
+    # Only a report with a majority's worth of the pool within the gather bar is looked up in
+    # the whole window (its nearest tickets are the pool's at best then, and gathered with
+    # them): every run asks this once the hour's groups are found, and a quiet hour's scattered
+    # reports then cost one comparison among themselves, not each one with the whole window.
+    window = around.window
+    beside = window.similarity(window.vectors[recent[pool]], recent[pool]) >= policy.gather_at
+    asked = beside.sum(axis=1) - 1 >= majority
+    if asked.sum() < policy.min_reports:
+        return none
+    where = np.full(len(window), -1, np.int64)
+    where[recent[pool]] = np.arange(len(pool))
+    links = np.full((len(pool), k), -1, np.int64)  # each report's neighbours in the pool, or -1
+    links[asked] = where[around.of(recent[pool[asked]])]
+    held = (links >= 0).sum(axis=1) >= majority
+    # Linked sets by union-find over the held reports' links to other held reports.
+    parent = np.arange(len(pool))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for i in np.flatnonzero(held).tolist():
+        for j in links[i][links[i] >= 0].tolist():
+            if held[j]:
+                parent[root(i)] = root(j)
+    roots = np.array([root(i) for i in range(len(pool))])
+    best = none
+    for r in np.unique(roots[held]).tolist():
+        members = np.flatnonzero(held & (roots == r))
+        if sure[pool[members]].any() and len(members) > len(best):
+            best = members
+    if len(best) < policy.min_reports:
+        return none
+    chosen = pool[best]
+    ordered: npt.NDArray[np.int64] = chosen[np.argsort(~sure[chosen], kind="stable")]
+    return ordered
+
+
+def among_requests(
+    around: Neighbourhoods, rows: npt.NDArray[np.int64], asks: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Which of ``rows`` (window rows) have only the hour's requests (``asks``) for their
+    nearest tickets of the window: one of a question asked by many this hour, which stays with
+    the questions however close it is to an outage's centre and whatever the head makes of it
+    ("the refund was confirmed but my bank shows nothing" beside an outage of pages showing
+    nothing). All of them, not most: a report of the outage that mentions what the hour's
+    questions ask about ("the order won't go through", beside customers asking to cancel)
+    has them for some of its neighbours, and stays."""
+    k = around.k
+    if k <= 0 or len(rows) == 0 or len(asks) == 0 or len(around.window) <= k:
+        return np.zeros(len(rows), np.bool_)
+    asking = np.zeros(len(around.window), np.bool_)
+    asking[asks] = True
+    out: npt.NDArray[np.bool_] = asking[around.of(rows)].sum(axis=1) >= k  # all of them
+    return out
