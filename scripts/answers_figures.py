@@ -356,6 +356,12 @@ def _gate_alone(
     sent = [
         (ok, a) for (f, ok), a in zip(rows, answerable, strict=True) if gate.probability(f) >= at
     ]
+    return _sent_figures(sent, sum(answerable))
+
+
+def _sent_figures(sent: list[tuple[bool, bool]], answerable: int) -> dict[str, Any]:
+    """The figures of the replies ``sent`` (each: the article was right, the ticket answerable;
+    one no article answers is a false send), against ``answerable`` tickets."""
     right = sum(ok and a for ok, a in sent)
     false = sum(not a for _, a in sent)
     return {
@@ -364,7 +370,7 @@ def _gate_alone(
         "sent_wrong": len(sent) - right - false,
         "false_sends": false,
         "precision": round(right / len(sent), 4) if sent else None,
-        "coverage": round(right / max(sum(answerable), 1), 4),
+        "coverage": round(right / max(answerable, 1), 4),
     }
 
 
@@ -400,17 +406,7 @@ def _guarded_at(
 ) -> dict[str, Any]:
     """What a run with every guard on sends at threshold ``at`` (the rows that reached the
     gate, with its probability)."""
-    sent = [(ok, a) for p, ok, a in reached if p >= at]
-    right = sum(ok and a for ok, a in sent)
-    false = sum(not a for _, a in sent)
-    return {
-        "sent": len(sent),
-        "sent_right": right,
-        "sent_wrong": len(sent) - right - false,
-        "false_sends": false,
-        "precision": round(right / len(sent), 4) if sent else None,
-        "coverage": round(right / max(answerable, 1), 4),
-    }
+    return _sent_figures([(ok, a) for p, ok, a in reached if p >= at], answerable)
 
 
 def _at_coverage(reached: list[tuple[float, bool, bool]], right: int) -> dict[str, Any]:
