@@ -295,6 +295,45 @@ def test_the_upgrade_child_is_this_package_whatever_the_working_directory_holds(
     assert schema_version(state / FILE_NAME) == SCHEMA_VERSION
 
 
+def test_the_upgrade_child_leaves_without_the_teardown_once_the_store_is_at_the_head(
+    tmp_path: Path,
+) -> None:
+    # The child that creates the store is a first run's: it ends as soon as the store is at the
+    # head and its answer is out, without freeing SQLAlchemy and Alembic one object at a time.
+    import subprocess
+    import sys
+    import textwrap
+
+    from ticket_processor.audit.upgrade import CHILD, OK
+
+    code = textwrap.dedent(
+        """
+        import os, sys
+
+        class Torn:
+            def __del__(self, write=os.write):
+                write(1, b"torn down\\n")
+
+        kept = Torn()
+        """
+    )
+    package_root = str(Path(__file__).resolve().parents[2])
+    for state, said in ((tmp_path / "new", OK), (tmp_path / "file", "ticketbot-audit-upgrade: ")):
+        if state.name == "file":
+            state.write_text("not a directory")
+        ended = subprocess.run(
+            [sys.executable, "-c", code + CHILD, package_root, str(state)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert ended.stdout.splitlines()[-1].startswith(said), ended.stderr
+        assert "torn down" not in ended.stdout
+        assert ended.returncode == (0 if said == OK else 1)
+    assert schema_version(tmp_path / "new" / FILE_NAME) == SCHEMA_VERSION
+
+
 def test_the_writers_page_cache_is_small(tmp_path: Path) -> None:
     # A run appends; SQLite's default 2 MB page cache was 1.5 MB of its peak memory.
     from ticket_processor.audit.writer import CACHE_KIB

@@ -14,7 +14,9 @@ run. A store the child cannot bring to the head (a newer ticketbot's, a full dis
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 from ..common.atomic import unwritable
 from .writer import FILE_NAME, SCHEMA_VERSION, AuditStoreError, SqliteWriter, schema_version
@@ -57,7 +59,6 @@ def upgrade_in_child(state_dir: Path, where: str) -> None:
     ``multiprocessing``, whose *spawn* cost a first run 1 MB). Raises ``AuditStoreError`` with
     the child's reason when it fails."""
     import subprocess
-    import sys
 
     # This very package first, whatever the working directory holds.
     package_root = str(Path(__file__).resolve().parents[2])
@@ -86,11 +87,24 @@ def upgrade_in_child(state_dir: Path, where: str) -> None:
 
 CHILD = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from ticket_processor.audit.upgrade import upgrade; sys.exit(upgrade(sys.argv[2]))"
+    "from ticket_processor.audit.upgrade import child; child(sys.argv[2])"
 )
 # What the child prints, one line: the store is at the head, or why not.
 OK = "ticketbot-audit-upgrade: ok"
 REASON = "ticketbot-audit-upgrade: "
+
+
+def child(state_dir: str) -> NoReturn:
+    """The child process: ``upgrade``, then the process ends without the interpreter's teardown
+    (freeing SQLAlchemy's and Alembic's modules one by one: about 0.2 s of CPU, a fifth of the
+    child's, on every first run). Nothing is left for a teardown to do: the store's engine is
+    disposed, no thread or ``atexit`` duty of ours runs here, and the streams are flushed."""
+    import os
+
+    code = upgrade(state_dir)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def upgrade(state_dir: str) -> int:
