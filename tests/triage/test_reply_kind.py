@@ -165,3 +165,40 @@ def test_a_stand_in_clause_does_not_make_an_out_of_office_actionable(
 )
 def test_a_problem_beside_an_absence_stays_actionable(text: str) -> None:
     assert classify_reply(text).kind == "actionable"
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def test_the_fold_is_the_decomposition_without_its_marks_for_every_text() -> None:
+    # An ASCII text is returned as it is (nothing to decompose, nothing dropped): every string
+    # of tests/data, the same words in capitals, and random texts of many scripts fold as
+    # the full decomposition folds them.
+    import random
+    import unicodedata
+
+    from ticket_processor.triage.reply_cues import fold
+
+    def decomposed(text: str) -> str:
+        full = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(c for c in full if not unicodedata.combining(c))
+
+    texts: list[str] = ["", "Straße", "ﬁle", "İstanbul", "ÅNGSTRÖM", "Ǆ"]
+    for path in sorted(DATA.parent.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                texts += _strings(json.loads(line))
+    texts += [text.upper() for text in texts[:2000]]
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(0x20, 0x2FF)] + list("ÆØÅßœ ﬀﬁ µ İı ς Ωω Дд 中文 ٣ é é")
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 80))) for _ in range(3000)]
+    assert sum(text.isascii() for text in texts) > 1000
+    for text in texts:
+        assert fold(text) == decomposed(text), text
