@@ -18,6 +18,7 @@ import pytest
 from support.e2e import events
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.state.ledger import CURSOR
 
 
 def python(code: str) -> subprocess.CompletedProcess[str]:
@@ -151,6 +152,34 @@ def test_a_console_run_leaves_its_log_and_audit_store_complete(desk: Desk, tmp_p
     logged = events(tmp_path / "logs")
     assert "run_finished" in {e["event"] for e in logged}
     assert {e["ticket_id"] for e in logged if e["event"] == "ticket_triaged"} == set(ids)
+    # Every event whole on disk, the last one included (a line cut short would not parse).
+    assert all(path.read_text("utf-8").endswith("}\n") for path in (tmp_path / "logs").iterdir())
     with sqlite3.connect(tmp_path / "state" / "audit.sqlite3") as store:
         stored = {row[0] for row in store.execute("SELECT ticket_id FROM decisions")}
     assert set(ids) <= stored
+    assert (tmp_path / "state" / CURSOR).is_file()  # the state, saved for the next run
+
+
+@pytest.mark.desk(configure=True)
+def test_a_failing_console_run_returns_its_exit_code_and_its_reason(
+    desk: Desk, tmp_path: Path
+) -> None:
+    desk.create([NewTicket("Refund", "I was charged twice for my order, please refund one.")])
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ticket_processor",
+            "run",
+            "--engine",
+            "rules",
+            "--ticket",
+            "987654",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "987654" in done.stdout + done.stderr  # the message, flushed before the exit
