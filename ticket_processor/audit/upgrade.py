@@ -1,14 +1,16 @@
 """Opening the embedded store for a run's writer: the schema at this version's head first,
-upgraded in a child process when it is not.
+made with sqlite3 when the store is new, upgraded in a child process when it is behind.
 
     writer = open_writer(Path(".ticketbot"), account="zendesk:acme.zendesk.com")
 
-``open_writer`` reads the version with ``sqlite3`` (``writer.schema_version``); only when the
-store is missing or at another version does it run ``AuditStore.open`` (SQLAlchemy and Alembic,
-which create or upgrade the schema under their lock) in a process of its own, a fresh
-interpreter of this package: the run itself never imports either, not even on its first
-run. A store the child cannot bring to the head (a newer ticketbot's, a full disk) is an
-``AuditStoreError`` with the child's reason, as ``AuditStore.open`` would have said it.
+``open_writer`` reads the version with ``sqlite3`` (``writer.schema_version``). A store with no
+schema yet (a first run's) is made at the head with the statements the migrations leave
+(``head_schema``, written by ``scripts/audit_head_schema.py`` from a store Alembic created;
+a test holds the two equal). A store at another version is upgraded by ``AuditStore.open``
+(SQLAlchemy and Alembic, under their lock) in a process of its own, a fresh interpreter of
+this package: the run itself never imports either. A store the child cannot bring to the head
+(a newer ticketbot's, a full disk) is an ``AuditStoreError`` with the child's reason, as
+``AuditStore.open`` would have said it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..common.atomic import unwritable
-from .writer import FILE_NAME, SCHEMA_VERSION, AuditStoreError, SqliteWriter, schema_version
+from . import head_schema
+from .writer import (
+    BUSY_TIMEOUT_MS,
+    FILE_NAME,
+    SCHEMA_VERSION,
+    AuditStoreError,
+    SqliteWriter,
+    schema_version,
+)
 
 
 def open_writer(state_dir: Path, *, account: str = "") -> SqliteWriter:
@@ -45,12 +55,51 @@ def open_writer(state_dir: Path, *, account: str = "") -> SqliteWriter:
             f"cannot open the audit store {where}: {exc}; it lives in TICKETBOT_STATE_DIR "
             "unless TICKETBOT_DATABASE_URL names another store"
         ) from None
+    if version is None and _create_at_head(path, where):
+        version = SCHEMA_VERSION
     if version != SCHEMA_VERSION:
         upgrade_in_child(Path(state_dir), where)
     try:
         return SqliteWriter(path, account=account)
     except sqlite3.Error as exc:
         raise AuditStoreError(f"cannot open the audit store {where}: {exc}") from None
+
+
+def _create_at_head(path: Path, where: str) -> bool:
+    """Make a store with no schema yet (a first run's) at the head with sqlite3 alone: the
+    statements the migrations leave (``head_schema``), the version, then ``ANALYZE`` as
+    Alembic's upgrade ends, in one ``BEGIN IMMEDIATE`` transaction (a second process waits for
+    it, then finds the store made). False when the statements are not this version's or the
+    file holds tables already (a store another way): the child upgrades it then."""
+    if head_schema.VERSION != SCHEMA_VERSION:
+        return False
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("SELECT 1 FROM sqlite_master").fetchone() is not None:
+                    conn.execute("ROLLBACK")
+                    return schema_version(path) == SCHEMA_VERSION
+                for statement in head_schema.STATEMENTS:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO alembic_version (version_num) VALUES (?)", (SCHEMA_VERSION,)
+                )
+                conn.execute("ANALYZE")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise AuditStoreError(f"cannot open the audit store {where}: {exc}") from None
+    return True
 
 
 def upgrade_in_child(state_dir: Path, where: str) -> None:
