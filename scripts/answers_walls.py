@@ -1,6 +1,7 @@
 """Per answerable ticket of a dev help centre, which refusal stops its answer, and why.
 
     python scripts/answers_walls.py --centre heldout [--engine llm|rules] [--all]
+    python scripts/answers_walls.py --centre heldout5 --counts   # aggregates only
 
 For each answerable ticket of the centre (``--all``: every ticket) it prints, with a default
 run's engine when no LLM is configured (``llm``: the bundled learned model; ``rules``: the
@@ -10,8 +11,10 @@ reads (the category's apply threshold for a calibrated engine, else
 calibration chooses from: none is ``no_article``) with the best one's share and the content
 words it shares; where the right article stands in the keyword, vector and fused rankings;
 the shipped gate's and the shipped calibration's probabilities; and the refusal each chooser
-gives. Then the counts by refusal. Only the dev centres (``answers``, ``heldout``,
-``heldout2``): the held-out ones are scored by the lead, by aggregates only.
+gives. Then the counts by refusal. Ticket by ticket only on the dev centres (``answers``,
+``heldout``, ``heldout2``); ``--counts`` prints only the counts (by refusal, and how many of
+those stopped had the right article first, were not in English, were triaged ``how_to``): what
+a held-out centre, scored by aggregates only, may be read with.
 """
 
 from __future__ import annotations
@@ -158,15 +161,49 @@ def walls(centre: str, engine: str, every: bool) -> dict[str, Any]:
     return {"tickets": out, "counts": {k: dict(v.most_common()) for k, v in counts.items()}}
 
 
+def aggregates(tickets: list[dict[str, Any]]) -> dict[str, int]:
+    """What the walls hold, counted (no ticket shown): a held-out centre's figures."""
+
+    def first_right(row: dict[str, Any]) -> bool:
+        return bool(row["place keyword/dense/fused"][2] == 1)
+
+    def stopped(reason: str, chooser: str = "calibration") -> list[dict[str, Any]]:
+        return [r for r in tickets if r["refusal"][chooser] == reason]
+
+    return {
+        "tickets": len(tickets),
+        "fused first article right": sum(map(first_right, tickets)),
+        "no_article, not in English": sum(r["language"] != "en" for r in stopped("no_article")),
+        "no_article, right article first by keywords under the share cut": sum(
+            bool(r["keyword_top"] and r["keyword_top"][0][0] and r["keyword_top"][0][2] >= 2)
+            for r in stopped("no_article")
+        ),
+        "below_threshold, right article first": sum(map(first_right, stopped("below_threshold"))),
+        "gate below_threshold, right article first": sum(
+            map(first_right, stopped("below_threshold", "gate"))
+        ),
+        "triage_unsure, top category how_to": sum(
+            r["category"] == "how_to" for r in stopped("triage_unsure")
+        ),
+    }
+
+
 def main(argv: list[str]) -> int:
     if "--help" in argv or "-h" in argv or "--centre" not in argv:
         print(__doc__)
         return 0
     centre = argv[argv.index("--centre") + 1]
-    if centre not in DEV:
-        raise SystemExit(f"{centre}: only the dev centres ({', '.join(DEV)}) are read here")
+    counted = "--counts" in argv
+    if centre not in DEV and not (counted and centre in SANDBOX_CENTRES):
+        raise SystemExit(
+            f"{centre}: only the dev centres ({', '.join(DEV)}) are shown ticket by ticket; "
+            "a held-out centre is read with --counts (aggregates only)"
+        )
     engine = argv[argv.index("--engine") + 1] if "--engine" in argv else "llm"
     result = walls(centre, engine, "--all" in argv)
+    if counted:
+        print(json.dumps(result["counts"] | {"walls": aggregates(result["tickets"])}, indent=2))
+        return 0
     for row in result["tickets"]:
         print(json.dumps(row, ensure_ascii=False))
     print(json.dumps(result["counts"], indent=2))
