@@ -182,6 +182,13 @@ def aggregates(tickets: list[dict[str, Any]]) -> dict[str, int]:
         "gate below_threshold, right article first": sum(
             map(first_right, stopped("below_threshold", "gate"))
         ),
+        # What a perfect threshold on the gate could answer: the tickets past the triage and
+        # the guards whose first article is the right one.
+        "past the triage and the guards, right article first": sum(
+            r["refusal"]["gate"] == "sent right"
+            or (r["refusal"]["gate"] in ("below_threshold", "sent WRONG") and first_right(r))
+            for r in tickets
+        ),
         "triage_unsure, top category how_to": sum(
             r["category"] == "how_to" for r in stopped("triage_unsure")
         ),
