@@ -67,6 +67,8 @@ def test_the_aggregates_count_the_walls() -> None:
         "no_article, right article first by keywords under the share cut": 1,
         "below_threshold, right article first": 1,
         "gate below_threshold, right article first": 3,
+        # the three below the gate's threshold with the right article first, and the one sent
+        "past the triage and the guards, right article first": 4,
         "triage_unsure, top category how_to": 0,
     }
 
