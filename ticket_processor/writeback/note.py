@@ -176,6 +176,16 @@ def standing_note(notes: Sequence[str]) -> str | None:
     return standing[-1][1] if standing else None
 
 
+def reverted_reply(text: str | None) -> int | None:
+    """The reply whose re-triage a revert note took back (its id), else None (not a revert
+    note, or the first message's). That reply was judged: reading it again would write its
+    note and tags back, which the revert took away on purpose."""
+    if not is_revert_note(text):
+        return None
+    which = _reverted_message(text or "")
+    return int(which) if which.isdigit() else None
+
+
 def _reverted_message(text: str) -> str:
     match = re.search(r" answers=(\S+)\s*$", text.strip())
     return match.group(1) if match else FIRST_MESSAGE
