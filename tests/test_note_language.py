@@ -317,3 +317,19 @@ def test_the_spam_block_and_every_reason_are_in_the_agents_language(code: str) -
         language=NoteLanguage(code),
     )
     assert words.say("spam_suggested", kind=kind) in suggested.splitlines()
+
+
+def test_a_translation_given_back_unchanged_is_no_translation() -> None:
+    """An LLM that echoes the message (or cannot translate) made no translation: the note
+    says so, and shows no echoed draft as the agents' version."""
+    notes = NoteTranslations(lambda text, code: f"  {text.upper()} ", default_language="de")
+    triage = french_triage(draft="Bonjour, nous remboursons le second paiement.")
+    found = notes.language(7, triage, None, "Facture payée deux fois")
+    assert found.message is None
+    assert found.missing == "unchanged"
+    assert found.draft is None
+    note = render_note(triage, priority=None, run_id="r1", language=found)
+    assert wording("de").say("translation_unchanged") in note.splitlines()
+    assert wording("de").say("translation") not in note
+    changed = NoteTranslations(lambda text, code: f"<{code}> {text}", default_language="de")
+    assert changed.language(7, triage, None, "Facture").message == "<de> Facture"

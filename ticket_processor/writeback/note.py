@@ -343,7 +343,7 @@ class NoteLanguage:
 
     language: str = DEFAULT_LANGUAGE
     message: str | None = None
-    missing: Literal["no_llm", "failed"] = "no_llm"
+    missing: Literal["no_llm", "failed", "unchanged"] = "no_llm"
     summary: str | None = None
     draft: str | None = None
 
@@ -360,8 +360,8 @@ def translation_lines(customer: str, note: NoteLanguage, words: Wording) -> list
         return []
     if note.message:
         return ["", words.say("translation"), *inert_block(llm_text(note.message))]
-    key = "no_translation" if note.missing == "no_llm" else "translation_failed"
-    return [words.say(key)]
+    keys = {"no_llm": "no_translation", "unchanged": "translation_unchanged"}
+    return [words.say(keys.get(note.missing, "translation_failed"))]
 
 
 def render_note(
