@@ -95,6 +95,8 @@ SANDBOX_CENTRES = {
     "heldout4": ("answers_heldout4_articles.jsonl", "answers_heldout4_tickets.jsonl"),
     # A podcast host's, written blind by a sixth engineer while those three were still changing.
     "heldout5": ("answers_heldout5_articles.jsonl", "answers_heldout5_tickets.jsonl"),
+    # A scheduling tool's, written blind by a seventh engineer while the answers path was changing.
+    "heldout6": ("answers_heldout6_articles.jsonl", "answers_heldout6_tickets.jsonl"),
 }
 
 

@@ -30,7 +30,7 @@ import calendar
 import json
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -352,10 +352,15 @@ def lines() -> list[str]:
     return labelled_lines(rows, "refund")
 
 
-def labelled_lines(rows: list[tuple[Spec, str | None]], request: str) -> list[str]:
+def labelled_lines(
+    rows: list[tuple[Spec, str | None]], request: str, reporting: Collection[str] = ()
+) -> list[str]:
     """The hour file's lines, oldest first, ids from 1: each row's ``group`` with its repeats'
     placeholder (``repeat-?N``) made the first message's id, and ``request`` on the rows of
-    that request burst's label. ``write_incident_heldout2.py`` writes its hour with it too."""
+    that request burst's label. ``reporting``: the placeholders of the customers who wrote
+    twice about the outage itself; their rows carry ``"reports": "outage"``, so that a run
+    linking them to the incident is not counted as linking other tickets.
+    ``write_incident_heldout2.py`` writes its hour with it too."""
     rows = sorted(rows, key=lambda row: row[0].created_at)
     first_ids: dict[str, int] = {}
     for index, (spec, group) in enumerate(rows):
@@ -363,23 +368,21 @@ def labelled_lines(rows: list[tuple[Spec, str | None]], request: str) -> list[st
             first_ids[group] = index + 1
     out = []
     for index, (spec, group) in enumerate(rows):
+        row: dict[str, object] = {
+            "id": index + 1,
+            "subject": spec.subject,
+            "body": spec.body,
+            "requester": spec.email,
+            "created_at": iso(spec.created_at),
+            "status": spec.status,
+            "group": group,
+            "request": request if spec.label == request else None,
+        }
         if group is not None and group.startswith("repeat-?"):
-            group = f"repeat-{first_ids[group]}"
-        out.append(
-            json.dumps(
-                {
-                    "id": index + 1,
-                    "subject": spec.subject,
-                    "body": spec.body,
-                    "requester": spec.email,
-                    "created_at": iso(spec.created_at),
-                    "status": spec.status,
-                    "group": group,
-                    "request": request if spec.label == request else None,
-                },
-                ensure_ascii=False,
-            )
-        )
+            row["group"] = f"repeat-{first_ids[group]}"
+            if group in reporting:
+                row["reports"] = "outage"
+        out.append(json.dumps(row, ensure_ascii=False))
     return out
 
 
@@ -430,6 +433,7 @@ class ShopHour:
     customers: int  # the first of the hour's requesters
     burst_customers: int  # the first of the request burst's
     twice_customers: int  # the first of those who wrote twice
+    twice_reporting: tuple[int, ...] = ()  # which of ``twice`` report the outage itself
 
     def week(self) -> list[Spec]:
         """``incident_hours.hour``'s background week alone (its own hour and its repeat
@@ -476,7 +480,7 @@ class ShopHour:
     def lines(self, burst: str) -> list[str]:
         rows: list[tuple[Spec, str | None]] = [(spec, None) for spec in self.week()]
         rows.extend(self.last_hour(burst))
-        return labelled_lines(rows, burst)
+        return labelled_lines(rows, burst, {f"repeat-?{n}" for n in self.twice_reporting})
 
 
 def main(argv: list[str] | None = None) -> int:

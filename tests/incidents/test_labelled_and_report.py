@@ -151,3 +151,17 @@ def test_the_report_lists_incidents_with_their_state_and_the_repeats() -> None:
     text = "\n".join(incident_lines(report))
     assert "#7 “Checkout error”: 30 reports" in text
     assert "#40 repeats #12 (similarity 0.81)" in text
+
+
+def test_a_customer_who_wrote_twice_about_the_outage_is_one_of_its_reports() -> None:
+    rows: list[dict[str, Any]] = [
+        {"id": 1, "group": "outage"},
+        {"id": 2, "group": "outage"},
+        {"id": 3, "group": "repeat-3", "reports": "outage"},
+        {"id": 4, "group": "repeat-3", "reports": "outage"},
+        {"id": 5, "group": "repeat-5"},
+    ]
+    # The pair 3, 4 reported the outage twice: linked to it, they are not strangers; 5 is.
+    result = score(rows, {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}, in_incident={1, 2, 3, 4, 5})
+    assert result.others_in_incidents == 1
+    assert result.per_group["repeat-3"] == 1.0

@@ -56,6 +56,7 @@ def specs_from_file(path: Path, *, now: int | None = None) -> list[Spec]:
                 row["status"],
                 label,
                 repeat_of,
+                row.get("reports"),
             )
         )
     return specs

@@ -264,6 +264,7 @@ class Spec:
     status: str  # "solved" or "open"
     label: str
     repeat_of: int | None = None  # index of the earlier ticket, for a repeat
+    reports: str | None = None  # a repeat's: the group it also reports ("outage")
 
 
 def _fill(rng: random.Random, template: tuple[str, str], **fixed: str) -> tuple[str, str]:

@@ -185,7 +185,8 @@ def score(
             kept, count = forms.get(str(row["form"]), (0, 0))
             together = predicted.get(int(row["id"])) == largest[str(row["group"])]
             forms[str(row["form"])] = (kept + together, count + 1)
-    group_of = {int(r["id"]): r.get("group") for r in rows}
+    # A customer who wrote twice about the outage itself (``reports``) is one of its reports.
+    group_of = {int(r["id"]): r.get("reports") or r.get("group") for r in rows}
     others = 0
     for members in clusters.values():
         linked = [group_of.get(t) for t in members if t in in_incident]

@@ -1,0 +1,221 @@
+"""Per answerable ticket of a dev help centre, which refusal stops its answer, and why.
+
+    python scripts/answers_walls.py --centre heldout [--engine llm|rules] [--all]
+    python scripts/answers_walls.py --centre heldout5 --counts   # aggregates only
+
+For each answerable ticket of the centre (``--all``: every ticket) it prints, with a default
+run's engine when no LLM is configured (``llm``: the bundled learned model; ``rules``: the
+keyword rules): the triage's category and its confidence against the threshold ``triage_unsure``
+reads (the category's apply threshold for a calibrated engine, else
+``TICKETBOT_CONFIDENCE_THRESHOLD``'s default, 0.5); the keyword lookup's suggestions (what the
+calibration chooses from: none is ``no_article``) with the best one's share and the content
+words it shares; where the right article stands in the keyword, vector and fused rankings;
+the shipped gate's and the shipped calibration's probabilities; and the refusal each chooser
+gives. Then the counts by refusal. Ticket by ticket only on the dev centres (``answers``,
+``heldout``, ``heldout2``); ``--counts`` prints only the counts (by refusal, and how many of
+those stopped had the right article first, were not in English, were triaged ``how_to``): what
+a held-out centre, scored by aggregates only, may be read with.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from answers_figures import DATA, SANDBOX_CENTRES, _jsonl, index_centre
+
+from ticket_processor.answers.calibration import SHIPPED
+from ticket_processor.answers.evaluate import _right
+from ticket_processor.answers.gate import load_gate
+from ticket_processor.answers.plan import Circumstances, cues, decide
+from ticket_processor.answers.policy import AnswersPolicy
+from ticket_processor.kb.dense import retrieve
+from ticket_processor.kb.retrieve import ticket_text
+from ticket_processor.kb.search import lookup, rank
+from ticket_processor.kb.text import query_terms, words
+from ticket_processor.learned.embed import embed_texts
+from ticket_processor.models import Ticket, Triage
+from ticket_processor.triage.language import detect_language
+from ticket_processor.triage.prepare import prepare_ticket
+from ticket_processor.triage.rules import RulesEngine
+from ticket_processor.triage.taxonomy import load_taxonomy
+
+DEV = ("answers", "heldout", "heldout2")
+
+
+def _engine(name: str) -> Any:
+    taxonomy = load_taxonomy(None)
+    rules = RulesEngine(taxonomy)
+    if name == "rules":
+        return lambda s, b: Triage(analysis=rules.analyse(s, b), engine="rules")
+    from ticket_processor.learned import LearnedEngine, bundled_model_path, load_model
+
+    model, why = load_model(bundled_model_path(), taxonomy.names)
+    if model is None:
+        raise SystemExit(f"no bundled model: {why}")
+    learned = LearnedEngine(model, taxonomy)
+
+    def assess(subject: str, body: str) -> Triage:
+        analysis, confidence, apply_at = learned.assess(subject, body)
+        return Triage(
+            analysis=analysis, engine="learned", field_confidence=confidence, apply_at=apply_at
+        )
+
+    return assess
+
+
+def _place(order: list[int], right: frozenset[int]) -> int:
+    return next((n for n, a in enumerate(order, start=1) if a in right), 0)
+
+
+def walls(centre: str, engine: str, every: bool) -> dict[str, Any]:
+    articles_file, tickets_file = SANDBOX_CENTRES[centre]
+    articles, rows = _jsonl(DATA / articles_file), _jsonl(DATA / tickets_file)
+    judge = _engine(engine)
+    gate = load_gate()
+    policy = AnswersPolicy(mode="send")
+    out: list[dict[str, Any]] = []
+    counts: dict[str, Counter[str]] = {"calibration": Counter(), "gate": Counter()}
+    with tempfile.TemporaryDirectory() as tmp:
+        index, ids = index_centre(Path(tmp), centre, articles)
+        for n, row in enumerate(rows, start=1):
+            if not every and row.get("kind") != "answerable":
+                continue
+            subject, body = row.get("subject", ""), row["description"]
+            right = _right(row.get("answer_article"), ids)
+            prepared = prepare_ticket(subject, body, max_tokens=2000)
+            text = ticket_text(prepared)
+            found = lookup(index, text, detect_language(words(text), text), 3)
+            triage = judge(prepared.subject, prepared.body).model_copy(
+                update={"suggestions": tuple(found)}
+            )
+            ranked = retrieve(index, text, embed_texts)
+            found_cues = cues(subject, body, lambda _t, r=ranked: r)  # type: ignore[misc]
+            terms = set(query_terms(text))
+            kw = rank(index, text)
+            refusals = {}
+            for chooser, with_gate, calibration in (
+                ("calibration", None, SHIPPED),
+                ("gate", gate, None),
+            ):
+                where = Circumstances(
+                    mode="send",
+                    threshold=policy.threshold_for(triage.analysis.category),
+                    escalated=False,
+                    requester_is_agent=False,
+                    requester_answered_at=None,
+                    answered_here=False,
+                    now=0.0,
+                    prefix="ai_",
+                    calibration=calibration,
+                    gate=with_gate,
+                )
+                ticket = Ticket(id=n, subject=subject, description=body, status="new")
+                plan, reason = decide(ticket, triage, found_cues, where, index.body)
+                if plan is not None:
+                    reason = "sent right" if plan.article_id in right else "sent WRONG"
+                refusals[chooser] = reason
+                counts[chooser][str(reason)] += 1
+            weighed = found_cues.gate
+            out.append(
+                {
+                    "n": n,
+                    "kind": row.get("kind"),
+                    "language": row.get("language"),
+                    "text": f"{subject} | {body}"[:110],
+                    "category": triage.analysis.category,
+                    "confidence": triage.analysis.confidence,
+                    "field_confidence": triage.field_confidence.get("category"),
+                    "apply_at": triage.apply_at.get("category"),
+                    "terms": len(terms),
+                    "keyword_top": [
+                        (
+                            s.hit.article_id in right,
+                            round(s.share, 3),
+                            len(terms & index.words(s.hit.rowid)),
+                        )
+                        for s in kw[:2]
+                    ],
+                    "suggestions": [(s.article_id in right, s.score) for s in found],
+                    "place keyword/dense/fused": [
+                        _place([c.hit.article_id for c in ranked.order(by)], right)
+                        for by in ("keyword", "dense", "fused")
+                    ],
+                    "gate_p": round(gate.probability(weighed.features), 3)
+                    if gate and weighed
+                    else None,
+                    "gate_features": weighed.features if weighed else None,
+                    "calibration_p": round(SHIPPED(max(s.score for s in found)), 3)
+                    if found
+                    else None,
+                    "refusal": refusals,
+                }
+            )
+        index.close()
+    return {"tickets": out, "counts": {k: dict(v.most_common()) for k, v in counts.items()}}
+
+
+def aggregates(tickets: list[dict[str, Any]]) -> dict[str, int]:
+    """What the walls hold, counted (no ticket shown): a held-out centre's figures."""
+
+    def first_right(row: dict[str, Any]) -> bool:
+        return bool(row["place keyword/dense/fused"][2] == 1)
+
+    def stopped(reason: str, chooser: str = "calibration") -> list[dict[str, Any]]:
+        return [r for r in tickets if r["refusal"][chooser] == reason]
+
+    return {
+        "tickets": len(tickets),
+        "fused first article right": sum(map(first_right, tickets)),
+        "no_article, not in English": sum(r["language"] != "en" for r in stopped("no_article")),
+        "no_article, right article first by keywords under the share cut": sum(
+            bool(r["keyword_top"] and r["keyword_top"][0][0] and r["keyword_top"][0][2] >= 2)
+            for r in stopped("no_article")
+        ),
+        "below_threshold, right article first": sum(map(first_right, stopped("below_threshold"))),
+        "gate below_threshold, right article first": sum(
+            map(first_right, stopped("below_threshold", "gate"))
+        ),
+        # What a perfect threshold on the gate could answer: the tickets past the triage and
+        # the guards whose first article is the right one.
+        "past the triage and the guards, right article first": sum(
+            r["refusal"]["gate"] == "sent right"
+            or (r["refusal"]["gate"] in ("below_threshold", "sent WRONG") and first_right(r))
+            for r in tickets
+        ),
+        "triage_unsure, top category how_to": sum(
+            r["category"] == "how_to" for r in stopped("triage_unsure")
+        ),
+    }
+
+
+def main(argv: list[str]) -> int:
+    if "--help" in argv or "-h" in argv or "--centre" not in argv:
+        print(__doc__)
+        return 0
+    centre = argv[argv.index("--centre") + 1]
+    counted = "--counts" in argv
+    if centre not in DEV and not (counted and centre in SANDBOX_CENTRES):
+        raise SystemExit(
+            f"{centre}: only the dev centres ({', '.join(DEV)}) are shown ticket by ticket; "
+            "a held-out centre is read with --counts (aggregates only)"
+        )
+    engine = argv[argv.index("--engine") + 1] if "--engine" in argv else "llm"
+    result = walls(centre, engine, "--all" in argv)
+    if counted:
+        print(json.dumps(result["counts"] | {"walls": aggregates(result["tickets"])}, indent=2))
+        return 0
+    for row in result["tickets"]:
+        print(json.dumps(row, ensure_ascii=False))
+    print(json.dumps(result["counts"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

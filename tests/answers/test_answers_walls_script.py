@@ -1,0 +1,80 @@
+"""``scripts/answers_walls.py`` and ``scripts/answers_signals.py``: a held-out help centre is
+never shown ticket by ticket (the lead scores those by aggregates only), the aggregates count
+what the diagnosis says, and a ticket's margin is read against its centre's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from support.e2e import script_module
+
+walls = script_module("answers_walls")
+signals = script_module("answers_signals")
+
+
+def _row(
+    refusal: str,
+    *,
+    gate: str = "below_threshold",
+    language: str = "en",
+    place: tuple[int, int, int] = (1, 1, 1),
+    **over: Any,
+) -> dict[str, Any]:
+    return {
+        "language": language,
+        "category": "how_to",
+        "keyword_top": [],
+        "place keyword/dense/fused": list(place),
+        "refusal": {"calibration": refusal, "gate": gate},
+    } | over
+
+
+@pytest.mark.parametrize("centre", ["heldout3", "heldout5", "heldout6"])
+def test_a_held_out_centre_is_refused_ticket_by_ticket(
+    centre: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*_: object) -> None:
+        raise AssertionError(f"{centre} was read")
+
+    monkeypatch.setattr(walls, "walls", never)  # a broken refusal must not read the centre
+    with pytest.raises(SystemExit, match="aggregates only"):
+        walls.main(["--centre", centre])
+
+
+def test_an_unknown_centre_is_refused_even_counted() -> None:
+    with pytest.raises(SystemExit, match="only the dev centres"):
+        walls.main(["--centre", "nosuch", "--counts"])
+
+
+def test_the_aggregates_count_the_walls() -> None:
+    tickets = [
+        _row("no_article", language="fr"),
+        # the right article first by keywords, three words shared, under the share cut
+        _row("no_article", keyword_top=[(True, 0.03, 3)]),
+        _row("no_article", keyword_top=[(False, 0.03, 3)], place=(2, 3, 4)),
+        _row("below_threshold"),
+        _row("below_threshold", place=(2, 2, 2)),
+        _row("triage_unsure", gate="triage_unsure", category="account"),
+        _row("sent right", gate="sent right"),
+    ]
+    found = walls.aggregates(tickets)
+    assert found == {
+        "tickets": 7,
+        "fused first article right": 5,
+        "no_article, not in English": 1,
+        "no_article, right article first by keywords under the share cut": 1,
+        "below_threshold, right article first": 1,
+        "gate below_threshold, right article first": 3,
+        # the three below the gate's threshold with the right article first, and the one sent
+        "past the triage and the guards, right article first": 4,
+        "triage_unsure, top category how_to": 0,
+    }
+
+
+def test_a_margin_is_read_as_a_percentile_of_the_centres_own() -> None:
+    own = np.sort(np.asarray([-1.0, 0.0, 0.5, 1.0]))
+    assert signals._percentile(0.7, own) == 0.75
+    assert signals._percentile(-2.0, own) == 0.0
+    assert signals._percentile(0.7, np.asarray([])) == 0.5
