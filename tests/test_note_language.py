@@ -12,6 +12,7 @@ import string
 import tomllib
 from importlib import resources
 
+import numpy as np
 import pytest
 
 from ticket_processor.models import (
@@ -26,6 +27,9 @@ from ticket_processor.models import (
 from ticket_processor.risk.head import WORDS_REASON
 from ticket_processor.risk.inputs import FEATURES, RiskInputs
 from ticket_processor.risk.rules import reasons_of
+from ticket_processor.spam.cues import SenderCues
+from ticket_processor.spam.gate import verdict
+from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
 from ticket_processor.writeback.note import NoteLanguage, read_note, render_note
 from ticket_processor.writeback.translation import NoteTranslations
 from ticket_processor.writeback.wording import TEMPLATE_LANGUAGES, wording
@@ -61,7 +65,9 @@ def test_every_table_is_its_own_words(code: str) -> None:
     # A table copied from English and left untranslated would pass the key check.
     english, table = _table("en"), _table(code)
     same = [k for k in english if k != "languages" and table[k] == english[k]]
-    assert set(same) <= {"label_line", "engine_llm", "sentiment"}
+    # "spam" and "phishing" are loanwords in these languages, "LLM: {kind}" a label.
+    loans = {"spam_llm", "spam_kind_spam", "spam_kind_phishing"}
+    assert set(same) <= {"label_line", "engine_llm", "sentiment", *loans}
 
 
 def french_triage(*, engine: str = "rules", draft: str | None = None) -> Triage:
@@ -256,3 +262,74 @@ def test_the_risk_block_and_every_reason_are_in_the_agents_language(code: str) -
         assert "Risk of ending badly" not in note
     urgency = words.say("risk_urgency", urgency="high")
     assert f"- {urgency}" in lines  # the values the reason carries are kept
+
+
+def _spam(decision_p: float, llm: str, decision: str | None = None) -> Triage:
+    """The gate's own verdict (its reasons as it writes them, in English): every reason it can
+    give, the learned model's kind with a space in it."""
+    zeros = np.zeros((len(CLASSES), 512), np.float32)
+    head = SpamHead(zeros, np.zeros(len(CLASSES), np.float32), apply_at=0.9, suggest_at=0.5)
+    score = SpamScore(kind="auto_sender", probability=decision_p, kind_probability=decision_p)
+    cues = SenderCues(helpdesk_spam=True, machine="no-reply")
+    found = verdict(score, cues, llm, head)
+    assert found is not None
+    assert len(found.reasons) == 4
+    if decision is not None:  # the gate's other verdict, as it would read
+        found = found.model_copy(update={"decision": decision})
+    return french_triage().model_copy(update={"spam": found})
+
+
+def test_the_spam_block_is_in_english_as_before_for_english_agents() -> None:
+    lines = render_note(_spam(0.93, "auto_sender"), priority=None, run_id="r1").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Spam gate: "))
+    assert lines[at : at + 5] == [
+        "Spam gate: auto sender, no customer wrote this: not answered, not escalated, "
+        "not grouped into an incident; left in place with its tag",
+        "- learned model: auto sender 0.93",
+        "- the helpdesk marked it as spam",
+        "- sent from a machine's address (no-reply@…)",
+        "- LLM: auto sender",
+    ]
+
+
+@pytest.mark.parametrize("code", [c for c in TEMPLATE_LANGUAGES if c != "en"])
+def test_the_spam_block_and_every_reason_are_in_the_agents_language(code: str) -> None:
+    """The gate's line, its kind and each reason it can give come from the note's table: none
+    is left in the gate's English (the German note said ``Spam gate: auto sender, no customer
+    wrote this`` and ``- the helpdesk marked it as spam``)."""
+    words = wording(code)
+    note = render_note(_spam(0.93, "none"), priority=None, run_id="r1", language=NoteLanguage(code))
+    lines = note.splitlines()
+    kind = words.say("spam_kind_auto_sender")
+    at = lines.index(words.say("spam_applied", kind=kind))
+    assert lines[at + 1 : at + 5] == [
+        "- " + words.say("spam_model", kind=kind, probability="0.93"),
+        "- " + words.say("spam_helpdesk"),
+        "- " + words.say("spam_machine", address="no-reply"),
+        "- " + words.say("spam_llm", kind=words.say("spam_kind_none")),
+    ]
+    assert "Spam gate" not in note
+    assert "auto sender" not in note
+    suggested = render_note(
+        _spam(0.93, "none", decision="suggest"),
+        priority=None,
+        run_id="r1",
+        language=NoteLanguage(code),
+    )
+    assert words.say("spam_suggested", kind=kind) in suggested.splitlines()
+
+
+def test_a_translation_given_back_unchanged_is_no_translation() -> None:
+    """An LLM that echoes the message (or cannot translate) made no translation: the note
+    says so, and shows no echoed draft as the agents' version."""
+    notes = NoteTranslations(lambda text, code: f"  {text.upper()} ", default_language="de")
+    triage = french_triage(draft="Bonjour, nous remboursons le second paiement.")
+    found = notes.language(7, triage, None, "Facture payée deux fois")
+    assert found.message is None
+    assert found.missing == "unchanged"
+    assert found.draft is None
+    note = render_note(triage, priority=None, run_id="r1", language=found)
+    assert wording("de").say("translation_unchanged") in note.splitlines()
+    assert wording("de").say("translation") not in note
+    changed = NoteTranslations(lambda text, code: f"<{code}> {text}", default_language="de")
+    assert changed.language(7, triage, None, "Facture").message == "<de> Facture"

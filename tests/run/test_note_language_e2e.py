@@ -106,6 +106,26 @@ def test_with_an_llm_the_german_note_carries_the_translation_of_the_redacted_mes
     assert "jean.dupont@example.fr" not in "\n".join(lines)
 
 
+def test_an_llm_that_gives_the_message_back_unchanged_made_no_translation(
+    desk: Desk, make_standin: Callable[..., RunningStandin], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stand-in as ``ticketbot sandbox --llm`` serves it knows no language: it gives the
+    text back as it was, and the note says so rather than call the customer's French words
+    a translation (as any LLM that echoes would have been called)."""
+    llm = make_standin(mark_translations=False)
+    _with_llm(monkeypatch, llm)
+    monkeypatch.setenv("TICKETBOT_AGENT_LANGUAGE", "de")
+    (ticket_id,) = desk.create([NewTicket(SUBJECT, BODY)])
+    ran = invoke("run", *SINCE)
+    assert ran.exit_code == 0, ran.output
+    lines = _note(desk, ticket_id)
+    assert '<translate to="de">' in "\n".join(iter_requests(llm))  # it was asked
+    assert "Die Nachricht des Kunden, übersetzt:" not in lines
+    assert (
+        "Keine Übersetzung verfügbar: Das LLM hat die Nachricht unverändert zurückgegeben." in lines
+    )
+
+
 def test_a_routes_group_names_the_language_its_agents_read(
     desk: Desk,
     make_standin: Callable[..., RunningStandin],

@@ -229,3 +229,31 @@ def test_a_note_an_agent_pasted_does_not_silence_the_next_reply(
     assert len(after.notes) == 3  # the first triage's, the pasted one, the reply's
     assert "the customer replied" in after.notes[-1]
     assert "ai_sentiment_negative" in after.tags
+
+
+@pytest.mark.parametrize("reply", [ANGRY, "Thanks, that solved it!"])
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_a_reverted_reply_is_not_judged_again_when_the_book_is_lost(
+    desk: Desk, desk_clock: FakeClock, tmp_path: Path, reply: str
+) -> None:
+    """A reply's re-triage reverted, then ``replies.json`` lost: the next run reads the reply
+    as judged from the ticket itself (the revert note names it), so no second note and no tag
+    the revert took back (a thank-you leaves no note of its own to say it was judged)."""
+    [ticket] = desk.create(TICKETS[:1])
+    run()
+    desk_clock.advance(5)
+    desk.requester_says(ticket, reply)
+    desk_clock.now = float(int(time.time()))
+    run()
+    retriaged = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1]
+    reverted = invoke("revert", "--run", retriaged["run_id"])
+    assert reverted.exit_code == 0, reverted.output
+    back = desk.snapshot(ticket)
+    assert "ai_sentiment_neutral" in back.tags
+    assert "ai_sentiment_negative" not in back.tags
+    assert "ai_reply_thanks" not in back.tags
+
+    (tmp_path / "state" / "replies.json").unlink()
+    run()
+
+    assert desk.snapshot(ticket) == back

@@ -25,8 +25,9 @@ MODEL_CACHE = Path(tempfile.gettempdir()) / "ticketbot-test-models"
 
 @pytest.fixture
 def standin() -> Iterator[RunningStandin]:
-    """A stand-in LLM with default knobs (model ``stand-in``); change ``standin.config`` freely."""
-    with serve_in_thread(StandinConfig(seed=7)) as running:
+    """A stand-in LLM with default knobs (model ``stand-in``, translations marked as
+    ``make_standin``'s are); change ``standin.config`` freely."""
+    with serve_in_thread(StandinConfig(seed=7, mark_translations=True)) as running:
         yield running
 
 
@@ -37,6 +38,9 @@ def make_standin() -> Iterator[Callable[..., RunningStandin]]:
 
     def make(**knobs: Any) -> RunningStandin:
         knobs.setdefault("seed", 7)
+        # Marked, so a test sees its translations reach the note (``ticketbot sandbox --llm``'s
+        # stand-in gives the text back unchanged: no translation claimed).
+        knobs.setdefault("mark_translations", True)
         running = serve_in_thread(StandinConfig(**knobs))
         started.append(running)
         return running

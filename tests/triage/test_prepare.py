@@ -7,6 +7,7 @@ import time
 import pytest
 
 from ticket_processor.evaluation.redaction_corpus import HARMLESS, PII
+from ticket_processor.helpdesks.freshdesk.records import plain_text
 from ticket_processor.models import Person
 from ticket_processor.triage.prepare import (
     RAW_FLOOR_CHARS,
@@ -61,6 +62,25 @@ def test_html_to_text_and_gmail_quote() -> None:
     )
     prepared = prepare_ticket("Late", body)
     assert prepared.body == "Hello there& hi\nMy order is late"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "My invoice is wrong <script>stealTheCookies()</script>I was charged twice.",
+        "My invoice is wrong <STYLE type=text/css>.x{color:red}</style>I was charged twice.",
+    ],
+)
+def test_a_script_or_style_in_a_plain_body_is_dropped(body: str) -> None:
+    """No other tag to say the body is HTML: the element's code was kept as the customer's
+    words, and came out in the note's summary."""
+    assert prepare_ticket("Invoice", body).body == "My invoice is wrong I was charged twice."
+    assert " ".join(plain_text(body).split()) == "My invoice is wrong I was charged twice."
+
+
+def test_freshdesks_html_without_its_text_drops_scripts_as_every_body() -> None:
+    body = "<div>Refund please</div><script>alert(1)</script><!-- x --><style>p{}</style>"
+    assert plain_text(body) == "Refund please"
 
 
 def test_control_zero_width_and_bidi_characters_are_stripped() -> None:

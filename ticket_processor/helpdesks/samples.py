@@ -9,6 +9,7 @@ for reading those files: what a ticket looks like in one helpdesk's API is that 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class SeedFile:
 class SeedResult:
     created_ids: list[int] = field(default_factory=list)
     failed: list[tuple[SeedTicket, str]] = field(default_factory=list)
+    existing: int = 0  # tickets an earlier seed made already: recognised, not made again
 
     @property
     def id_range(self) -> tuple[int, int] | None:
@@ -68,6 +70,20 @@ class SeedOutcome:
     result: SeedResult
     groups: dict[str, int] = field(default_factory=dict)
     articles: int = 0
+
+
+def requester_email(position: int) -> str:
+    """The end user who asks the ``position``-th seeded ticket (from 1): one each, as real
+    tickets come from many (``example.com`` is reserved, so no mail reaches anyone)."""
+    return f"customer{position}@example.com"
+
+
+def seed_key(position: int, ticket: SeedTicket) -> str:
+    """What tells the ``position``-th seeded ticket (from 1) on a later seed of the same
+    tickets, where the helpdesk keeps an external id: the position (its requester) and a
+    digest of the text. A seed that failed part-way, run again, makes only what is missing."""
+    text = f"{ticket.subject}\n{ticket.description}".encode()
+    return f"ticketbot-seed-{position}-{hashlib.sha256(text).hexdigest()[:12]}"
 
 
 def _ticket_from(data: dict[str, Any]) -> SeedTicket:

@@ -79,9 +79,21 @@ def run_seed(
         )
     else:
         console.print(f"Created no ticket in {escape(where)}.")
+    if result.existing:
+        console.print(
+            f"{result.existing} of the {len(tickets)} tickets were there already (an earlier "
+            "seed made them): not created again."
+        )
     for ticket, reason in result.failed[:10]:
         # Subjects and reasons are ticket text: never let them act as rich markup.
         console.print(f"[red]failed:[/] {escape(repr(ticket.subject[:60]))}: {escape(reason)}")
     if len(result.failed) > 10:
         console.print(f"[red]... and {len(result.failed) - 10} more failed[/]")
+    if result.failed:
+        console.print(
+            f"[red]{len(result.failed)} of the {len(tickets)} tickets were not created[/] "
+            f"({len(result.created_ids)} created now, {result.existing} there before). Run the "
+            "same `ticketbot seed` again to create only the missing ones: the tickets made are "
+            "recognised, not made twice."
+        )
     return result

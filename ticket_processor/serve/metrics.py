@@ -78,7 +78,9 @@ class ServeMetrics:
             registry=r,
         )
         self.ready = Gauge(
-            "ticketbot_ready", "1 once the models are loaded and the worker runs", registry=r
+            "ticketbot_ready",
+            "1 when /readyz answers 200 (the models loaded, the health checks not unhealthy)",
+            registry=r,
         )
 
     def triaged(self, triage: Triage) -> None:

@@ -210,7 +210,6 @@ class ServeServer:
             self.worker.start(served)
             state.readiness.checks = self._health
             state.readiness.status, state.readiness.reason = "ready", "ready"
-            state.metrics.ready.set(1)
             state.emit("serve_ready", engines=served.engines)
             self._catcher = threading.Thread(
                 target=self._catch_up, args=(served,), name="serve-catch-up", daemon=True
@@ -255,7 +254,6 @@ class ServeServer:
 
     def _shut_down(self) -> None:
         state = self.state
-        state.metrics.ready.set(0)
         state.readiness.status, state.readiness.reason = "loading", "stopping"
         self._stopping.set()
         if self._loader is not None:

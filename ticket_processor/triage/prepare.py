@@ -43,7 +43,11 @@ _INVISIBLE = re.compile(
 
 # --- HTML -------------------------------------------------------------------------------
 
-_LOOKS_HTML = re.compile(r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul)\b")
+# A body is turned into text when it holds one of these tags; ``script`` and ``style`` count on
+# their own, so code in an otherwise plain body never reaches the summary or the LLM as words.
+_LOOKS_HTML = re.compile(
+    r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul|script|style)\b"
+)
 # ``[^<>]`` (not ``[^>]``) stops each attempt at the next tag: ``<div <div <div`` stays linear.
 _DROPPED = ("script", "style", "head", "title")
 _HTML_DROP_OPEN = re.compile(rf"(?i)<({'|'.join(_DROPPED)})\b[^<>]{{0,1000}}>")
@@ -61,7 +65,7 @@ _COMMENT_OPEN = re.compile(r"<!--")
 _COMMENT_CLOSE = re.compile(r"-->")
 
 
-def _drop_elements(text: str) -> str:
+def drop_elements(text: str) -> str:
     """Remove comments and script/style/head/title elements; an unclosed one swallows the rest.
 
     A loop of searches rather than one lazy regex: a lazy ``.*?`` rescans to the end of the text
@@ -90,7 +94,7 @@ def _drop_elements(text: str) -> str:
 
 def html_to_text(text: str) -> str:
     """Plain text of an HTML body: scripts/styles dropped, quoted history cut, entities decoded."""
-    text = _drop_elements(text)
+    text = drop_elements(text)
     quote = _HTML_QUOTE_START.search(text)
     if quote and quote.start() > 0:
         text = text[: quote.start()]

@@ -25,7 +25,15 @@ from ..models import Analysis, Priority, RouteDecision, Suggestion, Triage
 from ..triage.confidence import Decision
 from ..triage.note_text import llm_text, strip_controls
 from .trailer import FIRST_MESSAGE, TRAILER_TAG, TRAILER_VERSION, NoteTrailer, parse_trailer
-from .wording import DEFAULT_LANGUAGE, Wording, all_labels, say_again, section_titles, wording
+from .wording import (
+    DEFAULT_LANGUAGE,
+    SPAM_REASON_KEYS,
+    Wording,
+    all_labels,
+    say_again,
+    section_titles,
+    wording,
+)
 
 NOTE_HEADER = "ticketbot triage"
 
@@ -176,6 +184,16 @@ def standing_note(notes: Sequence[str]) -> str | None:
     return standing[-1][1] if standing else None
 
 
+def reverted_reply(text: str | None) -> int | None:
+    """The reply whose re-triage a revert note took back (its id), else None (not a revert
+    note, or the first message's). That reply was judged: reading it again would write its
+    note and tags back, which the revert took away on purpose."""
+    if not is_revert_note(text):
+        return None
+    which = _reverted_message(text or "")
+    return int(which) if which.isdigit() else None
+
+
 def _reverted_message(text: str) -> str:
     match = re.search(r" answers=(\S+)\s*$", text.strip())
     return match.group(1) if match else FIRST_MESSAGE
@@ -269,20 +287,24 @@ def render_route(decision: RouteDecision, words: Wording | None = None) -> list[
     return [lines[0], *(_inert(line) for line in lines[1:])]
 
 
-def render_spam(triage: Triage) -> list[str]:
-    """The note's spam section: the gate's verdict and why (none for a customer's ticket)."""
+def render_spam(triage: Triage, words: Wording | None = None) -> list[str]:
+    """The note's spam section: the gate's verdict and why (none for a customer's ticket), in
+    the note's language: the gate's English reasons said again from the note's table."""
     spam = triage.spam
     if spam is None:
         return []
-    kind = spam.kind.replace("_", " ")
-    if spam.applied:
-        head = (
-            f"Spam gate: {kind}, no customer wrote this: not answered, not escalated, "
-            "not grouped into an incident; left in place with its tag"
-        )
-    else:
-        head = f"Spam gate: perhaps {kind} (suggested only: triaged as a customer's ticket)"
-    return ["", head, *(_inert(f"- {reason}") for reason in spam.reasons)]
+    say = words or wording(DEFAULT_LANGUAGE)
+
+    def kind_word(kind: str) -> str:
+        key = f"spam_kind_{kind.replace(' ', '_')}"
+        return say.say(key) if key in say.words else kind
+
+    def recast(name: str, value: str) -> str:
+        return kind_word(value) if name == "kind" else value
+
+    head = say.say("spam_applied" if spam.applied else "spam_suggested", kind=kind_word(spam.kind))
+    reasons = (say_again(r, say, SPAM_REASON_KEYS, recast) for r in spam.reasons)
+    return ["", head, *(_inert(f"- {reason}") for reason in reasons)]
 
 
 def render_risk(triage: Triage, words: Wording | None = None) -> list[str]:
@@ -321,7 +343,7 @@ class NoteLanguage:
 
     language: str = DEFAULT_LANGUAGE
     message: str | None = None
-    missing: Literal["no_llm", "failed"] = "no_llm"
+    missing: Literal["no_llm", "failed", "unchanged"] = "no_llm"
     summary: str | None = None
     draft: str | None = None
 
@@ -338,8 +360,8 @@ def translation_lines(customer: str, note: NoteLanguage, words: Wording) -> list
         return []
     if note.message:
         return ["", words.say("translation"), *inert_block(llm_text(note.message))]
-    key = "no_translation" if note.missing == "no_llm" else "translation_failed"
-    return [words.say(key)]
+    keys = {"no_llm": "no_translation", "unchanged": "translation_unchanged"}
+    return [words.say(keys.get(note.missing, "translation_failed"))]
 
 
 def render_note(
@@ -396,7 +418,7 @@ def render_note(
             agent = llm_text(speech.draft, urls=urls, articles=given)
             title = words.say("draft_agent", language=words.language_name(speech.language))
             lines += ["", title, *inert_block(agent)]
-    lines += render_spam(triage)
+    lines += render_spam(triage, words)
     lines += render_risk(triage, words)
     lines += render_route(decision, words)
     trailer = NoteTrailer(

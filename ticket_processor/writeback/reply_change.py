@@ -44,6 +44,7 @@ from .note import (
     read_note,
     render_risk,
     render_route,
+    reverted_reply,
     standing_note,
     translation_lines,
 )
@@ -93,13 +94,16 @@ class Thread:
 
 def read_thread(conversation: Conversation, answered: int | None, trend: Sequence[str]) -> Thread:
     """The unanswered replies: the requester's public messages after the last one answered,
-    by a note's trailer or by the book (``answered``). A revert note takes back the note
-    answering the same message, so that reply's labels no longer stand. Only notes ticketbot's
+    by a note's trailer, a revert note's or the book (``answered``). A revert note takes back
+    the note answering the same message, so that reply's labels no longer stand, but the reply
+    stays judged: without the book (lost, or a thank-you, which leaves no note) it would
+    otherwise be judged again and its tags put back. Only notes ticketbot's
     own user wrote are read: anyone can paste a note with a trailer, and one that answered a
     later message would otherwise silence its re-triage."""
     private = [m.body for m in conversation.messages if not m.public and m.from_ticketbot]
     trailers = [t for t in map(read_note, private) if t is not None]
-    last = max([answered or 0, *(t.answers or 0 for t in trailers)])
+    undone = [r for r in map(reverted_reply, private) if r is not None]
+    last = max([answered or 0, *(t.answers or 0 for t in trailers), *undone])
     before = read_note(standing_note(private))
     replies = tuple(
         m for m in conversation.messages if m.public and m.from_requester and m.id > last

@@ -63,12 +63,11 @@ class NoteTranslations:
         found = NoteLanguage(code, missing="failed")
         analysis = triage.analysis
         if message is not None and found.needs_translation(analysis.language):
-            done = self._translate(message, code)
-            found = replace(found, message=done)
+            found = self._message(found, message, code)
         if triage.engine == "llm" and code != "en" and analysis.summary:
-            found = replace(found, summary=self._translate(analysis.summary, code))
+            found = replace(found, summary=self._changed(analysis.summary, code))
         if analysis.reply_draft and found.needs_translation(analysis.language):
-            found = replace(found, draft=self._translate(analysis.reply_draft, code))
+            found = replace(found, draft=self._changed(analysis.reply_draft, code))
         with self._lock:
             self._known[key] = found
         return found
@@ -86,7 +85,33 @@ class NoteTranslations:
             return known or NoteLanguage(code)
         found = NoteLanguage(code, missing="failed")
         if message is not None and found.needs_translation(customer):
-            found = replace(found, message=self._translate(message, code))
+            found = self._message(found, message, code)
         with self._lock:
             self._known[key] = found
         return found
+
+    def _changed(self, text: str, code: str) -> str | None:
+        """``text`` translated, or None: no answer, or the text given back as it was."""
+        done, _ = self._asked(text, code)
+        return done
+
+    def _asked(self, text: str, code: str) -> tuple[str | None, bool]:
+        """``text`` translated (None: none) and whether the LLM gave it back unchanged: an LLM
+        that echoes, or one that cannot translate (the stand-in), made no translation, and a
+        note must not call the customer's own words translated."""
+        assert self._translate is not None
+        done = self._translate(text, code)
+        if done is not None and _folded(done) == _folded(text):
+            return None, True
+        return done, False
+
+    def _message(self, found: NoteLanguage, message: str, code: str) -> NoteLanguage:
+        """The customer's message translated, else the note says why there is none."""
+        done, unchanged = self._asked(message, code)
+        if unchanged:
+            return replace(found, missing="unchanged")
+        return replace(found, message=done)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()

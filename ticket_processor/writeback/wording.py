@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -107,25 +107,47 @@ RISK_REASON_KEYS = (
 )  # fmt: skip
 
 
+# The spam gate's reasons (``spam.gate``), said again the same way.
+SPAM_REASON_KEYS = ("spam_model", "spam_helpdesk", "spam_machine", "spam_llm")
+# A placeholder whose value is a number: matched as one, so a value before it may hold spaces
+# (``learned model: auto sender 0.93``).
+_NUMBERS = ("probability",)
+
+
 @cache
 def _english_patterns(keys: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """Each key's English sentence as a pattern, its ``{placeholders}`` as named groups."""
     english = wording(DEFAULT_LANGUAGE).words
+
+    def group(name: str | None) -> str:
+        if not name:
+            return ""
+        return f"(?P<{name}>[0-9.]+)" if name in _NUMBERS else f"(?P<{name}>.+?)"
+
     found = []
     for key in keys:
         pattern = "".join(
-            re.escape(literal) + (f"(?P<{name}>.+?)" if name else "")
+            re.escape(literal) + group(name)
             for literal, name, _, _ in string.Formatter().parse(english[key])
         )
         found.append((key, re.compile(pattern + r"\Z")))
     return tuple(found)
 
 
-def say_again(text: str, words: Wording, keys: tuple[str, ...] = RISK_REASON_KEYS) -> str:
+def say_again(
+    text: str,
+    words: Wording,
+    keys: tuple[str, ...] = RISK_REASON_KEYS,
+    recast: Callable[[str, str], str] | None = None,
+) -> str:
     """``text``, an English sentence of one of ``keys``, in ``words``' language with the same
-    values; a sentence none of them says is left as it is."""
+    values (each through ``recast(name, value)`` when given: a value that is itself a word);
+    a sentence none of them says is left as it is."""
     for key, pattern in _english_patterns(keys):
         match = pattern.match(text)
         if match is not None:
-            return words.say(key, **match.groupdict())
+            values = match.groupdict()
+            if recast is not None:
+                values = {name: recast(name, value) for name, value in values.items()}
+            return words.say(key, **values)
     return text

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...models import SHORT_TAG_MAX, Person, Priority, Ticket, WriteBack, fit_tag
+from ...triage.prepare import drop_elements
 from .kind import SOURCE_CHANNEL
 
 PRIORITY_FROM_FRESHDESK = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
@@ -29,8 +30,9 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def plain_text(body: str) -> str:
-    """HTML as text, for a description without ``description_text``."""
-    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", body)
+    """HTML as text, for a description without ``description_text``: scripts, styles and
+    comments dropped as every HTML body is (``triage.prepare.drop_elements``)."""
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", drop_elements(body))
     return html.unescape(_TAG.sub("", text)).strip()
 
 

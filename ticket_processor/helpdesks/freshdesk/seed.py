@@ -21,9 +21,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...errors import HelpdeskError
+from ...errors import AuthError, HelpdeskError
 from ...models import Helpdesk, Priority
-from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
+from ..samples import (
+    SAMPLE_GROUPS,
+    SeedOutcome,
+    SeedResult,
+    SeedTicket,
+    requester_email,
+)
 from ..zendesk.help_centre import HelpCentreArticle, sample_articles
 from .adapter import FreshdeskHelpdesk
 from .records import PRIORITY_TO_FRESHDESK
@@ -55,6 +61,20 @@ def to_freshdesk(ticket: SeedTicket, *, requester: str) -> dict[str, object]:
     return fields
 
 
+def _seeded(http: FreshdeskTransport) -> set[tuple[str, str]]:
+    """(requester's email, subject) of every ticket there: Freshdesk keeps no external id on a
+    ticket, and a seeded ticket's requester is its position's own (``requester_email``). One
+    list page per 100 tickets, from the start (the list alone shows the last 30 days)."""
+    params = {"include": "requester", "updated_since": "2000-01-01T00:00:00Z", "per_page": 100}
+    found: set[tuple[str, str]] = set()
+    for page in http.pages("/api/v2/tickets", params):
+        for item in page:
+            requester = item.get("requester") if isinstance(item, dict) else None
+            if isinstance(requester, dict) and isinstance(requester.get("email"), str):
+                found.add((requester["email"].lower(), str(item.get("subject") or "")))
+    return found
+
+
 def create_tickets(
     http: FreshdeskTransport,
     tickets: Sequence[SeedTicket],
@@ -62,15 +82,28 @@ def create_tickets(
     in_flight: int = IN_FLIGHT,
     on_progress: Callable[[int], None] | None = None,
 ) -> SeedResult:
-    """Create ``tickets`` (one request each, ``in_flight`` at a time), ids in input order."""
+    """Create the ``tickets`` an earlier seed did not (one request each, ``in_flight`` at a
+    time), ids in input order. A ticket Freshdesk refuses is reported failed and the rest go
+    on: run again, the seed makes only what is missing."""
     result = SeedResult()
+    there = _seeded(http)
+    wanted: list[int] = []
+    for position, ticket in enumerate(tickets, start=1):
+        fields = to_freshdesk(ticket, requester=requester_email(position))
+        if (str(fields["email"]), str(fields["subject"])) not in there:
+            wanted.append(position - 1)
+    result.existing = len(tickets) - len(wanted)
+    if on_progress is not None and result.existing:
+        on_progress(result.existing)
 
     def create(position: int) -> tuple[int | None, str | None]:
-        fields = to_freshdesk(tickets[position], requester=f"customer{position + 1}@example.com")
+        fields = to_freshdesk(tickets[position], requester=requester_email(position + 1))
         try:
             # A create is not replayed after a broken connection: it could make two tickets.
             answer = http.request("POST", "/api/v2/tickets", json=fields, replay_safe=False)
         except HelpdeskError as exc:
+            if isinstance(exc, AuthError):
+                raise
             return None, str(exc)
         finally:
             if on_progress is not None:
@@ -79,12 +112,12 @@ def create_tickets(
         return (ticket_id, None) if isinstance(ticket_id, int) else (None, "no id in the answer")
 
     with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="seed") as pool:
-        outcomes = list(pool.map(create, range(len(tickets))))
-    for ticket, (ticket_id, error) in zip(tickets, outcomes, strict=True):
+        outcomes = list(pool.map(create, wanted))
+    for position, (ticket_id, error) in zip(wanted, outcomes, strict=True):
         if ticket_id is not None:
             result.created_ids.append(ticket_id)
         else:
-            result.failed.append((ticket, error or "failed"))
+            result.failed.append((tickets[position], error or "failed"))
     return result
 
 

@@ -14,8 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...errors import AuthError, HelpdeskError
 from ...models import Helpdesk
-from ..samples import SAMPLE_GROUPS, SeedOutcome, SeedResult, SeedTicket
+from ..samples import (
+    SAMPLE_GROUPS,
+    SeedOutcome,
+    SeedResult,
+    SeedTicket,
+    requester_email,
+    seed_key,
+)
 from .adapter import ZendeskHelpdesk
 from .client import BATCH_LIMIT, ZendeskClient
 from .guide import guide_api
@@ -30,18 +38,25 @@ def customer(position: int) -> dict[str, str]:
     asked: Zendesk creates the user on first sight of the email (``example.com`` is reserved,
     so no mail reaches anyone). Without a requester every ticket would be the API user's own,
     an admin's, and "an agent's reply triggers nothing" could not be tried on seeded tickets."""
-    return {"name": f"Sample Customer {position}", "email": f"customer{position}@example.com"}
+    return {"name": f"Sample Customer {position}", "email": requester_email(position)}
 
 
-def to_zendesk(ticket: SeedTicket, *, requester: dict[str, str] | None = None) -> dict[str, Any]:
+def to_zendesk(
+    ticket: SeedTicket,
+    *,
+    requester: dict[str, str] | None = None,
+    external_id: str | None = None,
+) -> dict[str, Any]:
     """The ``create_many`` ticket object: status new, the body as the first comment (written
-    by ``requester``, an end user, when given)."""
+    by ``requester``, an end user, when given); ``external_id``: what a later seed knows it by."""
     fields: dict[str, Any] = {
         "comment": {"body": ticket.description, "public": True},
         "status": "new",
     }
     if requester is not None:
         fields["requester"] = dict(requester)
+    if external_id is not None:
+        fields["external_id"] = external_id
     if ticket.subject:
         fields["subject"] = ticket.subject
     if ticket.tags:
@@ -60,28 +75,53 @@ def create_tickets(
     job_timeout: float = 300.0,
     on_progress: Callable[[int], None] | None = None,
 ) -> SeedResult:
-    """Create ``tickets`` through ``create_many`` jobs; ``on_progress(n)`` is told how many
-    tickets each finished batch held.
+    """Create the ``tickets`` an earlier seed did not (their external id, ``seed_key``, is not
+    on any ticket) through ``create_many`` jobs; ``on_progress(n)`` is told how many tickets
+    each finished batch held, the ones found already at once.
 
     Up to ``in_flight`` jobs run at once (Zendesk queues at most 30 an account; we stay far
-    below), so a large seed is not a chain of job-polling pauses.
+    below), so a large seed is not a chain of job-polling pauses. A batch Zendesk refuses, or
+    whose job cannot be followed, is reported failed and the rest go on: run again, the seed
+    makes only what is missing.
     """
     batch_size = max(1, min(batch_size, BATCH_LIMIT))
     result = SeedResult()
+    there = {t.get("external_id") for t in client.paged("/api/v2/tickets.json", "tickets")}
+    wanted = [(n, t) for n, t in enumerate(tickets, start=1) if seed_key(n, t) not in there]
+    result.existing = len(tickets) - len(wanted)
+    if on_progress is not None and result.existing:
+        on_progress(result.existing)
     pending: deque[tuple[Sequence[SeedTicket], JobStatus]] = deque()
 
     def finish_oldest() -> None:
         batch, job = pending.popleft()
-        # Look once before waiting: while later batches went out this job has likely finished.
-        done = client.wait_for_job(client.job_status(job.id), timeout=job_timeout)
-        _collect(result, batch, done.status, done.results)
+        try:
+            # Look once before waiting: while later batches went out this job has likely
+            # finished.
+            done = client.wait_for_job(client.job_status(job.id), timeout=job_timeout)
+        except HelpdeskError as exc:
+            if isinstance(exc, AuthError):
+                raise
+            result.failed += [(t, f"job {job.id} not followed: {exc}") for t in batch]
+        else:
+            _collect(result, batch, done.status, done.results)
         if on_progress is not None:
             on_progress(len(batch))
 
-    for start in range(0, len(tickets), batch_size):
-        batch = tickets[start : start + batch_size]
-        objects = [to_zendesk(t, requester=customer(start + i + 1)) for i, t in enumerate(batch)]
-        pending.append((batch, client.create_many(objects)))
+    for start in range(0, len(wanted), batch_size):
+        chunk = wanted[start : start + batch_size]
+        batch = [t for _, t in chunk]
+        objects = [
+            to_zendesk(t, requester=customer(n), external_id=seed_key(n, t)) for n, t in chunk
+        ]
+        try:
+            pending.append((batch, client.create_many(objects)))
+        except HelpdeskError as exc:
+            if isinstance(exc, AuthError):
+                raise
+            result.failed += [(t, str(exc)) for t in batch]
+            if on_progress is not None:
+                on_progress(len(batch))
         if len(pending) >= max(1, in_flight):
             finish_oldest()
     while pending:

@@ -156,14 +156,19 @@ def ticket_from_messages(messages: list[dict[str, Any]]) -> tuple[str, str]:
 _TRANSLATE = re.compile(r'(?s)<translate to="([a-z]{2,3})">\n?(.*?)\n?</translate>')
 
 
-def translation_of(messages: list[dict[str, Any]]) -> str | None:
-    """A translation request's answer (``LLMAnalyser.translate``), else None: the text itself,
-    marked with the language it was asked in (``[de] ...``). The stand-in knows no language;
-    the mark lets a test see which text was asked of it and that its answer reached the note."""
+def translation_of(messages: list[dict[str, Any]], *, mark: bool = False) -> str | None:
+    """A translation request's answer (``LLMAnalyser.translate``), else None: the text itself.
+    The stand-in knows no language, so it claims no translation: it gives the text back as it
+    was (and the note says no translation is available). ``mark``: marked with the language it
+    was asked in (``[de] ...``), for a test to see which text was asked of it and that its
+    answer reached the note."""
     for message in reversed(messages):
         if message.get("role") == "user" and isinstance(message.get("content"), str):
             found = _TRANSLATE.search(message["content"])
-            return f"[{found.group(1)}] {found.group(2).strip()}" if found else None
+            if found is None:
+                return None
+            text = found.group(2).strip()
+            return f"[{found.group(1)}] {text}" if mark else text
     return None
 
 

@@ -120,6 +120,9 @@ class StandinConfig:
     seed: int | None = None
     answer: AnswerFn | None = None
     echo_request: bool = False
+    # Translations marked with the language asked (``[de] ...``), for tests to follow them; off,
+    # the text comes back as it was: the stand-in claims no translation it did not make.
+    mark_translations: bool = False
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -411,7 +414,7 @@ class RunningStandin:
         opinion = opinion_of(list(body.get("messages") or []))
         if opinion is not None:
             return 200, self._completion(body, model, opinion, "stop"), {}
-        translated = translation_of(list(body.get("messages") or []))
+        translated = translation_of(list(body.get("messages") or []), mark=config.mark_translations)
         if translated is not None:
             return 200, self._completion(body, model, translated, "stop"), {}
         subject, ticket_body = ticket_from_messages(list(body.get("messages") or []))
