@@ -188,3 +188,10 @@ def test_escape_sequences_go_whole_not_only_their_esc_byte() -> None:
     )
     assert prepared.subject == "Control RED chars"
     assert prepared.body == "Hello there, done"
+
+
+def test_a_subject_that_reads_like_a_script_is_the_customers_words() -> None:
+    # A subject is plain text to both helpdesks: shown escaped, never taken as HTML and dropped.
+    prepared = prepare_ticket("<script>alert('hi')</script>", "hello <script>x=1</script> world")
+    assert prepared.subject == "<script>alert('hi')</script>"
+    assert "x=1" not in prepared.body

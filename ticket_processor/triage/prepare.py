@@ -43,11 +43,12 @@ _INVISIBLE = re.compile(
 
 # --- HTML -------------------------------------------------------------------------------
 
-# A body is turned into text when it holds one of these tags; ``script`` and ``style`` count on
-# their own, so code in an otherwise plain body never reaches the summary or the LLM as words.
-_LOOKS_HTML = re.compile(
-    r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul|script|style)\b"
-)
+# A subject or body is turned into text when it holds one of these tags.
+_LOOKS_HTML = re.compile(r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul)\b")
+# In a body (always HTML to the helpdesks), ``script`` and ``style`` count on their own, so code
+# in an otherwise plain body never reaches the summary or the LLM as words. A subject is plain
+# text to both helpdesks: one that reads ``<script>…`` is the customer's words, shown escaped.
+_BODY_LOOKS_HTML = re.compile(rf"{_LOOKS_HTML.pattern}|(?i:<(?:script|style)\b)")
 # ``[^<>]`` (not ``[^>]``) stops each attempt at the next tag: ``<div <div <div`` stays linear.
 _DROPPED = ("script", "style", "head", "title")
 _HTML_DROP_OPEN = re.compile(rf"(?i)<({'|'.join(_DROPPED)})\b[^<>]{{0,1000}}>")
@@ -258,7 +259,7 @@ def prepare_ticket(
         truncated = True
 
     body = clean((description or "")[:raw_limit])
-    if _LOOKS_HTML.search(body):
+    if _BODY_LOOKS_HTML.search(body):
         body = html_to_text(body)
     body = fold_whitespace(trim_history(body))
 
