@@ -57,6 +57,7 @@ import random
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ from ticket_processor.answers.policy import AnswersPolicy
 from ticket_processor.kb.dense import encode_missing
 from ticket_processor.kb.index import ArticleIndex
 from ticket_processor.learned.embed import embed_texts
-from ticket_processor.models import Analysis, Article
+from ticket_processor.models import Analysis, Article, Triage
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy
 
@@ -507,17 +508,12 @@ def own_case_feature(
     return table
 
 
-def guard_counts(public: Path | None, centres: list[HelpCentre] | None = None) -> dict[str, Any]:
-    """Which guard stopped how many rows of each help centre, answerable and not (``[answerable,
-    no article]``), with the keyword rules and with a default run's engine when no LLM is
-    configured (``llm``: the bundled learned model, its calibrated confidence and thresholds);
-    the shipped calibration chooses, and the shipped gate beside it. The held-out centres are
-    read only when named (``centres``: ``--guards --centre heldout2``)."""
+def bundled_assess() -> Callable[[str, str], Triage]:
+    """A default run's triage with no LLM: the bundled learned model, with its calibrated
+    confidence and apply thresholds, as the answers' guards read it."""
     from ticket_processor.learned import LearnedEngine, bundled_model_path, load_model
-    from ticket_processor.models import Triage
 
     taxonomy = load_taxonomy(None)
-    rules = RulesEngine(taxonomy)
     model, why = load_model(bundled_model_path(), taxonomy.names)
     if model is None:
         raise SystemExit(f"no bundled model: {why}")
@@ -529,6 +525,17 @@ def guard_counts(public: Path | None, centres: list[HelpCentre] | None = None) -
             analysis=analysis, engine="learned", field_confidence=confidence, apply_at=apply_at
         )
 
+    return assess
+
+
+def guard_counts(public: Path | None, centres: list[HelpCentre] | None = None) -> dict[str, Any]:
+    """Which guard stopped how many rows of each help centre, answerable and not (``[answerable,
+    no article]``), with the keyword rules and with a default run's engine when no LLM is
+    configured (``llm``: the bundled learned model, its calibrated confidence and thresholds);
+    the shipped calibration chooses, and the shipped gate beside it. The held-out centres are
+    read only when named (``centres``: ``--guards --centre heldout2``)."""
+    rules = RulesEngine(load_taxonomy(None))
+    assess = bundled_assess()
     table: dict[str, Any] = {}
     gate = load_gate() if centres is not None else None
     choosers = [("", None, SHIPPED)] + ([(", gate", gate, None)] if gate is not None else [])

@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from answers_figures import DATA, SANDBOX_CENTRES, _jsonl, index_centre
+from answers_figures import DATA, SANDBOX_CENTRES, _jsonl, bundled_assess, index_centre
 
 from ticket_processor.answers.calibration import SHIPPED
 from ticket_processor.answers.evaluate import _right
@@ -50,24 +50,10 @@ DEV = ("answers", "heldout", "heldout2")
 
 
 def _engine(name: str) -> Any:
-    taxonomy = load_taxonomy(None)
-    rules = RulesEngine(taxonomy)
     if name == "rules":
+        rules = RulesEngine(load_taxonomy(None))
         return lambda s, b: Triage(analysis=rules.analyse(s, b), engine="rules")
-    from ticket_processor.learned import LearnedEngine, bundled_model_path, load_model
-
-    model, why = load_model(bundled_model_path(), taxonomy.names)
-    if model is None:
-        raise SystemExit(f"no bundled model: {why}")
-    learned = LearnedEngine(model, taxonomy)
-
-    def assess(subject: str, body: str) -> Triage:
-        analysis, confidence, apply_at = learned.assess(subject, body)
-        return Triage(
-            analysis=analysis, engine="learned", field_confidence=confidence, apply_at=apply_at
-        )
-
-    return assess
+    return bundled_assess()
 
 
 def _place(order: list[int], right: frozenset[int]) -> int:
