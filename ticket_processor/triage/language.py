@@ -57,6 +57,12 @@ STOPWORDS: dict[str, frozenset[str]] = {
 # Below this many stopword hits the text is too short to judge.
 _MIN_HITS = 2
 
+# Each stopword's languages, so a token is looked up once rather than in every language's set.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _code, _stopwords in STOPWORDS.items():
+    for _word in _stopwords:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _code)
+
 
 def detect_language(tokens: Iterable[str], text: str | None = None) -> str:
     """ISO 639-1 code of the text's language, or ``und``. ``text``: the raw text ``tokens``
@@ -68,10 +74,10 @@ def detect_language(tokens: Iterable[str], text: str | None = None) -> str:
         if by_script is not None:
             return by_script
     counts = dict.fromkeys(STOPWORDS, 0)
+    languages_of = _LANGUAGES_OF.get
     for token in tokens:
-        for code, words in STOPWORDS.items():
-            if token in words:
-                counts[code] += 1
+        for code in languages_of(token, ()):
+            counts[code] += 1
     best = max(counts, key=lambda code: (counts[code], code == DEFAULT_LANGUAGE))
     if counts[best] < _MIN_HITS or counts[best] <= counts[DEFAULT_LANGUAGE]:
         return DEFAULT_LANGUAGE
