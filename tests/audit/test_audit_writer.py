@@ -343,6 +343,13 @@ def test_the_writers_page_cache_is_small(tmp_path: Path) -> None:
     assert CACHE_KIB <= 256
 
 
+def test_the_writers_statement_journals_stay_in_memory(tmp_path: Path) -> None:
+    # The full-text trigger made each upsert's statement journal spill to SQLite's temporary
+    # files with the small cache above: tens of thousands of writes to /var/tmp a run.
+    with open_writer(tmp_path, account=ACCOUNT) as writer:
+        assert writer._conn.execute("PRAGMA temp_store").fetchone() == (2,)  # 2: MEMORY
+
+
 Call = tuple[str, tuple[Any, ...]]
 
 
