@@ -82,6 +82,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         action="store_true",
         help="TICKETBOT_RETRIAGE=false: no reply discovery, to compare its cost",
     )
+    add(
+        "--no-spam-gate",
+        action="store_true",
+        help="TICKETBOT_SPAM_GATE=false: no ticket scored by the spam head, to compare its cost",
+    )
     args = parser.parse_args(argv)
     freshdesk = args.helpdesk == "freshdesk"
     if args.tickets is None:
@@ -124,6 +129,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         cascade_model=args.cascade,
         cascade_fields=args.cascade_fields,
         retriage=not args.no_retriage,
+        spam_gate=not args.no_spam_gate,
     ), bool(args.json)
 
 

@@ -61,6 +61,7 @@ class BenchSettings:
     cascade_model: Path | None = None
     cascade_fields: str = "category,urgency,sentiment"
     retriage: bool = True  # re-triage on customers' replies (TICKETBOT_RETRIAGE)
+    spam_gate: bool = True  # judge each new ticket's sender (TICKETBOT_SPAM_GATE)
 
 
 @dataclass(frozen=True)

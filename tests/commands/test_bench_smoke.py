@@ -159,3 +159,23 @@ def test_bound_is_the_tightest_limit(bench_figures: ModuleType) -> None:
     }
     rules = bench_figures.BenchSettings(engine="rules", update_limit_per_min=300)
     assert bench_figures.bound_terms(rules) == {"zendesk_writes": 30_000.0}
+
+
+def test_the_run_child_uses_the_bytecode_cache_and_the_spam_gate_as_asked(
+    harness: ModuleType, bench_figures: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the child is handed, not how: the two servers' addresses are all it reads of them.
+    class Served:
+        url = "http://127.0.0.1:9/v1"
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("TICKETBOT_SPAM_GATE", "false")  # the caller's own: never inherited
+    on = harness.child_env(Served(), Served(), tmp_path, bench_figures.BenchSettings())
+    assert "PYTHONDONTWRITEBYTECODE" not in on
+    assert on["TICKETBOT_SPAM_GATE"] == "true"
+    off = harness.child_env(
+        Served(), Served(), tmp_path, bench_figures.BenchSettings(spam_gate=False)
+    )
+    assert off["TICKETBOT_SPAM_GATE"] == "false"
+    settings, _ = script_module("bench").parse_args(["--engine", "rules", "--no-spam-gate"])
+    assert settings.spam_gate is False
