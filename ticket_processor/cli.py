@@ -88,6 +88,7 @@ def _version(value: bool) -> None:
 
 
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -115,7 +116,10 @@ def _root(
             err_console.print(
                 f"[red]configuration error:[/] --env-file: no file at {escape(str(env_file))}"
             )
-            raise typer.Exit(ExitCode.CONFIG)
+            # ``health`` speaks the monitoring-plugin convention: a check it could not make
+            # is UNKNOWN, never CRITICAL, its configuration errors included.
+            health = ctx.invoked_subcommand == "health"
+            raise typer.Exit(ExitCode.HEALTH_UNKNOWN if health else ExitCode.CONFIG)
         _ENV_FILE.append(env_file)
 
 

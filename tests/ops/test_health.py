@@ -294,6 +294,18 @@ def test_missing_zendesk_settings_are_a_configuration_error_exit_3_not_a_crash(
     assert "ZENDESK_SUBDOMAIN" in checks["zendesk"]["reason"]
 
 
+def test_a_missing_env_file_is_unknown_to_health_and_a_usage_error_elsewhere(
+    tmp_path: Path,
+) -> None:
+    # A monitor pages on CRITICAL (2); a check that could not be made is UNKNOWN (3).
+    missing = str(tmp_path / "nowhere.env")
+    health = CliRunner().invoke(app, ["--env-file", missing, "health"])
+    assert health.exit_code == 3, health.output
+    assert "--env-file: no file at" in health.output
+    run = CliRunner().invoke(app, ["--env-file", missing, "run", "--dry-run"])
+    assert run.exit_code == 2, run.output
+
+
 def test_llm_failures_in_the_last_run_degrade_health_but_no_llm_does_not() -> None:
     from ticket_processor.ops.health_verdicts import fallback_check
 
