@@ -124,7 +124,12 @@ class Pipeline:
         except (AuthError, BreakerOpenError, RunAborted) as exc:
             self._abort(str(exc))
         except HelpdeskError as exc:
-            self._abort(f"helpdesk unreachable or failing: {exc}")
+            if opts.query is not None and exc.status_code in (400, 422):
+                # The search is the run's first read: a query the helpdesk cannot read (a
+                # typo in ``--query``) is the query's fault, not a helpdesk that is down.
+                self._abort(f"the helpdesk refused the query given with --query: {exc}")
+            else:
+                self._abort(f"helpdesk unreachable or failing: {exc}")
         finally:
             self._finish()
         return self.summary
