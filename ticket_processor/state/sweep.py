@@ -16,7 +16,8 @@ an entry is rather than by which feature owns it:
   are state directories of their own (``serve/``, a shard's, the shadow runs': each holds its
   own run lock, and its own runs sweep it).
 
-What is set aside moves to ``<name>.bad-<timestamp>`` (``common.atomic.set_aside``), and the
+A database set aside takes its ``-wal``, ``-shm`` and ``-journal`` files with it. What is set
+aside moves to ``<name>.bad-<timestamp>`` (``common.atomic.set_aside``), and the
 ledger reports it once as ``state_file_set_aside`` with a warning on stderr; the feature then
 starts from its default, as it does when its file is missing.
 """
@@ -118,4 +119,21 @@ def sweep(directory: Path, *, depth: int = 0) -> list[SetAside]:
             problem = f"unreadable ({exc.strerror or exc})"
         if problem is not None:
             found.append(set_aside(path, problem))
+            if check is _sqlite_problem:
+                found.extend(_companions_aside(path))
+    return found
+
+
+# A database's write-ahead log, its index and its rollback journal belong to that file: left
+# beside the new database that replaces it, SQLite reads them as the new one's (a disk I/O
+# error on every open, or another file's pages applied to it).
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _companions_aside(database: Path) -> list[SetAside]:
+    found: list[SetAside] = []
+    for suffix in _COMPANIONS:
+        companion = database.with_name(database.name + suffix)
+        if os.path.lexists(companion):
+            found.append(set_aside(companion, f"{database.name} was set aside"))
     return found
