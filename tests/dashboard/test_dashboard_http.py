@@ -366,6 +366,33 @@ def test_a_store_out_of_reach_is_a_page_that_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in page.text
 
 
+def test_a_store_damaged_under_it_is_a_page_that_says_so_then_comes_back(state: Path) -> None:
+    # A new user wrote over audit.sqlite3 while the dashboard served it: every page was a bare
+    # 500 with a trace, and stayed one after a run had put a fresh store in its place.
+    database = state / "audit.sqlite3"
+    for name in ("audit.sqlite3-wal", "audit.sqlite3-shm"):
+        (state / name).unlink(missing_ok=True)
+    with serve_in_thread(
+        build_app(
+            DashboardConfig(
+                open_store=lambda: AuditStore.open(None, state_dir=state, account=ACCOUNT),
+                access=Access(token=None),
+            )
+        )
+    ) as url:
+        assert httpx.get(url + "/tickets").status_code == 200
+        good = database.read_bytes()
+        database.write_bytes(b"garbage" * 1000)
+        damaged = httpx.get(url + "/tickets")
+        assert damaged.status_code == 503
+        assert "could not be read" in damaged.text
+        assert "Traceback" not in damaged.text
+        database.write_bytes(good)  # the store back, as a run leaves a fresh one
+        back = httpx.get(url + "/tickets")
+        assert back.status_code == 200, back.text[:300]
+        assert "Two suggestions" in back.text
+
+
 def test_a_tickets_page_shows_every_note_of_ticketbots_and_no_one_elses() -> None:
     from ticket_processor.dashboard.web import _notes_of
     from ticket_processor.incidents.notes import duplicate_note, member_note

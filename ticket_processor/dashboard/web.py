@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..audit import overview as audit_overview
 from ..audit import queries as audit_queries
 from ..audit.overview import Overview
-from ..audit.store import AuditStore
+from ..audit.store import AuditStore, AuditStoreError
 from ..errors import TicketBotError
 from ..summary.build import body_of, is_ours
 from . import charts, pending, queries
@@ -78,10 +78,23 @@ class LazyStore:
             return self._store
 
     def read(self, work: Callable[[sa.Connection, str], Any]) -> Any:
-        """``work(connection, account)`` on a connection of the store, read-only."""
+        """``work(connection, account)`` on a connection of the store, read-only. A store that
+        fails under the read (its file damaged, or replaced by a run that set a damaged one
+        aside; the database gone) is closed and the page says it is out of reach: the next
+        request opens it again, so the dashboard comes back with the store, no restart."""
         store = self.get()
-        with store.engine.connect() as conn:
-            return work(conn, store.account)
+        try:
+            with store.engine.connect() as conn:
+                return work(conn, store.account)
+        except sa.exc.DBAPIError as exc:
+            with self._lock:
+                if self._store is store:
+                    self._store = None
+            store.close()
+            said = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+            raise AuditStoreError(
+                f"the audit store {store.where} could not be read: {said[0]}"
+            ) from None
 
     def close(self) -> None:
         with self._lock:
