@@ -66,3 +66,12 @@ def test_a_link_keeps_the_filters_and_a_filter_change_goes_to_page_one() -> None
     assert other == {"category": ["shipping"], "decision": ["suggested"]}
     assert ListQuery.parse({}).link() == "/tickets"
     assert ListQuery.parse({"per_page": "7"}).per_page == DEFAULT_PAGE_SIZE
+
+
+def test_a_page_size_not_offered_is_named_not_replaced_silently() -> None:
+    # A new user asked for 10 rows and got 50, with no word; 100000 was named.
+    for asked in ("10", "1", "99"):
+        query = ListQuery.parse({"per_page": asked})
+        assert query.per_page == DEFAULT_PAGE_SIZE
+        assert query.errors == (f"per_page: {asked} is not one of 25, 50, 100",)
+    assert ListQuery.parse({"per_page": "25"}).errors == ()

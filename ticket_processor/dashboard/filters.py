@@ -150,6 +150,10 @@ class ListQuery:
         values["sort"], values["order"] = sort, order
         values["page"] = _whole(params.get("page"), 1, _MAX_PAGE, "page", errors) or 1
         size = _whole(params.get("per_page"), 1, max(PAGE_SIZES), "per_page", errors)
+        if size is not None and size not in PAGE_SIZES:
+            # The page offers three sizes; another is named, not silently replaced.
+            shown = ", ".join(str(each) for each in PAGE_SIZES)
+            errors.append(f"per_page: {size} is not one of {shown}")
         values["per_page"] = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
         return cls(**values, errors=tuple(errors))  # type: ignore[arg-type]
 
