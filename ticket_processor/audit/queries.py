@@ -384,6 +384,19 @@ def ticket_history(
 # -- rows -----------------------------------------------------------------------------------
 
 
+def reverted_tickets(conn: sa.Connection, account: str, run_id: str) -> set[int]:
+    """The tickets whose write-back of run ``run_id`` a ``ticketbot revert`` undid (its rows
+    that succeeded)."""
+    found = conn.execute(
+        sa.select(reverts.c.ticket_id).where(
+            reverts.c.account == account,
+            reverts.c.reverted_run_id == run_id,
+            reverts.c.ok.is_(True),
+        )
+    )
+    return {int(row[0]) for row in found}
+
+
 def aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)

@@ -312,7 +312,7 @@ def revert(
     from ..common.eventlog import read_events
     from ..incidents.revert import LinkRevert, as_undone, links_of_run, revert_links
     from ..incidents.sightings import link_ops
-    from ..run.audit import record_revert
+    from ..run.audit import record_revert, tickets_reverted
     from ..run.connect import connect
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
@@ -364,9 +364,14 @@ def revert(
                 typer.echo(describe_revert(change, tickets.get(change.ticket_id), titles))
             for answer in sent:
                 typer.echo(describe(answer, tickets.get(answer.ticket_id)))
+            # Nothing of the run left on a ticket: ticketbot's own earlier revert, or an agent.
+            done_before = tickets_reverted(settings, run_id) if plan.untouched else None
+            ours = [t for t in plan.untouched if done_before and t in done_before]
+            reverted_before = f"{len(ours)} already reverted by an earlier revert, " if ours else ""
             typer.echo(
-                f"{len(plan.changes)} to revert, {len(plan.untouched)} already changed by "
-                f"someone since, {len(plan.missing)} gone"
+                f"{len(plan.changes)} to revert, {reverted_before}"
+                f"{len(plan.untouched) - len(ours)} already changed by someone since, "
+                f"{len(plan.missing)} gone"
             )
             if sent:
                 typer.echo(

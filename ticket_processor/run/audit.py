@@ -97,6 +97,21 @@ def open_store(settings: Settings, *, account: str | None = None) -> AuditStore:
     return store
 
 
+def tickets_reverted(settings: Settings, run_id: str) -> set[int] | None:
+    """The tickets of run ``run_id`` an earlier ``ticketbot revert`` undid, as the audit store
+    recorded them (``record_revert``); None when the store cannot say (off, out of reach)."""
+    import sqlalchemy as sa
+
+    from ..audit.queries import reverted_tickets
+    from ..errors import TicketBotError
+
+    try:
+        with open_store(settings) as store, store.engine.connect() as conn:
+            return reverted_tickets(conn, store.account, run_id)
+    except (TicketBotError, sa.exc.SQLAlchemyError):
+        return None
+
+
 def open_writer(settings: Settings) -> AuditWriter:
     """What a run's feed writes through: the embedded store through ``sqlite3`` alone (its
     schema created or upgraded first, in a child process, when it is behind), PostgreSQL
