@@ -44,3 +44,28 @@ def test_explain_names_the_articles_the_probability_and_the_guard(desk: Desk) ->
     shown = invoke("answers", "explain", str(angry), env=env)
     assert shown.exit_code == 0, shown.output
     assert "not answered: negative" in shown.output
+
+
+@pytest.mark.desk(configure=True)
+def test_explain_says_when_the_index_has_no_passage_vectors(desk: Desk) -> None:
+    # A run's own sync stores passage vectors only when the answers file chooses the gate: a
+    # new user's explain showed no vector ranking and a gate probability of 0.41 where a gate
+    # run reads 0.99, with no word of why.
+    publish_help_centre(desk)
+    cases = rows("answers_tickets.jsonl")[:3]
+    ids = create_tickets(desk, cases)
+    env = {"TICKETBOT_ANSWER_MODE": "send"}
+    ran = invoke("run", "--engine", "rules")  # answers off: the run syncs for its suggestions
+    assert ran.exit_code == 0, ran.output
+    shown = invoke("answers", "explain", str(ids[0]), "--json", env=env)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["articles_without_vectors"] > 0
+    said = invoke("answers", "explain", str(ids[0]), env=env)
+    assert "have no passage vectors" in said.output
+    assert "'ticketbot kb sync' stores them" in said.output
+    synced = invoke("kb", "sync")
+    assert synced.exit_code == 0, synced.output
+    assert "given passage vectors" in synced.output
+    after = invoke("answers", "explain", str(ids[0]), "--json", env=env)
+    assert json.loads(after.output)["articles_without_vectors"] == 0
+    assert "have no passage vectors" not in invoke("answers", "explain", str(ids[0])).output

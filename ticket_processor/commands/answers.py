@@ -447,6 +447,9 @@ def explain_ticket(
             shown = explain(
                 ticket, triage, ticket_cues, where, index.body, gate, _second(settings, prepared)
             )
+            # A run stores passage vectors only when its answers file chooses the gate: without
+            # them the vector ranking is empty and the gate's probability is not a gate run's.
+            shown["articles_without_vectors"] = len(index.rows_without_vectors())
         finally:
             helpdesk.close()
             index.close()
@@ -474,6 +477,13 @@ def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
         f"gate probability {shown['gate_probability']}, calibration probability "
         f"{shown['calibration_probability']}"
     )
+    if shown.get("articles_without_vectors"):
+        typer.echo(
+            f"note: {shown['articles_without_vectors']} of the index's articles have no passage "
+            "vectors (a run stores them only when the answers file chooses the gate): the "
+            "vector ranking and the gate's probability leave them out; 'ticketbot kb sync' "
+            "stores them"
+        )
     decision = shown["decision"]
     if "stopped_by" in decision:
         why = decision["stopped_by"]

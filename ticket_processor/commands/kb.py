@@ -82,6 +82,8 @@ def sync_summary(report: SyncReport) -> str:
         done.append(f"{report.unchanged} unchanged since the last sync, kept as indexed")
     if report.removed:
         done.append(f"{report.removed} removed (drafts, archived or deleted)")
+    if report.encoded:
+        done.append(f"{report.encoded} given passage vectors")
     if not done:
         done.append("nothing changed since the last sync" if report.total else "no article")
     return (

@@ -48,6 +48,7 @@ class SyncReport:
     full: bool
     total: int
     unchanged: int = 0
+    encoded: int = 0  # articles given passage vectors (changed, or never encoded before)
 
     def as_event(self) -> dict[str, object]:
         return {
@@ -100,11 +101,12 @@ def sync(
         next_since = listing.next_since if listing.next_since is not None else since
         index.set_meta("since", None if next_since is None else str(next_since))
         index.set_meta("synced_at", repr(clock()))
+        encoded = 0
         if embed is not None:
             from .dense import encode_missing
 
-            encode_missing(index, embed)
-    return SyncReport(listed, indexed, removed, listing.complete, index.count(), unchanged)
+            encoded = encode_missing(index, embed)
+    return SyncReport(listed, indexed, removed, listing.complete, index.count(), unchanged, encoded)
 
 
 def rebuild(
