@@ -33,6 +33,7 @@ from .console import Output, escape
 
 if TYPE_CHECKING:
     from ..passes.types import RunSummary
+    from ..writeback.revert import RevertPlan
 
 
 def _since(value: str | None) -> datetime | None:
@@ -301,6 +302,21 @@ def demo(
     raise typer.Exit(code)
 
 
+def _revert_counts(plan: RevertPlan, settings: Settings) -> str:
+    """The revert's summary line. A ticket with nothing of the run left on it was reverted by
+    an earlier ``ticketbot revert`` (the audit store's ``reverts`` say so) or changed since."""
+    from ..run.audit import tickets_reverted
+
+    done_before = tickets_reverted(settings, plan.run_id) if plan.untouched else None
+    ours = [t for t in plan.untouched if done_before and t in done_before]
+    reverted_before = f"{len(ours)} already reverted by an earlier revert, " if ours else ""
+    return (
+        f"{len(plan.changes)} to revert, {reverted_before}"
+        f"{len(plan.untouched) - len(ours)} already changed by someone since, "
+        f"{len(plan.missing)} gone"
+    )
+
+
 def revert(
     run_id: Annotated[str, typer.Option("--run", help="The run to undo (from `report`).")],
     dry_run: Annotated[
@@ -312,7 +328,7 @@ def revert(
     from ..common.eventlog import read_events
     from ..incidents.revert import LinkRevert, as_undone, links_of_run, revert_links
     from ..incidents.sightings import link_ops
-    from ..run.audit import record_revert, tickets_reverted
+    from ..run.audit import record_revert
     from ..run.connect import connect
     from ..state.ledger import RunLedger
     from ..state.lock import RunLock
@@ -364,15 +380,7 @@ def revert(
                 typer.echo(describe_revert(change, tickets.get(change.ticket_id), titles))
             for answer in sent:
                 typer.echo(describe(answer, tickets.get(answer.ticket_id)))
-            # Nothing of the run left on a ticket: ticketbot's own earlier revert, or an agent.
-            done_before = tickets_reverted(settings, run_id) if plan.untouched else None
-            ours = [t for t in plan.untouched if done_before and t in done_before]
-            reverted_before = f"{len(ours)} already reverted by an earlier revert, " if ours else ""
-            typer.echo(
-                f"{len(plan.changes)} to revert, {reverted_before}"
-                f"{len(plan.untouched) - len(ours)} already changed by someone since, "
-                f"{len(plan.missing)} gone"
-            )
+            typer.echo(_revert_counts(plan, settings))
             if sent:
                 typer.echo(
                     f"{len(sent)} reply(ies) were mailed to customers: a mail cannot be unsent; "
