@@ -2,6 +2,7 @@
 
     python scripts/answers_walls.py --centre heldout [--engine llm|rules] [--all]
     python scripts/answers_walls.py --centre heldout5 --counts   # aggregates only
+    python scripts/answers_walls.py --centre heldout5 --counts --all   # the gate's ceiling
 
 For each answerable ticket of the centre (``--all``: every ticket) it prints, with a default
 run's engine when no LLM is configured (``llm``: the bundled learned model; ``rules``: the
@@ -14,7 +15,12 @@ the shipped gate's and the shipped calibration's probabilities; and the refusal 
 gives. Then the counts by refusal. Ticket by ticket only on the dev centres (``answers``,
 ``heldout``, ``heldout2``); ``--counts`` prints only the counts (by refusal, and how many of
 those stopped had the right article first, were not in English, were triaged ``how_to``): what
-a held-out centre, scored by aggregates only, may be read with.
+a held-out centre, scored by aggregates only, may be read with. ``--counts --all`` reads every
+ticket of the centre and prints, counted, what the gate could send at best: over the tickets
+past the triage and the guards, how many right, wrong-article and unwanted replies each gate
+probability lets through, the threshold chosen on the centre itself (an oracle, no figure to
+ship) that sends the most right replies with at most one wrong article and none where none
+belongs, and the same had no ticket needing a person got past the guards.
 """
 
 from __future__ import annotations
@@ -181,6 +187,52 @@ def aggregates(tickets: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def ceiling(tickets: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the best gate threshold for this centre alone could send (an oracle: chosen on the
+    centre itself, so no figure to ship): over every ticket past the triage and the guards (and
+    not assigned to an agent, which a run leaves alone), the
+    most right replies with at most one wrong article and no reply where none belongs, and how
+    the past-the-guards tickets stand above the shipped gate's probabilities."""
+    passed = [
+        r
+        for r in tickets
+        if r["refusal"]["gate"] in ("sent right", "sent WRONG", "below_threshold")
+        and r["gate_p"] is not None
+        # A run never answers a ticket assigned to an agent; these rows carry no assignee.
+        and r["kind"] != "assigned"
+    ]
+
+    def kind(row: dict[str, Any]) -> str:
+        if row["kind"] != "answerable":
+            return "unwanted"
+        return "right" if row["place keyword/dense/fused"][2] == 1 else "wrong"
+
+    rows = sorted(((r["gate_p"], kind(r)) for r in passed), reverse=True)
+
+    def best_of(rows: list[tuple[float, str]]) -> dict[str, Any]:
+        best: dict[str, Any] = {"threshold": None, "right": 0, "wrong": 0, "unwanted": 0}
+        tally: Counter[str] = Counter()
+        for n, (p, k) in enumerate(rows):
+            tally[k] += 1
+            if n + 1 < len(rows) and rows[n + 1][0] == p:
+                continue  # a threshold takes every row at its probability
+            if tally["wrong"] <= 1 and tally["unwanted"] == 0 and tally["right"] > best["right"]:
+                best = {"threshold": p} | {k2: tally[k2] for k2 in ("right", "wrong", "unwanted")}
+        return best
+
+    above = {str(t): dict(Counter(k for p, k in rows if p >= t)) for t in (0.9, 0.8, 0.7, 0.6, 0.5)}
+    return {
+        "past the triage and the guards": dict(Counter(k for _p, k in rows)),
+        "sent at the gate probability (right, wrong article, unwanted)": above,
+        "best threshold for this centre alone (oracle)": best_of(rows),
+        # The same had every ticket needing a person been stopped before the gate: what the
+        # ranking and the gate allow at best, whatever stopped those.
+        "the same with no ticket needing a person past the guards": best_of(
+            [row for row in rows if row[1] != "unwanted"]
+        ),
+    }
+
+
 def main(argv: list[str]) -> int:
     if "--help" in argv or "-h" in argv or "--centre" not in argv:
         print(__doc__)
@@ -194,6 +246,9 @@ def main(argv: list[str]) -> int:
         )
     engine = argv[argv.index("--engine") + 1] if "--engine" in argv else "llm"
     result = walls(centre, engine, "--all" in argv)
+    if counted and "--all" in argv:
+        print(json.dumps(result["counts"] | {"ceiling": ceiling(result["tickets"])}, indent=2))
+        return 0
     if counted:
         print(json.dumps(result["counts"] | {"walls": aggregates(result["tickets"])}, indent=2))
         return 0

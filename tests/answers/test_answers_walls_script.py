@@ -78,3 +78,39 @@ def test_a_margin_is_read_as_a_percentile_of_the_centres_own() -> None:
     assert signals._percentile(0.7, own) == 0.75
     assert signals._percentile(-2.0, own) == 0.0
     assert signals._percentile(0.7, np.asarray([])) == 0.5
+
+
+def test_the_ceiling_is_the_best_threshold_under_the_bars_limits() -> None:
+    def past(p: float, kind: str = "answerable", place: int = 1) -> dict[str, Any]:
+        return _row("below_threshold", kind=kind, gate_p=p, place=(place, place, place))
+
+    tickets = [
+        past(0.95),
+        past(0.9, kind="person"),  # the first reply where none belongs: the limit is above it
+        past(0.85),
+        past(0.8, place=2),  # a wrong article: one is allowed
+        past(0.7),
+        past(0.6, place=3),  # the second wrong article
+        past(0.99, kind="assigned"),  # a run leaves an assigned ticket alone
+        _row("triage_unsure", gate="triage_unsure", kind="answerable", gate_p=0.99),
+        _row("own_case", gate="own_case", kind="person", gate_p=0.99),
+    ]
+    found = walls.ceiling(tickets)
+    assert found["past the triage and the guards"] == {"right": 3, "unwanted": 1, "wrong": 2}
+    assert found["best threshold for this centre alone (oracle)"] == {
+        "threshold": 0.95,
+        "right": 1,
+        "wrong": 0,
+        "unwanted": 0,
+    }
+    assert found["the same with no ticket needing a person past the guards"] == {
+        "threshold": 0.7,
+        "right": 3,
+        "wrong": 1,
+        "unwanted": 0,
+    }
+    assert found["sent at the gate probability (right, wrong article, unwanted)"]["0.8"] == {
+        "right": 2,
+        "unwanted": 1,
+        "wrong": 1,
+    }
