@@ -102,6 +102,45 @@ def test_served_tickets_reach_a_postgres_store(
     _serve_and_check(desk, tmp_path, postgres_url)
 
 
+def _deliver(server: object, kind: str, ticket: int) -> None:
+    kw = {"invocation": f"inv-{ticket}"} if kind == "zendesk" else {}
+    assert server.deliver(kind, *delivery_for(kind, ticket, **kw)).status_code == 200  # type: ignore[attr-defined]
+
+
+def _wait_stored(state: Path, kind: str, ticket: int) -> dict[int, str]:
+    deadline = time.monotonic() + 60
+    while True:
+        stored = _stored(None, state, kind)
+        if ticket in stored or time.monotonic() > deadline:
+            return stored
+        time.sleep(0.5)
+
+
+def test_served_tickets_reach_the_store_a_run_put_in_place_of_a_damaged_one(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """The store is damaged while the server runs; the next cron run sets it aside and makes a
+    new one. The server's next tickets go to the new store, not to the file set aside."""
+    first, second = desk.create(TICKETS)
+    env = serve_env(desk.env(), tmp_path)
+    state = tmp_path / "state"
+    with serving(env) as server:
+        _deliver(server, desk.kind, first)
+        server.drained()
+        assert _wait_stored(state, desk.kind, first) == {first: "serve"}
+        with (state / "audit.sqlite3").open("r+b") as damaged:
+            damaged.write(b"not a database, not any more")
+        ran = invoke("run", "--ticket", str(first), env=env)
+        assert ran.exit_code == 0, ran.output
+        assert list(state.glob("audit.sqlite3.bad-*")), "the run set the damaged store aside"
+        _deliver(server, desk.kind, second)
+        server.drained()
+        stored = _wait_stored(state, desk.kind, second)
+        assert stored.get(second) == "serve", stored
+    logged = events(tmp_path / "logs")
+    assert [e for e in logged if e["event"] == "audit_recovered"], "the recovery is said"
+
+
 def test_a_breaker_that_opens_under_serve_is_logged_and_alerted(
     desk: Desk, tmp_path: Path, hook_receiver: HookReceiver
 ) -> None:

@@ -16,12 +16,21 @@ Rows of one decision met twice before a flush are merged (``planned`` then ``wri
 row). A store that fails (the database is down, the disk is full) does not stop the run: the
 feed reports it once through ``on_error``, stops writing, and the rows stay in the logs, from
 which ``ticketbot audit import`` loads them later.
+
+A server lives for days, longer than any outage: ``serve``'s feed is handed ``reopen`` (how to
+open the store again). After a failure it keeps what it holds (at most ``HELD_ROWS`` rows; past
+that, the oldest go, and the logs keep them), opens the store again at once and then after
+waits that double up to ``RETRY_MAX`` seconds, and says once through ``on_recover`` that the
+store is written again and how many rows it let go. A run's store that a later run set aside
+(damaged) and replaced is written again that way, not the file set aside.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +42,11 @@ if TYPE_CHECKING:
     from .store import AuditStore
 
 Key = tuple[object, ...]
+# A failed store's feed keeps at most this many rows for it (a server's hour or so).
+HELD_ROWS = 5000
+# Waits between a failed store's attempts to open it again: the first at once, then doubling.
+RETRY_FIRST = 1.0
+RETRY_MAX = 60.0
 
 
 class AuditWriter(Protocol):
@@ -62,8 +76,18 @@ class AuditFeed:
         on_error: Callable[[str], None] = lambda message: None,
         batch_rows: int = 200,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reopen: Callable[[], AuditWriter] | None = None,
+        on_recover: Callable[[str, int], None] = lambda where, dropped: None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        self._reopen = reopen
+        self._on_recover = on_recover
+        self._monotonic = monotonic
+        self._retry_at = 0.0
+        self._wait = 0.0  # before the next attempt after a failure: none the first time
+        self._recovering = False  # failed since the last write that went through
+        self.dropped = 0  # rows let go while the store failed (the logs keep them)
         self.run_id = run_id
         self.info = RunInfo(helpdesk, mode)
         self._runs: dict[str, RunInfo] = {run_id: self.info}
@@ -82,7 +106,7 @@ class AuditFeed:
 
     def event(self, record: Mapping[str, Any]) -> None:
         """One event as the log wrote it (the log's listener)."""
-        if self.failed is not None:
+        if self._stopped():
             return
         rows = EventRows.of(record, self._runs)
         # The feed's own run has the mode it was opened with, whatever its events say.
@@ -105,7 +129,7 @@ class AuditFeed:
     def planned(self, fields: Mapping[str, Any]) -> None:
         """A decision whose change is planned, not yet written: ``ticket_triaged``'s fields
         (with ``subject`` and ``answer``, which the log leaves out)."""
-        if self.failed is not None:
+        if self._stopped():
             return
         ticket = fields.get("ticket_id")
         if not isinstance(ticket, int):
@@ -128,7 +152,7 @@ class AuditFeed:
     def flush(self) -> None:
         """Write what is buffered, in one go. Safe to call from any thread, at any time."""
         with self._lock:
-            if self.failed is not None:
+            if self._stopped():
                 return
             runs = list(self._runs_rows.values())
             found = list(self._decisions.values())
@@ -136,23 +160,81 @@ class AuditFeed:
             outcomes = list(self._outcomes)
             if not (runs or found or writes or outcomes):
                 return
-            try:
-                self.store.upsert_runs(runs)
-                self.store.upsert_decisions(found)
-                self.store.upsert_writes(writes)
-                for outcome in outcomes:
-                    self.store.record_outcome(outcome)
-            except Exception as exc:
-                if not _store_failure(exc):
-                    raise
-                self.failed = f"the audit store {self.store.where} failed: {_reason(exc)}"
-                self._clear()
-                self._on_error(self.failed)
+            for _attempt in range(2):  # a store that fails is opened again at once, once
+                if self.failed is not None and not self._opened_again():
+                    self._bound()
+                    return
+                try:
+                    self.store.upsert_runs(runs)
+                    self.store.upsert_decisions(found)
+                    self.store.upsert_writes(writes)
+                    for outcome in outcomes:
+                        self.store.record_outcome(outcome)
+                    break
+                except Exception as exc:
+                    if not _store_failure(exc):
+                        raise
+                    self._failing(f"the audit store {self.store.where} failed: {_reason(exc)}")
+                    if self._reopen is None:
+                        return
+            else:
                 return
             self.stored += len(found)
             self._clear()
+            if self._recovering:  # written again after a failure: said once
+                self._recovering, self._wait = False, 0.0
+                self._on_recover(self.store.where, self.dropped)
+                self.dropped = 0
+
+    def not_opened(self, reason: str) -> None:
+        """The store could not be opened at the start (already said): a feed with ``reopen``
+        opens it when rows come, and says when it does."""
+        self.failed = reason
+        self._recovering = True
+
+    def _stopped(self) -> bool:
+        """Nothing is kept or written: the store failed and will not be opened again."""
+        return self.failed is not None and self._reopen is None
+
+    def _failing(self, reason: str) -> None:
+        """The store failed: said once; without ``reopen`` the feed stops, else it keeps its rows
+        (within ``HELD_ROWS``) and opens the store again: at once, then after doubling waits."""
+        if self.failed is None and not self._recovering:
+            self._on_error(reason)
+        self.failed = reason
+        if self._reopen is None:
+            self._clear()
+            return
+        wait = self._wait
+        self._retry_at = self._monotonic() + wait
+        self._wait = min(max(wait * 2, RETRY_FIRST), RETRY_MAX)
+        self._recovering = True
+
+    def _bound(self) -> None:
+        held = len(self._runs_rows) + len(self._decisions) + len(self._writes) + len(self._outcomes)
+        if held > HELD_ROWS:
+            self.dropped += held
+            self._clear()
+
+    def _opened_again(self) -> bool:
+        """Open the failed store again when its wait is over; True once it is open."""
+        if self._reopen is None or self._monotonic() < self._retry_at:
+            return False
+        try:
+            store = self._reopen()
+        except Exception as exc:
+            if not _store_failure(exc):
+                raise
+            self._failing(f"the audit store failed: {_reason(exc)}")
+            return False
+        with contextlib.suppress(Exception):  # the old store's connection is gone anyway
+            self.store.close()
+        self.store = store
+        self.failed = None
+        return True
 
     def close(self) -> None:
+        self._retry_at = 0.0  # a failed store is tried once more for the last rows
         self.flush()
 
     def _clear(self) -> None:

@@ -161,6 +161,7 @@ class SqliteWriter:
         self.where = f"sqlite:///{self.path}"
         self._lock = threading.Lock()
         self._conn = _connect(self.path)
+        self._file = _identity(self.path)
 
     def close(self) -> None:
         with self._lock:
@@ -179,6 +180,13 @@ class SqliteWriter:
         """One write transaction, ``BEGIN IMMEDIATE``: one writer across processes."""
         with self._lock:
             conn = self._conn
+            if _identity(self.path) != self._file:
+                # A run set the file aside (damaged) and made a new store in its place, or
+                # someone removed it: the connection still writes the old file's pages.
+                raise AuditStoreError(
+                    f"cannot write the audit store {self.where}: the file was set aside or "
+                    "replaced since it was opened"
+                )
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -388,6 +396,15 @@ def _connect(path: Path) -> sqlite3.Connection:
     # when the statement is.
     conn.execute("PRAGMA temp_store = MEMORY")
     return conn
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` names now (device and inode), None when none."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

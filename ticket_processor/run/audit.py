@@ -129,21 +129,63 @@ def open_audit(settings: Settings, log: EventLog, *, run_id: str, mode: str) -> 
     """The run's feed on ``log``, or None (and a warning in the log) without a store.
 
     A dry run before any real one (no state directory yet) creates none: it leaves nothing
-    behind; later dry runs are stored, marked ``dry-run``."""
+    behind; later dry runs are stored, marked ``dry-run``.
+
+    A server (``mode`` ``serve``) lives longer than an outage: its feed opens the store again
+    after a failure, and when the cron run set a damaged file aside and made a new store, writes
+    that one (``AuditFeed``'s ``reopen``); it says so as ``audit_recovered``. A store out of
+    reach when the server starts is tried the same way."""
     if mode == "dry-run" and settings.database_url is None and not settings.state_dir.exists():
-        return None
-    try:
-        store = open_writer(settings)
-    except AuditStoreError as exc:
-        log.emit("audit_unavailable", level="warning", reason=str(exc))
         return None
 
     def failed(message: str) -> None:
         log.emit("audit_unavailable", level="warning", reason=message)
 
-    feed = AuditFeed(store, run_id=run_id, helpdesk=settings.helpdesk, mode=mode, on_error=failed)
+    def recovered(where: str, dropped: int) -> None:
+        log.emit("audit_recovered", level="warning", store=where, rows_not_stored=dropped)
+
+    serving = mode == "serve"
+    try:
+        store: AuditWriter = open_writer(settings)
+    except AuditStoreError as exc:
+        log.emit("audit_unavailable", level="warning", reason=str(exc))
+        if not serving:
+            return None
+        store = _Unopened(str(exc))
+    feed = AuditFeed(
+        store,
+        run_id=run_id,
+        helpdesk=settings.helpdesk,
+        mode=mode,
+        on_error=failed,
+        reopen=(lambda: open_writer(settings)) if serving else None,
+        on_recover=recovered,
+    )
+    if isinstance(store, _Unopened):
+        feed.not_opened(store.reason)
     log.listen(feed.event)
     return feed
+
+
+class _Unopened:
+    """A server's store that could not be opened at the start: every write fails, so its feed
+    opens the real one when it can."""
+
+    where = "(not open)"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def _fail(self, *_: object) -> None:
+        raise AuditStoreError(self.reason)
+
+    upsert_runs = upsert_decisions = upsert_writes = record_outcome = _fail
+
+    def prune(self, before: datetime) -> dict[str, int]:
+        raise AuditStoreError(self.reason)
+
+    def close(self) -> None:
+        return None
 
 
 def close_audit(feed: AuditFeed | None) -> None:
