@@ -37,6 +37,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from .common.scrub import display_url, url_credentials
 from .errors import (
+    BreakerOpenError,
     EmptyAnswer,
     InvalidAnswer,
     LLMAuthError,
@@ -249,7 +250,7 @@ class LLMAnalyser:
         ]
         try:
             answer = self._call(self.models[0], messages, "text")
-        except LLMError:
+        except (LLMError, BreakerOpenError):  # an LLM that is down is one that does not answer
             return None
         text = (answer.content or "").strip()
         return text[:ANSWER_MAX_CHARS] or None
@@ -272,7 +273,7 @@ class LLMAnalyser:
         room = max(self.max_tokens, min(TRANSLATE_MAX_TOKENS, len(fenced) // 2 + 64))
         try:
             answer = self._call(self.models[0], messages, "text", max_tokens=room)
-        except LLMError:
+        except (LLMError, BreakerOpenError):  # its breaker open: no translation, as no answer
             return None
         if answer.finish_reason == "length":
             return None

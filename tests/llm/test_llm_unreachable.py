@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import invoke
-from support.e2e import configure, create, events, triaged_events
+from support.e2e import configure, create, events, notes, triaged_events
 
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
@@ -69,3 +69,37 @@ def test_an_unreachable_llm_hands_its_tickets_to_the_learned_model_and_says_why(
     assert {e["error"] for e in retries} == {"LLMConnectionError"}
     assert len(retries) <= 4, retries  # the first wave (4 workers), once each
     assert finished["fallback_cause"].startswith(f"could not reach the LLM at {url}")
+
+
+def test_an_unreachable_llm_costs_no_ticket_its_notes_translation(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+) -> None:
+    """Tickets in another language than the agents': the note would carry the LLM's
+    translation. With the LLM's breaker open, that translation is refused like any call to it:
+    the note says none is available and the ticket is triaged, not failed."""
+    url = dead_url()
+    log_dir = configure(monkeypatch, isolated_env, sandbox=sandbox, llm_url=url, workers=4)
+    ids = create(
+        sandbox,
+        [
+            {
+                "subject": f"Rückerstattung für Bestellung {n}",
+                "comment": {
+                    "body": "Ich möchte mein Geld zurück, die Bestellung ist nie angekommen "
+                    "und ich warte seit drei Wochen auf eine Antwort von Ihnen."
+                },
+            }
+            for n in range(12)
+        ],
+    )
+
+    result = invoke("run")
+
+    assert result.exit_code == 0, result.output
+    log = events(log_dir)
+    assert [e["ticket_id"] for e in log if e["event"] == "ticket_failed"] == []
+    triaged = triaged_events(log_dir)
+    assert sorted(triaged) == sorted(ids)
+    assert {e["language"] for e in triaged.values()} == {"de"}
+    written = [notes(sandbox, t)[-1] for t in ids]
+    assert all("No translation available: the LLM did not answer." in n for n in written), written
