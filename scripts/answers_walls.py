@@ -3,6 +3,7 @@
     python scripts/answers_walls.py --centre heldout [--engine llm|rules] [--all]
     python scripts/answers_walls.py --centre heldout5 --counts   # aggregates only
     python scripts/answers_walls.py --centre heldout5 --counts --all   # the gate's ceiling
+    python scripts/answers_walls.py --person-text   # the words alone: answerable or a person's
 
 For each answerable ticket of the centre (``--all``: every ticket) it prints, with a default
 run's engine when no LLM is configured (``llm``: the bundled learned model; ``rules``: the
@@ -20,7 +21,9 @@ ticket of the centre and prints, counted, what the gate could send at best: over
 past the triage and the guards, how many right, wrong-article and unwanted replies each gate
 probability lets through, the threshold chosen on the centre itself (an oracle, no figure to
 ship) that sends the most right replies with at most one wrong article and none where none
-belongs, and the same had no ticket needing a person got past the guards.
+belongs, and the same had no ticket needing a person got past the guards. ``--person-text``
+measures whether the ticket's words alone tell the two apart (the encoder's vectors, a logistic
+regression fitted on two dev centres and read on the third as the area under the ROC curve).
 """
 
 from __future__ import annotations
@@ -233,9 +236,44 @@ def ceiling(tickets: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def person_text() -> dict[str, float]:
+    """How well the ticket's words alone tell an answerable ticket from one needing a person:
+    for each dev centre left out, a logistic regression on the bundled encoder's vectors of the
+    other two dev centres' answerable (1) and person (0) tickets, read as the area under the
+    ROC curve on the left-out centre's. Dev centres only: nothing held out is read."""
+    import numpy as np
+
+    from ticket_processor.learned.logistic import fit_logistic
+
+    data: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
+    for centre in DEV:
+        rows = [
+            r
+            for r in _jsonl(DATA / SANDBOX_CENTRES[centre][1])
+            if r.get("kind") in ("answerable", "person")
+        ]
+        vectors = embed_texts([f"{r.get('subject', '')}\n{r['description']}" for r in rows])
+        labels = np.asarray([r["kind"] == "answerable" for r in rows], dtype=np.float64)
+        data[centre] = (vectors.astype(np.float64), labels)
+    found: dict[str, float] = {}
+    for left in DEV:
+        x = np.vstack([data[c][0] for c in DEV if c != left])
+        y = np.concatenate([data[c][1] for c in DEV if c != left])
+        weights, bias = fit_logistic(x, y, l2=1.0)
+        scores = data[left][0] @ weights + bias
+        labels = data[left][1]
+        answerable, person = scores[labels == 1], scores[labels == 0]
+        pairs = (answerable[:, None] > person[None, :]).mean()
+        found[left] = round(float(pairs), 3)
+    return found
+
+
 def main(argv: list[str]) -> int:
-    if "--help" in argv or "-h" in argv or "--centre" not in argv:
+    if "--help" in argv or "-h" in argv or not ({"--centre", "--person-text"} & set(argv)):
         print(__doc__)
+        return 0
+    if "--person-text" in argv:
+        print(json.dumps({"left out: AUC, answerable vs person": person_text()}, indent=2))
         return 0
     centre = argv[argv.index("--centre") + 1]
     counted = "--counts" in argv
