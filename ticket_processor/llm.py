@@ -257,8 +257,7 @@ class LLMAnalyser:
 
     def translate(self, text: str, language: str) -> str | None:
         """``text`` (already redacted by the caller) in the language of ISO code ``language``;
-        None when the endpoint does not answer (the note then says no translation is
-        available)."""
+        None when the endpoint does not answer (the note says no translation is available)."""
         fenced = _TRANSLATE_FENCE.sub(r"&lt;\1", text[:TRANSLATE_CHARS])
         name = next((n for n, c in LANGUAGE_NAMES.items() if c == language), language)
         messages: list[ChatCompletionMessageParam] = [
