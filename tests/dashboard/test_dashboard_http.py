@@ -393,6 +393,46 @@ def test_a_store_damaged_under_it_is_a_page_that_says_so_then_comes_back(state: 
         assert "Two suggestions" in back.text
 
 
+def test_a_store_set_aside_and_made_anew_is_the_one_shown(state: Path) -> None:
+    """A cron run sets a damaged store aside and makes a new one while the dashboard serves:
+    the dashboard's pooled connections still read the file set aside (a new user saw the old
+    rows and "no decision" for a ticket serve had just stored) until it was restarted."""
+    with serve_in_thread(
+        build_app(
+            DashboardConfig(
+                open_store=lambda: AuditStore.open(None, state_dir=state, account=ACCOUNT),
+                access=Access(token=None),
+            )
+        )
+    ) as url:
+        assert "Two suggestions" in httpx.get(url + "/tickets").text
+        aside = state / "aside"
+        aside.mkdir()
+        for path in state.glob("audit.sqlite3*"):
+            path.rename(aside / path.name)
+        now = datetime.now(UTC)
+        with AuditStore.open(None, state_dir=state, account=ACCOUNT) as store:
+            store.upsert_runs([{"run_id": "r2", "helpdesk": "zendesk", "started_at": now}])
+            store.upsert_decisions(
+                [
+                    {
+                        "run_id": "r2",
+                        "at": now,
+                        "helpdesk": "zendesk",
+                        "status": "written",
+                        "ticket_id": 58,
+                        "subject": "Stored after the set-aside",
+                        "category": "billing",
+                        "decision": "applied",
+                    }
+                ]
+            )
+        page = httpx.get(url + "/tickets")
+        assert page.status_code == 200, page.text[:300]
+        assert "Stored after the set-aside" in page.text
+        assert "Two suggestions" not in page.text
+
+
 def test_a_tickets_page_shows_every_note_of_ticketbots_and_no_one_elses() -> None:
     from ticket_processor.dashboard.web import _notes_of
     from ticket_processor.incidents.notes import duplicate_note, member_note

@@ -58,6 +58,7 @@ from .writer import (
     AuditStoreError,
     by_shape,
     chunks,
+    file_identity,
     utc,
     with_account,
 )
@@ -75,6 +76,16 @@ class AuditStore:
         self.where = where or describe_url(str(engine.url))
         self.dialect = engine.dialect.name
         self._write_lock = threading.Lock()  # one writer per process; SQLite's lock across them
+        # The embedded store's file as opened: a run that sets a damaged one aside puts a new
+        # file at its path, which the pool's connections do not see (``replaced``).
+        name = engine.url.database if self.dialect == "sqlite" else None
+        self._path = Path(name) if name and name != ":memory:" else None
+        self._file = file_identity(self._path) if self._path is not None else None
+
+    def replaced(self) -> bool:
+        """The embedded store's path names another file than the one opened (set aside and
+        made anew, or removed); always False for PostgreSQL."""
+        return self._path is not None and file_identity(self._path) != self._file
 
     # -- opening ---------------------------------------------------------------------------
 

@@ -161,7 +161,7 @@ class SqliteWriter:
         self.where = f"sqlite:///{self.path}"
         self._lock = threading.Lock()
         self._conn = _connect(self.path)
-        self._file = _identity(self.path)
+        self._file = file_identity(self.path)
 
     def close(self) -> None:
         with self._lock:
@@ -180,7 +180,7 @@ class SqliteWriter:
         """One write transaction, ``BEGIN IMMEDIATE``: one writer across processes."""
         with self._lock:
             conn = self._conn
-            if _identity(self.path) != self._file:
+            if file_identity(self.path) != self._file:
                 # A run set the file aside (damaged) and made a new store in its place, or
                 # someone removed it: the connection still writes the old file's pages.
                 raise AuditStoreError(
@@ -398,7 +398,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def file_identity(path: Path) -> tuple[int, int] | None:
     """Which file ``path`` names now (device and inode), None when none."""
     try:
         found = path.stat()

@@ -72,7 +72,12 @@ class LazyStore:
         self._lock = threading.Lock()
 
     def get(self) -> AuditStore:
+        """The store, opened anew when a run set its file aside and made a new one there (the
+        pool's connections would go on reading and writing the file set aside)."""
         with self._lock:
+            if self._store is not None and self._store.replaced():
+                self._store.close()
+                self._store = None
             if self._store is None:
                 self._store = self._open()
             return self._store
