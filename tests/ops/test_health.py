@@ -248,6 +248,24 @@ def test_low_success_rate_is_degraded(configured: Path) -> None:
     assert "80.0%" in checks["success rate"]["reason"]
 
 
+def test_a_damaged_audit_store_or_index_is_degraded_and_left_in_place(configured: Path) -> None:
+    """Not only the ledger's own files: the sweep's (the audit store, the help-centre index)
+    too. health said "healthy" while `audit info` failed and the dashboard answered 503."""
+    log_run(configured, minutes_ago=4)
+    state = configured / "state"
+    state.mkdir(exist_ok=True)
+    (state / "audit.sqlite3").write_bytes(b"garbage, not a database")
+    (state / "kb.sqlite3").mkdir()
+    code, _, checks = invoke_json()
+    assert code == 1
+    assert checks["state"]["status"] == "degraded"
+    reason = checks["state"]["reason"]
+    assert "audit.sqlite3: not an SQLite database" in reason
+    assert "kb.sqlite3: a directory where a file should be" in reason
+    assert (state / "audit.sqlite3").read_bytes() == b"garbage, not a database"  # not moved
+    assert not list(state.glob("*.bad-*"))
+
+
 def test_open_breaker_is_degraded(configured: Path) -> None:
     log_run(configured, minutes_ago=4)
     storage = StateStore(configured / "state").breaker_storage()

@@ -63,7 +63,7 @@ from .shapes import (
     RetryFile,
     read_validated,
 )
-from .sweep import sweep
+from .sweep import damaged, sweep
 
 CURSOR = "cursor.json"
 RETRY = "retry.json"
@@ -180,7 +180,9 @@ class RunLedger:
         self.journal.load()
 
     def damaged_files(self) -> list[tuple[str, str]]:
-        """Ledger files that would be set aside, and why, without moving anything (health)."""
+        """Files a run would set aside, and why, without moving anything (health): the ledger's
+        own that do not validate, and any other the sweep would set aside (``state.sweep``:
+        the audit store, the help-centre index, the features' files)."""
         found: list[tuple[str, str]] = []
         for name, model in _file_models():
             path = self.path(name)
@@ -189,6 +191,8 @@ class RunLedger:
             _, why = _peek(path, model)
             if why is not None:
                 found.append((name, why))
+        named = {name for name, _ in found}
+        found += [(name, why) for name, why in damaged(self.directory) if name not in named]
         return found
 
     # -- cursors: each discovery's place in the helpdesk's stream ------------------------

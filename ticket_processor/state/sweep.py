@@ -87,6 +87,23 @@ def _is_kept_aside(name: str) -> bool:
 def sweep(directory: Path, *, depth: int = 0) -> list[SetAside]:
     """Set aside every damaged entry of ``directory`` (see the module's docstring)."""
     found: list[SetAside] = []
+    for path, problem in _damaged(directory, depth):
+        # A damaged database file (not a directory in its place) takes its companions along.
+        database = CONTENT_CHECKS.get(path.suffix) is _sqlite_problem and path.is_file()
+        found.append(set_aside(path, problem))
+        if database:
+            found.extend(_companions_aside(path))
+    return found
+
+
+def damaged(directory: Path) -> list[tuple[str, str]]:
+    """What ``sweep`` would set aside, and why, moving nothing (``health``): each entry's path
+    relative to ``directory``."""
+    return [(str(path.relative_to(directory)), why) for path, why in _damaged(directory, 0)]
+
+
+def _damaged(directory: Path, depth: int) -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
@@ -102,13 +119,13 @@ def sweep(directory: Path, *, depth: int = 0) -> list[SetAside]:
         is_file_place = bool(path.suffix)
         if stat.S_ISDIR(mode):
             if is_file_place:
-                found.append(set_aside(path, "a directory where a file should be"))
+                found.append((path, "a directory where a file should be"))
             elif depth < _DEPTH and not (path / RUN_LOCK).exists():
-                found.extend(sweep(path, depth=depth + 1))
+                found.extend(_damaged(path, depth + 1))
             continue
         if not stat.S_ISREG(mode):
             if is_file_place:
-                found.append(set_aside(path, "not a regular file (a link, FIFO or device)"))
+                found.append((path, "not a regular file (a link, FIFO or device)"))
             continue
         check = CONTENT_CHECKS.get(path.suffix)
         if check is None:
@@ -118,9 +135,7 @@ def sweep(directory: Path, *, depth: int = 0) -> list[SetAside]:
         except OSError as exc:
             problem = f"unreadable ({exc.strerror or exc})"
         if problem is not None:
-            found.append(set_aside(path, problem))
-            if check is _sqlite_problem:
-                found.extend(_companions_aside(path))
+            found.append((path, problem))
     return found
 
 
