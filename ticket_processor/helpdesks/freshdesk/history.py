@@ -19,7 +19,7 @@ from ...models import AgentReply, HistoryTicket, Ticket
 from ..history import articles_linked, in_window
 from .discovery import ticket_pages
 from .public_reply import requester_language
-from .records import plain_text
+from .records import text_of
 from .replies import PER_PAGE
 from .wire import FreshdeskTransport
 
@@ -40,9 +40,7 @@ def agent_replies(items: Iterable[Any], own_id: int | None) -> Iterator[AgentRep
         if own_id is not None and item.get("user_id") == own_id:
             continue
         raw = item.get("body")
-        text = item.get("body_text")
-        if not isinstance(text, str):
-            text = plain_text(raw) if isinstance(raw, str) else ""
+        text = text_of(item.get("body_text"), raw)
         created = item.get("created_at")
         yield AgentReply(
             body=text,

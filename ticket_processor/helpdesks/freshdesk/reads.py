@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...models import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField
-from .records import plain_text
+from .records import text_of
 from .wire import FreshdeskTransport
 
 VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else is internal
@@ -28,14 +28,9 @@ def private_notes(http: FreshdeskTransport, ticket_id: int) -> list[tuple[int, s
     for page in http.pages(f"/api/v2/tickets/{int(ticket_id)}/conversations"):
         for item in page:
             if isinstance(item, dict) and item.get("private"):
-                text = item.get("body_text")
                 note_id = item.get("id")
-                found.append(
-                    (
-                        note_id if isinstance(note_id, int) else 0,
-                        text if isinstance(text, str) else plain_text(str(item.get("body") or "")),
-                    )
-                )
+                text = text_of(item.get("body_text"), item.get("body"))
+                found.append((note_id if isinstance(note_id, int) else 0, text))
     return found
 
 
@@ -114,13 +109,10 @@ def _folder_articles(http: FreshdeskTransport, folder: dict[str, Any]) -> Iterat
         for item in page:
             if not isinstance(item, dict) or not isinstance(item.get("id"), int):
                 continue
-            text = item.get("description_text")
             yield Article(
                 id=int(item["id"]),
                 title=str(item.get("title") or ""),
-                body=text
-                if isinstance(text, str)
-                else plain_text(str(item.get("description") or "")),
+                body=text_of(item.get("description_text"), item.get("description")),
                 url=f"{http.base_url}/support/solutions/articles/{item['id']}",
                 locale=str(item.get("language") or "en"),
                 updated_at=str(item.get("updated_at") or ""),

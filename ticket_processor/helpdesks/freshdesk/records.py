@@ -36,12 +36,19 @@ def plain_text(body: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
 
+def text_of(text: object, html_copy: object) -> str:
+    """The plain text of a description or a conversation: Freshdesk's own (``description_text``,
+    ``body_text``), unless its HTML holds an element dropped whole (a script, a style, a
+    comment), whose words a tag-stripped copy keeps: then the HTML read as every HTML body is."""
+    raw = html_copy if isinstance(html_copy, str) else ""
+    if isinstance(text, str) and drop_elements(raw) == raw:
+        return text
+    return plain_text(raw)
+
+
 def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
     """A Freshdesk ticket object in ``models.Ticket``'s names."""
-    description = item.get("description_text")
-    if not isinstance(description, str):
-        raw = item.get("description")
-        description = plain_text(raw) if isinstance(raw, str) else ""
+    description = text_of(item.get("description_text"), item.get("description"))
     priority = item.get("priority")
     status = item.get("status")
     custom = item.get("custom_fields")

@@ -21,7 +21,7 @@ from ...models import Conversation, Cursor, Message, ReplyPage, Status, Ticket, 
 from .discovery import ticket_pages
 from .paging import iso, moment
 from .people import WITH_REQUESTER
-from .records import TAG_MAX, parse_tickets, plain_text
+from .records import TAG_MAX, parse_tickets, text_of
 from .wire import FreshdeskTransport
 
 # The id of the agent ticketbot signs in as, asked for when a conversation is first read.
@@ -102,10 +102,7 @@ def messages(
         conversation_id = item.get("id")
         if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
             continue
-        text = item.get("body_text")
-        if not isinstance(text, str):
-            raw = item.get("body")
-            text = plain_text(raw) if isinstance(raw, str) else ""
+        text = text_of(item.get("body_text"), item.get("body"))
         created = item.get("created_at")
         from_requester = (
             item.get("incoming") is True
