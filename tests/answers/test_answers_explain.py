@@ -4,6 +4,7 @@ the gate's probability, and what stopped an answer (or the article it would send
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from support.answers_desk import create_tickets, publish_help_centre, rows
@@ -69,3 +70,38 @@ def test_explain_says_when_the_index_has_no_passage_vectors(desk: Desk) -> None:
     after = invoke("answers", "explain", str(ids[0]), "--json", env=env)
     assert json.loads(after.output)["articles_without_vectors"] == 0
     assert "have no passage vectors" not in invoke("answers", "explain", str(ids[0])).output
+
+
+def test_each_refusal_is_said_in_words_with_the_probability_compared() -> None:
+    from ticket_processor.answers.explain import WHY, why
+
+    def shown(reason: str, chooser: str = "gate") -> dict[str, object]:
+        return {
+            "decision": {"stopped_by": reason},
+            "chooser": chooser,
+            "gate_probability": 0.77,
+            "calibration_probability": None,
+            "threshold": 0.9,
+            "own_case_words": {"date": "on the 1st"},
+        }
+
+    assert why(shown("off")).startswith("off: answers are off: TICKETBOT_ANSWER_MODE=draft")
+    assert why(shown("below_threshold")) == (
+        "below_threshold: the gate's probability 0.77 is under the threshold 0.9"
+    )
+    assert "calibration found none" in why(shown("no_article", "calibration"))
+    assert why(shown("own_case")).endswith('(date "on the 1st")')
+    assert why(shown("something_new")) == "something_new"
+    # every refusal plan.decide and the guards give is explained
+    import inspect
+
+    from ticket_processor.answers import decide, plan
+
+    given = set()
+    for module in (decide, plan):
+        source = inspect.getsource(module)
+        given |= set(re.findall(r'return None, "(\w+)"', source))
+        given |= set(re.findall(r', "([a-z_]+)"\),$', source, re.MULTILINE))
+        given |= set(re.findall(r'^\s+"([a-z_]+)",\n\s+\),', source, re.MULTILINE))
+    assert {"assigned", "own_case", "loop_guard", "triage_unsure", "ambiguous"} <= given
+    assert given <= set(WHY), given - set(WHY)

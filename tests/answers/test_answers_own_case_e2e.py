@@ -44,4 +44,5 @@ def test_the_own_case_is_refused_and_the_plain_question_answered(desk: Desk) -> 
 
     shown = invoke("answers", "explain", str(own), env=SEND)
     assert shown.exit_code == 0, shown.output
-    assert "not answered: own_case (identifier)" in shown.output
+    assert "not answered: own_case: the ticket is about the customer's own case" in shown.output
+    assert '(identifier "KD-88412")' in shown.output

@@ -16,8 +16,49 @@ from typing import Any
 from ..models import Ticket, Triage
 from .decide import choose_article
 from .gate import Gate
+from .own_case import own_case_words
 from .plan import Circumstances, TicketCues, decide
 from .second_opinion import Opinion
+
+# What each refusal means, for a person reading ``answers explain`` (``plan.decide``'s reasons).
+WHY: dict[str, str] = {
+    "off": "answers are off: TICKETBOT_ANSWER_MODE=draft (or send) turns them on",
+    "answered_before": "the ticket was answered automatically before: once is the rule",
+    "closed": "the ticket is solved or closed",
+    "assigned": "the ticket is assigned to an agent, who answers it",
+    "agent_answered": "an agent has replied",
+    "agent_requester": "the requester is one of the helpdesk's agents",
+    "automatic": "the message was sent by a machine (an auto-reply or a notification)",
+    "negative": "the customer is angry or upset: a person answers",
+    "urgent": "the triage's urgency is critical: a person answers",
+    "escalated": "the ticket is escalated",
+    "needs_person": "the ticket asks what only a person can do (money that did not arrive or "
+    "came twice, an error on the customer's account)",
+    "own_case": "the ticket is about the customer's own case, not the general question an "
+    "article answers",
+    "loop_guard": "the requester got an automatic answer less than 24 hours ago",
+    "triage_unsure": "the triage is not sure of the category (under its apply threshold): only "
+    "a sure triage is answered without a person",
+    "no_article": "no article to weigh: the {chooser} found none",
+    "ambiguous": "two articles score nearly alike: the keyword lookup cannot tell which answers",
+    "below_threshold": "the {chooser}'s probability {probability} is under the threshold "
+    "{threshold}",
+    "empty_article": "the article has no passage to quote",
+}
+
+
+def why(shown: dict[str, Any]) -> str:
+    """The refusal of an explained ticket, in words (the reason's name first)."""
+    reason = str(shown["decision"].get("stopped_by", ""))
+    chooser = shown["chooser"]
+    probability = shown["gate_probability" if chooser == "gate" else "calibration_probability"]
+    said = WHY.get(reason, "").format(
+        chooser=chooser, probability=probability, threshold=shown["threshold"]
+    )
+    if reason == "own_case" and shown.get("own_case_words"):
+        quoted = ", ".join(f'{cue} "{words}"' for cue, words in shown["own_case_words"].items())
+        said += f" ({quoted})"
+    return f"{reason}: {said}" if said else reason
 
 
 def explain(
@@ -60,6 +101,9 @@ def explain(
         "chooser": "gate" if where.gate is not None else "calibration",
         "considered": considered,
         "own_case": list(found.own_case),
+        "own_case_words": own_case_words(f"{ticket.subject}\n{ticket.description}")
+        if found.own_case
+        else {},
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),
         "decision": (

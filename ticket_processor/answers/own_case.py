@@ -223,3 +223,18 @@ def own_case(text: str) -> tuple[str, ...]:
         found.add("identifier")
     found.update(name for name, pattern in _FOLDED if pattern.search(folded))
     return tuple(cue for cue in CUES if cue in found)
+
+
+def own_case_words(text: str) -> dict[str, str]:
+    """Each cue ``own_case`` finds in ``text`` and the words that made it (folded: lower case,
+    no accents), for ``answers explain``."""
+    folded = fold(text)
+    found: dict[str, str] = {}
+    match = _IDENTIFIER.search(text) or _OWN_NUMBER.search(folded)
+    if match is not None:
+        found["identifier"] = match.group(0).strip()
+    for name, pattern in _FOLDED:
+        hit = pattern.search(folded)
+        if hit is not None:
+            found[name] = hit.group(0).strip()
+    return {cue: found[cue] for cue in CUES if cue in found}

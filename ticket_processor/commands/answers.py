@@ -462,6 +462,8 @@ def explain_ticket(
 def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
     """``answers explain``'s text: the triage, each article considered, the probabilities and
     what stopped the answer (or what would be sent)."""
+    from ..answers.explain import why
+
     typer.echo(
         f"ticket {ticket_id}: category {shown['category']} (keyword rules), mode "
         f"{shown['mode']}, threshold {shown['threshold']}, chooser {shown['chooser']}"
@@ -473,9 +475,20 @@ def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
             f"vectors #{article['dense_rank'] or '-'} cosine {article['cosine']}, "
             f"holds {article['words_held']:.0%} of the ticket's words"
         )
+    if shown["considered"]:
+        typer.echo(
+            "  (keywords: its place in the keyword ranking and its share of the ticket's keyword "
+            "weight; vectors: its place by meaning and the best passage's cosine; '-': not "
+            "ranked there)"
+        )
+    gate_p, calibration_p = shown["gate_probability"], shown["calibration_probability"]
+    gate_said = "none (no article ranked)" if gate_p is None else gate_p
+    calibration_said = (
+        "none (the keyword lookup suggested no article)" if calibration_p is None else calibration_p
+    )
     typer.echo(
-        f"gate probability {shown['gate_probability']}, calibration probability "
-        f"{shown['calibration_probability']}"
+        f"gate probability {gate_said}, calibration probability {calibration_said}; the "
+        f"{shown['chooser']}'s is compared with the threshold {shown['threshold']}"
     )
     if shown.get("articles_without_vectors"):
         typer.echo(
@@ -486,10 +499,7 @@ def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
         )
     decision = shown["decision"]
     if "stopped_by" in decision:
-        why = decision["stopped_by"]
-        if why == "own_case" and shown.get("own_case"):
-            why += f" ({', '.join(shown['own_case'])})"
-        typer.echo(f"not answered: {why}")
+        typer.echo(f"not answered: {why(shown)}")
     else:
         typer.echo(
             f"would {decision['delivery']} article #{decision['article_id']} "
