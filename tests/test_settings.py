@@ -152,3 +152,17 @@ def test_a_misspelt_smtp_scheme_is_one_error_with_a_readable_form() -> None:
     # The pair is still checked when the URL itself is fine.
     with pytest.raises(ConfigError, match="go together"):
         load_settings({"TICKETBOT_SMTP_URL": "smtp://bot:pw-long-enough@mail:587"}, env_file=None)
+
+
+def test_a_missing_setting_is_asked_for_in_the_env_file_given(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    from support.cli import invoke
+
+    env_file = tmp_path / "prod.env"
+    env_file.write_text("TICKETBOT_HELPDESK=zendesk\n")
+    result = invoke("--env-file", str(env_file), "run", "--dry-run")
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert f"in {env_file} or the environment" in said, said
+    assert "in .env" not in said

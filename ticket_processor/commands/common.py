@@ -128,7 +128,10 @@ def exit_codes(
         err_console.print(f"ticketbot: {escape(str(exc))}")
         raise typer.Exit(ExitCode.OK) from None
     except ConfigError as exc:
-        err_console.print(f"[red]configuration error:[/] {escape(scrub(str(exc), secrets()))}")
+        said = str(exc)
+        if _ENV_FILE:  # the settings come from --env-file: the fix goes there, not in .env
+            said = said.replace(" in .env ", f" in {_ENV_FILE[0]} ")
+        err_console.print(f"[red]configuration error:[/] {escape(scrub(said, secrets()))}")
         raise typer.Exit(config_code) from None
     except TicketBotError as exc:
         err_console.print(f"[red]error:[/] {escape(scrub(str(exc), secrets()))}")
