@@ -49,12 +49,14 @@ def test_importing_the_logs_makes_the_rows_the_run_stored(desk: Desk, tmp_path: 
         (state / (FILE_NAME + suffix)).unlink(missing_ok=True)
     result = invoke("audit", "import", str(tmp_path / "logs"))
     assert result.exit_code == 0, result.output
-    assert "3 decision(s) stored" in result.output
+    assert "3 decision(s) in" in result.output
+    assert "3 of them new" in result.output
     assert rows(state, account) == live
     with AuditStore.open(None, state_dir=state, account=account) as store:
         counted = store.row_counts()
     again = invoke("audit", "import", str(tmp_path / "logs"))
     assert again.exit_code == 0, again.output
+    assert "0 of them new" in again.output  # twice is once, and says so
     with AuditStore.open(None, state_dir=state, account=account) as store:
         assert store.row_counts() == counted
         assert counted["runs"] == 2

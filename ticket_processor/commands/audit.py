@@ -46,11 +46,14 @@ def audit_import(
         if not log_dir.is_dir():
             raise ConfigError(f"LOG_DIR: {log_dir} is not a directory of ticketbot logs")
         with open_store(settings, account=account) as store:
+            before = store.row_counts()["decisions"]
             result = import_logs(store, log_dir)
+            added = store.row_counts()["decisions"] - before
             where = store.where
+        # Decisions the store held already are brought up to date, not added again.
         typer.echo(
             f"read {result.events} event(s) from {log_dir}: {result.decisions} decision(s) "
-            f"stored in {where}"
+            f"in {where}, {added} of them new"
         )
         if result.corrupt_lines:
             typer.echo(f"skipped {result.corrupt_lines} damaged line(s)", err=True)
