@@ -36,6 +36,7 @@ from .serve import open_server
 PLACEHOLDER = "http://127.0.0.1:9"  # where the webhook points until the server listens
 READY_WITHIN = 120.0  # seconds the server gets to load its models
 NOTE_WITHIN = 30.0  # seconds a ticket gets to be triaged before the demo says it was not
+TAGS_WITHIN = 5.0  # seconds the fields get after the note (Freshdesk writes them second)
 
 
 def run_serve_demo(settings: Settings, *, console: Console, count: int, helpdesk: str) -> int:
@@ -110,14 +111,25 @@ def _show(desk: Any, count: int, console: Console) -> int:
             console.print(f"ticket {ticket_id} {subject!r}: no note after {NOTE_WITHIN:.0f} s")
             continue
         created, noted = timeline
-        snapshot = desk.snapshot(ticket_id)
-        tags = " ".join(t for t in snapshot.tags if "_category_" in t or "_urgency_" in t)
+        tags = _labels(desk, ticket_id)
         console.print(
             f"ticket {ticket_id} {subject!r}: created {created.strftime('%H:%M:%S.%f')[:-3]}, "
             f"note written {(noted - created).total_seconds():.2f} s later ({escape(tags)})",
             soft_wrap=True,
         )
     return missed
+
+
+def _labels(desk: Any, ticket_id: int) -> str:
+    """The ticket's category and urgency tags. Freshdesk takes the note and the fields in two
+    requests, the note first: read again for a moment until the tags are there too."""
+    deadline = time.monotonic() + TAGS_WITHIN
+    while True:
+        tags = desk.snapshot(ticket_id).tags
+        found = " ".join(t for t in tags if "_category_" in t or "_urgency_" in t)
+        if found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.05)
 
 
 def _wait_for_note(sandbox_url: str, ticket_id: int) -> tuple[datetime, datetime] | None:
