@@ -194,3 +194,24 @@ def test_a_server_whose_store_is_out_of_reach_at_the_start_writes_it_once_it_is_
     logged = [e["event"] for e in events(tmp_path / "logs")]
     assert logged.count("audit_unavailable") == 2
     assert logged.count("audit_recovered") == 1
+
+
+def test_the_store_made_anew_gets_the_servers_run_as_it_started(tmp_path: Path) -> None:
+    """The dashboard's last runs showed a serve session with no start after a set-aside: the
+    new store never saw its ``run_started``."""
+    state, clock, said = tmp_path / "state", _Clock(), _said()
+    feed = _serve_feed(state, clock, said)
+    started = "2026-11-26T06:00:00.000Z"
+    feed.event({"event": "run_started", "ts": started, "run_id": RUN, "helpdesk": "zendesk"})
+    _decide(feed, 1)
+    _set_aside(state)
+    open_writer(state, account=ACCOUNT).close()
+    _decide(feed, 2)
+    feed.close()
+    conn = sqlite3.connect(state / FILE_NAME)
+    try:
+        [(run_id, at, mode)] = conn.execute("SELECT run_id, started_at, mode FROM runs").fetchall()
+    finally:
+        conn.close()
+    assert (run_id, mode) == (RUN, "serve")
+    assert str(at).startswith("2026-11-26 06:00:00")

@@ -88,6 +88,7 @@ class AuditFeed:
         self._wait = 0.0  # before the next attempt after a failure: none the first time
         self._recovering = False  # failed since the last write that went through
         self.dropped = 0  # rows let go while the store failed (the logs keep them)
+        self._started: dict[str, Any] | None = None  # this run's row as it started
         self.run_id = run_id
         self.info = RunInfo(helpdesk, mode)
         self._runs: dict[str, RunInfo] = {run_id: self.info}
@@ -115,6 +116,8 @@ class AuditFeed:
             for row in rows.runs:
                 if row["run_id"] == self.run_id:
                     row["mode"] = self.info.mode
+                    if "started_at" in row:  # written again to a store opened anew
+                        self._started = dict(row)
                 row.setdefault("mode", self.info.mode)
                 _merge(self._runs_rows, ("run", row["run_id"]), row)
             for row in rows.decisions:
@@ -154,16 +157,16 @@ class AuditFeed:
         with self._lock:
             if self._stopped():
                 return
-            runs = list(self._runs_rows.values())
-            found = list(self._decisions.values())
-            writes = list(self._writes.values())
-            outcomes = list(self._outcomes)
-            if not (runs or found or writes or outcomes):
+            if not (self._runs_rows or self._decisions or self._writes or self._outcomes):
                 return
             for _attempt in range(2):  # a store that fails is opened again at once, once
                 if self.failed is not None and not self._opened_again():
                     self._bound()
                     return
+                runs = list(self._runs_rows.values())
+                found = list(self._decisions.values())
+                writes = list(self._writes.values())
+                outcomes = list(self._outcomes)
                 try:
                     self.store.upsert_runs(runs)
                     self.store.upsert_decisions(found)
@@ -231,6 +234,11 @@ class AuditFeed:
             self.store.close()
         self.store = store
         self.failed = None
+        if self._started is not None:
+            # A store made anew (a damaged one set aside) has not seen this run start: its row
+            # goes first, what is newer of it after.
+            key = ("run", self.run_id)
+            self._runs_rows[key] = {**self._started, **self._runs_rows.get(key, {})}
         return True
 
     def close(self) -> None:
