@@ -117,3 +117,52 @@ def explain(
             else {"stopped_by": reason}
         ),
     }
+
+
+def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
+    """``answers explain``'s text: the triage, each article considered, the probabilities and
+    what stopped the answer (or what would be sent)."""
+    lines = [
+        f"ticket {ticket_id}: category {shown['category']} (keyword rules), mode "
+        f"{shown['mode']}, threshold {shown['threshold']}, chooser {shown['chooser']}"
+    ]
+    for n, article in enumerate(shown["considered"], start=1):
+        lines.append(
+            f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "
+            f"keywords #{article['keyword_rank'] or '-'} share {article['keyword_share']}, "
+            f"vectors #{article['dense_rank'] or '-'} cosine {article['cosine']}, "
+            f"holds {article['words_held']:.0%} of the ticket's words"
+        )
+    if shown["considered"]:
+        lines.append(
+            "  (keywords: its place in the keyword ranking and its share of the ticket's keyword "
+            "weight; vectors: its place by meaning and the best passage's cosine; '-': not "
+            "ranked there)"
+        )
+    gate_p, calibration_p = shown["gate_probability"], shown["calibration_probability"]
+    gate_said = "none (no article ranked)" if gate_p is None else gate_p
+    calibration_said = (
+        "none (the keyword lookup suggested no article)" if calibration_p is None else calibration_p
+    )
+    lines.append(
+        f"gate probability {gate_said}, calibration probability {calibration_said}; the "
+        f"{shown['chooser']}'s is compared with the threshold {shown['threshold']}"
+    )
+    if shown.get("articles_without_vectors"):
+        lines.append(
+            f"note: {shown['articles_without_vectors']} of the index's articles have no passage "
+            "vectors (a run stores them only when the answers file chooses the gate): the "
+            "vector ranking and the gate's probability leave them out; 'ticketbot kb sync' "
+            "stores them"
+        )
+    decision = shown["decision"]
+    if "stopped_by" in decision:
+        lines.append(f"not answered: {why(shown)}")
+    else:
+        lines.append(
+            f"would {decision['delivery']} article #{decision['article_id']} "
+            f"in {decision['language']}"
+        )
+        if decision.get("second_opinion"):
+            lines.append(f"the LLM's second opinion: {decision['second_opinion']}")
+    return lines
