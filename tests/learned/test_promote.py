@@ -166,6 +166,14 @@ def test_learn_never_leaves_runs_on_a_model_that_lost_fields_or_categories(
     assert "the model runs use is unchanged" in said
     assert not model.exists()  # the bundled model stays in use
 
+    # --promote refuses it the same way, with the same exit status: a weekly job sees it
+    promoted = invoke("learn", "--promote", str(partial), "--no-embeddings")
+    assert promoted.exit_code == 2, promoted.output
+    assert "not promoted: the candidate cannot name category bug" in " ".join(
+        promoted.output.split()
+    )
+    assert not model.exists()
+
     forced = invoke("learn", str(partial), *flags, "--force")
     assert forced.exit_code == 0, forced.output
     assert "cannot name category bug" in " ".join(forced.stderr.split())

@@ -224,11 +224,11 @@ def _promote(
         console.print(f"the model in use could not be read ({escape(why)})")
     lost = losses(candidate, current) if current is not None else []
     if lost and not force:
-        console.print(
-            f"not promoted: the candidate cannot name {escape('; '.join(lost))}, which "
+        # A refusal the README gives exit 2 for, as a plain learn's (a weekly job must see it).
+        raise ConfigError(
+            f"not promoted: the candidate cannot name {'; '.join(lost)}, which "
             f"{in_use.describe()} can; it stays in use (--force promotes it all the same)"
         )
-        return
     if not verdict.promote:
         console.print(
             f"not promoted: the candidate is {escape(verdict.reason)}; {in_use.describe()} "
