@@ -105,3 +105,28 @@ def test_each_refusal_is_said_in_words_with_the_probability_compared() -> None:
         given |= set(re.findall(r'^\s+"([a-z_]+)",\n\s+\),', source, re.MULTILINE))
     assert {"assigned", "own_case", "loop_guard", "triage_unsure", "ambiguous"} <= given
     assert given <= set(WHY), given - set(WHY)
+
+
+def test_no_calibration_probability_is_said_with_its_own_reason() -> None:
+    """Two suggestions nearly alike leave the calibration no article: it said "the keyword
+    lookup suggested no article" beside "not answered: ambiguous"."""
+    from ticket_processor.answers.explain import explained_lines
+
+    shown: dict[str, object] = {
+        "category": "how_to",
+        "mode": "draft",
+        "threshold": 0.9,
+        "chooser": "calibration",
+        "considered": [],
+        "gate_probability": None,
+        "calibration_probability": None,
+        "calibration_refusal": "ambiguous",
+        "decision": {"stopped_by": "ambiguous"},
+    }
+    text = "\n".join(explained_lines(299, shown))
+    assert "calibration probability none (two suggested articles score nearly alike)" in text
+    assert "suggested no article" not in text
+    assert "not answered: ambiguous: two articles score nearly alike" in text
+    shown |= {"calibration_refusal": "no_article", "decision": {"stopped_by": "no_article"}}
+    text = "\n".join(explained_lines(299, shown))
+    assert "calibration probability none (the keyword lookup suggested no article)" in text

@@ -88,7 +88,7 @@ def explain(
                     "words_held": round(cand.held, 4),  # of the ticket's content words
                 }
             )
-    choice, _ = choose_article(triage.suggestions, where.calibration)
+    choice, unchosen = choose_article(triage.suggestions, where.calibration)
     gate_p = None
     if gate is not None and found.gate is not None and found.gate.candidate is not None:
         gate_p = round(gate.probability(found.gate.features), 4)
@@ -106,6 +106,7 @@ def explain(
         else {},
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),
+        "calibration_refusal": unchosen,  # why it has none: no_article or ambiguous
         "decision": (
             {
                 "delivery": plan.delivery,
@@ -141,9 +142,13 @@ def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
         )
     gate_p, calibration_p = shown["gate_probability"], shown["calibration_probability"]
     gate_said = "none (no article ranked)" if gate_p is None else gate_p
-    calibration_said = (
-        "none (the keyword lookup suggested no article)" if calibration_p is None else calibration_p
-    )
+    calibration_said = calibration_p
+    if calibration_p is None:
+        calibration_said = (
+            "none (two suggested articles score nearly alike)"
+            if shown.get("calibration_refusal") == "ambiguous"
+            else "none (the keyword lookup suggested no article)"
+        )
     lines.append(
         f"gate probability {gate_said}, calibration probability {calibration_said}; the "
         f"{shown['chooser']}'s is compared with the threshold {shown['threshold']}"
