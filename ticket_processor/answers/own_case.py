@@ -217,17 +217,12 @@ _FOLDED = (
 def own_case(text: str) -> tuple[str, ...]:
     """The cues (of ``CUES``, in that order) that say ``text`` is about the customer's own
     case; empty when it reads as a general question."""
-    folded = fold(text)
-    found = set()
-    if _IDENTIFIER.search(text) or _OWN_NUMBER.search(folded):
-        found.add("identifier")
-    found.update(name for name, pattern in _FOLDED if pattern.search(folded))
-    return tuple(cue for cue in CUES if cue in found)
+    return tuple(own_case_words(text))
 
 
 def own_case_words(text: str) -> dict[str, str]:
     """Each cue ``own_case`` finds in ``text`` and the words that made it (folded: lower case,
-    no accents), for ``answers explain``."""
+    no accents): what ``own_case`` reads, and what ``answers explain`` quotes."""
     folded = fold(text)
     found: dict[str, str] = {}
     match = _IDENTIFIER.search(text) or _OWN_NUMBER.search(folded)
