@@ -9,6 +9,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -366,12 +367,9 @@ def test_a_store_out_of_reach_is_a_page_that_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in page.text
 
 
-def test_a_store_damaged_under_it_is_a_page_that_says_so_then_comes_back(state: Path) -> None:
-    # A new user wrote over audit.sqlite3 while the dashboard served it: every page was a bare
-    # 500 with a trace, and stayed one after a run had put a fresh store in its place.
-    database = state / "audit.sqlite3"
-    for name in ("audit.sqlite3-wal", "audit.sqlite3-shm"):
-        (state / name).unlink(missing_ok=True)
+@contextmanager
+def _open_board(state: Path) -> Iterator[str]:
+    """A dashboard on the store in ``state``, no token: its URL."""
     with serve_in_thread(
         build_app(
             DashboardConfig(
@@ -380,6 +378,16 @@ def test_a_store_damaged_under_it_is_a_page_that_says_so_then_comes_back(state: 
             )
         )
     ) as url:
+        yield url
+
+
+def test_a_store_damaged_under_it_is_a_page_that_says_so_then_comes_back(state: Path) -> None:
+    # A new user wrote over audit.sqlite3 while the dashboard served it: every page was a bare
+    # 500 with a trace, and stayed one after a run had put a fresh store in its place.
+    database = state / "audit.sqlite3"
+    for name in ("audit.sqlite3-wal", "audit.sqlite3-shm"):
+        (state / name).unlink(missing_ok=True)
+    with _open_board(state) as url:
         assert httpx.get(url + "/tickets").status_code == 200
         good = database.read_bytes()
         database.write_bytes(b"garbage" * 1000)
@@ -397,14 +405,7 @@ def test_a_store_set_aside_and_made_anew_is_the_one_shown(state: Path) -> None:
     """A cron run sets a damaged store aside and makes a new one while the dashboard serves:
     the dashboard's pooled connections still read the file set aside (a new user saw the old
     rows and "no decision" for a ticket serve had just stored) until it was restarted."""
-    with serve_in_thread(
-        build_app(
-            DashboardConfig(
-                open_store=lambda: AuditStore.open(None, state_dir=state, account=ACCOUNT),
-                access=Access(token=None),
-            )
-        )
-    ) as url:
+    with _open_board(state) as url:
         assert "Two suggestions" in httpx.get(url + "/tickets").text
         aside = state / "aside"
         aside.mkdir()

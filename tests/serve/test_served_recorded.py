@@ -18,7 +18,7 @@ from support.cli import invoke
 from support.dashboard import TOKEN, bearer, rows_of, start_dashboard
 from support.e2e import events
 from support.hook_receiver import HookReceiver
-from support.serving import delivery_for, serve_env, serving
+from support.serving import Running, delivery_for, serve_env, serving
 
 from ticket_processor.audit.schema import decisions
 from ticket_processor.audit.store import AuditStore
@@ -102,9 +102,9 @@ def test_served_tickets_reach_a_postgres_store(
     _serve_and_check(desk, tmp_path, postgres_url)
 
 
-def _deliver(server: object, kind: str, ticket: int) -> None:
+def _deliver(server: Running, kind: str, ticket: int) -> None:
     kw = {"invocation": f"inv-{ticket}"} if kind == "zendesk" else {}
-    assert server.deliver(kind, *delivery_for(kind, ticket, **kw)).status_code == 200  # type: ignore[attr-defined]
+    assert server.deliver(kind, *delivery_for(kind, ticket, **kw)).status_code == 200
 
 
 def _wait_stored(state: Path, kind: str, ticket: int) -> dict[int, str]:
