@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ..errors import ConfigError, plain_message
 from .scrub import url_credentials
+from .setting import declared_hints, declared_variables
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
@@ -44,6 +45,8 @@ class HelpdeskSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # Field -> variable and variable -> hint, from the fields declared with ``setting()`` (a
+    # subclass may add to them by hand, as a kind outside the package might).
     ENV_VARS: ClassVar[Mapping[str, str]] = {}
     HINTS: ClassVar[Mapping[str, str]] = {}
     # Fields whose value identifies a person (scrubbed from shared output like a secret).
@@ -56,6 +59,12 @@ class HelpdeskSettings(BaseModel):
     # ``channel=`` may name; a value outside them earns a warning (no ticket would match it).
     # Empty: not checked.
     CHANNELS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.ENV_VARS = {**declared_variables(cls), **cls.__dict__.get("ENV_VARS", {})}
+        cls.HINTS = {**declared_hints(cls), **cls.__dict__.get("HINTS", {})}
 
     @property
     def base_url(self) -> str:

@@ -27,127 +27,28 @@ unset is refused: the fallback would send ticket text to OpenAI's public endpoin
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import TypeVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    SecretStr,
-    SerializeAsAny,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import SecretStr, ValidationInfo, field_validator
 
 from ..common.helpdesk_settings import HelpdeskSettings, check_url
 from ..common.scrub import Scrubber, short_secret_warnings, url_credentials
+from ..common.setting import declared_hints, declared_variables
 from ..errors import either
 from ..models import ISO_639_1
-from ..resilience.bounds import (
-    BATCH_MAX_BYTES,
-    HELPDESK_MAX_BYTES,
-    LLM_MAX_BYTES,
-    WEBHOOK_MAX_BYTES,
-)
-from .values import (
-    FOLLOW_PATTERN,
-    parse_duration,
-    parse_thresholds,
-    parse_workers,
-    scope_channels,
-)
-from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, ENV_VARS, PAGERDUTY_URL, SMTP_FORM
+from .fields import DeclaredSettings
+from .values import parse_thresholds, scope_channels
+from .variables import SMTP_FORM
 
 DeskT = TypeVar("DeskT", bound=HelpdeskSettings)
 
+# Field name -> variable, and variable -> the hint its error adds: read off the declaration.
+ENV_VARS: dict[str, str] = declared_variables(DeclaredSettings)
+HINTS: dict[str, str] = declared_hints(DeclaredSettings)
 
-class Settings(BaseModel):
+
+class Settings(DeclaredSettings):
     """Every knob ticketbot has, validated. Build it with ``read_settings``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    # Every kind's settings, each validated by its own model, by kind name (the kinds
-    # ``read_settings`` was given). Before ``helpdesk``, whose check reads them.
-    desks: dict[str, SerializeAsAny[HelpdeskSettings]]
-    # Which helpdesk runs: one of ``desks`` (``read_settings`` defaults it to the first).
-    helpdesk: str
-    openai_api_key: SecretStr | None = None
-    openai_base_url: str | None = None
-    models: tuple[str, ...] = (DEFAULT_MODEL,)
-    state_dir: Path = Path(".ticketbot")
-    log_dir: Path = Path("logs")
-    taxonomy_file: Path | None = None
-    tag_prefix: Annotated[str, Field(pattern=r"^[a-z0-9_]{0,20}$")] = "ai_"
-    # Concurrent tickets; "auto": as many LLM calls as the endpoint's latency and limits sustain.
-    workers: Annotated[int | Literal["auto"], BeforeValidator(parse_workers)] = "auto"
-    confidence_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
-    llm_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
-    http_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
-    max_input_tokens: Annotated[int, Field(ge=100, le=100_000)] = 2000
-    reply_draft: bool = False
-    # The spam gate (spam/): new tickets no customer wrote are tagged and kept from answers,
-    # escalation and incidents; false: every ticket is triaged as a customer's.
-    spam_gate: bool = True
-    keep_days: Annotated[int, Field(ge=1, le=3650)] = 30
-    alert_webhook: SecretStr | None = None
-    # -- escalations where people are (alerts/channels.py; README, "Escalation channels") --
-    # PagerDuty's Events API v2: the integration's routing key (a secret) and its endpoint.
-    pagerduty_routing_key: SecretStr | None = None
-    pagerduty_url: str = PAGERDUTY_URL
-    # E-mail: smtp://user:password@host:port (or smtps://; the password makes it a secret),
-    # the recipients (comma-separated) and the sender (default ticketbot@<this host>).
-    smtp_url: SecretStr | None = None
-    alert_email: Annotated[str | None, Field(validate_default=True)] = None
-    alert_email_from: str | None = None
-    # Microsoft Teams: a channel's incoming webhook or Workflows URL (it carries its key).
-    teams_webhook: SecretStr | None = None
-    # A JSON webhook signed with HMAC-SHA256: the URL and the signing secret.
-    alert_json_url: SecretStr | None = None
-    alert_json_secret: Annotated[SecretStr | None, Field(validate_default=True)] = None
-    # Share of tickets that must be triaged (not failed); below it health degrades and alerts.
-    success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = 0.95
-    # Per-model USD per million tokens, "model=IN/OUT,..." over report.DEFAULT_PRICES.
-    prices: str | None = None
-    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see writeback/scope.py.
-    scope: str | None = None
-    # Routing and escalation rules (routes.toml); None: no routing, nothing changes.
-    routes_file: Path | None = None
-    # What ticketbot fills into the helpdesk's own fields (fields.toml); None: nothing.
-    fields_file: Path | None = None
-    # The helpdesk text field ticketbot keeps a running summary of the conversation in (its
-    # title, or its id; Freshdesk: its cf_ name); None: no summary is written.
-    summary_field: str | None = None
-    # Answering the customer (answers/): the global mode (off, draft, send, auto) and the
-    # per-category policy file (answers.toml: modes, thresholds, the auto ladder).
-    answer_mode: Literal["off", "draft", "send", "auto"] = "off"
-    answers_file: Path | None = None
-    # Per field, the calibrated confidence to apply at and to suggest at ("category=0.95,
-    # urgency=0.9", or one number for all); unset: what the engine's calibration chose.
-    apply_at: str | None = None
-    suggest_at: str | None = None
-    # Shadow mode: runs triage and plan but write nothing; decisions go to the log.
-    shadow: bool = False
-    # Re-triage on customers' replies (run/replies.py); false: first messages only.
-    retriage: bool = True
-    # The learned model first, the LLM only where it is not sure enough (triage/cascade.py).
-    cascade: bool = False
-    # The fields the learned model must be sure of for the cascade to spare the LLM call.
-    cascade_fields: str = "category,urgency,sentiment"
-    # Each run's figures for Prometheus (metrics/export.py): pushed to a Pushgateway (its URL may
-    # carry credentials, so it is a secret) and/or written for node_exporter's textfile collector.
-    metrics_pushgateway: SecretStr | None = None
-    metrics_textfile: Path | None = None
-    # One LLM budget for every process on the same key (llm_client/budget.py): a Redis URL (it
-    # may carry a password: a secret), the key prefix (default: one per API key and endpoint),
-    # and the calls and tokens a minute the provider allows the organisation.
-    llm_budget: SecretStr | None = None
-    llm_budget_key: str | None = None
-    llm_rpm: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
-    llm_tpm: Annotated[int, Field(ge=1, le=10_000_000_000)] | None = None
-    # The helpdesk account's writes a minute in that budget (default: the helpdesk's documented).
-    helpdesk_writes_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
 
     @field_validator("cascade_fields")
     @classmethod
@@ -159,79 +60,6 @@ class Settings(BaseModel):
                 "must list fields among category, urgency, sentiment, subcategory, comma-separated"
             )
         return ",".join(names)
-
-    # Where agents' labels are, for the shadow agreement: "category=tag:team_cat_;urgency=
-    # field:Urgency" (as `learn --label`); unset: ticketbot's own tag names.
-    shadow_labels: str | None = None
-    # The learned engine's model file; unset: <state dir>/learned-model.zip, else the bundled one.
-    learned_model: Path | None = None
-    # Help-centre suggestions in the note (kb): how many (0: off), and how old the local
-    # index may be before a run syncs it (seconds; the variable also takes 30m, 24h, 2d).
-    kb_suggestions: Annotated[int, Field(ge=0, le=10)] = 3
-    # The language agents read (ISO 639-1): the note's labels, sentences and suggestions, and,
-    # with an LLM, its summary and the translation of a customer's message in another language.
-    # A route's group may name its own (routes.toml, ``agent_language``).
-    agent_language: str = "en"
-    kb_max_age: Annotated[float, Field(gt=0, le=365 * 86400), BeforeValidator(parse_duration)] = (
-        86400.0
-    )
-    # Names in the environment or .env that set nothing (misspelt, lower case): one line each.
-    name_warnings: tuple[str, ...] = ()
-    # Analyses the content-hash cache keeps across runs (LRU), held for the whole run: ~0.5 KB
-    # each in memory (packed JSON), 5,000 ~3 MB. A backfill's batch is never larger.
-    cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = DEFAULT_CACHE_ENTRIES
-
-    # -- bounds on every outbound call (docs/operations.md, "Bounds on outbound calls") --
-    # A webhook post (alerts, escalations) in all, answer included: a webhook that trickles
-    # its answer must not hold the run (and its lock).
-    webhook_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
-    # The most bytes one answer may bring, counted after decompression; past it the call
-    # fails with a message naming the variable. Each is far above the largest legitimate
-    # answer of its kind: a webhook says "ok"; a chat completion of max_tokens 1200 is ~10 KB
-    # (a model list a few hundred KB); a 1,000-ticket Zendesk export page at Zendesk's
-    # 64 KB-per-comment limit is at most ~70 MB (typical: 2-5 MB); a batch output file is
-    # read a line at a time, each line under the LLM cap, so its cap costs no memory.
-    webhook_max_bytes: Annotated[int, Field(ge=1024)] = WEBHOOK_MAX_BYTES
-    llm_max_bytes: Annotated[int, Field(ge=1024)] = LLM_MAX_BYTES
-    helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = HELPDESK_MAX_BYTES
-    batch_max_bytes: Annotated[int, Field(ge=1024)] = BATCH_MAX_BYTES
-
-    # -- the audit store (ticket_processor/audit, docs/audit.md) --
-    # Where every decision is stored: unset, audit.sqlite3 in the state directory; a
-    # postgresql://user:password@host/db URL, a PostgreSQL database many accounts share.
-    # Secret: the URL carries the database's password.
-    database_url: SecretStr | None = None
-    # Subjects stored as the helpdesk has them (card numbers, e-mails and names included) rather
-    # than redacted as the LLM gets them: for an installation whose store is as private as the
-    # helpdesk. Rows already stored keep what they were stored with.
-    audit_raw_subjects: bool = False
-
-    # -- the dashboard (`ticketbot dashboard`, README "The dashboard") --
-    # The token a browser or a client signs in with; without it the dashboard is read-only and
-    # refuses any --host beyond loopback.
-    dashboard_token: SecretStr | None = None
-    # A reverse proxy's header naming the signed-in user (e.g. X-Forwarded-User): trusted as
-    # authentication only when set, for a dashboard reachable through that proxy alone.
-    dashboard_proxy_header: str | None = None
-    # The review queue (accept or correct suggestions, which writes to the helpdesk).
-    dashboard_review: bool = False
-
-    # -- ``ticketbot serve`` (README, "serve") --
-    # Zendesk: the webhook's signing secret; Freshdesk: the shared secret of its custom header.
-    serve_secret: SecretStr | None = None
-    # The triage API's bearer token.
-    serve_token: SecretStr | None = None
-    # -- many tickets about one thing (ticket_processor/incidents) --
-    # Incidents and repeat tickets: off by default, as it changes tickets' type and links.
-    incidents: bool = False
-    # How far back the recent tickets are remembered (seconds; also 12h, 7d).
-    incident_window: Annotated[
-        float, Field(ge=3600, le=90 * 86400), BeforeValidator(parse_duration)
-    ] = 7 * 86400.0
-    # Merge a repeat ticket into the earlier one (the helpdesk's merge), not only flag it.
-    auto_merge: bool = False
-    # What a linked report takes from its incident's problem or tracker ticket.
-    incident_follow: Annotated[str, Field(pattern=FOLLOW_PATTERN)] = "group,priority"
 
     @field_validator("models", mode="before")
     @classmethod

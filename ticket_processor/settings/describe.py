@@ -9,9 +9,8 @@ from pathlib import Path
 from pydantic import BaseModel, SecretStr
 
 from ..common.scrub import display_url
-from . import Settings
+from . import ENV_VARS, Settings
 from .read import read_env_file
-from .variables import ENV_VARS
 
 
 def describe_settings(

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from ..common.env_names import refuse_public_fallback, unknown_name_warnings
 from ..common.helpdesk_settings import HelpdeskSettings
 from ..errors import ConfigError, plain_message
-from . import Settings
-from .variables import ENV_VARS, HINTS, HelpdeskKindSettings, known_variables
+from . import ENV_VARS, HINTS, Settings
+from .variables import HelpdeskKindSettings, known_variables
 
 
 def read_settings(
@@ -37,7 +37,7 @@ def read_settings(
     if env_file is not None and env_file.is_file():
         check_env_file(env_file)
         file_values = read_env_file(env_file)
-    known = known_variables(kinds)
+    known = known_variables(ENV_VARS, kinds)
     refuse_public_fallback(environ, file_values, env_file=env_file, known=known)
     name_warnings = unknown_name_warnings(environ, file_values, env_file=env_file, known=known)
     flags = {field: value for field, value in (overrides or {}).items() if value is not None}

@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import SecretStr, field_validator
 
 from ...common.helpdesk_settings import HelpdeskSettings, check_url
+from ...common.setting import EVERY_COMMAND, setting
 from ...errors import ConfigError
 from ..capabilities import IncidentLinking
 from ..descriptor import HelpdeskKind
@@ -26,16 +27,29 @@ SOURCE_CHANNEL = {
 class FreshdeskSettings(HelpdeskSettings):
     """``FRESHDESK_URL`` (the sandbox) or ``FRESHDESK_DOMAIN``, and an agent's API key."""
 
-    ENV_VARS: ClassVar[dict[str, str]] = {
-        "freshdesk_domain": "FRESHDESK_DOMAIN",
-        "freshdesk_url": "FRESHDESK_URL",
-        "freshdesk_api_key": "FRESHDESK_API_KEY",
-    }
     CHANNELS: ClassVar[tuple[str, ...]] = tuple(SOURCE_CHANNEL.values())
 
-    freshdesk_domain: str | None = None
-    freshdesk_url: str | None = None
-    freshdesk_api_key: SecretStr | None = None
+    freshdesk_domain: str | None = setting(
+        None,
+        env="FRESHDESK_DOMAIN",
+        help="The `acme` of `acme.freshdesk.com` (with `TICKETBOT_HELPDESK=freshdesk`).",
+        applies=EVERY_COMMAND,
+        hint="the 'acme' in acme.freshdesk.com",
+    )
+    freshdesk_url: str | None = setting(
+        None,
+        env="FRESHDESK_URL",
+        help="The full base URL instead of the domain (the local sandbox's).",
+        applies=EVERY_COMMAND,
+        hint="e.g. http://127.0.0.1:8766 for the local sandbox",
+    )
+    freshdesk_api_key: SecretStr | None = setting(
+        None,
+        env="FRESHDESK_API_KEY",
+        help="The agent's API key (basic auth, the key as the user name; Profile settings > "
+        "Your API Key).",
+        applies=EVERY_COMMAND,
+    )
 
     _check_url = field_validator("freshdesk_url", mode="before")(check_url)
 

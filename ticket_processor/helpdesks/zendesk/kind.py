@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import SecretStr, field_validator
 
 from ...common.helpdesk_settings import HelpdeskSettings, check_url
+from ...common.setting import EVERY_COMMAND, setting
 from ...errors import ConfigError
 from ..capabilities import IncidentLinking
 from ..descriptor import HelpdeskKind
@@ -16,17 +17,6 @@ class ZendeskSettings(HelpdeskSettings):
     """``ZENDESK_URL`` (the sandbox) or ``ZENDESK_SUBDOMAIN``, an agent's email and API token,
     or an OAuth token instead of both."""
 
-    ENV_VARS: ClassVar[dict[str, str]] = {
-        "zendesk_url": "ZENDESK_URL",
-        "zendesk_subdomain": "ZENDESK_SUBDOMAIN",
-        "zendesk_email": "ZENDESK_EMAIL",
-        "zendesk_api_token": "ZENDESK_API_TOKEN",
-        "zendesk_oauth_token": "ZENDESK_OAUTH_TOKEN",
-    }
-    HINTS: ClassVar[dict[str, str]] = {
-        "ZENDESK_URL": "e.g. http://127.0.0.1:8765 for the local sandbox",
-        "ZENDESK_SUBDOMAIN": "the 'acme' in acme.zendesk.com",
-    }
     IDENTITY_FIELDS: ClassVar[tuple[str, ...]] = ("zendesk_email",)
     CREDENTIAL_URL_FIELDS: ClassVar[tuple[str, ...]] = ("zendesk_url",)
     WARN_IF_SHORT: ClassVar[tuple[str, ...]] = ("zendesk_api_token", "zendesk_oauth_token")
@@ -57,11 +47,39 @@ class ZendeskSettings(HelpdeskSettings):
         "closed_ticket",
     )
 
-    zendesk_url: str | None = None
-    zendesk_subdomain: str | None = None
-    zendesk_email: str | None = None
-    zendesk_api_token: SecretStr | None = None
-    zendesk_oauth_token: SecretStr | None = None
+    zendesk_url: str | None = setting(
+        None,
+        env="ZENDESK_URL",
+        help="The full base URL instead of the subdomain (the local sandbox's).",
+        applies=EVERY_COMMAND,
+        hint="e.g. http://127.0.0.1:8765 for the local sandbox",
+    )
+    zendesk_subdomain: str | None = setting(
+        None,
+        env="ZENDESK_SUBDOMAIN",
+        help="The `acme` of `acme.zendesk.com`.",
+        applies=EVERY_COMMAND,
+        hint="the 'acme' in acme.zendesk.com",
+    )
+    zendesk_email: str | None = setting(
+        None,
+        env="ZENDESK_EMAIL",
+        help="The agent or admin the API token belongs to.",
+        applies=EVERY_COMMAND,
+    )
+    zendesk_api_token: SecretStr | None = setting(
+        None,
+        env="ZENDESK_API_TOKEN",
+        help="The API token (basic auth `{email}/token:{token}`; an admin's reads the "
+        "incremental export, an agent's falls back to the Search API).",
+        applies=EVERY_COMMAND,
+    )
+    zendesk_oauth_token: SecretStr | None = setting(
+        None,
+        env="ZENDESK_OAUTH_TOKEN",
+        help="An OAuth bearer token instead of the email and API token.",
+        applies=EVERY_COMMAND,
+    )
 
     _check_url = field_validator("zendesk_url", mode="before")(check_url)
 

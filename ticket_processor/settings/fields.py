@@ -1,0 +1,490 @@
+"""Every setting, declared once: its variable, type, default, one-line help and where it
+applies (``common.setting.setting``). ``Settings`` (the package's face, in ``__init__``) adds the
+checks that read several settings together and the values resolved from them; the docs' settings
+page (``docs/reference/settings.md``), ``ticketbot config`` and the near-miss warnings read these
+fields, so a new setting is a field here and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, SerializeAsAny
+
+from ..common.helpdesk_settings import HelpdeskSettings
+from ..common.setting import EVERY_COMMAND, setting
+from ..resilience.bounds import (
+    BATCH_MAX_BYTES,
+    HELPDESK_MAX_BYTES,
+    LLM_MAX_BYTES,
+    WEBHOOK_MAX_BYTES,
+)
+from .values import FOLLOW_PATTERN, parse_duration, parse_workers
+from .variables import DEFAULT_CACHE_ENTRIES, DEFAULT_MODEL, PAGERDUTY_URL
+
+
+class DeclaredSettings(BaseModel):
+    """The settings' fields; ``Settings`` is this with its checks and resolved values."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Every kind's settings, each validated by its own model, by kind name (the kinds
+    # ``read_settings`` was given). Before ``helpdesk``, whose check reads them.
+    desks: dict[str, SerializeAsAny[HelpdeskSettings]]
+    # Which helpdesk runs: one of ``desks`` (``read_settings`` defaults it to the first).
+    helpdesk: str = setting(
+        ...,
+        env="TICKETBOT_HELPDESK",
+        help="Which helpdesk ticketbot works on: `zendesk` or `freshdesk` (default `zendesk`).",
+        applies=EVERY_COMMAND,
+    )
+    openai_api_key: SecretStr | None = setting(
+        None,
+        env="OPENAI_API_KEY",
+        help="The key for OpenAI or an OpenAI-compatible endpoint; without it or "
+        "`OPENAI_BASE_URL`, the learned model triages.",
+    )
+    openai_base_url: str | None = setting(
+        None,
+        env="OPENAI_BASE_URL",
+        help="An OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp); unset with a key: OpenAI.",
+    )
+    models: tuple[str, ...] = setting(
+        (DEFAULT_MODEL,),
+        env="TICKETBOT_MODEL",
+        help="The model, or a comma-separated fallback list tried in order.",
+        hint="a comma-separated list such as gpt-4o-mini,llama3.1",
+    )
+    state_dir: Path = setting(
+        Path(".ticketbot"),
+        env="TICKETBOT_STATE_DIR",
+        help="The state directory: cursor, breakers, cache, lock, audit store, models.",
+        applies=EVERY_COMMAND,
+    )
+    log_dir: Path = setting(
+        Path("logs"),
+        env="TICKETBOT_LOG_DIR",
+        help="Where the JSON-lines logs go, one file a day.",
+        applies=EVERY_COMMAND,
+    )
+    taxonomy_file: Path | None = setting(
+        None,
+        env="TICKETBOT_TAXONOMY",
+        help="Your own taxonomy (TOML; copy `ticket_processor/default_taxonomy.toml`); unset: "
+        "the built-in one.",
+    )
+    tag_prefix: Annotated[str, Field(pattern=r"^[a-z0-9_]{0,20}$")] = setting(
+        "ai_",
+        env="TICKETBOT_TAG_PREFIX",
+        help="The prefix of every tag ticketbot adds.",
+        hint="up to 20 lower-case letters, digits or underscores",
+    )
+    # Concurrent tickets; "auto": as many LLM calls as the endpoint's latency and limits sustain.
+    workers: Annotated[int | Literal["auto"], BeforeValidator(parse_workers)] = setting(
+        "auto",
+        env="TICKETBOT_WORKERS",
+        help="Concurrent tickets: 1-256, or `auto` (starts at 4 and doubles while the LLM's "
+        "latency holds, under its announced limits; without an LLM, the cores, at most 8).",
+    )
+    confidence_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = setting(
+        0.5,
+        env="TICKETBOT_CONFIDENCE_THRESHOLD",
+        help="Below this confidence, no priority change and an `ai_low_confidence` tag.",
+    )
+    llm_timeout: Annotated[float, Field(gt=0, le=600)] = setting(
+        30.0, env="TICKETBOT_LLM_TIMEOUT", help="Seconds an LLM call may take."
+    )
+    http_timeout: Annotated[float, Field(gt=0, le=600)] = setting(
+        30.0,
+        env="TICKETBOT_HTTP_TIMEOUT",
+        help="Seconds a helpdesk call may take.",
+        applies=EVERY_COMMAND,
+    )
+    max_input_tokens: Annotated[int, Field(ge=100, le=100_000)] = setting(
+        2000,
+        env="TICKETBOT_MAX_INPUT_TOKENS",
+        help="The ticket text's budget in tokens sent to the LLM; longer bodies are cut.",
+    )
+    reply_draft: bool = setting(
+        False, env="TICKETBOT_REPLY_DRAFT", help="Also ask the LLM for a reply draft in the note."
+    )
+    # The spam gate (spam/): new tickets no customer wrote are tagged and kept from answers,
+    # escalation and incidents; false: every ticket is triaged as a customer's.
+    spam_gate: bool = setting(
+        True,
+        env="TICKETBOT_SPAM_GATE",
+        help="Judge each new ticket's sender (spam, phishing, machines' mail); `false`: every "
+        "ticket is a customer's.",
+    )
+    keep_days: Annotated[int, Field(ge=1, le=3650)] = setting(
+        30,
+        env="TICKETBOT_KEEP_DAYS",
+        help="Days of logs and audit-store rows kept.",
+        applies=EVERY_COMMAND,
+    )
+    alert_webhook: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_ALERT_WEBHOOK",
+        help="A Slack-compatible webhook for alerts (a run that failed, the success objective "
+        "missed).",
+    )
+    # -- escalations where people are (alerts/channels.py; docs/how-to/escalations.md) --
+    # PagerDuty's Events API v2: the integration's routing key (a secret) and its endpoint.
+    pagerduty_routing_key: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_PAGERDUTY_ROUTING_KEY",
+        help="A PagerDuty Events API v2 integration key: escalations page; unset: no paging.",
+    )
+    pagerduty_url: str = setting(
+        PAGERDUTY_URL, env="TICKETBOT_PAGERDUTY_URL", help="The Events API v2 endpoint."
+    )
+    # E-mail: smtp://user:password@host:port (or smtps://; the password makes it a secret),
+    # the recipients (comma-separated) and the sender (default ticketbot@<this host>).
+    smtp_url: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_SMTP_URL",
+        help="`smtp://user:password@host:port` (STARTTLS when offered) or `smtps://...`, for "
+        "escalation mails and the daily summary; unset: no mail.",
+    )
+    alert_email: Annotated[str | None, Field(validate_default=True)] = setting(
+        None,
+        env="TICKETBOT_ALERT_EMAIL",
+        help="The recipients of those mails, comma-separated (with `TICKETBOT_SMTP_URL`).",
+    )
+    alert_email_from: str | None = setting(
+        None,
+        env="TICKETBOT_ALERT_EMAIL_FROM",
+        help="The sender of those mails; unset: `ticketbot@<this host>`.",
+    )
+    teams_webhook: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_TEAMS_WEBHOOK",
+        help="A Microsoft Teams incoming webhook or Workflows URL for escalation cards.",
+    )
+    alert_json_url: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_ALERT_JSON_URL",
+        help="A JSON webhook for escalations, each post signed with "
+        "`TICKETBOT_ALERT_JSON_SECRET` (HMAC-SHA256).",
+    )
+    alert_json_secret: Annotated[SecretStr | None, Field(validate_default=True)] = setting(
+        None,
+        env="TICKETBOT_ALERT_JSON_SECRET",
+        help="The secret the JSON webhook's posts are signed with (with "
+        "`TICKETBOT_ALERT_JSON_URL`).",
+    )
+    success_objective: Annotated[float, Field(ge=0.0, le=1.0)] = setting(
+        0.95,
+        env="TICKETBOT_SUCCESS_OBJECTIVE",
+        help="The share of tickets that must be triaged; below it `health` is degraded and an "
+        "alert goes out.",
+        applies="run, health, report",
+    )
+    prices: str | None = setting(
+        None,
+        env="TICKETBOT_PRICES",
+        help="USD per million tokens for the cost figures, `model=IN/OUT,...`; unset: OpenAI's "
+        "list prices.",
+        applies="run, report",
+    )
+    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see writeback/scope.py.
+    scope: str | None = setting(
+        None,
+        env="TICKETBOT_SCOPE",
+        help="Which tickets ticketbot may touch, e.g. `brand=1;channel=email,web` (keys "
+        "`brand`, `group`, `form`, `channel`); unset: every ticket.",
+    )
+    routes_file: Path | None = setting(
+        None,
+        env="TICKETBOT_ROUTES",
+        help="Routing and escalation rules (`routes.toml`); unset: no routing.",
+    )
+    fields_file: Path | None = setting(
+        None,
+        env="TICKETBOT_FIELDS",
+        help="What to fill into the helpdesk's own fields (`fields.toml`); unset: nothing.",
+    )
+    # The helpdesk text field ticketbot keeps a running summary of the conversation in (its
+    # title, or its id; Freshdesk: its cf_ name); None: no summary is written.
+    summary_field: str | None = setting(
+        None,
+        env="TICKETBOT_SUMMARY_FIELD",
+        help="The text field ticketbot keeps a running summary of the conversation in (its "
+        "title or id; Freshdesk: its `cf_` name); unset: no summary.",
+    )
+    # Answering the customer (answers/): the global mode (off, draft, send, auto) and the
+    # per-category policy file (answers.toml: modes, thresholds, the auto ladder).
+    answer_mode: Literal["off", "draft", "send", "auto"] = setting(
+        "off",
+        env="TICKETBOT_ANSWER_MODE",
+        help="Answer the customer from the help centre: `off`, `draft` (an internal draft), "
+        "`send` (a public reply) or `auto` (the ladder decides per category).",
+    )
+    answers_file: Path | None = setting(
+        None,
+        env="TICKETBOT_ANSWERS",
+        help="The answers policy per category (`answers.toml`, checked by "
+        "`ticketbot answers check`).",
+    )
+    # Per field, the calibrated confidence to apply at and to suggest at ("category=0.95,
+    # urgency=0.9", or one number for all); unset: what the engine's calibration chose.
+    apply_at: str | None = setting(
+        None,
+        env="TICKETBOT_APPLY_AT",
+        help="Per field, the calibrated confidence to apply at (`category=0.95,urgency=0.9`, "
+        "or one number); unset: what the calibration chose.",
+    )
+    suggest_at: str | None = setting(
+        None,
+        env="TICKETBOT_SUGGEST_AT",
+        help="Per field, the calibrated confidence to suggest at (as `TICKETBOT_APPLY_AT`); "
+        "unset: 0.5.",
+    )
+    shadow: bool = setting(
+        False,
+        env="TICKETBOT_SHADOW",
+        help="Shadow mode: triage and plan, write nothing to the helpdesk, log the decisions.",
+    )
+    retriage: bool = setting(
+        True,
+        env="TICKETBOT_RETRIAGE",
+        help="Re-triage a triaged ticket when its customer replies; `false`: first messages "
+        "only.",
+    )
+    # The learned model first, the LLM only where it is not sure enough (triage/cascade.py).
+    cascade: bool = setting(
+        False,
+        env="TICKETBOT_CASCADE",
+        help="The learned model first, the LLM only where it is unsure.",
+    )
+    cascade_fields: str = setting(
+        "category,urgency,sentiment",
+        env="TICKETBOT_CASCADE_FIELDS",
+        help="The fields the learned model must be sure of for the cascade to spare the LLM "
+        "call.",
+    )
+    # Where agents' labels are, for the shadow agreement: "category=tag:team_cat_;urgency=
+    # field:Urgency" (as `learn --label`); unset: ticketbot's own tag names.
+    shadow_labels: str | None = setting(
+        None,
+        env="TICKETBOT_SHADOW_LABELS",
+        help="Where agents' labels are, for shadow mode's agreement "
+        "(`category=tag:team_cat_;urgency=field:Urgency`); unset: ticketbot's own tags.",
+    )
+    learned_model: Path | None = setting(
+        None,
+        env="TICKETBOT_LEARNED_MODEL",
+        help="The learned engine's model file (`ticketbot learn` writes it); unset: "
+        "`<state dir>/learned-model.zip`, else the bundled one.",
+    )
+    # Help-centre suggestions in the note (kb): how many (0: off), and how old the local
+    # index may be before a run syncs it (seconds; the variable also takes 30m, 24h, 2d).
+    kb_suggestions: Annotated[int, Field(ge=0, le=10)] = setting(
+        3,
+        env="TICKETBOT_KB_SUGGESTIONS",
+        help="Help-centre articles suggested in the note; `0` turns suggestions off.",
+    )
+    # The language agents read (ISO 639-1): the note's labels, sentences and suggestions, and,
+    # with an LLM, its summary and the translation of a customer's message in another language.
+    # A route's group may name its own (routes.toml, ``agent_language``).
+    agent_language: str = setting(
+        "en",
+        env="TICKETBOT_AGENT_LANGUAGE",
+        help="The language agents read (ISO 639-1): the note's, and with an LLM the "
+        "translation of a message in another language.",
+    )
+    kb_max_age: Annotated[float, Field(gt=0, le=365 * 86400), BeforeValidator(parse_duration)] = (
+        setting(
+            86400.0,
+            env="TICKETBOT_KB_MAX_AGE",
+            help="A run syncs the help-centre index when it is older than this (`3600`, `90m`, "
+            "`24h`, `2d`).",
+            hint="seconds, or a number with s, m, h or d such as 24h",
+        )
+    )
+    # Names in the environment or .env that set nothing (misspelt, lower case): one line each.
+    name_warnings: tuple[str, ...] = ()
+    # Analyses the content-hash cache keeps across runs (LRU), held for the whole run: ~0.5 KB
+    # each in memory (packed JSON), 5,000 ~3 MB. A backfill's batch is never larger.
+    cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = setting(
+        DEFAULT_CACHE_ENTRIES,
+        env="TICKETBOT_CACHE_ENTRIES",
+        help="LLM analyses the content-hash cache keeps across runs (about 0.5 KB of memory "
+        "each).",
+    )
+
+    # -- bounds on every outbound call (docs/how-to/schedule.md, "Bounds on outbound calls") --
+    # A webhook post (alerts, escalations) in all, answer included: a webhook that trickles
+    # its answer must not hold the run (and its lock).
+    webhook_timeout: Annotated[float, Field(gt=0, le=60)] = setting(
+        5.0,
+        env="TICKETBOT_WEBHOOK_TIMEOUT",
+        help="Seconds an alert or escalation post may take in all, its answer included.",
+    )
+    # The most bytes one answer may bring, counted after decompression; past it the call
+    # fails with a message naming the variable. Each is far above the largest legitimate
+    # answer of its kind: a webhook says "ok"; a chat completion of max_tokens 1200 is ~10 KB
+    # (a model list a few hundred KB); a 1,000-ticket Zendesk export page at Zendesk's
+    # 64 KB-per-comment limit is at most ~70 MB (typical: 2-5 MB); a batch output file is
+    # read a line at a time, each line under the LLM cap, so its cap costs no memory.
+    webhook_max_bytes: Annotated[int, Field(ge=1024)] = setting(
+        WEBHOOK_MAX_BYTES,
+        env="TICKETBOT_WEBHOOK_MAX_BYTES",
+        help="The most bytes a webhook's answer may bring, counted decompressed.",
+    )
+    llm_max_bytes: Annotated[int, Field(ge=1024)] = setting(
+        LLM_MAX_BYTES,
+        env="TICKETBOT_LLM_MAX_BYTES",
+        help="The most bytes an LLM answer may bring, counted decompressed.",
+    )
+    helpdesk_max_bytes: Annotated[int, Field(ge=1024)] = setting(
+        HELPDESK_MAX_BYTES,
+        env="TICKETBOT_HELPDESK_MAX_BYTES",
+        help="The most bytes a helpdesk answer may bring, counted decompressed.",
+        applies=EVERY_COMMAND,
+    )
+    batch_max_bytes: Annotated[int, Field(ge=1024)] = setting(
+        BATCH_MAX_BYTES,
+        env="TICKETBOT_BATCH_MAX_BYTES",
+        help="The most bytes an LLM batch's output file may bring, counted decompressed.",
+        applies="backfill",
+    )
+
+    # -- the audit store (ticket_processor/audit, docs/reference/audit-store.md) --
+    # Where every decision is stored: unset, audit.sqlite3 in the state directory; a
+    # postgresql://user:password@host/db URL, a PostgreSQL database many accounts share.
+    # Secret: the URL carries the database's password.
+    database_url: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_DATABASE_URL",
+        help="`postgresql://user:password@host/db`: the audit store, serve's delivery queue and "
+        "the write claims in PostgreSQL; unset: SQLite in the state directory.",
+        applies=EVERY_COMMAND,
+    )
+    # Subjects stored as the helpdesk has them (card numbers, e-mails and names included) rather
+    # than redacted as the LLM gets them: for an installation whose store is as private as the
+    # helpdesk. Rows already stored keep what they were stored with.
+    audit_raw_subjects: bool = setting(
+        False,
+        env="TICKETBOT_AUDIT_RAW_SUBJECTS",
+        help="`true`: the audit store keeps subjects as the helpdesk has them; else redacted "
+        "as the LLM gets them.",
+    )
+
+    # -- the dashboard (`ticketbot dashboard`, docs/how-to/dashboard.md) --
+    # The token a browser or a client signs in with; without it the dashboard is read-only and
+    # refuses any --host beyond loopback.
+    dashboard_token: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_DASHBOARD_TOKEN",
+        help="The token a browser signs in to the dashboard with; unset: loopback only.",
+        applies="dashboard",
+    )
+    # A reverse proxy's header naming the signed-in user (e.g. X-Forwarded-User): trusted as
+    # authentication only when set, for a dashboard reachable through that proxy alone.
+    dashboard_proxy_header: str | None = setting(
+        None,
+        env="TICKETBOT_DASHBOARD_PROXY_HEADER",
+        help="A reverse proxy's header naming the signed-in user (e.g. `X-Forwarded-User`), "
+        "trusted only when set.",
+        applies="dashboard",
+    )
+    dashboard_review: bool = setting(
+        False,
+        env="TICKETBOT_DASHBOARD_REVIEW",
+        help="The dashboard's review queue: accept or correct suggestions (writes to the "
+        "helpdesk).",
+        applies="dashboard",
+    )
+
+    # -- ``ticketbot serve`` (docs/how-to/serve.md) --
+    # Zendesk: the webhook's signing secret; Freshdesk: the shared secret of its custom header.
+    serve_secret: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_SERVE_SECRET",
+        help="Zendesk's webhook signing secret, or the shared secret of Freshdesk's "
+        "`X-Ticketbot-Secret` header; unset: webhooks refused.",
+        applies="serve",
+    )
+    serve_token: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_SERVE_TOKEN",
+        help="The triage API's bearer token; unset: the API is refused.",
+        applies="serve",
+    )
+    # -- many tickets about one thing (ticket_processor/incidents) --
+    # Incidents and repeat tickets: off by default, as it changes tickets' type and links.
+    incidents: bool = setting(
+        False,
+        env="TICKETBOT_INCIDENTS",
+        help="Group one outage's reports into an incident, and flag a customer's repeat ticket.",
+    )
+    incident_window: Annotated[
+        float, Field(ge=3600, le=90 * 86400), BeforeValidator(parse_duration)
+    ] = setting(
+        7 * 86400.0,
+        env="TICKETBOT_INCIDENT_WINDOW",
+        help="How far back the recent tickets are remembered and the baseline reaches (`7d`, "
+        "`48h`, seconds).",
+        hint="seconds, or a number with s, m, h or d such as 7d",
+    )
+    auto_merge: bool = setting(
+        False,
+        env="TICKETBOT_AUTO_MERGE",
+        help="Merge a repeat ticket into the earlier one (similarity at least 0.90) instead of "
+        "only flagging it.",
+    )
+    incident_follow: Annotated[str, Field(pattern=FOLLOW_PATTERN)] = setting(
+        "group,priority",
+        env="TICKETBOT_INCIDENT_FOLLOW",
+        help="What a linked report takes from its incident's problem or tracker ticket: "
+        "`group,priority`, `group`, `priority` or `none`.",
+        hint="group,priority, group, priority or none",
+    )
+    # Each run's figures for Prometheus (metrics/export.py): pushed to a Pushgateway (its URL may
+    # carry credentials, so it is a secret) and/or written for node_exporter's textfile collector.
+    metrics_pushgateway: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_METRICS_PUSHGATEWAY",
+        help="A Prometheus Pushgateway URL each run's figures are pushed to.",
+        applies="run, backfill",
+    )
+    metrics_textfile: Path | None = setting(
+        None,
+        env="TICKETBOT_METRICS_TEXTFILE",
+        help="A file each run's figures are written to for node_exporter's textfile collector.",
+        applies="run, backfill",
+    )
+    # One LLM budget for every process on the same key (llm_client/budget.py): a Redis URL (it
+    # may carry a password: a secret), the key prefix (default: one per API key and endpoint),
+    # and the calls and tokens a minute the provider allows the organisation.
+    llm_budget: SecretStr | None = setting(
+        None,
+        env="TICKETBOT_LLM_BUDGET",
+        help="A `redis://` URL: one LLM budget shared by every process on the same key; unset: "
+        "each process paces itself.",
+    )
+    llm_budget_key: str | None = setting(
+        None,
+        env="TICKETBOT_LLM_BUDGET_KEY",
+        help="The shared budget's key prefix; unset: one per API key and endpoint.",
+    )
+    llm_rpm: Annotated[int, Field(ge=1, le=10_000_000)] | None = setting(
+        None,
+        env="TICKETBOT_LLM_RPM",
+        help="LLM calls a minute the provider allows the organisation; unset: what its headers "
+        "announce.",
+    )
+    llm_tpm: Annotated[int, Field(ge=1, le=10_000_000_000)] | None = setting(
+        None,
+        env="TICKETBOT_LLM_TPM",
+        help="LLM tokens a minute the provider allows the organisation; unset: what its headers "
+        "announce.",
+    )
+    # The helpdesk account's writes a minute in that budget (default: the helpdesk's documented).
+    helpdesk_writes_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] | None = setting(
+        None,
+        env="TICKETBOT_HELPDESK_WRITES_PER_MINUTE",
+        help="The helpdesk account's writes a minute, shared by every process; unset: the "
+        "helpdesk's documented limit.",
+    )
