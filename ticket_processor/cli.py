@@ -7,9 +7,8 @@ modules of ``commands/`` (``run``: run, demo, revert; ``backfill``; ``sandbox``:
 ``eval``; ``ops``: config, breaker, health, report, schedule; ``dashboard``; ``serve``;
 ``discover``; ``audit``; ``answers``; ``learn``, ``kb``, ``routes``), each a few lines calling
 the library, and are listed in ``COMMANDS``, one line each; ``main`` imports only the module of
-the command it runs.
-``load``, ``exit_codes`` and friends are re-exported here for the command modules that import
-them from ``cli``.
+the command it runs. What the commands share (``load``, ``exit_codes``, the consoles) is
+``commands.common``, which they import directly; nothing is re-exported here.
 """
 
 from __future__ import annotations

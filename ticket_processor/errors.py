@@ -1,4 +1,9 @@
-"""The one error tree of ticketbot: every error class the package raises is defined here.
+"""The one error tree of ticketbot: its root and the errors more than one part raises.
+
+Four errors of the tree belong to one part and are defined there, under a class of this
+module: ``audit/writer.AuditStoreError`` and ``state/claims.ClaimTimeout`` (``TicketBotError``),
+``helpdesks/webhook_setup.SetupNotPossible`` (``TicketBotError``) and
+``alerts/delivery.ChannelBusy`` (``RetryableError``, a channel asking to be tried later).
 
 Every failure that crosses a module boundary is one of these; transport errors from
 requests and openai are translated at the client boundary (``raise ... from exc``), so
@@ -51,10 +56,12 @@ nothing above the helpdesk adapters (``helpdesks/``) or the LLM client (``llm_cl
     └── StaleLockError                   ... and has held it longer than any run may (exit 1)
 
 ``DeadlinePassed`` and ``AnswerTooLarge`` come from ``resilience/bounds``; the client that made
-the call turns each into its own error. Three classes stay outside the tree on purpose: the
+the call turns each into its own error. Some classes stay outside the tree on purpose: the
 sandboxes' HTTP answers (``sandbox/httpbase.ApiError`` and ``BadBody``: what a stand-in server
-replies, never raised to ticketbot's code) and ``llm_client/http.AnswerRefused``, which must be
-an httpx error for httpx to pass it through.
+replies, never raised to ticketbot's code); ``llm_client/http.AnswerRefused``, which must be
+an httpx error for httpx to pass it through; ``helpdesks/deliveries.Refused``, a webhook
+delivery refused, which ``serve`` turns into its HTTP answer and nothing else sees; and the
+alert channels' private ``_Refused``, caught within their modules.
 
 Retryable errors share ``RetryableError`` so the one retry layer (``resilience/retry.py``)
 decides by type, never by message. ``plain_message`` and ``either`` shape what a message says.

@@ -1,13 +1,8 @@
 """The exit codes, the contract with cron, Task Scheduler, Kubernetes and monitoring systems.
 
-``run`` (and ``backfill``, ``revert``): 0 success (fallback included, also "another run holds
-the lock"), 1 aborted (auth failure, helpdesk unreachable, breaker open, a hung run holding the
-lock, a state or log file that cannot be written), 2 usage or configuration error, 3 finished
-but some tickets failed, 130 / 143 stopped by SIGINT / SIGTERM after saving its progress.
-
-``health`` follows the monitoring-plugin convention (Nagios, Icinga, Sensu read it directly):
-0 OK, 1 WARNING (degraded), 2 CRITICAL (unhealthy), 3 UNKNOWN (could not check, its own
-configuration errors included). Every command exits 2 on a usage error, as Typer does.
+``ExitCode`` is what the code returns; ``CONTRACT`` says what each code means for which
+commands, in words, and is what the docs' exit-codes page is generated from. ``health`` follows
+the monitoring-plugin convention (Nagios, Icinga, Sensu read it directly).
 """
 
 from __future__ import annotations
@@ -28,5 +23,47 @@ class ExitCode(IntEnum):
     HEALTH_CRITICAL = 2
     HEALTH_UNKNOWN = 3
 
+
+# Which commands, and what each of their codes means. The docs' reference page is made of it.
+CONTRACT: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
+    (
+        "every command",
+        (
+            (ExitCode.OK, "success"),
+            (
+                ExitCode.CONFIG,
+                "a usage error (an unknown flag, as Typer does) or a configuration error (a "
+                "bad setting, named with how to fix it); for `health` that is 3",
+            ),
+        ),
+    ),
+    (
+        "run, backfill, revert",
+        (
+            (ExitCode.OK, 'success, fallback included; also "another run holds the lock"'),
+            (
+                ExitCode.ABORTED,
+                "aborted: an authentication failure, the helpdesk unreachable, its breaker "
+                "open, a hung run holding the lock, a state or log file that cannot be written",
+            ),
+            (ExitCode.CONFIG, "a usage or configuration error"),
+            (ExitCode.PARTIAL, "finished, but some tickets failed"),
+            (ExitCode.INTERRUPTED, "stopped by SIGINT after saving its progress"),
+            (ExitCode.TERMINATED, "stopped by SIGTERM after saving its progress"),
+        ),
+    ),
+    (
+        "health",
+        (
+            (ExitCode.HEALTH_OK, "OK: healthy"),
+            (ExitCode.HEALTH_WARNING, "WARNING: degraded"),
+            (ExitCode.HEALTH_CRITICAL, "CRITICAL: unhealthy"),
+            (
+                ExitCode.HEALTH_UNKNOWN,
+                "UNKNOWN: could not check, its own configuration errors included",
+            ),
+        ),
+    ),
+)
 
 SIGNAL_EXIT = {"SIGINT": ExitCode.INTERRUPTED, "SIGTERM": ExitCode.TERMINATED}

@@ -4,7 +4,7 @@ Owns the engine choices (``EngineChoice``), the stderr console, the ``--env-file
 selection the root callback records, ``load`` (settings once, warnings printed, logging set up),
 ``scrub`` and ``exit_codes`` (the one place where errors become exit codes: 0 success, 1 run
 aborted, 2 configuration or usage error, 3 some tickets failed, 130 / 143 stopped by a signal). The
-command modules (``run``, ``ops``, ...) import from here; ``cli`` re-exports it.
+command modules (``run``, ``ops``, ...) and ``cli`` import from here.
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 def config(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    describe: Annotated[
+        bool, typer.Option("--describe", help="Each setting's one line of help beneath it.")
+    ] = False,
 ) -> None:
     """Show the effective settings, where each came from, and secrets masked."""
     from rich.markup import escape
@@ -52,6 +55,8 @@ def config(
         width = max(len(row["variable"]) for row in rows)
         for row in rows:
             typer.echo(f"{row['variable']:<{width}}  {row['value']}  ({row['source']})")
+            if describe and row["help"]:
+                typer.echo(f"{'':<{width}}  {row['help']}")
 
 
 breaker_app = typer.Typer(help="Circuit breakers kept between runs (by dependency and endpoint).")

@@ -11,7 +11,7 @@ generator are injected, so tests assert the waits (``sleep=waits.append``) inste
 - ``LLMPacer`` (``llm_client/pacer.py``): in-flight calls and tokens per minute kept under the LLM
   provider's ``x-ratelimit-*`` headers, and the concurrency that follows from them.
 
-Everything is importable from here, as before the split.
+Each is imported from the module that defines it, as named above.
 """
 
 from __future__ import annotations

@@ -47,6 +47,10 @@ class _InFlight:
     cues: TicketCues | None = None
 
 
+# Analyses that may wait on the batch writer at once (see ``TicketFlow.__init__``).
+WAITING_ON_WRITES = 300
+
+
 class TicketFlow:
     """Takes tickets, runs them through the chain on a pool, closes each exactly once."""
 
@@ -70,7 +74,13 @@ class TicketFlow:
         self.retry: dict[int, int] = {}
         self._lock = threading.Lock()
         self._inflight: dict[int, _InFlight] = {}
-        self._slots = threading.BoundedSemaphore(options.workers + 300)
+        # A ticket holds its slot from being taken until its write-back finished (the cursor
+        # moves only past settled tickets): ``workers`` analysing, plus analyses waiting on the
+        # batch writer. The room for the waiting is three jobs of Zendesk's 100-ticket
+        # ``update_many``: the writer can fill a whole job while one runs and one is polled, and
+        # a helpdesk slower than the LLM holds the run to that many finished analyses in memory
+        # instead of the whole page.
+        self._slots = threading.BoundedSemaphore(options.workers + WAITING_ON_WRITES)
         self._closed = False  # after a stop's grace: late results are dropped, not written
         self._futures: set[Future[None]] = set()
         self.record = record

@@ -1,5 +1,5 @@
-"""What ``ticketbot config`` shows: every setting's effective value, secrets masked, and where
-it came from."""
+"""What ``ticketbot config`` shows: every setting's effective value, secrets masked, where it came
+from, and its one line of help from the settings' declaration."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, SecretStr
 
 from ..common.scrub import display_url
+from ..common.setting import declared
 from . import ENV_VARS, Settings
 from .read import read_env_file
 
@@ -16,14 +17,16 @@ from .read import read_env_file
 def describe_settings(
     environ: Mapping[str, str], *, env_file: Path | None, settings: Settings
 ) -> list[dict[str, str]]:
-    """Every setting's effective value (secrets masked) and where it came from: ``environment``,
-    the ``.env`` file's name, or ``default``; ``settings`` are those ``read_settings`` read from
-    the same sources."""
+    """Every setting's effective value (secrets masked), where it came from (``environment``,
+    the ``.env`` file's name, or ``default``) and its help; ``settings`` are those
+    ``read_settings`` read from the same sources."""
     file_values: Mapping[str, str | None] = {}
     if env_file is not None and env_file.is_file():
         file_values = read_env_file(env_file)
     rows = []
     scrubber = settings.scrubber()
+    models = [type(settings), *(type(desk) for desk in settings.desks.values())]
+    helps = {row.variable: row.help for model in models for row in declared(model)}
     for owner, name, var in _every_variable(settings):
         if environ.get(var):
             source = "environment"
@@ -44,7 +47,14 @@ def describe_settings(
             shown = "" if value is None else str(value)
             # A URL setting may carry credentials: user:password@, ?api-key=...
             shown = scrubber.text(display_url(shown) if "://" in shown else shown)
-        rows.append({"variable": var, "value": shown or "(not set)", "source": source})
+        rows.append(
+            {
+                "variable": var,
+                "value": shown or "(not set)",
+                "source": source,
+                "help": helps.get(var, ""),
+            }
+        )
     return rows
 
 

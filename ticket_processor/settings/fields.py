@@ -248,8 +248,7 @@ class DeclaredSettings(BaseModel):
     retriage: bool = setting(
         True,
         env="TICKETBOT_RETRIAGE",
-        help="Re-triage a triaged ticket when its customer replies; `false`: first messages "
-        "only.",
+        help="Re-triage a triaged ticket when its customer replies; `false`: first messages only.",
     )
     # The learned model first, the LLM only where it is not sure enough (triage/cascade.py).
     cascade: bool = setting(
@@ -260,8 +259,7 @@ class DeclaredSettings(BaseModel):
     cascade_fields: str = setting(
         "category,urgency,sentiment",
         env="TICKETBOT_CASCADE_FIELDS",
-        help="The fields the learned model must be sure of for the cascade to spare the LLM "
-        "call.",
+        help="The fields the learned model must be sure of for the cascade to spare the LLM call.",
     )
     # Where agents' labels are, for the shadow agreement: "category=tag:team_cat_;urgency=
     # field:Urgency" (as `learn --label`); unset: ticketbot's own tag names.
@@ -309,8 +307,7 @@ class DeclaredSettings(BaseModel):
     cache_entries: Annotated[int, Field(ge=1, le=1_000_000)] = setting(
         DEFAULT_CACHE_ENTRIES,
         env="TICKETBOT_CACHE_ENTRIES",
-        help="LLM analyses the content-hash cache keeps across runs (about 0.5 KB of memory "
-        "each).",
+        help="LLM analyses the content-hash cache keeps across runs (about 0.5 KB of memory each).",
     )
 
     # -- bounds on every outbound call (docs/how-to/schedule.md, "Bounds on outbound calls") --
