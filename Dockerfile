@@ -4,7 +4,7 @@
 #   docker run --rm --env-file .env -v ticketbot-data:/data ticketbot:0.1.0
 #
 # The tag is the one `ticketbot schedule --print kubernetes` names (ticketbot:<version>);
-# docs/operations.md has the details. Settings come from the environment (--env-file);
+# docs/how-to/schedule.md has the details. Settings come from the environment (--env-file);
 # nothing secret is baked into the image.
 FROM python:3.11-slim
 
@@ -25,7 +25,7 @@ COPY pyproject.toml setup.cfg README.md /src/
 COPY ticket_processor /src/ticket_processor
 RUN pip install --no-cache-dir /src && rm -rf /src
 
-# glibc's per-thread malloc cache: ~80 KB a worker thread, ~20 MB at 256 (docs/operations.md,
+# glibc's per-thread malloc cache: ~80 KB a worker thread, ~20 MB at 256 (docs/how-to/schedule.md,
 # "Memory"). Only the run needs it, not the build.
 ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=0
 

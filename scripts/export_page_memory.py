@@ -5,7 +5,7 @@ fetched, decoded and parsed, and what its parsed tickets hold after (``tracemall
     python scripts/export_page_memory.py --tickets 500
 
 The sandbox runs in a process of its own, so only the reading side is counted. Where the
-figures are used: docs/benchmarks.md, "The third pass".
+figures are used: docs/explanation/benchmarks.md, "The third pass".
 """
 
 from __future__ import annotations

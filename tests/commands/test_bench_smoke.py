@@ -2,7 +2,7 @@
 
 The smoke run seeds 30 tickets into the sandbox, runs ``ticketbot run --engine rules`` as a
 child process and checks the JSON the benchmark prints: every ticket triaged, the keys
-docs/benchmarks.md reads present, and the counts consistent with batched writes.
+docs/explanation/benchmarks.md reads present, and the counts consistent with batched writes.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Each post carries two headers: ``X-Ticketbot-Timestamp``, the Unix time in secon
 signed, and ``X-Ticketbot-Signature``, ``sha256=`` and the hex HMAC-SHA256 under the secret of
 ``<timestamp>.<body>`` (the body's bytes exactly as sent). A receiver recomputes it, compares
 in constant time and refuses a timestamp more than five minutes from its clock, so a captured
-post cannot be replayed later (``verify`` is that check; the README shows it stand-alone).
+post cannot be replayed later (``verify`` is that check; docs/how-to/escalations.md shows it
+stand-alone).
 The body is JSON (``{"event": ..., "tickets": [...]}``): a consumer escapes for where it shows
 the text. The secret never leaves this module but as the signature.
 """

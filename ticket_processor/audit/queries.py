@@ -45,7 +45,7 @@ MAX_PAGE = 500
 
 @dataclass(frozen=True)
 class Decision:
-    """One row of ``decisions`` (docs/audit.md says what each column holds)."""
+    """One row of ``decisions`` (docs/reference/audit-store.md says what each column holds)."""
 
     id: int
     account: str

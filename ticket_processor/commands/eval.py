@@ -18,8 +18,8 @@ from ..settings import Settings
 from .common import ENGINE_METAVAR, engine_choice, exit_codes, load
 
 SUMMARIES_HELP = (
-    "Score the running summary on FILE's labelled threads (their format: the README's "
-    '"A running summary" section): extractive, or the LLM\'s with --engine llm.'
+    "Score the running summary on FILE's labelled threads (their format: the docs' "
+    '"running summary" guide): extractive, or the LLM\'s with --engine llm.'
 )
 
 
@@ -55,8 +55,8 @@ def eval_(
         bool,
         typer.Option(
             "--grouping",
-            help="Score the incident and repeat grouping on FILE (its format: the README's "
-            '"Incidents" section) instead of an engine.',
+            help="Score the incident and repeat grouping on FILE (its format: the docs' "
+            '"incidents" guide) instead of an engine.',
         ),
     ] = False,
     summaries: Annotated[bool, typer.Option("--summaries", help=SUMMARIES_HELP)] = False,

@@ -224,7 +224,7 @@ def _promote(
         console.print(f"the model in use could not be read ({escape(why)})")
     lost = losses(candidate, current) if current is not None else []
     if lost and not force:
-        # A refusal the README gives exit 2 for, as a plain learn's (a weekly job must see it).
+        # A refusal the docs give exit 2 for, as a plain learn's (a weekly job must see it).
         raise ConfigError(
             f"not promoted: the candidate cannot name {'; '.join(lost)}, which "
             f"{in_use.describe()} can; it stays in use (--force promotes it all the same)"

@@ -8,7 +8,7 @@ keeps for every ticket: one dot product of 512 numbers a ticket, no LLM, the enc
 Its weights are data (``fault_head.json`` beside this module: JSON numbers, never a pickle),
 fitted by ``scripts/train_fault_head.py`` on ``tests/data/fault_examples.jsonl`` (the project's
 own writing, en/de/fr/es/it/nl/pt) and the retail requests of ``tests/data/bitext.jsonl``
-(CDLA-Sharing 1.0); the README gives its held-out figures.
+(CDLA-Sharing 1.0); docs/explanation/measurements/incidents.md gives its held-out figures.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ class IncidentPolicy:
     # centre of many reports in many words is further from each than two of them are from
     # each other. Only fault reports are grouped, so the bar can be lower than ``similarity``
     # (chosen on the checkout hour of tests/support/incident_hours.py and BANKING77's train
-    # split; the README gives the held-out figures). Never above ``similarity``.
+    # split; docs/explanation/measurements/incidents.md gives the held-out figures). Never
+    # above ``similarity``.
     gather_similarity: float = 0.4
     # A report the fault head gives at least this probability but less than its threshold is a
     # maybe: it never seeds a group, and joins one only when within ``similarity`` of
@@ -64,7 +65,8 @@ class IncidentPolicy:
     # majority of its ``vote_neighbours`` nearest tickets of the window are the group's members
     # (``vote``): the same fault in words of its own, far from the centre or from each report,
     # but nearer the outage's reports than anything else the week and the hour hold. The
-    # maybes' 3, taken for that reason (5 was measured too: README); 0 turns the vote off.
+    # maybes' 3, taken for that reason (5 was measured too:
+    # docs/explanation/measurements/incidents.md); 0 turns the vote off.
     vote_neighbours: int = 3
     # A member leaves its group when this many earlier reports of the window (outside any
     # incident, and not of the group's kind: below ``similarity`` to its centre) are closer to

@@ -16,7 +16,8 @@ A report joins when a majority of its ``vote_neighbours`` nearest tickets in the
 members; the vote is taken again while the group grows (up to ``gather_rounds`` times), since a
 report that joined is one more member beside the next. ``vote_neighbours`` is the maybes' 3
 (``maybe_support``: the number of a group's reports a doubtful report must stand beside), taken
-for that reason (the README gives the figures with 5 too). The joiners then meet every test a
+for that reason (docs/explanation/measurements/incidents.md gives the figures with 5 too).
+The joiners then meet every test a
 gathered member meets (the other kind, the lookalike), as the caller applies them to the whole
 group.
 

@@ -22,7 +22,8 @@ from ..errors import ConfigError
 from .accounts import Account
 
 IMAGE_NAME = "ticketbot"
-DEFAULT_IMAGE = f"{IMAGE_NAME}:{__version__}"  # the tag docs/operations.md builds the Dockerfile as
+# The tag docs/how-to/schedule.md builds the Dockerfile as.
+DEFAULT_IMAGE = f"{IMAGE_NAME}:{__version__}"
 DATA_DIR = "/data"
 FILES_DIR = "/etc/ticketbot"
 USER_ID = 10001
@@ -48,7 +49,7 @@ class CronJob:
     config_map: str | None = None
 
 
-# The pod's memory (docs/operations.md, "Memory"): the largest measured peak, 220 MiB, with
+# The pod's memory (docs/how-to/schedule.md, "Memory"): the largest measured peak, 220 MiB, with
 # about 30 % headroom as the request; twice the 250 MiB bound as the limit.
 MEMORY_REQUEST = "288Mi"
 MEMORY_LIMIT = "512Mi"
@@ -378,8 +379,8 @@ def serve_manifests(
     """The Deployment and Service of ``ticketbot serve``, as YAML documents after a ``---``."""
     return (
         "---\n"
-        "# ticketbot serve: the helpdesk's webhooks in (README: serve). The Secret also holds\n"
-        "# TICKETBOT_SERVE_SECRET, TICKETBOT_SERVE_TOKEN and TICKETBOT_DATABASE_URL\n"
+        "# ticketbot serve: the helpdesk's webhooks in (docs/how-to/serve.md). The Secret\n"
+        "# also holds TICKETBOT_SERVE_SECRET, TICKETBOT_SERVE_TOKEN and TICKETBOT_DATABASE_URL\n"
         "# (postgresql://...: the replicas' shared delivery queue; without it keep replicas: 1).\n"
         "# The helpdesk reaches it through an Ingress (TLS) you point at this Service.\n"
         + serve_deployment_yaml(image=image, secret_name=secret_name)

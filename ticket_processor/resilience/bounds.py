@@ -40,7 +40,7 @@ from ..errors import AnswerTooLarge, DeadlinePassed
 
 CHUNK = 65536
 
-# The default caps on one answer, decompressed (the settings' defaults; docs/operations.md,
+# The default caps on one answer, decompressed (the settings' defaults; docs/how-to/schedule.md,
 # "Bounds on outbound calls", says why each is far above the largest legitimate answer).
 HELPDESK_MAX_BYTES = 128 * 1024 * 1024
 # 1 MiB: a chat completion is under 10 KB, a batch result line 2-6 KB; at 8 MiB a run whose

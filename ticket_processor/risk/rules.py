@@ -14,7 +14,7 @@ A neutral, low-urgency first message scores 0.08 (low); a negative, high-urgency
 (medium); a negative, critical one whose customer wrote a third time, worse than before, 0.88
 (high). The levels: ``high`` from 0.6, ``medium`` from 0.3 (``LEVELS``). The weights were set
 by hand, not fitted: ``learn --from-helpdesk`` fits a head on the helpdesk's own outcomes,
-and the README gives both's AUC on held-out tickets.
+and docs/explanation/measurements/risk.md gives both's AUC on held-out tickets.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ pickle), fitted by ``scripts/train_spam_head.py`` on ``tests/data/spam_examples.
 project's own writing, seven languages) and customers' tickets of ``tests/data`` (see that
 script). ``apply_at`` and ``suggest_at`` are thresholds on the probability that no customer
 wrote the ticket, chosen on cross-validated (out-of-fold) probabilities, never on the rows a
-fold was fitted on; the README gives the held-out figures.
+fold was fitted on; docs/explanation/measurements/spam.md gives the held-out figures.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ or "Bill". So the rules are narrow on purpose:
 So "I will call you", "Will it ship?" and "the bill" stay when the customer is Will or Bill; a
 surname that is also a capitalised word at a sentence's start ("Young people…" for a Ms Young)
 is the price of matching surnames at all. Nicknames and misspellings the helpdesk does not hold
-are not found here (the README says what is covered).
+are not found here (docs/how-to/personal-data.md says what is covered).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Only enum values and taxonomy names ever become tags or priorities, so nothing a
 says can put an arbitrary tag on it. Tags are only ever *added* (``additional_tags``); nothing
 here produces a full tag list that could replace an agent's.
 
-Priority policy (stated once, here and in the README):
+Priority policy (stated once, here and in docs/how-to/zendesk.md):
 
 - urgency maps to priority: critical→urgent, high→high, medium→normal, low→low;
 - below the confidence threshold, or with priorities switched off, the priority is left alone;

@@ -22,7 +22,8 @@ from ..scoring import POOLED
 from .fit import drop_marks, example_rows, fit_examples
 
 # Fewer examples than this (the description aside) and a category's cross-validation rests on
-# too few rows to say much; five per category reached the README's figures.
+# too few rows to say much; five per category reached the figures in
+# docs/explanation/measurements/triage.md.
 MIN_EXAMPLES = 3
 
 

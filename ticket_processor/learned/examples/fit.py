@@ -26,7 +26,7 @@ __all__ = ["RECIPE", "drop_marks", "example_rows", "fit_examples", "taxonomy_key
 # The source every example row carries (cross-validation's figures name it).
 EXAMPLE_SOURCE = "taxonomy"
 # Chosen on the Bitext rows (C 1, 10, 100 and the nearest centroid compared there): C=10 with
-# the description as one more example; the figures are in the README's examples section.
+# the description as one more example; the figures are in docs/explanation/measurements/triage.md.
 # Changing them (or the rows) means bumping ``key.RECIPE``.
 OPTIONS = TrainOptions(folds=5, c=10.0, embedding_weight=1.0, max_words=0, max_chars=0)
 # Question and exclamation marks, which languages spell apart (Spanish opens a question with
