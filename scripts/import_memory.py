@@ -5,7 +5,8 @@ less that of one that imports nothing (the median of a few tries each).
     python scripts/import_memory.py sqlalchemy re2   # any modules, each alone
 
 Where the figures are used: docs/explanation/benchmarks.md. A module already imported by
-everything a run loads costs the run less than it costs alone; the run's own figure is ``scripts/bench.py``'s peak RSS.
+everything a run loads costs the run less than it costs alone; the run's own figure is
+``scripts/bench.py``'s peak RSS.
 """
 
 from __future__ import annotations
