@@ -83,7 +83,7 @@ def test_build_context_has_what_pip_needs_and_no_secrets() -> None:
 def test_the_image_tag_is_the_one_the_schedule_and_docs_name() -> None:
     assert f"ticketbot:{__version__}" == DEFAULT_IMAGE
     assert f"docker build -t {DEFAULT_IMAGE} ." in (ROOT / "Dockerfile").read_text("utf-8")
-    operations = (ROOT / "docs" / "operations.md").read_text("utf-8")
+    operations = (ROOT / "docs" / "how-to" / "schedule.md").read_text("utf-8")
     assert f"docker build -t {DEFAULT_IMAGE} ." in operations
     assert "--env-file" in operations
     assert "-v ticketbot-data:/data" in operations

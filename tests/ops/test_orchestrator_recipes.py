@@ -1,4 +1,4 @@
-"""The orchestrator recipes of docs/operations.md, as written there (the code blocks are read
+"""The orchestrator recipes of docs/how-to/schedule.md, as written there (the code blocks are read
 from the file, so the docs cannot drift from what is tested): every one compiles; the Dagster
 and Temporal ones, whose libraries run a task without a server, triage the Zendesk sandbox's
 tickets with the rules engine (``pytest -m orchestrators``, after ``pip install
@@ -15,7 +15,7 @@ import pytest
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.tags import marker_tag
 
-OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "how-to" / "schedule.md"
 _BLOCK = re.compile(r"<!-- recipe: (\w+) -->\n```python\n(.*?)```", re.DOTALL)
 MARKER = marker_tag("ai_")
 
@@ -28,7 +28,7 @@ def _load(name: str) -> dict[str, Any]:
     """Run the recipe's code block as a module would be run; its names."""
     namespace: dict[str, Any] = {"__name__": f"recipe_{name}"}
     # dont_inherit: the recipe runs as written, not under this module's __future__ imports.
-    code = compile(recipes()[name], f"docs/operations.md:{name}", "exec", dont_inherit=True)
+    code = compile(recipes()[name], f"docs/how-to/schedule.md:{name}", "exec", dont_inherit=True)
     exec(code, namespace)  # noqa: S102
     return namespace
 
@@ -53,7 +53,7 @@ def test_every_recipe_is_in_the_docs_and_compiles() -> None:
     found = recipes()
     assert sorted(found) == ["airflow", "dagster", "prefect", "temporal"]
     for name, code in found.items():
-        compile(code, f"docs/operations.md:{name}", "exec")
+        compile(code, f"docs/how-to/schedule.md:{name}", "exec")
         assert "run_once(load_settings(os.environ)" in code, name
 
 
