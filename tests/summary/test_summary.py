@@ -10,7 +10,7 @@ import pytest
 from support.word_encoder import encode
 
 from ticket_processor.llm import LLMAnalyser
-from ticket_processor.models import Conversation, Message, Ticket
+from ticket_processor.models import Conversation, Message, Person, Ticket
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.summary.build import (
     MAX_WORDS,
@@ -81,6 +81,30 @@ def test_the_thread_leaves_out_ticketbots_notes_and_redacts() -> None:
     assert "4111" not in thread.turns[0].text
     assert "[CARD]" in thread.turns[0].text
     assert thread.turns[2].text == "Still nothing."
+
+
+def test_the_thread_replaces_the_names_the_helpdesk_knows_as_the_triage_does() -> None:
+    """The thread is what the summary's LLM call sends: the requester's and the agent's names
+    and e-mails never go with it, in the subject, the first message or a later one."""
+    people = (
+        Person(name="Marguerite Oyelaran", email="m.oyelaran@example.org"),
+        Person(name="Tobias Lindqvist", email="tobias@support.example"),
+    )
+    ticket = Ticket(
+        id=2,
+        subject="Marguerite Oyelaran: export broken",
+        description="Hi, Marguerite Oyelaran here (m.oyelaran@example.org). Export is broken.",
+        people=people,
+    )
+    messages = (
+        Message(1, "Hi Marguerite, Tobias Lindqvist here: we are on it.", None, True, False),
+        Message(2, "Thanks Tobias, still broken.", None, True, True),
+    )
+    thread = thread_of(Conversation(ticket, messages))
+    sent = " ".join([thread.subject, *(turn.text for turn in thread.turns)])
+    for known in ("Oyelaran", "Lindqvist", "m.oyelaran@example.org", "Marguerite", "Tobias"):
+        assert known not in sent, known
+    assert "[NAME]" in sent
 
 
 def test_render_keeps_to_100_words_whatever_the_parts() -> None:

@@ -5,8 +5,10 @@ wrote: the requester's public replies (``customer``), agents' replies and agents
 notes (``agent``). ticketbot's notes are left out (they describe, they are not the thread), as
 is a message that carries a ticketbot trailer (a note an agent pasted). Quoted history and
 signatures are stripped (``triage.reply_text``), markup turned to text, whitespace folded, and
-personal data replaced with placeholders (``triage.redact``) before anything reads it: the
-summary is shown in views and reports, and with an LLM the thread is what is sent.
+personal data replaced with placeholders before anything reads it, the names and e-mails the
+helpdesk knows on the ticket (``triage.redact_names``) as the triage's text has them, then the
+patterns (``triage.redact``): the summary is shown in views and reports, and with an LLM the
+thread is what is sent.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..models import Conversation
+from ..models import Conversation, Person
 from ..triage.prepare import clean, cut, fold_whitespace, html_to_text
 from ..triage.redact import redact
+from ..triage.redact_names import redact_names
 from ..triage.reply_text import strip_reply
 from ..writeback.trailer import TRAILER_TAG
 
@@ -50,27 +53,30 @@ class SummaryThread:
         return self.turns[-1] if self.turns else None
 
 
-def _readable(text: str, *, reply: bool) -> str:
+def _readable(text: str, *, reply: bool, people: Sequence[Person] = ()) -> str:
     plain = html_to_text(clean(text))
     if reply:
         plain = strip_reply(plain)
+    plain = redact_names(plain, people)[0]
     return cut(fold_whitespace(redact(plain)[0]), TURN_CHARS)
 
 
 def thread_of(conversation: Conversation) -> SummaryThread:
     """The thread of ``conversation`` (its ticket's description is the first message)."""
     ticket = conversation.ticket
-    turns = [Turn("customer", _readable(ticket.description, reply=False))]
+    people = ticket.people
+    turns = [Turn("customer", _readable(ticket.description, reply=False, people=people))]
     for message in conversation.messages:
         if message.from_ticketbot or TRAILER_TAG in message.body:
             continue
         if message.from_requester and not message.public:
             continue  # not something a requester can write; never read as theirs
         author: Author = "customer" if message.from_requester else "agent"
-        text = _readable(message.body, reply=True)
+        text = _readable(message.body, reply=True, people=people)
         if text:
             turns.append(Turn(author, text))
-    return SummaryThread(_readable(ticket.subject, reply=False), _bounded(turns))
+    subject = _readable(ticket.subject, reply=False, people=people)
+    return SummaryThread(subject, _bounded(turns))
 
 
 def thread_from(subject: str, turns: Sequence[tuple[Author, str]]) -> SummaryThread:
