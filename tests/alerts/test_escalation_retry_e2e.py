@@ -4,11 +4,11 @@ the ticket once PagerDuty answers again."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from support.cli import invoke
+from support.ports import held_refused_port
 
 from ticket_processor.alerts.pagerduty import dedup_key
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -30,9 +30,7 @@ def test_a_page_refused_while_pagerduty_is_down_goes_out_with_the_next_run(
 ) -> None:
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES, "utf-8")
-    with socket.socket() as probe:  # nothing listens here: every post is refused
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/v2/enqueue"
+    dead = f"http://127.0.0.1:{held_refused_port()}/v2/enqueue"  # every post is refused
     for name, value in {
         "TICKETBOT_ROUTES": str(routes),
         "TICKETBOT_CONFIDENCE_THRESHOLD": "0",  # the keyword rules are unsure of themselves

@@ -4,7 +4,6 @@ the ticket ends, retries within the run's deadline, and a wrong event refused as
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 import requests
+from support.ports import held_refused_port
 
 from ticket_processor.alerts.channels import Channels, Escalated, PagedIncident
 from ticket_processor.alerts.delivery import Poster
@@ -228,9 +228,7 @@ def test_a_page_no_run_could_deliver_is_delivered_by_the_next_run_that_escalates
     """PagerDuty down during the run that escalated ticket 7: the next runs have escalations
     of their own or none at all, and the first one that reaches PagerDuty pages ticket 7 —
     once, with its subject and link — while a day-old undelivered one is left alone."""
-    with socket.socket() as probe:  # nothing listens here: every post is refused
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/v2/enqueue"
+    dead = f"http://127.0.0.1:{held_refused_port()}/v2/enqueue"  # every post is refused
     poster = Poster("PagerDuty", timeout=2.0, sleep=lambda s: None)
     down = Channels(tmp_path, HELPDESK, "host1", pagerduty=PagerDuty(ROUTING_KEY, poster, url=dead))
     assert [o.outcome for o in down.escalated([ticket(7)], run_id="r1")] == ["failed"]

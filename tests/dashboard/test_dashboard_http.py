@@ -18,6 +18,7 @@ import pytest
 from markupsafe import escape
 from support.cli import invoke
 from support.dashboard import IMG, LINK, SCRIPT, TOKEN, bearer, csrf_of, rows_of
+from support.ports import held_refused_port
 
 from ticket_processor.audit.queries import DecisionQuery
 from ticket_processor.audit.store import AuditStore
@@ -326,9 +327,7 @@ def test_bulk_accept_and_a_correction(
 def _refused_postgres_url(secret: str) -> str:
     """A PostgreSQL URL at a local port nothing listens on, its password given as a query
     value (libpq's other way of passing it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = held_refused_port()
     return f"postgresql://bot@127.0.0.1:{port}/x?password={secret}&connect_timeout=5"
 
 

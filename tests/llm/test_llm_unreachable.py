@@ -9,13 +9,13 @@ took over. ``ticketbot run`` goes through the CLI against the Zendesk sandbox.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.cli import invoke
 from support.e2e import configure, create, events, notes, triaged_events
+from support.ports import refused_port
 
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
@@ -27,18 +27,17 @@ def sandbox() -> Iterator[RunningSandbox]:
         yield running
 
 
-def dead_url() -> str:
-    """An address on this machine where nothing listens: a connection there is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    """An address on this machine where nothing listens, for the whole test: refused."""
+    with refused_port() as port:
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_an_unreachable_llm_hands_its_tickets_to_the_learned_model_and_says_why(
-    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, dead_url: str
 ) -> None:
-    url = dead_url()
+    url = dead_url
     log_dir = configure(monkeypatch, isolated_env, sandbox=sandbox, llm_url=url, workers=4)
     ids = create(
         sandbox,
@@ -72,12 +71,12 @@ def test_an_unreachable_llm_hands_its_tickets_to_the_learned_model_and_says_why(
 
 
 def test_an_unreachable_llm_costs_no_ticket_its_notes_translation(
-    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, isolated_env: Path, dead_url: str
 ) -> None:
     """Tickets in another language than the agents': the note would carry the LLM's
     translation. With the LLM's breaker open, that translation is refused like any call to it:
     the note says none is available and the ticket is triaged, not failed."""
-    url = dead_url()
+    url = dead_url
     log_dir = configure(monkeypatch, isolated_env, sandbox=sandbox, llm_url=url, workers=4)
     ids = create(
         sandbox,

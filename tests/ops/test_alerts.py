@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
 from support.clock import FakeClock
+from support.ports import held_refused_port
 from support.webhook import Receiver
 
 from ticket_processor.alerts.alerter import Alerter
@@ -84,9 +84,7 @@ def test_server_error_is_returned_not_raised_and_retried_next_time(
 
 
 def test_refused_connection_is_returned_not_raised(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = held_refused_port()
     url = f"http://127.0.0.1:{port}/hooks/token-abc"
     outcome = make(url, tmp_path, FakeClock(START)).breaker_opened("zendesk")
     assert outcome.outcome == "failed"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from support.cli import invoke
+from support.ports import held_refused_port
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
@@ -290,9 +290,7 @@ def test_wrong_token_is_unhealthy(configured: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_unreachable_llm_is_unhealthy(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = held_refused_port()
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
     log_run(configured, minutes_ago=4)
     code, _, checks = invoke_json()

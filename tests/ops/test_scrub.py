@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from support.e2e import configure, create, events, triaged_events
+from support.ports import held_refused_port
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
@@ -199,11 +200,7 @@ def test_short_secrets_leave_the_log_readable_and_the_report_right(
 
 
 def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return held_refused_port()
 
 
 @pytest.mark.parametrize("reachable", [True, False], ids=["sandbox", "unreachable"])

@@ -15,7 +15,6 @@ import base64
 import dataclasses
 import json
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import invoke
+from support.ports import held_refused_port
 from support.webhook import Receiver
 from typer.testing import CliRunner
 
@@ -106,9 +106,7 @@ class EchoingRefuser:
 
 
 def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return held_refused_port()
 
 
 # --- the transcript -------------------------------------------------------------------------

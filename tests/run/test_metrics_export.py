@@ -4,7 +4,6 @@ fails the run."""
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from support.cli import command
 from support.e2e import events
+from support.ports import held_refused_port
 from support.pushgateway import Pushgateway
 
 from ticket_processor.sandbox.desks import NewTicket
@@ -25,10 +25,7 @@ TICKETS = [
 
 
 def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port  # nothing listens there once the socket is closed
+    return held_refused_port()  # nothing listens there, and no other test's server takes it
 
 
 def _samples(text: str) -> dict[str, float]:

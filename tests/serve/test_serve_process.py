@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from support.cli import invoke
+from support.ports import held_refused_port
 from support.serving import delivery_for, serve_env
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -118,9 +118,7 @@ def _named(kind: str, n: int) -> dict[str, str]:
 
 @pytest.mark.desk(kinds=("zendesk", "freshdesk"), seed=None, configure=True)
 def test_postgresql_out_of_reach_is_one_line_and_exit_1(desk: Desk, tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = held_refused_port()  # a port nothing listens on
     url = f"postgresql://bot:hunter2secret@127.0.0.1:{closed}/ticketbot"
     env = serve_env(desk.env(), tmp_path, TICKETBOT_DATABASE_URL=url)
     result = invoke("serve", "--port", "0", env=env)

@@ -6,7 +6,6 @@ dashboard's list, and counted by ``report`` as "by serve"; a breaker that opens 
 from __future__ import annotations
 
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from support.cli import invoke
 from support.dashboard import TOKEN, bearer, rows_of, start_dashboard
 from support.e2e import events
 from support.hook_receiver import HookReceiver
+from support.ports import held_refused_port
 from support.serving import Running, delivery_for, serve_env, serving
 
 from ticket_processor.audit.schema import decisions
@@ -146,9 +146,7 @@ def test_a_breaker_that_opens_under_serve_is_logged_and_alerted(
 ) -> None:
     """An LLM nobody answers: its breaker opens after the first tickets' failures, and the
     server says so in its log and to the alert webhook, as a cron run does."""
-    with socket.socket() as probe:  # a port where nothing listens: every call is refused
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    dead = f"http://127.0.0.1:{held_refused_port()}/v1"  # every call is refused
     ids = desk.create(
         [NewTicket(f"Refund for order {n}", "I want my money back.") for n in range(8)]
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 import gc
 import logging
 import random
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from support.clock import FakeClock
+from support.ports import held_refused_port
 
 from ticket_processor.errors import (
     AuthError,
@@ -318,9 +318,7 @@ def test_a_dropped_write_is_not_replayed(sandbox: RunningSandbox, client: Zendes
 
 
 def test_unreachable_helpdesk_is_a_connection_error(clock: FakeClock) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = held_refused_port()
     zd = ZendeskClient(
         f"http://127.0.0.1:{port}",
         email=EMAIL,
