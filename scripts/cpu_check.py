@@ -39,9 +39,8 @@ ROUNDS = 3
 # box the figures were recorded on (eight engineers' tests beside it, load average 14-30) gave
 # run ratios of 28.0, 26.2 and 30.5, 16 % from lowest to highest, while single reference runs
 # ranged over 0.57-0.99 s; the start-up's ratio was 1.14 (earlier sittings measured ``run
-# --help``: 1.22 and 1.17). The figures kept are a later sitting's (the LLM client's per-thread
-# pools and the console script's exit in, 2026-11-26): run 28.5, start-up 0.90, its
-# references 0.75-1.10 s. Half as much again: CI runs on another
+# --help``: 1.22 and 1.17). The figures kept are in cpu_budget.json, with the date they were
+# recorded (docs/explanation/benchmarks.md, "The CI CPU check"). Half as much again: CI runs on another
 # machine than the one the figures were kept on, and a failing check stops every change from
 # landing, so the margin is wide enough for another processor's ratio; what it catches is a
 # change that makes every ticket half as dear again, or a start-up that imports a heavy library

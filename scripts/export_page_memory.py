@@ -4,8 +4,8 @@ fetched, decoded and parsed, and what its parsed tickets hold after (``tracemall
     python scripts/export_page_memory.py                 # a 1,000-ticket page
     python scripts/export_page_memory.py --tickets 500
 
-The sandbox runs in a process of its own, so only the reading side is counted. Where the
-figures are used: docs/explanation/benchmarks.md, "The third pass".
+The sandbox runs in a process of its own, so only the reading side is counted
+(docs/explanation/benchmarks.md lists it among the other scripts).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ Two habits of glibc's malloc turn into resident memory no Python object accounts
   come from the heap, and the small answers left behind where they were shrunk keep the heap
   from shrinking: at 256 workers, 110 MB of the heap's 170 MB were free but resident
   (``mallinfo2``). A fixed threshold of 64 KiB serves them with ``mmap`` and returns them to
-  the system when freed: 206 MB -> 143 MB peak RSS on the same benchmark
-  (docs/explanation/benchmarks.md).
+  the system when freed: at 256 workers, 206 MB -> 143 MB peak RSS of ``scripts/bench.py``
+  when it was measured (2026-11-24).
   Fixing the threshold also stops glibc from sliding it.
 
 Each setting is applied only when the operator has not set it, by its old variable
