@@ -40,8 +40,8 @@ ROUNDS = 3
 # run ratios of 28.0, 26.2 and 30.5, 16 % from lowest to highest, while single reference runs
 # ranged over 0.57-0.99 s; the start-up's ratio was 1.14 (earlier sittings measured ``run
 # --help``: 1.22 and 1.17). The figures kept are in cpu_budget.json, with the date they were
-# recorded (docs/explanation/benchmarks.md, "The CI CPU check"). Half as much again: CI runs on another
-# machine than the one the figures were kept on, and a failing check stops every change from
+# recorded (docs/explanation/benchmarks.md, "The CI CPU check"). Half as much again: CI runs on
+# another machine than the one the figures were kept on, and a failing check stops every change from
 # landing, so the margin is wide enough for another processor's ratio; what it catches is a
 # change that makes every ticket half as dear again, or a start-up that imports a heavy library
 # it does not need.
