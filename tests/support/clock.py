@@ -6,8 +6,12 @@ moves it), and every wait is recorded, so a test asserts the waits instead of sl
         ...
         assert fake_clock.sleeps == [1.0]
 
-Code that wants an aware ``datetime`` (the event log) takes ``fake_clock.utc``; a test that
-needs a particular moment builds its own ``FakeClock(now=...)``.
+Code that wants an aware ``datetime`` (the event log) takes ``fake_clock.utc``. `desk_clock`
+starts it behind the wall clock, as far as a marker on the module, class or test says:
+
+    pytestmark = pytest.mark.desk_clock(back=600)
+
+A test that needs a particular moment once builds its own ``FakeClock(now=...)``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+
+from support.markers import marker_options
+
+# How far `desk_clock` starts behind the wall clock unless its marker says otherwise.
+DESK_CLOCK_BACK = 300.0
 
 
 class FakeClock:
@@ -54,3 +63,18 @@ class FakeClock:
 def fake_clock() -> FakeClock:
     """The shared fake clock, at the wall clock's current second."""
     return FakeClock()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "desk_clock(back=seconds): how far behind the wall clock `desk_clock` starts"
+    )
+
+
+@pytest.fixture
+def desk_clock(request: pytest.FixtureRequest) -> FakeClock:
+    """The clock a desk runs on (``pytest.mark.desk(clock="desk_clock")``): the wall clock's
+    second, ``DESK_CLOCK_BACK`` (or the ``desk_clock`` marker's ``back``) seconds behind: what
+    the test writes is dated in the past until it moves ``desk_clock.now`` on."""
+    back = marker_options(request.node, "desk_clock").get("back", DESK_CLOCK_BACK)
+    return FakeClock(float(int(time.time())) - back)
