@@ -6,10 +6,11 @@ moves it), and every wait is recorded, so a test asserts the waits instead of sl
         ...
         assert fake_clock.sleeps == [1.0]
 
-Code that wants an aware ``datetime`` (the event log) takes ``fake_clock.utc``. `desk_clock`
-starts it behind the wall clock, as far as a marker on the module, class or test says:
+Code that wants an aware ``datetime`` (the event log) takes ``fake_clock.utc``. Two more
+fixtures start it elsewhere, each set by a marker on the module, class or test:
 
-    pytestmark = pytest.mark.desk_clock(back=600)
+    pytestmark = pytest.mark.clock(now=START, real_pause=0.001)   # `clock`: a fixed moment
+    pytestmark = pytest.mark.desk_clock(back=600)                  # `desk_clock`: behind now
 
 A test that needs a particular moment once builds its own ``FakeClock(now=...)``.
 """
@@ -23,6 +24,8 @@ import pytest
 
 from support.markers import marker_options
 
+# `clock`'s moment unless its marker says otherwise: 2027-01-15, a whole minute.
+CLOCK_START = 1_800_000_000.0
 # How far `desk_clock` starts behind the wall clock unless its marker says otherwise.
 DESK_CLOCK_BACK = 300.0
 
@@ -67,8 +70,18 @@ def fake_clock() -> FakeClock:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
+        "markers", "clock(now=..., real_pause=...): the FakeClock options of `clock`"
+    )
+    config.addinivalue_line(
         "markers", "desk_clock(back=seconds): how far behind the wall clock `desk_clock` starts"
     )
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """A fake clock at a fixed moment, the same every run: ``CLOCK_START``, or the ``now`` (and
+    ``real_pause``) of the test's ``clock`` marker."""
+    return FakeClock(**{"now": CLOCK_START, **marker_options(request.node, "clock")})
 
 
 @pytest.fixture

@@ -40,9 +40,7 @@ def transport(
     )
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
+pytestmark = pytest.mark.clock(now=START)
 
 
 @pytest.fixture

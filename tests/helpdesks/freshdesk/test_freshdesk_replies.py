@@ -29,11 +29,6 @@ MARKER = "ai_processed"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_000.0)
-
-
-@pytest.fixture
 def sandbox(
     freshdesk_factory: Callable[..., RunningFreshdesk], clock: FakeClock
 ) -> RunningFreshdesk:

@@ -60,9 +60,7 @@ class Journal:
         self.inflight -= set(ticket_ids)
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
+pytestmark = pytest.mark.clock(now=START)
 
 
 @pytest.fixture

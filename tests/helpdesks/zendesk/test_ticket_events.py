@@ -27,9 +27,7 @@ MARKER = "ai_processed"
 EVENTS = "/api/v2/incremental/ticket_events.json"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_000.0, real_pause=0.001)
+pytestmark = pytest.mark.clock(real_pause=0.001)
 
 
 @pytest.fixture

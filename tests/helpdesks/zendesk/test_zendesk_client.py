@@ -43,9 +43,7 @@ EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_020.0, real_pause=0.001)
+pytestmark = pytest.mark.clock(now=1_800_000_020.0, real_pause=0.001)
 
 
 @pytest.fixture
