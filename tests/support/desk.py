@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from support.markers import marker_options
+from support.markers import fixture_options, marker_options
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import serve_desk
 
@@ -47,12 +47,10 @@ def desk(
 ) -> Iterator[Any]:
     """A fresh sandbox of ``desk_kind`` (a ``Desk``, or with ``raw`` the running sandbox),
     closed after the test."""
-    options = marker_options(request.node, "desk")
+    options = fixture_options(request, "desk")
     options.pop("kinds", None)
     raw = options.pop("raw", False)
     configure = options.pop("configure", False)
-    if isinstance(options.get("clock"), str):
-        options["clock"] = request.getfixturevalue(options["clock"])
     with serve_desk(KINDS[desk_kind], **options) as running:
         if configure:
             env = {

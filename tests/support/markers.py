@@ -12,3 +12,12 @@ def marker_options(node: Any, name: str) -> dict[str, Any]:
     module), or none."""
     marker = node.get_closest_marker(name)
     return dict(marker.kwargs) if marker is not None else {}
+
+
+def fixture_options(request: Any, name: str) -> dict[str, Any]:
+    """``marker_options`` of the requesting test or module, where a string ``clock`` names the
+    fixture whose fake clock a sandbox runs on: that fixture's value."""
+    options = marker_options(request.node, name)
+    if isinstance(options.get("clock"), str):
+        options["clock"] = request.getfixturevalue(options["clock"])
+    return options

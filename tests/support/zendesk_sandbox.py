@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from support.markers import marker_options
+from support.markers import fixture_options, marker_options
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
 
@@ -57,11 +57,9 @@ def sandbox_factory() -> Iterator[Callable[..., RunningSandbox]]:
 @contextmanager
 def configured_sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
     """A sandbox as the ``sandbox`` marker closest to the requesting test or module says."""
-    options = marker_options(request.node, "sandbox")
+    options = fixture_options(request, "sandbox")
     options.pop("scope", None)
     stamped = options.pop("stamped", False)
-    if isinstance(options.get("clock"), str):
-        options["clock"] = request.getfixturevalue(options["clock"])
     with serve_in_thread(SandboxConfig(**options)) as running:
         if stamped:
             running.store.use_clock(options["clock"])
