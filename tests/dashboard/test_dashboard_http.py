@@ -136,13 +136,13 @@ def with_review(state: Path, reviewer: RecordingReviewer) -> Iterator[str]:
 
 
 def test_read_only_pages_escape_everything_from_tickets(read_only: str) -> None:
-    page = httpx.get(read_only + "/tickets")
+    page = httpx.get(read_only + "/tickets", timeout=30)
     assert page.status_code == 200
     assert set(rows_of(page.text)) == {1, 2, 4, 5}  # the dry run wrote nothing: not listed
     for hostile in (SCRIPT, IMG):
         assert hostile not in page.text
         assert escape(hostile) in page.text
-    ticket = httpx.get(read_only + "/tickets/1")
+    ticket = httpx.get(read_only + "/tickets/1", timeout=30)
     # The page's title is its name alone: a section of the page once sat in <title>.
     assert re.search(r"<title>(.*?)</title>", ticket.text, re.S)[1] == "Ticket 1 · ticketbot"  # type: ignore[index]
     assert f'href="{LINK}' not in ticket.text
@@ -152,38 +152,48 @@ def test_read_only_pages_escape_everything_from_tickets(read_only: str) -> None:
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     # Read-only: no review route, no form to write with.
-    assert httpx.get(read_only + "/review").status_code == 404
-    assert httpx.post(read_only + "/review", data={"accept": "1:category"}).status_code == 404
+    assert httpx.get(read_only + "/review", timeout=30).status_code == 404
+    assert (
+        httpx.post(read_only + "/review", data={"accept": "1:category"}, timeout=30).status_code
+        == 404
+    )
     # Loopback without sign-in answers loopback names only (no DNS rebinding).
-    assert httpx.get(read_only + "/", headers={"host": "evil.example"}).status_code == 421
+    assert (
+        httpx.get(read_only + "/", headers={"host": "evil.example"}, timeout=30).status_code == 421
+    )
 
 
 def test_the_filters_are_the_url(read_only: str) -> None:
-    assert set(rows_of(httpx.get(read_only + "/tickets?category=bug").text)) == {2}
-    suggested = httpx.get(read_only + "/tickets?decision=suggested&category=billing")
+    assert set(rows_of(httpx.get(read_only + "/tickets?category=bug", timeout=30).text)) == {2}
+    suggested = httpx.get(read_only + "/tickets?decision=suggested&category=billing", timeout=30)
     assert set(rows_of(suggested.text)) == {1}
-    assert set(rows_of(httpx.get(read_only + "/tickets?q=onerror").text)) == {2}
-    assert set(rows_of(httpx.get(read_only + "/tickets?q=2").text)) == {2}
+    assert set(rows_of(httpx.get(read_only + "/tickets?q=onerror", timeout=30).text)) == {2}
+    assert set(rows_of(httpx.get(read_only + "/tickets?q=2", timeout=30).text)) == {2}
 
 
 def test_the_overview_and_its_refresh(read_only: str) -> None:
-    page = httpx.get(read_only + "/")
+    page = httpx.get(read_only + "/", timeout=30)
     assert page.status_code == 200
     assert 'data-refresh="30"' in page.text
     assert '<script src="/static/dashboard.js"' in page.text
-    body = httpx.get(read_only + "/?partial=1")
+    body = httpx.get(read_only + "/?partial=1", timeout=30)
     assert "<html" not in body.text
     assert 'data-kpi="decided"' in body.text
     for asset in ("/static/dashboard.css", "/static/dashboard.js", "/static/icon.svg"):
-        assert httpx.get(read_only + asset).status_code == 200
-    assert "prefers-color-scheme:dark" in httpx.get(read_only + "/static/dashboard.css").text
+        assert httpx.get(read_only + asset, timeout=30).status_code == 200
+    assert (
+        "prefers-color-scheme:dark"
+        in httpx.get(read_only + "/static/dashboard.css", timeout=30).text
+    )
 
 
 def test_with_the_review_queue_every_request_signs_in(with_review: str) -> None:
-    assert httpx.get(with_review + "/tickets").status_code == 401
-    assert httpx.get(with_review + "/tickets", headers=bearer("wrong")).status_code == 401
-    assert httpx.get(with_review + "/tickets", headers=bearer()).status_code == 200
-    browser = httpx.get(with_review + "/", headers={"accept": "text/html"})
+    assert httpx.get(with_review + "/tickets", timeout=30).status_code == 401
+    assert (
+        httpx.get(with_review + "/tickets", headers=bearer("wrong"), timeout=30).status_code == 401
+    )
+    assert httpx.get(with_review + "/tickets", headers=bearer(), timeout=30).status_code == 200
+    browser = httpx.get(with_review + "/", headers={"accept": "text/html"}, timeout=30)
     assert browser.status_code == 303
     assert browser.headers["location"] == "/login"
     with httpx.Client(base_url=with_review) as client:
@@ -237,7 +247,7 @@ def test_listens_before_the_store_opens(state: Path) -> None:
 
     app = build_app(DashboardConfig(open_store=slow_store, access=Access(token=None)))
     with serve_in_thread(app) as url:
-        assert httpx.get(url + "/healthz").text == "ok"
+        assert httpx.get(url + "/healthz", timeout=30).text == "ok"
         assert not opened.is_set()  # nothing of the store before the first page
         release.set()
         assert httpx.get(url + "/tickets", timeout=20).status_code == 200
@@ -275,12 +285,12 @@ def test_mounted_under_a_path_its_links_and_assets_follow(state: Path) -> None:
     )
     outer = Starlette(routes=[Mount("/dashboard", app=inner)])
     with serve_in_thread(outer) as url:
-        page = httpx.get(url + "/dashboard/tickets?category=bug")
+        page = httpx.get(url + "/dashboard/tickets?category=bug", timeout=30)
         assert set(rows_of(page.text)) == {2}
         assert 'href="/dashboard/tickets/2?helpdesk=zendesk"' in page.text
         assert 'href="/dashboard/static/dashboard.css"' in page.text
-        assert httpx.get(url + "/dashboard/static/dashboard.css").status_code == 200
-        overview = httpx.get(url + "/dashboard/")
+        assert httpx.get(url + "/dashboard/static/dashboard.css", timeout=30).status_code == 200
+        overview = httpx.get(url + "/dashboard/", timeout=30)
         assert 'data-url="/dashboard/?partial=1"' in overview.text
 
 
@@ -360,7 +370,7 @@ def test_a_store_out_of_reach_is_a_page_that_says_so(tmp_path: Path) -> None:
 
     app = build_app(DashboardConfig(open_store=refused, access=Access(token=None)))
     with serve_in_thread(app) as url:
-        page = httpx.get(url + "/tickets")
+        page = httpx.get(url + "/tickets", timeout=30)
     assert page.status_code == 503
     assert "cannot open the audit store" in page.text
     assert "Traceback" not in page.text
@@ -387,15 +397,15 @@ def test_a_store_damaged_under_it_is_a_page_that_says_so_then_comes_back(state: 
     for name in ("audit.sqlite3-wal", "audit.sqlite3-shm"):
         (state / name).unlink(missing_ok=True)
     with _open_board(state) as url:
-        assert httpx.get(url + "/tickets").status_code == 200
+        assert httpx.get(url + "/tickets", timeout=30).status_code == 200
         good = database.read_bytes()
         database.write_bytes(b"garbage" * 1000)
-        damaged = httpx.get(url + "/tickets")
+        damaged = httpx.get(url + "/tickets", timeout=30)
         assert damaged.status_code == 503
         assert "could not be read" in damaged.text
         assert "Traceback" not in damaged.text
         database.write_bytes(good)  # the store back, as a run leaves a fresh one
-        back = httpx.get(url + "/tickets")
+        back = httpx.get(url + "/tickets", timeout=30)
         assert back.status_code == 200, back.text[:300]
         assert "Two suggestions" in back.text
 
@@ -405,7 +415,7 @@ def test_a_store_set_aside_and_made_anew_is_the_one_shown(state: Path) -> None:
     the dashboard's pooled connections still read the file set aside (a new user saw the old
     rows and "no decision" for a ticket serve had just stored) until it was restarted."""
     with _open_board(state) as url:
-        assert "Two suggestions" in httpx.get(url + "/tickets").text
+        assert "Two suggestions" in httpx.get(url + "/tickets", timeout=30).text
         aside = state / "aside"
         aside.mkdir()
         for path in state.glob("audit.sqlite3*"):
@@ -427,7 +437,7 @@ def test_a_store_set_aside_and_made_anew_is_the_one_shown(state: Path) -> None:
                     }
                 ]
             )
-        page = httpx.get(url + "/tickets")
+        page = httpx.get(url + "/tickets", timeout=30)
         assert page.status_code == 200, page.text[:300]
         assert "Stored after the set-aside" in page.text
         assert "Two suggestions" not in page.text

@@ -70,23 +70,23 @@ def url(tmp_path: Path) -> Iterator[str]:
     ],
 )
 def test_dates_at_the_calendars_ends_are_named_not_a_500(url: str, query: str, said: str) -> None:
-    page = httpx.get(f"{url}/tickets?{query}", headers=bearer())
+    page = httpx.get(f"{url}/tickets?{query}", headers=bearer(), timeout=30)
     assert page.status_code == 200
     assert said in page.text
     assert set(rows_of(page.text)) == {7}  # the filter it could not use is left out
 
 
 def test_a_25_digit_search_is_words_of_the_subject(url: str) -> None:
-    page = httpx.get(url + "/tickets?q=1234567890123456789012345", headers=bearer())
+    page = httpx.get(url + "/tickets?q=1234567890123456789012345", headers=bearer(), timeout=30)
     assert page.status_code == 200
     assert set(rows_of(page.text)) == {7}
-    assert httpx.get(url + "/tickets?q=%23²", headers=bearer()).status_code == 200
+    assert httpx.get(url + "/tickets?q=%23²", headers=bearer(), timeout=30).status_code == 200
 
 
 def test_a_23_digit_ticket_id_is_a_404(url: str) -> None:
-    page = httpx.get(url + "/tickets/12345678901234567890123", headers=bearer())
+    page = httpx.get(url + "/tickets/12345678901234567890123", headers=bearer(), timeout=30)
     assert page.status_code == 404
-    assert httpx.get(url + "/tickets/7", headers=bearer()).status_code == 200
+    assert httpx.get(url + "/tickets/7", headers=bearer(), timeout=30).status_code == 200
 
 
 def test_a_non_ascii_csrf_value_is_a_403(url: str) -> None:
@@ -123,4 +123,4 @@ def test_a_refused_review_is_shown_as_a_failure_not_a_success(url: str) -> None:
 
 
 def client_css(url: str) -> str:
-    return httpx.get(url + "/static/dashboard.css", headers=bearer()).text
+    return httpx.get(url + "/static/dashboard.css", headers=bearer(), timeout=30).text

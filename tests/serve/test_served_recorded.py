@@ -67,7 +67,7 @@ def _serve_and_check(desk: Desk, tmp_path: Path, url: str | None) -> None:
         assert {t: stored.get(t) for t in ids} == {t: "serve" for t in ids}
         board = {**os.environ, **env, "TICKETBOT_DASHBOARD_TOKEN": TOKEN}
         with start_dashboard(env=board) as page:
-            listed = rows_of(httpx.get(page + "/tickets", headers=bearer(TOKEN)).text)
+            listed = rows_of(httpx.get(page + "/tickets", headers=bearer(TOKEN), timeout=30).text)
         assert set(ids) <= set(listed)
     report = invoke("report", "--json", "--since", "1d", env=env)
     assert report.exit_code == 0, report.output

@@ -3,7 +3,7 @@ suggests some fields and applies others), a helpdesk sandbox filled by a real ``
 (hostile subjects included), and ``ticketbot dashboard`` itself started as a process on port 0.
 
     url = start_dashboard(env, "--review")     # the real command, its real uvicorn server
-    page = httpx.get(url + "/tickets", headers=bearer(TOKEN))
+    page = httpx.get(url + "/tickets", headers=bearer(TOKEN), timeout=30)
 """
 
 from __future__ import annotations
