@@ -1,4 +1,4 @@
-"""``scripts/serve_latency.py``: its quantiles (the nearest rank, and Prometheus'
+"""``python scripts/figures.py serve_latency``: its quantiles (the nearest rank, and Prometheus'
 ``histogram_quantile`` over cumulative buckets), and a small run end to end."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import pytest
 from support.e2e import SCRIPTS, script_module
 
-latency = script_module("serve_latency")
+latency = script_module("figures_serve")
 
 
 def test_histogram_quantile_interpolates_within_the_bucket() -> None:
