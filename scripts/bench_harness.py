@@ -251,7 +251,8 @@ def run_child(
 ) -> ChildRun:
     """Run ``python -m ticket_processor ARGS``; wall time and peak RSS of that process alone.
 
-    ``entry`` replaces ``-m ticket_processor`` (``profile_run.py`` starts its stage timers so).
+    ``entry`` replaces ``-m ticket_processor`` (``figures.py profile_run`` starts its stage timers
+    so).
 
     The run is started by ``bench_launch.py``, a small process of its own, so its peak RSS is
     not charged with this process's memory (see there). Under ``profile`` the child is

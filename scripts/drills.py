@@ -1,8 +1,4 @@
-"""The crash drills: kill -9 campaigns against a stand-in helpdesk, for triage and for answers.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+"""The crash drills: kill -9 campaigns against a stand-in helpdesk, for triage and for answers."""
 
 from __future__ import annotations
 

@@ -5,10 +5,13 @@
     python scripts/figures.py --list
 
 NAME is what the docs cite (the figure pages name the command that makes each figure); ARGS are
-its own, parsed by its own parser. ``scripts/bench.py`` stays the benchmark's entry point,
-``scripts/cpu_check.py`` CI's CPU check and ``scripts/incident_heldout.py`` the held-out hours'
-generator. A NAME's module is imported only when that NAME runs, so one whose dependencies are
-not installed (Playwright, Redis) does not stop the others.
+its own, parsed by its own parser. The commands live in a few modules beside this one, grouped by
+what they measure (``figures_*.py``, ``train.py``, ``screenshots.py``, ``drills.py``): a section a
+command, headed by its NAME, whose function takes the command's arguments. ``scripts/bench.py``
+stays the benchmark's entry point, ``scripts/cpu_check.py`` CI's CPU check and
+``scripts/incident_heldout.py`` the held-out hours' generator. A NAME's module is imported only
+when that NAME runs, so one whose dependencies are not installed (Playwright, Redis) does not stop
+the others.
 """
 
 from __future__ import annotations

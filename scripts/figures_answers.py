@@ -1,8 +1,4 @@
-"""The answers' figures: the gate, its walls and signals, own cases, the knowledge base's fusion.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+"""The answers' figures: the gate, its walls and signals, own cases, the knowledge base's fusion."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
 """CPU figures: profiles of a run and its stages, the run's fingerprint, the encoder's and an LLM
-call's CPU.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+call's CPU."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The incidents' figures: the fault head, the dev and held-out hours, the stages, the benchmark.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+"""The incidents' figures: the fault head, the dev and held-out hours, the stages, the benchmark."""
 
 from __future__ import annotations
 
@@ -346,9 +342,9 @@ Scores, as ``ticketbot eval --grouping`` does, the four dev hours of
 ``tests/support/incident_dev_hours.py`` (the project's own writing: an outage each beside a
 neighbouring but different problem and a request burst), the checkout hour
 (``tests/data/incident_hour_checkout.jsonl``) and, with ``--banking77``, the six hours
-``incident_hours_banking77.py`` builds from BANKING77's *train* split (PolyAI-LDN/
+``figures.py incident_hours_banking77`` builds from BANKING77's *train* split (PolyAI-LDN/
 task-specific-datasets, CC BY 4.0; not in the repository). In-sample figures all: the held-out
-hours are scored by ``ticketbot eval --grouping`` and ``incident_hours_banking77.py`` on
+hours are scored by ``ticketbot eval --grouping`` and ``figures.py incident_hours_banking77`` on
 ``test.csv``. ``--set NAME=VALUE`` changes one of the policy's values (repeatable).
 """
 

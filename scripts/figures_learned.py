@@ -1,9 +1,5 @@
 """The learned engine's figures: evaluation, cross-validation, examples, calibration,
-subcategories, discovery, rules tuning.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+subcategories, discovery, rules tuning."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
 """Figures of scale: memory bounds, the audit store, the dashboard's list, the state's growth,
-import and page memory.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+import and page memory."""
 
 from __future__ import annotations
 

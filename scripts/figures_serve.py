@@ -1,9 +1,5 @@
 """Serving and backfilling figures: serve latency, sharded and plain backfills, two installations,
-the LLM's budget and outages, the knowledge base.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+the LLM's budget and outages, the knowledge base."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The spam gate's, the risk check's and the redaction's figures.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+"""The spam gate's, the risk check's and the redaction's figures."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The dashboard's and the report's screenshots for the docs.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+"""The dashboard's and the report's screenshots for the docs."""
 
 from __future__ import annotations
 

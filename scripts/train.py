@@ -1,8 +1,4 @@
-"""The trainers: the default model, the fault head, the reply model, the spam head.
-
-Each section is one command of ``python scripts/figures.py NAME`` (NAME the section's
-title); its function takes the command's arguments.
-"""
+"""The trainers: the default model, the fault head, the reply model, the spam head."""
 
 from __future__ import annotations
 

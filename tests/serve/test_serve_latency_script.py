@@ -41,8 +41,9 @@ def test_percentile_is_the_nearest_rank() -> None:
 
 @pytest.mark.slow
 def test_a_small_run_prints_both_figures_and_the_note_count() -> None:
+    command = [sys.executable, str(SCRIPTS / "figures.py"), "serve_latency"]
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "serve_latency.py"), "--tickets", "6", "--rate", "5"],
+        [*command, "--tickets", "6", "--rate", "5"],
         capture_output=True,
         text=True,
         timeout=300,
