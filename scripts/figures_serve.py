@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 import requests
 from bench_figures import BenchSettings
-from bench_harness import LLM_DOWN_MODES, parse_latency_range, run_bench
+from bench_harness import LLM_DOWN_MODES, freshdesk_env, parse_latency_range, run_bench
 from rich.console import Console
 from rich.table import Table
 
@@ -563,22 +563,16 @@ TEXTS = [
     ("Invoice question", "<p>Why was I charged twice on my March invoice?</p>"),
     ("Where is my parcel", "<p>My order has not arrived, tracking shows nothing.</p>"),
 ]
-_ENV_PREFIXES = ("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
 
 
 def child_env(sandbox: RunningFreshdesk, home: Path, workers: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_PREFIXES)}
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    env.update(
-        TICKETBOT_HELPDESK="freshdesk",
-        FRESHDESK_URL=sandbox.url,
-        FRESHDESK_API_KEY=API_KEY,
+    return freshdesk_env(
+        sandbox.url,
+        API_KEY,
         TICKETBOT_STATE_DIR=str(home / "state"),
         TICKETBOT_LOG_DIR=str(home / "logs"),
         TICKETBOT_WORKERS=str(workers),
     )
-    return env
 
 
 def triage_notes(sandbox: RunningFreshdesk, ticket_id: int) -> int:
