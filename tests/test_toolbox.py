@@ -121,6 +121,7 @@ def test_the_audit_stores_figures_run_small(name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # about a minute alone, more beside other tests
 def test_the_redaction_figures_run() -> None:
     done = toolbox("redaction_figures", timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
