@@ -22,12 +22,6 @@ pytestmark = [pytest.mark.smtp, pytest.mark.desk(clock="desk_clock", configure=T
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    """The sandbox's clock, five minutes back: the reply is then dated after the first run."""
-    return FakeClock(float(int(time.time())) - 300)
-
-
 ROUTES = """
 [[route]]
 name = "billing is escalated"

@@ -25,11 +25,6 @@ from ticket_processor.answers.compose import TEMPLATES
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 def run(**env: str) -> None:
     result = invoke("run", "--engine", "rules", env={"TICKETBOT_ANSWER_MODE": "send", **env})
     assert result.exit_code == 0, result.output

@@ -30,11 +30,6 @@ mode = "auto"
 """
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 600)
-
-
 def ours(desk: Desk) -> list[dict[str, Any]]:
     """The replies ticketbot mailed (the API user, id 1 on both sandboxes), not the agents'."""
     return [m for m in outbox(desk) if m["author_id"] == 1]
@@ -46,6 +41,7 @@ def run() -> None:
 
 
 @pytest.mark.desk(clock="desk_clock", configure=True)
+@pytest.mark.desk_clock(back=600)
 def test_auto_drafts_is_promoted_and_demoted_with_one_alert(
     desk: Desk,
     desk_clock: FakeClock,

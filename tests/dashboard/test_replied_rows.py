@@ -26,11 +26,6 @@ TICKETS = [
 ANGRY = "This is the third time I am asking and still no answer. This is unacceptable!"
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_a_replied_ticket_keeps_its_subject_and_triage(desk: Desk, desk_clock: FakeClock) -> None:
     publish_help_centre(desk)

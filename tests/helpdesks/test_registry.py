@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import ClassVar
@@ -26,8 +25,7 @@ from ticket_processor.errors import ConfigError
 from ticket_processor.helpdesks.descriptor import HelpdeskKind, Wiring
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Helpdesk
 from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import NewTicket, serve_desk
@@ -94,10 +92,7 @@ def acme(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
     monkeypatch.setitem(KINDS, "acme", ACME)
 
 
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(email="ops@acme.example", token=TOKEN)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(email="ops@acme.example", token=TOKEN)
 
 
 def test_a_registered_kinds_variables_are_read_and_validated(acme: None) -> None:

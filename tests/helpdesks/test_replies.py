@@ -14,14 +14,12 @@ from ticket_processor.models import Helpdesk
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.zendesk import ZendeskHelpdesk
 
-pytestmark = pytest.mark.desk(seed=None, clock="clock")
+pytestmark = [
+    pytest.mark.desk(seed=None, clock="clock"),
+    pytest.mark.clock(real_pause=0.001),
+]
 
 MARKER = "ai_processed"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_000.0, real_pause=0.001)
 
 
 def adapter(desk: Desk, clock: FakeClock) -> Helpdesk:

@@ -7,7 +7,6 @@ spent read window is waited out (or ends the stream, said), a refused cursor res
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,17 +15,11 @@ from support.clock import FakeClock
 from ticket_processor.common.ticket_stream import TicketStream, holds_updates_since, is_paused
 from ticket_processor.errors import CursorRejectedError
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor, Ticket, TicketPage
 from ticket_processor.zendesk import ZendeskHelpdesk
 
-
-@pytest.fixture
-def sandbox(
-    sandbox_factory: Callable[..., RunningSandbox], fake_clock: FakeClock
-) -> RunningSandbox:
-    return sandbox_factory(SandboxConfig(clock=fake_clock))
+pytestmark = pytest.mark.sandbox(clock="fake_clock")
 
 
 def helpdesk(sb: RunningSandbox, clock: FakeClock) -> ZendeskHelpdesk:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,7 @@ from support.e2e import (
     triaged_events,
 )
 
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.run import engines
 from ticket_processor.sandbox.llm_standin.answers import default_answer
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
@@ -67,10 +65,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engines, "LLM_RETRY", fast)
 
 
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=3)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=3)
 
 
 def slow_for_marked_subjects(subject: str, body: str) -> dict[str, Any]:

@@ -11,24 +11,18 @@ the CLI against the Zendesk sandbox, with the run's retry policy and tiny back-o
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.cli import invoke
 from support.e2e import configure, create, events, triaged_events
 
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.run import engines
 from ticket_processor.sandbox.llm_standin.server import StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=3)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=3)
 
 
 @pytest.fixture

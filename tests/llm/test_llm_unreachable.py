@@ -17,14 +17,9 @@ from support.cli import invoke
 from support.e2e import configure, create, events, notes, triaged_events
 from support.ports import refused_port
 
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=3)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=3)
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ TOKEN = "zdtoken-SECRET-1234567890"
 KEY = "sk-test-abcdefghijklmnop"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 22, 23, 59, 58, 123456, tzinfo=UTC).timestamp())
+pytestmark = pytest.mark.clock(
+    now=datetime(2026, 11, 22, 23, 59, 58, 123456, tzinfo=UTC).timestamp()
+)
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

@@ -34,11 +34,6 @@ def _risk_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
     return [t for t in tags if t in ("ai_risk_low", "ai_risk_medium", "ai_risk_high")]
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 @pytest.mark.desk(configure=True)
 def test_each_ticket_gets_a_risk_tag_note_and_route(desk: Desk, tmp_path: Path) -> None:
     calm, angry = desk.create([CALM, ANGRY])

@@ -23,11 +23,6 @@ OUT_OF_OFFICE = (
 )
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 @pytest.mark.parametrize("engine", ["rules", "learned"])
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_an_out_of_office_with_a_stand_in_is_an_automatic_reply(

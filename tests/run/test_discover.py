@@ -5,7 +5,6 @@ run's own write-backs (``discover_caught_up``) and saves the cursor after what i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from support.clock import FakeClock
 
 from ticket_processor.errors import CursorRejectedError
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Cursor, TicketPage
 from ticket_processor.passes.planner import ChangePlanner
@@ -42,11 +40,7 @@ class Events:
         return fields
 
 
-@pytest.fixture
-def sandbox(
-    sandbox_factory: Callable[..., RunningSandbox], fake_clock: FakeClock
-) -> RunningSandbox:
-    return sandbox_factory(SandboxConfig(clock=fake_clock))
+pytestmark = pytest.mark.sandbox(clock="fake_clock")
 
 
 def export_requests(sb: RunningSandbox) -> int:

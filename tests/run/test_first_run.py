@@ -12,12 +12,8 @@ from support.clock import FakeClock
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 3 * 86400)  # the older tickets' day
-
-
 @pytest.mark.desk(clock="desk_clock", configure=True)
+@pytest.mark.desk_clock(back=3 * 86400)  # the older tickets' day
 def test_a_first_run_says_how_many_older_open_tickets_it_leaves(
     desk: Desk, desk_clock: FakeClock
 ) -> None:

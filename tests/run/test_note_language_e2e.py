@@ -173,11 +173,6 @@ def french_analysis(subject: str, body: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_the_note_after_a_french_reply_is_german_with_the_reply_translated(
     desk: Desk,

@@ -41,11 +41,6 @@ ANGRY = (
 )
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 def snapshots(desk: Desk, ids: list[int]) -> list[Snapshot]:
     return [desk.snapshot(i) for i in ids]
 

@@ -37,11 +37,6 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 FIVE_MB = ("Still broken after the update, the export fails again. " * 95_000)[: 5 * 1024 * 1024]
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="os.wait4 gives a child's peak RSS")
 @pytest.mark.desk(kinds=("zendesk",), clock="desk_clock", configure=True)

@@ -3,7 +3,6 @@ note says so, and whatever a person changed since is left alone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,7 @@ import requests
 from support.cli import invoke
 from support.e2e import configure, create, events
 
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import (
     Analysis,
     Helpdesk,
@@ -40,11 +38,7 @@ from ticket_processor.writeback.revert import (
     writes_of_run,
 )
 
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=5)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=5)
 
 
 def test_revert_undoes_one_run_where_nobody_changed_it(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,7 @@ from support.cli import invoke
 from support.e2e import configure, create, events, notes
 
 from ticket_processor.errors import ConfigError
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models import Ticket
 from ticket_processor.writeback.scope import choose, parse_scope
 
@@ -41,10 +39,7 @@ def test_a_malformed_scope_says_why(text: str, says: str) -> None:
         parse_scope(text, prefix="ai_")
 
 
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=9)) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(seed=9)
 
 
 def test_choose_is_the_one_rule_for_which_tickets_are_triaged() -> None:

@@ -37,11 +37,6 @@ TICKETS = [
 ]
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 def other_installation(root: Path) -> subprocess.CompletedProcess[bytes]:
     """``ticketbot run`` as a separate process with its own state and log directories."""
     home = root / "installation-a"

@@ -21,11 +21,6 @@ ANGRY = (
 )
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 @pytest.mark.slow
 @pytest.mark.desk(seed=None, unlimited=True, clock="desk_clock", configure=True)
 def test_a_reply_is_re_triaged_and_the_cron_run_adds_nothing(

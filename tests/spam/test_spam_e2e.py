@@ -41,11 +41,6 @@ escalate = true
 """
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
-
-
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_the_gate_tags_what_no_customer_wrote_and_nothing_else(
     desk: Desk, desk_clock: FakeClock, tmp_path: Path

@@ -16,7 +16,6 @@ import stat
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,20 +26,20 @@ from support.e2e import events, notes
 from ticket_processor.common.atomic import distrust, prepare_directory
 from ticket_processor.common.eventlog import log_file_name
 from ticket_processor.errors import LockHeldError
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.state.lock import LOCK_FILE, RunLock
 
 run = command("run", "--engine", "rules")
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    config = SandboxConfig(
-        seed=5, plan="high_volume", incremental_limit_per_min=100_000, update_limit_per_min=100_000
-    )
-    with serve_in_thread(config) as running:
-        yield running
+# ``sandbox``: one for the module's tests.
+pytestmark = pytest.mark.sandbox(
+    seed=5,
+    plan="high_volume",
+    incremental_limit_per_min=100_000,
+    update_limit_per_min=100_000,
+    scope="module",
+)
 
 
 def environment(sandbox: RunningSandbox, root: Path) -> dict[str, str]:

@@ -8,22 +8,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.cli import invoke
 
-from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
-from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 
 ROUTES = '[[route]]\nname = "r"\nwhen = { urgency = "high" }\nescalate = true\n'
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    with serve_in_thread(SandboxConfig(seed=5)) as running:
-        yield running
+# ``sandbox``: one for the module's tests.
+pytestmark = pytest.mark.sandbox(seed=5, scope="module")
 
 
 def child_run(sandbox: RunningSandbox, root: Path, extra: dict[str, str]) -> tuple[int, str]:

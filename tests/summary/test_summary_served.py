@@ -4,7 +4,6 @@ and a customer's reply refreshes it, without a cron run, on each helpdesk."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,6 @@ from test_summary_e2e import FIRST, Field
 
 from ticket_processor.sandbox.desks import Desk
 from ticket_processor.summary.build import is_ours
-
-
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock(float(int(time.time())) - 300)
 
 
 @pytest.mark.desk(seed=None, unlimited=True, clock="desk_clock", configure=True)

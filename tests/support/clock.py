@@ -6,8 +6,13 @@ moves it), and every wait is recorded, so a test asserts the waits instead of sl
         ...
         assert fake_clock.sleeps == [1.0]
 
-Code that wants an aware ``datetime`` (the event log) takes ``fake_clock.utc``; a test that
-needs a particular moment builds its own ``FakeClock(now=...)``.
+Code that wants an aware ``datetime`` (the event log) takes ``fake_clock.utc``. Two more
+fixtures start it elsewhere, each set by a marker on the module, class or test:
+
+    pytestmark = pytest.mark.clock(now=START, real_pause=0.001)   # `clock`: a fixed moment
+    pytestmark = pytest.mark.desk_clock(back=600)                  # `desk_clock`: behind now
+
+A test that needs a particular moment once builds its own ``FakeClock(now=...)``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,13 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+
+from support.markers import marker_options
+
+# `clock`'s moment unless its marker says otherwise: 2027-01-15, a whole minute.
+CLOCK_START = 1_800_000_000.0
+# How far `desk_clock` starts behind the wall clock unless its marker says otherwise.
+DESK_CLOCK_BACK = 300.0
 
 
 class FakeClock:
@@ -54,3 +66,28 @@ class FakeClock:
 def fake_clock() -> FakeClock:
     """The shared fake clock, at the wall clock's current second."""
     return FakeClock()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "clock(now=..., real_pause=...): the FakeClock options of `clock`"
+    )
+    config.addinivalue_line(
+        "markers", "desk_clock(back=seconds): how far behind the wall clock `desk_clock` starts"
+    )
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """A fake clock at a fixed moment, the same every run: ``CLOCK_START``, or the ``now`` (and
+    ``real_pause``) of the test's ``clock`` marker."""
+    return FakeClock(**{"now": CLOCK_START, **marker_options(request.node, "clock")})
+
+
+@pytest.fixture
+def desk_clock(request: pytest.FixtureRequest) -> FakeClock:
+    """The clock a desk runs on (``pytest.mark.desk(clock="desk_clock")``): the wall clock's
+    second, ``DESK_CLOCK_BACK`` (or the ``desk_clock`` marker's ``back``) seconds behind: what
+    the test writes is dated in the past until it moves ``desk_clock.now`` on."""
+    back = marker_options(request.node, "desk_clock").get("back", DESK_CLOCK_BACK)
+    return FakeClock(float(int(time.time())) - back)

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from support.markers import fixture_options, marker_options
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import serve_desk
 
@@ -34,14 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _marker_options(node: Any) -> dict[str, Any]:
-    marker = node.get_closest_marker("desk")
-    return dict(marker.kwargs) if marker is not None else {}
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "desk" in metafunc.fixturenames:
-        kinds = _marker_options(metafunc.definition).get("kinds", tuple(KINDS))
+        kinds = marker_options(metafunc.definition, "desk").get("kinds", tuple(KINDS))
         metafunc.parametrize("desk_kind", kinds, ids=list(kinds))
 
 
@@ -51,12 +47,10 @@ def desk(
 ) -> Iterator[Any]:
     """A fresh sandbox of ``desk_kind`` (a ``Desk``, or with ``raw`` the running sandbox),
     closed after the test."""
-    options = _marker_options(request.node)
+    options = fixture_options(request, "desk")
     options.pop("kinds", None)
     raw = options.pop("raw", False)
     configure = options.pop("configure", False)
-    if isinstance(options.get("clock"), str):
-        options["clock"] = request.getfixturevalue(options["clock"])
     with serve_desk(KINDS[desk_kind], **options) as running:
         if configure:
             env = {

@@ -5,16 +5,33 @@ def test_x(sandbox):                      # a fresh sandbox, default config
 
 def test_y(sandbox_factory):              # your own config; all closed at teardown
     sb = sandbox_factory(SandboxConfig(plan="team", clock=clock))
+
+A module, class or test configures ``sandbox`` with a marker: its keywords are the
+``SandboxConfig``'s, but that a string ``clock`` names a fixture whose fake clock the sandbox
+runs on, ``stamped=True`` dates its tickets and events on that clock too, and (on a module)
+``scope="module"`` has the module's tests share one sandbox, closed after the last of them:
+
+    pytestmark = pytest.mark.sandbox(seed=3)
+    pytestmark = pytest.mark.sandbox(seed=7, clock="clock", stamped=True)
+    pytestmark = pytest.mark.sandbox(seed=5, scope="module")
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
+from support.markers import fixture_options, marker_options
 from ticket_processor.helpdesks.zendesk.sandbox.config import SandboxConfig
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox, serve_in_thread
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sandbox(clock=, stamped=, scope=, **config): the SandboxConfig of `sandbox`"
+    )
 
 
 def sandbox_auth(sb: RunningSandbox) -> tuple[str, str]:
@@ -37,7 +54,31 @@ def sandbox_factory() -> Iterator[Callable[..., RunningSandbox]]:
         sb.close()
 
 
+@contextmanager
+def configured_sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
+    """A sandbox as the ``sandbox`` marker closest to the requesting test or module says."""
+    options = fixture_options(request, "sandbox")
+    options.pop("scope", None)
+    stamped = options.pop("stamped", False)
+    with serve_in_thread(SandboxConfig(**options)) as running:
+        if stamped:
+            running.store.use_clock(options["clock"])
+        yield running
+
+
+@pytest.fixture(scope="module")
+def module_sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
+    """What ``sandbox`` is with ``scope="module"``: one for the module's tests."""
+    with configured_sandbox(request) as running:
+        yield running
+
+
 @pytest.fixture
-def sandbox(sandbox_factory: Callable[..., RunningSandbox]) -> RunningSandbox:
-    """A fresh sandbox with the default config (enterprise plan, no faults)."""
-    return sandbox_factory(SandboxConfig())
+def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
+    """A fresh sandbox, closed after the test: the default config (enterprise plan, no faults)
+    or the ``sandbox`` marker's; with the marker's ``scope="module"``, the module's one."""
+    if marker_options(request.node, "sandbox").get("scope") == "module":
+        yield request.getfixturevalue("module_sandbox")
+        return
+    with configured_sandbox(request) as running:
+        yield running

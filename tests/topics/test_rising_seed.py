@@ -25,12 +25,10 @@ from ticket_processor.topics.rising import BASELINE_DAYS, load_counts
 DAY = 86400
 
 
-@pytest.fixture
-def desk_clock() -> FakeClock:
-    return FakeClock()
-
-
-pytestmark = pytest.mark.desk(clock="desk_clock", configure=True)
+pytestmark = [
+    pytest.mark.desk(clock="desk_clock", configure=True),
+    pytest.mark.desk_clock(back=0),
+]
 
 
 def _refunds(tag: str, n: int) -> list[NewTicket]:

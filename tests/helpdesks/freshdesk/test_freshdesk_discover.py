@@ -18,13 +18,11 @@ from ticket_processor.models import Cursor
 
 START = 1_800_000_000.0
 
-# ``desk``: the Freshdesk sandbox itself, on the fake ``clock`` below.
-pytestmark = pytest.mark.desk(kinds=("freshdesk",), seed=None, clock="clock", raw=True)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
+# ``desk``: the Freshdesk sandbox itself, on the fake ``clock`` (tests/support/clock.py) at START.
+pytestmark = [
+    pytest.mark.desk(kinds=("freshdesk",), seed=None, clock="clock", raw=True),
+    pytest.mark.clock(now=START),
+]
 
 
 def adapter(desk: RunningFreshdesk) -> FreshdeskHelpdesk:

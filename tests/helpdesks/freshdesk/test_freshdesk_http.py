@@ -40,14 +40,7 @@ def transport(
     )
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def sb(freshdesk_factory: Factory, clock: FakeClock) -> RunningFreshdesk:
-    return freshdesk_factory(FreshdeskConfig(clock=clock))
+pytestmark = [pytest.mark.clock(now=START), pytest.mark.freshdesk_sandbox(clock="clock")]
 
 
 def new_ticket(fd: FreshdeskTransport, subject: str = "s") -> int:
@@ -56,8 +49,10 @@ def new_ticket(fd: FreshdeskTransport, subject: str = "s") -> int:
     return ticket_id
 
 
-def test_pages_follow_the_link_header(sb: RunningFreshdesk, clock: FakeClock) -> None:
-    fd = transport(sb, clock)
+def test_pages_follow_the_link_header(
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
+) -> None:
+    fd = transport(freshdesk_sandbox, clock)
     ids = [new_ticket(fd, f"t{i}") for i in range(3)]
     params = {"updated_since": "2020-01-01T00:00:00Z", "order_type": "asc", "per_page": 1}
     pages = list(fd.pages("/api/v2/tickets", params))
@@ -69,8 +64,10 @@ def test_pages_follow_the_link_header(sb: RunningFreshdesk, clock: FakeClock) ->
     assert fd.next_page({"Link": elsewhere}) is None
 
 
-def test_status_codes_become_the_error_tree(sb: RunningFreshdesk, clock: FakeClock) -> None:
-    fd = transport(sb, clock)
+def test_status_codes_become_the_error_tree(
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
+) -> None:
+    fd = transport(freshdesk_sandbox, clock)
     ticket = new_ticket(fd)
     with pytest.raises(NotFoundError):
         fd.request("GET", f"/api/v2/tickets/{ticket + 1}")
@@ -80,14 +77,16 @@ def test_status_codes_become_the_error_tree(sb: RunningFreshdesk, clock: FakeClo
     errors = invalid.value.details["errors"]
     assert isinstance(errors, list)
     assert [e["field"] for e in errors] == ["status", "priority"]
-    sb.config.apply({"faults": ["409"]})
+    freshdesk_sandbox.config.apply({"faults": ["409"]})
     with pytest.raises(ConflictError):
         fd.request("GET", f"/api/v2/tickets/{ticket}", no_retry=(ConflictError,))
     assert clock.sleeps == []
 
 
-def test_401_names_the_variable_and_never_the_key(sb: RunningFreshdesk, clock: FakeClock) -> None:
-    fd = transport(sb, clock, key="secret-key-123")
+def test_401_names_the_variable_and_never_the_key(
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
+) -> None:
+    fd = transport(freshdesk_sandbox, clock, key="secret-key-123")
     with pytest.raises(AuthError) as caught:
         fd.request("GET", "/api/v2/tickets")
     assert "FRESHDESK_API_KEY" in str(caught.value)
@@ -96,14 +95,16 @@ def test_401_names_the_variable_and_never_the_key(sb: RunningFreshdesk, clock: F
     assert echoed == "bad key ***"
 
 
-def test_429_waits_for_retry_after_then_succeeds(sb: RunningFreshdesk, clock: FakeClock) -> None:
-    fd = transport(sb, clock)
+def test_429_waits_for_retry_after_then_succeeds(
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
+) -> None:
+    fd = transport(freshdesk_sandbox, clock)
     ticket = new_ticket(fd)
-    sb.config.start_storm(7)
+    freshdesk_sandbox.config.start_storm(7)
     answer = fd.request("GET", f"/api/v2/tickets/{ticket}")
     assert answer.body["id"] == ticket
     assert sum(clock.sleeps) >= 7
-    assert sb.stats()["rate_limited"] == 1
+    assert freshdesk_sandbox.stats()["rate_limited"] == 1
 
 
 def test_plan_limit_is_paced_from_the_headers(freshdesk_factory: Factory, clock: FakeClock) -> None:
@@ -116,21 +117,23 @@ def test_plan_limit_is_paced_from_the_headers(freshdesk_factory: Factory, clock:
     assert clock.sleeps  # it did wait: 60 requests cannot fit in one trial minute
 
 
-def test_5xx_is_retried_and_finally_raised(sb: RunningFreshdesk, clock: FakeClock) -> None:
-    fd = transport(sb, clock)
-    sb.config.apply({"faults": ["503"]})
+def test_5xx_is_retried_and_finally_raised(
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
+) -> None:
+    fd = transport(freshdesk_sandbox, clock)
+    freshdesk_sandbox.config.apply({"faults": ["503"]})
     assert fd.request("GET", "/api/v2/groups").body == []
     assert len(clock.sleeps) == 1
-    sb.config.apply({"error_rate": 1.0})
+    freshdesk_sandbox.config.apply({"error_rate": 1.0})
     with pytest.raises(HelpdeskServerError) as caught:
         fd.request("GET", "/api/v2/groups")
     assert caught.value.status_code in (500, 503)
 
 
-def test_connection_errors(sb: RunningFreshdesk, clock: FakeClock) -> None:
-    fd = transport(sb, clock)
+def test_connection_errors(freshdesk_sandbox: RunningFreshdesk, clock: FakeClock) -> None:
+    fd = transport(freshdesk_sandbox, clock)
     ticket = new_ticket(fd)
-    sb.config.apply({"faults": ["drop POST /api/v2/tickets/{id}/notes"]})
+    freshdesk_sandbox.config.apply({"faults": ["drop POST /api/v2/tickets/{id}/notes"]})
     with pytest.raises(WriteOutcomeUnknown):
         fd.request("POST", f"/api/v2/tickets/{ticket}/notes", json={"body": "n"}, replay_safe=False)
     with socket.socket() as free:

@@ -9,7 +9,7 @@ with ``POST /api/v2/tickets/{id}/notes`` (private by default).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -20,7 +20,6 @@ from support.freshdesk_sandbox import freshdesk_auth
 
 from ticket_processor.helpdesks.freshdesk.adapter import FreshdeskHelpdesk
 from ticket_processor.helpdesks.freshdesk.replies import messages
-from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.wire import FreshdeskTransport
 from ticket_processor.models import Cursor, WriteBack, WriteOutcome
@@ -28,16 +27,7 @@ from ticket_processor.models import Cursor, WriteBack, WriteOutcome
 MARKER = "ai_processed"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_000.0)
-
-
-@pytest.fixture
-def sandbox(
-    freshdesk_factory: Callable[..., RunningFreshdesk], clock: FakeClock
-) -> RunningFreshdesk:
-    return freshdesk_factory(FreshdeskConfig(clock=clock))
+pytestmark = pytest.mark.freshdesk_sandbox(clock="clock")
 
 
 def new_ticket(sb: RunningFreshdesk, *, tags: Sequence[str] = (MARKER,), **fields: Any) -> int:
@@ -73,19 +63,19 @@ def helpdesk(sb: RunningFreshdesk) -> FreshdeskHelpdesk:
 
 
 def test_conversations_say_who_wrote_and_each_moves_the_ticket(
-    sandbox: RunningFreshdesk, clock: FakeClock
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
 ) -> None:
-    ticket = new_ticket(sandbox)
-    requester = sandbox.store.find(ticket)["requester_id"]
-    stamps = [sandbox.store.find(ticket)["updated_at"]]
+    ticket = new_ticket(freshdesk_sandbox)
+    requester = freshdesk_sandbox.store.find(ticket)["requester_id"]
+    stamps = [freshdesk_sandbox.store.find(ticket)["updated_at"]]
     for write in (requester_says, agent_replies, agent_notes):
         clock.advance(10)
-        write(sandbox, ticket, f"<p>{write.__name__}</p>")
-        stamps.append(sandbox.store.find(ticket)["updated_at"])
+        write(freshdesk_sandbox, ticket, f"<p>{write.__name__}</p>")
+        stamps.append(freshdesk_sandbox.store.find(ticket)["updated_at"])
     assert stamps == sorted(set(stamps))  # every conversation moved updated_at on
     listed = requests.get(
-        f"{sandbox.url}/api/v2/tickets/{ticket}/conversations",
-        auth=freshdesk_auth(sandbox),
+        f"{freshdesk_sandbox.url}/api/v2/tickets/{ticket}/conversations",
+        auth=freshdesk_auth(freshdesk_sandbox),
         timeout=5,
     ).json()
     keys = ("body_text", "incoming", "private", "user_id", "source")
@@ -97,17 +87,17 @@ def test_conversations_say_who_wrote_and_each_moves_the_ticket(
     assert all({"id", "body", "created_at", "updated_at"} <= set(c) for c in listed)
 
 
-def test_a_reply_answers_in_freshdesks_reply_shape(sandbox: RunningFreshdesk) -> None:
-    ticket = new_ticket(sandbox)
-    reply = agent_replies(sandbox, ticket, "<p>On it</p>")
+def test_a_reply_answers_in_freshdesks_reply_shape(freshdesk_sandbox: RunningFreshdesk) -> None:
+    ticket = new_ticket(freshdesk_sandbox)
+    reply = agent_replies(freshdesk_sandbox, ticket, "<p>On it</p>")
     assert reply["body_text"] == "On it"
     assert reply["ticket_id"] == ticket
     assert "replied_to" in reply
     assert "private" not in reply  # the list shows it whole; the reply's answer does not
     unknown = requests.post(
-        f"{sandbox.url}/api/v2/tickets/{ticket}/reply",
+        f"{freshdesk_sandbox.url}/api/v2/tickets/{ticket}/reply",
         json={"body": "x", "private": True},
-        auth=freshdesk_auth(sandbox),
+        auth=freshdesk_auth(freshdesk_sandbox),
         timeout=5,
     )
     assert unknown.status_code == 400
@@ -115,12 +105,12 @@ def test_a_reply_answers_in_freshdesks_reply_shape(sandbox: RunningFreshdesk) ->
 
 
 def test_python_freshdesk_creates_and_reads_conversations_unchanged(
-    sandbox: RunningFreshdesk,
+    freshdesk_sandbox: RunningFreshdesk,
 ) -> None:
-    api = API("acme.freshdesk.com", sandbox.config.api_key)
-    api._api_prefix = f"{sandbox.url}/api/v2/"
-    ticket = new_ticket(sandbox)
-    requester = sandbox.store.find(ticket)["requester_id"]
+    api = API("acme.freshdesk.com", freshdesk_sandbox.config.api_key)
+    api._api_prefix = f"{freshdesk_sandbox.url}/api/v2/"
+    ticket = new_ticket(freshdesk_sandbox)
+    requester = freshdesk_sandbox.store.find(ticket)["requester_id"]
     api.comments.create_note(
         ticket, "<p>again</p>", incoming=True, private=False, user_id=requester
     )
@@ -136,23 +126,25 @@ def test_python_freshdesk_creates_and_reads_conversations_unchanged(
 
 
 def test_reply_pages_read_only_tickets_changed_since_ticketbots_own_write(
-    sandbox: RunningFreshdesk, clock: FakeClock
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
 ) -> None:
     since = int(clock.now) - 10
-    replied = new_ticket(sandbox)
-    untouched = new_ticket(sandbox)
-    agent_only = new_ticket(sandbox)
-    unknown = new_ticket(sandbox)  # ticketbot does not know its last write: read
-    untriaged = new_ticket(sandbox, tags=())
-    resolved = new_ticket(sandbox, status=4)
-    written = {t: sandbox.store.find(t)["updated_at"] for t in (replied, untouched, agent_only)}
+    replied = new_ticket(freshdesk_sandbox)
+    untouched = new_ticket(freshdesk_sandbox)
+    agent_only = new_ticket(freshdesk_sandbox)
+    unknown = new_ticket(freshdesk_sandbox)  # ticketbot does not know its last write: read
+    untriaged = new_ticket(freshdesk_sandbox, tags=())
+    resolved = new_ticket(freshdesk_sandbox, status=4)
+    written = {
+        t: freshdesk_sandbox.store.find(t)["updated_at"] for t in (replied, untouched, agent_only)
+    }
     clock.advance(5)
-    requester_says(sandbox, replied, "<p>It happened again</p>")
-    agent_replies(sandbox, agent_only, "<p>Refunded</p>")
-    requester_says(sandbox, untriaged, "<p>Hello?</p>")
-    requester_says(sandbox, resolved, "<p>Thanks</p>")
-    sandbox.sandbox.reset_stats()
-    hd = helpdesk(sandbox)
+    requester_says(freshdesk_sandbox, replied, "<p>It happened again</p>")
+    agent_replies(freshdesk_sandbox, agent_only, "<p>Refunded</p>")
+    requester_says(freshdesk_sandbox, untriaged, "<p>Hello?</p>")
+    requester_says(freshdesk_sandbox, resolved, "<p>Thanks</p>")
+    freshdesk_sandbox.sandbox.reset_stats()
+    hd = helpdesk(freshdesk_sandbox)
     pages = list(hd.reply_pages(None, since=since, prefix="ai_", written=written.get))
     hd.close()
     found = {c.ticket.id: c for p in pages for c in p.conversations}
@@ -161,14 +153,16 @@ def test_reply_pages_read_only_tickets_changed_since_ticketbots_own_write(
         ("It happened again", True, True)
     ]
     assert [m.from_requester for m in found[agent_only].messages] == [False]
-    assert found[replied].ticket.requester_id == sandbox.store.find(replied)["requester_id"]
+    assert (
+        found[replied].ticket.requester_id == freshdesk_sandbox.store.find(replied)["requester_id"]
+    )
     assert pages[-1].last
-    last_change = sandbox.store.find(resolved)["updated_at"]
+    last_change = freshdesk_sandbox.store.find(resolved)["updated_at"]
     assert pages[-1].next_cursor == Cursor("replies_updated_since", last_change)
     # Who ticketbot is (once: the author of its own notes), one list page, one conversations
     # read each for the three tickets changed since the last write (or without one); none for
     # the rest.
-    assert sandbox.stats()["requests"] == {
+    assert freshdesk_sandbox.stats()["requests"] == {
         "GET /api/v2/agents/me": 1,
         "GET /api/v2/tickets": 1,
         "GET /api/v2/tickets/{id}/conversations": 3,
@@ -182,24 +176,24 @@ class _Journal:
 
 
 def test_the_writes_updated_at_lets_reply_discovery_skip_ticketbots_own_change(
-    sandbox: RunningFreshdesk, clock: FakeClock
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
 ) -> None:
     since = int(clock.now) - 10
-    ticket = new_ticket(sandbox, tags=())
+    ticket = new_ticket(freshdesk_sandbox, tags=())
     clock.advance(5)
     change = WriteBack(ticket_id=ticket, additional_tags=(MARKER, "ai_billing"), note="AI triage")
     outcomes: list[WriteOutcome] = []
-    hd = helpdesk(sandbox)
+    hd = helpdesk(freshdesk_sandbox)
     hd.write_batch([change], replan=lambda t: change, journal=_Journal(), report=outcomes.append)
     assert [o.error for o in outcomes] == [None]
     stamp = outcomes[0].updated_at
     assert stamp is not None
-    assert stamp == sandbox.store.find(ticket)["updated_at"]
+    assert stamp == freshdesk_sandbox.store.find(ticket)["updated_at"]
     written = {ticket: stamp}
     quiet = list(hd.reply_pages(None, since=since, prefix="ai_", written=written.get))
     assert [c for p in quiet for c in p.conversations] == []
     clock.advance(5)
-    requester_says(sandbox, ticket, "<p>and another thing</p>")
+    requester_says(freshdesk_sandbox, ticket, "<p>and another thing</p>")
     cursor = quiet[-1].next_cursor
     again = list(hd.reply_pages(cursor, since=since, prefix="ai_", written=written.get))
     conversation = hd.conversation(ticket)
@@ -230,24 +224,24 @@ def test_a_forwarded_email_is_never_the_requesters() -> None:
 
 
 def test_requester_responded_at_stays_for_a_second_message_in_a_row(
-    sandbox: RunningFreshdesk, clock: FakeClock
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
 ) -> None:
-    ticket = new_ticket(sandbox)
+    ticket = new_ticket(freshdesk_sandbox)
 
     def stats() -> dict[str, Any]:
         shown = requests.get(
-            f"{sandbox.url}/api/v2/tickets/{ticket}",
+            f"{freshdesk_sandbox.url}/api/v2/tickets/{ticket}",
             params={"include": "stats"},
-            auth=freshdesk_auth(sandbox),
+            auth=freshdesk_auth(freshdesk_sandbox),
             timeout=5,
         ).json()
         return dict(shown["stats"])
 
     clock.advance(10)
-    agent_replies(sandbox, ticket, "<p>Which card?</p>")
+    agent_replies(freshdesk_sandbox, ticket, "<p>Which card?</p>")
     clock.advance(10)
-    first = requester_says(sandbox, ticket, "<p>The blue one</p>")["created_at"]
+    first = requester_says(freshdesk_sandbox, ticket, "<p>The blue one</p>")["created_at"]
     assert stats()["requester_responded_at"] == first
     clock.advance(10)
-    requester_says(sandbox, ticket, "<p>And the red one</p>")
+    requester_says(freshdesk_sandbox, ticket, "<p>And the red one</p>")
     assert stats()["requester_responded_at"] == first  # why it never decides a skip

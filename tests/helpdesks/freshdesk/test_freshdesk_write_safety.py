@@ -60,14 +60,7 @@ class Journal:
         self.inflight -= set(ticket_ids)
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def sb(freshdesk_factory: Factory, clock: FakeClock) -> RunningFreshdesk:
-    return freshdesk_factory(FreshdeskConfig(clock=clock))
+pytestmark = [pytest.mark.clock(now=START), pytest.mark.freshdesk_sandbox(clock="clock")]
 
 
 def helpdesk(
@@ -127,78 +120,78 @@ def triage_notes(sb: RunningFreshdesk, ticket_id: int) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("fault", ["stored-502", "stored-504", "stored-html"])
 def test_a_note_stored_but_answered_with_a_gateway_error_is_not_posted_again(
-    sb: RunningFreshdesk, clock: FakeClock, fault: str
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock, fault: str
 ) -> None:
-    (ticket,) = seed(sb, 1)
-    sb.config.faults = [f"{fault} POST /api/v2/tickets/{{id}}/notes"]
-    (outcome,) = write(helpdesk(sb, clock), [ticket])
+    (ticket,) = seed(freshdesk_sandbox, 1)
+    freshdesk_sandbox.config.faults = [f"{fault} POST /api/v2/tickets/{{id}}/notes"]
+    (outcome,) = write(helpdesk(freshdesk_sandbox, clock), [ticket])
     assert outcome.error is None
     assert outcome.writeback is not None
-    assert sb.stats()["errors_injected"] == 1  # the fault did fire
-    assert len(triage_notes(sb, ticket)) == 1
-    assert MARKER in sb.store.find(ticket)["tags"]
+    assert freshdesk_sandbox.stats()["errors_injected"] == 1  # the fault did fire
+    assert len(triage_notes(freshdesk_sandbox, ticket)) == 1
+    assert MARKER in freshdesk_sandbox.store.find(ticket)["tags"]
 
 
 def test_a_note_stored_whose_answer_trickles_past_the_deadline_is_not_posted_again(
-    sb: RunningFreshdesk, clock: FakeClock
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
 ) -> None:
-    (ticket,) = seed(sb, 1)
-    sb.config.slow_ms = 1500  # far past the client's deadline of 0.4 s
-    sb.config.faults = ["stored-trickle POST /api/v2/tickets/{id}/notes"]
-    desk = helpdesk(sb, clock)
+    (ticket,) = seed(freshdesk_sandbox, 1)
+    freshdesk_sandbox.config.slow_ms = 1500  # far past the client's deadline of 0.4 s
+    freshdesk_sandbox.config.faults = ["stored-trickle POST /api/v2/tickets/{id}/notes"]
+    desk = helpdesk(freshdesk_sandbox, clock)
     desk.http.timeout = (0.2, 0.2)
     (outcome,) = write(desk, [ticket])
     assert outcome.error is None
-    assert sb.stats()["errors_injected"] == 1  # the fault did fire
-    assert len(triage_notes(sb, ticket)) == 1
-    assert MARKER in sb.store.find(ticket)["tags"]
+    assert freshdesk_sandbox.stats()["errors_injected"] == 1  # the fault did fire
+    assert len(triage_notes(freshdesk_sandbox, ticket)) == 1
+    assert MARKER in freshdesk_sandbox.store.find(ticket)["tags"]
 
 
 @pytest.mark.parametrize("fault", ["502", "html"])
 def test_a_note_refused_by_a_gateway_before_storing_is_posted_on_the_next_try(
-    sb: RunningFreshdesk, clock: FakeClock, fault: str
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock, fault: str
 ) -> None:
-    (ticket,) = seed(sb, 1)
-    sb.config.faults = [f"{fault} POST /api/v2/tickets/{{id}}/notes"]
-    (outcome,) = write(helpdesk(sb, clock), [ticket])
+    (ticket,) = seed(freshdesk_sandbox, 1)
+    freshdesk_sandbox.config.faults = [f"{fault} POST /api/v2/tickets/{{id}}/notes"]
+    (outcome,) = write(helpdesk(freshdesk_sandbox, clock), [ticket])
     assert outcome.error is None
-    assert len(triage_notes(sb, ticket)) == 1
-    assert MARKER in sb.store.find(ticket)["tags"]
+    assert len(triage_notes(freshdesk_sandbox, ticket)) == 1
+    assert MARKER in freshdesk_sandbox.store.find(ticket)["tags"]
 
 
 @pytest.mark.parametrize("fault", ["503", "429"])
 def test_an_agent_edit_during_the_wait_before_a_retried_update_is_kept(
-    sb: RunningFreshdesk, clock: FakeClock, fault: str
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock, fault: str
 ) -> None:
     """The agent plays during the back-off (the injected sleep): adds a tag and sets urgent."""
-    (ticket,) = seed(sb, 1)
-    sb.config.faults = [f"{fault} PUT /api/v2/tickets/{{id}}"]
+    (ticket,) = seed(freshdesk_sandbox, 1)
+    freshdesk_sandbox.config.faults = [f"{fault} PUT /api/v2/tickets/{{id}}"]
     waits: list[float] = []
 
     def wait_as_an_agent_works(seconds: float) -> None:
         waits.append(seconds)
         clock.sleep(seconds)
-        sb.agent_edit(ticket, "agent_vip", priority=4)
+        freshdesk_sandbox.agent_edit(ticket, "agent_vip", priority=4)
 
-    (outcome,) = write(helpdesk(sb, clock, wait_as_an_agent_works), [ticket])
+    (outcome,) = write(helpdesk(freshdesk_sandbox, clock, wait_as_an_agent_works), [ticket])
     assert outcome.error is None
     assert waits, "the update was not retried after a wait"
-    now = sb.store.find(ticket)
+    now = freshdesk_sandbox.store.find(ticket)
     assert {"agent_vip", MARKER} <= set(now["tags"])
     assert now["priority"] == 4  # urgent, as the agent set it: never lowered
-    assert len(triage_notes(sb, ticket)) == 1
+    assert len(triage_notes(freshdesk_sandbox, ticket)) == 1
 
 
 def test_a_stray_note_sent_tag_gets_its_note_and_keeps_the_tag(
-    sb: RunningFreshdesk, clock: FakeClock
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
 ) -> None:
     """``ai_note_sent`` set by an agent, an automation or a cloned ticket means nothing to
     ticketbot: the note is posted and the tag stays (it is not ours to remove)."""
-    (ticket,) = seed(sb, 1, tags=["ai_note_sent"])
-    (outcome,) = write(helpdesk(sb, clock), [ticket])
+    (ticket,) = seed(freshdesk_sandbox, 1, tags=["ai_note_sent"])
+    (outcome,) = write(helpdesk(freshdesk_sandbox, clock), [ticket])
     assert outcome.error is None
-    assert len(triage_notes(sb, ticket)) == 1
-    assert {"ai_note_sent", MARKER} <= set(sb.store.find(ticket)["tags"])
+    assert len(triage_notes(freshdesk_sandbox, ticket)) == 1
+    assert {"ai_note_sent", MARKER} <= set(freshdesk_sandbox.store.find(ticket)["tags"])
 
 
 def test_two_installations_on_one_account_leave_one_note_per_ticket(
@@ -233,12 +226,12 @@ def test_two_installations_on_one_account_leave_one_note_per_ticket(
 
 
 def test_a_revert_note_on_a_changed_ticket_is_posted_and_the_triage_note_stays(
-    sb: RunningFreshdesk, clock: FakeClock
+    freshdesk_sandbox: RunningFreshdesk, clock: FakeClock
 ) -> None:
     """A revert's note has no triage trailer: looking before posting must not take the
     triage note for it, nor count it as a second writer's copy."""
-    (ticket,) = seed(sb, 1)
-    desk = helpdesk(sb, clock)
+    (ticket,) = seed(freshdesk_sandbox, 1)
+    desk = helpdesk(freshdesk_sandbox, clock)
     write(desk, [ticket])
     (fresh,) = desk.tickets([ticket])
     undo = WriteBack(
@@ -251,8 +244,8 @@ def test_a_revert_note_on_a_changed_ticket_is_posted_and_the_triage_note_stays(
     outcomes: list[WriteOutcome] = []
     desk.write_batch([undo], replan=lambda t: undo, journal=Journal(), report=outcomes.append)
     assert outcomes[0].error is None
-    notes = [c for c in sb.store.conversations(ticket) if c.get("private")]
+    notes = [c for c in freshdesk_sandbox.store.conversations(ticket) if c.get("private")]
     assert len(notes) == 2
-    assert len(triage_notes(sb, ticket)) == 1
-    assert MARKER not in sb.store.find(ticket)["tags"]
+    assert len(triage_notes(freshdesk_sandbox, ticket)) == 1
+    assert MARKER not in freshdesk_sandbox.store.find(ticket)["tags"]
     assert fresh.updated_at is not None

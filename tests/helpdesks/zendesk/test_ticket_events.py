@@ -27,16 +27,11 @@ MARKER = "ai_processed"
 EVENTS = "/api/v2/incremental/ticket_events.json"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_000.0, real_pause=0.001)
-
-
-@pytest.fixture
-def sandbox(sandbox_factory: Callable[..., RunningSandbox], clock: FakeClock) -> RunningSandbox:
-    sb = sandbox_factory(SandboxConfig(clock=clock))
-    sb.store.use_clock(clock)  # tickets and events stamped on the test's clock
-    return sb
+# ``sandbox``: on the test's clock, its tickets and events stamped on it too.
+pytestmark = [
+    pytest.mark.clock(real_pause=0.001),
+    pytest.mark.sandbox(clock="clock", stamped=True),
+]
 
 
 def new_ticket(sb: RunningSandbox, *, tags: tuple[str, ...] = (MARKER,), **fields: Any) -> int:

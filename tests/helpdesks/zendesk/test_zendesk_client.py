@@ -43,15 +43,11 @@ EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_020.0, real_pause=0.001)
-
-
-@pytest.fixture
-def sandbox(sandbox_factory: Callable[..., RunningSandbox], clock: FakeClock) -> RunningSandbox:
-    """The shared sandbox, on the fake clock, with seeded fault knobs."""
-    return sandbox_factory(SandboxConfig(seed=7, clock=clock))
+# ``sandbox``: on the fake clock, with seeded fault knobs.
+pytestmark = [
+    pytest.mark.clock(now=1_800_000_020.0, real_pause=0.001),
+    pytest.mark.sandbox(seed=7, clock="clock"),
+]
 
 
 def make_client(
