@@ -184,17 +184,27 @@ def freshdesk_env(url: str, api_key: str, **more: str) -> dict[str, str]:
     return env
 
 
-
-def run_env(standin: RunningStandin, workdir: Path, settings: BenchSettings) -> dict[str, str]:
-    """What a benchmark's run is told whatever the helpdesk: its LLM, its folders, its workers."""
-    return {
-        "OPENAI_BASE_URL": closed_url() if settings.llm_down == "refused" else standin.url,
-        "OPENAI_API_KEY": "bench-key",
+def standin_env(
+    llm_url: str, workdir: Path, api_key: str, workers: int | None = None
+) -> dict[str, str]:
+    """A child run's settings for the stand-in LLM, with its state and logs in ``workdir``."""
+    env = {
+        "OPENAI_BASE_URL": llm_url,
+        "OPENAI_API_KEY": api_key,
         "TICKETBOT_MODEL": "stand-in",
         "TICKETBOT_STATE_DIR": str(workdir / "state"),
         "TICKETBOT_LOG_DIR": str(workdir / "logs"),
-        "TICKETBOT_WORKERS": str(settings.workers),
     }
+    if workers is not None:
+        env["TICKETBOT_WORKERS"] = str(workers)
+    return env
+
+
+def run_env(standin: RunningStandin, workdir: Path, settings: BenchSettings) -> dict[str, str]:
+    """What a benchmark's run is told whatever the helpdesk: its LLM, its folders, its workers."""
+    url = closed_url() if settings.llm_down == "refused" else standin.url
+    return standin_env(url, workdir, "bench-key", settings.workers)
+
 
 @contextlib.contextmanager
 def servers(

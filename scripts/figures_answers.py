@@ -41,6 +41,7 @@ from ticket_processor.kb.search import lookup, rank
 from ticket_processor.kb.text import query_terms, words
 from ticket_processor.learned.embed import embed_texts
 from ticket_processor.models import Analysis, Article, Ticket, Triage
+from ticket_processor.triage.confidence import Calibration
 from ticket_processor.triage.language import detect_language
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.rules import RulesEngine
@@ -375,6 +376,24 @@ def _out_of_centre_gate(
 
 
 # The precision a shipped threshold must reach on help centres it was not fitted on.
+def _sending(
+    threshold: float, gate: Gate | None, calibration: Calibration | None = None
+) -> Circumstances:
+    """A fresh ticket in send mode: not escalated, no agent asking, nothing answered before."""
+    return Circumstances(
+        mode="send",
+        threshold=threshold,
+        escalated=False,
+        requester_is_agent=False,
+        requester_answered_at=None,
+        answered_here=False,
+        now=0.0,
+        prefix="ai_",
+        calibration=calibration,
+        gate=gate,
+    )
+
+
 PRECISION_BAR = 0.95
 
 
@@ -774,17 +793,7 @@ def centre_rows(centre: HelpCentre, tmp: Path, analyse: Any) -> tuple[list[Row],
             ranked = retrieve(index, text, embed_texts)
             seen = cues(subject, body, lambda _t, r=ranked: r)  # type: ignore[misc]
             assert seen.gate is not None
-            where = Circumstances(
-                mode="send",
-                threshold=0.9,
-                escalated=False,
-                requester_is_agent=False,
-                requester_answered_at=None,
-                answered_here=False,
-                now=0.0,
-                prefix="ai_",
-                gate=shipped,
-            )
+            where = _sending(0.9, gate=shipped)
             ticket = Ticket(id=n + 1, subject=subject, description=body, status="new")
             plan, reason = decide(ticket, triage, seen, where, index.body)
             first = seen.gate.candidate
@@ -997,17 +1006,10 @@ def walls(centre: str, engine: str, every: bool) -> dict[str, Any]:
                 ("calibration", None, SHIPPED),
                 ("gate", gate, None),
             ):
-                where = Circumstances(
-                    mode="send",
-                    threshold=policy.threshold_for(triage.analysis.category),
-                    escalated=False,
-                    requester_is_agent=False,
-                    requester_answered_at=None,
-                    answered_here=False,
-                    now=0.0,
-                    prefix="ai_",
-                    calibration=calibration,
+                where = _sending(
+                    policy.threshold_for(triage.analysis.category),
                     gate=with_gate,
+                    calibration=calibration,
                 )
                 ticket = Ticket(id=n, subject=subject, description=body, status="new")
                 plan, reason = decide(ticket, triage, found_cues, where, index.body)

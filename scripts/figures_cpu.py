@@ -516,40 +516,28 @@ EXPORT_LAG = 63.0
 GAP = 2.0
 TIMEOUT = 180.0
 
-ROUTES_TOML = """\
-[[route]]
-name = "security to the security team"
-when = { category = "security" }
-group = "Security"
-escalate = true
-
-[[route]]
-name = "money"
-when = { category = ["billing", "refund"] }
-group = "Billing"
-
-[[route]]
-name = "deliveries"
-when = { category = "shipping" }
-group = "Shipping"
-
-[[route]]
-name = "bugs and outages"
-when = { category = ["bug", "account"] }
-group = "Technical"
-
-[[route]]
-name = "critical"
-when = { urgency = "critical" }
-escalate = true
-add_tags = ["needs_lead"]
-
-[[route]]
-name = "a customer getting angrier"
-when = { sentiment_change = "worse" }
-escalate = true
-add_tags = ["angrier"]
-"""
+# One route a row: its name, then the TOML lines of its table after ``name``.
+ROUTES = (
+    (
+        "security to the security team",
+        'when = { category = "security" }',
+        'group = "Security"',
+        "escalate = true",
+    ),
+    ("money", 'when = { category = ["billing", "refund"] }', 'group = "Billing"'),
+    ("deliveries", 'when = { category = "shipping" }', 'group = "Shipping"'),
+    ("bugs and outages", 'when = { category = ["bug", "account"] }', 'group = "Technical"'),
+    ("critical", 'when = { urgency = "critical" }', "escalate = true", 'add_tags = ["needs_lead"]'),
+    (
+        "a customer getting angrier",
+        'when = { sentiment_change = "worse" }',
+        "escalate = true",
+        'add_tags = ["angrier"]',
+    ),
+)
+ROUTES_TOML = "\n".join(
+    "\n".join(("[[route]]", f'name = "{name}"', *lines, "")) for name, *lines in ROUTES
+)
 
 FIELDS_TOML = """\
 [[field]]
@@ -1159,12 +1147,7 @@ class Scenario:
                 "api_calls_total": sum(n for n in calls.values() if isinstance(n, int)),
             }
             if llm_stats is not None:
-                after = _llm_stats(session, llm_stats)
-                record["llm_calls"] = {
-                    k: after.get(k, 0) - before_llm.get(k, 0)
-                    for k in sorted(set(after) | set(before_llm))
-                    if k not in _TIMING_KEYS
-                }
+                record["llm_calls"] = _llm_calls_since(session, llm_stats, before_llm)
             record["log"] = self._log_events(relisted=relisted)
             record["webhook"] = [
                 self._ticket_refs(self.norm.value(p)) for p in self.hook.take(hook_path)
@@ -1282,12 +1265,7 @@ class Scenario:
             "log": self._log_events(relisted=False),
         }
         if llm_stats is not None:
-            after = _llm_stats(session, llm_stats)
-            record["llm_calls"] = {
-                k: after.get(k, 0) - before_llm.get(k, 0)
-                for k in sorted(set(after) | set(before_llm))
-                if k not in _TIMING_KEYS
-            }
+            record["llm_calls"] = _llm_calls_since(session, llm_stats, before_llm)
         self.phases["served"] = record
         time.sleep(GAP)
         return self._changes("served", desk, state)
@@ -1493,6 +1471,18 @@ def _llm_stats(session: requests.Session, url: str | None) -> dict[str, int]:
     answer = session.get(url, timeout=10)
     answer.raise_for_status()
     return {str(k): int(v) for k, v in answer.json().items()}
+
+
+def _llm_calls_since(
+    session: requests.Session, url: str | None, before: dict[str, int]
+) -> dict[str, int]:
+    """The stand-in's counters' growth since ``before``, without its timing figures."""
+    after = _llm_stats(session, url)
+    return {
+        k: after.get(k, 0) - before.get(k, 0)
+        for k in sorted(set(after) | set(before))
+        if k not in _TIMING_KEYS
+    }
 
 
 def _free_port() -> int:

@@ -36,6 +36,15 @@ from ticket_processor.learned.embed import Encoder
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.incident_dev_hours import FAULTS, write_dev_hour
 
+
+def _parser(doc: str, banking77: str | None = None) -> argparse.ArgumentParser:
+    """A command's parser, described by its doc's first line; ``--banking77`` names that file."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    if banking77 is not None:
+        parser.add_argument("--banking77", type=Path, help=f"BANKING77's {banking77}")
+    return parser
+
+
 # fault_figures -----------------------------------------------------------------------------------
 
 FAULT_FIGURES_DOC = """\
@@ -169,8 +178,7 @@ def report(
 
 
 def fault_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=FAULT_FIGURES_DOC.split("\n")[0])
-    parser.add_argument("--banking77", type=Path, help="BANKING77's test.csv")
+    parser = _parser(FAULT_FIGURES_DOC, banking77="test.csv")
     parser.add_argument("--dev", type=Path, help="the development set (its nlbse rows)")
     parser.add_argument("--head", type=Path, help="a head file to score (the packaged one)")
     parser.add_argument("--against", type=Path, help="a second head file to compare it with")
@@ -265,7 +273,7 @@ def build(
 
 
 def incident_hours_banking77(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=INCIDENT_HOURS_BANKING77_DOC.split("\n")[0])
+    parser = _parser(INCIDENT_HOURS_BANKING77_DOC)
     parser.add_argument("csv", type=Path, help="BANKING77's test.csv (or train.csv)")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the labelled hours here")
@@ -281,16 +289,15 @@ def incident_hours_banking77(argv: list[str] | None = None) -> None:
         for row in csv.DictReader(handle):
             by_intent.setdefault(row["category"], []).append(row["text"])
     encode, head, policy = Encoder().encode, load_fault_head(), IncidentPolicy()
-    if args.similarity is not None:
-        policy = replace(policy, similarity=args.similarity)
-    if args.gather is not None:
-        policy = replace(policy, gather_similarity=args.gather)
-    if args.other_kind_rank is not None:
-        policy = replace(policy, other_kind_rank=args.other_kind_rank)
-    if args.lookalike_rank is not None:
-        policy = replace(policy, lookalike_rank=args.lookalike_rank)
-    if args.maybe_fault is not None:
-        policy = replace(policy, maybe_fault=args.maybe_fault)
+    # The policy's values the flags give (its own where a flag is left out).
+    given = {
+        "similarity": args.similarity,
+        "gather_similarity": args.gather,
+        "other_kind_rank": args.other_kind_rank,
+        "lookalike_rank": args.lookalike_rank,
+        "maybe_fault": args.maybe_fault,
+    }
+    policy = replace(policy, **{name: value for name, value in given.items() if value is not None})
     if args.threshold is not None:
         head = replace(head, threshold=args.threshold)
     folder = args.keep or Path(tempfile.mkdtemp())
@@ -352,9 +359,6 @@ hours are scored by ``ticketbot eval --grouping`` and ``figures.py incident_hour
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
-
-
 def line(name: str, result: GroupingScore, group: str) -> str:
     short = result.forms.get("short", (0, 0))
     foreign = result.forms.get("foreign", (0, 0))
@@ -367,8 +371,7 @@ def line(name: str, result: GroupingScore, group: str) -> str:
 
 
 def incident_dev_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=INCIDENT_DEV_FIGURES_DOC.split("\n")[0])
-    parser.add_argument("--banking77", type=Path, help="BANKING77's train.csv")
+    parser = _parser(INCIDENT_DEV_FIGURES_DOC, banking77="train.csv")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--threshold", type=float, help="the fault head's (its file's)")
     args = parser.parse_args(argv)
@@ -449,7 +452,7 @@ def counts(values: npt.NDArray[np.int64]) -> str:
 
 
 def incident_stages(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=INCIDENT_STAGES_DOC.split("\n")[0])
+    parser = _parser(INCIDENT_STAGES_DOC)
     parser.add_argument("file", type=Path, help="a labelled hour (JSON lines)")
     parser.add_argument("--group", default="outage", help="the true group to follow")
     args = parser.parse_args(argv)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox
+from bench_harness import EMAIL, TOKEN, make_tickets, seed_sandbox, standin_env
 
 from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
 from ticket_processor.audit.schema import decisions
@@ -330,15 +330,7 @@ def _env(desk: Desk, llm: RunningStandin, work: Path, workers: int) -> dict[str,
         if not k.startswith(("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_"))
     }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.update(
-        desk.env(),
-        OPENAI_BASE_URL=llm.url,
-        OPENAI_API_KEY="sk-memory-bounds",
-        TICKETBOT_MODEL="stand-in",
-        TICKETBOT_STATE_DIR=str(work / "state"),
-        TICKETBOT_LOG_DIR=str(work / "logs"),
-        TICKETBOT_WORKERS=str(workers),
-    )
+    env.update(desk.env(), **standin_env(llm.url, work, "sk-memory-bounds", workers))
     return env
 
 
@@ -766,8 +758,6 @@ times the list's query (``dashboard.queries.ticket_list``: the page of 50 and th
 for the common filters, the median of five, and the review queue's. Prints one line a filter
 and the store's size on disk.
 """
-
-
 
 
 LIST_CATEGORIES = ["bug", "how_to", "billing", "account", "feature_request", "shipping", "refund"]

@@ -27,7 +27,13 @@ from typing import Any
 import orjson
 import requests
 from bench_figures import BenchSettings
-from bench_harness import LLM_DOWN_MODES, freshdesk_env, parse_latency_range, run_bench
+from bench_harness import (
+    LLM_DOWN_MODES,
+    freshdesk_env,
+    parse_latency_range,
+    run_bench,
+    standin_env,
+)
 from rich.console import Console
 from rich.table import Table
 
@@ -474,8 +480,6 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 
-
-
 def backfill_bench(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=BACKFILL_BENCH_DOC.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=2000)
@@ -496,11 +500,7 @@ def backfill_bench(argv: list[str] | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
         env.update(
             desk.env(),
-            OPENAI_BASE_URL=llm.url,
-            OPENAI_API_KEY="sk-bench-not-a-key",
-            TICKETBOT_MODEL="stand-in",
-            TICKETBOT_STATE_DIR=str(work / "state"),
-            TICKETBOT_LOG_DIR=str(work / "logs"),
+            **standin_env(llm.url, work, "sk-bench-not-a-key"),
             # The children run in ``work``: this checkout's package, by its absolute path (a
             # relative PYTHONPATH given to the script would name nothing there, and the
             # children would import whatever ticketbot is installed).
@@ -692,8 +692,6 @@ tickets the LLM analysed (the rest fell back to a local engine).
 
 
 WINDOW = 60.0
-
-
 
 
 def _tickets(path: Path, n: int, tag: str) -> None:
