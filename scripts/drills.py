@@ -518,16 +518,12 @@ for extra in (REPO_ROOT, REPO_ROOT / "tests"):
         sys.path.insert(0, str(extra))
 
 
-
-RUN_TIMEOUT = 300.0
-
-
 @dataclass(frozen=True)
 class CrashSettings:
     kills: int = 20
     seed: int = 7
-    helpdesk: str = "zendesk"
-    latency_ms: float = 40.0
+    helpdesk: str = "zendesk"  # or "freshdesk"
+    latency_ms: float = 40.0  # the sandbox answers every request this late: sends last a while
     after_mail_delay: float = 0.3  # the most a kill timed from a mail waits after it
     max_delay: float = 3.0
 
@@ -635,7 +631,7 @@ def answers_campaign(s: CrashSettings, work: Path) -> CrashReport:
         for _ in range(3):
             child = answers_start_run(env, work)
             try:
-                report.final_codes.append(child.wait(timeout=RUN_TIMEOUT))
+                report.final_codes.append(child.wait(timeout=FINAL_RUN_TIMEOUT))
             except subprocess.TimeoutExpired:
                 os.kill(child.pid, signal.SIGKILL)
                 child.wait()
@@ -660,9 +656,10 @@ def answers_campaign(s: CrashSettings, work: Path) -> CrashReport:
 
 def answers_crash_test(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=ANSWERS_CRASH_TEST_DOC.splitlines()[0])
-    parser.add_argument("--helpdesk", choices=list(KINDS), default="zendesk")
-    parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=7)
+    defaults = CrashSettings()
+    parser.add_argument("--helpdesk", choices=list(KINDS), default=defaults.helpdesk)
+    parser.add_argument("--kills", type=int, default=defaults.kills)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
     args = parser.parse_args(argv)
     import tempfile
 

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from importlib import resources
@@ -557,22 +558,22 @@ def examples_figures(argv: list[str] | None = None) -> None:
             compare_methods(chosen, rest)
         bitext_toml = taxonomy_text(chosen, rules=False)
         file = write_labelled(work / "bitext.jsonl", [("bitext", t, i) for t, i in rest])
-        for engine, rules in (("learned", False), ("rules", True)):
-            toml = bitext_toml if not rules else taxonomy_text(chosen, rules=True)
-            got = score(work, toml, file, engine)
-            print(
-                f"Bitext (tuning set, in-sample for the choice), {len(rest)} rows, {engine}: "
-                f"macro-F1 {got[POOLED if POOLED in got else 'bitext']:.3f}"
-            )
+        both_engines(
+            work,
+            f"Bitext (tuning set, in-sample for the choice), {len(rest)} rows",
+            chosen,
+            file,
+            (POOLED, "bitext"),
+        )
 
         file = write_labelled(work / "banking.jsonl", [("banking77", t, i) for t, i in test])
-        for engine, rules in (("learned", False), ("rules", True)):
-            toml = examples_toml if not rules else taxonomy_text(banking, rules=True)
-            got = score(work, toml, file, engine)
-            print(
-                f"BANKING77 test split (held out), {len(test)} rows, {engine}: "
-                f"macro-F1 {got['banking77']:.3f}"
-            )
+        both_engines(
+            work,
+            f"BANKING77 test split (held out), {len(test)} rows",
+            banking,
+            file,
+            ("banking77",),
+        )
         if args.first_run:
             first_run(work, examples_toml, file)
         if args.translated:
@@ -583,6 +584,17 @@ def examples_figures(argv: list[str] | None = None) -> None:
             translated(work, "BANKING77 fresh", examples_toml, args.translated_fresh, split=False)
         if args.translated_bitext:
             translated(work, "Bitext", bitext_toml, args.translated_bitext, split=False)
+
+
+def both_engines(
+    work: Path, label: str, examples: dict[str, list[str]], file: Path, keys: tuple[str, ...]
+) -> None:
+    """Print the macro-F1 on ``file`` of the learned engine given ``examples`` and of the rules
+    made from them: the first of ``keys`` the score has (pooled, else the one source)."""
+    for engine, rules in (("learned", False), ("rules", True)):
+        got = score(work, taxonomy_text(examples, rules=rules), file, engine)
+        key = next(k for k in keys if k in got)
+        print(f"{label}, {engine}: macro-F1 {got[key]:.3f}")
 
 
 def halves(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
@@ -740,12 +752,18 @@ def calibration_repeat(
     return out
 
 
-def calibration_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=CALIBRATION_FIGURES_DOC.splitlines()[0])
+def _labelled_parser(doc: str, rounds: str, default: int) -> argparse.ArgumentParser:
+    """A parser for a figure on the labelled rows: ``--data``, how many ``rounds`` (a flag)
+    and ``--no-embeddings``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(rounds, type=int, default=default)
     parser.add_argument("--no-embeddings", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def calibration_figures(argv: list[str] | None = None) -> None:
+    args = _labelled_parser(CALIBRATION_FIGURES_DOC, "--repeats", 2).parse_args(argv)
     rows = load_labelled(args.data)
     runs = [calibration_repeat(rows, seed, not args.no_embeddings) for seed in range(args.repeats)]
 
@@ -897,11 +915,7 @@ def scored(
 
 
 def subcategory_figures(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=SUBCATEGORY_FIGURES_DOC.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--no-embeddings", action="store_true")
-    args = parser.parse_args(argv)
+    args = _labelled_parser(SUBCATEGORY_FIGURES_DOC, "--folds", 3).parse_args(argv)
     taxonomy = load_taxonomy(Path(str(SAMPLE)))
     rows = load_labelled(args.data)
     rules = RulesEngine(taxonomy)
@@ -940,7 +954,8 @@ subcategories, the intents of the BANKING77 and Bitext rows under the category e
 
 The cues are made from each subcategory's *name* and a short hand-written list of synonyms, never
 from the labelled rows, so ``ticketbot eval --engine rules`` on those rows measures rules a support
-lead could have written, not rules fitted to the test. Run it again after editing SUBCATEGORIES::
+lead could have written, not rules fitted to the test. Run it again after editing
+``scripts/subcategory_cues.toml``, where they are::
 
     python scripts/figures.py subcategory_taxonomy
 """
@@ -948,125 +963,12 @@ lead could have written, not rules fitted to the test. Run it again after editin
 
 OUT = ROOT / "ticket_processor" / "samples" / "taxonomy_subcategories.toml"
 
-# category -> subcategory -> extra cues (phrases or keywords; "word*" is a prefix).
+# category -> subcategory -> extra cues (phrases or keywords; "word*" is a prefix): a data file,
+# one line a subcategory, beside this script.
+CUES_FILE = Path(__file__).resolve().parent / "subcategory_cues.toml"
 SUBCATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
-    "account": {
-        "create_account": ("open an account", "sign up", "new account", "register"),
-        "delete_account": ("close my account", "remove my account", "delete my profile"),
-        "edit_account": ("update my account", "change my account", "modify account"),
-        "switch_account": ("switch to", "change plan", "upgrade account", "another account"),
-        "recover_password": ("forgot my password", "reset password", "lost password", "user key"),
-        "registration_problems": ("signup error", "sign-up", "registration", "cannot register"),
-        "terminate_account": ("terminate", "cancel my account"),
-        "edit_personal_details": ("change my name", "change my address", "personal details"),
-        "change_pin": ("new pin", "pin code", "change my pin"),
-        "pin_blocked": ("pin blocked", "pin is blocked", "locked pin", "too many attempts"),
-        "passcode_forgotten": ("passcode", "forgot my passcode"),
-        "lost_or_stolen_phone": ("lost my phone", "phone stolen", "stolen phone", "lost phone"),
-        "verify_my_identity": ("verify my identity", "identity verification", "verification"),
-        "why_verify_identity": ("why verify", "why do i need to verify", "why identity"),
-        "unable_to_verify_identity": ("can't verify", "cannot verify", "verification failed"),
-    },
-    "billing": {
-        "check_payment_methods": ("payment methods", "payment options", "ways to pay"),
-        "payment_issue": ("payment problem", "payment issue", "can't pay", "payment failed"),
-        "check_invoice": ("check invoice", "see my invoice", "invoice details", "bill"),
-        "get_invoice": ("get invoice", "download invoice", "send me the invoice", "copy of bill"),
-        "check_cancellation_fee": ("cancellation fee", "early termination", "termination fee"),
-        "direct_debit_payment_not_recognised": ("direct debit", "debit i don't recognise"),
-        "wrong_exchange_rate_for_cash_withdrawal": ("exchange rate", "cash withdrawal rate"),
-        "balance_not_updated_after_bank_transfer": ("balance not updated", "bank transfer"),
-        "balance_not_updated_after_cheque_or_cash_deposit": ("cheque", "cash deposit"),
-        "top_up_by_card_charge": ("top up fee", "card top up charge", "top-up fee"),
-        "top_up_by_bank_transfer_charge": ("bank transfer top up fee", "transfer top up charge"),
-        "transfer_fee_charged": ("transfer fee", "charged for transfer", "fee for transfer"),
-        "card_payment_wrong_exchange_rate": ("wrong exchange rate", "bad rate", "card rate"),
-        "card_payment_fee_charged": ("card payment fee", "fee on card payment", "charged a fee"),
-        "declined_card_payment": ("card declined", "payment declined", "declined"),
-        "exchange_charge": ("exchange fee", "currency exchange charge", "exchanging"),
-        "transaction_charged_twice": ("charged twice", "double charge", "duplicate charge"),
-        "cash_withdrawal_not_recognised": (
-            "withdrawal i didn't make",
-            "don't recognise withdrawal",
-        ),
-        "wrong_amount_of_cash_received": ("wrong amount", "atm gave", "less cash"),
-        "pending_card_payment": ("pending payment", "payment pending", "still pending"),
-        "cash_withdrawal_charge": ("withdrawal fee", "atm fee", "charged for withdrawal"),
-        "card_payment_not_recognised": ("payment i don't recognise", "unknown payment"),
-        "reverted_card_payment": ("reverted", "payment reverted", "payment returned"),
-    },
-    "how_to": {
-        "place_order": ("place an order", "buy", "purchase", "order"),
-        "topping_up_by_card": ("top up with card", "add money with card"),
-        "apple_pay_or_google_pay": ("apple pay", "google pay"),
-        "fiat_currency_support": ("currencies", "fiat", "which currency"),
-        "getting_spare_card": ("spare card", "second card", "extra card"),
-        "visa_or_mastercard": ("visa", "mastercard"),
-        "exchange_via_app": ("exchange in the app", "exchange currency", "convert money"),
-        "activate_my_card": ("activate", "activation"),
-        "card_linking": ("link my card", "link card", "linking"),
-        "exchange_rate": ("exchange rate", "rate for"),
-        "top_up_by_cash_or_cheque": ("top up with cash", "top up by cheque"),
-        "automatic_top_up": ("auto top up", "automatic top-up", "auto top-up"),
-        "supported_cards_and_currencies": ("supported cards", "which cards"),
-        "age_limit": ("age limit", "how old", "minimum age"),
-        "disposable_card_limits": ("disposable card limit", "disposable"),
-        "getting_virtual_card": ("virtual card", "get a virtual card"),
-        "verify_top_up": ("verify top up", "verify my top-up"),
-        "get_disposable_virtual_card": ("disposable virtual card",),
-        "receiving_money": ("receive money", "receiving money", "get paid"),
-        "order_physical_card": ("order a card", "physical card"),
-        "transfer_into_account": ("transfer into my account", "add money to my account"),
-        "get_physical_card": ("get a physical card", "plastic card"),
-        "top_up_limits": ("top up limit", "maximum top up"),
-    },
-    "other": {
-        "change_order": ("change my order", "modify order", "edit order", "add to order"),
-        "contact_customer_service": ("customer service", "contact you", "phone number"),
-        "review": ("review", "feedback", "leave a review", "rate your"),
-        "complaint": ("complaint", "complain", "file a complaint"),
-        "cancel_order": ("cancel my order", "cancel order", "cancel the order"),
-        "newsletter_subscription": ("newsletter", "unsubscribe", "mailing list"),
-        "contact_human_agent": ("human", "real person", "speak to an agent", "live agent"),
-        "declined_transfer": ("transfer declined", "transfer was declined"),
-        "lost_or_stolen_card": ("lost my card", "stolen card", "card stolen"),
-        "card_about_to_expire": ("expire", "expiring", "expiry"),
-        "top_up_reverted": ("top up reverted", "top-up reversed"),
-        "transfer_not_received_by_recipient": ("not received", "recipient didn't get"),
-        "card_swallowed": ("swallowed", "atm kept my card", "atm took my card"),
-        "pending_cash_withdrawal": ("withdrawal pending", "pending withdrawal"),
-        "pending_transfer": ("transfer pending", "pending transfer"),
-        "cancel_transfer": ("cancel transfer", "cancel a transfer", "stop transfer"),
-        "declined_cash_withdrawal": ("withdrawal declined", "atm declined"),
-        "card_acceptance": ("accepted", "where can i use", "accept my card"),
-        "atm_support": ("atm", "cash machine"),
-        "beneficiary_not_allowed": ("beneficiary", "payee not allowed"),
-        "compromised_card": ("compromised", "card details stolen"),
-        "pending_top_up": ("top up pending", "pending top-up"),
-    },
-    "refund": {
-        "track_refund": ("track my refund", "refund status", "where is my refund"),
-        "get_refund": ("get a refund", "get my money back", "reimburse*"),
-        "check_refund_policy": ("refund policy", "money back guarantee", "policy"),
-        "refund_not_showing_up": ("refund not showing", "haven't received refund", "not showing"),
-        "request_refund": ("request a refund", "ask for a refund", "want a refund"),
-    },
-    "shipping": {
-        "delivery_period": ("how long", "delivery time", "when will it arrive", "days"),
-        "track_order": ("track my order", "tracking", "where is my order"),
-        "set_up_shipping_address": ("set up shipping address", "add address", "new address"),
-        "delivery_options": ("delivery options", "shipping methods", "express"),
-        "change_shipping_address": ("change shipping address", "wrong address", "update address"),
-        "card_arrival": ("card hasn't arrived", "card arrived", "still waiting for my card"),
-        "card_delivery_estimate": ("when will my card", "card delivery", "how long card"),
-    },
-    "bug": {
-        "card_not_working": ("card not working", "card doesn't work", "card stopped working"),
-        "virtual_card_not_working": ("virtual card not working", "virtual card doesn't work"),
-        "top_up_failed": ("top up failed", "top-up failed", "couldn't top up"),
-        "failed_transfer": ("transfer failed", "failed transfer", "transfer didn't go through"),
-        "contactless_not_working": ("contactless", "tap to pay"),
-    },
+    category: {name: tuple(cues) for name, cues in subs.items()}
+    for category, subs in tomllib.loads(CUES_FILE.read_text("utf-8")).items()
 }
 
 
@@ -1127,8 +1029,6 @@ resident memory.
 
     python scripts/figures.py discover_figures [--scale 50000]
 """
-
-
 
 
 def _rows(source: str) -> tuple[list[TicketText], list[str]]:
@@ -1344,8 +1244,6 @@ out) and ``--open`` open tickets, runs ``ticketbot learn --from-helpdesk`` then
 ``ticketbot run --engine learned``, and compares the categories written with the labels and
 with what a model learned from the same tickets written to a file predicts.
 """
-
-
 
 
 def subject_of(row: LabelledTicket) -> str:
