@@ -113,10 +113,22 @@ def test_a_cheap_command_runs_small(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["audit_scale", "dashboard_list_timing"])
 def test_the_audit_stores_figures_run_small(name: str, tmp_path: Path) -> None:
-    """Each fills a store of its own in a temporary folder: here, this test's."""
+    """Each fills a store of its own in a temporary folder: here, this test's.
+
+    ``audit_scale`` exits 1 when its slowest query misses its 300 ms target: a verdict on this
+    machine's speed at that moment (beside other tests it can miss), not on the command. Here
+    it must only finish: its last line, the verdict, printed whichever it is."""
     repeat = ["--repeat", "1"] if name == "audit_scale" else []
     done = toolbox(name, "--rows", "2000", *repeat, env={**os.environ, "TMPDIR": str(tmp_path)})
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    output = done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, output
+    if name == "audit_scale":
+        assert done.returncode in (0, 1), output
+        assert re.search(
+            r"^slowest: [\d.]+ ms, (within|OVER) the 300 ms target$", done.stdout, re.M
+        )
+    else:
+        assert done.returncode == 0, output
     assert "filled 2,000 decisions" in done.stdout
 
 
