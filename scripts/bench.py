@@ -3,7 +3,7 @@
     python scripts/bench.py                      # 2,000 tickets, 64 workers, 1.0 s LLM
     python scripts/bench.py --engine rules --zendesk-latency-ms 0 --tickets 10000
     python scripts/bench.py --duplicates 0.2 --json
-    python scripts/bench.py --llm-down refused   # see also scripts/llm_down_bench.py
+    python scripts/bench.py --llm-down refused   # see also python scripts/figures.py llm_down_bench
     python scripts/bench.py --llm-rpm 1000 --llm-announce   # paced by x-ratelimit-* headers
     python scripts/bench.py --helpdesk freshdesk --plan pro --json   # 400 tickets, Pro's limits
 

@@ -20,19 +20,20 @@ from typing import Any
 
 from bench_figures import BenchSettings, ChildRun, combined, figures, read_events, runs_figures
 from bench_harness import (
-    LLM_HANG_SECONDS,
     WindowClock,
     _workdir,
-    closed_url,
+    freshdesk_env,
     make_tickets,
     run_child,
+    run_env,
+    standin_config,
 )
 
 from ticket_processor.helpdesks.freshdesk.sandbox.config import FreshdeskConfig
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import serve_in_thread as serve_freshdesk
 from ticket_processor.helpdesks.freshdesk.seed import to_freshdesk
-from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
 
 API_KEY = "bench-key"
@@ -47,15 +48,7 @@ def servers(
 ) -> Iterator[tuple[RunningFreshdesk, RunningStandin, WindowClock]]:
     clock = WindowClock()
     config = FreshdeskConfig(api_key=API_KEY, plan=settings.plan, seed=settings.seed, clock=clock)
-    standin_config = StandinConfig(
-        latency_s=LLM_HANG_SECONDS if settings.llm_down == "hang" else settings.llm_latency,
-        latency_jitter=0.0 if settings.llm_down == "hang" else settings.llm_jitter,
-        rpm_limit=settings.llm_rpm,
-        rate_limit_rate=settings.llm_429_rate,
-        error_rate=1.0 if settings.llm_down == "error" else 0.0,
-        seed=settings.seed,
-    )
-    with serve_freshdesk(config) as sandbox, serve_standin(standin_config) as standin:
+    with serve_freshdesk(config) as sandbox, serve_standin(standin_config(settings)) as standin:
         yield sandbox, standin, clock
 
 
@@ -72,22 +65,12 @@ def seed_store(sandbox: RunningFreshdesk, clock: WindowClock, count: int, seed: 
 def child_env(
     sandbox: RunningFreshdesk, standin: RunningStandin, workdir: Path, settings: BenchSettings
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CHILD_ENV_PREFIXES)}
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    env.update(
-        TICKETBOT_HELPDESK="freshdesk",
-        FRESHDESK_URL=sandbox.url,
-        FRESHDESK_API_KEY=API_KEY,
-        OPENAI_BASE_URL=closed_url() if settings.llm_down == "refused" else standin.url,
-        OPENAI_API_KEY="bench-key",
-        TICKETBOT_MODEL="stand-in",
-        TICKETBOT_STATE_DIR=str(workdir / "state"),
-        TICKETBOT_LOG_DIR=str(workdir / "logs"),
-        TICKETBOT_WORKERS=str(settings.workers),
+    return freshdesk_env(
+        sandbox.url,
+        API_KEY,
+        **run_env(standin, workdir, settings),
         TICKETBOT_RETRIAGE="true" if settings.retriage else "false",
     )
-    return env
 
 
 def _done(sandbox: RunningFreshdesk) -> int:

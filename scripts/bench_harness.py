@@ -158,6 +158,54 @@ def seed_sandbox(sandbox: RunningSandbox, tickets: list[SeedTicket]) -> int:
     return created
 
 
+def standin_config(settings: BenchSettings) -> StandinConfig:
+    """The LLM stand-in a benchmark's settings ask for (hanging or failing when it is down)."""
+    return StandinConfig(
+        latency_s=LLM_HANG_SECONDS if settings.llm_down == "hang" else settings.llm_latency,
+        latency_jitter=0.0 if settings.llm_down == "hang" else settings.llm_jitter,
+        rpm_limit=settings.llm_rpm,
+        tpm_limit=settings.llm_tpm,
+        announce_limits=settings.llm_announce,
+        rate_limit_rate=settings.llm_429_rate,
+        error_rate=1.0 if settings.llm_down == "error" else 0.0,
+        seed=settings.seed,
+    )
+
+
+def freshdesk_env(url: str, api_key: str, **more: str) -> dict[str, str]:
+    """A child's environment for a run against a Freshdesk at ``url``: none of this process's
+    helpdesk, LLM or ticketbot settings, the checkout's package importable."""
+    prefixes = (*_CHILD_ENV_PREFIXES, "FRESHDESK_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    env.update(TICKETBOT_HELPDESK="freshdesk", FRESHDESK_URL=url, FRESHDESK_API_KEY=api_key)
+    env.update(more)
+    return env
+
+
+def standin_env(
+    llm_url: str, workdir: Path, api_key: str, workers: int | None = None
+) -> dict[str, str]:
+    """A child run's settings for the stand-in LLM, with its state and logs in ``workdir``."""
+    env = {
+        "OPENAI_BASE_URL": llm_url,
+        "OPENAI_API_KEY": api_key,
+        "TICKETBOT_MODEL": "stand-in",
+        "TICKETBOT_STATE_DIR": str(workdir / "state"),
+        "TICKETBOT_LOG_DIR": str(workdir / "logs"),
+    }
+    if workers is not None:
+        env["TICKETBOT_WORKERS"] = str(workers)
+    return env
+
+
+def run_env(standin: RunningStandin, workdir: Path, settings: BenchSettings) -> dict[str, str]:
+    """What a benchmark's run is told whatever the helpdesk: its LLM, its folders, its workers."""
+    url = closed_url() if settings.llm_down == "refused" else standin.url
+    return standin_env(url, workdir, "bench-key", settings.workers)
+
+
 @contextlib.contextmanager
 def servers(
     settings: BenchSettings,
@@ -173,17 +221,7 @@ def servers(
         seed=settings.seed,
         clock=clock,
     )
-    standin_config = StandinConfig(
-        latency_s=LLM_HANG_SECONDS if settings.llm_down == "hang" else settings.llm_latency,
-        latency_jitter=0.0 if settings.llm_down == "hang" else settings.llm_jitter,
-        rpm_limit=settings.llm_rpm,
-        tpm_limit=settings.llm_tpm,
-        announce_limits=settings.llm_announce,
-        rate_limit_rate=settings.llm_429_rate,
-        error_rate=1.0 if settings.llm_down == "error" else 0.0,
-        seed=settings.seed,
-    )
-    with serve_sandbox(config) as sandbox, serve_standin(standin_config) as standin:
+    with serve_sandbox(config) as sandbox, serve_standin(standin_config(settings)) as standin:
         yield sandbox, standin, clock
 
 
@@ -207,16 +245,9 @@ def child_env(
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     # The checkout's package first, so a clone benchmarks its own code, installed or not.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.update(ZENDESK_URL=sandbox.url, ZENDESK_EMAIL=EMAIL, ZENDESK_API_TOKEN=TOKEN)
+    env.update(run_env(standin, workdir, settings))
     env.update(
-        ZENDESK_URL=sandbox.url,
-        ZENDESK_EMAIL=EMAIL,
-        ZENDESK_API_TOKEN=TOKEN,
-        OPENAI_BASE_URL=closed_url() if settings.llm_down == "refused" else standin.url,
-        OPENAI_API_KEY="bench-key",
-        TICKETBOT_MODEL="stand-in",
-        TICKETBOT_STATE_DIR=str(workdir / "state"),
-        TICKETBOT_LOG_DIR=str(workdir / "logs"),
-        TICKETBOT_WORKERS=str(settings.workers),
         TICKETBOT_KB_SUGGESTIONS=str(settings.kb_suggestions),
         # The stand-in priced as a small hosted model, so cost figures mean something.
         TICKETBOT_PRICES="stand-in=0.15/0.60",
@@ -251,7 +282,8 @@ def run_child(
 ) -> ChildRun:
     """Run ``python -m ticket_processor ARGS``; wall time and peak RSS of that process alone.
 
-    ``entry`` replaces ``-m ticket_processor`` (``profile_run.py`` starts its stage timers so).
+    ``entry`` replaces ``-m ticket_processor`` (``figures.py profile_run`` starts its stage timers
+    so).
 
     The run is started by ``bench_launch.py``, a small process of its own, so its peak RSS is
     not charged with this process's memory (see there). Under ``profile`` the child is

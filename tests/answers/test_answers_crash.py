@@ -1,6 +1,6 @@
-"""Exactly-once replies under kill -9, through ``scripts/answers_crash_test.py``: 20 sending runs
-SIGKILLed at random moments on each helpdesk; no ticket ever gets two replies, and the next run
-sends every reply that was planned."""
+"""Exactly-once replies under kill -9, through ``python scripts/figures.py answers_crash_test``: 20
+sending runs SIGKILLed at random moments on each helpdesk; no ticket ever gets two replies, and the
+next run sends every reply that was planned."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 @pytest.fixture(scope="module")
 def crash() -> ModuleType:
-    return script_module("answers_crash_test")
+    return script_module("drills")
 
 
 @pytest.mark.slow
@@ -28,7 +28,7 @@ def test_sending_runs_killed_at_random_never_reply_twice(
     crash: ModuleType, tmp_path: Path, helpdesk: str
 ) -> None:
     settings = crash.CrashSettings(kills=20, seed=7, helpdesk=helpdesk)
-    report = crash.campaign(settings, tmp_path)
+    report = crash.answers_campaign(settings, tmp_path)
     summary = "\n".join(report.lines())
     assert report.violations == [], summary
     assert report.kills == 20, summary

@@ -1,6 +1,6 @@
-"""``scripts/answers_walls.py`` and ``scripts/answers_signals.py``: a held-out help centre is
-never shown ticket by ticket (the lead scores those by aggregates only), the aggregates count
-what the diagnosis says, and a ticket's margin is read against its centre's own."""
+"""``python scripts/figures.py answers_walls`` and ``python scripts/figures.py answers_signals``: a
+held-out help centre is never shown ticket by ticket (the lead scores those by aggregates only), the
+aggregates count what the diagnosis says, and a ticket's margin is read against its centre's own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from support.e2e import script_module
 
-walls = script_module("answers_walls")
-signals = script_module("answers_signals")
+walls = script_module("figures_answers")
+signals = script_module("figures_answers")
 
 
 def _row(
@@ -40,12 +40,12 @@ def test_a_held_out_centre_is_refused_ticket_by_ticket(
 
     monkeypatch.setattr(walls, "walls", never)  # a broken refusal must not read the centre
     with pytest.raises(SystemExit, match="aggregates only"):
-        walls.main(["--centre", centre])
+        walls.answers_walls(["--centre", centre])
 
 
 def test_an_unknown_centre_is_refused_even_counted() -> None:
     with pytest.raises(SystemExit, match="only the dev centres"):
-        walls.main(["--centre", "nosuch", "--counts"])
+        walls.answers_walls(["--centre", "nosuch", "--counts"])
 
 
 def test_the_aggregates_count_the_walls() -> None:

@@ -36,7 +36,7 @@ TICKETS = 90
 
 @pytest.fixture(scope="module")
 def crash_test() -> ModuleType:
-    return script_module("crash_test")
+    return script_module("drills")
 
 
 def noted(desk: Desk) -> set[int]:

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 @pytest.fixture(scope="module")
 def crash_test() -> ModuleType:
     """The crash campaign's child-process helpers (environment, waiting for a moment)."""
-    return script_module("crash_test")
+    return script_module("drills")
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Crash consistency in CI: a short campaign of ``scripts/crash_test.py``.
+"""Crash consistency in CI: a short campaign of ``python scripts/figures.py crash_test``.
 
 The script SIGKILLs ``python -m ticket_processor run`` at random moments over one backlog, lets
 a last run finish and checks every ticket; here with 4 kills over 120 tickets, against Zendesk and
-against Freshdesk (the full 20-kill campaign runs by hand: ``python scripts/crash_test.py
+against Freshdesk (the full 20-kill campaign runs by hand: ``python scripts/figures.py crash_test
 [--helpdesk freshdesk]``). The checker itself is tested on plain
 data, so a broken check cannot pass a broken helpdesk.
 """
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 @pytest.fixture(scope="module")
 def crash_test() -> ModuleType:
-    return script_module("crash_test")
+    return script_module("drills")
 
 
 @pytest.mark.slow

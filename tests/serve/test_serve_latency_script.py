@@ -1,4 +1,4 @@
-"""``scripts/serve_latency.py``: its quantiles (the nearest rank, and Prometheus'
+"""``python scripts/figures.py serve_latency``: its quantiles (the nearest rank, and Prometheus'
 ``histogram_quantile`` over cumulative buckets), and a small run end to end."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import pytest
 from support.e2e import SCRIPTS, script_module
 
-latency = script_module("serve_latency")
+latency = script_module("figures_serve")
 
 
 def test_histogram_quantile_interpolates_within_the_bucket() -> None:
@@ -41,8 +41,9 @@ def test_percentile_is_the_nearest_rank() -> None:
 
 @pytest.mark.slow
 def test_a_small_run_prints_both_figures_and_the_note_count() -> None:
+    command = [sys.executable, str(SCRIPTS / "figures.py"), "serve_latency"]
     result = subprocess.run(
-        [sys.executable, str(SCRIPTS / "serve_latency.py"), "--tickets", "6", "--rate", "5"],
+        [*command, "--tickets", "6", "--rate", "5"],
         capture_output=True,
         text=True,
         timeout=300,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import invoke
+from support.e2e import script_module
 
 from ticket_processor.errors import ConfigError, InvalidAnswer
 from ticket_processor.helpdesks.freshdesk.records import update_body
@@ -245,14 +246,5 @@ def test_a_tag_longer_than_freshdesk_takes_goes_out_shortened_the_same_every_tim
 def test_the_shipped_subcategory_taxonomy_is_what_its_script_writes() -> None:
     """It is the default taxonomy's cues plus the subcategories': a change to either (the
     default's cues in six languages) must reach it by running the script again."""
-    import importlib.util
-
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location(
-        "subcategory_taxonomy", root / "scripts" / "subcategory_taxonomy.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = script_module("figures_learned")
     assert script.OUT.read_text("utf-8") == script.render()

@@ -30,8 +30,8 @@ from typing import Any
 from ..errors import ConfigError
 from .vocab import MODES, AnswerMode
 
-# Chosen for precision: on the repository's labelled set (scripts/answers_figures.py) no wrong
-# article is sent at this calibrated probability.
+# Chosen for precision: on the repository's labelled set (python scripts/figures.py answers_figures)
+# no wrong article is sent at this calibrated probability.
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_DRAFTS = 20
 DEFAULT_TARGET = 0.6

@@ -1,5 +1,6 @@
 """The statements that make an empty embedded audit store at the migrations' head
-(written by ``scripts/audit_head_schema.py`` from a store Alembic created: not by hand).
+(written by ``python scripts/figures.py audit_head_schema`` from a store Alembic created: not by
+hand).
 
 ``audit/upgrade.py`` creates a missing store with them, in one ``BEGIN IMMEDIATE``
 transaction, then ``ANALYZE`` as Alembic's upgrade ends; the FTS5 table's own tables and the

@@ -10,8 +10,8 @@ wallets, ...) and the harmless identifiers that resemble them; the figures repor
 ``HOSTILE_MEGABYTE``: about a megabyte each of text built to make a regex backtrack; redacting
 one should cost about what redacting as much ``PROSE`` costs.
 
-The tests and ``scripts/redaction_figures.py`` share it, so it lives beside the scorer
-(``redaction.py``) rather than in the tests.
+The tests and ``python scripts/figures.py redaction_figures`` share it, so it lives beside the
+scorer (``redaction.py``) rather than in the tests.
 """
 
 from __future__ import annotations
@@ -329,9 +329,10 @@ FORMS += LIBRARY_FORMS
 PII += FORMS
 
 # A held-out set: 30 forms and 10 look-alikes written before the third round's patterns and
-# not looked at while writing them. Its first measurement (``scripts/redaction_figures.py``)
-# found 28 of the 30 forms removed: a phone glued to Japanese text and a Montréal street with a
-# hyphenated name leaked; both families were fixed after, so the set is no longer blind.
+# not looked at while writing them. Its first measurement (``python scripts/figures.py
+# redaction_figures``) found 28 of the 30 forms removed: a phone glued to Japanese text and a
+# Montréal street with a hyphenated name leaked; both families were fixed after, so the set is no
+# longer blind.
 HELD_OUT: list[tuple[str, str, list[str]]] = [
     ("mobile, Arabic-Indic digits", "Mobilnummer: ٠١٧٦ ٩٨٧ ٦٥٤٣٢", ["٩٨٧ ٦٥٤٣٢"]),
     ("whatsapp, Gujarati digits", "whatsapp me on ૯૮૭૬૫ ૪૩૨૧૦", ["૯૮૭૬૫ ૪૩૨૧૦"]),

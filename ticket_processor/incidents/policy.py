@@ -90,7 +90,8 @@ class IncidentPolicy:
     # when they are linked: "group", "priority" (an assigned report keeps its own).
     follow: tuple[str, ...] = ("group", "priority")
     # The window keeps at most this many tickets (the oldest go first): 50,000 are 26 MB, and
-    # keep a run with the encoder loaded under 250 MB (scripts/incidents_bench.py --rss).
+    # keep a run with the encoder loaded under 250 MB (python scripts/figures.py incidents_bench
+    # --rss).
     max_records: int = 50_000
 
     @property

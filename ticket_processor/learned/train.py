@@ -292,8 +292,8 @@ def _calibrate(
 ) -> tuple[Calibration | None, float | None, dict[str, float]]:
     """The field's calibration from its cross-validated predictions (``held_out``: from the
     predictions with each source held out), the apply threshold for ``DEFAULT_PRECISION`` and
-    the expected calibration error before and after (in-sample: ``scripts/calibration_figures.py``
-    measures it on held-out rows)."""
+    the expected calibration error before and after (in-sample: ``python scripts/figures.py
+    calibration_figures`` measures it on held-out rows)."""
     raw, correct = training.cv_probability, training.cv_correct
     if held_out:
         raw, correct = training.held_probability, training.held_correct

@@ -126,9 +126,9 @@ metadata:
                 - secretRef:
                     name: {_q(job.secret_name)}
               env:
-{env_lines}              # Peak RSS of a run (scripts/memory_bounds.py): up to about 220 MiB,
-              # with the spam gate's encoder loaded whatever the engine (the keyword rules
-              # included); every run is held under 250 MiB.
+{env_lines}              # Peak RSS of a run (python scripts/figures.py memory_bounds): up to
+              # about 220 MiB, with the spam gate's encoder loaded whatever the engine (the
+              # keyword rules included); every run is held under 250 MiB.
               # Request: the largest peak with headroom; limit: twice the bound.
               resources:
                 requests:

@@ -3,11 +3,12 @@
 
 A multinomial logistic head: one dot product of 512 numbers per class, no LLM, the encoder's
 languages. Its weights are data (``spam_head.json`` beside this module: JSON numbers, never a
-pickle), fitted by ``scripts/train_spam_head.py`` on ``tests/data/spam_examples.jsonl`` (the
-project's own writing, seven languages) and customers' tickets of ``tests/data`` (see that
-script). ``apply_at`` and ``suggest_at`` are thresholds on the probability that no customer
-wrote the ticket, chosen on cross-validated (out-of-fold) probabilities, never on the rows a
-fold was fitted on; docs/explanation/measurements/spam.md gives the held-out figures.
+pickle), fitted by ``python scripts/figures.py train_spam_head`` on
+``tests/data/spam_examples.jsonl`` (the project's own writing, seven languages) and customers'
+tickets of ``tests/data`` (see that script). ``apply_at`` and ``suggest_at`` are thresholds on the
+probability that no customer wrote the ticket, chosen on cross-validated (out-of-fold)
+probabilities, never on the rows a fold was fitted on; docs/explanation/measurements/spam.md gives
+the held-out figures.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ the reply's new text (``reply_text.strip_reply`` runs first), locally, by either
   advance"; a long message needs a resolution, not only thanks.
 - ``learned``: a logistic regression on hashed word and character n-grams, fitted on the
   examples shipped beside this module (``reply_examples.jsonl``, written for the project; never
-  the evaluation rows) by ``scripts/train_reply_model.py`` and shipped as data
+  the evaluation rows) by ``python scripts/figures.py train_reply_model`` and shipped as data
   (``reply_model.zip``, read by ``reply_model``: no pickle, nothing fitted in a run), its
   probabilities blended with the rules' verdict, which carries the cues it has never seen.
 """
@@ -83,8 +83,8 @@ def reply_examples() -> list[dict[str, str]]:
 def train_reply_model(rows: list[dict[str, str]], examples_sha256: str = "") -> ReplyModel:
     """Hashed n-grams and a logistic regression fitted on ``rows``, as a ``ReplyModel``.
 
-    Only ``scripts/train_reply_model.py`` (which writes the shipped file) and the tests fit
-    one: scikit-learn and scipy are imported here, never in a run."""
+    Only ``python scripts/figures.py train_reply_model`` (which writes the shipped file) and the
+    tests fit one: scikit-learn and scipy are imported here, never in a run."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 

@@ -1,11 +1,11 @@
 """The learned reply classifier's fitted model, shipped as data: hashed n-grams and a softmax.
 
-The model is fitted once, by ``scripts/train_reply_model.py``, on ``reply_examples.jsonl`` and
-shipped beside it as ``reply_model.zip``: ``header.json`` (format, version, the classes, the
-hashing space, the arrays' shapes, the examples' sha256) and three ``.npy`` arrays read with
-``allow_pickle=False`` (an object array, a pickle's hiding place, is refused). A run reads it in
-milliseconds, with numpy only; fitting (scikit-learn, scipy: about 600 MB and 12 s of CPU) never
-happens in a run.
+The model is fitted once, by ``python scripts/figures.py train_reply_model``, on
+``reply_examples.jsonl`` and shipped beside it as ``reply_model.zip``: ``header.json`` (format,
+version, the classes, the hashing space, the arrays' shapes, the examples' sha256) and three
+``.npy`` arrays read with ``allow_pickle=False`` (an object array, a pickle's hiding place, is
+refused). A run reads it in milliseconds, with numpy only; fitting (scikit-learn, scipy: about
+600 MB and 12 s of CPU) never happens in a run.
 
 The features are scikit-learn's ``HashingVectorizer`` output, computed here without it: word
 unigrams and bigrams (``\\b\\w\\w+\\b`` tokens) and ``char_wb`` 2–5-grams, each n-gram's UTF-8

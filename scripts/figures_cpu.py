@@ -1,4 +1,430 @@
-"""A behaviour fingerprint of ticketbot runs: what a run writes and which API calls it makes,
+"""CPU figures: profiles of a run and its stages, the run's fingerprint, the encoder's and an LLM
+call's CPU."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import gc
+import hashlib
+import hmac
+import importlib.abc
+import importlib.machinery
+import inspect
+import json
+import os
+import pstats
+import queue
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+import requests
+from bench import parse_args as bench_args
+from bench_harness import run_bench
+from rich.console import Console
+from rich.table import Table
+
+from ticket_processor.learned.embed import Encoder
+from ticket_processor.llm import LLMAnalyser
+from ticket_processor.triage.prepare import prepare_ticket
+from ticket_processor.triage.taxonomy import load_taxonomy
+
+# profile_run -------------------------------------------------------------------------------------
+
+PROFILE_RUN_DOC = """\
+Where a run's CPU goes: CPU seconds per 1,000 tickets by stage, with the LLM stand-in and the
+learned engine.
+
+    python scripts/figures.py profile_run                          # 1,000 tickets, llm and learned
+    python scripts/figures.py profile_run --engines llm --tickets 500 --llm-latency 0.2 --json
+
+Each engine gets what ``scripts/bench.py`` does (the Zendesk sandbox and the OpenAI stand-in in
+this process, N distinct seeded tickets, ``ticketbot run`` as a child process; every flag of
+bench.py but ``--engine`` is taken and means the same), except that the child is
+``python scripts/figures.py profile_stages``: the same command in the same process, with a timer of
+the calling thread's CPU on each stage's functions (explicit stage timers, not a sampling
+profiler: a thread waiting on the LLM costs nothing and is counted as nothing). The timers
+live in that script only, so a normal run pays nothing for them.
+
+The stages: start-up (the interpreter and the imports of ``ticketbot``'s command line), set-up
+(settings, clients, state files, the help-centre sync: until the first stage is entered),
+discovery, preparation and redaction, the engine, the help-centre lookup, planning and answers,
+incidents, the audit store, the write-back, the log; "other" is the rest of the process's CPU
+(the HTTP connection pools, threads, the garbage collector, the shutdown, the stages' own
+callers). The total is the process's CPU (``time.process_time``); ``rusage`` is the launcher's
+``wait4`` figure, as bench.py's ``child_cpu_seconds``.
+"""
+
+
+HERE = Path(__file__).resolve().parent
+
+
+def profile(engine: str, argv: list[str], say: Any, cprofile: Path | None = None) -> dict[str, Any]:
+    """One benchmark of ``engine`` under the stage timers; figures per 1,000 tickets."""
+    settings, _ = bench_args([*argv, "--engine", engine])
+    with tempfile.TemporaryDirectory(prefix="ticketbot-profile-") as tmp:
+        out = Path(tmp)
+        entry = [str(HERE / "figures.py"), "profile_stages", str(out)]
+        if cprofile is not None:
+            entry.append("--cprofile")
+        result = run_bench(settings, say=say, entry=entry)
+        runs = [orjson.loads(p.read_bytes()) for p in sorted(out.glob("*.json"))]
+        if cprofile is not None:
+            stats = pstats.Stats(*(str(p) for p in sorted(out.glob("*.prof"))))
+            stats.dump_stats(str(cprofile.with_name(f"{cprofile.stem}-{engine}{cprofile.suffix}")))
+    if not runs:
+        raise SystemExit(f"{engine}: the run wrote no profile ({result['child_stderr_tail']})")
+    per = 1000.0 / max(1, result["triaged"])
+    cpu: dict[str, float] = {"start-up": 0.0, "set-up": 0.0}
+    for stage in STAGES:
+        cpu[stage] = 0.0
+    total = 0.0
+    for run in runs:
+        for stage in run["stages"]:
+            cpu.setdefault(stage, 0.0)
+    for run in runs:
+        began = run["began_cpu_seconds"] or run["total_cpu_seconds"]
+        cpu["start-up"] += run["startup_cpu_seconds"]
+        cpu["set-up"] += began - run["startup_cpu_seconds"]
+        for stage, figures in run["stages"].items():
+            cpu[stage] = cpu.get(stage, 0.0) + figures["cpu_seconds"]
+        total += run["total_cpu_seconds"]
+    cpu["other"] = total - sum(cpu.values())
+    return {
+        "engine": engine,
+        "tickets": result["tickets"],
+        "triaged": result["triaged"],
+        "runs": len(runs),
+        "cpu_seconds_per_1000": {k: round(v * per, 3) for k, v in cpu.items()},
+        "total_cpu_seconds_per_1000": round(total * per, 3),
+        "rusage_cpu_seconds_per_1000": round(float(result["child_cpu_seconds"]) * per, 3),
+        "startup_cpu_seconds_per_run": round(cpu["start-up"] / len(runs), 3),
+        "not_found": sorted({name for run in runs for name in run["not_found"]}),
+        "exit_code": result["exit_code"],
+    }
+
+
+def table(profiles: list[dict[str, Any]]) -> Table:
+    out = Table(title="CPU seconds per 1,000 tickets, by stage", header_style="bold")
+    out.add_column("stage")
+    for p in profiles:
+        out.add_column(f"{p['engine']} ({p['triaged']} tickets, {p['runs']} runs)", justify="right")
+    stages = dict.fromkeys(k for p in profiles for k in p["cpu_seconds_per_1000"])
+    for stage in stages:
+        out.add_row(stage, *(f"{p['cpu_seconds_per_1000'].get(stage, 0.0):.3f}" for p in profiles))
+    out.add_row(
+        "total (process_time)", *(f"{p['total_cpu_seconds_per_1000']:.3f}" for p in profiles)
+    )
+    out.add_row("total (rusage)", *(f"{p['rusage_cpu_seconds_per_1000']:.3f}" for p in profiles))
+    return out
+
+
+def profile_run(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=PROFILE_RUN_DOC.split("\n\n")[0])
+    parser.add_argument("--engines", default="llm,learned", help="engines, by commas (llm,learned)")
+    parser.add_argument("--tickets", type=int, default=1000, help="tickets to seed (1000)")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    parser.add_argument(
+        "--cprofile",
+        type=Path,
+        metavar="FILE",
+        help="also cProfile every thread into FILE-<engine> (pstats; slows the run: its "
+        "stage figures are then proportions only)",
+    )
+    args, rest = parser.parse_known_args(argv)
+    err = Console(stderr=True, highlight=False)
+
+    def say(message: str) -> None:
+        if not args.json:
+            err.print(f"[dim]{message}[/]")
+
+    profiles = [
+        profile(engine, [*rest, "--tickets", str(args.tickets)], say, args.cprofile)
+        for engine in args.engines.split(",")
+    ]
+    for p in profiles:
+        if p["not_found"]:
+            err.print(
+                f"[yellow]{p['engine']}: not loaded by this run, or moved: "
+                f"{', '.join(p['not_found'])}"
+            )
+    if args.json:
+        sys.stdout.write(orjson.dumps(profiles, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        Console(highlight=False).print(table(profiles))
+    return 0 if all(p["exit_code"] == 0 for p in profiles) else 1
+
+
+# profile_stages ----------------------------------------------------------------------------------
+
+PROFILE_STAGES_DOC = """\
+``ticketbot`` run in this process with CPU timers on its stages.
+
+    python scripts/figures.py profile_stages DIR [--cprofile] ARGS...
+
+``python scripts/figures.py profile_run`` starts this instead of ``python -m ticket_processor``.
+Before the command runs, the functions each stage is made of (``STAGES``: qualified names, looked up
+in whatever module of the package defines them, so the figures survive modules moving) are
+wrapped with a timer of the calling thread's CPU (``time.thread_time``). A stage's figure is
+its own CPU: time spent in a nested stage (the audit feed inside the log's ``emit``, the
+help-centre lookup inside the triage cache) is counted there, not twice. Modules imported
+later in the run (an engine, the help-centre retrieval) are wrapped as they load.
+
+The product is not touched: with this script not in use nothing is wrapped and nothing is
+timed, so the timers cost a normal run nothing. The wrapped run pays about a microsecond per
+call of a wrapped function.
+
+At exit ``DIR/<pid>.json`` gets one JSON object: the process's CPU seconds
+(``time.process_time``) at start-up (the interpreter and ``import ticket_processor.cli``),
+when the run began its work (the first stage entered), and at the end; each stage's CPU
+seconds and calls; and which names were not found (a stage that moved or was renamed, or a
+module this run never loaded: the profile says so rather than printing a silent zero).
+"""
+
+
+# Which stage each function's own CPU goes to: ``Name`` is a function, ``Class.method`` a
+# method of a class defined anywhere in ticket_processor (``*`` all its public methods).
+STAGES: dict[str, tuple[str, ...]] = {
+    "discovery": ("Discovery.pages", "Discovery.wanted", "ReplyPass.*"),
+    "preparation and redaction": ("prepare_ticket",),
+    "engine": ("LLMEngine.analyse", "LocalEngine.analyse", "TriageCache.triage"),
+    "help-centre lookup": ("SuggestingTriageCache.suggest",),
+    "planning and answers": ("ChangePlanner.*", "RunAnswers.*"),
+    "incidents": ("Sightings.*", "IncidentPass.*", "FaultHead.*"),
+    "audit store": ("AuditFeed.*", "SqliteWriter.*"),
+    "write-back": ("BatchWriter._write_batch",),
+    "log": ("EventLog.emit", "RunRecorder.*"),
+}
+
+_local = threading.local()
+_lock = threading.Lock()
+_cpu: dict[str, float] = {}
+_calls: dict[str, int] = {}
+_began: list[float] = []
+_wrapped: set[str] = set()
+
+
+def _enter() -> list[float]:
+    """A frame for this call: [children's CPU]; pushed on this thread's stack."""
+    stack: list[list[float]] | None = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    if not _began:
+        _began.append(time.process_time())
+    frame = [0.0]
+    stack.append(frame)
+    return frame
+
+
+def _leave(stage: str, frame: list[float], elapsed: float) -> None:
+    stack: list[list[float]] = _local.stack
+    stack.pop()
+    if stack:
+        stack[-1][0] += elapsed
+    own = elapsed - frame[0]
+    with _lock:
+        _cpu[stage] = _cpu.get(stage, 0.0) + own
+        _calls[stage] = _calls.get(stage, 0) + 1
+
+
+def _timed(stage: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            inner = func(*args, **kwargs)
+            while True:  # each step timed; the consumer's work between steps is not
+                frame, started = _enter(), time.thread_time()
+                try:
+                    item = next(inner)
+                except StopIteration:
+                    return
+                finally:
+                    _leave(stage, frame, time.thread_time() - started)
+                yield item
+
+        return generator
+
+    @functools.wraps(func)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        frame, started = _enter(), time.thread_time()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _leave(stage, frame, time.thread_time() - started)
+
+    timed.__wrapped_stage__ = stage  # type: ignore[attr-defined]
+    return timed
+
+
+_gc_started: dict[int, float] = {}
+
+
+def _gc_timer(phase: str, info: dict[str, int]) -> None:
+    """The garbage collector's CPU, as a stage of its own (it runs in whichever thread
+    allocated last, inside whatever that thread was doing: taken out of that stage)."""
+    now = time.thread_time()
+    if phase == "start":
+        _gc_started[threading.get_ident()] = now
+        return
+    started = _gc_started.pop(threading.get_ident(), None)
+    if started is None:
+        return
+    elapsed = now - started
+    stack: list[list[float]] | None = getattr(_local, "stack", None)
+    if stack:
+        stack[-1][0] += elapsed
+    generation = f"garbage collector (generation {info.get('generation', '?')})"
+    with _lock:
+        _cpu[generation] = _cpu.get(generation, 0.0) + elapsed
+        _calls[generation] = _calls.get(generation, 0) + 1
+
+
+def _targets() -> dict[str, str]:
+    return {name: stage for stage, names in STAGES.items() for name in names}
+
+
+def _wrap_module(module: ModuleType) -> None:
+    """Wrap the stage functions and methods ``module`` defines (or holds by name)."""
+    for name, stage in _targets().items():
+        owner_name, _, method = name.partition(".")
+        found = getattr(module, owner_name, None)
+        if found is None or not getattr(found, "__module__", "").startswith("ticket_processor"):
+            continue
+        if not method:
+            if callable(found) and not hasattr(found, "__wrapped_stage__"):
+                setattr(module, owner_name, _timed(stage, found))
+                _wrapped.add(name)
+            continue
+        if not inspect.isclass(found):
+            continue
+        methods = [m for m in vars(found) if not m.startswith("_")] if method == "*" else [method]
+        for attr in methods:
+            value = vars(found).get(attr)
+            if inspect.isfunction(value) and not hasattr(value, "__wrapped_stage__"):
+                setattr(found, attr, _timed(stage, value))
+                _wrapped.add(name)
+
+
+class _Wrapper(importlib.abc.MetaPathFinder):
+    """Wraps the stages of each ticket_processor module as it finishes loading."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith("ticket_processor"):
+            return None
+        for finder in sys.meta_path:
+            if finder is self:
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                loader = spec.loader
+                exec_module = loader.exec_module
+
+                def exec_and_wrap(module: ModuleType, run: Any = exec_module) -> None:
+                    run(module)
+                    _wrap_module(module)
+
+                loader.exec_module = exec_and_wrap  # type: ignore[method-assign]
+                return spec
+        return None
+
+
+def _wrap_loaded() -> None:
+    for name, module in list(sys.modules.items()):
+        if name.startswith("ticket_processor") and module is not None:
+            _wrap_module(module)
+
+
+def _cprofile_threads(out: Path) -> Callable[[], None]:
+    """cProfile every thread (the main one and each as it starts); the returned function
+    writes ``DIR/<pid>.prof`` with all their statistics merged (for ``pstats``)."""
+    import cProfile
+    import pstats
+
+    profiles: list[cProfile.Profile] = []
+
+    def start(*_: object) -> None:
+        profile = cProfile.Profile(time.thread_time)  # CPU, not threads waiting
+        profiles.append(profile)
+        profile.enable()  # replaces this hook for the thread
+
+    threading.setprofile(start)
+    start()
+
+    def dump() -> None:
+        merged = pstats.Stats(profiles[0])
+        for profile in profiles[1:]:
+            merged.add(profile)
+        merged.dump_stats(str(out / f"{os.getpid()}.prof"))
+
+    return dump
+
+
+def profile_stages(argv: list[str]) -> None:
+    if argv[:1] in (["-h"], ["--help"]) or not argv:
+        print(PROFILE_STAGES_DOC)
+        return
+    out, args = Path(argv[0]), argv[1:]
+    figures: dict[str, Any] = {}
+    dump: Callable[[], None] | None = None
+    if args[:1] == ["--cprofile"]:
+        # A function-level profile as well (cProfile slows the run about twofold: its stage
+        # figures are then no measure, only its proportions are).
+        args = args[1:]
+        dump = _cprofile_threads(out)
+    sys.meta_path.insert(0, _Wrapper())
+    gc.callbacks.append(_gc_timer)
+    import ticket_processor.cli as cli
+
+    figures["startup_cpu_seconds"] = time.process_time()
+    _wrap_loaded()
+    sys.argv = ["ticketbot", *args]
+    code: str | int | None = 0
+    try:
+        cli.main()
+    except SystemExit as ended:
+        code = ended.code if isinstance(ended.code, (str, int)) else None
+    finally:
+        figures["began_cpu_seconds"] = _began[0] if _began else None
+        figures["total_cpu_seconds"] = time.process_time()
+        with _lock:
+            figures["stages"] = {
+                stage: {"cpu_seconds": _cpu.get(stage, 0.0), "calls": _calls.get(stage, 0)}
+                for stage in [*STAGES, *sorted(k for k in _cpu if k.startswith("garbage"))]
+            }
+        figures["not_found"] = sorted(set(_targets()) - _wrapped)
+        (out / f"{os.getpid()}.json").write_text(json.dumps(figures), encoding="utf-8")
+        if dump is not None:
+            dump()
+    if isinstance(code, int):
+        cli.leave(code)  # as the console script ends: no teardown
+    sys.exit(code)
+
+
+# run_fingerprint ---------------------------------------------------------------------------------
+
+RUN_FINGERPRINT_DOC = """\
+A behaviour fingerprint of ticketbot runs: what a run writes and which API calls it makes,
 on the local Zendesk and Freshdesk sandboxes, as one JSON document that ``diff`` can compare.
 
 It measures, for each helpdesk (Zendesk, Freshdesk) and each engine (``rules``: the keyword
@@ -66,7 +492,7 @@ Run it from the checkout whose behaviour you want (the package importable as
 half minutes, mostly Zendesk's minute waits (the four scenarios run side by side; ``--quick``
 under a minute). It exits 1 if any ticketbot command failed.
 
-    python scripts/run_fingerprint.py --out /tmp/fingerprint-after.json
+    python scripts/figures.py run_fingerprint --out /tmp/fingerprint-after.json
     diff /tmp/fingerprint-before.json /tmp/fingerprint-after.json && echo same
 
 It talks to ticketbot only through ``python -m ticket_processor`` (``sandbox``, ``seed``,
@@ -74,33 +500,6 @@ It talks to ticketbot only through ``python -m ticket_processor`` (``sandbox``, 
 before and after modules move. Nothing outside its temporary directory is touched.
 """
 
-from __future__ import annotations
-
-import argparse
-import base64
-import hashlib
-import hmac
-import json
-import os
-import queue
-import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
-
-import requests
 
 HELPDESKS = ("zendesk", "freshdesk")
 ENGINES = ("rules", "llm")
@@ -117,40 +516,28 @@ EXPORT_LAG = 63.0
 GAP = 2.0
 TIMEOUT = 180.0
 
-ROUTES_TOML = """\
-[[route]]
-name = "security to the security team"
-when = { category = "security" }
-group = "Security"
-escalate = true
-
-[[route]]
-name = "money"
-when = { category = ["billing", "refund"] }
-group = "Billing"
-
-[[route]]
-name = "deliveries"
-when = { category = "shipping" }
-group = "Shipping"
-
-[[route]]
-name = "bugs and outages"
-when = { category = ["bug", "account"] }
-group = "Technical"
-
-[[route]]
-name = "critical"
-when = { urgency = "critical" }
-escalate = true
-add_tags = ["needs_lead"]
-
-[[route]]
-name = "a customer getting angrier"
-when = { sentiment_change = "worse" }
-escalate = true
-add_tags = ["angrier"]
-"""
+# One route a row: its name, then the TOML lines of its table after ``name``.
+ROUTES = (
+    (
+        "security to the security team",
+        'when = { category = "security" }',
+        'group = "Security"',
+        "escalate = true",
+    ),
+    ("money", 'when = { category = ["billing", "refund"] }', 'group = "Billing"'),
+    ("deliveries", 'when = { category = "shipping" }', 'group = "Shipping"'),
+    ("bugs and outages", 'when = { category = ["bug", "account"] }', 'group = "Technical"'),
+    ("critical", 'when = { urgency = "critical" }', "escalate = true", 'add_tags = ["needs_lead"]'),
+    (
+        "a customer getting angrier",
+        'when = { sentiment_change = "worse" }',
+        "escalate = true",
+        'add_tags = ["angrier"]',
+    ),
+)
+ROUTES_TOML = "\n".join(
+    "\n".join(("[[route]]", f'name = "{name}"', *lines, "")) for name, *lines in ROUTES
+)
 
 FIELDS_TOML = """\
 [[field]]
@@ -760,12 +1147,7 @@ class Scenario:
                 "api_calls_total": sum(n for n in calls.values() if isinstance(n, int)),
             }
             if llm_stats is not None:
-                after = _llm_stats(session, llm_stats)
-                record["llm_calls"] = {
-                    k: after.get(k, 0) - before_llm.get(k, 0)
-                    for k in sorted(set(after) | set(before_llm))
-                    if k not in _TIMING_KEYS
-                }
+                record["llm_calls"] = _llm_calls_since(session, llm_stats, before_llm)
             record["log"] = self._log_events(relisted=relisted)
             record["webhook"] = [
                 self._ticket_refs(self.norm.value(p)) for p in self.hook.take(hook_path)
@@ -883,12 +1265,7 @@ class Scenario:
             "log": self._log_events(relisted=False),
         }
         if llm_stats is not None:
-            after = _llm_stats(session, llm_stats)
-            record["llm_calls"] = {
-                k: after.get(k, 0) - before_llm.get(k, 0)
-                for k in sorted(set(after) | set(before_llm))
-                if k not in _TIMING_KEYS
-            }
+            record["llm_calls"] = _llm_calls_since(session, llm_stats, before_llm)
         self.phases["served"] = record
         time.sleep(GAP)
         return self._changes("served", desk, state)
@@ -1096,6 +1473,18 @@ def _llm_stats(session: requests.Session, url: str | None) -> dict[str, int]:
     return {str(k): int(v) for k, v in answer.json().items()}
 
 
+def _llm_calls_since(
+    session: requests.Session, url: str | None, before: dict[str, int]
+) -> dict[str, int]:
+    """The stand-in's counters' growth since ``before``, without its timing figures."""
+    after = _llm_stats(session, url)
+    return {
+        k: after.get(k, 0) - before.get(k, 0)
+        for k in sorted(set(after) | set(before))
+        if k not in _TIMING_KEYS
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -1201,8 +1590,8 @@ def fingerprint(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+def run_fingerprint(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=RUN_FINGERPRINT_DOC.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="write the JSON here (default: stdout)")
     parser.add_argument("--helpdesk", choices=[*HELPDESKS, "all"], default="all")
     parser.add_argument("--engine", choices=[*ENGINES, LEARNED, "all"], default="all")
@@ -1244,5 +1633,142 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+# encoder_cpu -------------------------------------------------------------------------------------
+
+ENCODER_CPU_DOC = """\
+CPU of the learned engine's sentence encoder in this process: loading it, then encoding
+tickets one by one (as a run's workers do when they do not meet at the encoder).
+
+A whole run's CPU (``scripts/bench.py``) moves by two or three seconds between runs on a shared
+machine, more than a change to the encoder saves; this measures the encoder alone. The texts
+are the tickets and replies of ``tests/data`` (the project's own writing): each row's subject
+and text, 667 of them.
+
+    python scripts/figures.py encoder_cpu
+    PYTHONPATH=/path/to/other/checkout python scripts/figures.py encoder_cpu --json
+
+Prints the CPU seconds (``time.process_time``) of loading the model and of encoding the texts.
+"""
+
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+FILES = (
+    "answers_tickets.jsonl",
+    "replies.jsonl",
+    "replies_second.jsonl",
+    "kb_tickets.jsonl",
+    "examples_tickets.jsonl",
+)
+
+
+def texts() -> list[str]:
+    found: list[str] = []
+    for name in FILES:
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            body = row.get("text") or row.get("description") or row.get("body") or ""
+            found.append(f"{row.get('subject', '')}\n{body}")
+    return found
+
+
+def encoder_cpu(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=ENCODER_CPU_DOC.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    args = parser.parse_args(argv)
+    rows = texts()
+    started = time.process_time()
+    model = Encoder()._load()
+    model.encode(["warm"])  # the weights and the tokeniser load on the first call
+    loaded = time.process_time() - started
+    started = time.process_time()
+    for text in rows:
+        Encoder().encode([text])
+    encoded = time.process_time() - started
+    figures = {
+        "texts": len(rows),
+        "mean_chars": round(sum(map(len, rows)) / len(rows)),
+        "load_cpu_seconds": round(loaded, 3),
+        "encode_cpu_seconds": round(encoded, 3),
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        load, encode = figures["load_cpu_seconds"], figures["encode_cpu_seconds"]
+        print(
+            f"{figures['texts']} texts, {figures['mean_chars']} characters on average: "
+            f"loading {load} s of CPU, encoding {encode} s"
+        )
+
+
+# llm_call_cpu ------------------------------------------------------------------------------------
+
+LLM_CALL_CPU_DOC = """\
+CPU of one LLM call on ticketbot's side: the calling thread's CPU per ``LLMAnalyser.analyse``.
+
+A whole run's CPU (``scripts/bench.py``) moves by a second or two between runs on a shared
+machine, more than a change to the LLM call path saves; this measures that path alone. The
+OpenAI-compatible stand-in answers from a child process (no latency, so nothing here waits
+on the GIL for it) and ``analyse`` runs in the main thread, which makes the whole call (the
+prompt, the SDK's request building, httpx, the read of the answer); ``time.thread_time`` of
+that thread is the figure.
+
+    python scripts/figures.py llm_call_cpu                 # 300 calls a round, seven rounds
+    PYTHONPATH=/path/to/other/checkout python scripts/figures.py llm_call_cpu --json
+
+Prints the CPU microseconds a call: the least and the median over the rounds (on a loaded
+machine the least is the steadier figure: other processes only ever add to a round).
+"""
+
+
+TICKETS = [
+    ("Refund for order 1234", "I was charged twice for my order, please refund one of them."),
+    ("Cannot log in", "The app says my password is wrong although I reset it an hour ago."),
+    ("Parcel not arrived", "My parcel was due on Monday and the tracking has not moved since."),
+    ("Crash on start", "Since the last update the app closes as soon as I open it on Android."),
+    ("Invoice needs company name", "Please add my company's name to the invoice for March."),
+    ("Ich möchte kündigen", "Bitte kündigen Sie mein Abo zum Monatsende, danke."),
+    ("Wrong size delivered", "I ordered a medium and got a small. How do I exchange it?"),
+    ("Thanks!", "Just wanted to say the support team was great yesterday."),
+]
+
+# The stand-in in a child process: prints its base URL, serves until its stdin closes.
+STANDIN = """
+import sys
+from ticket_processor.sandbox.llm_standin.server import StandinConfig, serve_in_thread
+with serve_in_thread(StandinConfig(seed=7)) as running:
+    print(running.url, flush=True)
+    sys.stdin.read()
+"""
+
+
+def llm_call_cpu(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=LLM_CALL_CPU_DOC.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=300, help="calls a round (300)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds (7)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy()
+    tickets = [prepare_ticket(subject, body) for subject, body in TICKETS]
+    with subprocess.Popen(
+        [sys.executable, "-c", STANDIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as standin:
+        assert standin.stdout is not None
+        assert standin.stdin is not None
+        url = standin.stdout.readline().strip()
+        analyser = LLMAnalyser(models=("stand-in",), taxonomy=taxonomy, api_key="k", base_url=url)
+        for ticket in tickets:  # connections made, caches warm
+            analyser.analyse(ticket)
+        rounds: list[float] = []
+        for _ in range(args.rounds):
+            started = time.thread_time()
+            for index in range(args.calls):
+                analyser.analyse(tickets[index % len(tickets)])
+            rounds.append((time.thread_time() - started) / args.calls * 1e6)
+        analyser.close()
+        standin.stdin.close()  # the child's read ends: it stops
+    least, median = min(rounds), statistics.median(rounds)
+    if args.json:
+        print(json.dumps({"least_us": round(least), "median_us": round(median), "rounds": rounds}))
+    else:
+        each = ", ".join(f"{value:.0f}" for value in rounds)
+        print(f"CPU a call: least {least:.0f} µs, median {median:.0f} µs (rounds: {each})")

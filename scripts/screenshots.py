@@ -1,7 +1,159 @@
-"""Regenerate ``docs/report.png``: the HTML report of a sample day, shot by headless Chromium.
+"""The dashboard's and the report's screenshots for the docs."""
 
-    python scripts/report_screenshot.py                    # writes docs/report.png
-    python scripts/report_screenshot.py --html /tmp/r.html --output /tmp/r.png
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ticket_processor.common.eventlog import EventLog, new_run_id
+from ticket_processor.helpdesks.registry import KINDS
+from ticket_processor.helpdesks.samples import load_samples
+from ticket_processor.learned.labelled_file import load_labelled
+from ticket_processor.learned.model_file import save_model
+from ticket_processor.learned.train import TrainOptions, train
+from ticket_processor.sandbox.desks import NewTicket, serve_desk
+from ticket_processor.triage.taxonomy import load_taxonomy
+
+# dashboard_screenshots ---------------------------------------------------------------------------
+
+DASHBOARD_SCREENSHOTS_DOC = """\
+Regenerate the README's dashboard screenshots: the overview and a ticket page, after a real
+run on the local Zendesk sandbox, shot by headless Chromium.
+
+    python scripts/figures.py dashboard_screenshots               # writes docs/dashboard-*.png
+    python scripts/figures.py dashboard_screenshots --out /tmp    # elsewhere
+
+What it does, as a user would: starts the Zendesk sandbox (``ticketbot sandbox``'s server, in
+this process, on a free port), seeds the sample tickets, trains a small calibrated learned
+model (so some categories are only suggested), runs ``ticketbot run`` once, starts
+``ticketbot dashboard --review`` on a free port, signs in with a token, accepts two suggestions
+and corrects one (so the agreement figure has something to show), and shoots the overview (a
+desk's width), a ticket page, and the overview on a phone in dark mode. Needs Chromium at
+/usr/bin/chromium (Debian: ``apt-get install chromium``), driven through the playwright package.
+"""
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# The checkout's package, so this works in a clone that is not installed.
+
+
+TOKEN = "screenshot-token-0123456789abcdef"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+DATA = ROOT / "tests" / "data"
+
+
+def ticketbot(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ticket_processor", *args],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def dashboard_screenshots(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=DASHBOARD_SCREENSHOTS_DOC.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--tickets", type=int, default=60)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="ticketbot-dashboard-"))
+    rows = load_labelled(DATA / "bitext.jsonl") + load_labelled(DATA / "banking77.jsonl")
+    model = train(rows[::3], load_taxonomy(), options=TrainOptions(folds=2, embedding_weight=0))
+    save_model(model.model, work / "model.zip")
+    with serve_desk(KINDS["zendesk"]) as desk:
+        samples = load_samples()[: args.tickets]
+        desk.create([NewTicket(s.subject, s.description) for s in samples])
+        env = {
+            **desk.env(),
+            "TICKETBOT_STATE_DIR": str(work / "state"),
+            "TICKETBOT_LOG_DIR": str(work / "logs"),
+            "TICKETBOT_LEARNED_MODEL": str(work / "model.zip"),
+            "TICKETBOT_APPLY_AT": "category=0.99",
+            "TICKETBOT_DASHBOARD_TOKEN": TOKEN,
+        }
+        ran = ticketbot("run", env=env)
+        ran.communicate(timeout=600)
+        dashboard = ticketbot("dashboard", "--port", "0", "--review", env=env)
+        assert dashboard.stdout is not None
+        url = re.search(r"http://\S+", dashboard.stdout.readline())
+        assert url is not None, "the dashboard did not start"
+        base = url.group(0)
+        try:
+            shoot(sync_playwright, base, args.out)
+        finally:
+            dashboard.send_signal(signal.SIGTERM)
+            dashboard.wait(timeout=20)
+    print(
+        f"screenshots in {args.out}: dashboard-overview.png, dashboard-ticket.png, "
+        "dashboard-phone-dark.png"
+    )
+
+
+def shoot(sync_playwright: object, base: str, out: Path) -> None:
+    with sync_playwright() as driver:  # type: ignore[operator]
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        headers = {"authorization": f"Bearer {TOKEN}"}
+        page = browser.new_context(
+            viewport={"width": 1200, "height": 900}, extra_http_headers=headers
+        ).new_page()
+        page.goto(base + "/review")
+        for _ in range(2):
+            page.locator('button[name="accept"]').first.click()
+            page.wait_for_load_state()
+        correct = page.locator('button[name="correct"]')
+        if correct.count():
+            select = page.locator('select[name^="value:"]').first
+            options = select.locator("option").all_inner_texts()
+            chosen = select.input_value()
+            select.select_option(next(o for o in options if o != chosen))
+            correct.first.click()
+            page.wait_for_load_state()
+        page.goto(base + "/")
+        page.screenshot(path=str(out / "dashboard-overview.png"), full_page=True)
+        page.goto(base + "/tickets?decision=suggested")
+        page.locator("tr[data-ticket-id] a").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=str(out / "dashboard-ticket.png"), full_page=True)
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            color_scheme="dark",
+            extra_http_headers=headers,
+        ).new_page()
+        phone.goto(base + "/tickets")
+        phone.screenshot(path=str(out / "dashboard-phone-dark.png"))
+        browser.close()
+
+
+# report_screenshot -------------------------------------------------------------------------------
+
+REPORT_SCREENSHOT_DOC = """\
+Regenerate ``docs/report.png``: the HTML report of a sample day, shot by headless Chromium.
+
+    python scripts/figures.py report_screenshot                    # writes docs/report.png
+    python scripts/figures.py report_screenshot --html /tmp/r.html --output /tmp/r.png
 
 The events are synthesised through the real ``EventLog`` (a seeded random day of runs every
 20 minutes: mostly ok, one partial with failed tickets, one aborted, one stopped by SIGTERM,
@@ -11,24 +163,9 @@ subprocess, as a user would. Needs Chromium (Debian: ``apt-get install chromium`
 headless, sandbox off, with no network features, on a file:// URL.
 """
 
-from __future__ import annotations
 
-import argparse
-import os
-import random
-import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 # The checkout's package, so this works in a clone that is not installed.
-sys.path.insert(1, str(ROOT))
 
-from ticket_processor.common.eventlog import EventLog, new_run_id  # noqa: E402
 
 # The sample day ends at the top of the current hour: ``report`` reads up to now.
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -187,8 +324,8 @@ def screenshot(chromium: str, page: Path, output: Path, size: str) -> None:
         )
 
 
-def main(argv: list[str] | None = None, *, echo: Callable[[str], None] = print) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def report_screenshot(argv: list[str] | None = None, *, echo: Callable[[str], None] = print) -> int:
+    parser = argparse.ArgumentParser(description=REPORT_SCREENSHOT_DOC.splitlines()[0])
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "report.png")
     parser.add_argument("--html", type=Path, help="Also keep the HTML page here.")
     parser.add_argument("--window-size", default="1280,2000")
@@ -212,7 +349,3 @@ def main(argv: list[str] | None = None, *, echo: Callable[[str], None] = print) 
         screenshot(args.chromium, page, args.output, args.window_size)
     echo(f"{runs} runs synthesised; {args.output} written ({args.output.stat().st_size:,} bytes)")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
