@@ -204,7 +204,8 @@ def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # --no-batch although the endpoint has a Batch API; a slow LLM, one worker, a 3 s budget:
-    # room to start on a loaded machine, and 5 of the 10 tickets at most.
+    # ten tickets of 0.6 s each cannot all be done within it and its grace, however fast the
+    # machine. How many are (none, on a loaded one) is the machine's, not the code's.
     with (
         serve_desk(KINDS["zendesk"], unlimited=True) as desk,
         serve_in_thread(StandinConfig(seed=7, latency_s=0.6, latency_jitter=0.0)) as llm,
@@ -219,7 +220,7 @@ def test_no_batch_stops_at_max_runtime_and_the_next_backfill_goes_on(
         assert "backfill paused (max_runtime)" in stopped.output
         assert (tmp_path / "state" / "backfill.json").is_file()  # where to go on from
         written = [i for i in ids if desk.snapshot(i).notes]
-        assert 0 < len(written) < len(ids)
+        assert len(written) < len(ids)
 
         finished = backfill("--no-batch")
         assert finished.exit_code == 0, finished.output
