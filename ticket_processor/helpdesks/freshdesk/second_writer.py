@@ -2,16 +2,24 @@
 removing a second writer's copies.
 
 Freshdesk has no conditional write, so two installations can both post a ticket's note before
-either updates it. Once one sees the other (the marker appears on a ticket it is writing, or a
-note it did not post), every note it posts is checked once, at the end of its batch, and all
-copies but the first are deleted (``DELETE /conversations/{id}``). The adapter
-(``adapter.py``) holds one ``SecondWriter`` and tells it what it posts and what it sees.
+either updates it. Once one sees the other (the marker appears on a ticket it is writing, a note
+it did not post, or a second copy of the last note of a batch), every note it posts is checked
+once, at the end of its batch, and all copies but the first are deleted
+(``DELETE /conversations/{id}``). The adapter (``adapter.py``) holds one ``SecondWriter`` and
+tells it what it posts and what it sees.
+
+Two installations in step (the same tickets read at the same moment, as two schedules that fire
+together do) never see each other's marker: each reads every ticket before the other updates it.
+So at the end of each batch, the last note posted is looked at (one request a batch): whichever
+installation posted that ticket's note later finds both copies, and since both write a batch's
+tickets in order, every other copy of the batch is on the tickets by then.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 
 from ...errors import AuthError, BreakerOpenError, HelpdeskError, NotFoundError
 from ...writeback.note import answers_same_message, is_triage_note
@@ -20,6 +28,10 @@ from .wire import FreshdeskTransport
 
 log = logging.getLogger(__name__)
 
+# The notes kept for a later check while no second writer is seen: enough for the batches the
+# other installation may lag behind by, bounded so a long backfill does not hold every note.
+KEPT_UNCHECKED = 2_000
+
 
 class SecondWriter:
     """The notes a run posted and whether another writer was seen; thread-safe."""
@@ -27,7 +39,9 @@ class SecondWriter:
     def __init__(self, http: FreshdeskTransport) -> None:
         self.http = http
         self._lock = threading.Lock()
-        self._posted: dict[int, str] = {}  # notes not checked yet for a second writer's copy
+        # notes not checked yet for a second writer's copy, oldest first
+        self._posted: OrderedDict[int, str] = OrderedDict()
+        self._last: tuple[int, str] | None = None  # the batch's last note, looked at once
         self._guard = False  # a second writer seen: each note is checked after posting
         self.duplicates_removed = 0
 
@@ -35,6 +49,10 @@ class SecondWriter:
         """A triage note this run posted: checked at the end of the batch once the guard is on."""
         with self._lock:
             self._posted[ticket_id] = note
+            self._posted.move_to_end(ticket_id)
+            while len(self._posted) > KEPT_UNCHECKED:
+                self._posted.popitem(last=False)
+            self._last = (ticket_id, note)
 
     def has_note(self, ticket_id: int, note: str) -> bool:
         """Whether ``note`` is on the ticket: a triage note answering the same message, or
@@ -55,18 +73,21 @@ class SecondWriter:
         """
         if not is_triage_note(note):
             return
-        copies = sorted(
-            note_id
-            for note_id, text in freshdesk_reads.private_notes(self.http, ticket_id)
-            if is_triage_note(text) and answers_same_message(text, note)
-        )
-        for note_id in copies[1:]:
+        for note_id in self._copies(ticket_id, note)[1:]:
             try:
                 self.http.request("DELETE", f"/api/v2/conversations/{note_id}")
             except NotFoundError:
                 continue  # the other installation removed it first
             with self._lock:
                 self.duplicates_removed += 1
+
+    def _copies(self, ticket_id: int, note: str) -> list[int]:
+        """The ids of the ticket's triage notes answering ``note``'s message, oldest first."""
+        return sorted(
+            note_id
+            for note_id, text in freshdesk_reads.private_notes(self.http, ticket_id)
+            if is_triage_note(text) and answers_same_message(text, note)
+        )
 
     def seen(self) -> None:
         """Another writer marks tickets this run is writing: from now on every note this run
@@ -81,13 +102,26 @@ class SecondWriter:
         )
 
     def settle_posted(self) -> None:
-        """With the guard on, check the notes posted and not checked yet, at the end of a
-        batch: later than right after posting, so the other installation's copy, posted from
-        a read made just before ours landed, is there to be seen."""
+        """At the end of a batch: with no second writer seen yet, look at the batch's last note
+        for a copy (see the module's docstring); with one seen, check the notes posted and not
+        checked yet, later than right after posting, so the other installation's copy, posted
+        from a read made just before ours landed, is there to be seen."""
+        with self._lock:
+            last, self._last = self._last, None
+            guard = self._guard
+        if not guard and last is not None:
+            try:
+                doubled = len(self._copies(*last)) > 1
+            except (AuthError, BreakerOpenError):
+                raise
+            except HelpdeskError:
+                doubled = False  # the next batch looks again
+            if doubled:
+                self.seen()
         with self._lock:
             if not self._guard:
                 return
-            posted, self._posted = self._posted, {}
+            posted, self._posted = self._posted, OrderedDict()
         for ticket_id, note in posted.items():
             try:
                 self.settle_notes(ticket_id, note)
