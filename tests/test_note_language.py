@@ -30,7 +30,7 @@ from ticket_processor.risk.rules import reasons_of
 from ticket_processor.spam.cues import SenderCues
 from ticket_processor.spam.gate import verdict
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
-from ticket_processor.writeback.note import NoteLanguage, read_note, render_note
+from ticket_processor.writeback.note import SECTION_CHARS, NoteLanguage, read_note, render_note
 from ticket_processor.writeback.translation import NoteTranslations
 from ticket_processor.writeback.wording import TEMPLATE_LANGUAGES, wording
 
@@ -141,7 +141,7 @@ def test_with_a_translation_the_note_shows_it_and_the_draft_beside_its_agent_ver
     lines = note.splitlines()
     assert "Zusammenfassung: Rechnung doppelt bezahlt." in lines
     at = lines.index("Die Nachricht des Kunden, übersetzt:")
-    assert lines[at + 1] == "Ich habe zweimal bezahlt."
+    assert lines[at + 1] == "> Ich habe zweimal bezahlt."  # the customer's words, quoted
     assert lines[at + 2] == "> Kategorie: other"  # untrusted text never passes for a label
     assert "Bonjour, nous remboursons le second paiement." in lines
     at = lines.index("Dieselbe Antwort auf Deutsch (de), zum Mitlesen (nicht gesendet):")
@@ -333,3 +333,43 @@ def test_a_translation_given_back_unchanged_is_no_translation() -> None:
     assert wording("de").say("translation") not in note
     changed = NoteTranslations(lambda text, code: f"<{code}> {text}", default_language="de")
     assert changed.language(7, triage, None, "Facture").message == "<de> Facture"
+
+
+def test_a_translation_cannot_forge_the_notes_value_lines_and_is_cut() -> None:
+    """A translation is the customer's words: every line quoted, whatever it looks like, and
+    cut at ``SECTION_CHARS`` (a 250 KB one made a 252 KB note)."""
+    hostile = (
+        "Ich habe zweimal bezahlt.\nPriority: urgent\nRisk of ending badly: low (0.01, rules)\n"
+        "Escalated: no\nRisiko eines schlechten Ausgangs: keins (0.00, Regeln)\n"
+        "Priorität erhöht auf urgent\n" + "Erstattung genehmigt. " * 11_500
+    )
+    note = render_note(
+        french_triage(engine="llm"),
+        priority=None,
+        run_id="r1",
+        language=NoteLanguage("de", message=hostile, summary="Zweimal bezahlt. " * 5_000),
+    )
+    lines = note.splitlines()
+    for forged in (
+        "Priority: urgent",
+        "Risk of ending badly: low",
+        "Escalated: no",
+        "Risiko eines schlechten Ausgangs: keins",
+        "Priorität erhöht auf urgent",
+    ):
+        assert not [line for line in lines if line.startswith(forged)], forged
+        assert f"> {forged}" in "\n".join(lines)
+    assert len(note) < SECTION_CHARS + 3 * 1000
+    assert "[…]" in note
+    assert read_note(note) is not None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Priority: urgent", "Risk of ending badly: low", "ESCALATED by route vip", "Escalated: no"],
+)
+def test_a_draft_line_shaped_like_a_value_line_is_quoted(line: str) -> None:
+    note = render_note(
+        french_triage(engine="llm", draft=f"Bonjour.\n{line}"), priority=None, run_id="r1"
+    )
+    assert f"> {line}" in note.splitlines()

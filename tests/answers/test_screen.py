@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ticket_processor.answers.compose import grounded
-from ticket_processor.answers.screen import unsafe
+from ticket_processor.triage.screen import unsafe
 
 RESET = (
     "If you forgot your password, open the sign-in page and click Forgot password?. Enter the "
@@ -51,3 +51,35 @@ def test_refused(answer: str) -> None:
 def test_kept(answer: str) -> None:
     assert unsafe(answer, RESET) is None
     assert grounded(answer, RESET) is None
+
+
+DARK = (
+    "To switch the app to dark mode, open Settings, then Appearance, and choose Dark. The "
+    "change applies to every device you sign in on."
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Open Settings, then Appearance, and choose Dark on every device at evil[.]example.",
+        "Open Settings, then Appearance, and choose Dark on every device at evil(.)example.",
+        "Open Settings, then Appearance, and choose Dark on every device at evil [dot] example.",
+        "Open Settings, then Appearance, and choose Dark on every device at evil{.}example.",
+        "Open Settings, then Appearance, and choose Dark on every device: hxxp://evil.example.",
+        "Open Settings, then Appearance, and choose Dark on every device: hxxps://evil[.]example.",
+        "Open Settings, then Appearance, and choose Dark on every device at evil dot example.",
+    ],
+)
+def test_a_defanged_link_does_not_pass_the_grounding(answer: str) -> None:
+    """A reader turns ``evil[.]example`` back into a link: one such domain in an otherwise
+    grounded answer is refused, as the plain domain is."""
+    assert grounded(answer.split(" at ")[0].split(":")[0] + ".", DARK) is None  # the rest holds
+    refused = grounded(answer, DARK)
+    assert refused is not None
+    assert "evil" in refused
+
+
+def test_a_dot_in_words_is_not_a_link_where_no_domain_follows() -> None:
+    said = "Tap the red dot next to Appearance, then choose Dark."
+    assert unsafe(said, said) is None

@@ -26,7 +26,7 @@ def test_the_ticket_page_shows_the_summary(desk: Desk, monkeypatch: pytest.Monke
         client = httpx.Client(base_url=url, timeout=30)
         page = client.get(f"/tickets/{ticket}").text
         assert "<h2>Summary</h2>" in page
-        assert "data-summary>Problem: I was charged twice" in page
+        assert "data-summary>Problem: The customer writes: “I was charged twice" in page
         assert "[ticketbot " not in page  # the mark is ticketbot's, not the reader's
         assert "edited by an agent" not in page
         field.agent_writes(ticket, "Call the customer <b>today</b>.")

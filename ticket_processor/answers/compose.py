@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..kb.text import article_text, query_terms, words
-from .screen import unsafe
+from ..triage.screen import unsafe
 
 EXCERPT_SENTENCES = 3
 EXCERPT_CHARS = 600

@@ -75,6 +75,13 @@ def check(
                 escape(
                     f'TICKETBOT_SUMMARY_FIELD "{summary_field}" -> text field "{summary.title}" '
                     f"({summary.key}): the running summary"
+                    + (
+                        "; the helpdesk shows this field to the customer: only what the "
+                        "customer can see (their messages and agents' public replies) is "
+                        "summarised there, never an agent's internal note"
+                        if summary.shown_to_customers
+                        else ""
+                    )
                 )
             )
         if path is None:

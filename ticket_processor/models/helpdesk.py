@@ -165,12 +165,17 @@ class FieldOption:
 class HelpdeskField:
     """A custom ticket field: ``key`` is what a ticket's ``custom_fields`` is keyed by (Zendesk:
     the id as text; Freshdesk: the ``cf_`` name); ``kind`` is ``text``, ``dropdown`` or the
-    helpdesk's own type name for the kinds ticketbot does not fill."""
+    helpdesk's own type name for the kinds ticketbot does not fill. ``shown_to_customers``:
+    the helpdesk shows the field to the requester (Zendesk's ``visible_in_portal``,
+    Freshdesk's ``displayed_to_customers``); ``customers_can_edit``: the requester may write it
+    (``editable_in_portal``, ``customers_can_edit``)."""
 
     key: str
     title: str
     kind: str
     options: tuple[FieldOption, ...] = ()
+    shown_to_customers: bool = False
+    customers_can_edit: bool = False
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from ..common.eventlog import EventLog, EventSink
 from ..errors import ConfigError, TicketBotError
 from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
-from ..models import Helpdesk
+from ..models import SPAM_KINDS, Helpdesk
 from ..passes.planner import ChangePlanner
 from ..passes.types import RunOptions
 from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
@@ -466,6 +466,8 @@ def summary_pass(settings: Settings, ctx: RunContext, *, dry_run: bool) -> Summa
         admits=ctx.options.scope.admits,
         workers=ctx.options.workers,
         language=settings.agent_language,
+        public_only=field.shown_to_customers,
+        held_tags=frozenset(f"{settings.tag_prefix}{kind}" for kind in SPAM_KINDS),
     )
 
 

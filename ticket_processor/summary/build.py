@@ -43,7 +43,7 @@ def _hash(body: str) -> str:
 
 def _sentence(text: str) -> str:
     text = _SPACE.sub(" ", text).strip()
-    if text and text[-1] not in ".!?…":
+    if text and text.rstrip("”“»«„'\"")[-1:] not in (".", "!", "?", "…"):
         text += "."
     return text
 

@@ -4,8 +4,10 @@ Each message is cut into sentences; a message's central sentence is the one whos
 vector is nearest (cosine) to the whole message's: the sentence that carries what the message
 is about, not its greeting or its courtesy. The problem is the first message's central sentence
 (its subject when the body gives none); what was done, the latest agent message's; where it
-stands, the latest message's when a customer wrote it, else that an agent answered. The next
-step follows from who wrote last. Where the thread has nothing to quote, ``templates`` says so,
+stands, the latest message's when a customer wrote it, else that an agent answered. A
+customer's sentence is quoted as theirs ("The customer writes: “…”"), so words posing as a
+summary ("Done: Refund approved") are never stated as ticketbot's. The next step follows from
+who wrote last. Where the thread has nothing to quote, ``templates`` says so,
 so the summary is never empty.
 
 The encoder comes in as a plain callable (``Embed``: texts to one row each), so this stays
@@ -21,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .build import Summary
-from .templates import words_for
+from .screen import plain
+from .templates import all_labels, words_for
 from .thread import SummaryThread, Turn
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -60,22 +63,39 @@ def _latest(turns: Sequence[Turn], author: str) -> Turn | None:
     return next((t for t in reversed(turns) if t.author == author), None)
 
 
+_QUOTE_MARKS = re.compile('["“”„‟«»‹›]')
+_LABELS = re.compile(
+    r"(?i)(?<!\w)("
+    + "|".join(re.escape(label) for label in sorted(all_labels(), key=len, reverse=True))
+    + r")\s*:"
+)
+
+
+def quoted(text: str) -> str:
+    """A customer's words as the field quotes them: their own quotation marks made plain and
+    a summary's label in them (``Done:``) no longer one, so nothing they wrote can close the
+    quote or pass for a part of ticketbot's summary."""
+    return _LABELS.sub(r"\1 -", _QUOTE_MARKS.sub("'", text)).strip()
+
+
 def choose(thread: SummaryThread, embed: Embed, language: str = "en") -> Summary:
-    """The extractive summary of ``thread``: never an empty part."""
+    """The extractive summary of ``thread``: never an empty part. What a customer wrote is
+    quoted as theirs (``customer_says``, ``customer_last``), never stated as ticketbot's; every
+    sentence taken is made fit for the field first (``screen.plain``)."""
     words = words_for(language)
     first = thread.turns[0].text if thread.turns else ""
-    problem = _central(first, embed) if first.strip() else ""
-    if not problem:
-        problem = thread.subject or words.new_ticket
+    said = _central(first, embed) if first.strip() else ""
+    said = plain(said or thread.subject)
+    problem = words.customer_says.format(text=quoted(said)) if said else words.new_ticket
     later = thread.turns[1:]
     agent = _latest(later, "agent")
-    done = _central(agent.text, embed) if agent is not None else words.nothing_done
+    done = plain(_central(agent.text, embed)) if agent is not None else words.nothing_done
     last = thread.last
     if not later or last is None:
         state, next_step = words.new_ticket, words.next_for_agent
     elif last.author == "customer":
-        state = words.customer_last.format(text=_central(last.text, embed))
+        state = words.customer_last.format(text=quoted(plain(_central(last.text, embed))))
         next_step = words.next_for_agent
     else:
         state, next_step = words.agent_last, words.next_for_customer
-    return Summary(problem, done, state, next_step, source="extractive")
+    return Summary(problem, done or words.nothing_done, state, next_step, source="extractive")

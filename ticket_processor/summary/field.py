@@ -1,7 +1,11 @@
 """Which helpdesk field holds the summary (``TICKETBOT_SUMMARY_FIELD``): resolved against the
 helpdesk's custom ticket fields by title (case-insensitive) or key (Zendesk: the field's id;
-Freshdesk: its ``cf_`` name), and refused unless it is a text field. Pure: the caller reads
-the fields (one request), as for ``fields.toml``."""
+Freshdesk: its ``cf_`` name), and refused unless it is a text field that customers cannot
+edit: a customer who may write the field could put there text that reads as ticketbot's summary
+(its mark is a hash anyone can compute), and agents trust that field. A field the helpdesk
+*shows* the customer is used, and ``where_it_goes`` says plainly what is written there: only
+what the customer can already see (their own messages and agents' public replies), never an
+agent's internal note. Pure: the caller reads the fields (one request), as for ``fields.toml``."""
 
 from __future__ import annotations
 
@@ -32,7 +36,27 @@ def resolve_summary_field(name: str, fields: Sequence[HelpdeskField]) -> Helpdes
             f'{SETTING}={name!r}: "{found.title}" is a {found.kind} field; the summary needs a '
             "text field (a multi-line one shows it best)"
         )
+    if found.customers_can_edit:
+        raise ConfigError(
+            f'{SETTING}={name!r}: customers can edit "{found.title}", so its text could be '
+            "anyone's, not ticketbot's summary; make it a field customers cannot edit "
+            '(Zendesk: untick "Editable for end users"; Freshdesk: untick "Customers can '
+            'edit"), or name another one'
+        )
     return found
+
+
+def where_it_goes(found: HelpdeskField) -> str:
+    """What the summary's field is and what is written there, as ``fields check`` and
+    ``health`` say it."""
+    where = f'the running summary goes to text field "{found.title}" ({found.key})'
+    if not found.shown_to_customers:
+        return where
+    return (
+        f"{where}, which the helpdesk shows the customer: it summarises only what the customer "
+        "can see (their messages and agents' public replies); agents' internal notes are "
+        "never written there"
+    )
 
 
 def field_verdict(
@@ -43,4 +67,4 @@ def field_verdict(
         found = resolve_summary_field(name, fields)
     except ConfigError as exc:
         return "unhealthy", f"{exc}; runs write no summary until it is fixed"
-    return "healthy", f'the running summary goes to text field "{found.title}" ({found.key})'
+    return "healthy", where_it_goes(found)

@@ -75,6 +75,10 @@ class SummaryPass:
     flush_after: float = 1.0
     admits: Callable[[Ticket], bool] = lambda ticket: True  # the run's scope
     workers: int = 4
+    # The field is one the customer sees: only what they can see is summarised there.
+    public_only: bool = False
+    # The tags of the spam gate's applied verdicts: a ticket with one gets no "answer" step.
+    held_tags: frozenset[str] = frozenset()
     outcome: SummaryOutcome = field(default_factory=SummaryOutcome)
     _texts: dict[int, tuple[str, object]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -132,8 +136,13 @@ class SummaryPass:
         ticket = conversation.ticket
         if ticket.status in CLOSED or not self.admits(ticket):
             return None
+        held = sorted(self.held_tags.intersection(ticket.tags))
         written = summarise(
-            thread_of(conversation), self.embed, complete=self.complete, language=self.language
+            thread_of(conversation, public_only=self.public_only),
+            self.embed,
+            complete=self.complete,
+            language=self.language,
+            held=held[0] if held else None,
         )
         before = ticket.custom_fields.get(self.field_key)
         action, text = decide(before, written.text)

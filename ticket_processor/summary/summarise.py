@@ -6,11 +6,12 @@ through, in a language.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import TicketBotError
 from .build import Summary, render
 from .extractive import Embed, choose
+from .templates import words_for
 from .thread import SummaryThread
 from .written import read_answer, request, system_prompt
 
@@ -30,18 +31,28 @@ class Written:
 
 
 def summarise(
-    thread: SummaryThread, embed: Embed, *, complete: Complete | None = None, language: str = "en"
+    thread: SummaryThread,
+    embed: Embed,
+    *,
+    complete: Complete | None = None,
+    language: str = "en",
+    held: str | None = None,
 ) -> Written:
+    """``held``: the tag of the spam gate's verdict the ticket carries (None: none). A held
+    ticket is no customer's to answer: its next step says so, whoever wrote the rest."""
     fallback: str | None = None
+    chosen: Summary | None = None
     if complete is not None:
+        asked = request(thread)
         try:
-            answer = complete(system_prompt(language), request(thread))
+            answer = complete(system_prompt(language), asked)
         except TicketBotError:
             fallback = "llm_failed"
         else:
-            written = read_answer(answer)
-            if written is not None:
-                return Written(written, render(written, language))
-            fallback = "llm_refused"
-    chosen = choose(thread, embed, language)
+            chosen = read_answer(answer, asked)
+            fallback = None if chosen is not None else "llm_refused"
+    if chosen is None:
+        chosen = choose(thread, embed, language)
+    if held is not None:
+        chosen = replace(chosen, next_step=words_for(language).next_for_held.format(tag=held))
     return Written(chosen, render(chosen, language), fallback)

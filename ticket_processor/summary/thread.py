@@ -2,7 +2,8 @@
 
 The customer's first message (subject and description), then every later message a person
 wrote: the requester's public replies (``customer``), agents' replies and agents' own internal
-notes (``agent``). ticketbot's notes are left out (they describe, they are not the thread), as
+notes (``agent``), these left out when the summary's field is one the customer sees
+(``public_only``). ticketbot's notes are left out (they describe, they are not the thread), as
 is a message that carries a ticketbot trailer (a note an agent pasted). Quoted history and
 signatures are stripped (``triage.reply_text``), markup turned to text, whitespace folded, and
 personal data replaced with placeholders before anything reads it, the names and e-mails the
@@ -61,13 +62,17 @@ def _readable(text: str, *, reply: bool, people: Sequence[Person] = ()) -> str:
     return cut(fold_whitespace(redact(plain)[0]), TURN_CHARS)
 
 
-def thread_of(conversation: Conversation) -> SummaryThread:
-    """The thread of ``conversation`` (its ticket's description is the first message)."""
+def thread_of(conversation: Conversation, *, public_only: bool = False) -> SummaryThread:
+    """The thread of ``conversation`` (its ticket's description is the first message).
+    ``public_only``: the summary goes where the customer sees it, so only what the customer
+    can already see is read: agents' internal notes are left out, never summarised."""
     ticket = conversation.ticket
     people = ticket.people
     turns = [Turn("customer", _readable(ticket.description, reply=False, people=people))]
     for message in conversation.messages:
         if message.from_ticketbot or TRAILER_TAG in message.body:
+            continue
+        if public_only and not message.public:
             continue
         if message.from_requester and not message.public:
             continue  # not something a requester can write; never read as theirs

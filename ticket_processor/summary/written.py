@@ -4,7 +4,9 @@ answer.
 One call per summary, the thread fenced as data and the answer asked as one JSON object with
 exactly four string keys. The answer is untrusted as the ticket is: anything but that shape
 (other keys, a non-string, an empty or over-long part, markup, a link, an address, ticketbot's
-own mark) is refused, and the caller writes the extractive summary instead. Only the parts'
+own mark, another part's label, or anything ``screen.refused`` names: a web address also
+defanged, personal data, a request for a secret, a hidden character, a number the thread does
+not hold) is refused, and the caller writes the extractive summary instead. Only the parts'
 text is kept; ``build.render`` adds the labels, the mark and the word limit.
 """
 
@@ -15,6 +17,8 @@ import json
 import re
 
 from .build import MARK, Summary
+from .screen import hidden_characters, refused
+from .templates import all_labels
 from .thread import SummaryThread
 
 KEYS = ("problem", "done", "state", "next")
@@ -22,6 +26,11 @@ KEYS = ("problem", "done", "state", "next")
 PART_WORDS = 50
 PART_CHARS = 400
 _REFUSED = re.compile(r"[<{}`]|https?://|www\.|@|\[" + MARK, re.I)
+# A part that holds another part's label ("Done: refund approved") writes the summary's shape
+# itself: the words of a ticket that talked the model round.
+_LABEL = re.compile(
+    r"(?i)(?<!\w)(?:" + "|".join(re.escape(label) for label in sorted(all_labels())) + r")\s*:"
+)
 
 SYSTEM = (
     "You summarise a customer-support conversation for the agent who picks it up next. "
@@ -57,8 +66,10 @@ def _first_object(text: str) -> object:
     return None
 
 
-def read_answer(text: str) -> Summary | None:
-    """The summary in the LLM's answer, or None when the answer is not exactly the shape."""
+def read_answer(text: str, thread: str = "") -> Summary | None:
+    """The summary in the LLM's answer, or None when the answer is not exactly the shape or a
+    part carries what the field may not (``screen.refused``; ``thread``: the request's text,
+    whose numbers a part may repeat)."""
     found = _first_object(text)
     if not isinstance(found, dict) or set(found) != set(KEYS):
         return None
@@ -67,10 +78,12 @@ def read_answer(text: str) -> Summary | None:
         value = found[key]
         if not isinstance(value, str):
             return None
+        if hidden_characters(value):
+            return None
         value = " ".join(value.split())
         if not value or len(value) > PART_CHARS or len(value.split()) > PART_WORDS:
             return None
-        if _REFUSED.search(value):
+        if _REFUSED.search(value) or _LABEL.search(value) or refused(value, thread):
             return None
         parts.append(value)
     return Summary(parts[0], parts[1], parts[2], parts[3], source="llm")

@@ -6,11 +6,14 @@ which says everything ticketbot decided, so the harvest, revert's readers, Fresh
 duplicate-note check and crash recovery read one format instead of parsing the prose. It never
 names the run: a rerun or another installation must recognise the note as the same triage.
 
-Ticket text reaches the note only through the analysis (summary, reply draft) and the help
-centre (titles): those are made inert, so no line they contribute can pass for the header, a
-label line or the trailer. A note is ticketbot's only when its first line is the header, its
-last line the trailer, and no other line looks like either. A revert leaves a note of its own
-(``render_revert_note``) that takes back the triage note answering the same message. Pure.
+Ticket text reaches the note only through the analysis (summary, reply draft), the LLM's
+translation of the customer's message and the help centre (titles): those are made inert, so
+no line they contribute can pass for the header, a label line, a value line (``Priority``,
+``Risk of ending badly``, ``ESCALATED``) or the trailer; the translation is quoted as the
+customer's, every line, and each is cut to a bound (``SECTION_CHARS``). A note is ticketbot's
+only when its first line is the header, its last line the trailer, and no other line looks
+like either. A revert leaves a note of its own (``render_revert_note``) that takes back the
+triage note answering the same message. Pure.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .wording import (
     SPAM_REASON_KEYS,
     Wording,
     all_labels,
+    line_openers,
     say_again,
     section_titles,
     wording,
@@ -44,8 +48,10 @@ _NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
 # Every language's labels and section titles count (``writeback.wording``).
 _OWN_LINE = re.compile(
     r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
-    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run)\s*:"
+    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run"
+    r"|priority|escalated|risk(?: of ending badly)?|spam gate)\s*:"
     + "".join(f"|{re.escape(title)}" for title in section_titles())
+    + "".join(f"|{re.escape(opener)}" for opener in line_openers())
     + "|(?:"
     + "|".join(re.escape(label) for label in all_labels())
     + r")\s*:)"
@@ -352,14 +358,42 @@ class NoteLanguage:
         return customer not in (self.language, "und")
 
 
+# What the LLM wrote for a section of the note is cut at this many characters: a translation
+# is the customer's message (itself cut to the input budget) in another language, and a hostile
+# or broken one must not fill a note (one of 252 KB was written before this bound).
+SECTION_CHARS = 6000
+# The summary, in the agent's language, is one line.
+SUMMARY_CHARS = 1000
+CUT = " […]"
+
+
+def bounded(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters (at a space where there is one), ``[…]``
+    saying it was cut."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - len(CUT)]
+    if " " in head[-80:]:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip() + CUT
+
+
+def quoted_block(text: str) -> list[str]:
+    """Someone else's words (the customer's message, as the LLM translated it), every line
+    quoted: none of it can pass for a line of the note, whatever it says."""
+    return [f"> {line}" for line in text.splitlines() if line.strip()]
+
+
 def translation_lines(customer: str, note: NoteLanguage, words: Wording) -> list[str]:
     """The customer's message in the agent's language, or why there is none; nothing when the
     customer wrote in the agent's language. The LLM wrote the translation: it is made plain
-    as its summary is (no markup, no link, no control character) and inert."""
+    as its summary is (no markup, no link, no control character), cut at ``SECTION_CHARS``
+    and quoted as the customer's, every line."""
     if not note.needs_translation(customer):
         return []
     if note.message:
-        return ["", words.say("translation"), *inert_block(llm_text(note.message))]
+        said = bounded(llm_text(note.message), SECTION_CHARS)
+        return ["", words.say("translation"), *quoted_block(said)]
     keys = {"no_llm": "no_translation", "unchanged": "translation_unchanged"}
     return [words.say(keys.get(note.missing, "translation_failed"))]
 
@@ -393,7 +427,8 @@ def render_note(
     # citations only of them, no control characters (``triage.note_text``).
     urls, given = [a.url for a in suggestions], len(suggestions)
     summary = llm_text(speech.summary or analysis.summary, urls=urls, articles=given)
-    draft = llm_text(analysis.reply_draft or "", urls=urls, articles=given)
+    summary = bounded(_inert(summary), SUMMARY_CHARS)
+    draft = bounded(llm_text(analysis.reply_draft or "", urls=urls, articles=given), SECTION_CHARS)
     lines = [
         _inert(f"{NOTE_HEADER} ({source})"),
         "",
@@ -415,7 +450,7 @@ def render_note(
     if draft:
         lines += ["", words.say("draft"), *inert_block(draft)]
         if speech.draft and speech.needs_translation(analysis.language):
-            agent = llm_text(speech.draft, urls=urls, articles=given)
+            agent = bounded(llm_text(speech.draft, urls=urls, articles=given), SECTION_CHARS)
             title = words.say("draft_agent", language=words.language_name(speech.language))
             lines += ["", title, *inert_block(agent)]
     lines += render_spam(triage, words)

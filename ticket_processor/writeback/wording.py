@@ -88,6 +88,23 @@ def all_labels() -> tuple[str, ...]:
 SECTION_KEYS = ("fields_filled", "articles", "draft", "routing", "translation")
 
 
+# The note's lines that open with fixed words before a value (the risk's level, the route's
+# escalation, a raised priority, the spam gate's verdict): untrusted text starting so is quoted.
+OPENER_KEYS = ("risk_head", "escalated", "priority_raised", "spam_applied", "spam_suggested")
+
+
+@cache
+def line_openers() -> tuple[str, ...]:
+    """Every table's fixed openings of the note's value lines (the words before the first
+    placeholder), case-folded, without a trailing colon."""
+    found = {
+        wording(code).words[key].split("{", 1)[0].casefold().strip().rstrip(" :")
+        for code in TEMPLATE_LANGUAGES
+        for key in OPENER_KEYS
+    }
+    return tuple(sorted((f for f in found if f), key=len, reverse=True))
+
+
 @cache
 def section_titles() -> tuple[str, ...]:
     """Every table's section titles, case-folded, without their colon."""

@@ -56,7 +56,14 @@ def ticket_fields(http: FreshdeskTransport) -> list[HelpdeskField]:
         options = tuple(FieldOption(str(v), str(v)) for v in labels if isinstance(v, str))
         kind = str(f.get("type") or "")
         found.append(
-            HelpdeskField(str(f["name"]), str(f.get("label") or ""), kinds.get(kind, kind), options)
+            HelpdeskField(
+                str(f["name"]),
+                str(f.get("label") or ""),
+                kinds.get(kind, kind),
+                options,
+                shown_to_customers=f.get("displayed_to_customers") is True,
+                customers_can_edit=f.get("customers_can_edit") is True,
+            )
         )
     return found
 

@@ -355,7 +355,12 @@ class ZendeskHelpdesk:
             kind = str(f.get("type") or "")
             found.append(
                 HelpdeskField(
-                    str(f["id"]), str(f.get("title") or ""), kinds.get(kind, kind), options
+                    str(f["id"]),
+                    str(f.get("title") or ""),
+                    kinds.get(kind, kind),
+                    options,
+                    shown_to_customers=f.get("visible_in_portal") is True,
+                    customers_can_edit=f.get("editable_in_portal") is True,
                 )
             )
         return found

@@ -13,10 +13,13 @@ the article's own excerpt it is screened here, and refused (the excerpt goes ins
   written ``name at example dot com``), a phone number or any other number the article does
   not hold: numbers are compared whole, digits only, so ``+1 555 0100`` is not "in" an
   article because a ``1`` is; a number written in words (``fifty``, ``zwanzig``) counts too.
+  A link written so that only a reader restores it (``evil[.]example``, ``evil(.)example``,
+  ``evil [dot] example``, ``hxxp://``) is made plain first (``refanged``) and counts as one.
 
 A refusal returns the reason (never the answer's text beyond a short quote of the offending
-part); None means nothing here stops the answer. ``compose.grounded`` adds the article's support
-for every sentence and the promises. Pure.
+part); None means nothing here stops the answer. ``answers.compose.grounded`` adds the article's
+support for every sentence and the promises. The running summary's field is screened with the
+same parts (``asks_for_secret``, ``web_addresses``, ``refanged``; ``summary.screen``). Pure.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ _ASK = re.compile(
     r"\b(?:"
     r"reply|respond|answer (?:with|us)|send|sent us|share|tell|give|provide|confirm|forward|"
     r"include|email (?:us|it|them)|e-mail (?:us|it|them)|let us know|write (?:back|us|it|them)|"
-    r"text us|dm us|message us|paste|attach|"
+    r"text us|dm us|message us|paste|attach|ask (?:for|them|him|her|the customer)|"
     r"antworten|antworten sie|senden|schicken|mitteilen|nennen|geben sie|teilen sie|"
     r"bestätigen|übermitteln|"
     r"répond(?:ez|re)|envoy(?:ez|er)|communiqu(?:ez|er)|indiqu(?:ez|er)|donn(?:ez|er)|"
@@ -233,6 +236,55 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
+# A dot a reader restores and a parser does not: ``[.]``, ``(.)``, ``{.}``, ``[dot]``, ``(dot)``.
+_DEFANGED_DOT = re.compile(
+    r"[ \t]?(?:\[[ \t]?(?:\.|dot)[ \t]?\]|\([ \t]?(?:\.|dot)[ \t]?\)"
+    r"|\{[ \t]?(?:\.|dot)[ \t]?\})[ \t]?",
+    re.IGNORECASE,
+)
+# "evil dot example": the word "dot" only before a name that is a common top-level domain.
+_SPOKEN_DOT = re.compile(
+    r"(?<=[a-z0-9])[ \t]+dot[ \t]+(?=(?:com|net|org|info|biz|io|co|app|dev|xyz|site|online|top|"
+    r"shop|example|test|ru|cn|de|fr|uk|es|nl|pt|it|eu|us|me|ly|ch|at|be)\b)",
+    re.IGNORECASE,
+)
+# ``hxxp://``, ``hXXps://``, ``h**p://``, ``http[:]//``: a scheme bent out of shape.
+_DEFANGED_SCHEME = re.compile(r"\bh(?:xx|\*\*|tt)p(s?)(?:\[:\]|\(:\)|:)//", re.IGNORECASE)
+
+
+def refanged(text: str) -> str:
+    """``text`` with defanged links made plain (``evil[.]example`` -> ``evil.example``,
+    ``hxxp://`` -> ``http://``), so every check of links sees them as the reader would."""
+    text = _DEFANGED_SCHEME.sub(lambda m: f"http{m.group(1)}://", text)
+    text = _DEFANGED_DOT.sub(".", text)
+    return _SPOKEN_DOT.sub(".", text)
+
+
+def asks_for_secret(text: str) -> str | None:
+    """The secret a sentence of ``text`` asks the reader to hand over (a password, a code, a
+    card's CVV...), or None."""
+    for sentence in _SENTENCE_END.split(text):
+        secret = _SECRET.search(sentence)
+        if secret is not None and (_ASK.search(sentence) or sentence.rstrip().endswith("?")):
+            return _quote(secret.group(0))
+    return None
+
+
+def web_addresses(text: str) -> list[tuple[str, str]]:
+    """Every link, web address, bare domain and e-mail address of ``text`` (defanged ones
+    included), as (what it is, the text found), in the order the checks look for them."""
+    text = refanged(text)
+    found = []
+    for pattern, what in (
+        (_URL, "link"),
+        (_EMAIL, "e-mail address"),
+        (_SPELLED_EMAIL, "e-mail address"),
+        (_DOMAIN, "web address"),
+    ):
+        found += [(what, m.group(0).rstrip(".,;:)")) for m in pattern.finditer(text)]
+    return found
+
+
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
@@ -253,6 +305,7 @@ def _quote(text: str) -> str:
 
 def unsafe(answer: str, article: str) -> str | None:
     """Why ``answer`` may not go out in a public reply beside ``article`` (plain text), or None."""
+    answer, article = refanged(answer), refanged(article)
     folded_article = article.casefold()
     for sentence in _SENTENCE_END.split(answer):
         secret = _SECRET.search(sentence)
@@ -262,16 +315,9 @@ def unsafe(answer: str, article: str) -> str | None:
             return f"asks for a secret: {_quote(secret.group(0))}"
         if secret.group(0).casefold() not in folded_article:
             return f"names a secret the article does not: {_quote(secret.group(0))}"
-    for pattern, what in (
-        (_URL, "link"),
-        (_EMAIL, "e-mail address"),
-        (_SPELLED_EMAIL, "e-mail address"),
-        (_DOMAIN, "web address"),
-    ):
-        for match in pattern.finditer(answer):
-            found = match.group(0).rstrip(".,;:)")
-            if found.casefold() not in folded_article:
-                return f"{what} not in the article: {_quote(found)}"
+    for what, found in web_addresses(answer):
+        if found.casefold() not in folded_article:
+            return f"{what} not in the article: {_quote(found)}"
     article_numbers = _numbers(article)
     for match in _NUMBER.finditer(answer):
         if _digits(match.group(0)) not in article_numbers:
