@@ -97,8 +97,10 @@ def test_run_triages_every_ticket_once_and_a_rerun_changes_nothing(
     assert_triaged_once(desk, before)
     requests = desk.stats()["requests"]
     # A fresh read, a note and one update a ticket, plus the list page and, on a first run,
-    # one page of the recent tickets for the rising categories' baseline: about three requests.
-    per_ticket = sum(requests.values()) / len(before)
+    # one page of the recent tickets for the rising categories' baseline, and one read of the
+    # first batch's last note (for a second installation's copy): about three requests.
+    assert requests.get("GET /api/v2/tickets/{id}/conversations") == 1, requests
+    per_ticket = (sum(requests.values()) - 1) / len(before)
     assert per_ticket <= 3.25, requests
 
     snapshot = {i: dict(desk.store.find(i)) for i in before}

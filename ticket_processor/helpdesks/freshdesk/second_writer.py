@@ -10,9 +10,11 @@ tells it what it posts and what it sees.
 
 Two installations in step (the same tickets read at the same moment, as two schedules that fire
 together do) never see each other's marker: each reads every ticket before the other updates it.
-So at the end of each batch, the last note posted is looked at (one request a batch): whichever
-installation posted that ticket's note later finds both copies, and since both write a batch's
-tickets in order, every other copy of the batch is on the tickets by then.
+So at the end of a run's first batch, and of every 50th after it, the last note posted is looked
+at (one request a run, and one more each 500 tickets or so): whichever installation posted that
+ticket's note later finds both copies, and since both write a batch's tickets in order, every
+other copy is on the tickets by then. Two schedules that fire together are in step from their
+first batch; two that fall into step later in a long backfill are found within 50 batches.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 # The notes kept for a later check while no second writer is seen: enough for the batches the
 # other installation may lag behind by, bounded so a long backfill does not hold every note.
 KEPT_UNCHECKED = 2_000
+# With no second writer seen, a batch's last note is looked at after the first batch and then
+# every this many batches (one request each).
+LOOK_EVERY_BATCHES = 50
 
 
 class SecondWriter:
@@ -41,7 +46,8 @@ class SecondWriter:
         self._lock = threading.Lock()
         # notes not checked yet for a second writer's copy, oldest first
         self._posted: OrderedDict[int, str] = OrderedDict()
-        self._last: tuple[int, str] | None = None  # the batch's last note, looked at once
+        self._last: tuple[int, str] | None = None  # the batch's last note, maybe looked at
+        self._batches_since_look: int | None = None  # None: no batch with a note looked at yet
         self._guard = False  # a second writer seen: each note is checked after posting
         self.duplicates_removed = 0
 
@@ -103,19 +109,26 @@ class SecondWriter:
 
     def settle_posted(self) -> None:
         """At the end of a batch: with no second writer seen yet, look at the batch's last note
-        for a copy (see the module's docstring); with one seen, check the notes posted and not
-        checked yet, later than right after posting, so the other installation's copy, posted
-        from a read made just before ours landed, is there to be seen."""
+        for a copy on the first batch and every ``LOOK_EVERY_BATCHES`` (see the module's
+        docstring); with one seen, check the notes posted and not checked yet, later than right
+        after posting, so the other installation's copy, posted from a read made just before
+        ours landed, is there to be seen."""
         with self._lock:
             last, self._last = self._last, None
             guard = self._guard
-        if not guard and last is not None:
+            since = self._batches_since_look
+            look = last is not None and (since is None or since + 1 >= LOOK_EVERY_BATCHES)
+            if last is not None:
+                self._batches_since_look = 0 if look else (since or 0) + 1
+        if not guard and look and last is not None:
             try:
                 doubled = len(self._copies(*last)) > 1
             except (AuthError, BreakerOpenError):
                 raise
             except HelpdeskError:
-                doubled = False  # the next batch looks again
+                doubled = False
+                with self._lock:
+                    self._batches_since_look = None  # the next batch looks again
             if doubled:
                 self.seen()
         with self._lock:
