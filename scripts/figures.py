@@ -32,6 +32,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "answers_figures",
         "The answers' gate fitted and measured leave-one-help-centre-out",
     ),
+    "answers_thresholds": (
+        "figures_answers",
+        "answers_thresholds",
+        "The answers' threshold chosen leave-one-help-centre-out, read on the centre left out",
+    ),
     "answers_signals": (
         "figures_answers",
         "answers_signals",

@@ -20,7 +20,7 @@ import tempfile
 import time
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,6 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_mutual_info_score
 from typer.testing import CliRunner
 
-from ticket_processor.answers.plan import triage_sure
 from ticket_processor.cli import app
 from ticket_processor.commands.discover_io import TicketText, judge
 from ticket_processor.commands.learn import result_table
@@ -86,6 +85,21 @@ bundled default model's held-out figures on the shipped sample tickets (from its
 with ``python scripts/figures.py train_default_model``). Say how loaded the machine was when quoting
 these.
 """
+
+
+def triage_sure(
+    triage: Triage,
+    confidence_threshold: float,
+    settings_apply_at: Mapping[str, float] | None = None,
+) -> bool:
+    """Whether the triage's category is sure enough for its changes to apply: at the
+    threshold the run applies it at (the settings' where they give one, else the engine's).
+    Answers once waited on it; these figures still count the tickets it would hold."""
+    confidence = triage.field_confidence.get("category")
+    apply_at = {**triage.apply_at, **(settings_apply_at or {})}.get("category")
+    if confidence is not None and apply_at is not None:
+        return confidence >= apply_at
+    return triage.analysis.confidence >= confidence_threshold
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1455,3 +1469,4 @@ def backtracking_figures(argv: list[str] | None = None) -> None:
                 + (f" ({days:.1f} days)" if days >= 1 else "")
             )
         print(f"(the golden ratio is {(1 + math.sqrt(5)) / 2:.2f})")
+
