@@ -92,6 +92,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "learned_cv_figures",
         "Repeated k-fold figures of the learned engine, per field",
     ),
+    "examples_out_of_scope": (
+        "figures_learned",
+        "examples_out_of_scope",
+        "The fallback for a ticket far from every category, one HINT3 domain left out",
+    ),
     "examples_figures": (
         "figures_learned",
         "examples_figures",
