@@ -32,6 +32,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "answers_figures",
         "The answers' gate fitted and measured leave-one-help-centre-out",
     ),
+    "answers_thresholds": (
+        "figures_answers",
+        "answers_thresholds",
+        "The answers' threshold chosen leave-one-help-centre-out, read on the centre left out",
+    ),
     "answers_signals": (
         "figures_answers",
         "answers_signals",
@@ -86,6 +91,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "figures_learned",
         "learned_cv_figures",
         "Repeated k-fold figures of the learned engine, per field",
+    ),
+    "examples_out_of_scope": (
+        "figures_learned",
+        "examples_out_of_scope",
+        "The fallback for a ticket far from every category, one HINT3 domain left out",
     ),
     "examples_figures": (
         "figures_learned",

@@ -1353,3 +1353,176 @@ def kb_fusion_figures(argv: list[str]) -> int:
     table["blend weights picked on all"] = max(GRID, key=lambda w: sum(grid[w].values()))
     print(json.dumps(table, indent=2))
     return 0
+
+
+# answers_thresholds ------------------------------------------------------------------------------
+
+ANSWERS_THRESHOLDS_DOC = """\
+The answers' threshold chosen leave-one-help-centre-out, with each chooser, as a default run
+decides (the bundled learned model's triage, no LLM, send mode, every guard on, the triage's
+confidence in the category not asked).
+
+    python scripts/figures.py answers_thresholds            # every centre left out in turn
+    python scripts/figures.py answers_thresholds --engine rules
+
+Centres (each a product of its own, in tests/data): ``answers`` (a project-management app),
+``kb`` (a SaaS account help centre), ``bitext`` (Bitext's intents, CDLA-Sharing 1.0), and the
+sandbox-shaped ``heldout`` to ``heldout6`` (a thermostat, an e-bike rental, a meal kit, a
+parking app, a podcast host, a scheduling tool). Three ways to choose: the calibration alone,
+the gate alone, and ``confirmed`` (the calibration's article, sent only when the gate's first
+article is the same one at the gate's own threshold). For each centre left out, the thresholds
+(a grid of 0.05 steps and 0.96 to 0.99) are the ones that send the most right replies on the
+other centres, pooled, while precise first there: no reply where none belongs and at most one
+wrong article in 30 replies. They are then read on the centre left out: right, wrong article,
+unwanted replies (to a ticket no article answers, one needing a person, an angry one). The
+held-out centres are read as counts only.
+"""
+
+
+def _threshold_centres() -> list[HelpCentre]:
+    centres = help_centres(None)
+    centres += [
+        (name, _jsonl(DATA / SANDBOX_CENTRES[name][0]), _jsonl(DATA / SANDBOX_CENTRES[name][1]))
+        for name in SANDBOX_CENTRES
+        if name != "answers"
+    ]
+    return centres
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """One ticket as each chooser weighs it at threshold 0 (None: refused whatever the
+    threshold): the probability and the article it would send, and what that reply would be."""
+
+    calibration: tuple[float, int] | None
+    gate: tuple[float, int] | None
+    right: frozenset[int]
+    answerable: bool
+
+    def outcome(self, article: int) -> str:
+        """``right``, ``wrong`` (another article) or ``unwanted`` (none belongs)."""
+        if not self.answerable or not self.right:
+            return "unwanted"
+        return "right" if article in self.right else "wrong"
+
+
+def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
+    """Each ticket of the centre as a default run weighs it, guards on, threshold 0."""
+    name, articles, rows = centre
+    judge = _engine(engine)
+    gate = load_gate()
+    out: list[Weighed] = []
+    index, ids = index_centre(tmp, name, articles)
+    try:
+        for n, row in enumerate(rows, start=1):
+            subject, body = row.get("subject", ""), row["description"]
+            kind = row.get("kind", "answerable" if row.get("answer_article") else "none")
+            prepared = prepare_ticket(subject, body, max_tokens=2000)
+            text = ticket_text(prepared)
+            found = lookup(index, text, detect_language(words(text), text), 3)
+            triage = judge(prepared.subject, prepared.body).model_copy(
+                update={"suggestions": tuple(found)}
+            )
+            ranked = retrieve(index, text, embed_texts)
+            found_cues = cues(subject, body, lambda _t, r=ranked: r)  # type: ignore[misc]
+            ticket = Ticket(
+                id=n,
+                subject=subject,
+                description=body,
+                status="new",
+                assignee_id=7 if kind == "assigned" else None,
+            )
+            chosen: dict[str, tuple[float, int] | None] = {}
+            for chooser, with_gate, calibration in (
+                ("calibration", None, SHIPPED),
+                ("gate", gate, None),
+            ):
+                where = _sending(0.0, gate=with_gate, calibration=calibration)
+                plan, _reason = decide(ticket, triage, found_cues, where, index.body)
+                chosen[chooser] = None if plan is None else (plan.probability, plan.article_id)
+            out.append(
+                Weighed(
+                    chosen["calibration"],
+                    chosen["gate"],
+                    _right(row.get("answer_article"), ids),
+                    kind == "answerable",
+                )
+            )
+    finally:
+        index.close()
+    return out
+
+
+Rule = tuple[str, float, float]  # the chooser, its threshold, the confirming gate's (or 0)
+
+
+def sent_by(row: Weighed, rule: Rule) -> int | None:
+    """The article ``rule`` sends for the ticket, or None. ``confirmed``: the calibration's
+    article at its threshold, and the gate's first article the same at the gate's."""
+    chooser, threshold, confirm_at = rule
+    cal, gate = row.calibration, row.gate
+    if chooser == "gate":
+        return gate[1] if gate and gate[0] >= threshold else None
+    if not cal or cal[0] < threshold:
+        return None
+    if chooser == "confirmed" and not (gate and gate[1] == cal[1] and gate[0] >= confirm_at):
+        return None
+    return cal[1]
+
+
+def tally(rows: list[Weighed], rule: Rule) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for row in rows:
+        article = sent_by(row, rule)
+        if article is not None:
+            found[row.outcome(article)] += 1
+    return found
+
+
+def precise(found: Counter[str]) -> bool:
+    """No reply where none belongs, at most one wrong article in 30 replies."""
+    return found["unwanted"] == 0 and 30 * found["wrong"] <= sum(found.values())
+
+
+THRESHOLD_GRID = (*(round(0.05 * n, 2) for n in range(20)), 0.96, 0.97, 0.98, 0.99)
+
+
+def rules(chooser: str) -> list[Rule]:
+    if chooser == "confirmed":
+        return [(chooser, t, g) for t in THRESHOLD_GRID for g in THRESHOLD_GRID]
+    return [(chooser, t, 0.0) for t in THRESHOLD_GRID]
+
+
+def pick(rows: list[Weighed], chooser: str) -> Rule | None:
+    """The rule of ``chooser`` that sends the most right replies on ``rows`` while ``precise``
+    (the lower thresholds first on a tie), or None: none is."""
+    best: tuple[int, Rule] | None = None
+    for rule in rules(chooser):
+        found = tally(rows, rule)
+        if precise(found) and (best is None or found["right"] > best[0]):
+            best = (found["right"], rule)
+    return None if best is None else best[1]
+
+
+def answers_thresholds(argv: list[str]) -> int:
+    if "--help" in argv or "-h" in argv:
+        print(ANSWERS_THRESHOLDS_DOC)
+        return 0
+    engine = argv[argv.index("--engine") + 1] if "--engine" in argv else "llm"
+    with tempfile.TemporaryDirectory() as tmp:
+        weighed = {c[0]: _weighed(c, engine, Path(tmp)) for c in _threshold_centres()}
+    table: dict[str, Any] = {}
+    for chooser in ("calibration", "gate", "confirmed"):
+        rows: dict[str, Any] = {}
+        for left_out in weighed:
+            others = [r for name, w in weighed.items() if name != left_out for r in w]
+            rule = pick(others, chooser)
+            found = tally(weighed[left_out], rule) if rule else Counter()
+            rows[left_out] = {"picked on the others": rule and list(rule[1:])} | {
+                k: found[k] for k in ("right", "wrong", "unwanted")
+            }
+        every = pick([r for w in weighed.values() for r in w], chooser)
+        rows["picked on every centre"] = every and list(every[1:])
+        table[chooser] = rows
+    print(json.dumps(table, indent=2))
+    return 0

@@ -103,7 +103,7 @@ def test_each_refusal_is_said_in_words_with_the_probability_compared() -> None:
         given |= set(re.findall(r'return None, "(\w+)"', source))
         given |= set(re.findall(r', "([a-z_]+)"\),$', source, re.MULTILINE))
         given |= set(re.findall(r'^\s+"([a-z_]+)",\n\s+\),', source, re.MULTILINE))
-    assert {"assigned", "own_case", "loop_guard", "triage_unsure", "ambiguous"} <= given
+    assert {"assigned", "own_case", "loop_guard", "unconfirmed", "ambiguous"} <= given
     assert given <= set(WHY), given - set(WHY)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -100,8 +100,7 @@ class RunAnswers:
         alert: Callable[[str, str], object] | None = None,
         retrieve: Callable[[str], Retrieved] | None = None,
         gate: Gate | None = None,
-        confidence_threshold: float = 0.5,
-        apply_at: Mapping[str, float] | None = None,
+        confirm: Gate | None = None,
         translate: Callable[[str, str], str | None] | None = None,
         second_opinion: Complete | None = None,
     ) -> None:
@@ -125,7 +124,7 @@ class RunAnswers:
         self.alert = alert
         self.retrieve = retrieve
         self.gate = gate
-        self.confidence_threshold, self.apply_at = confidence_threshold, dict(apply_at or {})
+        self.confirm = confirm
         self.counts = AnswerCounts()
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
@@ -187,8 +186,7 @@ class RunAnswers:
             prefix=self.prefix,
             calibration=self.calibration,
             gate=self.gate,
-            confidence_threshold=self.confidence_threshold,
-            apply_at=self.apply_at,
+            confirm=self.confirm,
         )
         with self._lock:
             earlier = self._plans.get(ticket.id) if replanned else None

@@ -146,13 +146,15 @@ def evaluate(
     article_ids: Mapping[str, frozenset[int]] | None = None,
     prefix: str = "ai_",
     gate: Gate | None = None,
+    confirm: Gate | None = None,
     embed: Embed | None = None,
     second: Callable[[str, str], Opinion] | None = None,
     own_case: bool = True,
 ) -> AnswersReport:
     """``article_ids`` maps a row's ``answer_article`` key to the index's ids (translations
     included); without it the label is the id itself. ``own_case=False`` leaves that guard
-    out (to measure what it changes)."""
+    out (to measure what it changes). ``confirm``: the gate that confirms the calibration's
+    article, as a run's (``plan.confirmed``; it needs ``embed``)."""
     report = AnswersReport()
     for n, row in enumerate(rows):
         subject, body = str(row.get("subject", "")), str(row.get("description", ""))
@@ -184,6 +186,7 @@ def evaluate(
             prefix=prefix,
             calibration=calibration,
             gate=gate,
+            confirm=confirm,
         )
         ranked = None
         if gate is not None or embed is not None:

@@ -40,6 +40,8 @@ WHY: dict[str, str] = {
     "triage_unsure": "the triage is not sure of the category (under its apply threshold): only "
     "a sure triage is answered without a person",
     "no_article": "no article to weigh: the {chooser} found none",
+    "unconfirmed": "the passage vectors do not confirm the calibration's article (another "
+    "article first, or the gate unsure of it)",
     "ambiguous": "two articles score nearly alike: the keyword lookup cannot tell which answers",
     "below_threshold": "the {chooser}'s probability {probability} is under the threshold "
     "{threshold}",

@@ -240,6 +240,7 @@ def _report(settings: Settings, file: Path, calibration: Any) -> Any:
             policy,
             calibration=calibration,
             gate=gate_in_use(settings.state_dir).gate if policy.chooser == "gate" else None,
+            confirm=gate_in_use(settings.state_dir).gate if policy.chooser != "gate" else None,
             embed=embed_texts,
             second=_judge(settings) if calibration is not None else None,
         )
@@ -395,7 +396,6 @@ def explain_ticket(
     from ..models import Triage
     from ..run.answers_setup import read_policy
     from ..run.connect import connect
-    from ..settings.values import parse_thresholds
     from ..triage.language import detect_language
     from ..triage.prepare import prepare_ticket
     from ..triage.rules import RulesEngine
@@ -441,8 +441,7 @@ def explain_ticket(
                 prefix=settings.tag_prefix,
                 calibration=load_calibration(settings.state_dir),
                 gate=gate if policy.chooser == "gate" else None,
-                confidence_threshold=settings.confidence_threshold,
-                apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
+                confirm=None if policy.chooser == "gate" else gate,
             )
             shown = explain(
                 ticket, triage, ticket_cues, where, index.body, gate, _second(settings, prepared)

@@ -78,6 +78,7 @@ def result_json(result: EvalResult) -> dict[str, Any]:
         "notes": notes(result),
         "fields": {name: field_json(report) for name, report in result.fields.items()},
         "reliability": {name: r.as_json() for name, r in result.reliability.items()},
+        "out_of_scope": None if result.out_of_scope is None else result.out_of_scope.as_json(),
     }
 
 
@@ -204,6 +205,15 @@ def print_result(result: EvalResult, console: Console) -> None:
                     f"[dim]{name} · {scope}: {len(score.labels)} classes, too many for a confusion "
                     "table; --json has it.[/]"
                 )
+    outside = result.out_of_scope
+    if outside is not None:
+        console.print()
+        console.print(
+            f"[bold]out of scope[/] ({outside.rows} rows labelled {outside.fallback!r}): recall "
+            f"{outside.recall:.1%} ({outside.both} put in {outside.fallback!r}), precision "
+            + (f"{outside.precision:.1%}" if outside.precision is not None else "– (none put there)")
+            + f" ({outside.predicted} rows put there)"
+        )
     if result.reliability:
         console.print()
         console.print(reliability_table(result))

@@ -73,6 +73,50 @@ class Prediction:
         }
 
 
+@dataclass(frozen=True)
+class OutOfScope:
+    """How the fallback category fares when the labelled file has rows labelled with it (the
+    tickets that fit none of the team's categories): of those rows, the share the engine put in
+    the fallback (recall); of the rows it put there, the share labelled so (precision)."""
+
+    fallback: str
+    rows: int  # labelled with the fallback
+    predicted: int  # put in the fallback
+    both: int
+
+    @property
+    def recall(self) -> float:
+        return self.both / self.rows if self.rows else 0.0
+
+    @property
+    def precision(self) -> float | None:
+        return self.both / self.predicted if self.predicted else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "fallback": self.fallback,
+            "rows": self.rows,
+            "predicted": self.predicted,
+            "recall": round(self.recall, 4),
+            "precision": None if self.precision is None else round(self.precision, 4),
+        }
+
+
+def out_of_scope(
+    truth: Sequence[str | None], predicted: Sequence[str], fallback: str
+) -> OutOfScope | None:
+    """The fallback's figures, or None when no row is labelled with it."""
+    rows = sum(t == fallback for t in truth)
+    if not rows:
+        return None
+    return OutOfScope(
+        fallback,
+        rows,
+        sum(p == fallback for p in predicted),
+        sum(t == p == fallback for t, p in zip(truth, predicted, strict=True)),
+    )
+
+
 @dataclass
 class EvalResult:
     file: str
@@ -86,6 +130,8 @@ class EvalResult:
     # The agent's language (TICKETBOT_AGENT_LANGUAGE) and the share of notes that read as it.
     note_language: str = "en"
     note_language_share: float | None = None
+    # The fallback category's recall and precision, when rows are labelled with it.
+    out_of_scope: OutOfScope | None = None
 
     @property
     def fallbacks(self) -> int:
@@ -236,6 +282,11 @@ def run_eval(
         note_language=agent_language,
         note_language_share=note_language_share(
             [p.note_language for p in predictions], agent_language
+        ),
+        out_of_scope=out_of_scope(
+            [row.labels.get("category") for row in rows],
+            [p.category for p in predictions],
+            taxonomy.fallback_category,
         ),
     )
 

@@ -10,6 +10,7 @@ trained on. Pure apart from the encoder's lazily loaded weights; safe to share b
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from ..models import Analysis, Sentiment, Urgency
@@ -17,6 +18,7 @@ from ..triage.rules import RulesEngine
 from ..triage.taxonomy import Taxonomy
 from .embed import Encoder
 from .model import FieldPrediction, FloatArray, LearnedModel, best_of
+from .nearest import FAR_CONFIDENCE, Nearest, nearest_of
 
 
 class LearnedEngine:
@@ -30,9 +32,13 @@ class LearnedEngine:
         rules: RulesEngine | None = None,
         encoder: Encoder | None = None,
         encoded_form: Callable[[str], str] | None = None,
+        nearest: Nearest | None = None,
     ) -> None:
         """``encoded_form``: what the encoder is given of ``subject\nbody``, the form the
-        model's rows were encoded in (the examples engine drops question marks)."""
+        model's rows were encoded in (the examples engine drops question marks). ``nearest``:
+        the team's categories' examples, a ticket far from all of them put in the fallback
+        category (``learned.nearest``); by default read from a taxonomy that lists examples,
+        on the first ticket (none for one without: the bundled taxonomy lists none)."""
         if model.taxonomy != taxonomy.names:
             raise ValueError("the model was trained for another taxonomy")
         self.model = model
@@ -40,26 +46,60 @@ class LearnedEngine:
         self.rules = rules or RulesEngine(taxonomy)
         self._encoder = encoder or (Encoder() if model.uses_embeddings else None)
         self._encoded_form = encoded_form
+        self._nearest = nearest
+        self._nearest_read = nearest is not None or not taxonomy.has_examples
+        self._nearest_lock = threading.Lock()
 
     @property
     def name(self) -> str:
         """What a triage records as its model: the engine and when it was trained."""
         return f"learned {self.model.trained_at}".strip()
 
-    def probabilities(self, subject: str, body: str) -> dict[str, FloatArray]:
+    def _embedding(self, subject: str, body: str) -> FloatArray | None:
+        if self._encoder is None:
+            return None
+        text = f"{subject}\n{body}"
+        if self._encoded_form is not None:
+            text = self._encoded_form(text)
+        embedding: FloatArray = self._encoder.encode([text])[0]
+        return embedding
+
+    def probabilities(
+        self, subject: str, body: str, embedding: FloatArray | None = None
+    ) -> dict[str, FloatArray]:
         """Per field the model covers, the probability of each of its classes."""
-        embedding = None
-        if self._encoder is not None:
-            text = f"{subject}\n{body}"
-            if self._encoded_form is not None:
-                text = self._encoded_form(text)
-            embedding = self._encoder.encode([text])[0]
+        if embedding is None:
+            embedding = self._embedding(subject, body)
         return self.model.probabilities(subject, body, embedding)
 
-    def predict(self, subject: str, body: str) -> dict[str, FieldPrediction]:
+    @property
+    def nearest(self) -> Nearest | None:
+        """The taxonomy's examples and descriptions as vectors, encoded once."""
+        if self._encoder is None:
+            return None
+        with self._nearest_lock:
+            if not self._nearest_read:
+                self._nearest = nearest_of(
+                    self.taxonomy, self._encoder, self._encoded_form or (lambda text: text)
+                )
+                self._nearest_read = True
+            return self._nearest
+
+    def far(self, subject: str, body: str, embedding: FloatArray | None = None) -> bool:
+        """Whether the ticket is far from every category of the team's (``learned.nearest``)."""
+        nearest = self.nearest
+        if nearest is None:
+            return False
+        if embedding is None:
+            embedding = self._embedding(subject, body)
+        return embedding is not None and nearest.far(embedding)
+
+    def predict(
+        self, subject: str, body: str, embedding: FloatArray | None = None
+    ) -> dict[str, FieldPrediction]:
         """Per field the model covers, its most probable label and that label's probability;
         the subcategory only among the predicted category's own (absent when it has none)."""
-        probabilities = self.probabilities(subject, body)
+        probabilities = self.probabilities(subject, body, embedding)
         result = {
             name: best_of(self.model.fields[name].classes, p)
             for name, p in probabilities.items()
@@ -85,7 +125,8 @@ class LearnedEngine:
         """The analysis, the calibrated confidence of each field the model calibrated, and the
         apply threshold its calibration chose for each (empty for a model file without)."""
         base = self.rules.analyse(subject, body)
-        predicted = self.predict(subject, body)
+        embedding = self._embedding(subject, body)
+        predicted = self.predict(subject, body, embedding)
         confidence: dict[str, float] = {}
         apply_at: dict[str, float] = {}
         for name, prediction in predicted.items():
@@ -93,6 +134,16 @@ class LearnedEngine:
             if field.calibration is not None:
                 confidence[name] = round(field.calibration(prediction.probability), 4)
                 apply_at[name] = field.apply_at if field.apply_at is not None else 1.0
+        fallback = self.taxonomy.fallback_category
+        said = predicted.get("category")
+        if said is not None and said.label != fallback and self.far(subject, body, embedding):
+            # Far from every category of the team's: the fallback, sure as the check itself is
+            # (it names no category of theirs, so the model's calibration says nothing of it).
+            predicted["category"] = FieldPrediction(fallback, FAR_CONFIDENCE)
+            predicted.pop("subcategory", None)
+            if "category" in confidence:
+                confidence["category"] = FAR_CONFIDENCE
+                apply_at["category"] = min(apply_at["category"], FAR_CONFIDENCE)
         return self._analysis(subject, body, base, predicted), confidence, apply_at
 
     def _analysis(

@@ -21,7 +21,6 @@ from ..errors import ConfigError, TicketBotError, credentials_refused
 from ..helpdesks.registry import supports_answers
 from ..models import Helpdesk
 from ..settings import Settings
-from ..settings.values import parse_thresholds
 from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
 
@@ -117,7 +116,11 @@ def build_answers(
 
     book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
     notes: list[str] = []
-    gate = _gate(policy.chooser == "gate", index, notes, settings.state_dir)
+    gate = _gate(index, notes, settings.state_dir)
+    # The calibration chooses by default; the gate then confirms its article (``plan.confirmed``).
+    confirm = None
+    if policy.chooser != "gate":
+        gate, confirm = None, gate
     if book.set_aside is not None:
         aside = book.set_aside
         log.emit(
@@ -145,24 +148,20 @@ def build_answers(
         calibration=load_calibration(settings.state_dir),
         alert=alert,
         writer=writer,
-        # The gate (``answers.gate``) is chosen in the answers file; it reads both rankings.
-        retrieve=ranked if gate is not None else None,
+        # The gate (``answers.gate``) reads both rankings, to choose or to confirm.
+        retrieve=ranked if gate is not None or confirm is not None else None,
         gate=gate,
-        confidence_threshold=settings.confidence_threshold,
-        # The category's apply threshold as the run applies it: the settings' over the engine's.
-        apply_at=parse_thresholds(settings.apply_at, setting="TICKETBOT_APPLY_AT"),
+        confirm=confirm,
         translate=translate,
         second_opinion=second_opinion,
     )
     return answers, notes
 
 
-def _gate(chosen: bool, index: ArticleIndex, notes: list[str], state_dir: Path) -> Gate | None:
-    """The answers gate, when the answers file chooses it, with the vectors of the articles the
-    sync (re)indexed since: only those are encoded, and the encoder loads only for a run whose
-    gate reads them."""
-    if not chosen:
-        return None
+def _gate(index: ArticleIndex, notes: list[str], state_dir: Path) -> Gate | None:
+    """The answers gate (the chooser the answers file names, or the calibration's
+    confirmation), with the vectors of the articles the sync (re)indexed since: only those are
+    encoded, and the encoder loads only for a run that answers."""
     from ..answers.team_gate import gate_in_use
     from ..kb.dense import encode_missing
     from ..learned.embed import embed_texts
@@ -170,7 +169,9 @@ def _gate(chosen: bool, index: ArticleIndex, notes: list[str], state_dir: Path) 
     # The team's own gate (``answers calibrate --from-helpdesk``) when there is one.
     gate = gate_in_use(state_dir).gate
     if gate is None:
-        notes.append("the answers gate's file is missing or damaged: the calibration chooses")
+        notes.append(
+            "the answers gate's file is missing or damaged: the calibration chooses, unconfirmed"
+        )
         return None
     if not index.read_only:
         try:
