@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..kb.dense import Retrieved
 from ..kb.text import article_text, query_terms, words
 from ..models import Ticket, Triage
-from ..triage.confidence import Calibration
+from ..triage.confidence import Calibration, applies
 from ..triage.language import STOPWORDS, detect_language
 from .anger import angry, heated
 from .compose import TEMPLATES, compose, excerpt, grounded
@@ -158,7 +158,7 @@ def triage_sure(
     confidence = triage.field_confidence.get("category")
     apply_at = {**triage.apply_at, **(settings_apply_at or {})}.get("category")
     if confidence is not None and apply_at is not None:
-        return confidence >= apply_at
+        return applies(confidence, apply_at)
     return triage.analysis.confidence >= confidence_threshold
 
 

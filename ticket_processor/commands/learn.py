@@ -35,7 +35,9 @@ def _calibration(result: TrainingResult, name: str) -> str:
     model = result.model.fields.get(name)
     if model is None or model.calibration is None or not model.ece:
         return "—"
-    at = "never" if (model.apply_at or 1.0) >= 1.0 else f"{model.apply_at:.2f}"
+    from ..triage.confidence import NEVER, threshold_text
+
+    at = threshold_text(NEVER if model.apply_at is None else model.apply_at)
     return f"ECE {model.ece['raw']:.3f} before calibration; apply at {at}"
 
 
