@@ -42,6 +42,7 @@ from ..summary.build import body_of, is_ours
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
+from .kept_reads import KeptReads
 from .review import Refusal, ReviewDesk
 from .signals import Signals
 
@@ -203,6 +204,13 @@ class _Pages:
         self.store = LazyStore(config.open_store)
         self.env = _templates()
         self.access = config.access
+        # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
+        self.helpdesk_view = KeptReads(
+            lambda ticket_id: (
+                _notes_of(config.notes, ticket_id),
+                _summary_of(config.summary, ticket_id),
+            )
+        )
 
     def identity_of(self, request: Request) -> Identity:
         found = request.scope.get("state", {}).get("identity")
@@ -301,8 +309,7 @@ class _Pages:
                 for name in pending.REVIEW_FIELDS
                 if name not in done and (s := pending.pending_of(latest, name)) is not None
             ]
-        notes, notes_error = await run_in_threadpool(_notes_of, self.config.notes, ticket_id)
-        summary = await run_in_threadpool(_summary_of, self.config.summary, ticket_id)
+        (notes, notes_error), summary = await run_in_threadpool(self.helpdesk_view, ticket_id)
         return self.page(
             request,
             "ticket.html",
@@ -354,6 +361,7 @@ class _Pages:
         if not requests:
             return RedirectResponse(_root(request) + "/review?done=nothing+chosen", 303)
         results = await run_in_threadpool(desk.apply_all, self.store.get(), requests, who.name)
+        self.helpdesk_view.forget()  # the page after it shows the notes just written
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
