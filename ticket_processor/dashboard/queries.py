@@ -296,6 +296,8 @@ class TicketView:
     entries: list[HistoryEntry]
     # What the customer's reply did to an automated answer: "resolved", "reopened" or None.
     answer_outcome: str | None = None
+    # The ticket's newest decision, a reply's included: only it can be reviewed (``is_latest``).
+    newest: dict[str, Any] = field(default_factory=dict)
 
 
 def _decision_title(d: Mapping[str, Any]) -> str:
@@ -351,6 +353,7 @@ def ticket_page(history: TicketHistory) -> TicketView | None:
         latest,
         entries,
         outcomes[-1].removeprefix("answer_") if outcomes else None,
+        real[-1],
     )
 
 

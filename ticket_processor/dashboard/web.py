@@ -302,7 +302,7 @@ class _Pages:
             return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
         waiting: list[pending.PendingSuggestion] = []
         if self.config.review is not None:
-            latest = history.latest
+            latest = history.newest  # a decision a later one replaced cannot be reviewed
             done = {r.field for r in found.reviews if r.decision_id == latest["id"]}
             waiting = [
                 s
