@@ -24,8 +24,6 @@ from support.dashboard import start_dashboard
 from ticket_processor.dashboard.kept_reads import KeptReads
 from ticket_processor.sandbox.desks import Desk
 
-pytestmark = pytest.mark.slow
-
 
 def run() -> None:
     result = invoke("run", "--engine", "rules", env={"TICKETBOT_ANSWER_MODE": "send"})
@@ -82,8 +80,9 @@ def test_views_of_a_ticket_not_kept_wait_for_one_read() -> None:
     assert asked == [7]
 
 
+@pytest.mark.slow
 @pytest.mark.desk(clock="desk_clock", configure=True)
-def test_the_page_after_an_answer_and_a_reply_and_what_it_costs_the_helpdesk(
+def test_the_page_after_an_answer_and_the_customers_reply(
     desk: Desk, desk_clock: FakeClock
 ) -> None:
     publish_help_centre(desk)
