@@ -61,6 +61,23 @@ def test_a_kept_read_is_read_once_a_minute_per_ticket_and_forgotten_after_a_writ
     assert asked[-1] == 3
 
 
+def test_pages_of_many_tickets_read_the_helpdesk_at_most_so_often_a_minute() -> None:
+    now = [0.0]
+    asked: list[int] = []
+
+    def read(ticket_id: int) -> str:
+        asked.append(ticket_id)
+        return "read"
+
+    kept = KeptReads(read, over_budget=lambda t: "busy", reads_per_minute=3, clock=lambda: now[0])
+    assert [kept(t) for t in range(1, 6)] == ["read", "read", "read", "busy", "busy"]
+    assert asked == [1, 2, 3]
+    assert kept(1) == "read"  # kept: no read spent
+    now[0] = 60.0  # a minute on, the budget is back; ticket 4 was not kept as "busy"
+    assert kept(4) == "read"
+    assert asked == [1, 2, 3, 4]
+
+
 def test_views_of_a_ticket_not_kept_wait_for_one_read() -> None:
     asked: list[int] = []
     release = threading.Event()

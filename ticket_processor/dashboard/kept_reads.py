@@ -10,19 +10,25 @@ rather than each making its own. A read that failed is kept as well (it is a val
 says why it shows nothing): a helpdesk that refuses or throttles is asked again a minute
 later, not at every view. A write from the dashboard (a lead's review) forgets what was kept,
 so the page after it shows the note just written.
+
+Pages of many tickets are bounded too: at most ``READS_PER_MINUTE`` fresh reads a minute for
+all tickets together (a small share of the helpdesk's limit: Zendesk's smallest plan allows 200
+requests a minute). Past it a page is shown without what the helpdesk holds, saying why
+(``over_budget``), and is not kept: its next view reads the helpdesk once the minute allows.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 LIFETIME = 60.0
 MAX_TICKETS = 256
+READS_PER_MINUTE = 30
 
 T = TypeVar("T")
 
@@ -40,16 +46,23 @@ class KeptReads(Generic[T]):
         self,
         read: Callable[[int], T],
         *,
+        over_budget: Callable[[int], T] | None = None,
         lifetime: float = LIFETIME,
         most: int = MAX_TICKETS,
+        reads_per_minute: int = READS_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``over_budget(ticket_id)``: the value shown when the minute's reads are spent
+        (None: read all the same)."""
         self._read = read
+        self._over_budget = over_budget
         self._lifetime = lifetime
         self._most = most
+        self._reads_per_minute = reads_per_minute
         self._clock = clock
         self._lock = threading.Lock()
         self._kept: OrderedDict[int, _Kept[T]] = OrderedDict()
+        self._reads: deque[float] = deque()  # when each fresh read of the last minute began
 
     def __call__(self, ticket_id: int) -> T:
         with self._lock:
@@ -63,9 +76,21 @@ class KeptReads(Generic[T]):
             now = self._clock()
             if kept.read is not None and now - kept.read[0] < self._lifetime:
                 return kept.read[1]
+            if not self._spend(now) and self._over_budget is not None:
+                return self._over_budget(ticket_id)
             value = self._read(ticket_id)
             kept.read = (now, value)
             return value
+
+    def _spend(self, now: float) -> bool:
+        """One fresh read of the minute's budget, if any is left."""
+        with self._lock:
+            while self._reads and now - self._reads[0] >= 60.0:
+                self._reads.popleft()
+            if len(self._reads) >= self._reads_per_minute:
+                return False
+            self._reads.append(now)
+            return True
 
     def forget(self) -> None:
         """Drop every kept read: the next view of each ticket reads the helpdesk again."""

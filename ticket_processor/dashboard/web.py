@@ -42,7 +42,7 @@ from ..summary.build import body_of, is_ours
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
-from .kept_reads import KeptReads
+from .kept_reads import READS_PER_MINUTE, KeptReads
 from .review import Refusal, ReviewDesk
 from .signals import Signals
 
@@ -209,7 +209,15 @@ class _Pages:
             lambda ticket_id: (
                 _notes_of(config.notes, ticket_id),
                 _summary_of(config.summary, ticket_id),
-            )
+            ),
+            over_budget=(
+                None  # nothing read from a helpdesk: nothing to spare
+                if config.notes is None and config.summary is None
+                else lambda ticket_id: (
+                    ([], BUSY),
+                    None if config.summary is None else SummaryShown(error=BUSY),
+                )
+            ),
         )
 
     def identity_of(self, request: Request) -> Identity:
@@ -447,6 +455,14 @@ def _root(request: Request) -> str:
 def _route_path(request: Request) -> str:
     root, path = _root(request), request.url.path
     return path[len(root) :] if root and path.startswith(root) else path
+
+
+# What a ticket's page says when the dashboard has read the helpdesk its most this minute.
+BUSY = (
+    "not read from the helpdesk now: the dashboard reads it at most "
+    f"{READS_PER_MINUTE} times a minute, so as not to spend the runs' rate limit; "
+    "open the page again in a minute"
+)
 
 
 def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:
