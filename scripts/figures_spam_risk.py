@@ -380,7 +380,6 @@ less). Exit status 0 when nothing leaked and nothing harmless was changed.
 CASES = ROOT / "tests" / "data" / "redaction_cases.jsonl"  # a data file, read as data
 
 
-
 def _rate(text: str) -> float:
     best = min(_time(text) for _ in range(3))
     return len(text) / 1_000_000 / best

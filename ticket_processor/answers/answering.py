@@ -399,18 +399,29 @@ class RunAnswers:
             with self._lock:
                 self.counts.resolved += 1
             self.log.emit(
-                "answer_resolved", ticket_id=ticket.id, category=category, solved=status == "solved"
+                "answer_resolved",
+                ticket_id=ticket.id,
+                category=category,
+                solved=status == "solved",
+                tags_added=[resolved_tag(prefix)],
             )
             return
+        # Begins as ticketbot's other notes do, so the dashboard shows it among them.
         note = (
-            "The automated answer did not help: the customer replied to it. ticketbot will "
-            "not answer this ticket automatically again; it is over to the team."
+            "ticketbot: the automated answer did not help: the customer replied to it. "
+            "ticketbot will not answer this ticket automatically again; it is over to the team."
         )
         self.desk.set_status(ticket.id, "open", add_tags=(reopened_tag(prefix),), note=note)
         self.book.outcome(ticket.id, "reopened", self.now())
         with self._lock:
             self.counts.reopened += 1
-        self.log.emit("answer_reopened", ticket_id=ticket.id, category=category)
+        self.log.emit(
+            "answer_reopened",
+            ticket_id=ticket.id,
+            category=category,
+            tags_added=[reopened_tag(prefix)],
+            note=True,
+        )
         self._maybe_demote(category)
 
     # -- the ladder ------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from ..summary.build import body_of, is_ours
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
+from .kept_reads import READS_PER_MINUTE, KeptReads
 from .review import Refusal, ReviewDesk
 from .signals import Signals
 
@@ -203,6 +204,21 @@ class _Pages:
         self.store = LazyStore(config.open_store)
         self.env = _templates()
         self.access = config.access
+        # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
+        self.helpdesk_view = KeptReads(
+            lambda ticket_id: (
+                _notes_of(config.notes, ticket_id),
+                _summary_of(config.summary, ticket_id),
+            ),
+            over_budget=(
+                None  # nothing read from a helpdesk: nothing to spare
+                if config.notes is None and config.summary is None
+                else lambda ticket_id: (
+                    ([], BUSY),
+                    None if config.summary is None else SummaryShown(error=BUSY),
+                )
+            ),
+        )
 
     def identity_of(self, request: Request) -> Identity:
         found = request.scope.get("state", {}).get("identity")
@@ -294,15 +310,14 @@ class _Pages:
             return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
         waiting: list[pending.PendingSuggestion] = []
         if self.config.review is not None:
-            latest = history.latest
+            latest = history.newest  # a decision a later one replaced cannot be reviewed
             done = {r.field for r in found.reviews if r.decision_id == latest["id"]}
             waiting = [
                 s
                 for name in pending.REVIEW_FIELDS
                 if name not in done and (s := pending.pending_of(latest, name)) is not None
             ]
-        notes, notes_error = await run_in_threadpool(_notes_of, self.config.notes, ticket_id)
-        summary = await run_in_threadpool(_summary_of, self.config.summary, ticket_id)
+        (notes, notes_error), summary = await run_in_threadpool(self.helpdesk_view, ticket_id)
         return self.page(
             request,
             "ticket.html",
@@ -354,6 +369,7 @@ class _Pages:
         if not requests:
             return RedirectResponse(_root(request) + "/review?done=nothing+chosen", 303)
         results = await run_in_threadpool(desk.apply_all, self.store.get(), requests, who.name)
+        self.helpdesk_view.forget()  # the page after it shows the notes just written
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
@@ -439,6 +455,14 @@ def _root(request: Request) -> str:
 def _route_path(request: Request) -> str:
     root, path = _root(request), request.url.path
     return path[len(root) :] if root and path.startswith(root) else path
+
+
+# What a ticket's page says when the dashboard has read the helpdesk its most this minute.
+BUSY = (
+    "not read from the helpdesk now: the dashboard reads it at most "
+    f"{READS_PER_MINUTE} times a minute, so as not to spend the runs' rate limit; "
+    "open the page again in a minute"
+)
 
 
 def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:

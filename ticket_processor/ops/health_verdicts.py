@@ -136,6 +136,10 @@ def last_run_check(
         else:
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             candidates.append((moment, last.get("status"), last.get("reason")))
+    if not candidates and not runs:
+        # A fresh install: nothing has run, so nothing is wrong yet. Once anything has run (a
+        # dry run, a run that never finished), a missing finished run is worth a look.
+        return Check(name, "healthy", "no run yet: the first `ticketbot run` will record one")
     if not candidates:
         dry = " (only dry runs, which do not count)" if any(r.dry_run for r in runs) else ""
         return Check(

@@ -232,7 +232,7 @@ class DeclaredSettings(BaseModel):
         None,
         env="TICKETBOT_APPLY_AT",
         help="Per field, the calibrated confidence to apply at (`category=0.95,urgency=0.9`, "
-        "or one number); unset: what the calibration chose.",
+        "or one number; 1: never, only suggest); unset: what the calibration chose.",
     )
     suggest_at: str | None = setting(
         None,
