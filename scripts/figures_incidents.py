@@ -1033,7 +1033,8 @@ def first_day_dev_hours(seed: int) -> list[tuple[str, list[dict[str, Any]]]]:
         return [json.loads(x) for x in text.splitlines() if x.strip()]
 
     def fill(template: dict[str, str]) -> tuple[str, str]:
-        return _fill(rng, (template["subject"], template["body"]))
+        subject, body = _fill(rng, (template["subject"], template["body"]))
+        return str(subject), str(body)
 
     noise = [x for f in files for x in lines(f) if x["part"] == "noise"]
     ordinary = [(*fill(t), "ordinary") for t in rng.sample(noise, 30)]

@@ -7,6 +7,7 @@ the sandbox, with the stand-in encoder (``support.word_encoder``) so it is quick
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -219,3 +220,38 @@ def test_a_fresh_helpdesks_ordinary_hour_of_unrelated_complaints_is_no_incident(
     assert (done.linked, done.suggested) == (0, 0), done
     assert grouping.caution is not None
     assert not any(_ticket(desk_kind, desk, t)["linked"] for t in ids)
+
+
+@pytest.mark.slow
+def test_the_run_and_health_say_incidents_are_suggest_only_on_a_fresh_helpdesk(
+    desk_kind: str, desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real ``ticketbot run`` (the learned engine) on a fresh helpdesk with incidents on: its
+    summary line names the cautious judgement, and ``ticketbot health`` says the same; with a
+    week of the helpdesk's own tickets neither does."""
+    from support.cli import invoke
+
+    monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    now = int(time.time())
+    load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
+    load(desk, [s for s in scenario(20, now=now) if s.created_at >= now - 3600][:10])
+    ran = invoke("run", "--since", "1h")
+    assert ran.exit_code == 0, ran.output
+    said = "incidents: suggest-only until 7 days of history"
+    assert f"cautious='{said}" in ran.output or f'cautious="{said}' in ran.output, ran.output
+    health = invoke("health", "--json")
+    checks = {c["name"]: c for c in json.loads(health.output)["checks"]}
+    assert "cautious judgements" in checks, health.output
+    assert checks["cautious judgements"]["status"] == "healthy"
+    assert said in checks["cautious judgements"]["reason"]
+
+    # A week later, as far as the helpdesk's own tickets go: the history is read once and kept,
+    # so a new state directory stands for an installation on a helpdesk with its week.
+    monkeypatch.setenv("TICKETBOT_STATE_DIR", str(Path(os.environ["TICKETBOT_STATE_DIR"]) / "b"))
+    load(desk, [history_ticket(now)])
+    again = invoke("run", "--since", "1h")
+    assert again.exit_code == 0, again.output
+    assert "cautious=" not in again.output
+    health = invoke("health", "--json")
+    assert "cautious judgements" not in {c["name"] for c in json.loads(health.output)["checks"]}
