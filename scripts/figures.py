@@ -77,6 +77,16 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "incident_stages",
         "Which stage of the incident grouping keeps a labelled outage out of an incident",
     ),
+    "incidents_first_day": (
+        "figures_incidents",
+        "incidents_first_day",
+        "Incidents on a helpdesk's first day: an ordinary and an outage hour, no history or a week",
+    ),
+    "incidents_first_day_dev": (
+        "figures_incidents",
+        "incidents_first_day_dev",
+        "The hours the first-day values were chosen on (in-sample)",
+    ),
     "incidents_bench": (
         "figures_incidents",
         "incidents_bench",

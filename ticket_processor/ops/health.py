@@ -53,6 +53,7 @@ from .health_verdicts import (
     HealthReport,
     Status,
     breaker_check,
+    caution_check,
     disk_check,
     fallback_check,
     last_run_check,
@@ -367,6 +368,9 @@ def check_health(
     calibration = calibration_check(setup)
     if calibration is not None:
         checks.append(calibration)
+    cautious = caution_check(last)
+    if cautious is not None:
+        checks.append(cautious)
     runs = summarise_runs(events)
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=setup.success_objective))

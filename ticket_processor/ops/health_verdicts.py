@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from ..passes.caution import cautions_line
 from ..report.runs import LoggedRun, recent_success_rate
 
 # "unknown": a check could not run because a setting is missing or wrong; as for a settings
@@ -111,6 +112,17 @@ def breaker_check(
         return Check("breakers", "healthy", f"closed for the endpoints in use ({names}){aside}")
     names = ", ".join(sorted(states)) or "none recorded yet"
     return Check("breakers", "healthy", f"all closed ({names})")
+
+
+def caution_check(last: Mapping[str, Any] | None) -> Check | None:
+    """The judgements the last run kept in a cautious mode, and why (``passes.caution``): the
+    safe behaviour of a first week, so healthy, but named, so nobody waits for links that a
+    helpdesk with too little history does not make. None when every judgement acts."""
+    cautions = (last or {}).get("cautions")
+    if not isinstance(cautions, Mapping) or not cautions:
+        return None
+    told = {str(k): str(v) for k, v in cautions.items()}
+    return Check("cautious judgements", "healthy", cautions_line(told))
 
 
 def last_run_check(

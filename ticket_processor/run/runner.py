@@ -317,8 +317,18 @@ def _run_logged(
     if not options.dry_run:
         built.cache.flush()
     after_writes(passes, end)
+    if summary.cautions and not options.dry_run:
+        _keep_cautions(ledger, run_id, summary.cautions)
     log.close()
     return summary
+
+
+def _keep_cautions(ledger: RunLedger, run_id: str, cautions: dict[str, str]) -> None:
+    """The judgements' cautions (``passes.caution``) join the run's ``last_run.json``, which
+    ``ticketbot health`` reads: the passes that say them run after the record is written."""
+    last = ledger.last_run()
+    if last is not None and last.get("run_id") == run_id:
+        ledger.save_last_run({**last, "cautions": dict(cautions)})
 
 
 def _context(
