@@ -114,10 +114,12 @@ class Parts:
             self.helpdesk.close()
 
 
-def spam_gate(enabled: bool) -> SpamGate | None:
+def spam_gate(settings: Settings) -> SpamGate | None:
     """The spam gate; its head and the encoder load at the first ticket it scores (with the
     LLM, only for what the LLM or a sender cue suspects)."""
-    return SpamGate() if enabled else None
+    if not settings.spam_gate:
+        return None
+    return SpamGate(known_senders=settings.spam_known_senders)
 
 
 def risk_scorer(settings: Settings) -> RiskScorer:
@@ -330,7 +332,7 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
-        spam=spam_gate(settings.spam_gate),
+        spam=spam_gate(settings),
         risk=risk_scorer(settings),
         warnings=warnings,
         opened_now=opened_now,

@@ -10,6 +10,11 @@ How the three are weighed (the head's thresholds come from its cross-validated c
   address) or the LLM agrees, and is nothing on its own;
 - a sender cue or the LLM alone only suggests: a customer may write through a form whose
   mail comes from a no-reply address, and the LLM's word is not calibrated.
+- a known customer (an organisation's requester, a known sender) is never gated on a guess:
+  without the helpdesk's flag or the LLM agreeing, what would apply is only suggested (a mail
+  administrator writing from ``postmaster@`` of a customer is a person);
+- a customer's report ("is this from you?" above a forwarded or pasted mail: ``reading``) is a
+  customer's ticket, whatever the head says of the mail it carries.
 
 An applied verdict keeps the ticket from answers, escalation and incidents and tags it
 ``<prefix><kind>``; a suggested one tags it ``<prefix>suggested_spam`` and the ticket is
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
 from ..triage.reply_cues import automatic_certainty, fold
 from .cues import SenderCues, sender_cues
+from .reading import SpamReading, read_ticket
 
 if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
@@ -39,10 +45,16 @@ def verdict(
     head: SpamHead,
     *,
     automatic: bool = False,
+    report: bool = False,
+    forwarded: bool = False,
 ) -> SpamVerdict | None:
     """The verdict (None: a customer's ticket). ``llm``: the LLM's answer (``none`` or a kind),
     None when it was not asked. ``automatic``: the text says it is an automatic message (an
-    out-of-office's, a bounce's words: ``triage.reply_cues``)."""
+    out-of-office's, a bounce's words: ``triage.reply_cues``). ``report``: the sender's words
+    report or ask about a mail they received; ``forwarded``: the ticket forwards or quotes one
+    (``reading``)."""
+    if report and not cues.helpdesk_spam:
+        return None
     p = score.probability
     llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
     strong, weak = p >= head.apply_at, p >= head.suggest_at
@@ -58,13 +70,23 @@ def verdict(
         reasons.append(f"sent from a machine's address ({cues.machine}@…)")
     if llm is not None:
         reasons.append(f"LLM: {llm.replace('_', ' ')}")
+    if forwarded:
+        reasons.append("forwards or quotes a mail (its sender's own words were judged)")
+    if cues.known is not None:
+        reasons.append("a known customer: a guess is only suggested")
     kind: SpamKind = score.kind
     if not weak:
         kind = llm_kind or ("auto_sender" if cues.machine is not None else "spam")
     if cues.helpdesk_spam:
         return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
     agrees = cues.machine is not None or llm_kind is not None
-    if (strong and llm != "none") or (weak and agrees):
+    if cues.known is not None:
+        # Only the LLM's word with the head's makes a known customer's ticket a machine's: a
+        # customer's own mail administrator writes from ``postmaster@``.
+        decision = "apply" if weak and llm_kind is not None else "suggest"
+        if not (strong or agrees):
+            return None
+    elif (strong and llm != "none") or (weak and agrees):
         decision = "apply"
     elif strong or agrees:
         # The head alone between its thresholds suggests nothing: on customers' long or
@@ -85,9 +107,16 @@ class SpamGate:
     the head is not asked: an LLM run loads neither numpy nor the encoder (about 100 MB) for
     its customers' tickets. Every other ticket is scored by the head."""
 
-    def __init__(self, head: SpamHead | None = None, encode: Encode | None = None) -> None:
+    def __init__(
+        self,
+        head: SpamHead | None = None,
+        encode: Encode | None = None,
+        *,
+        known_senders: Sequence[str] = (),
+    ) -> None:
         self._head = head
         self._encode = encode
+        self.known_senders = tuple(known_senders)
         self._lock = threading.Lock()
         # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
         self._tally: dict[str, int] = {}
@@ -125,14 +154,27 @@ class SpamGate:
         vectors = np.asarray(encode(list(texts)), np.float32)
         return [head.score(row) for row in vectors]
 
-    def judge(self, ticket: Ticket, text: str, triage: Triage) -> Triage:
-        """``triage`` with the gate's verdict on ``ticket`` (its prepared ``text``)."""
-        cues = sender_cues(ticket)
+    def read(self, ticket: Ticket, max_tokens: int = 2000) -> SpamReading:
+        """What the head will read of ``ticket`` (its full text: before the run drops it)."""
+        return read_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
+
+    def judge(self, ticket: Ticket, reading: SpamReading, triage: Triage) -> Triage:
+        """``triage`` with the gate's verdict on ``ticket`` (``reading``: what its sender wrote,
+        as ``read_ticket`` made it from the ticket's own text)."""
+        cues = sender_cues(ticket, self.known_senders)
         llm = triage.analysis.spam if triage.engine == "llm" else None
-        if llm == "none" and not cues.any:
+        if (llm == "none" and not cues.any) or (reading.report and not cues.helpdesk_spam):
             return triage
-        score = self.scores([text])[0]
-        found = verdict(score, cues, llm, self.head, automatic=says_automatic(text))
+        score = self.scores([reading.text])[0]
+        found = verdict(
+            score,
+            cues,
+            llm,
+            self.head,
+            automatic=says_automatic(reading.text),
+            report=reading.report,
+            forwarded=reading.forwarded,
+        )
         if found is None:
             return triage
         with self._lock:
