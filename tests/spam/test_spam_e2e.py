@@ -124,7 +124,8 @@ def test_a_spam_ticket_matches_no_other_route_and_escalates_by_none(
 
 @pytest.mark.desk(clock="desk_clock", configure=True)
 def test_what_follows_a_spam_ticket_is_not_re_triaged(desk: Desk, desk_clock: FakeClock) -> None:
-    """A bounce's or a phisher's next message is a machine's too: no second note, no route."""
+    """A phisher's next message, judged again and set aside again: no second note, no route.
+    (A customer's message on a gated ticket is re-triaged: ``test_spam_customers``.)"""
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
     (spam_id,) = desk.create(
         [NewTicket(phish["subject"], phish["description"], sender=phish["sender"])]
@@ -133,8 +134,13 @@ def test_what_follows_a_spam_ticket_is_not_re_triaged(desk: Desk, desk_clock: Fa
     assert invoke("run", "--engine", "rules").exit_code == 0
     assert "ai_phishing" in desk.snapshot(spam_id).tags
     desk_clock.advance(5)
-    for ticket_id in (spam_id, customer_id):
-        desk.requester_says(ticket_id, "Urgent: the export still fails with error 500, fix it now.")
+    desk.requester_says(
+        spam_id,
+        "Letzte Erinnerung: Ihr Konto wird heute gesperrt. Bestätigen Sie Benutzername, "
+        "Passwort und Kreditkartennummer über den untenstehenden Link, um die Sperrung zu "
+        "vermeiden.",
+    )
+    desk.requester_says(customer_id, "Urgent: the export still fails with error 500, fix it now.")
     desk_clock.now = float(int(time.time()))
     assert invoke("run", "--engine", "rules").exit_code == 0
     assert len(desk.snapshot(spam_id).notes) == 1
