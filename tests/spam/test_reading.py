@@ -16,7 +16,7 @@ from ticket_processor.spam.cues import SenderCues, known_sender, sender_cues
 from ticket_processor.spam.gate import SpamGate, says_automatic, verdict
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
 from ticket_processor.spam.normalise import normalise
-from ticket_processor.spam.reading import read_ticket
+from ticket_processor.spam.reading import form_message, read_ticket
 from ticket_processor.triage.prepare import split_history, trim_history
 
 PHISH = (
@@ -167,3 +167,38 @@ def test_disguised_phishing_is_caught_by_the_packaged_head(subject: str) -> None
     assert found.kind == "phishing"
     (as_written,) = gate.scores([f"{subject}\n{body}"])
     assert as_written.probability < gate.head.apply_at
+
+
+def test_a_web_forms_mail_is_read_as_its_message_and_its_no_reply_address_is_the_forms() -> None:
+    body = (
+        "Name: Priya Raman\nCompany: Lakeside Hotels\nPhone: 555 0100\n"
+        "Message: Our booking page stopped syncing with your calendar. Please call me back."
+    )
+    assert (
+        form_message(body)
+        == "Our booking page stopped syncing with your calendar. Please call me back."
+    )
+    reading = read_ticket("Web form: booking integration down", body)
+    assert reading.form
+    assert "Lakeside" not in reading.text
+    sure = SpamScore("auto_sender", 0.99, 0.99)
+    machine = SenderCues(machine="noreply")
+    assert verdict(sure, machine, None, _head(), form=True) is None
+    # Not a form: a no-reply sender with the head sure is gated, as before.
+    plain = verdict(sure, machine, None, _head())
+    assert plain is not None
+    assert plain.applied
+    # One "Subject:" line is not a form.
+    assert form_message("Subject: hello\nMessage: hi") == "Subject: hello\nMessage: hi"
+
+
+def test_a_mail_administrator_writing_from_postmaster_is_no_machine_without_a_bounces_words() -> (
+    None
+):
+    weak = SpamScore("phishing", 0.7, 0.7)
+    postmaster = SenderCues(machine="postmaster")
+    assert verdict(weak, postmaster, None, _head()) is None
+    bounce = verdict(weak, postmaster, None, _head(), automatic=True)
+    assert bounce is not None
+    assert bounce.applied
+    assert verdict(weak, SenderCues(machine="mailer-daemon"), None, _head()) is not None

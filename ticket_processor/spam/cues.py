@@ -38,6 +38,12 @@ _MACHINE_LOCAL = re.compile(
 )
 
 
+# Machines' addresses a person also writes from: a mail administrator answers for
+# ``postmaster@`` (RFC 2142). Mail from one is a machine's only with an automatic message's words
+# (a bounce's).
+PERSON_ROLES = frozenset({"postmaster"})
+
+
 @dataclass(frozen=True)
 class SenderCues:
     """``helpdesk_spam``: the helpdesk judged it spam; ``machine``: the sender's address is a

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
 from ..triage.reply_cues import automatic_certainty, fold
-from .cues import SenderCues, sender_cues
+from .cues import PERSON_ROLES, SenderCues, sender_cues
 from .reading import SpamReading, read_ticket
 
 if TYPE_CHECKING:
@@ -47,14 +48,19 @@ def verdict(
     automatic: bool = False,
     report: bool = False,
     forwarded: bool = False,
+    form: bool = False,
 ) -> SpamVerdict | None:
     """The verdict (None: a customer's ticket). ``llm``: the LLM's answer (``none`` or a kind),
     None when it was not asked. ``automatic``: the text says it is an automatic message (an
     out-of-office's, a bounce's words: ``triage.reply_cues``). ``report``: the sender's words
-    report or ask about a mail they received; ``forwarded``: the ticket forwards or quotes one
-    (``reading``)."""
+    report or ask about a mail they received; ``forwarded``: the ticket forwards or quotes one;
+    ``form``: a web form's mail (``reading``)."""
     if report and not cues.helpdesk_spam:
         return None
+    if form or (cues.machine in PERSON_ROLES and not automatic):
+        # A web form's no-reply address is the form's; a mail administrator writes from
+        # postmaster@: neither says a machine wrote the words (a bounce's words would).
+        cues = replace(cues, machine=None)
     p = score.probability
     llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
     strong, weak = p >= head.apply_at, p >= head.suggest_at
@@ -174,6 +180,7 @@ class SpamGate:
             automatic=says_automatic(reading.text),
             report=reading.report,
             forwarded=reading.forwarded,
+            form=reading.form,
         )
         if found is None:
             return triage

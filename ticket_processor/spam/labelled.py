@@ -2,7 +2,8 @@
 
 A row is a JSON object with ``subject`` and ``description`` (or ``text``), optionally the
 ``sender`` address, and its truth in ``labels.spam`` (``none``, ``spam``, ``phishing`` or
-``auto_sender``); a row without it is a customer's (``none``), so any labelled file of
+``auto_sender``), and ``known_customer: true`` where the requester is one (an organisation's);
+a row without a label is a customer's (``none``), so any labelled file of
 customers' tickets measures the false positives. The gate judges each row as a run would, from
 the head and the sender cue (and the known senders the gate was given); the LLM is not asked.
 A row's text is read as a run reads it (``reading``: the sender's own words apart from what
@@ -33,6 +34,8 @@ class SpamRow:
     body: str
     sender: str | None
     truth: str  # one of LABELS
+    # The requester is a known customer (``"known_customer": true``: an organisation's).
+    known: bool = False
 
 
 @dataclass
@@ -97,6 +100,7 @@ def _row(raw: object, number: int, path: Path) -> SpamRow:
         str(body or ""),
         sender if isinstance(sender, str) else None,
         str(truth),
+        raw.get("known_customer") is True,
     )
 
 
@@ -118,7 +122,11 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
             cues = SenderCues(
                 False,
                 machine_sender(row.sender),
-                "known sender" if known_sender(row.sender, gate.known_senders) else None,
+                "organisation"
+                if row.known
+                else "known sender"
+                if known_sender(row.sender, gate.known_senders)
+                else None,
             )
             judged = verdict(
                 found,
@@ -128,6 +136,7 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
                 automatic=says_automatic(reading.text),
                 report=reading.report,
                 forwarded=reading.forwarded,
+                form=reading.form,
             )
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1

@@ -5,6 +5,7 @@ report: their own words are judged, and the mail they quote is evidence, not the
 
 - the sender's own words are the text before the first reply or forward header (in the
   note's languages: ``triage.prepare.split_history``) without its ``>`` lines;
+- a web form's mail (``Name:``, ``Company:``, ``Message:``) is its message field's words;
 - when they have something to say (a few words), the head reads them alone, and the subject
   only when it is not the forwarded mail's ("Fwd: …");
 - when they have nothing to say ("FYI", nothing at all), the head reads what they forward:
@@ -68,23 +69,35 @@ _REPORT = re.compile(
     | em\ nome\ de\ voc[êe]s | golpe
     )""",
 )
+# A web form's mail (``Name: …``, ``Company: …``, ``Message: …``, often from a no-reply
+# address): the customer's words are the message field's.
+_FORM_FIELD = re.compile(r"(?m)^[ \t]*[^\W\d_][\w .'-]{0,30}:[ \t]*\S")
+_FORM_MESSAGE = re.compile(
+    r"(?im)^[ \t]*(?:message|your message|comments?|question|description|details|nachricht"
+    r"|ihre nachricht|anliegen|mensaje|comentarios?|commentaire|votre message|bericht"
+    r"|opmerking|mensagem|messaggio)[ \t]*:[ \t]*"
+)
 _EDGE = 300  # characters at either end of a pasted mail where a report's words stand
 
 
 @dataclass(frozen=True)
 class SpamReading:
     """``text``: what the head reads; ``forwarded``: the ticket forwards or quotes a mail;
-    ``report``: its sender's words report or ask about a mail they received."""
+    ``report``: its sender's words report or ask about a mail they received; ``form``: it is a
+    web form's mail (its address is the form's, not the person's)."""
 
     text: str
     forwarded: bool = False
     report: bool = False
+    form: bool = False
 
 
 def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> SpamReading:
     body = clean(description or "")
     if _HTML.search(body):
         body = html_to_text(body)
+    message = form_message(body)
+    form, body = message != body, message
     own, quoted = split_history(body)
     forwarded = bool(quoted.strip())
     own_words = len(re.findall(r"[^\W\d_]{2,}", own))
@@ -100,4 +113,14 @@ def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> Sp
         report = bool(_REPORT.search(own[:_EDGE]) or _REPORT.search(own[-_EDGE:]))
         read, read_subject = own, subject or ""
     prepared = prepare_ticket(read_subject, read, max_tokens=max_tokens)
-    return SpamReading(normalise(f"{prepared.subject}\n{prepared.body}"), forwarded, report)
+    text = normalise(f"{prepared.subject}\n{prepared.body}")
+    return SpamReading(text, forwarded, report, form)
+
+
+def form_message(body: str) -> str:
+    """A web form's mail as its message field (the customer's words, without the form's
+    ``Name:``/``Company:`` lines); any other body as it is."""
+    found = _FORM_MESSAGE.search(body)
+    if found is None or len(_FORM_FIELD.findall(body[: found.start()])) < 2:
+        return body
+    return body[found.end() :]
