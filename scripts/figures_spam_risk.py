@@ -161,10 +161,12 @@ neither the head nor the gate's rules were fitted or tuned on.
   the sender's own; a CEO's gift-card or wire request), each kind counted, read as the gate
   reads them and, for comparison, as written (the text the head read before);
 - the genuine customers' tickets of ``spam_figures`` (484 rows from four files, other authors);
-- ``tests/data/spam_genuine_senders.jsonl``: 20 genuine tickets from automated-looking
+- ``tests/data/spam_genuine_senders_held_out.jsonl``: 20 genuine tickets from automated-looking
   addresses (a company's security team forwarding phishing sent in our name, mail
-  administrators reporting bounces from ``postmaster@``, ``billing@`` of customers), as a
-  stranger's and as a known customer's (an organisation's requester).
+  administrators reporting bounces from ``postmaster@``, ``billing@`` of customers, a web
+  form's mail from ``noreply@``), as a stranger's and as a known customer's (an
+  organisation's requester); and ``spam_genuine_senders.jsonl``, 20 more of the same kinds,
+  which the gate's rules were tuned on (in-sample, shown for comparison).
 
 Each row is judged as a run judges it, from the head and the sender's address; the LLM is not
 asked. "Marked" is a verdict the run acts on (the ticket is kept from answers, escalation and
@@ -187,10 +189,10 @@ def _disguised_rows() -> list[tuple[str, SpamRow]]:
     ]
 
 
-def _genuine_senders(known: bool) -> list[SpamRow]:
+def _genuine_senders(name: str, known: bool) -> list[SpamRow]:
     return [
         SpamRow(str(r["subject"]), str(r["description"]), str(r["sender"]), "none", known)
-        for r in _jsonl("spam_genuine_senders.jsonl")
+        for r in _jsonl(name)
     ]
 
 
@@ -224,16 +226,21 @@ def spam_customers_figures(argv: list[str] | None = None) -> None:
             s.probability >= head.apply_at
             for s in gate.scores([f"{row.subject}\n{row.body}" for row in rows])
         ]
+        alone = _share(sum(written), len(rows))
         print(
             f"  {kind}: marked or suggested {_share(caught, len(rows))}; "
-            f"as written, the head alone above its apply threshold {_share(sum(written), len(rows))}"
+            f"as written, the head alone above its apply threshold {alone}"
         )
     customers = [row for rows in customer_rows().values() for row in rows if row.truth == "none"]
     print(f"genuine customers' tickets: {_fates(score_rows(customers, gate))}")
-    for known in (False, True):
-        who = "known customers (an organisation's)" if known else "strangers"
-        scores = score_rows(_genuine_senders(known), gate)
-        print(f"genuine automated-looking senders as {who}: {_fates(scores)}")
+    for name, held in (
+        ("spam_genuine_senders_held_out.jsonl", "held out"),
+        ("spam_genuine_senders.jsonl", "in-sample: the gate's rules were tuned on it"),
+    ):
+        for known in (False, True):
+            who = "known customers (an organisation's)" if known else "strangers"
+            scores = score_rows(_genuine_senders(name, known), gate)
+            print(f"{name} ({held}), as {who}: {_fates(scores)}")
 
 
 # risk_figures ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from ticket_processor.models import Person, Ticket
 from ticket_processor.spam.cues import SenderCues, known_sender, sender_cues
-from ticket_processor.spam.gate import SpamGate, says_automatic, verdict
+from ticket_processor.spam.gate import SpamGate, verdict
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
 from ticket_processor.spam.normalise import normalise
 from ticket_processor.spam.reading import form_message, read_ticket
@@ -149,9 +149,10 @@ def test_who_is_a_known_customer() -> None:
         "Y0ur P4yP4l 4cc0unt 1s l1m1ted",
     ],
 )
-def test_disguised_phishing_is_caught_by_the_packaged_head(subject: str) -> None:
-    """The packaged head on the real encoder: the disguised mail, read undisguised, is gated;
-    read as written (before the text was normalised) it was not."""
+def test_disguised_phishing_is_seen_by_the_packaged_head(subject: str) -> None:
+    """The packaged head on the real encoder: the disguised mail, read undisguised, is phishing
+    above the head's suggest threshold; read as written (before the text was normalised) it was
+    below it."""
     body = {
         "Yоur РаyРаl ассоunt is limitеd": "Dеаr сustоmеr, wе nоtiсеd unusuаl асtivity. Yоur "
         "РаyРаl ассоunt hаs bееn limitеd. Lоg in nоw tо rеstоrе ассеss: http://x.example/login",
@@ -161,12 +162,10 @@ def test_disguised_phishing_is_caught_by_the_packaged_head(subject: str) -> None
     gate = SpamGate()
     reading = read_ticket(subject, body)
     (score,) = gate.scores([reading.text])
-    found = verdict(score, SenderCues(), None, gate.head, automatic=says_automatic(reading.text))
-    assert found is not None
-    assert found.applied
-    assert found.kind == "phishing"
+    assert score.kind == "phishing"
+    assert score.probability >= gate.head.suggest_at
     (as_written,) = gate.scores([f"{subject}\n{body}"])
-    assert as_written.probability < gate.head.apply_at
+    assert as_written.probability < gate.head.suggest_at
 
 
 def test_a_web_forms_mail_is_read_as_its_message_and_its_no_reply_address_is_the_forms() -> None:

@@ -26,7 +26,7 @@ SUGGESTED = "ai_suggested_spam"
 
 def _phish(case: str) -> dict[str, str]:
     (row,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == case]
-    return row
+    return {key: str(value) for key, value in row.items()}
 
 
 @pytest.mark.desk(configure=True)
