@@ -407,8 +407,8 @@ CUSTOMER_FILES = (
 )
 TRAINED_ON = (
     "tests/data/spam_examples.jsonl, replies.jsonl, fault_examples.jsonl, examples_tickets.jsonl, "
-    "kb_tickets.jsonl, spam_genuine_senders.jsonl (project's own writing); bitext.jsonl (CDLA-Sharing 1.0); "
-    "banking77.jsonl (CC BY 4.0)"
+    "kb_tickets.jsonl, spam_genuine_senders.jsonl (project's own writing); "
+    "bitext.jsonl (CDLA-Sharing 1.0); banking77.jsonl (CC BY 4.0)"
 )
 
 

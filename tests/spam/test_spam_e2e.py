@@ -5,8 +5,8 @@
 no-reply notice, in five languages, the last ones by mail from their senders; neither file is
 among the head's training rows). At least 8 of the 10 are tagged with their kind and none of
 the 50 (the head's thresholds keep 97 % precision out of fold; an SEO offer it is 0.84 sure
-of stays a customer's); none of the 10 gets a reply, is escalated (a route escalates every pressing ticket) or
-is closed; a ``spam = true`` route tags them; each note says why.
+of stays a customer's); none of the 10 gets a reply, is escalated (a route escalates every
+pressing ticket) or is closed; a ``spam = true`` route tags them; each note says why.
 """
 
 from __future__ import annotations
