@@ -78,8 +78,6 @@ def verdict(
         reasons.append(f"LLM: {llm.replace('_', ' ')}")
     if forwarded:
         reasons.append("forwards or quotes a mail (its sender's own words were judged)")
-    if cues.known is not None:
-        reasons.append("a known customer: a guess is only suggested")
     kind: SpamKind = score.kind
     if not weak:
         kind = llm_kind or ("auto_sender" if cues.machine is not None else "spam")
@@ -92,6 +90,8 @@ def verdict(
         decision = "apply" if weak and llm_kind is not None else "suggest"
         if not (strong or agrees):
             return None
+        if decision == "suggest":
+            reasons.append("a known customer: a guess is only suggested")
     elif (strong and llm != "none") or (weak and agrees):
         decision = "apply"
     elif strong or agrees:
