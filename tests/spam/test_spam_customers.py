@@ -1,8 +1,9 @@
 """The spam gate never gates a customer on a guess, on each sandbox, through the CLI.
 
 - The same phishing mail from a stranger is gated (``ai_phishing``); from a requester of an
-  organisation, or from a known sender (``TICKETBOT_SPAM_KNOWN_SENDERS``), it is only
-  suggested (``ai_suggested_spam``) and triaged as a customer's ticket.
+  organisation, a known sender (``TICKETBOT_SPAM_KNOWN_SENDERS``) or a requester whose earlier
+  ticket an agent solved, it is only suggested (``ai_suggested_spam``) and triaged as a
+  customer's ticket.
 - A customer who forwards a phishing mail from a German or a French mail client, or pastes one,
   and asks whether it is ours sent a report: no spam tag at all.
 - A gated ticket whose requester writes again as a customer is re-triaged; a gated machine's
@@ -56,6 +57,29 @@ def test_a_known_customer_is_only_suggested_where_a_stranger_is_gated(desk: Desk
 
 # (subject, the customer's words and the forward's header, the mail forwarded): a German
 # Thunderbird forward, a French Apple Mail one, a mail pasted under a question.
+@pytest.mark.desk(configure=True)
+def test_a_requester_whose_earlier_ticket_an_agent_solved_is_only_suggested(desk: Desk) -> None:
+    phish = _phish("held-1")
+    day = time.time() - 86400
+    desk.import_answered(
+        NewTicket("Invoice question", "Where is my March invoice?", sender="lee@client.example"),
+        [("Here it is, attached.", day)],
+        solved_at=day + 600,
+    )
+    known, stranger = desk.create(
+        [
+            NewTicket(phish["subject"], phish["description"], sender="lee@client.example"),
+            NewTicket(phish["subject"], phish["description"], sender="x@quota.example.net"),
+        ]
+    )
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    assert "ai_phishing" in desk.snapshot(stranger).tags
+    tags = desk.snapshot(known).tags
+    assert SUGGESTED in tags, tags
+    assert not [t for t in tags if t in KINDS], tags
+
+
 FORWARDS = (
     (
         "WG: Dringend: Bestätigung Ihrer Zugangsdaten",

@@ -10,7 +10,8 @@
 
 - Whether the requester is a customer the team knows: the ticket names their organisation
   (Zendesk's ``organization_id``, Freshdesk's ``company_id``), or their address or domain is
-  among the setting's known senders (``TICKETBOT_SPAM_KNOWN_SENDERS``).
+  among the setting's known senders (``TICKETBOT_SPAM_KNOWN_SENDERS``). (The gate asks the
+  helpdesk a third way, a ticket of theirs solved before, only where it would gate: ``gate``.)
 
 Neither API shows a mail's headers (``Auto-Submitted``, ``Precedence: bulk``,
 ``List-Unsubscribe``) on the ticket, so the gate cannot read them; the address stands in.

@@ -10,7 +10,8 @@ How the three are weighed (the head's thresholds come from its cross-validated c
   address) or the LLM agrees, and is nothing on its own;
 - a sender cue or the LLM alone only suggests: a customer may write through a form whose
   mail comes from a no-reply address, and the LLM's word is not calibrated.
-- a known customer (an organisation's requester, a known sender) is never gated on a guess:
+- a known customer (an organisation's requester, a known sender, a requester the helpdesk
+  solved a ticket for before) is never gated on a guess:
   without the helpdesk's flag or the LLM agreeing, what would apply is only suggested (a mail
   administrator writing from ``postmaster@`` of a customer is a person);
 - a customer's report ("is this from you?" above a forwarded or pasted mail: ``reading``) is a
@@ -28,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..errors import TicketBotError
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
 from ..triage.reply_cues import automatic_certainty, fold
 from .cues import PERSON_ROLES, SenderCues, sender_cues
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
 
 Encode = Callable[[list[str]], Any]
+_KNOWN_REQUESTERS_KEPT = 10_000  # a long-running serve forgets them now and then
 
 
 def verdict(
@@ -119,10 +122,15 @@ class SpamGate:
         encode: Encode | None = None,
         *,
         known_senders: Sequence[str] = (),
+        requester_known: Callable[[int], bool | None] | None = None,
     ) -> None:
         self._head = head
         self._encode = encode
         self.known_senders = tuple(known_senders)
+        # The helpdesk's word on a requester the gate would gate: a ticket solved before makes
+        # them a known customer. Asked only then, once a requester (a run's or a serve's).
+        self._requester_known = requester_known
+        self._known_requesters: dict[int, bool] = {}
         self._lock = threading.Lock()
         # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
         self._tally: dict[str, int] = {}
@@ -172,22 +180,53 @@ class SpamGate:
         if (llm == "none" and not cues.any) or (reading.report and not cues.helpdesk_spam):
             return triage
         score = self.scores([reading.text])[0]
+        automatic = says_automatic(reading.text)
         found = verdict(
             score,
             cues,
             llm,
             self.head,
-            automatic=says_automatic(reading.text),
+            automatic=automatic,
             report=reading.report,
             forwarded=reading.forwarded,
             form=reading.form,
         )
+        if found is not None and found.applied and self._answered_before(ticket, cues):
+            found = verdict(
+                score,
+                replace(cues, known="answered before"),
+                llm,
+                self.head,
+                automatic=automatic,
+                report=reading.report,
+                forwarded=reading.forwarded,
+                form=reading.form,
+            )
         if found is None:
             return triage
         with self._lock:
             key = found.kind if found.applied else "suggested"
             self._tally[key] = self._tally.get(key, 0) + 1
         return triage.model_copy(update={"spam": found})
+
+    def _answered_before(self, ticket: Ticket, cues: SenderCues) -> bool:
+        """Whether the helpdesk says the requester had a ticket solved before (asked once a
+        requester; a failed or unanswered look-up is no: the verdict stands)."""
+        requester = ticket.requester_id
+        if self._requester_known is None or requester is None or cues.known or cues.helpdesk_spam:
+            return False
+        with self._lock:
+            known = self._known_requesters.get(requester)
+        if known is None:
+            try:
+                known = self._requester_known(requester) is True
+            except TicketBotError:
+                known = False
+            with self._lock:
+                if len(self._known_requesters) >= _KNOWN_REQUESTERS_KEPT:
+                    self._known_requesters.clear()
+                self._known_requesters[requester] = known
+        return known
 
 
 def says_automatic(text: str) -> bool:
