@@ -201,3 +201,9 @@ def test_a_mail_administrator_writing_from_postmaster_is_no_machine_without_a_bo
     assert bounce is not None
     assert bounce.applied
     assert verdict(weak, SenderCues(machine="mailer-daemon"), None, _head()) is not None
+
+
+def test_a_hostile_megabyte_is_read_no_further_than_the_llms_preparation() -> None:
+    huge = ("> quoted line of a forward\n" * 200_000) + "Is this from you?"
+    reading = read_ticket("Fwd: x", huge, max_tokens=500)
+    assert len(reading.text) < 4_000

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..triage.prepare import clean, html_to_text, prepare_ticket, split_history
+from ..triage.prepare import clean, html_to_text, prepare_ticket, raw_cap, split_history
 from .normalise import normalise
 
 # Fewer words than this of their own and a sender forwards without saying anything.
@@ -93,7 +93,8 @@ class SpamReading:
 
 
 def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> SpamReading:
-    body = clean(description or "")
+    # No more of a hostile megabyte than the LLM's preparation ever looks at.
+    body = clean((description or "")[: raw_cap(max_tokens)])
     if _HTML.search(body):
         body = html_to_text(body)
     message = form_message(body)
