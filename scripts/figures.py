@@ -157,6 +157,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "spam_figures",
         "The spam gate's held-out figures",
     ),
+    "spam_customers_figures": (
+        "figures_spam_risk",
+        "spam_customers_figures",
+        "Whether the spam gate gates customers on a guess, and what disguised spam it catches",
+    ),
     "risk_figures": (
         "figures_spam_risk",
         "risk_figures",

@@ -114,10 +114,15 @@ class Parts:
             self.helpdesk.close()
 
 
-def spam_gate(enabled: bool) -> SpamGate | None:
+def spam_gate(settings: Settings, helpdesk: Helpdesk) -> SpamGate | None:
     """The spam gate; its head and the encoder load at the first ticket it scores (with the
-    LLM, only for what the LLM or a sender cue suspects)."""
-    return SpamGate() if enabled else None
+    LLM, only for what the LLM or a sender cue suspects). It asks the helpdesk whether a
+    requester it would gate had a ticket solved before (one request, only then)."""
+    if not settings.spam_gate:
+        return None
+    return SpamGate(
+        known_senders=settings.spam_known_senders, requester_known=helpdesk.requester_known
+    )
 
 
 def risk_scorer(settings: Settings) -> RiskScorer:
@@ -330,7 +335,7 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
-        spam=spam_gate(settings.spam_gate),
+        spam=spam_gate(settings, helpdesk),
         risk=risk_scorer(settings),
         warnings=warnings,
         opened_now=opened_now,

@@ -116,6 +116,15 @@ class DeclaredSettings(BaseModel):
         help="Judge each new ticket's sender (spam, phishing, machines' mail); `false`: every "
         "ticket is a customer's.",
     )
+    # Senders the gate knows as customers (addresses, or @domains): the head alone only
+    # suggests on their tickets, as on any requester of an organisation.
+    spam_known_senders: tuple[str, ...] = setting(
+        (),
+        env="TICKETBOT_SPAM_KNOWN_SENDERS",
+        help="Customers' addresses or `@domains`, comma-separated, whose tickets the spam gate "
+        "only suggests on unless the helpdesk or the LLM agrees.",
+        hint="a comma-separated list such as billing@acme.example,@partner.example",
+    )
     keep_days: Annotated[int, Field(ge=1, le=3650)] = setting(
         30,
         env="TICKETBOT_KEEP_DAYS",

@@ -86,7 +86,7 @@ from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
 from .outcomes import outcomes as read_outcomes
 from .people import WITH_REQUESTER, AgentNames
-from .records import note_html, parse_tickets, update_body, updated_at_of
+from .records import STATUS_FROM_FRESHDESK, note_html, parse_tickets, update_body, updated_at_of
 from .second_writer import SecondWriter
 from .wire import FreshdeskTransport
 
@@ -267,6 +267,22 @@ class FreshdeskHelpdesk(HistoryReads):
         )
         total = answer.body.get("total") if isinstance(answer.body, dict) else None
         return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+    def requester_known(self, requester_id: int) -> bool | None:
+        # The list, not the search: Freshdesk's filter query has no requester. Without
+        # ``updated_since`` the list holds only the last 30 days' tickets.
+        params = {
+            "requester_id": int(requester_id),
+            "updated_since": "2000-01-01T00:00:00Z",
+            "per_page": 100,
+        }
+        answer = self.http.request("GET", "/api/v2/tickets", params=params)
+        if not isinstance(answer.body, list):
+            return None
+        solved = {
+            code for code, word in STATUS_FROM_FRESHDESK.items() if word in ("solved", "closed")
+        }
+        return any(isinstance(t, dict) and t.get("status") in solved for t in answer.body)
 
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         wanted = list(dict.fromkeys(ids))
