@@ -27,7 +27,13 @@ from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # What a start-up that does not analyse must not import.
-HEAVY = ("numpy", "openai", "ticket_processor.learned.embed", "ticket_processor.llm")
+HEAVY = (
+    "numpy",
+    "openai",
+    "ticket_processor.learned.embed",
+    "ticket_processor.llm",
+    "phonenumbers",  # redaction's phone matcher: loaded by the first text redacted
+)
 _CHILD = """
     import json, sys
     from ticket_processor import cli
