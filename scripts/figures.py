@@ -257,6 +257,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "run_fingerprint",
         "A behaviour fingerprint of ticketbot runs",
     ),
+    "redaction_cpu": (
+        "figures_cpu",
+        "redaction_cpu",
+        "CPU of personal-data redaction over the benchmark's ticket texts",
+    ),
     "encoder_cpu": (
         "figures_cpu",
         "encoder_cpu",

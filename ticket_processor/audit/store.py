@@ -75,7 +75,10 @@ class AuditStore:
         self.account = account
         self.where = where or describe_url(str(engine.url))
         self.dialect = engine.dialect.name
-        self._write_lock = threading.Lock()  # one writer per process; SQLite's lock across them
+        # One writer per process (re-entrant: a write inside ``batch`` takes it again); SQLite's
+        # lock across them.
+        self._write_lock = threading.RLock()
+        self._batch: sa.Connection | None = None  # a ``batch`` transaction's (under the lock)
         # The embedded store's file as opened: a run that sets a damaged one aside puts a new
         # file at its path, which the pool's connections do not see (``replaced``).
         name = engine.url.database if self.dialect == "sqlite" else None
@@ -150,9 +153,24 @@ class AuditStore:
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside is one transaction: one commit for a feed's flush, not one per
+        table and outcome; all of it is stored or none."""
+        with self._writing() as conn:
+            self._batch = conn
+            try:
+                yield
+            finally:
+                self._batch = None
+
+    @contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
-        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer across processes)."""
+        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer across processes);
+        inside ``batch``, that batch's transaction."""
         with self._write_lock:
+            if self._batch is not None:
+                yield self._batch  # the batch commits, or rolls back, all of it
+                return
             try:
                 connection = self.engine.connect()
             except sa.exc.SQLAlchemyError as exc:
