@@ -480,7 +480,8 @@ class ServedTriage:
         for ticket_id in left:  # still analysing when the grace ran out: kept for next time
             self._end(ticket_id, "left")
         self.book.save()
-        self._escalations.deliver_new()
+        self._escalations.deliver_new()  # recorded: the restart or the next run delivers
+        self._escalations.close()
         self._cache.flush()
         self.recorder.conclude(time.monotonic() - self._started, None)
         self.recorder.write_record()
@@ -488,12 +489,18 @@ class ServedTriage:
         close_audit(self._feed)
         self._log.close()
 
+    def stalled_channels(self) -> dict[str, dict[str, Any]]:
+        """The escalation channels backed off now, and why (``/readyz``)."""
+        return self._escalations.stalled()
+
     def flush_state(self) -> None:
         """Save what was written and which replies were judged, when that changed (between
         batches: a crash loses at most a batch's, and the notes' trailers still tell)."""
         if self._book_changed.is_set():
             self._book_changed.clear()
             self.book.save()
-        self._escalations.deliver_new()  # the batch's escalations reach the channels
+        # The batch's escalations are recorded and handed to the delivery thread: the channels
+        # never hold up the next batch.
+        self._escalations.deliver_new()
         if self._feed is not None:  # what was written since reaches the store, as in a run
             self._feed.flush()
