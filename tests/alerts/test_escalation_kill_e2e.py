@@ -1,6 +1,7 @@
-"""``ticketbot run`` as a process on each helpdesk's sandbox while the escalation channels
-deliver: killed with SIGKILL while Teams holds the card, the next run delivers what was owed,
-once per channel (PagerDuty and the mail took theirs before the kill: not sent again); with
+"""``ticketbot run`` and ``serve`` as processes on each helpdesk's sandbox while the escalation
+channels deliver: a run killed with SIGKILL while Teams holds the card, the next run delivers
+what was owed, once per channel (PagerDuty and the mail took theirs before the kill: not sent
+again); a server killed while PagerDuty holds the page, the restarted server pages it; with
 PagerDuty hanging and a relay trickling its greeting, ``--max-runtime 20`` still ends the run;
 a SIGTERM while the relay trickles ends it within seconds; what was not delivered is delivered
 by a later run."""
@@ -8,16 +9,19 @@ by a later run."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 from support.cli import invoke
 from support.hook_receiver import Answer, HookReceiver
+from support.serving import delivery_for, serve_env
 from support.smtp_server import SmtpSink, TricklingRelay
 
 from ticket_processor.alerts.pagerduty import dedup_key
@@ -167,3 +171,54 @@ def test_a_sigterm_while_the_relay_trickles_ends_the_run_within_seconds(
     assert process.returncode in (0, 143), said
     assert "still delivering when the run had to end (SIGINT / SIGTERM)" in said
     assert "ai_escalated" in desk.snapshot(escalating).tags
+
+
+def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``ticketbot serve`` on a free port; its URL once it says where it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ticket_processor", "serve", "--port", "0", "--engine", "rules"],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        stderr=log.open("wb"),
+        stdout=subprocess.DEVNULL,
+        cwd=log.parent,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        found = re.search(rb"listening on (http://127\.0\.0\.1:\d+)", log.read_bytes())
+        if found:
+            return process, found.group(1).decode()
+        assert process.poll() is None, log.read_text()
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(log.read_text())
+
+
+def test_a_server_killed_while_pagerduty_holds_the_page_is_paged_by_the_restarted_server(
+    desk: Desk, escalating: int, hook_receiver: HookReceiver, tmp_path: Path
+) -> None:
+    hook_receiver.script = [Answer(202, hang=300.0)]  # PagerDuty holds the first page
+    env = serve_env(desk.env(), tmp_path, TICKETBOT_PAGERDUTY_URL=hook_receiver.url)
+    process, url = start_serve(env, tmp_path / "serve-1.err")
+    try:
+        body, headers = delivery_for(desk.kind, escalating)
+        answer = httpx.post(f"{url}/webhooks/{desk.kind}", content=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        hook_receiver.wait_for(1, timeout=90)  # the page is on its way: mid-delivery
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(60)
+    assert "ai_escalated" in desk.snapshot(escalating).tags
+    with PagerDutyStandin() as pagerduty:
+        env["TICKETBOT_PAGERDUTY_URL"] = pagerduty.url
+        process, url = start_serve(env, tmp_path / "serve-2.err")
+        try:
+            deadline = time.monotonic() + 90
+            while not pagerduty.state.events:  # the restarted server's first pass
+                assert time.monotonic() < deadline, (tmp_path / "serve-2.err").read_text()
+                time.sleep(0.1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+        assert [e["dedup_key"] for e in pagerduty.state.events] == [
+            dedup_key(desk.url, f"ticket:{escalating}")
+        ]
