@@ -410,7 +410,7 @@ class Channels:
                 "reason": gate.reason,
                 "retry_in": round(gate.wait(now), 1),
             }
-            for name, gate in self.gates.items()
+            for name, gate in list(self.gates.items())  # the delivery thread adds to it
             if gate.since is not None
         }
 
