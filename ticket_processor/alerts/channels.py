@@ -34,6 +34,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html import escape as html_escape
@@ -66,6 +67,7 @@ PASS_TRIES = 3
 WEBHOOK_BATCH = 100  # tickets in one webhook event
 SUBJECT_MAX = 300  # characters of a subject in a card line or a mail's subject
 GROUPED = frozenset({"teams", "webhook"})  # channels that take several tickets a post
+LOCK_WAIT = 30.0  # seconds a deliverer waits for another's delivery pass to end
 
 log = logging.getLogger(__name__)
 
@@ -201,14 +203,14 @@ class Channels:
         ]
         return self.outbox.record(items, lambda item: self._reaches(item.routes))
 
-    def delivering(self, wait: float) -> Any:
+    def delivering(self, wait: float) -> AbstractContextManager[bool]:
         """The delivery lock (``outbox.Outbox.delivering``): a context that says if held."""
         return self.outbox.delivering(wait)
 
     def escalated(self, tickets: Sequence[Escalated], *, run_id: str) -> list[ChannelOutcome]:
         """Record ``tickets`` and deliver what is owed, theirs and what earlier runs or the
         server left (for ``RETRY_HOURS``), holding the delivery lock; a process that does not
-        get it within ``lock_wait`` leaves the deliveries to the holder."""
+        get it within ``LOCK_WAIT`` seconds leaves the deliveries to the holder."""
         if not self.configured:
             return []
         self.record(tickets)
@@ -254,9 +256,11 @@ class Channels:
                     # No answer after the post went: it may have been taken; not again at once.
                     busy = PASS_TRIES if failure.unanswered else busy + 1
                     continue
-                self._refused(name, post)
-                log.warning("escalation not delivered to %s: %s", name, failure.detail)
-                outcomes.append(ChannelOutcome(name, "failed", post.tickets, failure.detail))
+                detail = failure.detail
+                if self._refused(name, post):
+                    detail += " (refused alone too: given up, not posted again)"
+                log.warning("escalation not delivered to %s: %s", name, detail)
+                outcomes.append(ChannelOutcome(name, "failed", post.tickets, detail))
                 break
         return outcomes
 
@@ -277,14 +281,15 @@ class Channels:
             return f"{gate.reason}; the run's time is spent, what is left is delivered later"
         return None
 
-    def _refused(self, name: str, post: _Post) -> None:
+    def _refused(self, name: str, post: _Post) -> bool:
         """A refusal (a 4xx) is tried again by later passes, within ``RETRY_HOURS``; a post of
         several tickets refused is posted ticket by ticket after it, so one ticket's content
-        cannot hold back the others, and a single one refused twice is given up."""
+        cannot hold back the others, and a single one refused twice is given up (True)."""
         if name in GROUPED and len(post.tickets) == 1 and post.refused:
             self.outbox.given_up(name, post.tickets)
-        else:
-            self.outbox.refused(name, post.tickets)
+            return True
+        self.outbox.refused(name, post.tickets)
+        return False
 
     def _posts(self, name: str, items: Sequence[Owed], run_id: str) -> list[_Post]:
         tickets = [item.escalation for item in items]
@@ -524,9 +529,6 @@ class Channels:
             ],
         }
         return _Post(tuple(t.ticket_id for t in tickets), lambda: webhook.post(event))
-
-
-LOCK_WAIT = 30.0  # seconds a deliverer waits for another's delivery pass to end
 
 
 def _rest(outcome: ChannelOutcome) -> tuple[str, tuple[int, ...], str]:

@@ -193,10 +193,11 @@ class ServedEscalations:
                 )
             else:
                 _log(self.watch, outcomes)
-            wait = self._poll
-            if any(o.outcome == "failed" for o in outcomes):
-                waits = [g.wait(self.channels.monotonic()) for g in self.channels.gates.values()]
-                wait = min(self._poll, max(1.0, min(waits, default=self._poll)))
+            # A backed-off channel is tried again when its back-off ends; a refusal waits for
+            # the next look (it would be refused again at once).
+            now = self.channels.monotonic()
+            closed = [w for g in list(self.channels.gates.values()) if (w := g.wait(now)) > 0]
+            wait = min(self._poll, max(1.0, min(closed))) if closed else self._poll
             self._wake.wait(wait)
 
 
