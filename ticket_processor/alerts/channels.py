@@ -22,7 +22,8 @@ Each channel tries each delivery once per exchange; a channel that asks to wait 
 ``Retry-After``), fails (5xx) or does not answer backs off as a whole (``ChannelGate``): the
 rest of its deliveries wait with it, instead of each ticket being retried in turn. Within a
 run it is tried again after short waits only (``PASS_WAIT``); ``serve`` keeps its gates, and
-``stalled`` says which channel is backed off and why (``/readyz``).
+``stalled`` says which channel is backed off and why (``/readyz``). What each says is in
+``messages``.
 
 A channel's failure is logged and returned, never raised: an alert is a courtesy to people,
 never a reason to fail a run. Messages carry no secret (``delivery``, ``mail``).
@@ -37,14 +38,14 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
 from ..errors import RunOutOfTime
 from ..resilience.deadline import RunDeadline
-from .delivery import Undelivered
-from .mail import Mail, Mailer
+from .delivery import ChannelGate, Undelivered, stalled
+from .mail import Mailer
+from .messages import SUBJECT_MAX, escalation_mail, plain, summary_mail
 from .outbox import Outbox, Owed, Recorded
 from .pagerduty import PagerDuty, dedup_key
 from .signed_webhook import SignedWebhook
@@ -56,16 +57,11 @@ DAY = 86400.0
 # the ticket has most likely been seen by a person, and a late page would only be noise.
 RETRY_HOURS = 24
 ENDED = frozenset({"solved", "closed"})
-# A channel's back-off after a failure with no Retry-After: 2 s, doubling, at most 5 minutes
-# (PagerDuty's own advice for 429 is to back off, not to retry at once).
-BACKOFF_BASE = 2.0
-BACKOFF_MAX = 300.0
 # Within one delivery pass, a backed-off channel is waited for only this long, and at most
 # PASS_TRIES busy answers are taken from it; the rest is owed to the next pass.
 PASS_WAIT = 8.0
 PASS_TRIES = 3
 WEBHOOK_BATCH = 100  # tickets in one webhook event
-SUBJECT_MAX = 300  # characters of a subject in a card line or a mail's subject
 GROUPED = frozenset({"teams", "webhook"})  # channels that take several tickets a post
 LOCK_WAIT = 30.0  # seconds a deliverer waits for another's delivery pass to end
 
@@ -101,33 +97,6 @@ class ChannelOutcome:
     outcome: str  # "sent" or "failed"
     tickets: tuple[int, ...] = ()
     detail: str = ""
-
-
-@dataclass
-class ChannelGate:
-    """When a channel may be tried again: closed after a failure for its ``Retry-After`` or
-    a doubling back-off, open again after its next success. ``since``: the wall-clock time
-    of the first failure in a row (None: the channel is well)."""
-
-    until: float = 0.0  # on the monotonic clock
-    failures: int = 0
-    reason: str = ""
-    since: float | None = None
-
-    def wait(self, now: float) -> float:
-        return max(0.0, self.until - now)
-
-    def failed(self, failure: Undelivered, now: float, wall: float) -> None:
-        self.failures += 1
-        asked = failure.retry_after
-        backoff = BACKOFF_BASE * 2 ** min(self.failures - 1, 10) if asked is None else asked
-        self.until = now + min(BACKOFF_MAX, max(0.0, backoff))
-        self.reason = failure.detail
-        if self.since is None:
-            self.since = wall
-
-    def passed(self) -> None:
-        self.until, self.failures, self.reason, self.since = 0.0, 0, "", None
 
 
 @dataclass(frozen=True)
@@ -406,18 +375,8 @@ class Channels:
         return outcomes
 
     def stalled(self) -> dict[str, dict[str, Any]]:
-        """The channels backed off now: since when, why, and in how many seconds they are
-        tried again (``/readyz``)."""
-        now = self.monotonic()
-        return {
-            name: {
-                "since": datetime.fromtimestamp(gate.since, UTC).isoformat(),
-                "reason": gate.reason,
-                "retry_in": round(gate.wait(now), 1),
-            }
-            for name, gate in list(self.gates.items())  # the delivery thread adds to it
-            if gate.since is not None
-        }
+        """The channels backed off now, and why (``/readyz``; ``delivery.stalled``)."""
+        return stalled(self.gates, self.monotonic())
 
     # -- the daily summary ---------------------------------------------------------------
 
@@ -533,53 +492,3 @@ class Channels:
 
 def _rest(outcome: ChannelOutcome) -> tuple[str, tuple[int, ...], str]:
     return outcome.outcome, outcome.tickets, outcome.detail
-
-
-def plain(text: str) -> str:
-    """``text`` on one line without control characters: PagerDuty shows its summary as plain
-    text, so there is nothing to escape but what would break the line."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-def escalation_mail(ticket: Escalated, *, source: str, message_id: str | None = None) -> Mail:
-    subject = plain(ticket.subject)[:SUBJECT_MAX] or "(no subject)"
-    routes = ", ".join(ticket.routes) or "?"
-    text = (
-        f"Ticket #{ticket.ticket_id} was escalated by ticketbot@{source}.\n\n"
-        f"Subject: {subject}\nRoute: {routes}\nOpen it: {ticket.url}\n"
-    )
-    html = (
-        f'<p>Ticket <a href="{html_escape(ticket.url)}">#{ticket.ticket_id}</a> was escalated '
-        f"by ticketbot@{html_escape(source)}.</p>"
-        f"<p><b>Subject:</b> {html_escape(subject)}<br><b>Route:</b> {html_escape(routes)}</p>"
-    )
-    return Mail(
-        f"[ticketbot] Ticket #{ticket.ticket_id} escalated: {subject}", text, html, message_id
-    )
-
-
-def summary_mail(
-    recent: Sequence[tuple[int, Mapping[str, Any]]],
-    *,
-    since: float,
-    source: str,
-    ticket_url: Callable[[int], str],
-) -> Mail:
-    count = len(recent)
-    start = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    head = f"{count} ticket{'s' if count != 1 else ''} escalated since {start}"
-    text_lines = [f"{head} (ticketbot@{source}):", ""]
-    html_items = []
-    for ticket_id, entry in recent:
-        routes = ", ".join(str(r) for r in entry.get("routes", [])) or "?"
-        paged = "paged" if entry.get("paged") else ""
-        state = "page resolved" if entry.get("resolved") else paged
-        text_lines.append(f"- #{ticket_id} ({routes}) {ticket_url(ticket_id)} {state}".rstrip())
-        html_items.append(
-            f'<li><a href="{html_escape(ticket_url(ticket_id))}">#{ticket_id}</a> '
-            f"{html_escape(routes)} {html_escape(state)}</li>"
-        )
-    html = f"<p>{html_escape(head)} (ticketbot@{html_escape(source)}).</p>"
-    if html_items:
-        html += "<ul>" + "".join(html_items) + "</ul>"
-    return Mail(f"[ticketbot] Daily summary: {head}", "\n".join(text_lines) + "\n", html)

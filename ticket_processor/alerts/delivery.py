@@ -4,7 +4,7 @@ The exchange is bounded as the Slack webhook's post is (``resilience.bounds``): 
 the whole call, answer included, at most ``max_bytes`` of answer, no redirect followed (it would
 carry the alert to another host); the run's deadline (``RunDeadline``) shortens it, never
 lengthens it. ``Poster.post`` tries once: trying again is the channel's business
-(``channels.ChannelGate``), so that a 429 or a channel that does not answer backs the whole
+(``ChannelGate``), so that a 429 or a channel that does not answer backs the whole
 channel off instead of being retried ticket by ticket, and an answer that came too late is
 not followed at once by a second copy of the same post.
 
@@ -18,6 +18,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import requests
 import urllib3.exceptions
@@ -37,6 +39,12 @@ from ..resilience.deadline import RunDeadline
 # Teams workflow or a relay that answers in 10 s has taken the post, and a shorter bound would
 # send it again. Deliveries run beside the triage, so a channel that hangs costs no ticket.
 EXCHANGE_SECONDS = 30.0
+
+
+# A channel's back-off after a failure with no Retry-After: 2 s, doubling, at most 5 minutes
+# (PagerDuty's own advice for 429 is to back off, not to retry at once).
+BACKOFF_BASE = 2.0
+BACKOFF_MAX = 300.0
 
 
 class ChannelBusy(RetryableError):
@@ -65,6 +73,47 @@ class Undelivered:
 
     def __str__(self) -> str:
         return self.detail
+
+
+@dataclass
+class ChannelGate:
+    """When a channel may be tried again: closed after a failure for its ``Retry-After`` or
+    a doubling back-off, open again after its next success. ``since``: the wall-clock time
+    of the first failure in a row (None: the channel is well)."""
+
+    until: float = 0.0  # on the monotonic clock
+    failures: int = 0
+    reason: str = ""
+    since: float | None = None
+
+    def wait(self, now: float) -> float:
+        return max(0.0, self.until - now)
+
+    def failed(self, failure: Undelivered, now: float, wall: float) -> None:
+        self.failures += 1
+        asked = failure.retry_after
+        backoff = BACKOFF_BASE * 2 ** min(self.failures - 1, 10) if asked is None else asked
+        self.until = now + min(BACKOFF_MAX, max(0.0, backoff))
+        self.reason = failure.detail
+        if self.since is None:
+            self.since = wall
+
+    def passed(self) -> None:
+        self.until, self.failures, self.reason, self.since = 0.0, 0, "", None
+
+
+def stalled(gates: Mapping[str, ChannelGate], now: float) -> dict[str, dict[str, Any]]:
+    """The channels backed off at ``now`` (monotonic): since when, why, and in how many seconds
+    they are tried again."""
+    return {
+        name: {
+            "since": datetime.fromtimestamp(gate.since, UTC).isoformat(),
+            "reason": gate.reason,
+            "retry_in": round(gate.wait(now), 1),
+        }
+        for name, gate in list(gates.items())  # another thread may add to it
+        if gate.since is not None
+    }
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ The event is the documented one (``POST /v2/enqueue``): ``routing_key`` (the int
 with ``summary`` (at most 1,024 characters), ``source``, ``severity`` (``critical``, ``error``,
 ``warning``, ``info``) and ``custom_details``, plus ``links``. PagerDuty answers 202 with
 ``{"status": "success", "dedup_key": ...}``, 400 with ``{"status": "invalid event", "errors":
-[...]}``; 429 and 5xx are worth another try, for the whole channel (``channels.ChannelGate``).
+[...]}``; 429 and 5xx are worth another try, for the whole channel (``delivery.ChannelGate``).
 
 The dedup key is stable per escalation (``dedup_key``): the helpdesk's address and the ticket's
 id, so a second trigger for the same ticket only adds a log entry to the open alert on

@@ -301,7 +301,7 @@ def judge_readiness(state: ServeState) -> tuple[bool, dict[str, Any]]:
     # A stalled escalation channel is said, not judged: the triage goes on without it (its
     # deliveries wait in the outbox), and a load balancer must keep sending the deliveries.
     served = state.served
-    stalled = served.stalled_channels() if served is not None else {}
+    stalled = served.escalations.stalled() if served is not None else {}
     if stalled:
         body["escalation_channels"] = {"stalled": stalled}
     return ready, body
