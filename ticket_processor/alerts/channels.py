@@ -439,8 +439,7 @@ class Channels:
         local = dedup_key(self.helpdesk_url, f"ticket:{ticket.ticket_id}").replace(":", ".")
         domain = mailer.sender.rpartition("@")[2] or "localhost"
         message_id = f"<{local}.{int(ticket.at)}@{domain}>"
-        escalated = Escalated(ticket.ticket_id, ticket.subject, ticket.routes, ticket.url)
-        mail = escalation_mail(escalated, source=self.source, message_id=message_id)
+        mail = escalation_mail(ticket, source=self.source, message_id=message_id)
         return _Post((ticket.ticket_id,), lambda: mailer.send(mail))
 
     def _cards(self, tickets: Sequence[Recorded], run_id: str) -> list[list[Recorded]]:

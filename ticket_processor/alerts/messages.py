@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape as html_escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .mail import Mail
-
-if TYPE_CHECKING:
-    from .channels import Escalated
+from .outbox import Recorded
 
 SUBJECT_MAX = 300  # characters of a subject in a card line or a mail's subject
 
@@ -25,7 +23,7 @@ def plain(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def escalation_mail(ticket: Escalated, *, source: str, message_id: str | None = None) -> Mail:
+def escalation_mail(ticket: Recorded, *, source: str, message_id: str | None = None) -> Mail:
     subject = plain(ticket.subject)[:SUBJECT_MAX] or "(no subject)"
     routes = ", ".join(ticket.routes) or "?"
     text = (
