@@ -1,7 +1,8 @@
 """An upgrade loses nothing: the ``escalations.json`` an earlier version kept is read once into
 the outbox (``escalations.sqlite3``) and removed. What a channel took is not sent again, what it
 did not take is delivered, an open page is still resolved when its ticket ends, and an open
-incident's page is not paged again."""
+incident's page is not paged again. A damaged outbox is set aside and a new one started: a
+page may go twice, never not at all."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from ticket_processor.alerts.channels import Channels, PagedIncident
+from ticket_processor.alerts.channels import Channels, Escalated, PagedIncident
 from ticket_processor.alerts.delivery import Poster
 from ticket_processor.alerts.pagerduty import PagerDuty, dedup_key
 from ticket_processor.sandbox.pagerduty import PagerDutyStandin
@@ -57,3 +58,15 @@ def test_an_earlier_versions_memory_is_read_once_and_nothing_is_lost(tmp_path: P
             dedup_key(HELPDESK, "ticket:8"),
             paged,
         ]
+
+
+def test_a_damaged_outbox_is_set_aside_and_the_escalation_still_pages(tmp_path: Path) -> None:
+    (tmp_path / "escalations.sqlite3").write_bytes(b"not a database, " * 100)
+    with PagerDutyStandin() as standin:
+        pagerduty = PagerDuty(ROUTING_KEY, Poster("PagerDuty", timeout=5.0), standin.url)
+        chan = Channels(tmp_path, HELPDESK, "host1", pagerduty=pagerduty)
+        ticket = Escalated(7, "Site down", ("hot",), f"{HELPDESK}/agent/tickets/7")
+        outcomes = chan.escalated([ticket], run_id="r1")
+        assert [(o.outcome, o.tickets) for o in outcomes] == [("sent", (7,))]
+        assert len(standin.state.events) == 1
+    assert list(tmp_path.glob("escalations.sqlite3.bad-*"))
