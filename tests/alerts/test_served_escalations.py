@@ -79,11 +79,13 @@ def test_a_served_escalation_pages_once(
     assert ROUTING_KEY not in logged
 
 
-def test_a_throttled_pagerduty_and_a_trickling_relay_hold_up_no_ordinary_ticket(
+@pytest.mark.parametrize("pagerduty", ["throttles", "hangs"])
+def test_a_slow_pagerduty_and_a_trickling_relay_hold_up_no_ordinary_ticket(
     desk: Desk,
     tmp_path: Path,
     hook_receiver: HookReceiver,
     trickling_relay: TricklingRelay,
+    pagerduty: str,
 ) -> None:
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES, "utf-8")
@@ -96,7 +98,10 @@ def test_a_throttled_pagerduty_and_a_trickling_relay_hold_up_no_ordinary_ticket(
             ],
         ]
     )
-    hook_receiver.script = [Answer(429, {"Retry-After": "300"})]  # PagerDuty: come back later
+    throttles = pagerduty == "throttles"
+    hook_receiver.script = [
+        Answer(429, {"Retry-After": "300"}) if throttles else Answer(202, hang=300.0)
+    ]
     extra = {
         "TICKETBOT_ROUTES": str(routes),
         "TICKETBOT_CONFIDENCE_THRESHOLD": "0",
@@ -114,7 +119,10 @@ def test_a_throttled_pagerduty_and_a_trickling_relay_hold_up_no_ordinary_ticket(
 
     with serving(env) as server:
         deliver(server, charged)
-        trickling_relay.wait_for_connection(timeout=60)  # the mail's exchange is trickling
+        if throttles:  # PagerDuty said 429 at once; the mail's exchange is trickling now
+            trickling_relay.wait_for_connection(timeout=60)
+        else:  # the page is on its way and PagerDuty holds it
+            hook_receiver.wait_for(1, timeout=60)
         for ticket in ordinary:
             deliver(server, ticket)
         server.drained(timeout=90)  # generous: the usual seconds on a quiet machine
@@ -122,8 +130,9 @@ def test_a_throttled_pagerduty_and_a_trickling_relay_hold_up_no_ordinary_ticket(
             assert desk.snapshot(ticket).notes, ticket
         ready = httpx.get(f"{server.url}/readyz", timeout=30)
         assert ready.status_code == 200  # the triage works: a load balancer keeps sending
-        stalled = ready.json()["escalation_channels"]["stalled"]
-        assert "HTTP 429" in stalled["pagerduty"]["reason"]
+        if throttles:
+            stalled = ready.json()["escalation_channels"]["stalled"]
+            assert "HTTP 429" in stalled["pagerduty"]["reason"]
     assert "ai_escalated" in desk.snapshot(charged).tags
     # Neither channel took it: both still owe it, for the restart or the next cron run.
     owed = Outbox(tmp_path / "state").owed(["pagerduty", "email"], since=0)
