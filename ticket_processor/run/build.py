@@ -177,24 +177,30 @@ def escalation_channels(
     *,
     deadline: RunDeadline | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    stop: Callable[[], str | None] = lambda: None,
 ) -> Channels:
-    """The escalation channels of a run (its pass) or of ``serve`` (after each batch)."""
+    """The escalation channels of a run (its pass) or of ``serve`` (its delivery thread)."""
     return channels_for(
         channel_config(settings),
         helpdesk_url=built.helpdesk.base_url,
         routes=built.router.defined if built.router is not None else (),
         deadline=deadline,
         sleep=sleep,
+        stop=stop,
     )
 
 
 def served_escalations(
     settings: Settings, built: Parts, watch: EscalationWatch, run_id: str
 ) -> ServedEscalations:
-    """``serve``'s delivery of its escalations, through the run's channels (no deadline: a
-    server has none; each channel's own timeout and retries bound it)."""
-    channels = escalation_channels(settings, built)
-    return ServedEscalations(channels, watch, built.planner, built.helpdesk, run_id=run_id)
+    """``serve``'s delivery of its escalations, through the run's channels on a thread of
+    their own (no deadline: a server has none; each exchange's own bound and the channels'
+    back-off bound it; its stop ends their waits)."""
+    flag = StopFlag()
+    channels = escalation_channels(settings, built, sleep=flag.sleep, stop=flag)
+    return ServedEscalations(
+        channels, watch, built.planner, built.helpdesk, run_id=run_id, flag=flag
+    )
 
 
 def open_feed(

@@ -325,7 +325,8 @@ class DeclaredSettings(BaseModel):
     webhook_timeout: Annotated[float, Field(gt=0, le=60)] = setting(
         5.0,
         env="TICKETBOT_WEBHOOK_TIMEOUT",
-        help="Seconds an alert or escalation post may take in all, its answer included.",
+        help="Seconds an alert post may take in all, its answer included; an escalation "
+        "channel's exchange (post or mail) gets at least 30.",
     )
     # The most bytes one answer may bring, counted after decompression; past it the call
     # fails with a message naming the variable. Each is far above the largest legitimate
