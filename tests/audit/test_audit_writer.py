@@ -252,7 +252,7 @@ def test_a_missing_or_old_store_is_brought_to_the_newest_schema_first(tmp_path: 
     from alembic import command
     from alembic.config import Config
 
-    from ticket_processor.audit.store import MIGRATIONS
+    from ticket_processor.audit.engine import MIGRATIONS
 
     old = tmp_path / "old"
     old.mkdir()

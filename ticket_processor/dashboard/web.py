@@ -38,11 +38,11 @@ from ..audit import queries as audit_queries
 from ..audit.overview import Overview
 from ..audit.store import AuditStore, AuditStoreError
 from ..errors import TicketBotError
-from ..summary.build import body_of, is_ours
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
-from .kept_reads import READS_PER_MINUTE, KeptReads
+from .from_helpdesk import BUSY, SummaryShown, notes_of, summary_of
+from .kept_reads import KeptReads
 from .review import Refusal, ReviewDesk
 from .signals import Signals
 
@@ -207,8 +207,8 @@ class _Pages:
         # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
         self.helpdesk_view = KeptReads(
             lambda ticket_id: (
-                _notes_of(config.notes, ticket_id),
-                _summary_of(config.summary, ticket_id),
+                notes_of(config.notes, ticket_id),
+                summary_of(config.summary, ticket_id),
             ),
             over_budget=(
                 None  # nothing read from a helpdesk: nothing to spare
@@ -455,48 +455,6 @@ def _root(request: Request) -> str:
 def _route_path(request: Request) -> str:
     root, path = _root(request), request.url.path
     return path[len(root) :] if root and path.startswith(root) else path
-
-
-# What a ticket's page says when the dashboard has read the helpdesk its most this minute.
-BUSY = (
-    "not read from the helpdesk now: the dashboard reads it at most "
-    f"{READS_PER_MINUTE} times a minute, so as not to spend the runs' rate limit; "
-    "open the page again in a minute"
-)
-
-
-def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:
-    """ticketbot's notes on the ticket (its triage, review, incident, duplicate and revert
-    notes: each begins "ticketbot " or "ticketbot:"), or why not."""
-    if read is None:
-        return [], "the helpdesk is not configured here: its notes are not shown"
-    try:
-        found = read(ticket_id)
-    except TicketBotError as exc:
-        return [], f"the helpdesk could not be read: {exc}"
-    return [n for n in found if n.lstrip().startswith(("ticketbot ", "ticketbot:"))], ""
-
-
-@dataclass(frozen=True)
-class SummaryShown:
-    """The ticket's summary field on its page: the text (without ticketbot's mark), whether it
-    is ticketbot's own (else an agent wrote or edited it), or why it is not shown."""
-
-    text: str = ""
-    ours: bool = False
-    error: str = ""
-
-
-def _summary_of(read: Callable[[int], object] | None, ticket_id: int) -> SummaryShown | None:
-    if read is None:
-        return None
-    try:
-        value = read(ticket_id)
-    except TicketBotError as exc:
-        return SummaryShown(error=f"the helpdesk could not be read: {exc}")
-    if not isinstance(value, str) or not value.strip():
-        return SummaryShown()
-    return SummaryShown(body_of(value), is_ours(value))
 
 
 async def _form(request: Request) -> dict[str, list[str]] | None:

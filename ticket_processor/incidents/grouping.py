@@ -126,25 +126,7 @@ def judge(
     # does not change because an earlier run linked part of it.
     hour_rows = np.flatnonzero(in_hour)
     recent = np.flatnonzero(in_hour & (window.incident == 0))
-    views = window.views[recent]
-    asks = recent[:0]  # the hour's requests
-    sure = np.ones(len(recent), np.bool_)  # fault reports (the rest may join, never seed)
-    if (fault is not None or views.any()) and len(recent):
-        chance = (
-            fault.probability(window.vectors, recent)
-            if fault is not None
-            else np.ones(len(recent), np.float32)
-        )
-        is_fault = chance >= (fault.threshold if fault is not None else 0.0)
-        if views.any():
-            is_fault, findings.agreement = weigh_views(is_fault, views)
-        findings.requests = [int(r) for r in recent[~is_fault]]
-        # A report the head is unsure of (a question that reports a fault, a short one) is
-        # kept as a maybe: it joins a group only beside several of its fault reports.
-        maybe = ~is_fault & (chance >= policy.maybe_fault) & (views >= 0)
-        asks = recent[~is_fault & ~maybe]
-        sure = is_fault[is_fault | maybe]
-        recent = recent[is_fault | maybe]
+    recent, sure, asks = _reports(window, recent, fault, policy, findings)
     if len(recent) == 0:
         return findings
     vectors = window.vectors[recent]
@@ -209,6 +191,34 @@ def judge(
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
     return findings
+
+
+def _reports(
+    window: Window,
+    recent: npt.NDArray[np.int64],
+    fault: FaultHead | None,
+    policy: IncidentPolicy,
+    findings: Findings,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """The hour's rows that may be grouped (fault reports and maybes), which of them are sure
+    fault reports (the rest may join, never seed), and the hour's requests. Without a fault
+    head or the LLM's views, every row is a sure report."""
+    views = window.views[recent]
+    if not ((fault is not None or views.any()) and len(recent)):
+        return recent, np.ones(len(recent), np.bool_), recent[:0]
+    chance = (
+        fault.probability(window.vectors, recent)
+        if fault is not None
+        else np.ones(len(recent), np.float32)
+    )
+    is_fault = chance >= (fault.threshold if fault is not None else 0.0)
+    if views.any():
+        is_fault, findings.agreement = weigh_views(is_fault, views)
+    findings.requests = [int(r) for r in recent[~is_fault]]
+    # A report the head is unsure of (a question that reports a fault, a short one) is
+    # kept as a maybe: it joins a group only beside several of its fault reports.
+    maybe = ~is_fault & (chance >= policy.maybe_fault) & (views >= 0)
+    return recent[is_fault | maybe], is_fault[is_fault | maybe], recent[~is_fault & ~maybe]
 
 
 def _seed(

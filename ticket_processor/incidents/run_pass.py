@@ -21,22 +21,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..alerts.alerter import Alerter
-from ..common.baseline import moment, read_recent
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
-from ..models import Cursor, Helpdesk, Ticket
+from ..models import Helpdesk
 from ..passes.caution import Caution, say
 from ..passes.protocol import Pass, RunEnd
-from ..triage.prepare import prepare_ticket
 from . import notes
+from .baseline import BaselineReading, Encode, read_baseline
 from .book import Incident, IncidentBook, encode_centre, load_book, save_book
 from .fault import FaultHead, load_fault_head
 from .grouping import Known, judge, repeats
@@ -53,13 +51,10 @@ from .plan import (
 )
 from .policy import DAY, IncidentPolicy
 from .sightings import IncidentOutcome, RisingSeed, Sightings, link_ops
-from .window import Row, Window, load_window, save_window
+from .window import Window, load_window, save_window
 
 STATE_SUBDIR = "incidents"
 BASELINE_SLACK = 3600  # records this much short of the window still count as the window
-
-
-Encode = Callable[[list[str]], Any]
 
 
 def _encoder() -> Encode:
@@ -141,7 +136,15 @@ class IncidentPass:
             or book.baseline_cursor is not None
             or book.history_from is None
         ):
-            self._read_baseline(window, book, start, encode)
+            read_baseline(
+                BaselineReading(
+                    self.helpdesk, self.policy, self.log, self.outcome, self.rising, now
+                ),
+                window,
+                book,
+                start,
+                encode,
+            )
         elif self.rising is not None:
             self.rising.read_alone(self.helpdesk)  # the window is whole: the seed reads alone
         fresh = [s for s in sightings if s.created >= start]
@@ -224,101 +227,6 @@ class IncidentPass:
         save_book(self.directory, book)
 
     # -- the baseline ----------------------------------------------------------------------
-
-    def _read_baseline(
-        self, window: Window, book: IncidentBook, start: int, encode: Encode
-    ) -> None:
-        """The window's tickets from the helpdesk (``common.baseline``). A reading the helpdesk's
-        limits cut short resumes next run from its cursor, kept in the book; the window counts
-        as whole once a reading reached the end. The rising categories' seed, when it wants a
-        reading from where this one starts, takes its tickets from this one: one reading a run."""
-        kept = 0
-        now = int(self.now())
-        earliest: int | None = None
-
-        def take(tickets: Sequence[Ticket]) -> None:
-            # A page at a time, encoded together: the window holds its bytes, not the floats,
-            # and the seed's local engine finds the page's vectors in the encoder's memo.
-            # Every ticket of the reading tells how far back the helpdesk's history goes.
-            nonlocal kept, earliest
-            rows: list[Row] = []
-            texts: list[str] = []
-            for ticket in tickets:
-                created = moment(ticket.created_at)
-                if created is not None:
-                    earliest = created if earliest is None else min(earliest, created)
-                if created is None or created < start:
-                    continue
-                prepared = prepare_ticket(
-                    ticket.subject, ticket.description, max_tokens=2000, people=ticket.people
-                )
-                texts.append(f"{prepared.subject}\n{prepared.body}")
-                requester = ticket.requester_id if ticket.requester_id else -ticket.id
-                rows.append(
-                    Row(
-                        ticket.id,
-                        requester,
-                        created,
-                        "",
-                        ticket.status not in ("solved", "closed"),
-                    )
-                )
-            if rows:
-                window.add(rows, np.asarray(encode(texts), np.float32))
-                kept += len(rows)
-
-        saved = book.baseline_cursor
-        cursor = Cursor(**saved) if saved else None
-        # Back far enough to learn whether the helpdesk has the week that linking needs.
-        since, takers = min(start, now - self.policy.history_read), [take]
-        sharer = self._sharer(cursor)
-        if sharer is not None:
-            since = min(since, sharer[0])
-            takers.append(sharer[1].take)
-        reading = read_recent(
-            self.helpdesk,
-            since=since,
-            cursor=cursor,
-            takers=takers,
-            max_pages=self.policy.history_pages,
-            max_seconds=self.policy.history_seconds,
-        )
-        if earliest is not None or reading.complete:
-            # What was read is the helpdesk's history so far; none at all: it starts now.
-            found = [m for m in (earliest, book.history_from) if m is not None]
-            book.history_from = min(found) if found else now
-        if sharer is not None:
-            sharer[1].finish(reading)
-        if reading.error is not None:
-            self.outcome.warnings.append(
-                f"the incident baseline was not read whole: {reading.error}"
-            )
-        if reading.complete:
-            window.baseline_from = start
-            book.baseline_cursor = None
-        else:
-            book.baseline_cursor = asdict(reading.cursor) if reading.cursor is not None else None
-            self.outcome.warnings.append(
-                "the incident baseline was read in part; the next run reads on from there"
-            )
-        self.outcome.baseline_tickets = kept
-        self.outcome.baseline_pages = reading.pages
-        self.log.emit(
-            "incident_baseline",
-            tickets=kept,
-            pages=reading.pages,
-            complete=reading.complete,
-            seconds=reading.seconds,
-            shared=sharer is not None,
-        )
-
-    def _sharer(self, cursor: Cursor | None) -> tuple[int, RisingSeed] | None:
-        """The rising seed, when it wants a reading from the same place as this one (both
-        fresh, or both resuming from the cursor of the reading they shared)."""
-        wanted = self.rising.wanted() if self.rising is not None else None
-        if self.rising is None or wanted is None or wanted[1] != cursor:
-            return None
-        return wanted[0], self.rising
 
     # -- output and writes -------------------------------------------------------------------
 

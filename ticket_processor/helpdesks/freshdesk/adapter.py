@@ -37,7 +37,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from ...common.helpdesk_settings import HelpdeskSettings
 from ...errors import (
@@ -86,7 +85,7 @@ from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
 from .outcomes import outcomes as read_outcomes
 from .people import WITH_REQUESTER, AgentNames
-from .records import STATUS_FROM_FRESHDESK, note_html, parse_tickets, update_body, updated_at_of
+from .records import note_html, parse_tickets, update_body, updated_at_of
 from .second_writer import SecondWriter
 from .wire import FreshdeskTransport
 
@@ -259,30 +258,10 @@ class FreshdeskHelpdesk(HistoryReads):
         return self._own_id[0]
 
     def count_open_before(self, moment: int) -> int | None:
-        # The filter compares dates only: tickets last changed before the day of ``moment``.
-        day = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d")
-        query = f"(status:2 OR status:3) AND updated_at:<'{day}'"
-        answer = self.http.request(
-            "GET", "/api/v2/search/tickets", params={"query": f'"{query}"', "page": 1}
-        )
-        total = answer.body.get("total") if isinstance(answer.body, dict) else None
-        return total if isinstance(total, int) and not isinstance(total, bool) else None
+        return freshdesk_reads.count_open_before(self.http, moment)
 
     def requester_known(self, requester_id: int) -> bool | None:
-        # The list, not the search: Freshdesk's filter query has no requester. Without
-        # ``updated_since`` the list holds only the last 30 days' tickets.
-        params = {
-            "requester_id": int(requester_id),
-            "updated_since": "2000-01-01T00:00:00Z",
-            "per_page": 100,
-        }
-        answer = self.http.request("GET", "/api/v2/tickets", params=params)
-        if not isinstance(answer.body, list):
-            return None
-        solved = {
-            code for code, word in STATUS_FROM_FRESHDESK.items() if word in ("solved", "closed")
-        }
-        return any(isinstance(t, dict) and t.get("status") in solved for t in answer.body)
+        return freshdesk_reads.requester_known(self.http, requester_id)
 
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         wanted = list(dict.fromkeys(ids))
