@@ -51,12 +51,16 @@ def test_the_console_script_ends_without_waiting_for_the_abandoned_threads() -> 
         threading.Thread(target=time.sleep, args=(600,)).start()
         app = typer.Typer()
 
+        @app.callback()
+        def root() -> None:
+            pass
+
         @app.command()
         def run() -> None:
             exit_leaving_threads(143)
 
         cli.build_app = lambda invoked=None: app
-        sys.argv = ["ticketbot"]
+        sys.argv = ["ticketbot", "run"]
         cli.main()
         """
     )

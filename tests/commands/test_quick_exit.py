@@ -45,8 +45,13 @@ _SETUP = """
     atexit.register(lambda: print("atexit ran", flush=True))
     handler = logging.FileHandler(sys.argv[1] if len(sys.argv) > 1 else "/dev/null")
     logging.getLogger("probe").addHandler(handler)
-    sys.argv = ["ticketbot"]
+    # A command named, as a user types it: with none, ``main`` prints the list of commands.
+    sys.argv = ["ticketbot", "run"]
     app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        pass
 """
 
 
