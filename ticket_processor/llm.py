@@ -131,6 +131,7 @@ class LLMAnalyser:
         reply_draft: bool = False,
         spam: bool = False,
         fault: bool = False,
+        agent_language: str | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
         pool_size: int = 64,
@@ -144,6 +145,8 @@ class LLMAnalyser:
         self.reply_draft = reply_draft
         self.spam = spam  # ask for the spam view (the spam gate is on)
         self.fault = fault  # ask whether the ticket reports a fault (incidents are grouped)
+        # Ask for the note's texts in the agents' language in the same call (None: not asked).
+        self.agent_language = agent_language
         # Room for the JSON and a 300-character summary; a reply draft needs about as much again.
         self.max_tokens = max_tokens or (1200 if reply_draft else 600)
         self.temperature = temperature
@@ -155,8 +158,9 @@ class LLMAnalyser:
         # What an echoing endpoint could send back: the key and any credentials in the URL.
         self._secret = (api_key or "", *url_credentials(base_url))
         self._shown_url = display_url(base_url or DEFAULT_BASE_URL)
-        self.schema = analysis_schema(taxonomy, reply_draft=reply_draft, spam=spam, fault=fault)
-        self.system = system_prompt(taxonomy, reply_draft=reply_draft, spam=spam, fault=fault)
+        asked = {"reply_draft": reply_draft, "spam": spam, "fault": fault}
+        self.schema = analysis_schema(taxonomy, **asked, agent_language=agent_language)
+        self.system = system_prompt(taxonomy, **asked, agent_language=agent_language)
         self._mode_lock = threading.Lock()
         self._first_mode: dict[str, int] = {}
         self._resets_in_a_row = 0  # under _mode_lock
@@ -302,11 +306,21 @@ class LLMAnalyser:
 
     # -- one model -----------------------------------------------------------------------
 
+    def _room(self, ticket: PreparedTicket) -> int:
+        """The answer's token limit: with the translation asked, room for it as well (about a
+        token per two characters of the ticket, as ``translate`` gives), so a long ticket's
+        answer is not cut short."""
+        if self.agent_language is None:
+            return self.max_tokens
+        text = len(ticket.subject) + len(ticket.body)
+        return self.max_tokens + min(TRANSLATE_MAX_TOKENS, text // 2 + 64)
+
     def _analyse_with(self, model: str, ticket: PreparedTicket, usage: list[int]) -> Analysis:
         messages: list[Any] = chat_messages(self.system, ticket)
-        answer = self._complete(model, messages, usage)
+        room = self._room(ticket)
+        answer = self._complete(model, messages, usage, room)
         try:
-            return _read(answer, self.taxonomy, self.reply_draft, self.spam, self.fault)
+            return self._read(answer)
         except InvalidAnswer as problem:
             repair: list[Any] = [
                 *messages,
@@ -317,23 +331,37 @@ class LLMAnalyser:
                     "the JSON object, using exactly the keys and allowed values given.",
                 },
             ]
-        answer = self._complete(model, repair, usage)
+        answer = self._complete(model, repair, usage, room)
         try:
-            return _read(answer, self.taxonomy, self.reply_draft, self.spam, self.fault)
+            return self._read(answer)
         except InvalidAnswer as problem:
             raise LLMResponseError(
                 f"model {model} gave no valid analysis after one repair: {problem}"
             ) from None
 
+    def _read(self, answer: Answer) -> Analysis:
+        return _read(
+            answer,
+            self.taxonomy,
+            self.reply_draft,
+            self.spam,
+            self.fault,
+            self.agent_language,
+        )
+
     def _complete(
-        self, model: str, messages: list[ChatCompletionMessageParam], usage: list[int]
+        self,
+        model: str,
+        messages: list[ChatCompletionMessageParam],
+        usage: list[int],
+        max_tokens: int | None = None,
     ) -> Answer:
         """One completion, falling through the output modes the server refuses."""
         with self._mode_lock:
             index = self._first_mode.get(model, 0)
         while True:
             try:
-                answer = self._call(model, messages, MODES[index])
+                answer = self._call(model, messages, MODES[index], max_tokens=max_tokens)
             except ModeRejected:
                 if index + 1 >= len(MODES):
                     raise
@@ -443,7 +471,12 @@ class LLMAnalyser:
 
 
 def _read(
-    answer: Answer, taxonomy: Taxonomy, reply_draft: bool, spam: bool, fault: bool
+    answer: Answer,
+    taxonomy: Taxonomy,
+    reply_draft: bool,
+    spam: bool,
+    fault: bool,
+    agent_language: str | None = None,
 ) -> Analysis:
     if answer.refusal and not (answer.content or "").strip():
         raise LLMResponseError(f"the model refused: {answer.refusal[:200]}")
@@ -455,6 +488,7 @@ def _read(
             reply_draft=reply_draft,
             spam=spam,
             fault=fault,
+            agent_language=agent_language,
         )
     except EmptyAnswer as exc:
         raise LLMResponseError(str(exc)) from None
