@@ -93,8 +93,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchSettings, bool]:
         args.tickets = 400 if freshdesk else 2000
     if args.plan is None:
         args.plan = "pro" if freshdesk else "enterprise"
-    if args.tickets < 1 or args.workers < 1:
-        parser.error("--tickets and --workers must be at least 1")
+    # No ticket is allowed: a run that finds none measures what starting a run costs.
+    if args.tickets < 0 or args.workers < 1:
+        parser.error("--tickets must be at least 0 and --workers at least 1")
     if not 0.0 <= args.llm_429_rate <= 1.0:
         parser.error("--llm-429-rate must be in [0, 1]")
     if not 0.0 <= args.duplicates < 1.0:

@@ -367,8 +367,10 @@ def run_bench(
     *,
     say: Callable[[str], None],
     entry: Sequence[str] = ("-m", "ticket_processor"),
+    startup: bool = True,
 ) -> dict[str, Any]:
-    """Seed, run ``ticketbot run`` until the backlog is done, and gather the figures.
+    """Seed, run ``ticketbot run`` until the backlog is done, and gather the figures
+    (``startup``: with the start-up's CPU, ``startup_cpu``, measured after the runs).
 
     A run reads 10 export pages (Zendesk's 10 requests a minute) and leaves the rest to the
     next scheduled run; so does this benchmark, up to ``settings.max_runs`` runs, moving the
@@ -411,7 +413,8 @@ def run_bench(
             say(f"run {len(runs)}: {done} of {created} triaged, {runs[-1].peak_rss_mb:.1f} MB")
             if runs[-1].exit_code != 0 or done >= created:
                 break
-        started_cpu = startup_cpu(env, workdir) if settings.profile is None else None
+        measured = startup and settings.profile is None
+        started_cpu = startup_cpu(env, workdir) if measured else None
         zendesk = sandbox.stats()
         llm = standin.stats()
         events = read_events(workdir / "logs")

@@ -77,6 +77,16 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "incident_stages",
         "Which stage of the incident grouping keeps a labelled outage out of an incident",
     ),
+    "incidents_first_day": (
+        "figures_incidents",
+        "incidents_first_day",
+        "Incidents on a helpdesk's first day: an ordinary and an outage hour, no history or a week",
+    ),
+    "incidents_first_day_dev": (
+        "figures_incidents",
+        "incidents_first_day_dev",
+        "The hours the first-day values were chosen on (in-sample)",
+    ),
     "incidents_bench": (
         "figures_incidents",
         "incidents_bench",
@@ -146,6 +156,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "figures_spam_risk",
         "spam_figures",
         "The spam gate's held-out figures",
+    ),
+    "spam_customers_figures": (
+        "figures_spam_risk",
+        "spam_customers_figures",
+        "Whether the spam gate gates customers on a guess, and what disguised spam it catches",
     ),
     "risk_figures": (
         "figures_spam_risk",
@@ -241,6 +256,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "figures_cpu",
         "run_fingerprint",
         "A behaviour fingerprint of ticketbot runs",
+    ),
+    "redaction_cpu": (
+        "figures_cpu",
+        "redaction_cpu",
+        "CPU of personal-data redaction over the benchmark's ticket texts",
     ),
     "encoder_cpu": (
         "figures_cpu",

@@ -1700,6 +1700,55 @@ def encoder_cpu(argv: list[str] | None = None) -> None:
         )
 
 
+# redaction_cpu -----------------------------------------------------------------------------------
+
+REDACTION_CPU_DOC = """\
+CPU of personal-data redaction (``triage.redact.redact``) over the texts a benchmark run
+redacts: each ticket's subject and body as ``scripts/bench.py`` seeds them (the shipped
+samples, a running number in each), ``--tickets`` of them, ``--rounds`` times over.
+
+A run redacts each text once, among much other work; this measures redaction alone, in this
+process, after one call that compiles the patterns. Compare two commits in one sitting,
+alternating, and quote the ratio: a shared machine moves the seconds.
+"""
+
+
+def redaction_cpu(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=REDACTION_CPU_DOC.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=REDACTION_CPU_DOC,
+    )
+    parser.add_argument("--tickets", type=int, default=2000, help="tickets' texts (2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="times over them (3)")
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    args = parser.parse_args(argv)
+    from bench_harness import make_tickets
+
+    from ticket_processor.triage.redact import redact
+
+    tickets = make_tickets(args.tickets, duplicates=0.0, seed=7)
+    texts = [text for t in tickets for text in (t.subject, t.description)]
+    redact("warm up: +44 20 7946 0958, jane@example.com")
+    started = time.process_time()
+    for _ in range(args.rounds):
+        for text in texts:
+            redact(text)
+    spent = time.process_time() - started
+    figures = {
+        "texts": len(texts) * args.rounds,
+        "cpu_seconds": round(spent, 3),
+        "cpu_ms_per_text": round(1000 * spent / (len(texts) * args.rounds), 4),
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(
+            f"{figures['texts']} texts: {figures['cpu_seconds']} s of CPU, "
+            f"{figures['cpu_ms_per_text']} ms a text"
+        )
+
+
 # llm_call_cpu ------------------------------------------------------------------------------------
 
 LLM_CALL_CPU_DOC = """\

@@ -64,7 +64,7 @@ from ticket_processor.run.engines import build_eval_chain
 from ticket_processor.tags import NOTE_HEADER
 from ticket_processor.topics.cluster import Vectors
 from ticket_processor.topics.discover import FoundTopics, TopicInput, discover
-from ticket_processor.triage.confidence import expected_calibration_error, field_decisions
+from ticket_processor.triage.confidence import applies, expected_calibration_error, field_decisions
 from ticket_processor.triage.cues import is_word, tokenise
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.rules import RulesEngine
@@ -99,7 +99,7 @@ def triage_sure(
     confidence = triage.field_confidence.get("category")
     apply_at = {**triage.apply_at, **(settings_apply_at or {})}.get("category")
     if confidence is not None and apply_at is not None:
-        return confidence >= apply_at
+        return applies(confidence, apply_at)
     return triage.analysis.confidence >= confidence_threshold
 
 
@@ -1491,9 +1491,9 @@ when its nearest cosine to the taxonomy's examples and descriptions is under a q
 taxonomy's own nearest cosines (``learned.nearest``). For each domain left out, the quantile (a
 grid of 0.01 steps to 0.5) is the one that sends the most out-of-scope texts of the two other
 domains to the fallback while neither's in-scope macro-F1 falls by more than ``F1_BUDGET``; it
-is read on the one left out: the out-of-scope texts sent to the fallback (recall), the share of the fallback's
-texts that were out of scope (precision), and the macro-F1 over the in-scope categories on the
-in-scope texts, before and after.
+is read on the one left out: the out-of-scope texts sent to the fallback (recall), the share of
+the fallback's texts that were out of scope (precision), and the macro-F1 over the in-scope
+categories on the in-scope texts, before and after.
 """
 
 # The in-scope macro-F1 a threshold may cost on the domains it is chosen on (the bar allows 0.03

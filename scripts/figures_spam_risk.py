@@ -146,6 +146,103 @@ def spam_figures(argv: list[str] | None = None) -> None:
     )
 
 
+# spam_customers_figures --------------------------------------------------------------------------
+
+SPAM_CUSTOMERS_FIGURES_DOC = """\
+Whether the spam gate gates a customer on a guess, and what spam it catches, on sets that
+neither the head nor the gate's rules were fitted or tuned on.
+
+    python scripts/figures.py spam_customers_figures [SMS_SPAM_COLLECTION]
+
+- the spam of the SMS Spam Collection (give its path; see ``spam_figures``), marked or
+  suggested;
+- ``tests/data/spam_disguised.jsonl``: 30 spam and phishing mails in disguise (Cyrillic,
+  fullwidth, dotted, spaced and leetspeak letters; a forward or ``>`` quotes with nothing of
+  the sender's own; a CEO's gift-card or wire request), each kind counted, read as the gate
+  reads them and, for comparison, as written (the text the head read before);
+- the genuine customers' tickets of ``spam_figures`` (484 rows from four files, other authors);
+- ``tests/data/spam_genuine_senders_held_out.jsonl``: 20 genuine tickets from automated-looking
+  addresses (a company's security team forwarding phishing sent in our name, mail
+  administrators reporting bounces from ``postmaster@``, ``billing@`` of customers, a web
+  form's mail from ``noreply@``), as a stranger's and as a known customer's (an
+  organisation's requester); and ``spam_genuine_senders.jsonl``, 20 more of the same kinds,
+  which the gate's rules were tuned on (in-sample, shown for comparison).
+
+Each row is judged as a run judges it, from the head and the sender's address; the LLM is not
+asked. "Marked" is a verdict the run acts on (the ticket is kept from answers, escalation and
+incidents, never closed); "suggested" only tags ``ai_suggested_spam``.
+"""
+
+
+def _disguised_rows() -> list[tuple[str, SpamRow]]:
+    return [
+        (
+            str(r["disguise"]),
+            SpamRow(
+                str(r["subject"]),
+                str(r["description"]),
+                None,
+                str(r["labels"]["spam"]),  # type: ignore[index]
+            ),
+        )
+        for r in _jsonl("spam_disguised.jsonl")
+    ]
+
+
+def _genuine_senders(name: str, known: bool) -> list[SpamRow]:
+    return [
+        SpamRow(str(r["subject"]), str(r["description"]), str(r["sender"]), "none", known)
+        for r in _jsonl(name)
+    ]
+
+
+def _fates(scores: SpamScores) -> str:
+    truth = sum(scores.truth.values())
+    marked = sum(scores.applied.values())
+    suggested = sum(scores.suggested.values())
+    return (
+        f"marked {_share(marked, truth)}, suggested {_share(suggested, truth)}, "
+        f"marked or suggested {_share(marked + suggested, truth)}"
+    )
+
+
+def spam_customers_figures(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=SPAM_CUSTOMERS_FIGURES_DOC.split("\n")[0])
+    parser.add_argument("sms", type=Path, nargs="?", help="the SMS Spam Collection file")
+    args = parser.parse_args(argv)
+    gate = SpamGate()
+    print(f"head: apply at {gate.head.apply_at:.4f}, suggest at {gate.head.suggest_at:.4f}")
+    if args.sms is not None:
+        spam = [row for row in sms_rows(args.sms) if row.truth != "none"]
+        print(f"SMS Spam Collection, its {len(spam)} spam: {_fates(score_rows(spam, gate))}")
+    disguised = _disguised_rows()
+    print(f"disguised spam and phishing: {_fates(score_rows([r for _, r in disguised], gate))}")
+    for kind in sorted({kind for kind, _ in disguised}):
+        rows = [row for k, row in disguised if k == kind]
+        read = score_rows(rows, gate)
+        caught = sum(read.applied.values()) + sum(read.suggested.values())
+        head = gate.head
+        written = [
+            s.probability >= head.apply_at
+            for s in gate.scores([f"{row.subject}\n{row.body}" for row in rows])
+        ]
+        alone = _share(sum(written), len(rows))
+        print(
+            f"  {kind}: marked or suggested {_share(caught, len(rows))}; "
+            f"as written, the head alone above its apply threshold {alone}"
+        )
+    customers = [row for rows in customer_rows().values() for row in rows if row.truth == "none"]
+    print(f"genuine customers' tickets: {_fates(score_rows(customers, gate))}")
+    for name, held in (
+        ("spam_genuine_senders_held_out.jsonl", "held out"),
+        ("spam_genuine_senders.jsonl", "in-sample: the gate's rules were tuned on it"),
+    ):
+        for known in (False, True):
+            who = "known customers (an organisation's)" if known else "strangers"
+            scores = score_rows(_genuine_senders(name, known), gate)
+            print(f"{name} ({held}), as {who}: {_fates(scores)}")
+
+
 # risk_figures ------------------------------------------------------------------------------------
 
 RISK_FIGURES_DOC = """\
@@ -378,7 +475,6 @@ less). Exit status 0 when nothing leaked and nothing harmless was changed.
 
 
 CASES = ROOT / "tests" / "data" / "redaction_cases.jsonl"  # a data file, read as data
-
 
 
 def _rate(text: str) -> float:

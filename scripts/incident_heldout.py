@@ -22,6 +22,11 @@ Every hour is made the same way, deterministic for its seeds and its fixed "now"
   twin files (``cancel`` in ``incident_hour_heldoutN.jsonl``, ``refund`` in
   ``incident_hour_heldoutN_refund.jsonl``) differ in those rows alone.
 
+``first_day`` (imported by ``scripts/figures.py incidents_first_day``) makes the first-day
+hours from ``incident_sources/firstday_bikes.jsonl``: an ordinary hour and an outage hour of a
+bike-sharing scheme, with no history or a week of it (written to no file: the figure loads them
+into fresh sandboxes).
+
 The files' shape is the other hours' (``id, subject, body, requester, created_at, status, group,
 request``), for ``ticketbot eval --grouping``. ``tests/incidents/test_incident_heldout_data.py``
 checks that this script writes the committed files byte for byte.
@@ -244,6 +249,57 @@ def hour_files(name: str) -> dict[str, list[str]]:
             background + last_hour(spec, texts, burst), burst
         )
     return files
+
+
+# The first-day hours (``first_day``): an hour of a bike-sharing scheme's tickets, written for
+# them alone (``incident_sources/firstday_bikes.jsonl``), on a helpdesk with no history or with
+# a week of its own tickets. Held out: no value of the grouping was chosen on them.
+FIRST_DAY = SOURCES / "firstday_bikes.jsonl"
+FIRST_DAY_HOURS = ("ordinary", "outage")
+STATIONS = ("Harbour Square", "Elm Park", "North Station", "Market Hall", "the University")
+WEEK_TICKETS = 350
+
+
+def _bikes(rng: random.Random, template: dict[str, str]) -> tuple[str, str]:
+    fill = {
+        "s": rng.choice(STATIONS),
+        "n": str(rng.randint(1000, 4999)),
+        "d": rng.choice(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")),
+    }
+    return template["subject"].format(**fill), template["body"].format(**fill)
+
+
+def first_day(name: str, *, now: int, history: bool, seed: int = 11) -> list[Spec]:
+    """A first-day hour, oldest first: ``ordinary``, the 60 ordinary tickets from 60
+    customers; ``outage``, the 25 reports of the unlock fault (15 long, 5 short, 5 not in
+    English) among 35 of those ordinary tickets. ``history``: a week of the scheme's own
+    tickets before it (``WEEK_TICKETS`` solved, from eight days back to two hours back, from
+    the file's ``history`` texts). Every ticket from a requester of its own; ``label`` says
+    which part it is (``outage``, ``ordinary``, ``history``)."""
+    if name not in FIRST_DAY_HOURS:
+        raise ValueError(f"no first-day hour {name!r}: one of {', '.join(FIRST_DAY_HOURS)}")
+    lines = [json.loads(x) for x in FIRST_DAY.read_text(encoding="utf-8").splitlines() if x]
+    parts: dict[str, list[dict[str, str]]] = {}
+    for line in lines:
+        parts.setdefault(line["part"], []).append(line)
+    rng = random.Random(seed)
+    ordinary = list(parts["ordinary"])
+    rng.shuffle(ordinary)
+    chosen = [(t, "ordinary") for t in ordinary]
+    if name == "outage":
+        chosen = [(t, "outage") for t in parts["outage"]] + chosen[:35]
+    specs: list[Spec] = []
+    for number, (template, label) in enumerate(chosen):
+        subject, body = _bikes(rng, template)
+        at = rng.randint(now - HOUR + 60, now - 60)
+        specs.append(Spec(subject, body, f"rider{number}@mail-{number}.example", at, "open", label))
+    if history:
+        for number in range(WEEK_TICKETS):
+            subject, body = _bikes(rng, rng.choice(parts["history"]))
+            at = rng.randint(now - 8 * 86400, now - 2 * HOUR)
+            email = f"past{number}@mail-p{number}.example"
+            specs.append(Spec(subject, body, email, at, "solved", "history"))
+    return sorted(specs, key=lambda spec: spec.created_at)
 
 
 def main(argv: list[str] | None = None) -> int:

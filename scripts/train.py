@@ -27,12 +27,12 @@ from ticket_processor.learned.samples import question_rows, sample_rows
 from ticket_processor.learned.train import TrainingResult, TrainOptions, train
 from ticket_processor.spam.head import CLASSES, SpamHead
 from ticket_processor.spam.head import FILE_NAME as SPAM_FILE_NAME
+from ticket_processor.spam.reading import read_ticket
 from ticket_processor.triage.confidence import (
     apply_threshold,
     expected_calibration_error,
     fit_isotonic,
 )
-from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.reply_kind import reply_examples, train_reply_model
 from ticket_processor.triage.reply_model import (
     EXAMPLES_FILE,
@@ -370,13 +370,17 @@ Training rows, all redistributable (``tests/data/README.md``):
   agencies, prizes, marketing blasts), auto-senders (bounces and delivery-status notices,
   out-of-office replies, no-reply notifications and newsletters), and customers' tickets that
   talk about such mail without being it (``none``: "I received a phishing mail in your name");
+- ``tests/data/spam_genuine_senders.jsonl``: customers' security teams, mail administrators and
+  billing departments writing from automated-looking addresses (``none``; the project's own
+  writing);
 - the out-of-office replies of ``tests/data/replies.jsonl`` as ``auto_sender``, and its
   customers' own replies as ``none`` (the project's own writing);
 - customers' tickets as ``none``: ``bitext.jsonl`` (CDLA-Sharing 1.0), ``banking77.jsonl``
   (CC BY 4.0), ``fault_examples.jsonl``, ``examples_tickets.jsonl``, ``kb_tickets.jsonl``.
 
 Held out, never read here: ``answers_tickets.jsonl`` and ``spam_tickets.jsonl`` (the sandbox
-tests' tickets), ``replies_second.jsonl`` and ``bitext_translated.jsonl``
+tests' tickets), ``replies_second.jsonl``, ``bitext_translated.jsonl``,
+``spam_disguised.jsonl`` and ``spam_genuine_senders_held_out.jsonl``
 (``python scripts/figures.py spam_figures`` measures on them and on a public spam corpus).
 
 The head is scikit-learn's multinomial logistic regression on the encoder's unit vectors of the
@@ -389,8 +393,12 @@ precise.
 
 DATA = ROOT / "tests/data"
 C_CHOICES = (1.0, 4.0, 16.0)  # the regularisation: the best by five-fold macro-F1 over the classes
-APPLY_PRECISION = 0.99
-SUGGEST_PRECISION = 0.95
+# The out-of-fold precision the thresholds keep. 0.99 left half the training spam unapplied
+# once customers' security teams and mail administrators were among the rows (their words are
+# about phishing and bounces); 0.97 keeps 93 % of it, and a known customer is never gated on the
+# head alone whatever the threshold (``spam/gate.py``).
+APPLY_PRECISION = 0.97
+SUGGEST_PRECISION = 0.90
 CUSTOMER_FILES = (
     "bitext.jsonl",
     "banking77.jsonl",
@@ -399,15 +407,15 @@ CUSTOMER_FILES = (
 )
 TRAINED_ON = (
     "tests/data/spam_examples.jsonl, replies.jsonl, fault_examples.jsonl, examples_tickets.jsonl, "
-    "kb_tickets.jsonl (project's own writing); bitext.jsonl (CDLA-Sharing 1.0); "
-    "banking77.jsonl (CC BY 4.0)"
+    "kb_tickets.jsonl, spam_genuine_senders.jsonl (project's own writing); "
+    "bitext.jsonl (CDLA-Sharing 1.0); banking77.jsonl (CC BY 4.0)"
 )
 
 
 def prepared_text(subject: str, body: str) -> str:
-    """The text the run's gate encodes: the prepared (redacted, trimmed) subject and body."""
-    prepared = prepare_ticket(subject, body)
-    return f"{prepared.subject}\n{prepared.body}"
+    """The text the run's gate encodes (``spam.reading``): the sender's own words, prepared
+    (redacted, trimmed) and undisguised."""
+    return read_ticket(subject, body).text
 
 
 def _rows(name: str) -> list[dict[str, object]]:
@@ -435,6 +443,10 @@ def spam_training_rows() -> tuple[list[str], list[int], list[str]]:
     for name in CUSTOMER_FILES:
         for row in _rows(name):
             add(row.get("subject"), row.get("description"), "none", name.removesuffix(".jsonl"))
+    # Customers' security teams, mail administrators and billing departments, whose words are
+    # about phishing, bounces and invoices without being them.
+    for row in _rows("spam_genuine_senders.jsonl"):
+        add(row["subject"], row["description"], "none", "spam_genuine_senders")
     return texts, labels, sources
 
 
@@ -452,6 +464,8 @@ def threshold(not_customer: np.ndarray, truth: np.ndarray, precision: float) -> 
 def train_spam_head(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=TRAIN_SPAM_HEAD_DOC.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="cross-validate only")
+    parser.add_argument("--apply-precision", type=float, default=APPLY_PRECISION)
+    parser.add_argument("--suggest-precision", type=float, default=SUGGEST_PRECISION)
     args = parser.parse_args(argv)
     texts, labels, sources = spam_training_rows()
     vectors = np.asarray(Encoder().encode(texts), np.float32)
@@ -480,8 +494,8 @@ def train_spam_head(argv: list[str] | None = None) -> None:
     proba = best[C]
     not_customer = 1.0 - proba[:, 0]
     truth = (y != 0).astype(float)
-    apply_at = max(threshold(not_customer, truth, APPLY_PRECISION), 0.5)
-    suggest_at = min(max(threshold(not_customer, truth, SUGGEST_PRECISION), 0.2), apply_at)
+    apply_at = max(threshold(not_customer, truth, args.apply_precision), 0.5)
+    suggest_at = min(max(threshold(not_customer, truth, args.suggest_precision), 0.2), apply_at)
     applied = not_customer >= apply_at
     print(
         f"apply_at {apply_at:.4f}: out-of-fold precision "

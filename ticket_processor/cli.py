@@ -24,44 +24,156 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from . import __version__
-from .commands.common import (
-    _ACCOUNT,
-    _ENV_FILE,
-    err_console,
-    threads_left_running,
-)
 from .commands.console import escape
 from .exitcodes import ExitCode
 from .ops.arenas import tune_malloc
 
 # The commands, in the order --help lists them: (name, module of ``commands/``, attribute,
-# whether it is a group of its own). Imported when the app is built: ``main`` builds only the
-# command it is asked for (``ticketbot run`` loads none of the others' modules), the full app
-# otherwise (``ticketbot --help``, a mistyped name) and for ``app`` (tests, embedding).
-COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
-    ("run", "run", "run", False),
-    ("backfill", "backfill", "backfill", False),
-    ("demo", "run", "demo", False),
-    ("sandbox", "sandbox", "sandbox", False),
-    ("seed", "sandbox", "seed", False),
-    ("eval", "eval", "eval_", False),
-    ("calibrate", "calibrate", "calibrate", False),
-    ("discover", "discover", "discover", False),
-    ("revert", "run", "revert", False),
-    ("config", "ops", "config", False),
-    ("learn", "learn", "learn", False),
-    ("health", "ops", "health", False),
-    ("report", "ops", "report", False),
-    ("schedule", "ops", "schedule", False),
-    ("dashboard", "dashboard", "dashboard", False),
-    ("serve", "serve", "serve", False),
-    ("breaker", "ops", "breaker_app", True),
-    ("kb", "kb", "kb_app", True),
-    ("routes", "routes", "routes_app", True),
-    ("fields", "fields", "fields_app", True),
-    ("audit", "audit", "audit_app", True),
-    ("answers", "answers", "answers_app", True),
-    ("taxonomy", "taxonomy", "taxonomy_app", True),
+# whether it is a group of its own, the line ``ticketbot --help`` shows for it). Imported when
+# the app is built: ``main`` builds only the command it is asked for (``ticketbot run`` loads
+# none of the others' modules), the full app for a mistyped name (its suggestions) and for
+# ``app`` (tests, embedding). ``ticketbot --help`` imports none: it lists the names and lines
+# kept here (``tests/commands/test_cli_lazy.py`` holds them to the commands' docstrings), as
+# importing every command's module cost the listing half a second of CPU.
+COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
+    (
+        "run",
+        "run",
+        "run",
+        False,
+        "Triage the tickets that are new since the last run (the job cron runs).",
+    ),
+    (
+        "backfill",
+        "backfill",
+        "backfill",
+        False,
+        "Triage past tickets, through the LLM's Batch API at half price where it has one.",
+    ),
+    (
+        "demo",
+        "run",
+        "demo",
+        False,
+        "Zero-configuration tour: a local sandbox, sample tickets, one triage run, the result.",
+    ),
+    (
+        "sandbox",
+        "sandbox",
+        "sandbox",
+        False,
+        "Serve a local helpdesk API, and with --llm an LLM stand-in (Ctrl-C stops them).",
+    ),
+    (
+        "seed",
+        "sandbox",
+        "seed",
+        False,
+        "Create realistic sample tickets in the local sandbox (a real helpdesk only with --yes).",
+    ),
+    (
+        "eval",
+        "eval",
+        "eval_",
+        False,
+        "Accuracy and macro-F1 per field of an engine on a labelled JSONL file.",
+    ),
+    (
+        "calibrate",
+        "calibrate",
+        "calibrate",
+        False,
+        "Calibrate the LLM's confidence per field on labelled tickets (kept in the state dir).",
+    ),
+    (
+        "discover",
+        "discover",
+        "discover",
+        False,
+        "Propose topics from tickets, and say which ones the taxonomy does not cover.",
+    ),
+    (
+        "revert",
+        "run",
+        "revert",
+        False,
+        "Undo one run: remove its tags, restore priority and group where nobody changed them.",
+    ),
+    (
+        "config",
+        "ops",
+        "config",
+        False,
+        "Show the effective settings, where each came from, and secrets masked.",
+    ),
+    (
+        "learn",
+        "learn",
+        "learn",
+        False,
+        "Train the learned engine on a labelled JSONL file, or on solved tickets "
+        "(--from-helpdesk).",
+    ),
+    ("health", "ops", "health", False, "Check helpdesk, LLM, disk, breakers and recent runs."),
+    (
+        "report",
+        "ops",
+        "report",
+        False,
+        "Summarise the runs: tickets, success and fallback rates, latency, tokens, cost.",
+    ),
+    (
+        "schedule",
+        "ops",
+        "schedule",
+        False,
+        "Print a schedule that runs ticketbot every 10 minutes (crontab, Task Scheduler, CronJob).",
+    ),
+    (
+        "dashboard",
+        "dashboard",
+        "dashboard",
+        False,
+        "Serve the audit store as a web page: overview, ticket list, history, review queue.",
+    ),
+    (
+        "serve",
+        "serve",
+        "serve",
+        False,
+        "Take the helpdesk's webhooks and triage each ticket within seconds; answer a triage API.",
+    ),
+    (
+        "breaker",
+        "ops",
+        "breaker_app",
+        True,
+        "Circuit breakers kept between runs (by dependency and endpoint).",
+    ),
+    ("kb", "kb", "kb_app", True, "The help-centre index: sync it, measure its suggestions."),
+    ("routes", "routes", "routes_app", True, "Routing and escalation rules (routes.toml)."),
+    (
+        "fields",
+        "fields",
+        "fields_app",
+        True,
+        "Entities into the helpdesk's own fields (fields.toml).",
+    ),
+    ("audit", "audit", "audit_app", True, "The audit store: import past logs, show what it holds."),
+    (
+        "answers",
+        "answers",
+        "answers_app",
+        True,
+        "Answering the customer: the policy, the ladder, the figures.",
+    ),
+    (
+        "taxonomy",
+        "taxonomy",
+        "taxonomy_app",
+        True,
+        "The taxonomy: check its examples before a run uses them.",
+    ),
 )
 # The root options that take a value (``ticketbot --account acme run``).
 _ROOT_VALUES = ("--account", "--env-file")
@@ -106,6 +218,10 @@ def _root(
     ] = None,
 ) -> None:
     """Triage helpdesk tickets with an LLM."""
+    # Here, not at the top: the settings and the models it brings cost ``--version`` and
+    # ``--help`` a tenth of a second they never use.
+    from .commands.common import _ACCOUNT, _ENV_FILE, err_console
+
     _ENV_FILE.clear()
     _ACCOUNT.clear()
     if account:
@@ -126,7 +242,8 @@ def _root(
 
 
 def build_app(only: str | None = None) -> typer.Typer:
-    """The ``ticketbot`` app with every command, or with ``only`` that one."""
+    """The ``ticketbot`` app with every command, or with ``only`` that one (``""``: none, for
+    ``--version``, which answers before any command is looked at)."""
     built = typer.Typer(
         name="ticketbot",
         help="Triage helpdesk tickets with an LLM: tags, priority and an internal note per ticket.",
@@ -136,7 +253,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         pretty_exceptions_show_locals=False,
     )
     built.callback()(_root)
-    for name, module, attribute, group in COMMANDS:
+    for name, module, attribute, group, _line in COMMANDS:
         if only is not None and name != only:
             continue
         target = getattr(import_module(f".commands.{module}", __package__), attribute)
@@ -147,16 +264,48 @@ def build_app(only: str | None = None) -> typer.Typer:
     return built
 
 
-def invoked(args: list[str]) -> str | None:
-    """The command ``args`` name (after the root options), or None: none, or not one of ours
-    (the full app says so, with its suggestions)."""
+def listing_app() -> typer.Typer:
+    """The app ``ticketbot --help`` prints: the root options and every command's name and
+    line from ``COMMANDS``, no command's module imported (each stands in for the command it
+    names and does nothing: only its line is ever read)."""
+    built = build_app("")
+    for name, _module, _attribute, group, line in COMMANDS:
+        if group:
+            built.add_typer(typer.Typer(help=line), name=name)
+        else:
+            built.command(name=name, help=line)(_listed)
+    return built
+
+
+def _listed() -> None:
+    """A command as ``ticketbot --help`` lists it; never run."""
+
+
+def asks_for_the_list(args: list[str]) -> bool:
+    """Whether ``args`` ask for the root help and nothing else: no word but the root options
+    and ``--help`` (or no word: the app then prints its help)."""
     rest = iter(args)
     for word in rest:
         if word in _ROOT_VALUES:
             next(rest, None)
+        elif word != "--help" and not word.startswith(tuple(f"{o}=" for o in _ROOT_VALUES)):
+            return False
+    return True
+
+
+def invoked(args: list[str]) -> str | None:
+    """The command ``args`` name (after the root options), or None: none, or not one of ours
+    (the full app says so, with its suggestions); ``""`` for ``--version``, which no command's
+    module is needed to answer."""
+    rest = iter(args)
+    for word in rest:
+        if word in _ROOT_VALUES:
+            next(rest, None)
+        elif word == "--version":
+            return ""
         elif word.startswith("-"):
             if not word.startswith(tuple(f"{option}=" for option in _ROOT_VALUES)):
-                return None  # --help, --version or a mistake: the full app answers
+                return None  # --help or a mistake: the full app answers
         else:
             return word if word in {entry[0] for entry in COMMANDS} else None
     return None
@@ -179,9 +328,13 @@ def main() -> None:
     # Before any thread: glibc sizes a thread's arena when it first allocates.
     tune_malloc(os.environ)
     try:
-        build_app(invoked(sys.argv[1:]))(prog_name="ticketbot")
+        args = sys.argv[1:]
+        built = listing_app() if asks_for_the_list(args) else build_app(invoked(args))
+        built(prog_name="ticketbot")
     except SystemExit as ended:
-        if threads_left_running():
+        # Not imported for ``--version`` (nor ``--help``): no command ran to leave a thread.
+        common = sys.modules.get(f"{__package__}.commands.common")
+        if common is not None and common.threads_left_running():
             # The run abandoned analyses still waiting on the LLM: exiting normally would
             # wait for their threads, past the bound the user gave.
             sys.stdout.flush()

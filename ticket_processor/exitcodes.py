@@ -46,7 +46,11 @@ CONTRACT: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
                 "aborted: an authentication failure, the helpdesk unreachable, its breaker "
                 "open, a hung run holding the lock, a state or log file that cannot be written",
             ),
-            (ExitCode.CONFIG, "a usage or configuration error"),
+            (
+                ExitCode.CONFIG,
+                "a usage or configuration error (a dry run too: a state directory that is a "
+                "file, or that the run may not trust or write, stops it as it stops the run)",
+            ),
             (ExitCode.PARTIAL, "finished, but some tickets failed"),
             (ExitCode.INTERRUPTED, "stopped by SIGINT after saving its progress"),
             (ExitCode.TERMINATED, "stopped by SIGTERM after saving its progress"),
@@ -55,7 +59,7 @@ CONTRACT: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
     (
         "health",
         (
-            (ExitCode.HEALTH_OK, "OK: healthy"),
+            (ExitCode.HEALTH_OK, "OK: healthy; also a fresh install before its first run"),
             (ExitCode.HEALTH_WARNING, "WARNING: degraded"),
             (ExitCode.HEALTH_CRITICAL, "CRITICAL: unhealthy"),
             (

@@ -42,13 +42,14 @@ def mailer(sink: SmtpSink, url: str | None = None) -> Mailer:
         ("oncall@example.com", "lead@example.com"),
         "ticketbot@example.com",
         timeout=5.0,
-        sleep=lambda s: None,
         tls=sink.client_tls,
     )
 
 
 def channels(sink: SmtpSink, state: Path, clock: FakeClock, url: str | None = None) -> Channels:
-    return Channels(state, HELPDESK, "host1", mailer=mailer(sink, url), clock=clock)
+    return Channels(
+        state, HELPDESK, "host1", mailer=mailer(sink, url), clock=clock, sleep=lambda s: None
+    )
 
 
 def ticket(ticket_id: int, subject: str = "Checkout broken") -> Escalated:
@@ -109,8 +110,8 @@ def test_smtps_and_a_server_without_tls(
     with_login = plain_server.url.replace("smtp://", f"smtp://alerts:{PASSWORD}@")
     failure = mailer(plain_server, with_login).send(_mail())
     assert failure is not None
-    assert "offers no STARTTLS" in failure
-    assert PASSWORD not in failure
+    assert "offers no STARTTLS" in failure.detail
+    assert PASSWORD not in failure.detail
     assert len(plain_server.messages) == 1
 
 
@@ -135,11 +136,10 @@ def test_an_unreachable_server_is_a_failure_not_a_crash(tmp_path: Path) -> None:
     sink = SmtpSink("plain")
     url = sink.url
     sink.close()
-    failure = Mailer(
-        SmtpServer.from_url(url), ("a@example.com",), "t@example.com", sleep=lambda s: None
-    ).send(_mail())
+    failure = Mailer(SmtpServer.from_url(url), ("a@example.com",), "t@example.com").send(_mail())
     assert failure is not None
-    assert "unreachable" in failure
+    assert failure.busy
+    assert "unreachable" in failure.detail
 
 
 def test_the_daily_summary_goes_once_a_day(smtp_server: SmtpSink, tmp_path: Path) -> None:

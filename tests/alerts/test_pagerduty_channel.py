@@ -8,13 +8,13 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
 import pytest
 import requests
 from support.ports import held_refused_port
 
 from ticket_processor.alerts.channels import Channels, Escalated, PagedIncident
 from ticket_processor.alerts.delivery import Poster
+from ticket_processor.alerts.outbox import Outbox
 from ticket_processor.alerts.pagerduty import PagerDuty, dedup_key
 from ticket_processor.resilience.deadline import RunDeadline
 from ticket_processor.sandbox.pagerduty import PagerDutyStandin
@@ -37,13 +37,15 @@ def channels(
     deadline: RunDeadline | None = None,
     key: str = ROUTING_KEY,
 ) -> Channels:
-    poster = Poster(
-        "PagerDuty",
-        timeout=2.0,
+    poster = Poster("PagerDuty", timeout=2.0, deadline=deadline)
+    return Channels(
+        state,
+        HELPDESK,
+        "host1",
+        pagerduty=PagerDuty(key, poster, url=standin.url),
         deadline=deadline,
         sleep=(waits.append if waits is not None else lambda s: None),
     )
-    return Channels(state, HELPDESK, "host1", pagerduty=PagerDuty(key, poster, url=standin.url))
 
 
 def ticket(ticket_id: int, subject: str = "Site down for everyone") -> Escalated:
@@ -146,7 +148,7 @@ def test_retries_stop_at_the_runs_deadline_and_the_next_run_pages(
         [ticket(7)], run_id="r1"
     )
     assert [o.outcome for o in outcomes] == ["failed"]
-    assert "left to the next run" in outcomes[0].detail
+    assert "delivered later" in outcomes[0].detail
     assert waits == []
     assert pagerduty.state.events == []
     pagerduty.state.fail_next = []
@@ -167,9 +169,9 @@ def test_a_refused_event_says_why_without_the_routing_key(
     assert short not in caplog.text
     # Not remembered as delivered: the next run (with the key fixed) pages.
     assert channels(pagerduty, tmp_path).escalated([ticket(7)], run_id="r2")[0].outcome == "sent"
-    memory = (tmp_path / "escalations.json").read_bytes()
+    memory = b"".join(p.read_bytes() for p in tmp_path.glob("escalations.sqlite3*"))
     assert ROUTING_KEY.encode() not in memory
-    assert orjson.loads(memory)["tickets"]["7"]["sent"] == ["pagerduty"]
+    assert Outbox(tmp_path).owed(["pagerduty"], since=0) == []
 
 
 def test_an_incident_pages_once_as_critical_and_resolves_when_it_closes(
@@ -214,8 +216,8 @@ def test_serve_and_a_cron_run_escalating_at_once_page_each_ticket_once(
     keys = sorted(event["dedup_key"] for event in pagerduty.state.events)
     expected = sorted(dedup_key(HELPDESK, f"ticket:{n}") for n in (1, 2, 3, 4, 5, 6, 100))
     assert keys == expected
-    memory = orjson.loads((tmp_path / "escalations.json").read_bytes())
-    assert sorted(int(key) for key in memory["tickets"]) == [1, 2, 3, 4, 5, 6, 100]
+    remembered = Outbox(tmp_path).escalated_since(0)
+    assert [item.ticket_id for item in remembered] == [1, 2, 3, 4, 5, 6, 100]
     # The next run remembers all of them: nothing is paged again.
     assert (
         channels(pagerduty, tmp_path).escalated([ticket(n) for n in range(1, 7)], run_id="r") == []
@@ -229,8 +231,14 @@ def test_a_page_no_run_could_deliver_is_delivered_by_the_next_run_that_escalates
     of their own or none at all, and the first one that reaches PagerDuty pages ticket 7 —
     once, with its subject and link — while a day-old undelivered one is left alone."""
     dead = f"http://127.0.0.1:{held_refused_port()}/v2/enqueue"  # every post is refused
-    poster = Poster("PagerDuty", timeout=2.0, sleep=lambda s: None)
-    down = Channels(tmp_path, HELPDESK, "host1", pagerduty=PagerDuty(ROUTING_KEY, poster, url=dead))
+    poster = Poster("PagerDuty", timeout=2.0)
+    down = Channels(
+        tmp_path,
+        HELPDESK,
+        "host1",
+        pagerduty=PagerDuty(ROUTING_KEY, poster, url=dead),
+        sleep=lambda s: None,
+    )
     assert [o.outcome for o in down.escalated([ticket(7)], run_id="r1")] == ["failed"]
     assert [o.outcome for o in down.escalated([], run_id="r2")] == ["failed"]  # still down
     outcomes = channels(pagerduty, tmp_path).escalated([], run_id="r3")

@@ -39,7 +39,7 @@ def second_receiver() -> Iterator[Receiver]:
 
 
 def poster(name: str) -> Poster:
-    return Poster(name, timeout=2.0, sleep=lambda s: None)
+    return Poster(name, timeout=2.0)
 
 
 def ticket(

@@ -68,7 +68,7 @@ def test_a_store_behind_is_still_upgraded_by_the_child(
     from alembic import command
     from alembic.config import Config
 
-    from ticket_processor.audit.store import MIGRATIONS
+    from ticket_processor.audit.engine import MIGRATIONS
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / FILE_NAME}")
     with engine.begin() as conn:

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from ticket_processor.audit.engine import MIGRATIONS
 from ticket_processor.audit.queries import DENSE_MATCHES, DecisionFilter, DecisionQuery
-from ticket_processor.audit.store import MIGRATIONS, SCHEMA_VERSION, AuditStore
+from ticket_processor.audit.store import SCHEMA_VERSION, AuditStore
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 

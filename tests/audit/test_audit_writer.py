@@ -252,7 +252,7 @@ def test_a_missing_or_old_store_is_brought_to_the_newest_schema_first(tmp_path: 
     from alembic import command
     from alembic.config import Config
 
-    from ticket_processor.audit.store import MIGRATIONS
+    from ticket_processor.audit.engine import MIGRATIONS
 
     old = tmp_path / "old"
     old.mkdir()
@@ -412,3 +412,53 @@ def test_a_feeds_own_run_keeps_its_mode_whatever_its_events_say(tmp_path: Path) 
         conn.close()
     assert modes == {1: "serve", 2: "serve"}
     assert runs == {RUN: "serve"}
+
+
+def test_a_batch_is_stored_whole_or_not_at_all_by_either_writer(
+    tmp_path: Path, both: tuple[AuditStore, SqliteWriter]
+) -> None:
+    """A feed's flush is one transaction: a write that fails takes the batch's run and
+    decisions with it, where a commit per table had kept them."""
+    run = {"run_id": RUN, "started_at": NOW, "helpdesk": "zendesk", "mode": "normal"}
+    decision = {"run_id": RUN, "ticket_id": 9, "at": NOW, "status": "planned"}
+    refused = {"run_id": RUN, "ticket_id": 9, "at": NOW, "kind": "triage", "ok": "yes"}
+
+    def flush(target: AuditStore | SqliteWriter) -> None:
+        with target.batch():
+            target.upsert_runs([run])
+            target.upsert_decisions([decision])
+            target.upsert_writes([refused])
+
+    for target in both:
+        with pytest.raises(AuditStoreError):
+            flush(target)
+    for name in ("sqlite3", "sqlalchemy"):
+        held = dump(tmp_path / name)
+        assert (held["runs"], held["decisions"], held["writes"]) == ([], [], []), name
+    for target in both:  # and a batch that succeeds is all there
+        with target.batch():
+            target.upsert_runs([run])
+            target.upsert_decisions([decision])
+    assert len(dump(tmp_path / "sqlite3")["decisions"]) == 1
+    assert dump(tmp_path / "sqlite3") == dump(tmp_path / "sqlalchemy")
+
+
+def test_a_feeds_flush_commits_once(tmp_path: Path) -> None:
+    """A flush holding a run, decisions, writes and an outcome: one COMMIT on the writer's
+    connection (the statements SQLite is asked to run, traced), not one per table and
+    outcome."""
+    outcome = next(i for i, e in enumerate(EVENTS) if e["event"] == "ticket_outcome")
+    assert not {e["event"] for e in EVENTS[:outcome]} & {"run_finished", "shadow_outcome"}
+    with open_writer(tmp_path, account=ACCOUNT) as writer:
+        statements: list[str] = []
+        writer._conn.set_trace_callback(statements.append)
+        feed = AuditFeed(writer, run_id=RUN, helpdesk="zendesk", mode="normal", clock=lambda: NOW)
+        for record in EVENTS[:outcome]:
+            feed.event(record)  # held: the batch is not full
+        assert statements == []
+        feed.event(EVENTS[outcome])  # an outcome flushes
+        writer._conn.set_trace_callback(None)
+        assert feed.failed is None
+    held = dump(tmp_path)
+    assert all(held[name] for name in ("runs", "decisions", "writes", "corrections"))
+    assert statements.count("BEGIN IMMEDIATE") == statements.count("COMMIT") == 1

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk
+from support.incident_scenario import Spec, history_ticket, load_freshdesk, load_zendesk
 
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
@@ -105,6 +105,7 @@ def _first_run(
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
         monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
     now = int(time.time())
+    _load(kind, desk, [history_ticket(now)])  # the helpdesk's own week, which linking needs
     _load(kind, desk, _specs(ORDINARY, "asks", now))
     outage = _load(kind, desk, _specs(OUTAGE, "login", now))
     if came_with is not None:

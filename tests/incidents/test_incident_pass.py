@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenario
+from support.incident_scenario import (
+    Spec,
+    history_ticket,
+    load_freshdesk,
+    load_zendesk,
+    scenario,
+)
 from support.webhook import Receiver
 from support.word_encoder import encode
 
@@ -73,8 +79,16 @@ def _requester(kind: str, sandbox: Any, ticket_id: int) -> int:
     )
 
 
+def _past(kind: str, sandbox: Any) -> None:
+    """The helpdesk's own week of history, which linking needs (else it only suggests)."""
+    (load_zendesk if kind == "zendesk" else load_freshdesk)(
+        sandbox, [history_ticket(int(time.time()))]
+    )
+
+
 def _setup(kind: str, sandbox: Any) -> tuple[list[Spec], list[int], list[Sighting]]:
     now = int(time.time())
+    _past(kind, sandbox)
     specs = scenario(150, now=now)
     ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(sandbox, specs)
     sightings = [
@@ -246,6 +260,8 @@ def test_one_alert_per_incident_and_another_when_it_has_doubled(
         for i in range(15)
     ]
     load_zendesk(desk, week)
+
+    _past(desk_kind, desk)
 
     def arrive(specs: list[Spec]) -> list[Sighting]:
         ids = load_zendesk(desk, specs)
@@ -439,6 +455,7 @@ def test_an_incident_alert_carries_no_slack_markup_from_the_customers_subjects(
         Spec(hostile, f"{hostile} error 502", f"o{i}@example.com", now - 3000 + 10 * i, "open", "x")
         for i in range(6)
     ]
+    _past(desk_kind, desk)
     ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, outage)
     sightings = [
         Sighting(

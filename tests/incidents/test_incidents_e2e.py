@@ -19,7 +19,13 @@ from support.cli import invoke
 from support.e2e import events
 from support.incident_files import specs_from_file
 from support.incident_hours import hour
-from support.incident_scenario import Spec, load_freshdesk, load_zendesk, scenario
+from support.incident_scenario import (
+    Spec,
+    history_ticket,
+    load_freshdesk,
+    load_zendesk,
+    scenario,
+)
 from support.webhook import Receiver
 
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
@@ -67,6 +73,7 @@ def _outage_hour(
     now = int(time.time())
     specs = specs if specs is not None else scenario(ordinary, now=now)
     load = load_zendesk if desk_kind == "zendesk" else load_freshdesk
+    load(desk, [history_ticket(now)])  # the helpdesk's own week, which linking needs
     ids = load(desk, specs)
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)

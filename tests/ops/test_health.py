@@ -72,7 +72,10 @@ def test_breakers() -> None:
 
 
 def test_last_run_age_and_outcome() -> None:
-    assert last_run_check(None, [], now=NOW).status == "degraded"
+    fresh = last_run_check(None, [], now=NOW)  # a fresh install: nothing ran, nothing is wrong
+    assert (fresh.status, fresh.reason.split(":")[0]) == ("healthy", "no run yet")
+    unfinished = LoggedRun("r1", NOW - timedelta(minutes=50), None, None)
+    assert last_run_check(None, [unfinished], now=NOW).status == "degraded"
     assert last_run_check(None, [finished_run(12)], now=NOW).status == "healthy"
     stale = last_run_check(None, [finished_run(45)], now=NOW)
     assert stale.status == "degraded"
@@ -234,11 +237,11 @@ def test_health_names_the_examples_engine_and_its_taxonomy_hash(
     assert "examples engine" not in checks["learned model"]["reason"]
 
 
-def test_no_run_yet_is_degraded(configured: Path) -> None:
+def test_a_fresh_install_with_no_run_yet_is_healthy_and_says_so(configured: Path) -> None:
     code, data, checks = invoke_json()
-    assert code == 1
-    assert data["status"] == "degraded"
-    assert checks["last run"]["status"] == "degraded"
+    assert checks["last run"]["status"] == "healthy", checks["last run"]
+    assert checks["last run"]["reason"].startswith("no run yet")
+    assert (code, data["status"]) == (0, "healthy"), data
 
 
 def test_low_success_rate_is_degraded(configured: Path) -> None:

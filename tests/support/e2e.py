@@ -166,6 +166,9 @@ def assert_policy(
     wanted = URGENCY_TO_PRIORITY[urgency]
     if f"{PREFIX}low_confidence" in added:
         assert new == old, f"ticket {ticket_id}: priority changed at low confidence"
+    elif any(f"{PREFIX}{kind}" in added for kind in ("spam", "phishing", "auto_sender")):
+        # The spam gate held it: no priority of its own (the gate's line in the note says why).
+        assert new == old, f"ticket {ticket_id}: priority changed on a ticket the gate held"
     elif old is None:
         assert new == wanted.value, f"ticket {ticket_id}: priority {new}, policy says {wanted}"
     else:

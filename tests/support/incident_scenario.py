@@ -343,6 +343,20 @@ def scenario(n_ordinary: int = 1000, *, now: int, seed: int = 7) -> list[Spec]:
     return ordered
 
 
+def history_ticket(now: int) -> Spec:
+    """A solved ticket from eight days before ``now``: the helpdesk's own past, the week of
+    history an incident needs to be linked rather than suggested (``IncidentPolicy.link_after``;
+    the scenario's week starts a few minutes short of it)."""
+    return Spec(
+        "Where is my invoice?",
+        "Please send me last month's invoice.",
+        "early@customer.example",
+        now - 8 * DAY,
+        "solved",
+        "ordinary",
+    )
+
+
 def iso(moment: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
 

@@ -6,11 +6,17 @@ asks for a login, refused before STARTTLS; ``SmtpSink.start(mode=...)`` makes th
 ``"plain"`` (no TLS offered, no login), ``"smtps"`` (TLS from the first byte). ``messages``
 holds each mail accepted (``email.message.EmailMessage``), ``logins`` each login's user, and
 ``client_tls`` is the context a client trusts the server's certificate with.
+
+``TricklingRelay`` is a relay that never finishes its greeting: a ``220-`` continuation line
+every half second, each within any per-read timeout, never the last line.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -113,3 +119,61 @@ def smtp_server() -> Iterator[SmtpSink]:
     sink = SmtpSink("starttls")
     yield sink
     sink.close()
+
+
+class TricklingRelay:
+    """On 127.0.0.1, port 0: greets each connection with ``220-`` lines, one every ``every``
+    seconds, until the client hangs up or ``close``. ``connections`` counts the connections,
+    ``open`` those still being trickled to."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.every = every
+        self.connections = 0
+        self.open = 0
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.port: int = self._listener.getsockname()[1]
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        threading.Thread(target=self._accept, name="trickling-relay", daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            with self._lock:
+                self.connections += 1
+                self.open += 1
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        try:
+            while not self._closed.is_set():
+                conn.sendall(b"220-relay.example.com still thinking\r\n")
+                time.sleep(self.every)
+        except OSError:
+            pass  # the client hung up
+        finally:
+            with self._lock:
+                self.open -= 1
+            conn.close()
+
+    def wait_for_connection(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.connections == 0:
+            assert time.monotonic() < deadline, "no client connected to the relay"
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._listener.close()
+
+
+@pytest.fixture
+def trickling_relay() -> Iterator[TricklingRelay]:
+    relay = TricklingRelay()
+    yield relay
+    relay.close()

@@ -102,6 +102,13 @@ def test_a_rise_an_incident_explains_alerts_once_in_the_incidents_alert(
     monkeypatch.setenv("TICKETBOT_INCIDENTS", "true")
     state = Path(os.environ["TICKETBOT_STATE_DIR"])
     _history(state, {"refund": 1, "bug": 2})
+    # The helpdesk's own week, which linking an incident needs: a ticket solved 8 days ago.
+    week_ago = datetime.now(UTC) - timedelta(days=8)
+    desk.import_answered(
+        NewTicket("Where is my invoice?", "Please send last month's invoice."),
+        [],
+        week_ago.timestamp(),
+    )
     desk.create(REFUND_FAULTS)
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output

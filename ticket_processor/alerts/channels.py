@@ -4,18 +4,26 @@ JSON webhook; and the daily summary mail.
 By default an escalated ticket reaches every channel configured; the routes that escalated it
 may narrow that (``channels = ["email"]`` in routes.toml, ``triage.routing
 .escalation_channels``). PagerDuty gets a trigger per ticket (its dedup key stable per ticket,
-``pagerduty.dedup_key``), the recipients a mail per ticket, Teams one card and the JSON webhook
-one event per run listing the run's new escalations.
+``pagerduty.dedup_key``), the recipients a mail per ticket (its ``Message-ID`` stable per
+escalation), Teams cards and the JSON webhook events listing the escalations not yet taken, cut
+under Teams' size limit (``teams.split_cards``).
 
-What was delivered is remembered in the state directory (``escalations.json``, per ticket: the
-channels that took it, the page's dedup key and whether it is resolved), so a second run — a
-customer's reply re-triaged, the same ticket escalated again — sends nothing twice; a channel
-that failed is tried again by the next run. A page is resolved once its ticket is solved or
-closed (``resolve_ended``, fed the tickets' statuses by the run), and the memory of a ticket is
-dropped ``KEEP_DAYS`` after its escalation once its page is resolved or it had none. An open
-incident (``incidents``) is paged once, as critical, and resolved when it is no longer open;
-its page is kept in the same file. The memory also holds the day of the last summary, so the
-summary goes once a day across cron runs.
+``record`` writes each escalation, and what each channel is owed for it, to the state
+directory's outbox (``outbox``) before anything is sent; ``deliver_owed`` sends what is owed —
+this run's escalations, and those a killed process, an earlier run or the server could not
+deliver, for ``RETRY_HOURS`` — and clears each delivery once its channel accepted it, so a
+second run or the server sends nothing twice that a channel took. A page is resolved once its
+ticket is solved or closed (``resolve_ended``), and the memory of a ticket is dropped
+``KEEP_DAYS`` after its escalation once its page is resolved or it had none. An open incident
+(``incidents``) is paged once, as critical, and resolved when it is no longer open. The memory
+also holds the day of the last summary, so the summary goes once a day across cron runs.
+
+Each channel tries each delivery once per exchange; a channel that asks to wait (429,
+``Retry-After``), fails (5xx) or does not answer backs off as a whole (``ChannelGate``): the
+rest of its deliveries wait with it, instead of each ticket being retried in turn. Within a
+run it is tried again after short waits only (``PASS_WAIT``); ``serve`` keeps its gates, and
+``stalled`` says which channel is backed off and why (``/readyz``). What each says is in
+``messages``.
 
 A channel's failure is logged and returned, never raised: an alert is a courtesy to people,
 never a reason to fail a run. Messages carry no secret (``delivery``, ``mail``).
@@ -25,47 +33,23 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from html import escape as html_escape
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
-import orjson
-
-from ..common.atomic import atomic_write_bytes, read_state_bytes
-from ..errors import StateFileRefused
-from ..state.file_lock import updating
-from .mail import Mail, Mailer
+from ..errors import RunOutOfTime
+from ..resilience.deadline import RunDeadline
+from .delivery import ChannelGate, Undelivered, stalled
+from .mail import Mailer
+from .messages import SUBJECT_MAX, escalation_mail, plain, summary_mail
+from .outbox import Outbox, Owed, Recorded
 from .pagerduty import PagerDuty, dedup_key
 from .signed_webhook import SignedWebhook
-from .teams import CardLine, Teams, teams_escape
-
-MEMORY_FILE = "escalations.json"
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _one_writer(
-    method: Callable[Concatenate[Channels, P], R],
-) -> Callable[Concatenate[Channels, P], R]:
-    """A method that reads the memory, delivers and writes it again, under the memory's lock:
-    serve and a cron run deliver at the same moments, and without it both would page a
-    ticket neither had seen, or one would write over what the other remembered."""
-
-    @functools.wraps(method)
-    def locked(self: Channels, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if not self.configured:  # nothing to deliver, nothing to remember
-            return method(self, *args, **kwargs)
-        with updating(self.state_dir / MEMORY_FILE) as held:
-            if not held:
-                log.warning("%s is held by another process: delivering without it", MEMORY_FILE)
-            return method(self, *args, **kwargs)
-
-    return locked
-
+from .teams import CardLine, Teams, split_cards, teams_escape
 
 KEEP_DAYS = 30
 DAY = 86400.0
@@ -73,6 +57,13 @@ DAY = 86400.0
 # the ticket has most likely been seen by a person, and a late page would only be noise.
 RETRY_HOURS = 24
 ENDED = frozenset({"solved", "closed"})
+# Within one delivery pass, a backed-off channel is waited for only this long, and at most
+# PASS_TRIES busy answers are taken from it; the rest is owed to the next pass.
+PASS_WAIT = 8.0
+PASS_TRIES = 3
+WEBHOOK_BATCH = 100  # tickets in one webhook event
+GROUPED = frozenset({"teams", "webhook"})  # channels that take several tickets a post
+LOCK_WAIT = 30.0  # seconds a deliverer waits for another's delivery pass to end
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +99,22 @@ class ChannelOutcome:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class _Post:
+    """One post of a channel's: the tickets it carries and how to send it."""
+
+    tickets: tuple[int, ...]
+    send: Callable[[], Undelivered | None]
+    paged: str | None = None
+    refused: int = 0  # times its channel refused it before (a post of one ticket)
+
+
 @dataclass
 class Channels:
-    """The configured channels (None: not configured) and the memory of what they took.
+    """The configured channels (None: not configured) and the memory of what they owe.
 
     ``narrowed`` gives the channels a ticket's escalating routes allow (None: all of them).
+    ``deadline`` and ``sleep``: the run's (a wait in a pass never outlives the run).
     """
 
     state_dir: Path
@@ -124,6 +126,12 @@ class Channels:
     webhook: SignedWebhook | None = None
     narrowed: Callable[[Collection[str]], frozenset[str] | None] = lambda routes: None
     clock: Callable[[], float] = field(default=lambda: datetime.now(UTC).timestamp())
+    deadline: RunDeadline | None = None
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    stop: Callable[[], str | None] = lambda: None
+    gates: dict[str, ChannelGate] = field(default_factory=dict)
+    _outbox: Outbox | None = field(default=None, repr=False)
 
     @property
     def configured(self) -> tuple[str, ...]:
@@ -135,344 +143,351 @@ class Channels:
         }
         return tuple(name for name, channel in named.items() if channel is not None)
 
+    @property
+    def outbox(self) -> Outbox:
+        """The memory, an earlier version's file migrated into it on first use."""
+        if self._outbox is None:
+            outbox = Outbox(self.state_dir)
+            outbox.migrate(
+                lambda item, sent: [n for n in self._reaches(item.routes) if n not in sent]
+            )
+            self._outbox = outbox
+        return self._outbox
+
+    def _reaches(self, routes: Collection[str]) -> list[str]:
+        allowed = self.narrowed(routes)
+        return [name for name in self.configured if allowed is None or name in allowed]
+
     # -- escalations ---------------------------------------------------------------------
 
-    @_one_writer
+    def record(self, tickets: Sequence[Escalated]) -> list[int]:
+        """Write each new escalation and what each channel it should reach is owed for it,
+        before anything is sent; the tickets new to the memory."""
+        if not self.configured or not tickets:
+            return []
+        now = self.clock()
+        items = [
+            Recorded(t.ticket_id, now, t.subject, t.url, tuple(t.routes))
+            for t in sorted(tickets, key=lambda t: t.ticket_id)
+        ]
+        return self.outbox.record(items, lambda item: self._reaches(item.routes))
+
+    def delivering(self, wait: float) -> AbstractContextManager[bool]:
+        """The delivery lock (``outbox.Outbox.delivering``): a context that says if held."""
+        return self.outbox.delivering(wait)
+
     def escalated(self, tickets: Sequence[Escalated], *, run_id: str) -> list[ChannelOutcome]:
-        """Deliver each ticket to the channels it should reach and has not reached yet, and
-        again to those an earlier run or the server could not reach (a page refused while
-        PagerDuty was down is delivered by the next run, for ``RETRY_HOURS``)."""
+        """Record ``tickets`` and deliver what is owed, theirs and what earlier runs or the
+        server left (for ``RETRY_HOURS``), holding the delivery lock; a process that does not
+        get it within ``LOCK_WAIT`` seconds leaves the deliveries to the holder."""
         if not self.configured:
             return []
-        memory = self._read()
-        entries: dict[str, dict[str, Any]] = memory.setdefault("tickets", {})
-        now = self.clock()
-        given = {ticket.ticket_id for ticket in tickets}
-        pending = [
-            remembered
-            for key, entry in sorted(entries.items(), key=lambda item: int(item[0]))
-            if int(key) not in given
-            and (remembered := self._undelivered(int(key), entry, now)) is not None
-        ]
-        if not tickets and not pending:
+        self.record(tickets)
+        with self.delivering(LOCK_WAIT) as held:
+            if not held:
+                return []
+            return self.deliver_owed(run_id=run_id)
+
+    def deliver_owed(self, *, run_id: str) -> list[ChannelOutcome]:
+        """Send what the configured channels owe (call it holding the delivery lock)."""
+        if not self.configured:
             return []
-        due: dict[str, list[Escalated]] = {name: [] for name in self.configured}
-        for ticket in sorted(tickets, key=lambda t: t.ticket_id):
-            entry = entries.setdefault(
-                str(ticket.ticket_id), {"at": now, "routes": list(ticket.routes), "sent": []}
-            )
-            if entry.get("resolved"):
-                # Escalated again after its page was resolved (reopened): a new escalation.
-                entry.update(at=now, routes=list(ticket.routes), sent=[], resolved=False)
-            # What a later run needs to deliver it again (the subject is the redacted one).
-            entry.update(subject=ticket.subject, url=ticket.url)
-        for ticket in [*sorted(tickets, key=lambda t: t.ticket_id), *pending]:
-            entry = entries[str(ticket.ticket_id)]
-            allowed = self.narrowed(ticket.routes)
-            for name in self.configured:
-                if name not in entry["sent"] and (allowed is None or name in allowed):
-                    due[name].append(ticket)
+        now = self.clock()
+        owed = self.outbox.owed(self.configured, since=now - RETRY_HOURS * 3600)
         outcomes: list[ChannelOutcome] = []
-        for ticket in due.get("pagerduty", []):
-            outcomes.append(self._page(ticket, entries[str(ticket.ticket_id)], run_id))
-        for ticket in due.get("email", []):
-            outcomes.append(self._mail(ticket))
-        if due.get("teams"):
-            outcomes.append(self._card(due["teams"], run_id))
-        if due.get("webhook"):
-            outcomes.append(self._event(due["webhook"], run_id))
-        for outcome in outcomes:
-            if outcome.outcome == "sent":
-                for ticket_id in outcome.tickets:
-                    entries[str(ticket_id)]["sent"].append(outcome.channel)
-            else:
-                log.warning("escalation not delivered to %s: %s", outcome.channel, outcome.detail)
-        self._write(memory)
+        for name in self.configured:
+            items = [item for item in owed if item.channel == name]
+            if items:
+                outcomes += self._deliver(name, self._posts(name, items, run_id))
+        self.outbox.forget(before=now - KEEP_DAYS * DAY)
         return outcomes
 
-    def _undelivered(
-        self, ticket_id: int, entry: Mapping[str, Any], now: float
-    ) -> Escalated | None:
-        """A remembered escalation some channel it should reach has not taken, still recent
-        enough to deliver (None: delivered, resolved, too old, or remembered by an older
-        version without its subject and link)."""
-        subject, url = entry.get("subject"), entry.get("url")
-        if entry.get("resolved") or not isinstance(subject, str) or not isinstance(url, str):
+    def _deliver(self, name: str, posts: Sequence[_Post]) -> list[ChannelOutcome]:
+        """Send ``posts`` in order through one channel, the channel backing off as a whole."""
+        gate = self.gates.setdefault(name, ChannelGate())
+        outcomes: list[ChannelOutcome] = []
+        busy = 0
+        for index, post in enumerate(posts):
+            while True:
+                why = self._held_back(gate, busy)
+                if why is not None:
+                    left = tuple(t for p in posts[index:] for t in p.tickets)
+                    log.warning("escalation not delivered to %s: %s", name, why)
+                    return [*outcomes, ChannelOutcome(name, "failed", left, why)]
+                failure = post.send()
+                if failure is None:
+                    gate.passed()
+                    self.outbox.accepted(name, post.tickets, paged=post.paged)
+                    outcomes.append(ChannelOutcome(name, "sent", post.tickets))
+                    break
+                if failure.busy:
+                    gate.failed(failure, self.monotonic(), self.clock())
+                    # No answer after the post went: it may have been taken; not again at once.
+                    busy = PASS_TRIES if failure.unanswered else busy + 1
+                    continue
+                detail = failure.detail
+                if self._refused(name, post):
+                    detail += " (refused alone too: given up, not posted again)"
+                log.warning("escalation not delivered to %s: %s", name, detail)
+                outcomes.append(ChannelOutcome(name, "failed", post.tickets, detail))
+                break
+        return outcomes
+
+    def _held_back(self, gate: ChannelGate, busy: int) -> str | None:
+        """None when the channel may be tried now (after a short wait, if need be); else why
+        what is left waits for the next pass."""
+        if self.stop():
+            return "the run is stopping; left to the next run"
+        wait = gate.wait(self.monotonic())
+        if wait <= 0:
             return None
-        if now - float(entry.get("at", 0)) > RETRY_HOURS * 3600:
-            return None
-        routes = tuple(str(route) for route in entry.get("routes", ()))
-        allowed = self.narrowed(routes)
-        sent = entry.get("sent", ())
-        missing = [
-            name
-            for name in self.configured
-            if name not in sent and (allowed is None or name in allowed)
-        ]
-        return Escalated(ticket_id, subject, routes, url) if missing else None
+        left = self.deadline.left() if self.deadline is not None else None
+        if busy >= PASS_TRIES or wait > PASS_WAIT or (left is not None and wait >= left):
+            return f"{gate.reason}; the channel backs off, what is left is delivered later"
+        try:
+            self.sleep(wait)
+        except RunOutOfTime:
+            return f"{gate.reason}; the run's time is spent, what is left is delivered later"
+        return None
+
+    def _refused(self, name: str, post: _Post) -> bool:
+        """A refusal (a 4xx) is tried again by later passes, within ``RETRY_HOURS``; a post of
+        several tickets refused is posted ticket by ticket after it, so one ticket's content
+        cannot hold back the others, and a single one refused twice is given up (True)."""
+        if name in GROUPED and len(post.tickets) == 1 and post.refused:
+            self.outbox.given_up(name, post.tickets)
+            return True
+        self.outbox.refused(name, post.tickets)
+        return False
+
+    def _posts(self, name: str, items: Sequence[Owed], run_id: str) -> list[_Post]:
+        tickets = [item.escalation for item in items]
+        if name == "pagerduty":
+            return [self._page(t, run_id) for t in tickets]
+        if name == "email":
+            return [self._mail(t) for t in tickets]
+        # Those refused before go one a post; the others together, cut to size.
+        together = [item.escalation for item in items if not item.refused]
+        if name == "teams":
+            posts = [self._card(group, run_id) for group in self._cards(together, run_id)]
+        else:
+            posts = [
+                self._event(together[i : i + WEBHOOK_BATCH], run_id)
+                for i in range(0, len(together), WEBHOOK_BATCH)
+            ]
+        for item in items:
+            if item.refused:
+                one = [item.escalation]
+                post = self._card(one, run_id) if name == "teams" else self._event(one, run_id)
+                posts.append(replace(post, refused=item.refused))
+        return posts
 
     def open_pages(self) -> tuple[int, ...]:
         """The tickets whose PagerDuty alert is open: the run asks the helpdesk their status."""
         if self.pagerduty is None:
             return ()
-        entries = self._read().get("tickets", {})
-        return tuple(
-            int(key)
-            for key, entry in entries.items()
-            if entry.get("paged") and not entry.get("resolved")
-        )
+        return tuple(sorted(self.outbox.open_pages()))
 
-    @_one_writer
     def resolve_ended(self, statuses: Mapping[int, str]) -> list[ChannelOutcome]:
         """Resolve the open pages of the tickets now solved or closed (``statuses``: the
         helpdesk's status of each ticket asked; a ticket gone from the helpdesk is ended)."""
         if self.pagerduty is None:
             return []
-        memory = self._read()
-        entries = memory.get("tickets", {})
+        pagerduty = self.pagerduty
+        posts = [
+            _Post((ticket_id,), functools.partial(pagerduty.resolve, key))
+            for ticket_id, key in sorted(self.outbox.open_pages().items())
+            if statuses.get(ticket_id, "gone") in ENDED | {"gone"}
+        ]
         outcomes = []
-        for key, entry in entries.items():
-            if not entry.get("paged") or entry.get("resolved"):
-                continue
-            status = statuses.get(int(key), "gone")
-            if status not in ENDED and status != "gone":
-                continue
-            failure = self.pagerduty.resolve(str(entry["paged"]))
-            if failure is None:
-                entry["resolved"] = True
-                outcomes.append(ChannelOutcome("pagerduty_resolve", "sent", (int(key),)))
-            else:
-                log.warning("PagerDuty resolve not delivered: %s", failure)
-                outcomes.append(ChannelOutcome("pagerduty_resolve", "failed", (int(key),), failure))
-        if outcomes:
-            self._write(memory)
+        for outcome in self._send_all("pagerduty", posts):
+            if outcome.outcome == "sent":
+                for ticket_id in outcome.tickets:
+                    self.outbox.page_resolved(ticket_id)
+            outcomes.append(ChannelOutcome("pagerduty_resolve", *_rest(outcome)))
         return outcomes
 
-    @_one_writer
     def incidents(self, open_now: Sequence[PagedIncident], *, run_id: str) -> list[ChannelOutcome]:
         """Page each open incident once (severity ``critical``: many customers), and resolve
         the page of an incident no longer open (its group ticket solved, or it left the book)."""
         if self.pagerduty is None:
             return []
-        memory = self._read()
-        pages: dict[str, dict[str, Any]] = memory.setdefault("incidents", {})
+        pagerduty = self.pagerduty
+        pages = self.outbox.incident_pages()
         now = self.clock()
         outcomes = []
         for incident in open_now:
-            entry = pages.get(str(incident.key))
-            if entry is not None and not entry.get("resolved"):
+            known = pages.get(incident.key)
+            if known is not None and not known[1]:
                 continue
             key = dedup_key(self.helpdesk_url, f"incident:{incident.key}")
-            failure = self.pagerduty.trigger(
-                key,
-                f"Incident: {incident.reports} customers report {plain(incident.title)}",
-                source=self.source,
-                severity="critical",
-                details={"group_ticket": incident.key, "reports": incident.reports, "run": run_id},
-                links=[(incident.url, f"Ticket #{incident.key}")],
+            post = _Post(
+                (incident.key,),
+                functools.partial(
+                    pagerduty.trigger,
+                    key,
+                    f"Incident: {incident.reports} customers report {plain(incident.title)}",
+                    source=self.source,
+                    severity="critical",
+                    details={
+                        "group_ticket": incident.key,
+                        "reports": incident.reports,
+                        "run": run_id,
+                    },
+                    links=[(incident.url, f"Ticket #{incident.key}")],
+                ),
             )
-            if failure is None:
-                pages[str(incident.key)] = {"paged": key, "at": now}
-            outcomes.append(_outcome("pagerduty_incident", incident.key, failure))
-        still = {str(i.key) for i in open_now}
-        for name, entry in pages.items():
-            if name in still or entry.get("resolved"):
+            (outcome,) = self._send_all("pagerduty", [post])
+            if outcome.outcome == "sent":
+                self.outbox.incident_paged(incident.key, key, now)
+            outcomes.append(ChannelOutcome("pagerduty_incident", *_rest(outcome)))
+        still = {i.key for i in open_now}
+        for group, (paged, resolved) in sorted(pages.items()):
+            if group in still or resolved:
                 continue
-            failure = self.pagerduty.resolve(str(entry["paged"]))
-            entry["resolved"] = failure is None
-            outcomes.append(_outcome("pagerduty_incident_resolve", int(name), failure))
-        if outcomes:
-            self._write(memory)
+            post = _Post((group,), functools.partial(pagerduty.resolve, paged))
+            for outcome in self._send_all("pagerduty", [post]):
+                if outcome.outcome == "sent":
+                    self.outbox.incident_resolved(group)
+                outcomes.append(ChannelOutcome("pagerduty_incident_resolve", *_rest(outcome)))
         return outcomes
+
+    def _send_all(self, name: str, posts: Sequence[_Post]) -> list[ChannelOutcome]:
+        """``posts`` through the channel's gate, one outcome each (none owed in the outbox)."""
+        gate = self.gates.setdefault(name, ChannelGate())
+        outcomes = []
+        busy = 0
+        for post in posts:
+            why = self._held_back(gate, busy)
+            if why is not None:
+                outcomes.append(ChannelOutcome(name, "failed", post.tickets, why))
+                continue
+            failure = post.send()
+            if failure is None:
+                gate.passed()
+                outcomes.append(ChannelOutcome(name, "sent", post.tickets))
+                continue
+            if failure.busy:
+                gate.failed(failure, self.monotonic(), self.clock())
+                busy = PASS_TRIES if failure.unanswered else busy + 1
+            log.warning("%s not delivered: %s", name, failure.detail)
+            outcomes.append(ChannelOutcome(name, "failed", post.tickets, failure.detail))
+        return outcomes
+
+    def stalled(self) -> dict[str, dict[str, Any]]:
+        """The channels backed off now, and why (``/readyz``; ``delivery.stalled``)."""
+        return stalled(self.gates, self.monotonic())
 
     # -- the daily summary ---------------------------------------------------------------
 
-    @_one_writer
     def daily_summary(self, *, ticket_url: Callable[[int], str]) -> ChannelOutcome | None:
         """Once a UTC day, a mail listing the escalations since the last summary; None when
         not due (the first run ever only notes the day: there is nothing to sum up yet)."""
         if self.mailer is None:
             return None
-        memory = self._read()
+        outbox = self.outbox
         now = self.clock()
         today = datetime.fromtimestamp(now, UTC).date().isoformat()
-        last = memory.get("summary_day")
+        last = outbox.note("summary_day")
         if last == today:
             return None
         if last is None:
-            memory["summary_day"] = today
-            memory["summary_at"] = now
-            self._write(memory)
+            outbox.set_notes(summary_day=today, summary_at=str(now))
             return None
-        since = float(memory.get("summary_at", now - DAY))
-        recent = sorted(
-            (int(key), entry)
-            for key, entry in memory.get("tickets", {}).items()
-            if float(entry.get("at", 0)) >= since
-        )
+        try:
+            since = float(outbox.note("summary_at") or now - DAY)
+        except ValueError:
+            since = now - DAY
+        recent = [
+            (
+                item.ticket_id,
+                {"routes": list(item.routes), "paged": item.paged, "resolved": item.resolved},
+            )
+            for item in outbox.escalated_since(since)
+        ]
         mail = summary_mail(recent, since=since, source=self.source, ticket_url=ticket_url)
         failure = self.mailer.send(mail)
         if failure is not None:
-            log.warning("daily summary not delivered: %s", failure)
-            return ChannelOutcome("email_summary", "failed", detail=failure)
-        memory["summary_day"] = today
-        memory["summary_at"] = now
-        self._write(memory)
+            log.warning("daily summary not delivered: %s", failure.detail)
+            return ChannelOutcome("email_summary", "failed", detail=failure.detail)
+        outbox.set_notes(summary_day=today, summary_at=str(now))
         return ChannelOutcome("email_summary", "sent", tuple(key for key, _ in recent))
 
-    # -- the channels --------------------------------------------------------------------
+    # -- the channels' posts -------------------------------------------------------------
 
-    def _page(self, ticket: Escalated, entry: dict[str, Any], run_id: str) -> ChannelOutcome:
-        assert self.pagerduty is not None
+    def _page(self, ticket: Recorded, run_id: str) -> _Post:
+        pagerduty = self.pagerduty
+        assert pagerduty is not None
         key = dedup_key(self.helpdesk_url, f"ticket:{ticket.ticket_id}")
-        failure = self.pagerduty.trigger(
-            key,
-            f"Ticket #{ticket.ticket_id} escalated: {plain(ticket.subject) or '(no subject)'}",
-            source=self.source,
-            details={"ticket": ticket.ticket_id, "routes": list(ticket.routes), "run": run_id},
-            links=[(ticket.url, f"Ticket #{ticket.ticket_id}")],
+        return _Post(
+            (ticket.ticket_id,),
+            lambda: pagerduty.trigger(
+                key,
+                f"Ticket #{ticket.ticket_id} escalated: {plain(ticket.subject) or '(no subject)'}",
+                source=self.source,
+                details={"ticket": ticket.ticket_id, "routes": list(ticket.routes), "run": run_id},
+                links=[(ticket.url, f"Ticket #{ticket.ticket_id}")],
+            ),
+            paged=key,
         )
-        if failure is not None:
-            return ChannelOutcome("pagerduty", "failed", (ticket.ticket_id,), failure)
-        entry["paged"] = key
-        return ChannelOutcome("pagerduty", "sent", (ticket.ticket_id,))
 
-    def _mail(self, ticket: Escalated) -> ChannelOutcome:
-        assert self.mailer is not None
-        failure = self.mailer.send(escalation_mail(ticket, source=self.source))
-        if failure is not None:
-            return ChannelOutcome("email", "failed", (ticket.ticket_id,), failure)
-        return ChannelOutcome("email", "sent", (ticket.ticket_id,))
+    def _mail(self, ticket: Recorded) -> _Post:
+        mailer = self.mailer
+        assert mailer is not None
+        # Stable per escalation: a mail sent again (a process killed before the 250 was
+        # noted) is the same message to a client or an archive that de-duplicates.
+        local = dedup_key(self.helpdesk_url, f"ticket:{ticket.ticket_id}").replace(":", ".")
+        domain = mailer.sender.rpartition("@")[2] or "localhost"
+        message_id = f"<{local}.{int(ticket.at)}@{domain}>"
+        mail = escalation_mail(ticket, source=self.source, message_id=message_id)
+        return _Post((ticket.ticket_id,), lambda: mailer.send(mail))
 
-    def _card(self, tickets: Sequence[Escalated], run_id: str) -> ChannelOutcome:
-        assert self.teams is not None
-        ids = tuple(t.ticket_id for t in tickets)
-        lines = [
-            CardLine(
-                f"**#{t.ticket_id}** {teams_escape(t.subject or '(no subject)')} — route: "
-                f"{teams_escape(', '.join(t.routes) or '?')}",
-                t.url,
-            )
-            for t in tickets
-        ]
-        count = len(tickets)
-        title = teams_escape(
+    def _cards(self, tickets: Sequence[Recorded], run_id: str) -> list[list[Recorded]]:
+        """``tickets`` cut into the groups whose card is under Teams' limit."""
+        lines = [self._line(t) for t in tickets]
+        groups = split_cards(lambda count: self._title(count, run_id), lines)
+        order = iter(tickets)
+        return [[next(order) for _ in group] for group in groups]
+
+    def _line(self, t: Recorded) -> CardLine:
+        subject = plain(t.subject)[:SUBJECT_MAX] or "(no subject)"
+        return CardLine(
+            f"**#{t.ticket_id}** {teams_escape(subject)} — route: "
+            f"{teams_escape(', '.join(t.routes) or '?')}",
+            t.url,
+        )
+
+    def _title(self, count: int, run_id: str) -> str:
+        return teams_escape(
             f"{count} ticket{'s' if count != 1 else ''} escalated (ticketbot@{self.source}, "
             f"run {run_id})"
         )
-        failure = self.teams.post(title, lines)
-        if failure is not None:
-            return ChannelOutcome("teams", "failed", ids, failure)
-        return ChannelOutcome("teams", "sent", ids)
 
-    def _event(self, tickets: Sequence[Escalated], run_id: str) -> ChannelOutcome:
-        assert self.webhook is not None
-        ids = tuple(t.ticket_id for t in tickets)
-        failure = self.webhook.post(
-            {
-                "event": "tickets_escalated",
-                "run_id": run_id,
-                "source": self.source,
-                "tickets": [
-                    {
-                        "id": t.ticket_id,
-                        "subject": t.subject,
-                        "routes": list(t.routes),
-                        "url": t.url,
-                    }
-                    for t in tickets
-                ],
-            }
+    def _card(self, tickets: Sequence[Recorded], run_id: str) -> _Post:
+        teams = self.teams
+        assert teams is not None
+        # Cut to size again: a line too large for any card comes back shortened.
+        cut = split_cards(
+            lambda count: self._title(count, run_id), [self._line(t) for t in tickets]
         )
-        if failure is not None:
-            return ChannelOutcome("webhook", "failed", ids, failure)
-        return ChannelOutcome("webhook", "sent", ids)
+        lines = [line for group in cut for line in group]
+        title = self._title(len(tickets), run_id)
+        return _Post(tuple(t.ticket_id for t in tickets), lambda: teams.post(title, lines))
 
-    # -- the memory ----------------------------------------------------------------------
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = orjson.loads(read_state_bytes(self.state_dir / MEMORY_FILE))
-        except FileNotFoundError:
-            return {}
-        except (orjson.JSONDecodeError, StateFileRefused, OSError) as exc:
-            # Forgetting means a page or mail may go twice: better than none at all.
-            log.warning("%s unreadable, starting afresh: %s", MEMORY_FILE, type(exc).__name__)
-            return {}
-        if not isinstance(data, dict) or not isinstance(data.get("tickets", {}), dict):
-            return {}
-        return data
-
-    def _write(self, memory: dict[str, Any]) -> None:
-        now = self.clock()
-        memory["incidents"] = {
-            key: entry
-            for key, entry in memory.get("incidents", {}).items()
-            if not entry.get("resolved") or now - float(entry.get("at", 0)) < KEEP_DAYS * DAY
+    def _event(self, tickets: Sequence[Recorded], run_id: str) -> _Post:
+        webhook = self.webhook
+        assert webhook is not None
+        event = {
+            "event": "tickets_escalated",
+            "run_id": run_id,
+            "source": self.source,
+            "tickets": [
+                {"id": t.ticket_id, "subject": t.subject, "routes": list(t.routes), "url": t.url}
+                for t in tickets
+            ],
         }
-        memory["tickets"] = {
-            key: entry
-            for key, entry in memory.get("tickets", {}).items()
-            if now - float(entry.get("at", 0)) < KEEP_DAYS * DAY
-            or (entry.get("paged") and not entry.get("resolved"))
-        }
-        try:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.state_dir / MEMORY_FILE, orjson.dumps(memory))
-        except OSError as exc:
-            log.warning("could not remember the escalations: %s", exc.strerror or exc)
+        return _Post(tuple(t.ticket_id for t in tickets), lambda: webhook.post(event))
 
 
-def _outcome(channel: str, key: int, failure: str | None) -> ChannelOutcome:
-    if failure is None:
-        return ChannelOutcome(channel, "sent", (key,))
-    log.warning("%s not delivered: %s", channel, failure)
-    return ChannelOutcome(channel, "failed", (key,), failure)
-
-
-def plain(text: str) -> str:
-    """``text`` on one line without control characters: PagerDuty shows its summary as plain
-    text, so there is nothing to escape but what would break the line."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-def escalation_mail(ticket: Escalated, *, source: str) -> Mail:
-    subject = plain(ticket.subject) or "(no subject)"
-    routes = ", ".join(ticket.routes) or "?"
-    text = (
-        f"Ticket #{ticket.ticket_id} was escalated by ticketbot@{source}.\n\n"
-        f"Subject: {subject}\nRoute: {routes}\nOpen it: {ticket.url}\n"
-    )
-    html = (
-        f'<p>Ticket <a href="{html_escape(ticket.url)}">#{ticket.ticket_id}</a> was escalated '
-        f"by ticketbot@{html_escape(source)}.</p>"
-        f"<p><b>Subject:</b> {html_escape(subject)}<br><b>Route:</b> {html_escape(routes)}</p>"
-    )
-    return Mail(f"[ticketbot] Ticket #{ticket.ticket_id} escalated: {subject}", text, html)
-
-
-def summary_mail(
-    recent: Sequence[tuple[int, Mapping[str, Any]]],
-    *,
-    since: float,
-    source: str,
-    ticket_url: Callable[[int], str],
-) -> Mail:
-    count = len(recent)
-    start = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    head = f"{count} ticket{'s' if count != 1 else ''} escalated since {start}"
-    text_lines = [f"{head} (ticketbot@{source}):", ""]
-    html_items = []
-    for ticket_id, entry in recent:
-        routes = ", ".join(str(r) for r in entry.get("routes", [])) or "?"
-        paged = "paged" if entry.get("paged") else ""
-        state = "page resolved" if entry.get("resolved") else paged
-        text_lines.append(f"- #{ticket_id} ({routes}) {ticket_url(ticket_id)} {state}".rstrip())
-        html_items.append(
-            f'<li><a href="{html_escape(ticket_url(ticket_id))}">#{ticket_id}</a> '
-            f"{html_escape(routes)} {html_escape(state)}</li>"
-        )
-    html = f"<p>{html_escape(head)} (ticketbot@{html_escape(source)}).</p>"
-    if html_items:
-        html += "<ul>" + "".join(html_items) + "</ul>"
-    return Mail(f"[ticketbot] Daily summary: {head}", "\n".join(text_lines) + "\n", html)
+def _rest(outcome: ChannelOutcome) -> tuple[str, tuple[int, ...], str]:
+    return outcome.outcome, outcome.tickets, outcome.detail

@@ -9,27 +9,38 @@ way could strip the STARTTLS offer to read the password). Certificates are check
 against the system's authorities (``ssl.create_default_context``).
 
 Each mail is plain text with an HTML alternative; every text from a ticket is HTML-escaped in
-the HTML part, and a header never takes a line break from it. A 4xx answer, a dropped
-connection or a timeout is tried again within the run's deadline (``delivery.ALERT_RETRIES``);
-a 5xx (a refused login, an unknown recipient) is not. Messages name the server's reply code
-and the exception's type, never the URL: it holds the password.
+the HTML part, and a header never takes a line break from it. A mail may carry its own
+``Message-ID`` (an escalation's is stable: a mail sent again after a crash is the same mail to
+a client that de-duplicates).
+
+One exchange — connecting, the greeting, TLS, the login, the mail, its 250 — has one deadline
+(``timeout``, shortened by the run's): ``smtplib``'s timeout is per socket read, so a relay
+that trickles ``220-`` lines, one within each read's time, would hold a run past its
+``--max-runtime`` and its SIGTERM. A watchdog shuts the socket when the deadline passes. Once
+the server said 250 to the mail it is sent, whatever the goodbye does. A 4xx answer, a
+dropped connection or a timeout is worth another try (``Undelivered.busy``: the channel's
+back-off decides when); a 5xx (a refused login, an unknown recipient) is not. Messages name
+the server's reply code and the exception's type, never the URL: it holds the password.
 """
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import socket
 import ssl
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ConfigError, RunOutOfTime
+from ..errors import ConfigError
 from ..resilience.deadline import RunDeadline
-from ..resilience.retry import Retrier
-from .delivery import ALERT_RETRIES, ChannelBusy
+from .delivery import ChannelBusy, Undelivered
 
 SMTP_PORT = 25
 SMTPS_PORT = 465
@@ -74,6 +85,7 @@ class Mail:
     subject: str
     text: str
     html: str
+    message_id: str | None = None  # ``<...@...>``; None: a new one
 
 
 @dataclass(frozen=True)
@@ -83,23 +95,22 @@ class Mailer:
     server: SmtpServer
     recipients: tuple[str, ...]
     sender: str
-    timeout: float = 10.0
+    timeout: float = 30.0  # the whole exchange
     deadline: RunDeadline | None = None
-    sleep: Callable[[float], None] = time.sleep
     tls: ssl.SSLContext | None = None  # None: the system's authorities
 
-    def send(self, mail: Mail) -> str | None:
+    def send(self, mail: Mail) -> Undelivered | None:
         """None once the server accepted the mail for every recipient, else why not."""
         message = self._message(mail)
-        retrier = Retrier(ALERT_RETRIES, sleep=self.sleep, deadline=self.deadline)
+        timeout = self.timeout if self.deadline is None else self.deadline.cap(self.timeout)
+        if timeout <= 0:
+            return Undelivered("SMTP: the run's time is spent; left to the next run", busy=True)
         try:
-            retrier.call(lambda: self._once(message))
+            self._once(message, timeout)
         except ChannelBusy as exc:
-            return str(exc)
-        except RunOutOfTime:
-            return "SMTP: the run's time is spent; left to the next run"
+            return Undelivered(str(exc), busy=True)
         except _Refused as exc:
-            return str(exc)
+            return Undelivered(str(exc))
         return None
 
     def _message(self, mail: Mail) -> EmailMessage:
@@ -108,42 +119,54 @@ class Mailer:
         message["From"] = self.sender
         message["To"] = ", ".join(self.recipients)
         message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        message["Message-ID"] = mail.message_id or make_msgid(
+            domain=self.sender.rpartition("@")[2] or None
+        )
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-reply loops
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         return message
 
-    def _once(self, message: EmailMessage) -> None:
-        timeout = self.timeout if self.deadline is None else self.deadline.cap(self.timeout)
+    def _once(self, message: EmailMessage, timeout: float) -> None:
         context = self.tls or ssl.create_default_context()
         server = self.server
+        ends = time.monotonic() + timeout
+        client: smtplib.SMTP
+        if server.implicit_tls:
+            client = _BoundedSMTPS(ends, timeout=timeout, context=context)
+        else:
+            client = _BoundedSMTP(ends, timeout=timeout)
+        accepted = False
         try:
-            client: smtplib.SMTP
-            if server.implicit_tls:
-                client = smtplib.SMTP_SSL(
-                    server.host, server.port, timeout=timeout, context=context
-                )
-            else:
-                client = smtplib.SMTP(server.host, server.port, timeout=timeout)
-            with client:
-                client.ehlo()
-                if not server.implicit_tls and client.has_extn("starttls"):
-                    client.starttls(context=context)
+            with _watchdog(client, ends) as cut:
+                try:
+                    client.connect(server.host, server.port)
                     client.ehlo()
-                if server.user:
-                    if (
-                        not server.implicit_tls
-                        and client.sock is not None
-                        and not isinstance(client.sock, ssl.SSLSocket)
-                    ):
-                        # A STARTTLS stripped on the way must not earn the password in clear.
-                        raise _Refused(
-                            "SMTP server offers no STARTTLS: the login is not sent in clear "
-                            "(use smtps://, a server that offers STARTTLS, or no user)"
-                        )
-                    _login(client, server.user, server.password or "")
-                refused = client.send_message(message)
+                    if not server.implicit_tls and client.has_extn("starttls"):
+                        client.starttls(context=context)
+                        client.ehlo()
+                    if server.user:
+                        if (
+                            not server.implicit_tls
+                            and client.sock is not None
+                            and not isinstance(client.sock, ssl.SSLSocket)
+                        ):
+                            # A STARTTLS stripped on the way must not earn the password in clear.
+                            raise _Refused(
+                                "SMTP server offers no STARTTLS: the login is not sent in clear "
+                                "(use smtps://, a server that offers STARTTLS, or no user)"
+                            )
+                        _login(client, server.user, server.password or "")
+                    refused = client.send_message(message)
+                    accepted = True  # the server said 250 to the mail: it is sent
+                    with contextlib.suppress(smtplib.SMTPException, OSError):
+                        client.quit()
+                except (smtplib.SMTPException, OSError) as exc:
+                    if cut.is_set() and not accepted:
+                        raise ChannelBusy(
+                            f"SMTP server did not finish the exchange within {timeout:g} s"
+                        ) from exc
+                    raise
         except smtplib.SMTPResponseException as exc:
             what = f"SMTP server answered {exc.smtp_code} ({type(exc).__name__})"
             if 400 <= exc.smtp_code < 500:
@@ -159,9 +182,64 @@ class Mailer:
         except (smtplib.SMTPException, OSError) as exc:
             # SMTPServerDisconnected, a refused connection, a reset: the server may be back.
             raise ChannelBusy(f"SMTP server unreachable ({type(exc).__name__})") from None
+        finally:
+            with contextlib.suppress(OSError):
+                client.close()
         if refused:
             codes = sorted({code for code, _ in refused.values()})
             raise _Refused(f"SMTP server refused {len(refused)} recipient(s) ({codes})")
+
+
+class _Bounded:
+    """Each socket read gets at most the time left before the exchange's end (the watchdog
+    ends the exchange at that moment in any case)."""
+
+    timeout: float
+    _ends: float
+    _host: str
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # What ``SMTP(host)`` sets before connecting; STARTTLS and smtps check the
+        # certificate against it.
+        self._host = host
+        left = max(0.01, self._ends - time.monotonic())
+        return super()._get_socket(host, port, min(timeout, left))  # type: ignore[misc,no-any-return]
+
+
+class _BoundedSMTP(_Bounded, smtplib.SMTP):
+    def __init__(self, ends: float, **kwargs: Any) -> None:
+        self._ends = ends
+        super().__init__(**kwargs)
+
+
+class _BoundedSMTPS(_Bounded, smtplib.SMTP_SSL):
+    def __init__(self, ends: float, **kwargs: Any) -> None:
+        self._ends = ends
+        super().__init__(**kwargs)
+
+
+@contextlib.contextmanager
+def _watchdog(client: smtplib.SMTP, ends: float) -> Iterator[threading.Event]:
+    """Shut ``client``'s socket (whichever it is by then: STARTTLS replaces it) at ``ends``;
+    the event says it did. A shut socket ends a blocked read or write at once."""
+    cut = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(max(0.0, ends - time.monotonic())):
+            return
+        cut.set()
+        sock = client.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watcher = threading.Thread(target=watch, name="smtp-deadline", daemon=True)
+    watcher.start()
+    try:
+        yield cut
+    finally:
+        done.set()
 
 
 def _login(client: smtplib.SMTP, user: str, password: str) -> None:

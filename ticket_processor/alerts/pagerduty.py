@@ -5,13 +5,14 @@ The event is the documented one (``POST /v2/enqueue``): ``routing_key`` (the int
 with ``summary`` (at most 1,024 characters), ``source``, ``severity`` (``critical``, ``error``,
 ``warning``, ``info``) and ``custom_details``, plus ``links``. PagerDuty answers 202 with
 ``{"status": "success", "dedup_key": ...}``, 400 with ``{"status": "invalid event", "errors":
-[...]}``; 429 and 5xx are worth another try (``delivery.Poster`` does it).
+[...]}``; 429 and 5xx are worth another try, for the whole channel (``delivery.ChannelGate``).
 
 The dedup key is stable per escalation (``dedup_key``): the helpdesk's address and the ticket's
-id, so a second trigger for the same ticket would only add a log entry to the open alert on
-PagerDuty's side; ticketbot does not rely on that and sends none (``channels`` remembers what
-it paged in the state directory). The routing key is a secret: it is in the body only, never
-in a message.
+id, so a second trigger for the same ticket only adds a log entry to the open alert on
+PagerDuty's side. ticketbot relies on that only where it cannot know: a process killed between
+the post and PagerDuty's 202 posts again on the next run (``outbox``); a page PagerDuty
+accepted is never sent again. The routing key is a secret: it is in the body only, never in a
+message.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Literal
 
 import orjson
 
-from .delivery import ChannelAnswer, Poster
+from .delivery import ChannelAnswer, Poster, Undelivered
 
 SUMMARY_MAX = 1024
 DEDUP_MAX = 255
@@ -54,7 +55,7 @@ class PagerDuty:
         severity: Severity = "error",
         details: Mapping[str, object] | None = None,
         links: Sequence[tuple[str, str]] = (),
-    ) -> str | None:
+    ) -> Undelivered | None:
         """Open (or add to) the alert ``key``; None when PagerDuty accepted it, else why not."""
         event: dict[str, object] = {
             "routing_key": self.routing_key,
@@ -72,19 +73,19 @@ class PagerDuty:
             event["links"] = [{"href": href, "text": text} for href, text in links]
         return self._send(event)
 
-    def resolve(self, key: str) -> str | None:
+    def resolve(self, key: str) -> Undelivered | None:
         """Resolve the alert ``key``; None when PagerDuty accepted it, else why not."""
         return self._send(
             {"routing_key": self.routing_key, "event_action": "resolve", "dedup_key": key}
         )
 
-    def _send(self, event: Mapping[str, object]) -> str | None:
+    def _send(self, event: Mapping[str, object]) -> Undelivered | None:
         answer = self.poster.post(self.url, orjson.dumps(event), {})
-        if isinstance(answer, str):
+        if isinstance(answer, Undelivered):
             return answer
         if answer.status == 202 or 200 <= answer.status < 300:
             return None
-        return f"PagerDuty refused the event: HTTP {answer.status}{_errors(answer)}"
+        return Undelivered(f"PagerDuty refused the event: HTTP {answer.status}{_errors(answer)}")
 
 
 def _errors(answer: ChannelAnswer) -> str:

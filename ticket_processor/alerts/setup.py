@@ -17,7 +17,7 @@ from ..resilience.bounds import WEBHOOK_MAX_BYTES
 from ..resilience.deadline import RunDeadline
 from ..triage.route_rules import Route, escalation_channels
 from .channels import Channels
-from .delivery import Poster
+from .delivery import EXCHANGE_SECONDS, Poster
 from .mail import Mailer, SmtpServer, parse_recipients
 from .pagerduty import PagerDuty
 from .signed_webhook import SignedWebhook
@@ -48,6 +48,7 @@ def channels_for(
     routes: Sequence[Route] = (),
     deadline: RunDeadline | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    stop: Callable[[], str | None] = lambda: None,
     source: str | None = None,
 ) -> Channels:
     """The channels ``config`` configures; ``routes`` narrow them per escalation.
@@ -55,11 +56,13 @@ def channels_for(
     ``ConfigError`` for a channel half configured (a server without recipients, a signed
     webhook without its secret), before anything is sent."""
     host = source if source is not None else socket.gethostname()
+    # One exchange's bound: the setting's, but never below ``EXCHANGE_SECONDS``: the channels
+    # deliver beside the triage, and a channel that takes 10 s has taken the post (a shorter
+    # bound would send it again).
+    exchange = max(config.timeout, EXCHANGE_SECONDS)
 
     def poster(name: str) -> Poster:
-        return Poster(
-            name, timeout=config.timeout, max_bytes=config.max_bytes, deadline=deadline, sleep=sleep
-        )
+        return Poster(name, timeout=exchange, max_bytes=config.max_bytes, deadline=deadline)
 
     pagerduty = None
     if config.pagerduty_routing_key:
@@ -77,9 +80,8 @@ def channels_for(
             SmtpServer.from_url(config.smtp_url),
             parse_recipients(config.alert_email),
             config.alert_email_from or f"ticketbot@{host}",
-            timeout=max(config.timeout, 10.0),  # a TLS handshake and a login
+            timeout=exchange,
             deadline=deadline,
-            sleep=sleep,
         )
     teams = Teams(config.teams_webhook, poster("Teams")) if config.teams_webhook else None
     webhook = None
@@ -105,4 +107,7 @@ def channels_for(
         teams=teams,
         webhook=webhook,
         narrowed=narrowed,
+        deadline=deadline,
+        sleep=sleep,
+        stop=stop,
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from .delivery import Poster
+from .delivery import Poster, Undelivered
 
 TIMESTAMP_HEADER = "X-Ticketbot-Timestamp"
 SIGNATURE_HEADER = "X-Ticketbot-Signature"
@@ -60,7 +60,7 @@ class SignedWebhook:
     poster: Poster
     clock: Callable[[], float] = time.time
 
-    def post(self, event: Mapping[str, object]) -> str | None:
+    def post(self, event: Mapping[str, object]) -> Undelivered | None:
         """None when the receiver answered 2xx, else why not."""
         body = orjson.dumps(event)
         stamp = int(self.clock())
@@ -69,8 +69,8 @@ class SignedWebhook:
             SIGNATURE_HEADER: signature(self.secret, stamp, body),
         }
         answer = self.poster.post(self.url, body, headers)
-        if isinstance(answer, str):
+        if isinstance(answer, Undelivered):
             return answer
         if 200 <= answer.status < 300:
             return None
-        return f"JSON webhook answered HTTP {answer.status}"
+        return Undelivered(f"JSON webhook answered HTTP {answer.status}")

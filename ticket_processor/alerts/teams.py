@@ -7,19 +7,26 @@ title and one ``TextBlock`` per ticket with its link as an ``Action.OpenUrl``. A
 text is Markdown: every text from a ticket goes through ``teams_escape``, so a subject cannot
 make a link (``[Sign in](https://...)``), emphasis or a list. The URL is a secret (a Workflows
 URL carries its ``sig=``); ``delivery.Poster`` never names it.
+
+Teams refuses a message larger than 28 KB (a busy hour's 200 escalations make 45 KB):
+``split_cards`` cuts the lines into cards whose message stays under ``CARD_MAX_BYTES``, each
+posted on its own, so a card Teams refuses holds back only its own tickets.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import orjson
 
-from .delivery import Poster
+from .delivery import Poster, Undelivered
 
 CARD_VERSION = "1.4"
+# Teams' documented limit on an incoming webhook's message is 28 KB; the rest is margin for
+# what Teams adds around it, and for a title a few characters longer than the one measured.
+CARD_MAX_BYTES = 24 * 1024
 # The characters Markdown gives a meaning to, as Teams' TextBlock renders it; each is
 # backslash-escaped, and a line break becomes a space (a TextBlock line per ticket).
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
@@ -45,14 +52,46 @@ class Teams:
     url: str
     poster: Poster
 
-    def post(self, title: str, lines: Sequence[CardLine]) -> str | None:
+    def post(self, title: str, lines: Sequence[CardLine]) -> Undelivered | None:
         """None when Teams accepted the card, else why not."""
         answer = self.poster.post(self.url, orjson.dumps(card_message(title, lines)), {})
-        if isinstance(answer, str):
+        if isinstance(answer, Undelivered):
             return answer
         if 200 <= answer.status < 300:
             return None
-        return f"Teams answered HTTP {answer.status}"
+        return Undelivered(f"Teams answered HTTP {answer.status}")
+
+
+def split_cards(
+    title: Callable[[int], str], lines: Sequence[CardLine], *, limit: int = CARD_MAX_BYTES
+) -> list[list[CardLine]]:
+    """``lines`` in order, cut into groups whose card (``title(len(group))`` on top) is at
+    most ``limit`` bytes as posted; a line too large for a card of its own is cut short."""
+    groups: list[list[CardLine]] = []
+    group: list[CardLine] = []
+    for line in lines:
+        candidate = [*group, line]
+        if group and _size(title(len(candidate)), candidate) > limit:
+            groups.append(group)
+            candidate = [line]
+        if _size(title(1), candidate) > limit:
+            candidate = [_shortened(title(1), line, limit)]
+        group = candidate
+    if group:
+        groups.append(group)
+    return groups
+
+
+def _size(title: str, lines: Sequence[CardLine]) -> int:
+    return len(orjson.dumps(card_message(title, lines)))
+
+
+def _shortened(title: str, line: CardLine, limit: int) -> CardLine:
+    text = line.text
+    while text and _size(title, [CardLine(text, line.url)]) > limit:
+        text = text[: len(text) // 2]
+    # Never end on a lone backslash: it would escape the ellipsis, not a character of the text.
+    return CardLine(text.rstrip("\\") + "…", line.url)
 
 
 def card_message(title: str, lines: Sequence[CardLine]) -> dict[str, object]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from ..common.eventlog import EventSink
@@ -38,46 +38,18 @@ from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
 from .second_opinion import Complete, Opinion, ask
 from .vocab import (
+    AnswerCounts,
     AnswerPlan,
     answered_tag,
     drafted_tag,
     reopened_tag,
+    reply_block,
     resolved_tag,
 )
 
 # A planned reply whose triage write never landed is given up after this long.
 WAIT_SECONDS = 24 * 3600
 DRAFTS_JUDGED_PER_RUN = 50
-
-
-@dataclass
-class AnswerCounts:
-    drafted: int = 0
-    planned: int = 0
-    sent: int = 0
-    cancelled: int = 0
-    resolved: int = 0
-    reopened: int = 0
-    refused: dict[str, int] = field(default_factory=dict)
-    texts: list[tuple[int, str, str]] = field(default_factory=list)  # dry run: id, mode, text
-    # The second opinions' LLM calls (model, prompt and completion tokens): the run counts them.
-    llm_usage: list[tuple[str, int, int]] = field(default_factory=list)
-
-    def totals(self) -> dict[str, int]:
-        return {
-            "drafted": self.drafted,
-            "planned": self.planned,
-            "sent": self.sent,
-            "cancelled": self.cancelled,
-            "resolved": self.resolved,
-            "reopened": self.reopened,
-            "refused": sum(self.refused.values()),
-        }
-
-
-def reply_block(opens: str, body: str, closes: str) -> str:
-    """The reply as the note shows it, between its markers."""
-    return f"{opens}\n{body}\n{closes}"
 
 
 class RunAnswers:
@@ -399,18 +371,29 @@ class RunAnswers:
             with self._lock:
                 self.counts.resolved += 1
             self.log.emit(
-                "answer_resolved", ticket_id=ticket.id, category=category, solved=status == "solved"
+                "answer_resolved",
+                ticket_id=ticket.id,
+                category=category,
+                solved=status == "solved",
+                tags_added=[resolved_tag(prefix)],
             )
             return
+        # Begins as ticketbot's other notes do, so the dashboard shows it among them.
         note = (
-            "The automated answer did not help: the customer replied to it. ticketbot will "
-            "not answer this ticket automatically again; it is over to the team."
+            "ticketbot: the automated answer did not help: the customer replied to it. "
+            "ticketbot will not answer this ticket automatically again; it is over to the team."
         )
         self.desk.set_status(ticket.id, "open", add_tags=(reopened_tag(prefix),), note=note)
         self.book.outcome(ticket.id, "reopened", self.now())
         with self._lock:
             self.counts.reopened += 1
-        self.log.emit("answer_reopened", ticket_id=ticket.id, category=category)
+        self.log.emit(
+            "answer_reopened",
+            ticket_id=ticket.id,
+            category=category,
+            tags_added=[reopened_tag(prefix)],
+            note=True,
+        )
         self._maybe_demote(category)
 
     # -- the ladder ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The answers' vocabulary: modes, the tags an answer leaves, and the values passed around.
+"""The answers' vocabulary: modes, the tags an answer leaves, the values passed around, and a
+run's counts.
 
 Tag names are built from the run's prefix (``ai_`` by default: ``ai_answered``,
 ``ai_answer_drafted``, ``ai_answer_resolved``, ``ai_answer_reopened``,
@@ -7,7 +8,7 @@ Tag names are built from the run's prefix (``ai_`` by default: ``ai_answered``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
@@ -72,3 +73,33 @@ class AnswerPlan:
     # The LLM's second opinion on a reply that would be sent ("agrees", or why it was made a
     # draft instead); None when no LLM was asked.
     second_opinion: str | None = None
+
+
+@dataclass
+class AnswerCounts:
+    drafted: int = 0
+    planned: int = 0
+    sent: int = 0
+    cancelled: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    texts: list[tuple[int, str, str]] = field(default_factory=list)  # dry run: id, mode, text
+    # The second opinions' LLM calls (model, prompt and completion tokens): the run counts them.
+    llm_usage: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "drafted": self.drafted,
+            "planned": self.planned,
+            "sent": self.sent,
+            "cancelled": self.cancelled,
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+            "refused": sum(self.refused.values()),
+        }
+
+
+def reply_block(opens: str, body: str, closes: str) -> str:
+    """The reply as the note shows it, between its markers."""
+    return f"{opens}\n{body}\n{closes}"

@@ -5,12 +5,12 @@ JSON-lines file, is turned into rows (``rows.EventRows``) and kept in a small bu
 recorder also hands it each decision when its change is planned (``planned``), before the
 write is sent, with what the log does not carry (the subject, the drafted answer).
 
-``flush`` writes the buffer in one transaction. The run flushes before each write to the
-helpdesk is journalled (``run.audit``), so a decision is in the store before its change can
-reach the helpdesk: a kill -9 at any point loses no decision that was written (it may stay
-``planned`` when the kill came between the store and the helpdesk's answer). The buffer is
-also flushed when it holds ``batch_rows`` rows and at the end, so a run holds at most a few
-hundred rows, whatever its size.
+``flush`` writes the buffer in one transaction (the writer's ``batch``). The run flushes
+before each write to the helpdesk is journalled (``run.audit``), so a decision is in the store
+before its change can reach the helpdesk: a kill -9 at any point loses no decision that was
+written (it may stay ``planned`` when the kill came between the store and the helpdesk's
+answer). The buffer is also flushed when it holds ``batch_rows`` rows and at the end, so a run
+holds at most a few hundred rows, whatever its size.
 
 Rows of one decision met twice before a flush are merged (``planned`` then ``written``: one
 row). A store that fails (the database is down, the disk is full) does not stop the run: the
@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -55,6 +56,7 @@ class AuditWriter(Protocol):
 
     where: str
 
+    def batch(self) -> AbstractContextManager[None]: ...
     def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def upsert_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
@@ -168,11 +170,14 @@ class AuditFeed:
                 writes = list(self._writes.values())
                 outcomes = list(self._outcomes)
                 try:
-                    self.store.upsert_runs(runs)
-                    self.store.upsert_decisions(found)
-                    self.store.upsert_writes(writes)
-                    for outcome in outcomes:
-                        self.store.record_outcome(outcome)
+                    # One transaction: a commit per table and outcome was most of a run's
+                    # audit time (each a sync of the write-ahead log at its checkpoint).
+                    with self.store.batch():
+                        self.store.upsert_runs(runs)
+                        self.store.upsert_decisions(found)
+                        self.store.upsert_writes(writes)
+                        for outcome in outcomes:
+                            self.store.record_outcome(outcome)
                     break
                 except Exception as exc:
                     if not _store_failure(exc):

@@ -7,7 +7,8 @@ a decision (``written``, or ``dry-run`` / ``shadow``) and, for a run that writes
 row; ``ticket_failed`` a ``failed`` decision (and a failed write when the write failed);
 ``ticket_already_marked`` an ``unchanged`` decision; ``reply_triaged`` a decision of kind
 ``reply`` for the reply's message and its write; ``answer_sent`` a write of kind ``answer``
-with the public reply's id; ``ticket_outcome`` / ``shadow_outcome`` an
+with the public reply's id; ``answer_resolved`` / ``answer_reopened`` (what the customer's
+reply to it did) a write of that kind; ``ticket_outcome`` / ``shadow_outcome`` an
 outcome the store compares with the ticket's decision. Other events make no rows. ``runs``
 maps a run id to what its ``run_started`` said (helpdesk, mode), for the events after it.
 
@@ -23,6 +24,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .values import LABEL_FIELDS, overall_decision, stored_decision
+
+# The events of what a customer's reply did to an automated answer, each a write of its kind.
+ANSWER_OUTCOMES = ("answer_resolved", "answer_reopened")
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,19 @@ class EventRows:
                         "ok": True,
                         "tags_added": _list(record.get("tags_added")),
                         "reply_id": _text(record.get("reply_id")),
+                    }
+                )
+        elif event in ANSWER_OUTCOMES and info.mode in ("normal", "serve"):
+            # The customer's reply to an automated answer: resolved, or re-opened for people
+            # (with a note). A write of its own kind, so the ticket's page can say which.
+            ticket = _int(record.get("ticket_id"))
+            if ticket is not None:
+                rows.writes.append(
+                    {
+                        **_write_identity(run_id, ticket, 0, at, info, kind=event),
+                        "ok": True,
+                        "tags_added": _list(record.get("tags_added")),
+                        "note": bool(record.get("note")),
                     }
                 )
         elif event in ("ticket_outcome", "shadow_outcome"):

@@ -36,18 +36,16 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 
-from ..common.database import postgres_engine
 from . import overview as figures
 from . import queries
+from .engine import current_version, engine_for, reason, run_migrations, upsert_statement
 from .location import database_url, describe_url
 from .overview import Overview, RunRow
 from .queries import DecisionFilter, DecisionPage, DecisionQuery, TicketHistory
 from .rows import Outcome
 from .schema import corrections, decisions, metadata, reverts, reviews, runs, writes
 from .writer import (
-    BUSY_TIMEOUT_MS,
     CORRECTIONS,
     DECISIONS,
     FILE_NAME,
@@ -63,8 +61,6 @@ from .writer import (
     with_account,
 )
 
-MIGRATIONS = Path(__file__).parent / "migrations"
-
 
 class AuditStore:
     """One audit store, for one account (``account``: the value its rows carry; reads see
@@ -75,7 +71,10 @@ class AuditStore:
         self.account = account
         self.where = where or describe_url(str(engine.url))
         self.dialect = engine.dialect.name
-        self._write_lock = threading.Lock()  # one writer per process; SQLite's lock across them
+        # One writer per process (re-entrant: a write inside ``batch`` takes it again); SQLite's
+        # lock across them.
+        self._write_lock = threading.RLock()
+        self._batch: sa.Connection | None = None  # a ``batch`` transaction's (under the lock)
         # The embedded store's file as opened: a run that sets a damaged one aside puts a new
         # file at its path, which the pool's connections do not see (``replaced``).
         name = engine.url.database if self.dialect == "sqlite" else None
@@ -97,7 +96,7 @@ class AuditStore:
         full = database_url(url, state_dir)
         where = describe_url(full)
         try:
-            engine = _engine(full, state_dir)
+            engine = engine_for(full, state_dir)
         except ImportError as exc:
             raise AuditStoreError(
                 f"cannot open the audit store {where}: {exc}; for PostgreSQL install "
@@ -114,7 +113,7 @@ class AuditStore:
             except sa.exc.SQLAlchemyError as exc:
                 engine.dispose()
                 raise AuditStoreError(
-                    f"cannot open the audit store {where}: {_reason(exc)}; check "
+                    f"cannot open the audit store {where}: {reason(exc)}; check "
                     "TICKETBOT_DATABASE_URL and that the database accepts connections"
                 ) from None
         return store
@@ -131,18 +130,18 @@ class AuditStore:
     def version(self) -> str | None:
         """The schema version the database is at (None: an empty database)."""
         with self.engine.connect() as conn:
-            return _current_version(conn)
+            return current_version(conn)
 
     def upgrade(self, target: str = "head") -> None:
         """Bring the schema to ``target`` (the newest by default), once across processes."""
         with self._writing() as conn:
-            if target == "head" and _current_version(conn) == SCHEMA_VERSION:
+            if target == "head" and current_version(conn) == SCHEMA_VERSION:
                 return
             if self.dialect == "postgresql":
                 # Two hosts upgrading one shared store at once: the second waits, then finds
                 # it done. The lock ends with the transaction.
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(7245130386)"))
-            _run_migrations(conn, target)
+            run_migrations(conn, target)
             # The query planner's figures for every index, the new ones too: without them
             # SQLite may take a new index over the one that gives the list its order.
             conn.exec_driver_sql("ANALYZE")
@@ -150,15 +149,30 @@ class AuditStore:
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside is one transaction: one commit for a feed's flush, not one per
+        table and outcome; all of it is stored or none."""
+        with self._writing() as conn:
+            self._batch = conn
+            try:
+                yield
+            finally:
+                self._batch = None
+
+    @contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
-        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer across processes)."""
+        """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (one writer across processes);
+        inside ``batch``, that batch's transaction."""
         with self._write_lock:
+            if self._batch is not None:
+                yield self._batch  # the batch commits, or rolls back, all of it
+                return
             try:
                 connection = self.engine.connect()
             except sa.exc.SQLAlchemyError as exc:
                 # Not reached at all (a server down, a database missing): say that, not "write".
                 raise AuditStoreError(
-                    f"cannot reach the audit store {self.where}: {_reason(exc)}"
+                    f"cannot reach the audit store {self.where}: {reason(exc)}"
                 ) from None
             try:
                 with connection as conn:
@@ -167,7 +181,7 @@ class AuditStore:
                         yield conn
             except sa.exc.SQLAlchemyError as exc:
                 raise AuditStoreError(
-                    f"cannot write the audit store {self.where}: {_reason(exc)}"
+                    f"cannot write the audit store {self.where}: {reason(exc)}"
                 ) from None
 
     def upsert_runs(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -250,7 +264,7 @@ class AuditStore:
             conn.execute(decisions.update().where(d.id == row["id"]).values(**values))
             if found:
                 conn.execute(
-                    _upsert_statement(
+                    upsert_statement(
                         self.dialect,
                         corrections,
                         found,
@@ -350,7 +364,7 @@ class AuditStore:
             for chunk in chunks(with_account(rows, self.account)):
                 # Rows of one statement must have the same columns: group by shape.
                 for shape in by_shape(chunk):
-                    conn.execute(_upsert_statement(self.dialect, table, shape, keys), shape)
+                    conn.execute(upsert_statement(self.dialect, table, shape, keys), shape)
 
     # -- reading (queries.py) --------------------------------------------------------------
 
@@ -400,87 +414,6 @@ class AuditStore:
         """The distinct values of a filterable column (for the filters' choices)."""
         with self.engine.connect() as conn:
             return queries.distinct_values(conn, self.account, column, limit=limit)
-
-
-# -- the engine -----------------------------------------------------------------------------
-
-
-def _engine(url: str, state_dir: Path) -> sa.Engine:
-    if url.startswith("sqlite"):
-        state = Path(state_dir)
-        state.mkdir(parents=True, exist_ok=True, mode=0o700)
-        engine = sa.create_engine(
-            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-        )
-        sa.event.listen(engine, "connect", _sqlite_connect)
-        sa.event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return postgres_engine(url)
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling is off: ``_sqlite_begin`` says BEGIN itself, so a
-    # write can say IMMEDIATE (take the write lock first, wait for it for busy_timeout).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
-
-
-def _sqlite_begin(conn: sa.Connection) -> None:
-    write = conn.get_execution_options().get("audit_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _current_version(conn: sa.Connection) -> str | None:
-    if not sa.inspect(conn).has_table("alembic_version"):
-        return None
-    value = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    return str(value) if value is not None else None
-
-
-def _run_migrations(conn: sa.Connection, target: str) -> None:
-    # Imported here: Alembic is needed only when the schema moves, not on every open.
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = conn
-    command.upgrade(config, target)
-
-
-def _reason(exc: sa.exc.SQLAlchemyError) -> str:
-    original = getattr(exc, "orig", None)
-    text = str(original if original is not None else exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-# -- statements -----------------------------------------------------------------------------
-
-
-def _upsert_statement(
-    dialect: str, table: sa.Table, shape: Sequence[Mapping[str, Any]], keys: tuple[str, ...]
-) -> sa.Executable:
-    columns = [name for name in shape[0] if name not in keys and name != "id"]
-    if dialect == "postgresql":
-        # Here, not at the top: the embedded (SQLite) store does not carry the dialect (~2 MB).
-        from sqlalchemy.dialects import postgresql
-
-        pg = postgresql.insert(table)
-        if not columns:
-            return pg.on_conflict_do_nothing(index_elements=list(keys))
-        return pg.on_conflict_do_update(
-            index_elements=list(keys), set_={name: pg.excluded[name] for name in columns}
-        )
-    lite = sqlite.insert(table)
-    if not columns:
-        return lite.on_conflict_do_nothing(index_elements=list(keys))
-    return lite.on_conflict_do_update(
-        index_elements=list(keys), set_={name: lite.excluded[name] for name in columns}
-    )
 
 
 __all__ = [

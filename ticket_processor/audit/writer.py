@@ -159,9 +159,11 @@ class SqliteWriter:
         self.path = Path(path)
         self.account = account
         self.where = f"sqlite:///{self.path}"
-        self._lock = threading.Lock()
+        # Re-entrant: a write inside ``batch`` takes it again in the same thread.
+        self._lock = threading.RLock()
         self._conn = _connect(self.path)
         self._file = file_identity(self.path)
+        self._batching = False  # a ``batch`` transaction is open (under _lock)
 
     def close(self) -> None:
         with self._lock:
@@ -176,10 +178,25 @@ class SqliteWriter:
     # -- writing ---------------------------------------------------------------------------
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside is one transaction: one commit (one WAL sync at a checkpoint)
+        for a feed's flush, not one per table and outcome; all of it is stored or none."""
+        with self._writing():
+            self._batching = True
+            try:
+                yield
+            finally:
+                self._batching = False
+
+    @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, ``BEGIN IMMEDIATE``: one writer across processes."""
+        """One write transaction, ``BEGIN IMMEDIATE``: one writer across processes; inside
+        ``batch``, that batch's transaction."""
         with self._lock:
             conn = self._conn
+            if self._batching:
+                yield conn  # the batch commits, or rolls back, all of it
+                return
             if file_identity(self.path) != self._file:
                 # A run set the file aside (damaged) and made a new store in its place, or
                 # someone removed it: the connection still writes the old file's pages.

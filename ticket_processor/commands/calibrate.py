@@ -60,6 +60,7 @@ def calibrate(
     from ..learned.labelled_file import load_labelled
     from ..resilience.breaker import CircuitBreaker
     from ..run.engines import build_chain, eval_workers
+    from ..triage.confidence import threshold_text
     from ..triage.llm_calibration import fit, save
     from ..triage.llm_calibration import reset as remove_calibration
     from ..triage.taxonomy import load_taxonomy
@@ -119,7 +120,7 @@ def calibrate(
         for heading in ("field", "rows", "ECE raw", "ECE calibrated", "apply at"):
             table.add_column(heading)
         for name, entry in result.fields.items():
-            at = "never" if entry.apply_at >= 1 else f"{entry.apply_at:.2f}"
+            at = threshold_text(entry.apply_at)
             table.add_row(
                 name, str(entry.rows), f"{entry.ece_raw:.3f}", f"{entry.ece_calibrated:.3f}", at
             )

@@ -76,24 +76,40 @@ def _notes(settings: Settings, ticket_id: int) -> list[str]:
         raise TicketBotError(settings.scrubber().text(str(exc))) from None
 
 
-def _summary(settings: Settings, ticket_id: int) -> object:
-    """The ticket's summary field (``TICKETBOT_SUMMARY_FIELD``), read when its page is opened:
-    the fields (one request) to find the field's key, then the ticket."""
+def _summary_reader(settings: Settings) -> Callable[[int], object]:
+    """The ticket's summary field (``TICKETBOT_SUMMARY_FIELD``), read when its page is opened
+    (the page keeps it a minute): the ticket, one request; the helpdesk's fields, which say
+    the field's key, are read at most once a minute for every page."""
+    from ..dashboard.kept_reads import KeptReads
     from ..errors import ConfigError, TicketBotError
     from ..run.connect import connect
     from ..summary.field import resolve_summary_field
 
     assert settings.summary_field is not None
-    try:
+    name = settings.summary_field
+
+    def field_key(_: int) -> str:
         helpdesk = connect(settings)
         try:
-            field = resolve_summary_field(settings.summary_field, helpdesk.ticket_fields())
-            found = helpdesk.tickets([ticket_id])
+            return resolve_summary_field(name, helpdesk.ticket_fields()).key
         finally:
             helpdesk.close()
-    except (TicketBotError, ConfigError) as exc:  # shown on the page: never with a secret in it
-        raise TicketBotError(settings.scrubber().text(str(exc))) from None
-    return found[0].custom_fields.get(field.key) if found else None
+
+    keys = KeptReads(field_key, most=1)
+
+    def read(ticket_id: int) -> object:
+        try:
+            key = keys(0)  # one entry: the account's field
+            helpdesk = connect(settings)
+            try:
+                found = helpdesk.tickets([ticket_id])
+            finally:
+                helpdesk.close()
+        except (TicketBotError, ConfigError) as exc:  # shown on the page: never with a secret
+            raise TicketBotError(settings.scrubber().text(str(exc))) from None
+        return found[0].custom_fields.get(key) if found else None
+
+    return read
 
 
 def _signals(settings: Settings) -> Callable[[datetime], Signals]:
@@ -185,11 +201,7 @@ def dashboard(
                 access=access,
                 review=desk,
                 notes=lambda ticket_id: _notes(chosen, ticket_id),
-                summary=(
-                    (lambda ticket_id: _summary(chosen, ticket_id))
-                    if chosen.summary_field
-                    else None
-                ),
+                summary=_summary_reader(chosen) if chosen.summary_field else None,
                 signals=_signals(chosen),
             )
         )

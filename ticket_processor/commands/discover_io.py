@@ -26,6 +26,7 @@ from ..topics.coverage import Judged
 from ..topics.discover import FoundTopics, Namer
 from ..topics.naming import NAMING_PROMPT, clean_name, naming_request
 from ..triage.prepare import prepare_ticket
+from ..triage.redact_names import redact_names
 from ..triage.taxonomy import Taxonomy
 
 
@@ -42,6 +43,10 @@ def read_file(path: Path, *, limit: int | None) -> list[TicketText]:
 
 
 def read_helpdesk(settings: Settings, *, since: str, now: datetime, limit: int) -> list[TicketText]:
+    """The helpdesk's tickets updated since ``since``, with the names and e-mails of the people
+    the helpdesk names on each (requester, CCs, agent) replaced as a run's triage replaces them:
+    whatever reads them next (the engine, the LLM naming topics, the examples shown) never sees
+    them."""
     moment = parse_moment(since, now=now)
     helpdesk = connect(settings)
     tickets: list[TicketText] = []
@@ -50,7 +55,9 @@ def read_helpdesk(settings: Settings, *, since: str, now: datetime, limit: int) 
         for page in stream.pages(None):
             for t in page.tickets:
                 if stream.first_sighting(t.id):
-                    tickets.append(TicketText(str(t.id), t.subject, t.description))
+                    subject, _ = redact_names(t.subject, t.people)
+                    description, _ = redact_names(t.description, t.people)
+                    tickets.append(TicketText(str(t.id), subject, description))
                 if len(tickets) >= limit:
                     return tickets
     finally:

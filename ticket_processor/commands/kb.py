@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..common.atomic import SetAside
-from ..kb.evaluate import evaluate_file
 from ..kb.index import ArticleIndex
 from ..kb.refresh import index_path
-from ..kb.sync import SyncReport, rebuild, sync
-from ..learned.embed import embed_texts
 from ..run.connect import connect
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..kb.sync import SyncReport
+
+# The search's evaluation and the encoder (numpy, the model) are imported by the command that
+# uses them: ``ticketbot --help`` lists this group without loading either.
 
 kb_app = typer.Typer(help="The help-centre index: sync it, measure its suggestions.")
 
@@ -32,6 +35,9 @@ def _said(aside: SetAside | None) -> None:
 
 
 def _sync(settings: Settings, index: ArticleIndex) -> SyncReport:
+    from ..kb.sync import sync
+    from ..learned.embed import embed_texts
+
     _said(index.set_aside)
     helpdesk = connect(settings)
     try:
@@ -41,6 +47,9 @@ def _sync(settings: Settings, index: ArticleIndex) -> SyncReport:
 
 
 def _rebuild(settings: Settings) -> SyncReport:
+    from ..kb.sync import rebuild
+    from ..learned.embed import embed_texts
+
     helpdesk = connect(settings)
     try:
         report, aside = rebuild(helpdesk, index_path(settings.state_dir), embed=embed_texts)
@@ -98,6 +107,8 @@ def kb_eval(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """hit@1 and hit@3 of the suggestions on tickets labelled with the answering article."""
+    from ..kb.evaluate import evaluate_file
+    from ..learned.embed import embed_texts
     from .common import exit_codes, load
 
     settings: Settings | None = None

@@ -35,7 +35,9 @@ def _calibration(result: TrainingResult, name: str) -> str:
     model = result.model.fields.get(name)
     if model is None or model.calibration is None or not model.ece:
         return "—"
-    at = "never" if (model.apply_at or 1.0) >= 1.0 else f"{model.apply_at:.2f}"
+    from ..triage.confidence import NEVER, threshold_text
+
+    at = threshold_text(NEVER if model.apply_at is None else model.apply_at)
     return f"ECE {model.ece['raw']:.3f} before calibration; apply at {at}"
 
 
@@ -135,20 +137,26 @@ def _comparison(
 
 
 def _refuse_losses(
-    settings: Any, taxonomy: Any, new: Any, target: Path, force: bool, source: str
+    settings: Any,
+    taxonomy: Any,
+    new: dict[str, tuple[str, ...]],
+    target: Path,
+    force: bool,
+    source: str,
 ) -> None:
     """A model that cannot name a field or class the model it replaces can is not written
-    (ConfigError) unless ``force``, and then the loss is said plainly on stderr."""
+    (ConfigError) unless ``force``, and then the loss is said plainly on stderr. ``new``: what
+    the model will name (``train.nameable``), known from the file before it is trained."""
     from ..errors import ConfigError
     from ..learned import load_model
     from ..learned.choice import model_in_use
-    from ..learned.promotion import losses
+    from ..learned.promotion import lost_names
     from .common import err_console
 
     in_use = model_in_use(settings.learned_model, settings.state_dir)
     path = target if target.exists() else in_use.path
     current, _ = load_model(path, taxonomy.names)
-    lost = losses(new, current) if current is not None else []
+    lost = lost_names(new, current) if current is not None else []
     if not lost:
         return
     told = "; ".join(lost)
@@ -180,8 +188,8 @@ def _promote(
     from ..learned import load_model, save_model
     from ..learned.choice import model_in_use
     from ..learned.labelled_file import load_labelled
-    from ..learned.promotion import gate, held_out_scores, install, losses, split_held_out
-    from ..learned.train import TrainOptions, train
+    from ..learned.promotion import gate, held_out_scores, install, lost_names, split_held_out
+    from ..learned.train import TrainOptions, nameable, train
 
     folds, embeddings, force = how
 
@@ -197,10 +205,6 @@ def _promote(
         embedding_weight=1.0 if embeddings else 0.0,
         max_input_tokens=settings.max_input_tokens,
     )
-    try:
-        candidate = train(fitted, taxonomy, options=options).model
-    except ValueError as exc:
-        raise ConfigError(f"--promote: {exc}") from None
     in_use = model_in_use(settings.learned_model, settings.state_dir)
     current, why = load_model(in_use.path, taxonomy.names)
     if current is None and taxonomy.has_examples:
@@ -209,6 +213,19 @@ def _promote(
         from ..learned.examples.cache import examples_model
 
         current, why = examples_model(taxonomy, settings.state_dir)[0], None
+    # A candidate short of a field or category the model in use names is refused from the
+    # labels, before minutes of training.
+    lost = lost_names(nameable(fitted, taxonomy), current) if current is not None else []
+    if lost and not force:
+        # A refusal the docs give exit 2 for, as a plain learn's (a weekly job must see it).
+        raise ConfigError(
+            f"not promoted: the candidate cannot name {'; '.join(lost)}, which "
+            f"{in_use.describe()} can; it stays in use (--force promotes it all the same)"
+        )
+    try:
+        candidate = train(fitted, taxonomy, options=options).model
+    except ValueError as exc:
+        raise ConfigError(f"--promote: {exc}") from None
     verdict = gate(
         held_out_scores(candidate, taxonomy, held),
         held_out_scores(current, taxonomy, held) if current is not None else None,
@@ -222,13 +239,6 @@ def _promote(
     console.print(table)
     if current is None and why:
         console.print(f"the model in use could not be read ({escape(why)})")
-    lost = losses(candidate, current) if current is not None else []
-    if lost and not force:
-        # A refusal the docs give exit 2 for, as a plain learn's (a weekly job must see it).
-        raise ConfigError(
-            f"not promoted: the candidate cannot name {'; '.join(lost)}, which "
-            f"{in_use.describe()} can; it stays in use (--force promotes it all the same)"
-        )
     if not verdict.promote:
         console.print(
             f"not promoted: the candidate is {escape(verdict.reason)}; {in_use.describe()} "
@@ -415,7 +425,7 @@ def learn_labels(
     from ..learned import save_model
     from ..learned.labelled_file import load_labelled
     from ..learned.promotion import keep_previous
-    from ..learned.train import TrainOptions, train
+    from ..learned.train import TrainOptions, nameable, train
     from .common import err_console
 
     promote, holdout, out = promoting
@@ -433,6 +443,14 @@ def learn_labels(
         max_input_tokens=settings.max_input_tokens,
     )
     rows = with_examples(chosen, rows)
+    # What the file can teach is known from its labels: a file short of a field or a category
+    # the model in use names is refused now, not after minutes of training.
+    expected = nameable(rows, chosen)
+    if not expected:
+        raise ConfigError(f"{source}: no field has labels of at least two classes to learn from")
+    replaced = _replaced(settings.learned_model, settings.state_dir, target, out)
+    if replaced is not None:
+        _refuse_losses(settings, chosen, expected, target, force, source)
     started = time.perf_counter()
     try:
         if console.is_terminal:
@@ -454,9 +472,6 @@ def learn_labels(
             f"{source}: not written: the model runs use is unchanged; label more rows, or "
             "write it anyway with --force (those fields would then never be applied)"
         )
-    replaced = _replaced(settings.learned_model, settings.state_dir, target, out)
-    if replaced is not None:
-        _refuse_losses(settings, chosen, result.model, target, force, source)
     try:
         keep_previous(target)
         save_model(result.model, target)

@@ -88,7 +88,8 @@ def _report_incidents(found: dict[str, Any], console: Output, *, dry_run: bool) 
     verb = "done" if found.get("written") and not dry_run else "planned"
     console.print(
         f"incidents ({verb}): {found.get('incidents', 0)} incident(s), "
-        f"{found.get('linked', 0)} ticket(s) linked, {found.get('flagged', 0)} repeat(s) "
+        f"{found.get('linked', 0)} ticket(s) linked, {found.get('suggested', 0)} suggested, "
+        f"{found.get('flagged', 0)} repeat(s) "
         f"flagged, {found.get('merged', 0)} merged, {found.get('kept', 0)} left to agents",
         markup=False,
         soft_wrap=True,

@@ -282,6 +282,10 @@ def prepare_directory(directory: Path, setting: str) -> None:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         found = os.stat(directory)
+    except FileExistsError:  # a file in its place: said as ``usable_problem`` says it
+        raise ConfigError(
+            f"{setting}: {directory} is not a directory; point it at a directory"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"{setting}: cannot create {directory} ({exc.strerror or exc}); "

@@ -60,9 +60,13 @@ def read_recent(
     cursor: Cursor | None,
     takers: Sequence[Take],
     max_tickets: int | None = None,
+    max_pages: int | None = None,
+    max_seconds: float | None = None,
 ) -> RecentReading:
     """Read the tickets created since ``since`` (from ``cursor`` when one was saved), handing
-    each page's to every taker; a helpdesk error ends the reading, which says so."""
+    each page's to every taker; a helpdesk error ends the reading, which says so. A reading
+    stops, its cursor kept, after ``max_tickets``, ``max_pages`` or ``max_seconds``: a run's
+    first reading of a busy helpdesk takes its share and leaves the rest to the next run."""
     began = time.monotonic()
     reading = RecentReading(cursor=cursor)
     try:
@@ -77,6 +81,10 @@ def read_recent(
             paused = any(name == "discover_paused" for name, _ in page.notices)
             reading.complete = reading.complete or (page.last and not paused)
             if max_tickets is not None and reading.tickets >= max_tickets:
+                break
+            if max_pages is not None and reading.pages >= max_pages:
+                break
+            if max_seconds is not None and time.monotonic() - began >= max_seconds:
                 break
     except TicketBotError as exc:
         reading.error = str(exc)

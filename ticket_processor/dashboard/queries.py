@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.selectable import NamedFromClause
 
 from ..audit.queries import TicketHistory
+from ..audit.rows import ANSWER_OUTCOMES
 from ..audit.schema import decisions, runs
 from ..models import RISK_LEVELS, Urgency
 from .filters import SORTS, ListQuery
@@ -289,8 +290,14 @@ class TicketView:
     helpdesk: str
     subject: str
     ticket_url: str | None
+    # The header's decision: the latest triage (a re-triage after a reply names no subject or
+    # category: it changes what the reply changed), with a later reply's escalation and risk.
     latest: dict[str, Any]
     entries: list[HistoryEntry]
+    # What the customer's reply did to an automated answer: "resolved", "reopened" or None.
+    answer_outcome: str | None = None
+    # The ticket's newest decision, a reply's included: only it can be reviewed (``is_latest``).
+    newest: dict[str, Any] = field(default_factory=dict)
 
 
 def _decision_title(d: Mapping[str, Any]) -> str:
@@ -328,20 +335,33 @@ def ticket_page(history: TicketHistory) -> TicketView | None:
                 )
             )
     entries.sort(key=lambda e: e.at or datetime.min.replace(tzinfo=UTC))
-    real = [d for d in found if d["mode"] != "dry-run"]
-    latest = (real or found)[-1]
+    real = [d for d in found if d["mode"] != "dry-run"] or found
+    triaged = [d for d in real if d["kind"] != "reply"]
+    latest = dict(triaged[-1] if triaged else real[-1])
+    for later in real[real.index(triaged[-1]) + 1 :] if triaged else ():
+        latest["escalated"] = bool(latest.get("escalated") or later.get("escalated"))
+        if later.get("risk"):
+            latest["risk"], latest["risk_probability"] = later["risk"], later["risk_probability"]
     url = next((d["ticket_url"] for d in reversed(found) if d.get("ticket_url")), None)
+    subject = next((d["subject"] for d in reversed(real) if d.get("subject")), "")
+    outcomes = [w.kind for w in history.writes if w.kind in ANSWER_OUTCOMES and w.ok]
     return TicketView(
         history.ticket_id,
         str(latest.get("helpdesk") or ""),
-        str(latest.get("subject") or ""),
+        str(subject),
         url,
         latest,
         entries,
+        outcomes[-1].removeprefix("answer_") if outcomes else None,
+        real[-1],
     )
 
 
 def _entry_title(kind: str, row: Mapping[str, Any]) -> str:
+    if kind == "write" and row.get("kind") == "answer_resolved":
+        return "the customer's reply resolved the automated answer"
+    if kind == "write" and row.get("kind") == "answer_reopened":
+        return "the automated answer did not help: re-opened for the team"
     if kind == "write":
         outcome = "written" if row.get("ok") else "write failed"
         return f"{row.get('kind') or 'write'}: {outcome}"

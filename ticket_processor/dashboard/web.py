@@ -38,10 +38,11 @@ from ..audit import queries as audit_queries
 from ..audit.overview import Overview
 from ..audit.store import AuditStore, AuditStoreError
 from ..errors import TicketBotError
-from ..summary.build import body_of, is_ours
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
+from .from_helpdesk import BUSY, SummaryShown, notes_of, summary_of
+from .kept_reads import KeptReads
 from .review import Refusal, ReviewDesk
 from .signals import Signals
 
@@ -203,6 +204,21 @@ class _Pages:
         self.store = LazyStore(config.open_store)
         self.env = _templates()
         self.access = config.access
+        # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
+        self.helpdesk_view = KeptReads(
+            lambda ticket_id: (
+                notes_of(config.notes, ticket_id),
+                summary_of(config.summary, ticket_id),
+            ),
+            over_budget=(
+                None  # nothing read from a helpdesk: nothing to spare
+                if config.notes is None and config.summary is None
+                else lambda ticket_id: (
+                    ([], BUSY),
+                    None if config.summary is None else SummaryShown(error=BUSY),
+                )
+            ),
+        )
 
     def identity_of(self, request: Request) -> Identity:
         found = request.scope.get("state", {}).get("identity")
@@ -294,15 +310,14 @@ class _Pages:
             return self.page(request, "missing.html", status=404, ticket_id=ticket_id)
         waiting: list[pending.PendingSuggestion] = []
         if self.config.review is not None:
-            latest = history.latest
+            latest = history.newest  # a decision a later one replaced cannot be reviewed
             done = {r.field for r in found.reviews if r.decision_id == latest["id"]}
             waiting = [
                 s
                 for name in pending.REVIEW_FIELDS
                 if name not in done and (s := pending.pending_of(latest, name)) is not None
             ]
-        notes, notes_error = await run_in_threadpool(_notes_of, self.config.notes, ticket_id)
-        summary = await run_in_threadpool(_summary_of, self.config.summary, ticket_id)
+        (notes, notes_error), summary = await run_in_threadpool(self.helpdesk_view, ticket_id)
         return self.page(
             request,
             "ticket.html",
@@ -354,6 +369,7 @@ class _Pages:
         if not requests:
             return RedirectResponse(_root(request) + "/review?done=nothing+chosen", 303)
         results = await run_in_threadpool(desk.apply_all, self.store.get(), requests, who.name)
+        self.helpdesk_view.forget()  # the page after it shows the notes just written
         told = "; ".join(results)[:300]
         back = form.get("back", ["/review"])[0]
         back = back if back.startswith("/") and not back.startswith("//") else "/review"
@@ -439,40 +455,6 @@ def _root(request: Request) -> str:
 def _route_path(request: Request) -> str:
     root, path = _root(request), request.url.path
     return path[len(root) :] if root and path.startswith(root) else path
-
-
-def _notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:
-    """ticketbot's notes on the ticket (its triage, review, incident, duplicate and revert
-    notes: each begins "ticketbot " or "ticketbot:"), or why not."""
-    if read is None:
-        return [], "the helpdesk is not configured here: its notes are not shown"
-    try:
-        found = read(ticket_id)
-    except TicketBotError as exc:
-        return [], f"the helpdesk could not be read: {exc}"
-    return [n for n in found if n.lstrip().startswith(("ticketbot ", "ticketbot:"))], ""
-
-
-@dataclass(frozen=True)
-class SummaryShown:
-    """The ticket's summary field on its page: the text (without ticketbot's mark), whether it
-    is ticketbot's own (else an agent wrote or edited it), or why it is not shown."""
-
-    text: str = ""
-    ours: bool = False
-    error: str = ""
-
-
-def _summary_of(read: Callable[[int], object] | None, ticket_id: int) -> SummaryShown | None:
-    if read is None:
-        return None
-    try:
-        value = read(ticket_id)
-    except TicketBotError as exc:
-        return SummaryShown(error=f"the helpdesk could not be read: {exc}")
-    if not isinstance(value, str) or not value.strip():
-        return SummaryShown()
-    return SummaryShown(body_of(value), is_ours(value))
 
 
 async def _form(request: Request) -> dict[str, list[str]] | None:

@@ -211,7 +211,11 @@ def print_result(result: EvalResult, console: Console) -> None:
         console.print(
             f"[bold]out of scope[/] ({outside.rows} rows labelled {outside.fallback!r}): recall "
             f"{outside.recall:.1%} ({outside.both} put in {outside.fallback!r}), precision "
-            + (f"{outside.precision:.1%}" if outside.precision is not None else "– (none put there)")
+            + (
+                f"{outside.precision:.1%}"
+                if outside.precision is not None
+                else "– (none put there)"
+            )
             + f" ({outside.predicted} rows put there)"
         )
     if result.reliability:

@@ -77,6 +77,9 @@ class IncidentBook:
     # Where an unfinished reading of the window's baseline resumes (the helpdesk's cursor:
     # kind, value, start_time); None when none is under way.
     baseline_cursor: dict[str, Any] | None = None
+    # The earliest ``created_at`` of the helpdesk's tickets seen (Unix seconds): how much
+    # history the helpdesk has, learned by a first run's reading and kept; None until read.
+    history_from: int | None = None
 
     def find(self, key: int) -> Incident | None:
         return next((i for i in self.incidents if i.key == key), None)
@@ -97,6 +100,7 @@ class IncidentBook:
                 "flagged": [asdict(f) for f in self.flagged],
                 "pending": self.pending,
                 "baseline_cursor": self.baseline_cursor,
+                "history_from": self.history_from,
             },
             ensure_ascii=False,
         ).encode()
@@ -111,7 +115,13 @@ class IncidentBook:
             [Flagged(**f) for f in raw.get("flagged", [])],
             [p for p in raw.get("pending", []) if isinstance(p, dict)],
             raw.get("baseline_cursor") if isinstance(raw.get("baseline_cursor"), dict) else None,
+            _seconds(raw.get("history_from")),
         )
+
+
+def _seconds(value: Any) -> int | None:
+    """A moment the book kept, or None for anything else (a hand-edited book)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def load_book(directory: Path) -> tuple[IncidentBook, str | None]:

@@ -44,6 +44,12 @@ class Reading:
     busy: float  # the hour's other tickets against the window's hourly rate of other tickets
     p_value: float
     incident: bool
+    # The window held less than ``link_after`` of the helpdesk's history: the hour is its
+    # own baseline, and the group must show it is one fault (``core``).
+    short_history: bool = False
+    # Reports of the group with at least ``core_neighbours`` others of it within
+    # ``similarity``: the reports that share what broke (``one_fault``).
+    core: int = 0
 
 
 @dataclass
@@ -101,12 +107,18 @@ def judge(
     policy: IncidentPolicy,
     known: Sequence[Known] = (),
     fault: FaultHead | None = None,
+    history_from: int | None = None,
 ) -> Findings:
     """The incidents among the window's recent rows not linked yet, and the rows that join a
     known incident. With a ``fault`` head, only the rows it calls fault reports are grouped or
     join an incident: a burst of requests is never an incident, however rare its kind.
     Where the LLM gave its view (``window.views``), a ticket it calls a request is kept out
-    whatever the head says (``fault.weigh_views``)."""
+    whatever the head says (``fault.weigh_views``).
+
+    ``history_from``: the helpdesk's earliest ticket. The baseline spans no further back than
+    that (a fresh helpdesk's empty week is no week of quiet), and with less than
+    ``link_after`` of it the hour is its own baseline and a group must be one fault
+    (``one_fault``; members far from its core leave, ``_near_core``)."""
     findings = Findings()
     start = now - policy.burst_seconds
     in_hour = window.created >= start
@@ -114,25 +126,7 @@ def judge(
     # does not change because an earlier run linked part of it.
     hour_rows = np.flatnonzero(in_hour)
     recent = np.flatnonzero(in_hour & (window.incident == 0))
-    views = window.views[recent]
-    asks = recent[:0]  # the hour's requests
-    sure = np.ones(len(recent), np.bool_)  # fault reports (the rest may join, never seed)
-    if (fault is not None or views.any()) and len(recent):
-        chance = (
-            fault.probability(window.vectors, recent)
-            if fault is not None
-            else np.ones(len(recent), np.float32)
-        )
-        is_fault = chance >= (fault.threshold if fault is not None else 0.0)
-        if views.any():
-            is_fault, findings.agreement = weigh_views(is_fault, views)
-        findings.requests = [int(r) for r in recent[~is_fault]]
-        # A report the head is unsure of (a question that reports a fault, a short one) is
-        # kept as a maybe: it joins a group only beside several of its fault reports.
-        maybe = ~is_fault & (chance >= policy.maybe_fault) & (views >= 0)
-        asks = recent[~is_fault & ~maybe]
-        sure = is_fault[is_fault | maybe]
-        recent = recent[is_fault | maybe]
+    recent, sure, asks = _reports(window, recent, fault, policy, findings)
     if len(recent) == 0:
         return findings
     vectors = window.vectors[recent]
@@ -141,7 +135,10 @@ def judge(
     window_from = max(window.baseline_from, now - policy.window_seconds)
     if len(older):
         window_from = max(window_from, int(window.created[older].min()))
+    if history_from is not None:
+        window_from = max(window_from, history_from)
     hours = max(1.0, (start - window_from) / 3600.0)
+    short = history_from is not None and now - history_from < policy.link_after
     burst_hours = policy.burst_seconds / 3600.0
     measured = fault is None  # the window's faults found (only once a group is to be judged)
     if known:
@@ -181,17 +178,47 @@ def judge(
             members = members[~_other_kind(window, centre, recent[members], older, policy)]
         if len(members) == 0:
             members = np.array([seed])
+        if short:
+            members = _near_core(window, recent, members, policy)
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
         free[members] = False
         rows = [int(recent[m]) for m in members]
         loose = recent[free]  # the hour's reports no group, incident or known one took
         reading = _reading(
-            window, rows, centre, older, hour_rows, loose, hours, burst_hours, policy
+            window, rows, centre, older, hour_rows, loose, hours, burst_hours, policy, short
         )
         findings.readings.append(reading)
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
     return findings
+
+
+def _reports(
+    window: Window,
+    recent: npt.NDArray[np.int64],
+    fault: FaultHead | None,
+    policy: IncidentPolicy,
+    findings: Findings,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """The hour's rows that may be grouped (fault reports and maybes), which of them are sure
+    fault reports (the rest may join, never seed), and the hour's requests. Without a fault
+    head or the LLM's views, every row is a sure report."""
+    views = window.views[recent]
+    if not ((fault is not None or views.any()) and len(recent)):
+        return recent, np.ones(len(recent), np.bool_), recent[:0]
+    chance = (
+        fault.probability(window.vectors, recent)
+        if fault is not None
+        else np.ones(len(recent), np.float32)
+    )
+    is_fault = chance >= (fault.threshold if fault is not None else 0.0)
+    if views.any():
+        is_fault, findings.agreement = weigh_views(is_fault, views)
+    findings.requests = [int(r) for r in recent[~is_fault]]
+    # A report the head is unsure of (a question that reports a fault, a short one) is
+    # kept as a maybe: it joins a group only beside several of its fault reports.
+    maybe = ~is_fault & (chance >= policy.maybe_fault) & (views >= 0)
+    return recent[is_fault | maybe], is_fault[is_fault | maybe], recent[~is_fault & ~maybe]
 
 
 def _seed(
@@ -347,6 +374,7 @@ def _reading(
     hours: float,
     burst_hours: float,
     policy: IncidentPolicy,
+    short: bool = False,
 ) -> Reading:
     """The group against the window: the kind's hourly rate (earlier tickets within
     ``similarity`` of the centre) scaled by how busy the hour is (``hour``: the hour's tickets
@@ -369,12 +397,49 @@ def _reading(
     busy = max(1.0, (others_now + 0.5) / (others_rate * burst_hours + 0.5))
     expected = kind_rate * burst_hours * busy
     p_value = poisson_tail(reports, expected)
+    factor = policy.short_rate_factor if short else policy.rate_factor
+    core = int(one_fault(window, rows, policy).sum()) if short else 0
     incident = (
         reports >= policy.min_reports
-        and reports >= policy.rate_factor * expected
+        and reports >= factor * expected
         and p_value <= policy.p_value
+        and (not short or core >= policy.min_reports)
     )
-    return Reading(reports, expected, kind, hours, busy, p_value, incident)
+    return Reading(reports, expected, kind, hours, busy, p_value, incident, short, core)
+
+
+def _near_core(
+    window: Window,
+    recent: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> npt.NDArray[np.int64]:
+    """With no week to test members against (``_other_kind``), the members of a group with a
+    core (``one_fault``) that are far from the core's centre: another fault's report gathered by
+    the centre of everything the group holds, not by what its core says broke."""
+    core = one_fault(window, [int(r) for r in recent[members]], policy)
+    if core.sum() < policy.min_reports:
+        return members
+    centre = quantise(window.vectors[recent[members[core]]].astype(np.float32).mean(axis=0)[None])
+    kept: npt.NDArray[np.int64] = members[
+        window.similarity(centre, recent[members])[0] >= policy.core_gather
+    ]
+    return kept
+
+
+def one_fault(window: Window, rows: Sequence[int], policy: IncidentPolicy) -> npt.NDArray[np.bool_]:
+    """Which of the group's reports have ``core_neighbours`` others of the group within
+    ``similarity``. The reports of one outage say what broke in words near each other's, so
+    many of them have several close; unrelated "it does not work" tickets (a brake, a light,
+    a chain) gathered around the centre of what they have in common have few. With a week of
+    history the other-kind tests tell those apart against the week; without one, this does."""
+    if len(rows) <= policy.core_neighbours:
+        return np.zeros(len(rows), np.bool_)
+    picked = np.asarray(rows, np.int64)
+    sims = window.similarity(window.vectors[picked], picked)
+    np.fill_diagonal(sims, -1.0)
+    core: npt.NDArray[np.bool_] = (sims >= policy.similarity).sum(axis=1) >= policy.core_neighbours
+    return core
 
 
 def repeats(window: Window, new_rows: Sequence[int], policy: IncidentPolicy) -> list[Repeat]:

@@ -95,11 +95,17 @@ class LinkWrites:
         similarity: float = 0.0,
         write: LinkWrite | None = None,
     ) -> bool:
-        """One ticket's write, and its event; False when the helpdesk refused it."""
+        """One ticket's write, and its event; False when the helpdesk refused it. A suggestion
+        is, to the helpdesk, a flag (tags and a note): its event says ``suggest``."""
         routing = write.routing if write is not None else {}
         try:
             self.ops.write(
-                action, ticket_id, group=group, note=note, add_tags=tags, routing=routing
+                "flag" if action == "suggest" else action,
+                ticket_id,
+                group=group,
+                note=note,
+                add_tags=tags,
+                routing=routing,
             )
         except TicketBotError as exc:
             self.outcome.failed += 1

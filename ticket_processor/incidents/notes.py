@@ -34,6 +34,25 @@ def member_note(
     )
 
 
+def suggested_marker() -> str:
+    return "[ticketbot incident suggested]"
+
+
+def suggested_note(
+    *, title: str, others: Sequence[int], first_seen: str, history_days: float, link_days: int
+) -> str:
+    """A report of what may be an incident, on a helpdesk with too little history to link."""
+    named = ", ".join(f"#{t}" for t in others[:20])
+    more = f" and {len(others) - 20} more" if len(others) > 20 else ""
+    return (
+        f"ticketbot: this ticket may be one report of an incident, “{title}”, first seen "
+        f"{first_seen}, with {named}{more}. Not linked: the helpdesk has {history_days:.1f} days "
+        f"of tickets, and ticketbot links an incident once it has {link_days} days to compare "
+        "an hour with; until then it only suggests. Link them yourself if they are one fault.\n"
+        f"{suggested_marker()}"
+    )
+
+
 def problem_note(*, title: str, reports: int, first_seen: str, kind: str) -> str:
     """The group ticket's note (Zendesk: the first report, now the problem; Freshdesk: the
     tracker's description), in the words of the kind's ``IncidentLinking``."""

@@ -17,7 +17,7 @@ then it keeps its own. A value the source does not have is not copied.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -77,7 +77,7 @@ class PlannedIncident:
 
 @dataclass(frozen=True)
 class LinkWrite:
-    action: str  # problem | member | flag | merge
+    action: str  # problem | member | suggest | flag | merge
     ticket_id: int
     incident: int = -1  # index in ``LinkPlan.incidents``; -1 for a repeat
     earlier: int | None = None
@@ -239,6 +239,25 @@ def plan_links(
         plan.writes.extend(_member(t, index, routing, facts) for t in chosen)
     _plan_repeats(plan, window, repeats, facts, policy)
     return plan
+
+
+def suggest_only(
+    plan: LinkPlan, facts: Mapping[int, Mapping[str, Any]], policy: IncidentPolicy
+) -> LinkPlan:
+    """The plan on a helpdesk with too little history to link (``policy.link_after``): each
+    incident's reports tagged ``suggested_tag`` with a note naming the others, no group ticket,
+    no link, no group or priority taken; a report an earlier run suggested is not written
+    again. Repeat tickets are the requester's own and are flagged as ever."""
+    writes: list[LinkWrite] = []
+    for write in plan.writes:
+        if write.incident < 0:
+            writes.append(write)
+            continue
+        tags = (facts.get(write.ticket_id) or {}).get("tags") or ()
+        if policy.suggested_tag not in tags:
+            writes.append(LinkWrite("suggest", write.ticket_id, write.incident))
+    incidents = [replace(i, key=None, known=False, routing={}) for i in plan.incidents]
+    return LinkPlan(incidents, writes, plan.kept)
 
 
 def _plan_repeats(

@@ -14,6 +14,11 @@ against the window's hourly rate of other tickets), so a busy day raises what is
 every kind at once. "Other" leaves the kind out on both sides: the hour's tickets within
 ``similarity`` of the centre that no other group took are the group's own, not the hour's
 volume.
+
+With less than ``link_after`` of the helpdesk's own history the window's week is no baseline:
+the hour is (the kind's rate over the history there is, scaled by the hour's other fault
+reports), a group needs ``short_rate_factor`` times what that expects, and it must be one fault
+(``grouping.one_fault``); such an incident is suggested, never linked (``plan.suggest_only``).
 """
 
 from __future__ import annotations
@@ -79,6 +84,28 @@ class IncidentPolicy:
     # than like the outage (chosen on the same hours; 0 turns the test off).
     lookalike_rank: int = 3
     lookalike_margin: float = 0.1
+    # A week of the helpdesk's own tickets (by their ``created_at``) is history enough to link:
+    # with less, an hour's similar complaints have no kind's rate to be measured against, and
+    # an incident is suggested (``suggested_tag`` and a note naming the others), never linked
+    # nor re-prioritised. ``history_read``: how far back a first run reads the helpdesk to
+    # learn how much history it has (twice the week: a quiet week still shows the one before),
+    # in at most ``history_pages`` pages and ``history_seconds`` (the rest resumes next run).
+    link_after: int = 7 * DAY
+    history_read: int = 14 * DAY
+    history_pages: int = 60
+    history_seconds: float = 120.0
+    # With less history than ``link_after`` the hour is its own baseline: a group is
+    # suggested when it is this many times the hour's other fault reports (busy-scaled as
+    # ever, the week's rate being unknown). Chosen on the dev hours built from
+    # tests/data/incident_sources (docs/explanation/measurements/incidents.md).
+    short_rate_factor: float = 4.0
+    # ... and when at least ``min_reports`` of its reports have ``core_neighbours`` others of
+    # the group within ``similarity`` (``grouping.one_fault``): one fault's reports, not many
+    # complaints gathered around what they have in common. Chosen on the same dev hours.
+    core_neighbours: int = 3
+    # Without a week, a member further than this from the centre of its group's core leaves
+    # it (``grouping._near_core``). Chosen on the same dev hours.
+    core_gather: float = 0.35
     rate_factor: float = 5.0
     p_value: float = 1e-6
     # A second alert for an incident once it has this many times the reports of its last one.
@@ -101,6 +128,11 @@ class IncidentPolicy:
     @property
     def incident_tag(self) -> str:
         return f"{self.prefix}incident"
+
+    @property
+    def suggested_tag(self) -> str:
+        """A report of what may be an incident, on a helpdesk with too little history to link."""
+        return f"{self.prefix}incident_suggested"
 
     @property
     def problem_tag(self) -> str:

@@ -29,7 +29,7 @@ from .run_pass import STATE_SUBDIR
 @dataclass(frozen=True)
 class LinkWritten:
     ticket_id: int
-    action: str  # open | problem | member | flag | merge
+    action: str  # open | problem | member | flag | suggest | merge
     group: int | None
     tags: tuple[str, ...]
     earlier: int | None = None
@@ -89,7 +89,7 @@ def plan_link_undos(ops: LinkOps, written: list[LinkWritten], result: LinkRevert
     facts = ops.facts([w.ticket_id for w in written if w.action != "open"])
     undos: list[LinkUndo] = []
     # Members first, their problem (Zendesk) after: a problem keeps no incident of ours.
-    order = {"member": 0, "flag": 1, "problem": 2, "merge": 3}
+    order = {"member": 0, "flag": 1, "suggest": 1, "problem": 2, "merge": 3}
     for write in sorted(written, key=lambda w: order.get(w.action, 9)):
         if write.action == "open":
             continue
@@ -115,6 +115,7 @@ def plan_link_undos(ops: LinkOps, written: list[LinkWritten], result: LinkRevert
             "member": f"the link to incident #{write.group}",
             "problem": "making this ticket an incident's problem",
             "flag": f"flagging this ticket as a repeat of #{write.earlier}",
+            "suggest": "suggesting this ticket is one report of an incident",
         }.get(write.action, write.action)
         # The group and priority it took, given back where they are still the incident's.
         restore = {

@@ -21,21 +21,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..alerts.alerter import Alerter
-from ..common.baseline import moment, read_recent
 from ..common.eventlog import EventSink
 from ..errors import TicketBotError
-from ..models import Cursor, Helpdesk, Ticket
+from ..models import Helpdesk
+from ..passes.caution import Caution, say
 from ..passes.protocol import Pass, RunEnd
-from ..triage.prepare import prepare_ticket
 from . import notes
+from .baseline import BaselineReading, Encode, read_baseline
 from .book import Incident, IncidentBook, encode_centre, load_book, save_book
 from .fault import FaultHead, load_fault_head
 from .grouping import Known, judge, repeats
@@ -43,20 +42,19 @@ from .link_writes import LinkWrites
 from .plan import (
     LinkOps,
     LinkPlan,
+    LinkWrite,
     PlannedIncident,
     Sighting,
     fact_ids,
     plan_links,
+    suggest_only,
 )
 from .policy import DAY, IncidentPolicy
 from .sightings import IncidentOutcome, RisingSeed, Sightings, link_ops
-from .window import Row, Window, load_window, save_window
+from .window import Window, load_window, save_window
 
 STATE_SUBDIR = "incidents"
 BASELINE_SLACK = 3600  # records this much short of the window still count as the window
-
-
-Encode = Callable[[list[str]], Any]
 
 
 def _encoder() -> Encode:
@@ -136,12 +134,25 @@ class IncidentPass:
             len(window) == 0
             or window.baseline_from > start + BASELINE_SLACK
             or book.baseline_cursor is not None
+            or book.history_from is None
         ):
-            self._read_baseline(window, book, start, encode)
+            read_baseline(
+                BaselineReading(
+                    self.helpdesk, self.policy, self.log, self.outcome, self.rising, now
+                ),
+                window,
+                book,
+                start,
+                encode,
+            )
         elif self.rising is not None:
             self.rising.read_alone(self.helpdesk)  # the window is whole: the seed reads alone
         fresh = [s for s in sightings if s.created >= start]
         self._today_ids = {s.ticket_id for s in sightings}
+        if sightings and book.history_from is not None:  # an import brings its own past
+            book.history_from = min(book.history_from, min(s.created for s in sightings))
+        history = 0 if book.history_from is None else max(0, now - book.history_from)
+        self.outcome.history_days = round(history / DAY, 1)
         if fresh:
             texts = [s.text for s in fresh]
             if self.encode is None:
@@ -160,6 +171,7 @@ class IncidentPass:
             self.policy,
             [Known(k, i.centre_vector()) for k, i in known.items()],
             fault=fault,
+            history_from=book.history_from,
         )
         if findings.agreement:  # how the head and the LLM's view agreed on the hour's tickets
             self.log.emit("incident_fault_views", **findings.agreement, dry_run=self.dry_run)
@@ -186,6 +198,8 @@ class IncidentPass:
             kind=ops.kind,
             opened=opened,
         )
+        if history < self.policy.link_after:
+            plan = suggest_only(plan, facts, self.policy)
         self.outcome.kept = len(plan.kept)
         for ticket_id, why_kept in plan.kept:
             self.log.emit("incident_kept", ticket_id=ticket_id, reason=why_kept)
@@ -214,89 +228,35 @@ class IncidentPass:
 
     # -- the baseline ----------------------------------------------------------------------
 
-    def _read_baseline(
-        self, window: Window, book: IncidentBook, start: int, encode: Encode
-    ) -> None:
-        """The window's tickets from the helpdesk (``common.baseline``). A reading the helpdesk's
-        limits cut short resumes next run from its cursor, kept in the book; the window counts
-        as whole once a reading reached the end. The rising categories' seed, when it wants a
-        reading from where this one starts, takes its tickets from this one: one reading a run."""
-        kept = 0
-
-        def take(tickets: Sequence[Ticket]) -> None:
-            # A page at a time, encoded together: the window holds its bytes, not the floats,
-            # and the seed's local engine finds the page's vectors in the encoder's memo.
-            nonlocal kept
-            rows: list[Row] = []
-            texts: list[str] = []
-            for ticket in tickets:
-                created = moment(ticket.created_at)
-                if created is None or created < start:
-                    continue
-                prepared = prepare_ticket(
-                    ticket.subject, ticket.description, max_tokens=2000, people=ticket.people
-                )
-                texts.append(f"{prepared.subject}\n{prepared.body}")
-                requester = ticket.requester_id if ticket.requester_id else -ticket.id
-                rows.append(
-                    Row(
-                        ticket.id,
-                        requester,
-                        created,
-                        "",
-                        ticket.status not in ("solved", "closed"),
-                    )
-                )
-            if rows:
-                window.add(rows, np.asarray(encode(texts), np.float32))
-                kept += len(rows)
-
-        saved = book.baseline_cursor
-        cursor = Cursor(**saved) if saved else None
-        since, takers = start, [take]
-        sharer = self._sharer(cursor)
-        if sharer is not None:
-            since = min(start, sharer[0])
-            takers.append(sharer[1].take)
-        reading = read_recent(self.helpdesk, since=since, cursor=cursor, takers=takers)
-        if sharer is not None:
-            sharer[1].finish(reading)
-        if reading.error is not None:
-            self.outcome.warnings.append(
-                f"the incident baseline was not read whole: {reading.error}"
-            )
-        if reading.complete:
-            window.baseline_from = start
-            book.baseline_cursor = None
-        else:
-            book.baseline_cursor = asdict(reading.cursor) if reading.cursor is not None else None
-            self.outcome.warnings.append(
-                "the incident baseline was read in part; the next run reads on from there"
-            )
-        self.outcome.baseline_tickets = kept
-        self.outcome.baseline_pages = reading.pages
-        self.log.emit(
-            "incident_baseline",
-            tickets=kept,
-            pages=reading.pages,
-            complete=reading.complete,
-            seconds=reading.seconds,
-            shared=sharer is not None,
-        )
-
-    def _sharer(self, cursor: Cursor | None) -> tuple[int, RisingSeed] | None:
-        """The rising seed, when it wants a reading from the same place as this one (both
-        fresh, or both resuming from the cursor of the reading they shared)."""
-        wanted = self.rising.wanted() if self.rising is not None else None
-        if self.rising is None or wanted is None or wanted[1] != cursor:
-            return None
-        return wanted[0], self.rising
-
     # -- output and writes -------------------------------------------------------------------
+
+    @property
+    def caution(self) -> Caution | None:
+        """Suggest-only, while the helpdesk has less history than a week (``link_after``)."""
+        days = self.outcome.history_days
+        need = self.policy.link_after / DAY
+        if days is None or days >= need:
+            return None
+        return Caution(
+            "incidents",
+            "suggest-only",
+            f"until {need:g} days of history",
+            f"the helpdesk has {days:g} days of tickets: an hour's similar complaints have no "
+            "week to be compared with",
+        )
 
     def _show(self, plan: LinkPlan) -> None:
         url = self.helpdesk.ticket_url
         for index, incident in enumerate(plan.incidents):
+            if any(w.action == "suggest" for w in plan.writes if w.incident == index):
+                self.outcome.lines.append(
+                    f"incident suggested: “{incident.title}”, "
+                    f"{len(set(incident.requesters))} reports (suggest-only: no link)"
+                )
+                for write in plan.writes:
+                    if write.incident == index:
+                        self.outcome.lines.append(f"  ticket {write.ticket_id}: suggest")
+                continue
             group = f"#{incident.key}" if incident.key is not None else "a new tracker"
             self.outcome.lines.append(
                 f"incident {group}: “{incident.title}”, {len(set(incident.requesters))} reports"
@@ -314,7 +274,10 @@ class IncidentPass:
                     f" ({url(write.earlier or 0)}, similarity {write.similarity:.2f})"
                 )
         self.outcome.incidents = len(plan.incidents)
-        self.outcome.linked = sum(1 for w in plan.writes if w.incident >= 0)
+        self.outcome.suggested = sum(1 for w in plan.writes if w.action == "suggest")
+        self.outcome.linked = sum(
+            1 for w in plan.writes if w.incident >= 0 and w.action != "suggest"
+        )
         self.outcome.flagged = sum(1 for w in plan.writes if w.incident < 0)
 
     def _writes(self, ops: LinkOps) -> LinkWrites:
@@ -322,12 +285,35 @@ class IncidentPass:
 
     def _write(self, ops: LinkOps, plan: LinkPlan, window: Window, book: IncidentBook) -> None:
         for index, incident in enumerate(plan.incidents):
-            self._write_incident(ops, plan, index, incident, window, book)
+            writes = [w for w in plan.writes if w.incident == index]
+            if any(w.action == "suggest" for w in writes):
+                self._suggest(ops, incident, writes)
+            else:
+                self._write_incident(ops, plan, index, incident, window, book)
         for write in plan.writes:
             if write.incident < 0:
                 self._writes(ops).repeat(
                     write, book, self.policy, self.helpdesk.ticket_url, self.now
                 )
+
+    def _suggest(
+        self, ops: LinkOps, incident: PlannedIncident, writes: Sequence[LinkWrite]
+    ) -> None:
+        """Each report tagged and noted with the others' numbers; nothing linked, no group
+        ticket, no priority taken, no alert: an agent decides."""
+        first_seen = datetime.fromtimestamp(incident.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        for write in writes:
+            note = notes.suggested_note(
+                title=incident.title,
+                others=[t for t in incident.members if t != write.ticket_id],
+                first_seen=first_seen,
+                history_days=self.outcome.history_days or 0.0,
+                link_days=int(self.policy.link_after // DAY),
+            )
+            tags = (self.policy.suggested_tag,)
+            if self._writes(ops).one("suggest", write.ticket_id, None, note, tags, write=write):
+                self.outcome.suggested += 1
+        self.outcome.incidents += 1
 
     def _write_incident(
         self,
@@ -495,6 +481,9 @@ class IncidentRunPass(Pass):
         if self.grouping is None:
             return
         end.summary.incidents = self.grouping.write().as_dict()
+        caution = self.grouping.caution
+        if caution is not None:
+            say(end.summary, caution)
         end.log.emit(
             "incidents", run_id=end.run_id, dry_run=not end.writes, **end.summary.incidents
         )

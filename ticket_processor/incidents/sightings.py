@@ -86,6 +86,10 @@ class IncidentOutcome:
 
     incidents: int = 0
     linked: int = 0
+    # Reports tagged and noted as a possible incident, not linked: the helpdesk has less
+    # history than ``link_after`` (``history_days``: how much, None until it was read).
+    suggested: int = 0
+    history_days: float | None = None
     flagged: int = 0
     merged: int = 0
     kept: int = 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,12 +92,18 @@ def losses(new: LearnedModel, current: LearnedModel) -> list[str]:
     sentiment labels), and the classes of a field (categories the file has no rows of). A run
     on such a model never sets them: a model trained on 6 of 9 categories never routes the
     other 3."""
+    return lost_names({name: f.classes for name, f in new.fields.items()}, current)
+
+
+def lost_names(new: Mapping[str, Sequence[str]], current: LearnedModel) -> list[str]:
+    """``losses`` for a model known only by what it can name, per field (``train.nameable``:
+    before it is trained)."""
     lost: list[str] = []
     for name, field in current.fields.items():
-        if name not in new.fields:
+        if name not in new:
             lost.append(f"the field {name}")
             continue
-        missing = [c for c in field.classes if c not in set(new.fields[name].classes)]
+        missing = [c for c in field.classes if c not in set(new[name])]
         if missing:
             lost.append(f"{name} {', '.join(map(str, missing))}")
     return lost

@@ -326,6 +326,27 @@ def _corpus(
     return _Corpus([r.source for r in rows], [dict(r.labels) for r in rows], grams, embeddings)
 
 
+def trained_fields(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The fields ``train`` learns by default: category, urgency and sentiment, and the
+    subcategory where the taxonomy has subcategories."""
+    return (*FIELD_NAMES, "subcategory") if taxonomy.has_subcategories else tuple(FIELD_NAMES)
+
+
+def nameable(
+    rows: Sequence[LabelledTicket], taxonomy: Taxonomy, fields: Sequence[str] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """What a model ``train`` fits on ``rows`` can name, known from the labels alone: per field
+    with two classes or more in the taxonomy, those classes. ``learn`` refuses a file on it
+    before training, which takes minutes."""
+    allowed = allowed_values(taxonomy)
+    found: dict[str, tuple[str, ...]] = {}
+    for name in fields if fields is not None else trained_fields(taxonomy):
+        classes = {r.labels[name] for r in rows if r.labels.get(name) in allowed[name]}
+        if len(classes) >= 2:
+            found[name] = tuple(sorted(classes))
+    return found
+
+
 def train(
     rows: Sequence[LabelledTicket],
     taxonomy: Taxonomy,
@@ -342,7 +363,7 @@ def train(
     taxonomy has subcategories (learned over every subcategory; ``LearnedEngine`` picks the best
     one within the chosen category)."""
     if fields is None:
-        fields = (*FIELD_NAMES, "subcategory") if taxonomy.has_subcategories else FIELD_NAMES
+        fields = trained_fields(taxonomy)
     corpus = _corpus(rows, options, encoder, on_step)
     allowed = allowed_values(taxonomy)
     trainings: dict[str, FieldTraining] = {}

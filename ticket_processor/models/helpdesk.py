@@ -303,6 +303,12 @@ class Helpdesk(Protocol):
         ids the helpdesk does not know are left out."""
         ...
 
+    def requester_known(self, requester_id: int) -> bool | None:
+        """Whether the requester had a ticket solved before (an agent answered them: a
+        customer the team knows, whom the spam gate never gates on a guess), in one request;
+        None when the helpdesk does not say."""
+        ...
+
     def write_batch(
         self,
         changes: Sequence[WriteBack],

@@ -69,6 +69,9 @@ class Ticket(BaseModel):
     # Who sent it, where the helpdesk shows the address (Zendesk's ``via.source.from.address``
     # on e-mail tickets, Freshdesk's requester e-mail): a no-reply sender is a spam-gate cue.
     sender: str | None = None
+    # The requester's organisation (Zendesk's ``organization_id``, Freshdesk's ``company_id``):
+    # a customer the team knows, whom the spam gate never gates on its head's guess alone.
+    organization_id: int | None = None
     # The helpdesk's own verdict (Freshdesk's ``spam: true``): the spam gate applies it.
     helpdesk_spam: bool = False
     # The helpdesk escalated it (Freshdesk's ``is_escalated`` or ``fr_escalated``: a response

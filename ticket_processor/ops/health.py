@@ -42,6 +42,7 @@ from ..report.runs import newest_analyses, summarise_runs
 from ..state.ledger import RunLedger
 from ..summary.field import field_verdict
 from ..triage import llm_calibration
+from ..triage.confidence import never_applied, threshold_text
 from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
@@ -52,6 +53,7 @@ from .health_verdicts import (
     HealthReport,
     Status,
     breaker_check,
+    caution_check,
     disk_check,
     fallback_check,
     last_run_check,
@@ -171,11 +173,13 @@ def calibration_check(setup: HealthSetup) -> Check | None:
         return Check(name, "healthy", f"none saved: {default}; `ticketbot calibrate FILE` fits one")
     parts, never = [], []
     for field_name, fit in found.fields.items():
-        if fit.apply_at >= 1.0:
+        if never_applied(fit.apply_at):
             never.append(field_name)
             parts.append(f"{field_name} never applied (only suggested)")
         else:
-            parts.append(f"{field_name} applied at {fit.apply_at:.2f} ({fit.rows} rows)")
+            parts.append(
+                f"{field_name} applied at {threshold_text(fit.apply_at)} ({fit.rows} rows)"
+            )
     told = (
         f"{setup.state_dir / llm_calibration.FILE_NAME} for {setup.llm_model}"
         + (f", written {found.written_at}" if found.written_at else "")
@@ -364,6 +368,9 @@ def check_health(
     calibration = calibration_check(setup)
     if calibration is not None:
         checks.append(calibration)
+    cautious = caution_check(last)
+    if cautious is not None:
+        checks.append(cautious)
     runs = summarise_runs(events)
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=setup.success_objective))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from ..passes.caution import cautions_line
 from ..report.runs import LoggedRun, recent_success_rate
 
 # "unknown": a check could not run because a setting is missing or wrong; as for a settings
@@ -113,6 +114,17 @@ def breaker_check(
     return Check("breakers", "healthy", f"all closed ({names})")
 
 
+def caution_check(last: Mapping[str, Any] | None) -> Check | None:
+    """The judgements the last run kept in a cautious mode, and why (``passes.caution``): the
+    safe behaviour of a first week, so healthy, but named, so nobody waits for links that a
+    helpdesk with too little history does not make. None when every judgement acts."""
+    cautions = (last or {}).get("cautions")
+    if not isinstance(cautions, Mapping) or not cautions:
+        return None
+    told = {str(k): str(v) for k, v in cautions.items()}
+    return Check("cautious judgements", "healthy", cautions_line(told))
+
+
 def last_run_check(
     last: Mapping[str, Any] | None, runs: list[LoggedRun], *, now: datetime
 ) -> Check:
@@ -136,6 +148,10 @@ def last_run_check(
         else:
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             candidates.append((moment, last.get("status"), last.get("reason")))
+    if not candidates and not runs:
+        # A fresh install: nothing has run, so nothing is wrong yet. Once anything has run (a
+        # dry run, a run that never finished), a missing finished run is worth a look.
+        return Check(name, "healthy", "no run yet: the first `ticketbot run` will record one")
     if not candidates:
         dry = " (only dry runs, which do not count)" if any(r.dry_run for r in runs) else ""
         return Check(

@@ -131,6 +131,8 @@ class RunSummary:
     incidents: dict[str, Any] = field(default_factory=dict)
     # The running summary's pass (summary/run_pass.py): its counts and its dry-run lines.
     summaries: dict[str, Any] = field(default_factory=dict)
+    # The judgements running in a cautious mode this run, and why (``passes.caution``).
+    cautions: dict[str, str] = field(default_factory=dict)
 
     def as_event(self) -> dict[str, Any]:
         fields = {
@@ -147,6 +149,7 @@ class RunSummary:
             "llm",
             "reply_kinds",
             "answers",
+            "cautions",
         ):
             fields[key] = dict(fields[key])
         fields["set_aside"] = list(self.set_aside)

@@ -26,6 +26,7 @@ from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
+    from ..answers.book import AnswerBook
     from ..answers.gate import Gate
     from ..answers.plan import Writer
     from ..kb.dense import Retrieved
@@ -121,19 +122,7 @@ def build_answers(
     confirm = None
     if policy.chooser != "gate":
         gate, confirm = None, gate
-    if book.set_aside is not None:
-        aside = book.set_aside
-        log.emit(
-            "state_file_set_aside",
-            level="warning",
-            file=aside.file,
-            moved_to=aside.moved_to,
-            reason=aside.reason,
-        )
-        notes.append(
-            f"the answers' book was damaged ({aside.reason}) and set aside as {aside.moved_to}: "
-            "the loop guard and the ladder start afresh"
-        )
+    notes += _set_aside(book, log)
     answers = RunAnswers(
         policy=policy,
         book=book,
@@ -156,6 +145,24 @@ def build_answers(
         second_opinion=second_opinion,
     )
     return answers, notes
+
+
+def _set_aside(book: AnswerBook, log: Any) -> list[str]:
+    """What the run says of an answers' book it found damaged and set aside (nothing if not)."""
+    aside = book.set_aside
+    if aside is None:
+        return []
+    log.emit(
+        "state_file_set_aside",
+        level="warning",
+        file=aside.file,
+        moved_to=aside.moved_to,
+        reason=aside.reason,
+    )
+    return [
+        f"the answers' book was damaged ({aside.reason}) and set aside as {aside.moved_to}: "
+        "the loop guard and the ladder start afresh"
+    ]
 
 
 def _gate(index: ArticleIndex, notes: list[str], state_dir: Path) -> Gate | None:

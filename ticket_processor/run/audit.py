@@ -16,6 +16,7 @@ helpdesk is in the store first. ``DecisionSink`` is what the recorder tells of a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -180,6 +181,9 @@ class _Unopened:
         raise AuditStoreError(self.reason)
 
     upsert_runs = upsert_decisions = upsert_writes = record_outcome = _fail
+
+    def batch(self) -> AbstractContextManager[None]:
+        raise AuditStoreError(self.reason)
 
     def prune(self, before: datetime) -> dict[str, int]:
         raise AuditStoreError(self.reason)

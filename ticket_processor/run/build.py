@@ -114,10 +114,15 @@ class Parts:
             self.helpdesk.close()
 
 
-def spam_gate(enabled: bool) -> SpamGate | None:
+def spam_gate(settings: Settings, helpdesk: Helpdesk) -> SpamGate | None:
     """The spam gate; its head and the encoder load at the first ticket it scores (with the
-    LLM, only for what the LLM or a sender cue suspects)."""
-    return SpamGate() if enabled else None
+    LLM, only for what the LLM or a sender cue suspects). It asks the helpdesk whether a
+    requester it would gate had a ticket solved before (one request, only then)."""
+    if not settings.spam_gate:
+        return None
+    return SpamGate(
+        known_senders=settings.spam_known_senders, requester_known=helpdesk.requester_known
+    )
 
 
 def risk_scorer(settings: Settings) -> RiskScorer:
@@ -172,24 +177,30 @@ def escalation_channels(
     *,
     deadline: RunDeadline | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    stop: Callable[[], str | None] = lambda: None,
 ) -> Channels:
-    """The escalation channels of a run (its pass) or of ``serve`` (after each batch)."""
+    """The escalation channels of a run (its pass) or of ``serve`` (its delivery thread)."""
     return channels_for(
         channel_config(settings),
         helpdesk_url=built.helpdesk.base_url,
         routes=built.router.defined if built.router is not None else (),
         deadline=deadline,
         sleep=sleep,
+        stop=stop,
     )
 
 
 def served_escalations(
     settings: Settings, built: Parts, watch: EscalationWatch, run_id: str
 ) -> ServedEscalations:
-    """``serve``'s delivery of its escalations, through the run's channels (no deadline: a
-    server has none; each channel's own timeout and retries bound it)."""
-    channels = escalation_channels(settings, built)
-    return ServedEscalations(channels, watch, built.planner, built.helpdesk, run_id=run_id)
+    """``serve``'s delivery of its escalations, through the run's channels on a thread of
+    their own (no deadline: a server has none; each exchange's own bound and the channels'
+    back-off bound it; its stop ends their waits)."""
+    flag = StopFlag()
+    channels = escalation_channels(settings, built, sleep=flag.sleep, stop=flag)
+    return ServedEscalations(
+        channels, watch, built.planner, built.helpdesk, run_id=run_id, flag=flag
+    )
 
 
 def open_feed(
@@ -330,7 +341,7 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
-        spam=spam_gate(settings.spam_gate),
+        spam=spam_gate(settings, helpdesk),
         risk=risk_scorer(settings),
         warnings=warnings,
         opened_now=opened_now,

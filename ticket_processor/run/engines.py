@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..common.scrub import display_url
 from ..errors import ConfigError
@@ -86,10 +86,36 @@ def build_analyser(
     ``stop``: the run's request to stop, which ends every wait of a call (a 429's
     ``Retry-After``, the rate limit, the shared budget) at once (``resilience.stopping``).
     """
-    # openai takes most of a second to import: a run on the rules or the learned model,
-    # and every command that builds no analyser, never loads it.
-    from ..llm import LLMAnalyser
+    return analyser_factory(
+        settings,
+        workers=workers,
+        breaker=breaker,
+        on_event=on_event,
+        taxonomy=taxonomy,
+        retry=retry,
+        timeout=timeout,
+        auto_workers=auto_workers,
+        deadline=deadline,
+        stop=stop,
+    )()
 
+
+def analyser_factory(
+    settings: Settings,
+    *,
+    workers: int,
+    breaker: CircuitBreaker | None,
+    on_event: Callable[..., object] | None = None,
+    taxonomy: Taxonomy | None = None,
+    retry: RetryPolicy | None = LLM_RETRY,
+    timeout: float | None = None,
+    auto_workers: bool = False,
+    deadline: RunDeadline | None = None,
+    stop: StopFlag | None = None,
+) -> Callable[[], LLMAnalyser]:
+    """``build_analyser``'s work in two halves: the settings are read and checked now (a bad
+    one fails before the run starts), the analyser is made when the returned function is
+    called: that is when openai, most of a second of CPU to import, is loaded."""
     key = settings.openai_api_key
 
     def retried(attempt: int, exc: BaseException, wait: float) -> None:
@@ -103,28 +129,40 @@ def build_analyser(
         else None
     )
     workers = max(1, workers)
-    return LLMAnalyser(
-        models=settings.models,
-        taxonomy=taxonomy if taxonomy is not None else load_taxonomy(settings.taxonomy_file),
-        api_key=key.get_secret_value() if key else None,
-        base_url=settings.openai_base_url,
-        timeout=timeout if timeout is not None else settings.llm_timeout,
-        retrier=retrier,
-        limit=(
-            AdaptiveLimit(workers, start=AUTO_LLM_START, follow_latency=True)
-            if auto_workers
-            else AdaptiveLimit(workers)
-        ),
-        pacer=LLMPacer(workers, stop=stop),
-        budget=shared_budget(settings, deadline, sleep=sleep),
-        reply_draft=settings.reply_draft,
-        spam=settings.spam_gate,
-        fault=settings.incidents,  # the incident grouping weighs the LLM's view with its head
-        # The note's translation and summary in the agents' language, in the triage call.
-        agent_language=settings.agent_language,
-        pool_size=workers,
-        max_answer_bytes=settings.llm_max_bytes,
+    chosen = taxonomy if taxonomy is not None else load_taxonomy(settings.taxonomy_file)
+    limit = (
+        AdaptiveLimit(workers, start=AUTO_LLM_START, follow_latency=True)
+        if auto_workers
+        else AdaptiveLimit(workers)
     )
+    pacer = LLMPacer(workers, stop=stop)
+    budget = shared_budget(settings, deadline, sleep=sleep)
+
+    def make() -> LLMAnalyser:
+        # openai takes most of a second to import: a run on the rules or the learned model,
+        # a run with no ticket, and every command that builds no analyser never load it.
+        from ..llm import LLMAnalyser
+
+        return LLMAnalyser(
+            models=settings.models,
+            taxonomy=chosen,
+            api_key=key.get_secret_value() if key else None,
+            base_url=settings.openai_base_url,
+            timeout=timeout if timeout is not None else settings.llm_timeout,
+            retrier=retrier,
+            limit=limit,
+            pacer=pacer,
+            budget=budget,
+            reply_draft=settings.reply_draft,
+            spam=settings.spam_gate,
+            fault=settings.incidents,  # the incident grouping weighs the LLM's view with its head
+            # The note's translation and summary in the agents' language, in the triage call.
+            agent_language=settings.agent_language,
+            pool_size=workers,
+            max_answer_bytes=settings.llm_max_bytes,
+        )
+
+    return make
 
 
 def shared_budget(
@@ -165,7 +203,7 @@ def build_llm(
     deadline: RunDeadline | None = None,
     stop: StopFlag | None = None,
 ) -> LLMEngine:
-    analyser = build_analyser(
+    make = analyser_factory(
         settings,
         workers=workers,
         breaker=breaker,
@@ -176,7 +214,46 @@ def build_llm(
         deadline=deadline,
         stop=stop,
     )
-    return LLMEngine(analyser)
+    return LLMEngine(DeferredAnalyser(make))
+
+
+class DeferredAnalyser:
+    """The run's LLM analyser, made on the first call that needs it: a run that finds no
+    ticket (most cron runs of a quiet queue) never imports openai nor opens its pool. Until
+    then ``concurrency`` has nothing to say."""
+
+    def __init__(self, make: Callable[[], LLMAnalyser]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made: LLMAnalyser | None = None
+
+    def made(self) -> LLMAnalyser:
+        """The analyser, made now if no call has needed it yet."""
+        made = self._made
+        if made is None:
+            with self._lock:
+                if self._made is None:
+                    self._made = self._make()
+                made = self._made
+        return made
+
+    def analyse(self, ticket: PreparedTicket) -> Triage:
+        return self.made().analyse(ticket)
+
+    def complete_text(self, system: str, user: str) -> str:
+        return self.made().complete_text(system, user)
+
+    def judge_text(self, system: str, user: str) -> tuple[str, str, int, int]:
+        return self.made().judge_text(system, user)
+
+    def write_answer(self, article: str, language: str) -> str | None:
+        return self.made().write_answer(article, language)
+
+    def translate(self, text: str, language: str) -> str | None:
+        return self.made().translate(text, language)
+
+    def concurrency(self) -> dict[str, Any]:
+        return self._made.concurrency() if self._made is not None else {}
 
 
 class LazyLearned:

@@ -32,6 +32,7 @@ from .record import RunRecorder
 
 if TYPE_CHECKING:
     from ..answers.plan import TicketCues
+    from ..spam.reading import SpamReading
 
 
 @dataclass
@@ -120,12 +121,17 @@ class TicketFlow:
         )
         found = self.planner.field_values(ticket)
         cues = self.answers.cues(ticket) if self.answers is not None else None
+        # What the spam gate reads: the sender's own words apart from what they forward, read
+        # before the body is let go.
+        reading = (
+            self.spam.read(ticket, self.options.max_input_tokens) if self.spam is not None else None
+        )
         slim = ticket.model_copy(update={"description": ""})
         with self._lock:
             self._inflight[ticket.id] = _InFlight(
                 slim, prepared.subject, self.clock(), found=found, cues=cues
             )
-        future = pool.submit(self._work, slim, prepared, found, cues)
+        future = pool.submit(self._work, slim, prepared, found, cues, reading)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
@@ -147,6 +153,7 @@ class TicketFlow:
         prepared: PreparedTicket,
         found: dict[str, str],
         cues: TicketCues | None = None,
+        reading: SpamReading | None = None,
     ) -> None:
         reason = self.should_stop()
         if reason is not None:
@@ -154,8 +161,8 @@ class TicketFlow:
             return
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
-            if self.spam is not None:
-                result = self.spam.judge(ticket, f"{prepared.subject}\n{prepared.body}", result)
+            if self.spam is not None and reading is not None:
+                result = self.spam.judge(ticket, reading, result)
             if self.risk is not None:
                 result = self.risk.judge(ticket, f"{prepared.subject}\n{prepared.body}", result)
             writeback = self.planner.plan(ticket, result, found, prepared)

@@ -111,10 +111,18 @@ def run_passes(
 
     passes += [
         EscalationChannelsPass(
-            lambda: escalation_channels(settings, built, deadline=deadline, sleep=sleep),
+            lambda: escalation_channels(
+                settings,
+                built,
+                deadline=deadline,
+                sleep=sleep,
+                stop=lambda: pipeline.ctx.stop_signal(),
+            ),
             lambda: escalated_tickets(built.planner, watch),
             helpdesk,
             incidents if sightings is not None else lambda: None,
+            deadline=deadline,
+            stop=lambda: pipeline.ctx.stop_signal(),
         ),
         EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url, routes),
         RunAlertsPass(

@@ -29,8 +29,9 @@ from datetime import timedelta
 from typing import Literal
 
 from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
-from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
+from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome, is_spam
 from ..spam.cues import judged_spam
+from ..spam.reading import read_ticket
 from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
 from ..triage.prepare import prepare_ticket
@@ -149,8 +150,6 @@ class ReplyPass:
         return True
 
     def _in_scope(self, ticket: Ticket) -> bool:
-        if judged_spam(ticket.tags, self.options.prefix):  # no customer: nothing to re-triage
-            return False
         if ticket.status in CLOSED:
             self.book.forget((ticket.id,))
             return False
@@ -202,6 +201,12 @@ class ReplyPass:
         from ..triage.reply_kind import classify_reply
 
         verdict = classify_reply(text, engine=self._reply_engine())
+        # A ticket the spam gate set aside may have been a customer's after all: their next
+        # message is judged again, and re-triaged unless the gate sets it aside again (a
+        # phisher's or a machine's next mail, an automatic reply, a thank-you: nothing to do).
+        gated = judged_spam(ticket.tags, opts.prefix)
+        if gated and verdict.kind != "actionable":
+            return None
         triage, shown = None, None
         if verdict.kind == "actionable":
             prepared = prepare_ticket(
@@ -211,6 +216,10 @@ class ReplyPass:
                 people=ticket.people,
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
+            if gated and self.ctx.spam is not None:
+                reading = read_ticket("", text, max_tokens=opts.max_input_tokens)
+                if is_spam(self.ctx.spam.judge(ticket, reading, triage)):
+                    return None
             if self.ctx.risk is not None:  # scored again with the thread's trend and contacts
                 contacts = 1 + sum(
                     1 for m in conversation.messages if m.public and m.from_requester

@@ -27,9 +27,9 @@ import orjson
 from ..alerts.alerter import Alerter, log_alert
 from ..alerts.escalation import EscalationWatch
 from ..audit.feed import AuditFeed
-from ..common.atomic import atomic_write_bytes, read_state_bytes
+from ..common.atomic import atomic_write_bytes, read_state_bytes, usable_problem
 from ..common.eventlog import EventLog, new_run_id, prune_logs
-from ..errors import StateFileRefused, TicketBotError
+from ..errors import ConfigError, StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
 from ..learned.labels import label_specs
 from ..models import Helpdesk
@@ -132,6 +132,12 @@ def run_once(
         audit_dir,
     )
     if options.dry_run:
+        # A dry run creates nothing, yet stops where the real run would (a file where the state
+        # directory belongs, one it may not trust or write): a preview that passes must not
+        # hide what fails the first real run.
+        problem = usable_problem(settings.state_dir, "TICKETBOT_STATE_DIR")
+        if problem:
+            raise ConfigError(problem)
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
     with RunLock(settings.state_dir, stale_after=stale) as lock:
@@ -311,8 +317,18 @@ def _run_logged(
     if not options.dry_run:
         built.cache.flush()
     after_writes(passes, end)
+    if summary.cautions and not options.dry_run:
+        _keep_cautions(ledger, run_id, summary.cautions)
     log.close()
     return summary
+
+
+def _keep_cautions(ledger: RunLedger, run_id: str, cautions: dict[str, str]) -> None:
+    """The judgements' cautions (``passes.caution``) join the run's ``last_run.json``, which
+    ``ticketbot health`` reads: the passes that say them run after the record is written."""
+    last = ledger.last_run()
+    if last is not None and last.get("run_id") == run_id:
+        ledger.save_last_run({**last, "cautions": dict(cautions)})
 
 
 def _context(

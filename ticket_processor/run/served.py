@@ -227,7 +227,7 @@ class ServedTriage:
         self.gather = serve_pacing(self.helpdesk.kind)  # HelpdeskKind.gather_between
         self._kb = self.parts.kb
         self.planner = self.parts.planner
-        self._escalations = served_escalations(settings, self.parts, self._watch, self.run_id)
+        self.escalations = served_escalations(settings, self.parts, self._watch, self.run_id)
         # What the server wrote, for the cron run's rising counts and incident grouping
         # (``served_seen``); with incidents on, each ticket's sighting waits here until written.
         self._seen = SeenJournal(self.state_dir)
@@ -480,7 +480,8 @@ class ServedTriage:
         for ticket_id in left:  # still analysing when the grace ran out: kept for next time
             self._end(ticket_id, "left")
         self.book.save()
-        self._escalations.deliver_new()
+        self.escalations.deliver_new()
+        self.escalations.close()  # what it did not deliver stays owed, for the restart
         self._cache.flush()
         self.recorder.conclude(time.monotonic() - self._started, None)
         self.recorder.write_record()
@@ -494,6 +495,6 @@ class ServedTriage:
         if self._book_changed.is_set():
             self._book_changed.clear()
             self.book.save()
-        self._escalations.deliver_new()  # the batch's escalations reach the channels
+        self.escalations.deliver_new()  # recorded, then sent by the thread of their own
         if self._feed is not None:  # what was written since reaches the store, as in a run
             self._feed.flush()

@@ -42,6 +42,8 @@ class NewTicket:
     # The requester's own locale in the helpdesk (Zendesk's user ``locale``, Freshdesk's
     # contact ``language``); None: the account's default.
     locale: str | None = None
+    # The requester's organisation (Zendesk) or company (Freshdesk) by id: a known customer.
+    organization: int | None = None
 
 
 @dataclass(frozen=True)

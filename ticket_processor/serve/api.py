@@ -235,7 +235,10 @@ def openapi() -> dict[str, Any]:
                 "get": {
                     "summary": "Readiness: models loaded and the health checks not unhealthy",
                     "responses": {
-                        "200": {"description": "ready"},
+                        "200": {
+                            "description": "ready (an escalation channel that is stalled is "
+                            "named under escalation_channels.stalled, with why and since when)"
+                        },
                         "503": {"description": "not ready"},
                     },
                 }

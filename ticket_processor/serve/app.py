@@ -293,7 +293,18 @@ def judge_readiness(state: ServeState) -> tuple[bool, dict[str, Any]]:
     verdict = readiness.verdict(time.monotonic())
     health = verdict or {"status": "healthy", "checks": []}
     ready = health.get("status") != "unhealthy"
-    return ready, {"ready": ready, "status": "ready" if ready else "unhealthy", "health": health}
+    body: dict[str, Any] = {
+        "ready": ready,
+        "status": "ready" if ready else "unhealthy",
+        "health": health,
+    }
+    # A stalled escalation channel is said, not judged: the triage goes on without it (its
+    # deliveries wait in the outbox), and a load balancer must keep sending the deliveries.
+    served = state.served
+    stalled = served.escalations.stalled() if served is not None else {}
+    if stalled:
+        body["escalation_channels"] = {"stalled": stalled}
+    return ready, body
 
 
 async def readyz(request: Request) -> Response:

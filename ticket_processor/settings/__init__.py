@@ -71,6 +71,20 @@ class Settings(DeclaredSettings):
             return names
         return value
 
+    @field_validator("spam_known_senders", mode="before")
+    @classmethod
+    def _split_senders(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        senders = tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        for sender in senders:
+            if "@" not in sender or any(c.isspace() for c in sender):
+                raise ValueError(
+                    f"{sender!r} is neither an e-mail address nor an @domain; give them "
+                    "separated by commas, such as billing@acme.example,@partner.example"
+                )
+        return senders
+
     @field_validator("helpdesk", mode="before")
     @classmethod
     def _check_helpdesk(cls, value: object, info: ValidationInfo) -> object:

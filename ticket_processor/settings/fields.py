@@ -116,6 +116,15 @@ class DeclaredSettings(BaseModel):
         help="Judge each new ticket's sender (spam, phishing, machines' mail); `false`: every "
         "ticket is a customer's.",
     )
+    # Senders the gate knows as customers (addresses, or @domains): the head alone only
+    # suggests on their tickets, as on any requester of an organisation.
+    spam_known_senders: tuple[str, ...] = setting(
+        (),
+        env="TICKETBOT_SPAM_KNOWN_SENDERS",
+        help="Customers' addresses or `@domains`, comma-separated, whose tickets the spam gate "
+        "only suggests on unless the helpdesk or the LLM agrees.",
+        hint="a comma-separated list such as billing@acme.example,@partner.example",
+    )
     keep_days: Annotated[int, Field(ge=1, le=3650)] = setting(
         30,
         env="TICKETBOT_KEEP_DAYS",
@@ -232,7 +241,7 @@ class DeclaredSettings(BaseModel):
         None,
         env="TICKETBOT_APPLY_AT",
         help="Per field, the calibrated confidence to apply at (`category=0.95,urgency=0.9`, "
-        "or one number); unset: what the calibration chose.",
+        "or one number; 1: never, only suggest); unset: what the calibration chose.",
     )
     suggest_at: str | None = setting(
         None,
@@ -316,7 +325,8 @@ class DeclaredSettings(BaseModel):
     webhook_timeout: Annotated[float, Field(gt=0, le=60)] = setting(
         5.0,
         env="TICKETBOT_WEBHOOK_TIMEOUT",
-        help="Seconds an alert or escalation post may take in all, its answer included.",
+        help="Seconds an alert post may take in all, its answer included; an escalation "
+        "channel's exchange (post or mail) gets at least 30.",
     )
     # The most bytes one answer may bring, counted after decompression; past it the call
     # fails with a message naming the variable. Each is far above the largest legitimate

@@ -10,6 +10,12 @@ How the three are weighed (the head's thresholds come from its cross-validated c
   address) or the LLM agrees, and is nothing on its own;
 - a sender cue or the LLM alone only suggests: a customer may write through a form whose
   mail comes from a no-reply address, and the LLM's word is not calibrated.
+- a known customer (an organisation's requester, a known sender, a requester the helpdesk
+  solved a ticket for before) is never gated on a guess:
+  without the helpdesk's flag or the LLM agreeing, what would apply is only suggested (a mail
+  administrator writing from ``postmaster@`` of a customer is a person);
+- a customer's report ("is this from you?" above a forwarded or pasted mail: ``reading``) is a
+  customer's ticket, whatever the head says of the mail it carries.
 
 An applied verdict keeps the ticket from answers, escalation and incidents and tags it
 ``<prefix><kind>``; a suggested one tags it ``<prefix>suggested_spam`` and the ticket is
@@ -20,16 +26,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..errors import TicketBotError
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
 from ..triage.reply_cues import automatic_certainty, fold
-from .cues import SenderCues, sender_cues
+from .cues import PERSON_ROLES, SenderCues, sender_cues
+from .reading import SpamReading, read_ticket
 
 if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
 
 Encode = Callable[[list[str]], Any]
+_KNOWN_REQUESTERS_KEPT = 10_000  # a long-running serve forgets them now and then
 
 
 def verdict(
@@ -39,10 +49,21 @@ def verdict(
     head: SpamHead,
     *,
     automatic: bool = False,
+    report: bool = False,
+    forwarded: bool = False,
+    form: bool = False,
 ) -> SpamVerdict | None:
     """The verdict (None: a customer's ticket). ``llm``: the LLM's answer (``none`` or a kind),
     None when it was not asked. ``automatic``: the text says it is an automatic message (an
-    out-of-office's, a bounce's words: ``triage.reply_cues``)."""
+    out-of-office's, a bounce's words: ``triage.reply_cues``). ``report``: the sender's words
+    report or ask about a mail they received; ``forwarded``: the ticket forwards or quotes one;
+    ``form``: a web form's mail (``reading``)."""
+    if report and not cues.helpdesk_spam:
+        return None
+    if form or (cues.machine in PERSON_ROLES and not automatic):
+        # A web form's no-reply address is the form's; a mail administrator writes from
+        # postmaster@: neither says a machine wrote the words (a bounce's words would).
+        cues = replace(cues, machine=None)
     p = score.probability
     llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
     strong, weak = p >= head.apply_at, p >= head.suggest_at
@@ -58,13 +79,23 @@ def verdict(
         reasons.append(f"sent from a machine's address ({cues.machine}@…)")
     if llm is not None:
         reasons.append(f"LLM: {llm.replace('_', ' ')}")
+    if forwarded:
+        reasons.append("forwards or quotes a mail (its sender's own words were judged)")
     kind: SpamKind = score.kind
     if not weak:
         kind = llm_kind or ("auto_sender" if cues.machine is not None else "spam")
     if cues.helpdesk_spam:
         return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
     agrees = cues.machine is not None or llm_kind is not None
-    if (strong and llm != "none") or (weak and agrees):
+    if cues.known is not None:
+        # Only the LLM's word with the head's makes a known customer's ticket a machine's: a
+        # customer's own mail administrator writes from ``postmaster@``.
+        decision = "apply" if weak and llm_kind is not None else "suggest"
+        if not (strong or agrees):
+            return None
+        if decision == "suggest":
+            reasons.append("a known customer: a guess is only suggested")
+    elif (strong and llm != "none") or (weak and agrees):
         decision = "apply"
     elif strong or agrees:
         # The head alone between its thresholds suggests nothing: on customers' long or
@@ -85,9 +116,21 @@ class SpamGate:
     the head is not asked: an LLM run loads neither numpy nor the encoder (about 100 MB) for
     its customers' tickets. Every other ticket is scored by the head."""
 
-    def __init__(self, head: SpamHead | None = None, encode: Encode | None = None) -> None:
+    def __init__(
+        self,
+        head: SpamHead | None = None,
+        encode: Encode | None = None,
+        *,
+        known_senders: Sequence[str] = (),
+        requester_known: Callable[[int], bool | None] | None = None,
+    ) -> None:
         self._head = head
         self._encode = encode
+        self.known_senders = tuple(known_senders)
+        # The helpdesk's word on a requester the gate would gate: a ticket solved before makes
+        # them a known customer. Asked only then, once a requester (a run's or a serve's).
+        self._requester_known = requester_known
+        self._known_requesters: dict[int, bool] = {}
         self._lock = threading.Lock()
         # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
         self._tally: dict[str, int] = {}
@@ -125,20 +168,65 @@ class SpamGate:
         vectors = np.asarray(encode(list(texts)), np.float32)
         return [head.score(row) for row in vectors]
 
-    def judge(self, ticket: Ticket, text: str, triage: Triage) -> Triage:
-        """``triage`` with the gate's verdict on ``ticket`` (its prepared ``text``)."""
-        cues = sender_cues(ticket)
+    def read(self, ticket: Ticket, max_tokens: int = 2000) -> SpamReading:
+        """What the head will read of ``ticket`` (its full text: before the run drops it)."""
+        return read_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
+
+    def judge(self, ticket: Ticket, reading: SpamReading, triage: Triage) -> Triage:
+        """``triage`` with the gate's verdict on ``ticket`` (``reading``: what its sender wrote,
+        as ``read_ticket`` made it from the ticket's own text)."""
+        cues = sender_cues(ticket, self.known_senders)
         llm = triage.analysis.spam if triage.engine == "llm" else None
-        if llm == "none" and not cues.any:
+        if (llm == "none" and not cues.any) or (reading.report and not cues.helpdesk_spam):
             return triage
-        score = self.scores([text])[0]
-        found = verdict(score, cues, llm, self.head, automatic=says_automatic(text))
+        score = self.scores([reading.text])[0]
+        automatic = says_automatic(reading.text)
+        found = verdict(
+            score,
+            cues,
+            llm,
+            self.head,
+            automatic=automatic,
+            report=reading.report,
+            forwarded=reading.forwarded,
+            form=reading.form,
+        )
+        if found is not None and found.applied and self._answered_before(ticket, cues):
+            found = verdict(
+                score,
+                replace(cues, known="answered before"),
+                llm,
+                self.head,
+                automatic=automatic,
+                report=reading.report,
+                forwarded=reading.forwarded,
+                form=reading.form,
+            )
         if found is None:
             return triage
         with self._lock:
             key = found.kind if found.applied else "suggested"
             self._tally[key] = self._tally.get(key, 0) + 1
         return triage.model_copy(update={"spam": found})
+
+    def _answered_before(self, ticket: Ticket, cues: SenderCues) -> bool:
+        """Whether the helpdesk says the requester had a ticket solved before (asked once a
+        requester; a failed or unanswered look-up is no: the verdict stands)."""
+        requester = ticket.requester_id
+        if self._requester_known is None or requester is None or cues.known or cues.helpdesk_spam:
+            return False
+        with self._lock:
+            known = self._known_requesters.get(requester)
+        if known is None:
+            try:
+                known = self._requester_known(requester) is True
+            except TicketBotError:
+                known = False
+            with self._lock:
+                if len(self._known_requesters) >= _KNOWN_REQUESTERS_KEPT:
+                    self._known_requesters.clear()
+                self._known_requesters[requester] = known
+        return known
 
 
 def says_automatic(text: str) -> bool:

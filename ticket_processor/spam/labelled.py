@@ -2,9 +2,12 @@
 
 A row is a JSON object with ``subject`` and ``description`` (or ``text``), optionally the
 ``sender`` address, and its truth in ``labels.spam`` (``none``, ``spam``, ``phishing`` or
-``auto_sender``); a row without it is a customer's (``none``), so any labelled file of
+``auto_sender``), and ``known_customer: true`` where the requester is one (an organisation's);
+a row without a label is a customer's (``none``), so any labelled file of
 customers' tickets measures the false positives. The gate judges each row as a run would, from
-the head and the sender cue; the LLM is not asked.
+the head and the sender cue (and the known senders the gate was given); the LLM is not asked.
+A row's text is read as a run reads it (``reading``: the sender's own words apart from what
+they forward, look-alike letters undone).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from typing import Any
 from ..common.json_lines import json_lines
 from ..errors import ConfigError
 from ..models import SPAM_KINDS
-from ..triage.prepare import prepare_ticket
-from .cues import SenderCues, machine_sender
+from .cues import SenderCues, known_sender, machine_sender
 from .gate import SpamGate, says_automatic, verdict
+from .reading import read_ticket
 
 LABELS = ("none", *SPAM_KINDS)
 _CHUNK = 256  # rows encoded at once
@@ -31,6 +34,8 @@ class SpamRow:
     body: str
     sender: str | None
     truth: str  # one of LABELS
+    # The requester is a known customer (``"known_customer": true``: an organisation's).
+    known: bool = False
 
 
 @dataclass
@@ -95,6 +100,7 @@ def _row(raw: object, number: int, path: Path) -> SpamRow:
         str(body or ""),
         sender if isinstance(sender, str) else None,
         str(truth),
+        raw.get("known_customer") is True,
     )
 
 
@@ -110,13 +116,28 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
     scores = SpamScores()
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        texts = []
-        for row in chunk:
-            prepared = prepare_ticket(row.subject, row.body)
-            texts.append(f"{prepared.subject}\n{prepared.body}")
-        for row, text, found in zip(chunk, texts, gate.scores(texts), strict=True):
-            cues = SenderCues(False, machine_sender(row.sender))
-            judged = verdict(found, cues, None, gate.head, automatic=says_automatic(text))
+        readings = [read_ticket(row.subject, row.body) for row in chunk]
+        found_all = gate.scores([reading.text for reading in readings])
+        for row, reading, found in zip(chunk, readings, found_all, strict=True):
+            cues = SenderCues(
+                False,
+                machine_sender(row.sender),
+                "organisation"
+                if row.known
+                else "known sender"
+                if known_sender(row.sender, gate.known_senders)
+                else None,
+            )
+            judged = verdict(
+                found,
+                cues,
+                None,
+                gate.head,
+                automatic=says_automatic(reading.text),
+                report=reading.report,
+                forwarded=reading.forwarded,
+                form=reading.form,
+            )
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1
             if judged is None:

@@ -1,11 +1,11 @@
-"""One writer at a time for a state file that two processes change: ``serve`` and the cron
-run both remember, in the same file, what the escalation channels already took.
+"""One process at a time for a state file that several change: ``serve`` and the cron run both
+deliver the escalations owed in ``escalations.sqlite3`` (``alerts.outbox``), one at a time.
 
 ``updating(path)`` holds an OS lock on ``<name>.lock`` beside the file for a read-modify-write
 (the run lock's: ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows; the OS drops it when
 the holder dies, even on kill -9). It waits for another holder at most ``wait`` seconds and
-then goes on without the lock, yielding False: a page or a mail sent twice is better than one
-never sent because a process hung while holding it. The lock is per open file, so two threads
+then yields False: the caller decides (the escalations' deliverer leaves its deliveries to the
+holder). The lock is per open file, so two threads
 of one process exclude each other too.
 """
 

@@ -10,7 +10,9 @@ confidence whose answers are right at least ``precision`` of the time.
 
 ``decide`` is the one rule of a field's fate:
 
-- calibrated confidence >= the apply threshold: **apply** (tags, priority, routing as always);
+- calibrated confidence >= the apply threshold: **apply** (tags, priority, routing as always),
+  unless the threshold is "never" (``NEVER``, 1.0: no confidence was shown right often
+  enough), which no confidence clears, not even a calibrated 1.00;
 - >= the suggest threshold: **suggest** (named in the note with its confidence, tagged
   ``<prefix>suggested_<field>``, nothing else changes);
 - below: **abstain** (the note says the field was left open).
@@ -36,6 +38,13 @@ MIN_APPLIED_ROWS = 20
 # engine: ``calibrate`` and ``learn`` refuse to save it (it would stop runs applying the field).
 # With more, "never" is the engine's own limit on that field, and is kept (it suggests instead).
 ENOUGH_ROWS = 500
+# The threshold "never": a field at it is never applied, whatever its confidence. ``applies``
+# is the one test of it that runs, ``calibrate``, ``learn`` and ``health`` share, so that what
+# they say and what runs do cannot differ.
+NEVER = 1.0
+# A threshold found at calibrated confidence 1.0 (the surest rows are right often enough) is
+# kept just under it, so that it still applies them and is not read as "never".
+SUREST = 0.9999
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,8 @@ def apply_threshold(
     min_rows: int = MIN_APPLIED_ROWS,
 ) -> float:
     """The lowest calibrated confidence t such that the rows at or above t are right at least
-    ``precision`` of the time (and number ``min_rows`` or more); 1.0 (never apply) when none."""
+    ``precision`` of the time (and number ``min_rows`` or more); ``NEVER`` when none (a t of
+    1.0 is given as ``SUREST``)."""
     pairs = sorted(zip(calibrated, correct, strict=True), reverse=True)
     best = 1.0
     right = 0
@@ -130,7 +140,7 @@ def apply_threshold(
         if next_p == p:
             continue  # a threshold takes every row of its value
         if count >= min_rows and right / count >= precision:
-            best = p
+            best = min(p, SUREST)
     return round(best, 4)
 
 
@@ -178,7 +188,26 @@ def shortfall(
 
 def too_few_rows(apply_at: float | None, rows: int) -> bool:
     """A calibration that would never apply a field, from a file too small to tell."""
-    return apply_at is not None and apply_at >= 1.0 and rows < ENOUGH_ROWS
+    return apply_at is not None and never_applied(apply_at) and rows < ENOUGH_ROWS
+
+
+def never_applied(apply_at: float) -> bool:
+    """Whether a field at this apply threshold is never applied (only suggested)."""
+    return apply_at >= NEVER
+
+
+def applies(confidence: float, apply_at: float) -> bool:
+    """Whether a field at this calibrated confidence is applied at this threshold: at or above
+    it, and never at "never" (``NEVER``)."""
+    return not never_applied(apply_at) and confidence >= apply_at
+
+
+def threshold_text(apply_at: float) -> str:
+    """The threshold as ``calibrate``, ``learn`` and ``health`` show it: "never", or the number
+    (with the digits that tell ``SUREST`` from "never")."""
+    if never_applied(apply_at):
+        return "never"
+    return f"{apply_at:.2f}" if apply_at < 0.995 else f"{apply_at:.4f}"
 
 
 @dataclass(frozen=True)
@@ -189,7 +218,7 @@ class FieldPolicy:
     suggest_at: Mapping[str, float]
 
     def decide(self, field: str, confidence: float) -> Decision:
-        if confidence >= self.apply_at.get(field, 1.0):
+        if applies(confidence, self.apply_at.get(field, NEVER)):
             return "apply"
         if confidence >= self.suggest_at.get(field, DEFAULT_SUGGEST_AT):
             return "suggest"

@@ -112,11 +112,23 @@ _HISTORY_MARKERS = re.compile(
     r"|Am\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bschrieb[^\n]{0,100}:[ \t]*$"
     r"|Le\b[^\n]{0,300}(?:\n[^\n]{0,300})?\ba écrit[ \t]*:[ \t]*$"
     r"|El\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bescribió[ \t]*:[ \t]*$"
-    r"|-{2,}[ \t]*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)"
+    r"|Op\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bschreef[^\n]{0,100}:[ \t]*$"
+    r"|Em\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bescreveu[ \t]*:[ \t]*$"
+    # A forwarded or original message's header line, in the note's languages, as the common
+    # mail clients write it (Gmail's, Outlook's, Apple Mail's, Thunderbird's).
+    r"|-{2,}[ \t]*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine"
+    r"|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado|Mensaje original"
+    r"|Doorgestuurd bericht|Oorspronkelijk bericht|Mensagem encaminhada|Mensagem original"
+    r"|Messaggio inoltrato|Messaggio originale)"
     r"[ \t]*-{2,}"
+    r"|(?:Begin forwarded message|Anfang der weitergeleiteten Nachricht"
+    r"|Début du message (?:réexpédié|transféré)|Inicio del mensaje reenviado"
+    r"|Begin van doorgestuurd bericht|Início da mensagem reencaminhada)[ \t]*:[ \t]*$"
     r"|_{10,}[ \t]*$"
     r"|From:[^\n]{1,300}\n(?:[^\n]{0,300}\n){0,3}?[ \t]*(?:Sent|Date):"
     r"|Von:[^\n]{1,300}\n(?:[^\n]{0,300}\n){0,3}?[ \t]*(?:Gesendet|Datum):"
+    r"|De ?:[^\n]{1,300}\n(?:[^\n]{0,300}\n){0,3}?[ \t]*(?:Envoyé|Date|Enviado|Fecha) ?:"
+    r"|Van:[^\n]{1,300}\n(?:[^\n]{0,300}\n){0,3}?[ \t]*(?:Verzonden|Datum):"
     r")"
 )
 _QUOTED_LINE = re.compile(r"(?m)^[ \t]*>[^\n]*\n?")
@@ -132,6 +144,18 @@ _SIGN_OFF = re.compile(
     r"|viele grüße|beste grüße|cordialement|bien à vous|saludos|atentamente)[ \t]*[,!.]?[ \t]*$"
 )
 _SIGN_OFF_TAIL_LINES = 6
+
+
+def split_history(text: str) -> tuple[str, str]:
+    """(the sender's own words, what they quote or forward): the text before the first reply
+    or forward header with its ``>`` lines taken out, and the rest with those lines."""
+    marker = _HISTORY_MARKERS.search(text)
+    own, quoted = (text[: marker.start()], text[marker.end() :]) if marker else (text, "")
+    lines = _QUOTED_LINE.findall(own)
+    if lines:
+        own = _QUOTED_LINE.sub("", own)
+        quoted = "".join(line.lstrip(" \t>") for line in lines) + quoted
+    return own, quoted
 
 
 def trim_history(text: str) -> str:

@@ -20,11 +20,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from re import _constants, _parser  # type: ignore[attr-defined]
+from typing import Any
 
 from .redact_ids import after_rules, fold_digits, id_rules, unfold
 from .redact_numbers import number_rules
-from .redact_personal import decode_entities, personal_rules
+from .redact_personal import (
+    _OBFUSCATED_EMAIL,
+    OBFUSCATED_EMAIL_DOMAIN,
+    decode_entities,
+    personal_rules,
+)
 from .redact_secrets import secret_rules
 
 Decide = Callable[[re.Match[str]], str | None]
@@ -286,7 +293,102 @@ def _apply(
         counts[kind] = counts.get(kind, 0) + 1
         return result
 
-    return pattern.sub(replace, text)
+    needed = _NEEDED.get(pattern)
+    if needed is not None and needed.search(text) is None:
+        return text
+    return guarded(pattern).sub(replace, text)
+
+
+# A pattern, and what every one of its matches holds, cheaper to look for than the match.
+_NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {_OBFUSCATED_EMAIL: OBFUSCATED_EMAIL_DOMAIN}
+
+
+@functools.cache
+def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` behind a look-ahead for the characters a match can start with, or
+    ``pattern`` itself when that cannot be said (a match may start with anything, or be
+    empty).
+
+    Most patterns here open with look-behinds and word boundaries, so the regex engine tried
+    the whole pattern, alternatives and all, at every position of every text: most of
+    redaction's CPU. One character class tried first turns most positions away at once. The
+    matches are the same: the look-ahead only states what every match already starts with.
+    """
+    starts = _first_characters(_parser.parse(pattern.pattern, pattern.flags).data)
+    if starts is None:
+        return pattern
+    flags = _LEADING_FLAGS.match(pattern.pattern)
+    head = flags.group(0) if flags else ""
+    return re.compile(f"{head}(?=[{starts}])(?:{pattern.pattern[len(head) :]})", pattern.flags)
+
+
+# A pattern's global inline flags (``(?i)``): they must stay at its start.
+_LEADING_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_CLASS_ESCAPES = {
+    _constants.CATEGORY_DIGIT: r"\d",
+    _constants.CATEGORY_NOT_DIGIT: r"\D",
+    _constants.CATEGORY_WORD: r"\w",
+    _constants.CATEGORY_NOT_WORD: r"\W",
+    _constants.CATEGORY_SPACE: r"\s",
+    _constants.CATEGORY_NOT_SPACE: r"\S",
+}
+
+
+def _first_characters(items: Sequence[tuple[Any, Any]]) -> str | None:
+    """The body of a character class holding every character a match of the parsed
+    ``items`` can start with; None when a match could be empty or start with anything this
+    does not follow (a negated class, any character, a back-reference)."""
+    found, empty = _starts(items)
+    return None if found is None or empty or not found else "".join(sorted(found))
+
+
+def _starts(items: Sequence[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
+    """(the class parts a match of ``items`` can start with, whether it can be empty)."""
+    parts: set[str] = set()
+    for op, value in items:
+        found, empty = _starts_one(op, value)
+        if found is None:
+            return None, False
+        parts |= found
+        if not empty:
+            return parts, False
+    return parts, True
+
+
+def _starts_one(op: Any, value: Any) -> tuple[set[str] | None, bool]:
+    c = _constants
+    if op is c.LITERAL:
+        return {re.escape(chr(value))}, False
+    if op is c.IN:
+        parts: set[str] = set()
+        for kind, item in value:
+            if kind is c.LITERAL:
+                parts.add(re.escape(chr(item)))
+            elif kind is c.RANGE:
+                parts.add(f"{re.escape(chr(item[0]))}-{re.escape(chr(item[1]))}")
+            elif kind is c.CATEGORY and item in _CLASS_ESCAPES:
+                parts.add(_CLASS_ESCAPES[item])
+            else:
+                return None, False  # a negated class: anything may start a match
+        return parts, False
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return set(), True  # consumes nothing: what follows starts the match
+    if op is c.SUBPATTERN:
+        return _starts(value[-1].data)
+    if op is c.BRANCH:
+        parts, empty = set(), False
+        for branch in value[1]:
+            found, can_be_empty = _starts(branch.data)
+            if found is None:
+                return None, False
+            parts |= found
+            empty = empty or can_be_empty
+        return parts, empty
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _high, repeated = value
+        found, empty = _starts(repeated.data)
+        return found, empty or low == 0
+    return None, False
 
 
 def _url_cards(text: str, counts: dict[str, int]) -> str:

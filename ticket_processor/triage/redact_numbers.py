@@ -26,12 +26,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import phonenumbers
-from stdnum.br import cpf
-from stdnum.cn import ric
-from stdnum.it import codicefiscale
-from stdnum.kr import rrn
-from stdnum.mx import curp
+# phonenumbers and python-stdnum are imported where a text first needs them: most of a tenth
+# of a second at start-up (phonenumbers' matcher alone is a third of it) that a run which finds
+# no ticket, and every command that redacts nothing, never uses.
 
 Decide = Callable[[re.Match[str]], str | None]
 Rule = tuple[str, re.Pattern[str], Decide, tuple[str, ...] | None]
@@ -65,6 +62,8 @@ def library_phone(match: re.Match[str], quiet: Callable[[re.Match[str]], bool]) 
     # Digits spaced one by one follow no country's grouping: judged as the digits alone. A
     # grouped run must be grouped as its country groups it ("812 3456 7890" is a valid
     # Japanese number to VALID, but no Japanese writes it so: a meeting id).
+    import phonenumbers
+
     if _SPACED.fullmatch(raw):
         raw = raw.replace(" ", "")
         leniency = phonenumbers.Leniency.VALID
@@ -146,6 +145,11 @@ def number_rules(text: str, quiet: Callable[[re.Match[str]], bool]) -> list[Rule
         ("national_id", _MRN, lambda m: m.group(1) + "[ID_NUMBER]", _MRN_GATE),
     ]
     if _DIGITS7.search(text):
+        from stdnum.br import cpf
+        from stdnum.cn import ric
+        from stdnum.kr import rrn
+        from stdnum.mx import curp
+
         rules += [
             ("national_id", _CN_RIC, _checked(ric.is_valid), None),
             ("national_id", _KR_RRN, _checked(rrn.is_valid), None),
@@ -154,6 +158,8 @@ def number_rules(text: str, quiet: Callable[[re.Match[str]], bool]) -> list[Rule
             ("phone", _RUN, lambda m: library_phone(m, quiet), None),
         ]
     if _CODICE_FISCALE.search(text):
+        from stdnum.it import codicefiscale
+
         rules.append(("national_id", _CODICE_FISCALE, _checked(codicefiscale.is_valid), None))
     rules.append(("phone", _WORDS_PHONE, lambda m: "[PHONE]", _WORD_GATE))
     return rules

@@ -125,7 +125,14 @@ RISK_REASON_KEYS = (
 
 
 # The spam gate's reasons (``spam.gate``), said again the same way.
-SPAM_REASON_KEYS = ("spam_model", "spam_helpdesk", "spam_machine", "spam_llm")
+SPAM_REASON_KEYS = (
+    "spam_model",
+    "spam_helpdesk",
+    "spam_machine",
+    "spam_llm",
+    "spam_forwarded",
+    "spam_known",
+)
 # A placeholder whose value is a number: matched as one, so a value before it may hold spaces
 # (``learned model: auto sender 0.93``).
 _NUMBERS = ("probability",)

@@ -93,6 +93,9 @@ class TinydeskHelpdesk:
     def count_open_before(self, moment: int) -> int | None:
         return None
 
+    def requester_known(self, requester_id: int) -> bool | None:
+        return None
+
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         found = (self.store.get(i) for i in dict.fromkeys(ids))
         return [_ticket(r) for r in found if r is not None]

@@ -37,7 +37,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from ...common.helpdesk_settings import HelpdeskSettings
 from ...errors import (
@@ -259,14 +258,10 @@ class FreshdeskHelpdesk(HistoryReads):
         return self._own_id[0]
 
     def count_open_before(self, moment: int) -> int | None:
-        # The filter compares dates only: tickets last changed before the day of ``moment``.
-        day = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d")
-        query = f"(status:2 OR status:3) AND updated_at:<'{day}'"
-        answer = self.http.request(
-            "GET", "/api/v2/search/tickets", params={"query": f'"{query}"', "page": 1}
-        )
-        total = answer.body.get("total") if isinstance(answer.body, dict) else None
-        return total if isinstance(total, int) and not isinstance(total, bool) else None
+        return freshdesk_reads.count_open_before(self.http, moment)
+
+    def requester_known(self, requester_id: int) -> bool | None:
+        return freshdesk_reads.requester_known(self.http, requester_id)
 
     def tickets(self, ids: Sequence[int]) -> list[Ticket]:
         wanted = list(dict.fromkeys(ids))

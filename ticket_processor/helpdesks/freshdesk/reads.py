@@ -1,4 +1,5 @@
-"""Freshdesk reads for notes, routing and the help centre: conversations, groups, agents, articles.
+"""Freshdesk reads for notes, routing, the spam gate and the help centre: conversations, counts,
+a requester's solved tickets, groups, agents, articles.
 
 Functions of a ``FreshdeskTransport``; ``FreshdeskHelpdesk`` delegates to them. Each follows
 Freshdesk's ``Link`` header through every page and skips items that are not the expected shape.
@@ -9,10 +10,11 @@ by category, folder by folder; a folder's visibility becomes the article's, draf
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from ...models import Agent, Article, ArticleListing, FieldOption, Group, HelpdeskField
-from .records import text_of
+from .records import STATUS_FROM_FRESHDESK, text_of
 from .wire import FreshdeskTransport
 
 VISIBILITY = {1: "everyone", 2: "signed_in"}  # folder visibility; anything else is internal
@@ -32,6 +34,34 @@ def private_notes(http: FreshdeskTransport, ticket_id: int) -> list[tuple[int, s
                 text = text_of(item.get("body_text"), item.get("body"))
                 found.append((note_id if isinstance(note_id, int) else 0, text))
     return found
+
+
+def count_open_before(http: FreshdeskTransport, moment: int) -> int | None:
+    """How many tickets are open or pending and last changed before ``moment``'s day."""
+    # The filter compares dates only: tickets last changed before the day of ``moment``.
+    day = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d")
+    query = f"(status:2 OR status:3) AND updated_at:<'{day}'"
+    answer = http.request(
+        "GET", "/api/v2/search/tickets", params={"query": f'"{query}"', "page": 1}
+    )
+    total = answer.body.get("total") if isinstance(answer.body, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def requester_known(http: FreshdeskTransport, requester_id: int) -> bool | None:
+    """Whether the requester has a solved or closed ticket; None when the answer is unreadable."""
+    # The list, not the search: Freshdesk's filter query has no requester. Without
+    # ``updated_since`` the list holds only the last 30 days' tickets.
+    params = {
+        "requester_id": int(requester_id),
+        "updated_since": "2000-01-01T00:00:00Z",
+        "per_page": 100,
+    }
+    answer = http.request("GET", "/api/v2/tickets", params=params)
+    if not isinstance(answer.body, list):
+        return None
+    solved = {code for code, word in STATUS_FROM_FRESHDESK.items() if word in ("solved", "closed")}
+    return any(isinstance(t, dict) and t.get("status") in solved for t in answer.body)
 
 
 def groups(http: FreshdeskTransport) -> list[Group]:

@@ -64,6 +64,7 @@ def ticket_fields(item: dict[str, Any]) -> dict[str, Any]:
         "group_id": item.get("group_id"),
         "assignee_id": item.get("responder_id"),
         "requester_id": item.get("requester_id"),
+        "organization_id": item.get("company_id"),
         "brand_id": item.get("product_id"),
         "channel": SOURCE_CHANNEL.get(item["source"])
         if isinstance(item.get("source"), int)

@@ -138,6 +138,12 @@ class ZendeskHelpdesk:
         query = f"type:ticket status<solved updated<{stamp} -tags:{self._marker}"
         return self.client.search_count(query)
 
+    def requester_known(self, requester_id: int) -> bool | None:
+        count = self.client.search_count(
+            f"type:ticket requester:{int(requester_id)} status>=solved"
+        )
+        return None if count is None else count > 0
+
     def ticket_pages(
         self, cursor: Cursor | None, *, since: int, query: str | None = None
     ) -> Iterator[TicketPage]:

@@ -68,6 +68,8 @@ class FreshdeskDesk:
                 fields["responder_id"] = self.sandbox.store.directory.create_agent(who)["id"]
             if t.sender:
                 fields["source"] = 1  # Freshdesk's source: Email
+            if t.organization is not None:
+                fields["company_id"] = t.organization
             made = self.sandbox.store.create(fields)
             if t.locale:  # a contact's language is the contact's, set apart from the ticket
                 self.sandbox.store.set_contact_language(int(made["requester_id"]), t.locale)

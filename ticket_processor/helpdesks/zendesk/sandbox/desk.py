@@ -53,6 +53,8 @@ class ZendeskDesk:
             }
             if t.sender:
                 fields["via_id"] = VIA_MAIL
+            if t.organization is not None:
+                fields["organization_id"] = t.organization
             if t.requester_name:
                 fields["requester"]["name"] = t.requester_name
             if t.locale:

@@ -1,9 +1,10 @@
 """The Search API's query language, for the ticket queries ticketbot and zenpy send.
 
 Supported: ``type:ticket``, ``status``/``priority`` with ``: < > <= >=`` (by Zendesk's order),
-``tags:x`` / ``tag:x``, ``created``/``updated``/``solved`` against a date, a date-time or a
-relative age (``4hours``, ``2days``), ``subject:``/``description:``, free words and quoted
-phrases, and ``-`` in front of any term to negate it. Evaluation is a scan over the tickets.
+``tags:x`` / ``tag:x``, ``requester:<user id>``, ``created``/``updated``/``solved`` against a
+date, a date-time or a relative age (``4hours``, ``2days``), ``subject:``/``description:``,
+free words and quoted phrases, and ``-`` in front of any term to negate it. Evaluation is a
+scan over the tickets.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def _term(key: str, op: str, value: str, now: float) -> Predicate | None:
     if key in ("tags", "tag"):
         tag = raw.lower()
         return lambda t: tag in t["tags"]
+    if key == "requester" and raw.isdigit():  # a user id (Zendesk also takes a name or e-mail)
+        return lambda t: t.get("requester_id") == int(raw)
     if key in ("created", "updated"):
         return _dated(f"{key}_at", op, raw, now)
     if key in ("subject", "description"):

@@ -1,0 +1,120 @@
+"""What starting ``ticketbot`` loads: a command pays only for what it uses.
+
+``--help`` and ``--version`` read no setting and analyse nothing, so they import neither numpy
+(the encoder's) nor openai (most of a second of CPU between them); a ``run`` that finds no
+ticket, on either helpdesk, loads neither the LLM's SDK nor the sentence encoder, though an LLM
+is configured and the spam gate is on (its default). Each case runs the console script's
+``main`` in a child Python and reads the modules it holds afterwards, so the test process's
+own imports cannot hide one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ticket_processor.cli import app, listing_app
+from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
+from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# What a start-up that does not analyse must not import.
+HEAVY = (
+    "numpy",
+    "openai",
+    "ticket_processor.learned.embed",
+    "ticket_processor.llm",
+    "phonenumbers",  # redaction's phone matcher: loaded by the first text redacted
+)
+_CHILD = """
+    import json, sys
+    from ticket_processor import cli
+
+    sys.argv = ["ticketbot", *json.loads(sys.argv[1])]
+    try:
+        cli.main()
+    except SystemExit as ended:
+        code = ended.code
+    else:
+        code = 0
+    print("\\nstartup-check " + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def started(args: list[str], env: dict[str, str] | None = None) -> tuple[object, set[str]]:
+    """``ticketbot ARGS`` in a child Python: its exit code and the modules it loaded."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "OPENAI_"))}
+    base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), base.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_CHILD), json.dumps(args)],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    last = done.stdout.rstrip().rsplit("\n", 1)[-1]
+    assert last.startswith("startup-check "), (done.stdout[-2000:], done.stderr[-2000:])
+    found = json.loads(last.removeprefix("startup-check "))
+    return found["code"], set(found["modules"])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], [], ["--account", "acme", "--help"]])
+def test_help_and_version_import_neither_numpy_nor_openai(args: list[str]) -> None:
+    code, modules = started(args)
+    assert code in (0, 2)  # no word at all: the help, with the usage error's code
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    # Nor the settings: the listing is read from cli.COMMANDS, not from the commands' modules.
+    assert "ticket_processor.settings" not in modules
+
+
+def test_the_help_listed_without_the_commands_is_the_full_apps_help() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(listing_app(), ["--help"], env={"COLUMNS": "100"})
+    full = runner.invoke(app, ["--help"], env={"COLUMNS": "100"})
+    assert listed.exit_code == full.exit_code == 0, listed.output
+    assert listed.output == full.output
+
+
+def _run_env(tmp_path: Path, standin: RunningStandin) -> dict[str, str]:
+    return {
+        "OPENAI_BASE_URL": standin.url,
+        "OPENAI_API_KEY": "test-key",
+        "TICKETBOT_MODEL": "stand-in",
+        "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+        "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+    }
+
+
+def test_an_empty_zendesk_run_loads_no_encoder_and_no_openai(
+    sandbox: RunningSandbox, standin: RunningStandin, tmp_path: Path
+) -> None:
+    env = _run_env(tmp_path, standin) | {
+        "ZENDESK_URL": sandbox.url,
+        "ZENDESK_EMAIL": sandbox.config.email,
+        "ZENDESK_API_TOKEN": sandbox.config.token,
+    }
+    code, modules = started(["run"], env)
+    assert code == 0
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    assert standin.stats()["requests"] == 0
+
+
+def test_an_empty_freshdesk_run_loads_no_encoder_and_no_openai(
+    freshdesk_sandbox: RunningFreshdesk, standin: RunningStandin, tmp_path: Path
+) -> None:
+    env = _run_env(tmp_path, standin) | {
+        "TICKETBOT_HELPDESK": "freshdesk",
+        "FRESHDESK_URL": freshdesk_sandbox.url,
+        "FRESHDESK_API_KEY": freshdesk_sandbox.config.api_key,
+    }
+    code, modules = started(["run"], env)
+    assert code == 0
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))

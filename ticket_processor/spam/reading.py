@@ -1,0 +1,127 @@
+"""What the spam head reads of a new ticket, and what the ticket's shape says. Pure.
+
+A customer who forwards a phishing mail, or pastes one under "is this from you?", sent us a
+report: their own words are judged, and the mail they quote is evidence, not their words. So:
+
+- the sender's own words are the text before the first reply or forward header (in the
+  note's languages: ``triage.prepare.split_history``) without its ``>`` lines;
+- a web form's mail (``Name:``, ``Company:``, ``Message:``) is its message field's words;
+- when they have something to say (a few words), the head reads them alone, and the subject
+  only when it is not the forwarded mail's ("Fwd: …");
+- when they have nothing to say ("FYI", nothing at all), the head reads what they forward:
+  spam dressed as a forward or a reply is judged on the mail it carries;
+- words that report or ask about a mail ("is this from you?", "ist das von Ihnen?", "I got
+  this phishing e-mail") make the ticket a customer's report, whatever the head says of the
+  mail it carries.
+
+The text is then undisguised (``normalise``) for the head. One text a ticket: the encoder reads
+each ticket once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..triage.prepare import clean, html_to_text, prepare_ticket, raw_cap, split_history
+from .normalise import normalise
+
+# Fewer words than this of their own and a sender forwards without saying anything.
+_OWN_WORDS = 3
+_HTML = re.compile(r"(?i)<(?:html|body|div|p|br|span|table|blockquote)\b")
+_FORWARD_SUBJECT = re.compile(r"(?i)^\s*(?:(?:fwd?|wg|tr|rv|enc|doorst|re|aw|sv)\s*:\s*)+")
+# Above a forwarded mail, one word says what the sender thinks of it ("Phishing?").
+_NAMES_IT = re.compile(
+    r"(?i)\b(?:phishing|scam|spam|fraud|fake|suspicious|betrug|verdächtig|arnaque|suspect"
+    r"|estafa|fraude|sospechoso|oplichting|verdacht|golpe|suspeito)\b"
+)
+# Words of a person who reports or asks about a mail they received, in the note's languages.
+_REPORT = re.compile(
+    r"""(?ix)
+    \b(?:
+      is\ (?:this|that|it)\ (?:e-?mail\ |mail\ |message\ |text\ )?(?:really\ )?
+        (?:from|sent\ by)\ (?:you|your)
+    | is\ (?:this|that)\ (?:e-?mail|mail|message|text|link)
+        \ (?:legit|legitimate|genuine|real|safe|yours)
+    | did\ you\ (?:really\ )?send\ (?:me\ )?(?:this|that|an?\ |the\ )
+    | (?:i|we)\ (?:just\ )?(?:received|got)\ (?:this|the\ following|an?|a\ strange|a\ weird
+        |a\ suspicious|a\ fake|some)\ [^.?!\n]{0,40}?(?:e-?mail|mail|message|text|sms|letter)
+    | report(?:ing)?\ (?:a\ |this\ |the\ )?(?:phishing|scam|spam|fraud)
+    | (?:looks|seems)\ like\ (?:a\ )?(?:phishing|scam|fake)
+    | (?:pretend(?:s|ing)?\ to\ be|impersonat\w*|spoof\w*)\ (?:you|your)
+    | (?:in|using)\ your\ (?:company'?s?\ |brand'?s?\ )?name
+    | phishing\ (?:e-?mail|mail|attempt|message|campaign)s?\ (?:sent|that|we|i)
+    | ist\ (?:das|diese\ (?:e-?mail|mail|nachricht))\ (?:wirklich\ )?von\ (?:ihnen|euch|dir)
+    | (?:kommt|stammt)\ (?:das|die|diese)\ [^.?!\n]{0,30}?von\ (?:ihnen|euch)
+    | (?:ich|wir)\ (?:habe|haben)\ (?:diese|eine|folgende)\ [^.?!\n]{0,40}?
+        (?:e-?mail|mail|nachricht)
+    | in\ ihrem\ namen | phishing-?(?:mail|e-mail|versuch)
+    | est-ce\ (?:bien\ )?(?:de\ vous|vous\ qui)
+    | (?:j'ai|nous\ avons)\ re[çc]u\ (?:ce|cet|cette|un|une)
+    | en\ votre\ nom | hame[çc]onnage | tentative\ d'arnaque
+    | (?:es|viene)\ (?:de\ ustedes|suyo|de\ vosotros)
+    | (?:recib[íi]|hemos\ recibido)\ (?:este|esta|un|una)
+    | en\ su\ nombre | suplantaci[óo]n | intento\ de\ (?:estafa|phishing)
+    | is\ dit\ (?:echt\ )?van\ (?:jullie|u)
+    | (?:ik|we)\ (?:heb|hebben)\ (?:deze|een)\ [^.?!\n]{0,40}?(?:e-?mail|mail|bericht)
+    | (?:uit|in)\ (?:jullie|uw)\ naam | phishingmail
+    | [ée]\ de\ voc[êe]s | (?:recebi|recebemos)\ (?:este|esta|um|uma)
+    | em\ nome\ de\ voc[êe]s | golpe
+    )""",
+)
+# A web form's mail (``Name: …``, ``Company: …``, ``Message: …``, often from a no-reply
+# address): the customer's words are the message field's.
+_FORM_FIELD = re.compile(r"(?m)^[ \t]*[^\W\d_][\w .'-]{0,30}:[ \t]*\S")
+_FORM_MESSAGE = re.compile(
+    r"(?im)^[ \t]*(?:message|your message|comments?|question|description|details|nachricht"
+    r"|ihre nachricht|anliegen|mensaje|comentarios?|commentaire|votre message|bericht"
+    r"|opmerking|mensagem|messaggio)[ \t]*:[ \t]*"
+)
+_EDGE = 300  # characters at either end of a pasted mail where a report's words stand
+
+
+@dataclass(frozen=True)
+class SpamReading:
+    """``text``: what the head reads; ``forwarded``: the ticket forwards or quotes a mail;
+    ``report``: its sender's words report or ask about a mail they received; ``form``: it is a
+    web form's mail (its address is the form's, not the person's)."""
+
+    text: str
+    forwarded: bool = False
+    report: bool = False
+    form: bool = False
+
+
+def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> SpamReading:
+    # No more of a hostile megabyte than the LLM's preparation ever looks at.
+    body = clean((description or "")[: raw_cap(max_tokens)])
+    if _HTML.search(body):
+        body = html_to_text(body)
+    message = form_message(body)
+    form, body = message != body, message
+    own, quoted = split_history(body)
+    forwarded = bool(quoted.strip())
+    own_words = len(re.findall(r"[^\W\d_]{2,}", own))
+    if forwarded:
+        report = bool(_REPORT.search(own) or _NAMES_IT.search(own))
+        if own_words >= _OWN_WORDS:
+            forward_subject = bool(_FORWARD_SUBJECT.match(subject or ""))
+            read, read_subject = own, ("" if forward_subject else subject)
+        else:  # nothing of their own: the mail they pass on is what they sent
+            read, read_subject = quoted, _FORWARD_SUBJECT.sub("", subject or "")
+    else:
+        # A mail pasted under (or above) a question keeps the question at one end.
+        report = bool(_REPORT.search(own[:_EDGE]) or _REPORT.search(own[-_EDGE:]))
+        read, read_subject = own, subject or ""
+    prepared = prepare_ticket(read_subject, read, max_tokens=max_tokens)
+    text = normalise(f"{prepared.subject}\n{prepared.body}")
+    return SpamReading(text, forwarded, report, form)
+
+
+def form_message(body: str) -> str:
+    """A web form's mail as its message field (the customer's words, without the form's
+    ``Name:``/``Company:`` lines); any other body as it is."""
+    found = _FORM_MESSAGE.search(body)
+    if found is None or len(_FORM_FIELD.findall(body[: found.start()])) < 2:
+        return body
+    return body[found.end() :]
