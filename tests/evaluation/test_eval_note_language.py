@@ -116,5 +116,12 @@ def test_eval_with_an_llm_asks_for_the_note_in_the_agents_language(
     result = invoke("eval", str(_file(tmp_path, GERMAN)), "--engine", "llm", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["note_language"] == "fr"
-    asked = [text for text in iter_requests(llm) if '<translate to="fr">' in text]
-    assert len(asked) >= len(GERMAN)  # each message, and the summaries
+    # Each message's triage call asks for its translation and summary in French: no call more.
+    asked = [
+        body
+        for body in llm.received
+        if "ISO 639-1 code fr" in json.dumps(body.get("response_format"))
+        and "summary_translation" in json.dumps(body.get("response_format"))
+    ]
+    assert len(asked) == len(llm.received) == len(GERMAN)
+    assert not [text for text in iter_requests(llm) if "<translate" in text]

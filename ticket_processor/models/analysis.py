@@ -39,6 +39,20 @@ SPAM_KINDS: tuple[SpamKind, ...] = get_args(SpamKind)
 ENGINES: tuple[Engine, ...] = get_args(Engine)  # the chain's order: LLM, learned model, rules
 
 
+class AgentText(BaseModel):
+    """What the note shows the agents in their language, written by the LLM in the triage call
+    itself (no second call): untrusted text, screened by the note as a translation is.
+    ``language``: the ISO 639-1 code it was asked in; ``message``: the customer's words in it
+    (empty: the model says the customer wrote in it); ``summary``: the summary in it (None: not
+    asked, the agents read English)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    language: Annotated[str, Field(pattern=LANGUAGE_CODE.pattern)]
+    message: str
+    summary: str | None = None
+
+
 class Analysis(BaseModel):
     """What the LLM (or the rules) concluded about one ticket.
 
@@ -65,6 +79,9 @@ class Analysis(BaseModel):
     # unavailable) rather than asks for something (its answer's ``fault`` key, asked for when
     # incidents are grouped); None: not asked, not a true/false answer, or no LLM.
     fault: bool | None = None
+    # The note's texts in the agents' language, from the same answer; None: not asked (no LLM,
+    # the Batch API), or the model left them out.
+    for_agents: AgentText | None = None
 
     @field_validator("language", mode="before")
     @classmethod

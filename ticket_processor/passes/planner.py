@@ -206,7 +206,12 @@ class ChangePlanner:
         if change.note is None or triage is None:
             return change  # no note, nothing to translate: the LLM is not asked
         customer = triage.analysis.language
-        return planned(self._languages.reply(reply.id, customer, code, text))
+        given = triage.analysis.for_agents
+        return planned(self._languages.reply(reply.id, customer, code, text, given))
+
+    def translation_counts(self) -> dict[str, int]:
+        """The note's texts in the agents' language: from the triage call, or asked apart."""
+        return self._languages.counts()
 
     def note_language(self, ticket_id: int) -> str:
         """The language the ticket's note was planned in (the agent's: the group's or the

@@ -63,6 +63,8 @@ class Planner(Protocol):
 
     def note_language(self, ticket_id: int) -> str: ...
 
+    def translation_counts(self) -> dict[str, int]: ...
+
 
 def _no_stop() -> str | None:
     return None

@@ -156,6 +156,8 @@ def analyser_factory(
             reply_draft=settings.reply_draft,
             spam=settings.spam_gate,
             fault=settings.incidents,  # the incident grouping weighs the LLM's view with its head
+            # The note's translation and summary in the agents' language, in the triage call.
+            agent_language=settings.agent_language,
             pool_size=workers,
             max_answer_bytes=settings.llm_max_bytes,
         )

@@ -342,7 +342,7 @@ def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
     if not isinstance(first, LLMEngine):
         return
     stats = first.concurrency()
-    summary.llm = stats
+    summary.llm = stats | ctx.planner.translation_counts()
     latency = stats.get("llm_latency_s")
     limit = stats.get("llm_limit_requests")
     workers = int(str(stats.get("llm_concurrency") or 1))

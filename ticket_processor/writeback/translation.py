@@ -8,6 +8,12 @@ given only the text the LLM already saw (``triage.prepare``: trimmed, personal d
 never the ticket's own. Without a translator the note says no translation is available; a
 translator that does not answer is said as such, never replaced by a guess.
 
+The triage call's answer usually carries them already (``Analysis.for_agents``, asked in the
+run's agent language): then no call is made. The translator is asked only where that answer has
+none for the language the note is in (the model left them out, another engine decided, or the
+ticket's group reads another language); ``counts`` says how often each happened. Either way the
+text is the LLM's and the note screens it the same (``note.translation_lines``).
+
 A ticket's translations are kept for the run, so a re-plan after a conflict (the ticket read
 again, its text no longer at hand) shows the same ones without asking again. No I/O of its own:
 the translator is handed in.
@@ -19,7 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..models import Triage
+from ..models import AgentText, Triage
 from .note import NoteLanguage
 
 # (text, ISO 639-1 code of the language wanted) -> the text in that language; None: no answer.
@@ -37,6 +43,15 @@ class NoteTranslations:
         self._chosen: dict[int, str] = {}
         # Each ticket's redacted text, for a re-plan that lands in a group of another language.
         self._messages: dict[int, str] = {}
+        # Texts taken from the triage answer, and the translator's calls made because it had none.
+        self._given = 0
+        self._asked_apart = 0
+
+    def counts(self) -> dict[str, int]:
+        """For the run summary: texts the triage call gave (``translations_given``) and the
+        separate calls made for want of them (``translations_asked``)."""
+        with self._lock:
+            return {"translations_given": self._given, "translations_asked": self._asked_apart}
 
     def chosen(self, ticket_id: int) -> str:
         """The language of the ticket's last planned note (the run's when none was)."""
@@ -62,10 +77,15 @@ class NoteTranslations:
             return NoteLanguage(code)
         found = NoteLanguage(code, missing="failed")
         analysis = triage.analysis
+        given = _given_in(analysis.for_agents, code)
         if message is not None and found.needs_translation(analysis.language):
-            found = self._message(found, message, code)
+            found = self._message(found, message, code, given)
         if triage.engine == "llm" and code != "en" and analysis.summary:
-            found = replace(found, summary=self._changed(analysis.summary, code))
+            if given is not None and given.summary:
+                self._count_given()
+                found = replace(found, summary=_unless_same(given.summary, analysis.summary))
+            else:
+                found = replace(found, summary=self._changed(analysis.summary, code))
         if analysis.reply_draft and found.needs_translation(analysis.language):
             found = replace(found, draft=self._changed(analysis.reply_draft, code))
         with self._lock:
@@ -73,10 +93,16 @@ class NoteTranslations:
         return found
 
     def reply(
-        self, reply_id: int, customer: str, language: str | None, message: str | None
+        self,
+        reply_id: int,
+        customer: str,
+        language: str | None,
+        message: str | None,
+        given: AgentText | None = None,
     ) -> NoteLanguage:
         """The language of the note after a customer's reply: only the reply is translated
-        (``message``: its redacted text; None: a re-plan, which shows what was found before)."""
+        (``message``: its redacted text; None: a re-plan, which shows what was found before;
+        ``given``: what the reply's triage call gave in the agents' language)."""
         code = language or self.default_language
         key = (-reply_id, code)  # replies apart from tickets: their ids are another series
         with self._lock:
@@ -85,10 +111,14 @@ class NoteTranslations:
             return known or NoteLanguage(code)
         found = NoteLanguage(code, missing="failed")
         if message is not None and found.needs_translation(customer):
-            found = self._message(found, message, code)
+            found = self._message(found, message, code, _given_in(given, code))
         with self._lock:
             self._known[key] = found
         return found
+
+    def _count_given(self) -> None:
+        with self._lock:
+            self._given += 1
 
     def _changed(self, text: str, code: str) -> str | None:
         """``text`` translated, or None: no answer, or the text given back as it was."""
@@ -100,17 +130,36 @@ class NoteTranslations:
         that echoes, or one that cannot translate (the stand-in), made no translation, and a
         note must not call the customer's own words translated."""
         assert self._translate is not None
+        with self._lock:
+            self._asked_apart += 1
         done = self._translate(text, code)
         if done is not None and _folded(done) == _folded(text):
             return None, True
         return done, False
 
-    def _message(self, found: NoteLanguage, message: str, code: str) -> NoteLanguage:
-        """The customer's message translated, else the note says why there is none."""
+    def _message(
+        self, found: NoteLanguage, message: str, code: str, given: AgentText | None = None
+    ) -> NoteLanguage:
+        """The customer's message translated (by the triage call when it gave it, else asked
+        now), else the note says why there is none."""
+        if given is not None and given.message:
+            self._count_given()
+            done = _unless_same(given.message, message)
+            return replace(found, message=done) if done else replace(found, missing="unchanged")
         done, unchanged = self._asked(message, code)
         if unchanged:
             return replace(found, missing="unchanged")
         return replace(found, message=done)
+
+
+def _given_in(given: AgentText | None, code: str) -> AgentText | None:
+    """The triage call's texts when they are in the note's language, else None (ask apart)."""
+    return given if given is not None and given.language == code else None
+
+
+def _unless_same(done: str, text: str) -> str | None:
+    """``done``, or None when it is ``text`` given back as it was (no translation made)."""
+    return None if _folded(done) == _folded(text) else done
 
 
 def _folded(text: str) -> str:

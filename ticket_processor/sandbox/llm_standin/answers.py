@@ -275,6 +275,33 @@ def fit_fault(
     return {**answer, "fault": not asking and any(w in found for w in _FAULT_WORDS)}
 
 
+_ASKED_IN = re.compile(r"ISO 639-1 code ([a-z]{2,3})")
+_NEW_REPLY = re.compile(r"(?s)^The customer's new reply:\n(.*?)\n\nTheir first message:\n")
+
+
+def fit_agent_text(
+    answer: dict[str, Any], body: dict[str, Any], subject: str, text: str, *, mark: bool = False
+) -> dict[str, Any]:
+    """With ``translation`` in the request's schema, the customer's text as a translation
+    request gets it (``translation_of``): given back as it was, or ``mark``-ed with the language
+    asked; empty when the answer's language is that one. So ``summary_translation``."""
+    properties = _schema_properties(body)
+    if "translation" not in properties or "translation" in answer:
+        return answer
+    asked = _ASKED_IN.search(str(properties["translation"].get("description") or ""))
+    code = asked.group(1) if asked else "en"
+    reply = _NEW_REPLY.match(text)
+    words = reply.group(1).strip() if reply else f"{subject}\n\n{text}".strip()
+    if answer.get("language") == code:
+        found = {"translation": ""}
+    else:
+        found = {"translation": f"[{code}] {words}" if mark else words}
+    if "summary_translation" in properties:
+        summary = str(answer.get("summary") or "")
+        found["summary_translation"] = f"[{code}] {summary}" if mark else summary
+    return {**answer, **found}
+
+
 def _schema_properties(body: dict[str, Any]) -> dict[str, Any]:
     response_format = body.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":

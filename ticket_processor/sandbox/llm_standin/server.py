@@ -39,6 +39,7 @@ from .answers import (
     _schema_enums,
     completion_body,
     default_answer,
+    fit_agent_text,
     fit_fault,
     fit_spam,
     fit_subcategory,
@@ -423,6 +424,7 @@ class RunningStandin:
         answer = fit_subcategory(answer, body, subject, ticket_body)
         answer = fit_spam(answer, body, subject, ticket_body)
         answer = fit_fault(answer, body, subject, ticket_body)
+        answer = fit_agent_text(answer, body, subject, ticket_body, mark=config.mark_translations)
         if fault_enum < config.wrong_enum_rate:
             answer = {**answer, "category": "vip_escalation", "urgency": "extreme"}
         content = json.dumps(answer)
