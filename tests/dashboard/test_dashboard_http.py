@@ -444,7 +444,7 @@ def test_a_store_set_aside_and_made_anew_is_the_one_shown(state: Path) -> None:
 
 
 def test_a_tickets_page_shows_every_note_of_ticketbots_and_no_one_elses() -> None:
-    from ticket_processor.dashboard.from_helpdesk import notes_of
+    from ticket_processor.dashboard.from_helpdesk import shown_of
     from ticket_processor.incidents.notes import duplicate_note, member_note
 
     ours = [
@@ -455,5 +455,5 @@ def test_a_tickets_page_shows_every_note_of_ticketbots_and_no_one_elses() -> Non
         duplicate_note(earlier=3, url="https://x/3", similarity=0.7, merged=False),
     ]
     agents = ["Thanks, ticketbot was right here", "ticketbotty"]
-    notes, error = notes_of(lambda ticket_id: [*ours, *agents], 1)
-    assert (notes, error) == (ours, "")
+    (notes, error), summary = shown_of(lambda ticket_id: ([*ours, *agents], None), False, 1)
+    assert (notes, error, summary) == (ours, "", None)

@@ -21,6 +21,7 @@ from ..settings import Settings
 from .common import err_console, exit_codes, load
 
 if TYPE_CHECKING:
+    from ..dashboard.from_helpdesk import HelpdeskRead
     from ..dashboard.signals import Signals
 
 DEFAULT_PORT = 8780
@@ -61,53 +62,44 @@ def _export(settings: Settings, out: Path) -> None:
     )
 
 
-def _notes(settings: Settings, ticket_id: int) -> list[str]:
-    """The ticket's internal notes, read from the helpdesk when its page is opened."""
-    from ..errors import TicketBotError
-    from ..run.connect import connect
-
-    try:
-        helpdesk = connect(settings)
-        try:
-            return helpdesk.notes(ticket_id)
-        finally:
-            helpdesk.close()
-    except TicketBotError as exc:  # shown on the page: never with a secret in it
-        raise TicketBotError(settings.scrubber().text(str(exc))) from None
+# The helpdesk's fields (which one is the summary field) are read once an hour: they rarely
+# change, and a renamed field is still picked up without a restart.
+FIELDS_LIFETIME = 3600.0
 
 
-def _summary_reader(settings: Settings) -> Callable[[int], object]:
-    """The ticket's summary field (``TICKETBOT_SUMMARY_FIELD``), read when its page is opened
-    (the page keeps it a minute): the ticket, one request; the helpdesk's fields, which say
-    the field's key, are read at most once a minute for every page."""
+def _helpdesk_reader(settings: Settings) -> HelpdeskRead:
+    """What a ticket's page shows of the helpdesk (the page keeps it a minute): its internal
+    notes and, with ``TICKETBOT_SUMMARY_FIELD``, the field's value, one request for both; the
+    helpdesk's fields, which say the field's key, at most once an hour for every page."""
     from ..dashboard.kept_reads import KeptReads
     from ..errors import ConfigError, TicketBotError
     from ..run.connect import connect
     from ..summary.field import resolve_summary_field
 
-    assert settings.summary_field is not None
     name = settings.summary_field
 
     def field_key(_: int) -> str:
+        assert name is not None
         helpdesk = connect(settings)
         try:
             return resolve_summary_field(name, helpdesk.ticket_fields()).key
         finally:
             helpdesk.close()
 
-    keys = KeptReads(field_key, most=1)
+    keys = KeptReads(field_key, most=1, lifetime=FIELDS_LIFETIME) if name else None
 
-    def read(ticket_id: int) -> object:
+    def read(ticket_id: int) -> tuple[list[str], object]:
         try:
-            key = keys(0)  # one entry: the account's field
+            key = keys(0) if keys is not None else None  # one entry: the account's field
             helpdesk = connect(settings)
             try:
-                found = helpdesk.tickets([ticket_id])
+                if key is None:
+                    return helpdesk.notes(ticket_id), None
+                return helpdesk.notes_and_field(ticket_id, key)
             finally:
                 helpdesk.close()
         except (TicketBotError, ConfigError) as exc:  # shown on the page: never with a secret
             raise TicketBotError(settings.scrubber().text(str(exc))) from None
-        return found[0].custom_fields.get(key) if found else None
 
     return read
 
@@ -200,8 +192,8 @@ def dashboard(
                 open_store=lambda: open_store(chosen),
                 access=access,
                 review=desk,
-                notes=lambda ticket_id: _notes(chosen, ticket_id),
-                summary=_summary_reader(chosen) if chosen.summary_field else None,
+                helpdesk=_helpdesk_reader(chosen),
+                summary_field=chosen.summary_field is not None,
                 signals=_signals(chosen),
             )
         )

@@ -1,5 +1,6 @@
 """What a ticket's page shows of what the helpdesk holds now: ticketbot's notes and the summary
-field, each read through ``KeptReads`` (``web.py`` builds the page), or why it is not shown."""
+field, both from one read kept through ``KeptReads`` (``web.py`` builds the page), or why they
+are not shown."""
 
 from __future__ import annotations
 
@@ -18,16 +19,9 @@ BUSY = (
 )
 
 
-def notes_of(read: Callable[[int], list[str]] | None, ticket_id: int) -> tuple[list[str], str]:
-    """ticketbot's notes on the ticket (its triage, review, incident, duplicate and revert
-    notes: each begins "ticketbot " or "ticketbot:"), or why not."""
-    if read is None:
-        return [], "the helpdesk is not configured here: its notes are not shown"
-    try:
-        found = read(ticket_id)
-    except TicketBotError as exc:
-        return [], f"the helpdesk could not be read: {exc}"
-    return [n for n in found if n.lstrip().startswith(("ticketbot ", "ticketbot:"))], ""
+# What the helpdesk holds of a ticket: ticketbot's notes and the summary field's value (None
+# when no summary field is configured here), read in one request where the helpdesk allows.
+HelpdeskRead = Callable[[int], tuple[list[str], object]]
 
 
 @dataclass(frozen=True)
@@ -40,13 +34,24 @@ class SummaryShown:
     error: str = ""
 
 
-def summary_of(read: Callable[[int], object] | None, ticket_id: int) -> SummaryShown | None:
+def shown_of(
+    read: HelpdeskRead | None, summary_field: bool, ticket_id: int
+) -> tuple[tuple[list[str], str], SummaryShown | None]:
+    """ticketbot's notes on the ticket (its triage, review, incident, duplicate and revert
+    notes: each begins "ticketbot " or "ticketbot:") or why not, and its summary field (None
+    when none is configured here)."""
     if read is None:
-        return None
+        return ([], "the helpdesk is not configured here: its notes are not shown"), None
     try:
-        value = read(ticket_id)
+        found, value = read(ticket_id)
     except TicketBotError as exc:
-        return SummaryShown(error=f"the helpdesk could not be read: {exc}")
+        why = f"the helpdesk could not be read: {exc}"
+        return ([], why), SummaryShown(error=why) if summary_field else None
+    notes = [n for n in found if n.lstrip().startswith(("ticketbot ", "ticketbot:"))]
+    return (notes, ""), _summary(value) if summary_field else None
+
+
+def _summary(value: object) -> SummaryShown:
     if not isinstance(value, str) or not value.strip():
         return SummaryShown()
     return SummaryShown(body_of(value), is_ours(value))

@@ -41,7 +41,7 @@ from ..errors import TicketBotError
 from . import charts, pending, queries
 from .access import SESSION_COOKIE, SESSION_SECONDS, Access, Identity, same_origin
 from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
-from .from_helpdesk import BUSY, SummaryShown, notes_of, summary_of
+from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
 from .kept_reads import KeptReads
 from .review import Refusal, ReviewDesk
 from .signals import Signals
@@ -116,11 +116,11 @@ class DashboardConfig:
     open_store: Callable[[], AuditStore]
     access: Access
     review: ReviewDesk | None = None
-    # The ticket's internal notes as the helpdesk holds them (one read; None: not shown).
-    notes: Callable[[int], list[str]] | None = None
-    # The ticket's running summary field as the helpdesk holds it (TICKETBOT_SUMMARY_FIELD;
-    # None: no summary field is configured here).
-    summary: Callable[[int], object] | None = None
+    # The ticket's internal notes and its running summary field's value as the helpdesk holds
+    # them, one read (None: not shown).
+    helpdesk: HelpdeskRead | None = None
+    # Whether a summary field is configured here (TICKETBOT_SUMMARY_FIELD): the page shows it.
+    summary_field: bool = False
     # The open incidents and the categories rising today, read at each overview (None: none).
     signals: Callable[[datetime], Signals] | None = None
     title: str = "ticketbot"
@@ -206,16 +206,13 @@ class _Pages:
         self.access = config.access
         # What a ticket's page shows of the helpdesk, read at most once a minute per ticket.
         self.helpdesk_view = KeptReads(
-            lambda ticket_id: (
-                notes_of(config.notes, ticket_id),
-                summary_of(config.summary, ticket_id),
-            ),
+            lambda ticket_id: shown_of(config.helpdesk, config.summary_field, ticket_id),
             over_budget=(
                 None  # nothing read from a helpdesk: nothing to spare
-                if config.notes is None and config.summary is None
+                if config.helpdesk is None
                 else lambda ticket_id: (
                     ([], BUSY),
-                    None if config.summary is None else SummaryShown(error=BUSY),
+                    SummaryShown(error=BUSY) if config.summary_field else None,
                 )
             ),
         )

@@ -138,6 +138,9 @@ class TinydeskHelpdesk:
         record = self.store.get(ticket_id)
         return list(record["notes"]) if record is not None else []
 
+    def notes_and_field(self, ticket_id: int, field_key: str) -> tuple[list[str], object]:
+        return self.notes(ticket_id), None  # it has no custom fields
+
     def groups(self) -> list[Group]:
         return []
 

@@ -445,6 +445,9 @@ class FreshdeskHelpdesk(HistoryReads):
     def notes(self, ticket_id: int) -> list[str]:
         return freshdesk_reads.notes(self.http, ticket_id)
 
+    def notes_and_field(self, ticket_id: int, field_key: str) -> tuple[list[str], object]:
+        return freshdesk_reads.notes_and_field(self.http, ticket_id, field_key)
+
     def outcomes(self, since: int) -> dict[int, TicketOutcome]:
         return read_outcomes(self.http, since)
 

@@ -36,6 +36,35 @@ def private_notes(http: FreshdeskTransport, ticket_id: int) -> list[tuple[int, s
     return found
 
 
+# ``include=conversations`` embeds at most this many conversations, the oldest first.
+EMBEDDED_CONVERSATIONS = 10
+
+
+def notes_and_field(
+    http: FreshdeskTransport, ticket_id: int, field_key: str
+) -> tuple[list[str], object]:
+    """The ticket with its conversations embedded (``include=conversations``): its private
+    notes and its custom field ``field_key``, one request. Freshdesk embeds only the ten
+    oldest conversations; a ticket with that many may have more, and ticketbot's later notes
+    (a review, a revert) are what the page lists, so its notes are then read in full."""
+    answer = http.request(
+        "GET", f"/api/v2/tickets/{int(ticket_id)}", params={"include": "conversations"}
+    )
+    ticket = answer.body if isinstance(answer.body, dict) else {}
+    fields = ticket.get("custom_fields")
+    value = fields.get(field_key) if isinstance(fields, dict) else None
+    embedded = ticket.get("conversations")
+    embedded = embedded if isinstance(embedded, list) else []
+    if len(embedded) >= EMBEDDED_CONVERSATIONS:
+        return notes(http, ticket_id), value
+    found = [
+        text_of(item.get("body_text"), item.get("body"))
+        for item in embedded
+        if isinstance(item, dict) and item.get("private")
+    ]
+    return found, value
+
+
 def count_open_before(http: FreshdeskTransport, moment: int) -> int | None:
     """How many tickets are open or pending and last changed before ``moment``'s day."""
     # The filter compares dates only: tickets last changed before the day of ``moment``.

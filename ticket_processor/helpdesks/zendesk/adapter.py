@@ -335,6 +335,27 @@ class ZendeskHelpdesk:
             if c.get("public") is False
         ]
 
+    def notes_and_field(self, ticket_id: int, field_key: str) -> tuple[list[str], object]:
+        """From the ticket's audits, one request for up to 100 of them: the comments carry no
+        field values and the ticket no comments, but each audit holds the comment it added
+        and the fields it set (``Create`` and ``Change`` events name a custom field by its
+        id), so the last value set is the field's value now."""
+        comments: list[str] = []
+        first = True
+        value: object = None
+        for audit in self.client.paged(f"/api/v2/tickets/{int(ticket_id)}/audits.json", "audits"):
+            for event in audit.get("events") or ():
+                if not isinstance(event, dict):
+                    continue
+                kind = event.get("type")
+                if kind == "Comment":
+                    if not first and event.get("public") is False:  # the first: the ticket's text
+                        comments.append(str(event.get("plain_body") or event.get("body") or ""))
+                    first = False
+                elif kind in ("Create", "Change") and str(event.get("field_name")) == field_key:
+                    value = event.get("value")
+        return comments, value
+
     def outcomes(self, since: int) -> dict[int, TicketOutcome]:
         from .outcomes import outcomes
 

@@ -17,7 +17,13 @@ from .directory import agent_record
 from .fields_api import FIELD_ROUTES
 from .guide_api import GUIDE_ROUTES
 from .incidents_api import INCIDENT_ROUTES
-from .listing_api import incremental_cursor, incremental_ticket_events, list_tickets, search
+from .listing_api import (
+    incremental_cursor,
+    incremental_ticket_events,
+    int_arg,
+    list_tickets,
+    search,
+)
 from .outcomes_api import OUTCOME_ROUTES
 from .people import PEOPLE_ROUTES, side_loaded_users, wants_users
 from .routes import Call, Endpoint, Handler, Services
@@ -198,6 +204,29 @@ def list_comments(svc: Services, call: Call) -> tuple[int, Any]:
     }
 
 
+AUDITS_PAGE = 100  # Zendesk lists at most 100 audits a page
+
+
+def list_audits(svc: Services, call: Call) -> tuple[int, Any]:
+    """``GET /api/v2/tickets/{id}/audits``: offset pages of at most 100, oldest first."""
+    ticket_id = _ticket_id(call)
+    try:
+        audits = svc.store.ticket_audits(ticket_id)
+    except KeyError:
+        raise not_found() from None
+    size = min(max(int_arg(call.query.get("per_page"), "per_page", AUDITS_PAGE), 1), AUDITS_PAGE)
+    page = max(int_arg(call.query.get("page"), "page", 1), 1)
+    start = (page - 1) * size
+    more = start + size < len(audits)
+    link = f"{call.base}/api/v2/tickets/{ticket_id}/audits.json?per_page={size}&page="
+    return 200, {
+        "audits": audits[start : start + size],
+        "count": len(audits),
+        "next_page": f"{link}{page + 1}" if more else None,
+        "previous_page": f"{link}{page - 1}" if page > 1 else None,
+    }
+
+
 # --- routing -----------------------------------------------------------------------
 
 _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
@@ -210,6 +239,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     ("GET", "/api/v2/tickets/{id}", show_ticket, False, False),
     ("PUT", "/api/v2/tickets/{id}", update_ticket, True, False),
     ("GET", "/api/v2/tickets/{id}/comments", list_comments, False, False),
+    ("GET", "/api/v2/tickets/{id}/audits", list_audits, False, False),
     ("GET", "/api/v2/tickets/{id}/tags", list_tags, False, False),
     ("PUT", "/api/v2/tickets/{id}/tags", _change_tags("add", 200), True, False),
     ("POST", "/api/v2/tickets/{id}/tags", _change_tags("set", 201), True, False),

@@ -142,6 +142,12 @@ class TicketStore:
         """The moment on the clock tickets and events are stamped on."""
         return self._now()
 
+    def ticket_audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            if ticket_id not in self._book.tickets:
+                raise KeyError(ticket_id)
+            return self._book.events.ticket_audits(ticket_id)
+
     def ticket_events(
         self, start: int, before: int, limit: int
     ) -> tuple[list[dict[str, Any]], bool]:

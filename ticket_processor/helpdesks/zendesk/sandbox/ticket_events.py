@@ -8,8 +8,11 @@ seconds), ``created_at``, ``updater_id``, ``via`` (a channel's name), ``event_ty
 ``child_events`` — ``Create`` (a new ticket's fields) or ``Change`` events (with
 ``previous_value``), and the ``Comment`` the write added. Without the ``comment_events``
 sideload a comment shows only as ``comment_present`` / ``comment_public`` on the other child
-events, as Zendesk describes it; ``exported`` makes that view. ``TicketChange`` is the same write
-as the book's observer (the webhooks' triggers, ``automation.py``) sees it.
+events, as Zendesk describes it; ``exported`` makes that view. The log also holds each write's
+custom field values (``field_name``: the field's id), which the export leaves out and the
+ticket's own audits (``GET /api/v2/tickets/{id}/audits``, ``ticket_audits``) show.
+``TicketChange`` is the same write as the book's observer (the webhooks' triggers,
+``automation.py``) sees it.
 """
 
 from __future__ import annotations
@@ -115,6 +118,7 @@ class TicketEventLog:
                         removed_tags=removed,
                     )
                 )
+        children.extend(self._field_children(before, after))
         if comment is not None:
             children.append(comment_child(comment))
         # Zendesk's clock never runs back: a write is never stamped before the one before it.
@@ -135,6 +139,43 @@ class TicketEventLog:
         )
         self._stamps.append(stamp)
 
+    def _field_children(
+        self, before: dict[str, Any] | None, after: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The custom fields a write set: ``Create`` for a new ticket's, else ``Change``."""
+        now = _custom_values(after)
+        if before is None:
+            return [
+                _child(self._new_id(), "Create", field_name=key, value=value)
+                for key, value in now.items()
+                if value not in (None, "", [])
+            ]
+        then = _custom_values(before)
+        return [
+            _child(
+                self._new_id(), "Change", field_name=key, value=value, previous_value=then.get(key)
+            )
+            for key, value in now.items()
+            if then.get(key) != value
+        ]
+
+    def ticket_audits(self, ticket_id: int) -> list[dict[str, Any]]:
+        """A ticket's audits, oldest first, as ``GET /api/v2/tickets/{id}/audits`` lists them:
+        each event a ``type`` with the ``field_name`` and ``value`` it set, or the comment."""
+        return [
+            {
+                "id": e["id"],
+                "ticket_id": ticket_id,
+                "created_at": e["created_at"],
+                "author_id": e["updater_id"],
+                "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
+                "metadata": {"system": {}, "custom": {}},
+                "events": [_audit_event(c) for c in e["child_events"]],
+            }
+            for e in self._events
+            if e["ticket_id"] == ticket_id
+        ]
+
     def between(self, start: int, before: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """Up to ``limit`` events stamped in ``[start, before)``, oldest first, and whether
         more of them follow."""
@@ -152,9 +193,36 @@ class TicketEventLog:
         self._next_id = int(state.get("next_id", 1))
 
 
+def _custom_values(ticket: dict[str, Any]) -> dict[str, Any]:
+    """A ticket's custom field values by the field's id, as an audit names the field."""
+    return {
+        str(f["id"]): f.get("value")
+        for f in ticket.get("custom_fields") or ()
+        if isinstance(f, dict) and "id" in f
+    }
+
+
+def _audit_event(child: dict[str, Any]) -> dict[str, Any]:
+    """One child event of the log as a ticket's audit shows it."""
+    if child["event_type"] == "Comment":
+        keys = ("id", "author_id", "body", "html_body", "plain_body", "public", "attachments")
+        return {"type": "Comment", **{k: child[k] for k in keys}, "audit_id": child["audit_id"]}
+    if "field_name" in child:
+        name = child["field_name"]
+    else:
+        name = next(k for k in (*_FIELDS, "tags") if k in child)
+    shown = {"id": child["id"], "type": child["event_type"], "field_name": name}
+    shown["value"] = child["value"] if "field_name" in child else child[name]
+    if "previous_value" in child:
+        shown["previous_value"] = child["previous_value"]
+    return shown
+
+
 def exported(event: dict[str, Any], *, comment_events: bool) -> dict[str, Any]:
     """An event as the export shows it: with the ``comment_events`` sideload whole; without,
     a comment is only ``comment_present`` / ``comment_public`` on the other child events."""
+    # The export's shape for custom fields is not modelled: they are left out of it.
+    event = {**event, "child_events": [c for c in event["child_events"] if "field_name" not in c]}
     if comment_events:
         return event
     comments = [c for c in event["child_events"] if c["event_type"] == "Comment"]
