@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import orjson
+import pytest
 from support.hook_receiver import Answer, HookReceiver
 from support.smtp_server import TricklingRelay
 
@@ -138,6 +139,7 @@ def test_a_busy_hours_card_is_cut_under_teams_limit_and_a_refused_one_holds_back
     assert channels().escalated([], run_id="r3") == []
 
 
+@pytest.mark.slow  # holds the channels past the 30 s lock wait
 def test_a_process_recording_while_another_holds_the_channels_past_30_s_keeps_both(
     hook_receiver: HookReceiver, tmp_path: Path
 ) -> None:

@@ -109,6 +109,7 @@ def test_a_run_killed_while_teams_holds_the_card_leaves_it_owed_and_the_next_run
         mail.close()
 
 
+@pytest.mark.slow  # waits out --max-runtime and a trickling relay: tens of seconds
 def test_a_hanging_pagerduty_and_a_trickling_relay_do_not_hold_a_run_past_max_runtime(
     desk: Desk,
     escalating: int,
@@ -144,6 +145,7 @@ def test_a_hanging_pagerduty_and_a_trickling_relay_do_not_hold_a_run_past_max_ru
         ]
 
 
+@pytest.mark.slow  # waits out --max-runtime and a trickling relay: tens of seconds
 def test_a_sigterm_while_the_relay_trickles_ends_the_run_within_seconds(
     desk: Desk,
     escalating: int,

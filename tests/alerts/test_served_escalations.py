@@ -23,7 +23,8 @@ from ticket_processor.alerts.pagerduty import dedup_key
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.pagerduty import PagerDutyStandin
 
-pytestmark = pytest.mark.desk(seed=None, unlimited=True)
+# Each waits on a hanging or throttling PagerDuty and a trickling relay: about ten seconds.
+pytestmark = [pytest.mark.desk(seed=None, unlimited=True), pytest.mark.slow]
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"
 ROUTES = """
