@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from ..common.database import postgres_engine
-from .writer import BUSY_TIMEOUT_MS
+from .writer import BUSY_TIMEOUT_MS, enter_wal
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,9 +39,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+    enter_wal(dbapi_connection)
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

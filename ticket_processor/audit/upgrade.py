@@ -28,6 +28,7 @@ from .writer import (
     SCHEMA_VERSION,
     AuditStoreError,
     SqliteWriter,
+    enter_wal,
     schema_version,
 )
 
@@ -77,7 +78,7 @@ def _create_at_head(path: Path, where: str) -> bool:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            enter_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -404,7 +405,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    enter_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     # The subjects' full-text index is written by a trigger, and with the small cache above
@@ -413,6 +414,24 @@ def _connect(path: Path) -> sqlite3.Connection:
     # when the statement is.
     conn.execute("PRAGMA temp_store = MEMORY")
     return conn
+
+
+def enter_wal(conn: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode = WAL``, waiting for other connections as a write does.
+
+    Turning a new file to WAL takes its exclusive lock, and SQLite answers "database is
+    locked" at once, without the busy handler, to a connection that meets another one doing
+    the same (several processes opening one new store at once): try again until the busy
+    timeout. A file in WAL already answers at once."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:

@@ -49,6 +49,15 @@ class IdSet:
             if len(self._recent) >= max(MERGE_AT, len(self._sorted) // 8):
                 self._merge()
 
+    def __sizeof__(self) -> int:
+        """Its bytes and its containers' (``sys.getsizeof``), the ids' int objects aside."""
+        return (
+            object.__sizeof__(self)
+            + self._sorted.__sizeof__()
+            + self._recent.__sizeof__()
+            + self._wide.__sizeof__()
+        )
+
     def _merge(self) -> None:
         merged = array("q", heapq.merge(self._sorted, sorted(self._recent)))
         self._sorted = merged  # published before the recent ids go: never missing from both

@@ -135,6 +135,9 @@ def test_a_run_killed_after_a_note_does_not_post_a_second_one(
     """The journal names the ticket before its note; the next run finds the note and only
     finishes the update."""
     configure(monkeypatch, tmp_path, desk)
+    # A run that left writes unsettled makes the next one wait the helpdesk's timeout before
+    # it looks for them (``run_recovery_wait``): 8 s here rather than the default 30.
+    monkeypatch.setenv("TICKETBOT_HTTP_TIMEOUT", "8")
     before = seed(desk, 6)
     victim = sorted(before)[2]
     # The update after the note fails for good: as if the run died between the two.
@@ -237,6 +240,9 @@ def test_a_run_killed_after_recovering_a_note_leaves_no_second_note(
     ``recover`` returns, as ``Upkeep.recover`` does) and dies too, before it wrote the ticket;
     run 3 must still know the note is there."""
     configure(monkeypatch, tmp_path, desk)
+    # A run that left writes unsettled makes the next one wait the helpdesk's timeout before
+    # it looks for them (``run_recovery_wait``): 8 s here rather than the default 30.
+    monkeypatch.setenv("TICKETBOT_HTTP_TIMEOUT", "8")
     before = seed(desk, 6)
     victim = sorted(before)[2]
     desk.config.invalid_ticket_ids = [victim]  # the update after the note fails, as if killed
