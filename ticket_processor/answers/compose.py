@@ -134,15 +134,18 @@ def excerpt(article_body: str, ticket_text: str) -> str:
 
 def compose(*, language: str, answer: str, title: str, url: str, name: str | None = None) -> str:
     """The reply in ``language``'s template around ``answer`` (the article's words, or a
-    grounded LLM answer), linking the one article."""
+    grounded LLM answer), linking the one article. A source with no web address (a public
+    document of the team's folder: its ``url`` is its path there) is quoted without a link,
+    since a path on the team's machine means nothing to the customer."""
     t = template(language)
     first = first_name(name)
+    linked = url.startswith(("https://", "http://"))
     return "\n\n".join(
         (
             t.greeting.format(name=f" {first}" if first else ""),
             t.intro,
             answer,
-            t.link.format(title=title, url=url),
+            *((t.link.format(title=title, url=url),) if linked else ()),
             t.follow_up,
             t.signature,
         )

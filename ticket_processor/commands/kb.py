@@ -1,5 +1,7 @@
 """``ticketbot kb``: the help-centre index by hand — ``kb sync`` and ``kb eval FILE``.
 
+``kb sync`` also indexes the team's own documents (``TICKETBOT_KNOWLEDGE_DIR``) when set.
+
 A run syncs the index on its own when it is older than ``TICKETBOT_KB_MAX_AGE``; ``kb sync``
 does it now (``--full`` lists the whole help centre again into a new file, swapped in), ``kb
 eval`` measures the suggestions on a labelled file (``kb.evaluate``), syncing first if the index
@@ -72,13 +74,22 @@ def kb_sync(
         settings.require_helpdesk()
         if full:  # a new file, swapped in: nothing of the old one survives
             report = _rebuild(settings)
-        else:
-            index = ArticleIndex(index_path(settings.state_dir))
-            try:
+        index = ArticleIndex(index_path(settings.state_dir))
+        try:
+            if not full:
                 report = _sync(settings, index)
-            finally:
-                index.close()
-        typer.echo(sync_summary(report))
+            typer.echo(sync_summary(report))
+            if settings.knowledge_dir is not None:
+                typer.echo(_sync_documents(index, settings.knowledge_dir))
+        finally:
+            index.close()
+
+
+def _sync_documents(index: ArticleIndex, folder: Path) -> str:
+    from ..kb.documents import summary, sync_documents
+    from ..learned.embed import embed_texts
+
+    return summary(sync_documents(index, folder, embed=embed_texts))
 
 
 def sync_summary(report: SyncReport) -> str:

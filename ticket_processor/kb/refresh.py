@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import credentials_refused
+from ..errors import ConfigError, credentials_refused
 from ..models import Helpdesk
 from ..triage.chain import TriageCache, _Store
+from .documents import sync_documents
 from .index import INDEX_FILE, ArticleIndex
 from .retrieve import SuggestingTriageCache
 from .sync import sync
@@ -62,9 +63,10 @@ def open_for_run(
     dry_run: bool,
     emit: Emit,
     clock: Callable[[], float] = time.time,
+    documents: Path | None = None,
 ) -> RunIndex:
     """The index at ``path`` for a run; ``suggestions`` 0: off; synced when older than
-    ``max_age`` seconds."""
+    ``max_age`` seconds, with the team's ``documents`` folder when there is one."""
     if suggestions <= 0:
         return RunIndex(None)
     if dry_run:
@@ -105,4 +107,22 @@ def open_for_run(
         )
         return found
     emit("kb_synced", seconds=round(time.monotonic() - started, 3), **report.as_event())
+    if documents is not None:
+        _sync_documents(found, documents, emit)
     return found
+
+
+def _sync_documents(found: RunIndex, folder: Path, emit: Emit) -> None:
+    """The team's documents synced with the help centre; a folder that cannot be read is a
+    warning, the documents then searched as they were indexed."""
+    assert found.index is not None
+    try:
+        report = sync_documents(found.index, folder)
+    except (ConfigError, OSError, sqlite3.Error) as exc:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        emit("documents_sync_failed", level="warning", error=reason)
+        found.warnings.append(f"documents not synced ({reason}); searched as last indexed")
+        return
+    emit("documents_synced", **report.as_event())
+    for reason in report.skipped:
+        emit("document_skipped", level="warning", reason=reason[:300])

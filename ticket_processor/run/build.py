@@ -279,6 +279,7 @@ def build(
             max_age=settings.kb_max_age,
             dry_run=dry_run or harness.kb_read_only,
             emit=log.emit,
+            documents=settings.knowledge_dir,
         )
     except BaseException:
         helpdesk.close()

@@ -213,8 +213,7 @@ class DeclaredSettings(BaseModel):
         env="TICKETBOT_FIELDS",
         help="What to fill into the helpdesk's own fields (`fields.toml`); unset: nothing.",
     )
-    # The helpdesk text field ticketbot keeps a running summary of the conversation in (its
-    # title, or its id; Freshdesk: its cf_ name); None: no summary is written.
+    # The text field kept a running summary in (title, id, Freshdesk cf_ name); None: none.
     summary_field: str | None = setting(
         None,
         env="TICKETBOT_SUMMARY_FIELD",
@@ -284,16 +283,13 @@ class DeclaredSettings(BaseModel):
         help="The learned engine's model file (`ticketbot learn` writes it); unset: "
         "`<state dir>/learned-model.zip`, else the bundled one.",
     )
-    # Help-centre suggestions in the note (kb): how many (0: off), and how old the local
-    # index may be before a run syncs it (seconds; the variable also takes 30m, 24h, 2d).
+    # Help-centre suggestions in the note (kb): how many (0: off), the index's maximum age.
     kb_suggestions: Annotated[int, Field(ge=0, le=10)] = setting(
         3,
         env="TICKETBOT_KB_SUGGESTIONS",
         help="Help-centre articles suggested in the note; `0` turns suggestions off.",
     )
-    # The language agents read (ISO 639-1): the note's labels, sentences and suggestions, and,
-    # with an LLM, its summary and the translation of a customer's message in another language.
-    # A route's group may name its own (routes.toml, ``agent_language``).
+    # The agents' language (ISO 639-1); a route's group may name its own (``agent_language``).
     agent_language: str = setting(
         "en",
         env="TICKETBOT_AGENT_LANGUAGE",
@@ -308,6 +304,13 @@ class DeclaredSettings(BaseModel):
             "`24h`, `2d`).",
             hint="seconds, or a number with s, m, h or d such as 24h",
         )
+    )
+    knowledge_dir: Path | None = setting(
+        None,
+        env="TICKETBOT_KNOWLEDGE_DIR",
+        help="A folder of your own documents (Markdown, text, HTML) searched beside the help "
+        "centre; internal unless marked `visibility: public`. Unset: none.",
+        applies="run, backfill, serve, kb sync",
     )
     # Names in the environment or .env that set nothing (misspelt, lower case): one line each.
     name_warnings: tuple[str, ...] = ()

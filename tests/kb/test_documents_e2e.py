@@ -1,0 +1,140 @@
+"""The team's own documents (``TICKETBOT_KNOWLEDGE_DIR``) end to end, on each sandbox, through
+``kb sync`` and a real run in send mode, without an LLM.
+
+The help centre is the answers' set (tests/data/answers_articles.jsonl), which says nothing of
+recovery codes or of the hardware returns desk; two documents do, one marked public and one
+internal. Tickets asking about either get the document in their note, by heading and path; the
+public one may answer the customer, the internal one never reaches a public comment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.cli import invoke
+from support.e2e import events
+
+from ticket_processor.sandbox.desks import Desk
+
+PUBLIC = """---
+title: Two-factor sign-in
+visibility: public
+---
+# Two-factor sign-in
+
+Two-factor sign-in asks for a six-digit code from your authenticator app after your password.
+
+## Lost your phone or authenticator app
+
+If you lost the phone with your authenticator app, sign in with one of the ten recovery codes
+you saved when you turned on two-factor sign-in. Each recovery code works once. After you sign
+in, open Security and scan the new QR code with your new phone.
+"""
+
+INTERNAL = """# Hardware returns desk
+
+Returned scanners and card readers go to the Leeds returns desk. Book the courier on account
+LX-4471 and write the RMA number on the box. Refurbished scanners ship back within ten days.
+"""
+
+RECOVERY = [
+    (
+        "Lost my phone, cannot sign in",
+        "I lost my phone with the authenticator app and now I cannot sign in. How do I use a "
+        "recovery code?",
+    ),
+    (
+        "Authenticator app gone",
+        "My new phone has no authenticator app codes. Where do the recovery codes go when I "
+        "sign in with two-factor?",
+    ),
+    (
+        "Recovery codes",
+        "I saved my ten recovery codes but I lost my phone. How do I sign in with a recovery code?",
+    ),
+]
+RETURNS = [
+    (
+        "Returning a broken scanner",
+        "Our card reader and scanner are broken. Where do we send returned scanners, and which "
+        "courier do we book for the returns desk?",
+    ),
+    (
+        "Scanner return",
+        "How do I return a scanner to the returns desk? Do we need an RMA number on the box?",
+    ),
+]
+
+
+def knowledge(tmp_path: Path) -> Path:
+    folder = tmp_path / "knowledge"
+    (folder / "security").mkdir(parents=True)
+    (folder / "security" / "two-factor.md").write_text(PUBLIC, "utf-8")
+    (folder / "returns.md").write_text(INTERNAL, "utf-8")
+    return folder
+
+
+def public_comments(desk: Desk, ticket_id: int) -> list[str]:
+    """The ticket's public comments (Zendesk) or public replies (Freshdesk), read through the
+    helpdesk's own API, the customer's first message excluded."""
+    if desk.kind == "zendesk":
+        config = desk.sandbox.config
+        answer = requests.get(
+            f"{desk.url}/api/v2/tickets/{ticket_id}/comments.json",
+            auth=(f"{config.email}/token", config.token),
+            timeout=10,
+        )
+        answer.raise_for_status()
+        comments: list[dict[str, Any]] = answer.json()["comments"]
+        return [str(c["body"]) for c in comments[1:] if c["public"]]
+    answer = requests.get(
+        f"{desk.url}/api/v2/tickets/{ticket_id}/conversations",
+        auth=(desk.sandbox.config.api_key, "X"),
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return [str(c.get("body_text") or c["body"]) for c in answer.json() if not c["private"]]
+
+
+@pytest.mark.desk(configure=True)
+def test_documents_are_suggested_and_only_a_public_one_answers(desk: Desk, tmp_path: Path) -> None:
+    publish_help_centre(desk)
+    env = {"TICKETBOT_KNOWLEDGE_DIR": str(knowledge(tmp_path))}
+    cases = [{"subject": s, "description": d, "kind": "answerable"} for s, d in RECOVERY + RETURNS]
+    ids = create_tickets(desk, cases)
+    recovery, returns = ids[: len(RECOVERY)], ids[len(RECOVERY) :]
+
+    synced = invoke("kb", "sync", env=env)
+    assert synced.exit_code == 0, synced.output
+    assert "documents synced: 2 read" in synced.output
+
+    ran = invoke("run", "--engine", "rules", env={**env, "TICKETBOT_ANSWER_MODE": "send"})
+    assert ran.exit_code == 0, ran.output
+
+    for ticket_id in recovery:
+        (note,) = desk.snapshot(ticket_id).notes
+        assert "Lost your phone or authenticator app" in note
+        assert "security/two-factor.md" in note
+    for ticket_id in returns:
+        (note,) = desk.snapshot(ticket_id).notes
+        assert "Hardware returns desk" in note
+        assert "returns.md" in note
+
+    answered = [i for i in recovery if public_comments(desk, i)]
+    assert answered, "the public document answers a question only it answers"
+    for ticket_id in answered:
+        (reply,) = public_comments(desk, ticket_id)
+        assert "recovery code" in reply
+        assert "two-factor.md" not in reply  # a path on the team's machine is no link
+    for ticket_id in returns:
+        assert public_comments(desk, ticket_id) == []
+    every_public = [c for i in ids for c in public_comments(desk, i)] + [
+        m["body"] for m in outbox(desk)
+    ]
+    assert not [c for c in every_public if "LX-4471" in c or "Leeds" in c]
+    sent = [e for e in events(tmp_path / "logs") if e["event"] == "answer_sent"]
+    assert {e["ticket_id"] for e in sent} == set(answered)
