@@ -57,6 +57,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "kb_fusion_figures",
         "How the two rankings are fused, measured on the labelled help centres leave-one-out",
     ),
+    "solved_figures": (
+        "figures_answers",
+        "solved_figures",
+        "Similar solved tickets: share where one shown was solved the same way, held-out sets",
+    ),
     "fault_figures": (
         "figures_incidents",
         "fault_figures",

@@ -1,0 +1,36 @@
+"""The note's section of similar solved tickets: one line each, best first.
+
+    Similar solved tickets:
+    #4182 (0.83) Reset link expired — solved: The reset link works once and for 30 minutes; …
+
+Everything in a line is the helpdesk's text (a subject, an agent's reply, both redacted): it is
+made one line, so none of it can start a line of the note or pass for ticketbot's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .lookup import SimilarSolved
+
+TITLE = "Similar solved tickets:"
+SUBJECT_CHARS = 80
+
+
+def _line(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def render_similar(found: Sequence[SimilarSolved]) -> list[str]:
+    """The section's lines, a blank line first; none when nothing similar was solved."""
+    if not found:
+        return []
+    lines = ["", TITLE]
+    for solved in found:
+        subject = _line(solved.subject, SUBJECT_CHARS) or "(no subject)"
+        lines.append(
+            f"#{solved.ticket_id} ({solved.similarity:.2f}) {subject} — solved: "
+            f"{_line(solved.resolution, 400)}"
+        )
+    return lines
