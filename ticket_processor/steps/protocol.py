@@ -8,11 +8,12 @@ still holds it (``read``: the body is let go once the ticket is taken, so what a
 later it keeps in its reading), may change the triage before the change is planned (``judge``:
 the spam verdict, the risk), and may add to the planned change (``attach``: an answer to the
 customer). A customer's reply is judged again by the same steps (``holds_reply``,
-``judge_reply``, ``on_reply``). After the batch's first writes a step may do work of its own
-(``after_writes``: send what the notes announced), add its counts to the run's summary
-(``totals``), and hand the run a pass for after the batch (``run_pass``: the passes' order is
-``run/order.run_passes``'s, each step's pass where the steps' are). Under ``serve``, each batch
-of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running.
+``judge_reply``, ``attach_reply``, ``on_reply``). After the batch's first writes a step
+may do work of its own (``after_writes``: send what the notes announced), add its counts to
+the run's summary (``totals``), and hand the run a pass for after the batch (``run_pass``:
+the passes' order is ``run/order.run_passes``'s, the steps' passes in the steps' order).
+Under ``serve``, each batch of delivered tickets is handed to ``served``; ``close`` ends
+what a step keeps running.
 
 The run knows only this interface and the list. A step subclasses ``Step``, whose hooks do
 nothing, and overrides those it needs; a hook added later has a do-nothing default there, so
@@ -96,11 +97,7 @@ class StepRun:
     flush_after: float = 1.0  # seconds a partial write batch waits for more
     ticket_ids: Callable[[], Iterable[int]] = _no_ids
     should_stop: Callable[[], object] = _no_stop  # truthy: the run is stopping
-
-    @property
-    def writes(self) -> bool:
-        """False for a dry or a shadow run: decide and show, write nothing."""
-        return not (self.options.dry_run or self.options.shadow)
+    writes: bool = True  # False: a dry or a shadow run, which decides and shows, writes nothing
 
 
 class TicketStep(Protocol):
@@ -147,6 +144,13 @@ class TicketStep(Protocol):
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
         """The reply's triage, changed or not; None: the reply is set aside (nothing
         written, the reply counted as answered)."""
+        ...
+
+    def attach_reply(
+        self, ticket: Ticket, triage: Triage | None, writeback: WriteBack
+    ) -> WriteBack:
+        """A judged reply's change, when it writes, with the step's part added (``triage``:
+        None for a thank-you or an automatic reply, which are not triaged)."""
         ...
 
     def on_reply(self, ticket: Ticket, kind: str) -> None:
@@ -207,6 +211,11 @@ class Step:
 
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
         return triage
+
+    def attach_reply(
+        self, ticket: Ticket, triage: Triage | None, writeback: WriteBack
+    ) -> WriteBack:
+        return writeback
 
     def on_reply(self, ticket: Ticket, kind: str) -> None:
         return None
