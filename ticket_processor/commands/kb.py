@@ -64,6 +64,14 @@ def _rebuild(settings: Settings) -> SyncReport:
 @kb_app.command("sync")
 def kb_sync(
     full: Annotated[bool, typer.Option("--full", help="List the whole help centre again.")] = False,
+    solved: Annotated[
+        str | None,
+        typer.Option(
+            "--solved",
+            help="Also read the tickets solved since then (`90d`, a date) for the similar "
+            "solved tickets in notes; once read, every sync keeps them fresh.",
+        ),
+    ] = None,
 ) -> None:
     """Bring the local help-centre index up to date with the helpdesk."""
     from .common import exit_codes, load
@@ -83,6 +91,44 @@ def kb_sync(
                 typer.echo(_sync_documents(index, settings.knowledge_dir))
         finally:
             index.close()
+        said = _sync_solved(settings, solved)
+        if said:
+            typer.echo(said)
+
+
+def _sync_solved(settings: Settings, since_text: str | None) -> str | None:
+    """The solved tickets read into their store: the first time from ``--solved``, then
+    from where the last sync stopped; nothing when neither asks for it."""
+    from datetime import UTC, datetime
+
+    from ..common.timespec import parse_moment
+    from ..errors import ConfigError
+    from ..learned.embed import embed_texts
+    from ..solved.history import sync_solved
+    from ..solved.step import store_path
+    from ..solved.store import SolvedStore
+
+    path = store_path(settings.state_dir)
+    if since_text is None and not path.is_file():
+        return None
+    first = (
+        datetime.now(UTC)
+        if since_text is None
+        else parse_moment(since_text, now=datetime.now(UTC), flag="--solved")
+    )
+    helpdesk = connect(settings)
+    store = SolvedStore(path)
+    try:
+        read = getattr(helpdesk, "solved_history", None)
+        if not callable(read):
+            raise ConfigError(f"{helpdesk.kind} cannot list its solved tickets' replies")
+        if since_text is not None:
+            store.set_meta("since", str(int(first.timestamp())))
+        report = sync_solved(read, store, embed_texts, first_since=int(first.timestamp()))
+    finally:
+        store.close()
+        helpdesk.close()
+    return report.describe()
 
 
 def _sync_documents(index: ArticleIndex, folder: Path) -> str:

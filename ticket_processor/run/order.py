@@ -26,6 +26,7 @@ from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..risk.run_pass import RiskRunPass
 from ..settings import Settings
+from ..solved.step import solved_steps
 from ..spam.run_pass import SpamRunPass
 from ..steps.protocol import TicketStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
@@ -51,6 +52,7 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
     feature is a folder with a step and a line here. The cron run, ``backfill`` and
     ``serve`` all take their steps from here (``assembly.assemble``)."""
     steps: list[TicketStep] = []
+    steps += solved_steps(settings.state_dir)
     return steps
 
 

@@ -4,7 +4,8 @@
     #4182 (0.83) Reset link expired — solved: The reset link works once and for 30 minutes; …
 
 Everything in a line is the helpdesk's text (a subject, an agent's reply, both redacted): it is
-made one line, so none of it can start a line of the note or pass for ticketbot's own.
+made one line, so none of it can start a line of the note or pass for ticketbot's own. The
+section goes before the note's closing lines (the run's id and the trailer, which stay last).
 """
 
 from __future__ import annotations
@@ -34,3 +35,15 @@ def render_similar(found: Sequence[SimilarSolved]) -> list[str]:
             f"{_line(solved.resolution, 400)}"
         )
     return lines
+
+
+def with_section(note: str, section: list[str]) -> str:
+    """``note`` with ``section`` before its closing lines: the blank line, ``run <id>`` and
+    the trailer a triage note ends with (a note not shaped so gets the section at its end)."""
+    if not section:
+        return note
+    lines = note.split("\n")
+    at = len(lines)
+    if len(lines) >= 3 and lines[-2].startswith("run ") and lines[-3] == "":
+        at = len(lines) - 3
+    return "\n".join([*lines[:at], *section, *lines[at:]])

@@ -1,0 +1,81 @@
+"""The per-ticket step: each new ticket's similar solved tickets in its note.
+
+On only where ``kb sync --solved`` filled a store (``solved.sqlite3`` in the state directory):
+without one the run builds no step and imports none of this. The store is read, never written,
+by a run, so a dry run reads it the same way.
+
+One encoder pass a ticket: the step hands the encoder the ticket's prepared text in the form
+every head reads it (subject, a line break, the body), so the encoder's memo returns the
+vector the learned engine, the risk head or the help-centre ranking already made of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..models import Ticket, Triage, WriteBack
+from ..steps.protocol import Step
+from ..triage.prepare import PreparedTicket
+from .lookup import similar
+from .note import render_similar, with_section
+from .store import STORE_FILE, SolvedStore
+
+Encode = Callable[[list[str]], npt.NDArray[np.float32]]
+
+
+def store_path(state_dir: Path) -> Path:
+    return state_dir / STORE_FILE
+
+
+class SolvedStep(Step):
+    """Similar solved tickets, and how each was solved, added to the ticket's note."""
+
+    name = "solved"
+
+    def __init__(self, store: SolvedStore, encode: Encode) -> None:
+        self.store = store
+        self._encode = encode
+
+    def read(self, ticket: Ticket, prepared: PreparedTicket) -> Any:
+        return f"{prepared.subject}\n{prepared.body}"
+
+    def attach(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        writeback: WriteBack,
+        reading: Any,
+        *,
+        replanned: bool,
+        language: str,
+    ) -> WriteBack:
+        if not writeback.note or not isinstance(reading, str) or not self.store.available:
+            return writeback
+        vector = np.asarray(self._encode([reading]), np.float32)[0]
+        found = similar(self.store, vector, exclude={ticket.id})
+        if not found:
+            return writeback
+        note = with_section(writeback.note, render_similar(found))
+        return writeback.model_copy(update={"note": note})
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def solved_steps(state_dir: Path) -> list[SolvedStep]:
+    """The step when a store was synced, else none (nothing opened, nothing loaded)."""
+    path = store_path(state_dir)
+    if not path.is_file():
+        return []
+    store = SolvedStore(path, read_only=True)
+    if not store.available or store.count() == 0:
+        store.close()
+        return []
+    from ..learned.embed import Encoder
+
+    return [SolvedStep(store, Encoder().encode)]
