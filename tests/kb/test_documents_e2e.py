@@ -18,6 +18,7 @@ from support.answers_desk import create_tickets, outbox, publish_help_centre
 from support.cli import invoke
 from support.e2e import events
 
+from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.sandbox.desks import Desk
 
 PUBLIC = """---
@@ -138,3 +139,36 @@ def test_documents_are_suggested_and_only_a_public_one_answers(desk: Desk, tmp_p
     assert not [c for c in every_public if "LX-4471" in c or "Leeds" in c]
     sent = [e for e in events(tmp_path / "logs") if e["event"] == "answer_sent"]
     assert {e["ticket_id"] for e in sent} == set(answered)
+
+
+@pytest.mark.desk(configure=True)
+def test_a_run_syncs_the_documents_with_the_help_centre(desk: Desk, tmp_path: Path) -> None:
+    """No ``kb sync`` first: the run's own sync of a stale index reads the folder too, and a
+    folder that is not there is a warning, never a failed run."""
+    publish_help_centre(desk)
+    (ticket_id,) = create_tickets(
+        desk, [{"subject": RETURNS[1][0], "description": RETURNS[1][1], "kind": "answerable"}]
+    )
+    missing = {"TICKETBOT_KNOWLEDGE_DIR": str(tmp_path / "nowhere")}
+    ran = invoke("run", "--engine", "rules", "--dry-run", env=missing)
+    assert ran.exit_code == 0, ran.output
+    ran = invoke("run", "--engine", "rules", env=missing)
+    assert ran.exit_code == 0, ran.output
+    logged = events(tmp_path / "logs")
+    (failed,) = [e for e in logged if e["event"] == "documents_sync_failed"]
+    assert "is not a directory" in failed["error"]
+    (note,) = desk.snapshot(ticket_id).notes
+    assert "returns.md" not in note
+
+    (later,) = create_tickets(
+        desk, [{"subject": RETURNS[0][0], "description": RETURNS[0][1], "kind": "answerable"}]
+    )
+    index = ArticleIndex(tmp_path / "state" / INDEX_FILE)
+    index.set_meta("synced_at", "0")  # the index is older than TICKETBOT_KB_MAX_AGE
+    index.close()
+    env = {"TICKETBOT_KNOWLEDGE_DIR": str(knowledge(tmp_path))}
+    ran = invoke("run", "--engine", "rules", env=env)
+    assert ran.exit_code == 0, ran.output
+    (note,) = desk.snapshot(later).notes
+    assert "Hardware returns desk" in note
+    assert "returns.md" in note
