@@ -12,8 +12,8 @@ from ticket_processor.models import AgentReply, HistoryTicket, Person, Ticket, W
 from ticket_processor.solved.history import RESOLUTION_CHARS, resolution_line, store_history
 from ticket_processor.solved.lookup import MIN_SIMILARITY, SimilarSolved, nearest, similar
 from ticket_processor.solved.note import TITLE, render_similar, with_section
-from ticket_processor.solved.step import SolvedStep, solved_steps
-from ticket_processor.solved.store import STORE_FILE, SolvedStore
+from ticket_processor.solved.step import STORE_FILE, SolvedStep, solved_steps
+from ticket_processor.solved.store import SolvedStore
 from ticket_processor.triage.prepare import prepare_ticket
 
 NOTE = "ticketbot triage (rules)\n\nSummary: x\n\nrun r-1\n[ticketbot trailer]"

@@ -1,9 +1,8 @@
 """Similar solved tickets end to end, on each sandbox: the team's solved history imported through
 the helpdesk's own import path, read by ``kb sync --solved`` through the adapter (each ticket's
 agents' public replies), stored with the real encoder's vectors and a redacted one-line
-resolution, and found for a new ticket by the step ``run/order.ticket_steps`` lists, from the
-one vector of its text (the step is called here as the run calls it: the run's calls to the
-steps come with the per-ticket seam)."""
+resolution, and found for a new ticket by a real ``ticketbot run`` (its step in
+``run/order.ticket_steps``), from the one vector of its text."""
 
 from __future__ import annotations
 
@@ -13,13 +12,10 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 
-from ticket_processor.models import Ticket, WriteBack
 from ticket_processor.sandbox.desks import Desk, NewTicket
-from ticket_processor.solved.step import SolvedStep, solved_steps
+from ticket_processor.solved.step import solved_steps
 from ticket_processor.solved.store import SolvedStore
-from ticket_processor.triage.prepare import prepare_ticket
-
-NOTE = "ticketbot triage (rules)\n\nSummary: x\n\nrun r-1\n[ticketbot trailer]"
+from ticket_processor.writeback.note import read_note
 
 HISTORY = [
     (
@@ -69,18 +65,12 @@ def test_kb_sync_reads_the_solved_history_and_a_new_ticket_finds_how_it_was_solv
     again = invoke("kb", "sync")  # once read, every sync keeps it fresh
     assert "solved tickets synced: 1 read; 1 stored" in again.output
 
-    (step,) = solved_steps(tmp_path / "state")
-    try:
-        assert isinstance(step, SolvedStep)
-        ticket = Ticket(id=10_000, subject="Refund")
-        text = step.read(
-            ticket,
-            prepare_ticket("My refund", "I sent the boots back weeks ago and got no refund yet."),
-        )
-        planned = WriteBack(ticket_id=10_000, additional_tags=(), note=NOTE)
-        note = step.attach(ticket, None, planned, text, replanned=False, language="en").note  # type: ignore[arg-type]
-    finally:
-        step.close()
+    (new,) = desk.create(
+        [NewTicket("My refund", "I sent the boots back weeks ago and got no refund yet.")]
+    )
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    (note,) = desk.snapshot(new).notes
     assert note is not None
     lines = note.split("\n")
     start = lines.index("Similar solved tickets:")
@@ -91,7 +81,8 @@ def test_kb_sync_reads_the_solved_history_and_a_new_ticket_finds_how_it_was_solv
     assert "refunds@example.com" not in note
     assert "[EMAIL]" in note
     assert "Tom" not in note  # the agent's sign-off
-    assert lines[-2:] == ["run r-1", "[ticketbot trailer]"]
+    assert lines[-2].startswith("run ")  # the run's id and the trailer stay last
+    assert read_note(note) is not None
     store = SolvedStore(tmp_path / "state" / "solved.sqlite3", read_only=True)
     try:
         assert store.count() == 5

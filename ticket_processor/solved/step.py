@@ -13,19 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from ..models import Ticket, Triage, WriteBack
 from ..steps.protocol import Step
 from ..triage.prepare import PreparedTicket
-from .lookup import similar
-from .note import render_similar, with_section
-from .store import STORE_FILE, SolvedStore
 
-Encode = Callable[[list[str]], npt.NDArray[np.float32]]
+if TYPE_CHECKING:  # numpy and the store load only where a store was synced
+    import numpy as np
+    import numpy.typing as npt
+
+    from .store import SolvedStore
+
+    Encode = Callable[[list[str]], npt.NDArray[np.float32]]
+
+STORE_FILE = "solved.sqlite3"
 
 
 def store_path(state_dir: Path) -> Path:
@@ -56,6 +58,11 @@ class SolvedStep(Step):
     ) -> WriteBack:
         if not writeback.note or not isinstance(reading, str) or not self.store.available:
             return writeback
+        import numpy as np
+
+        from .lookup import similar
+        from .note import render_similar, with_section
+
         vector = np.asarray(self._encode([reading]), np.float32)[0]
         found = similar(self.store, vector, exclude={ticket.id})
         if not found:
@@ -72,6 +79,8 @@ def solved_steps(state_dir: Path) -> list[SolvedStep]:
     path = store_path(state_dir)
     if not path.is_file():
         return []
+    from .store import SolvedStore
+
     store = SolvedStore(path, read_only=True)
     if not store.available or store.count() == 0:
         store.close()

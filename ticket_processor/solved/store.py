@@ -25,7 +25,6 @@ import numpy.typing as npt
 
 from ..common.atomic import SetAside, prepare_directory, set_aside
 
-STORE_FILE = "solved.sqlite3"
 SCHEMA_VERSION = 1
 MAX_ROWS = 20_000
 
