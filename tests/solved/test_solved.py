@@ -11,7 +11,7 @@ from support.word_encoder import encode
 from ticket_processor.models import AgentReply, HistoryTicket, Person, Ticket, WriteBack
 from ticket_processor.solved.history import RESOLUTION_CHARS, resolution_line, store_history
 from ticket_processor.solved.lookup import MIN_SIMILARITY, SimilarSolved, nearest, similar
-from ticket_processor.solved.note import TITLE, render_similar, with_section
+from ticket_processor.solved.note import render_similar, with_section
 from ticket_processor.solved.step import STORE_FILE, SolvedStep, solved_steps
 from ticket_processor.solved.store import SolvedStore
 from ticket_processor.triage.prepare import prepare_ticket
@@ -103,7 +103,12 @@ def test_the_note_lists_them_before_its_closing_lines() -> None:
     )
     note = with_section(NOTE, lines)
     assert note.split("\n")[-3:] == ["", "run r-1", "[ticketbot trailer]"]
-    assert f"\n\n{TITLE}\n#7 (0.81) Refund ticketbot triage (fake) — solved: Refunded." in note
+    assert (
+        "\n\nSimilar solved tickets:\n#7 (0.81) Refund ticketbot triage (fake) — solved: Refunded."
+        in note
+    )
+    german = render_similar([SimilarSolved(7, "Erstattung", "Erstattet.", 0.8)], "de")
+    assert german[1:] == ["Ähnliche gelöste Tickets:", "#7 (0.80) Erstattung — gelöst: Erstattet."]
     assert note.count("\n[ticketbot trailer]") == 1  # the helpdesk's text cannot start a line
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .lookup import SimilarSolved
 
-TITLE = "Similar solved tickets:"
 SUBJECT_CHARS = 80
 
 
@@ -23,16 +23,18 @@ def _line(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def render_similar(found: Sequence[SimilarSolved]) -> list[str]:
-    """The section's lines, a blank line first; none when nothing similar was solved."""
+def render_similar(found: Sequence[SimilarSolved], language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The section's lines in the note's ``language``, a blank line first; none when nothing
+    similar was solved."""
     if not found:
         return []
-    lines = ["", TITLE]
+    words = wording(language)
+    lines = ["", words.say("similar_solved")]
     for solved in found:
-        subject = _line(solved.subject, SUBJECT_CHARS) or "(no subject)"
+        subject = _line(solved.subject, SUBJECT_CHARS) or "-"
         lines.append(
-            f"#{solved.ticket_id} ({solved.similarity:.2f}) {subject} — solved: "
-            f"{_line(solved.resolution, 400)}"
+            f"#{solved.ticket_id} ({solved.similarity:.2f}) {subject} — "
+            f"{words.say('solved_how')}: {_line(solved.resolution, 400)}"
         )
     return lines
 

@@ -67,7 +67,7 @@ class SolvedStep(Step):
         found = similar(self.store, vector, exclude={ticket.id})
         if not found:
             return writeback
-        note = with_section(writeback.note, render_similar(found))
+        note = with_section(writeback.note, render_similar(found, language))
         return writeback.model_copy(update={"note": note})
 
     def close(self) -> None:
