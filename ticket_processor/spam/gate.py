@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
 
 Encode = Callable[[list[str]], Any]
+# The reason a verdict that would apply is only suggested: the requester is a known customer.
+KNOWN_GUESS = "a known customer: a guess is only suggested"
+KNOWN_TALLY = "known_customer"
 _KNOWN_REQUESTERS_KEPT = 10_000  # a long-running serve forgets them now and then
 
 
@@ -94,7 +97,7 @@ def verdict(
         if not (strong or agrees):
             return None
         if decision == "suggest":
-            reasons.append("a known customer: a guess is only suggested")
+            reasons.append(KNOWN_GUESS)
     elif (strong and llm != "none") or (weak and agrees):
         decision = "apply"
     elif strong or agrees:
@@ -207,6 +210,8 @@ class SpamGate:
         with self._lock:
             key = found.kind if found.applied else "suggested"
             self._tally[key] = self._tally.get(key, 0) + 1
+            if KNOWN_GUESS in found.reasons:  # the run's caution says how many (``run_pass``)
+                self._tally[KNOWN_TALLY] = self._tally.get(KNOWN_TALLY, 0) + 1
         return triage.model_copy(update={"spam": found})
 
     def _answered_before(self, ticket: Ticket, cues: SenderCues) -> bool:
