@@ -39,6 +39,7 @@ from ..errors import (
 )
 from ..helpdesks.registry import reply_stamps
 from ..models import Ticket, TicketPage, WriteOutcome
+from ..passes.caution import say
 from ..passes.types import RunSummary
 from ..resilience.deadline import RunDeadline
 from ..state.checkpoint import Checkpoint
@@ -290,6 +291,9 @@ class Pipeline:
             if self.options.dry_run:  # nothing sent: the replies the real run would send
                 self.summary.answers["would_send"] = counts.planned
             self.summary.answer_texts = list(counts.texts)
+            caution = self.ctx.answers.caution()
+            if caution is not None:
+                say(self.summary, caution)
             for model, prompt, completion in counts.llm_usage:  # the second opinions' calls
                 self.summary.prompt_tokens += prompt
                 self.summary.completion_tokens += completion
