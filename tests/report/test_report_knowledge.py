@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from ticket_processor.report.aggregate import build_report, with_time_saved
+from ticket_processor.report.html import render_html
+from ticket_processor.report.table import print_report
 from ticket_processor.report.to_write import StoredTicket, articles_to_write, no_source
 
 
@@ -93,3 +99,21 @@ def test_time_saved_counts_real_work_at_the_assumed_seconds() -> None:
         ]["seconds"]
         == 0
     )
+
+
+def test_a_hostile_subject_is_shown_as_written_in_the_text_and_escaped_in_the_page() -> None:
+    subject = "[red]Help[/red] <script>alert(1)</script>"
+    events: list[dict[str, Any]] = [
+        {"event": "ticket_triaged", "run_id": "a", "ticket_id": 1, "category": "how_to"},
+        refused(1, run_id="a"),
+    ]
+    report = build_report(events)
+    report = replace(
+        report, to_write=articles_to_write(events, {1: StoredTicket(subject, "how_to")}, set())
+    )
+    console = Console(record=True, width=200)
+    print_report(report, console, log_dir=Path("."))
+    assert subject in console.export_text()
+    page = render_html(report)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

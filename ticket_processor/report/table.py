@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .agreement import corrections_table
@@ -190,7 +191,9 @@ def to_write_table(report: Report) -> Table:
     for heading in ("kind", "words", "tickets", "example subjects"):
         table.add_column(heading, justify="right" if heading == "tickets" else "left")
     for gap in report.to_write:
-        table.add_row(gap.kind, gap.name, fmt_count(gap.tickets), "\n".join(gap.examples) or "–")
+        # Subjects are customers' words: shown as written, never read as rich markup.
+        examples = Text("\n".join(gap.examples) or "–")
+        table.add_row(Text(gap.kind), Text(gap.name), fmt_count(gap.tickets), examples)
     return table
 
 
