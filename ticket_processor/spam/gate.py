@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
 
 Encode = Callable[[list[str]], Any]
-# The reason a verdict that would apply is only suggested: the requester is a known customer.
-KNOWN_GUESS = "a known customer: a guess is only suggested"
-KNOWN_TALLY = "known_customer"
 _KNOWN_REQUESTERS_KEPT = 10_000  # a long-running serve forgets them now and then
 
 
@@ -97,7 +94,7 @@ def verdict(
         if not (strong or agrees):
             return None
         if decision == "suggest":
-            reasons.append(KNOWN_GUESS)
+            reasons.append("a known customer: a guess is only suggested")
     elif (strong and llm != "none") or (weak and agrees):
         decision = "apply"
     elif strong or agrees:
@@ -108,6 +105,11 @@ def verdict(
     else:
         return None
     return SpamVerdict(kind=kind, decision=decision, probability=p, reasons=tuple(reasons))
+
+
+# The reason ``verdict`` gives when what would apply is only suggested: a known customer.
+KNOWN_GUESS = "a known customer: a guess is only suggested"
+KNOWN_TALLY = "known_customer"
 
 
 class SpamGate:
