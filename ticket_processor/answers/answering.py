@@ -23,6 +23,7 @@ from ..common.eventlog import EventSink
 from ..errors import HelpdeskError, TicketBotError
 from ..kb.dense import Retrieved
 from ..models import Ticket, Triage, WriteBack
+from ..passes.caution import Caution
 from ..triage.confidence import Calibration
 from ..triage.note_text import llm_text
 from ..triage.prepare import prepare_ticket
@@ -33,7 +34,7 @@ from .book import AnswerBook
 from .compose import without_name
 from .deliver import AnswerDesk, answer_tags, send_once
 from .gate import Gate
-from .ladder import draft_accepted, should_demote, standing
+from .ladder import draft_accepted, ladder_caution, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
 from .second_opinion import Complete, Opinion, ask
@@ -104,6 +105,8 @@ class RunAnswers:
         self._agent_texts: dict[tuple[int, str], str] = {}  # the agent's versions, once
         self._names: dict[int, str | None] = {}  # customers' names, for the greetings
         self._locales: dict[int, str | None] = {}  # customers' own locales, for the replies
+        # The categories this run met on the ``auto`` ladder's draft step (``caution``).
+        self.drafting: set[str] = set()
 
     @property
     def writes(self) -> bool:
@@ -123,7 +126,18 @@ class RunAnswers:
 
     def mode(self, category: str, subcategory: str | None) -> str:
         mode = self.policy.mode_for(category, subcategory)
-        return self.book.rung(category) if mode == "auto" else mode
+        if mode != "auto":
+            return mode
+        rung = self.book.rung(category)
+        if rung == "draft":
+            with self._lock:
+                self.drafting.add(category)
+        return rung
+
+    def caution(self) -> Caution | None:
+        """Draft-only, while categories this run met have not proven their drafts yet."""
+        with self._lock:
+            return ladder_caution(self.drafting, self.policy.ladder)
 
     # -- planning (worker threads) -------------------------------------------------------
 

@@ -9,11 +9,12 @@ fate is known.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..kb.text import query_terms
+from ..passes.caution import Caution
 from .policy import Ladder
 
 ACCEPT_SHARE = 0.6
@@ -110,3 +111,19 @@ def should_demote(found: CategoryStanding, ladder: Ladder) -> bool:
 
 def categories_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return sorted({str(r["category"]) for r in rows})
+
+
+def ladder_caution(drafting: Collection[str], ladder: Ladder) -> Caution | None:
+    """What a run says while categories on the ``auto`` ladder are still on its draft step (a
+    team's first days: no draft judged yet), naming them; None when none are."""
+    if not drafting:
+        return None
+    names = sorted(drafting)
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return Caution(
+        "answers",
+        "draft-only",
+        f"until agents use {ladder.target:.0%} of a category's last {ladder.drafts} drafts",
+        f"{len(names)} {'category' if len(names) == 1 else 'categories'} on the auto "
+        f"ladder's first step: {shown}",
+    )

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import TicketBotError
 from ..models import Ticket, Triage, WriteBack, is_spam
+from ..passes.caution import say
 from ..passes.types import RunSummary
 from ..steps.protocol import Price, Step
 from ..triage.prepare import PreparedTicket
@@ -73,6 +74,9 @@ class AnswersStep(Step):
         if self.answers.dry_run:  # nothing sent: the replies the real run would send
             summary.answers["would_send"] = counts.planned
         summary.answer_texts = list(counts.texts)
+        caution = self.answers.caution()
+        if caution is not None:
+            say(summary, caution)
         for model, prompt, completion in counts.llm_usage:  # the second opinions' calls
             summary.prompt_tokens += prompt
             summary.completion_tokens += completion

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from ..llm import LLMAnalyser
     from ..models import Helpdesk
     from ..ops.health import HealthSetup
+    from ..report.aggregate import Report
     from ..report.incidents import IncidentReport
+    from ..report.to_write import ArticleToWrite
 
 
 def config(
@@ -170,11 +172,13 @@ def report(
 ) -> None:
     """Summarise the runs: tickets, success and fallback rates, latency, tokens, cost.
 
+    Also the articles to write (the kinds of tickets answers had no source for) and the agents' time saved (its formula shown; TICKETBOT_SAVED_SECONDS_PER_*).
+
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
     from dataclasses import replace
 
     from ..common.eventlog import read_events
-    from ..report.aggregate import build_report, parse_since
+    from ..report.aggregate import build_report, parse_since, with_time_saved
     from ..report.html import render_html
     from ..report.incidents import incident_lines
     from ..report.prices import DEFAULT_PRICES, parse_prices
@@ -204,10 +208,16 @@ def report(
         # (a key added to a URL since): every event is scrubbed again on its way to the report.
         # The older history only lends the labels written on tickets (enum values), no text.
         scrub = settings.scrubber()
-        summary = build_report(
-            (scrub(e) for e in window), prices=prices, since=start, until=now, history=older
-        )
+        scrubbed = [scrub(e) for e in window]
+        summary = build_report(scrubbed, prices=prices, since=start, until=now, history=older)
         summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
+        summary = with_time_saved(
+            summary,
+            per_triage=settings.saved_seconds_per_triage,
+            per_suggestion=settings.saved_seconds_per_suggestion,
+            per_answer=settings.saved_seconds_per_answer,
+        )
+        summary = replace(summary, to_write=_to_write(settings, scrubbed, summary, start, now))
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
@@ -262,6 +272,32 @@ def _stored_events(
     except AuditStoreError as exc:
         err_console.print(f"reading the logs: {escape(str(exc))}")
         return None
+
+
+def _to_write(
+    settings: Settings,
+    events: list[dict[str, Any]],
+    summary: Report,
+    start: datetime,
+    now: datetime,
+) -> list[ArticleToWrite]:
+    """The articles to write: the window's refusals for want of a source, with each ticket's
+    kind and subject from the audit store (without a store: the refusals' categories alone)."""
+    from ..audit.store import FILE_NAME, AuditStoreError
+    from ..report.stored import stored_tickets
+    from ..report.to_write import StoredTicket, articles_to_write, gaps
+    from ..run.audit import open_store
+
+    dry_runs = {r.run_id for r in summary.run_list if r.dry_run}
+    refused = gaps(events, dry_runs)
+    stored: dict[int, StoredTicket] = {}
+    if refused and (settings.database_url or (settings.state_dir / FILE_NAME).is_file()):
+        try:
+            with open_store(settings) as store:
+                stored = stored_tickets(store, refused, since=start, until=now)
+        except AuditStoreError as exc:
+            err_console.print(f"reading the audit store: {escape(str(exc))}")
+    return articles_to_write(events, stored, dry_runs)
 
 
 def _incidents(events: Iterable[dict[str, Any]], state_dir: Path) -> IncidentReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ from .prices import DEFAULT_PRICES, billed_share, pricer
 from .replies import ReplyDay, reply_days
 from .runs import LoggedRun, as_float, as_int, event_time, summarise_runs
 from .series import Bucket, choose_step, series
+from .time_saved import TimeSaved
+from .to_write import ArticleToWrite
 from .trends import Trend
 
 __all__ = ["Report", "build_report", "parse_since"]
@@ -140,6 +142,10 @@ class Report:
     answers: list[AnswerCategory] = field(default_factory=list)
     # The customer's language -> the note's (the agent's), "fr -> de": tickets.
     language_pairs: dict[str, int] = field(default_factory=dict)
+    # The kinds of tickets nothing answered (``report.to_write``): the command reads the store.
+    to_write: list[ArticleToWrite] = field(default_factory=list)
+    # Agents' time saved at the assumed seconds (``with_time_saved``); None: not asked for.
+    time_saved: TimeSaved | None = None
 
     @property
     def empty(self) -> bool:
@@ -189,6 +195,7 @@ class Report:
             {**asdict(a), "resolution_rate": a.resolution_rate, "acceptance": a.acceptance}
             for a in self.answers
         ]
+        data["time_saved"] = self.time_saved.to_dict() if self.time_saved else None
         return data
 
 
@@ -365,6 +372,24 @@ def build_report(
         answers=answer_categories(events, dry_runs),
         language_pairs=language_pairs(triaged),
     )
+
+
+def with_time_saved(
+    report: Report, *, per_triage: float, per_suggestion: float, per_answer: float
+) -> Report:
+    """The report with agents' time saved at these seconds each (``report.time_saved``): real
+    runs' triaged tickets (a shadow run wrote nothing), the fields agents kept and the drafts
+    they used, and the answers sent."""
+    saved = TimeSaved(
+        triaged=max(0, report.tickets_triaged - report.shadow_tickets),
+        suggestions_kept=sum(a.agreed for a in report.agreement)
+        + sum(c.accepted for c in report.answers),
+        answers_sent=sum(c.sent for c in report.answers),
+        per_triage=per_triage,
+        per_suggestion=per_suggestion,
+        per_answer=per_answer,
+    )
+    return replace(report, time_saved=saved)
 
 
 def language_pairs(triaged: list[Mapping[str, Any]]) -> dict[str, int]:

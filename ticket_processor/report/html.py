@@ -15,6 +15,7 @@ from html import escape
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
 from .svg import FAILED_COLOUR, OTHER_COLOUR, bar_chart, timeline_chart, usage_chart
+from .time_saved import fmt_duration
 from .trends import trends_html
 
 MAX_RUN_ROWS = 60
@@ -306,6 +307,38 @@ def _usage_sections(report: Report) -> list[str]:
     return sections
 
 
+def _knowledge_sections(report: Report) -> list[str]:
+    """The articles to write and the agents' time saved, with its formula."""
+    sections: list[str] = []
+    if report.to_write:
+        rows = [
+            (
+                escape(g.kind),
+                escape(g.name),
+                fmt_count(g.tickets),
+                "<br>".join(escape(e) for e in g.examples) or "–",
+            )
+            for g in report.to_write
+        ]
+        sections += [
+            "<h2>Articles to write</h2>",
+            '<p class="muted">Tickets answers refused for want of a source, that no article, '
+            "macro or document answered, by kind, most first.</p>",
+            _table(("kind", "words", "tickets", "example subjects"), rows, {2}, raw=True),
+        ]
+    saved = report.time_saved
+    if saved is not None:
+        sections += [
+            "<h2>Time saved</h2>",
+            f"<p><b>{escape(fmt_duration(saved.seconds))}</b> of agents' time, estimated: "
+            f"{escape(saved.formula())}.</p>",
+            '<p class="muted">The seconds each are assumptions, set by '
+            "TICKETBOT_SAVED_SECONDS_PER_TRIAGE, TICKETBOT_SAVED_SECONDS_PER_SUGGESTION and "
+            "TICKETBOT_SAVED_SECONDS_PER_ANSWER.</p>",
+        ]
+    return sections
+
+
 def render_html(
     report: Report, *, title: str = "ticketbot report", version: str | None = None
 ) -> str:
@@ -331,6 +364,7 @@ def render_html(
     if report.shadow_agreement:
         sections += shadow_section(report)
     sections += _usage_sections(report)
+    sections += _knowledge_sections(report)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from ..audit.schema import corrections, decisions, runs
 from ..audit.store import AuditStore
 from ..common.timespec import format_ts
+from .to_write import StoredTicket
 
 # The decision events the report reads (a planned decision's fields are no event).
 DECISION_EVENTS = ("ticket_triaged", "ticket_failed", "reply_triaged")
@@ -57,6 +58,44 @@ def with_logged(
     found += [dict(e) for e in logged if e.get("event") not in STORED_EVENTS]
     found.sort(key=lambda event: str(event.get("ts") or ""))
     return found
+
+
+def stored_tickets(
+    store: AuditStore,
+    ticket_ids: Iterable[int],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[int, StoredTicket]:
+    """Per ticket, its latest triage decision in the window as the store keeps it: the subject
+    (redacted unless the store keeps raw subjects), the kind and the decision's event."""
+    wanted = sorted(set(ticket_ids))
+    found: dict[int, StoredTicket] = {}
+    d = decisions.c
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), _IDS_A_QUERY):
+            rows = conn.execute(
+                sa.select(d.ticket_id, d.subject, d.category, d.subcategory, d.event)
+                .where(
+                    d.account == store.account,
+                    d.kind == "triage",
+                    d.ticket_id.in_(wanted[start : start + _IDS_A_QUERY]),
+                    *_window(d.at, since, until),
+                )
+                .order_by(d.at, d.id)
+            )
+            for ticket, subject, category, subcategory, event in rows:
+                found[int(ticket)] = StoredTicket(  # the latest wins
+                    subject=subject or "",
+                    category=category,
+                    subcategory=subcategory,
+                    event=event if isinstance(event, Mapping) else {},
+                )
+    return found
+
+
+# Ids in one IN (...): under SQLite's smallest variable limit, with room for the other terms.
+_IDS_A_QUERY = 500
 
 
 def store_covers(store: AuditStore, first_logged: Mapping[str, Any] | None) -> bool:

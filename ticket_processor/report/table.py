@@ -10,9 +10,11 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .agreement import corrections_table
+from .time_saved import TimeSaved, fmt_duration
 from .trends import trends_table
 
 LATEST_RUNS = 10
@@ -118,6 +120,11 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(trends_table(report.trends))
     if report.answers:
         console.print(answers_table(report))
+    if report.to_write:
+        console.print(to_write_table(report))
+    if report.time_saved is not None:
+        for line in time_saved_lines(report.time_saved):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.run_list:
         console.print(_latest_runs(report))
 
@@ -173,6 +180,31 @@ def answers_table(report: Report) -> Table:
             fmt_pct(a.resolution_rate),
         )
     return table
+
+
+def to_write_table(report: Report) -> Table:
+    """The kinds of tickets no article, macro or document answered, most tickets first."""
+    table = Table(
+        title="Articles to write: tickets nothing answered (answers refused: no source)",
+        title_justify="left",
+    )
+    for heading in ("kind", "words", "tickets", "example subjects"):
+        table.add_column(heading, justify="right" if heading == "tickets" else "left")
+    for gap in report.to_write:
+        # Subjects are customers' words: shown as written, never read as rich markup.
+        examples = Text("\n".join(gap.examples) or "–")
+        table.add_row(Text(gap.kind), Text(gap.name), fmt_count(gap.tickets), examples)
+    return table
+
+
+def time_saved_lines(saved: TimeSaved) -> list[str]:
+    """The figure, its formula and where its assumptions are set."""
+    return [
+        f"Time saved (agents' time, estimated): {fmt_duration(saved.seconds)}",
+        f"  = {saved.formula()}",
+        "  seconds each are assumptions, set by TICKETBOT_SAVED_SECONDS_PER_TRIAGE, "
+        "TICKETBOT_SAVED_SECONDS_PER_SUGGESTION and TICKETBOT_SAVED_SECONDS_PER_ANSWER",
+    ]
 
 
 def _latest_runs(report: Report) -> Table:

@@ -79,7 +79,6 @@ class DeclaredSettings(BaseModel):
         help="The prefix of every tag ticketbot adds.",
         hint="up to 20 lower-case letters, digits or underscores",
     )
-    # Concurrent tickets; "auto": as many LLM calls as the endpoint's latency and limits sustain.
     workers: Annotated[int | Literal["auto"], BeforeValidator(parse_workers)] = setting(
         "auto",
         env="TICKETBOT_WORKERS",
@@ -196,7 +195,24 @@ class DeclaredSettings(BaseModel):
         "list prices.",
         applies="run, report",
     )
-    # Which tickets ticketbot may touch ("brand=1;channel=email,web"); see writeback/scope.py.
+    saved_seconds_per_triage: Annotated[float, Field(ge=0, le=86400)] = setting(
+        30.0,
+        env="TICKETBOT_SAVED_SECONDS_PER_TRIAGE",
+        help="Agent's seconds one triaged ticket saves, in `report`'s time saved.",
+        applies="report",
+    )
+    saved_seconds_per_suggestion: Annotated[float, Field(ge=0, le=86400)] = setting(
+        10.0,
+        env="TICKETBOT_SAVED_SECONDS_PER_SUGGESTION",
+        help="Agent's seconds one suggestion an agent kept saves (a field, a draft).",
+        applies="report",
+    )
+    saved_seconds_per_answer: Annotated[float, Field(ge=0, le=86400)] = setting(
+        120.0,
+        env="TICKETBOT_SAVED_SECONDS_PER_ANSWER",
+        help="Agent's seconds one answer sent to a customer saves.",
+        applies="report",
+    )
     scope: str | None = setting(
         None,
         env="TICKETBOT_SCOPE",
@@ -213,15 +229,12 @@ class DeclaredSettings(BaseModel):
         env="TICKETBOT_FIELDS",
         help="What to fill into the helpdesk's own fields (`fields.toml`); unset: nothing.",
     )
-    # The text field kept a running summary in (title, id, Freshdesk cf_ name); None: none.
     summary_field: str | None = setting(
         None,
         env="TICKETBOT_SUMMARY_FIELD",
         help="The text field ticketbot keeps a running summary of the conversation in (its "
         "title or id; Freshdesk: its `cf_` name); unset: no summary.",
     )
-    # Answering the customer (answers/): the global mode (off, draft, send, auto) and the
-    # per-category policy file (answers.toml: modes, thresholds, the auto ladder).
     answer_mode: Literal["off", "draft", "send", "auto"] = setting(
         "off",
         env="TICKETBOT_ANSWER_MODE",
@@ -234,8 +247,6 @@ class DeclaredSettings(BaseModel):
         help="The answers policy per category (`answers.toml`, checked by "
         "`ticketbot answers check`).",
     )
-    # Per field, the calibrated confidence to apply at and to suggest at ("category=0.95,
-    # urgency=0.9", or one number for all); unset: what the engine's calibration chose.
     apply_at: str | None = setting(
         None,
         env="TICKETBOT_APPLY_AT",
@@ -258,7 +269,6 @@ class DeclaredSettings(BaseModel):
         env="TICKETBOT_RETRIAGE",
         help="Re-triage a triaged ticket when its customer replies; `false`: first messages only.",
     )
-    # The learned model first, the LLM only where it is not sure enough (triage/cascade.py).
     cascade: bool = setting(
         False,
         env="TICKETBOT_CASCADE",
@@ -269,8 +279,6 @@ class DeclaredSettings(BaseModel):
         env="TICKETBOT_CASCADE_FIELDS",
         help="The fields the learned model must be sure of for the cascade to spare the LLM call.",
     )
-    # Where agents' labels are, for the shadow agreement: "category=tag:team_cat_;urgency=
-    # field:Urgency" (as `learn --label`); unset: ticketbot's own tag names.
     shadow_labels: str | None = setting(
         None,
         env="TICKETBOT_SHADOW_LABELS",
@@ -465,9 +473,6 @@ class DeclaredSettings(BaseModel):
         help="A file each run's figures are written to for node_exporter's textfile collector.",
         applies="run, backfill",
     )
-    # One LLM budget for every process on the same key (llm_client/budget.py): a Redis URL (it
-    # may carry a password: a secret), the key prefix (default: one per API key and endpoint),
-    # and the calls and tokens a minute the provider allows the organisation.
     llm_budget: SecretStr | None = setting(
         None,
         env="TICKETBOT_LLM_BUDGET",
@@ -491,7 +496,6 @@ class DeclaredSettings(BaseModel):
         help="LLM tokens a minute the provider allows the organisation; unset: what its headers "
         "announce.",
     )
-    # The helpdesk account's writes a minute in that budget (default: the helpdesk's documented).
     helpdesk_writes_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] | None = setting(
         None,
         env="TICKETBOT_HELPDESK_WRITES_PER_MINUTE",

@@ -107,6 +107,11 @@ def verdict(
     return SpamVerdict(kind=kind, decision=decision, probability=p, reasons=tuple(reasons))
 
 
+# The reason ``verdict`` gives when what would apply is only suggested: a known customer.
+KNOWN_GUESS = "a known customer: a guess is only suggested"
+KNOWN_TALLY = "known_customer"
+
+
 class SpamGate:
     """Judges new tickets. ``head`` and ``encode``: the head and the encoder it was fitted on;
     None: the packaged head and the run's ``learned.embed.Encoder`` (whose memo the learned
@@ -207,6 +212,8 @@ class SpamGate:
         with self._lock:
             key = found.kind if found.applied else "suggested"
             self._tally[key] = self._tally.get(key, 0) + 1
+            if KNOWN_GUESS in found.reasons:  # the run's caution says how many (``run_pass``)
+                self._tally[KNOWN_TALLY] = self._tally.get(KNOWN_TALLY, 0) + 1
         return triage.model_copy(update={"spam": found})
 
     def _answered_before(self, ticket: Ticket, cues: SenderCues) -> bool:

@@ -1,0 +1,128 @@
+"""Articles to write: the kinds of tickets nothing ticketbot knows answered.
+
+A ticket is a gap when answers refused it for want of a source (``answer_refused`` with a
+reason that names what was missing: ``no_article``, and the same word for any other source,
+``no_macro``, ``no_document``, ``no_source``) and nothing answered it in the window after all: no
+answer was drafted, planned or sent for it, and its decision names no other suggested source
+(``macros``, ``documents``) an agent could answer from. A refusal for any other reason (an angry
+customer, the customer's own case, an unsure triage) is a person's ticket, not a missing
+article, and is left out.
+
+Gaps are grouped by the kind the triage gave them (category and subcategory), each group named by
+the words its subjects share that the other gaps' do not (``topics.naming``'s class-based
+TF-IDF), most tickets first, with a few example subjects as the audit store keeps them
+(redacted as the LLM gets them) and redacted again here, so a store that keeps raw subjects
+shows none in the report. Dry and shadow runs' refusals are not counted. Pure: the command reads
+the events and the store's rows and hands them in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..topics.naming import distinctive_words, topic_name
+from ..triage.redact import redact
+
+# A refusal reason that says what was missing to answer from: ``no_article`` and its kin.
+_NO_SOURCE = re.compile(r"^no_(article|macro|document|source)s?$")
+# Answers events that mean the ticket was answered (or its draft was there for an agent).
+_ANSWERED = frozenset({"answer_drafted", "answer_planned", "answer_sent"})
+# Keys of a decision's event that list other suggested sources an agent answers from.
+OTHER_SOURCES = ("macros", "documents")
+TOP_GROUPS = 10
+EXAMPLES = 3
+EXAMPLE_CHARS = 120
+
+
+@dataclass(frozen=True)
+class StoredTicket:
+    """What the audit store keeps of one ticket's latest decision in the window."""
+
+    subject: str = ""
+    category: str | None = None
+    subcategory: str | None = None
+    event: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ArticleToWrite:
+    """One kind of ticket nothing answered: its kind, its words, how many, examples."""
+
+    kind: str  # "billing/refund", or the category alone
+    name: str  # its distinctive words, "invoice / copy / vat"
+    tickets: int
+    examples: list[str]
+
+
+def no_source(reason: object) -> bool:
+    """The refusal says nothing was there to answer from (not a guard's refusal)."""
+    return isinstance(reason, str) and bool(_NO_SOURCE.match(reason))
+
+
+def _other_source(stored: StoredTicket | None) -> bool:
+    if stored is None:
+        return False
+    return any(stored.event.get(key) for key in OTHER_SOURCES)
+
+
+def gaps(events: Iterable[Mapping[str, Any]], dry_runs: set[str]) -> dict[int, str]:
+    """Ticket id -> the category its refusal named, for each ticket refused for want of a
+    source and never answered in the window."""
+    refused: dict[int, str] = {}
+    answered: set[int] = set()
+    for e in events:
+        if e.get("run_id") in dry_runs or e.get("shadow") or e.get("dry_run"):
+            continue
+        ticket = e.get("ticket_id")
+        if not isinstance(ticket, int):
+            continue
+        kind = e.get("event")
+        if kind == "answer_refused" and no_source(e.get("reason")):
+            refused[ticket] = str(e.get("category") or "unknown")
+        elif kind in _ANSWERED:
+            answered.add(ticket)
+    return {t: c for t, c in refused.items() if t not in answered}
+
+
+def _example(subject: str) -> str:
+    text = " ".join(redact(subject)[0].split())
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
+
+
+def articles_to_write(
+    events: Iterable[Mapping[str, Any]],
+    stored: Mapping[int, StoredTicket],
+    dry_runs: set[str],
+) -> list[ArticleToWrite]:
+    """The kinds of tickets to write an article for, most tickets first (``TOP_GROUPS``)."""
+    found = {
+        ticket: category
+        for ticket, category in gaps(events, dry_runs).items()
+        if not _other_source(stored.get(ticket))
+    }
+    kinds: dict[int, str] = {}
+    for ticket, category in found.items():
+        row = stored.get(ticket)
+        main = (row.category if row and row.category else None) or category
+        sub = row.subcategory if row and row.subcategory else None
+        kinds[ticket] = f"{main}/{sub}" if sub else main
+    counts = Counter(kinds.values())
+    ordered = [kind for kind, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    number = {kind: i for i, kind in enumerate(ordered)}
+    tickets = sorted(kinds, reverse=True)  # newest ids first: the examples' order
+    subjects = [_example(stored[t].subject) if t in stored else "" for t in tickets]
+    words = distinctive_words(subjects, [number[kinds[t]] for t in tickets], len(ordered))
+    result = []
+    for kind in ordered[:TOP_GROUPS]:
+        examples: list[str] = []
+        for ticket, subject in zip(tickets, subjects, strict=True):
+            if kinds[ticket] == kind and subject and subject not in examples:
+                examples.append(subject)
+        result.append(
+            ArticleToWrite(kind, topic_name(words[number[kind]]), counts[kind], examples[:EXAMPLES])
+        )
+    return result
