@@ -182,18 +182,19 @@ def choose(
     if where.gate is None or found.gate is None:
         choice, reason = choose_article(triage.suggestions, where.calibration)
         weighed, confirm = found.gate, where.confirm
-        if choice and confirm and weighed and not confirmed(choice, weighed, confirm):
-            choice, reason = None, "unconfirmed"
-        if choice is not None and choice.probability >= where.threshold:
+        if confirm is None or weighed is None:
             return choice, reason
+        sure = choice is not None and choice.probability >= where.threshold
+        if choice is not None and sure and confirmed(choice, weighed, confirm):
+            return choice, None
         # The calibration has no article, or is unsure, or the vectors do not confirm its
         # article: the gate's own first article, where the gate alone is sure.
-        best = weighed.candidate if weighed is not None else None
-        if confirm is not None and weighed is not None and best is not None:
-            p = confirm.probability(weighed.features)
-            if p >= GATE_ALONE_AT:
-                return Choice(as_suggestion(best, p), p), None
-        return choice, reason
+        best, p = weighed.candidate, confirm.probability(weighed.features)
+        if best is not None and p >= GATE_ALONE_AT:
+            return Choice(as_suggestion(best, p), p), None
+        if sure:
+            return None, "unconfirmed"
+        return choice, reason  # below the threshold, or none: ``decide`` says which
     best = found.gate.candidate
     if best is None:
         return None, "no_article"
