@@ -8,7 +8,7 @@ for the calibration's 0.9 (or not at all), and the run before answered none of t
 (``below_threshold``). The gate's probability for each is at or above ``GATE_ALONE_AT``. The
 three questions no article of the help centre answers (a non-profit discount, a calendar sync, a
 keyboard shortcut) get no reply; nor does the double charge (``needs_person``), close to the
-refunds article.
+refunds article. The run's summary counts them by the first refusal each met.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from support.answers_desk import create_tickets, outbox, publish_help_centre
 from support.cli import invoke
+from support.e2e import events
 
 from ticket_processor.sandbox.desks import Desk
 
@@ -79,6 +80,12 @@ def test_a_first_send_run_answers_what_the_vectors_are_sure_of_and_nothing_else(
     env = {"TICKETBOT_ANSWER_MODE": "send"}
     result = invoke("run", "--engine", "llm", env=env)  # no LLM configured: the learned model
     assert result.exit_code == 0, result.output
+    # The run says why the others got none, by the first refusal each met.
+    finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1]
+    refused = finished["answers_refused"]
+    assert sum(refused.values()) == len(NO_ARTICLE), refused
+    assert refused["needs_person"] == 1, refused
+    assert f"needs_person:{refused['needs_person']}" in result.output
 
     mails = {m["ticket_id"]: m for m in outbox(desk)}
     answerable = ids[: len(ANSWERABLE)]

@@ -287,6 +287,7 @@ class Pipeline:
         if self.ctx.answers is not None:
             counts = self.ctx.answers.counts
             self.summary.answers = counts.totals()
+            self.summary.answers_refused = dict(sorted(counts.refused.items()))
             if self.options.dry_run:  # nothing sent: the replies the real run would send
                 self.summary.answers["would_send"] = counts.planned
             self.summary.answer_texts = list(counts.texts)
