@@ -377,9 +377,13 @@ def _out_of_centre_gate(
 
 # The precision a shipped threshold must reach on help centres it was not fitted on.
 def _sending(
-    threshold: float, gate: Gate | None, calibration: Calibration | None = None
+    threshold: float,
+    gate: Gate | None,
+    calibration: Calibration | None = None,
+    confirm: Gate | None = None,
 ) -> Circumstances:
-    """A fresh ticket in send mode: not escalated, no agent asking, nothing answered before."""
+    """A fresh ticket in send mode: not escalated, no agent asking, nothing answered before
+    (``confirm``: the gate beside the calibration, as a default run reads it)."""
     return Circumstances(
         mode="send",
         threshold=threshold,
@@ -391,6 +395,7 @@ def _sending(
         prefix="ai_",
         calibration=calibration,
         gate=gate,
+        confirm=confirm,
     )
 
 
@@ -948,10 +953,13 @@ reads (the category's apply threshold for a calibrated engine, else
 calibration chooses from: none is ``no_article``) with the best one's share and the content
 words it shares; where the right article stands in the keyword, vector and fused rankings;
 the shipped gate's and the shipped calibration's probabilities; and the refusal each chooser
-gives. Then the counts by refusal. Ticket by ticket only on the dev centres (``answers``,
-``heldout``, ``heldout2``); ``--counts`` prints only the counts (by refusal, and how many of
-those stopped had the right article first, were not in English, were triaged ``how_to``): what
-a held-out centre, scored by aggregates only, may be read with. ``--counts --all`` reads every
+gives: ``default`` as a default run decides (the calibration's article confirmed by the gate,
+or else the gate's own where it is sure: ``unconfirmed`` and ``below_threshold`` are then what
+neither allowed), ``calibration`` alone, ``gate`` alone. Then the counts by refusal. Ticket by
+ticket only on the dev centres (``answers``, ``heldout``, ``heldout2``); ``--counts`` prints
+only the counts (by refusal, and how many of those stopped had the right article first, were
+not in English, were triaged ``how_to``): what a held-out centre, scored by aggregates only,
+may be read with. ``--counts --all`` reads every
 ticket of the centre and prints, counted, what the gate could send at best: over the tickets
 past the triage and the guards, how many right, wrong-article and unwanted replies each gate
 probability lets through, the threshold chosen on the centre itself (an oracle, no figure to
@@ -983,7 +991,7 @@ def walls(centre: str, engine: str, every: bool) -> dict[str, Any]:
     gate = load_gate()
     policy = AnswersPolicy(mode="send")
     out: list[dict[str, Any]] = []
-    counts: dict[str, Counter[str]] = {"calibration": Counter(), "gate": Counter()}
+    counts: dict[str, Counter[str]] = {c: Counter() for c in ("default", "calibration", "gate")}
     with tempfile.TemporaryDirectory() as tmp:
         index, ids = index_centre(Path(tmp), centre, articles)
         for n, row in enumerate(rows, start=1):
@@ -1002,14 +1010,16 @@ def walls(centre: str, engine: str, every: bool) -> dict[str, Any]:
             terms = set(query_terms(text))
             kw = rank(index, text)
             refusals = {}
-            for chooser, with_gate, calibration in (
-                ("calibration", None, SHIPPED),
-                ("gate", gate, None),
+            for chooser, with_gate, calibration, confirm in (
+                ("default", None, SHIPPED, gate),
+                ("calibration", None, SHIPPED, None),
+                ("gate", gate, None, None),
             ):
                 where = _sending(
                     policy.threshold_for(triage.analysis.category),
                     gate=with_gate,
                     calibration=calibration,
+                    confirm=confirm,
                 )
                 ticket = Ticket(id=n, subject=subject, description=body, status="new")
                 plan, reason = decide(ticket, triage, found_cues, where, index.body)
@@ -1368,9 +1378,13 @@ confidence in the category not asked).
 Centres (each a product of its own, in tests/data): ``answers`` (a project-management app),
 ``kb`` (a SaaS account help centre), ``bitext`` (Bitext's intents, CDLA-Sharing 1.0), and the
 sandbox-shaped ``heldout`` to ``heldout6`` (a thermostat, an e-bike rental, a meal kit, a
-parking app, a podcast host, a scheduling tool). Three ways to choose: the calibration alone,
-the gate alone, and ``confirmed`` (the calibration's article, sent only when the gate's first
-article is the same one at the gate's own threshold). For each centre left out, the thresholds
+parking app, a podcast host, a scheduling tool). Four ways to choose: the calibration alone,
+the gate alone, ``confirmed`` (the calibration's article, sent only when the gate's first
+article is the same one at the gate's own threshold), and ``confirmed_or_gate``, what a
+default run does: that, or else the gate's first article where the gate alone reaches a third
+threshold (``GATE_ALONE_AT``; a grid from 0.8 to 0.99, and never). Each pick is printed as its
+thresholds: the chooser's, the confirming gate's, the gate's alone (1.01: never). For each
+centre left out, the thresholds
 (a grid of 0.05 steps and 0.96 to 0.99) are the ones that send the most right replies on the
 other centres, pooled, while precise first there: no reply where none belongs and at most one
 wrong article in 30 replies. They are then read on the centre left out: right, wrong article,
@@ -1453,16 +1467,24 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
     return out
 
 
-Rule = tuple[str, float, float]  # the chooser, its threshold, the confirming gate's (or 0)
+# The chooser, its threshold, the confirming gate's (or 0), and the gate's alone (above 1: never).
+Rule = tuple[str, float, float, float]
+NEVER = 1.01
 
 
 def sent_by(row: Weighed, rule: Rule) -> int | None:
     """The article ``rule`` sends for the ticket, or None. ``confirmed``: the calibration's
-    article at its threshold, and the gate's first article the same at the gate's."""
-    chooser, threshold, confirm_at = rule
+    article at its threshold, and the gate's first article the same at the gate's;
+    ``confirmed_or_gate`` (what a default run does): that, or else the gate's first article
+    where the gate's probability reaches the last threshold."""
+    chooser, threshold, confirm_at, alone_at = rule
     cal, gate = row.calibration, row.gate
     if chooser == "gate":
         return gate[1] if gate and gate[0] >= threshold else None
+    if chooser == "confirmed_or_gate":
+        if cal and cal[0] >= threshold and gate and gate[1] == cal[1] and gate[0] >= confirm_at:
+            return cal[1]
+        return gate[1] if gate and gate[0] >= alone_at else None
     if not cal or cal[0] < threshold:
         return None
     if chooser == "confirmed" and not (gate and gate[1] == cal[1] and gate[0] >= confirm_at):
@@ -1485,12 +1507,19 @@ def precise(found: Counter[str]) -> bool:
 
 
 THRESHOLD_GRID = (*(round(0.05 * n, 2) for n in range(20)), 0.96, 0.97, 0.98, 0.99)
+# The gate alone is tried only where it is sure (below 0.8 it sends to tickets no article
+# answers on most centres), the surer first: of two as good on the other centres, the surer.
+ALONE_GRID = (NEVER, 0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.85, 0.8)
 
 
 def rules(chooser: str) -> list[Rule]:
     if chooser == "confirmed":
-        return [(chooser, t, g) for t in THRESHOLD_GRID for g in THRESHOLD_GRID]
-    return [(chooser, t, 0.0) for t in THRESHOLD_GRID]
+        return [(chooser, t, g, NEVER) for t in THRESHOLD_GRID for g in THRESHOLD_GRID]
+    if chooser == "confirmed_or_gate":
+        return [
+            (chooser, t, g, a) for t in THRESHOLD_GRID for g in THRESHOLD_GRID for a in ALONE_GRID
+        ]
+    return [(chooser, t, 0.0, NEVER) for t in THRESHOLD_GRID]
 
 
 def pick(rows: list[Weighed], chooser: str) -> Rule | None:
@@ -1512,7 +1541,7 @@ def answers_thresholds(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         weighed = {c[0]: _weighed(c, engine, Path(tmp)) for c in _threshold_centres()}
     table: dict[str, Any] = {}
-    for chooser in ("calibration", "gate", "confirmed"):
+    for chooser in ("calibration", "gate", "confirmed", "confirmed_or_gate"):
         rows: dict[str, Any] = {}
         for left_out in weighed:
             others = [r for name, w in weighed.items() if name != left_out for r in w]

@@ -114,3 +114,34 @@ def test_the_shipped_gate_was_fitted_on_the_ranking_the_run_reads() -> None:
     assert gate is not None
     assert gate.ranking == RANKING
     assert Gate.from_json({**gate.as_json(), "ranking": None}) is not None  # older files load
+
+
+def test_an_article_in_another_language_is_weighed_against_every_rival() -> None:
+    """A German article first for an English ticket, its one German rival far behind and an
+    English article of another question nearly as close: the index cannot tell which answers,
+    so the margin is the English rival's, not the German one's."""
+    stats = PassageStats(nearest_mean=0.45, nearest_sd=0.10, spread=0.12)
+
+    def candidate(article: int, locale: str, cosine: float, place: int) -> Candidate:
+        hit = Hit(
+            article, article, f"Article {article}", f"https://h/{article}", locale, "everyone", 1.0
+        )
+        return Candidate(hit, 0.0, 0, cosine, place, cosine, 0.3, 0.1)
+
+    ranked = Retrieved(
+        (
+            candidate(3, "de-de", 0.30, 1),
+            candidate(1, "en-us", 0.28, 2),
+            candidate(6, "en-us", 0.27, 3),
+            candidate(7, "de-de", 0.05, 4),
+        ),
+        True,
+        stats,
+    )
+    features = gate_input(ranked, "My ride ended but the bike is still locked to me", "en")
+    assert features.features[FEATURES.index("cosine_margin_z")] == pytest.approx(
+        0.02 / 0.12, abs=1e-3
+    )
+    gate = load_gate(GATE_FILE)
+    assert gate is not None
+    assert gate.probability(features.features) < 0.55

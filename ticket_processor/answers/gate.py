@@ -104,14 +104,13 @@ def gate_input(retrieved: Retrieved, text: str, language: str | None = None) -> 
         return GateInput(None, (0.0,) * len(FEATURES), ())
     best = ranked[0]
     scale = retrieved.stats
-    # Rivals are the articles in the best one's language and not of its meaning: a translation
-    # of it (its own article in some help centres, not always with its own locale) says the
-    # same thing and is no sign the index cannot tell which article answers.
-    rest = [
-        c
-        for c in ranked[1:]
-        if _language_of(c.hit.locale) == _language_of(best.hit.locale) and c.likeness < TWIN
-    ]
+    # Rivals are the articles not of the best one's meaning, in any language: a translation of
+    # it (its own article in some help centres, not always with its own locale) says the same
+    # thing and is no sign the index cannot tell which article answers. Rivals were once only
+    # those in the best one's language: a best article in German with one German rival then
+    # stood far ahead of nothing, and an English ticket got the German article of another
+    # question at the gate's 0.94.
+    rest = [c for c in ranked[1:] if c.likeness < TWIN]
     other_cos = max((c.cosine for c in rest), default=0.0)
     # Rivals with a cosine (none where the index has no vectors).
     rival_cos = [c.cosine for c in rest if c.cosine]

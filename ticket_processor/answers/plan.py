@@ -152,6 +152,14 @@ class Circumstances:
 # vectors are two readings of whether the article answers the question; where they name
 # different articles, or the vectors are unsure, more replies were wrong or unwanted.
 CONFIRM_AT = 0.55
+# The gate's probability at which its own first article is sent where the calibration has no
+# article or is unsure (a question told in the customer's own words, or in another language
+# than the article, shares few keywords with it). Chosen leave-one-help-centre-out over the
+# same nine centres, with the two thresholds above: picked on the other eight for seven of the
+# nine centres left out (``python scripts/figures.py answers_thresholds``, its
+# ``confirmed_or_gate`` rows). At 0.9 the gate sends to tickets needing a person (the ranking
+# cannot tell a customer's own fault from the question its article answers).
+GATE_ALONE_AT = 0.96
 
 
 def confirmed(choice: Choice, weighed: GateInput, gate: Gate) -> bool:
@@ -167,14 +175,26 @@ def confirmed(choice: Choice, weighed: GateInput, gate: Gate) -> bool:
 def choose(
     triage: Triage, found: TicketCues, where: Circumstances
 ) -> tuple[Choice | None, Refusal | None]:
-    """The article and its probability: the gate's when it has the ticket's features, else the
-    index's suggestion with the older calibration."""
+    """The article and its probability: the gate's when it chooses (the answers file's
+    ``chooser = "gate"``); else the index's suggestion with the older calibration, confirmed by
+    the gate where there is one, or else the gate's own first article where the gate alone is
+    sure (``GATE_ALONE_AT``)."""
     if where.gate is None or found.gate is None:
         choice, reason = choose_article(triage.suggestions, where.calibration)
         weighed, confirm = found.gate, where.confirm
-        if choice and confirm and weighed and not confirmed(choice, weighed, confirm):
+        if confirm is None or weighed is None:
+            return choice, reason
+        sure = choice is not None and choice.probability >= where.threshold
+        if choice is not None and sure and confirmed(choice, weighed, confirm):
+            return choice, None
+        # The calibration has no article, or is unsure, or the vectors do not confirm its
+        # article: the gate's own first article, where the gate alone is sure.
+        best, p = weighed.candidate, confirm.probability(weighed.features)
+        if best is not None and p >= GATE_ALONE_AT:
+            return Choice(as_suggestion(best, p), p), None
+        if sure:
             return None, "unconfirmed"
-        return choice, reason
+        return choice, reason  # below the threshold, or none: ``decide`` says which
     best = found.gate.candidate
     if best is None:
         return None, "no_article"

@@ -71,6 +71,7 @@ class AnswersStep(Step):
     def totals(self, summary: RunSummary, price: Price) -> None:
         counts = self.answers.counts
         summary.answers = counts.totals()
+        summary.answers_refused = dict(sorted(counts.refused.items()))
         if self.answers.dry_run:  # nothing sent: the replies the real run would send
             summary.answers["would_send"] = counts.planned
         summary.answer_texts = list(counts.texts)

@@ -80,6 +80,9 @@ def summary_line(summary: RunSummary) -> str:
             parts.append(f"answers_would_send={summary.answers['would_send']}")
         for name in ("sent", "drafted", "refused"):
             parts.append(f"answers_{name}={summary.answers.get(name, 0)}")
+        if summary.answers_refused:
+            refused = summary.answers_refused
+            parts.append("answers_refused_by=" + ",".join(f"{k}:{v}" for k, v in refused.items()))
     if summary.cascaded:
         calls = summary.engines.get("llm", 0) / summary.triaged if summary.triaged else 0.0
         parts.append(f"cascaded={summary.cascaded}")

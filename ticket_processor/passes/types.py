@@ -125,6 +125,9 @@ class RunSummary:
     # Answering the customer (run/answering.py): drafted, planned, sent, cancelled, resolved,
     # re-opened; and, for a dry run's table, each reply's full text (ticket, mode, text).
     answers: dict[str, int] = field(default_factory=dict)
+    # The tickets no answer was planned for, by the first refusal each met (``answers.decide``,
+    # ``answers.plan``): what holds a first run's answers back, told without reading the log.
+    answers_refused: dict[str, int] = field(default_factory=dict)
     answer_texts: list[tuple[int, str, str]] = field(default_factory=list)
 
     # The incident pass (incidents/run_pass.py): what it found and wrote, and its dry-run lines.
@@ -149,6 +152,7 @@ class RunSummary:
             "llm",
             "reply_kinds",
             "answers",
+            "answers_refused",
             "cautions",
         ):
             fields[key] = dict(fields[key])
