@@ -15,6 +15,7 @@ from ..common.eventlog import EventSink
 from ..models import Cursor, Helpdesk, Ticket
 from ..triage.prepare import prepare_ticket
 from .book import IncidentBook
+from .cues import texts_terms
 from .policy import IncidentPolicy
 from .sightings import IncidentOutcome, RisingSeed
 from .window import Row, Window
@@ -73,7 +74,7 @@ def read_baseline(
                 )
             )
         if rows:
-            window.add(rows, np.asarray(encode(texts), np.float32))
+            window.add(rows, np.asarray(encode(texts), np.float32), texts_terms(texts))
             kept += len(rows)
 
     saved = book.baseline_cursor
