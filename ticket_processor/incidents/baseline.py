@@ -15,7 +15,6 @@ from ..common.eventlog import EventSink
 from ..models import Cursor, Helpdesk, Ticket
 from ..triage.prepare import prepare_ticket
 from .book import IncidentBook
-from .cues import texts_terms
 from .policy import IncidentPolicy
 from .sightings import IncidentOutcome, RisingSeed
 from .window import Row, Window
@@ -74,7 +73,7 @@ def read_baseline(
                 )
             )
         if rows:
-            window.add(rows, np.asarray(encode(texts), np.float32), texts_terms(texts))
+            window.add(rows, np.asarray(encode(texts), np.float32))
             kept += len(rows)
 
     saved = book.baseline_cursor

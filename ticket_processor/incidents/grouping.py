@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from .cues import fault_word_share, lacking_cue
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
@@ -51,9 +50,6 @@ class Reading:
     # Reports of the group with at least ``core_neighbours`` others of it within
     # ``similarity``: the reports that share what broke (``one_fault``).
     core: int = 0
-    # The share of the group (as gathered) carrying its most shared word of what broke
-    # (``cues.fault_word_share``): one fault's reports name it, many complaints do not.
-    fault_word: float = 1.0
 
 
 @dataclass
@@ -128,7 +124,7 @@ def judge(
     in_hour = window.created >= start
     # The hour's volume counts every ticket of the hour, linked ones too: how busy the hour is
     # does not change because an earlier run linked part of it.
-    hour_rows = hour_all = np.flatnonzero(in_hour)
+    hour_rows = np.flatnonzero(in_hour)
     recent = np.flatnonzero(in_hour & (window.incident == 0))
     recent, sure, asks = _reports(window, recent, fault, policy, findings)
     if len(recent) == 0:
@@ -184,10 +180,6 @@ def judge(
             members = np.array([seed])
         if short:
             members = _near_core(window, recent, members, policy)
-        # Whether the group names one fault is read on the group as gathered: a group of
-        # many complaints trimmed to those that share a word would name one.
-        named = fault_word_share(window, [int(r) for r in recent[members]], hour_all, policy)
-        members = _sharing_cue(window, recent, members, hour_all, policy)
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
         free[members] = False
         rows = [int(recent[m]) for m in members]
@@ -195,9 +187,6 @@ def judge(
         reading = _reading(
             window, rows, centre, older, hour_rows, loose, hours, burst_hours, policy, short
         )
-        if reading.incident and named < policy.fault_word_share:
-            reading = replace(reading, incident=False)
-        reading = replace(reading, fault_word=named)
         findings.readings.append(reading)
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
@@ -417,19 +406,6 @@ def _reading(
         and (not short or core >= policy.min_reports)
     )
     return Reading(reports, expected, kind, hours, busy, p_value, incident, short, core)
-
-
-def _sharing_cue(
-    window: Window,
-    recent: npt.NDArray[np.int64],
-    members: npt.NDArray[np.int64],
-    hour: npt.NDArray[np.int64],
-    policy: IncidentPolicy,
-) -> npt.NDArray[np.int64]:
-    """The members that share what broke with the group, in words or near those that say it
-    (``cues.lacking_cue``): one fault, not many complaints near each other."""
-    kept: npt.NDArray[np.int64] = members[~lacking_cue(window, recent[members], hour, policy)]
-    return kept
 
 
 def _near_core(

@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from .cues import texts_terms
 from .fault import FaultHead
 from .grouping import judge, repeats
 from .policy import IncidentPolicy
@@ -134,7 +133,6 @@ def labelled_window(
     """The window a run would hold after the labelled rows (``read_labelled``), and the moment
     just after the last of them, when the run judges the hour."""
     requesters: dict[str, int] = {}
-    texts = [f"{r.get('subject', '')}\n{r.get('body', '')}" for r in rows]
     window = Window()
     window.add(
         [
@@ -147,8 +145,9 @@ def labelled_window(
             )
             for r in rows
         ],
-        np.asarray(encode(texts), np.float32),
-        texts_terms(texts),
+        np.asarray(
+            encode([f"{r.get('subject', '')}\n{r.get('body', '')}" for r in rows]), np.float32
+        ),
     )
     now = max(r["_created"] for r in rows) + 1
     window.baseline_from = min(r["_created"] for r in rows)

@@ -106,17 +106,6 @@ class IncidentPolicy:
     # Without a week, a member further than this from the centre of its group's core leaves
     # it (``grouping._near_core``). Chosen on the same dev hours.
     core_gather: float = 0.35
-    # One fault in words (``cues``). A group's words of what broke are those used
-    # ``fault_word_lift`` times more by its members than by the hour's other tickets; it is an
-    # incident only when at least ``fault_word_share`` of its reports carry the most shared
-    # of them (a product's one-off complaints share only its name, which the hour's other
-    # tickets use too), and a member that carries none of those ``cue_share`` of its members
-    # use leaves when further than ``cue_similarity`` from the centre of those that do.
-    # Chosen on the dev hours (docs/explanation/measurements/incidents.md); 0 turns each off.
-    fault_word_lift: float = 3.0
-    fault_word_share: float = 0.2
-    cue_share: float = 0.1
-    cue_similarity: float = 0.5
     rate_factor: float = 5.0
     p_value: float = 1e-6
     # A second alert for an incident once it has this many times the reports of its last one.

@@ -36,7 +36,6 @@ from ..passes.protocol import Pass, RunEnd
 from . import notes
 from .baseline import BaselineReading, Encode, read_baseline
 from .book import Incident, IncidentBook, encode_centre, load_book, save_book
-from .cues import texts_terms
 from .fault import FaultHead, load_fault_head
 from .grouping import Known, judge, repeats
 from .link_writes import LinkWrites
@@ -161,9 +160,7 @@ class IncidentPass:
 
                 self.outcome.vectors_reused = memo_hits(texts)
             self.outcome.vectors_encoded = len(texts) - self.outcome.vectors_reused
-            window.add(
-                [s.row() for s in fresh], np.asarray(encode(texts), np.float32), texts_terms(texts)
-            )
+            window.add([s.row() for s in fresh], np.asarray(encode(texts), np.float32))
         window.prune(now, self.policy.window_seconds, self.policy.max_records)
         book.forget_before(start)
         known = {i.key: i for i in book.open_incidents()}

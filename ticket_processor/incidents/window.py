@@ -1,11 +1,9 @@
 """The recent tickets, remembered: what a new ticket is compared with.
 
 One row a ticket: its id, requester, ``created_at`` (Unix seconds), category, whether it was
-open when last seen, the incident it was linked to (0: none), its first words as hashes
-(``TERMS`` of them, ``incidents.cues``: what a group's reports say broke; zeros: not known) and
-its encoder vector, quantised to 512 signed bytes (the unit vector times 127; a cosine comes
-back within about 0.01). 100,000 tickets are 62 MB on disk and in memory (the words 10 MB of
-it). The file (``incidents/window.npz`` in the state
+open when last seen, the incident it was linked to (0: none) and its encoder vector, quantised
+to 512 signed bytes (the unit vector times 127; a cosine comes back within about 0.01). 100,000
+tickets are 52 MB on disk and in memory. The file (``incidents/window.npz`` in the state
 directory) is written whole through ``common.atomic`` (temp file, fsync, ``os.replace``): a
 kill -9 leaves the old or the new version; a damaged one is set aside and the window is read
 again from the helpdesk. Rows older than the window, and the oldest past ``max_records``, go.
@@ -31,8 +29,7 @@ SCALE = 127.0
 FILE_NAME = "window.npz"
 _CHUNK = 2048  # rows compared at once: 2,048 x 512 floats are 4 MB
 _LIMIT = 256 * 1024 * 1024  # bytes read at most (the cap keeps a stray file from filling memory)
-_FIELDS = ("ids", "requesters", "created", "categories", "open", "incident", "views", "terms")
-TERMS = 24  # words a row keeps (``incidents.cues.ticket_terms``)
+_FIELDS = ("ids", "requesters", "created", "categories", "open", "incident", "views")
 # The LLM's view of a ticket, as ``views`` keeps it: no view, a fault report, a request.
 NO_VIEW, FAULT_VIEW, REQUEST_VIEW = 0, 1, -1
 
@@ -72,7 +69,6 @@ class Window:
         self.open = np.zeros(0, np.bool_)
         self.incident = np.zeros(0, np.int64)
         self.views = np.zeros(0, np.int8)  # the LLM's view of each (``NO_VIEW``...)
-        self.terms = np.zeros((0, TERMS), np.uint32)  # each row's words, hashed (0: none)
         # The vectors live in a buffer with room to grow: adding a run's tickets or dropping
         # the oldest writes in place, never a second copy of the window (52 MB at 100,000).
         self._buffer = np.zeros((0, DIMENSIONS), np.int8)
@@ -120,27 +116,17 @@ class Window:
         index = int(self.categories[row])
         return self.names[index] if 0 <= index < len(self.names) else ""
 
-    def add(
-        self,
-        rows: Sequence[Row],
-        vectors: npt.NDArray[np.float32],
-        terms: npt.NDArray[np.uint32] | None = None,
-    ) -> None:
+    def add(self, rows: Sequence[Row], vectors: npt.NDArray[np.float32]) -> None:
         """Add or refresh rows (a ticket seen again keeps one row: the newest facts, its
-        incident kept). ``terms``: each row's words (``incidents.cues.ticket_terms``); without
-        them a new row's are not known, and a row seen again keeps the ones it had."""
+        incident kept)."""
         if not rows:
             return
-        given = terms is not None
-        if terms is None:
-            terms = np.zeros((len(rows), TERMS), np.uint32)
         # A ticket twice in one batch (pages that overlap): its last sighting stands.
         last = {r.ticket_id: i for i, r in enumerate(rows)}
         if len(last) != len(rows):
             keep = sorted(last.values())
             rows = [rows[i] for i in keep]
             vectors = vectors[keep]
-            terms = terms[keep]
         ids = np.array([r.ticket_id for r in rows], np.int64)
         where = self._positions(ids)
         fresh = [i for i in range(len(rows)) if where[i] < 0]
@@ -150,8 +136,6 @@ class Window:
                 self.open[at] = row.open
                 self.categories[at] = self.category_index(row.category)
                 self.vectors[at] = quantise(vectors[i : i + 1])[0]
-                if given:
-                    self.terms[at] = terms[i]
                 if row.view != NO_VIEW:  # a reading from the helpdesk has none: keep the LLM's
                     self.views[at] = row.view
         if not fresh:
@@ -173,7 +157,6 @@ class Window:
         self.open = np.concatenate([self.open, np.array([r.open for r in picked], np.bool_)])
         self.incident = np.concatenate([self.incident, np.zeros(len(picked), np.int64)])
         self.views = np.concatenate([self.views, np.array([r.view for r in picked], np.int8)])
-        self.terms = np.concatenate([self.terms, terms[fresh].astype(np.uint32)])
         self._append_vectors(quantise(vectors[fresh]))
 
     def rows_of(self, ticket_ids: Sequence[int]) -> npt.NDArray[np.int64]:
@@ -274,22 +257,13 @@ class Window:
                     # A window saved before the LLM's view was kept: none known.
                     window.views = np.zeros(len(window.ids), np.int8)
                     continue
-                if name == "terms" and "terms.npy" not in stored.zip.namelist():
-                    # A window saved before words were kept: none known.
-                    window.terms = np.zeros((len(window.ids), TERMS), np.uint32)
-                    continue
                 setattr(window, name, stored[name])
             with stored.zip.open("vectors.npy") as member:
                 window._buffer, window._count = _read_vectors(member)
             window.names = [str(n) for n in stored["names"]]
             window.baseline_from = int(stored["baseline_from"][0])
         sizes = {len(getattr(window, name)) for name in _FIELDS} | {len(window.vectors)}
-        if (
-            len(sizes) != 1
-            or window.vectors.shape[1:] != (DIMENSIONS,)
-            or window.terms.shape[1:] != (TERMS,)
-            or window.terms.dtype != np.uint32
-        ):
+        if len(sizes) != 1 or window.vectors.shape[1:] != (DIMENSIONS,):
             raise ValueError("the window's arrays do not match")
         return window
 
