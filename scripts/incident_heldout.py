@@ -256,8 +256,8 @@ def hour_files(name: str) -> dict[str, list[str]]:
 # a week of its own tickets. Held out: no value of the grouping was chosen on them.
 FIRST_DAY = SOURCES / "firstday_bikes.jsonl"
 # The first-day sets, by product: the bikes and a music service's are held out (no value of
-# the grouping was chosen on them); the thermostat's is where the words of what broke were
-# chosen (in-sample).
+# the grouping was chosen on them); the thermostat's is a dev set, to choose values on
+# (in-sample).
 FIRST_DAY_SETS = {
     "bikes": FIRST_DAY,
     "music": SOURCES / "firstday_music.jsonl",
