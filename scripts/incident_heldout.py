@@ -255,6 +255,14 @@ def hour_files(name: str) -> dict[str, list[str]]:
 # them alone (``incident_sources/firstday_bikes.jsonl``), on a helpdesk with no history or with
 # a week of its own tickets. Held out: no value of the grouping was chosen on them.
 FIRST_DAY = SOURCES / "firstday_bikes.jsonl"
+# The first-day sets, by product: the bikes and a music service's are held out (no value of
+# the grouping was chosen on them); the thermostat's is a dev set, to choose values on
+# (in-sample).
+FIRST_DAY_SETS = {
+    "bikes": FIRST_DAY,
+    "music": SOURCES / "firstday_music.jsonl",
+    "thermostat": SOURCES / "firstday_thermostat.jsonl",
+}
 FIRST_DAY_HOURS = ("ordinary", "outage")
 STATIONS = ("Harbour Square", "Elm Park", "North Station", "Market Hall", "the University")
 WEEK_TICKETS = 350
@@ -269,16 +277,19 @@ def _bikes(rng: random.Random, template: dict[str, str]) -> tuple[str, str]:
     return template["subject"].format(**fill), template["body"].format(**fill)
 
 
-def first_day(name: str, *, now: int, history: bool, seed: int = 11) -> list[Spec]:
-    """A first-day hour, oldest first: ``ordinary``, the 60 ordinary tickets from 60
-    customers; ``outage``, the 25 reports of the unlock fault (15 long, 5 short, 5 not in
-    English) among 35 of those ordinary tickets. ``history``: a week of the scheme's own
-    tickets before it (``WEEK_TICKETS`` solved, from eight days back to two hours back, from
-    the file's ``history`` texts). Every ticket from a requester of its own; ``label`` says
-    which part it is (``outage``, ``ordinary``, ``history``)."""
+def first_day(
+    name: str, *, now: int, history: bool, seed: int = 11, source: Path = FIRST_DAY
+) -> list[Spec]:
+    """A first-day hour of ``source`` (``FIRST_DAY_SETS``; the bikes by default), oldest
+    first: ``ordinary``, the 60 ordinary tickets from 60 customers; ``outage``, the 25 reports
+    of the fault (15 long, 5 short, 5 not in English) among 35 of those ordinary tickets.
+    ``history``: a week of the product's own tickets before it (``WEEK_TICKETS`` solved, from
+    eight days back to two hours back, from the file's ``history`` texts). Every ticket from a
+    requester of its own; ``label`` says which part it is (``outage``, ``ordinary``,
+    ``history``)."""
     if name not in FIRST_DAY_HOURS:
         raise ValueError(f"no first-day hour {name!r}: one of {', '.join(FIRST_DAY_HOURS)}")
-    lines = [json.loads(x) for x in FIRST_DAY.read_text(encoding="utf-8").splitlines() if x]
+    lines = [json.loads(x) for x in source.read_text(encoding="utf-8").splitlines() if x]
     parts: dict[str, list[dict[str, str]]] = {}
     for line in lines:
         parts.setdefault(line["part"], []).append(line)
