@@ -55,9 +55,19 @@ class Declared:
 
 
 def declared(model: type[BaseModel]) -> list[Declared]:
-    """Every setting ``model`` declares with ``setting()``, in declaration order."""
+    """Every setting ``model`` declares with ``setting()``, in declaration order: the model's
+    own fields first, then those it takes from a base (a long declaration split in two)."""
     rows = []
-    for name, info in model.model_fields.items():
+    fields = model.model_fields
+    inherited = {
+        name
+        for base in model.__mro__[1:]
+        if isinstance(base, type) and issubclass(base, BaseModel) and base is not BaseModel
+        for name in base.model_fields
+    }
+    ordered = [n for n in fields if n not in inherited] + [n for n in fields if n in inherited]
+    for name in ordered:
+        info = fields[name]
         extra = _extra(info)
         if "env" not in extra:
             continue
