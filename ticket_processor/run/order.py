@@ -38,6 +38,7 @@ from .build import (
     escalation_channels,
     incident_policy,
     risk_scorer,
+    run_answers,
     spam_gate,
     text_writer,
 )
@@ -63,10 +64,11 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
         ),
         RiskStep(risk_scorer(settings)),
     ]
-    if parts.answers is not None:
+    answers = run_answers(settings, parts)
+    if answers is not None:
         from ..answers.step import AnswersStep  # its modules load only with answers on
 
-        steps.append(AnswersStep(parts.answers))
+        steps.append(AnswersStep(answers))
     if settings.summary_field:
         from ..summary.step import SummaryStep
 
