@@ -40,8 +40,8 @@ class _InFlight:
     # Field values the ticket's own text gives (``triage.fields``), found before its body is
     # let go; the plan keeps those whose field is still empty on the ticket as it is then.
     found: dict[str, str] = field(default_factory=dict)
-    # What each step (``ctx.steps``, in order) read of the ticket's own text, kept for the
-    # re-plan before its write.
+    # What each step (``ctx.steps``, in order) keeps of its reading of the ticket's own text,
+    # for the re-plan before its write (``TicketStep.keep``).
     readings: tuple[Any, ...] = ()
 
 
@@ -117,10 +117,12 @@ class TicketFlow:
         found = self.planner.field_values(ticket)
         # What each step needs of the ticket's own text, read before the body is let go.
         readings = tuple(step.read(ticket, prepared) for step in self.steps)
+        # While the ticket waits on the writer, only what a re-plan needs of them.
+        kept = tuple(step.keep(r) for step, r in zip(self.steps, readings, strict=True))
         slim = ticket.model_copy(update={"description": ""})
         with self._lock:
             self._inflight[ticket.id] = _InFlight(
-                slim, prepared.subject, self.clock(), found=found, readings=readings
+                slim, prepared.subject, self.clock(), found=found, readings=kept
             )
         future = pool.submit(self._work, slim, prepared, found, readings)
         with self._lock:

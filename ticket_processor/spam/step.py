@@ -32,6 +32,9 @@ class SpamStep(Step):
         # The sender's own words apart from what they forward, read before the body goes.
         return self.gate.read(ticket, self.max_tokens) if self.gate is not None else None
 
+    def keep(self, reading: Any) -> None:
+        return None  # the verdict is the triage's: a re-plan reads that, not the text
+
     def judge(
         self, ticket: Ticket, prepared: PreparedTicket, reading: Any, triage: Triage
     ) -> Triage:
