@@ -13,6 +13,7 @@ import pytest
 from support.cli import invoke
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.solved.history import OVERLAP
 from ticket_processor.solved.step import solved_steps
 from ticket_processor.solved.store import SolvedStore
 from ticket_processor.writeback.note import read_note
@@ -46,7 +47,9 @@ HISTORY = [
 def test_kb_sync_reads_the_solved_history_and_a_new_ticket_finds_how_it_was_solved(
     desk: Desk, tmp_path: Path
 ) -> None:
-    now = time.time()
+    # Solved well before the sync's overlap (``solved.history.OVERLAP``): a sync started in
+    # the same second as the import would otherwise read them again, as it is meant to.
+    now = time.time() - 3 * OVERLAP
     ids = [
         desk.import_answered(NewTicket(subject, body), [(reply, now - 7200)], now - 3600)
         for subject, body, reply in HISTORY
