@@ -33,6 +33,7 @@ HEAVY = (
     "ticket_processor.learned.embed",
     "ticket_processor.llm",
     "phonenumbers",  # redaction's phone matcher: loaded by the first text redacted
+    "ticket_processor.triage.redact",  # redaction's patterns: loaded by the first ticket
 )
 _CHILD = """
     import json, sys
