@@ -33,6 +33,7 @@ HEAVY = (
     "ticket_processor.learned.embed",
     "ticket_processor.llm",
     "phonenumbers",  # redaction's phone matcher: loaded by the first text redacted
+    "ticket_processor.triage.redact",  # redaction's patterns: loaded by the first ticket
 )
 _CHILD = """
     import json, sys
@@ -83,11 +84,19 @@ def test_the_help_listed_without_the_commands_is_the_full_apps_help() -> None:
     assert listed.output == full.output
 
 
-def _run_env(tmp_path: Path, standin: RunningStandin) -> dict[str, str]:
-    return {
-        "OPENAI_BASE_URL": standin.url,
-        "OPENAI_API_KEY": "test-key",
-        "TICKETBOT_MODEL": "stand-in",
+def _run_env(tmp_path: Path, standin: RunningStandin | None) -> dict[str, str]:
+    """A run's variables; with no ``standin`` no LLM is configured: the bundled learned model
+    leads the chain."""
+    llm = (
+        {}
+        if standin is None
+        else {
+            "OPENAI_BASE_URL": standin.url,
+            "OPENAI_API_KEY": "test-key",
+            "TICKETBOT_MODEL": "stand-in",
+        }
+    )
+    return llm | {
         "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
         "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
     }
@@ -118,3 +127,30 @@ def test_an_empty_freshdesk_run_loads_no_encoder_and_no_openai(
     code, modules = started(["run"], env)
     assert code == 0
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+@pytest.mark.parametrize("helpdesk", ["zendesk", "freshdesk"])
+def test_an_empty_run_without_an_llm_loads_no_learned_model(
+    helpdesk: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # No LLM: the bundled learned model leads, and the run says so; its arrays and numpy wait
+    # for a ticket to triage.
+    if helpdesk == "zendesk":
+        sandbox: RunningSandbox = request.getfixturevalue("sandbox")
+        desk = {
+            "ZENDESK_URL": sandbox.url,
+            "ZENDESK_EMAIL": sandbox.config.email,
+            "ZENDESK_API_TOKEN": sandbox.config.token,
+        }
+    else:
+        freshdesk: RunningFreshdesk = request.getfixturevalue("freshdesk_sandbox")
+        desk = {
+            "TICKETBOT_HELPDESK": "freshdesk",
+            "FRESHDESK_URL": freshdesk.url,
+            "FRESHDESK_API_KEY": freshdesk.config.api_key,
+        }
+    code, modules = started(["run"], _run_env(tmp_path, None) | desk)
+    assert code == 0
+    assert not modules & {*HEAVY, "ticket_processor.learned.model"}, sorted(
+        modules & {*HEAVY, "ticket_processor.learned.model"}
+    )

@@ -18,6 +18,8 @@ tickets, for ``learn --from-helpdesk``).
 from __future__ import annotations
 
 import importlib
+import json
+import zipfile
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +61,15 @@ def bundled_model_path() -> Path:
     return Path(str(resources.files(__package__).joinpath(DEFAULT_MODEL_RESOURCE)))
 
 
+def bundled_model_taxonomy() -> tuple[str, ...]:
+    """The categories the bundled model was trained for, read from its header alone (no numpy,
+    no arrays): what tells a run, before its first ticket, that the bundled model fits its
+    taxonomy, so the model itself can wait for a ticket that needs it."""
+    with zipfile.ZipFile(bundled_model_path()) as packaged:
+        header = json.loads(packaged.read("header.json"))
+    return tuple(header.get("taxonomy") or ())
+
+
 def model_path(configured: Path | None, state_dir: Path) -> Path:
     """Which model file a run uses: ``TICKETBOT_LEARNED_MODEL`` if set, else the state
     directory's ``learned-model.zip`` if ``ticketbot learn`` wrote one, else the bundled one."""
@@ -73,6 +84,7 @@ __all__ = [
     "LearnedEngine",
     "LearnedModel",
     "bundled_model_path",
+    "bundled_model_taxonomy",
     "load_model",
     "model_path",
     "open_engine",

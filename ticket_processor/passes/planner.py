@@ -23,7 +23,6 @@ from ..models import Message, RouteDecision, Ticket, Triage, WriteBack
 from ..triage.confidence import Decision, field_decisions
 from ..triage.fields import ResolvedField, extract
 from ..triage.prepare import PreparedTicket
-from ..triage.redact import redact
 from ..triage.reply_facts import ReplyFacts, reply_facts
 from ..triage.routing import Router
 from ..writeback.note import NoteLanguage
@@ -124,6 +123,8 @@ class ChangePlanner:
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None:
         """An escalated ticket, for the run's escalation alert (the subject redacted)."""
+        from ..triage.redact import redact  # loaded by the run's first ticket already
+
         subject = redact(ticket.subject)[0] if ticket.subject else ""
         with self._lock:
             self._escalations[ticket.id] = Escalation(ticket.id, subject, routes)

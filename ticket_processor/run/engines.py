@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..common.scrub import display_url
 from ..errors import ConfigError
-from ..learned import MODEL_FILE_NAME, bundled_model_path, open_engine
+from ..learned import MODEL_FILE_NAME, bundled_model_path, bundled_model_taxonomy, open_engine
 from ..llm_client.budget import SharedBudget, default_key
 from ..llm_client.pacer import LLMPacer
 from ..models import Engine, Triage
@@ -296,9 +296,10 @@ def build_learned(
     ``learned-model.zip``) is used when there is one, else the model bundled with the package
     (trained on public tickets): it triages better than the rules on the shipped samples, so a
     configured LLM that cannot be reached hands its tickets to it, not to the rules. Behind an
-    LLM the link is lazy (``LazyLearned``): a run whose LLM answers never loads it. A taxonomy
-    that lists examples, with no model learned for it, gets the model fitted on its descriptions
-    and examples (``learned.examples``), cached in the state directory.
+    LLM, and for the bundled model, the link is lazy (``LazyLearned``): a run whose LLM answers,
+    or that finds no ticket, never loads it. A taxonomy that lists examples, with no model
+    learned for it, gets the model fitted on its descriptions and examples
+    (``learned.examples``), cached in the state directory.
     """
     own = settings.learned_model or settings.state_dir / MODEL_FILE_NAME
     path = own if settings.learned_model is not None or own.exists() else bundled_model_path()
@@ -309,7 +310,12 @@ def build_learned(
         link = ExamplesLink(taxonomy, settings.state_dir)
         failure = None if not offline_first else link.ready()
         return (None, failure) if failure else (link, EXAMPLES_NOTE)
-    if not offline_first:
+    if not offline_first or (
+        path == bundled_model_path() and bundled_model_taxonomy() == taxonomy.names
+    ):
+        # The bundled model ships with the package and its header says it fits: loading it
+        # (numpy, the arrays, about 0.1 s of CPU) waits for a ticket, so a run that finds
+        # none pays nothing for it.
         return LazyLearned(path, taxonomy), ""
     from ..learned import LearnedEngine, load_model  # numpy: only now the model is needed
 

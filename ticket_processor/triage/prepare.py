@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from ..models import Person
 from .note_text import strip_escapes
-from .redact import redact
 from .redact_names import redact_names
 
 CHARS_PER_TOKEN = 4
@@ -292,6 +291,10 @@ def prepare_ticket(
     if len(body) > body_limit:
         body = body[: body_limit + REDACTION_MARGIN]
         body_truncated = True
+
+    # Redaction's patterns (tens of ms of CPU to compile) load with the first ticket prepared:
+    # a run that finds none never pays for them.
+    from .redact import redact
 
     clean_subject, subject_names = redact_names(clean_subject, people)
     body, body_names = redact_names(body, people)

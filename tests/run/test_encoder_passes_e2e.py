@@ -1,0 +1,77 @@
+"""A ticket costs at most one encoder pass, on both helpdesks, whichever engine triages it:
+the learned engine and the spam gate share one vector per ticket text (the encoder's memo),
+and with an LLM the head its answer replaces is not run. The encoder's own count
+(``learned.embed.texts_encoded``: texts the model encoded, a memo hit not one) is read around
+a run in this process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from support.cli import invoke
+
+from ticket_processor.learned.embed import texts_encoded
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
+
+pytestmark = pytest.mark.desk(configure=True)
+
+SINCE = ("--since", "2000-01-01T00:00:00Z")
+TICKETS = [
+    NewTicket(
+        "Export to CSV gives an empty file",
+        "Since this morning every CSV export from the Reports page is 0 bytes. PDF works.",
+    ),
+    NewTicket(
+        "Charged twice for March",
+        "Our card was charged twice for the March invoice. Please refund the second payment.",
+    ),
+    NewTicket(
+        "SEO offer for your website",
+        "Dear webmaster, we can bring your site to the first page of Google. Reply for prices.",
+    ),
+]
+
+
+def _answer(subject: str, body: str) -> dict[str, Any]:
+    return {
+        "category": "billing",
+        "urgency": "medium",
+        "sentiment": "neutral",
+        "language": "en",
+        "summary": "A customer's question.",
+        "confidence": 0.9,
+        "spam": "none",
+    }
+
+
+@pytest.mark.parametrize("engine", ["rules", "learned", "llm"])
+def test_a_ticket_costs_at_most_one_encoder_pass(
+    desk: Desk,
+    engine: str,
+    make_standin: Callable[..., RunningStandin],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if engine == "llm":
+        llm = make_standin(answer=_answer)
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
+    # A running number of its own, so no other test's run in this process encoded them before.
+    run = uuid.uuid4().hex[:8]
+    desk.create([replace(t, subject=f"{t.subject} {run}") for t in TICKETS])
+    before = texts_encoded()
+    ran = invoke("run", "--engine", engine, *SINCE)
+    assert ran.exit_code == 0, ran.output
+    passes = texts_encoded() - before
+    if engine == "llm":
+        # The LLM's answer says a customer wrote each, and no sender cue says otherwise: the
+        # spam head it replaces is not asked, and nothing else needs a vector.
+        assert passes == 0
+    else:
+        # The spam head and the learned engine read the same text of a plain ticket: one pass.
+        assert passes == len(TICKETS)
