@@ -1,0 +1,126 @@
+"""``macros sync``: read the helpdesk's shared, active macros (Zendesk) or canned responses
+(Freshdesk) and the solved history they are learned from, into the macro book.
+
+The helpdesk's adapter reads both (``macros()`` and ``solved_history(since)``, each kind's own
+in its folder); a kind without ``macros()`` has none to suggest (``MacrosUnavailable``). Each
+solved ticket is prepared as a run prepares a ticket (trimmed, personal data out) and encoded
+as a run encodes one, so the vector a run already has of a new ticket is compared with like;
+its agents' public replies say which macro it was answered with (``learn.ReplyMatcher``; a
+ticket without a public reply teaches nothing and is left out). A run re-reads all this when
+the book is older than the help-centre index's maximum age (``refresh``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import TicketBotError
+from ..helpdesks.history import stamp
+from ..models import HistoryTicket
+from ..models.macro import Macro
+from ..triage.prepare import prepare_ticket
+from .book import MacroBook, SolvedExample, save
+from .learn import ReplyMatcher
+
+Embed = Callable[[list[str]], npt.NDArray[np.float32]]
+
+# How far back the history is read: half a year of a team's answers, bounded.
+HISTORY_DAYS = 180
+# Solved tickets kept at most (the newest): about 10 MB of vectors.
+MOST_HISTORY = 5000
+ENCODE_CHUNK = 256
+
+
+class MacrosUnavailable(TicketBotError):
+    """The helpdesk kind serves no macros (or no solved history) ticketbot can read."""
+
+
+@dataclass(frozen=True)
+class MacroSyncReport:
+    macros: int
+    solved: int
+    matched: int  # solved tickets whose reply used one of the macros
+
+    def as_event(self) -> dict[str, object]:
+        return {"macros": self.macros, "solved": self.solved, "matched": self.matched}
+
+
+def ticket_text(subject: str, description: str) -> str:
+    """What the encoder is given of a ticket: the prepared subject and body, as a run's
+    help-centre search and learned engine give it, so a run's vector is the one it has."""
+    prepared = prepare_ticket(subject, description)
+    return f"{prepared.subject}\n{prepared.body}"
+
+
+def macro_text(macro: Macro) -> str:
+    return f"{macro.title}\n{macro.text}"
+
+
+def read_desk(helpdesk: Any, since: int) -> tuple[list[Macro], Iterable[HistoryTicket]]:
+    read_macros = getattr(helpdesk, "macros", None)
+    read_history = getattr(helpdesk, "solved_history", None)
+    if read_macros is None or read_history is None:
+        raise MacrosUnavailable(
+            f"the {getattr(helpdesk, 'kind', 'helpdesk')} helpdesk serves no macros ticketbot "
+            "can read"
+        )
+    return list(read_macros()), read_history(since)
+
+
+def encode(embed: Embed, texts: list[str]) -> npt.NDArray[np.float32]:
+    if not texts:
+        return np.zeros((0, 512), np.float32)
+    chunks = [embed(texts[i : i + ENCODE_CHUNK]) for i in range(0, len(texts), ENCODE_CHUNK)]
+    return np.vstack(chunks).astype(np.float32)
+
+
+def build_book(
+    macros: list[Macro], history: Iterable[HistoryTicket], embed: Embed, now: float
+) -> MacroBook:
+    """The book from what the helpdesk gave: pure but for the encoder."""
+    matcher = ReplyMatcher([m for m in macros if m.public])
+    examples: list[SolvedExample] = []
+    texts: list[str] = []
+    for solved in history:
+        if not solved.replies:
+            continue
+        ticket = solved.ticket
+        solved_at = stamp(ticket.updated_at) or now
+        used = matcher.first_used(reply.body for reply in solved.replies)
+        examples.append(SolvedExample(ticket.id, solved_at, used))
+        texts.append(ticket_text(ticket.subject, ticket.description))
+    order = sorted(range(len(examples)), key=lambda i: examples[i].solved_at)[-MOST_HISTORY:]
+    examples = [examples[i] for i in order]
+    texts = [texts[i] for i in order]
+    return MacroBook(
+        macros,
+        examples,
+        encode(embed, texts),
+        encode(embed, [macro_text(m) for m in macros]),
+        now,
+    )
+
+
+def sync_macros(
+    helpdesk: Any,
+    state_dir: Path,
+    embed: Embed,
+    *,
+    now: Callable[[], float] = time.time,
+    history_days: int = HISTORY_DAYS,
+) -> MacroSyncReport:
+    """Read the macros and the solved history, write the book; the book stays as it was when
+    the helpdesk fails half-way (nothing is written before everything is read)."""
+    moment = now()
+    macros, history = read_desk(helpdesk, int(moment - history_days * 86400))
+    book = build_book(macros, history, embed, moment)
+    save(book, state_dir)
+    matched = sum(1 for e in book.history if e.macro_id is not None)
+    return MacroSyncReport(len(book.macros), len(book.history), matched)
