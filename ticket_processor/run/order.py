@@ -1,6 +1,8 @@
-"""The order of passes: what a run does after its batch's tickets are written, pass by pass
-(``passes.protocol``: each plans, then each writes, then each does its after-write work). A
-new feature is a folder with a pass, and a line here."""
+"""The order of the run's work, in one place: the per-ticket steps (``ticket_steps``,
+``steps.protocol``: each ticket's and each reply's work after its triage, step by step) and
+the passes after the batch is written (``run_passes``, ``passes.protocol``: each plans,
+then each writes, then each does its after-write work). A new feature is a folder with a step
+or a pass, and a line here."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from ..resilience.deadline import RunDeadline
 from ..risk.run_pass import RiskRunPass
 from ..settings import Settings
 from ..spam.run_pass import SpamRunPass
+from ..steps.protocol import TicketStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.taxonomy import Taxonomy
@@ -41,6 +44,14 @@ if TYPE_CHECKING:
 
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
+
+
+def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
+    """The per-ticket steps, in the order each ticket goes through them: a new per-ticket
+    feature is a folder with a step and a line here. The cron run, ``backfill`` and
+    ``serve`` all take their steps from here (``assembly.assemble``)."""
+    steps: list[TicketStep] = []
+    return steps
 
 
 def run_passes(
