@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 from support.freshdesk_sandbox import freshdesk_auth
+from support.macros_desk import add_macros
 from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
@@ -60,11 +61,13 @@ def test_zendesk_macros_are_created_listed_and_shown_in_zendesk_shapes(
         {"title": "Old one", "active": False, "actions": [{"field": "status", "value": "open"}]},
     )
     assert plain["id"] != channel["id"]
-    assert plain["restriction"] is None and plain["active"] is True
+    assert plain["restriction"] is None
+    assert plain["active"] is True
     assert plain["url"].endswith(f"/api/v2/macros/{plain['id']}.json")
     auth = sandbox_auth(sandbox)
     listed = requests.get(f"{sandbox.url}/api/v2/macros.json", auth=auth, timeout=TIMEOUT).json()
-    assert listed["count"] == 3 and set(listed) >= {"macros", "next_page", "previous_page"}
+    assert listed["count"] == 3
+    assert set(listed) >= {"macros", "next_page", "previous_page"}
     active = requests.get(
         f"{sandbox.url}/api/v2/macros/active.json", auth=auth, timeout=TIMEOUT
     ).json()
@@ -79,7 +82,8 @@ def test_zendesk_macros_are_created_listed_and_shown_in_zendesk_shapes(
         auth=auth,
         timeout=TIMEOUT,
     )
-    assert refused.status_code == 422 and refused.json()["error"] == "RecordInvalid"
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "RecordInvalid"
     missing = requests.get(f"{sandbox.url}/api/v2/macros/999.json", auth=auth, timeout=TIMEOUT)
     assert missing.status_code == 404
 
@@ -108,9 +112,8 @@ def test_freshdesk_canned_responses_in_freshdesk_shapes(
     )
     assert made.status_code == 201, made.text
     response = made.json()
-    assert (
-        response["content"] == "Your refund is on its way." and response["folder_id"] == folder_id
-    )
+    assert response["content"] == "Your refund is on its way."
+    assert response["folder_id"] == folder_id
     folders = requests.get(
         f"{url}/api/v2/canned_response_folders", auth=auth, timeout=TIMEOUT
     ).json()
@@ -128,60 +131,6 @@ def test_freshdesk_canned_responses_in_freshdesk_shapes(
         f"{url}/api/v2/canned_responses", json={"title": "x"}, auth=auth, timeout=TIMEOUT
     )
     assert bad.status_code == 400
-
-
-def add_macros(desk_kind: str, desk: Desk) -> None:
-    """Three macros on the desk: a public reply, an internal note (Zendesk) or a personal
-    response (Freshdesk), and one more public reply given as HTML."""
-    env = desk.env()
-    if desk_kind == "zendesk":
-        auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
-
-        def post(macro: dict[str, Any]) -> None:
-            answer = requests.post(
-                f"{desk.url}/api/v2/macros.json", json={"macro": macro}, auth=auth, timeout=TIMEOUT
-            )
-            assert answer.status_code == 201, answer.text
-
-        post(
-            {
-                "title": "Refund on its way",
-                "actions": [{"field": "comment_value", "value": ["channel:all", "Refund sent."]}],
-            }
-        )
-        post(
-            {
-                "title": "Escalate to billing",
-                "actions": [
-                    {"field": "comment_value", "value": "Billing, please check."},
-                    {"field": "comment_mode_is_public", "value": "false"},
-                ],
-            }
-        )
-        post(
-            {
-                "title": "Reset link",
-                "actions": [
-                    {"field": "comment_value_html", "value": "<p>Use the <b>reset</b> link.</p>"}
-                ],
-            }
-        )
-        return
-    auth = (env["FRESHDESK_API_KEY"], "X")
-    folders = requests.get(f"{desk.url}/api/v2/canned_response_folders", auth=auth, timeout=TIMEOUT)
-    by_name = {f["name"]: f["id"] for f in folders.json()}
-    for title, html, folder in (
-        ("Refund on its way", "<p>Refund sent.</p>", by_name["General"]),
-        ("My own draft", "<p>Mine only.</p>", by_name["Personal"]),
-        ("Reset link", "<p>Use the <b>reset</b> link.</p>", by_name["General"]),
-    ):
-        answer = requests.post(
-            f"{desk.url}/api/v2/canned_responses",
-            json={"title": title, "content_html": html, "folder_id": folder},
-            auth=auth,
-            timeout=TIMEOUT,
-        )
-        assert answer.status_code == 201, answer.text
 
 
 @pytest.mark.desk(configure=True)

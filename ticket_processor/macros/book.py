@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..common.atomic import atomic_write_bytes, read_state_bytes
+from ..common.atomic import atomic_write_bytes, prepare_directory, read_state_bytes
 from ..models.macro import Macro
 from .match import DEFAULT_TUNING, NONE, MacroMatcher, Tuning
+from .setup import BOOK_FILE
 
-BOOK_FILE = "macros.json"
 VECTORS_FILE = "macros-vectors.npz"
 VERSION = 1
 
@@ -73,6 +73,7 @@ class MacroBook:
 
 
 def save(book: MacroBook, state_dir: Path) -> None:
+    prepare_directory(state_dir, "TICKETBOT_STATE_DIR")
     buffer = io.BytesIO()
     np.savez(buffer, history=book.history_vectors, macros=book.macro_vectors)
     atomic_write_bytes(state_dir / VECTORS_FILE, buffer.getvalue())

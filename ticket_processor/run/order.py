@@ -19,6 +19,7 @@ from ..alerts.run_pass import EscalationPass, RunAlertsPass
 from ..common.eventlog import EventLog, read_events
 from ..incidents.paging import paged_incidents
 from ..journal.served import ServedJournalPass, merged_counts
+from ..macros.setup import macro_steps
 from ..metrics.export import MetricsPass
 from ..passes.protocol import RunEnd, RunPass
 from ..passes.types import RunOptions, RunSummary
@@ -51,6 +52,9 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
     feature is a folder with a step and a line here. The cron run, ``backfill`` and
     ``serve`` all take their steps from here (``assembly.assemble``)."""
     steps: list[TicketStep] = []
+    steps += macro_steps(
+        settings.state_dir, parts.helpdesk, parts.options, settings.kb_max_age, parts.warnings
+    )
     return steps
 
 
