@@ -50,7 +50,7 @@ def shared_responses(http: FreshdeskTransport) -> list[Macro]:
     return found
 
 
-class MacroReads:
+class CannedResponseReads:
     """What the macros feature reads of Freshdesk beyond the ``Helpdesk`` protocol (the
     adapter's, kept here by concern)."""
 

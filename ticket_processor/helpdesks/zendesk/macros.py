@@ -66,7 +66,7 @@ def shared_macros(client: ZendeskClient) -> list[Macro]:
     return [macro for macro in found if macro is not None]
 
 
-class MacroReads:
+class ZendeskMacroReads:
     """What the macros feature reads of Zendesk beyond the ``Helpdesk`` protocol (the adapter's,
     kept here by concern)."""
 

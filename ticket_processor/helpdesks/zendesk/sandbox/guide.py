@@ -1,5 +1,5 @@
 """The sandbox's help centre (Zendesk Guide): categories, sections, articles, user segments;
-the account's macros are saved beside it (``macros_api.MacroBook``).
+the account's macros are saved beside it (``macros_api.SandboxMacros``).
 
 Objects are kept in Zendesk's JSON shapes behind one lock. An article's ``updated_at`` moves on
 every change, a second past its previous value when changed twice in one second, so the
@@ -21,7 +21,7 @@ from typing import Any
 
 from ....sandbox.httpbase import ApiError, not_found
 from .config import invalid_field, record_invalid
-from .macros_api import MacroBook
+from .macros_api import SandboxMacros
 from .records import iso, parse_iso
 from .store import TicketStore
 
@@ -364,7 +364,7 @@ class GuidedStore(TicketStore):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.guide = GuideStore(base_url=lambda: self.base_url, on_change=self._guide_changed)
-        self.macros = MacroBook(now=time.time, on_change=self._guide_changed)
+        self.macros = SandboxMacros(now=time.time, on_change=self._guide_changed)
 
     def _guide_changed(self) -> None:
         with self._lock:

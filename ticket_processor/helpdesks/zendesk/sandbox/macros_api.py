@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .routes import Call, Handler, Services
 
 
-class MacroBook:
+class SandboxMacros:
     """The account's macros; thread-safe, saved with the store (``to_state``)."""
 
     def __init__(self, *, now: Callable[[], float], on_change: Callable[[], None]) -> None:
@@ -104,10 +104,10 @@ class MacroBook:
                 self._macros = {int(m["id"]): m for m in state["macros"]}
 
 
-def macros_of(svc: Services) -> MacroBook:
+def macros_of(svc: Services) -> SandboxMacros:
     """The macro book of a sandbox's store (one without a help centre has none: 404)."""
     book = getattr(svc.store, "macros", None)
-    if not isinstance(book, MacroBook):
+    if not isinstance(book, SandboxMacros):
         raise not_found()
     return book
 
