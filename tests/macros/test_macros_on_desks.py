@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support.cli import command
+from support.cli import command, invoke
 from support.macros_desk import answered_history, post_macro, sample
 
 from ticket_processor.macros.book import load
@@ -95,3 +95,18 @@ def _held_back(intent: str, used: list[dict[str, str]]) -> list[dict[str, str]]:
     taken = {r["id"] for r in used}
     rows = [json.loads(line) for line in path.open()]
     return [r for r in rows if r["intent"] == intent and r["id"] not in taken]
+
+
+@pytest.mark.desk(seed=None, configure=True)
+def test_seed_gives_macros_and_a_history_that_uses_them(desk: Desk) -> None:
+    seeded = invoke("seed", "--count", "3")
+    assert seeded.exit_code == 0, seeded.output
+    assert "4 sample macros and a solved history" in " ".join(seeded.output.split())
+    synced = macros_cli("sync")
+    assert synced.exit_code == 0, synced.output
+    said = " ".join(synced.output.split())
+    assert "4 shared active macros; 16 solved tickets" in said
+    assert "13 of them answered with a macro" in said
+    again = invoke("seed", "--count", "3")
+    assert again.exit_code == 0, again.output
+    assert "sample macros" not in again.output  # a second seed adds none
