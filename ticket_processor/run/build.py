@@ -33,10 +33,9 @@ from ..alerts.escalations import ServedEscalations
 from ..alerts.setup import ChannelConfig, channels_for
 from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
-from ..errors import ConfigError, TicketBotError
 from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
-from ..models import SPAM_KINDS, Helpdesk
+from ..models import Helpdesk
 from ..passes.planner import ChangePlanner
 from ..passes.types import RunOptions
 from ..report.prices import DEFAULT_PRICES, parse_prices, pricer
@@ -55,16 +54,14 @@ from ..triage.routing import Router
 from ..triage.taxonomy import Taxonomy, load_taxonomy
 from ..writeback.translation import Translator
 from .answers_setup import build_answers
-from .audit import audited, open_audit
+from .audit import open_audit
 from .connect import breaker_name, connect
-from .context import RunContext
 from .engines import ChainChoice, llm_breaker_name, run_chain
 
 if TYPE_CHECKING:
     from ..answers.answering import RunAnswers
     from ..answers.plan import Writer
     from ..answers.review import AnswerSender
-    from ..summary.run_pass import SummaryPass, SummaryQueue
     from ..writeback.label_review import ReviewWriter
 
 
@@ -102,8 +99,6 @@ class Parts:
     book: ResolvedFields
     planner: ChangePlanner
     answers: RunAnswers | None
-    spam: SpamGate | None
-    risk: RiskScorer
     warnings: list[str]  # missing groups, stale fields, answers' notes: the recorder warns
     opened_now: list[str] = field(default_factory=list)  # dependencies whose breaker opened
 
@@ -341,8 +336,6 @@ def build(
         book=book,
         planner=planner,
         answers=answers,
-        spam=spam_gate(settings, helpdesk),
-        risk=risk_scorer(settings),
         warnings=warnings,
         opened_now=opened_now,
     )
@@ -427,14 +420,6 @@ def answer_writer(chain: Sequence[TriageEngine]) -> Writer | None:
     return None
 
 
-def summary_queue(settings: Settings, ctx: RunContext) -> SummaryQueue:
-    """``serve``'s running summaries (``TICKETBOT_SUMMARY_FIELD``; none without it)."""
-    from ..summary.run_pass import SummaryQueue
-
-    make = (lambda: summary_pass(settings, ctx, dry_run=False)) if settings.summary_field else None
-    return SummaryQueue(make, ctx.log)
-
-
 def judge_of(chain: Sequence[TriageEngine]) -> Callable[[str, str], Any] | None:
     """The LLM's judging call (its reply with the tokens it used), when the chain has it."""
     for engine in chain:
@@ -449,37 +434,6 @@ def text_writer(chain: Sequence[TriageEngine]) -> Callable[[str, str], str] | No
         if isinstance(engine, LLMEngine):
             return engine.text_writer()
     return None
-
-
-def summary_pass(settings: Settings, ctx: RunContext, *, dry_run: bool) -> SummaryPass | str:
-    """The running summary's pass (``TICKETBOT_SUMMARY_FIELD``), or why the field cannot be
-    used (the run goes on without it)."""
-    from ..learned.embed import embed_texts  # numpy and the weights: only with a summary
-    from ..summary.field import resolve_summary_field
-    from ..summary.run_pass import SummaryPass
-
-    assert settings.summary_field is not None
-    try:
-        field = resolve_summary_field(settings.summary_field, ctx.helpdesk.ticket_fields())
-    except (ConfigError, TicketBotError) as exc:
-        return str(exc)
-    return SummaryPass(
-        ctx.helpdesk,
-        field.key,
-        ctx.log,
-        ctx.run_id,
-        dry_run,
-        embed_texts,
-        complete=text_writer(ctx.chain),
-        journal=None if dry_run else audited(ctx.ledger, ctx.audit),
-        claims=ctx.claims,
-        flush_after=ctx.writer_flush_after,
-        admits=ctx.options.scope.admits,
-        workers=ctx.options.workers,
-        language=settings.agent_language,
-        public_only=field.shown_to_customers,
-        held_tags=frozenset(f"{settings.tag_prefix}{kind}" for kind in SPAM_KINDS),
-    )
 
 
 def incident_policy(settings: Settings) -> IncidentPolicy:

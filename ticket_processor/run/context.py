@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ..common.eventlog import EventSink
 from ..models import Helpdesk, Message, Ticket, Triage, WriteBack
@@ -17,16 +17,12 @@ from ..passes.types import RunOptions
 from ..resilience.deadline import RunDeadline
 from ..resilience.runtime import Runtime
 from ..state.ledger import CursorStream, RunLedger
+from ..steps.protocol import TicketStep
 from ..triage.chain import TriageCache, TriageEngine
 from ..triage.prepare import PreparedTicket
 from ..writeback.batch_writer import WriteClaims
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread
 from .audit import NO_AUDIT, DecisionSink
-
-if TYPE_CHECKING:
-    from ..answers.answering import RunAnswers
-    from ..risk.scorer import RiskScorer
-    from ..spam.gate import SpamGate
 
 
 class Planner(Protocol):
@@ -113,12 +109,9 @@ class RunContext:
     # Per-ticket claims around each write batch, shared with every ticketbot process on the
     # state directory (``state.claims``: a run beside ``serve``); None: this process only.
     claims: WriteClaims | None = None
-    # Answering the customer (``answering.RunAnswers``); None: answers are off.
-    answers: RunAnswers | None = None
-    # The spam gate on new tickets (``spam.gate``); None: off (TICKETBOT_SPAM_GATE=false).
-    spam: SpamGate | None = None
-    # The risk on each triage (``risk.scorer``); None: not scored.
-    risk: RiskScorer | None = None
+    # The per-ticket steps, in their order (``order.ticket_steps``): each ticket's and each
+    # reply's work after its triage (the spam gate, the risk, answers, the running summary).
+    steps: Sequence[TicketStep] = ()
 
     # Sees each triaged ticket with its prepared text (the incident grouping's sightings).
     observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..errors import RunOutOfTime, StopRequested
 from ..learned.outcomes import observe_outcome, observe_shadow_outcome
@@ -30,10 +30,6 @@ from ..writeback.triage_change import is_processed
 from .context import RunContext
 from .record import RunRecorder
 
-if TYPE_CHECKING:
-    from ..answers.plan import TicketCues
-    from ..spam.reading import SpamReading
-
 
 @dataclass
 class _InFlight:
@@ -44,8 +40,9 @@ class _InFlight:
     # Field values the ticket's own text gives (``triage.fields``), found before its body is
     # let go; the plan keeps those whose field is still empty on the ticket as it is then.
     found: dict[str, str] = field(default_factory=dict)
-    # What answering reads of the ticket's own text (``answers.plan.cues``), when answers are on.
-    cues: TicketCues | None = None
+    # What each step (``ctx.steps``, in order) keeps of its reading of the ticket's own text,
+    # for the re-plan before its write (``TicketStep.keep``).
+    readings: tuple[Any, ...] = ()
 
 
 # Analyses that may wait on the batch writer at once (see ``TicketFlow.__init__``).
@@ -85,9 +82,7 @@ class TicketFlow:
         self._closed = False  # after a stop's grace: late results are dropped, not written
         self._futures: set[Future[None]] = set()
         self.record = record
-        self.answers = ctx.answers
-        self.spam = ctx.spam
-        self.risk = ctx.risk
+        self.steps = tuple(ctx.steps)
 
         self.observe = ctx.observe
 
@@ -120,18 +115,16 @@ class TicketFlow:
             people=ticket.people,
         )
         found = self.planner.field_values(ticket)
-        cues = self.answers.cues(ticket) if self.answers is not None else None
-        # What the spam gate reads: the sender's own words apart from what they forward, read
-        # before the body is let go.
-        reading = (
-            self.spam.read(ticket, self.options.max_input_tokens) if self.spam is not None else None
-        )
+        # What each step needs of the ticket's own text, read before the body is let go.
+        readings = tuple(step.read(ticket, prepared) for step in self.steps)
+        # While the ticket waits on the writer, only what a re-plan needs of them.
+        kept = tuple(step.keep(r) for step, r in zip(self.steps, readings, strict=True))
         slim = ticket.model_copy(update={"description": ""})
         with self._lock:
             self._inflight[ticket.id] = _InFlight(
-                slim, prepared.subject, self.clock(), found=found, cues=cues
+                slim, prepared.subject, self.clock(), found=found, readings=kept
             )
-        future = pool.submit(self._work, slim, prepared, found, cues, reading)
+        future = pool.submit(self._work, slim, prepared, found, readings)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
@@ -152,8 +145,7 @@ class TicketFlow:
         ticket: Ticket,
         prepared: PreparedTicket,
         found: dict[str, str],
-        cues: TicketCues | None = None,
-        reading: SpamReading | None = None,
+        readings: tuple[Any, ...] = (),
     ) -> None:
         reason = self.should_stop()
         if reason is not None:
@@ -161,14 +153,10 @@ class TicketFlow:
             return
         try:
             result = self.cache.triage(prepared, self.chain, self.options.engine)
-            if self.spam is not None and reading is not None:
-                result = self.spam.judge(ticket, reading, result)
-            if self.risk is not None:
-                result = self.risk.judge(ticket, f"{prepared.subject}\n{prepared.body}", result)
+            for step, reading in zip(self.steps, readings, strict=True):
+                result = step.judge(ticket, prepared, reading, result)
             writeback = self.planner.plan(ticket, result, found, prepared)
-            if self.answers is not None and not is_spam(result):
-                language = self.planner.note_language(ticket.id)
-                writeback = self.answers.attach(ticket, result, writeback, cues, language=language)
+            writeback = self._attach(ticket, result, writeback, readings, replanned=False)
         except RunOutOfTime as exc:
             self.defer(ticket.id, _why(exc))
             return
@@ -185,8 +173,10 @@ class TicketFlow:
                 self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
-        answer = self.answers.plan_of(ticket.id) if self.answers is not None else None
-        self.record.decided(ticket, result, writeback, answer, prepared)
+        decided: dict[str, Any] = {}
+        for step in self.steps:  # what each step decided, for the audit store
+            decided.update(step.audit_fields(ticket.id))
+        self.record.decided(ticket, result, writeback, decided, prepared)
         assert self.writer is not None
         self.writer.add(writeback)
 
@@ -220,14 +210,24 @@ class TicketFlow:
         if entry is None or entry.triage is None:
             return None
         writeback = self.planner.plan(fresh, entry.triage, entry.found)
-        if self.answers is not None and not is_spam(entry.triage):
-            writeback = self.answers.attach(
-                fresh,
-                entry.triage,
-                writeback,
-                entry.cues,
-                replanned=True,
-                language=self.planner.note_language(fresh.id),
+        return self._attach(fresh, entry.triage, writeback, entry.readings, replanned=True)
+
+    def _attach(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        writeback: WriteBack,
+        readings: tuple[Any, ...],
+        *,
+        replanned: bool,
+    ) -> WriteBack:
+        """The planned change with each step's part added, in the steps' order."""
+        if not self.steps:
+            return writeback
+        language = self.planner.note_language(ticket.id)
+        for step, reading in zip(self.steps, readings, strict=True):
+            writeback = step.attach(
+                ticket, triage, writeback, reading, replanned=replanned, language=language
             )
         return writeback
 

@@ -21,22 +21,26 @@ from ..incidents.paging import paged_incidents
 from ..journal.served import ServedJournalPass, merged_counts
 from ..macros.setup import macro_steps
 from ..metrics.export import MetricsPass
+from ..models import SPAM_KINDS
 from ..passes.protocol import RunEnd, RunPass
 from ..passes.types import RunOptions, RunSummary
 from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
-from ..risk.run_pass import RiskRunPass
+from ..risk.step import RiskStep
 from ..settings import Settings
-from ..spam.run_pass import SpamRunPass
-from ..steps.protocol import TicketStep
+from ..spam.step import SpamStep
+from ..steps.protocol import StepRun, TicketStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.taxonomy import Taxonomy
+from .audit import audited
 from .build import (
     Parts,
     escalation_channels,
     incident_policy,
-    summary_pass,
+    risk_scorer,
+    spam_gate,
+    text_writer,
 )
 from .pipeline import Pipeline
 
@@ -50,11 +54,34 @@ ALERT_WINDOW = timedelta(hours=3)
 def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
     """The per-ticket steps, in the order each ticket goes through them: a new per-ticket
     feature is a folder with a step and a line here. The cron run, ``backfill`` and
-    ``serve`` all take their steps from here (``assembly.assemble``)."""
-    steps: list[TicketStep] = []
+    ``serve`` all take their steps from here (``runner.run_context``)."""
+    options = parts.options
+    steps: list[TicketStep] = [
+        SpamStep(
+            spam_gate(settings, parts.helpdesk),
+            prefix=options.prefix,
+            max_tokens=options.max_input_tokens,
+        ),
+        RiskStep(risk_scorer(settings)),
+    ]
     steps += macro_steps(
-        settings.state_dir, parts.helpdesk, parts.options, settings.kb_max_age, parts.warnings
+        settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
     )
+    if parts.answers is not None:
+        from ..answers.step import AnswersStep  # its modules load only with answers on
+
+        steps.append(AnswersStep(parts.answers))
+    if settings.summary_field:
+        from ..summary.step import SummaryStep
+
+        steps.append(
+            SummaryStep(
+                settings.summary_field,
+                complete=text_writer(parts.choice.chain),
+                language=settings.agent_language,
+                held_tags=[f"{settings.tag_prefix}{kind}" for kind in SPAM_KINDS],
+            )
+        )
     return steps
 
 
@@ -86,8 +113,7 @@ def run_passes(
     rising = RisingPass(
         open_counts, helpdesk, settings.state_dir, alerter, shared=sightings is not None
     )
-    passes: list[RunPass] = [SpamRunPass(built.spam)] if built.spam is not None else []
-    passes += [RiskRunPass(built.risk), journal, rising]
+    passes: list[RunPass] = [journal, rising]
     if sightings is not None:
         from ..incidents.run_pass import IncidentPass, IncidentRunPass
 
@@ -107,17 +133,7 @@ def run_passes(
                 sightings,
             )
         )
-    if settings.summary_field:
-        from ..summary.run_pass import SummaryRunPass
-
-        ctx = pipeline.ctx
-        passes.append(
-            SummaryRunPass(
-                lambda: summary_pass(settings, ctx, dry_run=options.dry_run or options.shadow),
-                lambda: [*pipeline.taken, *pipeline.changed],
-                lambda: ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent()),
-            )
-        )
+    passes += step_passes(pipeline)
     gateway = settings.metrics_pushgateway
     routes = built.router.defined if built.router is not None else ()
 
@@ -158,6 +174,27 @@ def run_passes(
         ),
     ]
     return passes
+
+
+def step_passes(pipeline: Pipeline) -> list[RunPass]:
+    """The per-ticket steps' own passes, in the steps' order, over the batch's tickets: those
+    the run took and those its feed showed changed."""
+    ctx = pipeline.ctx
+    quiet = ctx.options.dry_run or ctx.options.shadow  # shadow: decide, write nothing
+    run = StepRun(
+        helpdesk=ctx.helpdesk,
+        log=ctx.log,
+        run_id=ctx.run_id,
+        options=ctx.options,
+        journal=None if quiet else audited(ctx.ledger, ctx.audit),
+        claims=ctx.claims,
+        flush_after=ctx.writer_flush_after,
+        ticket_ids=lambda: [*pipeline.taken, *pipeline.changed],
+        should_stop=lambda: ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent()),
+        writes=not quiet,
+    )
+    found = (step.run_pass(run) for step in ctx.steps)
+    return [one for one in found if one is not None]
 
 
 def _prime(texts: list[str]) -> object:

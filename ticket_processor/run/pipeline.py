@@ -19,13 +19,17 @@ adapter's, what survives between runs the ``RunLedger``'s.
   too, every wait ends (the helpdesk's calls, retries, rate-limit pauses and job polling; the
   analyses still running are abandoned) and what was not written is left to the next run
   (``RunOutOfTime``: deferred, not failed).
+- The per-ticket machinery — the flow, the reply book and pass, the flow's writer — is made by
+  ``ticket_work`` and ``flow_writer`` here, for the run and for ``serve`` (``served``) alike.
 - The summary is written once, at the end (``record.RunRecorder.write_record``): the
   ``run_finished`` event and, but for a dry run, ``last_run.json``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any
 
 from ..common.id_set import IdSet
@@ -43,7 +47,7 @@ from ..passes.types import RunSummary
 from ..resilience.deadline import RunDeadline
 from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
-from ..writeback.batch_writer import BatchWriter, DryRunWriter
+from ..writeback.batch_writer import BatchWriter, DryRunWriter, Writer
 from ..writeback.scope import CLOSED, choose, in_shard
 from .audit import audited
 from .context import RunContext
@@ -77,14 +81,16 @@ class Pipeline:
         self._started = 0.0
         self._started_at = self.now()
         self.discovery = Discovery(ctx, self.recorder)
+        work = ticket_work(ctx, self.recorder, self.checkpoint, self._stop_reason)
+        self.flow = work.flow
         # What re-triage on replies keeps (its cursor; per ticket, ticketbot's last write).
-        self.book = ReplyBook(ctx.ledger, ctx.helpdesk.kind, stamps=reply_stamps(ctx.helpdesk.kind))
+        self.book = work.book
+        self._reply_pass = work.replies
         self._taken = IdSet()  # the tickets this run took: not judged again as replies
         # Triaged, open tickets the feed shows changed (a reply, an agent's comment): the
         # running summary's to refresh (summary/run_pass.py).
         self.changed = IdSet()
         self.upkeep = LedgerUpkeep(ctx, self.recorder)
-        self.flow = TicketFlow(ctx, self.recorder, self.checkpoint, self._stop_reason)
 
     # -- the run ---------------------------------------------------------------------
 
@@ -136,17 +142,9 @@ class Pipeline:
 
     def _process(self) -> None:
         opts = self.options
-        if opts.dry_run or opts.shadow:  # a shadow run writes nothing either
-            self.flow.writer = DryRunWriter(self._on_written)
-        else:
-            self.flow.writer = BatchWriter(
-                self.helpdesk,
-                journal=audited(self.ledger, self.ctx.audit),
-                replan=self.flow.replan,
-                on_outcome=self._on_written,
-                flush_after=self.ctx.writer_flush_after,
-                claims=self.ctx.claims,
-            )
+        # A shadow run writes nothing either.
+        quiet = opts.dry_run or opts.shadow
+        self.flow.writer = flow_writer(self.ctx, self.flow, self._on_written, quiet=quiet)
         pool = ThreadPoolExecutor(opts.workers, thread_name_prefix="analyse")
         taken = 0
         try:
@@ -175,12 +173,8 @@ class Pipeline:
         writer = self.flow.writer
         if writer is not None and writer.aborted is not None:
             raise RunAborted(str(writer.aborted))
-        answers = self.ctx.answers
-        if answers is not None:
-            # The triage notes announcing the replies are written: send them, once each.
-            answers.send_pending(self._stop_reason)
-            answers.judge_drafts()
-            answers.settle_sent()
+        for step in self.ctx.steps:  # the first messages are written (answers: send them)
+            step.after_writes(self._stop_reason)
         if self._retriage() and self._stop_reason() is None:
             self._replies()
 
@@ -225,7 +219,7 @@ class Pipeline:
         )
 
     def _replies(self) -> None:
-        replies = ReplyPass(self.ctx, self.recorder, self.book)
+        replies = self._reply_pass
         with ThreadPoolExecutor(self.options.workers, thread_name_prefix="reply") as pool:
             replies.run(pool, self._taken, self._stop_reason)
         if replies.writer is not None and replies.writer.aborted is not None:
@@ -284,16 +278,8 @@ class Pipeline:
         self.recorder.aborted(reason)
 
     def _finish(self) -> None:
-        if self.ctx.answers is not None:
-            counts = self.ctx.answers.counts
-            self.summary.answers = counts.totals()
-            if self.options.dry_run:  # nothing sent: the replies the real run would send
-                self.summary.answers["would_send"] = counts.planned
-            self.summary.answer_texts = list(counts.texts)
-            for model, prompt, completion in counts.llm_usage:  # the second opinions' calls
-                self.summary.prompt_tokens += prompt
-                self.summary.completion_tokens += completion
-                self.summary.cost_usd += self.recorder.price(model, prompt, completion)
+        for step in self.ctx.steps:
+            step.totals(self.summary, self.recorder.price)
         self.recorder.conclude(self.clock() - self._started, self._stop_signal())
         if not self.options.dry_run:
             self._save_cursor()
@@ -306,3 +292,52 @@ class Pipeline:
 def _ticket_id(raw: dict[str, Any]) -> int | None:
     value = raw.get("id")
     return value if isinstance(value, int) else None
+
+
+@dataclass
+class TicketWork:
+    """A run's new tickets (``flow``) and its customers' replies (``replies``, with the
+    ``book`` of what was judged and written per ticket)."""
+
+    flow: TicketFlow
+    book: ReplyBook
+    replies: ReplyPass
+
+
+def ticket_work(
+    ctx: RunContext,
+    recorder: RunRecorder,
+    checkpoint: Checkpoint,
+    should_stop: Callable[[], str | None],
+    *,
+    reply_checkpoint: Checkpoint | None = None,
+) -> TicketWork:
+    """The flow and the reply pass on ``ctx``; ``checkpoint`` settles the flow's tickets,
+    ``reply_checkpoint`` the replies' (default: the reply pass's own pages)."""
+    flow = TicketFlow(ctx, recorder, checkpoint, should_stop)
+    book = ReplyBook(ctx.ledger, ctx.helpdesk.kind, stamps=reply_stamps(ctx.helpdesk.kind))
+    replies = ReplyPass(ctx, recorder, book)
+    if reply_checkpoint is not None:
+        replies.checkpoint = reply_checkpoint
+    return TicketWork(flow, book, replies)
+
+
+def flow_writer(
+    ctx: RunContext,
+    flow: TicketFlow,
+    on_outcome: Callable[[WriteOutcome], None],
+    *,
+    quiet: bool = False,
+) -> Writer:
+    """The flow's writer: batched, journalled, re-planned against each ticket as it is, under
+    the state directory's claims; ``quiet`` (a dry or shadow run): one that writes nothing."""
+    if quiet:
+        return DryRunWriter(on_outcome)
+    return BatchWriter(
+        ctx.helpdesk,
+        journal=audited(ctx.ledger, ctx.audit),
+        replan=flow.replan,
+        on_outcome=on_outcome,
+        flush_after=ctx.writer_flush_after,
+        claims=ctx.claims,
+    )

@@ -16,8 +16,9 @@ and ``last_run.json`` (which ``health`` reads), which say the same thing, writte
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..common.baseline import day_of
 from ..exitcodes import SIGNAL_EXIT, ExitCode
@@ -29,9 +30,6 @@ from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
 from ..triage.prepare import PreparedTicket, stored_subject
 from .context import RunContext
-
-if TYPE_CHECKING:
-    from ..answers.vocab import AnswerPlan
 
 
 class RunRecorder:
@@ -136,22 +134,20 @@ class RunRecorder:
         ticket: Ticket,
         triage: Triage,
         wb: WriteBack,
-        answer: AnswerPlan | None = None,
+        steps: Mapping[str, Any] | None = None,
         prepared: PreparedTicket | None = None,
     ) -> None:
         """A change planned, before it is written: the audit store has it first, with the
-        subject and the drafted answer (which the log leaves out): the answers' reply when
-        one is planned (``drafted``, which the review queue lists, or ``planned`` to send),
-        else the engine's reply draft. ``prepared``: the ticket as the engine got it."""
+        subject and the drafted answer (which the log leaves out): the one a step planned
+        (``steps``: what the steps decided, ``TicketStep.audit_fields``), else the engine's
+        reply draft. ``prepared``: the ticket as the engine got it."""
         fields = self._decision_fields(ticket, triage, wb)
         raw = self.options.audit_raw_subjects
         fields["subject"] = (
             ticket.subject if raw else stored_subject(ticket.subject, ticket.people, prepared)
         )
-        if answer is not None:
-            fields["answer"] = answer.body
-            fields["answer_state"] = "drafted" if answer.delivery == "draft" else "planned"
-        elif triage.analysis.reply_draft:
+        fields.update(steps or {})
+        if "answer" not in fields and triage.analysis.reply_draft:
             fields["answer"] = triage.analysis.reply_draft
             fields["answer_state"] = "note"
         self.ctx.audit.planned(fields)

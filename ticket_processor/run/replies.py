@@ -29,11 +29,10 @@ from datetime import timedelta
 from typing import Literal
 
 from ..errors import CursorRejectedError, RunOutOfTime, TicketBotError
-from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome, is_spam
-from ..spam.cues import judged_spam
-from ..spam.reading import read_ticket
+from ..models import Conversation, Message, Ticket, Triage, WriteBack, WriteOutcome
 from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
+from ..steps.protocol import ReplyView
 from ..triage.prepare import prepare_ticket
 from ..triage.reply_text import new_text
 from ..writeback.batch_writer import BatchWriter, Writer
@@ -178,7 +177,7 @@ class ReplyPass:
             self._done(judged, None)
             return
         assert self.writer is not None
-        self.writer.add(reply_writeback(ticket, judged.change))
+        self.writer.add(self._attach(ticket, judged, reply_writeback(ticket, judged.change)))
 
     def _judge(self, conversation: Conversation) -> _Judged | None:
         ticket = conversation.ticket
@@ -201,11 +200,8 @@ class ReplyPass:
         from ..triage.reply_kind import classify_reply
 
         verdict = classify_reply(text, engine=self._reply_engine())
-        # A ticket the spam gate set aside may have been a customer's after all: their next
-        # message is judged again, and re-triaged unless the gate sets it aside again (a
-        # phisher's or a machine's next mail, an automatic reply, a thank-you: nothing to do).
-        gated = judged_spam(ticket.tags, opts.prefix)
-        if gated and verdict.kind != "actionable":
+        # A step may leave a reply alone (the spam gate: a thank-you on a ticket it set aside).
+        if any(step.holds_reply(ticket, verdict.kind) for step in self.ctx.steps):
             return None
         triage, shown = None, None
         if verdict.kind == "actionable":
@@ -216,17 +212,12 @@ class ReplyPass:
                 people=ticket.people,
             )
             triage = self.ctx.cache.triage(prepared, list(self.ctx.chain), opts.engine)
-            if gated and self.ctx.spam is not None:
-                reading = read_ticket("", text, max_tokens=opts.max_input_tokens)
-                if is_spam(self.ctx.spam.judge(ticket, reading, triage)):
+            view = ReplyView(ticket, conversation, text, prepared, tuple(thread.trend))
+            for step in self.ctx.steps:  # in order; None: a step set the reply aside
+                judged = step.judge_reply(view, triage)
+                if judged is None:
                     return None
-            if self.ctx.risk is not None:  # scored again with the thread's trend and contacts
-                contacts = 1 + sum(
-                    1 for m in conversation.messages if m.public and m.from_requester
-                )
-                trend = (*thread.trend, triage.analysis.sentiment.value)
-                read = f"{prepared.subject}\n{prepared.body}"
-                triage = self.ctx.risk.judge(ticket, read, triage, trend=trend, contacts=contacts)
+                triage = judged
             # The reply alone, redacted as the LLM read it: what the note may translate.
             shown = prepare_ticket("", text, max_tokens=opts.max_input_tokens).body
         return _Judged(
@@ -277,7 +268,18 @@ class ReplyPass:
         change = self.ctx.planner.plan_reply(
             fresh, thread, judged.change.kind, judged.triage, judged.reply
         )
-        return reply_writeback(fresh, change) if change.writes else None
+        return (
+            self._attach(fresh, judged, reply_writeback(fresh, change)) if change.writes else None
+        )
+
+    def _attach(self, ticket: Ticket, judged: _Judged, writeback: WriteBack) -> WriteBack:
+        """The reply's change with each step's part, in the steps' order; an earlier run's
+        tags put in place (a repair) are that run's change, as it was."""
+        if judged.triage is None and judged.change.kind == "actionable":
+            return writeback
+        for step in self.ctx.steps:
+            writeback = step.attach_reply(ticket, judged.triage, writeback)
+        return writeback
 
     # -- closing one ---------------------------------------------------------------------
 
@@ -318,14 +320,8 @@ class ReplyPass:
         )
         if written is not None and change.escalated:
             self.ctx.planner.note_escalation(ticket, change.escalated_by)
-        if self.ctx.answers is not None:
-            # A reply to an automated answer: a thank-you resolves it, else people take over.
-            try:
-                self.ctx.answers.after_reply(ticket, change.kind)
-            except TicketBotError as exc:
-                self.log.emit(
-                    "answer_followup_failed", level="warning", ticket_id=ticket.id, error=str(exc)
-                )
+        for step in self.ctx.steps:
+            step.on_reply(ticket, change.kind)
         triage = judged.triage
         self.log.emit(
             "reply_triaged",

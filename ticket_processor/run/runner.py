@@ -28,11 +28,11 @@ from ..alerts.alerter import Alerter, log_alert
 from ..alerts.escalation import EscalationWatch
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes, usable_problem
-from ..common.eventlog import EventLog, new_run_id, prune_logs
+from ..common.eventlog import EventLog, EventSink, new_run_id, prune_logs
 from ..errors import ConfigError, StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
 from ..learned.labels import label_specs
-from ..models import Helpdesk
+from ..models import Helpdesk, Ticket, Triage
 from ..passes.protocol import RunEnd, after_writes, plan_and_write
 from ..passes.types import RunOptions, RunSummary
 from ..resilience.deadline import RunDeadline
@@ -43,12 +43,14 @@ from ..resilience.signals import StopOnSignal
 from ..settings import Settings
 from ..settings.values import parse_thresholds
 from ..state.claims import open_claims
-from ..state.ledger import RunLedger
+from ..state.ledger import CursorStream, RunLedger
 from ..state.lock import RunLock
 from ..triage.fieldbook import ResolvedFields, load_field_book
+from ..triage.prepare import PreparedTicket
 from ..writeback.batch_writer import WriteClaims
 from ..writeback.scope import parse_scope
-from .audit import NO_AUDIT, close_audit, mode_of, prune_audit
+from . import order
+from .audit import NO_AUDIT, DecisionSink, close_audit, mode_of, prune_audit
 from .build import (
     Harness,
     Parts,
@@ -56,7 +58,6 @@ from .build import (
     open_feed,
 )
 from .context import RunContext
-from .order import run_passes
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -299,7 +300,7 @@ def _run_logged(
                 shadow=options.shadow,
                 backfill=parts.backfill,
             )
-            passes = run_passes(
+            passes = order.run_passes(
                 settings,
                 built,
                 pipeline,
@@ -344,35 +345,81 @@ def _context(
 ) -> RunContext:
     """The ticket pipeline's context: what each ticket's flow is handed."""
     runtime, options = parts.runtime, built.options
-    return RunContext(
-        options=options,
+    return run_context(
+        settings,
+        built,
         run_id=run_id,
-        helpdesk=built.helpdesk,
         ledger=ledger,
         log=watch,
-        chain=built.choice.chain,
-        cache=built.kb.triage_cache(
-            built.cache,
-            tag=options.cache_tag,
-            suggestions=settings.kb_suggestions,
-            drafts=settings.reply_draft and built.choice.preferred == "llm",
-        ),
-        planner=built.planner,
+        audit=feed,
+        claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
+        stop_signal=parts.stop or stop_signal,
+        observe=sightings.observe if sightings is not None else None,
         runtime=runtime,
         stream="backfill" if parts.backfill else "run",
-        stop_signal=parts.stop or stop_signal,
-        price=built.price,
         on_progress=parts.on_progress,
         on_notice=parts.on_notice,
         writer_flush_after=parts.writer_flush_after,
-        write_settle_s=settings.http_timeout,
         deadline=parts.deadline,
-        audit=feed if feed is not None else NO_AUDIT,
-        claims=None if options.dry_run else write_claims(settings, sleep=runtime.sleep),
-        answers=built.answers,
-        spam=built.spam,
-        risk=built.risk,
-        observe=sightings.observe if sightings is not None else None,
+    )
+
+
+def _quiet(line: str) -> None:
+    return None
+
+
+def run_context(
+    settings: Settings,
+    parts: Parts,
+    *,
+    run_id: str,
+    ledger: RunLedger,
+    log: EventSink,
+    audit: DecisionSink | None,
+    claims: WriteClaims | None,
+    stop_signal: Callable[[], str | None],
+    observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None,
+    runtime: Runtime | None = None,
+    stream: CursorStream = "run",
+    on_progress: Callable[[str], None] = _quiet,
+    on_notice: Callable[[str], None] = _quiet,
+    writer_flush_after: float = 1.0,
+    deadline: RunDeadline | None = None,
+) -> RunContext:
+    """The one context of the per-ticket machinery (``pipeline.ticket_work``), for the cron
+    run, ``backfill`` and ``serve`` alike: the parts' chain, cache and planner, and the
+    steps ``order.ticket_steps`` lists, so a ticket a delivery names goes through the same
+    work as one the cron run finds. The run sets its runtime, progress, bound and stream; the
+    server its flush pace."""
+
+    options, choice = parts.options, parts.choice
+    return RunContext(
+        options=options,
+        run_id=run_id,
+        helpdesk=parts.helpdesk,
+        ledger=ledger,
+        log=log,
+        chain=choice.chain,
+        cache=parts.kb.triage_cache(
+            parts.cache,
+            tag=options.cache_tag,
+            suggestions=settings.kb_suggestions,
+            drafts=settings.reply_draft and choice.preferred == "llm",
+        ),
+        planner=parts.planner,
+        stop_signal=stop_signal,
+        price=parts.price,
+        write_settle_s=settings.http_timeout,
+        audit=audit if audit is not None else NO_AUDIT,
+        claims=claims,
+        steps=order.ticket_steps(settings, parts),
+        observe=observe,
+        stream=stream,
+        writer_flush_after=writer_flush_after,
+        deadline=deadline,
+        runtime=runtime or Runtime(),
+        on_progress=on_progress,
+        on_notice=on_notice,
     )
 
 

@@ -38,7 +38,7 @@ from ..alerts.escalation import EscalationWatch
 from ..common.baseline import day_of
 from ..common.eventlog import EventLog, EventSink, new_run_id
 from ..errors import AuthError
-from ..helpdesks.registry import reply_stamps, serve_pacing
+from ..helpdesks.registry import serve_pacing
 from ..journal.served import SERVE_DIR, Seen, SeenJournal, sighting_fields
 from ..models import Engine, Suggestion, Ticket, Triage, WriteBack, WriteOutcome
 from ..passes.types import RunSummary
@@ -46,21 +46,19 @@ from ..resilience.stopping import StopFlag
 from ..settings import Settings
 from ..state.checkpoint import Checkpoint
 from ..state.ledger import RunLedger
-from ..state.replies import ReplyBook
+from ..steps.protocol import StepRun
 from ..triage.confidence import Decision
 from ..triage.prepare import PreparedTicket, prepare_ticket
-from ..writeback.batch_writer import BatchWriter
 from ..writeback.scope import CLOSED
 from ..writeback.triage_change import is_processed
-from .audit import NO_AUDIT, audited, close_audit
-from .build import Harness, build, open_feed, served_escalations, summary_queue
+from .audit import audited, close_audit
+from .build import Harness, build, open_feed, served_escalations
 from .catchup import CatchUp
 from .context import RunContext
 from .discovery import LedgerUpkeep
-from .flow import TicketFlow
+from .pipeline import flow_writer, ticket_work
 from .record import RunRecorder
-from .replies import ReplyPass
-from .runner import run_options, write_claims
+from .runner import run_context, run_options, write_claims
 
 FLUSH_AFTER = 1.0  # seconds a partial write batch waits for more tickets
 STOP_GRACE = 10.0  # seconds analyses under way get to finish when the server stops
@@ -242,25 +240,29 @@ class ServedTriage:
         self._lock = threading.Lock()
         self._busy: set[int] = set()
         self._pool = ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="serve")
-        self._summaries = summary_queue(settings, self.ctx)  # TICKETBOT_SUMMARY_FIELD's
-        self.flow = TicketFlow(
-            self.ctx, self.recorder, _Settling(self._flow_ended), self._stop_reason
+        work = ticket_work(
+            self.ctx,
+            self.recorder,
+            _Settling(self._flow_ended),
+            self._stop_reason,
+            reply_checkpoint=_Settling(self._reply_ended),
         )
-        self.book = ReplyBook(ledger, self.helpdesk.kind, stamps=reply_stamps(self.helpdesk.kind))
-        self.replies = ReplyPass(self.ctx, self.recorder, self.book)
-        self.replies.checkpoint = _Settling(self._reply_ended)
+        self.flow, self.book, self.replies = work.flow, work.book, work.replies
+        # What the steps' own writes work with (the running summary's, per delivery batch).
+        self._step_run = StepRun(
+            helpdesk=self.helpdesk,
+            log=self.ctx.log,
+            run_id=self.run_id,
+            options=options,
+            journal=audited(ledger, self.ctx.audit),
+            claims=self.ctx.claims,
+            flush_after=FLUSH_AFTER,
+        )
         self._upkeep = LedgerUpkeep(self.ctx, self.recorder)
         self._announce(log)
         # A killed server's writes are settled before anything is written again.
         self._upkeep.recover()
-        self.flow.writer = BatchWriter(
-            self.helpdesk,
-            journal=audited(ledger, self.ctx.audit),
-            replan=self.flow.replan,
-            on_outcome=self._on_written,
-            flush_after=FLUSH_AFTER,
-            claims=self.ctx.claims,
-        )
+        self.flow.writer = flow_writer(self.ctx, self.flow, self._on_written)
         self.replies.writer = self.replies.open_writer()
         self._closed = False
         self._book_changed = threading.Event()
@@ -286,30 +288,17 @@ class ServedTriage:
 
     def _context(self, settings: Settings, ledger: RunLedger, log: EventSink) -> RunContext:
         """A served flow's context: the run's, with the server's stop, pace and sightings."""
-        options, choice = self.parts.options, self.parts.choice
-        return RunContext(
-            options=options,
+        return run_context(
+            settings,
+            self.parts,
             run_id=self.run_id,
-            helpdesk=self.helpdesk,
             ledger=ledger,
             log=log,
-            chain=choice.chain,
-            cache=self._kb.triage_cache(
-                self._cache,
-                tag=options.cache_tag,
-                suggestions=settings.kb_suggestions,
-                drafts=settings.reply_draft and choice.preferred == "llm",
-            ),
-            planner=self.planner,
-            stop_signal=self._stop_reason,
-            price=self.parts.price,
-            writer_flush_after=FLUSH_AFTER,
-            write_settle_s=settings.http_timeout,
+            audit=self._feed,
             claims=write_claims(settings, sleep=self._waits.sleep),
-            audit=self._feed if self._feed is not None else NO_AUDIT,
-            spam=self.parts.spam,
-            risk=self.parts.risk,
+            stop_signal=self._stop_reason,
             observe=self._sighting if settings.incidents else None,
+            writer_flush_after=FLUSH_AFTER,
         )
 
     # -- taking tickets (the server's worker thread) ---------------------------------------
@@ -377,7 +366,8 @@ class ServedTriage:
                     error=str(exc),
                 )
                 self._end(ticket.id, "retry")
-        self._summaries.add(sorted(found))
+        for step in self.ctx.steps:
+            step.served(self._step_run, sorted(found))
 
     def _start(self, ticket: Ticket, event: Event) -> None:
         self.recorder.seen()
@@ -472,9 +462,11 @@ class ServedTriage:
             self._waits.set("SIGTERM")
             dropped = self.flow.close()
             self.recorder.abandoned(dropped)
-        for writer in (self.flow.writer, self.replies.writer, self._summaries):
+        for writer in (self.flow.writer, self.replies.writer):
             if writer is not None:
                 writer.close()
+        for step in self.ctx.steps:
+            step.close()
         with self._lock:
             left = list(self._busy)
         for ticket_id in left:  # still analysing when the grace ran out: kept for next time

@@ -5,14 +5,15 @@ its triage, which the run, ``backfill`` and ``serve`` call in the order
 A ticket's way through a run is prepare → triage → the steps' ``judge`` → the planner → the
 steps' ``attach`` → write. A step reads what it needs of the ticket's own text while the run
 still holds it (``read``: the body is let go once the ticket is taken, so what a step needs
-later it keeps in its reading), may change the triage before the change is planned (``judge``:
-the spam verdict, the risk), and may add to the planned change (``attach``: an answer to the
-customer). A customer's reply is judged again by the same steps (``holds_reply``,
-``judge_reply``, ``on_reply``). After the batch's first writes a step may do work of its own
+later it keeps in its reading; ``keep``: what of that waits with the ticket for its write),
+may change the triage before the change is planned (``judge``: the spam verdict, the risk),
+and may add to the planned change (``attach``: an answer to the customer). A customer's
+reply is judged again by the same steps (``holds_reply``, ``judge_reply``, ``attach_reply``,
+``on_reply``). After the batch's first writes a step may do work of its own
 (``after_writes``: send what the notes announced), add its counts to the run's summary
 (``totals``), and hand the run a pass for after the batch (``run_pass``: the passes' order is
-``run/order.run_passes``'s, each step's pass where the steps' are). Under ``serve``, each batch
-of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running.
+``run/order.run_passes``'s, the steps' passes in the steps' order). Under ``serve``, each
+batch of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running.
 
 The run knows only this interface and the list. A step subclasses ``Step``, whose hooks do
 nothing, and overrides those it needs; a hook added later has a do-nothing default there, so
@@ -96,11 +97,7 @@ class StepRun:
     flush_after: float = 1.0  # seconds a partial write batch waits for more
     ticket_ids: Callable[[], Iterable[int]] = _no_ids
     should_stop: Callable[[], object] = _no_stop  # truthy: the run is stopping
-
-    @property
-    def writes(self) -> bool:
-        """False for a dry or a shadow run: decide and show, write nothing."""
-        return not (self.options.dry_run or self.options.shadow)
+    writes: bool = True  # False: a dry or a shadow run, which decides and shows, writes nothing
 
 
 class TicketStep(Protocol):
@@ -111,6 +108,12 @@ class TicketStep(Protocol):
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> Any:
         """What the step keeps of the ticket's own text (the raw ``ticket.description`` is
         there now, and only now), handed back to ``judge`` and ``attach``; None: nothing."""
+        ...
+
+    def keep(self, reading: Any) -> Any:
+        """What of its reading the step needs again when the change is planned anew before
+        its write (``attach`` with ``replanned``), kept while the ticket waits on the writer;
+        the rest goes with the ticket's body once ``judge`` and ``attach`` had it."""
         ...
 
     def judge(
@@ -149,6 +152,13 @@ class TicketStep(Protocol):
         written, the reply counted as answered)."""
         ...
 
+    def attach_reply(
+        self, ticket: Ticket, triage: Triage | None, writeback: WriteBack
+    ) -> WriteBack:
+        """A judged reply's change, when it writes, with the step's part added (``triage``:
+        None for a thank-you or an automatic reply, which are not triaged)."""
+        ...
+
     def on_reply(self, ticket: Ticket, kind: str) -> None:
         """A customer's reply was judged and its change written (or nothing to write)."""
         ...
@@ -182,6 +192,9 @@ class Step:
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> Any:
         return None
 
+    def keep(self, reading: Any) -> Any:
+        return reading
+
     def judge(
         self, ticket: Ticket, prepared: PreparedTicket, reading: Any, triage: Triage
     ) -> Triage:
@@ -207,6 +220,11 @@ class Step:
 
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
         return triage
+
+    def attach_reply(
+        self, ticket: Ticket, triage: Triage | None, writeback: WriteBack
+    ) -> WriteBack:
+        return writeback
 
     def on_reply(self, ticket: Ticket, kind: str) -> None:
         return None

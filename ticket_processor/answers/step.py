@@ -1,0 +1,79 @@
+"""Answering the customer as the run's per-ticket step (``answering.RunAnswers`` does the
+work): the ticket's cues read while its body is held, its answer planned into its change (never
+for a ticket the spam gate set aside), the announced replies sent once the notes are written,
+and a customer's reply to an automated answer followed up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import TicketBotError
+from ..models import Ticket, Triage, WriteBack, is_spam
+from ..passes.types import RunSummary
+from ..steps.protocol import Price, Step
+from ..triage.prepare import PreparedTicket
+from .answering import RunAnswers
+from .plan import TicketCues
+
+
+class AnswersStep(Step):
+    name = "answers"
+
+    def __init__(self, answers: RunAnswers) -> None:
+        self.answers = answers
+
+    def read(self, ticket: Ticket, prepared: PreparedTicket) -> TicketCues:
+        return self.answers.cues(ticket)
+
+    def attach(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        writeback: WriteBack,
+        reading: Any,
+        *,
+        replanned: bool,
+        language: str,
+    ) -> WriteBack:
+        if is_spam(triage) or not isinstance(reading, TicketCues):
+            return writeback
+        return self.answers.attach(
+            ticket, triage, writeback, reading, replanned=replanned, language=language
+        )
+
+    def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
+        """The planned reply's text: ``drafted`` (the review queue lists it) or ``planned``."""
+        plan = self.answers.plan_of(ticket_id)
+        if plan is None:
+            return {}
+        return {
+            "answer": plan.body,
+            "answer_state": "drafted" if plan.delivery == "draft" else "planned",
+        }
+
+    def on_reply(self, ticket: Ticket, kind: str) -> None:
+        # A reply to an automated answer: a thank-you resolves it, else people take over.
+        try:
+            self.answers.after_reply(ticket, kind)
+        except TicketBotError as exc:
+            self.answers.log.emit(
+                "answer_followup_failed", level="warning", ticket_id=ticket.id, error=str(exc)
+            )
+
+    def after_writes(self, should_stop: Callable[[], str | None]) -> None:
+        # The triage notes announcing the replies are written: send them, once each.
+        self.answers.send_pending(should_stop)
+        self.answers.judge_drafts()
+        self.answers.settle_sent()
+
+    def totals(self, summary: RunSummary, price: Price) -> None:
+        counts = self.answers.counts
+        summary.answers = counts.totals()
+        if self.answers.dry_run:  # nothing sent: the replies the real run would send
+            summary.answers["would_send"] = counts.planned
+        summary.answer_texts = list(counts.texts)
+        for model, prompt, completion in counts.llm_usage:  # the second opinions' calls
+            summary.prompt_tokens += prompt
+            summary.completion_tokens += completion
+            summary.cost_usd += price(model, prompt, completion)
