@@ -22,7 +22,7 @@ from ticket_processor.macros.setup import macro_steps
 from ticket_processor.models import Analysis, Sentiment, Ticket, Triage, Urgency, WriteBack
 from ticket_processor.passes.types import RunOptions
 from ticket_processor.run.connect import connect, load_settings
-from ticket_processor.sandbox.desks import Desk
+from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.writeback.note import read_note, render_note
 
@@ -110,3 +110,25 @@ def test_seed_gives_macros_and_a_history_that_uses_them(desk: Desk) -> None:
     again = invoke("seed", "--count", "3")
     assert again.exit_code == 0, again.output
     assert "sample macros" not in again.output  # a second seed adds none
+
+
+@pytest.mark.desk(seed=None, configure=True)
+def test_a_run_after_a_sync_suggests_with_no_other_step(desk_kind: str, desk: Desk) -> None:
+    macros, rows = sample(with_macro=4, without=2, per_intent=10)
+    ids = {intent: post_macro(desk_kind, desk, *macro) for intent, macro in macros.items()}
+    answered_history(desk, macros, rows)
+    assert macros_cli("sync").exit_code == 0
+    intent = next(iter(macros))
+    asked = _held_back(intent, rows)[0]["text"]
+    [ticket_id] = desk.create([NewTicket("", asked)])
+
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    shot = desk.snapshot(ticket_id)
+    [note] = shot.notes
+    lines = note.splitlines()
+    title = macros[intent][0]
+    first = lines.index("Suggested macros:") + 1
+    assert lines[first].startswith(f"- {title} (macro {ids[intent]}, confidence")
+    confidence = float(lines[first].rsplit(" ", 1)[1].rstrip(")"))
+    assert (f"ai_macro_{ids[intent]}" in shot.tags) is (confidence >= 0.9)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..models import Ticket, Triage, WriteBack
+from ..models import Ticket, Triage, WriteBack, is_spam
 from ..steps.protocol import Step
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import inert_block
@@ -81,11 +81,19 @@ class MacroStep(Step):
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> MacroReading:
         return MacroReading(f"{prepared.subject}\n{prepared.body}")
 
+    def keep(self, reading: Any) -> Any:
+        """The same reading: ``judge`` fills its suggestions (and lets its text go) whenever
+        it runs, and the change planned anew before the write reads them there."""
+        return reading
+
     def judge(
         self, ticket: Ticket, prepared: PreparedTicket, reading: Any, triage: Triage
     ) -> Triage:
+        if is_spam(triage):  # mail no customer wrote is answered by no macro
+            return triage
         if isinstance(reading, MacroReading) and not self.matcher.empty:
             reading.choices = self.matcher.suggest(self._embed([reading.text])[0])
+            reading.text = ""  # only the suggestions wait with the ticket for its write
             with self._lock:
                 self._suggested[ticket.id] = reading.choices
         return triage
