@@ -22,10 +22,9 @@ import numpy.typing as npt
 
 from ..common.atomic import atomic_write_bytes, prepare_directory, read_state_bytes
 from ..models.macro import Macro
+from .files import BOOK_FILE, VECTORS_FILE
 from .match import DEFAULT_TUNING, NONE, MacroMatcher, Tuning
-from .setup import BOOK_FILE
 
-VECTORS_FILE = "macros-vectors.npz"
 VERSION = 1
 
 FloatArray = npt.NDArray[np.float32]

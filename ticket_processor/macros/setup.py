@@ -8,8 +8,7 @@ from pathlib import Path
 from ..models import Helpdesk
 from ..passes.types import RunOptions
 from ..steps.protocol import TicketStep
-
-BOOK_FILE = "macros.json"  # book.BOOK_FILE, named here so a run without one imports nothing
+from .files import BOOK_FILE
 
 
 def macro_steps(
