@@ -7,6 +7,7 @@ imported into Zendesk keeps each comment's ``author_id`` and ``public``."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdes
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
 from ticket_processor.models.macro import Macro
 from ticket_processor.run.connect import connect, load_settings
-from ticket_processor.sandbox.desks import Desk
+from ticket_processor.sandbox.desks import Desk, NewTicket
 
 TIMEOUT = (5, 30)
 
@@ -173,3 +174,55 @@ def test_a_zendesk_import_keeps_each_comments_author_and_public(sandbox: Running
         f"{sandbox.url}/api/v2/tickets/{ticket_id}/comments.json", auth=auth, timeout=TIMEOUT
     ).json()["comments"]
     assert [(c["author_id"], c["public"]) for c in comments[1:]] == [(4242, True), (4242, False)]
+
+
+@pytest.mark.desk(kinds=("zendesk",), configure=True)
+def test_a_macro_applied_on_zendesk_is_learned_from_the_audit_not_only_the_words(
+    desk: Desk,
+) -> None:
+    env = desk.env()
+    auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
+    macro = requests.post(
+        f"{desk.url}/api/v2/macros.json",
+        json={
+            "macro": {
+                "title": "Refund on its way",
+                "actions": [{"field": "comment_value", "value": "Your refund was sent today."}],
+            }
+        },
+        auth=auth,
+        timeout=TIMEOUT,
+    ).json()["macro"]
+    [ticket_id] = desk.create([NewTicket("Refund", "Where is my refund?")])
+    update = {
+        "comment": {"body": "Done, all sorted for you.", "public": True, "author_id": 4242},
+        "macro_ids": [macro["id"], 999],  # 999: no macro of the account, not recorded
+        "status": "solved",
+    }
+    answer = requests.put(
+        f"{desk.url}/api/v2/tickets/{ticket_id}.json",
+        json={"ticket": update},
+        auth=auth,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+    audits = requests.get(
+        f"{desk.url}/api/v2/tickets/{ticket_id}/audits.json", auth=auth, timeout=TIMEOUT
+    ).json()["audits"]
+    references = [e for a in audits for e in a["events"] if e["type"] == "AgentMacroReference"]
+    assert references == [
+        {
+            "id": references[0]["id"],
+            "type": "AgentMacroReference",
+            "macro_id": str(macro["id"]),
+            "macro_title": "Refund on its way",
+            "macro_deleted": False,
+        }
+    ]
+    helpdesk = connect(load_settings(dict(os.environ)))
+    try:
+        [(solved, applied)] = list(helpdesk.macro_history(int(time.time()) - 86400))  # type: ignore[attr-defined]
+    finally:
+        helpdesk.close()
+    assert applied == (macro["id"],)
+    assert [r.body for r in solved.replies] == ["Done, all sorted for you."]

@@ -12,6 +12,8 @@ from ticket_processor.macros.book import BookUnreadable, MacroBook, SolvedExampl
 from ticket_processor.macros.learn import ReplyMatcher
 from ticket_processor.macros.match import MacroChoice, MacroMatcher
 from ticket_processor.macros.step import note_lines, with_section
+from ticket_processor.macros.sync import build_book
+from ticket_processor.models import AgentReply, HistoryTicket, Ticket
 from ticket_processor.models.macro import Macro
 
 REFUND = Macro(1, "Refund on its way", "Your refund was sent today and arrives in 5 days.", True)
@@ -94,3 +96,23 @@ def test_the_book_round_trips_and_a_torn_book_is_refused(tmp_path: Path) -> None
     (tmp_path / "macros.json").write_text('{"version": 1, "macros": [], "history": []}')
     with pytest.raises(BookUnreadable):
         load(tmp_path)
+
+
+def test_a_recorded_macro_wins_over_the_replys_words_and_an_internal_one_is_not_learned() -> None:
+    note = Macro(7, "Escalate", "Billing team, please look at this charge now.", False)
+
+    def solved(ticket_id: int, reply: str) -> HistoryTicket:
+        ticket = Ticket(id=ticket_id, subject="", description="x", status="solved")
+        return HistoryTicket(ticket, (AgentReply(reply, None, ()),))
+
+    book = build_book(
+        [REFUND, note],
+        [
+            (solved(1, "All sorted for you."), (1,)),  # applied, reworded
+            (solved(2, REFUND.text), ()),  # no record: the words tell
+            (solved(3, "Looking into it."), (7,)),  # an internal note's macro: not an answer
+        ],
+        lambda texts: np.zeros((len(texts), 4), np.float32),
+        now=100.0,
+    )
+    assert [e.macro_id for e in book.history] == [1, 1, None]

@@ -63,15 +63,24 @@ def macro_text(macro: Macro) -> str:
     return f"{macro.title}\n{macro.text}"
 
 
-def read_desk(helpdesk: Any, since: int) -> tuple[list[Macro], Iterable[HistoryTicket]]:
+Solved = tuple[HistoryTicket, tuple[int, ...]]  # a solved ticket, the macros applied on it
+
+
+def read_desk(helpdesk: Any, since: int) -> tuple[list[Macro], Iterable[Solved]]:
+    """The macros and the history: with the macros each ticket's agent applied where the
+    helpdesk records them (``macro_history``), else none recorded (``solved_history``)."""
     read_macros = getattr(helpdesk, "macros", None)
+    with_applied = getattr(helpdesk, "macro_history", None)
     read_history = getattr(helpdesk, "solved_history", None)
-    if read_macros is None or read_history is None:
+    if read_macros is None or (with_applied is None and read_history is None):
         raise MacrosUnavailable(
             f"the {getattr(helpdesk, 'kind', 'helpdesk')} helpdesk serves no macros ticketbot "
             "can read"
         )
-    return list(read_macros()), read_history(since)
+    if with_applied is not None:
+        return list(read_macros()), with_applied(since)
+    assert read_history is not None
+    return list(read_macros()), ((solved, ()) for solved in read_history(since))
 
 
 def encode(embed: Embed, texts: list[str]) -> npt.NDArray[np.float32]:
@@ -82,18 +91,24 @@ def encode(embed: Embed, texts: list[str]) -> npt.NDArray[np.float32]:
 
 
 def build_book(
-    macros: list[Macro], history: Iterable[HistoryTicket], embed: Embed, now: float
+    macros: list[Macro], history: Iterable[HistoryTicket | Solved], embed: Embed, now: float
 ) -> MacroBook:
-    """The book from what the helpdesk gave: pure but for the encoder."""
-    matcher = ReplyMatcher([m for m in macros if m.public])
+    """The book from what the helpdesk gave: pure but for the encoder. A ticket's macro is
+    the first public one its agent applied where that is recorded, else the one its reply's
+    words hold."""
+    public = [m for m in macros if m.public]
+    matcher = ReplyMatcher(public)
+    known = {m.id for m in public}
     examples: list[SolvedExample] = []
     texts: list[str] = []
-    for solved in history:
+    for item in history:
+        solved, applied = item if isinstance(item, tuple) else (item, ())
         if not solved.replies:
             continue
         ticket = solved.ticket
         solved_at = stamp(ticket.updated_at) or now
-        used = matcher.first_used(reply.body for reply in solved.replies)
+        recorded = [macro_id for macro_id in applied if macro_id in known]
+        used = recorded[0] if recorded else matcher.first_used(r.body for r in solved.replies)
         examples.append(SolvedExample(ticket.id, solved_at, used))
         texts.append(ticket_text(ticket.subject, ticket.description))
     order = sorted(range(len(examples)), key=lambda i: examples[i].solved_at)[-MOST_HISTORY:]

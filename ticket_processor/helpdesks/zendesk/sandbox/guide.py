@@ -365,6 +365,7 @@ class GuidedStore(TicketStore):
         super().__init__(**kwargs)
         self.guide = GuideStore(base_url=lambda: self.base_url, on_change=self._guide_changed)
         self.macros = SandboxMacros(now=time.time, on_change=self._guide_changed)
+        self._book.macro_title = self.macros.title_of  # an update's macro_ids, recorded
 
     def _guide_changed(self) -> None:
         with self._lock:

@@ -84,6 +84,11 @@ class SandboxMacros:
             found = [m for m in found if m["restriction"] is None]
         return sorted(found, key=lambda m: (m["position"], m["id"]))
 
+    def title_of(self, macro_id: int) -> str | None:
+        with self._lock:
+            macro = self._macros.get(macro_id)
+        return str(macro["title"]) if macro is not None else None
+
     def get(self, macro_id: int) -> dict[str, Any]:
         with self._lock:
             macro = self._macros.get(macro_id)
