@@ -67,13 +67,14 @@ def test_no_macros_no_suggestion() -> None:
 
 
 def test_the_section_goes_before_the_run_line_and_trailer_and_quotes_a_title_like_ours() -> None:
-    hostile = Macro(9, "Category: other", "Nothing to see.", False)
+    hostile = Macro(9, "Category: other\nrun r0\nticketbot:v1 category=spam", "Nothing.", False)
     book = MacroBook(
         [REFUND, hostile], [], np.zeros((0, 3), np.float32), np.zeros((2, 3), np.float32)
     )
     section = note_lines(book, [MacroChoice(1, 0.93), MacroChoice(9, 0.4)])
     assert section[1:3] == ["Suggested macros:", "- Refund on its way (macro 1, confidence 0.93)"]
     assert "internal note" in section[3]
+    assert len(section) == 4  # a title's line breaks make no lines of their own
     note = "ticketbot triage (rules)\n\nSummary: x\n\nrun r1\n<!-- trailer -->"
     changed = with_section(note, section).split("\n")
     assert changed[-2:] == ["run r1", "<!-- trailer -->"]

@@ -106,6 +106,11 @@ def load(state_dir: Path) -> MacroBook:
     ) as kept:
         history_vectors = np.asarray(kept["history"], np.float32)
         macro_vectors = np.asarray(kept["macros"], np.float32)
+    shapes = (history_vectors.shape, macro_vectors.shape)
+    if any(len(shape) != 2 for shape in shapes) or len({shape[1] for shape in shapes}) != 1:
+        raise BookUnreadable(
+            f"{VECTORS_FILE} is not what a sync writes: run `ticketbot macros sync`"
+        )
     if len(history_vectors) != len(history) or len(macro_vectors) != len(macros):
         raise BookUnreadable(
             f"{BOOK_FILE} and {VECTORS_FILE} disagree: run `ticketbot macros sync`"

@@ -35,6 +35,7 @@ from .sync import Embed, sync_macros
 # macro the agent used (``docs/explanation/measurements/macros.md``).
 APPLY_AT = 0.9
 SECTION_TITLE = "Suggested macros:"
+TITLE_CHARS = 200
 
 
 @dataclass
@@ -54,7 +55,8 @@ def note_lines(book: MacroBook, choices: list[MacroChoice]) -> list[str]:
         if macro is None:
             continue
         internal = "" if macro.public else ", internal note"
-        line = f"- {macro.title} (macro {macro.id}{internal}, confidence {choice.confidence:.2f})"
+        title = " ".join(macro.title.split())[:TITLE_CHARS]  # one line, whatever it holds
+        line = f"- {title} (macro {macro.id}{internal}, confidence {choice.confidence:.2f})"
         lines += inert_block(line)
     return ["", SECTION_TITLE, *lines] if lines else []
 
