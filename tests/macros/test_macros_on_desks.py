@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,34 @@ def test_a_run_after_a_sync_suggests_with_no_other_step(desk_kind: str, desk: De
     assert lines[first].startswith(f"- {title} (macro {ids[intent]}, confidence")
     confidence = float(lines[first].rsplit(" ", 1)[1].rstrip(")"))
     assert (f"ai_macro_{ids[intent]}" in shot.tags) is (confidence >= 0.9)
+
+
+# Where each helpdesk's history is read a ticket at a time.
+PER_TICKET = {
+    "zendesk": "GET /api/v2/tickets/{id}/audits",
+    "freshdesk": "GET /api/v2/tickets/{id}/conversations",
+}
+
+
+@pytest.mark.desk(seed=None, configure=True)
+def test_a_second_sync_reads_only_what_was_solved_since_and_keeps_the_rest(
+    desk_kind: str, desk: Desk
+) -> None:
+    macros, rows = sample(with_macro=4, without=2, per_intent=10)
+    for macro in macros.values():
+        post_macro(desk_kind, desk, *macro)
+    answered_history(desk, macros, rows[:40])
+    assert macros_cli("sync").exit_code == 0
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    first = load(state)
+    assert len(first.history) == 40
+
+    answered_history(desk, macros, rows[40:], ending=time.time() - 600)
+    desk.reset_stats()
+    again = macros_cli("sync")
+    assert again.exit_code == 0, again.output
+    assert "60 solved tickets" in again.output
+    assert desk.stats()["requests"].get(PER_TICKET[desk_kind]) == 20  # the new ones only
+    book = load(state)
+    kept = {e.ticket_id: e for e in first.history}
+    assert all(kept[e.ticket_id] == e for e in book.history if e.ticket_id in kept)

@@ -138,14 +138,19 @@ def sample(
 
 
 def answered_history(
-    desk: Desk, macros: dict[str, tuple[str, str]], rows: list[dict[str, str]], *, seed: int = 3
+    desk: Desk,
+    macros: dict[str, tuple[str, str]],
+    rows: list[dict[str, str]],
+    *,
+    seed: int = 3,
+    ending: float | None = None,
 ) -> dict[int, str]:
-    """Each row a solved ticket, in a seeded order an hour apart ending a day ago, answered as
-    the module says; by ticket id, its intent."""
+    """Each row a solved ticket, in a seeded order an hour apart ending at ``ending`` (a day
+    ago), answered as the module says; by ticket id, its intent."""
     rng = random.Random(seed)
     order = list(rows)
     rng.shuffle(order)
-    start = time.time() - 86400 - 3600 * len(order)
+    start = (ending or time.time() - 86400) - 3600 * len(order)
     intents = {}
     for n, row in enumerate(order):
         macro = macros.get(row["intent"])

@@ -26,7 +26,7 @@ from ..helpdesks.history import stamp
 from ..models import HistoryTicket
 from ..models.macro import Macro
 from ..triage.prepare import prepare_ticket
-from .book import MacroBook, SolvedExample, save
+from .book import MacroBook, SolvedExample, exists, load, save
 from .learn import ReplyMatcher
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -36,6 +36,9 @@ HISTORY_DAYS = 180
 # Solved tickets kept at most (the newest): about 10 MB of vectors.
 MOST_HISTORY = 5000
 ENCODE_CHUNK = 256
+# A sync after an earlier one reads the tickets solved since it, and this much before (a
+# ticket solved just before the last sync may have reached the export just after it).
+OVERLAP = 86400.0
 
 
 class MacrosUnavailable(TicketBotError):
@@ -111,6 +114,8 @@ def build_book(
         used = recorded[0] if recorded else matcher.first_used(r.body for r in solved.replies)
         examples.append(SolvedExample(ticket.id, solved_at, used))
         texts.append(ticket_text(ticket.subject, ticket.description))
+        if len(examples) >= 2 * MOST_HISTORY:  # a long history holds the newest in memory
+            examples, texts = _newest(examples, texts)
     order = sorted(range(len(examples)), key=lambda i: examples[i].solved_at)[-MOST_HISTORY:]
     examples = [examples[i] for i in order]
     texts = [texts[i] for i in order]
@@ -123,6 +128,43 @@ def build_book(
     )
 
 
+def _newest(
+    examples: list[SolvedExample], texts: list[str]
+) -> tuple[list[SolvedExample], list[str]]:
+    order = sorted(range(len(examples)), key=lambda i: examples[i].solved_at)[-MOST_HISTORY:]
+    return [examples[i] for i in order], [texts[i] for i in order]
+
+
+def merged(earlier: MacroBook, later: MacroBook, window_start: float) -> MacroBook:
+    """The later sync's book with the earlier one's tickets it did not read again (solved
+    inside the window), the newest ``MOST_HISTORY`` kept."""
+    read_again = {e.ticket_id for e in later.history}
+    kept = [
+        i
+        for i, e in enumerate(earlier.history)
+        if e.ticket_id not in read_again and e.solved_at >= window_start
+    ]
+    history = [earlier.history[i] for i in kept] + later.history
+    vectors = np.vstack([earlier.history_vectors[kept], later.history_vectors])
+    order = sorted(range(len(history)), key=lambda i: history[i].solved_at)[-MOST_HISTORY:]
+    return MacroBook(
+        later.macros,
+        [history[i] for i in order],
+        vectors[order].astype(np.float32),
+        later.macro_vectors,
+        later.synced_at,
+    )
+
+
+def _earlier(state_dir: Path) -> MacroBook | None:
+    if not exists(state_dir):
+        return None
+    try:
+        return load(state_dir)
+    except (OSError, ValueError):  # a damaged book: read everything again
+        return None
+
+
 def sync_macros(
     helpdesk: Any,
     state_dir: Path,
@@ -132,10 +174,19 @@ def sync_macros(
     history_days: int = HISTORY_DAYS,
 ) -> MacroSyncReport:
     """Read the macros and the solved history, write the book; the book stays as it was when
-    the helpdesk fails half-way (nothing is written before everything is read)."""
+    the helpdesk fails half-way (nothing is written before everything is read). After an
+    earlier sync only the tickets solved since it are read (``OVERLAP`` before), and the
+    earlier ones kept: a run's daily sync reads a day, not half a year."""
     moment = now()
-    macros, history = read_desk(helpdesk, int(moment - history_days * 86400))
+    window_start = moment - history_days * 86400
+    earlier = _earlier(state_dir)
+    since = window_start
+    if earlier is not None and earlier.synced_at - OVERLAP > window_start:
+        since = earlier.synced_at - OVERLAP
+    macros, history = read_desk(helpdesk, int(since))
     book = build_book(macros, history, embed, moment)
+    if earlier is not None and since > window_start:
+        book = merged(earlier, book, window_start)
     save(book, state_dir)
     matched = sum(1 for e in book.history if e.macro_id is not None)
     return MacroSyncReport(len(book.macros), len(book.history), matched)
