@@ -32,7 +32,7 @@ def zendesk_macro(sb: RunningSandbox, macro: dict[str, Any]) -> dict[str, Any]:
         auth=sandbox_auth(sb),
         timeout=TIMEOUT,
     )
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 200, answer.text
     made: dict[str, Any] = answer.json()["macro"]
     return made
 

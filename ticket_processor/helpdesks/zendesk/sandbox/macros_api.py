@@ -1,7 +1,8 @@
 """``/api/v2/macros``: the sandbox's macros, in the Macros API's shapes.
 
-Create (``POST``, 201 ``{"macro": …}``), list (``GET /macros``, ``?active=true|false``,
-``?access=shared``), the active ones (``GET /macros/active``) and show (``GET /macros/{id}``).
+Create (``POST``, 200 ``{"macro": …}`` as Zendesk's own description has it), list
+(``GET /macros``, ``?active=true|false``, ``?access=shared``), the active ones
+(``GET /macros/active``) and show (``GET /macros/{id}``).
 A macro's ``actions`` are kept as given: a reply is the action whose ``field`` is
 ``comment_value`` (its ``value`` a string, or ``[channel, text]`` as Zendesk also writes it) or
 ``comment_value_html``, and ``comment_mode_is_public`` (``"false"`` or ``false``) makes it an
@@ -164,7 +165,8 @@ def create_macro(svc: Services, call: Call) -> tuple[int, Any]:
     body = call.body
     if not isinstance(body, dict) or not isinstance(body.get("macro"), dict):
         raise bad_request("InvalidValue", "request body must be a JSON object with 'macro'")
-    return 201, {"macro": macros_of(svc).create(body["macro"], call.base)}
+    # Zendesk's own description answers a created macro with 200 (not 201, as tickets are).
+    return 200, {"macro": macros_of(svc).create(body["macro"], call.base)}
 
 
 MACRO_ROUTES: list[tuple[str, str, Handler]] = [
