@@ -4,6 +4,7 @@ note's section and the book on disk."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -11,10 +12,12 @@ import pytest
 from ticket_processor.macros.book import BookUnreadable, MacroBook, SolvedExample, load, save
 from ticket_processor.macros.learn import ReplyMatcher
 from ticket_processor.macros.match import MacroChoice, MacroMatcher
+from ticket_processor.macros.setup import macro_steps
 from ticket_processor.macros.step import note_lines, with_section
 from ticket_processor.macros.sync import build_book
-from ticket_processor.models import AgentReply, HistoryTicket, Ticket
+from ticket_processor.models import AgentReply, Helpdesk, HistoryTicket, Ticket
 from ticket_processor.models.macro import Macro
+from ticket_processor.passes.types import RunOptions
 
 REFUND = Macro(1, "Refund on its way", "Your refund was sent today and arrives in 5 days.", True)
 RESET = Macro(2, "Password reset", "Use the reset link on the sign-in page to choose one.", True)
@@ -117,3 +120,18 @@ def test_a_recorded_macro_wins_over_the_replys_words_and_an_internal_one_is_not_
         now=100.0,
     )
     assert [e.macro_id for e in book.history] == [1, 1, None]
+
+
+def test_a_damaged_book_is_said_once_and_the_run_goes_on_without_macros(tmp_path: Path) -> None:
+    (tmp_path / "macros.json").write_text("{not json")
+    warnings: list[str] = []
+    steps = macro_steps(tmp_path, cast(Helpdesk, None), RunOptions(), 86400.0, warnings)
+    assert steps == []
+    assert len(warnings) == 1
+    assert "ticketbot macros sync" in warnings[0]
+
+
+def test_without_a_sync_there_is_no_step_and_nothing_is_read(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    assert macro_steps(tmp_path, cast(Helpdesk, None), RunOptions(), 86400.0, warnings) == []
+    assert warnings == []
