@@ -5,7 +5,9 @@ triage with, and what the dashboard's review writers write with.
 dependency (its opening logged as ``breaker_opened`` and alerted, under ``serve`` as in a run),
 the engine chain, the analysis cache, the helpdesk, the help-centre index, the routes (a route
 whose group is gone said and alerted once), the fields (an entry the helpdesk no longer matches
-said and alerted once), the answers and the write-back planner. ``open_feed`` is the audit
+said and alerted once) and the write-back planner. What the per-ticket steps work with is made
+from those parts when ``order.ticket_steps`` lists the steps: ``spam_gate``, ``risk_scorer``,
+``run_answers``. ``open_feed`` is the audit
 store's feed on a run's event log, with the run's mode (``normal``, ``dry-run``, ``shadow``,
 ``serve``). ``review_writers`` is the dashboard's pair of writers, connected through the same
 ``connect``.
@@ -98,8 +100,9 @@ class Parts:
     router: Router | None
     book: ResolvedFields
     planner: ChangePlanner
-    answers: RunAnswers | None
-    warnings: list[str]  # missing groups, stale fields, answers' notes: the recorder warns
+    log: EventSink  # where the parts' events go (the run's log, or serve's)
+    harness: Harness  # how the caller runs (its clock, stop, bound; what serve leaves out)
+    warnings: list[str]  # missing groups, stale fields, the steps' notes: the recorder warns
     opened_now: list[str] = field(default_factory=list)  # dependencies whose breaker opened
 
     def close(self) -> None:
@@ -292,25 +295,6 @@ def build(
         # (said, alerted once), the other fields still apply.
         book = load_field_book(settings.fields_file, helpdesk)
         warnings += stale_fields(log, alerter, book, settings.fields_file, dry_run=dry_run)
-        answers: RunAnswers | None = None
-        answer_notes: list[str] = []
-        if harness.answers:
-            answers, answer_notes = build_answers(
-                settings,
-                taxonomy,
-                helpdesk,
-                kb.index,
-                log=log,
-                dry_run=dry_run,
-                shadow=options.shadow,
-                prefix=options.prefix,
-                alert=None if dry_run else alerter.answers_demoted,
-                writer=answer_writer(choice.chain) if choice.preferred == "llm" else None,
-                translate=translator_of(choice.chain) if choice.preferred == "llm" else None,
-                # The LLM's second opinion on each answer that would be sent.
-                second_opinion=judge_of(choice.chain) if choice.preferred == "llm" else None,
-            )
-        warnings += answer_notes
         planner = ChangePlanner(
             options,
             run_id=run_id,
@@ -335,10 +319,38 @@ def build(
         router=router,
         book=book,
         planner=planner,
-        answers=answers,
+        log=log,
+        harness=harness,
         warnings=warnings,
         opened_now=opened_now,
     )
+
+
+def run_answers(settings: Settings, parts: Parts) -> RunAnswers | None:
+    """Answering the customer (``TICKETBOT_ANSWER_MODE``; none under ``serve``, whose
+    harness leaves answers out: a run's answers are batched per run). Its notes join the
+    parts' warnings, which the recorder says."""
+    if not parts.harness.answers:
+        return None
+    options, alerter, chain = parts.options, parts.alerter, parts.choice.chain
+    dry_run, llm = options.dry_run, parts.choice.preferred == "llm"
+    answers, notes = build_answers(
+        settings,
+        parts.taxonomy,
+        parts.helpdesk,
+        parts.kb.index,
+        log=parts.log,
+        dry_run=dry_run,
+        shadow=options.shadow,
+        prefix=options.prefix,
+        alert=None if dry_run else alerter.answers_demoted,
+        writer=answer_writer(chain) if llm else None,
+        translate=translator_of(chain) if llm else None,
+        # The LLM's second opinion on each answer that would be sent.
+        second_opinion=judge_of(chain) if llm else None,
+    )
+    parts.warnings.extend(notes)
+    return answers
 
 
 def review_writers(settings: Settings) -> tuple[ReviewWriter, AnswerSender]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -29,20 +30,20 @@ from ..resilience.deadline import RunDeadline
 from ..risk.step import RiskStep
 from ..settings import Settings
 from ..spam.step import SpamStep
-from ..steps.protocol import StepRun, TicketStep
+from ..steps.protocol import TicketStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.taxonomy import Taxonomy
-from .audit import audited
 from .build import (
     Parts,
     escalation_channels,
     incident_policy,
     risk_scorer,
+    run_answers,
     spam_gate,
     text_writer,
 )
-from .pipeline import Pipeline
+from .pipeline import Pipeline, step_run
 
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
@@ -67,10 +68,11 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
     steps += macro_steps(
         settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
     )
-    if parts.answers is not None:
+    answers = run_answers(settings, parts)
+    if answers is not None:
         from ..answers.step import AnswersStep  # its modules load only with answers on
 
-        steps.append(AnswersStep(parts.answers))
+        steps.append(AnswersStep(answers))
     if settings.summary_field:
         from ..summary.step import SummaryStep
 
@@ -181,17 +183,10 @@ def step_passes(pipeline: Pipeline) -> list[RunPass]:
     the run took and those its feed showed changed."""
     ctx = pipeline.ctx
     quiet = ctx.options.dry_run or ctx.options.shadow  # shadow: decide, write nothing
-    run = StepRun(
-        helpdesk=ctx.helpdesk,
-        log=ctx.log,
-        run_id=ctx.run_id,
-        options=ctx.options,
-        journal=None if quiet else audited(ctx.ledger, ctx.audit),
-        claims=ctx.claims,
-        flush_after=ctx.writer_flush_after,
+    run = replace(
+        step_run(ctx, quiet=quiet),
         ticket_ids=lambda: [*pipeline.taken, *pipeline.changed],
         should_stop=lambda: ctx.stop_signal() or (pipeline.deadline and pipeline.deadline.spent()),
-        writes=not quiet,
     )
     found = (step.run_pass(run) for step in ctx.steps)
     return [one for one in found if one is not None]

@@ -20,7 +20,8 @@ adapter's, what survives between runs the ``RunLedger``'s.
   analyses still running are abandoned) and what was not written is left to the next run
   (``RunOutOfTime``: deferred, not failed).
 - The per-ticket machinery — the flow, the reply book and pass, the flow's writer — is made by
-  ``ticket_work`` and ``flow_writer`` here, for the run and for ``serve`` (``served``) alike.
+  ``ticket_work`` and ``flow_writer`` here, for the run and for ``serve`` (``served``) alike, and
+  what the steps' own writes work with by ``step_run``.
 - The summary is written once, at the end (``record.RunRecorder.write_record``): the
   ``run_finished`` event and, but for a dry run, ``last_run.json``.
 """
@@ -47,6 +48,7 @@ from ..passes.types import RunSummary
 from ..resilience.deadline import RunDeadline
 from ..state.checkpoint import Checkpoint
 from ..state.replies import ReplyBook
+from ..steps.protocol import StepRun
 from ..writeback.batch_writer import BatchWriter, DryRunWriter, Writer
 from ..writeback.scope import CLOSED, choose, in_shard
 from .audit import audited
@@ -340,4 +342,19 @@ def flow_writer(
         on_outcome=on_outcome,
         flush_after=ctx.writer_flush_after,
         claims=ctx.claims,
+    )
+
+
+def step_run(ctx: RunContext, *, quiet: bool = False) -> StepRun:
+    """What the steps' own writes and passes work with, on ``ctx``: the run's helpdesk, log,
+    journal and claims (``quiet``, a dry or shadow run: no journal, nothing written)."""
+    return StepRun(
+        helpdesk=ctx.helpdesk,
+        log=ctx.log,
+        run_id=ctx.run_id,
+        options=ctx.options,
+        journal=None if quiet else audited(ctx.ledger, ctx.audit),
+        claims=ctx.claims,
+        flush_after=ctx.writer_flush_after,
+        writes=not quiet,
     )

@@ -46,17 +46,16 @@ from ..resilience.stopping import StopFlag
 from ..settings import Settings
 from ..state.checkpoint import Checkpoint
 from ..state.ledger import RunLedger
-from ..steps.protocol import StepRun
 from ..triage.confidence import Decision
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.scope import CLOSED
 from ..writeback.triage_change import is_processed
-from .audit import audited, close_audit
+from .audit import close_audit
 from .build import Harness, build, open_feed, served_escalations
 from .catchup import CatchUp
 from .context import RunContext
 from .discovery import LedgerUpkeep
-from .pipeline import flow_writer, ticket_work
+from .pipeline import flow_writer, step_run, ticket_work
 from .record import RunRecorder
 from .runner import run_context, run_options, write_claims
 
@@ -249,15 +248,7 @@ class ServedTriage:
         )
         self.flow, self.book, self.replies = work.flow, work.book, work.replies
         # What the steps' own writes work with (the running summary's, per delivery batch).
-        self._step_run = StepRun(
-            helpdesk=self.helpdesk,
-            log=self.ctx.log,
-            run_id=self.run_id,
-            options=options,
-            journal=audited(ledger, self.ctx.audit),
-            claims=self.ctx.claims,
-            flush_after=FLUSH_AFTER,
-        )
+        self._step_run = step_run(self.ctx)
         self._upkeep = LedgerUpkeep(self.ctx, self.recorder)
         self._announce(log)
         # A killed server's writes are settled before anything is written again.
