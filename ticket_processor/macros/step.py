@@ -5,8 +5,10 @@ the prepared text's vector once the learned engine or the help-centre search enc
 same text is asked for, so the encoder runs once a ticket) and asks the book's matcher. The
 note gets a section, one macro a line, best first, each by its exact title and id with its
 confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confidence reaches
-``APPLY_AT``, so agents can build a view on it. A ticket no macro fits gets neither. The
-audit store records the suggestions (``audit_fields``).
+``APPLY_AT``, so agents can build a view on it. A ticket no macro fits gets neither.
+``audit_fields`` hands the suggestions to the audit store with the planned change (its
+decision's ``event``); the written ticket's own event replaces that record after the write, so
+the store keeps the tag, not yet the list.
 
 The step exists only when a sync wrote a book (``open_step``): a team that never ran
 ``ticketbot macros sync`` pays nothing. A book older than the help-centre index's maximum age
