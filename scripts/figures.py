@@ -52,6 +52,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "own_case_figures",
         'How often each "own case" cue fires, per help centre',
     ),
+    "macros_eval": (
+        "figures_learned",
+        "macros_eval",
+        "Suggested macros' hit@1, hit@3 and quiet share, tuned on Bitext, held out on BANKING77",
+    ),
     "kb_fusion_figures": (
         "figures_answers",
         "kb_fusion_figures",

@@ -151,6 +151,13 @@ COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
         "Circuit breakers kept between runs (by dependency and endpoint).",
     ),
     ("kb", "kb", "kb_app", True, "The help-centre index: sync it, measure its suggestions."),
+    (
+        "macros",
+        "macros",
+        "macros_app",
+        True,
+        "Suggested macros: sync them and their history, measure them.",
+    ),
     ("routes", "routes", "routes_app", True, "Routing and escalation rules (routes.toml)."),
     (
         "fields",

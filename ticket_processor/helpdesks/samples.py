@@ -65,11 +65,12 @@ class SeedResult:
 @dataclass
 class SeedOutcome:
     """What a seed made: the tickets, and in ticketbot's own sandbox the sample groups
-    (name -> id; routing needs them) and the number of help-centre articles."""
+    (name -> id; routing needs them) and the numbers of help-centre articles and macros."""
 
     result: SeedResult
     groups: dict[str, int] = field(default_factory=dict)
     articles: int = 0
+    macros: int = 0
 
 
 def requester_email(position: int) -> str:

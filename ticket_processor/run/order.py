@@ -20,6 +20,7 @@ from ..alerts.run_pass import EscalationPass, RunAlertsPass
 from ..common.eventlog import EventLog, read_events
 from ..incidents.paging import paged_incidents
 from ..journal.served import ServedJournalPass, merged_counts
+from ..macros.setup import macro_steps
 from ..metrics.export import MetricsPass
 from ..models import SPAM_KINDS
 from ..passes.protocol import RunEnd, RunPass
@@ -65,6 +66,9 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
         ),
         RiskStep(risk_scorer(settings)),
     ]
+    steps += macro_steps(
+        settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
+    )
     answers = run_answers(settings, parts)
     if answers is not None:
         from ..answers.step import AnswersStep  # its modules load only with answers on

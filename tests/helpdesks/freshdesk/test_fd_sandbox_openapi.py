@@ -85,6 +85,12 @@ EXCHANGES: dict[str, tuple[str, str]] = {
     "article_create": ("/api/v2/solutions/folders/{id}/articles", "POST"),
     "articles": ("/api/v2/solutions/folders/{id}/articles", "GET"),
     "article": ("/api/v2/solutions/articles/{id}", "GET"),
+    "canned_folder_create": ("/api/v2/canned_response_folders", "POST"),
+    "canned_folders": ("/api/v2/canned_response_folders", "GET"),
+    "canned_folder": ("/api/v2/canned_response_folders/{id}", "GET"),
+    "canned_create": ("/api/v2/canned_responses", "POST"),
+    "canned_listed": ("/api/v2/canned_response_folders/{id}/responses", "GET"),
+    "canned": ("/api/v2/canned_responses/{id}", "GET"),
     "error_400": ("/api/v2/tickets/{id}", "PUT"),
     "error_400_search": ("/api/v2/search/tickets", "GET"),
     "error_401": ("/api/v2/tickets", "GET"),
@@ -172,6 +178,16 @@ def _exchange(sb: RunningFreshdesk) -> dict[str, Exchange]:
     out["articles"] = _body(s.get(f"{api}/solutions/folders/{folder}/articles"))
     article = out["article_create"][1]["id"]
     out["article"] = _body(s.get(f"{api}/solutions/articles/{article}"))
+    out["canned_folder_create"] = _body(
+        s.post(f"{api}/canned_response_folders", json={"name": "B"})
+    )
+    canned_folder = out["canned_folder_create"][1]["id"]
+    canned_body = {"title": "Refund", "content_html": "<p>Sent.</p>", "folder_id": canned_folder}
+    out["canned_create"] = _body(s.post(f"{api}/canned_responses", json=canned_body))
+    out["canned_folders"] = _body(s.get(f"{api}/canned_response_folders"))
+    out["canned_folder"] = _body(s.get(f"{api}/canned_response_folders/{canned_folder}"))
+    out["canned_listed"] = _body(s.get(f"{api}/canned_response_folders/{canned_folder}/responses"))
+    out["canned"] = _body(s.get(f"{api}/canned_responses/{out['canned_create'][1]['id']}"))
     out["error_400"] = _body(s.put(f"{api}/tickets/{tid}", json={"priority": 5, "colour": "red"}))
     out["error_400_search"] = _body(s.get(f"{api}/search/tickets", params={"query": "nope"}))
     out["error_401"] = _body(requests.get(f"{api}/tickets", auth=("wrong", "X"), timeout=5))

@@ -129,6 +129,10 @@ EXCHANGES: dict[str, tuple[str, str, str]] = {
     "triggers_create": ("/api/v2/triggers", "POST", "201"),
     "triggers_show": ("/api/v2/triggers/{trigger_id}", "GET", "200"),
     "triggers_list": ("/api/v2/triggers", "GET", "200"),
+    "macros_create": ("/api/v2/macros", "POST", "200"),
+    "macros_list": ("/api/v2/macros", "GET", "200"),
+    "macros_active": ("/api/v2/macros/active", "GET", "200"),
+    "macros_show": ("/api/v2/macros/{macro_id}", "GET", "200"),
     # Zendesk documents its error envelope on a few endpoints only; these are the ones
     # whose documented 401 / 404 bodies are the same envelope the ticket endpoints answer with.
     "error_401": ("/api/v2/users/me/settings", "PUT", "401"),
@@ -229,6 +233,15 @@ def served() -> Iterator[tuple[RunningSandbox, dict[str, tuple[int, Any]]]]:
         made = keep("triggers_create", s.post(f"{api}/triggers.json", json={"trigger": rule}))
         keep("triggers_show", s.get(f"{api}/triggers/{made['trigger']['id']}.json", timeout=5))
         keep("triggers_list", s.get(f"{api}/triggers.json", timeout=5))
+        # The description types an action's value as a string (Zendesk also answers
+        # ``comment_value`` as ``[channel, text]``, which the adapter reads: test_macro_sandboxes).
+        reply = {"field": "comment_value", "value": "Your refund is on its way."}
+        public = {"field": "comment_mode_is_public", "value": "true"}
+        macro = {"title": "Refund", "actions": [reply, public]}
+        made = keep("macros_create", s.post(f"{api}/macros.json", json={"macro": macro}))
+        keep("macros_list", s.get(f"{api}/macros.json", timeout=5))
+        keep("macros_active", s.get(f"{api}/macros/active.json", timeout=5))
+        keep("macros_show", s.get(f"{api}/macros/{made['macro']['id']}.json", timeout=5))
         keep("error_401", requests.get(f"{api}/tickets/{tid}.json", timeout=5))
         keep("error_404", s.get(f"{api}/tickets/999999.json", timeout=5))
         yield sb, out

@@ -83,6 +83,7 @@ from .history import HistoryReads
 from .kind import KIND, FreshdeskSettings
 from .links import FreshdeskLinks
 from .list_reads import batch_as_now, newest
+from .macros import CannedResponseReads
 from .outcomes import outcomes as read_outcomes
 from .people import WITH_REQUESTER, AgentNames
 from .records import note_html, parse_tickets, update_body, updated_at_of
@@ -108,7 +109,7 @@ class _Tries:
     note_id: str | None = None  # the posted note's id, from the POST's answer
 
 
-class FreshdeskHelpdesk(HistoryReads):
+class FreshdeskHelpdesk(HistoryReads, CannedResponseReads):
     """``Helpdesk`` over a ``FreshdeskTransport``. Thread-safe as the transport is."""
 
     def __init__(

@@ -58,6 +58,7 @@ from .client import BATCH_LIMIT, ZendeskClient
 from .guide import list_articles
 from .kind import KIND, ZendeskSettings
 from .links import ZendeskLinks
+from .macros import ZendeskMacroReads
 from .wire import UPDATES_PER_MINUTE
 from .writer import ZendeskBatchWrite
 
@@ -89,7 +90,7 @@ def default_query(marker: str) -> str:
     return f"type:ticket status<solved -tags:{marker}"
 
 
-class ZendeskHelpdesk:
+class ZendeskHelpdesk(ZendeskMacroReads):
     """``Helpdesk`` over a ``ZendeskClient``. Thread-safe as the client is."""
 
     def __init__(

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ...errors import AuthError, HelpdeskError
 from ...models import Helpdesk
+from ..sample_macros import sample_agent
 from ..samples import (
     SAMPLE_GROUPS,
     SeedOutcome,
@@ -29,6 +30,7 @@ from .client import BATCH_LIMIT, ZendeskClient
 from .guide import guide_api
 from .help_centre import seed_help_centre
 from .records import JobResult, JobStatus
+from .seed_macros import seed_macros
 
 IN_FLIGHT_JOBS = 4
 
@@ -204,4 +206,5 @@ def seed(
         # Only ticketbot's own sandbox gets the sample help centre: published articles in a
         # real one would be visible to customers.
         outcome.articles = seed_help_centre(guide_api(client))
+        outcome.macros = seed_macros(client, sample_agent(helpdesk.agents()))
     return outcome

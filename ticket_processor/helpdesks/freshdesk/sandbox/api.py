@@ -7,6 +7,7 @@ maps a request to its route (a trailing slash ignored).
 from __future__ import annotations
 
 from . import api_tickets as t
+from .canned_api import CANNED_ROUTES
 from .routes import (
     Answer,
     FreshdeskCall,
@@ -156,6 +157,7 @@ ROUTES: list[FreshdeskEndpoint] = [
     compile_route("GET", f"{_V2}/solutions/folders/{{id}}/articles", list_articles),
     compile_route("POST", f"{_V2}/solutions/folders/{{id}}/articles", create_article),
     compile_route("GET", f"{_V2}/solutions/articles/{{id}}", show_article),
+    *CANNED_ROUTES,
 ]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ....sandbox.desks import HUMAN_AGENT_ID
+from .canned import CannedResponses
 from .config import invalid_value, not_found
 from .directory import FreshdeskDirectory
 from .records import (
@@ -45,6 +46,7 @@ class FreshdeskStore:
         self.writes = 0  # bumped on every change; the persister saves when it moves
         self.directory = FreshdeskDirectory(now=now, on_write=self._bump, agent_email=agent_email)
         self.solutions = Solutions(now=now, on_write=self._bump)
+        self.canned = CannedResponses(now=now, on_write=self._bump)
         self.fields = TicketFields(now=now, on_write=self._bump)
         self.observer: Observer | None = None
         self._reset()
@@ -464,6 +466,7 @@ class FreshdeskStore:
                 "next_requester": self._next_requester,
                 "directory": self.directory.to_state(),
                 "solutions": self.solutions.to_state(),
+                "canned_responses": self.canned.to_state(),
                 "ticket_fields": self.fields.to_state(),
             }
 
@@ -482,4 +485,5 @@ class FreshdeskStore:
             self._next_requester = int(state["next_requester"])
         self.directory.load_state(state["directory"])
         self.solutions.load_state(state["solutions"])
+        self.canned.load_state(state.get("canned_responses"))
         self.fields.load_state(state.get("ticket_fields", {}))

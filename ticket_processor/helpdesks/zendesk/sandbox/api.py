@@ -24,6 +24,7 @@ from .listing_api import (
     list_tickets,
     search,
 )
+from .macros_api import MACRO_ROUTES
 from .outcomes_api import OUTCOME_ROUTES
 from .people import PEOPLE_ROUTES, side_loaded_users, wants_users
 from .routes import Call, Endpoint, Handler, Services
@@ -254,6 +255,7 @@ _ROUTES: list[tuple[str, str, Handler, bool, bool]] = [
     *((method, path, handler, False, False) for method, path, handler in GUIDE_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in WEBHOOK_ROUTES),
     *((method, path, handler, False, False) for method, path, handler in OUTCOME_ROUTES),
+    *((method, path, handler, False, False) for method, path, handler in MACRO_ROUTES),
 ]
 
 

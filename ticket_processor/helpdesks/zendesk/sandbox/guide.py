@@ -1,4 +1,5 @@
-"""The sandbox's help centre (Zendesk Guide): categories, sections, articles, user segments.
+"""The sandbox's help centre (Zendesk Guide): categories, sections, articles, user segments;
+the account's macros are saved beside it (``macros_api.SandboxMacros``).
 
 Objects are kept in Zendesk's JSON shapes behind one lock. An article's ``updated_at`` moves on
 every change, a second past its previous value when changed twice in one second, so the
@@ -20,6 +21,7 @@ from typing import Any
 
 from ....sandbox.httpbase import ApiError, not_found
 from .config import invalid_field, record_invalid
+from .macros_api import SandboxMacros
 from .records import iso, parse_iso
 from .store import TicketStore
 
@@ -362,17 +364,21 @@ class GuidedStore(TicketStore):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.guide = GuideStore(base_url=lambda: self.base_url, on_change=self._guide_changed)
+        self.macros = SandboxMacros(now=time.time, on_change=self._guide_changed)
+        self._book.macro_title = self.macros.title_of  # an update's macro_ids, recorded
 
     def _guide_changed(self) -> None:
         with self._lock:
             self.writes += 1  # the persister saves when this moves
 
     def to_state(self) -> dict[str, Any]:
-        return {**super().to_state(), "guide": self.guide.to_state()}
+        state = super().to_state()
+        return {**state, "guide": self.guide.to_state(), "macros": self.macros.to_state()}
 
     def load_state(self, state: dict[str, Any]) -> None:
         super().load_state(state)
         self.guide.load_state(state.get("guide"))
+        self.macros.load_state(state.get("macros"))
 
 
 def guide_of(store: TicketStore) -> GuideStore:

@@ -20,7 +20,7 @@ from .directory import Directory
 from .id_pages import page_after, page_before
 from .records import normalize_tags
 from .ticket_book import AGENT_ID, TicketBook
-from .ticket_events import TicketChange
+from .ticket_events import TicketChange, with_imported_comments
 
 __all__ = ["TicketStore"]
 
@@ -146,7 +146,9 @@ class TicketStore:
         with self._lock:
             if ticket_id not in self._book.tickets:
                 raise KeyError(ticket_id)
-            return self._book.events.ticket_audits(ticket_id)
+            audits = self._book.events.ticket_audits(ticket_id)
+            comments = list(self._book.comments.get(ticket_id, ()))
+        return with_imported_comments(audits, ticket_id, comments)
 
     def ticket_events(
         self, start: int, before: int, limit: int

@@ -85,6 +85,9 @@ class TicketBook:
         self._requesters = Requesters()
         self.log = WriteLog()
         self.events = TicketEventLog()  # one audit a write, for the ticket event export
+        # A macro's title by its id (the store's macros, when it has them): what an update's
+        # ``macro_ids`` are recorded with.
+        self.macro_title: Callable[[int], str | None] = lambda macro_id: None
         self.next_id = 1
         self._next_comment_id = 1
 
@@ -121,6 +124,13 @@ class TicketBook:
         self._observe(None, ticket, comment, author_id)
         return ticket
 
+    def macro_titles(self, raw: object) -> list[tuple[int, str]]:
+        """An update's ``macro_ids`` that name a macro of the account, with their titles."""
+        if not isinstance(raw, list):
+            return []
+        found = [(i, self.macro_title(i)) for i in raw if isinstance(i, int)]
+        return [(i, title) for i, title in found if title is not None]
+
     def update(
         self, ticket_id: int, changes: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -149,7 +159,8 @@ class TicketBook:
             self.comments[ticket_id] = [*self.comments.get(ticket_id, ()), comment]
         self._publish(after, now)
         updater = comment["author_id"] if comment is not None else AGENT_ID
-        self.events.record(current, after, comment, updater_id=updater, now=now)
+        applied = tuple(self.macro_titles(changes.get("macro_ids")))
+        self.events.record(current, after, comment, updater_id=updater, now=now, macros=applied)
         self._observe(current, after, comment, updater)
         audit = {
             "id": self.log.seq,

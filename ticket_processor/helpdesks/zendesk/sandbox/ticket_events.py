@@ -9,7 +9,8 @@ seconds), ``created_at``, ``updater_id``, ``via`` (a channel's name), ``event_ty
 ``previous_value``), and the ``Comment`` the write added. Without the ``comment_events``
 sideload a comment shows only as ``comment_present`` / ``comment_public`` on the other child
 events, as Zendesk describes it; ``exported`` makes that view. The log also holds each write's
-custom field values (``field_name``: the field's id), which the export leaves out and the
+custom field values (``field_name``: the field's id), which the export leaves out, and the
+macros an update says it applied (``macro_ids``: ``AgentMacroReference`` events), which the
 ticket's own audits (``GET /api/v2/tickets/{id}/audits``, ``ticket_audits``) show.
 ``TicketChange`` is the same write as the book's observer (the webhooks' triggers,
 ``automation.py``) sees it.
@@ -88,8 +89,10 @@ class TicketEventLog:
         *,
         updater_id: int,
         now: float,
+        macros: tuple[tuple[int, str], ...] = (),
     ) -> None:
-        """The audit of one write: ``before`` None for a ticket's creation."""
+        """The audit of one write: ``before`` None for a ticket's creation; ``macros``: the
+        macros (id, title) the write says it applied (``macro_ids``)."""
         children: list[dict[str, Any]] = []
         if before is None:
             for name in (*_FIELDS, "tags"):
@@ -121,6 +124,16 @@ class TicketEventLog:
         children.extend(self._field_children(before, after))
         if comment is not None:
             children.append(comment_child(comment))
+        for macro_id, title in macros:
+            children.append(
+                _child(
+                    self._new_id(),
+                    "AgentMacroReference",
+                    macro_id=str(macro_id),
+                    macro_title=title,
+                    macro_deleted=False,
+                )
+            )
         # Zendesk's clock never runs back: a write is never stamped before the one before it.
         stamp = max(int(now), self._stamps[-1] if self._stamps else 0)
         self._events.append(
@@ -193,6 +206,32 @@ class TicketEventLog:
         self._next_id = int(state.get("next_id", 1))
 
 
+def with_imported_comments(
+    audits: list[dict[str, Any]], ticket_id: int, comments: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The audits with one more for each comment no audit holds (the later comments of an
+    imported ticket, which the export's log does not show): on Zendesk a ticket's audits hold
+    every one of its comments. They follow the import's own audit, in their order."""
+    held = {e["id"] for a in audits for e in a["events"] if e.get("type") == "Comment"}
+    imported: list[dict[str, Any]] = []
+    for comment in comments:
+        if comment["id"] in held:
+            continue
+        event = {"type": "Comment", **comment, "audit_id": comment["audit_id"]}
+        imported.append(
+            {
+                "id": comment["audit_id"],
+                "ticket_id": ticket_id,
+                "created_at": comment["created_at"],
+                "author_id": comment["author_id"],
+                "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
+                "metadata": {"system": {}, "custom": {}},
+                "events": [event],
+            }
+        )
+    return [*audits[:1], *imported, *audits[1:]]
+
+
 def _custom_values(ticket: dict[str, Any]) -> dict[str, Any]:
     """A ticket's custom field values by the field's id, as an audit names the field."""
     return {
@@ -207,6 +246,9 @@ def _audit_event(child: dict[str, Any]) -> dict[str, Any]:
     if child["event_type"] == "Comment":
         keys = ("id", "author_id", "body", "html_body", "plain_body", "public", "attachments")
         return {"type": "Comment", **{k: child[k] for k in keys}, "audit_id": child["audit_id"]}
+    if child["event_type"] == "AgentMacroReference":
+        macro = ("id", "macro_id", "macro_title", "macro_deleted")
+        return {"type": "AgentMacroReference", **{k: child[k] for k in macro}}
     if "field_name" in child:
         name = child["field_name"]
     else:

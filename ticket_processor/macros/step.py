@@ -1,0 +1,170 @@
+"""The macros' per-ticket step: up to three suggested macros in the note, the best as a tag.
+
+On each ticket the step takes the vector the run already has of it (the encoder's memo holds
+the prepared text's vector once the learned engine or the help-centre search encoded it; the
+same text is asked for, so the encoder runs once a ticket) and asks the book's matcher. The
+note gets a section, one macro a line, best first, each by its exact title and id with its
+confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confidence reaches
+``APPLY_AT``, so agents can build a view on it. A ticket no macro fits gets neither.
+``audit_fields`` hands the suggestions to the audit store with the planned change (its
+decision's ``event``); the written ticket's own event replaces that record after the write, so
+the store keeps the tag, not yet the list.
+
+The step exists only when a sync wrote a book (``open_step``): a team that never ran
+``ticketbot macros sync`` pays nothing. A book older than the help-centre index's maximum age
+is synced again when a run starts (never by a dry run); a sync that fails leaves the book as it
+was, and the run goes on with it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..models import Ticket, Triage, WriteBack, is_spam
+from ..steps.protocol import Step
+from ..triage.prepare import PreparedTicket
+from ..writeback.note import inert_block
+from .book import MacroBook, exists, load
+from .match import MacroChoice
+from .sync import Embed, sync_macros
+
+# The calibrated confidence at which the best macro is tagged: nine in ten such tags name the
+# macro the agent used (``docs/explanation/measurements/macros.md``).
+APPLY_AT = 0.9
+SECTION_TITLE = "Suggested macros:"
+TITLE_CHARS = 200
+
+
+@dataclass
+class MacroReading:
+    """What the step keeps of a ticket: the text its vector is of, then its suggestions."""
+
+    text: str
+    choices: list[MacroChoice] = field(default_factory=list)
+
+
+def note_lines(book: MacroBook, choices: list[MacroChoice]) -> list[str]:
+    """The note's section: one macro a line, best first, exact title and id (a title is the
+    team's own text: a line that could pass for ticketbot's is quoted)."""
+    lines: list[str] = []
+    for choice in choices:
+        macro = book.macro(choice.macro_id)
+        if macro is None:
+            continue
+        internal = "" if macro.public else ", internal note"
+        title = " ".join(macro.title.split())[:TITLE_CHARS]  # one line, whatever it holds
+        line = f"- {title} (macro {macro.id}{internal}, confidence {choice.confidence:.2f})"
+        lines += inert_block(line)
+    return ["", SECTION_TITLE, *lines] if lines else []
+
+
+def with_section(note: str, section: list[str]) -> str:
+    """The note with ``section`` before its closing run line and trailer (the trailer stays
+    last: machines read it there)."""
+    lines = note.split("\n")
+    at = len(lines) - 3 if len(lines) >= 3 and lines[-3] == "" else len(lines) - 1
+    return "\n".join([*lines[:at], *section, *lines[at:]])
+
+
+class MacroStep(Step):
+    name = "macros"
+
+    def __init__(self, book: MacroBook, embed: Embed, prefix: str) -> None:
+        self.book = book
+        self.matcher = book.matcher()
+        self._embed = embed
+        self._prefix = prefix
+        self._lock = threading.Lock()
+        self._suggested: dict[int, list[MacroChoice]] = {}
+
+    def read(self, ticket: Ticket, prepared: PreparedTicket) -> MacroReading:
+        return MacroReading(f"{prepared.subject}\n{prepared.body}")
+
+    def keep(self, reading: Any) -> Any:
+        """The same reading: ``judge`` fills its suggestions (and lets its text go) whenever
+        it runs, and the change planned anew before the write reads them there."""
+        return reading
+
+    def judge(
+        self, ticket: Ticket, prepared: PreparedTicket, reading: Any, triage: Triage
+    ) -> Triage:
+        if is_spam(triage):  # mail no customer wrote is answered by no macro
+            return triage
+        if isinstance(reading, MacroReading) and not self.matcher.empty:
+            reading.choices = self.matcher.suggest(self._embed([reading.text])[0])
+            reading.text = ""  # only the suggestions wait with the ticket for its write
+            with self._lock:
+                self._suggested[ticket.id] = reading.choices
+        return triage
+
+    def attach(
+        self,
+        ticket: Ticket,
+        triage: Triage,
+        writeback: WriteBack,
+        reading: Any,
+        *,
+        replanned: bool,
+        language: str,
+    ) -> WriteBack:
+        if not isinstance(reading, MacroReading) or not reading.choices:
+            return writeback
+        update: dict[str, Any] = {}
+        best = reading.choices[0]
+        if best.confidence >= APPLY_AT:
+            tag = f"{self._prefix}macro_{best.macro_id}"
+            if tag not in writeback.additional_tags:
+                update["additional_tags"] = (*writeback.additional_tags, tag)
+        section = note_lines(self.book, reading.choices)
+        if writeback.note and section:
+            update["note"] = with_section(writeback.note, section)
+        return writeback.model_copy(update=update) if update else writeback
+
+    def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
+        with self._lock:
+            choices = self._suggested.pop(ticket_id, None)
+        if not choices:
+            return {}
+        return {
+            "macros": [
+                {
+                    "id": c.macro_id,
+                    "title": getattr(self.book.macro(c.macro_id), "title", ""),
+                    "confidence": c.confidence,
+                }
+                for c in choices
+            ]
+        }
+
+
+def open_step(
+    state_dir: Path,
+    *,
+    prefix: str,
+    embed: Embed,
+    max_age: float,
+    helpdesk: object | None,
+    warn: Callable[[str], None],
+    now: Callable[[], float] = time.time,
+) -> MacroStep | None:
+    """The step on the synced book, synced again first when older than ``max_age`` (with a
+    ``helpdesk``; None: a dry run, which reads the book as it is); None without a book."""
+    if not exists(state_dir):
+        return None
+    try:
+        book = load(state_dir)
+    except (OSError, ValueError) as exc:
+        warn(f"the macro book could not be read ({exc}): run `ticketbot macros sync`")
+        return None
+    if helpdesk is not None and book.age(now()) > max_age:
+        try:
+            sync_macros(helpdesk, state_dir, embed, now=now)
+            book = load(state_dir)
+        except Exception as exc:  # noqa: BLE001 - a stale book still suggests; said once
+            warn(f"the macros could not be synced ({exc}); suggesting from the book as it was")
+    return MacroStep(book, embed, prefix)
