@@ -4,10 +4,13 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 ``spam/head.py``):
 
 - the helpdesk's own spam flag applies a verdict, whatever else says;
-- the head at or above ``apply_at`` applies, unless the LLM was asked and says a customer wrote
-  it (then the verdict is only suggested: two judges disagree);
+- a stranger's mail is gated only on two signals that agree: the head at or above ``apply_at``
+  applies with a lure (what the mail asks of its reader: ``lures``), a sender cue, the LLM or
+  an automatic message's words; alone it only suggests (it is sure of some customers' mail
+  administrators), and the LLM saying a customer wrote it makes it a suggestion too;
 - the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
-  address) or the LLM agrees, and is nothing on its own;
+  address), the LLM or two lure families agree, suggests with one, and is nothing on its own;
+- below ``suggest_at``, from ``LURE_FLOOR`` up, two lure families suggest;
 - a sender cue or the LLM alone only suggests: a customer may write through a form whose
   mail comes from a no-reply address, and the LLM's word is not calibrated.
 - a known customer (an organisation's requester, a known sender, a requester the helpdesk
