@@ -113,6 +113,22 @@ def test_a_stranger_s_mail_is_gated_on_two_signals_that_agree(
     assert (None if found is None else (found.kind, found.decision)) == expected
 
 
+def test_a_lure_makes_the_head_s_machine_a_spammer() -> None:
+    """The head sometimes calls bulk mail a machine's; what the mail asks of its reader is bulk
+    mail's or phishing's, so without a machine's address or an automatic message's words the
+    kind follows the lure."""
+    machine = _score(0.7, "auto_sender")
+    offer = verdict(machine, NO_CUE, None, _head(), lures=frozenset({"click", "offer"}))
+    assert offer is not None
+    assert (offer.kind, offer.decision) == ("spam", "apply")
+    password = verdict(machine, NO_CUE, None, _head(), lures=frozenset({"credential", "link"}))
+    assert password is not None
+    assert password.kind == "phishing"
+    away = verdict(machine, NO_CUE, None, _head(), automatic=True, lures=frozenset({"deadline"}))
+    assert away is not None
+    assert away.kind == "auto_sender"
+
+
 def test_a_machine_s_mail_from_the_head_alone_needs_an_automatic_message_s_words() -> None:
     """The head alone is sure a customer's ticket is a machine's (a courier's parcel left in the
     rain, on an outage hour it never saw): with no machine's address, no LLM and no words of an

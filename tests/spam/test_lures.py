@@ -26,6 +26,9 @@ from ticket_processor.spam.lures import lure_families
         ("Buscamos blogs para publicar contenido patrocinado.", {"marketing"}),
         ("Please buy gift cards for the client and send me the codes.", {"transfer"}),
         ("The funds will be transferred to the beneficiary you name.", {"transfer"}),
+        ("Order your pills at http://meds.example, no prescription.", {"link", "offer"}),
+        # A corpus that stores text tokenised still shows its links.
+        ("see http : / / www . example . biz / now", {"link"}),
     ],
 )
 def test_what_bulk_mail_and_phishing_ask_is_found(text: str, families: set[str]) -> None:

@@ -6,8 +6,9 @@ the CLI.
   reader (no password, no click, no payment), so it is only suggested (``ai_suggested_spam``),
   triaged as a customer's and never closed.
 - A phishing mail that asks for a password or a card is gated as before.
-- Bulk mail the head is unsure of, that asks its reader to order, is suggested rather than
-  passed as a customer's.
+- Bulk mail the head is unsure of, that asks its reader to order at the lowest prices, is
+  suggested (below the head's suggest threshold) or gated as spam (between its thresholds)
+  rather than passed as a customer's.
 """
 
 from __future__ import annotations
@@ -37,10 +38,20 @@ GENUINE = (
         sender="mail-admin@lindqvist-law.example",
     ),
 )
-BULK = NewTicket(
-    "Watches",
-    "Replica watches of every famous brand, shipped in a gift box. Order today, we ship worldwide.",
-    sender="sales@timepieces-outlet.example",
+# Bulk mail the head is unsure of (0.41 and 0.65 today, its suggest threshold 0.60), asking its
+# reader to order at the lowest prices: two lures.
+BULK = (
+    NewTicket(
+        "Watches",
+        "Watches of every famous brand at the lowest prices. Order today, we ship worldwide.",
+        sender="sales@timepieces-outlet.example",
+    ),
+    NewTicket(
+        "Watches",
+        "Replica watches of every famous brand, shipped in a gift box. Order today, we ship "
+        "worldwide.",
+        sender="sales@timepieces-outlet.example",
+    ),
 )
 
 
@@ -48,7 +59,7 @@ BULK = NewTicket(
 def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Desk) -> None:
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
     gated = NewTicket(phish["subject"], phish["description"], sender=phish["sender"])
-    *genuine_ids, phish_id, bulk_id = desk.create([*GENUINE, gated, BULK])
+    *genuine_ids, phish_id, below, between = desk.create([*GENUINE, gated, *BULK])
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     for ticket_id in genuine_ids:
@@ -62,7 +73,10 @@ def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Des
     # A mail that asks for a password and a card number: the head and the lure agree.
     phish_tags = desk.snapshot(phish_id).tags
     assert "ai_phishing" in phish_tags, phish_tags
-    # Bulk mail the head is unsure of, asking its reader to order: a suggestion, not nothing.
-    bulk = desk.snapshot(bulk_id)
-    assert SUGGESTED in bulk.tags, bulk.tags
-    assert not [t for t in bulk.tags if t in KINDS], bulk.tags
+    # Bulk mail the head is unsure of, asking its reader to order at the lowest prices: below
+    # the head's suggest threshold a suggestion, above it gated as spam (it passed before).
+    suggested = desk.snapshot(below).tags
+    assert SUGGESTED in suggested, suggested
+    assert not [t for t in suggested if t in KINDS], suggested
+    gated_tags = desk.snapshot(between).tags
+    assert "ai_spam" in gated_tags, gated_tags

@@ -95,6 +95,10 @@ def verdict(
     kind: SpamKind = score.kind
     if not weak:
         kind = llm_kind or ("auto_sender" if cues.machine is not None else "spam")
+    elif kind == "auto_sender" and lures and cues.machine is None and llm_kind is None:
+        # A lure is bulk mail's or phishing's, not a machine's automatic reply: with no
+        # machine's address and no automatic message's words, the head's "machine" is wrong.
+        kind = kind if automatic else ("phishing" if "credential" in lures else "spam")
     if cues.helpdesk_spam:
         return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
     agrees = cues.machine is not None or llm_kind is not None

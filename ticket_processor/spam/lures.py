@@ -1,10 +1,11 @@
 """What a mail no customer wrote asks of its reader, read from the words alone. Pure.
 
 Bulk mail and phishing want something a customer writing to a support desk never asks of it:
-to be taken off a list, to click, to buy at a price, to confirm a password or card, to act
-before a deadline, or to take part in a transfer of money. Each such *lure* is one family of
-words (English and the note's other languages); the gate counts the families a text shows,
-never the words, so that one family written five ways still counts once.
+to be taken off a list, to click or follow a link, to buy at a price, to confirm a password or
+card, to act before a deadline, to buy search rankings, or to take part in a transfer of
+money. Each such *lure* is one family of words (English and the note's other languages); the
+gate counts the families a text shows, never the words, so that one family written five ways
+still counts once.
 
 A customer may name one lure ("how do I unsubscribe?", "I clicked the link in your mail"): one
 family alone decides nothing (``gate``), and a customer's report of such a mail is judged on
@@ -46,7 +47,8 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
           |special\ offer|limited\ (?:time|offer)|discount(?:ed)?\ (?:meds|prices?|software)
           |risk[\s-]free|act\ fast|winner|you\ have\ (?:won|been\ selected)
           |prescription|viagra|cialis|meds\b|pharmacy|mortgage|refinanc\w*
-          |stock\ (?:pick|profile|alert)
+          |stock\ (?:pick|profile|alert)|pills|medications?|xanax|valium|vicodin|phentermine
+          |levitra|oem\ software|replica|rolex|lonely\ (?:singles|women|people)|weight\ loss
           |investment\ opportunit\w*|work\ from\ home|earn\ \$?\d|make\ money))
         """
     ),
@@ -92,6 +94,9 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
         r"(?i)\b(?:porn\w*|xxx|horny|nude|naked|sluts?|whores?|pussy|dicks?|cocks?|blowjob"
         r"|erotic|erection|penis|ejaculat\w*|sexual\ (?:performance|stamina|desire))\b"
     ),
+    # A link to a web address in the sender's own words (the spaces allowed where a corpus
+    # stores text tokenised: ``http : / / www . example . com``).
+    "link": re.compile(r"(?i)https?\s?:\s?/\s?/|\bwww\s?\.\s?[a-z0-9-]+\s?\.\s?[a-z]{2,}\b"),
     # A transfer of money the reader is to take part in: advance-fee fraud, a gift-card request.
     "transfer": re.compile(
         r"""(?ix)
@@ -105,5 +110,5 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
 
 def lure_families(text: str) -> frozenset[str]:
     """The lure families ``text`` shows (``list``, ``click``, ``offer``, ``credential``,
-    ``deadline``, ``marketing``, ``adult``, ``transfer``)."""
+    ``deadline``, ``marketing``, ``adult``, ``link``, ``transfer``)."""
     return frozenset(name for name, pattern in _FAMILIES.items() if pattern.search(text))
