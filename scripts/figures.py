@@ -172,6 +172,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "spam_customers_figures",
         "Whether the spam gate gates customers on a guess, and what disguised spam it catches",
     ),
+    "spam_email_figures": (
+        "figures_spam_risk",
+        "spam_email_figures",
+        "What the spam gate catches of public e-mail spam (Enron-Spam: dev and held-out sources)",
+    ),
     "risk_figures": (
         "figures_spam_risk",
         "risk_figures",

@@ -71,7 +71,7 @@ MACHINE = SenderCues(machine="no-reply")
 @pytest.mark.parametrize(
     ("p", "cues", "llm", "expected"),
     [
-        (0.95, NO_CUE, None, ("phishing", "apply")),  # the head sure
+        (0.95, NO_CUE, None, ("phishing", "suggest")),  # the head sure, alone: a stranger's
         (0.95, NO_CUE, "none", ("phishing", "suggest")),  # the LLM disagrees
         (0.95, NO_CUE, "phishing", ("phishing", "apply")),
         (0.7, NO_CUE, None, None),  # the head unsure, alone: nothing
@@ -90,6 +90,43 @@ def test_the_verdict_weighs_the_head_the_sender_and_the_llm(
 ) -> None:
     found = verdict(_score(p), cues, llm, _head())
     assert (None if found is None else (found.kind, found.decision)) == expected
+
+
+@pytest.mark.parametrize(
+    ("p", "lures", "expected"),
+    [
+        (0.95, {"credential"}, ("phishing", "apply")),  # the head sure, and a lure agrees
+        (0.7, {"list"}, ("phishing", "suggest")),  # the head unsure, and one lure
+        (0.7, {"list", "offer"}, ("phishing", "apply")),  # ... and two
+        (0.35, {"list", "offer"}, ("spam", "suggest")),  # below its threshold, two lures
+        (0.35, {"offer"}, None),  # ... one lure: a customer asking about a price
+        (0.1, {"list", "offer"}, None),  # the head sure a customer wrote it
+    ],
+)
+def test_a_stranger_s_mail_is_gated_on_two_signals_that_agree(
+    p: float, lures: set[str], expected: tuple[str, str] | None
+) -> None:
+    """The head and what the mail asks of its reader (to leave a list, to click, to confirm a
+    password...) are two signals; either alone on a stranger's mail only suggests, or is
+    nothing."""
+    found = verdict(_score(p), NO_CUE, None, _head(), lures=frozenset(lures))
+    assert (None if found is None else (found.kind, found.decision)) == expected
+
+
+def test_a_lure_makes_the_head_s_machine_a_spammer() -> None:
+    """The head sometimes calls bulk mail a machine's; what the mail asks of its reader is bulk
+    mail's or phishing's, so without a machine's address or an automatic message's words the
+    kind follows the lure."""
+    machine = _score(0.7, "auto_sender")
+    offer = verdict(machine, NO_CUE, None, _head(), lures=frozenset({"click", "offer"}))
+    assert offer is not None
+    assert (offer.kind, offer.decision) == ("spam", "apply")
+    password = verdict(machine, NO_CUE, None, _head(), lures=frozenset({"credential", "link"}))
+    assert password is not None
+    assert password.kind == "phishing"
+    away = verdict(machine, NO_CUE, None, _head(), automatic=True, lures=frozenset({"deadline"}))
+    assert away is not None
+    assert away.kind == "auto_sender"
 
 
 def test_a_machine_s_mail_from_the_head_alone_needs_an_automatic_message_s_words() -> None:

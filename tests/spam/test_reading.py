@@ -114,8 +114,8 @@ def test_a_known_customer_is_only_suggested_on_the_heads_guess(known: str) -> No
     flagged = verdict(sure, SenderCues(True, known=known), None, _head())
     assert flagged is not None
     assert flagged.decision == "apply"
-    # The same head on a stranger applies.
-    stranger = verdict(sure, SenderCues(), None, _head())
+    # The same head on a stranger's mail that asks for a password applies.
+    stranger = verdict(sure, SenderCues(), None, _head(), lures=frozenset({"credential"}))
     assert stranger is not None
     assert stranger.decision == "apply"
 

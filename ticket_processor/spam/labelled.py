@@ -137,6 +137,7 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
                 report=reading.report,
                 forwarded=reading.forwarded,
                 form=reading.form,
+                lures=reading.lures,
             )
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from ..triage.prepare import clean, html_to_text, prepare_ticket, raw_cap, split_history
+from .lures import lure_families
 from .normalise import normalise
 
 # Fewer words than this of their own and a sender forwards without saying anything.
@@ -84,12 +85,14 @@ _EDGE = 300  # characters at either end of a pasted mail where a report's words 
 class SpamReading:
     """``text``: what the head reads; ``forwarded``: the ticket forwards or quotes a mail;
     ``report``: its sender's words report or ask about a mail they received; ``form``: it is a
-    web form's mail (its address is the form's, not the person's)."""
+    web form's mail (its address is the form's, not the person's); ``lures``: what the text
+    asks of its reader as bulk mail and phishing ask it (``lures``)."""
 
     text: str
     forwarded: bool = False
     report: bool = False
     form: bool = False
+    lures: frozenset[str] = frozenset()
 
 
 def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> SpamReading:
@@ -115,7 +118,7 @@ def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> Sp
         read, read_subject = own, subject or ""
     prepared = prepare_ticket(read_subject, read, max_tokens=max_tokens)
     text = normalise(f"{prepared.subject}\n{prepared.body}")
-    return SpamReading(text, forwarded, report, form)
+    return SpamReading(text, forwarded, report, form, lure_families(text))
 
 
 def form_message(body: str) -> str:

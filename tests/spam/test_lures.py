@@ -1,0 +1,49 @@
+"""What a mail asks of its reader (``spam.lures``): the families bulk mail and phishing show,
+in the note's languages, and none in a customer's plain request."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticket_processor.spam.lures import lure_families
+
+
+@pytest.mark.parametrize(
+    ("text", "families"),
+    [
+        (
+            "Lowest prices on meds! To be removed from our mailing list click here.",
+            {"list", "click", "offer"},
+        ),
+        (
+            "Your account has been suspended. Verify your account within 24 hours.",
+            {"credential", "deadline"},
+        ),
+        ("Bitte bestätigen Sie Ihre Zugangsdaten über den Link.", {"credential"}),
+        ("Pour recevoir le remboursement, confirmez votre identité.", {"credential"}),
+        ("Confirme su cuenta para evitar el bloqueo.", {"credential"}),
+        ("We do white-hat link building and guest posts for your site.", {"marketing"}),
+        ("Buscamos blogs para publicar contenido patrocinado.", {"marketing"}),
+        ("Please buy gift cards for the client and send me the codes.", {"transfer"}),
+        ("The funds will be transferred to the beneficiary you name.", {"transfer"}),
+        ("Order your pills at http://meds.example, no prescription.", {"link", "offer"}),
+        # A corpus that stores text tokenised still shows its links.
+        ("see http : / / www . example . biz / now", {"link"}),
+    ],
+)
+def test_what_bulk_mail_and_phishing_ask_is_found(text: str, families: set[str]) -> None:
+    assert lure_families(text) == families
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I cannot log in to my account since this morning, can you help?",
+        "Our March invoice charges us for the Business plan, please move us back to Team.",
+        "Ich kann mein Passwort nicht zurücksetzen, der Link kommt nicht an.",
+        "Mi pedido no ha llegado y el seguimiento no se actualiza.",
+        "The export to CSV fails with error 500 for projects with accents.",
+    ],
+)
+def test_a_customer_s_plain_request_shows_none(text: str) -> None:
+    assert lure_families(text) == frozenset()

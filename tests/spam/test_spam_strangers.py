@@ -1,0 +1,82 @@
+"""A stranger's first mail is gated only on two signals that agree, on each sandbox, through
+the CLI.
+
+- A customer's mail administrator writing from an address the team has never seen, about
+  bounces and quarantined mail, is mail the head is sure is phishing: it asks nothing of its
+  reader (no password, no click, no payment), so it is only suggested (``ai_suggested_spam``),
+  triaged as a customer's and never closed.
+- A phishing mail that asks for a password or a card is gated as before.
+- Bulk mail the head is unsure of, that asks its reader to order at the lowest prices, is
+  suggested (below the head's suggest threshold) or gated as spam (between its thresholds)
+  rather than passed as a customer's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from support.answers_desk import rows, status
+from support.cli import invoke
+
+from ticket_processor.sandbox.desks import Desk, NewTicket
+
+KINDS = ("ai_spam", "ai_phishing", "ai_auto_sender")
+SUGGESTED = "ai_suggested_spam"
+
+# Written for this test: genuine mail from a customer's mail administrators, whose words
+# (bounces, quarantine, phishing filters) the head takes for phishing with no lure in them.
+GENUINE = (
+    NewTicket(
+        "Invoices bounce from our accounts address",
+        "Hi, our finance mailbox changed address and your invoices now bounce. Please send "
+        "them to payables@fernhill-foods.example from now on and resend the last one.",
+        sender="it@fernhill-foods.example",
+    ),
+    NewTicket(
+        "Password reset mails land in quarantine",
+        "Hello, your password reset mails are put in quarantine by our gateway as suspected "
+        "phishing. Which sending servers should we allow?",
+        sender="mail-admin@lindqvist-law.example",
+    ),
+)
+# Bulk mail the head is unsure of (0.41 and 0.65 today, its suggest threshold 0.60), asking its
+# reader to order at the lowest prices: two lures.
+BULK = (
+    NewTicket(
+        "Watches",
+        "Watches of every famous brand at the lowest prices. Order today, we ship worldwide.",
+        sender="sales@timepieces-outlet.example",
+    ),
+    NewTicket(
+        "Watches",
+        "Replica watches of every famous brand, shipped in a gift box. Order today, we ship "
+        "worldwide.",
+        sender="sales@timepieces-outlet.example",
+    ),
+)
+
+
+@pytest.mark.desk(configure=True)
+def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Desk) -> None:
+    (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
+    gated = NewTicket(phish["subject"], phish["description"], sender=phish["sender"])
+    *genuine_ids, phish_id, below, between = desk.create([*GENUINE, gated, *BULK])
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    for ticket_id in genuine_ids:
+        snap = desk.snapshot(ticket_id)
+        assert SUGGESTED in snap.tags, snap.tags
+        assert not [t for t in snap.tags if t in KINDS], snap.tags
+        (note,) = snap.notes
+        assert "suggested only" in note
+        assert "the learned model alone only suggests" in note
+        assert status(desk, ticket_id) not in ("solved", "closed")
+    # A mail that asks for a password and a card number: the head and the lure agree.
+    phish_tags = desk.snapshot(phish_id).tags
+    assert "ai_phishing" in phish_tags, phish_tags
+    # Bulk mail the head is unsure of, asking its reader to order at the lowest prices: below
+    # the head's suggest threshold a suggestion, above it gated as spam (it passed before).
+    suggested = desk.snapshot(below).tags
+    assert SUGGESTED in suggested, suggested
+    assert not [t for t in suggested if t in KINDS], suggested
+    gated_tags = desk.snapshot(between).tags
+    assert "ai_spam" in gated_tags, gated_tags

@@ -1,0 +1,114 @@
+"""What a mail no customer wrote asks of its reader, read from the words alone. Pure.
+
+Bulk mail and phishing want something a customer writing to a support desk never asks of it:
+to be taken off a list, to click or follow a link, to buy at a price, to confirm a password or
+card, to act before a deadline, to buy search rankings, or to take part in a transfer of
+money. Each such *lure* is one family of words (English and the note's other languages); the
+gate counts the families a text shows, never the words, so that one family written five ways
+still counts once.
+
+A customer may name one lure ("how do I unsubscribe?", "I clicked the link in your mail"): one
+family alone decides nothing (``gate``), and a customer's report of such a mail is judged on
+their own words (``reading``).
+"""
+
+from __future__ import annotations
+
+import re
+
+_FAMILIES: dict[str, re.Pattern[str]] = {
+    # The footer of bulk mail: how to leave the list it was sent to.
+    "list": re.compile(
+        r"""(?ix)
+        \b(?:unsubscribe|opt[\s-]*out|remove\ (?:me|you|yourself)\ from
+        | (?:taken|take\ me|be\ removed)\ off
+        | (?:to\ be|be|get)\ removed | remove\ your\ (?:e-?mail|address)
+        | to\ (?:stop|discontinue)\ (?:receiving|further)
+        | no\ longer\ (?:wish|want)\ to\ receive | mailing\ list | no\ more\ (?:offers|mail)
+        | abmelden | désinscri\w* | darse\ de\ baja | afmelden | descadastr\w*)
+        """
+    ),
+    # A call to click or visit, as a sender who wants traffic writes it.
+    "click": re.compile(
+        r"""(?ix)
+        \b(?:click\ (?:here|below|the\ link|this\ link|on\ the\ link)
+        | (?:visit|check\ out)\ (?:our|my|the)\ (?:web\s*site|site|page|store|shop)
+        | (?:order|buy|shop|act|apply|call)\ (?:now|today)
+        | follow\ the\ link | klicken\ sie\ hier | cliquez\ ici | haga\ clic | clique\ aqui)
+        """
+    ),
+    # A price or an offer: what is sold, and how cheaply.
+    "offer": re.compile(
+        r"""(?ix)
+        (?:\$\s?\d[\d,.]*\s?(?:usd|dollars|million)?
+        | \b\d+\s?%\s?(?:off|discount|free|guarantee|money)
+        | \b(?:lowest|best|cheap|low)\ (?:price|prices|cost|rates?)
+        | \b(?:free\ (?:trial|gift|bonus|shipping|quote|access)|money[\s-]back|no\ obligation
+          |special\ offer|limited\ (?:time|offer)|discount(?:ed)?\ (?:meds|prices?|software)
+          |risk[\s-]free|act\ fast|winner|you\ have\ (?:won|been\ selected)
+          |prescription|viagra|cialis|meds\b|pharmacy|mortgage|refinanc\w*
+          |stock\ (?:pick|profile|alert)|pills|medications?|xanax|valium|vicodin|phentermine
+          |levitra|oem\ software|replica|rolex|lonely\ (?:singles|women|people)|weight\ loss
+          |investment\ opportunit\w*|work\ from\ home|earn\ \$?\d|make\ money))
+        """
+    ),
+    # Asks the reader to confirm what lets someone in or pays: a password, a card, an account.
+    "credential": re.compile(
+        r"""(?ix)
+        \b(?:(?:verify|confirm|update|validate|re-?activate|unlock)\ (?:your|the)\ (?:account
+          |password|identity|login|details|information|card|billing|payment|credentials)
+        | (?:verify|confirm|update|validate|re-?activate|unlock)\ your\ (?:mailbox|e-?mail|bank)
+        | (?:account|mailbox|card)\ (?:has\ been|will\ be|is)\ (?:suspended|locked|limited
+          |closed|deactivated|blocked)
+        | (?:bestätigen|verifizieren|aktualisieren)\ sie\ (?:ihr\w*|benutzername|passwort
+          |kennwort|zugangsdaten|kreditkart\w*)
+        | (?:confirmez|vérifiez|mettez\ à\ jour)\ (?:votre|vos)\ (?:identité|mot\ de\ passe
+          |compte|carte|coordonnées)
+        | (?:confirme|verifique|actualice)\ (?:su|sus)\ (?:cuenta|identidad|contraseña
+          |tarjeta|datos)
+        | (?:bevestig|verifieer|controleer)\ (?:uw|je)\ (?:account|gegevens|identiteit|wachtwoord)
+        | (?:confirme|verifique|atualize)\ (?:sua|seus|seu)\ (?:conta|identidade|senha|cart[ãa]o
+          |dados))
+        """
+    ),
+    # A deadline the reader must beat.
+    "deadline": re.compile(
+        r"""(?ix)
+        \b(?:(?:within|after|in)\ (?:24|48|72)\ hours|immediately|expires?\ (?:today|soon)
+        | last\ chance
+        | before\ it'?s\ too\ late|urgent(?:ly)?|act\ now|don'?t\ miss|hurry
+        | innerhalb\ von\ 24\ stunden | sous\ 24\ heures | en\ 24\ horas)
+        """
+    ),
+    # Selling a business its own visibility: search rankings, links, sponsored posts.
+    "marketing": re.compile(
+        r"""(?ix)
+        \b(?:seo|link[\s-]?building|back[\s-]?links?|dofollow|guest\ posts?
+        | sponsored\ (?:posts?|content|articles?) | (?:google|search)[\s-]?rankings?
+        | contenido\ patrocinado | publicaci[óo]n\ patrocinada | google-platzierung
+        | référencement | article\ sponsorisé | gesponsorde?\ (?:artikel|berichten?))\b
+        """
+    ),
+    # Explicit sexual words: bulk mail sells with them; a support ticket does not use them.
+    "adult": re.compile(
+        r"(?i)\b(?:porn\w*|xxx|horny|nude|naked|sluts?|whores?|pussy|dicks?|cocks?|blowjob"
+        r"|erotic|erection|penis|ejaculat\w*|sexual\ (?:performance|stamina|desire))\b"
+    ),
+    # A link to a web address in the sender's own words (the spaces allowed where a corpus
+    # stores text tokenised: ``http : / / www . example . com``).
+    "link": re.compile(r"(?i)https?\s?:\s?/\s?/|\bwww\s?\.\s?[a-z0-9-]+\s?\.\s?[a-z]{2,}\b"),
+    # A transfer of money the reader is to take part in: advance-fee fraud, a gift-card request.
+    "transfer": re.compile(
+        r"""(?ix)
+        \b(?:transfer\ (?:of\ )?(?:the\ )?(?:funds|sum|money)|beneficiary|next\ of\ kin
+        | (?:gift|itunes|steam)\ cards?|wire\ (?:transfer|the)|bank\ account\ details
+        | confidential\ (?:business|transaction)|inheritance|barrister|consignment)
+        """
+    ),
+}
+
+
+def lure_families(text: str) -> frozenset[str]:
+    """The lure families ``text`` shows (``list``, ``click``, ``offer``, ``credential``,
+    ``deadline``, ``marketing``, ``adult``, ``link``, ``transfer``)."""
+    return frozenset(name for name, pattern in _FAMILIES.items() if pattern.search(text))
