@@ -36,6 +36,7 @@ from ..common.eventlog import EventLog, EventSink
 from ..errors import ConfigError, TicketBotError
 from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
+from ..learned.encoder_table import keep_table_in
 from ..models import SPAM_KINDS, Helpdesk
 from ..passes.planner import ChangePlanner
 from ..passes.types import RunOptions
@@ -268,6 +269,7 @@ def build(
         deadline=harness.deadline,
         burst_reads=harness.burst_reads,
     )
+    keep_table_in(settings.state_dir)  # the encoder's token table: mapped, not copied
     index = index_path(settings.state_dir)
     try:
         kb = open_for_run(
