@@ -71,6 +71,13 @@ def test_a_damaged_file_is_written_again_and_a_directory_it_cannot_use_leaves_th
         assert table.stat().st_size > 65_000_000
         assert not [p.name for p in tmp_path.glob(".*.tmp")]
         assert [p.name for p in tmp_path.glob("encoder-table-*")] == [table.name]
+        dry = tmp_path / "dry"
+        dry.mkdir()
+        encoder_table.keep_table_in(dry, write=False)  # a dry run creates nothing
+        assert encoder_table.file_backend(tokenizer, version) is None
+        assert not list(dry.iterdir())
+        encoder_table.keep_table_in(tmp_path, write=False)  # but reads what is there
+        assert encoder_table.file_backend(tokenizer, version) is not None
         encoder_table.keep_table_in(not_a_directory)
         assert encoder_table.file_backend(tokenizer, version) is None
         encoder_table.keep_table_in(tmp_path / "fresh")

