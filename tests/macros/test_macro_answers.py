@@ -195,3 +195,20 @@ def test_the_index_holds_only_what_may_answer(tmp_path: Path) -> None:
         assert index.count() == 0
     finally:
         index.close()
+
+
+def test_the_documents_sync_leaves_the_macros_entries_alone(tmp_path: Path) -> None:
+    from ticket_processor.kb.documents import sync_documents
+    from ticket_processor.macros.answers import sync_entries
+
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "returns.md").write_text("# Returns\n\nReturned scanners go to the desk.\n")
+    index = ArticleIndex(tmp_path / INDEX_FILE)
+    try:
+        sync_entries(index, [Macro(1, "Single sign-on with Okta", SSO_TEXT, True)])
+        synced = sync_documents(index, folder)
+        assert (synced.indexed, synced.removed) == (1, 0)
+        assert entry_id(1) in {key[0] for key in index.stamps()}
+    finally:
+        index.close()
