@@ -10,11 +10,9 @@ public one may answer the customer, the internal one never reaches a public comm
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
-from support.answers_desk import create_tickets, outbox, publish_help_centre
+from support.answers_desk import create_tickets, outbox, public_comments, publish_help_centre
 from support.cli import invoke
 from support.e2e import events
 
@@ -77,28 +75,6 @@ def knowledge(tmp_path: Path) -> Path:
     (folder / "security" / "two-factor.md").write_text(PUBLIC, "utf-8")
     (folder / "returns.md").write_text(INTERNAL, "utf-8")
     return folder
-
-
-def public_comments(desk: Desk, ticket_id: int) -> list[str]:
-    """The ticket's public comments (Zendesk) or public replies (Freshdesk), read through the
-    helpdesk's own API, the customer's first message excluded."""
-    if desk.kind == "zendesk":
-        config = desk.sandbox.config
-        answer = requests.get(
-            f"{desk.url}/api/v2/tickets/{ticket_id}/comments.json",
-            auth=(f"{config.email}/token", config.token),
-            timeout=10,
-        )
-        answer.raise_for_status()
-        comments: list[dict[str, Any]] = answer.json()["comments"]
-        return [str(c["body"]) for c in comments[1:] if c["public"]]
-    answer = requests.get(
-        f"{desk.url}/api/v2/tickets/{ticket_id}/conversations",
-        auth=(desk.sandbox.config.api_key, "X"),
-        timeout=10,
-    )
-    answer.raise_for_status()
-    return [str(c.get("body_text") or c["body"]) for c in answer.json() if not c["private"]]
 
 
 @pytest.mark.desk(configure=True)

@@ -131,3 +131,25 @@ def status(desk: Desk, ticket_id: int) -> str:
 
 def plain(text: str) -> str:
     return html.unescape(text)
+
+
+def public_comments(desk: Desk, ticket_id: int) -> list[str]:
+    """The ticket's public comments (Zendesk) or public replies (Freshdesk), read through the
+    helpdesk's own API, the customer's first message excluded."""
+    if desk.kind == "zendesk":
+        config = desk.sandbox.config
+        answer = requests.get(
+            f"{desk.url}/api/v2/tickets/{ticket_id}/comments.json",
+            auth=(f"{config.email}/token", config.token),
+            timeout=10,
+        )
+        answer.raise_for_status()
+        comments: list[dict[str, Any]] = answer.json()["comments"]
+        return [str(c["body"]) for c in comments[1:] if c["public"]]
+    answer = requests.get(
+        f"{desk.url}/api/v2/tickets/{ticket_id}/conversations",
+        auth=(desk.sandbox.config.api_key, "X"),
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return [str(c.get("body_text") or c["body"]) for c in answer.json() if not c["private"]]

@@ -89,6 +89,9 @@ def kb_sync(
             typer.echo(sync_summary(report))
             if settings.knowledge_dir is not None:
                 typer.echo(_sync_documents(index, settings.knowledge_dir))
+            said = _sync_macro_entries(index, settings.state_dir)
+            if said:
+                typer.echo(said)
         finally:
             index.close()
         said = _sync_solved(settings, solved)
@@ -129,6 +132,20 @@ def _sync_solved(settings: Settings, since_text: str | None) -> str | None:
         store.close()
         helpdesk.close()
     return report.describe()
+
+
+def _sync_macro_entries(index: ArticleIndex, state_dir: Path) -> str | None:
+    """The synced macros that may answer customers, put back in the index (``--full`` starts
+    it empty); nothing before a ``macros sync``."""
+    from ..macros.book import exists
+    from ..macros.book import load as load_book
+
+    if not exists(state_dir):
+        return None
+    from ..learned.embed import embed_texts
+    from ..macros.answers import summary, sync_entries
+
+    return summary(sync_entries(index, load_book(state_dir).macros, embed=embed_texts))
 
 
 def _sync_documents(index: ArticleIndex, folder: Path) -> str:

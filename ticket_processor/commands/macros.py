@@ -3,9 +3,11 @@
 ``macros sync`` reads the helpdesk's shared, active macros (Zendesk) or canned responses
 (Freshdesk) and its solved tickets of the last half year with their agents' public replies into
 the state directory; every ``run`` after it suggests macros, and syncs again when the book is
-older than ``TICKETBOT_KB_MAX_AGE``. ``macros eval`` gives hit@1, hit@3 and how often a ticket
-answered without a macro got none, on the latest quarter of the synced history, learning only
-from what was solved before it (``macros.evaluate``).
+older than ``TICKETBOT_KB_MAX_AGE``. The macros that may answer a customer (public, their
+placeholders renderable, asking for no secret) go into the help-centre index for the answers.
+``macros eval`` gives hit@1, hit@3 and how often a ticket answered without a macro got none,
+on the latest quarter of the synced history, learning only from what was solved before it
+(``macros.evaluate``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ macros_app = typer.Typer(help="Suggested macros: sync them and their history, me
 
 def _sync(settings: Settings) -> str:
     from ..learned.embed import embed_texts
+    from ..macros.answers import summary
     from ..macros.sync import sync_macros
 
     helpdesk = connect(settings)
@@ -36,6 +39,7 @@ def _sync(settings: Settings) -> str:
     return (
         f"macros synced: {report.macros} shared active macros; {report.solved} solved tickets "
         f"with an agent's public reply, {report.matched} of them answered with a macro"
+        + (f"\n{summary(report.entries)}" if report.entries is not None else "")
     )
 
 

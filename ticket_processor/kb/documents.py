@@ -56,9 +56,19 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 
 
+# The documents' ids are -DOCUMENT_IDS..-1; the ids below are the public macros'
+# (``macros.answers``), so each sync removes only its own entries.
+DOCUMENT_IDS = 2**32
+
+
 def is_document(article_id: int) -> bool:
     """Whether an index entry is one of the team's documents rather than a helpdesk article."""
-    return article_id < 0
+    return -DOCUMENT_IDS <= article_id < 0
+
+
+def is_helpdesks(article_id: int) -> bool:
+    """Whether an index entry is the helpdesk's own article (not a document, not a macro)."""
+    return article_id > 0
 
 
 def document_id(path: str, section: int) -> int:

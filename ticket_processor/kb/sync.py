@@ -4,9 +4,9 @@ Zendesk lists what changed since a time (the incremental article export) once th
 been filled by a full listing; a helpdesk with no changed-since filter (Freshdesk) lists
 everything every time (``complete``), and then only articles whose ``updated_at`` moved are
 indexed again and what the listing lacks is dropped. Drafts, archived and deleted articles
-(``removed``) leave the index either way; the team's own documents (``kb.documents``) are
-left to their own sync. The whole sync is one transaction: a sync that fails
-half-way leaves the index as it was.
+(``removed``) leave the index either way; the team's own documents (``kb.documents``) and
+the public macros (``macros.answers``) are left to their own syncs. The whole sync is one
+transaction: a sync that fails half-way leaves the index as it was.
 
 ``rebuild`` (``kb sync --full``) fills a new file from a full listing and swaps it in with one
 rename, so nothing of the old file (rows or schema someone planted) survives, and a rebuild that
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from ..common.atomic import SetAside, set_aside
 from ..common.scrub import display_url
 from ..models import Helpdesk
-from .documents import is_document
+from .documents import is_helpdesks
 from .index import ArticleIndex
 
 if TYPE_CHECKING:  # the vectors' code (numpy) only for a sync handed an encoder
@@ -97,7 +97,7 @@ def sync(
                 unchanged += 1
         if listing.complete:
             for article_id, locale in stamps.keys() - seen:
-                if not is_document(article_id):  # the team's documents are not the helpdesk's
+                if is_helpdesks(article_id):  # the team's documents and macros are not its
                     removed += index.delete(article_id, locale)
             index.set_meta("full_at", repr(clock()))
         index.set_meta("helpdesk", origin)

@@ -7,7 +7,9 @@ solved ticket is prepared as a run prepares a ticket (trimmed, personal data out
 as a run encodes one, so the vector a run already has of a new ticket is compared with like;
 its agents' public replies say which macro it was answered with (``learn.ReplyMatcher``; a
 ticket without a public reply teaches nothing and is left out). A run re-reads all this when
-the book is older than the help-centre index's maximum age (``refresh``).
+the book is older than the help-centre index's maximum age (``refresh``). The macros that may
+answer a customer are then put in the help-centre index (``answers.index_macros``), where the
+answers find them as they find articles.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..helpdesks.history import stamp
 from ..models import HistoryTicket
 from ..models.macro import Macro
 from ..triage.prepare import prepare_ticket
+from .answers import MacroEntriesReport, index_macros
 from .book import MacroBook, SolvedExample, exists, load, save
 from .learn import ReplyMatcher
 
@@ -50,6 +53,7 @@ class MacroSyncReport:
     macros: int
     solved: int
     matched: int  # solved tickets whose reply used one of the macros
+    entries: MacroEntriesReport | None = None  # the macros put in the help-centre index
 
     def as_event(self) -> dict[str, object]:
         return {"macros": self.macros, "solved": self.solved, "matched": self.matched}
@@ -188,5 +192,6 @@ def sync_macros(
     if earlier is not None and since > window_start:
         book = merged(earlier, book, window_start)
     save(book, state_dir)
+    entries = index_macros(state_dir, book.macros, embed=embed)
     matched = sum(1 for e in book.history if e.macro_id is not None)
-    return MacroSyncReport(len(book.macros), len(book.history), matched)
+    return MacroSyncReport(len(book.macros), len(book.history), matched, entries)
