@@ -7,8 +7,8 @@ note gets a section, one macro a line, best first, each by its exact title and i
 confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confidence reaches
 ``APPLY_AT``, so agents can build a view on it. A ticket no macro fits gets neither.
 ``audit_fields`` hands the suggestions to the audit store with the planned change (its
-decision's ``event``); the written ticket's own event replaces that record after the write, so
-the store keeps the tag, not yet the list.
+decision's ``event``); the recorder keeps them for the written ticket's own event, so the row
+that event makes keeps them too (the dashboard's ticket page shows them from there).
 
 The step exists only when a sync wrote a book (``open_step``): a team that never ran
 ``ticketbot macros sync`` pays nothing. A book older than the help-centre index's maximum age
