@@ -24,6 +24,7 @@ from ticket_processor.dashboard.web import DashboardConfig, build_app
 from ticket_processor.run.audit import open_store
 from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.writeback.note import read_note
 
 macros_cli = command("macros")
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -92,6 +93,19 @@ def test_postgresql_keeps_them_too(
 ) -> None:
     monkeypatch.setenv("TICKETBOT_DATABASE_URL", postgres_url)
     _check_kept(_run_with_macros(desk_kind, desk))
+
+
+@pytest.mark.desk(seed=None, configure=True)
+def test_a_german_agents_note_lists_them_in_german(
+    desk_kind: str, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_AGENT_LANGUAGE", "de")
+    ran = _run_with_macros(desk_kind, desk)
+    lines = ran["note"].splitlines()
+    assert "Suggested macros:" not in lines
+    first = lines.index("Vorgeschlagene Makros:") + 1
+    assert lines[first].startswith(f"- {ran['title']} (Makro {ran['id']}, Konfidenz 0.")
+    assert read_note(ran["note"]) is not None  # the trailer is still last, still trusted
 
 
 HOSTILE = '<script>alert("x")</script> Card arrival & tracking'

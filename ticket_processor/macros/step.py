@@ -29,6 +29,7 @@ from ..models import Ticket, Triage, WriteBack, is_spam
 from ..steps.protocol import Step
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import inert_block
+from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .book import MacroBook, exists, load
 from .match import MacroChoice
 from .sync import Embed, sync_macros
@@ -36,7 +37,6 @@ from .sync import Embed, sync_macros
 # The calibrated confidence at which the best macro is tagged: nine in ten such tags name the
 # macro the agent used (``docs/explanation/measurements/macros.md``).
 APPLY_AT = 0.9
-SECTION_TITLE = "Suggested macros:"
 TITLE_CHARS = 200
 
 
@@ -48,19 +48,28 @@ class MacroReading:
     choices: list[MacroChoice] = field(default_factory=list)
 
 
-def note_lines(book: MacroBook, choices: list[MacroChoice]) -> list[str]:
-    """The note's section: one macro a line, best first, exact title and id (a title is the
-    team's own text: a line that could pass for ticketbot's is quoted)."""
+def note_lines(
+    book: MacroBook, choices: list[MacroChoice], language: str = DEFAULT_LANGUAGE
+) -> list[str]:
+    """The note's section in the note's ``language``: one macro a line, best first, exact
+    title and id (a title is the team's own text: a line that could pass for ticketbot's is
+    quoted)."""
+    words = wording(language)
     lines: list[str] = []
     for choice in choices:
         macro = book.macro(choice.macro_id)
         if macro is None:
             continue
-        internal = "" if macro.public else ", internal note"
         title = " ".join(macro.title.split())[:TITLE_CHARS]  # one line, whatever it holds
-        line = f"- {title} (macro {macro.id}{internal}, confidence {choice.confidence:.2f})"
-        lines += inert_block(line)
-    return ["", SECTION_TITLE, *lines] if lines else []
+        said = words.say(
+            "macro_line",
+            title=title,
+            id=macro.id,
+            internal="" if macro.public else words.say("internal_macro"),
+            confidence=f"{choice.confidence:.2f}",
+        )
+        lines += inert_block(f"- {said}")
+    return ["", words.say("macros"), *lines] if lines else []
 
 
 def with_section(note: str, section: list[str]) -> str:
@@ -120,7 +129,7 @@ class MacroStep(Step):
             tag = f"{self._prefix}macro_{best.macro_id}"
             if tag not in writeback.additional_tags:
                 update["additional_tags"] = (*writeback.additional_tags, tag)
-        section = note_lines(self.book, reading.choices)
+        section = note_lines(self.book, reading.choices, language)
         if writeback.note and section:
             update["note"] = with_section(writeback.note, section)
         return writeback.model_copy(update=update) if update else writeback
