@@ -137,6 +137,18 @@ class MacroStep(Step):
     def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
         with self._lock:
             choices = self._suggested.pop(ticket_id, None)
+        return self._listed(choices or [])
+
+    def api_fields(self, prepared: PreparedTicket, triage: Triage) -> Mapping[str, Any]:
+        """The triage API's suggestions for a text, as a run's would be (none for spam)."""
+        if is_spam(triage) or self.matcher.empty:
+            return {}
+        text = self.read(Ticket(id=0, subject="", description=""), prepared).text
+        return self._listed(self.matcher.suggest(self._embed([text])[0]))
+
+    def _listed(self, choices: list[MacroChoice]) -> Mapping[str, Any]:
+        """The suggestions as the audit store and the triage API keep them: id, exact title,
+        confidence, best first; none: nothing."""
         if not choices:
             return {}
         return {

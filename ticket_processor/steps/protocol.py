@@ -142,6 +142,11 @@ class TicketStep(Protocol):
         change (the answer it planned); empty: nothing."""
         ...
 
+    def api_fields(self, prepared: PreparedTicket, triage: Triage) -> Mapping[str, Any]:
+        """What ``serve``'s triage API answers of the step for a text (no ticket: nothing
+        read from or written to the helpdesk, nothing kept); empty: nothing."""
+        ...
+
     def holds_reply(self, ticket: Ticket, kind: str) -> bool:
         """True: a reply of this kind (``actionable``, ``thanks``, ``auto_reply``) on this
         ticket is left alone: not judged, nothing written."""
@@ -213,6 +218,9 @@ class Step:
         return writeback
 
     def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
+        return {}
+
+    def api_fields(self, prepared: PreparedTicket, triage: Triage) -> Mapping[str, Any]:
         return {}
 
     def holds_reply(self, ticket: Ticket, kind: str) -> bool:

@@ -1,6 +1,6 @@
-"""Where a run's suggested macros are kept beside the note: the audit store's row of the written
-ticket (its decision's ``event``), on the embedded store and on PostgreSQL, and the dashboard's
-ticket page that shows them.
+"""Where suggested macros show beside the note: the audit store's row of the written ticket (its
+decision's ``event``, on the embedded store and on PostgreSQL), the dashboard's ticket page, the
+triage API's answer, and the note in the agent's language.
 
 The history is a small part of the committed BANKING77 sample (CC BY 4.0,
 ``tests/data/README.md``), put on the sandbox as ``test_macros_on_desks`` does.
@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+from openapi_schema_validator import OAS31Validator
 from support.cli import command, invoke
 from support.macros_desk import answered_history, post_macro, sample
+from support.serving import TOKEN, serve_env, serving
 
 from ticket_processor.dashboard.access import Access
 from ticket_processor.dashboard.server import serve_in_thread
@@ -30,9 +32,9 @@ macros_cli = command("macros")
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _run_with_macros(desk_kind: str, desk: Desk, *, title: str | None = None) -> dict[str, Any]:
-    """Macros and a history on the desk, a sync, a new ticket of the first macro's kind and a
-    run: the ticket, the macro's id and title, and the note the run wrote."""
+def _synced(desk_kind: str, desk: Desk, *, title: str | None = None) -> dict[str, Any]:
+    """Macros and a history on the desk and a sync: the first macro's id and title, and a
+    text of its kind that the history did not use."""
     macros, rows = sample(with_macro=4, without=2, per_intent=10)
     intent = next(iter(macros))
     if title is not None:  # the first macro under another title, its text as it was
@@ -44,11 +46,18 @@ def _run_with_macros(desk_kind: str, desk: Desk, *, title: str | None = None) ->
     used = {r["id"] for r in rows}
     tickets = [json.loads(line) for line in (DATA / "macros_banking77_tickets.jsonl").open()]
     asked = next(r["text"] for r in tickets if r["intent"] == intent and r["id"] not in used)
-    [ticket_id] = desk.create([NewTicket("", asked)])
+    return {"id": ids[intent], "title": macros[intent][0], "asked": asked}
+
+
+def _run_with_macros(desk_kind: str, desk: Desk, *, title: str | None = None) -> dict[str, Any]:
+    """``_synced``, then a new ticket of the first macro's kind and a run: with the ticket and
+    the note the run wrote."""
+    ran = _synced(desk_kind, desk, title=title)
+    [ticket_id] = desk.create([NewTicket("", ran["asked"])])
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     [note] = desk.snapshot(ticket_id).notes
-    return {"ticket": ticket_id, "id": ids[intent], "title": macros[intent][0], "note": note}
+    return {**ran, "ticket": ticket_id, "note": note}
 
 
 def _stored_macros(ticket_id: int) -> list[dict[str, Any]]:
@@ -123,3 +132,25 @@ def test_the_ticket_page_lists_them_escaped(desk_kind: str, desk: Desk) -> None:
     assert "<script>" not in page.text.split('id="macros"', 1)[1]
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Card arrival &amp; tracking" in section
     assert f"macro {ran['id']}" in section
+
+
+@pytest.mark.desk(seed=None, configure=True, unlimited=True)
+def test_the_triage_api_answers_them_best_first(desk_kind: str, desk: Desk, tmp_path: Path) -> None:
+    synced = _synced(desk_kind, desk, title=HOSTILE)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with serving(serve_env(desk.env(), tmp_path)) as server:
+        url = f"{server.url}/api/v1/triage"
+        asked = {"subject": "", "description": synced["asked"]}
+        answer = server.client.post(url, json=asked, headers=auth)
+        assert answer.status_code == 200, answer.text
+        found = answer.json()
+        schema = server.client.get(f"{server.url}/openapi.json").json()
+    macros = found["macros"]
+    assert 1 <= len(macros) <= 3
+    assert macros[0] == {**macros[0], "id": synced["id"], "title": HOSTILE}  # exact, as JSON
+    confidences = [m["confidence"] for m in macros]
+    assert confidences == sorted(confidences, reverse=True)
+    OAS31Validator(
+        {**schema["components"]["schemas"]["TriageAnswer"], "components": schema["components"]}
+    ).validate(found)
+    assert "MacroAnswer" in schema["components"]["schemas"]
