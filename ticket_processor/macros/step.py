@@ -80,6 +80,12 @@ def with_section(note: str, section: list[str]) -> str:
     return "\n".join([*lines[:at], *section, *lines[at:]])
 
 
+def _text_of(prepared: PreparedTicket) -> str:
+    """The text a ticket's vector is of: the same the learned engine and the help-centre
+    search ask the encoder for, so its memo answers."""
+    return f"{prepared.subject}\n{prepared.body}"
+
+
 class MacroStep(Step):
     name = "macros"
 
@@ -92,7 +98,7 @@ class MacroStep(Step):
         self._suggested: dict[int, list[MacroChoice]] = {}
 
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> MacroReading:
-        return MacroReading(f"{prepared.subject}\n{prepared.body}")
+        return MacroReading(_text_of(prepared))
 
     def keep(self, reading: Any) -> Any:
         """The same reading: ``judge`` fills its suggestions (and lets its text go) whenever
@@ -143,8 +149,7 @@ class MacroStep(Step):
         """The triage API's suggestions for a text, as a run's would be (none for spam)."""
         if is_spam(triage) or self.matcher.empty:
             return {}
-        text = self.read(Ticket(id=0, subject="", description=""), prepared).text
-        return self._listed(self.matcher.suggest(self._embed([text])[0]))
+        return self._listed(self.matcher.suggest(self._embed([_text_of(prepared)])[0]))
 
     def _listed(self, choices: list[MacroChoice]) -> Mapping[str, Any]:
         """The suggestions as the audit store and the triage API keep them: id, exact title,

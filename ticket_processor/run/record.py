@@ -34,6 +34,10 @@ from .context import RunContext
 # What a step decided that the audit store keeps and the log does not: the drafted answer's
 # text (the customer's words may be quoted in it) and the subject (personal data).
 UNLOGGED = ("answer", "subject")
+# At most this many tickets' step fields wait for their write: a ticket that ends neither
+# written nor failed (another writer marked it first, the run stopped) lets its go, and a
+# server that lives for days must not keep them all.
+WAITING_STEPS = 10_000
 
 
 class RunRecorder:
@@ -159,6 +163,8 @@ class RunRecorder:
         if kept:
             with self._lock:
                 self._steps[ticket.id] = kept
+                if len(self._steps) > WAITING_STEPS:
+                    del self._steps[next(iter(self._steps))]  # the oldest
         if "answer" not in fields and triage.analysis.reply_draft:
             fields["answer"] = triage.analysis.reply_draft
             fields["answer_state"] = "note"
