@@ -13,7 +13,8 @@ reply is judged again by the same steps (``holds_reply``, ``judge_reply``, ``att
 (``after_writes``: send what the notes announced), add its counts to the run's summary
 (``totals``), and hand the run a pass for after the batch (``run_pass``: the passes' order is
 ``run/order.run_passes``'s, the steps' passes in the steps' order). Under ``serve``, each
-batch of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running.
+batch of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running;
+the triage API asks each step what it adds for a text (``api_fields``).
 
 The run knows only this interface and the list. A step subclasses ``Step``, whose hooks do
 nothing, and overrides those it needs; a hook added later has a do-nothing default there, so
