@@ -298,6 +298,32 @@ class TicketView:
     answer_outcome: str | None = None
     # The ticket's newest decision, a reply's included: only it can be reviewed (``is_latest``).
     newest: dict[str, Any] = field(default_factory=dict)
+    # The macros its latest triage suggested, best first (``suggested_macros``).
+    macros: list[SuggestedMacro] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuggestedMacro:
+    id: str
+    title: str
+    confidence: float | None
+
+
+def suggested_macros(decision: Mapping[str, Any]) -> list[SuggestedMacro]:
+    """The macros a decision's event names (``macros.step``), best first. The event is the
+    store's JSON, written by whichever version ran: an entry not shaped as one is passed by."""
+    event = decision.get("event")
+    items = event.get("macros") if isinstance(event, Mapping) else None
+    found = []
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, Mapping) or isinstance(item.get("id"), bool):
+            continue
+        if not isinstance(item.get("id"), int | str):
+            continue
+        confidence = item.get("confidence")
+        number = float(confidence) if isinstance(confidence, int | float) else None
+        found.append(SuggestedMacro(str(item["id"]), str(item.get("title") or ""), number))
+    return sorted(found, key=lambda m: -(m.confidence or 0.0))
 
 
 def _decision_title(d: Mapping[str, Any]) -> str:
@@ -354,6 +380,7 @@ def ticket_page(history: TicketHistory) -> TicketView | None:
         entries,
         outcomes[-1].removeprefix("answer_") if outcomes else None,
         real[-1],
+        suggested_macros(latest),
     )
 
 

@@ -7,8 +7,8 @@ note gets a section, one macro a line, best first, each by its exact title and i
 confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confidence reaches
 ``APPLY_AT``, so agents can build a view on it. A ticket no macro fits gets neither.
 ``audit_fields`` hands the suggestions to the audit store with the planned change (its
-decision's ``event``); the written ticket's own event replaces that record after the write, so
-the store keeps the tag, not yet the list.
+decision's ``event``); the recorder keeps them for the written ticket's own event, so the row
+that event makes keeps them too (the dashboard's ticket page shows them from there).
 
 The step exists only when a sync wrote a book (``open_step``): a team that never ran
 ``ticketbot macros sync`` pays nothing. A book older than the help-centre index's maximum age
@@ -29,6 +29,7 @@ from ..models import Ticket, Triage, WriteBack, is_spam
 from ..steps.protocol import Step
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import inert_block
+from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .book import MacroBook, exists, load
 from .match import MacroChoice
 from .sync import Embed, sync_macros
@@ -36,7 +37,6 @@ from .sync import Embed, sync_macros
 # The calibrated confidence at which the best macro is tagged: nine in ten such tags name the
 # macro the agent used (``docs/explanation/measurements/macros.md``).
 APPLY_AT = 0.9
-SECTION_TITLE = "Suggested macros:"
 TITLE_CHARS = 200
 
 
@@ -48,19 +48,28 @@ class MacroReading:
     choices: list[MacroChoice] = field(default_factory=list)
 
 
-def note_lines(book: MacroBook, choices: list[MacroChoice]) -> list[str]:
-    """The note's section: one macro a line, best first, exact title and id (a title is the
-    team's own text: a line that could pass for ticketbot's is quoted)."""
+def note_lines(
+    book: MacroBook, choices: list[MacroChoice], language: str = DEFAULT_LANGUAGE
+) -> list[str]:
+    """The note's section in the note's ``language``: one macro a line, best first, exact
+    title and id (a title is the team's own text: a line that could pass for ticketbot's is
+    quoted)."""
+    words = wording(language)
     lines: list[str] = []
     for choice in choices:
         macro = book.macro(choice.macro_id)
         if macro is None:
             continue
-        internal = "" if macro.public else ", internal note"
         title = " ".join(macro.title.split())[:TITLE_CHARS]  # one line, whatever it holds
-        line = f"- {title} (macro {macro.id}{internal}, confidence {choice.confidence:.2f})"
-        lines += inert_block(line)
-    return ["", SECTION_TITLE, *lines] if lines else []
+        said = words.say(
+            "macro_line",
+            title=title,
+            id=macro.id,
+            internal="" if macro.public else words.say("internal_macro"),
+            confidence=f"{choice.confidence:.2f}",
+        )
+        lines += inert_block(f"- {said}")
+    return ["", words.say("macros"), *lines] if lines else []
 
 
 def with_section(note: str, section: list[str]) -> str:
@@ -69,6 +78,12 @@ def with_section(note: str, section: list[str]) -> str:
     lines = note.split("\n")
     at = len(lines) - 3 if len(lines) >= 3 and lines[-3] == "" else len(lines) - 1
     return "\n".join([*lines[:at], *section, *lines[at:]])
+
+
+def _text_of(prepared: PreparedTicket) -> str:
+    """The text a ticket's vector is of: the same the learned engine and the help-centre
+    search ask the encoder for, so its memo answers."""
+    return f"{prepared.subject}\n{prepared.body}"
 
 
 class MacroStep(Step):
@@ -83,7 +98,7 @@ class MacroStep(Step):
         self._suggested: dict[int, list[MacroChoice]] = {}
 
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> MacroReading:
-        return MacroReading(f"{prepared.subject}\n{prepared.body}")
+        return MacroReading(_text_of(prepared))
 
     def keep(self, reading: Any) -> Any:
         """The same reading: ``judge`` fills its suggestions (and lets its text go) whenever
@@ -120,7 +135,7 @@ class MacroStep(Step):
             tag = f"{self._prefix}macro_{best.macro_id}"
             if tag not in writeback.additional_tags:
                 update["additional_tags"] = (*writeback.additional_tags, tag)
-        section = note_lines(self.book, reading.choices)
+        section = note_lines(self.book, reading.choices, language)
         if writeback.note and section:
             update["note"] = with_section(writeback.note, section)
         return writeback.model_copy(update=update) if update else writeback
@@ -128,6 +143,17 @@ class MacroStep(Step):
     def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
         with self._lock:
             choices = self._suggested.pop(ticket_id, None)
+        return self._listed(choices or [])
+
+    def api_fields(self, prepared: PreparedTicket, triage: Triage) -> Mapping[str, Any]:
+        """The triage API's suggestions for a text, as a run's would be (none for spam)."""
+        if is_spam(triage) or self.matcher.empty:
+            return {}
+        return self._listed(self.matcher.suggest(self._embed([_text_of(prepared)])[0]))
+
+    def _listed(self, choices: list[MacroChoice]) -> Mapping[str, Any]:
+        """The suggestions as the audit store and the triage API keep them: id, exact title,
+        confidence, best first; none: nothing."""
         if not choices:
             return {}
         return {

@@ -31,6 +31,14 @@ from ..triage.confidence import field_decisions
 from ..triage.prepare import PreparedTicket, stored_subject
 from .context import RunContext
 
+# What a step decided that the audit store keeps and the log does not: the drafted answer's
+# text (the customer's words may be quoted in it) and the subject (personal data).
+UNLOGGED = ("answer", "subject")
+# At most this many tickets' step fields wait for their write: a ticket that ends neither
+# written nor failed (another writer marked it first, the run stopped) lets its go, and a
+# server that lives for days must not keep them all.
+WAITING_STEPS = 10_000
+
 
 class RunRecorder:
     """The run's account book: counts what the run's parts tell it and logs each ticket's end.
@@ -49,6 +57,10 @@ class RunRecorder:
         self.created: dict[str | None, dict[str, int]] = {}
         # Whether any analysis had a calibrated confidence, which TICKETBOT_APPLY_AT applies to.
         self._analysed = self._calibrated = False
+        # What the steps decided of each ticket planned and not yet written (``decided``), for
+        # its ``ticket_triaged`` event: the store's row of the ticket is that event's once the
+        # ticket is written, so what the event lacks the store would lose.
+        self._steps: dict[int, dict[str, Any]] = {}
 
     # -- what the run's parts tell it ---------------------------------------------------------
 
@@ -147,6 +159,12 @@ class RunRecorder:
             ticket.subject if raw else stored_subject(ticket.subject, ticket.people, prepared)
         )
         fields.update(steps or {})
+        kept = {k: v for k, v in (steps or {}).items() if k not in UNLOGGED}
+        if kept:
+            with self._lock:
+                self._steps[ticket.id] = kept
+                if len(self._steps) > WAITING_STEPS:
+                    del self._steps[next(iter(self._steps))]  # the oldest
         if "answer" not in fields and triage.analysis.reply_draft:
             fields["answer"] = triage.analysis.reply_draft
             fields["answer_state"] = "note"
@@ -190,7 +208,9 @@ class RunRecorder:
                 key = f"{analysis.category}/{analysis.subcategory}"
                 s.subcategories[key] = s.subcategories.get(key, 0) + 1
                 day[key] = day.get(key, 0) + 1
-        fields = self._decision_fields(ticket, triage, wb)
+        with self._lock:
+            steps = self._steps.pop(ticket.id, {})
+        fields = {**self._decision_fields(ticket, triage, wb), **steps}
         fields["seconds"] = round(seconds, 4)
         if note_id is not None:
             fields["note_id"] = note_id  # where the helpdesk named the note it posted
@@ -250,6 +270,8 @@ class RunRecorder:
     def failed(self, ticket_id: int | None, stage: str, error_type: str, error: str) -> None:
         with self._lock:
             self.summary.failed += 1
+            if ticket_id is not None:
+                self._steps.pop(ticket_id, None)
         self.log.emit(
             "ticket_failed",
             ticket_id=ticket_id,

@@ -157,6 +157,8 @@ class Analysed:
     decisions: dict[str, Decision]
     route: dict[str, Any]
     suggestions: tuple[Suggestion, ...] = field(default=())
+    # What the steps add for the text (``TicketStep.api_fields``: the suggested macros).
+    steps: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ServedTriage:
@@ -396,7 +398,10 @@ class ServedTriage:
             "tags": list(decision.tags),
             "escalate": decision.escalate,
         }
-        return Analysed(result, decisions, route, result.suggestions)
+        steps: dict[str, Any] = {}
+        for step in self.ctx.steps:
+            steps.update(step.api_fields(prepared, result))
+        return Analysed(result, decisions, route, result.suggestions, steps)
 
     # -- each ticket's end ------------------------------------------------------------------
 

@@ -3,10 +3,11 @@
 ``POST /api/v1/triage`` takes ``{subject, description, language?}`` and answers what a run
 would decide for that text — category, subcategory, urgency, sentiment, language, confidence at
 the top level; per field the calibrated confidence and whether a run would apply it, suggest
-it or abstain; the help-centre articles it would suggest; the route it would take; the reply
-draft when drafts are on — without reading or writing the helpdesk. The text is redacted before
-any engine sees it, as in a run (``triage.prepare``). ``language``, when given, is the caller's
-word for the text's language and is answered as given; otherwise the engine's.
+it or abstain; the help-centre articles and the macros it would suggest; the route it would
+take; the reply draft when drafts are on — without reading or writing the helpdesk. The text
+is redacted before any engine sees it, as in a run (``triage.prepare``). ``language``, when
+given, is the caller's word for the text's language and is answered as given; otherwise the
+engine's.
 
 The OpenAPI description (``/openapi.json``) is written here, its schemas generated from these
 pydantic models, so the description and the answers cannot drift apart.
@@ -51,6 +52,14 @@ class ArticleAnswer(BaseModel):
     score: float | None = None
 
 
+class MacroAnswer(BaseModel):
+    # A shared macro (Zendesk) or canned response (Freshdesk) that may answer the ticket: its
+    # id, exact title (the team's own text: escape it where it is shown) and confidence.
+    id: int
+    title: str
+    confidence: float
+
+
 class RouteAnswer(BaseModel):
     routes: list[str]
     group: str | None = None
@@ -73,6 +82,8 @@ class TriageAnswer(BaseModel):
     fields: dict[str, FieldAnswer]
     articles: list[ArticleAnswer]
     route: RouteAnswer
+    # Up to three suggested macros, best first (none until ``ticketbot macros sync`` ran).
+    macros: list[MacroAnswer] = Field(default_factory=list)
     answer: str | None = None  # the reply draft a run would note (TICKETBOT_REPLY_DRAFT)
 
 
@@ -116,6 +127,7 @@ def triage_answer(found: Analysed, language: str | None) -> TriageAnswer:
             for s in found.suggestions
         ],
         route=RouteAnswer(**found.route),
+        macros=[MacroAnswer(**m) for m in found.steps.get("macros") or ()],
         answer=analysis.reply_draft,
     )
 

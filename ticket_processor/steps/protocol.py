@@ -13,7 +13,8 @@ reply is judged again by the same steps (``holds_reply``, ``judge_reply``, ``att
 (``after_writes``: send what the notes announced), add its counts to the run's summary
 (``totals``), and hand the run a pass for after the batch (``run_pass``: the passes' order is
 ``run/order.run_passes``'s, the steps' passes in the steps' order). Under ``serve``, each
-batch of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running.
+batch of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running;
+the triage API asks each step what it adds for a text (``api_fields``).
 
 The run knows only this interface and the list. A step subclasses ``Step``, whose hooks do
 nothing, and overrides those it needs; a hook added later has a do-nothing default there, so
@@ -142,6 +143,11 @@ class TicketStep(Protocol):
         change (the answer it planned); empty: nothing."""
         ...
 
+    def api_fields(self, prepared: PreparedTicket, triage: Triage) -> Mapping[str, Any]:
+        """What ``serve``'s triage API answers of the step for a text (no ticket: nothing
+        read from or written to the helpdesk, nothing kept); empty: nothing."""
+        ...
+
     def holds_reply(self, ticket: Ticket, kind: str) -> bool:
         """True: a reply of this kind (``actionable``, ``thanks``, ``auto_reply``) on this
         ticket is left alone: not judged, nothing written."""
@@ -213,6 +219,9 @@ class Step:
         return writeback
 
     def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
+        return {}
+
+    def api_fields(self, prepared: PreparedTicket, triage: Triage) -> Mapping[str, Any]:
         return {}
 
     def holds_reply(self, ticket: Ticket, kind: str) -> bool:
