@@ -52,6 +52,15 @@ class Reading:
     core: int = 0
 
 
+@dataclass(frozen=True)
+class Asked:
+    """The requests (tickets the fault head calls no fault report) of the hour and of the
+    window before it: how busy an hour is, read where an outage does not reach."""
+
+    hour: int = 0
+    window: int = 0
+
+
 @dataclass
 class Burst:
     """A group of recent tickets judged an incident (``rows``: window row numbers)."""
@@ -125,6 +134,7 @@ def judge(
     # The hour's volume counts every ticket of the hour, linked ones too: how busy the hour is
     # does not change because an earlier run linked part of it.
     hour_rows = np.flatnonzero(in_hour)
+    every = (len(hour_rows), int((window.created < start).sum()))  # before faults are told
     recent = np.flatnonzero(in_hour & (window.incident == 0))
     recent, sure, asks = _reports(window, recent, fault, policy, findings)
     if len(recent) == 0:
@@ -184,8 +194,9 @@ def judge(
         free[members] = False
         rows = [int(recent[m]) for m in members]
         loose = recent[free]  # the hour's reports no group, incident or known one took
+        asked = Asked(every[0] - len(hour_rows), every[1] - len(older))
         reading = _reading(
-            window, rows, centre, older, hour_rows, loose, hours, burst_hours, policy, short
+            window, rows, centre, older, hour_rows, loose, hours, burst_hours, policy, short, asked
         )
         findings.readings.append(reading)
         if reading.incident:
@@ -375,6 +386,7 @@ def _reading(
     burst_hours: float,
     policy: IncidentPolicy,
     short: bool = False,
+    asked: Asked = Asked(),
 ) -> Reading:
     """The group against the window: the kind's hourly rate (earlier tickets within
     ``similarity`` of the centre) scaled by how busy the hour is (``hour``: the hour's tickets
@@ -383,7 +395,12 @@ def _reading(
     outage's reports that stayed out of its group) are the outage, not a busy hour that would
     make it look ordinary. Tickets another group or incident of the hour took are that one's
     business, and count as the hour's volume as they always did: a group of an outage's
-    leftovers is measured against the outage, not beside it."""
+    leftovers is measured against the outage, not beside it.
+
+    A group that took all the hour's fault reports (one product's ordinary complaints, close
+    in the encoder's space) leaves none to say how busy the hour is. An outage adds fault
+    reports to an hour, a busy hour adds requests too: with no more fault reports than its
+    requests (``asked``) bring at the window's share, busy is read from the requests as well."""
     reports = len({int(window.requesters[r]) for r in rows})
     kind = 0
     if len(older):
@@ -395,6 +412,9 @@ def _reading(
         own |= np.isin(hour, loose) & (window.similarity(centre, hour)[0] >= policy.similarity)
     others_now = int((~own).sum())
     busy = max(1.0, (others_now + 0.5) / (others_rate * burst_hours + 0.5))
+    no_extra = len(hour) * (asked.window + 0.5) <= asked.hour * (len(older) + 0.5)
+    if asked.window and no_extra and not short:
+        busy = max(busy, (asked.hour + 0.5) / (asked.window / hours * burst_hours + 0.5))
     expected = kind_rate * burst_hours * busy
     p_value = poisson_tail(reports, expected)
     factor = policy.short_rate_factor if short else policy.rate_factor
