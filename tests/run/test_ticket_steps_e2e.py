@@ -1,25 +1,34 @@
 """The per-ticket seam, end to end on each sandbox: a step listed in ``order.ticket_steps`` (one
 that tags) is called for a ticket the cron run triages, for a customer's reply the next run
 judges, and for a ticket ``serve`` triages as its delivery names it; its tags reach the
-helpdesk through the run's own writers."""
+helpdesk through the run's own writers, and the section it makes of its decision reaches the
+dashboard's ticket page, which knows nothing of it."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from support.cli import invoke
 from support.clock import FakeClock
 from support.serving import delivery_for, serve_env, serving
 
+from ticket_processor.dashboard.access import Access
+from ticket_processor.dashboard.server import serve_in_thread
+from ticket_processor.dashboard.web import DashboardConfig, build_app
 from ticket_processor.models import Ticket, Triage, WriteBack
 from ticket_processor.run import order
+from ticket_processor.run.audit import open_store
+from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.steps.protocol import Step
+from ticket_processor.steps.shown import Shown, ShownRow
 
 TICKETS = [
     NewTicket("Export to CSV", "Hello, how do I export my contacts to a CSV file?"),
@@ -67,6 +76,18 @@ class TagStep(Step):
             self.replies.append((ticket.id, kind))
 
 
+class ShowStep(Step):
+    """Records a word per ticket for the audit store and shows it on the ticket page."""
+
+    name = "seam_shown"
+
+    def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
+        return {"seam_word": f"<b>word {ticket_id}</b>"}
+
+    def shown(self, fields: Mapping[str, Any]) -> Shown | None:
+        return Shown(self.name, "The seam's word", rows=(ShownRow(fields["seam_word"], "1"),))
+
+
 @pytest.fixture
 def tag_step(monkeypatch: pytest.MonkeyPatch) -> TagStep:
     """The steps' one list with the tagging step last, as a feature's line would add it."""
@@ -112,3 +133,24 @@ def test_a_listed_step_sees_a_served_ticket(desk: Desk, tag_step: TagStep, tmp_p
         assert answer.status_code == 200
         server.drained()
     assert "seam_ticket" in desk.snapshot(ticket_id).tags
+
+
+@pytest.mark.desk(seed=None, configure=True)
+def test_a_listed_steps_section_shows_on_the_ticket_page(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = order.ticket_steps
+    monkeypatch.setattr(
+        order, "ticket_steps", lambda settings, parts: [*listed(settings, parts), ShowStep()]
+    )
+    [ticket_id] = desk.create(TICKETS[:1])
+    result = invoke("run", "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    settings = load_settings(dict(os.environ))
+    config = DashboardConfig(open_store=lambda: open_store(settings), access=Access(token=None))
+    with serve_in_thread(build_app(config)) as url:
+        page = httpx.get(f"{url}/tickets/{ticket_id}", timeout=60)
+    assert page.status_code == 200, page.text
+    section = page.text.split('id="seam_shown"', 1)[1].split("</section>", 1)[0]
+    assert "The seam&#39;s word" in section
+    assert f"&lt;b&gt;word {ticket_id}&lt;/b&gt;" in section

@@ -24,6 +24,7 @@ from ..audit.queries import TicketHistory
 from ..audit.rows import ANSWER_OUTCOMES
 from ..audit.schema import decisions, runs
 from ..models import RISK_LEVELS, Urgency
+from ..steps.shown import Shown, read_sections
 from .filters import SORTS, ListQuery
 
 COUNT_CAP = 1_000
@@ -298,32 +299,8 @@ class TicketView:
     answer_outcome: str | None = None
     # The ticket's newest decision, a reply's included: only it can be reviewed (``is_latest``).
     newest: dict[str, Any] = field(default_factory=dict)
-    # The macros its latest triage suggested, best first (``suggested_macros``).
-    macros: list[SuggestedMacro] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SuggestedMacro:
-    id: str
-    title: str
-    confidence: float | None
-
-
-def suggested_macros(decision: Mapping[str, Any]) -> list[SuggestedMacro]:
-    """The macros a decision's event names (``macros.step``), best first. The event is the
-    store's JSON, written by whichever version ran: an entry not shaped as one is passed by."""
-    event = decision.get("event")
-    items = event.get("macros") if isinstance(event, Mapping) else None
-    found = []
-    for item in items if isinstance(items, list) else ():
-        if not isinstance(item, Mapping) or isinstance(item.get("id"), bool):
-            continue
-        if not isinstance(item.get("id"), int | str):
-            continue
-        confidence = item.get("confidence")
-        number = float(confidence) if isinstance(confidence, int | float) else None
-        found.append(SuggestedMacro(str(item["id"]), str(item.get("title") or ""), number))
-    return sorted(found, key=lambda m: -(m.confidence or 0.0))
+    # What the steps made of the latest triage, in the steps' order (``steps.shown``).
+    sections: list[Shown] = field(default_factory=list)
 
 
 def _decision_title(d: Mapping[str, Any]) -> str:
@@ -380,7 +357,7 @@ def ticket_page(history: TicketHistory) -> TicketView | None:
         entries,
         outcomes[-1].removeprefix("answer_") if outcomes else None,
         real[-1],
-        suggested_macros(latest),
+        read_sections(latest.get("event")),
     )
 
 

@@ -8,7 +8,8 @@ confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confiden
 ``APPLY_AT``, so agents can build a view on it. A ticket no macro fits gets neither.
 ``audit_fields`` hands the suggestions to the audit store with the planned change (its
 decision's ``event``); the recorder keeps them for the written ticket's own event, so the row
-that event makes keeps them too (the dashboard's ticket page shows them from there).
+that event makes keeps them too; ``shown`` makes the dashboard's ticket page's section of them,
+kept beside them in the event.
 
 The step exists only when a sync wrote a book (``open_step``): a team that never ran
 ``ticketbot macros sync`` pays nothing. A book older than the help-centre index's maximum age
@@ -27,6 +28,7 @@ from typing import Any
 
 from ..models import Ticket, Triage, WriteBack, is_spam
 from ..steps.protocol import Step
+from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import inert_block
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
@@ -38,6 +40,9 @@ from .sync import Embed, sync_macros
 # macro the agent used (``docs/explanation/measurements/macros.md``).
 APPLY_AT = 0.9
 TITLE_CHARS = 200
+SHOWN_NOTE = (
+    "the helpdesk's macros (canned responses on Freshdesk) the latest triage suggested, best first"
+)
 
 
 @dataclass
@@ -150,6 +155,21 @@ class MacroStep(Step):
         if is_spam(triage) or self.matcher.empty:
             return {}
         return self._listed(self.matcher.suggest(self._embed([_text_of(prepared)])[0]))
+
+    def shown(self, fields: Mapping[str, Any]) -> Shown | None:
+        """The ticket page's section: one macro a row, best first, by its exact title."""
+        listed = fields.get("macros")
+        if not isinstance(listed, list) or not listed:
+            return None
+        rows = tuple(
+            ShownRow(
+                str(m["title"]),
+                str(m["id"]),
+                f"macro {m['id']}, confidence {m['confidence']:.2f}",
+            )
+            for m in listed
+        )
+        return Shown(self.name, "Suggested macros", SHOWN_NOTE, rows)
 
     def _listed(self, choices: list[MacroChoice]) -> Mapping[str, Any]:
         """The suggestions as the audit store and the triage API keep them: id, exact title,

@@ -21,6 +21,7 @@ from ..learned.outcomes import observe_outcome, observe_shadow_outcome
 from ..models import Ticket, Triage, WriteBack, WriteOutcome, is_spam
 from ..passes.types import PlannedChange
 from ..state.checkpoint import Checkpoint
+from ..steps.shown import SHOWN_KEY
 from ..triage.prepare import PreparedTicket, prepare_ticket
 from ..writeback.batch_writer import Writer
 from ..writeback.note import field_values
@@ -173,12 +174,25 @@ class TicketFlow:
                 self.observe(ticket, prepared, result)
             if self.options.dry_run:
                 self.record.planned(self._planned(ticket.id, entry.subject, result, writeback))
-        decided: dict[str, Any] = {}
-        for step in self.steps:  # what each step decided, for the audit store
-            decided.update(step.audit_fields(ticket.id))
-        self.record.decided(ticket, result, writeback, decided, prepared)
+        self.record.decided(ticket, result, writeback, self._step_fields(ticket.id), prepared)
         assert self.writer is not None
         self.writer.add(writeback)
+
+    def _step_fields(self, ticket_id: int) -> dict[str, Any]:
+        """What each step decided, for the audit store, and the sections the steps make of
+        it for the dashboard's ticket page (``steps.shown``: data in the event, so the page
+        shows them without knowing the steps)."""
+        decided: dict[str, Any] = {}
+        sections = []
+        for step in self.steps:
+            fields = step.audit_fields(ticket_id)
+            decided.update(fields)
+            section = step.shown(fields) if fields else None
+            if section is not None:
+                sections.append(section.stored())
+        if sections:
+            decided[SHOWN_KEY] = sections
+        return decided
 
     def _planned(
         self, ticket_id: int, subject: str, triage: Triage, writeback: WriteBack

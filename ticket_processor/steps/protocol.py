@@ -14,7 +14,8 @@ reply is judged again by the same steps (``holds_reply``, ``judge_reply``, ``att
 (``totals``), and hand the run a pass for after the batch (``run_pass``: the passes' order is
 ``run/order.run_passes``'s, the steps' passes in the steps' order). Under ``serve``, each
 batch of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running;
-the triage API asks each step what it adds for a text (``api_fields``).
+the triage API asks each step what it adds for a text (``api_fields``), and the dashboard's
+ticket page shows what a step makes of its audit fields (``shown``, ``steps.shown``).
 
 The run knows only this interface and the list. A step subclasses ``Step``, whose hooks do
 nothing, and overrides those it needs; a hook added later has a do-nothing default there, so
@@ -31,9 +32,9 @@ a step written today keeps working. A minimal step, one tag on every ticket it j
 
 and a line in ``run/order.ticket_steps``: ``steps.append(HelloStep())``.
 
-Threads: ``read`` runs on the run's main thread; ``judge``, ``attach``, ``judge_reply`` and
-``audit_fields`` on the run's worker threads, several tickets at once; ``on_reply`` on the
-writer's thread. A step that keeps state per ticket guards it with a lock.
+Threads: ``read`` runs on the run's main thread; ``judge``, ``attach``, ``judge_reply``,
+``audit_fields`` and ``shown`` on the run's worker threads, several tickets at once;
+``on_reply`` on the writer's thread. A step that keeps state per ticket guards it with a lock.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ..models import Conversation, Helpdesk, Ticket, Triage, WriteBack, WriteJou
 from ..passes.protocol import RunPass
 from ..passes.types import RunOptions, RunSummary
 from ..triage.prepare import PreparedTicket
+from .shown import Shown
 
 if TYPE_CHECKING:
     from ..writeback.batch_writer import WriteClaims
@@ -148,6 +150,11 @@ class TicketStep(Protocol):
         read from or written to the helpdesk, nothing kept); empty: nothing."""
         ...
 
+    def shown(self, fields: Mapping[str, Any]) -> Shown | None:
+        """The step's section on the dashboard's ticket page, made from its ``audit_fields``
+        (kept in the decision's event, so the page needs no step to show it); None: none."""
+        ...
+
     def holds_reply(self, ticket: Ticket, kind: str) -> bool:
         """True: a reply of this kind (``actionable``, ``thanks``, ``auto_reply``) on this
         ticket is left alone: not judged, nothing written."""
@@ -223,6 +230,9 @@ class Step:
 
     def api_fields(self, prepared: PreparedTicket, triage: Triage) -> Mapping[str, Any]:
         return {}
+
+    def shown(self, fields: Mapping[str, Any]) -> Shown | None:
+        return None
 
     def holds_reply(self, ticket: Ticket, kind: str) -> bool:
         return False
