@@ -36,6 +36,7 @@ def _package_model() -> object:
 
 
 def test_the_table_file_gives_the_packages_vectors(tmp_path: Path) -> None:
+    encoder_table.keep_table_in(None)  # whatever a run earlier in this process named
     tokenizer = Tokenizer()
     from_file = encoder_table.file_backend(tokenizer, encoder_version())
     assert from_file is None  # no directory named: the package loads its own way
