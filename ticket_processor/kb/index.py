@@ -347,19 +347,10 @@ class ArticleIndex:
 
     def vectors(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """Every stored passage: its article's row, and its vector scaled to unit length."""
-        import numpy as np
-
         with self._lock:
             if self._vectors is None:
                 rows = self._conn().execute("SELECT article_row, vector FROM passages").fetchall()
-                owners = np.array([int(r[0]) for r in rows], np.int64)
-                if rows:
-                    matrix = np.vstack([np.frombuffer(r[1], np.float32) for r in rows])
-                    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-                    matrix = (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-                else:
-                    matrix = np.zeros((0, 0), np.float32)
-                self._vectors = (owners, matrix)
+                self._vectors = unit_rows(rows)
             return self._vectors
 
     def hits(self, rowids: Sequence[int]) -> dict[int, Hit]:
@@ -468,3 +459,18 @@ class ArticleIndex:
                 .fetchone()
             )
         return "" if row is None else str(row[0])
+
+
+def unit_rows(
+    rows: Sequence[tuple[int, bytes]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Stored (id, float32 vector bytes) rows as their ids and a matrix of the vectors scaled
+    to unit length (a zero vector stays zero): what a cosine search over a store reads."""
+    import numpy as np
+
+    ids = np.array([int(r[0]) for r in rows], np.int64)
+    if not rows:
+        return ids, np.zeros((0, 0), np.float32)
+    matrix = np.vstack([np.frombuffer(r[1], np.float32) for r in rows])
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return ids, (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..common.atomic import SetAside, prepare_directory, set_aside
+from ..kb.index import unit_rows
 
 SCHEMA_VERSION = 1
 MAX_ROWS = 20_000
@@ -174,14 +175,7 @@ class SolvedStore:
         with self._lock:
             if self._matrix is None:
                 rows = self._conn().execute("SELECT ticket_id, vector FROM solved").fetchall()
-                ids = np.array([int(r[0]) for r in rows], np.int64)
-                if rows:
-                    m = np.vstack([np.frombuffer(r[1], np.float32) for r in rows])
-                    norms = np.linalg.norm(m, axis=1, keepdims=True)
-                    m = (m / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-                else:
-                    m = np.zeros((0, 0), np.float32)
-                self._matrix = (ids, m)
+                self._matrix = unit_rows(rows)
             return self._matrix
 
     def rows(self, ticket_ids: Sequence[int]) -> dict[int, SolvedRow]:
