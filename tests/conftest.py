@@ -40,12 +40,26 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the session's runs (``TICKETBOT_CACHE_DIR``): each run that
+    loads the encoder would otherwise write its 65 MB token table into its own state
+    directory, about 6 GB a session. The workers of ``-n`` share it: the table is written to a
+    temporary file then renamed, so two writing at once each leave a whole file."""
+    base = tmp_path_factory.getbasetemp()
+    if base.name.startswith("popen-gw"):  # a worker's own directory: their common parent
+        base = base.parent
+    directory = base / "cache"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path) -> Path:
     """No ticketbot, helpdesk or OpenAI variable leaks in from the machine; cwd is a temp dir.
 
     A helpdesk's variables are the ones its kind reads (``helpdesks/registry``), so a kind added
-    there is isolated too.
+    there is isolated too. Files a run can make again go to the session's ``shared_cache``.
     """
     desks = {var for kind in KINDS.values() for var in kind.settings.ENV_VARS.values()}
     for name in list(os.environ):
@@ -53,6 +67,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             ("ZENDESK_", "FRESHDESK_", "OPENAI_", "TICKETBOT_", "ZENPY_")
         ):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TICKETBOT_CACHE_DIR", str(shared_cache))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -267,7 +267,8 @@ def build(
         deadline=harness.deadline,
         burst_reads=harness.burst_reads,
     )
-    keep_table_in(settings.state_dir, write=not dry_run)  # the encoder's token table
+    # The encoder's token table: a file one cache directory can share between installations.
+    keep_table_in(settings.cache_dir or settings.state_dir, write=not dry_run)
     index = index_path(settings.state_dir)
     try:
         kb = open_for_run(

@@ -57,6 +57,14 @@ class DeclaredSettings(ServiceSettings):
         help="The state directory: cursor, breakers, cache, lock, audit store, models.",
         applies=EVERY_COMMAND,
     )
+    cache_dir: Path | None = setting(
+        None,
+        env="TICKETBOT_CACHE_DIR",
+        help="Where files ticketbot can make again are kept (the encoder's 65 MB token table), "
+        "shared by every installation and state directory that names it. Unset: each state "
+        "directory keeps its own.",
+        applies="run, backfill, serve",
+    )
     log_dir: Path = setting(
         Path("logs"),
         env="TICKETBOT_LOG_DIR",
