@@ -23,21 +23,7 @@ import json
 import random
 from pathlib import Path
 
-from support.incident_scenario import (
-    _CANCEL,
-    _CHECKOUT_ONE_OFF,
-    _ORDINARY,
-    _OTHER_THING,
-    _PAYMENT,
-    _PRODUCTS,
-    _REPEATS,
-    DAY,
-    HOUR,
-    Spec,
-    _customer,
-    _fill,
-    iso,
-)
+from support.incident_scenario import _CANCEL, Hour, Spec, iso
 
 CHECKOUT = (
     (
@@ -183,65 +169,16 @@ def hour(
 ) -> list[Spec]:
     """The week and the hour (see the module's text), oldest first by ``created_at``."""
     rng = random.Random(seed)
-    specs: list[Spec] = []
-    counter = iter(range(10**6))
-
-    def add(template: tuple[str, str], label: str, at: int, status: str, **kw: str) -> int:
-        subject, body = _fill(rng, template, **kw)
-        specs.append(Spec(subject, body, _customer(rng, next(counter)), at, status, label))
-        return len(specs) - 1
-
-    week_start = now - 7 * DAY
-    for _ in range(n_ordinary):
-        at = rng.randint(week_start, now - 2 * HOUR)
-        draw = rng.random()
-        if draw < 0.10:
-            add(rng.choice(_CANCEL), "cancel_week", at, "solved")
-        elif draw < 0.16:
-            add(rng.choice(_PAYMENT), "payment", at, "solved")
-        elif draw < 0.17:
-            add(rng.choice(_CHECKOUT_ONE_OFF), "ordinary", at, "solved")
-        else:
-            add(rng.choice(_ORDINARY), "ordinary", at, "solved")
-    start = now - HOUR + 60
-
-    def recent() -> int:
-        return rng.randint(start, now - 60)
-
+    built = Hour(rng, now)
+    built.week(n_ordinary, cancel="cancel_week")
     english, short, other = OUTAGES[outage]
     reports = [*rng.sample(english, 25 - len(short) - len(other)), *short, *other]
     for template in reports:
-        add(template, "outage", recent(), "open")
+        built.add(template, "outage", built.recent(), "open")
     requests = BURSTS[burst]
     for number in range(20):
-        add(requests[number % len(requests)], burst, recent(), "open")
-    for _ in range(8):
-        add(rng.choice(_PAYMENT), "payment", recent(), "open")
-    for _ in range(30):
-        add(rng.choice(_ORDINARY), "ordinary", recent(), "open")
-    for number, (first, second) in enumerate(_REPEATS):
-        email = _customer(rng, 900 + number)
-        product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
-        at_first = now - DAY if number % 2 == 0 else now - HOUR + 120
-        subject, body = _fill(rng, first, p=product, o=order)
-        specs.append(Spec(subject, body, email, at_first, "open", "repeat_first"))
-        earlier = len(specs) - 1
-        subject, body = _fill(rng, second, p=product, o=order)
-        specs.append(
-            Spec(subject, body, email, max(recent(), at_first + 600), "open", "repeat", earlier)
-        )
-    email = _customer(rng, 950)
-    subject, body = _fill(rng, _OTHER_THING[0])
-    specs.append(Spec(subject, body, email, now - HOUR + 180, "open", "ordinary"))
-    subject, body = _fill(rng, _OTHER_THING[1])
-    specs.append(Spec(subject, body, email, max(recent(), now - HOUR + 780), "open", "other_thing"))
-    by_time = sorted(range(len(specs)), key=lambda i: specs[i].created_at)
-    position = {old: new for new, old in enumerate(by_time)}
-    ordered = [specs[i] for i in by_time]
-    for spec in ordered:
-        if spec.repeat_of is not None:
-            spec.repeat_of = position[spec.repeat_of]
-    return ordered
+        built.add(requests[number % len(requests)], burst, built.recent(), "open")
+    return built.rest_of_hour()
 
 
 def _form(subject: str) -> str | None:

@@ -282,65 +282,85 @@ def _customer(rng: random.Random, n: int) -> str:
     return f"{first}.{last}{n}@example.com"
 
 
+class Hour:
+    """A scenario's specs as they are added: each with a new customer, the random draws in the
+    order the scenarios were first written with (their figures are pinned to them)."""
+
+    def __init__(self, rng: random.Random, now: int) -> None:
+        self.rng, self.now = rng, now
+        self.specs: list[Spec] = []
+        self._customers = iter(range(10**6))
+
+    def add(self, template: tuple[str, str], label: str, at: int, status: str, **kw: str) -> int:
+        subject, body = _fill(self.rng, template, **kw)
+        customer = _customer(self.rng, next(self._customers))
+        self.specs.append(Spec(subject, body, customer, at, status, label))
+        return len(self.specs) - 1
+
+    def recent(self) -> int:
+        """A moment in the last hour."""
+        return self.rng.randint(self.now - HOUR + 60, self.now - 60)
+
+    def week(self, n_ordinary: int, *, cancel: str = "cancel") -> None:
+        """The week before the hour: ``n_ordinary`` solved tickets, a steady share of them
+        asking how to cancel (labelled ``cancel``), about payment or a one-off checkout fault."""
+        rng = self.rng
+        for _ in range(n_ordinary):
+            at = rng.randint(self.now - 7 * DAY, self.now - 2 * HOUR)
+            draw = rng.random()
+            if draw < 0.10:
+                self.add(rng.choice(_CANCEL), cancel, at, "solved")
+            elif draw < 0.16:
+                self.add(rng.choice(_PAYMENT), "payment", at, "solved")
+            elif draw < 0.17:
+                self.add(rng.choice(_CHECKOUT_ONE_OFF), "ordinary", at, "solved")
+            else:
+                self.add(rng.choice(_ORDINARY), "ordinary", at, "solved")
+
+    def rest_of_hour(self) -> list[Spec]:
+        """The hour's payment questions, ordinary tickets, second tickets and a customer
+        writing about something else; then every spec, oldest first (``repeat_of`` follows)."""
+        rng, specs, now, recent = self.rng, self.specs, self.now, self.recent
+        for _ in range(8):
+            self.add(rng.choice(_PAYMENT), "payment", recent(), "open")
+        for _ in range(30):
+            self.add(rng.choice(_ORDINARY), "ordinary", recent(), "open")
+        for number, (first, second) in enumerate(_REPEATS):
+            email = _customer(rng, 900 + number)
+            product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
+            at_first = now - DAY if number % 2 == 0 else now - HOUR + 120
+            subject, body = _fill(rng, first, p=product, o=order)
+            specs.append(Spec(subject, body, email, at_first, "open", "repeat_first"))
+            earlier = len(specs) - 1
+            subject, body = _fill(rng, second, p=product, o=order)
+            at_second = max(recent(), at_first + 600)
+            specs.append(Spec(subject, body, email, at_second, "open", "repeat", earlier))
+        email = _customer(rng, 950)
+        subject, body = _fill(rng, _OTHER_THING[0])
+        specs.append(Spec(subject, body, email, now - HOUR + 180, "open", "ordinary"))
+        subject, body = _fill(rng, _OTHER_THING[1])
+        at = max(recent(), now - HOUR + 780)
+        specs.append(Spec(subject, body, email, at, "open", "other_thing"))
+        by_time = sorted(range(len(specs)), key=lambda i: specs[i].created_at)
+        position = {old: new for new, old in enumerate(by_time)}
+        ordered = [specs[i] for i in by_time]
+        for spec in ordered:
+            if spec.repeat_of is not None:
+                spec.repeat_of = position[spec.repeat_of]
+        return ordered
+
+
 def scenario(n_ordinary: int = 1000, *, now: int, seed: int = 7) -> list[Spec]:
     """The week and the outage hour, oldest first by ``created_at`` (see the module's text)."""
     rng = random.Random(seed)
-    specs: list[Spec] = []
-    counter = iter(range(10**6))
-
-    def add(template: tuple[str, str], label: str, at: int, status: str, **kw: str) -> int:
-        subject, body = _fill(rng, template, **kw)
-        specs.append(Spec(subject, body, _customer(rng, next(counter)), at, status, label))
-        return len(specs) - 1
-
-    week_start = now - 7 * DAY
-    for _ in range(n_ordinary):
-        at = rng.randint(week_start, now - 2 * HOUR)
-        draw = rng.random()
-        if draw < 0.10:
-            add(rng.choice(_CANCEL), "cancel", at, "solved")
-        elif draw < 0.16:
-            add(rng.choice(_PAYMENT), "payment", at, "solved")
-        elif draw < 0.17:
-            add(rng.choice(_CHECKOUT_ONE_OFF), "ordinary", at, "solved")
-        else:
-            add(rng.choice(_ORDINARY), "ordinary", at, "solved")
-    hour = now - HOUR + 60
-
-    def recent() -> int:
-        return rng.randint(hour, now - 60)
-
+    built = Hour(rng, now)
+    built.week(n_ordinary)
     outage = [rng.choice(_OUTAGE_EN) for _ in range(19)] + list(_OUTAGE_OTHER)
     for template in outage:
-        add(template, "outage", recent(), "open")
+        built.add(template, "outage", built.recent(), "open")
     for _ in range(20):
-        add(rng.choice(_CANCEL), "cancel", recent(), "open")
-    for _ in range(8):
-        add(rng.choice(_PAYMENT), "payment", recent(), "open")
-    for _ in range(30):
-        add(rng.choice(_ORDINARY), "ordinary", recent(), "open")
-    for number, (first, second) in enumerate(_REPEATS):
-        email = _customer(rng, 900 + number)
-        product, order = rng.choice(_PRODUCTS), str(rng.randint(100000, 999999))
-        at_first = now - DAY if number % 2 == 0 else now - HOUR + 120
-        subject, body = _fill(rng, first, p=product, o=order)
-        specs.append(Spec(subject, body, email, at_first, "open", "repeat_first"))
-        earlier = len(specs) - 1
-        subject, body = _fill(rng, second, p=product, o=order)
-        at_second = max(recent(), at_first + 600)
-        specs.append(Spec(subject, body, email, at_second, "open", "repeat", earlier))
-    email = _customer(rng, 950)
-    subject, body = _fill(rng, _OTHER_THING[0])
-    specs.append(Spec(subject, body, email, now - HOUR + 180, "open", "ordinary"))
-    subject, body = _fill(rng, _OTHER_THING[1])
-    specs.append(Spec(subject, body, email, max(recent(), now - HOUR + 780), "open", "other_thing"))
-    by_time = sorted(range(len(specs)), key=lambda i: specs[i].created_at)
-    position = {old: new for new, old in enumerate(by_time)}
-    ordered = [specs[i] for i in by_time]
-    for spec in ordered:
-        if spec.repeat_of is not None:
-            spec.repeat_of = position[spec.repeat_of]
-    return ordered
+        built.add(rng.choice(_CANCEL), "cancel", built.recent(), "open")
+    return built.rest_of_hour()
 
 
 def history_ticket(now: int) -> Spec:
