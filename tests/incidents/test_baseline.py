@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
+from support.events import Events
 from support.incident_scenario import Spec, load_zendesk
 from support.word_encoder import encode
 
@@ -18,15 +18,6 @@ from ticket_processor.incidents.book import load_book
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.incidents.window import load_window
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.items.append({"event": event, **fields})
-        return self.items[-1]
 
 
 def _desk(sandbox: RunningSandbox) -> ZendeskHelpdesk:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.events import Events
 from support.incident_scenario import load_freshdesk, load_zendesk
 
 from ticket_processor.incidents.plan import Sighting
@@ -21,15 +22,6 @@ from ticket_processor.incidents.run_pass import IncidentPass
 from ticket_processor.run.connect import connect, load_settings
 
 pytestmark = [pytest.mark.desk(raw=True, configure=True), pytest.mark.slow]
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.items.append({"event": event, **fields})
-        return self.items[-1]
 
 
 def _state(kind: str, desk: Any, ticket_id: int) -> tuple[bool, Any]:

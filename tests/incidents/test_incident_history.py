@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.events import Events
 from support.incident_scenario import (
     Spec,
     history_ticket,
@@ -35,15 +36,6 @@ from ticket_processor.run.connect import connect, load_settings
 
 pytestmark = pytest.mark.desk(raw=True, configure=True)
 POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in encoder's scale
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.items.append({"event": event, **fields})
-        return self.items[-1]
 
 
 def _ticket(kind: str, desk: Any, ticket_id: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.events import Events
 from support.incident_scenario import (
     Spec,
     history_ticket,
@@ -34,15 +35,6 @@ from ticket_processor.state.ledger import RunLedger
 
 pytestmark = pytest.mark.desk(raw=True, configure=True)
 POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in encoder's scale
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.items.append({"event": event, **fields})
-        return self.items[-1]
 
 
 class Killed(BaseException):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.events import Events
 from support.incident_scenario import Spec, load_freshdesk, load_zendesk
 from support.webhook import Receiver
 from support.word_encoder import encode
@@ -36,15 +37,6 @@ from ticket_processor.triage.taxonomy import load_taxonomy
 pytestmark = pytest.mark.desk(raw=True, configure=True)
 POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in encoder's scale
 DAY = 86400
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.items.append({"event": event, **fields})
-        return self.items[-1]
 
 
 class Counted:

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from support.events import Events
 from typer.testing import CliRunner
 
 from ticket_processor.cli import app
@@ -31,23 +32,14 @@ TEXTS = [
 ]
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.events.append({"event": event, **fields})
-        return self.events[-1]
-
-
 def test_only_solved_triaged_tickets_make_an_outcome() -> None:
-    log = Recorder()
+    log = Events()
     tags = ("ai_processed", "ai_category_bug", "ai_urgency_high", "ai_category_x", "vip")
     observe_outcome(log, Ticket(id=1, status="open", tags=tags), "ai_")
     observe_outcome(log, Ticket(id=2, status="solved", tags=("ai_category_bug",)), "ai_")
     observe_outcome(log, Ticket(id=3, status="closed", tags=tags), "ai_")
     # Two category tags: ambiguous, so only urgency is compared.
-    assert log.events == [
+    assert log.items == [
         {
             "event": "ticket_outcome",
             "ticket_id": 3,

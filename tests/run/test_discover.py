@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from support.clock import FakeClock
+from support.events import Events
 
 from ticket_processor.errors import CursorRejectedError
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
@@ -29,16 +30,6 @@ from ticket_processor.triage.chain import LocalEngine, TriageCache
 from ticket_processor.triage.rules import RulesEngine
 from ticket_processor.triage.taxonomy import load_taxonomy
 from ticket_processor.zendesk import ZendeskHelpdesk
-
-
-class Events:
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.names.append(event)
-        return fields
-
 
 pytestmark = pytest.mark.sandbox(clock="fake_clock")
 

@@ -27,6 +27,7 @@ import pytest
 from support.cli import invoke
 from support.clock import FakeClock
 from support.e2e import configure, events, notes
+from support.events import Events
 
 from ticket_processor.audit.queries import DecisionFilter, DecisionQuery
 from ticket_processor.audit.store import FILE_NAME, AuditStore
@@ -260,15 +261,6 @@ def test_health_exit_codes_follow_the_monitoring_plugin_convention(
 
 
 # --- an aborted run saves its cursor ------------------------------------------------------------
-
-
-class Events:
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.names.append(event)
-        return fields
 
 
 def pipeline(
