@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from freshdesk.v2.api import API
 from support.cli import invoke
 from support.e2e import events
+from support.fields_admin import FieldsAdmin
 from zenpy import Zenpy
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -69,86 +69,27 @@ OPTIONS = [
 ]
 
 
-class Api:
+class Api(FieldsAdmin):
     """The helpdesk's own API for what the test does as an admin or an agent."""
 
     def __init__(self, desk: Desk) -> None:
-        env = desk.env()
-        self.kind = desk.kind
-        self.session = requests.Session()
-        if desk.kind == "zendesk":
-            self.base = env["ZENDESK_URL"]
-            self.session.auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
-        else:
-            self.base = env["FRESHDESK_URL"]
-            self.session.auth = (env["FRESHDESK_API_KEY"], "X")
+        super().__init__(desk)
         self.keys: dict[str, str] = {}  # title -> custom_fields key
         self.labels: dict[str, str] = {}  # written value -> option name
 
     def create_fields(self) -> None:
-        if self.kind == "zendesk":
-            text: dict[str, Any] = {"type": "text", "title": "Order number"}
-            options = [{"name": n, "value": v} for n, v in OPTIONS]
-            drop: dict[str, Any] = {
-                "type": "tagger",
-                "title": "Product",
-                "custom_field_options": options,
-            }
-            for spec in (text, drop):
-                made = self.session.post(
-                    f"{self.base}/api/v2/ticket_fields.json", json={"ticket_field": spec}
-                )
-                assert made.status_code == 201, made.text
-                self.keys[spec["title"]] = str(made.json()["ticket_field"]["id"])
-            self.labels = {v: n for n, v in OPTIONS}
-        else:
-            text = {
-                "label": "Order number",
-                "label_for_customers": "Order number",
-                "type": "custom_text",
-            }
-            choices = [{"value": n, "position": i} for i, (n, _) in enumerate(OPTIONS, start=1)]
-            drop = {
-                "label": "Product",
-                "label_for_customers": "Product",
-                "type": "custom_dropdown",
-                "choices": choices,
-            }
-            for spec in (text, drop):
-                made = self.session.post(f"{self.base}/api/v2/admin/ticket_fields", json=spec)
-                assert made.status_code == 201, made.text
-                self.keys[str(spec["label"])] = str(made.json()["name"])
-            self.labels = {n: n for n, _ in OPTIONS}
+        made = self.order_and_product(OPTIONS)
+        self.keys = {title: self.key_of(field) for title, field in made.items()}
+        # Zendesk writes an option's tag value, Freshdesk its label.
+        names = {n: v if self.kind == "zendesk" else n for n, v in OPTIONS}
+        self.labels = {written: name for name, written in names.items()}
 
-    def agent_sets(self, ticket_id: int, order: str, product: str) -> None:
-        if self.kind == "zendesk":
-            value = dict((n, v) for n, v in OPTIONS)[product]
-            body: dict[str, Any] = {
-                "ticket": {
-                    "custom_fields": [
-                        {"id": int(self.keys["Order number"]), "value": order},
-                        {"id": int(self.keys["Product"]), "value": value},
-                    ]
-                }
-            }
-            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}.json", json=body)
-        else:
-            body = {
-                "custom_fields": {self.keys["Order number"]: order, self.keys["Product"]: product}
-            }  # Freshdesk: cf_ names and the option's label
-            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}", json=body)
-        assert done.status_code == 200, done.text
+    def agent_sets_order(self, ticket_id: int, order: str, product: str) -> None:
+        value = dict(OPTIONS)[product] if self.kind == "zendesk" else product
+        self.agent_sets(ticket_id, {self.keys["Order number"]: order, self.keys["Product"]: value})
 
     def values(self, ticket_id: int) -> dict[str, str | None]:
-        if self.kind == "zendesk":
-            ticket = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}.json").json()[
-                "ticket"
-            ]
-            raw = {str(f["id"]): f["value"] for f in ticket["custom_fields"]}
-        else:
-            raw = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}").json()[
-                "custom_fields"
-            ]
+        raw = self.custom_fields(ticket_id)
         order = raw.get(self.keys["Order number"])
         product = raw.get(self.keys["Product"])
         return {"Order number": order, "Product": self.labels.get(product) if product else None}
@@ -184,7 +125,7 @@ def test_a_run_without_an_llm_fills_the_fields_and_revert_takes_them_back(
     without = per_ticket(desk.stats())
 
     ids = desk.create(TICKETS)
-    api.agent_sets(ids[6], "ORD-999999", "Desktop client")
+    api.agent_sets_order(ids[6], "ORD-999999", "Desktop client")
     path = tmp_path / "fields.toml"
     path.write_text(FIELDS_TOML, "utf-8")
     monkeypatch.setenv("TICKETBOT_FIELDS", str(path))
@@ -209,7 +150,7 @@ def test_a_run_without_an_llm_fills_the_fields_and_revert_takes_them_back(
         assert "product_mobile_app" in api.tags(ids[2])
 
     [finished] = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1:]
-    api.agent_sets(ids[9], "ORD-000111", "Web app")  # an agent changes one after the run
+    api.agent_sets_order(ids[9], "ORD-000111", "Web app")  # an agent changes one after the run
     planned = invoke("revert", "--run", finished["run_id"], "--dry-run")
     assert planned.exit_code == 0, planned.output
     [line] = [x for x in planned.output.splitlines() if x.startswith(f"ticket {ids[1]}:")]

@@ -27,6 +27,7 @@ import pytest
 import requests
 from support.cli import invoke
 from support.e2e import events
+from support.fields_admin import FieldsAdmin
 from support.webhook import Receiver
 from typer.testing import Result
 
@@ -47,44 +48,6 @@ synonyms = { "Mobile app" = ["iphone app", "android app"] }
 OPTIONS = [("Mobile app", "product_mobile_app"), ("Web app", "product_web")]
 
 
-def make_fields(desk: Desk) -> tuple[requests.Session, str, dict[str, Any]]:
-    """The two fields through the helpdesk's admin API; (session, base, the Product field)."""
-    env = desk.env()
-    session = requests.Session()
-    if desk.kind == "zendesk":
-        base = env["ZENDESK_URL"]
-        session.auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
-        made = {}
-        for spec in (
-            {"type": "text", "title": "Order number"},
-            {
-                "type": "tagger",
-                "title": "Product",
-                "custom_field_options": [{"name": n, "value": v} for n, v in OPTIONS],
-            },
-        ):
-            answer = session.post(f"{base}/api/v2/ticket_fields.json", json={"ticket_field": spec})
-            assert answer.status_code == 201, answer.text
-            made[spec["title"]] = answer.json()["ticket_field"]
-        return session, base, made["Product"]
-    base = env["FRESHDESK_URL"]
-    session.auth = (env["FRESHDESK_API_KEY"], "X")
-    made = {}
-    for spec in (
-        {"label": "Order number", "label_for_customers": "Order number", "type": "custom_text"},
-        {
-            "label": "Product",
-            "label_for_customers": "Product",
-            "type": "custom_dropdown",
-            "choices": [{"value": n, "position": i} for i, (n, _) in enumerate(OPTIONS, 1)],
-        },
-    ):
-        answer = session.post(f"{base}/api/v2/admin/ticket_fields", json=spec)
-        assert answer.status_code == 201, answer.text
-        made[str(spec["label"])] = answer.json()
-    return session, base, made["Product"]
-
-
 def remove_mobile_app(
     desk: Desk, session: requests.Session, base: str, field: dict[str, Any]
 ) -> None:
@@ -102,13 +65,6 @@ def remove_mobile_app(
     assert gone.status_code == 200, gone.text
 
 
-def values(desk: Desk, session: requests.Session, base: str, ticket_id: int) -> dict[str, Any]:
-    if desk.kind == "zendesk":
-        ticket = session.get(f"{base}/api/v2/tickets/{ticket_id}.json").json()["ticket"]
-        return {str(f["id"]): f["value"] for f in ticket["custom_fields"]}
-    return dict(session.get(f"{base}/api/v2/tickets/{ticket_id}").json()["custom_fields"])
-
-
 def answered(desk: Desk, key: str) -> bool:
     return any(endpoint == key for _, endpoint, _ in desk.history())
 
@@ -119,7 +75,8 @@ def test_an_option_removed_mid_run_loses_no_note_and_is_named_once(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
-    session, base, product = make_fields(desk)
+    admin = FieldsAdmin(desk)
+    product = admin.order_and_product(OPTIONS)["Product"]
     path = tmp_path / "fields.toml"
     path.write_text(FIELDS_TOML, "utf-8")
     monkeypatch.setenv("TICKETBOT_FIELDS", str(path))
@@ -146,7 +103,7 @@ def test_an_option_removed_mid_run_loses_no_note_and_is_named_once(
         assert runner.is_alive(), "the run ended before it wrote"
         assert time.monotonic() < latest, "the run never wrote"
         time.sleep(0.01)
-    remove_mobile_app(desk, session, base, product)
+    remove_mobile_app(desk, admin.session, admin.base, product)
     config.hold_jobs = False
     runner.join(60)
     assert not runner.is_alive()
@@ -158,8 +115,8 @@ def test_an_option_removed_mid_run_loses_no_note_and_is_named_once(
         snap = desk.snapshot(ticket_id)
         assert len(snap.notes) == 1, snap.notes  # written, once
         assert marker_tag("ai_") in snap.tags  # the whole change, marker included
-        found = values(desk, session, base, ticket_id)
-        assert found.get(str(product["id" if desk.kind == "zendesk" else "name"])) in (None, "")
+        found = admin.custom_fields(ticket_id)
+        assert found.get(admin.key_of(product)) in (None, "")
         assert any(str(v).startswith("ORD-") for v in found.values())  # the other field is filled
     stale = [e for e in events(tmp_path / "logs") if e["event"] == "field_stale"]
     assert [e["field"] for e in stale] == ["Product"]

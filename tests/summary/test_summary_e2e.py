@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from support.answers_desk import rows
 from support.cli import invoke
 from support.e2e import events
+from support.fields_admin import FieldsAdmin
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
@@ -35,61 +35,34 @@ THREAD = [
 ]
 
 
-class Field:
+class Field(FieldsAdmin):
     """The summary field, made and read through the helpdesk's own API (as an admin, an agent);
     ``shown``: the helpdesk shows it to the customer, ``editable``: the customer may write it."""
 
     def __init__(self, desk: Desk, *, shown: bool = False, editable: bool = False) -> None:
-        env = desk.env()
-        self.kind = desk.kind
-        self.session = requests.Session()
-        if desk.kind == "zendesk":
-            self.base = env["ZENDESK_URL"]
-            self.session.auth = (f"{env['ZENDESK_EMAIL']}/token", env["ZENDESK_API_TOKEN"])
-            spec: dict[str, Any] = {
+        super().__init__(desk)
+        made = self.create(
+            {
                 "type": "textarea",
                 "title": "Summary",
                 "visible_in_portal": shown or editable,
                 "editable_in_portal": editable,
-            }
-            made = self.session.post(
-                f"{self.base}/api/v2/ticket_fields.json", json={"ticket_field": spec}
-            )
-            assert made.status_code == 201, made.text
-            self.key = str(made.json()["ticket_field"]["id"])
-        else:
-            self.base = env["FRESHDESK_URL"]
-            self.session.auth = (env["FRESHDESK_API_KEY"], "X")
-            spec = {
+            },
+            {
                 "label": "Summary",
                 "label_for_customers": "Summary",
                 "type": "custom_paragraph",
                 "displayed_to_customers": shown or editable,
                 "customers_can_edit": editable,
-            }
-            made = self.session.post(f"{self.base}/api/v2/admin/ticket_fields", json=spec)
-            assert made.status_code == 201, made.text
-            self.key = str(made.json()["name"])
+            },
+        )
+        self.key = self.key_of(made)
 
     def value(self, ticket_id: int) -> Any:
-        if self.kind == "zendesk":
-            got = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}.json")
-            return {str(f["id"]): f["value"] for f in got.json()["ticket"]["custom_fields"]}.get(
-                self.key
-            )
-        got = self.session.get(f"{self.base}/api/v2/tickets/{ticket_id}")
-        return got.json()["custom_fields"].get(self.key)
+        return self.custom_fields(ticket_id).get(self.key)
 
     def agent_writes(self, ticket_id: int, text: str) -> None:
-        if self.kind == "zendesk":
-            body: dict[str, Any] = {
-                "ticket": {"custom_fields": [{"id": int(self.key), "value": text}]}
-            }
-            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}.json", json=body)
-        else:
-            body = {"custom_fields": {self.key: text}}
-            done = self.session.put(f"{self.base}/api/v2/tickets/{ticket_id}", json=body)
-        assert done.status_code == 200, done.text
+        self.agent_sets(ticket_id, {self.key: text})
 
 
 def _say(desk: Desk, ticket_id: int, author: str, text: str) -> None:
