@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ..common.scrub import display_url
 from ..errors import ConfigError
@@ -39,6 +39,9 @@ from ..triage.taxonomy import Taxonomy, load_taxonomy
 if TYPE_CHECKING:
     from ..llm import LLMAnalyser
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 # A 429 gets more tries and waits out a whole rate-limit minute: the endpoint is up, and the
 # adaptive limit is meanwhile bringing the run down to its rate.
 LLM_RETRY = RetryPolicy(
@@ -61,45 +64,6 @@ def llm_breaker_name(settings: Settings) -> str:
     return f"llm@{display_url(settings.openai_base_url or 'https://api.openai.com/v1')}"
 
 
-def build_analyser(
-    settings: Settings,
-    *,
-    workers: int,
-    breaker: CircuitBreaker | None,
-    on_event: Callable[..., object] | None = None,
-    taxonomy: Taxonomy | None = None,
-    retry: RetryPolicy | None = LLM_RETRY,
-    timeout: float | None = None,
-    auto_workers: bool = False,
-    deadline: RunDeadline | None = None,
-    stop: StopFlag | None = None,
-) -> LLMAnalyser:
-    """The analyser every command uses, from the settings; the one place one is built.
-
-    ``workers`` is the most calls that may be in flight (the threads that call ``analyse``):
-    the connection pool, the adaptive limit and the pacer are sized to it. For ``--workers
-    auto`` pass the ceiling and ``auto_workers``: the adaptive limit then starts low and follows
-    the endpoint's latency, and the pacer keeps the calls in flight at what the endpoint's
-    announced rate sustains (``analyser.concurrency()`` says what bound it). ``breaker`` counts
-    the endpoint's failures (None with ``retry=None``: one try, as ``health`` probes).
-    ``on_event(name, **fields)`` hears each retry (``llm_retry``), e.g. ``EventLog.emit``.
-    ``stop``: the run's request to stop, which ends every wait of a call (a 429's
-    ``Retry-After``, the rate limit, the shared budget) at once (``resilience.stopping``).
-    """
-    return analyser_factory(
-        settings,
-        workers=workers,
-        breaker=breaker,
-        on_event=on_event,
-        taxonomy=taxonomy,
-        retry=retry,
-        timeout=timeout,
-        auto_workers=auto_workers,
-        deadline=deadline,
-        stop=stop,
-    )()
-
-
 def analyser_factory(
     settings: Settings,
     *,
@@ -113,9 +77,21 @@ def analyser_factory(
     deadline: RunDeadline | None = None,
     stop: StopFlag | None = None,
 ) -> Callable[[], LLMAnalyser]:
-    """``build_analyser``'s work in two halves: the settings are read and checked now (a bad
-    one fails before the run starts), the analyser is made when the returned function is
-    called: that is when openai, most of a second of CPU to import, is loaded."""
+    """The analyser every command uses, from the settings; the one place one is built, in
+    two halves: the settings are read and checked now (a bad one fails before the run
+    starts), the analyser is made when the returned function is called: that is when openai,
+    most of a second of CPU to import, is loaded (``build_analyser`` makes it at once).
+
+    ``workers`` is the most calls that may be in flight (the threads that call ``analyse``):
+    the connection pool, the adaptive limit and the pacer are sized to it. For ``--workers
+    auto`` pass the ceiling and ``auto_workers``: the adaptive limit then starts low and follows
+    the endpoint's latency, and the pacer keeps the calls in flight at what the endpoint's
+    announced rate sustains (``analyser.concurrency()`` says what bound it). ``breaker`` counts
+    the endpoint's failures (None with ``retry=None``: one try, as ``health`` probes).
+    ``on_event(name, **fields)`` hears each retry (``llm_retry``), e.g. ``EventLog.emit``.
+    ``stop``: the run's request to stop, which ends every wait of a call (a 429's
+    ``Retry-After``, the rate limit, the shared budget) at once (``resilience.stopping``).
+    """
     key = settings.openai_api_key
 
     def retried(attempt: int, exc: BaseException, wait: float) -> None:
@@ -163,6 +139,17 @@ def analyser_factory(
         )
 
     return make
+
+
+def _made_now(factory: Callable[P, Callable[[], R]]) -> Callable[P, R]:
+    def build(*args: P.args, **kwargs: P.kwargs) -> R:
+        return factory(*args, **kwargs)()
+
+    return build
+
+
+# ``analyser_factory``'s analyser, made at once (its options and their meaning are the same).
+build_analyser = _made_now(analyser_factory)
 
 
 def shared_budget(
