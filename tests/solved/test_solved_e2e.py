@@ -2,16 +2,25 @@
 the helpdesk's own import path, read by ``kb sync --solved`` through the adapter (each ticket's
 agents' public replies), stored with the real encoder's vectors and a redacted one-line
 resolution, and found for a new ticket by a real ``ticketbot run`` (its step in
-``run/order.ticket_steps``), from the one vector of its text."""
+``run/order.ticket_steps``), from the one vector of its text. What the note showed is kept in
+the audit store (ids and similarities, none of their text) and shown on the dashboard's ticket
+page."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from support.cli import invoke
 
+from ticket_processor.dashboard.access import Access
+from ticket_processor.dashboard.server import serve_in_thread
+from ticket_processor.dashboard.web import DashboardConfig, build_app
+from ticket_processor.run.audit import open_store
+from ticket_processor.run.connect import load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.solved.history import OVERLAP
 from ticket_processor.solved.step import solved_steps
@@ -91,3 +100,22 @@ def test_kb_sync_reads_the_solved_history_and_a_new_ticket_finds_how_it_was_solv
         assert store.count() == 5
     finally:
         store.close()
+
+    # Kept with the decision: the solved tickets the note showed, by id, best first.
+    settings = load_settings(dict(os.environ))
+    with open_store(settings) as audit:
+        history = audit.ticket_history(new)
+    [written] = [d for d in history.decisions if d.status == "written"]
+    kept = (written.event or {}).get("similar_solved")
+    assert kept is not None, written.event
+    assert {k["id"] for k in kept[:2]} == {ids[0], ids[1]}
+    assert [k["similarity"] for k in kept] == sorted((k["similarity"] for k in kept), reverse=True)
+    assert "booked" not in str(written.event)  # no resolution text in the store's event
+    config = DashboardConfig(open_store=lambda: open_store(settings), access=Access(token=None))
+    with serve_in_thread(build_app(config)) as url:
+        page = httpx.get(f"{url}/tickets/{new}", timeout=60)
+    assert page.status_code == 200, page.text
+    section = page.text.split('id="solved"', 1)[1].split("</section>", 1)[0]
+    assert "Similar solved tickets" in section
+    assert f"#{ids[0]}" in section
+    assert f"#{ids[1]}" in section

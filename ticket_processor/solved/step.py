@@ -7,16 +7,21 @@ by a run, so a dry run reads it the same way.
 One encoder pass a ticket: the step hands the encoder the ticket's prepared text in the form
 every head reads it (subject, a line break, the body), so the encoder's memo returns the
 vector the learned engine, the risk head or the help-centre ranking already made of it.
+
+What the note showed is kept with the decision in the audit store (``similar_solved``: each
+solved ticket's id and similarity, no text of it) and shown on the dashboard's ticket page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..models import Ticket, Triage, WriteBack
 from ..steps.protocol import Step
+from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 
 if TYPE_CHECKING:  # numpy and the store load only where a store was synced
@@ -28,6 +33,9 @@ if TYPE_CHECKING:  # numpy and the store load only where a store was synced
     Encode = Callable[[list[str]], npt.NDArray[np.float32]]
 
 STORE_FILE = "solved.sqlite3"
+# The audit field: the solved tickets the note showed, best first.
+FIELD = "similar_solved"
+SHOWN_NOTE = "Solved tickets like this one, most similar first, as the note lists them."
 
 
 def store_path(state_dir: Path) -> Path:
@@ -42,6 +50,8 @@ class SolvedStep(Step):
     def __init__(self, store: SolvedStore, encode: Encode) -> None:
         self.store = store
         self._encode = encode
+        self._lock = threading.Lock()  # steps are called from the run's worker threads
+        self._found: dict[int, list[dict[str, Any]]] = {}
 
     def read(self, ticket: Ticket, prepared: PreparedTicket) -> Any:
         return f"{prepared.subject}\n{prepared.body}"
@@ -67,8 +77,28 @@ class SolvedStep(Step):
         found = similar(self.store, vector, exclude={ticket.id})
         if not found:
             return writeback
+        kept = [{"id": f.ticket_id, "similarity": round(f.similarity, 4)} for f in found]
+        with self._lock:
+            self._found[ticket.id] = kept
         note = with_section(writeback.note, render_similar(found, language))
         return writeback.model_copy(update={"note": note})
+
+    def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
+        with self._lock:
+            found = self._found.pop(ticket_id, None)
+        return {FIELD: found} if found else {}
+
+    def shown(self, fields: Mapping[str, Any]) -> Shown | None:
+        """The ticket page's section: one solved ticket a row, most similar first."""
+        found = fields.get(FIELD)
+        if not isinstance(found, list) or not found:
+            return None
+        rows = tuple(
+            ShownRow(f"#{f['id']}", str(f["id"]), f"similarity {float(f['similarity']):.2f}")
+            for f in found
+            if isinstance(f, Mapping) and "id" in f and "similarity" in f
+        )
+        return Shown(self.name, "Similar solved tickets", SHOWN_NOTE, rows) if rows else None
 
     def close(self) -> None:
         self.store.close()
