@@ -28,7 +28,8 @@ from .commands.console import escape
 from .exitcodes import ExitCode
 from .ops.arenas import tune_malloc
 
-# The commands, in the order --help lists them: (name, module of ``commands/``, attribute,
+# The commands, in the order --help lists them: (name, module of ``commands/`` (or, with a dot,
+# the module of a feature's own folder that holds its commands), attribute,
 # whether it is a group of its own, the line ``ticketbot --help`` shows for it). Imported when
 # the app is built: ``main`` builds only the command it is asked for (``ticketbot run`` loads
 # none of the others' modules), the full app for a mistyped name (its suggestions) and for
@@ -153,7 +154,7 @@ COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
     ("kb", "kb", "kb_app", True, "The help-centre index: sync it, measure its suggestions."),
     (
         "macros",
-        "macros",
+        "macros.command",
         "macros_app",
         True,
         "Suggested macros: sync them and their history, measure them.",
@@ -248,6 +249,12 @@ def _root(
 # --- the app: every command, or the one asked for ---------------------------
 
 
+def _command_module(module: str) -> str:
+    """The module ``COMMANDS`` names, relative to the package: a bare name is in ``commands/``,
+    a dotted one in a feature's own folder (the feature's commands live with it)."""
+    return f".{module}" if "." in module else f".commands.{module}"
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The ``ticketbot`` app with every command, or with ``only`` that one (``""``: none, for
     ``--version``, which answers before any command is looked at)."""
@@ -263,7 +270,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     for name, module, attribute, group, _line in COMMANDS:
         if only is not None and name != only:
             continue
-        target = getattr(import_module(f".commands.{module}", __package__), attribute)
+        target = getattr(import_module(_command_module(module), __package__), attribute)
         if group:
             built.add_typer(target, name=name)
         else:

@@ -21,7 +21,7 @@ from ticket_processor.dashboard.server import serve_in_thread
 from ticket_processor.dashboard.web import DashboardConfig, build_app
 from ticket_processor.macros.book import MacroBook
 from ticket_processor.macros.step import MacroStep
-from ticket_processor.models.macro import Macro
+from ticket_processor.models.ready_reply import ReadyReply
 from ticket_processor.steps.protocol import Step
 from ticket_processor.steps.shown import SHOWN_KEY, Shown, ShownRow, read_sections
 
@@ -102,7 +102,7 @@ def test_a_step_shows_nothing_unless_it_says_so() -> None:
 
 def test_the_macros_section_lists_them_by_title_best_first() -> None:
     empty = np.zeros((0, 3), np.float32)
-    book = MacroBook([Macro(1, "Refund", "x", True)], [], empty, np.zeros((1, 3), np.float32))
+    book = MacroBook([ReadyReply(1, "Refund", "x", True)], [], empty, np.zeros((1, 3), np.float32))
     step = MacroStep(book, lambda texts: np.zeros((len(texts), 3), np.float32), "ai_")
     fields = {
         "macros": [

@@ -9,15 +9,16 @@ import pytest
 from support.cli import invoke
 
 from ticket_processor.exitcodes import ExitCode
-from ticket_processor.helpdesks.sample_macros import sample_macros
+from ticket_processor.helpdesks.sample_replies import sample_replies
 from ticket_processor.sandbox.desks import Desk
 
 # Where each helpdesk creates: a stored create whose answer is lost (a gateway's 502), then
 # one refused outright.
 CREATE = {"zendesk": "POST /api/v2/tickets/create_many", "freshdesk": "POST /api/v2/tickets"}
 COUNT = 12
-# The sample macros' solved history, seeded once beside the tickets (``samples/macros.jsonl``).
-HISTORY = len(sample_macros()[1])
+# The sample macros' solved history, seeded once beside the tickets
+# (``samples/ready_replies.jsonl``).
+HISTORY = len(sample_replies()[1])
 
 
 @pytest.mark.desk(seed=None, configure=True)

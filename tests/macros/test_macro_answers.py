@@ -23,7 +23,7 @@ from support.macros_desk import TIMEOUT
 from ticket_processor.kb.documents import is_document
 from ticket_processor.kb.index import INDEX_FILE, ArticleIndex
 from ticket_processor.macros.answers import entry_id, entry_of, is_macro_entry, refusal, rendered
-from ticket_processor.models.macro import Macro
+from ticket_processor.models.ready_reply import ReadyReply
 from ticket_processor.sandbox.desks import Desk
 
 SSO_TEXT = (
@@ -81,7 +81,7 @@ def test_a_name_placeholder_is_removed_with_its_greeting() -> None:
     ],
 )
 def test_a_macro_that_cannot_be_sent_safely_is_refused(text: str, reason: str) -> None:
-    macro = Macro(7, "Some macro", text, True)
+    macro = ReadyReply(7, "Some macro", text, True)
     said = refusal(macro)
     assert said is not None
     assert reason in said
@@ -89,7 +89,7 @@ def test_a_macro_that_cannot_be_sent_safely_is_refused(text: str, reason: str) -
 
 
 def test_an_internal_note_is_refused_and_entries_keep_out_of_the_documents_range() -> None:
-    assert refusal(Macro(7, "Escalate", "Billing, please check the invoice today.", False))
+    assert refusal(ReadyReply(7, "Escalate", "Billing, please check the invoice today.", False))
     for macro_id in (1, 5, 360012345678, 99999999999999):
         assert is_macro_entry(entry_id(macro_id))
         assert not is_document(entry_id(macro_id))
@@ -183,9 +183,9 @@ def test_the_index_holds_only_what_may_answer(tmp_path: Path) -> None:
     index = ArticleIndex(tmp_path / INDEX_FILE)
     try:
         macros = [
-            Macro(1, "Single sign-on with Okta", SSO_TEXT, True),
-            Macro(2, "Outlook calendar sync", CALENDAR_TEXT, True),
-            Macro(3, "Salesforce bulk import", PRIVATE_TEXT, False),
+            ReadyReply(1, "Single sign-on with Okta", SSO_TEXT, True),
+            ReadyReply(2, "Outlook calendar sync", CALENDAR_TEXT, True),
+            ReadyReply(3, "Salesforce bulk import", PRIVATE_TEXT, False),
         ]
         first = sync_entries(index, macros)
         assert (first.indexed, len(first.refused)) == (1, 2)
@@ -206,7 +206,7 @@ def test_the_documents_sync_leaves_the_macros_entries_alone(tmp_path: Path) -> N
     (folder / "returns.md").write_text("# Returns\n\nReturned scanners go to the desk.\n")
     index = ArticleIndex(tmp_path / INDEX_FILE)
     try:
-        sync_entries(index, [Macro(1, "Single sign-on with Okta", SSO_TEXT, True)])
+        sync_entries(index, [ReadyReply(1, "Single sign-on with Okta", SSO_TEXT, True)])
         synced = sync_documents(index, folder)
         assert (synced.indexed, synced.removed) == (1, 0)
         assert entry_id(1) in {key[0] for key in index.stamps()}

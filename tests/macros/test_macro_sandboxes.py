@@ -1,5 +1,5 @@
 """Both sandboxes serve macros in their helpdesk's own shapes, and each adapter reads the shared,
-active ones back as ``Macro`` values: Zendesk's ``/api/v2/macros`` (create, list, show,
+active ones back as ``ReadyReply`` values: Zendesk's ``/api/v2/macros`` (create, list, show,
 ``/active``; ``comment_value`` as a string or ``[channel, text]``, ``comment_value_html``,
 ``comment_mode_is_public``), Freshdesk's canned-response folders and responses. A ticket
 imported into Zendesk keeps each comment's ``author_id`` and ``public``."""
@@ -18,7 +18,7 @@ from support.zendesk_sandbox import sandbox_auth
 
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
-from ticket_processor.models.macro import Macro
+from ticket_processor.models.ready_reply import ReadyReply
 from ticket_processor.run.connect import connect, load_settings
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
@@ -139,7 +139,7 @@ def test_each_adapter_reads_the_shared_active_macros(desk_kind: str, desk: Desk)
     add_macros(desk_kind, desk)
     helpdesk = connect(load_settings(dict(os.environ)))
     try:
-        found: list[Macro] = helpdesk.macros()  # type: ignore[attr-defined]
+        found: list[ReadyReply] = helpdesk.macros()  # type: ignore[attr-defined]
     finally:
         helpdesk.close()
     shown = {m.title: (m.text, m.public) for m in found}

@@ -13,6 +13,13 @@ from ticket_processor.report.html import render_html
 from ticket_processor.report.table import print_report
 from ticket_processor.report.to_write import StoredTicket, articles_to_write, no_source
 
+# The section a step showed the agent on a ticket (``steps.shown``), as the event stores it.
+MACRO_SECTION = {
+    "step": "macros",
+    "title": "Suggested macros",
+    "rows": [{"label": "Slack setup", "value": "9", "detail": "confidence 0.80"}],
+}
+
 
 def refused(ticket: int, reason: str = "no_article", **extra: Any) -> dict[str, Any]:
     return {
@@ -47,7 +54,7 @@ def test_a_macro_or_document_source_or_a_later_answer_counts_as_answered() -> No
     stored = {
         1: StoredTicket("Connect to Slack", "how_to", "integrations"),
         2: StoredTicket("Slack integration, mail me at jo@example.com", "how_to", "integrations"),
-        3: StoredTicket("Slack app", "how_to", "integrations", {"macros": [{"id": 9}]}),
+        3: StoredTicket("Slack app", "how_to", "integrations", {"shown": [MACRO_SECTION]}),
         8: StoredTicket("Print labels", "shipping", None),
     }
     found = articles_to_write(events, stored, {"dry"})

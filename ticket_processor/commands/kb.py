@@ -89,9 +89,8 @@ def kb_sync(
             typer.echo(sync_summary(report))
             if settings.knowledge_dir is not None:
                 typer.echo(_sync_documents(index, settings.knowledge_dir))
-            said = _sync_macro_entries(index, settings.state_dir)
-            if said:
-                typer.echo(said)
+            for line in _sync_sources(index, settings.state_dir):
+                typer.echo(line)
         finally:
             index.close()
         said = _sync_solved(settings, solved)
@@ -134,18 +133,13 @@ def _sync_solved(settings: Settings, since_text: str | None) -> str | None:
     return report.describe()
 
 
-def _sync_macro_entries(index: ArticleIndex, state_dir: Path) -> str | None:
-    """The synced macros that may answer customers, put back in the index (``--full`` starts
-    it empty); nothing before a ``macros sync``."""
-    from ..macros.book import exists
-    from ..macros.book import load as load_book
+def _sync_sources(index: ArticleIndex, state_dir: Path) -> list[str]:
+    """Each other source's entries put back in the index (``--full`` starts it empty), as the
+    run lists the sources (``kb.sources``); a line for each that has synced entries."""
+    from ..run.order import index_sources
 
-    if not exists(state_dir):
-        return None
-    from ..learned.embed import embed_texts
-    from ..macros.answers import summary, sync_entries
-
-    return summary(sync_entries(index, load_book(state_dir).macros, embed=embed_texts))
+    found = (source(index, state_dir) for source in index_sources())
+    return [said for said in found if said]
 
 
 def _sync_documents(index: ArticleIndex, folder: Path) -> str:

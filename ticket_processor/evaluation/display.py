@@ -19,7 +19,7 @@ URGENCY_NOTE = (
     "urgency: a predicted 'critical' is scored as 'high' (no urgency label in this file is "
     "'critical')"
 )
-MACRO_NOTE = "macro-F1: mean F1 over the classes present in the labels"
+MACRO_F1_NOTE = "macro-F1: mean F1 over the classes present in the labels"
 
 
 # Wider than this a confusion table no longer fits a terminal (subcategories: dozens).
@@ -59,7 +59,7 @@ def field_json(report: FieldReport) -> dict[str, Any]:
 def notes(result: EvalResult) -> list[str]:
     """How to read the figures; the urgency note only when critical was folded into high."""
     urgency = result.fields.get("urgency")
-    return ([URGENCY_NOTE] if urgency is not None and urgency.scored_as else []) + [MACRO_NOTE]
+    return ([URGENCY_NOTE] if urgency is not None and urgency.scored_as else []) + [MACRO_F1_NOTE]
 
 
 def result_json(result: EvalResult) -> dict[str, Any]:

@@ -69,11 +69,8 @@ def run_seed(
         console.print(f"Groups with agents for routing: {escape(', '.join(outcome.groups))}.")
     if outcome.articles:
         console.print(f"Created a sample help centre of {outcome.articles} articles.")
-    if outcome.macros:
-        console.print(
-            f"Created {outcome.macros} sample macros and a solved history that uses them "
-            "(`ticketbot macros sync` reads both)."
-        )
+    for line in outcome.said:
+        console.print(escape(line))
     where = display_url(helpdesk.base_url)  # never the user:password of a URL setting
     result = outcome.result
     span = result.id_range

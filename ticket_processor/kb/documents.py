@@ -56,8 +56,8 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 
 
-# The documents' ids are -DOCUMENT_IDS..-1; the ids below are the public macros'
-# (``macros.answers``), so each sync removes only its own entries.
+# The documents' ids are -DOCUMENT_IDS..-1; the ids below are for the entries other sources
+# index (a feature's own ``kb.sources.IndexSource``), so each sync removes only its own entries.
 DOCUMENT_IDS = 2**32
 
 
@@ -67,7 +67,8 @@ def is_document(article_id: int) -> bool:
 
 
 def is_helpdesks(article_id: int) -> bool:
-    """Whether an index entry is the helpdesk's own article (not a document, not a macro)."""
+    """Whether an index entry is the helpdesk's own article (not a document, nor another
+    source's entry)."""
     return article_id > 0
 
 

@@ -5,7 +5,7 @@ been filled by a full listing; a helpdesk with no changed-since filter (Freshdes
 everything every time (``complete``), and then only articles whose ``updated_at`` moved are
 indexed again and what the listing lacks is dropped. Drafts, archived and deleted articles
 (``removed``) leave the index either way; the team's own documents (``kb.documents``) and
-the public macros (``macros.answers``) are left to their own syncs. The whole sync is one
+the entries of other sources (``kb.sources``) are left to their own syncs. The whole sync is one
 transaction: a sync that fails half-way leaves the index as it was.
 
 ``rebuild`` (``kb sync --full``) fills a new file from a full listing and swaps it in with one
@@ -97,7 +97,7 @@ def sync(
                 unchanged += 1
         if listing.complete:
             for article_id, locale in stamps.keys() - seen:
-                if is_helpdesks(article_id):  # the team's documents and macros are not its
+                if is_helpdesks(article_id):  # documents and other sources' are not its
                     removed += index.delete(article_id, locale)
             index.set_meta("full_at", repr(clock()))
         index.set_meta("helpdesk", origin)

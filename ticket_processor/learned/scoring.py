@@ -94,7 +94,7 @@ def score_field(gold: Sequence[str], predicted: Sequence[str]) -> FieldScore:
         f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
         per_class[label] = ClassScore(precision, recall, f1, support)
     correct = sum(pairs.get((label, label), 0) for label in labels)
-    macro = (
+    mean_f1 = (
         sum(per_class[label].f1 for label in gold_classes) / len(gold_classes)
         if gold_classes
         else 0.0
@@ -102,7 +102,7 @@ def score_field(gold: Sequence[str], predicted: Sequence[str]) -> FieldScore:
     return FieldScore(
         rows=len(gold),
         accuracy=_ratio(correct, len(gold)),
-        macro_f1=macro,
+        macro_f1=mean_f1,
         per_class=per_class,
         confusion=confusion,
         labels=labels,

@@ -38,7 +38,7 @@ from ..kb.documents import DOCUMENT_IDS
 from ..kb.index import INDEX_FILE, ArticleIndex
 from ..kb.text import words
 from ..models import Article
-from ..models.macro import Macro
+from ..models.ready_reply import ReadyReply
 from ..triage.language import detect_language
 from ..triage.screen import asks_for_secret
 
@@ -102,7 +102,7 @@ def rendered(text: str) -> str:
     return found
 
 
-def refusal(macro: Macro) -> str | None:
+def refusal(macro: ReadyReply) -> str | None:
     """Why ``macro`` may not answer a customer (None: it may)."""
     if not macro.public:
         return "an internal note"
@@ -130,7 +130,7 @@ def is_macro_entry(article_id: int) -> bool:
     return article_id < -DOCUMENT_IDS
 
 
-def entry_of(macro: Macro) -> Article | None:
+def entry_of(macro: ReadyReply) -> Article | None:
     """The index entry of a macro that may answer a customer; None for one that may not."""
     if refusal(macro) is not None:
         return None
@@ -167,7 +167,7 @@ class MacroEntriesReport:
 
 
 def sync_entries(
-    index: ArticleIndex, macros: list[Macro], *, embed: Embed | None = None
+    index: ArticleIndex, macros: list[ReadyReply], *, embed: Embed | None = None
 ) -> MacroEntriesReport:
     """Bring the index's macro entries in line with ``macros``, one transaction."""
     report = MacroEntriesReport()
@@ -202,7 +202,7 @@ def sync_entries(
 
 
 def index_macros(
-    state_dir: Path, macros: list[Macro], *, embed: Embed | None = None
+    state_dir: Path, macros: list[ReadyReply], *, embed: Embed | None = None
 ) -> MacroEntriesReport:
     """``sync_entries`` on the state directory's help-centre index. An index that cannot be
     written (a full disk, a read-only file) is said in the report, never raised: the macros'

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..common.atomic import atomic_write_bytes, prepare_directory, read_state_bytes
-from ..models.macro import Macro
+from ..models.ready_reply import ReadyReply
 from .files import BOOK_FILE, VECTORS_FILE
 from .match import DEFAULT_TUNING, NONE, MacroMatcher, Tuning
 
@@ -45,13 +45,13 @@ class SolvedExample:
 
 @dataclass
 class MacroBook:
-    macros: list[Macro]
+    macros: list[ReadyReply]
     history: list[SolvedExample]
     history_vectors: FloatArray
     macro_vectors: FloatArray
     synced_at: float = field(default_factory=time.time)
 
-    def macro(self, macro_id: int) -> Macro | None:
+    def macro(self, macro_id: int) -> ReadyReply | None:
         return next((m for m in self.macros if m.id == macro_id), None)
 
     def labels(self, rows: list[int] | None = None) -> npt.NDArray[np.int64]:
@@ -96,7 +96,7 @@ def load(state_dir: Path) -> MacroBook:
         document = json.loads(raw)
         if document.get("version") != VERSION:
             raise BookUnreadable(f"{BOOK_FILE} is of another version")
-        macros = [Macro(**m) for m in document["macros"]]
+        macros = [ReadyReply(**m) for m in document["macros"]]
         history = [SolvedExample(**e) for e in document["history"]]
         synced_at = float(document["synced_at"])
     except (ValueError, TypeError, KeyError, AttributeError) as exc:

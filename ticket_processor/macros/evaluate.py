@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import AgentReply, HistoryTicket, Ticket
-from ..models.macro import Macro
+from ..models.ready_reply import ReadyReply
 from .book import MacroBook
 from .match import DEFAULT_TUNING, Tuning
 from .sync import Embed, build_book
@@ -127,14 +127,14 @@ def labelled_history(
     *,
     seed: int = 7,
     start: float = 1_700_000_000.0,
-) -> tuple[list[Macro], list[HistoryTicket], dict[int, int | None]]:
+) -> tuple[list[ReadyReply], list[HistoryTicket], dict[int, int | None]]:
     """Macros (ids from 1001) for the intents of ``macro_texts`` and one solved ticket a row,
     in a seeded random order an hour apart, answered as the module docstring says; and by
     ticket id, the macro of the ticket's intent (None: its intent has none)."""
     rng = random.Random(seed)
     ids = {intent: 1001 + n for n, intent in enumerate(sorted(macro_texts))}
     macros = [
-        Macro(ids[intent], title, text, True)
+        ReadyReply(ids[intent], title, text, True)
         for intent, (title, text) in sorted(macro_texts.items())
     ]
     order = list(rows)

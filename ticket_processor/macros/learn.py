@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ..models.macro import Macro
+from ..models.ready_reply import ReadyReply
 
 HELD = 0.7
 MIN_WORDS = 5
@@ -27,7 +27,7 @@ def words(text: str) -> frozenset[str]:
 class ReplyMatcher:
     """The macros' words, read once; ``used`` names the macro a reply used, if any."""
 
-    def __init__(self, macros: Sequence[Macro]) -> None:
+    def __init__(self, macros: Sequence[ReadyReply]) -> None:
         self._macros = [(m.id, words(m.text)) for m in macros if m.text]
         self._macros = [(i, w) for i, w in self._macros if len(w) >= MIN_WORDS]
 

@@ -1,14 +1,52 @@
 """The macros' step for a run, when a sync wrote a book; nothing else of the feature (numpy,
-the encoder) is imported otherwise: a team that never synced macros pays nothing."""
+the encoder) is imported otherwise: a team that never synced macros pays nothing. And what the
+feature declares beyond its step (``EXTRAS``, ``steps.extras``): its field of the triage API's
+answer and its entries in the help-centre index, known without a book or a run."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
 
 from ..models import Helpdesk
 from ..passes.types import RunOptions
+from ..steps.extras import StepExtras
 from ..steps.protocol import TicketStep
 from .files import BOOK_FILE
+
+if TYPE_CHECKING:
+    from ..kb.index import ArticleIndex
+
+
+class MacroAnswer(BaseModel):
+    # A shared macro (Zendesk) or canned response (Freshdesk) that may answer the ticket: its
+    # id, exact title (the team's own text: escape it where it is shown) and confidence.
+    id: int
+    title: str
+    confidence: float
+
+
+def index_entries(index: ArticleIndex, state_dir: Path) -> str | None:
+    """The synced macros that may answer customers, put back in the help-centre index (``kb
+    sync --full`` starts it empty): the feature's ``kb.sources.IndexSource``; nothing before a
+    ``macros sync``."""
+    if not (state_dir / BOOK_FILE).is_file():
+        return None
+    from ..learned.embed import embed_texts
+    from .answers import summary, sync_entries
+    from .book import load
+
+    return summary(sync_entries(index, load(state_dir).macros, embed=embed_texts))
+
+
+# The triage API's field: up to three suggested macros, best first (none until ``macros sync``
+# ran); and the public macros in the help-centre index, where the answers find them.
+EXTRAS = StepExtras(
+    api_fields={"macros": (list[MacroAnswer], Field(default_factory=list))},
+    index_source=index_entries,
+)
 
 
 def macro_steps(

@@ -31,7 +31,7 @@ from ..steps.protocol import Step
 from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import inert_block
-from ..writeback.wording import DEFAULT_LANGUAGE, wording
+from ..writeback.wording import DEFAULT_LANGUAGE, folder_wording
 from .book import MacroBook, exists, load
 from .match import MacroChoice
 from .sync import Embed, sync_macros
@@ -40,6 +40,8 @@ from .sync import Embed, sync_macros
 # macro the agent used (``docs/explanation/measurements/macros.md``).
 APPLY_AT = 0.9
 TITLE_CHARS = 200
+# The package whose ``words/<language>.toml`` hold the note section's words: this folder's.
+_FOLDER = __name__.rpartition(".")[0]
 SHOWN_NOTE = (
     "the helpdesk's macros (canned responses on Freshdesk) the latest triage suggested, best first"
 )
@@ -59,7 +61,7 @@ def note_lines(
     """The note's section in the note's ``language``: one macro a line, best first, exact
     title and id (a title is the team's own text: a line that could pass for ticketbot's is
     quoted)."""
-    words = wording(language)
+    words = folder_wording(_FOLDER, language)
     lines: list[str] = []
     for choice in choices:
         macro = book.macro(choice.macro_id)
@@ -67,14 +69,14 @@ def note_lines(
             continue
         title = " ".join(macro.title.split())[:TITLE_CHARS]  # one line, whatever it holds
         said = words.say(
-            "macro_line",
+            "line",
             title=title,
             id=macro.id,
-            internal="" if macro.public else words.say("internal_macro"),
+            internal="" if macro.public else words.say("internal"),
             confidence=f"{choice.confidence:.2f}",
         )
         lines += inert_block(f"- {said}")
-    return ["", words.say("macros"), *lines] if lines else []
+    return ["", words.say("title"), *lines] if lines else []
 
 
 def with_section(note: str, section: list[str]) -> str:

@@ -26,7 +26,7 @@ import numpy.typing as npt
 from ..errors import TicketBotError
 from ..helpdesks.history import stamp
 from ..models import HistoryTicket
-from ..models.macro import Macro
+from ..models.ready_reply import ReadyReply
 from ..triage.prepare import prepare_ticket
 from .answers import MacroEntriesReport, index_macros
 from .book import MacroBook, SolvedExample, exists, load, save
@@ -66,14 +66,14 @@ def ticket_text(subject: str, description: str) -> str:
     return f"{prepared.subject}\n{prepared.body}"
 
 
-def macro_text(macro: Macro) -> str:
+def macro_text(macro: ReadyReply) -> str:
     return f"{macro.title}\n{macro.text}"
 
 
 Solved = tuple[HistoryTicket, tuple[int, ...]]  # a solved ticket, the macros applied on it
 
 
-def read_desk(helpdesk: Any, since: int) -> tuple[list[Macro], Iterable[Solved]]:
+def read_desk(helpdesk: Any, since: int) -> tuple[list[ReadyReply], Iterable[Solved]]:
     """The macros and the history: with the macros each ticket's agent applied where the
     helpdesk records them (``macro_history``), else none recorded (``solved_history``)."""
     read_macros = getattr(helpdesk, "macros", None)
@@ -98,7 +98,7 @@ def encode(embed: Embed, texts: list[str]) -> npt.NDArray[np.float32]:
 
 
 def build_book(
-    macros: list[Macro], history: Iterable[HistoryTicket | Solved], embed: Embed, now: float
+    macros: list[ReadyReply], history: Iterable[HistoryTicket | Solved], embed: Embed, now: float
 ) -> MacroBook:
     """The book from what the helpdesk gave: pure but for the encoder. A ticket's macro is
     the first public one its agent applied where that is recorded, else the one its reply's

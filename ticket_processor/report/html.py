@@ -322,8 +322,8 @@ def _knowledge_sections(report: Report) -> list[str]:
         ]
         sections += [
             "<h2>Articles to write</h2>",
-            '<p class="muted">Tickets answers refused for want of a source, that no article, '
-            "macro or document answered, by kind, most first.</p>",
+            '<p class="muted">Tickets answers refused for want of a source, that nothing '
+            "ticketbot knows answered, by kind, most first.</p>",
             _table(("kind", "words", "tickets", "example subjects"), rows, {2}, raw=True),
         ]
     saved = report.time_saved

@@ -183,7 +183,7 @@ def answers_table(report: Report) -> Table:
 
 
 def to_write_table(report: Report) -> Table:
-    """The kinds of tickets no article, macro or document answered, most tickets first."""
+    """The kinds of tickets nothing ticketbot knows answered, most tickets first."""
     table = Table(
         title="Articles to write: tickets nothing answered (answers refused: no source)",
         title_justify="left",

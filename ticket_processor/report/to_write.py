@@ -1,12 +1,12 @@
 """Articles to write: the kinds of tickets nothing ticketbot knows answered.
 
 A ticket is a gap when answers refused it for want of a source (``answer_refused`` with a
-reason that names what was missing: ``no_article``, and the same word for any other source,
-``no_macro``, ``no_document``, ``no_source``) and nothing answered it in the window after all: no
-answer was drafted, planned or sent for it, and its decision names no other suggested source
-(``macros``, ``documents``) an agent could answer from. A refusal for any other reason (an angry
-customer, the customer's own case, an unsure triage) is a person's ticket, not a missing
-article, and is left out.
+reason that names what was missing: ``no_article``, and ``no_<source>`` for any other source)
+and nothing answered it in the window after all: no answer was drafted, planned or sent for it,
+and its decision's stored event shows no step's section (``steps.shown``: what a step put before
+the agent on this ticket, such as ready-made replies to answer from). A refusal for any other
+reason (an angry customer, the customer's own case, an unsure triage) is a person's ticket, not
+a missing article, and is left out.
 
 Gaps are grouped by the kind the triage gave them (category and subcategory), each group named by
 the words its subjects share that the other gaps' do not (``topics.naming``'s class-based
@@ -24,15 +24,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..steps.shown import read_sections
 from ..topics.naming import distinctive_words, topic_name
 from ..triage.redact import redact
 
-# A refusal reason that says what was missing to answer from: ``no_article`` and its kin.
-_NO_SOURCE = re.compile(r"^no_(article|macro|document|source)s?$")
+# A refusal reason that says what was missing to answer from: ``no_article`` and its kin, one
+# for each source a feature adds (the answers refuse for a guard's reason in other words).
+_NO_SOURCE = re.compile(r"^no_[a-z]+$")
 # Answers events that mean the ticket was answered (or its draft was there for an agent).
 _ANSWERED = frozenset({"answer_drafted", "answer_planned", "answer_sent"})
-# Keys of a decision's event that list other suggested sources an agent answers from.
-OTHER_SOURCES = ("macros", "documents")
 TOP_GROUPS = 10
 EXAMPLES = 3
 EXAMPLE_CHARS = 120
@@ -64,9 +64,8 @@ def no_source(reason: object) -> bool:
 
 
 def _other_source(stored: StoredTicket | None) -> bool:
-    if stored is None:
-        return False
-    return any(stored.event.get(key) for key in OTHER_SOURCES)
+    """A step showed the agent something on this ticket to answer from (its section's rows)."""
+    return stored is not None and bool(read_sections(stored.event))
 
 
 def gaps(events: Iterable[Mapping[str, Any]], dry_runs: set[str]) -> dict[int, str]:

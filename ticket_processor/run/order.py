@@ -20,7 +20,8 @@ from ..alerts.run_pass import EscalationPass, RunAlertsPass
 from ..common.eventlog import EventLog, read_events
 from ..incidents.paging import paged_incidents
 from ..journal.served import ServedJournalPass, merged_counts
-from ..macros.setup import macro_steps
+from ..kb.sources import IndexSource
+from ..macros import setup as macros
 from ..metrics.export import MetricsPass
 from ..models import SPAM_KINDS
 from ..passes.protocol import RunEnd, RunPass
@@ -31,6 +32,7 @@ from ..risk.step import RiskStep
 from ..settings import Settings
 from ..solved.step import solved_steps
 from ..spam.step import SpamStep
+from ..steps.extras import StepExtras
 from ..steps.protocol import TicketStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
@@ -49,6 +51,10 @@ from .pipeline import Pipeline, step_run
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
 
+# What the steps' features declare beyond their steps (``steps.extras``), in the steps' order:
+# a feature with a field in the triage API or entries in the help-centre index adds its here.
+STEP_EXTRAS: tuple[StepExtras, ...] = (macros.EXTRAS,)
+
 # How far back the success-rate alert looks: the recent runs, about two hours at the cron pace.
 ALERT_WINDOW = timedelta(hours=3)
 
@@ -66,7 +72,7 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
         ),
         RiskStep(risk_scorer(settings)),
     ]
-    steps += macro_steps(
+    steps += macros.macro_steps(
         settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
     )
     answers = run_answers(settings, parts)
@@ -87,6 +93,12 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
         )
     steps += solved_steps(settings.state_dir)
     return steps
+
+
+def index_sources() -> list[IndexSource]:
+    """The features that index entries of their own beside the help centre (``kb.sources``),
+    in the steps' order: ``kb sync`` puts each one's entries back."""
+    return [e.index_source for e in STEP_EXTRAS if e.index_source is not None]
 
 
 def run_passes(

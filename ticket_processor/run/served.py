@@ -157,7 +157,7 @@ class Analysed:
     decisions: dict[str, Decision]
     route: dict[str, Any]
     suggestions: tuple[Suggestion, ...] = field(default=())
-    # What the steps add for the text (``TicketStep.api_fields``: the suggested macros).
+    # What the steps add for the text (``TicketStep.api_fields``, by the field each step names).
     steps: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -3,11 +3,11 @@
 ``POST /api/v1/triage`` takes ``{subject, description, language?}`` and answers what a run
 would decide for that text — category, subcategory, urgency, sentiment, language, confidence at
 the top level; per field the calibrated confidence and whether a run would apply it, suggest
-it or abstain; the help-centre articles and the macros it would suggest; the route it would
-take; the reply draft when drafts are on — without reading or writing the helpdesk. The text
-is redacted before any engine sees it, as in a run (``triage.prepare``). ``language``, when
-given, is the caller's word for the text's language and is answered as given; otherwise the
-engine's.
+it or abstain; the help-centre articles it would suggest; the route it would take; what each
+per-ticket step adds (a field the step declares); the reply draft when drafts are on — without
+reading or writing the helpdesk. The text is redacted before any engine sees it, as in a run
+(``triage.prepare``). ``language``, when given, is the caller's word for the text's language
+and is answered as given; otherwise the engine's.
 
 The OpenAPI description (``/openapi.json``) is written here, its schemas generated from these
 pydantic models, so the description and the answers cannot drift apart.
@@ -15,14 +15,17 @@ pydantic models, so the description and the answers cannot drift apart.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .. import __version__
 from ..helpdesks.registry import KINDS
 from ..models import ArticleVisibility
+from ..run import order
 from ..run.served import Analysed
+from ..steps.extras import StepExtras
 from .limits import MAX_BODY
 
 MAX_API_BODY = 64 * 1024  # bytes of JSON; a ticket's text beyond it is cut by prepare anyway
@@ -52,14 +55,6 @@ class ArticleAnswer(BaseModel):
     score: float | None = None
 
 
-class MacroAnswer(BaseModel):
-    # A shared macro (Zendesk) or canned response (Freshdesk) that may answer the ticket: its
-    # id, exact title (the team's own text: escape it where it is shown) and confidence.
-    id: int
-    title: str
-    confidence: float
-
-
 class RouteAnswer(BaseModel):
     routes: list[str]
     group: str | None = None
@@ -69,7 +64,9 @@ class RouteAnswer(BaseModel):
     escalate: bool = False
 
 
-class TriageAnswer(BaseModel):
+class TriageHead(BaseModel):
+    # The answer's fields every run has (a comment, not a docstring: pydantic would put a
+    # docstring in the description); ``TriageAnswer`` adds the steps' own after them.
     category: str
     subcategory: str | None
     urgency: str
@@ -82,12 +79,24 @@ class TriageAnswer(BaseModel):
     fields: dict[str, FieldAnswer]
     articles: list[ArticleAnswer]
     route: RouteAnswer
-    # Up to three suggested macros, best first (none until ``ticketbot macros sync`` ran).
-    macros: list[MacroAnswer] = Field(default_factory=list)
-    answer: str | None = None  # the reply draft a run would note (TICKETBOT_REPLY_DRAFT)
 
 
-def triage_answer(found: Analysed, language: str | None) -> TriageAnswer:
+@cache
+def _answer_model(extras: tuple[StepExtras, ...]) -> type[TriageHead]:
+    fields: dict[str, Any] = {n: kind for one in extras for n, kind in one.api_fields.items()}
+    fields["answer"] = (str | None, None)
+    return create_model("TriageAnswer", __base__=TriageHead, **fields)
+
+
+def answer_model() -> type[TriageHead]:
+    """The answer: the fields every run has, then each step's (``run.order.STEP_EXTRAS``: a
+    step's field is typed in the description as in the answer, and named by its feature
+    alone), then the reply draft a run would note (TICKETBOT_REPLY_DRAFT). Made once for the
+    steps' list (read when asked, so the list is the run's)."""
+    return _answer_model(order.STEP_EXTRAS)
+
+
+def triage_answer(found: Analysed, language: str | None) -> BaseModel:
     triage = found.triage
     analysis = triage.analysis
     values: dict[str, str | None] = {
@@ -105,7 +114,9 @@ def triage_answer(found: Analysed, language: str | None) -> TriageAnswer:
             # Uncalibrated (no per-field confidence): the field applies as before.
             decision=decision or "apply",
         )
-    return TriageAnswer(
+    model = answer_model()
+    steps = {name: found.steps[name] for name in model.model_fields if name in found.steps}
+    return model(
         category=analysis.category,
         subcategory=analysis.subcategory,
         urgency=analysis.urgency.value,
@@ -127,7 +138,7 @@ def triage_answer(found: Analysed, language: str | None) -> TriageAnswer:
             for s in found.suggestions
         ],
         route=RouteAnswer(**found.route),
-        macros=[MacroAnswer(**m) for m in found.steps.get("macros") or ()],
+        **steps,
         answer=analysis.reply_draft,
     )
 
@@ -203,7 +214,7 @@ def openapi() -> dict[str, Any]:
             "required": ["ticket_id"],
         },
     }
-    answer = TriageAnswer.model_json_schema(ref_template="#/components/schemas/{model}")
+    answer = answer_model().model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(answer.pop("$defs", {}))
     schemas["TriageAnswer"] = answer
     return {

@@ -25,8 +25,9 @@ MAX_CHARS = 500
 
 @dataclass(frozen=True)
 class ShownRow:
-    """One line of a section: ``label`` (a macro's title), ``value`` (its id, also the row's
-    key on the page) and ``detail`` (said in a muted voice: its confidence)."""
+    """One line of a section: ``label`` (what the step found, by its title), ``value`` (its
+    id, also the row's key on the page) and ``detail`` (said in a muted voice: its
+    confidence)."""
 
     label: str
     value: str = ""

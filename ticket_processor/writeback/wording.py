@@ -7,7 +7,9 @@ every key of ``en.toml`` and the same placeholders in each sentence (a test chec
 language is one file a native speaker can review. A language without a table gets English
 labels (with an LLM, the note's free text is still in that language). Only the prose is
 translated: the header's ``ticketbot triage (`` and the trailer stay as machines read them
-(``writeback.note``, ``writeback.trailer``). Pure (the tables are read once, from the package).
+(``writeback.note``, ``writeback.trailer``). A step's own part of the note has its words in its
+own folder, read the same way (``folder_wording``). Pure (the tables are read once, from the
+package).
 """
 
 from __future__ import annotations
@@ -67,6 +69,24 @@ def wording(language: str) -> Wording:
         code=code,
         words={k: str(v) for k, v in table.items()},
         names={k: str(v) for k, v in names.items()},
+    )
+
+
+@cache
+def folder_wording(package: str, language: str) -> Wording:
+    """A step's own words in ``language``: its folder's table (``<package>/words/<code>.toml``,
+    keys of the step's own), English where the folder has none for it, so a feature's part of
+    the note is translated in its folder without a line here. The names of languages are the
+    note's."""
+    code = language if language in TEMPLATE_LANGUAGES else DEFAULT_LANGUAGE
+    folder = resources.files(package).joinpath("words")
+    if not folder.joinpath(f"{code}.toml").is_file():
+        code = DEFAULT_LANGUAGE
+    table = tomllib.loads(folder.joinpath(f"{code}.toml").read_text("utf-8"))
+    return Wording(
+        code=code,
+        words={k: str(v) for k, v in table.items()},
+        names=wording(code).names,
     )
 
 

@@ -13,11 +13,12 @@ from support.cli import invoke
 import ticket_processor
 from ticket_processor.helpdesks.freshdesk.sandbox import serving
 from ticket_processor.helpdesks.freshdesk.sandbox.serving import RunningFreshdesk
-from ticket_processor.helpdesks.sample_macros import sample_macros
+from ticket_processor.helpdesks.sample_replies import sample_replies
 
 CREATE = "POST /api/v2/tickets"
-# The sample macros' solved history, seeded beside the sample tickets (``samples/macros.jsonl``).
-HISTORY = len(sample_macros()[1])
+# The sample macros' solved history, seeded beside the sample tickets
+# (``samples/ready_replies.jsonl``).
+HISTORY = len(sample_replies()[1])
 SAMPLE_ROUTES = Path(ticket_processor.__file__).parent / "sample_routes.toml"
 
 # ``desk``: the Freshdesk sandbox itself, ticketbot's environment pointed at it.

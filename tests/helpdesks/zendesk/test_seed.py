@@ -10,7 +10,7 @@ import pytest
 import requests
 from support.cli import invoke
 
-from ticket_processor.helpdesks.sample_macros import sample_macros
+from ticket_processor.helpdesks.sample_replies import sample_replies
 from ticket_processor.helpdesks.samples import SeedTicket, cycle, load_samples, parse_lines
 from ticket_processor.helpdesks.zendesk.client import ZendeskClient
 from ticket_processor.helpdesks.zendesk.sandbox.server import RunningSandbox
@@ -18,8 +18,9 @@ from ticket_processor.helpdesks.zendesk.seed import create_tickets, customer, to
 
 EMAIL = "agent@example.com"
 TOKEN = "sandbox-token"
-# The sample macros' solved history, seeded beside the sample tickets (``samples/macros.jsonl``).
-HISTORY = len(sample_macros()[1])
+# The sample macros' solved history, seeded beside the sample tickets
+# (``samples/ready_replies.jsonl``).
+HISTORY = len(sample_replies()[1])
 
 
 def sample_tickets(sandbox: RunningSandbox) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The account's shared canned responses on Freshdesk, as ``models.Macro`` values.
+"""The account's shared canned responses on Freshdesk, as ``models.ReadyReply`` values.
 
 Every folder but the personal ones (``personal`` true: one agent's own) is read
 (``GET /api/v2/canned_response_folders``, then ``/canned_response_folders/{id}/responses``);
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...models.macro import Macro
+from ...models.ready_reply import ReadyReply
 from .records import text_of
 from .wire import FreshdeskTransport
 
 
-def response_of(item: dict[str, Any]) -> Macro | None:
-    """One canned response as a ``Macro``; None for one without an id or a title, or a
+def response_of(item: dict[str, Any]) -> ReadyReply | None:
+    """One canned response as a ``ReadyReply``; None for one without an id or a title, or a
     personal one."""
     response_id, title = item.get("id"), item.get("title")
     if not isinstance(response_id, int) or not isinstance(title, str) or not title.strip():
@@ -26,7 +26,7 @@ def response_of(item: dict[str, Any]) -> Macro | None:
         return None
     updated = item.get("updated_at")
     text = text_of(item.get("content"), item.get("content_html"))
-    return Macro(
+    return ReadyReply(
         response_id,
         title.strip(),
         text.strip(),
@@ -35,8 +35,8 @@ def response_of(item: dict[str, Any]) -> Macro | None:
     )
 
 
-def shared_responses(http: FreshdeskTransport) -> list[Macro]:
-    found: list[Macro] = []
+def shared_responses(http: FreshdeskTransport) -> list[ReadyReply]:
+    found: list[ReadyReply] = []
     for folders in http.pages("/api/v2/canned_response_folders"):
         for folder in folders:
             if not isinstance(folder, dict) or folder.get("personal") is True:
@@ -56,5 +56,5 @@ class CannedResponseReads:
 
     http: FreshdeskTransport
 
-    def macros(self) -> list[Macro]:
+    def macros(self) -> list[ReadyReply]:
         return shared_responses(self.http)

@@ -5,7 +5,7 @@ resolved, as a team's past tickets would be."""
 
 from __future__ import annotations
 
-from ..sample_macros import sample_macros
+from ..sample_replies import sample_replies
 from .wire import FreshdeskTransport
 
 RESOLVED = 4
@@ -28,7 +28,7 @@ def seed_canned_responses(http: FreshdeskTransport, agent_id: int | None) -> int
     folder = _general_folder(http)
     if folder is None:
         return 0
-    macros, solved = sample_macros()
+    macros, solved = sample_replies()
     for macro in macros:
         body = {"title": macro.title, "content_html": f"<p>{macro.text}</p>", "folder_id": folder}
         http.request("POST", "/api/v2/canned_responses", json=body, replay_safe=False)
@@ -54,3 +54,13 @@ def seed_canned_responses(http: FreshdeskTransport, agent_id: int | None) -> int
             "PUT", f"/api/v2/tickets/{ticket_id}", json={"status": RESOLVED}, replay_safe=False
         )
     return len(macros)
+
+
+def seeded_lines(count: int) -> list[str]:
+    """What ``seed`` says of the sample macros it made (none: nothing)."""
+    if not count:
+        return []
+    return [
+        f"Created {count} sample macros and a solved history that uses them "
+        "(`ticketbot macros sync` reads both)."
+    ]

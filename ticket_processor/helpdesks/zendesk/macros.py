@@ -1,4 +1,4 @@
-"""The account's shared, active macros on Zendesk, as ``models.Macro`` values, and the solved
+"""The account's shared, active macros on Zendesk, as ``models.ReadyReply`` values, and the solved
 history with the macros its agents applied.
 
 ``GET /api/v2/macros/active?access=shared`` lists them (an agent's personal macros are not the
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...models import Cursor, HistoryTicket, TicketPage
-from ...models.macro import Macro
+from ...models.ready_reply import ReadyReply
 from ..history import in_window
 from .client import ZendeskClient
 from .history import solved
@@ -42,8 +42,8 @@ def _comment(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def macro_of(item: dict[str, Any]) -> Macro | None:
-    """One listed macro as a ``Macro``; None for one without an id or a title."""
+def macro_of(item: dict[str, Any]) -> ReadyReply | None:
+    """One listed macro as a ``ReadyReply``; None for one without an id or a title."""
     macro_id, title = item.get("id"), item.get("title")
     if not isinstance(macro_id, int) or not isinstance(title, str) or not title.strip():
         return None
@@ -61,12 +61,12 @@ def macro_of(item: dict[str, Any]) -> Macro | None:
     if not text and markup:
         text = _plain(markup)
     updated = item.get("updated_at")
-    return Macro(
+    return ReadyReply(
         macro_id, title.strip(), text.strip(), public, updated if isinstance(updated, str) else None
     )
 
 
-def shared_macros(client: ZendeskClient) -> list[Macro]:
+def shared_macros(client: ZendeskClient) -> list[ReadyReply]:
     """The shared, active macros, in Zendesk's order."""
     listed = client.paged("/api/v2/macros/active.json", "macros", params={"access": "shared"})
     found = [
@@ -113,7 +113,7 @@ class ZendeskMacroReads:
     ) -> Iterator[TicketPage]:
         raise NotImplementedError  # the adapter's
 
-    def macros(self) -> list[Macro]:
+    def macros(self) -> list[ReadyReply]:
         return shared_macros(self.client)
 
     def macro_history(self, since: int) -> Iterator[tuple[HistoryTicket, tuple[int, ...]]]:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from ...errors import AuthError, HelpdeskError
 from ...models import Helpdesk
-from ..sample_macros import sample_agent
+from ..sample_replies import sample_agent
 from ..samples import (
     SAMPLE_GROUPS,
     SeedOutcome,
@@ -30,7 +30,7 @@ from .client import BATCH_LIMIT, ZendeskClient
 from .guide import guide_api
 from .help_centre import seed_help_centre
 from .records import JobResult, JobStatus
-from .seed_macros import seed_macros
+from .seed_macros import seed_macros, seeded_lines
 
 IN_FLIGHT_JOBS = 4
 
@@ -206,5 +206,5 @@ def seed(
         # Only ticketbot's own sandbox gets the sample help centre: published articles in a
         # real one would be visible to customers.
         outcome.articles = seed_help_centre(guide_api(client))
-        outcome.macros = seed_macros(client, sample_agent(helpdesk.agents()))
+        outcome.said += seeded_lines(seed_macros(client, sample_agent(helpdesk.agents())))
     return outcome

@@ -5,7 +5,7 @@ sample agents (``author_id``, ``public``), as a team's past tickets would be."""
 
 from __future__ import annotations
 
-from ..sample_macros import sample_macros
+from ..sample_replies import sample_replies
 from .client import ZendeskClient
 
 
@@ -15,7 +15,7 @@ def seed_macros(client: ZendeskClient, agent_id: int | None) -> int:
     nothing)."""
     if client.paged("/api/v2/macros.json", "macros"):
         return 0
-    macros, solved = sample_macros()
+    macros, solved = sample_replies()
     http = client.http
     for macro in macros:
         actions = [{"field": "comment_value", "value": macro.text}]
@@ -37,3 +37,13 @@ def seed_macros(client: ZendeskClient, agent_id: int | None) -> int:
             "POST", "/api/v2/imports/tickets.json", json={"ticket": imported}, replay_safe=False
         )
     return len(macros)
+
+
+def seeded_lines(count: int) -> list[str]:
+    """What ``seed`` says of the sample macros it made (none: nothing)."""
+    if not count:
+        return []
+    return [
+        f"Created {count} sample macros and a solved history that uses them "
+        "(`ticketbot macros sync` reads both)."
+    ]

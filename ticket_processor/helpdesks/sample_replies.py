@@ -1,7 +1,8 @@
-"""The sample account's macros and a solved history whose agents answered with them
-(``samples/macros.jsonl``), which ``ticketbot seed`` puts in ticketbot's own sandboxes so that
-``ticketbot macros sync`` has something to learn from: four macros, thirteen solved tickets
-answered with one of them, three answered in the agent's own words."""
+"""The sample account's ready-made replies (``models.ReadyReply``: each helpdesk's seed makes
+them its own kind) and a solved history whose agents answered with them
+(``samples/ready_replies.jsonl``), which ``ticketbot seed`` puts in ticketbot's own sandboxes so
+that what learns from a team's replies has something to learn from: four replies, thirteen
+solved tickets answered with one of them, three answered in the agent's own words."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ OWN_REPLY = (
 
 
 @dataclass(frozen=True)
-class SampleMacro:
+class SampleReply:
     key: str
     title: str
     text: str
@@ -28,18 +29,21 @@ class SampleMacro:
 
 @dataclass(frozen=True)
 class SampleSolved:
-    """A solved ticket and its agent's reply: a macro's text, or the agent's own words."""
+    """A solved ticket and its agent's reply: a ready-made reply's text, or the agent's own
+    words."""
 
     subject: str
     description: str
     reply: str
 
 
-def sample_macros() -> tuple[list[SampleMacro], list[SampleSolved]]:
-    text = (resources.files("ticket_processor") / "samples" / "macros.jsonl").read_text("utf-8")
+def sample_replies() -> tuple[list[SampleReply], list[SampleSolved]]:
+    text = (resources.files("ticket_processor") / "samples" / "ready_replies.jsonl").read_text(
+        "utf-8"
+    )
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    macros = [SampleMacro(r["macro"], r["title"], r["text"]) for r in rows if "macro" in r]
-    texts = {m.key: m.text for m in macros}
+    replies = [SampleReply(r["reply"], r["title"], r["text"]) for r in rows if "reply" in r]
+    texts = {m.key: m.text for m in replies}
     solved = [
         SampleSolved(
             r["subject"],
@@ -49,7 +53,7 @@ def sample_macros() -> tuple[list[SampleMacro], list[SampleSolved]]:
         for r in rows
         if "solved" in r
     ]
-    return macros, solved
+    return replies, solved
 
 
 def sample_agent(agents: Iterable[Agent]) -> int | None:

@@ -1,4 +1,5 @@
-"""``ticketbot macros``: suggested macros by hand — ``macros sync`` and ``macros eval``.
+"""``ticketbot macros``: suggested macros by hand (the feature's own commands, which ``cli.py``
+lists by this module's path) — ``macros sync`` and ``macros eval``.
 
 ``macros sync`` reads the helpdesk's shared, active macros (Zendesk) or canned responses
 (Freshdesk) and its solved tickets of the last half year with their agents' public replies into
@@ -28,8 +29,8 @@ macros_app = typer.Typer(help="Suggested macros: sync them and their history, me
 
 def _sync(settings: Settings) -> str:
     from ..learned.embed import embed_texts
-    from ..macros.answers import summary
-    from ..macros.sync import sync_macros
+    from .answers import summary
+    from .sync import sync_macros
 
     helpdesk = connect(settings)
     try:
@@ -46,7 +47,7 @@ def _sync(settings: Settings) -> str:
 @macros_app.command("sync")
 def macros_sync() -> None:
     """Read the shared, active macros and the solved history they are learned from."""
-    from .common import exit_codes, load
+    from ..commands.common import exit_codes, load
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
@@ -60,10 +61,10 @@ def macros_eval(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """hit@1 and hit@3 on the latest solved tickets, learning from the earlier ones."""
-    from ..macros.book import exists
-    from ..macros.book import load as load_book
-    from ..macros.evaluate import evaluate
-    from .common import exit_codes, load
+    from ..commands.common import exit_codes, load
+    from .book import exists
+    from .book import load as load_book
+    from .evaluate import evaluate
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
