@@ -19,6 +19,13 @@ MACRO_SECTION = {
     "title": "Suggested macros",
     "rows": [{"label": "Slack setup", "value": "9", "detail": "confidence 0.80"}],
 }
+# Tickets solved before inform the agent, but are no source: the kind still wants an article.
+SOLVED_SECTION = {
+    "step": "solved",
+    "title": "Similar solved tickets",
+    "rows": [{"label": "#41", "value": "41", "detail": "similarity 0.62"}],
+    "source": False,
+}
 
 
 def refused(ticket: int, reason: str = "no_article", **extra: Any) -> dict[str, Any]:
@@ -53,7 +60,12 @@ def test_a_macro_or_document_source_or_a_later_answer_counts_as_answered() -> No
     ]
     stored = {
         1: StoredTicket("Connect to Slack", "how_to", "integrations"),
-        2: StoredTicket("Slack integration, mail me at jo@example.com", "how_to", "integrations"),
+        2: StoredTicket(
+            "Slack integration, mail me at jo@example.com",
+            "how_to",
+            "integrations",
+            {"shown": [SOLVED_SECTION]},
+        ),
         3: StoredTicket("Slack app", "how_to", "integrations", {"shown": [MACRO_SECTION]}),
         8: StoredTicket("Print labels", "shipping", None),
     }

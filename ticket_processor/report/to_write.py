@@ -65,7 +65,7 @@ def no_source(reason: object) -> bool:
 
 def _other_source(stored: StoredTicket | None) -> bool:
     """A step showed the agent something on this ticket to answer from (its section's rows)."""
-    return stored is not None and bool(read_sections(stored.event))
+    return stored is not None and any(s.source for s in read_sections(stored.event))
 
 
 def gaps(events: Iterable[Mapping[str, Any]], dry_runs: set[str]) -> dict[int, str]:

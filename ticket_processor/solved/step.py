@@ -98,7 +98,10 @@ class SolvedStep(Step):
             for f in found
             if isinstance(f, Mapping) and "id" in f and "similarity" in f
         )
-        return Shown(self.name, "Similar solved tickets", SHOWN_NOTE, rows) if rows else None
+        if not rows:
+            return None
+        # Not a source for the report: a kind solved again and again wants an article.
+        return Shown(self.name, "Similar solved tickets", SHOWN_NOTE, rows, source=False)
 
     def close(self) -> None:
         self.store.close()

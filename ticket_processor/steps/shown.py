@@ -37,12 +37,17 @@ class ShownRow:
 @dataclass(frozen=True)
 class Shown:
     """A step's section on the ticket page. ``step``: the step's name, the section's anchor;
-    ``note``: what the rows are, in a line; ``rows``: in the order the step ranks them."""
+    ``note``: what the rows are, in a line; ``rows``: in the order the step ranks them;
+    ``source``: the rows are something an agent answers from (a ready-made reply, a
+    document), so ``report`` does not count the ticket among the articles to write; False for
+    what only informs (tickets solved before: a kind solved again and again wants an article
+    all the more)."""
 
     step: str
     title: str
     note: str = ""
     rows: tuple[ShownRow, ...] = field(default_factory=tuple)
+    source: bool = True
 
     def stored(self) -> dict[str, Any]:
         """The section as the event keeps it (JSON)."""
@@ -51,6 +56,7 @@ class Shown:
             "title": self.title,
             "note": self.note,
             "rows": [{"label": r.label, "value": r.value, "detail": r.detail} for r in self.rows],
+            "source": self.source,
         }
 
 
@@ -76,7 +82,8 @@ def _section(item: object) -> Shown | None:
         kept.append(ShownRow(label, value or "", detail or ""))
     if not kept:
         return None
-    return Shown(step, title, _text(item.get("note")) or "", tuple(kept))
+    source = item.get("source") is not False  # an event written before the flag: a source
+    return Shown(step, title, _text(item.get("note")) or "", tuple(kept), source)
 
 
 def read_sections(event: object) -> list[Shown]:
