@@ -37,7 +37,7 @@ from ticket_processor.kb.dense import (
 )
 from ticket_processor.kb.index import ArticleIndex
 from ticket_processor.kb.retrieve import ticket_text
-from ticket_processor.kb.search import lookup, rank
+from ticket_processor.kb.search import DEFAULT_THRESHOLD, MIN_SHARED_TERMS, lookup, rank
 from ticket_processor.kb.text import query_terms, words
 from ticket_processor.learned.embed import embed_texts
 from ticket_processor.models import Analysis, Article, Ticket, Triage
@@ -1042,7 +1042,7 @@ def walls(centre: str, engine: str, every: bool) -> dict[str, Any]:
                     "keyword_top": [
                         (
                             s.hit.article_id in right,
-                            round(s.share, 3),
+                            round(s.share, 4),
                             len(terms & index.words(s.hit.rowid)),
                         )
                         for s in kw[:2]
@@ -1097,6 +1097,55 @@ def aggregates(tickets: list[dict[str, Any]]) -> dict[str, int]:
         "triage_unsure, top category how_to": sum(
             r["category"] == "how_to" for r in stopped("triage_unsure")
         ),
+    }
+
+
+def _spread(values: list[float]) -> list[float] | None:
+    return [min(values), max(values)] if values else None
+
+
+def waits(tickets: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a default run's answerable tickets wait on, counted (no ticket shown): why the
+    keyword lookup gave the calibration nothing (``no_article``), whether the gate's own
+    article was there all the same and right, and the gate's probabilities of the right first
+    articles it held back. A held-out centre may be read so."""
+
+    def first_right(row: dict[str, Any]) -> bool:
+        return bool(row["place keyword/dense/fused"][2] == 1)
+
+    def why_none(row: dict[str, Any]) -> str:
+        top = row["keyword_top"]
+        if not top:
+            return "no keyword hit"
+        if top[0][1] < DEFAULT_THRESHOLD:
+            return f"best keyword share under {DEFAULT_THRESHOLD}"
+        if top[0][2] < MIN_SHARED_TERMS:
+            return f"fewer than {MIN_SHARED_TERMS} words shared"
+        return "none passed the lookup's checks"
+
+    answerable = [r for r in tickets if r["kind"] == "answerable"]
+    none = [r for r in answerable if r["refusal"]["default"] == "no_article"]
+    below = [r for r in answerable if r["refusal"]["default"] == "below_threshold"]
+    held = [r for r in none + below if first_right(r) and r["gate_p"] is not None]
+    return {
+        "no_article": len(none),
+        "no_article, why the keyword lookup suggested nothing": dict(
+            Counter(map(why_none, none)).most_common()
+        ),
+        "no_article, the gate's article there": sum(r["gate_p"] is not None for r in none),
+        "no_article, the gate's article right": sum(map(first_right, none)),
+        "no_article, the gate's probability of the right ones": _spread(
+            [r["gate_p"] for r in none if first_right(r) and r["gate_p"] is not None]
+        ),
+        "below_threshold": len(below),
+        "below_threshold, the gate's article right": sum(map(first_right, below)),
+        "below_threshold, the gate's probability of the right ones": _spread(
+            [r["gate_p"] for r in below if first_right(r) and r["gate_p"] is not None]
+        ),
+        "held back with the right article first, by the gate's probability": {
+            f"{lo:.1f}-{lo + 0.1:.1f}": sum(lo <= r["gate_p"] < lo + 0.1 for r in held)
+            for lo in (0.1 * n for n in range(10))
+        },
     }
 
 
@@ -1198,7 +1247,8 @@ def answers_walls(argv: list[str]) -> int:
         print(json.dumps(result["counts"] | {"ceiling": ceiling(result["tickets"])}, indent=2))
         return 0
     if counted:
-        print(json.dumps(result["counts"] | {"walls": aggregates(result["tickets"])}, indent=2))
+        found = {"walls": aggregates(result["tickets"]), "waits": waits(result["tickets"])}
+        print(json.dumps(result["counts"] | found, indent=2))
         return 0
     for row in result["tickets"]:
         print(json.dumps(row, ensure_ascii=False))
@@ -1390,7 +1440,16 @@ other centres, pooled, while precise first there: no reply where none belongs an
 wrong article in 30 replies. They are then read on the centre left out: right, wrong article,
 unwanted replies (to a ticket no article answers, one needing a person, an angry one). The
 held-out centres are read as counts only.
+
+    python scripts/figures.py answers_thresholds --dev
+
+``--dev`` chooses on the dev centres alone (``answers``, ``kb``, ``bitext``, ``heldout``,
+``heldout2``), each left out in turn and picked on the other four, as a threshold must be
+chosen; the held-out ``heldout3`` to ``heldout6`` are then read, counts only, with the rule
+picked on all five.
 """
+
+THRESHOLD_DEV = ("answers", "kb", "bitext", "heldout", "heldout2")
 
 
 def _threshold_centres() -> list[HelpCentre]:
@@ -1540,18 +1599,23 @@ def answers_thresholds(argv: list[str]) -> int:
     engine = argv[argv.index("--engine") + 1] if "--engine" in argv else "llm"
     with tempfile.TemporaryDirectory() as tmp:
         weighed = {c[0]: _weighed(c, engine, Path(tmp)) for c in _threshold_centres()}
+    dev = "--dev" in argv
+    chosen_on = {n: w for n, w in weighed.items() if not dev or n in THRESHOLD_DEV}
     table: dict[str, Any] = {}
     for chooser in ("calibration", "gate", "confirmed", "confirmed_or_gate"):
         rows: dict[str, Any] = {}
-        for left_out in weighed:
-            others = [r for name, w in weighed.items() if name != left_out for r in w]
+        for left_out in chosen_on:
+            others = [r for name, w in chosen_on.items() if name != left_out for r in w]
             rule = pick(others, chooser)
             found = tally(weighed[left_out], rule) if rule else Counter()
             rows[left_out] = {"picked on the others": rule and list(rule[1:])} | {
                 k: found[k] for k in ("right", "wrong", "unwanted")
             }
-        every = pick([r for w in weighed.values() for r in w], chooser)
+        every = pick([r for w in chosen_on.values() for r in w], chooser)
         rows["picked on every centre"] = every and list(every[1:])
+        for name in (n for n in weighed if n not in chosen_on):
+            found = tally(weighed[name], every) if every else Counter()
+            rows[f"{name}, held out"] = {k: found[k] for k in ("right", "wrong", "unwanted")}
         table[chooser] = rows
     print(json.dumps(table, indent=2))
     return 0
