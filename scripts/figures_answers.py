@@ -24,6 +24,7 @@ from ticket_processor.answers.evaluate import _CHOSEN, AnswersReport, _right, ev
 from ticket_processor.answers.gate import GATE_FILE, TWIN, Gate, fit_gate, load_gate
 from ticket_processor.answers.own_case import CUES, own_case
 from ticket_processor.answers.plan import Circumstances, cues, decide
+from ticket_processor.answers.policy import DEFAULT_THRESHOLD as POLICY_THRESHOLD
 from ticket_processor.answers.policy import AnswersPolicy
 from ticket_processor.kb.dense import (
     HELD_WEIGHT,
@@ -1471,6 +1472,7 @@ class Weighed:
     gate: tuple[float, int] | None
     right: frozenset[int]
     answerable: bool
+    asks: bool = False  # the ticket asks a question (``decide.asks_question``)
 
     def outcome(self, article: int) -> str:
         """``right``, ``wrong`` (another article) or ``unwanted`` (none belongs)."""
@@ -1519,6 +1521,7 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
                     chosen["gate"],
                     _right(row.get("answer_article"), ids),
                     kind == "answerable",
+                    found_cues.asks,
                 )
             )
     finally:
@@ -1526,8 +1529,9 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
     return out
 
 
-# The chooser, its threshold, the confirming gate's (or 0), and the gate's alone (above 1: never).
-Rule = tuple[str, float, float, float]
+# The chooser, its threshold, the confirming gate's (or 0), the gate's alone (above 1: never),
+# and the gate's for a ticket that asks a question (``asked``; above 1: never).
+Rule = tuple[str, float, float, float, float]
 NEVER = 1.01
 
 
@@ -1535,15 +1539,18 @@ def sent_by(row: Weighed, rule: Rule) -> int | None:
     """The article ``rule`` sends for the ticket, or None. ``confirmed``: the calibration's
     article at its threshold, and the gate's first article the same at the gate's;
     ``confirmed_or_gate`` (what a default run does): that, or else the gate's first article
-    where the gate's probability reaches the last threshold."""
-    chooser, threshold, confirm_at, alone_at = rule
+    where the gate's probability reaches the fourth threshold; ``asked``: that, or the gate's
+    first article at the fifth where the ticket asks a question."""
+    chooser, threshold, confirm_at, alone_at, question_at = rule
     cal, gate = row.calibration, row.gate
     if chooser == "gate":
         return gate[1] if gate and gate[0] >= threshold else None
-    if chooser == "confirmed_or_gate":
+    if chooser in ("confirmed_or_gate", "asked"):
         if cal and cal[0] >= threshold and gate and gate[1] == cal[1] and gate[0] >= confirm_at:
             return cal[1]
-        return gate[1] if gate and gate[0] >= alone_at else None
+        # The run's threshold holds for every reply, the gate's article's too.
+        at = max(min(alone_at, question_at) if row.asks else alone_at, threshold)
+        return gate[1] if gate and gate[0] >= at else None
     if not cal or cal[0] < threshold:
         return None
     if chooser == "confirmed" and not (gate and gate[1] == cal[1] and gate[0] >= confirm_at):
@@ -1569,23 +1576,38 @@ THRESHOLD_GRID = (*(round(0.05 * n, 2) for n in range(20)), 0.96, 0.97, 0.98, 0.
 # The gate alone is tried only where it is sure (below 0.8 it sends to tickets no article
 # answers on most centres), the surer first: of two as good on the other centres, the surer.
 ALONE_GRID = (NEVER, 0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.85, 0.8)
+# The gate for a ticket that asks a question, the surer first.
+QUESTION_GRID = (NEVER, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
 
 
-def rules(chooser: str) -> list[Rule]:
+def rules(chooser: str, under: Rule | None = None) -> list[Rule]:
+    """The rules ``pick`` tries; ``asked`` tries its question threshold alone, the others
+    fixed at ``under`` (the ``confirmed_or_gate`` rule picked on the same centres)."""
     if chooser == "confirmed":
-        return [(chooser, t, g, NEVER) for t in THRESHOLD_GRID for g in THRESHOLD_GRID]
+        return [(chooser, t, g, NEVER, NEVER) for t in THRESHOLD_GRID for g in THRESHOLD_GRID]
     if chooser == "confirmed_or_gate":
         return [
-            (chooser, t, g, a) for t in THRESHOLD_GRID for g in THRESHOLD_GRID for a in ALONE_GRID
+            (chooser, t, g, a, NEVER)
+            for t in THRESHOLD_GRID
+            for g in THRESHOLD_GRID
+            for a in ALONE_GRID
         ]
-    return [(chooser, t, 0.0, NEVER) for t in THRESHOLD_GRID]
+    if chooser == "asked":
+        if under is None:
+            return []
+        # The run's threshold is the policy's (a user's setting, 0.9 by default), not chosen
+        # here: on the calibration's steps 0.85 and 0.9 send the same, on the gate's not.
+        threshold = max(under[1], POLICY_THRESHOLD)
+        return [(chooser, threshold, under[2], under[3], q) for q in QUESTION_GRID]
+    return [(chooser, t, 0.0, NEVER, NEVER) for t in THRESHOLD_GRID]
 
 
 def pick(rows: list[Weighed], chooser: str) -> Rule | None:
     """The rule of ``chooser`` that sends the most right replies on ``rows`` while ``precise``
     (the lower thresholds first on a tie), or None: none is."""
+    under = pick(rows, "confirmed_or_gate") if chooser == "asked" else None
     best: tuple[int, Rule] | None = None
-    for rule in rules(chooser):
+    for rule in rules(chooser, under):
         found = tally(rows, rule)
         if precise(found) and (best is None or found["right"] > best[0]):
             best = (found["right"], rule)
@@ -1602,7 +1624,7 @@ def answers_thresholds(argv: list[str]) -> int:
     dev = "--dev" in argv
     chosen_on = {n: w for n, w in weighed.items() if not dev or n in THRESHOLD_DEV}
     table: dict[str, Any] = {}
-    for chooser in ("calibration", "gate", "confirmed", "confirmed_or_gate"):
+    for chooser in ("calibration", "gate", "confirmed", "confirmed_or_gate", "asked"):
         rows: dict[str, Any] = {}
         for left_out in chosen_on:
             others = [r for name, w in chosen_on.items() if name != left_out for r in w]
