@@ -1448,6 +1448,12 @@ held-out centres are read as counts only.
 ``heldout2``), each left out in turn and picked on the other four, as a threshold must be
 chosen; the held-out ``heldout3`` to ``heldout6`` are then read, counts only, with the rule
 picked on all five.
+
+A fifth way, ``asked`` (what ships): ``confirmed_or_gate``, or the gate's first article from a
+fourth threshold where the ticket asks a question (``QUESTION_AT``). It keeps the other
+thresholds of the ``confirmed_or_gate`` pick on the same centres, the calibration's raised to
+the policy's default (0.9: a user's setting, not chosen here; every reply must reach it), and
+chooses the question's.
 """
 
 THRESHOLD_DEV = ("answers", "kb", "bitext", "heldout", "heldout2")
