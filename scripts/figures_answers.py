@@ -24,6 +24,7 @@ from ticket_processor.answers.evaluate import _CHOSEN, AnswersReport, _right, ev
 from ticket_processor.answers.gate import GATE_FILE, TWIN, Gate, fit_gate, load_gate
 from ticket_processor.answers.own_case import CUES, own_case
 from ticket_processor.answers.plan import Circumstances, cues, decide
+from ticket_processor.answers.policy import DEFAULT_THRESHOLD as POLICY_THRESHOLD
 from ticket_processor.answers.policy import AnswersPolicy
 from ticket_processor.kb.dense import (
     HELD_WEIGHT,
@@ -37,7 +38,7 @@ from ticket_processor.kb.dense import (
 )
 from ticket_processor.kb.index import ArticleIndex
 from ticket_processor.kb.retrieve import ticket_text
-from ticket_processor.kb.search import lookup, rank
+from ticket_processor.kb.search import DEFAULT_THRESHOLD, MIN_SHARED_TERMS, lookup, rank
 from ticket_processor.kb.text import query_terms, words
 from ticket_processor.learned.embed import embed_texts
 from ticket_processor.models import Analysis, Article, Ticket, Triage
@@ -1042,7 +1043,7 @@ def walls(centre: str, engine: str, every: bool) -> dict[str, Any]:
                     "keyword_top": [
                         (
                             s.hit.article_id in right,
-                            round(s.share, 3),
+                            round(s.share, 4),
                             len(terms & index.words(s.hit.rowid)),
                         )
                         for s in kw[:2]
@@ -1097,6 +1098,55 @@ def aggregates(tickets: list[dict[str, Any]]) -> dict[str, int]:
         "triage_unsure, top category how_to": sum(
             r["category"] == "how_to" for r in stopped("triage_unsure")
         ),
+    }
+
+
+def _spread(values: list[float]) -> list[float] | None:
+    return [min(values), max(values)] if values else None
+
+
+def waits(tickets: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a default run's answerable tickets wait on, counted (no ticket shown): why the
+    keyword lookup gave the calibration nothing (``no_article``), whether the gate's own
+    article was there all the same and right, and the gate's probabilities of the right first
+    articles it held back. A held-out centre may be read so."""
+
+    def first_right(row: dict[str, Any]) -> bool:
+        return bool(row["place keyword/dense/fused"][2] == 1)
+
+    def why_none(row: dict[str, Any]) -> str:
+        top = row["keyword_top"]
+        if not top:
+            return "no keyword hit"
+        if top[0][1] < DEFAULT_THRESHOLD:
+            return f"best keyword share under {DEFAULT_THRESHOLD}"
+        if top[0][2] < MIN_SHARED_TERMS:
+            return f"fewer than {MIN_SHARED_TERMS} words shared"
+        return "none passed the lookup's checks"
+
+    answerable = [r for r in tickets if r["kind"] == "answerable"]
+    none = [r for r in answerable if r["refusal"]["default"] == "no_article"]
+    below = [r for r in answerable if r["refusal"]["default"] == "below_threshold"]
+    held = [r for r in none + below if first_right(r) and r["gate_p"] is not None]
+    return {
+        "no_article": len(none),
+        "no_article, why the keyword lookup suggested nothing": dict(
+            Counter(map(why_none, none)).most_common()
+        ),
+        "no_article, the gate's article there": sum(r["gate_p"] is not None for r in none),
+        "no_article, the gate's article right": sum(map(first_right, none)),
+        "no_article, the gate's probability of the right ones": _spread(
+            [r["gate_p"] for r in none if first_right(r) and r["gate_p"] is not None]
+        ),
+        "below_threshold": len(below),
+        "below_threshold, the gate's article right": sum(map(first_right, below)),
+        "below_threshold, the gate's probability of the right ones": _spread(
+            [r["gate_p"] for r in below if first_right(r) and r["gate_p"] is not None]
+        ),
+        "held back with the right article first, by the gate's probability": {
+            f"{lo:.1f}-{lo + 0.1:.1f}": sum(lo <= r["gate_p"] < lo + 0.1 for r in held)
+            for lo in (0.1 * n for n in range(10))
+        },
     }
 
 
@@ -1198,7 +1248,8 @@ def answers_walls(argv: list[str]) -> int:
         print(json.dumps(result["counts"] | {"ceiling": ceiling(result["tickets"])}, indent=2))
         return 0
     if counted:
-        print(json.dumps(result["counts"] | {"walls": aggregates(result["tickets"])}, indent=2))
+        found = {"walls": aggregates(result["tickets"]), "waits": waits(result["tickets"])}
+        print(json.dumps(result["counts"] | found, indent=2))
         return 0
     for row in result["tickets"]:
         print(json.dumps(row, ensure_ascii=False))
@@ -1390,7 +1441,22 @@ other centres, pooled, while precise first there: no reply where none belongs an
 wrong article in 30 replies. They are then read on the centre left out: right, wrong article,
 unwanted replies (to a ticket no article answers, one needing a person, an angry one). The
 held-out centres are read as counts only.
+
+    python scripts/figures.py answers_thresholds --dev
+
+``--dev`` chooses on the dev centres alone (``answers``, ``kb``, ``bitext``, ``heldout``,
+``heldout2``), each left out in turn and picked on the other four, as a threshold must be
+chosen; the held-out ``heldout3`` to ``heldout6`` are then read, counts only, with the rule
+picked on all five.
+
+A fifth way, ``asked`` (what ships): ``confirmed_or_gate``, or the gate's first article from a
+fourth threshold where the ticket asks a question (``QUESTION_AT``). It keeps the other
+thresholds of the ``confirmed_or_gate`` pick on the same centres, the calibration's raised to
+the policy's default (0.9: a user's setting, not chosen here; every reply must reach it), and
+chooses the question's.
 """
+
+THRESHOLD_DEV = ("answers", "kb", "bitext", "heldout", "heldout2")
 
 
 def _threshold_centres() -> list[HelpCentre]:
@@ -1412,6 +1478,7 @@ class Weighed:
     gate: tuple[float, int] | None
     right: frozenset[int]
     answerable: bool
+    asks: bool = False  # the ticket asks a question (``decide.asks_question``)
 
     def outcome(self, article: int) -> str:
         """``right``, ``wrong`` (another article) or ``unwanted`` (none belongs)."""
@@ -1460,6 +1527,7 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
                     chosen["gate"],
                     _right(row.get("answer_article"), ids),
                     kind == "answerable",
+                    found_cues.asks,
                 )
             )
     finally:
@@ -1467,8 +1535,9 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
     return out
 
 
-# The chooser, its threshold, the confirming gate's (or 0), and the gate's alone (above 1: never).
-Rule = tuple[str, float, float, float]
+# The chooser, its threshold, the confirming gate's (or 0), the gate's alone (above 1: never),
+# and the gate's for a ticket that asks a question (``asked``; above 1: never).
+Rule = tuple[str, float, float, float, float]
 NEVER = 1.01
 
 
@@ -1476,15 +1545,18 @@ def sent_by(row: Weighed, rule: Rule) -> int | None:
     """The article ``rule`` sends for the ticket, or None. ``confirmed``: the calibration's
     article at its threshold, and the gate's first article the same at the gate's;
     ``confirmed_or_gate`` (what a default run does): that, or else the gate's first article
-    where the gate's probability reaches the last threshold."""
-    chooser, threshold, confirm_at, alone_at = rule
+    where the gate's probability reaches the fourth threshold; ``asked``: that, or the gate's
+    first article at the fifth where the ticket asks a question."""
+    chooser, threshold, confirm_at, alone_at, question_at = rule
     cal, gate = row.calibration, row.gate
     if chooser == "gate":
         return gate[1] if gate and gate[0] >= threshold else None
-    if chooser == "confirmed_or_gate":
+    if chooser in ("confirmed_or_gate", "asked"):
         if cal and cal[0] >= threshold and gate and gate[1] == cal[1] and gate[0] >= confirm_at:
             return cal[1]
-        return gate[1] if gate and gate[0] >= alone_at else None
+        # The run's threshold holds for every reply, the gate's article's too.
+        at = max(min(alone_at, question_at) if row.asks else alone_at, threshold)
+        return gate[1] if gate and gate[0] >= at else None
     if not cal or cal[0] < threshold:
         return None
     if chooser == "confirmed" and not (gate and gate[1] == cal[1] and gate[0] >= confirm_at):
@@ -1510,23 +1582,38 @@ THRESHOLD_GRID = (*(round(0.05 * n, 2) for n in range(20)), 0.96, 0.97, 0.98, 0.
 # The gate alone is tried only where it is sure (below 0.8 it sends to tickets no article
 # answers on most centres), the surer first: of two as good on the other centres, the surer.
 ALONE_GRID = (NEVER, 0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.85, 0.8)
+# The gate for a ticket that asks a question, the surer first.
+QUESTION_GRID = (NEVER, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
 
 
-def rules(chooser: str) -> list[Rule]:
+def rules(chooser: str, under: Rule | None = None) -> list[Rule]:
+    """The rules ``pick`` tries; ``asked`` tries its question threshold alone, the others
+    fixed at ``under`` (the ``confirmed_or_gate`` rule picked on the same centres)."""
     if chooser == "confirmed":
-        return [(chooser, t, g, NEVER) for t in THRESHOLD_GRID for g in THRESHOLD_GRID]
+        return [(chooser, t, g, NEVER, NEVER) for t in THRESHOLD_GRID for g in THRESHOLD_GRID]
     if chooser == "confirmed_or_gate":
         return [
-            (chooser, t, g, a) for t in THRESHOLD_GRID for g in THRESHOLD_GRID for a in ALONE_GRID
+            (chooser, t, g, a, NEVER)
+            for t in THRESHOLD_GRID
+            for g in THRESHOLD_GRID
+            for a in ALONE_GRID
         ]
-    return [(chooser, t, 0.0, NEVER) for t in THRESHOLD_GRID]
+    if chooser == "asked":
+        if under is None:
+            return []
+        # The run's threshold is the policy's (a user's setting, 0.9 by default), not chosen
+        # here: on the calibration's steps 0.85 and 0.9 send the same, on the gate's not.
+        threshold = max(under[1], POLICY_THRESHOLD)
+        return [(chooser, threshold, under[2], under[3], q) for q in QUESTION_GRID]
+    return [(chooser, t, 0.0, NEVER, NEVER) for t in THRESHOLD_GRID]
 
 
 def pick(rows: list[Weighed], chooser: str) -> Rule | None:
     """The rule of ``chooser`` that sends the most right replies on ``rows`` while ``precise``
     (the lower thresholds first on a tie), or None: none is."""
+    under = pick(rows, "confirmed_or_gate") if chooser == "asked" else None
     best: tuple[int, Rule] | None = None
-    for rule in rules(chooser):
+    for rule in rules(chooser, under):
         found = tally(rows, rule)
         if precise(found) and (best is None or found["right"] > best[0]):
             best = (found["right"], rule)
@@ -1540,18 +1627,23 @@ def answers_thresholds(argv: list[str]) -> int:
     engine = argv[argv.index("--engine") + 1] if "--engine" in argv else "llm"
     with tempfile.TemporaryDirectory() as tmp:
         weighed = {c[0]: _weighed(c, engine, Path(tmp)) for c in _threshold_centres()}
+    dev = "--dev" in argv
+    chosen_on = {n: w for n, w in weighed.items() if not dev or n in THRESHOLD_DEV}
     table: dict[str, Any] = {}
-    for chooser in ("calibration", "gate", "confirmed", "confirmed_or_gate"):
+    for chooser in ("calibration", "gate", "confirmed", "confirmed_or_gate", "asked"):
         rows: dict[str, Any] = {}
-        for left_out in weighed:
-            others = [r for name, w in weighed.items() if name != left_out for r in w]
+        for left_out in chosen_on:
+            others = [r for name, w in chosen_on.items() if name != left_out for r in w]
             rule = pick(others, chooser)
             found = tally(weighed[left_out], rule) if rule else Counter()
             rows[left_out] = {"picked on the others": rule and list(rule[1:])} | {
                 k: found[k] for k in ("right", "wrong", "unwanted")
             }
-        every = pick([r for w in weighed.values() for r in w], chooser)
+        every = pick([r for w in chosen_on.values() for r in w], chooser)
         rows["picked on every centre"] = every and list(every[1:])
+        for name in (n for n in weighed if n not in chosen_on):
+            found = tally(weighed[name], every) if every else Counter()
+            rows[f"{name}, held out"] = {k: found[k] for k in ("right", "wrong", "unwanted")}
         table[chooser] = rows
     print(json.dumps(table, indent=2))
     return 0

@@ -114,3 +114,31 @@ def test_the_ceiling_is_the_best_threshold_under_the_bars_limits() -> None:
         "unwanted": 1,
         "wrong": 1,
     }
+
+
+def test_the_waits_say_why_the_keyword_lookup_gave_nothing() -> None:
+    def row(refusal: str, top: list[tuple[bool, float, int]], p: float, first: int) -> Any:
+        found = _row(refusal, kind="answerable", keyword_top=top, gate_p=p, place=(first,) * 3)
+        found["refusal"]["default"] = refusal
+        return found
+
+    tickets = [
+        row("no_article", [], 0.41, 1),
+        row("no_article", [(True, 0.02, 3)], 0.66, 1),
+        row("no_article", [(False, 0.05, 1)], 0.3, 2),
+        row("below_threshold", [(True, 0.09, 3)], 0.93, 1),
+        row("sent right", [(True, 0.2, 4)], 0.97, 1),
+    ]
+    found = walls.waits(tickets)
+    assert found["no_article, why the keyword lookup suggested nothing"] == {
+        "no keyword hit": 1,
+        "best keyword share under 0.035": 1,
+        "fewer than 2 words shared": 1,
+    }
+    assert found["no_article, the gate's article right"] == 2
+    assert found["no_article, the gate's probability of the right ones"] == [0.41, 0.66]
+    assert found["below_threshold, the gate's probability of the right ones"] == [0.93, 0.93]
+    assert (
+        sum(found["held back with the right article first, by the gate's probability"].values())
+        == 3
+    )

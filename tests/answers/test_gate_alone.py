@@ -1,7 +1,8 @@
 """With the default chooser, the calibration's article is sent when the passage vectors confirm
 it; where the calibration has no article or an unsure one, the vectors' own first article is
-sent when the gate alone is sure of it (``GATE_ALONE_AT``), and not below. Pure: the gate's
-probability is set by its calibration, the rest are plain values."""
+sent when the gate alone is sure of it (``GATE_ALONE_AT``), or from ``QUESTION_AT`` where the
+ticket asks a question, and not below. Pure: the gate's probability is set by its calibration,
+the rest are plain values."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from dataclasses import replace
 import pytest
 
 from ticket_processor.answers.gate import Gate, GateInput
-from ticket_processor.answers.plan import GATE_ALONE_AT, Circumstances, TicketCues, cues, decide
+from ticket_processor.answers.plan import (
+    GATE_ALONE_AT,
+    QUESTION_AT,
+    Circumstances,
+    TicketCues,
+    cues,
+    decide,
+)
 from ticket_processor.kb.dense import Candidate
 from ticket_processor.kb.index import Hit
 from ticket_processor.models import Analysis, Suggestion, Ticket, Triage
@@ -90,7 +98,7 @@ def test_the_vectors_article_is_sent_where_the_gate_alone_is_sure(
 
 def test_below_the_gate_alone_the_calibration_says_why() -> None:
     unsure = sure_gate(0.95)
-    found = found_with_first(4)
+    found = replace(found_with_first(4), asks=False)  # tells what happened, asks nothing
     assert decide(TICKET, triage(), found, where(unsure), body) == (None, "no_article")
     assert decide(TICKET, triage((9, 0.1)), found, where(unsure), body) == (
         None,
@@ -107,3 +115,19 @@ def test_a_confirmed_calibration_article_is_sent_as_before() -> None:
     assert plan is not None
     assert plan.article_id == 9
     assert plan.probability == 0.95
+
+
+def test_a_question_is_sent_from_question_at_and_a_statement_is_not() -> None:
+    found = found_with_first(4)
+    assert found.asks  # "Wie schalte ich die App auf dunkel?"
+    plan, reason = decide(TICKET, triage(), found, where(sure_gate(QUESTION_AT)), body)
+    assert reason is None
+    assert plan is not None
+    assert plan.article_id == 4
+    statement = replace(found, asks=False)
+    assert decide(TICKET, triage(), statement, where(sure_gate(QUESTION_AT)), body) == (
+        None,
+        "no_article",
+    )
+    below = sure_gate(QUESTION_AT - 0.01)
+    assert decide(TICKET, triage(), found, where(below), body) == (None, "no_article")

@@ -50,6 +50,18 @@ from ticket_processor.answers.own_case import CUES, own_case
         ("¿Pueden devolverme el dinero del último mes?", "request"),
         ("Kunnen jullie mijn abonnement annuleren?", "request"),
         ("Podem cancelar a minha assinatura, por favor?", "request"),
+        # their own unit or copy, judged faulty
+        ("The charger gets hot and stops after a minute. I think mine is defective.", "faulty"),
+        ("The doorbell rings twice for every visitor; I'm sure this unit is broken.", "faulty"),
+        ("Ich glaube, die Waage ist defekt, sie zeigt immer 0 kg.", "faulty"),
+        ("Je pense que la batterie est défectueuse.", "faulty"),
+        ("Creo que el mando está roto, no responde.", "faulty"),
+        # what the company already did to their case
+        ("You cancelled my subscription although I had paid for the year.", "company_action"),
+        ("You've closed our workspace and the invoices are gone.", "company_action"),
+        ("Sie haben mein Abo gekündigt, obwohl ich bezahlt habe.", "company_action"),
+        ("Vous avez supprimé mon compte sans prévenir.", "company_action"),
+        ("Me han bloqueado la cuenta sin motivo.", "company_action"),
     ],
 )
 def test_a_customers_own_case_is_found(text: str, cue: str) -> None:
@@ -81,6 +93,11 @@ def test_a_customers_own_case_is_found(text: str, cue: str) -> None:
         "Hoe kan ik mijn abonnement opzeggen?",
         "Como posso cancelar a minha assinatura?",
         "Quiero cambiar la temperatura varias veces al día.",
+        "What do I do if the charger is faulty?",
+        "Is a blinking red light a sign the unit is broken?",
+        "Where is the tracking number for the card you sent me?",
+        "What happens to my data if you close my account?",
+        "Wie erkenne ich, ob das Gerät defekt ist?",
     ],
 )
 def test_a_general_question_holds_no_cue(text: str) -> None:
@@ -89,5 +106,5 @@ def test_a_general_question_holds_no_cue(text: str) -> None:
 
 def test_the_cues_come_in_one_order() -> None:
     found = own_case("Please refund the 9 EUR you charged me on 2 June for order QX-1180.")
-    assert found == ("identifier", "amount", "date", "request")
+    assert found == ("identifier", "amount", "date", "request", "company_action")
     assert set(found) <= set(CUES)

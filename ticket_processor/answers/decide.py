@@ -84,6 +84,35 @@ def needs_person(text: str) -> bool:
     return bool(_NEEDS_PERSON.search(fold(text)))
 
 
+# A sentence that opens as a question, in the templates' languages (folded: no accents).
+_ASKS = re.compile(
+    r"(?:^|[.!:;\n]\s*|\b(?:hi|hello|hey|hallo|bonjour|hola|ola|olá),?\s+)(?:"
+    # en
+    r"how|what|where|when|why|which|who|can|could|is|are|do|does|did|should|would|will|"
+    r"may|am i|is there|are there|"
+    # de
+    r"wie|was|wo|wann|warum|welche[rsnm]?|wer|kann|konnen|ist|sind|gibt es|muss|soll|darf|"
+    # fr
+    r"comment|que|quoi|ou|quand|pourquoi|quel(?:le)?s?|qui|est-ce|puis-je|peut-on|y a-t-il|"
+    # es
+    r"como|donde|cuando|por que|cual(?:es)?|quien|puedo|se puede|hay|es posible|"
+    # nl
+    r"hoe|wat|waar|wanneer|waarom|welke|wie|kan ik|kun|moet ik|is er|"
+    # pt
+    r"o que|onde|quando|qual|quem|posso|pode|e possivel"
+    r")\b",
+    re.MULTILINE,
+)
+
+
+def asks_question(text: str) -> bool:
+    """Whether the customer asks something (a question mark, or a sentence that opens as a
+    question): what an article can answer. A ticket that only tells what happened to them
+    ("every block of my schedule starts an hour late", "I'm waiting for a refund of 160
+    dollars") reports their own case, which a person reads, however close its article."""
+    return "?" in text or "¿" in text or bool(_ASKS.search(fold(text)))
+
+
 def automatic(subject: str, body: str) -> bool:
     """An automatic reply or a bounce (the reply classifier's cues, and mailer subjects)."""
     head = fold(subject)

@@ -22,7 +22,14 @@ take the fee off". ``own_case`` returns which of these cues a ticket holds:
   times", "same result", "même chose"); "several times a day" is not;
 - ``request``: an action asked of the company ("please refund one", "can you make an
   exception", "I want this charge reversed", "bitte löschen Sie", "pouvez-vous corriger");
-  "how do I delete my account?" and "can I get a refund?" are not.
+  "how do I delete my account?" and "can I get a refund?" are not;
+- ``faulty``: the customer judges their own unit or copy faulty ("I think this one is
+  faulty", "ich glaube, das Gerät ist defekt"): a replacement or a bug, not the article's
+  steps; "is it faulty?" asked in general is not;
+- ``company_action``: something the company already did to their case ("you refunded my
+  return to the card I paid with", "you cancelled my plan", "Sie haben mein Abo gekündigt"):
+  the article tells how that is done, not what to do now it has gone wrong; "the card you sent
+  me" is not (a question about a card's tracking number, which an article answers).
 
 Regular expressions over the folded text (lower case, no accents; the identifiers over the
 text as written, since a code is told by its capitals). A date parser was weighed and not
@@ -37,7 +44,16 @@ import re
 
 from ..kb.text import fold
 
-CUES = ("identifier", "amount", "date", "duration", "tried", "request")
+CUES = (
+    "identifier",
+    "amount",
+    "date",
+    "duration",
+    "tried",
+    "request",
+    "faulty",
+    "company_action",
+)
 
 _NUMBER_WORD = (
     r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|"
@@ -205,12 +221,60 @@ _REQUEST = re.compile(
     ),
     re.MULTILINE,
 )
+# A unit or copy of the customer's own they judge broken. The judgement is theirs ("I think",
+# "must be"), about one thing ("this one", "mine", "my sensor", "the app"): a plain question
+# ("what if the sensor is faulty?") names no judgement.
+_BROKEN = (
+    r"(?:faulty|defective|broken|a dud|dead|defekt|kaputt|defectueu(?:x|se)|en panne|"
+    r"defectuos[oa]|roto|rota|averiad[oa]|kapot|defect|defeituos[oa]|com defeito|avariad[oa])"
+)
+_FAULTY = re.compile(
+    r"|".join(
+        (
+            r"\b(?:i think|i guess|i believe|i suspect|i'm sure|i am sure|pretty sure|"
+            r"it seems|seems like|looks like)\s+(?:this one|this|it|that one|mine|"
+            r"(?:my|the|this|our) \w+(?: \w+)?)\s+(?:is|was|must be|might be|may be)\s+"
+            rf"(?:\w+ )?{_BROKEN}\b",
+            rf"\b(?:this|my) (?:one|unit|device|copy)\s+(?:is|must be|seems)\s+{_BROKEN}\b",
+            rf"\b(?:ich glaube|ich denke|wahrscheinlich)\b.{{0,40}}\b(?:ist|sind)\s+{_BROKEN}\b",
+            rf"\b(?:je pense|je crois|j'ai l'impression)\b.{{0,40}}\best\s+{_BROKEN}",
+            rf"\b(?:creo que|me parece que)\b.{{0,40}}\b(?:esta|es)\s+{_BROKEN}\b",
+            rf"\bik denk dat\b.{{0,40}}\b{_BROKEN} is\b",
+            rf"\b(?:acho que|parece que)\b.{{0,40}}\b(?:esta|e)\s+{_BROKEN}",
+        )
+    )
+)
+# What the company did to this customer's case, told as done: the article says how it is done
+# in general. "Sent" is left out: "the card you sent me" asks for its tracking number.
+_COMPANY_ACTION = re.compile(
+    r"|".join(
+        (
+            r"\byou(?:'ve| have| guys)?\s+(?:refunded|charged|billed|debited|credited|"
+            r"cancell?ed|deleted|removed|closed|blocked|suspended|banned|locked|downgraded|"
+            r"changed|reset)\s+(?:me|my|us|our)\b",
+            r"\bsie haben\s+(?:mir\s+|uns\s+)?(?:mein|meine|meinen|unser|unsere)\w*\s+"
+            r"(?:\w+\s+){0,3}(?:erstattet|abgebucht|berechnet|gekundigt|geloscht|gesperrt|"
+            r"storniert|geandert)\b",
+            r"\bvous (?:m'avez|nous avez|avez)\s+(?:\w+\s+){0,3}(?:rembourse|facture|debite|"
+            r"annule|supprime|bloque|suspendu|ferme|resilie)",
+            r"\b(?:me|nos) (?:han|habeis)\s+(?:reembolsado|cobrado|cancelado|borrado|"
+            r"bloqueado|suspendido|cerrado)\b|\bhan (?:cancelado|borrado|bloqueado|"
+            r"suspendido|cerrado) (?:mi|mis|nuestra)\b",
+            r"\bjullie hebben\s+(?:me\s+|mijn\s+|ons\s+)(?:\w+\s+){0,3}(?:terugbetaald|"
+            r"afgeschreven|geannuleerd|verwijderd|geblokkeerd|opgezegd)\b",
+            r"\bvoces (?:me |nos )?(?:reembolsaram|cobraram|cancelaram|apagaram|"
+            r"bloquearam|suspenderam|fecharam)\b",
+        )
+    )
+)
 _FOLDED = (
     ("amount", _AMOUNT),
     ("date", _DATE),
     ("duration", _DURATION),
     ("tried", _TRIED),
     ("request", _REQUEST),
+    ("faulty", _FAULTY),
+    ("company_action", _COMPANY_ACTION),
 )
 
 
