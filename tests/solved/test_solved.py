@@ -53,6 +53,26 @@ def test_the_resolution_is_the_last_reply_redacted_on_one_line() -> None:
     assert long.endswith("…")
 
 
+def test_the_greeting_goes_and_the_first_words_of_the_answer_stay() -> None:
+    solved = history(2, "Refund", "Where is my refund?", "Hello")
+    cases = {
+        "Hi,\n\nYou can download every invoice yourself under Settings, Billing.": (
+            "You can download every invoice yourself under Settings, Billing."
+        ),
+        "Hello Anna, we have issued your refund today.": "we have issued your refund today.",
+        "Hi there,\nOn the sign-in page: click Forgot password.": (
+            "On the sign-in page: click Forgot password."
+        ),
+        "Dear customer\n\nWe have issued your refund today. It goes back to the card.": (
+            "We have issued your refund today. It goes back to the card."
+        ),
+        "Hello! We have issued your refund today.": "We have issued your refund today.",
+        "Hey, thanks for waiting. Reset it under Settings.": "Reset it under Settings.",
+    }
+    for reply, expected in cases.items():
+        assert resolution_line(reply, solved) == expected, reply
+
+
 def test_the_store_keeps_solved_tickets_and_sets_a_damaged_file_aside(tmp_path: Path) -> None:
     path = tmp_path / STORE_FILE
     store = SolvedStore(path)

@@ -34,11 +34,16 @@ BATCH = 64
 # while the last sync read is not missed.
 OVERLAP = 3600
 
-_GREETING = re.compile(
-    r"^(hi|hello|hey|dear|good (morning|afternoon|evening)|hallo|guten tag|bonjour|hola|"
-    r"buenos d[ií]as|ciao|buongiorno|ol[aá]|hej)\b[^.?!\n]{0,40}[,!:.]?\s*",
-    re.IGNORECASE,
+_HELLO = (
+    r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|hallo|guten tag|bonjour|hola|"
+    r"buenos d[ií]as|ciao|buongiorno|ol[aá]|hej)"
 )
+# A line that is only a greeting ("Hi,", "Hello Anna", "Dear Mr Smith:"): dropped whole.
+_GREETING_LINE = re.compile(rf"^{_HELLO}(?:\s+[^\s,.!?:]+){{0,3}}\s*[,!:.]?\s*$", re.IGNORECASE)
+# A greeting that opens the first line ("Hello Anna, we have issued…"): only it is dropped, up to
+# its comma, so the reply's first words stay (a greeting read up to the first full stop took
+# "Hello Anna, we have issued your refund today." whole).
+_GREETING = re.compile(rf"^{_HELLO}(?:\s+[^\s,.!?:]+){{0,3}}\s*[,!:]\s+", re.IGNORECASE)
 _THANKS = re.compile(r"^(thanks|thank you)( for [^.!\n]{0,60})?[.!,]\s*", re.IGNORECASE)
 
 
@@ -60,8 +65,10 @@ class SolvedReport:
 def resolution_line(reply: str, history: HistoryTicket) -> str:
     """The agent's reply as one redacted line of at most ``RESOLUTION_CHARS`` characters."""
     prepared = prepare_ticket("", reply, people=history.ticket.people)
-    text = fold_whitespace(prepared.body).replace("\n", " ")
-    text = _GREETING.sub("", text, count=1)
+    lines = [line for line in fold_whitespace(prepared.body).split("\n") if line.strip()]
+    if lines and _GREETING_LINE.match(lines[0].strip()):
+        lines = lines[1:]
+    text = _GREETING.sub("", " ".join(line.strip() for line in lines), count=1)
     text = _THANKS.sub("", text, count=1).strip()
     if len(text) > RESOLUTION_CHARS:
         text = text[: RESOLUTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
