@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ticket_processor.answers.compose import grounded
-from ticket_processor.triage.screen import unsafe
+from ticket_processor.triage.screen import asks_for_secret, unsafe
 
 RESET = (
     "If you forgot your password, open the sign-in page and click Forgot password?. Enter the "
@@ -51,6 +51,29 @@ def test_refused(answer: str) -> None:
 def test_kept(answer: str) -> None:
     assert unsafe(answer, RESET) is None
     assert grounded(answer, RESET) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        # What the writer does is not asked of the reader (a macro's text, the seed's own).
+        (
+            "You can reset your password from the sign-in page: click Forgot password, enter "
+            "the email address of your account and follow the link we send you.",
+            False,
+        ),
+        ("We will send you a new PIN by post.", False),
+        ("Wir senden Ihnen ein neues Passwort.", False),
+        # The reader is asked, whoever else acts in the sentence.
+        ("We send you a link; reply with your password.", True),
+        ("Send us your password and we will reset it.", True),
+        ("We need you to send your password.", True),
+        ("Please tell us the verification code we sent you.", True),
+        ("Which password did we send you?", True),
+    ],
+)
+def test_a_secret_is_asked_for_only_of_the_reader(text: str, asks: bool) -> None:
+    assert (asks_for_secret(text) is not None) is asks
 
 
 DARK = (

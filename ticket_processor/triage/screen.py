@@ -260,12 +260,27 @@ def refanged(text: str) -> str:
     return _SPOKEN_DOT.sub(".", text)
 
 
+# What the writer does is not asked of the reader: "follow the link we send you".
+_WE_DO = re.compile(
+    r"\b(?:we|i|we'll|i'll|we will|i will|we can|i can|wir|nous|je|ik|wij|nosotros|nós)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _asks(sentence: str) -> bool:
+    """A verb of the sentence asks the reader to hand something over (not one the writer
+    does), or the sentence is a question."""
+    if sentence.rstrip().endswith("?"):
+        return True
+    return any(not _WE_DO.search(sentence[: m.start()]) for m in _ASK.finditer(sentence))
+
+
 def asks_for_secret(text: str) -> str | None:
     """The secret a sentence of ``text`` asks the reader to hand over (a password, a code, a
     card's CVV...), or None."""
     for sentence in _SENTENCE_END.split(text):
         secret = _SECRET.search(sentence)
-        if secret is not None and (_ASK.search(sentence) or sentence.rstrip().endswith("?")):
+        if secret is not None and _asks(sentence):
             return _quote(secret.group(0))
     return None
 
