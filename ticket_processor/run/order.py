@@ -134,10 +134,16 @@ def _solved(settings: Settings, parts: Parts) -> list[TicketStep]:
     options = parts.options
     if not (options.dry_run or options.shadow):
         try:
-            from ..solved.refresh import refresh_stale
+            from ..solved.refresh import REFRESH_SECONDS, refresh_stale
 
+            # Within the run's own bound too (--max-runtime): at most half of what is left.
+            left = parts.harness.deadline.left() if parts.harness.deadline else None
+            seconds = REFRESH_SECONDS if left is None else min(REFRESH_SECONDS, left / 2)
             said = refresh_stale(
-                path, settings.kb_max_age, lambda bound: connect(settings, deadline=bound)
+                path,
+                settings.kb_max_age,
+                lambda bound: connect(settings, deadline=bound),
+                seconds=seconds,
             )
         except Exception as exc:  # noqa: BLE001 - the store as it was still shows tickets
             said = f"the solved tickets could not be refreshed ({type(exc).__name__}: {exc})"

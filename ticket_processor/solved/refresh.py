@@ -2,9 +2,9 @@
 
 ``kb sync`` reads on from the store's last sync; a run does the same when the store is older
 than the help-centre index's maximum age (``TICKETBOT_KB_MAX_AGE``), as it does for the index
-and the macro book, so the similar solved tickets keep up with a team that never scheduled
-``kb sync``. Never a dry or shadow run (they write nothing, the store included), never without
-a store (``kb sync --solved`` starts one).
+and the ready-made replies, so the similar solved tickets keep up with a team that never
+scheduled ``kb sync``. Never a dry or shadow run (they write nothing, the store included),
+never without a store (``kb sync --solved`` starts one).
 
 The refresh reads at most ``REFRESH_TICKETS`` solved tickets within ``REFRESH_SECONDS`` (the
 caller's helpdesk is connected with that bound, so no request, retry or rate-limit pause goes
@@ -115,11 +115,16 @@ def refresh_solved(
 
 
 def refresh_stale(
-    path: Path, max_age: float, connect: Callable[[RunDeadline], Helpdesk]
+    path: Path,
+    max_age: float,
+    connect: Callable[[RunDeadline], Helpdesk],
+    *,
+    seconds: float = REFRESH_SECONDS,
 ) -> str | None:
-    """Read on into the store at ``path`` when it is older than ``max_age``, on a helpdesk
-    ``connect`` makes with the refresh's bound; a line saying what was done (None: fresh or
-    unusable, nothing read: a damaged store is left for ``kb sync`` to set aside)."""
+    """Read on into the store at ``path`` when it is older than ``max_age``, within
+    ``seconds`` on a helpdesk ``connect`` makes with that bound; a line saying what was done
+    (None: fresh or unusable, nothing read: a damaged store is left for ``kb sync`` to set
+    aside)."""
     looked = SolvedStore(path, read_only=True)
     try:
         if not looked.available or not is_stale(looked, time.time(), max_age):
@@ -128,7 +133,7 @@ def refresh_stale(
         looked.close()
     from ..learned.embed import embed_texts
 
-    deadline = RunDeadline(REFRESH_SECONDS, grace=0.0)
+    deadline = RunDeadline(seconds, grace=0.0)
     helpdesk = connect(deadline)
     store = SolvedStore(path)
     try:

@@ -2,8 +2,8 @@
 
 A cron run builds its steps when it starts and ends minutes later, so it always reads the book
 or store the latest sync wrote. ``serve`` builds them once and runs for weeks: without this, a
-nightly ``macros sync`` or ``kb sync`` would reach it only at its next restart, and a feature
-synced for the first time after it started would never appear. ``ReopeningStep`` stands in
+nightly sync (``kb sync``, or a feature's own) would reach it only at its next restart, and a
+feature synced for the first time after it started would never appear. ``ReopeningStep`` stands in
 the step list for such a feature's step: before a ticket is read, a batch of deliveries is
 started or the triage API answers, it compares the file's identity (inode, size, modification
 time: one ``stat``, no read) with the one it last opened, and only when it differs asks the
