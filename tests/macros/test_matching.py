@@ -108,6 +108,21 @@ def test_the_book_round_trips_and_a_torn_book_is_refused(tmp_path: Path) -> None
         load(tmp_path)
 
 
+def test_a_book_whose_vectors_are_another_syncs_is_refused_though_the_shapes_agree(
+    tmp_path: Path,
+) -> None:
+    """What a long-lived ``serve`` could read between a later sync's two writes."""
+    history = [SolvedExample(5, 1.0, 1), SolvedExample(6, 2.0, None)]
+    first = MacroBook([REFUND], history, np.ones((2, 4), np.float32), np.ones((1, 4), np.float32))
+    save(first, tmp_path)
+    book = (tmp_path / "macros.json").read_bytes()
+    later = MacroBook([REFUND], history, np.zeros((2, 4), np.float32), first.macro_vectors)
+    save(later, tmp_path)
+    (tmp_path / "macros.json").write_bytes(book)  # the first sync's book, the later's vectors
+    with pytest.raises(BookUnreadable, match="of two syncs"):
+        load(tmp_path)
+
+
 def test_a_recorded_macro_wins_over_the_replys_words_and_an_internal_one_is_not_learned() -> None:
     note = ReadyReply(7, "Escalate", "Billing team, please look at this charge now.", False)
 

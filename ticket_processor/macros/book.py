@@ -3,14 +3,16 @@
 Two files, written in this order, each atomically: ``macros-vectors.npz`` (plain numpy
 arrays, read with pickles refused: the solved tickets' vectors, then the macros' own) and
 ``macros.json`` (the macros, the solved tickets each row stands for — id, when it was solved,
-the macro its reply used —, the time of the sync). No ticket's text is kept: a vector is all
-the matching needs, and the state directory holds no customer's words this way. A book whose
-two files disagree (a sync cut between them, a file edited by hand) is no book: the run
-suggests nothing and says so, and the next sync writes both again.
+the macro its reply used —, the time of the sync, the vectors file's SHA-256). No ticket's
+text is kept: a vector is all the matching needs, and the state directory holds no customer's
+words this way. A book whose two files disagree (a sync cut between them, a file edited by
+hand, a reader between a later sync's two writes) is no book: the run suggests nothing and
+says so, ``serve`` keeps the book it had, and the next sync writes both again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import time
@@ -75,9 +77,13 @@ def save(book: MacroBook, state_dir: Path) -> None:
     prepare_directory(state_dir, "TICKETBOT_STATE_DIR")
     buffer = io.BytesIO()
     np.savez(buffer, history=book.history_vectors, macros=book.macro_vectors)
-    atomic_write_bytes(state_dir / VECTORS_FILE, buffer.getvalue())
+    vectors = buffer.getvalue()
+    atomic_write_bytes(state_dir / VECTORS_FILE, vectors)
     document = {
         "version": VERSION,
+        # Which vectors file this book goes with: a reader between a later sync's two writes
+        # (a long-lived ``serve``) finds the pair torn, even when the shapes agree.
+        "vectors_sha256": hashlib.sha256(vectors).hexdigest(),
         "synced_at": book.synced_at,
         "macros": [asdict(m) for m in book.macros],
         "history": [asdict(e) for e in book.history],
@@ -101,9 +107,13 @@ def load(state_dir: Path) -> MacroBook:
         synced_at = float(document["synced_at"])
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise BookUnreadable(f"{BOOK_FILE} is not what a sync writes ({exc})") from exc
-    with np.load(
-        io.BytesIO(read_state_bytes(state_dir / VECTORS_FILE)), allow_pickle=False
-    ) as kept:
+    vectors = read_state_bytes(state_dir / VECTORS_FILE)
+    expected = document.get("vectors_sha256")  # a book written before it was kept: none
+    if expected is not None and hashlib.sha256(vectors).hexdigest() != expected:
+        raise BookUnreadable(
+            f"{BOOK_FILE} and {VECTORS_FILE} are of two syncs: run `ticketbot macros sync`"
+        )
+    with np.load(io.BytesIO(vectors), allow_pickle=False) as kept:
         history_vectors = np.asarray(kept["history"], np.float32)
         macro_vectors = np.asarray(kept["macros"], np.float32)
     shapes = (history_vectors.shape, macro_vectors.shape)

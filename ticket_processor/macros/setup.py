@@ -5,6 +5,7 @@ answer and its entries in the help-centre index, known without a book or a run."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,26 @@ EXTRAS = StepExtras(
     api_fields={"macros": (list[MacroAnswer], Field(default_factory=list))},
     index_source=index_entries,
 )
+
+
+def book_path(state_dir: Path) -> Path:
+    return state_dir / BOOK_FILE
+
+
+def book_opener(state_dir: Path, prefix: str) -> Callable[[object], TicketStep | None]:
+    """Open the step on the book as it is now, for ``serve`` (``steps.reopening``: each time a
+    sync rewrote it); never syncs; ``ValueError`` when the book cannot be read."""
+
+    def opened(current: object) -> TicketStep | None:
+        if not book_path(state_dir).is_file():
+            return None
+        from ..learned.embed import embed_texts
+        from .book import load
+        from .step import MacroStep
+
+        return MacroStep(load(state_dir), embed_texts, prefix)
+
+    return opened
 
 
 def macro_steps(

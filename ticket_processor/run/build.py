@@ -84,6 +84,9 @@ class Harness:
     burst_reads: bool = False  # serve: a burst of new tickets is read in one request
     kb_read_only: bool = False  # serve: the cron run keeps the help-centre index fresh
     answers: bool = True  # serve writes no answers (a run's answers are batched per run)
+    # serve: the steps on files a sync rewrites (a book of ready-made replies, the solved
+    # tickets) reopen them when they change, and never sync them (a cron run or a sync does)
+    reopens: bool = False
 
 
 @dataclass

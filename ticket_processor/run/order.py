@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -30,10 +31,11 @@ from ..report.runs import recent_success_rate, summarise_runs
 from ..resilience.deadline import RunDeadline
 from ..risk.step import RiskStep
 from ..settings import Settings
-from ..solved.step import solved_steps
+from ..solved.step import open_solved, solved_steps, store_path
 from ..spam.step import SpamStep
 from ..steps.extras import StepExtras
 from ..steps.protocol import TicketStep
+from ..steps.reopening import Opener, ReopeningStep
 from ..topics.run_pass import RisingPass, RisingWatch, categoriser, open_watch
 from ..triage.chain import TriageEngine
 from ..triage.taxonomy import Taxonomy
@@ -46,6 +48,7 @@ from .build import (
     spam_gate,
     text_writer,
 )
+from .connect import connect
 from .pipeline import Pipeline, step_run
 
 if TYPE_CHECKING:
@@ -72,9 +75,13 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
         ),
         RiskStep(risk_scorer(settings)),
     ]
-    steps += macros.macro_steps(
-        settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
-    )
+    if parts.harness.reopens:  # serve: a sync after it started reaches it
+        opener = macros.book_opener(settings.state_dir, options.prefix)
+        steps.append(_reopening("macros", macros.book_path(settings.state_dir), opener, parts))
+    else:
+        steps += macros.macro_steps(
+            settings.state_dir, parts.helpdesk, options, settings.kb_max_age, parts.warnings
+        )
     answers = run_answers(settings, parts)
     if answers is not None:
         from ..answers.step import AnswersStep  # its modules load only with answers on
@@ -91,8 +98,58 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
                 held_tags=[f"{settings.tag_prefix}{kind}" for kind in SPAM_KINDS],
             )
         )
-    steps += solved_steps(settings.state_dir)
+    steps += _solved(settings, parts)
     return steps
+
+
+def _reopening(name: str, path: Path, opener: Opener, parts: Parts) -> ReopeningStep:
+    """``serve``'s step on a file a sync rewrites: reopened when it changes (said in the log)."""
+
+    def warn(line: str) -> None:
+        parts.log.emit("step_file_unreadable", level="warning", step=name, error=line)
+
+    def told(line: str) -> None:
+        parts.log.emit("step_file_reopened", step=name, file=path.name)
+
+    return ReopeningStep(name, path, opener, warn=warn, told=told)
+
+
+def _solved(settings: Settings, parts: Parts) -> list[TicketStep]:
+    """The similar solved tickets' step, when a sync started a store: ``serve``'s reopened as
+    syncs add to it; a run's refreshed first when older than ``TICKETBOT_KB_MAX_AGE`` (never
+    a dry or shadow run: it reads the store as it is)."""
+    path = store_path(settings.state_dir)
+    if parts.harness.reopens:
+
+        def opener(current: object) -> TicketStep | None:
+            if not path.is_file():
+                return None
+            from ..learned.embed import Encoder
+
+            return open_solved(path, Encoder().encode, current)
+
+        return [_reopening("solved", path, opener, parts)]
+    if not path.is_file():  # off: nothing opened, nothing imported, nothing asked
+        return []
+    options = parts.options
+    if not (options.dry_run or options.shadow):
+        try:
+            from ..solved.refresh import REFRESH_SECONDS, refresh_stale
+
+            # Within the run's own bound too (--max-runtime): at most half of what is left.
+            left = parts.harness.deadline.left() if parts.harness.deadline else None
+            seconds = REFRESH_SECONDS if left is None else min(REFRESH_SECONDS, left / 2)
+            said = refresh_stale(
+                path,
+                settings.kb_max_age,
+                lambda bound: connect(settings, deadline=bound),
+                seconds=seconds,
+            )
+        except Exception as exc:  # noqa: BLE001 - the store as it was still shows tickets
+            said = f"the solved tickets could not be refreshed ({type(exc).__name__}: {exc})"
+        if said:
+            parts.warnings.append(said)
+    return list(solved_steps(settings.state_dir))
 
 
 def index_sources() -> list[IndexSource]:

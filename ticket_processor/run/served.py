@@ -213,6 +213,7 @@ class ServedTriage:
                     burst_reads=True,  # tickets arrive as they are created: read at once
                     kb_read_only=True,  # the cron run keeps the help-centre index fresh
                     answers=False,
+                    reopens=True,  # a nightly sync reaches the running server
                 ),
             )
         except BaseException:

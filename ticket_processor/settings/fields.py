@@ -312,8 +312,8 @@ class DeclaredSettings(ServiceSettings):
         setting(
             86400.0,
             env="TICKETBOT_KB_MAX_AGE",
-            help="A run syncs the help-centre index when it is older than this (`3600`, `90m`, "
-            "`24h`, `2d`).",
+            help="A run syncs the help-centre index, and the ready-made replies and solved "
+            "tickets once synced, when older than this (`3600`, `90m`, `24h`, `2d`).",
             hint="seconds, or a number with s, m, h or d such as 24h",
         )
     )

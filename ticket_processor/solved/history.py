@@ -132,4 +132,5 @@ def sync_solved(
     since = int(saved) if saved is not None else first_since
     report = store_history(read(since), store, encode)
     store.set_meta("since", str(int(started) - OVERLAP))
+    store.set_meta("synced_at", str(started))  # a run reads on once this is too old
     return report

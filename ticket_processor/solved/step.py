@@ -107,17 +107,32 @@ class SolvedStep(Step):
         self.store.close()
 
 
+def open_solved(path: Path, encode: Encode, current: object = None) -> SolvedStep | None:
+    """The step on the store at ``path``: ``current`` when it is a step on that same file
+    (its connection sees every commit since), else a new one; None while the store holds
+    nothing; ``ValueError`` when the file is not a store of this version."""
+    if isinstance(current, SolvedStep) and current.store.is_file_now():
+        return current
+    from .store import SolvedStore
+
+    store = SolvedStore(path, read_only=True)
+    if not store.available:
+        raise ValueError("not a solved-ticket store of this version: run `ticketbot kb sync`")
+    if store.count() == 0:
+        store.close()
+        return None
+    return SolvedStep(store, encode)
+
+
 def solved_steps(state_dir: Path) -> list[SolvedStep]:
     """The step when a store was synced, else none (nothing opened, nothing loaded)."""
     path = store_path(state_dir)
     if not path.is_file():
         return []
-    from .store import SolvedStore
-
-    store = SolvedStore(path, read_only=True)
-    if not store.available or store.count() == 0:
-        store.close()
-        return []
     from ..learned.embed import Encoder
 
-    return [SolvedStep(store, Encoder().encode)]
+    try:
+        step = open_solved(path, Encoder().encode)
+    except ValueError:
+        return []
+    return [step] if step is not None else []

@@ -77,6 +77,14 @@ def _check(db: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError("not the schema ticketbot creates")
 
 
+def _inode(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
     db = sqlite3.connect(target, uri=uri, timeout=10, check_same_thread=False)
     db.execute("PRAGMA trusted_schema = OFF")
@@ -92,7 +100,14 @@ class SolvedStore:
         self.set_aside: SetAside | None = None
         self._lock = threading.RLock()
         self._matrix: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None = None
+        self._version = 0  # the data version the matrix was read at
         self._db = self._open_read_only() if read_only else self._open()
+        self.inode = _inode(self.path) if self._db is not None else None
+
+    def is_file_now(self) -> bool:
+        """The file this store opened is still the one at its path (not set aside, not
+        replaced): its connection sees what is committed to it."""
+        return self.inode is not None and self.inode == _inode(self.path)
 
     def _open(self) -> sqlite3.Connection:
         prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
@@ -173,9 +188,13 @@ class SolvedStore:
         """Every stored ticket's id and its vector scaled to unit length, read once after a
         change."""
         with self._lock:
-            if self._matrix is None:
-                rows = self._conn().execute("SELECT ticket_id, vector FROM solved").fetchall()
-                self._matrix = unit_rows(rows)
+            db = self._conn()
+            # Another process's commit (a ``kb sync`` or a run's refresh beside a long-lived
+            # ``serve``) changes the data version: the rows are read again.
+            version = int(db.execute("PRAGMA data_version").fetchone()[0])
+            if self._matrix is None or version != self._version:
+                rows = db.execute("SELECT ticket_id, vector FROM solved").fetchall()
+                self._matrix, self._version = unit_rows(rows), version
             return self._matrix
 
     def rows(self, ticket_ids: Sequence[int]) -> dict[int, SolvedRow]:
