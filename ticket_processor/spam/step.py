@@ -4,6 +4,8 @@ verdict), and a gated ticket's next message judged again."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from ..models import Ticket, Triage, is_spam
@@ -14,6 +16,11 @@ from .cues import judged_spam
 from .gate import SpamGate
 from .reading import SpamReading, read_ticket
 from .run_pass import SpamRunPass
+
+# The longest body whose reading waits for the ticket's triage (characters): twice the text
+# the LLM is given at the default budget, so an ordinary ticket's waits and a padded one is
+# read at once.
+_HELD_CHARS = 16_000
 
 
 class SpamStep(Step):
@@ -28,9 +35,22 @@ class SpamStep(Step):
         self.prefix = prefix
         self.max_tokens = max_tokens
 
-    def read(self, ticket: Ticket, prepared: PreparedTicket) -> SpamReading | None:
-        # The sender's own words apart from what they forward, read before the body goes.
-        return self.gate.read(ticket, self.max_tokens) if self.gate is not None else None
+    def read(
+        self, ticket: Ticket, prepared: PreparedTicket
+    ) -> SpamReading | Callable[[], SpamReading] | None:
+        """The sender's own words apart from what they forward (``reading``), or what makes
+        them when the gate first needs them: with an LLM, the gate takes the LLM's word that a
+        customer wrote a ticket no sender cue marks, and reading its text (a second redaction,
+        the lures) would be work for nothing on most of such a run's tickets. A long body is
+        read now,
+        before the run lets it go: held until the ticket's triage, ``workers + 300`` of them
+        would be memory the run means not to hold."""
+        gate = self.gate
+        if gate is None:
+            return None
+        if len(ticket.description or "") > _HELD_CHARS:
+            return gate.read(ticket, self.max_tokens)
+        return functools.partial(gate.read, ticket, self.max_tokens)
 
     def keep(self, reading: Any) -> None:
         return None  # the verdict is the triage's: a re-plan reads that, not the text
@@ -38,7 +58,7 @@ class SpamStep(Step):
     def judge(
         self, ticket: Ticket, prepared: PreparedTicket, reading: Any, triage: Triage
     ) -> Triage:
-        if self.gate is None or not isinstance(reading, SpamReading):
+        if self.gate is None or not (isinstance(reading, SpamReading) or callable(reading)):
             return triage
         return self.gate.judge(ticket, reading, triage)
 
