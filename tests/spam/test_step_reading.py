@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support.answers_desk import rows
+from support.cli import invoke
 
 from ticket_processor.models import Analysis, Sentiment, Triage, Urgency
 from ticket_processor.models import Ticket as TicketModel
+from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.spam import gate as gate_module
 from ticket_processor.spam.gate import SpamGate
 from ticket_processor.spam.head import CLASSES, SpamHead
@@ -70,7 +74,7 @@ def _judge(step: SpamStep, ticket: TicketModel, triage: Triage) -> Triage:
 
 
 def test_a_ticket_the_llm_says_a_customer_wrote_is_never_read(reads: list[str]) -> None:
-    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000)
+    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000, read_late=True)
     triage = _triage("llm", "none")
     assert _judge(step, _ticket(), triage) == triage
     assert reads == []
@@ -89,7 +93,7 @@ def test_what_the_gate_needs_is_read_once_and_judged_as_before(
 ) -> None:
     ticket = _ticket(sender)
     triage = _triage(engine, llm)
-    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000)
+    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000, read_late=engine == "llm")
     judged = _judge(step, ticket, triage)
     assert reads == [PHISH[0]]
     # The same verdict as the gate gives the reading made at once.
@@ -98,9 +102,38 @@ def test_what_the_gate_needs_is_read_once_and_judged_as_before(
     assert judged.spam == eager.spam
 
 
-def test_a_long_body_is_read_while_the_run_holds_it(reads: list[str]) -> None:
-    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000)
-    ticket = _ticket(body=PHISH[1] + "\n" + "padding " * 4000)
+@pytest.mark.parametrize("read_late", [True, False])
+def test_a_long_body_or_a_run_without_an_llm_reads_while_the_run_holds_it(
+    reads: list[str], read_late: bool
+) -> None:
+    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000, read_late=read_late)
+    ticket = _ticket(body=PHISH[1] + ("\n" + "padding " * 4000 if read_late else ""))
     reading = step.read(ticket, prepare_ticket(ticket.subject, ticket.description))
     assert isinstance(reading, SpamReading)
     assert reads == [PHISH[0]]
+
+
+@pytest.mark.desk(configure=True)
+def test_an_llm_run_reads_only_what_the_llm_does_not_settle(
+    desk: Desk, standin: RunningStandin, monkeypatch: pytest.MonkeyPatch, reads: list[str]
+) -> None:
+    (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-1"]
+    customer = "Refund not arrived"
+    spam_id, customer_id = desk.create(
+        [
+            NewTicket(phish["subject"], phish["description"], sender=phish["sender"]),
+            NewTicket(customer, "My refund for order 5521 has not arrived yet."),
+        ]
+    )
+    for name, value in {
+        "OPENAI_BASE_URL": standin.url,
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "TICKETBOT_MODEL": "stand-in",
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = invoke("run", "--engine", "llm", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "ai_phishing" in desk.snapshot(spam_id).tags
+    assert "ai_phishing" not in desk.snapshot(customer_id).tags
+    # The customer's ticket, which the LLM says a customer wrote, was never read for the head.
+    assert customer not in reads

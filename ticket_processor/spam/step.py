@@ -30,25 +30,30 @@ class SpamStep(Step):
 
     name = "spam"
 
-    def __init__(self, gate: SpamGate | None, *, prefix: str, max_tokens: int) -> None:
+    def __init__(
+        self, gate: SpamGate | None, *, prefix: str, max_tokens: int, read_late: bool = False
+    ) -> None:
         self.gate = gate
         self.prefix = prefix
         self.max_tokens = max_tokens
+        # Whether a reading waits for the triage: when an LLM triages, whose word may settle
+        # the ticket. Without one the head reads every ticket, so there is nothing to save and
+        # the reading stays where it was, made as the ticket is taken.
+        self.read_late = read_late
 
     def read(
         self, ticket: Ticket, prepared: PreparedTicket
     ) -> SpamReading | Callable[[], SpamReading] | None:
-        """The sender's own words apart from what they forward (``reading``), or what makes
-        them when the gate first needs them: with an LLM, the gate takes the LLM's word that a
-        customer wrote a ticket no sender cue marks, and reading its text (a second redaction,
-        the lures) would be work for nothing on most of such a run's tickets. A long body is
-        read now,
-        before the run lets it go: held until the ticket's triage, ``workers + 300`` of them
-        would be memory the run means not to hold."""
+        """The sender's own words apart from what they forward (``reading``), or, when the
+        reading waits for the triage (``read_late``), what makes them when the gate first needs
+        them: the gate takes an LLM's word that a customer wrote a ticket no sender cue marks,
+        and reading its text (the lures, a redaction) would be work for nothing on most of an
+        LLM run's tickets. A long body is read now, before the run lets it go: held until the
+        ticket's triage, ``workers + 300`` of them would be memory the run means not to hold."""
         gate = self.gate
         if gate is None:
             return None
-        if len(ticket.description or "") > _HELD_CHARS:
+        if not self.read_late or len(ticket.description or "") > _HELD_CHARS:
             return gate.read(ticket, self.max_tokens)
         return functools.partial(gate.read, ticket, self.max_tokens)
 
