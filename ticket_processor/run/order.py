@@ -72,6 +72,7 @@ def ticket_steps(settings: Settings, parts: Parts) -> list[TicketStep]:
             spam_gate(settings, parts.helpdesk),
             prefix=options.prefix,
             max_tokens=options.max_input_tokens,
+            read_late=parts.choice.chain[0].name == "llm",  # the cascade's name too
         ),
         RiskStep(risk_scorer(settings)),
     ]

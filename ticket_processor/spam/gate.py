@@ -199,12 +199,19 @@ class SpamGate:
         """What the head will read of ``ticket`` (its full text: before the run drops it)."""
         return read_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
 
-    def judge(self, ticket: Ticket, reading: SpamReading, triage: Triage) -> Triage:
+    def judge(
+        self, ticket: Ticket, reading: SpamReading | Callable[[], SpamReading], triage: Triage
+    ) -> Triage:
         """``triage`` with the gate's verdict on ``ticket`` (``reading``: what its sender wrote,
-        as ``read_ticket`` made it from the ticket's own text)."""
+        as ``read_ticket`` made it from the ticket's own text, or what makes it: then it is
+        made only when the LLM's word does not settle the ticket)."""
         cues = sender_cues(ticket, self.known_senders)
         llm = triage.analysis.spam if triage.engine == "llm" else None
-        if (llm == "none" and not cues.any) or (reading.report and not cues.helpdesk_spam):
+        if llm == "none" and not cues.any:
+            return triage
+        if callable(reading):
+            reading = reading()
+        if reading.report and not cues.helpdesk_spam:
             return triage
         score = self.scores([reading.text])[0]
         automatic = says_automatic(reading.text)

@@ -4,6 +4,8 @@ verdict), and a gated ticket's next message judged again."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from ..models import Ticket, Triage, is_spam
@@ -15,6 +17,11 @@ from .gate import SpamGate
 from .reading import SpamReading, read_ticket
 from .run_pass import SpamRunPass
 
+# The longest body whose reading waits for the ticket's triage (characters): twice the text
+# the LLM is given at the default budget, so an ordinary ticket's waits and a padded one is
+# read at once.
+_HELD_CHARS = 16_000
+
 
 class SpamStep(Step):
     """``gate``: None when the gate is off (``TICKETBOT_SPAM_GATE=false``): a ticket it set
@@ -23,14 +30,32 @@ class SpamStep(Step):
 
     name = "spam"
 
-    def __init__(self, gate: SpamGate | None, *, prefix: str, max_tokens: int) -> None:
+    def __init__(
+        self, gate: SpamGate | None, *, prefix: str, max_tokens: int, read_late: bool = False
+    ) -> None:
         self.gate = gate
         self.prefix = prefix
         self.max_tokens = max_tokens
+        # Whether a reading waits for the triage: when an LLM triages, whose word may settle
+        # the ticket. Without one the head reads every ticket, so there is nothing to save and
+        # the reading stays where it was, made as the ticket is taken.
+        self.read_late = read_late
 
-    def read(self, ticket: Ticket, prepared: PreparedTicket) -> SpamReading | None:
-        # The sender's own words apart from what they forward, read before the body goes.
-        return self.gate.read(ticket, self.max_tokens) if self.gate is not None else None
+    def read(
+        self, ticket: Ticket, prepared: PreparedTicket
+    ) -> SpamReading | Callable[[], SpamReading] | None:
+        """The sender's own words apart from what they forward (``reading``), or, when the
+        reading waits for the triage (``read_late``), what makes them when the gate first needs
+        them: the gate takes an LLM's word that a customer wrote a ticket no sender cue marks,
+        and reading its text (the lures, a redaction) would be work for nothing on most of an
+        LLM run's tickets. A long body is read now, before the run lets it go: held until the
+        ticket's triage, ``workers + 300`` of them would be memory the run means not to hold."""
+        gate = self.gate
+        if gate is None:
+            return None
+        if not self.read_late or len(ticket.description or "") > _HELD_CHARS:
+            return gate.read(ticket, self.max_tokens)
+        return functools.partial(gate.read, ticket, self.max_tokens)
 
     def keep(self, reading: Any) -> None:
         return None  # the verdict is the triage's: a re-plan reads that, not the text
@@ -38,7 +63,7 @@ class SpamStep(Step):
     def judge(
         self, ticket: Ticket, prepared: PreparedTicket, reading: Any, triage: Triage
     ) -> Triage:
-        if self.gate is None or not isinstance(reading, SpamReading):
+        if self.gate is None or not (isinstance(reading, SpamReading) or callable(reading)):
             return triage
         return self.gate.judge(ticket, reading, triage)
 

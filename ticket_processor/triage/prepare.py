@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -265,6 +267,49 @@ def raw_cap(max_tokens: int) -> int:
     return max(RAW_FLOOR_CHARS, budget_chars(max_tokens) * RAW_BUDGET_FACTOR)
 
 
+class _RecentRedactions:
+    """What redaction made of the texts prepared lately, each given back once: a run prepares a
+    new ticket's text for the LLM and then, the same words when it neither forwards a mail
+    nor names someone the helpdesk knows, for the spam gate's reading (``spam.reading``), a
+    few hundred tickets later at most (the tickets in flight). Redaction is a pure function of
+    its text, so a text found here is redacted as it would be again. Bounded by the
+    characters held: the oldest go first."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self._held: OrderedDict[str, tuple[str, dict[str, int]]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def redact(self, text: str) -> tuple[str, dict[str, int]]:
+        with self._lock:
+            found = self._held.pop(text, None)
+            if found is not None:
+                self._chars -= len(text) + len(found[0])
+                return found[0], dict(found[1])
+        # Redaction's patterns (tens of ms of CPU to compile) load with the first ticket
+        # prepared: a run that finds none never pays for them.
+        from .redact import redact
+
+        redacted, counts = redact(text)
+        size = len(text) + len(redacted)
+        if size <= self.max_chars // 8:
+            with self._lock:
+                if text not in self._held:
+                    self._held[text] = (redacted, dict(counts))
+                    self._chars += size
+                while self._chars > self.max_chars:
+                    old, (old_redacted, _) = self._held.popitem(last=False)
+                    self._chars -= len(old) + len(old_redacted)
+        return redacted, counts
+
+
+# A million characters: the tickets a 64-worker run holds in flight (364, their subject and
+# body about 600 characters in ``scripts/bench.py``'s samples, held with their redaction) fit
+# with room to spare, and a run's peak memory grows by about 1 MB at most.
+_RECENT = _RecentRedactions(1_000_000)
+
+
 def prepare_ticket(
     subject: str, description: str, *, max_tokens: int = 2000, people: Sequence[Person] = ()
 ) -> PreparedTicket:
@@ -292,14 +337,10 @@ def prepare_ticket(
         body = body[: body_limit + REDACTION_MARGIN]
         body_truncated = True
 
-    # Redaction's patterns (tens of ms of CPU to compile) load with the first ticket prepared:
-    # a run that finds none never pays for them.
-    from .redact import redact
-
     clean_subject, subject_names = redact_names(clean_subject, people)
     body, body_names = redact_names(body, people)
-    redacted_subject, subject_counts = redact(clean_subject)
-    redacted_body, body_counts = redact(body)
+    redacted_subject, subject_counts = _RECENT.redact(clean_subject)
+    redacted_body, body_counts = _RECENT.redact(body)
     if len(redacted_body) > body_limit:
         redacted_body = cut(redacted_body, body_limit)
     if body_truncated:
