@@ -1007,7 +1007,7 @@ def incidents_first_day(argv: list[str] | None = None) -> None:
     parser.add_argument("--kind", choices=("zendesk", "freshdesk"), action="append")
     parser.add_argument("--hour", choices=("ordinary", "outage"), action="append")
     parser.add_argument(
-        "--set", choices=("bikes", "music", "thermostat"), action="append", dest="sets"
+        "--set", choices=("bikes", "music", "thermostat", "lock"), action="append", dest="sets"
     )
     args = parser.parse_args(argv)
     sys.path.insert(1, str(Path(__file__).resolve().parent))
