@@ -194,7 +194,7 @@ def judge(
             members = np.array([seed])
         if short:
             members = near_core(window, recent, members, policy)
-        shared = shared_core(window, recent[members], start, policy)
+        shared = shared_core(window, recent[members], start, policy, short)
         gathered = recent[members]  # by the group's centre: no sign of a busy hour (_reading)
         if shared is not None and shared[1].any():
             members = members[shared[1]]

@@ -113,13 +113,15 @@ class IncidentPolicy:
     # other tickets (the latest ``shared_background`` and the hour's) taken out of the
     # vectors, at least ``min_reports`` of its reports have ``shared_neighbours`` others of it
     # within ``shared_similarity``, and only members within ``shared_gather`` of that core's
-    # centre stay (``what_broke``): one product's unrelated complaints share the product, an
-    # outage's reports share what broke. Chosen on two products' dev sets (a thermostat's and
-    # a smart lock's first-day hours) and checked on the shop's dev hours
-    # (docs/explanation/measurements/incidents.md); 0 neighbours turns it off.
-    shared_similarity: float = 0.35
+    # centre stay (``shared_gather_short`` with less than ``link_after`` of history, where no
+    # week's tests keep the product's other complaints out) (``what_broke``): one product's
+    # unrelated complaints share the product, an outage's reports share what broke. Chosen on
+    # two products' dev sets (a thermostat's and a smart lock's first-day hours) and the shop's
+    # dev hours (docs/explanation/measurements/incidents.md); 0 neighbours turns it off.
+    shared_similarity: float = 0.3
     shared_neighbours: int = 5
-    shared_gather: float = 0.4
+    shared_gather: float = 0.3
+    shared_gather_short: float = 0.4
     shared_background: int = 5000
     rate_factor: float = 5.0
     p_value: float = 1e-6

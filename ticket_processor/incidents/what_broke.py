@@ -9,8 +9,9 @@ other tickets subtracted, the rest made unit length again, as a term every docum
 nothing in a term weighting), and the group must have a core there (``shared_core``): at least
 ``min_reports`` reports with ``shared_neighbours`` others of the group within
 ``shared_similarity``. Its members are then those within ``shared_gather`` of that core's
-centre: a report in another language or in three words is still near the core's centre in the
-encoder's space, an unrelated complaint about the product is not.
+centre (``shared_gather_short`` on a first day, where no week tests them): a report in
+another language or in three words is still near the core's centre in the encoder's space, an
+unrelated complaint about the product is not.
 
 The vectors are the window's, the ones every other test reads: no second encoder pass.
 """
@@ -65,12 +66,14 @@ def shared_core(
     group: npt.NDArray[np.int64],
     start: int,
     policy: IncidentPolicy,
+    short: bool = False,
 ) -> tuple[int, npt.NDArray[np.bool_]] | None:
     """How many of the group's reports share what broke (the core, with the product's common
     ground taken out), and which members stay beside that core (within ``shared_gather`` of
-    its centre). ``None`` when the helpdesk has too few other tickets to say what its product's
-    tickets share: the group is judged as before. A core under ``min_reports`` is many
-    complaints, not one fault: no member stays."""
+    its centre; ``shared_gather_short`` with less than a week of history). ``None`` when the
+    helpdesk has too few other tickets to say what its product's tickets share: the group is
+    judged as before. A core under ``min_reports`` is many complaints, not one fault: no
+    member stays."""
     others = background(window, group, start, policy)
     if policy.shared_neighbours <= 0 or len(others) < MIN_BACKGROUND:
         return None
@@ -82,7 +85,10 @@ def shared_core(
         return int(core.sum()), np.zeros(len(group), np.bool_)
     centre = vectors[core].mean(axis=0)
     centre /= max(float(np.linalg.norm(centre)), 1e-6)
-    kept: npt.NDArray[np.bool_] = vectors @ centre >= policy.shared_gather
+    # With a week, the other-kind tests (``grouping._other_kind``) already keep out what the
+    # week brings anyway; on a first day this is the only test of a member, and asks more.
+    gather = policy.shared_gather_short if short else policy.shared_gather
+    kept: npt.NDArray[np.bool_] = vectors @ centre >= gather
     return int(core.sum()), kept
 
 
