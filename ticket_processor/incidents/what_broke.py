@@ -80,7 +80,9 @@ def shared_core(
     vectors = apart(window, group, others)
     sims = vectors @ vectors.T
     np.fill_diagonal(sims, -1.0)
-    core = (sims >= policy.shared_similarity).sum(axis=1) >= policy.shared_neighbours
+    # A group of just ``min_reports`` has fewer others than that: each beside all the rest.
+    needed = min(policy.shared_neighbours, len(group) - 1)
+    core = (sims >= policy.shared_similarity).sum(axis=1) >= needed
     if core.sum() < policy.min_reports:
         return int(core.sum()), np.zeros(len(group), np.bool_)
     centre = vectors[core].mean(axis=0)
