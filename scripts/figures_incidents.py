@@ -1029,6 +1029,11 @@ such tickets. Prints, per hour, the outage's reports and the other tickets the i
 back to two hours back, 3 in 10 a ``noise`` ticket, the rest ordinary or payment ones).
 
     python scripts/figures.py incidents_first_day_dev [--week] [--set cue_similarity=0]
+
+``--products thermostat --products lock``: instead, the first-day dev sets' hours of
+``scripts/incident_heldout.py`` (``first_day``) judged the same way, without a sandbox: each
+hour with no history and after a week of the product's own tickets, the outage's reports and
+the other tickets the incidents took (``incidents_first_day`` runs them on the sandboxes).
 """
 
 
@@ -1116,6 +1121,7 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--week", action="store_true", help="after a week of history")
+    parser.add_argument("--products", choices=("thermostat", "lock"), action="append")
     args = parser.parse_args(argv)
     policy, head, encode = IncidentPolicy(), load_fault_head(), Encoder().encode
     kinds = {f.name: f.type for f in fields(IncidentPolicy)}
@@ -1123,6 +1129,9 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
         name, value = item.split("=", 1)
         number: Any = int(value) if kinds[name] in (int, "int") else float(value)
         policy = replace(policy, **{name: number})
+    if args.products:
+        first_day_dev_products(args.products, policy, head, encode)
+        return
     totals = {"ordinary": [0, 0], "outage": [0, 0]}
     for seed in range(10):
         week = first_day_dev_week(seed) if args.week else []
@@ -1139,3 +1148,39 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
             total[1] += len(took) - reports
     for hour, (reports, others) in totals.items():
         print(f"all {hour} hours: outage reports {reports}, others {others}")
+
+
+def first_day_dev_products(
+    products: list[str], policy: IncidentPolicy, head: FaultHead, encode: Any
+) -> None:
+    """``incidents_first_day_dev --products``: the first-day dev sets judged without a sandbox."""
+    sys.path.insert(1, str(Path(__file__).resolve().parent))
+    from incident_heldout import FIRST_DAY_SETS, first_day
+
+    for name in products:
+        for hour in ("ordinary", "outage"):
+            for history in (False, True):
+                specs = first_day(hour, now=NOW, history=history, source=FIRST_DAY_SETS[name])
+                rows = [
+                    {
+                        "id": i + 1,
+                        "subject": s.subject,
+                        "body": s.body,
+                        "requester": s.email,
+                        "_created": s.created_at,
+                        "status": s.status,
+                        "group": s.label,
+                    }
+                    for i, s in enumerate(specs)
+                ]
+                window, _ = labelled_window(rows, encode)
+                since = NOW - 8 * DAY if history else min(s.created_at for s in specs)
+                found = judge(window, NOW, policy, fault=head, history_from=since)
+                took = [int(window.ids[r]) for burst in found.bursts for r in burst.rows]
+                reports = sum(rows[t - 1]["group"] == "outage" for t in took)
+                week = "a week" if history else "none"
+                print(
+                    f"{name:10} {hour:8} history {week:6} outage reports {reports:2}  "
+                    f"others {len(took) - reports:2}",
+                    flush=True,
+                )
