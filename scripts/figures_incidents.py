@@ -518,7 +518,6 @@ def incident_stages(argv: list[str] | None = None) -> None:
             hour_faults,
             np.zeros(0, np.int64),
             hours,
-            policy.burst_seconds / 3600.0,
             policy,
         )
         out = _other_kind(window, centre, chosen, older_faults, policy)

@@ -153,7 +153,6 @@ def judge(
         window_from = max(window_from, history_from)
     hours = max(1.0, (start - window_from) / 3600.0)
     short = history_from is not None and now - history_from < policy.link_after
-    burst_hours = policy.burst_seconds / 3600.0
     measured = fault is None  # the window's faults found (only once a group is to be judged)
     if known:
         centres = np.stack([k.centre for k in known])
@@ -204,18 +203,7 @@ def judge(
         loose = recent[free]  # the hour's reports no group, incident or known one took
         asked = Asked(every[0] - len(hour_rows), every[1] - len(older))
         reading = _reading(
-            window,
-            rows,
-            centre,
-            older,
-            hour_rows,
-            loose,
-            hours,
-            burst_hours,
-            policy,
-            short,
-            asked,
-            gathered,
+            window, rows, centre, older, hour_rows, loose, hours, policy, short, asked, gathered
         )
         if shared is not None:
             many = shared[0] < policy.min_reports
@@ -405,7 +393,6 @@ def _reading(
     hour: npt.NDArray[np.int64],
     loose: npt.NDArray[np.int64],
     hours: float,
-    burst_hours: float,
     policy: IncidentPolicy,
     short: bool = False,
     asked: Asked = Asked(),
@@ -425,6 +412,7 @@ def _reading(
     reports to an hour, a busy hour adds requests too: with no more fault reports than its
     requests (``asked``) bring at the window's share, busy is read from the requests as well."""
     reports = len({int(window.requesters[r]) for r in rows})
+    burst_hours = policy.burst_seconds / 3600.0
     kind = 0
     if len(older):
         kind = int((window.similarity(centre, older)[0] >= policy.similarity).sum())
