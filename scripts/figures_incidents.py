@@ -518,7 +518,6 @@ def incident_stages(argv: list[str] | None = None) -> None:
             hour_faults,
             np.zeros(0, np.int64),
             hours,
-            policy.burst_seconds / 3600.0,
             policy,
         )
         out = _other_kind(window, centre, chosen, older_faults, policy)
@@ -907,9 +906,9 @@ customers, and its outage hour of 25 reports of one fault, 5 short and 5 not in 
 35 of those), for two products by default (``--set``): a bike-sharing scheme
 (``firstday_bikes.jsonl``) and a music streaming service (``firstday_music.jsonl``, another
 author's), both the project's licence and held out (no value of the grouping was chosen on
-them); ``--set thermostat`` runs a smart thermostat's dev set (in-sample: for choosing values
-on). Each hour in a fresh sandbox, with no history and after a week of the product's own
-tickets. Each is one real
+them); ``--set thermostat`` and ``--set lock`` run a smart thermostat's and a smart lock's dev
+sets (in-sample: for choosing values on). Each hour in a fresh sandbox, with no history and
+after a week of the product's own tickets. Each is one real
 ``ticketbot run --since 1h`` (no LLM: the learned engine and its encoder) with incidents on;
 the figure counts, by the ticket's part, the tickets linked, suggested
 (``ai_incident_suggested``) and whose priority the incident pass set, and prints the run's
@@ -1007,7 +1006,7 @@ def incidents_first_day(argv: list[str] | None = None) -> None:
     parser.add_argument("--kind", choices=("zendesk", "freshdesk"), action="append")
     parser.add_argument("--hour", choices=("ordinary", "outage"), action="append")
     parser.add_argument(
-        "--set", choices=("bikes", "music", "thermostat"), action="append", dest="sets"
+        "--set", choices=("bikes", "music", "thermostat", "lock"), action="append", dest="sets"
     )
     args = parser.parse_args(argv)
     sys.path.insert(1, str(Path(__file__).resolve().parent))
@@ -1029,6 +1028,11 @@ such tickets. Prints, per hour, the outage's reports and the other tickets the i
 back to two hours back, 3 in 10 a ``noise`` ticket, the rest ordinary or payment ones).
 
     python scripts/figures.py incidents_first_day_dev [--week] [--set cue_similarity=0]
+
+``--products thermostat --products lock``: instead, the first-day dev sets' hours of
+``scripts/incident_heldout.py`` (``first_day``) judged the same way, without a sandbox: each
+hour with no history and after a week of the product's own tickets, the outage's reports and
+the other tickets the incidents took (``incidents_first_day`` runs them on the sandboxes).
 """
 
 
@@ -1116,6 +1120,7 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--week", action="store_true", help="after a week of history")
+    parser.add_argument("--products", choices=("thermostat", "lock"), action="append")
     args = parser.parse_args(argv)
     policy, head, encode = IncidentPolicy(), load_fault_head(), Encoder().encode
     kinds = {f.name: f.type for f in fields(IncidentPolicy)}
@@ -1123,6 +1128,9 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
         name, value = item.split("=", 1)
         number: Any = int(value) if kinds[name] in (int, "int") else float(value)
         policy = replace(policy, **{name: number})
+    if args.products:
+        first_day_dev_products(args.products, policy, head, encode)
+        return
     totals = {"ordinary": [0, 0], "outage": [0, 0]}
     for seed in range(10):
         week = first_day_dev_week(seed) if args.week else []
@@ -1139,3 +1147,39 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
             total[1] += len(took) - reports
     for hour, (reports, others) in totals.items():
         print(f"all {hour} hours: outage reports {reports}, others {others}")
+
+
+def first_day_dev_products(
+    products: list[str], policy: IncidentPolicy, head: FaultHead, encode: Any
+) -> None:
+    """``incidents_first_day_dev --products``: the first-day dev sets judged without a sandbox."""
+    sys.path.insert(1, str(Path(__file__).resolve().parent))
+    from incident_heldout import FIRST_DAY_SETS, first_day
+
+    for name in products:
+        for hour in ("ordinary", "outage"):
+            for history in (False, True):
+                specs = first_day(hour, now=NOW, history=history, source=FIRST_DAY_SETS[name])
+                rows = [
+                    {
+                        "id": i + 1,
+                        "subject": s.subject,
+                        "body": s.body,
+                        "requester": s.email,
+                        "_created": s.created_at,
+                        "status": s.status,
+                        "group": s.label,
+                    }
+                    for i, s in enumerate(specs)
+                ]
+                window, _ = labelled_window(rows, encode)
+                since = NOW - 8 * DAY if history else min(s.created_at for s in specs)
+                found = judge(window, NOW, policy, fault=head, history_from=since)
+                took = [int(window.ids[r]) for burst in found.bursts for r in burst.rows]
+                reports = sum(rows[t - 1]["group"] == "outage" for t in took)
+                week = "a week" if history else "none"
+                print(
+                    f"{name:10} {hour:8} history {week:6} outage reports {reports:2}  "
+                    f"others {len(took) - reports:2}",
+                    flush=True,
+                )

@@ -256,12 +256,13 @@ def hour_files(name: str) -> dict[str, list[str]]:
 # a week of its own tickets. Held out: no value of the grouping was chosen on them.
 FIRST_DAY = SOURCES / "firstday_bikes.jsonl"
 # The first-day sets, by product: the bikes and a music service's are held out (no value of
-# the grouping was chosen on them); the thermostat's is a dev set, to choose values on
-# (in-sample).
+# the grouping was chosen on them); the thermostat's and a smart lock's are dev sets, to choose
+# values on (in-sample).
 FIRST_DAY_SETS = {
     "bikes": FIRST_DAY,
     "music": SOURCES / "firstday_music.jsonl",
     "thermostat": SOURCES / "firstday_thermostat.jsonl",
+    "lock": SOURCES / "firstday_lock.jsonl",
 }
 FIRST_DAY_HOURS = ("ordinary", "outage")
 STATIONS = ("Harbour Square", "Elm Park", "North Station", "Market Hall", "the University")

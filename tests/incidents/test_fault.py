@@ -124,11 +124,13 @@ def test_a_report_of_another_kind_the_week_brings_leaves_the_outage() -> None:
     """The checkout hour (in-sample): a customer's second mail about a password reset that
     never arrives sits within 0.4 of the outage's centre, but last week's password tickets are
     closer to it: another kind, not a report of the outage. Either test takes it out (five
-    such tickets closer than the centre; three much closer); without both it joins."""
+    such tickets closer than the centre; three much closer); without both it joins. (The
+    one-fault test, ``what_broke``, is off here: it keeps the ticket out too, and one report
+    of the outage with it.)"""
     path = Path(__file__).parents[1] / "data" / "incident_hour_checkout.jsonl"
     encode = Encoder().encode
     rows = read_labelled(path)
-    default = IncidentPolicy()
+    default = IncidentPolicy(shared_neighbours=0)
     for rank, lookalike, strangers in (
         (0, 0, 1),
         (default.other_kind_rank, 0, 0),

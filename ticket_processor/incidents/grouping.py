@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,7 @@ from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
 from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
+from .what_broke import near_core, one_fault, shared_core
 from .window import Window, quantise
 
 
@@ -50,6 +51,9 @@ class Reading:
     # Reports of the group with at least ``core_neighbours`` others of it within
     # ``similarity``: the reports that share what broke (``one_fault``).
     core: int = 0
+    # Reports that share what broke with the product's common ground taken out
+    # (``what_broke.shared_core``); under ``min_reports`` the group is many complaints.
+    shared: int = 0
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,6 @@ def judge(
         window_from = max(window_from, history_from)
     hours = max(1.0, (start - window_from) / 3600.0)
     short = history_from is not None and now - history_from < policy.link_after
-    burst_hours = policy.burst_seconds / 3600.0
     measured = fault is None  # the window's faults found (only once a group is to be judged)
     if known:
         centres = np.stack([k.centre for k in known])
@@ -189,15 +192,22 @@ def judge(
         if len(members) == 0:
             members = np.array([seed])
         if short:
-            members = _near_core(window, recent, members, policy)
-        centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
+            members = near_core(window, recent, members, policy)
+        shared = shared_core(window, recent[members], start, policy, short)
+        gathered = recent[members]  # by the group's centre: no sign of a busy hour (_reading)
+        if shared is not None and shared[1].any():
+            members = members[shared[1]]
         free[members] = False
+        centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
         rows = [int(recent[m]) for m in members]
         loose = recent[free]  # the hour's reports no group, incident or known one took
         asked = Asked(every[0] - len(hour_rows), every[1] - len(older))
         reading = _reading(
-            window, rows, centre, older, hour_rows, loose, hours, burst_hours, policy, short, asked
+            window, rows, centre, older, hour_rows, loose, hours, policy, short, asked, gathered
         )
+        if shared is not None:
+            many = shared[0] < policy.min_reports
+            reading = replace(reading, shared=shared[0], incident=reading.incident and not many)
         findings.readings.append(reading)
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
@@ -383,10 +393,10 @@ def _reading(
     hour: npt.NDArray[np.int64],
     loose: npt.NDArray[np.int64],
     hours: float,
-    burst_hours: float,
     policy: IncidentPolicy,
     short: bool = False,
     asked: Asked = Asked(),
+    gathered: npt.NDArray[np.int64] | None = None,
 ) -> Reading:
     """The group against the window: the kind's hourly rate (earlier tickets within
     ``similarity`` of the centre) scaled by how busy the hour is (``hour``: the hour's tickets
@@ -402,12 +412,15 @@ def _reading(
     reports to an hour, a busy hour adds requests too: with no more fault reports than its
     requests (``asked``) bring at the window's share, busy is read from the requests as well."""
     reports = len({int(window.requesters[r]) for r in rows})
+    burst_hours = policy.burst_seconds / 3600.0
     kind = 0
     if len(older):
         kind = int((window.similarity(centre, older)[0] >= policy.similarity).sum())
     kind_rate = (kind + 0.5) / hours
     others_rate = (len(older) - kind) / hours
     own = np.isin(hour, rows)
+    if gathered is not None:  # gathered, then left out as not sharing what broke: the kind's
+        own |= np.isin(hour, gathered)
     if len(hour):
         own |= np.isin(hour, loose) & (window.similarity(centre, hour)[0] >= policy.similarity)
     others_now = int((~own).sum())
@@ -426,40 +439,6 @@ def _reading(
         and (not short or core >= policy.min_reports)
     )
     return Reading(reports, expected, kind, hours, busy, p_value, incident, short, core)
-
-
-def _near_core(
-    window: Window,
-    recent: npt.NDArray[np.int64],
-    members: npt.NDArray[np.int64],
-    policy: IncidentPolicy,
-) -> npt.NDArray[np.int64]:
-    """With no week to test members against (``_other_kind``), the members of a group with a
-    core (``one_fault``) that are far from the core's centre: another fault's report gathered by
-    the centre of everything the group holds, not by what its core says broke."""
-    core = one_fault(window, [int(r) for r in recent[members]], policy)
-    if core.sum() < policy.min_reports:
-        return members
-    centre = quantise(window.vectors[recent[members[core]]].astype(np.float32).mean(axis=0)[None])
-    kept: npt.NDArray[np.int64] = members[
-        window.similarity(centre, recent[members])[0] >= policy.core_gather
-    ]
-    return kept
-
-
-def one_fault(window: Window, rows: Sequence[int], policy: IncidentPolicy) -> npt.NDArray[np.bool_]:
-    """Which of the group's reports have ``core_neighbours`` others of the group within
-    ``similarity``. The reports of one outage say what broke in words near each other's, so
-    many of them have several close; unrelated "it does not work" tickets (a brake, a light,
-    a chain) gathered around the centre of what they have in common have few. With a week of
-    history the other-kind tests tell those apart against the week; without one, this does."""
-    if len(rows) <= policy.core_neighbours:
-        return np.zeros(len(rows), np.bool_)
-    picked = np.asarray(rows, np.int64)
-    sims = window.similarity(window.vectors[picked], picked)
-    np.fill_diagonal(sims, -1.0)
-    core: npt.NDArray[np.bool_] = (sims >= policy.similarity).sum(axis=1) >= policy.core_neighbours
-    return core
 
 
 def repeats(window: Window, new_rows: Sequence[int], policy: IncidentPolicy) -> list[Repeat]:

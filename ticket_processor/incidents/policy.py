@@ -18,7 +18,7 @@ volume.
 With less than ``link_after`` of the helpdesk's own history the window's week is no baseline:
 the hour is (the kind's rate over the history there is, scaled by the hour's other fault
 reports), a group needs ``short_rate_factor`` times what that expects, and it must be one fault
-(``grouping.one_fault``); such an incident is suggested, never linked (``plan.suggest_only``).
+(``what_broke.one_fault``); such an incident is suggested, never linked (``plan.suggest_only``).
 """
 
 from __future__ import annotations
@@ -97,15 +97,32 @@ class IncidentPolicy:
     # With less history than ``link_after`` the hour is its own baseline: a group is
     # suggested when it is this many times the hour's other fault reports (busy-scaled as
     # ever, the week's rate being unknown). Chosen on the dev hours built from
-    # tests/data/incident_sources (docs/explanation/measurements/incidents.md).
-    short_rate_factor: float = 4.0
+    # tests/data/incident_sources (docs/explanation/measurements/incidents.md) at 4, then 3
+    # once the one-fault test (``shared_*``) kept a product's other complaints out of the
+    # group: they are the hour's other fault reports now, not the group's (chosen on the
+    # thermostat's and the smart lock's first-day outage hours).
+    short_rate_factor: float = 3.0
     # ... and when at least ``min_reports`` of its reports have ``core_neighbours`` others of
-    # the group within ``similarity`` (``grouping.one_fault``): one fault's reports, not many
+    # the group within ``similarity`` (``what_broke.one_fault``): one fault's reports, not many
     # complaints gathered around what they have in common. Chosen on the same dev hours.
     core_neighbours: int = 3
     # Without a week, a member further than this from the centre of its group's core leaves
-    # it (``grouping._near_core``). Chosen on the same dev hours.
+    # it (``what_broke.near_core``). Chosen on the same dev hours.
     core_gather: float = 0.35
+    # A group must be one fault, with history or without: with the mean of the helpdesk's
+    # other tickets (the latest ``shared_background`` and the hour's) taken out of the
+    # vectors, at least ``min_reports`` of its reports have ``shared_neighbours`` others of it
+    # within ``shared_similarity``, and only members within ``shared_gather`` of that core's
+    # centre stay (``shared_gather_short`` with less than ``link_after`` of history, where no
+    # week's tests keep the product's other complaints out) (``what_broke``): one product's
+    # unrelated complaints share the product, an outage's reports share what broke. Chosen on
+    # two products' dev sets (a thermostat's and a smart lock's first-day hours) and the shop's
+    # dev hours (docs/explanation/measurements/incidents.md); 0 neighbours turns it off.
+    shared_similarity: float = 0.3
+    shared_neighbours: int = 5
+    shared_gather: float = 0.3
+    shared_gather_short: float = 0.4
+    shared_background: int = 5000
     rate_factor: float = 5.0
     p_value: float = 1e-6
     # A second alert for an incident once it has this many times the reports of its last one.

@@ -1,0 +1,128 @@
+"""Pure: whether a group of reports is one fault or many complaints about one product.
+
+Where every ticket is about one product (a thermostat, a smart lock, a music service), its
+customers' one-off complaints (a flickering display, a battery warning, a grinding motor) sit
+close together in the encoder's space: what they share is the product, which every ticket of
+the helpdesk names. The reports of one outage share more: what broke. So the group's vectors
+are read with the product's common ground taken out (``apart``: the mean of the helpdesk's
+other tickets subtracted, the rest made unit length again, as a term every document holds says
+nothing in a term weighting), and the group must have a core there (``shared_core``): at least
+``min_reports`` reports with ``shared_neighbours`` others of the group within
+``shared_similarity``. Its members are then those within ``shared_gather`` of that core's
+centre (``shared_gather_short`` on a first day, where no week tests them): a report in
+another language or in three words is still near the core's centre in the encoder's space, an
+unrelated complaint about the product is not.
+
+The vectors are the window's, the ones every other test reads: no second encoder pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .policy import IncidentPolicy
+from .window import Window, quantise
+
+# Fewer tickets than this outside the group say too little of what the product's tickets share:
+# the test is skipped (the other tests still hold).
+MIN_BACKGROUND = 10
+
+
+def background(
+    window: Window, group: npt.NDArray[np.int64], start: int, policy: IncidentPolicy
+) -> npt.NDArray[np.int64]:
+    """The helpdesk's other tickets: the latest ``shared_background`` of the window before the
+    hour and the hour's tickets outside the group, of any kind (the requests name the product
+    too). On a first day the hour alone gives them."""
+    earlier = np.flatnonzero(window.created < start)
+    if len(earlier) > policy.shared_background:
+        latest = np.argsort(window.created[earlier], kind="stable")[-policy.shared_background :]
+        earlier = earlier[latest]
+    hour = np.setdiff1d(np.flatnonzero(window.created >= start), group)
+    return np.concatenate([earlier, hour]).astype(np.int64)
+
+
+def apart(
+    window: Window, rows: npt.NDArray[np.int64], others: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float32]:
+    """The unit vectors of ``rows`` with the mean of ``others`` (as unit vectors) taken out."""
+    common = np.zeros(window.vectors.shape[1], np.float32)
+    for at in range(0, len(others), 4096):  # a large window's mean without a float copy of it
+        chunk = window.vectors[others[at : at + 4096]].astype(np.float32)
+        common += (chunk / np.maximum(np.linalg.norm(chunk, axis=1, keepdims=True), 1e-6)).sum(0)
+    common /= max(len(others), 1)
+    vectors = window.vectors[rows].astype(np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+    vectors -= common
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+    return vectors
+
+
+def shared_core(
+    window: Window,
+    group: npt.NDArray[np.int64],
+    start: int,
+    policy: IncidentPolicy,
+    short: bool = False,
+) -> tuple[int, npt.NDArray[np.bool_]] | None:
+    """How many of the group's reports share what broke (the core, with the product's common
+    ground taken out), and which members stay beside that core (within ``shared_gather`` of
+    its centre; ``shared_gather_short`` with less than a week of history). ``None`` when the
+    helpdesk has too few other tickets to say what its product's tickets share: the group is
+    judged as before. A core under ``min_reports`` is many complaints, not one fault: no
+    member stays."""
+    others = background(window, group, start, policy)
+    if policy.shared_neighbours <= 0 or len(others) < MIN_BACKGROUND:
+        return None
+    vectors = apart(window, group, others)
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -1.0)
+    # A group of just ``min_reports`` has fewer others than that: each beside all the rest.
+    needed = min(policy.shared_neighbours, len(group) - 1)
+    core = (sims >= policy.shared_similarity).sum(axis=1) >= needed
+    if core.sum() < policy.min_reports:
+        return int(core.sum()), np.zeros(len(group), np.bool_)
+    centre = vectors[core].mean(axis=0)
+    centre /= max(float(np.linalg.norm(centre)), 1e-6)
+    # With a week, the other-kind tests (``grouping._other_kind``) already keep out what the
+    # week brings anyway; on a first day this is the only test of a member, and asks more.
+    gather = policy.shared_gather_short if short else policy.shared_gather
+    kept: npt.NDArray[np.bool_] = vectors @ centre >= gather
+    return int(core.sum()), kept
+
+
+def near_core(
+    window: Window,
+    recent: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> npt.NDArray[np.int64]:
+    """With no week to test members against (``_other_kind``), the members of a group with a
+    core (``one_fault``) that are far from the core's centre: another fault's report gathered by
+    the centre of everything the group holds, not by what its core says broke."""
+    core = one_fault(window, [int(r) for r in recent[members]], policy)
+    if core.sum() < policy.min_reports:
+        return members
+    centre = quantise(window.vectors[recent[members[core]]].astype(np.float32).mean(axis=0)[None])
+    kept: npt.NDArray[np.int64] = members[
+        window.similarity(centre, recent[members])[0] >= policy.core_gather
+    ]
+    return kept
+
+
+def one_fault(window: Window, rows: Sequence[int], policy: IncidentPolicy) -> npt.NDArray[np.bool_]:
+    """Which of the group's reports have ``core_neighbours`` others of the group within
+    ``similarity``. The reports of one outage say what broke in words near each other's, so
+    many of them have several close; unrelated "it does not work" tickets (a brake, a light,
+    a chain) gathered around the centre of what they have in common have few. With a week of
+    history the other-kind tests tell those apart against the week; without one, this does."""
+    if len(rows) <= policy.core_neighbours:
+        return np.zeros(len(rows), np.bool_)
+    picked = np.asarray(rows, np.int64)
+    sims = window.similarity(window.vectors[picked], picked)
+    np.fill_diagonal(sims, -1.0)
+    core: npt.NDArray[np.bool_] = (sims >= policy.similarity).sum(axis=1) >= policy.core_neighbours
+    return core
