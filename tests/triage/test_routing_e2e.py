@@ -301,10 +301,18 @@ def test_requests_per_ticket_do_not_rise_with_routing(
             if "/groups" in key or "/users" in key or "group_memberships" in key
         )
         assert directory == (1 if routed else 0), requests
-        per_ticket[routed] = (stats["requests_total"] - directory) / len(events)
-        writes[routed] = stats["jobs"]
+        # The writes' own requests (a job and its status polls) are the writer's timing,
+        # counted by what the jobs carry below.
+        writing = sum(
+            n for key, n in requests.items() if "update_many" in key or "job_status" in key
+        )
+        per_ticket[routed] = (stats["requests_total"] - directory - writing) / len(events)
+        writes[routed] = stats["job_items"]
     assert per_ticket[True] / per_ticket[False] <= 1.0, per_ticket
-    assert writes[True] == writes[False]
+    # Each ticket written once, in a bulk job, routed or not: the group rides in the same
+    # write. (How many jobs that takes is the writer's timing: a slow moment flushes a
+    # partial batch.)
+    assert writes[True] == writes[False] == len(tickets)
 
 
 def test_escalation_alerts_are_not_held_back_by_the_hourly_limit(

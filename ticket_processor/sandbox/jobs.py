@@ -38,6 +38,7 @@ class JobQueue:
         self._jobs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._pending = 0
         self.submitted = 0
+        self.items = 0  # what the submitted jobs carry (tickets), all told
         self._work: queue.Queue[tuple[str, float, Callable[[], list[dict[str, Any]]]] | None]
         self._work = queue.Queue()
         self._stop = threading.Event()
@@ -62,6 +63,7 @@ class JobQueue:
                 )
             self._pending += 1
             self.submitted += 1
+            self.items += total
             job = {
                 "id": job_id,
                 "url": f"{self._base_url()}/api/v2/job_statuses/{job_id}.json",

@@ -68,6 +68,7 @@ class FreshdeskSandbox:
                 "credits_used": 0,
             }
             self._jobs_at_reset = self.jobs.submitted
+            self._job_items_at_reset = self.jobs.items
 
     def count(
         self, key: str, counter: str | None = None, credits: int = 0, status: int | None = None
@@ -93,6 +94,7 @@ class FreshdeskSandbox:
                 "requests_total": sum(requests.values()),
                 **self._counters,
                 "jobs": self.jobs.submitted - self._jobs_at_reset,
+                "job_items": self.jobs.items - self._job_items_at_reset,
                 "jobs_pending": self.jobs.pending(),
                 "tickets": self.store.count(),
             }

@@ -90,6 +90,7 @@ class Sandbox:
                 "dropped": 0,
             }
             self._jobs_at_reset = self.jobs.submitted
+            self._job_items_at_reset = self.jobs.items
 
     def count(self, key: str, counter: str | None = None, status: int | None = None) -> None:
         """Count one answered request; ``status`` None means the connection was cut."""
@@ -116,6 +117,7 @@ class Sandbox:
                 "requests_total": sum(requests.values()),
                 **self._counters,
                 "jobs": self.jobs.submitted - self._jobs_at_reset,
+                "job_items": self.jobs.items - self._job_items_at_reset,
                 "jobs_pending": self.jobs.pending(),
                 "tickets": self.store.count(),
             }
