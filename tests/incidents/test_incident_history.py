@@ -165,13 +165,13 @@ def test_the_summary_line_and_health_name_each_cautious_judgement() -> None:
 
     summary = RunSummary("r1")
     assert "cautious" not in summary_line(summary)
-    assert caution_check(summary.as_event()) is None
+    assert caution_check(summary.as_event(), []) is None
     say(summary, Caution("incidents", "suggest-only", "until 7 days of history", "2 days"))
     say(summary, Caution("answers", "draft-only", "until calibrated", "no calibration yet"))
     line = summary_line(summary)
     assert "incidents: suggest-only until 7 days of history (2 days)" in line
     assert "answers: draft-only until calibrated (no calibration yet)" in line
-    check = caution_check(summary.as_event())
+    check = caution_check(summary.as_event(), [])
     assert check is not None
     assert check.status == "healthy"
     assert "incidents: suggest-only until 7 days of history" in check.reason

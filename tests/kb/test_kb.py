@@ -330,7 +330,7 @@ def test_kb_sync_and_eval_commands(
     configure(monkeypatch, tmp_path, sandbox=sandbox, llm_url="http://127.0.0.1:9")
     synced = invoke("kb", "sync")
     assert synced.exit_code == 0, synced.output
-    assert f"{len(keys)} articles in the index" in synced.output
+    assert f"{len(keys)} entries in the index: {len(keys)} articles" in synced.output
     assert f"{len(keys)} indexed (new or changed)" in synced.output
     again = invoke("kb", "sync")  # says why nothing was indexed this time
     assert again.exit_code == 0, again.output
@@ -340,7 +340,7 @@ def test_kb_sync_and_eval_commands(
     assert relisted is not None, again.output
     assert 1 <= int(relisted.group(1)) <= len(keys)
     assert "indexed (new or changed)" not in again.output
-    assert f"{len(keys)} articles in the index" in again.output
+    assert f"{len(keys)} entries in the index: {len(keys)} articles" in again.output
     labelled = tmp_path / "labelled.jsonl"
     with labelled.open("w", encoding="utf-8") as out:
         for case in tickets():

@@ -1,7 +1,7 @@
 """The judgements that run cautiously say so, on each sandbox, through the CLI: the run's summary
 line and ``ticketbot health`` name the spam gate that only suggested on known customers' tickets
-and the answers still on the ``auto`` ladder's draft step, and why; a run where neither held
-back names neither."""
+and the answers still on the ``auto`` ladder's draft step, and why, a quiet run after them too;
+a run where neither held back names neither."""
 
 from __future__ import annotations
 
@@ -57,8 +57,14 @@ def test_the_spam_gate_says_it_only_suggested_on_known_customers(desk: Desk) -> 
     assert ran.exit_code == 0, ran.output
     said = "spam: suggest-only for known customers until the helpdesk flags the mail"
     assert said in cautions(ran), ran.output
-    assert "1 known customers' ticket the learned model alone would have gated" in cautions(ran)
+    assert "1 known customer's ticket in this run the learned model alone" in cautions(ran)
     assert said in health_says()
+
+    # A quiet run (nothing new) holds nothing back itself; health still counts the last day's.
+    ran = invoke("run", "--engine", "rules")
+    assert ran.exit_code == 0, ran.output
+    assert "spam:" not in cautions(ran)
+    assert "1 known customer's ticket in the last 24 h" in health_says()
 
 
 @pytest.mark.desk(configure=True)
@@ -72,6 +78,12 @@ def test_answers_on_the_auto_ladders_first_step_say_they_only_draft(desk: Desk) 
     said = "answers: draft-only until agents use 60% of a category's last 20 drafts"
     assert said in cautions(ran), ran.output
     assert "on the auto ladder's first step" in cautions(ran)
+    assert said in health_says()
+
+    # A quiet run (nothing new): the categories are still on the first step, and say so.
+    ran = invoke("run", "--engine", "rules", env={"TICKETBOT_ANSWER_MODE": "auto"})
+    assert ran.exit_code == 0, ran.output
+    assert said in cautions(ran), ran.output
     assert said in health_says()
 
     create_tickets(desk, answerable[6:12])

@@ -135,9 +135,12 @@ class RunAnswers:
         return rung
 
     def caution(self) -> Caution | None:
-        """Draft-only, while categories this run met have not proven their drafts yet."""
+        """Draft-only, while categories on the ladder have not proven their drafts yet: those
+        this run met and those the book keeps drafts of, so a quiet run says it as a busy one."""
+        kept = {d["category"] for d in self.book.drafts().values()}
         with self._lock:
-            return ladder_caution(self.drafting, self.policy.ladder)
+            met = self.drafting | {c for c in kept if self.policy.mode_for(c) == "auto"}
+        return ladder_caution({c for c in met if self.book.rung(c) == "draft"}, self.policy.ladder)
 
     # -- planning (worker threads) -------------------------------------------------------
 

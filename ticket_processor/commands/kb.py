@@ -11,6 +11,7 @@ was never filled.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -80,6 +81,8 @@ def kb_sync(
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
         settings.require_helpdesk()
+        # A bad value is refused before the first request, not after the help centre synced.
+        first = _solved_since(solved)
         if full:  # a new file, swapped in: nothing of the old one survives
             report = _rebuild(settings)
         index = ArticleIndex(index_path(settings.state_dir))
@@ -91,19 +94,26 @@ def kb_sync(
                 typer.echo(_sync_documents(index, settings.knowledge_dir))
             for line in _sync_sources(index, settings.state_dir):
                 typer.echo(line)
+            typer.echo(index_contents(index))
         finally:
             index.close()
-        said = _sync_solved(settings, solved)
+        said = _sync_solved(settings, first)
         if said:
             typer.echo(said)
 
 
-def _sync_solved(settings: Settings, since_text: str | None) -> str | None:
-    """The solved tickets read into their store: the first time from ``--solved``, then
-    from where the last sync stopped; nothing when neither asks for it."""
-    from datetime import UTC, datetime
-
+def _solved_since(since_text: str | None) -> datetime | None:
+    """``--solved``'s moment (``90d``, a date), or None when it is not given."""
     from ..common.timespec import parse_moment
+
+    if since_text is None:
+        return None
+    return parse_moment(since_text, now=datetime.now(UTC), flag="--solved")
+
+
+def _sync_solved(settings: Settings, since: datetime | None) -> str | None:
+    """The solved tickets read into their store: the first time from ``--solved`` (``since``),
+    then from where the last sync stopped; nothing when neither asks for it."""
     from ..errors import ConfigError
     from ..learned.embed import embed_texts
     from ..solved.history import sync_solved
@@ -111,20 +121,16 @@ def _sync_solved(settings: Settings, since_text: str | None) -> str | None:
     from ..solved.store import SolvedStore
 
     path = store_path(settings.state_dir)
-    if since_text is None and not path.is_file():
+    if since is None and not path.is_file():
         return None
-    first = (
-        datetime.now(UTC)
-        if since_text is None
-        else parse_moment(since_text, now=datetime.now(UTC), flag="--solved")
-    )
+    first = datetime.now(UTC) if since is None else since
     helpdesk = connect(settings)
     store = SolvedStore(path)
     try:
         read = getattr(helpdesk, "solved_history", None)
         if not callable(read):
             raise ConfigError(f"{helpdesk.kind} cannot list its solved tickets' replies")
-        if since_text is not None:
+        if since is not None:
             store.set_meta("since", str(int(first.timestamp())))
         report = sync_solved(read, store, embed_texts, first_since=int(first.timestamp()))
     finally:
@@ -163,10 +169,24 @@ def sync_summary(report: SyncReport) -> str:
         done.append(f"{report.encoded} given passage vectors")
     if not done:
         done.append("nothing changed since the last sync" if report.total else "no article")
-    return (
-        f"help centre synced ({kind}): {report.listed} listed; {'; '.join(done)}; "
-        f"{report.total} articles in the index"
-    )
+    return f"help centre synced ({kind}): {report.listed} listed; {'; '.join(done)}"
+
+
+def index_contents(index: ArticleIndex) -> str:
+    """``42 entries in the index: 39 articles, 3 macros``: what the index holds once every
+    source synced, by kind, since the answers search the documents and macros as articles."""
+    from ..kb.documents import is_document, is_helpdesks
+    from ..macros.answers import is_macro_entry
+
+    ids = index.entry_ids()
+    kinds = [
+        (sum(1 for i in ids if is_helpdesks(i)), "article", "articles"),
+        (sum(1 for i in ids if is_document(i)), "document section", "document sections"),
+        (sum(1 for i in ids if is_macro_entry(i)), "macro", "macros"),
+    ]
+    held = [f"{n} {one if n == 1 else many}" for n, one, many in kinds if n]
+    entries = "entry" if len(ids) == 1 else "entries"
+    return f"{len(ids)} {entries} in the index" + (f": {', '.join(held)}" if held else "")
 
 
 @kb_app.command("eval")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models import WriteBack
-from ..passes.caution import cautions_line
+from ..passes.caution import cautions_line, quoted
 from ..passes.types import PlannedChange, RunSummary
 from ..triage.note_text import llm_text, terminal_text
 from ..writeback.planner import RoutedWriteBack
@@ -100,7 +100,7 @@ def summary_line(summary: RunSummary) -> str:
             parts.append(f"llm_in_flight_peak={summary.llm['llm_max_in_flight']}")
     if summary.cautions:
         # A judgement that only suggests on a first day says so, and until when.
-        parts.append(f"cautious={cautions_line(summary.cautions)!r}")
+        parts.append(f"cautious={quoted(cautions_line(summary.cautions))}")
     if summary.reason:
         parts.append(f"reason={summary.reason!r}")
     return " ".join(parts)

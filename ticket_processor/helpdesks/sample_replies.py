@@ -56,6 +56,29 @@ def sample_replies() -> tuple[list[SampleReply], list[SampleSolved]]:
     return replies, solved
 
 
+@dataclass(frozen=True)
+class SeededReplies:
+    """What a kind's seed made of the sample replies: how many ready-made replies, and the
+    ids of the solved history's tickets (none without a sample agent to have answered them)."""
+
+    replies: int
+    solved_ids: tuple[int, ...] = ()
+
+    def lines(self) -> list[str]:
+        """What ``seed`` says of them: the history's tickets by id too, since they sit beside
+        the sample tickets and a first run counts them as ``skipped`` (solved: not triaged)."""
+        if not self.replies:
+            return []
+        if not self.solved_ids:
+            return [f"Created {self.replies} sample macros (`ticketbot macros sync` reads them)."]
+        count, first, last = len(self.solved_ids), min(self.solved_ids), max(self.solved_ids)
+        return [
+            f"Created {self.replies} sample macros and a solved history that uses them: "
+            f"{count} solved tickets (ids {first}-{last}), which runs leave alone as done (the "
+            f"first run counts them in skipped={count}); `ticketbot macros sync` reads both."
+        ]
+
+
 def sample_agent(agents: Iterable[Agent]) -> int | None:
     """One of the sample agents ``seed`` made (never the user ticketbot signs in as, whose
     replies the history leaves out): who answered the sample history."""

@@ -65,12 +65,6 @@ def run_seed(
     else:
         tickets = cycle(load_samples(), count if count is not None else DEFAULT_COUNT)
     outcome = seed_with_progress(helpdesk, tickets, samples=source is None, console=console)
-    if outcome.groups:
-        console.print(f"Groups with agents for routing: {escape(', '.join(outcome.groups))}.")
-    if outcome.articles:
-        console.print(f"Created a sample help centre of {outcome.articles} articles.")
-    for line in outcome.said:
-        console.print(escape(line))
     where = display_url(helpdesk.base_url)  # never the user:password of a URL setting
     result = outcome.result
     span = result.id_range
@@ -81,6 +75,13 @@ def run_seed(
         )
     else:
         console.print(f"Created no ticket in {escape(where)}.")
+    if outcome.groups:
+        console.print(f"Groups with agents for routing: {escape(', '.join(outcome.groups))}.")
+    if outcome.articles:
+        console.print(f"Created a sample help centre of {outcome.articles} articles.")
+    # After the tickets' line: the solved history's tickets come after them, by id too.
+    for line in outcome.said:
+        console.print(escape(line))
     if result.existing:
         console.print(
             f"{result.existing} of the {len(tickets)} tickets were there already (an earlier "

@@ -15,6 +15,8 @@ matter says ``visibility: public``; any other value, a typo included, keeps it i
 the mistake that costs is quoting an internal page to a customer. Files are read as UTF-8 and
 never followed through a symbolic link (the folder is the team's, a link out of it is not);
 a file that cannot be read, is too large or is not UTF-8 is skipped and said, the rest indexed.
+Hidden files and folders (``.git``) are left out without a word: a folder kept in git would
+otherwise list its every object.
 """
 
 from __future__ import annotations

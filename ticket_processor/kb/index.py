@@ -385,6 +385,12 @@ class ArticleIndex:
 
     # -- reading (lookups) ---------------------------------------------------------------
 
+    def entry_ids(self) -> list[int]:
+        """Each entry's id, once per locale: articles, and the documents' and other sources'
+        negative ids (``kb.documents``, ``kb.sources``)."""
+        with self._lock:
+            return [int(r[0]) for r in self._conn().execute("SELECT article_id FROM articles")]
+
     def count(self) -> int:
         with self._lock:
             return int(self._conn().execute("SELECT count(*) FROM articles").fetchone()[0])

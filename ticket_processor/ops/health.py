@@ -368,7 +368,7 @@ def check_health(
     calibration = calibration_check(setup)
     if calibration is not None:
         checks.append(calibration)
-    cautious = caution_check(last)
+    cautious = caution_check(last, events)
     if cautious is not None:
         checks.append(cautious)
     runs = summarise_runs(events)

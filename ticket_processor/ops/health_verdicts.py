@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from ..passes.caution import cautions_line
 from ..report.runs import LoggedRun, recent_success_rate
+from ..spam.run_pass import known_customers
 
 # "unknown": a check could not run because a setting is missing or wrong; as for a settings
 # file health cannot read, that is exit code 3 (UNKNOWN), the documented code for configuration.
@@ -114,14 +115,34 @@ def breaker_check(
     return Check("breakers", "healthy", f"all closed ({names})")
 
 
-def caution_check(last: Mapping[str, Any] | None) -> Check | None:
-    """The judgements the last run kept in a cautious mode, and why (``passes.caution``): the
-    safe behaviour of a first week, so healthy, but named, so nobody waits for links that a
-    helpdesk with too little history does not make. None when every judgement acts."""
+def caution_check(
+    last: Mapping[str, Any] | None, events: Iterable[Mapping[str, Any]]
+) -> Check | None:
+    """The judgements kept in a cautious mode, and why (``passes.caution``): the safe behaviour
+    of a first week, so healthy, but named, so nobody waits for links that a helpdesk with too
+    little history does not make. None when every judgement acts.
+
+    A caution about a state (the answers' ladder, the incidents' days of history) is the last
+    run's: every run, a quiet one too, says it from that state. The spam gate's is about events
+    (known customers' tickets it only suggested on), so it is counted over the ``events`` (the
+    last 24 hours' log), not over whatever the last batch held."""
     cautions = (last or {}).get("cautions")
-    if not isinstance(cautions, Mapping) or not cautions:
+    told = (
+        {str(k): str(v) for k, v in cautions.items() if k != "spam"}
+        if isinstance(cautions, Mapping)
+        else {}
+    )
+    known = sum(
+        e["known"]
+        for e in events
+        if e.get("event") == "spam_judged"
+        and not e.get("dry_run")
+        and isinstance(e.get("known"), int)
+    )
+    if known:
+        told["spam"] = known_customers(known, when="in the last 24 h").text()
+    if not told:
         return None
-    told = {str(k): str(v) for k, v in cautions.items()}
     return Check("cautious judgements", "healthy", cautions_line(told))
 
 

@@ -7,6 +7,10 @@ keeps by judgement (``RunSummary.cautions``). The summary line names them
 (``commands.render.summary_line``), ``last_run.json`` keeps them with the rest of the summary,
 and ``ticketbot health`` reads them from there (``ops.health_verdicts.caution_check``): one
 mechanism, whatever the judgement.
+
+A caution about a state (the answers' ladder, the incidents' days of history) is said from that
+state on every run, a quiet one too, so health does not lose it after a run with nothing new;
+one about events (the spam gate's known customers) says the span it counts.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ class Caution:
 def say(summary: RunSummary, caution: Caution) -> None:
     """Put the judgement's caution in the run's summary (one a judgement: the last said)."""
     summary.cautions[caution.judgement] = caution.text()
+
+
+def quoted(line: str) -> str:
+    """The summary line's ``cautious="…"``: always double quotes, as the docs show them (a
+    ``repr`` picks single or double by whether the text holds an apostrophe)."""
+    return '"' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def cautions_line(cautions: Mapping[str, str]) -> str:

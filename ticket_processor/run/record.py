@@ -258,7 +258,7 @@ class RunRecorder:
             fields_set=dict(wb.custom_fields),
             previous_fields={k: ticket.custom_fields.get(k) for k in wb.custom_fields},
             **routing_fields(wb),
-            articles=[s.article_id for s in triage.suggestions],
+            articles=[s.article_id for s in triage.suggestions if s.in_help_centre],
             **risk_fields(triage),
             note=wb.note is not None,
             ticket_url=self.ticket_url(ticket.id),

@@ -1,7 +1,11 @@
 """The spam gate's pass: the batch's verdicts in one ``spam_judged`` event, for the log and the
 report, and the gate's caution (``passes.caution``) when it spared known customers a guess.
 Each ticket is judged as it is triaged (``SpamGate.judge``, from the run's ticket flow, before
-its change is planned: routing, answers and incidents read the verdict)."""
+its change is planned: routing, answers and incidents read the verdict).
+
+The caution is about events, not a state: the run's line counts this run's known customers, and
+``ticketbot health`` counts the last 24 hours' from the ``spam_judged`` events (``known``), so a
+quiet run after a held-back one does not make it vanish."""
 
 from __future__ import annotations
 
@@ -23,22 +27,24 @@ class SpamRunPass(Pass):
         suggested = tally.pop("suggested", 0)
         known = tally.pop(KNOWN_TALLY, 0)
         if known:
-            say(end.summary, known_customers(known))
+            say(end.summary, known_customers(known, when="in this run"))
         end.log.emit(
             "spam_judged",
             applied=tally,
             suggested=suggested,
+            known=known,
             dry_run=end.dry_run,
         )
 
 
-def known_customers(count: int) -> Caution:
+def known_customers(count: int, *, when: str) -> Caution:
     """Suggest-only for known customers: the head's guess alone never gates one, so a team sees
-    on its first runs why mail the head calls spam was only suggested."""
-    tickets = "ticket" if count == 1 else "tickets"
+    on its first runs why mail the head calls spam was only suggested. ``when``: the span the
+    count covers (``in this run``, ``in the last 24 h``)."""
+    whose = "1 known customer's ticket" if count == 1 else f"{count} known customers' tickets"
     return Caution(
         "spam",
         "suggest-only for known customers",
         "until the helpdesk flags the mail or the LLM agrees",
-        f"{count} known customers' {tickets} the learned model alone would have gated",
+        f"{whose} {when} the learned model alone would have gated",
     )

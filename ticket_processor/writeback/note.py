@@ -468,7 +468,7 @@ def render_note(
         group_id=decision.group_id,
         assignee_id=decision.assignee_id,
         escalated=decision.escalate,
-        articles=tuple(a.article_id for a in suggestions),
+        articles=tuple(a.article_id for a in suggestions if a.in_help_centre),
         answers=answers,
         fields={k: str(v) for k, v in (fields or {}).items()},
         applied=tuple(n for n, _ in field_values(analysis) if decided.get(n, "apply") == "apply")

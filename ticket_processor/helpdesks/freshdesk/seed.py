@@ -34,7 +34,7 @@ from ..samples import (
 from ..zendesk.help_centre import HelpCentreArticle, sample_articles
 from .adapter import FreshdeskHelpdesk
 from .records import PRIORITY_TO_FRESHDESK
-from .seed_macros import seed_canned_responses, seeded_lines
+from .seed_macros import seed_canned_responses
 from .wire import FreshdeskTransport
 
 IN_FLIGHT = 4  # concurrent creates: quick against the sandbox, far below any plan's limit
@@ -222,5 +222,5 @@ def seed(
         # Only ticketbot's own sandbox gets the sample help centre: published articles in a
         # real one would be visible to customers.
         outcome.articles = seed_solutions(http)
-        outcome.said += seeded_lines(seed_canned_responses(http, sample_agent(helpdesk.agents())))
+        outcome.said += seed_canned_responses(http, sample_agent(helpdesk.agents())).lines()
     return outcome

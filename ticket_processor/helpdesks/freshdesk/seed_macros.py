@@ -5,7 +5,7 @@ resolved, as a team's past tickets would be."""
 
 from __future__ import annotations
 
-from ..sample_replies import sample_replies
+from ..sample_replies import SeededReplies, sample_replies
 from .wire import FreshdeskTransport
 
 RESOLVED = 4
@@ -22,18 +22,19 @@ def _general_folder(http: FreshdeskTransport) -> int | None:
     return None
 
 
-def seed_canned_responses(http: FreshdeskTransport, agent_id: int | None) -> int:
+def seed_canned_responses(http: FreshdeskTransport, agent_id: int | None) -> SeededReplies:
     """The sample canned responses and, with an agent to have answered them, the solved
-    history; how many responses were made."""
+    history; how many responses were made and the history's ticket ids."""
     folder = _general_folder(http)
     if folder is None:
-        return 0
+        return SeededReplies(0)
     macros, solved = sample_replies()
     for macro in macros:
         body = {"title": macro.title, "content_html": f"<p>{macro.text}</p>", "folder_id": folder}
         http.request("POST", "/api/v2/canned_responses", json=body, replay_safe=False)
     if agent_id is None:
-        return len(macros)
+        return SeededReplies(len(macros))
+    solved_ids: list[int] = []
     for n, ticket in enumerate(solved, start=1):
         made = http.request(
             "POST",
@@ -48,19 +49,10 @@ def seed_canned_responses(http: FreshdeskTransport, agent_id: int | None) -> int
             replay_safe=False,
         )
         ticket_id = int(made.body["id"])
+        solved_ids.append(ticket_id)
         reply = {"body": ticket.reply.replace("\n", "<br>"), "user_id": agent_id}
         http.request("POST", f"/api/v2/tickets/{ticket_id}/reply", json=reply, replay_safe=False)
         http.request(
             "PUT", f"/api/v2/tickets/{ticket_id}", json={"status": RESOLVED}, replay_safe=False
         )
-    return len(macros)
-
-
-def seeded_lines(count: int) -> list[str]:
-    """What ``seed`` says of the sample macros it made (none: nothing)."""
-    if not count:
-        return []
-    return [
-        f"Created {count} sample macros and a solved history that uses them "
-        "(`ticketbot macros sync` reads both)."
-    ]
+    return SeededReplies(len(macros), tuple(solved_ids))

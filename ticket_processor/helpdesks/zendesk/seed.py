@@ -30,7 +30,7 @@ from .client import BATCH_LIMIT, ZendeskClient
 from .guide import guide_api
 from .help_centre import seed_help_centre
 from .records import JobResult, JobStatus
-from .seed_macros import seed_macros, seeded_lines
+from .seed_macros import seed_macros
 
 IN_FLIGHT_JOBS = 4
 
@@ -206,5 +206,5 @@ def seed(
         # Only ticketbot's own sandbox gets the sample help centre: published articles in a
         # real one would be visible to customers.
         outcome.articles = seed_help_centre(guide_api(client))
-        outcome.said += seeded_lines(seed_macros(client, sample_agent(helpdesk.agents())))
+        outcome.said += seed_macros(client, sample_agent(helpdesk.agents())).lines()
     return outcome

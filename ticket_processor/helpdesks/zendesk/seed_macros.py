@@ -5,16 +5,16 @@ sample agents (``author_id``, ``public``), as a team's past tickets would be."""
 
 from __future__ import annotations
 
-from ..sample_replies import sample_replies
+from ..sample_replies import SeededReplies, sample_replies
 from .client import ZendeskClient
 
 
-def seed_macros(client: ZendeskClient, agent_id: int | None) -> int:
+def seed_macros(client: ZendeskClient, agent_id: int | None) -> SeededReplies:
     """The sample macros and, with an agent to have answered them, the solved history; how
-    many macros were made (none when the account already has macros: a second seed adds
-    nothing)."""
+    many macros were made and the history's ticket ids (none when the account already has
+    macros: a second seed adds nothing)."""
     if client.paged("/api/v2/macros.json", "macros"):
-        return 0
+        return SeededReplies(0)
     macros, solved = sample_replies()
     http = client.http
     for macro in macros:
@@ -22,7 +22,8 @@ def seed_macros(client: ZendeskClient, agent_id: int | None) -> int:
         body = {"macro": {"title": macro.title, "actions": actions}}
         http.request("POST", "/api/v2/macros.json", json=body, replay_safe=False)
     if agent_id is None:
-        return len(macros)
+        return SeededReplies(len(macros))
+    solved_ids: list[int] = []
     for n, ticket in enumerate(solved, start=1):
         imported = {
             "subject": ticket.subject,
@@ -33,17 +34,8 @@ def seed_macros(client: ZendeskClient, agent_id: int | None) -> int:
                 {"value": ticket.reply, "author_id": agent_id, "public": True},
             ],
         }
-        http.request(
+        made = http.request(
             "POST", "/api/v2/imports/tickets.json", json={"ticket": imported}, replay_safe=False
         )
-    return len(macros)
-
-
-def seeded_lines(count: int) -> list[str]:
-    """What ``seed`` says of the sample macros it made (none: nothing)."""
-    if not count:
-        return []
-    return [
-        f"Created {count} sample macros and a solved history that uses them "
-        "(`ticketbot macros sync` reads both)."
-    ]
+        solved_ids.append(int(made["ticket"]["id"]))
+    return SeededReplies(len(macros), tuple(solved_ids))
