@@ -173,18 +173,20 @@ def sync_summary(report: SyncReport) -> str:
 
 
 def index_contents(index: ArticleIndex) -> str:
-    """``42 entries in the index: 39 articles, 3 macros``: what the index holds once every
-    source synced, by kind, since the answers search the documents and macros as articles."""
+    """``42 entries in the index: 39 articles, 3 document sections``: what the index holds once
+    every source synced, by kind (each other source names its own, ``StepExtras``), since the
+    answers search them all as articles."""
     from ..kb.documents import is_document, is_helpdesks
-    from ..macros.answers import is_macro_entry
+    from ..run.order import STEP_EXTRAS
 
     ids = index.entry_ids()
     kinds = [
-        (sum(1 for i in ids if is_helpdesks(i)), "article", "articles"),
-        (sum(1 for i in ids if is_document(i)), "document section", "document sections"),
-        (sum(1 for i in ids if is_macro_entry(i)), "macro", "macros"),
+        ("article", "articles", is_helpdesks),
+        ("document section", "document sections", is_document),
+        *(e.index_entries for e in STEP_EXTRAS if e.index_entries is not None),
     ]
-    held = [f"{n} {one if n == 1 else many}" for n, one, many in kinds if n]
+    counted = [(sum(1 for i in ids if owns(i)), one, many) for one, many, owns in kinds]
+    held = [f"{n} {one if n == 1 else many}" for n, one, many in counted if n]
     entries = "entry" if len(ids) == 1 else "entries"
     return f"{len(ids)} {entries} in the index" + (f": {', '.join(held)}" if held else "")
 

@@ -58,24 +58,29 @@ def sample_replies() -> tuple[list[SampleReply], list[SampleSolved]]:
 
 @dataclass(frozen=True)
 class SeededReplies:
-    """What a kind's seed made of the sample replies: how many ready-made replies, and the
-    ids of the solved history's tickets (none without a sample agent to have answered them)."""
+    """What a kind's seed made of the sample replies: how many ready-made replies, the ids of
+    the solved history's tickets (none without a sample agent to have answered them), and the
+    kind's own words for them and for the command that reads them."""
 
     replies: int
     solved_ids: tuple[int, ...] = ()
+    noun: str = "sample replies"  # the kind's word for them
+    reader: str = ""  # the command that reads them, in backquotes
 
     def lines(self) -> list[str]:
         """What ``seed`` says of them: the history's tickets by id too, since they sit beside
         the sample tickets and a first run counts them as ``skipped`` (solved: not triaged)."""
         if not self.replies:
             return []
+        reads = f" ({self.reader} reads them)" if self.reader else ""
         if not self.solved_ids:
-            return [f"Created {self.replies} sample macros (`ticketbot macros sync` reads them)."]
+            return [f"Created {self.replies} {self.noun}{reads}."]
         count, first, last = len(self.solved_ids), min(self.solved_ids), max(self.solved_ids)
+        both = f"; {self.reader} reads both" if self.reader else ""
         return [
-            f"Created {self.replies} sample macros and a solved history that uses them: "
+            f"Created {self.replies} {self.noun} and a solved history that uses them: "
             f"{count} solved tickets (ids {first}-{last}), which runs leave alone as done (the "
-            f"first run counts them in skipped={count}); `ticketbot macros sync` reads both."
+            f"first run counts them in skipped={count}){both}."
         ]
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from ..kb.documents import DOCUMENT_IDS
 from ..models import Helpdesk
 from ..passes.types import RunOptions
 from ..steps.extras import StepExtras
@@ -47,6 +48,7 @@ def index_entries(index: ArticleIndex, state_dir: Path) -> str | None:
 EXTRAS = StepExtras(
     api_fields={"macros": (list[MacroAnswer], Field(default_factory=list))},
     index_source=index_entries,
+    index_entries=("macro", "macros", lambda article_id: article_id < -DOCUMENT_IDS),
 )
 
 

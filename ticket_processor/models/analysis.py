@@ -122,10 +122,10 @@ class Suggestion(BaseModel):
 
     @property
     def in_help_centre(self) -> bool:
-        """Whether it is one of the helpdesk's own articles. The team's documents and the macros
-        are index entries too, under made-up negative ids (``kb.documents``, ``kb.sources``)
-        that name nothing in the helpdesk: the note shows their titles, and the trailer and
-        the audit store, which keep help-centre article ids, leave them out."""
+        """Whether it is one of the helpdesk's own articles. The team's documents and other
+        sources' entries are in the index too, under made-up negative ids (``kb.documents``,
+        ``kb.sources``) that name nothing in the helpdesk: the note shows their titles, and
+        the trailer and the audit store, which keep help-centre article ids, leave them out."""
         return self.article_id > 0
 
 

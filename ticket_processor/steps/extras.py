@@ -9,7 +9,7 @@ steps, so neither the server nor ``kb sync`` names a feature.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,9 @@ class StepExtras:
     """``api_fields``: the triage API answer's fields, name -> (pydantic type, default) as
     ``pydantic.create_model`` takes them, whose values are the step's ``api_fields``;
     ``index_source``: what puts the feature's entries in the help-centre index (``kb.sources``),
-    or None."""
+    or None; ``index_entries``: what ``kb sync`` calls them when it counts the index (one, many)
+    and which ids are theirs."""
 
     api_fields: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
     index_source: IndexSource | None = None
+    index_entries: tuple[str, str, Callable[[int], bool]] | None = None

@@ -10,6 +10,9 @@ from .wire import FreshdeskTransport
 
 RESOLVED = 4
 
+# What ``seed`` calls them, in the helpdesk's words.
+_NOUN, _READER = "sample macros", "`ticketbot macros sync`"
+
 
 def _general_folder(http: FreshdeskTransport) -> int | None:
     for page in http.pages("/api/v2/canned_response_folders"):
@@ -27,13 +30,13 @@ def seed_canned_responses(http: FreshdeskTransport, agent_id: int | None) -> See
     history; how many responses were made and the history's ticket ids."""
     folder = _general_folder(http)
     if folder is None:
-        return SeededReplies(0)
+        return SeededReplies(0, noun=_NOUN, reader=_READER)
     macros, solved = sample_replies()
     for macro in macros:
         body = {"title": macro.title, "content_html": f"<p>{macro.text}</p>", "folder_id": folder}
         http.request("POST", "/api/v2/canned_responses", json=body, replay_safe=False)
     if agent_id is None:
-        return SeededReplies(len(macros))
+        return SeededReplies(len(macros), noun=_NOUN, reader=_READER)
     solved_ids: list[int] = []
     for n, ticket in enumerate(solved, start=1):
         made = http.request(
@@ -55,4 +58,4 @@ def seed_canned_responses(http: FreshdeskTransport, agent_id: int | None) -> See
         http.request(
             "PUT", f"/api/v2/tickets/{ticket_id}", json={"status": RESOLVED}, replay_safe=False
         )
-    return SeededReplies(len(macros), tuple(solved_ids))
+    return SeededReplies(len(macros), tuple(solved_ids), noun=_NOUN, reader=_READER)
