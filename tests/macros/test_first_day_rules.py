@@ -1,5 +1,6 @@
-"""``macros eval``'s line: a share of a handful of held-out tickets is said to mean little, and a
-count of one is one ticket; and the tag's caution while the history is short."""
+"""A team's first day with macros, on plain data: ``macros eval``'s line says a share of a
+handful of held-out tickets means little (and a count of one is one ticket), and the tag's
+caution while the history is short."""
 
 from __future__ import annotations
 
@@ -57,3 +58,4 @@ def test_a_short_history_is_suggest_only_and_says_until_when() -> None:
     assert said.startswith(f"suggest-only until {APPLY_AFTER} solved tickets answered with a macro")
     assert "has 13" in said
     assert suggest_only(_book(APPLY_AFTER)) is None
+
