@@ -58,4 +58,3 @@ def test_a_short_history_is_suggest_only_and_says_until_when() -> None:
     assert said.startswith(f"suggest-only until {APPLY_AFTER} solved tickets answered with a macro")
     assert "has 13" in said
     assert suggest_only(_book(APPLY_AFTER)) is None
-
