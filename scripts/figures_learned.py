@@ -1726,7 +1726,7 @@ def _macros_curve(name: str) -> dict[str, Any]:
         for n in range(CURVE_WINDOWS)
         if size * (n + 1) <= len(past)
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for size, n in windows:
         end = len(past) - n * size
         learned = past[end - size : end]
@@ -1757,9 +1757,9 @@ def _macros_curve(name: str) -> dict[str, Any]:
         )
     rows.sort(key=lambda r: r["answered_with_a_macro"])
     apply_after = None
-    for at, row in enumerate(rows):
+    for at, window in enumerate(rows):
         if all(r["right"] is None or r["right"] >= 0.9 for r in rows[at:]):
-            apply_after = row["answered_with_a_macro"]
+            apply_after = window["answered_with_a_macro"]
             break
     return {
         "source": meta["source"],
