@@ -1654,6 +1654,13 @@ evaluation on the synced book.
     python scripts/figures.py macros_eval
     python scripts/figures.py macros_eval --tune
     python scripts/figures.py macros_eval --desk zendesk
+    python scripts/figures.py macros_eval --curve
+
+``--curve`` measures the tag on short histories: windows of the past of 8 to 256 tickets (and
+the whole), each judged on the same held-out quarter; how often the tag (the best suggestion at
+0.9 or more) named the ticket's macro, against how many of the window's tickets were answered
+with a macro; and the best suggestion's mean stated confidence beside how often it was right.
+``macros/step.py``'s ``APPLY_AFTER`` was read on Bitext's curve.
 """
 
 MACRO_SETS = ("bitext", "banking77")
@@ -1697,6 +1704,71 @@ def _fit_calibration(book: Any, kinds: dict[int, int | None], tuning: Any) -> tu
     return round(slope, 1), round(offset, 1)
 
 
+# History sizes (solved tickets before the held-out quarter) of the tag's learning curve, and
+# how many windows of each size, ending at different points of the past, are measured.
+CURVE_SIZES = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+CURVE_WINDOWS = 3
+
+
+def _macros_curve(name: str) -> dict[str, Any]:
+    """How often the tag (the best suggestion at ``APPLY_AT`` or more) names the ticket's
+    macro when the matching learned from a short history: windows of the past of each size,
+    judged on the same held-out quarter. ``apply_after``: the fewest tickets answered with a
+    macro from which every window's tags were right at least nine times in ten."""
+    from ticket_processor.macros.evaluate import split_by_time
+    from ticket_processor.macros.step import APPLY_AT
+
+    book, kinds, meta = _macro_set(name)
+    past, judged = split_by_time(book)
+    windows = [(len(past), 0)] + [
+        (size, n)
+        for size in CURVE_SIZES
+        for n in range(CURVE_WINDOWS)
+        if size * (n + 1) <= len(past)
+    ]
+    rows: list[dict[str, Any]] = []
+    for size, n in windows:
+        end = len(past) - n * size
+        learned = past[end - size : end]
+        matcher = book.matcher(rows=learned)
+        tagged = right = 0
+        stated: list[float] = []  # the best suggestion's confidence, and whether it was right
+        held: list[int] = []
+        for row in judged:
+            shown = matcher.suggest(book.history_vectors[row])
+            if not shown:
+                continue
+            hit = int(shown[0].macro_id == kinds[book.history[row].ticket_id])
+            stated.append(shown[0].confidence)
+            held.append(hit)
+            if shown[0].confidence >= APPLY_AT:
+                tagged += 1
+                right += hit
+        matched = sum(book.history[r].macro_id is not None for r in learned)
+        rows.append(
+            {
+                "history": size,
+                "answered_with_a_macro": matched,
+                "tags": tagged,
+                "right": round(right / tagged, 3) if tagged else None,
+                "best_stated": round(float(np.mean(stated)), 3) if stated else None,
+                "best_right": round(float(np.mean(held)), 3) if held else None,
+            }
+        )
+    rows.sort(key=lambda r: r["answered_with_a_macro"])
+    apply_after = None
+    for at, window in enumerate(rows):
+        if all(r["right"] is None or r["right"] >= 0.9 for r in rows[at:]):
+            apply_after = window["answered_with_a_macro"]
+            break
+    return {
+        "source": meta["source"],
+        "licence": meta["licence"],
+        "apply_after": apply_after,
+        "windows": rows,
+    }
+
+
 def macros_eval(argv: list[str] | None = None) -> int:
     from ticket_processor.macros.evaluate import evaluate
     from ticket_processor.macros.match import Tuning
@@ -1708,7 +1780,13 @@ def macros_eval(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tune", action="store_true", help="the grid on the tuning history")
     parser.add_argument("--desk", choices=("zendesk", "freshdesk"), help="end to end on a sandbox")
+    parser.add_argument(
+        "--curve", action="store_true", help="the tag's precision against the history's length"
+    )
     args = parser.parse_args(argv)
+    if args.curve:
+        print(json.dumps({name: _macros_curve(name) for name in MACRO_SETS}, indent=2))
+        return 0
     if args.desk:
         print(json.dumps(_macros_on_desk(args.desk, "banking77"), indent=2))
         return 0

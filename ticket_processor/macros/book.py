@@ -53,6 +53,11 @@ class MacroBook:
     macro_vectors: FloatArray
     synced_at: float = field(default_factory=time.time)
 
+    @property
+    def matched(self) -> int:
+        """The solved tickets answered with a macro: what the matching has learned from."""
+        return sum(1 for e in self.history if e.macro_id is not None)
+
     def macro(self, macro_id: int) -> ReadyReply | None:
         return next((m for m in self.macros if m.id == macro_id), None)
 

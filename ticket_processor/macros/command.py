@@ -8,18 +8,23 @@ older than ``TICKETBOT_KB_MAX_AGE``. The macros that may answer a customer (publ
 placeholders renderable, asking for no secret) go into the help-centre index for the answers.
 ``macros eval`` gives hit@1, hit@3 and how often a ticket answered without a macro got none,
 on the latest quarter of the synced history, learning only from what was solved before it
-(``macros.evaluate``).
+(``macros.evaluate``); it says when that quarter is too small to mean much. Before any sync it
+reads the helpdesk's history into memory and writes nothing: a check must not be what turns
+the suggestions on.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..run.connect import connect
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from .book import MacroBook
 
 # The matching (numpy) and the encoder are imported by the command that uses them:
 # ``ticketbot --help`` lists this group without loading either.
@@ -38,10 +43,24 @@ def _sync(settings: Settings) -> str:
     finally:
         helpdesk.close()
     return (
-        f"macros synced: {report.macros} shared active macros; {report.solved} solved tickets "
+        f"macros synced: {report.macros_said()}; {report.solved} solved tickets "
         f"with an agent's public reply, {report.matched} of them answered with a macro"
         + (f"\n{summary(report.entries)}" if report.entries is not None else "")
     )
+
+
+def _unsynced_book(settings: Settings) -> MacroBook:
+    """What a first sync would read, kept in memory: ``macros eval`` measures a helpdesk never
+    synced without writing the book that turns the suggestions on."""
+    from ..learned.embed import embed_texts
+    from .sync import read_book
+
+    settings.require_helpdesk()
+    helpdesk = connect(settings)
+    try:
+        return read_book(helpdesk, embed_texts)
+    finally:
+        helpdesk.close()
 
 
 @macros_app.command("sync")
@@ -60,29 +79,25 @@ def macros_sync() -> None:
 def macros_eval(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """hit@1 and hit@3 on the latest solved tickets, learning from the earlier ones."""
+    """hit@1 and hit@3 on the latest solved tickets, learning from the earlier ones (on the
+    synced book; without one, on the helpdesk's history read now, writing nothing)."""
     from ..commands.common import exit_codes, load
     from .book import exists
     from .book import load as load_book
-    from .evaluate import evaluate
+    from .evaluate import evaluate, figures_line
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
-        if not exists(settings.state_dir):
-            settings.require_helpdesk()
-            typer.echo(_sync(settings), err=True)
-        figures = evaluate(load_book(settings.state_dir)).as_dict()
-        if as_json:
-            typer.echo(json.dumps(figures))
-            return
-        typer.echo(
-            f"held out by time: {figures['held_out_with_macro']} tickets answered with a macro, "
-            f"hit@1 {_shown(figures['hit_at_1'])}, hit@3 {_shown(figures['hit_at_3'])}; "
-            f"{figures['held_out_without_macro']} answered without one, "
-            f"{_shown(figures['no_macro_none'])} of them given no suggestion"
-        )
-
-
-def _shown(value: object) -> str:
-    return f"{value:.2f}" if isinstance(value, float) else "-"
+        if exists(settings.state_dir):
+            book = load_book(settings.state_dir)
+        else:
+            book = _unsynced_book(settings)
+            typer.echo(
+                f"measured on the helpdesk's history read now ({book.matched} of "
+                f"{len(book.history)} solved tickets answered with a macro); nothing written: "
+                "`ticketbot macros sync` turns the suggestions on",
+                err=True,
+            )
+        figures = evaluate(book).as_dict()
+        typer.echo(json.dumps(figures) if as_json else figures_line(figures))

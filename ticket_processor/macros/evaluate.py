@@ -6,7 +6,8 @@ The history is split by time: the earliest ``1 - HELD_OUT`` is what the matcher 
 agent's reply used a macro, hit@1 is that macro suggested first and hit@3 among the
 suggestions (at most three; a ticket given none misses); on one answered without a macro, the
 right outcome is no suggestion at all (``quiet``). ``calibration`` compares the best
-suggestion's stated confidence with how often it was right, in five bins.
+suggestion's stated confidence with how often it was right, in five bins. ``figures_line``
+says the figures, and that they mean little when fewer than ``ENOUGH`` tickets were judged.
 
 ``labelled_history`` makes such a history from a public labelled set (one intent a row) and
 macros written for some of its intents: each ticket answered with its intent's macro text in
@@ -29,6 +30,9 @@ from .sync import Embed, build_book
 HELD_OUT = 0.25
 EDITED = 0.15
 BINS = 5
+# Held-out tickets below which a share says little: a share of 30 can be off by about 0.18
+# either way (1.96 * sqrt(0.25 / 30), the normal interval at its widest), of one by anything.
+ENOUGH = 30
 
 
 @dataclass
@@ -61,6 +65,38 @@ class MacroScores:
                 if count
             ],
         }
+
+
+def _tickets(count: int) -> str:
+    return f"{count} {'ticket' if count == 1 else 'tickets'}"
+
+
+def _shown(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else "-"
+
+
+def figures_line(figures: dict[str, object]) -> str:
+    """``macros eval``'s line, with a warning for each share measured on fewer than
+    ``ENOUGH`` held-out tickets (a perfect score of one ticket is no score)."""
+    with_macro = int(str(figures["held_out_with_macro"]))
+    without = int(str(figures["held_out_without_macro"]))
+    line = (
+        f"held out by time: {_tickets(with_macro)} answered with a macro, "
+        f"hit@1 {_shown(figures['hit_at_1'])}, hit@3 {_shown(figures['hit_at_3'])}; "
+        f"{without} answered without one, {_shown(figures['no_macro_none'])} of them "
+        "given no suggestion"
+    )
+    few = [
+        f"{_tickets(count)} {what}"
+        for count, what in ((with_macro, "with a macro"), (without, "without one"))
+        if 0 < count < ENOUGH
+    ]
+    if few:
+        line += (
+            f"\ntoo few held-out tickets to mean much ({' and '.join(few)}; a share needs "
+            f"about {ENOUGH} to be within 0.2): sync a longer history and measure again"
+        )
+    return line
 
 
 def split_by_time(book: MacroBook, held_out: float = HELD_OUT) -> tuple[list[int], list[int]]:

@@ -5,7 +5,9 @@ the prepared text's vector once the learned engine or the help-centre search enc
 same text is asked for, so the encoder runs once a ticket) and asks the book's matcher. The
 note gets a section, one macro a line, best first, each by its exact title and id with its
 confidence; the best one's tag ``<prefix>macro_<id>`` is added when its confidence reaches
-``APPLY_AT``, so agents can build a view on it. A ticket no macro fits gets neither.
+``APPLY_AT``, so agents can build a view on it, once the synced history holds ``APPLY_AFTER``
+tickets answered with a macro (before that the step only suggests, and the run's summary and
+``health`` say so: ``suggest_only``). A ticket no macro fits gets neither.
 ``audit_fields`` hands the suggestions to the audit store with the planned change (its
 decision's ``event``); the recorder keeps them for the written ticket's own event, so the row
 that event makes keeps them too; ``shown`` makes the dashboard's ticket page's section of them,
@@ -27,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from ..models import Ticket, Triage, WriteBack, is_spam
-from ..steps.protocol import Step
+from ..passes.caution import Caution, say
+from ..passes.types import RunSummary
+from ..steps.protocol import Price, Step
 from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 from ..writeback.note import inert_block
@@ -39,6 +43,12 @@ from .sync import Embed, sync_macros
 # The calibrated confidence at which the best macro is tagged: nine in ten such tags name the
 # macro the agent used (``docs/explanation/measurements/macros.md``).
 APPLY_AT = 0.9
+# ...once the history holds this many solved tickets answered with a macro. The tag is an act
+# (agents build views on it): on held-out histories of fewer, the tags were right as rarely as
+# seven times in ten, while the note's suggestions still help. Read on the Bitext tuning
+# history's curve (``python scripts/figures.py macros_eval --curve``): every window of 62 or
+# more was right at least nine times in ten; rounded up for margin. Until then: suggest-only.
+APPLY_AFTER = 100
 TITLE_CHARS = 200
 # The package whose ``words/<language>.toml`` hold the note section's words: this folder's.
 _FOLDER = __name__.rpartition(".")[0]
@@ -138,7 +148,7 @@ class MacroStep(Step):
             return writeback
         update: dict[str, Any] = {}
         best = reading.choices[0]
-        if best.confidence >= APPLY_AT:
+        if best.confidence >= APPLY_AT and self.book.matched >= APPLY_AFTER:
             tag = f"{self._prefix}macro_{best.macro_id}"
             if tag not in writeback.additional_tags:
                 update["additional_tags"] = (*writeback.additional_tags, tag)
@@ -146,6 +156,11 @@ class MacroStep(Step):
         if writeback.note and section:
             update["note"] = with_section(writeback.note, section)
         return writeback.model_copy(update=update) if update else writeback
+
+    def totals(self, summary: RunSummary, price: Price) -> None:
+        caution = suggest_only(self.book)
+        if caution is not None:
+            say(summary, caution)
 
     def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
         with self._lock:
@@ -188,6 +203,19 @@ class MacroStep(Step):
                 for c in choices
             ]
         }
+
+
+def suggest_only(book: MacroBook) -> Caution | None:
+    """What the run's summary and ``health`` say while the history is too short for the tag
+    (``APPLY_AFTER``); None once it is long enough."""
+    if book.matched >= APPLY_AFTER:
+        return None
+    return Caution(
+        "macros",
+        "suggest-only",
+        f"until {APPLY_AFTER} solved tickets answered with a macro",
+        f"the synced history has {book.matched}: the note suggests, no macro is tagged",
+    )
 
 
 def open_step(

@@ -54,6 +54,11 @@ class MacroSyncReport:
     solved: int
     matched: int  # solved tickets whose reply used one of the macros
     entries: MacroEntriesReport | None = None  # the macros put in the help-centre index
+    noun: tuple[str, str] = ("shared active macro", "shared active macros")  # one, many
+
+    def macros_said(self) -> str:
+        """``4 shared active macros`` (``4 shared canned responses`` on Freshdesk)."""
+        return f"{self.macros} {self.noun[0] if self.macros == 1 else self.noun[1]}"
 
     def as_event(self) -> dict[str, object]:
         return {"macros": self.macros, "solved": self.solved, "matched": self.matched}
@@ -193,5 +198,29 @@ def sync_macros(
         book = merged(earlier, book, window_start)
     save(book, state_dir)
     entries = index_macros(state_dir, book.macros, embed=embed)
-    matched = sum(1 for e in book.history if e.macro_id is not None)
-    return MacroSyncReport(len(book.macros), len(book.history), matched, entries)
+    return MacroSyncReport(
+        len(book.macros), len(book.history), book.matched, entries, macros_noun(helpdesk)
+    )
+
+
+def read_book(
+    helpdesk: Any,
+    embed: Embed,
+    *,
+    now: Callable[[], float] = time.time,
+    history_days: int = HISTORY_DAYS,
+) -> MacroBook:
+    """The book a first sync would write, kept in memory: what ``macros eval`` measures on a
+    helpdesk never synced, without turning the suggestions on (nothing is written)."""
+    moment = now()
+    macros, history = read_desk(helpdesk, int(moment - history_days * 86400))
+    return build_book(macros, history, embed, moment)
+
+
+def macros_noun(helpdesk: Any) -> tuple[str, str]:
+    """How the helpdesk names what the sync reads, one and many (its adapter's
+    ``MACROS_NOUN``: Freshdesk's are canned responses)."""
+    noun = getattr(helpdesk, "MACROS_NOUN", None)
+    if isinstance(noun, tuple) and len(noun) == 2:
+        return (str(noun[0]), str(noun[1]))
+    return ("shared active macro", "shared active macros")

@@ -54,6 +54,9 @@ class CannedResponseReads:
     """What the macros feature reads of Freshdesk beyond the ``Helpdesk`` protocol (the
     adapter's, kept here by concern)."""
 
+    # What ``macros sync`` says it read, one and many: Freshdesk's own word.
+    MACROS_NOUN = ("shared canned response", "shared canned responses")
+
     http: FreshdeskTransport
 
     def macros(self) -> list[ReadyReply]:

@@ -103,6 +103,9 @@ class ZendeskMacroReads:
     """What the macros feature reads of Zendesk beyond the ``Helpdesk`` protocol (the adapter's,
     kept here by concern)."""
 
+    # What ``macros sync`` says it read, one and many.
+    MACROS_NOUN = ("shared active macro", "shared active macros")
+
     client: ZendeskClient
 
     def own_id(self) -> int | None:
