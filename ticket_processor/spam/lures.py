@@ -108,6 +108,11 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
 }
 
 
+# Families a customer's own ticket shows as often as bulk mail does ("urgent", "immediately"):
+# they count toward a suggestion, never alone toward gating a stranger (``gate``).
+CUSTOMERS_TOO = frozenset({"deadline"})
+
+
 def lure_families(text: str) -> frozenset[str]:
     """The lure families ``text`` shows (``list``, ``click``, ``offer``, ``credential``,
     ``deadline``, ``marketing``, ``adult``, ``link``, ``transfer``)."""
