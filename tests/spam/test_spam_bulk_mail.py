@@ -1,13 +1,13 @@
 """Bulk mail as a public spam corpus holds it is caught, on each sandbox, through the CLI.
 
-A stock tip, a diploma mill's offer and word salad around a pharmacy's prices ask nothing
-the lure families know, or only name a price: the head, fitted on today's phishing and SEO
-offers alone, let them pass as customers' tickets. Fitted on bulk mail too
+A stock tip, a diploma mill's offer and word salad around a pharmacy's offer ask nothing the
+lure families know, or only one thing: the head, fitted on today's phishing and SEO offers
+alone, let them pass as customers' tickets. Fitted on bulk mail too
 (``tests/data/spam_bulk_written.jsonl`` and half the SMS Spam Collection's spam), it is sure
-of them: a stranger's mail it alone is sure of is suggested, and one that names a price as
-well is gated; one whose only lure is a deadline ("urgent", "immediately": customers' words
-too) is only suggested. None of them is closed, and a customer's ticket beside them is left
-alone.
+of them: a stranger's mail it alone is sure of is suggested, and one that offers drugs as well
+is gated. One whose only lure is a deadline ("immediately") or a price ("$35"), customers'
+words too, is only suggested. None of them is closed, and a customer's ticket beside them is
+left alone.
 
 The mails were written for this test, apart from the head's training rows.
 """
@@ -51,6 +51,13 @@ URGENT_ONLY = NewTicket(
     "This requires your immediate attention. Please respond immediately.",
     sender="admin@secure-mailhub.example",
 )
+# A supplier's quote from an address the team has never seen: the head is sure it is bulk
+# mail (0.97), and a price is its only lure.
+QUOTE = NewTicket(
+    "Quote",
+    "Here is the quote you asked for: 12 licences at $35 each, $420 in total.",
+    sender="sales@bright-tools.example",
+)
 CUSTOMER = NewTicket(
     "Invoice shows the wrong company name",
     "Hello, the invoice for March shows our old company name. Could you send a corrected "
@@ -61,7 +68,7 @@ CUSTOMER = NewTicket(
 
 @pytest.mark.desk(configure=True)
 def test_bulk_mail_the_head_once_passed_is_suggested_or_gated(desk: Desk) -> None:
-    *bulk_ids, urgent_id, customer_id = desk.create([*BULK, URGENT_ONLY, CUSTOMER])
+    *bulk_ids, urgent_id, quote_id, customer_id = desk.create([*BULK, URGENT_ONLY, QUOTE, CUSTOMER])
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     tagged = {ticket_id: desk.snapshot(ticket_id).tags for ticket_id in bulk_ids}
@@ -73,12 +80,13 @@ def test_bulk_mail_the_head_once_passed_is_suggested_or_gated(desk: Desk) -> Non
     for tags in (stock, diploma):
         assert SUGGESTED in tags, tags
         assert not [t for t in tags if t in KINDS], tags
-    # The head and a price it names agree: gated.
+    # The head and the pharmacy's offer agree: gated.
     assert "ai_spam" in salad, salad
-    # "Urgent" and "immediately" beside the head's word: a suggestion, never a gate.
-    urgent = desk.snapshot(urgent_id).tags
-    assert SUGGESTED in urgent, urgent
-    assert not [t for t in urgent if t in KINDS], urgent
+    # "Immediately", or a price, beside the head's word: a suggestion, never a gate.
+    for ticket_id in (urgent_id, quote_id):
+        tags = desk.snapshot(ticket_id).tags
+        assert SUGGESTED in tags, tags
+        assert not [t for t in tags if t in KINDS], tags
     customer = desk.snapshot(customer_id).tags
     assert SUGGESTED not in customer, customer
     assert not [t for t in customer if t in KINDS], customer

@@ -5,8 +5,8 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 
 - the helpdesk's own spam flag applies a verdict, whatever else says;
 - a stranger's mail is gated only on two signals that agree: the head at or above ``apply_at``
-  applies with a lure (what the mail asks of its reader: ``lures``; a deadline alone is a
-  customer's word too), a sender cue, the LLM or an automatic message's words; alone it only
+  applies with a lure (what the mail asks of its reader: ``lures``; a deadline or a sum alone
+  is a customer's word too), a sender cue, the LLM or an automatic message's words; alone it only
   suggests (it is sure of some customers' mail administrators), and the LLM saying a customer
   wrote it makes it a suggestion too;
 - the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
@@ -104,8 +104,8 @@ def verdict(
     if cues.helpdesk_spam:
         return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
     agrees = cues.machine is not None or llm_kind is not None
-    # A deadline ("urgent", "immediately") is a customer's word as often as bulk mail's: it
-    # suggests with the head, and never gates a stranger without another lure.
+    # A deadline ("urgent", "immediately") or a sum ("$29") is a customer's word as often as
+    # bulk mail's: it suggests with the head, and never gates a stranger without another lure.
     gating = lures - CUSTOMERS_TOO
     if cues.known is not None:
         # Only the LLM's word with the head's makes a known customer's ticket a machine's: a
