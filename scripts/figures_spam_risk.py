@@ -165,6 +165,9 @@ neither the head nor the gate's rules were fitted or tuned on.
   the sender's own; a CEO's gift-card or wire request), each kind counted, read as the gate
   reads them and, for comparison, as written (the text the head read before);
 - the genuine customers' tickets of ``spam_figures`` (484 rows from four files, other authors);
+- customers' tickets written for other judgements (other authors): the outage hours' new
+  tickets (``incident_hour_*.jsonl``, each text once) and the held-out help centres' tickets
+  (``answers_heldout*_tickets.jsonl``);
 - ``tests/data/spam_genuine_senders_held_out.jsonl``: 20 genuine tickets from automated-looking
   addresses (a company's security team forwarding phishing sent in our name, mail
   administrators reporting bounces from ``postmaster@``, ``billing@`` of customers, a web
@@ -191,6 +194,29 @@ def _disguised_rows() -> list[tuple[str, SpamRow]]:
         )
         for r in _jsonl("spam_disguised.jsonl")
     ]
+
+
+def other_customers() -> dict[str, list[SpamRow]]:
+    """Customers' tickets written for other judgements, never read when the gate was written:
+    the new tickets of the outage hours (each text once, with its requester's address) and the
+    tickets of the held-out help centres."""
+    hours: dict[tuple[str, str], SpamRow] = {}
+    for path in sorted(DATA.glob("incident_hour_*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            r = json.loads(line)
+            if r.get("status") == "solved":
+                continue  # the background week, a thousand tickets from templates
+            subject, body = str(r.get("subject") or ""), str(r.get("body") or "")
+            hours.setdefault((subject, body), SpamRow(subject, body, r.get("requester"), "none"))
+    centres = [
+        SpamRow(str(r.get("subject") or ""), str(r.get("description") or ""), None, "none")
+        for path in sorted(DATA.glob("answers_heldout*_tickets.jsonl"))
+        for r in (json.loads(line) for line in path.read_text("utf-8").splitlines())
+    ]
+    return {
+        "incident_hour_*.jsonl, the hours' new tickets": list(hours.values()),
+        "answers_heldout*_tickets.jsonl": centres,
+    }
 
 
 def _genuine_senders(name: str, known: bool) -> list[SpamRow]:
@@ -237,6 +263,8 @@ def spam_customers_figures(argv: list[str] | None = None) -> None:
         )
     customers = [row for rows in customer_rows().values() for row in rows if row.truth == "none"]
     print(f"genuine customers' tickets: {_fates(score_rows(customers, gate))}")
+    for name, rows in other_customers().items():
+        print(f"{name}: {_fates(score_rows(rows, gate))}")
     for name, held in (
         ("spam_genuine_senders_held_out.jsonl", "held out"),
         ("spam_genuine_senders.jsonl", "in-sample: the gate's rules were tuned on it"),
