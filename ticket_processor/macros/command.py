@@ -79,8 +79,10 @@ def macros_sync() -> None:
 def macros_eval(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """hit@1 and hit@3 on the latest solved tickets, learning from the earlier ones (on the
-    synced book; without one, on the helpdesk's history read now, writing nothing)."""
+    """hit@1 and hit@3 on the latest solved tickets, learning from the earlier ones.
+
+    On the synced book; without one, on the helpdesk's history read now, writing nothing.
+    """
     from ..commands.common import exit_codes, load
     from .book import exists
     from .book import load as load_book
