@@ -27,9 +27,6 @@ from ticket_processor.spam.lures import lure_families
         ("Please buy gift cards for the client and send me the codes.", {"transfer"}),
         ("The funds will be transferred to the beneficiary you name.", {"transfer"}),
         ("Order your pills at http://meds.example, no prescription.", {"link", "offer"}),
-        # A sum of money is a family of its own: customers name prices too.
-        ("Viagra from $1.20 a dose.", {"price", "offer"}),
-        ("My plan went from $29 to $39 without notice.", {"price"}),
         # A corpus that stores text tokenised still shows its links.
         ("see http : / / www . example . biz / now", {"link"}),
     ],

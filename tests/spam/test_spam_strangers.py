@@ -6,8 +6,9 @@ the CLI.
   reader (no password, no click, no payment), so it is only suggested (``ai_suggested_spam``),
   triaged as a customer's and never closed.
 - A phishing mail that asks for a password or a card is gated as before.
-- Bulk mail that asks its reader to order at the lowest prices is gated as spam rather than
-  passed as a customer's (the head and two lures agree).
+- Bulk mail the head is unsure of, that asks its reader to order at the lowest prices, is
+  suggested (below the head's suggest threshold) or gated as spam (between its thresholds)
+  rather than passed as a customer's.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ GENUINE = (
         sender="mail-admin@lindqvist-law.example",
     ),
 )
-# Bulk mail asking its reader to order at the lowest prices: two lures. The head was unsure of
-# both (0.41 and 0.65) before it was fitted on bulk mail; now it is sure of them.
+# Bulk mail the head is unsure of (0.41 and 0.65 today, its suggest threshold 0.60), asking its
+# reader to order at the lowest prices: two lures.
 BULK = (
     NewTicket(
         "Watches",
@@ -58,8 +59,7 @@ BULK = (
 def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Desk) -> None:
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
     gated = NewTicket(phish["subject"], phish["description"], sender=phish["sender"])
-    ids = desk.create([*GENUINE, gated, *BULK])
-    genuine_ids, phish_id, bulk_ids = ids[: len(GENUINE)], ids[len(GENUINE)], ids[-len(BULK) :]
+    *genuine_ids, phish_id, below, between = desk.create([*GENUINE, gated, *BULK])
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     for ticket_id in genuine_ids:
@@ -73,8 +73,10 @@ def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Des
     # A mail that asks for a password and a card number: the head and the lure agree.
     phish_tags = desk.snapshot(phish_id).tags
     assert "ai_phishing" in phish_tags, phish_tags
-    # Bulk mail asking its reader to order at the lowest prices: gated as spam, never closed.
-    for ticket_id in bulk_ids:
-        gated_tags = desk.snapshot(ticket_id).tags
-        assert "ai_spam" in gated_tags, gated_tags
-        assert status(desk, ticket_id) not in ("solved", "closed")
+    # Bulk mail the head is unsure of, asking its reader to order at the lowest prices: below
+    # the head's suggest threshold a suggestion, above it gated as spam (it passed before).
+    suggested = desk.snapshot(below).tags
+    assert SUGGESTED in suggested, suggested
+    assert not [t for t in suggested if t in KINDS], suggested
+    gated_tags = desk.snapshot(between).tags
+    assert "ai_spam" in gated_tags, gated_tags

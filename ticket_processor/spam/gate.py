@@ -5,10 +5,9 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 
 - the helpdesk's own spam flag applies a verdict, whatever else says;
 - a stranger's mail is gated only on two signals that agree: the head at or above ``apply_at``
-  applies with a lure (what the mail asks of its reader: ``lures``; a deadline or a sum alone
-  is a customer's word too), a sender cue, the LLM or an automatic message's words; alone it only
-  suggests (it is sure of some customers' mail administrators), and the LLM saying a customer
-  wrote it makes it a suggestion too;
+  applies with a lure (what the mail asks of its reader: ``lures``), a sender cue, the LLM or
+  an automatic message's words; alone it only suggests (it is sure of some customers' mail
+  administrators), and the LLM saying a customer wrote it makes it a suggestion too;
 - the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
   address), the LLM or two lure families agree, suggests with one, and is nothing on its own;
 - below ``suggest_at``, from ``LURE_FLOOR`` up, two lure families suggest;
@@ -37,7 +36,6 @@ from ..errors import TicketBotError
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
 from ..triage.reply_cues import automatic_certainty, fold
 from .cues import PERSON_ROLES, SenderCues, sender_cues
-from .lures import CUSTOMERS_TOO
 from .reading import SpamReading, read_ticket
 
 if TYPE_CHECKING:
@@ -104,9 +102,6 @@ def verdict(
     if cues.helpdesk_spam:
         return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
     agrees = cues.machine is not None or llm_kind is not None
-    # A deadline ("urgent", "immediately") or a sum ("$29") is a customer's word as often as
-    # bulk mail's: it suggests with the head, and never gates a stranger without another lure.
-    gating = lures - CUSTOMERS_TOO
     if cues.known is not None:
         # Only the LLM's word with the head's makes a known customer's ticket a machine's: a
         # customer's own mail administrator writes from ``postmaster@``.
@@ -116,7 +111,7 @@ def verdict(
         if decision == "suggest":
             reasons.append("a known customer: a guess is only suggested")
     elif (weak and agrees) or (
-        llm != "none" and ((strong and (gating or automatic)) or (weak and len(gating) >= 2))
+        llm != "none" and ((strong and (lures or automatic)) or (weak and len(lures) >= 2))
     ):
         decision = "apply"
     elif strong or agrees or (weak and lures) or (p >= LURE_FLOOR and len(lures) >= 2):

@@ -37,12 +37,11 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
         | follow\ the\ link | klicken\ sie\ hier | cliquez\ ici | haga\ clic | clique\ aqui)
         """
     ),
-    # A sum of money: bulk mail's price, as often a customer's ("my plan went from $29 to $39").
-    "price": re.compile(r"\$\s?\d[\d,.]*"),
-    # An offer: what is sold, and how cheaply.
+    # A price or an offer: what is sold, and how cheaply.
     "offer": re.compile(
         r"""(?ix)
-        (?:\b\d+\s?%\s?(?:off|discount|free|guarantee|money)
+        (?:\$\s?\d[\d,.]*\s?(?:usd|dollars|million)?
+        | \b\d+\s?%\s?(?:off|discount|free|guarantee|money)
         | \b(?:lowest|best|cheap|low)\ (?:price|prices|cost|rates?)
         | \b(?:free\ (?:trial|gift|bonus|shipping|quote|access)|money[\s-]back|no\ obligation
           |special\ offer|limited\ (?:time|offer)|discount(?:ed)?\ (?:meds|prices?|software)
@@ -109,12 +108,7 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
 }
 
 
-# Families a customer's own ticket shows as often as bulk mail does ("urgent", "immediately",
-# "$29"): they count toward a suggestion, never alone toward gating a stranger (``gate``).
-CUSTOMERS_TOO = frozenset({"deadline", "price"})
-
-
 def lure_families(text: str) -> frozenset[str]:
-    """The lure families ``text`` shows (``list``, ``click``, ``price``, ``offer``,
-    ``credential``, ``deadline``, ``marketing``, ``adult``, ``link``, ``transfer``)."""
+    """The lure families ``text`` shows (``list``, ``click``, ``offer``, ``credential``,
+    ``deadline``, ``marketing``, ``adult``, ``link``, ``transfer``)."""
     return frozenset(name for name, pattern in _FAMILIES.items() if pattern.search(text))
