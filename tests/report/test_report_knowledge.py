@@ -136,3 +136,19 @@ def test_a_hostile_subject_is_shown_as_written_in_the_text_and_escaped_in_the_pa
     page = render_html(report)
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_an_empty_list_of_articles_to_write_says_what_would_fill_it() -> None:
+    events: list[dict[str, Any]] = [
+        {"event": "ticket_triaged", "run_id": "a", "ticket_id": 1, "category": "how_to"},
+    ]
+    report = build_report(events)
+    assert not report.to_write
+    console = Console(record=True, width=200)
+    print_report(report, console, log_dir=Path("."))
+    text = " ".join(console.export_text().split())
+    assert "Articles to write: none in this window" in text
+    assert "with answers off, nothing is refused" in text
+    page = render_html(report)
+    assert "<h2>Articles to write</h2>" in page
+    assert "none in this window" in page

@@ -16,6 +16,7 @@ from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
 from .svg import FAILED_COLOUR, OTHER_COLOUR, bar_chart, timeline_chart, usage_chart
 from .time_saved import fmt_duration
+from .to_write import NONE_TO_WRITE
 from .trends import trends_html
 
 MAX_RUN_ROWS = 60
@@ -325,6 +326,11 @@ def _knowledge_sections(report: Report) -> list[str]:
             '<p class="muted">Tickets answers refused for want of a source, that nothing '
             "ticketbot knows answered, by kind, most first.</p>",
             _table(("kind", "words", "tickets", "example subjects"), rows, {2}, raw=True),
+        ]
+    else:
+        sections += [
+            "<h2>Articles to write</h2>",
+            f'<p class="muted">{escape(NONE_TO_WRITE)}</p>',
         ]
     saved = report.time_saved
     if saved is not None:

@@ -15,6 +15,7 @@ from rich.text import Text
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .agreement import corrections_table
 from .time_saved import TimeSaved, fmt_duration
+from .to_write import NONE_TO_WRITE
 from .trends import trends_table
 
 LATEST_RUNS = 10
@@ -122,6 +123,9 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         console.print(answers_table(report))
     if report.to_write:
         console.print(to_write_table(report))
+    else:
+        line = f"Articles to write: {NONE_TO_WRITE}"
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     if report.time_saved is not None:
         for line in time_saved_lines(report.time_saved):
             console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -36,6 +36,11 @@ _ANSWERED = frozenset({"answer_drafted", "answer_planned", "answer_sent"})
 TOP_GROUPS = 10
 EXAMPLES = 3
 EXAMPLE_CHARS = 120
+# What the report says when the list is empty, so a reader learns it exists and what fills it.
+NONE_TO_WRITE = (
+    "none in this window (the list counts tickets answers refused for want of a source; with "
+    "answers off, nothing is refused)."
+)
 
 
 @dataclass(frozen=True)
