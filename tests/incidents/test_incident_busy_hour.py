@@ -6,65 +6,26 @@ after the same week, is linked. The real encoder and fault head, the real pass."
 
 from __future__ import annotations
 
-import os
-import sys
-import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from support.events import Events
-from support.incident_scenario import load_freshdesk, load_zendesk
-
-from ticket_processor.incidents.plan import Sighting
-from ticket_processor.incidents.policy import IncidentPolicy
-from ticket_processor.incidents.run_pass import IncidentPass
-from ticket_processor.run.connect import connect, load_settings
+from support.first_day import run_first_day, ticket_state
 
 pytestmark = [pytest.mark.desk(raw=True, configure=True), pytest.mark.slow]
 
 
+def _run_hour(kind: str, desk: Any, hour: str) -> tuple[Any, dict[int, str], dict[int, Any]]:
+    """The thermostat's ``hour`` after a week of its own tickets, run through the pass: what the
+    pass did, each ticket's part, and each hour ticket's priority before."""
+    ran = run_first_day(kind, desk, hour, history=True, product="thermostat")
+    assert ran.caution is None  # a week of history: incidents may be linked
+    return ran.done, ran.labels, ran.before
+
+
 def _state(kind: str, desk: Any, ticket_id: int) -> tuple[bool, Any]:
     """Whether the ticket is linked to an incident, and its priority."""
-    if kind == "zendesk":
-        raw = desk.store.get(ticket_id)
-        return raw["type"] is not None or raw.get("problem_id") is not None, raw["priority"]
-    raw = desk.store.find(ticket_id)
-    return raw.get("association_type") is not None, raw["priority"]
-
-
-def _run_hour(kind: str, desk: Any, hour: str) -> tuple[Any, dict[int, str], dict[int, Any]]:
-    """The thermostat's ``hour`` after a week of its own tickets, loaded and run through the
-    pass: what the pass did, each ticket's part, and each hour ticket's priority before."""
-    sys.path.insert(1, str(Path(__file__).resolve().parents[2] / "scripts"))
-    from incident_heldout import FIRST_DAY_SETS, first_day
-
-    now = int(time.time())
-    specs = first_day(hour, now=now, history=True, source=FIRST_DAY_SETS["thermostat"])
-    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
-    labels = {t: s.label for t, s in zip(ids, specs, strict=True) if s.label != "history"}
-    before = {t: _state(kind, desk, t)[1] for t in labels}
-    sightings = [
-        Sighting(t, s.subject, f"{s.subject}\n{s.body}", 1000 + i, s.created_at, "other", True)
-        for i, (t, s) in enumerate(zip(ids, specs, strict=True))
-        if s.label != "history"
-    ]
-    helpdesk = connect(load_settings(os.environ))
-    try:
-        grouping = IncidentPass(
-            IncidentPolicy(),
-            helpdesk,
-            Path(os.environ["TICKETBOT_STATE_DIR"]),
-            Events(),
-            "run1",
-            False,
-            None,
-        )
-        done = grouping.run(sightings)
-    finally:
-        helpdesk.close()
-    assert grouping.caution is None  # a week of history: incidents may be linked
-    return done, labels, before
+    linked, _, priority = ticket_state(kind, desk, ticket_id)
+    return linked, priority
 
 
 def test_an_ordinary_hour_of_one_product_after_a_week_links_nothing(

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.events import Events
+from support.first_day import run_first_day
 from support.incident_scenario import (
     Spec,
     history_ticket,
@@ -185,32 +185,10 @@ def test_a_fresh_helpdesks_ordinary_hour_of_unrelated_complaints_is_no_incident(
     60 customers of a bike-sharing scheme, a third of them saying something of theirs does not
     work: a brake, a light, a chain), the real encoder and fault head: nothing is suggested or
     linked. Before, an empty week read as a quiet one and the complaints made one incident."""
-    sys.path.insert(1, str(Path(__file__).resolve().parents[2] / "scripts"))
-    from incident_heldout import first_day
-
-    now = int(time.time())
-    specs = first_day("ordinary", now=now, history=False)
-    ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, specs)
-    sightings = [
-        Sighting(t, s.subject, f"{s.subject}\n{s.body}", 1000 + i, s.created_at, "other", True)
-        for i, (t, s) in enumerate(zip(ids, specs, strict=True))
-    ]
-    helpdesk = connect(load_settings(os.environ))
-    try:
-        grouping = IncidentPass(
-            IncidentPolicy(),
-            helpdesk,
-            Path(os.environ["TICKETBOT_STATE_DIR"]),
-            Events(),
-            "run1",
-            False,
-            None,
-        )
-        done = grouping.run(sightings)
-    finally:
-        helpdesk.close()
+    ran = run_first_day(desk_kind, desk, "ordinary", history=False)
+    done, ids = ran.done, list(ran.labels)
     assert (done.linked, done.suggested) == (0, 0), done
-    assert grouping.caution is not None
+    assert ran.caution is not None
     assert not any(_ticket(desk_kind, desk, t)["linked"] for t in ids)
 
 

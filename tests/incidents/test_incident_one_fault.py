@@ -8,83 +8,22 @@ fault head, the real pass against the sandbox."""
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
-from support.incident_scenario import load_freshdesk, load_zendesk
-
-from ticket_processor.incidents.plan import Sighting
-from ticket_processor.incidents.policy import IncidentPolicy
-from ticket_processor.incidents.run_pass import IncidentPass
-from ticket_processor.run.connect import connect, load_settings
+from support.first_day import run_first_day
 
 pytestmark = [pytest.mark.desk(raw=True, configure=True), pytest.mark.slow]
 
 
-class Events:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.items.append({"event": event, **fields})
-        return self.items[-1]
-
-
-def _state(kind: str, desk: Any, ticket_id: int) -> tuple[bool, bool, Any]:
-    """Whether the ticket is linked to an incident, whether one is suggested, its priority."""
-    if kind == "zendesk":
-        raw = desk.store.get(ticket_id)
-        linked = raw["type"] is not None or raw.get("problem_id") is not None
-    else:
-        raw = desk.store.find(ticket_id)
-        linked = raw.get("association_type") is not None
-    return linked, "ai_incident_suggested" in raw["tags"], raw["priority"]
-
-
 def _run_hour(kind: str, desk: Any, hour: str, history: bool) -> tuple[Any, Counter[str]]:
-    """The lock's ``hour`` (with a week of its own tickets before it when ``history``) loaded
-    and run through the pass: what the pass did, and by part (``outage``, ``ordinary``) the
-    tickets linked, suggested and whose priority changed."""
-    sys.path.insert(1, str(Path(__file__).resolve().parents[2] / "scripts"))
-    from incident_heldout import FIRST_DAY_SETS, first_day
-
-    now = int(time.time())
-    specs = first_day(hour, now=now, history=history, source=FIRST_DAY_SETS["lock"])
-    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
-    labels = {t: s.label for t, s in zip(ids, specs, strict=True) if s.label != "history"}
-    before = {t: _state(kind, desk, t)[2] for t in labels}
-    sightings = [
-        Sighting(t, s.subject, f"{s.subject}\n{s.body}", 1000 + i, s.created_at, "other", True)
-        for i, (t, s) in enumerate(zip(ids, specs, strict=True))
-        if s.label != "history"
-    ]
-    helpdesk = connect(load_settings(os.environ))
-    try:
-        grouping = IncidentPass(
-            IncidentPolicy(),
-            helpdesk,
-            Path(os.environ["TICKETBOT_STATE_DIR"]),
-            Events(),
-            "run1",
-            False,
-            None,
-        )
-        done = grouping.run(sightings)
-    finally:
-        helpdesk.close()
-    assert (grouping.caution is None) == history
-    counts: Counter[str] = Counter()
-    for ticket_id, label in labels.items():
-        linked, suggested, priority = _state(kind, desk, ticket_id)
-        counts[f"{label} linked"] += linked
-        counts[f"{label} suggested"] += suggested
-        counts[f"{label} priority"] += priority != before[ticket_id]
-    return done, counts
+    """The lock's ``hour`` (with a week of its own tickets before it when ``history``) run
+    through the pass: what the pass did, and by part the tickets linked, suggested and whose
+    priority changed."""
+    ran = run_first_day(kind, desk, hour, history=history, product="lock")
+    assert (ran.caution is None) == history
+    return ran.done, ran.counts(kind, desk)
 
 
 @pytest.mark.parametrize("history", [False, True], ids=["no history", "a week"])
