@@ -34,6 +34,7 @@ from ..errors import ConfigError
 from ..models import Article
 from ..triage.language import detect_language
 from .index import ArticleIndex
+from .sources import put_entries
 from .text import article_text, words
 
 if TYPE_CHECKING:
@@ -253,29 +254,17 @@ def sync_documents(
     is no directory (the index is then unchanged)."""
     report = DocumentReport()
     entries = [a for name, text in read_folder(folder, report) for a in articles_of(name, text)]
-    stamps = {key: stamp for key, stamp in index.stamps().items() if is_document(key[0])}
-    with index.transaction():
-        seen = set()
-        ids: dict[int, str] = {}
-        for article in entries:
-            other = ids.setdefault(article.id, f"{article.url}: {article.title}")
-            if other != f"{article.url}: {article.title}":
-                report.skipped.append(f"{article.url}: {article.title}: same id as {other}")
-                continue
-            key = (article.id, article.locale)
-            seen.add(key)
-            if stamps.get(key) == article.updated_at:
-                report.unchanged += 1
-                continue
-            index.delete(article.id)  # its language may have changed with its text
-            index.upsert(article)
-            report.indexed += 1
-        for article_id, locale in stamps.keys() - seen:
-            report.removed += index.delete(article_id, locale)
-        if embed is not None:
-            from .dense import encode_missing
-
-            report.encoded = encode_missing(index, embed)
+    kept: list[Article] = []
+    ids: dict[int, str] = {}
+    for article in entries:
+        other = ids.setdefault(article.id, f"{article.url}: {article.title}")
+        if other != f"{article.url}: {article.title}":
+            report.skipped.append(f"{article.url}: {article.title}: same id as {other}")
+            continue
+        kept.append(article)
+    put = put_entries(index, kept, is_document, embed=embed)
+    report.indexed, report.unchanged = put.indexed, put.unchanged
+    report.removed, report.encoded = put.removed, put.encoded
     return report
 
 

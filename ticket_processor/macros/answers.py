@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from ..kb.documents import DOCUMENT_IDS
 from ..kb.index import INDEX_FILE, ArticleIndex
+from ..kb.sources import put_entries
 from ..kb.text import words
 from ..models import Article
 from ..models.ready_reply import ReadyReply
@@ -171,33 +172,20 @@ def sync_entries(
 ) -> MacroEntriesReport:
     """Bring the index's macro entries in line with ``macros``, one transaction."""
     report = MacroEntriesReport()
-    stamps = {key: stamp for key, stamp in index.stamps().items() if is_macro_entry(key[0])}
-    seen: set[tuple[int, str]] = set()
+    kept: list[Article] = []
     taken: dict[int, int] = {}
-    with index.transaction():
-        for macro in macros:
-            reason = refusal(macro)
-            entry = entry_of(macro) if reason is None else None
-            if entry is None:
-                report.refused.append(f"macro {macro.id}: {reason}")
-                continue
-            if taken.setdefault(entry.id, macro.id) != macro.id:
-                report.refused.append(f"macro {macro.id}: same entry as macro {taken[entry.id]}")
-                continue
-            key = (entry.id, entry.locale)
-            seen.add(key)
-            if stamps.get(key) == entry.updated_at:
-                report.unchanged += 1
-                continue
-            index.delete(entry.id)  # its language may have changed with its text
-            index.upsert(entry)
-            report.indexed += 1
-        for article_id, locale in stamps.keys() - seen:
-            report.removed += index.delete(article_id, locale)
-        if embed is not None:
-            from ..kb.dense import encode_missing
-
-            encode_missing(index, embed)
+    for macro in macros:
+        reason = refusal(macro)
+        entry = entry_of(macro) if reason is None else None
+        if entry is None:
+            report.refused.append(f"macro {macro.id}: {reason}")
+            continue
+        if taken.setdefault(entry.id, macro.id) != macro.id:
+            report.refused.append(f"macro {macro.id}: same entry as macro {taken[entry.id]}")
+            continue
+        kept.append(entry)
+    put = put_entries(index, kept, is_macro_entry, embed=embed)
+    report.indexed, report.unchanged, report.removed = put.indexed, put.unchanged, put.removed
     return report
 
 
