@@ -37,6 +37,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "answers_thresholds",
         "The answers' threshold chosen leave-one-help-centre-out, read on the centre left out",
     ),
+    "answers_answerable": (
+        "figures_answers",
+        "answers_answerable",
+        "An answerability reading beside what ships, fitted and thresholded one dev centre out",
+    ),
     "answers_signals": (
         "figures_answers",
         "answers_signals",

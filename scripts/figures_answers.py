@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import math
 import random
 import sys
 import tempfile
@@ -41,6 +42,7 @@ from ticket_processor.kb.retrieve import ticket_text
 from ticket_processor.kb.search import DEFAULT_THRESHOLD, MIN_SHARED_TERMS, lookup, rank
 from ticket_processor.kb.text import query_terms, words
 from ticket_processor.learned.embed import embed_texts
+from ticket_processor.learned.logistic import fit_logistic
 from ticket_processor.models import Analysis, Article, Ticket, Triage
 from ticket_processor.triage.confidence import Calibration
 from ticket_processor.triage.language import detect_language
@@ -1479,6 +1481,9 @@ class Weighed:
     right: frozenset[int]
     answerable: bool
     asks: bool = False  # the ticket asks a question (``decide.asks_question``)
+    # The gate's features of its first article and that article's ``idf_held``: what the
+    # answerability reading (``answers_answerable``) is fitted on; empty: no article.
+    reading: tuple[float, ...] = ()
 
     def outcome(self, article: int) -> str:
         """``right``, ``wrong`` (another article) or ``unwanted`` (none belongs)."""
@@ -1521,6 +1526,13 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
                 where = _sending(0.0, gate=with_gate, calibration=calibration)
                 plan, _reason = decide(ticket, triage, found_cues, where, index.body)
                 chosen[chooser] = None if plan is None else (plan.probability, plan.article_id)
+            weighed = found_cues.gate
+            best = weighed.candidate if weighed is not None else None
+            reading = (
+                (*weighed.features, idf_held(index, text, best.hit.rowid))
+                if weighed is not None and best is not None
+                else ()
+            )
             out.append(
                 Weighed(
                     chosen["calibration"],
@@ -1528,6 +1540,7 @@ def _weighed(centre: HelpCentre, engine: str, tmp: Path) -> list[Weighed]:
                     _right(row.get("answer_article"), ids),
                     kind == "answerable",
                     found_cues.asks,
+                    reading,
                 )
             )
     finally:
@@ -1645,6 +1658,143 @@ def answers_thresholds(argv: list[str]) -> int:
             found = tally(weighed[name], every) if every else Counter()
             rows[f"{name}, held out"] = {k: found[k] for k in ("right", "wrong", "unwanted")}
         table[chooser] = rows
+    print(json.dumps(table, indent=2))
+    return 0
+
+
+# answers_answerable -----------------------------------------------------------------------------
+
+ANSWERS_ANSWERABLE_DOC = """\
+An answerability reading tried beside what a default run sends: a logistic model over the
+gate's three features of its first article and that article's ``idf_held`` (the share of the
+ticket's words the help centre knows, each weighed by its inverse document frequency, that the
+article holds), fitted on whether that article is the right one for an answerable ticket. Its
+first article is sent where what ships sends nothing and the model's probability reaches a
+threshold. As ``answers_thresholds --dev`` decides (the bundled learned model, no LLM, send mode,
+every guard on, the policy's 0.9).
+
+    python scripts/figures.py answers_answerable           # the five dev centres, each left out
+    python scripts/figures.py answers_answerable --heldout # and heldout3..6, counts only
+
+Each dev centre left out in turn: the model fitted on the other four and its threshold picked
+on them (each of the four scored by a model fitted on the other three; the most right replies
+while precise: no reply where none belongs, at most one wrong article in 30), then read on the
+one left out. Then the model fitted and its threshold picked the same way on all five, and
+read back on each of them (what shipping it would send there); ``--heldout`` also reads it on
+``heldout3`` to ``heldout6``, counts only. Right, wrong article, unwanted: *before* is what
+ships, *after* what ships or else the reading.
+"""
+
+# What ships: the calibration at the policy's 0.9 confirmed by the gate at ``CONFIRM_AT``, or
+# else the gate's first article from ``GATE_ALONE_AT``, or from ``QUESTION_AT`` for a question.
+SHIPPED_RULE: Rule = ("asked", POLICY_THRESHOLD, 0.55, 0.96, 0.9)
+READING_GRID = (NEVER, *(round(0.99 - 0.01 * n, 2) for n in range(50)))
+
+
+def idf_held(index: ArticleIndex, text: str, rowid: int) -> float:
+    """The share of the ticket's content words the index holds, each weighed by its inverse
+    document frequency (BM25's, as the keyword ranking weighs them), that the article in
+    ``rowid`` holds (0: no word weighs: all are in more than half the articles, or none is
+    known)."""
+    _total, freqs = index.doc_freqs()
+    weights = index.idf([t for t in query_terms(text) if freqs.get(t)])
+    whole = sum(weights.values())
+    if whole <= 1e-3:
+        return 0.0
+    held = index.words(rowid)
+    return sum(w for t, w in weights.items() if t in held) / whole
+
+
+Reading = tuple[tuple[float, ...], float]  # the logistic model's weights and bias
+
+
+def _fit_reading(rows: list[Weighed]) -> Reading:
+    """The reading fitted on the rows past the guards with a first article: was it right."""
+    usable = [(r, r.gate) for r in rows if r.reading and r.gate]
+    x = np.asarray([r.reading for r, _ in usable], np.float64)
+    y = np.asarray([r.answerable and gate[1] in r.right for r, gate in usable], np.float64)
+    weights, bias = fit_logistic(x, y, l2=1.0)
+    return tuple(float(w) for w in weights), float(bias)
+
+
+def _read(model: Reading, row: Weighed) -> float:
+    z = model[1] + sum(w * f for w, f in zip(model[0], row.reading, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def _with_reading(rows: list[Weighed], scored: dict[int, float], at: float) -> Counter[str]:
+    """What ships sends, or else the gate's first article where the reading reaches ``at``."""
+    found: Counter[str] = Counter()
+    for row in rows:
+        article = sent_by(row, SHIPPED_RULE)
+        if article is None and row.gate and scored.get(id(row), 0.0) >= at:
+            article = row.gate[1]
+        if article is not None:
+            found[row.outcome(article)] += 1
+    return found
+
+
+def _pick_reading(by_centre: dict[str, list[Weighed]]) -> float:
+    """The threshold, on these centres' out-of-centre scores, that sends the most right replies
+    while ``precise`` (the surer first on a tie)."""
+    scored: dict[int, float] = {}
+    for left in by_centre:
+        model = _fit_reading([r for n, w in by_centre.items() if n != left for r in w])
+        scored |= {id(r): _read(model, r) for r in by_centre[left] if r.reading}
+    pooled = [r for w in by_centre.values() for r in w]
+    best: tuple[int, float] | None = None
+    for at in READING_GRID:
+        found = _with_reading(pooled, scored, at)
+        if precise(found) and (best is None or found["right"] > best[0]):
+            best = (found["right"], at)
+    return NEVER if best is None else best[1]
+
+
+def _counts(found: Counter[str]) -> list[int]:
+    return [found[k] for k in ("right", "wrong", "unwanted")]
+
+
+def answers_answerable(argv: list[str]) -> int:
+    if "--help" in argv or "-h" in argv:
+        print(ANSWERS_ANSWERABLE_DOC)
+        return 0
+    heldout = "--heldout" in argv
+    wanted = [c for c in _threshold_centres() if c[0] in THRESHOLD_DEV or heldout]
+    with tempfile.TemporaryDirectory() as tmp:
+        weighed = {c[0]: _weighed(c, "llm", Path(tmp)) for c in wanted}
+    dev = {n: w for n, w in weighed.items() if n in THRESHOLD_DEV}
+    table: dict[str, Any] = {}
+    for left in dev:
+        others = {n: w for n, w in dev.items() if n != left}
+        at = _pick_reading(others)
+        model = _fit_reading([r for w in others.values() for r in w])
+        scored = {id(r): _read(model, r) for r in dev[left] if r.reading}
+        table[f"{left}, left out"] = {
+            "threshold picked on the others": at,
+            "before": _counts(tally(dev[left], SHIPPED_RULE)),
+            "after": _counts(_with_reading(dev[left], scored, at)),
+        }
+    at = _pick_reading(dev)
+    model = _fit_reading([r for w in dev.values() for r in w])
+    table["on all five"] = {
+        "threshold": at,
+        "weights": [round(w, 4) for w in model[0]],
+        "bias": round(model[1], 4),
+    }
+    # The model fitted on all five, read back on each of them at the threshold picked on their
+    # out-of-centre scores: what shipping it would send there.
+    for name, rows in dev.items():
+        scored = {id(r): _read(model, r) for r in rows if r.reading}
+        table[f"{name}, the model of all five"] = {
+            "before": _counts(tally(rows, SHIPPED_RULE)),
+            "after": _counts(_with_reading(rows, scored, at)),
+        }
+    for name in (n for n in weighed if n not in dev):
+        scored = {id(r): _read(model, r) for r in weighed[name] if r.reading}
+        table[f"{name}, held out"] = {
+            "before": _counts(tally(weighed[name], SHIPPED_RULE)),
+            "after": _counts(_with_reading(weighed[name], scored, at)),
+        }
     print(json.dumps(table, indent=2))
     return 0
 
