@@ -1006,7 +1006,10 @@ def incidents_first_day(argv: list[str] | None = None) -> None:
     parser.add_argument("--kind", choices=("zendesk", "freshdesk"), action="append")
     parser.add_argument("--hour", choices=("ordinary", "outage"), action="append")
     parser.add_argument(
-        "--set", choices=("bikes", "music", "thermostat", "lock"), action="append", dest="sets"
+        "--set",
+        choices=("bikes", "music", "thermostat", "lock", "stream"),
+        action="append",
+        dest="sets",
     )
     args = parser.parse_args(argv)
     sys.path.insert(1, str(Path(__file__).resolve().parent))
@@ -1029,10 +1032,10 @@ back to two hours back, 3 in 10 a ``noise`` ticket, the rest ordinary or payment
 
     python scripts/figures.py incidents_first_day_dev [--week] [--set cue_similarity=0]
 
-``--products thermostat --products lock``: instead, the first-day dev sets' hours of
-``scripts/incident_heldout.py`` (``first_day``) judged the same way, without a sandbox: each
-hour with no history and after a week of the product's own tickets, the outage's reports and
-the other tickets the incidents took (``incidents_first_day`` runs them on the sandboxes).
+``--products thermostat --products lock --products stream``: instead, the first-day dev sets'
+hours of ``scripts/incident_heldout.py`` (``first_day``) judged the same way, without a sandbox:
+each hour with no history and after a week of the product's own tickets, the outage's reports
+and the other tickets the incidents took (``incidents_first_day`` runs them on the sandboxes).
 """
 
 
@@ -1120,7 +1123,7 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--week", action="store_true", help="after a week of history")
-    parser.add_argument("--products", choices=("thermostat", "lock"), action="append")
+    parser.add_argument("--products", choices=("thermostat", "lock", "stream"), action="append")
     args = parser.parse_args(argv)
     policy, head, encode = IncidentPolicy(), load_fault_head(), Encoder().encode
     kinds = {f.name: f.type for f in fields(IncidentPolicy)}

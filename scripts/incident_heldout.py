@@ -263,6 +263,7 @@ FIRST_DAY_SETS = {
     "music": SOURCES / "firstday_music.jsonl",
     "thermostat": SOURCES / "firstday_thermostat.jsonl",
     "lock": SOURCES / "firstday_lock.jsonl",
+    "stream": SOURCES / "firstday_stream.jsonl",
 }
 FIRST_DAY_HOURS = ("ordinary", "outage")
 STATIONS = ("Harbour Square", "Elm Park", "North Station", "Market Hall", "the University")

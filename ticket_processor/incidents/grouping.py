@@ -30,7 +30,7 @@ from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
 from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
-from .what_broke import near_core, one_fault, shared_core
+from .what_broke import SharedCore, WeekBeside, beside_core, near_core, one_fault, shared_core
 from .window import Window, quantise
 
 
@@ -54,6 +54,10 @@ class Reading:
     # Reports that share what broke with the product's common ground taken out
     # (``what_broke.shared_core``); under ``min_reports`` the group is many complaints.
     shared: int = 0
+    # With a week: the window's earlier reports near that core, and the reports of the core's
+    # kind they make usual in such an hour (``what_broke.week_beside``).
+    shared_in_window: int = 0
+    shared_expected: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -195,8 +199,7 @@ def judge(
             members = near_core(window, recent, members, policy)
         shared = shared_core(window, recent[members], start, policy, short)
         gathered = recent[members]  # by the group's centre: no sign of a busy hour (_reading)
-        if shared is not None and shared[1].any():
-            members = members[shared[1]]
+        members, week = beside_core(window, members, gathered, shared, older, short, policy)
         free[members] = False
         centre = quantise(vectors[members].astype(np.float32).mean(axis=0, keepdims=True))
         rows = [int(recent[m]) for m in members]
@@ -206,12 +209,27 @@ def judge(
             window, rows, centre, older, hour_rows, loose, hours, policy, short, asked, gathered
         )
         if shared is not None:
-            many = shared[0] < policy.min_reports
-            reading = replace(reading, shared=shared[0], incident=reading.incident and not many)
+            reading = _one_fault_reading(reading, shared, week, policy)
         findings.readings.append(reading)
         if reading.incident:
             findings.bursts.append(Burst(rows, centre, reading))
     return findings
+
+
+def _one_fault_reading(
+    reading: Reading, shared: SharedCore, week: WeekBeside | None, policy: IncidentPolicy
+) -> Reading:
+    """The reading with the one-fault test's verdict: a core under ``min_reports`` is many
+    complaints; with a week, a core the week brings about as often (``week_beside``, against
+    the same ``rate_factor`` and ``p_value`` as the group's kind) is the product's everyday."""
+    many = shared.reports < policy.min_reports
+    reading = replace(reading, shared=shared.reports, incident=reading.incident and not many)
+    if week is None or many:
+        return reading
+    usual, reports = week.expects(reading.window_hours, reading.busy, policy), reading.reports
+    rare = reports >= policy.rate_factor * usual and poisson_tail(reports, usual) <= policy.p_value
+    incident = reading.incident and rare and bool(week.stays.any())
+    return replace(reading, shared_in_window=week.seen, shared_expected=usual, incident=incident)
 
 
 def _reports(

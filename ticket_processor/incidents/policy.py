@@ -123,6 +123,13 @@ class IncidentPolicy:
     shared_gather: float = 0.3
     shared_gather_short: float = 0.4
     shared_background: int = 5000
+    # With a week, that core is measured against the week read the same way (``week_beside``):
+    # the week's reports within ``shared_gather`` of its centre give its kind's hourly rate, and
+    # the group must pass ``rate_factor`` and ``p_value`` against it too; a member leaves when
+    # ``shared_rank`` of the week's reports are closer to it than the core's centre is (0 turns
+    # that off). Chosen on the streaming app's, the thermostat's and the smart lock's first-day
+    # dev hours, and kept on the shop's dev hours (docs/explanation/measurements/incidents.md).
+    shared_rank: int = 5
     rate_factor: float = 5.0
     p_value: float = 1e-6
     # A second alert for an incident once it has this many times the reports of its last one.

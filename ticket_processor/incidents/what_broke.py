@@ -13,12 +13,19 @@ centre (``shared_gather_short`` on a first day, where no week tests them): a rep
 another language or in three words is still near the core's centre in the encoder's space, an
 unrelated complaint about the product is not.
 
+A product's everyday complaints can share more than the product, though ("won't play" for a VPN,
+a download that expired, a film abroad), and form a core too. With a week of history the week is
+their yardstick, read the same way (``week_beside``): a core the week brings about as often in
+such an hour is the product's everyday, and a member the week is dense around is one of those
+complaints beside an outage, not a report of it.
+
 The vectors are the window's, the ones every other test reads: no second encoder pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -45,20 +52,37 @@ def background(
     return np.concatenate([earlier, hour]).astype(np.int64)
 
 
-def apart(
-    window: Window, rows: npt.NDArray[np.int64], others: npt.NDArray[np.int64]
-) -> npt.NDArray[np.float32]:
-    """The unit vectors of ``rows`` with the mean of ``others`` (as unit vectors) taken out."""
+def common_ground(window: Window, others: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """The mean of ``others`` as unit vectors: what every ticket of the helpdesk shares."""
     common = np.zeros(window.vectors.shape[1], np.float32)
     for at in range(0, len(others), 4096):  # a large window's mean without a float copy of it
         chunk = window.vectors[others[at : at + 4096]].astype(np.float32)
         common += (chunk / np.maximum(np.linalg.norm(chunk, axis=1, keepdims=True), 1e-6)).sum(0)
     common /= max(len(others), 1)
+    return common
+
+
+def apart(
+    window: Window, rows: npt.NDArray[np.int64], common: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The unit vectors of ``rows`` with ``common`` (``common_ground``) taken out."""
     vectors = window.vectors[rows].astype(np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
     vectors -= common
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
     return vectors
+
+
+@dataclass(frozen=True)
+class SharedCore:
+    """What a group shares with the product's common ground taken out: how many of its reports
+    form the core (``reports``), which members stay beside it (``kept``), the core's centre
+    and the common ground taken out (``apart``), for the week to be measured the same way."""
+
+    reports: int
+    kept: npt.NDArray[np.bool_]
+    centre: npt.NDArray[np.float32]
+    common: npt.NDArray[np.float32]
 
 
 def shared_core(
@@ -67,7 +91,7 @@ def shared_core(
     start: int,
     policy: IncidentPolicy,
     short: bool = False,
-) -> tuple[int, npt.NDArray[np.bool_]] | None:
+) -> SharedCore | None:
     """How many of the group's reports share what broke (the core, with the product's common
     ground taken out), and which members stay beside that core (within ``shared_gather`` of
     its centre; ``shared_gather_short`` with less than a week of history). ``None`` when the
@@ -77,21 +101,85 @@ def shared_core(
     others = background(window, group, start, policy)
     if policy.shared_neighbours <= 0 or len(others) < MIN_BACKGROUND:
         return None
-    vectors = apart(window, group, others)
+    common = common_ground(window, others)
+    vectors = apart(window, group, common)
     sims = vectors @ vectors.T
     np.fill_diagonal(sims, -1.0)
     # A group of just ``min_reports`` has fewer others than that: each beside all the rest.
     needed = min(policy.shared_neighbours, len(group) - 1)
     core = (sims >= policy.shared_similarity).sum(axis=1) >= needed
     if core.sum() < policy.min_reports:
-        return int(core.sum()), np.zeros(len(group), np.bool_)
+        none = np.zeros(len(group), np.bool_)
+        return SharedCore(int(core.sum()), none, np.zeros_like(common), common)
     centre = vectors[core].mean(axis=0)
     centre /= max(float(np.linalg.norm(centre)), 1e-6)
     # With a week, the other-kind tests (``grouping._other_kind``) already keep out what the
     # week brings anyway; on a first day this is the only test of a member, and asks more.
     gather = policy.shared_gather_short if short else policy.shared_gather
     kept: npt.NDArray[np.bool_] = vectors @ centre >= gather
-    return int(core.sum()), kept
+    return SharedCore(int(core.sum()), kept, centre, common)
+
+
+@dataclass(frozen=True)
+class WeekBeside:
+    """The group's core against the window's earlier reports, read as the core was (``apart``):
+    how many lie within ``shared_gather`` of its centre (``seen``), and which members stay
+    beside the core (``stays``: of those it kept, the ones with fewer than ``shared_rank`` of
+    them closer than the core's centre is)."""
+
+    seen: int
+    stays: npt.NDArray[np.bool_]
+
+    def expects(self, hours: float, busy: float, policy: IncidentPolicy) -> float:
+        """The reports of the core's kind an hour as busy as this one brings, at the window's
+        rate (plus one half, as the group's kind is counted)."""
+        return (self.seen + 0.5) / hours * (policy.burst_seconds / 3600.0) * busy
+
+
+def week_beside(
+    window: Window,
+    shared: SharedCore,
+    group: npt.NDArray[np.int64],
+    older: npt.NDArray[np.int64],
+    policy: IncidentPolicy,
+) -> WeekBeside:
+    """The week as the yardstick of what the core says broke (``group``: its rows, in the order
+    of ``shared.kept``; ``older``: the window's earlier reports, those in an incident left
+    out). One product's everyday complaints (a film that will not play on one TV, a download
+    that expired) come every hour and form a core as an outage does: a core the week brings as
+    often is the product's everyday, not a fault of this hour. And a member the week holds
+    several tickets more like than the core is (where the week is dense around it) is one of
+    those everyday complaints beside the outage, not a report of it."""
+    plain = older[window.incident[older] == 0]
+    vectors = apart(window, group, shared.common)
+    to_centre = vectors @ shared.centre
+    seen, closer = 0, np.zeros(len(group), np.int64)
+    for at in range(0, len(plain), 4096):  # a large window in slices: memory stays flat
+        week = apart(window, plain[at : at + 4096], shared.common)
+        seen += int((week @ shared.centre >= policy.shared_gather).sum())
+        closer += (vectors @ week.T >= to_centre[:, None]).sum(axis=1)
+    crowded = closer >= policy.shared_rank if policy.shared_rank > 0 else closer < 0
+    return WeekBeside(seen, shared.kept & ~crowded)
+
+
+def beside_core(
+    window: Window,
+    members: npt.NDArray[np.int64],
+    gathered: npt.NDArray[np.int64],
+    shared: SharedCore | None,
+    older: npt.NDArray[np.int64],
+    short: bool,
+    policy: IncidentPolicy,
+) -> tuple[npt.NDArray[np.int64], WeekBeside | None]:
+    """The members (indices into the hour's rows; ``gathered``: their window rows, as
+    ``shared`` read them) that stay beside the group's core, and with a week, the core against
+    the week (``week_beside``). Where none would stay, the group stays whole: its reading says
+    it is no incident."""
+    if shared is None or not shared.kept.any():
+        return members, None
+    week = None if short else week_beside(window, shared, gathered, older, policy)
+    stays = week.stays if week is not None and week.stays.any() else shared.kept
+    return members[stays], week
 
 
 def near_core(
