@@ -12,6 +12,7 @@ cursor, and the next run reads on from there.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,22 @@ from ..errors import TicketBotError
 from ..models import Cursor, Helpdesk, Ticket
 
 Take = Callable[[Sequence[Ticket]], None]
+
+
+def poisson_tail(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean), summed in log space (no overflow at large k): how
+    unlikely ``k`` tickets are where a baseline expects ``mean`` (the incidents' and the rising
+    categories' test)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    log_term = -mean  # log P(X = 0)
+    below = 0.0
+    for i in range(k):
+        below += math.exp(log_term)
+        log_term += math.log(mean) - math.log(i + 1)
+    return max(0.0, 1.0 - below)
 
 
 def day_of(stamp: str | None) -> str | None:

@@ -19,13 +19,13 @@ in the window about the same thing (cosine at least ``repeat_similarity``, or
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from ..common.baseline import poisson_tail
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
@@ -102,20 +102,6 @@ class Repeat:
     row: int  # the new ticket's row
     earlier: int  # the earlier ticket's row
     similarity: float
-
-
-def poisson_tail(k: int, mean: float) -> float:
-    """P(X >= k) for X ~ Poisson(mean), summed in log space (no overflow at large k)."""
-    if k <= 0:
-        return 1.0
-    if mean <= 0:
-        return 0.0
-    log_term = -mean  # log P(X = 0)
-    below = 0.0
-    for i in range(k):
-        below += math.exp(log_term)
-        log_term += math.log(mean) - math.log(i + 1)
-    return max(0.0, 1.0 - below)
 
 
 def judge(

@@ -28,7 +28,6 @@ count would not rise) is recorded in ``explained`` and reported in that incident
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from typing import Any
 import orjson
 
 from ..common.atomic import atomic_write_bytes, read_state_bytes
+from ..common.baseline import poisson_tail
 
 COUNTS_FILE = "topic_counts.json"
 DAYS_KEPT = 56
@@ -175,17 +175,6 @@ def baseline(counts: DailyCounts, key: str, today: date) -> float:
     ]
     weekly = statistics.fmean(same_day) if same_day else 0.0
     return float(max(median, weekly))
-
-
-def poisson_tail(k: int, mean: float) -> float:
-    """P(X ≥ k) for X ~ Poisson(mean), summed in log space (no overflow at large k)."""
-    mean = max(mean, 1e-9)
-    below = 0.0
-    term = math.exp(-mean)
-    for i in range(k):
-        below += term
-        term *= mean / (i + 1)
-    return max(0.0, 1.0 - below)
 
 
 def judge(counts: DailyCounts, key: str, n: int, today: date) -> Rise | None:
