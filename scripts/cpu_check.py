@@ -16,7 +16,9 @@ The runs (``RUNS``) are ``scripts/bench.py``'s, short: ``TICKETS`` tickets, the 
 latency, 16 workers, help-centre suggestions and the spam gate on (the defaults); the LLM run
 has the stand-in answering in 50 ms. A run's CPU is the child's own (``wait4``). The start-ups
 (``STARTUPS``) are the interpreter and what ``ticketbot run`` imports
-(``bench_harness.STARTUP``), and ``ticketbot --help``, each the median of three.
+(``bench_harness.STARTUP``), and ``ticketbot --help``, each the median of three. The empty run
+(``EMPTY_RUN``) is the LLM run's set-up with no ticket seeded: all a cron run costs when nothing
+is new (the run's modules, its parts built, the helpdesk asked, the state saved).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
@@ -40,6 +43,8 @@ TICKETS = 200
 ROUNDS = 3
 # The runs measured, by engine: the LLM (the stand-in), the learned model and the rules.
 RUNS = ("llm", "learned", "rules")
+# The run that finds no ticket: its CPU once, the child's own.
+EMPTY_RUN = "empty_run"
 # The start-ups measured: Python code a child interpreter runs.
 STARTUPS = {
     "startup": STARTUP,
@@ -110,7 +115,7 @@ def startup_seconds(code: str) -> float:
 
 def measure(say: bool) -> dict[str, float]:
     refs: list[float] = []
-    found: dict[str, list[float]] = {name: [] for name in (*RUNS, *STARTUPS)}
+    found: dict[str, list[float]] = {name: [] for name in (*RUNS, EMPTY_RUN, *STARTUPS)}
     for round_ in range(ROUNDS):
         refs.append(reference_cpu())
         for engine in RUNS:
@@ -120,6 +125,12 @@ def measure(say: bool) -> dict[str, float]:
                     f"cpu_check: the {engine} run failed:\n{result['child_stderr_tail']}"
                 )
             found[engine].append(float(result["cpu_seconds_per_1000"]))
+        empty = run_bench(
+            replace(run_settings("llm"), tickets=0), say=lambda m: None, startup=False
+        )
+        if empty["exit_code"] != 0:
+            raise SystemExit(f"cpu_check: the empty run failed:\n{empty['child_stderr_tail']}")
+        found[EMPTY_RUN].append(float(empty["child_cpu_seconds"]))
         for name, code in STARTUPS.items():
             found[name].append(startup_seconds(code))
         if say:
@@ -142,6 +153,7 @@ WHAT = {
     "llm_ratio": "a run's CPU with the LLM",
     "learned_ratio": "a run's CPU with the learned model",
     "rules_ratio": "a run's CPU with the rules",
+    "empty_run_ratio": "an empty ticketbot run's CPU (no ticket found)",
     "startup_ratio": "ticketbot run's start-up CPU",
     "help_ratio": "ticketbot --help's CPU",
 }

@@ -25,6 +25,7 @@ import typer
 
 from . import __version__
 from .commands.console import escape
+from .common.collector import paused
 from .exitcodes import ExitCode
 from .ops.arenas import tune_malloc
 
@@ -343,7 +344,8 @@ def main() -> None:
     tune_malloc(os.environ)
     try:
         args = sys.argv[1:]
-        built = listing_app() if asks_for_the_list(args) else build_app(invoked(args))
+        with paused():  # the command's modules: nothing to collect among them
+            built = listing_app() if asks_for_the_list(args) else build_app(invoked(args))
         built(prog_name="ticketbot")
     except SystemExit as ended:
         # Not imported for ``--version`` (nor ``--help``): no command ran to leave a thread.

@@ -1,7 +1,7 @@
 """CI's CPU check (``scripts/cpu_check.py``) keeps a figure for each run it measures (the LLM,
-the learned model, the rules) and each start-up (``ticketbot run``'s, ``--help``'s), and fails
-when any grew past its margin or has none kept. The measuring itself takes minutes; here the
-comparison, on figures given."""
+the learned model, the rules, and a run that finds no ticket) and each start-up (``ticketbot
+run``'s, ``--help``'s), and fails when any grew past its margin or has none kept. The
+measuring itself takes minutes; here the comparison, on figures given."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ def test_a_figure_is_kept_for_every_run_and_start_up() -> None:
         "llm_ratio",
         "learned_ratio",
         "rules_ratio",
+        "empty_run_ratio",
         "startup_ratio",
         "help_ratio",
     }
     assert set(cpu_check.WHAT) <= set(KEPT)
     assert cpu_check.RUNS == ("llm", "learned", "rules")
+    assert cpu_check.EMPTY_RUN == "empty_run"
 
 
 def test_the_kept_figures_pass_and_growth_within_the_margin_passes() -> None:

@@ -39,17 +39,21 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RunOutOfTime
 from ..resilience.deadline import RunDeadline
 from .delivery import ChannelGate, Undelivered, stalled
-from .mail import Mailer
 from .messages import SUBJECT_MAX, escalation_mail, plain, summary_mail
 from .outbox import Outbox, Owed, Recorded
 from .pagerduty import PagerDuty, dedup_key
 from .signed_webhook import SignedWebhook
 from .teams import CardLine, Teams, split_cards, teams_escape
+
+if TYPE_CHECKING:
+    # A type only: ``alerts.setup`` imports the mailer when mail is configured, so a run
+    # without it loads neither ``.mail`` nor smtplib.
+    from .mail import Mailer
 
 KEEP_DAYS = 30
 DAY = 86400.0

@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape as html_escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .mail import Mail
 from .outbox import Recorded
+
+if TYPE_CHECKING:
+    # Only the mails need it, built when mail is configured: ``.mail`` brings smtplib and the
+    # e-mail package, which a run without a mail channel never uses.
+    from .mail import Mail
 
 SUBJECT_MAX = 300  # characters of a subject in a card line or a mail's subject
 
@@ -35,6 +39,8 @@ def escalation_mail(ticket: Recorded, *, source: str, message_id: str | None = N
         f"by ticketbot@{html_escape(source)}.</p>"
         f"<p><b>Subject:</b> {html_escape(subject)}<br><b>Route:</b> {html_escape(routes)}</p>"
     )
+    from .mail import Mail
+
     return Mail(
         f"[ticketbot] Ticket #{ticket.ticket_id} escalated: {subject}", text, html, message_id
     )
@@ -64,4 +70,6 @@ def summary_mail(
     html = f"<p>{html_escape(head)} (ticketbot@{html_escape(source)}).</p>"
     if html_items:
         html += "<ul>" + "".join(html_items) + "</ul>"
+    from .mail import Mail
+
     return Mail(f"[ticketbot] Daily summary: {head}", "\n".join(text_lines) + "\n", html)

@@ -18,7 +18,6 @@ from ..resilience.deadline import RunDeadline
 from ..triage.route_rules import Route, escalation_channels
 from .channels import Channels
 from .delivery import EXCHANGE_SECONDS, Poster
-from .mail import Mailer, SmtpServer, parse_recipients
 from .pagerduty import PagerDuty
 from .signed_webhook import SignedWebhook
 from .teams import Teams
@@ -76,6 +75,9 @@ def channels_for(
                 "TICKETBOT_SMTP_URL and TICKETBOT_ALERT_EMAIL go together: the server to send "
                 "through and the recipients; set both, or neither"
             )
+        # Here, not at the top: smtplib and the e-mail package are for a run that mails.
+        from .mail import Mailer, SmtpServer, parse_recipients
+
         mailer = Mailer(
             SmtpServer.from_url(config.smtp_url),
             parse_recipients(config.alert_email),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..common.collector import paused
 from ..errors import ConfigError, either
 from ..exitcodes import ExitCode
 from ..helpdesks.registry import DEFAULT_KIND, KINDS, helpdesk_kind
@@ -170,8 +171,9 @@ def run(
     """Triage the tickets that are new since the last run (the job cron runs)."""
     # One function: a Typer command declares its options in its signature (what --help
     # shows), most of its length; what it does below is short.
-    from ..run.runner import run_once
-    from .render import progress_bar
+    with paused():  # the run's modules: nothing to collect among them
+        from ..run.runner import run_once
+        from .render import progress_bar
 
     console = Output(highlight=False)
     settings: Settings | None = None

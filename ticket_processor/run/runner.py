@@ -28,6 +28,7 @@ from ..alerts.alerter import Alerter, log_alert
 from ..alerts.escalation import EscalationWatch
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes, usable_problem
+from ..common.collector import paused
 from ..common.eventlog import EventLog, EventSink, new_run_id, prune_logs
 from ..errors import ConfigError, StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
@@ -265,7 +266,8 @@ def _run_logged(
         deadline=parts.deadline,
         price=parts.price,
     )
-    built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
+    with paused():  # the run's parts, kept to its end: nothing to collect among them
+        built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
     # Every module the run uses is loaded and its parts are built: the collector's full passes
     # skip those objects until the run ends (tens of thousands, the openai SDK's types most of
     # them), instead of walking them all again each time.

@@ -34,7 +34,7 @@ NonNegative = Annotated[StrictInt, Field(ge=0)]
 
 
 class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CursorFile(_File):
@@ -70,7 +70,7 @@ class BreakersFile(RootModel[dict[str, BreakerRecord]]):
 
 
 class LastRunFile(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     run_id: StrictStr
     finished_at: StrictStr
@@ -84,7 +84,7 @@ class AlertsFile(RootModel[dict[str, float]]):
 class CacheFile(BaseModel):
     """``cache.json``: content hash -> analysis, oldest first."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     version: Literal[1]
     entries: dict[str, dict[str, Any]]

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..common.patterns import LazyPattern
 from ..models import Person
 from .note_text import strip_escapes
 from .redact_names import redact_names
@@ -34,8 +34,10 @@ RAW_BUDGET_FACTOR = 8
 # Redaction runs on a window a little larger than the final cut, so a number straddling the
 # cut is redacted whole instead of leaking its first digits.
 REDACTION_MARGIN = 256
+# The cleaning patterns below compile on the first ticket prepared (``LazyPattern``): a run that
+# finds no ticket compiles none.
 
-_INVISIBLE = re.compile(
+_INVISIBLE = LazyPattern(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0/C1 controls except \t \n \r
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"  # soft hyphen, fillers
     "\u200b-\u200f\u202a-\u202e\u2060-\u206f"  # zero-width, bidi embeddings/overrides
@@ -45,26 +47,26 @@ _INVISIBLE = re.compile(
 # --- HTML -------------------------------------------------------------------------------
 
 # A subject or body is turned into text when it holds one of these tags.
-_LOOKS_HTML = re.compile(r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul)\b")
+_LOOKS_HTML = LazyPattern(r"(?i)<(?:html|body|div|p|br|span|table|blockquote|a\s|b>|i>|li|ul)\b")
 # In a body (always HTML to the helpdesks), ``script`` and ``style`` count on their own, so code
 # in an otherwise plain body never reaches the summary or the LLM as words. A subject is plain
 # text to both helpdesks: one that reads ``<script>…`` is the customer's words, shown escaped.
-_BODY_LOOKS_HTML = re.compile(rf"{_LOOKS_HTML.pattern}|(?i:<(?:script|style)\b)")
+_BODY_LOOKS_HTML = LazyPattern(rf"{_LOOKS_HTML.pattern}|(?i:<(?:script|style)\b)")
 # ``[^<>]`` (not ``[^>]``) stops each attempt at the next tag: ``<div <div <div`` stays linear.
 _DROPPED = ("script", "style", "head", "title")
-_HTML_DROP_OPEN = re.compile(rf"(?i)<({'|'.join(_DROPPED)})\b[^<>]{{0,1000}}>")
+_HTML_DROP_OPEN = LazyPattern(rf"(?i)<({'|'.join(_DROPPED)})\b[^<>]{{0,1000}}>")
 # Mail clients mark the quoted history: Gmail, Outlook, Apple Mail, Thunderbird.
-_HTML_QUOTE_START = re.compile(
+_HTML_QUOTE_START = LazyPattern(
     r"(?i)<blockquote\b|<div[^<>]{0,200}class=\"?[^\"<>]{0,100}(?:gmail_quote|moz-cite-prefix)"
     r"|<div[^<>]{0,200}id=\"?(?:appendonsend|divRplyFwdMsg)"
 )
-_HTML_BREAK = re.compile(r"(?i)<(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b[^<>]{0,1000}>")
-_HTML_TAG = re.compile(r"<[^<>]{0,2000}>")
+_HTML_BREAK = LazyPattern(r"(?i)<(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b[^<>]{0,1000}>")
+_HTML_TAG = LazyPattern(r"<[^<>]{0,2000}>")
 
 
-_CLOSING = {name: re.compile(rf"(?i)</{name}\b[^<>]{{0,100}}>") for name in _DROPPED}
-_COMMENT_OPEN = re.compile(r"<!--")
-_COMMENT_CLOSE = re.compile(r"-->")
+_CLOSING = {name: LazyPattern(rf"(?i)</{name}\b[^<>]{{0,100}}>") for name in _DROPPED}
+_COMMENT_OPEN = LazyPattern(r"<!--")
+_COMMENT_CLOSE = LazyPattern(r"-->")
 
 
 def drop_elements(text: str) -> str:
@@ -107,7 +109,7 @@ def html_to_text(text: str) -> str:
 
 # --- quoted history and signatures -------------------------------------------------------
 
-_HISTORY_MARKERS = re.compile(
+_HISTORY_MARKERS = LazyPattern(
     r"(?im)^[ \t]*(?:"
     r"On\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bwrote:[ \t]*$"
     r"|Am\b[^\n]{0,300}(?:\n[^\n]{0,300})?\bschrieb[^\n]{0,100}:[ \t]*$"
@@ -132,14 +134,14 @@ _HISTORY_MARKERS = re.compile(
     r"|Van:[^\n]{1,300}\n(?:[^\n]{0,300}\n){0,3}?[ \t]*(?:Verzonden|Datum):"
     r")"
 )
-_QUOTED_LINE = re.compile(r"(?m)^[ \t]*>[^\n]*\n?")
-_SIGNATURE_DELIMITER = re.compile(r"(?m)^-- ?$")
-_MOBILE_FOOTER = re.compile(
+_QUOTED_LINE = LazyPattern(r"(?m)^[ \t]*>[^\n]*\n?")
+_SIGNATURE_DELIMITER = LazyPattern(r"(?m)^-- ?$")
+_MOBILE_FOOTER = LazyPattern(
     r"(?im)^[ \t]*(?:Sent from my [^\n]{1,40}|Get Outlook for [^\n]{1,20}"
     r"|Sent from (?:Mail|Yahoo Mail|Outlook) for [^\n]{1,30}|Von meinem [^\n]{1,40} gesendet)"
     r"[ \t]*$"
 )
-_SIGN_OFF = re.compile(
+_SIGN_OFF = LazyPattern(
     r"(?im)^[ \t]*(?:(?:best|kind|warm|many thanks and)? ?regards|best wishes|best|cheers|thanks"
     r"|thank you|many thanks|sincerely|yours sincerely|yours truly|mit freundlichen grüßen"
     r"|viele grüße|beste grüße|cordialement|bien à vous|saludos|atentamente)[ \t]*[,!.]?[ \t]*$"
@@ -191,9 +193,9 @@ def _cut_sign_off(text: str) -> str:
 
 # --- whitespace, budget, identity --------------------------------------------------------
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_MANY_NEWLINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
-_WHITESPACE_RUN = re.compile(r"\s+")
+_SPACES = LazyPattern(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_MANY_NEWLINES = LazyPattern(r"\n[ \t]*(?:\n[ \t]*){2,}")
+_WHITESPACE_RUN = LazyPattern(r"\s+")
 
 
 def clean(text: str) -> str:

@@ -7,12 +7,15 @@ verdict makes of them is ``reply_kind.rules_verdict``'s.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
+from ..common.patterns import LazyPattern
 
-def _cues(*words: str) -> re.Pattern[str]:
-    return re.compile(r"(?:^|\b)(?:" + "|".join(words) + r")(?:\b|$)")
+
+def _cues(*words: str) -> LazyPattern:
+    # Compiled on the first reply read: a run with no reply to read (an empty run, most
+    # cron runs) compiles none of these lists.
+    return LazyPattern(r"(?:^|\b)(?:" + "|".join(words) + r")(?:\b|$)")
 
 
 # Matched on the folded text (lower case, accents removed: "réglé" reads "regle").
@@ -377,11 +380,11 @@ _PROBLEM = _cues(
     r"|doesn't|does not|don't|can't|cannot|funktioniert nicht|ne fonctionne|no funciona)"
 )
 # Said in passing, not a negation of the fix: "no worries, it works now".
-SHRUG = re.compile(
+SHRUG = LazyPattern(
     r"\b(?:no (?:worries|problem|stress)|kein problem|pas de (?:souci|probleme)|no hay problema"
     r"|sin problema|geen probleem|sem problema)\b"
 )
-NEGATED = re.compile(
+NEGATED = LazyPattern(
     r"(?:\bnot|n't|\bnever|\bnobody|\bnicht|\bpas|\bno\b|\bsin|\bniet|\bnao|\bkein\w*)\W+"
     r"(?:\w+\W+){0,1}(?:work|fix|solv|resolv|sort|funktion|klapp|geloest|gelost|marche|fonctionn"
     r"|regle|resolu|funcion|soluciona|resuelt|arregl|werkt|opgelost)"
@@ -442,7 +445,7 @@ _LATER = _cues(
 # can't wait, call ...", "need help sooner? write to ...". Its "can't" and its "?" are the
 # stand-in's condition, not a problem of the writer's: they are read past before the problem
 # words veto an automatic verdict, so such a message is not judged new work.
-_STAND_IN = re.compile(
+_STAND_IN = LazyPattern(
     r"(?:^|\b)(?:if|in case|should|falls|wenn|sollten|si|en cas|en caso|als|indien|caso|se)\b"
     r"[^.!?\n]{0,100}\b(?:urgent\w*|dringend\w*|urgen\w*|spoed\w*|immediate\w*|sooner|asap"
     r"|sofort\w*|wait|warten|attendre|esperar|wachten)\b[^.!?\n]{0,100}[.!?\n]?"

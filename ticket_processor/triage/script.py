@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-
-import regex
+from typing import TYPE_CHECKING
 
 from ..models import UNDETERMINED
+
+if TYPE_CHECKING:
+    import regex
 
 # Enough text to judge by; a ticket's first lines are in its language.
 _MAX_CHARS = 4000
@@ -43,8 +45,9 @@ _ONE_LANGUAGE = {
 # Devanagari (Hindi, Marathi, Nepali), Bengali (Bengali, Assamese) and any other script are
 # letters too, counted among "other": such a text is ``und``.
 _SCRIPTS = ("Latin", "Han", "Hiragana", "Katakana", "Hangul", "Cyrillic", "Arabic", *_ONE_LANGUAGE)
-_PATTERNS = {name: regex.compile(rf"\p{{Script={name}}}") for name in _SCRIPTS}
-_LETTER = regex.compile(r"\p{L}")
+# The patterns are kept as sources, compiled by ``_compiled`` when first matched.
+_PATTERNS = {name: rf"\p{{Script={name}}}" for name in _SCRIPTS}
+_LETTER = r"\p{L}"
 
 # Cyrillic letters one language uses (of those written in Cyrillic): the first that occurs
 # names it. Letters two share (``і``: Ukrainian, Belarusian, Kazakh; ``ј``: Serbian,
@@ -57,30 +60,41 @@ _CYRILLIC_LETTERS = (
     ("әӘғҒқҚұҰ", "kk"),
 )
 # Letters neither Russian nor Bulgarian has: a text with one is some other language.
-_NOT_RU_BG = regex.compile(r"[іІјЈљЉњЊџЏңҢөӨүҮһҺҗҖ]")
+_NOT_RU_BG = r"[іІјЈљЉњЊџЏңҢөӨүҮһҺҗҖ]"
 # Russian has these letters and Bulgarian does not (Bulgarian dropped ы and э in 1945).
-_RUSSIAN_LETTERS = regex.compile(r"[ыЫэЭёЁ]")
+_RUSSIAN_LETTERS = r"[ыЫэЭёЁ]"
 # Frequent words of one of the two only (Bulgarian says "какво", "мога", "аз", "съм").
 _RUSSIAN_WORDS = frozenset(
     ["что", "это", "могу", "меня", "мне", "пожалуйста", "нет", "есть", "вы", "мой", "моя"]
 )
 _BULGARIAN_WORDS = frozenset(["какво", "мога", "аз", "съм", "ще", "във", "със", "моля"])
-_CYRILLIC_WORD = regex.compile(r"\p{Script=Cyrillic}+")
+_CYRILLIC_WORD = r"\p{Script=Cyrillic}+"
 
 # Arabic-script letters: Urdu's own (ٹ ڈ ڑ ں ے ۓ ھ), Persian's (پ چ ژ گ, and ک ی where Arabic
 # writes ك ي), Arabic's (ة, and its own kaf and yeh).
-_URDU = regex.compile("[\u0679\u0688\u0691\u06ba\u06d2\u06d3\u06be]")
-_PERSIAN = regex.compile("[\u067e\u0686\u0698\u06af\u06a9\u06cc]")
-_ARABIC = regex.compile("[\u0629\u0643\u064a]")
+_URDU = "[\u0679\u0688\u0691\u06ba\u06d2\u06d3\u06be]"
+_PERSIAN = "[\u067e\u0686\u0698\u06af\u06a9\u06cc]"
+_ARABIC = "[\u0629\u0643\u064a]"
+
+
+@functools.cache
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    """``pattern`` compiled by ``regex``, the first time a text that is not plain ASCII asks:
+    the library and its patterns cost nothing to a run that reads no such text."""
+    import regex
+
+    return regex.compile(pattern)
 
 
 @functools.cache
 def _script(char: str) -> str | None:
     """The script read here of one letter ("other" for any other letter), None for a
     character that is no letter. Cached: a text repeats few distinct characters."""
-    if not _LETTER.match(char):
+    if not _compiled(_LETTER).match(char):
         return None
-    return next((name for name, pattern in _PATTERNS.items() if pattern.match(char)), "other")
+    return next(
+        (name for name, pattern in _PATTERNS.items() if _compiled(pattern).match(char)), "other"
+    )
 
 
 def _count(text: str) -> dict[str, int]:
@@ -98,10 +112,10 @@ def _cyrillic(text: str) -> str:
     for letters, code in _CYRILLIC_LETTERS:
         if any(letter in text for letter in letters):
             return code
-    if _NOT_RU_BG.search(text):
+    if _compiled(_NOT_RU_BG).search(text):
         return UNDETERMINED
-    found = frozenset(word.lower() for word in _CYRILLIC_WORD.findall(text))
-    russian = bool(_RUSSIAN_LETTERS.search(text)) or bool(found & _RUSSIAN_WORDS)
+    found = frozenset(word.lower() for word in _compiled(_CYRILLIC_WORD).findall(text))
+    russian = bool(_compiled(_RUSSIAN_LETTERS).search(text)) or bool(found & _RUSSIAN_WORDS)
     bulgarian = bool(found & _BULGARIAN_WORDS)
     if russian != bulgarian:
         return "ru" if russian else "bg"
@@ -109,9 +123,9 @@ def _cyrillic(text: str) -> str:
 
 
 def _arabic(text: str) -> str:
-    if _URDU.search(text):
+    if _compiled(_URDU).search(text):
         return "ur"
-    persian, arabic = bool(_PERSIAN.search(text)), bool(_ARABIC.search(text))
+    persian, arabic = bool(_compiled(_PERSIAN).search(text)), bool(_compiled(_ARABIC).search(text))
     if persian != arabic:
         return "fa" if persian else "ar"
     return UNDETERMINED

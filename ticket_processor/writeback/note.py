@@ -18,6 +18,7 @@ triage note answering the same message. Pure.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -42,20 +43,27 @@ from .wording import (
 NOTE_HEADER = "ticketbot triage"
 
 _NOTE_LINE = re.compile(r"^(Category|Urgency|Sentiment):\s*([a-z0-9_]+)")
+
+
 # A line that could pass for one of the note's own (header, label lines, section titles, the
 # run line, the trailer), matched on the folded line so look-alike letters or spacing do not
 # slip past.
-# Every language's labels and section titles count (``writeback.wording``).
-_OWN_LINE = re.compile(
-    r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
-    r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run"
-    r"|priority|escalated|risk(?: of ending badly)?|spam gate)\s*:"
-    + "".join(f"|{re.escape(title)}" for title in section_titles())
-    + "".join(f"|{re.escape(opener)}" for opener in line_openers())
-    + "|(?:"
-    + "|".join(re.escape(label) for label in all_labels())
-    + r")\s*:)"
-)
+# Every language's labels and section titles count (``writeback.wording``). Built when a note
+# is first rendered: it reads every language's table, which a run with nothing to write skips.
+@functools.cache
+def _own_line() -> re.Pattern[str]:
+    return re.compile(
+        r"^\W{0,3}(?:ticketbot|run\s+\S*\d\S*$|help-centre articles|suggested reply"
+        r"|(?:summary|subcategory|category|urgency|sentiment|language|confidence|routing|run"
+        r"|priority|escalated|risk(?: of ending badly)?|spam gate)\s*:"
+        + "".join(f"|{re.escape(title)}" for title in section_titles())
+        + "".join(f"|{re.escape(opener)}" for opener in line_openers())
+        + "|(?:"
+        + "|".join(re.escape(label) for label in all_labels())
+        + r")\s*:)"
+    )
+
+
 # A slot for the helpdesk fields a triage may set (custom fields, by id or name); empty today.
 HelpdeskFields = Mapping[str, str | int | float | bool]
 
@@ -212,7 +220,7 @@ def _inert(text: str) -> str:
 
 def _looks_own(line: str) -> bool:
     folded = unicodedata.normalize("NFKC", strip_controls(line)).casefold().strip()
-    return _OWN_LINE.match(folded) is not None
+    return _own_line().match(folded) is not None
 
 
 def inert_block(text: str) -> list[str]:
