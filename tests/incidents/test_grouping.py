@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 from support.word_encoder import encode
 
+from ticket_processor.common.baseline import poisson_tail
 from ticket_processor.incidents.fault import FaultHead
-from ticket_processor.incidents.grouping import Known, judge, poisson_tail, repeats
+from ticket_processor.incidents.grouping import Known, judge, repeats
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.vote import nearest
 from ticket_processor.incidents.window import (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from ticket_processor.common.baseline import poisson_tail
 from ticket_processor.topics.rising import (
     DAYS_KEPT,
     DailyCounts,
     load_counts,
     mark_reported,
-    poisson_tail,
     rising,
     save_counts,
 )
