@@ -102,6 +102,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "incidents_first_day_dev",
         "The hours the first-day values were chosen on (in-sample)",
     ),
+    "incidents_first_day_readings": (
+        "figures_incidents",
+        "incidents_first_day_readings",
+        "Readings of a first-day outage's members tried beside the one-fault test (dev sets)",
+    ),
     "incidents_bench": (
         "figures_incidents",
         "incidents_bench",

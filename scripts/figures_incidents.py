@@ -30,6 +30,7 @@ from ticket_processor.incidents.labelled import (
 )
 from ticket_processor.incidents.policy import IncidentPolicy
 from ticket_processor.incidents.vote import nearest
+from ticket_processor.incidents.what_broke import apart, shared_core
 from ticket_processor.incidents.window import Row, Window, load_window, quantise, save_window
 from ticket_processor.learned.embed import Encoder
 
@@ -1152,31 +1153,37 @@ def incidents_first_day_dev(argv: list[str] | None = None) -> None:
         print(f"all {hour} hours: outage reports {reports}, others {others}")
 
 
+def first_day_rows(product: str, hour: str, history: bool) -> list[dict[str, Any]]:
+    """A first-day dev set's hour (``incident_heldout.first_day``) as labelled rows, ids from 1
+    in the order of creation, ``group`` saying which part each ticket is."""
+    sys.path.insert(1, str(Path(__file__).resolve().parent))
+    from incident_heldout import FIRST_DAY_SETS, first_day
+
+    specs = first_day(hour, now=NOW, history=history, source=FIRST_DAY_SETS[product])
+    return [
+        {
+            "id": i + 1,
+            "subject": s.subject,
+            "body": s.body,
+            "requester": s.email,
+            "_created": s.created_at,
+            "status": s.status,
+            "group": s.label,
+        }
+        for i, s in enumerate(specs)
+    ]
+
+
 def first_day_dev_products(
     products: list[str], policy: IncidentPolicy, head: FaultHead, encode: Any
 ) -> None:
     """``incidents_first_day_dev --products``: the first-day dev sets judged without a sandbox."""
-    sys.path.insert(1, str(Path(__file__).resolve().parent))
-    from incident_heldout import FIRST_DAY_SETS, first_day
-
     for name in products:
         for hour in ("ordinary", "outage"):
             for history in (False, True):
-                specs = first_day(hour, now=NOW, history=history, source=FIRST_DAY_SETS[name])
-                rows = [
-                    {
-                        "id": i + 1,
-                        "subject": s.subject,
-                        "body": s.body,
-                        "requester": s.email,
-                        "_created": s.created_at,
-                        "status": s.status,
-                        "group": s.label,
-                    }
-                    for i, s in enumerate(specs)
-                ]
+                rows = first_day_rows(name, hour, history)
                 window, _ = labelled_window(rows, encode)
-                since = NOW - 8 * DAY if history else min(s.created_at for s in specs)
+                since = NOW - 8 * DAY if history else min(int(row["_created"]) for row in rows)
                 found = judge(window, NOW, policy, fault=head, history_from=since)
                 took = [int(window.ids[r]) for burst in found.bursts for r in burst.rows]
                 reports = sum(rows[t - 1]["group"] == "outage" for t in took)
@@ -1186,3 +1193,99 @@ def first_day_dev_products(
                     f"others {len(took) - reports:2}",
                     flush=True,
                 )
+
+
+INCIDENTS_FIRST_DAY_READINGS_DOC = """Readings of a first-day outage's members tried beside the
+one-fault test's centre, on the first-day dev sets only (the thermostat, the smart lock and the
+streaming app of ``scripts/incident_heldout.py``; in-sample), each outage hour with no history.
+The group is the one the grouping forms; its members are those the one-fault test keeps today
+(within ``shared_gather_short`` of the core's centre), each read with the product's common
+ground taken out, as the test reads them:
+
+- ``centre``: the similarity to the core's centre (what ships, with its bar);
+- ``hour``: that similarity less the similarity to the member's 3rd-nearest ticket of the hour
+  outside the group (the hour itself as background);
+- ``core``: the similarity to the member's 5th-nearest report of the core (several core
+  members, not only their centre);
+- ``medoid``: the similarity to the core's medoid.
+
+For each reading: the highest bar that keeps at least 22 of 25 reports on every dev outage, and
+the outage's reports and the ordinary tickets it keeps on each; then the bar chosen for each
+set alone (the best any single bar could do there).
+
+    python scripts/figures.py incidents_first_day_readings
+"""
+
+
+def first_day_readings_of(
+    product: str, policy: IncidentPolicy, head: FaultHead, encode: Any
+) -> dict[str, Any]:
+    """The readings (``incidents_first_day_readings``) of one dev set's outage hour's members
+    the one-fault test keeps, with which of them are the outage's reports."""
+    rows = first_day_rows(product, "outage", history=False)
+    window, _ = labelled_window(rows, encode)
+    since = min(int(row["_created"]) for row in rows)
+    # Every member the group gathers, so the one-fault test can be read here as it ships.
+    whole = replace(policy, shared_gather_short=-1.0)
+    found = judge(window, NOW, whole, fault=head, history_from=since)
+    start = NOW - policy.burst_seconds
+
+    def outage(r: int) -> bool:
+        return bool(rows[int(window.ids[r]) - 1]["group"] == "outage")
+
+    burst = max(found.bursts, key=lambda b: sum(map(outage, b.rows)))
+    group = np.asarray(burst.rows, np.int64)
+    shared = shared_core(window, group, start, policy, short=True)
+    assert shared is not None
+    vectors = apart(window, group, shared.common)
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -1.0)
+    core = (sims >= policy.shared_similarity).sum(axis=1) >= min(
+        policy.shared_neighbours, len(group) - 1
+    )
+    medoid = np.flatnonzero(core)[sims[np.ix_(core, core)].sum(axis=1).argmax()]
+    hour = np.setdiff1d(np.flatnonzero(window.created >= start), group)
+    to_hour = np.sort(vectors @ apart(window, hour, shared.common).T, axis=1)[:, ::-1]
+    to_centre = vectors @ shared.centre
+    readings = {
+        "centre": to_centre,
+        "hour": to_centre - to_hour[:, 2],
+        "core": np.sort(sims[:, core], axis=1)[:, ::-1][:, 4],
+        "medoid": np.where(np.arange(len(group)) == medoid, 1.0, sims[:, medoid]),
+    }
+    kept = shared.kept
+    return {
+        "outage": np.array([outage(r) for r in group])[kept],
+        "readings": {name: values[kept] for name, values in readings.items()},
+    }
+
+
+def incidents_first_day_readings(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        description=INCIDENTS_FIRST_DAY_READINGS_DOC,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
+    policy, head, encode = IncidentPolicy(), load_fault_head(), Encoder().encode
+    products = ("thermostat", "lock", "stream")
+    sets = {p: first_day_readings_of(p, policy, head, encode) for p in products}
+    wanted = 22  # of the outage's 25 reports, the first day's bar
+
+    def kept(product: str, name: str, bar: float) -> str:
+        values, outage = sets[product]["readings"][name], sets[product]["outage"]
+        return f"{int((outage & (values >= bar)).sum())}+{int((~outage & (values >= bar)).sum())}"
+
+    def highest(product: str, name: str) -> float:
+        values, outage = sets[product]["readings"][name], sets[product]["outage"]
+        ranked = np.sort(values[outage])[::-1]
+        return float(ranked[min(wanted, len(ranked)) - 1])
+
+    print("reports+ordinary kept, with no history:", "  ".join(products))
+    print(f"as it ships: centre at {policy.shared_gather_short:.2f}     ", end="")
+    print("  ".join(kept(p, "centre", policy.shared_gather_short) for p in products))
+    for name in ("centre", "hour", "core", "medoid"):
+        bar = min(highest(p, name) for p in products)
+        print(
+            f"{name:7} one bar {bar:5.2f}:", "  ".join(kept(p, name, bar) for p in products), end=""
+        )
+        alone = [f"{kept(p, name, highest(p, name))} at {highest(p, name):.2f}" for p in products]
+        print("   each set's own bar:", ", ".join(alone))
