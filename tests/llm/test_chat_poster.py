@@ -164,3 +164,20 @@ def test_a_cookie_the_endpoint_set_goes_back_as_the_sdk_sends_it(recorder: str) 
     client.close()
     (_, _, _), (_, headers, _) = _Recorder.seen
     assert ("Cookie", "lb=node-2") in headers
+
+
+def test_a_key_read_from_a_provider_is_read_for_every_call(recorder: str) -> None:
+    keys = iter(["sk-first", "sk-second"])
+    client = openai.OpenAI(
+        api_key=lambda: next(keys),
+        base_url=recorder,
+        max_retries=0,
+        http_client=build_http_client(connections=8, timeout=10.0, connect_timeout=5.0),
+        default_headers=SDK_HEADERS_LEFT_OUT,
+    )
+    poster = ChatPoster(client)
+    poster(_body("text"))
+    poster(_body("text"))
+    client.close()
+    sent = [dict(headers)["authorization"] for _, headers, _ in _Recorder.seen]
+    assert sent == ["Bearer sk-first", "Bearer sk-second"]

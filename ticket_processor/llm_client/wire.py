@@ -98,7 +98,6 @@ def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> httpx2.Response
     )
 
 
-
 # Set on a client whose every request is prepared afresh: a key read from a provider, a cloud
 # provider's request transform, workload identity. A name the SDK no longer has counts as set.
 _PER_REQUEST_AUTH = ("_api_key_provider", "_provider_runtime", "_workload_identity_auth")
@@ -127,6 +126,8 @@ class ChatPoster:
         self._prepared = not any(
             getattr(client, name, ChatPoster) is not None for name in _PER_REQUEST_AUTH
         )
+        if not self._prepared:  # its key may not even be read yet: nothing to make once
+            return
         options = FinalRequestOptions.construct(
             method="post",
             url="/chat/completions",
