@@ -175,6 +175,7 @@ class LLMAnalyser:
             http_client=http_client,
             default_headers=wire.SDK_HEADERS_LEFT_OUT,
         )
+        self._post_chat = wire.ChatPoster(self._client)
 
     # -- public ------------------------------------------------------------------------
 
@@ -385,7 +386,7 @@ class LLMAnalyser:
                 self._calls += 1
             try:
                 with call_deadline(self.timeout):
-                    response = wire.post_chat(self._client, body)
+                    response = self._post_chat(body)
                     headers = response.headers
                     data = wire.completion_data(response)
             except openai.OpenAIError as exc:

@@ -14,7 +14,9 @@ from typing import Any, cast
 
 import httpx2
 import openai
-from openai._models import construct_type
+from openai._httpx2 import request_exceptions, status_exceptions, timeout_exceptions
+from openai._models import FinalRequestOptions, construct_type
+from openai._utils._json import openapi_dumps
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion
 
@@ -94,6 +96,78 @@ def post_chat(client: openai.OpenAI, body: Mapping[str, Any]) -> httpx2.Response
     return client.post(
         "/chat/completions", cast_to=httpx2.Response, body=dict(body), options=options
     )
+
+
+# Set on a client whose every request is prepared afresh: a key read from a provider, a cloud
+# provider's request transform, workload identity. A name the SDK no longer has counts as set.
+_PER_REQUEST_AUTH = ("_api_key_provider", "_provider_runtime", "_workload_identity_auth")
+
+
+class ChatPoster:
+    """``post_chat`` for one client, with the request's fixed parts worked out once.
+
+    Of what ``client.post`` does for each call, only the body changes from call to call: the
+    options model it builds and copies twice, the headers it merges (auth, user agent, the
+    ones left out), the URL it joins to the base URL and its default query, the timeout. That
+    was about two fifths of an LLM call's CPU on ticketbot's side. Here the SDK builds that
+    request once, and each call sends a copy of it with its own body, serialised as the SDK
+    serialises it, through the SDK's own send and httpx client, so the same bytes reach the
+    endpoint (``tests/llm/test_chat_poster.py`` compares them). A failure is raised as the
+    SDK's request loop raises it with its retries off: a timeout as ``APITimeoutError``,
+    another transport failure as ``APIConnectionError``, a status as the SDK's error for it.
+
+    A client whose requests depend on more than the body (a key read from a provider, a
+    cloud provider's transform, workload identity, or a cookie an endpoint set, which httpx
+    adds as it builds each request) is posted through ``post_chat``, the SDK's whole path.
+    """
+
+    def __init__(self, client: openai.OpenAI) -> None:
+        self._client = client
+        self._prepared = not any(
+            getattr(client, name, ChatPoster) is not None for name in _PER_REQUEST_AUTH
+        )
+        if not self._prepared:  # its key may not even be read yet: nothing to make once
+            return
+        options = FinalRequestOptions.construct(
+            method="post",
+            url="/chat/completions",
+            json_data={},
+            headers=dict(_PER_REQUEST_LEFT_OUT),
+        )
+        made = client._build_request(options)
+        self._url = made.url
+        # httpx puts the length of each body last, as it did for the SDK's own request.
+        self._headers = [
+            (name, value) for name, value in made.headers.raw if name.lower() != b"content-length"
+        ]
+        self._extensions = made.extensions
+
+    def __call__(self, body: Mapping[str, Any]) -> httpx2.Response:
+        client = self._client
+        if not self._prepared or client._client.cookies:
+            return post_chat(client, body)
+        request = httpx2.Request(
+            "POST",
+            self._url,
+            headers=self._headers,
+            content=openapi_dumps(dict(body)),
+            extensions=dict(self._extensions),
+        )
+        try:
+            response = client._send_request(request, stream=False)
+        except timeout_exceptions() as exc:
+            raise openai.APITimeoutError(request=request) from exc
+        except openai.OpenAIError:
+            raise
+        except request_exceptions() as exc:
+            raise openai.APIConnectionError(request=request) from exc
+        try:
+            response.raise_for_status()
+        except status_exceptions() as exc:
+            if not exc.response.is_closed:
+                exc.response.read()
+            raise client._make_status_error_from_response(exc.response) from None
+        return response
 
 
 _MODE_REJECTION = ("response_format", "json_schema", "json_object", "not supported", "unsupported")
