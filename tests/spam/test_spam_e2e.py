@@ -71,6 +71,8 @@ def test_the_gate_tags_what_no_customer_wrote_and_nothing_else(
         assert "ai_escalated" not in snap.tags, (case["id"], snap.tags)
         assert status(desk, ticket_id) not in ("solved", "closed")
     assert len(tagged) >= 8, tagged
+    # The run says what the gate did, in its own line (a team checks its first verdicts).
+    assert f"spam gate: {len(tagged)} gated (" in result.output, result.output
     escalated = 0
     for ticket_id in customer_ids:
         tags = desk.snapshot(ticket_id).tags

@@ -65,6 +65,8 @@ def _report_run(summary: RunSummary, console: Output, *, dry_run: bool) -> None:
         console.print(summary_line(summary), markup=False, soft_wrap=True)
     _report_incidents(summary.incidents, console, dry_run=dry_run)
     _report_summaries(summary.summaries, console, dry_run=dry_run)
+    for line in summary.said.values():  # each pass's own line (``RunSummary.said``)
+        console.print(line, markup=False, soft_wrap=True, highlight=False)
 
 
 def _report_summaries(done: dict[str, Any], console: Output, *, dry_run: bool) -> None:

@@ -136,6 +136,9 @@ class RunSummary:
     summaries: dict[str, Any] = field(default_factory=dict)
     # The judgements running in a cautious mode this run, and why (``passes.caution``).
     cautions: dict[str, str] = field(default_factory=dict)
+    # What a pass did this run, in its own one line for the run's output, by the pass's name
+    # (the spam gate's verdicts): a feature says what it did without a field of its own here.
+    said: dict[str, str] = field(default_factory=dict)
 
     def as_event(self) -> dict[str, Any]:
         fields = {
@@ -154,6 +157,7 @@ class RunSummary:
             "answers",
             "answers_refused",
             "cautions",
+            "said",
         ):
             fields[key] = dict(fields[key])
         fields["set_aside"] = list(self.set_aside)

@@ -28,6 +28,7 @@ class SpamRunPass(Pass):
         known = tally.pop(KNOWN_TALLY, 0)
         if known:
             say(end.summary, known_customers(known, when="in this run"))
+        end.summary.said[self.name] = verdicts_line(tally, suggested, dry_run=not end.writes)
         end.log.emit(
             "spam_judged",
             applied=tally,
@@ -35,6 +36,16 @@ class SpamRunPass(Pass):
             known=known,
             dry_run=end.dry_run,
         )
+
+
+def verdicts_line(applied: dict[str, int], suggested: int, *, dry_run: bool) -> str:
+    """The run's line: ``spam gate: 3 gated (auto_sender 1, phishing 2), 1 suggested``. A team's
+    first runs are when it checks the gate's verdicts, and the tags alone do not add up."""
+    gated = sum(applied.values())
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(applied.items()) if count)
+    verb = "would gate" if dry_run else "gated"
+    head = f"spam gate: {gated} {verb}" + (f" ({kinds})" if kinds else "")
+    return f"{head}, {suggested} suggested"
 
 
 def known_customers(count: int, *, when: str) -> Caution:
