@@ -179,8 +179,6 @@ NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
     _CPF: re.compile(r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}"),
     # [HMX] under (?i) is a letter whatever its case.
     _CURP: re.compile(r"[0-9]{6}[^\W\d_]"),
-    _MAC: re.compile(
-        r"(?i)[:.-](?:(?<=[:-])[0-9a-f]{2}[:-][0-9a-f]{2}[:-]|(?<=\.)[0-9a-f]{4}\.)"
-    ),
+    _MAC: re.compile(r"(?i)[:.-](?:(?<=[:-])[0-9a-f]{2}[:-][0-9a-f]{2}[:-]|(?<=\.)[0-9a-f]{4}\.)"),
 }
 _CODICE_FISCALE_LOOK = re.compile(r"[0-9]{2}[^\W\d_][0-9]{2}[^\W\d_][0-9]{3}")
