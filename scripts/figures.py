@@ -287,6 +287,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "redaction_cpu",
         "CPU of personal-data redaction over the benchmark's ticket texts",
     ),
+    "spam_reading_cpu": (
+        "figures_cpu",
+        "spam_reading_cpu",
+        "CPU of the spam gate's reading of each benchmark ticket, lure families apart",
+    ),
     "encoder_cpu": (
         "figures_cpu",
         "encoder_cpu",

@@ -1749,6 +1749,60 @@ def redaction_cpu(argv: list[str] | None = None) -> None:
         )
 
 
+# spam_reading_cpu --------------------------------------------------------------------------------
+
+SPAM_READING_CPU_DOC = """\
+CPU of the spam gate's reading of a ticket (``spam.reading.read_ticket``: the sender's own
+words, prepared and undisguised, and the lure families read from them) and of the lure families
+alone (``spam.lures.lure_families`` over the readings' texts), over the tickets
+``scripts/bench.py`` seeds, ``--tickets`` of them, ``--rounds`` times over.
+
+A run with no LLM reads every ticket so, beside the encoder's pass. Compare two commits in one
+sitting, alternating, and quote the ratio: a shared machine moves the seconds.
+"""
+
+
+def spam_reading_cpu(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=SPAM_READING_CPU_DOC.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=SPAM_READING_CPU_DOC,
+    )
+    parser.add_argument("--tickets", type=int, default=2000, help="tickets (2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="times over them (3)")
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    args = parser.parse_args(argv)
+    from bench_harness import make_tickets
+
+    from ticket_processor.spam.lures import lure_families
+    from ticket_processor.spam.reading import read_ticket
+
+    tickets = make_tickets(args.tickets, duplicates=0.0, seed=7)
+    texts = [read_ticket(t.subject, t.description).text for t in tickets]  # and warm up
+    started = time.process_time()
+    for _ in range(args.rounds):
+        for ticket in tickets:
+            read_ticket(ticket.subject, ticket.description)
+    reading = time.process_time() - started
+    started = time.process_time()
+    for _ in range(args.rounds):
+        for text in texts:
+            lure_families(text)
+    lures = time.process_time() - started
+    figures = {
+        "tickets": len(tickets) * args.rounds,
+        "reading_cpu_seconds": round(reading, 3),
+        "lures_cpu_seconds": round(lures, 3),
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(
+            f"{figures['tickets']} tickets: reading {figures['reading_cpu_seconds']} s of CPU, "
+            f"of which lure families {figures['lures_cpu_seconds']} s"
+        )
+
+
 # llm_call_cpu ------------------------------------------------------------------------------------
 
 LLM_CALL_CPU_DOC = """\

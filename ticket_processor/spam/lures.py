@@ -108,7 +108,32 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
 }
 
 
+def _as_written(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` without its leading ``(?i)``: every letter in it is lower-case, so on a
+    lower-cased text it finds what ``pattern`` finds on the text."""
+    flags = _LEADING_FLAGS.match(pattern.pattern)
+    if flags is None or "i" not in flags.group(1):
+        raise ValueError(f"a lure family's pattern opens with (?i): {pattern.pattern[:40]}")
+    rest = flags.group(1).replace("i", "")
+    return re.compile((f"(?{rest})" if rest else "") + pattern.pattern[flags.end() :])
+
+
+_LEADING_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+_LOWERED = {name: _as_written(pattern) for name, pattern in _FAMILIES.items()}
+# Where lower-casing and the regex engine's case-blind matching part: a capital I with a dot
+# lower-cases to two characters, a dotless i and a long s match "i" and "s" only case-blind.
+_CASE_APART = re.compile("[\u0130\u0131\u017f]")
+
+
 def lure_families(text: str) -> frozenset[str]:
     """The lure families ``text`` shows (``list``, ``click``, ``offer``, ``credential``,
-    ``deadline``, ``marketing``, ``adult``, ``link``, ``transfer``)."""
-    return frozenset(name for name, pattern in _FAMILIES.items() if pattern.search(text))
+    ``deadline``, ``marketing``, ``adult``, ``link``, ``transfer``).
+
+    Searched in the lower-cased text with the patterns as written: case-blind matching
+    compares every letter of forty alternatives folded, at every word, and cost the spam
+    gate's reading more than twice as much for the same families
+    (``tests/spam/test_lures_lowered.py``)."""
+    if _CASE_APART.search(text):
+        return frozenset(name for name, pattern in _FAMILIES.items() if pattern.search(text))
+    lowered = text.lower()
+    return frozenset(name for name, pattern in _LOWERED.items() if pattern.search(lowered))

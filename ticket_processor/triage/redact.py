@@ -18,20 +18,21 @@ ambiguity, so a 1 MB hostile body costs linear time.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Sequence
-from re import _constants, _parser  # type: ignore[attr-defined]
-from typing import Any
+from collections.abc import Callable
 
 from .redact_ids import after_rules, fold_digits, id_rules, unfold
+from .redact_numbers import NEEDED as NUMBER_NEEDED
 from .redact_numbers import number_rules
 from .redact_personal import (
     _OBFUSCATED_EMAIL,
     OBFUSCATED_EMAIL_DOMAIN,
+    OBFUSCATED_LOCAL_WIDTH,
     decode_entities,
     personal_rules,
 )
+from .redact_personal import NEEDED as PERSONAL_NEEDED
+from .redact_search import guarded, opens, sub_near
 from .redact_secrets import secret_rules
 
 Decide = Callable[[re.Match[str]], str | None]
@@ -296,99 +297,30 @@ def _apply(
     needed = _NEEDED.get(pattern)
     if needed is not None and needed.search(text) is None:
         return text
+    near = _NEAR.get(pattern)
+    if near is not None:
+        return sub_near(guarded(pattern), *near, text, replace)
     return guarded(pattern).sub(replace, text)
 
 
 # A pattern, and what every one of its matches holds, cheaper to look for than the match.
-_NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {_OBFUSCATED_EMAIL: OBFUSCATED_EMAIL_DOMAIN}
-
-
-@functools.cache
-def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """``pattern`` behind a look-ahead for the characters a match can start with, or
-    ``pattern`` itself when that cannot be said (a match may start with anything, or be
-    empty).
-
-    Most patterns here open with look-behinds and word boundaries, so the regex engine tried
-    the whole pattern, alternatives and all, at every position of every text: most of
-    redaction's CPU. One character class tried first turns most positions away at once. The
-    matches are the same: the look-ahead only states what every match already starts with.
-    """
-    starts = _first_characters(_parser.parse(pattern.pattern, pattern.flags).data)
-    if starts is None:
-        return pattern
-    flags = _LEADING_FLAGS.match(pattern.pattern)
-    head = flags.group(0) if flags else ""
-    return re.compile(f"{head}(?=[{starts}])(?:{pattern.pattern[len(head) :]})", pattern.flags)
-
-
-# A pattern's global inline flags (``(?i)``): they must stay at its start.
-_LEADING_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
-_CLASS_ESCAPES = {
-    _constants.CATEGORY_DIGIT: r"\d",
-    _constants.CATEGORY_NOT_DIGIT: r"\D",
-    _constants.CATEGORY_WORD: r"\w",
-    _constants.CATEGORY_NOT_WORD: r"\W",
-    _constants.CATEGORY_SPACE: r"\s",
-    _constants.CATEGORY_NOT_SPACE: r"\S",
+_NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
+    _OBFUSCATED_EMAIL: OBFUSCATED_EMAIL_DOMAIN,
+    # As ``redact_numbers.NEEDED``: thirteen digits for a card, an SSN's three groups, an
+    # IBAN's check digits after its country and its first group.
+    _CARD: re.compile(r"[0-9](?:[ ./-]?[0-9]){12}"),
+    _SSN: re.compile(r"[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}"),
+    _IBAN: re.compile(rf"[0-9](?<=[A-Za-z]{{2}}[0-9])[0-9]{_IBAN_GAP}[A-Za-z0-9]{{4}}"),
+    **PERSONAL_NEEDED,
+    **NUMBER_NEEDED,
 }
-
-
-def _first_characters(items: Sequence[tuple[Any, Any]]) -> str | None:
-    """The body of a character class holding every character a match of the parsed
-    ``items`` can start with; None when a match could be empty or start with anything this
-    does not follow (a negated class, any character, a back-reference)."""
-    found, empty = _starts(items)
-    return None if found is None or empty or not found else "".join(sorted(found))
-
-
-def _starts(items: Sequence[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
-    """(the class parts a match of ``items`` can start with, whether it can be empty)."""
-    parts: set[str] = set()
-    for op, value in items:
-        found, empty = _starts_one(op, value)
-        if found is None:
-            return None, False
-        parts |= found
-        if not empty:
-            return parts, False
-    return parts, True
-
-
-def _starts_one(op: Any, value: Any) -> tuple[set[str] | None, bool]:
-    c = _constants
-    if op is c.LITERAL:
-        return {re.escape(chr(value))}, False
-    if op is c.IN:
-        parts: set[str] = set()
-        for kind, item in value:
-            if kind is c.LITERAL:
-                parts.add(re.escape(chr(item)))
-            elif kind is c.RANGE:
-                parts.add(f"{re.escape(chr(item[0]))}-{re.escape(chr(item[1]))}")
-            elif kind is c.CATEGORY and item in _CLASS_ESCAPES:
-                parts.add(_CLASS_ESCAPES[item])
-            else:
-                return None, False  # a negated class: anything may start a match
-        return parts, False
-    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-        return set(), True  # consumes nothing: what follows starts the match
-    if op is c.SUBPATTERN:
-        return _starts(value[-1].data)
-    if op is c.BRANCH:
-        parts, empty = set(), False
-        for branch in value[1]:
-            found, can_be_empty = _starts(branch.data)
-            if found is None:
-                return None, False
-            parts |= found
-            empty = empty or can_be_empty
-        return parts, empty
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-        low, _high, repeated = value
-        found, empty = _starts(repeated.data)
-        return found, empty or low == 0
-    return None, False
+# A pattern, what every one of its matches holds, and how far at most into the match that
+# starts: an e-mail's ``@`` (or its spelled-out "at" and domain) comes after a local part of
+# at most 64 characters (289 spelled out, ``OBFUSCATED_LOCAL_WIDTH``).
+_NEAR: dict[re.Pattern[str], tuple[re.Pattern[str], int]] = {
+    _EMAIL: (re.compile("@"), 64),
+    _OBFUSCATED_EMAIL: (OBFUSCATED_EMAIL_DOMAIN, OBFUSCATED_LOCAL_WIDTH),
+}
 
 
 def _url_cards(text: str, counts: dict[str, int]) -> str:
@@ -440,7 +372,7 @@ def _redact_folded(text: str, counts: dict[str, int]) -> str:
     def run(
         kind: str, pattern: re.Pattern[str], decide: Decide, gate: tuple[str, ...] | None = None
     ) -> None:
-        if gate is None or _gate_pattern(gate).search(lowered) is not None:
+        if gate is None or opens(gate, text, lowered):
             state[0] = _apply(pattern, state[0], kind, counts, decide)
 
     for pattern, decide, gate in secret_rules(text_of):
@@ -467,13 +399,6 @@ def _redact_folded(text: str, counts: dict[str, int]) -> str:
         if any(placeholder in state[0] for placeholder in after or ()):
             state[0] = _apply(pattern, state[0], kind, counts, decide)
     return state[0]
-
-
-@functools.cache
-def _gate_pattern(gate: tuple[str, ...]) -> re.Pattern[str]:
-    """Any of ``gate``'s words, as one pattern made once: a gate of fifty digit words was fifty
-    substring searches, each from Python, for every ticket."""
-    return re.compile("|".join(re.escape(word) for word in gate))
 
 
 # Gates: a rule anchored on a word runs only when the word is there (see redact_secrets).

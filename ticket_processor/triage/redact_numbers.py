@@ -157,7 +157,7 @@ def number_rules(text: str, quiet: Callable[[re.Match[str]], bool]) -> list[Rule
             ("national_id", _CURP, _checked(curp.is_valid), None),
             ("phone", _RUN, lambda m: library_phone(m, quiet), None),
         ]
-    if _CODICE_FISCALE.search(text):
+    if _CODICE_FISCALE_LOOK.search(text) and _CODICE_FISCALE.search(text):
         from stdnum.it import codicefiscale
 
         rules.append(("national_id", _CODICE_FISCALE, _checked(codicefiscale.is_valid), None))
@@ -167,3 +167,18 @@ def number_rules(text: str, quiet: Callable[[re.Match[str]], bool]) -> list[Rule
 
 _MRN_GATE = ("mrn", "medical", "patient", "fallnummer", "dossier", "clínica", "clinica")
 _WORD_GATE = tuple(_DIGIT_WORDS)
+
+
+# Cheap first looks: what every match of a pattern holds, starting with a digit or a separator
+# (the regex engine skips straight to those), where the pattern opens with a look-behind and
+# is tried at every place. A pattern whose look finds nothing in the text is not run
+# (``redact._apply``). Digits are ASCII here: ``redact`` matches on a folded copy.
+NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
+    _CN_RIC: re.compile(r"[0-9]{6} ?[0-9]{8}"),
+    _KR_RRN: re.compile(r"[0-9]{6}[- ]?[0-9]{7}"),
+    _CPF: re.compile(r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}"),
+    # [HMX] under (?i) is a letter whatever its case.
+    _CURP: re.compile(r"[0-9]{6}[^\W\d_]"),
+    _MAC: re.compile(r"(?i)[:.-](?:(?<=[:-])[0-9a-f]{2}[:-][0-9a-f]{2}[:-]|(?<=\.)[0-9a-f]{4}\.)"),
+}
+_CODICE_FISCALE_LOOK = re.compile(r"[0-9]{2}[^\W\d_][0-9]{2}[^\W\d_][0-9]{3}")

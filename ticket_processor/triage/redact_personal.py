@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from re import _parser  # type: ignore[attr-defined]
 
 Decide = Callable[[re.Match[str]], str | None]
 
@@ -61,16 +62,23 @@ _DOT_MARK = (
 )
 _DOT = rf"(?:{_DOT_MARK}|{_DOT_WORD}|\.)"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})"
+_OBFUSCATED_LOCAL = (
+    rf"[A-Za-z0-9][A-Za-z0-9._%+-]{{0,63}}(?:(?:{_DOT_MARK}|{_DOT_WORD})"
+    rf"[A-Za-z0-9][A-Za-z0-9_%+-]{{0,63}}){{0,3}}"
+)
+# How long the local part can be: its "at" stands at most this far into a match.
+OBFUSCATED_LOCAL_WIDTH = _parser.parse(_OBFUSCATED_LOCAL).getwidth()[1]
 _OBFUSCATED_EMAIL = re.compile(
-    rf"(?<![\w.%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{{0,63}}(?:(?:{_DOT_MARK}|{_DOT_WORD})"
-    rf"[A-Za-z0-9][A-Za-z0-9_%+-]{{0,63}}){{0,3}})"
+    rf"(?<![\w.%+-])({_OBFUSCATED_LOCAL})"
     rf"({_AT_MARK}|{_AT_WORD})"
     rf"({_LABEL}(?:{_DOT}{_LABEL}){{0,4}})({_DOT})([A-Za-z]{{2,24}})(?![\w-])"
 )
-# What every match of ``_OBFUSCATED_EMAIL`` holds from its "at" on: searched first, it spares
-# the text the full pattern, which tries a 64-character local part at every word.
+# What every match of ``_OBFUSCATED_EMAIL`` holds from the local part's last character on
+# (which is no space: "    at Client.upload" in a stack trace is not one): searched first, it
+# spares the text the full pattern, which tries a 64-character local part at every word.
 OBFUSCATED_EMAIL_DOMAIN = re.compile(
-    rf"(?:{_AT_MARK}|{_AT_WORD}){_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}[A-Za-z]{{2,24}}(?![\w-])"
+    rf"[A-Za-z0-9._%+-](?:{_AT_MARK}|{_AT_WORD}){_LABEL}(?:{_DOT}{_LABEL}){{0,4}}{_DOT}"
+    r"[A-Za-z]{2,24}(?![\w-])"
 )
 _COMMON_TLDS_WORDS = """
     com org net edu gov mil int io co uk de fr nl es it ch at be se no dk fi pl cz ru cn jp in
@@ -233,9 +241,17 @@ def id_labelled(match: re.Match[str]) -> str | None:
 # UK National Insurance number: two letters from a restricted set, six digits, A-D.
 _NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 
+# Cheap first looks, as ``redact_numbers.NEEDED``: a National Insurance number's digits and
+# letter; a street number, the line's end and a postcode's four digits.
+NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
+    _NINO: re.compile(r"[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]"),
+    _POSTCODE_LINE: re.compile(r"[0-9][a-z]?(?:-[0-9]{1,4})?,?[ \t]{0,3}\n?[ \t]{0,3}[0-9]{4}"),
+}
+
 
 def _gate(words: str) -> tuple[str, ...]:
-    """Lower-case words, any of which must occur in the (lower-cased) text for a rule to run."""
+    """Words, any of which must occur in the text for a rule to run: a lower-case word in the
+    lower-cased text, a word with a capital as written."""
     return tuple(words.split("|"))
 
 
@@ -319,8 +335,9 @@ def personal_rules(text_of: Callable[[], str]) -> list[Rule]:
                 "|bsn|nif|fiscal|personnummer|aadhaar|pesel|ni n|identifikation|pass|curit"
                 "|sécu|secu|nir|dni|documento|identidad|id number|personal id|paspoort|pasaport"
                 "|führerschein|rijbewijs|versicherung|svnr|burgerservice|sofi|identit|cédula"
-                "|cedula|medicare|health|nhs|sin|pan|cpf|curp|rfc|rut|tfn|nric|hkid|паспорт"
-                "|инн|снилс"
+                "|cedula|medicare|health|паспорт|инн|снилс"
+                # The pattern takes these only in capitals: "using" and "company" are no label.
+                "|NHS|SIN|PAN|CPF|CURP|RFC|RUT|TFN|NRIC|HKID"
             ),
         ),
         ("national_id", _NINO, lambda m: "[ID_NUMBER]", None),
