@@ -194,7 +194,7 @@ def judge(
         rows = [int(recent[m]) for m in members]
         loose = recent[free]  # the hour's reports no group, incident or known one took
         asked = Asked(every[0] - len(hour_rows), every[1] - len(older))
-        aside = np.union1d(gathered, findings.kept_out)  # the kind's, or the LLM's to keep out
+        aside = np.union1d(gathered, np.asarray(findings.kept_out, np.int64))  # kind or LLM
         reading = _reading(
             window, rows, centre, older, hour_rows, loose, hours, policy, short, asked, aside
         )
@@ -433,7 +433,8 @@ def _reading(
     # LLM kept out (``Findings.kept_out``): its view only keeps tickets out of a group. As the
     # hour's other tickets they would make the hour look busy and a genuine outage ordinary,
     # the veto turned into evidence against the group; the window's earlier tickets they are
-    # compared with are counted by the head alone, which called them reports.
+    # compared with are counted by the head alone, which called them reports. Where the head
+    # alone would have counted some as other tickets, the hour reads a little less busy.
     if gathered is not None:
         own |= np.isin(hour, gathered)
     if len(hour):
