@@ -95,6 +95,18 @@ def test_tickets_the_llm_calls_requests_stay_out_of_the_incident() -> None:
     assert sorted(vetoed.requests) == [6, 7]
 
 
+def test_the_reports_the_llm_keeps_out_do_not_make_the_hour_busy() -> None:
+    """Counted as the hour's other tickets, the two it keeps out made the hour five times as
+    busy as the window's (none), and five times as many reports of the outage's kind usual."""
+    policy = IncidentPolicy(similarity=0.3)
+    [alone] = judge(_outage_window([0] * 8), NOW, policy).readings
+    vetoed = judge(_outage_window([1, 1, 1, 1, 1, 1, -1, -1]), NOW, policy)
+    assert vetoed.kept_out == [6, 7]
+    [reading] = vetoed.readings
+    assert reading.busy == alone.busy == 1.0
+    assert reading.incident
+
+
 def test_the_view_is_kept_with_the_ticket_and_an_older_window_has_none(tmp_path: Path) -> None:
     sighting = Sighting(5, "s", "checkout broken", 9, NOW, "bug", True, fault=False)
     window = Window()

@@ -92,6 +92,9 @@ class Findings:
     joins: dict[int, list[int]] = field(default_factory=dict)  # known key -> rows joining it
     readings: list[Reading] = field(default_factory=list)  # every group judged, kept or not
     requests: list[int] = field(default_factory=list)  # recent rows the fault head called requests
+    # Recent rows the head calls fault reports and the LLM requests: kept out of every group,
+    # and set aside when how busy the hour is is read (``_reading``).
+    kept_out: list[int] = field(default_factory=list)
     # How the fault head and the LLM's view agreed on the recent rows (``fault.weigh_views``);
     # empty when no ticket had the LLM's view.
     agreement: dict[str, int] = field(default_factory=dict)
@@ -191,8 +194,9 @@ def judge(
         rows = [int(recent[m]) for m in members]
         loose = recent[free]  # the hour's reports no group, incident or known one took
         asked = Asked(every[0] - len(hour_rows), every[1] - len(older))
+        aside = np.union1d(gathered, np.asarray(findings.kept_out, np.int64))  # kind or LLM
         reading = _reading(
-            window, rows, centre, older, hour_rows, loose, hours, policy, short, asked, gathered
+            window, rows, centre, older, hour_rows, loose, hours, policy, short, asked, aside
         )
         if shared is not None:
             reading = _one_fault_reading(reading, shared, week, policy)
@@ -238,7 +242,9 @@ def _reports(
     )
     is_fault = chance >= (fault.threshold if fault is not None else 0.0)
     if views.any():
+        by_head = is_fault
         is_fault, findings.agreement = weigh_views(is_fault, views)
+        findings.kept_out = [int(r) for r in recent[by_head & ~is_fault]]
     findings.requests = [int(r) for r in recent[~is_fault]]
     # A report the head is unsure of (a question that reports a fault, a short one) is
     # kept as a maybe: it joins a group only beside several of its fault reports.
@@ -423,7 +429,13 @@ def _reading(
     kind_rate = (kind + 0.5) / hours
     others_rate = (len(older) - kind) / hours
     own = np.isin(hour, rows)
-    if gathered is not None:  # gathered, then left out as not sharing what broke: the kind's
+    # Gathered, then left out as not sharing what broke: the kind's. So are the reports the
+    # LLM kept out (``Findings.kept_out``): its view only keeps tickets out of a group. As the
+    # hour's other tickets they would make the hour look busy and a genuine outage ordinary,
+    # the veto turned into evidence against the group; the window's earlier tickets they are
+    # compared with are counted by the head alone, which called them reports. Where the head
+    # alone would have counted some as other tickets, the hour reads a little less busy.
+    if gathered is not None:
         own |= np.isin(hour, gathered)
     if len(hour):
         own |= np.isin(hour, loose) & (window.similarity(centre, hour)[0] >= policy.similarity)

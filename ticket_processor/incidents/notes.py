@@ -1,4 +1,5 @@
-"""What ticketbot writes about an incident or a repeat ticket: the notes, the alert, the marker.
+"""What ticketbot writes about an incident or a repeat ticket: the notes, the alert, the marker,
+and the run's line on a group judged no incident.
 
 Every note ends with a marker line (``[ticketbot incident #P]``, ``[ticketbot duplicate of
 #E]``): a write recovered after a kill -9 looks for it before posting a note again.
@@ -7,8 +8,13 @@ Every note ends with a marker line (``[ticketbot incident #P]``, ``[ticketbot du
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..helpdesks.registry import incident_linking
+
+if TYPE_CHECKING:
+    from .grouping import Reading
+    from .policy import IncidentPolicy
 
 
 def incident_marker(group: int | None) -> str:
@@ -99,3 +105,31 @@ def alert_text(
     samples = "; ".join(f"“{clean(s)[:80]}”" for s in subjects[:3])
     link = f" {url}" if url else ""
     return f"{head}: “{clean(title)[:80]}”, first seen {first_seen}. Samples: {samples}.{link}"
+
+
+def not_an_incident(reading: Reading, policy: IncidentPolicy) -> str:
+    """The run's one line on a group judged and not suggested or linked, with the first test
+    of the rule (``grouping._reading``, then the one-fault test) it failed: without it a
+    first day's outage that stays unsuggested looks like one never seen."""
+    reports, expected = reading.reports, reading.expected
+    factor = policy.short_rate_factor if reading.short_history else policy.rate_factor
+    usual = f"{expected:.1f} expected of that kind (the hour {reading.busy:.1f} times as busy)"
+    if reports < policy.min_reports:
+        why = f"fewer than the {policy.min_reports} reports an incident needs"
+    elif reading.short_history and reading.core < policy.min_reports:
+        why = f"only {reading.core} of them tell one fault, under {policy.min_reports}"
+    elif reports < factor * expected:
+        why = f"{usual}, under {factor:g} times that"
+    elif reading.p_value > policy.p_value:
+        why = f"{usual}, p {reading.p_value:.2g} above {policy.p_value:g}"
+    elif reading.shared < policy.min_reports:
+        why = (
+            f"only {reading.shared} share what broke beyond the product's everyday complaints, "
+            f"under {policy.min_reports}"
+        )
+    else:
+        why = (
+            f"the week brings what they share about as often ({reading.shared_expected:.1f} "
+            "expected in such an hour)"
+        )
+    return f"a group of {reports} reports judged no incident: {why}"

@@ -180,6 +180,8 @@ class IncidentPass:
         )
         for reading in findings.readings:
             self.log.emit("incident_judged", **reading.__dict__, dry_run=self.dry_run)
+            if not reading.incident:
+                self.outcome.lines.append(notes.not_an_incident(reading, self.policy))
         wanted = fact_ids(window, findings, found_repeats)
         facts = ops.facts(wanted) if wanted else {}
         by_id = {s.ticket_id: s for s in sightings}
