@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
-
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.vocab import SENT_OPENS
 from ticket_processor.helpdesks.registry import KINDS
@@ -25,6 +23,12 @@ from ticket_processor.helpdesks.samples import cycle, load_samples
 from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot, serve_desk
 from ticket_processor.sandbox.llm_standin.server import RunningStandin, StandinConfig
 from ticket_processor.sandbox.llm_standin.server import serve_in_thread as serve_standin
+
+# The answers drill publishes its help centre and tickets with the tests' own helpers; put on
+# the path before they are imported, so the drill also runs alone, not only after another
+# module of the toolbox has added it.
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.answers_desk import create_tickets, outbox, publish_help_centre, rows
 
 # crash_test --------------------------------------------------------------------------------------
 
@@ -511,11 +515,6 @@ are timed from the first reply the sandbox mails in that run, the rest from its 
 kill the outbox must hold at most one reply per ticket; after a last run, every ticket whose
 note announces a reply has exactly one, and nothing is left planned. Exit 1 on any violation.
 """
-
-
-for extra in (REPO_ROOT, REPO_ROOT / "tests"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ them small: the crash drills, serve latency, the answers' walls, the trainers' `
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -47,6 +48,28 @@ def registered() -> set[str]:
 def test_every_name_builds_its_parser_and_answers_help() -> None:
     done = toolbox("--check-help", timeout=300)
     assert done.returncode == 0, done.stderr
+
+
+def one_name_per_module() -> list[str]:
+    """A NAME of each of the toolbox's modules, read from its REGISTRY."""
+    spec = importlib.util.spec_from_file_location("toolbox_entry", FIGURES)
+    assert spec is not None
+    assert spec.loader is not None
+    entry = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry)
+    first: dict[str, str] = {}
+    for name, (module, _, _) in entry.REGISTRY.items():
+        first.setdefault(module, name)
+    return sorted(first.values())
+
+
+@pytest.mark.parametrize("name", one_name_per_module())
+def test_each_module_answers_help_in_a_process_of_its_own(name: str) -> None:
+    """``--check-help`` imports every module in one process, where a path one module adds can
+    hide that another needs it; a user runs one NAME alone, as the docs cite it."""
+    done = toolbox(name, "--help", timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip()
 
 
 def test_the_list_names_each_command_with_a_line_of_what_it_does() -> None:
