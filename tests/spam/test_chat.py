@@ -51,6 +51,7 @@ def test_a_short_message_that_asks_nothing_of_bulk_mail_is_chat_like(text: str) 
         ("\nVerify your account details today", "a lure people's messages do not show"),
         ("\nhot chat tonight, send STOP to end", "an opt-out"),
         ("\n" + "word " * 41, "too long for a text message"),
+        ("Out of office\nI am out of the office until Monday.", "an automatic reply's own words"),
     ],
 )
 def test_what_text_spam_shows_makes_a_message_not_chat_like(text: str, why: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from ..triage.reply_cues import automatic_certainty, fold
 from .lures import lure_families
 
 # Above this many words a message is not a text message's length. Chosen on the dev sets (SMS
@@ -58,7 +59,10 @@ _MAIL_LINE = re.compile(
     r"|(?:from|to|sent|date|subject|cc)\s?:|.*\bunsubscribe\b)"
     r"|\b(?:send|txt|text|reply)\ stop\b|\bstop\ (?:texts|msgs|messages|this\ service)\b"
 )
-_BODY_LINES = 2  # more lines of its own than this and a message is laid out as a mail
+_BODY_LINES = 2
+# An automatic message's own words (``triage.reply_cues``: its strong cues score 0.95; a
+# customer's "two emails and no answer" scores 0.8).
+_SAYS_AUTOMATIC = 0.95  # more lines of its own than this and a message is laid out as a mail
 
 
 def with_price(text: str, lures: frozenset[str]) -> frozenset[str]:
@@ -83,9 +87,14 @@ def chat_like(text: str, lures: frozenset[str]) -> bool:
     _, _, body = text.partition("\n")
     if sum(1 for line in body.splitlines() if line.strip()) > _BODY_LINES:
         return False
-    return not any(
+    if any(
         pattern.search(text) for pattern in (_SUM, _PRIZE, _PHONE, _ASKS, _BARE_DOMAIN, _MAIL_LINE)
-    )
+    ):
+        return False
+    # An automatic reply that says so ("out of office", "automatic reply", "undeliverable") is
+    # a machine's, however short: the head and those words judge it as any mail.
+    folded = fold(text)
+    return automatic_certainty(folded, len(folded.split())) < _SAYS_AUTOMATIC
 
 
 def judged_lures(text: str, lures: frozenset[str]) -> tuple[frozenset[str], bool]:
