@@ -166,8 +166,8 @@ neither the head nor the gate's rules were fitted or tuned on.
   reads them and, for comparison, as written (the text the head read before);
 - the genuine customers' tickets of ``spam_figures`` (484 rows from four files, other authors);
 - customers' tickets written for other judgements (other authors): the outage hours' new
-  tickets (``incident_hour_*.jsonl``, each text once) and the held-out help centres' tickets
-  (``answers_heldout*_tickets.jsonl``);
+  tickets (``incident_hour_*.jsonl``, each text once; a dev set for the chat rule and the apply
+  threshold) and the held-out help centres' tickets (``answers_heldout*_tickets.jsonl``);
 - ``tests/data/spam_genuine_senders_held_out.jsonl``: 20 genuine tickets from automated-looking
   addresses (a company's security team forwarding phishing sent in our name, mail
   administrators reporting bounces from ``postmaster@``, ``billing@`` of customers, a web
@@ -197,9 +197,9 @@ def _disguised_rows() -> list[tuple[str, SpamRow]]:
 
 
 def other_customers() -> dict[str, list[SpamRow]]:
-    """Customers' tickets written for other judgements, never read when the gate was written:
-    the new tickets of the outage hours (each text once, with its requester's address) and the
-    tickets of the held-out help centres."""
+    """Customers' tickets written for other judgements: the new tickets of the outage hours
+    (each text once, with its requester's address; a dev set for the chat rule and the apply
+    threshold, ``spam_thresholds``) and the tickets of the held-out help centres (held out)."""
     hours: dict[tuple[str, str], SpamRow] = {}
     for path in sorted(DATA.glob("incident_hour_*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
