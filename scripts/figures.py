@@ -187,6 +187,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "spam_email_figures",
         "What the spam gate catches of public e-mail spam (Enron-Spam: dev and held-out sources)",
     ),
+    "spam_thresholds": (
+        "figures_spam_risk",
+        "spam_thresholds",
+        "The spam head's apply threshold, chosen on the dev sets (customers, SMS chat, GP spam)",
+    ),
     "risk_figures": (
         "figures_spam_risk",
         "risk_figures",

@@ -151,8 +151,8 @@ def test_who_is_a_known_customer() -> None:
 )
 def test_disguised_phishing_is_seen_by_the_packaged_head(subject: str) -> None:
     """The packaged head on the real encoder: the disguised mail, read undisguised, is phishing
-    above the head's suggest threshold; read as written (before the text was normalised) it was
-    below it."""
+    above the head's suggest threshold; read as written (before the text was normalised) it is
+    not phishing (garbled letters read as bulk mail, or below the threshold)."""
     body = {
         "Yоur РаyРаl ассоunt is limitеd": "Dеаr сustоmеr, wе nоtiсеd unusuаl асtivity. Yоur "
         "РаyРаl ассоunt hаs bееn limitеd. Lоg in nоw tо rеstоrе ассеss: http://x.example/login",
@@ -165,7 +165,7 @@ def test_disguised_phishing_is_seen_by_the_packaged_head(subject: str) -> None:
     assert score.kind == "phishing"
     assert score.probability >= gate.head.suggest_at
     (as_written,) = gate.scores([f"{subject}\n{body}"])
-    assert as_written.probability < gate.head.suggest_at
+    assert as_written.kind != "phishing" or as_written.probability < gate.head.suggest_at
 
 
 def test_a_web_forms_mail_is_read_as_its_message_and_its_no_reply_address_is_the_forms() -> None:

@@ -2,13 +2,14 @@
 the CLI.
 
 - A customer's mail administrator writing from an address the team has never seen, about
-  bounces and quarantined mail, is mail the head is sure is phishing: it asks nothing of its
-  reader (no password, no click, no payment), so it is only suggested (``ai_suggested_spam``),
-  triaged as a customer's and never closed.
+  bounces and quarantined mail, is mail the head takes for phishing: it asks nothing of its
+  reader (no password, no click, no payment), so it is at most suggested
+  (``ai_suggested_spam``), triaged as a customer's and never closed. Since the head's apply
+  threshold was chosen on the dev sets (0.9), neither is even suggested: one is as short as a
+  chat message (the head alone decides nothing), the other below the threshold with no lure.
 - A phishing mail that asks for a password or a card is gated as before.
-- Bulk mail the head is unsure of, that asks its reader to order at the lowest prices, is
-  suggested (below the head's suggest threshold) or gated as spam (between its thresholds)
-  rather than passed as a customer's.
+- Bulk mail that asks its reader to order at the lowest prices is gated as spam rather than
+  passed as a customer's (the head and two lures agree).
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ GENUINE = (
         sender="mail-admin@lindqvist-law.example",
     ),
 )
-# Bulk mail the head is unsure of (0.41 and 0.65 today, its suggest threshold 0.60), asking its
-# reader to order at the lowest prices: two lures.
+# Bulk mail asking its reader to order at the lowest prices: two lures. The head was unsure of
+# both (0.41 and 0.65) before it was fitted on bulk mail; now it is sure of them.
 BULK = (
     NewTicket(
         "Watches",
@@ -59,24 +60,20 @@ BULK = (
 def test_a_stranger_s_mail_the_head_alone_is_sure_of_is_only_suggested(desk: Desk) -> None:
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-2"]
     gated = NewTicket(phish["subject"], phish["description"], sender=phish["sender"])
-    *genuine_ids, phish_id, below, between = desk.create([*GENUINE, gated, *BULK])
+    ids = desk.create([*GENUINE, gated, *BULK])
+    genuine_ids, phish_id, bulk_ids = ids[: len(GENUINE)], ids[len(GENUINE)], ids[-len(BULK) :]
     result = invoke("run", "--engine", "rules")
     assert result.exit_code == 0, result.output
     for ticket_id in genuine_ids:
         snap = desk.snapshot(ticket_id)
-        assert SUGGESTED in snap.tags, snap.tags
+        assert SUGGESTED not in snap.tags, snap.tags
         assert not [t for t in snap.tags if t in KINDS], snap.tags
-        (note,) = snap.notes
-        assert "suggested only" in note
-        assert "the learned model alone only suggests" in note
         assert status(desk, ticket_id) not in ("solved", "closed")
     # A mail that asks for a password and a card number: the head and the lure agree.
     phish_tags = desk.snapshot(phish_id).tags
     assert "ai_phishing" in phish_tags, phish_tags
-    # Bulk mail the head is unsure of, asking its reader to order at the lowest prices: below
-    # the head's suggest threshold a suggestion, above it gated as spam (it passed before).
-    suggested = desk.snapshot(below).tags
-    assert SUGGESTED in suggested, suggested
-    assert not [t for t in suggested if t in KINDS], suggested
-    gated_tags = desk.snapshot(between).tags
-    assert "ai_spam" in gated_tags, gated_tags
+    # Bulk mail asking its reader to order at the lowest prices: gated as spam, never closed.
+    for ticket_id in bulk_ids:
+        gated_tags = desk.snapshot(ticket_id).tags
+        assert "ai_spam" in gated_tags, gated_tags
+        assert status(desk, ticket_id) not in ("solved", "closed")

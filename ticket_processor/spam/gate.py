@@ -5,9 +5,10 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 
 - the helpdesk's own spam flag applies a verdict, whatever else says;
 - a stranger's mail is gated only on two signals that agree: the head at or above ``apply_at``
-  applies with a lure (what the mail asks of its reader: ``lures``), a sender cue, the LLM or
-  an automatic message's words; alone it only suggests (it is sure of some customers' mail
-  administrators), and the LLM saying a customer wrote it makes it a suggestion too;
+  applies with a lure (what the mail asks of its reader: ``lures``; a deadline or a sum alone
+  is a customer's word too), a sender cue, the LLM or an automatic message's words; alone it only
+  suggests (it is sure of some customers' mail administrators), and the LLM saying a customer
+  wrote it makes it a suggestion too;
 - the head between ``suggest_at`` and ``apply_at`` applies when a sender cue (a no-reply
   address), the LLM or two lure families agree, suggests with one, and is nothing on its own;
 - below ``suggest_at``, from ``LURE_FLOOR`` up, two lure families suggest;
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import TicketBotError
 from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
 from ..triage.reply_cues import automatic_certainty, fold
+from .chat import judged_lures
 from .cues import PERSON_ROLES, SenderCues, sender_cues
 from .reading import SpamReading, read_ticket
 
@@ -47,6 +49,9 @@ _KNOWN_REQUESTERS_KEPT = 10_000  # a long-running serve forgets them now and the
 # (the GP spam of Enron-Spam, spam_examples.jsonl, spam_disguised.jsonl), where it suggested
 # none of the customers' rows of spam_examples.jsonl.
 LURE_FLOOR = 0.3
+# Families a customer's own ticket shows as often as bulk mail does ("urgent", "immediately",
+# "$29"): they count toward a suggestion, never alone toward gating a stranger.
+CUSTOMERS_TOO = frozenset({"deadline", "price"})
 
 
 def verdict(
@@ -60,13 +65,15 @@ def verdict(
     forwarded: bool = False,
     form: bool = False,
     lures: frozenset[str] = frozenset(),
+    chat: bool = False,
 ) -> SpamVerdict | None:
     """The verdict (None: a customer's ticket). ``llm``: the LLM's answer (``none`` or a kind),
     None when it was not asked. ``automatic``: the text says it is an automatic message (an
     out-of-office's, a bounce's words: ``triage.reply_cues``). ``report``: the sender's words
     report or ask about a mail they received; ``forwarded``: the ticket forwards or quotes one;
     ``form``: a web form's mail (``reading``); ``lures``: what the mail asks of its reader
-    (``lures.lure_families``)."""
+    (``lures.lure_families``, a sum as ``price``: ``chat.with_price``); ``chat``: the text is a
+    short chat-like message (``chat.chat_like``)."""
     if report and not cues.helpdesk_spam:
         return None
     if form or (cues.machine in PERSON_ROLES and not automatic):
@@ -81,6 +88,15 @@ def verdict(
         # left in the rain, on an outage hour it never saw): with no machine's address, no
         # LLM agreeing and no words of an automatic message, it does not apply (alone: nothing).
         strong = strong and automatic
+    chat_alone = chat and cues.machine is None and llm_kind is None
+    if chat_alone:
+        # A short chat-like message (``chat.chat_like``): people text a company as they text
+        # a friend, and the head, fitted on bulk mail, is sure of many such messages. Alone it
+        # decides nothing there: a machine's address or the LLM must agree. An automatic
+        # message's words ("out of office until Monday") with it only suggest: a customer
+        # writes "two emails and no answer" as briefly.
+        strong = False
+        weak = weak and automatic and score.kind == "auto_sender"
     reasons = [f"learned model: {score.kind.replace('_', ' ')} {p:.2f}"]
     if cues.helpdesk_spam:
         reasons.append("the helpdesk marked it as spam")
@@ -88,6 +104,8 @@ def verdict(
         reasons.append(f"sent from a machine's address ({cues.machine}@…)")
     if llm is not None:
         reasons.append(f"LLM: {llm.replace('_', ' ')}")
+    if chat_alone:
+        reasons.append("a short chat-like message: the learned model alone decides nothing")
     if forwarded:
         reasons.append("forwards or quotes a mail (its sender's own words were judged)")
     if lures:
@@ -102,6 +120,9 @@ def verdict(
     if cues.helpdesk_spam:
         return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
     agrees = cues.machine is not None or llm_kind is not None
+    # A deadline ("urgent", "immediately") or a sum ("$29") is a customer's word as often as
+    # bulk mail's: it suggests with the head, and never gates a stranger without another lure.
+    gating = lures - CUSTOMERS_TOO
     if cues.known is not None:
         # Only the LLM's word with the head's makes a known customer's ticket a machine's: a
         # customer's own mail administrator writes from ``postmaster@``.
@@ -110,11 +131,17 @@ def verdict(
             return None
         if decision == "suggest":
             reasons.append("a known customer: a guess is only suggested")
-    elif (weak and agrees) or (
-        llm != "none" and ((strong and (lures or automatic)) or (weak and len(lures) >= 2))
+    elif not chat_alone and (
+        (weak and agrees)
+        or (llm != "none" and ((strong and (gating or automatic)) or (weak and len(gating) >= 2)))
     ):
         decision = "apply"
-    elif strong or agrees or (weak and lures) or (p >= LURE_FLOOR and len(lures) >= 2):
+    elif (
+        strong
+        or agrees
+        or (weak and (lures or chat_alone))
+        or (p >= LURE_FLOOR and len(lures) >= 2)
+    ):
         # A stranger's first mail is gated only on two signals that agree: the head and the
         # sender's address, the LLM, an automatic message's words or what the mail asks of
         # its reader (``lures``). The head alone, however sure, only suggests: it is sure of
@@ -215,6 +242,7 @@ class SpamGate:
             return triage
         score = self.scores([reading.text])[0]
         automatic = says_automatic(reading.text)
+        lures, chat = judged_lures(reading.text, reading.lures)
         found = verdict(
             score,
             cues,
@@ -224,7 +252,8 @@ class SpamGate:
             report=reading.report,
             forwarded=reading.forwarded,
             form=reading.form,
-            lures=reading.lures,
+            lures=lures,
+            chat=chat,
         )
         if found is not None and found.applied and self._answered_before(ticket, cues):
             found = verdict(
@@ -236,7 +265,8 @@ class SpamGate:
                 report=reading.report,
                 forwarded=reading.forwarded,
                 form=reading.form,
-                lures=reading.lures,
+                lures=lures,
+                chat=chat,
             )
         if found is None:
             return triage

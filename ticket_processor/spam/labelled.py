@@ -20,6 +20,7 @@ from typing import Any
 from ..common.json_lines import json_lines
 from ..errors import ConfigError
 from ..models import SPAM_KINDS
+from .chat import judged_lures
 from .cues import SenderCues, known_sender, machine_sender
 from .gate import SpamGate, says_automatic, verdict
 from .reading import read_ticket
@@ -128,6 +129,7 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
                 if known_sender(row.sender, gate.known_senders)
                 else None,
             )
+            lures, chat = judged_lures(reading.text, reading.lures)
             judged = verdict(
                 found,
                 cues,
@@ -137,7 +139,8 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
                 report=reading.report,
                 forwarded=reading.forwarded,
                 form=reading.form,
-                lures=reading.lures,
+                lures=lures,
+                chat=chat,
             )
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1
