@@ -111,3 +111,23 @@ def test_no_incident_and_no_rise_show_nothing(tmp_path: Path, today: date) -> No
         html = httpx.get(url + "/", timeout=20).text
         assert 'id="incidents"' not in html
         assert 'id="rising"' not in html
+
+
+def test_a_suggested_incident_is_shown_with_its_tickets_and_why(
+    tmp_path: Path, today: date
+) -> None:
+    """A suggested incident (a helpdesk with too little history to link) is kept in the book
+    marked so: the overview shows it, by its earliest report, with its tickets and why."""
+    state = tmp_path / "state"
+    state.mkdir()
+    suggested = _incident(31, "Can't unlock any bike", [31, 33, 35, 38, 40])
+    suggested.suggested = True
+    suggested.why = "the helpdesk has less than a day of tickets"
+    save_book(state / STATE_SUBDIR, IncidentBook([suggested]))
+    for url in _serve(state, today):
+        html = httpx.get(url + "/", headers={"accept": "text/html"}, timeout=20).text
+        row = html.split('<tr data-incident="31" data-suggested="true">')[1].split("</tr>")[0]
+        assert "Can&#39;t unlock any bike" in row or "Can't unlock any bike" in row
+        assert "suggested, not linked: #31, #33, #35, #38, #40" in row
+        assert "less than a day of tickets" in row
+        assert '<td class="n">5</td>' in row

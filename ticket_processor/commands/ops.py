@@ -307,10 +307,12 @@ def _incidents(events: Iterable[dict[str, Any]], state_dir: Path) -> IncidentRep
     from ..report.incidents import incident_report
 
     open_now: set[int] = set()
+    suggested_now: set[int] = set()
     if (state_dir / STATE_SUBDIR).is_dir():
         book, _ = load_book(state_dir / STATE_SUBDIR)
         open_now = {i.key for i in book.open_incidents()}
-    return incident_report(events, open_now)
+        suggested_now = {i.key for i in book.suggested_incidents()}
+    return incident_report(events, open_now, suggested_now)
 
 
 def schedule(

@@ -3,7 +3,9 @@
 Both are read from the state directory the runs keep, read-only, at each overview (two small
 files, no log scan): the open incidents from the incident book (``incidents/book.json``: each
 one's title, reports, first seen and its problem or tracker ticket, linked through the
-helpdesk's ticket URL when the helpdesk is configured here), and the categories rising today
+helpdesk's ticket URL when the helpdesk is configured here; a suggested one, on a helpdesk with
+too little history to link, by its earliest report, with its tickets and why it is not linked),
+and the categories rising today
 against their own baseline from the daily counts (``topic_counts.json``), as ``report``'s
 trend table computes them. A file that cannot be read is said on the page; nothing is set
 aside or written (the run that owns the file does that).
@@ -19,6 +21,7 @@ from pathlib import Path
 from ..common.atomic import read_state_bytes
 from ..errors import StateFileRefused
 from ..incidents.book import FILE_NAME, IncidentBook
+from ..incidents.notes import ticket_list
 from ..incidents.run_pass import STATE_SUBDIR
 from ..report.trends import change, trends
 from ..topics.rising import load_counts
@@ -33,6 +36,9 @@ class OpenIncident:
     reports: int
     first_seen: datetime | None
     url: str | None
+    suggested: bool = False
+    tickets: str = ""  # a suggested one's reports, bounded (``#12, #15 and 3 more``)
+    why: str = ""  # why a suggested one is not linked
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,8 @@ def read_signals(
         except (StateFileRefused, ValueError, TypeError, OSError) as exc:
             problems.append(f"the incident book could not be read: {exc}")
         else:
-            for found in sorted(book.open_incidents(), key=lambda i: -i.first_seen)[:MAX_SHOWN]:
+            shown = book.open_incidents() + book.suggested_incidents()
+            for found in sorted(shown, key=lambda i: -i.first_seen)[:MAX_SHOWN]:
                 incidents.append(
                     OpenIncident(
                         found.key,
@@ -71,6 +78,9 @@ def read_signals(
                         len(found.members),
                         datetime.fromtimestamp(found.first_seen, UTC) if found.first_seen else None,
                         ticket_url(found.key),
+                        found.suggested,
+                        ticket_list(found.members, 10) if found.suggested else "",
+                        found.why,
                     )
                 )
     rising = [

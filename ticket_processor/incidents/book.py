@@ -8,12 +8,18 @@ keeps its centre (quantised, base64), its members, its reports (different reques
 was first seen and at what size it was last alerted. ``pending`` is the journal: the writes a
 run planned and has not seen finish; the next run settles them first, from the helpdesk's
 tickets (their tags and notes say whether a write landed).
+
+A suggested incident (a helpdesk with too little history to link) is kept the same way, marked
+``suggested`` with why, so that ``report`` and the dashboard show it: it has no group ticket, so
+its key is its earliest report, and it is not one of the ``open_incidents`` later reports join,
+pages and rises are told of; an incident linked over the same reports replaces it.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +52,9 @@ class Incident:
     state: str = "open"  # open, or closed once its group ticket is solved or gone
     # The category rises it explained (``topics.run_pass``): day and what rose, as its alert said.
     rising: list[str] = field(default_factory=list)
+    # Suggested, not linked: no group ticket (``key`` is the earliest report); ``why`` says why.
+    suggested: bool = False
+    why: str = ""
 
     @property
     def reports(self) -> int:
@@ -82,10 +91,29 @@ class IncidentBook:
     history_from: int | None = None
 
     def find(self, key: int) -> Incident | None:
-        return next((i for i in self.incidents if i.key == key), None)
+        """The linked incident of the group ticket ``key``."""
+        return next((i for i in self.incidents if i.key == key and not i.suggested), None)
 
     def open_incidents(self) -> list[Incident]:
-        return [i for i in self.incidents if i.state == "open"]
+        """The linked incidents still open: those later reports join, and pages and rises
+        are told of (a suggested one has no group ticket to join)."""
+        return [i for i in self.incidents if i.state == "open" and not i.suggested]
+
+    def suggested_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents if i.state == "open" and i.suggested]
+
+    def suggested_with(self, members: Iterable[int]) -> Incident | None:
+        """The suggested incident that shares a report with ``members``: the same outage found
+        again by a later run."""
+        wanted = set(members)
+        return next((i for i in self.suggested_incidents() if wanted & set(i.members)), None)
+
+    def drop_suggested(self, members: Iterable[int]) -> None:
+        """The suggestions over these reports are settled: linked, or taken back."""
+        wanted = set(members)
+        self.incidents = [
+            i for i in self.incidents if not (i.suggested and wanted & set(i.members))
+        ]
 
     def forget_before(self, moment: int) -> None:
         """Incidents whose last report is older than the window are history."""

@@ -40,6 +40,12 @@ def member_note(
     )
 
 
+def ticket_list(ids: Sequence[int], shown: int = 20) -> str:
+    """``#12, #15 and 3 more``: a bounded list of tickets for a note or a line."""
+    named = ", ".join(f"#{t}" for t in ids[:shown])
+    return named + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
 def suggested_marker() -> str:
     return "[ticketbot incident suggested]"
 
@@ -48,13 +54,12 @@ def suggested_note(
     *, title: str, others: Sequence[int], first_seen: str, history_days: float, link_days: int
 ) -> str:
     """A report of what may be an incident, on a helpdesk with too little history to link."""
-    named = ", ".join(f"#{t}" for t in others[:20])
-    more = f" and {len(others) - 20} more" if len(others) > 20 else ""
     return (
         f"ticketbot: this ticket may be one report of an incident, “{title}”, first seen "
-        f"{first_seen}, with {named}{more}. Not linked: the helpdesk has {history_days:.1f} days "
-        f"of tickets, and ticketbot links an incident once it has {link_days} days to compare "
-        "an hour with; until then it only suggests. Link them yourself if they are one fault.\n"
+        f"{first_seen}, with {ticket_list(others)}. Not linked: the helpdesk has "
+        f"{history_days:.1f} days of tickets, and ticketbot links an incident once it has "
+        f"{link_days} days to compare an hour with; until then it only suggests. "
+        "Link them yourself if they are one fault.\n"
         f"{suggested_marker()}"
     )
 

@@ -73,6 +73,9 @@ class PlannedIncident:
     reading: Reading | None = None
     new_members: list[int] = field(default_factory=list)
     routing: dict[str, Any] = field(default_factory=dict)  # what its reports take (FOLLOWED)
+    # Suggest-only (``suggest_only``): its reports are tagged and noted, never linked, and no
+    # group ticket is opened for it, even when a later run finds it again with nothing to write.
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,9 @@ def suggest_only(
         tags = (facts.get(write.ticket_id) or {}).get("tags") or ()
         if policy.suggested_tag not in tags:
             writes.append(LinkWrite("suggest", write.ticket_id, write.incident))
-    incidents = [replace(i, key=None, known=False, routing={}) for i in plan.incidents]
+    incidents = [
+        replace(i, key=None, known=False, routing={}, suggested=True) for i in plan.incidents
+    ]
     return LinkPlan(incidents, writes, plan.kept)
 
 

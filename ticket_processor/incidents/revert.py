@@ -208,8 +208,9 @@ def revert_links(
         }
         directory = state_dir / STATE_SUBDIR
         book, _ = load_book(directory)
-        kept = [i for i in book.incidents if i.key not in groups]
-        if len(kept) != len(book.incidents):
-            book.incidents = kept
+        before = len(book.incidents)
+        book.incidents = [i for i in book.incidents if i.suggested or i.key not in groups]
+        book.drop_suggested(w.ticket_id for w in written if w.action == "suggest")
+        if len(book.incidents) != before:
             save_book(directory, book)
     return result

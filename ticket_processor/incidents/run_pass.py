@@ -42,7 +42,6 @@ from .link_writes import LinkWrites
 from .plan import (
     LinkOps,
     LinkPlan,
-    LinkWrite,
     PlannedIncident,
     Sighting,
     fact_ids,
@@ -51,6 +50,7 @@ from .plan import (
 )
 from .policy import DAY, IncidentPolicy
 from .sightings import IncidentOutcome, RisingSeed, Sightings, link_ops
+from .suggested import SuggestedWrites
 from .window import Window, load_window, save_window
 
 STATE_SUBDIR = "incidents"
@@ -250,7 +250,7 @@ class IncidentPass:
     def _show(self, plan: LinkPlan) -> None:
         url = self.helpdesk.ticket_url
         for index, incident in enumerate(plan.incidents):
-            if any(w.action == "suggest" for w in plan.writes if w.incident == index):
+            if incident.suggested:
                 self.outcome.lines.append(
                     f"incident suggested: “{incident.title}”, "
                     f"{len(set(incident.requesters))} reports (suggest-only: no link)"
@@ -288,8 +288,11 @@ class IncidentPass:
     def _write(self, ops: LinkOps, plan: LinkPlan, window: Window, book: IncidentBook) -> None:
         for index, incident in enumerate(plan.incidents):
             writes = [w for w in plan.writes if w.incident == index]
-            if any(w.action == "suggest" for w in writes):
-                self._suggest(ops, incident, writes)
+            if incident.suggested:  # never a group ticket, even with nothing left to write
+                SuggestedWrites(
+                    self._writes(ops), book, self.policy, self.log, self.outcome,
+                    ops.kind, self.run_id, int(self.now()),
+                ).write(incident, writes)  # fmt: skip
             else:
                 self._write_incident(ops, plan, index, incident, window, book)
         for write in plan.writes:
@@ -297,25 +300,6 @@ class IncidentPass:
                 self._writes(ops).repeat(
                     write, book, self.policy, self.helpdesk.ticket_url, self.now
                 )
-
-    def _suggest(
-        self, ops: LinkOps, incident: PlannedIncident, writes: Sequence[LinkWrite]
-    ) -> None:
-        """Each report tagged and noted with the others' numbers; nothing linked, no group
-        ticket, no priority taken, no alert: an agent decides."""
-        first_seen = datetime.fromtimestamp(incident.first_seen, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        for write in writes:
-            note = notes.suggested_note(
-                title=incident.title,
-                others=[t for t in incident.members if t != write.ticket_id],
-                first_seen=first_seen,
-                history_days=self.outcome.history_days or 0.0,
-                link_days=int(self.policy.link_after // DAY),
-            )
-            tags = (self.policy.suggested_tag,)
-            if self._writes(ops).one("suggest", write.ticket_id, None, note, tags, write=write):
-                self.outcome.suggested += 1
-        self.outcome.incidents += 1
 
     def _write_incident(
         self,
@@ -399,6 +383,7 @@ class IncidentPass:
                 run_id=self.run_id,
             )
             book.incidents.append(before)
+            book.drop_suggested(before.members)  # linked now: the suggestion is settled
         else:
             before.members = list(dict.fromkeys([*before.members, *incident.members]))
             before.requesters = list(incident.requesters)

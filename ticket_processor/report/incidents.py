@@ -1,13 +1,20 @@
 """The report's incidents and repeat tickets, from the log's ``incident`` and ``incident_write``
 events: per incident its group ticket, title, reports, first seen and state (the incident book's
 state now, when it still holds it: ``open``; else ``closed`` — solved, past the window or
-reverted), and each repeat ticket flagged or merged with the earlier one it names."""
+reverted), and each repeat ticket flagged or merged with the earlier one it names.
+
+A suggested incident (a helpdesk with too little history to link) is listed too, from the same
+event marked ``suggested``: its reports' tickets, and why it was only suggested; its state is
+``suggested`` while the book still holds the suggestion, else ``settled`` (linked since, taken
+back, or past the window)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from ..incidents.notes import ticket_list
 
 
 @dataclass
@@ -18,6 +25,9 @@ class IncidentRow:
     first_seen: str
     state: str
     url: str
+    suggested: bool = False
+    tickets: list[int] = field(default_factory=list)
+    why: str = ""
 
 
 @dataclass
@@ -40,23 +50,36 @@ class IncidentReport:
         }
 
 
-def incident_report(events: Iterable[dict[str, Any]], open_now: Collection[int]) -> IncidentReport:
-    """``open_now``: the group tickets of the incidents the book holds open."""
-    found: dict[int, IncidentRow] = {}
+def incident_report(
+    events: Iterable[dict[str, Any]],
+    open_now: Collection[int],
+    suggested_now: Collection[int] = (),
+) -> IncidentReport:
+    """``open_now``: the group tickets of the incidents the book holds open; ``suggested_now``
+    the keys (earliest reports) of the suggestions it holds."""
+    found: dict[tuple[bool, int], IncidentRow] = {}
     repeats: dict[int, RepeatRow] = {}
     for event in events:
         if event.get("dry_run"):
             continue
         kind = event.get("event")
         if kind == "incident" and isinstance(event.get("key"), int):
-            key = event["key"]
-            found[key] = IncidentRow(
+            key, suggested = event["key"], event.get("suggested") is True
+            if suggested:
+                state = "suggested" if key in suggested_now else "settled"
+            else:
+                state = "open" if key in open_now else "closed"
+            tickets = event.get("tickets")
+            found[suggested, key] = IncidentRow(
                 key,
                 str(event.get("title", "")),
                 int(event.get("reports", 0)),
                 str(event.get("first_seen", "")),
-                "open" if key in open_now else "closed",
+                state,
                 str(event.get("url", "")),
+                suggested,
+                [t for t in tickets if isinstance(t, int)] if isinstance(tickets, list) else [],
+                str(event.get("why", "")),
             )
         elif kind == "incident_write" and event.get("action") in ("flag", "merge"):
             ticket, earlier = event.get("ticket_id"), event.get("earlier")
@@ -77,6 +100,13 @@ def incident_lines(report: IncidentReport) -> list[str]:
     if report.incidents:
         lines.append(f"Incidents: {len(report.incidents)}")
         for row in report.incidents:
+            if row.suggested:
+                lines.append(
+                    f"  suggested “{row.title}”: {row.reports} reports, first seen "
+                    f"{row.first_seen}, {row.state}: {ticket_list(row.tickets)}"
+                )
+                lines.append(f"    suggest-only, not linked: {row.why}")
+                continue
             lines.append(
                 f"  #{row.key} “{row.title}”: {row.reports} reports, first seen {row.first_seen}, "
                 f"{row.state} {row.url}".rstrip()
