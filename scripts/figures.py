@@ -87,6 +87,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "incident_dev_figures",
         "The incident grouping's development figures",
     ),
+    "repeat_pairs": (
+        "figures_incidents",
+        "repeat_pairs",
+        "Repeat-ticket flags on pairs of a customer's two tickets within the hour",
+    ),
     "incident_stages": (
         "figures_incidents",
         "incident_stages",

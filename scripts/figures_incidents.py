@@ -21,6 +21,7 @@ import numpy.typing as npt
 import orjson
 
 from ticket_processor.incidents.fault import FaultHead, load_fault_head
+from ticket_processor.incidents.follow_up import follow_ups
 from ticket_processor.incidents.grouping import _faults, _other_kind, _reading, judge, repeats
 from ticket_processor.incidents.labelled import (
     GroupingScore,
@@ -1289,3 +1290,71 @@ def incidents_first_day_readings(argv: list[str] | None = None) -> None:
         )
         alone = [f"{kept(p, name, highest(p, name))} at {highest(p, name):.2f}" for p in products]
         print("   each set's own bar:", ", ".join(alone))
+
+
+# repeat_pairs ------------------------------------------------------------------------------------
+
+REPEAT_PAIRS_DOC = """\
+Repeat-ticket flags on pairs of a customer's two tickets within the hour.
+
+    python scripts/figures.py repeat_pairs tests/data/repeat_pairs_dev.jsonl
+
+FILE is JSON lines: ``{"first": {"subject", "description"}, "second": {...}, "label":
+"follow_up" | "other_matter"}``. Each pair is one customer's two open tickets, the second ten
+minutes after the first, put in a window of their own and judged by the product's encoder and
+repeat rule (``incidents.follow_up.follow_ups``, the shipped ``IncidentPolicy``). Printed: the
+follow-ups flagged and the other matters flagged, under the cosine alone (``follow_up_needs_sign``
+off: the rule before the sign was asked) and as shipped, and each label's cosines.
+"""
+
+
+def _pair_window(pairs: list[dict[str, Any]], encode: Any) -> tuple[Window, dict[int, str]]:
+    """One window holding every pair as one requester's two tickets, 600 s apart; pairs are a
+    day apart, so a pair's second ticket sees only its own first within the hour, and another
+    pair's tickets are other requesters'. Ticket ids are large, so no text names one by chance."""
+    rows, texts = [], {}
+    start = 1_800_000_000
+    for n, pair in enumerate(pairs):
+        for k, part in enumerate(("first", "second")):
+            ticket_id = 900_000 + 2 * n + k
+            rows.append(Row(ticket_id, n + 1, start + n * 86400 + 600 * k, "", True))
+            texts[ticket_id] = (
+                f"{pair[part].get('subject', '')}\n{pair[part].get('description', '')}"
+            )
+    window = Window()
+    window.add(rows, np.asarray(encode(list(texts.values())), np.float32))
+    return window, texts
+
+
+def repeat_pairs(argv: list[str] | None = None) -> None:
+    parser = _parser(REPEAT_PAIRS_DOC)
+    parser.add_argument("file", type=Path, help="pairs, JSON lines")
+    args = parser.parse_args(argv)
+    pairs = [json.loads(line) for line in args.file.read_text("utf-8").splitlines() if line.strip()]
+    labels = [str(p["label"]) for p in pairs]
+    window, texts = _pair_window(pairs, Encoder().encode)
+    seconds = [2 * n + 1 for n in range(len(pairs))]
+    cosine = window.similarity(window.vectors[seconds], np.asarray([s - 1 for s in seconds]))
+    shipped = IncidentPolicy()
+    for name, policy in (
+        ("cosine alone", replace(shipped, follow_up_needs_sign=False)),
+        ("shipped", shipped),
+    ):
+        flagged = {int(window.ids[r.row]) for r in follow_ups(window, seconds, policy, texts)}
+        counts = {label: [0, 0] for label in ("follow_up", "other_matter")}
+        for n, label in enumerate(labels):
+            counts[label][0] += int(900_000 + 2 * n + 1 in flagged)
+            counts[label][1] += 1
+        print(
+            f"{name:13} follow-ups flagged {counts['follow_up'][0]}/{counts['follow_up'][1]}"
+            f"   other matters flagged {counts['other_matter'][0]}/{counts['other_matter'][1]}"
+        )
+    for label in ("follow_up", "other_matter"):
+        values = sorted(float(cosine[n, n]) for n, got in enumerate(labels) if got == label)
+        if values:
+            quartiles = np.percentile(values, [25, 50, 75])
+            print(
+                f"{label:12} cosine min {values[0]:.2f}  quartiles "
+                + " ".join(f"{q:.2f}" for q in quartiles)
+                + f"  max {values[-1]:.2f}  (n={len(values)})"
+            )

@@ -34,7 +34,8 @@ import numpy as np
 
 from ..errors import ConfigError
 from .fault import FaultHead
-from .grouping import judge, repeats
+from .follow_up import follow_ups
+from .grouping import judge
 from .policy import IncidentPolicy
 from .window import Row, Window
 
@@ -122,7 +123,8 @@ def predict(
         for row in burst.rows[1:]:
             join(int(window.ids[row]), first)
     recent = [i for i in range(len(window)) if window.created[i] >= now - policy.burst_seconds]
-    for repeat in repeats(window, recent, policy):
+    texts = {int(r["id"]): f"{r.get('subject', '')}\n{r.get('body', '')}" for r in rows}
+    for repeat in follow_ups(window, recent, policy, texts):
         join(int(window.ids[repeat.row]), int(window.ids[repeat.earlier]))
     return {t: root(t) for t in parent}
 

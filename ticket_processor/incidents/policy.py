@@ -41,13 +41,17 @@ class IncidentPolicy:
     # How close two reports must be to seed a group (cosine of the encoder's vectors).
     similarity: float = 0.5
     repeat_similarity: float = 0.62
-    # A customer's second ticket within the hour is most often a follow-up that adds a detail
+    # A customer's second ticket within the hour may be a follow-up that adds a detail
     # ("Re: Invoice", "forgot to say: it needs my company name"), further in words from the
     # first than a restatement is: within ``follow_up_seconds`` it is a repeat from this
-    # cosine. Chosen on 16 pairs written for it (8 follow-ups: 0.17-0.49; 8 second tickets
-    # about another matter: 0.04-0.27), not on the labelled hours.
+    # cosine, but (``follow_up_needs_sign``) only when its text says it follows up
+    # (``follow_up.follow_up_sign``): a second ticket about another matter of the same product
+    # or account is as close to the first (cosine 0.30-0.50), and a flag wrongly names it a
+    # repeat in the agents' view. Measured on the dev pairs of
+    # tests/data/repeat_pairs_dev.jsonl (python scripts/figures.py repeat_pairs).
     follow_up_similarity: float = 0.30
     follow_up_seconds: int = 3600
+    follow_up_needs_sign: bool = True
     min_reports: int = 5
     # Rounds of moving a group's centre to its members and taking the rows near it again.
     gather_rounds: int = 5

@@ -37,7 +37,8 @@ from . import notes
 from .baseline import BaselineReading, Encode, read_baseline
 from .book import Incident, IncidentBook, encode_centre, load_book, save_book
 from .fault import FaultHead, load_fault_head
-from .grouping import Known, judge, repeats
+from .follow_up import follow_ups
+from .grouping import Known, judge
 from .link_writes import LinkWrites
 from .plan import (
     LinkOps,
@@ -175,8 +176,11 @@ class IncidentPass:
         )
         if findings.agreement:  # how the head and the LLM's view agreed on the hour's tickets
             self.log.emit("incident_fault_views", **findings.agreement, dry_run=self.dry_run)
-        found_repeats = repeats(
-            window, list(window.rows_of([s.ticket_id for s in fresh])), self.policy
+        found_repeats = follow_ups(
+            window,
+            list(window.rows_of([s.ticket_id for s in fresh])),
+            self.policy,
+            {s.ticket_id: s.text for s in fresh},
         )
         for reading in findings.readings:
             self.log.emit("incident_judged", **reading.__dict__, dry_run=self.dry_run)
