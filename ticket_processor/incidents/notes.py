@@ -50,6 +50,12 @@ def suggested_marker() -> str:
     return "[ticketbot incident suggested]"
 
 
+def history_said(days: float) -> str:
+    """How much history the helpdesk has, as the note, the run's caution and a suggested
+    incident's reason all say it: ``less than a day``, ``2 days``, ``2.5 days``."""
+    return "less than a day" if days < 1 else f"{round(days, 1):g} days"
+
+
 def suggested_note(
     *, title: str, others: Sequence[int], first_seen: str, history_days: float, link_days: int
 ) -> str:
@@ -57,7 +63,7 @@ def suggested_note(
     return (
         f"ticketbot: this ticket may be one report of an incident, “{title}”, first seen "
         f"{first_seen}, with {ticket_list(others)}. Not linked: the helpdesk has "
-        f"{history_days:.1f} days of tickets, and ticketbot links an incident once it has "
+        f"{history_said(history_days)} of tickets, and ticketbot links an incident once it has "
         f"{link_days} days to compare an hour with; until then it only suggests. "
         "Link them yourself if they are one fault.\n"
         f"{suggested_marker()}"

@@ -247,7 +247,8 @@ class IncidentPass:
             "incidents",
             "suggest-only",
             f"until {need:g} days of history",
-            f"the helpdesk has {days:g} days of tickets: an hour's similar complaints have no "
+            f"the helpdesk has {notes.history_said(days)} of tickets: an hour's similar "
+            "complaints have no "
             "week to be compared with",
         )
 

@@ -27,10 +27,9 @@ LOGGED = 200  # tickets an ``incident`` event carries (the book keeps them all)
 
 
 def why_suggested(history_days: float, policy: IncidentPolicy) -> str:
-    has = f"{history_days:g} days" if history_days >= 1 else "less than a day"
     return (
-        f"the helpdesk has {has} of tickets; ticketbot links an incident once it has "
-        f"{policy.link_after / DAY:g} days of them"
+        f"the helpdesk has {notes.history_said(history_days)} of tickets; ticketbot links an "
+        f"incident once it has {policy.link_after / DAY:g} days of them"
     )
 
 
