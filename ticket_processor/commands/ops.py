@@ -221,7 +221,9 @@ def report(
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
-                html.write_text(render_html(summary, version=__version__), encoding="utf-8")
+                html.write_text(
+                    render_html(summary, version=__version__, incidents=grouped), encoding="utf-8"
+                )
             except OSError as exc:
                 raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
         if json_output:

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from ..incidents.notes import ticket_list
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
+from .incidents import IncidentReport
 from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
 from .svg import FAILED_COLOUR, OTHER_COLOUR, bar_chart, timeline_chart, usage_chart
 from .time_saved import fmt_duration
@@ -345,10 +347,54 @@ def _knowledge_sections(report: Report) -> list[str]:
     return sections
 
 
+def incidents_section(incidents: IncidentReport) -> list[str]:
+    """The period's incidents, linked and suggested, and the repeat tickets flagged: what the
+    text report lists after its figures. A suggested incident shows its tickets and why it was
+    only suggested; a linked one its group ticket (a link only when it is http(s))."""
+    sections: list[str] = []
+    if incidents.incidents:
+        rows = []
+        for row in incidents.incidents:
+            if row.suggested:
+                what = f"suggested: {ticket_list(row.tickets)}"
+                state = f"{row.state} (suggest-only, not linked: {row.why})"
+                rows.append((escape(row.title), str(row.reports), escape(what), escape(state)))
+                continue
+            group = escape(f"#{row.key}")
+            if row.url.startswith(("https://", "http://")):
+                group = f'<a href="{escape(row.url)}">{group}</a>'
+            rows.append((escape(row.title), str(row.reports), group, escape(row.state)))
+        sections += [
+            "<h2>Incidents</h2>",
+            _table(("incident", "reports", "tickets", "state"), rows, {1}, raw=True),
+        ]
+    if incidents.repeats:
+        merged = sum(1 for r in incidents.repeats if r.merged)
+        repeat_rows = [
+            (
+                f"#{r.ticket_id}",
+                "merged into" if r.merged else "repeats",
+                f"#{r.earlier}",
+                f"{r.similarity:.2f}",
+            )
+            for r in incidents.repeats
+        ]
+        sections += [
+            f"<h2>Repeat tickets flagged: {len(incidents.repeats)} ({merged} merged)</h2>",
+            _table(("ticket", "", "earlier", "similarity"), repeat_rows, {3}),
+        ]
+    return sections
+
+
 def render_html(
-    report: Report, *, title: str = "ticketbot report", version: str | None = None
+    report: Report,
+    *,
+    title: str = "ticketbot report",
+    version: str | None = None,
+    incidents: IncidentReport | None = None,
 ) -> str:
-    """The whole page for ``report``; ``version``, ticketbot's, is shown under the title."""
+    """The whole page for ``report``; ``version``, ticketbot's, is shown under the title;
+    ``incidents``, the period's incidents and repeats, after the run's problems."""
     made_by = f"ticketbot {version}" if version else "ticketbot"
     period_from = report.since or report.first_event
     period_to = report.until or report.last_event
@@ -364,6 +410,8 @@ def render_html(
         runs_table(report.run_list),
     ]
     sections += _problem_sections(report)
+    if incidents is not None:
+        sections += incidents_section(incidents)
     sections.append(_charts_grid(report))
     if report.agreement:
         sections += agreement_section(report)
