@@ -8,7 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.answers_desk import create_tickets, outbox, publish_help_centre, rows, status
+from support.answers_desk import (
+    create_tickets,
+    outbox,
+    private_notes,
+    publish_help_centre,
+    rows,
+    status,
+)
 from support.cli import invoke
 from support.e2e import events
 
@@ -117,6 +124,11 @@ def test_send_then_revert_says_a_mail_cannot_be_unsent(desk: Desk, tmp_path: Pat
         assert "ai_answered" not in tags
         assert not any(t.startswith("ai_answer_article_") for t in tags)
         assert status(desk, ticket_id) == "open"
+        # The ticket's agents are told too: the reply stays, what was undone.
+        [note] = [n for n in private_notes(desk, ticket_id) if "reverted the answer" in n]
+        assert "a mail cannot be unsent" in note
+        assert "status pending → open" in note
+        assert "ai_answered" in note
     assert outbox(desk) == mails  # the mail stays mailed, and nothing new is sent
 
 

@@ -136,6 +136,16 @@ def plain(text: str) -> str:
 def public_comments(desk: Desk, ticket_id: int) -> list[str]:
     """The ticket's public comments (Zendesk) or public replies (Freshdesk), read through the
     helpdesk's own API, the customer's first message excluded."""
+    return _comments(desk, ticket_id, public=True)
+
+
+def private_notes(desk: Desk, ticket_id: int) -> list[str]:
+    """Every internal note on the ticket (not only ticketbot's triage notes, as ``snapshot``
+    gives), read through the helpdesk's own API."""
+    return _comments(desk, ticket_id, public=False)
+
+
+def _comments(desk: Desk, ticket_id: int, *, public: bool) -> list[str]:
     if desk.kind == "zendesk":
         config = desk.sandbox.config
         answer = requests.get(
@@ -145,11 +155,13 @@ def public_comments(desk: Desk, ticket_id: int) -> list[str]:
         )
         answer.raise_for_status()
         comments: list[dict[str, Any]] = answer.json()["comments"]
-        return [str(c["body"]) for c in comments[1:] if c["public"]]
+        return [str(c["body"]) for c in comments[1:] if c["public"] is public]
     answer = requests.get(
         f"{desk.url}/api/v2/tickets/{ticket_id}/conversations",
         auth=(desk.sandbox.config.api_key, "X"),
         timeout=10,
     )
     answer.raise_for_status()
-    return [str(c.get("body_text") or c["body"]) for c in answer.json() if not c["private"]]
+    return [
+        str(c.get("body_text") or c["body"]) for c in answer.json() if c["private"] is not public
+    ]

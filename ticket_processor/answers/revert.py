@@ -3,7 +3,9 @@
 From the run's ``answer_sent`` events: each answered ticket whose status is still the
 ``pending`` the reply set gets its status before the reply back; the reply's tags
 (``<prefix>answered``, ``<prefix>answer_article_<id>``) are removed. The reply itself stays in
-the conversation and in the customer's mailbox: the command says so for each ticket.
+the conversation and in the customer's mailbox: the command says so for each ticket, and an
+internal note on the ticket says so to its agents (the triage's revert note names only the
+triage's tags, and an agent opening the ticket saw a reply nobody had taken back).
 """
 
 from __future__ import annotations
@@ -62,10 +64,22 @@ def describe(answer: SentAnswer, ticket: Ticket | None) -> str:
     )
 
 
+def revert_note(run_id: str, answer: SentAnswer, ticket: Ticket) -> str:
+    """The internal note that says, on the ticket, what undoing the answer did and did not."""
+    after = status_after(answer, ticket)
+    status = f"status {ticket.status} → {after}" if after != ticket.status else "status kept"
+    tags = f"tags removed: {', '.join(answer.tags_added)}" if answer.tags_added else "no tags"
+    return (
+        f"ticketbot reverted the answer of run {run_id}: the public reply it sent stays in the "
+        f"conversation and in the customer's mailbox (a mail cannot be unsent); {status}; {tags}."
+    )
+
+
 def revert_answers(
-    desk: AnswerDesk, answers: list[SentAnswer], tickets: dict[int, Ticket]
+    desk: AnswerDesk, answers: list[SentAnswer], tickets: dict[int, Ticket], run_id: str
 ) -> list[tuple[int, str | None]]:
-    """Undo each answer's status and tags; per ticket, the error (None: done)."""
+    """Undo each answer's status and tags, with a note saying so; per ticket, the error (None:
+    done)."""
     done: list[tuple[int, str | None]] = []
     for answer in answers:
         ticket = tickets.get(answer.ticket_id)
@@ -74,7 +88,10 @@ def revert_answers(
             continue
         try:
             desk.set_status(
-                answer.ticket_id, status_after(answer, ticket), remove_tags=answer.tags_added
+                answer.ticket_id,
+                status_after(answer, ticket),
+                remove_tags=answer.tags_added,
+                note=revert_note(run_id, answer, ticket),
             )
         except TicketBotError as exc:
             done.append((answer.ticket_id, str(exc)))

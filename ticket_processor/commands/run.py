@@ -397,7 +397,7 @@ def revert(
                         outcomes = apply_revert(helpdesk, RunLedger(settings.state_dir), plan)
                     if sent:
                         fresh = {t.id: t for t in helpdesk.tickets([a.ticket_id for a in sent])}
-                        undone = list(revert_answers(helpdesk, sent, fresh))  # type: ignore[arg-type]
+                        undone = list(revert_answers(helpdesk, sent, fresh, run_id))  # type: ignore[arg-type]
                 if outcomes:
                     unrecorded = record_revert(settings, run_id, outcomes)
                     if unrecorded:
