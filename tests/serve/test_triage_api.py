@@ -27,10 +27,15 @@ def test_the_triage_api_needs_its_token_and_leaves_the_helpdesk_alone(
     with serving(serve_env(desk.env(), tmp_path)) as server:
         desk.reset_stats()
         url = f"{server.url}/api/v1/triage"
-        assert server.client.post(url, json=ASK).status_code == 401
+        missing = server.client.post(url, json=ASK)
+        assert missing.status_code == 401
+        assert "is needed" in missing.text
         wrong = server.client.post(url, json=ASK, headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
         assert wrong.headers["www-authenticate"] == "Bearer"
+        # A wrong token is told apart from none, and never echoed.
+        assert "is not TICKETBOT_SERVE_TOKEN" in wrong.text
+        assert "nope" not in wrong.text
         auth = {"Authorization": f"Bearer {TOKEN}"}
         answer = server.client.post(url, json={**ASK, "language": "en"}, headers=auth)
         assert answer.status_code == 200, answer.text

@@ -235,10 +235,12 @@ async def _triage(request: Request, state: ServeState) -> Response:
         if state.token is None:
             raise Refused(503, "not_configured", "TICKETBOT_SERVE_TOKEN is not set")
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), state.token.encode()
-        ):
+        if scheme.lower() != "bearer":
             raise Refused(401, "unauthorized", "a bearer token (TICKETBOT_SERVE_TOKEN) is needed")
+        if not hmac.compare_digest(given.strip().encode(), state.token.encode()):
+            # Said apart from a missing one: a caller who sent a token looks for a typo, not
+            # for the header (the token itself is never echoed).
+            raise Refused(401, "unauthorized", "the bearer token is not TICKETBOT_SERVE_TOKEN")
         # Only calls with the token spend the API's rate: the header is checked first.
         wait = state.limits.take("api")
         if wait is not None:
