@@ -172,7 +172,7 @@ def report(
 ) -> None:
     """Summarise the runs: tickets, success and fallback rates, latency, tokens, cost.
 
-    Also the articles to write (the kinds of tickets answers had no source for) and the agents' time saved (its formula shown; TICKETBOT_SAVED_SECONDS_PER_*).
+    Also what the spam gate set aside (by kind, with its tickets), the articles to write (the kinds of tickets answers had no source for) and the agents' time saved (its formula shown; TICKETBOT_SAVED_SECONDS_PER_*).
 
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
     from dataclasses import replace
