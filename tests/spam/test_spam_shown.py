@@ -91,6 +91,20 @@ def test_the_report_counts_and_names_what_the_gate_set_aside(desk: Desk, tmp_pat
 
 
 def test_the_dashboards_overview_counts_and_links_them(desk: Desk) -> None:
+    _overview_shows_the_gates_work(desk)
+
+
+@pytest.mark.postgres
+@pytest.mark.desk(configure=True, kinds=("zendesk",))
+def test_the_overview_finds_the_tags_on_postgresql(
+    desk: Desk, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The verdicts are found by their tags' text in a JSON column: on PostgreSQL too."""
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", postgres_url)
+    _overview_shows_the_gates_work(desk)
+
+
+def _overview_shows_the_gates_work(desk: Desk) -> None:
     gated, _, customer_ids, _ = _dry_run_then_run(desk)
     with start_dashboard() as url:
         overview = httpx.get(url + "/", headers={"accept": "text/html"}, timeout=30).text
