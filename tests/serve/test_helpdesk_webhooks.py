@@ -68,7 +68,8 @@ def test_the_helpdesks_webhooks_get_each_ticket_triaged_once(desk: Desk, tmp_pat
     for tid in ids:
         assert len(desk.snapshot(tid).notes) == 1
         assert timeline[str(tid)]["internal_notes"], "the note's moment is recorded"
-    assert f'ticketbot_deliveries_received_total{{source="{desk.kind}"}} 4.0' in metrics
+    accepted = f'{{outcome="accepted",source="{desk.kind}"}}'
+    assert f"ticketbot_deliveries_received_total{accepted} 4.0" in metrics
 
 
 MAX_LOAD = 400  # tickets at most, should the restart take very long

@@ -195,6 +195,7 @@ def dashboard(
                 helpdesk=_helpdesk_reader(chosen),
                 summary_field=chosen.summary_field is not None,
                 signals=_signals(chosen),
+                tag_prefix=chosen.tag_prefix,
             )
         )
         serve_forever(app, sock)

@@ -39,7 +39,15 @@ from ..sandbox.entry import SandboxEntry
 from ..settings import Settings
 from ..triage.note_text import terminal_text
 from ..writeback.note import is_triage_note
-from .render import progress_bar, roomy, stacked, summary_line, summary_table, wide_enough
+from .render import (
+    print_said,
+    progress_bar,
+    roomy,
+    stacked,
+    summary_line,
+    summary_table,
+    wide_enough,
+)
 
 SHOWN = 15  # tickets shown in the result table; the rest are counted
 
@@ -160,6 +168,7 @@ def run_demo(
         console.print(summary_table(summary))
     else:
         console.print(summary_line(summary), markup=False, soft_wrap=True)
+    print_said(summary, console)
     log_dir = demo_settings.log_dir
     choose = () if kind.name == DEFAULT_KIND else (f"TICKETBOT_HELPDESK={kind.name}",)
     console.print(

@@ -172,7 +172,7 @@ def report(
 ) -> None:
     """Summarise the runs: tickets, success and fallback rates, latency, tokens, cost.
 
-    Also the articles to write (the kinds of tickets answers had no source for) and the agents' time saved (its formula shown; TICKETBOT_SAVED_SECONDS_PER_*).
+    Also what the spam gate set aside (by kind, with its tickets), the articles to write (the kinds of tickets answers had no source for) and the agents' time saved (its formula shown; TICKETBOT_SAVED_SECONDS_PER_*).
 
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
     from dataclasses import replace
@@ -182,6 +182,7 @@ def report(
     from ..report.html import render_html
     from ..report.incidents import incident_lines
     from ..report.prices import DEFAULT_PRICES, parse_prices
+    from ..report.spam import spam_lines, spam_report
     from ..report.stored import with_logged
     from ..report.table import print_report
     from ..report.trends import trends
@@ -218,11 +219,15 @@ def report(
             per_answer=settings.saved_seconds_per_answer,
         )
         summary = replace(summary, to_write=_to_write(settings, scrubbed, summary, start, now))
+        # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
+        untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
+        spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
         if html is not None:  # first: a reader that closes stdout early must not cost the file
             try:
                 html.parent.mkdir(parents=True, exist_ok=True)
                 html.write_text(
-                    render_html(summary, version=__version__, incidents=grouped), encoding="utf-8"
+                    render_html(summary, version=__version__, incidents=grouped, spam=spam),
+                    encoding="utf-8",
                 )
             except OSError as exc:
                 raise ConfigError(f"--html: cannot write {html} ({exc.strerror or exc})") from None
@@ -232,13 +237,14 @@ def report(
                     {
                         **summary.to_dict(),
                         **grouped.to_dict(),
+                        "spam": spam.to_dict(),
                         "corrupt_lines": events.corrupt_lines,
                     }
                 )
             )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
-            for line in incident_lines(grouped):
+            for line in [*incident_lines(grouped), *spam_lines(spam)]:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
             if events.corrupt_lines:
                 err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")

@@ -113,6 +113,15 @@ _BOUND_WORDS = {
 }
 
 
+def print_said(summary: RunSummary, console: Any) -> None:
+    """Each pass's own line (``RunSummary.said``: the spam gate's ``spam gate: 1 gated (spam
+    1), 2 suggested``...), as ``run`` and ``demo`` both print them: a team reads its first
+    verdicts there, and a demo that tags tickets without saying so hides them. ``console``:
+    rich's ``Console`` or ``console.Output``."""
+    for line in summary.said.values():
+        console.print(line, markup=False, soft_wrap=True, highlight=False)
+
+
 def bound_text(summary: RunSummary) -> str | None:
     """What limited the run, in words, with the LLM figures behind it."""
     if not summary.bound:

@@ -44,7 +44,14 @@ def _since(value: str | None) -> datetime | None:
 
 
 def _report_run(summary: RunSummary, console: Output, *, dry_run: bool) -> None:
-    from .render import planned_lines, planned_table, summary_line, summary_table, wide_enough
+    from .render import (
+        planned_lines,
+        planned_table,
+        print_said,
+        summary_line,
+        summary_table,
+        wide_enough,
+    )
 
     title = "Dry run: planned changes (nothing written)"
     if dry_run and wide_enough(console):
@@ -65,8 +72,7 @@ def _report_run(summary: RunSummary, console: Output, *, dry_run: bool) -> None:
         console.print(summary_line(summary), markup=False, soft_wrap=True)
     _report_incidents(summary.incidents, console, dry_run=dry_run)
     _report_summaries(summary.summaries, console, dry_run=dry_run)
-    for line in summary.said.values():  # each pass's own line (``RunSummary.said``)
-        console.print(line, markup=False, soft_wrap=True, highlight=False)
+    print_said(summary, console)
 
 
 def _report_summaries(done: dict[str, Any], console: Output, *, dry_run: bool) -> None:

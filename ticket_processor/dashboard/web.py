@@ -45,6 +45,7 @@ from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
 from .kept_reads import KeptReads
 from .review import Refusal, ReviewDesk
 from .signals import Signals
+from .spam import GateWork, gate_work
 
 HERE = Path(__file__).parent
 # Browsers get nothing from elsewhere and run nothing inline: the shipped files only.
@@ -123,6 +124,9 @@ class DashboardConfig:
     summary_field: bool = False
     # The open incidents and the categories rising today, read at each overview (None: none).
     signals: Callable[[datetime], Signals] | None = None
+    # The runs' tag prefix (TICKETBOT_TAG_PREFIX): the overview finds the spam gate's verdicts
+    # by their tags.
+    tag_prefix: str = "ai_"
     title: str = "ticketbot"
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -241,14 +245,15 @@ class _Pages:
     async def overview(self, request: Request) -> Response:
         now = self.config.now()
 
-        def read(conn: sa.Connection, account: str) -> tuple[Overview, int]:
+        def read(conn: sa.Connection, account: str) -> tuple[Overview, int, GateWork]:
             since = now - timedelta(hours=charts.OVERVIEW_HOURS)
             return (
                 audit_overview.overview(conn, account, since=since),
                 pending.waiting_count(conn, account=account),
+                gate_work(conn, account, since=since, prefix=self.config.tag_prefix),
             )
 
-        figures, waiting = await run_in_threadpool(self.store.read, read)
+        figures, waiting, spam = await run_in_threadpool(self.store.read, read)
         found = (
             Signals()
             if self.config.signals is None
@@ -258,6 +263,7 @@ class _Pages:
             "o": figures,
             "waiting": waiting,
             "signals": found,
+            "spam": spam,
             "hours_chart": charts.hours_chart(charts.hours(figures, now=now)),
             "agreement_chart": charts.agreement_chart(figures.agreement),
             "calibration_chart": charts.calibration_chart(charts.calibration_points(figures)),

@@ -16,6 +16,8 @@ from ..incidents.notes import ticket_list
 from .aggregate import Report, fmt_count, fmt_pct, fmt_seconds, fmt_usd
 from .incidents import IncidentReport
 from .runs import OTHER_OUTCOME_COLOUR, OUTCOME_COLOURS, LoggedRun, engine_mix
+from .spam import SHOWN as SPAM_SHOWN
+from .spam import SpamReport
 from .svg import FAILED_COLOUR, OTHER_COLOUR, bar_chart, timeline_chart, usage_chart
 from .time_saved import fmt_duration
 from .to_write import NONE_TO_WRITE
@@ -386,15 +388,46 @@ def incidents_section(incidents: IncidentReport) -> list[str]:
     return sections
 
 
+def spam_section(spam: SpamReport) -> list[str]:
+    """What the spam gate set aside in the period, as the text report says it: the verdicts by
+    kind and the suggested ones (dry runs apart: they tagged nothing), and the tickets tagged,
+    for a team that checks the gate's first verdicts. Nothing when it set nothing aside."""
+    if spam.empty:
+        return []
+    real, dry = spam.runs, spam.dry_runs
+    kinds = sorted({*real.gated, *dry.gated})
+    rows = [(f"gated: {kind}", real.gated.get(kind, 0), dry.gated.get(kind, 0)) for kind in kinds]
+    rows.append(("suggested", real.suggested, dry.suggested))
+    if real.known_customers or dry.known_customers:
+        rows.append(("of them, known customers'", real.known_customers, dry.known_customers))
+    named = [
+        f"<p>{escape(what)}: {escape(ticket_list(ids, SPAM_SHOWN))}</p>"
+        for what, ids in (("Gated", spam.gated_tickets), ("Suggested", spam.suggested_tickets))
+        if ids
+    ]
+    return [
+        f"<h2>Spam gate: {fmt_count(real.gated_total)} gated, "
+        f"{fmt_count(real.suggested)} suggested</h2>",
+        _table(
+            ("verdict", "runs", "dry runs"),
+            [(what, fmt_count(n), fmt_count(d)) for what, n, d in rows],
+            {1, 2},
+        ),
+        *named,
+    ]
+
+
 def render_html(
     report: Report,
     *,
     title: str = "ticketbot report",
     version: str | None = None,
     incidents: IncidentReport | None = None,
+    spam: SpamReport | None = None,
 ) -> str:
     """The whole page for ``report``; ``version``, ticketbot's, is shown under the title;
-    ``incidents``, the period's incidents and repeats, after the run's problems."""
+    ``incidents``, the period's incidents and repeats, after the run's problems; ``spam``, what
+    the spam gate set aside, after them."""
     made_by = f"ticketbot {version}" if version else "ticketbot"
     period_from = report.since or report.first_event
     period_to = report.until or report.last_event
@@ -412,6 +445,7 @@ def render_html(
     sections += _problem_sections(report)
     if incidents is not None:
         sections += incidents_section(incidents)
+    sections += spam_section(spam) if spam is not None else []
     sections.append(_charts_grid(report))
     if report.agreement:
         sections += agreement_section(report)

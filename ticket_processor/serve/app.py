@@ -150,6 +150,8 @@ async def read_body(request: Request, cap: int) -> bytes:
 
 def _refuse(state: ServeState, source: str, refused: Refused, request: Request) -> JSONResponse:
     state.metrics.refused.labels(source, refused.reason).inc()
+    if source != "api":
+        state.metrics.received.labels(source, "refused").inc()
     client = request.client.host if request.client else None
     state.emit(
         "delivery_refused" if source != "api" else "api_refused",
@@ -178,6 +180,7 @@ async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> 
     wait = state.limits.take(source)
     if wait is not None:
         state.metrics.refused.labels(source, "rate_limited").inc()
+        state.metrics.received.labels(source, "refused").inc()
         return _error(429, "rate limited", {"Retry-After": str(int(wait))})
     try:
         stored = await run_in_threadpool(state.queue.store, delivery)
@@ -190,8 +193,9 @@ async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> 
             error_type=type(exc).__name__,
             error=str(exc)[:300],
         )
+        state.metrics.received.labels(source, "not_stored").inc()
         return _error(503, "the delivery could not be stored; send it again")
-    state.metrics.received.labels(source).inc()
+    state.metrics.received.labels(source, "accepted").inc()
     if not stored:
         state.metrics.duplicates.labels(source).inc()
     state.emit(

@@ -25,10 +25,14 @@ class ServeMetrics:
     def __init__(self, depth: Callable[[], float] = lambda: 0.0) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        # Every delivery a webhook got, by what became of it, so the outcomes add up to the
+        # POSTs: ``accepted`` (believed and stored, or recognised as stored already: 200),
+        # ``refused`` (4xx, or 503 without a secret: ``deliveries_refused`` says why) and
+        # ``not_stored`` (503: the queue failed; the helpdesk sends it again).
         self.received = Counter(
             "ticketbot_deliveries_received",
-            "Webhook deliveries believed and stored (or recognised as already stored)",
-            ["source"],
+            "Webhook deliveries received, by outcome: accepted, refused or not_stored",
+            ["source", "outcome"],
             registry=r,
         )
         self.duplicates = Counter(

@@ -25,9 +25,13 @@ NO_MATCH_CONFIDENCE = 0.1
 # Never claim certainty: keyword rules can always be fooled.
 MAX_CONFIDENCE = 0.9
 
+# The greeting ends at its first comma, "!", line break or colon (the shortest match: a later
+# comma is the customer's own sentence), and never inside a link: a colon that ends a greeting
+# is followed by a space, so "Hello, click http://..." loses only "Hello,", not the scheme and
+# the word before it.
 _GREETING = re.compile(
     r"^(dear|hello|hi|hey|good (morning|afternoon|evening)|greetings|to whom)\b"
-    r"[^.!?\n]{0,60}[,!:\n]",
+    r"[^.!?:\n]{0,60}?(?:[,!\n]|:(?=\s|$))",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
