@@ -28,6 +28,8 @@ WHY: dict[str, str] = {
     "assigned": "the ticket is assigned to an agent, who answers it",
     "agent_answered": "an agent has replied",
     "agent_requester": "the requester is one of the helpdesk's agents",
+    "agents_unknown": "the helpdesk's agents could not be read, so a ticket from an agent could "
+    "not be told apart",
     "automatic": "the message was sent by a machine (an auto-reply or a notification)",
     "negative": "the customer is angry or upset: a person answers",
     "urgent": "the triage's urgency is critical: a person answers",
