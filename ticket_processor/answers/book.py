@@ -69,10 +69,11 @@ class AnswerBook:
             return None
         return (found.st_ino, found.st_mtime_ns, found.st_size)
 
-    def _load(self, *, first: bool = False) -> None:
-        """Read the file when it changed since this process last read or wrote it."""
+    def _load(self, *, first: bool = False, always: bool = False) -> None:
+        """Read the file when it changed since this process last read or wrote it
+        (``always``: whatever its stamp says, before a change)."""
         stamp = self._stamp()
-        if stamp is None or (not first and stamp == self._seen):
+        if stamp is None or (not (first or always) and stamp == self._seen):
             return  # missing (nothing written yet) or as this process left it
         self._seen = stamp
         try:
@@ -83,6 +84,7 @@ class AnswerBook:
             # Damaged at the start: set aside; damaged later (by hand?): what was read stays.
             if first and not self._read_only:
                 self.set_aside = set_aside(self.path, f"{type(exc).__name__}: {exc}"[:200])
+                self._seen = None
             return
         if not isinstance(found, dict):
             if first and not self._read_only:
@@ -110,7 +112,9 @@ class AnswerBook:
                 yield
                 return
             with updating(self.path):
-                self._load()
+                # Read whatever the stamp says: a file replaced within the clock's tick by one
+                # of the same size on a reused inode would look unchanged.
+                self._load(always=True)
                 yield
 
     def _save(self) -> None:
