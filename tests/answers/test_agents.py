@@ -28,13 +28,13 @@ class Roster:
 def test_the_list_is_read_again_once_it_is_old() -> None:
     clock, roster = FakeClock(1000.0), Roster(7)
     agents = ReadAgents(roster.read, clock=clock)
-    assert agents.ids() == {7}
+    assert agents.ids() == frozenset({7})
     roster.ids.add(8)  # an agent added this morning
     clock.advance(AGENTS_MAX_AGE - 1)
-    assert agents.ids() == {7}  # not yet read again: one read per period
+    assert agents.ids() == frozenset({7})  # not yet read again: one read per period
     assert roster.reads == 1
     clock.advance(1)
-    assert agents.ids() == {7, 8}
+    assert agents.ids() == frozenset({7, 8})
     assert roster.reads == 2
 
 
@@ -42,7 +42,7 @@ def test_an_unreadable_list_answers_no_ticket_until_it_is_read() -> None:
     clock, roster = FakeClock(1000.0), Roster(7)
     failed: list[TicketBotError] = []
     agents = ReadAgents(roster.read, clock=clock, on_error=failed.append)
-    assert agents.ids() == {7}
+    assert agents.ids() == frozenset({7})
     roster.down = True
     clock.advance(AGENTS_MAX_AGE)
     assert agents.ids() is None  # the old list may miss a new agent: unknown
@@ -52,4 +52,4 @@ def test_an_unreadable_list_answers_no_ticket_until_it_is_read() -> None:
     assert roster.reads == 2  # not read again before the retry is due
     roster.down = False
     clock.advance(1)
-    assert agents.ids() == {7}
+    assert agents.ids() == frozenset({7})
