@@ -7,7 +7,9 @@ already processed: the customer was never answered, and nothing said so."""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from support.e2e import events
 from support.serving import delivery_for, serve_env, serving
 
 from ticket_processor.sandbox.desks import Desk
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
 pytestmark = pytest.mark.desk(seed=None, unlimited=True, configure=True)
 
@@ -113,3 +116,34 @@ def test_with_answers_off_serve_writes_no_reply(desk: Desk, tmp_path: Path) -> N
     snap = desk.snapshot(ticket)
     assert len(snap.notes) == 1
     assert "ai_answered" not in snap.tags
+
+
+def test_with_the_llm_serve_words_only_the_answer_it_sends(
+    desk: Desk, tmp_path: Path, make_standin: Callable[..., RunningStandin]
+) -> None:
+    """The LLM triages every ticket; it is asked to word an answer (its second call) only for
+    the ticket the chooser answers, never for one a guard stops, and is shown the article,
+    never the ticket."""
+    llm = make_standin()
+    publish_help_centre(desk)
+    person = next(c for c in rows("answers_tickets.jsonl") if c["kind"] == "person")
+    answered, refused = create_tickets(desk, [_answerable(0), person])
+    assert invoke("kb", "sync").exit_code == 0
+    env = _env(
+        tmp_path,
+        TICKETBOT_ANSWER_MODE="send",
+        OPENAI_BASE_URL=llm.url,
+        OPENAI_API_KEY="sk-test-not-a-real-key",
+        TICKETBOT_MODEL="stand-in",
+    )
+    with serving(env, engine="llm") as server:
+        for ticket in (answered, refused):
+            assert server.deliver(desk.kind, *delivery_for(desk.kind, ticket)).status_code == 200
+        server.drained()
+    assert [m["ticket_id"] for m in _ours(desk)] == [answered]
+    asked = [json.dumps(r) for r in llm.received]
+    worded = [r for r in asked if "ISO code" in r]  # the answer writer's request
+    assert len(worded) == 1, worded
+    assert _answerable(0)["description"][:40] not in worded[0]
+    assert not any(person["description"][:40] in r for r in worded)
+    assert len(asked) >= 3  # each ticket triaged by the LLM, and the one answer worded
