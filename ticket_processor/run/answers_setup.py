@@ -5,8 +5,9 @@ against the taxonomy: a bad file stops the run before any ticket, as routes do),
 book is opened in the state directory (the runs' and ``serve``'s alike), the agents are read
 once (a ticket whose requester is an agent is never answered; ``serve`` reads them again every
 ``answers.agents.AGENTS_MAX_AGE`` seconds), and the calibration is the state directory's
-(``ticketbot answers calibrate``) or the shipped one. With the LLM as the run's engine, its ``write_answer`` may word
-the answer from the article (checked sentence by sentence before it is used).
+(``ticketbot answers calibrate``) or the shipped one. With the LLM as the run's engine, its
+``write_answer`` may word the answer from the article (checked sentence by sentence before it
+is used).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
+    from ..answers.agents import Agents
     from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
     from ..answers.gate import Gate
@@ -83,7 +85,6 @@ def build_answers(
     if not supports_answers(helpdesk.kind):
         return None, [f"{helpdesk.kind} cannot post answers: no ticket is answered"]
     # The answering code only for a run that answers (most do not: answers are off by default).
-    from ..answers.agents import RETRY_SECONDS, Agents, FixedAgents, ReadAgents
     from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
@@ -98,30 +99,9 @@ def build_answers(
             "or unusable: no ticket is answered"
         ]
     desk = cast(AnswerDesk, helpdesk)
-    agents: Agents
-    notes: list[str] = []
-    if served:
-        agents = ReadAgents(
-            lambda: agent_ids(helpdesk),
-            on_error=lambda exc: log.emit(
-                "answer_agents_unread", level="warning", error=str(exc)[:300]
-            ),
-        )
-        if agents.ids() is None:  # read at the start too, as a run reads them
-            notes.append(
-                "the helpdesk's agents could not be read: no ticket is answered until they are "
-                f"(read again every {RETRY_SECONDS:.0f} s)"
-            )
-    else:
-        try:
-            agents = FixedAgents(agent_ids(helpdesk))
-        except TicketBotError as exc:
-            if credentials_refused(exc):  # the run's abort says it, once
-                return None, []
-            return None, [
-                f"answers are off this run: the helpdesk's agents could not be read ({exc}), "
-                "so a ticket from an agent could not be told apart"
-            ]
+    agents, notes = _agents(helpdesk, log, served=served)
+    if agents is None:
+        return None, notes
 
     def body(article_id: int, locale: str) -> str:
         return index.body(article_id, locale)
@@ -163,6 +143,36 @@ def build_answers(
         claims=claims() if claims is not None else None,
     )
     return answers, notes
+
+
+def _agents(helpdesk: Helpdesk, log: Any, *, served: bool) -> tuple[Agents | None, list[str]]:
+    """Who the agents are (a ticket an agent asked is never answered), and what to warn of:
+    a run reads them once, and answers nothing when it cannot (None); ``serve`` reads them
+    again as they age, and answers no ticket while they cannot be read."""
+    from ..answers.agents import RETRY_SECONDS, FixedAgents, ReadAgents
+
+    if served:
+        agents = ReadAgents(
+            lambda: agent_ids(helpdesk),
+            on_error=lambda exc: log.emit(
+                "answer_agents_unread", level="warning", error=str(exc)[:300]
+            ),
+        )
+        if agents.ids() is not None:  # read at the start too, as a run reads them
+            return agents, []
+        return agents, [
+            "the helpdesk's agents could not be read: no ticket is answered until they are "
+            f"(read again every {RETRY_SECONDS:.0f} s)"
+        ]
+    try:
+        return FixedAgents(agent_ids(helpdesk)), []
+    except TicketBotError as exc:
+        if credentials_refused(exc):  # the run's abort says it, once
+            return None, []
+        return None, [
+            f"answers are off this run: the helpdesk's agents could not be read ({exc}), "
+            "so a ticket from an agent could not be told apart"
+        ]
 
 
 def agent_ids(helpdesk: Helpdesk) -> set[int]:
