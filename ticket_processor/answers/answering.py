@@ -316,7 +316,7 @@ class RunAnswers:
 
         def opinion(passage: str) -> Opinion:
             said = ask(complete, found.shown, passage)
-            if said.model:
+            if said.model and not self.served:  # serve totals no run: it would only grow
                 with self._lock:
                     self.counts.llm_usage.append(
                         (said.model, said.prompt_tokens, said.completion_tokens)
