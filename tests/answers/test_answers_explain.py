@@ -130,3 +130,44 @@ def test_no_calibration_probability_is_said_with_its_own_reason() -> None:
     shown |= {"calibration_refusal": "no_article", "decision": {"stopped_by": "no_article"}}
     text = "\n".join(explained_lines(299, shown))
     assert "calibration probability none (the keyword lookup suggested no article)" in text
+
+
+@pytest.mark.desk(configure=True)
+def test_explain_says_which_reading_sent_the_answer(desk: Desk) -> None:
+    """A ticket sent on the gate's own reading was explained as "calibration probability
+    0.35; the calibration's is compared with the threshold 0.9" above "would send": it read
+    as a contradiction. It says which reading decided, and that the other did not."""
+    publish_help_centre(desk)
+    answerable = [c for c in rows("answers_tickets.jsonl") if c["kind"] == "answerable"]
+    # The calibration's article, confirmed; the gate's alone (the calibration at 0.35); the
+    # gate's for a ticket that asks a question (the calibration at 0.35 too).
+    confirmed, alone, asked = create_tickets(desk, [answerable[0], answerable[21], answerable[19]])
+    assert invoke("kb", "sync").exit_code == 0
+    env = {"TICKETBOT_ANSWER_MODE": "send"}
+
+    def explained(ticket: int) -> tuple[dict[str, object], str]:
+        found = invoke("answers", "explain", str(ticket), "--json", env=env)
+        said = invoke("answers", "explain", str(ticket), env=env)
+        assert found.exit_code == 0, found.output
+        assert said.exit_code == 0, said.output
+        return json.loads(found.output), said.output
+
+    shown, said = explained(alone)
+    assert shown["decision"]["decided_by"] == "gate_alone"  # type: ignore[index]
+    gate_p, calibration_p = shown["gate_probability"], shown["calibration_probability"]
+    assert isinstance(calibration_p, float)
+    assert calibration_p < 0.9
+    assert f"decided by the gate's {gate_p} against its own threshold 0.96" in said
+    assert f"the calibration's {calibration_p} did not decide" in said
+    assert "the calibration's is compared with the threshold" not in said
+    assert "would send article" in said
+
+    shown, said = explained(asked)
+    assert shown["decision"]["decided_by"] == "gate_question"  # type: ignore[index]
+    assert "against its own threshold 0.9, for a ticket that asks a question" in said
+
+    shown, said = explained(confirmed)
+    assert shown["decision"]["decided_by"] == "calibration"  # type: ignore[index]
+    p = shown["calibration_probability"]
+    assert f"decided by the calibration's {p} against the threshold 0.9" in said
+    assert "the gate confirming its article" in said

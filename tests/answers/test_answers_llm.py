@@ -58,7 +58,7 @@ def test_an_llm_answer_is_sent_only_when_the_article_supports_it(
     assert "evil.example" not in mail["body"]
     assert "choose Dark" in mail["body"]
     planned = [e for e in events(tmp_path / "logs") if e["event"] == "answer_planned"]
-    assert [e["source"] for e in planned] == ["llm" if sent_as_written else "excerpt"]
+    assert [e["text_from"] for e in planned] == ["llm" if sent_as_written else "excerpt"]
     # The model was shown the article, never the ticket's text.
     asked = [json.dumps(r) for r in llm.received]
     assert any("Appearance" in r and "ISO code en" in r for r in asked)

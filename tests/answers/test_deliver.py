@@ -14,8 +14,17 @@ import pytest
 from ticket_processor.answers.answering import RunAnswers
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.deliver import deliver
+from ticket_processor.answers.plan import TicketCues
 from ticket_processor.answers.vocab import AnswerPlan
-from ticket_processor.models import Conversation, Message, Ticket, WriteBack
+from ticket_processor.models import (
+    Analysis,
+    Conversation,
+    Message,
+    Suggestion,
+    Ticket,
+    Triage,
+    WriteBack,
+)
 
 PLAN = AnswerPlan(
     ticket_id=7,
@@ -246,3 +255,73 @@ def test_a_reply_refused_on_the_fresh_read_before_the_write_is_not_kept(tmp_path
     )
     assert again.note is None
     assert run.book.planned() == []
+
+
+def _dark_mode(run: RunAnswers) -> tuple[Ticket, Triage, TicketCues]:
+    """A ticket the calibration answers (the dark-mode article at 0.95)."""
+    from ticket_processor.answers.plan import cues
+    from ticket_processor.triage.confidence import Calibration
+
+    run.calibration = Calibration(starts=(0.0,), values=(0.95,))
+    run._article_body = lambda *_: "<p>Open Settings, then Appearance, and choose Dark.</p>"
+    analysis = Analysis(
+        category="how_to",
+        urgency="low",
+        sentiment="neutral",
+        language="en",
+        summary="",
+        confidence=0.9,
+    )
+    found = Suggestion(
+        article_id=3,
+        title="Dark",
+        url="https://h/3",
+        locale="en-us",
+        visibility="everyone",
+        score=0.5,
+    )
+    ticket = Ticket(id=7, subject="Dark", description="How do I switch to dark mode?")
+    triage = Triage(analysis=analysis, engine="rules", suggestions=(found,))
+    return ticket, triage, cues(ticket.subject, ticket.description)
+
+
+def test_agents_that_cannot_be_read_mean_no_answer(tmp_path: Path) -> None:
+    """``serve``'s agents, read again as they age: while unreadable, no ticket is answered
+    (as a run whose agents cannot be read answers none)."""
+    from ticket_processor.answers.agents import ReadAgents
+    from ticket_processor.errors import HelpdeskError
+
+    readable = [False]
+
+    def read() -> set[int]:
+        if not readable[0]:
+            raise HelpdeskError("the helpdesk answered 503", status_code=503)
+        return {99}
+
+    run = answers(desk(), tmp_path)
+    run._agents = ReadAgents(read, retry=0.0)
+    ticket, triage, said = _dark_mode(run)
+    written = run.attach(ticket, triage, WriteBack(ticket_id=7, additional_tags=()), said)
+    assert written.note is None
+    assert run.counts.refused == {"agents_unknown": 1}
+    assert run.book.planned() == []
+    readable[0] = True
+    written = run.attach(ticket, triage, WriteBack(ticket_id=7, additional_tags=()), said)
+    assert written.note is not None
+    assert [p.ticket_id for p, _, _ in run.book.planned()] == [7]
+
+
+def test_serve_sends_the_replies_it_planned_and_leaves_the_rest_to_the_run(
+    tmp_path: Path,
+) -> None:
+    fake = desk(tags=("ai_processed",))
+    served = answers(fake, tmp_path)
+    served.served = True
+    ticket, triage, said = _dark_mode(served)
+    served.attach(ticket, triage, WriteBack(ticket_id=7, additional_tags=()), said)
+    other = replace(PLAN, ticket_id=8, requester_id=41)
+    served.book.plan(other, 1000.0)  # a run's plan, its note not written yet
+    served.send_pending(lambda: None)
+    assert len(fake.posted) == 1  # its own; the run's is not read nor sent
+    assert [p.ticket_id for p, _, _ in served.book.planned()] == [8]
+    assert served.plan_of(7) is None  # settled: a server's long life keeps no plan sent

@@ -101,5 +101,5 @@ def test_no_hostile_answer_reaches_the_customer(
         # The article's own words went instead.
         assert "Forgot password" in body or "choose Dark" in body, body
     planned = [e for e in events(tmp_path / "logs") if e["event"] == "answer_planned"]
-    assert [e["source"] for e in planned] == ["excerpt"] * len(HOSTILE)
+    assert [e["text_from"] for e in planned] == ["excerpt"] * len(HOSTILE)
     assert len(HOSTILE) >= 17

@@ -17,10 +17,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..common.eventlog import EventSink
-from ..errors import HelpdeskError, TicketBotError
+from ..errors import TicketBotError
 from ..kb.dense import Retrieved
 from ..models import Ticket, Triage, WriteBack
 from ..passes.caution import Caution
@@ -30,14 +30,16 @@ from ..triage.prepare import prepare_ticket
 from ..writeback.note import inert_block
 from ..writeback.planner import with_customer_reply
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
+from .agents import Agents, FixedAgents
 from .book import AnswerBook
 from .compose import without_name
-from .deliver import AnswerDesk, answer_tags, send_once
+from .deliver import AnswerDesk, answer_tags
 from .gate import Gate
 from .ladder import draft_accepted, ladder_caution, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
 from .policy import AnswersPolicy
 from .second_opinion import Complete, Opinion, ask
+from .sending import PlannedReplies
 from .vocab import (
     AnswerCounts,
     AnswerPlan,
@@ -48,9 +50,13 @@ from .vocab import (
     resolved_tag,
 )
 
-# A planned reply whose triage write never landed is given up after this long.
-WAIT_SECONDS = 24 * 3600
+if TYPE_CHECKING:
+    from ..writeback.batch_writer import WriteClaims
+
 DRAFTS_JUDGED_PER_RUN = 50
+# The plans kept for a re-plan before their write and for the audit store (written within
+# seconds): ``serve`` plans for weeks, and keeps only the latest.
+PLANS_KEPT = 10_000
 
 
 class RunAnswers:
@@ -61,7 +67,7 @@ class RunAnswers:
         book: AnswerBook,
         desk: AnswerDesk,
         article_body: Callable[[int, str], str],
-        agents: Iterable[int],
+        agents: Agents | Iterable[int],
         prefix: str,
         marker: str,
         log: EventSink,
@@ -76,6 +82,8 @@ class RunAnswers:
         confirm: Gate | None = None,
         translate: Callable[[str, str], str | None] | None = None,
         second_opinion: Complete | None = None,
+        served: bool = False,
+        claims: WriteClaims | None = None,
     ) -> None:
         self.policy = policy
         # The LLM's plain-text call, asked whether a passage answers a ticket before it is sent.
@@ -85,7 +93,13 @@ class RunAnswers:
         self.book = book
         self.desk = desk
         self._article_body = article_body
-        self._agents = frozenset(agents)
+        self._agents = agents if isinstance(agents, Agents) else FixedAgents(agents)
+        # ``serve``: sends only the replies it planned, and leaves the drafts' judging and the
+        # settling of sent answers to the scheduled run (which reads their conversations).
+        self.served = served
+        self.sender = PlannedReplies(
+            book, desk, prefix=prefix, marker=marker, log=log, now=now, claims=claims
+        )
         self.prefix = prefix
         self.marker = marker
         self.log = log
@@ -164,11 +178,12 @@ class RunAnswers:
         mode = self.mode(category, sub)
         if mode == "off":
             return writeback
+        agents = self._agents.ids()  # None: unknown now, so no ticket is answered
         where = Circumstances(
             mode=mode,  # type: ignore[arg-type]
             threshold=self.policy.threshold_for(category, sub),
             escalated=bool(getattr(writeback, "escalated", False)),
-            requester_is_agent=ticket.requester_id in self._agents,
+            requester_is_agent=agents is None or ticket.requester_id in agents,
             requester_answered_at=self.book.requester_answered_at(ticket.requester_id, ticket.id),
             answered_here=self.book.was_sent(ticket.id),
             now=self.now(),
@@ -182,22 +197,28 @@ class RunAnswers:
         # Re-planned from a fresh read: the guards are checked again, the text and the second
         # opinion are kept (an LLM is not asked twice for one ticket's answer).
         writer = None if earlier is not None else self.writer
-        plan, reason = decide(
-            ticket,
-            triage,
-            found,
-            where,
-            self._article_body,
-            writer,
-            name=lambda: self._requester_name(ticket.requester_id),
-            locale=lambda: self._requester_locale(ticket.requester_id),
-            second=None if earlier is not None else self._second(found),
+        plan, reason = (
+            decide(
+                ticket,
+                triage,
+                found,
+                where,
+                self._article_body,
+                writer,
+                name=lambda: self._requester_name(ticket.requester_id),
+                locale=lambda: self._requester_locale(ticket.requester_id),
+                second=None if earlier is not None else self._second(found),
+            )
+            if agents is not None
+            else (None, "agents_unknown")
         )
         if plan is not None and earlier is not None:
             plan = earlier
         if plan is not None:
             with self._lock:
                 self._plans[ticket.id] = plan
+                if len(self._plans) > PLANS_KEPT:  # a server's: the oldest were written
+                    self._plans.pop(next(iter(self._plans)))
         if plan is None:
             if replanned:
                 if self.writes:
@@ -237,7 +258,9 @@ class RunAnswers:
             "article_id": plan.article_id,
             "probability": plan.probability,
             "language": plan.language,
-            "source": plan.source,
+            # Where the reply's words came from: "excerpt" or "llm" (``source`` in the log
+            # names the process: ``serve``).
+            "text_from": plan.source,
         }
         if plan.second_opinion is not None:
             fields["second_opinion"] = plan.second_opinion
@@ -293,7 +316,7 @@ class RunAnswers:
 
         def opinion(passage: str) -> Opinion:
             said = ask(complete, found.shown, passage)
-            if said.model:
+            if said.model and not self.served:  # serve totals no run: it would only grow
                 with self._lock:
                     self.counts.llm_usage.append(
                         (said.model, said.prompt_tokens, said.completion_tokens)
@@ -322,52 +345,18 @@ class RunAnswers:
     def send_pending(self, should_stop: Callable[[], str | None]) -> None:
         if not self.writes:
             return
-        for plan, state, at in self.book.planned():
-            if should_stop() is not None:
-                return
-            if state != "sending":
-                self.book.sending(plan.ticket_id)  # journalled before the reply goes out
-            try:
-                done = send_once(self.desk, plan, prefix=self.prefix, marker=self.marker)
-            except (HelpdeskError, TicketBotError) as exc:
-                # Unknown fate or refused: the entry stays; the next run reads before it sends.
-                self.log.emit(
-                    "answer_failed",
-                    level="warning",
-                    ticket_id=plan.ticket_id,
-                    error_type=type(exc).__name__,
-                    error=str(exc)[:300],
-                )
-                continue
-            fields = {
-                "ticket_id": plan.ticket_id,
-                "category": plan.category,
-                "article_id": plan.article_id,
-            }
-            outcome, before = done.outcome, done.before
-            if outcome in ("sent", "finished"):
-                self.book.sent(plan, self.now())
-                with self._lock:
+        only = None
+        if self.served:  # serve sends its own plans; the run sends the rest
+            with self._lock:
+                only = {t for t, plan in self._plans.items() if plan.delivery == "send"}
+        for done in self.sender.send(should_stop, only):
+            with self._lock:
+                if done.outcome in ("sent", "finished"):
                     self.counts.sent += 1
-                self.log.emit(
-                    "answer_sent",
-                    recovered=outcome == "finished",
-                    # What a revert restores: the status the reply found (a recovered reply's
-                    # is the one ticketbot set, so a revert leaves it).
-                    previous_status=before if outcome == "sent" else None,
-                    tags_added=list(answer_tags(plan, self.prefix)),
-                    reply_id=done.reply_id,
-                    **fields,
-                )
-            elif outcome == "waiting":
-                if self.now() - at > WAIT_SECONDS:
-                    self.book.drop(plan.ticket_id)
-                    self.log.emit("answer_cancelled", reason="never_triaged", **fields)
-            else:
-                self.book.drop(plan.ticket_id)
-                with self._lock:
+                else:
                     self.counts.cancelled += 1
-                self.log.emit("answer_cancelled", reason=outcome, **fields)
+                if self.served:  # a server's life is long: its settled plans are let go
+                    self._plans.pop(done.plan.ticket_id, None)
 
     # -- what the customer said next (the reply pass) ---------------------------------------
 
@@ -417,7 +406,7 @@ class RunAnswers:
 
     def judge_drafts(self) -> None:
         """Read the first public agent reply of drafted tickets not judged yet."""
-        if not self.writes:
+        if not self.writes or self.served:
             return
         pending = [(tid, d) for tid, d in self.book.drafts().items() if d["accepted"] is None]
         for ticket_id, draft in pending[:DRAFTS_JUDGED_PER_RUN]:
@@ -451,7 +440,7 @@ class RunAnswers:
     def settle_sent(self) -> None:
         """Answers the customer never replied to, whose ticket is solved now (the helpdesk
         solves a pending ticket after its pending period, or an agent did): resolved."""
-        if not self.writes:
+        if not self.writes or self.served:
             return
         outcomes = self.book.outcomes()
         open_ones = [t for t in self.book.sent_rows() if t not in outcomes]

@@ -11,11 +11,18 @@
   the draft (the ladder's acceptance); ``ladder``: each ``auto`` category's current rung.
 
 Thread-safe; each change is written at once. Entries older than ``KEEP_SECONDS`` are dropped.
+Shared between processes: ``ticketbot serve`` and the scheduled run answer side by side from
+one state directory, so each change reads the file again under its lock (``state.file_lock``)
+and writes it whole, and each read first picks up what the other process wrote since: neither
+writes over the other's plans, sends or loop guard.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,6 +36,7 @@ from ..common.atomic import (
     read_state_bytes,
     set_aside,
 )
+from ..state.file_lock import updating
 from .vocab import AnswerPlan
 
 BOOK = "answers.json"
@@ -46,35 +54,80 @@ class AnswerBook:
         self._read_only = read_only
         self._lock = threading.RLock()
         self._data = _empty()
+        # The file as last read or written (inode, mtime, size): another process changed it
+        # when it differs.
+        self._seen: tuple[int, int, int] | None = None
         # A damaged book is set aside (``<name>.bad-<time>``) and the answers start afresh:
         # a reply already mailed is still found in its conversation before anything is sent.
         self.set_aside: SetAside | None = None
+        self._load(first=True)
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            return None
+        return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+    def _load(self, *, first: bool = False, always: bool = False) -> None:
+        """Read the file when it changed since this process last read or wrote it
+        (``always``: whatever its stamp says, before a change)."""
+        stamp = self._stamp()
+        if stamp is None or (not (first or always) and stamp == self._seen):
+            return  # missing (nothing written yet) or as this process left it
+        self._seen = stamp
         try:
             found = orjson.loads(read_state_bytes(self.path))
         except FileNotFoundError:
             return
         except (OSError, orjson.JSONDecodeError) as exc:
-            if not read_only:
+            # Damaged at the start: set aside; damaged later (by hand?): what was read stays.
+            if first and not self._read_only:
                 self.set_aside = set_aside(self.path, f"{type(exc).__name__}: {exc}"[:200])
+                self._seen = None
             return
         if not isinstance(found, dict):
-            if not read_only:
+            if first and not self._read_only:
                 self.set_aside = set_aside(self.path, "not a JSON object")
             return
-        for key, default in _empty().items():
+        data = _empty()
+        for key, default in data.items():
             value = found.get(key, default)
-            self._data[key] = value if isinstance(value, dict) else default
+            data[key] = value if isinstance(value, dict) else default
+        self._data = data
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._lock:
+            self._load()
+            yield
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """A change, made on the file as it is now (another process may have written it) and
+        under its lock, so two processes never write one over the other."""
+        with self._lock:
+            if self._read_only:
+                self._load()
+                yield
+                return
+            with updating(self.path):
+                # Read whatever the stamp says: a file replaced within the clock's tick by one
+                # of the same size on a reused inode would look unchanged.
+                self._load(always=True)
+                yield
 
     def _save(self) -> None:
         if not self._read_only:
             if not self.path.parent.is_dir():
                 prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
             atomic_write_bytes(self.path, orjson.dumps(self._data, option=orjson.OPT_INDENT_2))
+            self._seen = self._stamp()
 
     # -- replies to send -------------------------------------------------------------------
 
     def plan(self, plan: AnswerPlan, now: float) -> None:
-        with self._lock:
+        with self._changing():
             key = str(plan.ticket_id)
             if key in self._data["planned"] or key in self._data["sent"]:
                 return  # planned or sent already: the first plan stands
@@ -83,7 +136,7 @@ class AnswerBook:
 
     def planned(self) -> list[tuple[AnswerPlan, str, float]]:
         """Every reply still to send (or to confirm), oldest first: the plan, its state, when."""
-        with self._lock:
+        with self._reading():
             rows = sorted(self._data["planned"].values(), key=lambda r: (r["at"], r["ticket_id"]))
         fields = set(AnswerPlan.__dataclass_fields__)
         return [
@@ -91,20 +144,25 @@ class AnswerBook:
             for row in rows
         ]
 
+    def is_planned(self, ticket_id: int) -> bool:
+        """Still to send (or to confirm): no process has settled it yet."""
+        with self._reading():
+            return str(ticket_id) in self._data["planned"]
+
     def sending(self, ticket_id: int) -> None:
-        with self._lock:
+        with self._changing():
             entry = self._data["planned"].get(str(ticket_id))
             if entry is not None and entry["state"] != "sending":
                 entry["state"] = "sending"
                 self._save()
 
     def drop(self, ticket_id: int) -> None:
-        with self._lock:
+        with self._changing():
             if self._data["planned"].pop(str(ticket_id), None) is not None:
                 self._save()
 
     def sent(self, plan: AnswerPlan, now: float) -> None:
-        with self._lock:
+        with self._changing():
             self._data["planned"].pop(str(plan.ticket_id), None)
             self._data["sent"][str(plan.ticket_id)] = {
                 "requester_id": plan.requester_id,
@@ -116,14 +174,14 @@ class AnswerBook:
             self._save()
 
     def was_sent(self, ticket_id: int) -> bool:
-        with self._lock:
+        with self._reading():
             return str(ticket_id) in self._data["sent"]
 
     def requester_answered_at(self, requester_id: int | None, ticket_id: int) -> float | None:
         """When this requester was last auto-answered (or is about to be) on another ticket."""
         if requester_id is None:
             return None
-        with self._lock:
+        with self._reading():
             rows = [*self._data["sent"].items(), *self._data["planned"].items()]
             times = [
                 row["at"]
@@ -135,22 +193,22 @@ class AnswerBook:
     # -- what happened next ---------------------------------------------------------------
 
     def outcome(self, ticket_id: int, outcome: str, now: float) -> None:
-        with self._lock:
+        with self._changing():
             self._data["outcomes"][str(ticket_id)] = {"outcome": outcome, "at": now}
             self._save()
 
     def sent_rows(self) -> dict[int, dict[str, Any]]:
-        with self._lock:
+        with self._reading():
             return {int(k): dict(v) for k, v in self._data["sent"].items()}
 
     def outcomes(self) -> dict[int, str]:
-        with self._lock:
+        with self._reading():
             return {int(k): v["outcome"] for k, v in self._data["outcomes"].items()}
 
     # -- the ladder -----------------------------------------------------------------------
 
     def drafted(self, plan: AnswerPlan, now: float) -> None:
-        with self._lock:
+        with self._changing():
             key = str(plan.ticket_id)
             if key in self._data["drafts"]:
                 return
@@ -166,22 +224,22 @@ class AnswerBook:
             self._save()
 
     def drafts(self) -> dict[int, dict[str, Any]]:
-        with self._lock:
+        with self._reading():
             return {int(k): dict(v) for k, v in self._data["drafts"].items()}
 
     def judge_draft(self, ticket_id: int, accepted: bool) -> None:
-        with self._lock:
+        with self._changing():
             entry = self._data["drafts"].get(str(ticket_id))
             if entry is not None and entry["accepted"] is None:
                 entry["accepted"] = accepted
                 self._save()
 
     def rung(self, category: str) -> str:
-        with self._lock:
+        with self._reading():
             return str(self._data["ladder"].get(category, {}).get("mode", "draft"))
 
     def set_rung(self, category: str, mode: str, now: float, *, by: str) -> None:
-        with self._lock:
+        with self._changing():
             self._data["ladder"][category] = {"mode": mode, "at": now, "by": by}
             self._save()
 

@@ -4,8 +4,10 @@ Pure: the ticket, its triage, its cues (with both rankings, ``cues.gate``) and t
 circumstances in; out, the articles both rankings considered (each with its place and score in
 the keyword ranking and in the passage vectors'), the gate's probability for the first one, the
 calibration's for the index's suggestion, the threshold of the ticket's category, and the
-decision — the article that would be sent or drafted, or the guard or threshold that stopped
-it, as ``plan.decide`` gives it (with the cues of ``own_case`` the ticket holds).
+decision — the article that would be sent or drafted and which reading decided it (the
+calibration's, confirmed by the gate; or the gate's own, where the calibration had no article
+or was unsure), or the guard or threshold that stopped it, as ``plan.decide`` gives it (with
+the cues of ``own_case`` the ticket holds).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..models import Ticket, Triage
 from .decide import choose_article
 from .gate import Gate
 from .own_case import own_case_words
-from .plan import Circumstances, TicketCues, decide
+from .plan import GATE_ALONE_AT, QUESTION_AT, Circumstances, TicketCues, choose, decide
 from .second_opinion import Opinion
 
 # What each refusal means, for a person reading ``answers explain`` (``plan.decide``'s reasons).
@@ -28,6 +30,8 @@ WHY: dict[str, str] = {
     "assigned": "the ticket is assigned to an agent, who answers it",
     "agent_answered": "an agent has replied",
     "agent_requester": "the requester is one of the helpdesk's agents",
+    "agents_unknown": "the helpdesk's agents could not be read, so a ticket from an agent could "
+    "not be told apart",
     "automatic": "the message was sent by a machine (an auto-reply or a notification)",
     "negative": "the customer is angry or upset: a person answers",
     "urgent": "the triage's urgency is critical: a person answers",
@@ -95,6 +99,7 @@ def explain(
     if gate is not None and found.gate is not None and found.gate.candidate is not None:
         gate_p = round(gate.probability(found.gate.features), 4)
     plan, reason = decide(ticket, triage, found, where, article_body, second=second)
+    decided_by = _decided_by(triage, found, where) if plan is not None else None
     return {
         "ticket_id": ticket.id,
         "category": triage.analysis.category,
@@ -115,11 +120,59 @@ def explain(
                 "article_id": plan.article_id,
                 "language": plan.language,
                 "second_opinion": plan.second_opinion,
+                "probability": plan.probability,
+                "decided_by": decided_by,
             }
             if plan is not None
             else {"stopped_by": reason}
         ),
     }
+
+
+def _decided_by(triage: Triage, found: TicketCues, where: Circumstances) -> str:
+    """Which reading chose the article a ticket is answered with (``plan.choose``): ``gate``
+    (the answers file's chooser), ``calibration`` (confirmed by the gate where there is one),
+    ``gate_alone`` (the gate's own first article, at ``GATE_ALONE_AT``) or ``gate_question``
+    (the same, for a ticket that asks, at ``QUESTION_AT``)."""
+    if where.gate is not None:
+        return "gate"
+    chosen, _ = choose(triage, found, where)
+    calibrated, _ = choose_article(triage.suggestions, where.calibration)
+    if chosen is None or chosen == calibrated:
+        return "calibration"
+    return "gate_alone" if chosen.probability >= GATE_ALONE_AT else "gate_question"
+
+
+def _probabilities(shown: dict[str, Any]) -> str:
+    """The probabilities line: each reading's, and which one was compared, or decided."""
+    gate_p, calibration_p = shown["gate_probability"], shown["calibration_probability"]
+    gate_said = "none (no article ranked)" if gate_p is None else gate_p
+    calibration_said = calibration_p
+    if calibration_p is None:
+        calibration_said = (
+            "none (two suggested articles score nearly alike)"
+            if shown.get("calibration_refusal") == "ambiguous"
+            else "none (the keyword lookup suggested no article)"
+        )
+    said = f"gate probability {gate_said}, calibration probability {calibration_said}; "
+    threshold, decision = shown["threshold"], shown["decision"]
+    decided, p = decision.get("decided_by"), decision.get("probability")
+    if decided in ("gate_alone", "gate_question"):
+        # The gate's own reading chose: the calibration's, unsure or without an article, did not.
+        own = GATE_ALONE_AT if decided == "gate_alone" else QUESTION_AT
+        asks = ", for a ticket that asks a question" if decided == "gate_question" else ""
+        return said + (
+            f"decided by the gate's {p} against its own threshold {own}{asks} (and the "
+            f"category's {threshold}); the calibration's {calibration_said} did not decide"
+        )
+    if decided == "gate":
+        return said + f"decided by the gate's {p} against the threshold {threshold}"
+    if decided == "calibration":
+        confirmed = ", the gate confirming its article" if gate_p is not None else ""
+        return said + (
+            f"decided by the calibration's {p} against the threshold {threshold}{confirmed}"
+        )
+    return said + f"the {shown['chooser']}'s is compared with the threshold {threshold}"
 
 
 def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
@@ -142,19 +195,7 @@ def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
             "weight; vectors: its place by meaning and the best passage's cosine; '-': not "
             "ranked there)"
         )
-    gate_p, calibration_p = shown["gate_probability"], shown["calibration_probability"]
-    gate_said = "none (no article ranked)" if gate_p is None else gate_p
-    calibration_said = calibration_p
-    if calibration_p is None:
-        calibration_said = (
-            "none (two suggested articles score nearly alike)"
-            if shown.get("calibration_refusal") == "ambiguous"
-            else "none (the keyword lookup suggested no article)"
-        )
-    lines.append(
-        f"gate probability {gate_said}, calibration probability {calibration_said}; the "
-        f"{shown['chooser']}'s is compared with the threshold {shown['threshold']}"
-    )
+    lines.append(_probabilities(shown))
     if shown.get("articles_without_vectors"):
         lines.append(
             f"note: {shown['articles_without_vectors']} of the index's articles have no passage "

@@ -2,10 +2,12 @@
 
 The policy is read once per run (``TICKETBOT_ANSWER_MODE`` and ``TICKETBOT_ANSWERS``, checked
 against the taxonomy: a bad file stops the run before any ticket, as routes do), the answers'
-book is opened in the state directory, the agents are read once (a ticket whose requester is
-an agent is never answered), and the calibration is the state directory's (``ticketbot answers
-calibrate``) or the shipped one. With the LLM as the run's engine, its ``write_answer`` may word
-the answer from the article (checked sentence by sentence before it is used).
+book is opened in the state directory (the runs' and ``serve``'s alike), the agents are read
+once (a ticket whose requester is an agent is never answered; ``serve`` reads them again every
+``answers.agents.AGENTS_MAX_AGE`` seconds), and the calibration is the state directory's
+(``ticketbot answers calibrate``) or the shipped one. With the LLM as the run's engine, its
+``write_answer`` may word the answer from the article (checked sentence by sentence before it
+is used).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from ..triage.taxonomy import Taxonomy
 from ..writeback.triage_change import marker_tag
 
 if TYPE_CHECKING:
+    from ..answers.agents import Agents
     from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
     from ..answers.gate import Gate
     from ..answers.plan import Writer
     from ..kb.dense import Retrieved
     from ..kb.index import ArticleIndex
+    from ..writeback.batch_writer import WriteClaims
 
 
 def read_policy(settings: Settings, taxonomy: Taxonomy, path: Path | None = None) -> AnswersPolicy:
@@ -69,8 +73,12 @@ def build_answers(
     writer: Writer | None = None,
     translate: Callable[[str, str], str | None] | None = None,
     second_opinion: Callable[[str, str], tuple[str, str, int, int]] | None = None,
+    served: bool = False,
+    claims: Callable[[], WriteClaims] | None = None,
 ) -> tuple[RunAnswers | None, list[str]]:
-    """The run's answers and what the run should warn about."""
+    """The run's answers and what the run should warn about. ``served``: ``serve``'s, which
+    reads the agents again as they age and sends the replies it planned after each write
+    batch; ``claims``: opens the write claims each reply is sent under (``answers.sending``)."""
     policy = read_policy(settings, taxonomy)
     if not policy.enabled:
         return None, []
@@ -91,20 +99,9 @@ def build_answers(
             "or unusable: no ticket is answered"
         ]
     desk = cast(AnswerDesk, helpdesk)
-    try:
-        # Who is an agent: a ticket an agent asked is never answered. Unknown: none is.
-        agents = {agent.id for agent in helpdesk.agents()}
-        own = getattr(helpdesk, "own_id", None)
-        found = own() if callable(own) else None
-    except TicketBotError as exc:
-        if credentials_refused(exc):  # the run's abort says it, once
-            return None, []
-        return None, [
-            f"answers are off this run: the helpdesk's agents could not be read ({exc}), so "
-            "a ticket from an agent could not be told apart"
-        ]
-    if isinstance(found, int):
-        agents.add(found)
+    agents, notes = _agents(helpdesk, log, served=served)
+    if agents is None:
+        return None, notes
 
     def body(article_id: int, locale: str) -> str:
         return index.body(article_id, locale)
@@ -116,7 +113,6 @@ def build_answers(
         return retrieve(index, f"{prepared.subject}\n{prepared.body}", embed_texts)
 
     book = AnswerBook(settings.state_dir, read_only=dry_run or shadow)
-    notes: list[str] = []
     gate = _gate(index, notes, settings.state_dir)
     # The calibration chooses by default; the gate then confirms its article (``plan.confirmed``).
     confirm = None
@@ -143,8 +139,50 @@ def build_answers(
         confirm=confirm,
         translate=translate,
         second_opinion=second_opinion,
+        served=served,
+        claims=claims() if claims is not None else None,
     )
     return answers, notes
+
+
+def _agents(helpdesk: Helpdesk, log: Any, *, served: bool) -> tuple[Agents | None, list[str]]:
+    """Who the agents are (a ticket an agent asked is never answered), and what to warn of:
+    a run reads them once, and answers nothing when it cannot (None); ``serve`` reads them
+    again as they age, and answers no ticket while they cannot be read."""
+    from ..answers.agents import RETRY_SECONDS, FixedAgents, ReadAgents
+
+    if served:
+        agents = ReadAgents(
+            lambda: agent_ids(helpdesk),
+            on_error=lambda exc: log.emit(
+                "answer_agents_unread", level="warning", error=str(exc)[:300]
+            ),
+        )
+        if agents.ids() is not None:  # read at the start too, as a run reads them
+            return agents, []
+        return agents, [
+            "the helpdesk's agents could not be read: no ticket is answered until they are "
+            f"(read again every {RETRY_SECONDS:.0f} s)"
+        ]
+    try:
+        return FixedAgents(agent_ids(helpdesk)), []
+    except TicketBotError as exc:
+        if credentials_refused(exc):  # the run's abort says it, once
+            return None, []
+        return None, [
+            f"answers are off this run: the helpdesk's agents could not be read ({exc}), "
+            "so a ticket from an agent could not be told apart"
+        ]
+
+
+def agent_ids(helpdesk: Helpdesk) -> set[int]:
+    """The helpdesk's agents, and the user ticketbot signs in as."""
+    agents = {agent.id for agent in helpdesk.agents()}
+    own = getattr(helpdesk, "own_id", None)
+    found = own() if callable(own) else None
+    if isinstance(found, int):
+        agents.add(found)
+    return agents
 
 
 def _set_aside(book: AnswerBook, log: Any) -> list[str]:

@@ -7,7 +7,7 @@ the engine chain, the analysis cache, the helpdesk, the help-centre index, the r
 whose group is gone said and alerted once), the fields (an entry the helpdesk no longer matches
 said and alerted once) and the write-back planner. What the per-ticket steps work with is made
 from those parts when ``order.ticket_steps`` lists the steps: ``spam_gate``, ``risk_scorer``,
-``run_answers``. ``open_feed`` is the audit
+``run_answers`` (``serve``'s as a run's). ``open_feed`` is the audit
 store's feed on a run's event log, with the run's mode (``normal``, ``dry-run``, ``shadow``,
 ``serve``). ``review_writers`` is the dashboard's pair of writers, connected through the same
 ``connect``.
@@ -49,6 +49,7 @@ from ..risk.scorer import RiskScorer
 from ..settings import Settings
 from ..spam.gate import SpamGate
 from ..state.cache import AnalysisCache
+from ..state.claims import open_claims
 from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine, TriageEngine
 from ..triage.fieldbook import ResolvedFields, load_field_book
@@ -83,7 +84,9 @@ class Harness:
     price: Price | None = None
     burst_reads: bool = False  # serve: a burst of new tickets is read in one request
     kb_read_only: bool = False  # serve: the cron run keeps the help-centre index fresh
-    answers: bool = True  # serve writes no answers (a run's answers are batched per run)
+    # serve: answers the tickets its deliveries name as they come (the same answers part: the
+    # agents read again as they age, each write batch's replies sent after it)
+    answers_served: bool = False
     # serve: the steps on files a sync rewrites (a book of ready-made replies, the solved
     # tickets) reopen them when they change, and never sync them (a cron run or a sync does)
     reopens: bool = False
@@ -334,13 +337,14 @@ def build(
 
 
 def run_answers(settings: Settings, parts: Parts) -> RunAnswers | None:
-    """Answering the customer (``TICKETBOT_ANSWER_MODE``; none under ``serve``, whose
-    harness leaves answers out: a run's answers are batched per run). Its notes join the
-    parts' warnings, which the recorder says."""
-    if not parts.harness.answers:
-        return None
+    """Answering the customer (``TICKETBOT_ANSWER_MODE``), for the cron run, ``backfill`` and
+    ``serve`` alike: one answers' book in the state directory and every reply sent under the
+    tickets' write claims, so a reply one of them planned is sent once whichever sends it. Its
+    notes join the parts' warnings, which the recorder says."""
     options, alerter, chain = parts.options, parts.alerter, parts.choice.chain
     dry_run, llm = options.dry_run, parts.choice.preferred == "llm"
+    database = settings.database_url.get_secret_value() if settings.database_url else None
+    sleep = parts.harness.sleep
     answers, notes = build_answers(
         settings,
         parts.taxonomy,
@@ -355,6 +359,9 @@ def run_answers(settings: Settings, parts: Parts) -> RunAnswers | None:
         translate=translator_of(chain) if llm else None,
         # The LLM's second opinion on each answer that would be sent.
         second_opinion=judge_of(chain) if llm else None,
+        served=parts.harness.answers_served,
+        # Opened only when answers are on (with a database, its claims are the database's).
+        claims=None if dry_run else lambda: open_claims(settings.state_dir, database, sleep=sleep),
     )
     parts.warnings.extend(notes)
     return answers

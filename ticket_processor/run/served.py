@@ -11,7 +11,9 @@ breaker, the routes, the fields, the planner — once, when the server starts, a
   ``FLUSH_AFTER`` seconds, re-planned against the ticket as it is; the note's trailer and the
   processed marker make a second delivery, or the cron run's discovery, find it done;
 - a triaged ticket named for a customer's reply goes through the reply pass's judging
-  (``replies.ReplyPass``), through its own batched writer, as the cron run re-triages replies.
+  (``replies.ReplyPass``), through its own batched writer, as the cron run re-triages replies;
+- with answers on, a ticket is answered as a run answers it (the same step, guards and mode):
+  once its batch's note is written, the reply it announces is sent (``flush_state``).
 
 Every write batch holds the state directory's per-ticket claims (``state.claims``), which the
 cron run's writers hold too: the two never write one ticket at once, and neither holds a lock
@@ -212,7 +214,7 @@ class ServedTriage:
                     stop=self._waits,
                     burst_reads=True,  # tickets arrive as they are created: read at once
                     kb_read_only=True,  # the cron run keeps the help-centre index fresh
-                    answers=False,
+                    answers_served=True,  # its tickets answered as they come, as a run's
                     reopens=True,  # a nightly sync reaches the running server
                 ),
             )
@@ -462,6 +464,7 @@ class ServedTriage:
         for writer in (self.flow.writer, self.replies.writer):
             if writer is not None:
                 writer.close()
+        self._after_writes()  # the last batch's replies (a stop past its grace sends none)
         for step in self.ctx.steps:
             step.close()
         with self._lock:
@@ -478,12 +481,19 @@ class ServedTriage:
         close_audit(self._feed)
         self._log.close()
 
+    def _after_writes(self) -> None:
+        # A batch's notes are written: the answers they announce are sent, as after a run's
+        # writes (each read again first: a note not landed yet leaves its reply for later).
+        for step in self.ctx.steps:
+            step.after_writes(self._stop_reason)
+
     def flush_state(self) -> None:
         """Save what was written and which replies were judged, when that changed (between
         batches: a crash loses at most a batch's, and the notes' trailers still tell)."""
         if self._book_changed.is_set():
             self._book_changed.clear()
             self.book.save()
+            self._after_writes()
         self.escalations.deliver_new()  # recorded, then sent by the thread of their own
         if self._feed is not None:  # what was written since reaches the store, as in a run
             self._feed.flush()
