@@ -46,7 +46,7 @@ from ..triage.confidence import never_applied, threshold_text
 from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
-from .health_stores import database_verdict, redis_verdict
+from .health_stores import database_verdict, embedded_store_verdict, redis_verdict
 from .health_verdicts import (
     RECENT_WINDOW,
     Check,
@@ -332,6 +332,8 @@ def check_health(
         checks.append(Check("redis", *redis_verdict(setup.redis_url)))
     if setup.database_url:
         checks.append(Check("postgresql", *database_verdict(setup.database_url)))
+    elif (embedded := embedded_store_verdict(setup.state_dir)) is not None:
+        checks.append(Check("audit store", *embedded))
     for name, path, setting in (
         ("disk (logs)", setup.log_dir, "TICKETBOT_LOG_DIR"),
         ("disk (state)", setup.state_dir, "TICKETBOT_STATE_DIR"),
