@@ -15,7 +15,7 @@ recovered, which the message says how.
 
 ``probe`` is what a run reads of the store before it writes: the last page of each table it
 appends to (where its inserts go), a few pages whatever the store's size. ``integrity_problem``
-reads the whole file (``PRAGMA quick_check``), for ``health``.
+reads the whole file (``PRAGMA quick_check``), for ``health`` and ``audit info``.
 """
 
 from __future__ import annotations
@@ -91,7 +91,17 @@ def integrity_problem(path: Path) -> str | None:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
         return _reason(exc) if is_damage(exc) and code != SQLITE_NOTADB else None
     said = str(found[0]) if found else "ok"
-    return None if said == "ok" else said
+    if said == "ok":
+        return None
+    # One line: SQLite heads its report with "*** in database main ***" on a line of its own.
+    return " ".join(line for line in said.splitlines() if not line.startswith("***"))
+
+
+def ensure_whole(path: Path) -> None:
+    """Raise ``AuditStoreDamaged`` when SQLite finds the store at ``path`` damaged anywhere
+    (``integrity_problem``; nothing when there is no file yet)."""
+    if path.is_file() and (problem := integrity_problem(path)) is not None:
+        raise AuditStoreDamaged(path, problem)
 
 
 def _reason(exc: BaseException) -> str:
