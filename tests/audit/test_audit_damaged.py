@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import invoke
+from support.damage import damage_pages
 from support.e2e import events
 
 from ticket_processor.audit.writer import FILE_NAME
@@ -29,20 +30,6 @@ FIRST = [
 LATER = [NewTicket("App crash", "The app crashes with an error when I save.")]
 
 
-def damage_pages(path: Path) -> None:
-    """Garbage over the root page of the ``decisions`` table, the file otherwise as it was."""
-    conn = sqlite3.connect(path)
-    try:
-        [root] = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'decisions'")
-        [size] = conn.execute("PRAGMA page_size")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
-    finally:
-        conn.close()
-    with path.open("r+b") as file:
-        file.seek((root[0] - 1) * size[0])
-        file.write(b"\xde\xad\xbe\xef" * (size[0] // 4))
-
-
 @pytest.fixture
 def damaged(desk: Desk, tmp_path: Path) -> Path:
     """A store that runs made, then damaged; no process holds it."""
@@ -54,7 +41,7 @@ def damaged(desk: Desk, tmp_path: Path) -> Path:
 
 
 def said_damaged(text: str, store: Path) -> bool:
-    return f"{store} could not be read: it is damaged" in text and ".recover" in text
+    return f"{store} could not be read: it is damaged" in text and "audit import" in text
 
 
 def test_a_run_on_a_damaged_store_triages_writes_and_warns_once(
@@ -96,7 +83,7 @@ def test_health_is_unhealthy_and_says_what_to_do(damaged: Path) -> None:
     assert checks["audit store"]["status"] == "unhealthy"
     reason = checks["audit store"]["reason"]
     assert f"{damaged} is damaged" in reason
-    assert ".recover" in reason
+    assert "audit import" in reason
 
 
 def test_health_says_a_whole_store_is_whole(desk: Desk, tmp_path: Path) -> None:

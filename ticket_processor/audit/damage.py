@@ -10,8 +10,9 @@ once.
 
 A run is not stopped by it: the helpdesk is the source of truth and the logs keep every
 decision, so a run warns once and goes on without the store (``run.audit``). The store is not
-set aside by the run either, as a file that is not a database is: its rows can still be
-recovered, which the message says how.
+set aside by the run either, as a file that is not a database is: what SQLite can still read
+of it (the dashboard's reviews, which no log holds) is the user's to save first, and the message
+says how to start again from the logs.
 
 ``probe`` is what a run reads of the store before it writes: the last page of each table it
 appends to (where its inserts go), a few pages whatever the store's size. ``integrity_problem``
@@ -44,10 +45,10 @@ class AuditStoreDamaged(AuditStoreError):
         self.reason = reason
         super().__init__(
             f"the audit store {self.path} could not be read: it is damaged ({reason}). Runs "
-            "still triage and write to the helpdesk, and the logs keep every decision. Stop "
-            f'serve and the dashboard, then recover it (sqlite3 {self.path} ".recover") or move '
-            f"{self.path.name} and its -wal and -shm files aside: the next run starts a new "
-            f"store and `ticketbot audit import` loads the logs into it ({RECOVERY})"
+            "still triage and write to the helpdesk, and the logs keep every decision: stop serve "
+            f"and the dashboard, move {self.path.name} and its -wal and -shm files aside, then "
+            "`ticketbot audit import` with the log directory (TICKETBOT_LOG_DIR) loads them into "
+            f"a new store ({RECOVERY})"
         )
 
 

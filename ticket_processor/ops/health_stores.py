@@ -79,8 +79,8 @@ def embedded_store_verdict(state_dir: Path) -> Verdict | None:
     return "unhealthy", (
         f"{path} is damaged ({problem}): runs still triage and write to the helpdesk, their "
         "decisions in the logs only; the dashboard and `audit info` cannot read it, the report "
-        "reads the logs. Stop serve and the dashboard, then recover it "
-        f'(sqlite3 {path} ".recover") or move it and its -wal and -shm files aside and run '
-        "`ticketbot audit import` on the logs "
+        "reads the logs. Stop serve and the dashboard, move it and its -wal and -shm files "
+        "aside, then `ticketbot audit import` with the log directory loads the logs into a new "
+        "store "
         f"({RECOVERY})"
     )
