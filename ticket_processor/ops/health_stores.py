@@ -65,18 +65,19 @@ def database_verdict(url: str) -> Verdict:
 
 
 def embedded_store_verdict(state_dir: Path) -> Verdict | None:
-    """SQLite's check of the whole embedded store (None: no store yet). Damaged is unhealthy,
-    as PostgreSQL out of reach is: a run still triages and writes to the helpdesk, its
-    decisions in the log only, but the report and ``revert`` lose the store's history, the
-    dashboard and ``audit info`` cannot read it, and every run adds to what must be loaded again;
-    nothing mends it by itself (a run sets aside only a file that is not a database at all)."""
+    """SQLite's check of the whole embedded store (None: no store yet). Damaged is degraded,
+    not unhealthy: runs and ``serve`` still triage and write to the helpdesk (the source of
+    truth), their decisions in the log, and ``serve``'s readiness follows this verdict, so
+    unhealthy would take a working server out of its load balancer. What it costs (the
+    dashboard, ``audit info``, the store's history) is said, with what to do: nothing mends it
+    by itself (a run sets aside only a file that is not a database at all)."""
     path = Path(state_dir) / FILE_NAME
     if not path.is_file() or path.stat().st_size == 0:
         return None
     problem = integrity_problem(path)
     if problem is None:
         return "healthy", f"{path} is whole (SQLite's quick_check)"
-    return "unhealthy", (
+    return "degraded", (
         f"{path} is damaged ({problem}): runs still triage and write to the helpdesk, their "
         "decisions in the logs only; the dashboard and `audit info` cannot read it, the report "
         "reads the logs. Stop serve and the dashboard, move it and its -wal and -shm files "
