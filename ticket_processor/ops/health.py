@@ -8,9 +8,9 @@ route whose group is gone is unhealthy), the fields file's entries against the h
 that a run may write there, as it would: a temp file made and removed, unhealthy with the run's own
 message when not), the circuit breakers saved by the last runs, the age of the last run, the success
 rate of the recent runs, and, when configured, the Redis of the shared budgets and the PostgreSQL
-database, else the embedded audit store read whole (``health_stores``). The overall status is the worst one; the exit code follows the
-monitoring-plugin convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it
-could not check).
+database, else the embedded audit store read whole (``health_stores``). The overall status is
+the worst one; the exit code follows the monitoring-plugin convention (0 OK, 1 WARNING =
+degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not check).
 
 What it checks comes as one ``HealthSetup`` the command builds from the settings: the paths,
 the objective, and the configured helpdesk and LLM endpoint as connectors (settings become
