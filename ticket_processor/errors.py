@@ -4,6 +4,8 @@ Four errors of the tree belong to one part and are defined there, under a class 
 module: ``audit/writer.AuditStoreError`` and ``state/claims.ClaimTimeout`` (``TicketBotError``),
 ``helpdesks/webhook_setup.SetupNotPossible`` (``TicketBotError``) and
 ``alerts/delivery.ChannelBusy`` (``RetryableError``, a channel asking to be tried later).
+``audit/damage.AuditStoreDamaged`` is an ``AuditStoreError`` (exit code 2: the embedded store's
+file damaged).
 
 Every failure that crosses a module boundary is one of these; transport errors from
 requests and openai are translated at the client boundary (``raise ... from exc``), so

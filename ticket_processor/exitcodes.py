@@ -33,7 +33,9 @@ CONTRACT: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = (
             (
                 ExitCode.CONFIG,
                 "a usage error (an unknown flag, as Typer does) or a configuration error (a "
-                "bad setting, named with how to fix it); for `health` that is 3",
+                "bad setting, named with how to fix it), or a damaged audit store for a command "
+                "that reads it (`audit info`), named with how to start again; for `health` "
+                "that is 3",
             ),
         ),
     ),

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from markupsafe import escape
 from support.cli import invoke
+from support.damage import damage_pages
 from support.dashboard import IMG, LINK, SCRIPT, TOKEN, bearer, csrf_of, rows_of
 from support.ports import held_refused_port
 
@@ -408,6 +409,20 @@ def test_a_store_damaged_under_it_is_a_page_that_says_so_then_comes_back(state: 
         back = httpx.get(url + "/tickets", timeout=30)
         assert back.status_code == 200, back.text[:300]
         assert "Two suggestions" in back.text
+
+
+def test_a_store_damaged_inside_is_a_page_that_says_what_to_do(state: Path) -> None:
+    """Garbage over one page, the file still a database: the page names the file and how to
+    start again from the logs, not SQLite's bare "malformed"."""
+    for name in ("audit.sqlite3-wal", "audit.sqlite3-shm"):
+        (state / name).unlink(missing_ok=True)
+    damage_pages(state / "audit.sqlite3")
+    with _open_board(state) as url:
+        page = httpx.get(url + "/tickets", timeout=30)
+    assert page.status_code == 503
+    assert "audit.sqlite3 could not be read: it is damaged" in page.text
+    assert "audit import" in page.text
+    assert "Traceback" not in page.text
 
 
 def test_a_store_set_aside_and_made_anew_is_the_one_shown(state: Path) -> None:

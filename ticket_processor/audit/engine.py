@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from ..common.database import postgres_engine
+from .damage import AuditStoreDamaged, is_damage
 from .writer import BUSY_TIMEOUT_MS, enter_wal
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,6 +30,7 @@ def engine_for(url: str, state_dir: Path) -> sa.Engine:
         )
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "handle_error", _sqlite_damaged)
         return engine
     return postgres_engine(url)
 
@@ -42,6 +44,15 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
     enter_wal(dbapi_connection)
+
+
+def _sqlite_damaged(context: sa.engine.ExceptionContext) -> None:
+    """A damaged file is said as one (``AuditStoreDamaged``: what to do, exit code 2) wherever
+    a reader meets it, not as SQLAlchemy's ``DatabaseError`` with a traceback."""
+    if is_damage(context.original_exception):
+        database = context.engine.url.database if context.engine is not None else None
+        said = str(context.original_exception).strip().splitlines() or ["damaged"]
+        raise AuditStoreDamaged(database or "audit.sqlite3", said[0])
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

@@ -110,6 +110,9 @@ class AuditStore:
         if upgrade:
             try:
                 store.upgrade()
+            except AuditStoreError:  # damaged (``engine``): said as such, with what to do
+                engine.dispose()
+                raise
             except sa.exc.SQLAlchemyError as exc:
                 engine.dispose()
                 raise AuditStoreError(

@@ -22,6 +22,7 @@ from typing import NoReturn
 
 from ..common.atomic import unwritable
 from . import head_schema
+from .damage import AuditStoreDamaged, is_damage, probe
 from .writer import (
     BUSY_TIMEOUT_MS,
     FILE_NAME,
@@ -52,6 +53,8 @@ def open_writer(state_dir: Path, *, account: str = "") -> SqliteWriter:
     try:
         version = schema_version(path)
     except (OSError, sqlite3.Error) as exc:
+        if is_damage(exc):
+            raise AuditStoreDamaged(path, str(exc)) from None
         raise AuditStoreError(
             f"cannot open the audit store {where}: {exc}; it lives in TICKETBOT_STATE_DIR "
             "unless TICKETBOT_DATABASE_URL names another store"
@@ -60,6 +63,8 @@ def open_writer(state_dir: Path, *, account: str = "") -> SqliteWriter:
         version = SCHEMA_VERSION
     if version != SCHEMA_VERSION:
         upgrade_in_child(Path(state_dir), where)
+    # A store damaged inside opens and reads its version: the pages a run writes next say it.
+    probe(path)
     try:
         return SqliteWriter(path, account=account)
     except sqlite3.Error as exc:

@@ -63,13 +63,18 @@ def audit_import(
 
 @audit_app.command("info")
 def audit_info(account: AccountOption = None) -> None:
-    """Which store the settings name, its schema version, and its rows per table."""
+    """Which store the settings name, its schema version, and its rows per table (the embedded
+    store checked whole first: a damaged one is said, with how to recover it)."""
+    from ..audit.damage import ensure_whole
+    from ..audit.writer import FILE_NAME
     from ..run.audit import open_store
     from .common import exit_codes, load
 
     settings: Settings | None = None
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
+        if settings.database_url is None or not settings.database_url.get_secret_value():
+            ensure_whole(settings.state_dir / FILE_NAME)
         with open_store(settings, account=account) as store:
             typer.echo(f"store: {store.where}")
             typer.echo(f"schema: {store.version()}")

@@ -93,15 +93,21 @@ class LazyStore:
         try:
             with store.engine.connect() as conn:
                 return work(conn, store.account)
+        except AuditStoreError:  # its file damaged (the engine says so, with what to do)
+            self._forget(store)
+            raise
         except sa.exc.DBAPIError as exc:
-            with self._lock:
-                if self._store is store:
-                    self._store = None
-            store.close()
+            self._forget(store)
             said = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
             raise AuditStoreError(
                 f"the audit store {store.where} could not be read: {said[0]}"
             ) from None
+
+    def _forget(self, store: AuditStore) -> None:
+        with self._lock:
+            if self._store is store:
+                self._store = None
+        store.close()
 
     def close(self) -> None:
         with self._lock:

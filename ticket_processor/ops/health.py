@@ -8,9 +8,9 @@ route whose group is gone is unhealthy), the fields file's entries against the h
 that a run may write there, as it would: a temp file made and removed, unhealthy with the run's own
 message when not), the circuit breakers saved by the last runs, the age of the last run, the success
 rate of the recent runs, and, when configured, the Redis of the shared budgets and the PostgreSQL
-database (``health_stores``). The overall status is the worst one; the exit code follows the
-monitoring-plugin convention (0 OK, 1 WARNING = degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it
-could not check).
+database, else the embedded audit store read whole (``health_stores``). The overall status is
+the worst one; the exit code follows the monitoring-plugin convention (0 OK, 1 WARNING =
+degraded, 2 CRITICAL = unhealthy; 3 UNKNOWN when it could not check).
 
 What it checks comes as one ``HealthSetup`` the command builds from the settings: the paths,
 the objective, and the configured helpdesk and LLM endpoint as connectors (settings become
@@ -46,7 +46,7 @@ from ..triage.confidence import never_applied, threshold_text
 from ..triage.fieldbook import load_field_book
 from ..triage.routebook import load_router
 from ..triage.taxonomy import load_taxonomy
-from .health_stores import database_verdict, redis_verdict
+from .health_stores import database_verdict, embedded_store_verdict, redis_verdict
 from .health_verdicts import (
     RECENT_WINDOW,
     Check,
@@ -332,6 +332,8 @@ def check_health(
         checks.append(Check("redis", *redis_verdict(setup.redis_url)))
     if setup.database_url:
         checks.append(Check("postgresql", *database_verdict(setup.database_url)))
+    elif (embedded := embedded_store_verdict(setup.state_dir)) is not None:
+        checks.append(Check("audit store", *embedded))
     for name, path, setting in (
         ("disk (logs)", setup.log_dir, "TICKETBOT_LOG_DIR"),
         ("disk (state)", setup.state_dir, "TICKETBOT_STATE_DIR"),

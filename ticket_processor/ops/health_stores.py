@@ -1,7 +1,7 @@
 """``health``'s rows for the servers a configuration shares between processes: the Redis of
 the shared budgets (``TICKETBOT_LLM_BUDGET``) and the PostgreSQL database
 (``TICKETBOT_DATABASE_URL``), each only when configured: reachable or not, named by its URL
-with the password masked.
+with the password masked; without PostgreSQL, the embedded audit store, whole or damaged.
 
 Redis out of reach is degraded: runs go on, each process pacing itself at a quarter of the
 budgets' limits, and say so. PostgreSQL out of reach is unhealthy: a run goes on (its decisions
@@ -11,8 +11,11 @@ and replicas lose the claims that keep them from writing a ticket twice.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
+from ..audit.damage import RECOVERY, integrity_problem
+from ..audit.writer import FILE_NAME
 from ..common.database import database_engine
 from ..common.scrub import display_url
 from ..errors import ConfigError
@@ -59,3 +62,26 @@ def database_verdict(url: str) -> Verdict:
     finally:
         engine.dispose()
     return "healthy", f"{shown} is reachable"
+
+
+def embedded_store_verdict(state_dir: Path) -> Verdict | None:
+    """SQLite's check of the whole embedded store (None: no store yet). Damaged is degraded,
+    not unhealthy: runs and ``serve`` still triage and write to the helpdesk (the source of
+    truth), their decisions in the log, and ``serve``'s readiness follows this verdict, so
+    unhealthy would take a working server out of its load balancer. What it costs (the
+    dashboard, ``audit info``, the store's history) is said, with what to do: nothing mends it
+    by itself (a run sets aside only a file that is not a database at all)."""
+    path = Path(state_dir) / FILE_NAME
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    problem = integrity_problem(path)
+    if problem is None:
+        return "healthy", f"{path} is whole (SQLite's quick_check)"
+    return "degraded", (
+        f"{path} is damaged ({problem}): runs still triage and write to the helpdesk, their "
+        "decisions in the logs only; the dashboard and `audit info` cannot read it, the report "
+        "reads the logs. Stop serve and the dashboard, move it and its -wal and -shm files "
+        "aside, then `ticketbot audit import` with the log directory loads the logs into a new "
+        "store "
+        f"({RECOVERY})"
+    )

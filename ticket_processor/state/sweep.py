@@ -10,7 +10,8 @@ an entry is rather than by which feature owns it:
 - a name with a suffix (``x.json``, ``x.lock``) is a file's place: a directory, a link, a FIFO
   or a device there is set aside;
 - a file's bytes are checked by its suffix: ``.json`` must parse, ``.npz`` must be a zip
-  archive, ``.sqlite3`` / ``.db`` an SQLite database (or empty: a new one); a lock's or a
+  archive, ``.sqlite3`` / ``.db`` an SQLite database as SQLite reads it (or empty: a new one;
+  a database is never opened by hand: ``_sqlite_problem``); a lock's or a
   metrics file's content means nothing to a reader, so any is kept;
 - subdirectories without a suffix (``incidents/``) are swept the same way, except those that
   are state directories of their own (``serve/``, a shard's, the shadow runs': each holds its
@@ -25,6 +26,7 @@ starts from its default, as it does when its file is missing.
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import zipfile
 from collections.abc import Callable
@@ -35,7 +37,8 @@ import orjson
 from ..common.atomic import MAX_STATE_BYTES, SetAside, set_aside
 
 RUN_LOCK = "ticketbot.lock"  # state.lock's file: its presence marks a state directory
-_SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_NOTADB = 26  # SQLite's result code for "file is not a database"
+_SQLITE_WAIT = 5.0  # seconds a database's check waits for another process's lock
 _DEPTH = 3  # incidents/ and the like; nothing deeper is ours
 
 
@@ -55,10 +58,30 @@ def _zip_problem(path: Path) -> str | None:
 
 
 def _sqlite_problem(path: Path) -> str | None:
-    head = _head(path, len(_SQLITE_HEADER))
-    if not head or head == _SQLITE_HEADER:
+    """Asked of SQLite, never read with a plain ``open``: closing any descriptor of a file drops
+    every POSIX lock this process holds on it, SQLite's included. ``serve`` (its readiness
+    checks) and a run (its sweep after the audit store opened) hold a connection to the store;
+    with their lock gone, another process's connection that closed believed itself the last,
+    folded the write-ahead log into the file and deleted it, and the holder then wrote to the
+    deleted log and later folded its stale pages over the newer ones: "database disk image is
+    malformed". SQLite's own connections share the locks of a file a process holds."""
+    if os.lstat(path).st_size == 0:
         return None  # SQLite makes an empty file a new database
-    return "not an SQLite database"
+    try:
+        conn = sqlite3.connect(path, timeout=_SQLITE_WAIT, isolation_level=None)
+    except sqlite3.Error as exc:
+        return f"unreadable ({exc})"
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        # SQLITE_NOTADB: not a database (the header, or page one's layout). A store that opens
+        # but is damaged inside is not set aside: its rows can be recovered (``health`` says so).
+        if exc.sqlite_errorcode & 0xFF == _SQLITE_NOTADB:
+            return "not an SQLite database"
+        return None
+    finally:
+        conn.close()
+    return None
 
 
 def _head(path: Path, size: int) -> bytes:
