@@ -11,11 +11,14 @@ and replicas lose the claims that keep them from writing a ticket twice.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from ..audit.damage import RECOVERY, integrity_problem
-from ..audit.writer import FILE_NAME
+from ..audit.writer import FILE_NAME, file_identity
 from ..common.database import database_engine
 from ..common.scrub import display_url
 from ..errors import ConfigError
@@ -64,7 +67,32 @@ def database_verdict(url: str) -> Verdict:
     return "healthy", f"{shown} is reachable"
 
 
-def embedded_store_verdict(state_dir: Path) -> Verdict | None:
+# ``serve``'s readiness asks for health's verdict every 15 s at most, and SQLite's whole-file
+# check reads every page of the store (0.2 s for 268 MB on a 2-core box, growing with it): a
+# process checks one file at most every ten minutes. Damage once found is said until the path
+# names another file (moved aside and started again): SQLite does not mend a file by itself.
+RECHECK_SECONDS = 600.0
+_checked: dict[Path, tuple[float, tuple[int, int] | None, str | None]] = {}
+_checked_lock = threading.Lock()
+
+
+def _integrity(path: Path, clock: Callable[[], float]) -> str | None:
+    now, identity = clock(), file_identity(path)
+    with _checked_lock:
+        known = _checked.get(path)
+    if known is not None and known[1] == identity:
+        at, _, problem = known
+        if problem is not None or now - at < RECHECK_SECONDS:
+            return problem
+    problem = integrity_problem(path)
+    with _checked_lock:
+        _checked[path] = (now, identity, problem)
+    return problem
+
+
+def embedded_store_verdict(
+    state_dir: Path, *, clock: Callable[[], float] = time.monotonic
+) -> Verdict | None:
     """SQLite's check of the whole embedded store (None: no store yet). Damaged is degraded,
     not unhealthy: runs and ``serve`` still triage and write to the helpdesk (the source of
     truth), their decisions in the log, and ``serve``'s readiness follows this verdict, so
@@ -74,7 +102,7 @@ def embedded_store_verdict(state_dir: Path) -> Verdict | None:
     path = Path(state_dir) / FILE_NAME
     if not path.is_file() or path.stat().st_size == 0:
         return None
-    problem = integrity_problem(path)
+    problem = _integrity(path, clock)
     if problem is None:
         return "healthy", f"{path} is whole (SQLite's quick_check)"
     return "degraded", (
