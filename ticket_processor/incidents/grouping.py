@@ -71,7 +71,7 @@ class Asked:
 
 @dataclass
 class Burst:
-    """A group of recent tickets judged an incident (``rows``: window row numbers)."""
+    """A group of recent tickets judged (``rows``: window row numbers), an incident or not."""
 
     rows: list[int]
     centre: npt.NDArray[np.int8]
@@ -91,6 +91,7 @@ class Findings:
     bursts: list[Burst] = field(default_factory=list)
     joins: dict[int, list[int]] = field(default_factory=dict)  # known key -> rows joining it
     readings: list[Reading] = field(default_factory=list)  # every group judged, kept or not
+    declined: list[Burst] = field(default_factory=list)  # the groups judged no incident
     requests: list[int] = field(default_factory=list)  # recent rows the fault head called requests
     # Recent rows the head calls fault reports and the LLM requests: kept out of every group,
     # and set aside when how busy the hour is is read (``_reading``).
@@ -201,8 +202,9 @@ def judge(
         if shared is not None:
             reading = _one_fault_reading(reading, shared, week, policy)
         findings.readings.append(reading)
-        if reading.incident:
-            findings.bursts.append(Burst(rows, centre, reading))
+        (findings.bursts if reading.incident else findings.declined).append(
+            Burst(rows, centre, reading)
+        )
     return findings
 
 
