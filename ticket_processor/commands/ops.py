@@ -178,14 +178,17 @@ def report(
     from dataclasses import replace
 
     from ..common.eventlog import read_events
+    from ..journal.served import SERVE_DIR
     from ..report.aggregate import build_report, parse_since, with_time_saved
     from ..report.html import render_html
     from ..report.incidents import incident_lines
     from ..report.prices import DEFAULT_PRICES, parse_prices
+    from ..report.runs import mark_running
     from ..report.spam import spam_lines, spam_report
     from ..report.stored import with_logged
     from ..report.table import print_report
     from ..report.trends import trends
+    from ..state.lock import live_holder
     from ..topics.rising import load_counts
     from .output import PipeConsole, stdout_may_close
 
@@ -211,6 +214,9 @@ def report(
         scrub = settings.scrubber()
         scrubbed = [scrub(e) for e in window]
         summary = build_report(scrubbed, prices=prices, since=start, until=now, history=older)
+        # A serve session has no run_finished while it serves: its lock says if it still does.
+        serving = live_holder(settings.state_dir / SERVE_DIR)
+        summary = replace(summary, run_list=mark_running(summary.run_list, serving))
         summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
         summary = with_time_saved(
             summary,

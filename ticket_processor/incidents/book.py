@@ -79,6 +79,24 @@ class Flagged:
 
 
 @dataclass
+class SaidNo:
+    """A group a run's output said was judged no incident: its earliest report, its tickets,
+    the test it failed (``notes.failed_test``) and when it was last judged so."""
+
+    first: int
+    members: list[int]
+    test: str
+    at: int
+
+    def is_group(self, first: int, members: Iterable[int]) -> bool:
+        """The same group: the same earliest report, or most of the same tickets (a group
+        gains and loses a few reports from run to run while its hour lasts)."""
+        wanted = set(members)
+        shared = len(wanted & set(self.members))
+        return first == self.first or 2 * shared > max(len(wanted), len(self.members))
+
+
+@dataclass
 class IncidentBook:
     incidents: list[Incident] = field(default_factory=list)
     flagged: list[Flagged] = field(default_factory=list)
@@ -89,6 +107,9 @@ class IncidentBook:
     # The earliest ``created_at`` of the helpdesk's tickets seen (Unix seconds): how much
     # history the helpdesk has, learned by a first run's reading and kept; None until read.
     history_from: int | None = None
+    # The groups judged no incident a run has said so of, while their hour lasts: a scheduled
+    # run judges the same group again every ten minutes, and says it once.
+    said_no: list[SaidNo] = field(default_factory=list)
 
     def find(self, key: int) -> Incident | None:
         """The linked incident of the group ticket ``key``."""
@@ -115,6 +136,21 @@ class IncidentBook:
             i for i in self.incidents if not (i.suggested and wanted & set(i.members))
         ]
 
+    def first_saying(
+        self, first: int, members: Iterable[int], test: str, now: int, hour: int
+    ) -> bool:
+        """Whether a run should say that this group (``first``: its earliest report) was judged
+        no incident for failing ``test``: not when a run of the last ``hour`` said it of the
+        same group for the same test. Kept as said either way; a group judged again for
+        another test is said again."""
+        members = sorted(set(members))
+        self.said_no = [s for s in self.said_no if s.at >= now - hour]
+        same = next((s for s in self.said_no if s.is_group(first, members)), None)
+        if same is not None:
+            self.said_no.remove(same)
+        self.said_no.append(SaidNo(first, members, test, now))
+        return same is None or same.test != test
+
     def forget_before(self, moment: int) -> None:
         """Incidents whose last report is older than the window are history."""
         self.incidents = [i for i in self.incidents if i.last_seen >= moment]
@@ -129,6 +165,7 @@ class IncidentBook:
                 "pending": self.pending,
                 "baseline_cursor": self.baseline_cursor,
                 "history_from": self.history_from,
+                "said_no": [asdict(s) for s in self.said_no],
             },
             ensure_ascii=False,
         ).encode()
@@ -144,6 +181,7 @@ class IncidentBook:
             [p for p in raw.get("pending", []) if isinstance(p, dict)],
             raw.get("baseline_cursor") if isinstance(raw.get("baseline_cursor"), dict) else None,
             _seconds(raw.get("history_from")),
+            [SaidNo(**s) for s in raw.get("said_no", []) if isinstance(s, dict)],
         )
 
 

@@ -12,9 +12,11 @@ the group's (``vote``); when no report has enough others near it to seed a group
 neighbourhoods may seed one, and a member whose nearest tickets are all the hour's requests
 leaves (``vote``).
 Recent tickets close to a known incident's centre, and beside its reports (``joiners``), join
-it instead. ``repeats`` finds, for each new ticket, an earlier open ticket of the same requester
-in the window about the same thing (cosine at least ``repeat_similarity``, or
-``follow_up_similarity`` within the hour).
+it instead. ``repeats`` finds, for each new ticket, the candidate: an earlier open ticket of the
+same requester in the window at cosine at least ``repeat_similarity``, or ``follow_up_similarity``
+within the hour. The cosine is not the whole rule: below ``repeat_similarity`` a candidate is a
+repeat only when the new ticket says it follows up (``follow_up.follow_ups``, which the run
+calls, with ``follow_up_needs_sign``: a reply subject, words that continue, the ticket's number).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class Asked:
 
 @dataclass
 class Burst:
-    """A group of recent tickets judged an incident (``rows``: window row numbers)."""
+    """A group of recent tickets judged (``rows``: window row numbers), an incident or not."""
 
     rows: list[int]
     centre: npt.NDArray[np.int8]
@@ -91,6 +93,7 @@ class Findings:
     bursts: list[Burst] = field(default_factory=list)
     joins: dict[int, list[int]] = field(default_factory=dict)  # known key -> rows joining it
     readings: list[Reading] = field(default_factory=list)  # every group judged, kept or not
+    declined: list[Burst] = field(default_factory=list)  # the groups judged no incident
     requests: list[int] = field(default_factory=list)  # recent rows the fault head called requests
     # Recent rows the head calls fault reports and the LLM requests: kept out of every group,
     # and set aside when how busy the hour is is read (``_reading``).
@@ -201,8 +204,9 @@ def judge(
         if shared is not None:
             reading = _one_fault_reading(reading, shared, week, policy)
         findings.readings.append(reading)
-        if reading.incident:
-            findings.bursts.append(Burst(rows, centre, reading))
+        (findings.bursts if reading.incident else findings.declined).append(
+            Burst(rows, centre, reading)
+        )
     return findings
 
 
@@ -459,7 +463,9 @@ def _reading(
 
 def repeats(window: Window, new_rows: Sequence[int], policy: IncidentPolicy) -> list[Repeat]:
     """For each new row, the most similar earlier open ticket of its requester in the window
-    (created before it, or with a lower id at the same second), when close enough."""
+    (created before it, or with a lower id at the same second), when close enough: a
+    candidate, which ``follow_up.follow_ups`` keeps below ``repeat_similarity`` only with a
+    follow-up sign."""
     found: list[Repeat] = []
     for row in new_rows:
         requester = int(window.requesters[row])

@@ -122,25 +122,33 @@ def not_an_incident(reading: Reading, policy: IncidentPolicy) -> str:
     """The run's one line on a group judged and not suggested or linked, with the first test
     of the rule (``grouping._reading``, then the one-fault test) it failed: without it a
     first day's outage that stays unsuggested looks like one never seen."""
+    why = failed_test(reading, policy)[1]
+    return f"a group of {reading.reports} reports judged no incident: {why}"
+
+
+def failed_test(reading: Reading, policy: IncidentPolicy) -> tuple[str, str]:
+    """The first test of the rule the group failed: its name (a later run's verdict on the same
+    group is the same when the name is, whatever the figures now read) and what it read."""
     reports, expected = reading.reports, reading.expected
     factor = policy.short_rate_factor if reading.short_history else policy.rate_factor
     usual = f"{expected:.1f} expected of that kind (the hour {reading.busy:.1f} times as busy)"
     if reports < policy.min_reports:
-        why = f"fewer than the {policy.min_reports} reports an incident needs"
-    elif reading.short_history and reading.core < policy.min_reports:
-        why = f"only {reading.core} of them tell one fault, under {policy.min_reports}"
-    elif reports < factor * expected:
-        why = f"{usual}, under {factor:g} times that"
-    elif reading.p_value > policy.p_value:
-        why = f"{usual}, p {reading.p_value:.2g} above {policy.p_value:g}"
-    elif reading.shared < policy.min_reports:
-        why = (
+        return "reports", f"fewer than the {policy.min_reports} reports an incident needs"
+    if reading.short_history and reading.core < policy.min_reports:
+        return (
+            "one_fault",
+            f"only {reading.core} of them tell one fault, under {policy.min_reports}",
+        )
+    if reports < factor * expected:
+        return "rate", f"{usual}, under {factor:g} times that"
+    if reading.p_value > policy.p_value:
+        return "p_value", f"{usual}, p {reading.p_value:.2g} above {policy.p_value:g}"
+    if reading.shared < policy.min_reports:
+        return "shared", (
             f"only {reading.shared} share what broke beyond the product's everyday complaints, "
             f"under {policy.min_reports}"
         )
-    else:
-        why = (
-            f"the week brings what they share about as often ({reading.shared_expected:.1f} "
-            "expected in such an hour)"
-        )
-    return f"a group of {reports} reports judged no incident: {why}"
+    return "week", (
+        f"the week brings what they share about as often ({reading.shared_expected:.1f} "
+        "expected in such an hour)"
+    )

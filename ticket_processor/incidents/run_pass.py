@@ -38,7 +38,7 @@ from .baseline import BaselineReading, Encode, read_baseline
 from .book import Incident, IncidentBook, encode_centre, load_book, save_book
 from .fault import FaultHead, load_fault_head
 from .follow_up import follow_ups
-from .grouping import Known, judge
+from .grouping import Burst, Known, judge
 from .link_writes import LinkWrites
 from .plan import (
     LinkOps,
@@ -184,8 +184,7 @@ class IncidentPass:
         )
         for reading in findings.readings:
             self.log.emit("incident_judged", **reading.__dict__, dry_run=self.dry_run)
-            if not reading.incident:
-                self.outcome.lines.append(notes.not_an_incident(reading, self.policy))
+        self._say_declined(findings.declined, window, book, now)
         wanted = fact_ids(window, findings, found_repeats)
         facts = ops.facts(wanted) if wanted else {}
         by_id = {s.ticket_id: s for s in sightings}
@@ -212,6 +211,19 @@ class IncidentPass:
         if self.dry_run:
             self._show(plan)
         return ops, plan, window, book
+
+    def _say_declined(
+        self, declined: Sequence[Burst], window: Window, book: IncidentBook, now: int
+    ) -> None:
+        """A line for each group judged no incident, once: a later run that judges the same
+        group for the same reason while its hour lasts says nothing (the book remembers; its
+        ``incident_judged`` event is logged every run). A dry run shows every line."""
+        for group in declined:
+            ids = [int(window.ids[r]) for r in group.rows]
+            first = int(window.ids[min(group.rows, key=lambda r: int(window.created[r]))])
+            test = notes.failed_test(group.reading, self.policy)[0]
+            if book.first_saying(first, ids, test, now, self.policy.burst_seconds) or self.dry_run:
+                self.outcome.lines.append(notes.not_an_incident(group.reading, self.policy))
 
     def _write_planned(
         self, ops: LinkOps, plan: LinkPlan, window: Window, book: IncidentBook

@@ -2,7 +2,8 @@
 
 Pure. A run's outcome is its ``run_finished`` ``status``: ``ok``, ``partial``, ``aborted``,
 ``stopped`` (SIGINT / SIGTERM after saving progress) or ``locked``; a run with no
-``run_finished`` is ``None`` ("unfinished": killed, or still going). Logs written before runs
+``run_finished`` is ``None`` ("unfinished": killed, or still going; "running" for the session
+of a ``serve`` whose process is alive, ``mark_running``). Logs written before runs
 said ``stopped`` recorded a Ctrl-C as ``ok`` with exit code 130 / 143: read as ``stopped``,
 so an interrupted run is never counted among the good ones. ``ops.health`` and ``alerts.alerter``
 reuse ``summarise_runs`` and ``recent_success_rate``.
@@ -12,8 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..exitcodes import SIGNAL_EXIT
@@ -27,6 +28,7 @@ OUTCOME_COLOURS: dict[str, str] = {
     "stopped": "#7a4fc9",
     "locked": "#8e8e93",
     "unfinished": "#8e8e93",
+    "running": "#2f6fb3",
 }
 OTHER_OUTCOME_COLOUR = "#8e8e93"
 
@@ -72,10 +74,11 @@ class LoggedRun:
     backfill: bool = False  # a run of ``ticketbot backfill``
     shadow: bool = False  # ``run --shadow``: decided and logged, nothing written
     served: bool = False  # a session of ``ticketbot serve`` (its webhooks' tickets)
+    running: bool = False  # unfinished, and its process still alive (``mark_running``)
 
     @property
     def outcome(self) -> str:
-        return self.status or "unfinished"
+        return self.status or ("running" if self.running else "unfinished")
 
     @property
     def kind(self) -> str:
@@ -159,6 +162,21 @@ def summarise_runs(events: Iterable[Mapping[str, Any]], *, served: bool = False)
     epoch = datetime.min.replace(tzinfo=UTC)
     runs.sort(key=lambda run: run.started or run.finished or epoch)
     return runs
+
+
+def mark_running(runs: list[LoggedRun], serving: datetime | None) -> list[LoggedRun]:
+    """``runs`` with the session of the ``serve`` alive now marked running: ``serving`` is when
+    that server took its lock (``state.lock.live_holder``; None: no server is alive). Its
+    session is the newest one unfinished that started since; an older unfinished session is
+    a server that was killed, and stays "unfinished"."""
+    if serving is None:
+        return runs
+    since = serving - timedelta(seconds=1)  # the lock's time is to the second
+    live = [r for r in runs if r.served and r.status is None and r.started and r.started >= since]
+    if not live:
+        return runs
+    newest = max(live, key=lambda r: r.started or since)
+    return [replace(r, running=True) if r is newest else r for r in runs]
 
 
 def recent_success_rate(runs: Iterable[LoggedRun], *, last: int = 12) -> tuple[float | None, int]:

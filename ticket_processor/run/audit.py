@@ -202,7 +202,9 @@ def record_revert(
     settings: Settings, plan_run_id: str, outcomes: Sequence[WriteOutcome]
 ) -> str | None:
     """Store what ``ticketbot revert`` undid (a ``reverts`` row and a ``writes`` row of kind
-    ``revert`` per ticket); None, or why the store could not take it (the revert stands)."""
+    ``revert`` per ticket, and the revert itself as a ``runs`` row of mode ``revert``, so the
+    dashboard's last runs list it beside the run it undid); None, or why the store could not
+    take it (the revert stands)."""
     revert_id = new_run_id()
     now = datetime.now(UTC)
     reverts, writes = [], []
@@ -235,10 +237,22 @@ def record_revert(
                 "error": str(outcome.error) if outcome.error else None,
             }
         )
+    failed = sum(1 for row in reverts if not row["ok"])
+    run = {
+        "run_id": revert_id,
+        "helpdesk": settings.helpdesk,
+        "mode": "revert",
+        "started_at": now,
+        "finished_at": now,
+        "status": "partial" if failed else "ok",
+        "tickets_seen": len(reverts),
+        "failed": failed,
+    }
     try:
         with open_store(settings) as store:
             store.upsert_reverts(reverts)
             store.upsert_writes(writes)
+            store.upsert_runs([run])
     except AuditStoreError as exc:
         return str(exc)
     return None

@@ -116,6 +116,41 @@ class RunLock:
             os.close(fd)
 
 
+def live_holder(directory: Path) -> datetime | None:
+    """When the process holding ``directory``'s lock took it, while that process is alive;
+    None when nobody holds it (a holder that stopped emptied the file; one killed left its pid,
+    which no process has any more). Only reads: the lock is neither made nor taken. Where a
+    process cannot be asked whether it is alive (Windows, where a signal 0 would end it), None.
+    """
+    if sys.platform == "win32":
+        return None
+    try:
+        fd = open_state_file(Path(directory) / LOCK_FILE, os.O_RDONLY)
+    except (StateFileRefused, OSError):
+        return None
+    try:
+        os.lseek(fd, 1, os.SEEK_SET)
+        info = orjson.loads(os.read(fd, 4096).strip() or b"{}")
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    finally:
+        os.close(fd)
+    pid = info.get("pid") if isinstance(info, dict) else None
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)  # no signal sent: whether the process exists
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # it exists, as another user's
+    try:
+        started = datetime.fromisoformat(str(info.get("started")))
+    except ValueError:
+        return None
+    return started if started.tzinfo else started.replace(tzinfo=UTC)
+
+
 def _describe_holder(fd: int) -> tuple[str, str]:
     try:
         os.lseek(fd, 1, os.SEEK_SET)

@@ -3,7 +3,9 @@
 ``FreshdeskHelpdesk.ticket_pages`` delegates here. The list is read 100 a page with
 ``include=description``, each next page a new query from the last ``updated_at`` seen
 (``paging.next_query``), so neither our own writes nor Freshdesk's 300-page cap skip a
-ticket; a saved position Freshdesk refuses (or that is not a time) is a ``CursorRejectedError``.
+ticket; after the last page the next run starts past its last second once Freshdesk's clock has
+left it (``paging.resume_at``), so a quiet run does not read that second's tickets again; a
+saved position Freshdesk refuses (or that is not a time) is a ``CursorRejectedError``.
 Search stops at Freshdesk's ten pages of 30 with a ``discover_limit`` notice.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from ...errors import CursorRejectedError, HelpdeskError
 from ...models import Cursor, Ticket, TicketPage
-from .paging import earliest, iso, latest, moment, next_query
+from .paging import answered_at, earliest, iso, latest, moment, next_query, resume_at
 from .records import parse_tickets
 from .wire import FreshdeskTransport
 
@@ -41,13 +43,15 @@ def ticket_pages(
     # write can shift the later ones (a bulk import or a macro stamps hundreds in one second).
     held: list[TicketPage] = []
     second: str | None = None  # the second whose pages are held
-    for tickets, malformed, top, following, queried in _list_pages(
+    for tickets, malformed, top, following, queried, answered in _list_pages(
         http, start or iso(since), start
     ):
         if following is not None and following[1] > 1:
             floor = floor or queried
             second = second or queried
         resume = earliest(floor, top) if top is not None else floor
+        if top is not None and following is None and floor is None:
+            resume = resume_at(top, answered)  # the list's end: past its last second once over
         after = Cursor("updated_since", resume) if resume else None
         page = TicketPage(tickets, after, malformed, last=following is None)
         del tickets, malformed
@@ -87,7 +91,7 @@ def _slid(
     found: list[TicketPage] = []
     for _ in range(REREADS):
         fresh: list[Ticket] = []
-        for tickets, _malformed, _top, following, _queried in _list_pages(http, second, None):
+        for tickets, _malformed, _top, following, _queried, _at in _list_pages(http, second, None):
             fresh += [t for t in tickets if t.id not in seen and _stamped(t, at)]
             if following is None or following[0] != second:
                 break
@@ -102,14 +106,17 @@ def _stamped(ticket: Ticket, at: datetime) -> bool:
     return ticket.updated_at is not None and moment(ticket.updated_at) == at
 
 
-ListPage = tuple[list[Ticket], list[dict[str, Any]], str | None, tuple[str, int] | None, str]
+ListPage = tuple[
+    list[Ticket], list[dict[str, Any]], str | None, tuple[str, int] | None, str, datetime | None
+]
 
 
 def _list_pages(
     http: FreshdeskTransport, updated_since: str, start: str | None
 ) -> Iterator[ListPage]:
     """The list's pages, each with its tickets, malformed items, latest ``updated_at``, where
-    the list goes on (``paging.next_query``) and the ``updated_since`` it was asked with."""
+    the list goes on (``paging.next_query``), the ``updated_since`` it was asked with and when
+    Freshdesk answered (``paging.answered_at``)."""
     page_number = 1
     while True:
         params = {
@@ -133,7 +140,7 @@ def _list_pages(
         following = None
         if top is not None and http.next_page(answer.headers) is not None:
             following = next_query(updated_since, page_number, top)
-        yield tickets, malformed, top, following, updated_since
+        yield tickets, malformed, top, following, updated_since, answered_at(answer.headers)
         del answer, tickets, malformed  # the reader has them: not held while the next is read
         if following is None:
             return

@@ -27,6 +27,12 @@ from .server import FreshdeskSandbox, FreshdeskServer, credits_for
 class _Handler(JsonHandler):
     server: FreshdeskServer
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """``Date`` on the sandbox's clock, the one that stamps ``updated_at``, as Freshdesk's
+        answers carry its own: where the next run starts depends on it (``paging.resume_at``)."""
+        moment = self.server.sandbox.config.clock() if timestamp is None else timestamp
+        return super().date_time_string(moment)
+
     def handle_request(self) -> None:
         sandbox = self.server.sandbox
         config = sandbox.config

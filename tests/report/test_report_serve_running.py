@@ -1,0 +1,90 @@
+"""``ticketbot report`` lists a ``serve`` session whose process is alive as ``running`` (it has
+no ``run_finished`` while it serves), and as ``unfinished`` once that process is gone without
+one (killed): the serve lock in the state directory names the live process. Before, a serving
+session read "unfinished (serve)", as if it had died."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from support.cli import invoke
+from support.e2e import events
+from support.serving import serve_env
+
+from ticket_processor.report.runs import LoggedRun, mark_running
+from ticket_processor.sandbox.desks import Desk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``ticketbot serve`` on a free port, once it says where it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ticket_processor", "serve", "--port", "0", "--engine", "rules"],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        stderr=log.open("wb"),
+        stdout=subprocess.DEVNULL,
+        cwd=log.parent,
+    )
+    deadline = time.monotonic() + 120
+    while not re.search(rb"listening on http://", log.read_bytes()):
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    return process
+
+
+def _session_outcome(env: dict[str, str], logs: Path) -> Any:
+    [session] = {
+        e["run_id"]
+        for e in events(logs)
+        if e.get("source") == "serve" and e.get("event") == "run_started"
+    }
+    report = invoke("report", "--json", "--since", "1d", env=env)
+    assert report.exit_code == 0, report.output
+    [listed] = [r for r in orjson.loads(report.stdout)["run_list"] if r["run_id"] == session]
+    assert listed["serve"] is True
+    return listed["outcome"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.desk(seed=None, unlimited=True)
+def test_a_live_serve_session_is_running_and_a_killed_one_unfinished(
+    desk: Desk, tmp_path: Path
+) -> None:
+    env = serve_env(desk.env(), tmp_path)
+    process = _start(env, tmp_path / "serve.err")
+    try:
+        deadline = time.monotonic() + 120  # the session starts once the engines are loaded
+        while not any(
+            e.get("source") == "serve" and e.get("event") == "run_started"
+            for e in events(tmp_path / "logs")
+        ):
+            assert time.monotonic() < deadline, (tmp_path / "serve.err").read_text()
+            time.sleep(0.1)
+        assert _session_outcome(env, tmp_path / "logs") == "running"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    assert _session_outcome(env, tmp_path / "logs") == "unfinished"
+
+
+def test_only_the_newest_session_since_the_live_lock_runs() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    lock = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    old = LoggedRun("killed", lock - timedelta(hours=1), None, None, served=True)
+    live = LoggedRun("live", lock + timedelta(seconds=2), None, None, served=True)
+    cron = LoggedRun("cron", lock + timedelta(seconds=5), None, None)  # a run still going
+    marked = mark_running([old, live, cron], lock)
+    assert [r.outcome for r in marked] == ["unfinished", "running", "unfinished"]
+    assert [r.outcome for r in mark_running([old, live, cron], None)] == ["unfinished"] * 3
