@@ -175,21 +175,15 @@ def report(
     Also what the spam gate set aside (by kind, with its tickets), the articles to write (the kinds of tickets answers had no source for) and the agents' time saved (its formula shown; TICKETBOT_SAVED_SECONDS_PER_*).
 
     From the audit store when it holds the window's runs, else from the JSON-lines logs (--log-dir: the logs)."""  # noqa: E501 - Typer shows each paragraph as written: one line
-    from dataclasses import replace
 
     from ..common.eventlog import read_events
-    from ..journal.served import SERVE_DIR
-    from ..report.aggregate import build_report, parse_since, with_time_saved
+    from ..report.aggregate import build_report, parse_since
     from ..report.html import render_html
     from ..report.incidents import incident_lines
     from ..report.prices import DEFAULT_PRICES, parse_prices
-    from ..report.runs import mark_running
     from ..report.spam import spam_lines, spam_report
     from ..report.stored import with_logged
     from ..report.table import print_report
-    from ..report.trends import trends
-    from ..state.lock import live_holder
-    from ..topics.rising import load_counts
     from .output import PipeConsole, stdout_may_close
 
     console = PipeConsole(highlight=False)
@@ -214,17 +208,7 @@ def report(
         scrub = settings.scrubber()
         scrubbed = [scrub(e) for e in window]
         summary = build_report(scrubbed, prices=prices, since=start, until=now, history=older)
-        # A serve session has no run_finished while it serves: its lock says if it still does.
-        serving = live_holder(settings.state_dir / SERVE_DIR)
-        summary = replace(summary, run_list=mark_running(summary.run_list, serving))
-        summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
-        summary = with_time_saved(
-            summary,
-            per_triage=settings.saved_seconds_per_triage,
-            per_suggestion=settings.saved_seconds_per_suggestion,
-            per_answer=settings.saved_seconds_per_answer,
-        )
-        summary = replace(summary, to_write=_to_write(settings, scrubbed, summary, start, now))
+        summary = _with_state(summary, settings, scrubbed, start, now)
         # Dry and shadow runs tagged nothing: the gate's verdicts there are counted apart.
         untagged = {r.run_id for r in summary.run_list if r.dry_run or r.shadow}
         spam = spam_report(scrubbed, prefix=settings.tag_prefix, dry_runs=untagged)
@@ -259,6 +243,37 @@ def report(
                 console.print(
                     f"HTML report written to {html}", markup=False, highlight=False, soft_wrap=True
                 )
+
+
+def _with_state(
+    summary: Report,
+    settings: Settings,
+    events: list[dict[str, Any]],
+    start: datetime,
+    now: datetime,
+) -> Report:
+    """The report with what the state directory and the store add to the logs' figures: a
+    serve session still serving, the rising topics, the time saved, the articles to write."""
+    from dataclasses import replace
+
+    from ..journal.served import SERVE_DIR
+    from ..report.aggregate import with_time_saved
+    from ..report.runs import mark_running
+    from ..report.trends import trends
+    from ..state.lock import live_holder
+    from ..topics.rising import load_counts
+
+    # A serve session has no run_finished while it serves: its lock says if it still does.
+    serving = live_holder(settings.state_dir / SERVE_DIR)
+    summary = replace(summary, run_list=mark_running(summary.run_list, serving))
+    summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
+    summary = with_time_saved(
+        summary,
+        per_triage=settings.saved_seconds_per_triage,
+        per_suggestion=settings.saved_seconds_per_suggestion,
+        per_answer=settings.saved_seconds_per_answer,
+    )
+    return replace(summary, to_write=_to_write(settings, events, summary, start, now))
 
 
 def _stored_events(
