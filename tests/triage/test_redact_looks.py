@@ -39,6 +39,9 @@ EDGES = (
     "j [dot] " + "b" * 60 + " dot " + "c" * 60 + " [at] example [dot] co [dot] uk",
     "x" * 70 + "@example.com " + "y" * 64 + "@example.com",
     "    at Client.upload (lib/client.js)\nwrite to ann at example.org please",
+    "slack xoxb-1234567890 and aws wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "ring PLUS Four Nine, ONE seven six, double five 5 one two three",
+    "call +44 (0) (20) 7946 0958 or\n+44 (0)\n  20 7946 0958",
 )
 
 
@@ -60,6 +63,47 @@ def test_every_match_holds_its_first_look(all_texts: list[str]) -> None:
         for pattern, look in redaction._NEEDED.items()
         for text in all_texts
         if (match := pattern.search(text)) is not None and look.search(text) is None
+    ]
+    assert not missed, missed[:5]
+
+
+def test_every_match_holds_its_lower_case_look(all_texts: list[str]) -> None:
+    # A text holding a letter with other cases is searched in full: those are left out.
+    missed = [
+        (pattern.pattern[:40], match.group(0)[:60])
+        for pattern, look in redaction._NEEDED_LOWER.items()
+        for text in all_texts
+        if (match := pattern.search(text)) is not None
+        and look.search(text.lower()) is None
+        and redaction._OTHER_CASES.search(text.lower()) is None
+    ]
+    assert not missed, missed[:5]
+
+
+def test_the_lower_case_looks_hold_no_letter_with_other_cases() -> None:
+    # ``str.lower`` and ``(?i)`` agree on the text only where neither side holds one.
+    for look in redaction._NEEDED_LOWER.values():
+        assert not set(look.pattern) & set(redaction.OTHER_CASES), look.pattern[:40]
+        assert look.pattern == look.pattern.lower()
+
+
+def test_a_text_with_other_cases_is_searched_in_full() -> None:
+    # "ſix" is "six" to (?i), not to str.lower: the look must not turn the text away.
+    text = "call ſix one two three four five six seven"
+    assert redaction.redact(text)[0] == "call [PHONE]"
+
+
+def test_every_phone_holds_eight_digits_close_together(all_texts: list[str]) -> None:
+    # What ``_redact_folded`` looks for before it tries the phone shapes at all.
+    missed = [
+        (pattern.pattern[:40], match.group(0)[:60])
+        for pattern, decide, look in (
+            (redaction._PHONE, redaction._phone, redaction._PHONE_DIGITS),
+            (redaction._PHONE_SPLIT, redaction._split_phone, redaction._SPLIT_PHONE_DIGITS),
+        )
+        for text in all_texts
+        for match in pattern.finditer(text)
+        if decide(match, text) is not None and look.search(match.group(0)) is None
     ]
     assert not missed, missed[:5]
 
@@ -90,8 +134,11 @@ def test_the_edges_are_matched() -> None:
     # (so the looks above are asked about texts their patterns do match)
     found = {
         pattern.pattern
-        for pattern in (*redaction._NEEDED, *redaction._NEAR)
+        for pattern in (*redaction._NEEDED, *redaction._NEEDED_LOWER, *redaction._NEAR)
         for text in EDGES
         if pattern.search(fold_digits(text))
     }
-    assert len(found) == len({*redaction._NEEDED, *redaction._NEAR})
+    assert len(found) == len({*redaction._NEEDED, *redaction._NEEDED_LOWER, *redaction._NEAR})
+    phones = [redaction._phone, redaction._split_phone]
+    for pattern, decide in zip((redaction._PHONE, redaction._PHONE_SPLIT), phones, strict=True):
+        assert any(decide(m, t) for t in EDGES for m in pattern.finditer(t)), pattern.pattern[:40]

@@ -19,10 +19,13 @@ ambiguity, so a 1 MB hostile body costs linear time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+from typing import NamedTuple
 
 from .redact_ids import after_rules, fold_digits, id_rules, unfold
 from .redact_numbers import NEEDED as NUMBER_NEEDED
+from .redact_numbers import NEEDED_LOWER as NUMBER_NEEDED_LOWER
 from .redact_numbers import number_rules
 from .redact_personal import (
     _OBFUSCATED_EMAIL,
@@ -33,6 +36,7 @@ from .redact_personal import (
 )
 from .redact_personal import NEEDED as PERSONAL_NEEDED
 from .redact_search import guarded, opens, sub_near
+from .redact_secrets import NEEDED as SECRET_NEEDED
 from .redact_secrets import secret_rules
 
 Decide = Callable[[re.Match[str]], str | None]
@@ -221,6 +225,14 @@ _PHONE_CONTEXT = re.compile(
 )
 
 
+# What every phone ``_phone`` takes holds: eight digits at least, on one line at most three
+# characters apart (") (" between a country code and "(0)"), over a line break ten (a
+# separator, three blanks, the break, three blanks and the parentheses). A ticket without them
+# (most: an order number, a version) is not searched for the shapes at all.
+_PHONE_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}[0-9]){7}")
+_SPLIT_PHONE_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,10}[0-9]){7}")
+
+
 def _digit_count(text: str) -> int:
     return sum(1 for c in text if c.isdigit())
 
@@ -294,13 +306,43 @@ def _apply(
         counts[kind] = counts.get(kind, 0) + 1
         return result
 
-    needed = _NEEDED.get(pattern)
-    if needed is not None and needed.search(text) is None:
+    search = _SEARCHES.get(id(pattern))
+    if search is None or search.pattern is not pattern:
+        search = _SEARCHES[id(pattern)] = _Search(
+            pattern,
+            guarded(pattern),
+            _NEEDED.get(pattern),
+            _NEEDED_LOWER.get(pattern),
+            _NEAR.get(pattern),
+        )
+    if search.needed is not None and search.needed.search(text) is None:
         return text
-    near = _NEAR.get(pattern)
-    if near is not None:
-        return sub_near(guarded(pattern), *near, text, replace)
-    return guarded(pattern).sub(replace, text)
+    if (
+        search.needed_lower is not None
+        and search.needed_lower.search(lowered := text.lower()) is None
+        and _OTHER_CASES.search(lowered) is None
+    ):
+        return text
+    if search.near is not None:
+        return sub_near(search.guarded, *search.near, text, replace)
+    return search.guarded.sub(replace, text)
+
+
+class _Search(NamedTuple):
+    """How one pattern is searched (``redact_search``), looked up once a pattern: a compiled
+    pattern's hash reads all its compiled code, so three dictionaries keyed by the pattern
+    cost a few microseconds a rule, for every rule and every text."""
+
+    pattern: re.Pattern[str]
+    guarded: re.Pattern[str]
+    needed: re.Pattern[str] | None
+    needed_lower: re.Pattern[str] | None
+    near: tuple[re.Pattern[str], int] | None
+
+
+# By the pattern's id: the patterns are the modules' own and live as long as the process
+# (the pattern is kept in the entry and checked, should an id ever be reused).
+_SEARCHES: dict[int, _Search] = {}
 
 
 # A pattern, and what every one of its matches holds, cheaper to look for than the match.
@@ -313,7 +355,23 @@ _NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
     _IBAN: re.compile(rf"[0-9](?<=[A-Za-z]{{2}}[0-9])[0-9]{_IBAN_GAP}[A-Za-z0-9]{{4}}"),
     **PERSONAL_NEEDED,
     **NUMBER_NEEDED,
+    **SECRET_NEEDED,
 }
+# A pattern under ``(?i)`` and what every one of its matches holds, looked for without
+# ``(?i)`` in the lower-cased text (``redact_numbers.NEEDED_LOWER``). ``(?i)`` matches a
+# letter to another when their simple lower cases agree, which ``str.lower`` gives, except for
+# the letters with other cases (``re._casefix``: dotless ı matches i, long ſ matches s; Greek,
+# Cyrillic) and the capital İ, which ``str.lower`` writes as i and a combining dot: a text
+# holding any of them but ASCII's (the looks are written in ASCII letters and letters with no
+# other case: ``test_redact_looks``) is searched in full.
+_NEEDED_LOWER: dict[re.Pattern[str], re.Pattern[str]] = {**NUMBER_NEEDED_LOWER}
+OTHER_CASES = "".join(
+    sorted(
+        {chr(c) for key, others in _EXTRA_CASES.items() for c in (key, *others) if c > 0x7F}
+        | {"\u0307"}
+    )
+)
+_OTHER_CASES = re.compile(f"[{OTHER_CASES}]")
 # A pattern, what every one of its matches holds, and how far at most into the match that
 # starts: an e-mail's ``@`` (or its spelled-out "at" and domain) comes after a local part of
 # at most 64 characters (289 spelled out, ``OBFUSCATED_LOCAL_WIDTH``).
@@ -363,42 +421,53 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
 
 
 def _redact_folded(text: str, counts: dict[str, int]) -> str:
-    state = [text]
-    lowered = state[0].lower()  # for the gates: placeholders added later only open more
-
-    def text_of() -> str:
-        return state[0]
-
-    def run(
-        kind: str, pattern: re.Pattern[str], decide: Decide, gate: tuple[str, ...] | None = None
-    ) -> None:
-        if gate is None or opens(gate, text, lowered):
-            state[0] = _apply(pattern, state[0], kind, counts, decide)
-
-    for pattern, decide, gate in secret_rules(text_of):
-        run("secret", pattern, decide, gate)
-    run("email", _EMAIL, lambda m: "[EMAIL]", _AT_SIGN)
-    for kind, pattern, decide, gate in personal_rules(text_of):
-        run(kind, pattern, decide, gate)
-    for kind, pattern, decide, gate in id_rules(text_of):
-        run(kind, pattern, decide, gate)
-    if "://" in state[0] or "www." in state[0]:
-        state[0] = _url_cards(state[0], counts)
-    run("card", _KEYED_CARD, _keyed_card, _CARD_WORD)
-    run("iban", _IBAN, _iban)
-    run("card", _CARD, lambda m: _card(m, text_of()))
-    run("ssn", _SSN, lambda m: "[SSN]")
-    run("ssn", _SSN_KEYED, lambda m: m.group(1) + m.group(2) + "[SSN]", _SSN_WORD)
-    run("phone", _PHONE, lambda m: _phone(m, text_of()))
-    if "\n" in state[0]:
-        run("phone", _PHONE_SPLIT, lambda m: _split_phone(m, text_of()))
-    run("phone", _PHONE_CONTEXT, _context_phone, _PHONE_WORD)
-    for kind, pattern, decide, gate in number_rules(state[0], lambda m: _quiet_phone(m, text_of())):
-        run(kind, pattern, decide, gate)
+    lowered = text.lower()  # for the gates: placeholders added later only open more
+    current = _run(_FIRST_RULES, text, text, lowered, counts)
+    current = _run(id_rules(current), current, text, lowered, counts)
+    if "://" in current or "www." in current:
+        current = _url_cards(current, counts)
+    current = _run(_NUMBER_RULES, current, text, lowered, counts)
+    if _PHONE_DIGITS.search(current):
+        current = _apply(_PHONE, current, "phone", counts, _phone_here)
+    if "\n" in current and _SPLIT_PHONE_DIGITS.search(current):
+        current = _apply(_PHONE_SPLIT, current, "phone", counts, _split_phone_here)
+    current = _run(_CONTEXT_PHONE_RULES, current, text, lowered, counts)
+    current = _run(number_rules(current, _quiet_phone_here), current, text, lowered, counts)
     for kind, pattern, decide, after in after_rules():
-        if any(placeholder in state[0] for placeholder in after or ()):
-            state[0] = _apply(pattern, state[0], kind, counts, decide)
-    return state[0]
+        if any(placeholder in current for placeholder in after or ()):
+            current = _apply(pattern, current, kind, counts, decide)
+    return current
+
+
+Rule = tuple[str, re.Pattern[str], Decide, tuple[str, ...] | None]
+
+
+def _run(
+    rules: Iterable[Rule], current: str, text: str, lowered: str, counts: dict[str, int]
+) -> str:
+    """``current`` after ``rules`` in order, each whose gate opens on the text as it came."""
+    for kind, pattern, decide, gate in rules:
+        if gate is None or opens(gate, text, lowered):
+            current = _apply(pattern, current, kind, counts, decide)
+    return current
+
+
+# A rule's decision reads the text around its match as the text stands when the rule runs:
+# the match's own ``string``. So the rules are made once, not for every text.
+def _card_here(match: re.Match[str]) -> str | None:
+    return _card(match, match.string)
+
+
+def _phone_here(match: re.Match[str]) -> str | None:
+    return _phone(match, match.string)
+
+
+def _split_phone_here(match: re.Match[str]) -> str | None:
+    return _split_phone(match, match.string)
+
+
+def _quiet_phone_here(match: re.Match[str]) -> bool:
+    return _quiet_phone(match, match.string)
 
 
 # Gates: a rule anchored on a word runs only when the word is there (see redact_secrets).
@@ -406,3 +475,21 @@ _AT_SIGN = ("@",)
 _CARD_WORD = ("card", "cc", "pan")
 _SSN_WORD = ("ssn", "social")
 _PHONE_WORD = ("phone", "tel", "mobile", "cell", "call me", "whatsapp", "fax", "handy")
+
+# The rules in order, around the ones that ask for a first look (``id_rules``,
+# ``number_rules``) and the phone shapes (``_PHONE_DIGITS``): secrets and emails first (they
+# hold digits and dots the number patterns would nibble at), then labelled personal data;
+# keyed cards, IBANs, cards and SSNs; the phone after its word.
+_FIRST_RULES: tuple[Rule, ...] = (
+    *(("secret", pattern, decide, gate) for pattern, decide, gate in secret_rules()),
+    ("email", _EMAIL, lambda m: "[EMAIL]", _AT_SIGN),
+    *personal_rules(),
+)
+_NUMBER_RULES: tuple[Rule, ...] = (
+    ("card", _KEYED_CARD, _keyed_card, _CARD_WORD),
+    ("iban", _IBAN, _iban, None),
+    ("card", _CARD, _card_here, None),
+    ("ssn", _SSN, lambda m: "[SSN]", None),
+    ("ssn", _SSN_KEYED, lambda m: m.group(1) + m.group(2) + "[SSN]", _SSN_WORD),
+)
+_CONTEXT_PHONE_RULES: tuple[Rule, ...] = (("phone", _PHONE_CONTEXT, _context_phone, _PHONE_WORD),)

@@ -181,4 +181,15 @@ NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
     _CURP: re.compile(r"[0-9]{6}[^\W\d_]"),
     _MAC: re.compile(r"(?i)[:.-](?:(?<=[:-])[0-9a-f]{2}[:-][0-9a-f]{2}[:-]|(?<=\.)[0-9a-f]{4}\.)"),
 }
+# The same for a pattern under ``(?i)``, looked for in the lower-cased text (``redact._apply``):
+# the case-insensitive alternation of forty digit words cost as much to look for as to match,
+# written in lower case it is searched letter by letter. A phone in words holds two digit
+# words (or digits) in a row, each after a space, a comma or a dash; "one" alone, in most
+# English tickets, is no phone.
+NEEDED_LOWER: dict[re.Pattern[str], re.Pattern[str]] = {
+    _WORDS_PHONE: re.compile(
+        rf"[ ,-](?:{_REPEAT.lower()})?(?:{_WORD}|[0-9])(?![\w])"
+        rf"[ ,-]{{1,2}}(?:{_REPEAT.lower()})?(?:{_WORD}|[0-9])(?![\w])"
+    ),
+}
 _CODICE_FISCALE_LOOK = re.compile(r"[0-9]{2}[^\W\d_][0-9]{2}[^\W\d_][0-9]{3}")

@@ -169,10 +169,19 @@ def opens(gate: tuple[str, ...], text: str, lowered: str) -> bool:
     """Whether any of ``gate``'s words is in the text: a lower-case word in ``lowered``, a
     word with a capital (a label the pattern only takes as written: ``SIN``, ``PAN``) in
     ``text`` itself, so that "using" or "company" do not open it."""
-    lower, cased = _gate_patterns(gate)
+    made = _GATES.get(id(gate))
+    if made is None or made[0] is not gate:
+        made = _GATES[id(gate)] = (gate, *_gate_patterns(gate))
+    _, lower, cased = made
     return bool(
         (lower is not None and lower.search(lowered)) or (cased is not None and cased.search(text))
     )
+
+
+# A gate's patterns by the gate's id: the rules' gates are their modules' constants, and a
+# tuple of fifty words is hashed word by word at every lookup, for every rule and text. The
+# gate is kept in the entry and checked, should an id be reused.
+_GATES: dict[int, tuple[tuple[str, ...], re.Pattern[str] | None, re.Pattern[str] | None]] = {}
 
 
 @functools.cache
