@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
 from typing import NamedTuple
 
 from .redact_ids import after_rules, fold_digits, id_rules, unfold
 from .redact_numbers import NEEDED as NUMBER_NEEDED
-from .redact_numbers import NEEDED_LOWER as NUMBER_NEEDED_LOWER
 from .redact_numbers import number_rules
 from .redact_personal import (
     _OBFUSCATED_EMAIL,
@@ -35,7 +33,7 @@ from .redact_personal import (
     personal_rules,
 )
 from .redact_personal import NEEDED as PERSONAL_NEEDED
-from .redact_search import guarded, opens, sub_near
+from .redact_search import Look, guarded, opens, sub_near
 from .redact_secrets import NEEDED as SECRET_NEEDED
 from .redact_secrets import secret_rules
 
@@ -299,6 +297,12 @@ def _apply(
     counts: dict[str, int],
     decide: Callable[[re.Match[str]], str | None],
 ) -> str:
+    search = _SEARCHES.get(id(pattern))
+    if search is None or search.pattern is not pattern:
+        search = _SEARCHES[id(pattern)] = _search_of(pattern)
+    if search.needed is not None and search.needed.search(text) is None:
+        return text
+
     def replace(match: re.Match[str]) -> str:
         result = decide(match)
         if result is None:
@@ -306,26 +310,18 @@ def _apply(
         counts[kind] = counts.get(kind, 0) + 1
         return result
 
-    search = _SEARCHES.get(id(pattern))
-    if search is None or search.pattern is not pattern:
-        search = _SEARCHES[id(pattern)] = _Search(
-            pattern,
-            guarded(pattern),
-            _NEEDED.get(pattern),
-            _NEEDED_LOWER.get(pattern),
-            _NEAR.get(pattern),
-        )
-    if search.needed is not None and search.needed.search(text) is None:
-        return text
-    if (
-        search.needed_lower is not None
-        and search.needed_lower.search(lowered := text.lower()) is None
-        and _OTHER_CASES.search(lowered) is None
-    ):
-        return text
     if search.near is not None:
         return sub_near(search.guarded, *search.near, text, replace)
     return search.guarded.sub(replace, text)
+
+
+def _search_of(pattern: re.Pattern[str]) -> _Search:
+    near = _NEAR.get(pattern)
+    needed = _NEEDED.get(pattern)
+    # ``sub_near`` looks for its needle first: the same look before it would be paid twice.
+    if near is not None and needed is near[0]:
+        needed = None
+    return _Search(pattern, guarded(pattern), needed, near)
 
 
 class _Search(NamedTuple):
@@ -335,8 +331,7 @@ class _Search(NamedTuple):
 
     pattern: re.Pattern[str]
     guarded: re.Pattern[str]
-    needed: re.Pattern[str] | None
-    needed_lower: re.Pattern[str] | None
+    needed: Look | None
     near: tuple[re.Pattern[str], int] | None
 
 
@@ -346,32 +341,17 @@ _SEARCHES: dict[int, _Search] = {}
 
 
 # A pattern, and what every one of its matches holds, cheaper to look for than the match.
-_NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
+_NEEDED: dict[re.Pattern[str], Look] = {
     _OBFUSCATED_EMAIL: OBFUSCATED_EMAIL_DOMAIN,
     # As ``redact_numbers.NEEDED``: thirteen digits for a card, an SSN's three groups, an
     # IBAN's check digits after its country and its first group.
     _CARD: re.compile(r"[0-9](?:[ ./-]?[0-9]){12}"),
-    _SSN: re.compile(r"[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}"),
+    _SSN: re.compile(r"[0-9][0-9]{2}[- .][0-9]{2}[- .][0-9]{4}"),
     _IBAN: re.compile(rf"[0-9](?<=[A-Za-z]{{2}}[0-9])[0-9]{_IBAN_GAP}[A-Za-z0-9]{{4}}"),
     **PERSONAL_NEEDED,
     **NUMBER_NEEDED,
     **SECRET_NEEDED,
 }
-# A pattern under ``(?i)`` and what every one of its matches holds, looked for without
-# ``(?i)`` in the lower-cased text (``redact_numbers.NEEDED_LOWER``). ``(?i)`` matches a
-# letter to another when their simple lower cases agree, which ``str.lower`` gives, except for
-# the letters with other cases (``re._casefix``: dotless ı matches i, long ſ matches s; Greek,
-# Cyrillic) and the capital İ, which ``str.lower`` writes as i and a combining dot: a text
-# holding any of them but ASCII's (the looks are written in ASCII letters and letters with no
-# other case: ``test_redact_looks``) is searched in full.
-_NEEDED_LOWER: dict[re.Pattern[str], re.Pattern[str]] = {**NUMBER_NEEDED_LOWER}
-OTHER_CASES = "".join(
-    sorted(
-        {chr(c) for key, others in _EXTRA_CASES.items() for c in (key, *others) if c > 0x7F}
-        | {"\u0307"}
-    )
-)
-_OTHER_CASES = re.compile(f"[{OTHER_CASES}]")
 # A pattern, what every one of its matches holds, and how far at most into the match that
 # starts: an e-mail's ``@`` (or its spelled-out "at" and domain) comes after a local part of
 # at most 64 characters (289 spelled out, ``OBFUSCATED_LOCAL_WIDTH``).

@@ -62,7 +62,29 @@ def fold_digits(text: str) -> str:
     one: a copy to match on."""
     if text.isascii():
         return text
-    return "".join(_fold_char(c) for c in text)
+    # Only the runs of other characters are folded, each by a dictionary of those seen: a
+    # German or Polish ticket has a few accented letters among hundreds of ASCII ones.
+    return _NOT_ASCII.sub(_fold_run, text)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+# What each character other than ASCII folds to, kept as they come: a few hundred in
+# practice, and no more than ``_FOLDED_KEPT`` whatever a hostile text holds.
+_FOLDED: dict[str, str] = {}
+_FOLDED_KEPT = 4096
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return "".join(map(_fold_kept, match.group(0)))
+
+
+def _fold_kept(char: str) -> str:
+    found = _FOLDED.get(char)
+    if found is None:
+        found = _fold_char(char)
+        if len(_FOLDED) < _FOLDED_KEPT:
+            _FOLDED[char] = found
+    return found
 
 
 _PLACEHOLDER = re.compile(

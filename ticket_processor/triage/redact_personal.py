@@ -247,7 +247,7 @@ _NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} 
 # but neither). The look-behind comes after the first digit, so that the regex engine skips
 # straight to digits.
 NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
-    _NINO: re.compile(r"[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]"),
+    _NINO: re.compile(r"[0-9][0-9] ?[0-9]{2} ?[0-9]{2} ?[A-D]"),
     _POSTCODE_LINE: re.compile(
         r"[0-9](?<= [0-9])[0-9]{0,3}[a-z]?(?:-[0-9]{1,4})?,?[ \t]{0,3}\n?[ \t]{0,3}[0-9]{4}"
         r"(?:[0-9]| ?[A-Z]{2})? [A-ZÀ-ÝÄÖÜ]"

@@ -20,6 +20,8 @@ import binascii
 import re
 from collections.abc import Callable
 
+from .redact_search import Look, NonSpaceRun
+
 SECRET = "[SECRET]"  # noqa: S105 - the placeholder, not a password
 Decide = Callable[[re.Match[str]], str | None]
 
@@ -175,11 +177,11 @@ def _aws_secret(match: re.Match[str], text: str) -> str | None:
 
 # Cheap first looks, as ``redact_numbers.NEEDED``: a vendor's key is at least fifteen characters
 # without a space (``xoxb-`` and ten), an AWS secret forty. Both patterns open with a
-# look-behind, so the regex engine tried them at every place of every text; a run of
-# non-space characters is found by the engine's own fast scan, and most tickets hold none.
-NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
-    _VENDOR_SECRET: re.compile(r"\S{15}"),
-    _AWS_SECRET: re.compile(r"\S{40}"),
+# look-behind, so the regex engine tried them at every place of every text; most tickets have
+# no word that long.
+NEEDED: dict[re.Pattern[str], Look] = {
+    _VENDOR_SECRET: NonSpaceRun(15),
+    _AWS_SECRET: NonSpaceRun(40),
 }
 
 
