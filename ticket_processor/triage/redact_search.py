@@ -3,10 +3,14 @@
 Each pattern of ``redact`` and its parts is searched here through one of three shortcuts, each
 of which finds exactly what a plain search finds:
 
-- ``guarded``: the pattern behind a look-ahead for the characters a match can start with;
+- ``guarded``: the pattern behind a look-ahead for the characters a match can start with
+  (unless it opens with a character, which the engine skips to by itself);
 - ``sub_near``: a pattern whose matches all hold a needle close to their start (an e-mail's
   ``@``) tried only near its needles;
 - ``opens``: a rule anchored on a label word runs only when one of its words is in the text.
+
+and a pattern runs only when its first look (``redact._NEEDED``: a regex, or one of the
+``Look`` kinds here, ``LowerCaseLook`` and ``NonSpaceRun``) finds something every match holds.
 
 ``tests/triage/test_redact_looks.py`` checks the shortcuts' premises on the redaction corpus,
 ``tests/triage/test_redact_unchanged.py`` the end result.
