@@ -38,7 +38,7 @@ from typing import Any
 import orjson
 import requests
 from bench import parse_args as bench_args
-from bench_harness import run_bench
+from bench_harness import REPO_ROOT, run_bench
 from rich.console import Console
 from rich.table import Table
 
@@ -1707,9 +1707,29 @@ CPU of personal-data redaction (``triage.redact.redact``) over the texts a bench
 redacts: each ticket's subject and body as ``scripts/bench.py`` seeds them (the shipped
 samples, a running number in each), ``--tickets`` of them, ``--rounds`` times over.
 
-A run redacts each text once, among much other work; this measures redaction alone, in this
-process, after one call that compiles the patterns. Compare two commits in one sitting,
-alternating, and quote the ratio: a shared machine moves the seconds.
+A run redacts each text once, among much other work; this measures redaction alone, in a child
+interpreter, after one call that compiles the patterns. ``--checkout DIR`` measures another
+checkout of the repository the same way (a worktree of another commit: ``git worktree add
+--detach /tmp/base 5f35817``), its own code and its own seeded texts. Compare two commits in
+one sitting, alternating, and quote the ratio: a shared machine moves the seconds.
+"""
+
+# The measurement, run by a child interpreter on the checkout it is given: the same code
+# measures this checkout and any other, none of whose modules this process has loaded.
+_REDACTION_CPU_CHILD = """
+import json, sys, time
+root, tickets, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sys.path[:0] = [root, root + "/scripts"]
+from bench_harness import make_tickets
+from ticket_processor.triage.redact import redact
+seeded = make_tickets(tickets, duplicates=0.0, seed=7)
+texts = [text for t in seeded for text in (t.subject, t.description)]
+redact("warm up: +44 20 7946 0958, jane@example.com")
+started = time.process_time()
+for _ in range(rounds):
+    for text in texts:
+        redact(text)
+print(json.dumps({"texts": len(texts) * rounds, "cpu_seconds": time.process_time() - started}))
 """
 
 
@@ -1721,24 +1741,34 @@ def redaction_cpu(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--tickets", type=int, default=2000, help="tickets' texts (2000)")
     parser.add_argument("--rounds", type=int, default=3, help="times over them (3)")
+    parser.add_argument(
+        "--checkout", type=Path, default=REPO_ROOT, help="the repository measured (this one)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args(argv)
-    from bench_harness import make_tickets
-
-    from ticket_processor.triage.redact import redact
-
-    tickets = make_tickets(args.tickets, duplicates=0.0, seed=7)
-    texts = [text for t in tickets for text in (t.subject, t.description)]
-    redact("warm up: +44 20 7946 0958, jane@example.com")
-    started = time.process_time()
-    for _ in range(args.rounds):
-        for text in texts:
-            redact(text)
-    spent = time.process_time() - started
+    root = args.checkout.resolve()
+    if not (root / "ticket_processor").is_dir():
+        parser.error(f"--checkout {args.checkout}: no ticket_processor package there")
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _REDACTION_CPU_CHILD,
+            str(root),
+            str(args.tickets),
+            str(args.rounds),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    measured = json.loads(child.stdout)
+    spent, texts = measured["cpu_seconds"], measured["texts"]
     figures = {
-        "texts": len(texts) * args.rounds,
+        "texts": texts,
         "cpu_seconds": round(spent, 3),
-        "cpu_ms_per_text": round(1000 * spent / (len(texts) * args.rounds), 4),
+        "cpu_ms_per_text": round(1000 * spent / texts, 4),
     }
     if args.json:
         print(json.dumps(figures))

@@ -126,6 +126,7 @@ SMALL_RUNS = {
     "import_memory": (["--tries", "1", "json"], "json: +"),
     "export_page_memory": (["--tickets", "50"], "50 tickets: peak"),
     "incident_stages": (["tests/data/incident_hour_heldout.jsonl"], "reports of 'outage'"),
+    "redaction_cpu": (["--tickets", "50", "--rounds", "1"], "100 texts: "),
 }
 
 
@@ -135,6 +136,13 @@ def test_a_cheap_command_runs_small(name: str) -> None:
     done = toolbox(name, *args)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert says in done.stdout
+
+
+def test_the_redaction_cpu_measures_only_a_checkout_of_the_repository(tmp_path: Path) -> None:
+    # ``--checkout`` is another commit's worktree; a folder without the package is refused.
+    done = toolbox("redaction_cpu", "--checkout", str(tmp_path))
+    assert done.returncode == 2
+    assert "no ticket_processor package there" in done.stderr
 
 
 @pytest.mark.parametrize("name", ["audit_scale", "dashboard_list_timing"])

@@ -19,7 +19,8 @@ ambiguity, so a 1 MB hostile body costs linear time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from .redact_ids import after_rules, fold_digits, id_rules, unfold
 from .redact_numbers import NEEDED as NUMBER_NEEDED
@@ -32,7 +33,8 @@ from .redact_personal import (
     personal_rules,
 )
 from .redact_personal import NEEDED as PERSONAL_NEEDED
-from .redact_search import guarded, opens, sub_near
+from .redact_search import Look, guarded, opens, sub_near
+from .redact_secrets import NEEDED as SECRET_NEEDED
 from .redact_secrets import secret_rules
 
 Decide = Callable[[re.Match[str]], str | None]
@@ -221,6 +223,14 @@ _PHONE_CONTEXT = re.compile(
 )
 
 
+# What every phone ``_phone`` takes holds: eight digits at least, on one line at most three
+# characters apart (") (" between a country code and "(0)"), over a line break ten (a
+# separator, three blanks, the break, three blanks and the parentheses). A ticket without them
+# (most: an order number, a version) is not searched for the shapes at all.
+_PHONE_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}[0-9]){7}")
+_SPLIT_PHONE_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,10}[0-9]){7}")
+
+
 def _digit_count(text: str) -> int:
     return sum(1 for c in text if c.isdigit())
 
@@ -287,6 +297,12 @@ def _apply(
     counts: dict[str, int],
     decide: Callable[[re.Match[str]], str | None],
 ) -> str:
+    search = _SEARCHES.get(id(pattern))
+    if search is None or search.pattern is not pattern:
+        search = _SEARCHES[id(pattern)] = _search_of(pattern)
+    if search.needed is not None and search.needed.search(text) is None:
+        return text
+
     def replace(match: re.Match[str]) -> str:
         result = decide(match)
         if result is None:
@@ -294,25 +310,47 @@ def _apply(
         counts[kind] = counts.get(kind, 0) + 1
         return result
 
-    needed = _NEEDED.get(pattern)
-    if needed is not None and needed.search(text) is None:
-        return text
+    if search.near is not None:
+        return sub_near(search.guarded, *search.near, text, replace)
+    return search.guarded.sub(replace, text)
+
+
+def _search_of(pattern: re.Pattern[str]) -> _Search:
     near = _NEAR.get(pattern)
-    if near is not None:
-        return sub_near(guarded(pattern), *near, text, replace)
-    return guarded(pattern).sub(replace, text)
+    needed = _NEEDED.get(pattern)
+    # ``sub_near`` looks for its needle first: the same look before it would be paid twice.
+    if near is not None and needed is near[0]:
+        needed = None
+    return _Search(pattern, guarded(pattern), needed, near)
+
+
+class _Search(NamedTuple):
+    """How one pattern is searched (``redact_search``), looked up once a pattern: a compiled
+    pattern's hash reads all its compiled code, so three dictionaries keyed by the pattern
+    cost a few microseconds a rule, for every rule and every text."""
+
+    pattern: re.Pattern[str]
+    guarded: re.Pattern[str]
+    needed: Look | None
+    near: tuple[re.Pattern[str], int] | None
+
+
+# By the pattern's id: the patterns are the modules' own and live as long as the process
+# (the pattern is kept in the entry and checked, should an id ever be reused).
+_SEARCHES: dict[int, _Search] = {}
 
 
 # A pattern, and what every one of its matches holds, cheaper to look for than the match.
-_NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
+_NEEDED: dict[re.Pattern[str], Look] = {
     _OBFUSCATED_EMAIL: OBFUSCATED_EMAIL_DOMAIN,
     # As ``redact_numbers.NEEDED``: thirteen digits for a card, an SSN's three groups, an
     # IBAN's check digits after its country and its first group.
     _CARD: re.compile(r"[0-9](?:[ ./-]?[0-9]){12}"),
-    _SSN: re.compile(r"[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}"),
+    _SSN: re.compile(r"[0-9][0-9]{2}[- .][0-9]{2}[- .][0-9]{4}"),
     _IBAN: re.compile(rf"[0-9](?<=[A-Za-z]{{2}}[0-9])[0-9]{_IBAN_GAP}[A-Za-z0-9]{{4}}"),
     **PERSONAL_NEEDED,
     **NUMBER_NEEDED,
+    **SECRET_NEEDED,
 }
 # A pattern, what every one of its matches holds, and how far at most into the match that
 # starts: an e-mail's ``@`` (or its spelled-out "at" and domain) comes after a local part of
@@ -363,42 +401,53 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
 
 
 def _redact_folded(text: str, counts: dict[str, int]) -> str:
-    state = [text]
-    lowered = state[0].lower()  # for the gates: placeholders added later only open more
-
-    def text_of() -> str:
-        return state[0]
-
-    def run(
-        kind: str, pattern: re.Pattern[str], decide: Decide, gate: tuple[str, ...] | None = None
-    ) -> None:
-        if gate is None or opens(gate, text, lowered):
-            state[0] = _apply(pattern, state[0], kind, counts, decide)
-
-    for pattern, decide, gate in secret_rules(text_of):
-        run("secret", pattern, decide, gate)
-    run("email", _EMAIL, lambda m: "[EMAIL]", _AT_SIGN)
-    for kind, pattern, decide, gate in personal_rules(text_of):
-        run(kind, pattern, decide, gate)
-    for kind, pattern, decide, gate in id_rules(text_of):
-        run(kind, pattern, decide, gate)
-    if "://" in state[0] or "www." in state[0]:
-        state[0] = _url_cards(state[0], counts)
-    run("card", _KEYED_CARD, _keyed_card, _CARD_WORD)
-    run("iban", _IBAN, _iban)
-    run("card", _CARD, lambda m: _card(m, text_of()))
-    run("ssn", _SSN, lambda m: "[SSN]")
-    run("ssn", _SSN_KEYED, lambda m: m.group(1) + m.group(2) + "[SSN]", _SSN_WORD)
-    run("phone", _PHONE, lambda m: _phone(m, text_of()))
-    if "\n" in state[0]:
-        run("phone", _PHONE_SPLIT, lambda m: _split_phone(m, text_of()))
-    run("phone", _PHONE_CONTEXT, _context_phone, _PHONE_WORD)
-    for kind, pattern, decide, gate in number_rules(state[0], lambda m: _quiet_phone(m, text_of())):
-        run(kind, pattern, decide, gate)
+    lowered = text.lower()  # for the gates: placeholders added later only open more
+    current = _run(_FIRST_RULES, text, text, lowered, counts)
+    current = _run(id_rules(current), current, text, lowered, counts)
+    if "://" in current or "www." in current:
+        current = _url_cards(current, counts)
+    current = _run(_NUMBER_RULES, current, text, lowered, counts)
+    if _PHONE_DIGITS.search(current):
+        current = _apply(_PHONE, current, "phone", counts, _phone_here)
+    if "\n" in current and _SPLIT_PHONE_DIGITS.search(current):
+        current = _apply(_PHONE_SPLIT, current, "phone", counts, _split_phone_here)
+    current = _run(_CONTEXT_PHONE_RULES, current, text, lowered, counts)
+    current = _run(number_rules(current, _quiet_phone_here), current, text, lowered, counts)
     for kind, pattern, decide, after in after_rules():
-        if any(placeholder in state[0] for placeholder in after or ()):
-            state[0] = _apply(pattern, state[0], kind, counts, decide)
-    return state[0]
+        if any(placeholder in current for placeholder in after or ()):
+            current = _apply(pattern, current, kind, counts, decide)
+    return current
+
+
+Rule = tuple[str, re.Pattern[str], Decide, tuple[str, ...] | None]
+
+
+def _run(
+    rules: Iterable[Rule], current: str, text: str, lowered: str, counts: dict[str, int]
+) -> str:
+    """``current`` after ``rules`` in order, each whose gate opens on the text as it came."""
+    for kind, pattern, decide, gate in rules:
+        if gate is None or opens(gate, text, lowered):
+            current = _apply(pattern, current, kind, counts, decide)
+    return current
+
+
+# A rule's decision reads the text around its match as the text stands when the rule runs:
+# the match's own ``string``. So the rules are made once, not for every text.
+def _card_here(match: re.Match[str]) -> str | None:
+    return _card(match, match.string)
+
+
+def _phone_here(match: re.Match[str]) -> str | None:
+    return _phone(match, match.string)
+
+
+def _split_phone_here(match: re.Match[str]) -> str | None:
+    return _split_phone(match, match.string)
+
+
+def _quiet_phone_here(match: re.Match[str]) -> bool:
+    return _quiet_phone(match, match.string)
 
 
 # Gates: a rule anchored on a word runs only when the word is there (see redact_secrets).
@@ -406,3 +455,21 @@ _AT_SIGN = ("@",)
 _CARD_WORD = ("card", "cc", "pan")
 _SSN_WORD = ("ssn", "social")
 _PHONE_WORD = ("phone", "tel", "mobile", "cell", "call me", "whatsapp", "fax", "handy")
+
+# The rules in order, around the ones that ask for a first look (``id_rules``,
+# ``number_rules``) and the phone shapes (``_PHONE_DIGITS``): secrets and emails first (they
+# hold digits and dots the number patterns would nibble at), then labelled personal data;
+# keyed cards, IBANs, cards and SSNs; the phone after its word.
+_FIRST_RULES: tuple[Rule, ...] = (
+    *(("secret", pattern, decide, gate) for pattern, decide, gate in secret_rules()),
+    ("email", _EMAIL, lambda m: "[EMAIL]", _AT_SIGN),
+    *personal_rules(),
+)
+_NUMBER_RULES: tuple[Rule, ...] = (
+    ("card", _KEYED_CARD, _keyed_card, _CARD_WORD),
+    ("iban", _IBAN, _iban, None),
+    ("card", _CARD, _card_here, None),
+    ("ssn", _SSN, lambda m: "[SSN]", None),
+    ("ssn", _SSN_KEYED, lambda m: m.group(1) + m.group(2) + "[SSN]", _SSN_WORD),
+)
+_CONTEXT_PHONE_RULES: tuple[Rule, ...] = (("phone", _PHONE_CONTEXT, _context_phone, _PHONE_WORD),)

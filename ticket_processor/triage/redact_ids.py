@@ -62,7 +62,29 @@ def fold_digits(text: str) -> str:
     one: a copy to match on."""
     if text.isascii():
         return text
-    return "".join(_fold_char(c) for c in text)
+    # Only the runs of other characters are folded, each by a dictionary of those seen: a
+    # German or Polish ticket has a few accented letters among hundreds of ASCII ones.
+    return _NOT_ASCII.sub(_fold_run, text)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+# What each character other than ASCII folds to, kept as they come: a few hundred in
+# practice, and no more than ``_FOLDED_KEPT`` whatever a hostile text holds.
+_FOLDED: dict[str, str] = {}
+_FOLDED_KEPT = 4096
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return "".join(map(_fold_kept, match.group(0)))
+
+
+def _fold_kept(char: str) -> str:
+    found = _FOLDED.get(char)
+    if found is None:
+        found = _fold_char(char)
+        if len(_FOLDED) < _FOLDED_KEPT:
+            _FOLDED[char] = found
+    return found
 
 
 _PLACEHOLDER = re.compile(
@@ -261,72 +283,73 @@ _BASE58_RUN = re.compile(r"[13][1-9A-HJ-NP-Za-km-z]{25}")
 _PASSPORT_RUN = re.compile(r"[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{8}")
 
 
-def id_rules(text_of: Callable[[], str]) -> list[Rule]:
+def id_rules(text: str) -> list[Rule]:
     """``(kind, pattern, decide, gate)`` in order, as ``redact_personal.personal_rules``; only
     the rules whose first look (``_DOTTED_QUAD``, ``_DIGIT_RUN``, ...) finds something in the
-    text as it stands when they are asked for."""
-
-    def quiet(match: re.Match[str]) -> bool:
-        return _quiet_before(match, text_of())
-
-    text = text_of()
-    looks = {
-        _IPV4: _DOTTED_QUAD,
-        _BTC_BASE58: _BASE58_RUN,
-        _DE_PASSPORT: _PASSPORT_RUN,
-        _NIR: _DIGIT_RUN,
-        _STEUER_ID: _DIGIT_RUN,
-        _DNI: _DIGIT_RUN,
-        _SORT_CODE: _DIGIT_RUN,
-    }
-    found = {look: look.search(text) is not None for look in set(looks.values())}
+    ``text`` as it stands when they are asked for."""
+    found = {id(look): look.search(text) is not None for look in _FIRST_LOOKS}
     return [
-        rule for rule in _id_rules(text_of, quiet) if rule[1] not in looks or found[looks[rule[1]]]
+        rule for rule in _ID_RULES if (look := _LOOKS.get(id(rule[1]))) is None or found[id(look)]
     ]
 
 
-def _id_rules(text_of: Callable[[], str], quiet: Callable[[re.Match[str]], bool]) -> list[Rule]:
-    return [
-        ("ip", _IPV4, lambda m: _ipv4(m, text_of()), (".",)),
-        ("ip", _IPV6, _ipv6, ("::", ":")),
-        (
-            "wallet",
-            _BTC_BASE58,
-            lambda m: "[WALLET]" if _base58check(m.group(1)) else None,
-            None,
+def _quiet(match: re.Match[str]) -> bool:
+    return _quiet_before(match, match.string)
+
+
+# Each rule's first look, by the pattern's id: a compiled pattern's hash reads all its code,
+# which keyed by the pattern cost more than the looks.
+_LOOKS = {
+    id(_IPV4): _DOTTED_QUAD,
+    id(_BTC_BASE58): _BASE58_RUN,
+    id(_DE_PASSPORT): _PASSPORT_RUN,
+    id(_NIR): _DIGIT_RUN,
+    id(_STEUER_ID): _DIGIT_RUN,
+    id(_DNI): _DIGIT_RUN,
+    id(_SORT_CODE): _DIGIT_RUN,
+}
+_FIRST_LOOKS = (_DOTTED_QUAD, _BASE58_RUN, _PASSPORT_RUN, _DIGIT_RUN)
+
+
+_ID_RULES: tuple[Rule, ...] = (
+    ("ip", _IPV4, lambda m: _ipv4(m, m.string), (".",)),
+    ("ip", _IPV6, _ipv6, ("::", ":")),
+    (
+        "wallet",
+        _BTC_BASE58,
+        lambda m: "[WALLET]" if _base58check(m.group(1)) else None,
+        None,
+    ),
+    ("wallet", _BTC_BECH32, lambda m: "[WALLET]" if _bech32(m.group(1)) else None, ("bc1",)),
+    ("wallet", _ETH, lambda m: "[WALLET]", ("0x",)),
+    (
+        "national_id",
+        _NIR,
+        lambda m: "[ID_NUMBER]" if _nir_valid(m.group(1).replace(" ", "")) else None,
+        None,
+    ),
+    (
+        "national_id",
+        _STEUER_ID,
+        lambda m: (
+            "[ID_NUMBER]" if _steuer_id_valid(m.group(1).replace(" ", "")) and _quiet(m) else None
         ),
-        ("wallet", _BTC_BECH32, lambda m: "[WALLET]" if _bech32(m.group(1)) else None, ("bc1",)),
-        ("wallet", _ETH, lambda m: "[WALLET]", ("0x",)),
-        (
-            "national_id",
-            _NIR,
-            lambda m: "[ID_NUMBER]" if _nir_valid(m.group(1).replace(" ", "")) else None,
-            None,
-        ),
-        (
-            "national_id",
-            _STEUER_ID,
-            lambda m: (
-                "[ID_NUMBER]"
-                if _steuer_id_valid(m.group(1).replace(" ", "")) and quiet(m)
-                else None
-            ),
-            None,
-        ),
-        (
-            "national_id",
-            _DE_PASSPORT,
-            lambda m: "[ID_NUMBER]" if _de_passport_shape(m.group(1)) and quiet(m) else None,
-            None,
-        ),
-        (
-            "national_id",
-            _DNI,
-            lambda m: "[ID_NUMBER]" if _dni_valid(m.group(1), m.group(2)) and quiet(m) else None,
-            None,
-        ),
-        ("bank_account", _SORT_CODE, lambda m: "[ACCOUNT]" + m.group(2) + "[ACCOUNT]", ("-",)),
-    ]
+        None,
+    ),
+    (
+        "national_id",
+        _DE_PASSPORT,
+        lambda m: "[ID_NUMBER]" if _de_passport_shape(m.group(1)) and _quiet(m) else None,
+        None,
+    ),
+    (
+        "national_id",
+        _DNI,
+        lambda m: "[ID_NUMBER]" if _dni_valid(m.group(1), m.group(2)) and _quiet(m) else None,
+        None,
+    ),
+    ("bank_account", _SORT_CODE, lambda m: "[ACCOUNT]" + m.group(2) + "[ACCOUNT]", ("-",)),
+)
 
 
 def after_rules() -> list[Rule]:

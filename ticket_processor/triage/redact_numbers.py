@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .redact_search import Look, LowerCaseLook
+
 # phonenumbers and python-stdnum are imported where a text first needs them: most of a tenth
 # of a second at start-up (phonenumbers' matcher alone is a third of it) that a run which finds
 # no ticket, and every command that redacts nothing, never uses.
@@ -172,13 +174,21 @@ _WORD_GATE = tuple(_DIGIT_WORDS)
 # Cheap first looks: what every match of a pattern holds, starting with a digit or a separator
 # (the regex engine skips straight to those), where the pattern opens with a look-behind and
 # is tried at every place. A pattern whose look finds nothing in the text is not run
-# (``redact._apply``). Digits are ASCII here: ``redact`` matches on a folded copy.
-NEEDED: dict[re.Pattern[str], re.Pattern[str]] = {
-    _CN_RIC: re.compile(r"[0-9]{6} ?[0-9]{8}"),
-    _KR_RRN: re.compile(r"[0-9]{6}[- ]?[0-9]{7}"),
-    _CPF: re.compile(r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}"),
+# (``redact._apply``). Digits are ASCII here: ``redact`` matches on a folded copy. A look opens
+# with one digit, ``[0-9][0-9]{5}`` rather than ``[0-9]{6}``: the engine skips ahead only to a
+# single character or class, and tries a look that opens with a repeat at every place.
+NEEDED: dict[re.Pattern[str], Look] = {
+    _CN_RIC: re.compile(r"[0-9][0-9]{5} ?[0-9]{8}"),
+    _KR_RRN: re.compile(r"[0-9][0-9]{5}[- ]?[0-9]{7}"),
+    _CPF: re.compile(r"[0-9][0-9]{2}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}"),
     # [HMX] under (?i) is a letter whatever its case.
-    _CURP: re.compile(r"[0-9]{6}[^\W\d_]"),
+    _CURP: re.compile(r"[0-9][0-9]{5}[^\W\d_]"),
     _MAC: re.compile(r"(?i)[:.-](?:(?<=[:-])[0-9a-f]{2}[:-][0-9a-f]{2}[:-]|(?<=\.)[0-9a-f]{4}\.)"),
+    # A phone in words holds two digit words (or digits) in a row, each after a space, a comma
+    # or a dash; "one" alone, in most English tickets, is no phone.
+    _WORDS_PHONE: LowerCaseLook(
+        rf"[ ,-](?:{_REPEAT.lower()})?(?:{_WORD}|[0-9])(?![\w])"
+        rf"[ ,-]{{1,2}}(?:{_REPEAT.lower()})?(?:{_WORD}|[0-9])(?![\w])"
+    ),
 }
-_CODICE_FISCALE_LOOK = re.compile(r"[0-9]{2}[^\W\d_][0-9]{2}[^\W\d_][0-9]{3}")
+_CODICE_FISCALE_LOOK = re.compile(r"[0-9][0-9][^\W\d_][0-9]{2}[^\W\d_][0-9]{3}")

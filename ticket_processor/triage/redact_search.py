@@ -3,10 +3,14 @@
 Each pattern of ``redact`` and its parts is searched here through one of three shortcuts, each
 of which finds exactly what a plain search finds:
 
-- ``guarded``: the pattern behind a look-ahead for the characters a match can start with;
+- ``guarded``: the pattern behind a look-ahead for the characters a match can start with
+  (unless it opens with a character, which the engine skips to by itself);
 - ``sub_near``: a pattern whose matches all hold a needle close to their start (an e-mail's
   ``@``) tried only near its needles;
 - ``opens``: a rule anchored on a label word runs only when one of its words is in the text.
+
+and a pattern runs only when its first look (``redact._NEEDED``: a regex, or one of the
+``Look`` kinds here, ``LowerCaseLook`` and ``NonSpaceRun``) finds something every match holds.
 
 ``tests/triage/test_redact_looks.py`` checks the shortcuts' premises on the redaction corpus,
 ``tests/triage/test_redact_unchanged.py`` the end result.
@@ -18,7 +22,8 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from re import _constants, _parser  # type: ignore[attr-defined]
-from typing import Any
+from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+from typing import Any, Protocol
 
 
 def sub_near(
@@ -88,7 +93,10 @@ def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     redaction's CPU. One character class tried first turns most positions away at once. The
     matches are the same: the look-ahead only states what every match already starts with.
     """
-    starts = _first_characters(_parser.parse(pattern.pattern, pattern.flags).data)
+    parsed = _parser.parse(pattern.pattern, pattern.flags).data
+    if _opens_with_a_character(parsed):
+        return pattern  # the engine skips to its first character already: a guard would stop it
+    starts = _first_characters(parsed)
     if starts is None:
         return pattern
     flags = _LEADING_FLAGS.match(pattern.pattern)
@@ -106,6 +114,16 @@ _CLASS_ESCAPES = {
     _constants.CATEGORY_SPACE: r"\s",
     _constants.CATEGORY_NOT_SPACE: r"\S",
 }
+
+
+def _opens_with_a_character(items: Sequence[tuple[Any, Any]]) -> bool:
+    """Whether a pattern's first item is a character or a class (``-----BEGIN``,
+    ``https://``, ``\\[PHONE\\]``): the regex engine then looks for it alone from place to
+    place (its prefix scan), where a leading look-ahead makes it try the whole pattern at
+    each."""
+    while items and items[0][0] is _constants.SUBPATTERN:
+        items = items[0][1][-1].data
+    return bool(items) and items[0][0] in (_constants.LITERAL, _constants.IN)
 
 
 def _first_characters(items: Sequence[tuple[Any, Any]]) -> str | None:
@@ -165,14 +183,73 @@ def _starts_one(op: Any, value: Any) -> tuple[set[str] | None, bool]:
     return None, False
 
 
+class Look(Protocol):
+    """A pattern's cheap first look (``redact._NEEDED``): ``search`` finds something in every
+    text the pattern matches, and None, most of the time, where it does not."""
+
+    def search(self, text: str, /) -> object: ...
+
+
+# The letters ``(?i)`` matches to others beyond their simple lower case (``re._casefix``:
+# dotless ı matches i, long ſ matches s; Greek, Cyrillic), ASCII's left out, and the combining
+# dot ``str.lower`` writes after an i for the capital İ.
+OTHER_CASES = "".join(
+    sorted(
+        {chr(c) for key, others in _EXTRA_CASES.items() for c in (key, *others) if c > 0x7F}
+        | {"\u0307"}
+    )
+)
+_OTHER_CASES = re.compile(f"[{OTHER_CASES}]")
+
+
+class LowerCaseLook:
+    """A first look for a pattern under ``(?i)``, written in lower case without ``(?i)`` and
+    searched in the lower-cased text: a case-insensitive alternation of forty words cost as
+    much to look for as to match, written in lower case it is searched letter by letter.
+
+    ``(?i)`` matches a letter to another when their simple lower cases agree, which is what
+    ``str.lower`` gives, except for the letters of ``OTHER_CASES``: a text holding any of them
+    is let through (the look's own letters are ASCII or have no other case)."""
+
+    def __init__(self, pattern: str) -> None:
+        if pattern != pattern.lower() or set(pattern) & set(OTHER_CASES):
+            raise ValueError(f"a lower-case look in lower case, without other cases: {pattern}")
+        self.pattern = re.compile(pattern)
+
+    def search(self, text: str, /) -> object:
+        lowered = text.lower()
+        return self.pattern.search(lowered) or _OTHER_CASES.search(lowered)
+
+
+class NonSpaceRun:
+    """A first look for ``length`` characters in a row, none a space (``str.split`` and the
+    regex engine's ``\\s`` take the same characters for spaces): ``str.split`` finds the runs
+    in one pass, where ``\\S{40}`` counted each run again from each of its characters."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def search(self, text: str, /) -> object:
+        return True if max(map(len, text.split()), default=0) >= self.length else None
+
+
 def opens(gate: tuple[str, ...], text: str, lowered: str) -> bool:
     """Whether any of ``gate``'s words is in the text: a lower-case word in ``lowered``, a
     word with a capital (a label the pattern only takes as written: ``SIN``, ``PAN``) in
     ``text`` itself, so that "using" or "company" do not open it."""
-    lower, cased = _gate_patterns(gate)
+    made = _GATES.get(id(gate))
+    if made is None or made[0] is not gate:
+        made = _GATES[id(gate)] = (gate, *_gate_patterns(gate))
+    _, lower, cased = made
     return bool(
         (lower is not None and lower.search(lowered)) or (cased is not None and cased.search(text))
     )
+
+
+# A gate's patterns by the gate's id: the rules' gates are their modules' constants, and a
+# tuple of fifty words is hashed word by word at every lookup, for every rule and text. The
+# gate is kept in the entry and checked, should an id be reused.
+_GATES: dict[int, tuple[tuple[str, ...], re.Pattern[str] | None, re.Pattern[str] | None]] = {}
 
 
 @functools.cache

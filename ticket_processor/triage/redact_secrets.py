@@ -20,6 +20,8 @@ import binascii
 import re
 from collections.abc import Callable
 
+from .redact_search import Look, NonSpaceRun
+
 SECRET = "[SECRET]"  # noqa: S105 - the placeholder, not a password
 Decide = Callable[[re.Match[str]], str | None]
 
@@ -173,6 +175,16 @@ def _aws_secret(match: re.Match[str], text: str) -> str | None:
     return SECRET
 
 
+# Cheap first looks, as ``redact_numbers.NEEDED``: a vendor's key is at least fifteen characters
+# without a space (``xoxb-`` and ten), an AWS secret forty. Both patterns open with a
+# look-behind, so the regex engine tried them at every place of every text; most tickets have
+# no word that long.
+NEEDED: dict[re.Pattern[str], Look] = {
+    _VENDOR_SECRET: NonSpaceRun(15),
+    _AWS_SECRET: NonSpaceRun(40),
+}
+
+
 def _gate(words: str) -> tuple[str, ...]:
     """Lower-case words, any of which must occur in the (lower-cased) text for a rule to run."""
     return tuple(words.split("|"))
@@ -180,21 +192,32 @@ def _gate(words: str) -> tuple[str, ...]:
 
 Rule = tuple[re.Pattern[str], Decide, tuple[str, ...] | None]
 
+# The rules' gates, made once: a gate made for every text cost its split and its lookup.
+_BASIC_GATE = _gate("basic")
+_KEYED_GATE = _gate("key|secret|token|pass|pwd|credential|bearer")
+_PASSWORD_GATE = _gate("pass|pw|mot de|contrase|wachtw|senha|kennw")
+_PASSWORD_BARE_GATE = _gate("pass|pwd")
+_PIN_GATE = _gate("pin|code|cvv|cvc|csc|otp")
 
-def secret_rules(text_of: Callable[[], str]) -> list[Rule]:
-    """``(pattern, decide, gate)`` in order; ``text_of`` gives the text as a rule runs.
+
+def secret_rules() -> tuple[Rule, ...]:
+    """``(pattern, decide, gate)`` in order; a decision reads the text as the rule runs on it
+    (the match's ``string``).
 
     A rule anchored on a label runs only when its cheap ``gate`` finds a label word: the
     case-insensitive alternations cost most, and most tickets carry none of their words.
     """
-    return [
-        (_PRIVATE_KEY, lambda m: SECRET, None),
-        (_WEBHOOK_URL, lambda m: SECRET, None),
-        (_VENDOR_SECRET, lambda m: SECRET, None),
-        (_BASIC, _basic, _gate("basic")),
-        (_KEYED_SECRET, _keyed_secret, _gate("key|secret|token|pass|pwd|credential|bearer")),
-        (_PASSWORD_PHRASE, _password_phrase, _gate("pass|pw|mot de|contrase|wachtw|senha|kennw")),
-        (_PASSWORD_BARE, _password_phrase, _gate("pass|pwd")),
-        (_PIN, lambda m: m.group(1) + SECRET, _gate("pin|code|cvv|cvc|csc|otp")),
-        (_AWS_SECRET, lambda m: _aws_secret(m, text_of()), None),
-    ]
+    return _SECRET_RULES
+
+
+_SECRET_RULES: tuple[Rule, ...] = (
+    (_PRIVATE_KEY, lambda m: SECRET, None),
+    (_WEBHOOK_URL, lambda m: SECRET, None),
+    (_VENDOR_SECRET, lambda m: SECRET, None),
+    (_BASIC, _basic, _BASIC_GATE),
+    (_KEYED_SECRET, _keyed_secret, _KEYED_GATE),
+    (_PASSWORD_PHRASE, _password_phrase, _PASSWORD_GATE),
+    (_PASSWORD_BARE, _password_phrase, _PASSWORD_BARE_GATE),
+    (_PIN, lambda m: m.group(1) + SECRET, _PIN_GATE),
+    (_AWS_SECRET, lambda m: _aws_secret(m, m.string), None),
+)
