@@ -63,8 +63,9 @@ def audit_import(
 
 @audit_app.command("info")
 def audit_info(account: AccountOption = None) -> None:
-    """Which store the settings name, its schema version, and its rows per table (the embedded
-    store checked whole first: a damaged one is said, with how to recover it)."""
+    """Which store the settings name, its schema version, and its rows per table.
+
+    The embedded store is checked whole first: a damaged one is said, with how to recover it."""
     from ..audit.damage import ensure_whole
     from ..audit.writer import FILE_NAME
     from ..run.audit import open_store
