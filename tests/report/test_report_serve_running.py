@@ -105,3 +105,30 @@ def test_a_run_is_running_only_while_the_run_lock_it_took_is_held() -> None:
     # A review took the lock after the killed run started: that run is not brought back.
     later = LockHolders(run=lock + timedelta(hours=2))
     assert [r.outcome for r in mark_running([killed, going], later)] == ["unfinished"] * 2
+
+
+def test_a_cron_run_going_is_running_in_the_runs_and_their_counts(tmp_path: Path) -> None:
+    """A run's lock held by a live process (this one) makes the newest unfinished run since
+    "running", in the runs table and in the runs by outcome alike; a run killed before stays
+    "unfinished"."""
+    from ticket_processor.common.eventlog import EventLog
+    from ticket_processor.state.lock import RunLock
+
+    env = {
+        "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+        "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+    }
+    killed = EventLog(tmp_path / "logs", run_id="killed")
+    killed.emit("run_started", dry_run=False)
+    killed.close()
+    time.sleep(2.1)  # the lock's time is to the second: the killed run started before it
+    with RunLock(tmp_path / "state"):
+        going = EventLog(tmp_path / "logs", run_id="going")
+        going.emit("run_started", dry_run=False)
+        going.close()
+        report = invoke("report", "--json", "--since", "1d", env=env)
+    assert report.exit_code == 0, report.output
+    found = orjson.loads(report.stdout)
+    outcomes = {r["run_id"]: r["outcome"] for r in found["run_list"]}
+    assert outcomes == {"killed": "unfinished", "going": "running"}
+    assert found["run_status"] == {"unfinished": 1, "running": 1}

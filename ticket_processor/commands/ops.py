@@ -265,7 +265,13 @@ def _with_state(
 
     # A run or a serve session has no run_finished while it goes: its lock says if it still does.
     holders = lock_holders(settings.state_dir) or LockHolders()
-    summary = replace(summary, run_list=mark_running(summary.run_list, holders))
+    marked = mark_running(summary.run_list, holders)
+    going = sum(1 for r in marked if r.running and not r.served and not r.dry_run)
+    status = dict(summary.run_status)
+    if going:  # counted among the runs by outcome as the runs table says it
+        status["unfinished"] = status.get("unfinished", 0) - going
+        status = {k: n for k, n in status.items() if n > 0} | {"running": going}
+    summary = replace(summary, run_list=marked, run_status=status)
     summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
     summary = with_time_saved(
         summary,
