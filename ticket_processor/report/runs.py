@@ -191,7 +191,7 @@ def live_run_ids(
         after = [
             (started, run_id)
             for run_id, started, session in candidates
-            if session is served and started is not None and started >= since
+            if session == served and started is not None and started >= since
         ]
         if after:
             live.add(max(after)[1])
