@@ -20,7 +20,7 @@ from support.cli import invoke
 from support.e2e import events
 from support.serving import serve_env
 
-from ticket_processor.report.runs import LoggedRun, mark_running
+from ticket_processor.report.runs import LockHolders, LoggedRun, mark_running
 from ticket_processor.sandbox.desks import Desk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +85,50 @@ def test_only_the_newest_session_since_the_live_lock_runs() -> None:
     old = LoggedRun("killed", lock - timedelta(hours=1), None, None, served=True)
     live = LoggedRun("live", lock + timedelta(seconds=2), None, None, served=True)
     cron = LoggedRun("cron", lock + timedelta(seconds=5), None, None)  # a run still going
-    marked = mark_running([old, live, cron], lock)
+    marked = mark_running([old, live, cron], LockHolders(serve=lock))
     assert [r.outcome for r in marked] == ["unfinished", "running", "unfinished"]
-    assert [r.outcome for r in mark_running([old, live, cron], None)] == ["unfinished"] * 3
+    assert [r.outcome for r in mark_running([old, live, cron], LockHolders())] == ["unfinished"] * 3
+
+
+def test_a_run_is_running_only_while_the_run_lock_it_took_is_held() -> None:
+    """The run lock tells a cron run still going from one killed: the holder alive took the
+    lock at or before the newest unfinished run's start; an older unfinished run died, and a
+    serve session is told by the serve lock, not this one."""
+    from datetime import UTC, datetime, timedelta
+
+    lock = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    killed = LoggedRun("killed", lock - timedelta(hours=1), None, None)
+    going = LoggedRun("going", lock + timedelta(seconds=1), None, None)
+    session = LoggedRun("session", lock + timedelta(seconds=3), None, None, served=True)
+    marked = mark_running([killed, going, session], LockHolders(run=lock))
+    assert [r.outcome for r in marked] == ["unfinished", "running", "unfinished"]
+    # A review took the lock after the killed run started: that run is not brought back.
+    later = LockHolders(run=lock + timedelta(hours=2))
+    assert [r.outcome for r in mark_running([killed, going], later)] == ["unfinished"] * 2
+
+
+def test_a_cron_run_going_is_running_in_the_runs_and_their_counts(tmp_path: Path) -> None:
+    """A run's lock held by a live process (this one) makes the newest unfinished run since
+    "running", in the runs table and in the runs by outcome alike; a run killed before stays
+    "unfinished"."""
+    from ticket_processor.common.eventlog import EventLog
+    from ticket_processor.state.lock import RunLock
+
+    env = {
+        "TICKETBOT_STATE_DIR": str(tmp_path / "state"),
+        "TICKETBOT_LOG_DIR": str(tmp_path / "logs"),
+    }
+    killed = EventLog(tmp_path / "logs", run_id="killed")
+    killed.emit("run_started", dry_run=False)
+    killed.close()
+    time.sleep(2.1)  # the lock's time is to the second: the killed run started before it
+    with RunLock(tmp_path / "state"):
+        going = EventLog(tmp_path / "logs", run_id="going")
+        going.emit("run_started", dry_run=False)
+        going.close()
+        report = invoke("report", "--json", "--since", "1d", env=env)
+    assert report.exit_code == 0, report.output
+    found = orjson.loads(report.stdout)
+    outcomes = {r["run_id"]: r["outcome"] for r in found["run_list"]}
+    assert outcomes == {"killed": "unfinished", "going": "running"}
+    assert found["run_status"] == {"unfinished": 1, "running": 1}

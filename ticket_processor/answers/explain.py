@@ -17,6 +17,7 @@ from typing import Any
 
 from ..models import Ticket, Triage
 from .decide import choose_article
+from .explain_mode import AnsweringRun
 from .gate import Gate
 from .own_case import own_case_words
 from .plan import GATE_ALONE_AT, QUESTION_AT, Circumstances, TicketCues, choose, decide
@@ -178,10 +179,13 @@ def _probabilities(shown: dict[str, Any]) -> str:
 def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
     """``answers explain``'s text: the triage, each article considered, the probabilities and
     what stopped the answer (or what would be sent)."""
+    source = f" ({shown['mode_source']})" if shown.get("mode_source") else ""
     lines = [
         f"ticket {ticket_id}: category {shown['category']} (keyword rules), mode "
-        f"{shown['mode']}, threshold {shown['threshold']}, chooser {shown['chooser']}"
+        f"{shown['mode']}{source}, threshold {shown['threshold']}, chooser {shown['chooser']}"
     ]
+    if shown.get("last_answering_run"):
+        lines.append(AnsweringRun(**shown["last_answering_run"]).said())
     for n, article in enumerate(shown["considered"], start=1):
         lines.append(
             f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "

@@ -101,11 +101,13 @@ def check(
 
 def _standings(settings: Settings) -> list[Any]:
     from ..answers.book import AnswerBook
+    from ..answers.explain_mode import mode_source
     from ..answers.ladder import standing
     from ..run.answers_setup import read_policy
     from ..triage.taxonomy import load_taxonomy
 
     policy = read_policy(settings, load_taxonomy(settings.taxonomy_file))
+    mode_set = "answer_mode" in settings.model_fields_set
     book = AnswerBook(settings.state_dir, read_only=True)
     drafts, sent, outcomes = book.drafts(), book.sent_rows(), book.outcomes()
     names = sorted(
@@ -118,6 +120,7 @@ def _standings(settings: Settings) -> list[Any]:
             name,
             policy.mode_for(name),
             standing(name, book.rung(name), drafts, sent, outcomes, policy.ladder),
+            mode_source(policy, name, mode_set=mode_set),
         )
         for name in names
     ]
@@ -134,11 +137,12 @@ def status(
     with exit_codes(lambda: settings.secrets if settings else ()):
         settings = load()
         rows = []
-        for name, mode, found in _standings(settings):
+        for name, mode, found, source in _standings(settings):
             rows.append(
                 {
                     "category": name,
                     "mode": mode,
+                    "mode_source": source,
                     "rung": found.rung if mode == "auto" else mode,
                     "drafts_judged": found.drafts_judged,
                     "acceptance": found.acceptance,
@@ -151,8 +155,12 @@ def status(
         from ..answers.team_gate import gate_in_use
 
         in_use = gate_in_use(settings.state_dir)
+        # A shell without the run's TICKETBOT_ANSWER_MODE reads "off" where the run sends.
+        answering = _answering_run(settings) if any(r["mode"] == "off" for r in rows) else None
         if as_json:
-            typer.echo(json.dumps({"categories": rows, "gate": in_use.as_json()}))
+            last = answering.as_json() if answering else None
+            body = {"categories": rows, "gate": in_use.as_json(), "last_answering_run": last}
+            typer.echo(json.dumps(body))
             return
         typer.echo(f"gate in use: {in_use.describe()}")
         if not rows:
@@ -163,11 +171,24 @@ def status(
                 return "-" if value is None else f"{value:.0%}"
 
             typer.echo(
-                f"{row['category']}: mode {row['mode']} (now {row['rung']}), "
+                f"{row['category']}: mode {row['mode']} ({row['mode_source']}; now {row['rung']}), "
                 f"{row['drafts_judged']} drafts judged, acceptance {pct(row['acceptance'])}, "
                 f"sent {row['sent']}, resolved {row['resolved']}, re-opened {row['reopened']}, "
                 f"resolution rate {pct(row['resolution_rate'])}"
             )
+        if answering is not None:
+            typer.echo(answering.said())
+
+
+def _answering_run(settings: Settings) -> Any:
+    """The newest run that sent answers in the last day, from the logs (None: none)."""
+    from datetime import UTC, datetime, timedelta
+
+    from ..answers.explain_mode import last_answering_run
+    from ..common.eventlog import read_events
+
+    since = datetime.now(UTC) - timedelta(days=1)
+    return last_answering_run(read_events(settings.log_dir, since=since), since)
 
 
 @answers_app.command("promote")
@@ -195,7 +216,7 @@ def promote(category: Annotated[str, typer.Argument(help="The category to send i
                 f"{category} answers in mode {policy.mode_for(category)}, not auto: set its "
                 "mode in the answers file"
             )
-        found = dict((name, s) for name, _, s in _standings(settings)).get(category)
+        found = dict((name, s) for name, _, s, _ in _standings(settings)).get(category)
         refusal = None if found is None else promotion_refusal(found, policy.ladder)
         if found is None:
             refusal = f"{category}: no drafts yet"
@@ -386,6 +407,7 @@ def explain_ticket(
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
     from ..answers.explain import explain
+    from ..answers.explain_mode import mode_source
     from ..answers.plan import Circumstances, cues
     from ..answers.team_gate import gate_in_use
     from ..errors import NotFoundError
@@ -449,6 +471,15 @@ def explain_ticket(
             # A run stores passage vectors only when its answers file chooses the gate: without
             # them the vector ranking is empty and the gate's probability is not a gate run's.
             shown["articles_without_vectors"] = len(index.rows_without_vectors())
+            source = mode_source(
+                policy,
+                analysis.category,
+                analysis.subcategory,
+                mode_set="answer_mode" in settings.model_fields_set,
+            )
+            shown["mode_source"] = f"auto's rung; {source}" if mode == "auto" else source
+            answering = _answering_run(settings) if where.mode == "off" else None
+            shown["last_answering_run"] = answering.as_json() if answering else None
         finally:
             helpdesk.close()
             index.close()

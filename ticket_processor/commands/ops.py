@@ -252,20 +252,26 @@ def _with_state(
     start: datetime,
     now: datetime,
 ) -> Report:
-    """The report with what the state directory and the store add to the logs' figures: a
-    serve session still serving, the rising topics, the time saved, the articles to write."""
+    """The report with what the state directory and the store add to the logs' figures: the
+    runs and serve sessions still going, the rising topics, the time saved, the articles to
+    write."""
     from dataclasses import replace
 
-    from ..journal.served import SERVE_DIR
     from ..report.aggregate import with_time_saved
-    from ..report.runs import mark_running
+    from ..report.live import lock_holders
+    from ..report.runs import LockHolders, mark_running
     from ..report.trends import trends
-    from ..state.lock import live_holder
     from ..topics.rising import load_counts
 
-    # A serve session has no run_finished while it serves: its lock says if it still does.
-    serving = live_holder(settings.state_dir / SERVE_DIR)
-    summary = replace(summary, run_list=mark_running(summary.run_list, serving))
+    # A run or a serve session has no run_finished while it goes: its lock says if it still does.
+    holders = lock_holders(settings.state_dir) or LockHolders()
+    marked = mark_running(summary.run_list, holders)
+    going = sum(1 for r in marked if r.running and not r.served and not r.dry_run)
+    status = dict(summary.run_status)
+    if going:  # counted among the runs by outcome as the runs table says it
+        status["unfinished"] = status.get("unfinished", 0) - going
+        status = {k: n for k, n in status.items() if n > 0} | {"running": going}
+    summary = replace(summary, run_list=marked, run_status=status)
     summary = replace(summary, trends=trends(load_counts(settings.state_dir), now.date()))
     summary = with_time_saved(
         summary,

@@ -357,6 +357,7 @@ def revert(
                 f"--run: no triaged tickets of run {run_id!r} in {settings.log_dir} "
                 "(see `ticketbot report` for run ids)"
             )
+        _warn_if_serving(settings.state_dir)
         helpdesk = connect(settings)
         outcomes: list[WriteOutcome] = []
         undone: list[tuple[int, str | None]] = []
@@ -421,6 +422,22 @@ def revert(
             return
         failed = _report_revert(outcomes, undone, links.failed, shown=bool(plan.changes or sent))
     raise typer.Exit(ExitCode.PARTIAL if failed else ExitCode.OK)
+
+
+def _warn_if_serving(state_dir: Path) -> None:
+    """One line on stderr when a ``serve`` holds this state directory: it goes on triaging
+    while the revert undoes, so a ticket undone here is triaged again when its customer writes.
+    A warning, not a refusal: an operator may mean to undo a run and keep the server up."""
+    from ..journal.served import SERVE_DIR
+    from ..state.lock import live_holder
+
+    if live_holder(state_dir / SERVE_DIR) is None:
+        return
+    err_console.print(
+        f"[yellow]warning:[/] `ticketbot serve` is running on {escape(str(state_dir))}: it may "
+        "triage again a ticket this revert undoes when its customer writes; stop it first to "
+        "keep the revert whole"
+    )
 
 
 def _report_revert(

@@ -9,11 +9,16 @@ and the categories rising today
 against their own baseline from the daily counts (``topic_counts.json``), as ``report``'s
 trend table computes them. A file that cannot be read is said on the page; nothing is set
 aside or written (the run that owns the file does that).
+
+The locks' live holders come from the same directory: a run the store shows with no end is
+"running" while the process that took its lock is alive, as ``report`` says it
+(``report.runs.live_run_ids``), else "unfinished"; "no end logged" where the dashboard cannot
+see the runs' state directory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +28,8 @@ from ..errors import StateFileRefused
 from ..incidents.book import FILE_NAME, IncidentBook
 from ..incidents.notes import ticket_list
 from ..incidents.run_pass import STATE_SUBDIR
+from ..report.live import lock_holders
+from ..report.runs import LockHolders, live_run_ids
 from ..report.trends import change, trends
 from ..topics.rising import load_counts
 
@@ -54,6 +61,18 @@ class Signals:
     incidents: list[OpenIncident] = field(default_factory=list)
     rising: list[RisingCategory] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what could not be read, said
+    holders: LockHolders | None = None  # the locks' live holders (None: cannot tell here)
+
+
+def run_outcomes(
+    unfinished: Iterable[tuple[str, datetime | None, bool]], holders: LockHolders | None
+) -> dict[str, str]:
+    """What each run with no end logged, as ``(run id, started, a serve session)``, is now."""
+    candidates = list(unfinished)
+    if holders is None:
+        return {run_id: "no end logged" for run_id, _, _ in candidates}
+    live = live_run_ids(candidates, holders)
+    return {run_id: "running" if run_id in live else "unfinished" for run_id, _, _ in candidates}
 
 
 def read_signals(
@@ -88,4 +107,4 @@ def read_signals(
         for t in trends(load_counts(state_dir), today)
         if t.rising
     ][:MAX_SHOWN]
-    return Signals(incidents, rising, problems)
+    return Signals(incidents, rising, problems, lock_holders(state_dir))

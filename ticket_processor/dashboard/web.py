@@ -44,7 +44,7 @@ from .filters import DECISIONS, MAX_TICKET_ID, SORTS, ListQuery
 from .from_helpdesk import BUSY, HelpdeskRead, SummaryShown, shown_of
 from .kept_reads import KeptReads
 from .review import Refusal, ReviewDesk
-from .signals import Signals
+from .signals import Signals, run_outcomes
 from .spam import GateWork, gate_work
 
 HERE = Path(__file__).parent
@@ -265,10 +265,14 @@ class _Pages:
             if self.config.signals is None
             else await run_in_threadpool(self.config.signals, now)
         )
+        ends = [
+            (r.run_id, r.started_at, r.mode == "serve") for r in figures.last_runs if not r.status
+        ]
         context = {
             "o": figures,
             "waiting": waiting,
             "signals": found,
+            "ends": run_outcomes(ends, found.holders),
             "spam": spam,
             "hours_chart": charts.hours_chart(charts.hours(figures, now=now)),
             "agreement_chart": charts.agreement_chart(figures.agreement),

@@ -2,8 +2,9 @@
 
 Pure. A run's outcome is its ``run_finished`` ``status``: ``ok``, ``partial``, ``aborted``,
 ``stopped`` (SIGINT / SIGTERM after saving progress) or ``locked``; a run with no
-``run_finished`` is ``None`` ("unfinished": killed, or still going; "running" for the session
-of a ``serve`` whose process is alive, ``mark_running``). Logs written before runs
+``run_finished`` is ``None`` ("unfinished": killed; "running" while the process that took the
+run lock, or for a ``serve`` session the serve lock, is alive: ``live_run_ids``, which the
+report's ``mark_running`` and the dashboard's last runs share). Logs written before runs
 said ``stopped`` recorded a Ctrl-C as ``ok`` with exit code 130 / 143: read as ``stopped``,
 so an interrupted run is never counted among the good ones. ``ops.health`` and ``alerts.alerter``
 reuse ``summarise_runs`` and ``recent_success_rate``.
@@ -164,19 +165,45 @@ def summarise_runs(events: Iterable[Mapping[str, Any]], *, served: bool = False)
     return runs
 
 
-def mark_running(runs: list[LoggedRun], serving: datetime | None) -> list[LoggedRun]:
-    """``runs`` with the session of the ``serve`` alive now marked running: ``serving`` is when
-    that server took its lock (``state.lock.live_holder``; None: no server is alive). Its
-    session is the newest one unfinished that started since; an older unfinished session is
-    a server that was killed, and stays "unfinished"."""
-    if serving is None:
-        return runs
-    since = serving - timedelta(seconds=1)  # the lock's time is to the second
-    live = [r for r in runs if r.served and r.status is None and r.started and r.started >= since]
-    if not live:
-        return runs
-    newest = max(live, key=lambda r: r.started or since)
-    return [replace(r, running=True) if r is newest else r for r in runs]
+@dataclass(frozen=True)
+class LockHolders:
+    """When the live holders of the state directory's locks took them (``state.lock.
+    live_holder``): the run lock's (a ``run`` or ``backfill``), the serve lock's (``serve``);
+    None where no process alive holds it."""
+
+    run: datetime | None = None
+    serve: datetime | None = None
+
+
+def live_run_ids(
+    unfinished: Iterable[tuple[str, datetime | None, bool]], holders: LockHolders
+) -> set[str]:
+    """Of the unfinished runs, as ``(run id, started, a serve session)``, the ids of those
+    running now: per lock, the newest run of its kind that started since its live holder took
+    it. A run that started before is one whose process died (killed, or a machine restarted):
+    the lock was free and taken again since, by a later run or a review."""
+    live: set[str] = set()
+    candidates = list(unfinished)
+    for served, taken in ((False, holders.run), (True, holders.serve)):
+        if taken is None:
+            continue
+        since = taken - timedelta(seconds=1)  # the lock's time is to the second
+        after = [
+            (started, run_id)
+            for run_id, started, session in candidates
+            if session == served and started is not None and started >= since
+        ]
+        if after:
+            live.add(max(after)[1])
+    return live
+
+
+def mark_running(runs: list[LoggedRun], holders: LockHolders) -> list[LoggedRun]:
+    """``runs`` with those whose process is alive now marked running (``live_run_ids``)."""
+    live = live_run_ids(
+        ((r.run_id, r.started, r.served) for r in runs if r.status is None), holders
+    )
+    return [replace(r, running=True) if r.run_id in live else r for r in runs]
 
 
 def recent_success_rate(runs: Iterable[LoggedRun], *, last: int = 12) -> tuple[float | None, int]:
