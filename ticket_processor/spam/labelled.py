@@ -113,13 +113,14 @@ def read_rows(path: Path) -> list[SpamRow]:
 
 
 def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
-    """The gate's verdict on each row against its truth."""
+    """The gate's verdict on each row against its truth (the head reads only the rows a run's
+    gate would give it: ``gate.head_needed``)."""
     scores = SpamScores()
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        readings = [read_ticket(row.subject, row.body) for row in chunk]
-        found_all = gate.scores([reading.text for reading in readings])
-        for row, reading, found in zip(chunk, readings, found_all, strict=True):
+        judged_rows = []
+        for row in chunk:
+            reading = read_ticket(row.subject, row.body)
             cues = SenderCues(
                 False,
                 machine_sender(row.sender),
@@ -130,18 +131,27 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
                 else None,
             )
             lures, chat = judged_lures(reading.text, reading.lures)
-            judged = verdict(
-                found,
-                cues,
-                None,
-                gate.head,
-                automatic=says_automatic(reading.text),
-                report=reading.report,
-                forwarded=reading.forwarded,
-                form=reading.form,
-                lures=lures,
-                chat=chat,
+            automatic = says_automatic(reading.text)
+            needed = not reading.report and gate.head_needed(
+                cues, None, automatic=automatic, lures=lures, chat=chat, text=reading.text
             )
+            judged_rows.append((row, reading, cues, lures, chat, automatic, needed))
+        found_all = iter(gate.scores([r[1].text for r in judged_rows if r[6]]))
+        for row, reading, cues, lures, chat, automatic, needed in judged_rows:
+            judged = None
+            if needed:
+                judged = verdict(
+                    next(found_all),
+                    cues,
+                    None,
+                    gate.head,
+                    automatic=automatic,
+                    report=reading.report,
+                    forwarded=reading.forwarded,
+                    form=reading.form,
+                    lures=lures,
+                    chat=chat,
+                )
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1
             if judged is None:
