@@ -594,7 +594,8 @@ the run computes it in plain Python.
 Two thresholds, from five-fold out-of-fold probabilities, each the highest that keeps
 ``SCREEN_RECALL`` of its texts: ``alone`` for a ticket no cheap signal marks (the head alone can
 only suggest, from its ``apply_at`` up: the texts it puts there), ``with_lures`` for one that
-shows a lure family (the head takes part from ``LURE_FLOOR`` up: the texts it puts there). The
+shows only a deadline or a sum (``gate.CUSTOMERS_TOO``: the head suggests beside them from
+``LURE_FLOOR`` up: the texts it puts there); any other lure sends a ticket to the head. The
 regularisation is the one that spares the most customers' texts. Not read, so that every spam
 figure stays out of the screen's sample: Enron-Spam (no licence stated), the SMS Collection's
 spam the head was not fitted on, and every file the spam figures measure on.
@@ -660,14 +661,15 @@ def recall_threshold(proba: np.ndarray, rows: np.ndarray, recall: float) -> floa
 
 def _signals(text: str) -> tuple[bool, bool]:
     """Whether ``text`` shows a lure family, and whether it needs no screen: an automatic
-    message's words (the head reads it) or a chat-like message with fewer than two lure
-    families (nothing reads it: ``gate.head_needed``)."""
+    message's words or a lure that gates (the head reads it), or a chat-like message with
+    fewer than two lure families (nothing reads it: ``gate.head_needed``)."""
     from ticket_processor.spam.chat import judged_lures
-    from ticket_processor.spam.gate import says_automatic
+    from ticket_processor.spam.gate import CUSTOMERS_TOO, says_automatic
     from ticket_processor.spam.lures import lure_families
 
     lures, chat = judged_lures(text, lure_families(text))
-    return bool(lures), says_automatic(text) or (chat and len(lures) < 2)
+    decided = says_automatic(text) or (chat and len(lures) < 2) or bool(lures - CUSTOMERS_TOO)
+    return bool(lures), decided
 
 
 def train_spam_screen(argv: list[str] | None = None) -> None:
@@ -688,8 +690,8 @@ def train_spam_screen(argv: list[str] | None = None) -> None:
     vectors = np.asarray(Encoder().encode(texts), np.float32)
     teacher = 1.0 - head.probabilities(vectors)[:, 0]
     y = (teacher >= LURE_FLOOR).astype(int)
-    # Where each threshold is used: a plain text (``alone``) or one with lures (``with_lures``);
-    # an automatic message's words or a chat-like message need no screen (``_signals``).
+    # Where each threshold is used: a plain text (``alone``) or one with a deadline or a sum
+    # (``with_lures``); the rest need no screen (``_signals``).
     signals = [_signals(text) for text in texts]
     lured = np.asarray([lures and not rest for lures, rest in signals])
     plain = np.asarray([not lures and not rest for lures, rest in signals])

@@ -17,7 +17,7 @@ import pytest
 from ticket_processor.models import Analysis, Sentiment, Triage, Urgency
 from ticket_processor.models import Ticket as TicketModel
 from ticket_processor.spam.cues import SenderCues
-from ticket_processor.spam.gate import LURE_FLOOR, SpamGate, head_needed, verdict
+from ticket_processor.spam.gate import CUSTOMERS_TOO, LURE_FLOOR, SpamGate, head_needed, verdict
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
 from ticket_processor.spam.screen import SpamScreen, load_spam_screen
 
@@ -104,18 +104,36 @@ def test_where_the_screen_spares_the_head_its_verdict_would_be_a_customer_s(
     form: bool,
     forwarded: bool,
 ) -> None:
-    """What ``head_needed`` relies on: with no sender cue, no helpdesk flag, no LLM and no
-    automatic message's words, the head says nothing below ``apply_at`` alone, and nothing
-    below ``LURE_FLOOR`` beside lures; the screen's two thresholds are fitted to those."""
+    """What ``head_needed`` relies on: with no sender cue, no helpdesk flag, no LLM, no
+    automatic message's words and no lure that gates, the head can only suggest, and says
+    nothing below ``apply_at`` alone or below ``LURE_FLOOR`` beside a deadline or a sum; the
+    screen's two thresholds are fitted to those, so the screen never costs a mark."""
     head = _head()
     cues = SenderCues(known=known)
     below = LURE_FLOOR if lures else head.apply_at
-    assert not head_needed(cues, None, automatic=False, lures=lures, spares=lambda _: True)
+    gating = bool(lures - CUSTOMERS_TOO)
+    spared = not head_needed(cues, None, automatic=False, lures=lures, spares=lambda _: True)
+    assert spared is not gating  # a lure that gates always reaches the head
     if chat and len(lures) < 2:  # a chat-like message: the head is not asked at all
         assert not head_needed(
             cues, None, automatic=False, lures=lures, chat=True, spares=lambda _: False
         )
         below = 1.0
+    if gating and below < 1.0:
+        return
+    # Where the screen may spare the head, the most the head could have added is a suggestion.
+    for p in np.linspace(0.0, 1.0, 41):
+        found = verdict(
+            SpamScore(kind, float(p), float(p)),  # type: ignore[arg-type]
+            cues,
+            None,
+            head,
+            lures=lures,
+            chat=chat,
+            form=form,
+            forwarded=forwarded,
+        )
+        assert found is None or not found.applied, (p, found)
     for p in np.linspace(0.0, below, 40, endpoint=below == 1.0):
         found = verdict(
             SpamScore(kind, float(p), float(p)),  # type: ignore[arg-type]

@@ -173,17 +173,22 @@ def head_needed(
     chat: bool = False,
     spares: Callable[[bool], bool],
 ) -> bool:
-    """Whether the head must read the ticket for ``verdict`` to decide it. A sender cue, the
-    helpdesk's flag, the LLM's word or an automatic message's words always need it (they apply
-    with it). Without them, a chat-like message (``chat.chat_like``) with fewer than two lure
-    families is a customer's whatever the head says; otherwise what the head can add is a
-    suggestion from its ``apply_at`` up, or, beside a lure, a verdict from ``LURE_FLOOR`` up:
-    ``spares(lures)`` (the lexical screen) says the head would not reach that far, and then
-    the ticket is a customer's unread."""
+    """Whether the head must read the ticket for ``verdict`` to decide it.
+
+    A sender cue, the helpdesk's flag, the LLM's word or an automatic message's words always
+    need it, and so does a lure family that gates a stranger beside the head (all but
+    ``CUSTOMERS_TOO``): with them the head's score can mark the ticket. A chat-like message
+    (``chat.chat_like``) with fewer than two lure families is a customer's whatever the head
+    says. What is left can only be *suggested*: by the head alone from its ``apply_at`` up, or
+    beside a deadline or a sum from ``LURE_FLOOR`` up. There ``spares(lures)`` (the lexical
+    screen) says whether the head would not reach that far, and then the ticket is a
+    customer's unread: the screen can cost a suggestion, never a mark."""
     if cues.any or llm is not None or automatic:
         return True
     if chat and len(lures) < 2:
         return False
+    if lures - CUSTOMERS_TOO:
+        return True
     return not spares(bool(lures))
 
 
