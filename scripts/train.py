@@ -630,25 +630,30 @@ def screen_rows(sms: Path) -> tuple[list[str], list[str]]:
     """The texts the screen is fitted on, as the gate reads them, and each one's source."""
     texts, _, sources = spam_training_rows()
     pairs = list(zip(texts, sources, strict=True))
+
+    def add(subject: object, body: object, source: str) -> None:
+        pairs.append((prepared_text(str(subject or ""), str(body or "")), source))
+
     for line in sms.read_text(encoding="utf-8", errors="replace").splitlines():
         label, _, text = line.partition("\t")
         if label == "ham":
-            pairs.append((prepared_text("", text), "sms_ham"))
+            add("", text, "sms_ham")
     for row in _rows("repeat_pairs_dev.jsonl"):
-        for part in (row["first"], row["second"]):
-            pairs.append((prepared_text(part["subject"], part["description"]), "repeat_pairs_dev"))  # type: ignore[index]
+        for key in ("first", "second"):
+            part = dict(row[key])  # type: ignore[call-overload]
+            add(part["subject"], part["description"], "repeat_pairs_dev")
     for row in _rows("howto_questions.jsonl"):
-        pairs.append((prepared_text(row["subject"], row["description"]), "howto_questions"))
+        add(row["subject"], row["description"], "howto_questions")
     for row in _rows("summary_threads.jsonl"):
-        for message in row["messages"]:  # type: ignore[attr-defined]
+        for message in list(row["messages"]):  # type: ignore[call-overload]
             if message["from"] == "customer":
-                pairs.append((prepared_text(row["subject"], message["text"]), "summary_threads"))
+                add(row["subject"], message["text"], "summary_threads")
     for row in _rows("macros_banking77_tickets.jsonl"):
-        pairs.append((prepared_text("", row["text"]), "macros_banking77_tickets"))
+        add("", row["text"], "macros_banking77_tickets")
     questions = ROOT / "ticket_processor/samples/questions.jsonl"
     for line in questions.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        pairs.append((prepared_text(row["subject"], row["description"]), "questions"))
+        add(row["subject"], row["description"], "questions")
     unique = dict(pairs)  # a text once (its last source)
     return list(unique), list(unique.values())
 

@@ -23,10 +23,11 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 
 What reads the ticket first is cheap: the sender cues, the helpdesk's flag, an automatic
 message's words and the lure families. Without an LLM, a ticket none of them marks can only be
-suggested by the head alone, and only from its ``apply_at`` up; one that shows only lures needs
-the head from ``LURE_FLOOR`` up. The lexical screen (``screen``) says where the head would not
-reach those, and there the encoder is not run (``head_needed``): an ordinary customer's ticket
-costs no encoder pass, and a run of them loads no encoder.
+suggested by the head alone, and only from its ``apply_at`` up; beside a deadline or a sum, from
+``LURE_FLOOR`` up. The lexical screen (``screen``) says where the head would not reach those,
+and there the encoder is not run (``head_needed``): an ordinary customer's ticket costs no
+encoder pass, a run of them loads no encoder, and the screen can cost a suggestion, never a
+mark.
 
 An applied verdict keeps the ticket from answers, escalation and incidents and tags it
 ``<prefix><kind>``; a suggested one tags it ``<prefix>suggested_spam`` and the ticket is
@@ -256,11 +257,7 @@ class SpamGate:
         """``head_needed`` with the gate's screen (loaded at the first ticket that asks)."""
 
         def spares(with_lures: bool) -> bool:
-            if self._screen is None:
-                from .screen import load_spam_screen
-
-                self._screen = load_spam_screen()
-            return self._screen.spares(text, lures=with_lures)
+            return self._loaded_screen().spares(text, lures=with_lures)
 
         needed = head_needed(cues, llm, automatic=automatic, lures=lures, chat=chat, spares=spares)
         if llm is None:
@@ -284,10 +281,14 @@ class SpamGate:
         """Load the screen now, before the first ticket. The head and the encoder load at the
         first ticket that needs them (``head_needed``): a run whose tickets never do loads
         neither numpy nor the encoder."""
+        self._loaded_screen()
+
+    def _loaded_screen(self) -> SpamScreen:
         if self._screen is None:
             from .screen import load_spam_screen
 
-            self._screen = load_spam_screen()
+            self._screen = load_spam_screen()  # read once a process: two threads get one
+        return self._screen
 
     @property
     def head(self) -> SpamHead:
