@@ -112,9 +112,10 @@ def read_rows(path: Path) -> list[SpamRow]:
     return rows
 
 
-def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
-    """The gate's verdict on each row against its truth (the head reads only the rows a run's
-    gate would give it: ``gate.head_needed``)."""
+def score_rows(rows: Sequence[SpamRow], gate: SpamGate, *, screened: bool = True) -> SpamScores:
+    """The gate's verdict on each row against its truth. The head reads only the rows a run's
+    gate would give it (``gate.head_needed``); ``screened=False``: every row but a report, as
+    a sweep of the head's own thresholds needs (the screen is fitted to the packaged ones)."""
     scores = SpamScores()
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
@@ -132,8 +133,11 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
             )
             lures, chat = judged_lures(reading.text, reading.lures)
             automatic = says_automatic(reading.text)
-            needed = not reading.report and gate.head_needed(
-                cues, None, automatic=automatic, lures=lures, chat=chat, text=reading.text
+            needed = not reading.report and (
+                not screened
+                or gate.head_needed(
+                    cues, None, automatic=automatic, lures=lures, chat=chat, text=reading.text
+                )
             )
             judged_rows.append((row, reading, cues, lures, chat, automatic, needed))
         found_all = iter(gate.scores([r[1].text for r in judged_rows if r[6]]))
