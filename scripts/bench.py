@@ -165,6 +165,7 @@ def table(result: dict[str, Any]) -> Table:
         ("minutes taken (runs back to back)", "{minutes}"),
         ("peak RSS MB over all runs / CPU seconds", "{peak_rss_mb} / {child_cpu_seconds}"),
         ("CPU seconds per 1,000 tickets", "{cpu_seconds_per_1000}"),
+        ("tickets the spam head read (share)", "{spam_head_read} ({spam_head_share})"),
         ("start-up CPU seconds (imports of ticketbot run)", "{startup_cpu_seconds}"),
         ("peak RSS MB per run", "{peak_rss_mb_per_run}"),
         ("prompt / completion / cached tokens a ticket", "{tokens_per_ticket}"),
@@ -177,6 +178,8 @@ def table(result: dict[str, Any]) -> Table:
         "cost_usd": 0.0,
         "category_accuracy": None,
         "startup_cpu_seconds": None,
+        "spam_head_read": None,
+        "spam_head_share": None,
         **result,
     }
     for label, template in rows:

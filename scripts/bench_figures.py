@@ -195,6 +195,7 @@ def figures(
         "cpu_seconds_per_1000": rounded(child.cpu_seconds * 1000.0 / len(triaged), 3)
         if triaged
         else None,
+        **spam_head_figures(events, len(triaged)),
         "child_stderr_tail": child.stderr[-2000:],
         "settings": {
             **asdict(settings),
@@ -204,6 +205,20 @@ def figures(
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
         },
+    }
+
+
+def spam_head_figures(events: list[dict[str, Any]], triaged: int) -> dict[str, Any]:
+    """How many tickets the spam gate's head read (an encoder pass each) and their share of the
+    triaged, from the runs' ``spam_judged`` events; None where no run says (an LLM run, whose
+    LLM answers first, or the gate off)."""
+    judged = [e for e in events if e.get("event") == "spam_judged" and "head_read" in e]
+    if not judged:
+        return {"spam_head_read": None, "spam_head_share": None}
+    read = sum(int(e["head_read"]) for e in judged)
+    return {
+        "spam_head_read": read,
+        "spam_head_share": round(read / triaged, 4) if triaged else None,
     }
 
 

@@ -332,6 +332,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "train_spam_head",
         "Fit the spam gate's head (ticket_processor/spam/spam_head.json)",
     ),
+    "train_spam_screen": (
+        "train",
+        "train_spam_screen",
+        "Fit the spam gate's lexical screen (ticket_processor/spam/spam_screen.json)",
+    ),
     "dashboard_screenshots": (
         "screenshots",
         "dashboard_screenshots",

@@ -345,7 +345,8 @@ suggested, and what it costs.
     python scripts/figures.py spam_thresholds SMS_SPAM_COLLECTION ENRON_SPAM_DIR
 
 For each candidate ``apply_at`` (the head's ``suggest_at`` kept, or lowered to it), what the gate
-does, no LLM, its chat rule included (``spam/chat.py``), to the DEV sets only: the genuine side
+does, no LLM, its chat rule included (``spam/chat.py``), with the head reading every row (the
+gate's screen is fitted to the packaged thresholds, not to a candidate), to the DEV sets only: the genuine side
 is the 484 customers' tickets of ``spam_figures``, the outage hours' new tickets
 (``incident_hour_*.jsonl``) and the SMS Spam Collection's ham (people's chat); the spam side is
 Enron-Spam's ``GP`` spam (only files named ``*.GP.spam.txt`` are read) and the collection's spam
@@ -399,10 +400,10 @@ def spam_thresholds(argv: list[str] | None = None) -> None:
         gate = SpamGate(
             replace(head, apply_at=apply_at, suggest_at=min(head.suggest_at, apply_at)), encode
         )
-        fates = {name: score_rows(rows, gate) for name, rows in genuine.items()}
+        fates = {name: score_rows(rows, gate, screened=False) for name, rows in genuine.items()}
         print(f"apply at {apply_at:.4f}:")
         for name, rows in spam.items():
-            print(f"  {name}: {_fates(score_rows(rows, gate))}")
+            print(f"  {name}: {_fates(score_rows(rows, gate, screened=False))}")
         for name, found in fates.items():
             print(f"  {name}: {_fates(found)}")
         marked = [sum(found.applied.values()) for found in fates.values()]

@@ -80,8 +80,10 @@ def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -
     assert result["exit_code"] == 0
     assert result["zendesk_429"] == 0
     assert result["llm_calls_per_ticket"] == 0  # --engine rules: no LLM at all
-    # 30 tickets are one update_many job: a handful of requests, never one per ticket.
-    assert 1 <= result["zendesk_requests"] < 10
+    # 30 tickets are one or two update_many jobs: a handful of requests, never one per ticket.
+    # (Two where the tickets the spam gate's screen spares are written while a ticket the head
+    # reads waits a second for the encoder to load.)
+    assert 1 <= result["zendesk_requests"] < 15
     assert result["bound_tickets_per_min"] == 10_000  # 100 updates/min x 100 tickets a job
     assert result["peak_rss_mb"] > 10
     # The run's own memory (through bench_launch.py), not the benchmark's: one run, one figure.
@@ -97,6 +99,10 @@ def test_smoke_run_triages_every_ticket_and_prints_the_figures(tmp_path: Path) -
     per_1000 = result["child_cpu_seconds"] * 1000 / 30  # child_cpu_seconds is rounded to 0.01
     assert result["cpu_seconds_per_1000"] == pytest.approx(per_1000, rel=0.01)
     assert result["startup_cpu_seconds"] > 0
+    # How many tickets the spam gate's head read: the rest the cheap signals and its screen
+    # decided without an encoder pass.
+    assert 0 <= result["spam_head_read"] <= 30
+    assert result["spam_head_share"] == pytest.approx(result["spam_head_read"] / 30, abs=1e-4)
 
 
 def test_freshdesk_smoke_run_names_its_figures_and_stays_at_three_requests(

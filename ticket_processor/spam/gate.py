@@ -21,6 +21,14 @@ How the three are weighed (the head's thresholds come from its cross-validated c
 - a customer's report ("is this from you?" above a forwarded or pasted mail: ``reading``) is a
   customer's ticket, whatever the head says of the mail it carries.
 
+What reads the ticket first is cheap: the sender cues, the helpdesk's flag, an automatic
+message's words and the lure families. Without an LLM, a ticket none of them marks can only be
+suggested by the head alone, and only from its ``apply_at`` up; beside a deadline or a sum, from
+``LURE_FLOOR`` up. The lexical screen (``screen``) says where the head would not reach those,
+and there the encoder is not run (``head_needed``): an ordinary customer's ticket costs no
+encoder pass, a run of them loads no encoder, and the screen can cost a suggestion, never a
+mark.
+
 An applied verdict keeps the ticket from answers, escalation and incidents and tags it
 ``<prefix><kind>``; a suggested one tags it ``<prefix>suggested_spam`` and the ticket is
 triaged as a customer's.
@@ -42,6 +50,7 @@ from .reading import SpamReading, read_ticket
 
 if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
+    from .screen import SpamScreen
 
 Encode = Callable[[list[str]], Any]
 _KNOWN_REQUESTERS_KEPT = 10_000  # a long-running serve forgets them now and then
@@ -156,6 +165,34 @@ def verdict(
     return SpamVerdict(kind=kind, decision=decision, probability=p, reasons=tuple(reasons))
 
 
+def head_needed(
+    cues: SenderCues,
+    llm: str | None,
+    *,
+    automatic: bool,
+    lures: frozenset[str],
+    chat: bool = False,
+    spares: Callable[[bool], bool],
+) -> bool:
+    """Whether the head must read the ticket for ``verdict`` to decide it.
+
+    A sender cue, the helpdesk's flag, the LLM's word or an automatic message's words always
+    need it, and so does a lure family that gates a stranger beside the head (all but
+    ``CUSTOMERS_TOO``): with them the head's score can mark the ticket. A chat-like message
+    (``chat.chat_like``) with fewer than two lure families is a customer's whatever the head
+    says. What is left can only be *suggested*: by the head alone from its ``apply_at`` up, or
+    beside a deadline or a sum from ``LURE_FLOOR`` up. There ``spares(lures)`` (the lexical
+    screen) says whether the head would not reach that far, and then the ticket is a
+    customer's unread: the screen can cost a suggestion, never a mark."""
+    if cues.any or llm is not None or automatic:
+        return True
+    if chat and len(lures) < 2:
+        return False
+    if lures - CUSTOMERS_TOO:
+        return True
+    return not spares(bool(lures))
+
+
 # The reason ``verdict`` gives when what would apply is only suggested: a known customer.
 KNOWN_GUESS = "a known customer: a guess is only suggested"
 KNOWN_TALLY = "known_customer"
@@ -168,18 +205,22 @@ class SpamGate:
 
     An LLM that says a customer wrote the ticket, with no sender cue, is taken at its word and
     the head is not asked: an LLM run loads neither numpy nor the encoder (about 100 MB) for
-    its customers' tickets. Every other ticket is scored by the head."""
+    its customers' tickets. Without an LLM, the lexical screen (``screen``; None: the packaged
+    one) spares the head what no cheap signal marks and the screen calls a customer's
+    (``head_needed``). Every other ticket is scored by the head."""
 
     def __init__(
         self,
         head: SpamHead | None = None,
         encode: Encode | None = None,
         *,
+        screen: SpamScreen | None = None,
         known_senders: Sequence[str] = (),
         requester_known: Callable[[int], bool | None] | None = None,
     ) -> None:
         self._head = head
         self._encode = encode
+        self._screen = screen
         self.known_senders = tuple(known_senders)
         # The helpdesk's word on a requester the gate would gate: a ticket solved before makes
         # them a known customer. Asked only then, once a requester (a run's or a serve's).
@@ -188,10 +229,41 @@ class SpamGate:
         self._lock = threading.Lock()
         # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
         self._tally: dict[str, int] = {}
+        # Of the tickets no LLM had a word on: those the head read, and those the cheap signals
+        # and the screen decided without it.
+        self._reads = {"head_read": 0, "head_spared": 0}
 
     def tally(self) -> dict[str, int]:
         with self._lock:
             return dict(self._tally)
+
+    def reads(self) -> dict[str, int]:
+        """Of the tickets judged without an LLM's word, how many the head read (``head_read``:
+        an encoder pass each, unless the memo had it) and how many it was spared
+        (``head_spared``)."""
+        with self._lock:
+            return dict(self._reads)
+
+    def head_needed(
+        self,
+        cues: SenderCues,
+        llm: str | None,
+        *,
+        automatic: bool,
+        lures: frozenset[str],
+        chat: bool,
+        text: str,
+    ) -> bool:
+        """``head_needed`` with the gate's screen (loaded at the first ticket that asks)."""
+
+        def spares(with_lures: bool) -> bool:
+            return self._loaded_screen().spares(text, lures=with_lures)
+
+        needed = head_needed(cues, llm, automatic=automatic, lures=lures, chat=chat, spares=spares)
+        if llm is None:
+            with self._lock:
+                self._reads["head_read" if needed else "head_spared"] += 1
+        return needed
 
     def _parts(self) -> tuple[SpamHead, Encode]:
         with self._lock:
@@ -206,10 +278,17 @@ class SpamGate:
             return self._head, self._encode
 
     def warm(self) -> None:
-        """Load the head and the encoder now, before the first ticket: a run whose engine is
-        not the LLM scores every ticket, and the encoder's load (seconds) inside the first
-        ticket's triage held the run's first write batches back."""
-        self.scores([""])
+        """Load the screen now, before the first ticket. The head and the encoder load at the
+        first ticket that needs them (``head_needed``): a run whose tickets never do loads
+        neither numpy nor the encoder."""
+        self._loaded_screen()
+
+    def _loaded_screen(self) -> SpamScreen:
+        if self._screen is None:
+            from .screen import load_spam_screen
+
+            self._screen = load_spam_screen()  # read once a process: two threads get one
+        return self._screen
 
     @property
     def head(self) -> SpamHead:
@@ -240,9 +319,14 @@ class SpamGate:
             reading = reading()
         if reading.report and not cues.helpdesk_spam:
             return triage
-        score = self.scores([reading.text])[0]
         automatic = says_automatic(reading.text)
         lures, chat = judged_lures(reading.text, reading.lures)
+        needed = self.head_needed(
+            cues, llm, automatic=automatic, lures=lures, chat=chat, text=reading.text
+        )
+        if not needed:
+            return triage
+        score = self.scores([reading.text])[0]
         found = verdict(
             score,
             cues,

@@ -112,14 +112,16 @@ def read_rows(path: Path) -> list[SpamRow]:
     return rows
 
 
-def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
-    """The gate's verdict on each row against its truth."""
+def score_rows(rows: Sequence[SpamRow], gate: SpamGate, *, screened: bool = True) -> SpamScores:
+    """The gate's verdict on each row against its truth. The head reads only the rows a run's
+    gate would give it (``gate.head_needed``); ``screened=False``: every row but a report, as
+    a sweep of the head's own thresholds needs (the screen is fitted to the packaged ones)."""
     scores = SpamScores()
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        readings = [read_ticket(row.subject, row.body) for row in chunk]
-        found_all = gate.scores([reading.text for reading in readings])
-        for row, reading, found in zip(chunk, readings, found_all, strict=True):
+        judged_rows = []
+        for row in chunk:
+            reading = read_ticket(row.subject, row.body)
             cues = SenderCues(
                 False,
                 machine_sender(row.sender),
@@ -130,18 +132,30 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate) -> SpamScores:
                 else None,
             )
             lures, chat = judged_lures(reading.text, reading.lures)
-            judged = verdict(
-                found,
-                cues,
-                None,
-                gate.head,
-                automatic=says_automatic(reading.text),
-                report=reading.report,
-                forwarded=reading.forwarded,
-                form=reading.form,
-                lures=lures,
-                chat=chat,
+            automatic = says_automatic(reading.text)
+            needed = not reading.report and (
+                not screened
+                or gate.head_needed(
+                    cues, None, automatic=automatic, lures=lures, chat=chat, text=reading.text
+                )
             )
+            judged_rows.append((row, reading, cues, lures, chat, automatic, needed))
+        found_all = iter(gate.scores([r[1].text for r in judged_rows if r[6]]))
+        for row, reading, cues, lures, chat, automatic, needed in judged_rows:
+            judged = None
+            if needed:
+                judged = verdict(
+                    next(found_all),
+                    cues,
+                    None,
+                    gate.head,
+                    automatic=automatic,
+                    report=reading.report,
+                    forwarded=reading.forwarded,
+                    form=reading.form,
+                    lures=lures,
+                    chat=chat,
+                )
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1
             if judged is None:

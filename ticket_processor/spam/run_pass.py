@@ -1,5 +1,6 @@
 """The spam gate's pass: the batch's verdicts in one ``spam_judged`` event, for the log and the
-report, and the gate's caution (``passes.caution``) when it spared known customers a guess.
+report (without an LLM, with how many tickets the head read and how many it was spared), and
+the gate's caution (``passes.caution``) when it spared known customers a guess.
 Each ticket is judged as it is triaged (``SpamGate.judge``, from the run's ticket flow, before
 its change is planned: routing, answers and incidents read the verdict).
 
@@ -22,19 +23,25 @@ class SpamRunPass(Pass):
 
     def plan(self, end: RunEnd) -> None:
         tally = self.gate.tally()
-        if not tally:
+        reads = self.gate.reads()
+        if not tally and not any(reads.values()):
             return
         suggested = tally.pop("suggested", 0)
         known = tally.pop(KNOWN_TALLY, 0)
         if known:
             say(end.summary, known_customers(known, when="in this run"))
-        end.summary.said[self.name] = verdicts_line(tally, suggested, dry_run=not end.writes)
+        if tally or suggested:
+            end.summary.said[self.name] = verdicts_line(tally, suggested, dry_run=not end.writes)
+        # Without an LLM: how many tickets the head read (an encoder pass each) and how many
+        # it was spared, so a run says what the encoder cost it.
+        spent = reads if any(reads.values()) else {}
         end.log.emit(
             "spam_judged",
             applied=tally,
             suggested=suggested,
             known=known,
             dry_run=end.dry_run,
+            **spent,
         )
 
 

@@ -1,0 +1,207 @@
+"""The encoder reads only what the cheap signals cannot decide.
+
+Without an LLM, a ticket that no sender cue, helpdesk flag, automatic message's words or lure
+marks can only be suggested by the head alone, from its ``apply_at`` up; a ticket with lures
+only needs the head from ``LURE_FLOOR`` up. The lexical screen says where the head would not
+reach that, and there no encoder pass is spent (``test_spam_screen_e2e.py``: on each sandbox).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from ticket_processor.models import Analysis, Sentiment, Triage, Urgency
+from ticket_processor.models import Ticket as TicketModel
+from ticket_processor.spam.cues import SenderCues
+from ticket_processor.spam.gate import CUSTOMERS_TOO, LURE_FLOOR, SpamGate, head_needed, verdict
+from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
+from ticket_processor.spam.screen import SpamScreen, load_spam_screen
+
+# Plain customers' tickets, none of them in any file the screen or the head was fitted on.
+CUSTOMERS = (
+    (
+        "Cannot change my delivery address",
+        "Hi, I moved last week. How do I change the address "
+        "on my account so the next box goes to the new flat? Thanks, Priya",
+    ),
+    (
+        "Export to spreadsheet",
+        "Is there a way to export my order history as a spreadsheet? I need it for my accountant.",
+    ),
+    (
+        "Passwort vergessen",
+        "Hallo, ich komme nicht mehr in mein Konto, der Link zum "
+        "Zurücksetzen kommt nicht an. Können Sie helfen? Gruß, Jonas",
+    ),
+    (
+        "Question sur ma commande",
+        "Bonjour, ma commande n'est toujours pas arrivée, pouvez-vous "
+        "me dire où elle en est ? Merci, Claire",
+    ),
+    (
+        "App crashes on start",
+        "Since this morning the app closes as soon as I open it on my "
+        "phone. I already reinstalled it.",
+    ),
+)
+PHISH = (
+    "Your mailbox is full",
+    "Dear user, your mailbox quota is exceeded. Verify your password at "
+    "http://mail-verify.example.net within 24 hours or your account will be closed.",
+)
+BOUNCE = (
+    "Undeliverable: your message",
+    "Delivery has failed to these recipients or groups. The recipient's mailbox is full and "
+    "can't accept messages now. This is an automatically generated message.",
+)
+
+
+def _head(kind: str = "phishing") -> SpamHead:
+    """A head sure of ``kind`` whatever it reads."""
+    weights = np.zeros((len(CLASSES), 512), np.float32)
+    bias = np.array([4.0 if name == kind else 0.0 for name in CLASSES], np.float32)
+    return SpamHead(weights, bias, apply_at=0.9, suggest_at=0.5)
+
+
+def _triage() -> Triage:
+    analysis = Analysis(
+        category="account",
+        urgency=Urgency.LOW,
+        sentiment=Sentiment.NEUTRAL,
+        language="en",
+        summary="s",
+        confidence=0.9,
+    )
+    return Triage(analysis=analysis, engine="rules")
+
+
+@pytest.mark.parametrize(
+    ("kind", "lures", "known", "chat", "form", "forwarded"),
+    itertools.product(
+        ("spam", "phishing", "auto_sender"),
+        (
+            frozenset(),
+            frozenset({"deadline"}),
+            frozenset({"deadline", "price"}),
+            frozenset({"credential", "link"}),
+            frozenset({"list", "click", "offer"}),
+        ),
+        (None, "organisation"),
+        (False, True),
+        (False, True),
+        (False, True),
+    ),
+)
+def test_where_the_screen_spares_the_head_its_verdict_would_be_a_customer_s(
+    kind: str,
+    lures: frozenset[str],
+    known: str | None,
+    chat: bool,
+    form: bool,
+    forwarded: bool,
+) -> None:
+    """What ``head_needed`` relies on: with no sender cue, no helpdesk flag, no LLM, no
+    automatic message's words and no lure that gates, the head can only suggest, and says
+    nothing below ``apply_at`` alone or below ``LURE_FLOOR`` beside a deadline or a sum; the
+    screen's two thresholds are fitted to those, so the screen never costs a mark."""
+    head = _head()
+    cues = SenderCues(known=known)
+    below = LURE_FLOOR if lures else head.apply_at
+    gating = bool(lures - CUSTOMERS_TOO)
+    spared = not head_needed(cues, None, automatic=False, lures=lures, spares=lambda _: True)
+    assert spared is not gating  # a lure that gates always reaches the head
+    if chat and len(lures) < 2:  # a chat-like message: the head is not asked at all
+        assert not head_needed(
+            cues, None, automatic=False, lures=lures, chat=True, spares=lambda _: False
+        )
+        below = 1.0
+    if gating and below < 1.0:
+        return
+    # Where the screen may spare the head, the most the head could have added is a suggestion.
+    for p in np.linspace(0.0, 1.0, 41):
+        found = verdict(
+            SpamScore(kind, float(p), float(p)),  # type: ignore[arg-type]
+            cues,
+            None,
+            head,
+            lures=lures,
+            chat=chat,
+            form=form,
+            forwarded=forwarded,
+        )
+        assert found is None or not found.applied, (p, found)
+    for p in np.linspace(0.0, below, 40, endpoint=below == 1.0):
+        found = verdict(
+            SpamScore(kind, float(p), float(p)),  # type: ignore[arg-type]
+            cues,
+            None,
+            head,
+            lures=lures,
+            chat=chat,
+            form=form,
+            forwarded=forwarded,
+        )
+        assert found is None, (p, found)
+
+
+def test_a_cue_an_automatic_message_or_the_llm_always_reaches_the_head() -> None:
+    never = lambda _: True  # noqa: E731 - a screen that would spare everything
+    assert head_needed(
+        SenderCues(machine="no-reply"), None, automatic=False, lures=frozenset(), spares=never
+    )
+    assert head_needed(
+        SenderCues(helpdesk_spam=True), None, automatic=False, lures=frozenset(), spares=never
+    )
+    assert head_needed(SenderCues(), None, automatic=True, lures=frozenset(), spares=never)
+    assert head_needed(SenderCues(), "phishing", automatic=False, lures=frozenset(), spares=never)
+
+
+def test_the_gate_spares_the_encoder_a_customer_s_ticket_and_reads_a_phisher_s() -> None:
+    encoded: list[str] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        encoded.extend(texts)
+        return np.ones((len(texts), 512), np.float32)
+
+    gate = SpamGate(_head(), encode)
+    gate.warm()  # loads the screen only
+    assert encoded == []
+    for number, (subject, body) in enumerate(CUSTOMERS):
+        ticket = TicketModel(id=number, subject=subject, description=body)
+        judged = gate.judge(ticket, gate.read(ticket), _triage())
+        assert judged.spam is None
+    assert encoded == []
+    phish = TicketModel(id=90, subject=PHISH[0], description=PHISH[1])
+    judged = gate.judge(phish, gate.read(phish), _triage())
+    assert judged.spam is not None
+    assert judged.spam.kind == "phishing"
+    assert judged.spam.applied
+    bounce = TicketModel(
+        id=91, subject=BOUNCE[0], description=BOUNCE[1], sender="MAILER-DAEMON@mx.example.net"
+    )
+    judged = gate.judge(bounce, gate.read(bounce), _triage())
+    assert judged.spam is not None
+    assert judged.spam.applied
+    assert len(encoded) == 2
+    assert gate.reads() == {"head_read": 2, "head_spared": len(CUSTOMERS)}
+
+
+def test_the_packaged_screen_loads_and_a_bad_file_is_refused() -> None:
+    screen = load_spam_screen()
+    assert screen.weights
+    assert 0 <= screen.alone < 1
+    assert 0 <= screen.with_lures < 1
+    assert SpamScreen.from_json(screen.to_json()) == screen
+    raw = json.loads(screen.to_json())
+    for broken, says in (
+        ({**raw, "buckets": 12}, "buckets"),
+        ({**raw, "alone": 2}, "thresholds"),
+        ({**raw, "version": 9}, "version 1"),
+        ({**raw, "weights": {"-4": 1.0}}, "buckets it does not have"),
+    ):
+        with pytest.raises(ValueError, match=says):
+            SpamScreen.from_json(json.dumps(broken))
