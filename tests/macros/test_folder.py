@@ -18,9 +18,12 @@ OWN_FOLDERS = ("macros", "helpdesks/zendesk", "helpdesks/freshdesk")
 # The three places a feature is listed.
 LISTED_IN = {"ticket_processor/cli.py", "ticket_processor/run/order.py", "pyproject.toml"}
 # Words that say "macro" and mean something else: the macro-averaged F1 of the evaluations,
-# and Jinja's own ``{% macro %}`` in the dashboard's templates.
+# Jinja's own ``{% macro %}`` in the dashboard's templates, and the name of a labelled file of
+# tests/data a model's provenance names (the spam screen was fitted on its customers' texts).
 OTHER_MEANINGS = re.compile(
-    r"macro[-_ ]?(f1|averaged|avg)|\{%-?\s*(end)?macro\b|\bendmacro\b", re.IGNORECASE
+    r"macro[-_ ]?(f1|averaged|avg)|\{%-?\s*(end)?macro\b|\bendmacro\b"
+    r"|macros_banking77_tickets\.jsonl",
+    re.IGNORECASE,
 )
 MACRO = re.compile(r"macro", re.IGNORECASE)
 

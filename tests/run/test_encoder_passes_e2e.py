@@ -83,6 +83,11 @@ def test_a_ticket_costs_at_most_one_encoder_pass(
         # The LLM's answer says a customer wrote each, and no sender cue says otherwise: the
         # spam head it replaces is not asked, and nothing else needs a vector.
         assert passes == 0
-    else:
+    elif engine == "learned":
         # The spam head and the learned engine read the same text of a plain ticket: one pass.
         assert passes == len(TICKETS)
+    else:
+        # The rules need no vector, and the spam gate's screen spares the head a customer's
+        # plain ticket: at most one pass each, and the offer the head may mark is read.
+        assert passes <= len(TICKETS)
+        assert any("SEO offer" in text for text in ours), ours
