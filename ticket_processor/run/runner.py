@@ -28,7 +28,7 @@ from ..alerts.alerter import Alerter, log_alert
 from ..alerts.escalation import EscalationWatch
 from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes, usable_problem
-from ..common.collector import paused
+from ..common.collector import paused, widened
 from ..common.eventlog import EventLog, EventSink, new_run_id, prune_logs
 from ..errors import ConfigError, StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
@@ -272,6 +272,7 @@ def _run_logged(
     # skip those objects until the run ends (tens of thousands, the openai SDK's types most of
     # them), instead of walking them all again each time.
     gc.freeze()
+    thresholds = widened()  # the tickets' own short-lived objects: fewer young passes
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     watch = EscalationWatch(log)
     # A backfill's old tickets are no burst; they join the window in the runs after. numpy and
@@ -316,6 +317,7 @@ def _run_logged(
             plan_and_write(passes, end)
     finally:
         gc.unfreeze()  # a process that runs again (serve, a test) collects them as before
+        gc.set_threshold(*thresholds)
         built.close()
     if not options.dry_run:
         built.cache.flush()
