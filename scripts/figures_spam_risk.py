@@ -346,8 +346,8 @@ suggested, and what it costs.
 
 For each candidate ``apply_at`` (the head's ``suggest_at`` kept, or lowered to it), what the gate
 does, no LLM, its chat rule included (``spam/chat.py``), with the head reading every row (the
-gate's screen is fitted to the packaged thresholds, not to a candidate), to the DEV sets only: the genuine side
-is the 484 customers' tickets of ``spam_figures``, the outage hours' new tickets
+gate's screen is fitted to the packaged thresholds, not to a candidate), to the DEV sets only: the
+genuine side is the 484 customers' tickets of ``spam_figures``, the outage hours' new tickets
 (``incident_hour_*.jsonl``) and the SMS Spam Collection's ham (people's chat); the spam side is
 Enron-Spam's ``GP`` spam (only files named ``*.GP.spam.txt`` are read) and the collection's spam
 the head was not fitted on. It names the lowest candidate at which no customer's or outage
