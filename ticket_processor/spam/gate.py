@@ -139,9 +139,8 @@ def verdict(
     if cues.helpdesk_spam:
         return SpamVerdict(kind=kind, decision="apply", probability=p, reasons=tuple(reasons))
     agrees = cues.machine is not None or llm_kind is not None
-    # A deadline ("urgent", "immediately") or a sum ("$29") is a customer's word as often as
-    # bulk mail's: it never gates a stranger without another lure, and a deadline alone does
-    # not suggest either (``SUGGESTS_ONLY_BESIDE``).
+    # "Urgent" or "$29" is a customer's word as often as bulk mail's: alone, neither gates a
+    # stranger, and a deadline adds no suggestion to a middling head (``SUGGESTS_ONLY_BESIDE``).
     gating = lures - CUSTOMERS_TOO
     if cues.known is not None:
         # Only the LLM's word with the head's makes a known customer's ticket a machine's: a
