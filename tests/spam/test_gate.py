@@ -134,6 +134,27 @@ def test_a_deadline_or_a_price_alone_never_gates_a_stranger(
     assert (None if found is None else (found.kind, found.decision)) == expected
 
 
+@pytest.mark.parametrize(
+    ("p", "lures", "automatic", "expected"),
+    [
+        (0.7, {"deadline"}, False, None),  # "URGENT: checkout is down" from a stranger
+        (0.7, {"deadline"}, True, ("phishing", "suggest")),  # "for urgent matters" when away
+        (0.7, {"price"}, False, ("phishing", "suggest")),
+        (0.7, {"deadline", "price"}, False, ("phishing", "suggest")),
+        (0.7, {"deadline", "link"}, False, ("phishing", "suggest")),
+        (0.95, {"deadline"}, False, ("phishing", "suggest")),  # the head alone suggests there
+    ],
+)
+def test_a_deadline_alone_does_not_make_a_middling_head_a_suggestion(
+    p: float, lures: set[str], automatic: bool, expected: tuple[str, str] | None
+) -> None:
+    """Customers write "urgent" when something is broken, and many of their tickets score
+    between the head's thresholds: there a deadline suggests only beside another lure or an
+    automatic message's words."""
+    found = verdict(_score(p), NO_CUE, None, _head(), automatic=automatic, lures=frozenset(lures))
+    assert (None if found is None else (found.kind, found.decision)) == expected
+
+
 def test_a_lure_makes_the_head_s_machine_a_spammer() -> None:
     """The head sometimes calls bulk mail a machine's; what the mail asks of its reader is bulk
     mail's or phishing's, so without a machine's address or an automatic message's words the

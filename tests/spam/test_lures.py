@@ -47,3 +47,34 @@ def test_what_bulk_mail_and_phishing_ask_is_found(text: str, families: set[str])
 )
 def test_a_customer_s_plain_request_shows_none(text: str) -> None:
     assert lure_families(text) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Small thing: search ignores accents. Not urgent at all, just thought you'd want to know.",
+        "No rush on this one.",
+        "No hurry, answer whenever you can.",
+        "Das ist nicht dringend, keine Eile.",
+        "Ce n'est pas urgent.",
+        "No es urgente.",
+        "Non è urgente.",
+        "Het is niet dringend.",
+        "Não é urgente.",
+        "It is NOT URGENT.",
+    ],
+)
+def test_a_negated_urgency_is_no_deadline(text: str) -> None:
+    assert "deadline" not in lure_families(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Urgent: reply within 24 hours or your account will be closed.",
+        # A negation names one urgency; an urgency the text asserts elsewhere still counts.
+        "Not urgent, they said. URGENT: verify now.",
+    ],
+)
+def test_an_asserted_urgency_is_still_a_deadline(text: str) -> None:
+    assert "deadline" in lure_families(text)

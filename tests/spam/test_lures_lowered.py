@@ -57,6 +57,8 @@ def reading_texts() -> list[str]:
 
 
 def case_blind(text: str) -> frozenset[str]:
+    # A negated urgency ("not urgent") is taken out before any family is read, both ways.
+    text = lures._NOT_URGENT.sub(" ", text)
     return frozenset(name for name, pattern in lures._FAMILIES.items() if pattern.search(text))
 
 
