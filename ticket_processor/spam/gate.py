@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TicketBotError
@@ -210,6 +210,22 @@ KNOWN_GUESS = "a known customer: a guess is only suggested"
 KNOWN_TALLY = "known_customer"
 
 
+@dataclass(frozen=True)
+class SpamSignals:
+    """What the gate reads of the sender's words before the head, the same for a run and for
+    the figures' scorer (``labelled.score_rows``): an automatic message's words, the lure
+    families it weighs (``chat.judged_lures``) and whether the text is chat-like."""
+
+    automatic: bool
+    lures: frozenset[str]
+    chat: bool
+
+    @classmethod
+    def of(cls, reading: SpamReading) -> SpamSignals:
+        lures, chat = judged_lures(reading.text, reading.lures)
+        return cls(says_automatic(reading.text), lures, chat)
+
+
 class SpamGate:
     """Judges new tickets. ``head`` and ``encode``: the head and the encoder it was fitted on;
     None: the packaged head and the run's ``learned.embed.Encoder`` (whose memo the learned
@@ -257,21 +273,21 @@ class SpamGate:
             return dict(self._reads)
 
     def head_needed(
-        self,
-        cues: SenderCues,
-        llm: str | None,
-        *,
-        automatic: bool,
-        lures: frozenset[str],
-        chat: bool,
-        text: str,
+        self, cues: SenderCues, llm: str | None, reading: SpamReading, signals: SpamSignals
     ) -> bool:
         """``head_needed`` with the gate's screen (loaded at the first ticket that asks)."""
 
         def spares(with_lures: bool) -> bool:
-            return self._loaded_screen().spares(text, lures=with_lures)
+            return self._loaded_screen().spares(reading.text, lures=with_lures)
 
-        needed = head_needed(cues, llm, automatic=automatic, lures=lures, chat=chat, spares=spares)
+        needed = head_needed(
+            cues,
+            llm,
+            automatic=signals.automatic,
+            lures=signals.lures,
+            chat=signals.chat,
+            spares=spares,
+        )
         if llm is None:
             with self._lock:
                 self._reads["head_read" if needed else "head_spared"] += 1
@@ -331,38 +347,14 @@ class SpamGate:
             reading = reading()
         if reading.report and not cues.helpdesk_spam:
             return triage
-        automatic = says_automatic(reading.text)
-        lures, chat = judged_lures(reading.text, reading.lures)
-        needed = self.head_needed(
-            cues, llm, automatic=automatic, lures=lures, chat=chat, text=reading.text
-        )
-        if not needed:
+        signals = SpamSignals.of(reading)
+        if not self.head_needed(cues, llm, reading, signals):
             return triage
         score = self.scores([reading.text])[0]
-        found = verdict(
-            score,
-            cues,
-            llm,
-            self.head,
-            automatic=automatic,
-            report=reading.report,
-            forwarded=reading.forwarded,
-            form=reading.form,
-            lures=lures,
-            chat=chat,
-        )
+        found = self.decide(score, cues, llm, reading, signals)
         if found is not None and found.applied and self._answered_before(ticket, cues):
-            found = verdict(
-                score,
-                replace(cues, known="answered before"),
-                llm,
-                self.head,
-                automatic=automatic,
-                report=reading.report,
-                forwarded=reading.forwarded,
-                form=reading.form,
-                lures=lures,
-                chat=chat,
+            found = self.decide(
+                score, replace(cues, known="answered before"), llm, reading, signals
             )
         if found is None:
             return triage
@@ -372,6 +364,28 @@ class SpamGate:
             if KNOWN_GUESS in found.reasons:  # the run's caution says how many (``run_pass``)
                 self._tally[KNOWN_TALLY] = self._tally.get(KNOWN_TALLY, 0) + 1
         return triage.model_copy(update={"spam": found})
+
+    def decide(
+        self,
+        score: SpamScore,
+        cues: SenderCues,
+        llm: str | None,
+        reading: SpamReading,
+        signals: SpamSignals,
+    ) -> SpamVerdict | None:
+        """``verdict`` on what the gate read of a ticket and the head's score of it."""
+        return verdict(
+            score,
+            cues,
+            llm,
+            self.head,
+            automatic=signals.automatic,
+            report=reading.report,
+            forwarded=reading.forwarded,
+            form=reading.form,
+            lures=signals.lures,
+            chat=signals.chat,
+        )
 
     def _answered_before(self, ticket: Ticket, cues: SenderCues) -> bool:
         """Whether the helpdesk says the requester had a ticket solved before (asked once a

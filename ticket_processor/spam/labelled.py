@@ -20,9 +20,8 @@ from typing import Any
 from ..common.json_lines import json_lines
 from ..errors import ConfigError
 from ..models import SPAM_KINDS
-from .chat import judged_lures
 from .cues import SenderCues, known_sender, machine_sender
-from .gate import SpamGate, says_automatic, verdict
+from .gate import SpamGate, SpamSignals
 from .reading import read_ticket
 
 LABELS = ("none", *SPAM_KINDS)
@@ -131,31 +130,16 @@ def score_rows(rows: Sequence[SpamRow], gate: SpamGate, *, screened: bool = True
                 if known_sender(row.sender, gate.known_senders)
                 else None,
             )
-            lures, chat = judged_lures(reading.text, reading.lures)
-            automatic = says_automatic(reading.text)
+            signals = SpamSignals.of(reading)
             needed = not reading.report and (
-                not screened
-                or gate.head_needed(
-                    cues, None, automatic=automatic, lures=lures, chat=chat, text=reading.text
-                )
+                not screened or gate.head_needed(cues, None, reading, signals)
             )
-            judged_rows.append((row, reading, cues, lures, chat, automatic, needed))
-        found_all = iter(gate.scores([r[1].text for r in judged_rows if r[6]]))
-        for row, reading, cues, lures, chat, automatic, needed in judged_rows:
+            judged_rows.append((row, reading, cues, signals, needed))
+        found_all = iter(gate.scores([r[1].text for r in judged_rows if r[4]]))
+        for row, reading, cues, signals, needed in judged_rows:
             judged = None
             if needed:
-                judged = verdict(
-                    next(found_all),
-                    cues,
-                    None,
-                    gate.head,
-                    automatic=automatic,
-                    report=reading.report,
-                    forwarded=reading.forwarded,
-                    form=reading.form,
-                    lures=lures,
-                    chat=chat,
-                )
+                judged = gate.decide(next(found_all), cues, None, reading, signals)
             scores.rows += 1
             scores.truth[row.truth] = scores.truth.get(row.truth, 0) + 1
             if judged is None:
