@@ -9,7 +9,6 @@ by a later run."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import orjson
 import pytest
 from support.cli import invoke
 from support.hook_receiver import Answer, HookReceiver
-from support.serving import delivery_for, serve_env
+from support.serving import delivery_for, serve_env, serve_process
 from support.smtp_server import SmtpSink, TricklingRelay
 
 from ticket_processor.alerts.pagerduty import dedup_key
@@ -175,32 +174,12 @@ def test_a_sigterm_while_the_relay_trickles_ends_the_run_within_seconds(
     assert "ai_escalated" in desk.snapshot(escalating).tags
 
 
-def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``ticketbot serve`` on a free port; its URL once it says where it listens."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ticket_processor", "serve", "--port", "0", "--engine", "rules"],
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        stderr=log.open("wb"),
-        stdout=subprocess.DEVNULL,
-        cwd=log.parent,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        found = re.search(rb"listening on (http://127\.0\.0\.1:\d+)", log.read_bytes())
-        if found:
-            return process, found.group(1).decode()
-        assert process.poll() is None, log.read_text()
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError(log.read_text())
-
-
 def test_a_server_killed_while_pagerduty_holds_the_page_is_paged_by_the_restarted_server(
     desk: Desk, escalating: int, hook_receiver: HookReceiver, tmp_path: Path
 ) -> None:
     hook_receiver.script = [Answer(202, hang=300.0)]  # PagerDuty holds the first page
     env = serve_env(desk.env(), tmp_path, TICKETBOT_PAGERDUTY_URL=hook_receiver.url)
-    process, url = start_serve(env, tmp_path / "serve-1.err")
+    process, url = serve_process(env, tmp_path / "serve-1.err", timeout=90)
     try:
         body, headers = delivery_for(desk.kind, escalating)
         answer = httpx.post(f"{url}/webhooks/{desk.kind}", content=body, headers=headers)
@@ -212,7 +191,7 @@ def test_a_server_killed_while_pagerduty_holds_the_page_is_paged_by_the_restarte
     assert "ai_escalated" in desk.snapshot(escalating).tags
     with PagerDutyStandin() as pagerduty:
         env["TICKETBOT_PAGERDUTY_URL"] = pagerduty.url
-        process, url = start_serve(env, tmp_path / "serve-2.err")
+        process, url = serve_process(env, tmp_path / "serve-2.err", timeout=90)
         try:
             deadline = time.monotonic() + 90
             while not pagerduty.state.events:  # the restarted server's first pass

@@ -219,33 +219,8 @@ def test_an_answer_solved_without_a_reply_from_the_customer_is_resolved(tmp_path
 
 
 def test_a_reply_refused_on_the_fresh_read_before_the_write_is_not_kept(tmp_path: Path) -> None:
-    from ticket_processor.answers.plan import cues
-    from ticket_processor.models import Analysis, Suggestion, Triage
-    from ticket_processor.triage.confidence import Calibration
-
-    fake = desk()
-    run = answers(fake, tmp_path)
-    run.calibration = Calibration(starts=(0.0,), values=(0.95,))
-    run._article_body = lambda *_: "<p>Open Settings, then Appearance, and choose Dark.</p>"
-    analysis = Analysis(
-        category="how_to",
-        urgency="low",
-        sentiment="neutral",
-        language="en",
-        summary="",
-        confidence=0.9,
-    )
-    found = Suggestion(
-        article_id=3,
-        title="Dark",
-        url="https://h/3",
-        locale="en-us",
-        visibility="everyone",
-        score=0.5,
-    )
-    triage = Triage(analysis=analysis, engine="rules", suggestions=(found,))
-    ticket = Ticket(id=7, subject="Dark", description="How do I switch to dark mode?")
-    said = cues(ticket.subject, ticket.description)
+    run = answers(desk(), tmp_path)
+    ticket, triage, said = _dark_mode(run)
     written = run.attach(ticket, triage, WriteBack(ticket_id=7, additional_tags=()), said)
     assert written.note is not None
     assert [p.ticket_id for p, _, _ in run.book.planned()] == [7]

@@ -14,7 +14,6 @@ mechanism without a server).
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from support.e2e import events
-from support.serving import TOKEN, delivery_for, serve_env
+from support.serving import TOKEN, delivery_for, readyz_ready, serve_env, serve_process
 
 from ticket_processor.audit.writer import FILE_NAME
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -53,32 +52,6 @@ def ticketbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[by
     )
 
 
-def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``ticketbot serve`` on a free port, once ``/readyz`` says ready (the health checks ran)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ticket_processor", "serve", "--port", "0", "--engine", "rules"],
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        stderr=log.open("wb"),
-        stdout=subprocess.DEVNULL,
-        cwd=log.parent,
-    )
-    deadline = time.monotonic() + 120
-    url = None
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        found = url or re.search(rb"listening on (http://127\.0\.0\.1:\d+)", log.read_bytes())
-        if found:
-            url = found if isinstance(found, str) else found.group(1).decode()
-            try:
-                if httpx.get(f"{url}/readyz", timeout=30).status_code == 200:
-                    return process, url
-            except httpx.TransportError:
-                pass
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError(log.read_text())
-
-
 @pytest.mark.desk(seed=None)
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_dry_runs_beside_serve_leave_the_store_whole(
@@ -88,7 +61,7 @@ def test_dry_runs_beside_serve_leave_the_store_whole(
     env = serve_env(desk.env(), tmp_path)
     first = ticketbot(env, "run", "--engine", "rules")  # the store exists before serve starts
     assert first.returncode == 0, first.stderr
-    process, url = start_serve(env, tmp_path / "serve.err")
+    process, url = serve_process(env, tmp_path / "serve.err", ready=readyz_ready)
     try:
         [serve_run] = {
             e["run_id"] for e in events(tmp_path / "logs") if e["event"] == "serve_started"

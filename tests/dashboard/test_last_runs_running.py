@@ -6,10 +6,8 @@ server killed an hour ago."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,7 +16,7 @@ import httpx
 import pytest
 from support.dashboard import TOKEN, bearer, start_dashboard
 from support.e2e import events
-from support.serving import serve_env
+from support.serving import serve_env, serve_process
 
 from ticket_processor.audit.store import AuditStore
 from ticket_processor.dashboard.access import Access
@@ -27,28 +25,10 @@ from ticket_processor.dashboard.signals import read_signals
 from ticket_processor.dashboard.web import DashboardConfig, build_app
 from ticket_processor.sandbox.desks import Desk
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
     pytest.mark.desk(seed=None, unlimited=True),
 ]
-
-
-def _start_serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """``ticketbot serve`` on a free port, once its session has started (the engines loaded)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ticket_processor", "serve", "--port", "0", "--engine", "rules"],
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        stderr=log.open("wb"),
-        stdout=subprocess.DEVNULL,
-        cwd=log.parent,
-    )
-    deadline = time.monotonic() + 120
-    while not _session(Path(env["TICKETBOT_LOG_DIR"])):
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
-    return process
 
 
 def _session(logs: Path) -> str | None:
@@ -97,7 +77,9 @@ def _account(state: Path) -> str:
 
 def test_a_live_serve_is_running_and_a_killed_one_unfinished(desk: Desk, tmp_path: Path) -> None:
     env = serve_env(desk.env(), tmp_path)
-    process = _start_serve(env, tmp_path / "serve.err")
+    process, _ = serve_process(
+        env, tmp_path / "serve.err", ready=lambda _: bool(_session(Path(env["TICKETBOT_LOG_DIR"])))
+    )
     session = _session(tmp_path / "logs")
     assert session is not None
     try:

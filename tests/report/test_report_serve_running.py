@@ -5,10 +5,7 @@ session read "unfinished (serve)", as if it had died."""
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,29 +15,10 @@ import orjson
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.serving import serve_env
+from support.serving import serve_env, serve_process
 
 from ticket_processor.report.runs import LockHolders, LoggedRun, mark_running
 from ticket_processor.sandbox.desks import Desk
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """``ticketbot serve`` on a free port, once it says where it listens."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ticket_processor", "serve", "--port", "0", "--engine", "rules"],
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        stderr=log.open("wb"),
-        stdout=subprocess.DEVNULL,
-        cwd=log.parent,
-    )
-    deadline = time.monotonic() + 120
-    while not re.search(rb"listening on http://", log.read_bytes()):
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
-    return process
 
 
 def _session_outcome(env: dict[str, str], logs: Path) -> Any:
@@ -62,7 +40,7 @@ def test_a_live_serve_session_is_running_and_a_killed_one_unfinished(
     desk: Desk, tmp_path: Path
 ) -> None:
     env = serve_env(desk.env(), tmp_path)
-    process = _start(env, tmp_path / "serve.err")
+    process, _ = serve_process(env, tmp_path / "serve.err")
     try:
         deadline = time.monotonic() + 120  # the session starts once the engines are loaded
         while not any(

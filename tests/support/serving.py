@@ -8,12 +8,16 @@ it is ready; ``zendesk_delivery`` and ``freshdesk_delivery`` sign a body as each
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -174,3 +178,48 @@ def serving(
             finally:
                 server.stop()
                 thread.join(60)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+LISTENING = re.compile(rb"listening on (http://127\.0\.0\.1:\d+)")
+
+
+def serve_process(
+    env: Mapping[str, str],
+    log: Path,
+    *,
+    ready: Callable[[str], bool] | None = None,
+    timeout: float = 120,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``ticketbot serve --engine rules`` as its own process on a free port (its stderr in
+    ``log``) and its URL, once it says where it listens and then ``ready(url)`` holds (when
+    given: what the test needs serve to have done first). Killed when it never gets there."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ticket_processor", "serve", "--port", "0", "--engine", "rules"],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        stderr=log.open("wb"),
+        stdout=subprocess.DEVNULL,
+        cwd=log.parent,
+    )
+    deadline = time.monotonic() + timeout
+    url: str | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        if url is None:
+            found = LISTENING.search(log.read_bytes())
+            url = found.group(1).decode() if found else None
+        if url is not None and (ready is None or ready(url)):
+            return process, url
+        time.sleep(0.05)
+    process.kill()
+    process.wait(30)
+    raise AssertionError(log.read_text())
+
+
+def readyz_ready(url: str) -> bool:
+    """Whether serve's ``/readyz`` says ready (its health checks ran)."""
+    try:
+        return httpx.get(f"{url}/readyz", timeout=30).status_code == 200
+    except httpx.TransportError:
+        return False
