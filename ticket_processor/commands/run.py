@@ -120,14 +120,15 @@ def run(
         str | None,
         typer.Option(
             metavar="N|auto",
-            help="Concurrent tickets: a number, or auto (the default: as many LLM calls as "
-            "the endpoint's latency and rate limits sustain) [TICKETBOT_WORKERS].",
+            show_default="auto",
+            help="Concurrent tickets: a number, or auto (as many LLM calls as the endpoint's "
+            "latency and rate limits sustain) [TICKETBOT_WORKERS].",
         ),
     ] = None,
     since: Annotated[
         str | None,
         typer.Option(
-            help="First run only: tickets updated since 24h, 7d or an ISO date. Default 24h."
+            show_default="24h", help="First run only: tickets updated since 24h, 7d or an ISO date."
         ),
     ] = None,
     engine: Annotated[
