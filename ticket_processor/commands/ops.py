@@ -429,6 +429,8 @@ def schedule(
             max_runtime=max_runtime,
             log_dir=str(settings.log_dir),
             weekly_learn=weekly_learn,
+            taxonomy=str(settings.taxonomy_file) if settings.taxonomy_file else None,
+            routes=str(settings.routes_file) if settings.routes_file else None,
         )
         if weekly_learn and print_format != "cron":
             raise ConfigError("--weekly-learn goes with --print cron")
