@@ -136,10 +136,10 @@ def test_kubernetes_cronjob_is_valid_yaml_and_forbids_overlap() -> None:
     mount = container["volumeMounts"][0]["mountPath"]
     assert env["TICKETBOT_STATE_DIR"].startswith(mount)
     assert env["TICKETBOT_LOG_DIR"].startswith(mount)
-    # Room for what python scripts/figures.py memory_bounds measured (220 MiB at most, 250 the
+    # Room for the largest peak measured (234 MiB: docs/how-to/schedule.md, "Memory"; 250 the
     # bound).
     memory = container["resources"]
-    assert int(memory["requests"]["memory"].removesuffix("Mi")) >= 220 * 1.25
+    assert int(memory["requests"]["memory"].removesuffix("Mi")) >= 234 * 1.2
     assert int(memory["limits"]["memory"].removesuffix("Mi")) >= 2 * 250
 
 

@@ -49,8 +49,8 @@ class CronJob:
     config_map: str | None = None
 
 
-# The pod's memory (docs/how-to/schedule.md, "Memory"): the largest measured peak, 220 MiB, with
-# about 30 % headroom as the request; twice the 250 MiB bound as the limit.
+# The pod's memory (docs/how-to/schedule.md, "Memory", which holds the figure): the largest
+# measured peak, 234 MiB, plus about 23 % as the request; twice the 250 MiB bound as the limit.
 MEMORY_REQUEST = "288Mi"
 MEMORY_LIMIT = "512Mi"
 
@@ -126,10 +126,9 @@ metadata:
                 - secretRef:
                     name: {_q(job.secret_name)}
               env:
-{env_lines}              # Peak RSS of a run (python scripts/figures.py memory_bounds): up to
-              # about 220 MiB, with the spam gate's encoder loaded whatever the engine (the
-              # keyword rules included); every run is held under 250 MiB.
-              # Request: the largest peak with headroom; limit: twice the bound.
+{env_lines}              # Every run is held under 250 MiB; the largest measured peak is 234 MiB
+              # (docs/how-to/schedule.md, "Memory"). Request: that peak plus about 23 %;
+              # limit: twice the bound.
               resources:
                 requests:
                   cpu: 100m
