@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 import typer
 
+from ticket_processor.backfill.session import DEFAULT_BATCH_SIZE
 from ticket_processor.cli import build_app
-from ticket_processor.commands.reference import commands, every_setting
+from ticket_processor.commands.reference import cli_reference, commands, every_setting
 from ticket_processor.settings.variables import OTHER_VARS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,6 +117,29 @@ def test_every_command_and_option_has_a_reference_entry_and_a_description() -> N
                 undescribed.append(f"{name} {param.name}")
     assert not undocumented, f"commands with no entry in docs/reference/cli.md: {undocumented}"
     assert not undescribed, f"commands or options with no help text: {undescribed}"
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "default"),
+    [
+        ("run", "--since", "24h"),
+        ("run", "--workers", "auto"),
+        ("backfill", "--since", "24h"),
+        ("backfill", "--batch-size", str(DEFAULT_BATCH_SIZE)),
+        ("backfill", "--workers", "auto"),
+        ("eval", "--workers", "auto"),
+    ],
+)
+def test_an_option_whose_default_is_decided_later_shows_it_in_the_default_column(
+    command: str, option: str, default: str
+) -> None:
+    """These options are unset when not given (the run decides: 24h on a first run only, the
+    setting's worker count), so Typer has no default to show; the page says what --help says."""
+    root = typer.main.get_command(build_app())
+    chosen = dict(commands(root))[f"ticketbot {command}"]
+    rows = cli_reference(chosen).splitlines()
+    row = next(line for line in rows if line.startswith(f"| `{option}` |"))
+    assert row.endswith(f"| `{default}` |"), row
 
 
 def test_the_readme_is_a_front_door_with_the_two_set_up_lines() -> None:

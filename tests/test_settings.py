@@ -55,6 +55,52 @@ def test_a_typo_of_a_choice_is_answered_with_the_choice_it_is_near() -> None:
 
 
 @pytest.mark.parametrize(
+    ("variable", "value", "told"),
+    [
+        ("TICKETBOT_CONFIDENCE_THRESHOLD", "high", "must be a number from 0 to 1, not 'high'"),
+        ("TICKETBOT_CONFIDENCE_THRESHOLD", "2", "must be a number from 0 to 1, not '2'"),
+        ("TICKETBOT_INCIDENTS", "maybe", "must be true or false (also yes/no, on/off, 1/0)"),
+        ("TICKETBOT_LLM_TIMEOUT", "0", "must be a number above 0 and at most 600, not '0'"),
+        ("TICKETBOT_MAX_INPUT_TOKENS", "lots", "must be a whole number from 100 to 100000"),
+        ("TICKETBOT_ANSWER_MODE", "everything", "must be off, draft, send or auto, not"),
+    ],
+)
+def test_a_bad_value_is_answered_with_the_values_the_setting_takes(
+    variable: str, value: str, told: str
+) -> None:
+    """A reader of ``TICKETBOT_INCIDENTS=maybe`` needs the words it takes, and of a number out of
+    range the whole range, not a validation library's "valid boolean" or the one bound it hit."""
+    with pytest.raises(ConfigError) as info:
+        load_settings({variable: value}, env_file=None)
+    said = str(info.value)
+    assert said.startswith(f"{variable}: {told}"), said
+    assert "Input should be" not in said
+
+
+def test_every_yes_no_and_choice_setting_lists_what_it_takes() -> None:
+    """The wording comes from the setting's type, so each boolean and each choice says it."""
+    import typing
+
+    from ticket_processor.settings import ENV_VARS, Settings
+
+    checked = 0
+    for field, variable in ENV_VARS.items():
+        annotation = Settings.model_fields[field].annotation
+        if annotation is bool:
+            expected = ["true or false"]
+        elif typing.get_origin(annotation) is typing.Literal:
+            expected = [str(choice) for choice in typing.get_args(annotation)]
+        else:
+            continue
+        with pytest.raises(ConfigError) as info:
+            load_settings({variable: "maybe-not"}, env_file=None)
+        said = str(info.value)
+        assert all(word in said for word in expected), said
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize(
     ("given", "named"),
     [
         ({"ZENDESK_URL": "acme.zendesk.com"}, "ZENDESK_URL"),
@@ -162,3 +208,38 @@ def test_a_missing_setting_is_asked_for_in_the_env_file_given(
     said = " ".join(result.stderr.split())
     assert f"in {env_file} or the environment" in said, said
     assert "in .env" not in said
+
+
+def test_env_file_dev_null_reads_as_an_empty_settings_file(isolated_env: Path) -> None:
+    """``--env-file /dev/null`` is how one says "no settings file, not even ./.env"; it is a
+    device, not a regular file, and was refused as "no file at /dev/null"."""
+    import json
+
+    from support.cli import invoke
+
+    (isolated_env / ".env").write_text("TICKETBOT_WORKERS=4\n")
+    result = invoke("--env-file", "/dev/null", "config", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {row["variable"]: row for row in json.loads(result.output)}
+    assert (rows["TICKETBOT_WORKERS"]["value"], rows["TICKETBOT_WORKERS"]["source"]) == (
+        "auto",
+        "default",
+    )
+    missing = invoke("--env-file", str(isolated_env / "nowhere.env"), "config")
+    assert missing.exit_code == 2
+    assert "no file at" in missing.output
+
+
+def test_config_writes_a_yes_no_setting_as_env_and_the_docs_do(isolated_env: Path) -> None:
+    import json
+
+    from support.cli import invoke
+
+    result = invoke("config", "--json", env={"TICKETBOT_SHADOW": "yes"})
+    assert result.exit_code == 0, result.output
+    rows = {row["variable"]: row["value"] for row in json.loads(result.output)}
+    assert rows["TICKETBOT_SHADOW"] == "true"
+    assert rows["TICKETBOT_REPLY_DRAFT"] == "false"
+    shown = invoke("config", env={"TICKETBOT_SHADOW": "yes"}).output
+    assert "False" not in shown
+    assert "True" not in shown

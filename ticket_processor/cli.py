@@ -230,13 +230,14 @@ def _root(
     # Here, not at the top: the settings and the models it brings cost ``--version`` and
     # ``--help`` a tenth of a second they never use.
     from .commands.common import _ACCOUNT, _ENV_FILE, err_console
+    from .settings.read import is_settings_file
 
     _ENV_FILE.clear()
     _ACCOUNT.clear()
     if account:
         _ACCOUNT.append(account)
     if env_file is not None:
-        if not env_file.is_file():
+        if not is_settings_file(env_file):
             err_console.print(
                 f"[red]configuration error:[/] --env-file: no file at {escape(str(env_file))}"
             )

@@ -73,7 +73,7 @@ def test_with_the_llm_a_first_day_outage_is_suggested(
     assert views["no_view"] == 0
     [judged] = [e for e in logged if e["event"] == "incident_judged"]
     assert judged["incident"], judged
-    assert "incidents (planned): 1 incident(s)" in output, output
+    assert "incidents (planned, nothing written): 1 incident(s) found" in output, output
     suggested = [int(t) for t in re.findall(r"ticket (\d+): suggest", output)]
     assert len([t for t in suggested if labels[t] == "outage"]) >= 15, output
     assert len([t for t in suggested if labels[t] != "outage"]) <= 2, output
@@ -89,7 +89,7 @@ def test_a_group_judged_no_incident_is_said_in_the_runs_output(
     judged = [e for e in logged if e["event"] == "incident_judged"]
     assert judged
     assert not any(e["incident"] for e in judged), judged
-    assert "incidents (planned): 0 incident(s)" in output, output
+    assert "incidents (planned, nothing written): 0 incident(s) found" in output, output
     said = [line.strip() for line in output.splitlines() if "judged no incident:" in line]
     assert len(said) == len(judged), output
     for line, reading in zip(said, judged, strict=True):

@@ -9,6 +9,7 @@ the pass itself, with a small stand-in encoder, in the default suite."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -88,12 +89,19 @@ def _outage_hour(
 
     dry = invoke("run", "--since", "1h", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "incidents (planned): 1 incident(s)" in dry.output, dry.output
+    assert "incidents (planned, nothing written): 1 incident(s) found" in dry.output, dry.output
     assert all(_state(desk_kind, desk, t)["type"] is None for t in outage)  # nothing written
     assert receiver.bodies == []
 
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
+    # The counts after the incidents are tickets, each with what was done to it.
+    said = re.search(
+        r"^incidents: 1 incident\(s\) found; tickets: (\d+) linked to an incident, ",
+        ran.output,
+        re.MULTILINE,
+    )
+    assert said is not None, ran.output
     after = {t: _state(desk_kind, desk, t) for t in ids}
     groups = Counter(s["group"] for t, s in after.items() if s["group"] is not None)
     [(group, _)] = groups.most_common(1)
@@ -194,7 +202,7 @@ def test_a_shadow_run_groups_but_writes_nothing(
     before = {t: _state(desk_kind, desk, t) for t in ids}
     ran = invoke("run", "--since", "1h")
     assert ran.exit_code == 0, ran.output
-    assert "incidents (planned): 1 incident(s)" in ran.output
+    assert "incidents (planned, nothing written): 1 incident(s) found" in ran.output
     assert {t: _state(desk_kind, desk, t) for t in ids} == before
     assert receiver.bodies == []
 

@@ -130,7 +130,9 @@ def test_report_shows_how_often_agents_changed_ticketbots_labels(tmp_path: Path)
     assert category["agreed"] == len(ids) - changed
     assert next(a for a in report["agreement"] if a["field"] == "urgency")["rate"] == 1.0
     page = tmp_path / "report.html"
-    text = runner.invoke(app, ["report", "--since", "1h", "--html", str(page)], env=env)
+    html = runner.invoke(app, ["report", "--since", "1h", "--html", str(page)], env=env)
+    assert html.exit_code == 0, html.output
+    text = runner.invoke(app, ["report", "--since", "1h"], env=env)
     assert "Agents' corrections" in text.output
     assert "agreement</h2>" in page.read_text()
     assert re.search(rf"category\W+all\W+{len(ids)}\W", text.output), text.output

@@ -64,7 +64,9 @@ def test_the_html_report_lists_suggested_and_linked_incidents_and_repeats(
     target = tmp_path / "report.html"
     result = CliRunner().invoke(app, ["report", "--html", str(target)])
     assert result.exit_code == 0, result.output
-    assert "Incidents: 2" in result.stdout
+    # The page is the report: the terminal gets one line saying where it went.
+    assert result.stdout.strip() == f"HTML report written to {target}"
+    assert "Incidents: 2" in CliRunner().invoke(app, ["report"]).stdout
     text = target.read_text("utf-8")
     page = Page(text)
     assert "Incidents" in page.headings

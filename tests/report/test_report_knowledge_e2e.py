@@ -101,7 +101,9 @@ def test_report_names_the_articles_to_write_and_the_time_saved(
     assert again["time_saved"]["seconds"] == triaged * 60.0 + len(sent) * 300.0
     assert again["time_saved"]["suggestions_kept"] == saved["suggestions_kept"]
 
-    text = invoke("report", "--since", "7d", "--html", str(tmp_path / "r.html"), env=mine)
+    html = invoke("report", "--since", "7d", "--html", str(tmp_path / "r.html"), env=mine)
+    assert html.exit_code == 0, html.output
+    text = invoke("report", "--since", "7d", env=mine)
     assert text.exit_code == 0, text.output
     assert "Articles to write" in text.output
     assert any(example in text.output for example in examples)

@@ -24,8 +24,9 @@ def backfill(
     since: Annotated[
         str | None,
         typer.Option(
+            show_default="24h",
             help="Start of the history to triage: 24h, 7d or an ISO date (a backfill under "
-            "way continues where it is). Default 24h."
+            "way continues where it is).",
         ),
     ] = None,
     no_batch: Annotated[
@@ -39,7 +40,8 @@ def backfill(
         typer.Option(
             min=1,
             max=50_000,
-            help="Tickets a batch at most (default 5000; never more than TICKETBOT_CACHE_ENTRIES).",
+            show_default="5000",  # backfill.session.DEFAULT_BATCH_SIZE, not imported at start-up
+            help="Tickets a batch at most (never more than TICKETBOT_CACHE_ENTRIES).",
         ),
     ] = None,
     max_runtime: Annotated[
@@ -50,8 +52,8 @@ def backfill(
         str | None,
         typer.Option(
             metavar="N|auto",
-            help="Concurrent tickets on the normal path: a number, or auto (the default) "
-            "[TICKETBOT_WORKERS].",
+            show_default="auto",
+            help="Concurrent tickets on the normal path: a number, or auto [TICKETBOT_WORKERS].",
         ),
     ] = None,
     shard: Annotated[

@@ -79,8 +79,9 @@ def eval_(
         str | None,
         typer.Option(
             metavar="N|auto",
-            help="Concurrent tickets: a number, or auto (the default: as many LLM calls as "
-            "the endpoint's latency and rate limits sustain) [TICKETBOT_WORKERS].",
+            show_default="auto",
+            help="Concurrent tickets: a number, or auto (as many LLM calls as the endpoint's "
+            "latency and rate limits sustain) [TICKETBOT_WORKERS].",
         ),
     ] = None,
 ) -> None:

@@ -164,7 +164,11 @@ def report(
         bool, typer.Option("--json", help="Print the figures as one JSON object.")
     ] = False,
     html: Annotated[
-        Path | None, typer.Option(help="Also write a self-contained HTML report to this file.")
+        Path | None,
+        typer.Option(
+            help="Write the report as one self-contained HTML page to this file, and say where "
+            "(instead of printing it)."
+        ),
     ] = None,
     log_dir: Annotated[
         Path | None, typer.Option(file_okay=False, help="Logs to read [TICKETBOT_LOG_DIR].")
@@ -232,17 +236,18 @@ def report(
                     }
                 )
             )
+        elif html is not None:
+            # The page is the report asked for; the terminal's copy would only bury where it went.
+            # Whole on one line, however long: a path is copied, not read.
+            console.print(
+                f"HTML report written to {html}", markup=False, highlight=False, soft_wrap=True
+            )
         else:
             print_report(summary, console, log_dir=settings.log_dir)
             for line in [*incident_lines(grouped), *spam_lines(spam)]:
                 console.print(line, markup=False, highlight=False, soft_wrap=True)
-            if events.corrupt_lines:
-                err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
-            if html is not None:
-                # Whole on one line, however long: a path is copied, not read.
-                console.print(
-                    f"HTML report written to {html}", markup=False, highlight=False, soft_wrap=True
-                )
+        if events.corrupt_lines and not json_output:
+            err_console.print(f"skipped {events.corrupt_lines} unreadable log line(s)")
 
 
 def _with_state(
@@ -424,6 +429,8 @@ def schedule(
             max_runtime=max_runtime,
             log_dir=str(settings.log_dir),
             weekly_learn=weekly_learn,
+            taxonomy=str(settings.taxonomy_file) if settings.taxonomy_file else None,
+            routes=str(settings.routes_file) if settings.routes_file else None,
         )
         if weekly_learn and print_format != "cron":
             raise ConfigError("--weekly-learn goes with --print cron")

@@ -131,6 +131,10 @@ def _option_row(param: Parameter) -> str:
 
 def _param_default(param: Parameter) -> str:
     value = param.default
+    if isinstance(getattr(param, "show_default", None), str):
+        # An option whose absence means a default decided later (``--since``: 24h on a first
+        # run) says it with ``show_default``, as --help shows it.
+        return f"`{param.show_default}`"
     if _is_option(param) and param.is_flag and not param.secondary_opts:
         return ""
     if value is None or callable(value) or value == () or param.required:

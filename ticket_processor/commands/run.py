@@ -91,15 +91,21 @@ def _report_summaries(done: dict[str, Any], console: Output, *, dry_run: bool) -
 
 
 def _report_incidents(found: dict[str, Any], console: Output, *, dry_run: bool) -> None:
-    """The incident pass's line (and, in a dry run, each planned link)."""
+    """The incident pass's line (and, in a dry run, each planned link).
+
+    The counts after "incidents found" are tickets, each named by what was done to it: a bare
+    "2 suggested" beside "1 incident(s)" read as two suggested incidents.
+    """
     if not found:
         return
-    verb = "done" if found.get("written") and not dry_run else "planned"
+    written = found.get("written") and not dry_run
     console.print(
-        f"incidents ({verb}): {found.get('incidents', 0)} incident(s), "
-        f"{found.get('linked', 0)} ticket(s) linked, {found.get('suggested', 0)} suggested, "
-        f"{found.get('flagged', 0)} repeat(s) "
-        f"flagged, {found.get('merged', 0)} merged, {found.get('kept', 0)} left to agents",
+        f"incidents{'' if written else ' (planned, nothing written)'}: "
+        f"{found.get('incidents', 0)} incident(s) found; tickets: "
+        f"{found.get('linked', 0)} linked to an incident, "
+        f"{found.get('suggested', 0)} suggested as reports of one (tagged and noted, not linked), "
+        f"{found.get('flagged', 0)} flagged as repeats, {found.get('merged', 0)} merged as "
+        f"repeats, {found.get('kept', 0)} left to agents",
         markup=False,
         soft_wrap=True,
     )
@@ -120,14 +126,15 @@ def run(
         str | None,
         typer.Option(
             metavar="N|auto",
-            help="Concurrent tickets: a number, or auto (the default: as many LLM calls as "
-            "the endpoint's latency and rate limits sustain) [TICKETBOT_WORKERS].",
+            show_default="auto",
+            help="Concurrent tickets: a number, or auto (as many LLM calls as the endpoint's "
+            "latency and rate limits sustain) [TICKETBOT_WORKERS].",
         ),
     ] = None,
     since: Annotated[
         str | None,
         typer.Option(
-            help="First run only: tickets updated since 24h, 7d or an ISO date. Default 24h."
+            show_default="24h", help="First run only: tickets updated since 24h, 7d or an ISO date."
         ),
     ] = None,
     engine: Annotated[

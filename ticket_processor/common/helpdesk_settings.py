@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from ..errors import ConfigError, plain_message
+from ..errors import ConfigError
 from .scrub import url_credentials
-from .setting import declared_hints, declared_variables
+from .setting import declared_hints, declared_variables, error_text
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
@@ -113,7 +113,7 @@ class HelpdeskSettings(BaseModel):
             name = str(error["loc"][0]) if error["loc"] else "?"
             var = cls.ENV_VARS.get(name, name)
             hint = cls.HINTS.get(var)
-            message = f"{var}: {plain_message(str(error['msg']))}"
+            message = f"{var}: {error_text(cls, error)}"
             lines.append(f"{message} ({hint})" if hint else message)
         return lines
 

@@ -13,12 +13,18 @@ it, all of that would stay and a second source of truth for the variables' names
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import annotated_types
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+
+from ..errors import either, plain_message
 
 # Where a setting applies, in the words of the commands that read it.
 EVERY_COMMAND = "every command"
@@ -97,6 +103,66 @@ def declared_hints(model: type[BaseModel]) -> dict[str, str]:
         if "env" in extra and extra.get("hint"):
             hints[str(extra["env"])] = str(extra["hint"])
     return hints
+
+
+# The words pydantic reads as true or false, as the docs and ``.env`` write them first.
+_BOOLEAN_WORDS = "true or false (also yes/no, on/off, 1/0)"
+_NUMBER_ERRORS = {
+    "float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "finite_number",
+    "greater_than", "greater_than_equal", "less_than", "less_than_equal",
+}  # fmt: skip
+
+
+def error_text(model: type[BaseModel], error: ErrorDetails) -> str:
+    """What is wrong with one setting's value, in words that say which values it takes.
+
+    pydantic's own messages name its types ("a valid boolean", "a valid number") and say only the
+    bound that failed; a reader of ``TICKETBOT_INCIDENTS=maybe`` needs the words it takes, and of
+    ``TICKETBOT_CONFIDENCE_THRESHOLD=high`` the whole range. Every setting of ``model`` with that
+    type gets the same wording, so a new setting needs nothing here.
+    """
+    kind = error["type"]
+    given = error["input"]
+    info = model.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+    if kind == "bool_parsing":
+        return f"must be {_BOOLEAN_WORDS}, not {given!r}"
+    if kind in _NUMBER_ERRORS and info is not None:
+        whole = "int" in kind or _is_whole(info)
+        return f"must be {'a whole number' if whole else 'a number'}{_range(info)}, not {given!r}"
+    if kind == "literal_error" and isinstance(given, str):
+        expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        said = f"must be {either(expected)}, not {given!r}"
+        # A typo of one of the values (``sned``) is named: "did you mean 'send'?".
+        near = difflib.get_close_matches(given.lower(), expected, n=1, cutoff=0.6)
+        return f"{said}; did you mean {near[0]!r}?" if near else said
+    if kind == "string_pattern_mismatch":
+        return f"{given!r} is not a value it takes"  # a pattern is no help to a reader: the hint is
+    return plain_message(str(error["msg"]))
+
+
+def _is_whole(info: FieldInfo) -> bool:
+    text = repr(info.annotation)
+    return "int" in text and "float" not in text
+
+
+def _range(info: FieldInfo) -> str:
+    """`` from 0 to 1``, `` above 0 and at most 600``, `` of at least 100``: the field's bounds."""
+    bounds: dict[type, Any] = {type(b): b for b in info.metadata}
+    ge, gt = bounds.get(annotated_types.Ge), bounds.get(annotated_types.Gt)
+    le, lt = bounds.get(annotated_types.Le), bounds.get(annotated_types.Lt)
+    if ge is not None and le is not None:
+        return f" from {_number(ge.ge)} to {_number(le.le)}"
+    low = f"at least {_number(ge.ge)}" if ge is not None else ""
+    low = f"above {_number(gt.gt)}" if gt is not None else low
+    high = f"at most {_number(le.le)}" if le is not None else ""
+    high = f"below {_number(lt.lt)}" if lt is not None else high
+    if low and high:
+        return f" {low} and {high}"
+    return f" of {low}" if low.startswith("at") else f" {low or high}".rstrip()
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _extra(info: FieldInfo) -> Mapping[str, Any]:

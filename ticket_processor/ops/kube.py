@@ -49,8 +49,8 @@ class CronJob:
     config_map: str | None = None
 
 
-# The pod's memory (docs/how-to/schedule.md, "Memory"): the largest measured peak, 220 MiB, with
-# about 30 % headroom as the request; twice the 250 MiB bound as the limit.
+# The pod's memory (docs/how-to/schedule.md, "Memory", which holds the figure): the largest
+# measured peak, 234 MiB, plus about 23 % as the request; twice the 250 MiB bound as the limit.
 MEMORY_REQUEST = "288Mi"
 MEMORY_LIMIT = "512Mi"
 
@@ -126,10 +126,9 @@ metadata:
                 - secretRef:
                     name: {_q(job.secret_name)}
               env:
-{env_lines}              # Peak RSS of a run (python scripts/figures.py memory_bounds): up to
-              # about 220 MiB, with the spam gate's encoder loaded whatever the engine (the
-              # keyword rules included); every run is held under 250 MiB.
-              # Request: the largest peak with headroom; limit: twice the bound.
+{env_lines}              # Every run is held under 250 MiB; the largest measured peak is 234 MiB
+              # (docs/how-to/schedule.md, "Memory"). Request: that peak plus about 23 %;
+              # limit: twice the bound.
               resources:
                 requests:
                   cpu: 100m
@@ -170,22 +169,34 @@ def every(interval_minutes: int, offset: int = 0) -> str:
     return f"{offset}-59/{interval_minutes} * * * *"
 
 
-def _files(account: Account) -> dict[str, str]:
-    """Variable -> path in the container for the account's taxonomy and routes files."""
+def container_files(taxonomy: str | None, routes: str | None, *, whose: str) -> dict[str, str]:
+    """Variable -> path in the container (under ``FILES_DIR``, from one ConfigMap) for a
+    taxonomy and a routes file given as local paths. ``whose``: how a refusal names them."""
     paths = {
         var: PurePosixPath(path.replace("\\", "/")).name
-        for var, path in (
-            ("TICKETBOT_TAXONOMY", account.taxonomy),
-            ("TICKETBOT_ROUTES", account.routes),
-        )
+        for var, path in (("TICKETBOT_TAXONOMY", taxonomy), ("TICKETBOT_ROUTES", routes))
         if path
     }
     if len(set(paths.values())) < len(paths):
         raise ConfigError(
-            f"accounts: [account.{account.name}] taxonomy and routes: the two files need "
-            "different names (both go into one ConfigMap)"
+            f"{whose}: the two files need different names (both go into one ConfigMap)"
         )
     return {var: f"{FILES_DIR}/{name}" for var, name in paths.items()}
+
+
+def configmap_line(name: str, local_paths: Iterable[str | None]) -> str:
+    """The ``kubectl create configmap`` command a manifest's comment gives for its files."""
+    sources = " ".join(f"--from-file={p}" for p in local_paths if p)
+    return f"kubectl create configmap {name} {sources}"
+
+
+def _files(account: Account) -> dict[str, str]:
+    """Variable -> path in the container for the account's taxonomy and routes files."""
+    return container_files(
+        account.taxonomy,
+        account.routes,
+        whose=f"accounts: [account.{account.name}] taxonomy and routes",
+    )
 
 
 def account_cronjob(account: Account, *, image: str = DEFAULT_IMAGE) -> CronJob:
@@ -217,8 +228,7 @@ def _account_comment(account: Account, job: CronJob) -> str:
         f"#   kubectl create secret generic {job.secret_name} --from-env-file={account.name}.env",
     ]
     if job.config_map:
-        sources = " ".join(f"--from-file={p}" for p in (account.taxonomy, account.routes) if p)
-        lines.append(f"#   kubectl create configmap {job.config_map} {sources}")
+        lines.append(f"#   {configmap_line(job.config_map, (account.taxonomy, account.routes))}")
     return "\n".join(lines) + "\n"
 
 
@@ -309,6 +319,8 @@ def serve_deployment_yaml(
     image: str = DEFAULT_IMAGE,
     secret_name: str = "ticketbot-env",  # noqa: S107 - a Secret object's name
     replicas: int = SERVE_REPLICAS,
+    files: Mapping[str, str] | None = None,
+    config_map: str | None = None,
 ) -> str:
     """The ``apps/v1`` Deployment of ``ticketbot serve`` (no ``---``, no comments)."""
     probe = "          {kind}:\n            httpGet:\n              path: {path}\n" + (
@@ -329,6 +341,8 @@ def serve_deployment_yaml(
             f"              containerPort: {SERVE_PORT}\n"
         ),
         probes=ready + alive,
+        files=files,
+        config_map=config_map,
     )
     return f"""apiVersion: apps/v1
 kind: Deployment
@@ -375,15 +389,21 @@ def serve_manifests(
     *,
     image: str = DEFAULT_IMAGE,
     secret_name: str = "ticketbot-env",  # noqa: S107 - a Secret object's name
+    files: Mapping[str, str] | None = None,
+    config_map: str | None = None,
 ) -> str:
-    """The Deployment and Service of ``ticketbot serve``, as YAML documents after a ``---``."""
+    """The Deployment and Service of ``ticketbot serve``, as YAML documents after a ``---``;
+    ``files`` (variable -> path in the container) from the ConfigMap ``config_map``, as the
+    CronJob has them."""
     return (
         "---\n"
         "# ticketbot serve: the helpdesk's webhooks in (docs/how-to/serve.md). The Secret\n"
         "# also holds TICKETBOT_SERVE_SECRET, TICKETBOT_SERVE_TOKEN and TICKETBOT_DATABASE_URL\n"
         "# (postgresql://...: the replicas' shared delivery queue; without it keep replicas: 1).\n"
         "# The helpdesk reaches it through an Ingress (TLS) you point at this Service.\n"
-        + serve_deployment_yaml(image=image, secret_name=secret_name)
+        + serve_deployment_yaml(
+            image=image, secret_name=secret_name, files=files, config_map=config_map
+        )
         + "---\n"
         + serve_service_yaml()
     )
@@ -398,11 +418,27 @@ def _pod_spec(
     volume: str,
     ports: str = "",
     probes: str = "",
+    files: Mapping[str, str] | None = None,
+    config_map: str | None = None,
 ) -> str:
     """A ticketbot pod's ``spec:`` under a Job's or a Deployment's ``template`` (indented for
     it): the non-root user, the one container with the Secret's variables, the state and logs
     under ``DATA_DIR`` on the ``data`` volume (``volume``: its source's lines), the memory the
-    CronJob's pods have. ``first``: the spec's own first line (restart policy, grace)."""
+    CronJob's pods have. ``first``: the spec's own first line (restart policy, grace);
+    ``files``: variables pointing into the ConfigMap ``config_map``, mounted read-only."""
+    files_env = "".join(
+        f"            - name: {_q(k)}\n              value: {_q(v)}\n"
+        for k, v in (files or {}).items()
+    )
+    files_mount = files_volume = ""
+    if config_map:
+        files_mount = (
+            f"            - name: files\n              mountPath: {_q(FILES_DIR)}\n"
+            "              readOnly: true\n"
+        )
+        files_volume = (
+            f"        - name: files\n          configMap:\n            name: {_q(config_map)}\n"
+        )
     return f"""    spec:
 {first}      securityContext:
         runAsNonRoot: true
@@ -423,7 +459,7 @@ def _pod_spec(
               value: {_q(DATA_DIR + "/state")}
             - name: "TICKETBOT_LOG_DIR"
               value: {_q(DATA_DIR + "/logs")}
-{probes}          resources:
+{files_env}{probes}          resources:
             requests:
               cpu: 100m
               memory: {MEMORY_REQUEST}
@@ -434,6 +470,6 @@ def _pod_spec(
           volumeMounts:
             - name: data
               mountPath: {_q(DATA_DIR)}
-      volumes:
+{files_mount}      volumes:
         - name: data
-{volume}"""
+{volume}{files_volume}"""

@@ -17,7 +17,15 @@ from xml.sax.saxutils import escape
 
 from .. import __version__
 from ..errors import ConfigError
-from .kube import DEFAULT_IMAGE, GRACE_SECONDS, CronJob, cronjob_yaml, serve_manifests
+from .kube import (
+    DEFAULT_IMAGE,
+    GRACE_SECONDS,
+    CronJob,
+    configmap_line,
+    container_files,
+    cronjob_yaml,
+    serve_manifests,
+)
 
 FORMATS = ("cron", "windows", "kubernetes")
 INTERVAL_MINUTES = 10
@@ -37,6 +45,9 @@ class ScheduleSpec:
     image: str = DEFAULT_IMAGE
     secret_name: str = "ticketbot-env"  # noqa: S105  (a Secret object name, not a secret)
     weekly_learn: bool = False  # cron: also the weekly learn --from-helpdesk --promote
+    # The settings' taxonomy and routes files, as local paths (kubernetes: a ConfigMap's sources).
+    taxonomy: str | None = None
+    routes: str | None = None
 
     def __post_init__(self) -> None:
         interval = self.interval_minutes * 60
@@ -185,6 +196,13 @@ def kubernetes_cronjob(spec: ScheduleSpec) -> str:
     For several helpdesk accounts, ``kube.accounts_manifests`` renders one per account.
     """
     env_file = spec.env_file or ".env"
+    # The env file names the taxonomy and routes files by local paths, which the pod has not:
+    # they come from a ConfigMap mounted read-only, and the manifest points the settings there
+    # (a container's ``env`` wins over its ``envFrom``), as each account's CronJob does.
+    files = container_files(
+        spec.taxonomy, spec.routes, whose="TICKETBOT_TAXONOMY and TICKETBOT_ROUTES"
+    )
+    config_map = "ticketbot-files" if files else None
     job = CronJob(
         name="ticketbot",
         schedule=f"*/{spec.interval_minutes} * * * *",
@@ -192,14 +210,29 @@ def kubernetes_cronjob(spec: ScheduleSpec) -> str:
         interval_minutes=spec.interval_minutes,
         image=spec.image,
         secret_name=spec.secret_name,
+        env=files,
+        config_map=config_map,
     )
-    return f"""# {spec.description}.
-# Settings and secrets come from a Secret made from your env file:
-#   kubectl create secret generic {spec.secret_name} --from-env-file={env_file}
-# State (cursor, breakers, cache) and logs live on a volume so they survive between runs:
-#   a PersistentVolumeClaim named {job.claim} (ticketbot schedule --print kubernetes
-#   --accounts accounts.toml renders the claims too).
-{cronjob_yaml(job)}{serve_manifests(image=spec.image, secret_name=spec.secret_name)}"""
+    files_comment = ""
+    if config_map:
+        files_comment = (
+            "# The taxonomy and routes files, at /etc/ticketbot (the settings point there):\n"
+            f"#   {configmap_line(config_map, (spec.taxonomy, spec.routes))}\n"
+        )
+    serve = serve_manifests(
+        image=spec.image, secret_name=spec.secret_name, files=files, config_map=config_map
+    )
+    secret = (
+        "# Settings and secrets come from a Secret made from your env file:\n"
+        f"#   kubectl create secret generic {spec.secret_name} --from-env-file={env_file}\n"
+    )
+    volume = (
+        "# State (cursor, breakers, cache) and logs live on a volume so they survive between "
+        "runs:\n"
+        f"#   a PersistentVolumeClaim named {job.claim} (ticketbot schedule --print kubernetes\n"
+        "#   --accounts accounts.toml renders the claims too).\n"
+    )
+    return f"# {spec.description}.\n{secret}{files_comment}{volume}{cronjob_yaml(job)}{serve}"
 
 
 def render(kind: str, spec: ScheduleSpec) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, SecretStr
 from ..common.scrub import display_url
 from ..common.setting import declared
 from . import ENV_VARS, Settings
-from .read import read_env_file
+from .read import is_settings_file, read_env_file
 
 
 def describe_settings(
@@ -21,7 +21,7 @@ def describe_settings(
     the ``.env`` file's name, or ``default``) and its help; ``settings`` are those
     ``read_settings`` read from the same sources."""
     file_values: Mapping[str, str | None] = {}
-    if env_file is not None and env_file.is_file():
+    if env_file is not None and is_settings_file(env_file):
         file_values = read_env_file(env_file)
     rows = []
     scrubber = settings.scrubber()
@@ -41,6 +41,8 @@ def describe_settings(
                 if len(value.get_secret_value()) >= 12
                 else "****"
             )
+        elif isinstance(value, bool):
+            shown = str(value).lower()  # as .env and the docs write it (Python's True is not)
         elif isinstance(value, tuple):
             shown = ",".join(str(v) for v in value)
         else:

@@ -3,9 +3,7 @@ named by its variable; the ``.env`` read by python-dotenv without expanding ``${
 
 from __future__ import annotations
 
-import difflib
 import io
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,8 @@ from pydantic import ValidationError
 
 from ..common.env_names import refuse_public_fallback, unknown_name_warnings
 from ..common.helpdesk_settings import HelpdeskSettings
-from ..errors import ConfigError, plain_message
+from ..common.setting import error_text
+from ..errors import ConfigError
 from . import ENV_VARS, HINTS, Settings
 from .variables import HelpdeskKindSettings, known_variables
 
@@ -34,7 +33,7 @@ def read_settings(
     ``overrides`` are flag values keyed by field name; ``None`` means "flag not given".
     """
     file_values: Mapping[str, str | None] = {}
-    if env_file is not None and env_file.is_file():
+    if env_file is not None and is_settings_file(env_file):
         check_env_file(env_file)
         file_values = read_env_file(env_file)
     known = known_variables(ENV_VARS, kinds)
@@ -78,6 +77,15 @@ def read_settings(
     return settings
 
 
+def is_settings_file(path: Path) -> bool:
+    """Whether ``path`` is a settings file to read: anything that is there and is not a folder.
+
+    Not ``Path.is_file``: ``/dev/null``, the usual way to say "no settings from a file, not even
+    ``./.env``", is a device, not a regular file, and reads as an empty file.
+    """
+    return path.exists() and not path.is_dir()
+
+
 def read_env_file(path: Path) -> dict[str, str | None]:
     """The ``.env``'s values as python-dotenv reads them, ``${VAR}`` not expanded (quotes around a
     value removed and a `` #`` comment after an unquoted one dropped, unlike Docker's
@@ -119,15 +127,6 @@ def _describe(exc: ValidationError) -> list[str]:
         field = str(error["loc"][0]) if error["loc"] else "?"
         var = ENV_VARS.get(field, field)
         hint = HINTS.get(var)
-        said = str(error["msg"])  # a pattern is no help to a reader: the hint says it
-        if error["type"] == "string_pattern_mismatch":
-            said = f"{error['input']!r} is not a value it takes"
-        message = f"{var}: {plain_message(said)}"
-        if error["type"] == "literal_error" and isinstance(error["input"], str):
-            # A typo of one of the values (``sned``) is named: "did you mean 'send'?".
-            expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
-            near = difflib.get_close_matches(error["input"].lower(), expected, n=1, cutoff=0.6)
-            if near:
-                message += f"; did you mean {near[0]!r}?"
+        message = f"{var}: {error_text(Settings, error)}"
         lines.append(f"{message} ({hint})" if hint else message)
     return lines
