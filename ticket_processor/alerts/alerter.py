@@ -38,6 +38,7 @@ import urllib3.exceptions
 from ..common.eventlog import EventSink
 from ..common.scrub import Scrubber
 from ..errors import AnswerTooLarge, DeadlinePassed
+from ..models import ENGINE_LABELS
 from ..resilience.bounds import (
     WEBHOOK_MAX_BYTES,
     BoundedAdapter,
@@ -117,11 +118,14 @@ class Alerter:
     def run_aborted(self, reason: str) -> AlertOutcome:
         return self._alert("run_aborted", f"run aborted: {reason}")
 
-    def breaker_opened(self, dependency: str) -> AlertOutcome:
+    def breaker_opened(self, dependency: str, *, taken_over_by: str | None = None) -> AlertOutcome:
+        """``taken_over_by``: the engine that triages the LLM's tickets meanwhile (the chain's
+        next, ``learned`` or ``rules``), named as the run's fallback warning names it."""
         # Breakers are named by dependency: "llm", or the helpdesk's kind ("zendesk", ...).
         what = f"the {dependency}" if dependency == "llm" else "the helpdesk"
+        engine = ENGINE_LABELS.get(taken_over_by or "rules", str(taken_over_by))
         consequence = (
-            "tickets are triaged by the keyword rules until it recovers"
+            f"tickets are triaged by {engine} until it recovers"
             if dependency == "llm"
             else "runs stop early and resume when it recovers"
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .analysis import (
     BATCH_PRICE_SHARE,
+    ENGINE_LABELS,
     ENGINES,
     RISK_LEVELS,
     SPAM_KINDS,
@@ -76,6 +77,7 @@ from .ticket import (
 __all__ = [
     "BATCH_PRICE_SHARE",
     "CATEGORY_NAME",
+    "ENGINE_LABELS",
     "ENGINES",
     "ISO_639_1",
     "LANGUAGE_CODE",

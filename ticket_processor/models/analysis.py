@@ -37,6 +37,13 @@ Engine = Literal["llm", "learned", "rules"]
 SpamKind = Literal["spam", "phishing", "auto_sender"]
 SPAM_KINDS: tuple[SpamKind, ...] = get_args(SpamKind)
 ENGINES: tuple[Engine, ...] = get_args(Engine)  # the chain's order: LLM, learned model, rules
+# Each engine as a sentence names it: the run's fallback warning and the breaker's alert say
+# the engine that took over in the same words.
+ENGINE_LABELS: dict[str, str] = {
+    "llm": "the LLM",
+    "learned": "the learned model",
+    "rules": "the keyword rules",
+}
 
 
 class AgentText(BaseModel):
@@ -227,3 +234,8 @@ class RouteDecision:
     # The language of the group's agents, when the deciding route names one (routes.toml).
     agent_language: str | None = None
     reasons: tuple[str, ...] = field(default=(), compare=False)  # route: conditions
+    # The escalating routes that matched on the ticket's own tags only (a VIP tag): a signal
+    # the helpdesk gave, not the engine's judgement (``triage.escalation_hold``).
+    escalated_on_tags: tuple[str, ...] = ()
+    # Why an escalation the routes asked for was held as a suggestion (None: not held).
+    escalation_held: str | None = None
