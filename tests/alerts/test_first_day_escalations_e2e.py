@@ -1,7 +1,7 @@
 """A first day with the LLM down, on each helpdesk's sandbox: the learned model (bundled, with no
 calibration) stands in, and what it alone judges escalation-worthy is only suggested
 (``ai_escalation_suggested``, the note says why, no page); what the helpdesk or the keyword
-rules say still pages. The breaker's alert names the engine that took over.
+rules say still pages. The alert that the LLM failed names the engine that took over.
 
 The LLM is the stand-in on port 0 set to refuse (every call a 500), PagerDuty its stand-in and
 Slack the hook receiver, all real HTTP."""
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from support.cli import invoke
 from support.e2e import events, triaged_events
+from support.ports import refused_port
 from support.webhook import Receiver
 
 from ticket_processor.alerts.pagerduty import dedup_key
@@ -70,6 +71,10 @@ def test_an_unsure_engine_only_suggests_escalations_and_trusted_signals_still_pa
                 NewTicket("Production is down", "Production is down for all users since 9:00."),
             ]
         )
+        # More of the plain kind, so that the LLM's breaker opens (5 failures in a row).
+        others = desk.create(
+            [NewTicket(f"Reset link {n}", "The reset link has expired again.") for n in range(6)]
+        )
         result = invoke("run")
         assert result.exit_code == 0, result.output
         paged = sorted(e["dedup_key"] for e in pagerduty.state.events)
@@ -91,16 +96,33 @@ def test_an_unsure_engine_only_suggests_escalations_and_trusted_signals_still_pa
     for ticket in (vip, urgent, down):
         assert triaged[ticket]["escalated"] is True, ticket
         assert "ai_escalated" in desk.snapshot(ticket).tags
-    assert "escalations_suggested=1" in result.stdout
+    held = [t for t in (plain, *others) if triaged[t]["escalation_held"]]
+    assert held == [plain, *others]
+    assert f"escalations_suggested={len(held)}" in result.stdout
     finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"][-1]
-    assert finished["escalations_suggested"] == 1
-    # Slack: the escalation list leaves the suggestion out; the breaker's alert names the
-    # engine that really took over.
+    assert finished["escalations_suggested"] == len(held)
+    # Slack: the escalation list leaves the suggestion out; the LLM's alert names the engine
+    # that really took over.
     texts = [str(body.get("text", "")) for body in receiver.bodies]
     (listed,) = [t for t in texts if "escalated in run" in t]
     assert f"#{plain} " not in listed and f"#{vip} " in listed
-    (breaker,) = [t for t in texts if "circuit breaker for the llm" in t]
-    assert "triaged by the learned model until it recovers" in breaker
+    (failing,) = [t for t in texts if "the LLM did not answer" in t]
+    assert "they were triaged by the learned model." in failing
     report = invoke("report", "--json")
     assert report.exit_code == 0, report.output
-    assert '"escalations_suggested": 1' in report.stdout
+    assert f'"escalations_suggested": {len(held)}' in report.stdout
+
+
+def test_the_breakers_alert_names_the_engine_that_took_over(
+    desk: Desk, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with refused_port() as port:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+        desk.create([NewTicket(f"Refund {n}", "I want my money back.") for n in range(8)])
+        result = invoke("run")
+    assert result.exit_code == 0, result.output
+    texts = [str(body.get("text", "")) for body in receiver.bodies]
+    (breaker,) = [t for t in texts if "circuit breaker for the llm" in t]
+    assert "tickets are triaged by the learned model until it recovers" in breaker

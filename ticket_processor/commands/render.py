@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..models import ENGINE_LABELS, WriteBack
+from ..models import WriteBack, engines_named
 from ..passes.caution import cautions_line, quoted
 from ..passes.types import PlannedChange, RunSummary
 from ..triage.note_text import llm_text, terminal_text
@@ -156,13 +156,7 @@ def bound_text(summary: RunSummary) -> str | None:
 def fallback_line(summary: RunSummary) -> str:
     """``20 ticket(s) fell back to the learned model: could not reach the LLM at …: check
     OPENAI_BASE_URL``: how many, which engine took them over, and the first cause with its fix."""
-    taken = sorted(summary.fallback_engines.items(), key=lambda item: -item[1])
-    if len(taken) == 1:
-        engines = ENGINE_LABELS.get(taken[0][0], taken[0][0])
-    else:
-        engines = (
-            " and ".join(f"{ENGINE_LABELS.get(e, e)} ({n})" for e, n in taken) or "another engine"
-        )
+    engines = engines_named(summary.fallback_engines)
     return f"{summary.fallback} ticket(s) fell back to {engines}: {summary.fallback_cause}"
 
 

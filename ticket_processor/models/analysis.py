@@ -46,6 +46,15 @@ ENGINE_LABELS: dict[str, str] = {
 }
 
 
+def engines_named(taken: dict[str, int]) -> str:
+    """The engines that took tickets over, as every message about a fallback says them: ``the
+    learned model``, or ``the learned model (30) and the keyword rules (2)``."""
+    ranked = sorted(taken.items(), key=lambda item: -item[1])
+    if len(ranked) == 1:
+        return ENGINE_LABELS.get(ranked[0][0], ranked[0][0])
+    return " and ".join(f"{ENGINE_LABELS.get(e, e)} ({n})" for e, n in ranked) or "another engine"
+
+
 class AgentText(BaseModel):
     """What the note shows the agents in their language, written by the LLM in the triage call
     itself (no second call): untrusted text, screened by the note as a translation is.

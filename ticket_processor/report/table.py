@@ -54,7 +54,7 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         ("success rate", fmt_pct(report.success_rate)),
         ("fallback rate", fmt_pct(report.fallback_rate)),
         ("cached answers", fmt_pct(report.cached_rate)),
-        ("below the confidence threshold (held back)", fmt_count(report.low_confidence)),
+        ("held back (low confidence)", fmt_count(report.low_confidence)),
         *(
             [("escalations only suggested", fmt_count(report.escalations_suggested))]
             if report.escalations_suggested
