@@ -64,10 +64,14 @@ def test_an_unsure_engine_only_suggests_escalations_and_trusted_signals_still_pa
         plain, vip, urgent, down = desk.create(
             [
                 NewTicket("Password reset", "The reset link in your mail says it has expired."),
-                NewTicket("Invoice copy", "Could you send me a copy of last month's invoice?",
-                          tags=("vip",)),  # fmt: skip
-                NewTicket("Export question", "How do I export my contacts to a file?",
-                          priority="urgent"),  # fmt: skip
+                NewTicket(
+                    "Invoice copy",
+                    "Could you send me a copy of last month's invoice?",
+                    tags=("vip",),
+                ),
+                NewTicket(
+                    "Export question", "How do I export my contacts to a file?", priority="urgent"
+                ),
                 NewTicket("Production is down", "Production is down for all users since 9:00."),
             ]
         )
@@ -86,7 +90,8 @@ def test_an_unsure_engine_only_suggests_escalations_and_trusted_signals_still_pa
     assert triaged[plain]["escalated"] is False
     assert "learned model" in triaged[plain]["escalation_held"]
     tags = desk.snapshot(plain).tags
-    assert "ai_escalation_suggested" in tags and "ai_escalated" not in tags
+    assert "ai_escalation_suggested" in tags
+    assert "ai_escalated" not in tags
     assert desk.snapshot(plain).priority != "urgent"
     (note,) = desk.snapshot(plain).notes
     assert "escalation SUGGESTED, not sent, by route anything the engine flags" in note
@@ -105,7 +110,8 @@ def test_an_unsure_engine_only_suggests_escalations_and_trusted_signals_still_pa
     # that really took over.
     texts = [str(body.get("text", "")) for body in receiver.bodies]
     (listed,) = [t for t in texts if "escalated in run" in t]
-    assert f"#{plain} " not in listed and f"#{vip} " in listed
+    assert f"#{plain} " not in listed
+    assert f"#{vip} " in listed
     (failing,) = [t for t in texts if "the LLM did not answer" in t]
     assert "they were triaged by the learned model." in failing
     report = invoke("report", "--json")

@@ -19,7 +19,6 @@ from .analysis import (
     AgentText,
     Analysis,
     Engine,
-    engines_named,
     RiskLevel,
     RiskVerdict,
     RouteDecision,
@@ -30,6 +29,7 @@ from .analysis import (
     TokenUsage,
     Triage,
     Urgency,
+    engines_named,
     is_spam,
 )
 from .helpdesk import (
@@ -78,8 +78,8 @@ from .ticket import (
 __all__ = [
     "BATCH_PRICE_SHARE",
     "CATEGORY_NAME",
-    "ENGINE_LABELS",
     "ENGINES",
+    "ENGINE_LABELS",
     "ISO_639_1",
     "LANGUAGE_CODE",
     "PRIORITY_RANK",
@@ -98,7 +98,6 @@ __all__ = [
     "Conversation",
     "Cursor",
     "Engine",
-    "engines_named",
     "FieldOption",
     "Group",
     "Helpdesk",
@@ -129,6 +128,7 @@ __all__ = [
     "WriteLimits",
     "WriteOutcome",
     "closed_language",
+    "engines_named",
     "fit_tag",
     "is_spam",
     "sanitise_tag",

@@ -133,7 +133,9 @@ class ChangePlanner:
         threshold = self._options.confidence_threshold
         return self._router.decide(ticket, triage, threshold, decisions, reply)
 
-    def held(self, decision: RouteDecision, ticket: Ticket, triage: Triage, text: str) -> RouteDecision:
+    def held(
+        self, decision: RouteDecision, ticket: Ticket, triage: Triage, text: str
+    ) -> RouteDecision:
         """``decision`` with an escalation only an unsure engine asked for held as a
         suggestion (``triage.escalation_hold``); ``text``: the ticket as the engine read it."""
 
@@ -148,7 +150,11 @@ class ChangePlanner:
             return rules.analyse(subject, body).urgency == Urgency.CRITICAL
 
         return hold_unsure(
-            decision, ticket, triage, prefix=self._options.prefix, keywords_critical=keywords_critical
+            decision,
+            ticket,
+            triage,
+            prefix=self._options.prefix,
+            keywords_critical=keywords_critical,
         )
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None:
