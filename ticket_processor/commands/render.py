@@ -215,7 +215,8 @@ def route_cell(wb: WriteBack) -> str | None:
     group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
     if wb.group_id is not None and wb.assignee_name:
         group += f" / {wb.assignee_name}"
-    return group + (" ESCALATED" if wb.escalated else "")
+    held = " escalation suggested" if wb.escalation_held else ""
+    return group + (" ESCALATED" if wb.escalated else held)
 
 
 def roomy(width: int | None) -> bool:
@@ -308,7 +309,8 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
         routing = ""
         if isinstance(wb, RoutedWriteBack):
             group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
-            routing = f"group={group!r} escalated={'yes' if wb.escalated else 'no'} "
+            escalated = "yes" if wb.escalated else "suggested" if wb.escalation_held else "no"
+            routing = f"group={group!r} escalated={escalated} "
         fates = ",".join(f"{name}:{fate}" for name, fate in change.decisions.items())
         fills = f"fills={change.fields!r} " if change.fields else ""
         lines.append(
