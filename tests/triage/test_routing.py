@@ -255,6 +255,7 @@ def test_the_planner_escalates_to_urgent_and_says_why_in_the_note() -> None:
         "route": ["security to the security team"],
         "group": "Security",
         "escalated": True,
+        "escalation_held": None,
     }
     escalation = planner.escalation(7)
     assert escalation is not None

@@ -38,6 +38,7 @@ import urllib3.exceptions
 from ..common.eventlog import EventSink
 from ..common.scrub import Scrubber
 from ..errors import AnswerTooLarge, DeadlinePassed
+from ..models import engines_named
 from ..resilience.bounds import (
     WEBHOOK_MAX_BYTES,
     BoundedAdapter,
@@ -117,11 +118,14 @@ class Alerter:
     def run_aborted(self, reason: str) -> AlertOutcome:
         return self._alert("run_aborted", f"run aborted: {reason}")
 
-    def breaker_opened(self, dependency: str) -> AlertOutcome:
+    def breaker_opened(self, dependency: str, *, taken_over_by: str | None = None) -> AlertOutcome:
+        """``taken_over_by``: the engine that triages the LLM's tickets meanwhile (the chain's
+        next, ``learned`` or ``rules``), named as the run's fallback warning names it."""
         # Breakers are named by dependency: "llm", or the helpdesk's kind ("zendesk", ...).
         what = f"the {dependency}" if dependency == "llm" else "the helpdesk"
+        engine = engines_named({taken_over_by or "rules": 1})
         consequence = (
-            "tickets are triaged by the keyword rules until it recovers"
+            f"tickets are triaged by {engine} until it recovers"
             if dependency == "llm"
             else "runs stop early and resume when it recovers"
         )
@@ -138,10 +142,12 @@ class Alerter:
         recent_rate: tuple[float | None, int],
         objective: float,
         llm_failures: dict[str, int] | None = None,
+        taken_over_by: dict[str, int] | None = None,
     ) -> list[AlertOutcome]:
         """The alerts a finished run calls for: aborted, the LLM failing (its tickets fell back
         to a local engine), and the recent success rate.
 
+        ``taken_over_by``: the engines that triaged the LLM's tickets, and how many each.
         ``recent_rate`` is the success rate of the last hours' runs, this run included, and the
         tickets it counts (``report.runs.recent_success_rate``).
         Breakers alert on their own, through ``breaker_opened`` as the breakers' ``on_open``.
@@ -156,7 +162,8 @@ class Alerter:
                 self._alert(
                     "llm_failing",
                     f"the LLM did not answer for {sum(failing.values())} ticket(s) in the last "
-                    f"run ({told}); they were triaged by a local engine. "
+                    f"run ({told}); they were triaged by "
+                    f"{engines_named(taken_over_by or {}) if taken_over_by else 'a local engine'}. "
                     "Check OPENAI_BASE_URL and `ticketbot health`",
                 )
             )

@@ -77,5 +77,6 @@ class RunAlertsPass(Pass):
             recent_rate=self.recent_rate(),
             objective=self.objective,
             llm_failures=None if self.llm_alerted() else summary.fallback_reasons,
+            taken_over_by=summary.fallback_engines,
         ):
             log_alert(end.log, outcome)

@@ -262,7 +262,14 @@ def decision_values(e: Mapping[str, Any]) -> dict[str, Any]:
         "confidence": _float(e.get("confidence")),
         "field_confidence": confidence,
         "field_decisions": per_field,
-        "decision": overall_decision(per_field),
+        # A change held back (an uncalibrated analysis below the confidence threshold, or an
+        # escalation only suggested) was not applied whole: it waits for an agent, as a
+        # suggested field does. A calibrated one says per field what it held.
+        "decision": overall_decision(
+            per_field,
+            held_back=bool(e.get("escalation_held"))
+            or (e.get("low_confidence") is True and not per_field),
+        ),
         "route": _routes(e.get("route")),
         "escalated": bool(e.get("escalated")),
         "risk": _text(e.get("risk")),

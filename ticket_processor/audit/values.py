@@ -27,12 +27,15 @@ def stored_decision(word: str) -> str:
     return _STORED.get(word, word)
 
 
-def overall_decision(per_field: dict[str, str]) -> str:
+def overall_decision(per_field: dict[str, str], *, held_back: bool = False) -> str:
     """One word for a decision's fields, for the dashboard's filter and the review queue:
-    ``suggested`` when any field was suggested (a lead has something to accept), else
-    ``abstained`` when any field abstained, else ``applied`` (uncalibrated fields, absent
-    from the map, apply as they always did)."""
+    ``suggested`` when any field was suggested (a lead has something to accept) or the change
+    was ``held_back`` (below the confidence threshold: no priority, no route; or an escalation
+    only suggested), else ``abstained`` when any field abstained, else ``applied``
+    (uncalibrated fields, absent from the map, apply as they always did)."""
     values = {stored_decision(word) for word in per_field.values()}
+    if held_back:
+        values.add("suggested")
     for word in ("suggested", "abstained"):
         if word in values:
             return word

@@ -48,6 +48,9 @@ class BackfillResult:
     failed: int = 0
     complete: bool = False
     notes: list[str] = field(default_factory=list)
+    # What the slices held back and left to an agent, summed, and the cautions the last slice
+    # said: the backfill's line says them as a run's does (``commands.render.held_back_parts``).
+    held_back: RunSummary = field(default_factory=lambda: RunSummary(run_id=""))
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,10 @@ class BackfillSession:
         result.triaged += summary.triaged
         result.failed += summary.failed
         result.notes.extend(summary.warnings)
+        held = result.held_back
+        held.low_confidence += summary.low_confidence
+        held.escalations_suggested += summary.escalations_suggested
+        held.cautions.update(summary.cautions)
         if summary.failed and result.exit_code == ExitCode.OK:
             result.exit_code = ExitCode.PARTIAL
         if summary.status == "aborted":

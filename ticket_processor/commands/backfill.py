@@ -14,6 +14,7 @@ from rich.markup import escape
 from ..errors import ConfigError
 from ..settings import Settings
 from .common import environment, err_console, exit_codes, load, scrub
+from .render import held_back_parts
 from .run import _since
 
 # Under the state directory: one folder of state per shard of a sharded backfill.
@@ -105,7 +106,10 @@ def backfill(
         )
         for note in result.notes:
             err_console.print(f"[yellow]note:[/] {escape(scrub(note, settings.secrets))}")
-        typer.echo(scrub(result.message, settings.secrets))
+        # What the slices held back, in the words and order a run's line uses.
+        held = " ".join(held_back_parts(result.held_back))
+        line = f"{result.message} {held}" if held else result.message
+        typer.echo(scrub(line, settings.secrets))
     raise typer.Exit(int(result.exit_code))
 
 

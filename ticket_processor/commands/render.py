@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..models import WriteBack
+from ..models import WriteBack, engines_named
 from ..passes.caution import cautions_line, quoted
 from ..passes.types import PlannedChange, RunSummary
 from ..triage.note_text import llm_text, terminal_text
@@ -98,12 +98,25 @@ def summary_line(summary: RunSummary) -> str:
         parts.append(f"bound={summary.bound}")
         if summary.llm.get("llm_max_in_flight") is not None:
             parts.append(f"llm_in_flight_peak={summary.llm['llm_max_in_flight']}")
-    if summary.cautions:
-        # A judgement that only suggests on a first day says so, and until when.
-        parts.append(f"cautious={quoted(cautions_line(summary.cautions))}")
+    parts += held_back_parts(summary)
     if summary.reason:
         parts.append(f"reason={summary.reason!r}")
     return " ".join(parts)
+
+
+def held_back_parts(summary: RunSummary) -> list[str]:
+    """What the run held back and left to an agent, for every line that tells of a run (a
+    run's, a backfill's): tickets below the confidence threshold (no priority, no route),
+    escalations only suggested (no page), and the judgements that only suggest on a first
+    day, and until when."""
+    parts = []
+    if summary.low_confidence:
+        parts.append(f"low_confidence={summary.low_confidence}")
+    if summary.escalations_suggested:
+        parts.append(f"escalations_suggested={summary.escalations_suggested}")
+    if summary.cautions:
+        parts.append(f"cautious={quoted(cautions_line(summary.cautions))}")
+    return parts
 
 
 _BOUND_WORDS = {
@@ -140,19 +153,10 @@ def bound_text(summary: RunSummary) -> str | None:
     return words + (f" ({', '.join(figures)})" if figures else "")
 
 
-ENGINE_LABELS = {"llm": "the LLM", "learned": "the learned model", "rules": "the keyword rules"}
-
-
 def fallback_line(summary: RunSummary) -> str:
     """``20 ticket(s) fell back to the learned model: could not reach the LLM at …: check
     OPENAI_BASE_URL``: how many, which engine took them over, and the first cause with its fix."""
-    taken = sorted(summary.fallback_engines.items(), key=lambda item: -item[1])
-    if len(taken) == 1:
-        engines = ENGINE_LABELS.get(taken[0][0], taken[0][0])
-    else:
-        engines = (
-            " and ".join(f"{ENGINE_LABELS.get(e, e)} ({n})" for e, n in taken) or "another engine"
-        )
+    engines = engines_named(summary.fallback_engines)
     return f"{summary.fallback} ticket(s) fell back to {engines}: {summary.fallback_cause}"
 
 
@@ -170,6 +174,8 @@ def summary_table(summary: RunSummary) -> Table:
         ("  by a fallback engine", summary.fallback),
         ("  from the cache", summary.cached),
         ("  by the learned model in the cascade (no LLM call)", summary.cascaded),
+        ("  below the confidence threshold (no priority, no route)", summary.low_confidence),
+        ("escalations only suggested (no page: an unsure engine)", summary.escalations_suggested),
         ("skipped (already done, solved)", summary.skipped),
         ("out of scope (TICKETBOT_SCOPE, skip tag)", summary.out_of_scope),
         ("marked by another writer meanwhile", summary.second_writer),
@@ -185,6 +191,8 @@ def summary_table(summary: RunSummary) -> Table:
         rows.append(("fallback", fallback_line(summary)))
     if summary.set_aside:
         rows.append(("state files set aside", ", ".join(summary.set_aside)))
+    if summary.cautions:
+        rows.append(("cautious (only suggests)", cautions_line(summary.cautions)))
     if summary.categories:
         top = sorted(summary.categories.items(), key=lambda kv: -kv[1])
         rows.append(("categories", ", ".join(f"{name} {count}" for name, count in top)))
@@ -207,7 +215,8 @@ def route_cell(wb: WriteBack) -> str | None:
     group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
     if wb.group_id is not None and wb.assignee_name:
         group += f" / {wb.assignee_name}"
-    return group + (" ESCALATED" if wb.escalated else "")
+    held = " escalation suggested" if wb.escalation_held else ""
+    return group + (" ESCALATED" if wb.escalated else held)
 
 
 def roomy(width: int | None) -> bool:
@@ -300,7 +309,8 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
         routing = ""
         if isinstance(wb, RoutedWriteBack):
             group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
-            routing = f"group={group!r} escalated={'yes' if wb.escalated else 'no'} "
+            escalated = "yes" if wb.escalated else "suggested" if wb.escalation_held else "no"
+            routing = f"group={group!r} escalated={escalated} "
         fates = ",".join(f"{name}:{fate}" for name, fate in change.decisions.items())
         fills = f"fills={change.fields!r} " if change.fields else ""
         lines.append(

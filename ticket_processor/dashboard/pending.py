@@ -100,9 +100,17 @@ def review_queue(
     answers ticketbot drafted and did not send."""
     c = decisions.c
     found: list[PendingSuggestion] = []
+    # Only decisions with a field to accept: a change held back whole (below the confidence
+    # threshold, an escalation only suggested) waits too, but in the ticket list, and must not
+    # crowd the fields out of a page.
+    # (A row of an uncalibrated engine has no per-field decisions at all: ``{}``.)
+    with_field = sa.or_(
+        *(c[f"{name}_decision"].in_(_SUGGESTED) for name in REVIEW_FIELDS),
+        sa.cast(c.field_decisions, sa.Text).not_in(("{}", "null")),
+    )
     statement = (
         sa.select(decisions)
-        .where(c.account == account, *_waiting())
+        .where(c.account == account, *_waiting(), with_field)
         .order_by(c.at.desc(), c.id.desc())
         .limit(limit)
         .offset(offset)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .analysis import (
     BATCH_PRICE_SHARE,
+    ENGINE_LABELS,
     ENGINES,
     RISK_LEVELS,
     SPAM_KINDS,
@@ -28,6 +29,7 @@ from .analysis import (
     TokenUsage,
     Triage,
     Urgency,
+    engines_named,
     is_spam,
 )
 from .helpdesk import (
@@ -77,6 +79,7 @@ __all__ = [
     "BATCH_PRICE_SHARE",
     "CATEGORY_NAME",
     "ENGINES",
+    "ENGINE_LABELS",
     "ISO_639_1",
     "LANGUAGE_CODE",
     "PRIORITY_RANK",
@@ -125,6 +128,7 @@ __all__ = [
     "WriteLimits",
     "WriteOutcome",
     "closed_language",
+    "engines_named",
     "fit_tag",
     "is_spam",
     "sanitise_tag",

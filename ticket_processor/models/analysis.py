@@ -37,6 +37,22 @@ Engine = Literal["llm", "learned", "rules"]
 SpamKind = Literal["spam", "phishing", "auto_sender"]
 SPAM_KINDS: tuple[SpamKind, ...] = get_args(SpamKind)
 ENGINES: tuple[Engine, ...] = get_args(Engine)  # the chain's order: LLM, learned model, rules
+# Each engine as a sentence names it: the run's fallback warning and the breaker's alert say
+# the engine that took over in the same words.
+ENGINE_LABELS: dict[str, str] = {
+    "llm": "the LLM",
+    "learned": "the learned model",
+    "rules": "the keyword rules",
+}
+
+
+def engines_named(taken: dict[str, int]) -> str:
+    """The engines that took tickets over, as every message about a fallback says them: ``the
+    learned model``, or ``the learned model (30) and the keyword rules (2)``."""
+    ranked = sorted(taken.items(), key=lambda item: -item[1])
+    if len(ranked) == 1:
+        return ENGINE_LABELS.get(ranked[0][0], ranked[0][0])
+    return " and ".join(f"{ENGINE_LABELS.get(e, e)} ({n})" for e, n in ranked) or "another engine"
 
 
 class AgentText(BaseModel):
@@ -227,3 +243,8 @@ class RouteDecision:
     # The language of the group's agents, when the deciding route names one (routes.toml).
     agent_language: str | None = None
     reasons: tuple[str, ...] = field(default=(), compare=False)  # route: conditions
+    # The escalating routes that matched on the ticket's own tags only (a VIP tag): a signal
+    # the helpdesk gave, not the engine's judgement (``triage.escalation_hold``).
+    escalated_on_tags: tuple[str, ...] = ()
+    # Why an escalation the routes asked for was held as a suggestion (None: not held).
+    escalation_held: str | None = None

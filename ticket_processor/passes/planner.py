@@ -5,7 +5,9 @@ a ``Triage`` into a ``WriteBack``, and a judged reply into its change: it asks t
 route (``triage.routing``; for a reply, with the reply's facts), takes the configured number of
 help-centre suggestions and the fields still empty, and hands them to the write-back planner
 (``writeback.planner``), which decides tags, priority, group, escalation and note. It keeps what
-the run needs afterwards: the escalated tickets, for the run's alert.
+the run needs afterwards: the escalated tickets, for the run's alert. An escalation only an
+unsure engine asked for is held as a suggestion here (``triage.escalation_hold``), before the
+write-back planner sees it, so the tags, the priority, the note and the alert all follow it.
 
 With routes, the change is a ``RoutedWriteBack``: a ``WriteBack`` (adapters see nothing else)
 that also says which routes matched, the group's name and whether the ticket was escalated, for
@@ -19,12 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import Message, RouteDecision, Ticket, Triage, WriteBack
+from ..models import Message, RouteDecision, Ticket, Triage, Urgency, WriteBack
 from ..triage.confidence import Decision, field_decisions
+from ..triage.escalation_hold import hold_unsure
 from ..triage.fields import ResolvedField, extract
 from ..triage.prepare import PreparedTicket
 from ..triage.reply_facts import ReplyFacts, reply_facts
 from ..triage.routing import Router
+from ..triage.rules import RulesEngine
+from ..triage.taxonomy import Taxonomy
 from ..writeback.note import NoteLanguage
 from ..writeback.planner import RoutedWriteBack, WritePolicy, reply_plan, triage_writeback
 from ..writeback.reply_change import ReplyChange, ReplyKind, Thread, standing_labels
@@ -49,6 +54,8 @@ def routing_fields(writeback: WriteBack) -> dict[str, Any]:
         "route": list(writeback.routes),
         "group": writeback.group_name if writeback.group_id is not None else None,
         "escalated": writeback.escalated,
+        # Why an escalation the routes asked for waits as a suggestion (None: not held).
+        "escalation_held": writeback.escalation_held,
     }
 
 
@@ -65,8 +72,13 @@ class ChangePlanner:
         kb_suggestions: int = 0,
         fields: tuple[ResolvedField, ...] = (),
         translator: Translator | None = None,
+        taxonomy: Taxonomy | None = None,
     ) -> None:
         self._options = options
+        # The keyword rules, built the first time an escalation might be held: whether their
+        # fixed critical phrases back it (``triage.escalation_hold``).
+        self._taxonomy = taxonomy
+        self._keywords: RulesEngine | None = None
         self._languages = NoteTranslations(translator, default_language=options.agent_language)
         self._policy = WritePolicy(
             prefix=options.prefix,
@@ -121,6 +133,30 @@ class ChangePlanner:
         threshold = self._options.confidence_threshold
         return self._router.decide(ticket, triage, threshold, decisions, reply)
 
+    def held(
+        self, decision: RouteDecision, ticket: Ticket, triage: Triage, text: str
+    ) -> RouteDecision:
+        """``decision`` with an escalation only an unsure engine asked for held as a
+        suggestion (``triage.escalation_hold``); ``text``: the ticket as the engine read it."""
+
+        def keywords_critical() -> bool:
+            if self._taxonomy is None:
+                return False
+            with self._lock:
+                if self._keywords is None:
+                    self._keywords = RulesEngine(self._taxonomy)
+                rules = self._keywords
+            subject, _, body = text.partition("\n\n")
+            return rules.analyse(subject, body).urgency == Urgency.CRITICAL
+
+        return hold_unsure(
+            decision,
+            ticket,
+            triage,
+            prefix=self._options.prefix,
+            keywords_critical=keywords_critical,
+        )
+
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None:
         """An escalated ticket, for the run's escalation alert (the subject redacted)."""
         from ..triage.redact import redact  # loaded by the run's first ticket already
@@ -140,7 +176,9 @@ class ChangePlanner:
         # Routing and escalation see only the applied fields (a route may opt in to
         # suggestions).
         decisions = self.decisions(triage)
-        decision = self.route(ticket, triage, decisions)
+        text = f"{prepared.subject}\n\n{prepared.body}" if prepared else None
+        said = text or f"{ticket.subject or ''}\n\n{ticket.description or ''}"
+        decision = self.held(self.route(ticket, triage, decisions), ticket, triage, said)
         # Only into fields still empty on the ticket as it is now: an agent's value stands.
         filled = {
             key: value
@@ -151,7 +189,7 @@ class ChangePlanner:
         shown = self.shown_values(filled)
         suggestions = triage.suggestions[: self._kb_suggestions]
         routed = decision if self._router is not None else None
-        message = f"{prepared.subject}\n\n{prepared.body}".strip() if prepared else None
+        message = text.strip() if text else None
         language = self._languages.language(ticket.id, triage, decision.agent_language, message)
         writeback = triage_writeback(
             self._policy,
@@ -187,6 +225,7 @@ class ChangePlanner:
         if triage is not None:
             facts = reply_facts(standing_labels(thread.before, ticket.tags, opts.prefix), triage)
             route = self.route(ticket, triage, decisions, facts)
+            route = self.held(route, ticket, triage, text or "")
         code = (route.agent_language if route else None) or opts.agent_language
 
         def planned(language: NoteLanguage) -> ReplyChange:

@@ -95,6 +95,11 @@ class RunSummary:
     fallback_engines: dict[str, int] = field(default_factory=dict)
     engines: dict[str, int] = field(default_factory=dict)
     cached: int = 0
+    # What the run held back and left to an agent: tickets below the confidence threshold
+    # (``<prefix>low_confidence``: no priority, no route but one for low confidence), and
+    # escalations only an unsure engine asked for (``<prefix>escalation_suggested``: no page).
+    low_confidence: int = 0
+    escalations_suggested: int = 0
     # TICKETBOT_CASCADE: tickets the learned model decided without an LLM call, and what those
     # calls would have cost at the run's mean cost of an LLM-answered ticket.
     cascaded: int = 0

@@ -116,6 +116,10 @@ class Report:
     cascaded: int = 0
     llm_calls_per_ticket: float | None = None
     cascade_saved_usd: float = 0.0
+    # What runs held back and left to agents: tickets below the confidence threshold (no
+    # priority, no route) and escalations only suggested (no page: an unsure engine).
+    low_confidence: int = 0
+    escalations_suggested: int = 0
     backfilled: int = 0  # tickets triaged by ``ticketbot backfill`` (in ``tickets_triaged`` too)
     # Shadow runs (in ``runs`` and ``run_status`` too): they wrote nothing to the helpdesk, and
     # their tickets and fallbacks are in the figures above as any run's.
@@ -365,6 +369,8 @@ def build_report(
         failed_tickets=failed_tickets(failed),
         priorities=priorities(triaged),
         routing=routing(triaged),
+        low_confidence=sum(1 for e in triaged if e.get("low_confidence") is True),
+        escalations_suggested=sum(1 for e in triaged if e.get("escalation_held")),
         agreement=agreement([*events, *agreement_events(outcomes)]),
         shadow_agreement=agreement(shadow_agreement_events(events, history)),
         corrections=corrections(outcomes),

@@ -203,6 +203,10 @@ def _kpis(report: Report) -> list[str]:
     ]
     if report.routing.escalated:
         kpis.append(_kpi("escalated", fmt_count(report.routing.escalated)))
+    # What was held back for agents: below the confidence threshold, escalations suggested.
+    kpis.append(_kpi("held back (low confidence)", fmt_count(report.low_confidence)))
+    if report.escalations_suggested:
+        kpis.append(_kpi("escalations suggested", fmt_count(report.escalations_suggested)))
     return kpis
 
 

@@ -54,6 +54,7 @@ def print_report(report: Report, console: Console, *, log_dir: Path) -> None:
         ("success rate", fmt_pct(report.success_rate)),
         ("fallback rate", fmt_pct(report.fallback_rate)),
         ("cached answers", fmt_pct(report.cached_rate)),
+        *_held_back(report),
         *(
             [
                 ("decided by the cascade's learned model", fmt_count(report.cascaded)),
@@ -209,6 +210,15 @@ def time_saved_lines(saved: TimeSaved) -> list[str]:
         "  seconds each are assumptions, set by TICKETBOT_SAVED_SECONDS_PER_TRIAGE, "
         "TICKETBOT_SAVED_SECONDS_PER_SUGGESTION and TICKETBOT_SAVED_SECONDS_PER_ANSWER",
     ]
+
+
+def _held_back(report: Report) -> list[tuple[str, str]]:
+    """What runs held back for agents: tickets below the confidence threshold (no priority, no
+    route) and, where there were any, escalations only suggested (no page)."""
+    rows = [("held back (low confidence)", fmt_count(report.low_confidence))]
+    if report.escalations_suggested:
+        rows.append(("escalations only suggested", fmt_count(report.escalations_suggested)))
+    return rows
 
 
 def _latest_runs(report: Report) -> Table:

@@ -239,13 +239,17 @@ def build(
     alerter = alerter_for(settings, alert_ledger or ledger)
     price = harness.price or pricer({**DEFAULT_PRICES, **parse_prices(settings.prices or "")})
     opened_now: list[str] = []
+    chain_names: list[str] = []  # the engines' order, once the chain is chosen
 
     def opened(name: str) -> None:
         dependency, _, endpoint = name.partition("@")
         opened_now.append(dependency)
         log.emit("breaker_opened", dependency=dependency, endpoint=endpoint)
         if not dry_run:
-            log_alert(log, alerter.breaker_opened(dependency))
+            # The engine after the LLM in the chain takes its tickets: the alert names it.
+            after = chain_names[chain_names.index("llm") + 1 :] if "llm" in chain_names else []
+            taken = next(iter(after), None)
+            log_alert(log, alerter.breaker_opened(dependency, taken_over_by=taken))
 
     storage = ledger.breaker_storage()
     helpdesk_breaker = CircuitBreaker(breaker_name(settings), storage=storage, on_open=opened)
@@ -260,6 +264,7 @@ def build(
         deadline=harness.deadline,
         stop=harness.stop,
     )
+    chain_names.extend(choice.names)
     cache_tag = analysis_cache_tag(settings, taxonomy)
     options = replace(options, engine=choice.preferred, cache_tag=cache_tag)
     cache = AnalysisCache(ledger, max_entries=settings.cache_entries)
@@ -312,6 +317,7 @@ def build(
             kb_suggestions=settings.kb_suggestions,
             fields=book.fields,
             translator=translator_of(choice.chain) if choice.preferred == "llm" else None,
+            taxonomy=taxonomy,
         )
     except BaseException:
         kb.close()

@@ -23,7 +23,7 @@ from typing import Any
 from ..common.baseline import day_of
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
-from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
+from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack, sanitise_tag
 from ..passes.planner import routing_fields
 from ..passes.types import PlannedChange, RunSummary
 from ..triage.chain import LLMEngine
@@ -195,6 +195,8 @@ class RunRecorder:
             s.engines[triage.engine] = s.engines.get(triage.engine, 0) + 1
             s.cached += triage.cached
             s.cascaded += triage.cascaded
+            s.low_confidence += self._low_confidence(wb)
+            s.escalations_suggested += bool(getattr(wb, "escalation_held", None))
             s.prompt_tokens += usage.prompt_tokens
             s.completion_tokens += usage.completion_tokens
             share = BATCH_PRICE_SHARE if triage.billing == "batch" else 1.0
@@ -215,6 +217,10 @@ class RunRecorder:
         if note_id is not None:
             fields["note_id"] = note_id  # where the helpdesk named the note it posted
         self.log.emit("ticket_triaged", **fields)
+
+    def _low_confidence(self, wb: WriteBack) -> bool:
+        """The change carries ``<prefix>low_confidence``: the analysis was held back."""
+        return sanitise_tag(f"{self.options.prefix}low_confidence") in wb.additional_tags
 
     def _decision_fields(self, ticket: Ticket, triage: Triage, wb: WriteBack) -> dict[str, Any]:
         """The ``ticket_triaged`` event's fields (but ``seconds``): one decision."""
@@ -253,6 +259,8 @@ class RunRecorder:
             priority=wb.priority.value if wb.priority else None,
             previous_priority=ticket.priority,
             tags_added=list(wb.additional_tags),
+            # Below the confidence threshold: no priority, no route (the audit's "suggested").
+            low_confidence=self._low_confidence(wb),
             group_id=wb.group_id,
             previous_group_id=ticket.group_id,
             fields_set=dict(wb.custom_fields),

@@ -355,12 +355,20 @@ class Router:
         escalated_by = tuple(r.route.title for r in matched if r.route.escalate and not spam)
         if escalated_by:
             tags.append(f"{self.prefix}escalated")
+        # A route that matches on the ticket's own tags alone (a VIP tag) escalates on what the
+        # helpdesk says, not on the engine's judgement.
+        on_tags = tuple(
+            r.route.title
+            for r in matched
+            if r.route.escalate and not spam and r.route.when and set(r.route.when) <= {"tag"}
+        )
         decision = RouteDecision(
             tags=tuple(dict.fromkeys(sanitise_tag(t) for t in tags)),
             escalate=bool(escalated_by),
             routes=tuple(r.route.title for r in matched),
             escalated_by=escalated_by,
             reasons=tuple(r.route.why for r in matched),
+            escalated_on_tags=on_tags,
         )
         # A route whose group is missing still decides: its tickets stay where they are rather
         # than fall through to a later, more general route's group.

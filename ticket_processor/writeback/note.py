@@ -297,6 +297,9 @@ def render_route(decision: RouteDecision, words: Wording | None = None) -> list[
         lines.append("- " + group)
     if decision.escalate:
         lines.append("- " + say("escalated", routes="; ".join(decision.escalated_by)))
+    elif decision.escalation_held:
+        routes = "; ".join(decision.escalated_by)
+        lines.append("- " + say("escalation_held", routes=routes, why=decision.escalation_held))
     lines += ["- " + say("matched", reason=reason) for reason in decision.reasons]
     return [lines[0], *(_inert(line) for line in lines[1:])]
 
@@ -419,10 +422,13 @@ def render_note(
     decisions: Mapping[str, Decision] | None = None,
     field_shown: Mapping[str, str] | None = None,
     language: NoteLanguage | None = None,
+    threshold: float | None = None,
 ) -> str:
     """The internal note: what ticketbot concluded and from what, then its trailer. A field
-    decided per calibrated confidence says whether it was applied, suggested or left open.
-    ``language``: the agent's language and what the LLM gave in it (default: English)."""
+    decided per calibrated confidence says whether it was applied, suggested or left open; an
+    uncalibrated analysis below ``threshold`` (the run's confidence threshold) says what that
+    held back. ``language``: the agent's language and what the LLM gave in it (default:
+    English)."""
     analysis = triage.analysis
     decision = route or RouteDecision()
     speech = language or NoteLanguage()
@@ -452,6 +458,11 @@ def render_note(
         words.label("language", words.language_name(analysis.language)),
         _confidence_line(triage, decided, words),
     ]
+    if not decided and threshold is not None and analysis.confidence < threshold:
+        held = words.say(
+            "held_back", confidence=f"{analysis.confidence:.2f}", threshold=f"{threshold:.2f}"
+        )
+        lines.append(held)
     lines += translation_lines(analysis.language, speech, words)
     lines += render_fields(fields or {}, field_titles or {}, field_shown, words)
     lines += render_suggestions(suggestions, words)

@@ -62,6 +62,8 @@ class RoutedWriteBack(WriteBack):
     group_name: str | None = None
     assignee_name: str | None = None
     escalated: bool = False
+    # Why an escalation the routes asked for waits as a suggestion (``triage.escalation_hold``).
+    escalation_held: str | None = None
 
 
 def triage_writeback(
@@ -106,6 +108,7 @@ def triage_writeback(
             "group_name": decision.group_name,
             "assignee_name": decision.assignee_name,
             "escalated": decision.escalate,
+            "escalation_held": decision.escalation_held,
         }
     )
 

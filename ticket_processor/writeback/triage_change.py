@@ -246,5 +246,6 @@ def plan_change(
             decisions=decided,
             field_shown=field_shown,
             language=language,
+            threshold=confidence_threshold,
         ),
     )
