@@ -40,7 +40,11 @@ PASSING = Reading(
             {"expected": 2.7, "busy": 8.7, "p_value": 1.1e-6, "short_history": False},
             "2.7 expected of that kind (the hour 8.7 times as busy), p 1.1e-06 above 1e-06",
         ),
-        ({"shared": 2}, "only 2 share what broke beyond the product's everyday complaints"),
+        (
+            {"shared": 2},
+            "only 2 texts of their own share what broke beyond the product's everyday "
+            "complaints (copies of one text count once)",
+        ),
         ({"shared_expected": 3.8}, "the week brings what they share about as often (3.8 expected"),
     ],
 )

@@ -53,8 +53,9 @@ class Reading:
     # Reports of the group with at least ``core_neighbours`` others of it within
     # ``similarity``: the reports that share what broke (``one_fault``).
     core: int = 0
-    # Reports that share what broke with the product's common ground taken out
-    # (``what_broke.shared_core``); under ``min_reports`` the group is many complaints.
+    # Reports that share what broke with the product's common ground taken out, copies of one
+    # text counted once (``what_broke.shared_core``); under ``min_reports`` the group is many
+    # complaints.
     shared: int = 0
     # With a week: the window's earlier reports near that core, and the reports of the core's
     # kind they make usual in such an hour (``what_broke.week_beside``).

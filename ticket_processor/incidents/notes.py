@@ -145,8 +145,8 @@ def failed_test(reading: Reading, policy: IncidentPolicy) -> tuple[str, str]:
         return "p_value", f"{usual}, p {reading.p_value:.2g} above {policy.p_value:g}"
     if reading.shared < policy.min_reports:
         return "shared", (
-            f"only {reading.shared} share what broke beyond the product's everyday complaints, "
-            f"under {policy.min_reports}"
+            f"only {reading.shared} texts of their own share what broke beyond the product's "
+            f"everyday complaints (copies of one text count once), under {policy.min_reports}"
         )
     return "week", (
         f"the week brings what they share about as often ({reading.shared_expected:.1f} "

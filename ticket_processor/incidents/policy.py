@@ -116,7 +116,9 @@ class IncidentPolicy:
     # A group must be one fault, with history or without: with the mean of the helpdesk's
     # other tickets (the latest ``shared_background`` and the hour's) taken out of the
     # vectors, at least ``min_reports`` of its reports have ``shared_neighbours`` others of it
-    # within ``shared_similarity``, and only members within ``shared_gather`` of that core's
+    # within ``shared_similarity`` (texts, not copies: reports as alike as ``merge_at`` are one
+    # text, counted once; or one text sent by ``min_reports`` customers, whose copies alone
+    # stay), and only members within ``shared_gather`` of that core's
     # centre stay (``shared_gather_short`` with less than ``link_after`` of history, where no
     # week's tests keep the product's other complaints out) (``what_broke``): one product's
     # unrelated complaints share the product, an outage's reports share what broke. Chosen on
@@ -139,7 +141,8 @@ class IncidentPolicy:
     # A second alert for an incident once it has this many times the reports of its last one.
     growth_factor: float = 2.0
     auto_merge: bool = False
-    # Merging is done only at or above this cosine similarity (and only with auto_merge).
+    # Merging is done only at or above this cosine similarity (and only with auto_merge): two
+    # tickets this alike are one said twice, and the one-fault test counts them as one text.
     merge_at: float = 0.9
     # What an incident's reports take from its problem (Zendesk) or tracker (Freshdesk) ticket
     # when they are linked: "group", "priority" (an assigned report keeps its own).

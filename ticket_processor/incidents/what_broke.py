@@ -8,10 +8,12 @@ are read with the product's common ground taken out (``apart``: the mean of the 
 other tickets subtracted, the rest made unit length again, as a term every document holds says
 nothing in a term weighting), and the group must have a core there (``shared_core``): at least
 ``min_reports`` reports with ``shared_neighbours`` others of the group within
-``shared_similarity``. Its members are then those within ``shared_gather`` of that core's
-centre (``shared_gather_short`` on a first day, where no week tests them): a report in
-another language or in three words is still near the core's centre in the encoder's space, an
-unrelated complaint about the product is not.
+``shared_similarity``, counted as texts rather than copies (``texts``: reports as alike as
+``merge_at``, where two tickets are one said twice, count once), or one text sent by
+``min_reports`` customers (one fault, whose copies alone stay). Its members are then those within
+``shared_gather`` of that core's centre (``shared_gather_short`` on a first day, where no week
+tests them): a report in another language or in three words is still near the core's centre in
+the encoder's space, an unrelated complaint about the product is not.
 
 A product's everyday complaints can share more than the product, though ("won't play" for a VPN,
 a download that expired, a film abroad), and form a core too. With a week of history the week is
@@ -75,9 +77,11 @@ def apart(
 
 @dataclass(frozen=True)
 class SharedCore:
-    """What a group shares with the product's common ground taken out: how many of its reports
-    form the core (``reports``), which members stay beside it (``kept``), the core's centre
-    and the common ground taken out (``apart``), for the week to be measured the same way."""
+    """What a group shares with the product's common ground taken out: how many texts its
+    core holds (``reports``; copies of one text count once, ``texts``; for a core of one text,
+    the customers who sent it), which members stay
+    beside it (``kept``), the core's centre and the common ground taken out (``apart``), for
+    the week to be measured the same way."""
 
     reports: int
     kept: npt.NDArray[np.bool_]
@@ -96,8 +100,8 @@ def shared_core(
     ground taken out), and which members stay beside that core (within ``shared_gather`` of
     its centre; ``shared_gather_short`` with less than a week of history). ``None`` when the
     helpdesk has too few other tickets to say what its product's tickets share: the group is
-    judged as before. A core under ``min_reports`` is many complaints, not one fault: no
-    member stays."""
+    judged as before. A core under ``min_reports`` (``_core``) is many complaints, not one
+    fault: no member stays."""
     others = background(window, group, start, policy)
     if policy.shared_neighbours <= 0 or len(others) < MIN_BACKGROUND:
         return None
@@ -105,19 +109,80 @@ def shared_core(
     vectors = apart(window, group, common)
     sims = vectors @ vectors.T
     np.fill_diagonal(sims, -1.0)
-    # A group of just ``min_reports`` has fewer others than that: each beside all the rest.
-    needed = min(policy.shared_neighbours, len(group) - 1)
-    core = (sims >= policy.shared_similarity).sum(axis=1) >= needed
-    if core.sum() < policy.min_reports:
+    text = texts(window, group, policy)
+    core, reports = _core(window, group, text, sims, policy)
+    if reports < policy.min_reports:
         none = np.zeros(len(group), np.bool_)
-        return SharedCore(int(core.sum()), none, np.zeros_like(common), common)
+        return SharedCore(reports, none, np.zeros_like(common), common)
     centre = vectors[core].mean(axis=0)
     centre /= max(float(np.linalg.norm(centre)), 1e-6)
     # With a week, the other-kind tests (``grouping._other_kind``) already keep out what the
     # week brings anyway; on a first day this is the only test of a member, and asks more.
     gather = policy.shared_gather_short if short else policy.shared_gather
     kept: npt.NDArray[np.bool_] = vectors @ centre >= gather
-    return SharedCore(int(core.sum()), kept, centre, common)
+    if len(np.unique(text[core])) == 1:
+        # One text's copies lie at one point: a core with no spread says nothing of how far
+        # its fault's other reports lie, and the radius around it took other faults' texts
+        # (the seed's samples, after a week). Its copies stay, the rest leave.
+        kept = core
+    return SharedCore(reports, kept, centre, common)
+
+
+def _core(
+    window: Window,
+    group: npt.NDArray[np.int64],
+    text: npt.NDArray[np.int64],
+    sims: npt.NDArray[np.float32],
+    policy: IncidentPolicy,
+) -> tuple[npt.NDArray[np.bool_], int]:
+    """The group's core (``sims``: its reports' similarities with the common ground taken out,
+    the diagonal below any bar) and how many it holds: the reports near ``shared_neighbours``
+    other texts (``texts``), counted as texts; or, where those are too few, the text the most
+    customers sent, when at least ``min_reports`` did (its copies say the same: one fault),
+    counted as its customers."""
+    count = int(text.max()) + 1
+    # How many reports of each text each report is near, its own text left out: a report's
+    # copies are not others beside it.
+    onehot = np.zeros((len(group), count), np.int32)
+    onehot[np.arange(len(group)), text] = 1
+    near = (sims >= policy.shared_similarity).astype(np.int32) @ onehot
+    near[np.arange(len(group)), text] = 0
+    # A group of just ``min_reports`` has fewer others than that: each beside all the rest.
+    needed = min(policy.shared_neighbours, count - 1)
+    core: npt.NDArray[np.bool_] = (near > 0).sum(axis=1) >= needed
+    reports = len(np.unique(text[core]))
+    if reports >= policy.min_reports:
+        return core, reports
+    senders = [len(np.unique(window.requesters[group[text == t]])) for t in range(count)]
+    most = int(np.argmax(senders))
+    if senders[most] < policy.min_reports:
+        return core, reports
+    return text == most, senders[most]
+
+
+def texts(
+    window: Window, group: npt.NDArray[np.int64], policy: IncidentPolicy
+) -> npt.NDArray[np.int64]:
+    """Which text each of the group's reports is (numbered from 0): reports as alike as
+    ``merge_at`` (where ticketbot takes two tickets for one said twice), directly or through
+    others, are one text.
+
+    The core test counts the reports near each report, and a text several customers send
+    (a template, a forwarded mail, the sample tickets ``seed`` cycles) brings each copy its
+    copies as neighbours: an hour of many faults, each told a few times over, made a core of
+    all of them, whose centre is none of them and gathered half the hour. The reports of one
+    outage are told in words of their own, far below ``merge_at`` of each other, so counting
+    each text once leaves them as they were."""
+    same = window.similarity(window.vectors[group], group) >= policy.merge_at
+    np.fill_diagonal(same, True)
+    label = np.arange(len(group))
+    while True:  # each report takes the lowest label among those it is the same text as
+        spread = np.where(same, label[None, :], len(group)).min(axis=1)
+        if np.array_equal(spread, label):
+            break
+        label = spread
+    numbered: npt.NDArray[np.int64] = np.unique(label, return_inverse=True)[1].astype(np.int64)
+    return numbered
 
 
 @dataclass(frozen=True)
