@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,7 @@ from .build import (
     open_feed,
 )
 from .context import RunContext
+from .failed import record_failure
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -249,25 +251,17 @@ def _run_logged(
     log: EventLog,
     feed: AuditFeed | None,
 ) -> RunSummary:
-    """Build the run's parts, run the ticket pipeline, then the passes in their order."""
+    """Build the run's parts, run the ticket pipeline, then the passes in their order. A run
+    that fails before its pipeline records it, or by an error the pipeline cannot handle, is
+    recorded and alerted all the same (``failed.record_failure``)."""
     runtime = parts.runtime
-    if not options.dry_run:
-        ledger.validate_all()
-        for path in prune_logs(
-            settings.log_dir, keep_days=settings.keep_days, today=datetime.now(UTC).date()
-        ):
-            log.emit("log_pruned", file=path.name)
-        prune_audit(feed, log, keep_days=settings.keep_days)
-    harness = Harness(
-        sleep=runtime.sleep,
-        clock=runtime.clock,
-        rng=runtime.rng,
-        stop=runtime.stop,
-        deadline=parts.deadline,
-        price=parts.price,
-    )
-    with paused():  # the run's parts, kept to its end: nothing to collect among them
-        built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
+    failed = partial(record_failure, settings, options, ledger, log, run_id=run_id)
+    try:
+        built = _set_up(settings, options, ledger, parts, run_id, log, feed)
+    except Exception as exc:
+        if (aborted := failed(exc, backfill=parts.backfill)) is not None:
+            return aborted
+        raise
     # Every module the run uses is loaded and its parts are built: the collector's full passes
     # skip those objects until the run ends (tens of thousands, the openai SDK's types most of
     # them), instead of walking them all again each time.
@@ -282,6 +276,7 @@ def _run_logged(
         from ..incidents.sightings import Sightings
 
         sightings = Sightings()
+    recorded: RunSummary | None = None  # the pipeline's, once it has opened the record
     try:
         with StopOnSignal(
             announce=lambda name: log.emit("stop_requested", signal=name), flag=runtime.stop
@@ -290,6 +285,7 @@ def _run_logged(
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*built.choice.notes, *built.kb.warnings, *built.warnings)
             pipeline.recorder.set_aside(*built.kb.set_aside)
+            recorded = pipeline.summary
             summary = pipeline.run()
             if not options.dry_run:
                 summary.warnings.extend(
@@ -315,6 +311,13 @@ def _run_logged(
                 sleep=parts.runtime.sleep,
             )
             plan_and_write(passes, end)
+    except Exception as exc:
+        if recorded is None or recorded.status == "aborted":  # else the run had ended well
+            opened = built.opened_now
+            aborted = failed(exc, recorded=recorded, llm_alerted=lambda: "llm" in opened)
+            if aborted is not None:
+                return aborted
+        raise
     finally:
         gc.unfreeze()  # a process that runs again (serve, a test) collects them as before
         gc.set_threshold(*thresholds)
@@ -326,6 +329,36 @@ def _run_logged(
         _keep_cautions(ledger, run_id, summary.cautions)
     log.close()
     return summary
+
+
+def _set_up(
+    settings: Settings,
+    options: RunOptions,
+    ledger: RunLedger,
+    parts: _Parts,
+    run_id: str,
+    log: EventLog,
+    feed: AuditFeed | None,
+) -> Parts:
+    """The state checked, old logs pruned, then the run's parts built (``build.build``)."""
+    runtime = parts.runtime
+    if not options.dry_run:
+        ledger.validate_all()
+        for path in prune_logs(
+            settings.log_dir, keep_days=settings.keep_days, today=datetime.now(UTC).date()
+        ):
+            log.emit("log_pruned", file=path.name)
+        prune_audit(feed, log, keep_days=settings.keep_days)
+    harness = Harness(
+        sleep=runtime.sleep,
+        clock=runtime.clock,
+        rng=runtime.rng,
+        stop=runtime.stop,
+        deadline=parts.deadline,
+        price=parts.price,
+    )
+    with paused():  # the run's parts, kept to its end: nothing to collect among them
+        return build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
 
 
 def _keep_cautions(ledger: RunLedger, run_id: str, cautions: dict[str, str]) -> None:
