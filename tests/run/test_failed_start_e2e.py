@@ -106,3 +106,26 @@ def test_a_run_that_fails_before_triage_is_recorded_reported_and_alerted(
     assert checks["last run"]["status"] == "degraded", checks["last run"]
     assert "aborted" in checks["last run"]["reason"]
     assert health.returncode >= 1, health.stdout
+
+
+def test_a_routes_file_the_run_cannot_use_is_a_configuration_error_and_a_recorded_run(
+    desk: Desk, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "routes.toml").write_text(
+        '[[route]]\nname = "x"\nwhen = { category = "no-such-category" }\nescalate = true\n',
+        "utf-8",
+    )
+    monkeypatch.setenv("TICKETBOT_ROUTES", str(tmp_path / "routes.toml"))
+    monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+
+    failed = ticketbot(tmp_path, "run", "--engine", "rules")
+
+    assert failed.returncode == 2, failed.stderr
+    assert "configuration error" in failed.stderr
+    assert "TICKETBOT_ROUTES" in failed.stderr
+    finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"]
+    assert [(e["status"], e["exit_code"]) for e in finished] == [("aborted", 2)]
+    assert "TICKETBOT_ROUTES" in finished[0]["reason"]
+    last = json.loads((tmp_path / "state" / "last_run.json").read_text("utf-8"))
+    assert last["status"] == "aborted"
+    assert [b["text"] for b in receiver.bodies if "run aborted" in b["text"]]
