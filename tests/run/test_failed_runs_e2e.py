@@ -1,12 +1,14 @@
-"""A run that fails before it triages a ticket is recorded, reported and alerted as any other
-failed run, whatever settings are on.
+"""A run that fails is recorded, reported and alerted as any other failed run, wherever it
+failed and whatever settings are on.
 
 ``ticketbot run`` as a process on each helpdesk's sandbox, with the helpdesk refusing the
 credentials or nothing listening at its address: with a routes file the first request is the
 routes' (the groups, while the run's parts are built), without one it is discovery's (once the
 run is under way). Either way the run ends with exit 1 and leaves the same trace: an aborted
 ``run_finished`` event, ``last_run.json`` saying so, the "run aborted" alert, the run in
-``report`` and a degraded last-run row in ``health``.
+``report`` and a degraded last-run row in ``health``. A routes file the run cannot use stays a
+configuration error (exit 2), its run recorded all the same; and an error the pipeline cannot
+handle (here an injected wait that fails) is recorded aborted, never ok.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from support.ports import held_refused_port
 from support.webhook import Receiver
 
 from ticket_processor.helpdesks.registry import KINDS
-from ticket_processor.sandbox.desks import Desk
+from ticket_processor.sandbox.desks import Desk, NewTicket
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = """
@@ -128,4 +130,35 @@ def test_a_routes_file_the_run_cannot_use_is_a_configuration_error_and_a_recorde
     assert "TICKETBOT_ROUTES" in finished[0]["reason"]
     last = json.loads((tmp_path / "state" / "last_run.json").read_text("utf-8"))
     assert last["status"] == "aborted"
+    assert [b["text"] for b in receiver.bodies if "run aborted" in b["text"]]
+
+
+class _Fault(Exception):
+    """An error no part of the run expects (a fault of ours, a disk): what the pipeline cannot
+    handle and the command reports as its own."""
+
+
+def test_an_error_the_pipeline_cannot_handle_is_recorded_aborted_never_ok(
+    desk: Desk, receiver: Receiver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ticket_processor import load_settings, run_once
+    from ticket_processor.resilience.runtime import Runtime
+
+    monkeypatch.setenv("TICKETBOT_ALERT_WEBHOOK", receiver.url)
+    monkeypatch.setenv("TICKETBOT_KB_SUGGESTIONS", "0")  # no help-centre sync while building
+    desk.create([NewTicket("Refund", "Please refund my order, it arrived broken")])
+    desk.start_storm(30)  # discovery's first read meets a 429: the run waits, and fails there
+
+    def sleep(seconds: float) -> None:
+        if seconds > 0:
+            raise _Fault("the wait failed")
+
+    with pytest.raises(_Fault):
+        run_once(load_settings(os.environ), engine="rules", runtime=Runtime(sleep=sleep))
+
+    finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"]
+    assert [(e["status"], e["exit_code"]) for e in finished] == [("aborted", 1)]
+    assert "_Fault: the wait failed" in finished[0]["reason"]
+    last = json.loads((tmp_path / "state" / "last_run.json").read_text("utf-8"))
+    assert (last["run_id"], last["status"]) == (finished[0]["run_id"], "aborted")
     assert [b["text"] for b in receiver.bodies if "run aborted" in b["text"]]
