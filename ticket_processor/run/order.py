@@ -241,7 +241,8 @@ def closing_passes(
 ) -> list[RunPass]:
     """The last passes, which need the settings alone: the alerts the finished run calls for
     and its figures. A run that failed before its parts were built, or whose pipeline failed,
-    takes them too (``run.failed``): a failed run is alerted and counted whatever failed."""
+    takes them too (``record.record_failure``): a failed run is alerted and counted whatever
+    failed."""
     gateway = settings.metrics_pushgateway
     return [
         RunAlertsPass(

@@ -11,6 +11,11 @@ log ``ticket_triaged`` and ``ticket_failed`` with what was written.
 ``conclude`` sets the run's status and exit code once it stops; ``write_record``, once the state
 is saved, names what limited the run first (``run_bound``) and writes the ``run_finished`` event
 and ``last_run.json`` (which ``health`` reads), which say the same thing, written at once.
+
+What the record needs is the run's log and ledger only (``record_run_end``), so a run that
+fails before its pipeline opens the record, or by an error the pipeline cannot handle, is
+recorded by ``record_failure`` as one aborted in it; ``abort_reason`` is the one judgement of
+which errors abort a run, and in what words, wherever the run met them.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..common.baseline import day_of
-from ..common.eventlog import EventSink
+from ..common.eventlog import EventLog, EventSink
 from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, TicketBotError
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from ..passes.planner import routing_fields
+from ..passes.protocol import RunEnd, RunPass, after_writes
 from ..passes.types import PlannedChange, RunOptions, RunSummary
 from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine
@@ -430,3 +436,59 @@ def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
     summary.bound = bound
     if bound is not None:
         ctx.log.emit("run_bound", bound=bound, **summary.llm)
+
+
+def record_failure(
+    error: Exception,
+    *,
+    run_id: str,
+    helpdesk: str,
+    options: RunOptions,
+    log: EventLog,
+    ledger: RunLedger,
+    closing: Sequence[RunPass],
+    recorded: RunSummary | None = None,
+    backfill: bool = False,
+) -> RunSummary | None:
+    """Record a run that ``error`` ended where its pipeline could not record it, send what its
+    end calls for (``closing``: the passes that need the settings alone, ``order.
+    closing_passes``: its alerts and figures) and close the log.
+
+    The pipeline opens a run's record once every part is built and writes it whatever happens
+    to its tickets. A run can fail before that, while its parts are built (the routes' first
+    request to the helpdesk meets refused credentials or a closed port, a state file cannot be
+    used), or by an error that escapes the pipeline (``recorded``: the pipeline's summary, which
+    it recorded aborted). Either gets the trace a run aborted in the pipeline leaves: the
+    ``run_started`` and ``run_finished`` events (the audit store hears them through the log),
+    ``last_run.json``, the "run aborted" alert and the run's figures; which parts were built
+    changes nothing in it.
+
+    Returns the run's summary when ``error`` aborts a run whose pipeline never ran
+    (``abort_reason``), for the command to report as it reports an abort in the pipeline; None
+    when the caller raises ``error`` again for the command to say as its own (a setting, a
+    state file). Recording is best effort: a failure to record is logged, and ``error`` is
+    still the one reported."""
+    summary = recorded
+    if summary is None:
+        summary = RunSummary(
+            run_id=run_id,
+            status="aborted",
+            exit_code=error.exit_code if isinstance(error, TicketBotError) else ExitCode.ABORTED,
+            helpdesk=helpdesk,
+            engine=options.engine,
+            reason=failure_reason(error, query=options.query),
+            backfill=backfill,
+        )
+    try:
+        if recorded is None:
+            log.emit("run_started", **run_started_fields(options, helpdesk))
+            record_run_end(summary, log, ledger, dry_run=options.dry_run)
+        end = RunEnd(
+            run_id, summary, log, dry_run=options.dry_run, shadow=options.shadow, backfill=backfill
+        )
+        after_writes(closing, end)
+    except Exception as failed:  # noqa: BLE001 - the run's own error is the one to report
+        log.emit("run_record_failed", level="error", error=f"{type(failed).__name__}: {failed}")
+    log.close()
+    aborts = recorded is None and abort_reason(error, query=options.query) is not None
+    return summary if aborts else None

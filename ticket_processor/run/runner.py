@@ -56,12 +56,13 @@ from .audit import NO_AUDIT, DecisionSink, close_audit, mode_of, prune_audit
 from .build import (
     Harness,
     Parts,
+    alerter_for,
     build,
     open_feed,
 )
 from .context import RunContext
-from .failed import record_failure
 from .pipeline import Pipeline
+from .record import record_failure
 
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
@@ -253,13 +254,25 @@ def _run_logged(
 ) -> RunSummary:
     """Build the run's parts, run the ticket pipeline, then the passes in their order. A run
     that fails before its pipeline records it, or by an error the pipeline cannot handle, is
-    recorded and alerted all the same (``failed.record_failure``)."""
+    recorded and alerted all the same (``record.record_failure``)."""
     runtime = parts.runtime
-    failed = partial(record_failure, settings, options, ledger, log, run_id=run_id)
+    opened: list[str] = []  # the breakers that opened in this run (the LLM's alerted already)
+    failed = partial(
+        record_failure,
+        run_id=run_id,
+        helpdesk=settings.helpdesk,
+        options=options,
+        log=log,
+        ledger=ledger,
+        closing=order.closing_passes(
+            settings, options, alerter_for(settings, ledger), llm_alerted=lambda: "llm" in opened
+        ),
+        backfill=parts.backfill,
+    )
     try:
         built = _set_up(settings, options, ledger, parts, run_id, log, feed)
     except Exception as exc:
-        if (aborted := failed(exc, backfill=parts.backfill)) is not None:
+        if (aborted := failed(exc)) is not None:
             return aborted
         raise
     # Every module the run uses is loaded and its parts are built: the collector's full passes
@@ -268,6 +281,7 @@ def _run_logged(
     gc.freeze()
     thresholds = widened()  # the tickets' own short-lived objects: fewer young passes
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
+    opened = built.opened_now
     watch = EscalationWatch(log)
     # A backfill's old tickets are no burst; they join the window in the runs after. numpy and
     # the grouping are loaded only when the run groups tickets.
@@ -313,8 +327,7 @@ def _run_logged(
             plan_and_write(passes, end)
     except Exception as exc:
         if recorded is None or recorded.status == "aborted":  # else the run had ended well
-            opened = built.opened_now
-            aborted = failed(exc, recorded=recorded, llm_alerted=lambda: "llm" in opened)
+            aborted = failed(exc, recorded=recorded)
             if aborted is not None:
                 return aborted
         raise
@@ -401,10 +414,6 @@ def _context(
     )
 
 
-def _quiet(line: str) -> None:
-    return None
-
-
 def run_context(
     settings: Settings,
     parts: Parts,
@@ -418,8 +427,8 @@ def run_context(
     observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None,
     runtime: Runtime | None = None,
     stream: CursorStream = "run",
-    on_progress: Callable[[str], None] = _quiet,
-    on_notice: Callable[[str], None] = _quiet,
+    on_progress: Callable[[str], None] = lambda line: None,
+    on_notice: Callable[[str], None] = lambda line: None,
     writer_flush_after: float = 1.0,
     deadline: RunDeadline | None = None,
 ) -> RunContext:
