@@ -391,7 +391,12 @@ class HelpdeskTransport(Generic[T]):
         detail = self.detail(body)
         rule = self.wire.statuses.get(status)
         if rule is not None:
-            message = rule.message.format(where=where, status=status, detail=detail)
+            template = rule.message
+            if rule.foreign is not None and not self.wire.own_answer(where, body):
+                template = rule.foreign
+            message = template.format(
+                where=where, status=status, detail=detail, host=self._shown_url
+            )
             if issubclass(rule.error, RecordInvalidError):
                 return rule.error(
                     message, status_code=status, request_id=rid, details=self.wire.details(body)

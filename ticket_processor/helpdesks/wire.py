@@ -44,11 +44,16 @@ class StatusRule:
     """What one status becomes: the error class and its message.
 
     ``message`` is a ``str.format`` template with ``{where}`` (``GET /api/v2/...``),
-    ``{status}`` and ``{detail}`` (the error body in one line, credentials masked).
+    ``{status}``, ``{detail}`` (the error body in one line, credentials masked) and ``{host}``
+    (the base URL the request went to, credentials masked).
     """
 
     error: type[HelpdeskError]
     message: str
+    # The message when the answer is not the helpdesk's own (``Wire.own_answer``): a server at
+    # a wrong address (another web app, a proxy) answered; ``{host}`` names it. None: the
+    # status is worded one way.
+    foreign: str | None = None
 
 
 # Status -> rule for the statuses a helpdesk words its own way. 429 (rate limit, its
@@ -72,9 +77,20 @@ class Wire(Generic[T]):
     # The account's write requests a minute, as documented, from the request limit its answers
     # announce (None before the first): what the shared write budget keeps every process to.
     write_limit: Callable[[int | None], int] = lambda announced: announced or WRITES_UNKNOWN
+    # Whether an error answer (the request's ``where``, its JSON body) can be the helpdesk's
+    # own; when not, a rule's ``foreign`` message says so, naming the address and its setting.
+    own_answer: Callable[[str, Any], bool] = lambda where, body: True
 
     def request_id(self, headers: Mapping[str, str]) -> str | None:
         return next((headers[h] for h in self.request_id_headers if headers.get(h)), None)
+
+
+def names_a_record(where: str) -> bool:
+    """Whether ``where`` (``GET /api/v2/tickets/5.json``) asks for one record by its id: a 404
+    there may be the helpdesk saying the record is gone, whatever its body. A path that names
+    none (a list, ``groups.json``, the export) is one the helpdesk's API always has."""
+    path = where.partition(" ")[2].partition("?")[0]
+    return any(part.split(".")[0].isdigit() for part in path.split("/"))
 
 
 def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:

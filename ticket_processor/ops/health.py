@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,8 @@ from ..errors import AuthError, ConfigError, HelpdeskError, LLMAuthError, LLMErr
 from ..learned.choice import model_in_use, promotion_text, recorded_scores, scores_text, trained_at
 from ..learned.examples.key import examples_engine_in_use
 from ..models import Helpdesk
-from ..report.runs import newest_analyses, summarise_runs
+from ..report.live import lock_holders
+from ..report.runs import LoggedRun, mark_running, newest_analyses, summarise_runs
 from ..state.ledger import RunLedger
 from ..summary.field import field_verdict
 from ..triage import llm_calibration
@@ -373,10 +374,21 @@ def check_health(
     cautious = caution_check(last, events)
     if cautious is not None:
         checks.append(cautious)
-    runs = summarise_runs(events)
+    runs = _marked_running(summarise_runs(events), setup.state_dir)
     checks.append(last_run_check(last, runs, now=now))
     checks.append(success_check(runs, objective=setup.success_objective))
     return HealthReport(tuple(checks), checked_at=now)
+
+
+def _marked_running(runs: list[LoggedRun], state_dir: Path) -> list[LoggedRun]:
+    """The runs with those still going marked ``running`` (the run lock's live holder, as
+    ``report`` tells them), so a run that logged no end and is not running reads as killed.
+    Where no process can be asked (Windows, a state directory elsewhere), every run without an
+    end is taken as running: health then says nothing of it, as before it could tell."""
+    holders = lock_holders(state_dir)
+    if holders is None:
+        return [replace(r, running=True) if r.status is None else r for r in runs]
+    return mark_running(runs, holders)
 
 
 _STYLE: dict[Status, str] = {

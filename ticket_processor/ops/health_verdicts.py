@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..passes.caution import cautions_line
-from ..report.runs import LoggedRun, recent_success_rate
+from ..report.runs import LoggedRun, counted_runs, recent_success_rate
 from ..spam.run_pass import known_customers
 
 # "unknown": a check could not run because a setting is missing or wrong; as for a settings
@@ -173,6 +173,10 @@ def last_run_check(
         # A fresh install: nothing has run, so nothing is wrong yet. Once anything has run (a
         # dry run, a run that never finished), a missing finished run is worth a look.
         return Check(name, "healthy", "no run yet: the first `ticketbot run` will record one")
+    newest = max(candidates, key=lambda c: c[0])[0] if candidates else None
+    killed = killed_since(runs, newest)
+    if killed is not None:
+        return _killed_check(killed, now=now)
     if not candidates:
         dry = " (only dry runs, which do not count)" if any(r.dry_run for r in runs) else ""
         return Check(
@@ -191,12 +195,53 @@ def last_run_check(
     return Check(name, "healthy", told)
 
 
+def killed_since(runs: Iterable[LoggedRun], finished: datetime | None) -> LoggedRun | None:
+    """The newest run that started after the last finished one (``finished``; None: none
+    finished) and logged no end while no process runs it (``running``, the run lock's live
+    holder): killed, or its machine stopped. Dry runs and ``serve`` sessions aside."""
+    gone = [
+        r
+        for r in runs
+        if r.status is None
+        and not r.running
+        and not r.dry_run
+        and not r.served
+        and r.started is not None
+        and (finished is None or r.started > finished)
+    ]
+    return gone[-1] if gone else None
+
+
+def _killed_check(run: LoggedRun, *, now: datetime) -> Check:
+    """The last run logged no end: nothing ended it as a run ends (a ``kill -9``, an out-of-
+    memory kill, a machine that stopped). Its record is gone with it; what it owed is not."""
+    started = run.started or now
+    minutes = max(0, int((now - started).total_seconds() // 60))
+    logged = f"its log holds {run.triaged} triaged" + (
+        f", {run.failed} failed" if run.failed else ""
+    )
+    return Check(
+        "last run",
+        "degraded",
+        f"run {run.run_id} started {minutes} min ago and logged no end ({logged}): it was "
+        "killed or its machine stopped. The next run finishes the writes it left and takes "
+        "its other tickets again: let the schedule start it, or `ticketbot run` now",
+    )
+
+
 def success_check(runs: Iterable[LoggedRun], *, objective: float) -> Check:
-    """Triaged / (triaged + failed) over the recent finished runs."""
+    """Triaged / (triaged + failed) over the recent runs: the finished ones, and those killed
+    with the tickets they logged (said, so a rate without them is never taken for the whole)."""
     name = "success rate"
-    recent = [r for r in runs if r.status is not None and not r.dry_run][-RECENT_RUNS:]
-    rate, attempts = recent_success_rate(recent, last=RECENT_RUNS)
+    recent = counted_runs(runs, unfinished=True)[-RECENT_RUNS:]
+    rate, attempts = recent_success_rate(recent, last=RECENT_RUNS, unfinished=True)
     window = "the last run" if len(recent) == 1 else f"the last {len(recent)} runs"
+    killed = [r.run_id for r in recent if r.status is None]
+    if len(killed) == 1:
+        window += f" (run {killed[0]} logged no end: the tickets its log holds are counted)"
+    elif killed:
+        ids = ", ".join(killed)
+        window += f" (runs {ids} logged no end: the tickets their logs hold are counted)"
     if rate is None:
         return Check(name, "healthy", f"no tickets in {window}")
     told = f"{rate:.1%} of {attempts} tickets in {window}"

@@ -108,6 +108,8 @@ def summarise_runs(events: Iterable[Mapping[str, Any]], *, served: bool = False)
     dry: dict[str, bool] = {}
     shadow: dict[str, bool] = {}
     engines: dict[str, dict[str, int]] = {}
+    # A run that logged no end (killed) is told by its tickets' own events: those it failed.
+    failures: dict[str, int] = {}
     sessions: set[str] = set()
     for event in events:
         run_id = event.get("run_id")
@@ -132,6 +134,8 @@ def summarise_runs(events: Iterable[Mapping[str, Any]], *, served: bool = False)
             mix = engines.setdefault(run_id, {})
             engine = str(event.get("engine") or "unknown")
             mix[engine] = mix.get(engine, 0) + 1
+        elif kind == "ticket_failed":
+            failures[run_id] = failures.get(run_id, 0) + 1
     runs = []
     for run_id, start in started.items():
         end = finished.get(run_id, {})
@@ -148,7 +152,7 @@ def summarise_runs(events: Iterable[Mapping[str, Any]], *, served: bool = False)
                 finished=end_time,
                 status=outcome_of(end),
                 triaged=as_int(end.get("triaged")) if end else sum(mix.values()),
-                failed=as_int(end.get("failed")),
+                failed=as_int(end.get("failed")) if end else failures.get(run_id, 0),
                 fallback=as_int(end.get("fallback")),
                 reason=str(end["reason"]) if end.get("reason") else None,
                 dry_run=dry.get(run_id, False),
@@ -206,16 +210,31 @@ def mark_running(runs: list[LoggedRun], holders: LockHolders) -> list[LoggedRun]
     return [replace(r, running=True) if r.run_id in live else r for r in runs]
 
 
-def recent_success_rate(runs: Iterable[LoggedRun], *, last: int = 12) -> tuple[float | None, int]:
-    """Triaged / (triaged + failed) over the ``last`` finished, non-dry runs, and the attempts.
+def recent_success_rate(
+    runs: Iterable[LoggedRun], *, last: int = 12, unfinished: bool = False
+) -> tuple[float | None, int]:
+    """Triaged / (triaged + failed) over the ``last`` finished, non-dry runs, and the attempts;
+    with ``unfinished``, the runs that logged no end and are not running (killed) count too,
+    with the tickets they logged (``counted_runs``).
 
     Per run the figure is noisy (one failure in three tickets is 67%); over a dozen runs, two
     hours at the cron pace, it says whether the job is doing its work.
     """
-    recent = [r for r in runs if r.status is not None and not r.dry_run][-last:]
+    recent = counted_runs(runs, unfinished=unfinished)[-last:]
     triaged = sum(r.triaged for r in recent)
     attempts = triaged + sum(r.failed for r in recent)
     return (triaged / attempts if attempts else None), attempts
+
+
+def counted_runs(runs: Iterable[LoggedRun], *, unfinished: bool = False) -> list[LoggedRun]:
+    """The runs a success rate counts: the finished ones but dry runs; with ``unfinished``, the
+    killed ones too (no end logged, not ``running``: the tickets they logged were triaged or
+    failed all the same), which the rate would otherwise leave out without a word."""
+    return [
+        r
+        for r in runs
+        if not r.dry_run and (r.status is not None or (unfinished and not r.running))
+    ]
 
 
 def engine_mix(engines: Mapping[str, int]) -> str:

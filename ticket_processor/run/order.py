@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ..alerts.alerter import Alerter
 from ..alerts.channels import PagedIncident
 from ..alerts.escalation import EscalationWatch, escalated_tickets
 from ..alerts.escalations import EscalationChannelsPass
@@ -208,7 +209,6 @@ def run_passes(
             )
         )
     passes += step_passes(pipeline)
-    gateway = settings.metrics_pushgateway
     routes = built.router.defined if built.router is not None else ()
 
     def incidents() -> list[PagedIncident] | None:
@@ -230,6 +230,21 @@ def run_passes(
             stop=lambda: pipeline.ctx.stop_signal(),
         ),
         EscalationPass(alerter, watch, built.planner.escalation, helpdesk.ticket_url, routes),
+    ]
+    return passes + closing_passes(
+        settings, options, alerter, llm_alerted=lambda: "llm" in built.opened_now
+    )
+
+
+def closing_passes(
+    settings: Settings, options: RunOptions, alerter: Alerter, *, llm_alerted: Callable[[], bool]
+) -> list[RunPass]:
+    """The last passes, which need the settings alone: the alerts the finished run calls for
+    and its figures. A run that failed before its parts were built, or whose pipeline failed,
+    takes them too (``record.record_failure``): a failed run is alerted and counted whatever
+    failed."""
+    gateway = settings.metrics_pushgateway
+    return [
         RunAlertsPass(
             alerter,
             recent_rate=lambda: recent_success_rate(
@@ -238,7 +253,7 @@ def run_passes(
                 )
             ),
             objective=settings.success_objective,
-            llm_alerted=lambda: "llm" in built.opened_now,
+            llm_alerted=llm_alerted,
         ),
         MetricsPass(
             pushgateway=gateway.get_secret_value() if gateway else None,
@@ -247,7 +262,6 @@ def run_passes(
             shard=options.shard,
         ),
     ]
-    return passes
 
 
 def step_passes(pipeline: Pipeline) -> list[RunPass]:

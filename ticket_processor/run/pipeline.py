@@ -41,7 +41,9 @@ from ..errors import (
     RunAborted,
     RunOutOfTime,
     StopRequested,
+    TicketBotError,
 )
+from ..exitcodes import ExitCode
 from ..helpdesks.registry import reply_stamps
 from ..models import Ticket, TicketPage, WriteOutcome
 from ..passes.types import RunSummary
@@ -55,7 +57,7 @@ from .audit import audited
 from .context import RunContext
 from .discovery import Discovery, LedgerUpkeep
 from .flow import TicketFlow
-from .record import RunRecorder
+from .record import RunRecorder, abort_reason, failure_reason, run_started_fields
 from .replies import ReplyPass
 
 
@@ -102,18 +104,8 @@ class Pipeline:
         opts = self.options
         if self.deadline is None:
             self.deadline = RunDeadline(opts.max_runtime, clock=self.clock)
-        self.log.emit(
-            "run_started",
-            helpdesk=self.helpdesk.kind,
-            engine=opts.engine,
-            chain=[engine.name for engine in self.flow.chain],
-            dry_run=opts.dry_run,
-            shadow=opts.shadow,
-            workers=opts.workers,
-            limit=opts.limit,
-            since=opts.since.isoformat() if opts.since else None,
-            query=opts.query,
-        )
+        chain = [engine.name for engine in self.flow.chain]
+        self.log.emit("run_started", **run_started_fields(opts, self.helpdesk.kind, chain))
         self.upkeep.report_set_aside()
         try:
             if not (opts.dry_run or opts.shadow):
@@ -129,15 +121,14 @@ class Pipeline:
             # The bound ended a wait (recovery, a page read): stopped, progress saved.
             self.recorder.stopped_early("max_runtime")
             self.log.emit("run_out_of_time", reason=str(exc))
-        except (AuthError, BreakerOpenError, RunAborted) as exc:
-            self._abort(str(exc))
-        except HelpdeskError as exc:
-            if opts.query is not None and exc.status_code in (400, 422):
-                # The search is the run's first read: a query the helpdesk cannot read (a
-                # typo in ``--query``) is the query's fault, not a helpdesk that is down.
-                self._abort(f"the helpdesk refused the query given with --query: {exc}")
-            else:
-                self._abort(f"helpdesk unreachable or failing: {exc}")
+        except (AuthError, BreakerOpenError, RunAborted, HelpdeskError) as exc:
+            self._abort(abort_reason(exc, query=opts.query) or str(exc))
+        except Exception as exc:
+            # Not an abort the run expects (a state file, the disk, a fault of ours): the
+            # command says it as its error, and the run's record says the run failed, never ok.
+            code = exc.exit_code if isinstance(exc, TicketBotError) else ExitCode.ABORTED
+            self.recorder.aborted(failure_reason(exc, query=opts.query), code)
+            raise
         finally:
             self._finish()
         return self.summary

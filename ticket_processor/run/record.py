@@ -11,21 +11,30 @@ log ``ticket_triaged`` and ``ticket_failed`` with what was written.
 ``conclude`` sets the run's status and exit code once it stops; ``write_record``, once the state
 is saved, names what limited the run first (``run_bound``) and writes the ``run_finished`` event
 and ``last_run.json`` (which ``health`` reads), which say the same thing, written at once.
+
+What the record needs is the run's log and ledger only (``record_run_end``), so a run that
+fails before its pipeline opens the record, or by an error the pipeline cannot handle, is
+recorded by ``record_failure`` as one aborted in it; ``abort_reason`` is the one judgement of
+which errors abort a run, and in what words, wherever the run met them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from ..common.baseline import day_of
+from ..common.eventlog import EventLog, EventSink
+from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, TicketBotError
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack, sanitise_tag
 from ..passes.planner import routing_fields
-from ..passes.types import PlannedChange, RunSummary
+from ..passes.protocol import RunEnd, RunPass, after_writes
+from ..passes.types import PlannedChange, RunOptions, RunSummary
+from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
 from ..triage.prepare import PreparedTicket, stored_subject
@@ -119,10 +128,12 @@ class RunRecorder:
         with self._lock:
             self.summary.abandoned = count
 
-    def aborted(self, reason: str) -> None:
+    def aborted(self, reason: str, exit_code: int = ExitCode.ABORTED) -> None:
+        """The run cannot go on (``exit_code``: what the command exits with, 1 but for an
+        error that has its own, a setting's 2)."""
         with self._lock:
             self.summary.status = "aborted"
-            self.summary.exit_code = ExitCode.ABORTED
+            self.summary.exit_code = exit_code
             self.summary.reason = reason
 
     def reply(self, kind: str, *, noted: bool, sentiment_moved: bool) -> None:
@@ -319,7 +330,8 @@ class RunRecorder:
         """The last word, once the state is saved: what limited the run, then the record."""
         with self._lock:
             _name_the_bound(self.summary, self.ctx)
-            _record_run_end(self.summary, self.ctx)
+            ctx = self.ctx
+            record_run_end(self.summary, ctx.log, ctx.ledger, dry_run=ctx.options.dry_run)
 
 
 def risk_fields(triage: Triage | None) -> dict[str, Any]:
@@ -337,22 +349,69 @@ def _reason_kind(reason: str) -> str:
     return parts[1] if len(parts) > 2 and parts[1] else reason[:60]
 
 
-def _record_run_end(summary: RunSummary, ctx: RunContext) -> None:
+def run_started_fields(
+    options: RunOptions, helpdesk: str, chain: Sequence[str] = ()
+) -> dict[str, Any]:
+    """What the ``run_started`` event says: the run's helpdesk, engine and options (``chain``:
+    the engines it triages with, none when the run failed before they were built)."""
+    return {
+        "helpdesk": helpdesk,
+        "engine": options.engine,
+        "chain": list(chain),
+        "dry_run": options.dry_run,
+        "shadow": options.shadow,
+        "workers": options.workers,
+        "limit": options.limit,
+        "since": options.since.isoformat() if options.since else None,
+        "query": options.query,
+    }
+
+
+def abort_reason(exc: BaseException, *, query: str | None) -> str | None:
+    """Why ``exc`` aborts a run, as the run's record and its alert say it; None when it is no
+    abort but an error the command reports as its own (a setting, a file, a fault of ours).
+
+    One answer wherever the run was when it failed: the same refused credentials abort the
+    run whether the routes' first request met them while the parts were built or discovery's
+    once the run was under way."""
+    if isinstance(exc, AuthError | BreakerOpenError | RunAborted):
+        return str(exc)
+    if not isinstance(exc, HelpdeskError):
+        return None
+    if query is not None and exc.status_code in (400, 422):
+        # The search is the run's first read: a query the helpdesk cannot read (a typo in
+        # ``--query``) is the query's fault, not a helpdesk that is down.
+        return f"the helpdesk refused the query given with --query: {exc}"
+    return f"helpdesk unreachable or failing: {exc}"
+
+
+def failure_reason(exc: BaseException, *, query: str | None) -> str:
+    """Why a run failed, for its record: the abort's reason, else the error as said."""
+    reason = abort_reason(exc, query=query)
+    if reason is not None:
+        return reason
+    return str(exc) if isinstance(exc, TicketBotError) else f"{type(exc).__name__}: {exc}"
+
+
+def record_run_end(
+    summary: RunSummary, log: EventSink, ledger: RunLedger, *, dry_run: bool
+) -> None:
     """Write the finished run's summary: the ``run_finished`` event, and ``last_run.json`` but
-    for a dry run (which writes no state)."""
+    for a dry run (which writes no state). It needs the run's log and ledger only, so a run
+    that failed before its other parts were built is recorded as one that failed later."""
     answered = summary.engines.get("llm", 0)
     if summary.cascaded and answered:
         summary.cascade_saved_usd = round(summary.cost_usd / answered * summary.cascaded, 6)
     fields = summary.as_event()
-    ctx.log.emit("run_finished", **fields)
-    if not ctx.options.dry_run:
+    log.emit("run_finished", **fields)
+    if not dry_run:
         finished_at = datetime.now(UTC).isoformat()
         # Writes left unconfirmed by a run that finished, but for those a helpdesk job it
         # accepted holds (recovery asks the job): its bound or a signal cut them short, and the
         # helpdesk may still be answering them, so the next run lets them land first.
-        queued = {i for ids in ctx.ledger.jobs().values() for i in ids}
-        unsettled = len(ctx.ledger.inflight() - queued)
-        ctx.ledger.save_last_run(
+        queued = {i for ids in ledger.jobs().values() for i in ids}
+        unsettled = len(ledger.inflight() - queued)
+        ledger.save_last_run(
             {
                 "run_id": summary.run_id,
                 "finished_at": finished_at,
@@ -385,3 +444,59 @@ def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
     summary.bound = bound
     if bound is not None:
         ctx.log.emit("run_bound", bound=bound, **summary.llm)
+
+
+def record_failure(
+    error: Exception,
+    *,
+    run_id: str,
+    helpdesk: str,
+    options: RunOptions,
+    log: EventLog,
+    ledger: RunLedger,
+    closing: Sequence[RunPass],
+    recorded: RunSummary | None = None,
+    backfill: bool = False,
+) -> RunSummary | None:
+    """Record a run that ``error`` ended where its pipeline could not record it, send what its
+    end calls for (``closing``: the passes that need the settings alone, ``order.
+    closing_passes``: its alerts and figures) and close the log.
+
+    The pipeline opens a run's record once every part is built and writes it whatever happens
+    to its tickets. A run can fail before that, while its parts are built (the routes' first
+    request to the helpdesk meets refused credentials or a closed port, a state file cannot be
+    used), or by an error that escapes the pipeline (``recorded``: the pipeline's summary, which
+    it recorded aborted). Either gets the trace a run aborted in the pipeline leaves: the
+    ``run_started`` and ``run_finished`` events (the audit store hears them through the log),
+    ``last_run.json``, the "run aborted" alert and the run's figures; which parts were built
+    changes nothing in it.
+
+    Returns the run's summary when ``error`` aborts a run whose pipeline never ran
+    (``abort_reason``), for the command to report as it reports an abort in the pipeline; None
+    when the caller raises ``error`` again for the command to say as its own (a setting, a
+    state file). Recording is best effort: a failure to record is logged, and ``error`` is
+    still the one reported."""
+    summary = recorded
+    if summary is None:
+        summary = RunSummary(
+            run_id=run_id,
+            status="aborted",
+            exit_code=error.exit_code if isinstance(error, TicketBotError) else ExitCode.ABORTED,
+            helpdesk=helpdesk,
+            engine=options.engine,
+            reason=failure_reason(error, query=options.query),
+            backfill=backfill,
+        )
+    try:
+        if recorded is None:
+            log.emit("run_started", **run_started_fields(options, helpdesk))
+            record_run_end(summary, log, ledger, dry_run=options.dry_run)
+        end = RunEnd(
+            run_id, summary, log, dry_run=options.dry_run, shadow=options.shadow, backfill=backfill
+        )
+        after_writes(closing, end)
+    except Exception as failed:  # noqa: BLE001 - the run's own error is the one to report
+        log.emit("run_record_failed", level="error", error=f"{type(failed).__name__}: {failed}")
+    log.close()
+    aborts = recorded is None and abort_reason(error, query=options.query) is not None
+    return summary if aborts else None

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,11 +56,13 @@ from .audit import NO_AUDIT, DecisionSink, close_audit, mode_of, prune_audit
 from .build import (
     Harness,
     Parts,
+    alerter_for,
     build,
     open_feed,
 )
 from .context import RunContext
 from .pipeline import Pipeline
+from .record import record_failure
 
 if TYPE_CHECKING:
     from ..incidents.sightings import Sightings
@@ -249,31 +252,36 @@ def _run_logged(
     log: EventLog,
     feed: AuditFeed | None,
 ) -> RunSummary:
-    """Build the run's parts, run the ticket pipeline, then the passes in their order."""
+    """Build the run's parts, run the ticket pipeline, then the passes in their order. A run
+    that fails before its pipeline records it, or by an error the pipeline cannot handle, is
+    recorded and alerted all the same (``record.record_failure``)."""
     runtime = parts.runtime
-    if not options.dry_run:
-        ledger.validate_all()
-        for path in prune_logs(
-            settings.log_dir, keep_days=settings.keep_days, today=datetime.now(UTC).date()
-        ):
-            log.emit("log_pruned", file=path.name)
-        prune_audit(feed, log, keep_days=settings.keep_days)
-    harness = Harness(
-        sleep=runtime.sleep,
-        clock=runtime.clock,
-        rng=runtime.rng,
-        stop=runtime.stop,
-        deadline=parts.deadline,
-        price=parts.price,
+    opened: list[str] = []  # the breakers that opened in this run (the LLM's alerted already)
+    failed = partial(
+        record_failure,
+        run_id=run_id,
+        helpdesk=settings.helpdesk,
+        options=options,
+        log=log,
+        ledger=ledger,
+        closing=order.closing_passes(
+            settings, options, alerter_for(settings, ledger), llm_alerted=lambda: "llm" in opened
+        ),
+        backfill=parts.backfill,
     )
-    with paused():  # the run's parts, kept to its end: nothing to collect among them
-        built = build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
+    try:
+        built = _set_up(settings, options, ledger, parts, run_id, log, feed)
+    except Exception as exc:
+        if (aborted := failed(exc)) is not None:
+            return aborted
+        raise
     # Every module the run uses is loaded and its parts are built: the collector's full passes
     # skip those objects until the run ends (tens of thousands, the openai SDK's types most of
     # them), instead of walking them all again each time.
     gc.freeze()
     thresholds = widened()  # the tickets' own short-lived objects: fewer young passes
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
+    opened = built.opened_now
     watch = EscalationWatch(log)
     # A backfill's old tickets are no burst; they join the window in the runs after. numpy and
     # the grouping are loaded only when the run groups tickets.
@@ -282,6 +290,7 @@ def _run_logged(
         from ..incidents.sightings import Sightings
 
         sightings = Sightings()
+    recorded: RunSummary | None = None  # the pipeline's, once it has opened the record
     try:
         with StopOnSignal(
             announce=lambda name: log.emit("stop_requested", signal=name), flag=runtime.stop
@@ -290,6 +299,7 @@ def _run_logged(
             pipeline = Pipeline(ctx)
             pipeline.recorder.warn(*built.choice.notes, *built.kb.warnings, *built.warnings)
             pipeline.recorder.set_aside(*built.kb.set_aside)
+            recorded = pipeline.summary
             summary = pipeline.run()
             if not options.dry_run:
                 summary.warnings.extend(
@@ -315,6 +325,12 @@ def _run_logged(
                 sleep=parts.runtime.sleep,
             )
             plan_and_write(passes, end)
+    except Exception as exc:
+        if recorded is None or recorded.status == "aborted":  # else the run had ended well
+            aborted = failed(exc, recorded=recorded)
+            if aborted is not None:
+                return aborted
+        raise
     finally:
         gc.unfreeze()  # a process that runs again (serve, a test) collects them as before
         gc.set_threshold(*thresholds)
@@ -326,6 +342,36 @@ def _run_logged(
         _keep_cautions(ledger, run_id, summary.cautions)
     log.close()
     return summary
+
+
+def _set_up(
+    settings: Settings,
+    options: RunOptions,
+    ledger: RunLedger,
+    parts: _Parts,
+    run_id: str,
+    log: EventLog,
+    feed: AuditFeed | None,
+) -> Parts:
+    """The state checked, old logs pruned, then the run's parts built (``build.build``)."""
+    runtime = parts.runtime
+    if not options.dry_run:
+        ledger.validate_all()
+        for path in prune_logs(
+            settings.log_dir, keep_days=settings.keep_days, today=datetime.now(UTC).date()
+        ):
+            log.emit("log_pruned", file=path.name)
+        prune_audit(feed, log, keep_days=settings.keep_days)
+    harness = Harness(
+        sleep=runtime.sleep,
+        clock=runtime.clock,
+        rng=runtime.rng,
+        stop=runtime.stop,
+        deadline=parts.deadline,
+        price=parts.price,
+    )
+    with paused():  # the run's parts, kept to its end: nothing to collect among them
+        return build(settings, options, run_id=run_id, log=log, ledger=ledger, harness=harness)
 
 
 def _keep_cautions(ledger: RunLedger, run_id: str, cautions: dict[str, str]) -> None:
@@ -368,10 +414,6 @@ def _context(
     )
 
 
-def _quiet(line: str) -> None:
-    return None
-
-
 def run_context(
     settings: Settings,
     parts: Parts,
@@ -385,8 +427,8 @@ def run_context(
     observe: Callable[[Ticket, PreparedTicket, Triage], None] | None = None,
     runtime: Runtime | None = None,
     stream: CursorStream = "run",
-    on_progress: Callable[[str], None] = _quiet,
-    on_notice: Callable[[str], None] = _quiet,
+    on_progress: Callable[[str], None] = lambda line: None,
+    on_notice: Callable[[str], None] = lambda line: None,
     writer_flush_after: float = 1.0,
     deadline: RunDeadline | None = None,
 ) -> RunContext:

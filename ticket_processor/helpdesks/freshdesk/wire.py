@@ -19,6 +19,7 @@ from requests.utils import parse_header_links
 from ...errors import (
     AuthError,
     ConflictError,
+    HelpdeskError,
     HelpdeskServerError,
     NotFoundError,
     RecordInvalidError,
@@ -27,7 +28,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskTransport
-from ..wire import HelpdeskResponse, StatusRule, Wire
+from ..wire import HelpdeskResponse, StatusRule, Wire, names_a_record
 from ..write_budget import HelpdeskWriteBudget
 
 
@@ -60,6 +61,26 @@ def details(body: Any) -> dict[str, object] | None:
     return {"errors": errors} if isinstance(errors, list) else {}
 
 
+def own_answer(where: str, body: Any) -> bool:
+    """Whether an error answer can be Freshdesk's: its errors are JSON with ``code``,
+    ``description``, ``message`` or ``errors``, but a missing record is a 404 with no body at
+    all; so a 404 without Freshdesk's words is Freshdesk's only on a path that names a record.
+    On any other (the groups, the ticket list) another server at the address answered."""
+    if isinstance(body, Mapping) and any(
+        key in body for key in ("code", "description", "message", "errors")
+    ):
+        return True
+    return names_a_record(where)
+
+
+URL_SETTINGS = "FRESHDESK_URL / FRESHDESK_DOMAIN"
+# What a server that is not Freshdesk's API makes of a request: where to fix the address.
+NOT_FRESHDESK = (
+    "{host} is not Freshdesk's API: it answered {where} with {status} and no Freshdesk error; "
+    f"check {URL_SETTINGS} (a Freshdesk account's API is at https://DOMAIN.freshdesk.com)"
+)
+
+
 def _answer(answer: HelpdeskResponse, where: str) -> HelpdeskResponse:
     """Freshdesk's answers are read with their headers (paging, sandbox): kept whole."""
     return answer
@@ -82,7 +103,7 @@ def write_limit(announced: int | None) -> int:
 
 WIRE: Wire[HelpdeskResponse] = Wire(
     name="Freshdesk",
-    url_settings="FRESHDESK_URL / FRESHDESK_DOMAIN",
+    url_settings=URL_SETTINGS,
     statuses={
         400: StatusRule(RecordInvalidError, "Freshdesk refused {where} (400: {detail})"),
         401: StatusRule(AuthError, "Freshdesk rejected the API key (401): check FRESHDESK_API_KEY"),
@@ -91,15 +112,23 @@ WIRE: Wire[HelpdeskResponse] = Wire(
             "Freshdesk refused {where} (403: {detail}): the agent behind "
             "FRESHDESK_API_KEY lacks a permission this needs",
         ),
-        404: StatusRule(NotFoundError, "Freshdesk found nothing at {where} (404)"),
+        404: StatusRule(
+            NotFoundError,
+            "Freshdesk at {host} found nothing at {where} (404)",
+            foreign=NOT_FRESHDESK,
+        ),
         409: StatusRule(ConflictError, "Freshdesk refused {where} (409: {detail})"),
         422: StatusRule(RecordInvalidError, "Freshdesk refused {where} (422: {detail})"),
+        # Freshdesk implements every method it documents: a 501 is another server's, and not
+        # a server error to wait out (the same request meets the same server).
+        501: StatusRule(HelpdeskError, NOT_FRESHDESK),
     },
     describe=describe,
     details=details,
     shape=_answer,
     rate_limit_headers=("X-RateLimit-Total", "X-RateLimit-Remaining"),
     write_limit=write_limit,
+    own_answer=own_answer,
 )
 
 

@@ -20,6 +20,7 @@ import requests.auth
 from ...errors import (
     AuthError,
     ConflictError,
+    HelpdeskError,
     HelpdeskServerError,
     NotFoundError,
     RecordInvalidError,
@@ -28,7 +29,7 @@ from ...resilience.bounds import HELPDESK_MAX_BYTES
 from ...resilience.pacing import RateLimitThrottle
 from ...resilience.retry import Retrier
 from ..transport import HelpdeskTransport
-from ..wire import HelpdeskResponse, StatusRule, StatusTable, Wire
+from ..wire import HelpdeskResponse, StatusRule, StatusTable, Wire, names_a_record
 from ..write_budget import HelpdeskWriteBudget
 
 
@@ -87,8 +88,28 @@ def json_object(answer: HelpdeskResponse, where: str) -> dict[str, Any]:
     return answer.body
 
 
+def own_answer(where: str, body: Any) -> bool:
+    """Whether an error answer can be Zendesk's: Zendesk words every error in JSON (``error``,
+    or the newer APIs' ``errors``), a missing record too (``RecordNotFound``), and so does an
+    endpoint it lacks (``InvalidEndpoint``). A 404 without it, on a path that names no record,
+    came from another server at the configured address (a web app's page, a proxy)."""
+    if isinstance(body, Mapping) and ("error" in body or "errors" in body):
+        return True
+    return names_a_record(where)
+
+
+URL_SETTINGS = "ZENDESK_URL / ZENDESK_SUBDOMAIN"
+# What a server that is not Zendesk's API makes of a request: where to fix the address.
+NOT_ZENDESK = (
+    "{host} is not Zendesk's API: it answered {where} with {status} and no Zendesk error; "
+    f"check {URL_SETTINGS} (a Zendesk account's API is at https://SUBDOMAIN.zendesk.com)"
+)
+
+
 def statuses(auth_kind: str) -> StatusTable:
-    """Zendesk's own words per status; a 401 names the settings of the auth in use."""
+    """Zendesk's own words per status; a 401 names the settings of the auth in use; a 404
+    that is not Zendesk's and a 501 (Zendesk implements every method it documents) name the
+    address and its settings."""
     fix = (
         "check ZENDESK_OAUTH_TOKEN"
         if auth_kind == "oauth"
@@ -101,11 +122,17 @@ def statuses(auth_kind: str) -> StatusTable:
             "Zendesk refused {where} (403: {detail}): the user behind "
             "ZENDESK_EMAIL lacks a permission this needs",
         ),
-        404: StatusRule(NotFoundError, "Zendesk found nothing at {where} (404: {detail})"),
+        404: StatusRule(
+            NotFoundError,
+            "Zendesk at {host} found nothing at {where} (404: {detail})",
+            foreign=NOT_ZENDESK,
+        ),
         409: StatusRule(
             ConflictError, "Zendesk refused {where} (409): the record changed since it was read"
         ),
         422: StatusRule(RecordInvalidError, "Zendesk refused {where} (422: {detail})"),
+        # Not a server error to wait out: the same request meets the same server.
+        501: StatusRule(HelpdeskError, NOT_ZENDESK),
     }
 
 
@@ -121,7 +148,7 @@ def write_limit(announced: int | None) -> int:
 
 WIRE: Wire[dict[str, Any]] = Wire(
     name="Zendesk",
-    url_settings="ZENDESK_URL / ZENDESK_SUBDOMAIN",
+    url_settings=URL_SETTINGS,
     statuses=statuses("api_token"),
     describe=describe,
     details=details,
@@ -129,6 +156,7 @@ WIRE: Wire[dict[str, Any]] = Wire(
     rate_limit_headers=("X-Rate-Limit", "X-Rate-Limit-Remaining"),
     request_id_headers=("X-Request-Id", "X-Zendesk-Request-Id"),
     write_limit=write_limit,
+    own_answer=own_answer,
 )
 
 
