@@ -118,13 +118,18 @@ class EventLog:
         return moment.astimezone(UTC).date()
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Write one event line and return the record as written (secrets scrubbed)."""
+        """Write one event line and return the record as written (secrets scrubbed).
+
+        A ``run_id`` among the fields says the event is that run's, logged by this one (a
+        killed run's write the next run found landed: ``run.recovered``); else it is this
+        log's run's."""
+        of_run = fields.get("run_id")
         with self._lock:
             moment = self._clock()
             record: dict[str, Any] = {
                 "ts": format_ts(moment),
                 "event": self._scrub.text(event),
-                "run_id": self._scrub.text(self.run_id),
+                "run_id": self._scrub.text(of_run if isinstance(of_run, str) else self.run_id),
             }
             for key, value in self._scrub(
                 {k: v for k, v in fields.items() if k not in RESERVED}

@@ -25,6 +25,7 @@ from ..resilience.deadline import RunDeadline
 from ..writeback.scope import in_shard
 from .context import RunContext
 from .record import RunRecorder
+from .recovered import Recovered, record_landed
 
 
 class Discovery:
@@ -126,10 +127,25 @@ def recovery_notice(tickets: int, jobs: int) -> str:
     )
 
 
+def recovered_notice(found: Recovered) -> str:
+    """What the user is told once a killed run's writes are settled: whose they are now."""
+    said = []
+    if found.landed:
+        runs = ", ".join(found.runs)
+        said.append(
+            f"{len(found.landed)} had landed and are recorded as written by {runs} "
+            f"(`ticketbot revert --run {found.runs[0]}` undoes them with the rest of that run)"
+        )
+    if found.not_landed:
+        said.append(f"{found.not_landed} had not landed: this run triages them again")
+    return "of the interrupted run's writes, " + "; ".join(said)
+
+
 class LedgerUpkeep:
     """The ledger's side of one run."""
 
     def __init__(self, ctx: RunContext, record: RunRecorder) -> None:
+        self.ctx = ctx
         self.helpdesk = ctx.helpdesk
         self.ledger = ctx.ledger
         self.log = ctx.log
@@ -159,9 +175,23 @@ class LedgerUpkeep:
         self.notice(recovery_notice(len(inflight), len(jobs)))
         self.log.emit("run_recovering", tickets=len(inflight), jobs=len(jobs))
         kept = self.helpdesk.recover(jobs, sorted(inflight))
-        self.log.emit("run_recovered", tickets=len(inflight), jobs=len(jobs))
+        found = record_landed(self.ctx, self.ledger.planned_writes())
+        self.log.emit(
+            "run_recovered",
+            tickets=len(inflight),
+            jobs=len(jobs),
+            recorded=found.recorded,
+            landed=len(found.landed),
+            not_landed=found.not_landed,
+            runs=list(found.runs),
+        )
+        if found.landed or found.not_landed:
+            self.notice(recovered_notice(found))
         self.ledger.clear_journal()
-        if kept:  # noted but not updated yet: a run killed again before it must still know
+        # Noted but not updated yet: a run killed again before it must still know. A ticket
+        # whose whole write landed has nothing left to write.
+        kept = [ticket_id for ticket_id in kept if ticket_id not in found.landed]
+        if kept:
             self.ledger.begin(kept)
 
     def _let_cut_writes_land(self, deadline: RunDeadline | None) -> None:

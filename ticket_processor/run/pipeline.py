@@ -337,7 +337,7 @@ def flow_writer(
         return DryRunWriter(on_outcome)
     return BatchWriter(
         ctx.helpdesk,
-        journal=audited(ctx.ledger, ctx.audit),
+        journal=audited(ctx.ledger, ctx.audit, flow.record.take_planned),
         replan=flow.replan,
         on_outcome=on_outcome,
         flush_after=ctx.writer_flush_after,

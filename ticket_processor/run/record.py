@@ -16,7 +16,7 @@ and ``last_run.json`` (which ``health`` reads), which say the same thing, writte
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack
 from ..passes.planner import routing_fields
 from ..passes.types import PlannedChange, RunSummary
+from ..state.journal import PlannedWrite
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
 from ..triage.prepare import PreparedTicket, stored_subject
@@ -61,6 +62,10 @@ class RunRecorder:
         # its ``ticket_triaged`` event: the store's row of the ticket is that event's once the
         # ticket is written, so what the event lacks the store would lose.
         self._steps: dict[int, dict[str, Any]] = {}
+        # Each planned change's ``ticket_triaged`` fields until its write begins: the write
+        # journal keeps them while it is in flight (``take_planned``), so the next run can
+        # record a write this run made and was killed before logging.
+        self._awaiting: dict[int, dict[str, Any]] = {}
 
     # -- what the run's parts tell it ---------------------------------------------------------
 
@@ -154,21 +159,28 @@ class RunRecorder:
         (``steps``: what the steps decided, ``TicketStep.audit_fields``), else the engine's
         reply draft. ``prepared``: the ticket as the engine got it."""
         fields = self._decision_fields(ticket, triage, wb)
+        kept = {k: v for k, v in (steps or {}).items() if k not in UNLOGGED}
+        if not (self.options.dry_run or self.options.shadow):
+            # The event as ``triaged`` would log it, for the write journal (``take_planned``).
+            _remember(self._awaiting, ticket.id, {**fields, **kept}, self._lock)
         raw = self.options.audit_raw_subjects
         fields["subject"] = (
             ticket.subject if raw else stored_subject(ticket.subject, ticket.people, prepared)
         )
         fields.update(steps or {})
-        kept = {k: v for k, v in (steps or {}).items() if k not in UNLOGGED}
         if kept:
-            with self._lock:
-                self._steps[ticket.id] = kept
-                if len(self._steps) > WAITING_STEPS:
-                    del self._steps[next(iter(self._steps))]  # the oldest
+            _remember(self._steps, ticket.id, kept, self._lock)
         if "answer" not in fields and triage.analysis.reply_draft:
             fields["answer"] = triage.analysis.reply_draft
             fields["answer_state"] = "note"
         self.ctx.audit.planned(fields)
+
+    def take_planned(self, ticket_ids: Sequence[int]) -> dict[int, PlannedWrite]:
+        """The decisions of these tickets, as their writes begin (``run.audit``): each
+        handed over once."""
+        with self._lock:
+            found = {i: self._awaiting.pop(i) for i in ticket_ids if i in self._awaiting}
+        return {i: PlannedWrite(self.ctx.run_id, fields) for i, fields in found.items()}
 
     def triaged(
         self,
@@ -272,6 +284,7 @@ class RunRecorder:
             self.summary.failed += 1
             if ticket_id is not None:
                 self._steps.pop(ticket_id, None)
+                self._awaiting.pop(ticket_id, None)
         self.log.emit(
             "ticket_failed",
             ticket_id=ticket_id,
@@ -312,6 +325,16 @@ class RunRecorder:
         with self._lock:
             _name_the_bound(self.summary, self.ctx)
             _record_run_end(self.summary, self.ctx)
+
+
+def _remember(
+    waiting: dict[int, dict[str, Any]], ticket_id: int, fields: dict[str, Any], lock: threading.Lock
+) -> None:
+    """Keep a ticket's fields until its write, the oldest let go past ``WAITING_STEPS``."""
+    with lock:
+        waiting[ticket_id] = fields
+        if len(waiting) > WAITING_STEPS:
+            del waiting[next(iter(waiting))]
 
 
 def risk_fields(triage: Triage | None) -> dict[str, Any]:

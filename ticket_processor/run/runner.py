@@ -415,6 +415,7 @@ def run_context(
         price=parts.price,
         write_settle_s=settings.http_timeout,
         audit=audit if audit is not None else NO_AUDIT,
+        log_dir=settings.log_dir,
         claims=claims,
         steps=order.ticket_steps(settings, parts),
         observe=observe,
