@@ -4,8 +4,9 @@ A real ``ticketbot run`` (a child process) on each helpdesk's sandbox is killed 
 its tickets are logged and its write journal holds writes; its jobs land on their own; a second
 run settles the journal. Then every ticket written to the helpdesk is, once, a ``written``
 decision in the audit store, in exactly one run's ``revert --dry-run`` plan (the killed run's
-for the writes it made: the brief's "revert undoes everything a run wrote"), on the dashboard
-as written, counted by ``audit info``, and the second run says whose writes it recorded.
+for the writes it made: revert undoes everything a run wrote), on the dashboard as written,
+counted by ``audit info``; the killed run is listed with every write it made (``audit info``,
+the dashboard's last runs), and the second run says whose writes it recorded.
 """
 
 from __future__ import annotations
@@ -180,6 +181,13 @@ def test_a_killed_runs_landed_writes_are_recorded_as_its_own(
         info = ticketbot(env, tmp_path, "audit", "info")
         assert info.returncode == 0, info.stderr
         assert re.search(rf"^writes: {len(written)}$", info.stdout, re.MULTILINE), info.stdout
+        # The killed run is named as one with no end, with every write it made, there and in
+        # the dashboard's last runs.
+        assert f"{killed} ({len(killed_wrote)} triaged)" in info.stdout, info.stdout
+        with AuditStore.open(None, state_dir=state, account=account) as store:
+            last_runs = {run.run_id: run for run in store.recent_runs()}
+        assert last_runs[killed].finished_at is None
+        assert last_runs[killed].triaged == len(killed_wrote)
 
         # Nothing is left in flight: the next run has nothing to finish.
         third = ticketbot(env, tmp_path, "run")
