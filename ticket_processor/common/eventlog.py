@@ -23,7 +23,8 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
     ticket_id, category, urgency, sentiment, language, confidence, engine ("llm" | "rules"),
     model, fallback (bool), fallback_reason, cached (bool), prompt_tokens, completion_tokens,
     llm_seconds, seconds, priority (set, or null), tags_added (list), dry_run; with routing:
-    route (a name or a list), group, escalated (bool)
+    route (a name or a list), group, escalated (bool); ``recovered_by``: a killed run's write
+    the next run found landed, logged by that run under the killed run's ``run_id``
 ``ticket_failed``
     ticket_id, stage ("analyse" | "write"), error_type, error, ticket_url (optional)
 ``ticket_outcome``
