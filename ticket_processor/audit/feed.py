@@ -113,8 +113,9 @@ class AuditFeed:
             return
         run_id = record.get("run_id")
         if isinstance(run_id, str) and run_id not in self._runs and self.info.helpdesk:
-            # A killed run's event, logged or handed over by the next run (``run.recovered``):
-            # a run of this feed's helpdesk, whose ``run_started`` this feed did not see.
+            # A killed run's event, logged or handed over by the next run
+            # (``run.discovery.record_landed``): a run of this feed's helpdesk, whose
+            # ``run_started`` this feed did not see.
             self._runs[run_id] = RunInfo(self.info.helpdesk, run_mode(record))
         rows = EventRows.of(record, self._runs)
         # The feed's own run has the mode it was opened with, whatever its events say.

@@ -122,8 +122,8 @@ class EventLog:
         """Write one event line and return the record as written (secrets scrubbed).
 
         A ``run_id`` among the fields says the event is that run's, logged by this one (a
-        killed run's write the next run found landed: ``run.recovered``); else it is this
-        log's run's."""
+        killed run's write the next run found landed: ``run.discovery.record_landed``); else it
+        is this log's run's."""
         of_run = fields.get("run_id")
         with self._lock:
             moment = self._clock()

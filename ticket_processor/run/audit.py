@@ -14,7 +14,7 @@ logged of the batch's writes is in the store before the journal forgets them (a 
 later leaves the next run only the batches still in the journal to reconcile). Handed the
 recorder's ``take_planned``, it journals each triage write with its decision
 (``state.journal.PlannedWrite``). ``DecisionSink`` is what the recorder tells of a planned
-change, and what the next run hands a killed run's logged events (``run.recovered``);
+change, and what the next run hands a killed run's logged events (``run.discovery.record_landed``);
 ``NO_AUDIT`` is the sink of a run without a store (tests that build a context by hand).
 """
 

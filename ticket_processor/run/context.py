@@ -108,7 +108,7 @@ class RunContext:
     # Where each decision goes when its change is planned, before its write (run/audit.py).
     audit: DecisionSink = NO_AUDIT
     # The event log's directory: where the next run reads what a killed run logged of its
-    # writes (``recovered``); None: not read.
+    # writes (``discovery.record_landed``); None: not read.
     log_dir: Path | None = None
     # Per-ticket claims around each write batch, shared with every ticketbot process on the
     # state directory (``state.claims``: a run beside ``serve``); None: this process only.

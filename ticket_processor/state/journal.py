@@ -9,8 +9,8 @@ its methods, so callers keep using the ledger as the journal.
 A triage write begins with its decision (``PlannedWrite``: the run that made it and the
 fields its ``ticket_triaged`` event would log), kept in ``inflight.json`` beside the ticket's
 id until the write ends: a run killed after its write landed and before it logged it leaves
-the next run what to record in its name (``run.recovered``), so its log, the audit store and
-``revert --run`` hold every write it made.
+the next run what to record in its name (``run.discovery.record_landed``), so its log, the
+audit store and ``revert --run`` hold every write it made.
 """
 
 from __future__ import annotations
