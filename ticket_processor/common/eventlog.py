@@ -72,6 +72,7 @@ FILE_PREFIX = "ticketbot-"
 FILE_SUFFIX = ".jsonl"
 _FILE_NAME = re.compile(r"^ticketbot-(\d{4}-\d{2}-\d{2})\.jsonl$")
 RESERVED = ("ts", "event", "run_id")
+OF_RUN = "of_run"  # ``emit``'s word for "this event is that other run's"
 
 
 def log_file_name(day: date) -> str:
@@ -121,10 +122,10 @@ class EventLog:
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
         """Write one event line and return the record as written (secrets scrubbed).
 
-        A ``run_id`` among the fields says the event is that run's, logged by this one (a
-        killed run's write the next run found landed: ``run.discovery.record_landed``); else it
-        is this log's run's."""
-        of_run = fields.get("run_id")
+        Fields never overwrite the envelope (``ts``, ``event``, ``run_id``). ``of_run`` names
+        another run the event is of, logged by this one: a killed run's write the next run
+        found landed (``run.discovery.record_landed``)."""
+        of_run = fields.pop(OF_RUN, None)
         with self._lock:
             moment = self._clock()
             record: dict[str, Any] = {

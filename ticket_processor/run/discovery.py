@@ -300,7 +300,7 @@ def record_landed(ctx: RunContext, planned: Mapping[int, PlannedWrite]) -> Recov
     for ticket_id in sorted(landed - logged):
         write = planned[ticket_id]
         ctx.log.emit(
-            "ticket_triaged", run_id=write.run_id, recovered_by=ctx.run_id, **write.decision
+            "ticket_triaged", of_run=write.run_id, recovered_by=ctx.run_id, **write.decision
         )
         recorded += 1
     return Recovered(frozenset(landed), recorded, len(planned) - len(landed), runs)
