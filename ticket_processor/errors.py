@@ -412,3 +412,29 @@ def plain_message(message: str) -> str:
 def either(names: Sequence[str], *, word: str = "or") -> str:
     """``a or b``, ``a, b or c`` (``word="and"``: ``a, b and c``): how a message lists names."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
+def abort_reason(exc: BaseException, *, query: str | None) -> str | None:
+    """Why ``exc`` aborts a run, as the run's record and its alert say it; None when it is no
+    abort but an error the command reports as its own (a setting, a file, a fault of ours).
+
+    One answer wherever the run was when it failed: the same refused credentials abort the
+    run whether the routes' first request met them while the parts were built or discovery's
+    once the run was under way."""
+    if isinstance(exc, AuthError | BreakerOpenError | RunAborted):
+        return str(exc)
+    if not isinstance(exc, HelpdeskError):
+        return None
+    if query is not None and exc.status_code in (400, 422):
+        # The search is the run's first read: a query the helpdesk cannot read (a typo in
+        # ``--query``) is the query's fault, not a helpdesk that is down.
+        return f"the helpdesk refused the query given with --query: {exc}"
+    return f"helpdesk unreachable or failing: {exc}"
+
+
+def failure_reason(exc: BaseException, *, query: str | None) -> str:
+    """Why a run failed, for its record: the abort's reason, else the error as said."""
+    reason = abort_reason(exc, query=query)
+    if reason is not None:
+        return reason
+    return str(exc) if isinstance(exc, TicketBotError) else f"{type(exc).__name__}: {exc}"

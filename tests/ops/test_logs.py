@@ -60,6 +60,14 @@ def test_fields_cannot_overwrite_the_envelope(tmp_path: Path, clock: FakeClock) 
     assert record["ts"] == "2026-11-22T23:59:58.123Z"
 
 
+def test_an_event_of_another_run_says_so_by_name(tmp_path: Path, clock: FakeClock) -> None:
+    """A killed run's write, logged by the next run in the killed run's name."""
+    with EventLog(tmp_path, run_id="r2", clock=clock.utc) as log:
+        record = log.emit("ticket_triaged", of_run="r1", recovered_by="r2", ticket_id=7)
+    assert (record["run_id"], record["recovered_by"]) == ("r1", "r2")
+    assert "of_run" not in record
+
+
 def test_secrets_are_scrubbed_everywhere(tmp_path: Path, clock: FakeClock) -> None:
     class Level(StrEnum):
         HIGH = "high"

@@ -36,7 +36,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .rows import EventRows, Outcome, RunInfo, decision_values
+from .rows import EventRows, Outcome, RunInfo, decision_values, run_mode
 from .writer import AuditStoreError
 
 if TYPE_CHECKING:
@@ -111,6 +111,12 @@ class AuditFeed:
         """One event as the log wrote it (the log's listener)."""
         if self._stopped():
             return
+        run_id = record.get("run_id")
+        if isinstance(run_id, str) and run_id not in self._runs and self.info.helpdesk:
+            # A killed run's event, logged or handed over by the next run
+            # (``run.discovery.record_landed``): a run of this feed's helpdesk, whose
+            # ``run_started`` this feed did not see.
+            self._runs[run_id] = RunInfo(self.info.helpdesk, run_mode(record))
         rows = EventRows.of(record, self._runs)
         # The feed's own run has the mode it was opened with, whatever its events say.
         self._runs[self.run_id] = self.info

@@ -8,7 +8,7 @@ counted by ``mode``). Read by the dashboard's overview; the list and a ticket's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -97,13 +97,52 @@ class Overview:
 
 
 def recent_runs(conn: sa.Connection, account: str, *, limit: int = 20) -> list[RunRow]:
+    """The last runs, newest first. A run with no end stored (killed, or still going) has no
+    ``run_finished`` counts: its tickets are counted from its decisions, so a killed run shows
+    every write it made (the next run records those it did not live to log), as ``report``
+    counts it from its events."""
     statement = (
         sa.select(runs)
         .where(runs.c.account == account)
         .order_by(runs.c.started_at.desc(), runs.c.id.desc())
         .limit(limit)
     )
-    return [build(RunRow, dict(row)) for row in conn.execute(statement).mappings()]
+    found = [build(RunRow, dict(row)) for row in conn.execute(statement).mappings()]
+    open_runs = [run.run_id for run in found if run.finished_at is None]
+    if not open_runs:
+        return found
+    counted = _decision_counts(conn, account, open_runs)
+    shown = []
+    for run in found:
+        if run.run_id in counted:
+            triaged, failed, fallback = counted[run.run_id]
+            run = replace(run, triaged=triaged, failed=failed, fallback=fallback)
+        shown.append(run)
+    return shown
+
+
+def _decision_counts(
+    conn: sa.Connection, account: str, run_ids: list[str]
+) -> dict[str, tuple[int, int, int]]:
+    """Per run: its first triages decided (written, or a shadow or dry run's), failed, and
+    fallen back; a customer's reply is not a ticket triaged."""
+    c = decisions.c
+    decided = sa.case((c.status.in_(("written", "shadow", "dry-run")), 1), else_=0)
+    fallback = sa.case((c.fallback.is_(sa.true()) & (c.status != "failed"), 1), else_=0)
+    statement = (
+        sa.select(
+            c.run_id,
+            sa.func.sum(decided),
+            sa.func.sum(sa.case((c.status == "failed", 1), else_=0)),
+            sa.func.sum(fallback),
+        )
+        .where(c.account == account, c.run_id.in_(run_ids), c.kind != "reply")
+        .group_by(c.run_id)
+    )
+    return {
+        str(run_id): (int(t or 0), int(f or 0), int(b or 0))
+        for run_id, t, f, b in conn.execute(statement)
+    }
 
 
 def _hour(conn: sa.Connection) -> sa.ColumnElement[str]:

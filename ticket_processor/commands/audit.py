@@ -61,9 +61,13 @@ def audit_import(
             typer.echo(f"skipped {name}: not a regular file", err=True)
 
 
+RECENT = 100  # runs ``audit info`` looks at for those with no end
+
+
 @audit_app.command("info")
 def audit_info(account: AccountOption = None) -> None:
-    """Which store the settings name, its schema version, and its rows per table.
+    """Which store the settings name, its schema version, its rows per table, and the runs
+    with no end stored (killed, or running now) with what each triaged.
 
     The embedded store is checked whole first: a damaged one is said, with how to recover it."""
     from ..audit.damage import ensure_whole
@@ -82,3 +86,11 @@ def audit_info(account: AccountOption = None) -> None:
             typer.echo(f"account: {store.account}")
             for table, rows in store.row_counts().items():
                 typer.echo(f"{table}: {rows}")
+            # A run killed (kill -9, power loss) stored no end: said, with what it wrote (the
+            # next run records the writes it did not live to log), as ``report`` says it.
+            open_runs = [r for r in store.recent_runs(limit=RECENT) if r.finished_at is None]
+            if open_runs:
+                typer.echo(
+                    f"runs with no end stored (killed, or running now; of the last {RECENT}): "
+                    + ", ".join(f"{r.run_id} ({r.triaged} triaged)" for r in reversed(open_runs))
+                )

@@ -23,7 +23,8 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
     ticket_id, category, urgency, sentiment, language, confidence, engine ("llm" | "rules"),
     model, fallback (bool), fallback_reason, cached (bool), prompt_tokens, completion_tokens,
     llm_seconds, seconds, priority (set, or null), tags_added (list), dry_run; with routing:
-    route (a name or a list), group, escalated (bool)
+    route (a name or a list), group, escalated (bool); ``recovered_by``: a killed run's write
+    the next run found landed, logged by that run under the killed run's ``run_id``
 ``ticket_failed``
     ticket_id, stage ("analyse" | "write"), error_type, error, ticket_url (optional)
 ``ticket_outcome``
@@ -71,6 +72,7 @@ FILE_PREFIX = "ticketbot-"
 FILE_SUFFIX = ".jsonl"
 _FILE_NAME = re.compile(r"^ticketbot-(\d{4}-\d{2}-\d{2})\.jsonl$")
 RESERVED = ("ts", "event", "run_id")
+OF_RUN = "of_run"  # ``emit``'s word for "this event is that other run's"
 
 
 def log_file_name(day: date) -> str:
@@ -118,13 +120,18 @@ class EventLog:
         return moment.astimezone(UTC).date()
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Write one event line and return the record as written (secrets scrubbed)."""
+        """Write one event line and return the record as written (secrets scrubbed).
+
+        Fields never overwrite the envelope (``ts``, ``event``, ``run_id``). ``of_run`` names
+        another run the event is of, logged by this one: a killed run's write the next run
+        found landed (``run.discovery.record_landed``)."""
+        of_run = fields.pop(OF_RUN, None)
         with self._lock:
             moment = self._clock()
             record: dict[str, Any] = {
                 "ts": format_ts(moment),
                 "event": self._scrub.text(event),
-                "run_id": self._scrub.text(self.run_id),
+                "run_id": self._scrub.text(of_run if isinstance(of_run, str) else self.run_id),
             }
             for key, value in self._scrub(
                 {k: v for k, v in fields.items() if k not in RESERVED}

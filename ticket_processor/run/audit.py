@@ -9,13 +9,18 @@ says so (``audit_unavailable``, a warning) and the run goes on with the logs alo
 
 ``JournalThenWrite`` is the write journal the run's writers are handed: it flushes the feed
 before the journal records a write as begun, so every decision whose change may reach the
-helpdesk is in the store first. ``DecisionSink`` is what the recorder tells of a planned change;
+helpdesk is in the store first, and again before the journal lets a batch go, so what the run
+logged of the batch's writes is in the store before the journal forgets them (a run killed
+later leaves the next run only the batches still in the journal to reconcile). Handed the
+recorder's ``take_planned``, it journals each triage write with its decision
+(``state.journal.PlannedWrite``). ``DecisionSink`` is what the recorder tells of a planned
+change, and what the next run hands a killed run's logged events (``run.discovery.record_landed``);
 ``NO_AUDIT`` is the sink of a run without a store (tests that build a context by hand).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,6 +32,7 @@ from ..audit.writer import AuditStoreError
 from ..common.eventlog import EventLog, new_run_id
 from ..models import WriteJournal, WriteOutcome
 from ..settings import Settings
+from ..state.journal import PlannedWrite
 
 if TYPE_CHECKING:
     from ..audit.store import AuditStore
@@ -34,11 +40,15 @@ if TYPE_CHECKING:
 
 class DecisionSink(Protocol):
     def planned(self, fields: Mapping[str, Any]) -> None: ...
+    def event(self, record: Mapping[str, Any]) -> None: ...
     def flush(self) -> None: ...
 
 
 class _NoAudit:
     def planned(self, fields: Mapping[str, Any]) -> None:
+        return None
+
+    def event(self, record: Mapping[str, Any]) -> None:
         return None
 
     def flush(self) -> None:
@@ -48,26 +58,49 @@ class _NoAudit:
 NO_AUDIT: DecisionSink = _NoAudit()
 
 
-class JournalThenWrite:
-    """A ``WriteJournal`` that stores the run's decisions before a write begins."""
+class DecisionJournal(WriteJournal, Protocol):
+    """The ledger's journal, which keeps each triage write's decision while it is in flight."""
 
-    def __init__(self, journal: WriteJournal, sink: DecisionSink) -> None:
+    def begin(
+        self, ticket_ids: Sequence[int], decisions: Mapping[int, PlannedWrite] | None = None
+    ) -> None: ...
+
+
+TakePlanned = Callable[[Sequence[int]], Mapping[int, PlannedWrite]]
+
+
+class JournalThenWrite:
+    """A ``WriteJournal`` that stores the run's decisions before a write begins (and the
+    events of its outcomes before the journal forgets it)."""
+
+    def __init__(
+        self, journal: DecisionJournal, sink: DecisionSink, planned: TakePlanned | None = None
+    ) -> None:
         self._journal = journal
         self._sink = sink
+        self._planned = planned
 
     def begin(self, ticket_ids: Sequence[int]) -> None:
         self._sink.flush()
-        self._journal.begin(ticket_ids)
+        decisions = self._planned(ticket_ids) if self._planned is not None else None
+        self._journal.begin(ticket_ids, decisions)
 
     def job_sent(self, job_id: str, ticket_ids: Sequence[int]) -> None:
         self._journal.job_sent(job_id, ticket_ids)
 
     def end(self, ticket_ids: Sequence[int], job_ids: Sequence[str]) -> None:
+        self._sink.flush()
         self._journal.end(ticket_ids, job_ids)
 
 
-def audited(journal: WriteJournal, sink: DecisionSink) -> WriteJournal:
-    return journal if sink is NO_AUDIT else JournalThenWrite(journal, sink)
+def audited(
+    journal: DecisionJournal, sink: DecisionSink, planned: TakePlanned | None = None
+) -> WriteJournal:
+    """The journal a run's writer is handed; ``planned``: the recorder's ``take_planned``,
+    for the writes of the run's triage decisions."""
+    if sink is NO_AUDIT and planned is None:
+        return journal
+    return JournalThenWrite(journal, sink, planned)
 
 
 def audit_account(settings: Settings) -> str:

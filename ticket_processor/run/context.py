@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from ..common.eventlog import EventSink
@@ -106,6 +107,9 @@ class RunContext:
     deadline: RunDeadline | None = None
     # Where each decision goes when its change is planned, before its write (run/audit.py).
     audit: DecisionSink = NO_AUDIT
+    # The event log's directory: where the next run reads what a killed run logged of its
+    # writes (``discovery.record_landed``); None: not read.
+    log_dir: Path | None = None
     # Per-ticket claims around each write batch, shared with every ticketbot process on the
     # state directory (``state.claims``: a run beside ``serve``); None: this process only.
     claims: WriteClaims | None = None

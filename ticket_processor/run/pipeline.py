@@ -42,6 +42,8 @@ from ..errors import (
     RunOutOfTime,
     StopRequested,
     TicketBotError,
+    abort_reason,
+    failure_reason,
 )
 from ..exitcodes import ExitCode
 from ..helpdesks.registry import reply_stamps
@@ -57,7 +59,7 @@ from .audit import audited
 from .context import RunContext
 from .discovery import Discovery, LedgerUpkeep
 from .flow import TicketFlow
-from .record import RunRecorder, abort_reason, failure_reason, run_started_fields
+from .record import RunRecorder, run_started_fields
 from .replies import ReplyPass
 
 
@@ -328,7 +330,7 @@ def flow_writer(
         return DryRunWriter(on_outcome)
     return BatchWriter(
         ctx.helpdesk,
-        journal=audited(ctx.ledger, ctx.audit),
+        journal=audited(ctx.ledger, ctx.audit, flow.record.take_planned),
         replan=flow.replan,
         on_outcome=on_outcome,
         flush_after=ctx.writer_flush_after,

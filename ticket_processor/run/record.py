@@ -14,7 +14,7 @@ and ``last_run.json`` (which ``health`` reads), which say the same thing, writte
 
 What the record needs is the run's log and ledger only (``record_run_end``), so a run that
 fails before its pipeline opens the record, or by an error the pipeline cannot handle, is
-recorded by ``record_failure`` as one aborted in it; ``abort_reason`` is the one judgement of
+recorded by ``record_failure`` as one aborted in it; ``errors.abort_reason`` is the one judgement of
 which errors abort a run, and in what words, wherever the run met them.
 """
 
@@ -27,13 +27,14 @@ from typing import Any
 
 from ..common.baseline import day_of
 from ..common.eventlog import EventLog, EventSink
-from ..errors import AuthError, BreakerOpenError, HelpdeskError, RunAborted, TicketBotError
+from ..errors import TicketBotError, abort_reason, failure_reason
 from ..exitcodes import SIGNAL_EXIT, ExitCode
 from ..llm_client.pacer import run_bound
 from ..models import BATCH_PRICE_SHARE, Ticket, Triage, WriteBack, sanitise_tag
 from ..passes.planner import routing_fields
 from ..passes.protocol import RunEnd, RunPass, after_writes
 from ..passes.types import PlannedChange, RunOptions, RunSummary
+from ..state.journal import PlannedWrite
 from ..state.ledger import RunLedger
 from ..triage.chain import LLMEngine
 from ..triage.confidence import field_decisions
@@ -70,6 +71,10 @@ class RunRecorder:
         # its ``ticket_triaged`` event: the store's row of the ticket is that event's once the
         # ticket is written, so what the event lacks the store would lose.
         self._steps: dict[int, dict[str, Any]] = {}
+        # Each planned change's ``ticket_triaged`` fields until its write begins: the write
+        # journal keeps them while it is in flight (``take_planned``), so the next run can
+        # record a write this run made and was killed before logging.
+        self._awaiting: dict[int, dict[str, Any]] = {}
 
     # -- what the run's parts tell it ---------------------------------------------------------
 
@@ -165,21 +170,28 @@ class RunRecorder:
         (``steps``: what the steps decided, ``TicketStep.audit_fields``), else the engine's
         reply draft. ``prepared``: the ticket as the engine got it."""
         fields = self._decision_fields(ticket, triage, wb)
+        kept = {k: v for k, v in (steps or {}).items() if k not in UNLOGGED}
+        if not (self.options.dry_run or self.options.shadow):
+            # The event as ``triaged`` would log it, for the write journal (``take_planned``).
+            _remember(self._awaiting, ticket.id, {**fields, **kept}, self._lock)
         raw = self.options.audit_raw_subjects
         fields["subject"] = (
             ticket.subject if raw else stored_subject(ticket.subject, ticket.people, prepared)
         )
         fields.update(steps or {})
-        kept = {k: v for k, v in (steps or {}).items() if k not in UNLOGGED}
         if kept:
-            with self._lock:
-                self._steps[ticket.id] = kept
-                if len(self._steps) > WAITING_STEPS:
-                    del self._steps[next(iter(self._steps))]  # the oldest
+            _remember(self._steps, ticket.id, kept, self._lock)
         if "answer" not in fields and triage.analysis.reply_draft:
             fields["answer"] = triage.analysis.reply_draft
             fields["answer_state"] = "note"
         self.ctx.audit.planned(fields)
+
+    def take_planned(self, ticket_ids: Sequence[int]) -> dict[int, PlannedWrite]:
+        """The decisions of these tickets, as their writes begin (``run.audit``): each
+        handed over once."""
+        with self._lock:
+            found = {i: self._awaiting.pop(i) for i in ticket_ids if i in self._awaiting}
+        return {i: PlannedWrite(self.ctx.run_id, fields) for i, fields in found.items()}
 
     def triaged(
         self,
@@ -291,6 +303,7 @@ class RunRecorder:
             self.summary.failed += 1
             if ticket_id is not None:
                 self._steps.pop(ticket_id, None)
+                self._awaiting.pop(ticket_id, None)
         self.log.emit(
             "ticket_failed",
             ticket_id=ticket_id,
@@ -334,6 +347,16 @@ class RunRecorder:
             record_run_end(self.summary, ctx.log, ctx.ledger, dry_run=ctx.options.dry_run)
 
 
+def _remember(
+    waiting: dict[int, dict[str, Any]], ticket_id: int, fields: dict[str, Any], lock: threading.Lock
+) -> None:
+    """Keep a ticket's fields until its write, the oldest let go past ``WAITING_STEPS``."""
+    with lock:
+        waiting[ticket_id] = fields
+        if len(waiting) > WAITING_STEPS:
+            del waiting[next(iter(waiting))]
+
+
 def risk_fields(triage: Triage | None) -> dict[str, Any]:
     """The risk in a decision's event: its level and probability (None: not scored)."""
     risk = triage.risk if triage is not None else None
@@ -365,32 +388,6 @@ def run_started_fields(
         "since": options.since.isoformat() if options.since else None,
         "query": options.query,
     }
-
-
-def abort_reason(exc: BaseException, *, query: str | None) -> str | None:
-    """Why ``exc`` aborts a run, as the run's record and its alert say it; None when it is no
-    abort but an error the command reports as its own (a setting, a file, a fault of ours).
-
-    One answer wherever the run was when it failed: the same refused credentials abort the
-    run whether the routes' first request met them while the parts were built or discovery's
-    once the run was under way."""
-    if isinstance(exc, AuthError | BreakerOpenError | RunAborted):
-        return str(exc)
-    if not isinstance(exc, HelpdeskError):
-        return None
-    if query is not None and exc.status_code in (400, 422):
-        # The search is the run's first read: a query the helpdesk cannot read (a typo in
-        # ``--query``) is the query's fault, not a helpdesk that is down.
-        return f"the helpdesk refused the query given with --query: {exc}"
-    return f"helpdesk unreachable or failing: {exc}"
-
-
-def failure_reason(exc: BaseException, *, query: str | None) -> str:
-    """Why a run failed, for its record: the abort's reason, else the error as said."""
-    reason = abort_reason(exc, query=query)
-    if reason is not None:
-        return reason
-    return str(exc) if isinstance(exc, TicketBotError) else f"{type(exc).__name__}: {exc}"
 
 
 def record_run_end(

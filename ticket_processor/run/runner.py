@@ -53,13 +53,7 @@ from ..writeback.batch_writer import WriteClaims
 from ..writeback.scope import parse_scope
 from . import order
 from .audit import NO_AUDIT, DecisionSink, close_audit, mode_of, prune_audit
-from .build import (
-    Harness,
-    Parts,
-    alerter_for,
-    build,
-    open_feed,
-)
+from .build import Harness, Parts, alerter_for, build, open_feed
 from .context import RunContext
 from .pipeline import Pipeline
 from .record import record_failure
@@ -457,6 +451,7 @@ def run_context(
         price=parts.price,
         write_settle_s=settings.http_timeout,
         audit=audit if audit is not None else NO_AUDIT,
+        log_dir=settings.log_dir,
         claims=claims,
         steps=order.ticket_steps(settings, parts),
         observe=observe,

@@ -4,7 +4,8 @@ One state directory (``TICKETBOT_STATE_DIR``), one file per concern, each writte
 (temp file, fsync, ``os.replace``) so a kill -9 leaves the old or the new version:
 
     cursor.json      where discovery resumes (saved after every settled page, and on abort)
-    inflight.json    tickets whose write was sent but not confirmed (the crash journal)
+    inflight.json    tickets whose write was sent but not confirmed (the crash journal), with
+                     the triage decisions among them (what a killed run was writing)
     jobs.json        helpdesk jobs sent for them, so the next run can wait for them
     retry.json       tickets that failed, with their attempt counts, for the next runs
     breakers.json    circuit breaker states, by dependency and endpoint
@@ -118,6 +119,7 @@ class RunLedger:
         self.end = self.journal.end
         self.inflight = self.journal.inflight
         self.jobs = self.journal.jobs
+        self.planned_writes = self.journal.decisions
         self.clear_journal = self.journal.clear
 
     # -- reading and writing one file --------------------------------------------------

@@ -46,8 +46,19 @@ class CursorFile(_File):
     helpdesk: StrictStr | None = None
 
 
+class PlannedWriteRecord(_File):
+    """What a triage write in flight was to write: the run that decided it, when its write
+    began, and the decision as its ``ticket_triaged`` event would log it."""
+
+    run_id: StrictStr
+    began_at: StrictStr
+    decision: dict[StrictStr, Any]
+
+
 class InflightFile(_File):
     ticket_ids: list[StrictInt]
+    # By ticket id: the triage decisions among them (a file of an older version has none).
+    decisions: dict[Annotated[str, Field(pattern=r"^\d{1,19}$")], PlannedWriteRecord] = {}
 
 
 class JobsFile(_File):
