@@ -30,6 +30,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+# First, so the SDK's model packages a run never reads stay unimported (``sdk_import.py``).
+from . import llm_client  # noqa: F401
+
+# isort: split
 import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam

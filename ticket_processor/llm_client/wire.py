@@ -17,8 +17,8 @@ import openai
 from openai._httpx2 import request_exceptions, status_exceptions, timeout_exceptions
 from openai._models import FinalRequestOptions, construct_type
 from openai._utils._json import openapi_dumps
-from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion
+from openai.types.completion_usage import CompletionUsage
 
 from ..common.scrub import Scrubber
 from ..errors import (
