@@ -1,9 +1,3 @@
-"""The LLM client's parts behind ``llm.py``: connection pool, pacing, prompt, wire format, Batch
-API.
+"""The LLM client's parts behind ``llm.py``: connections and the call's deadline, pacing, prompt,
+wire format, Batch API, the SDK's import.
 """
-
-from .sdk_import import lazy_sdk_packages
-
-# Before any module of this package (or ``llm.py``, which imports this package first) imports
-# the SDK: its model packages a run never reads are imported only when used.
-lazy_sdk_packages()

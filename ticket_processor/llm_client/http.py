@@ -10,9 +10,9 @@ A call to an endpoint reached directly goes over ``stdlib_http.StdlibTransport``
 connection a thread, ``http.client``'s parser), which keeps the same deadline; through a proxy,
 over httpx's own transport, its network backend armed here (``DeadlineBackend``).
 
-The deadline is per thread (``call_deadline``): a call and the reading of its whole answer run
-in the calling thread (the openai SDK reads non-streamed bodies inside ``send``), so the socket
-operations of one worker only ever see that worker's deadline.
+The deadline is per thread (``deadline.call_deadline``): a call and the reading of its whole
+answer run in the calling thread (the openai SDK reads non-streamed bodies inside ``send``), so
+the socket operations of one worker only ever see that worker's deadline.
 
 Every answer is also capped (``BoundedTransport``): httpx would read any size into memory and
 inflate a gzip body a whole network read at a time (a 64 KiB read of a gzip bomb is ~64 MB).
@@ -26,11 +26,8 @@ would carry the prompt (ticket text) to whatever host it names.
 from __future__ import annotations
 
 import ssl
-import threading
-import time
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -38,8 +35,7 @@ import httpcore2
 import httpx2
 
 from ..resilience.bounds import CHUNK, LLM_MAX_BYTES, redirect_host, size_text
-
-_local = threading.local()
+from .deadline import budget
 
 
 def split_query(url: str) -> tuple[str, dict[str, str] | None]:
@@ -54,28 +50,6 @@ def split_query(url: str) -> tuple[str, dict[str, str] | None]:
         return url, None
     bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", parts.fragment))
     return bare, dict(parse_qsl(parts.query, keep_blank_values=True))
-
-
-@contextmanager
-def call_deadline(seconds: float) -> Iterator[None]:
-    """Every socket operation of this thread finishes within ``seconds`` from now, in total."""
-    previous = getattr(_local, "deadline", None)
-    _local.deadline = time.monotonic() + seconds
-    try:
-        yield
-    finally:
-        _local.deadline = previous
-
-
-def budget(timeout: float | None, error: type[Exception]) -> float | None:
-    """``timeout`` cut to the time left before this thread's deadline; raise when none is left."""
-    deadline: float | None = getattr(_local, "deadline", None)
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise error("the call's deadline has passed")
-    return left if timeout is None else min(timeout, left)
 
 
 class DeadlineStream(httpcore2.NetworkStream):

@@ -6,11 +6,12 @@ modules of pydantic models and typed dicts for the Responses API) for one typed 
 about three fifths of the SDK's import, 0.4 s of CPU at the start of every run. Ticketbot reads
 the chat completion's types and a few error and option types, each from its own module.
 
-``lazy_sdk_packages`` puts those two package modules in place before the SDK is imported: their
-submodules import as usual (``openai.types.chat.chat_completion``), and a package's own
-``__init__`` runs, whole and once, the first time a name it defines is asked for
-(``openai.types.Batch``): what the SDK offers is unchanged, only paid for when used. When the
-SDK is already imported, or laid out differently, nothing is done.
+Importing this module (``llm.py`` does, before the SDK) calls ``lazy_sdk_packages``, which puts
+those two package modules in place before the SDK is imported: their submodules import as usual
+(``openai.types.chat.chat_completion``), and a package's own ``__init__`` runs, whole and once,
+the first time a name it defines is asked for (``openai.types.Batch``): what the SDK offers is
+unchanged, only paid for when used. When the SDK is already imported, or laid out differently,
+nothing is done.
 """
 
 from __future__ import annotations
@@ -74,3 +75,6 @@ def _lazy_package(spec: importlib.machinery.ModuleSpec) -> ModuleType:
 
     module.__dict__["__getattr__"] = __getattr__
     return module
+
+
+lazy_sdk_packages()

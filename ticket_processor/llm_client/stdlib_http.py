@@ -9,7 +9,7 @@ each thread keeps one connection of its own, and no pool is scanned under a lock
 
 What httpx's transport guarantees is kept, each held by ``tests/llm/test_stdlib_http.py``:
 - every socket operation of a call waits at most the time left before the thread's deadline
-  (``http.call_deadline``), so an endpoint that trickles its answer a byte at a time is cut off
+  (``deadline.call_deadline``), so an endpoint that trickles its answer a byte at a time is cut off
   at the deadline, as ``http.DeadlineStream`` cuts it for httpcore;
 - failures are httpx's exceptions (a timeout an ``httpx.TimeoutException`` of the stage it hit,
   a refused connection a ``ConnectError``, a server that closes without answering a
@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx2
 
-from .http import budget
+from .deadline import budget
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
