@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import resource
 import socket
 import ssl
 import threading
@@ -173,6 +175,36 @@ def test_a_kept_connection_serves_the_next_call(
         assert poster(BODY).status_code == 200
     client.close()
     assert len(handler.connections) == 1
+
+
+def test_a_connection_past_descriptor_1023_is_kept_too(
+    answers: tuple[http.server.ThreadingHTTPServer, type[_Answers]],
+) -> None:
+    """A process with hundreds of workers and their files reaches descriptors ``select``
+    refuses; the kept connection must still be found idle and reused."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < 1200:
+        pytest.skip(f"this process may hold {soft} files: too few to pass descriptor 1023")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        server, handler = answers
+        client = _client(f"http://127.0.0.1:{server.server_port}/v1")
+        poster = ChatPoster(client)
+        for _ in range(3):
+            assert poster(BODY).status_code == 200
+        (kept,) = transport_of(client)._connections.values()
+        assert kept.sock.fileno() > 1023
+        client.close()
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+    assert len(handler.connections) == 1
+
+
+def transport_of(client: openai.OpenAI) -> StdlibTransport:
+    transport = client._client._transport._inner  # type: ignore[attr-defined]
+    assert isinstance(transport, StdlibTransport)
+    return transport
 
 
 def test_a_server_that_drops_the_connection_unanswered_is_a_reset() -> None:

@@ -81,15 +81,26 @@ class _Connection:
         connection with something to read is one the server closed (or spoke out of turn on)."""
         if origin != self.origin or time.monotonic() - self.idle_since > expiry:
             return False
-        try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
-        except (OSError, ValueError):
-            return False
-        return not readable
+        return not _readable(self.sock)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether ``sock`` has something to read (or is closed), without waiting. ``poll`` where
+    there is one: ``select`` refuses a descriptor past 1023, which a process with hundreds of
+    workers and their files may reach (httpcore asks the same way)."""
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed already
+        return True
+    return bool(readable)
 
 
 class _ResponseStream(httpx2.SyncByteStream):
