@@ -30,6 +30,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+# First: the SDK's model packages a run never reads stay unimported (``sdk_import.py``).
+from .llm_client import sdk_import  # noqa: F401
+
+# isort: split
 import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
@@ -49,7 +53,8 @@ from .errors import (
 )
 from .llm_client import wire
 from .llm_client.budget import SharedBudget
-from .llm_client.http import build_http_client, call_deadline, split_query
+from .llm_client.deadline import call_deadline
+from .llm_client.http import build_http_client, split_query
 from .llm_client.pacer import LLMPacer
 from .llm_client.prompt import (
     MODES,

@@ -14,11 +14,12 @@ from typing import Any, ClassVar
 import openai
 import pytest
 from openai._utils import maybe_transform
+from openai._utils._json import openapi_dumps
 from openai.types.chat import completion_create_params
 
 from ticket_processor.llm import LLMAnalyser
 from ticket_processor.llm_client.prompt import analysis_schema, chat_messages, response_format
-from ticket_processor.llm_client.wire import chat_body
+from ticket_processor.llm_client.wire import body_bytes, chat_body
 from ticket_processor.triage.prepare import prepare_ticket
 from ticket_processor.triage.taxonomy import load_taxonomy
 
@@ -103,3 +104,44 @@ def test_a_call_sends_the_key_and_none_of_the_sdks_telemetry_headers() -> None:
     assert headers["content-type"] == "application/json"
     assert headers["user-agent"].startswith("OpenAI/Python")
     assert not [name for name in headers if name.startswith("x-stainless")]
+
+
+# Characters a ticket may hold that JSON writers treat differently: controls, quotes and
+# backslashes, the line separators JavaScript minds, a byte-order mark, astral characters.
+_AWKWARD = "".join(chr(code) for code in range(0x20)) + (
+    '"\\/\x7f\x80\u2028\u2029\ufeff😀\U0010ffffé'
+)
+
+
+@pytest.mark.parametrize("mode", ["json_schema", "json_object", "text"])
+@pytest.mark.parametrize("temperature", [None, 0.0, 0.2, 1.0, 1e-7, 2.5e-5, 1e16, 0.1 + 0.2])
+def test_the_body_bytes_are_the_sdks(mode: str, temperature: float | None) -> None:
+    for start in range(0, len(_AWKWARD), 7):
+        ticket = prepare_ticket(f"Subject {_AWKWARD[start:]}", f"{_AWKWARD[: start + 3]} body")
+        messages: list[Any] = chat_messages("You triage tickets.", ticket)
+        messages.append({"role": "user", "content": _AWKWARD})
+        form = response_format(mode, analysis_schema(load_taxonomy(), reply_draft=True))
+        body = chat_body(
+            "m", messages, max_tokens=600, temperature=temperature, response_format=form
+        )
+        assert body_bytes(body) == openapi_dumps(body)
+
+
+@pytest.mark.parametrize("temperature", [float("nan"), float("inf")])
+def test_a_body_the_sdk_refuses_is_refused(temperature: float) -> None:
+    body = chat_body("m", [], max_tokens=600, temperature=temperature, response_format=None)
+    with pytest.raises(ValueError, match="JSON compliant") as theirs:
+        openapi_dumps(body)
+    with pytest.raises(ValueError, match="JSON compliant") as ours:
+        body_bytes(body)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_what_orjson_refuses_is_written_as_the_sdk_writes_it() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 2**70}
+    assert body_bytes(body) == openapi_dumps(body)
+    lone = {"model": "m", "messages": [{"role": "user", "content": "\ud800"}]}
+    with pytest.raises(UnicodeEncodeError):
+        openapi_dumps(lone)
+    with pytest.raises(UnicodeEncodeError):
+        body_bytes(lone)

@@ -28,6 +28,10 @@ from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+# First: the SDK's model packages a run never reads stay unimported (``sdk_import.py``).
+from . import sdk_import  # noqa: F401
+
+# isort: split
 import httpx2
 import openai
 from openai.types.chat import ChatCompletion
@@ -48,7 +52,8 @@ from ..models import TokenUsage, Triage
 from ..resilience.bounds import BATCH_MAX_BYTES, LLM_MAX_BYTES, size_text
 from ..triage.prepare import PreparedTicket
 from ..triage.taxonomy import Taxonomy
-from .http import AnswerRefused, build_http_client, call_deadline, split_query
+from .deadline import call_deadline
+from .http import AnswerRefused, build_http_client, split_query
 from .prompt import analysis_schema, chat_messages, read_analysis, response_format, system_prompt
 from .wire import answer_of, translate_error
 

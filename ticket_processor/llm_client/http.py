@@ -6,9 +6,13 @@ and holds the worker for good. Here every socket operation of a call (connect, T
 each read) is given at most the time left until the call's deadline, so the call ends at the
 deadline, with httpx's own timeout error, however the server dribbles its answer.
 
-The deadline is per thread (``call_deadline``): a call and the reading of its whole answer run
-in the calling thread (the openai SDK reads non-streamed bodies inside ``send``), so the socket
-operations of one worker only ever see that worker's deadline.
+A call to an endpoint reached directly goes over ``stdlib_http.StdlibTransport`` (one
+connection a thread, ``http.client``'s parser), which keeps the same deadline; through a proxy,
+over httpx's own transport, its network backend armed here (``DeadlineBackend``).
+
+The deadline is per thread (``deadline.call_deadline``): a call and the reading of its whole
+answer run in the calling thread (the openai SDK reads non-streamed bodies inside ``send``), so
+the socket operations of one worker only ever see that worker's deadline.
 
 Every answer is also capped (``BoundedTransport``): httpx would read any size into memory and
 inflate a gzip body a whole network read at a time (a 64 KiB read of a gzip bomb is ~64 MB).
@@ -22,11 +26,8 @@ would carry the prompt (ticket text) to whatever host it names.
 from __future__ import annotations
 
 import ssl
-import threading
-import time
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -34,8 +35,7 @@ import httpcore2
 import httpx2
 
 from ..resilience.bounds import CHUNK, LLM_MAX_BYTES, redirect_host, size_text
-
-_local = threading.local()
+from .deadline import budget
 
 
 def split_query(url: str) -> tuple[str, dict[str, str] | None]:
@@ -52,28 +52,6 @@ def split_query(url: str) -> tuple[str, dict[str, str] | None]:
     return bare, dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
-@contextmanager
-def call_deadline(seconds: float) -> Iterator[None]:
-    """Every socket operation of this thread finishes within ``seconds`` from now, in total."""
-    previous = getattr(_local, "deadline", None)
-    _local.deadline = time.monotonic() + seconds
-    try:
-        yield
-    finally:
-        _local.deadline = previous
-
-
-def _budget(timeout: float | None, error: type[Exception]) -> float | None:
-    """``timeout`` cut to the time left before this thread's deadline; raise when none is left."""
-    deadline: float | None = getattr(_local, "deadline", None)
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise error("the call's deadline has passed")
-    return left if timeout is None else min(timeout, left)
-
-
 class DeadlineStream(httpcore2.NetworkStream):
     """A network stream whose every operation respects the calling thread's deadline."""
 
@@ -85,10 +63,10 @@ class DeadlineStream(httpcore2.NetworkStream):
         self.get_extra_info = inner.get_extra_info  # type: ignore[method-assign]
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _budget(timeout, httpcore2.ReadTimeout))
+        return self._inner.read(max_bytes, budget(timeout, httpcore2.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _budget(timeout, httpcore2.WriteTimeout))
+        self._inner.write(buffer, budget(timeout, httpcore2.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -100,7 +78,7 @@ class DeadlineStream(httpcore2.NetworkStream):
         timeout: float | None = None,
     ) -> httpcore2.NetworkStream:
         inner = self._inner.start_tls(
-            ssl_context, server_hostname, _budget(timeout, httpcore2.ConnectTimeout)
+            ssl_context, server_hostname, budget(timeout, httpcore2.ConnectTimeout)
         )
         return DeadlineStream(inner)
 
@@ -125,7 +103,7 @@ class DeadlineBackend(httpcore2.NetworkBackend):
         stream = self._inner.connect_tcp(
             host,
             port,
-            _budget(timeout, httpcore2.ConnectTimeout),
+            budget(timeout, httpcore2.ConnectTimeout),
             local_address=local_address,
             socket_options=socket_options,
         )
@@ -138,7 +116,7 @@ class DeadlineBackend(httpcore2.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
         stream = self._inner.connect_unix_socket(
-            path, _budget(timeout, httpcore2.ConnectTimeout), socket_options=socket_options
+            path, budget(timeout, httpcore2.ConnectTimeout), socket_options=socket_options
         )
         return DeadlineStream(stream)
 
@@ -158,77 +136,21 @@ def _arm(transport: object) -> None:
         pool._network_backend = DeadlineBackend(backend)
 
 
-class ThreadPools(httpcore2.ConnectionPool):
-    """httpx's connection pool split into one pool per calling thread, each made as this one is.
+def _direct(client: httpx2.Client) -> httpx2.BaseTransport:
+    """The transport for an endpoint reached directly: ``stdlib_http.StdlibTransport`` on the
+    TLS context and keep-alive expiry httpx chose, unless a proxy (configured, or any mounted
+    from the environment) or HTTP/2 is in play, which httpx's own transport keeps."""
+    from .stdlib_http import StdlibTransport
 
-    httpcore's pool looks at every connection it holds and every request waiting (closed? idle?
-    expired: a poll of the socket) each time it places a request and each time one ends, under
-    one lock: at 64 workers about 60 connections twice a call, a tenth of an LLM run's CPU. A
-    worker makes one call at a time, so its own pool holds one connection. The pool of a thread
-    that has ended is closed when the next thread makes its own; ``close`` closes them all."""
-
-    def __init__(self, **settings: Any) -> None:
-        super().__init__(**settings)
-        self._settings = settings
-        self._mine = threading.local()
-        self._pools_lock = threading.Lock()
-        self._pools: dict[threading.Thread, httpcore2.ConnectionPool] = {}
-
-    @classmethod
-    def like(cls, made: httpcore2.ConnectionPool) -> ThreadPools:
-        """Pools made as ``made`` was (its network backend, TLS context, limits)."""
-        return cls(
-            ssl_context=made._ssl_context,
-            proxy=made._proxy,
-            max_connections=made._max_connections,
-            max_keepalive_connections=made._max_keepalive_connections,
-            keepalive_expiry=made._keepalive_expiry,
-            http1=made._http1,
-            http2=made._http2,
-            retries=made._retries,
-            local_address=made._local_address,
-            uds=made._uds,
-            network_backend=made._network_backend,
-            socket_options=made._socket_options,
-        )
-
-    def _pool(self) -> httpcore2.ConnectionPool:
-        pool: httpcore2.ConnectionPool | None = getattr(self._mine, "pool", None)
-        if pool is not None:
-            return pool
-        pool = httpcore2.ConnectionPool(**self._settings)
-        with self._pools_lock:
-            ended = [thread for thread in self._pools if not thread.is_alive()]
-            gone = [self._pools.pop(thread) for thread in ended]
-            self._pools[threading.current_thread()] = pool
-        for old in gone:
-            old.close()
-        self._mine.pool = pool
-        return pool
-
-    @property
-    def connections(self) -> list[httpcore2.ConnectionInterface]:
-        with self._pools_lock:
-            pools = list(self._pools.values())
-        return [connection for pool in pools for connection in pool.connections]
-
-    def handle_request(self, request: httpcore2.Request) -> httpcore2.Response:
-        return self._pool().handle_request(request)
-
-    def close(self) -> None:
-        with self._pools_lock:
-            pools = list(self._pools.values())
-            self._pools.clear()
-        for pool in pools:
-            pool.close()
-
-
-def _per_thread(transport: object) -> None:
-    """The transport's connection pool split per calling thread (``ThreadPools``)."""
+    transport = client._transport
     pool = getattr(transport, "_pool", None)
-    if type(pool) is not httpcore2.ConnectionPool:  # a proxy's pool: left shared
-        return
-    transport._pool = ThreadPools.like(pool)  # type: ignore[attr-defined]
+    proxied = any(mounted is not None for mounted in client._mounts.values())
+    if proxied or type(pool) is not httpcore2.ConnectionPool or pool._http2 or not pool._http1:
+        return transport
+    context = pool._ssl_context
+    if context is None:
+        return transport
+    return StdlibTransport(context, pool._keepalive_expiry)
 
 
 class AnswerRefused(httpx2.RequestError):
@@ -346,8 +268,7 @@ def build_http_client(
         follow_redirects=False,  # the SDK's default follows them, prompt and all
     )
     _arm(client._transport)
-    _per_thread(client._transport)
-    client._transport = BoundedTransport(client._transport, max_bytes, cap_setting)
+    client._transport = BoundedTransport(_direct(client), max_bytes, cap_setting)
     for pattern, mounted in list(client._mounts.items()):  # proxies from the environment
         if mounted is not None:
             _arm(mounted)
