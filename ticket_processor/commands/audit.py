@@ -66,8 +66,9 @@ RECENT = 100  # runs ``audit info`` looks at for those with no end
 
 @audit_app.command("info")
 def audit_info(account: AccountOption = None) -> None:
-    """Which store the settings name, its schema version, its rows per table, and the runs
-    with no end stored (killed, or running now) with what each triaged.
+    """Which store the settings name, its schema version and its rows per table.
+
+    Runs with no end stored (killed, or running now) are listed with what each triaged.
 
     The embedded store is checked whole first: a damaged one is said, with how to recover it."""
     from ..audit.damage import ensure_whole
