@@ -664,17 +664,28 @@ def recall_threshold(proba: np.ndarray, rows: np.ndarray, recall: float) -> floa
     return float(kept[int((1 - recall) * len(kept))]) if len(kept) else 0.0
 
 
-def _signals(text: str) -> tuple[bool, bool]:
-    """Whether ``text`` shows a lure family, and whether it needs no screen: an automatic
-    message's words or a lure that gates (the head reads it), or a chat-like message with
-    fewer than two lure families (nothing reads it: ``gate.head_needed``)."""
+def screen_group(text: str) -> bool | None:
+    """Which of the screen's thresholds the run's gate asks for ``text`` (``gate.head_needed``'s
+    ``spares(with_lures)``): True, the one for a text with lures; False, the one for a plain text;
+    None when the gate decides without the screen (an automatic message's words, a lure that
+    gates, a chat-like message with fewer than two lure families). Asked of the gate itself, so
+    the screen is fitted for the groups a run uses."""
     from ticket_processor.spam.chat import judged_lures
-    from ticket_processor.spam.gate import CUSTOMERS_TOO, says_automatic
+    from ticket_processor.spam.cues import SenderCues
+    from ticket_processor.spam.gate import head_needed, says_automatic
     from ticket_processor.spam.lures import lure_families
 
+    asked: list[bool] = []
+
+    def spares(with_lures: bool) -> bool:
+        asked.append(with_lures)
+        return False
+
     lures, chat = judged_lures(text, lure_families(text))
-    decided = says_automatic(text) or (chat and len(lures) < 2) or bool(lures - CUSTOMERS_TOO)
-    return bool(lures), decided
+    head_needed(
+        SenderCues(), None, automatic=says_automatic(text), lures=lures, chat=chat, spares=spares
+    )
+    return asked[0] if asked else None
 
 
 def train_spam_screen(argv: list[str] | None = None) -> None:
@@ -695,11 +706,11 @@ def train_spam_screen(argv: list[str] | None = None) -> None:
     vectors = np.asarray(Encoder().encode(texts), np.float32)
     teacher = 1.0 - head.probabilities(vectors)[:, 0]
     y = (teacher >= LURE_FLOOR).astype(int)
-    # Where each threshold is used: a plain text (``alone``) or one with a deadline or a sum
-    # (``with_lures``); the rest need no screen (``_signals``).
-    signals = [_signals(text) for text in texts]
-    lured = np.asarray([lures and not rest for lures, rest in signals])
-    plain = np.asarray([not lures and not rest for lures, rest in signals])
+    # Where each threshold is used: a plain text (``alone``) or one with a sum beside it
+    # (``with_lures``); the rest need no screen (``screen_group``).
+    groups = [screen_group(text) for text in texts]
+    lured = np.asarray([group is True for group in groups])
+    plain = np.asarray([group is False for group in groups])
     apply_rows = (teacher >= head.apply_at) & plain
     customers = np.isin(np.asarray(sources), SCREEN_CUSTOMERS)
     rows = [sorted(features(text)) for text in texts]
