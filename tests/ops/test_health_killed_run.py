@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import as_process
 from support.e2e import events
 
 from ticket_processor.ops.health_verdicts import last_run_check, success_check
@@ -33,15 +34,7 @@ pytestmark = pytest.mark.desk(configure=True)
 
 
 def ticketbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ticket_processor", *args],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-        check=False,
-    )
+    return as_process(tmp_path, *args)
 
 
 def health(tmp_path: Path) -> dict[str, dict[str, str]]:

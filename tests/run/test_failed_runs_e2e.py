@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import as_process
 from support.e2e import events
 from support.ports import held_refused_port
 from support.webhook import Receiver
@@ -27,7 +27,6 @@ from support.webhook import Receiver
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket
 
-ROOT = Path(__file__).resolve().parents[2]
 ROUTES = """
 [[route]]
 name = "billing is escalated"
@@ -39,15 +38,7 @@ pytestmark = pytest.mark.desk(configure=True)
 
 
 def ticketbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ticket_processor", *args],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
-        check=False,
-    )
+    return as_process(tmp_path, *args)
 
 
 def break_the_helpdesk(desk: Desk, kind: str, fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
