@@ -55,6 +55,40 @@ CUSTOMERS = (
         "phone. I already reinstalled it.",
     ),
 )
+# Long customers' tickets, as customers write them (several paragraphs, what they tried, a
+# signature), written for this test and in no file the screen or the head was fitted on.
+LONG_CUSTOMERS = (
+    (
+        "Sync stops after the 2.14 update",
+        "Hello,\n\nsince we installed version 2.14 on Monday the desktop client stops syncing "
+        "after about twenty minutes. The tray icon keeps spinning, and the log file shows the "
+        "same line over and over: 'waiting for lock on index.db'. Restarting the client fixes it "
+        "for another twenty minutes.\n\nWhat we tried: reinstalling the client, clearing the "
+        "cache folder, and moving the library to a local disk instead of the network share. "
+        "Nothing changed. Two colleagues on the older version 2.13 do not see it.\n\nOur setup: "
+        "Windows 11, 14 seats, about 40,000 files in the shared library. I can send the full "
+        "log if that helps.\n\nThanks,\nMarta",
+    ),
+    (
+        "Doppelte Abbuchung im Oktober",
+        "Guten Tag,\n\nauf unserem Firmenkonto wurde die Monatsgebühr für Oktober zweimal "
+        "abgebucht, einmal am 1. und noch einmal am 3. Oktober, jeweils 49 Euro. In der "
+        "Rechnungsübersicht im Kundenbereich sehe ich aber nur eine Rechnung.\n\nKönnen Sie "
+        "bitte prüfen, woher die zweite Abbuchung kommt, und sie erstatten? Wir haben in dem "
+        "Monat weder den Tarif gewechselt noch Nutzer hinzugefügt.\n\nVielen Dank und "
+        "freundliche Grüße\nStefan Brandt\nBuchhaltung",
+    ),
+    (
+        "Export: dates shift by one day",
+        "Hi team,\n\nwhen I export the bookings report to CSV, every date is one day earlier "
+        "than in the app. A booking on 12 March shows as 11 March in the file. It only happens "
+        "for bookings made after 6 pm, so I think it is a time zone thing: our account is set to "
+        "Europe/Lisbon.\n\nThis breaks our monthly reconciliation, because the accountant "
+        "matches the export against the payment provider's statement. Is there a setting I "
+        "missed, or is this a bug on your side?\n\nBest regards,\nJoão",
+    ),
+)
+
 PHISH = (
     "Your mailbox is full",
     "Dear user, your mailbox quota is exceeded. Verify your password at "
@@ -213,3 +247,14 @@ def test_the_packaged_screen_loads_and_a_bad_file_is_refused() -> None:
     ):
         with pytest.raises(ValueError, match=says):
             SpamScreen.from_json(json.dumps(broken))
+
+
+@pytest.mark.parametrize("number", [0, 2])
+def test_the_packaged_screen_spares_a_long_customer_s_ticket(number: int) -> None:
+    """A long ticket is many words, and a screen fitted with bulk mail as its only long texts
+    sent most long customers' tickets to the head (an encoder pass each, for a verdict that can
+    only be "a customer's"): it now learns from long GitHub issues too (``train_spam_screen``)."""
+    subject, body = LONG_CUSTOMERS[number]
+    reading = SpamGate().read(TicketModel(id=1, subject=subject, description=body))
+    assert not reading.lures
+    assert load_spam_screen().spares(reading.text, lures=False)
