@@ -95,8 +95,13 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
         r"|erotic|erection|penis|ejaculat\w*|sexual\ (?:performance|stamina|desire))\b"
     ),
     # A link to a web address in the sender's own words (the spaces allowed where a corpus
-    # stores text tokenised: ``http : / / www . example . com``).
-    "link": re.compile(r"(?i)https?\s?:\s?/\s?/|\bwww\s?\.\s?[a-z0-9-]+\s?\.\s?[a-z]{2,}\b"),
+    # stores text tokenised: ``http : / / www . example . com``). Not Twitter's ``t.co``: the
+    # channel wraps every link of a tweet in it, a customer's screenshot as a news site's
+    # headline, so it says nothing of what the sender asks; with it, 54 of 900 customers' tweets
+    # to airlines were gated, their link beside the head's word.
+    "link": re.compile(
+        r"(?i)https?\s?:\s?/\s?/(?!\s?t\s?\.\s?co\s?/)|\bwww\s?\.\s?[a-z0-9-]+\s?\.\s?[a-z]{2,}\b"
+    ),
     # A transfer of money the reader is to take part in: advance-fee fraud, a gift-card request.
     "transfer": re.compile(
         r"""(?ix)
