@@ -187,6 +187,11 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
         "spam_customers_figures",
         "Whether the spam gate gates customers on a guess, and what disguised spam it catches",
     ),
+    "spam_screen_spares": (
+        "figures_spam_risk",
+        "spam_screen_spares",
+        "What the spam gate's screen spares the head on customers' tickets, and what it costs",
+    ),
     "spam_email_figures": (
         "figures_spam_risk",
         "spam_email_figures",

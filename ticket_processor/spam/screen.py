@@ -6,7 +6,8 @@ A logistic model on hashed words, word pairs and letter pieces of the text the h
 (``spam_screen.json`` beside this module, never a pickle). It predicts where the head would take
 part in a verdict, not the truth: ``python scripts/figures.py train_spam_screen`` fits it on dev
 texts labelled by the packaged head, with thresholds set on five-fold out-of-fold probabilities
-so that it lets through nearly every text the head would act on (``recall`` in the file). Below
+so that it lets through nearly every text the head would act on whose label says no customer
+wrote it (``recall`` in the file): a wrong suggestion it may spare. Below
 its threshold the head is not asked and the ticket is a customer's. It only ever sends a ticket
 to the head or not; what the gate decides is still the head's and the rules' word (``gate``).
 """
