@@ -419,24 +419,25 @@ def record_run_end(
 
 
 def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
-    """Say what limited the run: the LLM's latency or rate, or the helpdesk's writes."""
+    """Say what limited the run (LLM latency or rate, helpdesk writes): only a limit it met; a
+    run that wrote nothing (nothing new, dry, shadow) or made no LLM call waited on neither."""
     first = ctx.chain[0] if ctx.chain else None
     if not isinstance(first, LLMEngine):
         return
     stats = first.concurrency()
     summary.llm = stats | ctx.planner.translation_counts()
-    latency = stats.get("llm_latency_s")
-    limit = stats.get("llm_limit_requests")
+    latency = stats.get("llm_latency_s")  # None: no LLM call answered this run
+    limit = stats.get("llm_limit_requests") if latency is not None else None
     workers = int(str(stats.get("llm_concurrency") or 1))
     settled = stats.get("llm_limit_now")
     if isinstance(settled, int):
         workers = min(workers, settled)  # where the adaptive limit (--workers auto) ended
-    limits = ctx.helpdesk.limits
+    wrote = summary.triaged > 0 and not (ctx.options.dry_run or ctx.options.shadow)
     bound, _ = run_bound(
         workers=workers,
         latency_s=float(latency) if isinstance(latency, int | float) else None,
         llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
-        helpdesk_writes_per_minute=limits.tickets_per_minute,
+        helpdesk_writes_per_minute=ctx.helpdesk.limits.tickets_per_minute if wrote else None,
     )
     summary.bound = bound
     if bound is not None:
