@@ -268,8 +268,6 @@ def _run_logged(
         backfill=parts.backfill,
     )
     try:
-        if parts.refused is not None:
-            raise parts.refused
         built = _set_up(settings, options, ledger, parts, run_id, log, feed)
     except Exception as exc:
         if (aborted := failed(exc)) is not None:
@@ -353,7 +351,9 @@ def _set_up(
     log: EventLog,
     feed: AuditFeed | None,
 ) -> Parts:
-    """The state checked, old logs pruned, then the run's parts built (``build.build``)."""
+    """The lock held, the state checked, old logs pruned, the parts built (``build.build``)."""
+    if parts.refused is not None:
+        raise parts.refused  # a hung run holds the lock: this run fails as one failing here
     runtime = parts.runtime
     if not options.dry_run:
         ledger.validate_all()
