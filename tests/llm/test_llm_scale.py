@@ -218,6 +218,16 @@ def test_the_run_bound_names_the_tightest_limit() -> None:
     assert nothing_met == (None, None)  # no LLM call, no write: nothing held the run back
 
 
+def test_a_pacer_no_call_answered_names_no_llm_bound() -> None:
+    clock = FakeClock(100.0)
+    pacer = LLMPacer(8, clock=clock, sleep=clock.sleep)
+    assert pacer.stats().as_fields()["llm_bound"] is None  # the run's llm figures: none bound it
+    permit = pacer.acquire()
+    clock.now += 0.5
+    pacer.release(permit, {})
+    assert pacer.stats().as_fields()["llm_bound"] == "llm_latency"
+
+
 def test_the_first_call_goes_alone_until_an_answer_tells_the_limits() -> None:
     clock = FakeClock(100.0)
     pacer = LLMPacer(8, clock=clock, sleep=clock.sleep)

@@ -231,11 +231,12 @@ class PacerStats:
     waited_s: float
 
     def as_fields(self) -> dict[str, object]:
-        """The numbers for the run summary / ``run_finished`` event."""
+        """The numbers for the run summary / ``run_finished`` event. ``llm_bound`` is None
+        while no call was answered: no limit of the LLM's held anything back."""
         latency = round(self.latency_s, 3) if self.latency_s is not None else None
         return {
             "llm_concurrency": self.concurrency,
-            "llm_bound": self.bound,
+            "llm_bound": self.bound if latency is not None else None,
             "llm_latency_s": latency,
             "llm_limit_requests": self.limit_requests,
             "llm_limit_tokens": self.limit_tokens,
