@@ -49,6 +49,12 @@ def test_a_value_outside_a_pattern_is_told_in_words_not_as_the_pattern() -> None
 def test_a_typo_of_a_choice_is_answered_with_the_choice_it_is_near() -> None:
     with pytest.raises(ConfigError, match=r"TICKETBOT_ANSWER_MODE: .*did you mean 'send'\?"):
         load_settings({"TICKETBOT_ANSWER_MODE": "sned"}, env_file=None)
+    with pytest.raises(
+        ConfigError,
+        match=r"^TICKETBOT_HELPDESK: must be zendesk or freshdesk, not 'zendeks'; "
+        r"did you mean 'zendesk'\?$",
+    ):
+        load_settings({"TICKETBOT_HELPDESK": "zendeks"}, env_file=None)
     with pytest.raises(ConfigError) as far:
         load_settings({"TICKETBOT_ANSWER_MODE": "everything"}, env_file=None)
     assert "did you mean" not in str(far.value)  # nothing near: no guess
@@ -63,6 +69,8 @@ def test_a_typo_of_a_choice_is_answered_with_the_choice_it_is_near() -> None:
         ("TICKETBOT_LLM_TIMEOUT", "0", "must be a number above 0 and at most 600, not '0'"),
         ("TICKETBOT_MAX_INPUT_TOKENS", "lots", "must be a whole number from 100 to 100000"),
         ("TICKETBOT_ANSWER_MODE", "everything", "must be off, draft, send or auto, not"),
+        # The helpdesks are the registry's, checked by a validator, yet told in the same words.
+        ("TICKETBOT_HELPDESK", "jira", "must be zendesk or freshdesk, not 'jira'"),
     ],
 )
 def test_a_bad_value_is_answered_with_the_values_the_setting_takes(

@@ -1,19 +1,23 @@
 """A first day with the LLM down, on each helpdesk's sandbox: the learned model (bundled, with no
 calibration) stands in, and what it alone judges escalation-worthy is only suggested
 (``ai_escalation_suggested``, the note says why, no page); what the helpdesk or the keyword
-rules say still pages. The alert that the LLM failed names the engine that took over.
+rules say still pages. The alert that the LLM failed names the engine that took over. A
+customer's reply re-triaged on such a day whose escalation is held counts among the run's
+suggestions (its line, ``run_finished``, ``report``) as a new ticket's does.
 
 The LLM is the stand-in on port 0 set to refuse (every call a 500), PagerDuty its stand-in and
 Slack the hook receiver, all real HTTP."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.cli import invoke
+from support.clock import FakeClock
 from support.e2e import events, triaged_events
 from support.ports import refused_port
 from support.webhook import Receiver
@@ -132,3 +136,45 @@ def test_the_breakers_alert_names_the_engine_that_took_over(
     texts = [str(body.get("text", "")) for body in receiver.bodies]
     (breaker,) = [t for t in texts if "circuit breaker for the llm" in t]
     assert "tickets are triaged by the learned model until it recovers" in breaker
+
+
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_a_reply_whose_escalation_is_held_is_counted_as_a_suggestion(
+    desk: Desk,
+    desk_clock: FakeClock,
+    make_standin: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    llm = make_standin(error_rate=1.0)  # the LLM is down: the uncalibrated learned model judges
+    routes = tmp_path / "routes.toml"
+    routes.write_text(ROUTES, "utf-8")
+    for name, value in {
+        "OPENAI_BASE_URL": llm.url,
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "TICKETBOT_ROUTES": str(routes),
+        "TICKETBOT_CONFIDENCE_THRESHOLD": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    [ticket] = desk.create([NewTicket("Password reset", "The reset link says it has expired.")])
+    first = invoke("run")
+    assert first.exit_code == 0, first.output
+    assert "escalations_suggested=1" in first.stdout
+
+    desk_clock.advance(5)
+    desk.requester_says(ticket, "Still broken: the new reset link has expired too. Please help.")
+    desk_clock.now = float(int(time.time()))  # the reply is over a minute old now
+    second = invoke("run")
+
+    assert second.exit_code == 0, second.output
+    assert "escalations_suggested=1" in second.stdout, second.stdout
+    finished = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"]
+    assert [e["escalations_suggested"] for e in finished] == [1, 1]
+    report = invoke("report", "--json")
+    assert report.exit_code == 0, report.output
+    assert '"escalations_suggested": 2' in report.stdout
+    [reply] = [e for e in events(tmp_path / "logs") if e["event"] == "reply_triaged"]
+    assert reply["ticket_id"] == ticket
+    assert reply["escalated"] is False
+    assert "learned model" in reply["escalation_held"]
+    assert "ai_escalated" not in desk.snapshot(ticket).tags

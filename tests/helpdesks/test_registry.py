@@ -110,7 +110,7 @@ def test_a_registered_kinds_variables_are_read_and_validated(acme: None) -> None
 
 def test_the_helpdesk_choice_lists_every_registered_kind(acme: None) -> None:
     with pytest.raises(
-        ConfigError, match=r"TICKETBOT_HELPDESK: Input should be 'zendesk', 'freshdesk' or 'acme'"
+        ConfigError, match=r"TICKETBOT_HELPDESK: must be zendesk, freshdesk or acme, not 'jira'"
     ):
         load_settings({"TICKETBOT_HELPDESK": "jira"}, env_file=None)
 

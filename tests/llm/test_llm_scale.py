@@ -204,7 +204,7 @@ def test_pacer_waits_for_the_announced_reset_and_not_longer() -> None:
 def test_the_run_bound_names_the_tightest_limit() -> None:
     from ticket_processor.llm_client.pacer import run_bound
 
-    def bound(rate: float | None, writes: float | None) -> tuple[str, float | None]:
+    def bound(rate: float | None, writes: float | None) -> tuple[str | None, float | None]:
         return run_bound(
             workers=64, latency_s=1.0, llm_calls_per_minute=rate, helpdesk_writes_per_minute=writes
         )
@@ -212,6 +212,20 @@ def test_the_run_bound_names_the_tightest_limit() -> None:
     assert bound(None, None) == ("llm_latency", 3840.0)  # 64 workers x 60 s / 1 s
     assert bound(500, None) == ("llm_rate", 500.0)
     assert bound(5000, 1000) == ("helpdesk_writes", 1000.0)
+    nothing_met = run_bound(
+        workers=64, latency_s=None, llm_calls_per_minute=None, helpdesk_writes_per_minute=None
+    )
+    assert nothing_met == (None, None)  # no LLM call, no write: nothing held the run back
+
+
+def test_a_pacer_no_call_answered_names_no_llm_bound() -> None:
+    clock = FakeClock(100.0)
+    pacer = LLMPacer(8, clock=clock, sleep=clock.sleep)
+    assert pacer.stats().as_fields()["llm_bound"] is None  # the run's llm figures: none bound it
+    permit = pacer.acquire()
+    clock.now += 0.5
+    pacer.release(permit, {})
+    assert pacer.stats().as_fields()["llm_bound"] == "llm_latency"
 
 
 def test_the_first_call_goes_alone_until_an_answer_tells_the_limits() -> None:

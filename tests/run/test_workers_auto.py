@@ -7,6 +7,7 @@ that queues behind four slots (an Ollama) gets a handful.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -177,3 +178,38 @@ def test_a_run_names_the_helpdesks_writes_when_they_bound_it(
     expected = "helpdesk_writes" if desk.kind == "freshdesk" else "llm_latency"
     assert bound["bound"] == expected, bound
     assert f"bound={expected}" in result.output
+
+
+@pytest.mark.desk(configure=True)
+def test_a_run_names_only_a_bound_that_held_it_back(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The helpdesk's write limits hold back only a run that writes: a dry run waited on the
+    # LLM alone, and a run that found nothing new neither called the LLM nor wrote, so nothing
+    # bounded it (no ``bound=``, no ``run_bound`` event, ``last_run.json`` says null).
+    with serve_standin(StandinConfig()) as llm:
+        for name, value in {
+            "OPENAI_BASE_URL": llm.url,
+            "OPENAI_API_KEY": "sk-test-not-a-real-key",
+            "TICKETBOT_MODEL": "stand-in",
+            "TICKETBOT_WORKERS": "2",
+        }.items():
+            monkeypatch.setenv(name, value)
+        desk.create([NewTicket(f"Refund {n}", "Refund please.") for n in range(3)])
+        dry = invoke("run", "--dry-run")
+        assert dry.exit_code == 0, dry.output
+        assert "bound=llm_latency" in dry.output, dry.output
+        first = invoke("run")
+        assert first.exit_code == 0, first.output
+        assert "triaged=3" in first.output, first.output
+        again = invoke("run")
+    assert again.exit_code == 0, again.output
+    assert "triaged=0" in again.output, again.output
+    assert "bound=" not in again.output, again.output
+    dry_run, _, nothing_new = [e for e in events(tmp_path / "logs") if e["event"] == "run_finished"]
+    assert (dry_run["bound"], nothing_new["bound"]) == ("llm_latency", None)
+    bounds = [e["bound"] for e in events(tmp_path / "logs") if e["event"] == "run_bound"]
+    assert len(bounds) == 2, bounds  # the dry run's and the first run's; none for the third
+    assert bounds[0] == "llm_latency"
+    last = json.loads((tmp_path / "state" / "last_run.json").read_text("utf-8"))
+    assert last["bound"] is None, last

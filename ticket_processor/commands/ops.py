@@ -438,11 +438,11 @@ def schedule(
             spec = dataclasses.replace(spec, image=image)
         text = render(print_format, spec)
         if backfill is not None:
-            from ..ops.kube import backfill_job_yaml
+            from ..ops.schedule import kubernetes_backfill
 
             if print_format != "kubernetes":
                 raise ConfigError("--backfill renders a Kubernetes Indexed Job: --print kubernetes")
-            text = backfill_job_yaml(shards=backfill, since=since, image=spec.image)
+            text = kubernetes_backfill(spec, shards=backfill, since=since)
         if accounts is not None:
             text = _accounts_schedule(print_format, accounts, spec.image)
         if output is None:

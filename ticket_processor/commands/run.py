@@ -243,13 +243,21 @@ def run(
 def _require_tickets(settings: Settings, ids: Sequence[int]) -> None:
     """The tickets ``--ticket`` names must exist: a mistyped ID is the user's error, said as
     ``answers explain`` says it (exit 1), before a run starts (a run would triage nothing, say
-    ok and exit 0)."""
-    from ..errors import NotFoundError
+    ok and exit 0).
+
+    A helpdesk that refuses the question (wrong credentials, down) is not judged here: that
+    aborts a run (``errors.abort_reason``), so the run meets it and records it as any failed
+    run (``run_finished``, ``last_run.json``, the alert ``health`` and ``report`` see)."""
+    from ..errors import NotFoundError, TicketBotError, abort_reason
     from ..run.connect import connect
 
     helpdesk = connect(settings)
     try:
         found = {each.id for each in helpdesk.tickets(list(ids))}
+    except TicketBotError as exc:
+        if abort_reason(exc, query=None) is None:
+            raise
+        return
     finally:
         helpdesk.close()
     missing = ", ".join(str(n) for n in dict.fromkeys(ids) if n not in found)

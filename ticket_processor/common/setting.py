@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,13 +131,20 @@ def error_text(model: type[BaseModel], error: ErrorDetails) -> str:
         return f"must be {'a whole number' if whole else 'a number'}{_range(info)}, not {given!r}"
     if kind == "literal_error" and isinstance(given, str):
         expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
-        said = f"must be {either(expected)}, not {given!r}"
-        # A typo of one of the values (``sned``) is named: "did you mean 'send'?".
-        near = difflib.get_close_matches(given.lower(), expected, n=1, cutoff=0.6)
-        return f"{said}; did you mean {near[0]!r}?" if near else said
+        return not_one_of(given, expected)
     if kind == "string_pattern_mismatch":
         return f"{given!r} is not a value it takes"  # a pattern is no help to a reader: the hint is
     return plain_message(str(error["msg"]))
+
+
+def not_one_of(given: str, accepted: Sequence[str]) -> str:
+    """``must be off, draft, send or auto, not 'sned'; did you mean 'send'?``: a value outside
+    a setting's few accepted words, named with them, and the one it is a typo of, if any. The
+    wording of every such setting, whether its words are a ``Literal`` or known at run time
+    (the helpdesks the registry lists)."""
+    said = f"must be {either(list(accepted))}, not {given!r}"
+    near = difflib.get_close_matches(given.lower(), list(accepted), n=1, cutoff=0.6)
+    return f"{said}; did you mean {near[0]!r}?" if near else said
 
 
 def _is_whole(info: FieldInfo) -> bool:

@@ -117,12 +117,14 @@ def run_bound(
     latency_s: float | None,
     llm_calls_per_minute: float | None,
     helpdesk_writes_per_minute: float | None,
-) -> tuple[Bound, float | None]:
-    """What bounds a run's tickets a minute, and that bound (None: nothing known binds).
+) -> tuple[Bound | None, float | None]:
+    """What bounds a run's tickets a minute, and that bound; ``(None, None)``: nothing binds.
 
     ``llm_latency``: the workers, each waiting one LLM latency per ticket; ``llm_rate``: the
     endpoint's announced calls a minute; ``helpdesk_writes``: the tickets a minute the
     helpdesk's write limits let through (e.g. Zendesk's 100 update jobs of 100 tickets).
+    The caller passes only the limits the run met: a run that made no LLM call has no latency,
+    one that wrote nothing no write limit, and a limit never met held nothing back.
     """
     bounds: list[tuple[float, Bound]] = []
     if latency_s is not None and latency_s > 0:
@@ -132,7 +134,7 @@ def run_bound(
     if helpdesk_writes_per_minute is not None:
         bounds.append((float(helpdesk_writes_per_minute), "helpdesk_writes"))
     if not bounds:
-        return "llm_latency", None
+        return None, None
     value, name = min(bounds)
     return name, round(value, 1)
 
@@ -229,11 +231,12 @@ class PacerStats:
     waited_s: float
 
     def as_fields(self) -> dict[str, object]:
-        """The numbers for the run summary / ``run_finished`` event."""
+        """The numbers for the run summary / ``run_finished`` event. ``llm_bound`` is None
+        while no call was answered: no limit of the LLM's held anything back."""
         latency = round(self.latency_s, 3) if self.latency_s is not None else None
         return {
             "llm_concurrency": self.concurrency,
-            "llm_bound": self.bound,
+            "llm_bound": self.bound if latency is not None else None,
             "llm_latency_s": latency,
             "llm_limit_requests": self.limit_requests,
             "llm_limit_tokens": self.limit_tokens,

@@ -268,10 +268,14 @@ def backfill_job_yaml(
     image: str = DEFAULT_IMAGE,
     secret_name: str = "ticketbot-env",  # noqa: S107  (a Secret object name, not a secret)
     claim: str = "ticketbot-data",
+    files: Mapping[str, str] | None = None,
+    config_map: str | None = None,
 ) -> str:
     """A ``batch/v1`` Indexed Job: ``shards`` pods, each ``ticketbot backfill --shards N`` with
     its index from ``JOB_COMPLETION_INDEX``, at most ``parallelism`` at once; a failed index is
-    retried alone, and a shard run again resumes from its own cursor."""
+    retried alone, and a shard run again resumes from its own cursor. ``files`` (variable ->
+    path in the container) from the ConfigMap ``config_map``, as the CronJob has them: a
+    backfill without the routes and taxonomy would triage by the defaults and route nothing."""
     if not 1 <= shards <= 1000:
         raise ConfigError("--shards: between 1 and 1000")
     running = max(1, min(parallelism, shards))
@@ -281,6 +285,8 @@ def backfill_job_yaml(
         args=["backfill", "--since", since, "--shards", str(shards), "--no-batch"],
         secret_name=secret_name,
         volume=f"          persistentVolumeClaim:\n            claimName: {_q(claim)}\n",
+        files=files,
+        config_map=config_map,
     )
     return f"""apiVersion: batch/v1
 kind: Job

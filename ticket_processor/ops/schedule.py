@@ -21,6 +21,7 @@ from .kube import (
     DEFAULT_IMAGE,
     GRACE_SECONDS,
     CronJob,
+    backfill_job_yaml,
     configmap_line,
     container_files,
     cronjob_yaml,
@@ -196,13 +197,7 @@ def kubernetes_cronjob(spec: ScheduleSpec) -> str:
     For several helpdesk accounts, ``kube.accounts_manifests`` renders one per account.
     """
     env_file = spec.env_file or ".env"
-    # The env file names the taxonomy and routes files by local paths, which the pod has not:
-    # they come from a ConfigMap mounted read-only, and the manifest points the settings there
-    # (a container's ``env`` wins over its ``envFrom``), as each account's CronJob does.
-    files = container_files(
-        spec.taxonomy, spec.routes, whose="TICKETBOT_TAXONOMY and TICKETBOT_ROUTES"
-    )
-    config_map = "ticketbot-files" if files else None
+    files, config_map = _container_files(spec)
     job = CronJob(
         name="ticketbot",
         schedule=f"*/{spec.interval_minutes} * * * *",
@@ -213,12 +208,7 @@ def kubernetes_cronjob(spec: ScheduleSpec) -> str:
         env=files,
         config_map=config_map,
     )
-    files_comment = ""
-    if config_map:
-        files_comment = (
-            "# The taxonomy and routes files, at /etc/ticketbot (the settings point there):\n"
-            f"#   {configmap_line(config_map, (spec.taxonomy, spec.routes))}\n"
-        )
+    files_comment = _files_comment(spec, config_map)
     serve = serve_manifests(
         image=spec.image, secret_name=spec.secret_name, files=files, config_map=config_map
     )
@@ -233,6 +223,42 @@ def kubernetes_cronjob(spec: ScheduleSpec) -> str:
         "#   --accounts accounts.toml renders the claims too).\n"
     )
     return f"# {spec.description}.\n{secret}{files_comment}{volume}{cronjob_yaml(job)}{serve}"
+
+
+def kubernetes_backfill(spec: ScheduleSpec, *, shards: int, since: str) -> str:
+    """The Indexed Job of a sharded backfill (``kube.backfill_job_yaml``), with the settings'
+    taxonomy and routes files mounted from the ConfigMap the CronJob mounts, the same way."""
+    files, config_map = _container_files(spec)
+    job = backfill_job_yaml(
+        shards=shards,
+        since=since,
+        image=spec.image,
+        secret_name=spec.secret_name,
+        files=files,
+        config_map=config_map,
+    )
+    return f"{_files_comment(spec, config_map)}{job}"
+
+
+def _container_files(spec: ScheduleSpec) -> tuple[dict[str, str], str | None]:
+    """The settings' taxonomy and routes files in the container, and their ConfigMap's name
+    (None: no file). The env file names them by local paths, which the pod has not: they come
+    from a ConfigMap mounted read-only, and the manifest points the settings there (a
+    container's ``env`` wins over its ``envFrom``), as each account's CronJob does."""
+    files = container_files(
+        spec.taxonomy, spec.routes, whose="TICKETBOT_TAXONOMY and TICKETBOT_ROUTES"
+    )
+    return files, "ticketbot-files" if files else None
+
+
+def _files_comment(spec: ScheduleSpec, config_map: str | None) -> str:
+    """How to make the ConfigMap, as comment lines before the manifest ('' without one)."""
+    if not config_map:
+        return ""
+    return (
+        "# The taxonomy and routes files, at /etc/ticketbot (the settings point there):\n"
+        f"#   {configmap_line(config_map, (spec.taxonomy, spec.routes))}\n"
+    )
 
 
 def render(kind: str, spec: ScheduleSpec) -> str:

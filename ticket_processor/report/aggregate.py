@@ -279,6 +279,15 @@ def _coster(prices: Mapping[str, tuple[float, float]]) -> Callable[[Mapping[str,
     return cost
 
 
+def _escalations_suggested(
+    triaged: list[Mapping[str, Any]], events: list[Mapping[str, Any]], dry_runs: set[str]
+) -> int:
+    """Escalations only suggested (an unsure engine's): on new tickets and on customers'
+    replies re-triaged, as each run's line counts them."""
+    replied = [e for e in events if e.get("event") == "reply_triaged" and not _is_dry(e, dry_runs)]
+    return sum(1 for e in (*triaged, *replied) if e.get("escalation_held"))
+
+
 def build_report(
     events: Iterable[Mapping[str, Any]],
     *,
@@ -370,7 +379,7 @@ def build_report(
         priorities=priorities(triaged),
         routing=routing(triaged),
         low_confidence=sum(1 for e in triaged if e.get("low_confidence") is True),
-        escalations_suggested=sum(1 for e in triaged if e.get("escalation_held")),
+        escalations_suggested=_escalations_suggested(triaged, events, dry_runs),
         agreement=agreement([*events, *agreement_events(outcomes)]),
         shadow_agreement=agreement(shadow_agreement_events(events, history)),
         corrections=corrections(outcomes),

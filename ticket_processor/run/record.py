@@ -45,8 +45,7 @@ from .context import RunContext
 # text (the customer's words may be quoted in it) and the subject (personal data).
 UNLOGGED = ("answer", "subject")
 # At most this many tickets' step fields wait for their write: a ticket that ends neither
-# written nor failed (another writer marked it first, the run stopped) lets its go, and a
-# server that lives for days must not keep them all.
+# written nor failed (another writer marked it, a stop) lets go; a server lives for days.
 WAITING_STEPS = 10_000
 
 
@@ -141,15 +140,16 @@ class RunRecorder:
             self.summary.exit_code = exit_code
             self.summary.reason = reason
 
-    def reply(self, kind: str, *, noted: bool, sentiment_moved: bool) -> None:
-        """A customer's reply re-triaged: its kind, whether it got a note, whether the
-        ticket's sentiment moved."""
+    def reply(self, kind: str, *, noted: bool, sentiment_moved: bool, held: bool) -> None:
+        """A customer's reply re-triaged: its kind, whether it got a note, whether the ticket's
+        sentiment moved, whether its escalation was only suggested (``held``), as a ticket's."""
         with self._lock:
             s = self.summary
             s.replies += 1
             s.reply_kinds[kind] = s.reply_kinds.get(kind, 0) + 1
             s.reply_notes += noted
             s.sentiment_changes += sentiment_moved
+            s.escalations_suggested += held
 
     def reply_failed(self) -> None:
         with self._lock:
@@ -393,9 +393,8 @@ def run_started_fields(
 def record_run_end(
     summary: RunSummary, log: EventSink, ledger: RunLedger, *, dry_run: bool
 ) -> None:
-    """Write the finished run's summary: the ``run_finished`` event, and ``last_run.json`` but
-    for a dry run (which writes no state). It needs the run's log and ledger only, so a run
-    that failed before its other parts were built is recorded as one that failed later."""
+    """Write the finished run's ``run_finished`` event and (not for a dry run) ``last_run.json``.
+    It needs the log and ledger only: a run failing before its parts were built is recorded."""
     answered = summary.engines.get("llm", 0)
     if summary.cascaded and answered:
         summary.cascade_saved_usd = round(summary.cost_usd / answered * summary.cascaded, 6)
@@ -419,24 +418,26 @@ def record_run_end(
 
 
 def _name_the_bound(summary: RunSummary, ctx: RunContext) -> None:
-    """Say what limited the run: the LLM's latency or rate, or the helpdesk's writes."""
+    """Say what limited the run (LLM latency or rate, helpdesk writes): only a limit it met; a
+    run that wrote nothing (nothing new, dry, shadow) or made no LLM call waited on neither."""
     first = ctx.chain[0] if ctx.chain else None
     if not isinstance(first, LLMEngine):
         return
     stats = first.concurrency()
     summary.llm = stats | ctx.planner.translation_counts()
-    latency = stats.get("llm_latency_s")
-    limit = stats.get("llm_limit_requests")
+    latency = stats.get("llm_latency_s")  # None: no LLM call answered this run
+    limit = stats.get("llm_limit_requests") if latency is not None else None
     workers = int(str(stats.get("llm_concurrency") or 1))
     settled = stats.get("llm_limit_now")
     if isinstance(settled, int):
         workers = min(workers, settled)  # where the adaptive limit (--workers auto) ended
-    limits = ctx.helpdesk.limits
+    quiet = ctx.options.dry_run or ctx.options.shadow
+    wrote = summary.triaged + summary.replies > 0 and not quiet  # tickets or customers' replies
     bound, _ = run_bound(
         workers=workers,
         latency_s=float(latency) if isinstance(latency, int | float) else None,
         llm_calls_per_minute=float(limit) if isinstance(limit, int | float) else None,
-        helpdesk_writes_per_minute=limits.tickets_per_minute,
+        helpdesk_writes_per_minute=ctx.helpdesk.limits.tickets_per_minute if wrote else None,
     )
     summary.bound = bound
     if bound is not None:

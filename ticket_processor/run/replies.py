@@ -317,6 +317,7 @@ class ReplyPass:
             change.kind,
             noted=bool(written is not None and written.note),
             sentiment_moved=sentiment is not None,
+            held=change.escalation_held is not None,
         )
         if written is not None and change.escalated:
             self.ctx.planner.note_escalation(ticket, change.escalated_by)
@@ -341,6 +342,7 @@ class ReplyPass:
             group_id=written.group_id if written else None,
             previous_group_id=ticket.group_id,
             escalated=change.escalated,
+            escalation_held=change.escalation_held,
             engine=triage.engine if triage else None,
             # The tags of an earlier run's note put in place (that run was killed mid-write).
             repair=triage is None and change.kind == "actionable",

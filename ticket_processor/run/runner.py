@@ -4,11 +4,10 @@
     summary = run_once(load_settings(os.environ), dry_run=True, limit=20)
     print(summary.status, summary.triaged, summary.exit_code)
 
-It builds the parts from the settings — the run lock and the ``RunLedger`` (read-only for a dry
-run, which writes no state at all), the event log (with retention), the helpdesk (through one
-builder), a circuit breaker per dependency keyed on its endpoint, the engine chain (through one
-builder), the price table, the alerts — runs one batch and returns the ``RunSummary``.
-SIGINT and SIGTERM stop the run gracefully while it holds them (``signals.StopOnSignal``).
+It takes the run lock (a hung holder fails the run, recorded as any failed run) and the
+``RunLedger`` (read-only for a dry run), builds the parts (``build.build``: event log, helpdesk,
+breakers, engine chain, prices, alerts), runs one batch and returns the ``RunSummary``.
+SIGINT and SIGTERM stop the run gracefully while it holds them.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from ..audit.feed import AuditFeed
 from ..common.atomic import atomic_write_bytes, read_state_bytes, usable_problem
 from ..common.collector import paused, widened
 from ..common.eventlog import EventLog, EventSink, new_run_id, prune_logs
-from ..errors import ConfigError, StateFileRefused, TicketBotError
+from ..errors import ConfigError, StaleLockError, StateFileRefused, TicketBotError
 from ..helpdesks.field_guard import FieldGuard
 from ..learned.labels import label_specs
 from ..models import Helpdesk, Ticket, Triage
@@ -139,7 +138,12 @@ def run_once(
             raise ConfigError(problem)
         return _run(settings, options, RunLedger(settings.state_dir, read_only=True), parts)
     stale = DEFAULT_STALE_LOCK if options.max_runtime is None else options.max_runtime * 4 + 600
-    with RunLock(settings.state_dir, stale_after=stale) as lock:
+    with contextlib.ExitStack() as held:
+        try:
+            lock = held.enter_context(RunLock(settings.state_dir, stale_after=stale))
+        except StaleLockError as hung:  # a failed run, recorded as one that failed while built
+            hung_out = replace(parts, refused=hung)
+            return _run(settings, options, RunLedger(settings.state_dir), hung_out)
         ledger = RunLedger(settings.state_dir)
         if lock.set_aside is not None:  # a link or a directory where the lock belongs
             ledger.note_set_aside(lock.set_aside)
@@ -150,8 +154,7 @@ SHADOW_DIR = "shadow"
 
 
 # When the first live run after shadow runs started: the runs after it start there too until one
-# has saved a cursor (a first live run that finds no ticket saves none, and "now" again would
-# skip the tickets created between the two).
+# saved a cursor (one that found no ticket saves none: "now" again would skip those between).
 LIVE_START = "live_start.json"
 
 
@@ -184,12 +187,13 @@ class _Parts:
     deadline: RunDeadline | None = None
     on_notice: Callable[[str], None] = lambda line: None
     audit_dir: Path | None = None  # where audit.sqlite3 is: the state directory, not a shadow's
+    refused: TicketBotError | None = None  # what kept the run from its lock (a hung holder)
 
 
 def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Parts) -> RunSummary:
     run_id = new_run_id()
     log = EventLog(settings.log_dir, run_id=run_id, secrets=settings.scrubber())
-    if not options.dry_run:
+    if not options.dry_run and parts.refused is None:  # no lock: not ours to sweep
         ledger.sweep()  # before the audit store opens its file: a damaged one is set aside
     # Every decision and write of the run also goes to the audit store (run/audit.py). A store
     # out of reach does not stop the run (the log holds every decision, ``audit import`` loads
@@ -347,7 +351,9 @@ def _set_up(
     log: EventLog,
     feed: AuditFeed | None,
 ) -> Parts:
-    """The state checked, old logs pruned, then the run's parts built (``build.build``)."""
+    """The lock held, the state checked, old logs pruned, the parts built (``build.build``)."""
+    if parts.refused is not None:
+        raise parts.refused  # a hung run holds the lock: this run fails as one failing here
     runtime = parts.runtime
     if not options.dry_run:
         ledger.validate_all()
@@ -431,7 +437,6 @@ def run_context(
     steps ``order.ticket_steps`` lists, so a ticket a delivery names goes through the same
     work as one the cron run finds. The run sets its runtime, progress, bound and stream; the
     server its flush pace."""
-
     options, choice = parts.options, parts.choice
     return RunContext(
         options=options,

@@ -33,8 +33,7 @@ from pydantic import SecretStr, ValidationInfo, field_validator
 
 from ..common.helpdesk_settings import HelpdeskSettings, check_url
 from ..common.scrub import Scrubber, short_secret_warnings, url_credentials
-from ..common.setting import declared_hints, declared_variables
-from ..errors import either
+from ..common.setting import declared_hints, declared_variables, not_one_of
 from ..models import ISO_639_1
 from .fields import DeclaredSettings
 from .values import parse_thresholds, scope_channels
@@ -88,10 +87,13 @@ class Settings(DeclaredSettings):
     @field_validator("helpdesk", mode="before")
     @classmethod
     def _check_helpdesk(cls, value: object, info: ValidationInfo) -> object:
+        given = value
         value = value.strip().lower() if isinstance(value, str) else value
         kinds = list(info.data.get("desks", {}))
         if value not in kinds:
-            raise ValueError(f"Input should be {either([repr(name) for name in kinds])}")
+            # In the words every setting with a few accepted values uses (``error_text``): the
+            # kinds are the registry's, known only here, so pydantic's literal check cannot.
+            raise ValueError(not_one_of(str(given), kinds))
         return value
 
     _check_url = field_validator("openai_base_url", mode="before")(check_url)

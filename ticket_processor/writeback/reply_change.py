@@ -71,6 +71,9 @@ class ReplyChange:
     assignee_id: int | None = None
     escalated: bool = False
     escalated_by: tuple[str, ...] = ()  # the routes that escalated, for the alert
+    # Why a route's escalation was only suggested (an unsure engine: ``escalation_hold``), as
+    # a ticket's ``WriteBack.escalation_held``: the run counts it among its suggestions.
+    escalation_held: str | None = None
     note: str | None = None
     changed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     trend: tuple[str, ...] = ()
@@ -171,8 +174,10 @@ def plan_reply(
     changed = _changed_labels(analysis, standing, decisions, confidence_threshold)
     add = [own(f"{name}_{new}") for name, (_, new) in changed.items()]
     remove = [own(f"{name}_{old}") for name, (old, _) in changed.items()]
-    # A route that escalated the ticket before (its tag is there) does not escalate it anew.
+    # A route that escalated the ticket before (its tag is there) does not escalate it anew,
+    # nor is one an unsure engine asked for then only suggested anew.
     escalates = route.escalate and own("escalated") not in tags
+    held = route.escalation_held if own("escalated") not in tags else None
     priority = None
     if set_priority and ("urgency" in changed or escalates):
         priority = _raised_priority(
@@ -217,6 +222,7 @@ def plan_reply(
         assignee_id=route.assignee_id,
         escalated=escalates,
         escalated_by=route.escalated_by if escalates else (),
+        escalation_held=held,
         note=note,
         changed=changed,
         trend=tuple(grown),
