@@ -15,6 +15,7 @@ from support.serving import TOKEN, delivery_for, serve_env, serving
 
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.serve.limits import Rate, SourceLimits
 
 pytestmark = pytest.mark.desk(seed=None, unlimited=True)
 
@@ -106,3 +107,18 @@ def test_the_terminal_says_once_when_serve_is_ready(desk: Desk, tmp_path: Path) 
     assert url in ready[0]
     assert KINDS[desk.kind].label in ready[0]
     assert f"/webhooks/{desk.kind}" in ready[0]
+
+
+def test_a_rate_limited_delivery_is_one_line_on_the_terminal(desk: Desk, tmp_path: Path) -> None:
+    [ticket] = desk.create([NewTicket("Refund", "Refund me please")])
+    told: list[str] = []
+    with serving(serve_env(desk.env(), tmp_path), tell=told.append) as server:
+        server.server.state.limits = SourceLimits({desk.kind: Rate(0.001, 1)})
+        codes = [
+            server.deliver(desk.kind, *delivery_for(desk.kind, ticket, event)).status_code
+            for event in ("created", "reply")
+        ]
+    assert codes == [200, 429]
+    [line] = [t for t in told if "refused a delivery" in t]
+    assert f"/webhooks/{desk.kind}" in line
+    assert "429" in line

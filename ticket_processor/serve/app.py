@@ -235,6 +235,11 @@ async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> 
     if wait is not None:
         state.metrics.refused.labels(source, "rate_limited").inc()
         state.metrics.received.labels(source, "refused").inc()
+        state.tell_refused(
+            f"serve: refused a delivery to /webhooks/{source}: 429 rate limited (the helpdesk "
+            f"may send it again after {int(wait)} s)",
+            time.monotonic(),
+        )
         return _error(429, "rate limited", {"Retry-After": str(int(wait))})
     try:
         stored = await run_in_threadpool(state.queue.store, delivery)
