@@ -15,7 +15,7 @@ import httpx
 import pytest
 from support.cli import invoke
 from support.hook_receiver import Answer, HookReceiver
-from support.serving import delivery_for, serve_env, serving
+from support.serving import AUTHORISED, delivery_for, serve_env, serving
 from support.smtp_server import TricklingRelay
 
 from ticket_processor.alerts.outbox import Outbox
@@ -129,7 +129,7 @@ def test_a_slow_pagerduty_and_a_trickling_relay_hold_up_no_ordinary_ticket(
         server.drained(timeout=90)  # generous: the usual seconds on a quiet machine
         for ticket in ordinary:
             assert desk.snapshot(ticket).notes, ticket
-        ready = httpx.get(f"{server.url}/readyz", timeout=30)
+        ready = httpx.get(f"{server.url}/readyz", headers=AUTHORISED, timeout=30)
         assert ready.status_code == 200  # the triage works: a load balancer keeps sending
         if throttles:
             stalled = ready.json()["escalation_channels"]["stalled"]

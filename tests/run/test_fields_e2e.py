@@ -183,7 +183,8 @@ def test_a_dry_run_shows_each_fields_fate_and_the_helpdesk_fields_it_would_fill(
     assert shown.exit_code == 0, shown.output
     [line] = [x for x in shown.output.splitlines() if x.startswith(f"ticket {ticket}:")]
     # The rules engine is uncalibrated: its fields apply, each named with its fate.
-    assert "fields=category:apply,urgency:apply,sentiment:apply" in line
+    assert "decided=category:apply,urgency:apply,sentiment:apply" in line
+    assert " fields=" not in line  # the helpdesk's fields are the fills alone
     assert "fills={'Order number': 'ORD-222333', 'Product': 'Mobile app'}" in line
     assert api.values(ticket) == {"Order number": None, "Product": None}  # nothing written
 

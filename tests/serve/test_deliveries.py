@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import time
 
+import orjson
 import pytest
 
 from ticket_processor.helpdesks.deliveries import Refused, body_signature, parse_body
@@ -108,13 +109,26 @@ def test_freshdesk_needs_the_shared_secret_and_a_good_signature_when_there_is_on
         (b'{"ticket_id": "123"}', 123, "updated"),
         (b'{"ticket_id": 123, "event": "created"}', 123, "created"),
         (b'{"ticket_id": " 9 ", "event": "reply"}', 9, "reply"),
-        (b'{"ticket_id": 5, "event": "solved"}', 5, "updated"),
+        (b'{"ticket_id": 5, "event": "updated"}', 5, "updated"),
+        (b'{"ticket_id": 5, "event": null}', 5, "updated"),
     ],
 )
 def test_bodies_name_a_ticket_as_a_number_or_a_string(
     body: bytes, ticket_id: int, event: str
 ) -> None:
     assert parse_body(body) == (ticket_id, event)
+
+
+@pytest.mark.parametrize(
+    ("event", "shown"),
+    [("deleted", "'deleted'"), ("solved", "'solved'"), (["x"], "list"), ("x" * 500, "'xxx")],
+)
+def test_an_event_serve_does_not_take_is_refused_by_name(event: object, shown: str) -> None:
+    with pytest.raises(Refused) as refused:
+        parse_body(orjson.dumps({"ticket_id": 5, "event": event}))
+    assert (refused.value.status, refused.value.reason) == (400, "unknown_event")
+    assert f"event {shown}" in refused.value.detail
+    assert len(refused.value.detail) < 200  # a hostile event is not echoed whole
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.serving import serve_env, serving
+from support.serving import AUTHORISED, serve_env, serving
 
 from ticket_processor.sandbox.desks import Desk
 from ticket_processor.serve import app
@@ -55,7 +55,7 @@ def test_readyz_does_not_wait_out_a_helpdesk_that_does_not_answer(
 ) -> None:
     with serving(serve_env(desk.env(), tmp_path)) as server:
         desk.sandbox.config.apply({"latency_ms": 4_000})  # under the probe's 5 s: no error
-        slow = server.client.get(f"{server.url}/readyz")
+        slow = server.client.get(f"{server.url}/readyz", headers=AUTHORISED)
         desk.sandbox.config.apply({"latency_ms": 0})
     assert slow.status_code == 503, slow.text
     [check] = slow.json()["health"]["checks"]

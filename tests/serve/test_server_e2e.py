@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 from support.cli import invoke
 from support.e2e import events
-from support.serving import SECRET, Build, delivery_for, freshdesk_delivery, serve_env, serving
+from support.serving import (
+    AUTHORISED,
+    SECRET,
+    Build,
+    delivery_for,
+    freshdesk_delivery,
+    serve_env,
+    serving,
+)
 
 from ticket_processor.run.served import ServedTriage, ServeHooks
 from ticket_processor.sandbox.desks import Desk, NewTicket
@@ -41,7 +49,7 @@ def test_it_listens_first_and_stores_deliveries_while_loading(desk: Desk, tmp_pa
         while server.client.get(f"{server.url}/readyz").status_code != 200:
             assert time.monotonic() < deadline
             time.sleep(0.1)
-        ready = server.client.get(f"{server.url}/readyz").json()
+        ready = server.client.get(f"{server.url}/readyz", headers=AUTHORISED).json()
         assert ready["ready"] is True
         assert {c["name"] for c in ready["health"]["checks"]} >= {desk.kind, "llm", "last run"}
         server.drained()
@@ -104,7 +112,7 @@ def test_a_flood_is_rate_limited_and_a_trickled_body_cut_off(
         port = server.server.port
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
             sock.sendall(
-                b"POST /webhooks/freshdesk HTTP/1.1\r\nHost: x\r\n"
+                b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\n"
                 b"Content-Type: application/json\r\n"
                 b'Content-Length: 100\r\n\r\n{"ticket_id": '
             )

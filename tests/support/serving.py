@@ -35,6 +35,8 @@ Build = Callable[[ServeHooks], ServedTriage]
 
 SECRET = "whsec-test-0123456789abcdef"
 TOKEN = "api-token-test-0123456789abcdef"
+# ``/readyz`` gives its health checks only to a caller with the API's token.
+AUTHORISED = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def zendesk_stamp(moment: float | None = None) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .values import LABEL_FIELDS, overall_decision, stored_decision
+from .values import LABEL_FIELDS, WRITING_MODES, overall_decision, stored_decision
 
 # The events of what a customer's reply did to an automated answer, each a write of its kind.
 ANSWER_OUTCOMES = ("answer_resolved", "answer_reopened")
@@ -122,7 +122,7 @@ class EventRows:
                 rows.decisions.append(_identity(run_id, ticket, 0, at, info, status="unchanged"))
         elif event == "reply_triaged":
             rows._reply(record, run_id, at, info)
-        elif event == "answer_sent" and info.mode in ("normal", "serve"):
+        elif event == "answer_sent" and info.mode in WRITING_MODES:
             ticket = _int(record.get("ticket_id"))
             if ticket is not None:
                 rows.writes.append(
@@ -133,7 +133,7 @@ class EventRows:
                         "reply_id": _text(record.get("reply_id")),
                     }
                 )
-        elif event in ANSWER_OUTCOMES and info.mode in ("normal", "serve"):
+        elif event in ANSWER_OUTCOMES and info.mode in WRITING_MODES:
             # The customer's reply to an automated answer: resolved, or re-opened for people
             # (with a note). A write of its own kind, so the ticket's page can say which.
             ticket = _int(record.get("ticket_id"))
@@ -167,7 +167,7 @@ class EventRows:
         if ticket is None:
             return
         mode = info.mode
-        status = "written" if mode in ("normal", "serve") else mode
+        status = "written" if mode in WRITING_MODES else mode
         if e.get("dry_run") and status == "written":
             status = "dry-run"
         self.decisions.append(
@@ -200,7 +200,7 @@ class EventRows:
                 "event": dict(e),
             }
         )
-        if e.get("stage") == "write" and info.mode in ("normal", "serve"):
+        if e.get("stage") == "write" and info.mode in WRITING_MODES:
             self.writes.append(
                 {
                     **_write_identity(run_id, ticket, 0, at, info, kind="triage"),
@@ -299,7 +299,8 @@ def decision_values(e: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_mode(record: Mapping[str, Any]) -> str:
-    """The mode a run event says: its ``mode`` if given, else from ``shadow`` / ``dry_run``."""
+    """The mode a run event says: its ``mode`` if given, else from ``shadow`` / ``dry_run`` /
+    ``backfill``."""
     mode = record.get("mode")
     if isinstance(mode, str) and mode:
         return mode
@@ -307,6 +308,8 @@ def run_mode(record: Mapping[str, Any]) -> str:
         return "shadow"
     if record.get("dry_run"):
         return "dry-run"
+    if record.get("backfill"):
+        return "backfill"
     return "normal"
 
 

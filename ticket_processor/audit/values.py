@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Final
 
-# The mode of a run, as stored in ``runs.mode`` and ``decisions.mode``.
-MODES: Final = ("normal", "shadow", "dry-run", "serve")
+# The mode of a run, as stored in ``runs.mode`` and ``decisions.mode``: a backfill's slices
+# (online, or writing back a collected batch) are ``backfill``, told apart from the cron runs.
+MODES: Final = ("normal", "shadow", "dry-run", "serve", "backfill")
+# The modes whose writes reach the helpdesk (a shadow or dry run's do not).
+WRITING_MODES: Final = ("normal", "serve", "backfill")
 # How far a decision got (``decisions.status``).
 STATUSES: Final = ("planned", "written", "unchanged", "failed", "dry-run", "shadow")
 # The per-field choice, and the sum of them (``decisions.decision``).

@@ -151,7 +151,9 @@ class BackfillSession:
 
     def complete(self, result: BackfillResult) -> BackfillResult:
         with self.lock():
-            self.ledger().clear_backfill()
+            ledger = self.ledger()
+            found = ledger.backfill()
+            ledger.clear_backfill()
         self.log.emit("backfill_complete", triaged=result.triaged, path=result.path)
         result.complete = True
         done = f"{result.message}; " if result.message else ""
@@ -161,8 +163,20 @@ class BackfillSession:
                 f"{done}triaged and wrote back {result.triaged} ticket(s) through the normal "
                 f"path, {result.failed} failed; "
             )
-        result.message = f"{done}backfill complete: nothing more to triage since the start"
+        result.message = f"{done}backfill complete: {self._covered(found)}"
         return result
+
+    def _covered(self, record: BackfillFile | None) -> str:
+        """What the backfill covered, by its dates: "nothing left to triage among the tickets
+        updated from 2026-11-01 00:00 to 2026-11-28 09:15 UTC"."""
+        until = self.runtime.now().astimezone(UTC)
+        if record is None:  # cleared by another process meanwhile: the dates are not known
+            return f"nothing left to triage up to {until:%Y-%m-%d %H:%M} UTC"
+        since = datetime.fromtimestamp(record.since, UTC)
+        return (
+            "nothing left to triage among the tickets updated from "
+            f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC"
+        )
 
     def count(self, result: BackfillResult, summary: RunSummary) -> None:
         result.triaged += summary.triaged

@@ -106,9 +106,10 @@ def backfill(
         )
         for note in result.notes:
             err_console.print(f"[yellow]note:[/] {escape(scrub(note, settings.secrets))}")
-        # What the slices held back, in the words and order a run's line uses.
+        # What the slices held back, in the words and order a run's line uses, set apart from
+        # the sentence before it (glued on, "since the start low_confidence=5" read as one).
         held = " ".join(held_back_parts(result.held_back))
-        line = f"{result.message} {held}" if held else result.message
+        line = f"{result.message}; held back for an agent: {held}" if held else result.message
         typer.echo(scrub(line, settings.secrets))
     raise typer.Exit(int(result.exit_code))
 

@@ -68,6 +68,11 @@ def env_file_path() -> Path:
     return _ENV_FILE[0] if _ENV_FILE else Path(".env")
 
 
+def account_flag() -> str | None:
+    """``--account``'s value, when given."""
+    return _ACCOUNT[0] if _ACCOUNT else None
+
+
 def environment() -> dict[str, str]:
     """The process environment, with the selected account's profile laid over it.
 

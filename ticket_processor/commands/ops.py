@@ -22,7 +22,15 @@ from ..errors import ConfigError
 from ..exitcodes import ExitCode
 from ..ops.schedule import FORMATS as SCHEDULE_FORMATS
 from ..settings import Settings
-from .common import env_file_path, environment, err_console, exit_codes, json_text, load
+from .common import (
+    account_flag,
+    env_file_path,
+    environment,
+    err_console,
+    exit_codes,
+    json_text,
+    load,
+)
 
 if TYPE_CHECKING:
     from ..llm import LLMAnalyser
@@ -50,7 +58,9 @@ def config(
         settings = load_settings(environ, env_file=env_file)
         for warning in settings.warnings:  # a misspelt name is what `config` is run to find
             err_console.print(f"[yellow]configuration warning:[/] {escape(warning)}")
-        rows = describe_settings(environ, env_file=env_file, settings=settings)
+        rows = describe_settings(
+            environ, env_file=env_file, settings=settings, account_flag=account_flag()
+        )
         if json_output:
             typer.echo(json_text(rows))
             return

@@ -311,12 +311,14 @@ def planned_lines(planned: list[PlannedChange]) -> list[str]:
             group = wb.group_name if wb.group_id is not None and wb.group_name else "unchanged"
             escalated = "yes" if wb.escalated else "suggested" if wb.escalation_held else "no"
             routing = f"group={group!r} escalated={escalated} "
+        # ``decided``: what the run does with each of its own answers (apply, suggest,
+        # abstain); not ``fields``, which a reader takes for the helpdesk's (those are ``fills``).
         fates = ",".join(f"{name}:{fate}" for name, fate in change.decisions.items())
         fills = f"fills={change.fields!r} " if change.fields else ""
         lines.append(
             f"ticket {change.ticket_id}: category={analysis.category} "
             f"urgency={analysis.urgency.value} priority={priority} engine={engine} {routing}"
-            f"add_tags={','.join(wb.additional_tags)} fields={fates or '-'} {fills}"
+            f"add_tags={','.join(wb.additional_tags)} decided={fates or '-'} {fills}"
             f"summary={_note_summary(change)!r}"
         )
     return lines

@@ -105,7 +105,7 @@ def serve(
             err_console.print(
                 f"ticketbot serve: listening on http://{host}:{server.port} "
                 f"({'PostgreSQL' if server.state.queue.shared else 'SQLite'} queue); "
-                "loading the models",
+                "loading the models (a line says when it is ready)",
                 markup=False,
             )
             if server.state.secret is None and server.state.token is None:
@@ -204,6 +204,8 @@ def open_server(
             emit=emit,
             secret=secret,
             token=token,
+            helpdesk=settings.helpdesk,
+            tell=tell,
         )
 
         def build(hooks: ServeHooks) -> ServedTriage:
@@ -215,7 +217,12 @@ def open_server(
             return scrubbed
 
         server = ServeServer(
-            state, build=build, health=health, release_all=not queue.shared, tell=tell
+            state,
+            build=build,
+            health=health,
+            release_all=not queue.shared,
+            tell=tell,
+            host=host,
         )
         server.port = sock.getsockname()[1]
         emit("serve_started", host=host, port=server.port, shared_queue=queue.shared)

@@ -87,8 +87,16 @@ def unknown_name_warnings(
         if name != name.upper() and (name, where_file) not in seen:
             found = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
             misses.append((name, where_file, found[0] if found else None))
-    warnings = []
+    # One warning a name: a .env sourced into the shell (``set -a; . ./.env``) sets it in both
+    # places, and the same line twice reads like two mistakes.
+    places: dict[str, list[str]] = {}
+    nearest: dict[str, str | None] = {}
     for name, where, near in misses:
+        places.setdefault(name, []).append(where.removeprefix("in "))
+        nearest[name] = nearest.get(name) or near
+    warnings = []
+    for name, found_in in places.items():
+        where, near = "in " + " and ".join(found_in), nearest[name]
         hint = f"; did you mean {near}?" if near else ""
         if name != name.upper():
             warnings.append(f"{name} ({where}) is ignored: setting names are upper case{hint}")

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..audit.schema import decisions, reviews
+from ..audit.values import WRITING_MODES
 from .queries import COUNT_CAP, aware, latest_only, not_dry_run
 
 # The per-field decision columns, as the store names them, and the values the review
@@ -72,12 +73,13 @@ def _suggestions_of(row: Mapping[str, Any]) -> list[PendingSuggestion]:
 
 
 def _waiting() -> list[sa.ColumnElement[bool]]:
-    """A ticket's latest decision, written by a real run (or ``serve``), with a suggestion."""
+    """A ticket's latest decision, written by a real run (``serve`` or a backfill's too), with
+    a suggestion."""
     c = decisions.c
     return [
         c.decision == "suggested",
         c.status == "written",
-        c.mode.in_(("normal", "serve")),
+        c.mode.in_(WRITING_MODES),
         latest_only(),
     ]
 

@@ -6,10 +6,13 @@ kind's ``deliveries.py`` says how that helpdesk signs its calls; this module hol
 the ``Delivery`` they return, the ``Refused`` they raise, and the body's shape.
 
 Every body is a JSON object with ``ticket_id`` (a number, or a string of digits: Zendesk's
-placeholders render into JSON strings) and an optional ``event``: ``created``, ``reply``, else
-``updated`` (triage what is new). Every comparison of a secret is constant-time
-(``hmac.compare_digest``). A refusal is a ``Refused`` with the HTTP status, a short reason (a
-metric label) and a detail for the log that never quotes a secret or a signature. Pure: no I/O.
+placeholders render into JSON strings) and an optional ``event``: ``created``, ``reply`` or
+``updated`` (triage what is new; also what a body without one asks). Any other event
+(``deleted``, ``solved``) is refused, not taken as ``updated``: a trigger sending it is set up
+for something serve does not do, and the admin hears so in the refusal. Every comparison of a
+secret is constant-time (``hmac.compare_digest``). A refusal is a ``Refused`` with the HTTP
+status, a short reason (a metric label) and a detail for the log that never quotes a secret or
+a signature. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -82,7 +85,26 @@ def parse_body(body: bytes) -> tuple[int, Event]:
         raise Refused(400, "malformed", "the body is not JSON") from None
     if not isinstance(data, dict):
         raise Refused(400, "malformed", "the body is not a JSON object")
-    return ticket_id_of(data.get("ticket_id")), event_of(data.get("event"))
+    return ticket_id_of(data.get("ticket_id")), asked_event(data.get("event"))
+
+
+EVENTS: tuple[Event, ...] = ("created", "reply", "updated")
+
+
+def asked_event(value: object) -> Event:
+    """The event a delivery asks for (none: ``updated``); ``Refused`` 400 for any other."""
+    if value is None:
+        return "updated"
+    for known in EVENTS:
+        if value == known:
+            return known
+    shown = repr(value) if isinstance(value, str | int | float | bool) else type(value).__name__
+    raise Refused(
+        400,
+        "unknown_event",
+        f"event {shown[:40]} is not one serve takes ({', '.join(EVENTS)}): change the "
+        "webhook's body, or leave this trigger out",
+    )
 
 
 def ticket_id_of(value: object) -> int:
@@ -98,6 +120,7 @@ def ticket_id_of(value: object) -> int:
 
 
 def event_of(value: object) -> Event:
+    """A stored delivery's event (the queue holds only what ``asked_event`` took)."""
     if value == "created":
         return "created"
     if value == "reply":

@@ -44,7 +44,7 @@ def _sync(settings: Settings) -> str:
         helpdesk.close()
     return (
         f"macros synced: {report.macros_said()}; {report.solved} solved tickets "
-        f"with an agent's public reply, {report.matched} of them answered with a macro"
+        f"with an agent's public reply, {report.matched} of them answered with a {report.word}"
         + (f"\n{summary(report.entries)}" if report.entries is not None else "")
     )
 

@@ -55,6 +55,7 @@ class MacroSyncReport:
     matched: int  # solved tickets whose reply used one of the macros
     entries: MacroEntriesReport | None = None  # the macros put in the help-centre index
     noun: tuple[str, str] = ("shared active macro", "shared active macros")  # one, many
+    word: str = "macro"  # what the helpdesk calls one: "answered with a canned response"
 
     def macros_said(self) -> str:
         """``4 shared active macros`` (``4 shared canned responses`` on Freshdesk)."""
@@ -199,7 +200,12 @@ def sync_macros(
     save(book, state_dir)
     entries = index_macros(state_dir, book.macros, embed=embed)
     return MacroSyncReport(
-        len(book.macros), len(book.history), book.matched, entries, macros_noun(helpdesk)
+        len(book.macros),
+        len(book.history),
+        book.matched,
+        entries,
+        macros_noun(helpdesk),
+        macro_word(helpdesk),
     )
 
 
@@ -224,3 +230,10 @@ def macros_noun(helpdesk: Any) -> tuple[str, str]:
     if isinstance(noun, tuple) and len(noun) == 2:
         return (str(noun[0]), str(noun[1]))
     return ("shared active macro", "shared active macros")
+
+
+def macro_word(helpdesk: Any) -> str:
+    """What the helpdesk calls one ready-made reply (its adapter's ``MACRO_WORD``): a sync on
+    Freshdesk must not say "macro" where its agents see a canned response."""
+    word = getattr(helpdesk, "MACRO_WORD", None)
+    return word if isinstance(word, str) else "macro"

@@ -155,8 +155,14 @@ def open_writer(settings: Settings) -> AuditWriter:
     return open_store(settings)
 
 
-def mode_of(*, dry_run: bool, shadow: bool) -> str:
-    return "shadow" if shadow else "dry-run" if dry_run else "normal"
+def mode_of(*, dry_run: bool, shadow: bool, backfill: bool = False) -> str:
+    """A run's mode in the audit store: a backfill's slice is ``backfill`` (the dashboard's
+    Last runs tell it from the cron runs), unless it is only a dry or shadow one."""
+    if shadow:
+        return "shadow"
+    if dry_run:
+        return "dry-run"
+    return "backfill" if backfill else "normal"
 
 
 def open_audit(settings: Settings, log: EventLog, *, run_id: str, mode: str) -> AuditFeed | None:

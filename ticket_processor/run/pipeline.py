@@ -107,7 +107,12 @@ class Pipeline:
         if self.deadline is None:
             self.deadline = RunDeadline(opts.max_runtime, clock=self.clock)
         chain = [engine.name for engine in self.flow.chain]
-        self.log.emit("run_started", **run_started_fields(opts, self.helpdesk.kind, chain))
+        self.log.emit(
+            "run_started",
+            **run_started_fields(opts, self.helpdesk.kind, chain),
+            # So ``audit import`` stores a backfill's slice as ``backfill``, as its feed does.
+            backfill=self.ctx.stream == "backfill",
+        )
         self.upkeep.report_set_aside()
         try:
             if not (opts.dry_run or opts.shadow):

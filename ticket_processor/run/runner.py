@@ -210,7 +210,7 @@ def _run(settings: Settings, options: RunOptions, ledger: RunLedger, parts: _Par
         settings,
         log,
         run_id=run_id,
-        mode=mode_of(dry_run=options.dry_run, shadow=options.shadow),
+        mode=mode_of(dry_run=options.dry_run, shadow=options.shadow, backfill=parts.backfill),
         audit_dir=parts.audit_dir,
     )
     # A shared budget whose Redis is out of reach paces this process locally (a quarter of the

@@ -165,8 +165,14 @@ def _delivery(source: str, headers: list[dict[str, Any]]) -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}
                 },
             },
-            "400": _error("Malformed body, or (Zendesk) a timestamp more than 5 minutes off"),
+            "400": _error(
+                "Malformed body, an event other than created, reply or updated, or "
+                "(Zendesk) a timestamp more than 5 minutes off"
+            ),
             "401": _error("Missing or wrong signature / shared secret"),
+            "404": _error(
+                "This installation's helpdesk is another one (the answer names it and its route)"
+            ),
             "413": _error(f"Body over {MAX_BODY} bytes"),
             "429": _error("Rate limited (Retry-After says when to try again)"),
             "503": _error("TICKETBOT_SERVE_SECRET is not set"),
@@ -256,12 +262,16 @@ def openapi() -> dict[str, Any]:
             },
             "/readyz": {
                 "get": {
-                    "summary": "Readiness: models loaded and the health checks not unhealthy",
+                    "summary": "Readiness: models loaded and the health checks not unhealthy. "
+                    "Without a token: ready, status and (not ready) reason only; with the "
+                    "bearer token: the health checks too",
                     "responses": {
                         "200": {
-                            "description": "ready (an escalation channel that is stalled is "
-                            "named under escalation_channels.stalled, with why and since when)"
+                            "description": "ready (with the token: the health checks, and an "
+                            "escalation channel that is stalled named under "
+                            "escalation_channels.stalled, with why and since when)"
                         },
+                        "401": _error("A bearer token that is not TICKETBOT_SERVE_TOKEN"),
                         "503": {"description": "not ready"},
                     },
                 }

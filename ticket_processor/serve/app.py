@@ -2,10 +2,18 @@
 
 Every webhook and API request is rate limited per source before its body is read, its body is
 read against a size cap and a deadline (a trickled body is cut off: ``BODY_DEADLINE``), and a
-refusal is answered with a JSON ``{"error": ...}``, counted by reason and logged with it (never
-with a secret, a signature or the body). A delivery is believed (``deliveries``), stored
-(``queue``, fsync'd) and only then answered 200; nothing else happens in the request: the
-worker does the triage. The triage API answers from the run's chain, in a worker thread.
+refusal is answered with a JSON ``{"error": ...}``, counted by reason, logged with it (never
+with a secret, a signature or the body) and said on the terminal in one line. A delivery to
+another helpdesk's route is refused by naming this installation's helpdesk before anything
+is read: a webhook pointed at the wrong route is a set-up mistake, not a forged signature. A
+delivery is believed (``deliveries``), stored (``queue``, fsync'd) and only then answered 200;
+nothing else happens in the request: the worker does the triage. The triage API answers from
+the run's chain, in a worker thread.
+
+``/readyz`` answers anyone with the verdict alone (ready or not, and why only where the why is
+one of serve's own fixed sentences); the health checks behind it name the helpdesk's agent,
+its address and the state's paths, so they are in the answer only with the API's bearer
+token (``ticketbot health`` on the host says the same).
 """
 
 from __future__ import annotations
@@ -45,6 +53,11 @@ READY_CHECK_TTL = 15.0  # seconds a readiness verdict (the health checks) is reu
 READY_TIMEOUT = 2.0
 
 Emit = Callable[..., object]
+Tell = Callable[[str], None]
+
+# Refusals said on the terminal, at most this many a minute: a flood of forged deliveries must
+# not bury the terminal (every refusal is still logged and counted).
+TOLD_REFUSALS_PER_MINUTE = 20
 
 
 @dataclass
@@ -115,6 +128,23 @@ class ServeState:
     token: str | None
     readiness: Readiness = field(default_factory=Readiness)
     served: ServedTriage | None = None
+    helpdesk: str | None = None  # this installation's kind: its route alone takes deliveries
+    tell: Tell = field(default=lambda line: None, repr=False)  # a line on the terminal
+    _told: list[float] = field(default_factory=list, repr=False)  # when refusals were said
+    _untold: int = field(default=0, repr=False)
+
+    def tell_refused(self, line: str, now: float) -> None:
+        """One line on the terminal per refused delivery, at most
+        ``TOLD_REFUSALS_PER_MINUTE`` a minute; how many went unsaid is said with the next."""
+        self._told[:] = [t for t in self._told if now - t < 60]
+        if len(self._told) >= TOLD_REFUSALS_PER_MINUTE:
+            self._untold += 1
+            return
+        if self._untold:
+            line += f" ({self._untold} more refused before this, in the log)"
+            self._untold = 0
+        self._told.append(now)
+        self.tell(line)
 
 
 def _state(request: Request) -> ServeState:
@@ -162,13 +192,37 @@ def _refuse(state: ServeState, source: str, refused: Refused, request: Request) 
         detail=refused.detail,
         client=client,
     )
+    if source != "api":
+        state.tell_refused(
+            f"serve: refused a delivery to /webhooks/{source} from {client or 'unknown'}: "
+            f"{refused.status} {refused.detail}",
+            time.monotonic(),
+        )
     headers = {"WWW-Authenticate": "Bearer"} if source == "api" and refused.status == 401 else {}
     return _error(refused.status, refused.detail, headers)
+
+
+def other_helpdesk(source: str, installed: str | None) -> Refused | None:
+    """A delivery to another helpdesk's route: refused by naming this installation's (its
+    signature check would only say that the other helpdesk's header is missing)."""
+    if installed is None or source == installed:
+        return None
+    label = KINDS[installed].label if installed in KINDS else installed
+    other = KINDS[source].label if source in KINDS else source
+    return Refused(
+        404,
+        "wrong_helpdesk",
+        f"this installation's helpdesk is {label}, not {other}: point the webhook at "
+        f"/webhooks/{installed}",
+    )
 
 
 async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> Response:
     state = _state(request)
     try:
+        wrong = other_helpdesk(source, state.helpdesk)
+        if wrong is not None:
+            raise wrong
         if state.secret is None:
             raise Refused(503, "not_configured", "TICKETBOT_SERVE_SECRET is not set")
         # The body is bounded (MAX_BODY, BODY_DEADLINE) and the signature checked before the
@@ -181,6 +235,11 @@ async def _webhook(request: Request, source: str, receiver: WebhookReceiver) -> 
     if wait is not None:
         state.metrics.refused.labels(source, "rate_limited").inc()
         state.metrics.received.labels(source, "refused").inc()
+        state.tell_refused(
+            f"serve: refused a delivery to /webhooks/{source}: 429 rate limited (the helpdesk "
+            f"may send it again after {int(wait)} s)",
+            time.monotonic(),
+        )
         return _error(429, "rate limited", {"Retry-After": str(int(wait))})
     try:
         stored = await run_in_threadpool(state.queue.store, delivery)
@@ -313,9 +372,51 @@ def judge_readiness(state: ServeState) -> tuple[bool, dict[str, Any]]:
     return ready, body
 
 
+# The reasons a readiness verdict may give anyone: serve's own sentences, which name no person,
+# address or path (a load failure's reason, or a health check's, may name all three).
+_PLAIN_STATUSES = ("loading", "not_configured")
+DETAIL_HINT = (
+    "the checks are in the answer with the API's token (Authorization: Bearer "
+    "TICKETBOT_SERVE_TOKEN), or run `ticketbot health` on this host"
+)
+
+
+def bare_readiness(body: dict[str, Any]) -> dict[str, Any]:
+    """What ``/readyz`` tells a caller without the token: ready or not, and where to look."""
+    bare: dict[str, Any] = {"ready": body["ready"], "status": body["status"]}
+    if body["status"] in _PLAIN_STATUSES:
+        bare["reason"] = body["reason"]
+    elif not body["ready"]:
+        bare["reason"] = DETAIL_HINT
+    return bare
+
+
+def _token_given(request: Request, state: ServeState) -> bool:
+    """Whether the request carries the API's token; ``Refused`` when it carries another (a
+    monitor configured with a typo'd token hears so rather than getting less)."""
+    given = request.headers.get("authorization")
+    if given is None:
+        return False
+    scheme, _, value = given.partition(" ")
+    if (
+        state.token is None
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(value.strip().encode(), state.token.encode())
+    ):
+        raise Refused(401, "unauthorized", "the bearer token is not TICKETBOT_SERVE_TOKEN")
+    return True
+
+
 async def readyz(request: Request) -> Response:
-    ready, body = await run_in_threadpool(judge_readiness, _state(request))
-    return JSONResponse(body, status_code=200 if ready else 503)
+    state = _state(request)
+    try:
+        detailed = _token_given(request, state)
+    except Refused as refused:
+        return _refuse(state, "api", refused, request)
+    ready, body = await run_in_threadpool(judge_readiness, state)
+    return JSONResponse(
+        body if detailed else bare_readiness(body), status_code=200 if ready else 503
+    )
 
 
 async def metrics(request: Request) -> Response:

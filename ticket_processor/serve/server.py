@@ -37,6 +37,7 @@ from ..common.connections import guarded_protocol
 from ..errors import ConfigError
 from ..exitcodes import ExitCode
 from ..helpdesks.deliveries import Delivery
+from ..helpdesks.registry import KINDS
 from ..run.catchup import EVERY as CATCH_UP_EVERY
 from ..run.catchup import Wanted
 from ..run.served import ServedTriage, ServeHooks
@@ -112,9 +113,11 @@ class ServeServer:
         health: Callable[[], dict[str, Any]] | None = None,
         release_all: bool = False,
         tell: Callable[[str], None] = lambda line: None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.state = state
         self._tell = tell  # a line for the person who started serve (stderr)
+        self.host = host
         self._told: set[str] = set()
         self._build = build
         self._health = health
@@ -211,11 +214,21 @@ class ServeServer:
             state.readiness.checks = self._health
             state.readiness.status, state.readiness.reason = "ready", "ready"
             state.emit("serve_ready", engines=served.engines)
+            self._tell(self.ready_line(served))
             self._catcher = threading.Thread(
                 target=self._catch_up, args=(served,), name="serve-catch-up", daemon=True
             )
             self._catcher.start()
             return
+
+    def ready_line(self, served: ServedTriage) -> str:
+        """The terminal's one line once serve takes work: where, for which helpdesk, how."""
+        kind = served.helpdesk.kind
+        label = KINDS[kind].label if kind in KINDS else kind
+        return (
+            f"ticketbot serve: ready on http://{self.host}:{self.port} for {label} "
+            f"(webhooks at /webhooks/{kind}; engines {', '.join(served.engines)})"
+        )
 
     def _catch_up(self, served: ServedTriage) -> None:
         """What the helpdesk could not deliver while the server was down, stored as

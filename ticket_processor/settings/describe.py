@@ -1,5 +1,7 @@
 """What ``ticketbot config`` shows: every setting's effective value, secrets masked, where it came
-from, and its one line of help from the settings' declaration."""
+from, and its one line of help from the settings' declaration; then the account profile's two
+(``TICKETBOT_ACCOUNTS``, ``TICKETBOT_ACCOUNT``), which are read from the environment (or
+``--account``) before the settings, never from ``.env``."""
 
 from __future__ import annotations
 
@@ -12,10 +14,15 @@ from ..common.scrub import display_url
 from ..common.setting import declared
 from . import ENV_VARS, Settings
 from .read import is_settings_file, read_env_file
+from .variables import OTHER_VARS
 
 
 def describe_settings(
-    environ: Mapping[str, str], *, env_file: Path | None, settings: Settings
+    environ: Mapping[str, str],
+    *,
+    env_file: Path | None,
+    settings: Settings,
+    account_flag: str | None = None,
 ) -> list[dict[str, str]]:
     """Every setting's effective value (secrets masked), where it came from (``environment``,
     the ``.env`` file's name, or ``default``) and its help; ``settings`` are those
@@ -56,6 +63,29 @@ def describe_settings(
                 "source": source,
                 "help": helps.get(var, ""),
             }
+        )
+    return rows + _profile_rows(environ, file_values, env_file, account_flag)
+
+
+def _profile_rows(
+    environ: Mapping[str, str],
+    file_values: Mapping[str, str | None],
+    env_file: Path | None,
+    account_flag: str | None,
+) -> list[dict[str, str]]:
+    """The account profile's variables: the environment's (``--account`` for the account), and
+    a value only ``.env`` holds said to be unread, since the profile is chosen before it."""
+    rows = []
+    for var, help_text in OTHER_VARS.items():
+        value, source = environ.get(var), "environment"
+        if var == "TICKETBOT_ACCOUNT" and account_flag:
+            value, source = account_flag, "--account"
+        if not value:
+            value, source = None, "default"
+            if file_values.get(var):
+                source = f"in {env_file} but not read there: set it in the environment"
+        rows.append(
+            {"variable": var, "value": value or "(not set)", "source": source, "help": help_text}
         )
     return rows
 

@@ -25,8 +25,10 @@ CALIBRATED_FIELDS = ("category", "subcategory", "urgency", "sentiment")
 # each with its one line of help, as ``setting()`` gives the others theirs.
 OTHER_VARS: dict[str, str] = {
     "TICKETBOT_ACCOUNTS": "The accounts file (`accounts.toml`) listing several helpdesk accounts "
-    "one installation serves; unset: `accounts.toml` in the working directory, if any.",
-    "TICKETBOT_ACCOUNT": "Which account of the accounts file a command works on (as `--account`).",
+    "one installation serves; unset: `accounts.toml` in the working directory, if any. Read "
+    "from the environment, not `.env`.",
+    "TICKETBOT_ACCOUNT": "Which account of the accounts file a command works on (as `--account`). "
+    "Read from the environment, not `.env`: the account chooses the settings.",
 }
 PREFIX = "TICKETBOT_"
 

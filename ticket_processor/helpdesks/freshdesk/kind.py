@@ -34,7 +34,7 @@ class FreshdeskSettings(HelpdeskSettings):
         env="FRESHDESK_DOMAIN",
         help="The `acme` of `acme.freshdesk.com` (with `TICKETBOT_HELPDESK=freshdesk`).",
         applies=EVERY_COMMAND,
-        hint="the 'acme' in acme.freshdesk.com",
+        # No declared hint: the validator's message is the hint, with the domain it found.
     )
     freshdesk_url: str | None = setting(
         None,
@@ -60,7 +60,7 @@ class FreshdeskSettings(HelpdeskSettings):
             value = value.strip().removeprefix("https://").rstrip("/")
             value = value.removesuffix(".freshdesk.com")
             if value and not value.replace("-", "").isalnum():
-                raise ValueError("must be the domain only, such as 'acme' (acme.freshdesk.com)")
+                raise ValueError(_domain_only(value))
             return value or None
         return value
 
@@ -83,6 +83,16 @@ class FreshdeskSettings(HelpdeskSettings):
                 "FRESHDESK_API_KEY is not set: put it in .env or the environment "
                 "(Freshdesk > Profile settings > Your API Key)"
             )
+
+
+def _domain_only(given: str) -> str:
+    """One hint for a value that is more than the domain: the domain it holds, when it holds
+    one (a page's address pasted whole: ``acme.freshdesk.com/a/tickets``)."""
+    host = given.removeprefix("http://").split("/", 1)[0].split("?", 1)[0]
+    found = host.removesuffix(".freshdesk.com")
+    if host.endswith(".freshdesk.com") and found.replace("-", "").isalnum():
+        return f"set the domain only: FRESHDESK_DOMAIN={found} (not a page's address)"
+    return "set the domain only: the 'acme' of acme.freshdesk.com"
 
 
 KIND = HelpdeskKind(

@@ -56,6 +56,7 @@ class CannedResponseReads:
 
     # What ``macros sync`` says it read, one and many: Freshdesk's own word.
     MACROS_NOUN = ("shared canned response", "shared canned responses")
+    MACRO_WORD = "canned response"  # one of them, in the helpdesk's own word
 
     http: FreshdeskTransport
 

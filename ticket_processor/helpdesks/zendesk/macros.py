@@ -105,6 +105,7 @@ class ZendeskMacroReads:
 
     # What ``macros sync`` says it read, one and many.
     MACROS_NOUN = ("shared active macro", "shared active macros")
+    MACRO_WORD = "macro"  # one of them, in the helpdesk's own word
 
     client: ZendeskClient
 
