@@ -18,6 +18,7 @@ from dataclasses import replace
 from ..models import Engine, Suggestion, Triage
 from ..triage.chain import TriageCache, TriageEngine, _Store
 from ..triage.language import detect_language
+from ..triage.mail_question import search_text
 from ..triage.prepare import ArticleExcerpt, PreparedTicket
 from .index import ArticleIndex
 from .search import DEFAULT_THRESHOLD, lookup
@@ -29,7 +30,9 @@ EXCERPT_CHARS = 1500
 
 
 def ticket_text(ticket: PreparedTicket) -> str:
-    return f"{ticket.subject}\n{ticket.body}"
+    """What the help centre is searched on (``triage.mail_question``: a forward's own subject
+    left out, a question about a received mail searched as one)."""
+    return search_text(ticket.subject, ticket.body, forwards=ticket.forwards)
 
 
 def excerpts(index: ArticleIndex, found: Sequence[Suggestion]) -> tuple[ArticleExcerpt, ...]:

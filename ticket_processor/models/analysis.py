@@ -216,6 +216,9 @@ class Triage(BaseModel):
     spam: SpamVerdict | None = None
     # The risk that the ticket ends badly (``risk/``); None: not scored (spam, no scorer).
     risk: RiskVerdict | None = None
+    # The text forwards or quotes a mail below its sender's words (``triage.prepare``), which
+    # the engines read without it: the note says so. Set per ticket, never from the cache.
+    forwards: bool = False
 
 
 def is_spam(triage: Triage | None) -> bool:

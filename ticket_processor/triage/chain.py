@@ -234,6 +234,14 @@ class TriageCache:
     def triage(
         self, ticket: PreparedTicket, chain: Sequence[TriageEngine], preferred: Engine | None
     ) -> Triage:
+        # Whether it forwards a mail is this ticket's, not the cached answer's: two tickets
+        # with the same words of their own share an answer, forwarding or not.
+        found = self._answer(ticket, chain, preferred)
+        return found.model_copy(update={"forwards": ticket.forwards}) if ticket.forwards else found
+
+    def _answer(
+        self, ticket: PreparedTicket, chain: Sequence[TriageEngine], preferred: Engine | None
+    ) -> Triage:
         if not chain or chain[0].name != "llm":
             return triage(ticket, chain, preferred=preferred)
         key = cache_key(ticket.content_hash, self._tag)

@@ -248,6 +248,9 @@ class PreparedTicket:
     # Retrieved articles for a grounded draft (kb): None when retrieval did not run (drafts or
     # suggestions off), () when it found nothing a customer may be quoted.
     articles: tuple[ArticleExcerpt, ...] | None = None
+    # The description forwards or quotes a mail below its sender's words (cut from ``body``
+    # unless there were no words of their own): a forward's subject is then the mail's.
+    forwards: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -328,9 +331,8 @@ def prepare_ticket(
         clean_subject = cut(clean_subject, SUBJECT_MAX_CHARS)
         truncated = True
 
-    body = clean((description or "")[:raw_limit])
-    if _BODY_LOOKS_HTML.search(body):
-        body = html_to_text(body)
+    body = plain_body(description or "", raw_limit)
+    forwards = forwards_mail(body)
     body = fold_whitespace(trim_history(body))
 
     body_limit = max(budget - len(clean_subject), 200)
@@ -357,7 +359,20 @@ def prepare_ticket(
         body=redacted_body,
         redactions=counts,
         truncated=truncated or body_truncated,
+        forwards=forwards,
     )
+
+
+def plain_body(description: str, raw_limit: int) -> str:
+    """The description's first ``raw_limit`` characters, cleaned and as plain text."""
+    body = clean(description[:raw_limit])
+    return html_to_text(body) if _BODY_LOOKS_HTML.search(body) else body
+
+
+def forwards_mail(body: str) -> bool:
+    """Whether a plain-text body forwards or quotes a mail (a forward or reply header, or
+    ``>`` lines): what stands there is the mail passed on, not its sender's words."""
+    return bool(split_history(body)[1].strip())
 
 
 def stored_subject(

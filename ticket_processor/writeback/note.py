@@ -423,12 +423,13 @@ def render_note(
     field_shown: Mapping[str, str] | None = None,
     language: NoteLanguage | None = None,
     threshold: float | None = None,
+    forwards: bool = False,
 ) -> str:
     """The internal note: what ticketbot concluded and from what, then its trailer. A field
     decided per calibrated confidence says whether it was applied, suggested or left open; an
     uncalibrated analysis below ``threshold`` (the run's confidence threshold) says what that
     held back. ``language``: the agent's language and what the LLM gave in it (default:
-    English)."""
+    English). ``forwards``: the ticket forwards or quotes a mail (``triage.prepare``)."""
     analysis = triage.analysis
     decision = route or RouteDecision()
     speech = language or NoteLanguage()
@@ -463,6 +464,7 @@ def render_note(
             "held_back", confidence=f"{analysis.confidence:.2f}", threshold=f"{threshold:.2f}"
         )
         lines.append(held)
+    lines += [words.say("forwards_mail")] if forwards else []
     lines += translation_lines(analysis.language, speech, words)
     lines += render_fields(fields or {}, field_titles or {}, field_shown, words)
     lines += render_suggestions(suggestions, words)

@@ -7,9 +7,10 @@
   latest note stands by (its trailer): a field whose applied value differs has changed. Only
   ticketbot's own tag of a changed field is replaced (``<prefix>sentiment_neutral`` goes,
   ``<prefix>sentiment_negative`` comes); an agent's tags are never touched. The priority follows
-  the same policy as a first triage, and only when the urgency rose or a route escalated: a
-  priority an agent lowered after the first triage stays lowered. Routes were evaluated again
-  with the reply's facts (``reply``, ``sentiment_change``, ``urgency_change``).
+  the same policy as a first triage, and only when the urgency rose, the category changed (a
+  new matter: a first triage held back set no priority) or a route escalated; a reply never
+  lowers a priority. Routes were evaluated again with the reply's facts (``reply``,
+  ``sentiment_change``, ``urgency_change``).
 - A short note is written only when a field changed or a route escalated; its trailer names the
   reply it answers and carries the labels that stand now and the sentiment trend, so the next
   reply, the harvest and revert read the latest labels from the latest note.
@@ -179,7 +180,9 @@ def plan_reply(
     escalates = route.escalate and own("escalated") not in tags
     held = route.escalation_held if own("escalated") not in tags else None
     priority = None
-    if set_priority and ("urgency" in changed or escalates):
+    # A new category is a new matter: its priority is set as a first triage of it would set
+    # it, even where the urgency reads the same (a first triage held back set none).
+    if set_priority and ("urgency" in changed or "category" in changed or escalates):
         priority = _raised_priority(
             ticket, analysis, changed, escalates, confidence_threshold, prefix
         )
@@ -264,10 +267,12 @@ def _raised_priority(
     confidence_threshold: float,
     prefix: str,
 ) -> Priority | None:
-    """The priority a reply sets: only a raise, for a risen urgency or an escalation."""
+    """The priority a reply sets: only a raise, for a risen urgency, a new category or an
+    escalation."""
     rose = "urgency" in changed and URGENCY_RANK[analysis.urgency.value] > URGENCY_RANK.get(
         changed["urgency"][0], -1
     )
+    rose = rose or "category" in changed
     priority = decide_priority(
         current=ticket.priority,
         tags=ticket.tags,

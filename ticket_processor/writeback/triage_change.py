@@ -247,5 +247,6 @@ def plan_change(
             field_shown=field_shown,
             language=language,
             threshold=confidence_threshold,
+            forwards=triage.forwards,
         ),
     )

@@ -279,6 +279,28 @@ _ASKED_IN = re.compile(r"ISO 639-1 code ([a-z]{2,3})")
 _NEW_REPLY = re.compile(r"(?s)^The customer's new reply:\n(.*?)\n\nTheir first message:\n")
 
 
+# A reply's own labels stand when the reply alone is this sure of its category: it raises a
+# matter of its own. The run's default confidence threshold, so a reply the keyword rules
+# would apply on its own is read on its own.
+REPLY_SURE = 0.5
+
+
+def answer_reply_first(answer_fn: AnswerFn, subject: str, text: str) -> dict[str, Any]:
+    """The analysis as the prompt asks of a re-triage (``llm_client.prompt``'s reply rule): a new
+    reply that raises a matter of its own ("someone is using my account") decides the labels;
+    one that only follows up ("still broken") is read with the first message after it, which
+    then carries the category. A text that is not a reply is answered as it is."""
+    whole = answer_fn(subject, text)
+    reply = _NEW_REPLY.match(text)
+    if reply is None:
+        return whole
+    # The reply without the subject: the subject is the first message's.
+    alone = answer_fn("", reply.group(1).strip())
+    if float(alone.get("confidence") or 0.0) >= REPLY_SURE:
+        return {**alone, "summary": whole.get("summary", alone.get("summary"))}
+    return whole
+
+
 def fit_agent_text(
     answer: dict[str, Any], body: dict[str, Any], subject: str, text: str, *, mark: bool = False
 ) -> dict[str, Any]:

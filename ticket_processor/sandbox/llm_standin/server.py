@@ -37,6 +37,7 @@ from .answers import (
     _error,
     _fit_enums,
     _schema_enums,
+    answer_reply_first,
     completion_body,
     default_answer,
     fit_agent_text,
@@ -419,7 +420,11 @@ class RunningStandin:
         if translated is not None:
             return 200, self._completion(body, model, translated, "stop"), {}
         subject, ticket_body = ticket_from_messages(list(body.get("messages") or []))
-        answer = (config.answer or rules_answer_for(body) or default_answer())(subject, ticket_body)
+        if config.answer is not None:  # a test's scripted answer reads the text as sent
+            answer = config.answer(subject, ticket_body)
+        else:
+            answer_fn = rules_answer_for(body) or default_answer()
+            answer = answer_reply_first(answer_fn, subject, ticket_body)
         answer = _fit_enums(answer, _schema_enums(body))
         answer = fit_subcategory(answer, body, subject, ticket_body)
         answer = fit_spam(answer, body, subject, ticket_body)
