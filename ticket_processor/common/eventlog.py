@@ -40,7 +40,7 @@ Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
     logger, level, message, error_type: a warning from a library or module through ``logging``
     (``logsetup``), scrubbed
 ``run_finished``
-    status ("ok" | "partial" | "aborted" | "stopped" | "locked"), exit_code, tickets_seen,
+    status ("ok" | "partial" | "aborted" | "stopped"), exit_code, tickets_seen,
     triaged, failed, skipped, fallback, cached, seconds, prompt_tokens, completion_tokens,
     cost_usd, reason
 

@@ -1,7 +1,7 @@
 """Runs as the logs tell them: one ``LoggedRun`` per run id, with its outcome and engine mix.
 
-Pure. A run's outcome is its ``run_finished`` ``status``: ``ok``, ``partial``, ``aborted``,
-``stopped`` (SIGINT / SIGTERM after saving progress) or ``locked``; a run with no
+Pure. A run's outcome is its ``run_finished`` ``status``: ``ok``, ``partial``, ``aborted``
+or ``stopped`` (SIGINT / SIGTERM after saving progress); a run with no
 ``run_finished`` is ``None`` ("unfinished": killed; "running" while the process that took the
 run lock, or for a ``serve`` session the serve lock, is alive: ``live_run_ids``, which the
 report's ``mark_running`` and the dashboard's last runs share). Logs written before runs
