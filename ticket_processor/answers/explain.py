@@ -20,6 +20,7 @@ from .decide import choose_article
 from .explain_mode import AnsweringRun
 from .gate import Gate
 from .own_case import own_case_words
+from .person_asked import person_asked
 from .plan import GATE_ALONE_AT, QUESTION_AT, Circumstances, TicketCues, choose, decide
 from .second_opinion import Opinion
 
@@ -37,6 +38,8 @@ WHY: dict[str, str] = {
     "negative": "the customer is angry or upset: a person answers",
     "urgent": "the triage's urgency is critical: a person answers",
     "escalated": "the ticket is escalated",
+    "person_asked": "the customer asks for a person (to speak to a human, to be called): a "
+    "person answers",
     "needs_person": "the ticket asks what only a person can do (money that did not arrive or "
     "came twice, an error on the customer's account)",
     "own_case": "the ticket is about the customer's own case, not the general question an "
@@ -65,6 +68,8 @@ def why(shown: dict[str, Any]) -> str:
     if reason == "own_case" and shown.get("own_case_words"):
         quoted = ", ".join(f'{cue} "{words}"' for cue, words in shown["own_case_words"].items())
         said += f" ({quoted})"
+    if reason == "person_asked" and shown.get("person_asked_words"):
+        said += f' ("{shown["person_asked_words"]}")'
     return f"{reason}: {said}" if said else reason
 
 
@@ -112,6 +117,7 @@ def explain(
         "own_case_words": own_case_words(f"{ticket.subject}\n{ticket.description}")
         if found.own_case
         else {},
+        "person_asked_words": person_asked(f"{ticket.subject}\n{ticket.description}") or "",
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),
         "calibration_refusal": unchosen,  # why it has none: no_article or ambiguous

@@ -31,6 +31,7 @@ from .decide import (
 )
 from .gate import Gate, GateInput, as_suggestion, gate_input
 from .own_case import own_case
+from .person_asked import person_asked
 from .second_opinion import Opinion
 from .vocab import AnswerMode, AnswerPlan, Delivery, answered_tag, reopened_tag
 
@@ -56,6 +57,9 @@ class TicketCues:
     # The customer asks something (``decide.asks_question``): the gate's article may be sent
     # at ``QUESTION_AT``; a ticket that only tells what happened waits for ``GATE_ALONE_AT``.
     asks: bool = False
+    # The customer asks for a person or a call ("I want to speak to a human, not a bot"):
+    # no automated reply, whatever the article (``person_asked``).
+    person_asked: bool = False
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -100,6 +104,7 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
         gate=gate_input(retrieve(text), text, language) if retrieve is not None else None,
         sure_language=sure_language(tokens),
         asks=asks_question(text),
+        person_asked=person_asked(text) is not None,
     )
 
 
@@ -250,6 +255,7 @@ def decide(
         automatic=found.automatic,
         needs_person=found.needs_person,
         own_case=bool(found.own_case),
+        person_asked=found.person_asked,
         angry=found.angry,
         heated=found.heated,
         answered_before=where.answered_here
