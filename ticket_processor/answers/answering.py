@@ -33,7 +33,7 @@ from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .agents import Agents, FixedAgents
 from .book import AnswerBook
 from .compose import without_name
-from .deliver import AnswerDesk, answer_tags
+from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
 from .ladder import draft_accepted, ladder_caution, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
@@ -208,6 +208,7 @@ class RunAnswers:
                 name=lambda: self._requester_name(ticket.requester_id),
                 locale=lambda: self._requester_locale(ticket.requester_id),
                 second=None if earlier is not None else self._second(found),
+                replied=lambda: replied_before(self.desk, ticket.id),
             )
             if agents is not None
             else (None, "agents_unknown")

@@ -30,7 +30,9 @@ WHY: dict[str, str] = {
     "answered_before": "the ticket was answered automatically before: once is the rule",
     "closed": "the ticket is solved or closed",
     "assigned": "the ticket is assigned to an agent, who answers it",
-    "agent_answered": "an agent has replied",
+    "agent_answered": "an agent has replied publicly: a person is answering",
+    "conversation_unread": "the conversation could not be read, so an agent's reply could not "
+    "be ruled out",
     "agent_requester": "the requester is one of the helpdesk's agents",
     "agents_unknown": "the helpdesk's agents could not be read, so a ticket from an agent could "
     "not be told apart",
@@ -81,9 +83,11 @@ def explain(
     article_body: Callable[[int, str], str],
     gate: Gate | None,
     second: Callable[[str], Opinion] | None = None,
+    replied: Callable[[], str | None] | None = None,
 ) -> dict[str, Any]:
     """What the answer of ``ticket`` would be, and why, as one JSON-ready object; ``second``:
-    the LLM's second opinion (with an LLM configured), asked as a run would ask it."""
+    the LLM's second opinion (with an LLM configured), ``replied``: the conversation read for
+    an agent's reply, each asked as a run would ask it."""
     considered = []
     if found.gate is not None:
         weighed = [found.gate.candidate, *found.gate.considered]
@@ -104,7 +108,9 @@ def explain(
     gate_p = None
     if gate is not None and found.gate is not None and found.gate.candidate is not None:
         gate_p = round(gate.probability(found.gate.features), 4)
-    plan, reason = decide(ticket, triage, found, where, article_body, second=second)
+    plan, reason = decide(
+        ticket, triage, found, where, article_body, second=second, replied=replied
+    )
     decided_by = _decided_by(triage, found, where) if plan is not None else None
     return {
         "ticket_id": ticket.id,

@@ -234,13 +234,17 @@ def decide(
     name: Callable[[], str | None] | None = None,
     locale: Callable[[], str | None] | None = None,
     second: Callable[[str], Opinion] | None = None,
+    replied: Callable[[], Refusal | None] | None = None,
 ) -> tuple[AnswerPlan | None, Refusal | None]:
     """The answer this ticket gets (None, with the reason, when it gets none). ``name``: the
     customer's name, asked only for a reply that is going to be written (the greeting takes its
     first word when it is a plain name; the LLM never sees it). ``locale``: the requester's
     locale where the ticket did not bring it, asked only when the ticket's words do not tell
     its language surely. ``second``: the LLM's second opinion on the passage (``second_opinion``),
-    asked only for a reply that would be sent; a disagreement makes it a draft."""
+    asked only for a reply that would be sent; a disagreement makes it a draft. ``replied``:
+    the conversation read for an agent's reply (``deliver.replied_before``), asked only for a
+    ticket an article answers: a reply planned over an agent's would be announced in the note,
+    then cancelled."""
     if where.mode == "off":
         return None, "off"
     analysis = triage.analysis
@@ -251,7 +255,7 @@ def decide(
         urgency=analysis.urgency,
         escalated=where.escalated,
         requester_is_agent=where.requester_is_agent,
-        agent_replied=False,  # read again right before sending (``deliver``)
+        agent_replied=False,  # read below (``replied``), and again right before sending
         automatic=found.automatic,
         needs_person=found.needs_person,
         own_case=bool(found.own_case),
@@ -277,6 +281,9 @@ def decide(
         return None, reason
     if choice.probability < where.threshold:
         return None, "below_threshold"
+    reason = replied() if replied is not None else None
+    if reason is not None:
+        return None, reason
     article = choice.suggestion
     body = article_body(article.article_id, article.locale)
     passage = excerpt(body, found.terms)

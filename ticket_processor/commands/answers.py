@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -406,6 +406,7 @@ def explain_ticket(
 
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
+    from ..answers.deliver import AnswerDesk, replied_before
     from ..answers.explain import explain
     from ..answers.explain_mode import mode_source
     from ..answers.plan import Circumstances, cues
@@ -466,7 +467,14 @@ def explain_ticket(
                 confirm=None if policy.chooser == "gate" else gate,
             )
             shown = explain(
-                ticket, triage, ticket_cues, where, index.body, gate, _second(settings, prepared)
+                ticket,
+                triage,
+                ticket_cues,
+                where,
+                index.body,
+                gate,
+                _second(settings, prepared),
+                replied=lambda: replied_before(cast("AnswerDesk", helpdesk), ticket_id),
             )
             # A run stores passage vectors only when its answers file chooses the gate: without
             # them the vector ranking is empty and the gate's probability is not a gate run's.
