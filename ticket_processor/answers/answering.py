@@ -84,8 +84,13 @@ class RunAnswers:
         second_opinion: Complete | None = None,
         served: bool = False,
         claims: WriteClaims | None = None,
+        note_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.policy = policy
+        # The agents' language, for the line a cancelled reply leaves on its ticket (a ticket
+        # planned in this run: the language its note was written in).
+        self.note_language = note_language
+        self._note_languages: dict[int, str] = {}
         # The LLM's plain-text call, asked whether a passage answers a ticket before it is sent.
         self._second_opinion = second_opinion
         # The LLM's translator: the agent's version of a reply in another language.
@@ -98,7 +103,14 @@ class RunAnswers:
         # settling of sent answers to the scheduled run (which reads their conversations).
         self.served = served
         self.sender = PlannedReplies(
-            book, desk, prefix=prefix, marker=marker, log=log, now=now, claims=claims
+            book,
+            desk,
+            prefix=prefix,
+            marker=marker,
+            log=log,
+            now=now,
+            claims=claims,
+            note_language=lambda ticket_id: self._note_languages.get(ticket_id, note_language),
         )
         self.prefix = prefix
         self.marker = marker
@@ -218,6 +230,7 @@ class RunAnswers:
         if plan is not None:
             with self._lock:
                 self._plans[ticket.id] = plan
+                self._note_languages[ticket.id] = language
                 if len(self._plans) > PLANS_KEPT:  # a server's: the oldest were written
                     self._plans.pop(next(iter(self._plans)))
         if plan is None:
@@ -358,6 +371,7 @@ class RunAnswers:
                     self.counts.cancelled += 1
                 if self.served:  # a server's life is long: its settled plans are let go
                     self._plans.pop(done.plan.ticket_id, None)
+                    self._note_languages.pop(done.plan.ticket_id, None)
 
     # -- what the customer said next (the reply pass) ---------------------------------------
 

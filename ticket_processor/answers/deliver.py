@@ -49,14 +49,14 @@ class AnswerDesk(Protocol):
     def set_status(
         self,
         ticket_id: int,
-        status: str,
+        status: str | None,
         *,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
         note: str | None = None,
     ) -> None:
-        """Status (ticketbot's words: open, pending, solved), tags added and removed, and an
-        internal note, if any."""
+        """Status (ticketbot's words: open, pending, solved; None: left as it is), tags added
+        and removed, and an internal note, if any."""
         ...
 
 

@@ -232,10 +232,12 @@ class SqliteWriter:
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """As ``AuditStore.upsert_writes``: an answer sent also marks the ticket's decisions
-        whose answer was planned to be sent as ``sent``, with the reply's id."""
+        whose answer was planned to be sent as ``sent``, with the reply's id; one cancelled
+        marks them ``cancelled``."""
         self._upsert(WRITES, rows)
         sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
-        if not sent:
+        cancelled = [r for r in rows if r.get("kind") == "answer_cancelled"]
+        if not sent and not cancelled:
             return
         with self._writing() as conn:
             for row in sent:
@@ -243,6 +245,12 @@ class SqliteWriter:
                     "UPDATE decisions SET answer_state = 'sent', reply_id = ? WHERE account = ?"
                     " AND ticket_id = ? AND answer_state = 'planned'",
                     (row.get("reply_id"), row.get("account", self.account), row["ticket_id"]),
+                )
+            for row in cancelled:
+                conn.execute(
+                    "UPDATE decisions SET answer_state = 'cancelled' WHERE account = ?"
+                    " AND ticket_id = ? AND answer_state = 'planned'",
+                    (row.get("account", self.account), row["ticket_id"]),
                 )
 
     def _upsert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
