@@ -28,7 +28,7 @@ from ..triage.confidence import Calibration
 from ..triage.note_text import llm_text
 from ..triage.prepare import prepare_ticket
 from ..writeback.note import inert_block
-from ..writeback.planner import with_customer_reply
+from ..writeback.planner import with_customer_reply, with_note_line
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .agents import Agents, FixedAgents
 from .book import AnswerBook
@@ -128,6 +128,7 @@ class RunAnswers:
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
+        self._refusals: dict[int, tuple[str, str]] = {}  # why no answer, and in which mode
         self._agent_texts: dict[tuple[int, str], str] = {}  # the agent's versions, once
         self._names: dict[int, str | None] = {}  # customers' names, for the greetings
         self._locales: dict[int, str | None] = {}  # customers' own locales, for the replies
@@ -137,6 +138,12 @@ class RunAnswers:
     @property
     def writes(self) -> bool:
         return not (self.dry_run or self.shadow)
+
+    def refusal_of(self, ticket_id: int) -> tuple[str, str] | None:
+        """Why this run gave the ticket no answer, and the mode it was decided in (the audit
+        store keeps both: ``answers explain`` reports the run's decision, not its own)."""
+        with self._lock:
+            return self._refusals.get(ticket_id)
 
     def plan_of(self, ticket_id: int) -> AnswerPlan | None:
         """The answer this run planned for the ticket (the audit store keeps its text)."""
@@ -234,16 +241,24 @@ class RunAnswers:
                 if len(self._plans) > PLANS_KEPT:  # a server's: the oldest were written
                     self._plans.pop(next(iter(self._plans)))
         if plan is None:
+            reason = reason or "none"
+            with self._lock:
+                self._refusals[ticket.id] = (reason, mode)
+                if len(self._refusals) > PLANS_KEPT:
+                    self._refusals.pop(next(iter(self._refusals)))
+            # The note names what held the reply back, so the ticket itself says it.
+            words = wording(language)
+            held = with_note_line(
+                writeback, words.say("answer_held", reason=reason, ticket=ticket.id)
+            )
             if replanned:
                 if self.writes:
                     self.book.drop(ticket.id)  # refused on the fresh read: not to be sent
-                return writeback
+                return held
             with self._lock:
-                self.counts.refused[reason or "none"] = (
-                    self.counts.refused.get(reason or "none", 0) + 1
-                )
+                self.counts.refused[reason] = self.counts.refused.get(reason, 0) + 1
             self.log.emit("answer_refused", ticket_id=ticket.id, category=category, reason=reason)
-            return writeback
+            return held
         return self._planned(plan, writeback, quiet=replanned, language=language)
 
     def _agent_version(self, plan: AnswerPlan, language: str) -> str:

@@ -188,6 +188,47 @@ def _probabilities(shown: dict[str, Any]) -> str:
     return said + f"the {shown['chooser']}'s is compared with the threshold {threshold}"
 
 
+# The refusals whose words need the run's probabilities, which the store does not keep.
+_RUN_WHY = {
+    "below_threshold": "the chooser's probability was under the category's threshold",
+    "no_article": "no article to weigh",
+}
+# What a run's stored answer state means, in words.
+_STATES = {
+    "planned": "an answer planned to be sent",
+    "sent": "an answer sent",
+    "drafted": "an answer drafted in the note",
+    "cancelled": "an answer planned, then cancelled before it was sent",
+}
+
+
+def _run_lines(shown: dict[str, Any]) -> list[str]:
+    """What the run that triaged the ticket decided (from the audit store), and whether
+    deciding again here, in this shell's mode, gives the same."""
+    run = shown.get("run_decision")
+    if not run:
+        return []
+    stopped = run.get("stopped_by")
+    if stopped == "off":
+        what = "no answer (answers were off for its category in that run, or it was set aside)"
+    elif stopped:
+        said = _RUN_WHY.get(stopped) or WHY.get(stopped, "")
+        what = f"not answered: {stopped}: {said}" if said else f"not answered: {stopped}"
+    else:
+        what = _STATES.get(str(run.get("state")), str(run.get("state")))
+    mode = run.get("mode") or "off"
+    lines = [f"the run decided: {what} (run {run['run_id']} at {run['at']}, mode {mode})"]
+    decision = shown["decision"]
+    now = decision.get("stopped_by") or decision.get("delivery")
+    then = stopped or ("draft" if run.get("state") == "drafted" else "send")
+    if now != then:
+        lines.append(
+            f"deciding again here, in this shell's mode {shown['mode']}, gives another "
+            "result (the last line): the run's decision above is what happened"
+        )
+    return lines
+
+
 def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
     """``answers explain``'s text: the triage, each article considered, the probabilities and
     what stopped the answer (or what would be sent)."""
@@ -198,6 +239,7 @@ def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
     ]
     if shown.get("last_answering_run"):
         lines.append(AnsweringRun(**shown["last_answering_run"]).said())
+    lines += _run_lines(shown)
     for n, article in enumerate(shown["considered"], start=1):
         lines.append(
             f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "

@@ -488,6 +488,7 @@ def explain_ticket(
             shown["mode_source"] = f"auto's rung; {source}" if mode == "auto" else source
             answering = _answering_run(settings) if where.mode == "off" else None
             shown["last_answering_run"] = answering.as_json() if answering else None
+            shown["run_decision"] = _run_decision(settings, ticket_id)
         finally:
             helpdesk.close()
             index.close()
@@ -495,6 +496,30 @@ def explain_ticket(
             typer.echo(json.dumps(shown))
             return
         _print_explained(ticket_id, shown)
+
+
+def _run_decision(settings: Settings, ticket_id: int) -> dict[str, Any] | None:
+    """What the run that triaged the ticket decided of its answer, as the audit store keeps
+    it (None: no run wrote it, or the store cannot be read)."""
+    import sqlalchemy as sa
+
+    from ..answers.explain_mode import run_decision
+    from ..audit.schema import decisions
+    from ..errors import TicketBotError
+    from ..run.audit import open_store
+
+    d = decisions.c
+    try:
+        with open_store(settings) as store, store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(decisions)
+                .where(d.account == store.account, d.ticket_id == ticket_id)
+                .order_by(d.at, d.id)
+            ).mappings()
+            found = run_decision([dict(row) for row in rows])
+    except (TicketBotError, sa.exc.SQLAlchemyError, OSError):
+        return None
+    return found.as_json() if found is not None else None
 
 
 def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
