@@ -33,6 +33,7 @@ from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .agents import Agents, FixedAgents
 from .book import AnswerBook
 from .compose import without_name
+from .customers import AnsweredCustomers
 from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
 from .ladder import draft_accepted, ladder_caution, should_demote, standing
@@ -130,8 +131,7 @@ class RunAnswers:
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
         self._refusals: dict[int, tuple[str, str]] = {}  # why no answer, and in which mode
         self._agent_texts: dict[tuple[int, str], str] = {}  # the agent's versions, once
-        self._names: dict[int, str | None] = {}  # customers' names, for the greetings
-        self._locales: dict[int, str | None] = {}  # customers' own locales, for the replies
+        self._requesters = AnsweredCustomers(desk)  # customers' names and locales, for the replies
         # The categories this run met on the ``auto`` ladder's draft step (``caution``).
         self.drafting: set[str] = set()
 
@@ -224,8 +224,8 @@ class RunAnswers:
                 where,
                 self._article_body,
                 writer,
-                name=lambda: self._requester_name(ticket.requester_id),
-                locale=lambda: self._requester_locale(ticket.requester_id),
+                name=lambda: self._requesters.name(ticket.requester_id),
+                locale=lambda: self._requesters.locale(ticket.requester_id),
                 second=None if earlier is not None else self._second(found),
                 replied=lambda: replied_before(self.desk, ticket.id),
             )
@@ -324,18 +324,6 @@ class RunAnswers:
         tags = answer_tags(plan, self.prefix) if self.dry_run else ()  # the send's, shown
         return with_customer_reply(writeback, block, plan.article_id, tags)
 
-    def _requester_name(self, user_id: int | None) -> str | None:
-        """The customer's name for the greeting (read once a run per customer)."""
-        if user_id is None:
-            return None
-        with self._lock:
-            if user_id in self._names:
-                return self._names[user_id]
-        name = self.desk.requester_name(user_id)
-        with self._lock:
-            self._names[user_id] = name
-        return name
-
     def _second(self, found: TicketCues) -> Callable[[str], Opinion] | None:
         """The LLM's second opinion on a passage for this ticket, shown redacted (its people's
         names and e-mails, and personal numbers, gone: ``cues``); None without an LLM."""
@@ -353,21 +341,6 @@ class RunAnswers:
             return said
 
         return opinion
-
-    def _requester_locale(self, user_id: int | None) -> str | None:
-        """The customer's own locale in the helpdesk, where the ticket's read did not bring
-        it (read once a run per customer; None where the helpdesk cannot tell)."""
-        read = getattr(self.desk, "requester_locale", None)
-        if user_id is None or not callable(read):
-            return None
-        with self._lock:
-            if user_id in self._locales:
-                return self._locales[user_id]
-        found = read(user_id)
-        locale = found if isinstance(found, str) else None
-        with self._lock:
-            self._locales[user_id] = locale
-        return locale
 
     # -- sending (after the flush) -------------------------------------------------------
 

@@ -113,10 +113,11 @@ class RunDecision:
         }
 
 
-def run_decision(rows: Iterable[Mapping[str, Any]]) -> RunDecision | None:
-    """The newest decision of a run that wrote (not a dry run) on a ticket's triage: the rows
-    of the audit store's ``decisions`` for one ticket (``run_id``, ``at``, ``kind``,
-    ``status``, ``answer_state``, ``event``), oldest first; None when no run triaged it."""
+def run_decision(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The newest decision of a run that wrote (not a dry run) on a ticket's triage, as
+    ``RunDecision.as_json``: the rows of the audit store's ``decisions`` for one ticket
+    (``run_id``, ``at``, ``kind``, ``status``, ``answer_state``, ``event``), oldest first; None
+    when no run triaged it."""
     found = None
     for row in rows:
         if row.get("kind") != "triage" or row.get("status") != "written":
@@ -131,7 +132,7 @@ def run_decision(rows: Iterable[Mapping[str, Any]]) -> RunDecision | None:
             state=_text(row.get("answer_state")),
             refused=refused if isinstance(refused, str) else None,
         )
-    return found
+    return found.as_json() if found is not None else None
 
 
 def _text(value: object) -> str | None:

@@ -224,6 +224,32 @@ def choose(
     return Choice(as_suggestion(best, p), p), None
 
 
+def ticket_facts(
+    ticket: Ticket, triage: Triage, found: TicketCues, where: Circumstances
+) -> TicketFacts:
+    """What the guards read of this ticket, its triage, its cues and the run."""
+    return TicketFacts(
+        status=ticket.status,
+        assignee_id=ticket.assignee_id,
+        sentiment=triage.analysis.sentiment,
+        urgency=triage.analysis.urgency,
+        escalated=where.escalated,
+        requester_is_agent=where.requester_is_agent,
+        agent_replied=False,  # read by ``decide`` (``replied``), and again before sending
+        automatic=found.automatic,
+        needs_person=found.needs_person,
+        own_case=bool(found.own_case),
+        person_asked=found.person_asked,
+        angry=found.angry,
+        heated=found.heated,
+        answered_before=where.answered_here
+        or answered_tag(where.prefix) in ticket.tags
+        or reopened_tag(where.prefix) in ticket.tags,
+        requester_answered_at=where.requester_answered_at,
+        now=where.now,
+    )
+
+
 def decide(
     ticket: Ticket,
     triage: Triage,
@@ -248,27 +274,7 @@ def decide(
     if where.mode == "off":
         return None, "off"
     analysis = triage.analysis
-    facts = TicketFacts(
-        status=ticket.status,
-        assignee_id=ticket.assignee_id,
-        sentiment=analysis.sentiment,
-        urgency=analysis.urgency,
-        escalated=where.escalated,
-        requester_is_agent=where.requester_is_agent,
-        agent_replied=False,  # read below (``replied``), and again right before sending
-        automatic=found.automatic,
-        needs_person=found.needs_person,
-        own_case=bool(found.own_case),
-        person_asked=found.person_asked,
-        angry=found.angry,
-        heated=found.heated,
-        answered_before=where.answered_here
-        or answered_tag(where.prefix) in ticket.tags
-        or reopened_tag(where.prefix) in ticket.tags,
-        requester_answered_at=where.requester_answered_at,
-        now=where.now,
-    )
-    reason = refusal(facts)
+    reason = refusal(ticket_facts(ticket, triage, found, where))
     if reason is not None:
         return None, reason
     # The triage's confidence in the category is not asked: whether an article answers is read

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -408,7 +409,7 @@ def explain_ticket(
     from ..answers.calibration import load_calibration
     from ..answers.deliver import AnswerDesk, replied_before
     from ..answers.explain import explain
-    from ..answers.explain_mode import mode_source
+    from ..answers.explain_mode import mode_source, run_decision
     from ..answers.plan import Circumstances, cues
     from ..answers.team_gate import gate_in_use
     from ..errors import NotFoundError
@@ -418,6 +419,7 @@ def explain_ticket(
     from ..learned.embed import embed_texts
     from ..models import Triage
     from ..run.answers_setup import read_policy
+    from ..run.audit import ticket_decisions
     from ..run.connect import connect
     from ..triage.language import detect_language
     from ..triage.prepare import prepare_ticket
@@ -466,16 +468,9 @@ def explain_ticket(
                 gate=gate if policy.chooser == "gate" else None,
                 confirm=None if policy.chooser == "gate" else gate,
             )
-            shown = explain(
-                ticket,
-                triage,
-                ticket_cues,
-                where,
-                index.body,
-                gate,
-                _second(settings, prepared),
-                replied=lambda: replied_before(cast("AnswerDesk", helpdesk), ticket_id),
-            )
+            second = _second(settings, prepared)
+            replied = partial(replied_before, cast("AnswerDesk", helpdesk), ticket_id)
+            shown = explain(ticket, triage, ticket_cues, where, index.body, gate, second, replied)
             # A run stores passage vectors only when its answers file chooses the gate: without
             # them the vector ranking is empty and the gate's probability is not a gate run's.
             shown["articles_without_vectors"] = len(index.rows_without_vectors())
@@ -488,7 +483,7 @@ def explain_ticket(
             shown["mode_source"] = f"auto's rung; {source}" if mode == "auto" else source
             answering = _answering_run(settings) if where.mode == "off" else None
             shown["last_answering_run"] = answering.as_json() if answering else None
-            shown["run_decision"] = _run_decision(settings, ticket_id)
+            shown["run_decision"] = run_decision(ticket_decisions(settings, ticket_id) or [])
         finally:
             helpdesk.close()
             index.close()
@@ -496,30 +491,6 @@ def explain_ticket(
             typer.echo(json.dumps(shown))
             return
         _print_explained(ticket_id, shown)
-
-
-def _run_decision(settings: Settings, ticket_id: int) -> dict[str, Any] | None:
-    """What the run that triaged the ticket decided of its answer, as the audit store keeps
-    it (None: no run wrote it, or the store cannot be read)."""
-    import sqlalchemy as sa
-
-    from ..answers.explain_mode import run_decision
-    from ..audit.schema import decisions
-    from ..errors import TicketBotError
-    from ..run.audit import open_store
-
-    d = decisions.c
-    try:
-        with open_store(settings) as store, store.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(decisions)
-                .where(d.account == store.account, d.ticket_id == ticket_id)
-                .order_by(d.at, d.id)
-            ).mappings()
-            found = run_decision([dict(row) for row in rows])
-    except (TicketBotError, sa.exc.SQLAlchemyError, OSError):
-        return None
-    return found.as_json() if found is not None else None
 
 
 def _print_explained(ticket_id: int, shown: dict[str, Any]) -> None:
