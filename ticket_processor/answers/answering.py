@@ -236,6 +236,7 @@ class RunAnswers:
             plan = earlier
         if plan is not None:
             with self._lock:
+                self._refusals.pop(ticket.id, None)
                 self._plans[ticket.id] = plan
                 self._note_languages[ticket.id] = language
                 if len(self._plans) > PLANS_KEPT:  # a server's: the oldest were written
@@ -243,6 +244,7 @@ class RunAnswers:
         if plan is None:
             reason = reason or "none"
             with self._lock:
+                self._plans.pop(ticket.id, None)  # refused on a fresh read: no longer planned
                 self._refusals[ticket.id] = (reason, mode)
                 if len(self._refusals) > PLANS_KEPT:
                     self._refusals.pop(next(iter(self._refusals)))
