@@ -62,12 +62,13 @@ class FakeAnswerDesk:
     def set_status(
         self,
         ticket_id: int,
-        status: str,
+        status: str | None,
         *,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
         note: str | None = None,
     ) -> None:
+        status = status or self.ticket.status
         self.statuses.append((status, tuple(add_tags), tuple(remove_tags)))
         tags = [t for t in dict.fromkeys([*self.ticket.tags, *add_tags]) if t not in remove_tags]
         self.ticket = self.ticket.model_copy(update={"status": status, "tags": tuple(tags)})

@@ -54,6 +54,7 @@ def test_a_ticket_that_passes_every_guard_is_not_refused() -> None:
         ({"automatic": True}, "automatic"),
         ({"requester_is_agent": True}, "agent_requester"),
         ({"answered_before": True}, "answered_before"),
+        ({"person_asked": True}, "person_asked"),
         ({"needs_person": True}, "needs_person"),
         ({"own_case": True}, "own_case"),
         ({"status": "solved"}, "closed"),

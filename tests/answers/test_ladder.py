@@ -76,7 +76,7 @@ class Alerts:
 
 class Desk:
     def __init__(self) -> None:
-        self.statuses: list[str] = []
+        self.statuses: list[str | None] = []
 
     def conversation(self, ticket_id: int) -> None:
         return None
@@ -87,7 +87,7 @@ class Desk:
     def post_answer(self, ticket_id: int, body: str, *, add_tags: object) -> None:
         raise AssertionError("not sending here")
 
-    def set_status(self, ticket_id: int, status: str, **kwargs: object) -> None:
+    def set_status(self, ticket_id: int, status: str | None, **kwargs: object) -> None:
         self.statuses.append(status)
 
 

@@ -28,12 +28,13 @@ from ..triage.confidence import Calibration
 from ..triage.note_text import llm_text
 from ..triage.prepare import prepare_ticket
 from ..writeback.note import inert_block
-from ..writeback.planner import with_customer_reply
+from ..writeback.planner import with_customer_reply, with_note_line
 from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .agents import Agents, FixedAgents
 from .book import AnswerBook
 from .compose import without_name
-from .deliver import AnswerDesk, answer_tags
+from .customers import AnsweredCustomers
+from .deliver import AnswerDesk, answer_tags, replied_before
 from .gate import Gate
 from .ladder import draft_accepted, ladder_caution, should_demote, standing
 from .plan import Circumstances, TicketCues, Writer, cues, decide
@@ -84,8 +85,13 @@ class RunAnswers:
         second_opinion: Complete | None = None,
         served: bool = False,
         claims: WriteClaims | None = None,
+        note_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.policy = policy
+        # The agents' language, for the line a cancelled reply leaves on its ticket (a ticket
+        # planned in this run: the language its note was written in).
+        self.note_language = note_language
+        self._note_languages: dict[int, str] = {}
         # The LLM's plain-text call, asked whether a passage answers a ticket before it is sent.
         self._second_opinion = second_opinion
         # The LLM's translator: the agent's version of a reply in another language.
@@ -98,7 +104,14 @@ class RunAnswers:
         # settling of sent answers to the scheduled run (which reads their conversations).
         self.served = served
         self.sender = PlannedReplies(
-            book, desk, prefix=prefix, marker=marker, log=log, now=now, claims=claims
+            book,
+            desk,
+            prefix=prefix,
+            marker=marker,
+            log=log,
+            now=now,
+            claims=claims,
+            note_language=lambda ticket_id: self._note_languages.get(ticket_id, note_language),
         )
         self.prefix = prefix
         self.marker = marker
@@ -116,15 +129,21 @@ class RunAnswers:
         self._lock = threading.Lock()
         self._ladder_lock = threading.Lock()
         self._plans: dict[int, AnswerPlan] = {}  # this run's, for a re-plan before the write
+        self._refusals: dict[int, tuple[str, str]] = {}  # why no answer, and in which mode
         self._agent_texts: dict[tuple[int, str], str] = {}  # the agent's versions, once
-        self._names: dict[int, str | None] = {}  # customers' names, for the greetings
-        self._locales: dict[int, str | None] = {}  # customers' own locales, for the replies
+        self._requesters = AnsweredCustomers(desk)  # customers' names and locales, for the replies
         # The categories this run met on the ``auto`` ladder's draft step (``caution``).
         self.drafting: set[str] = set()
 
     @property
     def writes(self) -> bool:
         return not (self.dry_run or self.shadow)
+
+    def refusal_of(self, ticket_id: int) -> tuple[str, str] | None:
+        """Why this run gave the ticket no answer, and the mode it was decided in (the audit
+        store keeps both: ``answers explain`` reports the run's decision, not its own)."""
+        with self._lock:
+            return self._refusals.get(ticket_id)
 
     def plan_of(self, ticket_id: int) -> AnswerPlan | None:
         """The answer this run planned for the ticket (the audit store keeps its text)."""
@@ -205,9 +224,10 @@ class RunAnswers:
                 where,
                 self._article_body,
                 writer,
-                name=lambda: self._requester_name(ticket.requester_id),
-                locale=lambda: self._requester_locale(ticket.requester_id),
+                name=lambda: self._requesters.name(ticket.requester_id),
+                locale=lambda: self._requesters.locale(ticket.requester_id),
                 second=None if earlier is not None else self._second(found),
+                replied=lambda: replied_before(self.desk, ticket.id),
             )
             if agents is not None
             else (None, "agents_unknown")
@@ -216,20 +236,31 @@ class RunAnswers:
             plan = earlier
         if plan is not None:
             with self._lock:
+                self._refusals.pop(ticket.id, None)
                 self._plans[ticket.id] = plan
+                self._note_languages[ticket.id] = language
                 if len(self._plans) > PLANS_KEPT:  # a server's: the oldest were written
                     self._plans.pop(next(iter(self._plans)))
         if plan is None:
+            reason = reason or "none"
+            with self._lock:
+                self._plans.pop(ticket.id, None)  # refused on a fresh read: no longer planned
+                self._refusals[ticket.id] = (reason, mode)
+                if len(self._refusals) > PLANS_KEPT:
+                    self._refusals.pop(next(iter(self._refusals)))
+            # The note names what held the reply back, so the ticket itself says it.
+            words = wording(language)
+            held = with_note_line(
+                writeback, words.say("answer_held", reason=reason, ticket=ticket.id)
+            )
             if replanned:
                 if self.writes:
                     self.book.drop(ticket.id)  # refused on the fresh read: not to be sent
-                return writeback
+                return held
             with self._lock:
-                self.counts.refused[reason or "none"] = (
-                    self.counts.refused.get(reason or "none", 0) + 1
-                )
+                self.counts.refused[reason] = self.counts.refused.get(reason, 0) + 1
             self.log.emit("answer_refused", ticket_id=ticket.id, category=category, reason=reason)
-            return writeback
+            return held
         return self._planned(plan, writeback, quiet=replanned, language=language)
 
     def _agent_version(self, plan: AnswerPlan, language: str) -> str:
@@ -295,18 +326,6 @@ class RunAnswers:
         tags = answer_tags(plan, self.prefix) if self.dry_run else ()  # the send's, shown
         return with_customer_reply(writeback, block, plan.article_id, tags)
 
-    def _requester_name(self, user_id: int | None) -> str | None:
-        """The customer's name for the greeting (read once a run per customer)."""
-        if user_id is None:
-            return None
-        with self._lock:
-            if user_id in self._names:
-                return self._names[user_id]
-        name = self.desk.requester_name(user_id)
-        with self._lock:
-            self._names[user_id] = name
-        return name
-
     def _second(self, found: TicketCues) -> Callable[[str], Opinion] | None:
         """The LLM's second opinion on a passage for this ticket, shown redacted (its people's
         names and e-mails, and personal numbers, gone: ``cues``); None without an LLM."""
@@ -325,21 +344,6 @@ class RunAnswers:
 
         return opinion
 
-    def _requester_locale(self, user_id: int | None) -> str | None:
-        """The customer's own locale in the helpdesk, where the ticket's read did not bring
-        it (read once a run per customer; None where the helpdesk cannot tell)."""
-        read = getattr(self.desk, "requester_locale", None)
-        if user_id is None or not callable(read):
-            return None
-        with self._lock:
-            if user_id in self._locales:
-                return self._locales[user_id]
-        found = read(user_id)
-        locale = found if isinstance(found, str) else None
-        with self._lock:
-            self._locales[user_id] = locale
-        return locale
-
     # -- sending (after the flush) -------------------------------------------------------
 
     def send_pending(self, should_stop: Callable[[], str | None]) -> None:
@@ -357,6 +361,7 @@ class RunAnswers:
                     self.counts.cancelled += 1
                 if self.served:  # a server's life is long: its settled plans are let go
                     self._plans.pop(done.plan.ticket_id, None)
+                    self._note_languages.pop(done.plan.ticket_id, None)
 
     # -- what the customer said next (the reply pass) ---------------------------------------
 

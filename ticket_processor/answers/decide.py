@@ -149,6 +149,8 @@ class TicketFacts:
     # about the customer's own case (``own_case``: their order number, an amount charged, what
     # they already tried, an action asked of the company): an article answers the general case
     own_case: bool = False
+    # the customer asks for a person: to speak to a human, to be called (``person_asked``)
+    person_asked: bool = False
 
 
 def refusal(facts: TicketFacts) -> Refusal | None:
@@ -163,6 +165,7 @@ def refusal(facts: TicketFacts) -> Refusal | None:
         (facts.angry or (facts.sentiment == "negative" and facts.heated), "negative"),
         (facts.urgency == "critical", "urgent"),
         (facts.escalated, "escalated"),
+        (facts.person_asked, "person_asked"),
         (facts.needs_person, "needs_person"),
         (facts.own_case, "own_case"),
         (

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from ..errors import TicketBotError
 from ..models import Conversation, Message
 from .vocab import AnswerPlan, answered_tag, article_tag, reopened_tag
 
@@ -48,14 +49,14 @@ class AnswerDesk(Protocol):
     def set_status(
         self,
         ticket_id: int,
-        status: str,
+        status: str | None,
         *,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
         note: str | None = None,
     ) -> None:
-        """Status (ticketbot's words: open, pending, solved), tags added and removed, and an
-        internal note, if any."""
+        """Status (ticketbot's words: open, pending, solved; None: left as it is), tags added
+        and removed, and an internal note, if any."""
         ...
 
 
@@ -111,9 +112,28 @@ def _deliver(
         return "closed", None
     if ticket.assignee_id is not None:
         return "assigned", None
-    if any(m.public and not m.from_requester for m in conversation.messages):
+    if agent_replied(conversation):
         return "agent_answered", None  # ticketbot's own user included: not the text it sends
     return "sent", desk.post_answer(plan.ticket_id, plan.body, add_tags=tags)
+
+
+def agent_replied(conversation: Conversation) -> bool:
+    """A public reply from anyone but the requester: an agent's (ticketbot's own user included,
+    for an agent who shares its login; a reply ticketbot sent is found by its text first)."""
+    return any(m.public and not m.from_requester for m in conversation.messages)
+
+
+def replied_before(desk: AnswerDesk, ticket_id: int) -> str | None:
+    """Why no reply may be planned, from the conversation as it is when the answer is planned:
+    ``agent_answered`` when an agent has replied (the note must not announce a reply that the
+    send would cancel), ``conversation_unread`` when it cannot be read; None: no one has."""
+    try:
+        conversation = desk.conversation(ticket_id)
+    except TicketBotError:
+        return "conversation_unread"
+    if conversation is not None and agent_replied(conversation):
+        return "agent_answered"
+    return None
 
 
 def is_sent_text(message: Message, body: str) -> bool:

@@ -20,6 +20,7 @@ from .decide import choose_article
 from .explain_mode import AnsweringRun
 from .gate import Gate
 from .own_case import own_case_words
+from .person_asked import person_asked
 from .plan import GATE_ALONE_AT, QUESTION_AT, Circumstances, TicketCues, choose, decide
 from .second_opinion import Opinion
 
@@ -29,7 +30,9 @@ WHY: dict[str, str] = {
     "answered_before": "the ticket was answered automatically before: once is the rule",
     "closed": "the ticket is solved or closed",
     "assigned": "the ticket is assigned to an agent, who answers it",
-    "agent_answered": "an agent has replied",
+    "agent_answered": "an agent has replied publicly: a person is answering",
+    "conversation_unread": "the conversation could not be read, so an agent's reply could not "
+    "be ruled out",
     "agent_requester": "the requester is one of the helpdesk's agents",
     "agents_unknown": "the helpdesk's agents could not be read, so a ticket from an agent could "
     "not be told apart",
@@ -37,6 +40,8 @@ WHY: dict[str, str] = {
     "negative": "the customer is angry or upset: a person answers",
     "urgent": "the triage's urgency is critical: a person answers",
     "escalated": "the ticket is escalated",
+    "person_asked": "the customer asks for a person (to speak to a human, to be called): a "
+    "person answers",
     "needs_person": "the ticket asks what only a person can do (money that did not arrive or "
     "came twice, an error on the customer's account)",
     "own_case": "the ticket is about the customer's own case, not the general question an "
@@ -65,6 +70,8 @@ def why(shown: dict[str, Any]) -> str:
     if reason == "own_case" and shown.get("own_case_words"):
         quoted = ", ".join(f'{cue} "{words}"' for cue, words in shown["own_case_words"].items())
         said += f" ({quoted})"
+    if reason == "person_asked" and shown.get("person_asked_words"):
+        said += f' ("{shown["person_asked_words"]}")'
     return f"{reason}: {said}" if said else reason
 
 
@@ -76,9 +83,11 @@ def explain(
     article_body: Callable[[int, str], str],
     gate: Gate | None,
     second: Callable[[str], Opinion] | None = None,
+    replied: Callable[[], str | None] | None = None,
 ) -> dict[str, Any]:
     """What the answer of ``ticket`` would be, and why, as one JSON-ready object; ``second``:
-    the LLM's second opinion (with an LLM configured), asked as a run would ask it."""
+    the LLM's second opinion (with an LLM configured), ``replied``: the conversation read for
+    an agent's reply, each asked as a run would ask it."""
     considered = []
     if found.gate is not None:
         weighed = [found.gate.candidate, *found.gate.considered]
@@ -99,7 +108,9 @@ def explain(
     gate_p = None
     if gate is not None and found.gate is not None and found.gate.candidate is not None:
         gate_p = round(gate.probability(found.gate.features), 4)
-    plan, reason = decide(ticket, triage, found, where, article_body, second=second)
+    plan, reason = decide(
+        ticket, triage, found, where, article_body, second=second, replied=replied
+    )
     decided_by = _decided_by(triage, found, where) if plan is not None else None
     return {
         "ticket_id": ticket.id,
@@ -112,6 +123,7 @@ def explain(
         "own_case_words": own_case_words(f"{ticket.subject}\n{ticket.description}")
         if found.own_case
         else {},
+        "person_asked_words": person_asked(f"{ticket.subject}\n{ticket.description}") or "",
         "gate_probability": gate_p,
         "calibration_probability": None if choice is None else round(choice.probability, 4),
         "calibration_refusal": unchosen,  # why it has none: no_article or ambiguous
@@ -176,6 +188,47 @@ def _probabilities(shown: dict[str, Any]) -> str:
     return said + f"the {shown['chooser']}'s is compared with the threshold {threshold}"
 
 
+# The refusals whose words need the run's probabilities, which the store does not keep.
+_RUN_WHY = {
+    "below_threshold": "the chooser's probability was under the category's threshold",
+    "no_article": "no article to weigh",
+}
+# What a run's stored answer state means, in words.
+_STATES = {
+    "planned": "an answer planned to be sent",
+    "sent": "an answer sent",
+    "drafted": "an answer drafted in the note",
+    "cancelled": "an answer planned, then cancelled before it was sent",
+}
+
+
+def _run_lines(shown: dict[str, Any]) -> list[str]:
+    """What the run that triaged the ticket decided (from the audit store), and whether
+    deciding again here, in this shell's mode, gives the same."""
+    run = shown.get("run_decision")
+    if not run:
+        return []
+    stopped = run.get("stopped_by")
+    if stopped == "off":
+        what = "no answer (answers were off for its category in that run, or it was set aside)"
+    elif stopped:
+        said = _RUN_WHY.get(stopped) or WHY.get(stopped, "")
+        what = f"not answered: {stopped}: {said}" if said else f"not answered: {stopped}"
+    else:
+        what = _STATES.get(str(run.get("state")), str(run.get("state")))
+    mode = run.get("mode") or "off"
+    lines = [f"the run decided: {what} (run {run['run_id']} at {run['at']}, mode {mode})"]
+    decision = shown["decision"]
+    now = decision.get("stopped_by") or decision.get("delivery")
+    then = stopped or ("draft" if run.get("state") == "drafted" else "send")
+    if now != then:
+        lines.append(
+            f"deciding again here, in this shell's mode {shown['mode']}, gives another "
+            "result (the last line): the run's decision above is what happened"
+        )
+    return lines
+
+
 def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
     """``answers explain``'s text: the triage, each article considered, the probabilities and
     what stopped the answer (or what would be sent)."""
@@ -186,6 +239,7 @@ def explained_lines(ticket_id: int, shown: dict[str, Any]) -> list[str]:
     ]
     if shown.get("last_answering_run"):
         lines.append(AnsweringRun(**shown["last_answering_run"]).said())
+    lines += _run_lines(shown)
     for n, article in enumerate(shown["considered"], start=1):
         lines.append(
             f"  {n}. {article['title']} (#{article['article_id']}, {article['locale']}): "

@@ -31,6 +31,7 @@ from .decide import (
 )
 from .gate import Gate, GateInput, as_suggestion, gate_input
 from .own_case import own_case
+from .person_asked import person_asked
 from .second_opinion import Opinion
 from .vocab import AnswerMode, AnswerPlan, Delivery, answered_tag, reopened_tag
 
@@ -56,6 +57,9 @@ class TicketCues:
     # The customer asks something (``decide.asks_question``): the gate's article may be sent
     # at ``QUESTION_AT``; a ticket that only tells what happened waits for ``GATE_ALONE_AT``.
     asks: bool = False
+    # The customer asks for a person or a call ("I want to speak to a human, not a bot"):
+    # no automated reply, whatever the article (``person_asked``).
+    person_asked: bool = False
 
 
 # A language is taken from the words only when its function words (of two letters or more:
@@ -100,6 +104,7 @@ def cues(subject: str, body: str, retrieve: Callable[[str], Retrieved] | None = 
         gate=gate_input(retrieve(text), text, language) if retrieve is not None else None,
         sure_language=sure_language(tokens),
         asks=asks_question(text),
+        person_asked=person_asked(text) is not None,
     )
 
 
@@ -219,6 +224,32 @@ def choose(
     return Choice(as_suggestion(best, p), p), None
 
 
+def ticket_facts(
+    ticket: Ticket, triage: Triage, found: TicketCues, where: Circumstances
+) -> TicketFacts:
+    """What the guards read of this ticket, its triage, its cues and the run."""
+    return TicketFacts(
+        status=ticket.status,
+        assignee_id=ticket.assignee_id,
+        sentiment=triage.analysis.sentiment,
+        urgency=triage.analysis.urgency,
+        escalated=where.escalated,
+        requester_is_agent=where.requester_is_agent,
+        agent_replied=False,  # read by ``decide`` (``replied``), and again before sending
+        automatic=found.automatic,
+        needs_person=found.needs_person,
+        own_case=bool(found.own_case),
+        person_asked=found.person_asked,
+        angry=found.angry,
+        heated=found.heated,
+        answered_before=where.answered_here
+        or answered_tag(where.prefix) in ticket.tags
+        or reopened_tag(where.prefix) in ticket.tags,
+        requester_answered_at=where.requester_answered_at,
+        now=where.now,
+    )
+
+
 def decide(
     ticket: Ticket,
     triage: Triage,
@@ -229,36 +260,21 @@ def decide(
     name: Callable[[], str | None] | None = None,
     locale: Callable[[], str | None] | None = None,
     second: Callable[[str], Opinion] | None = None,
+    replied: Callable[[], Refusal | None] | None = None,
 ) -> tuple[AnswerPlan | None, Refusal | None]:
     """The answer this ticket gets (None, with the reason, when it gets none). ``name``: the
     customer's name, asked only for a reply that is going to be written (the greeting takes its
     first word when it is a plain name; the LLM never sees it). ``locale``: the requester's
     locale where the ticket did not bring it, asked only when the ticket's words do not tell
     its language surely. ``second``: the LLM's second opinion on the passage (``second_opinion``),
-    asked only for a reply that would be sent; a disagreement makes it a draft."""
+    asked only for a reply that would be sent; a disagreement makes it a draft. ``replied``:
+    the conversation read for an agent's reply (``deliver.replied_before``), asked only for a
+    ticket an article answers: a reply planned over an agent's would be announced in the note,
+    then cancelled."""
     if where.mode == "off":
         return None, "off"
     analysis = triage.analysis
-    facts = TicketFacts(
-        status=ticket.status,
-        assignee_id=ticket.assignee_id,
-        sentiment=analysis.sentiment,
-        urgency=analysis.urgency,
-        escalated=where.escalated,
-        requester_is_agent=where.requester_is_agent,
-        agent_replied=False,  # read again right before sending (``deliver``)
-        automatic=found.automatic,
-        needs_person=found.needs_person,
-        own_case=bool(found.own_case),
-        angry=found.angry,
-        heated=found.heated,
-        answered_before=where.answered_here
-        or answered_tag(where.prefix) in ticket.tags
-        or reopened_tag(where.prefix) in ticket.tags,
-        requester_answered_at=where.requester_answered_at,
-        now=where.now,
-    )
-    reason = refusal(facts)
+    reason = refusal(ticket_facts(ticket, triage, found, where))
     if reason is not None:
         return None, reason
     # The triage's confidence in the category is not asked: whether an article answers is read
@@ -271,6 +287,9 @@ def decide(
         return None, reason
     if choice.probability < where.threshold:
         return None, "below_threshold"
+    reason = replied() if replied is not None else None
+    if reason is not None:
+        return None, reason
     article = choice.suggestion
     body = article_body(article.article_id, article.locale)
     passage = excerpt(body, found.terms)

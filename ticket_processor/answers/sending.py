@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..common.eventlog import EventSink
 from ..errors import HelpdeskError, TicketBotError
+from ..writeback.wording import DEFAULT_LANGUAGE, wording
 from .book import AnswerBook
 from .deliver import AnswerDesk, Delivered, answer_tags, send_once
 from .vocab import AnswerPlan
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 # A planned reply whose triage write never landed is given up after this long.
 WAIT_SECONDS = 24 * 3600
+# The cancellations that leave a line on the ticket: its note announced a reply that a person's
+# action since has stopped.
+NOTED: tuple[Delivered, ...] = ("agent_answered", "assigned")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,9 @@ class PlannedReplies:
         log: EventSink,
         now: Callable[[], float],
         claims: WriteClaims | None = None,
+        note_language: Callable[[int], str] = lambda _ticket_id: DEFAULT_LANGUAGE,
     ) -> None:
+        self.note_language = note_language
         self.book = book
         self.desk = desk
         self.prefix = prefix
@@ -120,5 +126,28 @@ class PlannedReplies:
                 self.book.drop(plan.ticket_id)
                 self.log.emit("answer_cancelled", reason="never_triaged", **fields)
             return None
-        self.log.emit("answer_cancelled", reason=outcome, **fields)
+        noted = self._say_not_sent(plan, outcome)
+        self.log.emit("answer_cancelled", reason=outcome, note=noted, **fields)
         return Settled(plan, outcome)
+
+    def _say_not_sent(self, plan: AnswerPlan, outcome: Delivered) -> bool:
+        """One internal note line on the ticket: the reply its note announced was not sent, and
+        why (an agent replied, or the ticket was assigned, after the note was written). A
+        solved or closed ticket gets none: its agents are done with it."""
+        if outcome not in NOTED:
+            return False
+        words = wording(self.note_language(plan.ticket_id))
+        line = words.say(
+            "reply_not_sent", article=plan.article_id, why=words.say(f"not_sent_{outcome}")
+        )
+        try:
+            self.desk.set_status(plan.ticket_id, None, note=f"ticketbot: {line}")
+        except TicketBotError as exc:
+            self.log.emit(
+                "answer_cancel_note_failed",
+                level="warning",
+                ticket_id=plan.ticket_id,
+                error=str(exc)[:300],
+            )
+            return False
+        return True

@@ -44,13 +44,19 @@ class AnswersStep(Step):
         )
 
     def audit_fields(self, ticket_id: int) -> Mapping[str, Any]:
-        """The planned reply's text: ``drafted`` (the review queue lists it) or ``planned``."""
+        """The planned reply's text: ``drafted`` (the review queue lists it) or ``planned``;
+        or why the run refused it (``answer_refused``), with the mode it was decided in."""
         plan = self.answers.plan_of(ticket_id)
         if plan is None:
-            return {}
+            refused = self.answers.refusal_of(ticket_id)
+            if refused is None:
+                return {}
+            # What held the answer back, in the mode the run had: ``answers explain`` says it.
+            return {"answer_refused": refused[0], "answer_mode": refused[1]}
         return {
             "answer": plan.body,
             "answer_state": "drafted" if plan.delivery == "draft" else "planned",
+            "answer_mode": plan.delivery,
         }
 
     def on_reply(self, ticket: Ticket, kind: str) -> None:

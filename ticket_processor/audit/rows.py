@@ -7,7 +7,8 @@ a decision (``written``, or ``dry-run`` / ``shadow``) and, for a run that writes
 row; ``ticket_failed`` a ``failed`` decision (and a failed write when the write failed);
 ``ticket_already_marked`` an ``unchanged`` decision; ``reply_triaged`` a decision of kind
 ``reply`` for the reply's message and its write; ``answer_sent`` a write of kind ``answer``
-with the public reply's id; ``answer_resolved`` / ``answer_reopened`` (what the customer's
+with the public reply's id; ``answer_cancelled`` a write of that kind (the planned reply not
+sent, its reason in ``fields``); ``answer_resolved`` / ``answer_reopened`` (what the customer's
 reply to it did) a write of that kind; ``ticket_outcome`` / ``shadow_outcome`` an
 outcome the store compares with the ticket's decision. Other events make no rows. ``runs``
 maps a run id to what its ``run_started`` said (helpdesk, mode), for the events after it.
@@ -131,6 +132,18 @@ class EventRows:
                         "ok": True,
                         "tags_added": _list(record.get("tags_added")),
                         "reply_id": _text(record.get("reply_id")),
+                    }
+                )
+        elif event == "answer_cancelled" and info.mode in WRITING_MODES:
+            # A reply planned and announced, then not sent: the ticket's decision says so.
+            ticket = _int(record.get("ticket_id"))
+            if ticket is not None:
+                rows.writes.append(
+                    {
+                        **_write_identity(run_id, ticket, 0, at, info, kind="answer_cancelled"),
+                        "ok": True,
+                        "fields": {"reason": _text(record.get("reason"))},
+                        "note": bool(record.get("note")),
                     }
                 )
         elif event in ANSWER_OUTCOMES and info.mode in WRITING_MODES:

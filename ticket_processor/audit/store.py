@@ -199,13 +199,16 @@ class AuditStore:
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Writes; an answer sent (kind ``answer``) also marks the ticket's decisions whose
-        answer was planned to be sent as ``sent``, with the reply's id."""
+        answer was planned to be sent as ``sent``, with the reply's id; one cancelled (kind
+        ``answer_cancelled``) marks them ``cancelled``."""
         self._upsert(writes, rows, WRITES.identity)
         sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
-        if not sent:
+        cancelled = [r for r in rows if r.get("kind") == "answer_cancelled"]
+        if not sent and not cancelled:
             return
         with self._writing() as conn:
-            for row in sent:
+            for row in [*sent, *cancelled]:
+                was_sent = row.get("kind") == "answer"
                 conn.execute(
                     decisions.update()
                     .where(
@@ -213,7 +216,10 @@ class AuditStore:
                         decisions.c.ticket_id == row["ticket_id"],
                         decisions.c.answer_state == "planned",
                     )
-                    .values(answer_state="sent", reply_id=row.get("reply_id"))
+                    .values(
+                        answer_state="sent" if was_sent else "cancelled",
+                        **({"reply_id": row.get("reply_id")} if was_sent else {}),
+                    )
                 )
 
     def upsert_reverts(self, rows: Sequence[Mapping[str, Any]]) -> None:

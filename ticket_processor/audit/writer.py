@@ -231,18 +231,22 @@ class SqliteWriter:
         self._upsert(DECISIONS, rows)
 
     def upsert_writes(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """As ``AuditStore.upsert_writes``: an answer sent also marks the ticket's decisions
-        whose answer was planned to be sent as ``sent``, with the reply's id."""
+        """As ``AuditStore.upsert_writes``: an answer sent (with its id) or cancelled marks the
+        ticket's decisions whose answer was planned to be sent as ``sent`` or ``cancelled``."""
         self._upsert(WRITES, rows)
-        sent = [r for r in rows if r.get("kind") == "answer" and r.get("ok")]
-        if not sent:
+        kinds = {"answer": "sent", "answer_cancelled": "cancelled"}
+        settled = [
+            r for r in rows if r.get("kind") in kinds and (r.get("ok") or r["kind"] != "answer")
+        ]
+        if not settled:
             return
         with self._writing() as conn:
-            for row in sent:
+            for row in settled:
+                account = row.get("account", self.account)
                 conn.execute(
-                    "UPDATE decisions SET answer_state = 'sent', reply_id = ? WHERE account = ?"
+                    "UPDATE decisions SET answer_state = ?, reply_id = ? WHERE account = ?"
                     " AND ticket_id = ? AND answer_state = 'planned'",
-                    (row.get("reply_id"), row.get("account", self.account), row["ticket_id"]),
+                    (kinds[row["kind"]], row.get("reply_id"), account, row["ticket_id"]),
                 )
 
     def _upsert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

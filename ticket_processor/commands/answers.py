@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -406,8 +407,9 @@ def explain_ticket(
 
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
+    from ..answers.deliver import AnswerDesk, replied_before
     from ..answers.explain import explain
-    from ..answers.explain_mode import mode_source
+    from ..answers.explain_mode import mode_source, run_decision
     from ..answers.plan import Circumstances, cues
     from ..answers.team_gate import gate_in_use
     from ..errors import NotFoundError
@@ -417,6 +419,7 @@ def explain_ticket(
     from ..learned.embed import embed_texts
     from ..models import Triage
     from ..run.answers_setup import read_policy
+    from ..run.audit import ticket_decisions
     from ..run.connect import connect
     from ..triage.language import detect_language
     from ..triage.prepare import prepare_ticket
@@ -465,9 +468,9 @@ def explain_ticket(
                 gate=gate if policy.chooser == "gate" else None,
                 confirm=None if policy.chooser == "gate" else gate,
             )
-            shown = explain(
-                ticket, triage, ticket_cues, where, index.body, gate, _second(settings, prepared)
-            )
+            second = _second(settings, prepared)
+            replied = partial(replied_before, cast("AnswerDesk", helpdesk), ticket_id)
+            shown = explain(ticket, triage, ticket_cues, where, index.body, gate, second, replied)
             # A run stores passage vectors only when its answers file chooses the gate: without
             # them the vector ranking is empty and the gate's probability is not a gate run's.
             shown["articles_without_vectors"] = len(index.rows_without_vectors())
@@ -480,6 +483,7 @@ def explain_ticket(
             shown["mode_source"] = f"auto's rung; {source}" if mode == "auto" else source
             answering = _answering_run(settings) if where.mode == "off" else None
             shown["last_answering_run"] = answering.as_json() if answering else None
+            shown["run_decision"] = run_decision(ticket_decisions(settings, ticket_id) or [])
         finally:
             helpdesk.close()
             index.close()

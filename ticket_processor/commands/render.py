@@ -80,6 +80,10 @@ def summary_line(summary: RunSummary) -> str:
             parts.append(f"answers_would_send={summary.answers['would_send']}")
         for name in ("sent", "drafted", "refused"):
             parts.append(f"answers_{name}={summary.answers.get(name, 0)}")
+        if summary.answers.get("cancelled"):
+            # Planned and announced in the note, then not sent: an agent replied, the ticket
+            # was assigned or solved since (the ticket's note says so).
+            parts.append(f"answers_cancelled={summary.answers['cancelled']}")
         if summary.answers_refused:
             refused = summary.answers_refused
             parts.append("answers_refused_by=" + ",".join(f"{k}:{v}" for k, v in refused.items()))

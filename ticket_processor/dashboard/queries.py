@@ -364,6 +364,11 @@ def ticket_page(history: TicketHistory) -> TicketView | None:
 def _entry_title(kind: str, row: Mapping[str, Any]) -> str:
     if kind == "write" and row.get("kind") == "answer_resolved":
         return "the customer's reply resolved the automated answer"
+    if kind == "write" and row.get("kind") == "answer_cancelled":
+        fields = row.get("fields")
+        reason = fields.get("reason") if isinstance(fields, Mapping) else None
+        reason = reason or "unknown"
+        return f"the planned reply was cancelled, not sent: {reason}"
     if kind == "write" and row.get("kind") == "answer_reopened":
         return "the automated answer did not help: re-opened for the team"
     if kind == "write":

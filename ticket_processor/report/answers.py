@@ -1,6 +1,7 @@
 """Answers in the report: per category, the replies drafted (and how many of the drafts agents
 used: the ladder's acceptance) and sent, resolved (the customer's thank-you) and re-opened
-(anything else the customer said), and the answer resolution rate
+(anything else the customer said), the replies cancelled after their note announced them, and
+the answer resolution rate
 (resolved ÷ sent, Zendesk's definition), from the ``answer_*`` events. Dry and shadow runs'
 events are not counted. Formatting lives with the table; this is the figures."""
 
@@ -13,6 +14,9 @@ from typing import Any
 _COUNTED = {
     "answer_drafted": "drafted",
     "answer_sent": "sent",
+    # Planned and announced in the note, then not sent (an agent replied, the ticket was
+    # assigned or solved first).
+    "answer_cancelled": "cancelled",
     "answer_resolved": "resolved",
     "answer_reopened": "reopened",
 }
@@ -23,6 +27,7 @@ class AnswerCategory:
     category: str
     drafted: int = 0
     sent: int = 0
+    cancelled: int = 0
     resolved: int = 0
     reopened: int = 0
     # Drafts whose agents' first public reply was read, and those that used the draft.

@@ -169,6 +169,7 @@ def answers_table(report: Report) -> Table:
         "drafted",
         "drafts used",
         "sent",
+        "cancelled",
         "resolved",
         "re-opened",
         "resolution rate",
@@ -176,7 +177,7 @@ def answers_table(report: Report) -> Table:
     for heading in headings:
         table.add_column(heading, justify="left" if heading == "category" else "right")
     for a in report.answers:
-        counts = (a.sent, a.resolved, a.reopened)
+        counts = (a.sent, a.cancelled, a.resolved, a.reopened)
         table.add_row(
             a.category,
             fmt_count(a.drafted),

@@ -138,6 +138,7 @@ def build_answers(
         gate=gate,
         confirm=confirm,
         translate=translate,
+        note_language=settings.agent_language,
         second_opinion=second_opinion,
         served=served,
         claims=claims() if claims is not None else None,

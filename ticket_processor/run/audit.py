@@ -146,6 +146,27 @@ def tickets_reverted(settings: Settings, run_id: str) -> set[int] | None:
         return None
 
 
+def ticket_decisions(settings: Settings, ticket_id: int) -> list[dict[str, Any]] | None:
+    """The audit store's decisions on one ticket, oldest first (``answers explain`` reads what
+    the run decided); None when the store cannot say (off, out of reach)."""
+    import sqlalchemy as sa
+
+    from ..audit.schema import decisions
+    from ..errors import TicketBotError
+
+    d = decisions.c
+    try:
+        with open_store(settings) as store, store.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(decisions)
+                .where(d.account == store.account, d.ticket_id == ticket_id)
+                .order_by(d.at, d.id)
+            )
+            return [dict(row) for row in found.mappings()]
+    except (TicketBotError, sa.exc.SQLAlchemyError):
+        return None
+
+
 def open_writer(settings: Settings) -> AuditWriter:
     """What a run's feed writes through: the embedded store through ``sqlite3`` alone (its
     schema created or upgraded first, in a child process, when it is behind), PostgreSQL

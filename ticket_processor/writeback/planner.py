@@ -135,6 +135,20 @@ def with_customer_reply(
     return writeback.model_copy(update={"note": text, "additional_tags": tags})
 
 
+def with_note_line(writeback: WriteBack, line: str) -> WriteBack:
+    """A triage's write-back with one more line in its note, before the trailer (which stays
+    the note's last line); a write-back without a note is left as it is."""
+    note = writeback.note
+    if not note:
+        return writeback
+    lines = note.rstrip("\n").split("\n")
+    if parse_trailer(lines[-1]) is not None:
+        text = "\n".join([*lines[:-1], "", line, "", lines[-1]])
+    else:
+        text = f"{note.rstrip()}\n\n{line}"
+    return writeback.model_copy(update={"note": text})
+
+
 def reply_plan(
     policy: WritePolicy,
     ticket: Ticket,

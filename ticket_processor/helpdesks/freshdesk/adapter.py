@@ -228,7 +228,7 @@ class FreshdeskHelpdesk(HistoryReads, CannedResponseReads):
     def set_status(
         self,
         ticket_id: int,
-        status: str,
+        status: str | None,
         *,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),

@@ -64,7 +64,7 @@ def set_status(
     http: FreshdeskTransport,
     read: Callable[[int], Ticket | None],
     ticket_id: int,
-    status: str,
+    status: str | None,
     *,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
@@ -75,10 +75,14 @@ def set_status(
         http.request(
             "POST", path, json={"body": note_html(note), "private": True}, replay_safe=False
         )
+    if status is None and not add_tags and not remove_tags:
+        return  # a note alone
     fresh = read(ticket_id)
     if fresh is None:
         return
     removed = set(remove_tags)
     tags = [t for t in dict.fromkeys([*fresh.tags, *add_tags]) if t not in removed]
-    body: dict[str, Any] = {"status": STATUS_CODES[status], "tags": tags}
+    body: dict[str, Any] = {"tags": tags}
+    if status is not None:
+        body["status"] = STATUS_CODES[status]
     http.request("PUT", f"/api/v2/tickets/{int(ticket_id)}", json=body)

@@ -240,7 +240,7 @@ class ZendeskHelpdesk(ZendeskMacroReads):
     def set_status(
         self,
         ticket_id: int,
-        status: str,
+        status: str | None,
         *,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),

@@ -68,13 +68,13 @@ def comment_id(answer: object) -> str | None:
 def set_status(
     client: ZendeskClient,
     ticket_id: int,
-    status: str,
+    status: str | None,
     *,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
     note: str | None = None,
 ) -> None:
-    change: dict[str, Any] = {"status": status}
+    change: dict[str, Any] = {"status": status} if status is not None else {}
     if add_tags:
         change["additional_tags"] = list(add_tags)
     if remove_tags:
