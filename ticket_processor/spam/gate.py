@@ -101,6 +101,10 @@ def verdict(
         cues = replace(cues, machine=None)
     p = score.probability
     llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
+    if form and llm_kind == "auto_sender":
+        # The LLM read the form's whole mail, its footer too ("this is an automated message"):
+        # a form's mail is a machine relaying a person's words, so its "machine" decides nothing.
+        llm_kind = None
     strong, weak = p >= head.apply_at, p >= head.suggest_at
     if score.kind == "auto_sender" and cues.machine is None and llm_kind is None:
         # The head alone calls some plain customers' tickets a machine's (a courier's parcel
@@ -255,8 +259,10 @@ class SpamGate:
         self._requester_known = requester_known
         self._known_requesters: dict[int, bool] = {}
         self._lock = threading.Lock()
-        # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
+        # The run's verdicts: "<kind>" applied, "suggested", "lifted" (``SpamRunPass`` reports
+        # them), and the tickets each verdict tagged (or, lifted, untagged).
         self._tally: dict[str, int] = {}
+        self._tickets: dict[str, list[int]] = {}
         # Of the tickets no LLM had a word on: those the head read, and those the cheap signals
         # and the screen decided without it.
         self._reads = {"head_read": 0, "head_spared": 0}
@@ -264,6 +270,21 @@ class SpamGate:
     def tally(self) -> dict[str, int]:
         with self._lock:
             return dict(self._tally)
+
+    def tickets(self) -> dict[str, list[int]]:
+        """The tickets behind ``tally``'s verdicts (``<kind>``, ``suggested``, ``lifted``)."""
+        with self._lock:
+            return {key: sorted(ids) for key, ids in self._tickets.items()}
+
+    def _count(self, key: str, ticket_id: int) -> None:
+        with self._lock:
+            self._tally[key] = self._tally.get(key, 0) + 1
+            self._tickets.setdefault(key, []).append(ticket_id)
+
+    def lifted(self, ticket_id: int) -> None:
+        """A gated ticket's requester wrote again as a customer: its verdict is lifted
+        (``step.SpamStep.judge_reply``), counted with the run's verdicts."""
+        self._count("lifted", ticket_id)
 
     def reads(self) -> dict[str, int]:
         """Of the tickets judged without an LLM's word, how many the head read (``head_read``:
@@ -334,11 +355,18 @@ class SpamGate:
         return read_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
 
     def judge(
-        self, ticket: Ticket, reading: SpamReading | Callable[[], SpamReading], triage: Triage
+        self,
+        ticket: Ticket,
+        reading: SpamReading | Callable[[], SpamReading],
+        triage: Triage,
+        *,
+        counted: bool = True,
     ) -> Triage:
         """``triage`` with the gate's verdict on ``ticket`` (``reading``: what its sender wrote,
         as ``read_ticket`` made it from the ticket's own text, or what makes it: then it is
-        made only when the LLM's word does not settle the ticket)."""
+        made only when the LLM's word does not settle the ticket). ``counted``: the verdict is
+        one the run tags, and so counts in its line (a gated ticket's reply judged again is
+        not: it tags nothing, or lifts the verdict)."""
         cues = sender_cues(ticket, self.known_senders)
         llm = triage.analysis.spam if triage.engine == "llm" else None
         if llm == "none" and not cues.any:
@@ -358,11 +386,10 @@ class SpamGate:
             )
         if found is None:
             return triage
-        with self._lock:
-            key = found.kind if found.applied else "suggested"
-            self._tally[key] = self._tally.get(key, 0) + 1
+        if counted:
+            self._count(found.kind if found.applied else "suggested", ticket.id)
             if KNOWN_GUESS in found.reasons:  # the run's caution says how many (``run_pass``)
-                self._tally[KNOWN_TALLY] = self._tally.get(KNOWN_TALLY, 0) + 1
+                self._count(KNOWN_TALLY, ticket.id)
         return triage.model_copy(update={"spam": found})
 
     def decide(
