@@ -10,6 +10,9 @@ out-of-office's "positive" was no customer's). The run's line counts the lift, n
 suggestion no ticket got, and names the ticket; ``ticketbot report`` and the dashboard's
 overview count and name it lifted, its latest verdict. Before, the tag stayed, the note said
 "positive → ..." and the three counted different things.
+
+With an LLM, the reply is read alone: beside the out-of-office as "their first message", the
+LLM took the customer's words for the machine's again (its spam view, its sentiment).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from support.clock import FakeClock
 from support.dashboard import start_dashboard
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
+from ticket_processor.sandbox.llm_standin.server import RunningStandin
 
 OUT_OF_OFFICE = NewTicket(
     "Automatic reply: Your ticket",
@@ -103,3 +107,32 @@ def test_a_gated_requester_who_writes_as_a_customer_lifts_the_verdict(
     assert f'<a href="/tickets/{lifted}">#{lifted}</a>' in row
     gated_row = overview.split('<tr data-spam="auto_sender">')[1].split("</tr>")[0]
     assert f"#{lifted}<" not in gated_row
+
+
+@pytest.mark.desk(clock="desk_clock", configure=True)
+def test_with_an_llm_the_reply_is_read_without_the_machines_first_message(
+    desk: Desk, desk_clock: FakeClock, standin: RunningStandin, tmp_path: Path
+) -> None:
+    (ticket_id,) = desk.create([OUT_OF_OFFICE])
+    routes = tmp_path / "routes.toml"
+    routes.write_text(ROUTES, encoding="utf-8")
+    env = {
+        "TICKETBOT_ROUTES": str(routes),
+        "OPENAI_BASE_URL": standin.url,
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "TICKETBOT_MODEL": "stand-in",
+    }
+    assert invoke("run", "--engine", "llm", env=env).exit_code == 0
+    assert "ai_auto_sender" in desk.snapshot(ticket_id).tags
+    desk_clock.advance(5)
+    desk.requester_says(ticket_id, CUSTOMER_WRITES)
+    desk_clock.now = float(int(time.time()))
+    result = invoke("run", "--engine", "llm", env=env)
+    assert result.exit_code == 0, result.output
+    snap = desk.snapshot(ticket_id)
+    assert "ai_auto_sender" not in snap.tags, snap.tags
+    assert "ai_escalated" in snap.tags, snap.tags
+    note = snap.notes[-1]
+    assert "verdict is lifted" in note, note
+    trend = next(line for line in note.splitlines() if line.startswith("Sentiment trend:"))
+    assert "positive" not in trend, trend  # the out-of-office's "thank you" is not theirs

@@ -95,16 +95,8 @@ def verdict(
     short chat-like message (``chat.chat_like``)."""
     if report and not cues.helpdesk_spam:
         return None
-    if form or (cues.machine in PERSON_ROLES and not automatic):
-        # A web form's no-reply address is the form's; a mail administrator writes from
-        # postmaster@: neither says a machine wrote the words (a bounce's words would).
-        cues = replace(cues, machine=None)
+    cues, llm_kind = _as_read(cues, llm, automatic=automatic, form=form)
     p = score.probability
-    llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
-    if form and llm_kind == "auto_sender":
-        # The LLM read the form's whole mail, its footer too ("this is an automated message"):
-        # a form's mail is a machine relaying a person's words, so its "machine" decides nothing.
-        llm_kind = None
     strong, weak = p >= head.apply_at, p >= head.suggest_at
     if score.kind == "auto_sender" and cues.machine is None and llm_kind is None:
         # The head alone calls some plain customers' tickets a machine's (a courier's parcel
@@ -177,6 +169,22 @@ def verdict(
     else:
         return None
     return SpamVerdict(kind=kind, decision=decision, probability=p, reasons=tuple(reasons))
+
+
+def _as_read(
+    cues: SenderCues, llm: str | None, *, automatic: bool, form: bool
+) -> tuple[SenderCues, SpamKind | None]:
+    """The sender cues and the LLM's kind as ``verdict`` weighs them. A web form's no-reply
+    address is the form's, and a mail administrator writes from postmaster@: neither says a
+    machine wrote the words (a bounce's words would). The LLM read a form's whole mail, its
+    footer too ("this is an automated message"): a form is a machine relaying a person's
+    words, so the LLM's "machine" decides nothing there."""
+    if form or (cues.machine in PERSON_ROLES and not automatic):
+        cues = replace(cues, machine=None)
+    llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
+    if form and llm_kind == "auto_sender":
+        llm_kind = None
+    return cues, llm_kind
 
 
 def head_needed(
