@@ -29,6 +29,7 @@ from support.dashboard import start_dashboard
 
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
+from ticket_processor.spam.run_pass import verdicts_line
 
 OUT_OF_OFFICE = NewTicket(
     "Automatic reply: Your ticket",
@@ -136,3 +137,16 @@ def test_with_an_llm_the_reply_is_read_without_the_machines_first_message(
     assert "verdict is lifted" in note, note
     trend = next(line for line in note.splitlines() if line.startswith("Sentiment trend:"))
     assert "positive" not in trend, trend  # the out-of-office's "thank you" is not theirs
+
+
+def test_the_run_line_names_its_tickets_bounded() -> None:
+    tickets = {"phishing": list(range(1, 12)), "spam": [40], "suggested": [20], "lifted": [30]}
+    line = verdicts_line({"phishing": 11, "spam": 1}, 1, dry_run=False, lifted=1, tickets=tickets)
+    assert line == (
+        "spam gate: 12 gated (phishing 11, spam 1), 1 suggested, 1 lifted: "
+        "gated #1, #2, #3, #4, #5, #6, #7, #8, #9, #10 and 2 more; suggested #20; lifted #30"
+    )
+    assert (
+        verdicts_line({"spam": 1}, 0, dry_run=True)
+        == "spam gate: 1 would gate (spam 1), 0 suggested"
+    )

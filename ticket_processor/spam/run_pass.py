@@ -6,6 +6,7 @@ The run's line counts what the run tagged: the tickets gated (by kind) and sugge
 gated tickets whose verdict a customer's reply lifted, and names them, as ``ticketbot report``
 and the dashboard do. A gated ticket's reply judged again tags nothing new and is not counted
 as a suggestion.
+
 Each ticket is judged as it is triaged (``SpamGate.judge``, from the run's ticket flow, before
 its change is planned: routing, answers and incidents read the verdict).
 
