@@ -25,5 +25,5 @@ def test_the_demo_prints_the_spam_gates_line(helpdesk: str) -> None:
     assert isinstance(applied, dict)
     assert isinstance(suggested, int)
     assert sum(applied.values()) + suggested > 0, "the samples hold mail the gate sets aside"
-    said = verdicts_line(applied, suggested, dry_run=False)
+    said = verdicts_line(applied, suggested, dry_run=False, tickets=judged["tickets"])
     assert said in result.output.splitlines(), result.output

@@ -1,6 +1,7 @@
-"""The report's spam gate figures from plain events: real runs' verdicts added up as their lines
-said them, dry and shadow runs apart (by their flag or their run's id), each ticket named once
-under its latest verdict, and nothing said when the gate set nothing aside."""
+"""The report's spam gate figures from plain events: each ticket counted and named once under its
+latest verdict (gated, suggested, or lifted by a customer's reply), so the counts are of the
+tickets named; dry and shadow runs apart (by their flag or their run's id), as their lines said
+them; and nothing said when the gate set nothing aside."""
 
 from __future__ import annotations
 
@@ -46,31 +47,45 @@ EVENTS = [
 ]
 
 
+def _replied(run: str, ticket: int, *removed: str, **more: Any) -> dict[str, Any]:
+    return {
+        "event": "reply_triaged",
+        "run_id": run,
+        "ticket_id": ticket,
+        "wrote": True,
+        "tags_removed": list(removed),
+        **more,
+    }
+
+
 def test_figures_and_tickets() -> None:
     found = spam_report(EVENTS, prefix="ai_", dry_runs={"shadow"})
     assert found.to_dict() == {
-        "gated": {"phishing": 3, "spam": 1},
-        "gated_total": 4,
+        "gated": {"phishing": 2, "spam": 1},
+        "gated_total": 3,
         "suggested": 1,
+        "lifted": 0,
         "known_customers": 1,
         "gated_tickets": [11, 12, 14],
         "suggested_tickets": [15],
+        "lifted_tickets": [],
         "dry_runs": {
             "gated": {"phishing": 5, "spam": 3},
             "gated_total": 8,
             "suggested": 4,
+            "lifted": 0,
             "known_customers": 0,
         },
     }
     assert spam_lines(found) == [
-        "spam gate: 4 gated (phishing 3, spam 1), 1 suggested",
+        "spam gate: 3 gated (phishing 2, spam 1), 1 suggested",
         "  gated: #11, #12, #14",
         "  suggested: #15",
         "  only suggested for known customers: 1 (the learned model alone would have gated them)",
         "dry runs (nothing tagged): spam gate: 8 would gate (phishing 5, spam 3), 4 suggested",
     ]
     html = "".join(spam_section(found))
-    assert "<h2>Spam gate: 4 gated, 1 suggested</h2>" in html
+    assert "<h2>Spam gate: 3 gated, 1 suggested</h2>" in html
     assert "<p>Gated: #11, #12, #14</p>" in html
 
 
@@ -86,3 +101,26 @@ def test_nothing_set_aside_says_nothing() -> None:
     assert found.empty
     assert spam_lines(found) == []
     assert spam_section(found) == []
+
+
+def test_a_lifted_verdict_and_a_reply_only_runs_suggestion_count_as_the_tickets_say() -> None:
+    """A gated ticket whose requester wrote as a customer is named lifted, not gated; a run whose
+    event still said "1 suggested" for a reply it tagged nothing on names no suggestion, so
+    counts no suggestion: the report counts the tickets it names."""
+    events = [
+        _judged("r1", {"auto_sender": 2}, 0),
+        _triaged("r1", 82, "ai_processed", "ai_auto_sender"),
+        _triaged("r1", 83, "ai_processed", "ai_auto_sender"),
+        _judged("r2", {}, 1),  # an older run's reply judgement: no ticket got the tag
+        _replied("r2", 82, "ai_urgency_medium", "ai_auto_sender"),
+        _replied("r2", 83, "ai_urgency_medium"),  # re-triaged, its verdict kept
+    ]
+    found = spam_report(events, prefix="ai_")
+    assert (found.runs.gated, found.runs.suggested, found.runs.lifted) == ({"auto_sender": 1}, 0, 1)
+    assert (found.gated_tickets, found.suggested_tickets, found.lifted_tickets) == ([83], [], [82])
+    assert spam_lines(found) == [
+        "spam gate: 1 gated (auto_sender 1), 0 suggested, 1 lifted",
+        "  gated: #83",
+        "  lifted: #82",
+    ]
+    assert "<p>Lifted: #82</p>" in "".join(spam_section(found))

@@ -151,19 +151,25 @@ BATCH_PRICE_SHARE = 0.5
 
 class SpamVerdict(BaseModel):
     """The spam gate's verdict: the kind, whether it is applied (the ticket is kept away from
-    answers, escalation and incidents) or only suggested (``<prefix>suggested_spam``), the
-    head's probability that no customer wrote it, and the reasons the note gives."""
+    answers, escalation and incidents), only suggested (``<prefix>suggested_spam``) or lifted
+    (``lift``: the requester of a ticket gated as ``kind`` wrote again as a customer, so the
+    gate's tag goes and the reply is triaged as a customer's), the head's probability that no
+    customer wrote it, and the reasons the note gives."""
 
     model_config = ConfigDict(frozen=True)
 
     kind: SpamKind
-    decision: Literal["apply", "suggest"]
+    decision: Literal["apply", "suggest", "lift"]
     probability: float
     reasons: tuple[str, ...] = ()
 
     @property
     def applied(self) -> bool:
         return self.decision == "apply"
+
+    @property
+    def lifted(self) -> bool:
+        return self.decision == "lift"
 
 
 RiskLevel = Literal["low", "medium", "high"]

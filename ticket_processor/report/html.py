@@ -402,16 +402,24 @@ def spam_section(spam: SpamReport) -> list[str]:
     kinds = sorted({*real.gated, *dry.gated})
     rows = [(f"gated: {kind}", real.gated.get(kind, 0), dry.gated.get(kind, 0)) for kind in kinds]
     rows.append(("suggested", real.suggested, dry.suggested))
+    if real.lifted or dry.lifted:
+        rows.append(("lifted", real.lifted, dry.lifted))
     if real.known_customers or dry.known_customers:
         rows.append(("of them, known customers'", real.known_customers, dry.known_customers))
     named = [
         f"<p>{escape(what)}: {escape(ticket_list(ids, SPAM_SHOWN))}</p>"
-        for what, ids in (("Gated", spam.gated_tickets), ("Suggested", spam.suggested_tickets))
+        for what, ids in (
+            ("Gated", spam.gated_tickets),
+            ("Suggested", spam.suggested_tickets),
+            ("Lifted", spam.lifted_tickets),
+        )
         if ids
     ]
     return [
         f"<h2>Spam gate: {fmt_count(real.gated_total)} gated, "
-        f"{fmt_count(real.suggested)} suggested</h2>",
+        f"{fmt_count(real.suggested)} suggested"
+        + (f", {fmt_count(real.lifted)} lifted" if real.lifted else "")
+        + "</h2>",
         _table(
             ("verdict", "runs", "dry runs"),
             [(what, fmt_count(n), fmt_count(d)) for what, n, d in rows],

@@ -233,6 +233,8 @@ class ReplyPass:
         reply alone, as their words would otherwise be the first message's."""
         if self.options.engine != "llm" or not any(e.name == "llm" for e in self.ctx.chain):
             return reply
+        if not all(step.first_message_stands(ticket) for step in self.ctx.steps):
+            return reply  # the first message is no customer's (the spam gate's): not theirs
         return f"The customer's new reply:\n{reply}\n\nTheir first message:\n{ticket.description}"
 
     def _reply_engine(self) -> Literal["rules", "learned"]:

@@ -10,7 +10,10 @@ messages show as often (a deadline, a kiss). So a text is *chat-like* when it ha
 those and few words; the gate then decides on what is not the head (``gate.verdict``).
 
 A sum of money ("$29") is a customer's word as often as bulk mail's: it is its own family,
-``price``, and counts as an offer only beside an offer's words ("Viagra from $1.20").
+``price``, and counts as an offer only beside an offer's words ("Viagra from $1.20"). A sum
+the writer says they paid or were charged ("I was charged twice, two payments of 49 EUR") is
+their own money, not a price: a customer's billing complaint names it, an offer does not say
+"I paid" (phishing says "*your* account was charged", and keeps its ``price``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,19 @@ _SUM = re.compile(
     [$£€¥]\s?\d[\d,.]*(?:\s?(?:usd|dollars|million))?
     | \b\d[\d,.]*\s?(?:[$£€]|usd|eur|gbp|dollars?|pounds?|euros?)(?!\w)
     | \b\d+p\s?(?:/|per\ )\s?(?:min|minute|msg|txt|text|week|wk)\b | \b\d+ppm\b
+    """
+)
+# The writer's own payment, in the first person: "I was charged", "we paid", "charged me",
+# "my card was debited", "please refund".
+_OWN_PAYMENT = re.compile(
+    r"""(?ix)
+    \b(?:i|we)\ (?:was|were|have\ been|had\ been|got|am|are\ being)
+      \ (?:double[\s-])?(?:charged|billed|debited|overcharged)
+    | \b(?:i|we)\ (?:have\ |had\ |already\ )?(?:paid|payed)\b
+    | \b(?:charged|billed|debited|overcharged)\ (?:me|us)\b
+    | \b(?:my|our)\ (?:card|credit\ card|account|bank\ account)\ (?:was|has\ been|got)
+      \ (?:charged|debited|billed)
+    | \b(?:please\ refund|refund\ (?:me|us)|(?:want|need|like)\ (?:a|my|our)\ refund)
     """
 )
 _PRIZE = re.compile(
@@ -68,7 +84,7 @@ _SAYS_AUTOMATIC = 0.95  # more lines of its own than this and a message is laid 
 def with_price(text: str, lures: frozenset[str]) -> frozenset[str]:
     """``lures`` with a sum of money as ``price``, and ``offer`` kept only where the text shows
     an offer's words beside its sums (the lure families read a sum as an offer)."""
-    if not _SUM.search(text):
+    if not _SUM.search(text) or _OWN_PAYMENT.search(text):
         return lures
     if "offer" in lures and "offer" not in lure_families(_SUM.sub(" ", text)):
         lures = lures - {"offer"}

@@ -95,12 +95,8 @@ def verdict(
     short chat-like message (``chat.chat_like``)."""
     if report and not cues.helpdesk_spam:
         return None
-    if form or (cues.machine in PERSON_ROLES and not automatic):
-        # A web form's no-reply address is the form's; a mail administrator writes from
-        # postmaster@: neither says a machine wrote the words (a bounce's words would).
-        cues = replace(cues, machine=None)
+    cues, llm_kind = _as_read(cues, llm, automatic=automatic, form=form)
     p = score.probability
-    llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
     strong, weak = p >= head.apply_at, p >= head.suggest_at
     if score.kind == "auto_sender" and cues.machine is None and llm_kind is None:
         # The head alone calls some plain customers' tickets a machine's (a courier's parcel
@@ -173,6 +169,22 @@ def verdict(
     else:
         return None
     return SpamVerdict(kind=kind, decision=decision, probability=p, reasons=tuple(reasons))
+
+
+def _as_read(
+    cues: SenderCues, llm: str | None, *, automatic: bool, form: bool
+) -> tuple[SenderCues, SpamKind | None]:
+    """The sender cues and the LLM's kind as ``verdict`` weighs them. A web form's no-reply
+    address is the form's, and a mail administrator writes from postmaster@: neither says a
+    machine wrote the words (a bounce's words would). The LLM read a form's whole mail, its
+    footer too ("this is an automated message"): a form is a machine relaying a person's
+    words, so the LLM's "machine" decides nothing there."""
+    if form or (cues.machine in PERSON_ROLES and not automatic):
+        cues = replace(cues, machine=None)
+    llm_kind: SpamKind | None = next((k for k in SPAM_KINDS if k == llm), None)
+    if form and llm_kind == "auto_sender":
+        llm_kind = None
+    return cues, llm_kind
 
 
 def head_needed(
@@ -255,8 +267,10 @@ class SpamGate:
         self._requester_known = requester_known
         self._known_requesters: dict[int, bool] = {}
         self._lock = threading.Lock()
-        # The run's verdicts: "<kind>" applied, "suggested" (``SpamRunPass`` reports them).
+        # The run's verdicts: "<kind>" applied, "suggested", "lifted" (``SpamRunPass`` reports
+        # them), and the tickets each verdict tagged (or, lifted, untagged).
         self._tally: dict[str, int] = {}
+        self._tickets: dict[str, list[int]] = {}
         # Of the tickets no LLM had a word on: those the head read, and those the cheap signals
         # and the screen decided without it.
         self._reads = {"head_read": 0, "head_spared": 0}
@@ -264,6 +278,21 @@ class SpamGate:
     def tally(self) -> dict[str, int]:
         with self._lock:
             return dict(self._tally)
+
+    def tickets(self) -> dict[str, list[int]]:
+        """The tickets behind ``tally``'s verdicts (``<kind>``, ``suggested``, ``lifted``)."""
+        with self._lock:
+            return {key: sorted(ids) for key, ids in self._tickets.items()}
+
+    def _count(self, key: str, ticket_id: int) -> None:
+        with self._lock:
+            self._tally[key] = self._tally.get(key, 0) + 1
+            self._tickets.setdefault(key, []).append(ticket_id)
+
+    def lifted(self, ticket_id: int) -> None:
+        """A gated ticket's requester wrote again as a customer: its verdict is lifted
+        (``step.SpamStep.judge_reply``), counted with the run's verdicts."""
+        self._count("lifted", ticket_id)
 
     def reads(self) -> dict[str, int]:
         """Of the tickets judged without an LLM's word, how many the head read (``head_read``:
@@ -334,11 +363,18 @@ class SpamGate:
         return read_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
 
     def judge(
-        self, ticket: Ticket, reading: SpamReading | Callable[[], SpamReading], triage: Triage
+        self,
+        ticket: Ticket,
+        reading: SpamReading | Callable[[], SpamReading],
+        triage: Triage,
+        *,
+        counted: bool = True,
     ) -> Triage:
         """``triage`` with the gate's verdict on ``ticket`` (``reading``: what its sender wrote,
         as ``read_ticket`` made it from the ticket's own text, or what makes it: then it is
-        made only when the LLM's word does not settle the ticket)."""
+        made only when the LLM's word does not settle the ticket). ``counted``: the verdict is
+        one the run tags, and so counts in its line (a gated ticket's reply judged again is
+        not: it tags nothing, or lifts the verdict)."""
         cues = sender_cues(ticket, self.known_senders)
         llm = triage.analysis.spam if triage.engine == "llm" else None
         if llm == "none" and not cues.any:
@@ -358,11 +394,10 @@ class SpamGate:
             )
         if found is None:
             return triage
-        with self._lock:
-            key = found.kind if found.applied else "suggested"
-            self._tally[key] = self._tally.get(key, 0) + 1
+        if counted:
+            self._count(found.kind if found.applied else "suggested", ticket.id)
             if KNOWN_GUESS in found.reasons:  # the run's caution says how many (``run_pass``)
-                self._tally[KNOWN_TALLY] = self._tally.get(KNOWN_TALLY, 0) + 1
+                self._count(KNOWN_TALLY, ticket.id)
         return triage.model_copy(update={"spam": found})
 
     def decide(

@@ -114,11 +114,18 @@ _FAMILIES: dict[str, re.Pattern[str]] = {
 
 
 # A customer who says their ticket can wait names no deadline: "not urgent at all", "no rush",
-# "keine Eile". These words are taken out before the families are read, so the deadline family
-# finds only an urgency the text asserts ("urgent: reply within 24 hours").
+# "keine Eile". Nor does an out-of-office reply that says whom to ask "for urgent matters" (an
+# urgency of the reader's, not a deadline set for them). These words are taken out before the
+# families are read, so the deadline family finds only an urgency the text asserts ("urgent:
+# reply within 24 hours").
 _NOT_URGENT = re.compile(
     r"""(?ix)
-    \b(?:(?:not|isn'?t|is\ not|nothing|none\ of\ (?:this|it)\ is)
+    \b(?:(?:for|with|in\ (?:case\ of\ )?)\ (?:any\ )?urgent
+      \ (?:matters?|enquiries|inquiries|issues|requests|questions|cases|concerns)
+    | in\ (?:case\ of\ )?(?:an\ )?(?:urgency|emergency) | if\ (?:it\ is\ |it'?s\ )?urgent
+    | in\ dringenden\ f(?:ä|ae)llen | pour\ toute\ urgence | en\ cas\ d'urgence
+    | para\ asuntos\ urgentes | en\ caso\ de\ urgencia | voor\ dringende\ zaken
+    | (?:not|isn'?t|is\ not|nothing|none\ of\ (?:this|it)\ is)
       \ (?:very\ |that\ |too\ |so\ |really\ )?urgent\w*
     | no\ (?:rush|hurry|urgency) | not\ in\ (?:a|any)\ (?:rush|hurry)
     | no\ need\ to\ (?:rush|hurry) | whenever\ you\ can

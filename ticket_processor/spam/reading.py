@@ -5,7 +5,9 @@ report: their own words are judged, and the mail they quote is evidence, not the
 
 - the sender's own words are the text before the first reply or forward header (in the
   note's languages: ``triage.prepare.split_history``) without its ``>`` lines;
-- a web form's mail (``Name:``, ``Company:``, ``Message:``) is its message field's words;
+- a web form's mail (``Name:``, ``Company:``, ``Message:``) is its message field's words, up
+  to the form's own footer ("This is an automated message, do not reply", after a ``--``): the
+  footer is the form's, and its automatic words say nothing of the person who wrote;
 - when they have something to say (a few words), the head reads them alone, and the subject
   only when it is not the forwarded mail's ("Fwd: …");
 - when they have nothing to say ("FYI", nothing at all), the head reads what they forward:
@@ -24,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from ..triage.prepare import clean, html_to_text, prepare_ticket, raw_cap, split_history
+from ..triage.reply_cues import automatic_certainty, fold
 from .lures import lure_families
 from .normalise import normalise
 
@@ -78,6 +81,12 @@ _FORM_MESSAGE = re.compile(
     r"|ihre nachricht|anliegen|mensaje|comentarios?|commentaire|votre message|bericht"
     r"|opmerking|mensagem|messaggio)[ \t]*:[ \t]*"
 )
+# Where a form's message field ends: a line that only draws a rule (``--``, ``___``), or one of
+# its last lines in an automatic message's words (``triage.reply_cues``' strong cues: the form's
+# footer).
+_FORM_RULE = re.compile(r"^[ \t]*(?:-{2,}|_{3,}|={3,}|\*{3,}|—)[ \t]*$")
+_FOOTER_LINES = 3
+_SAYS_AUTOMATIC = 0.95
 _EDGE = 300  # characters at either end of a pasted mail where a report's words stand
 
 
@@ -127,4 +136,23 @@ def form_message(body: str) -> str:
     found = _FORM_MESSAGE.search(body)
     if found is None or len(_FORM_FIELD.findall(body[: found.start()])) < 2:
         return body
-    return body[found.end() :]
+    return _without_footer(body[found.end() :])
+
+
+def _without_footer(message: str) -> str:
+    """A form's message field without the form's footer: what follows a rule line, or one of
+    the last lines in an automatic message's words ("This is an automated message, do not
+    reply") and what follows it. A customer does not write that into a form; the form's mail
+    says it of itself. The field's first line is always the customer's."""
+    lines = message.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2:
+        return message
+    for i in filled[1:]:
+        if _FORM_RULE.match(lines[i]):
+            return "\n".join(lines[:i])
+    for i in filled[max(1, len(filled) - _FOOTER_LINES) :]:
+        folded = fold(lines[i])
+        if automatic_certainty(folded, len(folded.split())) >= _SAYS_AUTOMATIC:
+            return "\n".join(lines[:i])
+    return message

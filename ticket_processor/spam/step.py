@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from ..models import Ticket, Triage, is_spam
+from ..models import SPAM_KINDS, SpamVerdict, Ticket, Triage, is_spam
 from ..passes.protocol import RunPass
 from ..steps.protocol import ReplyView, Step, StepRun
 from ..triage.prepare import PreparedTicket
@@ -73,13 +73,33 @@ class SpamStep(Step):
         # automatic reply, a thank-you: nothing to do).
         return kind != "actionable" and judged_spam(ticket.tags, self.prefix)
 
+    def first_message_stands(self, ticket: Ticket) -> bool:
+        # A gated ticket's first message is a machine's (an out-of-office reply, a bounce):
+        # its requester's reply is judged alone, not beside words no customer wrote.
+        return not judged_spam(ticket.tags, self.prefix)
+
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
-        """A gated ticket's actionable reply is re-triaged unless the gate sets it aside
-        again; the triage itself is left as the engines gave it."""
-        if self.gate is None or not judged_spam(reply.ticket.tags, self.prefix):
+        """A gated ticket's actionable reply is set aside if the gate judges it no customer's
+        again; else the gate's verdict is lifted (``SpamVerdict.lifted``: the reply's change
+        takes the gate's tag away, ``writeback.reply_change``) and the reply is triaged as a
+        customer's. A reply the gate would only suggest is a customer's here: a suggestion
+        tags a new ticket, and this one is already tagged."""
+        ticket = reply.ticket
+        if self.gate is None or not judged_spam(ticket.tags, self.prefix):
             return triage
         reading = read_ticket("", reply.text, max_tokens=self.max_tokens)
-        return None if is_spam(self.gate.judge(reply.ticket, reading, triage)) else triage
+        judged = self.gate.judge(ticket, reading, triage, counted=False)
+        if is_spam(judged):
+            return None
+        gated = [k for k in SPAM_KINDS if f"{self.prefix}{k}" in ticket.tags]
+        lifted = SpamVerdict(
+            kind=gated[0],
+            decision="lift",
+            probability=judged.spam.probability if judged.spam is not None else 0.0,
+            reasons=("its requester wrote again as a customer",),
+        )
+        self.gate.lifted(ticket.id)
+        return triage.model_copy(update={"spam": lifted})
 
     def run_pass(self, run: StepRun) -> RunPass | None:
         return SpamRunPass(self.gate) if self.gate is not None else None

@@ -8,14 +8,14 @@ still holds it (``read``: the body is let go once the ticket is taken, so what a
 later it keeps in its reading; ``keep``: what of that waits with the ticket for its write),
 may change the triage before the change is planned (``judge``: the spam verdict, the risk),
 and may add to the planned change (``attach``: an answer to the customer). A customer's
-reply is judged again by the same steps (``holds_reply``, ``judge_reply``, ``attach_reply``,
-``on_reply``). After the batch's first writes a step may do work of its own
-(``after_writes``: send what the notes announced), add its counts to the run's summary
+reply is judged again by the same steps (``holds_reply``, ``first_message_stands``,
+``judge_reply``, ``attach_reply``, ``on_reply``). After the batch's first writes a step may do work
+of its own (``after_writes``: send what the notes announced), add its counts to the run's summary
 (``totals``), and hand the run a pass for after the batch (``run_pass``: the passes' order is
-``run/order.run_passes``'s, the steps' passes in the steps' order). Under ``serve``, each
-batch of delivered tickets is handed to ``served``; ``close`` ends what a step keeps running;
-the triage API asks each step what it adds for a text (``api_fields``), and the dashboard's
-ticket page shows what a step makes of its audit fields (``shown``, ``steps.shown``).
+``run/order.run_passes``'s, the steps' passes in the steps' order). Under ``serve``, each batch of
+delivered tickets is handed to ``served``; ``close`` ends what a step keeps running; the triage API
+asks each step what it adds for a text (``api_fields``), and the dashboard's ticket page shows what
+a step makes of its audit fields (``shown``, ``steps.shown``).
 
 The run knows only this interface and the list. A step subclasses ``Step``, whose hooks do
 nothing, and overrides those it needs; a hook added later has a do-nothing default there, so
@@ -160,6 +160,11 @@ class TicketStep(Protocol):
         ticket is left alone: not judged, nothing written."""
         ...
 
+    def first_message_stands(self, ticket: Ticket) -> bool:
+        """Whether the ticket's first message is its requester's own words, which an LLM reads
+        beside their reply (False: the spam gate took it for a machine's)."""
+        ...
+
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
         """The reply's triage, changed or not; None: the reply is set aside (nothing
         written, the reply counted as answered)."""
@@ -236,6 +241,9 @@ class Step:
 
     def holds_reply(self, ticket: Ticket, kind: str) -> bool:
         return False
+
+    def first_message_stands(self, ticket: Ticket) -> bool:
+        return True
 
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
         return triage

@@ -170,6 +170,10 @@ class ReopeningStep(Step):
         step = self._current
         return step is not None and step.holds_reply(ticket, kind)
 
+    def first_message_stands(self, ticket: Ticket) -> bool:
+        step = self._current
+        return step is None or step.first_message_stands(ticket)
+
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
         step = self._current
         return triage if step is None else step.judge_reply(reply, triage)

@@ -14,6 +14,9 @@
 - A short note is written only when a field changed or a route escalated; its trailer names the
   reply it answers and carries the labels that stand now and the sentiment trend, so the next
   reply, the harvest and revert read the latest labels from the latest note.
+- A reply that lifts the spam gate's verdict (``SpamVerdict.lifted``: a gated ticket's requester
+  wrote as a customer) takes the gate's tag away, says so in a note, starts the sentiment trend
+  at itself (the first message's was a machine's) and sets the priority as a first triage would.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Literal
 from ..models import (
     PRIORITY_RANK,
     RISK_LEVELS,
+    SPAM_KINDS,
     Analysis,
     Conversation,
     Message,
@@ -171,6 +175,9 @@ def plan_reply(
             kind, (mine,) if mine not in tags else (), gone, trend=tuple(grown)[-20:]
         )
     analysis = triage.analysis
+    lifted = triage.spam is not None and triage.spam.lifted
+    if lifted:
+        trend = ()  # the machine's words had no customer's sentiment
     standing = standing_labels(before, ticket.tags, prefix)
     changed = _changed_labels(analysis, standing, decisions, confidence_threshold)
     add = [own(f"{name}_{new}") for name, (_, new) in changed.items()]
@@ -182,15 +189,17 @@ def plan_reply(
     priority = None
     # A new category is a new matter: its priority is set as a first triage of it would set
     # it, even where the urgency reads the same (a first triage held back set none).
-    if set_priority and ("urgency" in changed or "category" in changed or escalates):
+    if set_priority and ("urgency" in changed or "category" in changed or escalates or lifted):
         priority = _raised_priority(
-            ticket, analysis, changed, escalates, confidence_threshold, prefix
+            ticket, analysis, changed, escalates, confidence_threshold, prefix, lifted=lifted
         )
         if priority is not None:
             remove += [t for t in tags if t.startswith(own("priority_"))]
             add.append(own(f"priority_{priority.value}"))
     add += list(route.tags)
     remove += sorted(t for t in reply_tags if t in tags)
+    if lifted:  # the gate's tag goes (the write-back removes what it names, keeps the rest)
+        remove += [own(kind) for kind in SPAM_KINDS]
     risk_moved = False
     if triage.risk is not None:  # the risk scored again: its tag replaces the standing one
         risk = own(f"risk_{triage.risk.level}")
@@ -200,7 +209,7 @@ def plan_reply(
     grown = (*trend, analysis.sentiment.value)[-20:]
     labels = {**standing, **{name: new for name, (_, new) in changed.items()}}
     note = None
-    if changed or escalates or risk_moved:
+    if changed or escalates or risk_moved or lifted:
         note = render_reply_note(
             triage,
             changed=changed,
@@ -266,9 +275,12 @@ def _raised_priority(
     escalates: bool,
     confidence_threshold: float,
     prefix: str,
+    *,
+    lifted: bool = False,
 ) -> Priority | None:
-    """The priority a reply sets: only a raise, for a risen urgency, a new category or an
-    escalation."""
+    """The priority a reply sets: only a raise, for a risen urgency, a new category, an
+    escalation or a lifted spam verdict (the gate kept the priority the machine's mail came
+    with)."""
     rose = "urgency" in changed and URGENCY_RANK[analysis.urgency.value] > URGENCY_RANK.get(
         changed["urgency"][0], -1
     )
@@ -288,7 +300,7 @@ def _raised_priority(
         and present is not None
         and PRIORITY_RANK[priority] < PRIORITY_RANK[present]
     )
-    if priority is not None and (lowered or not (rose or escalates)):
+    if priority is not None and (lowered or not (rose or escalates or lifted)):
         return None  # a reply raises a priority; it never takes one down
     return priority
 
@@ -351,6 +363,10 @@ def render_reply_note(
     ]
     if priority is not None:
         lines.append(words.say("priority_raised", priority=priority.value))
+    if triage.spam is not None and triage.spam.lifted:
+        key = f"spam_kind_{triage.spam.kind}"
+        kind = words.say(key) if key in words.words else triage.spam.kind
+        lines.append(words.say("spam_lifted", kind=kind))
     lines.append(words.say("sentiment_trend", trend=" → ".join(trend)))
     lines += translation_lines(triage.analysis.language, speech, words)
     lines += render_risk(triage, words)

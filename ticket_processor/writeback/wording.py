@@ -110,7 +110,9 @@ SECTION_KEYS = ("fields_filled", "articles", "draft", "routing", "translation")
 
 # The note's lines that open with fixed words before a value (the risk's level, the route's
 # escalation, a raised priority, the spam gate's verdict): untrusted text starting so is quoted.
-OPENER_KEYS = ("risk_head", "escalated", "priority_raised", "spam_applied", "spam_suggested")
+OPENER_KEYS = (
+    "risk_head", "escalated", "priority_raised", "spam_applied", "spam_suggested", "spam_lifted",
+)  # fmt: skip
 
 
 @cache
