@@ -38,8 +38,8 @@ OUT_OF_OFFICE = NewTicket(
     sender="anna.berg@client-mail.example",
 )
 CUSTOMER_WRITES = (
-    "This was me, not a machine: someone is using my account right now and changed my "
-    "password. Lock it now!"
+    "This was me, not a machine: someone is using my account right now and placing orders. "
+    "Lock it now!"
 )
 ROUTES = """
 [[route]]
@@ -76,7 +76,7 @@ def test_a_gated_requester_who_writes_as_a_customer_lifts_the_verdict(
 
     snap = desk.snapshot(lifted)
     assert "ai_auto_sender" not in snap.tags, snap.tags
-    assert "ai_category_account" in snap.tags, snap.tags
+    assert "ai_category_security" in snap.tags, snap.tags
     assert "ai_escalated" in snap.tags, snap.tags  # escalated as a customer's ticket
     assert "ai_processed" in snap.tags  # the rest of ticketbot's tags stay
     assert len(snap.notes) == 2, snap.notes
