@@ -236,3 +236,14 @@ def test_credentials_inside_urls_reach_no_output(
         assert credential not in everything, credential
     assert f"127.0.0.1:{port}" in everything  # the URL itself is still shown, without userinfo
     assert any(e["event"] == "run_finished" for e in events(log_dir))
+
+
+def test_every_form_of_a_secret_is_masked_alone_and_inside_a_text() -> None:
+    # The shortest form is masked in a text of its own length; a longer text around any form
+    # is masked too (texts shorter than every form are not searched).
+    scrubber = Scrubber(["s3cret-token-value-0123"], identities=["agent@example.com"])
+    shortest = min(scrubber.forms, key=len)
+    assert scrubber.text(shortest) == "***"
+    for form in scrubber.forms:
+        assert form not in scrubber.text(f"echo {form} back"), form
+    assert scrubber.text(shortest[:-1]) == shortest[:-1]

@@ -15,11 +15,13 @@ from ticket_processor.models import Ticket as TicketModel
 from ticket_processor.sandbox.desks import Desk, NewTicket
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.spam import gate as gate_module
+from ticket_processor.spam import reading as reading_module
 from ticket_processor.spam.gate import SpamGate
 from ticket_processor.spam.head import CLASSES, SpamHead
+from ticket_processor.spam.lures import lure_families
 from ticket_processor.spam.reading import SpamReading, read_ticket
 from ticket_processor.spam.step import SpamStep
-from ticket_processor.triage.prepare import prepare_ticket
+from ticket_processor.triage.prepare import REDACTION_MARGIN, budget_chars, prepare_ticket
 
 PHISH = (
     "Your mailbox is full",
@@ -102,27 +104,61 @@ def test_what_the_gate_needs_is_read_once_and_judged_as_before(
     assert judged.spam == eager.spam
 
 
-@pytest.mark.parametrize("read_late", [True, False])
-def test_a_long_body_or_a_run_without_an_llm_reads_while_the_run_holds_it(
-    reads: list[str], read_late: bool
-) -> None:
-    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000, read_late=read_late)
-    ticket = _ticket(body=PHISH[1] + ("\n" + "padding " * 4000 if read_late else ""))
+def test_a_run_without_an_llm_reads_while_the_run_holds_the_ticket(reads: list[str]) -> None:
+    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000, read_late=False)
+    ticket = _ticket()
     reading = step.read(ticket, prepare_ticket(ticket.subject, ticket.description))
     assert isinstance(reading, SpamReading)
     assert reads == [PHISH[0]]
 
 
+@pytest.fixture
+def lures_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts whose lure families were read (the costly end of a reading), in order."""
+    seen: list[str] = []
+
+    def counted(text: str) -> frozenset[str]:
+        seen.append(text)
+        return lure_families(text)
+
+    monkeypatch.setattr(reading_module, "lure_families", counted)
+    return seen
+
+
+def test_a_long_body_is_taken_while_the_run_holds_it_and_read_only_when_needed(
+    lures_read: list[str],
+) -> None:
+    step = SpamStep(_gate(), prefix="ai_", max_tokens=2000, read_late=True)
+    ticket = _ticket(body=PHISH[1] + "\n" + "padding " * 4000)
+    reading = step.read(ticket, prepare_ticket(ticket.subject, ticket.description))
+    # What waits for the triage is the words the reading is made of, cut to the LLM's budget,
+    # not the ticket's body.
+    assert callable(reading)
+    held = reading.__self__.text  # type: ignore[attr-defined]
+    assert len(held) <= budget_chars(2000) + REDACTION_MARGIN + 2 * len(PHISH[0])
+    # The LLM's word that a customer wrote it settles it: its lures are never read.
+    assert step.judge(ticket, prepare_ticket("", ""), reading, _triage("llm", "none")).spam is None
+    assert lures_read == []
+    # Where the gate does need it, the reading is the one made at once.
+    assert reading() == _gate().read(ticket, 2000)
+
+
 @pytest.mark.desk(configure=True)
 def test_an_llm_run_reads_only_what_the_llm_does_not_settle(
-    desk: Desk, standin: RunningStandin, monkeypatch: pytest.MonkeyPatch, reads: list[str]
+    desk: Desk,
+    standin: RunningStandin,
+    monkeypatch: pytest.MonkeyPatch,
+    reads: list[str],
+    lures_read: list[str],
 ) -> None:
     (phish,) = [m for m in rows("spam_tickets.jsonl") if m["id"] == "held-1"]
     customer = "Refund not arrived"
-    spam_id, customer_id = desk.create(
+    log = "\n".join(f"12:{n % 60:02d}:07 sync worker {n} retried the export" for n in range(600))
+    spam_id, customer_id, long_id = desk.create(
         [
             NewTicket(phish["subject"], phish["description"], sender=phish["sender"]),
             NewTicket(customer, "My refund for order 5521 has not arrived yet."),
+            NewTicket("Export keeps failing", f"The export fails every night. Log:\n{log}"),
         ]
     )
     for name, value in {
@@ -135,5 +171,8 @@ def test_an_llm_run_reads_only_what_the_llm_does_not_settle(
     assert result.exit_code == 0, result.output
     assert "ai_phishing" in desk.snapshot(spam_id).tags
     assert "ai_phishing" not in desk.snapshot(customer_id).tags
-    # The customer's ticket, which the LLM says a customer wrote, was never read for the head.
+    # The customer's ticket, which the LLM says a customer wrote, was never read for the head,
+    # nor the lures of the one too long to hold until its triage.
     assert customer not in reads
+    assert "ai_processed" in desk.snapshot(long_id).tags
+    assert not [text for text in lures_read if "sync worker" in text]

@@ -372,9 +372,10 @@ def _execute_upserts(
             unknown = [name for name in names if name not in table.columns]
             if unknown:
                 raise ValueError(f"no column {unknown[0]!r} in table {table.name!r}")
-            kinds = [table.columns[name] for name in names]
+            # A plain column's value is bound as it is: no call for most of a row's columns.
+            columns = [(name, table.columns[name]) for name in names]
             values = [
-                [_bind(kind, row[name]) for name, kind in zip(names, kinds, strict=True)]
+                [row[name] if kind == PLAIN else _bind(kind, row[name]) for name, kind in columns]
                 for row in shape
             ]
             conn.executemany(upsert_sql(table, names), values)

@@ -158,6 +158,9 @@ class Scrubber:
         # Longest first, so a form that contains another is masked whole.
         self.forms = tuple(sorted(forms, key=lambda f: (-len(f), f)))
         self._pattern = re.compile("|".join(map(re.escape, self.forms))) if self.forms else None
+        # A text shorter than every form holds none: most of a log line's values (tags, codes,
+        # names of things) are not searched at all.
+        self._shortest = min(map(len, self.forms), default=0)
 
     def text(self, value: str) -> str:
         """``value`` with URL credentials, secret query values and every form of every secret
@@ -166,7 +169,7 @@ class Scrubber:
             value = _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", value)
         if "=" in value:
             value = _mask_params(value)
-        if self._pattern is not None:
+        if self._pattern is not None and len(value) >= self._shortest:
             value = self._pattern.sub(MASK, value)
         return value
 

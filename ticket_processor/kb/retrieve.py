@@ -22,7 +22,7 @@ from ..triage.mail_question import search_text
 from ..triage.prepare import ArticleExcerpt, PreparedTicket
 from .index import ArticleIndex
 from .search import DEFAULT_THRESHOLD, lookup
-from .text import words
+from .text import words_and_terms
 
 # Visibilities a customer-facing draft may quote; ``internal`` is for agents only.
 QUOTABLE = frozenset({"everyone", "signed_in"})
@@ -67,13 +67,15 @@ class SuggestingTriageCache(TriageCache):
 
     def suggest(self, ticket: PreparedTicket) -> list[Suggestion]:
         text = ticket_text(ticket)
+        found, terms = words_and_terms(text)
         try:
             return lookup(
                 self._index,
                 text,
-                detect_language(words(text), text),
+                detect_language(found, text),
                 self._k,
                 threshold=self._threshold,
+                terms=terms,
             )
         except sqlite3.Error:
             return []

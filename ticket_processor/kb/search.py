@@ -74,21 +74,23 @@ def lookup(
     k: int,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    terms: list[str] | None = None,
 ) -> list[Suggestion]:
-    """The best ``k`` articles above ``threshold`` for ``text`` (prepared ticket text)."""
+    """The best ``k`` articles above ``threshold`` for ``text`` (prepared ticket text;
+    ``terms``: its ``query_terms`` when the caller has them already)."""
     if k <= 0:
         return []
-    ordered = query_terms(text)
+    ordered = query_terms(text) if terms is None else terms
     passing = [s for s in rank(index, text, terms=ordered) if s.share >= threshold]
     if language:
         mine = [s for s in passing if _language_of(s.hit.locale) == language]
         passing = mine + [s for s in passing if _language_of(s.hit.locale) != language]
-    terms = set(ordered)
+    shared = set(ordered)
     chosen: list[Scored] = []
     for candidate in passing:
         if len(chosen) == k:
             break
-        if len(terms & index.words(candidate.hit.rowid)) >= MIN_SHARED_TERMS:
+        if len(shared & index.words(candidate.hit.rowid)) >= MIN_SHARED_TERMS:
             chosen.append(candidate)
     return [
         Suggestion(

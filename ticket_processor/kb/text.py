@@ -54,8 +54,30 @@ def article_text(body: str) -> str:
 def query_terms(text: str) -> list[str]:
     """The distinct content words of ``text`` in order of first appearance, at most
     ``MAX_QUERY_TERMS`` (the start of a ticket says what it is about)."""
+    return _content_terms(words(_PLACEHOLDER.sub(" ", text)))
+
+
+def words_and_terms(text: str) -> tuple[list[str], list[str]]:
+    """``words(text)`` and ``query_terms(text)``, the text folded once for both (a run reads
+    a ticket's language from the first and searches the help centre for the second). The
+    placeholders stand between brackets, which no word crosses, so the words of the text
+    are those of the parts between them with each placeholder's own word in its place."""
+    parts = _PLACEHOLDER.split(text)
+    placeholders = _PLACEHOLDER.findall(text)
+    found: list[str] = []
+    content: list[str] = []
+    for index, part in enumerate(parts):
+        part_words = words(part)
+        found += part_words
+        content += part_words
+        if index < len(placeholders):
+            found += words(placeholders[index])
+    return found, _content_terms(content)
+
+
+def _content_terms(found: list[str]) -> list[str]:
     seen: dict[str, None] = {}
-    for word in words(_PLACEHOLDER.sub(" ", text)):
+    for word in found:
         if len(word) < 3 or word in STOP or word.isdigit():
             continue
         seen.setdefault(word, None)

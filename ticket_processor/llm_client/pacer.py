@@ -274,6 +274,7 @@ class LLMPacer:
         self._announced: bool | None = None if probe_first else False
         self._in_flight = 0
         self._open: set[Permit] = set()  # calls sent and not yet answered
+        self._open_tokens = 0  # their tokens, kept as they come and go (not summed a call)
         self._max_in_flight = 0
         self._latency: float | None = None
         self._tokens_per_call: float | None = None
@@ -302,11 +303,13 @@ class LLMPacer:
                 started=now,
                 tokens=tokens,
                 overlap=len(self._open),
-                overlap_tokens=sum(p.tokens for p in self._open),
+                overlap_tokens=self._open_tokens,
                 request_mark=self._requests.spend(1),
                 token_mark=self._tokens.spend(tokens),
             )
-            self._open.add(permit)
+            if permit not in self._open:  # an equal permit (a test's fixed clock) is one
+                self._open.add(permit)
+                self._open_tokens += tokens
             return permit
 
     def release(self, permit: Permit, headers: Mapping[str, str] | None = None) -> None:
@@ -314,7 +317,9 @@ class LLMPacer:
         with self._cond:
             now = self._clock()
             self._in_flight = max(0, self._in_flight - 1)
-            self._open.discard(permit)
+            if permit in self._open:
+                self._open.remove(permit)
+                self._open_tokens -= permit.tokens
             limits = parse_rate_limits(headers) if headers is not None else None
             if limits is not None:
                 self._announced = True

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -45,16 +46,20 @@ LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2}|und)$")  # ISO 639-1, or und (undeterm
 # folds tags to lower case and turns spaces into underscores; we go further and keep only
 # characters that are safe in every Zendesk tag context (views, triggers, search).
 _TAG_UNSAFE = re.compile(r"[^a-z0-9_\-]+")
+_UNDERSCORES = re.compile(r"_{2,}")
 _TAG_MAX = 80
 # The shortest tag a helpdesk ticketbot writes to takes (Freshdesk's); Zendesk takes 80.
 SHORT_TAG_MAX = 32
 
 
+# A run asks for the same few dozen tags for every ticket (the marker, each field's values):
+# each is worked out once. Bounded, for the odd tag made of a ticket's own words.
+@functools.lru_cache(maxsize=4096)
 def sanitise_tag(raw: str) -> str:
     """A Zendesk-safe tag: ASCII lower case, [a-z0-9_-], no runs of '_', at most 80 characters."""
     folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
     tag = _TAG_UNSAFE.sub("_", folded.strip().lower())
-    tag = re.sub(r"_{2,}", "_", tag).strip("_-")
+    tag = _UNDERSCORES.sub("_", tag).strip("_-")
     return tag[:_TAG_MAX].rstrip("_-")
 
 

@@ -49,7 +49,7 @@ from ..models import SPAM_KINDS, SpamKind, SpamVerdict, Ticket, Triage
 from ..triage.reply_cues import automatic_certainty, fold
 from .chat import judged_lures
 from .cues import PERSON_ROLES, SenderCues, sender_cues
-from .reading import SpamReading, read_ticket
+from .reading import SpamReading, SpamText, read_ticket, take_text
 
 if TYPE_CHECKING:
     from .head import SpamHead, SpamScore
@@ -361,6 +361,10 @@ class SpamGate:
     def read(self, ticket: Ticket, max_tokens: int = 2000) -> SpamReading:
         """What the head will read of ``ticket`` (its full text: before the run drops it)."""
         return read_ticket(ticket.subject, ticket.description, max_tokens=max_tokens)
+
+    def take(self, ticket: Ticket, max_tokens: int = 2000) -> SpamText:
+        """What ``read`` takes of ``ticket``'s text before it reads it (``SpamText.reading``)."""
+        return take_text(ticket.subject, ticket.description, max_tokens=max_tokens)
 
     def judge(
         self,

@@ -22,6 +22,7 @@ each ticket once.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -88,6 +89,7 @@ _FORM_RULE = re.compile(r"^[ \t]*(?:-{2,}|_{3,}|={3,}|\*{3,}|—)[ \t]*$")
 _FOOTER_LINES = 3
 _SAYS_AUTOMATIC = 0.95
 _EDGE = 300  # characters at either end of a pasted mail where a report's words stand
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,28 @@ class SpamReading:
     lures: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class SpamText:
+    """What ``read_ticket`` takes of a ticket before the text is undisguised and its lures
+    read: the sender's own words prepared as the LLM's are (cut to its budget), and the
+    ticket's shape. A run can hold it while the ticket waits on its triage, and read it only
+    when the gate needs it, though the ticket's own body is too long to hold."""
+
+    text: str
+    forwarded: bool
+    report: bool
+    form: bool
+
+    def reading(self) -> SpamReading:
+        text = normalise(self.text)
+        return SpamReading(text, self.forwarded, self.report, self.form, lure_families(text))
+
+
 def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> SpamReading:
+    return take_text(subject, description, max_tokens=max_tokens).reading()
+
+
+def take_text(subject: str, description: str, *, max_tokens: int = 2000) -> SpamText:
     # No more of a hostile megabyte than the LLM's preparation ever looks at.
     body = clean((description or "")[: raw_cap(max_tokens)])
     if _HTML.search(body):
@@ -113,10 +136,9 @@ def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> Sp
     form, body = message != body, message
     own, quoted = split_history(body)
     forwarded = bool(quoted.strip())
-    own_words = len(re.findall(r"[^\W\d_]{2,}", own))
     if forwarded:
         report = bool(_REPORT.search(own) or _NAMES_IT.search(own))
-        if own_words >= _OWN_WORDS:
+        if _has_words(own, _OWN_WORDS):
             forward_subject = bool(_FORWARD_SUBJECT.match(subject or ""))
             read, read_subject = own, ("" if forward_subject else subject)
         else:  # nothing of their own: the mail they pass on is what they sent
@@ -126,8 +148,13 @@ def read_ticket(subject: str, description: str, *, max_tokens: int = 2000) -> Sp
         report = bool(_REPORT.search(own[:_EDGE]) or _REPORT.search(own[-_EDGE:]))
         read, read_subject = own, subject or ""
     prepared = prepare_ticket(read_subject, read, max_tokens=max_tokens)
-    text = normalise(f"{prepared.subject}\n{prepared.body}")
-    return SpamReading(text, forwarded, report, form, lure_families(text))
+    return SpamText(f"{prepared.subject}\n{prepared.body}", forwarded, report, form)
+
+
+def _has_words(text: str, count: int) -> bool:
+    """Whether ``text`` holds ``count`` words of two letters or more (a long body is not
+    counted to its end for it)."""
+    return len(list(itertools.islice(_WORD.finditer(text), count))) >= count
 
 
 def form_message(body: str) -> str:

@@ -48,13 +48,18 @@ class SpamStep(Step):
         reading waits for the triage (``read_late``), what makes them when the gate first needs
         them: the gate takes an LLM's word that a customer wrote a ticket no sender cue marks,
         and reading its text (the lures, a redaction) would be work for nothing on most of an
-        LLM run's tickets. A long body is read now, before the run lets it go: held until the
-        ticket's triage, ``workers + 300`` of them would be memory the run means not to hold."""
+        LLM run's tickets. A long body's words are taken now, before the run lets it go: held
+        whole until the ticket's triage, ``workers + 300`` of them would be memory the run
+        means not to hold."""
         gate = self.gate
         if gate is None:
             return None
-        if not self.read_late or len(ticket.description or "") > _HELD_CHARS:
+        if not self.read_late:
             return gate.read(ticket, self.max_tokens)
+        if len(ticket.description or "") > _HELD_CHARS:
+            # Its words are taken now (the sender's own, cut to the LLM's budget: what the
+            # reading would hold anyway) and read only if the gate needs them.
+            return gate.take(ticket, self.max_tokens).reading
         return functools.partial(gate.read, ticket, self.max_tokens)
 
     def keep(self, reading: Any) -> None:

@@ -22,6 +22,8 @@ _TRAILER = re.compile(
     r"^ticketbot:v([1-9][0-9]{0,3})((?: [a-z][A-Za-z0-9_.%~-]*=[A-Za-z0-9._~%:/,+-]*)*)$"
 )
 _VALUE_SAFE = "-._~:/+,"  # what stays readable in a trailer value; the rest is %-encoded
+# What ``quote`` never encodes: ASCII letters, digits and ``_.-~``, and ``_VALUE_SAFE``.
+_KEPT = re.compile(r"[A-Za-z0-9_.~:/+,-]*")
 _ENGINES = ("llm", "learned", "rules")
 
 
@@ -59,7 +61,11 @@ class NoteTrailer:
 
     def line(self) -> str:
         def text(value: object) -> str:
-            return "-" if value is None else quote(str(value), safe=_VALUE_SAFE)
+            if value is None:
+                return "-"
+            found = str(value)
+            # Most values (names, codes, ids) are all characters ``quote`` keeps as they are.
+            return found if _KEPT.fullmatch(found) else quote(found, safe=_VALUE_SAFE)
 
         pairs = [
             ("answers", FIRST_MESSAGE if self.answers is None else self.answers),
