@@ -4,12 +4,14 @@ A backlog of 100,000 tickets is read in one run; whatever the run keeps of each 
 ends grows with the backlog (and in ``serve``, with the days it lives). Checked here on both
 helpdesks: once a run is over, the planner keeps no ticket's note language or translations
 (they are kept for a re-plan before the write, and let go once the ticket is written, failed or
-left to the next run).
+left to the next run). And the encoder's memo keeps the last ``MEMO_SIZE`` vectors unless a pass
+after the run reads the run's vectors again (the incident grouping asks for ``RUN_MEMO_SIZE``).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,3 +89,21 @@ def test_a_run_keeps_no_tickets_note_language_once_it_is_over(desk: Desk, tmp_pa
     assert (summary.triaged, summary.exit_code) == (len(created), 0)
     assert asked  # the notes were translated: each ticket's translation was kept while planned
     assert planner.tickets_held() == 0
+
+
+def test_the_encoders_memo_keeps_the_last_vectors_unless_a_pass_reads_the_runs_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    embed = pytest.importorskip("ticket_processor.learned.embed")
+    # A process's first run: no pass has asked for more (another test's run may have).
+    monkeypatch.setattr(embed, "_memo_size", embed.MEMO_SIZE)
+    run = uuid.uuid4().hex[:8]
+    texts = [f"Order {n} of run {run} has not arrived" for n in range(embed.MEMO_SIZE + 40)]
+    encoder = embed.Encoder()
+    encoder.encode(texts)
+    assert embed.memo_hits(texts[:40]) == 0  # the oldest went
+    assert embed.memo_hits(texts[40:]) == embed.MEMO_SIZE
+    embed.keep_recent(embed.RUN_MEMO_SIZE)
+    assert embed.memo_size() == embed.RUN_MEMO_SIZE
+    encoder.encode(texts[:40])
+    assert embed.memo_hits(texts) == len(texts)  # now the run's tickets stay for the pass

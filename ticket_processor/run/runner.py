@@ -282,8 +282,10 @@ def _run_logged(
     sightings: Sightings | None = None
     if settings.incidents and not parts.backfill:
         from ..incidents.sightings import Sightings
+        from ..learned.embed import RUN_MEMO_SIZE, keep_recent
 
         sightings = Sightings()
+        keep_recent(RUN_MEMO_SIZE)  # the grouping reads the run's vectors again after it
     recorded: RunSummary | None = None  # the pipeline's, once it has opened the record
     try:
         with StopOnSignal(
