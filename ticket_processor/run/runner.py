@@ -277,8 +277,7 @@ def _run_logged(
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     opened = built.opened_now
     watch = EscalationWatch(log)
-    # A backfill's old tickets are no burst; they join the window in the runs after. numpy and
-    # the grouping are loaded only when the run groups tickets.
+    # A backfill's old tickets are no burst (they join the window later); numpy only to group.
     sightings: Sightings | None = None
     if settings.incidents and not parts.backfill:
         from ..incidents.sightings import Sightings
