@@ -27,10 +27,17 @@ DIMENSIONS = 512
 MAX_CHARS = 2000
 # Texts encoded together: about three times faster than one by one, same vectors.
 BATCH = 32
-# Vectors of the texts encoded last, shared by every encoder of the process: the learned engine
-# encodes a ticket while triaging it, and the incident grouping asks for the same text's vector
-# after, so a ticket is encoded once a run. 8,192 vectors are 16 MB.
-MEMO_SIZE = 8192
+# Vectors of the texts encoded last, shared by every encoder of the process, so a text is
+# encoded once while it is asked for: a ticket's steps (the spam and risk heads, the learned
+# engine, macros, similar solved tickets) ask for its vector within its own analysis, and a
+# reading primes a page of at most 1,000 tickets before it judges them one by one. That needs
+# the last ``MEMO_SIZE`` vectors (2 MB), whatever the run's size. Only a pass that reads the
+# run's tickets again after the run (the incident grouping) needs more of them kept, and says
+# so (``keep_recent``): ``RUN_MEMO_SIZE``, 8,192 vectors (16 MB). Kept for every run, those
+# were most of what a long rules run held beyond a short one.
+MEMO_SIZE = 1024
+RUN_MEMO_SIZE = 8192
+_memo_size = MEMO_SIZE
 _memo: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
 _memo_lock = threading.Lock()
 _encoded = 0  # texts the model encoded in this process (memo hits not counted)
@@ -138,7 +145,7 @@ class Encoder:
                 _encoded += len(todo)
                 for index, row in zip(missing, fresh, strict=True):
                     _memo[keys[index]] = row.copy()
-                while len(_memo) > MEMO_SIZE:
+                while len(_memo) > _memo_size:
                     _memo.popitem(last=False)
         return out
 
@@ -208,6 +215,20 @@ class _Request:
 # Requests waiting for the model (``Encoder._encoded``).
 _queue: list[_Request] = []
 _queue_lock = threading.Lock()
+
+
+def keep_recent(vectors: int) -> None:
+    """Keep at least the last ``vectors`` vectors in the memo from now on in this process: a
+    pass after the run reads that many of the run's tickets again (the incident grouping)."""
+    global _memo_size
+    with _memo_lock:
+        _memo_size = max(_memo_size, vectors)
+
+
+def memo_size() -> int:
+    """How many vectors the memo keeps at most now."""
+    with _memo_lock:
+        return _memo_size
 
 
 def forget(texts: list[str]) -> None:

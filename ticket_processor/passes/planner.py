@@ -258,6 +258,15 @@ class ChangePlanner:
         run's), for the ``ticket_triaged`` event and ``report``'s language pairs."""
         return self._languages.chosen(ticket_id)
 
+    def forget(self, ticket_id: int) -> None:
+        """The run is done with this ticket: what its re-plans needed (the note's language and
+        translations) goes. Its escalation stays for the run's alert."""
+        self._languages.forget(ticket_id)
+
+    def tickets_held(self) -> int:
+        """Tickets whose note language or translations are still kept (planned, not yet done)."""
+        return self._languages.held()
+
     def escalation(self, ticket_id: int) -> Escalation | None:
         """The escalation planned for this ticket (the last plan wins), if any."""
         with self._lock:

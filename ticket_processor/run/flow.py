@@ -294,6 +294,7 @@ class TicketFlow:
         """Leave a taken ticket to the next run (the run is stopping); its page is read again."""
         with self._lock:
             self._inflight.pop(ticket_id, None)
+        self.planner.forget(ticket_id)
         self.record.deferred(1, reason)
         self.checkpoint.abandon(ticket_id)
         self._slots.release()
@@ -307,10 +308,13 @@ class TicketFlow:
             self._inflight.clear()
         self.record.deferred(len(left))
         for ticket_id in left:
+            self.planner.forget(ticket_id)
             self.checkpoint.abandon(ticket_id)
         return len(left)
 
     def _settle(self, ticket_id: int) -> None:
+        # Its event is logged: nothing re-plans it in this run (``serve`` takes it afresh).
+        self.planner.forget(ticket_id)
         self.checkpoint.settle(ticket_id)
         self._slots.release()
         self.on_progress("ticket")

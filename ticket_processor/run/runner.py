@@ -281,13 +281,14 @@ def _run_logged(
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
     opened = built.opened_now
     watch = EscalationWatch(log)
-    # A backfill's old tickets are no burst; they join the window in the runs after. numpy and
-    # the grouping are loaded only when the run groups tickets.
+    # A backfill's old tickets are no burst (they join the window later); numpy only to group.
     sightings: Sightings | None = None
     if settings.incidents and not parts.backfill:
         from ..incidents.sightings import Sightings
+        from ..learned.embed import RUN_MEMO_SIZE, keep_recent
 
         sightings = Sightings()
+        keep_recent(RUN_MEMO_SIZE)  # the grouping reads the run's vectors again after it
     recorded: RunSummary | None = None  # the pipeline's, once it has opened the record
     try:
         with StopOnSignal(

@@ -14,9 +14,11 @@ none for the language the note is in (the model left them out, another engine de
 ticket's group reads another language); ``counts`` says how often each happened. Either way the
 text is the LLM's and the note screens it the same (``note.translation_lines``).
 
-A ticket's translations are kept for the run, so a re-plan after a conflict (the ticket read
-again, its text no longer at hand) shows the same ones without asking again. No I/O of its own:
-the translator is handed in.
+A ticket's translations are kept until the run is done with the ticket (``forget``, once it is
+written, failed or left to the next run), so a re-plan after a conflict (the ticket read again,
+its text no longer at hand) shows the same ones without asking again, and a run or a server
+holds those of the tickets in flight, not of every ticket it met. No I/O of its own: the
+translator is handed in.
 """
 
 from __future__ import annotations
@@ -39,7 +41,11 @@ class NoteTranslations:
         self._translate = translator
         self.default_language = default_language
         self._lock = threading.Lock()
-        self._known: dict[tuple[int, str], NoteLanguage] = {}
+        # Per ticket, until ``forget``: the note's language in each language it was planned in
+        # (a re-plan can move the ticket to a group of another language), the last one chosen.
+        self._known: dict[int, dict[str, NoteLanguage]] = {}
+        # Replies apart (their ids are another series), per reply and language.
+        self._replies: dict[tuple[int, str], NoteLanguage] = {}
         self._chosen: dict[int, str] = {}
         # Each ticket's redacted text, for a re-plan that lands in a group of another language.
         self._messages: dict[int, str] = {}
@@ -64,10 +70,9 @@ class NoteTranslations:
         """The note's language for this ticket. ``language``: the group's (None: the run's);
         ``message``: the redacted text the LLM analysed (None: not at hand, a re-plan)."""
         code = language or self.default_language
-        key = (ticket_id, code)
         with self._lock:
             self._chosen[ticket_id] = code
-            known = self._known.get(key)
+            known = self._known.get(ticket_id, {}).get(code)
             if message is not None and self._translate is not None:
                 self._messages[ticket_id] = message
             message = self._messages.get(ticket_id) if message is None else message
@@ -89,8 +94,21 @@ class NoteTranslations:
         if analysis.reply_draft and found.needs_translation(analysis.language):
             found = replace(found, draft=self._changed(analysis.reply_draft, code))
         with self._lock:
-            self._known[key] = found
+            self._known.setdefault(ticket_id, {})[code] = found
         return found
+
+    def forget(self, ticket_id: int) -> None:
+        """The run is done with this ticket (written, failed or left to the next run): what was
+        kept for its re-plans goes, or a run would hold every ticket's entry to its end."""
+        with self._lock:
+            self._chosen.pop(ticket_id, None)
+            self._messages.pop(ticket_id, None)
+            self._known.pop(ticket_id, None)
+
+    def held(self) -> int:
+        """How many tickets' languages and translations are kept now (those not yet forgotten)."""
+        with self._lock:
+            return len(self._chosen.keys() | self._known.keys() | self._messages.keys())
 
     def reply(
         self,
@@ -104,16 +122,16 @@ class NoteTranslations:
         (``message``: its redacted text; None: a re-plan, which shows what was found before;
         ``given``: what the reply's triage call gave in the agents' language)."""
         code = language or self.default_language
-        key = (-reply_id, code)  # replies apart from tickets: their ids are another series
+        key = (reply_id, code)
         with self._lock:
-            known = self._known.get(key)
+            known = self._replies.get(key)
         if known is not None or self._translate is None:
             return known or NoteLanguage(code)
         found = NoteLanguage(code, missing="failed")
         if message is not None and found.needs_translation(customer):
             found = self._message(found, message, code, _given_in(given, code))
         with self._lock:
-            self._known[key] = found
+            self._replies[key] = found
         return found
 
     def _count_given(self) -> None:
