@@ -273,9 +273,8 @@ def _run_logged(
         if (aborted := failed(exc)) is not None:
             return aborted
         raise
-    # Every module the run uses is loaded and its parts are built: the collector's full passes
-    # skip those objects until the run ends (tens of thousands, the openai SDK's types most of
-    # them), instead of walking them all again each time.
+    # The run's modules and parts are built: the collector's full passes skip those objects
+    # (tens of thousands, most the openai SDK's types) until the run ends, not walk them again.
     gc.freeze()
     thresholds = widened()  # the tickets' own short-lived objects: fewer young passes
     options, alerter, helpdesk = built.options, built.alerter, built.helpdesk
