@@ -164,13 +164,7 @@ def test_a_run_names_the_helpdesks_writes_when_they_bound_it(
     # writes let 10,000 (100 update jobs of 100); Freshdesk's Enterprise plan 280 writes a
     # minute, a note and an update a ticket: 140. So Freshdesk's writes bound the run.
     with serve_standin(StandinConfig(latency_s=0.5)) as llm:
-        for name, value in {
-            "OPENAI_BASE_URL": llm.url,
-            "OPENAI_API_KEY": "sk-test-not-a-real-key",
-            "TICKETBOT_MODEL": "stand-in",
-            "TICKETBOT_WORKERS": "2",
-        }.items():
-            monkeypatch.setenv(name, value)
+        _two_workers_on(llm.url, monkeypatch)
         desk.create([NewTicket(f"Refund {n}", "Refund please.") for n in range(4)])
         result = invoke("run")
     assert result.exit_code == 0, result.output
@@ -188,13 +182,7 @@ def test_a_run_names_only_a_bound_that_held_it_back(
     # LLM alone, and a run that found nothing new neither called the LLM nor wrote, so nothing
     # bounded it (no ``bound=``, no ``run_bound`` event, ``last_run.json`` says null).
     with serve_standin(StandinConfig()) as llm:
-        for name, value in {
-            "OPENAI_BASE_URL": llm.url,
-            "OPENAI_API_KEY": "sk-test-not-a-real-key",
-            "TICKETBOT_MODEL": "stand-in",
-            "TICKETBOT_WORKERS": "2",
-        }.items():
-            monkeypatch.setenv(name, value)
+        _two_workers_on(llm.url, monkeypatch)
         desk.create([NewTicket(f"Refund {n}", "Refund please.") for n in range(3)])
         dry = invoke("run", "--dry-run")
         assert dry.exit_code == 0, dry.output
@@ -213,3 +201,14 @@ def test_a_run_names_only_a_bound_that_held_it_back(
     assert bounds[0] == "llm_latency"
     last = json.loads((tmp_path / "state" / "last_run.json").read_text("utf-8"))
     assert last["bound"] is None, last
+
+
+def _two_workers_on(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point ticketbot at the stand-in at ``url`` with two workers."""
+    for name, value in {
+        "OPENAI_BASE_URL": url,
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "TICKETBOT_MODEL": "stand-in",
+        "TICKETBOT_WORKERS": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
