@@ -29,7 +29,7 @@ MAX_CHARS = 2000
 BATCH = 32
 # Vectors of the texts encoded last, shared by every encoder of the process, so a text is
 # encoded once while it is asked for: a ticket's steps (the spam and risk heads, the learned
-# engine, macros, similar solved tickets) ask for its vector within its own analysis, and a
+# engine, the steps that search by meaning) ask for its vector within its own analysis, and a
 # reading primes a page of at most 1,000 tickets before it judges them one by one. That needs
 # the last ``MEMO_SIZE`` vectors (2 MB), whatever the run's size. Only a pass that reads the
 # run's tickets again after the run (the incident grouping) needs more of them kept, and says
