@@ -278,8 +278,9 @@ def spam_customers_figures(argv: list[str] | None = None) -> None:
 # spam_screen_spares ------------------------------------------------------------------------------
 
 SPAM_SCREEN_SPARES_DOC = """\
-What the spam gate's lexical screen spares the head (and its encoder pass) on customers' tickets,
-and the suggestions that costs.
+What the spam gate's screen spares the head on customers' tickets, and what that costs.
+
+The head's encoder pass is what the screen spares; the cost would be a suggestion lost.
 
     python scripts/figures.py spam_screen_spares [../shared/data/tickets-dev.jsonl]
 
@@ -305,6 +306,8 @@ def spam_screen_spares(argv: list[str] | None = None) -> None:
         help="the dev set of labelled tickets (JSONL with source, subject, description)",
     )
     args = parser.parse_args(argv)
+    if not args.tickets.is_file():
+        parser.error(f"no labelled tickets at {args.tickets}: give the dev set's path")
     by_source: dict[str, list[SpamRow]] = {}
     for line in args.tickets.read_text("utf-8").splitlines():
         if line.strip():

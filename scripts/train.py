@@ -723,11 +723,19 @@ def train_spam_screen(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=TRAIN_SPAM_SCREEN_DOC.split("\n")[0])
     parser.add_argument("sms", type=Path, help="the SMS Spam Collection file")
     parser.add_argument("--check", action="store_true", help="cross-validate only")
-    parser.add_argument("--recall", type=float, default=SCREEN_RECALL)
     parser.add_argument(
-        "--tickets", type=Path, default=ROOT.parent / "shared/data/tickets-dev.jsonl"
+        "--recall", type=float, default=SCREEN_RECALL, help="the share each threshold keeps"
+    )
+    parser.add_argument(
+        "--tickets",
+        type=Path,
+        default=ROOT.parent / "shared/data/tickets-dev.jsonl",
+        help="the dev set, whose nlbse rows the screen reads (../shared/data/tickets-dev.jsonl)",
     )
     args = parser.parse_args(argv)
+    for path in (args.sms, args.tickets):
+        if not path.is_file():
+            parser.error(f"no file at {path}")
     texts, sources, spam_rows = screen_rows(args.sms, args.tickets)
     head = load_spam_head()
     vectors = np.asarray(Encoder().encode(texts), np.float32)
