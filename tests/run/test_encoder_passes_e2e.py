@@ -65,7 +65,10 @@ def test_a_ticket_costs_at_most_one_encoder_pass(
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
         monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
     # A running number of its own, so no other test's run in this process encoded them before.
-    run = uuid.uuid4().hex[:8]
+    # It ends in a 9: the spam gate's normaliser reads a word of letters and the digits leetspeak
+    # uses as a word in disguise ("a1b3c0de" -> "aibecode"), and the count looks for the number
+    # as written (one run in ten failed here on a number without a 2, 6, 8 or 9).
+    run = f"{uuid.uuid4().hex[:8]}9"
     # In the body too: the spam gate reads the sender's own words, and a body another test's
     # run encoded before would be the encoder's memo's, not a pass.
     desk.create(
