@@ -32,7 +32,15 @@ from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
 from .policy import IncidentPolicy
 from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
-from .what_broke import SharedCore, WeekBeside, beside_core, near_core, one_fault, shared_core
+from .what_broke import (
+    ROUNDING,
+    SharedCore,
+    WeekBeside,
+    beside_core,
+    near_core,
+    one_fault,
+    shared_core,
+)
 from .window import Window, quantise
 
 
@@ -393,7 +401,9 @@ def _other_kind(
         sims = window.similarity(window.vectors[rows[start : start + 64]], plain)
         near = to_centre[start : start + 64, None]
         if rank > 0:
-            out[start : start + 64] = ((sims >= near) & other[None, :]).sum(axis=1) >= rank
+            out[start : start + 64] = ((sims > near + ROUNDING) & other[None, :]).sum(
+                axis=1
+            ) >= rank
         if lookalike > 0:
             kth = -np.partition(-sims, lookalike - 1, axis=1)[:, lookalike - 1]
             out[start : start + 64] |= kth >= near[:, 0] + policy.lookalike_margin

@@ -38,6 +38,11 @@ from .window import Window, quantise
 # Fewer tickets than this outside the group say too little of what the product's tickets share:
 # the test is skipped (the other tests still hold).
 MIN_BACKGROUND = 10
+# Two similarities of float32 unit vectors that are equal in exact arithmetic (a copy of the
+# core's one text, in the week and in the hour) differ by rounding, and which way depends on
+# how the processor's matrix product sums them: a week ticket counts as closer to a member than
+# the core's centre only by more than this.
+ROUNDING = 1e-5
 
 
 def background(
@@ -222,7 +227,7 @@ def week_beside(
     for at in range(0, len(plain), 4096):  # a large window in slices: memory stays flat
         week = apart(window, plain[at : at + 4096], shared.common)
         seen += int((week @ shared.centre >= policy.shared_gather).sum())
-        closer += (vectors @ week.T >= to_centre[:, None]).sum(axis=1)
+        closer += (vectors @ week.T > to_centre[:, None] + ROUNDING).sum(axis=1)
     crowded = closer >= policy.shared_rank if policy.shared_rank > 0 else closer < 0
     return WeekBeside(seen, shared.kept & ~crowded)
 
