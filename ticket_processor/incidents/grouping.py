@@ -30,17 +30,9 @@ import numpy.typing as npt
 from ..common.baseline import poisson_tail
 from .fault import FaultHead, weigh_views
 from .joiners import beside_reports
-from .policy import IncidentPolicy
+from .policy import ROUNDING, IncidentPolicy
 from .vote import Neighbourhoods, among_requests, seed_by_neighbours, vote_in
-from .what_broke import (
-    ROUNDING,
-    SharedCore,
-    WeekBeside,
-    beside_core,
-    near_core,
-    one_fault,
-    shared_core,
-)
+from .what_broke import SharedCore, WeekBeside, beside_core, near_core, one_fault, shared_core
 from .window import Window, quantise
 
 

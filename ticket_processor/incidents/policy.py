@@ -28,6 +28,11 @@ from dataclasses import dataclass
 from ..writeback.scope import own_ticket_tag
 
 DAY = 86400
+# Two similarities of float32 unit vectors that are equal in exact arithmetic (a copy of the
+# core's one text, in the week and in the hour) differ by rounding, and which way depends on
+# how the processor's matrix product sums them: a ticket counts as closer to a member than a
+# group's centre only by more than this (``what_broke.week_beside``, ``grouping._other_kind``).
+ROUNDING = 1e-5
 
 
 @dataclass(frozen=True)

@@ -32,17 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .policy import IncidentPolicy
+from .policy import ROUNDING, IncidentPolicy
 from .window import Window, quantise
 
 # Fewer tickets than this outside the group say too little of what the product's tickets share:
 # the test is skipped (the other tests still hold).
 MIN_BACKGROUND = 10
-# Two similarities of float32 unit vectors that are equal in exact arithmetic (a copy of the
-# core's one text, in the week and in the hour) differ by rounding, and which way depends on
-# how the processor's matrix product sums them: a week ticket counts as closer to a member than
-# the core's centre only by more than this.
-ROUNDING = 1e-5
 
 
 def background(
