@@ -164,3 +164,18 @@ def test_a_near_miss_of_the_base_url_never_falls_back_to_the_public_endpoint(
     shown = CliRunner().invoke(app, ["config"], env=env)
     assert shown.exit_code == 0, shown.output
     assert "did you mean OPENAI_BASE_URL?" in " ".join(shown.stderr.split())
+
+
+def test_a_misspelt_name_is_matched_on_what_follows_its_prefix(isolated_env: Path) -> None:
+    """The names share ``TICKETBOT_``, which made any two alike: ``TICKETBOT_ENGNE`` (someone
+    after the ``--engine`` flag) was told "did you mean TICKETBOT_RETRIAGE?"."""
+    env = {"TICKETBOT_ENGNE": "rules", "TICKETBOT_TAG_PREFX": "tb_"}
+    shown = CliRunner().invoke(app, ["config"], env=env)
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.stderr.split())
+    assert "TICKETBOT_ENGNE (in the environment) is not a ticketbot setting and is ignored" in said
+    assert (
+        "TICKETBOT_ENGNE (in the environment) is not a ticketbot setting and is ignored;"
+        not in said
+    )
+    assert "did you mean TICKETBOT_TAG_PREFIX?" in said

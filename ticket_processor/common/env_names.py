@@ -40,6 +40,17 @@ OTHER_SPELLINGS = {
 BASE_URL_VAR = "OPENAI_BASE_URL"
 
 
+def close_match(name: str, known: Iterable[str]) -> str | None:
+    """The known variable ``name`` misspells: the closest under the same prefix, compared after
+    it. The whole names share ``TICKETBOT_``, which made any two look alike
+    (``TICKETBOT_ENGNE``, for the ``--engine`` flag, read as ``TICKETBOT_RETRIAGE``)."""
+    upper = name.upper()
+    prefix = next((p for p in NEAR_PREFIXES if upper.startswith(p)), "")
+    rests = {k[len(prefix) :]: k for k in known if k.startswith(prefix)}
+    found = difflib.get_close_matches(upper[len(prefix) :], list(rests), n=1, cutoff=0.75)
+    return rests[found[0]] if found else None
+
+
 def near_misses(
     environ: Mapping[str, str],
     file_values: Iterable[str],
@@ -55,8 +66,7 @@ def near_misses(
     def closest(name: str) -> str | None:
         if name.upper() in OTHER_SPELLINGS:
             return OTHER_SPELLINGS[name.upper()]
-        found = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
-        return found[0] if found else None
+        return close_match(name, known)
 
     found: list[tuple[str, str, str | None]] = []
     for names, where in ((environ, "in the environment"), (file_values, f"in {env_file}")):
@@ -85,8 +95,7 @@ def unknown_name_warnings(
     where_file = f"in {env_file}"
     for name in sorted(listed):  # names are case sensitive: ticketbot_workers sets nothing
         if name != name.upper() and (name, where_file) not in seen:
-            found = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
-            misses.append((name, where_file, found[0] if found else None))
+            misses.append((name, where_file, close_match(name, known)))
     # One warning a name: a .env sourced into the shell (``set -a; . ./.env``) sets it in both
     # places, and the same line twice reads like two mistakes.
     places: dict[str, list[str]] = {}
