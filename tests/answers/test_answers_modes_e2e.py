@@ -67,6 +67,8 @@ def test_dry_run_shadow_and_draft_write_no_reply(desk: Desk, tmp_path: Path) -> 
     assert shadow.exit_code == 0, shadow.output
     would = [e for e in events(tmp_path / "logs") if e["event"] == "answer_would_send"]
     assert sorted(e["ticket_id"] for e in would) == sorted(ids[:3])
+    # The summary line counts them too: "answers_sent=0" alone read as "it would never send".
+    assert "answers_would_send=3 answers_sent=0" in shadow.output
     assert all("/articles/" in e["body"] for e in would)
     # What would be sent, greeting nobody: the customers' names stay out of the log.
     bare = {t.greeting.format(name="") for t in TEMPLATES.values()}

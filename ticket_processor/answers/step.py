@@ -78,7 +78,7 @@ class AnswersStep(Step):
         counts = self.answers.counts
         summary.answers = counts.totals()
         summary.answers_refused = dict(sorted(counts.refused.items()))
-        if self.answers.dry_run:  # nothing sent: the replies the real run would send
+        if self.answers.dry_run or self.answers.shadow:  # nothing sent: what a real run sends
             summary.answers["would_send"] = counts.planned
         summary.answer_texts = list(counts.texts)
         caution = self.answers.caution()
