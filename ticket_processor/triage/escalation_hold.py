@@ -8,7 +8,8 @@ bundled learned model on a first day) only suggest it: the ticket is tagged
 ``<prefix>escalation_suggested`` instead of ``<prefix>escalated``, its note says why, and no
 channel is told.
 
-Three signals the run already trusts, each independent of that judgement, still escalate:
+Three signals the run already trusts, each independent of that judgement, let the escalation a
+route asked for act (they start none: a route must have matched):
 
 - a route that matches on the ticket's own tags alone (``when = { tag = "vip" }``): the
   helpdesk said it;
