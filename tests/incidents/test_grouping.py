@@ -345,3 +345,13 @@ def test_a_report_whose_nearest_tickets_are_the_hours_requests_stays_with_them()
     assert sorted(nearest(window, np.array([question]), 3)[0]) == [647, 648, 649]
     [burst] = judge(window, NOW, POLICY, fault=head).bursts
     assert sorted(burst.rows) == list(range(600, 620))
+
+
+def test_the_nearest_tickets_among_copies_are_the_latest_on_every_machine() -> None:
+    """Copies of one text tie in distance; numpy's ``argpartition`` left the tie to its
+    selection algorithm, which it picks by the processor. The tie goes to the tickets added
+    last, wherever it runs."""
+    rows = [(10_000 + i, 7200 + i, "password reset email never arrives", False) for i in range(40)]
+    window = _window([*rows, (1, 60, "password reset email never arrives", True)])
+    [found] = nearest(window, np.array([40]), 5)
+    assert sorted(found.tolist()) == [35, 36, 37, 38, 39]

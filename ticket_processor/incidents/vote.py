@@ -47,9 +47,20 @@ def nearest(window: Window, rows: npt.NDArray[np.int64], k: int) -> npt.NDArray[
         block = rows[start : start + _BLOCK]
         sims = window.similarity(window.vectors[block])
         sims[np.arange(len(block)), block] = -np.inf  # a ticket is not its own neighbour
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        out[start : start + len(block)] = top
+        out[start : start + len(block)] = _top(sims, k)
     return out
+
+
+def _top(sims: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+    """Each row's ``k`` largest columns, a tie at the k-th broken for the later columns (the
+    tickets added last). ``argpartition`` leaves a tie to its selection algorithm, which numpy
+    picks by the processor: copies of one text had other neighbours on another machine."""
+    kth = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].min(axis=1, keepdims=True)
+    above, tied = sims > kth, sims == kth
+    wanted = k - above.sum(axis=1, keepdims=True)
+    later = np.cumsum(tied[:, ::-1], axis=1)[:, ::-1]  # ties from each column to the last
+    top: npt.NDArray[np.int64] = np.nonzero(above | (tied & (later <= wanted)))[1]
+    return top.reshape(len(sims), k)
 
 
 class Neighbourhoods:
