@@ -42,8 +42,8 @@ BASE_URL_VAR = "OPENAI_BASE_URL"
 
 def close_match(name: str, known: Iterable[str]) -> str | None:
     """The known variable ``name`` misspells: the closest under the same prefix, compared after
-    it. The whole names share ``TICKETBOT_``, which made any two look alike
-    (``TICKETBOT_ENGNE``, for the ``--engine`` flag, read as ``TICKETBOT_RETRIAGE``)."""
+    it. The whole names share ``TICKETBOT_``, which made any two look alike (``ENGNE`` after
+    the prefix, someone after the ``--engine`` flag, was offered ``TICKETBOT_RETRIAGE``)."""
     upper = name.upper()
     prefix = next((p for p in NEAR_PREFIXES if upper.startswith(p)), "")
     rests = {k[len(prefix) :]: k for k in known if k.startswith(prefix)}
