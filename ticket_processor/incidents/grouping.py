@@ -393,9 +393,8 @@ def _other_kind(
         sims = window.similarity(window.vectors[rows[start : start + 64]], plain)
         near = to_centre[start : start + 64, None]
         if rank > 0:
-            out[start : start + 64] = ((sims > near + ROUNDING) & other[None, :]).sum(
-                axis=1
-            ) >= rank
+            closer = (sims > near + ROUNDING) & other[None, :]
+            out[start : start + 64] = closer.sum(axis=1) >= rank
         if lookalike > 0:
             kth = -np.partition(-sims, lookalike - 1, axis=1)[:, lookalike - 1]
             out[start : start + 64] |= kth >= near[:, 0] + policy.lookalike_margin
