@@ -17,6 +17,7 @@ from support.cli import invoke
 from support.e2e import events
 
 from ticket_processor.sandbox.desks import Desk
+from ticket_processor.steps.shown import read_sections
 
 PLAIN = {
     "subject": "Password reset",
@@ -55,3 +56,14 @@ def test_a_customer_who_asks_for_a_person_gets_no_automated_reply(
     assert finished["answers_refused"].get("person_asked") == 2, finished["answers_refused"]
     for ticket_id in ids[1:]:
         assert not any("Reply to be sent" in n for n in private_notes(desk, ticket_id))
+    # The dashboard's ticket page says why (the decision's stored event holds its section).
+    triaged = {e["ticket_id"]: e for e in logged if e["event"] == "ticket_triaged"}
+    for ticket_id in ids[1:]:
+        [held] = [s for s in read_sections(triaged[ticket_id]) if s.step == "answers"]
+        assert held.title == "Answer held back"
+        [row] = held.rows
+        assert row.value == "person_asked"
+        assert row.label.startswith("person_asked: the customer asks for a person"), row.label
+        assert row.detail == "answer mode send"
+        assert not held.source  # not something an agent answers from
+    assert not [s for s in read_sections(triaged[ids[0]]) if s.step == "answers"]

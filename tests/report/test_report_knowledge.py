@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 
+from ticket_processor.answers.answering import RunAnswers
+from ticket_processor.answers.step import AnswersStep
 from ticket_processor.report.aggregate import build_report, with_time_saved
 from ticket_processor.report.html import render_html
 from ticket_processor.report.table import print_report
@@ -26,6 +28,13 @@ SOLVED_SECTION = {
     "rows": [{"label": "#41", "value": "41", "detail": "similarity 0.62"}],
     "source": False,
 }
+
+# What the answers step shows of a reply it held back for want of an article.
+HELD = AnswersStep(cast(RunAnswers, None)).shown(
+    {"answer_refused": "no_article", "answer_mode": "send"}
+)
+assert HELD is not None
+HELD_SECTION = HELD.stored()
 
 
 def refused(ticket: int, reason: str = "no_article", **extra: Any) -> dict[str, Any]:
@@ -67,7 +76,8 @@ def test_a_macro_or_document_source_or_a_later_answer_counts_as_answered() -> No
             {"shown": [SOLVED_SECTION]},
         ),
         3: StoredTicket("Slack app", "how_to", "integrations", {"shown": [MACRO_SECTION]}),
-        8: StoredTicket("Print labels", "shipping", None),
+        # The answers' own section says why the reply was held back: no source either.
+        8: StoredTicket("Print labels", "shipping", None, {"shown": [HELD_SECTION]}),
     }
     found = articles_to_write(events, stored, {"dry"})
     assert [(g.kind, g.tickets) for g in found] == [("how_to/integrations", 2), ("shipping", 1)]

@@ -59,6 +59,20 @@ WHY: dict[str, str] = {
 }
 
 
+# Where the figures behind a refusal are not at hand (the dashboard's ticket page reads the
+# stored decision alone), the reasons that name them in ``WHY`` are said without them.
+_WITHOUT_FIGURES = {
+    "no_article": "no article to weigh: the search found none",
+    "below_threshold": "the best article's probability is under the answer threshold",
+}
+
+
+def reason_words(reason: str) -> str:
+    """A refusal's reason in words, its name first, without the figures ``why`` gives."""
+    said = _WITHOUT_FIGURES.get(reason) or WHY.get(reason, "")
+    return f"{reason}: {said}" if said else reason
+
+
 def why(shown: dict[str, Any]) -> str:
     """The refusal of an explained ticket, in words (the reason's name first)."""
     reason = str(shown["decision"].get("stopped_by", ""))

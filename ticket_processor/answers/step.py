@@ -13,9 +13,16 @@ from ..models import Ticket, Triage, WriteBack, is_spam
 from ..passes.caution import say
 from ..passes.types import RunSummary
 from ..steps.protocol import Price, Step
+from ..steps.shown import Shown, ShownRow
 from ..triage.prepare import PreparedTicket
 from .answering import RunAnswers
+from .explain import reason_words
 from .plan import TicketCues
+
+HELD_NOTE = (
+    "this run sent the customer no automated reply; "
+    "`ticketbot answers explain TICKET_ID` shows the articles it weighed"
+)
 
 
 class AnswersStep(Step):
@@ -58,6 +65,18 @@ class AnswersStep(Step):
             "answer_state": "drafted" if plan.delivery == "draft" else "planned",
             "answer_mode": plan.delivery,
         }
+
+    def shown(self, fields: Mapping[str, Any]) -> Shown | None:
+        """The ticket page's section when the run held the customer's reply back: why, in
+        words, and the mode it was decided in (a planned answer's text is the page's own)."""
+        refused = fields.get("answer_refused")
+        if not isinstance(refused, str) or not refused:
+            return None
+        mode = fields.get("answer_mode")
+        row = ShownRow(reason_words(refused), refused, f"answer mode {mode}" if mode else "")
+        # Not a source an agent answers from: ``report`` still counts a ticket held back for
+        # want of an article among the articles to write.
+        return Shown(self.name, "Answer held back", HELD_NOTE, (row,), source=False)
 
     def on_reply(self, ticket: Ticket, kind: str) -> None:
         # A reply to an automated answer: a thank-you resolves it, else people take over.
