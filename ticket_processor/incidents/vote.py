@@ -55,7 +55,8 @@ def _top(sims: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
     """Each row's ``k`` largest columns, a tie at the k-th broken for the later columns (the
     tickets added last). ``argpartition`` leaves a tie to its selection algorithm, which numpy
     picks by the processor: copies of one text had other neighbours on another machine."""
-    kth = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].min(axis=1, keepdims=True)
+    at = sims.shape[1] - k
+    kth = np.partition(sims, at, axis=1)[:, at, None]  # each row's k-th largest
     above, tied = sims > kth, sims == kth
     wanted = k - above.sum(axis=1, keepdims=True)
     later = np.cumsum(tied[:, ::-1], axis=1)[:, ::-1]  # ties from each column to the last
