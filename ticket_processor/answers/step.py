@@ -19,9 +19,10 @@ from .answering import RunAnswers
 from .explain import reason_words
 from .plan import TicketCues
 
+# The page shows text as written (no markup): the command is named in plain words.
 HELD_NOTE = (
-    "this run sent the customer no automated reply; "
-    "`ticketbot answers explain TICKET_ID` shows the articles it weighed"
+    "this run sent the customer no automated reply; ticketbot answers explain, given the "
+    "ticket's id, shows the articles it weighed"
 )
 
 
