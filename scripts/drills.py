@@ -18,6 +18,7 @@ from typing import Any
 
 from ticket_processor.answers.book import AnswerBook
 from ticket_processor.answers.vocab import SENT_OPENS
+from ticket_processor.common.eventlog import read_events
 from ticket_processor.helpdesks.registry import KINDS
 from ticket_processor.helpdesks.samples import cycle, load_samples
 from ticket_processor.sandbox.desks import Desk, NewTicket, Snapshot, serve_desk
@@ -364,14 +365,8 @@ def finish(env: dict[str, str], work: Path, report: Report, limit: int = 3) -> N
 
 def _left_for_later(work: Path) -> bool:
     """Did the last run stop reading on purpose (export limit, caught up with itself)?"""
-    import orjson
-
-    events = [
-        orjson.loads(line)
-        for path in sorted((work / "logs").glob("ticketbot-*.jsonl"))
-        for line in path.read_bytes().splitlines()
-        if line.strip()
-    ]
+    # Read as report and health read: a line a kill cut short is skipped, not an error.
+    events = list(read_events(work / "logs"))
     starts = [e for e in events if e.get("event") == "run_started"]
     if not starts:
         return False

@@ -46,3 +46,12 @@ def test_a_sighting_with_a_field_of_another_kind_is_left_out(
     taken = take_seen(serve_dir(tmp_path))
     assert [seen.ticket_id for seen in taken.items] == [1]  # its counts still count
     assert taken.sightings() == []
+
+
+def test_a_line_a_killed_server_cut_short_loses_only_itself(tmp_path: Path) -> None:
+    journal = SeenJournal(serve_dir(tmp_path))
+    journal.record(Seen(1, "2026-11-25", {"technical": 1}, None))
+    whole = journal.path.read_bytes()
+    journal.path.write_bytes(whole + whole[:12])  # a write a kill -9 stopped half-way
+    SeenJournal(serve_dir(tmp_path)).record(Seen(2, "2026-11-25", {"billing": 1}, None))
+    assert [seen.ticket_id for seen in take_seen(serve_dir(tmp_path)).items] == [1, 2]

@@ -125,6 +125,27 @@ def test_appends_across_runs(tmp_path: Path, clock: FakeClock) -> None:
     assert [r["run_id"] for r in lines(log.path)] == ["a", "b"]
 
 
+def test_a_line_a_kill_cut_short_does_not_take_the_next_runs_first_line_with_it(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    with EventLog(tmp_path, run_id="killed", clock=clock.utc) as log:
+        log.emit("run_started")
+    whole = log.path.read_bytes()
+    line = orjson.dumps({"ts": "2026-11-22T23:59:58.123Z", "event": "ticket_triaged"})
+    log.path.write_bytes(whole + line[:25])  # the write a kill -9 stopped half-way
+    with EventLog(tmp_path, run_id="next", clock=clock.utc) as log:
+        log.emit("run_started")
+    stream = read_events(tmp_path)
+    assert [(r["run_id"], r["event"]) for r in stream] == [
+        ("killed", "run_started"),
+        ("next", "run_started"),
+    ]
+    assert stream.corrupt_lines == 1  # the cut line alone
+    with EventLog(tmp_path, run_id="third", clock=clock.utc) as log:
+        log.emit("run_started")  # a whole last line: nothing added before this one
+    assert log.path.read_bytes().count(b"\n\n") == 0
+
+
 def test_many_threads_never_interleave_lines(tmp_path: Path) -> None:
     log = EventLog(tmp_path, run_id="r", secrets=(TOKEN,))
     payload = "x" * 5000  # long lines make a torn write visible

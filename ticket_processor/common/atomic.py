@@ -6,6 +6,8 @@ a state file belongs: a symbolic link to a system file, a FIFO, a directory, a h
 - ``open_state_file`` opens without following a link (``O_NOFOLLOW``) and without blocking on a
   FIFO (``O_NONBLOCK``), then ``fstat``s what it got: anything but a regular file is refused with
   ``StateFileRefused`` (closed, never read, never truncated). ``read_state_bytes`` adds a size cap.
+- ``open_line_file`` opens a file of lines for appending the same way, and first ends a line a
+  kill -9 cut short, so the next line written is never glued to it (and lost with it).
 - ``read_config_bytes`` reads an operator's configuration file (fields, routes, taxonomy) the
   same way, except that it follows a link: a FIFO or device given as one is refused, not read.
 - ``set_aside`` moves a refused or damaged file (a link itself, never its target) to
@@ -125,6 +127,23 @@ def open_state_file(path: Path, flags: int, mode: int = 0o600) -> int:
     if not stat.S_ISREG(found):
         os.close(fd)
         raise _refused(_kind(found))
+    return fd
+
+
+def open_line_file(path: Path, mode: int = 0o600) -> int:
+    """An fd appending to the file of lines at ``path`` (created when missing), opened as
+    ``open_state_file`` opens. A last line with no newline (a writer killed mid-``write``) is
+    ended first: what is written next starts a line of its own, and only the cut line is lost
+    to a reader. A newline too many is a blank line, which every reader skips."""
+    fd = open_state_file(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, mode)
+    try:
+        if os.fstat(fd).st_size > 0:
+            os.lseek(fd, -1, os.SEEK_END)
+            if os.read(fd, 1) != b"\n":
+                os.write(fd, b"\n")  # O_APPEND: at the end, whatever the position
+    except OSError:
+        os.close(fd)
+        raise
     return fd
 
 

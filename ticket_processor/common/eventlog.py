@@ -12,8 +12,10 @@ full disk) is a ``DiskWriteError`` naming the file and the fix, one line for the
 
 Each line goes out in a single unbuffered ``write`` under a lock, so threads never interleave
 and a line is on disk (in the OS) as soon as ``emit`` returns; a kill -9 can at worst cut the
-last line short, and readers skip such a line. Every string value (nested dicts and lists
-included; never a key) passes through ``scrub.Scrubber`` before it is written.
+last line short: readers skip such a line, and the next run to open the file ends it first
+(``atomic.open_line_file``), so its own first line is never glued to it. Every string value
+(nested dicts and lists included; never a key) passes through ``scrub.Scrubber`` before it is
+written.
 
 Event vocabulary (``ticketbot report`` and ``ticketbot health`` read these):
 
@@ -64,7 +66,14 @@ from typing import IO, Any, Protocol
 import orjson
 
 from ..errors import DiskWriteError, StateFileRefused
-from .atomic import SetAside, open_state_file, prepare_directory, set_aside, write_failure
+from .atomic import (
+    SetAside,
+    open_line_file,
+    open_state_file,
+    prepare_directory,
+    set_aside,
+    write_failure,
+)
 from .scrub import Scrubber
 from .timespec import format_ts, parse_ts
 
@@ -184,13 +193,12 @@ class EventLog:
 
     def _open_fd(self) -> int:
         # 0644 less the umask, as a plain open made it: a log reader of another user keeps working.
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
         try:
             try:
-                return open_state_file(self.path, flags, 0o644)
+                return open_line_file(self.path, 0o644)
             except StateFileRefused as exc:
                 self._set_aside = set_aside(self.path, str(exc))
-                return open_state_file(self.path, flags, 0o644)
+                return open_line_file(self.path, 0o644)
         except OSError as exc:
             raise write_failure(self.path, exc, "TICKETBOT_LOG_DIR") from None
         except StateFileRefused as exc:

@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from ..common.atomic import open_state_file, prepare_directory
+from ..common.atomic import open_line_file, prepare_directory
 from ..common.baseline import moment
 from ..errors import TicketBotError
 from ..models import Ticket, Triage
@@ -109,7 +109,7 @@ class SeenJournal:
         with self._lock:
             try:
                 prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
-                fd = open_state_file(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+                fd = open_line_file(self.path)
                 try:
                     if os.fstat(fd).st_size + len(line) + 1 > MAX_BYTES:
                         if not self._full:
