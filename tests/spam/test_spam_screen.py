@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import zlib
 
 import numpy as np
 import pytest
@@ -26,7 +28,13 @@ from ticket_processor.spam.gate import (
     verdict,
 )
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
-from ticket_processor.spam.screen import SpamScreen, load_spam_screen
+from ticket_processor.spam.screen import (
+    BUCKETS,
+    MAX_WORDS,
+    SpamScreen,
+    features,
+    load_spam_screen,
+)
 
 # Plain customers' tickets, none of them in any file the screen or the head was fitted on.
 CUSTOMERS = (
@@ -258,3 +266,21 @@ def test_the_packaged_screen_spares_a_long_customer_s_ticket(number: int) -> Non
     reading = SpamGate().read(TicketModel(id=1, subject=subject, description=body))
     assert not reading.lures
     assert load_spam_screen().spares(reading.text, lures=False)
+
+
+def _buckets_as_defined(text: str) -> set[int]:
+    """``features`` as its docstring defines it: every gram hashed, no word's buckets kept."""
+    words = re.findall(r"\w+", text.lower())[:MAX_WORDS]
+    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    for word in words:
+        marked = f"<{word}>"
+        grams.extend(marked[i : i + 4] + "#" for i in range(max(len(marked) - 3, 1)))
+    return {zlib.crc32(gram.encode("utf-8")) % BUCKETS for gram in grams}
+
+
+def test_the_screen_reads_the_buckets_its_rows_were_built_from() -> None:
+    texts = [f"{subject}\n{body}" for subject, body in CUSTOMERS + LONG_CUSTOMERS]
+    texts += ["", "ok", "Ünïcödé wörds, wörds again", "x" * 3000, "word " * (MAX_WORDS + 50)]
+    for _ in range(2):  # the second time, each word's buckets are the ones kept
+        for text in texts:
+            assert features(text) == _buckets_as_defined(text)
