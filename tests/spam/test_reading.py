@@ -8,10 +8,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ticket_processor.models import Person, Ticket
+from ticket_processor.spam import normalise as normalise_module
 from ticket_processor.spam.cues import SenderCues, known_sender, sender_cues
 from ticket_processor.spam.gate import SpamGate, verdict
 from ticket_processor.spam.head import CLASSES, SpamHead, SpamScore
@@ -207,3 +212,36 @@ def test_a_hostile_megabyte_is_read_no_further_than_the_llms_preparation() -> No
     huge = ("> quoted line of a forward\n" * 200_000) + "Is this from you?"
     reading = read_ticket("Fwd: x", huge, max_tokens=500)
     assert len(reading.text) < 4_000
+
+
+def _respelled_as_defined(text: str) -> str:
+    """``normalise._respell`` as its docstring defines it, word by word, with no shortcut."""
+    to_latin = normalise_module._table()
+    is_latin = {c: normalise_module._latin(c) for c in set(text)}
+    letters = [c for c in text if c.isalpha()]
+    latin_text = sum(is_latin[c] for c in letters) >= 0.5 * max(len(letters), 1)
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group(0)
+        alike = [c in to_latin for c in token if not is_latin[c]]
+        has_latin = any(is_latin[c] and c.isalpha() for c in token)
+        if alike and all(alike) and (has_latin or latin_text):
+            return "".join(to_latin.get(c, c) if not is_latin[c] else c for c in token)
+        return token
+
+    return re.sub(r"[^\W_]+", word, text)
+
+
+def test_look_alikes_are_respelled_as_defined_in_every_language_the_data_holds() -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts = [
+        f"{row.get('subject', '')}\n{row.get('description', row.get('text', ''))}"
+        for name in ("spam_disguised.jsonl", "spam_examples.jsonl", "bitext_translated.jsonl")
+        for line in (data / name).read_text("utf-8").splitlines()
+        if line.strip() and isinstance(row := json.loads(line), dict)
+    ]
+    texts += ["Café crème, 20 €, “quoted”", "Привет", "pаypal", "ｐａｙ", "Straße ½ ①"]
+    texts += ["log in to your АСМЕ account"]  # capitals only: Cyrillic А, С, М, Е
+    assert sum(not text.isascii() for text in texts) > 100
+    for text in texts:
+        assert normalise_module._respell(text) == _respelled_as_defined(text)

@@ -65,6 +65,11 @@ def _respell(text: str) -> str:
     to_latin = _table()
     # Each character's script looked up once a text, not once each time it occurs.
     is_latin = {c: _latin(c) for c in set(text)}
+    # A word is letters and digits (``_WORD``: what ``str.isalnum`` takes). A text whose every
+    # one is Latin (accents, a euro sign or a typographic quote are what take most texts off
+    # ASCII) has no word to respell: every word would be given back as it is.
+    if all(latin for c, latin in is_latin.items() if c.isalnum()):
+        return text
     letters = [c for c in text if c.isalpha()]
     latin_text = sum(is_latin[c] for c in letters) >= 0.5 * max(len(letters), 1)
 
