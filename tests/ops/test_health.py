@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from ticket_processor.ops.health_verdicts import (
 )
 from ticket_processor.report.runs import LoggedRun
 from ticket_processor.run.connect import load_settings
+from ticket_processor.run.engines import llm_breaker_name
 from ticket_processor.sandbox.llm_standin.server import RunningStandin
 from ticket_processor.state.ledger import RunLedger as StateStore
 
@@ -269,17 +271,21 @@ def test_a_damaged_audit_store_or_index_is_degraded_and_left_in_place(configured
     assert not list(state.glob("*.bad-*"))
 
 
-def test_open_breaker_is_degraded(configured: Path) -> None:
+def test_open_breaker_is_degraded(
+    configured: Path, standin: RunningStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The LLM's breaker judges where an LLM is configured (without one it holds nothing back:
+    # tests/ops/test_health_breakers.py).
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.url)
+    monkeypatch.setenv("TICKETBOT_MODEL", "stand-in")
     log_run(configured, minutes_ago=4)
+    name = llm_breaker_name(load_settings(dict(os.environ), env_file=None))
     storage = StateStore(configured / "state").breaker_storage()
-    storage.save(
-        "llm@https://api.openai.com/v1",
-        {"state": "open", "failures": 5, "opened_at": datetime.now(UTC).timestamp()},
-    )
+    storage.save(name, {"state": "open", "failures": 5, "opened_at": datetime.now(UTC).timestamp()})
     code, _, checks = invoke_json()
     assert code == 1
     assert checks["breakers"]["status"] == "degraded"
-    assert "llm@https://api.openai.com/v1 open" in checks["breakers"]["reason"]
+    assert f"{name} open" in checks["breakers"]["reason"]
 
 
 def test_wrong_token_is_unhealthy(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,3 +70,23 @@ def test_a_breaker_left_by_a_corrected_url_does_not_degrade_health(
     assert breakers["status"] == "degraded"
     assert code == 1
     assert breakers["reason"].startswith(f"{current} open for 11 min")
+
+
+def test_without_an_llm_no_llm_endpoint_is_named_in_use(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No LLM configured: no ticket's text goes to one, and health must not name OpenAI's
+    # public endpoint among the endpoints in use (a team that chose the offline engine read
+    # that api.openai.com was "in use").
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    code, breakers = _health()
+    assert breakers["status"] == "healthy", breakers
+    assert "llm@" not in breakers["reason"]
+    assert "api.openai.com" not in breakers["reason"]
+    assert breaker_name(load_settings(dict(os.environ), env_file=None)) in breakers["reason"]
+    # An open LLM breaker left by an earlier configuration is said, never degrading.
+    _open(tmp_path / "state", llm_breaker_name(load_settings(dict(os.environ), env_file=None)))
+    code, breakers = _health()
+    assert breakers["status"] == "healthy", breakers
+    assert "not used by the current settings" in breakers["reason"]

@@ -117,7 +117,10 @@ def health_setup(settings: Settings) -> HealthSetup:
         return build_analyser(settings, workers=1, breaker=None, retry=None, timeout=timeout)
 
     try:
-        in_use: tuple[str, ...] | None = (breaker_name(settings), llm_breaker_name(settings))
+        # The LLM's breaker is in use only where an LLM is configured: without one no ticket's
+        # text goes to an LLM, and health must not name OpenAI's endpoint as one in use.
+        llm_in_use = (llm_breaker_name(settings),) if settings.llm_configured else ()
+        in_use: tuple[str, ...] | None = (breaker_name(settings), *llm_in_use)
     except ConfigError:  # no helpdesk URL: its own check says so (exit 3); judge every breaker
         in_use = None
     return HealthSetup(
