@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from support.cli import invoke
 from support.events import Events
 from support.first_day import ticket_state
@@ -63,6 +64,25 @@ def _outage_hour(kind: str, desk: Any) -> list[Sighting]:
         Sighting(t, s.subject, f"{s.subject}\n{s.body}", 1000 + i, s.created_at, "other", True)
         for i, (t, s) in enumerate(zip(ids, specs, strict=True))
     ]
+
+
+def _notes(kind: str, sandbox: Any, ticket_id: int) -> list[str]:
+    """The ticket's comments and notes after its first message, read through the sandbox's API."""
+    if kind == "zendesk":
+        answer = requests.get(
+            f"{sandbox.url}/api/v2/tickets/{ticket_id}/comments.json",
+            auth=(f"{sandbox.config.email}/token", sandbox.config.token),
+            timeout=10,
+        )
+        answer.raise_for_status()
+        return [str(c["body"]) for c in answer.json()["comments"][1:]]
+    answer = requests.get(
+        f"{sandbox.url}/api/v2/tickets/{ticket_id}/conversations",
+        auth=(sandbox.config.api_key, "X"),
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return [str(c.get("body_text") or c.get("body") or "") for c in answer.json()]
 
 
 def _pass(helpdesk: Any, run_id: str, log: Events) -> IncidentPass:
@@ -175,3 +195,59 @@ def test_ticketbot_run_and_report_name_a_first_day_suggestion(
     assert "Incidents: 1" in report.output, report.output
     assert "suggest-only, not linked:" in report.output
     assert f"#{min(suggested)}" in report.output
+
+
+def test_a_suggestion_found_again_keeps_its_title_and_a_dry_run_adds_nothing(
+    desk_kind: str, desk: Any
+) -> None:
+    """A user's first day: after the run that suggested the outage, a dry run said a new
+    incident “#1” that the real run then did not make, and the reports that came later got a
+    note naming the outage by their own subject. A dry run now says what a real run would
+    write (nothing new here), and a late report's note names the suggestion's title."""
+    sightings = _outage_hour(desk_kind, desk)
+    state = Path(os.environ["TICKETBOT_STATE_DIR"])
+    log = Events()
+    helpdesk = connect(load_settings(os.environ))
+    try:
+        first = _pass(helpdesk, "run1", log).run(sightings)
+        assert first.suggested >= POLICY.min_reports, first
+
+        dry = IncidentPass(POLICY, helpdesk, state, log, "dry", True, None, encode=encode)
+        shown = dry.run([])
+        assert shown.incidents == 0, shown.lines
+        assert not [x for x in shown.lines if x.startswith("incident suggested")], shown.lines
+
+        now = int(time.time())
+        late = [
+            Spec(
+                "Payment error",
+                f"checkout fails with error 502 bad gateway when I pay for order {100 + i}",
+                f"late{i}@customer.example",
+                now - 300 + 60 * i,
+                "open",
+                "outage",
+            )
+            for i in range(3)
+        ]
+        ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, late)
+        again = _pass(helpdesk, "run2", log).run(
+            [
+                Sighting(
+                    t, s.subject, f"{s.subject}\n{s.body}", 2000 + i, s.created_at, "other", True
+                )
+                for i, (t, s) in enumerate(zip(ids, late, strict=True))
+            ]
+        )
+        assert again.suggested == len(ids), again
+        [line] = [x for x in again.lines if x.startswith("incident suggested")]
+        assert TITLE in line
+        for ticket_id in ids:
+            said = "\n".join(_notes(desk_kind, desk, ticket_id))
+            assert f"“{TITLE}”" in said, said
+            assert "“Payment error”" not in said, said
+        book, _ = load_book(state / STATE_SUBDIR)
+        [kept] = book.suggested_incidents()
+        assert kept.title == TITLE
+        assert set(ids) <= set(kept.members)
+    finally:
+        helpdesk.close()

@@ -129,6 +129,11 @@ class IncidentBook:
         wanted = set(members)
         return next((i for i in self.suggested_incidents() if wanted & set(i.members)), None)
 
+    def suggested_title(self, members: Iterable[int]) -> str | None:
+        """The title of the suggestion ``suggested_with`` finds, None when there is none."""
+        found = self.suggested_with(members)
+        return found.title if found is not None else None
+
     def drop_suggested(self, members: Iterable[int]) -> None:
         """The suggestions over these reports are settled: linked, or taken back."""
         wanted = set(members)

@@ -16,7 +16,7 @@ then it keeps its own. A value the source does not have is not copied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -245,12 +245,18 @@ def plan_links(
 
 
 def suggest_only(
-    plan: LinkPlan, facts: Mapping[int, Mapping[str, Any]], policy: IncidentPolicy
+    plan: LinkPlan,
+    facts: Mapping[int, Mapping[str, Any]],
+    policy: IncidentPolicy,
+    titles: Callable[[Sequence[int]], str | None] = lambda members: None,
 ) -> LinkPlan:
     """The plan on a helpdesk with too little history to link (``policy.link_after``): each
     incident's reports tagged ``suggested_tag`` with a note naming the others, no group ticket,
     no link, no group or priority taken; a report an earlier run suggested is not written
-    again. Repeat tickets are the requester's own and are flagged as ever."""
+    again. Repeat tickets are the requester's own and are flagged as ever. ``titles``: the
+    title an earlier run gave the suggestion over some of these reports (the book's), which
+    a suggestion found again keeps: its late reports' notes name the outage as its first
+    ones do, not by a late report's own subject."""
     writes: list[LinkWrite] = []
     for write in plan.writes:
         if write.incident < 0:
@@ -260,7 +266,15 @@ def suggest_only(
         if policy.suggested_tag not in tags:
             writes.append(LinkWrite("suggest", write.ticket_id, write.incident))
     incidents = [
-        replace(i, key=None, known=False, routing={}, suggested=True) for i in plan.incidents
+        replace(
+            i,
+            key=None,
+            known=False,
+            routing={},
+            suggested=True,
+            title=titles(i.members) or i.title,
+        )
+        for i in plan.incidents
     ]
     return LinkPlan(incidents, writes, plan.kept)
 

@@ -204,7 +204,7 @@ class IncidentPass:
             opened=opened,
         )
         if history < self.policy.link_after:
-            plan = suggest_only(plan, facts, self.policy)
+            plan = suggest_only(plan, facts, self.policy, book.suggested_title)
         self.outcome.kept = len(plan.kept)
         for ticket_id, why_kept in plan.kept:
             self.log.emit("incident_kept", ticket_id=ticket_id, reason=why_kept)
@@ -265,8 +265,14 @@ class IncidentPass:
         )
 
     def _show(self, plan: LinkPlan) -> None:
+        """What a real run would write, as its lines say it: a suggestion found again with no
+        report left to write is not said again (``SuggestedWrites``), nor counted."""
         url = self.helpdesk.ticket_url
+        shown = 0
         for index, incident in enumerate(plan.incidents):
+            if incident.suggested and not any(w.incident == index for w in plan.writes):
+                continue
+            shown += 1
             if incident.suggested:
                 self.outcome.lines.append(
                     f"incident suggested: “{incident.title}”, "
@@ -292,7 +298,7 @@ class IncidentPass:
                     f"ticket {write.ticket_id}: {write.action} as a repeat of #{write.earlier}"
                     f" ({url(write.earlier or 0)}, similarity {write.similarity:.2f})"
                 )
-        self.outcome.incidents = len(plan.incidents)
+        self.outcome.incidents = shown
         self.outcome.suggested = sum(1 for w in plan.writes if w.action == "suggest")
         self.outcome.linked = sum(
             1 for w in plan.writes if w.incident >= 0 and w.action != "suggest"
