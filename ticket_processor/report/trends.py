@@ -62,20 +62,26 @@ def trends_table(found: list[Trend]) -> Table:
     for column, justify in (("category", "left"), ("today", "right"), ("baseline", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     table.add_column("change", justify="right")
-    table.add_column("", justify="left")
+    # What rises, or which incident explains it: a column only when a row has something to say.
+    signals = _signalled(found)
+    if signals:
+        table.add_column("rising", justify="left")
     for t in found:
-        table.add_row(
-            t.key,
-            str(t.today),
-            f"{t.baseline:.1f}",
-            change(t),
-            f"[yellow]{mark(t)}[/]"
-            if t.explained_by is not None
-            else "[red]rising[/]"
-            if t.rising
-            else "",
-        )
+        cells = [t.key, str(t.today), f"{t.baseline:.1f}", change(t)]
+        if signals:
+            cells.append(
+                f"[yellow]{mark(t)}[/]"
+                if t.explained_by is not None
+                else "[red]rising[/]"
+                if t.rising
+                else ""
+            )
+        table.add_row(*cells)
     return table
+
+
+def _signalled(found: list[Trend]) -> bool:
+    return any(t.rising or t.explained_by is not None for t in found)
 
 
 def sparkline(series: list[int], *, width: int = 140, height: int = 28) -> str:
@@ -98,15 +104,18 @@ def _cell(t: Trend) -> str:
 
 
 def trends_html(found: list[Trend]) -> str:
+    signals = _signalled(found)
     rows = "".join(
         f"<tr><td>{escape(t.key)}</td><td>{sparkline(t.series)}</td>"
         f'<td class="num">{t.today}</td><td class="num">{t.baseline:.1f}</td>'
         f'<td class="num">{escape(change(t))}</td>'
-        f"<td>{_cell(t)}</td></tr>"
+        + (f"<td>{_cell(t)}</td>" if signals else "")
+        + "</tr>"
         for t in found
     )
     return (
         f"<h2>Categories per day (last {DAYS_SHOWN} days)</h2><table><thead><tr>"
-        "<th>category</th><th>per day</th><th>today</th><th>baseline</th><th>change</th><th></th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>"
+        "<th>category</th><th>per day</th><th>today</th><th>baseline</th><th>change</th>"
+        + ("<th>rising</th>" if signals else "")
+        + f"</tr></thead><tbody>{rows}</tbody></table>"
     )
