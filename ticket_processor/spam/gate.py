@@ -274,6 +274,7 @@ class SpamGate:
         # Of the tickets no LLM had a word on: those the head read, and those the cheap signals
         # and the screen decided without it.
         self._reads = {"head_read": 0, "head_spared": 0}
+        self._judged = 0  # new tickets judged: the run's line is said whenever there were any
 
     def tally(self) -> dict[str, int]:
         with self._lock:
@@ -293,6 +294,11 @@ class SpamGate:
         """A gated ticket's requester wrote again as a customer: its verdict is lifted
         (``step.SpamStep.judge_reply``), counted with the run's verdicts."""
         self._count("lifted", ticket_id)
+
+    def judged(self) -> int:
+        """How many new tickets the gate judged (a reply judged again is not one)."""
+        with self._lock:
+            return self._judged
 
     def reads(self) -> dict[str, int]:
         """Of the tickets judged without an LLM's word, how many the head read (``head_read``:
@@ -379,6 +385,9 @@ class SpamGate:
         made only when the LLM's word does not settle the ticket). ``counted``: the verdict is
         one the run tags, and so counts in its line (a gated ticket's reply judged again is
         not: it tags nothing, or lifts the verdict)."""
+        if counted:
+            with self._lock:
+                self._judged += 1
         cues = sender_cues(ticket, self.known_senders)
         llm = triage.analysis.spam if triage.engine == "llm" else None
         if llm == "none" and not cues.any:

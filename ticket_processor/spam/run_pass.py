@@ -4,7 +4,8 @@ the gate's caution (``passes.caution``) when it spared known customers a guess.
 
 The run's line counts what the run tagged: the tickets gated (by kind) and suggested, and the
 gated tickets whose verdict a customer's reply lifted, and names them, as ``ticketbot report``
-and the dashboard do. A gated ticket's reply judged again tags nothing new and is not counted
+and the dashboard do; a run whose gate judged tickets and tagged none says so too
+(``spam gate: 0 gated, 0 suggested``). A gated ticket's reply judged again tags nothing new and is not counted
 as a suggestion.
 
 Each ticket is judged as it is triaged (``SpamGate.judge``, from the run's ticket flow, before
@@ -36,7 +37,8 @@ class SpamRunPass(Pass):
     def plan(self, end: RunEnd) -> None:
         tally = self.gate.tally()
         reads = self.gate.reads()
-        if not tally and not any(reads.values()):
+        judged = self.gate.judged()
+        if not tally and not any(reads.values()) and not judged:
             return
         suggested = tally.pop("suggested", 0)
         known = tally.pop(KNOWN_TALLY, 0)
@@ -44,7 +46,9 @@ class SpamRunPass(Pass):
         tickets = {k: v for k, v in self.gate.tickets().items() if k != KNOWN_TALLY}
         if known:
             say(end.summary, known_customers(known, when="in this run"))
-        if tally or suggested or lifted:
+        # Said whenever the gate judged a ticket, "0 gated, 0 suggested" too: on a first day a
+        # team checks that the gate read the mail it expected it to, not only what it tagged.
+        if tally or suggested or lifted or judged:
             end.summary.said[self.name] = verdicts_line(
                 tally, suggested, dry_run=not end.writes, lifted=lifted, tickets=tickets
             )
