@@ -68,3 +68,35 @@ def test_a_ticket_no_customer_wrote_gets_no_risk() -> None:
         update={"spam": SpamVerdict(kind="phishing", decision="apply", probability=0.99)}
     )
     assert scorer.judge(ticket, "x\ny", spam).risk is None
+
+
+def test_a_reply_that_lifts_the_spam_verdict_starts_the_risk_trend() -> None:
+    # The first message was a machine's (an out-of-office the gate set aside): its sentiment is
+    # no customer's, so a "positive → negative" fall must not count toward the risk, as the
+    # reply's note starts its trend at the reply (``writeback.reply_change``).
+    from ticket_processor.models import Conversation
+    from ticket_processor.risk.step import RiskStep
+    from ticket_processor.steps.protocol import ReplyView
+    from ticket_processor.triage.prepare import PreparedTicket
+
+    ticket = Ticket(id=7, subject="Automatic reply", description="Out of office until Monday.")
+    reply = ReplyView(
+        ticket,
+        Conversation(ticket, ()),
+        "Someone is using my account right now, lock it!",
+        PreparedTicket("Automatic reply", "Someone is using my account right now, lock it!"),
+        trend=("positive",),
+    )
+    step = RiskStep(RiskScorer())
+    lifted = SpamVerdict(kind="auto_sender", decision="lift", probability=0.1)
+    replied = _triage("negative", "high")
+    judged = step.judge_reply(reply, replied.model_copy(update={"spam": lifted}))
+    assert judged is not None
+    assert judged.risk is not None
+    moved = ("trend", "than the message before")
+    assert not any(m in r for r in judged.risk.reasons for m in moved), judged.risk
+    # Not lifted, the same fall from the customer's own first message counts.
+    kept = step.judge_reply(reply, replied)
+    assert kept is not None
+    assert kept.risk is not None
+    assert "sentiment worse than the message before" in kept.risk.reasons, kept.risk

@@ -85,6 +85,10 @@ def test_a_gated_requester_who_writes_as_a_customer_lifts_the_verdict(
     trend = next(line for line in note.splitlines() if line.startswith("Sentiment trend:"))
     assert "→" not in trend, trend  # the reply's own sentiment, alone
     assert "positive" not in trend, trend
+    # Nowhere else in the note either: no "sentiment positive → ..." among the moves, and the
+    # risk's reading starts its trend at the reply too.
+    assert "sentiment positive" not in note, note
+    assert "trend positive" not in note, note
     assert "ai_auto_sender" in desk.snapshot(kept).tags  # a machine's reply lifts nothing
 
     # The run's line counts what it did to tickets: one lifted, no phantom suggestion.

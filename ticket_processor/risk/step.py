@@ -27,11 +27,15 @@ class RiskStep(Step):
 
     def judge_reply(self, reply: ReplyView, triage: Triage) -> Triage | None:
         prepared = reply.prepared
+        # A reply that lifts the spam gate's verdict starts the trend (the first message's
+        # sentiment was a machine's), as its note does (``writeback.reply_change``).
+        lifted = triage.spam is not None and triage.spam.lifted
+        before = () if lifted else reply.trend
         return self.scorer.judge(
             reply.ticket,
             f"{prepared.subject}\n{prepared.body}",
             triage,
-            trend=(*reply.trend, triage.analysis.sentiment.value),
+            trend=(*before, triage.analysis.sentiment.value),
             contacts=reply.contacts,
         )
 

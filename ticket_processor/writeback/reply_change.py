@@ -236,7 +236,8 @@ def plan_reply(
         escalated_by=route.escalated_by if escalates else (),
         escalation_held=held,
         note=note,
-        changed=changed,
+        # Not a sentiment change where the verdict is lifted: the one before was a machine's.
+        changed={k: v for k, v in changed.items() if not (lifted and k == "sentiment")},
         trend=tuple(grown),
     )
 
@@ -354,7 +355,14 @@ def render_reply_note(
     speech = language or NoteLanguage()
     words = wording(speech.language)
     when = _when(reply_at) or words.say("unknown_time")
-    moves = "; ".join(f"{name} {old} → {new}" for name, (old, new) in changed.items())
+    lifted = triage.spam is not None and triage.spam.lifted
+    # A lifted verdict's reply is the customer's first word: the machine's mail had no
+    # customer's sentiment to move from (its tag is replaced all the same).
+    moves = "; ".join(
+        f"{name} {old} → {new}"
+        for name, (old, new) in changed.items()
+        if not (lifted and name == "sentiment")
+    )
     header = f"{NOTE_HEADER} ({engine_source(triage, words)}): {words.say('customer_replied')}"
     lines = [
         " ".join(header.split()),
@@ -363,7 +371,7 @@ def render_reply_note(
     ]
     if priority is not None:
         lines.append(words.say("priority_raised", priority=priority.value))
-    if triage.spam is not None and triage.spam.lifted:
+    if triage.spam is not None and lifted:
         key = f"spam_kind_{triage.spam.kind}"
         kind = words.say(key) if key in words.words else triage.spam.kind
         lines.append(words.say("spam_lifted", kind=kind))
