@@ -81,6 +81,7 @@ def test_without_an_llm_no_llm_endpoint_is_named_in_use(
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     code, breakers = _health()
+    assert code == 0, breakers
     assert breakers["status"] == "healthy", breakers
     assert "llm@" not in breakers["reason"]
     assert "api.openai.com" not in breakers["reason"]
@@ -88,5 +89,6 @@ def test_without_an_llm_no_llm_endpoint_is_named_in_use(
     # An open LLM breaker left by an earlier configuration is said, never degrading.
     _open(tmp_path / "state", llm_breaker_name(load_settings(dict(os.environ), env_file=None)))
     code, breakers = _health()
+    assert code == 0, breakers
     assert breakers["status"] == "healthy", breakers
     assert "not used by the current settings" in breakers["reason"]

@@ -5,8 +5,8 @@ the gate's caution (``passes.caution``) when it spared known customers a guess.
 The run's line counts what the run tagged: the tickets gated (by kind) and suggested, and the
 gated tickets whose verdict a customer's reply lifted, and names them, as ``ticketbot report``
 and the dashboard do; a run whose gate judged tickets and tagged none says so too
-(``spam gate: 0 gated, 0 suggested``). A gated ticket's reply judged again tags nothing new and is not counted
-as a suggestion.
+(``spam gate: 0 gated, 0 suggested``). A gated ticket's reply judged again tags nothing new
+and is not counted as a suggestion.
 
 Each ticket is judged as it is triaged (``SpamGate.judge``, from the run's ticket flow, before
 its change is planned: routing, answers and incidents read the verdict).
