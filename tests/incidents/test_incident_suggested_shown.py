@@ -41,6 +41,31 @@ POLICY = IncidentPolicy(similarity=0.3, repeat_similarity=0.3)  # the stand-in e
 TITLE = "Checkout fails with error 502"
 
 
+def _reports(subject: str, count: int, *, first: int, order: int, who: str) -> list[Spec]:
+    """``count`` reports of the checkout's 502 (one fault to the stand-in encoder), a minute
+    apart from ``first``, each from its own requester."""
+    return [
+        Spec(
+            subject,
+            f"checkout fails with error 502 bad gateway when I pay for order {order + i}",
+            f"{who}{i}@customer.example",
+            first + 60 * i,
+            "open",
+            "outage",
+        )
+        for i in range(count)
+    ]
+
+
+def _loaded(kind: str, desk: Any, specs: list[Spec], requester: int) -> list[Sighting]:
+    """``specs`` made in the sandbox, as the run's sightings of them."""
+    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
+    return [
+        Sighting(t, s.subject, f"{s.subject}\n{s.body}", requester + i, s.created_at, "other", True)
+        for i, (t, s) in enumerate(zip(ids, specs, strict=True))
+    ]
+
+
 def _outage_hour(kind: str, desk: Any) -> list[Sighting]:
     """Fifteen reports of one fault in nearly the same words (one fault to the stand-in
     encoder) beside two of the hour's ordinary tickets, on a helpdesk with no past."""
@@ -48,22 +73,8 @@ def _outage_hour(kind: str, desk: Any) -> list[Sighting]:
     ordinary = [
         s for s in scenario(150, now=now) if s.created_at >= now - 3600 and s.label == "ordinary"
     ][:2]
-    specs = [
-        Spec(
-            TITLE,
-            f"checkout fails with error 502 bad gateway when I pay for order {i}",
-            f"payer{i}@customer.example",
-            now - 3000 + 60 * i,
-            "open",
-            "outage",
-        )
-        for i in range(15)
-    ] + ordinary
-    ids = (load_zendesk if kind == "zendesk" else load_freshdesk)(desk, specs)
-    return [
-        Sighting(t, s.subject, f"{s.subject}\n{s.body}", 1000 + i, s.created_at, "other", True)
-        for i, (t, s) in enumerate(zip(ids, specs, strict=True))
-    ]
+    specs = _reports(TITLE, 15, first=now - 3000, order=0, who="payer") + ordinary
+    return _loaded(kind, desk, specs, 1000)
 
 
 def _notes(kind: str, sandbox: Any, ticket_id: int) -> list[str]:
@@ -217,27 +228,10 @@ def test_a_suggestion_found_again_keeps_its_title_and_a_dry_run_adds_nothing(
         assert shown.incidents == 0, shown.lines
         assert not [x for x in shown.lines if x.startswith("incident suggested")], shown.lines
 
-        now = int(time.time())
-        late = [
-            Spec(
-                "Payment error",
-                f"checkout fails with error 502 bad gateway when I pay for order {100 + i}",
-                f"late{i}@customer.example",
-                now - 300 + 60 * i,
-                "open",
-                "outage",
-            )
-            for i in range(3)
-        ]
-        ids = (load_zendesk if desk_kind == "zendesk" else load_freshdesk)(desk, late)
-        again = _pass(helpdesk, "run2", log).run(
-            [
-                Sighting(
-                    t, s.subject, f"{s.subject}\n{s.body}", 2000 + i, s.created_at, "other", True
-                )
-                for i, (t, s) in enumerate(zip(ids, late, strict=True))
-            ]
-        )
+        late = _reports("Payment error", 3, first=int(time.time()) - 300, order=100, who="late")
+        fresh = _loaded(desk_kind, desk, late, 2000)
+        ids = [s.ticket_id for s in fresh]
+        again = _pass(helpdesk, "run2", log).run(fresh)
         assert again.suggested == len(ids), again
         [line] = [x for x in again.lines if x.startswith("incident suggested")]
         assert TITLE in line

@@ -236,10 +236,18 @@ def plan_reply(
         escalated_by=route.escalated_by if escalates else (),
         escalation_held=held,
         note=note,
-        # Not a sentiment change where the verdict is lifted: the one before was a machine's.
-        changed={k: v for k, v in changed.items() if not (lifted and k == "sentiment")},
+        changed=customer_moves(changed, lifted=lifted),
         trend=tuple(grown),
     )
+
+
+def customer_moves(
+    changed: Mapping[str, tuple[str, str]], *, lifted: bool
+) -> dict[str, tuple[str, str]]:
+    """The changes the customer's words made: where the reply lifts the spam gate's verdict,
+    not the sentiment, whose value before was a machine's mail's (its tag is replaced all the
+    same, and the trend starts at the reply)."""
+    return {name: move for name, move in changed.items() if not (lifted and name == "sentiment")}
 
 
 def _changed_labels(
@@ -356,12 +364,9 @@ def render_reply_note(
     words = wording(speech.language)
     when = _when(reply_at) or words.say("unknown_time")
     lifted = triage.spam is not None and triage.spam.lifted
-    # A lifted verdict's reply is the customer's first word: the machine's mail had no
-    # customer's sentiment to move from (its tag is replaced all the same).
     moves = "; ".join(
         f"{name} {old} → {new}"
-        for name, (old, new) in changed.items()
-        if not (lifted and name == "sentiment")
+        for name, (old, new) in customer_moves(changed, lifted=lifted).items()
     )
     header = f"{NOTE_HEADER} ({engine_source(triage, words)}): {words.say('customer_replied')}"
     lines = [
@@ -371,7 +376,7 @@ def render_reply_note(
     ]
     if priority is not None:
         lines.append(words.say("priority_raised", priority=priority.value))
-    if triage.spam is not None and lifted:
+    if triage.spam is not None and triage.spam.lifted:
         key = f"spam_kind_{triage.spam.kind}"
         kind = words.say(key) if key in words.words else triage.spam.kind
         lines.append(words.say("spam_lifted", kind=kind))
