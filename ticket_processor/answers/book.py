@@ -60,6 +60,10 @@ class AnswerBook:
         # A damaged book is set aside (``<name>.bad-<time>``) and the answers start afresh:
         # a reply already mailed is still found in its conversation before anything is sent.
         self.set_aside: SetAside | None = None
+        # No book at the start (the run's sweep set a damaged one aside, a person removed it,
+        # or no reply was ever planned): the log says what a lost book still owed
+        # (``answers.owed``), and ``keep`` then writes the book, so that is asked once.
+        self.missing = not read_only and self._stamp() is None
         self._load(first=True)
 
     def _stamp(self) -> tuple[int, int, int] | None:
@@ -123,6 +127,12 @@ class AnswerBook:
                 prepare_directory(self.path.parent, "TICKETBOT_STATE_DIR")
             atomic_write_bytes(self.path, orjson.dumps(self._data, option=orjson.OPT_INDENT_2))
             self._seen = self._stamp()
+
+    def keep(self) -> None:
+        """Write the book if it has no file yet (a book that started afresh: see ``missing``)."""
+        with self._changing():
+            if self._stamp() is None:
+                self._save()
 
     # -- replies to send -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ is used).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ..answers.agents import Agents
     from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
+    from ..answers.deliver import AnswerDesk
     from ..answers.gate import Gate
     from ..answers.plan import Writer
     from ..kb.dense import Retrieved
@@ -88,7 +90,6 @@ def build_answers(
     from ..answers.answering import RunAnswers
     from ..answers.book import AnswerBook
     from ..answers.calibration import load_calibration
-    from ..answers.deliver import AnswerDesk
     from ..kb.dense import retrieve
     from ..learned.embed import embed_texts
     from ..triage.prepare import prepare_ticket
@@ -98,7 +99,7 @@ def build_answers(
             "answers are on but the help-centre index is off (TICKETBOT_KB_SUGGESTIONS=0) "
             "or unusable: no ticket is answered"
         ]
-    desk = cast(AnswerDesk, helpdesk)
+    desk = cast("AnswerDesk", helpdesk)
     agents, notes = _agents(helpdesk, log, served=served)
     if agents is None:
         return None, notes
@@ -118,7 +119,7 @@ def build_answers(
     confirm = None
     if policy.chooser != "gate":
         gate, confirm = None, gate
-    notes += _set_aside(book, log)
+    notes += _set_aside(book, log, desk, settings, prefix)
     answers = RunAnswers(
         policy=policy,
         book=book,
@@ -186,21 +187,46 @@ def agent_ids(helpdesk: Helpdesk) -> set[int]:
     return agents
 
 
-def _set_aside(book: AnswerBook, log: Any) -> list[str]:
-    """What the run says of an answers' book it found damaged and set aside (nothing if not)."""
+def _set_aside(
+    book: AnswerBook, log: Any, desk: AnswerDesk, settings: Settings, prefix: str
+) -> list[str]:
+    """What the run says of an answers' book it found damaged and set aside (nothing if not),
+    after handing the replies the book still owed back to the agents (``answers.owed``)."""
+    from datetime import UTC, datetime
+
+    from ..answers.owed import hand_back, owed_replies, said
+
     aside = book.set_aside
-    if aside is None:
+    if aside is None and not book.missing:
         return []
-    log.emit(
-        "state_file_set_aside",
-        level="warning",
-        file=aside.file,
-        moved_to=aside.moved_to,
-        reason=aside.reason,
+    if aside is not None:
+        log.emit(
+            "state_file_set_aside",
+            level="warning",
+            file=aside.file,
+            moved_to=aside.moved_to,
+            reason=aside.reason,
+        )
+    handed = hand_back(
+        owed_replies(settings.log_dir, datetime.now(UTC)),
+        desk,
+        book,
+        prefix=prefix,
+        marker=marker_tag(prefix),
+        log=log,
+        note_language=settings.agent_language,
+        now=time.time,
     )
+    book.keep()
+    owed = said(handed)
+    if aside is None:  # set aside by the run's sweep (which says so) or removed
+        return (
+            [f"the answers' book was missing: of the replies it still owed, {owed}"] if owed else []
+        )
     return [
         f"the answers' book was damaged ({aside.reason}) and set aside as {aside.moved_to}: "
         "the loop guard and the ladder start afresh"
+        + (f"; of the replies it still owed, {owed}" if owed else "")
     ]
 
 
