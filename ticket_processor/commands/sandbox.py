@@ -160,7 +160,11 @@ def seed(
     ] = None,
     from_file: Annotated[
         Path | None,
-        typer.Option("--from", dir_okay=False, help="JSON lines with subject and description."),
+        typer.Option(
+            "--from",
+            dir_okay=False,
+            help="JSON lines with subject and description, each asked by a customer of its own.",
+        ),
     ] = None,
     yes: Annotated[
         bool,

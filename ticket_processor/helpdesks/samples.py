@@ -41,6 +41,8 @@ class SeedTicket:
     description: str
     tags: tuple[str, ...] = ()
     priority: str | None = None
+    # The end user who asks it (an e-mail); None: the sample customer of its position.
+    requester: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,20 @@ def requester_email(position: int) -> str:
     return f"customer{position}@example.com"
 
 
+def requester_of(position: int, ticket: SeedTicket) -> str:
+    """The e-mail of the end user who asks ``ticket``, the ``position``-th seeded (from 1)."""
+    return ticket.requester or requester_email(position)
+
+
+def own_requester(subject: str, description: str) -> str:
+    """The end user of a ticket read from a file (``seed --from``): one of its own, from its
+    text, not the sample customer of its position. A sample's customer would ask it too, and
+    the answers' loop guard (a customer answered in the last day is not answered again) then
+    held back the file's answerable tickets for a reason the sandbox made."""
+    text = f"{subject}\n{description}".encode()
+    return f"customer-{hashlib.sha256(text).hexdigest()[:10]}@example.com"
+
+
 def seed_key(position: int, ticket: SeedTicket) -> str:
     """What tells the ``position``-th seeded ticket (from 1) on a later seed of the same
     tickets, where the helpdesk keeps an external id: the position (its requester) and a
@@ -104,7 +120,10 @@ def _ticket_from(data: dict[str, Any]) -> SeedTicket:
     priority = data.get("priority")
     if priority is not None and priority not in _PRIORITIES:
         raise ValueError(f"priority must be one of {', '.join(sorted(_PRIORITIES))}")
-    return SeedTicket(subject.strip(), description, tuple(tags), priority)
+    subject = subject.strip()
+    return SeedTicket(
+        subject, description, tuple(tags), priority, own_requester(subject, description)
+    )
 
 
 def parse_lines(lines: Iterable[str]) -> SeedFile:

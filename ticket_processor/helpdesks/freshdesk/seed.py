@@ -28,7 +28,7 @@ from ..samples import (
     SeedOutcome,
     SeedResult,
     SeedTicket,
-    requester_email,
+    requester_of,
 )
 from ..zendesk.help_centre import HelpCentreArticle, sample_articles
 from .adapter import FreshdeskHelpdesk
@@ -63,7 +63,7 @@ def to_freshdesk(ticket: SeedTicket, *, requester: str) -> dict[str, object]:
 
 def _seeded(http: FreshdeskTransport) -> set[tuple[str, str]]:
     """(requester's email, subject) of every ticket there: Freshdesk keeps no external id on a
-    ticket, and a seeded ticket's requester is its position's own (``requester_email``). One
+    ticket, and a seeded ticket's requester is its own (``requester_of``). One
     list page per 100 tickets, from the start (the list alone shows the last 30 days)."""
     params = {"include": "requester", "updated_since": "2000-01-01T00:00:00Z", "per_page": 100}
     found: set[tuple[str, str]] = set()
@@ -91,7 +91,7 @@ def create_tickets(
     there = _seeded(http)
     wanted: list[int] = []
     for position, ticket in enumerate(tickets, start=1):
-        fields = to_freshdesk(ticket, requester=requester_email(position))
+        fields = to_freshdesk(ticket, requester=requester_of(position, ticket))
         if (str(fields["email"]), str(fields["subject"])) not in there:
             wanted.append(position - 1)
     result.existing = len(tickets) - len(wanted)
@@ -99,7 +99,9 @@ def create_tickets(
         on_progress(result.existing)
 
     def create(position: int) -> tuple[int | None, str | None]:
-        fields = to_freshdesk(tickets[position], requester=requester_email(position + 1))
+        fields = to_freshdesk(
+            tickets[position], requester=requester_of(position + 1, tickets[position])
+        )
         try:
             # A create is not replayed after a broken connection: it could make two tickets.
             answer = http.request("POST", "/api/v2/tickets", json=fields, replay_safe=False)

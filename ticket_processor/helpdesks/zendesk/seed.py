@@ -23,6 +23,7 @@ from ..samples import (
     SeedResult,
     SeedTicket,
     requester_email,
+    requester_of,
     seed_key,
 )
 from .adapter import ZendeskHelpdesk
@@ -35,12 +36,13 @@ from .seed_macros import seed_macros
 IN_FLIGHT_JOBS = 4
 
 
-def customer(position: int) -> dict[str, str]:
+def customer(position: int, ticket: SeedTicket | None = None) -> dict[str, str]:
     """The end user who asks the ``position``-th seeded ticket (from 1), as real tickets are
     asked: Zendesk creates the user on first sight of the email (``example.com`` is reserved,
     so no mail reaches anyone). Without a requester every ticket would be the API user's own,
     an admin's, and "an agent's reply triggers nothing" could not be tried on seeded tickets."""
-    return {"name": f"Sample Customer {position}", "email": requester_email(position)}
+    email = requester_of(position, ticket) if ticket is not None else requester_email(position)
+    return {"name": f"Sample Customer {position}", "email": email}
 
 
 def to_zendesk(
@@ -114,7 +116,7 @@ def create_tickets(
         chunk = wanted[start : start + batch_size]
         batch = [t for _, t in chunk]
         objects = [
-            to_zendesk(t, requester=customer(n), external_id=seed_key(n, t)) for n, t in chunk
+            to_zendesk(t, requester=customer(n, t), external_id=seed_key(n, t)) for n, t in chunk
         ]
         try:
             pending.append((batch, client.create_many(objects)))
