@@ -142,6 +142,14 @@ def test_the_loop_guard_lets_a_customer_be_answered_again_after_a_day() -> None:
         "Me han cobrado dos veces la suscripción.",
         "Het bedrag is dubbel afgeschreven.",
         "Fui cobrado duas vezes.",
+        # an identity a person must check (a review's stolen-phone ticket was answered)
+        "I don't have the backup codes. How can I prove my identity and reset 2FA?",
+        "I can send a copy of my ID.",
+        "Ich kann eine Kopie meines Ausweises schicken.",
+        "Comment prouver mon identité ? Je n'ai plus mes codes de secours.",
+        "Puedo enviar una copia de mi pasaporte.",
+        "Ik heb geen back-upcodes meer.",
+        "Posso provar minha identidade.",
     ],
 )
 def test_what_only_a_person_can_settle_is_found(text: str) -> None:
@@ -154,6 +162,8 @@ def test_what_only_a_person_can_settle_is_found(text: str) -> None:
         "How do I reset my password?",
         "Can I cancel the yearly plan and get a refund?",
         "How do I export my invoices to Excel?",
+        "How do I verify my identity for the new payout account?",
+        "Where do I find my backup codes?",
     ],
 )
 def test_questions_an_article_answers_need_no_person(text: str) -> None:

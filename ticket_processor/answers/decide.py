@@ -48,6 +48,13 @@ _NEEDS_PERSON = re.compile(
             r"compromised|wrong|error|frozen)",
             r"\b(?:locked|suspended|blocked|disabled|hacked|frozen) (?:my )?account\b",
             r"\bwrong (?:amount|charge|invoice|balance)\b",
+            # who they are, to be checked by a person: an identity to prove, a document
+            # offered, a way back in with none of the codes an article would send them to
+            r"\bprove (?:my|our|that i am|who i am)\b",
+            r"\b(?:send|attach|upload|provide|show)\s+(?:you\s+)?(?:a\s+)?(?:copy|photo|picture|"
+            r"scan)\s+of\s+(?:my|our)\s+(?:id|passport|driver'?s licen[cs]e|identity card)",
+            r"\b(?:don'?t|do not|no longer)\s+have\s+(?:the\s+|my\s+|any\s+)?(?:backup|recovery)"
+            r"\s+codes?",
             # de
             r"\bdoppelt (?:abgebucht|belastet|berechnet|bezahlt)",
             r"\bzweimal (?:abgebucht|belastet|berechnet)",
@@ -55,25 +62,40 @@ _NEEDS_PERSON = re.compile(
             r"\b(?:erstattung|ruckzahlung|geld)\b.{0,60}\bnicht\b",
             r"\bfehler(?:code|meldung)?\s*[#:]?\s*[a-z]*-?\d{2,}",
             r"\bkonto\b.{0,40}\b(?:gesperrt|blockiert|gehackt)",
+            r"\b(?:identitat|ausweis)\b.{0,40}\b(?:nachweisen|beweisen|schicken|senden)",
+            r"\bkopie (?:meines|meiner) (?:ausweises|personalausweises|passes|fuhrerscheins)",
+            r"\bkeine (?:backup|wiederherstellungs)-?codes?\b",
             # fr
             r"\b(?:debite|facture|preleve)e?s? (?:deux fois|en double)",
             r"\b(?:pas|jamais) (?:encore )?(?:recu|arrive|rembourse|credite)",
             r"\bremboursement\b.{0,60}\b(?:pas|jamais)\b",
             r"\berreur\s*[#:]?\s*[a-z]*-?\d{2,}",
             r"\bcompte\b.{0,40}\b(?:bloque|suspendu|pirate)",
+            r"\bprouver (?:mon|notre) identite",
+            r"\bcopie de (?:ma|mon) (?:piece d'identite|carte d'identite|passeport|permis)",
+            r"\b(?:pas|plus) (?:de|les|mes) codes? de (?:secours|recuperation)",
             # es
             r"\b(?:cobrado|cargado|cobraron|cargaron)\b.{0,20}\b(?:dos veces|doble)",
             r"\bno (?:he |ha |me ha )?(?:recibido|llegado|devuelto|reembolsado)",
             r"\breembolso\b.{0,60}\bno\b",
             r"\bcuenta\b.{0,40}\b(?:bloqueada|suspendida|hackeada)",
+            r"\b(?:demostrar|probar) (?:mi|nuestra) identidad",
+            r"\bcopia de mi (?:dni|pasaporte|documento de identidad|carnet)",
+            r"\bno tengo (?:los |mis )?codigos? de (?:respaldo|recuperacion|seguridad)",
             # nl
             r"\b(?:dubbel|twee keer) (?:afgeschreven|betaald|gefactureerd)",
             r"\b(?:niet|nooit|nog niet) (?:ontvangen|aangekomen|teruggestort|terugbetaald)",
             r"\baccount\b.{0,40}\b(?:geblokkeerd|gehackt)",
+            r"\bmijn identiteit (?:bewijzen|aantonen)",
+            r"\bkopie van mijn (?:id|paspoort|identiteitskaart|rijbewijs)",
+            r"\bgeen (?:back-?up|herstel)codes?\b",
             # pt
             r"\bcobrad[oa]s? (?:duas vezes|em dobro)",
             r"\bnao (?:recebi|chegou|foi reembolsad)",
             r"\bconta\b.{0,40}\b(?:bloqueada|suspensa|hackeada)",
+            r"\bprovar (?:a )?minha identidade",
+            r"\bcopia (?:do meu|da minha) (?:documento|passaporte|rg|identidade|carteira)",
+            r"\bnao tenho (?:os )?codigos? de (?:backup|recuperacao)",
         )
     )
 )
