@@ -207,7 +207,8 @@ def test_without_a_secret_or_a_token_it_is_not_ready_and_says_why(
     env = serve_env(desk.env(), tmp_path)
     del env["TICKETBOT_SERVE_SECRET"], env["TICKETBOT_SERVE_TOKEN"]
     [ticket] = desk.create([NewTicket("Refund", "Refund me please")])
-    with serving(env) as server:
+    told: list[str] = []
+    with serving(env, tell=told.append) as server:
         refused = server.deliver(desk.kind, *delivery_for(desk.kind, ticket))
         assert refused.status_code == 503
         ready = server.client.get(f"{server.url}/readyz")
@@ -215,3 +216,12 @@ def test_without_a_secret_or_a_token_it_is_not_ready_and_says_why(
         assert ready.json()["status"] == "not_configured"
         assert "TICKETBOT_SERVE_SECRET" in ready.json()["reason"]
         assert server.client.get(f"{server.url}/healthz").status_code == 200  # alive all the same
+        # The terminal says what /readyz says once serve has loaded, never "ready on" (a
+        # review read "ready on ..." under the warning while /readyz said not_configured).
+        deadline = time.monotonic() + 60
+        while not any("not ready" in line for line in told) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    loaded = [line for line in told if line.startswith("ticketbot serve: loaded on ")]
+    assert len(loaded) == 1, told
+    assert "not ready (/readyz: not_configured)" in loaded[0], told
+    assert not any(" ready on " in line for line in told), told

@@ -41,7 +41,7 @@ from ..helpdesks.registry import KINDS
 from ..run.catchup import EVERY as CATCH_UP_EVERY
 from ..run.catchup import Wanted
 from ..run.served import ServedTriage, ServeHooks
-from .app import ServeState, build_app
+from .app import UNCONFIGURED, ServeState, build_app
 from .worker import Worker
 
 # Connections: a keep-alive connection idles at most this long, a new one has HEADER_TIMEOUT to
@@ -214,17 +214,23 @@ class ServeServer:
             state.readiness.checks = self._health
             state.readiness.status, state.readiness.reason = "ready", "ready"
             state.emit("serve_ready", engines=served.engines)
-            self._tell(self.ready_line(served))
+            self._tell(self.ready_line(served, configured=bool(state.secret or state.token)))
             self._catcher = threading.Thread(
                 target=self._catch_up, args=(served,), name="serve-catch-up", daemon=True
             )
             self._catcher.start()
             return
 
-    def ready_line(self, served: ServedTriage) -> str:
-        """The terminal's one line once serve takes work: where, for which helpdesk, how."""
+    def ready_line(self, served: ServedTriage, *, configured: bool = True) -> str:
+        """The terminal's one line once serve has loaded: where, for which helpdesk, how; and
+        without its secret and token, that it takes no work (as ``/readyz`` says)."""
         kind = served.helpdesk.kind
         label = KINDS[kind].label if kind in KINDS else kind
+        if not configured:
+            return (
+                f"ticketbot serve: loaded on http://{self.host}:{self.port} for {label} but not "
+                f"ready (/readyz: not_configured): {UNCONFIGURED}"
+            )
         return (
             f"ticketbot serve: ready on http://{self.host}:{self.port} for {label} "
             f"(webhooks at /webhooks/{kind}; engines {', '.join(served.engines)})"
