@@ -164,3 +164,23 @@ def test_subjects_are_stored_redacted_unless_configured_raw(
     else:
         assert row.subject == "Card [CARD] charged twice - [NAME], [EMAIL]"
         assert found == {"4111": [], "Baker": []}
+
+
+def test_a_damaged_store_is_replaced_and_the_run_says_how_to_load_its_history_back(
+    desk: Desk, tmp_path: Path
+) -> None:
+    desk.create(TICKETS)
+    first = invoke("run", "--engine", "rules")
+    assert first.exit_code == 0, first.output
+    (tmp_path / "state" / "audit.sqlite3").write_bytes(b"\x00\x01garbage")
+    second = invoke("run", "--engine", "rules")
+    assert second.exit_code == 0, second.output
+    said = " ".join(second.output.split())
+    # Before, only "set aside and replaced by safe defaults: audit.sqlite3": a review found
+    # the dashboard empty and no word of ``audit import``.
+    command = f"ticketbot audit import {tmp_path / 'logs'}"
+    assert "the audit store starts empty (the dashboard, report and revert read it)" in said
+    assert command in said, second.output
+    loaded = invoke("audit", "import", str(tmp_path / "logs"))
+    assert loaded.exit_code == 0, loaded.output
+    assert len(stored(tmp_path)) == len(TICKETS)

@@ -7,6 +7,7 @@ in ``cli``.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -236,7 +237,7 @@ def run(
                 highlight=False,
                 soft_wrap=True,
             )
-        _tell(summary, settings.secrets)
+        _tell(summary, settings.secrets, settings.log_dir)
     _exit(summary)
 
 
@@ -265,8 +266,9 @@ def _require_tickets(settings: Settings, ids: Sequence[int]) -> None:
         raise NotFoundError(f"no ticket {missing} in the helpdesk", status_code=404)
 
 
-def _tell(summary: RunSummary, secrets: tuple[str, ...]) -> None:
-    """What the user must know on stderr: an abort, a stop, set-aside state, fallbacks."""
+def _tell(summary: RunSummary, secrets: tuple[str, ...], log_dir: Path) -> None:
+    """What the user must know on stderr: an abort, a stop, set-aside state (a damaged audit
+    store's history is in the log: the command that loads it back), fallbacks."""
     for note in summary.warnings:
         err_console.print(f"[yellow]note:[/] {escape(scrub(note, secrets))}")
     if summary.set_aside:
@@ -275,6 +277,14 @@ def _tell(summary: RunSummary, secrets: tuple[str, ...]) -> None:
             f"[yellow]warning:[/] damaged state file(s) set aside and replaced by safe defaults: "
             f"{escape(files)} (see the log's state_file_set_aside events)"
         )
+        from ..audit.writer import FILE_NAME as AUDIT_FILE  # only when something was set aside
+
+        if AUDIT_FILE in summary.set_aside:
+            err_console.print(
+                "[yellow]note:[/] the audit store starts empty (the dashboard, report and revert "
+                "read it); its decisions are in the log: "
+                f"ticketbot audit import {escape(shlex.quote(str(log_dir)))}"
+            )
     if summary.fallback and summary.fallback_cause:
         from .render import fallback_line
 
