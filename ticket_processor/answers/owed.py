@@ -42,7 +42,7 @@ _SETTLED = frozenset({"answer_sent", "answer_cancelled"})
 
 
 @dataclass(frozen=True)
-class Owed:
+class OwedReply:
     """A reply the log says was planned and never settled."""
 
     ticket_id: int
@@ -59,17 +59,17 @@ class HandedBack:
     unread: list[int] = field(default_factory=list)  # could not be read or noted: named only
 
 
-def owed_replies(log_dir: Path, now: datetime) -> list[Owed]:
+def owed_replies(log_dir: Path, now: datetime) -> list[OwedReply]:
     """The replies planned in the last ``LOOK_BACK`` that no ``answer_sent`` or
     ``answer_cancelled`` settled, oldest ticket first (a dry or shadow run's are not planned)."""
-    owed: dict[int, Owed] = {}
+    owed: dict[int, OwedReply] = {}
     for event in read_events(log_dir, since=now - LOOK_BACK):
         ticket_id, kind = event.get("ticket_id"), event.get("event")
         if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
             continue
         if kind == "answer_planned" and not event.get("dry_run") and not event.get("shadow"):
             article = event.get("article_id")
-            owed[ticket_id] = Owed(
+            owed[ticket_id] = OwedReply(
                 ticket_id,
                 str(event.get("category") or ""),
                 article if isinstance(article, int) else 0,
@@ -80,7 +80,7 @@ def owed_replies(log_dir: Path, now: datetime) -> list[Owed]:
 
 
 def hand_back(
-    owed: list[Owed],
+    owed: list[OwedReply],
     desk: AnswerDesk,
     book: AnswerBook,
     *,
