@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ..common.atomic import SET_ASIDE_EVENT
 from ..common.eventlog import EventLog, new_run_id
 from ..errors import StopRequested
 from ..exitcodes import ExitCode
@@ -105,8 +106,7 @@ class BackfillSession:
         with RunLock(self.settings.state_dir) as held:
             if held.set_aside is not None:
                 aside = held.set_aside
-                self.log.emit("state_file_set_aside", level="warning", file=aside.file,
-                              moved_to=aside.moved_to, reason=aside.reason)  # fmt: skip
+                self.log.emit(SET_ASIDE_EVENT, **aside.logged())
                 self.notes.append(f"{aside.file} set aside ({aside.reason})")
             yield
 
@@ -114,8 +114,7 @@ class BackfillSession:
         """The backfill under way, or a new one from ``--since`` (default: 24 hours back)."""
         found = ledger.backfill()
         for aside in ledger.take_set_aside():
-            self.log.emit("state_file_set_aside", level="warning", file=aside.file,
-                          moved_to=aside.moved_to, reason=aside.reason)  # fmt: skip
+            self.log.emit(SET_ASIDE_EVENT, **aside.logged())
             self.notes.append(
                 f"damaged {aside.file} set aside ({aside.reason}): the backfill starts again "
                 "from --since (the processed marker skips what was done)"

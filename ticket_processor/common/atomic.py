@@ -53,6 +53,10 @@ _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise turn \n into \r\
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
+# The event each file set aside is reported by, once, in the log of the process that found it.
+SET_ASIDE_EVENT = "state_file_set_aside"
+
+
 @dataclass(frozen=True)
 class SetAside:
     """A state file that was refused or did not validate, and was moved out of the way."""
@@ -60,6 +64,15 @@ class SetAside:
     file: str
     moved_to: str | None
     reason: str
+
+    def logged(self) -> dict[str, str | None]:
+        """The fields of its ``state_file_set_aside`` event (``SET_ASIDE_EVENT``), a warning."""
+        return {
+            "level": "warning",
+            "file": self.file,
+            "moved_to": self.moved_to,
+            "reason": self.reason,
+        }
 
 
 def _stamp() -> str:

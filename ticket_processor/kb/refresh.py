@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..common.atomic import SET_ASIDE_EVENT
 from ..errors import ConfigError, credentials_refused
 from ..models import Helpdesk
 from ..triage.chain import TriageCache, _Store
@@ -81,13 +82,7 @@ def open_for_run(
     if index.set_aside is not None:
         aside = index.set_aside
         found.set_aside.append(aside.file)
-        emit(
-            "state_file_set_aside",
-            level="warning",
-            file=aside.file,
-            moved_to=aside.moved_to,
-            reason=aside.reason,
-        )
+        emit(SET_ASIDE_EVENT, **aside.logged())
     synced_at = index.synced_at
     if synced_at is not None and clock() - synced_at <= max_age:
         return found

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..answers.policy import AnswersPolicy, parse_policy
-from ..common.atomic import read_config_bytes
+from ..common.atomic import SET_ASIDE_EVENT, read_config_bytes
 from ..errors import ConfigError, TicketBotError, credentials_refused
 from ..helpdesks.registry import supports_answers
 from ..models import Helpdesk
@@ -200,13 +200,7 @@ def _set_aside(
     if aside is None and not book.missing:
         return []
     if aside is not None:
-        log.emit(
-            "state_file_set_aside",
-            level="warning",
-            file=aside.file,
-            moved_to=aside.moved_to,
-            reason=aside.reason,
-        )
+        log.emit(SET_ASIDE_EVENT, **aside.logged())
     handed = hand_back(
         owed_replies(settings.log_dir, datetime.now(UTC)),
         desk,

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..common.atomic import SET_ASIDE_EVENT
 from ..common.eventlog import read_events
 from ..common.ticket_stream import TicketStream, holds_updates_since
 from ..errors import CursorRejectedError, TicketBotError
@@ -256,13 +257,7 @@ class LedgerUpkeep:
     def report_set_aside(self) -> None:
         for aside in self.ledger.take_set_aside():
             self.record.set_aside(aside.file)
-            self.log.emit(
-                "state_file_set_aside",
-                level="warning",
-                file=aside.file,
-                moved_to=aside.moved_to,
-                reason=aside.reason,
-            )
+            self.log.emit(SET_ASIDE_EVENT, **aside.logged())
 
     def save_retry_queue(self, retry: Mapping[int, int]) -> None:
         keep = {k: v for k, v in retry.items() if v < RETRY_LIMIT}

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..alerts.escalation import EscalationWatch
+from ..common.atomic import SET_ASIDE_EVENT
 from ..common.baseline import day_of
 from ..common.eventlog import EventLog, EventSink, new_run_id
 from ..errors import AuthError
@@ -188,13 +189,7 @@ class ServedTriage:
         # Notes each escalation once written: the channels get it after its batch.
         log = self._watch = EscalationWatch(_SourceSink(self._log, hooks.event))
         for aside in ledger.take_set_aside():  # said at start, not at the first delivery
-            log.emit(
-                "state_file_set_aside",
-                level="warning",
-                file=aside.file,
-                moved_to=aside.moved_to,
-                reason=aside.reason,
-            )
+            log.emit(SET_ASIDE_EVENT, **aside.logged())
         # Every decision and write the server makes goes to the audit store too, as a run's.
         self._feed = open_feed(settings, self._log, run_id=self.run_id, mode="serve")
         # Set when the stop's grace is over: every wait still under way (a 429's Retry-After,
