@@ -158,10 +158,11 @@ class ChangePlanner:
         )
 
     def note_escalation(self, ticket: Ticket, routes: tuple[str, ...]) -> None:
-        """An escalated ticket, for the run's escalation alert (the subject redacted)."""
-        from ..triage.redact import redact  # loaded by the run's first ticket already
+        """An escalated ticket, for the run's escalation alert: the subject redacted as the
+        audit store keeps it, the names the helpdesk knows on the ticket included."""
+        from ..triage.prepare import stored_subject  # loaded by the run's first ticket already
 
-        subject = redact(ticket.subject)[0] if ticket.subject else ""
+        subject = stored_subject(ticket.subject, ticket.people) if ticket.subject else ""
         with self._lock:
             self._escalations[ticket.id] = Escalation(ticket.id, subject, routes)
 

@@ -223,6 +223,10 @@ class TicketFlow:
             entry = self._inflight.get(fresh.id)
         if entry is None or entry.triage is None:
             return None
+        if not fresh.people and entry.ticket.people:
+            # A write's batch read (Freshdesk's list) names none of the ticket's people: the
+            # first reading's are still its own, whose names what the plan says leaves out.
+            fresh = fresh.model_copy(update={"people": entry.ticket.people})
         writeback = self.planner.plan(fresh, entry.triage, entry.found)
         return self._attach(fresh, entry.triage, writeback, entry.readings, replanned=True)
 
